@@ -1,0 +1,5 @@
+// Package npy reads and writes numpy's .npy files (format versions 1.0,
+// 2.0 and 3.0) as strided array views: C or Fortran order, either byte
+// order, the dtypes of package array. Reading memory-maps the file, so a
+// large input is never read whole.
+package npy

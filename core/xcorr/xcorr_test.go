@@ -1,0 +1,87 @@
+package xcorr
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestSameTutorialVectors(t *testing.T) {
+	// The tutorial's test vectors for numpy.correlate(a, b, 'same'), plus
+	// unequal lengths checked against numpy 1.24.
+	cases := []struct{ a, b, want []float64 }{
+		{[]float64{1, 2}, []float64{3, 4}, []float64{4, 11}},
+		{[]float64{1, 2, 3}, []float64{4, 8, 16}, []float64{40, 68, 32}},
+		{[]float64{1, 2, 3, 4}, []float64{5, 6, 7, 8}, []float64{23, 44, 70, 56}},
+		{[]float64{1, 2, 3}, []float64{1, 10}, []float64{10, 21, 32}},
+		{[]float64{1, 10}, []float64{1, 2, 3}, []float64{32, 21, 10}},
+		{[]float64{1, 2, 3, 4}, []float64{1, 10, 100}, []float64{210, 321, 432, 43}},
+		{[]float64{1, 10, 100}, []float64{1, 2, 3, 4}, []float64{43, 432, 321, 210}},
+		{[]float64{1, 2}, []float64{1, 10, 100, 1000}, []float64{2100, 210, 21, 2}},
+		{[]float64{7}, []float64{3}, []float64{21}},
+	}
+	for _, c := range cases {
+		got, err := Same(nil, c.a, c.b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(c.want) {
+			t.Fatalf("Same(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Fatalf("Same(%v, %v) = %v, want %v", c.a, c.b, got, c.want)
+			}
+		}
+	}
+	if _, err := Same(nil, nil, []float64{1}); !errors.Is(err, ErrLength) {
+		t.Fatalf("empty input: err=%v, want ErrLength", err)
+	}
+}
+
+func randSeries(rng *rand.Rand, n int) []float64 {
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = 100 + 10*rng.NormFloat64()
+	}
+	return x
+}
+
+func TestFastAgainstDirect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{2, 3, 5, 16, 17, 31, 64, 127, 128, 129, 1000} {
+		a, b := randSeries(rng, n), randSeries(rng, n)
+		for _, f := range []struct {
+			name       string
+			fast, slow func(dst, a, b []float64) ([]float64, error)
+		}{{"circular", Circular, CircularDirect}, {"linear", Linear, LinearDirect}} {
+			got, err := f.fast(nil, a, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := f.slow(nil, a, b)
+			if len(got) != n/2 {
+				t.Fatalf("%s n=%d: len %d", f.name, n, len(got))
+			}
+			for i := range got {
+				if math.Abs(got[i]-want[i]) > 1e-12 {
+					t.Fatalf("%s n=%d: c[%d]=%g, want %g", f.name, n, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func TestCircularZeroSumAndLengths(t *testing.T) {
+	got, err := Circular(nil, []float64{0, 0, 0, 0}, []float64{1, 2, 3, 4})
+	if !errors.Is(err, ErrZeroSum) || !math.IsNaN(got[0]) {
+		t.Fatalf("zero sum: %v %v", got, err)
+	}
+	if _, err := Circular(nil, []float64{1, 2}, []float64{1, 2, 3}); !errors.Is(err, ErrLength) {
+		t.Fatalf("unequal lengths: %v", err)
+	}
+	if _, err := Linear(nil, []float64{1}, []float64{1}); !errors.Is(err, ErrLength) {
+		t.Fatalf("length 1: %v", err)
+	}
+}
