@@ -1,0 +1,335 @@
+package pcf
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/internal/fft"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/xcorr"
+)
+
+// reference computes the pCF straight from the spec, one pair at a time,
+// in float64 (xcorr.Circular), with no symmetry and no mean subtraction.
+func reference(data array.View, o Options) ([]float64, Geometry) {
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		panic(err)
+	}
+	series := func(y, x int) []float64 {
+		s := make([]float64, g.T)
+		for t := range s {
+			s[t] = data.At(t, y, x)
+		}
+		if o.Bleach > 0 {
+			s = bleach.Correct(s, nil, o.Bleach, o.BleachMean, 0, 65535)
+		}
+		return s[:g.N]
+	}
+	r := o.Radius
+	os := g.OutShape
+	out := make([]float64, os[0]*os[1]*os[2]*os[3])
+	nb := len(g.Bins)
+	for y := r; y < g.H-r; y++ {
+		for x := r; x < g.W-r; x++ {
+			a := series(y, x)
+			for i, c := range g.Circle {
+				b := series(y+c.V, x+c.U)
+				cc, _ := xcorr.Circular(nil, a, b)
+				gg := make([]float64, nb)
+				lo := 0
+				for j, hi := range g.Bins {
+					var s float64
+					for t := lo; t < hi; t++ {
+						s += cc[t]
+					}
+					gg[j] = s // finish divides by the bin width
+					lo = hi
+				}
+				finish(gg, g.Bins, 1)
+				copy(out[(((y-r)*os[1]+x-r)*os[2]+i)*os[3]:], gg)
+			}
+		}
+	}
+	return out, g
+}
+
+func compute(t *testing.T, data array.View, o Options) ([]float32, Geometry) {
+	t.Helper()
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os := g.OutShape
+	buf := make([]byte, os[0]*os[1]*os[2]*os[3]*4)
+	out, err := array.Contiguous(array.Float32, os[:], buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Compute(context.Background(), out, data, o); err != nil {
+		t.Fatal(err)
+	}
+	res := make([]float32, len(buf)/4)
+	for i := range res {
+		res[i] = float32(out.Load(4 * i))
+	}
+	return res, g
+}
+
+func randomStack(seed uint64, t, h, w int, lam float64) array.View {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	buf := make([]byte, t*h*w*2)
+	v, _ := array.Contiguous(array.Uint16, []int{t, h, w}, buf)
+	for i := 0; i < t*h*w; i++ {
+		v.Store(2*i, math.Floor(lam+math.Sqrt(lam)*rng.NormFloat64()))
+	}
+	return v
+}
+
+func TestAgainstReference(t *testing.T) {
+	cases := []struct {
+		name string
+		o    Options
+		t    int
+	}{
+		{"r2p8", Options{Radius: 2, Npoints: 8, Nbins: 8}, 64},
+		{"r3p18 no exact symmetry", Options{Radius: 3, Npoints: 18, Nbins: 10}, 100},
+		{"odd points", Options{Radius: 2, Npoints: 5, Nbins: 6}, 32},
+		{"r1p64 duplicate points", Options{Radius: 1, Npoints: 64, Nbins: 4}, 16},
+		{"bleach", Options{Radius: 2, Npoints: 4, Nbins: 5, Bleach: 8}, 80},
+		{"bleach floor", Options{Radius: 2, Npoints: 4, Nbins: 5, Bleach: 8, BleachMean: bleach.Floor}, 80},
+	}
+	for _, c := range cases {
+		data := randomStack(uint64(len(c.name)), c.t, 9, 8, 50)
+		want, _ := reference(data, c.o)
+		for _, threads := range []int{1, 3} {
+			for _, backend := range []string{"default", "gonum"} {
+				o := c.o
+				o.Threads = threads
+				if backend == "gonum" {
+					o.NewFFT = func(n int) fft.Plan { return fft.NewGonum(n) }
+				}
+				got, _ := compute(t, data, o)
+				for i := range got {
+					if d := math.Abs(float64(got[i]) - want[i]); !(d <= 1e-6) {
+						t.Fatalf("%s threads=%d %s: out[%d]=%v, want %v", c.name, threads, backend, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestThreadsGiveIdenticalResults(t *testing.T) {
+	data := randomStack(5, 256, 20, 17, 20)
+	o := Options{Radius: 3, Npoints: 12, Nbins: 12, Threads: 1}
+	a, _ := compute(t, data, o)
+	o.Threads = 4
+	b, _ := compute(t, data, o)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("threads 1 and 4 differ at %d: %v %v", i, a[i], b[i])
+		}
+	}
+}
+
+func TestMaskAndLayouts(t *testing.T) {
+	data := randomStack(9, 64, 10, 11, 30)
+	o := Options{Radius: 2, Npoints: 8, Nbins: 6}
+	full, g := compute(t, data, o)
+	mbuf := make([]byte, g.H*g.W)
+	for i := range mbuf {
+		mbuf[i] = byte(i % 3)
+	}
+	mask, _ := array.Contiguous(array.Uint8, []int{g.H, g.W}, mbuf)
+	o.Mask = &mask
+	masked, _ := compute(t, data, o)
+	os := g.OutShape
+	for y := 0; y < os[0]; y++ {
+		for x := 0; x < os[1]; x++ {
+			on := mbuf[(y+2)*g.W+x+2] != 0
+			for k := 0; k < os[2]*os[3]; k++ {
+				i := (y*os[1]+x)*os[2]*os[3] + k
+				if on && masked[i] != full[i] || !on && !math.IsNaN(float64(masked[i])) {
+					t.Fatalf("mask: pixel (%d,%d) on=%v: %v, full %v", y, x, on, masked[i], full[i])
+				}
+			}
+		}
+	}
+	// The same data as a Fortran-order, big-endian copy read in place.
+	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
+	fbuf := make([]byte, len(data.Data))
+	fv, _ := array.New(array.Uint16, array.Big, []int{T, H, W}, []int{2, 2 * T, 2 * T * H}, fbuf, 0)
+	for ti := 0; ti < T; ti++ {
+		for y := 0; y < H; y++ {
+			for x := 0; x < W; x++ {
+				fv.Set(data.At(ti, y, x), ti, y, x)
+			}
+		}
+	}
+	o.Mask = nil
+	got, _ := compute(t, fv, o)
+	for i := range got {
+		if got[i] != full[i] {
+			t.Fatalf("fortran big-endian: out[%d]=%v, want %v", i, got[i], full[i])
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	data := randomStack(1, 16, 8, 8, 10)
+	cases := map[string]Options{
+		"radius too large": {Radius: 4, Npoints: 8, Nbins: 4},
+		"radius 0":         {Radius: 0, Npoints: 8, Nbins: 4},
+		"npoints 0":        {Radius: 1, Npoints: 0, Nbins: 4},
+		"nbins 1":          {Radius: 1, Npoints: 8, Nbins: 1},
+		"bleach too large": {Radius: 1, Npoints: 8, Nbins: 4, Bleach: 8},
+		"negative threads": {Radius: 1, Npoints: 8, Nbins: 4, Threads: -1},
+	}
+	for name, o := range cases {
+		out, _ := array.Contiguous(array.Float32, []int{1, 1, 1, 1}, make([]byte, 4))
+		if err := Compute(context.Background(), out, data, o); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	short := randomStack(1, 3, 8, 8, 10)
+	if _, err := Plan(short.Shape, Options{Radius: 1, Npoints: 4, Nbins: 4}); err == nil {
+		t.Error("3 frames: no error")
+	}
+	out, _ := array.Contiguous(array.Float32, []int{6, 6, 8, 2}, make([]byte, 6*6*8*2*4))
+	if err := Compute(context.Background(), out, data, Options{Radius: 1, Npoints: 8, Nbins: 4}); err == nil {
+		t.Error("wrong output shape: no error")
+	}
+}
+
+// --- conformance ---
+
+type manifest struct {
+	Cases []struct {
+		Name, Op string
+		Params   struct {
+			Radius, Npoints, Nbins, Filtersize int
+			Mean                               string
+		}
+		Input   struct{ File string }
+		Outputs []struct{ Role, File string }
+	}
+}
+
+func loadManifest(t *testing.T) manifest {
+	var m manifest
+	b, err := os.ReadFile(filepath.Join(conformance, "manifest.json"))
+	if err != nil {
+		t.Skipf("conformance data not found (%v): ../shared must be beside the checkout", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestConformance(t *testing.T) {
+	m := loadManifest(t)
+	n := 0
+	for _, c := range m.Cases {
+		if c.Op != "pcf" && c.Op != "bleach+pcf" {
+			continue
+		}
+		n++
+		in, err := npy.Open(filepath.Join(conformance, c.Input.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := Options{Radius: c.Params.Radius, Npoints: c.Params.Npoints, Nbins: c.Params.Nbins, Bleach: c.Params.Filtersize}
+		if c.Params.Mean == "floor" || c.Params.Mean == "int" {
+			o.BleachMean = bleach.Floor
+		}
+		got, g := compute(t, in.View, o)
+		for _, ex := range c.Outputs {
+			if ex.Role != "expected" {
+				continue
+			}
+			want, err := npy.Open(filepath.Join(conformance, ex.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want.Len() != len(got) {
+				t.Fatalf("%s: %d values, want %d (shape %v vs %v)", c.Name, len(got), want.Len(), g.OutShape, want.Shape)
+			}
+			worst := 0.0
+			for i := range got {
+				w := want.Load(want.Offset + 4*i)
+				if math.IsNaN(w) != math.IsNaN(float64(got[i])) {
+					t.Fatalf("%s: out[%d]=%v, want %v", c.Name, i, got[i], w)
+				}
+				if d := math.Abs(float64(got[i]) - w); d > worst {
+					worst = d
+				}
+			}
+			if worst > 1e-6 {
+				t.Fatalf("%s: max abs error %g > 1e-6", c.Name, worst)
+			}
+			t.Logf("%s: max abs error %.2g", c.Name, worst)
+			want.Close()
+		}
+		in.Close()
+	}
+	if n < 4 {
+		t.Fatalf("only %d pcf conformance cases", n)
+	}
+}
+
+func TestBleachConformance(t *testing.T) {
+	m := loadManifest(t)
+	n := 0
+	for _, c := range m.Cases {
+		for _, ex := range c.Outputs {
+			var wantFile string
+			switch {
+			case c.Op == "bleach" && ex.Role == "expected", ex.Role == "expected_corrected":
+				wantFile = ex.File
+			default:
+				continue
+			}
+			n++
+			in, err := npy.Open(filepath.Join(conformance, c.Input.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := npy.Open(filepath.Join(conformance, wantFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mean := bleach.Real
+			if c.Params.Mean == "floor" || c.Params.Mean == "int" {
+				mean = bleach.Floor
+			}
+			T, H, W := in.Shape[0], in.Shape[1], in.Shape[2]
+			F := c.Params.Filtersize
+			s := make([]float64, T)
+			for y := 0; y < H; y++ {
+				for x := 0; x < W; x++ {
+					for ti := range s {
+						s[ti] = in.At(ti, y, x)
+					}
+					got := bleach.Correct(s, nil, F, mean, 0, 65535)
+					for ti, v := range got {
+						if w := want.At(ti, y, x); w != v {
+							t.Fatalf("%s: pixel (%d,%d) frame %d: %v, want %v", c.Name, y, x, ti, v, w)
+						}
+					}
+				}
+			}
+		}
+	}
+	if n < 3 {
+		t.Fatalf("only %d bleach conformance outputs", n)
+	}
+}
