@@ -441,3 +441,80 @@ func (v View) Gather2(dst [][]float64, o, st, n, sj int) {
 		}
 	}
 }
+
+// GatherF32 transposes a block of samples into float32 series: for
+// i < n, y < ny and x < nx, dst[y*nx+x][i] is the sample at byte
+// o + i*st + y*sy + x*sx. The loop runs over i outermost, so a time-major
+// image stack is read frame by frame: each frame's block of ny rows is
+// read in one sweep, which keeps many memory reads in flight. It is exact
+// for the dtypes ExactInFloat32 reports.
+func (v View) GatherF32(dst [][]float32, o, st, n, ny, sy, nx, sx int) {
+	d := v.Data
+	dst = dst[:ny*nx]
+	if v.DType == Uint16 && sx == 2 {
+		le := v.Order == Little
+		for i := 0; i < n; i++ {
+			for y := 0; y < ny; y++ {
+				p := o + i*st + y*sy
+				row := d[p : p+2*nx]
+				out := dst[y*nx : y*nx+nx]
+				if le {
+					for x := range out {
+						out[x][i] = float32(uint16(row[2*x]) | uint16(row[2*x+1])<<8)
+					}
+				} else {
+					for x := range out {
+						out[x][i] = float32(uint16(row[2*x+1]) | uint16(row[2*x])<<8)
+					}
+				}
+			}
+		}
+		return
+	}
+	for i := 0; i < n; i++ {
+		for y := 0; y < ny; y++ {
+			p := o + i*st + y*sy
+			for x := 0; x < nx; x++ {
+				dst[y*nx+x][i] = float32(v.Load(p))
+				p += sx
+			}
+		}
+	}
+}
+
+// ExactInFloat32 reports.
+func (v View) Gather2F32(dst [][]float32, o, st, n, sj int) {
+	m := len(dst)
+	d := v.Data
+	switch {
+	case v.DType == Uint16 && v.Order == Little:
+		for i := 0; i < n; i++ {
+			p := o + i*st
+			for j := 0; j < m; j++ {
+				dst[j][i] = float32(binary.LittleEndian.Uint16(d[p:]))
+				p += sj
+			}
+		}
+	case v.DType == Uint16 && v.Order == Big:
+		for i := 0; i < n; i++ {
+			p := o + i*st
+			for j := 0; j < m; j++ {
+				dst[j][i] = float32(binary.BigEndian.Uint16(d[p:]))
+				p += sj
+			}
+		}
+	default:
+		for i := 0; i < n; i++ {
+			p := o + i*st
+			for j := 0; j < m; j++ {
+				dst[j][i] = float32(v.Load(p))
+				p += sj
+			}
+		}
+	}
+}
+
+// ExactInFloat32 reports whether every value of the dtype is a float32.
+func (d DType) ExactInFloat32() bool {
+	return d == Uint8 || d == Uint16 || d == Int16 || d == Float32
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
@@ -216,7 +217,9 @@ func (e *engine) run(ctx context.Context) error {
 		}
 	}
 	e.stride = specStride(g.N)
-	e.spec = fft.Complex64s(g.H * g.W * e.stride)
+	var free func()
+	e.spec, free = fft.BigComplex64s(g.H * g.W * e.stride)
+	defer free()
 	e.sums = make([]float64, g.H*g.W)
 
 	grp := groups(g.Circle)
@@ -245,44 +248,86 @@ func (e *engine) run(ctx context.Context) error {
 		nread = g.T
 	}
 	sc1 := make([]*scratch1, threads)
-	err := pool.Run(ctx, threads, tasks1, func(w, task int) error {
-		sc := sc1[w]
-		if sc == nil {
-			sc = &scratch1{buf: make([][]float64, pixelBlock), f32: fft.Float32s(g.N), plan: newFFT(g.N)}
-			for i := range sc.buf {
-				sc.buf[i] = make([]float64, nread)
+	var err error
+	if o.Bleach == 0 && e.data.DType.ExactInFloat32() {
+		// Fast path: transpose blocks of whole rows straight into the
+		// spectra memory (each row holds n+2 floats), reading the frames
+		// sequentially, then transform pixel by pixel.
+		rows := max(1, 1024/g.W)
+		tasks1 = (g.H + rows - 1) / rows
+		total = tasks1 + tasks2*4
+		f32 := unsafe.Slice((*float32)(unsafe.Pointer(&e.spec[0])), 2*len(e.spec))
+		err = pool.Run(ctx, threads, tasks1, func(w, task int) error {
+			sc := sc1[w]
+			if sc == nil {
+				sc = &scratch1{f32: fft.Float32s(g.N), plan: newFFT(g.N)}
+				sc1[w] = sc
 			}
-			if o.Bleach > 0 {
-				sc.s = make([]float64, g.T)
+			y0, y1 := task*rows, min(g.H, task*rows+rows)
+			var dst [][]float32
+			for p := y0 * g.W; p < y1*g.W; p++ {
+				dst = append(dst, f32[2*p*e.stride:2*p*e.stride+g.N])
 			}
-			sc1[w] = sc
+			d := e.data
+			d.GatherF32(dst, d.Offset+y0*d.Strides[1], d.Strides[0], g.N, y1-y0, d.Strides[1], g.W, d.Strides[2])
+			for k, series := range dst {
+				p := y0*g.W + k
+				var sum float64
+				for _, v := range series {
+					sum += float64(v)
+				}
+				e.sums[p] = sum
+				mean := sum / float64(g.N)
+				for i, v := range series {
+					sc.f32[i] = float32(float64(v) - mean)
+				}
+				sc.plan.Forward(e.spec[p*e.stride:p*e.stride+g.N/2+1], sc.f32)
+			}
+			return nil
+		}, progress(0, 1))
+		if err != nil {
+			return wrapErr(err)
 		}
-		y, x0 := task/nblk, task%nblk*pixelBlock
-		nx := min(pixelBlock, g.W-x0)
-		d := e.data
-		d.Gather2(sc.buf[:nx], d.Offset+y*d.Strides[1]+x0*d.Strides[2], d.Strides[0], nread, d.Strides[2])
-		for k := 0; k < nx; k++ {
-			series := sc.buf[k]
-			if o.Bleach > 0 {
-				series = bleach.Correct(series, sc.s, o.Bleach, o.BleachMean, 0, 65535)
+	} else {
+		err = pool.Run(ctx, threads, tasks1, func(w, task int) error {
+			sc := sc1[w]
+			if sc == nil {
+				sc = &scratch1{buf: make([][]float64, pixelBlock), f32: fft.Float32s(g.N), plan: newFFT(g.N)}
+				for i := range sc.buf {
+					sc.buf[i] = make([]float64, nread)
+				}
+				if o.Bleach > 0 {
+					sc.s = make([]float64, g.T)
+				}
+				sc1[w] = sc
 			}
-			series = series[:g.N]
-			var sum float64
-			for _, v := range series {
-				sum += v
+			y, x0 := task/nblk, task%nblk*pixelBlock
+			nx := min(pixelBlock, g.W-x0)
+			d := e.data
+			d.Gather2(sc.buf[:nx], d.Offset+y*d.Strides[1]+x0*d.Strides[2], d.Strides[0], nread, d.Strides[2])
+			for k := 0; k < nx; k++ {
+				series := sc.buf[k]
+				if o.Bleach > 0 {
+					series = bleach.Correct(series, sc.s, o.Bleach, o.BleachMean, 0, 65535)
+				}
+				series = series[:g.N]
+				var sum float64
+				for _, v := range series {
+					sum += v
+				}
+				p := y*g.W + x0 + k
+				e.sums[p] = sum
+				mean := sum / float64(g.N)
+				for i, v := range series {
+					sc.f32[i] = float32(v - mean)
+				}
+				sc.plan.Forward(e.spec[p*e.stride:p*e.stride+g.N/2+1], sc.f32)
 			}
-			p := y*g.W + x0 + k
-			e.sums[p] = sum
-			mean := sum / float64(g.N)
-			for i, v := range series {
-				sc.f32[i] = float32(v - mean)
-			}
-			sc.plan.Forward(e.spec[p*e.stride:p*e.stride+g.N/2+1], sc.f32)
+			return nil
+		}, progress(0, 1))
+		if err != nil {
+			return wrapErr(err)
 		}
-		return nil
-	}, progress(0, 1))
-	if err != nil {
-		return wrapErr(err)
 	}
 
 	// Phase 2: one inverse FFT per pair, both directions where the circle
@@ -295,6 +340,14 @@ func (e *engine) run(ctx context.Context) error {
 		plan fft.Plan
 	}
 	nb := len(g.Bins)
+	if fft.HasPairKernel && o.NewFFT == nil {
+		err = e.pairsKernel(ctx, threads, grp, progress(tasks1, 4))
+		if err != nil {
+			return wrapErr(err)
+		}
+		e.maskNaN()
+		return nil
+	}
 	sc2 := make([]*scratch2, threads)
 	err = pool.Run(ctx, threads, tasks2, func(w, task int) error {
 		sc := sc2[w]
@@ -352,7 +405,13 @@ func (e *engine) run(ctx context.Context) error {
 	if err != nil {
 		return wrapErr(err)
 	}
-	// Masked pixels: NaN.
+	e.maskNaN()
+	return nil
+}
+
+// maskNaN stores NaN curves for the masked pixels.
+func (e *engine) maskNaN() {
+	g, r := e.g, e.o.Radius
 	for y := r; y < g.H-r; y++ {
 		for x := r; x < g.W-r; x++ {
 			if !e.active[y*g.W+x] {
@@ -362,7 +421,90 @@ func (e *engine) run(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+}
+
+// pairsKernel is phase 2 on the fused two-pairs-per-FFT kernel.
+func (e *engine) pairsKernel(ctx context.Context, threads int, grp [][2]int, progress pool.Progress) error {
+	g := e.g
+	nb := len(g.Bins)
+	measure := g.Pairs() >= 4096
+	type job struct {
+		p, q         int
+		needF, needB bool
+	}
+	type scratch struct {
+		k    *fft.PairKernel
+		jobs []job
+		buf  [4][]float64
+	}
+	scr := make([]*scratch, threads)
+	h := g.N/2 + 1
+	spec := func(p int) []complex64 { return e.spec[p*e.stride : p*e.stride+h] }
+	return pool.Run(ctx, threads, len(grp)*g.H, func(w, task int) error {
+		sc := scr[w]
+		if sc == nil {
+			sc = &scratch{k: fft.NewPairKernel(g.N, g.Bins, measure)}
+			for i := range sc.buf {
+				sc.buf[i] = make([]float64, nb)
+			}
+			scr[w] = sc
+		}
+		gr := grp[task/g.H]
+		y := task % g.H
+		i, j := gr[0], gr[1]
+		off := g.Circle[i]
+		yq := y + off.V
+		if yq < 0 || yq >= g.H {
+			return nil
+		}
+		sc.jobs = sc.jobs[:0]
+		for x := max(0, -off.U); x < g.W && x+off.U < g.W; x++ {
+			p, q := y*g.W+x, yq*g.W+x+off.U
+			jb := job{p: p, q: q, needF: e.active[p], needB: j >= 0 && e.active[q]}
+			if !jb.needF && !jb.needB {
+				continue
+			}
+			if e.sums[p] == 0 || e.sums[q] == 0 {
+				if jb.needF {
+					e.store(y, x, i, nil)
+				}
+				if jb.needB {
+					e.store(yq, x+off.U, j, nil)
+				}
+				continue
+			}
+			sc.jobs = append(sc.jobs, jb)
+		}
+		bw := func(jb job, b []float64) []float64 {
+			if jb.needB {
+				return b
+			}
+			return nil
+		}
+		emit := func(jb job, f, b []float64) {
+			scale := 1 / (e.sums[jb.p] * e.sums[jb.q])
+			if jb.needF {
+				e.store(jb.p/g.W, jb.p%g.W, i, finish(f, g.Bins, scale))
+			}
+			if jb.needB {
+				e.store(jb.q/g.W, jb.q%g.W, j, finish(b, g.Bins, scale))
+			}
+		}
+		for k := 0; k < len(sc.jobs); k += 2 {
+			j1 := sc.jobs[k]
+			if k+1 < len(sc.jobs) {
+				j2 := sc.jobs[k+1]
+				sc.k.Pair2(spec(j1.p), spec(j1.q), spec(j2.p), spec(j2.q),
+					sc.buf[0], bw(j1, sc.buf[1]), sc.buf[2], bw(j2, sc.buf[3]))
+				emit(j1, sc.buf[0], sc.buf[1])
+				emit(j2, sc.buf[2], sc.buf[3])
+			} else {
+				sc.k.Pair2(spec(j1.p), spec(j1.q), nil, nil, sc.buf[0], bw(j1, sc.buf[1]), nil, nil)
+				emit(j1, sc.buf[0], sc.buf[1])
+			}
+		}
+		return nil
+	}, progress)
 }
 
 func wrapErr(err error) error {

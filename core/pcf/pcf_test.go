@@ -157,7 +157,7 @@ func TestMaskAndLayouts(t *testing.T) {
 			on := mbuf[(y+2)*g.W+x+2] != 0
 			for k := 0; k < os[2]*os[3]; k++ {
 				i := (y*os[1]+x)*os[2]*os[3] + k
-				if on && masked[i] != full[i] || !on && !math.IsNaN(float64(masked[i])) {
+				if on && !(math.Abs(float64(masked[i]-full[i])) <= 1e-6) || !on && !math.IsNaN(float64(masked[i])) {
 					t.Fatalf("mask: pixel (%d,%d) on=%v: %v, full %v", y, x, on, masked[i], full[i])
 				}
 			}

@@ -7,3 +7,19 @@ const Backend = "gonum"
 
 // New returns a plan of the fastest backend for length n >= 1.
 func New(n int) Plan { return NewGonum(n) }
+
+// HasPairKernel reports whether NewPairKernel is available.
+const HasPairKernel = false
+
+// PairKernel is not available in pure-Go builds.
+type PairKernel struct{}
+
+// NewPairKernel panics in pure-Go builds; check HasPairKernel first.
+func NewPairKernel(n int, bins []int, measure bool) *PairKernel {
+	panic("fft: no pair kernel in pure-Go builds")
+}
+
+// Pair2 is not available in pure-Go builds.
+func (k *PairKernel) Pair2(a1, b1, a2, b2 []complex64, f1, w1, f2, w2 []float64) {
+	panic("fft: no pair kernel in pure-Go builds")
+}

@@ -1,0 +1,90 @@
+//go:build cgo && !ipcf_purego
+
+package fft
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestPairKernel checks the fused kernel against per-pair Forward, direct
+// products and Inverse on the gonum backend.
+func TestPairKernel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{4, 8, 64, 1024} {
+		bins := []int{1, 2, 3, n / 4, n / 2}
+		if n == 4 {
+			bins = []int{1, 2}
+		}
+		g := NewGonum(n)
+		spec := make([][]complex64, 4)
+		for i := range spec {
+			x := make([]float32, n)
+			for k := range x {
+				x[k] = float32(rng.NormFloat64())
+			}
+			spec[i] = Complex64s(n/2 + 1)
+			g.Forward(spec[i], x)
+		}
+		ref := func(a, b []complex64) (f, w []float64) {
+			prod := make([]complex64, n/2+1)
+			for k := range prod {
+				prod[k] = b[k] * complex(real(a[k]), -imag(a[k]))
+			}
+			c := make([]float32, n)
+			g.Inverse(c, prod)
+			lo := 0
+			for _, hi := range bins {
+				var sf, sw float64
+				for tau := lo; tau < hi; tau++ {
+					sf += float64(c[tau])
+					sw += float64(c[(n-tau)%n])
+				}
+				f, w = append(f, sf), append(w, sw)
+				lo = hi
+			}
+			return f, w
+		}
+		for _, measure := range []bool{false, true} {
+			k := NewPairKernel(n, bins, measure)
+			nb := len(bins)
+			out := [4][]float64{make([]float64, nb), make([]float64, nb), make([]float64, nb), make([]float64, nb)}
+			k.Pair2(spec[0], spec[1], spec[2], spec[3], out[0], out[1], out[2], out[3])
+			f1, w1 := ref(spec[0], spec[1])
+			f2, w2 := ref(spec[2], spec[3])
+			for j := range bins {
+				for i, pair := range [][2]float64{{out[0][j], f1[j]}, {out[1][j], w1[j]}, {out[2][j], f2[j]}, {out[3][j], w2[j]}} {
+					if math.Abs(pair[0]-pair[1]) > 1e-3*float64(n) {
+						t.Fatalf("n=%d bin %d output %d: %v, want %v", n, j, i, pair[0], pair[1])
+					}
+				}
+			}
+			// A single pair gives the same first pair.
+			k.Pair2(spec[0], spec[1], nil, nil, out[2], out[3], nil, nil)
+			for j := range bins {
+				if math.Abs(out[2][j]-f1[j]) > 1e-3*float64(n) || math.Abs(out[3][j]-w1[j]) > 1e-3*float64(n) {
+					t.Fatalf("n=%d single pair bin %d differs", n, j)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkPair2(b *testing.B) {
+	n := 16384
+	bins := []int{1, 2, 3, 4, 5, 7, 10, 13, 17, 23, 31, 41, 55, 74, 99, 133, 178, 239, 320, 428, 574, 769, 1030, 1380, 1849, 2477, 3318, 4445, 5955, 8192}
+	k := NewPairKernel(n, bins, true)
+	s := make([][]complex64, 4)
+	for i := range s {
+		s[i] = Complex64s(n/2 + 1)
+		for j := range s[i] {
+			s[i][j] = complex(float32(j%7), float32(i))
+		}
+	}
+	o := make([]float64, len(bins)*4)
+	nb := len(bins)
+	for b.Loop() {
+		k.Pair2(s[0], s[1], s[2], s[3], o[:nb], o[nb:2*nb], o[2*nb:3*nb], o[3*nb:])
+	}
+}

@@ -1,0 +1,214 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/pool"
+)
+
+// Options are the parameters of a simulation. Lengths are in pixels and
+// times in frames.
+type Options struct {
+	Frames       int     // number of frames
+	Size         int     // image height and width
+	Seed         uint64  // random seed
+	Particles    int     // number of particles
+	Diffusion    float64 // diffusion coefficient, pixel**2 per frame
+	ChannelWidth float64 // channel width across the diagonal; 0 means no barrier
+	PSFSigma     float64 // Gaussian PSF standard deviation
+	Brightness   float64 // expected counts per frame at the center of a particle
+	Background   float64 // expected background counts per pixel and frame
+	BleachTau    float64 // exponential bleaching time constant; 0 means none
+	Threads      int
+	Progress     pool.Progress
+}
+
+// DefaultOptions returns the default dataset: 32,000 frames of 64 x 64
+// pixels, like the tutorial's simulated channel data.
+func DefaultOptions() Options {
+	return Options{
+		Frames: 32000, Size: 64, Seed: 1, Particles: 200, Diffusion: 0.5,
+		ChannelWidth: 4, PSFSigma: 1, Brightness: 40, Background: 10,
+	}
+}
+
+// ErrParam reports an invalid simulation parameter.
+var ErrParam = errors.New("simulate: invalid parameter")
+
+// Check validates the options.
+func (o Options) Check() error {
+	switch {
+	case o.Frames < 1:
+		return fmt.Errorf("%w: frames=%d, want >= 1", ErrParam, o.Frames)
+	case o.Size < 1 || o.Size > 1<<14:
+		return fmt.Errorf("%w: size=%d, want 1..16384", ErrParam, o.Size)
+	case o.Particles < 0 || o.Particles > 1<<20:
+		return fmt.Errorf("%w: particles=%d, want 0..%d", ErrParam, o.Particles, 1<<20)
+	case !(o.Diffusion >= 0) || o.Diffusion > float64(o.Size):
+		return fmt.Errorf("%w: diffusion=%g, want 0..size", ErrParam, o.Diffusion)
+	case !(o.ChannelWidth >= 0) || o.ChannelWidth >= float64(o.Size)/math.Sqrt2:
+		return fmt.Errorf("%w: channel width=%g, want 0 <= width < size/sqrt(2)", ErrParam, o.ChannelWidth)
+	case !(o.PSFSigma > 0) || o.PSFSigma > float64(o.Size):
+		return fmt.Errorf("%w: psf sigma=%g, want > 0", ErrParam, o.PSFSigma)
+	case !(o.Brightness >= 0) || !(o.Background >= 0) || o.Brightness+o.Background > 1e4:
+		return fmt.Errorf("%w: brightness=%g, background=%g, want >= 0 and a sum <= 10000", ErrParam, o.Brightness, o.Background)
+	case !(o.BleachTau >= 0):
+		return fmt.Errorf("%w: bleach tau=%g, want >= 0", ErrParam, o.BleachTau)
+	case o.Threads < 0:
+		return fmt.Errorf("%w: threads=%d, want >= 0", ErrParam, o.Threads)
+	}
+	return nil
+}
+
+// InChannel reports whether the point (x, y) lies inside the channel: its
+// distance from the diagonal y = x (periodic in both axes) is less than
+// width/2.
+func InChannel(x, y, size, width float64) bool {
+	d := math.Mod(y-x, size)
+	if d < -size/2 {
+		d += size
+	} else if d >= size/2 {
+		d -= size
+	}
+	return math.Abs(d)/math.Sqrt2 < width/2
+}
+
+// Run simulates into out, a (Frames, Size, Size) array of any integer or
+// float dtype; counts are clipped to the dtype's range.
+func Run(ctx context.Context, out array.View, o Options) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
+	if out.NDim() != 3 || out.Shape[0] != o.Frames || out.Shape[1] != o.Size || out.Shape[2] != o.Size {
+		return fmt.Errorf("%w: output shape %v, want [%d %d %d]", ErrParam, out.Shape, o.Frames, o.Size, o.Size)
+	}
+	// Particle motion: sequential, one random stream.
+	S := float64(o.Size)
+	rng := rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15))
+	np := o.Particles
+	px, py := make([]float64, np), make([]float64, np)
+	inside := make([]bool, np)
+	for i := range px {
+		px[i], py[i] = rng.Float64()*S, rng.Float64()*S
+		inside[i] = o.ChannelWidth > 0 && InChannel(px[i], py[i], S, o.ChannelWidth)
+	}
+	pos := make([]float32, 2*np*o.Frames)
+	step := math.Sqrt(2 * o.Diffusion)
+	for t := 0; t < o.Frames; t++ {
+		for i := range px {
+			pos[2*(t*np+i)], pos[2*(t*np+i)+1] = float32(px[i]), float32(py[i])
+			x := math.Mod(px[i]+step*rng.NormFloat64()+S, S)
+			y := math.Mod(py[i]+step*rng.NormFloat64()+S, S)
+			if o.ChannelWidth > 0 && InChannel(x, y, S, o.ChannelWidth) != inside[i] {
+				continue // the wall reflects: the step is rejected
+			}
+			px[i], py[i] = x, y
+		}
+	}
+	// Rendering and noise: parallel over frames, one stream per frame.
+	lo, hi := out.DType.Range()
+	hw := int(math.Ceil(3 * o.PSFSigma))
+	type scratch struct {
+		img    []float64
+		gx, gy []float64
+	}
+	scr := make([]*scratch, pool.Threads(o.Threads))
+	err := pool.Run(ctx, o.Threads, o.Frames, func(w, t int) error {
+		sc := scr[w]
+		if sc == nil {
+			sc = &scratch{img: make([]float64, o.Size*o.Size), gx: make([]float64, 2*hw+1), gy: make([]float64, 2*hw+1)}
+			scr[w] = sc
+		}
+		b := o.Brightness
+		if o.BleachTau > 0 {
+			b *= math.Exp(-float64(t) / o.BleachTau)
+		}
+		img := sc.img
+		for i := range img {
+			img[i] = o.Background
+		}
+		k := -0.5 / (o.PSFSigma * o.PSFSigma)
+		for i := 0; i < np; i++ {
+			x, y := float64(pos[2*(t*np+i)]), float64(pos[2*(t*np+i)+1])
+			cx, cy := int(math.Floor(x)), int(math.Floor(y))
+			for d := -hw; d <= hw; d++ {
+				dx := float64(cx+d) + 0.5 - x
+				dy := float64(cy+d) + 0.5 - y
+				sc.gx[d+hw] = math.Exp(k * dx * dx)
+				sc.gy[d+hw] = b * math.Exp(k*dy*dy)
+			}
+			for dy := -hw; dy <= hw; dy++ {
+				row := ((cy+dy)%o.Size + o.Size) % o.Size * o.Size
+				gy := sc.gy[dy+hw]
+				for dx := -hw; dx <= hw; dx++ {
+					col := ((cx+dx)%o.Size + o.Size) % o.Size
+					img[row+col] += gy * sc.gx[dx+hw]
+				}
+			}
+		}
+		r := rand.New(rand.NewPCG(o.Seed, uint64(t)+1))
+		off := out.Offset + t*out.Strides[0]
+		for y := 0; y < o.Size; y++ {
+			for x := 0; x < o.Size; x++ {
+				v := float64(Poisson(r, img[y*o.Size+x]))
+				v = math.Max(lo, math.Min(hi, v))
+				out.Store(off+y*out.Strides[1]+x*out.Strides[2], v)
+			}
+		}
+		return nil
+	}, o.Progress)
+	if errors.Is(err, pool.ErrCancelled) {
+		return fmt.Errorf("simulate: %w", err)
+	}
+	return err
+}
+
+// Poisson returns a Poisson-distributed count with mean lam >= 0:
+// inversion by sequential search for lam < 10, Hoermann's transformed
+// rejection (PTRS, as numpy uses) above.
+func Poisson(r *rand.Rand, lam float64) int {
+	if lam <= 0 {
+		return 0
+	}
+	if lam < 10 {
+		p := math.Exp(-lam)
+		f := p
+		u := r.Float64()
+		k := 0
+		for u > f && k < 1000 {
+			k++
+			p *= lam / float64(k)
+			f += p
+		}
+		return k
+	}
+	// W. Hoermann, The transformed rejection method for generating Poisson
+	// random variables, Insurance: Mathematics and Economics 12 (1993) 39-45.
+	slam := math.Sqrt(lam)
+	loglam := math.Log(lam)
+	b := 0.931 + 2.53*slam
+	a := -0.059 + 0.02483*b
+	invalpha := 1.1239 + 1.1328/(b-3.4)
+	vr := 0.9277 - 3.6224/(b-2)
+	for {
+		u := r.Float64() - 0.5
+		v := r.Float64()
+		us := 0.5 - math.Abs(u)
+		k := math.Floor((2*a/us+b)*u + lam + 0.43)
+		if us >= 0.07 && v <= vr {
+			return int(k)
+		}
+		if k < 0 || (us < 0.013 && v > us) {
+			continue
+		}
+		lg, _ := math.Lgamma(k + 1)
+		if math.Log(v)+math.Log(invalpha)-math.Log(a/(us*us)+b) <= -lam+k*loglam-lg {
+			return int(k)
+		}
+	}
+}
