@@ -1,9 +1,13 @@
 package bleach
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/pool"
 )
 
 // Mean selects how the series mean is computed.
@@ -89,4 +93,47 @@ func Correct(d, s []float64, filtersize int, mean Mean, lo, hi float64) []float6
 		d[i] = v
 	}
 	return d[filtersize : n-filtersize]
+}
+
+// Stack corrects every pixel series of data, a (T, H, W) array, into out,
+// a (T - 2*filtersize, H, W) integer array; values are clipped to [0, 65535]
+// and to out's type.
+func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean, threads int, progress pool.Progress) error {
+	if data.NDim() != 3 || out.NDim() != 3 {
+		return fmt.Errorf("%w: data and out must be 3-D (time, rows, columns), got %d and %d dimensions", ErrParam, data.NDim(), out.NDim())
+	}
+	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
+	if err := Check(T, filtersize, mean); err != nil {
+		return err
+	}
+	if !out.DType.IsInteger() {
+		return fmt.Errorf("%w: out dtype %s, want an integer type", ErrParam, out.DType)
+	}
+	if out.Shape[0] != T-2*filtersize || out.Shape[1] != H || out.Shape[2] != W {
+		return fmt.Errorf("%w: out shape %v, want [%d %d %d]", ErrParam, out.Shape, T-2*filtersize, H, W)
+	}
+	if out.Overlaps(data) {
+		return fmt.Errorf("%w: out overlaps data", ErrParam)
+	}
+	lo, hi := out.DType.Range()
+	lo, hi = math.Max(lo, 0), math.Min(hi, 65535)
+	type scratch struct{ d, s []float64 }
+	scr := make([]*scratch, pool.Threads(threads))
+	err := pool.Run(ctx, threads, H*W, func(w, p int) error {
+		sc := scr[w]
+		if sc == nil {
+			sc = &scratch{make([]float64, T), make([]float64, T)}
+			scr[w] = sc
+		}
+		y, x := p/W, p%W
+		data.Gather(sc.d, data.Offset+y*data.Strides[1]+x*data.Strides[2], data.Strides[0], T)
+		res := Correct(sc.d, sc.s, filtersize, mean, lo, hi)
+		o := out.Offset + y*out.Strides[1] + x*out.Strides[2]
+		for _, v := range res {
+			out.Store(o, v)
+			o += out.Strides[0]
+		}
+		return nil
+	}, progress)
+	return err
 }

@@ -240,8 +240,8 @@ func View(b []byte) (array.View, Header, error) {
 type File struct {
 	array.View
 	Header Header
-	data  []byte
-	unmap func() error
+	data   []byte
+	unmap  func() error
 }
 
 // Open memory-maps the .npy file at path and returns its array.

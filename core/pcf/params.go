@@ -82,3 +82,6 @@ func PowerOfTwoFloor(n int) int {
 	}
 	return p
 }
+
+// FFTBackend names the FFT implementation of this build ("fftw3f" or "gonum").
+const FFTBackend = fftBackend

@@ -10,7 +10,7 @@ import (
 
 // Errors returned for bad input.
 var (
-	ErrLength = errors.New("xcorr: invalid length")
+	ErrLength  = errors.New("xcorr: invalid length")
 	ErrZeroSum = errors.New("xcorr: series sums to zero")
 )
 

@@ -55,10 +55,10 @@ func checkLen(n, nsrc, ndst int, inverse bool) {
 
 // Gonum is the pure-Go backend. It computes in float64.
 type Gonum struct {
-	n    int
-	f    *fourier.FFT
-	x    []float64
-	c    []complex128
+	n int
+	f *fourier.FFT
+	x []float64
+	c []complex128
 }
 
 // NewGonum returns a pure-Go plan for length n >= 1.

@@ -24,10 +24,10 @@ import (
 // complex" packing costs one complex FFT of length n per two pairs, which
 // FFTW runs in about 65% of the time of two c2r transforms here.
 type PairKernel struct {
-	n        int
-	plan     C.fftwf_plan
+	n         int
+	plan      C.fftwf_plan
 	zin, zout []complex64
-	bins     []C.int
+	bins      []C.int
 }
 
 // HasPairKernel reports whether NewPairKernel is available.

@@ -1,0 +1,720 @@
+// Command capi is the C ABI of ipcf (libipcf.so): thin //export wrappers
+// that validate C descriptors, call core/, and map errors to status codes.
+// Nothing numeric lives here.
+package main
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../include
+#include <stdlib.h>
+#include "ipcf.h"
+typedef const ipcf_array ipcf_carray;
+typedef const ipcf_pcf_options ipcf_cpcf_options;
+typedef const ipcf_bleach_options ipcf_cbleach_options;
+typedef const ipcf_simulate_options ipcf_csimulate_options;
+typedef const char ipcf_cchar;
+typedef const int64_t ipcf_cint64;
+void ipcf_set_error(const char *msg, size_t n);
+int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total);
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/conv"
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/pool"
+	"github.com/ipcf/ipcf/core/simulate"
+	"github.com/ipcf/ipcf/core/xcorr"
+)
+
+func main() {}
+
+// Version is the library version; it must equal the header's.
+const Version = "0.1.0"
+
+type status = C.ipcf_status
+
+const (
+	ok         = C.IPCF_OK
+	eInvalid   = C.IPCF_E_INVALID_ARGUMENT
+	eBadHandle = C.IPCF_E_BAD_HANDLE
+	eTooSmall  = C.IPCF_E_BUFFER_TOO_SMALL
+	eLayout    = C.IPCF_E_UNSUPPORTED_LAYOUT
+	eMemory    = C.IPCF_E_OUT_OF_MEMORY
+	eCancelled = C.IPCF_E_CANCELLED
+	eInternal  = C.IPCF_E_INTERNAL
+)
+
+// apiError carries a status code with its message.
+type apiError struct {
+	code status
+	msg  string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func fail(code status, format string, args ...any) error {
+	return &apiError{code, fmt.Sprintf(format, args...)}
+}
+
+func setError(fn, msg string) {
+	s := fn + ": " + msg
+	cs := C.CString(s)
+	C.ipcf_set_error(cs, C.size_t(len(s)))
+	C.free(unsafe.Pointer(cs))
+}
+
+// finish maps an error to a status and records its message.
+func finish(fn string, err error) status {
+	if err == nil {
+		return ok
+	}
+	var ae *apiError
+	var pe *pool.PanicError
+	code := status(eInvalid)
+	switch {
+	case errors.As(err, &ae):
+		code = ae.code
+	case errors.As(err, &pe):
+		code = eInternal
+	case errors.Is(err, pcf.ErrCancelled), errors.Is(err, pool.ErrCancelled):
+		code = eCancelled
+	case errors.Is(err, pcf.ErrMemory):
+		code = eMemory
+	case errors.Is(err, array.ErrDType), errors.Is(err, array.ErrLayout):
+		code = eLayout
+	}
+	setError(fn, err.Error())
+	return code
+}
+
+// guard turns a panic in an export into IPCF_E_INTERNAL. Every export
+// defers it first.
+func guard(fn string, st *status) {
+	if r := recover(); r != nil {
+		stack := string(debug.Stack())
+		if len(stack) > 1200 {
+			stack = stack[:1200]
+		}
+		setError(fn, fmt.Sprintf("internal error: %v\n%s", r, stack))
+		*st = eInternal
+	}
+}
+
+// has reports whether a struct of struct_size ss holds the field at off.
+func has(ss C.uint32_t, off, size uintptr) bool { return uintptr(ss) >= off+size }
+
+// view converts a C array descriptor into a View over the caller's memory.
+func view(name string, a *C.ipcf_array) (array.View, error) {
+	if a == nil {
+		return array.View{}, fail(eInvalid, "%s is NULL", name)
+	}
+	if uintptr(a.struct_size) < unsafe.Sizeof(*a) {
+		return array.View{}, fail(eInvalid, "%s.struct_size=%d, want %d (call ipcf_array_init)", name, a.struct_size, unsafe.Sizeof(*a))
+	}
+	nd := int(a.ndim)
+	if nd < 1 || nd > array.MaxNDim {
+		return array.View{}, fail(eInvalid, "%s.ndim=%d, want 1..%d", name, nd, array.MaxNDim)
+	}
+	dt := array.DType(a.dtype)
+	if dt.Size() == 0 {
+		return array.View{}, fail(eLayout, "%s.dtype=%d is not a known IPCF_DTYPE", name, a.dtype)
+	}
+	if a.byte_order > C.IPCF_ORDER_BIG {
+		return array.View{}, fail(eLayout, "%s.byte_order=%d is not a known IPCF_ORDER", name, a.byte_order)
+	}
+	shape := make([]int, nd)
+	strides := make([]int, nd)
+	for i := 0; i < nd; i++ {
+		s, st := int64(a.shape[i]), int64(a.strides[i])
+		if s < 0 {
+			return array.View{}, fail(eInvalid, "%s.shape[%d]=%d is negative", name, i, s)
+		}
+		shape[i], strides[i] = int(s), int(st)
+	}
+	lo, hi, err := array.Extent(shape, strides, dt.Size())
+	if err != nil {
+		return array.View{}, fail(eInvalid, "%s: %v", name, err)
+	}
+	var data []byte
+	off := 0
+	if hi > lo {
+		if a.data == nil {
+			return array.View{}, fail(eInvalid, "%s.data is NULL", name)
+		}
+		base := uintptr(a.data)
+		if lo < 0 && uintptr(-lo) > base {
+			return array.View{}, fail(eInvalid, "%s: negative strides reach below address 0", name)
+		}
+		data = unsafe.Slice((*byte)(unsafe.Add(a.data, lo)), hi-lo)
+		off = -lo
+	}
+	v, err := array.New(dt, array.ByteOrder(a.byte_order), shape, strides, data, off)
+	if err != nil {
+		return v, fail(eInvalid, "%s: %v", name, err)
+	}
+	return v, nil
+}
+
+// --- tokens ---
+
+var (
+	tokMu   sync.Mutex
+	tokens  = map[uint64]*atomic.Bool{}
+	tokNext uint64
+)
+
+func tokenFlag(t C.ipcf_token) (*atomic.Bool, error) {
+	if t == 0 {
+		return nil, nil
+	}
+	tokMu.Lock()
+	defer tokMu.Unlock()
+	f := tokens[uint64(t)]
+	if f == nil {
+		return nil, fail(eBadHandle, "token %d is unknown or destroyed", uint64(t))
+	}
+	return f, nil
+}
+
+//export ipcf_token_create
+func ipcf_token_create(out *C.ipcf_token) (st status) {
+	defer guard("ipcf_token_create", &st)
+	if out == nil {
+		return finish("ipcf_token_create", fail(eInvalid, "token is NULL"))
+	}
+	tokMu.Lock()
+	tokNext++
+	tokens[tokNext] = new(atomic.Bool)
+	*out = C.ipcf_token(tokNext)
+	tokMu.Unlock()
+	return ok
+}
+
+//export ipcf_token_cancel
+func ipcf_token_cancel(t C.ipcf_token) (st status) {
+	defer guard("ipcf_token_cancel", &st)
+	f, err := tokenFlag(t)
+	if err == nil && f == nil {
+		err = fail(eBadHandle, "token 0 is no token")
+	}
+	if err != nil {
+		return finish("ipcf_token_cancel", err)
+	}
+	f.Store(true)
+	return ok
+}
+
+//export ipcf_token_destroy
+func ipcf_token_destroy(t C.ipcf_token) (st status) {
+	defer guard("ipcf_token_destroy", &st)
+	tokMu.Lock()
+	_, found := tokens[uint64(t)]
+	delete(tokens, uint64(t))
+	tokMu.Unlock()
+	if !found {
+		return finish("ipcf_token_destroy", fail(eBadHandle, "token %d is unknown or destroyed", uint64(t)))
+	}
+	return ok
+}
+
+// progressFunc builds the pool callback: the C callback (on this thread)
+// and the token.
+func progressFunc(fn C.ipcf_progress_fn, user unsafe.Pointer, tok *atomic.Bool) pool.Progress {
+	if fn == nil && tok == nil {
+		return nil
+	}
+	return func(done, total int) bool {
+		if tok != nil && tok.Load() {
+			return false
+		}
+		if fn != nil && C.ipcf_call_progress(fn, user, C.int64_t(done), C.int64_t(total)) != 0 {
+			return false
+		}
+		return true
+	}
+}
+
+// --- versions and constants ---
+
+var versionString = C.CString(Version + " (" + pcf.FFTBackend + ")")
+
+//export ipcf_version_number
+func ipcf_version_number() C.int32_t { return C.IPCF_VERSION_NUMBER }
+
+//export ipcf_version_string
+func ipcf_version_string() *C.ipcf_cchar { return versionString }
+
+//export ipcf_max_ndim
+func ipcf_max_ndim() C.int32_t { return C.IPCF_MAX_NDIM }
+
+//export ipcf_array_struct_size
+func ipcf_array_struct_size() C.size_t { return C.size_t(unsafe.Sizeof(C.ipcf_array{})) }
+
+//export ipcf_pcf_options_struct_size
+func ipcf_pcf_options_struct_size() C.size_t { return C.size_t(unsafe.Sizeof(C.ipcf_pcf_options{})) }
+
+//export ipcf_bleach_options_struct_size
+func ipcf_bleach_options_struct_size() C.size_t {
+	return C.size_t(unsafe.Sizeof(C.ipcf_bleach_options{}))
+}
+
+//export ipcf_simulate_options_struct_size
+func ipcf_simulate_options_struct_size() C.size_t {
+	return C.size_t(unsafe.Sizeof(C.ipcf_simulate_options{}))
+}
+
+var statusStrings = func() []*C.char {
+	s := []string{"ok", "invalid argument", "bad handle", "buffer too small", "unsupported layout",
+		"out of memory", "cancelled", "internal error"}
+	out := make([]*C.char, len(s)+1)
+	for i, x := range s {
+		out[i] = C.CString(x)
+	}
+	out[len(s)] = C.CString("unknown status")
+	return out
+}()
+
+//export ipcf_status_string
+func ipcf_status_string(s status) *C.ipcf_cchar {
+	if s < 0 || int(s) >= len(statusStrings)-1 {
+		return statusStrings[len(statusStrings)-1]
+	}
+	return statusStrings[s]
+}
+
+//export ipcf_array_init_contiguous
+func ipcf_array_init_contiguous(a *C.ipcf_array, dtype, ndim C.uint32_t, shape *C.ipcf_cint64, data unsafe.Pointer) (st status) {
+	const fn = "ipcf_array_init_contiguous"
+	defer guard(fn, &st)
+	if a == nil || shape == nil {
+		return finish(fn, fail(eInvalid, "array or shape is NULL"))
+	}
+	if ndim < 1 || ndim > C.IPCF_MAX_NDIM {
+		return finish(fn, fail(eInvalid, "ndim=%d, want 1..%d", ndim, C.IPCF_MAX_NDIM))
+	}
+	sz := array.DType(dtype).Size()
+	if sz == 0 {
+		return finish(fn, fail(eLayout, "dtype=%d is not a known IPCF_DTYPE", dtype))
+	}
+	sh := unsafe.Slice(shape, int(ndim))
+	*a = C.ipcf_array{struct_size: C.uint32_t(unsafe.Sizeof(*a)), dtype: dtype, ndim: ndim, data: data}
+	st64 := int64(sz)
+	for i := int(ndim) - 1; i >= 0; i-- {
+		if sh[i] < 0 {
+			return finish(fn, fail(eInvalid, "shape[%d]=%d is negative", i, int64(sh[i])))
+		}
+		a.shape[i] = sh[i]
+		a.strides[i] = C.int64_t(st64)
+		if sh[i] > 0 && st64 > math.MaxInt64/4/int64(sh[i]) {
+			return finish(fn, fail(eInvalid, "shape overflows"))
+		}
+		st64 *= max(int64(sh[i]), 1)
+	}
+	return ok
+}
+
+// --- parameters ---
+
+//export ipcf_circle
+func ipcf_circle(radius, npoints C.int32_t, uv *C.int32_t, n C.size_t) (st status) {
+	const fn = "ipcf_circle"
+	defer guard(fn, &st)
+	c, err := pcf.Circle(int(radius), int(npoints))
+	if err != nil {
+		return finish(fn, err)
+	}
+	if uv == nil {
+		return finish(fn, fail(eInvalid, "uv is NULL"))
+	}
+	if int(n) < 2*len(c) {
+		return finish(fn, fail(eTooSmall, "uv holds %d values, want %d", n, 2*len(c)))
+	}
+	out := unsafe.Slice(uv, 2*len(c))
+	for i, o := range c {
+		out[2*i], out[2*i+1] = C.int32_t(o.U), C.int32_t(o.V)
+	}
+	return ok
+}
+
+//export ipcf_logbins
+func ipcf_logbins(size C.int64_t, nbins C.int32_t, bins *C.int64_t, cp C.size_t, count *C.size_t) (st status) {
+	const fn = "ipcf_logbins"
+	defer guard(fn, &st)
+	if count == nil {
+		return finish(fn, fail(eInvalid, "count is NULL"))
+	}
+	b, err := pcf.LogBins(int(size), int(nbins))
+	if err != nil {
+		return finish(fn, err)
+	}
+	*count = C.size_t(len(b))
+	if int(cp) < len(b) {
+		return finish(fn, fail(eTooSmall, "bins holds %d values, want %d", cp, len(b)))
+	}
+	if bins == nil {
+		return finish(fn, fail(eInvalid, "bins is NULL"))
+	}
+	out := unsafe.Slice(bins, len(b))
+	for i, v := range b {
+		out[i] = C.int64_t(v)
+	}
+	return ok
+}
+
+func series(v array.View) []float64 {
+	s := make([]float64, v.Shape[0])
+	v.Gather(s, v.Offset, v.Strides[0], len(s))
+	return s
+}
+
+//export ipcf_correlate
+func ipcf_correlate(a, b *C.ipcf_carray, mode C.int32_t, out *C.ipcf_array) (st status) {
+	const fn = "ipcf_correlate"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		va, err := view("a", (*C.ipcf_array)(a))
+		if err != nil {
+			return err
+		}
+		vb, err := view("b", (*C.ipcf_array)(b))
+		if err != nil {
+			return err
+		}
+		vo, err := view("out", out)
+		if err != nil {
+			return err
+		}
+		if va.NDim() != 1 || vb.NDim() != 1 || vo.NDim() != 1 {
+			return fail(eInvalid, "a, b and out must be 1-D (ndim %d, %d, %d)", va.NDim(), vb.NDim(), vo.NDim())
+		}
+		if vo.DType != array.Float32 && vo.DType != array.Float64 {
+			return fail(eLayout, "out.dtype=%s, want float32 or float64", vo.DType)
+		}
+		if vo.Overlaps(va) || vo.Overlaps(vb) {
+			return fail(eInvalid, "out overlaps an input")
+		}
+		sa, sb := series(va), series(vb)
+		var res []float64
+		switch mode {
+		case C.IPCF_CORR_CIRCULAR, C.IPCF_CORR_LINEAR:
+			if len(sa) != len(sb) || len(sa) < 2 {
+				return fail(eInvalid, "len(a)=%d, len(b)=%d, want equal lengths >= 2", len(sa), len(sb))
+			}
+			if vo.Shape[0] < len(sa)/2 {
+				return fail(eTooSmall, "out.shape[0]=%d, want %d", vo.Shape[0], len(sa)/2)
+			}
+			if mode == C.IPCF_CORR_CIRCULAR {
+				res, err = xcorr.Circular(nil, sa, sb)
+			} else {
+				res, err = xcorr.Linear(nil, sa, sb)
+			}
+			if errors.Is(err, xcorr.ErrZeroSum) {
+				err = nil // NaN values, by contract
+			}
+		case C.IPCF_CORR_SAME:
+			n := max(len(sa), len(sb))
+			if vo.Shape[0] < n {
+				return fail(eTooSmall, "out.shape[0]=%d, want %d", vo.Shape[0], n)
+			}
+			res, err = xcorr.Same(nil, sa, sb)
+		default:
+			return fail(eInvalid, "mode=%d, want IPCF_CORR_CIRCULAR, _LINEAR or _SAME", mode)
+		}
+		if err != nil {
+			return err
+		}
+		for i, v := range res {
+			vo.Store(vo.Offset+i*vo.Strides[0], v)
+		}
+		return nil
+	}())
+}
+
+// --- pCF ---
+
+//export ipcf_pcf_options_init
+func ipcf_pcf_options_init(o *C.ipcf_pcf_options) {
+	if o == nil {
+		return
+	}
+	*o = C.ipcf_pcf_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), radius: 6, npoints: 32, nbins: 32}
+}
+
+func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
+	o := pcf.DefaultOptions()
+	if co == nil {
+		return o, nil
+	}
+	var d C.ipcf_pcf_options
+	ss := co.struct_size
+	if ss < 4 || uintptr(ss) > 1<<16 {
+		return o, fail(eInvalid, "options.struct_size=%d (call ipcf_pcf_options_init)", ss)
+	}
+	if has(ss, unsafe.Offsetof(d.radius), 4) {
+		o.Radius = int(co.radius)
+	}
+	if has(ss, unsafe.Offsetof(d.npoints), 4) {
+		o.Npoints = int(co.npoints)
+	}
+	if has(ss, unsafe.Offsetof(d.nbins), 4) {
+		o.Nbins = int(co.nbins)
+	}
+	if has(ss, unsafe.Offsetof(d.bleach), 4) {
+		o.Bleach = int(co.bleach)
+	}
+	if has(ss, unsafe.Offsetof(d.bleach_mean), 4) {
+		o.BleachMean = bleach.Mean(co.bleach_mean)
+		if o.BleachMean != bleach.Real && o.BleachMean != bleach.Floor {
+			return o, fail(eInvalid, "options.bleach_mean=%d, want IPCF_MEAN_REAL or IPCF_MEAN_FLOOR", co.bleach_mean)
+		}
+	}
+	if has(ss, unsafe.Offsetof(d.threads), 4) {
+		o.Threads = int(co.threads)
+	}
+	if has(ss, unsafe.Offsetof(d.mask), 8) && co.mask != nil {
+		m, err := view("options.mask", (*C.ipcf_array)(unsafe.Pointer(co.mask)))
+		if err != nil {
+			return o, err
+		}
+		o.Mask = &m
+	}
+	var fn C.ipcf_progress_fn
+	var user unsafe.Pointer
+	var tok *atomic.Bool
+	if has(ss, unsafe.Offsetof(d.progress_user), 8) {
+		fn, user = co.progress, co.progress_user
+	}
+	if has(ss, unsafe.Offsetof(d.token), 8) {
+		var err error
+		if tok, err = tokenFlag(co.token); err != nil {
+			return o, err
+		}
+	}
+	o.Progress = progressFunc(fn, user, tok)
+	return o, nil
+}
+
+func shapeOf(a *C.ipcf_array) ([]int, error) {
+	if a == nil {
+		return nil, fail(eInvalid, "data is NULL")
+	}
+	if a.ndim != 3 {
+		return nil, fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", a.ndim)
+	}
+	s := []int{int(a.shape[0]), int(a.shape[1]), int(a.shape[2])}
+	for i, v := range s {
+		if v < 0 {
+			return nil, fail(eInvalid, "data.shape[%d]=%d is negative", i, v)
+		}
+	}
+	return s, nil
+}
+
+//export ipcf_pcf_output_shape
+func ipcf_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape *C.int64_t) (st status) {
+	const fn = "ipcf_pcf_output_shape"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		if shape == nil {
+			return fail(eInvalid, "shape is NULL")
+		}
+		s, err := shapeOf((*C.ipcf_array)(data))
+		if err != nil {
+			return err
+		}
+		o, err := pcfOptions((*C.ipcf_pcf_options)(co))
+		if err != nil {
+			return err
+		}
+		g, err := pcf.Plan(s, o)
+		if err != nil {
+			return err
+		}
+		out := unsafe.Slice(shape, 4)
+		for i, v := range g.OutShape {
+			out[i] = C.int64_t(v)
+		}
+		return nil
+	}())
+}
+
+//export ipcf_pcf_compute
+func ipcf_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipcf_array) (st status) {
+	const fn = "ipcf_pcf_compute"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		o, err := pcfOptions((*C.ipcf_pcf_options)(co))
+		if err != nil {
+			return err
+		}
+		vd, err := view("data", (*C.ipcf_array)(data))
+		if err != nil {
+			return err
+		}
+		if vd.NDim() != 3 {
+			return fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", vd.NDim())
+		}
+		g, err := pcf.Plan(vd.Shape, o)
+		if err != nil {
+			return err
+		}
+		vo, err := view("out", out)
+		if err != nil {
+			return err
+		}
+		if vo.DType != array.Float32 {
+			return fail(eLayout, "out.dtype=%s, want float32", vo.DType)
+		}
+		if vo.NDim() != 4 {
+			return fail(eInvalid, "out.ndim=%d, want 4", vo.NDim())
+		}
+		for i, s := range g.OutShape {
+			if vo.Shape[i] != s {
+				return fail(eTooSmall, "out.shape[%d]=%d, want %d (output shape %v)", i, vo.Shape[i], s, g.OutShape)
+			}
+		}
+		return pcf.Compute(context.Background(), vo, vd, o)
+	}())
+}
+
+// --- bleaching ---
+
+//export ipcf_bleach_options_init
+func ipcf_bleach_options_init(o *C.ipcf_bleach_options) {
+	if o == nil {
+		return
+	}
+	*o = C.ipcf_bleach_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), filtersize: 1024}
+}
+
+//export ipcf_correct_bleaching
+func ipcf_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out *C.ipcf_array) (st status) {
+	const fn = "ipcf_correct_bleaching"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		var d C.ipcf_bleach_options
+		filtersize, mean, threads := 1024, bleach.Real, 0
+		var prog pool.Progress
+		if co != nil {
+			ss := co.struct_size
+			if ss < 4 || uintptr(ss) > 1<<16 {
+				return fail(eInvalid, "options.struct_size=%d (call ipcf_bleach_options_init)", ss)
+			}
+			if has(ss, unsafe.Offsetof(d.filtersize), 4) {
+				filtersize = int(co.filtersize)
+			}
+			if has(ss, unsafe.Offsetof(d.mean), 4) {
+				mean = bleach.Mean(co.mean)
+			}
+			if has(ss, unsafe.Offsetof(d.threads), 4) {
+				threads = int(co.threads)
+			}
+			var tok *atomic.Bool
+			if has(ss, unsafe.Offsetof(d.token), 8) {
+				var err error
+				if tok, err = tokenFlag(co.token); err != nil {
+					return err
+				}
+			}
+			if has(ss, unsafe.Offsetof(d.progress_user), 8) {
+				prog = progressFunc(co.progress, co.progress_user, tok)
+			} else {
+				prog = progressFunc(nil, nil, tok)
+			}
+		}
+		vd, err := view("data", (*C.ipcf_array)(data))
+		if err != nil {
+			return err
+		}
+		vo, err := view("out", out)
+		if err != nil {
+			return err
+		}
+		return bleach.Stack(context.Background(), vo, vd, filtersize, mean, threads, prog)
+	}())
+}
+
+// --- convolution and simulation ---
+
+//export ipcf_convolve2d
+func ipcf_convolve2d(image, kernel *C.ipcf_carray, out *C.ipcf_array) (st status) {
+	const fn = "ipcf_convolve2d"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		f, err := view("image", (*C.ipcf_array)(image))
+		if err != nil {
+			return err
+		}
+		g, err := view("kernel", (*C.ipcf_array)(kernel))
+		if err != nil {
+			return err
+		}
+		o, err := view("out", out)
+		if err != nil {
+			return err
+		}
+		return conv.Convolve2D(o, f, g)
+	}())
+}
+
+//export ipcf_simulate_options_init
+func ipcf_simulate_options_init(o *C.ipcf_simulate_options) {
+	if o == nil {
+		return
+	}
+	d := simulate.DefaultOptions()
+	*o = C.ipcf_simulate_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)),
+		frames: C.int32_t(d.Frames), size: C.int32_t(d.Size), seed: C.uint64_t(d.Seed),
+		particles: C.int32_t(d.Particles), diffusion: C.double(d.Diffusion),
+		channel_width: C.double(d.ChannelWidth), psf_sigma: C.double(d.PSFSigma),
+		brightness: C.double(d.Brightness), background: C.double(d.Background)}
+}
+
+//export ipcf_simulate
+func ipcf_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status) {
+	const fn = "ipcf_simulate"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		if co == nil {
+			return fail(eInvalid, "options is NULL")
+		}
+		var full C.ipcf_simulate_options
+		ipcf_simulate_options_init(&full)
+		ss := co.struct_size
+		if ss < 4 || uintptr(ss) > 1<<16 {
+			return fail(eInvalid, "options.struct_size=%d (call ipcf_simulate_options_init)", ss)
+		}
+		// Copy the caller's prefix over the defaults.
+		n := min(uintptr(ss), unsafe.Sizeof(full))
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&full)), n), unsafe.Slice((*byte)(unsafe.Pointer(co)), n))
+		tok, err := tokenFlag(full.token)
+		if err != nil {
+			return err
+		}
+		o := simulate.Options{Frames: int(full.frames), Size: int(full.size), Seed: uint64(full.seed),
+			Particles: int(full.particles), Diffusion: float64(full.diffusion),
+			ChannelWidth: float64(full.channel_width), PSFSigma: float64(full.psf_sigma),
+			Brightness: float64(full.brightness), Background: float64(full.background),
+			BleachTau: float64(full.bleach_tau), Threads: int(full.threads),
+			Progress: progressFunc(full.progress, full.progress_user, tok)}
+		if err := o.Check(); err != nil {
+			return err
+		}
+		vo, err := view("out", out)
+		if err != nil {
+			return err
+		}
+		return simulate.Run(context.Background(), vo, o)
+	}())
+}

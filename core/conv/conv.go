@@ -1,0 +1,78 @@
+package conv
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/ipcf/ipcf/core/array"
+)
+
+// ErrParam reports bad shapes or values.
+var ErrParam = errors.New("conv: invalid argument")
+
+// Convolve2D stores h[x, y] = sum_{i,j} g[i, j] * f[x-i, y-j] (zero outside
+// f) into out, of shape (H+kh-1, W+kw-1). f is (H, W), g is (kh, kw) with
+// odd kh and kw. If f and g are both integer the sums are exact int64; a
+// value outside out's dtype range is an error. Otherwise float64.
+func Convolve2D(out, f, g array.View) error {
+	if f.NDim() != 2 || g.NDim() != 2 || out.NDim() != 2 {
+		return fmt.Errorf("%w: image, kernel and output must be 2-D (got %d, %d, %d dimensions)", ErrParam, f.NDim(), g.NDim(), out.NDim())
+	}
+	H, W, kh, kw := f.Shape[0], f.Shape[1], g.Shape[0], g.Shape[1]
+	if kh%2 != 1 || kw%2 != 1 {
+		return fmt.Errorf("%w: kernel shape %dx%d: only odd kernel dimensions are supported", ErrParam, kh, kw)
+	}
+	if H < 1 || W < 1 {
+		return fmt.Errorf("%w: empty image %dx%d", ErrParam, H, W)
+	}
+	oh, ow := H+kh-1, W+kw-1
+	if out.Shape[0] != oh || out.Shape[1] != ow {
+		return fmt.Errorf("%w: output shape %v, want [%d %d]", ErrParam, out.Shape, oh, ow)
+	}
+	if out.Overlaps(f) || out.Overlaps(g) {
+		return fmt.Errorf("%w: output overlaps an input", ErrParam)
+	}
+	exact := f.DType.IsInteger() && g.DType.IsInteger()
+	lo, hi := out.DType.Range()
+	fv := make([]float64, H*W)
+	for y := 0; y < H; y++ {
+		for x := 0; x < W; x++ {
+			fv[y*W+x] = f.At(y, x)
+		}
+	}
+	gv := make([]float64, kh*kw)
+	for i := range gv {
+		gv[i] = g.At(i/kw, i%kw)
+	}
+	for x := 0; x < oh; x++ {
+		for y := 0; y < ow; y++ {
+			var si int64
+			var sf float64
+			for i := max(0, x-H+1); i <= min(kh-1, x); i++ {
+				for j := max(0, y-W+1); j <= min(kw-1, y); j++ {
+					a, b := gv[i*kw+j], fv[(x-i)*W+(y-j)]
+					if exact {
+						si += int64(a) * int64(b)
+					} else {
+						sf += a * b
+					}
+				}
+			}
+			v := sf
+			if exact {
+				v = float64(si)
+				if float64(int64(v)) != float64(si) || (out.DType.IsInteger() && (v < lo || v > hi)) {
+					return fmt.Errorf("%w: h[%d, %d] = %d does not fit the output dtype %s", ErrParam, x, y, si, out.DType)
+				}
+			} else if out.DType.IsInteger() {
+				v = math.Round(v)
+				if !(v >= lo && v <= hi) {
+					return fmt.Errorf("%w: h[%d, %d] = %g does not fit the output dtype %s", ErrParam, x, y, sf, out.DType)
+				}
+			}
+			out.Set(v, x, y)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+package conv
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+)
+
+func view(dt array.DType, h, w int, vals ...float64) array.View {
+	v, _ := array.Contiguous(dt, []int{h, w}, make([]byte, h*w*dt.Size()))
+	for i, x := range vals {
+		v.Set(x, i/w, i%w)
+	}
+	return v
+}
+
+func TestConvolve2D(t *testing.T) {
+	// Values from scipy.signal.convolve2d(f, g) (mode 'full'), which the
+	// tutorial's naive_convolve reproduces.
+	f := view(array.Int32, 2, 3, 1, 2, 3, 4, 5, 6)
+	g := view(array.Int16, 1, 3, 1, 0, -1)
+	out := view(array.Int32, 2, 5)
+	if err := Convolve2D(out, f, g); err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{1, 2, 2, -2, -3, 4, 5, 2, -5, -6}
+	for i, w := range want {
+		if got := out.At(i/5, i%5); got != w {
+			t.Fatalf("h[%d] = %v, want %v", i, got, w)
+		}
+	}
+	g3 := view(array.Float64, 3, 3, 0, 0, 0, 0, 0.5, 0, 0, 0, 0)
+	outf := view(array.Float64, 4, 5)
+	if err := Convolve2D(outf, f, g3); err != nil {
+		t.Fatal(err)
+	}
+	if outf.At(1, 1) != 0.5 || outf.At(2, 3) != 3 || outf.At(0, 0) != 0 {
+		t.Fatalf("identity kernel: %v %v", outf.At(1, 1), outf.At(2, 3))
+	}
+}
+
+func TestConvolve2DErrors(t *testing.T) {
+	f := view(array.Uint8, 2, 2, 200, 200, 200, 200)
+	even := view(array.Uint8, 2, 3)
+	if err := Convolve2D(view(array.Int32, 3, 4), f, even); !errors.Is(err, ErrParam) {
+		t.Errorf("even kernel: %v", err)
+	}
+	g := view(array.Uint8, 1, 1, 2)
+	if err := Convolve2D(view(array.Uint8, 2, 2), f, g); !errors.Is(err, ErrParam) {
+		t.Errorf("overflow into uint8: %v", err)
+	}
+	if err := Convolve2D(view(array.Int32, 3, 3), f, g); !errors.Is(err, ErrParam) {
+		t.Errorf("wrong output shape: %v", err)
+	}
+}

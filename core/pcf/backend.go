@@ -1,0 +1,5 @@
+package pcf
+
+import "github.com/ipcf/ipcf/core/internal/fft"
+
+const fftBackend = fft.Backend

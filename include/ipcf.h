@@ -1,0 +1,257 @@
+/*
+ * ipcf.h: the C interface of libipcf, image pair correlation function
+ * (pCF) analysis of fluorescence microscopy image time series.
+ *
+ * This header is the library's only public contract. Every binding (Python,
+ * Fiji/JNA, MATLAB/Octave MEX) wraps these functions.
+ *
+ * Call sequence:
+ *
+ *     ipcf_array data;                       // describe the caller's (t, y, x) stack
+ *     ipcf_array_init(&data);
+ *     data.dtype = IPCF_DTYPE_UINT16; data.ndim = 3;
+ *     data.shape[0] = T; data.shape[1] = H; data.shape[2] = W;
+ *     data.strides[0] = H*W*2; data.strides[1] = W*2; data.strides[2] = 2;
+ *     data.data = pixels;
+ *
+ *     ipcf_pcf_options opt;
+ *     ipcf_pcf_options_init(&opt);           // radius 6, 32 points, 32 bins
+ *     int64_t shape[4];
+ *     ipcf_pcf_output_shape(&data, &opt, shape);
+ *     float *result = malloc(shape[0]*shape[1]*shape[2]*shape[3]*sizeof(float));
+ *     ipcf_array out;                         // C-order float32 of that shape
+ *     ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, shape, result);
+ *     if (ipcf_pcf_compute(&data, &opt, &out) != IPCF_OK)
+ *         fprintf(stderr, "%s\n", ipcf_last_error());
+ *
+ * Memory: the caller allocates every input and output. The library reads
+ * and writes caller memory only during a call and keeps no pointer after
+ * it returns.
+ *
+ * Thread safety: every function may be called from any thread, also
+ * concurrently; concurrent calls must not write to the same output.
+ * ipcf_token_cancel is meant to be called from another thread while a
+ * computation runs. Progress callbacks run on the thread that made the
+ * call. A Go runtime lives inside the library: do not fork() a process
+ * that has loaded it and then call it in the child; the library cannot be
+ * unloaded (dlclose does nothing).
+ *
+ * ABI policy: IPCF_VERSION_MAJOR changes when the ABI breaks. Enum values
+ * are never renumbered. Structs start with struct_size and only ever grow
+ * at the end: the library reads a field only if it lies within the
+ * caller's struct_size, so programs built against an older header keep
+ * working.
+ */
+#ifndef IPCF_H
+#define IPCF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IPCF_VERSION_MAJOR 0
+#define IPCF_VERSION_MINOR 1
+#define IPCF_VERSION_PATCH 0
+#define IPCF_VERSION_NUMBER (IPCF_VERSION_MAJOR * 10000 + IPCF_VERSION_MINOR * 100 + IPCF_VERSION_PATCH)
+#define IPCF_MAX_NDIM 8
+
+/* Status codes. Since 0.1. */
+typedef int32_t ipcf_status;
+#define IPCF_OK 0
+#define IPCF_E_INVALID_ARGUMENT 1   /* a parameter or shape is wrong */
+#define IPCF_E_BAD_HANDLE 2         /* unknown or destroyed token */
+#define IPCF_E_BUFFER_TOO_SMALL 3   /* output smaller than needed */
+#define IPCF_E_UNSUPPORTED_LAYOUT 4 /* dtype, byte order or strides not supported */
+#define IPCF_E_OUT_OF_MEMORY 5
+#define IPCF_E_CANCELLED 6          /* progress callback or token cancelled */
+#define IPCF_E_INTERNAL 7           /* a bug: a recovered panic */
+
+/* Sample types (ipcf_array.dtype). Since 0.1. */
+#define IPCF_DTYPE_UINT8 1
+#define IPCF_DTYPE_UINT16 2
+#define IPCF_DTYPE_INT16 3
+#define IPCF_DTYPE_INT32 4
+#define IPCF_DTYPE_FLOAT32 5
+#define IPCF_DTYPE_FLOAT64 6
+
+/* Byte orders (ipcf_array.byte_order). Since 0.1. */
+#define IPCF_ORDER_NATIVE 0
+#define IPCF_ORDER_LITTLE 1
+#define IPCF_ORDER_BIG 2
+
+/* Bleaching correction mean (ipcf_pcf_options.bleach_mean). Since 0.1. */
+#define IPCF_MEAN_REAL 0  /* exact sum/n (the default) */
+#define IPCF_MEAN_FLOOR 1 /* the tutorial's Cython integer division */
+
+/* Correlation modes for ipcf_correlate. Since 0.1. */
+#define IPCF_CORR_CIRCULAR 0 /* normalized circular G(tau), tau < n/2 (FFT) */
+#define IPCF_CORR_LINEAR 1   /* zero-padded, mean-subtracted, tau < n/2 */
+#define IPCF_CORR_SAME 2     /* numpy correlate(a, b, 'same'), exact */
+
+/*
+ * ipcf_array: a strided n-dimensional array in caller memory. Strides are
+ * in bytes and may be negative or zero (numpy's convention), so C order,
+ * Fortran order (MATLAB) and views pass without copies. Since 0.1.
+ */
+typedef struct ipcf_array {
+    uint32_t struct_size;            /* sizeof(ipcf_array) */
+    uint32_t dtype;                  /* IPCF_DTYPE_* */
+    uint32_t byte_order;             /* IPCF_ORDER_* */
+    uint32_t ndim;                   /* 1..IPCF_MAX_NDIM */
+    int64_t shape[IPCF_MAX_NDIM];
+    int64_t strides[IPCF_MAX_NDIM];  /* bytes */
+    void *data;                      /* address of element (0, 0, ...) */
+} ipcf_array;
+
+/* ipcf_progress_fn: called with the finished and total work units, on the
+ * calling thread, about ten times a second. Return non-zero to cancel. */
+typedef int (*ipcf_progress_fn)(void *user, int64_t done, int64_t total);
+
+/* ipcf_token: a cancellation token; 0 is no token. Since 0.1. */
+typedef uint64_t ipcf_token;
+
+/* Options of ipcf_pcf_compute; fill with ipcf_pcf_options_init. Since 0.1. */
+typedef struct ipcf_pcf_options {
+    uint32_t struct_size;       /* sizeof(ipcf_pcf_options) */
+    int32_t radius;             /* circle radius in pixels, >= 1 (6) */
+    int32_t npoints;            /* circle points, >= 1 (32) */
+    int32_t nbins;              /* requested log bins, >= 2 (32) */
+    int32_t bleach;             /* bleaching filter size, 0 = off (0) */
+    int32_t bleach_mean;        /* IPCF_MEAN_* (IPCF_MEAN_REAL) */
+    int32_t threads;            /* worker threads, 0 = all cores (0) */
+    int32_t reserved0;
+    const ipcf_array *mask;     /* optional (H, W); zero = not computed (NaN) */
+    ipcf_progress_fn progress;  /* optional */
+    void *progress_user;
+    ipcf_token token;           /* optional cancellation token */
+} ipcf_pcf_options;
+
+/* Options of ipcf_correct_bleaching. Since 0.1. */
+typedef struct ipcf_bleach_options {
+    uint32_t struct_size;
+    int32_t filtersize;         /* >= 1 (1024) */
+    int32_t mean;               /* IPCF_MEAN_* */
+    int32_t threads;            /* 0 = all cores */
+    ipcf_progress_fn progress;
+    void *progress_user;
+    ipcf_token token;
+} ipcf_bleach_options;
+
+/* Options of ipcf_simulate. Since 0.1. */
+typedef struct ipcf_simulate_options {
+    uint32_t struct_size;
+    int32_t frames;             /* 32000 */
+    int32_t size;               /* image height and width, 64 */
+    uint64_t seed;              /* 1 */
+    int32_t particles;          /* 200 */
+    int32_t threads;
+    double diffusion;           /* pixel^2 per frame, 0.5 */
+    double channel_width;       /* 4; 0 = no barrier */
+    double psf_sigma;           /* 1 */
+    double brightness;          /* counts per frame at a particle's center, 40 */
+    double background;          /* counts per pixel and frame, 10 */
+    double bleach_tau;          /* frames; 0 = no bleaching */
+    ipcf_progress_fn progress;
+    void *progress_user;
+    ipcf_token token;
+} ipcf_simulate_options;
+
+/* ipcf_version_number: IPCF_VERSION_NUMBER of the library. Since 0.1. */
+int32_t ipcf_version_number(void);
+/* ipcf_version_string: "MAJOR.MINOR.PATCH (fft backend)", static. Since 0.1. */
+const char *ipcf_version_string(void);
+/* ipcf_max_ndim, ipcf_array_size, ...: constants for bindings. Since 0.1. */
+int32_t ipcf_max_ndim(void);
+size_t ipcf_array_struct_size(void);
+size_t ipcf_pcf_options_struct_size(void);
+size_t ipcf_bleach_options_struct_size(void);
+size_t ipcf_simulate_options_struct_size(void);
+
+/* ipcf_status_string: static text for a status code. Since 0.1. */
+const char *ipcf_status_string(ipcf_status status);
+
+/* ipcf_last_error: the message of the calling thread's last failed call,
+ * naming the function and the values involved; "" if none. The pointer is
+ * valid until the next ipcf_ call on this thread. A call that succeeds
+ * leaves the message alone. Since 0.1. */
+const char *ipcf_last_error(void);
+
+/* ipcf_array_init: zero *a and set struct_size. Since 0.1. */
+void ipcf_array_init(ipcf_array *a);
+/* ipcf_array_init_contiguous: a C-order native-endian array. Returns
+ * IPCF_E_INVALID_ARGUMENT for a null pointer, bad ndim or dtype. Since 0.1. */
+ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim,
+                                       const int64_t *shape, void *data);
+
+/* ipcf_token_create/cancel/destroy: cancellation tokens. cancel may be
+ * called from any thread; a computation using the token stops within a
+ * fraction of a second and returns IPCF_E_CANCELLED. A cancelled token
+ * stays cancelled. Returns IPCF_E_BAD_HANDLE for an unknown token. */
+ipcf_status ipcf_token_create(ipcf_token *token /* out */);
+ipcf_status ipcf_token_cancel(ipcf_token token);
+ipcf_status ipcf_token_destroy(ipcf_token token);
+
+/* ipcf_circle: the npoints circle offsets as (u, v) pairs (column, row
+ * offset) into uv[0..2*npoints-1]; len is the capacity of uv in int32
+ * values. Returns IPCF_E_INVALID_ARGUMENT, IPCF_E_BUFFER_TOO_SMALL. */
+ipcf_status ipcf_circle(int32_t radius, int32_t npoints, int32_t *uv /* out */, size_t len);
+
+/* ipcf_logbins: the upper bin edges for delays up to size (N/2) into
+ * bins[0..*count-1]; cap is the capacity of bins. On
+ * IPCF_E_BUFFER_TOO_SMALL *count holds the needed capacity. */
+ipcf_status ipcf_logbins(int64_t size, int32_t nbins, int64_t *bins /* out */, size_t cap,
+                         size_t *count /* out */);
+
+/* ipcf_correlate: correlate two 1-D arrays a and b (any dtypes) into out,
+ * a 1-D float32 or float64 array of length n/2 (CIRCULAR, LINEAR; equal
+ * lengths n >= 2) or max(len a, len b) (SAME). A series summing to zero
+ * gives NaN values and IPCF_OK. */
+ipcf_status ipcf_correlate(const ipcf_array *a, const ipcf_array *b, int32_t mode, ipcf_array *out);
+
+/* ipcf_pcf_options_init: defaults; sets struct_size. Since 0.1. */
+void ipcf_pcf_options_init(ipcf_pcf_options *options);
+
+/* ipcf_pcf_output_shape: the output shape (H-2r, W-2r, npoints, nbins
+ * effective) for a (T, H, W) input; data->data may be NULL. */
+ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options *options,
+                                  int64_t shape[4] /* out */);
+
+/* ipcf_pcf_compute: the pCF of data, a (T, H, W) array of any supported
+ * dtype and layout, into out, a float32 array of the output shape (any
+ * strides). Frames beyond the largest power of two are not used. Curves of
+ * pixels whose series sums to zero, and of masked pixels, are NaN.
+ * Returns IPCF_E_INVALID_ARGUMENT (bad parameter, shape, mask, fewer than
+ * 4 frames), IPCF_E_BUFFER_TOO_SMALL (out shape), IPCF_E_UNSUPPORTED_LAYOUT,
+ * IPCF_E_OUT_OF_MEMORY, IPCF_E_CANCELLED. options may be NULL (defaults). */
+ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *options, ipcf_array *out);
+
+/* ipcf_bleach_options_init: defaults (filtersize 1024, real mean). */
+void ipcf_bleach_options_init(ipcf_bleach_options *options);
+
+/* ipcf_correct_bleaching: correct data (T, H, W) into out
+ * (T - 2*filtersize, H, W), an integer array (values are rounded half
+ * away from zero and clipped to [0, 65535] and to out's type). */
+ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_options *options,
+                                   ipcf_array *out);
+
+/* ipcf_convolve2d: full 2-D convolution of image (H, W) with kernel
+ * (kh, kw) into out (H+kh-1, W+kw-1), as the Cython tutorial's
+ * naive_convolve. Kernel dimensions must be odd. Exact (int64) when image
+ * and kernel are integer; out of range values give IPCF_E_INVALID_ARGUMENT. */
+ipcf_status ipcf_convolve2d(const ipcf_array *image, const ipcf_array *kernel, ipcf_array *out);
+
+/* ipcf_simulate_options_init: the default dataset's parameters. */
+void ipcf_simulate_options_init(ipcf_simulate_options *options);
+
+/* ipcf_simulate: particles diffusing with a diagonal channel barrier into
+ * out (frames, size, size), any dtype (counts clipped). Deterministic for
+ * a seed, whatever the thread count. */
+ipcf_status ipcf_simulate(const ipcf_simulate_options *options, ipcf_array *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* IPCF_H */
