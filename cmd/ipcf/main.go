@@ -1,0 +1,322 @@
+// Command ipcf runs image pair correlation function (pCF) analysis on
+// image time series stored as .npy files.
+//
+//	ipcf pcf IN.npy -o OUT.npy [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
+//	         [--bleach-mean real|floor] [--mask M.npy] [--threads N]
+//	ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor]
+//	ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T]
+//	ipcf version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/pool"
+	"github.com/ipcf/ipcf/core/simulate"
+)
+
+// Version is the program version, the library's.
+const Version = "0.1.0"
+
+const usage = `usage:
+  ipcf pcf IN.npy -o OUT.npy [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
+           [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--quiet]
+  ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor] [--threads N] [--quiet]
+  ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet]
+  ipcf version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError is a command-line mistake: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "pcf":
+		err = cmdPCF(ctx, args[1:], stdout, stderr)
+	case "bleach":
+		err = cmdBleach(ctx, args[1:], stdout, stderr)
+	case "simulate":
+		err = cmdSimulate(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+	if err == nil {
+		return 0
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
+	return 1
+}
+
+// parse parses flags placed before or after the positional arguments.
+func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if len(pos) != npos {
+		return nil, usageError{fmt.Sprintf("%s: want %d input file(s), got %d", fs.Name(), npos, len(pos))}
+	}
+	return pos, nil
+}
+
+func parseMean(s string) (bleach.Mean, error) {
+	switch s {
+	case "real":
+		return bleach.Real, nil
+	case "floor":
+		return bleach.Floor, nil
+	}
+	return 0, usageError{fmt.Sprintf("--bleach-mean %q: want real or floor", s)}
+}
+
+func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("pcf", flag.ContinueOnError)
+	o := pcf.DefaultOptions()
+	out := fs.String("o", "", "output .npy file")
+	fs.IntVar(&o.Radius, "radius", o.Radius, "circle radius in pixels")
+	fs.IntVar(&o.Npoints, "npoints", o.Npoints, "circle points")
+	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log bins")
+	fs.IntVar(&o.Bleach, "bleach", 0, "bleaching filter size (0: off)")
+	mean := fs.String("bleach-mean", "real", "bleaching mean: real or floor")
+	maskPath := fs.String("mask", "", "mask .npy (rows, columns); zero: not computed")
+	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	pos, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"pcf: -o OUT.npy is required"}
+	}
+	if o.BleachMean, err = parseMean(*mean); err != nil {
+		return err
+	}
+	start := time.Now()
+	in, err := npy.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if in.NDim() != 3 {
+		return fmt.Errorf("%s: shape %v, want 3 dimensions (time, rows, columns)", pos[0], in.Shape)
+	}
+	if *maskPath != "" {
+		m, err := npy.Open(*maskPath)
+		if err != nil {
+			return fmt.Errorf("mask: %w", err)
+		}
+		defer m.Close()
+		o.Mask = &m.View
+	}
+	g, err := pcf.Plan(in.Shape, o)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]*4)
+	res, err := array.Contiguous(array.Float32, g.OutShape[:], buf)
+	if err != nil {
+		return err
+	}
+	bar := newBar(stderr, "pcf", *quiet)
+	o.Progress = bar.update
+	err = pcf.Compute(ctx, res, in.View, o)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if err := npy.WriteFile(*out, array.Float32, g.OutShape[:], buf); err != nil {
+		return err
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "pcf: %d x %d pixels, %d points, %d bins, %d of %d frames: %d curves in %.2f s -> %s\n",
+			g.OutShape[0], g.OutShape[1], g.OutShape[2], g.OutShape[3], g.N, g.T,
+			g.OutShape[0]*g.OutShape[1]*g.OutShape[2], time.Since(start).Seconds(), *out)
+	}
+	return nil
+}
+
+func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bleach", flag.ContinueOnError)
+	out := fs.String("o", "", "output .npy file")
+	f := fs.Int("filtersize", 0, "filter size (required)")
+	mean := fs.String("bleach-mean", "real", "mean: real or floor")
+	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	pos, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"bleach: -o OUT.npy is required"}
+	}
+	if *f < 1 {
+		return usageError{fmt.Sprintf("bleach: --filtersize %d: want >= 1", *f)}
+	}
+	m, err := parseMean(*mean)
+	if err != nil {
+		return err
+	}
+	in, err := npy.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if in.NDim() != 3 {
+		return fmt.Errorf("%s: shape %v, want 3 dimensions (time, rows, columns)", pos[0], in.Shape)
+	}
+	if err := bleach.Check(in.Shape[0], *f, m); err != nil {
+		return err
+	}
+	dt := in.DType
+	if !dt.IsInteger() {
+		dt = array.Uint16
+	}
+	shape := []int{in.Shape[0] - 2**f, in.Shape[1], in.Shape[2]}
+	buf := make([]byte, shape[0]*shape[1]*shape[2]*dt.Size())
+	res, err := array.Contiguous(dt, shape, buf)
+	if err != nil {
+		return err
+	}
+	bar := newBar(stderr, "bleach", *quiet)
+	err = bleach.Stack(ctx, res, in.View, *f, m, *threads, bar.update)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	return npy.WriteFile(*out, dt, shape, buf)
+}
+
+func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	o := simulate.DefaultOptions()
+	out := fs.String("o", "", "output .npy file")
+	fs.IntVar(&o.Frames, "frames", o.Frames, "frames")
+	fs.IntVar(&o.Size, "size", o.Size, "image height and width")
+	seed := fs.Uint64("seed", o.Seed, "random seed")
+	fs.IntVar(&o.Particles, "particles", o.Particles, "particles")
+	fs.Float64Var(&o.Diffusion, "diffusion", o.Diffusion, "diffusion coefficient (pixel^2/frame)")
+	fs.Float64Var(&o.ChannelWidth, "channel-width", o.ChannelWidth, "channel width (pixels, 0: no barrier)")
+	fs.Float64Var(&o.BleachTau, "bleach-tau", 0, "bleaching time constant (frames, 0: none)")
+	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	o.Seed = *seed
+	if *out == "" {
+		return usageError{"simulate: -o OUT.npy is required"}
+	}
+	if err := o.Check(); err != nil {
+		return err
+	}
+	shape := []int{o.Frames, o.Size, o.Size}
+	buf := make([]byte, o.Frames*o.Size*o.Size*2)
+	res, err := array.Contiguous(array.Uint16, shape, buf)
+	if err != nil {
+		return err
+	}
+	bar := newBar(stderr, "simulate", *quiet)
+	o.Progress = bar.update
+	err = simulate.Run(ctx, res, o)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	return npy.WriteFile(*out, array.Uint16, shape, buf)
+}
+
+// bar is a progress bar with ETA on a terminal; silent otherwise.
+type bar struct {
+	w     io.Writer
+	name  string
+	on    bool
+	start time.Time
+	drawn bool
+}
+
+func newBar(w io.Writer, name string, quiet bool) *bar {
+	b := &bar{w: w, name: name, start: time.Now()}
+	if f, ok := w.(*os.File); ok && !quiet {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			b.on = true
+		}
+	}
+	return b
+}
+
+var _ pool.Progress = (*bar)(nil).update
+
+func (b *bar) update(done, total int) bool {
+	if !b.on || total <= 0 {
+		return true
+	}
+	frac := float64(done) / float64(total)
+	el := time.Since(b.start)
+	eta := "--"
+	if frac > 0.01 {
+		eta = (time.Duration(float64(el)/frac) - el).Round(time.Second).String()
+	}
+	const width = 30
+	n := int(frac * width)
+	fmt.Fprintf(b.w, "\r%s [%s%s] %3.0f%% ETA %s   ", b.name, strings.Repeat("#", n), strings.Repeat(".", width-n), 100*frac, eta)
+	b.drawn = true
+	return true
+}
+
+func (b *bar) done() {
+	if b.drawn {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+}

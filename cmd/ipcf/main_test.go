@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+var conformance = filepath.Join("..", "..", "..", "shared", "conformance")
+
+type manifest struct {
+	Cases []struct {
+		Name, Op string
+		Params   map[string]any
+		Input    struct{ File string }
+		Outputs  []struct{ Role, File string }
+	}
+}
+
+func ipcf(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String() + errb.String()
+}
+
+func compare(t *testing.T, name, gotPath, wantPath string, atol float64) {
+	t.Helper()
+	got, err := npy.Open(gotPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	want, err := npy.Open(filepath.Join(conformance, wantPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer want.Close()
+	if got.DType != want.DType || len(got.Shape) != len(want.Shape) {
+		t.Fatalf("%s: %s %v, want %s %v", name, got.DType, got.Shape, want.DType, want.Shape)
+	}
+	for i := range got.Shape {
+		if got.Shape[i] != want.Shape[i] {
+			t.Fatalf("%s: shape %v, want %v", name, got.Shape, want.Shape)
+		}
+	}
+	sz := got.DType.Size()
+	for i := 0; i < got.Len(); i++ {
+		g, w := got.Load(got.Offset+i*sz), want.Load(want.Offset+i*sz)
+		if math.IsNaN(g) != math.IsNaN(w) || math.Abs(g-w) > atol {
+			t.Fatalf("%s: element %d = %v, want %v", name, i, g, w)
+		}
+	}
+}
+
+func TestConformanceThroughCLI(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(conformance, "manifest.json"))
+	if err != nil {
+		t.Skipf("conformance data not found (%v): ../shared must be beside the checkout", err)
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, c := range m.Cases {
+		in := filepath.Join(conformance, c.Input.File)
+		num := func(k string) string { return strconv.Itoa(int(c.Params[k].(float64))) }
+		mean := "real"
+		if c.Params["mean"] == "int" || c.Params["mean"] == "floor" {
+			mean = "floor"
+		}
+		for _, o := range c.Outputs {
+			res := filepath.Join(dir, c.Name+"."+o.Role+".npy")
+			var args []string
+			atol := 0.0
+			switch {
+			case o.Role == "expected_corrected" || c.Op == "bleach":
+				args = []string{"bleach", in, "-o", res, "--filtersize", num("filtersize"), "--bleach-mean", mean, "--quiet"}
+			case c.Op == "pcf":
+				args = []string{"pcf", in, "-o", res, "--radius", num("radius"), "--npoints", num("npoints"), "--nbins", num("nbins"), "--quiet"}
+				atol = 1e-6
+			case c.Op == "bleach+pcf":
+				args = []string{"pcf", in, "-o", res, "--radius", num("radius"), "--npoints", num("npoints"), "--nbins", num("nbins"),
+					"--bleach", num("filtersize"), "--bleach-mean", mean, "--threads", "1", "--quiet"}
+				atol = 1e-6
+			}
+			if code, msg := ipcf(t, args...); code != 0 {
+				t.Fatalf("%s: exit %d: %s", c.Name, code, msg)
+			}
+			compare(t, c.Name+"/"+o.Role, res, o.File, atol)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.npy")
+	if code, msg := ipcf(t, "simulate", "-o", good, "--frames", "64", "--size", "12", "--quiet"); code != 0 {
+		t.Fatalf("simulate: %d %s", code, msg)
+	}
+	raw, _ := os.ReadFile(good)
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	trunc := write("trunc.npy", raw[:len(raw)-10])
+	corrupt := write("corrupt.npy", append([]byte("\x93NUMPX"), raw[6:]...))
+	short := filepath.Join(dir, "short.npy")
+	ipcf(t, "simulate", "-o", short, "--frames", "3", "--size", "12", "--quiet")
+	badmask := filepath.Join(dir, "mask.npy")
+	ipcf(t, "simulate", "-o", badmask, "--frames", "1", "--size", "5", "--channel-width", "0", "--quiet")
+	out := filepath.Join(dir, "out.npy")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no args", []string{}, 2, "usage"},
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"no output", []string{"pcf", good}, 2, "-o OUT.npy is required"},
+		{"missing input", []string{"pcf", filepath.Join(dir, "nope.npy"), "-o", out}, 1, "no such file"},
+		{"truncated npy", []string{"pcf", trunc, "-o", out}, 1, "truncated data"},
+		{"corrupt npy", []string{"pcf", corrupt, "-o", out}, 1, "no .npy magic"},
+		{"radius too large", []string{"pcf", good, "-o", out, "--radius", "6"}, 1, "radius=6 too large"},
+		{"nbins 1", []string{"pcf", good, "-o", out, "--radius", "2", "--nbins", "1"}, 1, "nbins=1"},
+		{"npoints 0", []string{"pcf", good, "-o", out, "--radius", "2", "--npoints", "0"}, 1, "npoints=0"},
+		{"fewer than 4 frames", []string{"pcf", short, "-o", out, "--radius", "2"}, 1, "3 frames usable"},
+		{"mask wrong shape", []string{"pcf", good, "-o", out, "--radius", "2", "--mask", badmask}, 1, "mask shape"},
+		{"bad bleach mean", []string{"pcf", good, "-o", out, "--bleach-mean", "median"}, 2, "want real or floor"},
+		{"bleach too large", []string{"bleach", good, "-o", out, "--filtersize", "40"}, 1, "filtersize=40"},
+		{"bad flag", []string{"pcf", good, "-o", out, "--radius", "x"}, 2, "invalid value"},
+		{"negative threads", []string{"pcf", good, "-o", out, "--threads", "-2", "--radius", "2"}, 1, "threads=-2"},
+	}
+	for _, c := range cases {
+		code, msg := ipcf(t, c.args...)
+		if code != c.code || !strings.Contains(msg, c.msg) {
+			t.Errorf("%s: exit %d, %q; want exit %d and %q", c.name, code, msg, c.code, c.msg)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("a failed run left %s behind", out)
+	}
+}
+
+func TestZeroPixelGivesNaN(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	// 16 frames of 6 x 6 ones with pixel (2, 3) all zero.
+	data := make([]byte, 16*36*2)
+	for i := 0; i < 16*36; i++ {
+		if i%36 != 2*6+3 {
+			data[2*i] = byte(1 + i%5)
+		}
+	}
+	if err := npy.WriteFile(in, 2, []int{16, 6, 6}, data); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.npy")
+	if code, msg := ipcf(t, "pcf", in, "-o", out, "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	f, err := npy.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// Output pixel (1, 2) is the zero pixel: all its curves are NaN;
+	// its left neighbour (1, 1) at point 0 (u=1, v=0) involves it too.
+	if !math.IsNaN(f.At(1, 2, 0, 0)) || !math.IsNaN(f.At(1, 1, 0, 1)) || math.IsNaN(f.At(0, 0, 0, 0)) {
+		t.Fatalf("NaN pattern wrong: %v %v %v", f.At(1, 2, 0, 0), f.At(1, 1, 0, 1), f.At(0, 0, 0, 0))
+	}
+}
