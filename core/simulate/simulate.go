@@ -169,13 +169,13 @@ func Run(ctx context.Context, out array.View, o Options) error {
 }
 
 // Poisson returns a Poisson-distributed count with mean lam >= 0:
-// inversion by sequential search for lam < 10, Hoermann's transformed
+// inversion by sequential search for lam < 30, Hoermann's transformed
 // rejection (PTRS, as numpy uses) above.
 func Poisson(r *rand.Rand, lam float64) int {
 	if lam <= 0 {
 		return 0
 	}
-	if lam < 10 {
+	if lam < 30 {
 		p := math.Exp(-lam)
 		f := p
 		u := r.Float64()
@@ -190,7 +190,6 @@ func Poisson(r *rand.Rand, lam float64) int {
 	// W. Hoermann, The transformed rejection method for generating Poisson
 	// random variables, Insurance: Mathematics and Economics 12 (1993) 39-45.
 	slam := math.Sqrt(lam)
-	loglam := math.Log(lam)
 	b := 0.931 + 2.53*slam
 	a := -0.059 + 0.02483*b
 	invalpha := 1.1239 + 1.1328/(b-3.4)
@@ -207,7 +206,7 @@ func Poisson(r *rand.Rand, lam float64) int {
 			continue
 		}
 		lg, _ := math.Lgamma(k + 1)
-		if math.Log(v)+math.Log(invalpha)-math.Log(a/(us*us)+b) <= -lam+k*loglam-lg {
+		if math.Log(v*invalpha/(a/(us*us)+b)) <= -lam+k*math.Log(lam)-lg {
 			return int(k)
 		}
 	}
