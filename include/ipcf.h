@@ -217,7 +217,7 @@ void ipcf_pcf_options_init(ipcf_pcf_options *options);
 /* ipcf_pcf_output_shape: the output shape (H-2r, W-2r, npoints, nbins
  * effective) for a (T, H, W) input; data->data may be NULL. */
 ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options *options,
-                                  int64_t shape[4] /* out */);
+                                  int64_t *shape /* out: 4 values */);
 
 /* ipcf_pcf_compute: the pCF of data, a (T, H, W) array of any supported
  * dtype and layout, into out, a float32 array of the output shape (any

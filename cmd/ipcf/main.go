@@ -5,6 +5,7 @@
 //	         [--bleach-mean real|floor] [--mask M.npy] [--threads N]
 //	ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor]
 //	ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T]
+//	ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X] | --mean INPUT.npy
 //	ipcf version
 package main
 
@@ -16,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -36,6 +38,8 @@ const usage = `usage:
            [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--quiet]
   ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor] [--threads N] [--quiet]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet]
+  ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
+  ipcf plot --mean INPUT.npy -o FIG.png
   ipcf version
 `
 
@@ -63,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdBleach(ctx, args[1:], stdout, stderr)
 	case "simulate":
 		err = cmdSimulate(ctx, args[1:], stdout, stderr)
+	case "plot":
+		err = cmdPlot(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
 		return 0
@@ -105,7 +111,7 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
-	if len(pos) != npos {
+	if npos >= 0 && len(pos) != npos {
 		return nil, usageError{fmt.Sprintf("%s: want %d input file(s), got %d", fs.Name(), npos, len(pos))}
 	}
 	return pos, nil
@@ -133,12 +139,24 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	maskPath := fs.String("mask", "", "mask .npy (rows, columns); zero: not computed")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile to this file")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
 		return usageError{"pcf: -o OUT.npy is required"}
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if o.BleachMean, err = parseMean(*mean); err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"image/png"
 	"encoding/json"
 	"math"
 	"os"
@@ -180,3 +181,37 @@ func TestZeroPixelGivesNaN(t *testing.T) {
 		t.Fatalf("NaN pattern wrong: %v %v %v", f.At(1, 2, 0, 0), f.At(1, 1, 0, 1), f.At(0, 0, 0, 0))
 	}
 }
+
+func TestPlot(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	res := filepath.Join(dir, "res.npy")
+	if code, msg := ipcf(t, "simulate", "-o", in, "--frames", "64", "--size", "16", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "pcf", in, "-o", res, "--radius", "2", "--npoints", "8", "--nbins", "6", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	for name, args := range map[string][]string{
+		"image":  {"plot", res, "--point", "1", "--bin", "2", "-o"},
+		"carpet": {"plot", res, "--pixel", "3,4", "--scale", "4", "-o"},
+		"mean":   {"plot", "--mean", in, "--scale", "2", "-o"},
+	} {
+		png := filepath.Join(dir, name+".png")
+		if code, msg := ipcf(t, append(args, png)...); code != 0 {
+			t.Fatalf("%s: %s", name, msg)
+		}
+		f, _ := os.Open(png)
+		cfg, err := pngDecodeConfig(f)
+		f.Close()
+		want := map[string][2]int{"image": {12 * 8, 12 * 8}, "carpet": {6 * 4, 8 * 4}, "mean": {16 * 2, 16 * 2}}[name]
+		if err != nil || cfg.Width != want[0] || cfg.Height != want[1] {
+			t.Fatalf("%s: %dx%d (%v), want %dx%d", name, cfg.Width, cfg.Height, err, want[0], want[1])
+		}
+	}
+	if code, _ := ipcf(t, "plot", res, "--pixel", "99,0", "-o", filepath.Join(dir, "x.png")); code != 1 {
+		t.Fatal("pixel outside the result: no error")
+	}
+}
+
+var pngDecodeConfig = png.DecodeConfig

@@ -1,0 +1,110 @@
+# ipcf: image pair correlation function analysis.
+# `make` builds the library, header and CLI; `make demo` runs the main job
+# on the built-in simulated dataset; `make test` runs every test.
+
+GO        ?= go
+CC        ?= cc
+BUILD     := build
+LIB       := $(BUILD)/lib/libipcf.so
+SONAME    := libipcf.so.0
+BIN       := $(BUILD)/bin/ipcf
+SHARED    ?= ../shared
+CONF      := $(SHARED)/conformance
+GOSRC     := $(shell find core capi cmd -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null) include/ipcf.h capi/exports.map go.mod
+LDFLAGS_SO := -ldflags="-extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/exports.map'"
+ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
+export ASAN_OPTIONS := detect_leaks=1
+export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/c/lsan.supp
+
+# Debian packages the build and the tests need.
+DEB_PKGS  := libfftw3-dev pkg-config cmake gcc
+
+.PHONY: all deps test test-go test-purego test-c test-cmake fuzz demo bench clean help
+
+all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+deps: ## install the Debian packages (as root; prints the command otherwise)
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages; run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+	@$(GO) mod download
+
+$(LIB): $(GOSRC) | deps
+	@mkdir -p $(BUILD)/lib
+	$(GO) build -buildmode=c-shared -trimpath $(LDFLAGS_SO) -o $@ ./capi
+	@ln -sf libipcf.so $(BUILD)/lib/$(SONAME)
+
+$(BIN): $(GOSRC) | deps
+	@mkdir -p $(BUILD)/bin
+	$(GO) build -trimpath -o $@ ./cmd/ipcf
+
+test: test-go test-purego test-c test-cmake fuzz ## run every test
+	@echo "make test: all passed"
+
+test-go: $(LIB) ## Go unit, conformance, CLI and physics tests
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+test-purego: deps ## the pure-Go (gonum FFT) build passes the core tests too
+	CGO_ENABLED=0 $(GO) test -count=1 -short ./core/... ./cmd/...
+
+$(BUILD)/test_capi: tests/c/test_capi.c tests/c/npyio.h $(LIB)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude -I$(BUILD)/lib $< -L$(BUILD)/lib -lipcf \
+	  -Wl,-rpath,'$$ORIGIN/lib' -lm -lpthread -o $@
+
+$(BUILD)/test_dlopen: tests/c/test_dlopen.c $(LIB)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -ldl -o $@
+
+$(BUILD)/pcf_example: examples/pcf_example.c $(LIB)
+	$(CC) -std=c11 -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
+
+test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/pcf_example ## C programs under AddressSanitizer
+	$(BUILD)/test_capi $(CONF)
+	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)
+	$(BUILD)/pcf_example $(CONF)/pcf_basic.input.npy $(CONF)/pcf_basic.expected.npy 4 16 16
+
+test-cmake: deps ## configure, build and install with CMake, run ctest, use the package
+	rm -rf $(BUILD)/cmake $(BUILD)/prefix
+	cmake -S . -B $(BUILD)/cmake -DCMAKE_INSTALL_PREFIX=$(CURDIR)/$(BUILD)/prefix -DIPCF_CONFORMANCE_DIR=$(abspath $(CONF)) >/dev/null
+	cmake --build $(BUILD)/cmake >/dev/null
+	cd $(BUILD)/cmake && ctest --output-on-failure
+	cmake --install $(BUILD)/cmake >/dev/null
+	PKG_CONFIG_PATH=$(BUILD)/prefix/lib/pkgconfig $(CC) examples/pcf_example.c \
+	  $$(PKG_CONFIG_PATH=$(BUILD)/prefix/lib/pkgconfig pkg-config --cflags --libs ipcf) -lm \
+	  -Wl,-rpath,$(CURDIR)/$(BUILD)/prefix/lib -o $(BUILD)/pcf_example_pc
+	$(BUILD)/pcf_example_pc $(CONF)/pcf_min.input.npy $(CONF)/pcf_min.expected.npy 2 4 8
+	cmake -S tests/cmake -B $(BUILD)/cmake-consumer -DCMAKE_PREFIX_PATH=$(CURDIR)/$(BUILD)/prefix >/dev/null
+	cmake --build $(BUILD)/cmake-consumer >/dev/null
+	$(BUILD)/cmake-consumer/consumer
+
+fuzz: deps ## run the native Go fuzz targets briefly
+	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s ./core/array
+	$(GO) test -run XXX -fuzz FuzzView -fuzztime 10s ./core/npy
+
+demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
+	@mkdir -p $(BUILD)/demo
+	@$(BIN) version
+	@test -f $(BUILD)/demo/channel.npy || { echo "simulating 32000 frames of 64x64 pixels (diagonal channel) ..."; \
+	  $(BIN) simulate -o $(BUILD)/demo/channel.npy; }
+	$(BIN) pcf $(BUILD)/demo/channel.npy -o $(BUILD)/demo/channel.pcf.npy --radius 6 --npoints 32 --nbins 32
+	$(BIN) plot $(BUILD)/demo/channel.pcf.npy --point 4 --bin 12 -o $(BUILD)/demo/pcf_along.png
+	$(BIN) plot $(BUILD)/demo/channel.pcf.npy --point 12 --bin 12 -o $(BUILD)/demo/pcf_across.png
+	$(BIN) plot $(BUILD)/demo/channel.pcf.npy --pixel 26,26 -o $(BUILD)/demo/carpet.png
+	$(BIN) plot --mean $(BUILD)/demo/channel.npy -o $(BUILD)/demo/mean.png
+	@echo "results in $(BUILD)/demo: channel.npy (input), channel.pcf.npy (pCF), *.png (pictures)"
+
+bench: $(BIN) ## benchmarks: engine, FFT kernel, and the CLI on the default dataset
+	$(GO) test -run XXX -bench 'Pair2|Inverse16384' -benchtime 2000x ./core/internal/fft
+	$(GO) test -run XXX -bench Compute -benchtime 3x ./core/pcf
+	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench DefaultDataset -benchtime 3x ./cmd/ipcf
+
+clean: ## remove build outputs
+	rm -rf $(BUILD)

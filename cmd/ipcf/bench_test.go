@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
+)
+
+// BenchmarkDefaultDataset runs the CLI as a separate process on the
+// default simulated dataset (64 x 64 pixels, 32,000 frames, radius 6,
+// 32 points, 32 bins) with 2 threads, and reports what the process used:
+// CPU seconds (user + system, reading the input and writing the output
+// included), peak resident memory against 1.5 x (input + output + spectra),
+// and the CPU cost per correlated pair. The tutorial's Cython code needs
+// 3.6-3.8 CPU-s for this job on this machine (shared/PERFORMANCE.md).
+func BenchmarkDefaultDataset(b *testing.B) {
+	bin := os.Getenv("IPCF_BIN")
+	if bin == "" {
+		bin = filepath.Join(b.TempDir(), "ipcf")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			b.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	in := filepath.Join("..", "..", "build", "demo", "channel.npy")
+	if _, err := os.Stat(in); err != nil {
+		os.MkdirAll(filepath.Dir(in), 0o755)
+		if out, err := exec.Command(bin, "simulate", "-o", in, "--quiet").CombinedOutput(); err != nil {
+			b.Fatalf("simulate: %v\n%s", err, out)
+		}
+	}
+	f, err := npy.Open(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := pcf.Plan(f.Shape, pcf.DefaultOptions())
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, _ := os.Stat(in)
+	inBytes := st.Size()
+	outBytes := int64(g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]) * 4
+	bound := 1.5 * float64(inBytes+outBytes+g.SpectraBytes())
+	out := filepath.Join(b.TempDir(), "out.npy")
+	// One untimed run: page cache and FFTW wisdom, as any second run has.
+	exec.Command(bin, "pcf", in, "-o", out, "--threads", "2", "--quiet").Run()
+	var cpu, wall time.Duration
+	var rss int64
+	b.ResetTimer()
+	for b.Loop() {
+		cmd := exec.Command(bin, "pcf", in, "-o", out, "--threads", "2", "--quiet")
+		t0 := time.Now()
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("pcf: %v\n%s", err, o)
+		}
+		wall += time.Since(t0)
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		cpu += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		rss = max(rss, ru.Maxrss*1024)
+	}
+	n := float64(b.N)
+	cpuS := cpu.Seconds() / n
+	pairs := g.Pairs()
+	b.ReportMetric(cpuS, "cpu-s/op")
+	b.ReportMetric(wall.Seconds()/n, "wall-s/op")
+	b.ReportMetric(cpuS/float64(pairs)*1e6, "cpu-us/pair")
+	b.ReportMetric(float64(rss)/(1<<20), "peak-MiB")
+	fmt.Printf("default dataset: %d pairs, %.3f CPU-s (tutorial Cython 3.6-3.8, ratio %.2f), %.3f wall-s, %.2f CPU-us/pair\n",
+		pairs, cpuS, cpuS/3.7, wall.Seconds()/n, cpuS/float64(pairs)*1e6)
+	fmt.Printf("peak RSS %.0f MiB; input %.0f + output %.0f + spectra %.0f MiB; bound 1.5x = %.0f MiB (%.2fx of the sum)\n",
+		float64(rss)/(1<<20), float64(inBytes)/(1<<20), float64(outBytes)/(1<<20), float64(g.SpectraBytes())/(1<<20),
+		bound/(1<<20), float64(rss)/(bound/1.5))
+}

@@ -1,0 +1,422 @@
+/* C boundary tests for libipcf: conformance, layouts, bad input, cancellation.
+ * Built with -fsanitize=address,undefined by `make test`. Prints PASS. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcf.h"
+#include "libipcf.h" /* the cgo-generated header: must agree with ipcf.h */
+#include "npyio.h"
+
+static int failures = 0;
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            failures++;                                                       \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);              \
+            fprintf(stderr, __VA_ARGS__);                                     \
+            fprintf(stderr, " [last error: %s]\n", ipcf_last_error());       \
+        }                                                                     \
+    } while (0)
+
+static const char *dir = "../shared/conformance";
+
+static void path(char *buf, const char *name) { snprintf(buf, 512, "%s/%s", dir, name); }
+
+static ipcf_array arr3(uint32_t dtype, int64_t t, int64_t h, int64_t w, void *data) {
+    ipcf_array a;
+    int64_t shape[3] = {t, h, w};
+    ipcf_array_init_contiguous(&a, dtype, 3, shape, data);
+    return a;
+}
+
+/* Run the pCF of an input file; returns a malloc'ed float32 result. */
+static float *run_pcf(const ipcf_array *in, const ipcf_pcf_options *o, int64_t shape[4], ipcf_status *st) {
+    *st = ipcf_pcf_output_shape(in, o, shape);
+    if (*st) return NULL;
+    size_t n = shape[0] * shape[1] * shape[2] * shape[3];
+    float *res = malloc(n * sizeof(float));
+    ipcf_array out;
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, shape, res);
+    *st = ipcf_pcf_compute(in, o, &out);
+    return res;
+}
+
+static double maxdiff(const float *a, const float *b, size_t n, int *nanmismatch) {
+    double m = 0;
+    *nanmismatch = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(a[i]) != isnan(b[i])) (*nanmismatch)++;
+        else if (!isnan(a[i]) && fabs((double)a[i] - b[i]) > m) m = fabs((double)a[i] - b[i]);
+    }
+    return m;
+}
+
+static void test_version(void) {
+    CHECK(ipcf_version_number() == IPCF_VERSION_NUMBER, "version %d vs header %d", ipcf_version_number(), IPCF_VERSION_NUMBER);
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", IPCF_VERSION_MAJOR, IPCF_VERSION_MINOR, IPCF_VERSION_PATCH);
+    CHECK(strncmp(ipcf_version_string(), want, strlen(want)) == 0, "version string %s", ipcf_version_string());
+    CHECK(ipcf_array_struct_size() == sizeof(ipcf_array), "array size");
+    CHECK(ipcf_pcf_options_struct_size() == sizeof(ipcf_pcf_options), "options size");
+    CHECK(ipcf_max_ndim() == IPCF_MAX_NDIM, "max ndim");
+    CHECK(strcmp(ipcf_status_string(IPCF_E_CANCELLED), "cancelled") == 0, "status string");
+    CHECK(strcmp(ipcf_status_string(99), "unknown status") == 0, "unknown status string");
+}
+
+static void test_conformance(void) {
+    /* As in manifest.json; r = 0 marks a bleach-only case. */
+    struct { const char *name, *input; int r, p, b, bleach, floor; } cases[] = {
+        {"pcf_basic", "pcf_basic", 4, 16, 16, 0, 0}, {"pcf_truncate", "pcf_truncate", 3, 8, 12, 0, 0},
+        {"pcf_min", "pcf_min", 2, 4, 8, 0, 0}, {"pcf_zero_pixel", "pcf_zero_pixel", 2, 8, 8, 0, 0},
+        {"bleach", "bleach", 3, 12, 16, 256, 0}, {"bleach_floor_mean", "bleach", 3, 12, 16, 256, 1},
+        {"bleach_clip", "bleach_clip", 0, 0, 0, 50, 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char p[512], q[512];
+        npy_t in, ex;
+        snprintf(q, sizeof q, "%s.input.npy", cases[c].input);
+        path(p, q);
+        if (npy_read(p, &in)) { CHECK(0, "cannot read %s", p); continue; }
+        snprintf(q, sizeof q, cases[c].r ? "%s.expected.npy" : "%s.expected_corrected.npy", cases[c].name);
+        path(p, q);
+        if (cases[c].r == 0) { /* bleach only: expected.npy is the corrected stack */
+            snprintf(q, sizeof q, "%s.expected.npy", cases[c].name);
+            path(p, q);
+        }
+        if (npy_read(p, &ex)) { CHECK(0, "cannot read %s", p); continue; }
+        ipcf_array a = arr3(IPCF_DTYPE_UINT16, in.shape[0], in.shape[1], in.shape[2], in.data);
+        ipcf_pcf_options o;
+        ipcf_pcf_options_init(&o);
+        o.radius = cases[c].r; o.npoints = cases[c].p; o.nbins = cases[c].b;
+        o.bleach = cases[c].bleach; o.bleach_mean = cases[c].floor ? IPCF_MEAN_FLOOR : IPCF_MEAN_REAL;
+        int64_t shape[4];
+        ipcf_status st = IPCF_OK;
+        float *res = NULL;
+        if (cases[c].r == 0) {
+            uint16_t *cor = malloc(ex.nbytes);
+            ipcf_array out = arr3(IPCF_DTYPE_UINT16, ex.shape[0], ex.shape[1], ex.shape[2], cor);
+            ipcf_bleach_options bo;
+            ipcf_bleach_options_init(&bo);
+            bo.filtersize = cases[c].bleach;
+            st = ipcf_correct_bleaching(&a, &bo, &out);
+            CHECK(st == IPCF_OK && memcmp(cor, ex.data, ex.nbytes) == 0, "%s: corrected stack differs", cases[c].name);
+            printf("conformance %-18s %s\n", cases[c].name, st == IPCF_OK && memcmp(cor, ex.data, ex.nbytes) == 0 ? "identical" : "DIFFERS");
+            free(cor);
+            free(in.data);
+            free(ex.data);
+            continue;
+        }
+        res = run_pcf(&a, &o, shape, &st);
+        CHECK(st == IPCF_OK, "%s: status %d", cases[c].name, st);
+        if (st == IPCF_OK) {
+            for (int i = 0; i < 4; i++) CHECK(shape[i] == ex.shape[i], "%s: shape[%d]=%lld want %lld", cases[c].name, i, (long long)shape[i], (long long)ex.shape[i]);
+            int nm;
+            double d = maxdiff(res, ex.data, ex.nbytes / 4, &nm);
+            CHECK(d <= 1e-6 && nm == 0, "%s: max abs diff %g, %d NaN mismatches", cases[c].name, d, nm);
+            printf("conformance %-18s max abs error %.2g\n", cases[c].name, d);
+        }
+        free(res);
+        if (cases[c].bleach) { /* the corrected stack, exact */
+            snprintf(q, sizeof q, "%s.expected_corrected.npy", cases[c].name);
+            path(p, q);
+            npy_t ec;
+            if (npy_read(p, &ec) == 0) {
+                uint16_t *cor = malloc(ec.nbytes);
+                ipcf_array out = arr3(IPCF_DTYPE_UINT16, ec.shape[0], ec.shape[1], ec.shape[2], cor);
+                ipcf_bleach_options bo;
+                ipcf_bleach_options_init(&bo);
+                bo.filtersize = cases[c].bleach;
+                bo.mean = o.bleach_mean;
+                st = ipcf_correct_bleaching(&a, &bo, &out);
+                CHECK(st == IPCF_OK && memcmp(cor, ec.data, ec.nbytes) == 0, "%s: corrected stack differs", cases[c].name);
+                free(cor);
+                free(ec.data);
+            }
+        }
+        free(in.data);
+        free(ex.data);
+    }
+}
+
+/* The same data as Fortran-order big-endian and as a reversed view
+ * (negative strides) must give the same result without copies. */
+static void test_layouts(void) {
+    char p[512];
+    npy_t in;
+    path(p, "pcf_basic.input.npy");
+    if (npy_read(p, &in)) { CHECK(0, "read"); return; }
+    int64_t T = in.shape[0], H = in.shape[1], W = in.shape[2];
+    uint16_t *c = in.data;
+    ipcf_array a = arr3(IPCF_DTYPE_UINT16, T, H, W, c);
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 4; o.npoints = 16; o.nbins = 16;
+    int64_t shape[4];
+    ipcf_status st;
+    float *ref = run_pcf(&a, &o, shape, &st);
+    size_t n = shape[0] * shape[1] * shape[2] * shape[3];
+
+    uint16_t *f = malloc(T * H * W * 2); /* Fortran order, big-endian */
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t y = 0; y < H; y++)
+            for (int64_t x = 0; x < W; x++) {
+                uint16_t v = c[(t * H + y) * W + x];
+                f[t + T * (y + H * x)] = (uint16_t)(v >> 8 | v << 8);
+            }
+    ipcf_array fa;
+    ipcf_array_init(&fa);
+    fa.dtype = IPCF_DTYPE_UINT16; fa.byte_order = IPCF_ORDER_BIG; fa.ndim = 3;
+    fa.shape[0] = T; fa.shape[1] = H; fa.shape[2] = W;
+    fa.strides[0] = 2; fa.strides[1] = 2 * T; fa.strides[2] = 2 * T * H;
+    fa.data = f;
+    float *got = run_pcf(&fa, &o, shape, &st);
+    int nm;
+    CHECK(st == IPCF_OK && maxdiff(got, ref, n, &nm) == 0 && nm == 0, "fortran big-endian differs");
+    free(got);
+
+    /* A float64 copy with the columns reversed through a negative stride:
+     * the result is the pCF of the mirrored image. Compare against a
+     * mirrored contiguous uint16 copy. */
+    double *d = malloc(T * H * W * 8);
+    uint16_t *m = malloc(T * H * W * 2);
+    for (int64_t i = 0; i < T * H * W; i++) d[i] = c[i];
+    for (int64_t t = 0; t < T; t++)
+        for (int64_t y = 0; y < H; y++)
+            for (int64_t x = 0; x < W; x++) m[(t * H + y) * W + x] = c[(t * H + y) * W + (W - 1 - x)];
+    ipcf_array ra = arr3(IPCF_DTYPE_FLOAT64, T, H, W, d + (W - 1));
+    ra.strides[2] = -8;
+    ipcf_array ma = arr3(IPCF_DTYPE_UINT16, T, H, W, m);
+    float *r1 = run_pcf(&ra, &o, shape, &st);
+    CHECK(st == IPCF_OK, "negative strides: %d", st);
+    float *r2 = run_pcf(&ma, &o, shape, &st);
+    CHECK(maxdiff(r1, r2, n, &nm) <= 1e-7 && nm == 0, "negative strides differ: %g", maxdiff(r1, r2, n, &nm));
+    free(r1); free(r2); free(d); free(m); free(f); free(ref); free(in.data);
+}
+
+static void test_params_and_correlate(void) {
+    int32_t uv[64];
+    CHECK(ipcf_circle(6, 32, uv, 64) == IPCF_OK && uv[0] == 6 && uv[1] == 0 && uv[8] == 4 && uv[9] == 4, "circle");
+    CHECK(ipcf_circle(6, 32, uv, 10) == IPCF_E_BUFFER_TOO_SMALL, "circle small buffer");
+    CHECK(ipcf_circle(6, 32, NULL, 64) == IPCF_E_INVALID_ARGUMENT, "circle NULL");
+    CHECK(ipcf_circle(6, 0, uv, 64) == IPCF_E_INVALID_ARGUMENT, "circle npoints 0");
+    int64_t bins[64];
+    size_t nb = 0;
+    CHECK(ipcf_logbins(8192, 32, bins, 64, &nb) == IPCF_OK && nb == 30 && bins[0] == 1 && bins[29] == 8192, "logbins %zu", nb);
+    CHECK(ipcf_logbins(8192, 32, bins, 5, &nb) == IPCF_E_BUFFER_TOO_SMALL && nb == 30, "logbins too small");
+    CHECK(ipcf_logbins(8192, 1, bins, 64, &nb) == IPCF_E_INVALID_ARGUMENT, "logbins nbins 1");
+    CHECK(strstr(ipcf_last_error(), "nbins=1") != NULL, "message names nbins: %s", ipcf_last_error());
+
+    /* The tutorial's correlate(a, b, 'same') vectors. */
+    double a[] = {1, 2, 3, 4}, b[] = {5, 6, 7, 8}, out[4];
+    int64_t n4 = 4;
+    ipcf_array aa, ba, oa;
+    ipcf_array_init_contiguous(&aa, IPCF_DTYPE_FLOAT64, 1, &n4, a);
+    ipcf_array_init_contiguous(&ba, IPCF_DTYPE_FLOAT64, 1, &n4, b);
+    ipcf_array_init_contiguous(&oa, IPCF_DTYPE_FLOAT64, 1, &n4, out);
+    CHECK(ipcf_correlate(&aa, &ba, IPCF_CORR_SAME, &oa) == IPCF_OK && out[0] == 23 && out[1] == 44 && out[2] == 70 && out[3] == 56,
+          "same: %g %g %g %g", out[0], out[1], out[2], out[3]);
+    int16_t ia[] = {1, 2, 3}, ib[] = {4, 8, 16};
+    int64_t n3 = 3;
+    ipcf_array_init_contiguous(&aa, IPCF_DTYPE_INT16, 1, &n3, ia);
+    ipcf_array_init_contiguous(&ba, IPCF_DTYPE_INT16, 1, &n3, ib);
+    ipcf_array_init_contiguous(&oa, IPCF_DTYPE_FLOAT64, 1, &n3, out);
+    CHECK(ipcf_correlate(&aa, &ba, IPCF_CORR_SAME, &oa) == IPCF_OK && out[0] == 40 && out[1] == 68 && out[2] == 32, "same int16");
+    /* circular: a constant series has G = 0 */
+    double c1[] = {2, 2, 2, 2}, c2[] = {1, 3, 1, 3};
+    ipcf_array_init_contiguous(&aa, IPCF_DTYPE_FLOAT64, 1, &n4, c1);
+    ipcf_array_init_contiguous(&ba, IPCF_DTYPE_FLOAT64, 1, &n4, c2);
+    ipcf_array_init_contiguous(&oa, IPCF_DTYPE_FLOAT64, 1, &n4, out);
+    CHECK(ipcf_correlate(&aa, &ba, IPCF_CORR_CIRCULAR, &oa) == IPCF_OK && fabs(out[0]) < 1e-15 && fabs(out[1]) < 1e-15, "circular");
+    CHECK(ipcf_correlate(&aa, &ba, 7, &oa) == IPCF_E_INVALID_ARGUMENT, "bad mode");
+
+    /* convolve2d: exact integers, even kernel refused */
+    int32_t img[6] = {1, 2, 3, 4, 5, 6}, ker[3] = {1, 0, -1}, res[10];
+    int64_t si[2] = {2, 3}, sk[2] = {1, 3}, so[2] = {2, 5}, se[2] = {1, 2};
+    ipcf_array ia2, ka, ra;
+    ipcf_array_init_contiguous(&ia2, IPCF_DTYPE_INT32, 2, si, img);
+    ipcf_array_init_contiguous(&ka, IPCF_DTYPE_INT32, 2, sk, ker);
+    ipcf_array_init_contiguous(&ra, IPCF_DTYPE_INT32, 2, so, res);
+    CHECK(ipcf_convolve2d(&ia2, &ka, &ra) == IPCF_OK && res[2] == 2 && res[3] == -2 && res[9] == -6, "convolve2d");
+    ipcf_array_init_contiguous(&ka, IPCF_DTYPE_INT32, 2, se, ker);
+    CHECK(ipcf_convolve2d(&ia2, &ka, &ra) == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "odd"), "even kernel");
+}
+
+static void test_bad_input(void) {
+    uint16_t buf[64 * 10 * 10];
+    for (int i = 0; i < 6400; i++) buf[i] = 10 + i % 7;
+    float out[1024];
+    ipcf_array in = arr3(IPCF_DTYPE_UINT16, 64, 10, 10, buf);
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 2; o.npoints = 4; o.nbins = 4;
+    int64_t shape[4];
+    CHECK(ipcf_pcf_output_shape(&in, &o, shape) == IPCF_OK && shape[0] == 6 && shape[3] == 4, "shape");
+    ipcf_array outa;
+    ipcf_array_init_contiguous(&outa, IPCF_DTYPE_FLOAT32, 4, shape, out);
+
+    struct { const char *name; ipcf_status want; const char *msg; } t;
+    ipcf_array bad;
+    ipcf_pcf_options bo;
+#define EXPECT(call, code, text)                                                              \
+    do {                                                                                      \
+        ipcf_status s_ = (call);                                                              \
+        CHECK(s_ == (code), "%s: status %d, want %d", #call, s_, code);                      \
+        CHECK(strstr(ipcf_last_error(), text) != NULL, "%s: message lacks '%s'", #call, text); \
+    } while (0)
+    (void)t;
+    EXPECT(ipcf_pcf_compute(NULL, &o, &outa), IPCF_E_INVALID_ARGUMENT, "data is NULL");
+    EXPECT(ipcf_pcf_compute(&in, &o, NULL), IPCF_E_INVALID_ARGUMENT, "out is NULL");
+    bad = in; bad.data = NULL;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_INVALID_ARGUMENT, "data.data is NULL");
+    bad = in; bad.dtype = 42;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_UNSUPPORTED_LAYOUT, "dtype=42");
+    bad = in; bad.byte_order = 9;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_UNSUPPORTED_LAYOUT, "byte_order=9");
+    bad = in; bad.shape[1] = -10;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_INVALID_ARGUMENT, "negative");
+    bad = in; bad.strides[0] = INT64_MAX / 2;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_INVALID_ARGUMENT, "overflow");
+    bad = in; bad.shape[0] = INT64_MAX / 4; bad.shape[1] = INT64_MAX / 4;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_INVALID_ARGUMENT, "too many elements");
+    bad = in; bad.ndim = 0;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_INVALID_ARGUMENT, "ndim=0");
+    bad = in; bad.ndim = 2;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_INVALID_ARGUMENT, "want 3");
+    bad = in; bad.struct_size = 8;
+    EXPECT(ipcf_pcf_compute(&bad, &o, &outa), IPCF_E_INVALID_ARGUMENT, "struct_size");
+    bad = outa; bad.shape[1] = 5;
+    EXPECT(ipcf_pcf_compute(&in, &o, &bad), IPCF_E_BUFFER_TOO_SMALL, "out.shape[1]=5, want 6");
+    bad = outa; bad.dtype = IPCF_DTYPE_FLOAT64;
+    EXPECT(ipcf_pcf_compute(&in, &o, &bad), IPCF_E_UNSUPPORTED_LAYOUT, "want float32");
+    bo = o; bo.radius = 5;
+    EXPECT(ipcf_pcf_compute(&in, &bo, &outa), IPCF_E_INVALID_ARGUMENT, "radius=5 too large");
+    bo = o; bo.nbins = 1;
+    EXPECT(ipcf_pcf_compute(&in, &bo, &outa), IPCF_E_INVALID_ARGUMENT, "nbins=1");
+    bo = o; bo.npoints = 0;
+    EXPECT(ipcf_pcf_compute(&in, &bo, &outa), IPCF_E_INVALID_ARGUMENT, "npoints=0");
+    bo = o; bo.bleach_mean = 5;
+    EXPECT(ipcf_pcf_compute(&in, &bo, &outa), IPCF_E_INVALID_ARGUMENT, "bleach_mean=5");
+    bo = o; bo.token = 123456;
+    EXPECT(ipcf_pcf_compute(&in, &bo, &outa), IPCF_E_BAD_HANDLE, "token 123456");
+    bo = o; bo.struct_size = 0;
+    EXPECT(ipcf_pcf_compute(&in, &bo, &outa), IPCF_E_INVALID_ARGUMENT, "struct_size=0");
+    ipcf_array few = arr3(IPCF_DTYPE_UINT16, 3, 10, 10, buf);
+    EXPECT(ipcf_pcf_compute(&few, &o, &outa), IPCF_E_INVALID_ARGUMENT, "3 frames usable, want >= 4");
+    /* Output overlapping the input. */
+    ipcf_array ov;
+    ipcf_array_init_contiguous(&ov, IPCF_DTYPE_FLOAT32, 4, shape, buf);
+    EXPECT(ipcf_pcf_compute(&in, &o, &ov), IPCF_E_INVALID_ARGUMENT, "overlaps");
+    /* Mask of the wrong shape. */
+    uint8_t mask[100];
+    memset(mask, 1, sizeof mask);
+    int64_t ms[2] = {10, 9};
+    ipcf_array ma;
+    ipcf_array_init_contiguous(&ma, IPCF_DTYPE_UINT8, 2, ms, mask);
+    bo = o; bo.mask = &ma;
+    EXPECT(ipcf_pcf_compute(&in, &bo, &outa), IPCF_E_INVALID_ARGUMENT, "mask shape");
+    /* Older callers: a struct_size that ends before nbins takes the default 32 bins. */
+    bo = o; bo.struct_size = offsetof(ipcf_pcf_options, nbins);
+    int64_t s2[4];
+    /* logbins(32, 32) has 20 bins, logbins(32, 4) has 4 */
+    CHECK(ipcf_pcf_output_shape(&in, &bo, s2) == IPCF_OK && s2[3] == 20, "old struct size: %lld bins", (long long)s2[3]);
+    CHECK(ipcf_pcf_output_shape(&in, &o, NULL) == IPCF_E_INVALID_ARGUMENT, "shape NULL");
+    /* All-zero pixel: NaN curves, no error. */
+    for (int t2 = 0; t2 < 64; t2++) buf[t2 * 100 + 4 * 10 + 4] = 0;
+    CHECK(ipcf_pcf_compute(&in, &o, &outa) == IPCF_OK, "zero pixel");
+    /* output pixel (2,2) is image pixel (4,4) */
+    CHECK(isnan(out[((2 * 6 + 2) * 4 + 0) * 4]) && !isnan(out[0]), "zero pixel NaN");
+    /* Tokens. */
+    EXPECT(ipcf_token_cancel(77), IPCF_E_BAD_HANDLE, "token 77");
+    EXPECT(ipcf_token_destroy(77), IPCF_E_BAD_HANDLE, "token 77");
+    EXPECT(ipcf_token_create(NULL), IPCF_E_INVALID_ARGUMENT, "NULL");
+    /* Bleaching and simulation errors. */
+    ipcf_bleach_options bl;
+    ipcf_bleach_options_init(&bl);
+    bl.filtersize = 40;
+    uint16_t cor[6400];
+    ipcf_array ca;
+    int64_t negshape[3] = {-16, 10, 10};
+    EXPECT(ipcf_array_init_contiguous(&ca, IPCF_DTYPE_UINT16, 3, negshape, cor), IPCF_E_INVALID_ARGUMENT, "shape[0]=-16 is negative");
+    ca = arr3(IPCF_DTYPE_UINT16, 1, 10, 10, cor);
+    EXPECT(ipcf_correct_bleaching(&in, &bl, &ca), IPCF_E_INVALID_ARGUMENT, "filtersize=40");
+    ipcf_simulate_options so;
+    ipcf_simulate_options_init(&so);
+    so.frames = 0;
+    EXPECT(ipcf_simulate(&so, &ca), IPCF_E_INVALID_ARGUMENT, "frames=0");
+    /* A successful call leaves the message alone. */
+    CHECK(ipcf_pcf_output_shape(&in, &o, shape) == IPCF_OK && strstr(ipcf_last_error(), "frames=0"), "message kept");
+}
+
+static int stop_after(void *user, int64_t done, int64_t total) {
+    int *calls = user;
+    (*calls)++;
+    return done > 0 && done < total; /* cancel as soon as work is under way */
+}
+
+struct canceller { ipcf_token tok; volatile int started; };
+static int mark_started(void *user, int64_t done, int64_t total) {
+    (void)done; (void)total;
+    ((struct canceller *)user)->started = 1;
+    return 0;
+}
+static void *cancel_later(void *p) {
+    struct canceller *c = p;
+    while (!c->started) usleep(1000);
+    ipcf_token_cancel(c->tok);
+    return NULL;
+}
+
+static void test_cancel(void) {
+    ipcf_simulate_options so;
+    ipcf_simulate_options_init(&so);
+    so.frames = 8192; so.size = 48;
+    uint16_t *d = malloc((size_t)so.frames * so.size * so.size * 2);
+    ipcf_array a = arr3(IPCF_DTYPE_UINT16, so.frames, so.size, so.size, d);
+    CHECK(ipcf_simulate(&so, &a) == IPCF_OK, "simulate");
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.threads = 2;
+    int64_t shape[4];
+    ipcf_pcf_output_shape(&a, &o, shape);
+    float *res = malloc(shape[0] * shape[1] * shape[2] * shape[3] * 4);
+    ipcf_array out;
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, shape, res);
+    int calls = 0;
+    o.progress = stop_after; o.progress_user = &calls;
+    ipcf_status st = ipcf_pcf_compute(&a, &o, &out);
+    CHECK(st == IPCF_E_CANCELLED && calls >= 1, "progress cancel: status %d after %d calls", st, calls);
+
+    struct canceller c = {0, 0};
+    CHECK(ipcf_token_create(&c.tok) == IPCF_OK, "token");
+    o.progress = mark_started; o.progress_user = &c; o.token = c.tok;
+    pthread_t th;
+    pthread_create(&th, NULL, cancel_later, &c);
+    st = ipcf_pcf_compute(&a, &o, &out);
+    pthread_join(th, NULL);
+    CHECK(st == IPCF_E_CANCELLED, "token cancel from another thread: status %d", st);
+    /* A cancelled token stays cancelled. */
+    CHECK(ipcf_pcf_compute(&a, &o, &out) == IPCF_E_CANCELLED, "cancelled token reused");
+    CHECK(ipcf_token_destroy(c.tok) == IPCF_OK, "destroy");
+    free(res);
+    free(d);
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1) dir = argv[1];
+    test_version();
+    test_conformance();
+    test_layouts();
+    test_params_and_correlate();
+    test_bad_input();
+    test_cancel();
+    if (failures) {
+        printf("FAIL: %d checks failed\n", failures);
+        return 1;
+    }
+    printf("PASS\n");
+    return 0;
+}
