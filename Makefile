@@ -11,7 +11,7 @@ BIN       := $(BUILD)/bin/ipcf
 SHARED    ?= ../shared
 CONF      := $(SHARED)/conformance
 GOSRC     := $(shell find core capi cmd -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null) include/ipcf.h capi/exports.map go.mod
-LDFLAGS_SO := -ldflags="-extldflags '-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/exports.map'"
+LDFLAGS_SO := -ldflags=-extldflags=-Wl,-soname,$(SONAME),--version-script=$(CURDIR)/capi/exports.map
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
 export ASAN_OPTIONS := detect_leaks=1
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/c/lsan.supp

@@ -1,17 +1,45 @@
 // Per-thread last-error storage for ipcf_last_error. Each export runs on
-// the calling OS thread, so _Thread_local is the caller's thread.
+// the calling OS thread, so a thread-specific buffer is the caller's.
+//
+// Not _Thread_local: a Go c-shared library has STATIC_TLS (Go's runtime
+// uses the initial-exec model), so every thread-local variable in it is
+// carved from glibc's small static TLS surplus, and a 2 KiB buffer made
+// dlopen() fail with "cannot allocate memory in static TLS block" (seen
+// from Python ctypes). pthread keys allocate on demand instead.
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../include/ipcf.h"
 
-static _Thread_local char ipcf_errbuf[2048];
+#define IPCF_ERRBUF_SIZE 2048
 
-void ipcf_set_error(const char *msg, size_t n) {
-	if (n >= sizeof ipcf_errbuf) n = sizeof ipcf_errbuf - 1;
-	memcpy(ipcf_errbuf, msg, n);
-	ipcf_errbuf[n] = 0;
+static pthread_key_t ipcf_errkey;
+static pthread_once_t ipcf_erronce = PTHREAD_ONCE_INIT;
+
+static void ipcf_errkey_init(void) { pthread_key_create(&ipcf_errkey, free); }
+
+static char *ipcf_errbuf(int create) {
+	pthread_once(&ipcf_erronce, ipcf_errkey_init);
+	char *b = pthread_getspecific(ipcf_errkey);
+	if (!b && create) {
+		b = calloc(1, IPCF_ERRBUF_SIZE);
+		if (b) pthread_setspecific(ipcf_errkey, b);
+	}
+	return b;
 }
 
-const char *ipcf_last_error(void) { return ipcf_errbuf; }
+void ipcf_set_error(const char *msg, size_t n) {
+	char *b = ipcf_errbuf(1);
+	if (!b) return;
+	if (n >= IPCF_ERRBUF_SIZE) n = IPCF_ERRBUF_SIZE - 1;
+	memcpy(b, msg, n);
+	b[n] = 0;
+}
+
+const char *ipcf_last_error(void) {
+	const char *b = ipcf_errbuf(0);
+	return b ? b : "";
+}
 
 void ipcf_array_init(ipcf_array *a) {
 	if (!a) return;

@@ -50,5 +50,7 @@ int main(int argc, char **argv) {
     printf("pcf %lldx%lldx%lldx%lld, max abs error %.3g: %s\n", (long long)shape[0], (long long)shape[1],
            (long long)shape[2], (long long)shape[3], worst, worst <= 1e-6 ? "PASS" : "FAIL");
     free(result);
+    free(in.data);
+    free(ex.data);
     return worst <= 1e-6 ? 0 : 1;
 }

@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
-	"image/png"
 	"encoding/json"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
