@@ -55,9 +55,15 @@ type Geometry struct {
 	OutShape [4]int   // (H-2r, W-2r, npoints, len(Bins))
 }
 
-// SpectraBytes is the memory the in-memory engine needs for the spectra.
+// SpectraBytes is the memory the in-memory engine needs for the spectra:
+// a window of rows within reach of the circle (see engine.run).
 func (g Geometry) SpectraBytes() int64 {
-	return int64(g.H) * int64(g.W) * int64(specStride(g.N)) * 8
+	reach := 0
+	for _, c := range g.Circle {
+		reach = max(reach, c.V, -c.V)
+	}
+	rows := min(g.H, max(4, 2*reach)+2*reach)
+	return int64(rows) * int64(g.W) * int64(specStride(g.N)) * 8
 }
 
 // Pairs returns the number of inverse FFTs (correlated pixel pairs) the
@@ -196,18 +202,30 @@ type engine struct {
 	out  array.View
 	data array.View
 
+	threads int
+	newFFT  func(n int) fft.Plan
+	grp     [][2]int
+
 	stride int         // complex64 values between spectra
-	spec   []complex64 // H*W spectra
+	slots  int         // rows of spectra kept (a ring indexed by row % slots)
+	ring   []complex64 // slots*W spectra
 	sums   []float64   // sum of each pixel's used series
 	active []bool      // pixel has an output to compute
+
+	total    int // progress units: rows of spectra + 4 per pair task
+	finished int // progress units of the phases already run
 }
 
+// The engine walks the image in bands of rows. For the pixels p of a
+// band it needs the spectra of the rows within reach of the circle, so it
+// keeps only those in a ring of rows: each spectrum is computed once, and
+// the spectra take (band + 2*reach) rows of memory instead of the image.
 func (e *engine) run(ctx context.Context) error {
 	g, o := e.g, e.o
-	threads := pool.Threads(o.Threads)
-	newFFT := o.NewFFT
-	if newFFT == nil {
-		newFFT = fft.New
+	e.threads = pool.Threads(o.Threads)
+	e.newFFT = o.NewFFT
+	if e.newFFT == nil {
+		e.newFFT = fft.New
 	}
 	r := o.Radius
 	e.active = make([]bool, g.H*g.W)
@@ -216,197 +234,300 @@ func (e *engine) run(ctx context.Context) error {
 			e.active[y*g.W+x] = o.Mask == nil || o.Mask.At(y, x) != 0
 		}
 	}
+	e.grp = groups(g.Circle)
+	reach := 0
+	for _, c := range g.Circle {
+		reach = max(reach, c.V, -c.V)
+	}
+	band := max(4, 2*reach)
+	e.slots = min(g.H, band+2*reach)
 	e.stride = specStride(g.N)
 	var free func()
-	e.spec, free = fft.BigComplex64s(g.H * g.W * e.stride)
+	e.ring, free = fft.BigComplex64s(e.slots * g.W * e.stride)
 	defer free()
 	e.sums = make([]float64, g.H*g.W)
+	e.total = g.H + 4*len(e.grp)*g.H
 
-	grp := groups(g.Circle)
-	nblk := (g.W + pixelBlock - 1) / pixelBlock
-	tasks1 := g.H * nblk
-	tasks2 := len(grp) * g.H
-	// Forward FFTs are cheap next to the pairs: weigh them 1 to 4.
-	total := tasks1 + tasks2*4
-	progress := func(off, mul int) pool.Progress {
-		if o.Progress == nil {
-			return nil
+	next := 0 // first row whose spectra are not computed yet
+	for y0 := 0; y0 < g.H; y0 += band {
+		y1 := min(g.H, y0+band)
+		if need := min(g.H, y1+reach); need > next {
+			if err := e.spectra(ctx, next, need); err != nil {
+				return wrapErr(err)
+			}
+			next = need
 		}
-		return func(done, _ int) bool { return o.Progress(off+done*mul, total) }
+		if err := e.pairs(ctx, y0, y1); err != nil {
+			return wrapErr(err)
+		}
 	}
+	e.maskNaN()
+	return nil
+}
 
-	// Phase 1: transpose blocks of pixels into time series, correct
-	// bleaching, subtract the mean and compute the spectra.
-	type scratch1 struct {
+// spec returns the spectrum of pixel p (p = y*W + x) in the ring.
+func (e *engine) spec(p int) []complex64 {
+	i := e.specOffset(p)
+	return e.ring[i : i+e.g.N/2+1]
+}
+
+// specOffset is the index in the ring of pixel p's spectrum.
+func (e *engine) specOffset(p int) int {
+	y, x := p/e.g.W, p%e.g.W
+	return ((y%e.slots)*e.g.W + x) * e.stride
+}
+
+// progress returns the pool callback for a phase worth units progress
+// units spread over ntasks tasks.
+func (e *engine) progress(units, ntasks int) pool.Progress {
+	base := e.finished
+	e.finished += units
+	if e.o.Progress == nil {
+		return nil
+	}
+	return func(done, _ int) bool {
+		return e.o.Progress(base+done*units/max(ntasks, 1), e.total)
+	}
+}
+
+// spectra computes the spectra of rows [y0, y1): transpose into time
+// series, correct bleaching, subtract the mean, forward FFT.
+func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
+	g, o := e.g, e.o
+	type scratch struct {
 		buf  [][]float64
 		s    []float64
 		f32  []float32
+		dst  [][]float32
 		plan fft.Plan
 	}
+	scr := make([]*scratch, e.threads)
+	get := func(w int) *scratch {
+		if scr[w] == nil {
+			scr[w] = &scratch{f32: fft.Float32s(g.N), plan: e.newFFT(g.N)}
+		}
+		return scr[w]
+	}
+	transform := func(sc *scratch, p int, series []float32) {
+		// Four accumulators: the sum of a length-N series is a 4-cycle
+		// dependency chain otherwise. (N is a power of two >= 4.)
+		var s0, s1, s2, s3 float64
+		for i := 0; i+4 <= len(series); i += 4 {
+			s0 += float64(series[i])
+			s1 += float64(series[i+1])
+			s2 += float64(series[i+2])
+			s3 += float64(series[i+3])
+		}
+		sum := (s0 + s1) + (s2 + s3)
+		e.sums[p] = sum
+		mean := sum / float64(g.N)
+		f := sc.f32[:len(series)]
+		for i, v := range series {
+			f[i] = float32(float64(v) - mean)
+		}
+		sc.plan.Forward(e.spec(p), sc.f32)
+	}
+	if o.Bleach == 0 && e.data.DType.ExactInFloat32() {
+		// Fast path: transpose blocks of whole rows straight into the ring
+		// (each spectrum slot holds n+2 floats), reading the frames in
+		// order, then transform in place. Few tasks of many rows: a block
+		// of rows is read as one sweep per frame.
+		rows := y1 - y0
+		ntasks := min(rows, e.threads)
+		per := (rows + ntasks - 1) / ntasks
+		ntasks = (rows + per - 1) / per
+		f32 := unsafe.Slice((*float32)(unsafe.Pointer(&e.ring[0])), 2*len(e.ring))
+		return pool.Run(ctx, e.threads, ntasks, func(w, task int) error {
+			sc := get(w)
+			a, b := y0+task*per, min(y1, y0+task*per+per)
+			sc.dst = sc.dst[:0]
+			for p := a * g.W; p < b*g.W; p++ {
+				i := 2 * ((p/g.W%e.slots)*g.W + p%g.W) * e.stride
+				sc.dst = append(sc.dst, f32[i:i+g.N])
+			}
+			d := e.data
+			d.GatherF32(sc.dst, d.Offset+a*d.Strides[1], d.Strides[0], g.N, b-a, d.Strides[1], g.W, d.Strides[2])
+			for k, series := range sc.dst {
+				transform(sc, a*g.W+k, series)
+			}
+			return nil
+		}, e.progress(rows, ntasks))
+	}
+	// General path: float64 series (bleaching, int32 and float64 input).
 	nread := g.N
 	if o.Bleach > 0 {
 		nread = g.T
 	}
-	sc1 := make([]*scratch1, threads)
-	var err error
-	if o.Bleach == 0 && e.data.DType.ExactInFloat32() {
-		// Fast path: transpose blocks of whole rows straight into the
-		// spectra memory (each row holds n+2 floats), reading the frames
-		// sequentially, then transform pixel by pixel.
-		rows := max(1, 1024/g.W)
-		tasks1 = (g.H + rows - 1) / rows
-		total = tasks1 + tasks2*4
-		f32 := unsafe.Slice((*float32)(unsafe.Pointer(&e.spec[0])), 2*len(e.spec))
-		err = pool.Run(ctx, threads, tasks1, func(w, task int) error {
-			sc := sc1[w]
-			if sc == nil {
-				sc = &scratch1{f32: fft.Float32s(g.N), plan: newFFT(g.N)}
-				sc1[w] = sc
+	nblk := (g.W + pixelBlock - 1) / pixelBlock
+	ntasks := (y1 - y0) * nblk
+	return pool.Run(ctx, e.threads, ntasks, func(w, task int) error {
+		sc := get(w)
+		if sc.buf == nil {
+			sc.buf = make([][]float64, pixelBlock)
+			for i := range sc.buf {
+				sc.buf[i] = make([]float64, nread)
 			}
-			y0, y1 := task*rows, min(g.H, task*rows+rows)
-			var dst [][]float32
-			for p := y0 * g.W; p < y1*g.W; p++ {
-				dst = append(dst, f32[2*p*e.stride:2*p*e.stride+g.N])
-			}
-			d := e.data
-			d.GatherF32(dst, d.Offset+y0*d.Strides[1], d.Strides[0], g.N, y1-y0, d.Strides[1], g.W, d.Strides[2])
-			for k, series := range dst {
-				p := y0*g.W + k
-				var sum float64
-				for _, v := range series {
-					sum += float64(v)
-				}
-				e.sums[p] = sum
-				mean := sum / float64(g.N)
-				for i, v := range series {
-					sc.f32[i] = float32(float64(v) - mean)
-				}
-				sc.plan.Forward(e.spec[p*e.stride:p*e.stride+g.N/2+1], sc.f32)
-			}
-			return nil
-		}, progress(0, 1))
-		if err != nil {
-			return wrapErr(err)
+			sc.s = make([]float64, g.T)
 		}
-	} else {
-		err = pool.Run(ctx, threads, tasks1, func(w, task int) error {
-			sc := sc1[w]
-			if sc == nil {
-				sc = &scratch1{buf: make([][]float64, pixelBlock), f32: fft.Float32s(g.N), plan: newFFT(g.N)}
-				for i := range sc.buf {
-					sc.buf[i] = make([]float64, nread)
-				}
-				if o.Bleach > 0 {
-					sc.s = make([]float64, g.T)
-				}
-				sc1[w] = sc
+		y, x0 := y0+task/nblk, task%nblk*pixelBlock
+		nx := min(pixelBlock, g.W-x0)
+		d := e.data
+		d.Gather2(sc.buf[:nx], d.Offset+y*d.Strides[1]+x0*d.Strides[2], d.Strides[0], nread, d.Strides[2])
+		series := make([]float32, 0, g.N)
+		for k := 0; k < nx; k++ {
+			s := sc.buf[k]
+			if o.Bleach > 0 {
+				s = bleach.Correct(s, sc.s, o.Bleach, o.BleachMean, 0, 65535)
 			}
-			y, x0 := task/nblk, task%nblk*pixelBlock
-			nx := min(pixelBlock, g.W-x0)
-			d := e.data
-			d.Gather2(sc.buf[:nx], d.Offset+y*d.Strides[1]+x0*d.Strides[2], d.Strides[0], nread, d.Strides[2])
-			for k := 0; k < nx; k++ {
-				series := sc.buf[k]
-				if o.Bleach > 0 {
-					series = bleach.Correct(series, sc.s, o.Bleach, o.BleachMean, 0, 65535)
-				}
-				series = series[:g.N]
-				var sum float64
-				for _, v := range series {
-					sum += v
-				}
-				p := y*g.W + x0 + k
-				e.sums[p] = sum
-				mean := sum / float64(g.N)
-				for i, v := range series {
-					sc.f32[i] = float32(v - mean)
-				}
-				sc.plan.Forward(e.spec[p*e.stride:p*e.stride+g.N/2+1], sc.f32)
+			series = series[:0]
+			for _, v := range s[:g.N] {
+				series = append(series, float32(v))
 			}
-			return nil
-		}, progress(0, 1))
-		if err != nil {
-			return wrapErr(err)
+			// Bleach-corrected values are integers and raw samples of these
+			// dtypes may not be exact in float32: sum in float64 here.
+			var sum float64
+			for _, v := range s[:g.N] {
+				sum += v
+			}
+			p := y*g.W + x0 + k
+			e.sums[p] = sum
+			mean := sum / float64(g.N)
+			for i, v := range s[:g.N] {
+				sc.f32[i] = float32(v - mean)
+			}
+			sc.plan.Forward(e.spec(p), sc.f32)
 		}
-	}
+		return nil
+	}, e.progress(y1-y0, ntasks))
+}
 
-	// Phase 2: one inverse FFT per pair, both directions where the circle
-	// points are negations of each other.
-	type scratch2 struct {
+// job is one pixel pair of a row: p = pixel, q = its neighbour.
+type job struct {
+	p, q         int
+	needF, needB bool
+}
+
+// rowJobs lists the pairs of row y for group gr whose result is needed
+// and whose sums are non-zero; it writes NaN curves for zero sums.
+func (e *engine) rowJobs(jobs []job, gr [2]int, y int) []job {
+	g := e.g
+	i, j := gr[0], gr[1]
+	off := g.Circle[i]
+	yq := y + off.V
+	if yq < 0 || yq >= g.H {
+		return jobs
+	}
+	for x := max(0, -off.U); x < g.W && x+off.U < g.W; x++ {
+		p, q := y*g.W+x, yq*g.W+x+off.U
+		jb := job{p: p, q: q, needF: e.active[p], needB: j >= 0 && e.active[q]}
+		if !jb.needF && !jb.needB {
+			continue
+		}
+		if e.sums[p] == 0 || e.sums[q] == 0 {
+			if jb.needF {
+				e.store(y, x, i, nil)
+			}
+			if jb.needB {
+				e.store(yq, x+off.U, j, nil)
+			}
+			continue
+		}
+		jobs = append(jobs, jb)
+	}
+	return jobs
+}
+
+// emit normalizes, smooths and stores the bin sums of a pair: f for the
+// pixel at its point, b (if needed) for the neighbour at the opposite point.
+func (e *engine) emit(jb job, gr [2]int, f, b []float64) {
+	g := e.g
+	scale := 1 / (e.sums[jb.p] * e.sums[jb.q])
+	if jb.needF {
+		e.store(jb.p/g.W, jb.p%g.W, gr[0], finish(f, g.Bins, scale))
+	}
+	if jb.needB {
+		e.store(jb.q/g.W, jb.q%g.W, gr[1], finish(b, g.Bins, scale))
+	}
+}
+
+// pairs computes every pair whose pixel lies in rows [y0, y1).
+func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
+	g := e.g
+	nb := len(g.Bins)
+	rows := y1 - y0
+	ntasks := len(e.grp) * rows
+	type scratch struct {
+		k    *fft.PairKernel
+		plan fft.Plan
 		prod []complex64
 		corr []float32
-		fwd  []float64
-		bwd  []float64
-		plan fft.Plan
+		jobs []job
+		buf  [4][]float64
+
+		offP, offQ []int64
+		needB      []int8
+		out        []float64
 	}
-	nb := len(g.Bins)
-	if fft.HasPairKernel && o.NewFFT == nil {
-		err = e.pairsKernel(ctx, threads, grp, progress(tasks1, 4))
-		if err != nil {
-			return wrapErr(err)
-		}
-		e.maskNaN()
-		return nil
-	}
-	sc2 := make([]*scratch2, threads)
-	err = pool.Run(ctx, threads, tasks2, func(w, task int) error {
-		sc := sc2[w]
+	kernel := fft.HasPairKernel && e.o.NewFFT == nil
+	measure := g.Pairs() >= 4096
+	scr := make([]*scratch, e.threads)
+	return pool.Run(ctx, e.threads, ntasks, func(w, task int) error {
+		sc := scr[w]
 		if sc == nil {
-			sc = &scratch2{prod: fft.Complex64s(g.N/2 + 1), corr: fft.Float32s(g.N),
-				fwd: make([]float64, nb), bwd: make([]float64, nb), plan: newFFT(g.N)}
-			sc2[w] = sc
+			sc = &scratch{}
+			if kernel {
+				sc.k = fft.NewPairKernel(g.N, g.Bins, measure)
+			} else {
+				sc.plan = e.newFFT(g.N)
+				sc.prod = fft.Complex64s(g.N/2 + 1)
+				sc.corr = fft.Float32s(g.N)
+			}
+			for i := range sc.buf {
+				sc.buf[i] = make([]float64, nb)
+			}
+			scr[w] = sc
 		}
-		gr := grp[task/g.H]
-		y := task % g.H
-		i, j := gr[0], gr[1]
-		off := g.Circle[i]
-		yq := y + off.V
-		if yq < 0 || yq >= g.H {
+		// Consecutive tasks share the pixel row (its spectra stay in cache
+		// while every circle point is paired with it).
+		ng := len(e.grp)
+		gr := e.grp[task%ng]
+		sc.jobs = e.rowJobs(sc.jobs[:0], gr, y0+task/ng)
+		bw := func(jb job, b []float64) []float64 {
+			if jb.needB {
+				return b
+			}
 			return nil
 		}
-		for x := 0; x < g.W; x++ {
-			xq := x + off.U
-			if xq < 0 || xq >= g.W {
-				continue
+		if !kernel {
+			for _, jb := range sc.jobs {
+				mulConj(sc.prod, e.spec(jb.q), e.spec(jb.p))
+				sc.plan.Inverse(sc.corr, sc.prod)
+				binSums(sc.buf[0], bw(jb, sc.buf[1]), sc.corr, g.Bins)
+				e.emit(jb, gr, sc.buf[0], sc.buf[1])
 			}
-			p, q := y*g.W+x, yq*g.W+xq
-			needF := e.active[p]
-			needB := j >= 0 && e.active[q]
-			if !needF && !needB {
-				continue
+			return nil
+		}
+		// One C call for the row: offsets of the spectra in the ring.
+		sc.offP, sc.offQ, sc.needB = sc.offP[:0], sc.offQ[:0], sc.needB[:0]
+		for _, jb := range sc.jobs {
+			var nb8 int8
+			if jb.needB {
+				nb8 = 1
 			}
-			sp, sq := e.sums[p], e.sums[q]
-			if sp == 0 || sq == 0 {
-				if needF {
-					e.store(y, x, i, nil)
-				}
-				if needB {
-					e.store(yq, xq, j, nil)
-				}
-				continue
-			}
-			mulConj(sc.prod, e.spec[q*e.stride:q*e.stride+g.N/2+1], e.spec[p*e.stride:p*e.stride+g.N/2+1])
-			sc.plan.Inverse(sc.corr, sc.prod)
-			var bwd []float64
-			if needB {
-				bwd = sc.bwd
-			}
-			binSums(sc.fwd, bwd, sc.corr, g.Bins)
-			scale := 1 / (sp * sq)
-			if needF {
-				e.store(y, x, i, finish(sc.fwd, g.Bins, scale))
-			}
-			if needB {
-				e.store(yq, xq, j, finish(sc.bwd, g.Bins, scale))
-			}
+			sc.offP = append(sc.offP, int64(e.specOffset(jb.p)))
+			sc.offQ = append(sc.offQ, int64(e.specOffset(jb.q)))
+			sc.needB = append(sc.needB, nb8)
+		}
+		if need := 2 * nb * len(sc.jobs); cap(sc.out) < need {
+			sc.out = make([]float64, need)
+		}
+		sc.k.Pairs(e.ring, sc.offP, sc.offQ, sc.needB, sc.out[:2*nb*len(sc.jobs)])
+		for k, jb := range sc.jobs {
+			o := sc.out[2*nb*k:]
+			e.emit(jb, gr, o[:nb], o[nb:2*nb])
 		}
 		return nil
-	}, progress(tasks1, 4))
-	if err != nil {
-		return wrapErr(err)
-	}
-	e.maskNaN()
-	return nil
+	}, e.progress(4*len(e.grp)*rows, ntasks))
 }
 
 // maskNaN stores NaN curves for the masked pixels.
@@ -421,90 +542,6 @@ func (e *engine) maskNaN() {
 			}
 		}
 	}
-}
-
-// pairsKernel is phase 2 on the fused two-pairs-per-FFT kernel.
-func (e *engine) pairsKernel(ctx context.Context, threads int, grp [][2]int, progress pool.Progress) error {
-	g := e.g
-	nb := len(g.Bins)
-	measure := g.Pairs() >= 4096
-	type job struct {
-		p, q         int
-		needF, needB bool
-	}
-	type scratch struct {
-		k    *fft.PairKernel
-		jobs []job
-		buf  [4][]float64
-	}
-	scr := make([]*scratch, threads)
-	h := g.N/2 + 1
-	spec := func(p int) []complex64 { return e.spec[p*e.stride : p*e.stride+h] }
-	return pool.Run(ctx, threads, len(grp)*g.H, func(w, task int) error {
-		sc := scr[w]
-		if sc == nil {
-			sc = &scratch{k: fft.NewPairKernel(g.N, g.Bins, measure)}
-			for i := range sc.buf {
-				sc.buf[i] = make([]float64, nb)
-			}
-			scr[w] = sc
-		}
-		gr := grp[task/g.H]
-		y := task % g.H
-		i, j := gr[0], gr[1]
-		off := g.Circle[i]
-		yq := y + off.V
-		if yq < 0 || yq >= g.H {
-			return nil
-		}
-		sc.jobs = sc.jobs[:0]
-		for x := max(0, -off.U); x < g.W && x+off.U < g.W; x++ {
-			p, q := y*g.W+x, yq*g.W+x+off.U
-			jb := job{p: p, q: q, needF: e.active[p], needB: j >= 0 && e.active[q]}
-			if !jb.needF && !jb.needB {
-				continue
-			}
-			if e.sums[p] == 0 || e.sums[q] == 0 {
-				if jb.needF {
-					e.store(y, x, i, nil)
-				}
-				if jb.needB {
-					e.store(yq, x+off.U, j, nil)
-				}
-				continue
-			}
-			sc.jobs = append(sc.jobs, jb)
-		}
-		bw := func(jb job, b []float64) []float64 {
-			if jb.needB {
-				return b
-			}
-			return nil
-		}
-		emit := func(jb job, f, b []float64) {
-			scale := 1 / (e.sums[jb.p] * e.sums[jb.q])
-			if jb.needF {
-				e.store(jb.p/g.W, jb.p%g.W, i, finish(f, g.Bins, scale))
-			}
-			if jb.needB {
-				e.store(jb.q/g.W, jb.q%g.W, j, finish(b, g.Bins, scale))
-			}
-		}
-		for k := 0; k < len(sc.jobs); k += 2 {
-			j1 := sc.jobs[k]
-			if k+1 < len(sc.jobs) {
-				j2 := sc.jobs[k+1]
-				sc.k.Pair2(spec(j1.p), spec(j1.q), spec(j2.p), spec(j2.q),
-					sc.buf[0], bw(j1, sc.buf[1]), sc.buf[2], bw(j2, sc.buf[3]))
-				emit(j1, sc.buf[0], sc.buf[1])
-				emit(j2, sc.buf[2], sc.buf[3])
-			} else {
-				sc.k.Pair2(spec(j1.p), spec(j1.q), nil, nil, sc.buf[0], bw(j1, sc.buf[1]), nil, nil)
-				emit(j1, sc.buf[0], sc.buf[1])
-			}
-		}
-		return nil
-	}, progress)
 }
 
 func wrapErr(err error) error {

@@ -121,3 +121,25 @@ void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, c
 	fftwf_execute_dft((fftwf_plan)plan, (fftwf_complex *)zin, (fftwf_complex *)zout);
 	bins2(zout, n, bins, nb, f1, w1, a2 ? f2 : 0, a2 ? w2 : 0);
 }
+
+// ipcf_pairs runs ipcf_pair2 over njobs pairs, two at a time: pair j has
+// pixel spectrum base + offp[j] and neighbour spectrum base + offq[j]
+// (offsets in complex values), and writes its forward bin sums to out[j*2*nb] and,
+// if needb[j], its backward sums to out[j*2*nb + nb]. One call per row of
+// pairs keeps the Go/C transitions (and the scheduler's reaction to long
+// C calls) off the hot path.
+void ipcf_pairs(void *plan, const float *base, const int64_t *offp, const int64_t *offq,
+                const int8_t *needb, int njobs, float *zin, float *zout, int n,
+                const int *bins, int nb, double *out) {
+	for (int j = 0; j < njobs; j += 2) {
+		double *o1 = out + (size_t)j * 2 * nb;
+		if (j + 1 < njobs) {
+			double *o2 = o1 + 2 * nb;
+			ipcf_pair2(plan, base + 2 * offp[j], base + 2 * offq[j], base + 2 * offp[j + 1], base + 2 * offq[j + 1],
+			           zin, zout, n, bins, nb, o1, needb[j] ? o1 + nb : 0, o2, needb[j + 1] ? o2 + nb : 0);
+		} else {
+			ipcf_pair2(plan, base + 2 * offp[j], base + 2 * offq[j], 0, 0, zin, zout, n, bins, nb,
+			           o1, needb[j] ? o1 + nb : 0, 0, 0);
+		}
+	}
+}

@@ -103,3 +103,27 @@ func (k *PairKernel) Pair2(a1, b1, a2, b2 []complex64, f1, w1, f2, w2 []float64)
 		fptr(k.zin), fptr(k.zout), C.int(k.n), &k.bins[0], C.int(nb),
 		dptr(f1), dptr(w1), dptr(f2), dptr(w2))
 }
+
+// Pairs runs Pair2 over a batch of pairs in one C call. Pair j uses the
+// spectra base[offP[j]:] (pixel) and base[offQ[j]:] (neighbour), offsets in
+// complex64 values; its forward bin sums go to out[j*2*nb:], and, if
+// needB[j] != 0, its backward sums to out[j*2*nb+nb:], nb = len(bins).
+// out must hold 2*nb*len(offP) values.
+func (k *PairKernel) Pairs(base []complex64, offP, offQ []int64, needB []int8, out []float64) {
+	n, nb, h := len(offP), len(k.bins), int64(k.n/2+1)
+	if n == 0 {
+		return
+	}
+	if len(offQ) != n || len(needB) != n || len(out) < 2*nb*n {
+		panic("fft: Pairs: inconsistent lengths")
+	}
+	for j := range offP {
+		if offP[j] < 0 || offQ[j] < 0 || offP[j]+h > int64(len(base)) || offQ[j]+h > int64(len(base)) {
+			panic("fft: Pairs: spectrum outside base")
+		}
+	}
+	C.ipcf_pairs(unsafe.Pointer(k.plan), fptr(base),
+		(*C.int64_t)(unsafe.Pointer(&offP[0])), (*C.int64_t)(unsafe.Pointer(&offQ[0])),
+		(*C.int8_t)(unsafe.Pointer(&needB[0])), C.int(n), fptr(k.zin), fptr(k.zout), C.int(k.n),
+		&k.bins[0], C.int(nb), dptr(out))
+}

@@ -1,3 +1,7 @@
+#include <stdint.h>
 void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, const float *b2,
                 float *zin, float *zout, int n, const int *bins, int nb,
                 double *f1, double *w1, double *f2, double *w2);
+void ipcf_pairs(void *plan, const float *base, const int64_t *offp, const int64_t *offq,
+                const int8_t *needb, int njobs, float *zin, float *zout, int n,
+                const int *bins, int nb, double *out);

@@ -88,3 +88,37 @@ func BenchmarkPair2(b *testing.B) {
 		k.Pair2(s[0], s[1], s[2], s[3], o[:nb], o[nb:2*nb], o[2*nb:3*nb], o[3*nb:])
 	}
 }
+
+// TestPairsBatch checks that the batch call equals Pair2 pair by pair.
+func TestPairsBatch(t *testing.T) {
+	n, bins := 64, []int{1, 2, 5, 11, 32}
+	nb := len(bins)
+	h := n/2 + 1
+	stride := (h + 7) / 8 * 8
+	base := Complex64s(5 * stride)
+	rng := rand.New(rand.NewPCG(9, 9))
+	g := NewGonum(n)
+	for i := 0; i < 5; i++ {
+		x := make([]float32, n)
+		for k := range x {
+			x[k] = float32(rng.NormFloat64())
+		}
+		g.Forward(base[i*stride:i*stride+h], x)
+	}
+	k := NewPairKernel(n, bins, false)
+	offP := []int64{0, int64(stride), int64(4 * stride)}
+	offQ := []int64{int64(2 * stride), int64(3 * stride), 0}
+	needB := []int8{1, 0, 1}
+	out := make([]float64, 2*nb*3)
+	k.Pairs(base, offP, offQ, needB, out)
+	f1, w1, f2, w2 := make([]float64, nb), make([]float64, nb), make([]float64, nb), make([]float64, nb)
+	sp := func(o int64) []complex64 { return base[o : o+int64(h)] }
+	k.Pair2(sp(offP[0]), sp(offQ[0]), sp(offP[1]), sp(offQ[1]), f1, w1, f2, w2)
+	f3, w3 := make([]float64, nb), make([]float64, nb)
+	k.Pair2(sp(offP[2]), sp(offQ[2]), nil, nil, f3, w3, nil, nil)
+	for j := 0; j < nb; j++ {
+		if out[j] != f1[j] || out[nb+j] != w1[j] || out[2*nb+j] != f2[j] || out[4*nb+j] != f3[j] || out[5*nb+j] != w3[j] {
+			t.Fatalf("bin %d: batch differs from Pair2", j)
+		}
+	}
+}

@@ -23,3 +23,8 @@ func NewPairKernel(n int, bins []int, measure bool) *PairKernel {
 func (k *PairKernel) Pair2(a1, b1, a2, b2 []complex64, f1, w1, f2, w2 []float64) {
 	panic("fft: no pair kernel in pure-Go builds")
 }
+
+// Pairs is not available in pure-Go builds.
+func (k *PairKernel) Pairs(base []complex64, offP, offQ []int64, needB []int8, out []float64) {
+	panic("fft: no pair kernel in pure-Go builds")
+}
