@@ -5,3 +5,5 @@ void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, c
 void ipcf_pairs(void *plan, const float *base, const int64_t *offp, const int64_t *offq,
                 const int8_t *needb, int njobs, float *zin, float *zout, int n,
                 const int *bins, int nb, double *out);
+void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
+                      int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums);
