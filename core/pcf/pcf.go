@@ -665,4 +665,3 @@ func finish(g []float64, bins []int, scale float64) []float64 {
 	}
 	return g
 }
-
