@@ -47,7 +47,8 @@ var Interval = 100 * time.Millisecond
 // error, a recovered panic as *PanicError, or ErrCancelled when ctx is done
 // or progress returns false) stops the hand-out of further tasks and is
 // returned once every worker has finished. progress may be nil; it is
-// called at most every Interval and once at the end of a successful run.
+// called at most every Interval and once at the end of a successful run;
+// if that last call returns false, Run returns ErrCancelled too.
 func Run(ctx context.Context, threads, ntasks int, fn func(worker, task int) error, progress Progress) error {
 	if ntasks <= 0 {
 		if progress != nil {
@@ -99,8 +100,8 @@ func Run(ctx context.Context, threads, ntasks int, fn func(worker, task int) err
 			if first == nil && ctx.Err() != nil {
 				first = ErrCancelled
 			}
-			if first == nil && progress != nil {
-				progress(ntasks, ntasks)
+			if first == nil && progress != nil && !progress(ntasks, ntasks) {
+				first = ErrCancelled // callers that run several phases stop here
 			}
 			return first
 		case <-ctx.Done():

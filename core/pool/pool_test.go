@@ -79,3 +79,11 @@ func TestCancelByContextAndProgress(t *testing.T) {
 		t.Fatalf("final progress %v, err %v", last, err)
 	}
 }
+
+func TestFinalProgressCancels(t *testing.T) {
+	err := Run(context.Background(), 2, 3, func(w, task int) error { return nil },
+		func(done, total int) bool { return done < total })
+	if !errors.Is(err, ErrCancelled) {
+		t.Fatalf("err = %v, want ErrCancelled from the final progress call", err)
+	}
+}
