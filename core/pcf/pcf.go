@@ -2,6 +2,7 @@ package pcf
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -579,12 +580,18 @@ func (e *engine) store(y, x, i int, g []float64) {
 	out := e.out
 	r := e.o.Radius
 	o := out.Offset + (y-r)*out.Strides[0] + (x-r)*out.Strides[1] + i*out.Strides[2]
+	// out is float32 (Compute checks): store the bits directly.
+	put := binary.LittleEndian.PutUint32
+	if out.Order == array.Big {
+		put = binary.BigEndian.PutUint32
+	}
+	nan := math.Float32bits(float32(math.NaN()))
 	for k := 0; k < out.Shape[3]; k++ {
-		v := math.NaN()
+		bits := nan
 		if g != nil {
-			v = g[k]
+			bits = math.Float32bits(float32(g[k]))
 		}
-		out.Store(o, v)
+		put(out.Data[o:], bits)
 		o += out.Strides[3]
 	}
 }
