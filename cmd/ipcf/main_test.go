@@ -6,10 +6,12 @@ import (
 	"image/png"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/npy"
 )
@@ -215,3 +217,73 @@ func TestPlot(t *testing.T) {
 }
 
 var pngDecodeConfig = png.DecodeConfig
+
+func TestConvolve(t *testing.T) {
+	dir := t.TempDir()
+	img, ker, even, out := filepath.Join(dir, "f.npy"), filepath.Join(dir, "g.npy"), filepath.Join(dir, "e.npy"), filepath.Join(dir, "h.npy")
+	// f = [[1 2 3] [4 5 6]] (int16), g = [[1 0 -1]] (uint8 cannot hold -1: int16)
+	i16 := func(v ...int16) []byte {
+		b := make([]byte, 2*len(v))
+		for i, x := range v {
+			b[2*i], b[2*i+1] = byte(uint16(x)), byte(uint16(x)>>8)
+		}
+		return b
+	}
+	npy.WriteFile(img, 3, []int{2, 3}, i16(1, 2, 3, 4, 5, 6))
+	npy.WriteFile(ker, 3, []int{1, 3}, i16(1, 0, -1))
+	npy.WriteFile(even, 3, []int{1, 2}, i16(1, -1))
+	if code, msg := ipcf(t, "convolve", img, ker, "-o", out); code != 0 {
+		t.Fatal(msg)
+	}
+	f, err := npy.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// scipy.signal.convolve2d(f, g): [[1 2 2 -2 -3] [4 5 2 -5 -6]]
+	want := []float64{1, 2, 2, -2, -3, 4, 5, 2, -5, -6}
+	for i, w := range want {
+		if got := f.At(i/5, i%5); got != w {
+			t.Fatalf("h[%d] = %v, want %v", i, got, w)
+		}
+	}
+	if code, msg := ipcf(t, "convolve", img, even, "-o", out+"2"); code != 1 || !strings.Contains(msg, "only odd kernel dimensions") {
+		t.Fatalf("even kernel: exit %d, %q", code, msg)
+	}
+}
+
+// TestInterrupt sends SIGINT to a running pcf and expects a prompt exit
+// with status 1, a "cancelled" message and no output file.
+func TestInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and simulates 4096 frames: skipped with -short")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "ipcf")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	in, out := filepath.Join(dir, "in.npy"), filepath.Join(dir, "out.npy")
+	if o, err := exec.Command(bin, "simulate", "-o", in, "--frames", "8192", "--size", "64", "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, o)
+	}
+	cmd := exec.Command(bin, "pcf", in, "-o", out, "--threads", "1", "--quiet")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	t0 := time.Now()
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if d := time.Since(t0); d > time.Second {
+		t.Errorf("exit took %v after SIGINT, want < 1 s", d)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "cancelled") {
+		t.Errorf("exit %d (%v), stderr %q; want 1 and 'cancelled'", code, err, stderr.String())
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("an interrupted run left %s", out)
+	}
+}
