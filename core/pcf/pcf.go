@@ -419,53 +419,67 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 	}, e.progress(y1-y0, ntasks))
 }
 
-// job is one pixel pair of a row: p = pixel, q = its neighbour.
+// job is one pixel pair: p = pixel, q = its neighbour at point i of a group
+// {i, j}; needF: out[p, i] is wanted, needB: out[q, j] is wanted.
 type job struct {
 	p, q         int
+	gr           [2]int
 	needF, needB bool
 }
 
-// rowJobs lists the pairs of row y for group gr whose result is needed
-// and whose sums are non-zero; it writes NaN curves for zero sums.
-func (e *engine) rowJobs(jobs []job, gr [2]int, y, xlo, xhi int) []job {
+// half returns the pair of pixel (y, x) for group gr, and whether its
+// neighbour is inside the image.
+func (e *engine) half(y, x int, gr [2]int) (job, bool) {
 	g := e.g
-	i, j := gr[0], gr[1]
-	off := g.Circle[i]
-	yq := y + off.V
-	if yq < 0 || yq >= g.H {
-		return jobs
+	off := g.Circle[gr[0]]
+	yq, xq := y+off.V, x+off.U
+	if yq < 0 || yq >= g.H || xq < 0 || xq >= g.W {
+		return job{}, false
 	}
-	for x := max(xlo, -off.U); x < xhi && x+off.U < g.W; x++ {
-		p, q := y*g.W+x, yq*g.W+x+off.U
-		jb := job{p: p, q: q, needF: e.active[p], needB: j >= 0 && e.active[q]}
-		if !jb.needF && !jb.needB {
-			continue
-		}
-		if e.sums[p] == 0 || e.sums[q] == 0 {
-			if jb.needF {
-				e.store(y, x, i, nil)
-			}
-			if jb.needB {
-				e.store(yq, x+off.U, j, nil)
-			}
-			continue
-		}
-		jobs = append(jobs, jb)
+	p, q := y*g.W+x, yq*g.W+xq
+	return job{p: p, q: q, gr: gr, needF: e.active[p], needB: gr[1] >= 0 && e.active[q]}, true
+}
+
+// nanJob stores NaN curves for the wanted outputs of a pair.
+func (e *engine) nanJob(jb job) {
+	g := e.g
+	if jb.needF {
+		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], nil)
 	}
-	return jobs
+	if jb.needB {
+		e.store(jb.q/g.W, jb.q%g.W, jb.gr[1], nil)
+	}
 }
 
 // emit normalizes, smooths and stores the bin sums of a pair: f for the
 // pixel at its point, b (if needed) for the neighbour at the opposite point.
-func (e *engine) emit(jb job, gr [2]int, f, b []float64) {
+func (e *engine) emit(jb job, f, b []float64) {
 	g := e.g
 	scale := 1 / (e.sums[jb.p] * e.sums[jb.q])
 	if jb.needF {
-		e.store(jb.p/g.W, jb.p%g.W, gr[0], finish(f, g.Bins, scale))
+		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], finish(f, g.Bins, scale))
 	}
 	if jb.needB {
-		e.store(jb.q/g.W, jb.q%g.W, gr[1], finish(b, g.Bins, scale))
+		e.store(jb.q/g.W, jb.q%g.W, jb.gr[1], finish(b, g.Bins, scale))
 	}
+}
+
+// units groups the point groups in twos: the pairs of a pixel for the
+// groups of one unit share a complex FFT (see fft.PairKernel). The packing
+// depends only on the circle, and a unit is packed whenever both
+// neighbours are inside the image, so a pair's rounding is the same in
+// every computation that holds its unit, whatever the tiling (a tile
+// needs a halo of 2*radius for that; see ipcf.dask) or thread count.
+func (e *engine) units() [][2]int {
+	var u [][2]int
+	for i := 0; i < len(e.grp); i += 2 {
+		if i+1 < len(e.grp) {
+			u = append(u, [2]int{i, i + 1})
+		} else {
+			u = append(u, [2]int{i, -1})
+		}
+	}
+	return u
 }
 
 // pairs computes every pair whose pixel lies in rows [y0, y1).
@@ -474,24 +488,23 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 	nb := len(g.Bins)
 	rows := y1 - y0
 	// Tasks run segment by segment of segW columns, row by row within a
-	// segment, all circle points of a row segment in a row: the spectra
-	// within reach of a segment ((segW+2r) x (2r+1) of them, ~23 MiB for
-	// the defaults) stay in the L3 cache from one row to the next.
+	// segment, all units of a row segment in a row: the spectra within
+	// reach of a segment ((segW+2r) x (2r+1) of them, ~23 MiB for the
+	// defaults) stay in the L3 cache from one row to the next.
 	const segW = 16
 	nseg := (g.W + segW - 1) / segW
-	ng := len(e.grp)
-	ntasks := nseg * rows * ng
+	units := e.units()
+	nu := len(units)
+	ntasks := nseg * rows * nu
 	type scratch struct {
-		k    *fft.PairKernel
-		plan fft.Plan
-		prod []complex64
-		corr []float32
-		jobs []job
-		buf  [4][]float64
-
-		offP, offQ []int64
-		needB      []int8
-		out        []float64
+		k     *fft.PairKernel
+		plan  fft.Plan
+		prod  []complex64
+		corr  []float32
+		jobs  []job
+		units []fft.Unit
+		out   []float64
+		buf   [2][]float64
 	}
 	kernel := fft.HasPairKernel && e.o.NewFFT == nil
 	measure := g.Pairs() >= 4096
@@ -507,51 +520,80 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 				sc.prod = fft.Complex64s(g.N/2 + 1)
 				sc.corr = fft.Float32s(g.N)
 			}
-			for i := range sc.buf {
-				sc.buf[i] = make([]float64, nb)
-			}
+			sc.buf = [2][]float64{make([]float64, nb), make([]float64, nb)}
 			scr[w] = sc
 		}
-		gr := e.grp[task%ng]
-		y := y0 + task/ng%rows
-		xs := task / (ng * rows) * segW
-		sc.jobs = e.rowJobs(sc.jobs[:0], gr, y, xs, min(g.W, xs+segW))
-		bw := func(jb job, b []float64) []float64 {
-			if jb.needB {
-				return b
+		un := units[task%nu]
+		y := y0 + task/nu%rows
+		xs := task / (nu * rows) * segW
+		// jobs holds two entries per unit (the second has p < 0 if absent).
+		sc.jobs = sc.jobs[:0]
+		for x := xs; x < min(g.W, xs+segW); x++ {
+			var hs [2]job
+			var ok [2]bool
+			for k, gi := range un {
+				if gi < 0 {
+					continue
+				}
+				hs[k], ok[k] = e.half(y, x, e.grp[gi])
+				if ok[k] && (e.sums[hs[k].p] == 0 || e.sums[hs[k].q] == 0) {
+					e.nanJob(hs[k])
+					ok[k] = false
+				}
 			}
-			return nil
+			wanted := func(k int) bool { return ok[k] && (hs[k].needF || hs[k].needB) }
+			if !wanted(0) && !wanted(1) {
+				continue
+			}
+			switch {
+			case ok[0] && ok[1]:
+				sc.jobs = append(sc.jobs, hs[0], hs[1])
+			case ok[0]:
+				sc.jobs = append(sc.jobs, hs[0], job{p: -1})
+			default:
+				sc.jobs = append(sc.jobs, hs[1], job{p: -1})
+			}
 		}
 		if !kernel {
 			for _, jb := range sc.jobs {
+				if jb.p < 0 {
+					continue
+				}
 				mulConj(sc.prod, e.spec(jb.q), e.spec(jb.p))
 				sc.plan.Inverse(sc.corr, sc.prod)
-				binSums(sc.buf[0], bw(jb, sc.buf[1]), sc.corr, g.Bins)
-				e.emit(jb, gr, sc.buf[0], sc.buf[1])
+				var bwd []float64
+				if jb.needB {
+					bwd = sc.buf[1]
+				}
+				binSums(sc.buf[0], bwd, sc.corr, g.Bins)
+				e.emit(jb, sc.buf[0], sc.buf[1])
 			}
 			return nil
 		}
-		// One C call for the row: offsets of the spectra in the ring.
-		sc.offP, sc.offQ, sc.needB = sc.offP[:0], sc.offQ[:0], sc.needB[:0]
-		for _, jb := range sc.jobs {
-			var nb8 int8
-			if jb.needB {
-				nb8 = 1
+		// One C call for the row segment.
+		sc.units = sc.units[:0]
+		for k := 0; k < len(sc.jobs); k += 2 {
+			a, b := sc.jobs[k], sc.jobs[k+1]
+			if b.p < 0 {
+				sc.units = append(sc.units, fft.NewUnit(e.specOffset(a.p), e.specOffset(a.q), -1, -1, a.needB, false))
+			} else {
+				sc.units = append(sc.units, fft.NewUnit(e.specOffset(a.p), e.specOffset(a.q),
+					e.specOffset(b.p), e.specOffset(b.q), a.needB, b.needB))
 			}
-			sc.offP = append(sc.offP, int64(e.specOffset(jb.p)))
-			sc.offQ = append(sc.offQ, int64(e.specOffset(jb.q)))
-			sc.needB = append(sc.needB, nb8)
 		}
-		if need := 2 * nb * len(sc.jobs); cap(sc.out) < need {
+		if need := 4 * nb * len(sc.units); cap(sc.out) < need {
 			sc.out = make([]float64, need)
 		}
-		sc.k.Pairs(e.ring, sc.offP, sc.offQ, sc.needB, sc.out[:2*nb*len(sc.jobs)])
-		for k, jb := range sc.jobs {
+		sc.k.Pairs(e.ring, sc.units, sc.out[:4*nb*len(sc.units)])
+		for k := 0; k < len(sc.jobs); k += 2 {
 			o := sc.out[2*nb*k:]
-			e.emit(jb, gr, o[:nb], o[nb:2*nb])
+			e.emit(sc.jobs[k], o[:nb], o[nb:2*nb])
+			if sc.jobs[k+1].p >= 0 {
+				e.emit(sc.jobs[k+1], o[2*nb:3*nb], o[3*nb:4*nb])
+			}
 		}
 		return nil
-	}, e.progress(4*ng*rows, ntasks))
+	}, e.progress(4*len(e.grp)*rows, ntasks))
 }
 
 // maskNaN stores NaN curves for the masked pixels.

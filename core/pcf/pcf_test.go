@@ -157,7 +157,7 @@ func TestMaskAndLayouts(t *testing.T) {
 			on := mbuf[(y+2)*g.W+x+2] != 0
 			for k := 0; k < os[2]*os[3]; k++ {
 				i := (y*os[1]+x)*os[2]*os[3] + k
-				if on && !(math.Abs(float64(masked[i]-full[i])) <= 1e-6) || !on && !math.IsNaN(float64(masked[i])) {
+				if on && masked[i] != full[i] || !on && !math.IsNaN(float64(masked[i])) {
 					t.Fatalf("mask: pixel (%d,%d) on=%v: %v, full %v", y, x, on, masked[i], full[i])
 				}
 			}
@@ -354,6 +354,53 @@ func TestSpectraInCMatchesGo(t *testing.T) {
 		for i := range a {
 			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
 				t.Fatalf("big=%v: C and Go spectra paths differ at %d: %v %v", big, i, a[i], b[i])
+			}
+		}
+	}
+}
+
+// sub returns the view of rows [y0, y1) and columns [x0, x1) of a stack.
+func sub(v array.View, y0, y1, x0, x1 int) array.View {
+	w, err := array.New(v.DType, v.Order, []int{v.Shape[0], y1 - y0, x1 - x0}, v.Strides, v.Data,
+		v.Offset+y0*v.Strides[1]+x0*v.Strides[2])
+	if err != nil {
+		panic(err)
+	}
+	return w
+}
+
+// TestTilesEqualWhole computes tiles with a halo of 2*radius and checks
+// that their interiors equal the whole-image result bit for bit (the
+// contract of blocked and out-of-core processing).
+func TestTilesEqualWhole(t *testing.T) {
+	data := randomStack(21, 256, 30, 27, 30)
+	for _, o := range []Options{
+		{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2},
+		{Radius: 2, Npoints: 7, Nbins: 6, Threads: 1}, // odd npoints: unpaired groups
+	} {
+		whole, g := compute(t, data, o)
+		os := g.OutShape
+		r, h := o.Radius, 2*o.Radius
+		// Output tiles [ty0, ty1) x [tx0, tx1) in output coordinates.
+		for _, tile := range [][4]int{{0, 9, 0, 8}, {9, os[0], 0, 8}, {5, 17, 8, os[1]}, {0, os[0], 3, 4}} {
+			ty0, ty1, tx0, tx1 := tile[0], tile[1], tile[2], tile[3]
+			// Image rows of the tile's pixels: ty0+r .. ty1+r; add a halo of 2r,
+			// clipped at the image border (where the whole image has none either).
+			iy0, iy1 := max(0, ty0+r-h), min(g.H, ty1+r+h)
+			ix0, ix1 := max(0, tx0+r-h), min(g.W, tx1+r+h)
+			part, pg := compute(t, sub(data, iy0, iy1, ix0, ix1), o)
+			ps := pg.OutShape
+			for y := ty0; y < ty1; y++ {
+				for x := tx0; x < tx1; x++ {
+					py, px := y+r-iy0-r, x+r-ix0-r
+					for k := 0; k < os[2]*os[3]; k++ {
+						a := whole[(y*os[1]+x)*os[2]*os[3]+k]
+						b := part[(py*ps[1]+px)*ps[2]*ps[3]+k]
+						if math.Float32bits(a) != math.Float32bits(b) {
+							t.Fatalf("%+v tile %v: pixel (%d,%d) value %d: tile %v, whole %v", o, tile, y, x, k, b, a)
+						}
+					}
+				}
 			}
 		}
 	}

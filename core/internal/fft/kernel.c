@@ -122,24 +122,24 @@ void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, c
 	bins2(zout, n, bins, nb, f1, w1, a2 ? f2 : 0, a2 ? w2 : 0);
 }
 
-// ipcf_pairs runs ipcf_pair2 over njobs pairs, two at a time: pair j has
-// pixel spectrum base + offp[j] and neighbour spectrum base + offq[j]
-// (offsets in complex values), and writes its forward bin sums to out[j*2*nb] and,
-// if needb[j], its backward sums to out[j*2*nb + nb]. One call per row of
-// pairs keeps the Go/C transitions (and the scheduler's reaction to long
-// C calls) off the hot path.
-void ipcf_pairs(void *plan, const float *base, const int64_t *offp, const int64_t *offq,
-                const int8_t *needb, int njobs, float *zin, float *zout, int n,
-                const int *bins, int nb, double *out) {
-	for (int j = 0; j < njobs; j += 2) {
-		double *o1 = out + (size_t)j * 2 * nb;
-		if (j + 1 < njobs) {
-			double *o2 = o1 + 2 * nb;
-			ipcf_pair2(plan, base + 2 * offp[j], base + 2 * offq[j], base + 2 * offp[j + 1], base + 2 * offq[j + 1],
-			           zin, zout, n, bins, nb, o1, needb[j] ? o1 + nb : 0, o2, needb[j + 1] ? o2 + nb : 0);
+// ipcf_pairs runs ipcf_pair2 over nunits units of one or two pairs. Unit u
+// packs pair (p1, q1) with pair (p2, q2), or with nothing if p2 < 0;
+// offsets are in complex values from base. Its bin sums go to
+// out[u*4*nb]: forward 1, backward 1 (if needb1), forward 2, backward 2
+// (if needb2). Which pairs share a transform is the caller's choice, so
+// that a pair's rounding does not depend on how the image was cut into
+// blocks. One call per row keeps the Go/C transitions off the hot path.
+void ipcf_pairs(void *plan, const float *base, const ipcf_unit *units, int nunits,
+                float *zin, float *zout, int n, const int *bins, int nb, double *out) {
+	for (int u = 0; u < nunits; u++) {
+		const ipcf_unit *un = units + u;
+		double *o = out + (size_t)u * 4 * nb;
+		if (un->p2 >= 0) {
+			ipcf_pair2(plan, base + 2 * un->p1, base + 2 * un->q1, base + 2 * un->p2, base + 2 * un->q2,
+			           zin, zout, n, bins, nb, o, un->needb1 ? o + nb : 0, o + 2 * nb, un->needb2 ? o + 3 * nb : 0);
 		} else {
-			ipcf_pair2(plan, base + 2 * offp[j], base + 2 * offq[j], 0, 0, zin, zout, n, bins, nb,
-			           o1, needb[j] ? o1 + nb : 0, 0, 0);
+			ipcf_pair2(plan, base + 2 * un->p1, base + 2 * un->q1, 0, 0, zin, zout, n, bins, nb,
+			           o, un->needb1 ? o + nb : 0, 0, 0);
 		}
 	}
 }

@@ -104,26 +104,40 @@ func (k *PairKernel) Pair2(a1, b1, a2, b2 []complex64, f1, w1, f2, w2 []float64)
 		dptr(f1), dptr(w1), dptr(f2), dptr(w2))
 }
 
-// Pairs runs Pair2 over a batch of pairs in one C call. Pair j uses the
-// spectra base[offP[j]:] (pixel) and base[offQ[j]:] (neighbour), offsets in
-// complex64 values; its forward bin sums go to out[j*2*nb:], and, if
-// needB[j] != 0, its backward sums to out[j*2*nb+nb:], nb = len(bins).
-// out must hold 2*nb*len(offP) values.
-func (k *PairKernel) Pairs(base []complex64, offP, offQ []int64, needB []int8, out []float64) {
-	n, nb, h := len(offP), len(k.bins), int64(k.n/2+1)
+// Unit is one transform's worth of work for Pairs: pair (P1, Q1) packed
+// with pair (P2, Q2), or alone if P2 < 0. P and Q are the offsets (in
+// complex64 values) of the pixel's and the neighbour's spectrum in base.
+type Unit = C.ipcf_unit
+
+// NewUnit returns a Unit; p2 < 0 means a single pair.
+func NewUnit(p1, q1, p2, q2 int, needB1, needB2 bool) Unit {
+	b := func(v bool) C.int8_t {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	return Unit{p1: C.int64_t(p1), q1: C.int64_t(q1), p2: C.int64_t(p2), q2: C.int64_t(q2), needb1: b(needB1), needb2: b(needB2)}
+}
+
+// Pairs runs Pair2 over a batch of units in one C call. Unit u's bin sums
+// go to out[u*4*nb:]: forward 1, backward 1, forward 2, backward 2 (each nb
+// = len(bins) values; backward ones only if asked for). out must hold
+// 4*nb*len(units) values.
+func (k *PairKernel) Pairs(base []complex64, units []Unit, out []float64) {
+	n, nb, h := len(units), len(k.bins), int64(k.n/2+1)
 	if n == 0 {
 		return
 	}
-	if len(offQ) != n || len(needB) != n || len(out) < 2*nb*n {
-		panic("fft: Pairs: inconsistent lengths")
+	if len(out) < 4*nb*n {
+		panic("fft: Pairs: out too short")
 	}
-	for j := range offP {
-		if offP[j] < 0 || offQ[j] < 0 || offP[j]+h > int64(len(base)) || offQ[j]+h > int64(len(base)) {
+	in := func(o C.int64_t) bool { return o >= 0 && int64(o)+h <= int64(len(base)) }
+	for _, u := range units {
+		if !in(u.p1) || !in(u.q1) || (u.p2 >= 0 && (!in(u.p2) || !in(u.q2))) {
 			panic("fft: Pairs: spectrum outside base")
 		}
 	}
-	C.ipcf_pairs(unsafe.Pointer(k.plan), fptr(base),
-		(*C.int64_t)(unsafe.Pointer(&offP[0])), (*C.int64_t)(unsafe.Pointer(&offQ[0])),
-		(*C.int8_t)(unsafe.Pointer(&needB[0])), C.int(n), fptr(k.zin), fptr(k.zout), C.int(k.n),
-		&k.bins[0], C.int(nb), dptr(out))
+	C.ipcf_pairs(unsafe.Pointer(k.plan), fptr(base), &units[0], C.int(n), fptr(k.zin), fptr(k.zout),
+		C.int(k.n), &k.bins[0], C.int(nb), dptr(out))
 }

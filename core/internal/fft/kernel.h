@@ -2,8 +2,11 @@
 void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, const float *b2,
                 float *zin, float *zout, int n, const int *bins, int nb,
                 double *f1, double *w1, double *f2, double *w2);
-void ipcf_pairs(void *plan, const float *base, const int64_t *offp, const int64_t *offq,
-                const int8_t *needb, int njobs, float *zin, float *zout, int n,
-                const int *bins, int nb, double *out);
+typedef struct ipcf_unit {
+	int64_t p1, q1, p2, q2; /* spectrum offsets in complex values; p2 < 0: no second pair */
+	int8_t needb1, needb2;  /* backward sums wanted */
+} ipcf_unit;
+void ipcf_pairs(void *plan, const float *base, const ipcf_unit *units, int nunits,
+                float *zin, float *zout, int n, const int *bins, int nb, double *out);
 void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
                       int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums);

@@ -108,9 +108,10 @@ func TestPairsBatch(t *testing.T) {
 	k := NewPairKernel(n, bins, false)
 	offP := []int64{0, int64(stride), int64(4 * stride)}
 	offQ := []int64{int64(2 * stride), int64(3 * stride), 0}
-	needB := []int8{1, 0, 1}
-	out := make([]float64, 2*nb*3)
-	k.Pairs(base, offP, offQ, needB, out)
+	units := []Unit{NewUnit(0, 2*stride, stride, 3*stride, true, false), NewUnit(4*stride, 0, -1, -1, true, false)}
+	out := make([]float64, 4*nb*2)
+	k.Pairs(base, units, out)
+	out = append(out[:2*nb], append(out[2*nb:4*nb], out[4*nb:]...)...) // already in order
 	f1, w1, f2, w2 := make([]float64, nb), make([]float64, nb), make([]float64, nb), make([]float64, nb)
 	sp := func(o int64) []complex64 { return base[o : o+int64(h)] }
 	k.Pair2(sp(offP[0]), sp(offQ[0]), sp(offP[1]), sp(offQ[1]), f1, w1, f2, w2)

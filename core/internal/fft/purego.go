@@ -24,18 +24,15 @@ func (k *PairKernel) Pair2(a1, b1, a2, b2 []complex64, f1, w1, f2, w2 []float64)
 	panic("fft: no pair kernel in pure-Go builds")
 }
 
-// Pairs is not available in pure-Go builds.
-func (k *PairKernel) Pairs(base []complex64, offP, offQ []int64, needB []int8, out []float64) {
+// Unit is not available in pure-Go builds.
+type Unit struct{}
+
+// NewUnit is not available in pure-Go builds.
+func NewUnit(p1, q1, p2, q2 int, needB1, needB2 bool) Unit {
 	panic("fft: no pair kernel in pure-Go builds")
 }
 
-// HasSpectraU16 reports whether SpectraU16 is available.
-const HasSpectraU16 = false
-
-// FFTW is not available in pure-Go builds.
-type FFTW struct{ Gonum }
-
-// SpectraU16 is not available in pure-Go builds.
-func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, base []complex64, off []int64, scratch []float32, sums []float64) {
-	panic("fft: no SpectraU16 in pure-Go builds")
+// Pairs is not available in pure-Go builds.
+func (k *PairKernel) Pairs(base []complex64, units []Unit, out []float64) {
+	panic("fft: no pair kernel in pure-Go builds")
 }
