@@ -19,7 +19,7 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/c/lsan.supp
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc
 
-.PHONY: all deps test test-go test-purego test-c test-cmake fuzz demo bench clean help
+.PHONY: all deps test test-go test-purego test-c test-cmake fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
 
@@ -105,6 +105,10 @@ bench: $(BIN) ## benchmarks: engine, FFT kernel, and the CLI on the default data
 	$(GO) test -run XXX -bench 'Pair2|Inverse16384' -benchtime 2000x ./core/internal/fft
 	$(GO) test -run XXX -bench Compute -benchtime 3x ./core/pcf
 	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench DefaultDataset -benchtime 3x ./cmd/ipcf
+
+wisdom: ## regenerate the embedded FFTW wisdom (measured plans of the pair kernel)
+	$(CC) -O2 tools/fftw_wisdom.c -lfftw3f -o $(BUILD)/fftw_wisdom
+	$(BUILD)/fftw_wisdom > core/internal/fft/wisdom.txt
 
 clean: ## remove build outputs
 	rm -rf $(BUILD)

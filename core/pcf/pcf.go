@@ -507,14 +507,13 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 		buf   [2][]float64
 	}
 	kernel := fft.HasPairKernel && e.o.NewFFT == nil
-	measure := g.Pairs() >= 4096
 	scr := make([]*scratch, e.threads)
 	return pool.Run(ctx, e.threads, ntasks, func(w, task int) error {
 		sc := scr[w]
 		if sc == nil {
 			sc = &scratch{}
 			if kernel {
-				sc.k = fft.NewPairKernel(g.N, g.Bins, measure)
+				sc.k = fft.NewPairKernel(g.N, g.Bins)
 			} else {
 				sc.plan = e.newFFT(g.N)
 				sc.prod = fft.Complex64s(g.N/2 + 1)

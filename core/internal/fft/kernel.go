@@ -35,40 +35,53 @@ const HasPairKernel = true
 
 var (
 	c2cMu    sync.Mutex
-	c2cPlans = map[[2]int]C.fftwf_plan{}
+	c2cPlans = map[int]C.fftwf_plan{}
 )
 
 // NewPairKernel returns a kernel for series of length n >= 4 and the given
-// upper bin edges. measure asks FFTW to time candidate algorithms (about
-// 0.2 s once per length and process, or free with saved wisdom); worth it
-// for thousands of transforms.
-func NewPairKernel(n int, bins []int, measure bool) *PairKernel {
+// upper bin edges. The complex plan comes from the embedded wisdom where it
+// has the size (measured plans), else from FFTW_ESTIMATE: never from
+// measuring, so the choice, and the rounding, is the same in every process.
+func NewPairKernel(n int, bins []int) *PairKernel {
 	k := &PairKernel{n: n, zin: Complex64s(n), zout: Complex64s(n)}
 	for _, b := range bins {
 		k.bins = append(k.bins, C.int(b))
 	}
-	flags := C.unsigned(C.FFTW_ESTIMATE)
-	if measure {
-		flags = C.FFTW_MEASURE
-	}
-	key := [2]int{n, int(flags)}
 	c2cMu.Lock()
-	p, ok := c2cPlans[key]
+	p, ok := c2cPlans[n]
 	if !ok {
 		planMu.Lock()
 		loadWisdom()
 		a := Complex64s(n)
 		b := Complex64s(n)
-		p = C.fftwf_plan_dft_1d(C.int(n), (*C.fftwf_complex)(unsafe.Pointer(&a[0])), (*C.fftwf_complex)(unsafe.Pointer(&b[0])), C.FFTW_BACKWARD, flags)
-		if measure {
-			saveWisdom()
+		ap, bp := (*C.fftwf_complex)(unsafe.Pointer(&a[0])), (*C.fftwf_complex)(unsafe.Pointer(&b[0]))
+		p = C.fftwf_plan_dft_1d(C.int(n), ap, bp, C.FFTW_BACKWARD, C.FFTW_MEASURE|C.FFTW_WISDOM_ONLY)
+		if p == nil {
+			p = C.fftwf_plan_dft_1d(C.int(n), ap, bp, C.FFTW_BACKWARD, C.FFTW_ESTIMATE)
 		}
 		planMu.Unlock()
-		c2cPlans[key] = p
+		c2cPlans[n] = p
 	}
 	c2cMu.Unlock()
 	k.plan = p
 	return k
+}
+
+// HasWisdom reports whether the pair kernel of length n uses a measured
+// plan from the embedded wisdom.
+func HasWisdom(n int) bool {
+	planMu.Lock()
+	defer planMu.Unlock()
+	loadWisdom()
+	a := Complex64s(n)
+	b := Complex64s(n)
+	p := C.fftwf_plan_dft_1d(C.int(n), (*C.fftwf_complex)(unsafe.Pointer(&a[0])), (*C.fftwf_complex)(unsafe.Pointer(&b[0])),
+		C.FFTW_BACKWARD, C.FFTW_MEASURE|C.FFTW_WISDOM_ONLY)
+	if p == nil {
+		return false
+	}
+	C.fftwf_destroy_plan(p)
+	return true
 }
 
 func fptr(c []complex64) *C.float {

@@ -46,8 +46,8 @@ func TestPairKernel(t *testing.T) {
 			}
 			return f, w
 		}
-		for _, measure := range []bool{false, true} {
-			k := NewPairKernel(n, bins, measure)
+		{
+			k := NewPairKernel(n, bins)
 			nb := len(bins)
 			out := [4][]float64{make([]float64, nb), make([]float64, nb), make([]float64, nb), make([]float64, nb)}
 			k.Pair2(spec[0], spec[1], spec[2], spec[3], out[0], out[1], out[2], out[3])
@@ -74,7 +74,7 @@ func TestPairKernel(t *testing.T) {
 func BenchmarkPair2(b *testing.B) {
 	n := 16384
 	bins := []int{1, 2, 3, 4, 5, 7, 10, 13, 17, 23, 31, 41, 55, 74, 99, 133, 178, 239, 320, 428, 574, 769, 1030, 1380, 1849, 2477, 3318, 4445, 5955, 8192}
-	k := NewPairKernel(n, bins, true)
+	k := NewPairKernel(n, bins)
 	s := make([][]complex64, 4)
 	for i := range s {
 		s[i] = Complex64s(n/2 + 1)
@@ -105,7 +105,7 @@ func TestPairsBatch(t *testing.T) {
 		}
 		g.Forward(base[i*stride:i*stride+h], x)
 	}
-	k := NewPairKernel(n, bins, false)
+	k := NewPairKernel(n, bins)
 	offP := []int64{0, int64(stride), int64(4 * stride)}
 	offQ := []int64{int64(2 * stride), int64(3 * stride), 0}
 	units := []Unit{NewUnit(0, 2*stride, stride, 3*stride, true, false), NewUnit(4*stride, 0, -1, -1, true, false)}
@@ -120,6 +120,16 @@ func TestPairsBatch(t *testing.T) {
 	for j := 0; j < nb; j++ {
 		if out[j] != f1[j] || out[nb+j] != w1[j] || out[2*nb+j] != f2[j] || out[4*nb+j] != f3[j] || out[5*nb+j] != w3[j] {
 			t.Fatalf("bin %d: batch differs from Pair2", j)
+		}
+	}
+}
+
+// TestEmbeddedWisdom checks that the embedded wisdom gives measured plans
+// here (the project's machines: FFTW 3.3.10 with AVX).
+func TestEmbeddedWisdom(t *testing.T) {
+	for _, n := range []int{4, 1024, 16384, 131072} {
+		if !HasWisdom(n) {
+			t.Errorf("no embedded wisdom applies to n=%d (FFTW build or CPU differ from tools/fftw_wisdom.c's?)", n)
 		}
 	}
 }

@@ -15,7 +15,7 @@ const HasPairKernel = false
 type PairKernel struct{}
 
 // NewPairKernel panics in pure-Go builds; check HasPairKernel first.
-func NewPairKernel(n int, bins []int, measure bool) *PairKernel {
+func NewPairKernel(n int, bins []int) *PairKernel {
 	panic("fft: no pair kernel in pure-Go builds")
 }
 
@@ -36,3 +36,6 @@ func NewUnit(p1, q1, p2, q2 int, needB1, needB2 bool) Unit {
 func (k *PairKernel) Pairs(base []complex64, units []Unit, out []float64) {
 	panic("fft: no pair kernel in pure-Go builds")
 }
+
+// HasWisdom is false in pure-Go builds.
+func HasWisdom(n int) bool { return false }

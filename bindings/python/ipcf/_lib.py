@@ -1,0 +1,163 @@
+"""ctypes declarations of libipcf (include/ipcf.h) and library loading."""
+
+import ctypes
+import os
+import sys
+
+MAX_NDIM = 8
+
+# Status codes (ipcf.h).
+OK = 0
+E_INVALID_ARGUMENT = 1
+E_BAD_HANDLE = 2
+E_BUFFER_TOO_SMALL = 3
+E_UNSUPPORTED_LAYOUT = 4
+E_OUT_OF_MEMORY = 5
+E_CANCELLED = 6
+E_INTERNAL = 7
+
+DTYPE_CODES = {
+    'u1': 1,
+    'u2': 2,
+    'i2': 3,
+    'i4': 4,
+    'f4': 5,
+    'f8': 6,
+}
+ORDER_NATIVE, ORDER_LITTLE, ORDER_BIG = 0, 1, 2
+MEAN_REAL, MEAN_FLOOR = 0, 1
+CORR_MODES = {'circular': 0, 'linear': 1, 'same': 2}
+
+PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)
+
+
+class Array(ctypes.Structure):
+    _fields_ = [
+        ('struct_size', ctypes.c_uint32),
+        ('dtype', ctypes.c_uint32),
+        ('byte_order', ctypes.c_uint32),
+        ('ndim', ctypes.c_uint32),
+        ('shape', ctypes.c_int64 * MAX_NDIM),
+        ('strides', ctypes.c_int64 * MAX_NDIM),
+        ('data', ctypes.c_void_p),
+    ]
+
+
+class PcfOptions(ctypes.Structure):
+    _fields_ = [
+        ('struct_size', ctypes.c_uint32),
+        ('radius', ctypes.c_int32),
+        ('npoints', ctypes.c_int32),
+        ('nbins', ctypes.c_int32),
+        ('bleach', ctypes.c_int32),
+        ('bleach_mean', ctypes.c_int32),
+        ('threads', ctypes.c_int32),
+        ('reserved0', ctypes.c_int32),
+        ('mask', ctypes.POINTER(Array)),
+        ('progress', PROGRESS),
+        ('progress_user', ctypes.c_void_p),
+        ('token', ctypes.c_uint64),
+    ]
+
+
+class BleachOptions(ctypes.Structure):
+    _fields_ = [
+        ('struct_size', ctypes.c_uint32),
+        ('filtersize', ctypes.c_int32),
+        ('mean', ctypes.c_int32),
+        ('threads', ctypes.c_int32),
+        ('progress', PROGRESS),
+        ('progress_user', ctypes.c_void_p),
+        ('token', ctypes.c_uint64),
+    ]
+
+
+class SimulateOptions(ctypes.Structure):
+    _fields_ = [
+        ('struct_size', ctypes.c_uint32),
+        ('frames', ctypes.c_int32),
+        ('size', ctypes.c_int32),
+        ('seed', ctypes.c_uint64),
+        ('particles', ctypes.c_int32),
+        ('threads', ctypes.c_int32),
+        ('diffusion', ctypes.c_double),
+        ('channel_width', ctypes.c_double),
+        ('psf_sigma', ctypes.c_double),
+        ('brightness', ctypes.c_double),
+        ('background', ctypes.c_double),
+        ('bleach_tau', ctypes.c_double),
+        ('progress', PROGRESS),
+        ('progress_user', ctypes.c_void_p),
+        ('token', ctypes.c_uint64),
+    ]
+
+
+def _candidates():
+    env = os.environ.get('IPCF_LIBRARY')
+    if env:
+        yield env
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    yield os.path.join(here, 'libipcf.so')
+    # A source checkout: bindings/python/ipcf -> build/lib
+    yield os.path.join(here, '..', '..', '..', 'build', 'lib', 'libipcf.so')
+
+
+def load():
+    """Return the loaded libipcf with argument and result types declared."""
+    errors = []
+    lib = None
+    for path in _candidates():
+        if not os.path.exists(path):
+            errors.append(f'{path}: not found')
+            continue
+        try:
+            lib = ctypes.CDLL(os.path.abspath(path))
+            break
+        except OSError as exc:
+            errors.append(f'{path}: {exc}')
+    if lib is None:
+        msg = 'cannot load libipcf (set IPCF_LIBRARY, or run make): ' + '; '.join(errors)
+        raise ImportError(msg)
+    P = ctypes.POINTER
+    c = ctypes
+    sigs = {
+        'ipcf_version_number': (c.c_int32, []),
+        'ipcf_version_string': (c.c_char_p, []),
+        'ipcf_array_struct_size': (c.c_size_t, []),
+        'ipcf_pcf_options_struct_size': (c.c_size_t, []),
+        'ipcf_bleach_options_struct_size': (c.c_size_t, []),
+        'ipcf_simulate_options_struct_size': (c.c_size_t, []),
+        'ipcf_status_string': (c.c_char_p, [c.c_int32]),
+        'ipcf_last_error': (c.c_char_p, []),
+        'ipcf_token_create': (c.c_int32, [P(c.c_uint64)]),
+        'ipcf_token_cancel': (c.c_int32, [c.c_uint64]),
+        'ipcf_token_destroy': (c.c_int32, [c.c_uint64]),
+        'ipcf_circle': (c.c_int32, [c.c_int32, c.c_int32, P(c.c_int32), c.c_size_t]),
+        'ipcf_logbins': (c.c_int32, [c.c_int64, c.c_int32, P(c.c_int64), c.c_size_t, P(c.c_size_t)]),
+        'ipcf_correlate': (c.c_int32, [P(Array), P(Array), c.c_int32, P(Array)]),
+        'ipcf_pcf_options_init': (None, [P(PcfOptions)]),
+        'ipcf_pcf_output_shape': (c.c_int32, [P(Array), P(PcfOptions), P(c.c_int64)]),
+        'ipcf_pcf_compute': (c.c_int32, [P(Array), P(PcfOptions), P(Array)]),
+        'ipcf_bleach_options_init': (None, [P(BleachOptions)]),
+        'ipcf_correct_bleaching': (c.c_int32, [P(Array), P(BleachOptions), P(Array)]),
+        'ipcf_convolve2d': (c.c_int32, [P(Array), P(Array), P(Array)]),
+        'ipcf_simulate_options_init': (None, [P(SimulateOptions)]),
+        'ipcf_simulate': (c.c_int32, [P(SimulateOptions), P(Array)]),
+    }
+    for name, (res, args) in sigs.items():
+        f = getattr(lib, name)
+        f.restype = res
+        f.argtypes = args
+    for struct, fn in ((Array, 'ipcf_array_struct_size'), (PcfOptions, 'ipcf_pcf_options_struct_size'),
+                       (BleachOptions, 'ipcf_bleach_options_struct_size'),
+                       (SimulateOptions, 'ipcf_simulate_options_struct_size')):
+        if ctypes.sizeof(struct) != getattr(lib, fn)():
+            raise ImportError(f'libipcf {struct.__name__} size mismatch: binding and library disagree')
+    return lib
+
+
+if sys.byteorder == 'little':
+    NATIVE = ORDER_LITTLE
+else:
+    NATIVE = ORDER_BIG
