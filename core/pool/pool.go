@@ -42,17 +42,23 @@ type Progress func(done, total int) bool
 var Interval = 100 * time.Millisecond
 
 // Run calls fn(worker, task) for task = 0..ntasks-1 on min(threads, ntasks)
-// goroutines; worker is in [0, threads) and identifies per-worker scratch.
-// Tasks are handed out in increasing order. The first error (a returned
-// error, a recovered panic as *PanicError, or ErrCancelled when ctx is done
-// or progress returns false) stops the hand-out of further tasks and is
-// returned once every worker has finished. progress may be nil; it is
-// called at most every Interval and once at the end of a successful run;
-// if that last call returns false, Run returns ErrCancelled too.
+// workers; worker is in [0, threads) and identifies per-worker scratch.
+// Worker 0 is the calling goroutine itself, the others are goroutines, so a
+// run on one thread starts nothing and wakes nobody (a tiny call costs
+// microseconds). Tasks are handed out in increasing order. The first error
+// (a returned error, a recovered panic as *PanicError, or ErrCancelled when
+// ctx is done or progress returns false) stops the hand-out of further
+// tasks and is returned once every worker has finished.
+//
+// progress may be nil. It is called on the calling goroutine, between its
+// own tasks, at most every Interval, and once at the end of a successful
+// run; if that last call returns false, Run returns ErrCancelled too. Tasks
+// should be short (well under Interval) for progress and cancellation to
+// be prompt.
 func Run(ctx context.Context, threads, ntasks int, fn func(worker, task int) error, progress Progress) error {
 	if ntasks <= 0 {
-		if progress != nil {
-			progress(0, 0)
+		if progress != nil && !progress(0, 0) {
+			return ErrCancelled
 		}
 		return nil
 	}
@@ -60,58 +66,94 @@ func Run(ctx context.Context, threads, ntasks int, fn func(worker, task int) err
 	var (
 		next, done atomic.Int64
 		stop       atomic.Bool
-		once       sync.Once
+		mu         sync.Mutex
 		first      error
 		wg         sync.WaitGroup
 	)
 	fail := func(err error) {
-		once.Do(func() { first = err })
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
 		stop.Store(true)
 	}
-	for w := 0; w < threads; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					fail(&PanicError{Value: r, Stack: debug.Stack()})
-				}
-			}()
-			for !stop.Load() {
-				t := int(next.Add(1) - 1)
-				if t >= ntasks {
-					return
-				}
-				if err := fn(w, t); err != nil {
-					fail(err)
-					return
-				}
-				done.Add(1)
+	work := func(w int, report func()) {
+		defer func() {
+			if r := recover(); r != nil {
+				fail(&PanicError{Value: r, Stack: debug.Stack()})
 			}
-		}(w)
-	}
-	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
-	tick := time.NewTicker(Interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-finished:
-			if first == nil && ctx.Err() != nil {
-				first = ErrCancelled
-			}
-			if first == nil && progress != nil && !progress(ntasks, ntasks) {
-				first = ErrCancelled // callers that run several phases stop here
-			}
-			return first
-		case <-ctx.Done():
-			fail(ErrCancelled)
-			<-finished
-			return first
-		case <-tick.C:
-			if progress != nil && !stop.Load() && !progress(int(done.Load()), ntasks) {
+		}()
+		for !stop.Load() {
+			if ctx.Err() != nil {
 				fail(ErrCancelled)
+				return
+			}
+			t := int(next.Add(1) - 1)
+			if t >= ntasks {
+				return
+			}
+			if err := fn(w, t); err != nil {
+				fail(err)
+				return
+			}
+			done.Add(1)
+			if report != nil {
+				report()
 			}
 		}
 	}
+	for w := 1; w < threads; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			work(w, nil)
+		}(w)
+	}
+	var report func()
+	if progress != nil {
+		last := time.Now()
+		report = func() {
+			if now := time.Now(); now.Sub(last) >= Interval {
+				last = now
+				if !progress(int(done.Load()), ntasks) {
+					fail(ErrCancelled)
+				}
+			}
+		}
+	}
+	work(0, report)
+	if threads > 1 {
+		// The caller has no tasks left; keep reporting while the others finish.
+		finished := make(chan struct{})
+		go func() { wg.Wait(); close(finished) }()
+		var tick <-chan time.Time
+		if progress != nil {
+			t := time.NewTicker(Interval)
+			defer t.Stop()
+			tick = t.C
+		}
+		cancelled := ctx.Done()
+	wait:
+		for {
+			select {
+			case <-finished:
+				break wait
+			case <-cancelled:
+				cancelled = nil // closed: do not select it again
+				fail(ErrCancelled)
+			case <-tick:
+				if !stop.Load() && !progress(int(done.Load()), ntasks) {
+					fail(ErrCancelled)
+				}
+			}
+		}
+	}
+	if first == nil && ctx.Err() != nil {
+		first = ErrCancelled
+	}
+	if first == nil && progress != nil && !progress(ntasks, ntasks) {
+		first = ErrCancelled // callers that run several phases stop here
+	}
+	return first
 }
