@@ -16,10 +16,14 @@ ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
 export ASAN_OPTIONS := detect_leaks=1
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/c/lsan.supp
 
-# Debian packages the build and the tests need.
-DEB_PKGS  := libfftw3-dev pkg-config cmake gcc
+PYTHON    ?= /usr/bin/python3
+PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF))
 
-.PHONY: all deps test test-go test-purego test-c test-cmake fuzz demo bench wisdom clean help
+# Debian packages the build and the tests need.
+DEB_PKGS  := libfftw3-dev pkg-config cmake gcc python3-numpy python3-pytest python3-dask \
+             python3-distributed python3-matplotlib python3-setuptools python3-wheel python3-pip python3-venv
+
+.PHONY: all deps test test-go test-purego test-c test-cmake test-python fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
 
@@ -46,7 +50,7 @@ $(BIN): $(GOSRC) | deps
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -trimpath -o $@ ./cmd/ipcf
 
-test: test-go test-purego test-c test-cmake fuzz ## run every test
+test: test-go test-purego test-c test-cmake test-python fuzz ## run every test
 	@echo "make test: all passed"
 
 test-go: $(LIB) ## Go unit, conformance, CLI and physics tests
@@ -85,6 +89,15 @@ test-cmake: deps ## configure, build and install with CMake, run ctest, use the 
 	cmake --build $(BUILD)/cmake-consumer >/dev/null
 	$(BUILD)/cmake-consumer/consumer
 
+test-python: $(LIB) ## Python binding: pytest, doctests, example, pip install
+	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests
+	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider --doctest-modules ipcf
+	rm -rf $(BUILD)/venv && $(PYTHON) -m venv --system-site-packages $(BUILD)/venv
+	$(BUILD)/venv/bin/pip install -q --no-index bindings/python
+	cd /tmp && $(CURDIR)/$(BUILD)/venv/bin/python -c "import ipcf, os; \
+	  assert os.path.dirname(ipcf.__file__).startswith('$(CURDIR)/$(BUILD)/venv'), ipcf.__file__; \
+	  print('pip-installed', ipcf.__version__, ipcf.pcf(ipcf.simulate(64, 12), radius=2).shape)"
+
 fuzz: deps ## run the native Go fuzz targets briefly
 	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s ./core/array
 	$(GO) test -run XXX -fuzz FuzzView -fuzztime 10s ./core/npy
@@ -101,10 +114,11 @@ demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
 	$(BIN) plot --mean $(BUILD)/demo/channel.npy -o $(BUILD)/demo/mean.png
 	@echo "results in $(BUILD)/demo: channel.npy (input), channel.pcf.npy (pCF), *.png (pictures)"
 
-bench: $(BIN) ## benchmarks: engine, FFT kernel, and the CLI on the default dataset
+bench: $(BIN) $(LIB) ## benchmarks: engine, FFT kernel, CLI and Python on the default dataset
 	$(GO) test -run XXX -bench 'Pair2|Inverse16384' -benchtime 2000x ./core/internal/fft
 	$(GO) test -run XXX -bench Compute -benchtime 3x ./core/pcf
 	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench DefaultDataset -benchtime 3x ./cmd/ipcf
+	$(PYENV) $(PYTHON) bindings/python/bench.py
 
 wisdom: ## regenerate the embedded FFTW wisdom (measured plans of the pair kernel)
 	$(CC) -O2 tools/fftw_wisdom.c -lfftw3f -o $(BUILD)/fftw_wisdom

@@ -221,26 +221,43 @@ def _call(fn, name, args, options, size, progress):
         raise IpcfError(_c.E_INTERNAL, _lib.ipcf_last_error().decode())
     options.token = token.value
     result = {}
+    done = threading.Event()
 
     def target():
-        status = fn(*args)
-        result['status'] = status
-        # The message is per thread: read it on this one.
-        result['message'] = _lib.ipcf_last_error().decode() if status else ''
+        try:
+            status = fn(*args)
+            result['status'] = status
+            # The message is per thread: read it on this one.
+            result['message'] = _lib.ipcf_last_error().decode() if status else ''
+        finally:
+            done.set()
 
+    # Wait on an Event, not Thread.join: after a KeyboardInterrupt has
+    # interrupted Thread.join, a later join can return while the thread
+    # still runs (CPython 3.11), and the library would then write into
+    # arrays the caller may already have freed.
     worker = threading.Thread(target=target, name=f'ipcf-{name}', daemon=True)
     worker.start()
+    interrupted = False
     try:
-        while worker.is_alive():
-            worker.join(0.05)
+        while not done.wait(0.05):
+            pass
     except KeyboardInterrupt:
+        interrupted = True
         _lib.ipcf_token_cancel(token.value)
-        worker.join()
-        raise
+        while True:
+            try:
+                if done.wait(0.05):
+                    break
+            except KeyboardInterrupt:
+                pass  # keep waiting: the library must finish before we return
     finally:
         if bar:
             bar.close()
-        _lib.ipcf_token_destroy(token.value)
+        if done.is_set():
+            _lib.ipcf_token_destroy(token.value)
+    if interrupted:
+        raise KeyboardInterrupt
     if result['status']:
         raise _error(result['status'], result['message'])
 

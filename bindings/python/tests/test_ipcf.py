@@ -1,0 +1,320 @@
+"""Tests of the Python binding (run by `make test` with Debian's python3)."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+
+import numpy
+import pytest
+
+import ipcf
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, '..', '..', '..')
+CONFORMANCE = os.environ.get('IPCF_CONFORMANCE', os.path.join(ROOT, '..', 'shared', 'conformance'))
+
+
+def manifest():
+    path = os.path.join(CONFORMANCE, 'manifest.json')
+    if not os.path.exists(path):
+        pytest.skip('shared/conformance not found beside the checkout')
+    with open(path) as fh:
+        return json.load(fh)['cases']
+
+
+def case_ids():
+    path = os.path.join(CONFORMANCE, 'manifest.json')
+    if not os.path.exists(path):
+        return []
+    with open(path) as fh:
+        return [c['name'] for c in json.load(fh)['cases']]
+
+
+@pytest.mark.parametrize('name', case_ids())
+def test_conformance(name):
+    case = {c['name']: c for c in manifest()}[name]
+    p = case['params']
+    data = numpy.load(os.path.join(CONFORMANCE, case['input']['file']))
+    mean = 'floor' if p.get('mean') in ('int', 'floor') else 'real'
+    outputs = {o['role']: numpy.load(os.path.join(CONFORMANCE, o['file'])) for o in case['outputs']}
+    if case['op'] == 'bleach':
+        numpy.testing.assert_array_equal(ipcf.correct_bleaching(data, p['filtersize'], mean=mean), outputs['expected'])
+        return
+    if 'expected_corrected' in outputs:
+        corrected = ipcf.correct_bleaching(data, p['filtersize'], mean=mean)
+        numpy.testing.assert_array_equal(corrected, outputs['expected_corrected'])
+    result = ipcf.pcf(data, radius=p['radius'], npoints=p['npoints'], nbins=p['nbins'],
+                      bleach=p.get('filtersize', 0), bleach_mean=mean)
+    numpy.testing.assert_allclose(result, outputs['expected'], rtol=0, atol=1e-6, equal_nan=True)
+
+
+@pytest.fixture(scope='module')
+def stack():
+    # Values below 256, so every dtype holds them exactly.
+    data = ipcf.simulate(frames=300, size=20, seed=7, particles=40, brightness=30, background=5)
+    return numpy.minimum(data, 255).astype(numpy.uint16)
+
+
+@pytest.fixture(scope='module')
+def reference(stack):
+    return ipcf.pcf(stack, radius=3, npoints=12, nbins=10)
+
+
+@pytest.mark.parametrize('dtype', ['u1', 'u2', 'i2', 'i4', 'f4', 'f8'])
+@pytest.mark.parametrize('byteorder', ['<', '>'])
+@pytest.mark.parametrize('layout', ['C', 'F', 'reversed-time', 'sliced'])
+def test_layouts_and_dtypes(stack, reference, dtype, byteorder, layout):
+    a = stack.astype(numpy.dtype(dtype).newbyteorder(byteorder))
+    want = reference
+    if layout == 'F':
+        a = numpy.asfortranarray(a)
+    elif layout == 'reversed-time':
+        # a[::-1] runs backwards in memory; un-reversed it is the input again
+        a = numpy.ascontiguousarray(a[::-1])[::-1]
+        assert a.strides[0] < 0
+    elif layout == 'sliced':
+        big = numpy.zeros((a.shape[0], a.shape[1] + 5, 2 * a.shape[2]), a.dtype)
+        big[:, 2:2 + a.shape[1], ::2] = a
+        a = big[:, 2:2 + stack.shape[1], ::2]
+        assert not a.flags.c_contiguous
+    result = ipcf.pcf(a, radius=3, npoints=12, nbins=10)
+    numpy.testing.assert_array_equal(result, want)
+
+
+def test_no_copy_of_the_input():
+    data = numpy.asfortranarray(ipcf.simulate(frames=1024, size=48, seed=1)).astype('>u2')[:, ::-1]
+    assert not data.flags.c_contiguous and not data.flags.f_contiguous
+    out = numpy.empty(ipcf.pcf_output_shape(data.shape, radius=4, npoints=8, nbins=8), numpy.float32)
+    tracemalloc.start()
+    ipcf.pcf(data, radius=4, npoints=8, nbins=8, out=out)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    # numpy's allocations are traced: a copy of the input would show up.
+    assert peak < data.nbytes / 10, f'{peak} bytes allocated by Python for a {data.nbytes}-byte input'
+
+
+def test_out_and_mask(stack, reference):
+    out = numpy.full(reference.shape, 7, numpy.float32)
+    assert ipcf.pcf(stack, radius=3, npoints=12, nbins=10, out=out) is out
+    numpy.testing.assert_array_equal(out, reference)
+    mask = numpy.zeros(stack.shape[1:], bool)
+    mask[5:9, 4:12] = True
+    masked = ipcf.pcf(stack, radius=3, npoints=12, nbins=10, mask=mask)
+    inner = mask[3:-3, 3:-3]
+    numpy.testing.assert_array_equal(masked[inner], reference[inner])
+    assert numpy.isnan(masked[~inner]).all()
+
+
+def test_dask_threaded_equals_in_memory(stack, reference):
+    da = pytest.importorskip('dask.array')
+    import ipcf.dask
+
+    for chunks in [(-1, 7, 9), (-1, 10, 20), (-1, 20, 4)]:
+        lazy = ipcf.dask.pcf(da.from_array(stack, chunks=chunks), radius=3, npoints=12, nbins=10)
+        numpy.testing.assert_array_equal(lazy.compute(scheduler='threads'), reference)
+    corrected = ipcf.dask.correct_bleaching(da.from_array(stack, chunks=(-1, 6, 6)), 50)
+    numpy.testing.assert_array_equal(corrected.compute(), ipcf.correct_bleaching(stack, 50))
+    mask = numpy.ones(stack.shape[1:], numpy.uint8)
+    mask[:10] = 0
+    lazy = ipcf.dask.pcf(da.from_array(stack, chunks=(-1, 8, 8)), radius=3, npoints=12, nbins=10, mask=mask)
+    numpy.testing.assert_array_equal(lazy.compute(), ipcf.pcf(stack, radius=3, npoints=12, nbins=10, mask=mask))
+
+
+def test_dask_local_cluster_equals_in_memory(stack, reference):
+    da = pytest.importorskip('dask.array')
+    distributed = pytest.importorskip('distributed')
+    import ipcf.dask
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                                  host='127.0.0.1', processes=True) as cluster:
+        with distributed.Client(cluster) as client:
+            lazy = ipcf.dask.pcf(da.from_array(stack, chunks=(-1, 10, 10)), radius=3, npoints=12, nbins=10)
+            result = client.compute(lazy).result()
+    numpy.testing.assert_array_equal(result, reference)
+
+
+@pytest.mark.parametrize('call, exc, text', [
+    (lambda d: ipcf.pcf(d[0]), ipcf.IpcfValueError, '2 dimensions, want 3'),
+    (lambda d: ipcf.pcf(d.astype(complex)), ipcf.IpcfTypeError, 'not supported'),
+    (lambda d: ipcf.pcf(d.astype(object)), TypeError, 'not supported'),
+    (lambda d: ipcf.pcf(d, radius=10), ipcf.IpcfValueError, 'radius=10 too large'),
+    (lambda d: ipcf.pcf(d, nbins=1), ipcf.IpcfValueError, 'nbins=1'),
+    (lambda d: ipcf.pcf(d, npoints=0), ipcf.IpcfValueError, 'npoints=0'),
+    (lambda d: ipcf.pcf(d[:3]), ipcf.IpcfValueError, 'want >= 4'),
+    (lambda d: ipcf.pcf(d, mask=numpy.ones((3, 3))), ipcf.IpcfValueError, 'mask shape'),
+    (lambda d: ipcf.pcf(d, bleach_mean='median'), ValueError, 'median'),
+    (lambda d: ipcf.pcf(d, out=numpy.empty(5)), TypeError, 'float32'),
+    (lambda d: ipcf.correct_bleaching(d, 200), ValueError, 'filtersize=200'),
+    (lambda d: ipcf.correlate([1, 2], [1, 2, 3]), ValueError, 'equal lengths'),
+    (lambda d: ipcf.convolve2d(numpy.ones((3, 3)), numpy.ones((2, 3))), ValueError, 'odd'),
+    (lambda d: ipcf.circle(0, 4), ValueError, 'radius=0'),
+    (lambda d: ipcf.logbins(100, 1), ValueError, 'nbins=1'),
+])
+def test_errors(stack, call, exc, text):
+    with pytest.raises(exc, match=re.escape(text)):
+        call(stack)
+
+
+def test_error_carries_status():
+    with pytest.raises(ipcf.IpcfError) as info:
+        ipcf.pcf(numpy.ones((8, 4, 4), numpy.uint16), radius=2)
+    assert info.value.status == 1 and info.value.message.startswith('ipcf_pcf')
+
+
+def test_zero_pixel_is_nan():
+    data = numpy.ones((16, 6, 6), numpy.uint16) + numpy.arange(16, dtype=numpy.uint16)[:, None, None] % 3
+    data[:, 2, 3] = 0
+    r = ipcf.pcf(data, radius=1, npoints=4, nbins=4)
+    assert numpy.isnan(r[1, 2]).all() and numpy.isnan(r[1, 1, 0]).all() and not numpy.isnan(r[0, 0]).any()
+
+
+def test_parameters():
+    numpy.testing.assert_array_equal(ipcf.circle(6, 4), [[6, 0], [0, 6], [-6, 0], [0, -6]])
+    assert ipcf.logbins(8192, 32)[-1] == 8192 and len(ipcf.logbins(8192, 32)) == 30
+    assert ipcf.correlate([1, 2, 3, 4], [5, 6, 7, 8], mode='same').tolist() == [23, 44, 70, 56]
+    assert ipcf.correlate([1, 2], [3, 4], mode='same').tolist() == [4, 11]
+    a = numpy.random.default_rng(1).uniform(1, 2, 64)
+    b = numpy.roll(a, 5)
+    c = ipcf.correlate(a, b)
+    ref = numpy.fft.irfft(numpy.fft.rfft(b) * numpy.conj(numpy.fft.rfft(a)))[:32] / (a.sum() * b.sum() / 64) - 1
+    numpy.testing.assert_allclose(c, ref, atol=1e-12)
+    assert ipcf.convolve2d(numpy.arange(6, dtype=numpy.uint8).reshape(2, 3), [[1, 0, -1]]).dtype == numpy.int32
+
+
+def test_version():
+    with open(os.path.join(ROOT, 'include', 'ipcf.h')) as fh:
+        h = fh.read()
+    v = [re.search(rf'IPCF_VERSION_{k} (\d+)', h).group(1) for k in ('MAJOR', 'MINOR', 'PATCH')]
+    assert ipcf.__version__ == '.'.join(v)
+    assert ipcf.version().startswith(ipcf.__version__)
+
+
+def test_threads_env_warning(monkeypatch, stack):
+    monkeypatch.setenv('IPCF_NUM_THREADS', 'lots')
+    with pytest.warns(UserWarning, match='IPCF_NUM_THREADS'):
+        ipcf.pcf(stack[:64], radius=2, npoints=4, nbins=4)
+
+
+def test_progress(stack, capsys):
+    ipcf.pcf(stack, radius=3, npoints=12, nbins=10, progress=True)
+
+
+def test_gil_released():
+    data = ipcf.simulate(frames=4096, size=40, seed=2)
+    spans = {}
+
+    def work(name):
+        t0 = time.perf_counter()
+        ipcf.pcf(data, radius=4, npoints=16, nbins=16, threads=1)
+        spans[name] = (t0, time.perf_counter())
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (a0, a1), (b0, b1) = spans[0], spans[1]
+    # With the GIL held during a call, one call would start after the other ended.
+    assert max(a0, b0) < min(a1, b1)
+
+
+def test_forked_child_gets_an_error():
+    if not hasattr(os, 'fork'):
+        pytest.skip('no fork on this platform')
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            ipcf.circle(3, 4)
+            msg = b'no error'
+        except ipcf.IpcfError as exc:
+            msg = b'ok ' + str(exc).encode()[:200]
+        except BaseException as exc:  # noqa
+            msg = repr(exc).encode()[:200]
+        os.write(w, msg)
+        os._exit(0)
+    os.close(w)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail('the forked child hung')
+    msg = os.read(r, 400)
+    assert msg.startswith(b'ok') and b'spawn' in msg, msg
+
+
+def test_ctrl_c_cancels():
+    code = r'''
+import sys, time, numpy, ipcf
+data = ipcf.simulate(frames=16384, size=64, seed=1, threads=2)
+print('ready', flush=True)
+t0 = time.monotonic()
+try:
+    ipcf.pcf(data, threads=1)
+    print('finished', flush=True)
+except KeyboardInterrupt:
+    print('interrupted %.3f' % (time.monotonic() - t0), flush=True)
+    print('usable', ipcf.circle(3, 4).shape, flush=True)
+'''
+    env = dict(os.environ, PYTHONPATH=os.path.join(HERE, '..'))
+    proc = subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env, text=True)
+    assert proc.stdout.readline().strip() == 'ready'
+    time.sleep(0.5)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    elapsed = time.monotonic() - sent
+    assert 'interrupted' in out, (out, err)
+    assert 'usable (4, 2)' in out
+    assert proc.returncode == 0
+    assert elapsed < 2, f'exited {elapsed:.2f} s after SIGINT'
+
+
+@pytest.mark.parametrize('name, args, size', [
+    ('pcf_image', dict(point=1, bin=3), (500, 400)),
+    ('carpet', dict(y=4, x=5), (500, 400)),
+    ('polar', dict(y=4, x=5), (400, 400)),
+    ('lines', dict(y=4, x=5, radius=3), (600, 400)),
+])
+def test_plots(tmp_path, reference, name, args, size):
+    pytest.importorskip('matplotlib')
+    import ipcf.plot
+
+    path = tmp_path / f'{name}.png'
+    getattr(ipcf.plot, name)(reference, save=path, **args)
+    with open(path, 'rb') as fh:
+        head = fh.read(24)
+    assert head[:8] == b'\x89PNG\r\n\x1a\n'
+    assert (int.from_bytes(head[16:20], 'big'), int.from_bytes(head[20:24], 'big')) == size
+
+
+def test_mean_plot(tmp_path, stack):
+    pytest.importorskip('matplotlib')
+    import ipcf.plot
+
+    path = tmp_path / 'mean.png'
+    ipcf.plot.mean(stack, save=path, dpi=50)
+    with open(path, 'rb') as fh:
+        head = fh.read(24)
+    assert (int.from_bytes(head[16:20], 'big'), int.from_bytes(head[20:24], 'big')) == (450, 200)
+
+
+def test_against_numpy_reference():
+    from reference import pcf as ref_pcf
+
+    data = ipcf.simulate(frames=700, size=18, seed=4)
+    for r, p, b in [(3, 12, 10), (3, 18, 8), (2, 5, 6)]:
+        numpy.testing.assert_allclose(ipcf.pcf(data, radius=r, npoints=p, nbins=b), ref_pcf(data, r, p, b),
+                                      rtol=0, atol=1e-6)
