@@ -39,3 +39,14 @@ func (k *PairKernel) Pairs(base []complex64, units []Unit, out []float64) {
 
 // HasWisdom is false in pure-Go builds.
 func HasWisdom(n int) bool { return false }
+
+// HasSpectraU16 reports whether SpectraU16 is available.
+const HasSpectraU16 = false
+
+// FFTW is not available in pure-Go builds.
+type FFTW struct{ Gonum }
+
+// SpectraU16 is not available in pure-Go builds.
+func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, base []complex64, off []int64, scratch []float32, sums []float64) {
+	panic("fft: no SpectraU16 in pure-Go builds")
+}
