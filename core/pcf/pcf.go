@@ -488,14 +488,14 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 	nb := len(g.Bins)
 	rows := y1 - y0
 	// Tasks run segment by segment of segW columns, row by row within a
-	// segment, all units of a row segment in a row: the spectra within
-	// reach of a segment ((segW+2r) x (2r+1) of them, ~23 MiB for the
-	// defaults) stay in the L3 cache from one row to the next.
+	// segment: the spectra within reach of a segment ((segW+2r) x (2r+1)
+	// of them, ~23 MiB for the defaults) stay in the L3 cache from one row
+	// to the next.
 	const segW = 16
 	nseg := (g.W + segW - 1) / segW
 	units := e.units()
 	nu := len(units)
-	ntasks := nseg * rows * nu
+	ntasks := nseg * rows
 	type scratch struct {
 		k     *fft.PairKernel
 		plan  fft.Plan
@@ -522,12 +522,13 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 			sc.buf = [2][]float64{make([]float64, nb), make([]float64, nb)}
 			scr[w] = sc
 		}
-		un := units[task%nu]
-		y := y0 + task/nu%rows
-		xs := task / (nu * rows) * segW
+		y := y0 + task%rows
+		xs := task / rows * segW
 		// jobs holds two entries per unit (the second has p < 0 if absent).
+		// All units of a pixel in a row: its spectrum stays in cache.
 		sc.jobs = sc.jobs[:0]
-		for x := xs; x < min(g.W, xs+segW); x++ {
+		for i := 0; i < (min(g.W, xs+segW)-xs)*nu; i++ {
+			x, un := xs+i/nu, units[i%nu]
 			var hs [2]job
 			var ok [2]bool
 			for k, gi := range un {
