@@ -21,9 +21,10 @@ PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(C
 
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc python3-numpy python3-pytest python3-dask \
-             python3-distributed python3-matplotlib python3-setuptools python3-wheel python3-pip python3-venv
+             python3-distributed python3-matplotlib python3-setuptools python3-wheel python3-pip python3-venv \
+             octave liboctave-dev
 
-.PHONY: all deps test test-go test-purego test-c test-cmake test-python fuzz demo bench wisdom clean help
+.PHONY: all deps test test-go test-purego test-c test-cmake test-python test-octave fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
 
@@ -50,7 +51,7 @@ $(BIN): $(GOSRC) | deps
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -trimpath -o $@ ./cmd/ipcf
 
-test: test-go test-purego test-c test-cmake test-python fuzz ## run every test
+test: test-go test-purego test-c test-cmake test-python test-octave fuzz ## run every test
 	@echo "make test: all passed"
 
 test-go: $(LIB) ## Go unit, conformance, CLI and physics tests
@@ -97,6 +98,12 @@ test-python: $(LIB) ## Python binding: pytest, doctests, example, pip install
 	cd /tmp && $(CURDIR)/$(BUILD)/venv/bin/python -c "import ipcf, os; \
 	  assert os.path.dirname(ipcf.__file__).startswith('$(CURDIR)/$(BUILD)/venv'), ipcf.__file__; \
 	  print('pip-installed', ipcf.__version__, ipcf.pcf(ipcf.simulate(64, 12), radius=2).shape)"
+
+test-octave: $(LIB) ## MATLAB/Octave MEX gateways: build with make.m, tests, Ctrl+C
+	cd bindings/matlab && octave-cli -q -H --no-window-system --eval "make"
+	octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
+	  test_ipcf('$(abspath $(CONF))')"
+	bindings/matlab/tests/interrupt.sh
 
 fuzz: deps ## run the native Go fuzz targets briefly
 	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s ./core/array

@@ -1,0 +1,44 @@
+/* ipcf_correct_bleaching_mex(data, filtersize, mean, threads, layout): gateway of
+ * ipcf_correct_bleaching.m. The result has data's integer class (uint16 for
+ * single/double input) and the same axis order, with t shortened by 2*filtersize. */
+#include "ipcf_mexutil.h"
+
+void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    ipcf_array data, out;
+    ipcf_bleach_options o;
+    mwSize dims[3];
+    const mwSize *in;
+    mxClassID cls;
+    int layout, f, taxis;
+    (void)nlhs;
+    ipcf_mex_lock();
+    if (nrhs != 5) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_correct_bleaching_mex: 5 arguments expected");
+    if (!ipcf_mex_dtype(prhs[0]))
+        mexErrMsgIdAndTxt("ipcf:unsupported_layout",
+                          "data: class %s is not supported (uint8, uint16, int16, int32, single, double, logical)",
+                          mxGetClassName(prhs[0]));
+    if (mxGetNumberOfDimensions(prhs[0]) != 3)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "data: %d dimensions, want 3", (int)mxGetNumberOfDimensions(prhs[0]));
+    layout = (int)ipcf_mex_scalar(prhs[4], "layout");
+    ipcf_mex_array(prhs[0], "data", 3, layout == 1, &data);
+    ipcf_bleach_options_init(&o);
+    f = (int)ipcf_mex_scalar(prhs[1], "FilterSize");
+    o.filtersize = f;
+    o.mean = (int32_t)ipcf_mex_scalar(prhs[2], "Mean");
+    o.threads = (int32_t)ipcf_mex_scalar(prhs[3], "Threads");
+    o.progress = ipcf_mex_progress;
+    in = mxGetDimensions(prhs[0]);
+    taxis = layout == 1 ? 2 : 0;
+    dims[0] = in[0];
+    dims[1] = in[1];
+    dims[2] = in[2];
+    if ((int64_t)dims[taxis] - 2 * (int64_t)f < 1 || f < 1)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "FilterSize=%d leaves %lld of %lld frames", f,
+                          (long long)dims[taxis] - 2LL * f, (long long)dims[taxis]);
+    dims[taxis] -= (mwSize)(2 * f);
+    cls = mxGetClassID(prhs[0]);
+    if (cls != mxUINT8_CLASS && cls != mxUINT16_CLASS && cls != mxINT16_CLASS && cls != mxINT32_CLASS) cls = mxUINT16_CLASS;
+    plhs[0] = mxCreateNumericArray(3, dims, cls, mxREAL);
+    ipcf_mex_array(plhs[0], "out", 3, layout == 1, &out);
+    ipcf_mex_check(ipcf_correct_bleaching(&data, &o, &out));
+}

@@ -1,0 +1,26 @@
+function c = ipcf_correlate(a, b, mode)
+%IPCF_CORRELATE Correlation of two series.
+%   C = IPCF_CORRELATE(A, B) is the normalized circular correlation
+%   G(tau) = N*sum(A(t)*B(t+tau))/(sum(A)*sum(B)) - 1 for tau = 0..N/2-1
+%   (A and B of equal length N).
+%   C = IPCF_CORRELATE(A, B, MODE) with MODE 'circular', 'linear'
+%   (zero-padded, mean-subtracted) or 'same' (numpy correlate(a, b, 'same'),
+%   exact for integers).
+%
+%   Example:
+%     ipcf_correlate([1 2 3], [4 8 16], 'same')   % [40; 68; 32]
+if nargin < 3
+  mode = 'circular';
+end
+switch lower(mode)
+  case 'circular'
+    m = 0;
+  case 'linear'
+    m = 1;
+  case 'same'
+    m = 2;
+  otherwise
+    error('ipcf:invalid_argument', 'ipcf_correlate: mode ''%s'': want circular, linear or same', mode);
+end
+c = ipcf_correlate_mex(a, b, m);
+end
