@@ -22,9 +22,9 @@ PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(C
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc python3-numpy python3-pytest python3-dask \
              python3-distributed python3-matplotlib python3-setuptools python3-wheel python3-pip python3-venv \
-             octave liboctave-dev
+             octave liboctave-dev imagej libjna-java xvfb xauth
 
-.PHONY: all deps test test-go test-purego test-c test-cmake test-python test-octave fuzz demo bench wisdom clean help
+.PHONY: all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
 
@@ -51,7 +51,7 @@ $(BIN): $(GOSRC) | deps
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -trimpath -o $@ ./cmd/ipcf
 
-test: test-go test-purego test-c test-cmake test-python test-octave fuzz ## run every test
+test: test-go test-purego test-c test-cmake test-python test-octave test-fiji fuzz ## run every test
 	@echo "make test: all passed"
 
 test-go: $(LIB) ## Go unit, conformance, CLI and physics tests
@@ -104,6 +104,37 @@ test-octave: $(LIB) ## MATLAB/Octave MEX gateways: build with make.m, tests, Ctr
 	octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
 	  test_ipcf('$(abspath $(CONF))')"
 	bindings/matlab/tests/interrupt.sh
+
+IJ_CP     := /usr/share/java/ij.jar:/usr/share/java/jna.jar
+FIJI_JAR  := $(BUILD)/fiji/ipcf_.jar
+FIJI_SRC  := $(wildcard bindings/fiji/src/ipcf/*.java) bindings/fiji/plugins.config
+
+$(FIJI_JAR): $(FIJI_SRC) $(LIB) ## the Fiji/ImageJ plugin jar (with libipcf.so inside)
+	rm -rf $(BUILD)/fiji/jar && mkdir -p $(BUILD)/fiji/jar/linux-x86-64
+	javac --release 8 -nowarn -cp $(IJ_CP) -d $(BUILD)/fiji/jar bindings/fiji/src/ipcf/*.java
+	cp bindings/fiji/plugins.config $(BUILD)/fiji/jar/
+	cp -L $(LIB) $(BUILD)/fiji/jar/linux-x86-64/libipcf.so
+	cd $(BUILD)/fiji/jar && jar cf ../ipcf_.jar .
+
+fiji: $(FIJI_JAR) ## build the Fiji plugin jar
+
+$(BUILD)/fiji/test-classes/StressTest.class: bindings/fiji/tests/StressTest.java bindings/fiji/tests/Screenshots.java $(FIJI_JAR)
+	mkdir -p $(BUILD)/fiji/test-classes
+	javac --release 8 -nowarn -cp $(IJ_CP):$(FIJI_JAR) -d $(BUILD)/fiji/test-classes bindings/fiji/tests/*.java
+
+test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## headless ImageJ macro test, JVM stress, menu command under Xvfb
+	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test.ijm $(abspath $(CONF)) | tee $(BUILD)/fiji/test.log
+	grep -q '^PASS' $(BUILD)/fiji/test.log && ! grep -q '^FAIL' $(BUILD)/fiji/test.log
+	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes StressTest 60
+	@test -f $(BUILD)/fiji/channel.npy || $(BIN) simulate -o $(BUILD)/fiji/channel.npy --frames 4096 --quiet
+	xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
+	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel.npy $(BUILD)/fiji/shots
+
+screenshots: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## docs/fiji_*.png under Xvfb
+	$(BIN) simulate -o $(BUILD)/fiji/channel8k.npy --frames 8192 --quiet
+	xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
+	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel8k.npy docs
 
 fuzz: deps ## run the native Go fuzz targets briefly
 	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s ./core/array

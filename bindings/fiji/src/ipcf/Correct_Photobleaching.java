@@ -1,0 +1,31 @@
+package ipcf;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.gui.GenericDialog;
+import ij.plugin.PlugIn;
+
+/** Plugins > ipcf > Correct Photobleaching...: a new, corrected stack. */
+public class Correct_Photobleaching implements PlugIn {
+    public void run(String arg) {
+        ImagePlus imp = IJ.getImage();
+        if (imp == null) return;
+        GenericDialog gd = new GenericDialog("Correct Photobleaching");
+        gd.addNumericField("Filter size", 1024, 0, 6, "frames");
+        gd.addChoice("Mean", Pair_Correlation.MEANS, "real");
+        gd.addNumericField("Threads", 0, 0, 4, "(0 = all cores)");
+        gd.showDialog();
+        if (gd.wasCanceled()) return;
+        int f = (int) gd.getNextNumber();
+        boolean floor = gd.getNextChoiceIndex() == 1;
+        int threads = (int) gd.getNextNumber();
+        try {
+            Ipcf.correctBleaching(imp, f, floor, threads).show();
+        } catch (IpcfException e) {
+            if (e.status == 6) IJ.showStatus("bleaching correction: cancelled");
+            else Ipcf.error(e.getMessage());
+        } catch (RuntimeException e) {
+            Ipcf.error(e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,429 @@
+package ipcf;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.WindowManager;
+import ij.gui.Roi;
+import ij.macro.Interpreter;
+import ij.process.FloatProcessor;
+import java.awt.GraphicsEnvironment;
+import java.io.DataInputStream;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The ipcf computations on ImageJ images, and a static API for macros and scripts:
+ * {@code call("ipcf.Ipcf.pcf", "radius=6 points=32 bins=32")} runs on the current image.
+ */
+public final class Ipcf {
+    private Ipcf() {}
+
+    /** pCF parameters, as in the dialog. */
+    public static class Params {
+        public int radius = 6, points = 32, bins = 32, bleach = 0, threads = 0;
+        public boolean floorMean = false, roiMask = false;
+
+        /** Parses a macro options string such as "radius=6 points=32 bins=32 bleach=0 mean=real threads=0 roi". */
+        public static Params parse(String options) {
+            Params p = new Params();
+            String o = options == null ? "" : options;
+            p.radius = intOpt(o, "radius", p.radius);
+            p.points = intOpt(o, "points", p.points);
+            p.bins = intOpt(o, "bins", p.bins);
+            p.bleach = intOpt(o, "bleach", p.bleach);
+            p.threads = intOpt(o, "threads", p.threads);
+            String mean = strOpt(o, "mean", "real");
+            if (!mean.equals("real") && !mean.equals("floor")) {
+                throw new IllegalArgumentException("mean=" + mean + ": want real or floor");
+            }
+            p.floorMean = mean.equals("floor");
+            p.roiMask = Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find();
+            return p;
+        }
+    }
+
+    static int intOpt(String o, String key, int def) {
+        String v = strOpt(o, key, null);
+        if (v == null) return def;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "=" + v + ": not a whole number");
+        }
+    }
+
+    static String strOpt(String o, String key, String def) {
+        Matcher m = Pattern.compile("(?:^|\\s)" + key + "=(\\[[^\\]]*\\]|\\S+)").matcher(o);
+        if (!m.find()) return def;
+        String v = m.group(1);
+        return v.startsWith("[") ? v.substring(1, v.length() - 1) : v;
+    }
+
+    /** Which axis of an image is time: "frames", "slices", or an error message. */
+    public static String timeAxis(ImagePlus imp) {
+        int c = imp.getNChannels(), z = imp.getNSlices(), t = imp.getNFrames();
+        if (c > 1) return "error: the image has " + c + " channels; split them first (Image > Color > Split Channels)";
+        if (z > 1 && t > 1)
+            return "error: ambiguous time axis: " + z + " slices and " + t + " frames; make one of them 1 (Image > Hyperstacks > Re-order)";
+        if (t > 1) return "frames";
+        if (z > 1) return "slices";
+        return "error: a time series needs more than one slice or frame";
+    }
+
+    /** A native copy of the image's time series as a (t, y, x) array. */
+    static final class Series {
+        final Memory memory;
+        final Native.IpcfArray array;
+
+        Series(ImagePlus imp) {
+            String axis = timeAxis(imp);
+            if (axis.startsWith("error")) throw new IllegalArgumentException(axis.substring(7));
+            int n = axis.equals("frames") ? imp.getNFrames() : imp.getNSlices();
+            int w = imp.getWidth(), h = imp.getHeight();
+            int type;
+            int es;
+            switch (imp.getBitDepth()) {
+                case 8: type = Native.DTYPE_UINT8; es = 1; break;
+                case 16: type = Native.DTYPE_UINT16; es = 2; break;
+                case 32: type = Native.DTYPE_FLOAT32; es = 4; break;
+                default: throw new IllegalArgumentException("RGB images are not supported: convert to 8, 16 or 32 bit");
+            }
+            long frame = (long) w * h * es;
+            memory = new Memory(Math.max(1, frame * n));
+            ImageStack stack = imp.getStack();
+            for (int i = 0; i < n; i++) {
+                int idx = axis.equals("frames") ? imp.getStackIndex(1, 1, i + 1) : imp.getStackIndex(1, i + 1, 1);
+                Object px = stack.getPixels(idx);
+                long off = frame * i;
+                if (px instanceof byte[]) memory.write(off, (byte[]) px, 0, w * h);
+                else if (px instanceof short[]) memory.write(off, (short[]) px, 0, w * h);
+                else memory.write(off, (float[]) px, 0, w * h);
+            }
+            array = new Native.IpcfArray();
+            array.dtype = type;
+            array.ndim = 3;
+            array.shape[0] = n;
+            array.shape[1] = h;
+            array.shape[2] = w;
+            array.strides[0] = frame;
+            array.strides[1] = (long) w * es;
+            array.strides[2] = es;
+            array.data = memory;
+        }
+    }
+
+    static void check(int status) {
+        if (status != Native.OK) throw new IpcfException(status, Native.lib().ipcf_last_error());
+    }
+
+    /** Progress on ImageJ's bar; Esc cancels. Runs on the computing thread. */
+    static final class EscProgress implements Native.Progress {
+        public int invoke(Pointer user, long done, long total) {
+            if (total > 0) IJ.showProgress((double) done / total);
+            return IJ.escapePressed() ? 1 : 0;
+        }
+    }
+
+    /** Computes the pCF of imp and returns it as a hyperstack (slices: circle points, frames: bins). */
+    public static ImagePlus pcf(ImagePlus imp, Params p) {
+        Series s = new Series(imp);
+        Native.Lib lib = Native.lib();
+        Native.PcfOptions o = new Native.PcfOptions();
+        lib.ipcf_pcf_options_init(o);
+        o.radius = p.radius;
+        o.npoints = p.points;
+        o.nbins = p.bins;
+        o.bleach = p.bleach;
+        o.bleach_mean = p.floorMean ? 1 : 0;
+        o.threads = p.threads;
+        EscProgress progress = new EscProgress();
+        o.progress = progress;
+        Memory maskMem = null;
+        if (p.roiMask) {
+            Roi roi = imp.getRoi();
+            if (roi == null || !roi.isArea()) throw new IllegalArgumentException("use ROI as mask: the image has no area selection");
+            int w = imp.getWidth(), h = imp.getHeight();
+            maskMem = new Memory((long) w * h);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) maskMem.setByte((long) y * w + x, (byte) (roi.contains(x, y) ? 1 : 0));
+            o.mask = new Native.IpcfArray.ByReference();
+            o.mask.dtype = Native.DTYPE_UINT8;
+            o.mask.ndim = 2;
+            o.mask.shape[0] = h;
+            o.mask.shape[1] = w;
+            o.mask.strides[0] = w;
+            o.mask.strides[1] = 1;
+            o.mask.data = maskMem;
+        }
+        long[] shape = new long[4];
+        check(lib.ipcf_pcf_output_shape(s.array, o, shape));
+        int ny = (int) shape[0], nx = (int) shape[1], np = (int) shape[2], nb = (int) shape[3];
+        // Planes (point, bin) contiguous: strides x 4, y 4*nx, point 4*nx*ny, bin 4*nx*ny*np.
+        Memory outMem = new Memory(4L * ny * nx * np * nb);
+        Native.IpcfArray out = new Native.IpcfArray();
+        out.dtype = Native.DTYPE_FLOAT32;
+        out.ndim = 4;
+        for (int k = 0; k < 4; k++) out.shape[k] = shape[k];
+        out.strides[1] = 4;
+        out.strides[0] = 4L * nx;
+        out.strides[2] = 4L * nx * ny;
+        out.strides[3] = 4L * nx * ny * np;
+        out.data = outMem;
+        int status = lib.ipcf_pcf_compute(s.array, o, out);
+        IJ.showProgress(1.0);
+        check(status);
+        int[] uv = circle(p.radius, p.points);
+        long[] delays = logbins(s.array.shape[0] - 2L * p.bleach, p.bins);
+        ImageStack st = new ImageStack(nx, ny);
+        for (int b = 0; b < nb; b++) {
+            for (int i = 0; i < np; i++) {
+                float[] plane = new float[nx * ny];
+                outMem.read(4L * nx * ny * (i + (long) np * b), plane, 0, plane.length);
+                st.addSlice("point " + i + " (u=" + uv[2 * i] + ", v=" + uv[2 * i + 1] + "), bin " + b
+                        + " (delay <= " + delays[b] + " frames)", new FloatProcessor(nx, ny, plane));
+            }
+        }
+        ImagePlus res = new ImagePlus("pCF of " + imp.getTitle(), st);
+        res.setDimensions(1, np, nb);
+        res.setOpenAsHyperStack(true);
+        res.setProperty("ipcf.radius", p.radius);
+        res.setProperty("ipcf.delays", delays);
+        return res;
+    }
+
+    /** Photobleaching correction of imp into a new stack of the same type (32-bit input gives 16-bit). */
+    public static ImagePlus correctBleaching(ImagePlus imp, int filtersize, boolean floorMean, int threads) {
+        Series s = new Series(imp);
+        Native.Lib lib = Native.lib();
+        Native.BleachOptions o = new Native.BleachOptions();
+        lib.ipcf_bleach_options_init(o);
+        o.filtersize = filtersize;
+        o.mean = floorMean ? 1 : 0;
+        o.threads = threads;
+        o.progress = new EscProgress();
+        int n = (int) s.array.shape[0] - 2 * filtersize;
+        if (filtersize < 1 || n < 1)
+            throw new IllegalArgumentException("filter size " + filtersize + " leaves " + n + " of " + s.array.shape[0] + " frames");
+        int w = imp.getWidth(), h = imp.getHeight();
+        boolean bytes = s.array.dtype == Native.DTYPE_UINT8;
+        int es = bytes ? 1 : 2;
+        Memory outMem = new Memory((long) n * w * h * es);
+        Native.IpcfArray out = new Native.IpcfArray();
+        out.dtype = bytes ? Native.DTYPE_UINT8 : Native.DTYPE_UINT16;
+        out.ndim = 3;
+        out.shape[0] = n;
+        out.shape[1] = h;
+        out.shape[2] = w;
+        out.strides[0] = (long) w * h * es;
+        out.strides[1] = (long) w * es;
+        out.strides[2] = es;
+        out.data = outMem;
+        int status = lib.ipcf_correct_bleaching(s.array, o, out);
+        IJ.showProgress(1.0);
+        check(status);
+        ImageStack st = new ImageStack(w, h);
+        for (int i = 0; i < n; i++) {
+            if (bytes) {
+                byte[] px = new byte[w * h];
+                outMem.read((long) i * w * h, px, 0, px.length);
+                st.addSlice("", px);
+            } else {
+                short[] px = new short[w * h];
+                outMem.read((long) i * w * h * 2, px, 0, px.length);
+                st.addSlice("", px);
+            }
+        }
+        return new ImagePlus(imp.getShortTitle() + " corrected", st);
+    }
+
+    public static int[] circle(int radius, int npoints) {
+        int[] uv = new int[2 * Math.max(npoints, 1)];
+        check(Native.lib().ipcf_circle(radius, npoints, uv, uv.length));
+        return uv;
+    }
+
+    public static long[] logbins(long frames, int nbins) {
+        long n = Long.highestOneBit(Math.max(frames, 1));
+        long[] bins = new long[Math.max(nbins, 1)];
+        LongByReference count = new LongByReference();
+        check(Native.lib().ipcf_logbins(n / 2, nbins, bins, bins.length, count));
+        long[] res = new long[(int) count.getValue()];
+        System.arraycopy(bins, 0, res, 0, res.length);
+        return res;
+    }
+
+    /** Reports an error: a dialog, or a log line in batch mode and headless. */
+    public static void error(String message) {
+        if (GraphicsEnvironment.isHeadless() || Interpreter.isBatchMode()) IJ.log("ipcf error: " + message);
+        else IJ.error("ipcf", message);
+    }
+
+    // ---- static API for macros: call("ipcf.Ipcf.<name>", ...) returns a string ----
+
+    /** The library version. */
+    public static String version() {
+        return Native.lib().ipcf_version_string();
+    }
+
+    /** pCF of the current image; shows the result and returns its title, or "error: ...". */
+    public static String pcf(String options) {
+        try {
+            ImagePlus imp = WindowManager.getCurrentImage();
+            if (imp == null) return "error: no image";
+            ImagePlus res = pcf(imp, Params.parse(options));
+            res.show();
+            return res.getTitle();
+        } catch (RuntimeException e) {
+            error(e.getMessage());
+            return "error: " + e.getMessage();
+        }
+    }
+
+    /** Bleaching correction of the current image ("filter=1024 mean=real threads=0"). */
+    public static String correctBleaching(String options) {
+        try {
+            ImagePlus imp = WindowManager.getCurrentImage();
+            if (imp == null) return "error: no image";
+            String o = options == null ? "" : options;
+            String mean = strOpt(o, "mean", "real");
+            ImagePlus res = correctBleaching(imp, intOpt(o, "filter", 1024), mean.equals("floor"), intOpt(o, "threads", 0));
+            res.show();
+            return res.getTitle();
+        } catch (RuntimeException e) {
+            error(e.getMessage());
+            return "error: " + e.getMessage();
+        }
+    }
+
+    // ---- .npy files (C order, little-endian uint8/uint16/float32) ----
+
+    static final class Npy {
+        String descr;
+        int[] shape;
+        ByteBuffer data;
+    }
+
+    static Npy readNpy(String path) throws IOException {
+        try (FileChannel ch = FileChannel.open(Paths.get(path), StandardOpenOption.READ)) {
+            ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(head, 0);
+            if (head.get(0) != (byte) 0x93 || head.get(1) != 'N') throw new IOException(path + ": not a .npy file");
+            int major = head.get(6);
+            int hlen = major == 1 ? (head.getShort(8) & 0xffff) : head.getInt(8);
+            int start = major == 1 ? 10 : 12;
+            ByteBuffer hb = ByteBuffer.allocate(hlen);
+            ch.read(hb, start);
+            String h = new String(hb.array(), "latin1");
+            Npy n = new Npy();
+            Matcher m = Pattern.compile("'descr':\\s*'([^']*)'").matcher(h);
+            if (!m.find()) throw new IOException(path + ": no descr");
+            n.descr = m.group(1);
+            if (h.contains("'fortran_order': True")) throw new IOException(path + ": Fortran order not supported");
+            m = Pattern.compile("'shape':\\s*\\(([^)]*)\\)").matcher(h);
+            if (!m.find()) throw new IOException(path + ": no shape");
+            String[] parts = m.group(1).split(",");
+            int k = 0;
+            int[] shape = new int[parts.length];
+            for (String s : parts) if (!s.trim().isEmpty()) shape[k++] = Integer.parseInt(s.trim());
+            n.shape = java.util.Arrays.copyOf(shape, k);
+            long size = ch.size() - start - hlen;
+            n.data = ch.map(FileChannel.MapMode.READ_ONLY, start + hlen, size).order(ByteOrder.LITTLE_ENDIAN);
+            return n;
+        }
+    }
+
+    /** Opens a (t, y, x) .npy stack (uint8, uint16, float32) as an image with time along slices; returns its title. */
+    public static String openNpy(String path) {
+        try {
+            Npy n = readNpy(path);
+            if (n.shape.length != 3) return "error: " + path + ": want 3 dimensions";
+            int t = n.shape[0], h = n.shape[1], w = n.shape[2];
+            ImageStack st = new ImageStack(w, h);
+            for (int i = 0; i < t; i++) {
+                if (n.descr.equals("<u2")) {
+                    short[] px = new short[w * h];
+                    n.data.position(2 * i * w * h);
+                    n.data.asShortBuffer().get(px);
+                    st.addSlice("", px);
+                } else if (n.descr.equals("|u1")) {
+                    byte[] px = new byte[w * h];
+                    n.data.position(i * w * h);
+                    n.data.get(px);
+                    st.addSlice("", px);
+                } else if (n.descr.equals("<f4")) {
+                    float[] px = new float[w * h];
+                    n.data.position(4 * i * w * h);
+                    n.data.asFloatBuffer().get(px);
+                    st.addSlice("", new FloatProcessor(w, h, px));
+                } else {
+                    return "error: " + path + ": dtype " + n.descr + " not supported";
+                }
+            }
+            ImagePlus imp = new ImagePlus(Paths.get(path).getFileName().toString(), st);
+            imp.show();
+            return imp.getTitle();
+        } catch (IOException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Largest absolute difference between the current pCF result hyperstack and an expected
+     * (y, x, point, bin) float32 .npy; "nan-mismatch" if NaNs differ, "error: ..." on failure.
+     */
+    public static String maxAbsDiff(String path) {
+        try {
+            ImagePlus imp = WindowManager.getCurrentImage();
+            Npy n = readNpy(path);
+            if (imp == null || n.shape.length != 4) return "error: need a result image and a 4-D .npy";
+            int ny = n.shape[0], nx = n.shape[1], np = n.shape[2], nb = n.shape[3];
+            if (imp.getWidth() != nx || imp.getHeight() != ny || imp.getNSlices() != np || imp.getNFrames() != nb)
+                return "error: result " + imp.getWidth() + "x" + imp.getHeight() + "x" + imp.getNSlices() + "x"
+                        + imp.getNFrames() + ", want " + nx + "x" + ny + "x" + np + "x" + nb;
+            double worst = 0;
+            java.nio.FloatBuffer want = n.data.asFloatBuffer();
+            for (int b = 0; b < nb; b++)
+                for (int i = 0; i < np; i++) {
+                    float[] plane = (float[]) imp.getStack().getPixels(imp.getStackIndex(1, i + 1, b + 1));
+                    for (int y = 0; y < ny; y++)
+                        for (int x = 0; x < nx; x++) {
+                            float g = plane[y * nx + x], e = want.get(((y * nx + x) * np + i) * nb + b);
+                            if (Float.isNaN(g) != Float.isNaN(e)) return "nan-mismatch";
+                            if (!Float.isNaN(g)) worst = Math.max(worst, Math.abs(g - e));
+                        }
+                }
+            return Double.toString(worst);
+        } catch (IOException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
+    /** 1 if the current image equals an expected (t, y, x) uint16 .npy exactly, else 0 or "error: ...". */
+    public static String equalsNpy(String path) {
+        try {
+            ImagePlus imp = WindowManager.getCurrentImage();
+            Npy n = readNpy(path);
+            int t = n.shape[0], h = n.shape[1], w = n.shape[2];
+            if (imp == null || imp.getStackSize() != t || imp.getWidth() != w || imp.getHeight() != h) return "0";
+            java.nio.ShortBuffer want = n.data.asShortBuffer();
+            for (int i = 0; i < t; i++) {
+                short[] px = (short[]) imp.getStack().getPixels(i + 1);
+                for (int k = 0; k < w * h; k++) if (px[k] != want.get(i * w * h + k)) return "0";
+            }
+            return "1";
+        } catch (IOException | RuntimeException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+}

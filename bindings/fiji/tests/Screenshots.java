@@ -1,0 +1,77 @@
+import ij.IJ;
+import ij.ImageJ;
+import ij.ImagePlus;
+import ij.WindowManager;
+import ij.gui.GenericDialog;
+import java.awt.Rectangle;
+import java.awt.Robot;
+import java.awt.Window;
+import java.awt.event.KeyEvent;
+import java.awt.image.BufferedImage;
+import java.io.File;
+import javax.imageio.ImageIO;
+
+/**
+ * Screenshots of the plugin under a virtual display (xvfb-run): the dialog of
+ * Plugins > ipcf > Pair Correlation (pCF)... and the result hyperstack. Also runs the menu
+ * command with a macro options string, as a recorded macro would.
+ * Usage: xvfb-run -a java -Dplugins.dir=build/fiji -cp ... Screenshots INPUT.npy OUTDIR
+ */
+public class Screenshots {
+    static void shoot(Robot robot, Rectangle r, File f) throws Exception {
+        BufferedImage img = robot.createScreenCapture(r);
+        ImageIO.write(img, "png", f);
+        System.out.println("wrote " + f + " (" + r.width + "x" + r.height + ")");
+    }
+
+    static Window find(Class<?> cls, long timeoutMs) throws InterruptedException {
+        long end = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < end) {
+            for (Window w : Window.getWindows()) if (cls.isInstance(w) && w.isShowing()) return w;
+            Thread.sleep(100);
+        }
+        return null;
+    }
+
+    public static void main(String[] args) throws Exception {
+        File out = new File(args[1]);
+        out.mkdirs();
+        new ImageJ();
+        // Through the plugin class loader, as a macro would: never load the plugin's classes
+        // (and libipcf) a second time from another class loader.
+        String title = IJ.runMacro("return call(\"ipcf.Ipcf.openNpy\", \"" + args[0] + "\");");
+        if (title.startsWith("error")) throw new IllegalStateException(title);
+        Robot robot = new Robot();
+        // The dialog, as a user sees it.
+        Thread t = new Thread(() -> IJ.run("Pair Correlation (pCF)..."));
+        t.start();
+        Window dialog = find(GenericDialog.class, 10000);
+        if (dialog == null) throw new IllegalStateException("the dialog did not open");
+        dialog.toFront();
+        Thread.sleep(800);
+        shoot(robot, dialog.getBounds(), new File(out, "fiji_dialog.png"));
+        robot.keyPress(KeyEvent.VK_ENTER);
+        robot.keyRelease(KeyEvent.VK_ENTER);
+        t.join(60000);
+        ImagePlus res = WindowManager.getCurrentImage();
+        if (res == null || !res.getTitle().startsWith("pCF")) throw new IllegalStateException("no result window");
+        res.setPosition(1, 5, Math.min(13, res.getNFrames()));  // point 4, bin 12: along the channel
+        IJ.run(res, "Enhance Contrast", "saturated=0.35");
+        for (int z = 0; z < 3 && res.getWidth() * res.getCanvas().getMagnification() < 300; z++) IJ.run(res, "In [+]", "");
+        res.getWindow().pack();
+        res.getWindow().toFront();
+        Thread.sleep(800);
+        shoot(robot, res.getWindow().getBounds(), new File(out, "fiji_result.png"));
+        System.out.println("result " + res.getTitle() + ": " + res.getWidth() + "x" + res.getHeight() + ", "
+                + res.getNSlices() + " points x " + res.getNFrames() + " bins");
+        // The menu command driven by a macro options string (what the recorder writes).
+        IJ.selectWindow(title);
+        IJ.run("Pair Correlation (pCF)...", "radius=4 points=16 bins=16 bleaching=0 bleach=real threads=0");
+        ImagePlus rec = WindowManager.getCurrentImage();
+        System.out.println("recorded-options run: " + rec.getTitle() + " " + rec.getNSlices() + " points x "
+                + rec.getNFrames() + " bins");
+        if (rec.getNSlices() != 16) throw new IllegalStateException("options not applied");
+        System.out.println("PASS");
+        System.exit(0);
+    }
+}

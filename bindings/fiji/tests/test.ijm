@@ -1,0 +1,72 @@
+var failures = 0;
+// Headless ImageJ test of the ipcf plugin: conformance, bleaching, errors.
+// java -Djava.awt.headless=true -Dplugins.dir=build/fiji -cp ij.jar:jna.jar ij.ImageJ -batch test.ijm CONFORMANCE_DIR
+dir = getArgument();
+if (dir == "") dir = "../shared/conformance";
+print("ImageJ " + getVersion() + ", ipcf " + call("ipcf.Ipcf.version"));
+
+// pCF of conformance inputs against the expected outputs (atol 1e-6).
+names = newArray("pcf_basic", "pcf_truncate", "pcf_min", "pcf_zero_pixel", "bleach", "bleach_floor_mean");
+inputs = newArray("pcf_basic", "pcf_truncate", "pcf_min", "pcf_zero_pixel", "bleach", "bleach");
+params = newArray("radius=4 points=16 bins=16", "radius=3 points=8 bins=12", "radius=2 points=4 bins=8",
+                  "radius=2 points=8 bins=8", "radius=3 points=12 bins=16 bleach=256 mean=real",
+                  "radius=3 points=12 bins=16 bleach=256 mean=floor");
+for (i = 0; i < names.length; i++) {
+    t = call("ipcf.Ipcf.openNpy", dir + "/" + inputs[i] + ".input.npy");
+    ok = startsWith(t, "error") == false;
+    check(ok, "open " + inputs[i] + ": " + t);
+    r = call("ipcf.Ipcf.pcf", params[i]);
+    ok = startsWith(r, "error") == false;
+    check(ok, "" + names[i] + ": " + r);
+    d = call("ipcf.Ipcf.maxAbsDiff", dir + "/" + names[i] + ".expected.npy");
+    ok = startsWith(d, "error") == false && d != "nan-mismatch" && parseFloat(d) <= 1e-6;
+    check(ok, "" + names[i] + ": max abs diff " + d);
+    print("conformance " + names[i] + ": max abs diff " + d);
+    close("*");
+}
+
+// Bleaching correction produces the expected stacks exactly.
+t = call("ipcf.Ipcf.openNpy", dir + "/bleach.input.npy");
+r = call("ipcf.Ipcf.correctBleaching", "filter=256 mean=real");
+same = call("ipcf.Ipcf.equalsNpy", dir + "/bleach.expected_corrected.npy");
+ok = (same == "1");
+check(ok, "bleach corrected stack differs");
+close("*");
+t = call("ipcf.Ipcf.openNpy", dir + "/bleach_clip.input.npy");
+r = call("ipcf.Ipcf.correctBleaching", "filter=50");
+same = call("ipcf.Ipcf.equalsNpy", dir + "/bleach_clip.expected.npy");
+ok = (same == "1");
+check(ok, "bleach_clip corrected stack differs");
+print("bleaching: corrected stacks checked");
+close("*");
+
+// Bad parameters give an error message, not a crash.
+t = call("ipcf.Ipcf.openNpy", dir + "/pcf_min.input.npy");
+r = call("ipcf.Ipcf.pcf", "radius=40 points=8 bins=8");
+ok = startsWith(r, "error") && indexOf(r, "radius=40 too large") >= 0;
+check(ok, "radius too large: " + r);
+r = call("ipcf.Ipcf.pcf", "radius=2 points=8 bins=1");
+ok = indexOf(r, "nbins=1") >= 0;
+check(ok, "bins=1: " + r);
+r = call("ipcf.Ipcf.pcf", "radius=2 points=x");
+ok = indexOf(r, "not a whole number") >= 0;
+check(ok, "points=x: " + r);
+r = call("ipcf.Ipcf.correctBleaching", "filter=5000");
+ok = startsWith(r, "error");
+check(ok, "filter too large: " + r);
+print("errors: reported, ImageJ still running");
+close("*");
+newImage("single", "16-bit black", 20, 20, 1);
+r = call("ipcf.Ipcf.pcf", "radius=2");
+ok = indexOf(r, "more than one slice") >= 0;
+check(ok, "single image: " + r);
+close("*");
+
+if (failures == 0) print("PASS"); else print("FAIL: " + failures + " checks failed");
+
+function check(cond, msg) {
+    if (!cond) {
+        print("FAIL: " + msg);
+        failures = failures + 1;
+    }
+}
