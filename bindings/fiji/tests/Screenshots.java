@@ -64,6 +64,13 @@ public class Screenshots {
         shoot(robot, res.getWindow().getBounds(), new File(out, "fiji_result.png"));
         System.out.println("result " + res.getTitle() + ": " + res.getWidth() + "x" + res.getHeight() + ", "
                 + res.getNSlices() + " points x " + res.getNFrames() + " bins");
+        // The carpet at a clicked pixel.
+        res.setRoi(new ij.gui.PointRoi(26, 26));
+        IJ.run(res, "Show pCF Carpet", "");
+        ImagePlus carpet = WindowManager.getCurrentImage();
+        if (carpet == null || !carpet.getTitle().startsWith("carpet") || carpet.getWidth() != res.getNFrames()
+                || carpet.getHeight() != res.getNSlices()) throw new IllegalStateException("no carpet");
+        System.out.println(carpet.getTitle() + ": " + carpet.getWidth() + " bins x " + carpet.getHeight() + " points");
         // The menu command driven by a macro options string (what the recorder writes).
         IJ.selectWindow(title);
         IJ.run("Pair Correlation (pCF)...", "radius=4 points=16 bins=16 bleaching=0 bleach=real threads=0");
