@@ -1,0 +1,152 @@
+package source
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// The files in testdata were written by tifffile 2023.2.3 and numpy 1.24
+// from one (20, 6, 7) uint16 stack, testdata/stack.npy.
+
+func reference(t *testing.T) array.View {
+	f, err := npy.Open(filepath.Join("testdata", "stack.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f.View
+}
+
+func compare(t *testing.T, name string, src Source, want array.View, scale float64) {
+	t.Helper()
+	T, H, W := src.Shape()
+	if T != want.Shape[0] || H != want.Shape[1] || W != want.Shape[2] {
+		t.Fatalf("%s: shape %d,%d,%d, want %v", name, T, H, W, want.Shape)
+	}
+	for ti := 0; ti < T; ti++ {
+		fr, err := src.Frame(ti)
+		if err != nil {
+			t.Fatalf("%s: frame %d: %v", name, ti, err)
+		}
+		for y := 0; y < H; y++ {
+			for x := 0; x < W; x++ {
+				w := want.At(ti, y, x)
+				if scale != 1 {
+					w = float64(float32(float32(w) / float32(scale)))
+				}
+				if got := fr.At(y, x); got != w {
+					t.Fatalf("%s: frame %d (%d,%d) = %v, want %v", name, ti, y, x, got, w)
+				}
+			}
+		}
+	}
+	if v, ok := src.Stack(); ok {
+		for ti := 0; ti < T; ti++ {
+			if got, w := v.At(ti, H-1, W-1), want.At(ti, H-1, W-1); scale == 1 && got != w {
+				t.Fatalf("%s: stack view (%d,%d,%d) = %v, want %v", name, ti, H-1, W-1, got, w)
+			}
+		}
+	}
+}
+
+func TestFormats(t *testing.T) {
+	want := reference(t)
+	cases := []struct {
+		name  string
+		open  func() (Source, error)
+		stack bool
+		scale float64
+	}{
+		{"npy", func() (Source, error) { return Open("testdata/stack.npy") }, true, 1},
+		{"multi-page little-endian TIFF", func() (Source, error) { return Open("testdata/multipage_le.tif") }, true, 1},
+		{"big-endian BigTIFF", func() (Source, error) { return Open("testdata/bigtiff_be.tif") }, true, 1},
+		{"ImageJ hyperstack", func() (Source, error) { return Open("testdata/imagej.tif") }, true, 1},
+		{"big-endian float32 TIFF", func() (Source, error) { return Open("testdata/float_be.tif") }, true, 7},
+		{"Micro-Manager folder of big-endian single pages", func() (Source, error) { return Open("testdata/mm") }, false, 1},
+		{"glob", func() (Source, error) { return Open("testdata/mm/Pos0/img_*_Default_000.tif") }, false, 1},
+		{"raw little-endian", func() (Source, error) {
+			return OpenRaw("testdata/raw_le.bin", Raw{T: 20, H: 6, W: 7, DType: array.Uint16, Order: array.Little})
+		}, true, 1},
+		{"raw big-endian with offset", func() (Source, error) {
+			return OpenRaw("testdata/raw_be_offset.bin", Raw{T: 20, H: 6, W: 7, DType: array.Uint16, Order: array.Big, Offset: 8})
+		}, true, 1},
+	}
+	for _, c := range cases {
+		src, err := c.open()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if _, ok := src.Stack(); ok != c.stack {
+			t.Errorf("%s: Stack() ok=%v, want %v", c.name, ok, c.stack)
+		}
+		compare(t, c.name, src, want, c.scale)
+		src.Close()
+	}
+}
+
+func TestSelection(t *testing.T) {
+	want := reference(t)
+	for _, path := range []string{"testdata/imagej.tif", "testdata/mm"} {
+		src, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, cols, _ := ParseCrop("1:5,2:7")
+		frames, _ := ParseRange("3:17")
+		sel, err := Select(src, frames, rows, cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sub, _ := array.New(want.DType, want.Order, []int{14, 4, 5}, want.Strides, want.Data, want.Offset+3*want.Strides[0]+1*want.Strides[1]+2*want.Strides[2])
+		compare(t, path+" selected", sel, sub, 1)
+		if _, err := Select(src, Range{0, 30}, Range{}, Range{}); err == nil {
+			t.Error("frames beyond the end: no error")
+		}
+		sel.Close()
+	}
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	good, _ := os.ReadFile("testdata/multipage_le.tif")
+	trunc := filepath.Join(dir, "trunc.tif")
+	os.WriteFile(trunc, good[:len(good)/2], 0o644)
+	junk := filepath.Join(dir, "junk.tif")
+	os.WriteFile(junk, []byte("this is not an image at all"), 0o644)
+	unreadable := filepath.Join(dir, "secret.tif")
+	os.WriteFile(unreadable, good, 0o000)
+	for name, path := range map[string]string{
+		"compressed": "testdata/zlib.tif", "truncated": trunc, "not an image": junk,
+		"missing": filepath.Join(dir, "nope.tif"), "empty folder": dir + "/empty",
+	} {
+		if name == "empty folder" {
+			os.Mkdir(path, 0o755)
+		}
+		src, err := Open(path)
+		if err == nil {
+			// a truncated file may open; its frames must then fail
+			_, T := 0, 0
+			T, _, _ = src.Shape()
+			for i := 0; i < T && err == nil; i++ {
+				_, err = src.Frame(i)
+			}
+			src.Close()
+		}
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if os.Geteuid() != 0 {
+		if _, err := Open(unreadable); !errors.Is(err, os.ErrPermission) {
+			t.Errorf("unreadable: %v", err)
+		}
+	}
+	if _, err := OpenRaw("testdata/raw_le.bin", Raw{T: 21, H: 6, W: 7, DType: array.Uint16}); !errors.Is(err, ErrFormat) {
+		t.Errorf("raw too short: %v", err)
+	}
+}
