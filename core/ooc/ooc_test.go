@@ -1,0 +1,177 @@
+package ooc
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/source"
+)
+
+// writeStack writes a random (t, h, w) uint16 stack as .npy and returns its path.
+func writeStack(t *testing.T, dir string, T, H, W int) string {
+	rng := rand.New(rand.NewPCG(uint64(T*H*W), 3))
+	buf := make([]byte, T*H*W*2)
+	for i := 0; i < T*H*W; i++ {
+		v := uint16(40 + rng.IntN(30))
+		buf[2*i], buf[2*i+1] = byte(v), byte(v>>8)
+	}
+	p := filepath.Join(dir, "in.npy")
+	if err := npy.WriteFile(p, array.Uint16, []int{T, H, W}, buf); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func inMemory(t *testing.T, path string, o pcf.Options) []byte {
+	f, err := npy.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, err := pcf.Plan(f.Shape, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]*4)
+	out, _ := array.Contiguous(array.Float32, g.OutShape[:], buf)
+	if err := pcf.Compute(context.Background(), out, f.View, o); err != nil {
+		t.Fatal(err)
+	}
+	return buf
+}
+
+func npyData(t *testing.T, path string) []byte {
+	f, err := npy.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return append([]byte(nil), f.Data[f.Header.Offset:]...)
+}
+
+func TestEqualsInMemory(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 300, 23, 29)
+	cases := []struct {
+		name string
+		o    pcf.Options
+		mem  int64
+		tile [2]int
+	}{
+		{"many tiles, many chunks", pcf.Options{Radius: 2, Npoints: 8, Nbins: 8}, 1 << 20, [2]int{5, 7}},
+		{"budget-chosen tiles", pcf.Options{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2}, 700 << 10, [2]int{}},
+		{"odd points and bleaching", pcf.Options{Radius: 2, Npoints: 7, Nbins: 6, Bleach: 20, BleachMean: bleach.Floor}, 2 << 20, [2]int{6, 6}},
+	}
+	for _, c := range cases {
+		want := inMemory(t, in, c.o)
+		src, err := source.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "out.npy")
+		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: c.o, Memory: c.mem, Tile: c.tile, Job: c.name})
+		src.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if sum.Tiles < 2 {
+			t.Errorf("%s: only %d tile(s): the test wants several", c.name, sum.Tiles)
+		}
+		if got := npyData(t, out); !bytes.Equal(got, want) {
+			t.Fatalf("%s: out-of-core result differs from in-memory (%d tiles, %d chunks)", c.name, sum.Tiles, sum.Chunks)
+		}
+		t.Logf("%s: %d tiles of %v, %d chunks: identical", c.name, sum.Tiles, c.tile, sum.Chunks)
+		if ents, _ := filepath.Glob(filepath.Join(dir, ".ipcf-scratch-*")); len(ents) != 0 {
+			t.Errorf("%s: scratch left behind: %v", c.name, ents)
+		}
+	}
+}
+
+func TestResumeAfterCancel(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 256, 20, 20)
+	o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 8}
+	want := inMemory(t, in, o)
+	out := filepath.Join(dir, "out.npy")
+	for _, stopAt := range []struct {
+		phase string
+		at    int
+	}{{"transpose", 100}, {"pcf", 3}} {
+		os.Remove(out)
+		src, _ := source.Open(in)
+		calls := 0
+		_, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Job: "resume",
+			Progress: func(phase string, done, total int) bool {
+				if phase == stopAt.phase {
+					calls++
+				}
+				return !(phase == stopAt.phase && done >= stopAt.at)
+			}})
+		src.Close()
+		if err == nil || calls == 0 {
+			t.Fatalf("stop in %s: err=%v after %d calls, want a cancellation", stopAt.phase, err, calls)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Fatalf("stop in %s: a partial output has the final name", stopAt.phase)
+		}
+		src, _ = source.Open(in)
+		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Job: "resume"})
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stopAt.phase == "pcf" && sum.Resumed == 0 {
+			t.Errorf("stop in pcf: nothing resumed")
+		}
+		if !bytes.Equal(npyData(t, out), want) {
+			t.Fatalf("stop in %s: resumed result differs", stopAt.phase)
+		}
+	}
+}
+
+func TestZarrOutput(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 128, 17, 19)
+	o := pcf.Options{Radius: 2, Npoints: 4, Nbins: 6}
+	want := inMemory(t, in, o)
+	src, _ := source.Open(in)
+	out := filepath.Join(dir, "out.zarr")
+	sum, err := Run(context.Background(), src, NewZarrOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{5, 6}})
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := sum.Geometry
+	np, nb := g.OutShape[2], g.OutShape[3]
+	// Read the chunks back and compare element by element.
+	for y := 0; y < g.OutShape[0]; y++ {
+		for x := 0; x < g.OutShape[1]; x++ {
+			b, err := os.ReadFile(filepath.Join(out, chunkName(y/5, x/6)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k := 0; k < np*nb; k++ {
+				got := b[4*(((y%5)*6+(x%6))*np*nb+k):]
+				w := want[4*((y*g.OutShape[1]+x)*np*nb+k):]
+				if !bytes.Equal(got[:4], w[:4]) {
+					t.Fatalf("zarr (%d,%d,%d) differs", y, x, k)
+				}
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, ".zattrs")); err != nil {
+		t.Fatal(err)
+	}
+	_ = math.NaN
+}
+
+func chunkName(i, j int) string { return string(rune('0'+i)) + "." + string(rune('0'+j)) + ".0.0" }
