@@ -18,7 +18,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,18 +29,23 @@ import (
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/conv"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 // Version is the program version, the library's.
 const Version = "0.1.0"
 
 const usage = `usage:
-  ipcf pcf IN.npy -o OUT.npy [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
-           [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--quiet]
-  ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor] [--threads N] [--quiet]
+  ipcf pcf INPUT -o OUT.npy|OUT.zarr [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
+           [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory 2GiB] [--scratch DIR]
+           [--engine auto|memory|ooc] [--crop y0:y1,x0:x1] [--frames a:b] [--quiet]
+  ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--threads N] [--quiet]
+  INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
+         or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet]
   ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
   ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
@@ -132,10 +139,154 @@ func parseMean(s string) (bleach.Mean, error) {
 	return 0, usageError{fmt.Sprintf("--bleach-mean %q: want real or floor", s)}
 }
 
+// inputFlags are the input options shared by pcf and bleach.
+type inputFlags struct {
+	format, shape, dtype, byteorder, crop, frames string
+	offset                                        int
+}
+
+func (f *inputFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.format, "format", "auto", "input format: auto, npy, tiff or raw")
+	fs.StringVar(&f.shape, "shape", "", "raw input: T,H,W")
+	fs.StringVar(&f.dtype, "dtype", "uint16", "raw input: sample type")
+	fs.StringVar(&f.byteorder, "byteorder", "little", "raw input: little or big")
+	fs.IntVar(&f.offset, "offset", 0, "raw input: bytes to skip")
+	fs.StringVar(&f.crop, "crop", "", "rows and columns y0:y1,x0:x1")
+	fs.StringVar(&f.frames, "frames", "", "frames start:stop")
+}
+
+// open opens the input (a file, folder or glob) with the selection applied.
+func (f *inputFlags) open(path string) (source.Source, error) {
+	var src source.Source
+	var err error
+	switch {
+	case f.format == "raw" || f.shape != "":
+		parts := strings.Split(f.shape, ",")
+		if len(parts) != 3 {
+			return nil, usageError{fmt.Sprintf("--shape %q: want T,H,W for raw input", f.shape)}
+		}
+		var dims [3]int
+		for i, p := range parts {
+			if dims[i], err = strconv.Atoi(strings.TrimSpace(p)); err != nil || dims[i] < 1 {
+				return nil, usageError{fmt.Sprintf("--shape %q: want three positive whole numbers", f.shape)}
+			}
+		}
+		dt, err := source.ParseDType(f.dtype)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		bo := array.Little
+		switch f.byteorder {
+		case "little":
+		case "big":
+			bo = array.Big
+		default:
+			return nil, usageError{fmt.Sprintf("--byteorder %q: want little or big", f.byteorder)}
+		}
+		src, err = source.OpenRaw(path, source.Raw{T: dims[0], H: dims[1], W: dims[2], DType: dt, Order: bo, Offset: f.offset})
+	case f.format == "npy":
+		src, err = source.OpenNpy(path)
+	case f.format == "tiff" || f.format == "auto":
+		src, err = source.Open(path)
+	default:
+		return nil, usageError{fmt.Sprintf("--format %q: want auto, npy, tiff or raw", f.format)}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var frames, rows, cols source.Range
+	if f.frames != "" {
+		if frames, err = source.ParseRange(f.frames); err != nil {
+			src.Close()
+			return nil, usageError{"--frames: " + err.Error()}
+		}
+	}
+	if f.crop != "" {
+		if rows, cols, err = source.ParseCrop(f.crop); err != nil {
+			src.Close()
+			return nil, usageError{"--crop: " + err.Error()}
+		}
+	}
+	if f.frames == "" && f.crop == "" {
+		return src, nil
+	}
+	sel, err := source.Select(src, frames, rows, cols)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	return sel, nil
+}
+
+// parseSize parses a memory size: 2GiB, 512MiB, 1.5G, 100M, or bytes.
+func parseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mul    float64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3},
+		{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+	mul := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mul = strings.TrimSuffix(s, u.suffix), u.mul
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (GiB, MiB, ...)", s)
+	}
+	return int64(v * mul), nil
+}
+
+func totalRAM() int64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 8 << 30
+	}
+	return int64(si.Totalram) * int64(si.Unit)
+}
+
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Maxrss * 1024
+}
+
+// openMask opens a mask for an input of h x w pixels; a mask of the
+// uncropped frame size is cropped like the input.
+func openMask(path string, in *inputFlags, h, w int) (*array.View, func(), error) {
+	m, err := npy.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mask: %w", err)
+	}
+	v := m.View
+	if in.crop != "" && v.NDim() == 2 && (v.Shape[0] != h || v.Shape[1] != w) {
+		rows, cols, _ := source.ParseCrop(in.crop)
+		stop := func(r source.Range, n int) int {
+			if r.Stop == 0 {
+				return n
+			}
+			return r.Stop
+		}
+		y1, x1 := stop(rows, v.Shape[0]), stop(cols, v.Shape[1])
+		if y1 <= v.Shape[0] && x1 <= v.Shape[1] {
+			c, err := array.New(v.DType, v.Order, []int{y1 - rows.Start, x1 - cols.Start}, v.Strides, v.Data,
+				v.Offset+rows.Start*v.Strides[0]+cols.Start*v.Strides[1])
+			if err == nil {
+				v = c
+			}
+		}
+	}
+	return &v, func() { m.Close() }, nil
+}
+
 func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pcf", flag.ContinueOnError)
 	o := pcf.DefaultOptions()
-	out := fs.String("o", "", "output .npy file")
+	var in inputFlags
+	in.register(fs)
+	out := fs.String("o", "", "output: .npy file or .zarr folder")
 	fs.IntVar(&o.Radius, "radius", o.Radius, "circle radius in pixels")
 	fs.IntVar(&o.Npoints, "npoints", o.Npoints, "circle points")
 	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log bins")
@@ -143,15 +294,34 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	mean := fs.String("bleach-mean", "real", "bleaching mean: real or floor")
 	maskPath := fs.String("mask", "", "mask .npy (rows, columns); zero: not computed")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
-	quiet := fs.Bool("quiet", false, "no progress bar")
+	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM)")
+	scratch := fs.String("scratch", "", "folder for scratch files (default: next to the output)")
+	engine := fs.String("engine", "auto", "auto, memory or ooc (out of core)")
+	quiet := fs.Bool("quiet", false, "no progress bar or summary")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile to this file")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
 	if *out == "" {
-		return usageError{"pcf: -o OUT.npy is required"}
+		return usageError{"pcf: -o OUT.npy (or OUT.zarr) is required"}
 	}
+	if o.BleachMean, err = parseMean(*mean); err != nil {
+		return err
+	}
+	budget := totalRAM() / 4
+	if *memory != "" {
+		if budget, err = parseSize(*memory); err != nil {
+			return usageError{"--memory: " + err.Error()}
+		}
+	}
+	if *engine != "auto" && *engine != "memory" && *engine != "ooc" {
+		return usageError{fmt.Sprintf("--engine %q: want auto, memory or ooc", *engine)}
+	}
+	zarr := strings.HasSuffix(strings.TrimRight(*out, "/"), ".zarr")
+	// The Go heap's share of the budget: the garbage collector works
+	// harder instead of letting the heap grow past it.
+	debug.SetMemoryLimit(budget)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -163,55 +333,125 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if o.BleachMean, err = parseMean(*mean); err != nil {
-		return err
-	}
 	start := time.Now()
-	in, err := npy.Open(pos[0])
+	src, err := in.open(pos[0])
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	if in.NDim() != 3 {
-		return fmt.Errorf("%s: shape %v, want 3 dimensions (time, rows, columns)", pos[0], in.Shape)
-	}
+	defer src.Close()
+	T, H, W := src.Shape()
 	if *maskPath != "" {
-		m, err := npy.Open(*maskPath)
+		m, closeMask, err := openMask(*maskPath, &in, H, W)
 		if err != nil {
-			return fmt.Errorf("mask: %w", err)
+			return err
 		}
-		defer m.Close()
-		o.Mask = &m.View
+		defer closeMask()
+		o.Mask = m
 	}
-	g, err := pcf.Plan(in.Shape, o)
+	g, err := pcf.Plan([]int{T, H, W}, o)
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]*4)
-	res, err := array.Contiguous(array.Float32, g.OutShape[:], buf)
-	if err != nil {
-		return err
+	outBytes := int64(g.OutShape[0]) * int64(g.OutShape[1]) * int64(g.OutShape[2]) * int64(g.OutShape[3]) * 4
+	view, isStack := src.Stack()
+	touched := int64(g.N) * int64(H) * int64(W) * int64(src.DType().Size())
+	if o.Bleach > 0 {
+		touched = int64(T) * int64(H) * int64(W) * int64(src.DType().Size())
+	}
+	inMemory := isStack && !zarr && touched+outBytes+g.SpectraBytes() <= budget
+	switch *engine {
+	case "memory":
+		if !isStack {
+			return fmt.Errorf("--engine memory: %s is not one strided array (TIFF series or irregular pages); use --engine ooc", src.Name())
+		}
+		if zarr {
+			return usageError{"--engine memory writes .npy only; Zarr output uses the out-of-core engine"}
+		}
+		inMemory = true
+	case "ooc":
+		inMemory = false
 	}
 	bar := newBar(stderr, "pcf", *quiet)
-	o.Progress = bar.update
-	err = pcf.Compute(ctx, res, in.View, o)
-	bar.done()
-	if err != nil {
-		return err
-	}
-	if err := npy.WriteFile(*out, array.Float32, g.OutShape[:], buf); err != nil {
-		return err
+	var summary string
+	if inMemory {
+		buf := make([]byte, outBytes)
+		res, err := array.Contiguous(array.Float32, g.OutShape[:], buf)
+		if err != nil {
+			return err
+		}
+		o.Progress = bar.update
+		err = pcf.Compute(ctx, res, view, o)
+		bar.done()
+		if err != nil {
+			return err
+		}
+		if err := npy.WriteFile(*out, array.Float32, g.OutShape[:], buf); err != nil {
+			return err
+		}
+		summary = "in memory"
+	} else {
+		var output ooc.Output = ooc.NewNpyOutput(*out)
+		if zarr {
+			output = ooc.NewZarrOutput(*out)
+		}
+		job := fmt.Sprintf("%s|%d|%d|%d|%d|%d|%v|%s|%s|%s|%s", src.Name(), T, H, W, o.Radius, o.Npoints, o.Nbins,
+			*out, in.crop, in.frames, *maskPath)
+		phase := ""
+		sum, err := ooc.Run(ctx, src, output, ooc.Options{PCF: o, Memory: budget, Scratch: *scratch, Job: job,
+			Progress: func(ph string, done, total int) bool {
+				if ph != phase {
+					bar.done()
+					bar = newBar(stderr, ph, *quiet)
+					phase = ph
+				}
+				return bar.update(done, total)
+			}})
+		bar.done()
+		if err != nil {
+			return err
+		}
+		summary = fmt.Sprintf("out of core: %d tiles (%d resumed), %d chunks", sum.Tiles, sum.Resumed, sum.Chunks)
 	}
 	if !*quiet {
-		fmt.Fprintf(stderr, "pcf: %d x %d pixels, %d points, %d bins, %d of %d frames: %d curves in %.2f s -> %s\n",
+		fmt.Fprintf(stderr, "pcf: %d x %d pixels, %d points, %d bins, %d of %d frames: %d curves in %.2f s, peak memory %d MiB (%s) -> %s\n",
 			g.OutShape[0], g.OutShape[1], g.OutShape[2], g.OutShape[3], g.N, g.T,
-			g.OutShape[0]*g.OutShape[1]*g.OutShape[2], time.Since(start).Seconds(), *out)
+			g.OutShape[0]*g.OutShape[1]*g.OutShape[2], time.Since(start).Seconds(), peakRSS()>>20, summary, *out)
 	}
 	return nil
 }
 
+// loadStack returns the source as one (T, H, W) view, copying the frames
+// into memory if they are not one strided array.
+func loadStack(src source.Source) (array.View, error) {
+	if v, ok := src.Stack(); ok {
+		return v, nil
+	}
+	T, H, W := src.Shape()
+	dt := src.DType()
+	buf := make([]byte, T*H*W*dt.Size())
+	v, err := array.Contiguous(dt, []int{T, H, W}, buf)
+	if err != nil {
+		return v, err
+	}
+	es := dt.Size()
+	for t := 0; t < T; t++ {
+		fr, err := src.Frame(t)
+		if err != nil {
+			return v, err
+		}
+		for y := 0; y < H; y++ {
+			for x := 0; x < W; x++ {
+				v.Store(((t*H+y)*W+x)*es, fr.Load(fr.Offset+y*fr.Strides[0]+x*fr.Strides[1]))
+			}
+		}
+	}
+	return v, nil
+}
+
 func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bleach", flag.ContinueOnError)
+	var in inputFlags
+	in.register(fs)
 	out := fs.String("o", "", "output .npy file")
 	f := fs.Int("filtersize", 0, "filter size (required)")
 	mean := fs.String("bleach-mean", "real", "mean: real or floor")
@@ -231,29 +471,31 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	in, err := npy.Open(pos[0])
+	src, err := in.open(pos[0])
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	if in.NDim() != 3 {
-		return fmt.Errorf("%s: shape %v, want 3 dimensions (time, rows, columns)", pos[0], in.Shape)
-	}
-	if err := bleach.Check(in.Shape[0], *f, m); err != nil {
+	defer src.Close()
+	T, H, W := src.Shape()
+	if err := bleach.Check(T, *f, m); err != nil {
 		return err
 	}
-	dt := in.DType
+	data, err := loadStack(src)
+	if err != nil {
+		return err
+	}
+	dt := src.DType()
 	if !dt.IsInteger() {
 		dt = array.Uint16
 	}
-	shape := []int{in.Shape[0] - 2**f, in.Shape[1], in.Shape[2]}
+	shape := []int{T - 2**f, H, W}
 	buf := make([]byte, shape[0]*shape[1]*shape[2]*dt.Size())
 	res, err := array.Contiguous(dt, shape, buf)
 	if err != nil {
 		return err
 	}
 	bar := newBar(stderr, "bleach", *quiet)
-	err = bleach.Stack(ctx, res, in.View, *f, m, *threads, bar.update)
+	err = bleach.Stack(ctx, res, data, *f, m, *threads, bar.update)
 	bar.done()
 	if err != nil {
 		return err

@@ -130,10 +130,10 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"no args", []string{}, 2, "usage"},
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
-		{"no output", []string{"pcf", good}, 2, "-o OUT.npy is required"},
+		{"no output", []string{"pcf", good}, 2, "is required"},
 		{"missing input", []string{"pcf", filepath.Join(dir, "nope.npy"), "-o", out}, 1, "no such file"},
 		{"truncated npy", []string{"pcf", trunc, "-o", out}, 1, "truncated data"},
-		{"corrupt npy", []string{"pcf", corrupt, "-o", out}, 1, "no .npy magic"},
+		{"corrupt npy", []string{"pcf", corrupt, "-o", out}, 1, "neither .npy nor TIFF"},
 		{"radius too large", []string{"pcf", good, "-o", out, "--radius", "6"}, 1, "radius=6 too large"},
 		{"nbins 1", []string{"pcf", good, "-o", out, "--radius", "2", "--nbins", "1"}, 1, "nbins=1"},
 		{"npoints 0", []string{"pcf", good, "-o", out, "--radius", "2", "--npoints", "0"}, 1, "npoints=0"},

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -73,6 +74,9 @@ func (p *plan) blockPixels(i, j int) int {
 	return (y1 - y0) * (x1 - x0)
 }
 
+// readBuf is the size of the buffer tiles are read through.
+const readBuf = 4 << 20
+
 // tileMemory estimates the memory of phase 2 for a tile size.
 func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es int) int64 {
 	r := o.Radius
@@ -83,10 +87,23 @@ func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es int) int64 {
 	}
 	data := int64(bh) * int64(bw) * int64(nread) * int64(es)
 	out := int64(bh) * int64(bw) * int64(g.OutShape[2]) * int64(g.OutShape[3]) * 4
-	return data + bg.SpectraBytes() + 2*out + int64(bh)*int64(bw)*64
+	// tile data, spectra window, block result and tile, read buffer, sums
+	return data + bg.SpectraBytes() + 2*out + min(readBuf, data) + int64(bh)*int64(bw)*64
 }
 
+// newPlan chooses tiles and chunks: phase 1 holds a chunk of every tile
+// (half the budget) while the input frames of that chunk are mapped (the
+// other half at most: they are released chunk by chunk); phase 2 holds
+// one tile's data, its spectra window and results.
 func newPlan(src source.Source, o Options) (*plan, error) {
+	// The process itself (Go runtime, threads, code) takes about this much.
+	const overhead = 40 << 20
+	given := o.Memory
+	if o.Memory > 2*overhead {
+		o.Memory -= overhead
+	} else {
+		o.Memory /= 2
+	}
 	T, H, W := src.Shape()
 	g, err := pcf.Plan([]int{T, H, W}, o.PCF)
 	if err != nil {
@@ -113,8 +130,8 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 			}
 		}
 		if tileMemory(g, o.PCF, ty, tx, p.nread, p.es) > o.Memory {
-			return nil, fmt.Errorf("ooc: a memory budget of %.1f MiB is too small for a tile of %dx%d pixels of %d frames (needs %.1f MiB)",
-				float64(o.Memory)/(1<<20), ty, tx, p.nread, float64(tileMemory(g, o.PCF, ty, tx, p.nread, p.es))/(1<<20))
+			return nil, fmt.Errorf("ooc: a memory budget of %.1f MiB (%.1f MiB for data after the process's own) is too small for a tile of %dx%d pixels of %d frames (needs %.1f MiB)",
+				float64(given)/(1<<20), float64(o.Memory)/(1<<20), ty, tx, p.nread, float64(tileMemory(g, o.PCF, ty, tx, p.nread, p.es))/(1<<20))
 		}
 		p.tile = [2]int{ty, tx}
 	}
@@ -127,7 +144,9 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 			px += int64(p.blockPixels(i, j))
 		}
 	}
-	p.chunk = int(max(1, min(int64(p.nread), o.Memory/2/(px*int64(p.es)))))
+	_, H2, W2 := src.Shape()
+	perFrame := px*int64(p.es) + int64(H2)*int64(W2)*int64(p.es) // buffers + mapped input
+	p.chunk = int(max(1, min(int64(p.nread), o.Memory*9/10/perFrame)))
 	p.nchunks = (p.nread + p.chunk - 1) / p.chunk
 	return p, nil
 }
@@ -165,6 +184,8 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 	}
 	sum.Resumed = len(state.tiles)
+	// Hand phase 1's buffers back before phase 2 allocates its own.
+	debug.FreeOSMemory()
 	if err := compute(ctx, p, dir, j, state.tiles, out, o); err != nil {
 		return sum, err
 	}
@@ -301,6 +322,9 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 				return pcf.ErrCancelled
 			}
 		}
+		if r, ok := src.(source.Releaser); ok {
+			r.Release(t0, t1)
+		}
 		for ti, f := range files {
 			sz := n * p.blockPixels(ti/p.nx, ti%p.nx) * p.es
 			if _, err := f.Write(bufs[ti][:sz]); err != nil {
@@ -334,6 +358,15 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 	ntiles := p.ny * p.nx
 	finished := len(done)
 	syncer, _ := out.(interface{ Sync() error })
+	// Buffers for the largest block, reused for every tile.
+	maxPx := 0
+	for ti := 0; ti < ntiles; ti++ {
+		maxPx = max(maxPx, p.blockPixels(ti/p.nx, ti%p.nx))
+	}
+	dataBuf := make([]byte, maxPx*p.nread*p.es)
+	rbuf := make([]byte, min(readBuf, len(dataBuf)))
+	var resBuf []byte
+	var tileBuf []float32
 	for ti := 0; ti < ntiles; ti++ {
 		if done[ti] {
 			continue
@@ -345,23 +378,26 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 		bh, bw := y1-y0, x1-x0
 		px := bh * bw
 		// Load the tile: chunks of [pixel][frames] into [pixel][nread].
-		data := make([]byte, px*p.nread*p.es)
+		data := dataBuf[:px*p.nread*p.es]
 		f, err := os.Open(tileFile(dir, ti))
 		if err != nil {
 			return fmt.Errorf("scratch: %w", err)
 		}
-		rd := bufio.NewReaderSize(f, 1<<20)
-		chunkBuf := make([]byte, px*p.chunk*p.es)
 		for c := 0; c < p.nchunks; c++ {
 			t0, t1 := c*p.chunk, min(p.nread, (c+1)*p.chunk)
 			n := t1 - t0
-			cb := chunkBuf[:px*n*p.es]
-			if _, err := io.ReadFull(rd, cb); err != nil {
-				f.Close()
-				return fmt.Errorf("scratch %s: %w", f.Name(), err)
-			}
-			for k := 0; k < px; k++ {
-				copy(data[(k*p.nread+t0)*p.es:(k*p.nread+t1)*p.es], cb[k*n*p.es:(k+1)*n*p.es])
+			rec := n * p.es // one pixel's samples of this chunk
+			per := max(1, len(rbuf)/rec)
+			for k0 := 0; k0 < px; k0 += per {
+				k1 := min(px, k0+per)
+				b := rbuf[:(k1-k0)*rec]
+				if _, err := io.ReadFull(f, b); err != nil {
+					f.Close()
+					return fmt.Errorf("scratch %s: %w", f.Name(), err)
+				}
+				for k := k0; k < k1; k++ {
+					copy(data[(k*p.nread+t0)*p.es:(k*p.nread+t1)*p.es], b[(k-k0)*rec:(k-k0+1)*rec])
+				}
 			}
 		}
 		f.Close()
@@ -390,7 +426,10 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 		if err != nil {
 			return err
 		}
-		res := make([]byte, bg.OutShape[0]*bg.OutShape[1]*bg.OutShape[2]*bg.OutShape[3]*4)
+		if need := bg.OutShape[0] * bg.OutShape[1] * bg.OutShape[2] * bg.OutShape[3] * 4; cap(resBuf) < need {
+			resBuf = make([]byte, need)
+		}
+		res := resBuf[:bg.OutShape[0]*bg.OutShape[1]*bg.OutShape[2]*bg.OutShape[3]*4]
 		rv, err := array.Contiguous(array.Float32, bg.OutShape[:], res)
 		if err != nil {
 			return err
@@ -402,7 +441,10 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 		// row y0+r+k, output row y0+k.
 		ty, tx := oy1-oy0, ox1-ox0
 		np, nb := bg.OutShape[2], bg.OutShape[3]
-		tile := make([]float32, ty*tx*np*nb)
+		if cap(tileBuf) < ty*tx*np*nb {
+			tileBuf = make([]float32, ty*tx*np*nb)
+		}
+		tile := tileBuf[:ty*tx*np*nb]
 		for y := 0; y < ty; y++ {
 			for x := 0; x < tx; x++ {
 				src := ((oy0+y-y0)*bg.OutShape[1] + (ox0 + x - x0)) * np * nb * 4

@@ -68,7 +68,7 @@ func TestEqualsInMemory(t *testing.T) {
 		tile [2]int
 	}{
 		{"many tiles, many chunks", pcf.Options{Radius: 2, Npoints: 8, Nbins: 8}, 1 << 20, [2]int{5, 7}},
-		{"budget-chosen tiles", pcf.Options{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2}, 700 << 10, [2]int{}},
+		{"budget-chosen tiles", pcf.Options{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2}, 2 << 20, [2]int{}},
 		{"odd points and bleaching", pcf.Options{Radius: 2, Npoints: 7, Nbins: 6, Bleach: 20, BleachMean: bleach.Floor}, 2 << 20, [2]int{6, 6}},
 	}
 	for _, c := range cases {

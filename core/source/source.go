@@ -35,6 +35,25 @@ type Source interface {
 	Close() error
 }
 
+// Releaser is implemented by sources that can drop frames they have served
+// from memory (a memory-mapped file's pages count as resident memory until
+// released). Frames released can still be read again.
+type Releaser interface {
+	Release(t0, t1 int)
+}
+
+// release advises the kernel that bytes [lo, hi) of the mapping are not
+// needed now (whole pages inside the range only).
+func (m *mapping) release(lo, hi int) {
+	const page = 4096
+	lo = (lo + page - 1) / page * page
+	hi = hi / page * page
+	if m == nil || m.data == nil || lo >= hi || hi > len(m.data) {
+		return
+	}
+	syscall.Madvise(m.data[lo:hi], syscall.MADV_DONTNEED)
+}
+
 // mapping is a read-only memory map of a file.
 type mapping struct {
 	path string
@@ -86,6 +105,15 @@ func (s *stack) Name() string           { return s.name }
 func (s *stack) Close() error           { return s.m.close() }
 func (s *stack) Stack() (array.View, bool) {
 	return s.v, true
+}
+
+// Release drops frames [t0, t1) from memory.
+func (s *stack) Release(t0, t1 int) {
+	lo, hi, err := array.Extent(s.v.Shape[1:], s.v.Strides[1:], s.v.DType.Size())
+	if err != nil || s.v.Strides[0] <= 0 {
+		return
+	}
+	s.m.release(s.v.Offset+t0*s.v.Strides[0]+lo, s.v.Offset+(t1-1)*s.v.Strides[0]+hi)
 }
 
 func (s *stack) Frame(t int) (array.View, error) {
@@ -289,6 +317,13 @@ func (s *selection) crop(v array.View, lead int) (array.View, error) {
 	off := v.Offset + s.y0*st[lead] + s.x0*st[lead+1]
 	shape := append(append([]int(nil), v.Shape[:lead]...), s.y1-s.y0, s.x1-s.x0)
 	return array.New(v.DType, v.Order, shape, st, v.Data, off)
+}
+
+// Release forwards to the underlying source.
+func (s *selection) Release(t0, t1 int) {
+	if r, ok := s.src.(Releaser); ok {
+		r.Release(s.t0+t0, s.t0+t1)
+	}
 }
 
 func (s *selection) Frame(t int) (array.View, error) {

@@ -356,6 +356,16 @@ func (s *pageSource) Stack() (array.View, bool) {
 	return array.View{}, false
 }
 
+// Release drops the pages of frames [t0, t1) from memory.
+func (s *pageSource) Release(t0, t1 int) {
+	for t := max(0, t0); t < min(t1, len(s.pages)); t++ {
+		p := s.pages[t]
+		for i, o := range p.offsets {
+			s.m.release(int(o), int(o+p.counts[i]))
+		}
+	}
+}
+
 func (s *pageSource) Frame(t int) (array.View, error) {
 	if t < 0 || t >= len(s.pages) {
 		return array.View{}, fmt.Errorf("source: frame %d outside 0..%d", t, len(s.pages)-1)
