@@ -42,7 +42,7 @@ const Version = "0.1.0"
 const usage = `usage:
   ipcf pcf INPUT -o OUT.npy|OUT.zarr [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
            [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory 2GiB] [--scratch DIR]
-           [--engine auto|memory|ooc] [--crop y0:y1,x0:x1] [--frames a:b] [--quiet]
+           [--engine auto|memory|ooc] [--tile ROWS,COLS] [--crop y0:y1,x0:x1] [--frames a:b] [--quiet]
   ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--threads N] [--quiet]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
@@ -297,6 +297,7 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM)")
 	scratch := fs.String("scratch", "", "folder for scratch files (default: next to the output)")
 	engine := fs.String("engine", "auto", "auto, memory or ooc (out of core)")
+	tileFlag := fs.String("tile", "", "out of core: output tile ROWS,COLS (default: from --memory)")
 	quiet := fs.Bool("quiet", false, "no progress bar or summary")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile to this file")
 	pos, err := parse(fs, args, 1)
@@ -314,6 +315,16 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if budget, err = parseSize(*memory); err != nil {
 			return usageError{"--memory: " + err.Error()}
 		}
+	}
+	var tile [2]int
+	if *tileFlag != "" {
+		a, b, ok := strings.Cut(*tileFlag, ",")
+		ty, e1 := strconv.Atoi(a)
+		tx, e2 := strconv.Atoi(b)
+		if !ok || e1 != nil || e2 != nil || ty < 1 || tx < 1 {
+			return usageError{fmt.Sprintf("--tile %q: want ROWS,COLS", *tileFlag)}
+		}
+		tile = [2]int{ty, tx}
 	}
 	if *engine != "auto" && *engine != "memory" && *engine != "ooc" {
 		return usageError{fmt.Sprintf("--engine %q: want auto, memory or ooc", *engine)}
@@ -397,7 +408,7 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		job := fmt.Sprintf("%s|%d|%d|%d|%d|%d|%v|%s|%s|%s|%s", src.Name(), T, H, W, o.Radius, o.Npoints, o.Nbins,
 			*out, in.crop, in.frames, *maskPath)
 		phase := ""
-		sum, err := ooc.Run(ctx, src, output, ooc.Options{PCF: o, Memory: budget, Scratch: *scratch, Job: job,
+		sum, err := ooc.Run(ctx, src, output, ooc.Options{PCF: o, Memory: budget, Scratch: *scratch, Job: job, Tile: tile,
 			Progress: func(ph string, done, total int) bool {
 				if ph != phase {
 					bar.done()

@@ -283,7 +283,11 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		}
 		files[t] = f
 		// Drop a torn chunk past the journal.
-		if err := f.Truncate(int64(first) * int64(p.chunk) * int64(p.blockPixels(t/p.nx, t%p.nx)) * int64(p.es)); err != nil {
+		size := int64(first) * int64(p.chunk) * int64(p.blockPixels(t/p.nx, t%p.nx)) * int64(p.es)
+		if err := f.Truncate(size); err != nil {
+			return fmt.Errorf("scratch: %w", err)
+		}
+		if _, err := f.Seek(size, io.SeekStart); err != nil {
 			return fmt.Errorf("scratch: %w", err)
 		}
 		bufs[t] = make([]byte, p.chunk*p.blockPixels(t/p.nx, t%p.nx)*p.es)

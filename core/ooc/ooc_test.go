@@ -105,7 +105,7 @@ func TestResumeAfterCancel(t *testing.T) {
 	for _, stopAt := range []struct {
 		phase string
 		at    int
-	}{{"transpose", 100}, {"pcf", 3}} {
+	}{{"transpose", 100}, {"transpose", 200}, {"pcf", 3}} {
 		os.Remove(out)
 		src, _ := source.Open(in)
 		calls := 0
