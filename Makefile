@@ -24,7 +24,7 @@ DEB_PKGS  := libfftw3-dev pkg-config cmake gcc python3-numpy python3-pytest pyth
              python3-distributed python3-matplotlib python3-setuptools python3-wheel python3-pip python3-venv \
              octave liboctave-dev imagej libjna-java xvfb xauth
 
-.PHONY: all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
+.PHONY: bench-big all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
 
@@ -157,6 +157,18 @@ bench: $(BIN) $(LIB) ## benchmarks: engine, FFT kernel, CLI and Python on the de
 	$(GO) test -run XXX -bench Compute -benchtime 3x ./core/pcf
 	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench DefaultDataset -benchtime 3x ./cmd/ipcf
 	$(PYENV) $(PYTHON) bindings/python/bench.py
+
+BIG       ?= $(BUILD)/big
+bench-big: $(BIN) ## full-frame out-of-core benchmark (1024x512x16384, 17 GB; not in CI)
+	@mkdir -p $(BIG)
+	$(GO) build -o $(BUILD)/bin/gennoise ./tools/gennoise
+	@test -f $(BIG)/frames.raw || { echo "writing $(BIG)/frames.raw (17 GB) ..."; \
+	  $(BUILD)/bin/gennoise -o $(BIG)/frames.raw -frames 16384 -height 512 -width 1024; }
+	rm -rf $(BIG)/result.npy $(BIG)/.ipcf-scratch-*
+	sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+	/usr/bin/time -v $(BIN) pcf $(BIG)/frames.raw --shape 16384,512,1024 --dtype uint16 \
+	  -o $(BIG)/result.npy --memory 2GiB --threads 2 2>&1 | tee $(BIG)/bench.log | \
+	  grep -E "pcf:|Elapsed|User time|System time|Maximum resident"
 
 wisdom: ## regenerate the embedded FFTW wisdom (measured plans of the pair kernel)
 	$(CC) -O2 tools/fftw_wisdom.c -lfftw3f -o $(BUILD)/fftw_wisdom

@@ -309,13 +309,33 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 				_, _, _, _, y0, y1, x0, x1 := p.block(ti/p.nx, ti%p.nx)
 				b := bufs[ti]
 				k := 0
+				es, sx := p.es, fr.Strides[1]
+				swap := fr.Order != array.NativeOrder
+				d := fr.Data
 				for y := y0; y < y1; y++ {
-					o := fr.Offset + y*fr.Strides[0] + x0*fr.Strides[1]
-					for x := x0; x < x1; x++ {
-						putSample(b[(k*n+t-t0)*p.es:], fr, o)
-						o += fr.Strides[1]
-						k++
+					o := fr.Offset + y*fr.Strides[0] + x0*sx
+					i := (k*n + t - t0) * es
+					switch {
+					case es == 2 && !swap:
+						for x := x0; x < x1; x++ {
+							b[i], b[i+1] = d[o], d[o+1]
+							o += sx
+							i += n * es
+						}
+					case es == 2:
+						for x := x0; x < x1; x++ {
+							b[i], b[i+1] = d[o+1], d[o]
+							o += sx
+							i += n * es
+						}
+					default:
+						for x := x0; x < x1; x++ {
+							putSample(b[i:], fr, o)
+							o += sx
+							i += n * es
+						}
 					}
+					k += x1 - x0
 				}
 				return nil
 			}, nil)
