@@ -196,8 +196,8 @@ func TestPlot(t *testing.T) {
 	}
 	for name, args := range map[string][]string{
 		"image":  {"plot", res, "--point", "1", "--bin", "2", "-o"},
-		"carpet": {"plot", res, "--pixel", "3,4", "--scale", "4", "-o"},
-		"mean":   {"plot", "--mean", in, "--scale", "2", "-o"},
+		"carpet": {"plot", res, "--pixel", "3,4", "--width", "900", "--height", "300", "-o"},
+		"mean":   {"plot", "--mean", in, "--width", "800", "--height", "400", "-o"},
 	} {
 		png := filepath.Join(dir, name+".png")
 		if code, msg := ipcf(t, append(args, png)...); code != 0 {
@@ -206,7 +206,7 @@ func TestPlot(t *testing.T) {
 		f, _ := os.Open(png)
 		cfg, err := pngDecodeConfig(f)
 		f.Close()
-		want := map[string][2]int{"image": {12 * 8, 12 * 8}, "carpet": {6 * 4, 8 * 4}, "mean": {16 * 2, 16 * 2}}[name]
+		want := map[string][2]int{"image": {640, 560}, "carpet": {900, 300}, "mean": {800, 400}}[name]
 		if err != nil || cfg.Width != want[0] || cfg.Height != want[1] {
 			t.Fatalf("%s: %dx%d (%v), want %dx%d", name, cfg.Width, cfg.Height, err, want[0], want[1])
 		}

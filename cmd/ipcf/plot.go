@@ -4,30 +4,38 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"math"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/ipcf/ipcf/core/array"
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/source"
 )
 
-// cmdPlot writes a false-colour PNG: the pCF image at one circle point and
-// bin, the carpet (points x bins) at one pixel, or the mean image of an
-// input stack.
+// cmdPlot draws pictures of a pCF result or an input with gonum/plot:
+// the pCF image at a circle point and bin, the carpet, polar sprite and
+// curves at a pixel, or the mean image and mean time series of an input.
 func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	out := fs.String("o", "", "output .png file")
 	point := fs.Int("point", 0, "circle point of the pCF image")
-	bin := fs.Int("bin", -1, "delay bin of the pCF image")
-	pixel := fs.String("pixel", "", "Y,X: the carpet (points x bins) at this output pixel")
-	mean := fs.String("mean", "", "INPUT.npy: the mean image of an input stack")
-	scale := fs.Int("scale", 8, "pixels per value")
+	bin := fs.Int("bin", -1, "delay bin of the pCF image (default: the middle one)")
+	pixel := fs.String("pixel", "", "Y,X: carpet, polar sprite and curves at this output pixel")
+	mean := fs.String("mean", "", "INPUT: mean image and mean time series of an input")
+	width := fs.Int("width", 0, "picture width in pixels (default 640, 1500 for --pixel, 1100 for --mean)")
+	height := fs.Int("height", 0, "picture height in pixels (default 560, 480 for --pixel and --mean)")
 	pos, err := parse(fs, args, -1)
 	if err != nil {
 		return err
@@ -35,21 +43,39 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usageError{"plot: -o FIG.png is required"}
 	}
-	if *scale < 1 || *scale > 64 {
-		return usageError{"plot: --scale must be 1..64"}
+	size := func(w, h int) (vg.Length, vg.Length) {
+		if *width > 0 {
+			w = *width
+		}
+		if *height > 0 {
+			h = *height
+		}
+		return vg.Length(w) * vg.Inch / 96, vg.Length(h) * vg.Inch / 96
 	}
-	var img [][]float64
 	switch {
 	case *mean != "":
-		in, err := npy.Open(*mean)
+		src, err := source.Open(*mean)
 		if err != nil {
 			return err
 		}
-		defer in.Close()
-		if in.NDim() != 3 {
-			return fmt.Errorf("%s: shape %v, want (time, rows, columns)", *mean, in.Shape)
+		defer src.Close()
+		img, series, err := means(src)
+		if err != nil {
+			return err
 		}
-		img = meanImage(in.View)
+		w, h := size(1100, 480)
+		p1 := heatPlot(img, "mean image", "column", "row", palette.Heat(64, 1))
+		p2 := plot.New()
+		p2.Title.Text = "mean time series"
+		p2.X.Label.Text = "frame"
+		p2.Y.Label.Text = "mean intensity"
+		xy := make(plotter.XYs, len(series))
+		for i, v := range series {
+			xy[i] = plotter.XY{X: float64(i), Y: v}
+		}
+		l, _ := plotter.NewLine(xy)
+		p2.Add(l)
+		return savePlots(*out, w, h, p1, p2)
 	case len(pos) == 1:
 		res, err := npy.Open(pos[0])
 		if err != nil {
@@ -59,6 +85,7 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if res.NDim() != 4 {
 			return fmt.Errorf("%s: shape %v, want a pCF result (rows, columns, points, bins)", pos[0], res.Shape)
 		}
+		ny, nx, np, nb := res.Shape[0], res.Shape[1], res.Shape[2], res.Shape[3]
 		if *pixel != "" {
 			yx := strings.Split(*pixel, ",")
 			if len(yx) != 2 {
@@ -66,96 +93,166 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 			y, e1 := strconv.Atoi(yx[0])
 			x, e2 := strconv.Atoi(yx[1])
-			if e1 != nil || e2 != nil || y < 0 || x < 0 || y >= res.Shape[0] || x >= res.Shape[1] {
-				return fmt.Errorf("plot: --pixel %s outside the %dx%d result", *pixel, res.Shape[0], res.Shape[1])
+			if e1 != nil || e2 != nil || y < 0 || x < 0 || y >= ny || x >= nx {
+				return fmt.Errorf("plot: --pixel %s outside the %dx%d result", *pixel, ny, nx)
 			}
-			img = make([][]float64, res.Shape[2])
-			for i := range img {
-				img[i] = make([]float64, res.Shape[3])
-				for j := range img[i] {
-					img[i][j] = res.At(y, x, i, j)
+			carpet := mat.NewDense(np, nb, nil)
+			for i := 0; i < np; i++ {
+				for j := 0; j < nb; j++ {
+					carpet.Set(i, j, res.At(y, x, i, j))
 				}
 			}
-		} else {
-			b := *bin
-			if b < 0 {
-				b = res.Shape[3] / 2
-			}
-			if *point < 0 || *point >= res.Shape[2] || b >= res.Shape[3] {
-				return fmt.Errorf("plot: point %d, bin %d outside %d points and %d bins", *point, b, res.Shape[2], res.Shape[3])
-			}
-			img = make([][]float64, res.Shape[0])
-			for y := range img {
-				img[y] = make([]float64, res.Shape[1])
-				for x := range img[y] {
-					img[y][x] = res.At(y, x, *point, b)
+			w, h := size(1500, 480)
+			pal := moreland.SmoothBlueRed().Palette(64)
+			p1 := heatPlot(carpet, fmt.Sprintf("carpet at (%d, %d)", y, x), "delay bin", "circle point", pal)
+			p2 := heatPlot(polarImage(carpet, 96), "polar sprite (angle: point, radius: bin)", "", "", pal)
+			p2.HideAxes()
+			p3 := plot.New()
+			p3.Title.Text = "pCF curves"
+			p3.X.Label.Text = "delay bin"
+			p3.Y.Label.Text = "G"
+			for _, i := range []int{0, np / 4, np / 2, 3 * np / 4} {
+				xy := make(plotter.XYs, nb)
+				for j := 0; j < nb; j++ {
+					xy[j] = plotter.XY{X: float64(j), Y: carpet.At(i, j)}
 				}
+				l, _ := plotter.NewLine(xy)
+				l.Color = palette.Rainbow(4, 0, 0.8, 1, 1, 1).Colors()[i*4/max(np, 1)%4]
+				p3.Add(l)
+				p3.Legend.Add(fmt.Sprintf("point %d", i), l)
+			}
+			return savePlots(*out, w, h, p1, p2, p3)
+		}
+		b := *bin
+		if b < 0 {
+			b = nb / 2
+		}
+		if *point < 0 || *point >= np || b >= nb {
+			return fmt.Errorf("plot: point %d, bin %d outside %d points and %d bins", *point, b, np, nb)
+		}
+		img := mat.NewDense(ny, nx, nil)
+		for y := 0; y < ny; y++ {
+			for x := 0; x < nx; x++ {
+				img.Set(y, x, res.At(y, x, *point, b))
 			}
 		}
-	default:
-		return usageError{"plot: give a RESULT.npy or --mean INPUT.npy"}
+		w, h := size(640, 560)
+		return savePlots(*out, w, h, heatPlot(img, fmt.Sprintf("pCF, point %d, bin %d", *point, b), "column", "row",
+			moreland.SmoothBlueRed().Palette(64)))
 	}
-	return writePNG(*out, img, *scale)
+	return usageError{"plot: give a RESULT.npy or --mean INPUT"}
 }
 
-func meanImage(v array.View) [][]float64 {
-	T, H, W := v.Shape[0], v.Shape[1], v.Shape[2]
-	img := make([][]float64, H)
-	s := make([]float64, T)
-	for y := range img {
-		img[y] = make([]float64, W)
-		for x := range img[y] {
-			v.Gather(s, v.Offset+y*v.Strides[1]+x*v.Strides[2], v.Strides[0], T)
-			var m float64
-			for _, a := range s {
-				m += a
+// means returns the mean image and the mean of each frame.
+func means(src source.Source) (*mat.Dense, []float64, error) {
+	T, H, W := src.Shape()
+	img := mat.NewDense(H, W, nil)
+	series := make([]float64, T)
+	for t := 0; t < T; t++ {
+		fr, err := src.Frame(t)
+		if err != nil {
+			return nil, nil, err
+		}
+		var s float64
+		for y := 0; y < H; y++ {
+			for x := 0; x < W; x++ {
+				v := fr.Load(fr.Offset + y*fr.Strides[0] + x*fr.Strides[1])
+				s += v
+				img.Set(y, x, img.At(y, x)+v/float64(T))
 			}
-			img[y][x] = m / float64(T)
+		}
+		series[t] = s / float64(H*W)
+	}
+	return img, series, nil
+}
+
+// polarImage rasterizes a carpet (points x bins) as a disc: angle = circle
+// point direction, distance from the centre = bin. Outside the disc: NaN.
+func polarImage(c *mat.Dense, n int) *mat.Dense {
+	np, nb := c.Dims()
+	img := mat.NewDense(n, n, nil)
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			dx, dy := (float64(x)+0.5)/float64(n)*2-1, (float64(y)+0.5)/float64(n)*2-1
+			r := math.Hypot(dx, dy)
+			if r >= 1 {
+				img.Set(y, x, math.NaN())
+				continue
+			}
+			a := math.Atan2(dy, dx) // image rows grow downwards, like v
+			if a < 0 {
+				a += 2 * math.Pi
+			}
+			i := int(math.Round(a/(2*math.Pi)*float64(np))) % np
+			img.Set(y, x, c.At(i, min(nb-1, int(r*float64(nb)))))
 		}
 	}
 	return img
 }
 
-// colormap is a perceptually ordered dark-blue to yellow ramp (viridis
-// anchors); NaN is drawn grey.
-var anchors = [][3]float64{{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}}
+// grid adapts a matrix to plotter.GridXYZ: column = x, row = -y, so that
+// row 0 is at the top as in images (the y tick labels drop the sign).
+type grid struct{ m *mat.Dense }
 
-func colormap(t float64) color.RGBA {
-	if math.IsNaN(t) {
-		return color.RGBA{128, 128, 128, 255}
+func (g grid) Dims() (int, int)   { r, c := g.m.Dims(); return c, r }
+func (g grid) X(c int) float64    { return float64(c) }
+func (g grid) Y(r int) float64    { return -float64(r) }
+func (g grid) Z(c, r int) float64 { return g.m.At(r, c) }
+
+// rowTicks labels the negated row axis with row numbers.
+type rowTicks struct{}
+
+func (rowTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(math.Abs(ticks[i].Value), 'g', -1, 64)
+		}
 	}
-	t = math.Max(0, math.Min(1, t)) * float64(len(anchors)-1)
-	i := min(int(t), len(anchors)-2)
-	f := t - float64(i)
-	c := func(k int) uint8 { return uint8(anchors[i][k]*(1-f) + anchors[i+1][k]*f + 0.5) }
-	return color.RGBA{c(0), c(1), c(2), 255}
+	return ticks
 }
 
-func writePNG(path string, img [][]float64, scale int) error {
+func heatPlot(m *mat.Dense, title, xl, yl string, pal palette.Palette) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = xl
+	p.Y.Label.Text = yl
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, row := range img {
-		for _, v := range row {
-			if !math.IsNaN(v) {
+	r, c := m.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			if v := m.At(i, j); !math.IsNaN(v) {
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
 		}
 	}
 	if !(hi > lo) {
-		hi = lo + 1
+		lo, hi = lo-1, lo+1
 	}
-	h, w := len(img), len(img[0])
-	pic := image.NewRGBA(image.Rect(0, 0, w*scale, h*scale))
-	for y := 0; y < h*scale; y++ {
-		for x := 0; x < w*scale; x++ {
-			pic.SetRGBA(x, y, colormap((img[y/scale][x/scale]-lo)/(hi-lo)))
-		}
+	p.Y.Tick.Marker = rowTicks{}
+	hm := plotter.NewHeatMap(grid{m}, pal)
+	hm.Min, hm.Max = lo, hi
+	hm.NaN = color.Gray{Y: 200}
+	p.Add(hm)
+	return p
+}
+
+// savePlots draws plots side by side into a PNG, atomically.
+func savePlots(path string, w, h vg.Length, plots ...*plot.Plot) error {
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96))
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2,
+		PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+	canvases := plot.Align([][]*plot.Plot{plots}, tiles, dc)
+	for i, p := range plots {
+		p.Draw(canvases[0][i])
 	}
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
-	err = png.Encode(f, pic)
+	_, err = vgimg.PngCanvas{Canvas: img}.WriteTo(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -164,7 +261,6 @@ func writePNG(path string, img [][]float64, scale int) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return err
 	}
-	return nil
+	return err
 }
