@@ -16,6 +16,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -586,7 +587,9 @@ func (b *bar) update(done, total int) bool {
 	}
 	const width = 30
 	n := int(frac * width)
-	fmt.Fprintf(b.w, "\r%s [%s%s] %3.0f%% ETA %s   ", b.name, strings.Repeat("#", n), strings.Repeat(".", width-n), 100*frac, eta)
+	rate := float64(done) / math.Max(el.Seconds(), 1e-3)
+	fmt.Fprintf(b.w, "\r%s [%s%s] %3.0f%% %d/%d %.1f/s ETA %s   ", b.name, strings.Repeat("#", n), strings.Repeat(".", width-n),
+		100*frac, done, total, rate, eta)
 	b.drawn = true
 	return true
 }
