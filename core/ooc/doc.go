@@ -1,7 +1,7 @@
 // Package ooc computes the pCF of image time series larger than memory.
 //
-// One sequential pass over the input frames transposes them into
-// time-contiguous spatial tiles in a scratch folder; then the tiles, each
+// One sequential pass over the input frames splits them into spatial tiles
+// in a scratch folder, each tile's frames contiguous; then the tiles, each
 // with a halo of 2*radius pixels, are processed one after the other by the
 // in-memory engine (package pcf, with all threads) and written into the
 // output, a .npy file or a Zarr v2 folder. The peak memory stays within a

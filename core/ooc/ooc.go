@@ -74,9 +74,6 @@ func (p *plan) blockPixels(i, j int) int {
 	return (y1 - y0) * (x1 - x0)
 }
 
-// readBuf is the size of the buffer tiles are read through.
-const readBuf = 4 << 20
-
 // tileMemory estimates the memory of phase 2 for a tile size.
 func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es int) int64 {
 	r := o.Radius
@@ -87,8 +84,8 @@ func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es int) int64 {
 	}
 	data := int64(bh) * int64(bw) * int64(nread) * int64(es)
 	out := int64(bh) * int64(bw) * int64(g.OutShape[2]) * int64(g.OutShape[3]) * 4
-	// tile data, spectra window, block result and tile, read buffer, sums
-	return data + bg.SpectraBytes() + 2*out + min(readBuf, data) + int64(bh)*int64(bw)*64
+	// tile data, spectra window, block result and tile, sums
+	return data + bg.SpectraBytes() + 2*out + int64(bh)*int64(bw)*64
 }
 
 // newPlan chooses tiles and chunks: phase 1 holds a chunk of every tile
@@ -264,7 +261,8 @@ func (j *journal) add(kind string, n int) error {
 func tileFile(dir string, t int) string { return filepath.Join(dir, fmt.Sprintf("tile-%05d.bin", t)) }
 
 // transpose reads the frames in order and appends, chunk by chunk, each
-// tile block's samples as [pixel][frame-in-chunk] to its scratch file.
+// tile block's rows of every frame to its scratch file: C-order (frames,
+// rows, columns), the layout the in-memory engine reads fastest.
 func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *journal, first int, o Options) error {
 	ntiles := p.ny * p.nx
 	files := make([]*os.File, ntiles)
@@ -304,38 +302,28 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			if err != nil {
 				return err
 			}
-			// Scatter this frame into every tile's chunk buffer.
+			// Copy this frame's block rows into every tile's chunk buffer:
+			// tile files hold C-order (frames, rows, columns) blocks, which
+			// the in-memory engine transposes itself, cache-blocked.
 			err = pool.Run(ctx, o.PCF.Threads, ntiles, func(_, ti int) error {
 				_, _, _, _, y0, y1, x0, x1 := p.block(ti/p.nx, ti%p.nx)
-				b := bufs[ti]
-				k := 0
+				bw := x1 - x0
+				px := (y1 - y0) * bw
 				es, sx := p.es, fr.Strides[1]
-				swap := fr.Order != array.NativeOrder
+				b := bufs[ti][(t-t0)*px*es : (t-t0+1)*px*es]
 				d := fr.Data
+				native := fr.Order == array.NativeOrder || es == 1
 				for y := y0; y < y1; y++ {
 					o := fr.Offset + y*fr.Strides[0] + x0*sx
-					i := (k*n + t - t0) * es
-					switch {
-					case es == 2 && !swap:
-						for x := x0; x < x1; x++ {
-							b[i], b[i+1] = d[o], d[o+1]
-							o += sx
-							i += n * es
-						}
-					case es == 2:
-						for x := x0; x < x1; x++ {
-							b[i], b[i+1] = d[o+1], d[o]
-							o += sx
-							i += n * es
-						}
-					default:
-						for x := x0; x < x1; x++ {
-							putSample(b[i:], fr, o)
-							o += sx
-							i += n * es
-						}
+					row := b[(y-y0)*bw*es : (y-y0+1)*bw*es]
+					if native && sx == es {
+						copy(row, d[o:o+bw*es])
+						continue
 					}
-					k += x1 - x0
+					for x := 0; x < bw; x++ {
+						putSample(row[x*es:], fr, o)
+						o += sx
+					}
 				}
 				return nil
 			}, nil)
@@ -388,7 +376,6 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 		maxPx = max(maxPx, p.blockPixels(ti/p.nx, ti%p.nx))
 	}
 	dataBuf := make([]byte, maxPx*p.nread*p.es)
-	rbuf := make([]byte, min(readBuf, len(dataBuf)))
 	var resBuf []byte
 	var tileBuf []float32
 	for ti := 0; ti < ntiles; ti++ {
@@ -401,33 +388,20 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 		oy0, oy1, ox0, ox1, y0, y1, x0, x1 := p.block(ti/p.nx, ti%p.nx)
 		bh, bw := y1-y0, x1-x0
 		px := bh * bw
-		// Load the tile: chunks of [pixel][frames] into [pixel][nread].
+		// Load the tile: C-order (nread, bh, bw) samples.
 		data := dataBuf[:px*p.nread*p.es]
 		f, err := os.Open(tileFile(dir, ti))
 		if err != nil {
 			return fmt.Errorf("scratch: %w", err)
 		}
-		for c := 0; c < p.nchunks; c++ {
-			t0, t1 := c*p.chunk, min(p.nread, (c+1)*p.chunk)
-			n := t1 - t0
-			rec := n * p.es // one pixel's samples of this chunk
-			per := max(1, len(rbuf)/rec)
-			for k0 := 0; k0 < px; k0 += per {
-				k1 := min(px, k0+per)
-				b := rbuf[:(k1-k0)*rec]
-				if _, err := io.ReadFull(f, b); err != nil {
-					f.Close()
-					return fmt.Errorf("scratch %s: %w", f.Name(), err)
-				}
-				for k := k0; k < k1; k++ {
-					copy(data[(k*p.nread+t0)*p.es:(k*p.nread+t1)*p.es], b[(k-k0)*rec:(k-k0+1)*rec])
-				}
-			}
-		}
+		_, err = io.ReadFull(f, data)
 		f.Close()
+		if err != nil {
+			return fmt.Errorf("scratch %s: %w", tileFile(dir, ti), err)
+		}
 		es := p.es
 		view, err := array.New(p.dtype, array.NativeOrder, []int{p.nread, bh, bw},
-			[]int{es, bw * p.nread * es, p.nread * es}, data, 0)
+			[]int{px * es, bw * es, es}, data, 0)
 		if err != nil {
 			return err
 		}
