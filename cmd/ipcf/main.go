@@ -366,9 +366,15 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	outBytes := int64(g.OutShape[0]) * int64(g.OutShape[1]) * int64(g.OutShape[2]) * int64(g.OutShape[3]) * 4
 	view, isStack := src.Stack()
-	touched := int64(g.N) * int64(H) * int64(W) * int64(src.DType().Size())
+	// Memory the in-memory engine maps: whole frames, also for a crop (the
+	// kernel maps the neighbouring pages of every page read).
+	frames := int64(g.N)
 	if o.Bleach > 0 {
-		touched = int64(T) * int64(H) * int64(W) * int64(src.DType().Size())
+		frames = int64(T)
+	}
+	touched := frames * int64(H) * int64(W) * int64(src.DType().Size())
+	if isStack && view.Strides[0] != 0 {
+		touched = frames * int64(max(view.Strides[0], -view.Strides[0]))
 	}
 	inMemory := isStack && !zarr && touched+outBytes+g.SpectraBytes() <= budget
 	switch *engine {

@@ -330,6 +330,11 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			if err != nil {
 				return err
 			}
+			// Drop the mapped frames often: the kernel maps the pages
+			// around every page read, which counts as resident memory.
+			if r, ok := src.(source.Releaser); ok && (t+1)%64 == 0 {
+				r.Release(t-63, t+1)
+			}
 			if o.Progress != nil && !o.Progress("transpose", t+1, total) {
 				return pcf.ErrCancelled
 			}
