@@ -39,6 +39,11 @@ type Options struct {
 	// NewFFT makes the FFT plans; nil means the fastest backend.
 	NewFFT func(n int) fft.Plan
 
+	// Device is "auto" (or ""): a CUDA GPU when one is usable for the
+	// job, else the CPU; "cpu"; or "cuda", "cuda:N", which fail with
+	// ErrNoDevice if that GPU cannot be used. See Devices.
+	Device string
+
 	noC bool // tests: use the Go transpose even where the C one applies
 }
 
@@ -192,10 +197,23 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 			return fmt.Errorf("%w: output overlaps the mask", ErrParam)
 		}
 	}
+	e := &engine{g: g, o: o, out: out, data: data}
+	dev, err := resolveDevice(o.Device)
+	if err != nil {
+		return err
+	}
+	if dev >= 0 {
+		if why := gpuEligible(data, o); why != nil {
+			if o.Device != "" && o.Device != "auto" {
+				return fmt.Errorf("%w: %s: %v", ErrNoDevice, o.Device, why)
+			}
+		} else {
+			return e.computeGPU(ctx, dev)
+		}
+	}
 	if err := checkMemory(g.SpectraBytes()); err != nil {
 		return err
 	}
-	e := &engine{g: g, o: o, out: out, data: data}
 	return e.run(ctx)
 }
 

@@ -1,0 +1,47 @@
+//go:build !cgo || ipcf_purego
+
+// Package cuda is the GPU path of the pCF; pure-Go builds have none.
+package cuda
+
+import "errors"
+
+// ErrUnavailable reports that no usable CUDA device was found.
+var ErrUnavailable = errors.New("cuda: not available")
+
+// Available is false in pure-Go builds.
+const Available = false
+
+// Device describes a CUDA device.
+type Device struct {
+	Index   int
+	Desc    string
+	FreeMem int64
+	CC      int
+}
+
+// Devices reports that pure-Go builds have no GPU path.
+func Devices() ([]Device, error) {
+	return nil, errors.New("cuda: not available: this build has no GPU path (built without cgo)")
+}
+
+// Compile is not available in pure-Go builds.
+func Compile(i int) error { return ErrUnavailable }
+
+// Source is empty in pure-Go builds.
+func Source() string { return "" }
+
+// Block is the GPU work of one block of pixels.
+type Block struct {
+	Tile     []uint16
+	N, H, W  int
+	Sums     []float64
+	NPairs   []int32
+	WantBwd  []int32
+	P, Q     []int32
+	Scale    []float64
+	Bins     []int32
+	Fwd, Bwd []float32
+}
+
+// PCF is not available in pure-Go builds.
+func PCF(dev int, b *Block) error { return ErrUnavailable }

@@ -1,0 +1,155 @@
+package pcf
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/internal/cuda"
+)
+
+func TestDeviceOptionWithoutGPU(t *testing.T) {
+	if os.Getenv("IPCF_CUDA_LIBDIR") != "" {
+		t.Skip("a fake CUDA is configured")
+	}
+	if _, err := cuda.Devices(); err == nil {
+		t.Skip("this machine has a usable CUDA device")
+	}
+	msg := Devices()
+	if !strings.HasPrefix(msg, "no CUDA device: ") || len(msg) < 30 {
+		t.Fatalf("Devices() = %q: want the reason", msg)
+	}
+	t.Log(msg)
+	data := randomStack(4, 64, 12, 12, 20)
+	o := Options{Radius: 2, Npoints: 8, Nbins: 6}
+	cpu, _ := compute(t, data, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cpu"})
+	auto, _ := compute(t, data, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "auto"})
+	for i := range cpu {
+		if cpu[i] != auto[i] {
+			t.Fatal("device auto without a GPU differs from cpu")
+		}
+	}
+	out, _ := array.Contiguous(array.Float32, []int{8, 8, 8, 6}, make([]byte, 8*8*8*6*4))
+	for dev, want := range map[string]error{"cuda": ErrNoDevice, "cuda:1": ErrNoDevice, "gpu": ErrParam, "cuda:x": ErrParam} {
+		o.Device = dev
+		err := Compute(context.Background(), out, data, o)
+		if !errors.Is(err, want) {
+			t.Errorf("device %q: err = %v, want %v", dev, err, want)
+		}
+	}
+}
+
+func TestGPUTiles(t *testing.T) {
+	for _, c := range []struct {
+		h, w, r int
+		max     int64
+	}{{64, 64, 6, 1 << 20}, {512, 1024, 6, 100000}, {100, 37, 3, 500}, {20, 20, 2, 30}} {
+		tiles, err := gpuTiles(c.h, c.w, c.r, c.max)
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		oh, ow := c.h-2*c.r, c.w-2*c.r
+		cover := make([]int, oh*ow)
+		for _, tl := range tiles {
+			bh := min(c.h, tl[1]+2*c.r) - tl[0]
+			bw := min(c.w, tl[3]+2*c.r) - tl[2]
+			if int64(bh*bw) > c.max {
+				t.Fatalf("%+v: block %v has %d pixels", c, tl, bh*bw)
+			}
+			for y := tl[0]; y < tl[1]; y++ {
+				for x := tl[2]; x < tl[3]; x++ {
+					cover[y*ow+x]++
+				}
+			}
+		}
+		for i, n := range cover {
+			if n != 1 {
+				t.Fatalf("%+v: output pixel %d covered %d times", c, i, n)
+			}
+		}
+	}
+	if _, err := gpuTiles(64, 64, 6, 10); !errors.Is(err, ErrNoDevice) {
+		t.Errorf("too little memory: %v", err)
+	}
+}
+
+// TestFakeCUDA runs the GPU path against a fake CUDA driver, NVRTC and
+// cuFFT (testdata/fake.c): loading, device query, kernel compilation
+// through NVRTC (architecture and options), module and function lookup,
+// plans, launches and transfers, in a child process (the loader state is
+// per process). The fake computes nothing, so no values are checked.
+func TestFakeCUDA(t *testing.T) {
+	if !cuda.Available {
+		t.Skip("pure-Go build: no GPU path")
+	}
+	if os.Getenv("IPCF_FAKE_CHILD") == "1" {
+		fakeChild(t)
+		return
+	}
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "libcuda.so.1")
+	src := filepath.Join("..", "internal", "cuda", "testdata", "fake.c")
+	if out, err := exec.Command("cc", "-shared", "-fPIC", "-O1", "-o", lib, src).CombinedOutput(); err != nil {
+		t.Skipf("cannot build the fake CUDA library: %v\n%s", err, out)
+	}
+	for _, n := range []string{"libnvrtc.so.12", "libcufft.so.11"} {
+		os.Symlink(lib, filepath.Join(dir, n))
+	}
+	log := filepath.Join(dir, "calls.log")
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestFakeCUDA$", "-test.v")
+	cmd.Env = append(os.Environ(), "IPCF_FAKE_CHILD=1", "IPCF_CUDA_LIBDIR="+dir, "IPCF_FAKE_LOG="+log)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := string(b)
+	for _, want := range []string{
+		"nvrtc option --gpu-architecture=compute_90", "nvrtc option --fmad=false",
+		"plan r2c 64 144", "launch ipcf_transpose 5 2", "launch ipcf_mulconj", "launch ipcf_bins",
+	} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("fake CUDA log lacks %q:\n%s", want, calls)
+		}
+	}
+	// One mulconj and one bins launch per point group (8 points: 4 groups).
+	if n := strings.Count(calls, "launch ipcf_mulconj"); n != 4 {
+		t.Errorf("%d mulconj launches, want 4", n)
+	}
+	if n := strings.Count(calls, "launch ipcf_bins"); n != 4 {
+		t.Errorf("%d bins launches, want 4", n)
+	}
+	t.Log(strings.TrimSpace(string(out)))
+}
+
+func fakeChild(t *testing.T) {
+	msg := Devices()
+	if !strings.Contains(msg, "cuda:0 ipcf fake GPU, compute 9.0, 1024 MiB, 512 MiB free") {
+		t.Fatalf("Devices() = %q", msg)
+	}
+	data := randomStack(6, 64, 12, 12, 20) // 144 pixels, 64 frames
+	g, _ := Plan(data.Shape, Options{Radius: 2, Npoints: 8, Nbins: 6})
+	out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 8*8*8*len(g.Bins)*4))
+	if err := Compute(context.Background(), out, data, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cuda"}); err != nil {
+		t.Fatalf("device cuda on the fake: %v", err)
+	}
+	// Bleaching has no GPU path: "cuda" says so, "auto" uses the CPU.
+	bo := Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 4, Device: "cuda"}
+	bg, _ := Plan(data.Shape, bo)
+	bout, _ := array.Contiguous(array.Float32, bg.OutShape[:], make([]byte, bg.OutShape[0]*bg.OutShape[1]*bg.OutShape[2]*bg.OutShape[3]*4))
+	err := Compute(context.Background(), bout, data, bo)
+	if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "bleaching") {
+		t.Fatalf("cuda with bleaching: %v", err)
+	}
+	if !strings.Contains(cuda.Source(), "__global__ void ipcf_bins(") {
+		t.Fatal("kernel source")
+	}
+}
