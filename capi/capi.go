@@ -53,6 +53,7 @@ const (
 	eMemory    = C.IPCF_E_OUT_OF_MEMORY
 	eCancelled = C.IPCF_E_CANCELLED
 	eInternal  = C.IPCF_E_INTERNAL
+	eNoDevice  = C.IPCF_E_NO_DEVICE
 )
 
 // apiError carries a status code with its message.
@@ -91,6 +92,8 @@ func finish(fn string, err error) status {
 		code = eCancelled
 	case errors.Is(err, pcf.ErrMemory):
 		code = eMemory
+	case errors.Is(err, pcf.ErrNoDevice):
+		code = eNoDevice
 	case errors.Is(err, array.ErrDType), errors.Is(err, array.ErrLayout):
 		code = eLayout
 	}
@@ -276,7 +279,7 @@ func ipcf_simulate_options_struct_size() C.size_t {
 
 var statusStrings = func() []*C.char {
 	s := []string{"ok", "invalid argument", "bad handle", "buffer too small", "unsupported layout",
-		"out of memory", "cancelled", "internal error"}
+		"out of memory", "cancelled", "internal error", "no usable device"}
 	out := make([]*C.char, len(s)+1)
 	for i, x := range s {
 		out[i] = C.CString(x)
@@ -448,7 +451,8 @@ func ipcf_pcf_options_init(o *C.ipcf_pcf_options) {
 	if o == nil {
 		return
 	}
-	*o = C.ipcf_pcf_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), radius: 6, npoints: 32, nbins: 32}
+	*o = C.ipcf_pcf_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), radius: 6, npoints: 32, nbins: 32,
+		device: C.IPCF_DEVICE_AUTO}
 }
 
 func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
@@ -502,7 +506,36 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 		}
 	}
 	o.Progress = progressFunc(fn, user, tok)
+	if has(ss, unsafe.Offsetof(d.device), 4) {
+		switch dev := int(co.device); {
+		case dev == C.IPCF_DEVICE_AUTO:
+			o.Device = "auto"
+		case dev == C.IPCF_DEVICE_CPU:
+			o.Device = "cpu"
+		case dev >= 0:
+			o.Device = fmt.Sprintf("cuda:%d", dev)
+		default:
+			return o, fail(eInvalid, "options.device=%d, want IPCF_DEVICE_AUTO, IPCF_DEVICE_CPU or a CUDA ordinal", dev)
+		}
+	}
 	return o, nil
+}
+
+//export ipcf_devices
+func ipcf_devices(buf *C.char, n C.size_t) (st status) {
+	const fn = "ipcf_devices"
+	defer guard(fn, &st)
+	if buf == nil || n == 0 {
+		return finish(fn, fail(eInvalid, "buf is NULL or len is 0"))
+	}
+	text := pcf.Devices()
+	out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(n))
+	k := copy(out[:n-1], text)
+	out[k] = 0
+	if k < len(text) {
+		return finish(fn, fail(eTooSmall, "the text has %d bytes, buf holds %d", len(text)+1, n))
+	}
+	return ok
 }
 
 func shapeOf(a *C.ipcf_array) ([]int, error) {

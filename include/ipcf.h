@@ -68,6 +68,12 @@ typedef int32_t ipcf_status;
 #define IPCF_E_OUT_OF_MEMORY 5
 #define IPCF_E_CANCELLED 6          /* progress callback or token cancelled */
 #define IPCF_E_INTERNAL 7           /* a bug: a recovered panic */
+#define IPCF_E_NO_DEVICE 8          /* the requested GPU cannot be used; Since 0.1 */
+
+/* Compute devices (ipcf_pcf_options.device). Since 0.1. */
+#define IPCF_DEVICE_AUTO -1 /* a CUDA GPU when usable for the job, else the CPU */
+#define IPCF_DEVICE_CPU -2
+/* 0, 1, ...: CUDA device ordinal (cuda:N); IPCF_E_NO_DEVICE if unusable */
 
 /* Sample types (ipcf_array.dtype). Since 0.1. */
 #define IPCF_DTYPE_UINT8 1
@@ -127,6 +133,8 @@ typedef struct ipcf_pcf_options {
     ipcf_progress_fn progress;  /* optional */
     void *progress_user;
     ipcf_token token;           /* optional cancellation token */
+    int32_t device;             /* IPCF_DEVICE_AUTO (default), _CPU, or a CUDA ordinal */
+    int32_t reserved1;
 } ipcf_pcf_options;
 
 /* Options of ipcf_correct_bleaching. Since 0.1. */
@@ -169,6 +177,13 @@ size_t ipcf_array_struct_size(void);
 size_t ipcf_pcf_options_struct_size(void);
 size_t ipcf_bleach_options_struct_size(void);
 size_t ipcf_simulate_options_struct_size(void);
+
+/* ipcf_devices: describes the CUDA devices found, one per line
+ * ("cuda:0 NVIDIA H200, compute 9.0, 143771 MiB, 140000 MiB free"), or why
+ * none is usable ("no CUDA device: ..."), NUL-terminated in buf. On
+ * IPCF_E_BUFFER_TOO_SMALL the text is cut. The GPU libraries are loaded at
+ * run time: no CUDA is needed to build or load libipcf. Since 0.1. */
+ipcf_status ipcf_devices(char *buf, size_t len);
 
 /* ipcf_status_string: static text for a status code. Since 0.1. */
 const char *ipcf_status_string(ipcf_status status);

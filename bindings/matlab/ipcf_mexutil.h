@@ -41,6 +41,7 @@ static const char *ipcf_status_id(ipcf_status s) {
     case IPCF_E_UNSUPPORTED_LAYOUT: return "ipcf:unsupported_layout";
     case IPCF_E_OUT_OF_MEMORY: return "ipcf:out_of_memory";
     case IPCF_E_CANCELLED: return "ipcf:cancelled";
+    case IPCF_E_NO_DEVICE: return "ipcf:no_device";
     default: return "ipcf:internal";
     }
 }

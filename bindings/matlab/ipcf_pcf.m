@@ -21,6 +21,8 @@ function G = ipcf_pcf(data, varargin)
 %     'Mask'        H x W array; zero pixels are not computed ([])
 %     'Layout'      'tyx' (DATA(t, y, x), default) or 'xyt' (DATA(x, y, t),
 %                   e.g. an image stack loaded frame by frame)
+%     'Device'      'auto' (a CUDA GPU when usable, else the CPU), 'cpu',
+%                   'cuda' or 'cuda:N' (error ipcf:no_device if unusable)
 %
 %   Errors have identifiers ipcf:<status>, e.g. ipcf:invalid_argument,
 %   ipcf:unsupported_layout, ipcf:cancelled (Ctrl+C).
@@ -32,8 +34,8 @@ function G = ipcf_pcf(data, varargin)
 %
 %   See also IPCF_CIRCLE, IPCF_LOGBINS, IPCF_CORRECT_BLEACHING.
 d = struct('Radius', 6, 'Points', 32, 'Bins', 32, 'Bleach', 0, 'BleachMean', 'real', ...
-           'Threads', 0, 'Mask', [], 'Layout', 'tyx');
+           'Threads', 0, 'Mask', [], 'Layout', 'tyx', 'Device', 'auto');
 o = ipcf_options(d, varargin, 'ipcf_pcf');
 G = ipcf_pcf_mex(data, o.Radius, o.Points, o.Bins, o.Bleach, ipcf_mean(o.BleachMean, 'ipcf_pcf'), ...
-                 o.Threads, ipcf_layout(o.Layout, 'ipcf_pcf'), o.Mask);
+                 o.Threads, ipcf_layout(o.Layout, 'ipcf_pcf'), o.Mask, ipcf_device(o.Device));
 end

@@ -1,4 +1,4 @@
-/* ipcf_pcf_mex(data, radius, npoints, nbins, bleach, bleach_mean, threads, layout, mask)
+/* ipcf_pcf_mex(data, radius, npoints, nbins, bleach, bleach_mean, threads, layout, mask, device)
  * Gateway of ipcf_pcf.m (see its help). layout 0: data(t, y, x); 1: data(x, y, t).
  * Returns single(H-2r, W-2r, npoints, nbins) indexed (y, x, point, bin). */
 #include "ipcf_mexutil.h"
@@ -12,7 +12,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_status st;
     (void)nlhs;
     ipcf_mex_lock();
-    if (nrhs != 9) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: 9 arguments expected (use ipcf_pcf)");
+    if (nrhs != 10) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: 10 arguments expected (use ipcf_pcf)");
     layout = (int)ipcf_mex_scalar(prhs[7], "layout");
     if (!ipcf_mex_dtype(prhs[0]))
         mexErrMsgIdAndTxt("ipcf:unsupported_layout",
@@ -32,6 +32,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.bleach_mean = (int32_t)ipcf_mex_scalar(prhs[5], "BleachMean");
     o.threads = (int32_t)ipcf_mex_scalar(prhs[6], "Threads");
     o.progress = ipcf_mex_progress;
+    o.device = (int32_t)ipcf_mex_scalar(prhs[9], "Device");
     if (!mxIsEmpty(prhs[8])) {
         /* mask(y, x): axes (y, x) are dims 1, 2 */
         ipcf_mex_array(prhs[8], "Mask", 2, 0, &mask);

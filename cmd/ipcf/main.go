@@ -43,7 +43,8 @@ const Version = "0.1.0"
 const usage = `usage:
   ipcf pcf INPUT -o OUT.npy|OUT.zarr [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
            [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory 2GiB] [--scratch DIR]
-           [--engine auto|memory|ooc] [--tile ROWS,COLS] [--crop y0:y1,x0:x1] [--frames a:b] [--quiet]
+           [--engine auto|memory|ooc] [--tile ROWS,COLS] [--crop y0:y1,x0:x1] [--frames a:b]
+           [--device auto|cpu|cuda|cuda:N] [--quiet]
   ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--threads N] [--quiet]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
@@ -51,6 +52,7 @@ const usage = `usage:
   ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
   ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
   ipcf plot --mean INPUT.npy -o FIG.png
+  ipcf devices
   ipcf version
 `
 
@@ -82,6 +84,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdConvolve(ctx, args[1:], stdout, stderr)
 	case "plot":
 		err = cmdPlot(ctx, args[1:], stdout, stderr)
+	case "devices":
+		fmt.Fprintln(stdout, pcf.Devices())
+		return 0
 	case "version", "--version":
 		fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
 		return 0
@@ -295,6 +300,7 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	mean := fs.String("bleach-mean", "real", "bleaching mean: real or floor")
 	maskPath := fs.String("mask", "", "mask .npy (rows, columns); zero: not computed")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
+	fs.StringVar(&o.Device, "device", "auto", "auto, cpu, cuda or cuda:N")
 	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM)")
 	scratch := fs.String("scratch", "", "folder for scratch files (default: next to the output)")
 	engine := fs.String("engine", "auto", "auto, memory or ooc (out of core)")

@@ -54,13 +54,13 @@ func resolveDevice(dev string) (int, error) {
 		}
 		devs, err := cuda.Devices()
 		if err != nil {
-			return -1, fmt.Errorf("%w: %s: %v", ErrNoDevice, dev, err)
+			return -1, fmt.Errorf("%w: %s: %s", ErrNoDevice, dev, strings.TrimPrefix(err.Error(), "cuda: not available: "))
 		}
 		if i >= len(devs) {
 			return -1, fmt.Errorf("%w: %s: %d CUDA device(s) found", ErrNoDevice, dev, len(devs))
 		}
 		if err := cuda.Compile(i); err != nil {
-			return -1, fmt.Errorf("%w: %s: %v", ErrNoDevice, dev, err)
+			return -1, fmt.Errorf("%w: %s: %s", ErrNoDevice, dev, strings.TrimPrefix(err.Error(), "cuda: not available: "))
 		}
 		return i, nil
 	}

@@ -62,6 +62,15 @@ ok = indexOf(r, "more than one slice") >= 0;
 check(ok, "single image: " + r);
 close("*");
 
+devs = call("ipcf.Ipcf.devices");
+print("devices: " + devs);
+if (startsWith(devs, "no CUDA device")) {
+    t = call("ipcf.Ipcf.openNpy", dir + "/pcf_min.input.npy");
+    r = call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=8 device=cuda");
+    ok = indexOf(r, "no usable device") >= 0 || indexOf(r, "device not usable") >= 0;
+    check(ok, "device=cuda without a GPU: " + r);
+    close("*");
+}
 if (failures == 0) print("PASS"); else print("FAIL: " + failures + " checks failed");
 
 function check(cond, msg) {

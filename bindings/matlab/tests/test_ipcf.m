@@ -88,6 +88,14 @@ expect_error(@() ipcf_correct_bleaching(data, 'FilterSize', 5000), 'ipcf:invalid
 expect_error(@() ipcf_correlate([1 2], [1 2 3]), 'ipcf:invalid_argument', 'equal lengths');
 expect_error(@() ipcf_circle(0, 4), 'ipcf:invalid_argument', 'radius=0');
 expect_error(@() ipcf_logbins(100, 1), 'ipcf:invalid_argument', 'nbins=1');
+expect_error(@() ipcf_pcf(data, 'Device', 'gpu'), 'ipcf:invalid_argument', 'Device');
+check(isequal(ipcf_pcf(data, 'Radius', 4, 'Points', 16, 'Bins', 16, 'Device', 'cpu'), G), 'device cpu');
+try
+  ipcf_pcf(data, 'Radius', 4, 'Points', 16, 'Bins', 16, 'Device', 'cuda');
+catch err
+  % without a usable GPU: the reason, with the identifier ipcf:no_device
+  check(strcmp(err.identifier, 'ipcf:no_device'), sprintf('device cuda: %s', err.identifier));
+end
 
 if failures > 0
   error('test_ipcf:failed', '%d checks failed', failures);

@@ -36,7 +36,7 @@ from . import _lib as _c
 __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'pcf', 'pcf_output_shape',
     'correct_bleaching', 'circle', 'logbins', 'correlate', 'convolve2d', 'simulate',
-    'version', '__version__',
+    'version', 'devices', '__version__',
 ]
 
 _lib = _c.load()
@@ -262,7 +262,34 @@ def _call(fn, name, args, options, size, progress):
         raise _error(result['status'], result['message'])
 
 
-def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads):
+def _device(device):
+    if device in (None, 'auto'):
+        return _c.DEVICE_AUTO
+    if device == 'cpu':
+        return _c.DEVICE_CPU
+    if device == 'cuda':
+        return 0
+    if isinstance(device, str) and device.startswith('cuda:') and device[5:].isdigit():
+        return int(device[5:])
+    msg = f"device={device!r}: want 'auto', 'cpu', 'cuda' or 'cuda:N'"
+    raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
+
+
+def devices():
+    """Describe the CUDA devices found, or why none is usable.
+
+    Examples
+    --------
+    >>> isinstance(devices(), str)
+    True
+    """
+    _check_process()
+    buf = ctypes.create_string_buffer(4096)
+    _lib.ipcf_devices(buf, len(buf))
+    return buf.value.decode()
+
+
+def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='auto'):
     o = _c.PcfOptions()
     _lib.ipcf_pcf_options_init(ctypes.byref(o))
     o.radius, o.npoints, o.nbins = int(radius), int(npoints), int(nbins)
@@ -272,6 +299,7 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads):
         raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
     o.bleach_mean = _c.MEAN_REAL if bleach_mean == 'real' else _c.MEAN_FLOOR
     o.threads = _threads(threads)
+    o.device = _device(device)
     return o
 
 
@@ -301,7 +329,7 @@ def pcf_output_shape(shape, /, *, radius=6, npoints=32, nbins=32, bleach=0):
 
 
 def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real',
-        mask=None, threads=None, out=None, progress=False):
+        mask=None, threads=None, out=None, progress=False, device='auto'):
     """Return the image pair correlation function of an image time series.
 
     For every pixel and every point of a circle of neighbours, the normalized
@@ -337,6 +365,11 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         float32 array of the output shape to write into.
     progress : bool
         Show a progress bar (tqdm if installed).
+    device : {'auto', 'cpu', 'cuda', 'cuda:N'}
+        'auto' uses a CUDA GPU when one is usable for the job (uint16 data,
+        no bleaching correction), else the CPU; 'cuda' fails with an
+        `IpcfError` (status 8) saying why if the GPU cannot be used. See
+        `devices`.
 
     Returns
     -------
@@ -368,7 +401,7 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     dtype('float32')
     """
     data = _input(data, 'data', 3)
-    o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads)
+    o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device)
     shape = pcf_output_shape(data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach)
     if out is None:
         out = numpy.empty(shape, numpy.float32)

@@ -15,6 +15,8 @@ E_UNSUPPORTED_LAYOUT = 4
 E_OUT_OF_MEMORY = 5
 E_CANCELLED = 6
 E_INTERNAL = 7
+E_NO_DEVICE = 8
+DEVICE_AUTO, DEVICE_CPU = -1, -2
 
 DTYPE_CODES = {
     'u1': 1,
@@ -57,6 +59,8 @@ class PcfOptions(ctypes.Structure):
         ('progress', PROGRESS),
         ('progress_user', ctypes.c_void_p),
         ('token', ctypes.c_uint64),
+        ('device', ctypes.c_int32),
+        ('reserved1', ctypes.c_int32),
     ]
 
 
@@ -129,6 +133,7 @@ def load():
         'ipcf_bleach_options_struct_size': (c.c_size_t, []),
         'ipcf_simulate_options_struct_size': (c.c_size_t, []),
         'ipcf_status_string': (c.c_char_p, [c.c_int32]),
+        'ipcf_devices': (c.c_int32, [c.c_char_p, c.c_size_t]),
         'ipcf_last_error': (c.c_char_p, []),
         'ipcf_token_create': (c.c_int32, [P(c.c_uint64)]),
         'ipcf_token_cancel': (c.c_int32, [c.c_uint64]),

@@ -318,3 +318,16 @@ def test_against_numpy_reference():
     for r, p, b in [(3, 12, 10), (3, 18, 8), (2, 5, 6)]:
         numpy.testing.assert_allclose(ipcf.pcf(data, radius=r, npoints=p, nbins=b), ref_pcf(data, r, p, b),
                                       rtol=0, atol=1e-6)
+
+
+def test_device_option(stack, reference):
+    text = ipcf.devices()
+    assert text
+    if text.startswith('no CUDA device'):
+        numpy.testing.assert_array_equal(ipcf.pcf(stack, radius=3, npoints=12, nbins=10, device='auto'), reference)
+        with pytest.raises(ipcf.IpcfError) as info:
+            ipcf.pcf(stack, radius=3, npoints=12, nbins=10, device='cuda')
+        assert info.value.status == 8 and 'cuda' in info.value.message
+    numpy.testing.assert_array_equal(ipcf.pcf(stack, radius=3, npoints=12, nbins=10, device='cpu'), reference)
+    with pytest.raises(ValueError, match='device'):
+        ipcf.pcf(stack, device='gpu')

@@ -33,6 +33,7 @@ public final class Ipcf {
     public static class Params {
         public int radius = 6, points = 32, bins = 32, bleach = 0, threads = 0;
         public boolean floorMean = false, roiMask = false;
+        public String device = "auto"; // auto, cpu, cuda, cuda:N
 
         /** Parses a macro options string such as "radius=6 points=32 bins=32 bleach=0 mean=real threads=0 roi". */
         public static Params parse(String options) {
@@ -49,6 +50,7 @@ public final class Ipcf {
             }
             p.floorMean = mean.equals("floor");
             p.roiMask = Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find();
+            p.device = strOpt(o, "device", "auto");
             return p;
         }
     }
@@ -135,6 +137,30 @@ public final class Ipcf {
         }
     }
 
+    static int deviceCode(String d) {
+        if (d == null || d.equals("auto")) return -1;
+        if (d.equals("cpu")) return -2;
+        if (d.equals("cuda")) return 0;
+        if (d.startsWith("cuda:")) {
+            try {
+                int n = Integer.parseInt(d.substring(5));
+                if (n >= 0) return n;
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+        }
+        throw new IllegalArgumentException("device=" + d + ": want auto, cpu, cuda or cuda:N");
+    }
+
+    /** The CUDA devices found, or why none is usable. */
+    public static String devices() {
+        byte[] buf = new byte[4096];
+        Native.lib().ipcf_devices(buf, buf.length);
+        int n = 0;
+        while (n < buf.length && buf[n] != 0) n++;
+        return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Computes the pCF of imp and returns it as a hyperstack (slices: circle points, frames: bins). */
     public static ImagePlus pcf(ImagePlus imp, Params p) {
         Series s = new Series(imp);
@@ -147,6 +173,7 @@ public final class Ipcf {
         o.bleach = p.bleach;
         o.bleach_mean = p.floorMean ? 1 : 0;
         o.threads = p.threads;
+        o.device = deviceCode(p.device);
         EscProgress progress = new EscProgress();
         o.progress = progress;
         Memory maskMem = null;

@@ -37,7 +37,7 @@ public final class Native {
     }
 
     @Structure.FieldOrder({"struct_size", "radius", "npoints", "nbins", "bleach", "bleach_mean", "threads",
-            "reserved0", "mask", "progress", "progress_user", "token"})
+            "reserved0", "mask", "progress", "progress_user", "token", "device", "reserved1"})
     public static class PcfOptions extends Structure {
         public int struct_size;
         public int radius, npoints, nbins, bleach, bleach_mean, threads, reserved0;
@@ -45,6 +45,7 @@ public final class Native {
         public Progress progress;
         public Pointer progress_user;
         public long token;
+        public int device, reserved1; // -1 auto, -2 cpu, N: cuda:N
     }
 
     @Structure.FieldOrder({"struct_size", "filtersize", "mean", "threads", "progress", "progress_user", "token"})
@@ -62,6 +63,8 @@ public final class Native {
         String ipcf_version_string();
 
         String ipcf_last_error();
+
+        int ipcf_devices(byte[] buf, long len);
 
         long ipcf_array_struct_size();
 

@@ -32,6 +32,7 @@ public class Pair_Correlation implements PlugIn {
         gd.addNumericField("Bleaching filter", p.bleach, 0, 6, "frames (0 = off)");
         gd.addChoice("Bleach mean", MEANS, MEANS[0]);
         gd.addNumericField("Threads", p.threads, 0, 4, "(0 = all cores)");
+        gd.addChoice("Device", new String[] {"auto", "cpu", "cuda"}, "auto");
         gd.addCheckbox("Use ROI as mask", imp.getRoi() != null && imp.getRoi().isArea());
         gd.addHelp("https://github.com/cgohlke/ipcf.ipynb");
         gd.showDialog();
@@ -42,6 +43,7 @@ public class Pair_Correlation implements PlugIn {
         p.bleach = (int) gd.getNextNumber();
         p.floorMean = gd.getNextChoiceIndex() == 1;
         p.threads = (int) gd.getNextNumber();
+        p.device = gd.getNextChoice();
         p.roiMask = gd.getNextBoolean();
         if (gd.invalidNumber()) {
             Ipcf.error("invalid number in the dialog");
