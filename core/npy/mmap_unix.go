@@ -3,9 +3,28 @@
 package npy
 
 import (
+	"fmt"
 	"os"
 	"syscall"
 )
+
+// MapFile maps the file at path read-only (or reads it where mapping is
+// not possible) and returns its bytes and a function that unmaps them.
+func MapFile(path string) ([]byte, func() error, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.IsDir() {
+		return nil, nil, fmt.Errorf("%s is a directory", path)
+	}
+	return mmap(f, st.Size())
+}
 
 func mmap(f *os.File, size int64) ([]byte, func() error, error) {
 	if size == 0 {

@@ -246,21 +246,9 @@ type File struct {
 
 // Open memory-maps the .npy file at path and returns its array.
 func Open(path string) (*File, error) {
-	f, err := os.Open(path)
+	data, unmap, err := MapFile(path)
 	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("npy: %s is a directory", path)
-	}
-	data, unmap, err := mmap(f, st.Size())
-	if err != nil {
-		return nil, fmt.Errorf("npy: %s: %w", path, err)
+		return nil, fmt.Errorf("npy: %w", err)
 	}
 	v, h, err := View(data)
 	if err != nil {

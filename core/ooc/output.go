@@ -16,12 +16,12 @@ import (
 // Output receives the result tile by tile. Tiles are float32 (ty, tx,
 // npoints, nbins) in C order, at output row y0 and column x0.
 type Output interface {
-	// Resume reports whether a partial output of the same job exists.
+	// Open creates the partial output, or reopens it to resume.
 	Open(shape [4]int, tile [2]int, resume bool) error
 	WriteTile(y0, x0 int, ty, tx int, data []float32) error
 	// Commit makes the output durable and gives it its final name.
 	Commit(meta map[string]any) error
-	// Abort removes a partial output that cannot be resumed.
+	// Path is the final name.
 	Path() string
 }
 
@@ -48,11 +48,7 @@ func (o *NpyOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	o.shape = shape
 	hdr := npy.HeaderBytes(array.Float32, array.Little, shape[:])
 	o.header = len(hdr)
-	size := int64(len(hdr))
-	for _, s := range shape {
-		size *= int64(s)
-	}
-	size = int64(len(hdr)) + int64(shape[0])*int64(shape[1])*int64(shape[2])*int64(shape[3])*4
+	size := int64(len(hdr)) + int64(shape[0])*int64(shape[1])*int64(shape[2])*int64(shape[3])*4
 	p := partialName(o.path)
 	flags := os.O_RDWR | os.O_CREATE
 	if !resume {

@@ -56,39 +56,25 @@ func (m *mapping) release(lo, hi int) {
 
 // mapping is a read-only memory map of a file.
 type mapping struct {
-	path string
-	data []byte
+	path  string
+	data  []byte
+	unmap func() error
 }
 
 func mapFile(path string) (*mapping, error) {
-	f, err := os.Open(path)
+	data, unmap, err := npy.MapFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory", path)
-	}
-	if st.Size() == 0 {
-		return &mapping{path: path}, nil
-	}
-	b, err := syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &mapping{path: path, data: b}, nil
+	return &mapping{path: path, data: data, unmap: unmap}, nil
 }
 
 func (m *mapping) close() error {
-	if m == nil || m.data == nil {
+	if m == nil || m.unmap == nil {
 		return nil
 	}
-	err := syscall.Munmap(m.data)
-	m.data = nil
+	err := m.unmap()
+	m.data, m.unmap = nil, nil
 	return err
 }
 
