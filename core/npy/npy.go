@@ -325,12 +325,23 @@ func Write(w io.Writer, dt array.DType, shape []int, data []byte) error {
 // WriteFile writes a C-order array to path atomically: to a temporary name
 // in the same folder, synced, then renamed.
 func WriteFile(path string, dt array.DType, shape []int, data []byte) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".ipcf-*.npy.tmp")
+	err := WriteAtomic(path, func(w io.Writer) error { return Write(w, dt, shape, data) })
+	if err != nil {
+		return fmt.Errorf("npy: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteAtomic writes a file so that it appears complete or not at all:
+// fill writes to a temporary file in the same folder, which is synced and
+// renamed to path; on any error the temporary file is removed.
+func WriteAtomic(path string, fill func(w io.Writer) error) error {
+	tmp, err := os.CreateTemp(dirOf(path), ".ipcf-*.tmp")
 	if err != nil {
 		return err
 	}
 	name := tmp.Name()
-	err = Write(tmp, dt, shape, data)
+	err = fill(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -338,13 +349,15 @@ func WriteFile(path string, dt array.DType, shape []int, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
+		err = os.Chmod(name, 0o644) // CreateTemp makes 0600 files
+	}
+	if err == nil {
 		err = os.Rename(name, path)
 	}
 	if err != nil {
 		os.Remove(name)
-		return fmt.Errorf("npy: writing %s: %w", path, err)
 	}
-	return nil
+	return err
 }
 
 func dirOf(path string) string {
