@@ -21,7 +21,6 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -29,8 +28,8 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/conv"
+	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
-	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
@@ -136,13 +135,11 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 }
 
 func parseMean(s string) (bleach.Mean, error) {
-	switch s {
-	case "real":
-		return bleach.Real, nil
-	case "floor":
-		return bleach.Floor, nil
+	m, err := job.ParseMean(s)
+	if err != nil {
+		return 0, usageError{"--bleach-mean: " + err.Error()}
 	}
-	return 0, usageError{fmt.Sprintf("--bleach-mean %q: want real or floor", s)}
+	return m, nil
 }
 
 // inputFlags are the input options shared by pcf and bleach.
@@ -161,96 +158,38 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.frames, "frames", "", "frames start:stop")
 }
 
-// open opens the input (a file, folder or glob) with the selection applied.
-func (f *inputFlags) open(path string) (source.Source, error) {
-	var src source.Source
-	var err error
-	switch {
-	case f.format == "raw" || f.shape != "":
-		parts := strings.Split(f.shape, ",")
-		if len(parts) != 3 {
-			return nil, usageError{fmt.Sprintf("--shape %q: want T,H,W for raw input", f.shape)}
-		}
-		var dims [3]int
-		for i, p := range parts {
-			if dims[i], err = strconv.Atoi(strings.TrimSpace(p)); err != nil || dims[i] < 1 {
-				return nil, usageError{fmt.Sprintf("--shape %q: want three positive whole numbers", f.shape)}
-			}
+// input returns the job input the flags describe.
+func (f *inputFlags) input(path string) (job.Input, error) {
+	in := job.Input{Path: path, Format: f.format, Crop: f.crop, Frames: f.frames}
+	if f.format == "raw" || f.shape != "" {
+		d, err := job.ParseShape(f.shape)
+		if err != nil {
+			return in, usageError{"--shape: " + err.Error() + " (raw input needs --shape)"}
 		}
 		dt, err := source.ParseDType(f.dtype)
 		if err != nil {
-			return nil, usageError{err.Error()}
+			return in, usageError{err.Error()}
 		}
-		bo := array.Little
-		switch f.byteorder {
-		case "little":
-		case "big":
-			bo = array.Big
-		default:
-			return nil, usageError{fmt.Sprintf("--byteorder %q: want little or big", f.byteorder)}
+		bo, err := job.ParseByteOrder(f.byteorder)
+		if err != nil {
+			return in, usageError{"--byteorder: " + err.Error()}
 		}
-		src, err = source.OpenRaw(path, source.Raw{T: dims[0], H: dims[1], W: dims[2], DType: dt, Order: bo, Offset: f.offset})
-	case f.format == "npy":
-		src, err = source.OpenNpy(path)
-	case f.format == "tiff" || f.format == "auto":
-		src, err = source.Open(path)
-	default:
-		return nil, usageError{fmt.Sprintf("--format %q: want auto, npy, tiff or raw", f.format)}
+		if f.offset < 0 {
+			return in, usageError{fmt.Sprintf("--offset %d: want >= 0", f.offset)}
+		}
+		in.Format = "raw"
+		in.Raw = source.Raw{T: d[0], H: d[1], W: d[2], DType: dt, Order: bo, Offset: f.offset}
 	}
+	return in, nil
+}
+
+// open opens the input (a file, folder or glob) with the selection applied.
+func (f *inputFlags) open(path string) (source.Source, error) {
+	in, err := f.input(path)
 	if err != nil {
 		return nil, err
 	}
-	var frames, rows, cols source.Range
-	if f.frames != "" {
-		if frames, err = source.ParseRange(f.frames); err != nil {
-			src.Close()
-			return nil, usageError{"--frames: " + err.Error()}
-		}
-	}
-	if f.crop != "" {
-		if rows, cols, err = source.ParseCrop(f.crop); err != nil {
-			src.Close()
-			return nil, usageError{"--crop: " + err.Error()}
-		}
-	}
-	if f.frames == "" && f.crop == "" {
-		return src, nil
-	}
-	sel, err := source.Select(src, frames, rows, cols)
-	if err != nil {
-		src.Close()
-		return nil, err
-	}
-	return sel, nil
-}
-
-// parseSize parses a memory size: 2GiB, 512MiB, 1.5G, 100M, or bytes.
-func parseSize(s string) (int64, error) {
-	units := []struct {
-		suffix string
-		mul    float64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3},
-		{"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
-	mul := 1.0
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mul = strings.TrimSuffix(s, u.suffix), u.mul
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (GiB, MiB, ...)", s)
-	}
-	return int64(v * mul), nil
-}
-
-func totalRAM() int64 {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
-		return 8 << 30
-	}
-	return int64(si.Totalram) * int64(si.Unit)
+	return job.OpenSource(in)
 }
 
 func peakRSS() int64 {
@@ -259,52 +198,27 @@ func peakRSS() int64 {
 	return ru.Maxrss * 1024
 }
 
-// openMask opens a mask for an input of h x w pixels; a mask of the
-// uncropped frame size is cropped like the input.
-func openMask(path string, in *inputFlags, h, w int) (*array.View, func(), error) {
-	m, err := npy.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mask: %w", err)
-	}
-	v := m.View
-	if in.crop != "" && v.NDim() == 2 && (v.Shape[0] != h || v.Shape[1] != w) {
-		rows, cols, _ := source.ParseCrop(in.crop)
-		stop := func(r source.Range, n int) int {
-			if r.Stop == 0 {
-				return n
-			}
-			return r.Stop
-		}
-		y1, x1 := stop(rows, v.Shape[0]), stop(cols, v.Shape[1])
-		if y1 <= v.Shape[0] && x1 <= v.Shape[1] {
-			c, err := array.New(v.DType, v.Order, []int{y1 - rows.Start, x1 - cols.Start}, v.Strides, v.Data,
-				v.Offset+rows.Start*v.Strides[0]+cols.Start*v.Strides[1])
-			if err == nil {
-				v = c
-			}
-		}
-	}
-	return &v, func() { m.Close() }, nil
-}
-
 func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("pcf", flag.ContinueOnError)
-	o := pcf.DefaultOptions()
+	spec := job.DefaultSpec()
+	o := &spec.PCF
 	var in inputFlags
 	in.register(fs)
 	out := fs.String("o", "", "output: .npy file or .zarr folder")
 	fs.IntVar(&o.Radius, "radius", o.Radius, "circle radius in pixels")
 	fs.IntVar(&o.Npoints, "npoints", o.Npoints, "circle points")
 	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log bins")
-	fs.IntVar(&o.Bleach, "bleach", 0, "bleaching filter size (0: off)")
+	fs.IntVar(&o.Bleach, "bleach", o.Bleach, "bleaching filter size (0: off)")
 	mean := fs.String("bleach-mean", "real", "bleaching mean: real or floor")
-	maskPath := fs.String("mask", "", "mask .npy (rows, columns); zero: not computed")
+	fs.StringVar(&spec.Mask, "mask", "", "mask .npy (rows, columns); zero: not computed")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
 	fs.StringVar(&o.Device, "device", "auto", "auto, cpu, cuda or cuda:N")
 	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM)")
-	scratch := fs.String("scratch", "", "folder for scratch files (default: next to the output)")
-	engine := fs.String("engine", "auto", "auto, memory or ooc (out of core)")
+	fs.StringVar(&spec.Scratch, "scratch", "", "folder for scratch files (default: next to the output)")
+	fs.StringVar(&spec.Engine, "engine", "auto", "auto, memory or ooc (out of core)")
 	tileFlag := fs.String("tile", "", "out of core: output tile ROWS,COLS (default: from --memory)")
+	fs.Float64Var(&spec.FrameInterval, "frame-interval", 0, "seconds between frames (metadata)")
+	fs.Float64Var(&spec.PixelSize, "pixel-size", 0, "pixel size in micrometres (metadata)")
 	quiet := fs.Bool("quiet", false, "no progress bar or summary")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile to this file")
 	pos, err := parse(fs, args, 1)
@@ -314,32 +228,23 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *out == "" {
 		return usageError{"pcf: -o OUT.npy (or OUT.zarr) is required"}
 	}
+	spec.Output = *out
 	if o.BleachMean, err = parseMean(*mean); err != nil {
 		return err
 	}
-	budget := totalRAM() / 4
 	if *memory != "" {
-		if budget, err = parseSize(*memory); err != nil {
+		if spec.Memory, err = job.ParseSize(*memory); err != nil {
 			return usageError{"--memory: " + err.Error()}
 		}
 	}
-	var tile [2]int
 	if *tileFlag != "" {
-		a, b, ok := strings.Cut(*tileFlag, ",")
-		ty, e1 := strconv.Atoi(a)
-		tx, e2 := strconv.Atoi(b)
-		if !ok || e1 != nil || e2 != nil || ty < 1 || tx < 1 {
-			return usageError{fmt.Sprintf("--tile %q: want ROWS,COLS", *tileFlag)}
+		if spec.Tile, err = job.ParseTile(*tileFlag); err != nil {
+			return usageError{"--tile: " + err.Error()}
 		}
-		tile = [2]int{ty, tx}
 	}
-	if *engine != "auto" && *engine != "memory" && *engine != "ooc" {
-		return usageError{fmt.Sprintf("--engine %q: want auto, memory or ooc", *engine)}
+	if spec.Input, err = in.input(pos[0]); err != nil {
+		return err
 	}
-	zarr := strings.HasSuffix(strings.TrimRight(*out, "/"), ".zarr")
-	// The Go heap's share of the budget: the garbage collector works
-	// harder instead of letting the heap grow past it.
-	debug.SetMemoryLimit(budget)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -352,88 +257,47 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
-	src, err := in.open(pos[0])
+	var bar *bar
+	phase := ""
+	spec.Progress = func(ph string, done, total int) bool {
+		if ph != phase {
+			if bar != nil {
+				bar.done()
+			}
+			bar = newBar(stderr, ph, *quiet)
+			phase = ph
+		}
+		return bar.update(done, total)
+	}
+	spec.Log = func(msg string) {
+		if bar != nil {
+			bar.done()
+		}
+		fmt.Fprintf(stderr, "pcf: %s\n", msg)
+	}
+	j, err := job.Open(spec)
 	if err != nil {
 		return err
 	}
-	defer src.Close()
-	T, H, W := src.Shape()
-	if *maskPath != "" {
-		m, closeMask, err := openMask(*maskPath, &in, H, W)
-		if err != nil {
-			return err
-		}
-		defer closeMask()
-		o.Mask = m
+	defer j.Close()
+	// The Go heap's share of the budget: the garbage collector works
+	// harder instead of letting the heap grow past it.
+	debug.SetMemoryLimit(j.Memory())
+	sum, err := j.Run(ctx)
+	if bar != nil {
+		bar.done()
 	}
-	g, err := pcf.Plan([]int{T, H, W}, o)
 	if err != nil {
 		return err
 	}
-	outBytes := int64(g.OutShape[0]) * int64(g.OutShape[1]) * int64(g.OutShape[2]) * int64(g.OutShape[3]) * 4
-	view, isStack := src.Stack()
-	// Memory the in-memory engine maps: whole frames, also for a crop (the
-	// kernel maps the neighbouring pages of every page read).
-	frames := int64(g.N)
-	if o.Bleach > 0 {
-		frames = int64(T)
-	}
-	touched := frames * int64(H) * int64(W) * int64(src.DType().Size())
-	if isStack && view.Strides[0] != 0 {
-		touched = frames * int64(max(view.Strides[0], -view.Strides[0]))
-	}
-	inMemory := isStack && !zarr && touched+outBytes+g.SpectraBytes() <= budget
-	switch *engine {
-	case "memory":
-		if !isStack {
-			return fmt.Errorf("--engine memory: %s is not one strided array (TIFF series or irregular pages); use --engine ooc", src.Name())
-		}
-		if zarr {
-			return usageError{"--engine memory writes .npy only; Zarr output uses the out-of-core engine"}
-		}
-		inMemory = true
-	case "ooc":
-		inMemory = false
-	}
-	bar := newBar(stderr, "pcf", *quiet)
+	g := sum.Geometry
 	var summary string
-	if inMemory {
-		buf := make([]byte, outBytes)
-		res, err := array.Contiguous(array.Float32, g.OutShape[:], buf)
-		if err != nil {
-			return err
-		}
-		o.Progress = bar.update
-		err = pcf.Compute(ctx, res, view, o)
-		bar.done()
-		if err != nil {
-			return err
-		}
-		if err := npy.WriteFile(*out, array.Float32, g.OutShape[:], buf); err != nil {
-			return err
-		}
+	switch {
+	case sum.AlreadyComplete:
+		summary = "already complete, nothing done"
+	case sum.Engine == "memory":
 		summary = "in memory"
-	} else {
-		var output ooc.Output = ooc.NewNpyOutput(*out)
-		if zarr {
-			output = ooc.NewZarrOutput(*out)
-		}
-		job := fmt.Sprintf("%s|%d|%d|%d|%d|%d|%v|%s|%s|%s|%s", src.Name(), T, H, W, o.Radius, o.Npoints, o.Nbins,
-			*out, in.crop, in.frames, *maskPath)
-		phase := ""
-		sum, err := ooc.Run(ctx, src, output, ooc.Options{PCF: o, Memory: budget, Scratch: *scratch, Job: job, Tile: tile,
-			Progress: func(ph string, done, total int) bool {
-				if ph != phase {
-					bar.done()
-					bar = newBar(stderr, ph, *quiet)
-					phase = ph
-				}
-				return bar.update(done, total)
-			}})
-		bar.done()
-		if err != nil {
-			return err
-		}
+	default:
 		summary = fmt.Sprintf("out of core: %d tiles (%d resumed), %d chunks", sum.Tiles, sum.Resumed, sum.Chunks)
 	}
 	if !*quiet {

@@ -1,17 +1,19 @@
 package ooc
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ipcf/ipcf/core/npy"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -25,22 +27,37 @@ import (
 type Options struct {
 	PCF     pcf.Options // parameters; Progress is ignored (see Progress below)
 	Memory  int64       // peak memory budget in bytes for the data, spectra and tiles
-	Scratch string      // folder for the transposed tiles (created; removed on success)
+	Scratch string      // folder for the scratch folder (default: beside the output)
 	// Progress is called with the finished and total work units and the
 	// phase ("transpose" or "pcf"); returning false cancels.
 	Progress func(phase string, done, total int) bool
 	// Tile forces the output tile size (rows, columns); 0 chooses from Memory.
 	Tile [2]int
-	// Job identifies the job for resuming (input, parameters, output);
-	// runs with the same Job resume each other's scratch.
-	Job string
+	// Key identifies the job: every setting that changes the output's
+	// bytes and the input's fingerprint. Scratch of another key is never
+	// reused. Fields are the settings behind it, to say what changed.
+	Key    string
+	Fields map[string]string
+	// Meta returns the output's metadata, given the CRC-32C of the input
+	// samples read (see InputCRC).
+	Meta func(inputCRC uint32) map[string]any
+	// Log receives notes for the user (stale scratch removed, damaged
+	// scratch or tiles computed again).
+	Log func(msg string)
+}
+
+func (o *Options) log(format string, a ...any) {
+	if o.Log != nil {
+		o.Log(fmt.Sprintf(format, a...))
+	}
 }
 
 // Summary describes a finished run.
 type Summary struct {
 	Geometry       pcf.Geometry
-	Tiles, Resumed int // tiles in all, tiles found finished
+	Tiles, Resumed int // tiles in all, tiles found finished (and verified)
 	Chunks         int // transposition chunks
+	InputCRC       uint32
 }
 
 // plan is the tiling of a job.
@@ -148,7 +165,127 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	return p, nil
 }
 
-// Run computes the pCF of src into out.
+// ScratchDir is the scratch folder of the job that writes output, inside
+// folder (default: beside the output). One output has one scratch folder:
+// a run of another job replaces it.
+func ScratchDir(folder, output string) string {
+	abs, err := filepath.Abs(strings.TrimRight(output, "/"))
+	if err != nil {
+		abs = output
+	}
+	if folder == "" {
+		folder = filepath.Dir(abs)
+	}
+	h := sha256.Sum256([]byte(abs))
+	return filepath.Join(folder, ".ipcf-scratch-"+hex.EncodeToString(h[:8]))
+}
+
+// scratchJob is the identity of the job a scratch folder belongs to.
+type scratchJob struct {
+	Key    string            `json:"key"`
+	Plan   string            `json:"plan"`
+	Fields map[string]string `json:"fields"`
+}
+
+// openScratch returns the journal of the scratch folder dir for this job,
+// removing a scratch folder of another job (saying what differs).
+func openScratch(dir string, want scratchJob, o *Options) (*journal, journalState, error) {
+	j := &journal{dir: dir}
+	var st journalState
+	b, err := os.ReadFile(filepath.Join(dir, "job.json"))
+	switch {
+	case err == nil:
+		var have scratchJob
+		if json.Unmarshal(b, &have) != nil || have.Key != want.Key || have.Plan != want.Plan {
+			o.log("removed the scratch of an earlier, different run (%s): %s", describeChange(have, want), dir)
+			if err := removeScratch(dir); err != nil {
+				return nil, st, err
+			}
+			break
+		}
+		st, err = j.load(want.Key)
+		if err != nil {
+			return nil, st, err
+		}
+		return j, st, nil
+	case errors.Is(err, os.ErrNotExist):
+		if _, err := os.Stat(dir); err == nil {
+			o.log("removed an incomplete scratch folder: %s", dir)
+			if err := removeScratch(dir); err != nil {
+				return nil, st, err
+			}
+		}
+	default:
+		return nil, st, fmt.Errorf("scratch: %w", err)
+	}
+	st = journalState{tiles: map[int]uint32{}}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, st, fmt.Errorf("scratch: %w", err)
+	}
+	jb, _ := json.MarshalIndent(want, "", " ")
+	if err := npy.WriteAtomic(filepath.Join(dir, "job.json"), func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
+		return nil, st, fmt.Errorf("scratch: %w", err)
+	}
+	if err := j.start(want.Key); err != nil {
+		return nil, st, err
+	}
+	return j, st, nil
+}
+
+// describeChange names the settings in which two jobs differ.
+func describeChange(have, want scratchJob) string {
+	if have.Key == "" {
+		return "unreadable job record"
+	}
+	var diff []string
+	for k, v := range want.Fields {
+		if have.Fields[k] != v {
+			diff = append(diff, k)
+		}
+	}
+	for k := range have.Fields {
+		if _, ok := want.Fields[k]; !ok {
+			diff = append(diff, k)
+		}
+	}
+	sort.Strings(diff)
+	if len(diff) == 0 && have.Plan != want.Plan {
+		return "memory budget or tile size changed: " + have.Plan + " -> " + want.Plan
+	}
+	if len(diff) == 0 {
+		return "another job"
+	}
+	return "changed: " + strings.Join(diff, ", ")
+}
+
+// removeScratch renames the folder first, so that a kill during the
+// removal never leaves a journal without its tiles.
+func removeScratch(dir string) error {
+	trash := dir + ".trash"
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	if err := os.Rename(dir, trash); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	return nil
+}
+
+// errScratch reports scratch data that fail their checksums.
+type errScratch struct {
+	chunk, tile int
+}
+
+func (e errScratch) Error() string {
+	return fmt.Sprintf("scratch chunk %d of tile %d is damaged", e.chunk, e.tile)
+}
+
+// Run computes the pCF of src into out. It resumes a killed run of the
+// same job from what its journal records and what passes its checksums,
+// and computes everything else again.
 func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary, error) {
 	var sum Summary
 	p, err := newPlan(src, o)
@@ -156,96 +293,189 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		return sum, err
 	}
 	sum.Geometry, sum.Tiles, sum.Chunks = p.g, p.ny*p.nx, p.nchunks
-	if o.Scratch == "" {
-		o.Scratch = filepath.Dir(out.Path())
-	}
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%v|%d|%d|%d|%d", o.Job, p.g.OutShape, p.tile, p.chunk, p.nread, p.dtype)))
-	dir := filepath.Join(o.Scratch, ".ipcf-scratch-"+hex.EncodeToString(h[:8]))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return sum, fmt.Errorf("scratch: %w", err)
-	}
-	j := &journal{dir: dir}
-	state, err := j.load()
+	dir := ScratchDir(o.Scratch, out.Path())
+	want := scratchJob{Key: o.Key, Fields: o.Fields,
+		Plan: fmt.Sprintf("tiles %dx%d, %d frames a chunk, %d frames of %s", p.tile[0], p.tile[1], p.chunk, p.nread, p.dtype)}
+	j, state, err := openScratch(dir, want, &o)
 	if err != nil {
 		return sum, err
 	}
-	if _, err := os.Stat(partialName(out.Path())); err != nil {
-		state.tiles = map[int]bool{} // no partial output to resume into
+	meta := func() map[string]any {
+		if o.Meta == nil {
+			return map[string]any{"software": Marker, "job_key": o.Key}
+		}
+		return o.Meta(state.inputCRC)
 	}
-	if err := out.Open(p.g.OutShape, p.tile, len(state.tiles) > 0); err != nil {
+	if state.committed {
+		// Killed while publishing: finish that.
+		if err := out.Publish(meta(), state.commitCRC); err == nil {
+			sum.Resumed, sum.InputCRC = sum.Tiles, state.inputCRC
+			return sum, removeScratch(dir)
+		} else {
+			o.log("the finished output did not match its checksum (%v): checking every tile", err)
+			state.committed = false
+		}
+	}
+	resume := len(state.tiles) > 0 && out.PartialExists()
+	if !resume {
+		state.tiles = map[int]uint32{}
+	}
+	if err := out.Open(p.g.OutShape, p.tile, resume); err != nil {
 		return sum, err
 	}
-	if state.chunks < p.nchunks {
-		if err := transpose(ctx, src, p, dir, j, state.chunks, o); err != nil {
-			return sum, err
+	defer out.Close()
+	for ti, crc := range state.tiles {
+		oy0, oy1, ox0, ox1, _, _, _, _ := p.block(ti/p.nx, ti%p.nx)
+		if got, err := out.TileCRC(oy0, ox0, oy1-oy0, ox1-ox0); err != nil || got != crc {
+			o.log("tile %d of the partial output is damaged: computing it again", ti)
+			delete(state.tiles, ti)
 		}
 	}
 	sum.Resumed = len(state.tiles)
-	// Hand phase 1's buffers back before phase 2 allocates its own.
-	debug.FreeOSMemory()
-	if err := compute(ctx, p, dir, j, state.tiles, out, o); err != nil {
+	for attempt := 0; ; attempt++ {
+		if state.chunks < p.nchunks {
+			if err := transpose(ctx, src, p, dir, j, &state, o); err != nil {
+				return sum, err
+			}
+		}
+		// Hand phase 1's buffers back before phase 2 allocates its own.
+		debug.FreeOSMemory()
+		err := compute(ctx, p, dir, j, &state, out, o)
+		var bad errScratch
+		if errors.As(err, &bad) && attempt < 3 {
+			o.log("%v: reading the input again from chunk %d", bad, bad.chunk)
+			state.chunks = bad.chunk
+			state.chunkCRC = state.chunkCRC[:bad.chunk]
+			continue
+		}
+		if err != nil {
+			return sum, err
+		}
+		break
+	}
+	sum.InputCRC = state.inputCRC
+	m := meta()
+	crc, err := out.Finish(m)
+	if err != nil {
 		return sum, err
 	}
-	meta := map[string]any{
-		"software": "ipcf", "input": src.Name(), "radius": o.PCF.Radius, "npoints": o.PCF.Npoints,
-		"nbins_requested": o.PCF.Nbins, "bins": p.g.Bins, "circle": p.g.Circle, "frames_used": p.g.N,
-		"bleach_filtersize": o.PCF.Bleach, "bleach_mean": []string{"real", "floor"}[o.PCF.BleachMean],
-		"shape": p.g.OutShape, "axes": "row, column, circle point, delay bin",
-	}
-	if err := out.Commit(meta); err != nil {
+	if err := j.add(fmt.Sprintf("commit %08x", crc)); err != nil {
 		return sum, err
 	}
-	if err := os.RemoveAll(dir); err != nil {
-		return sum, fmt.Errorf("scratch: %w", err)
+	if err := out.Publish(m, crc); err != nil {
+		return sum, err
 	}
-	return sum, nil
+	return sum, removeScratch(dir)
 }
 
-// journal records finished chunks and tiles, fsynced, one line each.
+// journal records finished chunks and tiles with their CRC-32C, one line
+// each, every line ending with the CRC-32C of the line, fsynced after the
+// data it describes.
 type journal struct {
 	dir string
 }
 
 type journalState struct {
-	chunks int
-	tiles  map[int]bool
+	chunks    int
+	chunkCRC  [][]uint32 // per chunk, the CRC-32C of each tile's part
+	inputCRC  uint32     // CRC-32C of the input samples of chunks [0, chunks)
+	inputCRCs []uint32   // the running input CRC after each chunk
+	tiles     map[int]uint32
+	committed bool
+	commitCRC uint32
 }
 
-func (j *journal) load() (journalState, error) {
-	st := journalState{tiles: map[int]bool{}}
-	f, err := os.Open(filepath.Join(j.dir, "journal"))
+const journalMagic = "ipcf-journal-2"
+
+func (j *journal) path() string { return filepath.Join(j.dir, "journal") }
+
+// start writes a new journal naming the job.
+func (j *journal) start(key string) error {
+	line := journalMagic + " " + key
+	line = fmt.Sprintf("%s %08x\n", line, CRC([]byte(line)))
+	err := npy.WriteAtomic(j.path(), func(w io.Writer) error { _, err := io.WriteString(w, line); return err })
+	if err != nil {
+		return fmt.Errorf("scratch journal: %w", err)
+	}
+	return nil
+}
+
+// load reads the journal up to its first torn or damaged line.
+func (j *journal) load(key string) (journalState, error) {
+	st := journalState{tiles: map[int]uint32{}}
+	b, err := os.ReadFile(j.path())
 	if errors.Is(err, os.ErrNotExist) {
-		return st, nil
+		return st, j.start(key)
 	}
 	if err != nil {
 		return st, fmt.Errorf("scratch journal: %w", err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		kind, val, ok := strings.Cut(sc.Text(), " ")
-		n, err := strconv.Atoi(val)
-		if !ok || err != nil {
-			break // a torn last line: ignore it
+	lines := strings.Split(string(b), "\n")
+	valid := func(l string) ([]string, bool) {
+		i := strings.LastIndexByte(l, ' ')
+		if i < 0 {
+			return nil, false
 		}
-		switch kind {
+		c, err := strconv.ParseUint(l[i+1:], 16, 32)
+		if err != nil || uint32(c) != CRC([]byte(l[:i])) {
+			return nil, false
+		}
+		return strings.Fields(l[:i]), true
+	}
+	if f, ok := valid(lines[0]); !ok || len(f) != 2 || f[0] != journalMagic || f[1] != key {
+		// Not this job's journal: start again.
+		return st, j.start(key)
+	}
+	hex32 := func(s string) (uint32, bool) {
+		v, err := strconv.ParseUint(s, 16, 32)
+		return uint32(v), err == nil
+	}
+	for _, l := range lines[1:] {
+		f, ok := valid(l)
+		if !ok || len(f) < 2 {
+			break // a torn or damaged line: what follows is not trusted
+		}
+		switch f[0] {
 		case "chunk":
-			if n == st.chunks {
-				st.chunks = n + 1
+			c, err := strconv.Atoi(f[1])
+			if err != nil || c > st.chunks || len(f) < 3 {
+				return st, nil
 			}
+			in, ok := hex32(f[2])
+			crcs := make([]uint32, len(f)-3)
+			for i, s := range f[3:] {
+				if crcs[i], ok = hex32(s); !ok {
+					return st, nil
+				}
+			}
+			st.chunks, st.chunkCRC, st.inputCRCs = c+1, append(st.chunkCRC[:c], crcs), append(st.inputCRCs[:c], in)
+			st.inputCRC = in
 		case "tile":
-			st.tiles[n] = true
+			t, err := strconv.Atoi(f[1])
+			crc, ok := hex32(f[len(f)-1])
+			if err != nil || !ok || len(f) != 3 {
+				return st, nil
+			}
+			st.tiles[t] = crc
+		case "commit":
+			crc, ok := hex32(f[1])
+			if !ok {
+				return st, nil
+			}
+			st.committed, st.commitCRC = true, crc
+		default:
+			return st, nil
 		}
 	}
 	return st, nil
 }
 
-func (j *journal) add(kind string, n int) error {
-	f, err := os.OpenFile(filepath.Join(j.dir, "journal"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+func (j *journal) add(line string) error {
+	f, err := os.OpenFile(j.path(), os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("scratch journal: %w", err)
 	}
-	_, err = fmt.Fprintf(f, "%s %d\n", kind, n)
+	_, err = fmt.Fprintf(f, "%s %08x\n", line, CRC([]byte(line)))
 	if err == nil {
 		err = f.Sync()
 	}
@@ -262,9 +492,11 @@ func tileFile(dir string, t int) string { return filepath.Join(dir, fmt.Sprintf(
 
 // transpose reads the frames in order and appends, chunk by chunk, each
 // tile block's rows of every frame to its scratch file: C-order (frames,
-// rows, columns), the layout the in-memory engine reads fastest.
-func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *journal, first int, o Options) error {
+// rows, columns), the layout the in-memory engine reads fastest. It starts
+// at state.chunks and journals each chunk with its checksums.
+func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *journal, st *journalState, o Options) error {
 	ntiles := p.ny * p.nx
+	first := st.chunks
 	files := make([]*os.File, ntiles)
 	defer func() {
 		for _, f := range files {
@@ -280,7 +512,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			return fmt.Errorf("scratch: %w", err)
 		}
 		files[t] = f
-		// Drop a torn chunk past the journal.
+		// Drop what lies past the journaled chunks.
 		size := int64(first) * int64(p.chunk) * int64(p.blockPixels(t/p.nx, t%p.nx)) * int64(p.es)
 		if err := f.Truncate(size); err != nil {
 			return fmt.Errorf("scratch: %w", err)
@@ -290,7 +522,13 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		}
 		bufs[t] = make([]byte, p.chunk*p.blockPixels(t/p.nx, t%p.nx)*p.es)
 	}
+	inCRC := uint32(0)
+	if first > 0 {
+		inCRC = st.inputCRCs[first-1]
+	}
+	_, H, W := src.Shape()
 	total := p.nread
+	name := src.Name()
 	for c := first; c < p.nchunks; c++ {
 		t0, t1 := c*p.chunk, min(p.nread, (c+1)*p.chunk)
 		n := t1 - t0
@@ -298,7 +536,15 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			if err := ctx.Err(); err != nil {
 				return pcf.ErrCancelled
 			}
-			fr, err := src.Frame(t)
+			var fr array.View
+			err := source.Guard(name, func() error {
+				var err error
+				if fr, err = src.Frame(t); err != nil {
+					return err
+				}
+				inCRC = FrameCRC(inCRC, fr, H, W)
+				return nil
+			})
 			if err != nil {
 				return err
 			}
@@ -306,26 +552,28 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			// tile files hold C-order (frames, rows, columns) blocks, which
 			// the in-memory engine transposes itself, cache-blocked.
 			err = pool.Run(ctx, o.PCF.Threads, ntiles, func(_, ti int) error {
-				_, _, _, _, y0, y1, x0, x1 := p.block(ti/p.nx, ti%p.nx)
-				bw := x1 - x0
-				px := (y1 - y0) * bw
-				es, sx := p.es, fr.Strides[1]
-				b := bufs[ti][(t-t0)*px*es : (t-t0+1)*px*es]
-				d := fr.Data
-				native := fr.Order == array.NativeOrder || es == 1
-				for y := y0; y < y1; y++ {
-					o := fr.Offset + y*fr.Strides[0] + x0*sx
-					row := b[(y-y0)*bw*es : (y-y0+1)*bw*es]
-					if native && sx == es {
-						copy(row, d[o:o+bw*es])
-						continue
+				return source.Guard(name, func() error {
+					_, _, _, _, y0, y1, x0, x1 := p.block(ti/p.nx, ti%p.nx)
+					bw := x1 - x0
+					px := (y1 - y0) * bw
+					es, sx := p.es, fr.Strides[1]
+					b := bufs[ti][(t-t0)*px*es : (t-t0+1)*px*es]
+					d := fr.Data
+					native := fr.Order == array.NativeOrder || es == 1
+					for y := y0; y < y1; y++ {
+						o := fr.Offset + y*fr.Strides[0] + x0*sx
+						row := b[(y-y0)*bw*es : (y-y0+1)*bw*es]
+						if native && sx == es {
+							copy(row, d[o:o+bw*es])
+							continue
+						}
+						for x := 0; x < bw; x++ {
+							putSample(row[x*es:], fr, o)
+							o += sx
+						}
 					}
-					for x := 0; x < bw; x++ {
-						putSample(row[x*es:], fr, o)
-						o += sx
-					}
-				}
-				return nil
+					return nil
+				})
 			}, nil)
 			if err != nil {
 				return err
@@ -342,8 +590,13 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		if r, ok := src.(source.Releaser); ok {
 			r.Release(t0, t1)
 		}
+		crcs := make([]uint32, ntiles)
+		var line strings.Builder
+		fmt.Fprintf(&line, "chunk %d %08x", c, inCRC)
 		for ti, f := range files {
 			sz := n * p.blockPixels(ti/p.nx, ti%p.nx) * p.es
+			crcs[ti] = CRC(bufs[ti][:sz])
+			fmt.Fprintf(&line, " %08x", crcs[ti])
 			if _, err := f.Write(bufs[ti][:sz]); err != nil {
 				return fmt.Errorf("scratch %s: %w", f.Name(), err)
 			}
@@ -351,11 +604,36 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 				return fmt.Errorf("scratch %s: %w", f.Name(), err)
 			}
 		}
-		if err := j.add("chunk", c); err != nil {
+		if err := j.add(line.String()); err != nil {
 			return err
 		}
+		st.chunks, st.chunkCRC, st.inputCRCs = c+1, append(st.chunkCRC[:c], crcs), append(st.inputCRCs[:c], inCRC)
+		st.inputCRC = inCRC
 	}
 	return nil
+}
+
+// FrameCRC continues crc with the samples of the (h, w) frame v, row by
+// row, each sample's bytes as stored: the input checksum of every engine.
+func FrameCRC(crc uint32, v array.View, h, w int) uint32 {
+	es := v.DType.Size()
+	sx := v.Strides[1]
+	var tmp []byte
+	for y := 0; y < h; y++ {
+		o := v.Offset + y*v.Strides[0]
+		if sx == es {
+			crc = CRCUpdate(crc, v.Data[o:o+w*es])
+			continue
+		}
+		if tmp == nil {
+			tmp = make([]byte, w*es)
+		}
+		for x := 0; x < w; x++ {
+			copy(tmp[x*es:(x+1)*es], v.Data[o+x*sx:o+x*sx+es])
+		}
+		crc = CRCUpdate(crc, tmp)
+	}
+	return crc
 }
 
 // putSample copies one sample at byte o of v into dst in native order.
@@ -370,11 +648,11 @@ func putSample(dst []byte, v array.View, o int) {
 	}
 }
 
-// compute runs the in-memory engine on every unfinished tile.
-func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]bool, out Output, o Options) error {
+// compute runs the in-memory engine on every unfinished tile, after
+// checking each chunk of its scratch against the journal.
+func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalState, out Output, o Options) error {
 	ntiles := p.ny * p.nx
-	finished := len(done)
-	syncer, _ := out.(interface{ Sync() error })
+	finished := len(st.tiles)
 	// Buffers for the largest block, reused for every tile.
 	maxPx := 0
 	for ti := 0; ti < ntiles; ti++ {
@@ -384,7 +662,7 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 	var resBuf []byte
 	var tileBuf []float32
 	for ti := 0; ti < ntiles; ti++ {
-		if done[ti] {
+		if _, ok := st.tiles[ti]; ok {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -397,12 +675,17 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 		data := dataBuf[:px*p.nread*p.es]
 		f, err := os.Open(tileFile(dir, ti))
 		if err != nil {
-			return fmt.Errorf("scratch: %w", err)
+			return errScratch{0, ti}
 		}
-		_, err = io.ReadFull(f, data)
+		n, _ := io.ReadFull(f, data)
 		f.Close()
-		if err != nil {
-			return fmt.Errorf("scratch %s: %w", tileFile(dir, ti), err)
+		clear(data[n:])
+		seg := p.chunk * px * p.es
+		for c := 0; c < p.nchunks; c++ {
+			part := data[c*seg : min(len(data), (c+1)*seg)]
+			if CRC(part) != st.chunkCRC[c][ti] {
+				return errScratch{c, ti}
+			}
 		}
 		es := p.es
 		view, err := array.New(p.dtype, array.NativeOrder, []int{p.nread, bh, bw},
@@ -421,9 +704,6 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 				return err
 			}
 			opts.Mask = &mv
-		}
-		if view.Shape[0] != p.g.T && o.PCF.Bleach == 0 {
-			view.Shape[0] = p.nread
 		}
 		bg, err := pcf.Plan(view.Shape, opts)
 		if err != nil {
@@ -456,17 +736,17 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, done map[int]
 				}
 			}
 		}
-		if err := out.WriteTile(oy0, ox0, ty, tx, tile); err != nil {
+		crc, err := out.WriteTile(oy0, ox0, ty, tx, tile)
+		if err != nil {
 			return err
 		}
-		if syncer != nil {
-			if err := syncer.Sync(); err != nil {
-				return fmt.Errorf("output %s: %w", out.Path(), err)
-			}
+		if err := out.Sync(); err != nil {
+			return fmt.Errorf("output %s: %w", out.Path(), err)
 		}
-		if err := j.add("tile", ti); err != nil {
+		if err := j.add(fmt.Sprintf("tile %d %08x", ti, crc)); err != nil {
 			return err
 		}
+		st.tiles[ti] = crc
 		finished++
 		if o.Progress != nil && !o.Progress("pcf", finished, ntiles) {
 			return pcf.ErrCancelled

@@ -78,7 +78,7 @@ func TestEqualsInMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "out.npy")
-		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: c.o, Memory: c.mem, Tile: c.tile, Job: c.name})
+		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: c.o, Memory: c.mem, Tile: c.tile, Key: c.name})
 		src.Close()
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
@@ -109,7 +109,7 @@ func TestResumeAfterCancel(t *testing.T) {
 		os.Remove(out)
 		src, _ := source.Open(in)
 		calls := 0
-		_, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Job: "resume",
+		_, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: "resume",
 			Progress: func(phase string, done, total int) bool {
 				if phase == stopAt.phase {
 					calls++
@@ -124,7 +124,7 @@ func TestResumeAfterCancel(t *testing.T) {
 			t.Fatalf("stop in %s: a partial output has the final name", stopAt.phase)
 		}
 		src, _ = source.Open(in)
-		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Job: "resume"})
+		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: "resume"})
 		src.Close()
 		if err != nil {
 			t.Fatal(err)

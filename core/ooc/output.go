@@ -3,7 +3,9 @@ package ooc
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -14,25 +16,62 @@ import (
 	"github.com/ipcf/ipcf/core/npy"
 )
 
+// castagnoli is the CRC-32C table (hardware accelerated on amd64 and arm64).
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// CRC returns the CRC-32C of b.
+func CRC(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+
+// CRCUpdate continues a CRC-32C with b.
+func CRCUpdate(crc uint32, b []byte) uint32 { return crc32.Update(crc, castagnoli, b) }
+
+// Marker is the value of "software" in the metadata of every ipcf output;
+// a folder without it is never replaced.
+const Marker = "ipcf"
+
 // Output receives the result tile by tile. Tiles are float32 (ty, tx,
-// npoints, nbins) in C order, at output row y0 and column x0.
+// npoints, nbins) in C order, at output row y0 and column x0. The data go
+// to a hidden partial output; Finish and Publish make it the result.
 type Output interface {
-	// Open creates the partial output, or reopens it to resume.
-	Open(shape [4]int, tile [2]int, resume bool) error
-	WriteTile(y0, x0 int, ty, tx int, data []float32) error
-	// Commit makes the output durable and gives it its final name.
-	Commit(meta map[string]any) error
 	// Path is the final name.
 	Path() string
+	// Open creates the partial output, or reopens it to resume.
+	Open(shape [4]int, tile [2]int, resume bool) error
+	// WriteTile stores a tile and returns the CRC-32C of its stored bytes.
+	WriteTile(y0, x0, ty, tx int, data []float32) (uint32, error)
+	// TileCRC reads a stored tile back and returns its CRC-32C.
+	TileCRC(y0, x0, ty, tx int) (uint32, error)
+	// Sync makes the written tiles durable.
+	Sync() error
+	// Finish makes the partial output complete and durable with its
+	// metadata and returns its checksum; the final name is untouched.
+	Finish(meta map[string]any) (uint32, error)
+	// Publish gives a finished partial output its final name (replacing an
+	// earlier ipcf result) and writes its metadata. It may be repeated
+	// after a kill: when the partial output is gone and the final one
+	// carries the checksum, it completes what is missing.
+	Publish(meta map[string]any, crc uint32) error
+	// Verify reports whether the final output is complete, carries the
+	// job key and matches its recorded checksums.
+	Verify(key string) bool
+	// PartialExists reports whether a partial output is there to resume.
+	PartialExists() bool
+	// Close releases open files (the partial output stays).
+	Close() error
 }
 
-// partialName is where an output is written until it is complete.
-func partialName(path string) string {
+// PartialName is where an output is written until it is complete.
+func PartialName(path string) string {
+	path = strings.TrimRight(path, "/")
 	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".partial")
 }
 
+// SidecarName is the metadata file of a .npy output.
+func SidecarName(path string) string { return path + ".json" }
+
 // NpyOutput writes a C-order float32 .npy file in place, tile by tile,
-// with the job's parameters in a JSON sidecar (PATH.json).
+// with the job's metadata in a JSON sidecar (PATH.json) that names the
+// file's checksum.
 type NpyOutput struct {
 	path   string
 	f      *os.File
@@ -45,12 +84,17 @@ func NewNpyOutput(path string) *NpyOutput { return &NpyOutput{path: path} }
 
 func (o *NpyOutput) Path() string { return o.path }
 
+func (o *NpyOutput) PartialExists() bool {
+	st, err := os.Stat(PartialName(o.path))
+	return err == nil && st.Mode().IsRegular()
+}
+
 func (o *NpyOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	o.shape = shape
 	hdr := npy.HeaderBytes(array.Float32, array.Little, shape[:])
 	o.header = len(hdr)
 	size := int64(len(hdr)) + int64(shape[0])*int64(shape[1])*int64(shape[2])*int64(shape[3])*4
-	p := partialName(o.path)
+	p := PartialName(o.path)
 	flags := os.O_RDWR | os.O_CREATE
 	if !resume {
 		flags |= os.O_TRUNC
@@ -63,6 +107,8 @@ func (o *NpyOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 		f.Close()
 		return fmt.Errorf("output %s: %w", p, err)
 	}
+	// A truncated partial output grows back with zeros: the tiles there
+	// fail their checksums and are computed again.
 	if err := f.Truncate(size); err != nil {
 		f.Close()
 		return fmt.Errorf("output %s: %w", p, err)
@@ -71,41 +117,128 @@ func (o *NpyOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	return nil
 }
 
-func (o *NpyOutput) WriteTile(y0, x0, ty, tx int, data []float32) error {
+func (o *NpyOutput) rowOffset(y0, y, x0 int) int64 {
+	np, nb := o.shape[2], o.shape[3]
+	return int64(o.header) + (int64(y0+y)*int64(o.shape[1])+int64(x0))*int64(np*nb)*4
+}
+
+func (o *NpyOutput) WriteTile(y0, x0, ty, tx int, data []float32) (uint32, error) {
 	np, nb := o.shape[2], o.shape[3]
 	row := tx * np * nb
 	buf := make([]byte, row*4)
+	var crc uint32
 	for y := 0; y < ty; y++ {
 		for i, v := range data[y*row : (y+1)*row] {
 			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
 		}
-		off := int64(o.header) + (int64(y0+y)*int64(o.shape[1])+int64(x0))*int64(np*nb)*4
-		if _, err := o.f.WriteAt(buf, off); err != nil {
-			return fmt.Errorf("output %s: %w", partialName(o.path), err)
+		crc = CRCUpdate(crc, buf)
+		if _, err := o.f.WriteAt(buf, o.rowOffset(y0, y, x0)); err != nil {
+			return 0, fmt.Errorf("output %s: %w", PartialName(o.path), err)
 		}
 	}
-	return nil
+	return crc, nil
+}
+
+func (o *NpyOutput) TileCRC(y0, x0, ty, tx int) (uint32, error) {
+	buf := make([]byte, tx*o.shape[2]*o.shape[3]*4)
+	var crc uint32
+	for y := 0; y < ty; y++ {
+		if _, err := o.f.ReadAt(buf, o.rowOffset(y0, y, x0)); err != nil {
+			return 0, err
+		}
+		crc = CRCUpdate(crc, buf)
+	}
+	return crc, nil
 }
 
 // Sync flushes the written tiles to disk.
 func (o *NpyOutput) Sync() error { return o.f.Sync() }
 
-func (o *NpyOutput) Commit(meta map[string]any) error {
-	p := partialName(o.path)
-	err := o.f.Sync()
-	if cerr := o.f.Close(); err == nil {
-		err = cerr
+func (o *NpyOutput) Close() error {
+	if o.f == nil {
+		return nil
 	}
-	if err == nil {
-		err = writeJSON(o.path+".json", meta)
+	err := o.f.Close()
+	o.f = nil
+	return err
+}
+
+func (o *NpyOutput) Finish(meta map[string]any) (uint32, error) {
+	p := PartialName(o.path)
+	if err := o.f.Sync(); err != nil {
+		return 0, fmt.Errorf("output %s: %w", p, err)
 	}
-	if err == nil {
-		err = os.Rename(p, o.path)
+	crc, _, err := fileCRC(p)
+	if err != nil {
+		return 0, fmt.Errorf("output %s: %w", p, err)
 	}
+	return crc, o.Close()
+}
+
+func fileCRC(path string) (uint32, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	h := crc32.New(castagnoli)
+	n, err := io.CopyBuffer(h, f, make([]byte, 1<<20))
+	return h.Sum32(), n, err
+}
+
+// Publish: the old sidecar goes first (no sidecar ever describes other
+// bytes than its file), then the rename, then the new sidecar.
+func (o *NpyOutput) Publish(meta map[string]any, crc uint32) error {
+	p := PartialName(o.path)
+	dir := filepath.Dir(o.path)
+	if o.PartialExists() {
+		if err := os.Remove(SidecarName(o.path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+		if err := os.Rename(p, o.path); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+	}
+	got, size, err := fileCRC(o.path)
 	if err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
-	return nil
+	if got != crc {
+		return fmt.Errorf("output %s: checksum %08x, the finished result had %08x (changed by another program?)", o.path, got, crc)
+	}
+	m := copyMeta(meta)
+	m["output_crc32c"] = fmt.Sprintf("%08x", crc)
+	m["output_bytes"] = size
+	if err := writeJSON(SidecarName(o.path), m); err != nil {
+		return fmt.Errorf("output %s: %w", SidecarName(o.path), err)
+	}
+	return syncDir(dir)
+}
+
+func (o *NpyOutput) Verify(key string) bool {
+	var m struct {
+		Software string `json:"software"`
+		Key      string `json:"job_key"`
+		CRC      string `json:"output_crc32c"`
+		Bytes    int64  `json:"output_bytes"`
+	}
+	b, err := os.ReadFile(SidecarName(o.path))
+	if err != nil || json.Unmarshal(b, &m) != nil || m.Software != Marker || m.Key != key {
+		return false
+	}
+	crc, n, err := fileCRC(o.path)
+	return err == nil && n == m.Bytes && fmt.Sprintf("%08x", crc) == m.CRC
+}
+
+func copyMeta(meta map[string]any) map[string]any {
+	m := make(map[string]any, len(meta)+2)
+	for k, v := range meta {
+		m[k] = v
+	}
+	return m
 }
 
 func writeJSON(path string, v any) error {
@@ -121,11 +254,13 @@ func writeJSON(path string, v any) error {
 
 // ZarrOutput writes a Zarr v2 folder: one uncompressed chunk per tile
 // (chunk shape = tile shape x npoints x nbins, little-endian float32, C
-// order, fill value NaN), the parameters in .zattrs.
+// order, fill value NaN), the metadata in .zattrs with the CRC-32C of every
+// chunk.
 type ZarrOutput struct {
 	path  string
 	shape [4]int
 	tile  [2]int
+	crcs  map[string]string // chunk name: CRC-32C, of the chunks written or verified
 }
 
 // NewZarrOutput returns an output that will be written to the folder path.
@@ -133,9 +268,15 @@ func NewZarrOutput(path string) *ZarrOutput { return &ZarrOutput{path: strings.T
 
 func (o *ZarrOutput) Path() string { return o.path }
 
+func (o *ZarrOutput) PartialExists() bool {
+	st, err := os.Stat(PartialName(o.path))
+	return err == nil && st.IsDir()
+}
+
 func (o *ZarrOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	o.shape, o.tile = shape, tile
-	p := partialName(o.path)
+	o.crcs = map[string]string{}
+	p := PartialName(o.path)
 	if !resume {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("output %s: %w", o.path, err)
@@ -160,11 +301,20 @@ func (o *ZarrOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	return nil
 }
 
-func (o *ZarrOutput) WriteTile(y0, x0, ty, tx int, data []float32) error {
-	np, nb := o.shape[2], o.shape[3]
+func (o *ZarrOutput) chunk(y0, x0 int) (string, error) {
 	cy, cx := o.tile[0], o.tile[1]
 	if y0%cy != 0 || x0%cx != 0 {
-		return fmt.Errorf("output %s: tile at (%d,%d) not on the chunk grid", o.path, y0, x0)
+		return "", fmt.Errorf("output %s: tile at (%d,%d) not on the chunk grid", o.path, y0, x0)
+	}
+	return fmt.Sprintf("%d.%d.0.0", y0/cy, x0/cx), nil
+}
+
+func (o *ZarrOutput) WriteTile(y0, x0, ty, tx int, data []float32) (uint32, error) {
+	np, nb := o.shape[2], o.shape[3]
+	cy, cx := o.tile[0], o.tile[1]
+	cname, err := o.chunk(y0, x0)
+	if err != nil {
+		return 0, err
 	}
 	// Zarr stores whole chunks: pad edge tiles with NaN.
 	buf := make([]byte, cy*cx*np*nb*4)
@@ -178,11 +328,14 @@ func (o *ZarrOutput) WriteTile(y0, x0, ty, tx int, data []float32) error {
 			binary.LittleEndian.PutUint32(buf[4*(y*cx*np*nb+i):], math.Float32bits(v))
 		}
 	}
-	name := filepath.Join(partialName(o.path), fmt.Sprintf("%d.%d.0.0", y0/cy, x0/cx))
+	name := filepath.Join(PartialName(o.path), cname)
 	tmp := name + ".tmp"
 	f, err := os.Create(tmp)
 	if err == nil {
 		_, err = f.Write(buf)
+		if err == nil {
+			err = f.Sync()
+		}
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
@@ -192,46 +345,120 @@ func (o *ZarrOutput) WriteTile(y0, x0, ty, tx int, data []float32) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		return 0, fmt.Errorf("output %s: %w", o.path, err)
+	}
+	crc := CRC(buf)
+	o.crcs[cname] = fmt.Sprintf("%08x", crc)
+	return crc, nil
+}
+
+func (o *ZarrOutput) TileCRC(y0, x0, ty, tx int) (uint32, error) {
+	cname, err := o.chunk(y0, x0)
+	if err != nil {
+		return 0, err
+	}
+	b, err := os.ReadFile(filepath.Join(PartialName(o.path), cname))
+	if err != nil {
+		return 0, err
+	}
+	crc := CRC(b)
+	o.crcs[cname] = fmt.Sprintf("%08x", crc)
+	return crc, nil
+}
+
+// Sync flushes the folder (the chunks are synced as they are written).
+func (o *ZarrOutput) Sync() error { return syncDir(PartialName(o.path)) }
+
+func (o *ZarrOutput) Close() error { return nil }
+
+// Finish writes .zattrs, with the checksum of every chunk, into the
+// partial folder; the checksum of the output is that of .zattrs.
+func (o *ZarrOutput) Finish(meta map[string]any) (uint32, error) {
+	p := PartialName(o.path)
+	m := copyMeta(meta)
+	m["chunks_crc32c"] = o.crcs
+	b, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return 0, err
+	}
+	b = append(b, '\n')
+	if err := npy.WriteAtomic(filepath.Join(p, ".zattrs"), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+		return 0, fmt.Errorf("output %s: %w", o.path, err)
+	}
+	if err := syncDir(p); err != nil {
+		return 0, fmt.Errorf("output %s: %w", o.path, err)
+	}
+	return CRC(b), nil
+}
+
+// Publish moves an earlier result aside, renames the partial folder, then
+// removes the earlier result.
+func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
+	p := PartialName(o.path)
+	old := filepath.Join(filepath.Dir(o.path), "."+filepath.Base(o.path)+".old")
+	dir := filepath.Dir(o.path)
+	if o.PartialExists() {
+		if b, err := os.ReadFile(filepath.Join(p, ".zattrs")); err != nil || CRC(b) != crc {
+			return fmt.Errorf("output %s: the finished partial output changed (checksum of .zattrs)", o.path)
+		}
+		if _, err := os.Stat(o.path); err == nil {
+			if !IsOurs(o.path) {
+				return fmt.Errorf("output %s exists and is not an ipcf result: not replacing it", o.path)
+			}
+			if err := os.RemoveAll(old); err != nil {
+				return fmt.Errorf("output %s: %w", o.path, err)
+			}
+			if err := os.Rename(o.path, old); err != nil {
+				return fmt.Errorf("output %s: %w", o.path, err)
+			}
+		}
+		if err := os.Rename(p, o.path); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(o.path, ".zattrs"))
+	if err != nil || CRC(b) != crc {
+		return fmt.Errorf("output %s: not the finished result (checksum of .zattrs)", o.path)
+	}
+	if err := os.RemoveAll(old); err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
 	return nil
 }
 
-// Sync flushes the chunk files and the folder.
-func (o *ZarrOutput) Sync() error {
-	p := partialName(o.path)
-	ents, err := os.ReadDir(p)
-	if err != nil {
-		return err
+func (o *ZarrOutput) Verify(key string) bool {
+	var m struct {
+		Software string            `json:"software"`
+		Key      string            `json:"job_key"`
+		Chunks   map[string]string `json:"chunks_crc32c"`
 	}
-	for _, e := range ents {
-		f, err := os.Open(filepath.Join(p, e.Name()))
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		f.Close()
-		if err != nil {
-			return err
+	b, err := os.ReadFile(filepath.Join(o.path, ".zattrs"))
+	if err != nil || json.Unmarshal(b, &m) != nil || m.Software != Marker || m.Key != key || len(m.Chunks) == 0 {
+		return false
+	}
+	for name, want := range m.Chunks {
+		c, err := os.ReadFile(filepath.Join(o.path, name))
+		if err != nil || fmt.Sprintf("%08x", CRC(c)) != want {
+			return false
 		}
 	}
-	return syncDir(p)
+	return true
 }
 
-func (o *ZarrOutput) Commit(meta map[string]any) error {
-	p := partialName(o.path)
-	err := writeJSON(filepath.Join(p, ".zattrs"), meta)
-	if err == nil {
-		err = o.Sync()
-	}
-	if err == nil {
-		os.RemoveAll(o.path) // a previous result of the same name
-		err = os.Rename(p, o.path)
-	}
+// IsOurs reports whether the folder path is an ipcf Zarr result: its
+// .zattrs names ipcf as the software.
+func IsOurs(path string) bool {
+	b, err := os.ReadFile(filepath.Join(path, ".zattrs"))
 	if err != nil {
-		return fmt.Errorf("output %s: %w", o.path, err)
+		return false
 	}
-	return syncDir(filepath.Dir(o.path))
+	var m struct {
+		Software string `json:"software"`
+	}
+	return json.Unmarshal(b, &m) == nil && m.Software == Marker
 }
 
 func syncDir(dir string) error {

@@ -238,3 +238,14 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	e.maskNaN()
 	return nil
 }
+
+// CheckDevice validates a device option before a job starts: "auto" and
+// "cpu" always pass; "cuda" and "cuda:N" fail with ErrNoDevice (saying
+// why) if that GPU cannot be used.
+func CheckDevice(dev string) error {
+	if dev == "" || dev == "auto" || dev == "cpu" {
+		return nil
+	}
+	_, err := resolveDevice(dev)
+	return err
+}

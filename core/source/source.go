@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -33,6 +34,15 @@ type Source interface {
 	// Name describes the source for messages and metadata.
 	Name() string
 	Close() error
+}
+
+// Files lists the files a source reads, in frame order, for fingerprints
+// and for checks that an output does not overwrite an input.
+func Files(s Source) []string {
+	if f, ok := s.(interface{ paths() []string }); ok {
+		return f.paths()
+	}
+	return nil
 }
 
 // Releaser is implemented by sources that can drop frames they have served
@@ -89,6 +99,7 @@ func (s *stack) Shape() (int, int, int) { return s.v.Shape[0], s.v.Shape[1], s.v
 func (s *stack) DType() array.DType     { return s.v.DType }
 func (s *stack) Name() string           { return s.name }
 func (s *stack) Close() error           { return s.m.close() }
+func (s *stack) paths() []string        { return []string{s.m.path} }
 func (s *stack) Stack() (array.View, bool) {
 	return s.v, true
 }
@@ -297,6 +308,7 @@ func (s *selection) Shape() (int, int, int) { return s.t1 - s.t0, s.y1 - s.y0, s
 func (s *selection) DType() array.DType     { return s.src.DType() }
 func (s *selection) Name() string           { return s.src.Name() }
 func (s *selection) Close() error           { return s.src.Close() }
+func (s *selection) paths() []string        { return Files(s.src) }
 
 func (s *selection) crop(v array.View, lead int) (array.View, error) {
 	st := v.Strides
@@ -349,3 +361,25 @@ func ParseCrop(s string) (rows, cols Range, err error) {
 	cols, err = ParseRange(b)
 	return
 }
+
+// Guard runs f, which reads memory-mapped input, and turns a fault on the
+// mapping (SIGBUS: the file was truncated or replaced while mapped) into
+// an error naming the source instead of a crash. It guards reads by Go
+// code on the calling goroutine only.
+func Guard(name string, f func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			if _, ok := r.(interface{ Addr() uintptr }); ok {
+				err = fmt.Errorf("%w: %s: the input changed while it was read (truncated or replaced?): %v", ErrChanged, name, r)
+				return
+			}
+			panic(r)
+		}
+	}()
+	return f()
+}
+
+// ErrChanged reports an input file that changed during a run.
+var ErrChanged = errors.New("source: input changed")

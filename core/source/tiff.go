@@ -352,6 +352,7 @@ func (s *pageSource) Shape() (int, int, int) { return len(s.pages), s.pages[0].h
 func (s *pageSource) DType() array.DType     { return s.pages[0].dtype }
 func (s *pageSource) Name() string           { return s.name }
 func (s *pageSource) Close() error           { return s.m.close() }
+func (s *pageSource) paths() []string        { return []string{s.m.path} }
 func (s *pageSource) Stack() (array.View, bool) {
 	return array.View{}, false
 }
@@ -420,6 +421,7 @@ func OpenTIFFSeries(files []string) (Source, error) {
 func (s *series) Shape() (int, int, int) { return len(s.files), s.h, s.w }
 func (s *series) DType() array.DType     { return s.dtype }
 func (s *series) Name() string           { return s.files[0] + " ..." }
+func (s *series) paths() []string        { return s.files }
 func (s *series) Stack() (array.View, bool) {
 	return array.View{}, false
 }

@@ -1,0 +1,781 @@
+// Package job owns "a pCF job": an input file or folder with its
+// selection, the pCF parameters, the output, the engine and its memory
+// budget. Every host (the CLI, the C ABI and through it Python,
+// MATLAB/Octave and Fiji) builds jobs only through Open, so defaults,
+// option parsing, the engine choice, the job's identity (Key) and the
+// metadata written with every output live here and nowhere else.
+//
+// A job is safe to kill at any instruction: its output appears under the
+// final name complete or not at all; a rerun resumes what its journal
+// records and what passes its checksums; a job with another key never
+// reuses another job's work; a rerun of a completed job changes nothing.
+package job
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/source"
+)
+
+// Version is the library version written into every output's metadata.
+const Version = "0.2.0"
+
+// ErrInput reports an input that cannot be used; ErrOutput an output that
+// is refused (it is an input, lies in an input folder, is a folder that is
+// not an ipcf result, or is in use by another run).
+var (
+	ErrInput  = errors.New("job: bad input")
+	ErrOutput = errors.New("job: output refused")
+	ErrBusy   = errors.New("job: output in use")
+)
+
+// Input selects the frames and pixels of an image time series.
+type Input struct {
+	Path string
+	// Format is "auto" (or ""): by extension and content; "npy", "tiff",
+	// or "raw" (needs Raw).
+	Format string
+	// Raw describes a headerless file: frames, rows, columns, sample type,
+	// byte order and bytes to skip. Raw.T > 0 implies Format "raw".
+	Raw source.Raw
+	// Crop is "y0:y1,x0:x1" (either bound may be empty); Frames "a:b".
+	Crop, Frames string
+}
+
+// Spec is everything a job needs; the zero values of optional fields are
+// the defaults.
+type Spec struct {
+	Input Input
+	// Mask is the path of a .npy mask of the input frame or of the crop
+	// (rows, columns); zero pixels are not computed (NaN). MaskView is a
+	// mask in memory instead.
+	Mask     string
+	MaskView *array.View
+	// PCF holds radius, points, bins, bleaching, threads and device; its
+	// Mask and Progress are not used (see Mask and Progress).
+	PCF    pcf.Options
+	Output string // a .npy file or a .zarr folder
+	// Engine is "auto" (or ""): in memory when the job fits the budget
+	// and the output is .npy, else out of core; "memory" or "ooc".
+	Engine  string
+	Memory  int64  // peak memory budget in bytes; 0: DefaultMemory()
+	Scratch string // folder for scratch files; "": beside the output
+	Tile    [2]int // out of core: output tile (rows, columns); 0: from Memory
+	// FrameInterval (seconds) and PixelSize (micrometres), when known, are
+	// written into the metadata; 0 means unknown.
+	FrameInterval, PixelSize float64
+	// Progress gets the phase ("read", "pcf", "transpose", "write") and
+	// the finished and total units; returning false cancels.
+	Progress func(phase string, done, total int) bool
+	// Log gets notes for the user: stale scratch removed, damaged scratch
+	// computed again, a job found complete.
+	Log func(msg string)
+}
+
+// DefaultSpec returns a spec with the tutorial's pCF parameters.
+func DefaultSpec() Spec { return Spec{PCF: pcf.DefaultOptions(), Engine: "auto"} }
+
+// Job is an opened, validated job.
+type Job struct {
+	spec      Spec
+	src       source.Source
+	files     []string
+	mask      *array.View
+	geom      pcf.Geometry
+	engine    string
+	nread     int // frames read per pixel: N, or T with bleaching correction
+	memory    int64
+	key       string
+	fields    map[string]string
+	origin    [3]int // first frame, row and column of the selection
+	outAbs    string
+	zarr      bool
+	inMemNeed int64
+}
+
+// Summary describes a finished job.
+type Summary struct {
+	Engine          string // "memory" or "ooc"
+	Tiles, Resumed  int    // out of core: tiles in all, tiles reused
+	Chunks          int
+	AlreadyComplete bool // the output was already this job's result: nothing done
+	InputCRC        uint32
+	Geometry        pcf.Geometry
+}
+
+// overhead is the memory the process takes besides the job's arrays (Go
+// runtime, threads, FFTW plans and buffers), measured with
+// TestPeakMemory.
+const overhead = 48 << 20
+
+// DefaultMemory is the default budget: a quarter of the physical memory.
+func DefaultMemory() int64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 2 << 30
+	}
+	return int64(si.Totalram) * int64(si.Unit) / 4
+}
+
+// ParseSize parses a memory size: "2GiB", "512MiB", "1.5G", "100M",
+// "64KiB" or bytes.
+func ParseSize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		mul    float64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"TiB", 1 << 40}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3},
+		{"TB", 1e12}, {"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}}
+	t := strings.TrimSpace(s)
+	mul := 1.0
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mul = strings.TrimSuffix(t, u.suffix), u.mul
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
+	if err != nil || !(v > 0) || v*mul >= 1<<62 || v*mul < 1 {
+		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (GiB, MiB, KiB, GB, MB, B)", s)
+	}
+	return int64(v * mul), nil
+}
+
+// ParseMean parses a bleaching mean: "real" or "floor".
+func ParseMean(s string) (bleach.Mean, error) {
+	switch s {
+	case "", "real":
+		return bleach.Real, nil
+	case "floor":
+		return bleach.Floor, nil
+	}
+	return 0, fmt.Errorf("bleach mean %q: want real or floor", s)
+}
+
+// ParseTile parses "ROWS,COLS".
+func ParseTile(s string) ([2]int, error) {
+	a, b, ok := strings.Cut(s, ",")
+	ty, e1 := strconv.Atoi(strings.TrimSpace(a))
+	tx, e2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || e1 != nil || e2 != nil || ty < 1 || tx < 1 {
+		return [2]int{}, fmt.Errorf("tile %q: want ROWS,COLS (positive)", s)
+	}
+	return [2]int{ty, tx}, nil
+}
+
+// ParseShape parses a raw input shape "T,H,W".
+func ParseShape(s string) ([3]int, error) {
+	parts := strings.Split(s, ",")
+	var d [3]int
+	if len(parts) != 3 {
+		return d, fmt.Errorf("shape %q: want T,H,W", s)
+	}
+	for i, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 1 {
+			return d, fmt.Errorf("shape %q: want three positive whole numbers", s)
+		}
+		d[i] = v
+	}
+	return d, nil
+}
+
+// ParseByteOrder parses "little", "big" or "native".
+func ParseByteOrder(s string) (array.ByteOrder, error) {
+	switch s {
+	case "", "little":
+		return array.Little, nil
+	case "big":
+		return array.Big, nil
+	case "native":
+		return array.NativeOrder, nil
+	}
+	return 0, fmt.Errorf("byte order %q: want little or big", s)
+}
+
+// OpenSource opens an input with its selection applied.
+func OpenSource(in Input) (source.Source, error) {
+	var src source.Source
+	var err error
+	switch {
+	case in.Format == "raw" || in.Raw.T > 0:
+		if in.Raw.T < 1 || in.Raw.H < 1 || in.Raw.W < 1 {
+			return nil, fmt.Errorf("%w: raw input %s needs its shape (frames, rows, columns)", ErrInput, in.Path)
+		}
+		if in.Raw.DType == 0 {
+			in.Raw.DType = array.Uint16
+		}
+		src, err = source.OpenRaw(in.Path, in.Raw)
+	case in.Format == "npy":
+		src, err = source.OpenNpy(in.Path)
+	case in.Format == "tiff" || in.Format == "auto" || in.Format == "":
+		src, err = source.Open(in.Path)
+	default:
+		return nil, fmt.Errorf("%w: format %q: want auto, npy, tiff or raw", ErrInput, in.Format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.Frames == "" && in.Crop == "" {
+		return src, nil
+	}
+	var frames, rows, cols source.Range
+	if in.Frames != "" {
+		if frames, err = source.ParseRange(in.Frames); err != nil {
+			src.Close()
+			return nil, fmt.Errorf("%w: frames: %v", ErrInput, err)
+		}
+	}
+	if in.Crop != "" {
+		if rows, cols, err = source.ParseCrop(in.Crop); err != nil {
+			src.Close()
+			return nil, fmt.Errorf("%w: crop: %v", ErrInput, err)
+		}
+	}
+	sel, err := source.Select(src, frames, rows, cols)
+	if err != nil {
+		src.Close()
+		return nil, err
+	}
+	return sel, nil
+}
+
+// Open validates a job: input, selection, mask, parameters, output and
+// engine, before any file is created.
+func Open(s Spec) (*Job, error) {
+	if s.Input.Path == "" {
+		return nil, fmt.Errorf("%w: no input given", ErrInput)
+	}
+	if s.Output == "" {
+		return nil, fmt.Errorf("%w: no output given (a .npy file or a .zarr folder)", ErrOutput)
+	}
+	out := strings.TrimRight(s.Output, "/")
+	j := &Job{spec: s, zarr: strings.HasSuffix(out, ".zarr")}
+	if !j.zarr && !strings.HasSuffix(out, ".npy") {
+		return nil, fmt.Errorf("%w: %s: want a .npy file or a .zarr folder", ErrOutput, s.Output)
+	}
+	switch s.Engine {
+	case "", "auto", "memory", "ooc":
+	default:
+		return nil, fmt.Errorf("%w: engine %q: want auto, memory or ooc", pcf.ErrParam, s.Engine)
+	}
+	if s.Memory < 0 {
+		return nil, fmt.Errorf("%w: memory budget %d: want > 0", pcf.ErrParam, s.Memory)
+	}
+	j.memory = s.Memory
+	if j.memory == 0 {
+		j.memory = DefaultMemory()
+	}
+	if s.Tile[0] < 0 || s.Tile[1] < 0 {
+		return nil, fmt.Errorf("%w: tile %v: want positive", pcf.ErrParam, s.Tile)
+	}
+	var err error
+	if j.outAbs, err = filepath.Abs(out); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrOutput, err)
+	}
+	j.src, err = OpenSource(s.Input)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			j.src.Close()
+		}
+	}()
+	j.files = source.Files(j.src)
+	T, H, W := j.src.Shape()
+	if err := j.openMask(H, W); err != nil {
+		return nil, err
+	}
+	o := s.PCF
+	o.Mask, o.Progress = j.mask, nil
+	if j.geom, err = pcf.Plan([]int{T, H, W}, o); err != nil {
+		return nil, err
+	}
+	if err := pcf.CheckDevice(o.Device); err != nil {
+		return nil, err
+	}
+	j.nread = j.geom.N
+	if o.Bleach > 0 {
+		j.nread = j.geom.T
+	}
+	if err := j.checkOutput(); err != nil {
+		return nil, err
+	}
+	if err := j.chooseEngine(); err != nil {
+		return nil, err
+	}
+	if err := j.makeKey(); err != nil {
+		return nil, err
+	}
+	ok = true
+	return j, nil
+}
+
+// openMask reads the mask into memory (a mapped mask could change under
+// the run); a mask of the uncropped frame is cropped like the input.
+func (j *Job) openMask(h, w int) error {
+	v := j.spec.MaskView
+	if j.spec.Mask != "" {
+		m, err := npy.Open(j.spec.Mask)
+		if err != nil {
+			return fmt.Errorf("%w: mask: %v", ErrInput, err)
+		}
+		defer m.Close()
+		mv := m.View
+		v = &mv
+	}
+	if v == nil {
+		return nil
+	}
+	if v.NDim() != 2 {
+		return fmt.Errorf("%w: mask shape %v, want (rows, columns)", pcf.ErrShape, v.Shape)
+	}
+	if (v.Shape[0] != h || v.Shape[1] != w) && j.spec.Input.Crop != "" {
+		rows, cols, _ := source.ParseCrop(j.spec.Input.Crop)
+		stop := func(r source.Range, n int) int {
+			if r.Stop == 0 {
+				return n
+			}
+			return r.Stop
+		}
+		y1, x1 := stop(rows, v.Shape[0]), stop(cols, v.Shape[1])
+		if y1 <= v.Shape[0] && x1 <= v.Shape[1] && y1-rows.Start == h && x1-cols.Start == w {
+			c, err := array.New(v.DType, v.Order, []int{h, w}, v.Strides, v.Data,
+				v.Offset+rows.Start*v.Strides[0]+cols.Start*v.Strides[1])
+			if err == nil {
+				v = &c
+			}
+		}
+	}
+	if v.Shape[0] != h || v.Shape[1] != w {
+		return fmt.Errorf("%w: mask shape %v, the input frames (after the crop) are %dx%d", pcf.ErrShape, v.Shape, h, w)
+	}
+	// A contiguous float64 copy: owned by the job, hashed for the key.
+	buf := make([]byte, h*w*8)
+	c, _ := array.Contiguous(array.Float64, []int{h, w}, buf)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c.Store((y*w+x)*8, v.Load(v.Offset+y*v.Strides[0]+x*v.Strides[1]))
+		}
+	}
+	j.mask = &c
+	return nil
+}
+
+// checkOutput refuses outputs that would overwrite an input or a folder
+// that is not an ipcf result.
+func (j *Job) checkOutput() error {
+	out := j.outAbs
+	dir := filepath.Dir(out)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("%w: the folder of %s does not exist", ErrOutput, j.spec.Output)
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrOutput, err)
+	}
+	realOut := filepath.Join(realDir, filepath.Base(out))
+	inputs := append([]string{j.spec.Input.Path, j.spec.Mask}, j.files...)
+	outSt, outErr := os.Stat(out)
+	for _, in := range inputs {
+		if in == "" {
+			continue
+		}
+		st, err := os.Stat(in)
+		if err != nil {
+			continue
+		}
+		if outErr == nil && os.SameFile(st, outSt) {
+			return fmt.Errorf("%w: %s is an input of this job", ErrOutput, j.spec.Output)
+		}
+		if st.IsDir() {
+			abs, err := filepath.Abs(in)
+			if err == nil {
+				if r, err := filepath.EvalSymlinks(abs); err == nil {
+					abs = r
+				}
+			}
+			if within(realOut, abs) || within(out, abs) {
+				return fmt.Errorf("%w: %s lies inside the input folder %s", ErrOutput, j.spec.Output, in)
+			}
+		}
+	}
+	if j.spec.Scratch != "" {
+		for _, in := range inputs {
+			if st, err := os.Stat(in); err == nil && st.IsDir() {
+				if a, err := filepath.Abs(in); err == nil && within(ooc.ScratchDir(j.spec.Scratch, out), a) {
+					return fmt.Errorf("%w: the scratch folder %s lies inside the input folder %s", ErrOutput, j.spec.Scratch, in)
+				}
+			}
+		}
+	}
+	if outErr == nil {
+		switch {
+		case j.zarr && !outSt.IsDir():
+			return fmt.Errorf("%w: %s exists and is not a folder: not replacing it", ErrOutput, j.spec.Output)
+		case j.zarr && !ooc.IsOurs(out):
+			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf .zattrs): not replacing it", ErrOutput, j.spec.Output)
+		case !j.zarr && !outSt.Mode().IsRegular():
+			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
+		}
+	}
+	return nil
+}
+
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && rel != "."
+}
+
+func (j *Job) outBytes() int64 {
+	g := j.geom.OutShape
+	return int64(g[0]) * int64(g[1]) * int64(g[2]) * int64(g[3]) * 4
+}
+
+// chooseEngine picks the in-memory engine when its input, output and
+// spectra fit the budget (and the output is .npy), else out of core.
+func (j *Job) chooseEngine() error {
+	_, H, W := j.src.Shape()
+	in := int64(j.nread) * int64(H) * int64(W) * int64(j.src.DType().Size())
+	j.inMemNeed = in + j.outBytes() + j.geom.SpectraBytes() + overhead
+	switch j.spec.Engine {
+	case "memory":
+		if j.zarr {
+			return fmt.Errorf("%w: engine memory writes .npy only; Zarr output uses the out-of-core engine", pcf.ErrParam)
+		}
+		j.engine = "memory"
+	case "ooc":
+		j.engine = "ooc"
+	default:
+		j.engine = "ooc"
+		if !j.zarr && j.inMemNeed <= j.memory {
+			j.engine = "memory"
+		}
+	}
+	return nil
+}
+
+// makeKey hashes every setting that changes the output's bytes and the
+// input's fingerprint.
+func (j *Job) makeKey() error {
+	o := j.spec.PCF
+	in := j.spec.Input
+	fp, err := fingerprint(j.files)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInput, err)
+	}
+	T, H, W := j.src.Shape()
+	f := map[string]string{
+		"input":       fp,
+		"format":      in.Format,
+		"raw":         fmt.Sprintf("%d,%d,%d %v %v +%d", in.Raw.T, in.Raw.H, in.Raw.W, in.Raw.DType, in.Raw.Order, in.Raw.Offset),
+		"selection":   fmt.Sprintf("crop %q frames %q -> %dx%dx%d %s", in.Crop, in.Frames, T, H, W, j.src.DType()),
+		"radius":      strconv.Itoa(o.Radius),
+		"npoints":     strconv.Itoa(o.Npoints),
+		"nbins":       strconv.Itoa(o.Nbins),
+		"bleach":      strconv.Itoa(o.Bleach),
+		"bleach_mean": []string{"real", "floor"}[o.BleachMean],
+		"device":      o.Device,
+		"mask":        "none",
+		"output":      j.outAbs,
+		"version":     Version,
+	}
+	if j.mask != nil {
+		f["mask"] = fmt.Sprintf("%08x", ooc.CRC(j.mask.Data))
+	}
+	if rows, cols, err := source.ParseCrop(in.Crop); err == nil {
+		j.origin[1], j.origin[2] = rows.Start, cols.Start
+	}
+	if fr, err := source.ParseRange(in.Frames); err == nil {
+		j.origin[0] = fr.Start
+	}
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%s\n", k, f[k])
+	}
+	j.key = hex.EncodeToString(h.Sum(nil)[:16])
+	j.fields = f
+	return nil
+}
+
+// fingerprint describes the input files: names, sizes, modification
+// times, and the CRC-32C of samples of their contents (the first and last
+// 64 KiB and 16 blocks between, of up to 64 files spread over a series).
+func fingerprint(files []string) (string, error) {
+	h := sha256.New()
+	for i, name := range files {
+		st, err := os.Stat(name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d %d\n", name, st.Size(), st.ModTime().UnixNano())
+		if len(files) > 64 && i%(len(files)/64) != 0 && i != len(files)-1 {
+			continue
+		}
+		crc, err := sampleCRC(name, st.Size())
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%08x\n", crc)
+	}
+	return fmt.Sprintf("%d files %x", len(files), h.Sum(nil)[:12]), nil
+}
+
+func sampleCRC(name string, size int64) (uint32, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	const blk = 64 << 10
+	buf := make([]byte, blk)
+	var crc uint32
+	read := func(off int64) error {
+		n, err := f.ReadAt(buf, off)
+		if n > 0 {
+			crc = ooc.CRCUpdate(crc, buf[:n])
+			return nil
+		}
+		return err
+	}
+	if size <= 18*blk {
+		for off := int64(0); off < size; off += blk {
+			if err := read(off); err != nil {
+				return 0, err
+			}
+		}
+		return crc, nil
+	}
+	for k := int64(0); k < 18; k++ {
+		if err := read(k * (size - blk) / 17); err != nil {
+			return 0, err
+		}
+	}
+	return crc, nil
+}
+
+// Geometry is what the job computes.
+func (j *Job) Geometry() pcf.Geometry { return j.geom }
+
+// Engine is "memory" or "ooc".
+func (j *Job) Engine() string { return j.engine }
+
+// Key identifies the job: a hash of every setting that changes the
+// output's bytes and of the input's fingerprint.
+func (j *Job) Key() string { return j.key }
+
+// Memory is the budget in bytes.
+func (j *Job) Memory() int64 { return j.memory }
+
+// InputName names the input for messages.
+func (j *Job) InputName() string { return j.src.Name() }
+
+// Close releases the input.
+func (j *Job) Close() error { return j.src.Close() }
+
+// Metadata is written with the output (a .npy file's sidecar, a Zarr
+// folder's .zattrs).
+func (j *Job) Metadata(inputCRC uint32) map[string]any {
+	o := j.spec.PCF
+	g := j.geom
+	units := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil}
+	if j.spec.FrameInterval > 0 {
+		units["frame_interval_s"] = j.spec.FrameInterval
+	}
+	if j.spec.PixelSize > 0 {
+		units["pixel_size_um"] = j.spec.PixelSize
+	}
+	offsets := make([][2]int, len(g.Circle))
+	for i, c := range g.Circle {
+		offsets[i] = [2]int{c.U, c.V}
+	}
+	lower := make([]int, len(g.Bins))
+	for i := range g.Bins {
+		if i > 0 {
+			lower[i] = g.Bins[i-1]
+		}
+	}
+	return map[string]any{
+		"software":          ooc.Marker,
+		"version":           Version,
+		"job_key":           j.key,
+		"input":             j.src.Name(),
+		"input_files":       len(j.files),
+		"input_fingerprint": j.fields["input"],
+		"input_crc32c":      fmt.Sprintf("%08x", inputCRC),
+		"input_shape":       []int{g.T, g.H, g.W},
+		"input_dtype":       j.src.DType().String(),
+		"crop_origin":       []int{j.origin[1], j.origin[2]},
+		"first_frame":       j.origin[0],
+		"radius":            o.Radius,
+		"npoints":           o.Npoints,
+		"nbins_requested":   o.Nbins,
+		"bins":              g.Bins,
+		"delays_frames":     map[string]any{"from_exclusive": lower, "to_inclusive": g.Bins},
+		"circle":            g.Circle,
+		"offsets_uv":        offsets,
+		"frames_used":       g.N,
+		"bleach_filtersize": o.Bleach,
+		"bleach_mean":       []string{"real", "floor"}[o.BleachMean],
+		"mask":              j.fields["mask"],
+		"device":            o.Device,
+		"shape":             g.OutShape,
+		"axes":              "row, column, circle point, delay bin",
+		"units":             units,
+		"engine":            j.engine,
+	}
+}
+
+func (j *Job) log(format string, a ...any) {
+	if j.spec.Log != nil {
+		j.spec.Log(fmt.Sprintf(format, a...))
+	}
+}
+
+func (j *Job) output() ooc.Output {
+	if j.zarr {
+		return ooc.NewZarrOutput(j.spec.Output)
+	}
+	return ooc.NewNpyOutput(j.spec.Output)
+}
+
+// Run computes the job. It holds a lock on the output for its duration:
+// a second run on the same output fails at once.
+func (j *Job) Run(ctx context.Context) (Summary, error) {
+	sum := Summary{Engine: j.engine, Geometry: j.geom}
+	unlock, err := lock(j.outAbs)
+	if err != nil {
+		return sum, err
+	}
+	defer unlock()
+	out := j.output()
+	scratch := ooc.ScratchDir(j.spec.Scratch, j.outAbs)
+	if _, err := os.Stat(scratch); errors.Is(err, os.ErrNotExist) && out.Verify(j.key) {
+		j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
+		sum.AlreadyComplete = true
+		return sum, nil
+	}
+	o := j.spec.PCF
+	o.Mask = j.mask
+	if j.engine == "memory" {
+		// A scratch folder of an out-of-core run on this output is stale.
+		if _, err := os.Stat(scratch); err == nil {
+			j.log("removed the scratch of an earlier out-of-core run: %s", scratch)
+			if err := os.RemoveAll(scratch); err != nil {
+				return sum, fmt.Errorf("scratch: %w", err)
+			}
+		}
+		crc, err := j.runInMemory(ctx, out, o)
+		sum.InputCRC = crc
+		return sum, err
+	}
+	progress := j.spec.Progress
+	os, err := ooc.Run(ctx, j.src, out, ooc.Options{PCF: o, Memory: j.memory, Scratch: j.spec.Scratch,
+		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress})
+	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC = os.Tiles, os.Resumed, os.Chunks, os.InputCRC
+	return sum, err
+}
+
+// runInMemory reads the selected frames into memory (guarded: an input
+// that shrinks gives an error, not SIGBUS), computes and writes.
+func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options) (uint32, error) {
+	_, H, W := j.src.Shape()
+	dt := j.src.DType()
+	es := dt.Size()
+	frame := H * W * es
+	buf := make([]byte, j.nread*frame)
+	var crc uint32
+	var order array.ByteOrder = array.NativeOrder
+	name := j.src.Name()
+	prog := j.spec.Progress
+	for t := 0; t < j.nread; t++ {
+		if t%64 == 0 && ctx.Err() != nil {
+			return 0, pcf.ErrCancelled
+		}
+		err := source.Guard(name, func() error {
+			fr, err := j.src.Frame(t)
+			if err != nil {
+				return err
+			}
+			order = fr.Order
+			crc = ooc.FrameCRC(crc, fr, H, W)
+			dst := buf[t*frame : (t+1)*frame]
+			sx := fr.Strides[1]
+			for y := 0; y < H; y++ {
+				o := fr.Offset + y*fr.Strides[0]
+				row := dst[y*W*es : (y+1)*W*es]
+				if sx == es {
+					copy(row, fr.Data[o:o+W*es])
+					continue
+				}
+				for x := 0; x < W; x++ {
+					copy(row[x*es:(x+1)*es], fr.Data[o+x*sx:o+x*sx+es])
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		if r, ok := j.src.(source.Releaser); ok && (t+1)%64 == 0 {
+			r.Release(t-63, t+1)
+		}
+		if prog != nil && (t%64 == 0 || t == j.nread-1) && !prog("read", t+1, j.nread) {
+			return 0, pcf.ErrCancelled
+		}
+	}
+	view, err := array.New(dt, order, []int{j.nread, H, W}, []int{frame, W * es, es}, buf, 0)
+	if err != nil {
+		return 0, err
+	}
+	res := make([]byte, j.outBytes())
+	rv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], res)
+	if err != nil {
+		return 0, err
+	}
+	if prog != nil {
+		o.Progress = func(done, total int) bool { return prog("pcf", done, total) }
+	}
+	if err := pcf.Compute(ctx, rv, view, o); err != nil {
+		return 0, err
+	}
+	buf = nil
+	debug.FreeOSMemory()
+	s := j.geom.OutShape
+	if err := out.Open(s, [2]int{s[0], s[1]}, false); err != nil {
+		return 0, err
+	}
+	defer out.Close()
+	tile := unsafeFloat32(res)
+	if _, err := out.WriteTile(0, 0, s[0], s[1], tile); err != nil {
+		return 0, err
+	}
+	meta := j.Metadata(crc)
+	fcrc, err := out.Finish(meta)
+	if err != nil {
+		return 0, err
+	}
+	return crc, out.Publish(meta, fcrc)
+}
