@@ -17,14 +17,16 @@ export ASAN_OPTIONS := detect_leaks=1
 export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/c/lsan.supp
 
 PYTHON    ?= /usr/bin/python3
-PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF))
+# The file-job fixture every host reproduces (tools/filejobdata).
+FILEJOB   := $(BUILD)/filejob
+PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF)) IPCF_FILEJOB=$(CURDIR)/$(FILEJOB)
 
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc python3-numpy python3-pytest python3-dask \
              python3-distributed python3-matplotlib python3-setuptools python3-wheel python3-pip python3-venv \
              octave liboctave-dev imagej libjna-java xvfb xauth
 
-.PHONY: bench-big all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
+.PHONY: filejob bench-big all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
 
@@ -54,6 +56,12 @@ $(BIN): $(GOSRC) | deps
 test: test-go test-purego test-c test-cmake test-python test-octave test-fiji fuzz ## run every test
 	@echo "make test: all passed"
 
+$(FILEJOB)/params.txt: $(BIN) tools/filejobdata/main.go
+	$(GO) build -o $(BUILD)/bin/filejobdata ./tools/filejobdata
+	$(BUILD)/bin/filejobdata -ipcf $(BIN) -dir $(FILEJOB)
+
+filejob: $(FILEJOB)/params.txt ## the file-job fixture: a big-endian TIFF folder, a raw file and the CLI's results
+
 test-go: $(LIB) ## Go unit, conformance, CLI and physics tests
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
@@ -71,8 +79,8 @@ $(BUILD)/test_dlopen: tests/c/test_dlopen.c $(LIB)
 $(BUILD)/pcf_example: examples/pcf_example.c $(LIB)
 	$(CC) -std=c11 -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
-test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/pcf_example ## C programs under AddressSanitizer
-	$(BUILD)/test_capi $(CONF)
+test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
+	$(BUILD)/test_capi $(CONF) $(FILEJOB)
 	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)
 	$(BUILD)/pcf_example $(CONF)/pcf_basic.input.npy $(CONF)/pcf_basic.expected.npy 4 16 16
 
@@ -90,7 +98,7 @@ test-cmake: deps ## configure, build and install with CMake, run ctest, use the 
 	cmake --build $(BUILD)/cmake-consumer >/dev/null
 	$(BUILD)/cmake-consumer/consumer
 
-test-python: $(LIB) ## Python binding: pytest, doctests, example, pip install
+test-python: $(LIB) $(FILEJOB)/params.txt ## Python binding: pytest, doctests, example, pip install
 	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests
 	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider --doctest-modules ipcf
 	rm -rf $(BUILD)/venv && $(PYTHON) -m venv --system-site-packages $(BUILD)/venv
@@ -99,10 +107,10 @@ test-python: $(LIB) ## Python binding: pytest, doctests, example, pip install
 	  assert os.path.dirname(ipcf.__file__).startswith('$(CURDIR)/$(BUILD)/venv'), ipcf.__file__; \
 	  print('pip-installed', ipcf.__version__, ipcf.pcf(ipcf.simulate(64, 12), radius=2).shape)"
 
-test-octave: $(LIB) ## MATLAB/Octave MEX gateways: build with make.m, tests, Ctrl+C
+test-octave: $(LIB) $(FILEJOB)/params.txt ## MATLAB/Octave MEX gateways: build with make.m, tests, Ctrl+C
 	cd bindings/matlab && octave-cli -q -H --no-window-system --eval "make"
 	octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
-	  test_ipcf('$(abspath $(CONF))')"
+	  test_ipcf('$(abspath $(CONF))'); test_pcf_file('$(CURDIR)/$(FILEJOB)')"
 	bindings/matlab/tests/interrupt.sh
 
 IJ_CP     := /usr/share/java/ij.jar:/usr/share/java/jna.jar
@@ -122,10 +130,13 @@ $(BUILD)/fiji/test-classes/StressTest.class: bindings/fiji/tests/StressTest.java
 	mkdir -p $(BUILD)/fiji/test-classes
 	javac --release 8 -nowarn -cp $(IJ_CP):$(FIJI_JAR) -d $(BUILD)/fiji/test-classes bindings/fiji/tests/*.java
 
-test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## headless ImageJ macro test, JVM stress, menu command under Xvfb
+test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILEJOB)/params.txt ## headless ImageJ macro test, JVM stress, menu command under Xvfb
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test.ijm $(abspath $(CONF)) | tee $(BUILD)/fiji/test.log
 	grep -q '^PASS' $(BUILD)/fiji/test.log && ! grep -q '^FAIL' $(BUILD)/fiji/test.log
+	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_file.ijm $(CURDIR)/$(FILEJOB) | tee $(BUILD)/fiji/test_file.log
+	grep -q '^PASS' $(BUILD)/fiji/test_file.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_file.log
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes StressTest 60
 	@test -f $(BUILD)/fiji/channel.npy || $(BIN) simulate -o $(BUILD)/fiji/channel.npy --frames 4096 --quiet
 	xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \

@@ -15,6 +15,10 @@ typedef const char ipcf_cchar;
 typedef const int64_t ipcf_cint64;
 void ipcf_set_error(const char *msg, size_t n);
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total);
+int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total);
+void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg);
+typedef const ipcf_source_options ipcf_csource_options;
+typedef const ipcf_job_options ipcf_cjob_options;
 */
 import "C"
 
@@ -31,6 +35,8 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/conv"
+	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/source"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
@@ -40,7 +46,7 @@ import (
 func main() {}
 
 // Version is the library version; it must equal the header's.
-const Version = "0.1.0"
+const Version = job.Version
 
 type status = C.ipcf_status
 
@@ -54,6 +60,8 @@ const (
 	eCancelled = C.IPCF_E_CANCELLED
 	eInternal  = C.IPCF_E_INTERNAL
 	eNoDevice  = C.IPCF_E_NO_DEVICE
+	eIO        = C.IPCF_E_IO
+	eBusy      = C.IPCF_E_BUSY
 )
 
 // apiError carries a status code with its message.
@@ -96,6 +104,12 @@ func finish(fn string, err error) status {
 		code = eNoDevice
 	case errors.Is(err, array.ErrDType), errors.Is(err, array.ErrLayout):
 		code = eLayout
+	case errors.Is(err, job.ErrBusy):
+		code = eBusy
+	case errors.Is(err, job.ErrOutput), errors.Is(err, job.ErrInput), errors.Is(err, pcf.ErrParam), errors.Is(err, pcf.ErrShape):
+		code = eInvalid
+	case errors.Is(err, source.ErrChanged), isIOError(err):
+		code = eIO
 	}
 	setError(fn, err.Error())
 	return code
@@ -279,7 +293,7 @@ func ipcf_simulate_options_struct_size() C.size_t {
 
 var statusStrings = func() []*C.char {
 	s := []string{"ok", "invalid argument", "bad handle", "buffer too small", "unsupported layout",
-		"out of memory", "cancelled", "internal error", "no usable device"}
+		"out of memory", "cancelled", "internal error", "no usable device", "input/output error", "output busy"}
 	out := make([]*C.char, len(s)+1)
 	for i, x := range s {
 		out[i] = C.CString(x)

@@ -50,3 +50,11 @@ void ipcf_array_init(ipcf_array *a) {
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total) {
 	return f(user, done, total);
 }
+
+int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total) {
+	return f(user, phase, done, total);
+}
+
+void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg) {
+	f(user, msg);
+}

@@ -53,7 +53,7 @@ extern "C" {
 #endif
 
 #define IPCF_VERSION_MAJOR 0
-#define IPCF_VERSION_MINOR 1
+#define IPCF_VERSION_MINOR 2
 #define IPCF_VERSION_PATCH 0
 #define IPCF_VERSION_NUMBER (IPCF_VERSION_MAJOR * 10000 + IPCF_VERSION_MINOR * 100 + IPCF_VERSION_PATCH)
 #define IPCF_MAX_NDIM 8
@@ -69,6 +69,8 @@ typedef int32_t ipcf_status;
 #define IPCF_E_CANCELLED 6          /* progress callback or token cancelled */
 #define IPCF_E_INTERNAL 7           /* a bug: a recovered panic */
 #define IPCF_E_NO_DEVICE 8          /* the requested GPU cannot be used; Since 0.1 */
+#define IPCF_E_IO 9                 /* a file cannot be read or written, or changed during a run; Since 0.2 */
+#define IPCF_E_BUSY 10              /* the output is being written by another run; Since 0.2 */
 
 /* Compute devices (ipcf_pcf_options.device). Since 0.1. */
 #define IPCF_DEVICE_AUTO -1 /* a CUDA GPU when usable for the job, else the CPU */
@@ -167,6 +169,59 @@ typedef struct ipcf_simulate_options {
     ipcf_token token;
 } ipcf_simulate_options;
 
+/* Input of a file job (ipcf_pcf_file); fill with ipcf_source_options_init.
+ * Strings are UTF-8 paths or NULL. Since 0.2. */
+typedef struct ipcf_source_options {
+    uint32_t struct_size;       /* sizeof(ipcf_source_options) */
+    uint32_t raw_dtype;         /* raw input: IPCF_DTYPE_* (IPCF_DTYPE_UINT16) */
+    uint32_t raw_byte_order;    /* raw input: IPCF_ORDER_* (IPCF_ORDER_LITTLE) */
+    uint32_t reserved0;
+    const char *format;         /* NULL or "auto": by extension and content; "npy", "tiff", "raw" */
+    int64_t raw_shape[3];       /* raw input: frames, rows, columns (all 0: not raw) */
+    int64_t raw_offset;         /* raw input: bytes to skip before the first sample */
+    const char *crop;           /* NULL or "y0:y1,x0:x1" (a bound may be empty) */
+    const char *frames;         /* NULL or "start:stop" */
+    const char *mask;           /* NULL or a .npy mask (rows, columns) of the frame or the crop */
+} ipcf_source_options;
+
+/* ipcf_job_progress_fn: the phase ("read", "pcf", "transpose") with its
+ * finished and total units, on the calling thread. Non-zero cancels. */
+typedef int (*ipcf_job_progress_fn)(void *user, const char *phase, int64_t done, int64_t total);
+/* ipcf_job_log_fn: a note for the user (stale scratch removed, damaged
+ * scratch computed again, job already complete), on the calling thread. */
+typedef void (*ipcf_job_log_fn)(void *user, const char *message);
+
+/* Options of a file job; fill with ipcf_job_options_init. Since 0.2. */
+typedef struct ipcf_job_options {
+    uint32_t struct_size;       /* sizeof(ipcf_job_options) */
+    int32_t tile_rows;          /* out of core: output tile; 0 = from the budget */
+    int32_t tile_cols;
+    int32_t reserved0;
+    const char *memory;         /* NULL: a quarter of RAM; "2GiB", "512MiB", "1.5G", or bytes */
+    const char *scratch;        /* NULL: scratch folder beside the output */
+    const char *engine;         /* NULL or "auto" (in memory if it fits), "memory", "ooc" */
+    double frame_interval;      /* seconds between frames, for the metadata (0: unknown) */
+    double pixel_size;          /* micrometres, for the metadata (0: unknown) */
+    ipcf_job_progress_fn progress; /* optional; else ipcf_pcf_options.progress */
+    void *progress_user;
+    ipcf_job_log_fn log;        /* optional */
+    void *log_user;
+} ipcf_job_options;
+
+#define IPCF_ENGINE_MEMORY 0
+#define IPCF_ENGINE_OOC 1
+
+/* What a file job did; may be NULL. Since 0.2. */
+typedef struct ipcf_job_summary {
+    uint32_t struct_size;       /* sizeof(ipcf_job_summary), set by the caller */
+    int32_t engine;             /* IPCF_ENGINE_* */
+    int64_t shape[4];           /* output shape (rows, columns, points, bins) */
+    int32_t tiles;              /* out of core: tiles in all */
+    int32_t resumed;            /* tiles reused from an interrupted run, verified */
+    int32_t already_complete;   /* 1: the output already was this job's result, nothing done */
+    uint32_t input_crc32c;      /* CRC-32C of the input samples read (0 if nothing done) */
+} ipcf_job_summary;
+
 /* ipcf_version_number: IPCF_VERSION_NUMBER of the library. Since 0.1. */
 int32_t ipcf_version_number(void);
 /* ipcf_version_string: "MAJOR.MINOR.PATCH (fft backend)", static. Since 0.1. */
@@ -242,6 +297,26 @@ ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options
  * 4 frames), IPCF_E_BUFFER_TOO_SMALL (out shape), IPCF_E_UNSUPPORTED_LAYOUT,
  * IPCF_E_OUT_OF_MEMORY, IPCF_E_CANCELLED. options may be NULL (defaults). */
 ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *options, ipcf_array *out);
+
+void ipcf_source_options_init(ipcf_source_options *options);
+void ipcf_job_options_init(ipcf_job_options *options);
+
+/* ipcf_pcf_file: the pCF of an image time series in a file or folder
+ * (.npy, TIFF, BigTIFF, ImageJ, a folder or glob of single-page TIFFs, or
+ * raw) into output (a .npy file with its metadata in OUTPUT.json, or a
+ * .zarr folder), in memory or out of core within the memory budget. The
+ * job is safe to kill: the output appears complete or not at all, a rerun
+ * of the same job resumes verified work, a rerun of a completed job
+ * changes nothing. source, options, job and summary may be NULL
+ * (defaults); options->mask is used when source->mask is NULL. Returns
+ * IPCF_E_INVALID_ARGUMENT (bad parameter, or an output that is an input,
+ * lies inside an input folder, or is a folder that is not an ipcf
+ * result), IPCF_E_IO (unreadable input, full disk, input changed during
+ * the run), IPCF_E_BUSY (another run writes output), IPCF_E_CANCELLED,
+ * IPCF_E_NO_DEVICE, IPCF_E_OUT_OF_MEMORY. Since 0.2. */
+ipcf_status ipcf_pcf_file(const char *input, const ipcf_source_options *source, const char *output,
+                          const ipcf_pcf_options *options, const ipcf_job_options *job,
+                          ipcf_job_summary *summary);
 
 /* ipcf_bleach_options_init: defaults (filtersize 1024, real mean). */
 void ipcf_bleach_options_init(ipcf_bleach_options *options);

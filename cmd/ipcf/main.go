@@ -37,7 +37,7 @@ import (
 )
 
 // Version is the program version, the library's.
-const Version = "0.1.0"
+const Version = job.Version
 
 const usage = `usage:
   ipcf pcf INPUT -o OUT.npy|OUT.zarr [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/ipcf/ipcf/core/array"

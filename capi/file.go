@@ -1,0 +1,293 @@
+package main
+
+/*
+#include <stdlib.h>
+#include "ipcf.h"
+typedef const ipcf_source_options ipcf_csource_options;
+typedef const ipcf_job_options ipcf_cjob_options;
+typedef const ipcf_pcf_options ipcf_cpcf_options;
+typedef const char ipcf_cchar;
+int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total);
+void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg);
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/source"
+)
+
+// isIOError reports file-system errors (missing, unreadable, disk full).
+func isIOError(err error) bool {
+	var pe *fs.PathError
+	var le *os.LinkError
+	var errno syscall.Errno
+	return errors.As(err, &pe) || errors.As(err, &le) || errors.As(err, &errno) ||
+		errors.Is(err, source.ErrFormat)
+}
+
+func goString(p *C.ipcf_cchar) string {
+	if p == nil {
+		return ""
+	}
+	return C.GoString((*C.char)(unsafe.Pointer(p)))
+}
+
+//export ipcf_source_options_init
+func ipcf_source_options_init(o *C.ipcf_source_options) {
+	if o == nil {
+		return
+	}
+	*o = C.ipcf_source_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), raw_dtype: C.IPCF_DTYPE_UINT16,
+		raw_byte_order: C.IPCF_ORDER_LITTLE}
+}
+
+//export ipcf_job_options_init
+func ipcf_job_options_init(o *C.ipcf_job_options) {
+	if o == nil {
+		return
+	}
+	*o = C.ipcf_job_options{struct_size: C.uint32_t(unsafe.Sizeof(*o))}
+}
+
+var dtypeByCode = map[C.uint32_t]array.DType{
+	C.IPCF_DTYPE_UINT8: array.Uint8, C.IPCF_DTYPE_UINT16: array.Uint16, C.IPCF_DTYPE_INT16: array.Int16,
+	C.IPCF_DTYPE_INT32: array.Int32, C.IPCF_DTYPE_FLOAT32: array.Float32, C.IPCF_DTYPE_FLOAT64: array.Float64,
+}
+
+// sourceInput converts the C input description into a job input.
+func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error {
+	spec.Input.Path = path
+	if co == nil {
+		return nil
+	}
+	var d C.ipcf_source_options
+	ss := co.struct_size
+	if ss < 4 || uintptr(ss) > 1<<16 {
+		return fail(eInvalid, "source.struct_size=%d (call ipcf_source_options_init)", ss)
+	}
+	if has(ss, unsafe.Offsetof(d.format), 8) {
+		spec.Input.Format = goString(co.format)
+	}
+	if has(ss, unsafe.Offsetof(d.raw_offset), 8) {
+		sh := co.raw_shape
+		if sh[0] != 0 || sh[1] != 0 || sh[2] != 0 || spec.Input.Format == "raw" {
+			for i, v := range sh {
+				if v < 1 || v > 1<<40 {
+					return fail(eInvalid, "source.raw_shape[%d]=%d, want >= 1 for raw input", i, v)
+				}
+			}
+			dt, ok := dtypeByCode[co.raw_dtype]
+			if !ok {
+				return fail(eLayout, "source.raw_dtype=%d is not an IPCF_DTYPE_*", co.raw_dtype)
+			}
+			var bo array.ByteOrder
+			switch co.raw_byte_order {
+			case C.IPCF_ORDER_LITTLE:
+				bo = array.Little
+			case C.IPCF_ORDER_BIG:
+				bo = array.Big
+			case C.IPCF_ORDER_NATIVE:
+				bo = array.NativeOrder
+			default:
+				return fail(eLayout, "source.raw_byte_order=%d is not an IPCF_ORDER_*", co.raw_byte_order)
+			}
+			if co.raw_offset < 0 || co.raw_offset > 1<<50 {
+				return fail(eInvalid, "source.raw_offset=%d, want >= 0", co.raw_offset)
+			}
+			spec.Input.Format = "raw"
+			spec.Input.Raw = source.Raw{T: int(sh[0]), H: int(sh[1]), W: int(sh[2]), DType: dt, Order: bo, Offset: int(co.raw_offset)}
+		}
+	}
+	if has(ss, unsafe.Offsetof(d.mask), 8) {
+		spec.Input.Crop = goString(co.crop)
+		spec.Input.Frames = goString(co.frames)
+		spec.Mask = goString(co.mask)
+	}
+	return nil
+}
+
+// jobOptions converts the C job options.
+func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int) bool, cancelled func() bool) error {
+	if co == nil {
+		if fallback != nil {
+			spec.Progress = func(_ string, done, total int) bool { return fallback(done, total) }
+		}
+		return nil
+	}
+	var d C.ipcf_job_options
+	ss := co.struct_size
+	if ss < 4 || uintptr(ss) > 1<<16 {
+		return fail(eInvalid, "job.struct_size=%d (call ipcf_job_options_init)", ss)
+	}
+	if has(ss, unsafe.Offsetof(d.tile_cols), 4) {
+		if co.tile_rows < 0 || co.tile_cols < 0 || (co.tile_rows == 0) != (co.tile_cols == 0) {
+			return fail(eInvalid, "job.tile_rows=%d, tile_cols=%d: want both positive or both 0", co.tile_rows, co.tile_cols)
+		}
+		spec.Tile = [2]int{int(co.tile_rows), int(co.tile_cols)}
+	}
+	if has(ss, unsafe.Offsetof(d.engine), 8) {
+		if m := goString(co.memory); m != "" {
+			v, err := job.ParseSize(m)
+			if err != nil {
+				return fail(eInvalid, "job.memory: %v", err)
+			}
+			spec.Memory = v
+		}
+		spec.Scratch = goString(co.scratch)
+		spec.Engine = goString(co.engine)
+	}
+	if has(ss, unsafe.Offsetof(d.pixel_size), 8) {
+		spec.FrameInterval, spec.PixelSize = float64(co.frame_interval), float64(co.pixel_size)
+		if !(spec.FrameInterval >= 0) || !(spec.PixelSize >= 0) {
+			return fail(eInvalid, "job.frame_interval=%g, pixel_size=%g: want >= 0", spec.FrameInterval, spec.PixelSize)
+		}
+	}
+	var fn C.ipcf_job_progress_fn
+	var user unsafe.Pointer
+	if has(ss, unsafe.Offsetof(d.progress_user), 8) {
+		fn, user = co.progress, co.progress_user
+	}
+	switch {
+	case fn != nil:
+		phases := map[string]*C.char{}
+		spec.Progress = func(phase string, done, total int) bool {
+			if cancelled() {
+				return false
+			}
+			cp := phases[phase]
+			if cp == nil {
+				cp = C.CString(phase)
+				phases[phase] = cp
+			}
+			return C.ipcf_call_job_progress(fn, user, cp, C.int64_t(done), C.int64_t(total)) == 0
+		}
+	case fallback != nil:
+		spec.Progress = func(_ string, done, total int) bool { return fallback(done, total) }
+	}
+	if has(ss, unsafe.Offsetof(d.log_user), 8) && co.log != nil {
+		lf, lu := co.log, co.log_user
+		spec.Log = func(msg string) {
+			cs := C.CString(msg)
+			C.ipcf_call_log(lf, lu, cs)
+			C.free(unsafe.Pointer(cs))
+		}
+	}
+	return nil
+}
+
+//export ipcf_pcf_file
+func ipcf_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C.ipcf_cchar,
+	co *C.ipcf_cpcf_options, jo *C.ipcf_cjob_options, summary *C.ipcf_job_summary) (st status) {
+	const fn = "ipcf_pcf_file"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		if input == nil || output == nil {
+			return fail(eInvalid, "input or output is NULL")
+		}
+		if summary != nil && summary.struct_size < 4 {
+			return fail(eInvalid, "summary.struct_size=%d (set it to sizeof(ipcf_job_summary))", summary.struct_size)
+		}
+		spec := job.DefaultSpec()
+		o, err := pcfOptions((*C.ipcf_pcf_options)(unsafe.Pointer(co)))
+		if err != nil {
+			return err
+		}
+		// The pCF options' progress and token cancel the job too.
+		prog := o.Progress
+		spec.PCF = o
+		spec.PCF.Progress = nil
+		if o.Mask != nil {
+			spec.MaskView = o.Mask
+			spec.PCF.Mask = nil
+		}
+		if err := sourceInput(goString(input), src, &spec); err != nil {
+			return err
+		}
+		if spec.Mask != "" {
+			spec.MaskView = nil
+		}
+		var fallback func(int, int) bool
+		if prog != nil {
+			fallback = prog
+		}
+		cancelled := func() bool { return tokenCancelled(co) }
+		if err := jobOptions(jo, &spec, fallback, cancelled); err != nil {
+			return err
+		}
+		spec.Output = goString(output)
+		j, err := job.Open(spec)
+		if err != nil {
+			return err
+		}
+		defer j.Close()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if co != nil {
+			// A cancelled token stops a long tile between progress calls.
+			go func() {
+				t := time.NewTicker(100 * time.Millisecond)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						if tokenCancelled(co) {
+							cancel()
+							return
+						}
+					}
+				}
+			}()
+		}
+		sum, err := j.Run(ctx)
+		if summary != nil {
+			var d C.ipcf_job_summary
+			ss := summary.struct_size
+			g := j.Geometry()
+			if has(ss, unsafe.Offsetof(d.shape), 32) {
+				for i, v := range g.OutShape {
+					summary.shape[i] = C.int64_t(v)
+				}
+			}
+			if has(ss, unsafe.Offsetof(d.engine), 4) {
+				summary.engine = C.IPCF_ENGINE_MEMORY
+				if sum.Engine == "ooc" {
+					summary.engine = C.IPCF_ENGINE_OOC
+				}
+			}
+			if has(ss, unsafe.Offsetof(d.input_crc32c), 4) {
+				summary.tiles, summary.resumed = C.int32_t(sum.Tiles), C.int32_t(sum.Resumed)
+				summary.already_complete = 0
+				if sum.AlreadyComplete {
+					summary.already_complete = 1
+				}
+				summary.input_crc32c = C.uint32_t(sum.InputCRC)
+			}
+		}
+		return err
+	}())
+}
+
+// tokenCancelled reports whether the options' token was cancelled.
+func tokenCancelled(co *C.ipcf_cpcf_options) bool {
+	if co == nil {
+		return false
+	}
+	var d C.ipcf_pcf_options
+	if !has(co.struct_size, unsafe.Offsetof(d.token), 8) || co.token == 0 {
+		return false
+	}
+	f, err := tokenFlag(co.token)
+	return err == nil && f != nil && f.Load()
+}
