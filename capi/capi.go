@@ -106,7 +106,8 @@ func finish(fn string, err error) status {
 		code = eLayout
 	case errors.Is(err, job.ErrBusy):
 		code = eBusy
-	case errors.Is(err, job.ErrOutput), errors.Is(err, job.ErrInput), errors.Is(err, pcf.ErrParam), errors.Is(err, pcf.ErrShape):
+	case errors.Is(err, job.ErrOutput), errors.Is(err, job.ErrInput), errors.Is(err, pcf.ErrParam), errors.Is(err, pcf.ErrShape),
+		errors.Is(err, source.ErrFormat):
 		code = eInvalid
 	case errors.Is(err, source.ErrChanged), isIOError(err):
 		code = eIO

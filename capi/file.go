@@ -31,8 +31,7 @@ func isIOError(err error) bool {
 	var pe *fs.PathError
 	var le *os.LinkError
 	var errno syscall.Errno
-	return errors.As(err, &pe) || errors.As(err, &le) || errors.As(err, &errno) ||
-		errors.Is(err, source.ErrFormat)
+	return errors.As(err, &pe) || errors.As(err, &le) || errors.As(err, &errno)
 }
 
 func goString(p *C.ipcf_cchar) string {
@@ -117,7 +116,7 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 }
 
 // jobOptions converts the C job options.
-func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int) bool, cancelled func() bool) error {
+func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int) bool, cancelled func() bool, cleanup *func()) error {
 	if co == nil {
 		if fallback != nil {
 			spec.Progress = func(_ string, done, total int) bool { return fallback(done, total) }
@@ -160,6 +159,11 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 	switch {
 	case fn != nil:
 		phases := map[string]*C.char{}
+		*cleanup = func() {
+			for _, p := range phases {
+				C.free(unsafe.Pointer(p))
+			}
+		}
 		spec.Progress = func(phase string, done, total int) bool {
 			if cancelled() {
 				return false
@@ -221,7 +225,9 @@ func ipcf_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C.i
 			fallback = prog
 		}
 		cancelled := func() bool { return tokenCancelled(co) }
-		if err := jobOptions(jo, &spec, fallback, cancelled); err != nil {
+		cleanup := func() {}
+		defer func() { cleanup() }()
+		if err := jobOptions(jo, &spec, fallback, cancelled, &cleanup); err != nil {
 			return err
 		}
 		spec.Output = goString(output)

@@ -405,6 +405,148 @@ static void test_cancel(void) {
     free(d);
 }
 
+
+/* Read a whole file; returns its size or -1. */
+static long slurp(const char *p, char **out) {
+    FILE *f = fopen(p, "rb");
+    if (!f) return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *out = malloc(n > 0 ? n : 1);
+    if (fread(*out, 1, n, f) != (size_t)n) n = -1;
+    fclose(f);
+    return n;
+}
+
+static int same_file(const char *a, const char *b) {
+    char *x = NULL, *y = NULL;
+    long n = slurp(a, &x), m = slurp(b, &y);
+    int same = n >= 0 && n == m && memcmp(x, y, n) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+static int phases;
+static int count_phase(void *user, const char *phase, int64_t done, int64_t total) {
+    (void)user; (void)done; (void)total;
+    if (phase && (strcmp(phase, "transpose") == 0 || strcmp(phase, "pcf") == 0 || strcmp(phase, "read") == 0)) phases++;
+    return 0;
+}
+
+static int notes;
+static void count_note(void *user, const char *msg) { (void)user; if (msg && *msg) notes++; }
+
+/* The file job of the shared fixture (tools/filejobdata): a folder of
+ * big-endian single-page TIFFs and a raw big-endian file, out of core with
+ * a small budget and many tiles, give the bytes of the CLI's results. */
+static void test_pcf_file(const char *fix) {
+    char series[600], rawp[600], cli_s[600], cli_r[600], out[1300], tmp[] = "/tmp/ipcf-capi-XXXXXX";
+    snprintf(series, sizeof series, "%s/series", fix);
+    snprintf(rawp, sizeof rawp, "%s/stack.raw", fix);
+    snprintf(cli_s, sizeof cli_s, "%s/cli_series.npy", fix);
+    snprintf(cli_r, sizeof cli_r, "%s/cli_raw.npy", fix);
+    char cmd[3000];
+    CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
+    int frames = 0, size = 0, radius = 0, npoints = 0, nbins = 0;
+    char memory[32] = "", pp[600];
+    snprintf(pp, sizeof pp, "%s/params.txt", fix);
+    FILE *f = fopen(pp, "r");
+    CHECK(f != NULL, "no fixture %s (make filejob)", pp);
+    if (!f) return;
+    char line[128];
+    while (fgets(line, sizeof line, f)) {
+        sscanf(line, "frames=%d", &frames);
+        sscanf(line, "size=%d", &size);
+        sscanf(line, "radius=%d", &radius);
+        sscanf(line, "npoints=%d", &npoints);
+        sscanf(line, "nbins=%d", &nbins);
+        sscanf(line, "memory=%31s", memory);
+    }
+    fclose(f);
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = radius; o.npoints = npoints; o.nbins = nbins;
+    ipcf_job_options jo;
+    ipcf_job_options_init(&jo);
+    jo.memory = memory; jo.engine = "ooc"; jo.tile_rows = 8; jo.tile_cols = 8;
+    jo.progress = count_phase; jo.log = count_note;
+    ipcf_job_summary sum = {.struct_size = sizeof sum};
+
+    snprintf(out, sizeof out, "%s/series.npy", tmp);
+    ipcf_status st = ipcf_pcf_file(series, NULL, out, &o, &jo, &sum);
+    CHECK(st == IPCF_OK, "pcf_file series: %d %s", st, ipcf_last_error());
+    CHECK(same_file(out, cli_s), "series: bytes differ from the CLI's result");
+    CHECK(sum.engine == IPCF_ENGINE_OOC && sum.tiles > 1 && sum.already_complete == 0, "summary engine %d tiles %d", sum.engine, sum.tiles);
+    CHECK(phases > 0, "no progress calls");
+    CHECK(sum.shape[0] == size - 2 * radius && sum.shape[2] == npoints, "summary shape");
+    /* A rerun is complete already and changes nothing. */
+    notes = 0;
+    st = ipcf_pcf_file(series, NULL, out, &o, &jo, &sum);
+    CHECK(st == IPCF_OK && sum.already_complete == 1 && notes == 1, "rerun: %d complete %d notes %d", st, sum.already_complete, notes);
+
+    ipcf_source_options so;
+    ipcf_source_options_init(&so);
+    so.raw_shape[0] = frames; so.raw_shape[1] = size; so.raw_shape[2] = size;
+    so.raw_dtype = IPCF_DTYPE_UINT16; so.raw_byte_order = IPCF_ORDER_BIG;
+    snprintf(out, sizeof out, "%s/raw.npy", tmp);
+    st = ipcf_pcf_file(rawp, &so, out, &o, &jo, &sum);
+    CHECK(st == IPCF_OK, "pcf_file raw: %d %s", st, ipcf_last_error());
+    CHECK(same_file(out, cli_r), "raw: bytes differ from the CLI's result");
+    /* In memory: the same bytes. */
+    jo.engine = "memory";
+    snprintf(out, sizeof out, "%s/raw-mem.npy", tmp);
+    st = ipcf_pcf_file(rawp, &so, out, &o, &jo, &sum);
+    CHECK(st == IPCF_OK && sum.engine == IPCF_ENGINE_MEMORY && same_file(out, cli_r), "raw in memory: %d %s", st, ipcf_last_error());
+
+    /* Refused outputs and bad options, with messages. */
+    snprintf(out, sizeof out, "%s/inside.npy", series);
+    st = ipcf_pcf_file(series, NULL, out, &o, &jo, &sum);
+    CHECK(st == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "inside the input folder"), "inside input folder: %d %s", st, ipcf_last_error());
+    FILE *probe = fopen(out, "rb");
+    CHECK(probe == NULL, "a file was created inside the input folder");
+    if (probe) fclose(probe);
+    char sim[600], simcopy[1300];
+    snprintf(sim, sizeof sim, "%s/sim.npy", fix);
+    snprintf(simcopy, sizeof simcopy, "%s/sim-copy.npy", tmp);
+    snprintf(cmd, sizeof cmd, "cp %s %s", sim, simcopy);
+    CHECK(system(cmd) == 0, "copy");
+    st = ipcf_pcf_file(simcopy, NULL, simcopy, &o, &jo, &sum);
+    CHECK(st == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "is an input"), "output = input: %d %s", st, ipcf_last_error());
+    CHECK(same_file(sim, simcopy), "the input was changed");
+    st = ipcf_pcf_file("/nonexistent/in.tif", NULL, out, &o, &jo, &sum);
+    CHECK(st == IPCF_E_IO && strstr(ipcf_last_error(), "/nonexistent/in.tif"), "missing input: %d %s", st, ipcf_last_error());
+    jo.memory = "lots";
+    st = ipcf_pcf_file(series, NULL, out, &o, &jo, &sum);
+    CHECK(st == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "lots"), "memory lots: %d %s", st, ipcf_last_error());
+    jo.memory = NULL; jo.engine = "gpu";
+    st = ipcf_pcf_file(series, NULL, out, &o, &jo, &sum);
+    CHECK(st == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "gpu"), "engine gpu: %d %s", st, ipcf_last_error());
+    jo.engine = NULL;
+    so.raw_shape[0] = frames + 1;
+    snprintf(out, sizeof out, "%s/bad.npy", tmp);
+    st = ipcf_pcf_file(rawp, &so, out, &o, &jo, &sum);
+    CHECK(st != IPCF_OK, "raw larger than the file accepted");
+    CHECK(ipcf_pcf_file(NULL, NULL, out, &o, &jo, &sum) == IPCF_E_INVALID_ARGUMENT, "NULL input");
+    /* Cancellation by token. */
+    ipcf_token tok;
+    ipcf_token_create(&tok);
+    ipcf_token_cancel(tok);
+    o.token = tok;
+    so.raw_shape[0] = frames;
+    jo.engine = "ooc";
+    snprintf(out, sizeof out, "%s/cancel.npy", tmp);
+    st = ipcf_pcf_file(rawp, &so, out, &o, &jo, &sum);
+    CHECK(st == IPCF_E_CANCELLED, "cancelled token: %d %s", st, ipcf_last_error());
+    probe = fopen(out, "rb");
+    CHECK(probe == NULL, "a cancelled job left its output");
+    if (probe) fclose(probe);
+    ipcf_token_destroy(tok);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    CHECK(system(cmd) == 0, "cleanup");
+}
+
 int main(int argc, char **argv) {
     if (argc > 1) dir = argv[1];
     test_version();
@@ -413,6 +555,8 @@ int main(int argc, char **argv) {
     test_params_and_correlate();
     test_bad_input();
     test_cancel();
+    if (argc > 2) test_pcf_file(argv[2]);
+    else printf("test_pcf_file: skipped, no fixture folder given (make test-c gives it)\n");
     if (failures) {
         printf("FAIL: %d checks failed\n", failures);
         return 1;
