@@ -36,10 +36,10 @@ import (
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/conv"
 	"github.com/ipcf/ipcf/core/job"
-	"github.com/ipcf/ipcf/core/source"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
+	"github.com/ipcf/ipcf/core/source"
 	"github.com/ipcf/ipcf/core/xcorr"
 )
 

@@ -33,6 +33,15 @@ static int ipcf_mex_progress(void *user, int64_t done, int64_t total) {
     return ipcf_interrupt_pending();
 }
 
+/* Progress callback of a file job (ipcf_job_options.progress). */
+static int ipcf_mex_job_progress(void *user, const char *phase, int64_t done, int64_t total) {
+    (void)user;
+    (void)phase;
+    (void)done;
+    (void)total;
+    return ipcf_interrupt_pending();
+}
+
 static const char *ipcf_status_id(ipcf_status s) {
     switch (s) {
     case IPCF_E_INVALID_ARGUMENT: return "ipcf:invalid_argument";
@@ -42,6 +51,8 @@ static const char *ipcf_status_id(ipcf_status s) {
     case IPCF_E_OUT_OF_MEMORY: return "ipcf:out_of_memory";
     case IPCF_E_CANCELLED: return "ipcf:cancelled";
     case IPCF_E_NO_DEVICE: return "ipcf:no_device";
+    case IPCF_E_IO: return "ipcf:io";
+    case IPCF_E_BUSY: return "ipcf:busy";
     default: return "ipcf:internal";
     }
 }
@@ -81,6 +92,89 @@ static double ipcf_mex_scalar(const mxArray *a, const char *name) {
     if (!a || !mxIsNumeric(a) || mxGetNumberOfElements(a) != 1 || mxIsComplex(a))
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real scalar", name);
     return mxGetScalar(a);
+}
+
+/* ipcf_mex_integer returns the value of a real numeric (or logical) scalar
+ * that is a whole number within [lo, hi]; anything else (2.7, NaN, Inf,
+ * out of range) raises ipcf:invalid_argument rather than being truncated.
+ * lo and hi must be exactly representable as doubles (|x| <= 2^53). */
+static int64_t ipcf_mex_integer(const mxArray *a, const char *name, double lo, double hi) {
+    double v;
+    if (!a || !(mxIsNumeric(a) || mxIsLogical(a)) || mxGetNumberOfElements(a) != 1 || mxIsComplex(a) ||
+        mxIsSparse(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real integer scalar", name);
+    v = mxGetScalar(a);
+    if (v != v || v < lo || v > hi)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%.16g is out of range, want %.16g..%.16g", name, v, lo, hi);
+    if (v != (double)(int64_t)v)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%.16g must be a whole number", name, v);
+    return (int64_t)v;
+}
+
+static int32_t ipcf_mex_int32(const mxArray *a, const char *name, double lo) {
+    return (int32_t)ipcf_mex_integer(a, name, lo, 2147483647.0);
+}
+
+/* ipcf_mex_integers reads n whole numbers (a vector of exactly n
+ * elements) within [lo, hi] into v, with the checks of ipcf_mex_integer. */
+static void ipcf_mex_integers(const mxArray *a, const char *name, int n, double lo, double hi, int64_t *v) {
+    const void *p;
+    int k;
+    if (!a || !(mxIsNumeric(a) || mxIsLogical(a)) || mxIsComplex(a) || mxIsSparse(a) ||
+        (int)mxGetNumberOfElements(a) != n || mxGetNumberOfDimensions(a) != 2 ||
+        (mxGetM(a) != 1 && mxGetN(a) != 1))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real vector of %d integers", name, n);
+    p = mxGetData(a);
+    for (k = 0; k < n; k++) {
+        double x;
+        switch (mxGetClassID(a)) {
+        case mxDOUBLE_CLASS: x = ((const double *)p)[k]; break;
+        case mxSINGLE_CLASS: x = ((const float *)p)[k]; break;
+        case mxINT8_CLASS: x = ((const int8_T *)p)[k]; break;
+        case mxUINT8_CLASS: x = ((const uint8_T *)p)[k]; break;
+        case mxLOGICAL_CLASS: x = ((const mxLogical *)p)[k] ? 1 : 0; break;
+        case mxINT16_CLASS: x = ((const int16_T *)p)[k]; break;
+        case mxUINT16_CLASS: x = ((const uint16_T *)p)[k]; break;
+        case mxINT32_CLASS: x = ((const int32_T *)p)[k]; break;
+        case mxUINT32_CLASS: x = ((const uint32_T *)p)[k]; break;
+        case mxINT64_CLASS: x = (double)((const int64_T *)p)[k]; break;
+        case mxUINT64_CLASS: x = (double)((const uint64_T *)p)[k]; break;
+        default:
+            mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: class %s is not supported", name, mxGetClassName(a));
+            return;
+        }
+        if (x != x || x < lo || x > hi)
+            mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s(%d)=%.16g is out of range, want %.16g..%.16g", name,
+                              k + 1, x, lo, hi);
+        if (x != (double)(int64_t)x)
+            mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s(%d)=%.16g must be a whole number", name, k + 1, x);
+        v[k] = (int64_t)x;
+    }
+}
+
+/* ipcf_mex_real returns a real finite scalar >= lo. */
+static double ipcf_mex_real(const mxArray *a, const char *name, double lo) {
+    double v = ipcf_mex_scalar(a, name);
+    if (!(v >= lo) || v - v != 0)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%g, want a finite value >= %g", name, v, lo);
+    return v;
+}
+
+/* ipcf_mex_string: a char row vector (or '') as a NUL-terminated UTF-8
+ * string in mxMalloc memory (freed when the MEX call ends); NULL for ''
+ * when empty_null. Octave keeps char arrays as UTF-8 bytes already. */
+static char *ipcf_mex_string(const mxArray *a, const char *name, int empty_null) {
+    char *s;
+    if (!a || !mxIsChar(a) || mxGetNumberOfDimensions(a) != 2 || (mxGetM(a) > 1 && !mxIsEmpty(a)))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a character vector", name);
+    if (mxIsEmpty(a) && empty_null) return NULL;
+#if defined(IPCF_OCTAVE)
+    s = mxArrayToString(a);
+#else
+    s = mxArrayToUTF8String(a);
+#endif
+    if (!s) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: cannot convert to a string", name);
+    return s;
 }
 
 /* ipcf_mex_array describes a MATLAB array (column-major) with its

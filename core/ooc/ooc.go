@@ -268,6 +268,7 @@ func removeScratch(dir string) error {
 	if err := os.Rename(dir, trash); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("scratch: %w", err)
 	}
+	fault("cleanup")
 	if err := os.RemoveAll(trash); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
@@ -362,6 +363,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if err := j.add(fmt.Sprintf("commit %08x", crc)); err != nil {
 		return sum, err
 	}
+	fault("commit")
 	if err := out.Publish(m, crc); err != nil {
 		return sum, err
 	}

@@ -201,6 +201,7 @@ func (o *NpyOutput) Publish(meta map[string]any, crc uint32) error {
 		if err := syncDir(dir); err != nil {
 			return fmt.Errorf("output %s: %w", o.path, err)
 		}
+		fault("publish")
 	}
 	got, size, err := fileCRC(o.path)
 	if err != nil {
@@ -411,6 +412,7 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 			if err := os.Rename(o.path, old); err != nil {
 				return fmt.Errorf("output %s: %w", o.path, err)
 			}
+			fault("publish")
 		}
 		if err := os.Rename(p, o.path); err != nil {
 			return fmt.Errorf("output %s: %w", o.path, err)

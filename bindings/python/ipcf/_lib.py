@@ -16,6 +16,8 @@ E_OUT_OF_MEMORY = 5
 E_CANCELLED = 6
 E_INTERNAL = 7
 E_NO_DEVICE = 8
+E_IO = 9
+E_BUSY = 10
 DEVICE_AUTO, DEVICE_CPU = -1, -2
 
 DTYPE_CODES = {
@@ -30,7 +32,11 @@ ORDER_NATIVE, ORDER_LITTLE, ORDER_BIG = 0, 1, 2
 MEAN_REAL, MEAN_FLOOR = 0, 1
 CORR_MODES = {'circular': 0, 'linear': 1, 'same': 2}
 
+ENGINE_MEMORY, ENGINE_OOC = 0, 1
+
 PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)
+JOB_PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64)
+JOB_LOG = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 
 
 class Array(ctypes.Structure):
@@ -96,6 +102,62 @@ class SimulateOptions(ctypes.Structure):
     ]
 
 
+class SourceOptions(ctypes.Structure):
+    _fields_ = [
+        ('struct_size', ctypes.c_uint32),
+        ('raw_dtype', ctypes.c_uint32),
+        ('raw_byte_order', ctypes.c_uint32),
+        ('reserved0', ctypes.c_uint32),
+        ('format', ctypes.c_char_p),
+        ('raw_shape', ctypes.c_int64 * 3),
+        ('raw_offset', ctypes.c_int64),
+        ('crop', ctypes.c_char_p),
+        ('frames', ctypes.c_char_p),
+        ('mask', ctypes.c_char_p),
+    ]
+
+
+class JobOptions(ctypes.Structure):
+    _fields_ = [
+        ('struct_size', ctypes.c_uint32),
+        ('tile_rows', ctypes.c_int32),
+        ('tile_cols', ctypes.c_int32),
+        ('reserved0', ctypes.c_int32),
+        ('memory', ctypes.c_char_p),
+        ('scratch', ctypes.c_char_p),
+        ('engine', ctypes.c_char_p),
+        ('frame_interval', ctypes.c_double),
+        ('pixel_size', ctypes.c_double),
+        ('progress', JOB_PROGRESS),
+        ('progress_user', ctypes.c_void_p),
+        ('log', JOB_LOG),
+        ('log_user', ctypes.c_void_p),
+    ]
+
+
+class JobSummary(ctypes.Structure):
+    _fields_ = [
+        ('struct_size', ctypes.c_uint32),
+        ('engine', ctypes.c_int32),
+        ('shape', ctypes.c_int64 * 4),
+        ('tiles', ctypes.c_int32),
+        ('resumed', ctypes.c_int32),
+        ('already_complete', ctypes.c_int32),
+        ('input_crc32c', ctypes.c_uint32),
+    ]
+
+
+def _init_size(lib, name, struct):
+    """Return the struct_size the library's init function writes.
+
+    The init function writes a whole struct of the library's size: give it
+    room to spare so that a larger library struct cannot overrun ours.
+    """
+    buf = (ctypes.c_uint64 * ((ctypes.sizeof(struct) + 1024) // 8))()
+    getattr(lib, name)(ctypes.cast(buf, ctypes.POINTER(struct)))
+    return ctypes.c_uint32.from_buffer(buf).value
+
+
 def _candidates():
     env = os.environ.get('IPCF_LIBRARY')
     if env:
@@ -150,10 +212,27 @@ def load():
         'ipcf_simulate_options_init': (None, [P(SimulateOptions)]),
         'ipcf_simulate': (c.c_int32, [P(SimulateOptions), P(Array)]),
     }
+    # File jobs, since 0.2: optional, so that an older library still loads
+    # (ipcf.pcf_file then says why it cannot run).
+    file_sigs = {
+        'ipcf_source_options_init': (None, [P(SourceOptions)]),
+        'ipcf_job_options_init': (None, [P(JobOptions)]),
+        'ipcf_pcf_file': (c.c_int32, [c.c_char_p, P(SourceOptions), c.c_char_p, P(PcfOptions), P(JobOptions),
+                                      P(JobSummary)]),
+    }
     for name, (res, args) in sigs.items():
         f = getattr(lib, name)
         f.restype = res
         f.argtypes = args
+    lib.has_file_jobs = all(hasattr(lib, name) for name in file_sigs)
+    if lib.has_file_jobs:
+        for name, (res, args) in file_sigs.items():
+            f = getattr(lib, name)
+            f.restype = res
+            f.argtypes = args
+        for struct, fn in ((SourceOptions, 'ipcf_source_options_init'), (JobOptions, 'ipcf_job_options_init')):
+            if ctypes.sizeof(struct) != _init_size(lib, fn, struct):
+                raise ImportError(f'libipcf {struct.__name__} size mismatch: binding and library disagree')
     for struct, fn in ((Array, 'ipcf_array_struct_size'), (PcfOptions, 'ipcf_pcf_options_struct_size'),
                        (BleachOptions, 'ipcf_bleach_options_struct_size'),
                        (SimulateOptions, 'ipcf_simulate_options_struct_size')):

@@ -333,6 +333,165 @@ public final class Ipcf {
         }
     }
 
+    // ---- file jobs: call("ipcf.Ipcf.pcfFile", input, output, options) ----
+
+    /**
+     * Runs a file job with ImageJ's progress bar (Esc cancels) and Log window, logs its summary, and
+     * opens the result if asked and small. Throws as {@link FileJob#run}.
+     */
+    static FileJob.Summary runFileJob(FileJob j) {
+        IJ.resetEscape();
+        try {
+            FileJob.Summary s = j.run(FileJob.IMAGEJ);
+            IJ.showStatus("pCF file job: done in " + String.format(java.util.Locale.US, "%.1f", s.seconds) + " s");
+            IJ.log(s.describe(j));
+            if (j.open) {
+                java.io.File f = new java.io.File(j.output);
+                if (!j.output.toLowerCase(java.util.Locale.US).endsWith(".npy") || !f.isFile())
+                    IJ.log("ipcf: " + j.output + " is not opened (only .npy results are)");
+                else if (f.length() > FileJob.OPEN_LIMIT)
+                    IJ.log("ipcf: " + j.output + " is not opened: " + (f.length() >> 20) + " MiB, more than "
+                            + (FileJob.OPEN_LIMIT >> 20) + " MiB");
+                else {
+                    String t = openPcf(j.output);
+                    if (t.startsWith("error")) IJ.log("ipcf: " + t);
+                }
+            }
+            return s;
+        } finally {
+            IJ.showProgress(1.0);
+        }
+    }
+
+    /**
+     * pCF of an image time series in a file or folder into output (.npy or .zarr), computed by the
+     * library from the file (in memory or out of core within the memory budget), never through the
+     * Java heap. options: as {@link FileJob#parse}, e.g. "radius=6 points=32 bins=32 memory=2GiB
+     * engine=auto tile=64,64 crop=0:128,0:128 frames=0:16384 shape=1024,40,40 dtype=uint16
+     * byteorder=big offset=0 open". Returns "" on success, "error: ..." otherwise (also when
+     * cancelled with Esc); {@link #lastJobSummary} then tells what the job did.
+     */
+    public static String pcfFile(String input, String output, String options) {
+        try {
+            runFileJob(FileJob.parse(input, output, options));
+            return "";
+        } catch (IpcfException e) {
+            if (e.status == Native.E_CANCELLED) {
+                IJ.showStatus("pCF file job: cancelled");
+                IJ.log("ipcf: cancelled: " + e.getMessage());
+            } else {
+                error(e.getMessage());
+            }
+            return "error: " + e.getMessage();
+        } catch (RuntimeException | LinkageError e) {
+            error(String.valueOf(e.getMessage()));
+            return "error: " + e.getMessage();
+        }
+    }
+
+    /**
+     * What the last successful file job did: "engine=ooc tiles=25 resumed=0 already_complete=1
+     * shape=34,34,12,15 input_crc32c=a2e539b9"; "" after a failed one.
+     */
+    public static String lastJobSummary() {
+        return FileJob.lastSummary();
+    }
+
+    /** "1" if two files have the same bytes, "0" if not, "error: ..." if one cannot be read. */
+    public static String sameFileBytes(String a, String b) {
+        try (java.io.InputStream x = new java.io.BufferedInputStream(new FileInputStream(a), 1 << 16);
+             java.io.InputStream y = new java.io.BufferedInputStream(new FileInputStream(b), 1 << 16)) {
+            byte[] bx = new byte[1 << 16], by = new byte[1 << 16];
+            while (true) {
+                int nx = readFully(x, bx), ny = readFully(y, by);
+                if (nx != ny) return "0";
+                if (nx == 0) return "1";
+                for (int i = 0; i < nx; i++) if (bx[i] != by[i]) return "0";
+            }
+        } catch (IOException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
+    private static int readFully(java.io.InputStream in, byte[] buf) throws IOException {
+        int n = 0;
+        while (n < buf.length) {
+            int k = in.read(buf, n, buf.length - n);
+            if (k < 0) break;
+            n += k;
+        }
+        return n;
+    }
+
+    /** The file-job struct sizes of the library and the plugin: "source=80/80 job=88/88 summary=56". */
+    public static String fileJobStructSizes() {
+        try {
+            return Native.fileJobStructSizes();
+        } catch (RuntimeException | LinkageError e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
+    /**
+     * Opens a pCF result .npy, float32 (rows, columns, points, bins), as a hyperstack like the one
+     * {@link #pcf(ImagePlus, Params)} makes (slices: circle points, frames: bins), with the delays
+     * and radius from its OUTPUT.json when present. Returns the title or "error: ...".
+     */
+    public static String openPcf(String path) {
+        try {
+            Npy n = readNpy(path);
+            if (n.shape.length != 4 || !n.descr.equals("<f4"))
+                return "error: " + path + ": want a float32 (rows, columns, points, bins) pCF result, not " + n.descr
+                        + " of " + n.shape.length + " dimensions";
+            int ny = n.shape[0], nx = n.shape[1], np = n.shape[2], nb = n.shape[3];
+            if ((long) ny * nx * np * nb * 4 > n.data.capacity()) return "error: " + path + ": file too short";
+            java.nio.FloatBuffer fb = n.data.asFloatBuffer();
+            int radius = -1;
+            long[] delays = null;
+            java.io.File meta = new java.io.File(path + ".json");
+            if (meta.isFile() && meta.length() < (16 << 20)) {
+                String js = new String(java.nio.file.Files.readAllBytes(meta.toPath()), "UTF-8");
+                Matcher m = Pattern.compile("\"radius\":\\s*(\\d+)").matcher(js);
+                if (m.find()) radius = Integer.parseInt(m.group(1));
+                m = Pattern.compile("\"bins\":\\s*\\[([^\\]]*)\\]").matcher(js);
+                if (m.find()) {
+                    String[] parts = m.group(1).trim().split("\\s*,\\s*");
+                    if (parts.length == nb) {
+                        delays = new long[nb];
+                        for (int b = 0; b < nb; b++) delays[b] = Long.parseLong(parts[b].trim());
+                    }
+                }
+            }
+            int[] uv = null;
+            if (radius > 0) {
+                try {
+                    uv = circle(radius, np);
+                } catch (RuntimeException e) {
+                    uv = null;
+                }
+            }
+            ImageStack st = new ImageStack(nx, ny);
+            for (int b = 0; b < nb; b++) {
+                for (int i = 0; i < np; i++) {
+                    float[] plane = new float[nx * ny];
+                    for (int k = 0; k < nx * ny; k++) plane[k] = fb.get((k * np + i) * nb + b);
+                    String label = "point " + i + (uv != null ? " (u=" + uv[2 * i] + ", v=" + uv[2 * i + 1] + ")" : "")
+                            + ", bin " + b + (delays != null ? " (delay <= " + delays[b] + " frames)" : "");
+                    st.addSlice(label, new FloatProcessor(nx, ny, plane));
+                }
+            }
+            ImagePlus res = new ImagePlus("pCF of " + Paths.get(path).getFileName(), st);
+            res.setDimensions(1, np, nb);
+            res.setOpenAsHyperStack(true);
+            if (radius > 0) res.setProperty("ipcf.radius", radius);
+            if (delays != null) res.setProperty("ipcf.delays", delays);
+            res.show();
+            return res.getTitle();
+        } catch (IOException | RuntimeException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
     // ---- .npy files (C order, little-endian uint8/uint16/float32) ----
 
     static final class Npy {

@@ -2,9 +2,12 @@ package ipcf;
 
 import com.sun.jna.Callback;
 import com.sun.jna.Library;
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
 import com.sun.jna.ptr.LongByReference;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 
 /** JNA declarations of libipcf (include/ipcf.h). */
 public final class Native {
@@ -13,6 +16,9 @@ public final class Native {
     public static final int OK = 0;
     public static final int DTYPE_UINT8 = 1, DTYPE_UINT16 = 2, DTYPE_INT16 = 3, DTYPE_INT32 = 4,
             DTYPE_FLOAT32 = 5, DTYPE_FLOAT64 = 6;
+    public static final int ORDER_NATIVE = 0, ORDER_LITTLE = 1, ORDER_BIG = 2;
+    public static final int E_CANCELLED = 6, E_IO = 9, E_BUSY = 10;
+    public static final int ENGINE_MEMORY = 0, ENGINE_OOC = 1;
 
     /** ipcf_progress_fn: non-zero return cancels. */
     public interface Progress extends Callback {
@@ -57,6 +63,76 @@ public final class Native {
         public long token;
     }
 
+    /** ipcf_job_progress_fn: phase (UTF-8 C string) with its finished and total units; non-zero cancels. */
+    public interface JobProgress extends Callback {
+        int invoke(Pointer user, Pointer phase, long done, long total);
+    }
+
+    /** ipcf_job_log_fn: a note for the user (UTF-8 C string). */
+    public interface JobLog extends Callback {
+        void invoke(Pointer user, Pointer message);
+    }
+
+    /** A NUL-terminated UTF-8 copy of s in native memory, or null for null. Keep it referenced during the call. */
+    public static Memory utf8(String s) {
+        if (s == null) return null;
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        Memory m = new Memory(b.length + 1);
+        m.write(0, b, 0, b.length);
+        m.setByte(b.length, (byte) 0);
+        return m;
+    }
+
+    /** A NUL-terminated UTF-8 byte array of s, for const char * parameters. */
+    public static byte[] cstring(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        return java.util.Arrays.copyOf(b, b.length + 1);
+    }
+
+    /** The UTF-8 C string at p ("" for NULL). */
+    public static String string(Pointer p) {
+        return p == null ? "" : p.getString(0, "UTF-8");
+    }
+
+    /** ipcf_source_options (since 0.2): 80 bytes on LP64. String fields point to {@link #utf8} memory. */
+    @Structure.FieldOrder({"struct_size", "raw_dtype", "raw_byte_order", "reserved0", "format", "raw_shape",
+            "raw_offset", "crop", "frames", "mask"})
+    public static class SourceOptions extends Structure {
+        public int struct_size;
+        public int raw_dtype, raw_byte_order, reserved0;
+        public Pointer format;
+        public long[] raw_shape = new long[3];
+        public long raw_offset;
+        public Pointer crop, frames, mask;
+    }
+
+    /** ipcf_job_options (since 0.2): 88 bytes on LP64. */
+    @Structure.FieldOrder({"struct_size", "tile_rows", "tile_cols", "reserved0", "memory", "scratch", "engine",
+            "frame_interval", "pixel_size", "progress", "progress_user", "log", "log_user"})
+    public static class JobOptions extends Structure {
+        public int struct_size;
+        public int tile_rows, tile_cols, reserved0;
+        public Pointer memory, scratch, engine;
+        public double frame_interval, pixel_size;
+        public JobProgress progress;
+        public Pointer progress_user;
+        public JobLog log;
+        public Pointer log_user;
+    }
+
+    /** ipcf_job_summary (since 0.2): 56 bytes; struct_size is set by the caller. */
+    @Structure.FieldOrder({"struct_size", "engine", "shape", "tiles", "resumed", "already_complete", "input_crc32c"})
+    public static class JobSummary extends Structure {
+        public int struct_size;
+        public int engine;
+        public long[] shape = new long[4];
+        public int tiles, resumed, already_complete, input_crc32c;
+
+        public JobSummary() {
+            struct_size = size();
+        }
+    }
+
     public interface Lib extends Library {
         int ipcf_version_number();
 
@@ -85,6 +161,15 @@ public final class Native {
         int ipcf_circle(int radius, int npoints, int[] uv, long len);
 
         int ipcf_logbins(long size, int nbins, long[] bins, long cap, LongByReference count);
+
+        /** Takes a roomy buffer, not a SourceOptions: see {@link Native#init}. */
+        void ipcf_source_options_init(Pointer o);
+
+        /** Takes a roomy buffer, not a JobOptions: see {@link Native#init}. */
+        void ipcf_job_options_init(Pointer o);
+
+        int ipcf_pcf_file(byte[] input, SourceOptions source, byte[] output, PcfOptions options, JobOptions job,
+                JobSummary summary);
     }
 
     private static Lib lib;
@@ -92,7 +177,9 @@ public final class Native {
     /** The library, loaded once (from jna.library.path or the jar's linux-x86-64/). */
     public static synchronized Lib lib() {
         if (lib == null) {
-            Lib l = com.sun.jna.Native.load("ipcf", Lib.class);
+            // Messages (ipcf_last_error) are UTF-8, also on hosts with a non-UTF-8 default charset.
+            Lib l = com.sun.jna.Native.load("ipcf", Lib.class,
+                    Collections.singletonMap(Library.OPTION_STRING_ENCODING, "UTF-8"));
             if (l.ipcf_array_struct_size() != new IpcfArray().size()
                     || l.ipcf_pcf_options_struct_size() != new PcfOptions().size()
                     || l.ipcf_bleach_options_struct_size() != new BleachOptions().size()) {
@@ -101,5 +188,32 @@ public final class Native {
             lib = l;
         }
         return lib;
+    }
+
+    /**
+     * Fills a file-job struct with the library's defaults: the *_init function writes into a roomy
+     * buffer (so a library with a grown struct cannot overrun the Java one), the plugin's bytes are
+     * copied, and struct_size is the smaller of the library's and the plugin's size (ipcf.h ABI
+     * policy). Returns the library's struct_size.
+     */
+    static int init(Structure s, boolean source) {
+        Lib l = lib();
+        Memory m = new Memory(1 << 16);
+        m.clear();
+        if (source) l.ipcf_source_options_init(m);
+        else l.ipcf_job_options_init(m);
+        int cSize = m.getInt(0);
+        int size = s.size();
+        byte[] b = m.getByteArray(0, size);
+        s.getPointer().write(0, b, 0, size);
+        s.read();
+        s.writeField("struct_size", Math.min(cSize, size));
+        return cSize;
+    }
+
+    /** "source=C/JNA job=C/JNA summary=JNA": the library's and the plugin's file-job struct sizes. */
+    public static String fileJobStructSizes() {
+        return "source=" + init(new SourceOptions(), true) + "/" + new SourceOptions().size() + " job="
+                + init(new JobOptions(), false) + "/" + new JobOptions().size() + " summary=" + new JobSummary().size();
     }
 }

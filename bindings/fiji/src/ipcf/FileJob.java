@@ -1,0 +1,305 @@
+package ipcf;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import ij.IJ;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A pCF file job (ipcf_pcf_file): the library reads the input file or folder itself, in memory or
+ * out of core, and writes the result file; no image data passes through the Java heap.
+ */
+public final class FileJob {
+    public static final String[] ENGINES = {"auto", "memory", "ooc"};
+    public static final String[] FORMATS = {"auto", "npy", "tiff", "raw"};
+    public static final String[] DTYPES = {"uint8", "uint16", "int16", "int32", "float32", "float64"};
+    /** By code: IPCF_ORDER_NATIVE 0, _LITTLE 1, _BIG 2. */
+    public static final String[] ORDERS = {"native", "little", "big"};
+
+    /** Option keys of {@link #parse}; the dialog's fields record the same keys. */
+    static final Set<String> KEYS = new HashSet<>(Arrays.asList("input", "output", "radius", "points", "npoints",
+            "bins", "nbins", "bleach", "mean", "threads", "device", "memory", "engine", "scratch", "tile", "crop",
+            "frames", "mask", "format", "shape", "dtype", "byteorder", "byte_order", "offset", "frame_interval",
+            "pixel_size", "open"));
+
+    public String input = "", output = "";
+    public Ipcf.Params pcf = new Ipcf.Params();
+    /** "" for the library's default (a quarter of RAM, scratch beside the output, no crop, ...). */
+    public String memory = "", engine = "auto", scratch = "", crop = "", frames = "", mask = "", format = "auto";
+    /** Out-of-core output tile; 0, 0: from the memory budget. */
+    public int tileRows, tileCols;
+    /** Raw input: frames, rows, columns; null: not raw. */
+    public long[] shape;
+    public String dtype = "uint16", byteOrder = "little";
+    public long offset;
+    public double frameInterval, pixelSize;
+    /** Open the result (a .npy under {@link #OPEN_LIMIT} bytes) when done. */
+    public boolean open;
+
+    public static final long OPEN_LIMIT = 200L << 20;
+
+    /** What the job did. */
+    public static final class Summary {
+        public String engine;
+        public long[] shape = new long[4];
+        public int tiles, resumed;
+        public boolean alreadyComplete;
+        public long inputCrc32c;
+        public double seconds;
+
+        /** "engine=ooc tiles=25 resumed=0 already_complete=1 shape=34,34,12,15 input_crc32c=a2e539b9". */
+        public String toString() {
+            return "engine=" + engine + " tiles=" + tiles + " resumed=" + resumed + " already_complete="
+                    + (alreadyComplete ? 1 : 0) + " shape=" + shape[0] + "," + shape[1] + "," + shape[2] + ","
+                    + shape[3] + " input_crc32c=" + String.format("%08x", inputCrc32c);
+        }
+
+        /** One line for the Log window. */
+        String describe(FileJob j) {
+            return "ipcf: pCF of " + j.input + " -> " + j.output + ": engine " + engine
+                    + (engine.equals("ooc") ? ", " + tiles + " tiles, " + resumed + " resumed" : "")
+                    + ", already complete: " + (alreadyComplete ? "yes" : "no") + ", result " + shape[0] + "x" + shape[1]
+                    + " pixels, " + shape[2] + " points, " + shape[3] + " bins, " + String.format(Locale.US, "%.1f", seconds)
+                    + " s";
+        }
+    }
+
+    /**
+     * Parses a macro options string: the pCF keys of {@link Ipcf.Params} (radius, points or npoints,
+     * bins or nbins, bleach, mean, threads, device) and memory, engine, scratch, tile=ROWS,COLS, crop,
+     * frames, mask, format, shape=T,H,W (raw input), dtype, byteorder, offset, frame_interval,
+     * pixel_size, open; input and output when the arguments are null. Values with spaces go in [].
+     */
+    public static FileJob parse(String input, String output, String options) {
+        String o = options == null ? "" : options.trim();
+        checkKeys(o);
+        FileJob j = new FileJob();
+        if (Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find())
+            throw new IllegalArgumentException("roi: a file job takes a mask file (mask=FILE.npy), not a selection");
+        j.pcf = Ipcf.Params.parse(o);
+        j.pcf.points = Ipcf.intOpt(o, "npoints", j.pcf.points);
+        j.pcf.bins = Ipcf.intOpt(o, "nbins", j.pcf.bins);
+        j.input = input != null ? input : Ipcf.strOpt(o, "input", "");
+        j.output = output != null ? output : Ipcf.strOpt(o, "output", "");
+        j.memory = Ipcf.strOpt(o, "memory", "");
+        j.engine = Ipcf.strOpt(o, "engine", "auto");
+        j.scratch = Ipcf.strOpt(o, "scratch", "");
+        j.crop = Ipcf.strOpt(o, "crop", "");
+        j.frames = Ipcf.strOpt(o, "frames", "");
+        j.mask = Ipcf.strOpt(o, "mask", "");
+        j.format = Ipcf.strOpt(o, "format", "auto");
+        j.setTile(Ipcf.strOpt(o, "tile", ""));
+        j.setShape(Ipcf.strOpt(o, "shape", ""));
+        j.dtype = Ipcf.strOpt(o, "dtype", j.dtype);
+        j.byteOrder = Ipcf.strOpt(o, "byteorder", Ipcf.strOpt(o, "byte_order", j.byteOrder));
+        j.offset = longOpt(o, "offset", 0);
+        j.frameInterval = doubleOpt(o, "frame_interval", 0);
+        j.pixelSize = doubleOpt(o, "pixel_size", 0);
+        j.open = Pattern.compile("(^|\\s)open(\\s|$)").matcher(o).find();
+        return j;
+    }
+
+    /** Rejects misspelt keys, which would otherwise be ignored silently. */
+    static void checkKeys(String o) {
+        Matcher m = Pattern.compile("([^\\s=]+)(=(\\[[^\\]]*\\]|\\S*))?").matcher(o);
+        while (m.find()) {
+            String key = m.group(1);
+            if (key.equals("roi")) continue;
+            if (!KEYS.contains(key))
+                throw new IllegalArgumentException("unknown option '" + key + "' (options: radius points bins bleach mean "
+                        + "threads device memory engine scratch tile crop frames mask format shape dtype byteorder offset "
+                        + "frame_interval pixel_size open)");
+        }
+    }
+
+    static long longOpt(String o, String key, long def) {
+        String v = Ipcf.strOpt(o, key, null);
+        if (v == null || v.isEmpty()) return def;
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "=" + v + ": not a whole number");
+        }
+    }
+
+    static double doubleOpt(String o, String key, double def) {
+        String v = Ipcf.strOpt(o, key, null);
+        if (v == null || v.isEmpty()) return def;
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "=" + v + ": not a number");
+        }
+    }
+
+    /** "ROWS,COLS", or "" for tiles from the memory budget. */
+    public void setTile(String t) {
+        long[] v = numbers("tile", t, 2);
+        tileRows = v == null ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, v[0]));
+        tileCols = v == null ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, v[1]));
+    }
+
+    /** "T,H,W" for raw input, or "" for a self-describing file. */
+    public void setShape(String s) {
+        shape = numbers("shape", s, 3);
+    }
+
+    static long[] numbers(String key, String s, int n) {
+        if (s == null || s.trim().isEmpty()) return null;
+        String[] parts = s.trim().split("\\s*[,x]\\s*");
+        if (parts.length != n)
+            throw new IllegalArgumentException(key + "=" + s + ": want " + n + " whole numbers separated by commas");
+        long[] v = new long[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                v[i] = Long.parseLong(parts[i].trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(key + "=" + s + ": want " + n + " whole numbers separated by commas");
+            }
+        }
+        return v;
+    }
+
+    static int code(String key, String value, String[] names, int first) {
+        for (int i = 0; i < names.length; i++)
+            if (names[i].equals(value)) return first + i;
+        throw new IllegalArgumentException(key + "=" + value + ": want one of " + String.join(", ", names));
+    }
+
+    /** Receives the job's progress and notes, on the calling thread. */
+    public interface Listener {
+        /** Returns true to cancel. */
+        boolean progress(String phase, long done, long total);
+
+        void log(String message);
+    }
+
+    /** ImageJ's status bar and progress bar; Esc cancels; notes go to the Log window. */
+    public static final Listener IMAGEJ = new Listener() {
+        long last;
+        String lastPhase;
+
+        public boolean progress(String phase, long done, long total) {
+            long now = System.currentTimeMillis();
+            if (!phase.equals(lastPhase) || now - last >= 100 || done >= total) {
+                last = now;
+                lastPhase = phase;
+                IJ.showStatus("pCF file job: " + phase + " " + done + "/" + total + " (Esc cancels)");
+                if (total > 0) IJ.showProgress((double) done / total);
+            }
+            return IJ.escapePressed();
+        }
+
+        public void log(String message) {
+            IJ.log("ipcf: " + message);
+        }
+    };
+
+    private static volatile String lastSummary = "";
+
+    /** The summary of the last successful job ({@link Summary#toString}), or "" after a failure. */
+    public static String lastSummary() {
+        return lastSummary;
+    }
+
+    /**
+     * Runs the job. Throws IpcfException with the library's message (status 6: cancelled),
+     * IllegalArgumentException for options the plugin rejects before the call.
+     */
+    public Summary run(final Listener listener) {
+        lastSummary = "";
+        if (input == null || input.isEmpty()) throw new IllegalArgumentException("no input file or folder");
+        if (output == null || output.isEmpty()) throw new IllegalArgumentException("no output file (.npy or .zarr)");
+        Native.Lib lib = Native.lib();
+        List<Memory> keep = new ArrayList<>(); // native strings, alive until the call returns
+        Native.PcfOptions o = new Native.PcfOptions();
+        lib.ipcf_pcf_options_init(o);
+        o.radius = pcf.radius;
+        o.npoints = pcf.points;
+        o.nbins = pcf.bins;
+        o.bleach = pcf.bleach;
+        o.bleach_mean = pcf.floorMean ? 1 : 0;
+        o.threads = pcf.threads;
+        o.device = Ipcf.deviceCode(pcf.device);
+
+        Native.SourceOptions so = new Native.SourceOptions();
+        Native.init(so, true);
+        so.format = str(keep, format.equals("auto") ? "" : format);
+        if (shape != null) {
+            System.arraycopy(shape, 0, so.raw_shape, 0, 3);
+            so.raw_dtype = code("dtype", dtype, DTYPES, Native.DTYPE_UINT8);
+            so.raw_byte_order = code("byteorder", byteOrder, ORDERS, Native.ORDER_NATIVE);
+            so.raw_offset = offset;
+        }
+        so.crop = str(keep, crop);
+        so.frames = str(keep, frames);
+        so.mask = str(keep, mask);
+
+        Native.JobOptions jo = new Native.JobOptions();
+        Native.init(jo, false);
+        jo.tile_rows = tileRows;
+        jo.tile_cols = tileCols;
+        jo.memory = str(keep, memory);
+        jo.scratch = str(keep, scratch);
+        jo.engine = str(keep, engine.equals("auto") ? "" : engine);
+        jo.frame_interval = frameInterval;
+        jo.pixel_size = pixelSize;
+        final RuntimeException[] thrown = new RuntimeException[1];
+        Native.JobProgress progress = new Native.JobProgress() {
+            public int invoke(Pointer user, Pointer phase, long done, long total) {
+                try {
+                    return listener != null && listener.progress(Native.string(phase), done, total) ? 1 : 0;
+                } catch (RuntimeException e) { // never unwind through the library
+                    thrown[0] = e;
+                    return 1;
+                }
+            }
+        };
+        Native.JobLog log = new Native.JobLog() {
+            public void invoke(Pointer user, Pointer message) {
+                try {
+                    if (listener != null) listener.log(Native.string(message));
+                } catch (RuntimeException e) {
+                    thrown[0] = e;
+                }
+            }
+        };
+        jo.progress = progress;
+        jo.log = log;
+
+        Native.JobSummary sum = new Native.JobSummary();
+        long t0 = System.nanoTime();
+        int status = lib.ipcf_pcf_file(Native.cstring(input), so, Native.cstring(output), o, jo, sum);
+        String message = status == Native.OK ? "" : lib.ipcf_last_error();
+        keep.clear();
+        if (thrown[0] != null) throw thrown[0];
+        if (status != Native.OK) throw new IpcfException(status, message.isEmpty() ? "ipcf_pcf_file failed, status " + status : message);
+        Summary s = new Summary();
+        s.engine = sum.engine == Native.ENGINE_OOC ? "ooc" : "memory";
+        System.arraycopy(sum.shape, 0, s.shape, 0, 4);
+        s.tiles = sum.tiles;
+        s.resumed = sum.resumed;
+        s.alreadyComplete = sum.already_complete != 0;
+        s.inputCrc32c = sum.input_crc32c & 0xffffffffL;
+        s.seconds = (System.nanoTime() - t0) / 1e9;
+        lastSummary = s.toString();
+        // The callbacks must stay reachable until the call has returned.
+        progress.hashCode();
+        log.hashCode();
+        return s;
+    }
+
+    private static Pointer str(List<Memory> keep, String s) {
+        if (s == null || s.isEmpty()) return null;
+        Memory m = Native.utf8(s);
+        keep.add(m);
+        return m;
+    }
+}

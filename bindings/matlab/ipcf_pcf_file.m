@@ -1,0 +1,173 @@
+function [out, summary] = ipcf_pcf_file(input, output, varargin)
+%IPCF_PCF_FILE pCF of an image time series file or folder, into a file.
+%   OUT = IPCF_PCF_FILE(INPUT, OUTPUT) computes the image pair correlation
+%   function of the time series INPUT and writes it to OUTPUT, without
+%   loading the series into MATLAB: large series are computed out of core,
+%   tile by tile, within a memory budget. OUT is OUTPUT.
+%
+%   INPUT is a .npy file (T, H, W), a TIFF / BigTIFF / ImageJ stack, a
+%   folder or glob ('/data/run1/*.tif') of single-page TIFFs (one frame
+%   each, in name order), or a raw file (give 'Shape').
+%   OUTPUT is a .npy file of float32 (rows, columns, points, bins), in C
+%   order, with its metadata in OUTPUT.json, or a .zarr folder (Zarr v2,
+%   out-of-core engine only). Read it with IPCF_READ_RESULT.
+%
+%   The job is safe to interrupt (Ctrl+C gives the error ipcf:cancelled)
+%   or to kill: the output appears complete or not at all. Running the same
+%   job again resumes the verified finished tiles; running a completed job
+%   again changes nothing (summary.already_complete is true).
+%
+%   [OUT, SUMMARY] = IPCF_PCF_FILE(...) also returns a struct:
+%     engine            'memory' or 'ooc' (out of core)
+%     shape             output size [rows columns points bins]
+%     tiles             out of core: number of tiles (0 in memory)
+%     resumed           tiles reused from an interrupted run
+%     already_complete  true if OUTPUT already was this job's result
+%     input_crc32c      CRC-32C of the samples read, hex text ('00000000'
+%                       if nothing was read)
+%     log               cell array of the job's notes (stale scratch
+%                       removed, job already complete, ...)
+%
+%   IPCF_PCF_FILE(INPUT, OUTPUT, Name, Value, ...) with options
+%   (case-insensitive):
+%   pCF parameters
+%     'Radius'        circle radius in pixels (6)
+%     'Npoints'       circle points (32); 'Points' is the same option
+%     'Nbins'         requested log delay bins (32); 'Bins' is the same
+%     'Bleach'        photobleaching filter size, 0 = off (0)
+%     'BleachMean'    'real' or 'floor' ('real')
+%     'Threads'       worker threads, 0 = all cores (0)
+%     'Device'        'auto', 'cpu', 'cuda' or 'cuda:N' ('auto')
+%     'Mask'          a .npy file path, or an H x W array indexed
+%                     Mask(row, column) like the frames (or like the crop
+%                     when 'Crop' is given); zero pixels are not computed
+%                     (NaN) ([])
+%   Input
+%     'Format'        'auto' (by extension and content), 'npy', 'tiff' or
+%                     'raw' ('auto')
+%     'Crop'          'y0:y1,x0:x1': rows y0..y1-1, columns x0..x1-1,
+%                     0-based and half-open like the command line ipcf;
+%                     a bound may be empty ('10:,:50') ('' = whole frame)
+%     'Frames'        'start:stop', 0-based, half-open ('' = all)
+%     'Shape'         raw input: [frames rows columns] ([] = not raw)
+%     'Dtype'         raw input: 'uint8', 'uint16', 'int16', 'int32',
+%                     'single' ('float32'), 'double' ('float64') ('uint16')
+%     'ByteOrder'     raw input: 'little', 'big' or 'native' ('little')
+%     'Offset'        raw input: bytes before the first sample (0)
+%   Job
+%     'Memory'        memory budget: '2GiB', '512MiB', '1.5G' or a number of
+%                     bytes ('' = a quarter of the RAM)
+%     'Scratch'       folder of the out-of-core scratch files ('' = beside
+%                     OUTPUT)
+%     'Engine'        'auto' (in memory if it fits the budget), 'memory'
+%                     or 'ooc' ('auto')
+%     'Tile'          out of core: output tile [rows columns] ([] = from
+%                     the budget)
+%     'FrameInterval' seconds between frames, for the metadata (0 = unknown)
+%     'PixelSize'     pixel size in micrometres, for the metadata (0)
+%
+%   Whole-number options must be whole numbers within range: 2.7 or 2^31
+%   raise ipcf:invalid_argument and are never rounded.
+%
+%   Errors have identifiers ipcf:<status>: ipcf:invalid_argument (bad
+%   option, or an OUTPUT that is the input, lies inside an input folder, or
+%   is a folder that is not an ipcf result), ipcf:io (input missing or
+%   unreadable, disk full, input changed during the run), ipcf:busy
+%   (another run is writing OUTPUT), ipcf:cancelled, ipcf:no_device,
+%   ipcf:out_of_memory.
+%
+%   Example (copy and paste: it writes a small test series first):
+%     dir0 = tempname(); mkdir(dir0);
+%     stack = uint16(randi(200, 40, 40, 256));      % stack(y, x, t)
+%     fid = fopen(fullfile(dir0, 'stack.raw'), 'w', 'ieee-be');
+%     fwrite(fid, permute(stack, [2 1 3]), 'uint16');  % frames, rows, columns in C order
+%     fclose(fid);
+%     [out, s] = ipcf_pcf_file(fullfile(dir0, 'stack.raw'), fullfile(dir0, 'pcf.npy'), ...
+%                              'Shape', [256 40 40], 'Dtype', 'uint16', 'ByteOrder', 'big', ...
+%                              'Radius', 3, 'Npoints', 12, 'Nbins', 16, ...
+%                              'Memory', '64MiB', 'Engine', 'ooc', 'Tile', [8 8]);
+%     fprintf('%s: engine %s, %d tiles\n', out, s.engine, s.tiles);
+%     [G, meta] = ipcf_read_result(out);             % G(row, column, point, bin)
+%     imagesc(G(:, :, 1, 4)); title(sprintf('radius %d', meta.radius));
+%
+%   See also IPCF_READ_RESULT, IPCF_PCF, IPCF_CIRCLE, IPCF_LOGBINS.
+fname = 'ipcf_pcf_file';
+if nargin < 2
+  error('ipcf:invalid_argument', '%s: INPUT and OUTPUT are required', fname);
+end
+input = text_arg(input, 'INPUT', fname);
+output = text_arg(output, 'OUTPUT', fname);
+% 'Points' and 'Bins' as in ipcf_pcf
+for k = 1:2:numel(varargin) - 1
+  if ischar(varargin{k}) && strcmpi(varargin{k}, 'Points')
+    varargin{k} = 'Npoints';
+  elseif ischar(varargin{k}) && strcmpi(varargin{k}, 'Bins')
+    varargin{k} = 'Nbins';
+  end
+end
+d = struct('Radius', 6, 'Npoints', 32, 'Nbins', 32, 'Bleach', 0, 'BleachMean', 'real', ...
+           'Mask', [], 'Crop', '', 'Frames', '', 'Format', 'auto', 'Shape', [], ...
+           'Dtype', 'uint16', 'ByteOrder', 'little', 'Offset', 0, 'Threads', 0, ...
+           'Memory', '', 'Scratch', '', 'Engine', 'auto', 'Tile', [], 'Device', 'auto', ...
+           'FrameInterval', 0, 'PixelSize', 0);
+o = ipcf_options(d, varargin, fname);
+for name = {'BleachMean', 'Crop', 'Frames', 'Format', 'Dtype', 'ByteOrder', 'Scratch', 'Engine', 'Device'}
+  o.(name{1}) = text_arg(o.(name{1}), name{1}, fname);
+end
+if isa(o.Mask, 'string') || ischar(o.Mask)
+  o.Mask = text_arg(o.Mask, 'Mask', fname);
+end
+if isa(o.Memory, 'string') || ischar(o.Memory)
+  o.Memory = text_arg(o.Memory, 'Memory', fname);
+end
+o.BleachMean = ipcf_mean(o.BleachMean, fname);
+o.Device = ipcf_device(o.Device, fname);
+o.Dtype = raw_dtype(o.Dtype, fname);
+o.ByteOrder = byte_order(o.ByteOrder, fname);
+if nargout > 1
+  [out, summary] = ipcf_pcf_file_mex(input, output, o);
+else
+  out = ipcf_pcf_file_mex(input, output, o);
+end
+end
+
+function s = text_arg(s, name, fname)
+if isa(s, 'string') && numel(s) == 1
+  s = char(s);
+end
+if ~ischar(s) || (~isempty(s) && size(s, 1) ~= 1)
+  error('ipcf:invalid_argument', '%s: %s must be a character vector', fname, name);
+end
+end
+
+function code = raw_dtype(dtype, fname)
+switch lower(dtype)
+  case 'uint8'
+    code = 1;
+  case 'uint16'
+    code = 2;
+  case 'int16'
+    code = 3;
+  case 'int32'
+    code = 4;
+  case {'single', 'float32'}
+    code = 5;
+  case {'double', 'float64'}
+    code = 6;
+  otherwise
+    error('ipcf:invalid_argument', '%s: Dtype ''%s'': want uint8, uint16, int16, int32, single or double', fname, dtype);
+end
+end
+
+function code = byte_order(order, fname)
+switch lower(order)
+  case 'native'
+    code = 0;
+  case {'little', 'little-endian', 'le'}
+    code = 1;
+  case {'big', 'big-endian', 'be'}
+    code = 2;
+  otherwise
+    error('ipcf:invalid_argument', '%s: ByteOrder ''%s'': want ''little'', ''big'' or ''native''', fname, order);
+end
+end

@@ -1,0 +1,177 @@
+/* [output, summary] = ipcf_pcf_file_mex(input, output, o)
+ * Gateway of ipcf_pcf_file.m (see its help) on the C entry ipcf_pcf_file.
+ * o is a struct with the fields
+ *   Radius, Npoints, Nbins, Bleach, BleachMean (IPCF_MEAN_*), Threads,
+ *   Device (IPCF_DEVICE_* or a CUDA ordinal), Mask ([], a .npy path or an
+ *   (H, W) array), Crop, Frames, Format, Shape ([] or [T H W]), Dtype
+ *   (IPCF_DTYPE_*), ByteOrder (IPCF_ORDER_*), Offset, Memory ('' , a size
+ *   text or bytes), Scratch, Engine, Tile ([] or [rows cols]),
+ *   FrameInterval, PixelSize.
+ * Every number is checked here: a value that is not a whole number or is
+ * out of range raises ipcf:invalid_argument, nothing is truncated. */
+#include <stdlib.h>
+
+#include "ipcf_mexutil.h"
+
+/* Log lines of the job, collected in plain malloc memory: the callback
+ * runs inside the library (Go frames), where nothing may raise a MATLAB
+ * error, so they are turned into a cell array after the call. */
+typedef struct {
+    char **lines;
+    int n, cap;
+} ipcf_mex_log_t;
+
+static void ipcf_mex_log(void *user, const char *message) {
+    ipcf_mex_log_t *l = (ipcf_mex_log_t *)user;
+    char *c;
+    size_t len;
+    if (!l || !message) return;
+    if (l->n == l->cap) {
+        int cap = l->cap ? 2 * l->cap : 8;
+        char **p = (char **)realloc(l->lines, (size_t)cap * sizeof *p);
+        if (!p) return;
+        l->lines = p;
+        l->cap = cap;
+    }
+    len = strlen(message);
+    c = (char *)malloc(len + 1);
+    if (!c) return;
+    memcpy(c, message, len + 1);
+    l->lines[l->n++] = c;
+}
+
+static void ipcf_mex_log_free(ipcf_mex_log_t *l) {
+    int k;
+    for (k = 0; k < l->n; k++) free(l->lines[k]);
+    free(l->lines);
+    l->lines = NULL;
+    l->n = l->cap = 0;
+}
+
+static const mxArray *field(const mxArray *o, const char *name) {
+    const mxArray *f = mxGetField(o, 0, name);
+    if (!f) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_file_mex: option struct lacks %s (use ipcf_pcf_file)", name);
+    return f;
+}
+
+/* optional string option: '' -> NULL */
+static const char *str_opt(const mxArray *o, const char *name) { return ipcf_mex_string(field(o, name), name, 1); }
+
+#define MAX_EXACT 9007199254740992.0 /* 2^53 */
+
+void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    static const char *sum_fields[] = {"engine", "shape", "tiles", "resumed", "already_complete", "input_crc32c", "log"};
+    const mxArray *o, *f;
+    char *input, *output, membuf[32];
+    ipcf_source_options src;
+    ipcf_pcf_options opt;
+    ipcf_job_options job;
+    ipcf_job_summary sum;
+    ipcf_array mask;
+    ipcf_mex_log_t log = {NULL, 0, 0};
+    ipcf_status st;
+    mxArray *s, *v, *cell;
+    int k;
+
+    ipcf_mex_lock();
+    if (nrhs != 3 || !mxIsStruct(prhs[2]) || mxGetNumberOfElements(prhs[2]) != 1)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_file_mex: (input, output, options struct) expected (use ipcf_pcf_file)");
+    input = ipcf_mex_string(prhs[0], "input", 0);
+    output = ipcf_mex_string(prhs[1], "output", 0);
+    if (!input[0]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_file: input is empty");
+    if (!output[0]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_file: output is empty");
+    o = prhs[2];
+
+    ipcf_pcf_options_init(&opt);
+    opt.radius = ipcf_mex_int32(field(o, "Radius"), "Radius", 1);
+    opt.npoints = ipcf_mex_int32(field(o, "Npoints"), "Npoints", 1);
+    opt.nbins = ipcf_mex_int32(field(o, "Nbins"), "Nbins", 2);
+    opt.bleach = ipcf_mex_int32(field(o, "Bleach"), "Bleach", 0);
+    opt.bleach_mean = ipcf_mex_int32(field(o, "BleachMean"), "BleachMean", 0);
+    opt.threads = ipcf_mex_int32(field(o, "Threads"), "Threads", 0);
+    opt.device = (int32_t)ipcf_mex_integer(field(o, "Device"), "Device", IPCF_DEVICE_CPU, 2147483647.0);
+
+    ipcf_source_options_init(&src);
+    src.format = str_opt(o, "Format");
+    src.crop = str_opt(o, "Crop");
+    src.frames = str_opt(o, "Frames");
+    f = field(o, "Mask");
+    if (mxIsChar(f)) {
+        src.mask = ipcf_mex_string(f, "Mask", 1);
+    } else if (!mxIsEmpty(f)) {
+        if (mxGetNumberOfDimensions(f) != 2)
+            mexErrMsgIdAndTxt("ipcf:invalid_argument", "Mask: %d dimensions, want 2 (rows, columns)",
+                              (int)mxGetNumberOfDimensions(f));
+        /* mask(y, x): descriptor axes (y, x) are MATLAB dims 1, 2 (Fortran order) */
+        ipcf_mex_array(f, "Mask", 2, 0, &mask);
+        opt.mask = &mask;
+    }
+    f = field(o, "Shape");
+    if (!mxIsEmpty(f)) {
+        ipcf_mex_integers(f, "Shape", 3, 1, MAX_EXACT, src.raw_shape);
+        src.raw_dtype = (uint32_t)ipcf_mex_int32(field(o, "Dtype"), "Dtype", 0);
+        src.raw_byte_order = (uint32_t)ipcf_mex_int32(field(o, "ByteOrder"), "ByteOrder", 0);
+        src.raw_offset = ipcf_mex_integer(field(o, "Offset"), "Offset", 0, MAX_EXACT);
+    } else {
+        /* checked also without Shape, so that a typo is not ignored */
+        (void)ipcf_mex_int32(field(o, "Dtype"), "Dtype", 0);
+        (void)ipcf_mex_int32(field(o, "ByteOrder"), "ByteOrder", 0);
+        if (ipcf_mex_integer(field(o, "Offset"), "Offset", 0, MAX_EXACT) != 0)
+            mexErrMsgIdAndTxt("ipcf:invalid_argument", "Offset is for raw input: give Shape [frames rows columns] too");
+    }
+
+    ipcf_job_options_init(&job);
+    f = field(o, "Tile");
+    if (!mxIsEmpty(f)) {
+        int64_t t[2];
+        ipcf_mex_integers(f, "Tile", 2, 1, 2147483647.0, t);
+        job.tile_rows = (int32_t)t[0];
+        job.tile_cols = (int32_t)t[1];
+    }
+    f = field(o, "Memory");
+    if (mxIsChar(f)) {
+        job.memory = ipcf_mex_string(f, "Memory", 1);
+    } else if (!mxIsEmpty(f)) {
+        int64_t b = ipcf_mex_integer(f, "Memory", 1, MAX_EXACT);
+        snprintf(membuf, sizeof membuf, "%lld", (long long)b);
+        job.memory = membuf;
+    }
+    job.scratch = str_opt(o, "Scratch");
+    job.engine = str_opt(o, "Engine");
+    job.frame_interval = ipcf_mex_real(field(o, "FrameInterval"), "FrameInterval", 0);
+    job.pixel_size = ipcf_mex_real(field(o, "PixelSize"), "PixelSize", 0);
+    job.progress = ipcf_mex_job_progress; /* Ctrl+C cancels (ipcf:cancelled) */
+    job.log = ipcf_mex_log;
+    job.log_user = &log;
+
+    memset(&sum, 0, sizeof sum);
+    sum.struct_size = (uint32_t)sizeof sum;
+
+    /* No MATLAB call (nothing that can raise) from here to the check. */
+    st = ipcf_pcf_file(input, &src, output, &opt, &job, &sum);
+    if (st != IPCF_OK) {
+        ipcf_mex_log_free(&log);
+        ipcf_mex_check(st);
+    }
+
+    plhs[0] = mxCreateString(output);
+    if (nlhs < 2) {
+        ipcf_mex_log_free(&log);
+        return;
+    }
+    s = mxCreateStructMatrix(1, 1, (int)(sizeof sum_fields / sizeof sum_fields[0]), sum_fields);
+    mxSetField(s, 0, "engine", mxCreateString(sum.engine == IPCF_ENGINE_OOC ? "ooc" : "memory"));
+    v = mxCreateDoubleMatrix(1, 4, mxREAL);
+    for (k = 0; k < 4; k++) mxGetPr(v)[k] = (double)sum.shape[k];
+    mxSetField(s, 0, "shape", v);
+    mxSetField(s, 0, "tiles", mxCreateDoubleScalar((double)sum.tiles));
+    mxSetField(s, 0, "resumed", mxCreateDoubleScalar((double)sum.resumed));
+    mxSetField(s, 0, "already_complete", mxCreateLogicalScalar(sum.already_complete != 0));
+    snprintf(membuf, sizeof membuf, "%08x", (unsigned)sum.input_crc32c);
+    mxSetField(s, 0, "input_crc32c", mxCreateString(membuf));
+    cell = mxCreateCellMatrix((mwSize)log.n, 1);
+    for (k = 0; k < log.n; k++) mxSetCell(cell, (mwIndex)k, mxCreateString(log.lines[k]));
+    ipcf_mex_log_free(&log);
+    mxSetField(s, 0, "log", cell);
+    plhs[1] = s;
+}

@@ -1,0 +1,493 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// faultRig is a small out-of-core job (many tiles and chunks) and its
+// reference result, for the fault-injection tests.
+type faultRig struct {
+	t    *testing.T
+	bin  string
+	dir  string
+	in   string
+	mask string
+}
+
+func newFaultRig(t *testing.T) *faultRig {
+	if testing.Short() {
+		t.Skip("runs the CLI many times: skipped with -short")
+	}
+	r := &faultRig{t: t, bin: binary(t), dir: t.TempDir()}
+	r.in = filepath.Join(r.dir, "in.npy")
+	if out, err := exec.Command(r.bin, "simulate", "-o", r.in, "--frames", "2048", "--size", "40", "--seed", "3", "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	r.mask = filepath.Join(r.dir, "mask.npy")
+	r.writeMask(0)
+	return r
+}
+
+// writeMask writes a 40x40 mask with a zero square at (k, k).
+func (r *faultRig) writeMask(k int) {
+	m := make([]byte, 40*40)
+	for i := range m {
+		m[i] = 1
+	}
+	for y := k; y < k+6; y++ {
+		for x := k; x < k+6; x++ {
+			m[y*40+x] = 0
+		}
+	}
+	if err := npy.WriteFile(r.mask, array.Uint8, []int{40, 40}, m); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// args are the job's arguments: out of core, 25 tiles, 4 chunks.
+func (r *faultRig) args(out string, extra ...string) []string {
+	a := []string{"pcf", r.in, "-o", out, "--radius", "3", "--npoints", "12", "--nbins", "16", "--engine", "ooc",
+		"--memory", "44MiB", "--tile", "7,7", "--threads", "1", "--quiet"}
+	return append(a, extra...)
+}
+
+func (r *faultRig) run(env []string, args ...string) (string, error) {
+	cmd := exec.Command(r.bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// reference computes the job in memory in a separate folder.
+func (r *faultRig) reference(name string, extra ...string) []byte {
+	out := filepath.Join(r.dir, "ref-"+name+".npy")
+	a := r.args(out, extra...)
+	for i, s := range a {
+		if s == "ooc" {
+			a[i] = "memory"
+		}
+	}
+	if msg, err := r.run(nil, a...); err != nil {
+		r.t.Fatalf("reference %s: %v %s", name, err, msg)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return b
+}
+
+// killAfter starts the job and kills it with SIGKILL after d.
+func (r *faultRig) killAfter(d time.Duration, out string, extra ...string) {
+	cmd := exec.Command(r.bin, r.args(out, extra...)...)
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	time.Sleep(d)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+}
+
+// killWhen starts the job and kills it once the journal holds n lines
+// starting with prefix ("chunk" or "tile").
+func (r *faultRig) killWhen(prefix string, n int, out string, extra ...string) bool {
+	cmd := exec.Command(r.bin, r.args(out, extra...)...)
+	if err := cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	defer cmd.Wait()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		j, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".ipcf-scratch-*", "journal"))
+		if len(j) > 0 {
+			b, _ := os.ReadFile(j[0])
+			if bytes.Count(b, []byte("\n"+prefix+" ")) >= n {
+				cmd.Process.Signal(syscall.SIGKILL)
+				return true
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	return false
+}
+
+// check reruns the job: it must give want, or fail with a message.
+func (r *faultRig) check(what, out string, want []byte, extra ...string) {
+	r.t.Helper()
+	msg, err := r.run(nil, r.args(out, extra...)...)
+	if err != nil {
+		if strings.TrimSpace(msg) == "" {
+			r.t.Errorf("%s: rerun failed without a message: %v", what, err)
+		}
+		return
+	}
+	got, rerr := os.ReadFile(out)
+	if rerr != nil || !bytes.Equal(got, want) {
+		r.t.Fatalf("%s: rerun exited 0 with a wrong output (%v)\n%s", what, rerr, msg)
+	}
+}
+
+func (r *faultRig) scratch(out string) string {
+	s, _ := filepath.Glob(filepath.Join(filepath.Dir(out), ".ipcf-scratch-*"))
+	if len(s) != 1 {
+		return ""
+	}
+	return s[0]
+}
+
+func corrupt(t *testing.T, path string, flip bool, at float64) {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		t.Fatalf("corrupt %s: %v", path, err)
+	}
+	i := int(at * float64(len(b)-1))
+	if flip {
+		b[i] ^= 0x5a
+		b[(i+7)%len(b)] ^= 0x01
+	} else {
+		b = b[:i]
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFaultKillAnywhere kills the job at random moments (and at the named
+// points of the commit and cleanup) and checks that each rerun gives the
+// bytes of an uninterrupted run.
+func TestFaultKillAnywhere(t *testing.T) {
+	r := newFaultRig(t)
+	want := r.reference("plain")
+	// The duration of an uninterrupted run sets the range of the kills.
+	start := time.Now()
+	if msg, err := r.run(nil, r.args(filepath.Join(r.dir, "timing.npy"))...); err != nil {
+		t.Fatalf("%v %s", err, msg)
+	}
+	full := time.Since(start)
+	if got, _ := os.ReadFile(filepath.Join(r.dir, "timing.npy")); !bytes.Equal(got, want) {
+		t.Fatal("out of core differs from in memory")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	out := filepath.Join(r.dir, "out.npy")
+	kills := 0
+	for i := 0; i < 32; i++ {
+		// Kill, maybe twice in a row, then rerun to completion.
+		for k := 0; k < 1+i%2; k++ {
+			r.killAfter(time.Duration(rng.Float64()*1.1*float64(full)), out)
+			kills++
+		}
+		r.check(fmt.Sprintf("kill %d", i), out, want)
+		if s := r.scratch(out); s != "" {
+			t.Fatalf("kill %d: scratch left after success: %s", i, s)
+		}
+		if i%4 == 3 {
+			os.Remove(out) // also from a clean start
+		}
+	}
+	for _, point := range []string{"commit", "publish", "cleanup"} {
+		os.Remove(out)
+		msg, err := r.run([]string{"IPCF_FAULT_KILL=" + point}, r.args(out)...)
+		if err == nil {
+			t.Fatalf("fault point %s was not reached: %s", point, msg)
+		}
+		kills++
+		if point == "commit" {
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("killed before publishing: the output has its final name")
+			}
+		}
+		// Rerun twice: the first completes, the second changes nothing.
+		r.check("kill at "+point, out, want)
+		st1, _ := os.Stat(out)
+		msg, err = r.run(nil, append(r.args(out), "--quiet=false")...)
+		st2, _ := os.Stat(out)
+		if err != nil || !strings.Contains(msg, "already complete") || !st1.ModTime().Equal(st2.ModTime()) {
+			t.Fatalf("second rerun after a kill at %s: %v %q", point, err, msg)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Fatalf("kill at %s: output changed by a rerun", point)
+		}
+		if _, err := os.Stat(out + ".json"); err != nil {
+			t.Fatalf("kill at %s: no sidecar after the rerun", point)
+		}
+	}
+	t.Logf("%d kills over %v runs, every rerun gave the uninterrupted bytes", kills, full)
+}
+
+// TestFaultDamagedFiles kills a run, damages a scratch chunk, a tile of
+// the partial output, the journal or the partial output (flipped bytes,
+// truncation), and reruns.
+func TestFaultDamagedFiles(t *testing.T) {
+	r := newFaultRig(t)
+	want := r.reference("plain")
+	out := filepath.Join(r.dir, "out.npy")
+	partial := filepath.Join(r.dir, ".out.npy.partial")
+	type damage struct {
+		name  string
+		phase string // kill after journal lines of this kind
+		n     int
+		file  func(scratch string) string
+		flip  bool
+		at    float64
+	}
+	tile := func(i int) func(string) string {
+		return func(s string) string { return filepath.Join(s, fmt.Sprintf("tile-%05d.bin", i)) }
+	}
+	journal := func(s string) string { return filepath.Join(s, "journal") }
+	part := func(string) string { return partial }
+	cases := []damage{
+		{"flipped scratch chunk", "tile", 3, tile(7), true, 0.3},
+		{"flipped scratch chunk of a finished tile", "tile", 5, tile(1), true, 0.9},
+		{"truncated scratch tile", "tile", 3, tile(12), false, 0.5},
+		{"flipped scratch during the transposition", "chunk", 2, tile(3), true, 0.1},
+		{"truncated scratch during the transposition", "chunk", 2, tile(0), false, 0.2},
+		{"flipped journal", "tile", 4, journal, true, 0.5},
+		{"flipped journal end", "tile", 4, journal, true, 0.97},
+		{"truncated journal", "tile", 4, journal, false, 0.6},
+		{"flipped partial output", "tile", 6, part, true, 0.01},
+		{"flipped finished tile in the partial output", "tile", 10, part, true, 0.05},
+		{"truncated partial output", "tile", 10, part, false, 0.1},
+	}
+	for _, c := range cases {
+		os.Remove(out)
+		if !r.killWhen(c.phase, c.n, out) {
+			t.Fatalf("%s: the run ended before it could be killed", c.name)
+		}
+		s := r.scratch(out)
+		if s == "" {
+			t.Fatalf("%s: no scratch after the kill", c.name)
+		}
+		corrupt(t, c.file(s), c.flip, c.at)
+		r.check(c.name, out, want)
+	}
+	// Forged journal lines for unfinished tiles.
+	os.Remove(out)
+	r.killWhen("tile", 2, out)
+	j := filepath.Join(r.scratch(out), "journal")
+	b, _ := os.ReadFile(j)
+	for ti := 20; ti < 25; ti++ {
+		b = append(b, []byte(fmt.Sprintf("tile %d 00000000 00000000\n", ti))...)
+	}
+	os.WriteFile(j, b, 0o644)
+	r.check("journal lines for unfinished tiles", out, want)
+}
+
+// TestFaultChangedJob kills a run and changes what the job depends on
+// before the rerun: the input (same size), the mask's content, the
+// bleaching filter and mean. The rerun must give the new job's result.
+func TestFaultChangedJob(t *testing.T) {
+	r := newFaultRig(t)
+	out := filepath.Join(r.dir, "out.npy")
+	type change struct {
+		name          string
+		before, after []string
+		apply         func()
+	}
+	cases := []change{
+		{"bleach 10 -> 20", []string{"--bleach", "10"}, []string{"--bleach", "20"}, nil},
+		{"bleach mean real -> floor", []string{"--bleach", "10"}, []string{"--bleach", "10", "--bleach-mean", "floor"}, nil},
+		{"mask content", []string{"--mask", r.mask}, []string{"--mask", r.mask}, func() { r.writeMask(20) }},
+		{"input content, same size", nil, nil, func() {
+			// Another simulation of the same shape replaces the input.
+			tmp := filepath.Join(r.dir, "other.npy")
+			if msg, err := r.run(nil, "simulate", "-o", tmp, "--frames", "2048", "--size", "40", "--seed", "9", "--quiet"); err != nil {
+				t.Fatalf("%v %s", err, msg)
+			}
+			st, _ := os.Stat(r.in)
+			os.Rename(tmp, r.in)
+			// Same size and modification time: only the content differs.
+			os.Chtimes(r.in, st.ModTime(), st.ModTime())
+		}},
+	}
+	for _, c := range cases {
+		os.Remove(out)
+		r.writeMask(0)
+		if !r.killWhen("tile", 5, out, c.before...) {
+			t.Fatalf("%s: the run ended before it could be killed", c.name)
+		}
+		if c.apply != nil {
+			c.apply()
+		}
+		want := r.reference(strings.ReplaceAll(c.name, " ", "_"), c.after...)
+		msg, err := r.run(nil, append(r.args(out, c.after...), "--quiet=false")...)
+		if err != nil {
+			if !strings.Contains(msg, "changed") {
+				t.Errorf("%s: rerun failed without saying what changed: %s", c.name, msg)
+			}
+			continue
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Fatalf("%s: rerun exited 0 with another job's result\n%s", c.name, msg)
+		}
+		if c.name != "input content, same size" && !strings.Contains(msg, "removed the scratch") {
+			t.Errorf("%s: the stale scratch was not reported: %s", c.name, msg)
+		}
+	}
+}
+
+// TestFaultOutputSafety: concurrent runs, outputs that are inputs or
+// inside input folders, existing folders that are not ours.
+func TestFaultOutputSafety(t *testing.T) {
+	r := newFaultRig(t)
+	want := r.reference("plain")
+	out := filepath.Join(r.dir, "out.npy")
+	// Two runs on one output: the second fails at once naming the first.
+	first := exec.Command(r.bin, r.args(out)...)
+	var firstOut bytes.Buffer
+	first.Stderr = &firstOut
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(r.dir, ".out.npy.lock")
+	for i := 0; i < 2000; i++ {
+		if b, _ := os.ReadFile(lock); len(b) > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	start := time.Now()
+	msg, err := r.run(nil, r.args(out)...)
+	if err == nil || !strings.Contains(msg, fmt.Sprintf("pid %d", first.Process.Pid)) || time.Since(start) > 5*time.Second {
+		t.Errorf("second concurrent run: %v %q (want a failure naming pid %d)", err, msg, first.Process.Pid)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("first run: %v %s", err, firstOut.String())
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatal("first run's output is wrong after a concurrent attempt")
+	}
+	// -o equal to the input.
+	inBefore, _ := os.ReadFile(r.in)
+	msg, err = r.run(nil, r.args(r.in)...)
+	if err == nil || !strings.Contains(msg, "is an input") {
+		t.Errorf("-o equal to the input: %v %q", err, msg)
+	}
+	if b, _ := os.ReadFile(r.in); !bytes.Equal(b, inBefore) {
+		t.Fatal("-o equal to the input changed the input")
+	}
+	// -o inside the input folder of a TIFF series, and a folder that is
+	// not ours with a .zarr name.
+	series := filepath.Join("..", "..", "core", "source", "testdata", "mm")
+	msg, err = r.run(nil, "pcf", series, "-o", filepath.Join(series, "x.zarr"), "--radius", "2", "--npoints", "4", "--nbins", "4", "--quiet")
+	if err == nil || !strings.Contains(string(msg), "inside the input folder") {
+		t.Errorf("-o inside the input folder: %v %q", err, msg)
+	}
+	if _, err := os.Stat(filepath.Join(series, "x.zarr")); err == nil {
+		t.Fatal("-o inside the input folder created the output")
+	}
+	theirs := filepath.Join(r.dir, "theirs.zarr")
+	os.MkdirAll(filepath.Join(theirs, "sub"), 0o755)
+	os.WriteFile(filepath.Join(theirs, "sub", "notes.txt"), []byte("keep me"), 0o644)
+	msg, err = r.run(nil, r.args(theirs)...)
+	if err == nil || !strings.Contains(string(msg), "not an ipcf result") {
+		t.Errorf("-o a folder that is not ours: %v %q", err, msg)
+	}
+	if b, err := os.ReadFile(filepath.Join(theirs, "sub", "notes.txt")); err != nil || string(b) != "keep me" {
+		t.Fatal("-o a folder that is not ours: its contents changed")
+	}
+	// Our own Zarr result is replaced by a rerun with other parameters.
+	ours := filepath.Join(r.dir, "ours.zarr")
+	if msg, err := r.run(nil, r.args(ours)...); err != nil {
+		t.Fatalf("zarr: %v %s", err, msg)
+	}
+	if msg, err := r.run(nil, r.args(ours, "--bleach", "10")...); err != nil {
+		t.Fatalf("zarr rerun over our own result: %v %s", err, msg)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ours, ".zattrs")); !bytes.Contains(b, []byte(`"bleach_filtersize": 10`)) {
+		t.Fatalf("zarr rerun did not replace the result")
+	}
+	// The in-memory engine writes its sidecar too, and no stale one stays.
+	mem := filepath.Join(r.dir, "mem.npy")
+	os.WriteFile(mem+".json", []byte(`{"stale": true}`), 0o644)
+	if msg, err := r.run(nil, "pcf", r.in, "-o", mem, "--radius", "3", "--npoints", "12", "--nbins", "16", "--quiet"); err != nil {
+		t.Fatalf("%v %s", err, msg)
+	}
+	if b, _ := os.ReadFile(mem + ".json"); !bytes.Contains(b, []byte(`"engine": "memory"`)) || bytes.Contains(b, []byte("stale")) {
+		t.Fatalf("in-memory sidecar: %s", b)
+	}
+}
+
+// TestFaultDiskFullAndShrinkingInput: a full disk in the scratch folder
+// and in the output folder, and an input truncated during a run.
+func TestFaultDiskFullAndShrinkingInput(t *testing.T) {
+	r := newFaultRig(t)
+	want := r.reference("plain")
+	small := filepath.Join(r.dir, "small")
+	os.Mkdir(small, 0o755)
+	// A 1 MiB file system: mounted as root (CI runs as root); else a
+	// file size limit gives the same error path (EFBIG instead of ENOSPC).
+	full := func(args []string) *exec.Cmd {
+		return exec.Command(r.bin, args...)
+	}
+	if err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small).Run(); err == nil {
+		defer exec.Command("umount", small).Run()
+	} else {
+		t.Logf("mount tmpfs failed (%v): using ulimit -f instead", err)
+		full = func(args []string) *exec.Cmd {
+			return exec.Command("sh", append([]string{"-c", `ulimit -f 1024; exec "$0" "$@"`, r.bin}, args...)...)
+		}
+	}
+	for _, c := range []struct{ name, out, scratch string }{
+		{"scratch", filepath.Join(r.dir, "o1.npy"), small},
+		{"output", filepath.Join(small, "o2.npy"), r.dir},
+	} {
+		msg, err := full(r.args(c.out, "--scratch", c.scratch)).CombinedOutput()
+		if err == nil || !strings.Contains(string(msg), small) {
+			t.Errorf("disk full in %s: %v %q: want a failure naming the folder", c.name, err, msg)
+		}
+		if _, err := os.Stat(c.out); err == nil {
+			t.Errorf("disk full in %s: the output has its final name", c.name)
+		}
+	}
+	// The input shrinks while the job reads it: an error naming the file
+	// (never SIGBUS), or, if the reading was over, the right result.
+	for i, delay := range []time.Duration{5, 20, 60} {
+		in := filepath.Join(r.dir, fmt.Sprintf("shrink%d.npy", i))
+		b, _ := os.ReadFile(r.in)
+		os.WriteFile(in, b, 0o644)
+		out := filepath.Join(r.dir, fmt.Sprintf("shrink%d.out.npy", i))
+		a := r.args(out)
+		a[1] = in
+		for _, engine := range []string{"ooc", "memory"} {
+			for k, s := range a {
+				if s == "ooc" || s == "memory" {
+					a[k] = engine
+				}
+			}
+			os.WriteFile(in, b, 0o644)
+			os.Remove(out)
+			cmd := exec.Command(r.bin, a...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			cmd.Start()
+			time.Sleep(delay * time.Millisecond)
+			os.Truncate(in, int64(len(b)/3))
+			err := cmd.Wait()
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				t.Fatalf("truncated input (%s, %v): killed by %v\n%s", engine, delay, ws.Signal(), stderr.String())
+			}
+			if err != nil {
+				if !strings.Contains(stderr.String(), in) {
+					t.Errorf("truncated input (%s): message does not name the file: %s", engine, stderr.String())
+				}
+				continue
+			}
+			if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+				t.Fatalf("truncated input (%s, %v): exit 0 with a wrong output", engine, delay)
+			}
+		}
+	}
+}

@@ -1,0 +1,19 @@
+package ooc
+
+import (
+	"os"
+	"sync"
+	"syscall"
+)
+
+// faultAt is the point named by IPCF_FAULT_KILL, where the process kills
+// itself with SIGKILL: the fault-injection tests use it to hit the narrow
+// windows of the commit (see TestFaultInjection in cmd/ipcf).
+var faultAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_KILL") })
+
+func fault(point string) {
+	if faultAt() == point {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+}
