@@ -112,6 +112,7 @@ test-octave: $(LIB) $(FILEJOB)/params.txt ## MATLAB/Octave MEX gateways: build w
 	octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
 	  test_ipcf('$(abspath $(CONF))'); test_pcf_file('$(CURDIR)/$(FILEJOB)')"
 	bindings/matlab/tests/interrupt.sh
+	bindings/matlab/tests/interrupt_file.sh
 
 IJ_CP     := /usr/share/java/ij.jar:/usr/share/java/jna.jar
 FIJI_JAR  := $(BUILD)/fiji/ipcf_.jar

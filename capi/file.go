@@ -50,6 +50,17 @@ func ipcf_source_options_init(o *C.ipcf_source_options) {
 		raw_byte_order: C.IPCF_ORDER_LITTLE}
 }
 
+//export ipcf_source_options_struct_size
+func ipcf_source_options_struct_size() C.size_t {
+	return C.size_t(unsafe.Sizeof(C.ipcf_source_options{}))
+}
+
+//export ipcf_job_options_struct_size
+func ipcf_job_options_struct_size() C.size_t { return C.size_t(unsafe.Sizeof(C.ipcf_job_options{})) }
+
+//export ipcf_job_summary_struct_size
+func ipcf_job_summary_struct_size() C.size_t { return C.size_t(unsafe.Sizeof(C.ipcf_job_summary{})) }
+
 //export ipcf_job_options_init
 func ipcf_job_options_init(o *C.ipcf_job_options) {
 	if o == nil {

@@ -298,6 +298,11 @@ ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options
  * IPCF_E_OUT_OF_MEMORY, IPCF_E_CANCELLED. options may be NULL (defaults). */
 ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *options, ipcf_array *out);
 
+/* Sizes of the file-job structs in this library (for bindings that check
+ * their own layout). Since 0.2. */
+size_t ipcf_source_options_struct_size(void);
+size_t ipcf_job_options_struct_size(void);
+size_t ipcf_job_summary_struct_size(void);
 void ipcf_source_options_init(ipcf_source_options *options);
 void ipcf_job_options_init(ipcf_job_options *options);
 

@@ -127,7 +127,21 @@ func (r *faultRig) killWhen(prefix string, n int, out string, extra ...string) b
 // check reruns the job: it must give want, or fail with a message.
 func (r *faultRig) check(what, out string, want []byte, extra ...string) {
 	r.t.Helper()
+	r.rerun(false, what, out, want, extra...)
+}
+
+// mustResume reruns the job after a kill alone: it must give want.
+func (r *faultRig) mustResume(what, out string, want []byte, extra ...string) {
+	r.t.Helper()
+	r.rerun(true, what, out, want, extra...)
+}
+
+func (r *faultRig) rerun(strict bool, what, out string, want []byte, extra ...string) {
+	r.t.Helper()
 	msg, err := r.run(nil, r.args(out, extra...)...)
+	if err != nil && strict {
+		r.t.Fatalf("%s: rerun after a kill failed: %v %s", what, err, msg)
+	}
 	if err != nil {
 		if strings.TrimSpace(msg) == "" {
 			r.t.Errorf("%s: rerun failed without a message: %v", what, err)
@@ -189,7 +203,7 @@ func TestFaultKillAnywhere(t *testing.T) {
 			r.killAfter(time.Duration(rng.Float64()*1.1*float64(full)), out)
 			kills++
 		}
-		r.check(fmt.Sprintf("kill %d", i), out, want)
+		r.mustResume(fmt.Sprintf("kill %d", i), out, want)
 		if s := r.scratch(out); s != "" {
 			t.Fatalf("kill %d: scratch left after success: %s", i, s)
 		}
@@ -210,7 +224,7 @@ func TestFaultKillAnywhere(t *testing.T) {
 			}
 		}
 		// Rerun twice: the first completes, the second changes nothing.
-		r.check("kill at "+point, out, want)
+		r.mustResume("kill at "+point, out, want)
 		st1, _ := os.Stat(out)
 		msg, err = r.run(nil, append(r.args(out), "--quiet=false")...)
 		st2, _ := os.Stat(out)

@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
@@ -266,6 +267,7 @@ func Open(s Spec) (*Job, error) {
 	}
 	out := strings.TrimRight(s.Output, "/")
 	j := &Job{spec: s, zarr: strings.HasSuffix(out, ".zarr")}
+	j.spec.Progress = throttle(s.Progress)
 	if !j.zarr && !strings.HasSuffix(out, ".npy") {
 		return nil, fmt.Errorf("%w: %s: want a .npy file or a .zarr folder", ErrOutput, s.Output)
 	}
@@ -434,6 +436,9 @@ func (j *Job) checkOutput() error {
 			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf .zattrs): not replacing it", ErrOutput, j.spec.Output)
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
+		case !j.zarr && !ooc.NpyIsOurs(out) && !ooc.HasScratch(j.spec.Scratch, out):
+			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf sidecar %s): not replacing it; remove it or choose another name",
+				ErrOutput, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
 		}
 	}
 	return nil
@@ -465,7 +470,7 @@ func (j *Job) chooseEngine() error {
 		j.engine = "ooc"
 	default:
 		j.engine = "ooc"
-		if !j.zarr && j.inMemNeed <= j.memory {
+		if !j.zarr && j.inMemNeed+j.inMemNeed/10 <= j.memory {
 			j.engine = "memory"
 		}
 	}
@@ -672,6 +677,10 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	defer unlock()
 	out := j.output()
 	scratch := ooc.ScratchDir(j.spec.Scratch, j.outAbs)
+	// A removal of the scratch killed half-way.
+	if err := os.RemoveAll(scratch + ".trash"); err != nil {
+		return sum, fmt.Errorf("scratch: %w", err)
+	}
 	if _, err := os.Stat(scratch); errors.Is(err, os.ErrNotExist) && out.Verify(j.key) {
 		j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
 		sum.AlreadyComplete = true
@@ -778,4 +787,22 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options) (u
 		return 0, err
 	}
 	return crc, out.Publish(meta, fcrc)
+}
+
+// throttle calls p about ten times a second, and always for the first
+// and the last unit of a phase.
+func throttle(p func(phase string, done, total int) bool) func(string, int, int) bool {
+	if p == nil {
+		return nil
+	}
+	var last time.Time
+	var lastPhase string
+	return func(phase string, done, total int) bool {
+		now := time.Now()
+		if phase == lastPhase && done < total && now.Sub(last) < 100*time.Millisecond {
+			return true
+		}
+		last, lastPhase = now, phase
+		return p(phase, done, total)
+	}
 }

@@ -180,6 +180,13 @@ func ScratchDir(folder, output string) string {
 	return filepath.Join(folder, ".ipcf-scratch-"+hex.EncodeToString(h[:8]))
 }
 
+// HasScratch reports whether a run of ipcf left its scratch for output
+// (an output killed between its rename and its sidecar is ours).
+func HasScratch(folder, output string) bool {
+	_, err := os.Stat(filepath.Join(ScratchDir(folder, output), "job.json"))
+	return err == nil
+}
+
 // scratchJob is the identity of the job a scratch folder belongs to.
 type scratchJob struct {
 	Key    string            `json:"key"`
@@ -738,6 +745,10 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalSt
 				}
 			}
 		}
+		// The engine's spectra of this tile are garbage now: return them
+		// before the next tile allocates its own, so that the peak stays
+		// one tile's worth (the Go heap would grow to twice its live size).
+		debug.FreeOSMemory()
 		crc, err := out.WriteTile(oy0, ox0, ty, tx, tile)
 		if err != nil {
 			return err

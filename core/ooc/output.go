@@ -450,6 +450,19 @@ func (o *ZarrOutput) Verify(key string) bool {
 	return true
 }
 
+// NpyIsOurs reports whether the file path is an ipcf .npy result: its
+// sidecar names ipcf as the software.
+func NpyIsOurs(path string) bool {
+	b, err := os.ReadFile(SidecarName(path))
+	if err != nil {
+		return false
+	}
+	var m struct {
+		Software string `json:"software"`
+	}
+	return json.Unmarshal(b, &m) == nil && m.Software == Marker
+}
+
 // IsOurs reports whether the folder path is an ipcf Zarr result: its
 // .zattrs names ipcf as the software.
 func IsOurs(path string) bool {

@@ -163,9 +163,10 @@ func OpenRaw(path string, r Raw) (Source, error) {
 	}
 	v, err := array.New(r.DType, r.Order, []int{r.T, r.H, r.W}, []int{r.H * r.W * es, r.W * es, es}, m.data, r.Offset)
 	if err != nil {
+		size := len(m.data)
 		m.close()
 		return nil, fmt.Errorf("%w: %s: %d bytes do not hold %d x %d x %d %s samples after offset %d",
-			ErrFormat, path, len(m.data), r.T, r.H, r.W, r.DType, r.Offset)
+			ErrFormat, path, size, r.T, r.H, r.W, r.DType, r.Offset)
 	}
 	return &stack{m: m, v: v, name: path}, nil
 }
