@@ -120,6 +120,9 @@ end
 if isa(o.Memory, 'string') || ischar(o.Memory)
   o.Memory = text_arg(o.Memory, 'Memory', fname);
 end
+if strcmpi(o.Format, 'raw') && isempty(o.Shape)
+  error('ipcf:invalid_argument', '%s: Format ''raw'' needs ''Shape'', [frames rows columns]', fname);
+end
 o.BleachMean = ipcf_mean(o.BleachMean, fname);
 o.Device = ipcf_device(o.Device, fname);
 o.Dtype = raw_dtype(o.Dtype, fname);

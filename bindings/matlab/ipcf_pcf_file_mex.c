@@ -162,7 +162,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     s = mxCreateStructMatrix(1, 1, (int)(sizeof sum_fields / sizeof sum_fields[0]), sum_fields);
     mxSetField(s, 0, "engine", mxCreateString(sum.engine == IPCF_ENGINE_OOC ? "ooc" : "memory"));
     v = mxCreateDoubleMatrix(1, 4, mxREAL);
-    for (k = 0; k < 4; k++) mxGetPr(v)[k] = (double)sum.shape[k];
+    for (k = 0; k < 4; k++) ((double *)mxGetData(v))[k] = (double)sum.shape[k];
     mxSetField(s, 0, "shape", v);
     mxSetField(s, 0, "tiles", mxCreateDoubleScalar((double)sum.tiles));
     mxSetField(s, 0, "resumed", mxCreateDoubleScalar((double)sum.resumed));

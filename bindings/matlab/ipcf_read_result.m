@@ -208,6 +208,9 @@ if fid < 0
 end
 h = fread(fid, Inf, 'uint8=>char')';
 fclose(fid);
+% JSON escapes of the characters a dtype may hold (Go writes "\u003cf4")
+h = regexprep(h, '\\u003[cC]', '<');
+h = regexprep(h, '\\u003[eE]', '>');
 shape = json_ints(h, 'shape', path);
 chunks = json_ints(h, 'chunks', path);
 t = regexp(h, '"dtype"\s*:\s*"([^"]*)"', 'tokens', 'once');

@@ -19,7 +19,11 @@ function expect_error(f, id, text)
 end
 
 fprintf('ipcf %s\n', ipcf_version());
-check(~isempty(strfind(ipcf_version(), '0.1.0')), 'version');
+% The library's version is the header's (include/ipcf.h).
+hdr = fileread(fullfile(fileparts(mfilename('fullpath')), '..', '..', '..', 'include', 'ipcf.h'));
+ver = regexp(hdr, '#define IPCF_VERSION_(?:MAJOR|MINOR|PATCH) (\d+)', 'tokens');
+ver = sprintf('%s.%s.%s', ver{1}{1}, ver{2}{1}, ver{3}{1});
+check(strncmp(ipcf_version(), [ver ' '], numel(ver) + 1), sprintf('version %s, header %s', ipcf_version(), ver));
 
 % Parameters and correlation (the tutorial's test vectors).
 check(isequal(ipcf_circle(6, 4), [6 0; 0 6; -6 0; 0 -6]), 'circle');

@@ -9,6 +9,11 @@ computes.
 The numerical contract is the project's ``shared/spec/pcf.md``; results agree
 with C. Gohlke's tutorial (cgohlke/ipcf.ipynb) to float32 precision.
 
+`pcf_file` computes the pCF of a series in a file (.npy, TIFF, a folder of
+TIFFs, raw) into a .npy file or a Zarr folder, in memory or out of core
+within a memory budget, resumably; `open_result` reads such a result back
+with its metadata.
+
 References
 ----------
 .. [1] Digman MA, Gratton E. Imaging barriers to diffusion by pair correlation

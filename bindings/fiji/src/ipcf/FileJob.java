@@ -75,7 +75,8 @@ public final class FileJob {
      * Parses a macro options string: the pCF keys of {@link Ipcf.Params} (radius, points or npoints,
      * bins or nbins, bleach, mean, threads, device) and memory, engine, scratch, tile=ROWS,COLS, crop,
      * frames, mask, format, shape=T,H,W (raw input), dtype, byteorder, offset, frame_interval,
-     * pixel_size, open; input and output when the arguments are null. Values with spaces go in [].
+     * pixel_size, open; input and output when the arguments are null or empty (so a string recorded
+     * from the dialog works as it is). Values with spaces go in [].
      */
     public static FileJob parse(String input, String output, String options) {
         String o = options == null ? "" : options.trim();
@@ -86,8 +87,8 @@ public final class FileJob {
         j.pcf = Ipcf.Params.parse(o);
         j.pcf.points = Ipcf.intOpt(o, "npoints", j.pcf.points);
         j.pcf.bins = Ipcf.intOpt(o, "nbins", j.pcf.bins);
-        j.input = input != null ? input : Ipcf.strOpt(o, "input", "");
-        j.output = output != null ? output : Ipcf.strOpt(o, "output", "");
+        j.input = input != null && !input.isEmpty() ? input : Ipcf.strOpt(o, "input", "");
+        j.output = output != null && !output.isEmpty() ? output : Ipcf.strOpt(o, "output", "");
         j.memory = Ipcf.strOpt(o, "memory", "");
         j.engine = Ipcf.strOpt(o, "engine", "auto");
         j.scratch = Ipcf.strOpt(o, "scratch", "");
@@ -106,17 +107,27 @@ public final class FileJob {
         return j;
     }
 
-    /** Rejects misspelt keys, which would otherwise be ignored silently. */
+    /** Rejects misspelt and repeated keys, which would otherwise be ignored silently. */
     static void checkKeys(String o) {
         Matcher m = Pattern.compile("([^\\s=]+)(=(\\[[^\\]]*\\]|\\S*))?").matcher(o);
+        Set<String> seen = new HashSet<>();
         while (m.find()) {
             String key = m.group(1);
             if (key.equals("roi")) continue;
+            String canon = canonicalKeys(key + "=").replace("=", "");
+            if (KEYS.contains(key) && !seen.add(canon))
+                throw new IllegalArgumentException("option '" + canon + "' given twice");
             if (!KEYS.contains(key))
                 throw new IllegalArgumentException("unknown option '" + key + "' (options: radius points bins bleach mean "
                         + "threads device memory engine scratch tile crop frames mask format shape dtype byteorder offset "
                         + "frame_interval pixel_size open)");
         }
+    }
+
+    /** The options with the aliases npoints, nbins, byte_order renamed to the dialog's keys. */
+    static String canonicalKeys(String o) {
+        return o.replaceAll("(^|\\s)npoints=", "$1points=").replaceAll("(^|\\s)nbins=", "$1bins=")
+                .replaceAll("(^|\\s)byte_order=", "$1byteorder=");
     }
 
     static long longOpt(String o, String key, long def) {

@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
 
 /**
  * The ipcf computations on ImageJ images, and a static API for macros and scripts:
- * {@code call("ipcf.Ipcf.pcf", "radius=6 points=32 bins=32")} runs on the current image.
+ * {@code call("ipcf.Ipcf.pcf", "radius=6 points=32 bins=32")} runs on the current image;
+ * {@code call("ipcf.Ipcf.pcfFile", input, output, "radius=6 memory=2GiB")} runs on a file or folder
+ * without loading it into ImageJ.
  */
 public final class Ipcf {
     private Ipcf() {}

@@ -1,0 +1,156 @@
+package ipcf;
+
+import ij.IJ;
+import ij.Macro;
+import ij.gui.GenericDialog;
+import ij.io.DirectoryChooser;
+import ij.plugin.PlugIn;
+import java.awt.GraphicsEnvironment;
+import java.awt.TextField;
+import java.util.Vector;
+
+/**
+ * Plugins > ipcf > Pair Correlation of File or Folder...: the pCF of an image time series in a
+ * file (.npy, TIFF, BigTIFF, raw) or a folder of single-page TIFFs, written to a .npy or .zarr
+ * result by the library, in memory or out of core within a memory budget. The stack never enters
+ * the Java heap. Recordable: run("Pair Correlation of File or Folder...", "input=... output=...
+ * radius=6"); the recorded keys are those of call("ipcf.Ipcf.pcfFile", input, output, options).
+ * Headless (no GenericDialog), the macro options are parsed without a dialog; plain headless
+ * ImageJ has no menus, so there IJ.runPlugIn("ipcf.Pair_Correlation_File", "input=... output=...")
+ * passes them as the argument.
+ */
+public class Pair_Correlation_File implements PlugIn {
+    static final String[] MEANS = {"real", "floor"};
+    static final String[] DEVICES = {"auto", "cpu", "cuda"};
+
+    /** The dialog's values of the last interactive run. */
+    private static FileJob last;
+
+    /**
+     * arg: "" from the menu; from scripts, the macro options (IJ.runPlugIn("ipcf.Pair_Correlation_File",
+     * "input=... output=...")) where Macro.getOptions() has none, as on a headless -batch thread.
+     */
+    public void run(String arg) {
+        String options = Macro.getOptions();
+        boolean fromArg = options == null && arg != null && !arg.trim().isEmpty();
+        if (fromArg) options = arg;
+        FileJob j;
+        try {
+            if (fromArg || GraphicsEnvironment.isHeadless()) {
+                if (options == null) {
+                    Ipcf.error("Pair Correlation of File or Folder: headless, it needs macro options (input=... output=...)");
+                    return;
+                }
+                j = FileJob.parse(null, null, options);
+            } else {
+                if (options != null) {
+                    // GenericDialog ignores unknown keys and knows no aliases: check and rename them first.
+                    FileJob.checkKeys(options);
+                    String canon = FileJob.canonicalKeys(options);
+                    if (!canon.equals(options)) Macro.setOptions(canon);
+                }
+                j = dialog(options == null && last != null ? last : new FileJob());
+                if (j == null) return;
+                if (options == null) last = j;
+            }
+        } catch (RuntimeException e) {
+            Ipcf.error(e.getMessage());
+            return;
+        }
+        try {
+            Ipcf.runFileJob(j);
+        } catch (IpcfException e) {
+            if (e.status == Native.E_CANCELLED) {
+                IJ.showStatus("pCF file job: cancelled");
+                IJ.log("ipcf: cancelled: " + e.getMessage());
+            } else {
+                Ipcf.error(e.getMessage());
+            }
+        } catch (RuntimeException | LinkageError e) {
+            Ipcf.error(String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** The dialog; its labels' first words are the macro keys of {@link FileJob#parse}. Null if cancelled. */
+    static FileJob dialog(FileJob d) {
+        GenericDialog gd = new GenericDialog("Pair Correlation of File or Folder");
+        gd.addMessage("Input: .npy, TIFF, BigTIFF, ImageJ TIFF, a folder of single-page TIFFs, or raw (give Shape).\n"
+                + "Output: .npy (with OUTPUT.json metadata) or .zarr. The stack is not loaded into ImageJ.");
+        gd.addFileField("Input (file or folder)", d.input, 40);
+        gd.addButton("Choose input folder...", e -> {
+            DirectoryChooser dc = new DirectoryChooser("Input folder of TIFFs");
+            String dir = dc.getDirectory();
+            Vector<?> fields = gd.getStringFields();
+            if (dir != null && fields != null && !fields.isEmpty()) ((TextField) fields.get(0)).setText(dir);
+        });
+        gd.addStringField("Output (.npy or .zarr)", d.output, 40);
+        gd.addNumericField("Radius", d.pcf.radius, 0, 4, "pixels");
+        gd.addNumericField("Points", d.pcf.points, 0, 4, "on the circle");
+        gd.addNumericField("Bins", d.pcf.bins, 0, 4, "log delay bins (requested)");
+        gd.addNumericField("Bleach filter", d.pcf.bleach, 0, 6, "frames (0 = off)");
+        gd.addChoice("Mean of the bleach filter", MEANS, d.pcf.floorMean ? MEANS[1] : MEANS[0]);
+        gd.addNumericField("Threads", d.pcf.threads, 0, 4, "(0 = all cores)");
+        gd.addChoice("Device", DEVICES, contains(DEVICES, d.pcf.device) ? d.pcf.device : "auto");
+        gd.addStringField("Memory budget", d.memory, 10);
+        gd.addMessage("Memory: empty = a quarter of RAM; e.g. 2GiB, 512MiB, or bytes");
+        gd.addChoice("Engine", FileJob.ENGINES, d.engine);
+        gd.addStringField("Tile (rows,columns)", tileText(d), 10);
+        gd.addDirectoryField("Scratch folder", d.scratch, 30);
+        gd.addMessage("Tile: out of core output tile, empty = from the budget; Scratch: empty = beside the output");
+        gd.addStringField("Crop (y0:y1,x0:x1)", d.crop, 16);
+        gd.addStringField("Frames (start:stop)", d.frames, 16);
+        gd.addFileField("Mask (.npy, optional)", d.mask, 30);
+        gd.addChoice("Format", FileJob.FORMATS, d.format);
+        gd.addMessage("Raw input (used only when Shape is given):");
+        gd.addStringField("Shape (frames,rows,columns)", shapeText(d), 16);
+        gd.addChoice("Dtype", FileJob.DTYPES, d.dtype);
+        gd.addChoice("Byteorder", FileJob.ORDERS, d.byteOrder);
+        gd.addNumericField("Offset", d.offset, 0, 10, "bytes before the first sample");
+        gd.addNumericField("Frame_interval", d.frameInterval, 6, 10, "s (metadata; 0 = unknown)");
+        gd.addNumericField("Pixel_size", d.pixelSize, 6, 10, "um (metadata; 0 = unknown)");
+        gd.addCheckbox("Open the result (a .npy under " + (FileJob.OPEN_LIMIT >> 20) + " MB)", d.open);
+        gd.addHelp("https://github.com/cgohlke/ipcf.ipynb");
+        gd.showDialog();
+        if (gd.wasCanceled()) return null;
+        FileJob j = new FileJob();
+        j.input = gd.getNextString().trim();
+        j.output = gd.getNextString().trim();
+        j.pcf.radius = (int) gd.getNextNumber();
+        j.pcf.points = (int) gd.getNextNumber();
+        j.pcf.bins = (int) gd.getNextNumber();
+        j.pcf.bleach = (int) gd.getNextNumber();
+        j.pcf.floorMean = gd.getNextChoiceIndex() == 1;
+        j.pcf.threads = (int) gd.getNextNumber();
+        j.pcf.device = gd.getNextChoice();
+        j.memory = gd.getNextString().trim();
+        j.engine = gd.getNextChoice();
+        j.setTile(gd.getNextString());
+        j.scratch = gd.getNextString().trim();
+        j.crop = gd.getNextString().trim();
+        j.frames = gd.getNextString().trim();
+        j.mask = gd.getNextString().trim();
+        j.format = gd.getNextChoice();
+        j.setShape(gd.getNextString());
+        j.dtype = gd.getNextChoice();
+        j.byteOrder = gd.getNextChoice();
+        j.offset = (long) gd.getNextNumber();
+        j.frameInterval = gd.getNextNumber();
+        j.pixelSize = gd.getNextNumber();
+        j.open = gd.getNextBoolean();
+        if (gd.invalidNumber()) throw new IllegalArgumentException("invalid number in the dialog");
+        return j;
+    }
+
+    static boolean contains(String[] a, String v) {
+        for (String s : a) if (s.equals(v)) return true;
+        return false;
+    }
+
+    static String tileText(FileJob d) {
+        return d.tileRows == 0 && d.tileCols == 0 ? "" : d.tileRows + "," + d.tileCols;
+    }
+
+    static String shapeText(FileJob d) {
+        return d.shape == null ? "" : d.shape[0] + "," + d.shape[1] + "," + d.shape[2];
+    }
+}

@@ -1,0 +1,387 @@
+"""Tests of ipcf.pcf_file and ipcf.open_result (file jobs, libipcf 0.2).
+
+Needs the file-job fixture of the build, $IPCF_FILEJOB (the Makefile sets it
+to build/filejob): params.txt, series/ (single-page big-endian uint16 TIFFs),
+stack.raw (the same frames, raw big-endian uint16) and the CLI's
+out-of-core results cli_series.npy and cli_raw.npy. Other files there may
+change while these tests run: they are not used.
+"""
+
+import json
+import logging
+import os
+import pathlib
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy
+import pytest
+
+import ipcf
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+@pytest.fixture(scope='module')
+def fixture():
+    root = os.environ.get('IPCF_FILEJOB')
+    if not root:
+        pytest.fail('IPCF_FILEJOB is not set: point it at the file-job fixture folder (build/filejob, which '
+                    'the Makefile builds and sets)', pytrace=False)
+    if not os.path.exists(os.path.join(root, 'params.txt')):
+        pytest.fail(f'IPCF_FILEJOB={root}: no params.txt there (run make to build the fixture)', pytrace=False)
+    params = {}
+    with open(os.path.join(root, 'params.txt')) as fh:
+        for line in fh:
+            if '=' in line:
+                k, v = line.strip().split('=', 1)
+                params[k] = v
+    p = {k: int(params[k]) for k in ('frames', 'size', 'radius', 'npoints', 'nbins')}
+    p['memory'] = params['memory']
+    p['tile'] = tuple(int(v) for v in params['tile'].split(','))
+    p['root'] = pathlib.Path(root)
+    return p
+
+
+def pcf_args(fx, **kw):
+    """The fixture's pCF parameters, with keyword overrides."""
+    args = dict(radius=fx['radius'], npoints=fx['npoints'], nbins=fx['nbins'])
+    args.update(kw)
+    return args
+
+
+def ooc_args(fx, **kw):
+    """The CLI's out-of-core job: the fixture's memory budget and tile."""
+    return pcf_args(fx, memory=fx['memory'], tile=(8, 8), engine='ooc', **kw)
+
+
+def raw_args(fx):
+    n = fx['size']
+    return dict(shape=(fx['frames'], n, n), dtype='uint16', byteorder='big')
+
+
+def read(path):
+    with open(path, 'rb') as fh:
+        return fh.read()
+
+
+def snapshot(folder):
+    """Names, sizes and mtimes of the files in a folder (to see it untouched)."""
+    return sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder))
+
+
+@pytest.fixture(scope='module')
+def series_copy(fixture, tmp_path_factory):
+    """A private copy of series/: refused outputs must leave the input alone."""
+    dst = tmp_path_factory.mktemp('input') / 'series'
+    shutil.copytree(fixture['root'] / 'series', dst)
+    return dst
+
+
+@pytest.fixture(scope='module')
+def stack(fixture):
+    """The fixture's frames, read from stack.raw."""
+    n = fixture['size']
+    return numpy.fromfile(fixture['root'] / 'stack.raw', '>u2').reshape(fixture['frames'], n, n)
+
+
+@pytest.fixture(scope='module')
+def stack_npy(stack, tmp_path_factory):
+    """The fixture's frames as a native uint16 .npy file."""
+    path = tmp_path_factory.mktemp('npy') / 'stack.npy'
+    numpy.save(path, stack.astype(numpy.uint16))
+    return path
+
+
+@pytest.fixture(scope='module')
+def ooc_series(fixture, tmp_path_factory):
+    out = tmp_path_factory.mktemp('ooc') / 'series.npy'
+    result = ipcf.pcf_file(fixture['root'] / 'series', out, **ooc_args(fixture))
+    return out, result
+
+
+def test_series_ooc_equals_cli(fixture, ooc_series):
+    out, result = ooc_series
+    assert isinstance(result, ipcf.JobResult) and isinstance(result, str) and result == str(out)
+    assert read(out) == read(fixture['root'] / 'cli_series.npy')
+    s = result.summary
+    assert s['engine'] == 'ooc' and s['tiles'] > 1 and s['resumed'] == 0 and not s['already_complete']
+    n = fixture['size'] - 2 * fixture['radius']
+    assert s['shape'][:3] == (n, n, fixture['npoints']) and s['input_crc32c'] != 0
+    assert pickle.loads(pickle.dumps(result)).summary == s
+
+
+def test_raw_ooc_equals_cli(fixture, tmp_path):
+    out = tmp_path / 'raw.npy'
+    result = ipcf.pcf_file(str(fixture['root'] / 'stack.raw'), str(out), **raw_args(fixture), **ooc_args(fixture))
+    assert read(out) == read(fixture['root'] / 'cli_raw.npy')
+    assert result.summary['engine'] == 'ooc' and result.summary['tiles'] > 1
+    # The byte order from the dtype, and format='raw', read the same samples.
+    n = fixture['size']
+    again = ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'raw2.npy', format='raw',
+                          shape=(fixture['frames'], n, n), dtype='>u2', **ooc_args(fixture))
+    assert read(again) == read(out)
+    assert again.summary['input_crc32c'] == result.summary['input_crc32c']
+
+
+def test_memory_engine_equals_cli(fixture, tmp_path):
+    result = ipcf.pcf_file(fixture['root'] / 'series', tmp_path / 'mem.npy', engine='memory', **pcf_args(fixture))
+    assert result.summary['engine'] == 'memory'
+    assert read(result) == read(fixture['root'] / 'cli_series.npy')
+    raw = ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'raw.npy', engine='memory', **raw_args(fixture),
+                        **pcf_args(fixture))
+    assert read(raw) == read(fixture['root'] / 'cli_raw.npy')
+
+
+def test_open_result_npy(fixture, ooc_series):
+    out, result = ooc_series
+    array, meta = ipcf.open_result(out)
+    assert not array.flags.writeable
+    with pytest.raises(ValueError):
+        array[0, 0, 0, 0] = 1
+    numpy.testing.assert_array_equal(array, numpy.load(out))
+    assert array.dtype == numpy.float32 and array.shape == result.summary['shape']
+    assert meta['software'] == 'ipcf' and meta['radius'] == fixture['radius']
+    assert meta['npoints'] == fixture['npoints'] and meta['engine'] == 'ooc'
+    assert len(meta['bins']) == array.shape[3] and meta['bins'][-1] == fixture['frames'] // 2
+    assert isinstance(meta['job_key'], str) and len(meta['job_key']) >= 16
+    assert len(meta['output_crc32c']) == 8 and meta['output_bytes'] == os.path.getsize(out)
+    with open(str(out) + '.json') as fh:
+        assert json.load(fh) == meta
+    # The metadata of the same job written by the CLI (its job_key differs:
+    # the key includes the output path).
+    with open(fixture['root'] / 'cli_series.npy.json') as fh:
+        cli = json.load(fh)
+    for key in ('output_crc32c', 'input_crc32c', 'bins', 'offsets_uv', 'shape', 'input_shape', 'frames_used'):
+        assert meta[key] == cli[key], key
+
+
+def test_rerun_is_already_complete(fixture, tmp_path, caplog):
+    out = tmp_path / 'again.npy'
+    first = ipcf.pcf_file(fixture['root'] / 'series', out, **ooc_args(fixture))
+    assert not first.summary['already_complete']
+    before = [(read(p), os.stat(p).st_mtime_ns) for p in (out, str(out) + '.json')]
+    listing = snapshot(tmp_path)
+    time.sleep(0.02)
+    with caplog.at_level(logging.INFO, logger='ipcf'):
+        second = ipcf.pcf_file(fixture['root'] / 'series', out, **ooc_args(fixture))
+    assert second.summary['already_complete'] and second.summary['shape'] == first.summary['shape']
+    assert [(read(p), os.stat(p).st_mtime_ns) for p in (out, str(out) + '.json')] == before
+    assert snapshot(tmp_path) == listing
+    assert any(r.name == 'ipcf' and 'already the complete result' in r.getMessage() for r in caplog.records)
+
+
+def test_output_beside_input_folder_is_fine(fixture, series_copy):
+    out = pathlib.Path(str(series_copy) + '.npy')
+    try:
+        result = ipcf.pcf_file(series_copy, out, **pcf_args(fixture))
+        assert read(result) == read(fixture['root'] / 'cli_series.npy')
+    finally:
+        for p in (out, pathlib.Path(str(out) + '.json')):
+            if p.exists():
+                p.unlink()
+
+
+def test_output_inside_input_folder_is_refused(fixture, series_copy):
+    before = snapshot(series_copy)
+    with pytest.raises(ipcf.IpcfError) as info:
+        ipcf.pcf_file(series_copy, series_copy / 'pcf.npy', **pcf_args(fixture))
+    assert isinstance(info.value, ipcf.IpcfValueError) and info.value.status == 1
+    assert 'inside the input folder' in str(info.value)
+    assert snapshot(series_copy) == before
+
+
+def test_output_that_is_the_input_is_refused(fixture, stack_npy, tmp_path):
+    data = tmp_path / 'data.npy'
+    shutil.copyfile(stack_npy, data)
+    before = read(data)
+    mtime = os.stat(data).st_mtime_ns
+    for out in (data, str(data), tmp_path / '.' / 'data.npy'):
+        with pytest.raises(ipcf.IpcfValueError, match='is an input of this job'):
+            ipcf.pcf_file(data, out, **pcf_args(fixture))
+    assert read(data) == before and os.stat(data).st_mtime_ns == mtime
+    assert sorted(os.listdir(tmp_path)) == ['data.npy']
+
+
+def test_foreign_zarr_folder_is_refused(fixture, tmp_path):
+    folder = tmp_path / 'X.zarr'
+    folder.mkdir()
+    (folder / 'notes.txt').write_text('not an ipcf result')
+    (folder / '.zattrs').write_text('{"software": "other"}')
+    before = snapshot(folder)
+    with pytest.raises(ipcf.IpcfValueError, match='not an ipcf result'):
+        ipcf.pcf_file(fixture['root'] / 'series', folder, **ooc_args(fixture))
+    assert snapshot(folder) == before and (folder / 'notes.txt').read_text() == 'not an ipcf result'
+    assert sorted(os.listdir(tmp_path)) == ['X.zarr']
+
+
+@pytest.mark.parametrize('kw, exc, text', [
+    (dict(radius=2**32 + 2), ValueError, 'radius=4294967298'),
+    (dict(npoints=-2**31 - 1), ValueError, 'npoints'),
+    (dict(tile=(2**31, 8)), ValueError, 'tile rows'),
+    (dict(threads=2**40), ValueError, 'threads'),
+    (dict(device='cuda:4294967296'), ValueError, 'device'),
+    (dict(shape=(2**63, 40, 40)), ValueError, 'shape[0]'),
+    (dict(memory='lots'), ipcf.IpcfValueError, 'lots'),
+    (dict(memory=True), TypeError, 'memory'),
+    (dict(engine='fast'), ipcf.IpcfValueError, 'fast'),
+    (dict(engine='memory', output='out.zarr'), ipcf.IpcfValueError, 'Zarr'),
+    (dict(tile=(8, 0)), ipcf.IpcfValueError, 'tile'),
+    (dict(tile=8), TypeError, 'tile'),
+    (dict(crop='a:b,1:2'), ipcf.IpcfValueError, 'crop'),
+    (dict(crop=(slice(0, 9, 2), slice(None))), ValueError, 'step'),
+    (dict(frames='9:3'), ipcf.IpcfValueError, 'frames'),
+    (dict(frames=5), TypeError, 'frames'),
+    (dict(format='gif'), ipcf.IpcfValueError, 'gif'),
+    (dict(dtype='>u2'), ValueError, 'shape'),
+    (dict(shape=(1024, 40, 40), dtype='complex64'), TypeError, 'complex64'),
+    (dict(shape=(1024, 40, 40), dtype='>u2', byteorder='little'), ValueError, 'contradicts'),
+    (dict(bleach_mean='median'), ValueError, 'median'),
+    (dict(output='out.txt'), ipcf.IpcfValueError, '.npy'),
+    (dict(output='no/such/folder/out.npy'), ipcf.IpcfValueError, 'does not exist'),
+    (dict(output='bad\0name.npy'), ValueError, 'NUL'),
+    (dict(frame_interval=-1), ipcf.IpcfValueError, 'frame_interval'),
+    (dict(radius=30), ipcf.IpcfValueError, 'radius'),
+])
+def test_bad_arguments(fixture, tmp_path, kw, exc, text):
+    out = tmp_path / kw.pop('output', 'out.npy')
+    with pytest.raises(exc) as info:
+        ipcf.pcf_file(fixture['root'] / 'series', out, **{**pcf_args(fixture), **kw})
+    assert text in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_missing_input(tmp_path):
+    with pytest.raises(ipcf.IpcfError) as info:
+        ipcf.pcf_file(tmp_path / 'missing.tif', tmp_path / 'out.npy')
+    assert isinstance(info.value, ipcf.IpcfIOError) and isinstance(info.value, OSError)
+    assert info.value.status == 9 and 'missing.tif' in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_zarr_equals_npy(fixture, ooc_series, tmp_path):
+    out = tmp_path / 'series.zarr'
+    result = ipcf.pcf_file(fixture['root'] / 'series', out, **ooc_args(fixture))
+    assert result.summary['engine'] == 'ooc' and result.summary['tiles'] > 1
+    with open(out / '.zarray') as fh:
+        za = json.load(fh)
+    assert za['chunks'][:2] == [8, 8] and za['shape'][0] % 8  # edge chunks are padded
+    array, meta = ipcf.open_result(out)
+    want = numpy.load(ooc_series[0])
+    assert not array.flags.writeable and array.shape == want.shape and array.dtype == numpy.float32
+    numpy.testing.assert_array_equal(array, want)
+    assert meta['software'] == 'ipcf' and meta['radius'] == fixture['radius'] and 'chunks_crc32c' in meta
+    again = ipcf.pcf_file(fixture['root'] / 'series', out, **ooc_args(fixture))
+    assert again.summary['already_complete']
+
+
+def test_mask_array_and_path(fixture, ooc_series, tmp_path):
+    n, r = fixture['size'], fixture['radius']
+    mask = numpy.zeros((n, n), numpy.uint8)
+    mask[5:20, 8:30] = 1
+    numpy.save(tmp_path / 'mask.npy', mask)
+    want = numpy.load(ooc_series[0])
+    inner = mask[r:-r, r:-r].astype(bool)
+    results = []
+    for m in (mask, mask.astype(bool), tmp_path / 'mask.npy', str(tmp_path / 'mask.npy')):
+        out = ipcf.pcf_file(fixture['root'] / 'series', tmp_path / 'masked.npy', mask=m, **pcf_args(fixture))
+        got, meta = ipcf.open_result(out)
+        assert numpy.isnan(got[~inner]).all()
+        numpy.testing.assert_array_equal(got[inner], want[inner])
+        results.append(read(out))
+    assert results[0] == results[1] == results[2] == results[3]
+
+
+def test_crop_frames_and_masked_crop(fixture, stack, stack_npy, tmp_path):
+    args = pcf_args(fixture)
+    a = ipcf.pcf_file(stack_npy, tmp_path / 'a.npy', crop='4:30,2:', frames='0:512', **args)
+    b = ipcf.pcf_file(stack_npy, tmp_path / 'b.npy', crop=(slice(4, 30), (2, None)), frames=slice(512), **args)
+    c = ipcf.pcf_file(stack_npy, tmp_path / 'c.npy', crop=((4, 30), slice(2, None)), frames=(None, 512), **args)
+    assert read(a) == read(b) == read(c)
+    data = stack
+    numpy.testing.assert_array_equal(numpy.load(a), ipcf.pcf(data[:512, 4:30, 2:], **args))
+    meta = ipcf.open_result(a)[1]
+    assert meta['crop_origin'] == [4, 2] and meta['frames_used'] == 512
+    # A mask of the whole frame is cropped like the input.
+    mask = numpy.ones(data.shape[1:], numpy.uint8)
+    mask[10:14] = 0
+    m = ipcf.pcf_file(stack_npy, tmp_path / 'm.npy', crop='4:30,2:', frames='0:512', mask=mask, **args)
+    got = numpy.load(m)
+    r = fixture['radius']
+    keep = mask[4:30, 2:][r:-r, r:-r].astype(bool)
+    assert numpy.isnan(got[~keep]).all() and not numpy.isnan(got[keep]).any()
+
+
+def test_progress_and_metadata_units(fixture, tmp_path, capsys):
+    out = ipcf.pcf_file(fixture['root'] / 'series', tmp_path / 'p.npy', progress=True, frame_interval=0.001,
+                        pixel_size=0.05, **ooc_args(fixture))
+    assert 'pcf_file' in capsys.readouterr().err
+    meta = ipcf.open_result(out)[1]
+    assert meta['units'] == {'frame_interval_s': 0.001, 'pixel_size_um': 0.05}
+
+
+def test_ctrl_c_cancels_and_the_rerun_resumes(stack_npy, tmp_path):
+    code = r"""
+import os, sys, time, numpy, ipcf
+tmp, frames = sys.argv[1], sys.argv[2]
+big = os.path.join(tmp, 'big.npy')
+numpy.save(big, numpy.tile(numpy.load(frames), (4, 2, 2)))
+out = os.path.join(tmp, 'big_pcf.npy')
+args = dict(radius=3, npoints=12, nbins=16, threads=1, engine='ooc', tile=(16, 16))
+show = ipcf._PhaseProgress.__call__
+
+def spy(self, user, phase, done, total):
+    # Tell the parent when some tiles are done: it sends SIGINT.
+    if phase == b'pcf' and done >= 5 and not spy.told:
+        spy.told = True
+        print('tiles', done, flush=True)
+    return show(self, user, phase, done, total)
+
+spy.told = False
+ipcf._PhaseProgress.__call__ = spy
+print('ready', flush=True)
+try:
+    ipcf.pcf_file(big, out, progress=True, **args)
+    print('finished', flush=True)
+except KeyboardInterrupt:
+    print('interrupted', flush=True)
+    print('published', os.path.exists(out), flush=True)
+    r = ipcf.pcf_file(big, out, **args)
+    print('rerun', r.summary['tiles'], r.summary['resumed'], r.summary['already_complete'], flush=True)
+    fresh = ipcf.pcf_file(big, os.path.join(tmp, 'fresh.npy'), engine='memory', radius=3, npoints=12, nbins=16)
+    with open(out, 'rb') as a, open(fresh, 'rb') as b:
+        print('same', a.read() == b.read(), flush=True)
+"""
+    env = dict(os.environ, PYTHONPATH=os.path.join(HERE, '..'))
+    # stderr (the progress bars) to a file: only stdout is read line by line.
+    with open(tmp_path / 'stderr.txt', 'w+') as errfile:
+        proc = subprocess.Popen([sys.executable, '-c', code, str(tmp_path), str(stack_npy)],
+                                stdout=subprocess.PIPE, stderr=errfile, env=env, text=True)
+        try:
+            assert proc.stdout.readline().strip() == 'ready'
+            line = proc.stdout.readline()
+            assert line.startswith('tiles'), line
+            sent = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            line = proc.stdout.readline()
+            elapsed = time.monotonic() - sent
+            out = proc.stdout.read()
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.stdout.close()
+        errfile.seek(0)
+        err = errfile.read()[-2000:]
+    assert line.strip() == 'interrupted', (line, out, err)
+    assert elapsed < 2, f'stopped {elapsed:.2f} s after SIGINT'
+    lines = out.split('\n')
+    assert lines[0] == 'published False', (out, err)
+    _, tiles, resumed, complete = lines[1].split()
+    assert tiles == '25' and int(resumed) >= 5 and complete == 'False', (out, err)
+    assert lines[2] == 'same True', (out, err)
+    assert proc.returncode == 0, err
