@@ -1,0 +1,138 @@
+package job
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
+)
+
+func TestParseSize(t *testing.T) {
+	for s, want := range map[string]int64{"2GiB": 2 << 30, "512MiB": 512 << 20, "1.5G": 3 << 29, "100M": 100 << 20,
+		"64KiB": 64 << 10, "1000": 1000, " 3 MB ": 3e6, "1TiB": 1 << 40} {
+		if got, err := ParseSize(s); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"", "lots", "-1GiB", "0", "NaN", "Inf", "1e300GiB", "0.1"} {
+		if v, err := ParseSize(s); err == nil {
+			t.Errorf("ParseSize(%q) = %d, want an error", s, v)
+		}
+	}
+}
+
+func writeInput(t *testing.T, dir string, seed byte) string {
+	buf := make([]byte, 64*12*12*2)
+	for i := range buf {
+		buf[i] = byte(i*7) ^ seed
+	}
+	p := filepath.Join(dir, "in.npy")
+	if err := npy.WriteFile(p, array.Uint16, []int{64, 12, 12}, buf); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestKeyCoversEverySetting: every setting that changes the output's
+// bytes changes the key; the thread count and the budget do not.
+func TestKeyCoversEverySetting(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	base := DefaultSpec()
+	base.Input.Path, base.Output = in, filepath.Join(dir, "out.npy")
+	base.PCF.Radius, base.PCF.Npoints, base.PCF.Nbins = 2, 8, 6
+	key := func(s Spec) string {
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		return j.Key()
+	}
+	k0 := key(base)
+	same := []func(*Spec){
+		func(s *Spec) { s.PCF.Threads = 1 },
+		func(s *Spec) { s.Memory = 1 << 30 },
+		func(s *Spec) { s.Engine = "ooc" },
+	}
+	for i, f := range same {
+		s := base
+		f(&s)
+		if key(s) != k0 {
+			t.Errorf("setting %d changed the key but not the output", i)
+		}
+	}
+	differ := map[string]func(*Spec){
+		"radius":      func(s *Spec) { s.PCF.Radius = 3 },
+		"npoints":     func(s *Spec) { s.PCF.Npoints = 7 },
+		"nbins":       func(s *Spec) { s.PCF.Nbins = 5 },
+		"bleach":      func(s *Spec) { s.PCF.Bleach = 4 },
+		"bleach mean": func(s *Spec) { s.PCF.Bleach = 4; s.PCF.BleachMean = 1 },
+		"crop":        func(s *Spec) { s.Input.Crop = "1:12,0:12" },
+		"frames":      func(s *Spec) { s.Input.Frames = "1:64" },
+		"device":      func(s *Spec) { s.PCF.Device = "cpu" },
+		"output":      func(s *Spec) { s.Output = filepath.Join(dir, "other.npy") },
+		"mask": func(s *Spec) {
+			m := make([]byte, 144)
+			m[5] = 1
+			v, _ := array.Contiguous(array.Uint8, []int{12, 12}, m)
+			s.MaskView = &v
+		},
+	}
+	for name, f := range differ {
+		s := base
+		f(&s)
+		if key(s) == k0 {
+			t.Errorf("%s: the key did not change", name)
+		}
+	}
+	// The same size and modification time, other content.
+	st, _ := os.Stat(in)
+	writeInput(t, dir, 1)
+	os.Chtimes(in, st.ModTime(), st.ModTime())
+	if key(base) == k0 {
+		t.Errorf("input content: the key did not change")
+	}
+}
+
+func TestOpenRefuses(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	s := DefaultSpec()
+	s.Input.Path = in
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+	for name, c := range map[string]struct {
+		out string
+		err error
+	}{
+		"output is the input":  {in, ErrOutput},
+		"not npy or zarr":      {filepath.Join(dir, "out.tif"), ErrOutput},
+		"missing folder":       {filepath.Join(dir, "no", "out.npy"), ErrOutput},
+		"foreign .npy":         {in, ErrOutput},
+		"foreign folder .zarr": {dir, ErrOutput},
+	} {
+		s.Output = c.out
+		if name == "foreign folder .zarr" {
+			os.Mkdir(filepath.Join(dir, "x.zarr"), 0o755)
+			s.Output = filepath.Join(dir, "x.zarr")
+		}
+		if j, err := Open(s); !errors.Is(err, c.err) {
+			if j != nil {
+				j.Close()
+			}
+			t.Errorf("%s: %v, want %v", name, err, c.err)
+		}
+	}
+	s.Output = filepath.Join(dir, "out.npy")
+	s.Engine = "gpu"
+	if _, err := Open(s); !errors.Is(err, pcf.ErrParam) {
+		t.Errorf("engine gpu: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 { // in.npy, x.zarr
+		t.Errorf("Open created files: %v", ents)
+	}
+}
