@@ -359,7 +359,8 @@ func TestFaultOutputSafety(t *testing.T) {
 	want := r.reference("plain")
 	out := filepath.Join(r.dir, "out.npy")
 	// Two runs on one output: the second fails at once naming the first.
-	first := exec.Command(r.bin, r.args(out)...)
+	// Small tiles make the first run last a few seconds.
+	first := exec.Command(r.bin, r.args(out, "--tile", "2,2")...)
 	var firstOut bytes.Buffer
 	first.Stderr = &firstOut
 	if err := first.Start(); err != nil {
@@ -373,7 +374,7 @@ func TestFaultOutputSafety(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	start := time.Now()
-	msg, err := r.run(nil, r.args(out)...)
+	msg, err := r.run(nil, r.args(out, "--tile", "2,2")...)
 	if err == nil || !strings.Contains(msg, fmt.Sprintf("pid %d", first.Process.Pid)) || time.Since(start) > 5*time.Second {
 		t.Errorf("second concurrent run: %v %q (want a failure naming pid %d)", err, msg, first.Process.Pid)
 	}
