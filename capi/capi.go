@@ -129,6 +129,14 @@ func guard(fn string, st *status) {
 	}
 }
 
+// checkSize validates the struct_size of a versioned options struct.
+func checkSize(name string, ss C.uint32_t, init string) error {
+	if ss < 4 || uintptr(ss) > 1<<16 {
+		return fail(eInvalid, "%s.struct_size=%d (call %s)", name, ss, init)
+	}
+	return nil
+}
+
 // has reports whether a struct of struct_size ss holds the field at off.
 func has(ss C.uint32_t, off, size uintptr) bool { return uintptr(ss) >= off+size }
 
@@ -477,8 +485,8 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 	}
 	var d C.ipcf_pcf_options
 	ss := co.struct_size
-	if ss < 4 || uintptr(ss) > 1<<16 {
-		return o, fail(eInvalid, "options.struct_size=%d (call ipcf_pcf_options_init)", ss)
+	if err := checkSize("options", ss, "ipcf_pcf_options_init"); err != nil {
+		return o, err
 	}
 	if has(ss, unsafe.Offsetof(d.radius), 4) {
 		o.Radius = int(co.radius)
@@ -656,8 +664,8 @@ func ipcf_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out
 		var prog pool.Progress
 		if co != nil {
 			ss := co.struct_size
-			if ss < 4 || uintptr(ss) > 1<<16 {
-				return fail(eInvalid, "options.struct_size=%d (call ipcf_bleach_options_init)", ss)
+			if err := checkSize("options", ss, "ipcf_bleach_options_init"); err != nil {
+				return err
 			}
 			if has(ss, unsafe.Offsetof(d.filtersize), 4) {
 				filtersize = int(co.filtersize)
@@ -740,8 +748,8 @@ func ipcf_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status) 
 		var full C.ipcf_simulate_options
 		ipcf_simulate_options_init(&full)
 		ss := co.struct_size
-		if ss < 4 || uintptr(ss) > 1<<16 {
-			return fail(eInvalid, "options.struct_size=%d (call ipcf_simulate_options_init)", ss)
+		if err := checkSize("options", ss, "ipcf_simulate_options_init"); err != nil {
+			return err
 		}
 		// Copy the caller's prefix over the defaults.
 		n := min(uintptr(ss), unsafe.Sizeof(full))

@@ -82,8 +82,8 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 	}
 	var d C.ipcf_source_options
 	ss := co.struct_size
-	if ss < 4 || uintptr(ss) > 1<<16 {
-		return fail(eInvalid, "source.struct_size=%d (call ipcf_source_options_init)", ss)
+	if err := checkSize("source", ss, "ipcf_source_options_init"); err != nil {
+		return err
 	}
 	if has(ss, unsafe.Offsetof(d.format), 8) {
 		spec.Input.Format = goString(co.format)
@@ -136,8 +136,8 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 	}
 	var d C.ipcf_job_options
 	ss := co.struct_size
-	if ss < 4 || uintptr(ss) > 1<<16 {
-		return fail(eInvalid, "job.struct_size=%d (call ipcf_job_options_init)", ss)
+	if err := checkSize("job", ss, "ipcf_job_options_init"); err != nil {
+		return err
 	}
 	if has(ss, unsafe.Offsetof(d.tile_cols), 4) {
 		if co.tile_rows < 0 || co.tile_cols < 0 || (co.tile_rows == 0) != (co.tile_cols == 0) {
@@ -231,10 +231,7 @@ func ipcf_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C.i
 		if spec.Mask != "" {
 			spec.MaskView = nil
 		}
-		var fallback func(int, int) bool
-		if prog != nil {
-			fallback = prog
-		}
+		var fallback func(int, int) bool = prog
 		cancelled := func() bool { return tokenCancelled(co) }
 		cleanup := func() {}
 		defer func() { cleanup() }()

@@ -701,9 +701,9 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		return sum, err
 	}
 	progress := j.spec.Progress
-	os, err := ooc.Run(ctx, j.src, out, ooc.Options{PCF: o, Memory: j.memory, Scratch: j.spec.Scratch,
+	res, err := ooc.Run(ctx, j.src, out, ooc.Options{PCF: o, Memory: j.memory, Scratch: j.spec.Scratch,
 		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress})
-	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC = os.Tiles, os.Resumed, os.Chunks, os.InputCRC
+	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC = res.Tiles, res.Resumed, res.Chunks, res.InputCRC
 	return sum, err
 }
 

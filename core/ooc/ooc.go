@@ -312,12 +312,12 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		if o.Meta == nil {
 			return map[string]any{"software": Marker, "job_key": o.Key}
 		}
-		return o.Meta(state.inputCRC)
+		return o.Meta(state.inputCRC())
 	}
 	if state.committed {
 		// Killed while publishing: finish that.
 		if err := out.Publish(meta(), state.commitCRC); err == nil {
-			sum.Resumed, sum.InputCRC = sum.Tiles, state.inputCRC
+			sum.Resumed, sum.InputCRC = sum.Tiles, state.inputCRC()
 			return sum, removeScratch(dir)
 		} else {
 			o.log("the finished output did not match its checksum (%v): checking every tile", err)
@@ -341,7 +341,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	}
 	sum.Resumed = len(state.tiles)
 	for attempt := 0; ; attempt++ {
-		if state.chunks < p.nchunks {
+		if state.chunks() < p.nchunks {
 			if err := transpose(ctx, src, p, dir, j, &state, o); err != nil {
 				return sum, err
 			}
@@ -352,8 +352,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		var bad errScratch
 		if errors.As(err, &bad) && attempt < 3 {
 			o.log("%v: reading the input again from chunk %d", bad, bad.chunk)
-			state.chunks = bad.chunk
-			state.chunkCRC = state.chunkCRC[:bad.chunk]
+			state.rewind(bad.chunk)
 			continue
 		}
 		if err != nil {
@@ -361,7 +360,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 		break
 	}
-	sum.InputCRC = state.inputCRC
+	sum.InputCRC = state.inputCRC()
 	m := meta()
 	crc, err := out.Finish(m)
 	if err != nil {
@@ -385,13 +384,32 @@ type journal struct {
 }
 
 type journalState struct {
-	chunks    int
-	chunkCRC  [][]uint32 // per chunk, the CRC-32C of each tile's part
-	inputCRC  uint32     // CRC-32C of the input samples of chunks [0, chunks)
-	inputCRCs []uint32   // the running input CRC after each chunk
+	chunkCRC  [][]uint32 // per finished chunk, the CRC-32C of each tile's part
+	inputCRCs []uint32   // per finished chunk, the running CRC-32C of the input samples
 	tiles     map[int]uint32
 	committed bool
 	commitCRC uint32
+}
+
+// chunks is the number of finished chunks.
+func (st *journalState) chunks() int { return len(st.chunkCRC) }
+
+// inputCRC is the CRC-32C of the input samples of the finished chunks.
+func (st *journalState) inputCRC() uint32 {
+	if len(st.inputCRCs) == 0 {
+		return 0
+	}
+	return st.inputCRCs[len(st.inputCRCs)-1]
+}
+
+// setChunk records chunk c as finished; the chunks after it are not.
+func (st *journalState) setChunk(c int, crcs []uint32, input uint32) {
+	st.chunkCRC, st.inputCRCs = append(st.chunkCRC[:c], crcs), append(st.inputCRCs[:c], input)
+}
+
+// rewind forgets chunks [c, ...).
+func (st *journalState) rewind(c int) {
+	st.chunkCRC, st.inputCRCs = st.chunkCRC[:c], st.inputCRCs[:c]
 }
 
 const journalMagic = "ipcf-journal-2"
@@ -447,18 +465,20 @@ func (j *journal) load(key string) (journalState, error) {
 		switch f[0] {
 		case "chunk":
 			c, err := strconv.Atoi(f[1])
-			if err != nil || c > st.chunks || len(f) < 3 {
+			if err != nil || c > st.chunks() || len(f) < 3 {
 				return st, nil
 			}
 			in, ok := hex32(f[2])
+			if !ok {
+				return st, nil
+			}
 			crcs := make([]uint32, len(f)-3)
 			for i, s := range f[3:] {
 				if crcs[i], ok = hex32(s); !ok {
 					return st, nil
 				}
 			}
-			st.chunks, st.chunkCRC, st.inputCRCs = c+1, append(st.chunkCRC[:c], crcs), append(st.inputCRCs[:c], in)
-			st.inputCRC = in
+			st.setChunk(c, crcs, in)
 		case "tile":
 			t, err := strconv.Atoi(f[1])
 			crc, ok := hex32(f[len(f)-1])
@@ -502,10 +522,10 @@ func tileFile(dir string, t int) string { return filepath.Join(dir, fmt.Sprintf(
 // transpose reads the frames in order and appends, chunk by chunk, each
 // tile block's rows of every frame to its scratch file: C-order (frames,
 // rows, columns), the layout the in-memory engine reads fastest. It starts
-// at state.chunks and journals each chunk with its checksums.
+// at the first unfinished chunk and journals each chunk with its checksums.
 func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *journal, st *journalState, o Options) error {
 	ntiles := p.ny * p.nx
-	first := st.chunks
+	first := st.chunks()
 	files := make([]*os.File, ntiles)
 	defer func() {
 		for _, f := range files {
@@ -531,10 +551,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		}
 		bufs[t] = make([]byte, p.chunk*p.blockPixels(t/p.nx, t%p.nx)*p.es)
 	}
-	inCRC := uint32(0)
-	if first > 0 {
-		inCRC = st.inputCRCs[first-1]
-	}
+	inCRC := st.inputCRC()
 	_, H, W := src.Shape()
 	total := p.nread
 	name := src.Name()
@@ -616,8 +633,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		if err := j.add(line.String()); err != nil {
 			return err
 		}
-		st.chunks, st.chunkCRC, st.inputCRCs = c+1, append(st.chunkCRC[:c], crcs), append(st.inputCRCs[:c], inCRC)
-		st.inputCRC = inCRC
+		st.setChunk(c, crcs, inCRC)
 	}
 	return nil
 }
