@@ -23,7 +23,7 @@ PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(C
 
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc python3-numpy python3-pytest python3-dask \
-             python3-distributed python3-matplotlib python3-setuptools python3-wheel python3-pip python3-venv \
+             python3-distributed python3-matplotlib python3-zarr python3-setuptools python3-wheel python3-pip python3-venv \
              octave liboctave-dev imagej libjna-java xvfb xauth
 
 .PHONY: filejob bench-big all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
