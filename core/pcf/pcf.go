@@ -231,6 +231,7 @@ type engine struct {
 	slots  int         // rows of spectra kept (a ring indexed by row % slots)
 	ring   []complex64 // slots*W spectra
 	sums   []float64   // sum of each pixel's used series
+	norm   []float64   // sums[p] / (power of two the series was scaled by); nil: unscaled
 	active []bool      // pixel has an output to compute
 
 	total    int // progress units: rows of spectra + 4 per pair task
@@ -271,6 +272,9 @@ func (e *engine) run(ctx context.Context) error {
 	e.ring, free = fft.BigComplex64s(e.slots * g.W * e.stride)
 	defer free()
 	e.sums = make([]float64, g.H*g.W)
+	if floatSamples(d.DType, o) {
+		e.norm = make([]float64, g.H*g.W)
+	}
 	e.total = g.H + 4*len(e.grp)*g.H
 
 	next := 0 // first row whose spectra are not computed yet
@@ -315,6 +319,45 @@ func (e *engine) progress(units, ntasks int) pool.Progress {
 	}
 }
 
+// floatSamples reports whether the series are scaled before the float32
+// transforms: floating-point samples (without bleaching correction, which
+// yields integers) can have any magnitude, and their deviations would
+// overflow or underflow the float32 spectra and products otherwise.
+// Integer samples are never scaled, so their results stay bitwise those of
+// the C spectra path.
+func floatSamples(d array.DType, o Options) bool {
+	return o.Bleach == 0 && (d == array.Float32 || d == array.Float64)
+}
+
+// scaleOf returns k such that the deviations devs of pixel p times 2**k
+// have their largest magnitude in [0.5, 1), and records the pixel's
+// normalisation sum/2**k. Scaling by a power of two is exact, so G (a
+// ratio) does not depend on the data's scale. A pixel with a non-finite
+// sum is not scaled; its curves are NaN (see usable).
+func (e *engine) scaleOf(p int, sum float64, devs func(func(float64) bool)) int {
+	if !usable(sum) {
+		e.norm[p] = sum
+		return 0
+	}
+	var m float64
+	for d := range devs {
+		m = max(m, math.Abs(d))
+	}
+	k := 0
+	if m > 0 && !math.IsInf(m, 0) {
+		_, exp := math.Frexp(m)
+		k = -exp
+	}
+	e.norm[p] = math.Ldexp(sum, k)
+	return k
+}
+
+// usable reports whether a pixel with series sum s has curves: a zero sum
+// (the spec's rule) or a non-finite one (a NaN or Inf sample) makes every
+// curve involving the pixel NaN, and keeps its spectrum out of every
+// computation, so a bad sample never reaches another pixel's curves.
+func usable(s float64) bool { return s != 0 && !math.IsNaN(s) && !math.IsInf(s, 0) }
+
 // spectra computes the spectra of rows [y0, y1): transpose into time
 // series, correct bleaching, subtract the mean, forward FFT.
 func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
@@ -348,8 +391,21 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 		e.sums[p] = sum
 		mean := sum / float64(g.N)
 		f := sc.f32[:len(series)]
-		for i, v := range series {
-			f[i] = float32(float64(v) - mean)
+		if e.norm != nil {
+			k := e.scaleOf(p, sum, func(yield func(float64) bool) {
+				for _, v := range series {
+					if !yield(float64(v) - mean) {
+						return
+					}
+				}
+			})
+			for i, v := range series {
+				f[i] = float32(math.Ldexp(float64(v)-mean, k))
+			}
+		} else {
+			for i, v := range series {
+				f[i] = float32(float64(v) - mean)
+			}
 		}
 		sc.plan.Forward(e.spec(p), sc.f32)
 	}
@@ -428,8 +484,18 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 			p := y*g.W + x0 + k
 			e.sums[p] = sum
 			mean := sum / float64(g.N)
+			k := 0
+			if e.norm != nil {
+				k = e.scaleOf(p, sum, func(yield func(float64) bool) {
+					for _, v := range s[:g.N] {
+						if !yield(v - mean) {
+							return
+						}
+					}
+				})
+			}
 			for i, v := range s[:g.N] {
-				sc.f32[i] = float32(v - mean)
+				sc.f32[i] = float32(math.Ldexp(v-mean, k))
 			}
 			sc.plan.Forward(e.spec(p), sc.f32)
 		}
@@ -474,6 +540,9 @@ func (e *engine) nanJob(jb job) {
 func (e *engine) emit(jb job, f, b []float64) {
 	g := e.g
 	scale := 1 / (e.sums[jb.p] * e.sums[jb.q])
+	if e.norm != nil {
+		scale = 1 / (e.norm[jb.p] * e.norm[jb.q])
+	}
 	if jb.needF {
 		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], finish(f, g.Bins, scale))
 	}
@@ -554,7 +623,7 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 					continue
 				}
 				hs[k], ok[k] = e.half(y, x, e.grp[gi])
-				if ok[k] && (e.sums[hs[k].p] == 0 || e.sums[hs[k].q] == 0) {
+				if ok[k] && (!usable(e.sums[hs[k].p]) || !usable(e.sums[hs[k].q])) {
 					e.nanJob(hs[k])
 					ok[k] = false
 				}

@@ -1,0 +1,105 @@
+package pcf
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/internal/fft"
+)
+
+// floatStack returns the samples of a uint16 random stack times c, as dtype
+// (float32 or float64).
+func floatStack(t *testing.T, src array.View, dt array.DType, c float64) array.View {
+	t.Helper()
+	n := src.Shape[0] * src.Shape[1] * src.Shape[2]
+	v, err := array.Contiguous(dt, src.Shape, make([]byte, n*dt.Size()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		v.Store(i*dt.Size(), src.Load(2*i)*c)
+	}
+	return v
+}
+
+// G is a ratio of moments: scaling the data by any c leaves it unchanged.
+// Float samples are scaled by a power of two before the float32 FFTs, so
+// results stay within float32 rounding of the unscaled ones from c = 1e-30
+// (deviations below float32's normal range) to 1e30 (spectra products above
+// its largest value).
+func TestScaleInvariance(t *testing.T) {
+	base := randomStack(7, 128, 9, 8, 50)
+	o := Options{Radius: 2, Npoints: 8, Nbins: 8}
+	want, _ := compute(t, base, o)
+	backends := map[string]func(int) fft.Plan{"default": nil, "gonum": func(n int) fft.Plan { return fft.NewGonum(n) }}
+	for _, dt := range []array.DType{array.Float64, array.Float32} {
+		for _, c := range []float64{1e-30, 1e-26, 1e-25, 1e-20, 3.7e-9, 1, 1e7, 1e16, 6.02e23, 1e30} {
+			for name, nf := range backends {
+				o := o
+				o.NewFFT = nf
+				got, _ := compute(t, floatStack(t, base, dt, c), o)
+				for i := range got {
+					if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-6) {
+						t.Fatalf("%s c=%g %s: out[%d]=%v, want %v (the unscaled result)", dt, c, name, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// A NaN or Inf sample makes NaN exactly the curves involving its pixel:
+// its own curves and those of the pixels that have it as a neighbour. No
+// other curve changes beyond float32 rounding (pairs are packed two to a
+// complex FFT; a bad spectrum must never share one).
+func TestNonFiniteSampleIsolated(t *testing.T) {
+	base := randomStack(11, 64, 10, 9, 40)
+	o := Options{Radius: 2, Npoints: 6, Nbins: 6}
+	for _, dt := range []array.DType{array.Float64, array.Float32} {
+		clean := floatStack(t, base, dt, 1)
+		want, g := compute(t, clean, o)
+		for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+			for _, at := range [][3]int{{0, 4, 4}, {63, 2, 6}, {5, 0, 0}, {17, 9, 8}, {30, 5, 2}} {
+				name := fmt.Sprintf("%s %v at t,y,x=%v", dt, bad, at)
+				data := floatStack(t, base, dt, 1)
+				data.Store(((at[0]*g.H+at[1])*g.W+at[2])*dt.Size(), bad)
+				got, _ := compute(t, data, o)
+				r, os := o.Radius, g.OutShape
+				for y := r; y < g.H-r; y++ {
+					for x := r; x < g.W-r; x++ {
+						for i, c := range g.Circle {
+							involved := (y == at[1] && x == at[2]) || (y+c.V == at[1] && x+c.U == at[2])
+							for b := 0; b < os[3]; b++ {
+								k := (((y-r)*os[1]+x-r)*os[2]+i)*os[3] + b
+								v := got[k]
+								if involved != math.IsNaN(float64(v)) {
+									t.Fatalf("%s: out[%d,%d,%d,%d]=%v, NaN wanted: %v", name, y-r, x-r, i, b, v, involved)
+								}
+								if !involved && !(math.Abs(float64(v-want[k])) <= 1e-6) {
+									t.Fatalf("%s: out[%d,%d,%d,%d]=%v, want %v", name, y-r, x-r, i, b, v, want[k])
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Integer samples are never rescaled: uint16 data and the same values as
+// float64 give the same curves within float32 rounding, and uint16 data
+// are bitwise the result of the C spectra path (TestSpectraInCMatchesGo).
+func TestFloatMatchesInteger(t *testing.T) {
+	base := randomStack(3, 64, 8, 8, 200)
+	o := Options{Radius: 1, Npoints: 4, Nbins: 6}
+	want, _ := compute(t, base, o)
+	got, _ := compute(t, floatStack(t, base, array.Float64, 1), o)
+	for i := range got {
+		if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-6) {
+			t.Fatalf("out[%d]=%v, want %v", i, got[i], want[i])
+		}
+	}
+}
