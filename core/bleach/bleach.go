@@ -33,8 +33,9 @@ func Check(n, filtersize int, mean Mean) error {
 	if filtersize < 1 {
 		return fmt.Errorf("%w: filtersize=%d, want >= 1", ErrParam, filtersize)
 	}
-	if n-2*filtersize < 1 {
-		return fmt.Errorf("%w: filtersize=%d leaves %d of %d frames (it drops 2*filtersize)", ErrParam, filtersize, n-2*filtersize, n)
+	if n < 1 || filtersize > (n-1)/2 {
+		// Compared without forming 2*filtersize, which can overflow.
+		return fmt.Errorf("%w: filtersize=%d leaves no frame of %d (it drops 2*filtersize; at most %d)", ErrParam, filtersize, n, max(0, (n-1)/2))
 	}
 	return nil
 }

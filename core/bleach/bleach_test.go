@@ -1,0 +1,55 @@
+package bleach
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	cases := []struct {
+		n, f int
+		mean Mean
+		want string // "" for valid
+	}{
+		{3, 1, Real, ""},
+		{100, 49, Floor, ""},
+		{100, 50, Real, "filtersize=50 leaves no frame of 100"},
+		{2, 1, Real, "leaves no frame of 2"},
+		{0, 1, Real, "leaves no frame of 0"},
+		{100, 0, Real, "filtersize=0, want >= 1"},
+		{100, -5, Real, "filtersize=-5, want >= 1"},
+		{100, math.MaxInt / 2, Real, "leaves no frame of 100 (it drops 2*filtersize; at most 49)"},
+		{100, math.MaxInt/2 + 1, Real, "leaves no frame of 100"}, // 2*f overflows to a negative
+		{100, math.MaxInt, Real, "leaves no frame of 100"},
+		{math.MaxInt, math.MaxInt / 2, Real, ""},
+		{100, 3, Mean(2), "mean=2, want real (0) or floor (1)"},
+	}
+	for _, c := range cases {
+		err := Check(c.n, c.f, c.mean)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("Check(%d, %d, %d) = %v, want nil", c.n, c.f, c.mean, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrParam) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Check(%d, %d, %d) = %v, want ErrParam with %q", c.n, c.f, c.mean, err, c.want)
+		}
+	}
+}
+
+// Correct keeps n - 2*filtersize samples, rounded and clipped.
+func TestCorrectKeepsAndClips(t *testing.T) {
+	d := []float64{10, 10, 10, 10, 10, 10, 10}
+	got := Correct(d, nil, 2, Real, 0, 65535)
+	if len(got) != 3 {
+		t.Fatalf("len = %d, want 3", len(got))
+	}
+	for i, v := range got {
+		if v != 10 {
+			t.Fatalf("constant series corrected to %v at %d, want 10", v, i)
+		}
+	}
+}
