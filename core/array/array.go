@@ -255,6 +255,43 @@ func (v View) Overlaps(w View) bool {
 	return int64(pa)+int64(a0) < int64(pb)+int64(b1) && int64(pb)+int64(b0) < int64(pa)+int64(a1)
 }
 
+// SelfOverlaps reports whether two different samples of v may share a
+// byte, as a zero stride or strides that interleave too tightly make them.
+// It sorts the axes of extent > 1 by |stride| and requires each stride to
+// step over everything the smaller axes span (numpy's sufficient test for
+// non-overlap): a layout that passes writes every sample to its own bytes.
+// A few exotic interleaved layouts that do not overlap are reported too.
+func (v View) SelfOverlaps() bool {
+	type axis struct{ n, st int }
+	var ax []axis
+	for i, n := range v.Shape {
+		if n == 0 {
+			return false
+		}
+		if n > 1 {
+			st := v.Strides[i]
+			if st < 0 {
+				st = -st
+			}
+			ax = append(ax, axis{n, st})
+		}
+	}
+	for i := 1; i < len(ax); i++ { // insertion sort: at most MaxNDim axes
+		for j := i; j > 0 && ax[j].st < ax[j-1].st; j-- {
+			ax[j], ax[j-1] = ax[j-1], ax[j]
+		}
+	}
+	span := v.DType.Size() // bytes covered by the smaller axes, from the first sample
+	for _, a := range ax {
+		if a.st < span {
+			return true
+		}
+		// Extent has bounded (n-1)*st, so this cannot overflow.
+		span = (a.n-1)*a.st + span
+	}
+	return false
+}
+
 // offset returns the byte offset of the sample at idx.
 func (v View) offset(idx []int) int {
 	o := v.Offset

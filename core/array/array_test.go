@@ -102,3 +102,62 @@ func FuzzArrayValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestSelfOverlaps(t *testing.T) {
+	cases := []struct {
+		name           string
+		dt             DType
+		shape, strides []int
+		want           bool
+	}{
+		{"c order", Float32, []int{2, 3}, []int{12, 4}, false},
+		{"fortran order", Float32, []int{2, 3}, []int{4, 8}, false},
+		{"negative strides", Float32, []int{2, 3}, []int{-12, -4}, false},
+		{"zero stride", Float32, []int{2, 3}, []int{0, 4}, true},
+		{"zero stride, extent 1", Float32, []int{1, 3}, []int{0, 4}, false},
+		{"stride below item size", Float64, []int{3}, []int{4}, true},
+		{"repeated stride", Uint8, []int{2, 2}, []int{1, 1}, true},
+		{"rows overlap", Int16, []int{3, 4}, []int{6, 2}, true},
+		{"padded rows", Int16, []int{3, 4}, []int{10, 2}, false},
+		{"empty", Float32, []int{0, 3}, []int{0, 0}, false},
+		{"single", Float32, []int{1}, []int{0}, false},
+		{"interleaved pair", Float32, []int{3, 2}, []int{4, 12}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := View{DType: c.dt, Shape: c.shape, Strides: c.strides}
+			if got := v.SelfOverlaps(); got != c.want {
+				t.Errorf("SelfOverlaps(%v, %v) = %v, want %v", c.shape, c.strides, got, c.want)
+			}
+		})
+	}
+}
+
+// FuzzSelfOverlaps checks SelfOverlaps against brute force: a layout it
+// passes never maps two indices to overlapping bytes.
+func FuzzSelfOverlaps(f *testing.F) {
+	f.Add(uint8(2), uint8(3), int16(12), int16(4), uint8(4))
+	f.Add(uint8(2), uint8(2), int16(1), int16(1), uint8(1))
+	f.Fuzz(func(t *testing.T, n0, n1 uint8, st0, st1 int16, item uint8) {
+		sz := map[uint8]DType{1: Uint8, 2: Uint16, 4: Float32, 8: Float64}[item]
+		if sz == Invalid || n0 > 16 || n1 > 16 {
+			return
+		}
+		v := View{DType: sz, Shape: []int{int(n0), int(n1)}, Strides: []int{int(st0), int(st1)}}
+		if v.SelfOverlaps() {
+			return
+		}
+		seen := map[int]bool{}
+		for i := 0; i < int(n0); i++ {
+			for j := 0; j < int(n1); j++ {
+				o := i*int(st0) + j*int(st1)
+				for b := 0; b < sz.Size(); b++ {
+					if seen[o+b] {
+						t.Fatalf("shape %v strides %v: byte %d is shared", v.Shape, v.Strides, o+b)
+					}
+					seen[o+b] = true
+				}
+			}
+		}
+	})
+}
