@@ -64,11 +64,26 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-func run(args []string, stdout, stderr io.Writer) int {
+// helpError asks for a command's flags (-h, --help): printed, exit status 0.
+type helpError struct{ fs *flag.FlagSet }
+
+func (e helpError) Error() string { return "help requested" }
+
+// exitInternal is the exit status of a bug (a recovered panic): never 0,
+// never mistaken for bad input (1) or usage (2).
+const exitInternal = 70
+
+func run(args []string, stdout, stderr io.Writer) (code int) {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "ipcf %s: internal error (a bug in ipcf, please report it with the command line): %v\n", args[0], r)
+			code = exitInternal
+		}
+	}()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var err error
@@ -103,8 +118,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage)
 		return 2
 	}
-	if errors.Is(err, flag.ErrHelp) {
+	var he helpError
+	if errors.As(err, &he) {
+		fmt.Fprintf(stdout, "usage: ipcf %s [flags] ...\n", he.fs.Name())
+		he.fs.SetOutput(stdout)
+		he.fs.PrintDefaults()
 		return 0
+	}
+	var pe *pool.PanicError
+	if errors.As(err, &pe) {
+		fmt.Fprintf(stderr, "ipcf %s: internal error (a bug in ipcf, please report it with the command line): %v\n", args[0], err)
+		return exitInternal
 	}
 	fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
 	return 1
@@ -117,7 +141,7 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+				return nil, helpError{fs}
 			}
 			return nil, usageError{err.Error()}
 		}
@@ -310,14 +334,29 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // loadStack returns the source as one (T, H, W) view, copying the frames
 // into memory if they are not one strided array.
+// newArray allocates a C-order array, refusing a size that overflows or
+// does not fit in memory (Go cannot recover from running out of memory).
+func newArray(what string, dt array.DType, shape []int) (array.View, error) {
+	n := int64(dt.Size())
+	for _, d := range shape {
+		if d < 0 || (d > 0 && n > math.MaxInt64/int64(d)) {
+			return array.View{}, fmt.Errorf("%w: %s of shape %v overflows", pcf.ErrMemory, what, shape)
+		}
+		n *= int64(d)
+	}
+	if err := pcf.CheckMemory(what, n); err != nil {
+		return array.View{}, err
+	}
+	return array.Contiguous(dt, shape, make([]byte, n))
+}
+
 func loadStack(src source.Source) (array.View, error) {
 	if v, ok := src.Stack(); ok {
 		return v, nil
 	}
 	T, H, W := src.Shape()
 	dt := src.DType()
-	buf := make([]byte, T*H*W*dt.Size())
-	v, err := array.Contiguous(dt, []int{T, H, W}, buf)
+	v, err := newArray("the input stack", dt, []int{T, H, W})
 	if err != nil {
 		return v, err
 	}
@@ -377,11 +416,11 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		dt = array.Uint16
 	}
 	shape := []int{T - 2**f, H, W}
-	buf := make([]byte, shape[0]*shape[1]*shape[2]*dt.Size())
-	res, err := array.Contiguous(dt, shape, buf)
+	res, err := newArray("the corrected stack", dt, shape)
 	if err != nil {
 		return err
 	}
+	buf := res.Data
 	bar := newBar(stderr, "bleach", *quiet)
 	err = bleach.Stack(ctx, res, data, *f, m, *threads, bar.update)
 	bar.done()
@@ -415,11 +454,11 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	shape := []int{o.Frames, o.Size, o.Size}
-	buf := make([]byte, o.Frames*o.Size*o.Size*2)
-	res, err := array.Contiguous(array.Uint16, shape, buf)
+	res, err := newArray("the simulated stack", array.Uint16, shape)
 	if err != nil {
-		return err
+		return fmt.Errorf("--frames %d, --size %d: %w", o.Frames, o.Size, err)
 	}
+	buf := res.Data
 	bar := newBar(stderr, "simulate", *quiet)
 	o.Progress = bar.update
 	err = simulate.Run(ctx, res, o)
@@ -506,11 +545,11 @@ func cmdConvolve(_ context.Context, args []string, stdout, stderr io.Writer) err
 		dt = array.Int32
 	}
 	shape := []int{f.Shape[0] + k.Shape[0] - 1, f.Shape[1] + k.Shape[1] - 1}
-	buf := make([]byte, shape[0]*shape[1]*dt.Size())
-	res, err := array.Contiguous(dt, shape, buf)
+	res, err := newArray("the convolution", dt, shape)
 	if err != nil {
 		return err
 	}
+	buf := res.Data
 	if err := conv.Convolve2D(res, f.View, k.View); err != nil {
 		return err
 	}

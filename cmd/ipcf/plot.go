@@ -23,6 +23,9 @@ import (
 	"github.com/ipcf/ipcf/core/source"
 )
 
+// maxPicture is the largest picture side in pixels (16384^2 RGBA: 1 GiB).
+const maxPicture = 16384
+
 // cmdPlot draws pictures of a pCF result or an input with gonum/plot:
 // the pCF image at a circle point and bin, the carpet, polar sprite and
 // curves at a pixel, or the mean image and mean time series of an input.
@@ -41,6 +44,14 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *out == "" {
 		return usageError{"plot: -o FIG.png is required"}
+	}
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"width", *width}, {"height", *height}} {
+		if d.v < 0 || d.v > maxPicture {
+			return usageError{fmt.Sprintf("plot: --%s %d: want 1..%d pixels (0: the default)", d.name, d.v, maxPicture)}
+		}
 	}
 	size := func(w, h int) (vg.Length, vg.Length) {
 		if *width > 0 {
@@ -68,12 +79,9 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		p2.Title.Text = "mean time series"
 		p2.X.Label.Text = "frame"
 		p2.Y.Label.Text = "mean intensity"
-		xy := make(plotter.XYs, len(series))
-		for i, v := range series {
-			xy[i] = plotter.XY{X: float64(i), Y: v}
+		if l := finiteLine(len(series), func(i int) float64 { return series[i] }); l != nil {
+			p2.Add(l)
 		}
-		l, _ := plotter.NewLine(xy)
-		p2.Add(l)
 		return savePlots(*out, w, h, p1, p2)
 	case len(pos) == 1:
 		res, err := npy.Open(pos[0])
@@ -111,11 +119,10 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			p3.X.Label.Text = "delay bin"
 			p3.Y.Label.Text = "G"
 			for _, i := range []int{0, np / 4, np / 2, 3 * np / 4} {
-				xy := make(plotter.XYs, nb)
-				for j := 0; j < nb; j++ {
-					xy[j] = plotter.XY{X: float64(j), Y: carpet.At(i, j)}
+				l := finiteLine(nb, func(j int) float64 { return carpet.At(i, j) })
+				if l == nil {
+					continue // every value NaN (a masked pixel) or infinite
 				}
-				l, _ := plotter.NewLine(xy)
 				l.Color = palette.Rainbow(4, 0, 0.8, 1, 1, 1).Colors()[i*4/max(np, 1)%4]
 				p3.Add(l)
 				p3.Legend.Add(fmt.Sprintf("point %d", i), l)
@@ -211,6 +218,28 @@ func (rowTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
+// finiteLine is the line through the finite values f(0..n-1) (gonum/plot
+// refuses NaN and Inf), or nil if there are none.
+func finiteLine(n int, f func(int) float64) *plotter.Line {
+	var xy plotter.XYs
+	for i := 0; i < n; i++ {
+		if v := f(i); !math.IsNaN(v) && !math.IsInf(v, 0) {
+			xy = append(xy, plotter.XY{X: float64(i), Y: v})
+		}
+	}
+	if len(xy) == 0 {
+		return nil
+	}
+	l, err := plotter.NewLine(xy)
+	if err != nil {
+		return nil
+	}
+	return l
+}
+
+// heatPlot draws m with the colour range of its finite values; NaN and
+// infinite values (masked pixels, bad samples) are drawn grey. m is
+// changed: its non-finite values become NaN.
 func heatPlot(m *mat.Dense, title, xl, yl string, pal palette.Palette) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
@@ -220,13 +249,22 @@ func heatPlot(m *mat.Dense, title, xl, yl string, pal palette.Palette) *plot.Plo
 	r, c := m.Dims()
 	for i := 0; i < r; i++ {
 		for j := 0; j < c; j++ {
-			if v := m.At(i, j); !math.IsNaN(v) {
-				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			v := m.At(i, j)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				m.Set(i, j, math.NaN())
+				continue
 			}
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
 	}
-	if !(hi > lo) {
-		lo, hi = lo-1, lo+1
+	switch {
+	case math.IsInf(lo, 1): // no finite value
+		lo, hi = 0, 1
+	case !(hi > lo):
+		lo, hi = lo-math.Max(1, math.Abs(lo)), hi+math.Max(1, math.Abs(hi))
+	case math.IsInf(hi-lo, 0):
+		lo, hi = lo/2, hi/2 // the palette index divides by hi-lo
+		m.Scale(0.5, m)
 	}
 	p.Y.Tick.Marker = rowTicks{}
 	hm := plotter.NewHeatMap(grid{m}, pal)

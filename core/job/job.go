@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -270,6 +271,14 @@ func Open(s Spec) (*Job, error) {
 	j.spec.Progress = throttle(s.Progress)
 	if !j.zarr && !strings.HasSuffix(out, ".npy") {
 		return nil, fmt.Errorf("%w: %s: want a .npy file or a .zarr folder", ErrOutput, s.Output)
+	}
+	for _, u := range []struct {
+		name string
+		v    float64
+	}{{"frame interval", s.FrameInterval}, {"pixel size", s.PixelSize}} {
+		if !(u.v >= 0) || math.IsInf(u.v, 0) {
+			return nil, fmt.Errorf("%w: %s %g: want a finite number > 0 (0: unknown)", pcf.ErrParam, u.name, u.v)
+		}
 	}
 	switch s.Engine {
 	case "", "auto", "memory", "ooc":

@@ -1,0 +1,429 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	bin "encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// tiffSpec describes a little-endian TIFF built by writeTIFF: pages of
+// h x w uint16 samples (spp samples per pixel) with extra tags.
+type tiffSpec struct {
+	pages, h, w, spp int
+	extra            map[uint16]uint32 // tag -> SHORT/LONG value (1 value)
+	desc             string            // ImageDescription (first page)
+	omit             map[uint16]bool
+}
+
+// writeTIFF writes a minimal baseline TIFF following spec, one strip per
+// page, samples t*1000 + y*w + x (first sample of each pixel).
+func writeTIFF(t *testing.T, path string, s tiffSpec) {
+	t.Helper()
+	le := bin.LittleEndian
+	b := []byte("II*\x00\x00\x00\x00\x00")
+	prevNext := 4
+	spp := max(s.spp, 1)
+	for p := 0; p < s.pages; p++ {
+		data := make([]byte, s.h*s.w*spp*2)
+		for i := 0; i < s.h*s.w*spp; i++ {
+			le.PutUint16(data[2*i:], uint16(p*1000+i/spp))
+		}
+		dataOff := len(b)
+		b = append(b, data...)
+		descOff := len(b)
+		if p == 0 && s.desc != "" {
+			b = append(b, s.desc...)
+			b = append(b, 0)
+		}
+		if len(b)%2 == 1 {
+			b = append(b, 0)
+		}
+		tags := map[uint16]uint32{256: uint32(s.w), 257: uint32(s.h), 258: 16, 259: 1, 262: 1,
+			273: uint32(dataOff), 277: uint32(spp), 278: uint32(s.h), 279: uint32(len(data))}
+		for k, v := range s.extra {
+			tags[k] = v
+		}
+		for k := range s.omit {
+			delete(tags, k)
+		}
+		keys := make([]int, 0, len(tags)+1)
+		for k := range tags {
+			keys = append(keys, int(k))
+		}
+		if p == 0 && s.desc != "" {
+			keys = append(keys, 270)
+		}
+		for i := range keys { // sorted, as TIFF wants
+			for j := i + 1; j < len(keys); j++ {
+				if keys[j] < keys[i] {
+					keys[i], keys[j] = keys[j], keys[i]
+				}
+			}
+		}
+		ifd := len(b)
+		le.PutUint32(b[prevNext:], uint32(ifd))
+		e := make([]byte, 2+12*len(keys)+4)
+		le.PutUint16(e, uint16(len(keys)))
+		for i, k := range keys {
+			o := 2 + 12*i
+			le.PutUint16(e[o:], uint16(k))
+			if k == 270 {
+				le.PutUint16(e[o+2:], 2)
+				le.PutUint32(e[o+4:], uint32(len(s.desc)+1))
+				le.PutUint32(e[o+8:], uint32(descOff))
+				continue
+			}
+			le.PutUint16(e[o+2:], 4)
+			le.PutUint32(e[o+4:], 1)
+			le.PutUint32(e[o+8:], tags[uint16(k)])
+		}
+		b = append(b, e...)
+		prevNext = len(b) - 4
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeNpy writes an array of the given dtype and shape with values f(i).
+func writeNpy(t *testing.T, path string, dt array.DType, shape []int, f func(i int) float64) {
+	t.Helper()
+	n := 1
+	for _, s := range shape {
+		n *= s
+	}
+	buf := make([]byte, n*dt.Size())
+	v, err := array.Contiguous(dt, shape, buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ {
+		v.Store(i*dt.Size(), f(i))
+	}
+	if err := npy.WriteFile(path, dt, shape, buf); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runCLI runs the built binary with a time limit; a hang, a signal or a Go
+// panic fails the test whatever the case expects.
+func runCLI(t *testing.T, name string, limit time.Duration, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t), args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = time.Second
+	err := cmd.Run()
+	msg := out.String()
+	if ctx.Err() != nil {
+		t.Errorf("%s: still running after %v (a hang): %q", name, limit, msg)
+		return -1, msg
+	}
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			t.Errorf("%s: killed by %v: %q", name, ws.Signal(), msg)
+		}
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if strings.Contains(msg, "goroutine ") || strings.Contains(msg, "panic:") || strings.Contains(msg, "internal error") {
+		t.Errorf("%s: a Go panic: %q", name, msg)
+	}
+	return code, msg
+}
+
+// TestCLIBadInput runs the command line on bad and odd inputs: every case
+// ends in time, without a panic or signal, with the exit status and a
+// message naming the argument or file, and leaves no output behind; the
+// odd but valid inputs give the right result.
+func TestCLIBadInput(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	const T, H, W = 64, 12, 12
+	good := p("good.npy")
+	writeNpy(t, good, array.Uint16, []int{T, H, W}, func(i int) float64 { return float64(100 + (i*7919)%37) })
+	raw, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := len(raw) - T*H*W*2
+	write := func(name string, b []byte) string {
+		if err := os.WriteFile(p(name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p(name)
+	}
+	stack := write("stack.raw", raw[hdr:])
+	short := write("short.raw", raw[hdr:len(raw)-2])
+	long := write("long.raw", append(append([]byte{}, raw[hdr:]...), 0, 0))
+	trunc := write("trunc.npy", raw[:len(raw)-10])
+	magic := write("magic.npy", append([]byte("\x93NUMPX"), raw[6:]...))
+	dup := write("dup.npy", npyHeader(t, "{'descr': '<u2', 'fortran_order': False, 'shape': (64, 12, 12), 'shape': (4, 12, 12), }", raw[hdr:]))
+	unknownKey := write("unknownkey.npy", npyHeader(t, "{'descr': '<u2', 'fortran_order': False, 'shape': (64, 12, 12), 'extra': 1, }", raw[hdr:]))
+	objNpy := write("object.npy", npyHeader(t, "{'descr': '|O', 'fortran_order': False, 'shape': (64, 12, 12), }", raw[hdr:]))
+	cplx := p("complex.npy")
+	writeNpy(t, p("two.npy"), array.Uint16, []int{H, W}, func(i int) float64 { return 1 })
+	writeNpy(t, p("four.npy"), array.Uint16, []int{2, T / 2, H, W}, func(i int) float64 { return 1 })
+	writeNpy(t, p("noframes.npy"), array.Uint16, []int{0, H, W}, nil)
+	writeNpy(t, p("nowidth.npy"), array.Uint16, []int{T, H, 0}, nil)
+	writeNpy(t, p("mask_small.npy"), array.Uint8, []int{5, 5}, func(i int) float64 { return 1 })
+	writeNpy(t, p("short.npy"), array.Uint16, []int{3, H, W}, func(i int) float64 { return float64(i % 5) })
+	// results to plot: NaN (masked) pixels, all NaN, Inf
+	writeNpy(t, p("res_nan.npy"), array.Float32, []int{4, 4, 8, 6}, func(i int) float64 {
+		if i/(8*6) == 5 {
+			return math.NaN()
+		}
+		return float64(i%7) * 0.01
+	})
+	writeNpy(t, p("res_allnan.npy"), array.Float32, []int{3, 3, 4, 5}, func(int) float64 { return math.NaN() })
+	writeNpy(t, p("res_inf.npy"), array.Float32, []int{3, 3, 4, 5}, func(i int) float64 {
+		return []float64{math.Inf(1), math.Inf(-1), 1e38, -2, 0.5}[i%5]
+	})
+	writeNpy(t, p("in_nan.npy"), array.Float64, []int{8, 6, 6}, func(i int) float64 {
+		return []float64{math.NaN(), math.Inf(1), 3, 4}[i%4]
+	})
+	writeNpy(t, p("img.npy"), array.Int32, []int{6, 6}, func(i int) float64 { return float64(i) })
+	writeNpy(t, p("kern_even.npy"), array.Int32, []int{2, 2}, func(i int) float64 { return 1 })
+	writeNpy(t, p("kern.npy"), array.Int32, []int{3, 3}, func(i int) float64 { return 1 })
+	writeNpy(t, p("img3d.npy"), array.Int32, []int{2, 6, 6}, func(i int) float64 { return 1 })
+	os.WriteFile(cplx, npyHeader(t, "{'descr': '<c8', 'fortran_order': False, 'shape': (64, 12, 6), }", raw[hdr:]), 0o644)
+
+	// TIFFs: valid one, then unsupported features
+	writeTIFF(t, p("ok.tif"), tiffSpec{pages: 8, h: 6, w: 5})
+	writeTIFF(t, p("rgb.tif"), tiffSpec{pages: 8, h: 6, w: 5, spp: 3})
+	writeTIFF(t, p("planar.tif"), tiffSpec{pages: 8, h: 6, w: 5, spp: 3, extra: map[uint16]uint32{284: 2}})
+	writeTIFF(t, p("tiled.tif"), tiffSpec{pages: 8, h: 6, w: 5, extra: map[uint16]uint32{322: 16, 323: 16, 324: 8, 325: 60},
+		omit: map[uint16]bool{273: true, 278: true, 279: true}})
+	writeTIFF(t, p("lzw.tif"), tiffSpec{pages: 8, h: 6, w: 5, extra: map[uint16]uint32{259: 5}})
+	writeTIFF(t, p("hyper.tif"), tiffSpec{pages: 8, h: 6, w: 5, desc: "ImageJ=1.54f\nimages=8\nchannels=2\nframes=4\nhyperstack=true\n"})
+	writeTIFF(t, p("run1.tif"), tiffSpec{pages: 8, h: 6, w: 5})
+	writeTIFF(t, p("run[1].tif"), tiffSpec{pages: 8, h: 7, w: 5})
+	series := p("series")
+	os.Mkdir(series, 0o755)
+	for i := 0; i < 8; i++ {
+		writeTIFF(t, filepath.Join(series, fmt.Sprintf("f%02d.tif", i)), tiffSpec{pages: 1, h: 6, w: 5})
+	}
+	fifoDir := p("fifodir")
+	os.Mkdir(fifoDir, 0o755)
+	writeTIFF(t, filepath.Join(fifoDir, "a.tif"), tiffSpec{pages: 1, h: 6, w: 5})
+	fifo := p("fifo.npy")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Mkfifo(filepath.Join(fifoDir, "b.tif"), 0o644)
+	os.Mkdir(p("empty"), 0o755)
+	os.Mkdir(p("outdir.npy"), 0o755)
+
+	out := p("out.npy")
+	pcf := func(in string, extra ...string) []string {
+		return append([]string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "6", "--quiet"}, extra...)
+	}
+	rawArgs := func(in string, extra ...string) []string {
+		return pcf(in, append([]string{"--format", "raw", "--shape", fmt.Sprintf("%d,%d,%d", T, H, W)}, extra...)...)
+	}
+	ok := func(path string) func(t *testing.T) {
+		return func(t *testing.T) {
+			if _, err := os.Stat(path); err != nil {
+				t.Errorf("no result: %v", err)
+			}
+		}
+	}
+	cases := []struct {
+		name  string
+		args  []string
+		code  int
+		msg   []string // every fragment must appear (case-insensitive)
+		check func(t *testing.T)
+	}{
+		// command line
+		{"no args", nil, 2, []string{"usage"}, nil},
+		{"unknown command", []string{"frobnicate"}, 2, []string{`unknown command "frobnicate"`}, nil},
+		{"help", []string{"pcf", "--help"}, 0, []string{"-radius"}, nil},
+		{"no output", []string{"pcf", good}, 2, []string{"-o", "required"}, nil},
+		{"two inputs", []string{"pcf", good, good, "-o", out}, 2, []string{"want 1 input"}, nil},
+		{"unknown flag", pcf(good, "--radios", "3"), 2, []string{"radios"}, nil},
+		{"radius not integer", pcf(good, "--radius", "2.7"), 2, []string{"radius", "2.7"}, nil},
+		{"radius overflows int64", pcf(good, "--radius", "99999999999999999999"), 2, []string{"radius", "out of range"}, nil},
+		{"radius huge", pcf(good, "--radius", "9223372036854775807"), 1, []string{"radius=9223372036854775807"}, nil},
+		{"radius zero", pcf(good, "--radius", "0"), 1, []string{"radius=0"}, nil},
+		{"radius negative", pcf(good, "--radius", "-3"), 1, []string{"radius=-3"}, nil},
+		{"radius too large", pcf(good, "--radius", "6"), 1, []string{"radius=6 too large"}, nil},
+		{"npoints zero", pcf(good, "--npoints", "0"), 1, []string{"npoints=0"}, nil},
+		{"npoints huge", pcf(good, "--npoints", "4000000000"), 1, []string{"npoints=4000000000"}, nil},
+		{"nbins 1", pcf(good, "--nbins", "1"), 1, []string{"nbins=1"}, nil},
+		{"nbins huge", pcf(good, "--nbins", "9223372036854775807"), 1, []string{"nbins=9223372036854775807"}, nil},
+		{"bleach huge", pcf(good, "--bleach", "9223372036854775807"), 1, []string{"filtersize=9223372036854775807", "leaves no frame"}, nil},
+		{"bleach half overflow", pcf(good, "--bleach", "4611686018427387904"), 1, []string{"leaves no frame of 64"}, nil},
+		{"bleach negative", pcf(good, "--bleach", "-1"), 1, []string{"bleach=-1"}, nil},
+		{"bleach mean", pcf(good, "--bleach-mean", "median"), 2, []string{"bleach-mean", "median"}, nil},
+		{"threads negative", pcf(good, "--threads", "-2"), 1, []string{"threads=-2"}, nil},
+		{"tile zero", pcf(good, "--tile", "0,4"), 2, []string{"tile"}, nil},
+		{"tile text", pcf(good, "--tile", "abc"), 2, []string{"tile", "abc"}, nil},
+		{"memory unit", pcf(good, "--memory", "1Q"), 2, []string{"memory", "1Q"}, nil},
+		{"memory negative", pcf(good, "--memory", "-5G"), 2, []string{"memory", "-5G"}, nil},
+		{"memory overflow", pcf(good, "--memory", "99999999999999999999"), 2, []string{"memory"}, nil},
+		{"memory overflow unit", pcf(good, "--memory", "9999999999999E"), 2, []string{"memory"}, nil},
+		{"engine", pcf(good, "--engine", "fast"), 1, []string{"engine", "fast"}, nil},
+		{"device", pcf(good, "--device", "tpu"), 1, []string{"tpu"}, nil},
+		{"frames reversed", pcf(good, "--frames", "10:5"), 1, []string{"frames", "10:5"}, nil},
+		{"frames past end", pcf(good, "--frames", "0:999"), 1, []string{"frames", "999"}, nil},
+		{"frames text", pcf(good, "--frames", "a:b"), 1, []string{"frames", "a:b"}, nil},
+		{"crop outside", pcf(good, "--crop", "0:99,0:5"), 1, []string{"99"}, nil},
+		{"crop malformed", pcf(good, "--crop", "1:2"), 1, []string{"crop"}, nil},
+		{"frame interval NaN", pcf(good, "--frame-interval", "NaN"), 1, []string{"frame interval NaN"}, nil},
+		{"frame interval negative", pcf(good, "--frame-interval", "-1"), 1, []string{"frame interval -1"}, nil},
+		{"pixel size Inf", pcf(good, "--pixel-size", "Inf"), 1, []string{"pixel size +Inf"}, nil},
+		// input files
+		{"missing input", pcf(p("nope.npy")), 1, []string{"nope.npy", "no such file"}, nil},
+		{"empty folder", pcf(p("empty")), 1, []string{"empty", "no .tif files"}, nil},
+		{"fifo input", pcf(fifo), 1, []string{"fifo.npy", "not a regular file"}, nil},
+		{"fifo in a folder", pcf(fifoDir), 1, []string{"b.tif", "not a regular file"}, nil},
+		{"device file", pcf("/dev/zero", "--format", "raw", "--shape", "64,12,12"), 1, []string{"/dev/zero", "not a regular file"}, nil},
+		{"truncated npy", pcf(trunc), 1, []string{"trunc.npy", "truncated"}, nil},
+		{"bad magic", pcf(magic), 1, []string{"magic.npy"}, nil},
+		{"npy duplicate key", pcf(dup), 1, []string{"dup.npy", `"shape" twice`}, nil},
+		{"npy unknown key", pcf(unknownKey), 1, []string{"unknownkey.npy", "extra"}, nil},
+		{"npy object dtype", pcf(objNpy), 1, []string{"object.npy", "|O"}, nil},
+		{"npy complex", pcf(cplx), 1, []string{"complex.npy", "c8"}, nil},
+		{"npy 2-D", pcf(p("two.npy")), 1, []string{"two.npy", "3 dimensions"}, nil},
+		{"npy 4-D", pcf(p("four.npy")), 1, []string{"four.npy", "3 dimensions"}, nil},
+		{"npy no frames", pcf(p("noframes.npy")), 1, []string{"0 frames"}, nil},
+		{"npy no columns", pcf(p("nowidth.npy")), 1, []string{"radius=2 too large"}, nil},
+		{"3 frames", pcf(p("short.npy")), 1, []string{"3 frames usable"}, nil},
+		{"mask shape", pcf(good, "--mask", p("mask_small.npy")), 1, []string{"mask", "[5 5]"}, nil},
+		{"mask missing", pcf(good, "--mask", p("nomask.npy")), 1, []string{"nomask.npy"}, nil},
+		{"mask fifo", pcf(good, "--mask", fifo), 1, []string{"fifo.npy", "not a regular file"}, nil},
+		{"raw short", rawArgs(short), 1, []string{"short.raw", "18430 bytes", "18432 bytes", "must match exactly"}, nil},
+		{"raw long", rawArgs(long), 1, []string{"long.raw", "18434 bytes", "18432 bytes", "must match exactly"}, nil},
+		{"raw offset past end", rawArgs(stack, "--offset", "999999"), 1, []string{"stack.raw", "offset"}, nil},
+		{"raw offset negative", rawArgs(stack, "--offset", "-4"), 2, []string{"offset", "-4"}, nil},
+		{"raw shape overflow", pcf(stack, "--format", "raw", "--shape", "4294967296,4294967296,4294967296"), 1, []string{"stack.raw"}, nil},
+		{"raw shape 2-D", pcf(stack, "--format", "raw", "--shape", "64,144"), 2, []string{"shape", "64,144"}, nil},
+		{"raw shape negative", pcf(stack, "--format", "raw", "--shape", "64,-12,12"), 2, []string{"shape", "-12"}, nil},
+		{"raw no shape", pcf(stack, "--format", "raw"), 2, []string{"shape"}, nil},
+		{"raw dtype", rawArgs(stack, "--dtype", "complex64"), 2, []string{"complex64"}, nil},
+		{"raw byteorder", rawArgs(stack, "--byteorder", "middle"), 2, []string{"byteorder", "middle"}, nil},
+		{"format", pcf(good, "--format", "hdf5"), 1, []string{"hdf5"}, nil},
+		{"tiff rgb", pcf(p("rgb.tif"), "--radius", "1"), 1, []string{"rgb.tif", "samples per pixel"}, nil},
+		{"tiff planar", pcf(p("planar.tif"), "--radius", "1"), 1, []string{"planar.tif"}, nil},
+		{"tiff tiled", pcf(p("tiled.tif"), "--radius", "1"), 1, []string{"tiled.tif", "tiled"}, nil},
+		{"tiff compressed", pcf(p("lzw.tif"), "--radius", "1"), 1, []string{"lzw.tif", "compress"}, nil},
+		{"tiff hyperstack", pcf(p("hyper.tif"), "--radius", "1"), 1, []string{"hyper.tif", "channels"}, nil},
+		{"tiff ok", pcf(p("ok.tif"), "--radius", "1"), 0, nil, ok(out)},
+		{"literal path before glob", []string{"pcf", p("run[1].tif"), "-o", p("lit.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}, 0, nil,
+			func(t *testing.T) {
+				r, err := npy.Open(p("lit.npy"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				if r.Shape[0] != 5 { // 7 rows - 2*radius: run[1].tif, not run1.tif (6 rows)
+					t.Errorf("result shape %v: another file than run[1].tif was read", r.Shape)
+				}
+			}},
+		{"series folder", []string{"pcf", series, "-o", p("series.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}, 0, nil, ok(p("series.npy"))},
+		// outputs
+		{"output is a folder", []string{"pcf", good, "-o", p("outdir.npy"), "--radius", "2", "--quiet"}, 1, []string{"outdir.npy"}, nil},
+		{"output parent missing", []string{"pcf", good, "-o", p("no/such/out.npy"), "--radius", "2", "--quiet"}, 1, []string{"no/such"}, nil},
+		{"output is the input", []string{"pcf", good, "-o", good, "--radius", "2", "--quiet"}, 1, []string{"good.npy"}, nil},
+		{"output extension", []string{"pcf", good, "-o", p("out.txt"), "--radius", "2", "--quiet"}, 1, []string{"out.txt"}, nil},
+		// bleach
+		{"bleach no output", []string{"bleach", good, "--filtersize", "3"}, 2, []string{"-o", "required"}, nil},
+		{"bleach zero", []string{"bleach", good, "-o", out, "--filtersize", "0"}, 2, []string{"filtersize"}, nil},
+		{"bleach too large", []string{"bleach", good, "-o", out, "--filtersize", "40"}, 1, []string{"filtersize=40"}, nil},
+		{"bleach overflow", []string{"bleach", good, "-o", out, "--filtersize", "9223372036854775807"}, 1, []string{"leaves no frame"}, nil},
+		{"bleach fifo", []string{"bleach", fifo, "-o", out, "--filtersize", "3"}, 1, []string{"fifo.npy", "not a regular file"}, nil},
+		{"bleach output folder", []string{"bleach", good, "-o", p("outdir.npy"), "--filtersize", "3"}, 1, []string{"outdir.npy"}, nil},
+		// simulate
+		{"simulate frames zero", []string{"simulate", "-o", out, "--frames", "0", "--quiet"}, 1, []string{"frames"}, nil},
+		{"simulate size negative", []string{"simulate", "-o", out, "--size", "-4", "--quiet"}, 1, []string{"size"}, nil},
+		{"simulate size huge", []string{"simulate", "-o", out, "--size", "3000000000", "--quiet"}, 1, []string{"size"}, nil},
+		{"simulate frames huge", []string{"simulate", "-o", out, "--frames", "9223372036854775807", "--quiet"}, 1, []string{"frames"}, nil},
+		// convolve
+		{"convolve even kernel", []string{"convolve", p("img.npy"), p("kern_even.npy"), "-o", out}, 1, []string{"kernel", "odd"}, nil},
+		{"convolve 3-D", []string{"convolve", p("img3d.npy"), p("kern.npy"), "-o", out}, 1, []string{"2-D"}, nil},
+		{"convolve missing", []string{"convolve", p("nope.npy"), p("kern.npy"), "-o", out}, 1, []string{"nope.npy"}, nil},
+		{"convolve fifo", []string{"convolve", fifo, p("kern.npy"), "-o", out}, 1, []string{"fifo.npy", "not a regular file"}, nil},
+		// plot
+		{"plot masked pixel", []string{"plot", p("res_nan.npy"), "--pixel", "1,1", "-o", p("a.png")}, 0, nil, ok(p("a.png"))},
+		{"plot all NaN", []string{"plot", p("res_allnan.npy"), "-o", p("b.png")}, 0, nil, ok(p("b.png"))},
+		{"plot all NaN pixel", []string{"plot", p("res_allnan.npy"), "--pixel", "0,0", "-o", p("c.png")}, 0, nil, ok(p("c.png"))},
+		{"plot Inf", []string{"plot", p("res_inf.npy"), "-o", p("d.png")}, 0, nil, ok(p("d.png"))},
+		{"plot Inf pixel", []string{"plot", p("res_inf.npy"), "--pixel", "2,2", "-o", p("e.png")}, 0, nil, ok(p("e.png"))},
+		{"plot mean of NaN input", []string{"plot", "--mean", p("in_nan.npy"), "-o", p("f.png")}, 0, nil, ok(p("f.png"))},
+		{"plot pixel outside", []string{"plot", p("res_nan.npy"), "--pixel", "9,0", "-o", p("g.png")}, 1, []string{"--pixel 9,0"}, nil},
+		{"plot pixel malformed", []string{"plot", p("res_nan.npy"), "--pixel", "a,b", "-o", p("g.png")}, 1, []string{"--pixel a,b"}, nil},
+		{"plot point outside", []string{"plot", p("res_nan.npy"), "--point", "8", "-o", p("g.png")}, 1, []string{"point 8"}, nil},
+		{"plot bin outside", []string{"plot", p("res_nan.npy"), "--bin", "6", "-o", p("g.png")}, 1, []string{"bin 6"}, nil},
+		{"plot not a result", []string{"plot", good, "-o", p("g.png")}, 1, []string{"good.npy", "want a pCF result"}, nil},
+		{"plot no output", []string{"plot", p("res_nan.npy")}, 2, []string{"-o"}, nil},
+		{"plot fifo", []string{"plot", fifo, "-o", p("g.png")}, 1, []string{"fifo.npy", "not a regular file"}, nil},
+		{"plot size", []string{"plot", p("res_nan.npy"), "--width", "99999999", "-o", p("g.png")}, 2, []string{"--width 99999999"}, nil},
+	}
+	for _, c := range cases {
+		os.Remove(out)
+		code, full := runCLI(t, c.name, 30*time.Second, c.args...)
+		msg := full
+		if len(msg) > 600 {
+			msg = msg[:600] + "..."
+		}
+		if code != c.code {
+			t.Errorf("%s: exit %d, want %d: %q", c.name, code, c.code, msg)
+			continue
+		}
+		for _, m := range c.msg {
+			if !strings.Contains(strings.ToLower(full), strings.ToLower(m)) {
+				t.Errorf("%s: message %q does not say %q", c.name, msg, m)
+			}
+		}
+		if c.code != 0 {
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s: a failed run left %s", c.name, out)
+			}
+			if left, _ := filepath.Glob(p("*.partial")); len(left) > 0 {
+				t.Errorf("%s: a failed run left %v", c.name, left)
+			}
+			if left, _ := filepath.Glob(p(".*.ipcf*")); len(left) > 0 {
+				t.Errorf("%s: a failed run left %v", c.name, left)
+			}
+		}
+		if c.check != nil {
+			t.Run(c.name, c.check)
+		}
+	}
+	if len(cases) < 100 {
+		t.Errorf("%d cases", len(cases))
+	}
+}
+
+// npyHeader returns a version 1.0 .npy file with the given header dict.
+func npyHeader(t *testing.T, dict string, data []byte) []byte {
+	t.Helper()
+	h := dict
+	for (10+len(h)+1)%64 != 0 {
+		h += " "
+	}
+	h += "\n"
+	b := []byte("\x93NUMPY\x01\x00")
+	b = bin.LittleEndian.AppendUint16(b, uint16(len(h)))
+	b = append(b, h...)
+	return append(b, data...)
+}
