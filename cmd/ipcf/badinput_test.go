@@ -221,6 +221,18 @@ func TestCLIBadInput(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		writeTIFF(t, filepath.Join(series, fmt.Sprintf("f%02d.tif", i)), tiffSpec{pages: 1, h: 6, w: 5})
 	}
+	// A series whose 51st file is cut short: found at open or while
+	// reading, either way nothing is left behind.
+	lateDir := p("late")
+	os.Mkdir(lateDir, 0o755)
+	for i := 0; i < 64; i++ {
+		f := filepath.Join(lateDir, fmt.Sprintf("f%02d.tif", i))
+		writeTIFF(t, f, tiffSpec{pages: 1, h: 12, w: 12})
+		if i == 50 {
+			b, _ := os.ReadFile(f)
+			os.WriteFile(f, b[:len(b)-100], 0o644)
+		}
+	}
 	fifoDir := p("fifodir")
 	os.Mkdir(fifoDir, 0o755)
 	writeTIFF(t, filepath.Join(fifoDir, "a.tif"), tiffSpec{pages: 1, h: 6, w: 5})
@@ -340,6 +352,14 @@ func TestCLIBadInput(t *testing.T) {
 				}
 			}},
 		{"series folder", []string{"pcf", series, "-o", p("series.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}, 0, nil, ok(p("series.npy"))},
+		{"late bad file (memory)", pcf(lateDir, "--engine", "memory"), 1, []string{"f50.tif"}, nil},
+		{"late bad file (ooc)", pcf(lateDir, "--engine", "ooc", "--tile", "2,2"), 1, []string{"f50.tif"}, nil},
+		{"late bad file (zarr)", []string{"pcf", lateDir, "-o", p("late.zarr"), "--radius", "2", "--npoints", "4", "--nbins", "4", "--quiet"}, 1, []string{"f50.tif"},
+			func(t *testing.T) {
+				if _, err := os.Stat(p("late.zarr")); err == nil {
+					t.Error("a failed run left late.zarr")
+				}
+			}},
 		// outputs
 		{"output is a folder", []string{"pcf", good, "-o", p("outdir.npy"), "--radius", "2", "--quiet"}, 1, []string{"outdir.npy"}, nil},
 		{"output parent missing", []string{"pcf", good, "-o", p("no/such/out.npy"), "--radius", "2", "--quiet"}, 1, []string{"no/such"}, nil},
@@ -401,7 +421,7 @@ func TestCLIBadInput(t *testing.T) {
 			if left, _ := filepath.Glob(p("*.partial")); len(left) > 0 {
 				t.Errorf("%s: a failed run left %v", c.name, left)
 			}
-			if left, _ := filepath.Glob(p(".*.ipcf*")); len(left) > 0 {
+			if left, _ := filepath.Glob(p(".*")); len(left) > 0 {
 				t.Errorf("%s: a failed run left %v", c.name, left)
 			}
 		}

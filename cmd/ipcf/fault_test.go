@@ -500,6 +500,11 @@ func TestFaultDiskFullAndShrinkingInput(t *testing.T) {
 				if !strings.Contains(stderr.String(), in) {
 					t.Errorf("truncated input (%s): message does not name the file: %s", engine, stderr.String())
 				}
+				// Nothing to resume from an input that changed: no partial
+				// output, no scratch left behind.
+				if left, _ := filepath.Glob(filepath.Join(r.dir, ".shrink*")); len(left) > 0 {
+					t.Errorf("truncated input (%s, %v): left %v", engine, delay, left)
+				}
 				continue
 			}
 			if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {

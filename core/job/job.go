@@ -713,6 +713,13 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	res, err := ooc.Run(ctx, j.src, out, ooc.Options{PCF: o, Memory: j.memory, Scratch: j.spec.Scratch,
 		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress})
 	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC = res.Tiles, res.Resumed, res.Chunks, res.InputCRC
+	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
+		// Found while reading: nothing of this run can be resumed.
+		out.Close()
+		if derr := ooc.Discard(out, scratch); derr != nil {
+			j.log("could not remove the partial output and scratch: %v", derr)
+		}
+	}
 	return sum, err
 }
 

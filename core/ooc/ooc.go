@@ -265,6 +265,16 @@ func describeChange(have, want scratchJob) string {
 	return "changed: " + strings.Join(diff, ", ")
 }
 
+// Discard removes the partial output and the scratch folder of a job that
+// cannot finish as it is (its input is bad or changed while it ran): they
+// could never be resumed, and a later run starts from scratch anyway.
+func Discard(out Output, scratchDir string) error {
+	if err := os.RemoveAll(PartialName(out.Path())); err != nil {
+		return fmt.Errorf("output %s: %w", out.Path(), err)
+	}
+	return removeScratch(scratchDir)
+}
+
 // removeScratch renames the folder first, so that a kill during the
 // removal never leaves a journal without its tiles.
 func removeScratch(dir string) error {
