@@ -26,7 +26,7 @@ DEB_PKGS  := libfftw3-dev pkg-config cmake gcc python3-numpy python3-pytest pyth
              python3-distributed python3-matplotlib python3-zarr python3-setuptools python3-wheel python3-pip python3-venv \
              octave liboctave-dev imagej libjna-java xvfb xauth
 
-.PHONY: filejob bench-big all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
+.PHONY: check-shared golden filejob bench-big all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
 
@@ -53,7 +53,7 @@ $(BIN): $(GOSRC) | deps
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -trimpath -o $@ ./cmd/ipcf
 
-test: test-go test-purego test-c test-cmake test-python test-octave test-fiji fuzz ## run every test
+test: check-shared test-go test-purego test-c test-cmake test-python test-octave test-fiji fuzz ## run every test
 	@echo "make test: all passed"
 
 $(FILEJOB)/params.txt: $(BIN) tools/filejobdata/main.go
@@ -62,9 +62,15 @@ $(FILEJOB)/params.txt: $(BIN) tools/filejobdata/main.go
 
 filejob: $(FILEJOB)/params.txt ## the file-job fixture: a big-endian TIFF folder, a raw file and the CLI's results
 
-test-go: $(LIB) ## Go unit, conformance, CLI and physics tests
+check-shared: ## the shared conformance cases must be beside the checkout (../shared)
+	@test -f $(CONF)/manifest.json || { echo "error: $(CONF)/manifest.json not found: the shared conformance cases must be beside the checkout (SHARED=$(SHARED)); the tests do not skip without them" >&2; exit 1; }
+
+golden: ## regenerate testdata/golden, the project's own cases, with its numpy reference
+	rm -rf testdata/golden && $(PYTHON) tools/golden/golden.py testdata/golden
+
+test-go: check-shared $(LIB) ## Go unit, conformance, CLI and physics tests
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	IPCF_REQUIRE_ALL=1 $(GO) test -count=1 ./...
 
 test-purego: deps ## the pure-Go (gonum FFT) build passes the core tests too
 	CGO_ENABLED=0 $(GO) test -count=1 -short ./core/... ./cmd/...
@@ -79,8 +85,13 @@ $(BUILD)/test_dlopen: tests/c/test_dlopen.c $(LIB)
 $(BUILD)/pcf_example: examples/pcf_example.c $(LIB)
 	$(CC) -std=c11 -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
-test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
+$(BUILD)/test_badinput: tests/c/test_badinput.c $(LIB)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
+
+test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
+	IPCF_LIB=$(CURDIR)/$(LIB) $(GO) test -count=1 -run 'TestExportedSymbols|TestExportsMap|TestHeaderDocs' ./capi
 	$(BUILD)/test_capi $(CONF) $(FILEJOB)
+	$(BUILD)/test_badinput
 	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)
 	$(BUILD)/pcf_example $(CONF)/pcf_basic.input.npy $(CONF)/pcf_basic.expected.npy 4 16 16
 

@@ -41,7 +41,7 @@ func compare(t *testing.T, name, gotPath, wantPath string, atol float64) {
 		t.Fatal(err)
 	}
 	defer got.Close()
-	want, err := npy.Open(filepath.Join(conformance, wantPath))
+	want, err := npy.Open(wantPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,10 +63,19 @@ func compare(t *testing.T, name, gotPath, wantPath string, atol float64) {
 	}
 }
 
+// golden holds the project's own cases (tools/golden).
+var golden = filepath.Join("..", "..", "testdata", "golden")
+
 func TestConformanceThroughCLI(t *testing.T) {
+	for _, dir := range []string{golden, conformance} {
+		t.Run(filepath.Base(dir), func(t *testing.T) { testConformanceThroughCLI(t, dir) })
+	}
+}
+
+func testConformanceThroughCLI(t *testing.T, conformance string) {
 	b, err := os.ReadFile(filepath.Join(conformance, "manifest.json"))
 	if err != nil {
-		t.Skipf("conformance data not found (%v): ../shared must be beside the checkout", err)
+		t.Fatalf("cases not found (%v): testdata/golden is in the repository and ../shared must be beside the checkout", err)
 	}
 	var m manifest
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -98,7 +107,7 @@ func TestConformanceThroughCLI(t *testing.T) {
 			if code, msg := ipcf(t, args...); code != 0 {
 				t.Fatalf("%s: exit %d: %s", c.Name, code, msg)
 			}
-			compare(t, c.Name+"/"+o.Role, res, o.File, atol)
+			compare(t, c.Name+"/"+o.Role, res, filepath.Join(conformance, o.File), atol)
 		}
 	}
 }

@@ -14,7 +14,7 @@ func readJSON(t *testing.T, name string, v any) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(conformance, name))
 	if err != nil {
-		t.Skipf("conformance data not found (%v): ../shared must be beside the checkout", err)
+		t.Fatalf("conformance data not found (%v): ../shared must be beside the checkout", err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatal(err)

@@ -223,11 +223,20 @@ type manifest struct {
 	}
 }
 
-func loadManifest(t *testing.T) manifest {
+// golden holds the project's own cases (tools/golden), in the format of
+// the shared conformance folder.
+var golden = filepath.Join("..", "..", "testdata", "golden")
+
+// caseSets are the folders of cases every conformance test runs: the
+// project's own, and the independent implementation's beside the checkout.
+var caseSets = []string{golden, conformance}
+
+func loadManifest(t *testing.T, dir string) manifest {
+	t.Helper()
 	var m manifest
-	b, err := os.ReadFile(filepath.Join(conformance, "manifest.json"))
+	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err != nil {
-		t.Skipf("conformance data not found (%v): ../shared must be beside the checkout", err)
+		t.Fatalf("cases not found (%v): testdata/golden is in the repository and ../shared must be beside the checkout", err)
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		t.Fatal(err)
@@ -236,7 +245,13 @@ func loadManifest(t *testing.T) manifest {
 }
 
 func TestConformance(t *testing.T) {
-	m := loadManifest(t)
+	for _, dir := range caseSets {
+		t.Run(filepath.Base(dir), func(t *testing.T) { testConformance(t, dir) })
+	}
+}
+
+func testConformance(t *testing.T, conformance string) {
+	m := loadManifest(t, conformance)
 	n := 0
 	for _, c := range m.Cases {
 		if c.Op != "pcf" && c.Op != "bleach+pcf" {
@@ -287,7 +302,13 @@ func TestConformance(t *testing.T) {
 }
 
 func TestBleachConformance(t *testing.T) {
-	m := loadManifest(t)
+	for _, dir := range caseSets {
+		t.Run(filepath.Base(dir), func(t *testing.T) { testBleachConformance(t, dir) })
+	}
+}
+
+func testBleachConformance(t *testing.T, conformance string) {
+	m := loadManifest(t, conformance)
 	n := 0
 	for _, c := range m.Cases {
 		for _, ex := range c.Outputs {
