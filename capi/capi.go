@@ -39,7 +39,6 @@ import (
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
-	"github.com/ipcf/ipcf/core/source"
 	"github.com/ipcf/ipcf/core/xcorr"
 )
 
@@ -62,6 +61,7 @@ const (
 	eNoDevice  = C.IPCF_E_NO_DEVICE
 	eIO        = C.IPCF_E_IO
 	eBusy      = C.IPCF_E_BUSY
+	eForked    = C.IPCF_E_FORKED
 )
 
 // apiError carries a status code with its message.
@@ -83,39 +83,6 @@ func setError(fn, msg string) {
 	C.free(unsafe.Pointer(cs))
 }
 
-// finish maps an error to a status and records its message.
-func finish(fn string, err error) status {
-	if err == nil {
-		return ok
-	}
-	var ae *apiError
-	var pe *pool.PanicError
-	code := status(eInvalid)
-	switch {
-	case errors.As(err, &ae):
-		code = ae.code
-	case errors.As(err, &pe):
-		code = eInternal
-	case errors.Is(err, pcf.ErrCancelled), errors.Is(err, pool.ErrCancelled):
-		code = eCancelled
-	case errors.Is(err, pcf.ErrMemory):
-		code = eMemory
-	case errors.Is(err, pcf.ErrNoDevice):
-		code = eNoDevice
-	case errors.Is(err, array.ErrDType), errors.Is(err, array.ErrLayout):
-		code = eLayout
-	case errors.Is(err, job.ErrBusy):
-		code = eBusy
-	case errors.Is(err, job.ErrOutput), errors.Is(err, job.ErrInput), errors.Is(err, pcf.ErrParam), errors.Is(err, pcf.ErrShape),
-		errors.Is(err, source.ErrFormat):
-		code = eInvalid
-	case errors.Is(err, source.ErrChanged), isIOError(err):
-		code = eIO
-	}
-	setError(fn, err.Error())
-	return code
-}
-
 // guard turns a panic in an export into IPCF_E_INTERNAL. Every export
 // defers it first.
 func guard(fn string, st *status) {
@@ -129,13 +96,37 @@ func guard(fn string, st *status) {
 	}
 }
 
-// checkSize validates the struct_size of a versioned options struct.
-func checkSize(name string, ss C.uint32_t, init string) error {
-	if ss < 4 || uintptr(ss) > 1<<16 {
-		return fail(eInvalid, "%s.struct_size=%d (call %s)", name, ss, init)
+// checkSize validates the struct_size of a versioned options struct: at
+// least the struct_size field, at most this library's struct (a larger one
+// comes from a newer header, whose fields would be ignored).
+func checkSize(name string, ss C.uint32_t, size uintptr, init string) error {
+	if ss < 4 || uintptr(ss) > size {
+		return fail(eInvalid, "%s.struct_size=%d, want 4..%d (call %s)", name, ss, size, init)
 	}
 	return nil
 }
+
+// maxThreads bounds every threads option.
+const maxThreads = 4096
+
+func checkThreads(name string, n C.int32_t) error {
+	if n < 0 || n > maxThreads {
+		return fail(eInvalid, "%s=%d, want 0 (all cores) .. %d", name, n, maxThreads)
+	}
+	return nil
+}
+
+// checkFinite refuses NaN and infinite float options.
+func checkFinite(name string, x C.double) error {
+	if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+		return fail(eInvalid, "%s=%g, want a finite number", name, float64(x))
+	}
+	return nil
+}
+
+// maxSpan bounds the bytes one descriptor may span: user-space addresses on
+// 64-bit Linux have 47 bits, so anything larger cannot be real memory.
+const maxSpan = 1 << 47
 
 // has reports whether a struct of struct_size ss holds the field at off.
 func has(ss C.uint32_t, off, size uintptr) bool { return uintptr(ss) >= off+size }
@@ -145,7 +136,7 @@ func view(name string, a *C.ipcf_array) (array.View, error) {
 	if a == nil {
 		return array.View{}, fail(eInvalid, "%s is NULL", name)
 	}
-	if uintptr(a.struct_size) < unsafe.Sizeof(*a) {
+	if uintptr(a.struct_size) != unsafe.Sizeof(*a) {
 		return array.View{}, fail(eInvalid, "%s.struct_size=%d, want %d (call ipcf_array_init)", name, a.struct_size, unsafe.Sizeof(*a))
 	}
 	nd := int(a.ndim)
@@ -182,6 +173,9 @@ func view(name string, a *C.ipcf_array) (array.View, error) {
 		if lo < 0 && uintptr(-lo) > base {
 			return array.View{}, fail(eInvalid, "%s: negative strides reach below address 0", name)
 		}
+		if hi-lo > maxSpan || base+uintptr(hi) < base || base+uintptr(hi) > 1<<63 {
+			return array.View{}, fail(eInvalid, "%s: shape and strides span bytes [%d, %d) from data, beyond the address space", name, lo, hi)
+		}
 		data = unsafe.Slice((*byte)(unsafe.Add(a.data, lo)), hi-lo)
 		off = -lo
 	}
@@ -191,6 +185,43 @@ func view(name string, a *C.ipcf_array) (array.View, error) {
 	}
 	return v, nil
 }
+
+// outView validates an output descriptor after the inputs: a descriptor
+// (view), a dtype the function writes (IPCF_E_UNSUPPORTED_LAYOUT), exactly
+// the required shape (IPCF_E_BUFFER_TOO_SMALL, smaller or larger), samples
+// that never share bytes and no overlap with any input
+// (IPCF_E_INVALID_ARGUMENT). The one rule of every array output.
+func outView(name string, a *C.ipcf_array, want []int, dtypeOK func(array.DType) bool, dtypes string, inputs ...array.View) (array.View, error) {
+	v, err := view(name, a)
+	if err != nil {
+		return v, err
+	}
+	if !dtypeOK(v.DType) {
+		return v, fail(eLayout, "%s.dtype=%s, want %s", name, v.DType, dtypes)
+	}
+	if len(v.Shape) != len(want) {
+		return v, fail(eTooSmall, "%s.ndim=%d, want %d (shape %v)", name, len(v.Shape), len(want), want)
+	}
+	for i, n := range want {
+		if v.Shape[i] != n {
+			return v, fail(eTooSmall, "%s.shape[%d]=%d, want %d (shape %v)", name, i, v.Shape[i], n, want)
+		}
+	}
+	if v.SelfOverlaps() {
+		return v, fail(eInvalid, "%s: samples alias each other (shape %v, strides %v): every sample needs its own bytes", name, v.Shape, v.Strides)
+	}
+	for _, in := range inputs {
+		if v.Overlaps(in) {
+			return v, fail(eInvalid, "%s overlaps an input", name)
+		}
+	}
+	return v, nil
+}
+
+func anyDType(array.DType) bool        { return true }
+func isFloat(d array.DType) bool       { return d == array.Float32 || d == array.Float64 }
+func isFloat32(d array.DType) bool     { return d == array.Float32 }
+func isIntegerType(d array.DType) bool { return d.IsInteger() }
 
 // --- tokens ---
 
@@ -213,8 +244,8 @@ func tokenFlag(t C.ipcf_token) (*atomic.Bool, error) {
 	return f, nil
 }
 
-//export ipcf_token_create
-func ipcf_token_create(out *C.ipcf_token) (st status) {
+//export ipcfgo_token_create
+func ipcfgo_token_create(out *C.ipcf_token) (st status) {
 	defer guard("ipcf_token_create", &st)
 	if out == nil {
 		return finish("ipcf_token_create", fail(eInvalid, "token is NULL"))
@@ -227,8 +258,8 @@ func ipcf_token_create(out *C.ipcf_token) (st status) {
 	return ok
 }
 
-//export ipcf_token_cancel
-func ipcf_token_cancel(t C.ipcf_token) (st status) {
+//export ipcfgo_token_cancel
+func ipcfgo_token_cancel(t C.ipcf_token) (st status) {
 	defer guard("ipcf_token_cancel", &st)
 	f, err := tokenFlag(t)
 	if err == nil && f == nil {
@@ -241,8 +272,8 @@ func ipcf_token_cancel(t C.ipcf_token) (st status) {
 	return ok
 }
 
-//export ipcf_token_destroy
-func ipcf_token_destroy(t C.ipcf_token) (st status) {
+//export ipcfgo_token_destroy
+func ipcfgo_token_destroy(t C.ipcf_token) (st status) {
 	defer guard("ipcf_token_destroy", &st)
 	tokMu.Lock()
 	_, found := tokens[uint64(t)]
@@ -275,52 +306,11 @@ func progressFunc(fn C.ipcf_progress_fn, user unsafe.Pointer, tok *atomic.Bool) 
 
 var versionString = C.CString(Version + " (" + pcf.FFTBackend + ")")
 
-//export ipcf_version_number
-func ipcf_version_number() C.int32_t { return C.IPCF_VERSION_NUMBER }
+//export ipcfgo_version_string
+func ipcfgo_version_string() *C.ipcf_cchar { return versionString }
 
-//export ipcf_version_string
-func ipcf_version_string() *C.ipcf_cchar { return versionString }
-
-//export ipcf_max_ndim
-func ipcf_max_ndim() C.int32_t { return C.IPCF_MAX_NDIM }
-
-//export ipcf_array_struct_size
-func ipcf_array_struct_size() C.size_t { return C.size_t(unsafe.Sizeof(C.ipcf_array{})) }
-
-//export ipcf_pcf_options_struct_size
-func ipcf_pcf_options_struct_size() C.size_t { return C.size_t(unsafe.Sizeof(C.ipcf_pcf_options{})) }
-
-//export ipcf_bleach_options_struct_size
-func ipcf_bleach_options_struct_size() C.size_t {
-	return C.size_t(unsafe.Sizeof(C.ipcf_bleach_options{}))
-}
-
-//export ipcf_simulate_options_struct_size
-func ipcf_simulate_options_struct_size() C.size_t {
-	return C.size_t(unsafe.Sizeof(C.ipcf_simulate_options{}))
-}
-
-var statusStrings = func() []*C.char {
-	s := []string{"ok", "invalid argument", "bad handle", "buffer too small", "unsupported layout",
-		"out of memory", "cancelled", "internal error", "no usable device", "input/output error", "output busy"}
-	out := make([]*C.char, len(s)+1)
-	for i, x := range s {
-		out[i] = C.CString(x)
-	}
-	out[len(s)] = C.CString("unknown status")
-	return out
-}()
-
-//export ipcf_status_string
-func ipcf_status_string(s status) *C.ipcf_cchar {
-	if s < 0 || int(s) >= len(statusStrings)-1 {
-		return statusStrings[len(statusStrings)-1]
-	}
-	return statusStrings[s]
-}
-
-//export ipcf_array_init_contiguous
-func ipcf_array_init_contiguous(a *C.ipcf_array, dtype, ndim C.uint32_t, shape *C.ipcf_cint64, data unsafe.Pointer) (st status) {
+//export ipcfgo_array_init_contiguous
+func ipcfgo_array_init_contiguous(a *C.ipcf_array, dtype, ndim C.uint32_t, shape *C.ipcf_cint64, data unsafe.Pointer) (st status) {
 	const fn = "ipcf_array_init_contiguous"
 	defer guard(fn, &st)
 	if a == nil || shape == nil {
@@ -352,19 +342,23 @@ func ipcf_array_init_contiguous(a *C.ipcf_array, dtype, ndim C.uint32_t, shape *
 
 // --- parameters ---
 
-//export ipcf_circle
-func ipcf_circle(radius, npoints C.int32_t, uv *C.int32_t, n C.size_t) (st status) {
+//export ipcfgo_circle
+func ipcfgo_circle(radius, npoints C.int32_t, uv *C.int32_t, n C.size_t) (st status) {
 	const fn = "ipcf_circle"
 	defer guard(fn, &st)
-	c, err := pcf.Circle(int(radius), int(npoints))
-	if err != nil {
+	if radius < 1 || npoints < 1 || radius > 1<<20 || npoints > 1<<20 {
+		_, err := pcf.Circle(int(radius), int(npoints))
 		return finish(fn, err)
 	}
 	if uv == nil {
 		return finish(fn, fail(eInvalid, "uv is NULL"))
 	}
-	if int(n) < 2*len(c) {
-		return finish(fn, fail(eTooSmall, "uv holds %d values, want %d", n, 2*len(c)))
+	if uint64(n) < 2*uint64(npoints) {
+		return finish(fn, fail(eTooSmall, "len=%d: uv holds %d values, want %d", uint64(n), uint64(n), 2*int64(npoints)))
+	}
+	c, err := pcf.Circle(int(radius), int(npoints))
+	if err != nil {
+		return finish(fn, err)
 	}
 	out := unsafe.Slice(uv, 2*len(c))
 	for i, o := range c {
@@ -373,8 +367,8 @@ func ipcf_circle(radius, npoints C.int32_t, uv *C.int32_t, n C.size_t) (st statu
 	return ok
 }
 
-//export ipcf_logbins
-func ipcf_logbins(size C.int64_t, nbins C.int32_t, bins *C.int64_t, cp C.size_t, count *C.size_t) (st status) {
+//export ipcfgo_logbins
+func ipcfgo_logbins(size C.int64_t, nbins C.int32_t, bins *C.int64_t, cp C.size_t, count *C.size_t) (st status) {
 	const fn = "ipcf_logbins"
 	defer guard(fn, &st)
 	if count == nil {
@@ -385,8 +379,8 @@ func ipcf_logbins(size C.int64_t, nbins C.int32_t, bins *C.int64_t, cp C.size_t,
 		return finish(fn, err)
 	}
 	*count = C.size_t(len(b))
-	if int(cp) < len(b) {
-		return finish(fn, fail(eTooSmall, "bins holds %d values, want %d", cp, len(b)))
+	if uint64(cp) < uint64(len(b)) {
+		return finish(fn, fail(eTooSmall, "cap=%d: bins holds %d values, want %d", uint64(cp), uint64(cp), len(b)))
 	}
 	if bins == nil {
 		return finish(fn, fail(eInvalid, "bins is NULL"))
@@ -404,8 +398,8 @@ func series(v array.View) []float64 {
 	return s
 }
 
-//export ipcf_correlate
-func ipcf_correlate(a, b *C.ipcf_carray, mode C.int32_t, out *C.ipcf_array) (st status) {
+//export ipcfgo_correlate
+func ipcfgo_correlate(a, b *C.ipcf_carray, mode C.int32_t, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_correlate"
 	defer guard(fn, &st)
 	return finish(fn, func() error {
@@ -417,45 +411,41 @@ func ipcf_correlate(a, b *C.ipcf_carray, mode C.int32_t, out *C.ipcf_array) (st 
 		if err != nil {
 			return err
 		}
-		vo, err := view("out", out)
+		if va.NDim() != 1 || vb.NDim() != 1 {
+			return fail(eInvalid, "a.ndim=%d, b.ndim=%d, want 1", va.NDim(), vb.NDim())
+		}
+		na, nb := va.Shape[0], vb.Shape[0]
+		var n int
+		switch mode {
+		case C.IPCF_CORR_CIRCULAR, C.IPCF_CORR_LINEAR:
+			if na != nb || na < 2 {
+				return fail(eInvalid, "len(a)=%d, len(b)=%d, want equal lengths >= 2", na, nb)
+			}
+			n = na / 2
+		case C.IPCF_CORR_SAME:
+			if na < 1 || nb < 1 {
+				return fail(eInvalid, "len(a)=%d, len(b)=%d, want >= 1", na, nb)
+			}
+			n = max(na, nb)
+		default:
+			return fail(eInvalid, "mode=%d, want IPCF_CORR_CIRCULAR, _LINEAR or _SAME", mode)
+		}
+		vo, err := outView("out", out, []int{n}, isFloat, "float32 or float64", va, vb)
 		if err != nil {
 			return err
-		}
-		if va.NDim() != 1 || vb.NDim() != 1 || vo.NDim() != 1 {
-			return fail(eInvalid, "a, b and out must be 1-D (ndim %d, %d, %d)", va.NDim(), vb.NDim(), vo.NDim())
-		}
-		if vo.DType != array.Float32 && vo.DType != array.Float64 {
-			return fail(eLayout, "out.dtype=%s, want float32 or float64", vo.DType)
-		}
-		if vo.Overlaps(va) || vo.Overlaps(vb) {
-			return fail(eInvalid, "out overlaps an input")
 		}
 		sa, sb := series(va), series(vb)
 		var res []float64
 		switch mode {
-		case C.IPCF_CORR_CIRCULAR, C.IPCF_CORR_LINEAR:
-			if len(sa) != len(sb) || len(sa) < 2 {
-				return fail(eInvalid, "len(a)=%d, len(b)=%d, want equal lengths >= 2", len(sa), len(sb))
-			}
-			if vo.Shape[0] < len(sa)/2 {
-				return fail(eTooSmall, "out.shape[0]=%d, want %d", vo.Shape[0], len(sa)/2)
-			}
-			if mode == C.IPCF_CORR_CIRCULAR {
-				res, err = xcorr.Circular(nil, sa, sb)
-			} else {
-				res, err = xcorr.Linear(nil, sa, sb)
-			}
-			if errors.Is(err, xcorr.ErrZeroSum) {
-				err = nil // NaN values, by contract
-			}
-		case C.IPCF_CORR_SAME:
-			n := max(len(sa), len(sb))
-			if vo.Shape[0] < n {
-				return fail(eTooSmall, "out.shape[0]=%d, want %d", vo.Shape[0], n)
-			}
-			res, err = xcorr.Same(nil, sa, sb)
+		case C.IPCF_CORR_CIRCULAR:
+			res, err = xcorr.Circular(nil, sa, sb)
+		case C.IPCF_CORR_LINEAR:
+			res, err = xcorr.Linear(nil, sa, sb)
 		default:
-			return fail(eInvalid, "mode=%d, want IPCF_CORR_CIRCULAR, _LINEAR or _SAME", mode)
+			res, err = xcorr.Same(nil, sa, sb)
+		}
+		if errors.Is(err, xcorr.ErrZeroSum) {
+			err = nil // NaN values, by contract
 		}
 		if err != nil {
 			return err
@@ -469,8 +459,8 @@ func ipcf_correlate(a, b *C.ipcf_carray, mode C.int32_t, out *C.ipcf_array) (st 
 
 // --- pCF ---
 
-//export ipcf_pcf_options_init
-func ipcf_pcf_options_init(o *C.ipcf_pcf_options) {
+//export ipcfgo_pcf_options_init
+func ipcfgo_pcf_options_init(o *C.ipcf_pcf_options) {
 	if o == nil {
 		return
 	}
@@ -485,7 +475,7 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 	}
 	var d C.ipcf_pcf_options
 	ss := co.struct_size
-	if err := checkSize("options", ss, "ipcf_pcf_options_init"); err != nil {
+	if err := checkSize("options", ss, unsafe.Sizeof(d), "ipcf_pcf_options_init"); err != nil {
 		return o, err
 	}
 	if has(ss, unsafe.Offsetof(d.radius), 4) {
@@ -507,6 +497,9 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 		}
 	}
 	if has(ss, unsafe.Offsetof(d.threads), 4) {
+		if err := checkThreads("options.threads", co.threads); err != nil {
+			return o, err
+		}
 		o.Threads = int(co.threads)
 	}
 	if has(ss, unsafe.Offsetof(d.mask), 8) && co.mask != nil {
@@ -544,19 +537,20 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 	return o, nil
 }
 
-//export ipcf_devices
-func ipcf_devices(buf *C.char, n C.size_t) (st status) {
+//export ipcfgo_devices
+func ipcfgo_devices(buf *C.char, n C.size_t) (st status) {
 	const fn = "ipcf_devices"
 	defer guard(fn, &st)
 	if buf == nil || n == 0 {
 		return finish(fn, fail(eInvalid, "buf is NULL or len is 0"))
 	}
 	text := pcf.Devices()
-	out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(n))
-	k := copy(out[:n-1], text)
+	m := min(uint64(n), uint64(len(text))+1) // never trust len beyond the text
+	out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(m))
+	k := copy(out[:m-1], text)
 	out[k] = 0
 	if k < len(text) {
-		return finish(fn, fail(eTooSmall, "the text has %d bytes, buf holds %d", len(text)+1, n))
+		return finish(fn, fail(eTooSmall, "len=%d: the text needs %d bytes", uint64(n), len(text)+1))
 	}
 	return ok
 }
@@ -564,6 +558,9 @@ func ipcf_devices(buf *C.char, n C.size_t) (st status) {
 func shapeOf(a *C.ipcf_array) ([]int, error) {
 	if a == nil {
 		return nil, fail(eInvalid, "data is NULL")
+	}
+	if uintptr(a.struct_size) != unsafe.Sizeof(*a) {
+		return nil, fail(eInvalid, "data.struct_size=%d, want %d (call ipcf_array_init)", a.struct_size, unsafe.Sizeof(*a))
 	}
 	if a.ndim != 3 {
 		return nil, fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", a.ndim)
@@ -577,8 +574,8 @@ func shapeOf(a *C.ipcf_array) ([]int, error) {
 	return s, nil
 }
 
-//export ipcf_pcf_output_shape
-func ipcf_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape *C.int64_t) (st status) {
+//export ipcfgo_pcf_output_shape
+func ipcfgo_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape *C.int64_t) (st status) {
 	const fn = "ipcf_pcf_output_shape"
 	defer guard(fn, &st)
 	return finish(fn, func() error {
@@ -605,8 +602,8 @@ func ipcf_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape *
 	}())
 }
 
-//export ipcf_pcf_compute
-func ipcf_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipcf_array) (st status) {
+//export ipcfgo_pcf_compute
+func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_pcf_compute"
 	defer guard(fn, &st)
 	return finish(fn, func() error {
@@ -625,20 +622,13 @@ func ipcf_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipcf_
 		if err != nil {
 			return err
 		}
-		vo, err := view("out", out)
+		inputs := []array.View{vd}
+		if o.Mask != nil {
+			inputs = append(inputs, *o.Mask)
+		}
+		vo, err := outView("out", out, g.OutShape[:], isFloat32, "float32", inputs...)
 		if err != nil {
 			return err
-		}
-		if vo.DType != array.Float32 {
-			return fail(eLayout, "out.dtype=%s, want float32", vo.DType)
-		}
-		if vo.NDim() != 4 {
-			return fail(eInvalid, "out.ndim=%d, want 4", vo.NDim())
-		}
-		for i, s := range g.OutShape {
-			if vo.Shape[i] != s {
-				return fail(eTooSmall, "out.shape[%d]=%d, want %d (output shape %v)", i, vo.Shape[i], s, g.OutShape)
-			}
 		}
 		return pcf.Compute(context.Background(), vo, vd, o)
 	}())
@@ -646,16 +636,16 @@ func ipcf_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipcf_
 
 // --- bleaching ---
 
-//export ipcf_bleach_options_init
-func ipcf_bleach_options_init(o *C.ipcf_bleach_options) {
+//export ipcfgo_bleach_options_init
+func ipcfgo_bleach_options_init(o *C.ipcf_bleach_options) {
 	if o == nil {
 		return
 	}
 	*o = C.ipcf_bleach_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), filtersize: 1024}
 }
 
-//export ipcf_correct_bleaching
-func ipcf_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out *C.ipcf_array) (st status) {
+//export ipcfgo_correct_bleaching
+func ipcfgo_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_correct_bleaching"
 	defer guard(fn, &st)
 	return finish(fn, func() error {
@@ -664,7 +654,7 @@ func ipcf_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out
 		var prog pool.Progress
 		if co != nil {
 			ss := co.struct_size
-			if err := checkSize("options", ss, "ipcf_bleach_options_init"); err != nil {
+			if err := checkSize("options", ss, unsafe.Sizeof(d), "ipcf_bleach_options_init"); err != nil {
 				return err
 			}
 			if has(ss, unsafe.Offsetof(d.filtersize), 4) {
@@ -674,6 +664,9 @@ func ipcf_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out
 				mean = bleach.Mean(co.mean)
 			}
 			if has(ss, unsafe.Offsetof(d.threads), 4) {
+				if err := checkThreads("options.threads", co.threads); err != nil {
+					return err
+				}
 				threads = int(co.threads)
 			}
 			var tok *atomic.Bool
@@ -693,7 +686,14 @@ func ipcf_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out
 		if err != nil {
 			return err
 		}
-		vo, err := view("out", out)
+		if vd.NDim() != 3 {
+			return fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", vd.NDim())
+		}
+		if err := bleach.Check(vd.Shape[0], filtersize, mean); err != nil {
+			return err
+		}
+		want := []int{vd.Shape[0] - 2*filtersize, vd.Shape[1], vd.Shape[2]}
+		vo, err := outView("out", out, want, isIntegerType, "an integer type", vd)
 		if err != nil {
 			return err
 		}
@@ -703,8 +703,40 @@ func ipcf_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out
 
 // --- convolution and simulation ---
 
-//export ipcf_convolve2d
-func ipcf_convolve2d(image, kernel *C.ipcf_carray, out *C.ipcf_array) (st status) {
+// exactFloat refuses a float out for integer image and kernel unless every
+// possible result, |h| <= max|image| * sum|kernel| < 2^24 (float32) or
+// 2^53 (float64), is an integer the float holds exactly: the header
+// promises exact sums, never rounded ones.
+func exactFloat(o, f, g array.View) error {
+	if !f.DType.IsInteger() || !g.DType.IsInteger() || o.DType.IsInteger() {
+		return nil
+	}
+	limit := float64(1 << 53)
+	if o.DType == array.Float32 {
+		limit = 1 << 24
+	}
+	var fmax, gsum float64
+	for y := 0; y < f.Shape[0]; y++ {
+		for x := 0; x < f.Shape[1]; x++ {
+			fmax = max(fmax, math.Abs(f.At(y, x)))
+		}
+	}
+	for y := 0; y < g.Shape[0]; y++ {
+		for x := 0; x < g.Shape[1]; x++ {
+			gsum += math.Abs(g.At(y, x))
+		}
+	}
+	// Both factors are exact integers below 2^53 here; the product rounds
+	// up at most, which only refuses more.
+	if b := fmax * gsum; b >= limit {
+		return fail(eInvalid, "out.dtype=%s cannot hold every integer result exactly: max|image| * sum|kernel| = %.0f >= 2^%d (use an integer or a wider out)",
+			o.DType, b, map[bool]int{true: 24, false: 53}[o.DType == array.Float32])
+	}
+	return nil
+}
+
+//export ipcfgo_convolve2d
+func ipcfgo_convolve2d(image, kernel *C.ipcf_carray, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_convolve2d"
 	defer guard(fn, &st)
 	return finish(fn, func() error {
@@ -716,16 +748,26 @@ func ipcf_convolve2d(image, kernel *C.ipcf_carray, out *C.ipcf_array) (st status
 		if err != nil {
 			return err
 		}
-		o, err := view("out", out)
+		if f.NDim() != 2 || g.NDim() != 2 {
+			return fail(eInvalid, "image.ndim=%d, kernel.ndim=%d, want 2", f.NDim(), g.NDim())
+		}
+		want := []int{f.Shape[0] + g.Shape[0] - 1, f.Shape[1] + g.Shape[1] - 1}
+		if g.Shape[0]%2 != 1 || g.Shape[1]%2 != 1 || f.Len() == 0 {
+			return conv.Convolve2D(array.View{Shape: want}, f, g) // its own message
+		}
+		o, err := outView("out", out, want, anyDType, "any", f, g)
 		if err != nil {
+			return err
+		}
+		if err := exactFloat(o, f, g); err != nil {
 			return err
 		}
 		return conv.Convolve2D(o, f, g)
 	}())
 }
 
-//export ipcf_simulate_options_init
-func ipcf_simulate_options_init(o *C.ipcf_simulate_options) {
+//export ipcfgo_simulate_options_init
+func ipcfgo_simulate_options_init(o *C.ipcf_simulate_options) {
 	if o == nil {
 		return
 	}
@@ -737,8 +779,8 @@ func ipcf_simulate_options_init(o *C.ipcf_simulate_options) {
 		brightness: C.double(d.Brightness), background: C.double(d.Background)}
 }
 
-//export ipcf_simulate
-func ipcf_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status) {
+//export ipcfgo_simulate
+func ipcfgo_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_simulate"
 	defer guard(fn, &st)
 	return finish(fn, func() error {
@@ -746,14 +788,26 @@ func ipcf_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status) 
 			return fail(eInvalid, "options is NULL")
 		}
 		var full C.ipcf_simulate_options
-		ipcf_simulate_options_init(&full)
+		ipcfgo_simulate_options_init(&full)
 		ss := co.struct_size
-		if err := checkSize("options", ss, "ipcf_simulate_options_init"); err != nil {
+		if err := checkSize("options", ss, unsafe.Sizeof(full), "ipcf_simulate_options_init"); err != nil {
 			return err
 		}
 		// Copy the caller's prefix over the defaults.
 		n := min(uintptr(ss), unsafe.Sizeof(full))
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&full)), n), unsafe.Slice((*byte)(unsafe.Pointer(co)), n))
+		for _, x := range []struct {
+			name string
+			v    C.double
+		}{{"diffusion", full.diffusion}, {"channel_width", full.channel_width}, {"psf_sigma", full.psf_sigma},
+			{"brightness", full.brightness}, {"background", full.background}, {"bleach_tau", full.bleach_tau}} {
+			if err := checkFinite("options."+x.name, x.v); err != nil {
+				return err
+			}
+		}
+		if err := checkThreads("options.threads", full.threads); err != nil {
+			return err
+		}
 		tok, err := tokenFlag(full.token)
 		if err != nil {
 			return err
@@ -767,7 +821,7 @@ func ipcf_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status) 
 		if err := o.Check(); err != nil {
 			return err
 		}
-		vo, err := view("out", out)
+		vo, err := outView("out", out, []int{o.Frames, o.Size, o.Size}, anyDType, "any")
 		if err != nil {
 			return err
 		}

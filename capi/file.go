@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"math"
 	"os"
 	"syscall"
 	"time"
@@ -34,6 +35,34 @@ func isIOError(err error) bool {
 	return errors.As(err, &pe) || errors.As(err, &le) || errors.As(err, &errno)
 }
 
+// specialFile refuses a path that names a FIFO, socket or device: opening a
+// FIFO for reading blocks until a writer comes, so it would hang the call.
+// A missing path is left to the job (IPCF_E_IO or a new output).
+func specialFile(name, path string) error {
+	if path == "" {
+		return fail(eInvalid, "%s is empty", name)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	m := fi.Mode()
+	kind := ""
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		kind = "FIFO (named pipe)"
+	case m&fs.ModeSocket != 0:
+		kind = "socket"
+	case m&(fs.ModeDevice|fs.ModeCharDevice) != 0:
+		kind = "device"
+	case m&fs.ModeIrregular != 0:
+		kind = "special file"
+	default:
+		return nil
+	}
+	return fail(eIO, "%s %q is a %s, not a file or folder", name, path, kind)
+}
+
 func goString(p *C.ipcf_cchar) string {
 	if p == nil {
 		return ""
@@ -41,8 +70,8 @@ func goString(p *C.ipcf_cchar) string {
 	return C.GoString((*C.char)(unsafe.Pointer(p)))
 }
 
-//export ipcf_source_options_init
-func ipcf_source_options_init(o *C.ipcf_source_options) {
+//export ipcfgo_source_options_init
+func ipcfgo_source_options_init(o *C.ipcf_source_options) {
 	if o == nil {
 		return
 	}
@@ -50,19 +79,8 @@ func ipcf_source_options_init(o *C.ipcf_source_options) {
 		raw_byte_order: C.IPCF_ORDER_LITTLE}
 }
 
-//export ipcf_source_options_struct_size
-func ipcf_source_options_struct_size() C.size_t {
-	return C.size_t(unsafe.Sizeof(C.ipcf_source_options{}))
-}
-
-//export ipcf_job_options_struct_size
-func ipcf_job_options_struct_size() C.size_t { return C.size_t(unsafe.Sizeof(C.ipcf_job_options{})) }
-
-//export ipcf_job_summary_struct_size
-func ipcf_job_summary_struct_size() C.size_t { return C.size_t(unsafe.Sizeof(C.ipcf_job_summary{})) }
-
-//export ipcf_job_options_init
-func ipcf_job_options_init(o *C.ipcf_job_options) {
+//export ipcfgo_job_options_init
+func ipcfgo_job_options_init(o *C.ipcf_job_options) {
 	if o == nil {
 		return
 	}
@@ -82,7 +100,7 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 	}
 	var d C.ipcf_source_options
 	ss := co.struct_size
-	if err := checkSize("source", ss, "ipcf_source_options_init"); err != nil {
+	if err := checkSize("source", ss, unsafe.Sizeof(d), "ipcf_source_options_init"); err != nil {
 		return err
 	}
 	if has(ss, unsafe.Offsetof(d.format), 8) {
@@ -136,7 +154,7 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 	}
 	var d C.ipcf_job_options
 	ss := co.struct_size
-	if err := checkSize("job", ss, "ipcf_job_options_init"); err != nil {
+	if err := checkSize("job", ss, unsafe.Sizeof(d), "ipcf_job_options_init"); err != nil {
 		return err
 	}
 	if has(ss, unsafe.Offsetof(d.tile_cols), 4) {
@@ -158,8 +176,8 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 	}
 	if has(ss, unsafe.Offsetof(d.pixel_size), 8) {
 		spec.FrameInterval, spec.PixelSize = float64(co.frame_interval), float64(co.pixel_size)
-		if !(spec.FrameInterval >= 0) || !(spec.PixelSize >= 0) {
-			return fail(eInvalid, "job.frame_interval=%g, pixel_size=%g: want >= 0", spec.FrameInterval, spec.PixelSize)
+		if !(spec.FrameInterval >= 0) || !(spec.PixelSize >= 0) || math.IsInf(spec.FrameInterval, 1) || math.IsInf(spec.PixelSize, 1) {
+			return fail(eInvalid, "job.frame_interval=%g, pixel_size=%g: want finite and >= 0", spec.FrameInterval, spec.PixelSize)
 		}
 	}
 	var fn C.ipcf_job_progress_fn
@@ -200,8 +218,8 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 	return nil
 }
 
-//export ipcf_pcf_file
-func ipcf_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C.ipcf_cchar,
+//export ipcfgo_pcf_file
+func ipcfgo_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C.ipcf_cchar,
 	co *C.ipcf_cpcf_options, jo *C.ipcf_cjob_options, summary *C.ipcf_job_summary) (st status) {
 	const fn = "ipcf_pcf_file"
 	defer guard(fn, &st)
@@ -209,8 +227,14 @@ func ipcf_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C.i
 		if input == nil || output == nil {
 			return fail(eInvalid, "input or output is NULL")
 		}
-		if summary != nil && summary.struct_size < 4 {
-			return fail(eInvalid, "summary.struct_size=%d (set it to sizeof(ipcf_job_summary))", summary.struct_size)
+		if summary != nil && (summary.struct_size < 4 || uintptr(summary.struct_size) > unsafe.Sizeof(*summary)) {
+			return fail(eInvalid, "summary.struct_size=%d, want 4..%d (set it to sizeof(ipcf_job_summary))", summary.struct_size, unsafe.Sizeof(*summary))
+		}
+		if err := specialFile("input", goString(input)); err != nil {
+			return err
+		}
+		if err := specialFile("output", goString(output)); err != nil {
+			return err
 		}
 		spec := job.DefaultSpec()
 		o, err := pcfOptions((*C.ipcf_pcf_options)(unsafe.Pointer(co)))

@@ -32,9 +32,36 @@
  * concurrently; concurrent calls must not write to the same output.
  * ipcf_token_cancel is meant to be called from another thread while a
  * computation runs. Progress callbacks run on the thread that made the
- * call. A Go runtime lives inside the library: do not fork() a process
- * that has loaded it and then call it in the child; the library cannot be
- * unloaded (dlclose does nothing).
+ * call. A Go runtime lives inside the library and does not survive
+ * fork(): in a child process forked after the library was loaded, every
+ * function that needs the runtime returns IPCF_E_FORKED at once (the
+ * constants, ipcf_status_string and ipcf_last_error still answer); start
+ * workers with spawn/forkserver or exec. The library cannot be unloaded
+ * (dlclose does nothing).
+ *
+ * Bad input never crashes, hangs or quietly gives a wrong number. Every
+ * argument is checked before any work, with one rule per kind of fault,
+ * and ipcf_last_error names the function, the argument and the values:
+ *   - a NULL pointer that is required: IPCF_E_INVALID_ARGUMENT;
+ *   - struct_size: an ipcf_array's must equal sizeof(ipcf_array); an
+ *     options struct's must be at least 4 and at most this library's
+ *     sizeof (a larger one comes from a newer header whose fields this
+ *     library would ignore): else IPCF_E_INVALID_ARGUMENT;
+ *   - a descriptor: an unknown dtype or byte order is
+ *     IPCF_E_UNSUPPORTED_LAYOUT; ndim outside 1..IPCF_MAX_NDIM, a negative
+ *     shape, strides whose extent overflows or leaves the address space,
+ *     or data NULL for a non-empty array are IPCF_E_INVALID_ARGUMENT;
+ *   - an output array: a dtype the function does not write is
+ *     IPCF_E_UNSUPPORTED_LAYOUT; an ndim or shape that differs from the
+ *     required shape (smaller or larger) is IPCF_E_BUFFER_TOO_SMALL, with
+ *     the required shape in the message; elements that alias each other
+ *     (a zero or overlapping stride) or that overlap an input are
+ *     IPCF_E_INVALID_ARGUMENT;
+ *   - a flat output buffer with a capacity (uv, bins, buf): a capacity
+ *     below the need is IPCF_E_BUFFER_TOO_SMALL, a larger one is fine;
+ *   - an integer or float option out of its documented range, NaN or
+ *     infinite, or a size that does not fit the library's integers:
+ *     IPCF_E_INVALID_ARGUMENT (never wrapped or truncated).
  *
  * ABI policy: IPCF_VERSION_MAJOR changes when the ABI breaks. Enum values
  * are never renumbered. Structs start with struct_size and only ever grow
@@ -71,6 +98,7 @@ typedef int32_t ipcf_status;
 #define IPCF_E_NO_DEVICE 8          /* the requested GPU cannot be used; Since 0.1 */
 #define IPCF_E_IO 9                 /* a file cannot be read or written, or changed during a run; Since 0.2 */
 #define IPCF_E_BUSY 10              /* the output is being written by another run; Since 0.2 */
+#define IPCF_E_FORKED 11            /* called in a child process after fork(); Since 0.2 */
 
 /* Compute devices (ipcf_pcf_options.device). Since 0.1. */
 #define IPCF_DEVICE_AUTO -1 /* a CUDA GPU when usable for the job, else the CPU */
@@ -222,11 +250,17 @@ typedef struct ipcf_job_summary {
     uint32_t input_crc32c;      /* CRC-32C of the input samples read (0 if nothing done) */
 } ipcf_job_summary;
 
-/* ipcf_version_number: IPCF_VERSION_NUMBER of the library. Since 0.1. */
+/* ipcf_version_number: IPCF_VERSION_NUMBER of the library. Works in a
+ * forked child. Returns: the number. Since 0.1. */
 int32_t ipcf_version_number(void);
-/* ipcf_version_string: "MAJOR.MINOR.PATCH (fft backend)", static. Since 0.1. */
+/* ipcf_version_string: "MAJOR.MINOR.PATCH (fft backend)", static. Returns:
+ * the string (in a forked child that never called it: "MAJOR.MINOR.PATCH").
+ * Since 0.1. */
 const char *ipcf_version_string(void);
-/* ipcf_max_ndim, ipcf_array_size, ...: constants for bindings. Since 0.1. */
+/* ipcf_max_ndim, ipcf_array_struct_size, ipcf_pcf_options_struct_size,
+ * ipcf_bleach_options_struct_size, ipcf_simulate_options_struct_size:
+ * constants for bindings. Work in a forked child. Returns: IPCF_MAX_NDIM
+ * and the sizeof of each struct in this library. Since 0.1. */
 int32_t ipcf_max_ndim(void);
 size_t ipcf_array_struct_size(void);
 size_t ipcf_pcf_options_struct_size(void);
@@ -237,55 +271,78 @@ size_t ipcf_simulate_options_struct_size(void);
  * ("cuda:0 NVIDIA H200, compute 9.0, 143771 MiB, 140000 MiB free"), or why
  * none is usable ("no CUDA device: ..."), NUL-terminated in buf. On
  * IPCF_E_BUFFER_TOO_SMALL the text is cut. The GPU libraries are loaded at
- * run time: no CUDA is needed to build or load libipcf. Since 0.1. */
+ * run time: no CUDA is needed to build or load libipcf.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (buf NULL or len 0),
+ * IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_devices(char *buf, size_t len);
 
-/* ipcf_status_string: static text for a status code. Since 0.1. */
+/* ipcf_status_string: static text for a status code ("unknown status" for
+ * any other value). Works in a forked child. Returns: the text. Since 0.1. */
 const char *ipcf_status_string(ipcf_status status);
 
 /* ipcf_last_error: the message of the calling thread's last failed call,
  * naming the function and the values involved; "" if none. The pointer is
  * valid until the next ipcf_ call on this thread. A call that succeeds
- * leaves the message alone. Since 0.1. */
+ * leaves the message alone. Works in a forked child. Returns: the message.
+ * Since 0.1. */
 const char *ipcf_last_error(void);
 
-/* ipcf_array_init: zero *a and set struct_size. Since 0.1. */
+/* ipcf_array_init: zero *a and set struct_size; a NULL a is ignored. Works
+ * in a forked child. Returns: nothing. Since 0.1. */
 void ipcf_array_init(ipcf_array *a);
-/* ipcf_array_init_contiguous: a C-order native-endian array. Returns
- * IPCF_E_INVALID_ARGUMENT for a null pointer, bad ndim or dtype. Since 0.1. */
+/* ipcf_array_init_contiguous: a C-order native-endian array.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a or shape NULL, bad ndim, a
+ * negative or overflowing shape), IPCF_E_UNSUPPORTED_LAYOUT (dtype),
+ * IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim,
                                        const int64_t *shape, void *data);
 
-/* ipcf_token_create/cancel/destroy: cancellation tokens. cancel may be
- * called from any thread; a computation using the token stops within a
- * fraction of a second and returns IPCF_E_CANCELLED. A cancelled token
- * stays cancelled. Returns IPCF_E_BAD_HANDLE for an unknown token. */
+/* ipcf_token_create, ipcf_token_cancel, ipcf_token_destroy: cancellation
+ * tokens. cancel may be called from any thread; a computation using the
+ * token stops within a fraction of a second and returns IPCF_E_CANCELLED.
+ * A cancelled token stays cancelled.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (token NULL),
+ * IPCF_E_BAD_HANDLE (an unknown, destroyed or 0 token), IPCF_E_FORKED.
+ * Since 0.1. */
 ipcf_status ipcf_token_create(ipcf_token *token /* out */);
 ipcf_status ipcf_token_cancel(ipcf_token token);
 ipcf_status ipcf_token_destroy(ipcf_token token);
 
 /* ipcf_circle: the npoints circle offsets as (u, v) pairs (column, row
  * offset) into uv[0..2*npoints-1]; len is the capacity of uv in int32
- * values. Returns IPCF_E_INVALID_ARGUMENT, IPCF_E_BUFFER_TOO_SMALL. */
+ * values (a larger capacity is fine).
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (radius < 1, npoints < 1, uv
+ * NULL), IPCF_E_BUFFER_TOO_SMALL (len < 2*npoints), IPCF_E_FORKED.
+ * Since 0.1. */
 ipcf_status ipcf_circle(int32_t radius, int32_t npoints, int32_t *uv /* out */, size_t len);
 
 /* ipcf_logbins: the upper bin edges for delays up to size (N/2) into
- * bins[0..*count-1]; cap is the capacity of bins. On
- * IPCF_E_BUFFER_TOO_SMALL *count holds the needed capacity. */
+ * bins[0..*count-1]; cap is the capacity of bins (a larger capacity is
+ * fine). On IPCF_E_BUFFER_TOO_SMALL *count holds the needed capacity.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (count or bins NULL, size or
+ * nbins out of range), IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_logbins(int64_t size, int32_t nbins, int64_t *bins /* out */, size_t cap,
                          size_t *count /* out */);
 
 /* ipcf_correlate: correlate two 1-D arrays a and b (any dtypes) into out,
- * a 1-D float32 or float64 array of length n/2 (CIRCULAR, LINEAR; equal
- * lengths n >= 2) or max(len a, len b) (SAME). A series summing to zero
- * gives NaN values and IPCF_OK. */
+ * a 1-D float32 or float64 array of exactly n/2 elements (CIRCULAR,
+ * LINEAR; equal lengths n >= 2) or max(len a, len b) (SAME). A series
+ * summing to zero gives NaN values and IPCF_OK.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a descriptor, mode, lengths,
+ * aliasing), IPCF_E_BUFFER_TOO_SMALL (out shape), IPCF_E_UNSUPPORTED_LAYOUT
+ * (dtypes), IPCF_E_OUT_OF_MEMORY, IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_correlate(const ipcf_array *a, const ipcf_array *b, int32_t mode, ipcf_array *out);
 
-/* ipcf_pcf_options_init: defaults; sets struct_size. Since 0.1. */
+/* ipcf_pcf_options_init: defaults; sets struct_size. A NULL options is
+ * ignored. Returns: nothing (in a forked child: a zeroed struct, and
+ * ipcf_last_error says why). Since 0.1. */
 void ipcf_pcf_options_init(ipcf_pcf_options *options);
 
 /* ipcf_pcf_output_shape: the output shape (H-2r, W-2r, npoints, nbins
- * effective) for a (T, H, W) input; data->data may be NULL. */
+ * effective) for a (T, H, W) input; data->data may be NULL.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a NULL pointer, data's
+ * struct_size or shape, an option), IPCF_E_BAD_HANDLE (options->token),
+ * IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options *options,
                                   int64_t *shape /* out: 4 values */);
 
@@ -293,16 +350,24 @@ ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options
  * dtype and layout, into out, a float32 array of the output shape (any
  * strides). Frames beyond the largest power of two are not used. Curves of
  * pixels whose series sums to zero, and of masked pixels, are NaN.
- * Returns IPCF_E_INVALID_ARGUMENT (bad parameter, shape, mask, fewer than
- * 4 frames), IPCF_E_BUFFER_TOO_SMALL (out shape), IPCF_E_UNSUPPORTED_LAYOUT,
- * IPCF_E_OUT_OF_MEMORY, IPCF_E_CANCELLED. options may be NULL (defaults). */
+ * options may be NULL (defaults).
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (bad parameter, descriptor,
+ * mask, fewer than 4 frames, aliasing), IPCF_E_BUFFER_TOO_SMALL (out
+ * shape), IPCF_E_UNSUPPORTED_LAYOUT, IPCF_E_BAD_HANDLE (options->token),
+ * IPCF_E_OUT_OF_MEMORY, IPCF_E_CANCELLED, IPCF_E_NO_DEVICE,
+ * IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *options, ipcf_array *out);
 
-/* Sizes of the file-job structs in this library (for bindings that check
- * their own layout). Since 0.2. */
+/* ipcf_source_options_struct_size, ipcf_job_options_struct_size,
+ * ipcf_job_summary_struct_size: sizes of the file-job structs in this
+ * library (for bindings that check their own layout). Work in a forked
+ * child. Returns: the sizeof of each struct. Since 0.2. */
 size_t ipcf_source_options_struct_size(void);
 size_t ipcf_job_options_struct_size(void);
 size_t ipcf_job_summary_struct_size(void);
+/* ipcf_source_options_init, ipcf_job_options_init: defaults; set
+ * struct_size. A NULL options is ignored. Returns: nothing (in a forked
+ * child: a zeroed struct, and ipcf_last_error says why). Since 0.2. */
 void ipcf_source_options_init(ipcf_source_options *options);
 void ipcf_job_options_init(ipcf_job_options *options);
 
@@ -313,37 +378,63 @@ void ipcf_job_options_init(ipcf_job_options *options);
  * job is safe to kill: the output appears complete or not at all, a rerun
  * of the same job resumes verified work, a rerun of a completed job
  * changes nothing. source, options, job and summary may be NULL
- * (defaults); options->mask is used when source->mask is NULL. Returns
- * IPCF_E_INVALID_ARGUMENT (bad parameter, or an output that is an input,
- * lies inside an input folder, or is a folder that is not an ipcf
- * result), IPCF_E_IO (unreadable input, full disk, input changed during
- * the run), IPCF_E_BUSY (another run writes output), IPCF_E_CANCELLED,
- * IPCF_E_NO_DEVICE, IPCF_E_OUT_OF_MEMORY. Since 0.2. */
+ * (defaults); options->mask is used when source->mask is NULL. Special
+ * files (FIFOs, devices) are refused, never read.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (bad parameter, or an output
+ * that is an input, lies inside an input folder, or is a folder that is
+ * not an ipcf result), IPCF_E_UNSUPPORTED_LAYOUT (raw dtype or byte order),
+ * IPCF_E_IO (unreadable or missing input, full disk, input changed during
+ * the run), IPCF_E_BUSY (another run writes output), IPCF_E_BAD_HANDLE
+ * (options->token), IPCF_E_CANCELLED, IPCF_E_NO_DEVICE,
+ * IPCF_E_OUT_OF_MEMORY, IPCF_E_FORKED. Since 0.2. */
 ipcf_status ipcf_pcf_file(const char *input, const ipcf_source_options *source, const char *output,
                           const ipcf_pcf_options *options, const ipcf_job_options *job,
                           ipcf_job_summary *summary);
 
-/* ipcf_bleach_options_init: defaults (filtersize 1024, real mean). */
+/* ipcf_bleach_options_init: defaults (filtersize 1024, real mean). A NULL
+ * options is ignored. Returns: nothing (in a forked child: a zeroed
+ * struct, and ipcf_last_error says why). Since 0.1. */
 void ipcf_bleach_options_init(ipcf_bleach_options *options);
 
 /* ipcf_correct_bleaching: correct data (T, H, W) into out
  * (T - 2*filtersize, H, W), an integer array (values are rounded half
- * away from zero and clipped to [0, 65535] and to out's type). */
+ * away from zero and clipped to [0, 65535] and to out's type).
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a descriptor, filtersize,
+ * mean, threads, aliasing), IPCF_E_BUFFER_TOO_SMALL (out shape),
+ * IPCF_E_UNSUPPORTED_LAYOUT (dtypes: out must be an integer type),
+ * IPCF_E_BAD_HANDLE (options->token), IPCF_E_CANCELLED, IPCF_E_FORKED.
+ * Since 0.1. */
 ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_options *options,
                                    ipcf_array *out);
 
 /* ipcf_convolve2d: full 2-D convolution of image (H, W) with kernel
  * (kh, kw) into out (H+kh-1, W+kw-1), as the Cython tutorial's
- * naive_convolve. Kernel dimensions must be odd. Exact (int64) when image
- * and kernel are integer; out of range values give IPCF_E_INVALID_ARGUMENT. */
+ * naive_convolve. Kernel dimensions must be odd. When image and kernel are
+ * both integer the sums are exact (int64) and never rounded: an integer out
+ * refuses a value outside its range, and a float out is accepted only when
+ * every possible result is exactly representable in it, that is when
+ * max|image| * sum|kernel| < 2^24 (float32) or 2^53 (float64); otherwise
+ * IPCF_E_INVALID_ARGUMENT. Float inputs are summed in float64 (an integer
+ * out gets them rounded, and refuses values outside its range).
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a descriptor, even kernel
+ * dimensions, an empty image, a value out not can hold exactly,
+ * aliasing), IPCF_E_BUFFER_TOO_SMALL (out shape),
+ * IPCF_E_UNSUPPORTED_LAYOUT, IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_convolve2d(const ipcf_array *image, const ipcf_array *kernel, ipcf_array *out);
 
-/* ipcf_simulate_options_init: the default dataset's parameters. */
+/* ipcf_simulate_options_init: the default dataset's parameters. A NULL
+ * options is ignored. Returns: nothing (in a forked child: a zeroed
+ * struct, and ipcf_last_error says why). Since 0.1. */
 void ipcf_simulate_options_init(ipcf_simulate_options *options);
 
 /* ipcf_simulate: particles diffusing with a diagonal channel barrier into
  * out (frames, size, size), any dtype (counts clipped). Deterministic for
- * a seed, whatever the thread count. */
+ * a seed, whatever the thread count.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (options NULL, a parameter out
+ * of range, NaN or infinite, a descriptor, aliasing),
+ * IPCF_E_BUFFER_TOO_SMALL (out shape), IPCF_E_UNSUPPORTED_LAYOUT,
+ * IPCF_E_BAD_HANDLE (options->token), IPCF_E_CANCELLED, IPCF_E_FORKED.
+ * Since 0.1. */
 ipcf_status ipcf_simulate(const ipcf_simulate_options *options, ipcf_array *out);
 
 #ifdef __cplusplus

@@ -1,0 +1,203 @@
+// The exported C ABI: every function of include/ipcf.h is defined here, in
+// C. Functions that need Go call the //export ipcfgo_* functions of
+// capi.go and file.go, which capi/exports.map keeps out of the dynamic
+// symbol table.
+//
+// Why C first: a Go runtime does not survive fork(). Its threads are gone in
+// the child, so the first call into Go can block forever (golang/go#15538).
+// A pthread_atfork child handler sets ipcf_forked, and every export tests it
+// before it could enter Go, returning IPCF_E_FORKED with a message instead
+// of hanging. Constants (versions, struct sizes, status strings) are
+// answered in C and keep working in a child.
+//
+// Each wrapper's prototype is checked against ipcf.h by the compiler (the
+// definition must match the declaration), and each Go export's type against
+// the wrapper by a _Static_assert, so neither side can drift.
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include "../include/ipcf.h"
+#include "_cgo_export.h"
+
+void ipcf_set_error(const char *msg, size_t n);
+
+static volatile sig_atomic_t ipcf_forked;
+
+static void ipcf_atfork_child(void) { ipcf_forked = 1; }
+
+__attribute__((constructor)) static void ipcf_fork_init(void) {
+	pthread_atfork(NULL, NULL, ipcf_atfork_child);
+}
+
+// ipcf_fork_refuse records why a call in a forked child is refused.
+static ipcf_status ipcf_fork_refuse(const char *fn) {
+	static const char why[] = ": called in a child process after fork(); the Go runtime does not survive fork "
+	                          "(load the library after fork, or start workers with spawn or forkserver)";
+	char msg[256];
+	size_t n = strlen(fn);
+	if (n > 64) n = 64;
+	memcpy(msg, fn, n);
+	memcpy(msg + n, why, sizeof why);
+	ipcf_set_error(msg, n + sizeof why - 1);
+	return IPCF_E_FORKED;
+}
+
+#define IPCF_SAME_TYPE(name)                                                                      \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(ipcfgo_##name), __typeof__(ipcf_##name)), \
+	               "ipcfgo_" #name " (Go) differs from ipcf_" #name " in ipcf.h")
+
+#define IPCF_FORK_CHECK(name)                                                                     \
+	do {                                                                                          \
+		if (ipcf_forked) return ipcf_fork_refuse("ipcf_" #name);                                  \
+	} while (0)
+
+// --- constants, answered in C ---
+
+int32_t ipcf_version_number(void) { return IPCF_VERSION_NUMBER; }
+int32_t ipcf_max_ndim(void) { return IPCF_MAX_NDIM; }
+size_t ipcf_array_struct_size(void) { return sizeof(ipcf_array); }
+size_t ipcf_pcf_options_struct_size(void) { return sizeof(ipcf_pcf_options); }
+size_t ipcf_bleach_options_struct_size(void) { return sizeof(ipcf_bleach_options); }
+size_t ipcf_simulate_options_struct_size(void) { return sizeof(ipcf_simulate_options); }
+size_t ipcf_source_options_struct_size(void) { return sizeof(ipcf_source_options); }
+size_t ipcf_job_options_struct_size(void) { return sizeof(ipcf_job_options); }
+size_t ipcf_job_summary_struct_size(void) { return sizeof(ipcf_job_summary); }
+
+static const char *const ipcf_status_text[] = {
+	"ok", "invalid argument", "bad handle", "buffer too small", "unsupported layout",
+	"out of memory", "cancelled", "internal error", "no usable device", "input/output error",
+	"output busy", "called after fork",
+};
+
+const char *ipcf_status_string(ipcf_status s) {
+	if (s < 0 || (size_t)s >= sizeof ipcf_status_text / sizeof ipcf_status_text[0]) return "unknown status";
+	return ipcf_status_text[s];
+}
+
+#define IPCF_XSTR(x) #x
+#define IPCF_STR(x) IPCF_XSTR(x)
+
+// The Go string is static; remember it so that a child can still answer.
+static const char *volatile ipcf_version_text;
+
+const char *ipcf_version_string(void) {
+	if (ipcf_forked) {
+		const char *v = ipcf_version_text;
+		return v ? v : IPCF_STR(IPCF_VERSION_MAJOR) "." IPCF_STR(IPCF_VERSION_MINOR) "." IPCF_STR(IPCF_VERSION_PATCH);
+	}
+	const char *v = ipcfgo_version_string();
+	ipcf_version_text = v;
+	return v;
+}
+IPCF_SAME_TYPE(version_string);
+
+// --- void initialisers: in a child they zero the struct and set struct_size,
+// so nothing uninitialised is read; every later call is refused anyway ---
+
+#define IPCF_INIT(name, type)                                   \
+	void ipcf_##name(type *o) {                                 \
+		if (ipcf_forked) {                                      \
+			ipcf_fork_refuse("ipcf_" #name);                    \
+			if (o) {                                            \
+				memset(o, 0, sizeof *o);                        \
+				o->struct_size = sizeof *o;                     \
+			}                                                   \
+			return;                                             \
+		}                                                       \
+		ipcfgo_##name(o);                                       \
+	}                                                           \
+	IPCF_SAME_TYPE(name)
+
+IPCF_INIT(pcf_options_init, ipcf_pcf_options);
+IPCF_INIT(bleach_options_init, ipcf_bleach_options);
+IPCF_INIT(simulate_options_init, ipcf_simulate_options);
+IPCF_INIT(source_options_init, ipcf_source_options);
+IPCF_INIT(job_options_init, ipcf_job_options);
+
+// --- everything else: check, then Go ---
+
+ipcf_status ipcf_devices(char *buf, size_t len) {
+	IPCF_FORK_CHECK(devices);
+	return ipcfgo_devices(buf, len);
+}
+IPCF_SAME_TYPE(devices);
+
+ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim, const int64_t *shape,
+                                       void *data) {
+	IPCF_FORK_CHECK(array_init_contiguous);
+	return ipcfgo_array_init_contiguous(a, dtype, ndim, shape, data);
+}
+IPCF_SAME_TYPE(array_init_contiguous);
+
+ipcf_status ipcf_token_create(ipcf_token *token) {
+	IPCF_FORK_CHECK(token_create);
+	return ipcfgo_token_create(token);
+}
+IPCF_SAME_TYPE(token_create);
+
+ipcf_status ipcf_token_cancel(ipcf_token token) {
+	IPCF_FORK_CHECK(token_cancel);
+	return ipcfgo_token_cancel(token);
+}
+IPCF_SAME_TYPE(token_cancel);
+
+ipcf_status ipcf_token_destroy(ipcf_token token) {
+	IPCF_FORK_CHECK(token_destroy);
+	return ipcfgo_token_destroy(token);
+}
+IPCF_SAME_TYPE(token_destroy);
+
+ipcf_status ipcf_circle(int32_t radius, int32_t npoints, int32_t *uv, size_t len) {
+	IPCF_FORK_CHECK(circle);
+	return ipcfgo_circle(radius, npoints, uv, len);
+}
+IPCF_SAME_TYPE(circle);
+
+ipcf_status ipcf_logbins(int64_t size, int32_t nbins, int64_t *bins, size_t cap, size_t *count) {
+	IPCF_FORK_CHECK(logbins);
+	return ipcfgo_logbins(size, nbins, bins, cap, count);
+}
+IPCF_SAME_TYPE(logbins);
+
+ipcf_status ipcf_correlate(const ipcf_array *a, const ipcf_array *b, int32_t mode, ipcf_array *out) {
+	IPCF_FORK_CHECK(correlate);
+	return ipcfgo_correlate(a, b, mode, out);
+}
+IPCF_SAME_TYPE(correlate);
+
+ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options *options, int64_t *shape) {
+	IPCF_FORK_CHECK(pcf_output_shape);
+	return ipcfgo_pcf_output_shape(data, options, shape);
+}
+IPCF_SAME_TYPE(pcf_output_shape);
+
+ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *options, ipcf_array *out) {
+	IPCF_FORK_CHECK(pcf_compute);
+	return ipcfgo_pcf_compute(data, options, out);
+}
+IPCF_SAME_TYPE(pcf_compute);
+
+ipcf_status ipcf_pcf_file(const char *input, const ipcf_source_options *source, const char *output,
+                          const ipcf_pcf_options *options, const ipcf_job_options *job, ipcf_job_summary *summary) {
+	IPCF_FORK_CHECK(pcf_file);
+	return ipcfgo_pcf_file(input, source, output, options, job, summary);
+}
+IPCF_SAME_TYPE(pcf_file);
+
+ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_options *options, ipcf_array *out) {
+	IPCF_FORK_CHECK(correct_bleaching);
+	return ipcfgo_correct_bleaching(data, options, out);
+}
+IPCF_SAME_TYPE(correct_bleaching);
+
+ipcf_status ipcf_convolve2d(const ipcf_array *image, const ipcf_array *kernel, ipcf_array *out) {
+	IPCF_FORK_CHECK(convolve2d);
+	return ipcfgo_convolve2d(image, kernel, out);
+}
+IPCF_SAME_TYPE(convolve2d);
+
+ipcf_status ipcf_simulate(const ipcf_simulate_options *options, ipcf_array *out) {
+	IPCF_FORK_CHECK(simulate);
+	return ipcfgo_simulate(options, out);
+}
+IPCF_SAME_TYPE(simulate);

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/conv"
+	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/pool"
+	"github.com/ipcf/ipcf/core/simulate"
+	"github.com/ipcf/ipcf/core/source"
+	"github.com/ipcf/ipcf/core/xcorr"
+)
+
+// statusTable is the one mapping from core's errors to status codes. The
+// first entry whose error matches (errors.Is) wins, so the specific
+// outcomes (cancelled, memory, device, busy, a changed input) come before
+// the general ones. capi/status_test.go checks that every exported
+// sentinel error of core/ is listed: a new sentinel needs a row here.
+var statusTable = []struct {
+	name string
+	err  error
+	code status
+}{
+	{"pcf.ErrCancelled", pcf.ErrCancelled, eCancelled},
+	{"pool.ErrCancelled", pool.ErrCancelled, eCancelled},
+	{"context.Canceled", context.Canceled, eCancelled},
+	{"context.DeadlineExceeded", context.DeadlineExceeded, eCancelled},
+	{"pcf.ErrMemory", pcf.ErrMemory, eMemory},
+	{"pcf.ErrNoDevice", pcf.ErrNoDevice, eNoDevice},
+	{"job.ErrBusy", job.ErrBusy, eBusy},
+	{"source.ErrChanged", source.ErrChanged, eIO},
+	{"array.ErrDType", array.ErrDType, eLayout},
+	{"array.ErrLayout", array.ErrLayout, eLayout},
+	{"array.ErrShape", array.ErrShape, eInvalid},
+	{"pcf.ErrParam", pcf.ErrParam, eInvalid},
+	{"pcf.ErrShape", pcf.ErrShape, eInvalid},
+	{"bleach.ErrParam", bleach.ErrParam, eInvalid},
+	{"conv.ErrParam", conv.ErrParam, eInvalid},
+	{"simulate.ErrParam", simulate.ErrParam, eInvalid},
+	{"xcorr.ErrLength", xcorr.ErrLength, eInvalid},
+	{"xcorr.ErrZeroSum", xcorr.ErrZeroSum, eInvalid},
+	{"job.ErrInput", job.ErrInput, eInvalid},
+	{"job.ErrOutput", job.ErrOutput, eInvalid},
+	{"source.ErrFormat", source.ErrFormat, eInvalid},
+	{"npy.ErrFormat", npy.ErrFormat, eInvalid},
+	{"fs.ErrNotExist", fs.ErrNotExist, eIO},
+	{"fs.ErrPermission", fs.ErrPermission, eIO},
+	{"fs.ErrExist", fs.ErrExist, eIO},
+	{"fs.ErrClosed", fs.ErrClosed, eIO},
+	{"fs.ErrInvalid", fs.ErrInvalid, eIO},
+}
+
+// internalSentinels are the sentinels of core/internal packages, which capi
+// cannot import; each must reach capi wrapped in the public sentinel named
+// here (checked by core's own tests of that wrapping).
+var internalSentinels = map[string]string{
+	"cuda.ErrUnavailable": "pcf.ErrNoDevice",
+}
+
+// statusOf maps an error to its status: an apiError's own code, a worker's
+// panic to IPCF_E_INTERNAL, then the table, then file-system errors
+// (IPCF_E_IO). Anything else is IPCF_E_INVALID_ARGUMENT: core reports data
+// problems as errors and bugs as panics.
+func statusOf(err error) status {
+	var ae *apiError
+	var pe *pool.PanicError
+	switch {
+	case errors.As(err, &ae):
+		return ae.code
+	case errors.As(err, &pe):
+		return eInternal
+	}
+	for _, e := range statusTable {
+		if errors.Is(err, e.err) {
+			return e.code
+		}
+	}
+	if isIOError(err) {
+		return eIO
+	}
+	return eInvalid
+}
+
+// finish maps an error to a status and records its message.
+func finish(fn string, err error) status {
+	if err == nil {
+		return ok
+	}
+	code := statusOf(err)
+	setError(fn, err.Error())
+	return code
+}

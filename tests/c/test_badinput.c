@@ -1,0 +1,417 @@
+/* Bad input never crashes, hangs or quietly gives a wrong number: a table of
+ * refused calls, each with the exact status and a message that names the
+ * argument, each under alarm(). Built with -fsanitize=address,undefined by
+ * `make test-c`. Prints PASS. */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ipcf.h"
+
+static int failures, cases;
+static const char *current = "";
+static char tmpdir[256];
+
+static void on_alarm(int sig) {
+    (void)sig;
+    static const char m[] = "FAIL: timeout (a hang) in case ";
+    ssize_t r = write(2, m, sizeof m - 1);
+    r = write(2, current, strlen(current));
+    r = write(2, "\n", 1);
+    (void)r;
+    _exit(3);
+}
+
+/* expect: status want and every '|'-separated word of msg in the message. */
+static void expect(const char *name, ipcf_status got, ipcf_status want, const char *msg) {
+    cases++;
+    const char *e = ipcf_last_error();
+    int ok = got == want;
+    char words[256];
+    snprintf(words, sizeof words, "%s", msg ? msg : "");
+    for (char *w = strtok(words, "|"); ok && w; w = strtok(NULL, "|"))
+        if (!strstr(e, w)) ok = 0;
+    if (!ok) {
+        failures++;
+        fprintf(stderr, "FAIL %s: status %d (%s), want %d (%s); message %s, want words \"%s\"\n", name, got,
+                ipcf_status_string(got), want, ipcf_status_string(want), e, msg ? msg : "");
+    }
+}
+
+/* ------------------------------------------------------------------ fork */
+
+/* In a forked child every Go-backed call must return IPCF_E_FORKED at once
+ * (no hang), with a message that names the function and the cause; the
+ * C-only calls keep working. Exit code 0 means all held. */
+static int child_checks(void) {
+    alarm(10);
+    int bad = 0;
+#define CHILD(expr, fn)                                                                      \
+    do {                                                                                     \
+        ipcf_status s_ = (expr);                                                             \
+        const char *e_ = ipcf_last_error();                                                  \
+        if (s_ != IPCF_E_FORKED || !strstr(e_, fn) || !strstr(e_, "after fork()") ||         \
+            !strstr(e_, "Go runtime does not survive fork")) {                               \
+            fprintf(stderr, "FAIL child %s: status %d, message %s\n", fn, s_, e_);           \
+            bad++;                                                                           \
+        }                                                                                    \
+    } while (0)
+    int32_t uv[8];
+    CHILD(ipcf_circle(3, 4, uv, 8), "ipcf_circle");
+    ipcf_token t = 0;
+    CHILD(ipcf_token_create(&t), "ipcf_token_create");
+    uint16_t px[4 * 4 * 4] = {0};
+    float res[1];
+    int64_t sh3[3] = {4, 4, 4}, sh4[4] = {1, 1, 1, 1};
+    ipcf_array in, out;
+    ipcf_array_init(&in);
+    in.dtype = IPCF_DTYPE_UINT16; in.ndim = 3; in.data = px;
+    for (int i = 0; i < 3; i++) in.shape[i] = sh3[i];
+    in.strides[0] = 32; in.strides[1] = 8; in.strides[2] = 2;
+    CHILD(ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, sh4, res), "ipcf_array_init_contiguous");
+    CHILD(ipcf_pcf_compute(&in, NULL, &out), "ipcf_pcf_compute");
+    CHILD(ipcf_pcf_file("/nonexistent.npy", NULL, "/tmp/x.npy", NULL, NULL, NULL), "ipcf_pcf_file");
+    char buf[64];
+    CHILD(ipcf_devices(buf, sizeof buf), "ipcf_devices");
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    if (o.struct_size != sizeof o || !strstr(ipcf_last_error(), "ipcf_pcf_options_init")) {
+        fprintf(stderr, "FAIL child ipcf_pcf_options_init: struct_size %u, message %s\n", o.struct_size, ipcf_last_error());
+        bad++;
+    }
+    /* C-only functions answer. */
+    if (ipcf_version_number() != IPCF_VERSION_NUMBER || strncmp(ipcf_version_string(), "0.", 2) != 0 ||
+        ipcf_array_struct_size() != sizeof(ipcf_array) || strcmp(ipcf_status_string(IPCF_E_FORKED), "called after fork") != 0) {
+        fprintf(stderr, "FAIL child: constants\n");
+        bad++;
+    }
+#undef CHILD
+    return bad ? 1 : 0;
+}
+
+static void test_fork(void) {
+    current = "fork";
+    /* The parent has used the library (the Go runtime runs). */
+    int32_t uv[8];
+    expect("fork: parent before", ipcf_circle(3, 4, uv, 8), IPCF_OK, NULL);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) { perror("fork"); failures++; return; }
+    if (pid == 0) _exit(child_checks());
+    int ws = 0;
+    alarm(20);
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
+    alarm(0);
+    cases++;
+    if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+        failures++;
+        fprintf(stderr, "FAIL fork: child %s %d\n", WIFEXITED(ws) ? "exited" : "killed by signal",
+                WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+    }
+    /* The parent still works. */
+    expect("fork: parent after", ipcf_circle(3, 4, uv, 8), IPCF_OK, NULL);
+}
+
+/* ------------------------------------------------------------ fixtures */
+
+enum { T = 16, H = 12, W = 12 };
+static uint16_t px[T * H * W];
+static uint8_t maskpx[H * W];
+static float *res;
+static size_t res_n;
+static int64_t oshape[4];
+static uint16_t bres[T * H * W];
+static double va[8], vb[8], vc[8];
+static int32_t img[16], ker[9], cres[64];
+static float cresf[64];
+static double cresd[64];
+static uint16_t sim[4 * 8 * 8];
+
+static ipcf_array D, OUT, M, BOUT, A, B, C, IMG, KER, COUT, SOUT;
+static ipcf_pcf_options O;
+static ipcf_bleach_options BO;
+static ipcf_simulate_options SO;
+static ipcf_source_options SRC;
+static ipcf_job_options JOB;
+static ipcf_job_summary SUM;
+static char fifo[300], folder[300], output[300], missing[300];
+
+static void contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim, int64_t s0, int64_t s1, int64_t s2, int64_t s3, void *p) {
+    int64_t sh[4] = {s0, s1, s2, s3};
+    if (ipcf_array_init_contiguous(a, dtype, ndim, sh, p) != IPCF_OK) {
+        fprintf(stderr, "FAIL fixture: %s\n", ipcf_last_error());
+        exit(1);
+    }
+}
+
+/* reset: every descriptor and option valid again, before each case. */
+static void reset(void) {
+    contiguous(&D, IPCF_DTYPE_UINT16, 3, T, H, W, 0, px);
+    ipcf_pcf_options_init(&O);
+    O.radius = 2; O.npoints = 4; O.nbins = 4; O.threads = 1; O.device = IPCF_DEVICE_CPU;
+    contiguous(&OUT, IPCF_DTYPE_FLOAT32, 4, oshape[0], oshape[1], oshape[2], oshape[3], res);
+    contiguous(&M, IPCF_DTYPE_UINT8, 2, H, W, 0, 0, maskpx);
+    ipcf_bleach_options_init(&BO);
+    BO.filtersize = 2; BO.threads = 1;
+    contiguous(&BOUT, IPCF_DTYPE_UINT16, 3, T - 4, H, W, 0, bres);
+    contiguous(&A, IPCF_DTYPE_FLOAT64, 1, 8, 0, 0, 0, va);
+    contiguous(&B, IPCF_DTYPE_FLOAT64, 1, 8, 0, 0, 0, vb);
+    contiguous(&C, IPCF_DTYPE_FLOAT64, 1, 4, 0, 0, 0, vc);
+    contiguous(&IMG, IPCF_DTYPE_INT32, 2, 4, 4, 0, 0, img);
+    contiguous(&KER, IPCF_DTYPE_INT32, 2, 3, 3, 0, 0, ker);
+    contiguous(&COUT, IPCF_DTYPE_INT32, 2, 6, 6, 0, 0, cres);
+    ipcf_simulate_options_init(&SO);
+    SO.frames = 4; SO.size = 8; SO.particles = 5; SO.threads = 1;
+    contiguous(&SOUT, IPCF_DTYPE_UINT16, 3, 4, 8, 8, 0, sim);
+    ipcf_source_options_init(&SRC);
+    ipcf_job_options_init(&JOB);
+    memset(&SUM, 0, sizeof SUM);
+    SUM.struct_size = sizeof SUM;
+    for (int i = 0; i < 16; i++) img[i] = i + 1;
+    for (int i = 0; i < 9; i++) ker[i] = (i % 3) - 1;
+}
+
+static void setup(void) {
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof px / sizeof px[0]; i++) {
+        x = x * 1664525u + 1013904223u;
+        px[i] = (uint16_t)(1 + (x >> 24));
+    }
+    memset(maskpx, 1, sizeof maskpx);
+    for (int i = 0; i < 8; i++) { va[i] = 1 + i % 3; vb[i] = 2 + i % 2; }
+    reset();
+    if (ipcf_pcf_output_shape(&D, &O, oshape) != IPCF_OK) {
+        fprintf(stderr, "FAIL fixture: %s\n", ipcf_last_error());
+        exit(1);
+    }
+    res_n = (size_t)(oshape[0] + 1) * oshape[1] * oshape[2] * oshape[3];
+    res = calloc(res_n, sizeof *res);
+    snprintf(fifo, sizeof fifo, "%s/fifo.npy", tmpdir);
+    snprintf(folder, sizeof folder, "%s/folder", tmpdir);
+    snprintf(output, sizeof output, "%s/out.npy", tmpdir);
+    snprintf(missing, sizeof missing, "%s/missing.npy", tmpdir);
+    if (mkfifo(fifo, 0600) != 0 || mkdir(folder, 0700) != 0) { perror("mkfifo/mkdir"); exit(1); }
+    reset();
+}
+
+/* CASE: one row of the table: reset the fixtures, run expr (a comma
+ * expression that first breaks one thing, then calls) under alarm(10),
+ * and check the status and the message's words. */
+#define CASE(name, want, words, expr)            \
+    do {                                         \
+        reset();                                 \
+        current = name;                          \
+        alarm(10);                               \
+        ipcf_status st_ = (expr);                \
+        alarm(0);                                \
+        expect(name, st_, want, words);          \
+    } while (0)
+
+#define INV IPCF_E_INVALID_ARGUMENT
+#define LAY IPCF_E_UNSUPPORTED_LAYOUT
+#define SMALL IPCF_E_BUFFER_TOO_SMALL
+
+static ipcf_status pcf(void) { return ipcf_pcf_compute(&D, &O, &OUT); }
+static ipcf_status bleach(void) { return ipcf_correct_bleaching(&D, &BO, &BOUT); }
+static ipcf_status corr(int32_t mode) { return ipcf_correlate(&A, &B, mode, &C); }
+static ipcf_status conv(void) { return ipcf_convolve2d(&IMG, &KER, &COUT); }
+static ipcf_status simulate(void) { return ipcf_simulate(&SO, &SOUT); }
+static ipcf_status file(const char *in, const char *out) { return ipcf_pcf_file(in, &SRC, out, &O, &JOB, &SUM); }
+
+static void test_table(void) {
+    int32_t uv[64];
+    int64_t bins[64], sh[4] = {2, -3, 1, 1}, big[2] = {INT64_C(1) << 40, INT64_C(1) << 40};
+    size_t count = 0;
+    ipcf_token tok = 0;
+    char buf[2];
+    ipcf_array tmp;
+
+    /* sanity: the fixtures are valid */
+    CASE("valid pcf_compute", IPCF_OK, NULL, pcf());
+    CASE("valid correct_bleaching", IPCF_OK, NULL, bleach());
+    CASE("valid correlate", IPCF_OK, NULL, corr(IPCF_CORR_CIRCULAR));
+    CASE("valid convolve2d", IPCF_OK, NULL, conv());
+    CASE("valid simulate", IPCF_OK, NULL, simulate());
+
+    /* NULL pointers */
+    CASE("null data", INV, "ipcf_pcf_compute|data is NULL", ipcf_pcf_compute(NULL, &O, &OUT));
+    CASE("null out", INV, "ipcf_pcf_compute|out is NULL", ipcf_pcf_compute(&D, &O, NULL));
+    CASE("null shape", INV, "ipcf_pcf_output_shape|shape is NULL", ipcf_pcf_output_shape(&D, &O, NULL));
+    CASE("null output_shape data", INV, "data is NULL", ipcf_pcf_output_shape(NULL, &O, sh));
+    CASE("null uv", INV, "ipcf_circle|uv is NULL", ipcf_circle(3, 4, NULL, 8));
+    CASE("null count", INV, "ipcf_logbins|count is NULL", ipcf_logbins(100, 8, bins, 64, NULL));
+    CASE("null bins", INV, "ipcf_logbins|bins is NULL", ipcf_logbins(100, 8, NULL, 64, &count));
+    CASE("null token", INV, "ipcf_token_create|token is NULL", ipcf_token_create(NULL));
+    CASE("null array", INV, "ipcf_array_init_contiguous|NULL", ipcf_array_init_contiguous(NULL, 1, 1, sh, px));
+    CASE("null init shape", INV, "ipcf_array_init_contiguous|NULL", ipcf_array_init_contiguous(&tmp, 1, 1, NULL, px));
+    CASE("null devices buf", INV, "ipcf_devices|buf", ipcf_devices(NULL, 10));
+    CASE("null file input", INV, "ipcf_pcf_file|input", ipcf_pcf_file(NULL, NULL, output, NULL, NULL, NULL));
+    CASE("null file output", INV, "ipcf_pcf_file|output", ipcf_pcf_file(missing, NULL, NULL, NULL, NULL, NULL));
+    CASE("null simulate options", INV, "ipcf_simulate|options is NULL", ipcf_simulate(NULL, &SOUT));
+    CASE("null data.data", INV, "data.data is NULL", (D.data = NULL, pcf()));
+    CASE("null correlate a", INV, "ipcf_correlate|a is NULL", ipcf_correlate(NULL, &B, 0, &C));
+    CASE("null kernel", INV, "ipcf_convolve2d|kernel is NULL", ipcf_convolve2d(&IMG, NULL, &COUT));
+    CASE("null bleach out", INV, "ipcf_correct_bleaching|out is NULL", ipcf_correct_bleaching(&D, &BO, NULL));
+
+    /* dtype and byte order codes */
+    CASE("dtype 0", LAY, "data.dtype=0", (D.dtype = 0, pcf()));
+    CASE("dtype 99", LAY, "data.dtype=99", (D.dtype = 99, pcf()));
+    CASE("init dtype 7", LAY, "dtype=7", ipcf_array_init_contiguous(&tmp, 7, 1, sh, px));
+    CASE("byte order 3", LAY, "data.byte_order=3", (D.byte_order = 3, pcf()));
+    CASE("pcf out float64", LAY, "out.dtype=float64|float32", (OUT.dtype = IPCF_DTYPE_FLOAT64, pcf()));
+    CASE("bleach out float32", LAY, "out.dtype=float32|integer", (BOUT.dtype = IPCF_DTYPE_FLOAT32, BOUT.strides[2] = 4,
+                                                                  BOUT.strides[1] = 4 * W, BOUT.strides[0] = 4 * W * H, bleach()));
+    CASE("correlate out int16", LAY, "out.dtype=int16", (C.dtype = IPCF_DTYPE_INT16, corr(0)));
+    CASE("kernel dtype 12", LAY, "kernel.dtype=12", (KER.dtype = 12, conv()));
+
+    /* ndim */
+    CASE("ndim 0", INV, "data.ndim=0", (D.ndim = 0, pcf()));
+    CASE("ndim 9", INV, "data.ndim=9", (D.ndim = 9, pcf()));
+    CASE("ndim 2 for pcf", INV, "data.ndim=2|want 3", (D.ndim = 2, pcf()));
+    CASE("init ndim 9", INV, "ndim=9", ipcf_array_init_contiguous(&tmp, 1, 9, sh, px));
+    CASE("correlate a 2-D", INV, "a.ndim=2", (A.ndim = 2, A.shape[1] = 1, A.strides[1] = 8, corr(0)));
+    CASE("convolve image 3-D", INV, "image.ndim=3", (IMG.ndim = 3, IMG.shape[2] = 1, IMG.strides[2] = 4, conv()));
+
+    /* shapes and strides */
+    CASE("negative shape", INV, "data.shape[1]=-1", (D.shape[1] = -1, pcf()));
+    CASE("huge shape", INV, "data", (D.shape[0] = INT64_MAX, pcf()));
+    CASE("huge stride", INV, "data|strides[0]", (D.strides[0] = INT64_MAX, pcf()));
+    CASE("below address 0", INV, "data|address 0", (D.data = (void *)64, D.strides[0] = -4096, pcf()));
+    CASE("beyond address space", INV, "a|address space", (A.shape[0] = big[0], A.strides[0] = big[1] >> 20, corr(0)));
+    CASE("init negative shape", INV, "shape[1]=-3", ipcf_array_init_contiguous(&tmp, 1, 2, sh, px));
+    CASE("init overflow", INV, "overflows", ipcf_array_init_contiguous(&tmp, 6, 2, big, px));
+    CASE("logbins size -5", INV, "ipcf_logbins|size=-5", ipcf_logbins(-5, 8, bins, 64, &count));
+    CASE("logbins size max", INV, "ipcf_logbins|size=", ipcf_logbins(INT64_MAX, 8, bins, 64, &count));
+    CASE("output_shape negative", INV, "data.shape[2]=-7", (D.shape[2] = -7, ipcf_pcf_output_shape(&D, &O, sh)));
+
+    /* aliasing outputs */
+    CASE("out zero stride", INV, "out|alias", (OUT.strides[3] = 0, pcf()));
+    CASE("out repeated stride", INV, "out|alias", (OUT.strides[2] = OUT.strides[3], pcf()));
+    CASE("out overlaps data", INV, "out overlaps an input", (OUT.data = px, pcf()));
+    CASE("out overlaps mask", INV, "out overlaps an input", (O.mask = &M, OUT.data = maskpx, pcf()));
+    CASE("bleach out overlaps data", INV, "out overlaps an input", (BOUT.data = px, bleach()));
+    CASE("bleach out zero stride", INV, "out|alias", (BOUT.strides[0] = 0, bleach()));
+    CASE("correlate out overlaps a", INV, "out overlaps an input", (C.data = va, corr(0)));
+    CASE("convolve out zero stride", INV, "out|alias", (COUT.strides[1] = 0, conv()));
+    CASE("simulate out negative overlap", INV, "out|alias", (SOUT.strides[1] = -2, simulate()));
+
+    /* wrong-shape outputs: one rule, IPCF_E_BUFFER_TOO_SMALL */
+    CASE("pcf out smaller", SMALL, "out.shape[0]", (OUT.shape[0] -= 1, pcf()));
+    CASE("pcf out larger", SMALL, "out.shape[0]", (OUT.shape[0] += 1, pcf()));
+    CASE("pcf out 3-D", SMALL, "out.ndim=3", (OUT.ndim = 3, pcf()));
+    CASE("bleach out wrong shape", SMALL, "out.shape[0]", (BOUT.shape[0] = T, bleach()));
+    CASE("bleach out 2-D", SMALL, "out.ndim=2", (BOUT.ndim = 2, bleach()));
+    CASE("correlate out larger", SMALL, "out.shape[0]=5|want 4", (C.shape[0] = 5, corr(IPCF_CORR_CIRCULAR)));
+    CASE("correlate same out smaller", SMALL, "out.shape[0]=4|want 8", corr(IPCF_CORR_SAME));
+    CASE("convolve out wrong shape", SMALL, "out.shape[1]=5|want 6", (COUT.shape[1] = 5, conv()));
+    CASE("simulate out wrong shape", SMALL, "out.shape[2]=7|want 8", (SOUT.shape[2] = 7, simulate()));
+    CASE("circle len too small", SMALL, "ipcf_circle|len=7", ipcf_circle(3, 4, uv, 7));
+    CASE("circle len SIZE_MAX", IPCF_OK, NULL, ipcf_circle(3, 4, uv, SIZE_MAX));
+    CASE("logbins cap too small", SMALL, "ipcf_logbins|cap=1", ipcf_logbins(100, 8, bins, 1, &count));
+    CASE("devices len 1", SMALL, "ipcf_devices|len=1", ipcf_devices(buf, 1));
+
+    /* integer options out of range */
+    CASE("radius 0", INV, "radius=0", (O.radius = 0, pcf()));
+    CASE("npoints -1", INV, "npoints=-1", (O.npoints = -1, pcf()));
+    CASE("nbins 1", INV, "nbins=1", (O.nbins = 1, pcf()));
+    CASE("threads -1", INV, "options.threads=-1", (O.threads = -1, pcf()));
+    CASE("threads 2^30", INV, "options.threads=1073741824", (O.threads = 1 << 30, pcf()));
+    CASE("bleach_mean 5", INV, "options.bleach_mean=5", (O.bleach_mean = 5, pcf()));
+    CASE("device -3", INV, "options.device=-3", (O.device = -3, pcf()));
+    CASE("radius larger than image", INV, "radius=7", (O.radius = 7, pcf()));
+    CASE("circle npoints INT32_MAX", INV, "ipcf_circle|npoints=2147483647", ipcf_circle(3, INT32_MAX, uv, 64));
+    CASE("logbins nbins 2^20", INV, "ipcf_logbins|nbins=1048576", ipcf_logbins(100, 1 << 20, bins, 64, &count));
+    CASE("bleach filtersize 0", INV, "filtersize=0", (BO.filtersize = 0, bleach()));
+    CASE("bleach filtersize max", INV, "filtersize=2147483647", (BO.filtersize = INT32_MAX, bleach()));
+    CASE("bleach mean 9", INV, "mean=9", (BO.mean = 9, bleach()));
+    CASE("bleach threads -2", INV, "options.threads=-2", (BO.threads = -2, bleach()));
+    CASE("simulate frames 0", INV, "frames=0", (SO.frames = 0, simulate()));
+    CASE("simulate size 2^20", INV, "size=1048576", (SO.size = 1 << 20, simulate()));
+    CASE("simulate threads max", INV, "options.threads=2147483647", (SO.threads = INT32_MAX, simulate()));
+    CASE("correlate mode 7", INV, "mode=7", corr(7));
+    CASE("job tile_rows -1", INV, "job.tile_rows=-1", (JOB.tile_rows = -1, file(missing, output)));
+    CASE("job memory", INV, "job.memory", (JOB.memory = "lots", file(missing, output)));
+    CASE("raw_shape -1", INV, "source.raw_shape[0]=-1", (SRC.raw_shape[0] = -1, SRC.raw_shape[1] = SRC.raw_shape[2] = 4, file(missing, output)));
+    CASE("raw_offset -1", INV, "source.raw_offset=-1", (SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, SRC.raw_offset = -1, file(missing, output)));
+    CASE("raw_dtype 42", LAY, "source.raw_dtype=42", (SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, SRC.raw_dtype = 42, file(missing, output)));
+    CASE("unknown token", IPCF_E_BAD_HANDLE, "ipcf_token_cancel|token 12345", ipcf_token_cancel(12345));
+    CASE("options token 999", IPCF_E_BAD_HANDLE, "token 999", (O.token = 999, pcf()));
+    CASE("destroyed token", IPCF_E_BAD_HANDLE, "ipcf_token_destroy",
+         (ipcf_token_create(&tok), ipcf_token_destroy(tok), ipcf_token_destroy(tok)));
+
+    /* struct_size */
+    CASE("array struct_size 0", INV, "data.struct_size=0", (D.struct_size = 0, pcf()));
+    CASE("array struct_size larger", INV, "data.struct_size=", (D.struct_size += 8, pcf()));
+    CASE("output_shape struct_size", INV, "data.struct_size=3", (D.struct_size = 3, ipcf_pcf_output_shape(&D, &O, sh)));
+    CASE("pcf options struct_size 2", INV, "options.struct_size=2", (O.struct_size = 2, pcf()));
+    CASE("pcf options struct_size 4096", INV, "options.struct_size=4096", (O.struct_size = 4096, pcf()));
+    CASE("bleach options struct_size", INV, "options.struct_size=65536", (BO.struct_size = 65536, bleach()));
+    CASE("simulate options struct_size 0", INV, "options.struct_size=0", (SO.struct_size = 0, simulate()));
+    CASE("job struct_size", INV, "job.struct_size=1048576", (JOB.struct_size = 1 << 20, file(missing, output)));
+    CASE("source struct_size 3", INV, "source.struct_size=3", (SRC.struct_size = 3, file(missing, output)));
+    CASE("summary struct_size 2", INV, "summary.struct_size=2", (SUM.struct_size = 2, file(missing, output)));
+
+    /* NaN and infinite floats */
+    CASE("diffusion NaN", INV, "options.diffusion=NaN", (SO.diffusion = NAN, simulate()));
+    CASE("bleach_tau +Inf", INV, "options.bleach_tau=+Inf", (SO.bleach_tau = INFINITY, simulate()));
+    CASE("psf_sigma -Inf", INV, "options.psf_sigma=-Inf", (SO.psf_sigma = -INFINITY, simulate()));
+    CASE("brightness NaN", INV, "options.brightness=NaN", (SO.brightness = NAN, simulate()));
+    CASE("frame_interval NaN", INV, "job.frame_interval=NaN", (JOB.frame_interval = NAN, file(missing, output)));
+    CASE("pixel_size +Inf", INV, "pixel_size=+Inf", (JOB.pixel_size = INFINITY, file(missing, output)));
+
+    /* file paths: missing, a folder, special files; none may hang */
+    CASE("file missing", IPCF_E_IO, "ipcf_pcf_file|missing.npy", file(missing, output));
+    CASE("file empty folder", INV, "ipcf_pcf_file|folder", file(folder, output));
+    CASE("file FIFO input", IPCF_E_IO, "ipcf_pcf_file|input|FIFO", file(fifo, output));
+    CASE("file FIFO output", IPCF_E_IO, "ipcf_pcf_file|output|FIFO", file(missing, fifo));
+    CASE("file device input", IPCF_E_IO, "ipcf_pcf_file|/dev/zero|device", file("/dev/zero", output));
+    CASE("file empty input", INV, "ipcf_pcf_file|input is empty", file("", output));
+
+    /* integer convolution never rounds into a float out */
+    CASE("int32 into float32, exact", IPCF_OK, NULL,
+         (contiguous(&COUT, IPCF_DTYPE_FLOAT32, 2, 6, 6, 0, 0, cresf), conv()));
+    CASE("int32 into float32, not exact", INV, "out.dtype=float32|exactly",
+         (img[5] = (1 << 24) + 1, contiguous(&COUT, IPCF_DTYPE_FLOAT32, 2, 6, 6, 0, 0, cresf), conv()));
+    CASE("int32 into float64, exact", IPCF_OK, NULL,
+         (img[5] = (1 << 24) + 1, contiguous(&COUT, IPCF_DTYPE_FLOAT64, 2, 6, 6, 0, 0, cresd), conv()));
+    /* every value exact: a direct reference of h[x, y] = sum g[i, j] f[x-i, y-j] */
+    for (int x = 0; x < 6; x++)
+        for (int y = 0; y < 6; y++) {
+            int64_t h = 0;
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++)
+                    if (x - a >= 0 && x - a < 4 && y - b >= 0 && y - b < 4) h += (int64_t)ker[a * 3 + b] * img[(x - a) * 4 + y - b];
+            cases++;
+            if (cresd[x * 6 + y] != (double)h) {
+                failures++;
+                fprintf(stderr, "FAIL convolve2d float64: h[%d, %d] = %.17g, want %lld\n", x, y, cresd[x * 6 + y], (long long)h);
+            }
+        }
+    CASE("int32 into int16 out of range", INV, "int16",
+         (img[5] = 1 << 20, contiguous(&COUT, IPCF_DTYPE_INT16, 2, 6, 6, 0, 0, cres), conv()));
+}
+
+int main(void) {
+    signal(SIGALRM, on_alarm);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/ipcf_badinput.XXXXXX");
+    if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
+    setup();
+    test_table();
+    test_fork();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", tmpdir);
+    if (failures) {
+        fprintf(stderr, "%d of %d cases failed\n", failures, cases);
+        return 1;
+    }
+    printf("test_badinput: %d cases\nPASS\n", cases);
+    return 0;
+}
