@@ -475,7 +475,7 @@ func (j *journal) load(key string) (journalState, error) {
 		switch f[0] {
 		case "chunk":
 			c, err := strconv.Atoi(f[1])
-			if err != nil || c > st.chunks() || len(f) < 3 {
+			if err != nil || c < 0 || c > st.chunks() || len(f) < 3 {
 				return st, nil
 			}
 			in, ok := hex32(f[2])
@@ -492,7 +492,7 @@ func (j *journal) load(key string) (journalState, error) {
 		case "tile":
 			t, err := strconv.Atoi(f[1])
 			crc, ok := hex32(f[len(f)-1])
-			if err != nil || !ok || len(f) != 3 {
+			if err != nil || !ok || len(f) != 3 || t < 0 {
 				return st, nil
 			}
 			st.tiles[t] = crc
