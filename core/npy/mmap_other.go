@@ -9,8 +9,12 @@ func mmap(f *os.File, size int64) ([]byte, func() error, error) {
 	return b, func() error { return nil }, err
 }
 
-// MapFile reads the file at path.
+// MapFile reads the regular file at path; anything else (a folder, a
+// device) is refused with ErrNotRegular.
 func MapFile(path string) ([]byte, func() error, error) {
+	if _, err := RegularFile(path); err != nil {
+		return nil, nil, err
+	}
 	b, err := os.ReadFile(path)
 	return b, func() error { return nil }, err
 }

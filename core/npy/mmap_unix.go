@@ -4,14 +4,24 @@ package npy
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"syscall"
 )
 
-// MapFile maps the file at path read-only (or reads it where mapping is
-// not possible) and returns its bytes and a function that unmaps them.
+// MapFile maps the regular file at path read-only (or reads it where
+// mapping is not possible) and returns its bytes and a function that
+// unmaps them. A path that is not a regular file (a folder, named pipe,
+// device or socket; symbolic links are followed) is refused with
+// ErrNotRegular and never opened for reading: opening a named pipe would
+// block until a writer appears. The file is opened non-blocking and checked
+// again after opening, so a regular file replaced by a pipe in between is
+// refused too.
 func MapFile(path string) ([]byte, func() error, error) {
-	f, err := os.Open(path)
+	if _, err := RegularFile(path); err != nil {
+		return nil, nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -20,8 +30,8 @@ func MapFile(path string) ([]byte, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if st.IsDir() {
-		return nil, nil, fmt.Errorf("%s is a directory", path)
+	if !st.Mode().IsRegular() {
+		return nil, nil, fmt.Errorf("%s is %s, %w", path, kind(st.Mode()), ErrNotRegular)
 	}
 	return mmap(f, st.Size())
 }
@@ -30,6 +40,9 @@ func mmap(f *os.File, size int64) ([]byte, func() error, error) {
 	if size == 0 {
 		return nil, func() error { return nil }, nil
 	}
+	if int64(int(size)) != size {
+		return nil, nil, fmt.Errorf("%s: %d bytes do not fit in memory addresses", f.Name(), size)
+	}
 	b, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return readAll(f)
@@ -37,7 +50,11 @@ func mmap(f *os.File, size int64) ([]byte, func() error, error) {
 	return b, func() error { return syscall.Munmap(b) }, nil
 }
 
+// readAll reads the already opened (and checked) file, not its path again.
 func readAll(f *os.File) ([]byte, func() error, error) {
-	b, err := os.ReadFile(f.Name())
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, err
+	}
+	b, err := io.ReadAll(f)
 	return b, func() error { return nil }, err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"os"
 	"strconv"
 	"strings"
@@ -86,45 +87,6 @@ func Descr(dt array.DType, bo array.ByteOrder) string {
 	return ""
 }
 
-// value returns the text of the value for key in a Python dict literal.
-func value(h, key string) (string, bool) {
-	for _, q := range []string{"'", "\""} {
-		i := strings.Index(h, q+key+q)
-		if i < 0 {
-			continue
-		}
-		rest := strings.TrimSpace(h[i+len(key)+2:])
-		if !strings.HasPrefix(rest, ":") {
-			return "", false
-		}
-		rest = strings.TrimSpace(rest[1:])
-		if rest == "" {
-			return "", false
-		}
-		switch rest[0] {
-		case '(':
-			j := strings.IndexByte(rest, ')')
-			if j < 0 {
-				return "", false
-			}
-			return rest[:j+1], true
-		case '\'', '"':
-			j := strings.IndexByte(rest[1:], rest[0])
-			if j < 0 {
-				return "", false
-			}
-			return rest[1 : j+1], true
-		default:
-			j := strings.IndexAny(rest, ",}")
-			if j < 0 {
-				return "", false
-			}
-			return strings.TrimSpace(rest[:j]), true
-		}
-	}
-	return "", false
-}
-
 // ParseHeader parses the header at the start of b (at least the first
 // bytes of the file up to the end of the header).
 func ParseHeader(b []byte) (Header, error) {
@@ -132,56 +94,54 @@ func ParseHeader(b []byte) (Header, error) {
 	if len(b) < 10 || !bytes.Equal(b[:6], magic) {
 		return h, fmt.Errorf("%w: no .npy magic", ErrFormat)
 	}
-	var hlen, start int
-	switch b[6] {
-	case 1:
-		hlen, start = int(binary.LittleEndian.Uint16(b[8:])), 10
-	case 2, 3:
+	if b[7] != 0 || b[6] < 1 || b[6] > 3 {
+		return h, fmt.Errorf("%w: format version %d.%d not supported (want 1.0, 2.0 or 3.0)", ErrFormat, b[6], b[7])
+	}
+	var n uint32
+	start := 10
+	if b[6] == 1 {
+		n = uint32(binary.LittleEndian.Uint16(b[8:]))
+	} else {
 		if len(b) < 12 {
 			return h, fmt.Errorf("%w: truncated header", ErrFormat)
 		}
-		hlen, start = int(binary.LittleEndian.Uint32(b[8:])), 12
-	default:
-		return h, fmt.Errorf("%w: format version %d.%d not supported", ErrFormat, b[6], b[7])
+		n, start = binary.LittleEndian.Uint32(b[8:]), 12
 	}
-	if hlen > 1<<20 || start+hlen > len(b) {
+	if n > 1<<20 {
+		return h, fmt.Errorf("%w: header of %d bytes, at most %d supported", ErrFormat, n, 1<<20)
+	}
+	hlen := int(n)
+	if start+hlen > len(b) {
 		return h, fmt.Errorf("%w: truncated header (%d bytes announced, %d present)", ErrFormat, hlen, len(b)-start)
 	}
 	text := string(b[start : start+hlen])
 	h.Offset = start + hlen
-	descr, ok := value(text, "descr")
-	if !ok {
-		return h, fmt.Errorf("%w: header has no descr", ErrFormat)
-	}
-	var err error
-	if h.DType, h.Order, err = parseDescr(descr); err != nil {
+	d, err := parseDict(text)
+	if err != nil {
 		return h, err
 	}
-	fo, ok := value(text, "fortran_order")
-	switch {
-	case ok && fo == "True":
-		h.Fortran = true
-	case ok && fo == "False":
-	default:
-		return h, fmt.Errorf("%w: header has no valid fortran_order", ErrFormat)
+	descr, fo, sh := d["descr"], d["fortran_order"], d["shape"]
+	if descr.kind != 's' {
+		return h, fmt.Errorf("%w: header descr is not a string (structured dtypes are not supported)", ErrFormat)
 	}
-	sh, ok := value(text, "shape")
-	if !ok || !strings.HasPrefix(sh, "(") {
-		return h, fmt.Errorf("%w: header has no shape", ErrFormat)
+	if h.DType, h.Order, err = parseDescr(descr.str); err != nil {
+		return h, err
 	}
-	for _, f := range strings.Split(strings.Trim(sh, "()"), ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(strings.TrimSuffix(f, "L"), 10, 64)
-		if err != nil || n < 0 || n > math.MaxInt32*int64(1<<16) {
-			return h, fmt.Errorf("%w: shape %s", ErrFormat, sh)
+	if fo.kind != 'b' {
+		return h, fmt.Errorf("%w: header fortran_order is not True or False", ErrFormat)
+	}
+	h.Fortran = fo.boolv
+	if sh.kind != 't' {
+		return h, fmt.Errorf("%w: header shape is not a tuple of integers", ErrFormat)
+	}
+	if len(sh.tuple) > array.MaxNDim {
+		return h, fmt.Errorf("%w: %d dimensions, at most %d supported", ErrFormat, len(sh.tuple), array.MaxNDim)
+	}
+	for _, n := range sh.tuple {
+		if int64(int(n)) != n {
+			return h, fmt.Errorf("%w: shape %v too large", ErrFormat, sh.tuple)
 		}
 		h.Shape = append(h.Shape, int(n))
-	}
-	if len(h.Shape) > array.MaxNDim {
-		return h, fmt.Errorf("%w: %d dimensions, at most %d supported", ErrFormat, len(h.Shape), array.MaxNDim)
 	}
 	return h, nil
 }
@@ -215,18 +175,17 @@ func View(b []byte) (array.View, Header, error) {
 	if len(shape) == 0 { // a scalar
 		shape = []int{1}
 	}
-	n, overflow := 1, false
-	for _, s := range shape {
-		if s != 0 && n > math.MaxInt64/8/s {
-			overflow = true
+	need, ok := DataSize(h.DType, shape)
+	if !ok {
+		return array.View{}, h, fmt.Errorf("%w: shape %v of %s: its byte size overflows a 64-bit integer", ErrFormat, h.Shape, Descr(h.DType, h.Order))
+	}
+	if have := int64(len(b) - h.Offset); have != need {
+		what := "truncated data"
+		if have > need {
+			what = "trailing bytes"
 		}
-		n *= s
-	}
-	if overflow {
-		return array.View{}, h, fmt.Errorf("%w: shape %v too large", ErrFormat, h.Shape)
-	}
-	if need := n * h.DType.Size(); len(b)-h.Offset < need {
-		return array.View{}, h, fmt.Errorf("%w: truncated data: shape %v needs %d bytes, file has %d", ErrFormat, h.Shape, need, len(b)-h.Offset)
+		return array.View{}, h, fmt.Errorf("%w: %s: shape %v of %s needs %d data bytes, the file has %d after its %d-byte header",
+			ErrFormat, what, h.Shape, Descr(h.DType, h.Order), need, have, h.Offset)
 	}
 	st := h.Strides()
 	if len(h.Shape) == 0 {
@@ -234,6 +193,23 @@ func View(b []byte) (array.View, Header, error) {
 	}
 	v, err := array.New(h.DType, h.Order, shape, st, b, h.Offset)
 	return v, h, err
+}
+
+// DataSize returns the byte size of an array of dt with the given shape,
+// and false if a dimension is negative or the size overflows int64.
+func DataSize(dt array.DType, shape []int) (int64, bool) {
+	n := uint64(dt.Size())
+	for _, s := range shape {
+		if s < 0 {
+			return 0, false
+		}
+		hi, lo := bits.Mul64(n, uint64(s))
+		if hi != 0 || lo > math.MaxInt64 {
+			return 0, false
+		}
+		n = lo
+	}
+	return int64(n), true
 }
 
 // File is a memory-mapped .npy file.

@@ -2,9 +2,12 @@ package npy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -89,27 +92,127 @@ func TestBadFiles(t *testing.T) {
 	}
 }
 
+// header returns a version 1.0 header holding dict, padded as numpy pads.
+func header(dict string) []byte {
+	total := (10 + len(dict) + 1 + 63) / 64 * 64
+	b := append([]byte("\x93NUMPY\x01\x00"), 0, 0)
+	binary.LittleEndian.PutUint16(b[8:], uint16(total-10))
+	b = append(b, dict...)
+	for len(b) < total-1 {
+		b = append(b, ' ')
+	}
+	return append(b, '\n')
+}
+
+// TestParseHeaderStrict checks that the header dict is read as numpy's
+// ast.literal_eval reads it, or refused: never read differently.
+func TestParseHeaderStrict(t *testing.T) {
+	cases := []struct {
+		dict string
+		want string // error fragment; "" for valid
+	}{
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3, 4), }", ""},
+		{`{"descr":">f8","fortran_order":True,"shape":(2L,3L,4L)}`, ""},
+		{"{'shape': (2,\t3,\n 4,), 'descr': '|u1', 'fortran_order': False}", ""},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (), }", ""},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3, 4), 'shape': (24,), }", `key "shape" twice`},
+		{"{'descr': '<u2', 'fortran_order': False, 'fortran_order': True, 'shape': (2, 3, 4)}", `key "fortran_order" twice`},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3, 4), 'extra': 1}", `unknown key "extra"`},
+		{"{'descr': '<u2', 'shape': (2, 3, 4)}", `no "fortran_order" key`},
+		{"{'fortran_order': False, 'shape': (2, 3, 4)}", `no "descr" key`},
+		{"{'descr': \"<u2', 'shape': (9,\", 'fortran_order': False, 'shape': (2, 3, 4)}", "not supported"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (24), }", "(24) is an integer, not a tuple"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, -3, 4), }", "non-negative decimal"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, +3, 4), }", "non-negative decimal"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 03, 4), }", "leading zero"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3 4), }", "tuple wants ',' or ')'"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2,, 4), }", "non-negative decimal"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (99999999999999999999,), }", "out of range"},
+		{"{'descr': '<u2', 'fortran_order': false, 'shape': (2, 3, 4), }", "value is not"},
+		{"{'descr': '<u2', 'fortran_order': None, 'shape': (2, 3, 4), }", "value is not"},
+		{"{'descr': b'<u2', 'fortran_order': False, 'shape': (2, 3, 4), }", "value is not"},
+		{"{'descr': '<u2' 'fortran_order': False, 'shape': (2, 3, 4), }", "wants ',' or '}'"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3, 4)", "wants ',' or '}' after the value of \"shape\""},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3, 4)}}", "bytes after the dict"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3, 4)}\x00", "bytes after the dict"},
+		{"['descr', '<u2']", "not a dict literal"},
+		{"{'descr': 'u2', 'fortran_order': False, 'shape': (2, 3, 4)}", "no byte order"},
+		{"{'descr': '<U2', 'fortran_order': False, 'shape': (2, 3, 4)}", "not supported"},
+		{"{'descr': '<u2\\x00', 'fortran_order': False, 'shape': (2, 3, 4)}", "escape"},
+		{"{'descr': '<u2', 'fortran_order': False, 'shape': (1, 1, 1, 1, 1, 1, 1, 1, 1)}", "9 dimensions"},
+	}
+	for _, c := range cases {
+		h, err := ParseHeader(header(c.dict))
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.dict, err)
+		case c.want != "" && (err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: err = %v (header %+v), want %q", c.dict, err, h, c.want)
+		}
+	}
+}
+
+// TestExactSize checks that data after the array, or missing, is refused,
+// and that a size that overflows is reported as such.
+func TestExactSize(t *testing.T) {
+	hdr := header("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3), }")
+	for n, want := range map[int]string{11: "truncated data", 13: "trailing bytes", 12: ""} {
+		_, _, err := View(append(append([]byte(nil), hdr...), make([]byte, n)...))
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%d data bytes: %v, want %q", n, err, want)
+		}
+	}
+	big := header("{'descr': '<f8', 'fortran_order': False, 'shape': (3037000500, 3037000500), }")
+	if _, _, err := View(big); err == nil || !strings.Contains(err.Error(), "overflows a 64-bit integer") {
+		t.Errorf("overflowing shape: %v", err)
+	}
+	if n, ok := DataSize(array.Uint16, []int{1 << 31, 1 << 31}); ok || n != 0 {
+		t.Errorf("DataSize of 2**63 bytes = %d, %v", n, ok)
+	}
+}
+
 // FuzzView checks that no byte string makes the reader panic or hand out a
-// view that reaches outside the file.
+// view that reaches outside the file, and that a file it accepts holds
+// exactly its header and its data.
 func FuzzView(f *testing.F) {
-	for _, name := range []string{"c_le_u2", "f_be_i2", "v2_le_u2", "complex"} {
+	for _, name := range []string{"c_le_u2", "f_be_i2", "v2_le_u2", "complex", "f_le_f8", "c_u1"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name+".npy"))
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(b)
 	}
+	for _, dict := range []string{
+		"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3), 'shape': (3, 2), }",
+		`{"descr":"<u2","fortran_order":False,"shape":(2L,3L)}`,
+		"{'descr': '<u2', 'fortran_order': False, 'shape': (), }",
+	} {
+		f.Add(append(header(dict), make([]byte, 12)...))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		v, _, err := View(b)
+		v, h, err := View(b)
 		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error %v is not ErrFormat", err)
+			}
 			return
 		}
 		lo, hi, err := array.Extent(v.Shape, v.Strides, v.DType.Size())
 		if err != nil || v.Offset+lo < 0 || (hi > lo && v.Offset+hi > len(b)) {
 			t.Fatalf("view outside the data: %v %v %v", v.Shape, v.Strides, err)
 		}
+		if n, ok := DataSize(h.DType, h.Shape); !ok || int64(h.Offset)+n != int64(len(b)) {
+			t.Fatalf("accepted %d bytes for a %d-byte header and shape %v of %v", len(b), h.Offset, h.Shape, h.DType)
+		}
 		if v.Len() > 0 {
 			v.Load(v.Offset) // must not panic
+		}
+		// The header numpy would write for this array reads back the same.
+		if !h.Fortran && len(h.Shape) > 0 {
+			h2, err := ParseHeader(HeaderBytes(h.DType, h.Order, h.Shape))
+			if err != nil || h2.DType != h.DType || h2.Order != h.Order || !slices.Equal(h2.Shape, h.Shape) {
+				t.Fatalf("round trip of %+v: %+v, %v", h, h2, err)
+			}
 		}
 	})
 }

@@ -1,0 +1,57 @@
+package npy
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+)
+
+// ErrNotRegular reports a path given or found as an input file that is not
+// a regular file (a folder, named pipe, device or socket).
+var ErrNotRegular = errors.New("not a regular file")
+
+// RegularFile returns the file information of path, following symbolic
+// links, if it is a regular file, and otherwise an error wrapping
+// ErrNotRegular that names the path and what it is. It never opens path.
+func RegularFile(path string) (fs.FileInfo, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, %w", path, kind(st.Mode()), ErrNotRegular)
+	}
+	return st, nil
+}
+
+// kind names the file type of m for messages.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return "not a regular file"
+}
+
+// Kind names the file type of m for messages: "a directory", "a named
+// pipe (FIFO)", "a socket", "a character device", "a block device", "a
+// regular file".
+func Kind(m fs.FileMode) string {
+	if m.IsRegular() {
+		return "a regular file"
+	}
+	return kind(m)
+}
