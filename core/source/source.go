@@ -3,6 +3,8 @@ package source
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -115,7 +117,7 @@ func (s *stack) Release(t0, t1 int) {
 
 func (s *stack) Frame(t int) (array.View, error) {
 	if t < 0 || t >= s.v.Shape[0] {
-		return array.View{}, fmt.Errorf("source: frame %d outside 0..%d", t, s.v.Shape[0]-1)
+		return array.View{}, fmt.Errorf("source: %s: frame %d outside 0..%d", s.name, t, s.v.Shape[0]-1)
 	}
 	return array.New(s.v.DType, s.v.Order, s.v.Shape[1:], s.v.Strides[1:], s.v.Data, s.v.Offset+t*s.v.Strides[0])
 }
@@ -126,16 +128,23 @@ func OpenNpy(path string) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, _, err := npy.View(m.data)
+	src, err := openNpy(m)
 	if err != nil {
 		m.close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
+	}
+	return src, nil
+}
+
+func openNpy(m *mapping) (Source, error) {
+	v, _, err := npy.View(m.data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, m.path, err)
 	}
 	if v.NDim() != 3 {
-		m.close()
-		return nil, fmt.Errorf("%w: %s: shape %v, want 3 dimensions (time, rows, columns)", ErrFormat, path, v.Shape)
+		return nil, fmt.Errorf("%w: %s: shape %v, want 3 dimensions (time, rows, columns)", ErrFormat, m.path, v.Shape)
 	}
-	return &stack{m: m, v: v, name: path}, nil
+	return &stack{m: m, v: v, name: m.path}, nil
 }
 
 // Raw describes a headerless binary file.
@@ -146,29 +155,67 @@ type Raw struct {
 	Offset  int
 }
 
-// OpenRaw maps a raw binary file of C-order (T, H, W) samples.
+// size returns the exact byte size of a raw file with r's layout, or an
+// error for an invalid layout or one whose size overflows int64.
+func (r Raw) size(path string) (int64, error) {
+	if r.DType.Size() == 0 {
+		return 0, fmt.Errorf("%w: %s: raw dtype %v (want uint8, uint16, int16, int32, float32 or float64)", ErrFormat, path, r.DType)
+	}
+	switch r.Order {
+	case array.Native, array.Little, array.Big:
+	default:
+		return 0, fmt.Errorf("%w: %s: raw byte order %d (want native, little or big)", ErrFormat, path, uint32(r.Order))
+	}
+	if r.T < 1 || r.H < 1 || r.W < 1 || r.Offset < 0 {
+		return 0, fmt.Errorf("%w: %s: raw shape %d x %d x %d with offset %d: want positive sizes and an offset >= 0", ErrFormat, path, r.T, r.H, r.W, r.Offset)
+	}
+	n, ok := npy.DataSize(r.DType, []int{r.T, r.H, r.W})
+	if !ok || n > math.MaxInt64-int64(r.Offset) {
+		return 0, fmt.Errorf("%w: %s: raw shape %d x %d x %d of %s after offset %d is too large (its byte size overflows a 64-bit integer)",
+			ErrFormat, path, r.T, r.H, r.W, r.DType, r.Offset)
+	}
+	return n + int64(r.Offset), nil
+}
+
+// OpenRaw maps a raw binary file of C-order (T, H, W) samples after
+// r.Offset bytes. The file must hold exactly these bytes: a shorter one
+// (truncated) and a longer one (wrong shape, dtype or offset) are refused
+// with both sizes.
 func OpenRaw(path string, r Raw) (Source, error) {
+	if _, err := r.size(path); err != nil {
+		return nil, err
+	}
 	m, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
+	src, err := openRaw(m, r)
+	if err != nil {
+		m.close()
+		return nil, err
+	}
+	return src, nil
+}
+
+func openRaw(m *mapping, r Raw) (Source, error) {
+	want, err := r.size(m.path)
+	if err != nil {
+		return nil, err
+	}
+	if have := int64(len(m.data)); have != want {
+		what := "shorter"
+		if have > want {
+			what = "longer"
+		}
+		return nil, fmt.Errorf("%w: %s: raw file of %d bytes is %s than %d x %d x %d %s samples after offset %d need (%d bytes): the size must match exactly",
+			ErrFormat, m.path, have, what, r.T, r.H, r.W, r.DType, r.Offset, want)
+	}
 	es := r.DType.Size()
-	if es == 0 {
-		m.close()
-		return nil, fmt.Errorf("%w: raw dtype %v", ErrFormat, r.DType)
-	}
-	if r.T < 1 || r.H < 1 || r.W < 1 || r.Offset < 0 {
-		m.close()
-		return nil, fmt.Errorf("%w: raw shape %d,%d,%d offset %d", ErrFormat, r.T, r.H, r.W, r.Offset)
-	}
 	v, err := array.New(r.DType, r.Order, []int{r.T, r.H, r.W}, []int{r.H * r.W * es, r.W * es, es}, m.data, r.Offset)
 	if err != nil {
-		size := len(m.data)
-		m.close()
-		return nil, fmt.Errorf("%w: %s: %d bytes do not hold %d x %d x %d %s samples after offset %d",
-			ErrFormat, path, size, r.T, r.H, r.W, r.DType, r.Offset)
+		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, m.path, err)
 	}
-	return &stack{m: m, v: v, name: path}, nil
+	return &stack{m: m, v: v, name: m.path}, nil
 }
 
 // ParseDType parses a dtype name (uint8, uint16, int16, int32, float32, float64).
@@ -181,20 +228,17 @@ func ParseDType(s string) (array.DType, error) {
 	return 0, fmt.Errorf("%w: dtype %q (want uint8, uint16, int16, int32, float32 or float64)", ErrFormat, s)
 }
 
-// Open opens path by its extension or content: a folder or glob pattern of
-// TIFF files, a .tif/.tiff file, or a .npy file.
+// Open opens path by its extension or content: a folder of TIFF files, a
+// TIFF or .npy file, or else a glob pattern of TIFF files. A path that
+// exists is always taken literally (a file named "run[1].tif" is that
+// file, not a pattern matching run1.tif); only one that does not exist is
+// a pattern. Only regular files (or symbolic links to them) and folders
+// are read: a named pipe, device or socket is refused, never opened.
 func Open(path string) (Source, error) {
-	if strings.ContainsAny(path, "*?[") {
-		files, err := filepath.Glob(path)
-		if err != nil {
-			return nil, fmt.Errorf("%w: pattern %q: %v", ErrFormat, path, err)
-		}
-		if len(files) == 0 {
-			return nil, fmt.Errorf("%w: no file matches %q", ErrFormat, path)
-		}
-		return OpenTIFFSeries(files)
-	}
 	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(path, "*?[\\") {
+		return openGlob(path)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -205,25 +249,46 @@ func Open(path string) (Source, error) {
 		}
 		return OpenTIFFSeries(files)
 	}
-	f, err := os.Open(path)
+	m, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
-	head := make([]byte, 8)
-	n, _ := f.Read(head)
-	f.Close()
-	head = head[:n]
-	switch {
-	case n >= 6 && string(head[:6]) == "\x93NUMPY":
-		return OpenNpy(path)
-	case n >= 4 && (string(head[:2]) == "II" || string(head[:2]) == "MM"):
-		return OpenTIFF(path)
+	var src Source
+	switch head := m.data; {
+	case len(head) >= 6 && string(head[:6]) == "\x93NUMPY":
+		src, err = openNpy(m)
+	case len(head) >= 4 && (string(head[:2]) == "II" || string(head[:2]) == "MM"):
+		src, err = openTIFF(m)
+	default:
+		err = fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give --shape and --dtype)", ErrFormat, path)
 	}
-	return nil, fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give --shape and --dtype)", ErrFormat, path)
+	if err != nil {
+		m.close()
+		return nil, err
+	}
+	return src, nil
+}
+
+// openGlob opens the files a pattern matches, sorted by name, as a series.
+func openGlob(pattern string) (Source, error) {
+	files, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s does not exist, and is no valid pattern: %v", ErrFormat, pattern, err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: no file matches %q", ErrFormat, pattern)
+	}
+	for _, f := range files {
+		if _, err := npy.RegularFile(f); err != nil {
+			return nil, fmt.Errorf("%w: pattern %q matches %w", ErrFormat, pattern, err)
+		}
+	}
+	return OpenTIFFSeries(files)
 }
 
 // tiffFiles lists the TIFF files of a folder (recursively, as Micro-Manager
-// writes Pos0/...), sorted by name.
+// writes Pos0/...), sorted by name. An entry with a TIFF name that is not
+// a regular file (or a link to one) is refused; other names are skipped.
 func tiffFiles(dir string) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
@@ -231,9 +296,15 @@ func tiffFiles(dir string) ([]string, error) {
 			return err
 		}
 		ext := strings.ToLower(filepath.Ext(p))
-		if !d.IsDir() && (ext == ".tif" || ext == ".tiff") {
-			files = append(files, p)
+		if d.IsDir() || (ext != ".tif" && ext != ".tiff") {
+			return nil
 		}
+		if !d.Type().IsRegular() {
+			if _, err := npy.RegularFile(p); err != nil {
+				return fmt.Errorf("%w: folder %s holds %w", ErrFormat, dir, err)
+			}
+		}
+		files = append(files, p)
 		return nil
 	})
 	if err != nil {
@@ -244,6 +315,91 @@ func tiffFiles(dir string) ([]string, error) {
 	}
 	sort.Strings(files)
 	return files, nil
+}
+
+// series is a sequence of single-page TIFF files, one frame each. Files
+// are mapped when their frame is asked for, one at a time.
+type series struct {
+	files []string
+	w, h  int
+	dtype array.DType
+	cur   *mapping
+	curI  int
+}
+
+// OpenTIFFSeries opens single-page TIFF files (sorted by the caller) as
+// frames; all must have the first file's size and sample type. One file
+// is opened as a multi-page TIFF.
+func OpenTIFFSeries(files []string) (Source, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: no files", ErrFormat)
+	}
+	if len(files) == 1 {
+		return OpenTIFF(files[0])
+	}
+	m, err := mapFile(files[0])
+	if err != nil {
+		return nil, err
+	}
+	p, _, err := singlePage(m)
+	m.close()
+	if err != nil {
+		return nil, err
+	}
+	return &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1}, nil
+}
+
+// singlePage parses the one page of a file of a series.
+func singlePage(m *mapping) (page, *tiffReader, error) {
+	r := &tiffReader{b: m.data, path: m.path}
+	pages, err := r.pages(2)
+	if err != nil {
+		return page{}, nil, err
+	}
+	if len(pages) > 1 {
+		return page{}, nil, r.errf("holds more than one page: the files of a folder or pattern must be single-page TIFF files (give a multi-page file on its own)")
+	}
+	if ij, ok := parseImageJ(pages[0].desc); ok && ij.images > 1 {
+		return page{}, nil, r.errf("ImageJ file of %d images: the files of a folder or pattern must be single-page TIFF files (give a multi-page file on its own)", ij.images)
+	}
+	return pages[0], r, nil
+}
+
+func (s *series) Shape() (int, int, int) { return len(s.files), s.h, s.w }
+func (s *series) DType() array.DType     { return s.dtype }
+func (s *series) Name() string           { return s.files[0] + " ..." }
+func (s *series) paths() []string        { return s.files }
+func (s *series) Stack() (array.View, bool) {
+	return array.View{}, false
+}
+
+func (s *series) Close() error {
+	err := s.cur.close()
+	s.cur = nil
+	return err
+}
+
+func (s *series) Frame(t int) (array.View, error) {
+	if t < 0 || t >= len(s.files) {
+		return array.View{}, fmt.Errorf("source: %s: frame %d outside 0..%d", s.Name(), t, len(s.files)-1)
+	}
+	if t != s.curI {
+		s.cur.close()
+		s.cur, s.curI = nil, -1
+		m, err := mapFile(s.files[t])
+		if err != nil {
+			return array.View{}, err
+		}
+		s.cur, s.curI = m, t
+	}
+	p, r, err := singlePage(s.cur)
+	if err != nil {
+		return array.View{}, err
+	}
+	if p.w != s.w || p.h != s.h || p.dtype != s.dtype {
+		return array.View{}, fmt.Errorf("%w: %s is %dx%d %s, the first file %dx%d %s", ErrFormat, s.files[t], p.w, p.h, p.dtype, s.w, s.h, s.dtype)
+	}
+	return pageView(p, r.order, s.cur.data)
 }
 
 // Range is a half-open index range; Stop 0 means the end.
@@ -327,7 +483,7 @@ func (s *selection) Release(t0, t1 int) {
 
 func (s *selection) Frame(t int) (array.View, error) {
 	if t < 0 || t >= s.t1-s.t0 {
-		return array.View{}, fmt.Errorf("source: frame %d outside 0..%d", t, s.t1-s.t0-1)
+		return array.View{}, fmt.Errorf("source: %s: frame %d outside 0..%d", s.Name(), t, s.t1-s.t0-1)
 	}
 	v, err := s.src.Frame(s.t0 + t)
 	if err != nil {

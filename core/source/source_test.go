@@ -11,7 +11,9 @@ import (
 )
 
 // The files in testdata were written by tifffile 2023.2.3 and numpy 1.24
-// from one (20, 6, 7) uint16 stack, testdata/stack.npy.
+// from one (20, 6, 7) uint16 stack, testdata/stack.npy. In imagej.tif,
+// "channels=20" (tifffile's label for a 3-D stack written with imagej=True
+// and no axes, which the reader refuses) was replaced by "frames=20  ".
 
 func reference(t *testing.T) array.View {
 	f, err := npy.Open(filepath.Join("testdata", "stack.npy"))

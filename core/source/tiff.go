@@ -3,40 +3,44 @@ package source
 import (
 	"encoding/binary"
 	"fmt"
-	"regexp"
+	"math"
+	"math/bits"
 	"strconv"
+	"strings"
 
 	"github.com/ipcf/ipcf/core/array"
 )
 
-// page is one image of a TIFF file: its samples' location.
+// page is one image of a TIFF file: its samples' location. The parser has
+// checked that every strip holds its rows inside the file.
 type page struct {
 	w, h    int
 	dtype   array.DType
+	rps     int // rows per strip, 1..h
 	offsets []int64
-	counts  []int64
 	desc    string
 }
 
+func (p page) rowBytes() int   { return p.w * p.dtype.Size() }
+func (p page) frameBytes() int { return p.h * p.rowBytes() }
+
+// stripBytes returns the bytes of image data in strip i (the last strip
+// may hold fewer rows); bytes beyond them in a strip are padding.
+func (p page) stripBytes(i int) int {
+	return min(p.rps, p.h-i*p.rps) * p.rowBytes()
+}
+
 // contiguous returns the offset of the page's samples if its strips are
-// stored back to back and cover the image, else -1.
+// stored back to back, else -1.
 func (p page) contiguous() int64 {
-	if len(p.offsets) == 0 {
-		return -1
-	}
-	end := p.offsets[0]
-	var total int64
+	o0 := p.offsets[0]
+	step := int64(p.rps * p.rowBytes())
 	for i, o := range p.offsets {
-		if o != end {
+		if o != o0+int64(i)*step {
 			return -1
 		}
-		end += p.counts[i]
-		total += p.counts[i]
 	}
-	if total < int64(p.w*p.h*p.dtype.Size()) {
-		return -1
-	}
-	return p.offsets[0]
+	return o0
 }
 
 type tiffReader struct {
@@ -45,6 +49,7 @@ type tiffReader struct {
 	order array.ByteOrder
 	big   bool
 	path  string
+	first int64 // offset of the first IFD
 }
 
 func (r *tiffReader) errf(format string, a ...any) error {
@@ -52,94 +57,114 @@ func (r *tiffReader) errf(format string, a ...any) error {
 }
 
 func (r *tiffReader) u16(o int64) (uint16, error) {
-	if o < 0 || o+2 > int64(len(r.b)) {
+	if o < 0 || o > int64(len(r.b))-2 {
 		return 0, r.errf("truncated at byte %d", o)
 	}
 	return r.bo.Uint16(r.b[o:]), nil
 }
 
 func (r *tiffReader) u32(o int64) (uint32, error) {
-	if o < 0 || o+4 > int64(len(r.b)) {
+	if o < 0 || o > int64(len(r.b))-4 {
 		return 0, r.errf("truncated at byte %d", o)
 	}
 	return r.bo.Uint32(r.b[o:]), nil
 }
 
 func (r *tiffReader) u64(o int64) (uint64, error) {
-	if o < 0 || o+8 > int64(len(r.b)) {
+	if o < 0 || o > int64(len(r.b))-8 {
 		return 0, r.errf("truncated at byte %d", o)
 	}
 	return r.bo.Uint64(r.b[o:]), nil
 }
 
+// offset reads an IFD or value offset (4 bytes, 8 in BigTIFF); one beyond
+// int64 reads as -1, which every bounds check refuses.
+func (r *tiffReader) offset(o int64) (int64, error) {
+	if !r.big {
+		v, err := r.u32(o)
+		return int64(v), err
+	}
+	v, err := r.u64(o)
+	if v > math.MaxInt64 {
+		return -1, err
+	}
+	return int64(v), err
+}
+
 var typeSize = map[uint16]int64{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 16: 8, 17: 8, 18: 8}
 
-// values reads the integer values of a tag entry at e.
-func (r *tiffReader) values(e int64) (typ uint16, vals []int64, raw []byte, err error) {
+// tagNames names the tags the reader uses, for messages.
+var tagNames = map[uint16]string{
+	254: "NewSubfileType", 256: "ImageWidth", 257: "ImageLength", 258: "BitsPerSample",
+	259: "Compression", 266: "FillOrder", 270: "ImageDescription", 273: "StripOffsets",
+	277: "SamplesPerPixel", 278: "RowsPerStrip", 279: "StripByteCounts", 284: "PlanarConfiguration",
+	322: "TileWidth", 323: "TileLength", 324: "TileOffsets", 325: "TileByteCounts", 339: "SampleFormat",
+}
+
+// values reads the values of the tag entry at e: integers for the
+// unsigned integer types (BYTE, SHORT, LONG, LONG8, IFD, IFD8), the bytes
+// for ASCII. ok is false for any other type.
+func (r *tiffReader) values(e int64) (typ uint16, vals []int64, raw []byte, ok bool, err error) {
 	if typ, err = r.u16(e + 2); err != nil {
 		return
 	}
 	var count uint64
-	var inline int64
+	inline := int64(4)
 	if r.big {
 		count, err = r.u64(e + 4)
 		inline = 8
 	} else {
 		var c uint32
 		c, err = r.u32(e + 4)
-		count, inline = uint64(c), 4
+		count = uint64(c)
 	}
 	if err != nil {
 		return
 	}
 	size := typeSize[typ]
-	if size == 0 || count > 1<<28 {
-		return typ, nil, nil, nil // unknown type or absurd count: ignore the tag
+	if size == 0 || count > uint64(len(r.b)) {
+		return typ, nil, nil, false, nil // unknown type, or more values than the file has bytes
 	}
 	n := int64(count) * size
 	data := e + 4 + inline
 	if n > inline {
-		var p uint64
-		if r.big {
-			p, err = r.u64(e + 12)
-		} else {
-			var q uint32
-			q, err = r.u32(e + 8)
-			p = uint64(q)
-		}
-		if err != nil {
+		if data, err = r.offset(data); err != nil {
 			return
 		}
-		data = int64(p)
 	}
-	if data < 0 || data+n > int64(len(r.b)) {
-		return typ, nil, nil, r.errf("tag data outside the file")
+	if data < 0 || data > int64(len(r.b))-n {
+		return typ, nil, nil, false, r.errf("tag data outside the file")
 	}
 	raw = r.b[data : data+n]
-	for i := int64(0); i < int64(count); i++ {
+	switch typ {
+	case 1, 2, 3, 4, 13, 16, 18:
+	default:
+		return typ, nil, raw, false, nil
+	}
+	vals = make([]int64, count)
+	for i := range vals {
 		switch size {
 		case 1:
-			vals = append(vals, int64(raw[i]))
+			vals[i] = int64(raw[i])
 		case 2:
-			vals = append(vals, int64(r.bo.Uint16(raw[2*i:])))
+			vals[i] = int64(r.bo.Uint16(raw[2*i:]))
 		case 4:
-			vals = append(vals, int64(r.bo.Uint32(raw[4*i:])))
+			vals[i] = int64(r.bo.Uint32(raw[4*i:]))
 		case 8:
-			if typ == 16 || typ == 17 || typ == 18 {
-				vals = append(vals, int64(r.bo.Uint64(raw[8*i:])))
-			} else {
-				vals = append(vals, 0) // rationals: not needed
+			v := r.bo.Uint64(raw[8*i:])
+			vals[i] = int64(v)
+			if v > math.MaxInt64 {
+				vals[i] = -1
 			}
 		}
 	}
-	return
+	return typ, vals, raw, true, nil
 }
 
-// pages parses the IFD chain (at most max pages; max < 0 means all).
-func (r *tiffReader) pages(max int) ([]page, error) {
-	var next int64
+// header reads the byte order, the version and the first IFD's offset.
+func (r *tiffReader) header() error {
 	if len(r.b) < 8 {
-		return nil, r.errf("too short for a TIFF header")
+		return r.errf("too short for a TIFF header (%d bytes)", len(r.b))
 	}
 	switch string(r.b[:2]) {
 	case "II":
@@ -147,132 +172,62 @@ func (r *tiffReader) pages(max int) ([]page, error) {
 	case "MM":
 		r.bo, r.order = binary.BigEndian, array.Big
 	default:
-		return nil, r.errf("not a TIFF file")
+		return r.errf("not a TIFF file")
 	}
 	magic, _ := r.u16(2)
 	switch magic {
 	case 42:
 		o, _ := r.u32(4)
-		next = int64(o)
+		r.first = int64(o)
 	case 43:
 		r.big = true
-		o, err := r.u64(8)
-		if err != nil {
-			return nil, err
+		if sz, _ := r.u16(4); sz != 8 {
+			return r.errf("BigTIFF with %d-byte offsets not supported", sz)
 		}
-		next = int64(o)
+		o, err := r.offset(8)
+		if err != nil {
+			return err
+		}
+		r.first = o
 	default:
-		return nil, r.errf("TIFF version %d not supported", magic)
+		return r.errf("TIFF version %d not supported", magic)
+	}
+	if r.first == 0 {
+		return r.errf("no image")
+	}
+	return nil
+}
+
+// compressions names common TIFF compression schemes for messages.
+var compressions = map[int64]string{
+	2: "CCITT RLE", 3: "CCITT fax 3", 4: "CCITT fax 4", 5: "LZW", 6: "old JPEG", 7: "JPEG",
+	8: "Adobe Deflate", 32773: "PackBits", 32946: "Deflate", 34712: "JPEG 2000",
+	34925: "LZMA", 50000: "Zstandard", 50001: "WebP", 50002: "JPEG XL",
+}
+
+// pages parses the IFD chain (at most max pages; max < 0 means all). It
+// refuses what it cannot read as one grayscale image per page, naming the
+// feature: tiles, compression, several samples per pixel, planar
+// configuration 2, bit-reversed fill order, reduced-resolution pages and
+// masks, strips that do not hold their rows.
+func (r *tiffReader) pages(max int) ([]page, error) {
+	if err := r.header(); err != nil {
+		return nil, err
 	}
 	var out []page
 	seen := map[int64]bool{}
-	for next != 0 && (max < 0 || len(out) < max) {
+	for next := r.first; next != 0 && (max < 0 || len(out) < max); {
 		if seen[next] {
-			return nil, r.errf("IFD loop")
+			return nil, r.errf("IFD loop at byte %d", next)
 		}
 		seen[next] = true
-		var n int64
-		entry := int64(12)
-		if r.big {
-			c, err := r.u64(next)
-			if err != nil {
-				return nil, err
-			}
-			n, entry = int64(c), 20
-			next += 8
-		} else {
-			c, err := r.u16(next)
-			if err != nil {
-				return nil, err
-			}
-			n = int64(c)
-			next += 2
-		}
-		if n > 4096 {
-			return nil, r.errf("IFD with %d entries", n)
-		}
-		p := page{}
-		bps, sf, spp, comp, planar := int64(1), int64(1), int64(1), int64(1), int64(1)
-		for i := int64(0); i < n; i++ {
-			e := next + i*entry
-			tag, err := r.u16(e)
-			if err != nil {
-				return nil, err
-			}
-			_, vals, raw, err := r.values(e)
-			if err != nil {
-				return nil, err
-			}
-			first := int64(0)
-			if len(vals) > 0 {
-				first = vals[0]
-			}
-			switch tag {
-			case 256:
-				p.w = int(first)
-			case 257:
-				p.h = int(first)
-			case 258:
-				bps = first
-			case 259:
-				comp = first
-			case 270:
-				p.desc = string(raw)
-			case 273:
-				p.offsets = vals
-			case 277:
-				spp = first
-			case 279:
-				p.counts = vals
-			case 284:
-				planar = first
-			case 339:
-				sf = first
-			}
-		}
-		if comp != 1 {
-			return nil, r.errf("page %d is compressed (TIFF compression %d); only uncompressed TIFF is supported", len(out), comp)
-		}
-		if spp != 1 && planar != 2 {
-			return nil, r.errf("page %d has %d samples per pixel; want 1 (grayscale)", len(out), spp)
-		}
-		switch {
-		case sf == 1 && bps == 8:
-			p.dtype = array.Uint8
-		case sf == 1 && bps == 16:
-			p.dtype = array.Uint16
-		case sf == 2 && bps == 16:
-			p.dtype = array.Int16
-		case sf == 2 && bps == 32:
-			p.dtype = array.Int32
-		case sf == 3 && bps == 32:
-			p.dtype = array.Float32
-		case sf == 3 && bps == 64:
-			p.dtype = array.Float64
-		default:
-			return nil, r.errf("page %d: %d-bit samples of format %d are not supported", len(out), bps, sf)
-		}
-		if p.w < 1 || p.h < 1 || len(p.offsets) == 0 || len(p.offsets) != len(p.counts) {
-			return nil, r.errf("page %d: bad size or strips", len(out))
-		}
-		for i, o := range p.offsets {
-			if o < 0 || o+p.counts[i] > int64(len(r.b)) {
-				return nil, r.errf("page %d: strip %d outside the file (truncated?)", len(out), i)
-			}
+		p, n, err := r.page(next, len(out))
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, p)
-		if r.big {
-			o, err := r.u64(next + n*entry)
-			if err != nil {
-				return nil, err
-			}
-			next = int64(o)
-		} else {
-			o, err := r.u32(next + n*entry)
-			if err != nil {
-				return nil, err
-			}
-			next = int64(o)
+		if next, err = r.offset(n); err != nil {
+			return nil, err
 		}
 	}
 	if len(out) == 0 {
@@ -281,40 +236,242 @@ func (r *tiffReader) pages(max int) ([]page, error) {
 	return out, nil
 }
 
-var imagejImages = regexp.MustCompile(`(?m)^images=(\d+)$`)
+// page parses the IFD at ifd, page number i, and returns the page and the
+// offset of the next-IFD field.
+func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
+	var n int64
+	entry, at := int64(12), ifd
+	if r.big {
+		c, err := r.u64(at)
+		if err != nil {
+			return page{}, 0, err
+		}
+		if c > 1<<16 {
+			return page{}, 0, r.errf("page %d: IFD with %d entries", i, c)
+		}
+		n, entry = int64(c), 20
+		at += 8
+	} else {
+		c, err := r.u16(at)
+		if err != nil {
+			return page{}, 0, err
+		}
+		n = int64(c)
+		at += 2
+	}
+	if at+n*entry > int64(len(r.b)) {
+		return page{}, 0, r.errf("page %d: IFD of %d entries at byte %d outside the file (truncated?)", i, n, ifd)
+	}
+	tags := map[uint16][]int64{}
+	var desc string
+	for k := int64(0); k < n; k++ {
+		e := at + k*entry
+		tag, err := r.u16(e)
+		if err != nil {
+			return page{}, 0, err
+		}
+		name, used := tagNames[tag]
+		if !used {
+			continue
+		}
+		if _, dup := tags[tag]; dup {
+			return page{}, 0, r.errf("page %d has tag %s twice", i, name)
+		}
+		typ, vals, raw, ok, err := r.values(e)
+		if err != nil {
+			return page{}, 0, err
+		}
+		if tag == 270 {
+			if typ == 2 {
+				desc = strings.TrimRight(string(raw), "\x00")
+			}
+			tags[tag] = nil
+			continue
+		}
+		if !ok || len(vals) == 0 {
+			return page{}, 0, r.errf("page %d: tag %s has type %d and %d values; want unsigned integers", i, name, typ, len(vals))
+		}
+		tags[tag] = vals
+	}
+	one := func(tag uint16, def int64) int64 {
+		if v, ok := tags[tag]; ok {
+			return v[0]
+		}
+		return def
+	}
+	for _, t := range []uint16{322, 323, 324, 325} {
+		if _, ok := tags[t]; ok {
+			return page{}, 0, r.errf("page %d is tiled (%s): tiled TIFF is not supported, only stripped", i, tagNames[t])
+		}
+	}
+	if c := one(259, 1); c != 1 {
+		name := compressions[c]
+		if name != "" {
+			name = ", " + name
+		}
+		return page{}, 0, r.errf("page %d is compressed (TIFF compression %d%s): only uncompressed TIFF is supported", i, c, name)
+	}
+	spp, planar := one(277, 1), one(284, 1)
+	if spp != 1 {
+		return page{}, 0, r.errf("page %d has %d samples per pixel (planar configuration %d): not supported, want 1 sample per pixel (grayscale); split the channels first", i, spp, planar)
+	}
+	if planar != 1 {
+		return page{}, 0, r.errf("page %d has planar configuration %d: not supported, want 1 (one sample per pixel, contiguous)", i, planar)
+	}
+	if f := one(266, 1); f != 1 {
+		return page{}, 0, r.errf("page %d has fill order %d: not supported, want 1", i, f)
+	}
+	if s := one(254, 0); s&5 != 0 {
+		return page{}, 0, r.errf("page %d is a reduced-resolution image or a mask (NewSubfileType %d): not supported", i, s)
+	}
+	for _, t := range []uint16{258, 339} { // one value per sample, all equal
+		for _, v := range tags[t] {
+			if v != tags[t][0] {
+				return page{}, 0, r.errf("page %d: %s %v differ", i, tagNames[t], tags[t])
+			}
+		}
+	}
+	var p page
+	switch bps, sf := one(258, 1), one(339, 1); {
+	case sf == 1 && bps == 8:
+		p.dtype = array.Uint8
+	case sf == 1 && bps == 16:
+		p.dtype = array.Uint16
+	case sf == 2 && bps == 16:
+		p.dtype = array.Int16
+	case sf == 2 && bps == 32:
+		p.dtype = array.Int32
+	case sf == 3 && bps == 32:
+		p.dtype = array.Float32
+	case sf == 3 && bps == 64:
+		p.dtype = array.Float64
+	default:
+		return page{}, 0, r.errf("page %d: %d-bit samples of format %d are not supported (want 8/16-bit unsigned, 16/32-bit signed, 32/64-bit float)", i, bps, sf)
+	}
+	w, h := one(256, 0), one(257, 0)
+	if w < 1 || h < 1 {
+		return page{}, 0, r.errf("page %d: image size %d x %d", i, w, h)
+	}
+	es := int64(p.dtype.Size())
+	if hi, lo := bits.Mul64(uint64(w), uint64(h)); hi != 0 || lo > uint64(len(r.b))/uint64(es) {
+		return page{}, 0, r.errf("page %d of %d x %d %s samples is larger than the file of %d bytes (truncated?)", i, w, h, p.dtype, len(r.b))
+	}
+	p.w, p.h = int(w), int(h)
+	rps := one(278, h)
+	if rps < 1 {
+		return page{}, 0, r.errf("page %d: RowsPerStrip %d", i, rps)
+	}
+	p.rps = int(min(rps, h))
+	nstrips := (p.h + p.rps - 1) / p.rps
+	offs, ok := tags[273]
+	if !ok {
+		return page{}, 0, r.errf("page %d has no StripOffsets", i)
+	}
+	if len(offs) != nstrips {
+		return page{}, 0, r.errf("page %d has %d strips, want %d (%d rows, %d rows per strip)", i, len(offs), nstrips, p.h, p.rps)
+	}
+	counts, ok := tags[279]
+	if ok && len(counts) != len(offs) {
+		return page{}, 0, r.errf("page %d has %d StripOffsets and %d StripByteCounts", i, len(offs), len(counts))
+	}
+	for k, o := range offs {
+		need := int64(p.stripBytes(k))
+		if ok && counts[k] < need {
+			return page{}, 0, r.errf("page %d: strip %d holds %d bytes, want %d", i, k, counts[k], need)
+		}
+		if o < 0 || o > int64(len(r.b))-need {
+			return page{}, 0, r.errf("page %d: strip %d (bytes %d to %d) outside the file of %d bytes (truncated?)", i, k, o, o+need, len(r.b))
+		}
+	}
+	p.offsets, p.desc = offs, desc
+	return p, at + n*entry, nil
+}
+
+// imagej holds the dimensions an ImageJ description announces.
+type imagej struct {
+	images, channels, slices, frames int
+}
+
+// parseImageJ reads the description ImageJ writes ("ImageJ=1.54f\n
+// images=40\nchannels=2\nframes=20\n..."); ok is false for another one.
+func parseImageJ(desc string) (ij imagej, ok bool) {
+	if !strings.HasPrefix(desc, "ImageJ=") {
+		return ij, false
+	}
+	for _, line := range strings.Split(desc, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			n = -1
+		}
+		switch k {
+		case "images":
+			ij.images = n
+		case "channels":
+			ij.channels = n
+		case "slices":
+			ij.slices = n
+		case "frames":
+			ij.frames = n
+		}
+	}
+	return ij, true
+}
 
 // OpenTIFF opens a multi-page TIFF, BigTIFF or ImageJ hyperstack file;
-// its pages (in file order) are the frames.
+// its pages (in file order) are the frames. An ImageJ file whose pages are
+// not all time frames (channels, or slices and frames) is refused.
 func OpenTIFF(path string) (Source, error) {
 	m, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
-	r := &tiffReader{b: m.data, path: path}
-	pages, err := r.pages(-1)
+	src, err := openTIFF(m)
 	if err != nil {
 		m.close()
 		return nil, err
 	}
+	return src, nil
+}
+
+func openTIFF(m *mapping) (Source, error) {
+	r := &tiffReader{b: m.data, path: m.path}
+	pages, err := r.pages(-1)
+	if err != nil {
+		return nil, err
+	}
 	p0 := pages[0]
 	es := p0.dtype.Size()
-	frame := p0.w * p0.h * es
-	// ImageJ hyperstacks: one IFD may describe all images, stored contiguously.
-	if mm := imagejImages.FindStringSubmatch(p0.desc); mm != nil {
-		n, _ := strconv.Atoi(mm[1])
-		if o := p0.contiguous(); n > len(pages) && o >= 0 {
-			v, err := array.New(p0.dtype, r.order, []int{n, p0.h, p0.w}, []int{frame, p0.w * es, es}, m.data, int(o))
-			if err != nil {
-				m.close()
-				return nil, r.errf("ImageJ file announces %d images; the file holds fewer (truncated?)", n)
-			}
-			return &stack{m: m, v: v, name: path}, nil
-		}
-	}
+	frame := p0.frameBytes()
 	for i, p := range pages {
 		if p.w != p0.w || p.h != p0.h || p.dtype != p0.dtype {
-			m.close()
 			return nil, r.errf("page %d is %dx%d %s, page 0 %dx%d %s", i, p.w, p.h, p.dtype, p0.w, p0.h, p0.dtype)
+		}
+	}
+	if ij, ok := parseImageJ(p0.desc); ok {
+		switch {
+		case ij.channels > 1 && ij.slices <= 1 && ij.frames <= 1:
+			// tifffile labels a plain 3-D stack written with imagej=True and no axes as channels
+			return nil, r.errf("ImageJ hyperstack with %d channels: not supported, split the channels first "+
+				"(a time series written by tifffile needs metadata={'axes': 'TYX'})", ij.channels)
+		case ij.channels > 1:
+			return nil, r.errf("ImageJ hyperstack with %d channels: not supported, split the channels first", ij.channels)
+		case ij.slices > 1 && ij.frames > 1:
+			return nil, r.errf("ImageJ hyperstack with %d slices and %d frames: not supported (its pages are not all time frames), split the slices first", ij.slices, ij.frames)
+		case ij.images < 0 || ij.channels < 0 || ij.slices < 0 || ij.frames < 0:
+			return nil, r.errf("ImageJ description with a bad images, channels, slices or frames value")
+		}
+		// ImageJ writes files over 4 GiB with one IFD for all images, stored contiguously.
+		n := ij.images
+		switch o := p0.contiguous(); {
+		case n > len(pages) && len(pages) == 1 && o >= 0:
+			v, err := array.New(p0.dtype, r.order, []int{n, p0.h, p0.w}, []int{frame, p0.w * es, es}, m.data, int(o))
+			if err != nil {
+				return nil, r.errf("ImageJ file announces %d images of %d bytes from byte %d; the file of %d bytes holds fewer (truncated?)", n, frame, o, len(m.data))
+			}
+			return &stack{m: m, v: v, name: m.path}, nil
+		case n > 0 && n != len(pages):
+			return nil, r.errf("ImageJ file announces %d images but holds %d pages", n, len(pages))
 		}
 	}
 	// Pages at a constant stride: one strided view.
@@ -323,9 +480,9 @@ func OpenTIFF(path string) (Source, error) {
 		if len(pages) > 1 {
 			stride = pages[1].contiguous() - o0
 		}
-		regular := stride > 0
+		regular := stride > 0 && stride <= math.MaxInt32*int64(1<<16)
 		for i, p := range pages {
-			if p.contiguous() != o0+int64(i)*stride {
+			if !regular || p.contiguous() != o0+int64(i)*stride {
 				regular = false
 				break
 			}
@@ -333,11 +490,11 @@ func OpenTIFF(path string) (Source, error) {
 		if regular {
 			v, err := array.New(p0.dtype, r.order, []int{len(pages), p0.h, p0.w}, []int{int(stride), p0.w * es, es}, m.data, int(o0))
 			if err == nil {
-				return &stack{m: m, v: v, name: path}, nil
+				return &stack{m: m, v: v, name: m.path}, nil
 			}
 		}
 	}
-	return &pageSource{m: m, r: r, pages: pages, name: path}, nil
+	return &pageSource{m: m, r: r, pages: pages, name: m.path}, nil
 }
 
 // pageSource serves the pages of a TIFF file with irregular layout.
@@ -362,97 +519,28 @@ func (s *pageSource) Release(t0, t1 int) {
 	for t := max(0, t0); t < min(t1, len(s.pages)); t++ {
 		p := s.pages[t]
 		for i, o := range p.offsets {
-			s.m.release(int(o), int(o+p.counts[i]))
+			s.m.release(int(o), int(o)+p.stripBytes(i))
 		}
 	}
 }
 
 func (s *pageSource) Frame(t int) (array.View, error) {
 	if t < 0 || t >= len(s.pages) {
-		return array.View{}, fmt.Errorf("source: frame %d outside 0..%d", t, len(s.pages)-1)
+		return array.View{}, fmt.Errorf("source: %s: frame %d outside 0..%d", s.name, t, len(s.pages)-1)
 	}
 	return pageView(s.pages[t], s.r.order, s.m.data)
 }
 
+// pageView returns the page's samples: a view into data if its strips are
+// back to back, else a copy of the rows of each strip.
 func pageView(p page, order array.ByteOrder, data []byte) (array.View, error) {
 	es := p.dtype.Size()
 	if o := p.contiguous(); o >= 0 {
 		return array.New(p.dtype, order, []int{p.h, p.w}, []int{p.w * es, es}, data, int(o))
 	}
-	buf := make([]byte, 0, p.w*p.h*es)
+	buf := make([]byte, 0, p.frameBytes())
 	for i, o := range p.offsets {
-		buf = append(buf, data[o:o+p.counts[i]]...)
-	}
-	if len(buf) < p.w*p.h*es {
-		return array.View{}, fmt.Errorf("%w: page strips hold %d bytes, want %d", ErrFormat, len(buf), p.w*p.h*es)
+		buf = append(buf, data[o:int(o)+p.stripBytes(i)]...)
 	}
 	return array.New(p.dtype, order, []int{p.h, p.w}, []int{p.w * es, es}, buf, 0)
-}
-
-// series is a sequence of single-page TIFF files, one frame each. Files
-// are mapped when their frame is asked for, one at a time.
-type series struct {
-	files []string
-	w, h  int
-	dtype array.DType
-	cur   *mapping
-	curI  int
-}
-
-// OpenTIFFSeries opens single-page TIFF files (sorted by the caller) as
-// frames; all must have the first file's size and sample type.
-func OpenTIFFSeries(files []string) (Source, error) {
-	if len(files) == 1 {
-		return OpenTIFF(files[0])
-	}
-	m, err := mapFile(files[0])
-	if err != nil {
-		return nil, err
-	}
-	r := &tiffReader{b: m.data, path: files[0]}
-	pages, err := r.pages(1)
-	m.close()
-	if err != nil {
-		return nil, err
-	}
-	return &series{files: files, w: pages[0].w, h: pages[0].h, dtype: pages[0].dtype, curI: -1}, nil
-}
-
-func (s *series) Shape() (int, int, int) { return len(s.files), s.h, s.w }
-func (s *series) DType() array.DType     { return s.dtype }
-func (s *series) Name() string           { return s.files[0] + " ..." }
-func (s *series) paths() []string        { return s.files }
-func (s *series) Stack() (array.View, bool) {
-	return array.View{}, false
-}
-
-func (s *series) Close() error {
-	err := s.cur.close()
-	s.cur = nil
-	return err
-}
-
-func (s *series) Frame(t int) (array.View, error) {
-	if t < 0 || t >= len(s.files) {
-		return array.View{}, fmt.Errorf("source: frame %d outside 0..%d", t, len(s.files)-1)
-	}
-	if t != s.curI {
-		s.cur.close()
-		s.cur, s.curI = nil, -1
-		m, err := mapFile(s.files[t])
-		if err != nil {
-			return array.View{}, err
-		}
-		s.cur, s.curI = m, t
-	}
-	r := &tiffReader{b: s.cur.data, path: s.files[t]}
-	pages, err := r.pages(1)
-	if err != nil {
-		return array.View{}, err
-	}
-	p := pages[0]
-	if p.w != s.w || p.h != s.h || p.dtype != s.dtype {
-		return array.View{}, fmt.Errorf("%w: %s is %dx%d %s, the first file %dx%d %s", ErrFormat, s.files[t], p.w, p.h, p.dtype, s.w, s.h, s.dtype)
-	}
-	return pageView(p, r.order, s.cur.data)
 }

@@ -1,0 +1,526 @@
+//go:build unix
+
+package source
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ipcf/ipcf/core/array"
+)
+
+var le, be = binary.LittleEndian, binary.BigEndian
+
+// within runs open and fails the test if it takes more than 5 s (a named
+// pipe opened for reading blocks until a writer appears).
+func within(t *testing.T, open func() (Source, error)) (Source, error) {
+	t.Helper()
+	type result struct {
+		src Source
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := open()
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.src, r.err
+	case <-time.After(5 * time.Second):
+		t.Fatal("open blocked for 5 s")
+		return nil, nil
+	}
+}
+
+// readAll reads every frame, returning the first error.
+func readAll(src Source) error {
+	T, _, _ := src.Shape()
+	for i := 0; i < T; i++ {
+		if _, err := src.Frame(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkError asserts that err is not nil and contains every fragment
+// (the file's name among them).
+func checkError(t *testing.T, err error, fragments ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want one with %q", fragments)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(err.Error(), f) {
+			t.Errorf("error %q does not contain %q", err, f)
+		}
+	}
+}
+
+// checkStack asserts that src is the (n, h, w) stack of frameValue.
+func checkStack(t *testing.T, src Source, n, h, w int) {
+	t.Helper()
+	T, H, W := src.Shape()
+	if T != n || H != h || W != w || src.DType() != array.Uint16 {
+		t.Fatalf("shape %d,%d,%d %v, want %d,%d,%d uint16", T, H, W, src.DType(), n, h, w)
+	}
+	for ti := 0; ti < T; ti++ {
+		fr, err := src.Frame(ti)
+		if err != nil {
+			t.Fatalf("frame %d: %v", ti, err)
+		}
+		for y := 0; y < H; y++ {
+			for x := 0; x < W; x++ {
+				if got, want := fr.At(y, x), float64(frameValue(ti, y, x)); got != want {
+					t.Fatalf("frame %d (%d,%d) = %v, want %v", ti, y, x, got, want)
+				}
+			}
+		}
+	}
+}
+
+func with(p tpage, tags ...ttag) tpage {
+	p.tags = append(append([]ttag(nil), p.tags...), tags...)
+	return p
+}
+
+func ij(desc string) ttag { return ttag{id: 270, typ: 2, ascii: desc} }
+
+func u(id uint16, v ...uint64) ttag { return ttag{id: id, typ: 3, vals: v} }
+
+// TestTIFFBadInput checks that every TIFF the reader cannot read as one
+// grayscale time frame per page is refused with a message naming the
+// file and the feature, and that valid but unusual layouts read right.
+func TestTIFFBadInput(t *testing.T) {
+	g := grayPages(le, 3, 4, 5, 0)
+	g2 := grayPages(le, 1, 4, 5, 2)[0]
+	rgb := tpage{w: 5, h: 4, bps: 8, sf: 1, strips: [][]byte{make([]byte, 60)},
+		tags: []ttag{{258, 3, []uint64{8, 8, 8}, ""}, u(277, 3), u(262, 2)}}
+	planar := tpage{w: 5, h: 4, bps: 8, sf: 1, rps: 4, strips: [][]byte{make([]byte, 20), make([]byte, 20), make([]byte, 20)},
+		tags: []ttag{{258, 3, []uint64{8, 8, 8}, ""}, u(277, 3), u(262, 2), u(284, 2)}}
+	tiled := tpage{w: 16, h: 16, bps: 16, sf: 1, strips: [][]byte{make([]byte, 512)},
+		tags: []ttag{{273, 0, nil, ""}, {279, 0, nil, ""}, {278, 0, nil, ""}, u(322, 16), u(323, 16),
+			{324, 4, []uint64{8}, ""}, {325, 4, []uint64{512}, ""}}}
+	hyper := func(desc string, n int) []byte {
+		ps := grayPages(le, n, 4, 5, 0)
+		ps[0] = with(ps[0], ij(desc))
+		return writeTIFF(tiffOpts{}, ps)
+	}
+	valid := writeTIFF(tiffOpts{}, g)
+	cases := []struct {
+		name string
+		file []byte
+		want []string // fragments besides the file name; nil: valid, frames checked
+		n    int      // frames of a valid file
+	}{
+		{"tiled", writeTIFF(tiffOpts{}, []tpage{tiled}), []string{"tiled TIFF is not supported", "TileWidth"}, 0},
+		{"tiled with strips", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(322, 16), u(323, 16))}), []string{"tiled TIFF is not supported"}, 0},
+		{"RGB chunky", writeTIFF(tiffOpts{}, []tpage{rgb}), []string{"3 samples per pixel", "not supported"}, 0},
+		{"RGB planar", writeTIFF(tiffOpts{}, []tpage{planar}), []string{"3 samples per pixel (planar configuration 2)", "not supported"}, 0},
+		{"planar configuration 2, one sample", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(284, 2))}), []string{"planar configuration 2: not supported"}, 0},
+		{"two samples, extra sample", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(277, 2), u(338, 0))}), []string{"2 samples per pixel"}, 0},
+		{"LZW", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(259, 5))}), []string{"compression 5, LZW", "only uncompressed TIFF is supported"}, 0},
+		{"Deflate", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(259, 8))}), []string{"compression 8, Adobe Deflate"}, 0},
+		{"PackBits on page 2", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], u(259, 32773))}), []string{"page 1 is compressed", "PackBits"}, 0},
+		{"12-bit", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 12))}), []string{"12-bit samples of format 1 are not supported"}, 0},
+		{"uint32", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 32))}), []string{"32-bit samples of format 1"}, 0},
+		{"complex float", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 64), u(339, 6))}), []string{"64-bit samples of format 6"}, 0},
+		{"fill order 2", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(266, 2))}), []string{"fill order 2"}, 0},
+		{"reduced-resolution page", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], ttag{254, 4, []uint64{1}, ""})}), []string{"page 1 is a reduced-resolution image or a mask"}, 0},
+		{"pages of two sizes", writeTIFF(tiffOpts{}, []tpage{g[0], grayPages(le, 1, 3, 5, 0)[0]}), []string{"page 1 is 5x3 uint16, page 0 5x4 uint16"}, 0},
+		{"pages of two dtypes", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], u(339, 2))}), []string{"page 1 is 5x4 int16, page 0 5x4 uint16"}, 0},
+		{"truncated strip", valid[:len(valid)-200], []string{"outside the file"}, 0},
+		{"truncated IFD", valid[:len(valid)-20], []string{"outside the file (truncated?)"}, 0},
+		{"short StripByteCounts", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{279, 4, []uint64{39}, ""})}), []string{"strip 0 holds 39 bytes, want 40"}, 0},
+		{"too few strips", writeTIFF(tiffOpts{}, []tpage{with(g2, ttag{278, 4, []uint64{1}, ""})}), []string{"has 2 strips, want 4"}, 0},
+		{"no StripOffsets", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{273, 0, nil, ""})}), []string{"no StripOffsets"}, 0},
+		{"counts and offsets differ", writeTIFF(tiffOpts{}, []tpage{with(g2, ttag{279, 4, []uint64{20}, ""})}), []string{"2 StripOffsets and 1 StripByteCounts"}, 0},
+		{"IFD loop", writeTIFF(tiffOpts{loopTo: 1}, g), []string{"IFD loop"}, 0},
+		{"first IFD outside", append([]byte("II*\x00\xff\xff\x00\x00"), make([]byte, 16)...), []string{"truncated at byte 65535"}, 0},
+		{"version 44", []byte("II,\x00\x08\x00\x00\x00\x00\x00"), []string{"TIFF version 44 not supported"}, 0},
+		{"too short", []byte("II*\x00\x08"), []string{"too short for a TIFF header"}, 0},
+		{"no IFD", []byte("MM\x00*\x00\x00\x00\x00"), []string{"no image"}, 0},
+		{"zero width", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 4, []uint64{0}, ""})}), []string{"image size 0 x 4"}, 0},
+		{"absurd size", writeTIFF(tiffOpts{big: true}, []tpage{with(g[0], ttag{256, 16, []uint64{1 << 40}, ""}, ttag{257, 16, []uint64{1 << 40}, ""})}), []string{"1099511627776 x 1099511627776 uint16 samples is larger than the file"}, 0},
+		{"width as rational", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 5, []uint64{5}, ""})}), []string{"tag ImageWidth has type 5"}, 0},
+		{"BigTIFF offset size 4", func() []byte {
+			b := writeTIFF(tiffOpts{big: true}, g)
+			b[4] = 4
+			return b
+		}(), []string{"BigTIFF with 4-byte offsets not supported"}, 0},
+		{"ImageJ 2 channels x 3 frames", hyper("ImageJ=1.54f\nimages=6\nchannels=2\nframes=3\nhyperstack=true\nmode=composite\n", 6), []string{"ImageJ hyperstack with 2 channels: not supported, split the channels first"}, 0},
+		{"ImageJ channels only (tifffile default)", hyper("ImageJ=1.54f\nimages=3\nchannels=3\nhyperstack=true\nmode=grayscale\n", 3), []string{"ImageJ hyperstack with 3 channels", "axes"}, 0},
+		{"ImageJ slices and frames", hyper("ImageJ=1.54f\nimages=6\nslices=2\nframes=3\nhyperstack=true\n", 6), []string{"ImageJ hyperstack with 2 slices and 3 frames: not supported"}, 0},
+		{"ImageJ more images than pages", hyper("ImageJ=1.54f\nimages=5\nframes=5\n", 3), []string{"ImageJ file announces 5 images but holds 3 pages"}, 0},
+		{"ImageJ one IFD, truncated", hyper("ImageJ=1.54f\nimages=9\nframes=9\n", 1), []string{"ImageJ file announces 9 images", "holds fewer (truncated?)"}, 0},
+		// valid files
+		{"little-endian, one strip", valid, nil, 3},
+		{"big-endian, strips of 2 rows", writeTIFF(tiffOpts{bo: be}, grayPages(be, 3, 4, 5, 2)), nil, 3},
+		{"big-endian BigTIFF, last strip short", writeTIFF(tiffOpts{bo: be, big: true}, grayPages(be, 2, 5, 3, 2)), nil, 2},
+		{"strips with gaps and padding", writeTIFF(tiffOpts{}, func() []tpage {
+			ps := grayPages(le, 3, 5, 4, 2)
+			for i := range ps {
+				ps[i].gap, ps[i].pad = 6, 2
+			}
+			return ps
+		}()), nil, 3},
+		{"no StripByteCounts", writeTIFF(tiffOpts{}, func() []tpage {
+			ps := grayPages(le, 2, 4, 5, 0)
+			for i := range ps {
+				ps[i] = with(ps[i], ttag{279, 0, nil, ""})
+			}
+			return ps
+		}()), nil, 2},
+		{"ImageJ slices only", hyper("ImageJ=1.54f\nimages=3\nslices=3\n", 3), nil, 3},
+		{"ImageJ one IFD for all images", func() []byte {
+			p := grayPages(le, 1, 4, 5, 0)[0]
+			for t := 1; t < 4; t++ {
+				p.strips[0] = append(p.strips[0], stripsOf(le, t, 4, 5, 4)[0]...)
+			}
+			p = with(p, ij("ImageJ=1.54f\nimages=4\nframes=4\n"), ttag{279, 4, []uint64{40}, ""})
+			return writeTIFF(tiffOpts{}, []tpage{p})
+		}(), nil, 4},
+		{"explicit planar configuration 1", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(284, 1), u(277, 1))}), nil, 1},
+	}
+	dir := t.TempDir()
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.NewReplacer(" ", "_", ",", "", "(", "", ")", "").Replace(c.name)+".tif")
+			if err := os.WriteFile(path, c.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_ = i
+			src, err := Open(path)
+			if err == nil {
+				defer src.Close()
+				err = readAll(src)
+			}
+			if c.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkStack(t, src, c.n, len(c.file)*0+srcH(src), srcW(src))
+				return
+			}
+			checkError(t, err, append([]string{path}, c.want...)...)
+		})
+	}
+}
+
+func srcH(s Source) int { _, h, _ := s.Shape(); return h }
+func srcW(s Source) int { _, _, w := s.Shape(); return w }
+
+// TestRawBadInput checks that a raw file is read only when its size is
+// exactly the size its shape, dtype and offset give.
+func TestRawBadInput(t *testing.T) {
+	dir := t.TempDir()
+	file := func(name string, n int) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, make([]byte, n), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	u16 := func(T, H, W, off int) Raw {
+		return Raw{T: T, H: H, W: W, DType: array.Uint16, Order: array.Little, Offset: off}
+	}
+	fifo := filepath.Join(dir, "pipe.raw")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		path string
+		raw  Raw
+		want []string
+	}{
+		{"shorter than the shape", file("short.raw", 1000), u16(20, 6, 7, 0), []string{"raw file of 1000 bytes is shorter than 20 x 6 x 7 uint16 samples after offset 0 need (1680 bytes)"}},
+		{"one byte longer", file("long.raw", 1681), u16(20, 6, 7, 0), []string{"raw file of 1681 bytes is longer than", "(1680 bytes)", "must match exactly"}},
+		{"twice as long", file("double.raw", 3360), u16(20, 6, 7, 0), []string{"3360 bytes is longer"}},
+		{"offset past the end", file("off.raw", 1000), u16(1, 2, 2, 5000), []string{"raw file of 1000 bytes is shorter", "after offset 5000 need (5008 bytes)"}},
+		{"offset at the end", file("offend.raw", 1000), u16(1, 1, 1, 1000), []string{"need (1002 bytes)"}},
+		{"empty file", file("empty.raw", 0), u16(1, 2, 2, 0), []string{"raw file of 0 bytes is shorter"}},
+		{"shape overflows", file("over.raw", 1000), u16(math.MaxInt64/2, 4, 4, 0), []string{"is too large (its byte size overflows a 64-bit integer)"}},
+		{"shape product overflows to a small number", file("wrap.raw", 1000), u16(1<<32, 1<<32, 1, 0), []string{"overflows"}},
+		{"offset overflows", file("offover.raw", 1000), u16(1, 1, 1, math.MaxInt64), []string{"overflows"}},
+		{"zero frames", file("zero.raw", 1000), u16(0, 2, 2, 0), []string{"raw shape 0 x 2 x 2", "want positive sizes"}},
+		{"negative offset", file("neg.raw", 1000), u16(1, 2, 2, -4), []string{"offset -4"}},
+		{"unknown dtype", file("dtype.raw", 1000), Raw{T: 1, H: 2, W: 2, DType: 99}, []string{"raw dtype"}},
+		{"unknown byte order", file("order.raw", 8), Raw{T: 1, H: 2, W: 2, DType: array.Uint16, Order: 7}, []string{"raw byte order 7"}},
+		{"named pipe", fifo, u16(1, 2, 2, 0), []string{"is a named pipe (FIFO), not a regular file"}},
+		{"directory", dir, u16(1, 2, 2, 0), []string{"is a directory, not a regular file"}},
+		{"missing", filepath.Join(dir, "nope.raw"), u16(1, 2, 2, 0), []string{"no such file"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src, err := within(t, func() (Source, error) { return OpenRaw(c.path, c.raw) })
+			if err == nil {
+				src.Close()
+			}
+			checkError(t, err, append([]string{c.path}, c.want...)...)
+		})
+	}
+	t.Run("exact size, big-endian, offset, through a symbolic link", func(t *testing.T) {
+		var b []byte = make([]byte, 3)
+		for ti := 0; ti < 2; ti++ {
+			for _, s := range stripsOf(be, ti, 4, 5, 4) {
+				b = append(b, s...)
+			}
+		}
+		p := filepath.Join(dir, "good.raw")
+		os.WriteFile(p, b, 0o644)
+		link := filepath.Join(dir, "link.raw")
+		os.Symlink(p, link)
+		src, err := OpenRaw(link, Raw{T: 2, H: 4, W: 5, DType: array.Uint16, Order: array.Big, Offset: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		checkStack(t, src, 2, 4, 5)
+	})
+}
+
+// npyFile returns a version 1.0 .npy file with the given header dict
+// (padded) followed by data.
+func npyFile(dict string, data []byte) []byte {
+	total := (10 + len(dict) + 1 + 63) / 64 * 64
+	b := append([]byte("\x93NUMPY\x01\x00"), 0, 0)
+	binary.LittleEndian.PutUint16(b[8:], uint16(total-10))
+	b = append(b, dict...)
+	for len(b) < total-1 {
+		b = append(b, ' ')
+	}
+	return append(append(b, '\n'), data...)
+}
+
+// TestNpyBadInput checks the .npy reader through Open and OpenNpy: the
+// header dict is read exactly as numpy reads it or refused.
+func TestNpyBadInput(t *testing.T) {
+	data := make([]byte, 0, 2*4*5*2)
+	for ti := 0; ti < 2; ti++ {
+		data = append(data, stripsOf(le, ti, 4, 5, 4)[0]...)
+	}
+	cases := []struct {
+		name string
+		file []byte
+		want []string
+	}{
+		{"duplicate shape", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 5), 'shape': (4, 2, 5), }", data), []string{`has key "shape" twice`}},
+		{"duplicate descr", npyFile("{'descr': '<u2', 'descr': '>u2', 'fortran_order': False, 'shape': (2, 4, 5), }", data), []string{`has key "descr" twice`}},
+		{"duplicate in both quotes", npyFile(`{'descr': '<u2', "descr": '<u2', 'fortran_order': False, 'shape': (2, 4, 5), }`, data), []string{"twice"}},
+		{"unknown key", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 5), 'order': 'C'}", data), []string{`unknown key "order"`}},
+		{"missing fortran_order", npyFile("{'descr': '<u2', 'shape': (2, 4, 5), }", data), []string{`no "fortran_order" key`}},
+		{"missing shape", npyFile("{'descr': '<u2', 'fortran_order': False}", data), []string{`no "shape" key`}},
+		{"key inside a string", npyFile(`{'descr': "<u2', 'shape': (1,", 'fortran_order': False, 'shape': (2, 4, 5)}`, data), []string{"not supported"}},
+		{"shape not a tuple", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (40), }", data[:80]), []string{"(40) is an integer, not a tuple"}},
+		{"shape as a list", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': [2, 4, 5], }", data), []string{"value is not a string, True, False or a tuple"}},
+		{"negative dimension", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, -4, 5), }", data), []string{"non-negative decimal integer"}},
+		{"hexadecimal", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 0x4, 5), }", data), []string{"tuple wants ',' or ')'"}},
+		{"underscore", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 1_0), }", data), []string{"tuple wants"}},
+		{"leading zero", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 04, 5), }", data), []string{"leading zero"}},
+		{"fortran_order 0", npyFile("{'descr': '<u2', 'fortran_order': 0, 'shape': (2, 4, 5), }", data), []string{"value is not a string"}},
+		{"fortran_order as a string", npyFile("{'descr': '<u2', 'fortran_order': 'False', 'shape': (2, 4, 5), }", data), []string{"fortran_order is not True or False"}},
+		{"escaped descr", npyFile(`{'descr': '\x3cu2', 'fortran_order': False, 'shape': (2, 4, 5), }`, data), []string{"escape"}},
+		{"comment", npyFile("{'descr': '<u2', # little\n 'fortran_order': False, 'shape': (2, 4, 5), }", data), []string{"quoted string"}},
+		{"bytes after the dict", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 5), } x", data), []string{"bytes after the dict"}},
+		{"structured dtype", npyFile("{'descr': [('a', '<u2')], 'fortran_order': False, 'shape': (2, 4, 5), }", data), []string{"value is not"}},
+		{"size overflows", npyFile("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904, 1), }", data), []string{"overflows a 64-bit integer"}},
+		{"truncated data", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 5), }", data[:79]), []string{"truncated data", "needs 80 data bytes, the file has 79"}},
+		{"trailing bytes", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 5), }", append(data, 0, 0)), []string{"trailing bytes", "needs 80 data bytes, the file has 82"}},
+		{"two dimensions", npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (8, 5), }", data), []string{"want 3 dimensions"}},
+		{"version 1.1", func() []byte {
+			b := npyFile("{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 5), }", data)
+			b[7] = 1
+			return b
+		}(), []string{"format version 1.1"}},
+		{"complex dtype", npyFile("{'descr': '<c8', 'fortran_order': False, 'shape': (2, 4, 5), }", data), []string{`dtype "<c8" not supported`}},
+		{"huge header", append([]byte("\x93NUMPY\x02\x00\xff\xff\xff\x7f"), data...), []string{"header of 2147483647 bytes"}},
+	}
+	dir := t.TempDir()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".npy")
+			os.WriteFile(path, c.file, 0o644)
+			for _, open := range []func(string) (Source, error){Open, OpenNpy} {
+				src, err := open(path)
+				if err == nil {
+					src.Close()
+				}
+				checkError(t, err, append([]string{path}, c.want...)...)
+			}
+		})
+	}
+	valid := []struct {
+		name, dict string
+	}{
+		{"canonical", "{'descr': '<u2', 'fortran_order': False, 'shape': (2, 4, 5), }"},
+		{"double quotes, no spaces, Python 2 longs", `{"descr":"<u2","fortran_order":False,"shape":(2L,4L,5L)}`},
+		{"keys in another order, tabs", "{'shape': (2,\t4, 5,), 'fortran_order': False, 'descr': '<u2'}"},
+	}
+	for _, c := range valid {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, "valid.npy")
+			os.WriteFile(path, npyFile(c.dict, data), 0o644)
+			src, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			checkStack(t, src, 2, 4, 5)
+		})
+	}
+}
+
+// TestPathBadInput checks files, folders and patterns: literal names
+// before patterns, only regular files (or links to them) read, no open
+// ever blocking on a named pipe.
+func TestPathBadInput(t *testing.T) {
+	dir := t.TempDir()
+	one := func(ti int) []byte { return writeTIFF(tiffOpts{}, []tpage{grayPages(le, ti+1, 4, 5, 0)[ti]}) }
+	write := func(p string, b []byte) string {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	mkfifo := func(p string) string {
+		t.Helper()
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	series := func(name string, n int) string {
+		d := filepath.Join(dir, name)
+		for ti := 0; ti < n; ti++ {
+			write(filepath.Join(d, "Pos0", "img_"+string(rune('0'+ti))+".tif"), one(ti))
+		}
+		return d
+	}
+	// A file whose name is a pattern, next to files the pattern matches.
+	lit := filepath.Join(dir, "lit")
+	write(filepath.Join(lit, "run[1].tif"), writeTIFF(tiffOpts{}, grayPages(le, 2, 4, 5, 0)))
+	write(filepath.Join(lit, "run1.tif"), one(1))
+	write(filepath.Join(lit, "run2.tif"), one(2))
+	sock := filepath.Join(dir, "s.tif")
+	if l, err := net.Listen("unix", sock); err == nil {
+		defer l.Close()
+	} else {
+		t.Fatal(err)
+	}
+	folderFifo := series("withfifo", 2)
+	mkfifo(filepath.Join(folderFifo, "Pos0", "img_2.tif"))
+	folderLink := series("withlink", 2)
+	os.Symlink(filepath.Join(dir, "gone.tif"), filepath.Join(folderLink, "Pos0", "img_2.tif"))
+	folderDirLink := series("withdirlink", 2)
+	os.Symlink(dir, filepath.Join(folderDirLink, "Pos0", "img_2.tif"))
+	folderGoodLink := series("goodlink", 1)
+	write(filepath.Join(dir, "elsewhere", "frame1.tif"), one(1))
+	os.Symlink(filepath.Join(dir, "elsewhere", "frame1.tif"), filepath.Join(folderGoodLink, "Pos0", "img_1.tif"))
+	os.Mkdir(filepath.Join(folderGoodLink, "Pos0", "sub.tif"), 0o755) // a folder with a TIFF name: walked into
+	folderMulti := series("withmulti", 2)
+	write(filepath.Join(folderMulti, "Pos0", "img_2.tif"), writeTIFF(tiffOpts{}, grayPages(le, 2, 4, 5, 0)))
+	folderSize := series("withsize", 2)
+	write(filepath.Join(folderSize, "Pos0", "img_2.tif"), writeTIFF(tiffOpts{}, grayPages(le, 1, 3, 5, 0)))
+	folderJunk := series("withjunk", 2)
+	write(filepath.Join(folderJunk, "Pos0", "img_2.tif"), []byte("not a tiff at all"))
+	folderRGB := series("withrgb", 2)
+	write(filepath.Join(folderRGB, "Pos0", "img_2.tif"), writeTIFF(tiffOpts{}, []tpage{with(grayPages(le, 1, 4, 5, 0)[0], u(277, 2))}))
+	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	globFifo := filepath.Join(dir, "gf")
+	write(filepath.Join(globFifo, "a1.tif"), one(0))
+	mkfifo(filepath.Join(globFifo, "a2.tif"))
+	globDir := filepath.Join(dir, "gd")
+	write(filepath.Join(globDir, "a1.tif"), one(0))
+	os.MkdirAll(filepath.Join(globDir, "a2.tif"), 0o755)
+	fifo := mkfifo(filepath.Join(dir, "pipe.tif"))
+	ij, err := os.ReadFile("testdata/imagej.tif") // as tifffile wrote it
+	if err != nil {
+		t.Fatal(err)
+	}
+	ijChannels := write(filepath.Join(dir, "imagej_channels.tif"), bytes.Replace(ij, []byte("frames=20  "), []byte("channels=20"), 1))
+	npyLink := filepath.Join(dir, "stack_link.npy")
+	os.Symlink(filepath.Join(mustAbs(t, "testdata"), "stack.npy"), npyLink)
+	cases := []struct {
+		name string
+		open func() (Source, error)
+		want []string // nil: valid, n frames of frameValue
+		n    int
+	}{
+		{"named pipe", func() (Source, error) { return Open(fifo) }, []string{fifo, "is a named pipe (FIFO), not a regular file"}, 0},
+		{"named pipe as TIFF", func() (Source, error) { return OpenTIFF(fifo) }, []string{fifo, "named pipe"}, 0},
+		{"named pipe as npy", func() (Source, error) { return OpenNpy(fifo) }, []string{fifo, "named pipe"}, 0},
+		{"socket", func() (Source, error) { return Open(sock) }, []string{sock, "is a socket"}, 0},
+		{"character device", func() (Source, error) { return Open("/dev/null") }, []string{"/dev/null is a character device"}, 0},
+		{"directory as npy", func() (Source, error) { return OpenNpy(dir) }, []string{dir + " is a directory"}, 0},
+		{"directory as TIFF", func() (Source, error) { return OpenTIFF(dir) }, []string{dir + " is a directory"}, 0},
+		{"named pipe in a folder", func() (Source, error) { return Open(folderFifo) }, []string{filepath.Join(folderFifo, "Pos0", "img_2.tif"), "named pipe"}, 0},
+		{"dangling link in a folder", func() (Source, error) { return Open(folderLink) }, []string{filepath.Join(folderLink, "Pos0", "img_2.tif"), "no such file"}, 0},
+		{"link to a folder in a folder", func() (Source, error) { return Open(folderDirLink) }, []string{filepath.Join(folderDirLink, "Pos0", "img_2.tif"), "is a directory"}, 0},
+		{"multi-page file in a folder", func() (Source, error) { return Open(folderMulti) }, []string{filepath.Join(folderMulti, "Pos0", "img_2.tif"), "holds more than one page"}, 0},
+		{"other size in a folder", func() (Source, error) { return Open(folderSize) }, []string{filepath.Join(folderSize, "Pos0", "img_2.tif"), "is 5x3 uint16, the first file 5x4 uint16"}, 0},
+		{"not a TIFF in a folder", func() (Source, error) { return Open(folderJunk) }, []string{filepath.Join(folderJunk, "Pos0", "img_2.tif"), "not a TIFF file"}, 0},
+		{"RGB in a folder", func() (Source, error) { return Open(folderRGB) }, []string{filepath.Join(folderRGB, "Pos0", "img_2.tif"), "2 samples per pixel"}, 0},
+		{"empty folder", func() (Source, error) { return Open(filepath.Join(dir, "empty")) }, []string{"no .tif files in " + filepath.Join(dir, "empty")}, 0},
+		{"pattern matching a named pipe", func() (Source, error) { return Open(filepath.Join(globFifo, "a*.tif")) }, []string{filepath.Join(globFifo, "a2.tif"), "named pipe"}, 0},
+		{"pattern matching a folder", func() (Source, error) { return Open(filepath.Join(globDir, "a*.tif")) }, []string{filepath.Join(globDir, "a2.tif"), "is a directory"}, 0},
+		{"pattern matching nothing", func() (Source, error) { return Open(filepath.Join(dir, "zz*.tif")) }, []string{"no file matches", filepath.Join(dir, "zz*.tif")}, 0},
+		{"bad pattern", func() (Source, error) { return Open(filepath.Join(dir, "[z.tif")) }, []string{filepath.Join(dir, "[z.tif"), "is no valid pattern"}, 0},
+		{"missing file", func() (Source, error) { return Open(filepath.Join(dir, "nope.tif")) }, []string{filepath.Join(dir, "nope.tif"), "no such file"}, 0},
+		{"tifffile's ImageJ 3-D stack, labelled channels", func() (Source, error) { return Open(ijChannels) }, []string{ijChannels, "ImageJ hyperstack with 20 channels"}, 0},
+		// valid
+		{"literal name with brackets", func() (Source, error) { return Open(filepath.Join(lit, "run[1].tif")) }, nil, 2},
+		{"pattern when no literal file", func() (Source, error) { return Open(filepath.Join(lit, "run[12].tif")) }, nil, -1},
+		{"folder with links to files", func() (Source, error) { return Open(folderGoodLink) }, nil, 2},
+		{"link to a .npy", func() (Source, error) { return Open(npyLink) }, nil, -20},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src, err := within(t, c.open)
+			if err == nil {
+				defer src.Close()
+				err = readAll(src)
+			}
+			switch {
+			case c.want != nil:
+				checkError(t, err, c.want...)
+			case err != nil:
+				t.Fatal(err)
+			case c.n == -1: // run1.tif holds frame 1, run2.tif frame 2; run[1].tif frames 0 and 1
+				T, _, _ := src.Shape()
+				f0, _ := src.Frame(0)
+				a := f0.At(0, 0)
+				f1, _ := src.Frame(1)
+				if T != 2 || a != float64(frameValue(1, 0, 0)) || f1.At(0, 0) != float64(frameValue(2, 0, 0)) {
+					t.Fatalf("pattern: %d frames, first samples %v, %v", T, a, f1.At(0, 0))
+				}
+			case c.n == -20:
+				compare(t, c.name, src, reference(t), 1)
+			default:
+				checkStack(t, src, c.n, 4, 5)
+			}
+		})
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
