@@ -31,9 +31,14 @@ Examples
 import ctypes
 import json
 import logging
+import math
+import numbers
+import operator
 import os
+import queue
 import sys
 import threading
+import _thread
 import warnings
 
 import numpy
@@ -41,7 +46,7 @@ import numpy
 from . import _lib as _c
 
 __all__ = [
-    'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
+    'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle',
     'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', '__version__',
 ]
@@ -52,14 +57,24 @@ __version__ = _lib.ipcf_version_string().decode().split()[0]
 
 
 class IpcfError(RuntimeError):
-    """Error reported by libipcf.
+    """Error reported by libipcf, or found by the binding before a call.
+
+    Every exception the binding raises for a bad argument or a failed call
+    is an `IpcfError`; its class follows the status code (one table,
+    `_ERRORS`), also for an error the binding finds itself before calling
+    the library: `IpcfValueError` (also a `ValueError`), `IpcfTypeError`
+    (also a `TypeError`), `IpcfMemoryError` (also a `MemoryError`),
+    `IpcfIOError` (also an `OSError`), `IpcfBusyError`; any other status,
+    also one newer than this binding, is a plain `IpcfError` carrying the
+    code.
 
     Attributes
     ----------
     status : int
         The library's status code (``ipcf_status``).
     message : str
-        The library's message, naming the function and the values involved.
+        The library's message, naming the function and the values involved
+        (or the binding's, naming the argument).
     """
 
     def __init__(self, status, message):
@@ -69,11 +84,16 @@ class IpcfError(RuntimeError):
 
 
 class IpcfValueError(IpcfError, ValueError):
-    """Invalid argument: a parameter, shape or value the library refuses."""
+    """Invalid argument: a parameter, shape or value the library refuses
+    (status 1), or an output array of the wrong shape (status 3)."""
 
 
 class IpcfTypeError(IpcfError, TypeError):
-    """Unsupported dtype or layout."""
+    """Unsupported type, dtype or layout (status 4)."""
+
+
+class IpcfMemoryError(IpcfError, MemoryError):
+    """The library or the binding cannot allocate what a call needs (status 5)."""
 
 
 class IpcfIOError(IpcfError, OSError):
@@ -85,18 +105,60 @@ class IpcfBusyError(IpcfError):
     """The output of a file job is being written by another run (status 10)."""
 
 
+# The one status -> exception table. A status not in it (one a newer
+# library added) raises a plain IpcfError carrying the code.
 _ERRORS = {
     _c.E_INVALID_ARGUMENT: IpcfValueError,
+    _c.E_BAD_HANDLE: IpcfError,
     _c.E_BUFFER_TOO_SMALL: IpcfValueError,
     _c.E_UNSUPPORTED_LAYOUT: IpcfTypeError,
+    _c.E_OUT_OF_MEMORY: IpcfMemoryError,
+    _c.E_CANCELLED: IpcfError,
+    _c.E_INTERNAL: IpcfError,
+    _c.E_NO_DEVICE: IpcfError,
     _c.E_IO: IpcfIOError,
     _c.E_BUSY: IpcfBusyError,
 }
 
 
 def _error(status, message):
-    cls = _ERRORS.get(status, IpcfError)
+    """Return the exception for a status code and message (never raises)."""
+    try:
+        status = int(status)
+    except Exception:  # noqa: BLE001 - a status must never crash the error path
+        status = _c.E_INTERNAL
+    cls = _ERRORS.get(status)
+    message = message or ''
+    if cls is None:
+        cls = IpcfError
+        message = f'{message or "libipcf"} (status {status}, unknown to this binding {__version__})'
+    elif not message:
+        message = f'libipcf: {_status_text(status)} (status {status})'
     return cls(status, message)
+
+
+def _status_text(status):
+    try:
+        return (_lib.ipcf_status_string(status) or b'').decode('utf-8', 'replace')
+    except Exception:  # noqa: BLE001
+        return ''
+
+
+def _last_error():
+    """The calling thread's last library message (bytes that are not UTF-8,
+    e.g. from a file name, are replaced, never an exception)."""
+    m = _lib.ipcf_last_error()
+    return m.decode('utf-8', 'replace') if m else ''
+
+
+def _invalid(message):
+    """A bad value found by the binding: raised as the library would (status 1)."""
+    return _error(_c.E_INVALID_ARGUMENT, message)
+
+
+def _unsupported(message):
+    """A bad type or dtype found by the binding (status 4: an IpcfTypeError)."""
+    return _error(_c.E_UNSUPPORTED_LAYOUT, message)
 
 
 def _check_process():
@@ -106,23 +168,64 @@ def _check_process():
             'the library cannot run in a forked child. Use multiprocessing with the '
             '"spawn" or "forkserver" start method (dask.distributed already spawns).'
         )
-        raise IpcfError(_c.E_INTERNAL, msg)
+        raise _error(_c.E_INTERNAL, msg)
 
 
-def _int(value, name, bits=32):
-    """Return value as an int that fits a signed C integer of the given bits.
+# C integer types of the library's parameters: (low, high).
+_CTYPES = {
+    'int32': (-(1 << 31), (1 << 31) - 1),
+    'int64': (-(1 << 63), (1 << 63) - 1),
+    'uint64': (0, (1 << 64) - 1),
+}
 
-    ctypes would silently wrap an out of range value (2**32 + 2 becoming 2).
+
+def _int(value, name, ctype='int32', lo=None, hi=None):
+    """Return value as an int that fits the C type (and lo..hi if given).
+
+    The one owner of the integer rule for every integer parameter: Python
+    ints, numpy integer scalars (and 0-d integer arrays) and floats without
+    a fractional part are accepted; bools, fractional or non-finite floats,
+    strings and other objects raise an IpcfTypeError; a value outside the
+    C type's range (ctypes would silently wrap it: 2**32 + 2 becoming 2) or
+    outside lo..hi raises an IpcfValueError. Messages name the parameter.
     """
-    try:
-        v = int(value)
-    except (TypeError, ValueError):
-        raise TypeError(f'{name}={value!r}: want an integer') from None
-    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-    if not lo <= v <= hi:
-        msg = f'{name}={v} is out of range for a {bits}-bit integer ({lo}..{hi})'
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
+    if isinstance(value, (bool, numpy.bool_)):
+        raise _unsupported(f'{name}={value!r}: want an integer, not a bool')
+    if isinstance(value, (float, numpy.floating)):
+        f = float(value)
+        if not math.isfinite(f) or not f.is_integer():
+            raise _unsupported(f'{name}={value!r}: want an integer')
+        v = int(f)
+    else:
+        try:
+            v = operator.index(value)
+        except TypeError:
+            raise _unsupported(f'{name}={value!r}: want an integer') from None
+    tlo, thi = _CTYPES[ctype]
+    if not tlo <= v <= thi:
+        raise _invalid(f'{name}={v} is out of range for the library\'s {ctype} ({tlo}..{thi})')
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        want = f'>= {lo}' if hi is None else (f'<= {hi}' if lo is None else f'{lo}..{hi}')
+        raise _invalid(f'{name}={v}: want {want}')
     return v
+
+
+def _float(value, name, finite=True):
+    """Return value as a float for a C double parameter.
+
+    Bools, strings and other objects raise an IpcfTypeError; NaN and
+    infinities (meaningless for every float parameter of the library)
+    raise an IpcfValueError naming the parameter.
+    """
+    if isinstance(value, (bool, numpy.bool_)) or not isinstance(value, (numbers.Real, numpy.number)):
+        raise _unsupported(f'{name}={value!r}: want a real number')
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise _unsupported(f'{name}={value!r}: want a real number') from None
+    if finite and not math.isfinite(f):
+        raise _invalid(f'{name}={f}: want a finite number')
+    return f
 
 
 def _threads(threads):
@@ -137,7 +240,7 @@ def _threads(threads):
         except ValueError:
             warnings.warn(f'ipcf: ignoring IPCF_NUM_THREADS={env!r}: not a whole number >= 0', stacklevel=3)
             return 0
-    return _int(threads, 'threads')
+    return _int(threads, 'threads', lo=0)
 
 
 def _descriptor(a, name):
@@ -147,10 +250,9 @@ def _descriptor(a, name):
     code = _c.DTYPE_CODES.get(key)
     if code is None:
         msg = f'{name}: dtype {dt} is not supported (uint8, uint16, int16, int32, float32, float64)'
-        raise IpcfTypeError(_c.E_UNSUPPORTED_LAYOUT, msg)
+        raise _unsupported(msg)
     if a.ndim < 1 or a.ndim > _c.MAX_NDIM:
-        msg = f'{name}: {a.ndim} dimensions, want 1..{_c.MAX_NDIM}'
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
+        raise _invalid(f'{name}: {a.ndim} dimensions, want 1..{_c.MAX_NDIM}')
     d = _c.Array()
     d.struct_size = ctypes.sizeof(_c.Array)
     d.dtype = code
@@ -164,27 +266,98 @@ def _descriptor(a, name):
     return d
 
 
+def _check_dtype(dtype, name):
+    """Raise an IpcfTypeError unless the library can read samples of dtype
+    (directly, or after `_input`'s conversion)."""
+    dtype = numpy.dtype(dtype)
+    if f'{dtype.kind}{dtype.itemsize}' in _c.DTYPE_CODES or dtype.kind in 'uib' or dtype == numpy.float16:
+        return
+    msg = f'{name}: dtype {dtype} is not supported (integer or real samples)'
+    raise _unsupported(msg)
+
+
+def _not_masked(data, name):
+    """Refuse a masked array (numpy.asarray would silently drop its mask)."""
+    if isinstance(data, numpy.ma.MaskedArray) or isinstance(getattr(data, '_meta', None), numpy.ma.MaskedArray):
+        msg = (f'{name}: a masked array; its mask would be ignored. Pass {name}.filled(value), '
+               'or for pcf a (row, column) mask= of the pixels to compute')
+        raise _unsupported(msg)
+
+
 def _input(data, name, ndim=None):
     """Return data as a numpy array the library reads in place.
 
     Supported dtypes pass through untouched (views, any strides, either byte
     order). Other integer dtypes and float16 are converted to float64
-    (a copy, exact for integers below 2**53).
+    (a copy, exact for integers below 2**53); bool to uint8. Masked arrays
+    are refused (the library has no per-sample mask; the mask would be
+    silently dropped), so are complex, object, string, ... dtypes.
     """
+    _not_masked(data, name)
     if not isinstance(data, numpy.ndarray):
-        data = numpy.asarray(data)
+        try:
+            data = numpy.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise _unsupported(f'{name}: not an array of numbers ({exc})') from None
     if ndim is not None and data.ndim != ndim:
-        msg = f'{name}: {data.ndim} dimensions, want {ndim}'
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
+        want = {1: '1 (series)', 2: '2 (row, column)', 3: '3 (time, row, column)'}.get(ndim, ndim)
+        raise _invalid(f'{name}: {data.ndim} dimensions, want {want}')
     key = f'{data.dtype.kind}{data.dtype.itemsize}'
     if key in _c.DTYPE_CODES:
         return data
-    if data.dtype.kind in 'ui' or key == 'f2':
-        return data.astype(numpy.float64)
+    _check_dtype(data.dtype, name)
     if data.dtype.kind == 'b':
         return data.view(numpy.uint8)
-    msg = f'{name}: dtype {data.dtype} is not supported (integer or real samples)'
-    raise IpcfTypeError(_c.E_UNSUPPORTED_LAYOUT, msg)
+    return data.astype(numpy.float64)
+
+
+def _self_overlapping(a):
+    """Whether distinct elements of a may share bytes (zero or interleaved strides)."""
+    extent = a.itemsize
+    dims = sorted((abs(s), n) for n, s in zip(a.shape, a.strides) if n > 1)
+    for s, n in dims:
+        if s < extent:
+            return True
+        extent = s * (n - 1) + extent
+    return False
+
+
+def _overlaps(a, b):
+    """Whether arrays a and b may share memory (too hard to tell: yes)."""
+    if not numpy.may_share_memory(a, b):
+        return False
+    try:
+        return numpy.shares_memory(a, b, max_work=100000)
+    except numpy.TooHardError:
+        return True
+
+
+def _output(out, name, shape, kinds, want, inputs=()):
+    """Check an array the library will write into, before any call.
+
+    out must be a numpy.ndarray (not a masked array) of exactly shape, with
+    a dtype whose kind+itemsize is in kinds (either byte order), writeable,
+    aligned, without self-overlapping strides and sharing no memory with
+    any of inputs ((array, name) pairs). Python never hands the library an
+    array marked read-only (a numpy.memmap opened with mode 'r' would make
+    it write into read-only pages: SIGSEGV).
+    """
+    if not isinstance(out, numpy.ndarray) or isinstance(out, numpy.ma.MaskedArray):
+        raise _unsupported(f'{name}: want a numpy.ndarray of {want}, not {type(out).__name__}')
+    if f'{out.dtype.kind}{out.dtype.itemsize}' not in kinds:
+        raise _unsupported(f'{name}: dtype {out.dtype}, want {want}')
+    if out.shape != tuple(shape):
+        raise _error(_c.E_BUFFER_TOO_SMALL, f'{name}: shape {out.shape}, want {tuple(shape)}')
+    if not out.flags.writeable:
+        raise _invalid(f'{name}: the array is read-only (flags.writeable is False); ipcf never writes into it')
+    if not out.flags.aligned:
+        raise _invalid(f'{name}: the array is not aligned to its {out.dtype.itemsize}-byte items')
+    if _self_overlapping(out):
+        raise _invalid(f'{name}: elements overlap in memory (zero or interleaved strides {out.strides})')
+    for arr, iname in inputs:
+        if arr is not None and _overlaps(out, arr):
+            raise _invalid(f'{name} shares memory with {iname}: pass a separate output array')
+    return out
 
 
 class _Progress:
@@ -252,92 +425,181 @@ class _PhaseProgress:
             self.bar = None
 
 
-# Work above this many input samples runs in a helper thread so that Ctrl+C
-# in the main thread can cancel it; smaller calls run directly (no thread
-# start-up cost).
-_HELPER_THRESHOLD = 1 << 20
+# Ctrl+C. A KeyboardInterrupt raised in a ctypes callback is swallowed, and
+# the main thread cannot run Python signal handlers while it is inside a
+# library call. So every call made on the main thread, whatever its size,
+# runs in a helper thread while the main thread waits on a lock (which a
+# signal interrupts): on Ctrl+C the main thread cancels the call's token
+# and waits until the library has returned (it must not write into arrays
+# the caller may free), then raises KeyboardInterrupt. Helper threads are
+# kept for the next call (starting a thread per call costs more than a
+# small call). Calls from other threads (dask workers, ...) run directly:
+# Python delivers signals to the main thread only.
+
+_IDLE_WORKERS = []  # helper threads waiting for a call
+_MAX_IDLE_WORKERS = 2
 
 
-def _call(fn, name, args, options, size, progress, bar=None):
-    """Run a long library call: progress bar, Ctrl+C, error mapping.
+class _Job:
+    """One library call handed to a helper thread."""
 
-    options is an options struct with progress and token fields. bar, if
+    __slots__ = ('fn', 'args', 'keep', 'done', 'state', 'started', 'aborted', 'finished', 'orphan', 'status', 'message')
+
+    def __init__(self, fn, args, keep):
+        self.fn, self.args, self.keep = fn, args, keep  # keep: arrays the call reads or writes
+        self.done = _thread.allocate_lock()
+        self.done.acquire()  # released by the helper when the call returned (or was skipped)
+        self.state = _thread.allocate_lock()  # guards started, aborted, finished, orphan
+        self.started = self.aborted = self.finished = self.orphan = False
+        self.status, self.message = _c.E_INTERNAL, 'ipcf: the helper thread did not run the call'
+
+
+class _Worker:
+    """A daemon thread running one _Job at a time."""
+
+    def __init__(self):
+        self.jobs = queue.SimpleQueue()
+        threading.Thread(target=self._loop, name='ipcf-call', daemon=True).start()
+
+    def _loop(self):
+        while True:
+            job = self.jobs.get()
+            with job.state:
+                run = not job.aborted
+                job.started = run
+            if run:
+                try:
+                    job.status = job.fn(*job.args)
+                    # The message is per thread: read it on this one.
+                    job.message = _last_error() if job.status else ''
+                except BaseException as exc:  # noqa: BLE001 - reported to the caller
+                    job.status, job.message = _c.E_INTERNAL, f'ipcf: {type(exc).__name__}: {exc}'
+            with job.state:
+                job.finished = True
+                orphan = job.orphan
+            job.done.release()
+            job = None
+            if orphan:  # the caller left without us: we go back to the pool ourselves
+                _release_worker(self)
+
+
+def _acquire_worker():
+    try:
+        return _IDLE_WORKERS.pop()
+    except IndexError:
+        return _Worker()
+
+
+def _release_worker(worker):
+    if len(_IDLE_WORKERS) < _MAX_IDLE_WORKERS:
+        _IDLE_WORKERS.append(worker)
+
+
+def _wait(lock):
+    """Acquire lock, ignoring KeyboardInterrupt (the library must return first)."""
+    while True:
+        try:
+            if lock.acquire(timeout=0.05):
+                return
+        except KeyboardInterrupt:
+            pass
+
+
+def _run_in_helper(fn, args, token, keep):
+    """Run fn(*args) in a helper thread; return (status, message).
+
+    token is the cancellation token the call was given, or 0 for a call
+    without one (correlate, convolve2d: the C ABI gives them none). On
+    KeyboardInterrupt a call with a token is cancelled and awaited; a call
+    without one is left to finish in its helper thread, which keeps its
+    arrays alive (they belong to the binding or are only read), and the
+    KeyboardInterrupt is raised at once.
+    """
+    job = _Job(fn, args, keep)
+    worker = None
+    try:
+        worker = _acquire_worker()
+        worker.jobs.put(job)
+        while not job.done.acquire(timeout=0.05):
+            pass
+    except BaseException:
+        # Ctrl+C (or any other asynchronous exception) while waiting.
+        while True:
+            try:
+                with job.state:
+                    job.aborted = True  # a call not yet started never starts
+                    started, finished = job.started, job.finished
+                    if not finished:
+                        job.orphan = worker is not None and not (started and token)
+                if started and not finished and token:
+                    _lib.ipcf_token_cancel(token)
+                    _wait(job.done)
+                    finished = True
+                if finished and worker is not None:
+                    _release_worker(worker)
+                break
+            except KeyboardInterrupt:
+                continue
+        raise
+    _release_worker(worker)
+    return job.status, job.message
+
+
+def _call(fn, name, args, options=None, progress=False, bar=None, keep=()):
+    """Run a library call: progress bar, Ctrl+C, error mapping.
+
+    options, if given, is an options struct with progress and token fields:
+    the call gets a cancellation token (and a progress callback). bar, if
     given, is a progress display the caller already wired into a callback
     of its own (file jobs: one bar per phase); it is closed when the call
     ends, and options.progress is left alone. Without it, progress=True
-    shows a `_Progress` bar fed by options.progress.
+    shows a `_Progress` bar fed by options.progress. keep holds the arrays
+    (and anything else) that must outlive the call.
     """
     _check_process()
-    if bar is None:
+    if bar is None and options is not None:
         bar = _Progress(name) if progress else None
-        cb = _c.PROGRESS(bar) if bar else _c.PROGRESS()
-        options.progress = cb
-    main = threading.current_thread() is threading.main_thread()
-    if not (main and size >= _HELPER_THRESHOLD):
-        status = fn(*args)
-        message = _lib.ipcf_last_error().decode() if status else ''
-        if bar:
-            bar.close()
-        if status:
-            raise _error(status, message)
-        return
-    token = ctypes.c_uint64()
-    if _lib.ipcf_token_create(ctypes.byref(token)):
-        raise IpcfError(_c.E_INTERNAL, _lib.ipcf_last_error().decode())
-    options.token = token.value
-    result = {}
-    done = threading.Event()
-
-    def target():
-        try:
-            status = fn(*args)
-            result['status'] = status
-            # The message is per thread: read it on this one.
-            result['message'] = _lib.ipcf_last_error().decode() if status else ''
-        finally:
-            done.set()
-
-    # Wait on an Event, not Thread.join: after a KeyboardInterrupt has
-    # interrupted Thread.join, a later join can return while the thread
-    # still runs (CPython 3.11), and the library would then write into
-    # arrays the caller may already have freed.
-    worker = threading.Thread(target=target, name=f'ipcf-{name}', daemon=True)
-    worker.start()
-    interrupted = False
+        options.progress = _c.PROGRESS(bar) if bar else _c.PROGRESS()
+    token = None
     try:
-        while not done.wait(0.05):
-            pass
-    except KeyboardInterrupt:
-        interrupted = True
-        _lib.ipcf_token_cancel(token.value)
-        while True:
-            try:
-                if done.wait(0.05):
-                    break
-            except KeyboardInterrupt:
-                pass  # keep waiting: the library must finish before we return
+        if threading.current_thread() is not threading.main_thread():
+            status = fn(*args)
+            message = _last_error() if status else ''
+        else:
+            if options is not None:
+                token = ctypes.c_uint64()
+                if _lib.ipcf_token_create(ctypes.byref(token)):
+                    raise _error(_c.E_INTERNAL, _last_error())
+                options.token = token.value
+            status, message = _run_in_helper(fn, args, token.value if token is not None else 0, keep)
     finally:
         if bar:
             bar.close()
-        if done.is_set():
+        if token is not None and token.value:
+            # A token whose call may still run (Ctrl+C before it started)
+            # is unknown once destroyed: the library then refuses the call.
             _lib.ipcf_token_destroy(token.value)
-    if interrupted:
-        raise KeyboardInterrupt
-    if result['status']:
-        raise _error(result['status'], result['message'])
+    if status:
+        raise _error(status, message)
+
+
+def _choice(value, name, choices):
+    """Return value if it is one of the str choices, else raise naming name."""
+    if isinstance(value, str) and value in choices:
+        return value
+    want = ', '.join(repr(c) for c in choices[:-1]) + f' or {choices[-1]!r}'
+    raise _invalid(f'{name}={value!r}: want {want}')
 
 
 def _device(device):
-    if device in (None, 'auto'):
+    if device is None:
         return _c.DEVICE_AUTO
-    if device == 'cpu':
-        return _c.DEVICE_CPU
-    if device == 'cuda':
-        return 0
-    if isinstance(device, str) and device.startswith('cuda:') and device[5:].isdigit():
-        return _int(device[5:], 'device ordinal')
-    msg = f"device={device!r}: want 'auto', 'cpu', 'cuda' or 'cuda:N'"
-    raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
+    if isinstance(device, str) and device.startswith('cuda:') and device[5:].isascii() and device[5:].isdecimal():
+        return _int(int(device[5:]), 'device ordinal', lo=0)
+    device = _choice(device, 'device', ('auto', 'cpu', 'cuda', 'cuda:N'))
+    if device == 'cuda:N':
+        raise _invalid("device='cuda:N': N is a device number, e.g. 'cuda:0'")
+    return {'auto': _c.DEVICE_AUTO, 'cpu': _c.DEVICE_CPU, 'cuda': 0}[device]
 
 
 def devices():
@@ -351,21 +613,46 @@ def devices():
     _check_process()
     buf = ctypes.create_string_buffer(4096)
     _lib.ipcf_devices(buf, len(buf))
-    return buf.value.decode()
+    return buf.value.decode('utf-8', 'replace')
+
+
+def _mean(value, name):
+    return _c.MEAN_REAL if _choice(value, name, ('real', 'floor')) == 'real' else _c.MEAN_FLOOR
 
 
 def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='auto'):
     o = _c.PcfOptions()
     _lib.ipcf_pcf_options_init(ctypes.byref(o))
     o.radius, o.npoints, o.nbins = _int(radius, 'radius'), _int(npoints, 'npoints'), _int(nbins, 'nbins')
-    o.bleach = _int(bleach or 0, 'bleach')
-    if bleach_mean not in ('real', 'floor'):
-        msg = f"bleach_mean={bleach_mean!r}: want 'real' or 'floor'"
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
-    o.bleach_mean = _c.MEAN_REAL if bleach_mean == 'real' else _c.MEAN_FLOOR
+    o.bleach = _int(0 if bleach is None else bleach, 'bleach')
+    o.bleach_mean = _mean(bleach_mean, 'bleach_mean')
     o.threads = _threads(threads)
     o.device = _device(device)
     return o
+
+
+def _shape_descriptor(shape, name='shape'):
+    """An ipcf_array without data for a (time, row, column) shape."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise _unsupported(f'{name}={shape!r}: want (frames, rows, columns)') from None
+    if len(dims) != 3:
+        raise _invalid(f'{name} {dims}: want 3 dimensions (time, row, column)')
+    d = _c.Array()
+    d.struct_size = ctypes.sizeof(_c.Array)
+    d.dtype, d.ndim = _c.DTYPE_CODES['u2'], 3
+    for i, s in enumerate(dims):
+        d.shape[i] = _int(s, f'{name}[{i}]', 'int64', lo=0)
+    return d
+
+
+def _direct(fn, *args):
+    """A short call with a bounded cost, made on the calling thread."""
+    _check_process()
+    status = fn(*args)
+    if status:
+        raise _error(status, _last_error())
 
 
 def pcf_output_shape(shape, /, *, radius=6, npoints=32, nbins=32, bleach=0):
@@ -377,19 +664,10 @@ def pcf_output_shape(shape, /, *, radius=6, npoints=32, nbins=32, bleach=0):
     (52, 52, 32, 30)
     """
     _check_process()
-    if len(shape) != 3:
-        msg = f'shape {tuple(shape)}: want 3 dimensions (time, row, column)'
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
-    d = _c.Array()
-    d.struct_size = ctypes.sizeof(_c.Array)
-    d.dtype, d.ndim = 2, 3
-    for i, s in enumerate(shape):
-        d.shape[i] = _int(s, f'shape[{i}]', 64)
+    d = _shape_descriptor(shape)
     o = _pcf_options(radius, npoints, nbins, bleach, 'real', 0)
     out = (ctypes.c_int64 * 4)()
-    status = _lib.ipcf_pcf_output_shape(ctypes.byref(d), ctypes.byref(o), out)
-    if status:
-        raise _error(status, _lib.ipcf_last_error().decode())
+    _direct(_lib.ipcf_pcf_output_shape, ctypes.byref(d), ctypes.byref(o), out)
     return tuple(int(v) for v in out)
 
 
@@ -427,7 +705,9 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     threads : int, optional
         Worker threads; 0 means all cores. Default: ``IPCF_NUM_THREADS`` or 0.
     out : numpy.ndarray, optional
-        float32 array of the output shape to write into.
+        float32 array (either byte order, any strides) of the output shape
+        to write into: writeable, aligned, its elements not overlapping,
+        sharing no memory with `data` or `mask` (checked before the call).
     progress : bool
         Show a progress bar (tqdm if installed).
     device : {'auto', 'cpu', 'cuda', 'cuda:N'}
@@ -440,17 +720,25 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     -------
     numpy.ndarray
         float32, shape (row - 2 radius, column - 2 radius, npoints, bins).
-        Curves of pixels whose series sums to zero are NaN.
+        Curves of pixels whose series sums to zero are NaN; a NaN or
+        infinite sample makes NaN the curves of its pixel and its
+        neighbours' curves towards it.
 
     Raises
     ------
     IpcfValueError
         Bad parameters or shapes: wrong number of dimensions, radius too
-        large for the image, nbins < 2, fewer than 4 frames, mask shape.
+        large for the image, nbins < 2, fewer than 4 frames, mask shape; an
+        integer parameter out of the library's int32 range (never wrapped);
+        an `out` of the wrong shape, read-only, unaligned or sharing memory
+        with an input.
     IpcfTypeError
-        Unsupported dtype (complex, object) or an `out` that is not float32.
+        Unsupported dtype (complex, object, masked arrays), a parameter of
+        the wrong type (a bool, or a float with a fraction, for an integer),
+        or an `out` that is not float32.
     KeyboardInterrupt
-        Ctrl+C; the computation is cancelled within a fraction of a second.
+        Ctrl+C, whatever the size of the call; the computation is cancelled
+        within a fraction of a second.
 
     Notes
     -----
@@ -467,25 +755,32 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     """
     data = _input(data, 'data', 3)
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device)
-    shape = pcf_output_shape(data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach)
-    if out is None:
-        out = numpy.empty(shape, numpy.float32)
-    elif not isinstance(out, numpy.ndarray) or out.dtype.kind != 'f' or out.dtype.itemsize != 4:
-        raise IpcfTypeError(_c.E_UNSUPPORTED_LAYOUT, 'out: want a float32 numpy array')
-    elif out.shape != shape:
-        raise IpcfValueError(_c.E_BUFFER_TOO_SMALL, f'out: shape {out.shape}, want {shape}')
-    keep = []
+    din = _descriptor(data, 'data')
+    dims = (ctypes.c_int64 * 4)()
+    _direct(_lib.ipcf_pcf_output_shape, ctypes.byref(din), ctypes.byref(o), dims)
+    shape = tuple(int(v) for v in dims)
+    m = None
     if mask is not None:
         m = _input(mask, 'mask', 2)
-        md = _descriptor(m, 'mask')
-        keep += [m, md]
-        o.mask = ctypes.pointer(md)
-    din = _descriptor(data, 'data')
+        o.mask = ctypes.pointer(_descriptor(m, 'mask'))
+    if out is None:
+        out = _empty(shape, numpy.float32, 'out')
+    else:
+        _output(out, 'out', shape, ('f4',), 'float32', ((data, 'data'), (m, 'mask')))
     dout = _descriptor(out, 'out')
-    _call(_lib.ipcf_pcf_compute, 'pcf', (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)),
-          o, data.size, progress)
-    del keep
+    _call(_lib.ipcf_pcf_compute, 'pcf', (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)), o, progress,
+          keep=(data, m, out))
     return out
+
+
+def _empty(shape, dtype, name):
+    """numpy.empty, with an IpcfMemoryError naming what could not be allocated."""
+    try:
+        return numpy.empty(shape, dtype)
+    except (MemoryError, ValueError) as exc:
+        nbytes = int(numpy.prod([int(s) for s in shape], dtype=object)) * numpy.dtype(dtype).itemsize
+        msg = f'{name}: cannot allocate {numpy.dtype(dtype)} {tuple(shape)} ({nbytes} bytes): {exc}'
+        raise _error(_c.E_OUT_OF_MEMORY, msg) from None
 
 
 _log = logging.getLogger('ipcf')
@@ -521,9 +816,9 @@ def _path(value, name):
     try:
         b = os.fsencode(value)
     except TypeError:
-        raise TypeError(f'{name}={value!r}: want a path (str or os.PathLike)') from None
+        raise _unsupported(f'{name}={value!r}: want a path (str or os.PathLike)') from None
     if not b or b'\0' in b:
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'{name}={value!r}: want a non-empty path without NUL')
+        raise _invalid(f'{name}={value!r}: want a non-empty path without NUL')
     return b
 
 
@@ -532,14 +827,14 @@ def _cstr(value, name):
     if value is None:
         return None
     if not isinstance(value, str):
-        raise TypeError(f'{name}={value!r}: want a str')
+        raise _unsupported(f'{name}={value!r}: want a str')
     if '\0' in value:
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'{name}={value!r}: contains NUL')
+        raise _invalid(f'{name}={value!r}: contains NUL')
     return value.encode('utf-8')
 
 
 def _bound(value, name):
-    return '' if value is None else str(_int(value, name, 64))
+    return '' if value is None else str(_int(value, name, 'int64'))
 
 
 def _range_text(value, name):
@@ -551,14 +846,14 @@ def _range_text(value, name):
         return value
     if isinstance(value, slice):
         if value.step not in (None, 1):
-            raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'{name}={value!r}: want a step of 1')
+            raise _invalid(f'{name}={value!r}: want a step of 1')
         start, stop = value.start, value.stop
     else:
         try:
             start, stop = value
         except (TypeError, ValueError):
             msg = f"{name}={value!r}: want 'start:stop', a slice or a (start, stop) pair"
-            raise TypeError(msg) from None
+            raise _unsupported(msg) from None
     return f'{_bound(start, name)}:{_bound(stop, name)}'
 
 
@@ -569,7 +864,7 @@ def _crop_text(crop):
         rows, cols = crop
     except (TypeError, ValueError):
         msg = f"crop={crop!r}: want 'y0:y1,x0:x1' or a pair of slices or (start, stop) pairs"
-        raise TypeError(msg) from None
+        raise _unsupported(msg) from None
     return f'{_range_text(rows, "crop rows")},{_range_text(cols, "crop columns")}'
 
 
@@ -579,30 +874,34 @@ _ORDERS = {'little': _c.ORDER_LITTLE, '<': _c.ORDER_LITTLE, 'big': _c.ORDER_BIG,
 
 def _raw_source(src, shape, dtype, byteorder, offset, fmt):
     """Fill the raw input fields of source options src."""
+    offset = 0 if offset is None else _int(offset, 'offset', 'int64', lo=0)
     if shape is None:
         if dtype is not None or byteorder is not None or offset:
             msg = 'dtype, byteorder and offset describe raw input: give its shape (frames, rows, columns) too'
-            raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
+            raise _invalid(msg)
         return
     if fmt not in (None, 'auto', 'raw'):
         msg = f"shape describes raw input, but format={fmt!r}: want 'raw' or 'auto'"
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
+        raise _invalid(msg)
     try:
         dims = tuple(shape)
     except TypeError:
         dims = ()
     if len(dims) != 3:
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'shape={shape!r}: want (frames, rows, columns)')
-    for i, v in enumerate(dims):
-        src.raw_shape[i] = _int(v, f'shape[{i}]', 64)
-    src.raw_offset = _int(offset or 0, 'offset', 64)
+        raise _invalid(f'shape={shape!r}: want (frames, rows, columns)')
+    for i, v in enumerate(dims):  # the library checks the values (>= 1, the file's size)
+        src.raw_shape[i] = _int(v, f'shape[{i}]', 'int64')
+    src.raw_offset = offset
     order = None
     if dtype is not None:
-        dt = numpy.dtype(dtype)
+        try:
+            dt = numpy.dtype(dtype)
+        except TypeError:
+            raise _unsupported(f'dtype={dtype!r}: not a numpy dtype') from None
         code = _c.DTYPE_CODES.get(f'{dt.kind}{dt.itemsize}')
         if code is None:
             msg = f'dtype={dtype!r}: not supported (uint8, uint16, int16, int32, float32, float64)'
-            raise IpcfTypeError(_c.E_UNSUPPORTED_LAYOUT, msg)
+            raise _unsupported(msg)
         src.raw_dtype = code
         # An explicit byte order: a '<' or '>' prefix, or a non-native dtype.
         if isinstance(dtype, str) and dtype[:1] in ('<', '>'):
@@ -610,11 +909,11 @@ def _raw_source(src, shape, dtype, byteorder, offset, fmt):
         elif dt.byteorder in ('<', '>'):
             order = _ORDERS[dt.byteorder]
     if byteorder is not None:
-        if byteorder not in _ORDERS:
-            raise IpcfValueError(_c.E_INVALID_ARGUMENT, f"byteorder={byteorder!r}: want 'little', 'big' or 'native'")
+        if not isinstance(byteorder, str) or byteorder not in _ORDERS:
+            raise _invalid(f"byteorder={byteorder!r}: want 'little', 'big' or 'native'")
         if order is not None and _ORDERS[byteorder] != order:
             msg = f'byteorder={byteorder!r} contradicts dtype={dtype!r}'
-            raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
+            raise _invalid(msg)
         order = _ORDERS[byteorder]
     if order is not None:
         src.raw_byte_order = order
@@ -623,9 +922,14 @@ def _raw_source(src, shape, dtype, byteorder, offset, fmt):
 def _memory_text(memory):
     if memory is None:
         return None
-    if isinstance(memory, bool) or not isinstance(memory, (int, float, str, numpy.integer)):
-        raise TypeError(f"memory={memory!r}: want bytes (int) or a size such as '2GiB'")
-    return _cstr(str(memory), 'memory')
+    if isinstance(memory, str):
+        return _cstr(memory, 'memory')
+    if isinstance(memory, (float, numpy.floating)) and not float(memory).is_integer():
+        return _cstr(repr(_float(memory, 'memory')), 'memory')  # bytes with a fraction: the library says
+    try:
+        return str(_int(memory, 'memory', 'int64', lo=0)).encode()
+    except IpcfTypeError:
+        raise _unsupported(f"memory={memory!r}: want bytes (int) or a size such as '2GiB'") from None
 
 
 def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', mask=None,
@@ -747,7 +1051,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     """
     _check_process()
     if not getattr(_lib, 'has_file_jobs', False):
-        raise IpcfError(_c.E_INTERNAL, f'pcf_file: libipcf {version()} has no file jobs (ipcf_pcf_file, 0.2)')
+        raise _error(_c.E_INTERNAL, f'pcf_file: libipcf {version()} has no file jobs (ipcf_pcf_file, 0.2)')
     inp, out = _path(input, 'input'), _path(output, 'output')
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device)
     src = _c.SourceOptions()
@@ -756,27 +1060,25 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     _raw_source(src, shape, dtype, byteorder, offset, format)
     src.crop = _cstr(_crop_text(crop), 'crop')
     src.frames = _cstr(None if frames is None else _range_text(frames, 'frames'), 'frames')
-    keep = []
+    m = None
     if isinstance(mask, (str, bytes, os.PathLike)):
         src.mask = _path(mask, 'mask')
     elif mask is not None:
         m = _input(mask, 'mask', 2)
-        md = _descriptor(m, 'mask')
-        keep += [m, md]
-        o.mask = ctypes.pointer(md)
+        o.mask = ctypes.pointer(_descriptor(m, 'mask'))
     job = _c.JobOptions()
     _lib.ipcf_job_options_init(ctypes.byref(job))
     if tile is not None:
         try:
             rows, cols = tile
         except (TypeError, ValueError):
-            raise TypeError(f'tile={tile!r}: want (rows, columns)') from None
-        job.tile_rows, job.tile_cols = _int(rows, 'tile rows'), _int(cols, 'tile columns')
+            raise _unsupported(f'tile={tile!r}: want (rows, columns)') from None
+        job.tile_rows, job.tile_cols = _int(rows, 'tile rows', lo=0), _int(cols, 'tile columns', lo=0)
     job.memory = _memory_text(memory)
     job.scratch = None if scratch is None else _path(scratch, 'scratch')
     job.engine = _cstr(engine, 'engine')
-    job.frame_interval = 0.0 if frame_interval is None else float(frame_interval)
-    job.pixel_size = 0.0 if pixel_size is None else float(pixel_size)
+    job.frame_interval = 0.0 if frame_interval is None else _float(frame_interval, 'frame_interval')
+    job.pixel_size = 0.0 if pixel_size is None else _float(pixel_size, 'pixel_size')
     bar = _PhaseProgress('pcf_file') if progress else None
     job.progress = _c.JOB_PROGRESS(bar) if bar else _c.JOB_PROGRESS()
 
@@ -791,9 +1093,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     summary = _c.JobSummary()
     summary.struct_size = ctypes.sizeof(_c.JobSummary)
     args = (inp, ctypes.byref(src), out, ctypes.byref(o), ctypes.byref(job), ctypes.byref(summary))
-    # A file job always runs in the helper thread: Ctrl+C cancels it.
-    _call(_lib.ipcf_pcf_file, 'pcf_file', args, o, _HELPER_THRESHOLD, progress, bar=bar)
-    del keep, log_cb
+    _call(_lib.ipcf_pcf_file, 'pcf_file', args, o, progress, bar=bar, keep=(m, log_cb))
     info = {
         'engine': 'ooc' if summary.engine == _c.ENGINE_OOC else 'memory',
         'shape': tuple(int(v) for v in summary.shape),
@@ -847,40 +1147,74 @@ def open_result(path):
     >>> del array
     >>> shutil.rmtree(tmp)
     """
-    p = os.fsdecode(os.fspath(path))
+    try:
+        p = os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise _unsupported(f'path={path!r}: want a path (str or os.PathLike)') from None
     if os.path.isdir(p):
         return _open_zarr(p)
-    array = numpy.load(p, mmap_mode='r', allow_pickle=False)
-    meta = {}
+    try:
+        array = numpy.load(p, mmap_mode='r', allow_pickle=False)
+    except OSError as exc:
+        raise _error(_c.E_IO, f'{p}: {exc.strerror or exc}') from None
+    except Exception as exc:  # noqa: BLE001 - not a .npy file, or a damaged one
+        raise _error(_c.E_IO, f'{p}: not a .npy result ({type(exc).__name__}: {exc})') from None
+    if not isinstance(array, numpy.ndarray):
+        raise _error(_c.E_IO, f'{p}: not a .npy result (an archive of {type(array).__name__})')
     sidecar = p + '.json'
-    if os.path.exists(sidecar):
-        with open(sidecar, encoding='utf-8') as fh:
-            meta = json.load(fh)
+    meta = _read_json(sidecar) if os.path.exists(sidecar) else {}
     return array, meta
+
+
+def _read_json(path):
+    """A JSON object from a file, or an IpcfIOError naming the file."""
+    try:
+        with open(path, encoding='utf-8') as fh:
+            value = json.load(fh)
+    except OSError as exc:
+        raise _error(_c.E_IO, f'{path}: {exc.strerror or exc}') from None
+    except ValueError as exc:  # also UnicodeDecodeError
+        raise _error(_c.E_IO, f'{path}: damaged JSON ({exc})') from None
+    if not isinstance(value, dict):
+        raise _error(_c.E_IO, f'{path}: want a JSON object, not {type(value).__name__}')
+    return value
 
 
 def _open_zarr(path):
     """Read an uncompressed Zarr v2 array folder into a read-only array."""
-    with open(os.path.join(path, '.zarray'), encoding='utf-8') as fh:
-        za = json.load(fh)
+    zpath = os.path.join(path, '.zarray')
+    za = _read_json(zpath)
     meta = {}
     if os.path.exists(os.path.join(path, '.zattrs')):
-        with open(os.path.join(path, '.zattrs'), encoding='utf-8') as fh:
-            meta = json.load(fh)
+        meta = _read_json(os.path.join(path, '.zattrs'))
     if za.get('zarr_format') != 2 or za.get('compressor') is not None or za.get('filters'):
         msg = (f'{path}: Zarr format {za.get("zarr_format")}, compressor {za.get("compressor")}, filters '
                f'{za.get("filters")}: open_result reads uncompressed Zarr v2 (use the zarr package)')
-        raise IpcfValueError(_c.E_UNSUPPORTED_LAYOUT, msg)
-    shape, chunks = tuple(za['shape']), tuple(za['chunks'])
-    dt = numpy.dtype(za['dtype'])
-    order = za.get('order', 'C')
-    sep = za.get('dimension_separator', '.')
-    fill = za.get('fill_value')
-    if fill is None:
-        fill = 0
-    elif isinstance(fill, str):  # "NaN", "Infinity", "-Infinity"
-        fill = float(fill.replace('Infinity', 'inf'))
-    out = numpy.full(shape, fill, dt.newbyteorder('='))
+        raise _unsupported(msg)
+    try:
+        shape, chunks = tuple(za['shape']), tuple(za['chunks'])
+        if len(shape) != len(chunks) or not all(type(v) is int for v in shape + chunks):
+            raise ValueError(f'shape {shape} and chunks {chunks}: want integers, as many of each')
+        if any(v < 0 for v in shape) or any(v < 1 for v in chunks):
+            raise ValueError(f'shape {shape} and chunks {chunks}: want shape >= 0, chunks >= 1')
+        dt = numpy.dtype(za['dtype'])
+        if dt.kind not in 'uif' or dt.itemsize < 1:
+            raise ValueError(f'dtype {dt}: want integers or reals')
+        order = za.get('order', 'C')
+        if order not in ('C', 'F'):
+            raise ValueError(f'order {order!r}')
+        sep = za.get('dimension_separator', '.')
+        if sep not in ('.', '/'):
+            raise ValueError(f'dimension_separator {sep!r}')
+        fill = za.get('fill_value')
+        if fill is None:
+            fill = 0
+        elif isinstance(fill, str):  # "NaN", "Infinity", "-Infinity"
+            fill = float(fill.replace('Infinity', 'inf'))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _error(_c.E_IO, f'{zpath}: not a Zarr v2 array description ({type(exc).__name__}: {exc})') from None
+    out = _empty(shape, dt.newbyteorder('='), path)
+    out[...] = fill
     grid = [-(-s // c) for s, c in zip(shape, chunks)]
     want = int(numpy.prod(chunks)) * dt.itemsize
     for index in numpy.ndindex(*grid):
@@ -890,7 +1224,7 @@ def _open_zarr(path):
         block = numpy.fromfile(name, dtype=dt)
         if block.nbytes != want:
             msg = f'{name}: {block.nbytes} bytes, want {want} (a chunk of {chunks} {dt})'
-            raise IpcfIOError(_c.E_IO, msg)
+            raise _error(_c.E_IO, msg)
         block = block.reshape(chunks, order=order)
         dst = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(index, chunks, shape))
         out[dst] = block[tuple(slice(0, d.stop - d.start) for d in dst)]
@@ -916,7 +1250,8 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
     threads : int, optional
         Worker threads; 0 means all cores.
     out : numpy.ndarray, optional
-        Integer array of shape (time - 2 filtersize, row, column).
+        uint8, uint16, int16 or int32 array of shape (time - 2 filtersize,
+        row, column): writeable, aligned, sharing no memory with `data`.
     progress : bool
         Show a progress bar.
 
@@ -932,25 +1267,26 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
     (200, 8, 8)
     """
     data = _input(data, 'data', 3)
-    f = _int(filtersize, 'filtersize')
-    if out is None:
-        dt = data.dtype if data.dtype.kind in 'ui' else numpy.dtype(numpy.uint16)
-        n = data.shape[0] - 2 * f
-        if n < 1 or f < 1:
-            msg = f'correct_bleaching: filtersize={f} leaves {n} of {data.shape[0]} frames'
-            raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
-        out = numpy.empty((n, data.shape[1], data.shape[2]), dt.newbyteorder('='))
+    f = _int(filtersize, 'filtersize', lo=1)
     o = _c.BleachOptions()
     _lib.ipcf_bleach_options_init(ctypes.byref(o))
     o.filtersize = f
-    if mean not in ('real', 'floor'):
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f"mean={mean!r}: want 'real' or 'floor'")
-    o.mean = _c.MEAN_REAL if mean == 'real' else _c.MEAN_FLOOR
+    o.mean = _mean(mean, 'mean')
     o.threads = _threads(threads)
+    n = data.shape[0] - 2 * f
+    if n < 1:
+        msg = f'correct_bleaching: filtersize={f} leaves {n} of {data.shape[0]} frames'
+        raise _invalid(msg)
+    shape = (n, data.shape[1], data.shape[2])
+    if out is None:
+        dt = data.dtype if data.dtype.kind in 'ui' else numpy.dtype(numpy.uint16)
+        out = _empty(shape, dt.newbyteorder('='), 'out')
+    else:
+        _output(out, 'out', shape, ('u1', 'u2', 'i2', 'i4'), 'uint8, uint16, int16 or int32', ((data, 'data'),))
     din = _descriptor(data, 'data')
     dout = _descriptor(out, 'out')
     _call(_lib.ipcf_correct_bleaching, 'bleach', (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)),
-          o, data.size, progress)
+          o, progress, keep=(data, out))
     return out
 
 
@@ -967,10 +1303,15 @@ def circle(radius, npoints):
     _check_process()
     radius, npoints = _int(radius, 'radius'), _int(npoints, 'npoints')
     n = max(npoints, 0)
+    if n > 4096:
+        # Let the library check radius and npoints before allocating.
+        probe = numpy.zeros(2, numpy.int32)
+        status = _lib.ipcf_circle(radius, npoints, probe.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), 0)
+        if status != _c.E_BUFFER_TOO_SMALL:
+            if status:
+                raise _error(status, _last_error())
     buf = numpy.zeros((max(n, 1), 2), numpy.int32)
-    status = _lib.ipcf_circle(radius, npoints, buf.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), buf.size)
-    if status:
-        raise _error(status, _lib.ipcf_last_error().decode())
+    _direct(_lib.ipcf_circle, radius, npoints, buf.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), buf.size)
     return buf[:n]
 
 
@@ -985,15 +1326,19 @@ def logbins(size, nbins):
     30
     """
     _check_process()
-    size, nbins = _int(size, 'size', 64), _int(nbins, 'nbins')
-    cap = max(nbins, 1)
-    buf = numpy.zeros(cap, numpy.int64)
-    count = ctypes.c_size_t()
-    status = _lib.ipcf_logbins(size, nbins, buf.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)),
-                               cap, ctypes.byref(count))
-    if status:
-        raise _error(status, _lib.ipcf_last_error().decode())
-    return buf[:count.value].copy()
+    size, nbins = _int(size, 'size', 'int64'), _int(nbins, 'nbins')
+    cap = min(max(nbins, 1), 64)
+    while True:
+        buf = numpy.zeros(cap, numpy.int64)
+        count = ctypes.c_size_t()
+        status = _lib.ipcf_logbins(size, nbins, buf.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)),
+                                   cap, ctypes.byref(count))
+        if status == _c.E_BUFFER_TOO_SMALL and cap < count.value <= max(nbins, 1):
+            cap = count.value  # the library checked size and nbins: the capacity it needs
+            continue
+        if status:
+            raise _error(status, _last_error())
+        return buf[:count.value].copy()
 
 
 def correlate(a, b, mode='circular'):
@@ -1014,16 +1359,14 @@ def correlate(a, b, mode='circular'):
     [40.0, 68.0, 32.0]
     """
     _check_process()
-    if mode not in _c.CORR_MODES:
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f"mode={mode!r}: want 'circular', 'linear' or 'same'")
+    mode = _choice(mode, 'mode', tuple(_c.CORR_MODES))
     a = _input(a, 'a', 1)
     b = _input(b, 'b', 1)
     n = max(len(a), len(b)) if mode == 'same' else len(a) // 2
-    out = numpy.empty(n, numpy.float64)
+    out = _empty(n, numpy.float64, 'out')
     da, db, do = _descriptor(a, 'a'), _descriptor(b, 'b'), _descriptor(out, 'out')
-    status = _lib.ipcf_correlate(ctypes.byref(da), ctypes.byref(db), _c.CORR_MODES[mode], ctypes.byref(do))
-    if status:
-        raise _error(status, _lib.ipcf_last_error().decode())
+    _call(_lib.ipcf_correlate, 'correlate', (ctypes.byref(da), ctypes.byref(db), _c.CORR_MODES[mode],
+                                             ctypes.byref(do)), keep=(a, b, out))
     return out
 
 
@@ -1040,16 +1383,15 @@ def convolve2d(image, kernel):
     [[1, 2, 2, -2, -3], [4, 5, 2, -5, -6]]
     """
     _check_process()
-    image, kernel = numpy.asarray(image), numpy.asarray(kernel)
-    integer = image.dtype.kind in 'uib' and kernel.dtype.kind in 'uib'
     f = _input(image, 'image', 2)
     g = _input(kernel, 'kernel', 2)
+    # int32 out for integer inputs, also those _input converted to float64
+    integer = all(numpy.asarray(x).dtype.kind in 'uib' for x in (image, kernel))
     dt = numpy.int32 if integer else numpy.float64
-    out = numpy.empty((f.shape[0] + g.shape[0] - 1, f.shape[1] + g.shape[1] - 1), dt)
+    out = _empty((max(f.shape[0] + g.shape[0] - 1, 0), max(f.shape[1] + g.shape[1] - 1, 0)), dt, 'out')
     df, dg, do = _descriptor(f, 'image'), _descriptor(g, 'kernel'), _descriptor(out, 'out')
-    status = _lib.ipcf_convolve2d(ctypes.byref(df), ctypes.byref(dg), ctypes.byref(do))
-    if status:
-        raise _error(status, _lib.ipcf_last_error().decode())
+    _call(_lib.ipcf_convolve2d, 'convolve2d', (ctypes.byref(df), ctypes.byref(dg), ctypes.byref(do)),
+          keep=(f, g, out))
     return out
 
 
@@ -1076,19 +1418,16 @@ def simulate(frames=32000, size=64, seed=1, *, particles=200, diffusion=0.5, cha
     """
     o = _c.SimulateOptions()
     _lib.ipcf_simulate_options_init(ctypes.byref(o))
-    o.frames, o.size, o.particles = _int(frames, 'frames'), _int(size, 'size'), _int(particles, 'particles')
-    if not 0 <= int(seed) < 1 << 64:
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'seed={seed}: want 0 <= seed < 2**64')
-    o.seed = int(seed)
-    o.diffusion, o.channel_width = diffusion, channel_width
-    o.psf_sigma, o.brightness, o.background, o.bleach_tau = psf_sigma, brightness, background, bleach_tau
+    o.frames, o.size = _int(frames, 'frames', lo=1), _int(size, 'size', lo=1)
+    o.particles = _int(particles, 'particles')
+    o.seed = _int(seed, 'seed', 'uint64')
+    o.diffusion, o.channel_width = _float(diffusion, 'diffusion'), _float(channel_width, 'channel_width')
+    o.psf_sigma, o.brightness = _float(psf_sigma, 'psf_sigma'), _float(brightness, 'brightness')
+    o.background, o.bleach_tau = _float(background, 'background'), _float(bleach_tau, 'bleach_tau')
     o.threads = _threads(threads)
-    if o.frames < 1 or o.size < 1:
-        msg = f'simulate: frames={frames}, size={size}: want >= 1'
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, msg)
-    out = numpy.empty((o.frames, o.size, o.size), numpy.uint16)
+    out = _empty((o.frames, o.size, o.size), numpy.uint16, f'simulate: frames={o.frames}, size={o.size}')
     dout = _descriptor(out, 'out')
-    _call(_lib.ipcf_simulate, 'simulate', (ctypes.byref(o), ctypes.byref(dout)), o, out.size, progress)
+    _call(_lib.ipcf_simulate, 'simulate', (ctypes.byref(o), ctypes.byref(dout)), o, progress, keep=(out,))
     return out
 
 

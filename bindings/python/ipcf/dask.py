@@ -23,7 +23,7 @@ True
 
 import numpy
 
-from . import IpcfValueError, _c
+from . import _check_dtype, _int, _invalid, _mean, _not_masked, _pcf_options, _threads
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
 from . import pcf_output_shape
@@ -31,13 +31,23 @@ from . import pcf_output_shape
 __all__ = ['pcf', 'correct_bleaching']
 
 
-def _prepare(darr, depth):
+def _asarray(darr):
+    """The (time, row, column) dask array, its dtype checked before any compute."""
     import dask.array as da
 
+    _not_masked(darr, 'data')
     darr = da.asarray(darr)
+    _not_masked(darr, 'data')
     if darr.ndim != 3:
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'data: {darr.ndim} dimensions, want 3 (time, row, column)')
-    darr = darr.rechunk({0: -1})
+        raise _invalid(f'data: {darr.ndim} dimensions, want 3 (time, row, column)')
+    _check_dtype(darr.dtype, 'data')
+    if any(numpy.isnan(c) for axis in darr.chunks for c in axis):
+        raise _invalid('data: unknown chunk sizes (NaN); call compute_chunk_sizes() first')
+    return darr.rechunk({0: -1})
+
+
+def _prepare(darr, depth):
+    darr = _asarray(darr)
     # Every chunk must be wider than the halo, and edge chunks wider than
     # it too (their outer border is dropped): merge chunks that are not.
     for axis in (1, 2):
@@ -69,15 +79,20 @@ def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     """
     import dask.array as da
 
-    r = int(radius)
+    # Every parameter is checked now, not when a block computes.
+    _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, 'cpu')
+    threads = _threads(threads)
+    r = _int(radius, 'radius', lo=1)
     h = 2 * r  # halo
     darr = _prepare(darr, h)
     T, H, W = darr.shape
     shape = pcf_output_shape((T, H, W), radius=r, npoints=npoints, nbins=nbins, bleach=bleach)
     if mask is not None:
+        _not_masked(mask, 'mask')
         mask = numpy.asarray(mask)
         if mask.shape != (H, W):
-            raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'mask shape {mask.shape}, want {(H, W)}')
+            raise _invalid(f'mask shape {mask.shape}, want {(H, W)}')
+        _check_dtype(mask.dtype, 'mask')
     ov = da.overlap.overlap(darr, depth={0: 0, 1: h, 2: h}, boundary='none')
     starts = [numpy.cumsum((0,) + darr.chunks[a]) for a in (1, 2)]
     counts = [len(darr.chunks[1]), len(darr.chunks[2])]
@@ -110,14 +125,13 @@ def correct_bleaching(darr, /, filtersize=1024, *, mean='real', threads=1):
     """
     import dask.array as da
 
-    darr = da.asarray(darr)
-    if darr.ndim != 3:
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'data: {darr.ndim} dimensions, want 3 (time, row, column)')
-    darr = darr.rechunk({0: -1})
-    f = int(filtersize)
+    darr = _asarray(darr)
+    f = _int(filtersize, 'filtersize', lo=1)
+    _mean(mean, 'mean')
+    threads = _threads(threads)
     n = darr.shape[0] - 2 * f
-    if f < 1 or n < 1:
-        raise IpcfValueError(_c.E_INVALID_ARGUMENT, f'filtersize={f} leaves {n} of {darr.shape[0]} frames')
+    if n < 1:
+        raise _invalid(f'correct_bleaching: filtersize={f} leaves {n} of {darr.shape[0]} frames')
     dt = darr.dtype if darr.dtype.kind in 'ui' else numpy.dtype(numpy.uint16)
     dt = dt.newbyteorder('=')
 

@@ -16,7 +16,7 @@ Examples
 
 import numpy
 
-from . import circle, logbins
+from . import _invalid, circle, logbins
 
 __all__ = ['pcf_image', 'carpet', 'polar', 'lines', 'mean', 'delays']
 
@@ -37,9 +37,9 @@ def _done(fig, save):
 def _check(result, y=None, x=None):
     result = numpy.asarray(result)
     if result.ndim != 4:
-        raise ValueError(f'result: {result.ndim} dimensions, want 4 (row, column, point, bin)')
+        raise _invalid(f'result: {result.ndim} dimensions, want 4 (row, column, point, bin)')
     if y is not None and not (0 <= y < result.shape[0] and 0 <= x < result.shape[1]):
-        raise ValueError(f'pixel ({y}, {x}) outside the {result.shape[0]} x {result.shape[1]} result')
+        raise _invalid(f'pixel ({y}, {x}) outside the {result.shape[0]} x {result.shape[1]} result')
     return result
 
 
@@ -117,7 +117,7 @@ def mean(data, *, figsize=(9, 4), dpi=100, cmap='gray', save=None):
     """Plot the mean image and the mean time series of a (time, row, column) stack."""
     data = numpy.asarray(data)
     if data.ndim != 3:
-        raise ValueError(f'data: {data.ndim} dimensions, want 3 (time, row, column)')
+        raise _invalid(f'data: {data.ndim} dimensions, want 3 (time, row, column)')
     fig = _figure(figsize, dpi)
     ax0, ax1 = fig.subplots(1, 2)
     ax0.imshow(data.mean(axis=0, dtype=numpy.float64), cmap=cmap, interpolation='nearest')
