@@ -162,6 +162,9 @@ screenshots: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## d
 fuzz: deps ## run the native Go fuzz targets briefly
 	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s ./core/array
 	$(GO) test -run XXX -fuzz FuzzView -fuzztime 10s ./core/npy
+	$(GO) test -run XXX -fuzz FuzzJournal -fuzztime 10s ./core/ooc
+	$(GO) test -run XXX -fuzz FuzzSidecar -fuzztime 10s ./core/ooc
+	$(GO) test -run XXX -fuzz FuzzPCFArgs -fuzztime 10s ./cmd/ipcf
 
 demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
 	@mkdir -p $(BUILD)/demo

@@ -222,11 +222,19 @@ func peakRSS() int64 {
 	return ru.Maxrss * 1024
 }
 
-func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// pcfFlags are the pcf command's flags that are not part of the job.
+type pcfFlags struct {
+	quiet      bool
+	cpuprofile string
+}
+
+// parsePCF turns the pcf command line into a job spec; it opens no file.
+func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs := flag.NewFlagSet("pcf", flag.ContinueOnError)
 	spec := job.DefaultSpec()
 	o := &spec.PCF
 	var in inputFlags
+	var pf pcfFlags
 	in.register(fs)
 	out := fs.String("o", "", "output: .npy file or .zarr folder")
 	fs.IntVar(&o.Radius, "radius", o.Radius, "circle radius in pixels")
@@ -243,32 +251,39 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	tileFlag := fs.String("tile", "", "out of core: output tile ROWS,COLS (default: from --memory)")
 	fs.Float64Var(&spec.FrameInterval, "frame-interval", 0, "seconds between frames (metadata)")
 	fs.Float64Var(&spec.PixelSize, "pixel-size", 0, "pixel size in micrometres (metadata)")
-	quiet := fs.Bool("quiet", false, "no progress bar or summary")
-	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile to this file")
+	fs.BoolVar(&pf.quiet, "quiet", false, "no progress bar or summary")
+	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a Go CPU profile to this file")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
-		return err
+		return spec, pf, err
 	}
 	if *out == "" {
-		return usageError{"pcf: -o OUT.npy (or OUT.zarr) is required"}
+		return spec, pf, usageError{"pcf: -o OUT.npy (or OUT.zarr) is required"}
 	}
 	spec.Output = *out
 	if o.BleachMean, err = parseMean(*mean); err != nil {
-		return err
+		return spec, pf, err
 	}
 	if *memory != "" {
 		if spec.Memory, err = job.ParseSize(*memory); err != nil {
-			return usageError{"--memory: " + err.Error()}
+			return spec, pf, usageError{"--memory: " + err.Error()}
 		}
 	}
 	if *tileFlag != "" {
 		if spec.Tile, err = job.ParseTile(*tileFlag); err != nil {
-			return usageError{"--tile: " + err.Error()}
+			return spec, pf, usageError{"--tile: " + err.Error()}
 		}
 	}
-	if spec.Input, err = in.input(pos[0]); err != nil {
+	spec.Input, err = in.input(pos[0])
+	return spec, pf, err
+}
+
+func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	spec, pf, err := parsePCF(args)
+	if err != nil {
 		return err
 	}
+	quiet, cpuprofile, out := &pf.quiet, &pf.cpuprofile, &spec.Output
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
