@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -291,6 +292,27 @@ func TestInterrupt(t *testing.T) {
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(stderr.String(), "cancelled") {
 		t.Errorf("exit %d (%v), stderr %q; want 1 and 'cancelled'", code, err, stderr.String())
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("an interrupted run left %s", out)
+	}
+	// Two signals at once: the second exits at once (130) if the first
+	// has not ended the run yet; never a hang, never an output.
+	cmd = exec.Command(bin, "pcf", in, "-o", out, "--threads", "1", "--quiet")
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	t0 = time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if d := time.Since(t0); d > time.Second {
+		t.Errorf("exit took %v after two signals, want < 1 s", d)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 && code != 130 {
+		t.Errorf("exit %d after two signals, want 1 or 130", code)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("an interrupted run left %s", out)
