@@ -342,7 +342,7 @@ CASES = [
     ('pcf-longdouble', lambda c: c.pcf(c.d.astype(numpy.longdouble)), TypeError, 'data: dtype float128'),
     ('pcf-masked', lambda c: c.pcf(numpy.ma.masked_less(c.d, 3)), TypeError, 'data: a masked array'),
     ('pcf-ragged', lambda c: c.pcf([[[1, 2]], [[3]]]), TypeError, 'data: not an array of numbers'),
-    ('pcf-none', lambda c: c.pcf(None) if False else ipcf.pcf(None), ValueError, 'data: 0 dimensions'),
+    ('pcf-none', lambda c: ipcf.pcf(None), ValueError, 'data: 0 dimensions'),
     ('pcf-mask-masked', lambda c: c.pcf(mask=numpy.ma.masked_array(numpy.ones((10, 10)))), TypeError,
      'mask: a masked array'),
     ('pcf-mask-complex', lambda c: c.pcf(mask=numpy.ones((10, 10), complex)), TypeError, 'mask: dtype complex128'),
