@@ -4,7 +4,10 @@ A thin ctypes binding of libipcf, the library of the ipcf project. Arrays are
 passed to the library without copies: any (time, row, column) numpy array of
 uint8, uint16, int16, int32, float32 or float64, C or Fortran order, strided
 views and big-endian data alike. The library releases the GIL while it
-computes.
+computes. Arguments are checked before the library is called (integers never
+wrap; read-only, misaligned or overlapping outputs are refused), every error
+is an `IpcfError` whose class follows its status code, and Ctrl+C cancels any
+call made on the main thread, whatever its size.
 
 The numerical contract is the project's ``shared/spec/pcf.md``; results agree
 with C. Gohlke's tutorial (cgohlke/ipcf.ipynb) to float32 precision.
