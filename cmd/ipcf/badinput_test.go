@@ -17,6 +17,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 // tiffSpec describes a little-endian TIFF built by writeTIFF: pages of
@@ -446,4 +447,23 @@ func npyHeader(t *testing.T, dict string, data []byte) []byte {
 	b = bin.LittleEndian.AppendUint16(b, uint16(len(h)))
 	b = append(b, h...)
 	return append(b, data...)
+}
+
+// TestLoadStackTruncated: an input cut short after it was opened (mapped)
+// gives an error naming it when bleach or plot read it, not SIGBUS.
+func TestLoadStackTruncated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.npy")
+	writeNpy(t, path, array.Uint16, []int{64, 64, 64}, func(i int) float64 { return float64(i % 100) })
+	src, err := source.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := os.Truncate(path, 4096); err != nil {
+		t.Fatal(err)
+	}
+	_, err = loadStack(src)
+	if !errors.Is(err, source.ErrChanged) || !strings.Contains(err.Error(), "in.npy") {
+		t.Fatalf("loadStack of a truncated input: %v, want ErrChanged naming in.npy", err)
+	}
 }

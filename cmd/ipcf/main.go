@@ -377,8 +377,6 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// loadStack returns the source as one (T, H, W) view, copying the frames
-// into memory if they are not one strided array.
 // newArray allocates a C-order array, refusing a size that overflows or
 // does not fit in memory (Go cannot recover from running out of memory).
 func newArray(what string, dt array.DType, shape []int) (array.View, error) {
@@ -395,10 +393,11 @@ func newArray(what string, dt array.DType, shape []int) (array.View, error) {
 	return array.Contiguous(dt, shape, make([]byte, n))
 }
 
+// loadStack copies the source into memory as one (T, H, W) array. The
+// copy is guarded: an input truncated or replaced while it is read gives
+// an error naming it, not SIGBUS (the workers that use the array never
+// touch the mapped file).
 func loadStack(src source.Source) (array.View, error) {
-	if v, ok := src.Stack(); ok {
-		return v, nil
-	}
 	T, H, W := src.Shape()
 	dt := src.DType()
 	v, err := newArray("the input stack", dt, []int{T, H, W})
@@ -406,18 +405,21 @@ func loadStack(src source.Source) (array.View, error) {
 		return v, err
 	}
 	es := dt.Size()
-	for t := 0; t < T; t++ {
-		fr, err := src.Frame(t)
-		if err != nil {
-			return v, err
-		}
-		for y := 0; y < H; y++ {
-			for x := 0; x < W; x++ {
-				v.Store(((t*H+y)*W+x)*es, fr.Load(fr.Offset+y*fr.Strides[0]+x*fr.Strides[1]))
+	err = source.Guard(src.Name(), func() error {
+		for t := 0; t < T; t++ {
+			fr, err := src.Frame(t)
+			if err != nil {
+				return err
+			}
+			for y := 0; y < H; y++ {
+				for x := 0; x < W; x++ {
+					v.Store(((t*H+y)*W+x)*es, fr.Load(fr.Offset+y*fr.Strides[0]+x*fr.Strides[1]))
+				}
 			}
 		}
-	}
-	return v, nil
+		return nil
+	})
+	return v, err
 }
 
 func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -69,7 +69,12 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer src.Close()
-		img, series, err := means(src)
+		var img *mat.Dense
+		var series []float64
+		err = source.Guard(src.Name(), func() (err error) {
+			img, series, err = means(src)
+			return err
+		})
 		if err != nil {
 			return err
 		}
