@@ -5,6 +5,7 @@ package source
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"math"
 	"net"
 	"os"
@@ -523,4 +524,32 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return a
+}
+
+// TestGuardTruncated checks that Guard turns the fault of reading a mapped
+// file that was cut short into ErrChanged naming the source, not a crash.
+func TestGuardTruncated(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cut.raw")
+	if err := os.WriteFile(p, make([]byte, 3*64*64*2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := OpenRaw(p, Raw{T: 3, H: 64, W: 64, DType: array.Uint16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	err = Guard(src.Name(), func() error {
+		fr, err := src.Frame(2)
+		if err != nil {
+			return err
+		}
+		fr.At(63, 63)
+		return nil
+	})
+	if !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), p) {
+		t.Fatalf("read after truncation: %v, want ErrChanged naming %s", err, p)
+	}
 }

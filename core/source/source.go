@@ -399,7 +399,11 @@ func (s *series) Frame(t int) (array.View, error) {
 	if p.w != s.w || p.h != s.h || p.dtype != s.dtype {
 		return array.View{}, fmt.Errorf("%w: %s is %dx%d %s, the first file %dx%d %s", ErrFormat, s.files[t], p.w, p.h, p.dtype, s.w, s.h, s.dtype)
 	}
-	return pageView(p, r.order, s.cur.data)
+	v, err := pageView(p, r.order, s.cur.data)
+	if err != nil {
+		return v, fmt.Errorf("%w: %s: %w", ErrFormat, s.files[t], err)
+	}
+	return v, nil
 }
 
 // Range is a half-open index range; Stop 0 means the end.

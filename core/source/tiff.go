@@ -528,7 +528,11 @@ func (s *pageSource) Frame(t int) (array.View, error) {
 	if t < 0 || t >= len(s.pages) {
 		return array.View{}, fmt.Errorf("source: %s: frame %d outside 0..%d", s.name, t, len(s.pages)-1)
 	}
-	return pageView(s.pages[t], s.r.order, s.m.data)
+	v, err := pageView(s.pages[t], s.r.order, s.m.data)
+	if err != nil {
+		return v, fmt.Errorf("%w: %s: page %d: %w", ErrFormat, s.name, t, err)
+	}
+	return v, nil
 }
 
 // pageView returns the page's samples: a view into data if its strips are
