@@ -181,6 +181,9 @@ func TestTIFFBadInput(t *testing.T) {
 			}
 			return ps
 		}()), nil, 2},
+		{"OME-TIFF of 2 channels", hyper(`<?xml version="1.0"?><OME><Image ID="Image:0"><Pixels DimensionOrder="XYCZT" ID="Pixels:0" SizeC="2" SizeT="3" SizeX="5" SizeY="4" SizeZ="1" Type="uint16"></Pixels></Image></OME>`, 6), []string{"OME-TIFF with 2 channels (SizeC): not supported"}, 0},
+		{"OME-TIFF of z slices and time points", hyper(`<OME><Image><Pixels SizeZ="2" SizeT="3" SizeC="1"/></Image></OME>`, 6), []string{"OME-TIFF with 2 z slices and 3 time points"}, 0},
+		{"OME-TIFF of time points", hyper(`<OME><Image><Pixels SizeZ="1" SizeT="3" SizeC="1"/></Image></OME>`, 3), nil, 3},
 		{"ImageJ slices only", hyper("ImageJ=1.54f\nimages=3\nslices=3\n", 3), nil, 3},
 		{"ImageJ one IFD for all images", func() []byte {
 			p := grayPages(le, 1, 4, 5, 0)[0]
@@ -442,6 +445,18 @@ func TestPathBadInput(t *testing.T) {
 	folderRGB := series("withrgb", 2)
 	write(filepath.Join(folderRGB, "Pos0", "img_2.tif"), writeTIFF(tiffOpts{}, []tpage{with(grayPages(le, 1, 4, 5, 0)[0], u(277, 2))}))
 	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	positions := series("positions", 2)
+	write(filepath.Join(positions, "Pos1", "img_0.tif"), one(0))
+	mm := func(name string, files ...string) string {
+		d := filepath.Join(dir, name)
+		for i, f := range files {
+			write(filepath.Join(d, f), one(i/2))
+		}
+		return d
+	}
+	mmChannels := mm("mmchannels", "img_000000000_DAPI_000.tif", "img_000000000_GFP_000.tif", "img_000000001_DAPI_000.tif", "img_000000001_GFP_000.tif")
+	mmZT := mm("mmzt", "img_000000000_Default_000.tif", "img_000000000_Default_001.tif", "img_000000001_Default_000.tif", "img_000000001_Default_001.tif")
+	mmPos := mm("mmpos", "img_channel000_position000_time000000000_z000.tif", "img_channel000_position001_time000000000_z000.tif")
 	globFifo := filepath.Join(dir, "gf")
 	write(filepath.Join(globFifo, "a1.tif"), one(0))
 	mkfifo(filepath.Join(globFifo, "a2.tif"))
@@ -483,7 +498,13 @@ func TestPathBadInput(t *testing.T) {
 		{"bad pattern", func() (Source, error) { return Open(filepath.Join(dir, "[z.tif")) }, []string{filepath.Join(dir, "[z.tif"), "is no valid pattern"}, 0},
 		{"missing file", func() (Source, error) { return Open(filepath.Join(dir, "nope.tif")) }, []string{filepath.Join(dir, "nope.tif"), "no such file"}, 0},
 		{"tifffile's ImageJ 3-D stack, labelled channels", func() (Source, error) { return Open(ijChannels) }, []string{ijChannels, "ImageJ hyperstack with 20 channels"}, 0},
+		{"folders Pos0 and Pos1", func() (Source, error) { return Open(positions) }, []string{positions, "TIFF files in 2 folders"}, 0},
+		{"Micro-Manager channels", func() (Source, error) { return Open(mmChannels) }, []string{mmChannels, "Micro-Manager images of 2 channels (DAPI, GFP, ...) would interleave as frames"}, 0},
+		{"Micro-Manager channels by pattern", func() (Source, error) { return Open(mmChannels + "/img_*.tif") }, []string{"img_*.tif", "2 channels"}, 0},
+		{"Micro-Manager slices and times", func() (Source, error) { return Open(mmZT) }, []string{mmZT, "2 z slices at 2 time points"}, 0},
+		{"Micro-Manager 2.0 positions", func() (Source, error) { return Open(mmPos) }, []string{mmPos, "2 positions"}, 0},
 		// valid
+		{"one Micro-Manager channel by pattern", func() (Source, error) { return Open(mmChannels + "/img_*_DAPI_*.tif") }, nil, 2},
 		{"literal name with brackets", func() (Source, error) { return Open(filepath.Join(lit, "run[1].tif")) }, nil, 2},
 		{"pattern when no literal file", func() (Source, error) { return Open(filepath.Join(lit, "run[12].tif")) }, nil, -1},
 		{"folder with links to files", func() (Source, error) { return Open(folderGoodLink) }, nil, 2},

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -247,6 +248,12 @@ func Open(path string) (Source, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := oneFolder(files); err != nil {
+			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
+		}
+		if err := oneSeries(files); err != nil {
+			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
+		}
 		return OpenTIFFSeries(files)
 	}
 	m, err := mapFile(path)
@@ -283,6 +290,9 @@ func openGlob(pattern string) (Source, error) {
 			return nil, fmt.Errorf("%w: pattern %q matches %w", ErrFormat, pattern, err)
 		}
 	}
+	if err := oneSeries(files); err != nil {
+		return nil, fmt.Errorf("%w: pattern %q: %w", ErrFormat, pattern, err)
+	}
 	return OpenTIFFSeries(files)
 }
 
@@ -315,6 +325,65 @@ func tiffFiles(dir string) ([]string, error) {
 	}
 	sort.Strings(files)
 	return files, nil
+}
+
+// oneFolder refuses TIFF files found in more than one folder (such as
+// Micro-Manager's Pos0 and Pos1): sorted by name they would join two
+// series end to end as one.
+func oneFolder(files []string) error {
+	dirs := map[string]bool{}
+	var names []string
+	for _, f := range files {
+		if d := filepath.Dir(f); !dirs[d] {
+			dirs[d] = true
+			names = append(names, d)
+		}
+	}
+	if len(names) > 1 {
+		return fmt.Errorf("TIFF files in %d folders (%s, %s%s): give one folder, or a pattern for the files of one series",
+			len(names), names[0], names[1], map[bool]string{true: ", ...", false: ""}[len(names) > 2])
+	}
+	return nil
+}
+
+// Micro-Manager's image file names: img_<time>_<channel>_<slice>.tif
+// (1.4) and img_channel<c>_position<p>_time<t>_z<z>.tif (2.0).
+var (
+	microManager14 = regexp.MustCompile(`^img_(\d+)_(.+)_(\d+)\.tiff?$`)
+	microManager20 = regexp.MustCompile(`^img_channel(\d+)_position(\d+)_time(\d+)_z(\d+)\.tiff?$`)
+)
+
+// oneSeries refuses Micro-Manager files of several channels or positions,
+// or of several z slices and time points: sorted by name, they would
+// interleave as frames.
+func oneSeries(files []string) error {
+	chans, pos, slices, times := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var names []string // channel names in order of appearance
+	for _, f := range files {
+		var c, p, t, z string
+		if m := microManager20.FindStringSubmatch(filepath.Base(f)); m != nil {
+			c, p, t, z = "channel"+m[1], m[2], m[3], m[4]
+		} else if m := microManager14.FindStringSubmatch(filepath.Base(f)); m != nil {
+			c, t, z = m[2], m[1], m[3]
+		} else {
+			return nil // not Micro-Manager's naming: the caller's order
+		}
+		if !chans[c] {
+			names = append(names, c)
+		}
+		chans[c], pos[p], slices[z], times[t] = true, true, true, true
+	}
+	switch {
+	case len(chans) > 1:
+		return fmt.Errorf("Micro-Manager images of %d channels (%s, %s, ...) would interleave as frames: give the files of one channel with a pattern",
+			len(chans), names[0], names[1])
+	case len(pos) > 1:
+		return fmt.Errorf("Micro-Manager images of %d positions would interleave as frames: give the files of one position with a pattern", len(pos))
+	case len(slices) > 1 && len(times) > 1:
+		return fmt.Errorf("Micro-Manager images of %d z slices at %d time points would interleave as frames: give the files of one slice with a pattern",
+			len(slices), len(times))
+	}
+	return nil
 }
 
 // series is a sequence of single-page TIFF files, one frame each. Files

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -418,9 +419,40 @@ func parseImageJ(desc string) (ij imagej, ok bool) {
 	return ij, true
 }
 
+var omeSize = regexp.MustCompile(`\bSize([CZT])="(\d+)"`)
+
+// checkOME refuses an OME-TIFF whose first page's OME-XML describes pages
+// that are not all time frames: channels, or z slices and time points.
+func (r *tiffReader) checkOME(desc string) error {
+	if !strings.Contains(desc, "<OME") {
+		return nil
+	}
+	for _, px := range strings.Split(desc, "<Pixels")[1:] {
+		px, _, _ = strings.Cut(px, ">")
+		size := map[string]int{"C": 1, "Z": 1, "T": 1}
+		for _, m := range omeSize.FindAllStringSubmatch(px, -1) {
+			n, err := strconv.Atoi(m[2])
+			if err != nil {
+				n = -1
+			}
+			size[m[1]] = n
+		}
+		switch {
+		case size["C"] > 1:
+			return r.errf("OME-TIFF with %d channels (SizeC): not supported, split the channels first", size["C"])
+		case size["Z"] > 1 && size["T"] > 1:
+			return r.errf("OME-TIFF with %d z slices and %d time points: not supported (its pages are not all time frames)", size["Z"], size["T"])
+		case size["C"] < 0 || size["Z"] < 0 || size["T"] < 0:
+			return r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT")
+		}
+	}
+	return nil
+}
+
 // OpenTIFF opens a multi-page TIFF, BigTIFF or ImageJ hyperstack file;
-// its pages (in file order) are the frames. An ImageJ file whose pages are
-// not all time frames (channels, or slices and frames) is refused.
+// its pages (in file order) are the frames. An ImageJ or OME-TIFF file
+// whose pages are not all time frames (channels, or slices and frames) is
+// refused.
 func OpenTIFF(path string) (Source, error) {
 	m, err := mapFile(path)
 	if err != nil {
@@ -447,6 +479,9 @@ func openTIFF(m *mapping) (Source, error) {
 		if p.w != p0.w || p.h != p0.h || p.dtype != p0.dtype {
 			return nil, r.errf("page %d is %dx%d %s, page 0 %dx%d %s", i, p.w, p.h, p.dtype, p0.w, p0.h, p0.dtype)
 		}
+	}
+	if err := r.checkOME(p0.desc); err != nil {
+		return nil, err
 	}
 	if ij, ok := parseImageJ(p0.desc); ok {
 		switch {
