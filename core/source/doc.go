@@ -5,4 +5,14 @@
 // either byte order, with 8/16/32-bit integer and 32/64-bit float samples.
 // Files are memory-mapped; a frame is a strided view into the mapping
 // whenever its samples are stored contiguously (uncompressed strips).
+//
+// What it cannot read as one grayscale time frame per page or file it
+// refuses with an error that names the file and the feature, rather than
+// read something else: tiled, compressed or multi-sample TIFF, ImageJ and
+// OME-TIFF files of several channels (or slices and frames), folders that
+// hold several series (Micro-Manager channels, positions, Pos0 and Pos1),
+// raw files whose size is not exactly the shape's, and anything that is
+// not a regular file (a named pipe is refused without being opened, so it
+// never blocks). An existing path is always taken literally; only a path
+// that does not exist is a glob pattern.
 package source
