@@ -6,5 +6,8 @@ function uv = ipcf_circle(radius, npoints)
 %
 %   Example:
 %     ipcf_circle(6, 4)   % [6 0; 0 6; -6 0; 0 -6]
+if nargin < 2
+  error('ipcf:invalid_argument', 'ipcf_circle: RADIUS and NPOINTS are required');
+end
 uv = ipcf_circle_mex(radius, npoints);
 end

@@ -10,8 +10,8 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     (void)nlhs;
     ipcf_mex_lock();
     if (nrhs != 2) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_circle_mex: 2 arguments expected");
-    r = (int)ipcf_mex_scalar(prhs[0], "radius");
-    n = (int)ipcf_mex_scalar(prhs[1], "npoints");
+    r = ipcf_mex_int32(prhs[0], "radius", 1);
+    n = ipcf_mex_int32_range(prhs[1], "npoints", 1, 1 << 24); /* 2 x 4 bytes each, allocated here */
     uv = mxCalloc(n > 0 ? 2 * (size_t)n : 1, sizeof *uv);
     st = ipcf_circle(r, n, uv, n > 0 ? 2 * (size_t)n : 0);
     if (st != IPCF_OK) {

@@ -11,8 +11,11 @@ function out = ipcf_correct_bleaching(data, varargin)
 %
 %   Example:
 %     corrected = ipcf_correct_bleaching(data, 'FilterSize', 256);
+if nargin < 1
+  error('ipcf:invalid_argument', 'ipcf_correct_bleaching: DATA is required');
+end
 d = struct('FilterSize', 1024, 'Mean', 'real', 'Threads', 0, 'Layout', 'tyx');
 o = ipcf_options(d, varargin, 'ipcf_correct_bleaching');
-out = ipcf_correct_bleaching_mex(data, o.FilterSize, ipcf_mean(o.Mean, 'ipcf_correct_bleaching'), ...
+out = ipcf_correct_bleaching_mex(data, o.FilterSize, ipcf_mean(o.Mean, 'ipcf_correct_bleaching', 'Mean'), ...
                                  o.Threads, ipcf_layout(o.Layout, 'ipcf_correct_bleaching'));
 end

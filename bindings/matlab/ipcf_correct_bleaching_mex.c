@@ -13,19 +13,16 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     (void)nlhs;
     ipcf_mex_lock();
     if (nrhs != 5) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_correct_bleaching_mex: 5 arguments expected");
-    if (!ipcf_mex_dtype(prhs[0]))
-        mexErrMsgIdAndTxt("ipcf:unsupported_layout",
-                          "data: class %s is not supported (uint8, uint16, int16, int32, single, double, logical)",
-                          mxGetClassName(prhs[0]));
+    ipcf_mex_data_class(prhs[0], "data");
     if (mxGetNumberOfDimensions(prhs[0]) != 3)
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "data: %d dimensions, want 3", (int)mxGetNumberOfDimensions(prhs[0]));
-    layout = (int)ipcf_mex_scalar(prhs[4], "layout");
+    layout = ipcf_mex_int32_range(prhs[4], "layout", 0, 1);
     ipcf_mex_array(prhs[0], "data", 3, layout == 1, &data);
     ipcf_bleach_options_init(&o);
-    f = (int)ipcf_mex_scalar(prhs[1], "FilterSize");
+    f = ipcf_mex_int32(prhs[1], "FilterSize", 1);
     o.filtersize = f;
-    o.mean = (int32_t)ipcf_mex_scalar(prhs[2], "Mean");
-    o.threads = (int32_t)ipcf_mex_scalar(prhs[3], "Threads");
+    o.mean = ipcf_mex_int32_range(prhs[2], "Mean", 0, 1);
+    o.threads = ipcf_mex_int32(prhs[3], "Threads", 0);
     o.progress = ipcf_mex_progress;
     in = mxGetDimensions(prhs[0]);
     taxis = layout == 1 ? 2 : 0;

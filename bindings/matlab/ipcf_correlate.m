@@ -9,9 +9,13 @@ function c = ipcf_correlate(a, b, mode)
 %
 %   Example:
 %     ipcf_correlate([1 2 3], [4 8 16], 'same')   % [40; 68; 32]
+if nargin < 2
+  error('ipcf:invalid_argument', 'ipcf_correlate: A and B are required');
+end
 if nargin < 3
   mode = 'circular';
 end
+mode = ipcf_text(mode, 'MODE', 'ipcf_correlate');
 switch lower(mode)
   case 'circular'
     m = 0;
@@ -20,7 +24,7 @@ switch lower(mode)
   case 'same'
     m = 2;
   otherwise
-    error('ipcf:invalid_argument', 'ipcf_correlate: mode ''%s'': want circular, linear or same', mode);
+    error('ipcf:invalid_argument', 'ipcf_correlate: MODE ''%s'': want circular, linear or same', mode);
 end
 c = ipcf_correlate_mex(a, b, m);
 end

@@ -11,9 +11,13 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     if (nrhs != 3) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_correlate_mex: 3 arguments expected");
     na = mxGetNumberOfElements(prhs[0]);
     nb = mxGetNumberOfElements(prhs[1]);
-    mode = (int)ipcf_mex_scalar(prhs[2], "mode");
-    if (!ipcf_mex_dtype(prhs[0]) || !ipcf_mex_dtype(prhs[1]))
-        mexErrMsgIdAndTxt("ipcf:unsupported_layout", "a and b must be real numeric vectors");
+    mode = ipcf_mex_int32_range(prhs[2], "mode", 0, 2);
+    ipcf_mex_data_class(prhs[0], "a");
+    ipcf_mex_data_class(prhs[1], "b");
+    if (mxGetNumberOfDimensions(prhs[0]) != 2 || (mxGetM(prhs[0]) != 1 && mxGetN(prhs[0]) != 1))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "a must be a vector, not %dx%d", (int)mxGetM(prhs[0]), (int)mxGetN(prhs[0]));
+    if (mxGetNumberOfDimensions(prhs[1]) != 2 || (mxGetM(prhs[1]) != 1 && mxGetN(prhs[1]) != 1))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "b must be a vector, not %dx%d", (int)mxGetM(prhs[1]), (int)mxGetN(prhs[1]));
     ipcf_mex_array(prhs[0], "a", 2, 0, &a);
     ipcf_mex_array(prhs[1], "b", 2, 0, &b);
     /* vectors as 1-D arrays */

@@ -5,5 +5,8 @@ function b = ipcf_logbins(n, nbins)
 %
 %   Example:
 %     numel(ipcf_logbins(8192, 32))   % 30
+if nargin < 2
+  error('ipcf:invalid_argument', 'ipcf_logbins: N and NBINS are required');
+end
 b = ipcf_logbins_mex(n, nbins);
 end

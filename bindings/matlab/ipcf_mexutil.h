@@ -6,6 +6,7 @@
 #define IPCF_MEXUTIL_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,6 +24,41 @@ extern bool utIsInterruptPending(void);
 static int ipcf_interrupt_pending(void) { return utIsInterruptPending(); }
 #else
 static int ipcf_interrupt_pending(void) { return 0; }
+
+/* ipcf_mex_mask: [] (0x0) means no mask (returns 0); otherwise a real, full
+ * 2-D numeric or logical (rows, columns) array without NaN, described in
+ * *d (axes (y, x) are MATLAB dims 1, 2), returns 1. Its size is checked by
+ * the library against the frames (or the crop). */
+static int ipcf_mex_mask(const mxArray *a, const char *name, ipcf_array *d) {
+    char kind[96];
+    size_t k, n;
+    if (mxIsEmpty(a) && mxGetNumberOfDimensions(a) == 2 && mxGetM(a) == 0 && mxGetN(a) == 0 && !mxIsCell(a) &&
+        !mxIsStruct(a))
+        return 0;
+    if (!ipcf_mex_dtype(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument",
+                          "%s: %s is not supported (want a real logical or numeric rows x columns array)", name,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if (mxGetNumberOfDimensions(a) != 2)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions, want 2 (rows, columns)", name,
+                          (int)mxGetNumberOfDimensions(a));
+    if (mxIsEmpty(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s is empty (%dx%d): give [] for no mask", name, (int)mxGetM(a),
+                          (int)mxGetN(a));
+    n = mxGetNumberOfElements(a);
+    if (mxIsDouble(a)) {
+        const double *p = (const double *)mxGetData(a);
+        for (k = 0; k < n; k++)
+            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
+    } else if (mxIsSingle(a)) {
+        const float *p = (const float *)mxGetData(a);
+        for (k = 0; k < n; k++)
+            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
+    }
+    ipcf_mex_array(a, name, 2, 0, d);
+    return 1;
+}
+
 #endif
 
 /* Progress callback: runs on the MEX thread; non-zero cancels. */
@@ -73,9 +109,11 @@ static void ipcf_mex_lock(void) {
     }
 }
 
-/* ipcf_mex_dtype maps a MATLAB class to an IPCF dtype, 0 if unsupported. */
+/* ipcf_mex_dtype maps a MATLAB class to an IPCF dtype, 0 if unsupported.
+ * logical maps to uint8 (masks); data arguments refuse it with
+ * ipcf_mex_data_class. */
 static uint32_t ipcf_mex_dtype(const mxArray *a) {
-    if (mxIsComplex(a) || mxIsSparse(a)) return 0;
+    if (!a || mxIsComplex(a) || mxIsSparse(a)) return 0;
     switch (mxGetClassID(a)) {
     case mxUINT8_CLASS:
     case mxLOGICAL_CLASS: return IPCF_DTYPE_UINT8;
@@ -88,67 +126,148 @@ static uint32_t ipcf_mex_dtype(const mxArray *a) {
     }
 }
 
+/* ipcf_mex_kind names what a refused array is: "a sparse double array",
+ * "a complex double array", "a cell array", "a logical array", ... */
+static const char *ipcf_mex_kind(const mxArray *a, char *buf, size_t n) {
+    const char *c;
+    if (!a) return "nothing";
+    c = mxGetClassName(a);
+    if (mxIsSparse(a)) snprintf(buf, n, "a sparse %s array", c);
+    else if (mxIsComplex(a)) snprintf(buf, n, "a complex %s array", c);
+    else snprintf(buf, n, "%s %s array", strchr("aeiou", c[0]) && c[0] ? "an" : "a", c);
+    return buf;
+}
+
+/* ipcf_mex_data_class refuses what cannot be an image series or signal
+ * (data, a, b): anything but a real, full uint8, uint16, int16, int32,
+ * single or double array; logical too (0/1 is not an intensity). */
+static void ipcf_mex_data_class(const mxArray *a, const char *name) {
+    char kind[96];
+    if (!a || !ipcf_mex_dtype(a) || mxIsLogical(a))
+        mexErrMsgIdAndTxt("ipcf:unsupported_layout",
+                          "%s: %s is not supported (real uint8, uint16, int16, int32, single or double)", name,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if (mxIsEmpty(a)) {
+        const mwSize *d = mxGetDimensions(a);
+        char size[96];
+        size_t k, nd = mxGetNumberOfDimensions(a), at = 0;
+        size[0] = 0;
+        for (k = 0; k < nd && at < sizeof size - 24; k++)
+            at += (size_t)snprintf(size + at, sizeof size - at, k ? "x%lld" : "%lld", (long long)d[k]);
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s is empty (size %s)", name, size);
+    }
+}
+
 static double ipcf_mex_scalar(const mxArray *a, const char *name) {
-    if (!a || !mxIsNumeric(a) || mxGetNumberOfElements(a) != 1 || mxIsComplex(a))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real scalar", name);
+    char kind[96];
+    if (!a || !mxIsNumeric(a) || mxIsComplex(a) || mxIsSparse(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real numeric scalar, not %s", name,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if (mxGetNumberOfElements(a) != 1)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real numeric scalar, not %d elements", name,
+                          (int)mxGetNumberOfElements(a));
     return mxGetScalar(a);
 }
 
-/* ipcf_mex_integer returns the value of a real numeric (or logical) scalar
- * that is a whole number within [lo, hi]; anything else (2.7, NaN, Inf,
- * out of range) raises ipcf:invalid_argument rather than being truncated.
- * lo and hi must be exactly representable as doubles (|x| <= 2^53). */
-static int64_t ipcf_mex_integer(const mxArray *a, const char *name, double lo, double hi) {
-    double v;
-    if (!a || !(mxIsNumeric(a) || mxIsLogical(a)) || mxGetNumberOfElements(a) != 1 || mxIsComplex(a) ||
-        mxIsSparse(a))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real integer scalar", name);
-    v = mxGetScalar(a);
-    if (v != v || v < lo || v > hi)
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%.16g is out of range, want %.16g..%.16g", name, v, lo, hi);
-    if (v != (double)(int64_t)v)
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%.16g must be a whole number", name, v);
-    return (int64_t)v;
+/* ipcf_mex_element reads element k of a real numeric array exactly:
+ * whole int64/uint64 values as such (*exact = 1, in *iv), all other
+ * classes as a double (*exact = 0, in *dv). Returns 0 for other classes. */
+static int ipcf_mex_element(const mxArray *a, size_t k, double *dv, int64_t *iv, int *exact) {
+    const void *p = mxGetData(a);
+    *exact = 0;
+    switch (mxGetClassID(a)) {
+    case mxDOUBLE_CLASS: *dv = ((const double *)p)[k]; return 1;
+    case mxSINGLE_CLASS: *dv = ((const float *)p)[k]; return 1;
+    case mxINT8_CLASS: *dv = ((const int8_T *)p)[k]; return 1;
+    case mxUINT8_CLASS: *dv = ((const uint8_T *)p)[k]; return 1;
+    case mxINT16_CLASS: *dv = ((const int16_T *)p)[k]; return 1;
+    case mxUINT16_CLASS: *dv = ((const uint16_T *)p)[k]; return 1;
+    case mxINT32_CLASS: *dv = ((const int32_T *)p)[k]; return 1;
+    case mxUINT32_CLASS: *dv = ((const uint32_T *)p)[k]; return 1;
+    case mxINT64_CLASS: *iv = (int64_t)((const int64_T *)p)[k]; *exact = 1; return 1;
+    case mxUINT64_CLASS: {
+        uint64_t u = (uint64_t)((const uint64_T *)p)[k];
+        *iv = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u; /* beyond any hi used */
+        *exact = 1;
+        return 1;
+    }
+    default: return 0;
+    }
 }
 
+/* ipcf_mex_check_whole checks one value (element label `label`) against
+ * [lo, hi] and wholeness and returns it. */
+static int64_t ipcf_mex_check_whole(const mxArray *a, size_t k, const char *label, int64_t lo, int64_t hi) {
+    double x = 0;
+    int64_t iv = 0;
+    int exact;
+    char kind[96];
+    if (!ipcf_mex_element(a, k, &x, &iv, &exact))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a whole number, not %s", label,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if (exact) {
+        if (iv < lo || iv > hi)
+            mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%lld is out of range, want %lld..%lld", label,
+                              (long long)iv, (long long)lo, (long long)hi);
+        return iv;
+    }
+    if (x != x)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=NaN, want a whole number %lld..%lld", label, (long long)lo,
+                          (long long)hi);
+    /* lo and hi are within +-2^53 (exact as doubles) where it matters:
+     * every caller passes bounds of int32 or of +-2^53. */
+    if (x < (double)lo || x > (double)hi)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%.16g is out of range, want %lld..%lld", label, x,
+                          (long long)lo, (long long)hi);
+    if (x != (double)(int64_t)x)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%.16g must be a whole number (it is not rounded)", label, x);
+    return (int64_t)x;
+}
+
+/* ipcf_mex_integer: THE rule for every whole-number parameter of every
+ * gateway. It returns the value of a real, full, non-logical numeric
+ * scalar that is a whole number within [lo, hi]; anything else (2.7, NaN,
+ * Inf, out of range, true, '3', {3}, [2 3], 2+1i, sparse(2)) raises
+ * ipcf:invalid_argument naming the parameter, nothing is truncated or
+ * saturated. lo and hi must be exactly representable as doubles
+ * (|x| <= 2^53). int64/uint64 arguments are compared exactly. */
+static int64_t ipcf_mex_integer(const mxArray *a, const char *name, double lo, double hi) {
+    char kind[96];
+    if (!a || !mxIsNumeric(a) || mxIsComplex(a) || mxIsSparse(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real whole number, not %s", name,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if (mxGetNumberOfElements(a) != 1)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a scalar whole number, not %d elements", name,
+                          (int)mxGetNumberOfElements(a));
+    return ipcf_mex_check_whole(a, 0, name, (int64_t)lo, (int64_t)hi);
+}
+
+#define IPCF_MEX_INT32_MAX 2147483647.0
+
+/* ipcf_mex_int32: a whole number in [lo, INT32_MAX] (a C int32 field). */
 static int32_t ipcf_mex_int32(const mxArray *a, const char *name, double lo) {
-    return (int32_t)ipcf_mex_integer(a, name, lo, 2147483647.0);
+    return (int32_t)ipcf_mex_integer(a, name, lo, IPCF_MEX_INT32_MAX);
+}
+
+/* ipcf_mex_int32_range: a whole number in [lo, hi], both within int32. */
+static int32_t ipcf_mex_int32_range(const mxArray *a, const char *name, double lo, double hi) {
+    return (int32_t)ipcf_mex_integer(a, name, lo, hi);
 }
 
 /* ipcf_mex_integers reads n whole numbers (a vector of exactly n
  * elements) within [lo, hi] into v, with the checks of ipcf_mex_integer. */
 static void ipcf_mex_integers(const mxArray *a, const char *name, int n, double lo, double hi, int64_t *v) {
-    const void *p;
+    char kind[96], label[128];
     int k;
-    if (!a || !(mxIsNumeric(a) || mxIsLogical(a)) || mxIsComplex(a) || mxIsSparse(a) ||
-        (int)mxGetNumberOfElements(a) != n || mxGetNumberOfDimensions(a) != 2 ||
-        (mxGetM(a) != 1 && mxGetN(a) != 1))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real vector of %d integers", name, n);
-    p = mxGetData(a);
+    if (!a || !mxIsNumeric(a) || mxIsComplex(a) || mxIsSparse(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a real vector of %d whole numbers, not %s", name, n,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if ((int)mxGetNumberOfElements(a) != n || mxGetNumberOfDimensions(a) != 2 || (mxGetM(a) != 1 && mxGetN(a) != 1))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a vector of %d whole numbers, not %dx%d", name, n,
+                          (int)mxGetM(a), (int)mxGetN(a));
     for (k = 0; k < n; k++) {
-        double x;
-        switch (mxGetClassID(a)) {
-        case mxDOUBLE_CLASS: x = ((const double *)p)[k]; break;
-        case mxSINGLE_CLASS: x = ((const float *)p)[k]; break;
-        case mxINT8_CLASS: x = ((const int8_T *)p)[k]; break;
-        case mxUINT8_CLASS: x = ((const uint8_T *)p)[k]; break;
-        case mxLOGICAL_CLASS: x = ((const mxLogical *)p)[k] ? 1 : 0; break;
-        case mxINT16_CLASS: x = ((const int16_T *)p)[k]; break;
-        case mxUINT16_CLASS: x = ((const uint16_T *)p)[k]; break;
-        case mxINT32_CLASS: x = ((const int32_T *)p)[k]; break;
-        case mxUINT32_CLASS: x = ((const uint32_T *)p)[k]; break;
-        case mxINT64_CLASS: x = (double)((const int64_T *)p)[k]; break;
-        case mxUINT64_CLASS: x = (double)((const uint64_T *)p)[k]; break;
-        default:
-            mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: class %s is not supported", name, mxGetClassName(a));
-            return;
-        }
-        if (x != x || x < lo || x > hi)
-            mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s(%d)=%.16g is out of range, want %.16g..%.16g", name,
-                              k + 1, x, lo, hi);
-        if (x != (double)(int64_t)x)
-            mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s(%d)=%.16g must be a whole number", name, k + 1, x);
-        v[k] = (int64_t)x;
+        snprintf(label, sizeof label, "%s(%d)", name, k + 1);
+        v[k] = ipcf_mex_check_whole(a, (size_t)k, label, (int64_t)lo, (int64_t)hi);
     }
 }
 
@@ -172,6 +291,41 @@ static char *ipcf_mex_string(const mxArray *a, const char *name, int empty_null)
     s = mxArrayToString(a);
 #else
     s = mxArrayToUTF8String(a);
+
+/* ipcf_mex_mask: [] (0x0) means no mask (returns 0); otherwise a real, full
+ * 2-D numeric or logical (rows, columns) array without NaN, described in
+ * *d (axes (y, x) are MATLAB dims 1, 2), returns 1. Its size is checked by
+ * the library against the frames (or the crop). */
+static int ipcf_mex_mask(const mxArray *a, const char *name, ipcf_array *d) {
+    char kind[96];
+    size_t k, n;
+    if (mxIsEmpty(a) && mxGetNumberOfDimensions(a) == 2 && mxGetM(a) == 0 && mxGetN(a) == 0 && !mxIsCell(a) &&
+        !mxIsStruct(a))
+        return 0;
+    if (!ipcf_mex_dtype(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument",
+                          "%s: %s is not supported (want a real logical or numeric rows x columns array)", name,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if (mxGetNumberOfDimensions(a) != 2)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions, want 2 (rows, columns)", name,
+                          (int)mxGetNumberOfDimensions(a));
+    if (mxIsEmpty(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s is empty (%dx%d): give [] for no mask", name, (int)mxGetM(a),
+                          (int)mxGetN(a));
+    n = mxGetNumberOfElements(a);
+    if (mxIsDouble(a)) {
+        const double *p = (const double *)mxGetData(a);
+        for (k = 0; k < n; k++)
+            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
+    } else if (mxIsSingle(a)) {
+        const float *p = (const float *)mxGetData(a);
+        for (k = 0; k < n; k++)
+            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
+    }
+    ipcf_mex_array(a, name, 2, 0, d);
+    return 1;
+}
+
 #endif
     if (!s) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: cannot convert to a string", name);
     return s;
@@ -187,10 +341,11 @@ static void ipcf_mex_array(const mxArray *a, const char *name, int ndim, int rev
     int nd = (int)mxGetNumberOfDimensions(a);
     int64_t size[IPCF_MAX_NDIM], es;
     int k;
+    char kind[96];
     if (!dt)
         mexErrMsgIdAndTxt("ipcf:unsupported_layout",
-                          "%s: class %s is not supported (uint8, uint16, int16, int32, single, double, logical)",
-                          name, mxGetClassName(a));
+                          "%s: %s is not supported (real uint8, uint16, int16, int32, single, double or logical)",
+                          name, ipcf_mex_kind(a, kind, sizeof kind));
     if (nd > ndim) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions, want %d", name, nd, ndim);
     ipcf_array_init(d);
     d->dtype = dt;
@@ -206,6 +361,41 @@ static void ipcf_mex_array(const mxArray *a, const char *name, int ndim, int rev
         d->strides[k] = st;
     }
     d->data = mxGetData(a);
+}
+
+
+/* ipcf_mex_mask: [] (0x0) means no mask (returns 0); otherwise a real, full
+ * 2-D numeric or logical (rows, columns) array without NaN, described in
+ * *d (axes (y, x) are MATLAB dims 1, 2), returns 1. Its size is checked by
+ * the library against the frames (or the crop). */
+static int ipcf_mex_mask(const mxArray *a, const char *name, ipcf_array *d) {
+    char kind[96];
+    size_t k, n;
+    if (mxIsEmpty(a) && mxGetNumberOfDimensions(a) == 2 && mxGetM(a) == 0 && mxGetN(a) == 0 && !mxIsCell(a) &&
+        !mxIsStruct(a))
+        return 0;
+    if (!ipcf_mex_dtype(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument",
+                          "%s: %s is not supported (want a real logical or numeric rows x columns array)", name,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if (mxGetNumberOfDimensions(a) != 2)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions, want 2 (rows, columns)", name,
+                          (int)mxGetNumberOfDimensions(a));
+    if (mxIsEmpty(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s is empty (%dx%d): give [] for no mask", name, (int)mxGetM(a),
+                          (int)mxGetN(a));
+    n = mxGetNumberOfElements(a);
+    if (mxIsDouble(a)) {
+        const double *p = (const double *)mxGetData(a);
+        for (k = 0; k < n; k++)
+            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
+    } else if (mxIsSingle(a)) {
+        const float *p = (const float *)mxGetData(a);
+        for (k = 0; k < n; k++)
+            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
+    }
+    ipcf_mex_array(a, name, 2, 0, d);
+    return 1;
 }
 
 #endif

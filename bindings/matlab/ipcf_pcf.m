@@ -33,6 +33,9 @@ function G = ipcf_pcf(data, varargin)
 %     imagesc(G(:, :, 1, 8));
 %
 %   See also IPCF_CIRCLE, IPCF_LOGBINS, IPCF_CORRECT_BLEACHING.
+if nargin < 1
+  error('ipcf:invalid_argument', 'ipcf_pcf: DATA is required');
+end
 d = struct('Radius', 6, 'Points', 32, 'Bins', 32, 'Bleach', 0, 'BleachMean', 'real', ...
            'Threads', 0, 'Mask', [], 'Layout', 'tyx', 'Device', 'auto');
 o = ipcf_options(d, varargin, 'ipcf_pcf');

@@ -95,30 +95,23 @@ fname = 'ipcf_pcf_file';
 if nargin < 2
   error('ipcf:invalid_argument', '%s: INPUT and OUTPUT are required', fname);
 end
-input = text_arg(input, 'INPUT', fname);
-output = text_arg(output, 'OUTPUT', fname);
-% 'Points' and 'Bins' as in ipcf_pcf
-for k = 1:2:numel(varargin) - 1
-  if ischar(varargin{k}) && strcmpi(varargin{k}, 'Points')
-    varargin{k} = 'Npoints';
-  elseif ischar(varargin{k}) && strcmpi(varargin{k}, 'Bins')
-    varargin{k} = 'Nbins';
-  end
-end
+input = ipcf_text(input, 'INPUT', fname);
+output = ipcf_text(output, 'OUTPUT', fname);
 d = struct('Radius', 6, 'Npoints', 32, 'Nbins', 32, 'Bleach', 0, 'BleachMean', 'real', ...
            'Mask', [], 'Crop', '', 'Frames', '', 'Format', 'auto', 'Shape', [], ...
            'Dtype', 'uint16', 'ByteOrder', 'little', 'Offset', 0, 'Threads', 0, ...
            'Memory', '', 'Scratch', '', 'Engine', 'auto', 'Tile', [], 'Device', 'auto', ...
            'FrameInterval', 0, 'PixelSize', 0);
-o = ipcf_options(d, varargin, fname);
+% 'Points' and 'Bins' as in ipcf_pcf
+o = ipcf_options(d, varargin, fname, {'Points', 'Npoints'; 'Bins', 'Nbins'});
 for name = {'BleachMean', 'Crop', 'Frames', 'Format', 'Dtype', 'ByteOrder', 'Scratch', 'Engine', 'Device'}
-  o.(name{1}) = text_arg(o.(name{1}), name{1}, fname);
+  o.(name{1}) = ipcf_text(o.(name{1}), name{1}, fname);
 end
 if isa(o.Mask, 'string') || ischar(o.Mask)
-  o.Mask = text_arg(o.Mask, 'Mask', fname);
+  o.Mask = ipcf_text(o.Mask, 'Mask', fname);
 end
 if isa(o.Memory, 'string') || ischar(o.Memory)
-  o.Memory = text_arg(o.Memory, 'Memory', fname);
+  o.Memory = ipcf_text(o.Memory, 'Memory', fname);
 end
 if strcmpi(o.Format, 'raw') && isempty(o.Shape)
   error('ipcf:invalid_argument', '%s: Format ''raw'' needs ''Shape'', [frames rows columns]', fname);
@@ -131,15 +124,6 @@ if nargout > 1
   [out, summary] = ipcf_pcf_file_mex(input, output, o);
 else
   out = ipcf_pcf_file_mex(input, output, o);
-end
-end
-
-function s = text_arg(s, name, fname)
-if isa(s, 'string') && numel(s) == 1
-  s = char(s);
-end
-if ~ischar(s) || (~isempty(s) && size(s, 1) ~= 1)
-  error('ipcf:invalid_argument', '%s: %s must be a character vector', fname, name);
 end
 end
 

@@ -87,7 +87,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     opt.npoints = ipcf_mex_int32(field(o, "Npoints"), "Npoints", 1);
     opt.nbins = ipcf_mex_int32(field(o, "Nbins"), "Nbins", 2);
     opt.bleach = ipcf_mex_int32(field(o, "Bleach"), "Bleach", 0);
-    opt.bleach_mean = ipcf_mex_int32(field(o, "BleachMean"), "BleachMean", 0);
+    opt.bleach_mean = ipcf_mex_int32_range(field(o, "BleachMean"), "BleachMean", 0, 1);
     opt.threads = ipcf_mex_int32(field(o, "Threads"), "Threads", 0);
     opt.device = (int32_t)ipcf_mex_integer(field(o, "Device"), "Device", IPCF_DEVICE_CPU, 2147483647.0);
 
@@ -98,31 +98,27 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     f = field(o, "Mask");
     if (mxIsChar(f)) {
         src.mask = ipcf_mex_string(f, "Mask", 1);
-    } else if (!mxIsEmpty(f)) {
-        if (mxGetNumberOfDimensions(f) != 2)
-            mexErrMsgIdAndTxt("ipcf:invalid_argument", "Mask: %d dimensions, want 2 (rows, columns)",
-                              (int)mxGetNumberOfDimensions(f));
+    } else if (ipcf_mex_mask(f, "Mask", &mask)) {
         /* mask(y, x): descriptor axes (y, x) are MATLAB dims 1, 2 (Fortran order) */
-        ipcf_mex_array(f, "Mask", 2, 0, &mask);
         opt.mask = &mask;
     }
     f = field(o, "Shape");
-    if (!mxIsEmpty(f)) {
+    if (!(mxIsEmpty(f) && mxIsDouble(f))) { /* [] is none; {} or '' are refused as Shape */
         ipcf_mex_integers(f, "Shape", 3, 1, MAX_EXACT, src.raw_shape);
-        src.raw_dtype = (uint32_t)ipcf_mex_int32(field(o, "Dtype"), "Dtype", 0);
-        src.raw_byte_order = (uint32_t)ipcf_mex_int32(field(o, "ByteOrder"), "ByteOrder", 0);
+        src.raw_dtype = (uint32_t)ipcf_mex_int32_range(field(o, "Dtype"), "Dtype", 1, 6);
+        src.raw_byte_order = (uint32_t)ipcf_mex_int32_range(field(o, "ByteOrder"), "ByteOrder", 0, 2);
         src.raw_offset = ipcf_mex_integer(field(o, "Offset"), "Offset", 0, MAX_EXACT);
     } else {
         /* checked also without Shape, so that a typo is not ignored */
-        (void)ipcf_mex_int32(field(o, "Dtype"), "Dtype", 0);
-        (void)ipcf_mex_int32(field(o, "ByteOrder"), "ByteOrder", 0);
+        (void)ipcf_mex_int32_range(field(o, "Dtype"), "Dtype", 1, 6);
+        (void)ipcf_mex_int32_range(field(o, "ByteOrder"), "ByteOrder", 0, 2);
         if (ipcf_mex_integer(field(o, "Offset"), "Offset", 0, MAX_EXACT) != 0)
             mexErrMsgIdAndTxt("ipcf:invalid_argument", "Offset is for raw input: give Shape [frames rows columns] too");
     }
 
     ipcf_job_options_init(&job);
     f = field(o, "Tile");
-    if (!mxIsEmpty(f)) {
+    if (!(mxIsEmpty(f) && mxIsDouble(f))) {
         int64_t t[2];
         ipcf_mex_integers(f, "Tile", 2, 1, 2147483647.0, t);
         job.tile_rows = (int32_t)t[0];
@@ -131,7 +127,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     f = field(o, "Memory");
     if (mxIsChar(f)) {
         job.memory = ipcf_mex_string(f, "Memory", 1);
-    } else if (!mxIsEmpty(f)) {
+    } else if (!(mxIsEmpty(f) && mxIsDouble(f))) {
         int64_t b = ipcf_mex_integer(f, "Memory", 1, MAX_EXACT);
         snprintf(membuf, sizeof membuf, "%lld", (long long)b);
         job.memory = membuf;

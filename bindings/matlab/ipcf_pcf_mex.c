@@ -13,11 +13,8 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     (void)nlhs;
     ipcf_mex_lock();
     if (nrhs != 10) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: 10 arguments expected (use ipcf_pcf)");
-    layout = (int)ipcf_mex_scalar(prhs[7], "layout");
-    if (!ipcf_mex_dtype(prhs[0]))
-        mexErrMsgIdAndTxt("ipcf:unsupported_layout",
-                          "data: class %s is not supported (uint8, uint16, int16, int32, single, double, logical)",
-                          mxGetClassName(prhs[0]));
+    layout = ipcf_mex_int32_range(prhs[7], "layout", 0, 1);
+    ipcf_mex_data_class(prhs[0], "data");
     if (mxGetNumberOfDimensions(prhs[0]) != 3)
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "data: %d dimensions, want 3 (t, y, x)",
                           (int)mxGetNumberOfDimensions(prhs[0]));
@@ -25,19 +22,18 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
      * xyt: they are dims 3, 2, 1 (C order over reversed dims). */
     ipcf_mex_array(prhs[0], "data", 3, layout == 1, &data);
     ipcf_pcf_options_init(&o);
-    o.radius = (int32_t)ipcf_mex_scalar(prhs[1], "Radius");
-    o.npoints = (int32_t)ipcf_mex_scalar(prhs[2], "Points");
-    o.nbins = (int32_t)ipcf_mex_scalar(prhs[3], "Bins");
-    o.bleach = (int32_t)ipcf_mex_scalar(prhs[4], "Bleach");
-    o.bleach_mean = (int32_t)ipcf_mex_scalar(prhs[5], "BleachMean");
-    o.threads = (int32_t)ipcf_mex_scalar(prhs[6], "Threads");
+    /* every whole number through the one checked reader: 2.7, NaN, 2^31,
+     * true or '3' raise ipcf:invalid_argument, nothing is truncated */
+    o.radius = ipcf_mex_int32(prhs[1], "Radius", 1);
+    o.npoints = ipcf_mex_int32(prhs[2], "Points", 1);
+    o.nbins = ipcf_mex_int32(prhs[3], "Bins", 2);
+    o.bleach = ipcf_mex_int32(prhs[4], "Bleach", 0);
+    o.bleach_mean = ipcf_mex_int32_range(prhs[5], "BleachMean", 0, 1);
+    o.threads = ipcf_mex_int32(prhs[6], "Threads", 0);
     o.progress = ipcf_mex_progress;
-    o.device = (int32_t)ipcf_mex_scalar(prhs[9], "Device");
-    if (!mxIsEmpty(prhs[8])) {
-        /* mask(y, x): axes (y, x) are dims 1, 2 */
-        ipcf_mex_array(prhs[8], "Mask", 2, 0, &mask);
-        o.mask = &mask;
-    }
+    o.device = ipcf_mex_int32(prhs[9], "Device", IPCF_DEVICE_CPU);
+    /* mask(y, x): axes (y, x) are dims 1, 2; [] is none */
+    if (ipcf_mex_mask(prhs[8], "Mask", &mask)) o.mask = &mask;
     ipcf_mex_check(ipcf_pcf_output_shape(&data, &o, shape));
     for (k = 0; k < 4; k++) dims[k] = (mwSize)shape[k];
     plhs[0] = mxCreateNumericArray(4, dims, mxSINGLE_CLASS, mxREAL);

@@ -57,6 +57,10 @@ end
 
 function meta = read_meta(file)
 meta = [];
+if ~exist(file, 'file')
+  return
+end
+check_regular(file);
 fid = fopen(file, 'r');
 if fid < 0
   return
@@ -71,6 +75,7 @@ end
 end
 
 function data = read_npy(path)
+check_regular(path);
 fid = fopen(path, 'r', 'ieee-le');
 if fid < 0
   error('ipcf:io', 'ipcf_read_result: cannot open %s', path);
@@ -202,6 +207,7 @@ end
 end
 
 function data = read_zarr(path)
+check_regular(fullfile(path, '.zarray'));
 fid = fopen(fullfile(path, '.zarray'), 'r');
 if fid < 0
   error('ipcf:io', 'ipcf_read_result: cannot open %s', fullfile(path, '.zarray'));
@@ -269,9 +275,13 @@ for k = 1:prod(grid)
   if order ~= 'n'
     byte = order;
   end
+  if ~exist(name, 'file')
+    continue   % a missing chunk holds the fill value
+  end
+  check_regular(name);
   fid = fopen(name, 'r', ['ieee-' byte 'e']);
   if fid < 0
-    continue   % a missing chunk holds the fill value
+    error('ipcf:io', 'ipcf_read_result: cannot open %s', name);
   end
   v = fread(fid, prod(chunks), prec);
   fclose(fid);
@@ -303,4 +313,25 @@ if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read_result: %s: no %s in .zarray', path, key);
 end
 v = str2double(regexp(t{1}, '\d+', 'match'));
+end
+
+function check_regular(file)
+% check_regular raises ipcf:io unless FILE is missing or a regular file:
+% opening a named pipe (FIFO) for reading would block until a writer comes,
+% a device may never end.
+if ~exist(file, 'file') || exist(file, 'dir')
+  if exist(file, 'dir')
+    error('ipcf:io', 'ipcf_read_result: %s is a folder, not a file', file);
+  end
+  return
+end
+if exist('OCTAVE_VERSION', 'builtin')
+  [st, err] = stat(file);
+  ok = err == 0 && S_ISREG(st.mode);
+else
+  ok = java.io.File(file).isFile();
+end
+if ~ok
+  error('ipcf:io', 'ipcf_read_result: %s is not a regular file (a named pipe, device or socket?)', file);
+end
 end

@@ -1,5 +1,6 @@
 function code = ipcf_layout(layout, fname)
 %IPCF_LAYOUT Map 'tyx' / 'xyt' to the gateway's layout code.
+layout = ipcf_text(layout, 'Layout', fname);
 switch lower(layout)
   case 'tyx'
     code = 0;

@@ -69,8 +69,10 @@ data = readnpy(fullfile(conformance, 'pcf_basic.input.npy'));
 G = ipcf_pcf(data, 'Radius', 4, 'Points', 16, 'Bins', 16);
 check(isequal(ipcf_pcf(permute(data, [3 2 1]), 'Radius', 4, 'Points', 16, 'Bins', 16, 'Layout', 'xyt'), G), ...
       'xyt layout (C order) differs from tyx (Fortran order)');
-check(isequal(ipcf_pcf(double(data), 'radius', 4, 'POINTS', 16, 'Bins', 16), G), 'double input');
-check(isequal(ipcf_pcf(single(data), 'Radius', 4, 'Points', 16, 'Bins', 16, 'Threads', 1), G), 'single input');
+% float series are scaled by a power of two before the float32 FFTs (core/pcf): within 1e-6
+close_to = @(A, B) isequal(size(A), size(B)) && isequal(isnan(A), isnan(B)) && max(abs(A(~isnan(A)) - B(~isnan(B)))) <= 1e-6;
+check(close_to(ipcf_pcf(double(data), 'radius', 4, 'POINTS', 16, 'Bins', 16), G), 'double input');
+check(close_to(ipcf_pcf(single(data), 'Radius', 4, 'Points', 16, 'Bins', 16, 'Threads', 1), G), 'single input');
 check(isequal(ipcf_pcf(int32(data), 'Radius', 4, 'Points', 16, 'Bins', 16), G), 'int32 input');
 mask = true(size(data, 2), size(data, 3));
 mask(1:10, :) = false;
@@ -82,8 +84,8 @@ expect_error(@() ipcf_pcf(complex(double(data))), 'ipcf:unsupported_layout', 'no
 expect_error(@() ipcf_pcf({1, 2}), 'ipcf:unsupported_layout', 'not supported');
 expect_error(@() ipcf_pcf(data(:, :, 1)), 'ipcf:invalid_argument', 'want 3');
 expect_error(@() ipcf_pcf(data, 'Radius', 20), 'ipcf:invalid_argument', 'radius=20 too large');
-expect_error(@() ipcf_pcf(data, 'Bins', 1), 'ipcf:invalid_argument', 'nbins=1');
-expect_error(@() ipcf_pcf(data, 'Points', 0), 'ipcf:invalid_argument', 'npoints=0');
+expect_error(@() ipcf_pcf(data, 'Bins', 1), 'ipcf:invalid_argument', 'Bins=1');
+expect_error(@() ipcf_pcf(data, 'Points', 0), 'ipcf:invalid_argument', 'Points=0');
 expect_error(@() ipcf_pcf(data(1:3, :, :)), 'ipcf:invalid_argument', 'want >= 4');
 expect_error(@() ipcf_pcf(data, 'Mask', true(3, 3)), 'ipcf:invalid_argument', 'mask shape');
 expect_error(@() ipcf_pcf(data, 'Colour', 3), 'ipcf:invalid_argument', 'unknown option');
