@@ -35,6 +35,7 @@ var statusTable = []struct {
 	{"pcf.ErrNoDevice", pcf.ErrNoDevice, eNoDevice},
 	{"job.ErrBusy", job.ErrBusy, eBusy},
 	{"source.ErrChanged", source.ErrChanged, eIO},
+	{"npy.ErrNotRegular", npy.ErrNotRegular, eIO},
 	{"array.ErrDType", array.ErrDType, eLayout},
 	{"array.ErrLayout", array.ErrLayout, eLayout},
 	{"array.ErrShape", array.ErrShape, eInvalid},
