@@ -122,6 +122,8 @@ test-octave: $(LIB) $(FILEJOB)/params.txt ## MATLAB/Octave MEX gateways: build w
 	cd bindings/matlab && octave-cli -q -H --no-window-system --eval "make"
 	octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
 	  test_ipcf('$(abspath $(CONF))'); test_pcf_file('$(CURDIR)/$(FILEJOB)')"
+	timeout -k 10 600 octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
+	  test_badinput('$(CURDIR)/$(FILEJOB)')"
 	bindings/matlab/tests/interrupt.sh
 	bindings/matlab/tests/interrupt_file.sh
 
@@ -161,6 +163,8 @@ screenshots: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## d
 
 fuzz: deps ## run the native Go fuzz targets briefly
 	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s ./core/array
+	$(GO) test -run XXX -fuzz FuzzSelfOverlaps -fuzztime 10s ./core/array
+	$(GO) test -run XXX -fuzz FuzzCAPI -fuzztime 10s ./capi
 	$(GO) test -run XXX -fuzz FuzzView -fuzztime 10s ./core/npy
 	$(GO) test -run XXX -fuzz FuzzJournal -fuzztime 10s ./core/ooc
 	$(GO) test -run XXX -fuzz FuzzSidecar -fuzztime 10s ./core/ooc
