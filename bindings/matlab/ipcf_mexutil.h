@@ -187,7 +187,7 @@ static int ipcf_mex_element(const mxArray *a, size_t k, double *dv, int64_t *iv,
     case mxINT64_CLASS: *iv = (int64_t)((const int64_T *)p)[k]; *exact = 1; return 1;
     case mxUINT64_CLASS: {
         uint64_t u = (uint64_t)((const uint64_T *)p)[k];
-        *iv = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u; /* beyond any hi used */
+        *iv = u > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)u; /* refused before (ipcf_mex_check_whole) */
         *exact = 1;
         return 1;
     }
@@ -202,6 +202,9 @@ static int64_t ipcf_mex_check_whole(const mxArray *a, size_t k, const char *labe
     int64_t iv = 0;
     int exact;
     char kind[96];
+    if (mxGetClassID(a) == mxUINT64_CLASS && (uint64_t)((const uint64_T *)mxGetData(a))[k] > (uint64_t)INT64_MAX)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s=%llu is out of range, want %lld..%lld", label,
+                          (unsigned long long)((const uint64_T *)mxGetData(a))[k], (long long)lo, (long long)hi);
     if (!ipcf_mex_element(a, k, &x, &iv, &exact))
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a whole number, not %s", label,
                           ipcf_mex_kind(a, kind, sizeof kind));
