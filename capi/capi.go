@@ -1,6 +1,9 @@
 // Command capi is the C ABI of ipcf (libipcf.so): thin //export wrappers
 // that validate C descriptors, call core/, and map errors to status codes.
-// Nothing numeric lives here.
+// Nothing numeric lives here. The exported ipcf_* symbols are the C
+// functions of abi.c, which refuse a forked child before entering Go and
+// call the //export ipcfgo_* functions of this package; exports.map keeps
+// everything but the header's functions local.
 package main
 
 /*
