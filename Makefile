@@ -89,7 +89,7 @@ $(BUILD)/test_badinput: tests/c/test_badinput.c $(LIB)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
 test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
-	IPCF_LIB=$(CURDIR)/$(LIB) $(GO) test -count=1 -run 'TestExportedSymbols|TestExportsMap|TestHeaderDocs' ./capi
+	IPCF_LIB=$(CURDIR)/$(LIB) $(GO) test -count=1 -run 'TestExportedSymbols|TestExportsMap|TestHeaderDocs|TestForkCheckFirst' ./capi
 	$(BUILD)/test_capi $(CONF) $(FILEJOB)
 	$(BUILD)/test_badinput
 	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)

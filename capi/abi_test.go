@@ -174,3 +174,46 @@ func TestExportedSymbols(t *testing.T) {
 	got = slices.Compact(got)
 	diffNames(t, "nm -D "+lib, headerNames(t), got)
 }
+
+// TestForkCheckFirst checks abi.c: every //export ipcfgo_* of the Go files
+// has a C entry point whose body tests the fork flag before it calls Go.
+func TestForkCheckFirst(t *testing.T) {
+	src, err := os.ReadFile("abi.c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := string(src)
+	exportRE := regexp.MustCompile(`(?m)^//export (ipcfgo_\w+)$`)
+	files, _ := filepath.Glob("*.go")
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range exportRE.FindAllStringSubmatch(string(b), -1) {
+			n++
+			name := strings.TrimPrefix(m[1], "ipcfgo_")
+			if strings.Contains(c, "IPCF_INIT("+name+",") {
+				continue // the macro holds the flag test and IPCF_SAME_TYPE
+			}
+			if !strings.Contains(c, "IPCF_SAME_TYPE("+name+")") {
+				t.Errorf("%s: %s has no IPCF_SAME_TYPE(%s) in abi.c", f, m[1], name)
+			}
+			// The call must come after the flag test, in the same body.
+			call := strings.Index(c, m[1]+"(")
+			if call < 0 {
+				t.Errorf("abi.c never calls %s", m[1])
+				continue
+			}
+			body := c[:call]
+			body = body[strings.LastIndex(body, "\n}")+1:]
+			if !strings.Contains(body, "IPCF_FORK_CHECK(") && !strings.Contains(body, "if (ipcf_forked)") {
+				t.Errorf("abi.c calls %s without testing the fork flag first:\n%s", m[1], body)
+			}
+		}
+	}
+	if n < 15 {
+		t.Fatalf("found only %d //export ipcfgo_* functions", n)
+	}
+}
