@@ -46,7 +46,7 @@ r = call("ipcf.Ipcf.pcf", "radius=40 points=8 bins=8");
 ok = startsWith(r, "error") && indexOf(r, "radius=40 too large") >= 0;
 check(ok, "radius too large: " + r);
 r = call("ipcf.Ipcf.pcf", "radius=2 points=8 bins=1");
-ok = indexOf(r, "nbins=1") >= 0;
+ok = indexOf(r, "bins=1") >= 0;
 check(ok, "bins=1: " + r);
 r = call("ipcf.Ipcf.pcf", "radius=2 points=x");
 ok = indexOf(r, "not a whole number") >= 0;

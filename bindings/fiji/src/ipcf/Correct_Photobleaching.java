@@ -16,16 +16,16 @@ public class Correct_Photobleaching implements PlugIn {
         gd.addNumericField("Threads", 0, 0, 4, "(0 = all cores)");
         gd.showDialog();
         if (gd.wasCanceled()) return;
-        int f = (int) gd.getNextNumber();
-        boolean floor = gd.getNextChoiceIndex() == 1;
-        int threads = (int) gd.getNextNumber();
         try {
+            int f = Ipcf.wholeNumber("filter size", gd.getNextNumber(), 1);
+            boolean floor = gd.getNextChoiceIndex() == 1;
+            int threads = Ipcf.wholeNumber("threads", gd.getNextNumber(), 0);
             Ipcf.correctBleaching(imp, f, floor, threads).show();
         } catch (IpcfException e) {
             if (e.status == 6) IJ.showStatus("bleaching correction: cancelled");
             else Ipcf.error(e.getMessage());
-        } catch (RuntimeException e) {
-            Ipcf.error(e.getMessage());
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            Ipcf.error(Ipcf.describe(e));
         }
     }
 }

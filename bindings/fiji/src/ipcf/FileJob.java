@@ -85,8 +85,8 @@ public final class FileJob {
         if (Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find())
             throw new IllegalArgumentException("roi: a file job takes a mask file (mask=FILE.npy), not a selection");
         j.pcf = Ipcf.Params.parse(o);
-        j.pcf.points = Ipcf.intOpt(o, "npoints", j.pcf.points);
-        j.pcf.bins = Ipcf.intOpt(o, "nbins", j.pcf.bins);
+        j.pcf.points = Ipcf.intOpt(o, "npoints", j.pcf.points, 1);
+        j.pcf.bins = Ipcf.intOpt(o, "nbins", j.pcf.bins, 2);
         j.input = input != null && !input.isEmpty() ? input : Ipcf.strOpt(o, "input", "");
         j.output = output != null && !output.isEmpty() ? output : Ipcf.strOpt(o, "output", "");
         j.memory = Ipcf.strOpt(o, "memory", "");
@@ -101,27 +101,33 @@ public final class FileJob {
         j.dtype = Ipcf.strOpt(o, "dtype", j.dtype);
         j.byteOrder = Ipcf.strOpt(o, "byteorder", Ipcf.strOpt(o, "byte_order", j.byteOrder));
         j.offset = longOpt(o, "offset", 0);
+        code("dtype", j.dtype, DTYPES, Native.DTYPE_UINT8); // checked also without shape: a typo is not ignored
+        code("byteorder", j.byteOrder, ORDERS, Native.ORDER_NATIVE);
+        if (j.offset != 0 && j.shape == null)
+            throw new IllegalArgumentException("offset is for raw input: give shape=FRAMES,ROWS,COLUMNS too");
         j.frameInterval = doubleOpt(o, "frame_interval", 0);
         j.pixelSize = doubleOpt(o, "pixel_size", 0);
         j.open = Pattern.compile("(^|\\s)open(\\s|$)").matcher(o).find();
         return j;
     }
 
-    /** Rejects misspelt and repeated keys, which would otherwise be ignored silently. */
+    static final Set<String> FLAGS = new HashSet<>(Arrays.asList("open", "roi"));
+    static final java.util.Map<String, String> ALIASES = new java.util.HashMap<>();
+    static {
+        ALIASES.put("npoints", "points");
+        ALIASES.put("nbins", "bins");
+        ALIASES.put("byte_order", "byteorder");
+    }
+
+    /**
+     * Rejects misspelt, repeated (also through an alias: points and npoints) and valueless keys,
+     * empty values and unbalanced brackets, which would otherwise be ignored silently.
+     */
     static void checkKeys(String o) {
-        Matcher m = Pattern.compile("([^\\s=]+)(=(\\[[^\\]]*\\]|\\S*))?").matcher(o);
-        Set<String> seen = new HashSet<>();
-        while (m.find()) {
-            String key = m.group(1);
-            if (key.equals("roi")) continue;
-            String canon = canonicalKeys(key + "=").replace("=", "");
-            if (KEYS.contains(key) && !seen.add(canon))
-                throw new IllegalArgumentException("option '" + canon + "' given twice");
-            if (!KEYS.contains(key))
-                throw new IllegalArgumentException("unknown option '" + key + "' (options: radius points bins bleach mean "
-                        + "threads device memory engine scratch tile crop frames mask format shape dtype byteorder offset "
-                        + "frame_interval pixel_size open)");
-        }
+        Set<String> keys = new HashSet<>(KEYS);
+        keys.removeAll(FLAGS);
+        Ipcf.checkOptions(o, keys, FLAGS, ALIASES, "input output radius points bins bleach mean threads device memory "
+                + "engine scratch tile crop frames mask format shape dtype byteorder offset frame_interval pixel_size open");
     }
 
     /** The options with the aliases npoints, nbins, byte_order renamed to the dialog's keys. */
@@ -130,50 +136,46 @@ public final class FileJob {
                 .replaceAll("(^|\\s)byte_order=", "$1byteorder=");
     }
 
+    /** A whole number >= 0 (offset): "1.5", "-1", "1e3" or 2^63 are errors naming the key. */
     static long longOpt(String o, String key, long def) {
         String v = Ipcf.strOpt(o, key, null);
         if (v == null || v.isEmpty()) return def;
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + "=" + v + ": not a whole number");
-        }
+        return Ipcf.whole(key, v, 0, Long.MAX_VALUE);
     }
 
+    /** A finite decimal number >= 0 (frame_interval, pixel_size); NaN, Infinity, "1.5f" and hex are errors. */
     static double doubleOpt(String o, String key, double def) {
         String v = Ipcf.strOpt(o, key, null);
         if (v == null || v.isEmpty()) return def;
-        try {
-            return Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + "=" + v + ": not a number");
-        }
+        if (!v.matches("[+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?"))
+            throw new IllegalArgumentException(key + "=" + v + ": want a finite number >= 0");
+        double d = Double.parseDouble(v);
+        if (Double.isInfinite(d)) throw new IllegalArgumentException(key + "=" + v + ": want a finite number >= 0");
+        return d;
     }
 
-    /** "ROWS,COLS", or "" for tiles from the memory budget. */
+    /** "ROWS,COLS", or "" for tiles from the memory budget; 2.5 or 2^31 are errors, never clamped. */
     public void setTile(String t) {
-        long[] v = numbers("tile", t, 2);
-        tileRows = v == null ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, v[0]));
-        tileCols = v == null ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.max(Integer.MIN_VALUE, v[1]));
+        long[] v = numbers("tile", t, 2, 0, Integer.MAX_VALUE);
+        tileRows = v == null ? 0 : (int) v[0];
+        tileCols = v == null ? 0 : (int) v[1];
     }
 
     /** "T,H,W" for raw input, or "" for a self-describing file. */
     public void setShape(String s) {
-        shape = numbers("shape", s, 3);
+        shape = numbers("shape", s, 3, 1, Long.MAX_VALUE);
     }
 
-    static long[] numbers(String key, String s, int n) {
+    static long[] numbers(String key, String s, int n, long min, long max) {
         if (s == null || s.trim().isEmpty()) return null;
-        String[] parts = s.trim().split("\\s*[,x]\\s*");
+        String[] parts = s.trim().split("\\s*[,x]\\s*", -1);
         if (parts.length != n)
             throw new IllegalArgumentException(key + "=" + s + ": want " + n + " whole numbers separated by commas");
         long[] v = new long[n];
         for (int i = 0; i < n; i++) {
-            try {
-                v[i] = Long.parseLong(parts[i].trim());
-            } catch (NumberFormatException e) {
+            if (!parts[i].trim().matches("[-+]?[0-9]+"))
                 throw new IllegalArgumentException(key + "=" + s + ": want " + n + " whole numbers separated by commas");
-            }
+            v[i] = Ipcf.whole(key, parts[i], min, max);
         }
         return v;
     }

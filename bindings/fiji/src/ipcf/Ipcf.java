@@ -41,11 +41,11 @@ public final class Ipcf {
         public static Params parse(String options) {
             Params p = new Params();
             String o = options == null ? "" : options;
-            p.radius = intOpt(o, "radius", p.radius);
-            p.points = intOpt(o, "points", p.points);
-            p.bins = intOpt(o, "bins", p.bins);
-            p.bleach = intOpt(o, "bleach", p.bleach);
-            p.threads = intOpt(o, "threads", p.threads);
+            p.radius = intOpt(o, "radius", p.radius, 1);
+            p.points = intOpt(o, "points", p.points, 1);
+            p.bins = intOpt(o, "bins", p.bins, 2);
+            p.bleach = intOpt(o, "bleach", p.bleach, 0);
+            p.threads = intOpt(o, "threads", p.threads, 0);
             String mean = strOpt(o, "mean", "real");
             if (!mean.equals("real") && !mean.equals("floor")) {
                 throw new IllegalArgumentException("mean=" + mean + ": want real or floor");
@@ -57,21 +57,100 @@ public final class Ipcf {
         }
     }
 
-    static int intOpt(String o, String key, int def) {
-        String v = strOpt(o, key, null);
-        if (v == null) return def;
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + "=" + v + ": not a whole number");
+    /** Keys of {@link #pcf(String)}; "roi" is a flag. */
+    static final java.util.Set<String> PCF_KEYS = new java.util.HashSet<>(
+            java.util.Arrays.asList("radius", "points", "bins", "bleach", "mean", "threads", "device"));
+    /** Keys of {@link #correctBleaching(String)}. */
+    static final java.util.Set<String> BLEACH_KEYS = new java.util.HashSet<>(
+            java.util.Arrays.asList("filter", "mean", "threads"));
+
+    /** One token of a macro options string: key=value, key=[value with spaces], or a flag. */
+    private static final Pattern TOKEN = Pattern.compile("\\G\\s*([^\\s=\\[\\]]+)(=(\\[[^\\[\\]]*\\]|[^\\s\\[\\]]*))?(?=\\s|$)");
+
+    /**
+     * Checks a macro options string before any value is read: every word is key=value (the value
+     * in [] when it holds spaces) with a known key, given once, or one of the flags. Misspelt,
+     * repeated or valueless keys, empty values and unbalanced brackets are errors rather than
+     * being ignored (a default used silently). aliases maps other spellings to their key
+     * (npoints to points); the message names the word as given.
+     */
+    static void checkOptions(String o, java.util.Set<String> keys, java.util.Set<String> flags,
+            java.util.Map<String, String> aliases, String listing) {
+        String s = o == null ? "" : o;
+        Matcher m = TOKEN.matcher(s);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int at = 0;
+        while (at < s.length() && !s.substring(at).trim().isEmpty()) {
+            if (!m.find(at) || m.start() != at)
+                throw new IllegalArgumentException("cannot read the options from '" + s.substring(at).trim()
+                        + "': want key=value or key=[value with spaces]");
+            at = m.end();
+            String key = m.group(1);
+            String canon = aliases != null && aliases.containsKey(key) ? aliases.get(key) : key;
+            boolean flag = flags.contains(key);
+            if (!flag && !keys.contains(key))
+                throw new IllegalArgumentException("unknown option '" + key + "' (options: " + listing + ")");
+            if (flag && m.group(2) != null)
+                throw new IllegalArgumentException("option '" + key + "' takes no value: " + m.group(0).trim());
+            if (!flag) {
+                String v = m.group(3);
+                if (v == null) throw new IllegalArgumentException("option '" + key + "' has no value: want " + key + "=VALUE");
+                if (v.isEmpty() || v.equals("[]") && !key.matches("input|output|memory|scratch|tile|crop|frames|mask|shape"))
+                    throw new IllegalArgumentException("option '" + key + "' has an empty value");
+            }
+            if (!seen.add(canon)) throw new IllegalArgumentException("option '" + canon + "' given twice");
         }
     }
 
+    static final String PCF_LISTING = "radius points bins bleach mean threads device roi";
+
+    /**
+     * A whole-number option within [min, Integer.MAX_VALUE]: "2.7", "1e10", "NaN", "" and
+     * "2147483648" are errors naming the key, never truncated or clamped.
+     */
+    static int intOpt(String o, String key, int def) {
+        return intOpt(o, key, def, Integer.MIN_VALUE);
+    }
+
+    static int intOpt(String o, String key, int def, int min) {
+        String v = strOpt(o, key, null);
+        if (v == null) return def;
+        return (int) whole(key, v, min, Integer.MAX_VALUE);
+    }
+
+    /** The whole number in text v (decimal digits with an optional sign) within [min, max]. */
+    static long whole(String key, String v, long min, long max) {
+        String t = v.trim();
+        if (!t.matches("[-+]?[0-9]+"))
+            throw new IllegalArgumentException(key + "=" + v + ": not a whole number");
+        java.math.BigInteger b = new java.math.BigInteger(t.startsWith("+") ? t.substring(1) : t);
+        if (b.compareTo(java.math.BigInteger.valueOf(min)) < 0 || b.compareTo(java.math.BigInteger.valueOf(max)) > 0)
+            throw new IllegalArgumentException(key + "=" + v + ": out of range, want " + min + ".." + max);
+        return b.longValue();
+    }
+
+    /** A dialog number that must be whole (GenericDialog gives doubles: 2.7 is refused, not cut to 2). */
+    static int wholeNumber(String name, double v, int min) {
+        if (Double.isNaN(v) || v != Math.rint(v))
+            throw new IllegalArgumentException(name + "=" + v + ": not a whole number");
+        if (v < min || v > Integer.MAX_VALUE)
+            throw new IllegalArgumentException(name + "=" + (long) v + ": out of range, want " + min + ".." + Integer.MAX_VALUE);
+        return (int) v;
+    }
+
     static String strOpt(String o, String key, String def) {
-        Matcher m = Pattern.compile("(?:^|\\s)" + key + "=(\\[[^\\]]*\\]|\\S+)").matcher(o);
+        Matcher m = Pattern.compile("(?:^|\\s)" + Pattern.quote(key) + "=(\\[[^\\]]*\\]|\\S+)").matcher(o);
         if (!m.find()) return def;
         String v = m.group(1);
+        if (v.startsWith("[") && !v.endsWith("]"))
+            throw new IllegalArgumentException(key + "=" + v + ": unbalanced [");
         return v.startsWith("[") ? v.substring(1, v.length() - 1) : v;
+    }
+
+    /** A message for any throwable: its message, or its class when it has none. */
+    static String describe(Throwable e) {
+        String m = e.getMessage();
+        return m == null || m.isEmpty() ? e.getClass().getSimpleName() : m;
     }
 
     /** Which axis of an image is time: "frames", "slices", or an error message. */
@@ -308,14 +387,16 @@ public final class Ipcf {
     /** pCF of the current image; shows the result and returns its title, or "error: ...". */
     public static String pcf(String options) {
         try {
+            checkOptions(options, PCF_KEYS, java.util.Collections.singleton("roi"), null, PCF_LISTING);
+            Params p = Params.parse(options);
             ImagePlus imp = WindowManager.getCurrentImage();
             if (imp == null) return "error: no image";
-            ImagePlus res = pcf(imp, Params.parse(options));
+            ImagePlus res = pcf(imp, p);
             res.show();
             return res.getTitle();
-        } catch (RuntimeException e) {
-            error(e.getMessage());
-            return "error: " + e.getMessage();
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            error(describe(e));
+            return "error: " + describe(e);
         }
     }
 
@@ -323,15 +404,19 @@ public final class Ipcf {
     public static String correctBleaching(String options) {
         try {
             ImagePlus imp = WindowManager.getCurrentImage();
-            if (imp == null) return "error: no image";
             String o = options == null ? "" : options;
+            checkOptions(o, BLEACH_KEYS, java.util.Collections.<String>emptySet(), null, "filter mean threads");
             String mean = strOpt(o, "mean", "real");
-            ImagePlus res = correctBleaching(imp, intOpt(o, "filter", 1024), mean.equals("floor"), intOpt(o, "threads", 0));
+            if (!mean.equals("real") && !mean.equals("floor"))
+                throw new IllegalArgumentException("mean=" + mean + ": want real or floor");
+            int filter = intOpt(o, "filter", 1024, 1), threads = intOpt(o, "threads", 0, 0);
+            if (imp == null) return "error: no image";
+            ImagePlus res = correctBleaching(imp, filter, mean.equals("floor"), threads);
             res.show();
             return res.getTitle();
-        } catch (RuntimeException e) {
-            error(e.getMessage());
-            return "error: " + e.getMessage();
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            error(describe(e));
+            return "error: " + describe(e);
         }
     }
 
@@ -385,10 +470,15 @@ public final class Ipcf {
                 error(e.getMessage());
             }
             return "error: " + e.getMessage();
-        } catch (RuntimeException | LinkageError e) {
-            error(String.valueOf(e.getMessage()));
-            return "error: " + e.getMessage();
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            error(describe(e));
+            return "error: " + describe(e);
         }
+    }
+
+    /** {@link #pcfFile(String, String, String)} with the default options. */
+    public static String pcfFile(String input, String output) {
+        return pcfFile(input, output, "");
     }
 
     /**
@@ -401,6 +491,12 @@ public final class Ipcf {
 
     /** "1" if two files have the same bytes, "0" if not, "error: ..." if one cannot be read. */
     public static String sameFileBytes(String a, String b) {
+        try {
+            regularFile(a);
+            regularFile(b);
+        } catch (IOException e) {
+            return "error: " + e.getMessage();
+        }
         try (java.io.InputStream x = new java.io.BufferedInputStream(new FileInputStream(a), 1 << 16);
              java.io.InputStream y = new java.io.BufferedInputStream(new FileInputStream(b), 1 << 16)) {
             byte[] bx = new byte[1 << 16], by = new byte[1 << 16];
@@ -489,8 +585,8 @@ public final class Ipcf {
             if (delays != null) res.setProperty("ipcf.delays", delays);
             res.show();
             return res.getTitle();
-        } catch (IOException | RuntimeException e) {
-            return "error: " + e.getMessage();
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return "error: " + describe(e);
         }
     }
 
@@ -502,7 +598,21 @@ public final class Ipcf {
         ByteBuffer data;
     }
 
+    /**
+     * Refuses a path that is not a regular file before it is opened: opening a named pipe for
+     * reading blocks until a writer comes (the macro would hang), a device may never end.
+     */
+    static void regularFile(String path) throws IOException {
+        if (path == null || path.isEmpty()) throw new IOException("no file given");
+        java.nio.file.Path p = Paths.get(path);
+        if (!java.nio.file.Files.exists(p)) throw new IOException(path + ": no such file");
+        if (java.nio.file.Files.isDirectory(p)) throw new IOException(path + ": a folder, not a file");
+        if (!java.nio.file.Files.isRegularFile(p))
+            throw new IOException(path + ": not a regular file (a named pipe, device or socket)");
+    }
+
     static Npy readNpy(String path) throws IOException {
+        regularFile(path);
         try (FileChannel ch = FileChannel.open(Paths.get(path), StandardOpenOption.READ)) {
             ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
             ch.read(head, 0);
@@ -561,8 +671,8 @@ public final class Ipcf {
             ImagePlus imp = new ImagePlus(Paths.get(path).getFileName().toString(), st);
             imp.show();
             return imp.getTitle();
-        } catch (IOException e) {
-            return "error: " + e.getMessage();
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return "error: " + describe(e);
         }
     }
 
@@ -592,8 +702,8 @@ public final class Ipcf {
                         }
                 }
             return Double.toString(worst);
-        } catch (IOException e) {
-            return "error: " + e.getMessage();
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return "error: " + describe(e);
         }
     }
 
@@ -610,8 +720,8 @@ public final class Ipcf {
                 for (int k = 0; k < w * h; k++) if (px[k] != want.get(i * w * h + k)) return "0";
             }
             return "1";
-        } catch (IOException | RuntimeException e) {
-            return "error: " + e.getMessage();
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return "error: " + describe(e);
         }
     }
 }

@@ -37,14 +37,20 @@ public class Pair_Correlation implements PlugIn {
         gd.addHelp("https://github.com/cgohlke/ipcf.ipynb");
         gd.showDialog();
         if (gd.wasCanceled()) return;
-        p.radius = (int) gd.getNextNumber();
-        p.points = (int) gd.getNextNumber();
-        p.bins = (int) gd.getNextNumber();
-        p.bleach = (int) gd.getNextNumber();
-        p.floorMean = gd.getNextChoiceIndex() == 1;
-        p.threads = (int) gd.getNextNumber();
-        p.device = gd.getNextChoice();
-        p.roiMask = gd.getNextBoolean();
+        try {
+            // whole numbers or an error: 2.7 (from the dialog or a macro) is never cut to 2
+            p.radius = Ipcf.wholeNumber("radius", gd.getNextNumber(), 1);
+            p.points = Ipcf.wholeNumber("points", gd.getNextNumber(), 1);
+            p.bins = Ipcf.wholeNumber("bins", gd.getNextNumber(), 2);
+            p.bleach = Ipcf.wholeNumber("bleaching filter", gd.getNextNumber(), 0);
+            p.floorMean = gd.getNextChoiceIndex() == 1;
+            p.threads = Ipcf.wholeNumber("threads", gd.getNextNumber(), 0);
+            p.device = gd.getNextChoice();
+            p.roiMask = gd.getNextBoolean();
+        } catch (RuntimeException e) {
+            Ipcf.error(Ipcf.describe(e));
+            return;
+        }
         if (gd.invalidNumber()) {
             Ipcf.error("invalid number in the dialog");
             return;
@@ -59,8 +65,8 @@ public class Pair_Correlation implements PlugIn {
         } catch (IpcfException e) {
             if (e.status == 6) IJ.showStatus("pCF: cancelled");
             else Ipcf.error(e.getMessage());
-        } catch (RuntimeException e) {
-            Ipcf.error(e.getMessage());
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            Ipcf.error(Ipcf.describe(e));
         } finally {
             IJ.showProgress(1.0);
         }

@@ -54,7 +54,7 @@ public class Pair_Correlation_File implements PlugIn {
                 if (options == null) last = j;
             }
         } catch (RuntimeException e) {
-            Ipcf.error(e.getMessage());
+            Ipcf.error(Ipcf.describe(e));
             return;
         }
         try {
@@ -66,8 +66,8 @@ public class Pair_Correlation_File implements PlugIn {
             } else {
                 Ipcf.error(e.getMessage());
             }
-        } catch (RuntimeException | LinkageError e) {
-            Ipcf.error(String.valueOf(e.getMessage()));
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            Ipcf.error(Ipcf.describe(e));
         }
     }
 
@@ -115,12 +115,12 @@ public class Pair_Correlation_File implements PlugIn {
         FileJob j = new FileJob();
         j.input = gd.getNextString().trim();
         j.output = gd.getNextString().trim();
-        j.pcf.radius = (int) gd.getNextNumber();
-        j.pcf.points = (int) gd.getNextNumber();
-        j.pcf.bins = (int) gd.getNextNumber();
-        j.pcf.bleach = (int) gd.getNextNumber();
+        j.pcf.radius = Ipcf.wholeNumber("radius", gd.getNextNumber(), 1);
+        j.pcf.points = Ipcf.wholeNumber("points", gd.getNextNumber(), 1);
+        j.pcf.bins = Ipcf.wholeNumber("bins", gd.getNextNumber(), 2);
+        j.pcf.bleach = Ipcf.wholeNumber("bleach", gd.getNextNumber(), 0);
         j.pcf.floorMean = gd.getNextChoiceIndex() == 1;
-        j.pcf.threads = (int) gd.getNextNumber();
+        j.pcf.threads = Ipcf.wholeNumber("threads", gd.getNextNumber(), 0);
         j.pcf.device = gd.getNextChoice();
         j.memory = gd.getNextString().trim();
         j.engine = gd.getNextChoice();
@@ -133,7 +133,10 @@ public class Pair_Correlation_File implements PlugIn {
         j.setShape(gd.getNextString());
         j.dtype = gd.getNextChoice();
         j.byteOrder = gd.getNextChoice();
-        j.offset = (long) gd.getNextNumber();
+        double off = gd.getNextNumber();
+        if (Double.isNaN(off) || off != Math.rint(off) || off < 0 || off > 9007199254740992.0)
+            throw new IllegalArgumentException("offset=" + off + ": want a whole number of bytes >= 0");
+        j.offset = (long) off;
         j.frameInterval = gd.getNextNumber();
         j.pixelSize = gd.getNextNumber();
         j.open = gd.getNextBoolean();

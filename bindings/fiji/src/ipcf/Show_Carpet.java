@@ -27,6 +27,10 @@ public class Show_Carpet implements PlugIn {
         }
         Rectangle r = roi.getBounds();
         int x = r.x + r.width / 2, y = r.y + r.height / 2;
+        if (x < 0 || y < 0 || x >= res.getWidth() || y >= res.getHeight()) {
+            Ipcf.error("the selected point " + x + "," + y + " is outside the image");
+            return;
+        }
         ImagePlus carpet = carpet(res, x, y);
         carpet.show();
     }
