@@ -151,6 +151,9 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_file.ijm $(CURDIR)/$(FILEJOB) | tee $(BUILD)/fiji/test_file.log
 	grep -q '^PASS' $(BUILD)/fiji/test_file.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_file.log
+	timeout -k 10 600 java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_badinput.ijm $(CURDIR)/$(FILEJOB) | tee $(BUILD)/fiji/test_badinput.log
+	grep -q '^PASS: bad input' $(BUILD)/fiji/test_badinput.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_badinput.log
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes StressTest 60
 	@test -f $(BUILD)/fiji/channel.npy || $(BIN) simulate -o $(BUILD)/fiji/channel.npy --frames 4096 --quiet
 	xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \

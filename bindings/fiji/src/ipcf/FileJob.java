@@ -173,7 +173,7 @@ public final class FileJob {
             throw new IllegalArgumentException(key + "=" + s + ": want " + n + " whole numbers separated by commas");
         long[] v = new long[n];
         for (int i = 0; i < n; i++) {
-            if (!parts[i].trim().matches("[-+]?[0-9]+"))
+            if (!parts[i].trim().matches("[-+]?[0-9]+(\\.0*)?"))
                 throw new IllegalArgumentException(key + "=" + s + ": want " + n + " whole numbers separated by commas");
             v[i] = Ipcf.whole(key, parts[i], min, max);
         }

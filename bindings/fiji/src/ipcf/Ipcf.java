@@ -121,9 +121,13 @@ public final class Ipcf {
     /** The whole number in text v (decimal digits with an optional sign) within [min, max]. */
     static long whole(String key, String v, long min, long max) {
         String t = v.trim();
-        if (!t.matches("[-+]?[0-9]+"))
+        // decimal text only (no NaN, Infinity, hex or 1.5f), exponent bounded so the value stays small
+        if (!t.matches("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]{1,3})?"))
             throw new IllegalArgumentException(key + "=" + v + ": not a whole number");
-        java.math.BigInteger b = new java.math.BigInteger(t.startsWith("+") ? t.substring(1) : t);
+        java.math.BigDecimal d = new java.math.BigDecimal(t.startsWith("+") ? t.substring(1) : t);
+        if (d.signum() != 0 && d.stripTrailingZeros().scale() > 0)
+            throw new IllegalArgumentException(key + "=" + v + ": not a whole number");
+        java.math.BigInteger b = d.toBigInteger();
         if (b.compareTo(java.math.BigInteger.valueOf(min)) < 0 || b.compareTo(java.math.BigInteger.valueOf(max)) > 0)
             throw new IllegalArgumentException(key + "=" + v + ": out of range, want " + min + ".." + max);
         return b.longValue();
