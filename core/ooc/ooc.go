@@ -447,6 +447,18 @@ func (j *journal) load(key string) (journalState, error) {
 	if err != nil {
 		return st, fmt.Errorf("scratch journal: %w", err)
 	}
+	st, ok := parseJournal(b, key)
+	if !ok {
+		// Not this job's journal: start again.
+		return st, j.start(key)
+	}
+	return st, nil
+}
+
+// parseJournal returns the state a journal records up to its first torn or
+// damaged line, and false if its first line does not name the job key.
+func parseJournal(b []byte, key string) (journalState, bool) {
+	st := journalState{tiles: map[int]uint32{}}
 	lines := strings.Split(string(b), "\n")
 	valid := func(l string) ([]string, bool) {
 		i := strings.LastIndexByte(l, ' ')
@@ -460,8 +472,7 @@ func (j *journal) load(key string) (journalState, error) {
 		return strings.Fields(l[:i]), true
 	}
 	if f, ok := valid(lines[0]); !ok || len(f) != 2 || f[0] != journalMagic || f[1] != key {
-		// Not this job's journal: start again.
-		return st, j.start(key)
+		return st, false
 	}
 	hex32 := func(s string) (uint32, bool) {
 		v, err := strconv.ParseUint(s, 16, 32)
@@ -476,16 +487,16 @@ func (j *journal) load(key string) (journalState, error) {
 		case "chunk":
 			c, err := strconv.Atoi(f[1])
 			if err != nil || c < 0 || c > st.chunks() || len(f) < 3 {
-				return st, nil
+				return st, true
 			}
 			in, ok := hex32(f[2])
 			if !ok {
-				return st, nil
+				return st, true
 			}
 			crcs := make([]uint32, len(f)-3)
 			for i, s := range f[3:] {
 				if crcs[i], ok = hex32(s); !ok {
-					return st, nil
+					return st, true
 				}
 			}
 			st.setChunk(c, crcs, in)
@@ -493,20 +504,20 @@ func (j *journal) load(key string) (journalState, error) {
 			t, err := strconv.Atoi(f[1])
 			crc, ok := hex32(f[len(f)-1])
 			if err != nil || !ok || len(f) != 3 || t < 0 {
-				return st, nil
+				return st, true
 			}
 			st.tiles[t] = crc
 		case "commit":
 			crc, ok := hex32(f[1])
 			if !ok {
-				return st, nil
+				return st, true
 			}
 			st.committed, st.commitCRC = true, crc
 		default:
-			return st, nil
+			return st, true
 		}
 	}
-	return st, nil
+	return st, true
 }
 
 func (j *journal) add(line string) error {
