@@ -10,11 +10,11 @@ trap 'rm -f "$log"; rm -rf "$dir"' EXIT
 octave-cli -q -H --no-window-system --eval "
 addpath('$here');
 fid = fopen('$dir/stack.raw', 'w'); fwrite(fid, uint16(randi(200, 64 * 64 * 16384, 1)), 'uint16'); fclose(fid);
-args = {'Shape', [16384 64 64], 'Engine', 'ooc', 'Tile', [16 16], 'Threads', 1, 'Radius', 2, 'Npoints', 8};
+args = {'Shape', [16384 64 64], 'Engine', 'ooc', 'Tile', [16 16], 'Radius', 2, 'Npoints', 8};
 disp('ready'); fflush(stdout);
 t0 = tic;
 try
-  ipcf_pcf_file('$dir/stack.raw', '$dir/out.npy', args{:});
+  ipcf_pcf_file('$dir/stack.raw', '$dir/out.npy', args{:}, 'Threads', 1);
   disp('finished');
 catch err
   printf('caught %s after %.2f s: %s\n', err.identifier, toc(t0), err.message);
@@ -22,6 +22,7 @@ end
 printf('output exists %d\n', exist('$dir/out.npy', 'file') ~= 0);
 printf('usable %s\n', ipcf_version());
 fflush(stdout);
+% the same job with all threads (an option is given once: a repeated one is an error)
 [~, s] = ipcf_pcf_file('$dir/stack.raw', '$dir/out.npy', args{:}, 'Threads', 0);
 printf('rerun engine %s, %d tiles, %d resumed\n', s.engine, s.tiles, s.resumed);
 " >"$log" 2>&1 &

@@ -156,7 +156,7 @@ try
   check(isequal(snapshot(series), snap), 'output inside the input folder: the folder changed');
   check(~exist(inside, 'file'), 'output inside the input folder: output written');
   bad = fullfile(tmp, 'bad.npy');
-  expect_error(@() ipcf_pcf_file(series, bad, common{:}, 'Radius', 2.7), {'ipcf:invalid_argument'}, 'Radius', 'Radius 2.7');
+  expect_error(@() ipcf_pcf_file(series, bad, 'Radius', 2.7), {'ipcf:invalid_argument'}, 'Radius=2.7', 'Radius 2.7');
   expect_error(@() ipcf_pcf_file(series, bad, 'Npoints', 2^31), {'ipcf:invalid_argument'}, 'Npoints', 'Npoints 2^31');
   expect_error(@() ipcf_pcf_file(series, bad, 'Nbins', -2^40), {'ipcf:invalid_argument'}, 'Nbins', 'Nbins -2^40');
   expect_error(@() ipcf_pcf_file(series, bad, 'Threads', NaN), {'ipcf:invalid_argument'}, 'Threads', 'Threads NaN');
