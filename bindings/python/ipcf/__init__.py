@@ -121,6 +121,7 @@ _ERRORS = {
     _c.E_NO_DEVICE: IpcfError,
     _c.E_IO: IpcfIOError,
     _c.E_BUSY: IpcfBusyError,
+    _c.E_FORKED: IpcfError,  # the library called in a forked child (C hosts; Python guards itself)
 }
 
 
