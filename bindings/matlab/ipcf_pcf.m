@@ -24,8 +24,14 @@ function G = ipcf_pcf(data, varargin)
 %     'Device'      'auto' (a CUDA GPU when usable, else the CPU), 'cpu',
 %                   'cuda' or 'cuda:N' (error ipcf:no_device if unusable)
 %
+%   Whole-number options must be real whole numbers within range: 2.7,
+%   NaN, Inf, 2^31, true, '3' or [2 3] raise ipcf:invalid_argument naming
+%   the option and are never rounded or truncated. Each option is given at
+%   most once; an unknown one is an error that lists the valid names.
+%
 %   Errors have identifiers ipcf:<status>, e.g. ipcf:invalid_argument,
-%   ipcf:unsupported_layout, ipcf:cancelled (Ctrl+C).
+%   ipcf:unsupported_layout (a class DATA cannot be: char, cell, struct,
+%   logical, complex, sparse, int8, ...), ipcf:cancelled (Ctrl+C).
 %
 %   Example:
 %     data = permute(uint16(randi(100, 32, 32, 1024)), [3 1 2]);  % (t, y, x)

@@ -128,6 +128,7 @@ expect("file output a folder", call("ipcf.Ipcf.pcfFile", sim, tmp + "folder", ""
 expect("file output in a missing folder", call("ipcf.Ipcf.pcfFile", sim, tmp + "no/x.npy", ""), "the folder of " + tmp + "no/x.npy does not exist");
 expect("file output /dev/null", call("ipcf.Ipcf.pcfFile", sim, "/dev/null", ""), "output \"/dev/null\" is a device");
 expect("file output is the input", call("ipcf.Ipcf.pcfFile", sim, sim, ""), "output refused");
+expect("file job with two arguments", call("ipcf.Ipcf.pcfFile", tmp + "none.npy", out), tmp + "none.npy: no such file");
 expect("file no input", call("ipcf.Ipcf.pcfFile", "", out, ""), "no input file or folder");
 expect("file no output", call("ipcf.Ipcf.pcfFile", sim, "", ""), "no output file (.npy or .zarr)");
 ok = !File.exists(out);
