@@ -97,7 +97,10 @@ t = regexp(h, '[''"]shape[''"]\s*:\s*\(([^)]*)\)', 'tokens', 'once');
 if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read_result: %s: no shape in the header', path);
 end
-shape = str2double(regexp(t{1}, '\d+', 'match'));
+shape = str2double(regexp(t{1}, '[^,\s]+', 'match'));
+if any(isnan(shape) | shape < 0 | shape ~= floor(shape))
+  error('ipcf:invalid_argument', 'ipcf_read_result: %s: shape (%s) is not a tuple of whole numbers >= 0', path, t{1});
+end
 n = prod(shape);   % 1 for shape ()
 if order == 'n'
   order = 'l';

@@ -44,6 +44,15 @@ fifo = fullfile(tmp, 'pipe.npy');
 if st ~= 0
   error('test_badinput:setup', 'mkfifo failed');
 end
+negshape = fullfile(tmp, 'negative_shape.npy');   % a header shape (-2, 3)
+h = sprintf('{''descr'': ''|u1'', ''fortran_order'': False, ''shape'': (-2, 3), }');
+h = [h repmat(' ', 1, 63 - mod(numel(h) + 10, 64)) sprintf('\n')];
+fid = fopen(negshape, 'w');
+fwrite(fid, [147 uint8('NUMPY') 1 0], 'uint8');
+fwrite(fid, numel(h), 'uint16', 0, 'ieee-le');
+fwrite(fid, h, 'char');
+fwrite(fid, uint8(1:6), 'uint8');
+fclose(fid);
 out = fullfile(tmp, 'out.npy');
 [~, uid] = system('id -u');
 if strcmp(strtrim(uid), '0')
@@ -166,6 +175,7 @@ cases = {
   'read_result missing',                @() ipcf_read_result(fullfile(tmp, 'none.npy')), IO, 'cannot open'
   'read_result not a .npy',             @() ipcf_read_result(text), IA, 'is not a .npy file'
   'read_result folder',                 @() ipcf_read_result(notres), IA, 'without .zarray'
+  'read_result shape (-2, 3)',          @() ipcf_read_result(negshape), IA, 'shape (-2, 3) is not a tuple of whole numbers'
   'read_result 5',                      @() ipcf_read_result(5), IA, 'PATH must be a character vector'
 };
 
