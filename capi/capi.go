@@ -437,6 +437,13 @@ func ipcfgo_correlate(a, b *C.ipcf_carray, mode C.int32_t, out *C.ipcf_array) (s
 		if err != nil {
 			return err
 		}
+		// Inputs with zero strides can describe far more samples than
+		// their memory: the float64 copies and the (padded, complex) FFTs
+		// take about 64 bytes per sample, and Go cannot survive running
+		// out of memory.
+		if err := pcf.CheckMemory("the correlation", 64*(int64(na)+int64(nb))); err != nil {
+			return err
+		}
 		sa, sb := series(va), series(vb)
 		var res []float64
 		switch mode {

@@ -336,6 +336,18 @@ static void test_table(void) {
     CASE("simulate size 2^20", INV, "size=1048576", (SO.size = 1 << 20, simulate()));
     CASE("simulate threads max", INV, "options.threads=2147483647", (SO.threads = INT32_MAX, simulate()));
     CASE("correlate mode 7", INV, "mode=7", corr(7));
+    {
+        /* Broadcast inputs (stride 0) of 2^29 samples: the output is real
+         * memory (1 GiB, never touched: refused first), the work would
+         * take ~64 GiB. Out of memory, not Go's fatal error. */
+        float *big_out = calloc((size_t)1 << 28, sizeof(float));
+        if (!big_out) { fprintf(stderr, "calloc 1 GiB failed\n"); exit(1); }
+        CASE("correlate broadcast inputs beyond RAM", IPCF_E_OUT_OF_MEMORY, "the correlation",
+             (A.shape[0] = B.shape[0] = INT64_C(1) << 29, A.strides[0] = B.strides[0] = 0,
+              C.dtype = IPCF_DTYPE_FLOAT32, C.shape[0] = INT64_C(1) << 28, C.strides[0] = 4, C.data = big_out,
+              corr(IPCF_CORR_CIRCULAR)));
+        free(big_out);
+    }
     CASE("job tile_rows -1", INV, "job.tile_rows=-1", (JOB.tile_rows = -1, file(missing, output)));
     CASE("job memory", INV, "job.memory", (JOB.memory = "lots", file(missing, output)));
     CASE("raw_shape -1", INV, "source.raw_shape[0]=-1", (SRC.raw_shape[0] = -1, SRC.raw_shape[1] = SRC.raw_shape[2] = 4, file(missing, output)));
