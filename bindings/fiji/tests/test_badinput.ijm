@@ -23,6 +23,8 @@ ok = File.exists(fifo);
 check(ok, "setup: mkfifo " + fifo, dummy);
 File.makeDirectory(tmp + "folder");
 File.saveString("not a npy file\n", tmp + "text.npy");
+// a .npy whose data is shorter than its header's shape (the magic byte 0x93 is written by exec)
+dummy = exec("sh", "-c", "printf '\\223NUMPY\\001\\000\\102\\000{\\047descr\\047: \\047<u2\\047, \\047fortran_order\\047: False, \\047shape\\047: (100, 40, 40), }0123' > '" + tmp + "short.npy'");
 out = tmp + "out.npy";
 
 // ---- pCF of the current image: options ----
@@ -141,6 +143,7 @@ expect("sameFileBytes FIFO", call("ipcf.Ipcf.sameFileBytes", fifo, sim), fifo + 
 expect("openNpy folder", call("ipcf.Ipcf.openNpy", tmp + "folder"), tmp + "folder: a folder, not a file");
 expect("openNpy missing", call("ipcf.Ipcf.openNpy", tmp + "none.npy"), tmp + "none.npy: no such file");
 expect("openNpy text", call("ipcf.Ipcf.openNpy", tmp + "text.npy"), tmp + "text.npy: not a .npy file");
+expect("openNpy too short", call("ipcf.Ipcf.openNpy", tmp + "short.npy"), tmp + "short.npy: file too short for its shape (100, 40, 40)");
 expect("openPcf of a stack", call("ipcf.Ipcf.openPcf", sim), "want a float32 (rows, columns, points, bins) pCF result");
 
 // ---- the menu command (headless: options as the plugin's argument) logs the error ----

@@ -637,7 +637,11 @@ public final class Ipcf {
             String[] parts = m.group(1).split(",");
             int k = 0;
             int[] shape = new int[parts.length];
-            for (String s : parts) if (!s.trim().isEmpty()) shape[k++] = Integer.parseInt(s.trim());
+            for (String s : parts) {
+                if (s.trim().isEmpty()) continue;
+                if (!s.trim().matches("[0-9]{1,9}")) throw new IOException(path + ": shape (" + m.group(1) + ") is not whole numbers >= 0");
+                shape[k++] = Integer.parseInt(s.trim());
+            }
             n.shape = java.util.Arrays.copyOf(shape, k);
             long size = ch.size() - start - hlen;
             n.data = ch.map(FileChannel.MapMode.READ_ONLY, start + hlen, size).order(ByteOrder.LITTLE_ENDIAN);
@@ -651,6 +655,9 @@ public final class Ipcf {
             Npy n = readNpy(path);
             if (n.shape.length != 3) return "error: " + path + ": want 3 dimensions";
             int t = n.shape[0], h = n.shape[1], w = n.shape[2];
+            int es = n.descr.equals("<u2") ? 2 : n.descr.equals("|u1") ? 1 : 4;
+            if ((long) t * h * w * es > n.data.capacity() || (long) h * w > Integer.MAX_VALUE)
+                return "error: " + path + ": file too short for its shape (" + t + ", " + h + ", " + w + ")";
             ImageStack st = new ImageStack(w, h);
             for (int i = 0; i < t; i++) {
                 if (n.descr.equals("<u2")) {
