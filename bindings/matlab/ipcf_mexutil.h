@@ -89,7 +89,11 @@ static const char *ipcf_status_id(ipcf_status s) {
     case IPCF_E_NO_DEVICE: return "ipcf:no_device";
     case IPCF_E_IO: return "ipcf:io";
     case IPCF_E_BUSY: return "ipcf:busy";
-    default: return "ipcf:internal";
+#ifdef IPCF_E_FORKED
+    case IPCF_E_FORKED: return "ipcf:forked";
+#endif
+    case IPCF_E_INTERNAL: return "ipcf:internal";
+    default: return "ipcf:unknown_status"; /* a status newer than this gateway; the message says what */
     }
 }
 
