@@ -429,6 +429,14 @@ func (j *Job) checkOutput() error {
 		}
 	}
 	if j.spec.Scratch != "" {
+		// Checked without opening it: a named pipe would block.
+		st, err := os.Stat(j.spec.Scratch)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%w: scratch folder: %v", ErrOutput, err)
+		case !st.IsDir():
+			return fmt.Errorf("%w: scratch folder %s is %s, not a folder", ErrOutput, j.spec.Scratch, npy.Kind(st.Mode()))
+		}
 		for _, in := range inputs {
 			if st, err := os.Stat(in); err == nil && st.IsDir() {
 				if a, err := filepath.Abs(in); err == nil && within(ooc.ScratchDir(j.spec.Scratch, out), a) {
