@@ -186,6 +186,7 @@ func FuzzView(f *testing.F) {
 		"{'descr': '<u2', 'fortran_order': False, 'shape': (2, 3), 'shape': (3, 2), }",
 		`{"descr":"<u2","fortran_order":False,"shape":(2L,3L)}`,
 		"{'descr': '<u2', 'fortran_order': False, 'shape': (), }",
+		"{'descr': '>u1', 'fortran_order': False, 'shape': (0, 10000000000000000, 10), }", // found by FuzzView
 	} {
 		f.Add(append(header(dict), make([]byte, 12)...))
 	}
@@ -210,7 +211,8 @@ func FuzzView(f *testing.F) {
 		// The header numpy would write for this array reads back the same.
 		if !h.Fortran && len(h.Shape) > 0 {
 			h2, err := ParseHeader(HeaderBytes(h.DType, h.Order, h.Shape))
-			if err != nil || h2.DType != h.DType || h2.Order != h.Order || !slices.Equal(h2.Shape, h.Shape) {
+			// (one-byte samples have no byte order: '>u1' is written back as '|u1')
+			if err != nil || h2.DType != h.DType || (h.DType.Size() > 1 && h2.Order != h.Order) || !slices.Equal(h2.Shape, h.Shape) {
 				t.Fatalf("round trip of %+v: %+v, %v", h, h2, err)
 			}
 		}
