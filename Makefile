@@ -164,12 +164,14 @@ screenshots: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## d
 	xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
 	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel8k.npy docs
 
-fuzz: deps ## run the native Go fuzz targets briefly
+fuzz: deps ## run the native Go fuzz targets briefly (10 s each)
 	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s ./core/array
 	$(GO) test -run XXX -fuzz FuzzSelfOverlaps -fuzztime 10s ./core/array
 	$(GO) test -run XXX -fuzz FuzzCAPI -fuzztime 10s ./capi
 	$(GO) test -run XXX -fuzz FuzzView -fuzztime 10s ./core/npy
-	$(GO) test -run XXX -fuzz FuzzJournal -fuzztime 10s ./core/ooc
+	$(GO) test -run XXX -fuzz FuzzTIFF -fuzztime 10s -fuzzminimizetime 5s ./core/source
+	$(GO) test -run XXX -fuzz FuzzRaw -fuzztime 10s -fuzzminimizetime 5s ./core/source
+	$(GO) test -run XXX -fuzz '^FuzzJournal$$' -fuzztime 10s ./core/ooc
 	$(GO) test -run XXX -fuzz FuzzSidecar -fuzztime 10s ./core/ooc
 	$(GO) test -run XXX -fuzz FuzzPCFArgs -fuzztime 10s ./cmd/ipcf
 
