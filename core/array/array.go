@@ -195,8 +195,9 @@ func New(dt DType, order ByteOrder, shape, strides []int, data []byte, offset in
 	if err != nil {
 		return View{}, err
 	}
-	if hi > lo && (offset+lo < 0 || offset+hi > len(data)) {
-		return View{}, fmt.Errorf("%w: the view spans bytes [%d, %d) of a %d-byte buffer", ErrShape, offset+lo, offset+hi, len(data))
+	// Compared without forming offset+hi, which can overflow.
+	if hi > lo && (offset < 0 || offset > len(data) || lo < -offset || hi > len(data)-offset) {
+		return View{}, fmt.Errorf("%w: the view spans bytes [%d, %d) from offset %d, outside a %d-byte buffer", ErrShape, lo, hi, offset, len(data))
 	}
 	return View{DType: dt, Order: order, Shape: append([]int(nil), shape...), Strides: append([]int(nil), strides...), Data: data, Offset: offset}, nil
 }

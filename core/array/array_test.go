@@ -24,6 +24,8 @@ func TestNewErrors(t *testing.T) {
 		{"negative shape", Uint8, Native, []int{-1}, []int{1}, 0, ErrShape},
 		{"overflowing shape", Uint8, Native, []int{1 << 40, 1 << 40}, []int{1, 1}, 0, ErrShape},
 		{"overflowing stride", Uint16, Native, []int{3}, []int{math.MaxInt64 / 2}, 0, ErrShape},
+		{"offset near 2^63", Uint16, Native, []int{1}, []int{2}, math.MaxInt64, ErrShape},
+		{"negative offset", Uint16, Native, []int{1}, []int{2}, -2, ErrShape},
 		{"outside buffer", Uint16, Native, []int{33}, []int{2}, 0, ErrShape},
 		{"negative stride below start", Uint16, Native, []int{4}, []int{-2}, 4, ErrShape},
 		{"mismatched strides", Uint16, Native, []int{4, 2}, []int{2}, 0, ErrShape},
