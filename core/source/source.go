@@ -480,20 +480,21 @@ type Range struct{ Start, Stop int }
 
 // ParseRange parses "a:b", "a:" or ":b".
 func ParseRange(s string) (Range, error) {
+	const want = "want start:stop, whole numbers with 0 <= start < stop (either may be left out)"
 	a, b, ok := strings.Cut(s, ":")
 	if !ok {
-		return Range{}, fmt.Errorf("range %q: want start:stop", s)
+		return Range{}, fmt.Errorf("range %q: %s", s, want)
 	}
 	var r Range
 	var err error
 	if a != "" {
 		if r.Start, err = strconv.Atoi(a); err != nil || r.Start < 0 {
-			return Range{}, fmt.Errorf("range %q: bad start", s)
+			return Range{}, fmt.Errorf("range %q: start %q: %s", s, a, want)
 		}
 	}
 	if b != "" {
 		if r.Stop, err = strconv.Atoi(b); err != nil || r.Stop <= r.Start {
-			return Range{}, fmt.Errorf("range %q: bad stop", s)
+			return Range{}, fmt.Errorf("range %q: stop %q: %s", s, b, want)
 		}
 	}
 	return r, nil
