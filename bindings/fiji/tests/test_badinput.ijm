@@ -55,7 +55,8 @@ expect("filter=2.5", call("ipcf.Ipcf.correctBleaching", "filter=2.5"), "filter=2
 expect("filter=0", call("ipcf.Ipcf.correctBleaching", "filter=0"), "filter=0: out of range");
 expect("bleaching mean=flor", call("ipcf.Ipcf.correctBleaching", "filter=4 mean=flor"), "mean=flor: want real or floor");
 expect("filtre=4 (misspelt)", call("ipcf.Ipcf.correctBleaching", "filtre=4"), "unknown option 'filtre' (options: filter mean threads)");
-expect("filter too large", call("ipcf.Ipcf.correctBleaching", "filter=600"), "filter size 600 leaves");
+expect("filter too large", call("ipcf.Ipcf.correctBleaching", "filter=600"), "filter size 600 leaves no frame of");
+expect("filter 2*f overflows int", call("ipcf.Ipcf.correctBleaching", "filter=1610612736"), "filter size 1610612736 leaves no frame of");
 close("*");
 
 // ---- images the pCF cannot take ----

@@ -324,9 +324,11 @@ public final class Ipcf {
         o.mean = floorMean ? 1 : 0;
         o.threads = threads;
         o.progress = new EscProgress();
-        int n = (int) s.array.shape[0] - 2 * filtersize;
-        if (filtersize < 1 || n < 1)
-            throw new IllegalArgumentException("filter size " + filtersize + " leaves " + n + " of " + s.array.shape[0] + " frames");
+        long frames = s.array.shape[0];
+        if (filtersize < 1 || filtersize > (frames - 1) / 2) // never forms 2*filtersize (int overflow)
+            throw new IllegalArgumentException("filter size " + filtersize + " leaves no frame of " + frames
+                + " (it drops 2*filtersize; want 1.." + Math.max(0, (frames - 1) / 2) + ")");
+        int n = (int) (frames - 2L * filtersize);
         int w = imp.getWidth(), h = imp.getHeight();
         boolean bytes = s.array.dtype == Native.DTYPE_UINT8;
         int es = bytes ? 1 : 2;
