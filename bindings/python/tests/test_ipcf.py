@@ -20,25 +20,30 @@ ROOT = os.path.join(HERE, '..', '..', '..')
 CONFORMANCE = os.environ.get('IPCF_CONFORMANCE', os.path.join(ROOT, '..', 'shared', 'conformance'))
 
 
-def manifest():
-    path = os.path.join(CONFORMANCE, 'manifest.json')
-    if not os.path.exists(path):
-        pytest.skip('shared/conformance not found beside the checkout')
-    with open(path) as fh:
-        return json.load(fh)['cases']
+GOLDEN = os.path.join(ROOT, 'testdata', 'golden')
+
+
+def test_shared_conformance_present():
+    # A missing ../shared fails the run; it never skips the conformance cases.
+    assert os.path.exists(os.path.join(CONFORMANCE, 'manifest.json')), \
+        f'{CONFORMANCE}/manifest.json not found: ../shared must be beside the checkout (or set IPCF_CONFORMANCE)'
 
 
 def case_ids():
-    path = os.path.join(CONFORMANCE, 'manifest.json')
-    if not os.path.exists(path):
-        return []
-    with open(path) as fh:
-        return [c['name'] for c in json.load(fh)['cases']]
+    ids = []
+    for folder in (GOLDEN, CONFORMANCE):  # the project's own cases, then the shared ones
+        path = os.path.join(folder, 'manifest.json')
+        if os.path.exists(path):
+            with open(path) as fh:
+                ids += [(folder, c['name']) for c in json.load(fh)['cases']]
+    return ids
 
 
-@pytest.mark.parametrize('name', case_ids())
-def test_conformance(name):
-    case = {c['name']: c for c in manifest()}[name]
+@pytest.mark.parametrize('folder,name', case_ids(), ids=lambda v: os.path.basename(v) if os.sep in str(v) else v)
+def test_conformance(folder, name):
+    with open(os.path.join(folder, 'manifest.json')) as fh:
+        case = {c['name']: c for c in json.load(fh)['cases']}[name]
+    CONFORMANCE = folder
     p = case['params']
     data = numpy.load(os.path.join(CONFORMANCE, case['input']['file']))
     mean = 'floor' if p.get('mean') in ('int', 'floor') else 'real'
