@@ -44,6 +44,18 @@ type Options struct {
 	// ErrNoDevice if that GPU cannot be used. See Devices.
 	Device string
 
+	// Band is the number of image rows whose pairs the CPU engine
+	// computes per pass; it holds the spectra of Band + 2*reach rows
+	// (reach: the largest row offset). 0 means max(4, 2*reach); 1 needs
+	// the least memory. It changes nothing in the results.
+	Band int
+
+	// RowsRead, if not nil, is called on the calling goroutine when the
+	// CPU engine will read no more input rows before row y (their spectra
+	// are computed): an out-of-core caller releases their memory. It
+	// changes nothing in the results.
+	RowsRead func(y int)
+
 	noC bool // tests: use the Go transpose even where the C one applies
 }
 
@@ -65,12 +77,25 @@ type Geometry struct {
 
 // SpectraBytes is the memory the in-memory engine needs for the spectra:
 // a window of rows within reach of the circle (see engine.run).
-func (g Geometry) SpectraBytes() int64 {
+func (g Geometry) SpectraBytes() int64 { return g.SpectraBytesBand(0) }
+
+// Reach is the largest row distance of an offset: the engine holds the
+// spectra of Band + 2*Reach rows.
+func (g Geometry) Reach() int {
 	reach := 0
 	for _, c := range g.Circle {
 		reach = max(reach, c.V, -c.V)
 	}
-	rows := min(g.H, max(4, 2*reach)+2*reach)
+	return reach
+}
+
+// SpectraBytesBand is SpectraBytes for Options.Band = band.
+func (g Geometry) SpectraBytesBand(band int) int64 {
+	reach := g.Reach()
+	if band <= 0 {
+		band = max(4, 2*reach)
+	}
+	rows := min(g.H, band+2*reach)
 	return int64(rows) * int64(g.W) * int64(specStride(g.N)) * 8
 }
 
@@ -211,7 +236,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 			return e.computeGPU(ctx, dev)
 		}
 	}
-	if err := checkMemory(g.SpectraBytes()); err != nil {
+	if err := checkMemory(g.SpectraBytesBand(o.Band)); err != nil {
 		return err
 	}
 	return e.run(ctx)
@@ -261,11 +286,11 @@ func (e *engine) run(ctx context.Context) error {
 	e.grp = groups(g.Circle)
 	d := e.data
 	e.cU16 = !o.noC && d.DType == array.Uint16 && d.Strides[2] == 2 && d.Strides[0] > 0 && d.Strides[1] > 0
-	reach := 0
-	for _, c := range g.Circle {
-		reach = max(reach, c.V, -c.V)
+	reach := g.Reach()
+	band := o.Band
+	if band <= 0 {
+		band = max(4, 2*reach)
 	}
-	band := max(4, 2*reach)
 	e.slots = min(g.H, band+2*reach)
 	e.stride = specStride(g.N)
 	var free func()
@@ -285,6 +310,9 @@ func (e *engine) run(ctx context.Context) error {
 				return wrapErr(err)
 			}
 			next = need
+			if o.RowsRead != nil {
+				o.RowsRead(need)
+			}
 		}
 		if err := e.pairs(ctx, y0, y1); err != nil {
 			return wrapErr(err)
