@@ -4,12 +4,39 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"sync"
+	"unsafe"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/internal/cuda"
+	"github.com/ipcf/ipcf/core/pool"
 )
+
+var note struct {
+	sync.Mutex
+	s string
+}
+
+func setNote(s string) {
+	note.Lock()
+	note.s = s
+	note.Unlock()
+}
+
+// LastDeviceNote says where the most recent Compute in this process ran
+// and, when device "auto" ran on the CPU, why: "cpu", "cuda:0 (sm_90
+// CUBIN)", "cpu (auto: no CUDA device: ...)" or "cpu (auto: cuda:0
+// failed, ran on the CPU: ...)". It is empty before the first Compute.
+// Concurrent Computes overwrite each other's note.
+func LastDeviceNote() string {
+	note.Lock()
+	defer note.Unlock()
+	return note.s
+}
 
 // ErrNoDevice reports that the requested device cannot be used; the message
 // says why (no driver, no device, driver too old, out of memory, ...).
@@ -35,13 +62,16 @@ func resolveDevice(dev string) (int, error) {
 	switch {
 	case dev == "" || dev == "auto":
 		if _, err := cuda.Devices(); err != nil {
+			setNote("cpu (auto: no CUDA device: " + strings.TrimPrefix(err.Error(), "cuda: not available: ") + ")")
 			return -1, nil
 		}
-		if err := cuda.Compile(0); err != nil {
+		if _, err := cuda.Compile(0); err != nil {
+			setNote("cpu (auto: cuda:0 unusable: " + strings.TrimPrefix(err.Error(), "cuda: not available: ") + ")")
 			return -1, nil
 		}
 		return 0, nil
 	case dev == "cpu":
+		setNote("cpu")
 		return -1, nil
 	case dev == "cuda" || strings.HasPrefix(dev, "cuda:"):
 		i := 0
@@ -59,7 +89,7 @@ func resolveDevice(dev string) (int, error) {
 		if i >= len(devs) {
 			return -1, fmt.Errorf("%w: %s: %d CUDA device(s) found", ErrNoDevice, dev, len(devs))
 		}
-		if err := cuda.Compile(i); err != nil {
+		if _, err := cuda.Compile(i); err != nil {
 			return -1, fmt.Errorf("%w: %s: %s", ErrNoDevice, dev, strings.TrimPrefix(err.Error(), "cuda: not available: "))
 		}
 		return i, nil
@@ -68,13 +98,10 @@ func resolveDevice(dev string) (int, error) {
 }
 
 // gpuEligible says whether the GPU path handles this job, and if not why.
+// Every dtype, byte order, bleaching correction and mask runs there; only
+// a custom FFT backend (a test hook) does not.
 func gpuEligible(data array.View, o Options) error {
-	switch {
-	case data.DType != array.Uint16:
-		return fmt.Errorf("the GPU path reads uint16 samples, the input is %s", data.DType)
-	case o.Bleach != 0:
-		return errors.New("the GPU path has no bleaching correction")
-	case o.NewFFT != nil:
+	if o.NewFFT != nil {
 		return errors.New("a custom FFT backend was asked for")
 	}
 	return nil
@@ -107,14 +134,42 @@ func gpuTiles(h, w, r int, maxPix int64) ([][4]int, error) {
 
 // gpuBytesPerPixel is the device memory a block needs per pixel: the
 // tile, the series, the spectra, and products and correlations of one
-// offset's pairs (about one pair per pixel).
+// launch's pairs (at most about one pair per pixel).
 func gpuBytesPerPixel(n int) int64 {
 	h := int64(n/2 + 1)
 	return int64(n)*2 + int64(n)*4 + h*8 + h*8 + int64(n)*4 + 64
 }
 
-// computeGPU runs the pCF on CUDA device dev, block by block.
+// computeGPU runs the pCF on CUDA device dev. With device "auto" (or
+// ""), any GPU error runs the whole job again on the CPU, and
+// LastDeviceNote says why.
 func (e *engine) computeGPU(ctx context.Context, dev int) error {
+	img, _ := cuda.Compile(dev) // cached: resolveDevice compiled it
+	err := e.gpu(ctx, dev)
+	if err == nil {
+		setNote(fmt.Sprintf("cuda:%d (%s)", dev, img))
+		return nil
+	}
+	if errors.Is(err, ErrCancelled) || ctx.Err() != nil || (e.o.Device != "" && e.o.Device != "auto") {
+		return err
+	}
+	if err := checkMemory(e.g.SpectraBytes()); err != nil {
+		return err
+	}
+	if err := e.run(ctx); err != nil {
+		return err
+	}
+	setNote(fmt.Sprintf("cpu (auto: cuda:%d failed, ran on the CPU: %s)", dev,
+		strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrNoDevice.Error()+": "), "cuda: ")))
+	return nil
+}
+
+// gpu runs the pCF on device dev, block by block. uint16 input without
+// bleaching correction goes to the device as it is (the device sums,
+// swaps bytes and transposes); other input is turned into the CPU
+// engine's float32 series on the host first (bleaching correction, the
+// power-of-two scaling of float samples), with the same rounding.
+func (e *engine) gpu(ctx context.Context, dev int) error {
 	g, o := e.g, e.o
 	devs, err := cuda.Devices()
 	if err != nil || dev >= len(devs) {
@@ -133,6 +188,13 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 			e.active[y*g.W+x] = o.Mask == nil || o.Mask.At(y, x) != 0
 		}
 	}
+	e.sums = make([]float64, g.H*g.W)
+	e.norm = nil
+	if floatSamples(e.data.DType, o) {
+		e.norm = make([]float64, g.H*g.W)
+	}
+	threads := pool.Threads(o.Threads)
+	raw := e.data.DType == array.Uint16 && o.Bleach == 0
 	grp := groups(g.Circle)
 	bins := make([]int32, len(g.Bins))
 	for i, b := range g.Bins {
@@ -147,19 +209,14 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 		y0, y1 := max(0, t[0]), min(g.H, t[1]+2*r)
 		x0, x1 := max(0, t[2]), min(g.W, t[3]+2*r)
 		bh, bw := y1-y0, x1-x0
-		b := &cuda.Block{N: g.N, H: bh, W: bw, Bins: bins, Tile: make([]uint16, g.N*bh*bw), Sums: make([]float64, bh*bw)}
-		d := e.data
-		for tt := 0; tt < g.N; tt++ {
-			for y := 0; y < bh; y++ {
-				off := d.Offset + tt*d.Strides[0] + (y0+y)*d.Strides[1] + x0*d.Strides[2]
-				row := b.Tile[(tt*bh+y)*bw : (tt*bh+y+1)*bw]
-				for x := range row {
-					v := uint16(d.Load(off))
-					row[x] = v
-					b.Sums[y*bw+x] += float64(v)
-					off += d.Strides[2]
-				}
-			}
+		b := &cuda.Block{N: g.N, NPix: bh * bw, Bins: bins}
+		if raw {
+			err = e.gpuTile(ctx, b, threads, y0, x0, bh, bw)
+		} else {
+			err = e.gpuSeries(ctx, b, threads, y0, x0, bh, bw)
+		}
+		if err != nil {
+			return err
 		}
 		inTile := func(y, x int) bool { return y-r >= t[0] && y-r < t[1] && x-r >= t[2] && x-r < t[3] }
 		type pair struct {
@@ -182,20 +239,9 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 					if !pr.needF && !pr.needB {
 						continue
 					}
-					sp, sq := b.Sums[(y-y0)*bw+x-x0], b.Sums[(yq-y0)*bw+xq-x0]
-					if sp == 0 || sq == 0 {
-						if pr.needF {
-							e.store(y, x, i, nil)
-						}
-						if pr.needB {
-							e.store(yq, xq, j, nil)
-						}
-						continue
-					}
 					pairs = append(pairs, pr)
 					b.P = append(b.P, int32((y-y0)*bw+x-x0))
 					b.Q = append(b.Q, int32((yq-y0)*bw+xq-x0))
-					b.Scale = append(b.Scale, 1/(sp*sq))
 					n++
 				}
 			}
@@ -237,6 +283,110 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	}
 	e.maskNaN()
 	return nil
+}
+
+// gpuTile copies the block's uint16 frames, as they are stored, into
+// b.U16 (time-major); the device swaps the bytes of the other order.
+func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, threads, y0, x0, bh, bw int) error {
+	d := e.data
+	n := e.g.N
+	b.U16 = make([]uint16, n*bh*bw)
+	b.BigEndian = d.Order != array.NativeOrder
+	contiguous := d.Strides[2] == 2
+	return pool.Run(ctx, threads, n, func(_, tt int) error {
+		for y := 0; y < bh; y++ {
+			off := d.Offset + tt*d.Strides[0] + (y0+y)*d.Strides[1] + x0*d.Strides[2]
+			row := b.U16[(tt*bh+y)*bw : (tt*bh+y+1)*bw]
+			if contiguous {
+				copy(unsafe.Slice((*byte)(unsafe.Pointer(&row[0])), 2*bw), d.Data[off:off+2*bw])
+				continue
+			}
+			for x := range row {
+				row[x] = *(*uint16)(unsafe.Pointer(&d.Data[off]))
+				off += d.Strides[2]
+			}
+		}
+		return nil
+	}, nil)
+}
+
+// gpuSeries builds the block's float32 series (pixel-major) and norms on
+// the host, as the CPU engine's spectra step does before its FFTs:
+// bleaching correction, the sum (in float64; four accumulators where the
+// CPU's fast path uses them), the mean subtracted, float samples scaled by
+// a power of two (scaleOf); a zero or non-finite sum is passed on as the
+// norm, and the device makes that pixel's curves NaN (usable).
+func (e *engine) gpuSeries(ctx context.Context, b *cuda.Block, threads, y0, x0, bh, bw int) error {
+	g, o, d := e.g, e.o, e.data
+	n := g.N
+	b.Series = make([]float32, n*bh*bw)
+	b.Norm = make([]float64, bh*bw)
+	nread := n
+	if o.Bleach > 0 {
+		nread = g.T
+	}
+	fast := o.Bleach == 0 && d.DType.ExactInFloat32()
+	type scratch struct {
+		buf [][]float64
+		s   []float64
+	}
+	scr := make([]*scratch, threads)
+	return pool.Run(ctx, threads, bh, func(w, y int) error {
+		sc := scr[w]
+		if sc == nil {
+			sc = &scratch{buf: make([][]float64, bw), s: make([]float64, g.T)}
+			for i := range sc.buf {
+				sc.buf[i] = make([]float64, nread)
+			}
+			scr[w] = sc
+		}
+		d.Gather2(sc.buf, d.Offset+(y0+y)*d.Strides[1]+x0*d.Strides[2], d.Strides[0], nread, d.Strides[2])
+		for k := 0; k < bw; k++ {
+			s := sc.buf[k]
+			if o.Bleach > 0 {
+				s = bleach.Correct(s, sc.s, o.Bleach, o.BleachMean, 0, 65535)
+			}
+			s = s[:n]
+			var sum float64
+			if fast {
+				var s0, s1, s2, s3 float64
+				for i := 0; i+4 <= n; i += 4 {
+					s0 += s[i]
+					s1 += s[i+1]
+					s2 += s[i+2]
+					s3 += s[i+3]
+				}
+				sum = (s0 + s1) + (s2 + s3)
+			} else {
+				for _, v := range s {
+					sum += v
+				}
+			}
+			p := (y0+y)*g.W + x0 + k
+			e.sums[p] = sum
+			mean := sum / float64(n)
+			sh, norm := 0, sum
+			if e.norm != nil {
+				sh = e.scaleOf(p, sum, func(yield func(float64) bool) {
+					for _, v := range s {
+						if !yield(v - mean) {
+							return
+						}
+					}
+				})
+				norm = e.norm[p]
+			}
+			if !usable(sum) {
+				norm = math.NaN()
+			}
+			b.Norm[y*bw+k] = norm
+			dst := b.Series[(y*bw+k)*n : (y*bw+k+1)*n]
+			for i, v := range s {
+				dst[i] = float32(math.Ldexp(v-mean, sh))
+			}
+		}
+		return nil
+	}, nil)
 }
 
 // CheckDevice validates a device option before a job starts: "auto" and

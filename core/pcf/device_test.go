@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/internal/cuda"
+	"github.com/ipcf/ipcf/core/internal/fft"
 )
 
 func TestDeviceOptionWithoutGPU(t *testing.T) {
@@ -123,12 +124,13 @@ func TestFakeCUDA(t *testing.T) {
 			t.Errorf("fake CUDA log lacks %q:\n%s", want, calls)
 		}
 	}
-	// One mulconj and one bins launch per point group (8 points: 4 groups).
-	if n := strings.Count(calls, "launch ipcf_mulconj"); n != 4 {
-		t.Errorf("%d mulconj launches, want 4", n)
+	// One mulconj and one bins launch per point group (8 points: 4
+	// groups), in each of the two jobs (plain and with bleaching).
+	if n := strings.Count(calls, "launch ipcf_mulconj"); n != 8 {
+		t.Errorf("%d mulconj launches, want 8", n)
 	}
-	if n := strings.Count(calls, "launch ipcf_bins"); n != 4 {
-		t.Errorf("%d bins launches, want 4", n)
+	if n := strings.Count(calls, "launch ipcf_bins"); n != 8 {
+		t.Errorf("%d bins launches, want 8", n)
 	}
 	t.Log(strings.TrimSpace(string(out)))
 }
@@ -144,13 +146,18 @@ func fakeChild(t *testing.T) {
 	if err := Compute(context.Background(), out, data, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cuda"}); err != nil {
 		t.Fatalf("device cuda on the fake: %v", err)
 	}
-	// Bleaching has no GPU path: "cuda" says so, "auto" uses the CPU.
+	// Bleaching correction runs on the GPU too (the host corrects, the
+	// device correlates).
 	bo := Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 4, Device: "cuda"}
 	bg, _ := Plan(data.Shape, bo)
 	bout, _ := array.Contiguous(array.Float32, bg.OutShape[:], make([]byte, bg.OutShape[0]*bg.OutShape[1]*bg.OutShape[2]*bg.OutShape[3]*4))
-	err := Compute(context.Background(), bout, data, bo)
-	if !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "bleaching") {
+	if err := Compute(context.Background(), bout, data, bo); err != nil {
 		t.Fatalf("cuda with bleaching: %v", err)
+	}
+	// A custom FFT backend has no GPU path: "cuda" says so.
+	co := Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cuda", NewFFT: fft.New}
+	if err := Compute(context.Background(), out, data, co); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), "FFT") {
+		t.Fatalf("cuda with a custom FFT: %v", err)
 	}
 	if !strings.Contains(cuda.Source(), "__global__ void ipcf_bins(") {
 		t.Fatal("kernel source")

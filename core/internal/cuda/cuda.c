@@ -1,7 +1,7 @@
 /* GPU path of the pCF: CUDA driver, NVRTC and cuFFT loaded at run time
  * with dlopen, the few functions declared here (no CUDA headers or
- * libraries at build time). Kernels: kernels.cu.h, compiled with NVRTC on
- * first use and cached per device. */
+ * libraries at build time). Plain C11. Kernels: kernels.cu.h, compiled
+ * with NVRTC on first use and cached per device. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
@@ -30,7 +30,7 @@ typedef int cufftResult;
 #define CUFFT_C2R 0x2c
 
 static struct {
-    int loaded, ndev;
+    int loaded, ndev, nvrtc_version;
     char why[512];
     void *cu, *nvrtc, *cufft;
     CUresult (*cuInit)(unsigned);
@@ -44,6 +44,7 @@ static struct {
     CUresult (*cuCtxSetCurrent)(CUcontext);
     CUresult (*cuMemGetInfo)(size_t *, size_t *);
     CUresult (*cuModuleLoadData)(CUmodule *, const void *);
+    CUresult (*cuModuleUnload)(CUmodule);
     CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
     CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
     CUresult (*cuMemFree)(CUdeviceptr);
@@ -53,15 +54,23 @@ static struct {
                                CUstream, void **, void **);
     CUresult (*cuCtxSynchronize)(void);
     CUresult (*cuGetErrorString)(CUresult, const char **);
+    nvrtcResult (*nvrtcVersion)(int *, int *);
     nvrtcResult (*nvrtcCreateProgram)(nvrtcProgram *, const char *, const char *, int, const char *const *,
                                       const char *const *);
     nvrtcResult (*nvrtcCompileProgram)(nvrtcProgram, int, const char *const *);
     nvrtcResult (*nvrtcGetPTXSize)(nvrtcProgram, size_t *);
     nvrtcResult (*nvrtcGetPTX)(nvrtcProgram, char *);
+    nvrtcResult (*nvrtcGetCUBINSize)(nvrtcProgram, size_t *);   /* optional: NVRTC 11.1+ */
+    nvrtcResult (*nvrtcGetCUBIN)(nvrtcProgram, char *);         /* optional */
+    nvrtcResult (*nvrtcGetNumSupportedArchs)(int *);            /* optional: NVRTC 11.2+ */
+    nvrtcResult (*nvrtcGetSupportedArchs)(int *);               /* optional */
     nvrtcResult (*nvrtcGetProgramLogSize)(nvrtcProgram, size_t *);
     nvrtcResult (*nvrtcGetProgramLog)(nvrtcProgram, char *);
     nvrtcResult (*nvrtcDestroyProgram)(nvrtcProgram *);
     cufftResult (*cufftPlanMany)(cufftHandle *, int, int *, int *, int, int, int *, int, int, int, int);
+    cufftResult (*cufftCreate)(cufftHandle *);                  /* optional: with MakePlanMany64 */
+    cufftResult (*cufftMakePlanMany64)(cufftHandle, int, long long *, long long *, long long, long long,
+                                       long long *, long long, long long, int, long long, size_t *);
     cufftResult (*cufftExecR2C)(cufftHandle, float *, void *);
     cufftResult (*cufftExecC2R)(cufftHandle, void *, float *);
     cufftResult (*cufftDestroy)(cufftHandle);
@@ -72,14 +81,18 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 #define MAXDEV 64
 static struct {
     int compiled;
+    char image[64];
     CUcontext ctx;
     CUmodule mod;
     CUfunction sums, transpose, mulconj, bins;
 } D[MAXDEV];
 
-static const char *kernel_source =
+/* The kernels as one line of text (see kernels.cu.h). */
+#define IPCF_KERNEL_SOURCE(...) #__VA_ARGS__
+static const char kernel_source[] =
 #include "kernels.cu.h"
     ;
+#undef IPCF_KERNEL_SOURCE
 
 const char *ipcf_cuda_source(void) { return kernel_source; }
 
@@ -110,21 +123,22 @@ static void *open_any(const char *const *names, char *tried, size_t n) {
     return 0;
 }
 
-#define SYM(lib, field, name)                                                        \
-    do {                                                                             \
-        *(void **)&L.field = dlsym(lib, name);                                       \
-        if (!L.field) {                                                              \
+#define SYM(lib, field, name)                                                         \
+    do {                                                                              \
+        *(void **)&L.field = dlsym(lib, name);                                        \
+        if (!L.field) {                                                               \
             snprintf(L.why, sizeof L.why, "%s lacks %s (driver or library too old?)", \
-                     #lib, name);                                                   \
-            return 0;                                                                \
-        }                                                                            \
+                     #lib, name);                                                     \
+            return 0;                                                                 \
+        }                                                                             \
     } while (0)
+#define OPTSYM(lib, field, name) (*(void **)&L.field = dlsym(lib, name))
 
 static int load(void) {
     static const char *const cu[] = {"libcuda.so.1", "libcuda.so", 0};
     static const char *const nv[] = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so", 0};
     static const char *const ff[] = {"libcufft.so.12", "libcufft.so.11", "libcufft.so.10", "libcufft.so", 0};
-    char tried[512];
+    char tried[256];
     int v = 0;
     if (!(L.cu = open_any(cu, tried, sizeof tried))) {
         snprintf(L.why, sizeof L.why, "CUDA driver library not found (tried %s): no NVIDIA driver installed", tried);
@@ -141,6 +155,7 @@ static int load(void) {
     SYM(L.cu, cuCtxSetCurrent, "cuCtxSetCurrent");
     SYM(L.cu, cuMemGetInfo, "cuMemGetInfo_v2");
     SYM(L.cu, cuModuleLoadData, "cuModuleLoadData");
+    OPTSYM(L.cu, cuModuleUnload, "cuModuleUnload");
     SYM(L.cu, cuModuleGetFunction, "cuModuleGetFunction");
     SYM(L.cu, cuMemAlloc, "cuMemAlloc_v2");
     SYM(L.cu, cuMemFree, "cuMemFree_v2");
@@ -149,9 +164,14 @@ static int load(void) {
     SYM(L.cu, cuLaunchKernel, "cuLaunchKernel");
     SYM(L.cu, cuCtxSynchronize, "cuCtxSynchronize");
     SYM(L.cu, cuGetErrorString, "cuGetErrorString");
-    if (L.cuInit(0) != 0) {
-        snprintf(L.why, sizeof L.why, "cuInit failed: no usable NVIDIA device or driver");
-        return 0;
+    {
+        CUresult r = L.cuInit(0);
+        if (r != 0) {
+            const char *s = 0;
+            L.cuGetErrorString(r, &s);
+            snprintf(L.why, sizeof L.why, "cuInit failed (%s): no usable NVIDIA device or driver", s ? s : "?");
+            return 0;
+        }
     }
     L.cuDriverGetVersion(&v);
     if (v < 11020) {
@@ -167,10 +187,15 @@ static int load(void) {
         snprintf(L.why, sizeof L.why, "NVRTC not found (tried %s): install the CUDA runtime compiler", tried);
         return 0;
     }
+    OPTSYM(L.nvrtc, nvrtcVersion, "nvrtcVersion");
     SYM(L.nvrtc, nvrtcCreateProgram, "nvrtcCreateProgram");
     SYM(L.nvrtc, nvrtcCompileProgram, "nvrtcCompileProgram");
     SYM(L.nvrtc, nvrtcGetPTXSize, "nvrtcGetPTXSize");
     SYM(L.nvrtc, nvrtcGetPTX, "nvrtcGetPTX");
+    OPTSYM(L.nvrtc, nvrtcGetCUBINSize, "nvrtcGetCUBINSize");
+    OPTSYM(L.nvrtc, nvrtcGetCUBIN, "nvrtcGetCUBIN");
+    OPTSYM(L.nvrtc, nvrtcGetNumSupportedArchs, "nvrtcGetNumSupportedArchs");
+    OPTSYM(L.nvrtc, nvrtcGetSupportedArchs, "nvrtcGetSupportedArchs");
     SYM(L.nvrtc, nvrtcGetProgramLogSize, "nvrtcGetProgramLogSize");
     SYM(L.nvrtc, nvrtcGetProgramLog, "nvrtcGetProgramLog");
     SYM(L.nvrtc, nvrtcDestroyProgram, "nvrtcDestroyProgram");
@@ -179,6 +204,8 @@ static int load(void) {
         return 0;
     }
     SYM(L.cufft, cufftPlanMany, "cufftPlanMany");
+    OPTSYM(L.cufft, cufftCreate, "cufftCreate");
+    OPTSYM(L.cufft, cufftMakePlanMany64, "cufftMakePlanMany64");
     SYM(L.cufft, cufftExecR2C, "cufftExecR2C");
     SYM(L.cufft, cufftExecC2R, "cufftExecC2R");
     SYM(L.cufft, cufftDestroy, "cufftDestroy");
@@ -225,15 +252,66 @@ int ipcf_cuda_describe(int i, char *buf, size_t n, int64_t *free_mem, int *cc) {
     return 0;
 }
 
-/* ipcf_cuda_compile compiles the kernels for device i once. Caller holds mu. */
-static int compile_locked(int i, char *why, size_t n) {
-    CUdevice d;
-    int ma = 0, mi = 0;
+/* nvrtc compiles the kernels for arch ("sm_90": a CUBIN, "compute_90":
+ * PTX) into a malloc'ed image; NULL with the reason in why. */
+static char *nvrtc(const char *arch, int cubin, char *why, size_t n) {
     nvrtcProgram prog = 0;
-    char arch[64];
+    char opt[64];
     const char *opts[3];
     size_t sz = 0;
-    char *ptx = 0;
+    char *img = 0;
+    snprintf(opt, sizeof opt, "--gpu-architecture=%s", arch);
+    opts[0] = opt;
+    opts[1] = "--fmad=false"; /* the same rounding as the CPU path's unfused multiply-adds */
+    opts[2] = "-default-device";
+    if (L.nvrtcCreateProgram(&prog, kernel_source, "ipcf_kernels.cu", 0, 0, 0)) {
+        setwhy(why, n, "NVRTC: cannot create the program");
+        return 0;
+    }
+    if (L.nvrtcCompileProgram(prog, 3, opts)) {
+        size_t ls = 0;
+        char log[1024] = "";
+        L.nvrtcGetProgramLogSize(prog, &ls);
+        if (ls && ls < sizeof log) L.nvrtcGetProgramLog(prog, log);
+        setwhy(why, n, "NVRTC could not compile the kernels for %s: %s", arch, log);
+        L.nvrtcDestroyProgram(&prog);
+        return 0;
+    }
+    if ((cubin ? L.nvrtcGetCUBINSize : L.nvrtcGetPTXSize)(prog, &sz) || !(img = malloc(sz + 1))) {
+        L.nvrtcDestroyProgram(&prog);
+        setwhy(why, n, "NVRTC: no %s image for %s", cubin ? "CUBIN" : "PTX", arch);
+        return 0;
+    }
+    (cubin ? L.nvrtcGetCUBIN : L.nvrtcGetPTX)(prog, img);
+    img[sz] = 0;
+    L.nvrtcDestroyProgram(&prog);
+    return img;
+}
+
+/* best_arch returns the newest architecture NVRTC can compile for that
+ * the device (compute capability cc, e.g. 90) runs: cc itself when NVRTC
+ * knows it, else the newest older one (PTX, which the driver compiles). */
+static int best_arch(int cc) {
+    int na = 0, best = 0;
+    int archs[128];
+    if (!L.nvrtcGetNumSupportedArchs || !L.nvrtcGetSupportedArchs || L.nvrtcGetNumSupportedArchs(&na) || na < 1 ||
+        na > 128 || L.nvrtcGetSupportedArchs(archs))
+        return cc; /* NVRTC before 11.2: try the device's own */
+    for (int k = 0; k < na; k++)
+        if (archs[k] <= cc && archs[k] > best) best = archs[k];
+    return best ? best : cc;
+}
+
+/* compile_locked compiles and loads the kernels for device i once: a CUBIN
+ * for the device's architecture when NVRTC can make one and the driver
+ * loads it (a driver older than NVRTC rejects NVRTC's newer PTX, but
+ * loads its CUBINs), PTX otherwise. Caller holds mu. */
+static int compile_locked(int i, char *why, size_t n) {
+    CUdevice d;
+    int ma = 0, mi = 0, cc, best;
+    char arch[32], why1[512] = "";
+    char *img;
+    CUresult r = 1;
     if (D[i].compiled) return 0;
     if (L.cuDeviceGet(&d, i) || L.cuDevicePrimaryCtxRetain(&D[i].ctx, d) || L.cuCtxSetCurrent(D[i].ctx)) {
         setwhy(why, n, "cuda:%d: cannot create a context", i);
@@ -245,151 +323,199 @@ static int compile_locked(int i, char *why, size_t n) {
         setwhy(why, n, "cuda:%d has compute capability %d.%d; 6.0 or newer is needed", i, ma, mi);
         return -1;
     }
-    snprintf(arch, sizeof arch, "--gpu-architecture=compute_%d%d", ma, mi);
-    opts[0] = arch;
-    opts[1] = "--fmad=false"; /* the same rounding as the CPU path's unfused multiply-adds */
-    opts[2] = "-default-device";
-    if (L.nvrtcCreateProgram(&prog, kernel_source, "ipcf_kernels.cu", 0, 0, 0)) {
-        setwhy(why, n, "NVRTC: cannot create the program");
-        return -1;
+    cc = ma * 10 + mi;
+    best = best_arch(cc);
+    if (best == cc && L.nvrtcGetCUBINSize && L.nvrtcGetCUBIN) {
+        snprintf(arch, sizeof arch, "sm_%d", cc);
+        if ((img = nvrtc(arch, 1, why1, sizeof why1))) {
+            r = L.cuModuleLoadData(&D[i].mod, img);
+            free(img);
+            if (r) snprintf(why1, sizeof why1, "loading the %s CUBIN failed: %s", arch, cuerr(r));
+            else snprintf(D[i].image, sizeof D[i].image, "%s CUBIN", arch);
+        }
     }
-    if (L.nvrtcCompileProgram(prog, 3, opts)) {
-        size_t ls = 0;
-        char log[1024] = "";
-        L.nvrtcGetProgramLogSize(prog, &ls);
-        if (ls && ls < sizeof log) L.nvrtcGetProgramLog(prog, log);
-        setwhy(why, n, "NVRTC could not compile the kernels for %s: %s", arch, log);
-        L.nvrtcDestroyProgram(&prog);
-        return -1;
-    }
-    L.nvrtcGetPTXSize(prog, &sz);
-    ptx = malloc(sz + 1);
-    if (!ptx) {
-        L.nvrtcDestroyProgram(&prog);
-        setwhy(why, n, "out of host memory");
-        return -1;
-    }
-    L.nvrtcGetPTX(prog, ptx);
-    ptx[sz] = 0;
-    L.nvrtcDestroyProgram(&prog);
-    CUresult r = L.cuModuleLoadData(&D[i].mod, ptx);
-    free(ptx);
     if (r) {
-        setwhy(why, n, "cuda:%d: loading the kernels failed: %s", i, cuerr(r));
-        return -1;
+        snprintf(arch, sizeof arch, "compute_%d", best);
+        if (!(img = nvrtc(arch, 0, why, n))) return -1;
+        r = L.cuModuleLoadData(&D[i].mod, img);
+        free(img);
+        if (r) {
+            setwhy(why, n, "cuda:%d: loading the kernels (%s PTX) failed: %s%s%s", i, arch, cuerr(r),
+                   *why1 ? "; " : "", why1);
+            return -1;
+        }
+        snprintf(D[i].image, sizeof D[i].image, "%s PTX", arch);
     }
     if (L.cuModuleGetFunction(&D[i].sums, D[i].mod, "ipcf_sums") ||
         L.cuModuleGetFunction(&D[i].transpose, D[i].mod, "ipcf_transpose") ||
         L.cuModuleGetFunction(&D[i].mulconj, D[i].mod, "ipcf_mulconj") ||
         L.cuModuleGetFunction(&D[i].bins, D[i].mod, "ipcf_bins")) {
         setwhy(why, n, "cuda:%d: a kernel is missing from the module", i);
+        if (L.cuModuleUnload) L.cuModuleUnload(D[i].mod);
         return -1;
     }
     D[i].compiled = 1;
     return 0;
 }
 
-int ipcf_cuda_compile(int i, char *why, size_t n) {
+int ipcf_cuda_compile(int i, char *why, size_t n, char *image, size_t in) {
     if (ipcf_cuda_init(why, n) <= i || i < 0) {
         if (i >= 0 && L.ndev) setwhy(why, n, "cuda:%d: no such device (%d found)", i, L.ndev);
         return -1;
     }
     pthread_mutex_lock(&mu);
     int r = compile_locked(i, why, n);
+    if (!r && image && in) snprintf(image, in, "%s", D[i].image);
     pthread_mutex_unlock(&mu);
     return r;
 }
 
-#define CK(call, what)                                                        \
-    do {                                                                      \
-        CUresult r_ = (call);                                                 \
-        if (r_) {                                                             \
-            setwhy(why, wn, "cuda:%d: %s failed: %s", dev, what, cuerr(r_));   \
-            goto fail;                                                        \
-        }                                                                     \
+/* plan makes a batched 1-D plan of length n (r2c or c2r, the real side
+ * rdist floats apart, the complex side cdist): 64-bit sizes through
+ * cufftMakePlanMany64 where cuFFT has it (a batch may hold more than 2^31
+ * elements), else cufftPlanMany when the sizes fit an int. */
+static int plan(cufftHandle *h, int type, long long n, long long rdist, long long cdist, long long batch, char *why,
+                size_t wn, int dev) {
+    long long dims[1] = {n};
+    size_t work = 0;
+    int r;
+    if (L.cufftCreate && L.cufftMakePlanMany64) {
+        if ((r = L.cufftCreate(h))) {
+            setwhy(why, wn, "cuda:%d: cufftCreate failed (%d)", dev, r);
+            return -1;
+        }
+        r = type == CUFFT_R2C ? L.cufftMakePlanMany64(*h, 1, dims, dims, 1, rdist, dims, 1, cdist, type, batch, &work)
+                              : L.cufftMakePlanMany64(*h, 1, dims, dims, 1, cdist, dims, 1, rdist, type, batch, &work);
+        if (r) {
+            L.cufftDestroy(*h);
+            setwhy(why, wn, "cuda:%d: cufftMakePlanMany64(%s, n=%lld, batch=%lld) failed (%d; out of memory?)", dev,
+                   type == CUFFT_R2C ? "R2C" : "C2R", n, batch, r);
+            return -1;
+        }
+        return 0;
+    }
+    if (rdist * batch > 0x7fffffffLL || cdist * batch > 0x7fffffffLL) {
+        setwhy(why, wn, "cuda:%d: cuFFT lacks cufftMakePlanMany64, and a batch of %lld x %lld needs it", dev, batch, n);
+        return -1;
+    }
+    int d32[1] = {(int)n};
+    r = type == CUFFT_R2C ? L.cufftPlanMany(h, 1, d32, d32, 1, (int)rdist, d32, 1, (int)cdist, type, (int)batch)
+                          : L.cufftPlanMany(h, 1, d32, d32, 1, (int)cdist, d32, 1, (int)rdist, type, (int)batch);
+    if (r) {
+        setwhy(why, wn, "cuda:%d: cufftPlanMany(n=%lld, batch=%lld) failed (%d; out of memory?)", dev, n, batch, r);
+        return -1;
+    }
+    return 0;
+}
+
+#define CK(call, what)                                                      \
+    do {                                                                    \
+        CUresult r_ = (call);                                               \
+        if (r_) {                                                           \
+            setwhy(why, wn, "cuda:%d: %s failed: %s", dev, what, cuerr(r_)); \
+            goto fail;                                                      \
+        }                                                                   \
     } while (0)
 
-int ipcf_cuda_pcf(int dev, const uint16_t *tile, int n, int h, int w, int bigendian, const double *sums,
-                  int ngroups, const int *npairs, const int *wantbwd, const int *pp, const int *qq,
-                  const double *scale, const int *bins, int nb, float *fwd, float *bwd, char *why, size_t wn) {
-    CUdeviceptr d_tile = 0, d_sums = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
-                d_scale = 0, d_bins = 0, d_f = 0, d_b = 0;
+static unsigned grid(long long work, unsigned cap) {
+    if (work < 1) return 1;
+    return work > cap ? cap : (unsigned)work;
+}
+
+/* The most pairs per launch: bounds the products, correlations and the
+ * inverse plan's batch. */
+#define MAXCHUNK (1 << 18)
+/* Grid limits of the grid-stride kernels (x up to 2^31-1, y 65,535). */
+#define GRIDX 65535u
+
+int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
+    CUdeviceptr d_tile = 0, d_norm = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
+                d_bins = 0, d_f = 0, d_b = 0, d_scr = 0;
     cufftHandle fwdplan = 0, invplan = 0;
-    int npix = h * w, hh = n / 2 + 1, maxp = 0, status = -1, planned = 0, fplanned = 0;
-    if (ipcf_cuda_compile(dev, why, wn)) return -1;
+    int n = b->n, npix = b->npix, nb = b->nb, hh = n / 2 + 1, chunk = 0, status = -1, planned = 0, fplanned = 0;
+    unsigned bgrid;
+    if (ipcf_cuda_compile(dev, why, wn, 0, 0)) return -1;
     pthread_mutex_lock(&mu);
     L.cuCtxSetCurrent(D[dev].ctx);
-    for (int g = 0; g < ngroups; g++) {
-        if (npairs[g] > maxp) maxp = npairs[g];
-    }
-    CK(L.cuMemAlloc(&d_tile, (size_t)n * npix * 2), "cuMemAlloc(tile)");
-    CK(L.cuMemAlloc(&d_sums, (size_t)npix * 8), "cuMemAlloc(sums)");
+    for (int g = 0; g < b->ngroups; g++)
+        if (b->npairs[g] > chunk) chunk = b->npairs[g];
+    if (chunk > MAXCHUNK) chunk = MAXCHUNK;
+    CK(L.cuMemAlloc(&d_norm, (size_t)npix * 8), "cuMemAlloc(norms)");
     CK(L.cuMemAlloc(&d_series, (size_t)npix * n * 4), "cuMemAlloc(series)");
-    CK(L.cuMemAlloc(&d_spec, (size_t)npix * hh * 8), "cuMemAlloc(spectra)");
     CK(L.cuMemAlloc(&d_bins, (size_t)nb * 4), "cuMemAlloc(bins)");
-    CK(L.cuMemcpyHtoD(d_tile, tile, (size_t)n * npix * 2), "upload(tile)");
-    CK(L.cuMemcpyHtoD(d_sums, sums, (size_t)npix * 8), "upload(sums)");
-    CK(L.cuMemcpyHtoD(d_bins, bins, (size_t)nb * 4), "upload(bins)");
-    {
-        /* time-contiguous, mean-subtracted float32 series; batched R2C */
-        int stride = n;
-        void *args[] = {&d_tile, &n, &npix, &bigendian, &d_sums, &d_series, &stride};
-        CK(L.cuLaunchKernel(D[dev].transpose, (npix + 31) / 32, (n + 31) / 32, 1, 32, 8, 1, 0, 0, args, 0),
+    CK(L.cuMemcpyHtoD(d_bins, b->bins, (size_t)nb * 4), "upload(bins)");
+    if (b->kind == IPCF_CUDA_U16) {
+        /* sums (the norms) and the transpose into mean-subtracted series on the device */
+        int be = b->bigendian, stride = n;
+        CK(L.cuMemAlloc(&d_tile, (size_t)n * npix * 2), "cuMemAlloc(tile)");
+        CK(L.cuMemcpyHtoD(d_tile, b->data, (size_t)n * npix * 2), "upload(tile)");
+        void *sargs[] = {&d_tile, &n, &npix, &be, &d_norm};
+        CK(L.cuLaunchKernel(D[dev].sums, grid((npix + 255) / 256, GRIDX), 1, 1, 256, 1, 1, 0, 0, sargs, 0),
+           "launch(sums)");
+        void *targs[] = {&d_tile, &n, &npix, &be, &d_norm, &d_series, &stride};
+        CK(L.cuLaunchKernel(D[dev].transpose, grid((npix + 31) / 32, GRIDX), grid((n + 31) / 32, GRIDX), 1, 32, 8, 1,
+                            0, 0, targs, 0),
            "launch(transpose)");
-        int dims[1] = {n};
-        if (L.cufftPlanMany(&fwdplan, 1, dims, 0, 1, n, 0, 1, hh, CUFFT_R2C, npix)) {
-            setwhy(why, wn, "cuda:%d: cufftPlanMany(R2C, n=%d, batch=%d) failed (out of memory?)", dev, n, npix);
-            goto fail;
-        }
-        fplanned = 1;
-        if (L.cufftExecR2C(fwdplan, (float *)(size_t)d_series, (void *)(size_t)d_spec)) {
-            setwhy(why, wn, "cuda:%d: cufftExecR2C failed", dev);
-            goto fail;
-        }
+        CK(L.cuCtxSynchronize(), "transpose");
+        L.cuMemFree(d_tile);
+        d_tile = 0;
+    } else {
+        CK(L.cuMemcpyHtoD(d_series, b->data, (size_t)npix * n * 4), "upload(series)");
+        CK(L.cuMemcpyHtoD(d_norm, b->norm, (size_t)npix * 8), "upload(norms)");
     }
+    CK(L.cuMemAlloc(&d_spec, (size_t)npix * hh * 8), "cuMemAlloc(spectra)");
+    if (plan(&fwdplan, CUFFT_R2C, n, n, hh, npix, why, wn, dev)) goto fail;
+    fplanned = 1;
+    if (L.cufftExecR2C(fwdplan, (float *)(size_t)d_series, (void *)(size_t)d_spec)) {
+        setwhy(why, wn, "cuda:%d: cufftExecR2C failed", dev);
+        goto fail;
+    }
+    CK(L.cuCtxSynchronize(), "forward FFT");
+    L.cufftDestroy(fwdplan);
+    fplanned = 0;
     L.cuMemFree(d_series);
     d_series = 0;
-    if (maxp > 0) {
-        CK(L.cuMemAlloc(&d_prod, (size_t)maxp * hh * 8), "cuMemAlloc(products)");
-        CK(L.cuMemAlloc(&d_corr, (size_t)maxp * n * 4), "cuMemAlloc(correlations)");
-        CK(L.cuMemAlloc(&d_pp, (size_t)maxp * 4), "cuMemAlloc(pairs)");
-        CK(L.cuMemAlloc(&d_qq, (size_t)maxp * 4), "cuMemAlloc(pairs)");
-        CK(L.cuMemAlloc(&d_scale, (size_t)maxp * 8), "cuMemAlloc(scales)");
-        CK(L.cuMemAlloc(&d_f, (size_t)maxp * nb * 4), "cuMemAlloc(curves)");
-        CK(L.cuMemAlloc(&d_b, (size_t)maxp * nb * 4), "cuMemAlloc(curves)");
-        int dims[1] = {n};
-        if (L.cufftPlanMany(&invplan, 1, dims, 0, 1, hh, 0, 1, n, CUFFT_C2R, maxp)) {
-            setwhy(why, wn, "cuda:%d: cufftPlanMany(C2R, n=%d, batch=%d) failed (out of memory?)", dev, n, maxp);
-            goto fail;
-        }
+    bgrid = grid(chunk, 16384);
+    if (chunk > 0) {
+        CK(L.cuMemAlloc(&d_prod, (size_t)chunk * hh * 8), "cuMemAlloc(products)");
+        CK(L.cuMemAlloc(&d_corr, (size_t)chunk * n * 4), "cuMemAlloc(correlations)");
+        CK(L.cuMemAlloc(&d_pp, (size_t)chunk * 4), "cuMemAlloc(pairs)");
+        CK(L.cuMemAlloc(&d_qq, (size_t)chunk * 4), "cuMemAlloc(pairs)");
+        CK(L.cuMemAlloc(&d_f, (size_t)chunk * nb * 4), "cuMemAlloc(curves)");
+        CK(L.cuMemAlloc(&d_b, (size_t)chunk * nb * 4), "cuMemAlloc(curves)");
+        CK(L.cuMemAlloc(&d_scr, (size_t)bgrid * 2 * nb * 8), "cuMemAlloc(bin sums)");
+        if (plan(&invplan, CUFFT_C2R, n, n, hh, chunk, why, wn, dev)) goto fail;
         planned = 1;
     }
-    for (int g = 0, off = 0; g < ngroups; off += npairs[g], g++) {
-        int np = npairs[g], want = wantbwd[g];
-        if (!np) continue;
-        CK(L.cuMemcpyHtoD(d_pp, pp + off, (size_t)np * 4), "upload(pairs)");
-        CK(L.cuMemcpyHtoD(d_qq, qq + off, (size_t)np * 4), "upload(pairs)");
-        CK(L.cuMemcpyHtoD(d_scale, scale + off, (size_t)np * 8), "upload(scales)");
-        int ss = hh, ps = hh;
-        void *margs[] = {&d_spec, &ss, &d_pp, &d_qq, &np, &hh, &d_prod, &ps};
-        CK(L.cuLaunchKernel(D[dev].mulconj, (hh + 255) / 256, np, 1, 256, 1, 1, 0, 0, margs, 0), "launch(mulconj)");
-        /* the plan's batch is maxp: the rows past np are computed and ignored */
-        if (L.cufftExecC2R(invplan, (void *)(size_t)d_prod, (float *)(size_t)d_corr)) {
-            setwhy(why, wn, "cuda:%d: cufftExecC2R failed", dev);
-            goto fail;
+    for (long long g = 0, off = 0; g < b->ngroups; off += b->npairs[g], g++) {
+        int want = b->wantbwd[g];
+        for (long long c0 = 0; c0 < b->npairs[g]; c0 += chunk) {
+            int np = (int)(b->npairs[g] - c0 < chunk ? b->npairs[g] - c0 : chunk);
+            long long at = off + c0;
+            CK(L.cuMemcpyHtoD(d_pp, b->pp + at, (size_t)np * 4), "upload(pairs)");
+            CK(L.cuMemcpyHtoD(d_qq, b->qq + at, (size_t)np * 4), "upload(pairs)");
+            int ss = hh, ps = hh, cs = n;
+            void *margs[] = {&d_spec, &ss, &d_pp, &d_qq, &np, &hh, &d_prod, &ps};
+            CK(L.cuLaunchKernel(D[dev].mulconj, grid(((long long)np * hh + 255) / 256, 1u << 20), 1, 1, 256, 1, 1, 0,
+                                0, margs, 0),
+               "launch(mulconj)");
+            /* the plan's batch is chunk: rows past np are computed and ignored */
+            if (L.cufftExecC2R(invplan, (void *)(size_t)d_prod, (float *)(size_t)d_corr)) {
+                setwhy(why, wn, "cuda:%d: cufftExecC2R failed", dev);
+                goto fail;
+            }
+            void *bargs[] = {&d_corr, &cs, &n, &d_bins, &nb, &d_norm, &d_pp, &d_qq, &np, &want, &d_f, &d_b, &d_scr};
+            CK(L.cuLaunchKernel(D[dev].bins, grid(np, bgrid), 1, 1, 256, 1, 1, 0, 0, bargs, 0), "launch(bins)");
+            CK(L.cuMemcpyDtoH(b->fwd + (size_t)at * nb, d_f, (size_t)np * nb * 4), "download(curves)");
+            if (want) CK(L.cuMemcpyDtoH(b->bwd + (size_t)at * nb, d_b, (size_t)np * nb * 4), "download(curves)");
         }
-        int cs = n;
-        void *bargs[] = {&d_corr, &cs, &n, &d_bins, &nb, &d_scale, &want, &d_f, &d_b};
-        CK(L.cuLaunchKernel(D[dev].bins, np, 1, 1, 256, 1, 1, (unsigned)(2 * nb * 8), 0, bargs, 0), "launch(bins)");
-        CK(L.cuMemcpyDtoH(fwd + (size_t)off * nb, d_f, (size_t)np * nb * 4), "download(curves)");
-        if (want) CK(L.cuMemcpyDtoH(bwd + (size_t)off * nb, d_b, (size_t)np * nb * 4), "download(curves)");
     }
     CK(L.cuCtxSynchronize(), "synchronize");
     status = 0;
 fail:
     if (fplanned) L.cufftDestroy(fwdplan);
     if (planned) L.cufftDestroy(invplan);
-    CUdeviceptr all[] = {d_tile, d_sums, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_scale, d_bins, d_f, d_b};
+    CUdeviceptr all[] = {d_tile, d_norm, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_bins, d_f, d_b, d_scr};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++)
         if (all[k]) L.cuMemFree(all[k]);
     pthread_mutex_unlock(&mu);

@@ -7,7 +7,7 @@
 package cuda
 
 /*
-#cgo CFLAGS: -O2
+#cgo CFLAGS: -O2 -std=c11 -Wall
 #cgo LDFLAGS: -ldl
 #include <stdlib.h>
 #include "cuda.h"
@@ -17,6 +17,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"unsafe"
 )
 
@@ -51,13 +52,17 @@ func Devices() ([]Device, error) {
 	return out, nil
 }
 
-// Compile compiles the kernels for device i (once; cached).
-func Compile(i int) error {
+// Compile compiles the kernels for device i (once; cached) and returns
+// what was loaded ("sm_90 CUBIN", or "compute_90 PTX" where NVRTC cannot
+// make a CUBIN the driver accepts).
+func Compile(i int) (string, error) {
 	why := make([]byte, 1024)
-	if C.ipcf_cuda_compile(C.int(i), (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))) != 0 {
-		return fmt.Errorf("%w: %s", ErrUnavailable, cstr(why))
+	img := make([]byte, 64)
+	if C.ipcf_cuda_compile(C.int(i), (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why)),
+		(*C.char)(unsafe.Pointer(&img[0])), C.size_t(len(img))) != 0 {
+		return "", fmt.Errorf("%w: %s", ErrUnavailable, cstr(why))
 	}
-	return nil
+	return cstr(img), nil
 }
 
 // Source returns the CUDA C source of the kernels.
@@ -66,38 +71,78 @@ func Source() string { return C.GoString(C.ipcf_cuda_source()) }
 // Available is true in builds with the GPU path.
 const Available = true
 
-// Block is the GPU work of one block of pixels.
+// Block is the GPU work of one block of NPix pixels (indexed 0..NPix-1).
+// The input is either U16, (N, NPix) frames in time-major order (the
+// device sums and transposes them, swapping bytes if BigEndian), or
+// Series, (NPix, N) float32 series already mean-subtracted (and scaled),
+// with Norm the pixels' normalisations. Pairs: for each group g,
+// NPairs[g] pairs (P, Q, pixel indices) back to back; WantBwd[g] asks for
+// the backward curves. Results: Fwd and Bwd, len(P)*len(Bins) each; a
+// pair with a zero or non-finite norm gets NaN curves.
 type Block struct {
-	Tile     []uint16 // (N, H, W) frames, C order, native byte order
-	N, H, W  int
-	Sums     []float64
-	NPairs   []int32 // per group
-	WantBwd  []int32 // per group
-	P, Q     []int32 // pixel indices of the pairs, groups back to back
-	Scale    []float64
-	Bins     []int32
-	Fwd, Bwd []float32 // len(P) * len(Bins) each
+	N, NPix   int
+	U16       []uint16
+	BigEndian bool
+	Series    []float32
+	Norm      []float64
+	NPairs    []int32 // per group
+	WantBwd   []int32 // per group
+	P, Q      []int32
+	Bins      []int32
+	Fwd, Bwd  []float32
 }
 
 // PCF runs a block on device dev.
 func PCF(dev int, b *Block) error {
 	nb := len(b.Bins)
 	np := len(b.P)
-	if len(b.Tile) != b.N*b.H*b.W || len(b.Sums) != b.H*b.W || len(b.Q) != np || len(b.Scale) != np ||
-		len(b.Fwd) < np*nb || len(b.Bwd) < np*nb || len(b.WantBwd) != len(b.NPairs) || nb == 0 {
+	var cb C.ipcf_cuda_block
+	// cb holds Go pointers: pin what they point to for the call.
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	switch {
+	case b.U16 != nil && len(b.U16) == b.N*b.NPix && b.Series == nil:
+		cb.kind = C.IPCF_CUDA_U16
+		cb.data = unsafe.Pointer(&b.U16[0])
+		pin.Pin(&b.U16[0])
+	case b.Series != nil && len(b.Series) == b.N*b.NPix && len(b.Norm) == b.NPix && b.U16 == nil:
+		cb.kind = C.IPCF_CUDA_SERIES
+		cb.data = unsafe.Pointer(&b.Series[0])
+		cb.norm = (*C.double)(unsafe.Pointer(&b.Norm[0]))
+		pin.Pin(&b.Series[0])
+		pin.Pin(&b.Norm[0])
+	default:
+		return errors.New("cuda: inconsistent block input")
+	}
+	var sum int
+	for _, k := range b.NPairs {
+		sum += int(k)
+	}
+	if len(b.Q) != np || sum != np || len(b.Fwd) < np*nb || len(b.Bwd) < np*nb || len(b.WantBwd) != len(b.NPairs) ||
+		nb == 0 || b.N < 4 || b.NPix < 1 || int64(b.N)*int64(b.NPix) >= 1<<40 {
 		return errors.New("cuda: inconsistent block")
 	}
 	if np == 0 {
 		return nil
 	}
+	if b.BigEndian {
+		cb.bigendian = 1
+	}
+	cb.n, cb.npix = C.int(b.N), C.int(b.NPix)
+	cb.ngroups = C.int(len(b.NPairs))
+	cb.npairs = (*C.int)(unsafe.Pointer(&b.NPairs[0]))
+	cb.wantbwd = (*C.int)(unsafe.Pointer(&b.WantBwd[0]))
+	cb.pp = (*C.int)(unsafe.Pointer(&b.P[0]))
+	cb.qq = (*C.int)(unsafe.Pointer(&b.Q[0]))
+	cb.bins = (*C.int)(unsafe.Pointer(&b.Bins[0]))
+	cb.nb = C.int(nb)
+	cb.fwd = (*C.float)(unsafe.Pointer(&b.Fwd[0]))
+	cb.bwd = (*C.float)(unsafe.Pointer(&b.Bwd[0]))
+	for _, p := range []any{&b.NPairs[0], &b.WantBwd[0], &b.P[0], &b.Q[0], &b.Bins[0], &b.Fwd[0], &b.Bwd[0]} {
+		pin.Pin(p)
+	}
 	why := make([]byte, 1024)
-	r := C.ipcf_cuda_pcf(C.int(dev), (*C.uint16_t)(unsafe.Pointer(&b.Tile[0])), C.int(b.N), C.int(b.H), C.int(b.W), 0,
-		(*C.double)(unsafe.Pointer(&b.Sums[0])), C.int(len(b.NPairs)), (*C.int)(unsafe.Pointer(&b.NPairs[0])),
-		(*C.int)(unsafe.Pointer(&b.WantBwd[0])), (*C.int)(unsafe.Pointer(&b.P[0])), (*C.int)(unsafe.Pointer(&b.Q[0])),
-		(*C.double)(unsafe.Pointer(&b.Scale[0])), (*C.int)(unsafe.Pointer(&b.Bins[0])), C.int(nb),
-		(*C.float)(unsafe.Pointer(&b.Fwd[0])), (*C.float)(unsafe.Pointer(&b.Bwd[0])),
-		(*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why)))
-	if r != 0 {
+	if C.ipcf_cuda_pcf(C.int(dev), &cb, (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))) != 0 {
 		return fmt.Errorf("cuda: %s", cstr(why))
 	}
 	return nil

@@ -8,17 +8,35 @@
 int ipcf_cuda_init(char *why, size_t n);
 /* Describes device i ("name, compute X.Y, N MiB"); returns 0 on success. */
 int ipcf_cuda_describe(int i, char *buf, size_t n, int64_t *free_mem, int *cc);
-/* Compiles the kernels for device i (cached); 0 on success, reason in why. */
-int ipcf_cuda_compile(int i, char *why, size_t n);
+/* Compiles the kernels for device i (cached); 0 on success, reason in why.
+ * image (may be NULL) receives what was loaded, e.g. "sm_90 CUBIN". */
+int ipcf_cuda_compile(int i, char *why, size_t n, char *image, size_t in);
 /* The kernel source (for tests). */
 const char *ipcf_cuda_source(void);
 
-/* One block on device dev: tile is (n, h, w) uint16 frames, C order
- * (bigendian: byte-swapped); sums[p] the pixels' sums. For each group g,
- * npairs[g] pairs (pp, qq: pixel indices, scale: 1/(sum_p*sum_q),
- * wantbwd[g]) laid out back to back; results: fwd[pair*nb], bwd[pair*nb]
- * for all pairs in the same order. Returns 0, or -1 with the reason. */
-int ipcf_cuda_pcf(int dev, const uint16_t *tile, int n, int h, int w, int bigendian, const double *sums,
-                  int ngroups, const int *npairs, const int *wantbwd, const int *pp, const int *qq,
-                  const double *scale, const int *bins, int nb, float *fwd, float *bwd, char *why, size_t wn);
+/* The input kinds of a block. */
+enum { IPCF_CUDA_U16 = 0, IPCF_CUDA_SERIES = 1 };
+
+/* One block of pixels (npix of them, indexed 0..npix-1).
+ * kind IPCF_CUDA_U16: data is (n, npix) uint16 frames, C order, byte-swapped
+ *   if bigendian; the device sums each pixel (the norm) and transposes
+ *   into mean-subtracted float32 series.
+ * kind IPCF_CUDA_SERIES: data is (npix, n) float32 series, already
+ *   mean-subtracted (and scaled), and norm[p] each pixel's normalisation.
+ * For each group g, npairs[g] pairs (pp, qq: pixel indices; wantbwd[g])
+ * back to back; results fwd[pair*nb], bwd[pair*nb] in the same order; a
+ * pair with a zero or non-finite norm gets NaN curves. */
+typedef struct {
+    int kind, bigendian, n, npix;
+    const void *data;
+    const double *norm;
+    int ngroups;
+    const int *npairs, *wantbwd, *pp, *qq;
+    const int *bins;
+    int nb;
+    float *fwd, *bwd;
+} ipcf_cuda_block;
+
+/* Runs a block on device dev; 0, or -1 with the reason in why. */
+int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn);
 #endif

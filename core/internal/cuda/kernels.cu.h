@@ -1,99 +1,174 @@
-/* CUDA C kernels of the GPU pCF path, compiled at run time with NVRTC
- * (no CUDA toolkit at build time). Embedded as a string by cuda.c. */
-R"IPCF_KERNELS(
+/* CUDA C kernels of the GPU pCF path, compiled at run time with NVRTC (no
+ * CUDA toolkit at build time).
+ *
+ * The source is the argument of IPCF_KERNEL_SOURCE, which the includer
+ * defines: cuda.c stringifies it (#__VA_ARGS__, plain C11: the kernels
+ * reach NVRTC as one line of text), the emulator in tools/cuda-emu
+ * expands it as C++ code and runs it on the CPU, and gpu_check compiles
+ * the same text with clang. One copy, so the emulator runs exactly what
+ * the GPU gets. Inside the argument: no preprocessor directives, no
+ * string literals other than "C", balanced parentheses.
+ *
+ * Every kernel loops grid-stride over its work, so any launch geometry
+ * covers any size (a grid's y and z are capped at 65,535). */
+IPCF_KERNEL_SOURCE(
 extern "C" {
 
-/* Transpose a (n, h, w) uint16 tile (frames slowest) into time-contiguous
- * float32 series (pixel p = y*w + x at series + p*stride), subtracting each
- * pixel's mean (sums[p] / n, computed in double by ipcf_sums). */
+typedef unsigned long long ipcf_u64;
+
+/* sums[p] = sum over t < n of tile[t*npix + p] (uint16 frames, slowest
+ * axis time; byte-swapped if bigendian). Exact in double. */
 __global__ void ipcf_sums(const unsigned short *tile, int n, int npix, int bigendian, double *sums) {
-    int p = blockIdx.x * blockDim.x + threadIdx.x;
-    if (p >= npix) return;
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    int t = 0;
-    for (; t + 4 <= n; t += 4) {
-        unsigned short v0 = tile[(size_t)t * npix + p], v1 = tile[(size_t)(t + 1) * npix + p];
-        unsigned short v2 = tile[(size_t)(t + 2) * npix + p], v3 = tile[(size_t)(t + 3) * npix + p];
-        if (bigendian) {
-            v0 = (v0 >> 8) | (v0 << 8); v1 = (v1 >> 8) | (v1 << 8);
-            v2 = (v2 >> 8) | (v2 << 8); v3 = (v3 >> 8) | (v3 << 8);
+    for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < npix; p += blockDim.x * gridDim.x) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int t = 0;
+        for (; t + 4 <= n; t += 4) {
+            unsigned short v0 = tile[(ipcf_u64)t * npix + p], v1 = tile[(ipcf_u64)(t + 1) * npix + p];
+            unsigned short v2 = tile[(ipcf_u64)(t + 2) * npix + p], v3 = tile[(ipcf_u64)(t + 3) * npix + p];
+            if (bigendian) {
+                v0 = (unsigned short)((v0 >> 8) | (v0 << 8));
+                v1 = (unsigned short)((v1 >> 8) | (v1 << 8));
+                v2 = (unsigned short)((v2 >> 8) | (v2 << 8));
+                v3 = (unsigned short)((v3 >> 8) | (v3 << 8));
+            }
+            s0 += v0; s1 += v1; s2 += v2; s3 += v3;
         }
-        s0 += v0; s1 += v1; s2 += v2; s3 += v3;
+        for (; t < n; t++) {
+            unsigned short v = tile[(ipcf_u64)t * npix + p];
+            if (bigendian) v = (unsigned short)((v >> 8) | (v << 8));
+            s0 += v;
+        }
+        sums[p] = (s0 + s1) + (s2 + s3);
     }
-    sums[p] = (s0 + s1) + (s2 + s3);
 }
 
+/* Transposes a (n, npix) uint16 tile into time-contiguous float32 series
+ * (pixel p at series + p*stride), each minus its mean sums[p]/n, as the
+ * CPU path rounds it: (float)((double)v - sum/n). 32 x 32 tiles through
+ * shared memory (coalesced reads along pixels, writes along time);
+ * blockDim must be (32, 8). */
 __global__ void ipcf_transpose(const unsigned short *tile, int n, int npix, int bigendian, const double *sums,
                                float *series, int stride) {
-    /* 32 x 32 blocks through shared memory: coalesced reads along pixels,
-     * coalesced writes along time. */
     __shared__ float blk[32][33];
-    int p0 = blockIdx.x * 32, t0 = blockIdx.y * 32;
-    int tx = threadIdx.x, ty = threadIdx.y; /* blockDim (32, 8) */
-    for (int k = ty; k < 32; k += 8) {
-        int p = p0 + tx, t = t0 + k;
-        float v = 0;
-        if (p < npix && t < n) {
-            unsigned short u = tile[(size_t)t * npix + p];
-            if (bigendian) u = (u >> 8) | (u << 8);
-            v = (float)((double)u - sums[p] / n);
+    int tx = threadIdx.x, ty = threadIdx.y;
+    int nbp = (npix + 31) / 32, nbt = (n + 31) / 32;
+    for (int bp = blockIdx.x; bp < nbp; bp += gridDim.x) {
+        for (int bt = blockIdx.y; bt < nbt; bt += gridDim.y) {
+            int p0 = bp * 32, t0 = bt * 32;
+            for (int k = ty; k < 32; k += 8) {
+                int p = p0 + tx, t = t0 + k;
+                float v = 0;
+                if (p < npix && t < n) {
+                    unsigned short u = tile[(ipcf_u64)t * npix + p];
+                    if (bigendian) u = (unsigned short)((u >> 8) | (u << 8));
+                    v = (float)((double)u - sums[p] / n);
+                }
+                blk[k][tx] = v;
+            }
+            __syncthreads();
+            for (int k = ty; k < 32; k += 8) {
+                int p = p0 + k, t = t0 + tx;
+                if (p < npix && t < n) series[(ipcf_u64)p * stride + t] = blk[tx][k];
+            }
+            __syncthreads();
         }
-        blk[k][tx] = v;
-    }
-    __syncthreads();
-    for (int k = ty; k < 32; k += 8) {
-        int p = p0 + k, t = t0 + tx;
-        if (p < npix && t < n) series[(size_t)p * stride + t] = blk[tx][k];
     }
 }
 
-/* prod[j] = spec[q_j] * conj(spec[p_j]) for the pairs j of one offset. */
-__global__ void ipcf_mulconj(const float2 *spec, int sstride, const int *pp, const int *qq, int npairs,
-                             int h, float2 *prod, int pstride) {
-    int k = blockIdx.x * blockDim.x + threadIdx.x;
-    int j = blockIdx.y;
-    if (k >= h || j >= npairs) return;
-    float2 a = spec[(size_t)pp[j] * sstride + k], b = spec[(size_t)qq[j] * sstride + k];
-    prod[(size_t)j * pstride + k] = make_float2(b.x * a.x + b.y * a.y, b.y * a.x - b.x * a.y);
-}
-
-/* Bin sums of each correlation (length n, unnormalized), both directions,
- * normalized by 1/(sum_p*sum_q), smoothed as the tutorial, stored as
- * float32: fwd to out + j*nb (the pixel's curve), bwd to out2 + j*nb. One
- * block per pair; bins in shared memory; double accumulation. */
-__global__ void ipcf_bins(const float *corr, int cstride, int n, const int *bins, int nb, const double *scale,
-                          int wantbwd, float *out, float *out2) {
-    extern __shared__ double acc[]; /* 2 * nb */
-    int j = blockIdx.x;
-    const float *c = corr + (size_t)j * cstride;
-    for (int b = threadIdx.x; b < 2 * nb; b += blockDim.x) acc[b] = 0;
-    __syncthreads();
-    for (int b = 0; b < nb; b++) {
-        int lo = b ? bins[b - 1] : 0, hi = bins[b];
-        double f = 0, w = 0;
-        for (int t = lo + threadIdx.x; t < hi; t += blockDim.x) {
-            f += c[t];
-            if (wantbwd) w += c[(n - t) % n];
-        }
-        atomicAdd(&acc[b], f);
-        if (wantbwd) atomicAdd(&acc[nb + b], w);
-    }
-    __syncthreads();
-    if (threadIdx.x < 2) {
-        if (threadIdx.x == 1 && !wantbwd) return;
-        double *g = acc + threadIdx.x * nb;
-        int lo = 0;
-        for (int b = 0; b < nb; b++) {
-            g[b] = g[b] * scale[j] / (bins[b] - lo);
-            lo = bins[b];
-        }
-        g[0] = g[1];
-        for (int i = 1; i < nb; i++) g[i] = 0.3 * g[i] + 0.7 * g[i - 1];
-        for (int i = nb - 2; i >= 0; i--) g[i] = 0.3 * g[i] + 0.7 * g[i + 1];
-        float *o = (threadIdx.x == 0 ? out : out2) + (size_t)j * nb;
-        for (int b = 0; b < nb; b++) o[b] = (float)g[b];
+/* prod[j*pstride + k] = spec[qq[j]] * conj(spec[pp[j]]) at frequency k < h,
+ * for the npairs pairs j of one launch (the CPU's mulConj, unfused). */
+__global__ void ipcf_mulconj(const float2 *spec, int sstride, const int *pp, const int *qq, int npairs, int h,
+                             float2 *prod, int pstride) {
+    ipcf_u64 total = (ipcf_u64)npairs * h;
+    for (ipcf_u64 i = (ipcf_u64)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (ipcf_u64)blockDim.x * gridDim.x) {
+        int j = (int)(i / h), k = (int)(i % h);
+        float2 a = spec[(ipcf_u64)pp[j] * sstride + k], b = spec[(ipcf_u64)qq[j] * sstride + k];
+        float re = b.x * a.x, im = b.y * a.x;
+        re += b.y * a.y;
+        im -= b.x * a.y;
+        prod[(ipcf_u64)j * pstride + k] = make_float2(re, im);
     }
 }
 
+/* Delay-bin sums of each pair's unnormalized circular correlation (corr +
+ * j*cstride, length n), forward (tau) and, if wantbwd, backward
+ * (element (n - tau) mod n), then bin means times 1/(norm[p]*norm[q]) and
+ * the tutorial's double exponential smoothing, stored as float32 at
+ * out + j*nb and out2 + j*nb. A pair with a zero or non-finite norm gets
+ * NaN curves. blockDim must be (256, 1, 1); scratch holds 2*nb doubles per
+ * block of the grid.
+ *
+ * Deterministic: thread t sums elements t, t+256, ... of a bin in order;
+ * the 256 partials of 16 bins at a time are added in a fixed tree (16
+ * runs of 16, then the 16 run sums), so the result does not depend on
+ * scheduling. */
+__global__ void ipcf_bins(const float *corr, int cstride, int n, const int *bins, int nb, const double *norm,
+                          const int *pp, const int *qq, int npairs, int wantbwd, float *out, float *out2,
+                          double *scratch) {
+    __shared__ double part[16][256];
+    __shared__ double run[16][16];
+    int tid = threadIdx.x;
+    int nrows = wantbwd ? 2 * nb : nb;
+    double *acc = scratch + (ipcf_u64)blockIdx.x * 2 * nb;
+    float zero = 0;
+    for (int j = blockIdx.x; j < npairs; j += gridDim.x) {
+        const float *c = corr + (ipcf_u64)j * cstride;
+        double np = norm[pp[j]], nq = norm[qq[j]];
+        int bad = !(np != 0 && nq != 0 && np - np == 0 && nq - nq == 0);
+        if (bad) {
+            for (int b = tid; b < nb; b += blockDim.x) {
+                out[(ipcf_u64)j * nb + b] = zero / zero;
+                if (wantbwd) out2[(ipcf_u64)j * nb + b] = zero / zero;
+            }
+            continue;
+        }
+        for (int r0 = 0; r0 < nrows; r0 += 16) {
+            for (int r = r0; r < r0 + 16; r++) {
+                double s = 0;
+                if (r < nrows) {
+                    int b = r < nb ? r : r - nb;
+                    int lo = b ? bins[b - 1] : 0, hi = bins[b];
+                    if (r < nb) {
+                        for (int t = lo + tid; t < hi; t += 256) s += c[t];
+                    } else {
+                        for (int t = lo + tid; t < hi; t += 256) s += c[(n - t) % n];
+                    }
+                }
+                part[r - r0][tid] = s;
+            }
+            __syncthreads();
+            {
+                int row = tid / 16, seg = tid % 16;
+                double s = 0;
+                for (int i = 0; i < 16; i++) s += part[row][seg * 16 + i];
+                run[row][seg] = s;
+            }
+            __syncthreads();
+            if (tid < 16 && r0 + tid < nrows) {
+                double s = 0;
+                for (int i = 0; i < 16; i++) s += run[tid][i];
+                acc[r0 + tid] = s;
+            }
+        }
+        __syncthreads();
+        if (tid < 2 && (tid == 0 || wantbwd)) {
+            double scale = 1 / (np * nq);
+            double *g = acc + tid * nb;
+            int lo = 0;
+            for (int b = 0; b < nb; b++) {
+                g[b] = g[b] * scale / (bins[b] - lo);
+                lo = bins[b];
+            }
+            if (nb > 1) g[0] = g[1];
+            for (int i = 1; i < nb; i++) g[i] = 0.3 * g[i] + 0.7 * g[i - 1];
+            for (int i = nb - 2; i >= 0; i--) g[i] = 0.3 * g[i] + 0.7 * g[i + 1];
+            float *o = (tid == 0 ? out : out2) + (ipcf_u64)j * nb;
+            for (int b = 0; b < nb; b++) o[b] = (float)g[b];
+        }
+        __syncthreads();
+    }
 }
-)IPCF_KERNELS"
+
+}
+)

@@ -25,22 +25,23 @@ func Devices() ([]Device, error) {
 }
 
 // Compile is not available in pure-Go builds.
-func Compile(i int) error { return ErrUnavailable }
+func Compile(i int) (string, error) { return "", ErrUnavailable }
 
 // Source is empty in pure-Go builds.
 func Source() string { return "" }
 
 // Block is the GPU work of one block of pixels.
 type Block struct {
-	Tile     []uint16
-	N, H, W  int
-	Sums     []float64
-	NPairs   []int32
-	WantBwd  []int32
-	P, Q     []int32
-	Scale    []float64
-	Bins     []int32
-	Fwd, Bwd []float32
+	N, NPix   int
+	U16       []uint16
+	BigEndian bool
+	Series    []float32
+	Norm      []float64
+	NPairs    []int32
+	WantBwd   []int32
+	P, Q      []int32
+	Bins      []int32
+	Fwd, Bwd  []float32
 }
 
 // PCF is not available in pure-Go builds.
