@@ -22,11 +22,11 @@ FILEJOB   := $(BUILD)/filejob
 PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF)) IPCF_FILEJOB=$(CURDIR)/$(FILEJOB)
 
 # Debian packages the build and the tests need.
-DEB_PKGS  := libfftw3-dev pkg-config cmake gcc python3-numpy python3-pytest python3-dask \
+DEB_PKGS  := libfftw3-dev pkg-config cmake gcc g++ clang python3-numpy python3-pytest python3-dask \
              python3-distributed python3-matplotlib python3-zarr python3-setuptools python3-wheel python3-pip python3-venv \
              octave liboctave-dev imagej libjna-java xvfb xauth
 
-.PHONY: check-shared golden filejob bench-big all deps test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
+.PHONY: check-shared golden filejob bench-big all deps cuda-emu test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
 
@@ -68,9 +68,17 @@ check-shared: ## the shared conformance cases must be beside the checkout (../sh
 golden: ## regenerate testdata/golden, the project's own cases, with its numpy reference
 	rm -rf testdata/golden && $(PYTHON) tools/golden/golden.py testdata/golden
 
-test-go: check-shared $(LIB) ## Go unit, conformance, CLI and physics tests
+# The emulated CUDA device: the library's kernels on the CPU behind
+# stand-ins for libcuda, NVRTC and cuFFT (tools/cuda-emu).
+CUDA_EMU  := $(BUILD)/cuda-emu
+$(CUDA_EMU)/libcuda.so.1: tools/cuda-emu/emu.cc tools/cuda-emu/build.sh core/internal/cuda/kernels.cu.h | deps
+	sh tools/cuda-emu/build.sh $(CUDA_EMU)
+
+cuda-emu: $(CUDA_EMU)/libcuda.so.1 ## the emulated CUDA device for the GPU tests (IPCF_CUDA_LIBDIR=build/cuda-emu)
+
+test-go: check-shared $(LIB) $(CUDA_EMU)/libcuda.so.1 ## Go unit, conformance, CLI and physics tests
 	$(GO) vet ./...
-	IPCF_REQUIRE_ALL=1 $(GO) test -count=1 ./...
+	IPCF_REQUIRE_ALL=1 IPCF_CUDA_EMU_DIR=$(CURDIR)/$(CUDA_EMU) $(GO) test -count=1 ./...
 
 test-purego: deps ## the pure-Go (gonum FFT) build passes the core tests too
 	CGO_ENABLED=0 $(GO) test -count=1 -short ./core/... ./cmd/...

@@ -1,0 +1,19 @@
+/* What NVRTC provides to the kernels without any #include, for compiling
+ * kernels.cu.h with clang (-nocudainc: no CUDA headers here). Keep it to
+ * what NVRTC really predefines, so that clang rejects what NVRTC would. */
+#include "__clang_cuda_builtin_vars.h" /* threadIdx, blockIdx, blockDim, gridDim */
+#define __global__ __attribute__((global))
+#define __device__ __attribute__((device))
+#define __shared__ __attribute__((shared))
+/* vector_types.h: float2 and make_float2 (NVRTC's built-in headers) */
+struct __attribute__((aligned(8))) float2 {
+    float x, y;
+};
+static __device__ inline float2 make_float2(float x, float y) {
+    float2 r;
+    r.x = x;
+    r.y = y;
+    return r;
+}
+/* __syncthreads is a clang builtin for NVPTX. */
+#define IPCF_KERNEL_SOURCE(...) __VA_ARGS__

@@ -1,0 +1,414 @@
+package pcf
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/internal/cuda"
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// The emulated device (tools/cuda-emu) runs the library's own kernels on
+// the CPU behind stand-ins for the CUDA driver, NVRTC and cuFFT. These
+// tests run the GPU path against it in child processes (the loader state
+// is per process; the emulator is configured through the environment).
+
+var emuOnce struct {
+	sync.Once
+	dir string
+	err error
+	out []byte
+}
+
+// emuDir returns a folder with the emulator: $IPCF_CUDA_EMU_DIR (make
+// test-go builds it there), else one built here with tools/cuda-emu.
+func emuDir(t *testing.T) string {
+	t.Helper()
+	if !cuda.Available {
+		t.Skip("pure-Go build: no GPU path")
+	}
+	emuOnce.Do(func() {
+		if d := os.Getenv("IPCF_CUDA_EMU_DIR"); d != "" {
+			emuOnce.dir, emuOnce.err = filepath.Abs(d)
+			if _, err := os.Stat(filepath.Join(emuOnce.dir, "libcuda.so.1")); err != nil {
+				emuOnce.err = err
+			}
+			return
+		}
+		d, err := os.MkdirTemp("", "ipcf-cuda-emu")
+		if err != nil {
+			emuOnce.err = err
+			return
+		}
+		emuOnce.dir = d
+		emuOnce.out, emuOnce.err = exec.Command("sh", filepath.Join("..", "..", "tools", "cuda-emu", "build.sh"), d).CombinedOutput()
+	})
+	if emuOnce.err != nil {
+		if os.Getenv("IPCF_REQUIRE_ALL") != "" {
+			t.Fatalf("cannot build the CUDA emulator: %v\n%s", emuOnce.err, emuOnce.out)
+		}
+		t.Skipf("cannot build the CUDA emulator: %v\n%s", emuOnce.err, emuOnce.out)
+	}
+	return emuOnce.dir
+}
+
+// TestEmulatedGPU runs each scenario in a child process with the emulator
+// selected (IPCF_CUDA_LIBDIR) and the scenario's environment.
+func TestEmulatedGPU(t *testing.T) {
+	if s := os.Getenv("IPCF_EMU_SCENARIO"); s != "" {
+		emuScenarios[s](t)
+		return
+	}
+	dir := emuDir(t)
+	for _, sc := range []struct {
+		name string
+		env  []string
+	}{
+		{"conformance", nil},
+		{"big", nil},
+		{"blocks", []string{"IPCF_EMU_MEM_MIB=1"}},
+		{"dtypes", nil},
+		{"fallback", nil},
+		{"noinit", []string{"IPCF_EMU_FAIL=init"}},
+		{"nocompile", []string{"IPCF_EMU_FAIL=compile"}},
+		{"ptx", []string{"IPCF_EMU_NVRTC_MAX=80"}},
+		{"cubinrejected", []string{"IPCF_EMU_FAIL=cubin"}},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			log := filepath.Join(t.TempDir(), "emu.log")
+			cmd := exec.Command(os.Args[0], "-test.run", "^TestEmulatedGPU$", "-test.v", "-test.count=1")
+			cmd.Env = append(os.Environ(), "IPCF_EMU_SCENARIO="+sc.name, "IPCF_CUDA_LIBDIR="+dir, "IPCF_EMU_LOG="+log,
+				"IPCF_EMU_FAIL=", "IPCF_EMU_MEM_MIB=", "IPCF_EMU_NVRTC_MAX=", "IPCF_EMU_CC=")
+			cmd.Env = append(cmd.Env, sc.env...)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			t.Log(strings.TrimSpace(string(out)))
+		})
+	}
+}
+
+var emuScenarios = map[string]func(t *testing.T){
+	"conformance":   emuConformance,
+	"big":           emuBig,
+	"blocks":        emuBlocks,
+	"dtypes":        emuDTypes,
+	"fallback":      emuFallback,
+	"noinit":        emuNoInit,
+	"nocompile":     emuNoCompile,
+	"ptx":           emuPTX,
+	"cubinrejected": emuCubinRejected,
+}
+
+func emuLog(t *testing.T) string {
+	b, _ := os.ReadFile(os.Getenv("IPCF_EMU_LOG"))
+	return string(b)
+}
+
+// gpuCompute runs Compute and returns the result and LastDeviceNote.
+func gpuCompute(t *testing.T, data array.View, o Options) ([]float32, string, error) {
+	t.Helper()
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os := g.OutShape
+	out, _ := array.Contiguous(array.Float32, os[:], make([]byte, os[0]*os[1]*os[2]*os[3]*4))
+	err = Compute(context.Background(), out, data, o)
+	res := make([]float32, out.Len())
+	for i := range res {
+		res[i] = float32(out.Load(4 * i))
+	}
+	return res, LastDeviceNote(), err
+}
+
+// maxDiff is the largest absolute difference; a NaN in only one of them
+// fails the test.
+func maxDiff(t *testing.T, what string, got []float32, want func(i int) float64) float64 {
+	t.Helper()
+	worst := 0.0
+	for i := range got {
+		w := want(i)
+		if math.IsNaN(w) != math.IsNaN(float64(got[i])) {
+			t.Fatalf("%s: out[%d]=%v, want %v", what, i, got[i], w)
+		}
+		if d := math.Abs(float64(got[i]) - w); d > worst {
+			worst = d
+		}
+	}
+	return worst
+}
+
+// againstCPU computes on the (emulated) GPU with device "cuda" and on the
+// CPU, and fails unless they agree within 1e-6 (NaN where the other has).
+func againstCPU(t *testing.T, what string, data array.View, o Options) {
+	t.Helper()
+	o.Device = "cuda"
+	got, note, err := gpuCompute(t, data, o)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if !strings.HasPrefix(note, "cuda:0 (") {
+		t.Fatalf("%s: ran on %q", what, note)
+	}
+	o.Device = "cpu"
+	want, _, err := gpuCompute(t, data, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := maxDiff(t, what, got, func(i int) float64 { return float64(want[i]) })
+	if d > 1e-6 {
+		t.Fatalf("%s: max abs difference to the CPU %g > 1e-6", what, d)
+	}
+	t.Logf("%s: max abs difference to the CPU %.2g", what, d)
+}
+
+// emuConformance: every pcf conformance case, device cuda, within 1e-6 of
+// the expected values (the same check as TestConformance).
+func emuConformance(t *testing.T) {
+	n := 0
+	for _, dir := range caseSets {
+		m := loadManifest(t, dir)
+		for _, c := range m.Cases {
+			if c.Op != "pcf" && c.Op != "bleach+pcf" {
+				continue
+			}
+			in, err := npy.Open(filepath.Join(dir, c.Input.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := Options{Radius: c.Params.Radius, Npoints: c.Params.Npoints, Nbins: c.Params.Nbins,
+				Bleach: c.Params.Filtersize, Device: "cuda"}
+			if c.Params.Mean == "floor" || c.Params.Mean == "int" {
+				o.BleachMean = bleach.Floor
+			}
+			got, note, err := gpuCompute(t, in.View, o)
+			if err != nil {
+				t.Fatalf("%s: %v", c.Name, err)
+			}
+			if !strings.HasPrefix(note, "cuda:0 (sm_90 CUBIN)") {
+				t.Fatalf("%s: ran on %q", c.Name, note)
+			}
+			for _, ex := range c.Outputs {
+				if ex.Role != "expected" {
+					continue
+				}
+				want, err := npy.Open(filepath.Join(dir, ex.File))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want.Len() != len(got) {
+					t.Fatalf("%s: %d values, want %d", c.Name, len(got), want.Len())
+				}
+				d := maxDiff(t, c.Name, got, func(i int) float64 { return want.Load(want.Offset + 4*i) })
+				if d > 1e-6 {
+					t.Fatalf("%s: max abs error %g > 1e-6", c.Name, d)
+				}
+				t.Logf("%s/%s on the emulated GPU: max abs error %.2g", filepath.Base(dir), c.Name, d)
+				want.Close()
+				n++
+			}
+			in.Close()
+		}
+	}
+	if n < 4 {
+		t.Fatalf("only %d pcf conformance cases", n)
+	}
+}
+
+// emuBig: 300 x 300 pixels, more pairs per circle point than a grid's y
+// may have blocks (65,535; the old launch failed from about 265 x 265).
+func emuBig(t *testing.T) {
+	data := randomStack(7, 32, 300, 300, 30)
+	againstCPU(t, "300x300", data, Options{Radius: 1, Npoints: 4, Nbins: 4})
+	for _, l := range strings.Split(emuLog(t), "\n") {
+		if strings.Contains(l, "rejected") {
+			t.Fatalf("emulator: %s", l)
+		}
+	}
+}
+
+// emuBlocks: 1 MiB of device memory splits the image into several blocks.
+func emuBlocks(t *testing.T) {
+	data := randomStack(8, 64, 40, 36, 25)
+	againstCPU(t, "blocks", data, Options{Radius: 3, Npoints: 8, Nbins: 8})
+	if n := strings.Count(emuLog(t), "plan r2c"); n < 2 {
+		t.Fatalf("%d blocks, want several", n)
+	}
+}
+
+// convert returns v (uint16) as dtype dt in byte order bo, scaled by s and
+// shifted by a.
+func convert(v array.View, dt array.DType, bo array.ByteOrder, s, a float64) array.View {
+	n := v.Len()
+	w, err := array.New(dt, bo, v.Shape, []int{v.Shape[1] * v.Shape[2] * dt.Size(), v.Shape[2] * dt.Size(), dt.Size()},
+		make([]byte, n*dt.Size()), 0)
+	if err != nil {
+		panic(err)
+	}
+	for i := 0; i < n; i++ {
+		w.Store(i*dt.Size(), v.Load(2*i)*s+a)
+	}
+	return w
+}
+
+// emuDTypes: every input dtype, both byte orders, strided input,
+// bleaching correction, a mask, NaN samples and zero-sum pixels.
+func emuDTypes(t *testing.T) {
+	base := randomStack(9, 128, 14, 13, 40)
+	o := Options{Radius: 2, Npoints: 8, Nbins: 8}
+	for _, c := range []struct {
+		name string
+		dt   array.DType
+		bo   array.ByteOrder
+		s, a float64
+	}{
+		{"uint8", array.Uint8, array.Little, 1, 0},
+		{"uint16 big-endian", array.Uint16, array.Big, 1, 0},
+		{"int16", array.Int16, array.Little, 3, -20},
+		{"int32 big-endian", array.Int32, array.Big, 1000, 7},
+		{"float32", array.Float32, array.Little, 1e-3, 0.5},
+		{"float64 big-endian", array.Float64, array.Big, 1e12, 1e13},
+		{"float64 tiny", array.Float64, array.Little, 1e-300, 0},
+	} {
+		againstCPU(t, c.name, convert(base, c.dt, c.bo, c.s, c.a), o)
+	}
+	// Every other column: strided uint16.
+	wide := randomStack(10, 64, 12, 26, 30)
+	strided := wide
+	strided.Shape = []int{64, 12, 13}
+	strided.Strides = []int{wide.Strides[0], wide.Strides[1], 4}
+	againstCPU(t, "strided uint16", strided, o)
+	// Bleaching correction (uint16 and float32 input), both means.
+	bl := randomStack(11, 160, 12, 12, 50)
+	againstCPU(t, "bleach", bl, Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 8})
+	againstCPU(t, "bleach floor", bl, Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 8, BleachMean: bleach.Floor})
+	againstCPU(t, "bleach float32", convert(bl, array.Float32, array.Little, 1, 0), Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 8})
+	// A mask.
+	mask, _ := array.Contiguous(array.Uint8, []int{14, 13}, make([]byte, 14*13))
+	for i := range mask.Data {
+		if i%3 != 0 {
+			mask.Data[i] = 1
+		}
+	}
+	mo := o
+	mo.Mask = &mask
+	againstCPU(t, "mask", base, mo)
+	// Zero-sum pixels (uint16, summed on the device) and NaN samples.
+	z := randomStack(12, 64, 12, 12, 20)
+	for tt := 0; tt < 64; tt++ {
+		z.Store(tt*z.Strides[0]+5*z.Strides[1]+6*2, 0)
+	}
+	againstCPU(t, "zero-sum pixel", z, o)
+	f := convert(z, array.Float64, array.Little, 1, 0)
+	f.Store(3*f.Strides[0]+2*f.Strides[1]+7*8, math.NaN())
+	f.Store(9*f.Strides[0]+8*f.Strides[1]+3*8, math.Inf(1))
+	againstCPU(t, "NaN and Inf samples", f, o)
+	// Radius 3 with 18 points: points without an opposite.
+	againstCPU(t, "no symmetry", base, Options{Radius: 3, Npoints: 18, Nbins: 8})
+}
+
+// emuFallback: with a failure switched on, device "auto" runs on the CPU
+// (the same numbers) and says why; device "cuda" fails with ErrNoDevice.
+func emuFallback(t *testing.T) {
+	data := randomStack(13, 64, 12, 12, 20)
+	o := Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cpu"}
+	cpu, _, err := gpuCompute(t, data, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sw, reason := range map[string]string{"launch": "launch failure", "alloc": "out of memory", "fft": "cufftExec"} {
+		os.Setenv("IPCF_EMU_FAIL", sw)
+		o.Device = "auto"
+		got, note, err := gpuCompute(t, data, o)
+		if err != nil {
+			t.Fatalf("%s: auto: %v", sw, err)
+		}
+		if !strings.HasPrefix(note, "cpu (auto: cuda:0 failed, ran on the CPU: ") || !strings.Contains(note, reason) {
+			t.Fatalf("%s: note %q, want the fallback and %q", sw, note, reason)
+		}
+		t.Logf("IPCF_EMU_FAIL=%s: %s", sw, note)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(cpu[i]) {
+				t.Fatalf("%s: auto after a GPU failure differs from the CPU at %d", sw, i)
+			}
+		}
+		o.Device = "cuda"
+		if _, _, err := gpuCompute(t, data, o); !errors.Is(err, ErrNoDevice) || !strings.Contains(err.Error(), reason) {
+			t.Fatalf("%s: device cuda: err = %v, want ErrNoDevice with %q", sw, err, reason)
+		}
+	}
+	os.Setenv("IPCF_EMU_FAIL", "")
+	o.Device = "auto"
+	if _, note, err := gpuCompute(t, data, o); err != nil || !strings.HasPrefix(note, "cuda:0") {
+		t.Fatalf("auto without failures: %q, %v", note, err)
+	}
+	// Twice the same: the binning reduction has a fixed order.
+	a, _, _ := gpuCompute(t, data, o)
+	b, _, _ := gpuCompute(t, data, o)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatal("two GPU runs differ")
+		}
+	}
+}
+
+func emuNoInit(t *testing.T) {
+	data := randomStack(14, 64, 12, 12, 20)
+	if _, note, err := gpuCompute(t, data, Options{Radius: 2, Npoints: 8, Nbins: 6}); err != nil ||
+		!strings.HasPrefix(note, "cpu (auto: no CUDA device: cuInit failed") {
+		t.Fatalf("auto with cuInit failing: note %q, err %v", note, err)
+	}
+	if _, _, err := gpuCompute(t, data, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cuda"}); !errors.Is(err, ErrNoDevice) {
+		t.Fatalf("cuda with cuInit failing: %v", err)
+	}
+}
+
+func emuNoCompile(t *testing.T) {
+	data := randomStack(15, 64, 12, 12, 20)
+	_, note, err := gpuCompute(t, data, Options{Radius: 2, Npoints: 8, Nbins: 6})
+	if err != nil || !strings.HasPrefix(note, "cpu (auto: cuda:0 unusable: NVRTC could not compile") ||
+		!strings.Contains(note, "emulated compilation failure") {
+		t.Fatalf("auto with NVRTC failing: note %q, err %v", note, err)
+	}
+	if _, _, err := gpuCompute(t, data, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cuda"}); !errors.Is(err, ErrNoDevice) ||
+		!strings.Contains(err.Error(), "emulated compilation failure") {
+		t.Fatalf("cuda with NVRTC failing: %v", err)
+	}
+}
+
+// emuPTX: an NVRTC older than the device (it knows sm_80 at most, the
+// device is 9.0) compiles PTX for compute_80, which the driver accepts.
+func emuPTX(t *testing.T) {
+	data := randomStack(16, 64, 12, 12, 20)
+	againstCPU(t, "ptx", data, Options{Radius: 2, Npoints: 8, Nbins: 6})
+	if note := LastDeviceNote(); note != "cpu" {
+		t.Fatalf("note %q", note)
+	}
+	if _, note, _ := gpuCompute(t, data, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cuda"}); note != "cuda:0 (compute_80 PTX)" {
+		t.Fatalf("note %q, want compute_80 PTX", note)
+	}
+}
+
+// emuCubinRejected: a driver that rejects the CUBIN gets PTX.
+func emuCubinRejected(t *testing.T) {
+	data := randomStack(17, 64, 12, 12, 20)
+	if _, note, err := gpuCompute(t, data, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cuda"}); err != nil ||
+		note != "cuda:0 (compute_90 PTX)" {
+		t.Fatalf("note %q, err %v", note, err)
+	}
+	if l := emuLog(t); !strings.Contains(l, "load CUBIN sm_90") || !strings.Contains(l, "load PTX compute_90") {
+		t.Fatalf("emulator log:\n%s", l)
+	}
+}
