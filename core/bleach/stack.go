@@ -1,0 +1,172 @@
+package bleach
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/pool"
+)
+
+// Stack corrects every pixel series of data, a (T, H, W) array, into out,
+// a (T - 2*filtersize, H, W) integer array; values are clipped to [0, 65535]
+// and to out's type. The result is that of Correct on each pixel's series.
+//
+// The pixels are taken in blocks of up to 32 consecutive pixels (in row-major
+// order), whose series are filtered side by side (see kernel), so a
+// time-major stack is read and written a row of pixels at a time.
+func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean, threads int, progress pool.Progress) error {
+	if data.NDim() != 3 || out.NDim() != 3 {
+		return fmt.Errorf("%w: data and out must be 3-D (time, rows, columns), got %d and %d dimensions", ErrParam, data.NDim(), out.NDim())
+	}
+	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
+	if err := Check(T, filtersize, mean); err != nil {
+		return err
+	}
+	if !out.DType.IsInteger() {
+		return fmt.Errorf("%w: out dtype %s, want an integer type", ErrParam, out.DType)
+	}
+	if out.Shape[0] != T-2*filtersize || out.Shape[1] != H || out.Shape[2] != W {
+		return fmt.Errorf("%w: out shape %v, want [%d %d %d]", ErrParam, out.Shape, T-2*filtersize, H, W)
+	}
+	if out.Overlaps(data) {
+		return fmt.Errorf("%w: out overlaps data", ErrParam)
+	}
+	lo, hi := out.DType.Range()
+	lo, hi = math.Max(lo, 0), math.Min(hi, 65535)
+	type scratch struct {
+		k           *kernel
+		din, doutOf []int
+	}
+	scr := make([]*scratch, pool.Threads(threads))
+	npix := H * W
+	ntasks := (npix + maxLanes - 1) / maxLanes
+	return pool.Run(ctx, threads, ntasks, func(w, task int) error {
+		sc := scr[w]
+		if sc == nil {
+			sc = &scratch{newKernel(T, filtersize, mean, lo, hi), make([]int, maxLanes), make([]int, maxLanes)}
+			scr[w] = sc
+		}
+		p0 := task * maxLanes
+		nl := min(maxLanes, npix-p0)
+		din, dout := sc.din[:nl], sc.doutOf[:nl]
+		for j := range din {
+			y, x := (p0+j)/W, (p0+j)%W
+			din[j] = data.Offset + y*data.Strides[1] + x*data.Strides[2]
+			dout[j] = out.Offset + y*out.Strides[1] + x*out.Strides[2]
+		}
+		sc.k.run(nl,
+			func(x []float64, a, b int) { gatherLanes(x, data, din, a, b) },
+			func(x []float64, a, b int) { scatterLanes(out, dout, x, a-filtersize, b-filtersize) })
+		return nil
+	}, progress)
+}
+
+// unitStride reports whether the offsets are consecutive samples of size es.
+func unitStride(off []int, es int) bool {
+	for j := range off {
+		if off[j] != off[0]+j*es {
+			return false
+		}
+	}
+	return true
+}
+
+// gatherLanes sets x[(t-a)*nl+j] to the sample at byte off[j] of frame t,
+// for t in [a, b), where nl = len(off).
+func gatherLanes(x []float64, v array.View, off []int, a, b int) {
+	nl := len(off)
+	st := v.Strides[0]
+	d := v.Data
+	if v.DType == array.Uint16 && unitStride(off, 2) {
+		touch(d, off[0], st, 2*nl, a, b)
+		for t := a; t < b; t++ {
+			o := off[0] + t*st
+			if v.Order == array.Little {
+				decodeU16LE(x[(t-a)*nl:][:nl], d[o:o+2*nl])
+			} else {
+				decodeU16BE(x[(t-a)*nl:][:nl], d[o:o+2*nl])
+			}
+		}
+		return
+	}
+	for t := a; t < b; t++ {
+		row := x[(t-a)*nl:][:nl]
+		for j, o := range off {
+			row[j] = v.Load(o + t*st)
+		}
+	}
+}
+
+func decodeU16LE(dst []float64, src []byte) {
+	src = src[:2*len(dst)]
+	for j := range dst {
+		dst[j] = float64(binary.LittleEndian.Uint16(src[2*j:]))
+	}
+}
+
+func decodeU16BE(dst []float64, src []byte) {
+	src = src[:2*len(dst)]
+	for j := range dst {
+		dst[j] = float64(binary.BigEndian.Uint16(src[2*j:]))
+	}
+}
+
+func encodeU16LE(dst []byte, src []float64) {
+	dst = dst[:2*len(src)]
+	for j, f := range src {
+		binary.LittleEndian.PutUint16(dst[2*j:], uint16(f))
+	}
+}
+
+func encodeU16BE(dst []byte, src []float64) {
+	dst = dst[:2*len(src)]
+	for j, f := range src {
+		binary.BigEndian.PutUint16(dst[2*j:], uint16(f))
+	}
+}
+
+// sink keeps the loads of touch alive.
+var sink byte
+
+// touch loads the first and last byte of the n bytes at o + t*st for t in
+// [a, b), as a prefetch: the frames of a stack are usually more than a page
+// apart, where the hardware prefetchers stop, and the loads of this short
+// loop are independent, so the cache misses of a whole segment are in
+// flight at once instead of one or two at a time behind the decoding.
+func touch(d []byte, o, st, n, a, b int) {
+	var acc byte
+	for t := a; t < b; t++ {
+		p := o + t*st
+		acc += d[p] + d[p+n-1]
+	}
+	sink += acc
+}
+
+// scatterLanes stores x[(t-a)*nl+j], integers already clipped to v's
+// range, at byte off[j] of frame t of v, for t in [a, b).
+func scatterLanes(v array.View, off []int, x []float64, a, b int) {
+	nl := len(off)
+	st := v.Strides[0]
+	d := v.Data
+	if v.DType == array.Uint16 && unitStride(off, 2) {
+		touch(d, off[0], st, 2*nl, a, b)
+		for t := a; t < b; t++ {
+			o := off[0] + t*st
+			if v.Order == array.Little {
+				encodeU16LE(d[o:o+2*nl], x[(t-a)*nl:][:nl])
+			} else {
+				encodeU16BE(d[o:o+2*nl], x[(t-a)*nl:][:nl])
+			}
+		}
+		return
+	}
+	for t := a; t < b; t++ {
+		row := x[(t-a)*nl:][:nl]
+		for j, o := range off {
+			v.Store(o+t*st, row[j])
+		}
+	}
+}
