@@ -10,7 +10,8 @@ SONAME    := libipcf.so.0
 BIN       := $(BUILD)/bin/ipcf
 SHARED    ?= ../shared
 CONF      := $(SHARED)/conformance
-GOSRC     := $(shell find core capi cmd -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null) include/ipcf.h capi/exports.map go.mod
+GOSRC     := $(shell find core capi cmd -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null) include/ipcf.h capi/exports.map go.mod \
+             core/internal/fft/wisdom.txt
 LDFLAGS_SO := -ldflags=-extldflags=-Wl,-soname,$(SONAME),--version-script=$(CURDIR)/capi/exports.map
 ASAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -g -O1
 export ASAN_OPTIONS := detect_leaks=1
@@ -213,9 +214,11 @@ bench-big: $(BIN) ## full-frame out-of-core benchmark (1024x512x16384, 17 GB; no
 	  -o $(BIG)/result.npy --memory 2GiB --threads 2 2>&1 | tee $(BIG)/bench.log | \
 	  grep -E "pcf:|Elapsed|User time|System time|Maximum resident"
 
-wisdom: ## regenerate the embedded FFTW wisdom (measured plans of the pair kernel)
-	$(CC) -O2 tools/fftw_wisdom.c -lfftw3f -o $(BUILD)/fftw_wisdom
-	$(BUILD)/fftw_wisdom > core/internal/fft/wisdom.txt
+wisdom: ## regenerate the embedded FFTW wisdom (every transform, 2^2..2^20; about 3 minutes on a quiet machine)
+	@mkdir -p $(BUILD)
+	$(CC) -O2 core/internal/fft/wisdomgen/wisdomgen.c -lfftw3f -o $(BUILD)/wisdomgen
+	$(BUILD)/wisdomgen 17 20 > $(BUILD)/wisdom.txt
+	mv $(BUILD)/wisdom.txt core/internal/fft/wisdom.txt
 
 clean: ## remove build outputs
 	rm -rf $(BUILD)

@@ -16,8 +16,9 @@ import (
 // Backend names the FFT implementation that New returns.
 const Backend = "fftw3f"
 
-// FFTW's planner is not thread-safe; execution with the new-array
-// interface is. Plans are made once per length and kept.
+// FFTW's planner (and wisdom import) is not thread-safe; execution with
+// the new-array interface is. Every plan is made once per length under
+// planMu and kept, so every goroutine uses the same plan for a length.
 var (
 	planMu sync.Mutex
 	plans  = map[int]*fftwPlans{}
@@ -30,10 +31,53 @@ type fftwPlans struct {
 	uinv     C.fftwf_plan
 }
 
-// planFlags: FFTW_ESTIMATE plans in microseconds; FFTW_MEASURE takes
-// about 0.8 s for n = 16384 here and executes only ~10% faster, which a
-// single default-dataset run does not win back.
-const planFlags = C.FFTW_ESTIMATE
+// Planning never measures at run time: a plan comes from the embedded
+// wisdom (FFTW_WISDOM_ONLY at the rigour wisdomgen used for the size:
+// FFTW_PATIENT up to 2^17, FFTW_MEASURE up to 2^20), else from
+// FFTW_ESTIMATE. Each is a function of the embedded wisdom and the problem
+// alone, so a length gets the same plan, and the same rounding, in every
+// thread and every process of a build, and a missing size costs
+// microseconds of planning, not seconds.
+var wisdomRigour = []C.uint{C.FFTW_PATIENT, C.FFTW_MEASURE}
+
+// Transform kinds for newPlan.
+const (
+	kindR2C = iota // forward real to half-complex (input preserved)
+	kindC2R        // inverse half-complex to real (input destroyed)
+	kindC2C        // complex backward, out of place, input destroyed (pair kernel)
+)
+
+// newPlan returns a plan of the given kind for length n (from wisdom where it
+// applies, see wisdomRigour) and whether it came from wisdom. The arrays
+// it is made for are aligned like Alignment unless unaligned is set (then
+// FFTW_UNALIGNED, never in the wisdom). The caller holds planMu. The
+// problems must stay exactly those of wisdomgen/wisdomgen.c.
+func newPlan(kind, n int, unaligned bool) (C.fftwf_plan, bool) {
+	loadWisdom()
+	a := C.fftwf_malloc(C.size_t(8 * n))
+	b := C.fftwf_malloc(C.size_t(8 * n))
+	defer C.fftwf_free(a)
+	defer C.fftwf_free(b)
+	mk := func(flags C.uint) C.fftwf_plan {
+		switch kind {
+		case kindR2C:
+			return C.fftwf_plan_dft_r2c_1d(C.int(n), (*C.float)(a), (*C.fftwf_complex)(b), flags)
+		case kindC2R:
+			return C.fftwf_plan_dft_c2r_1d(C.int(n), (*C.fftwf_complex)(b), (*C.float)(a), flags|C.FFTW_DESTROY_INPUT)
+		default:
+			return C.fftwf_plan_dft_1d(C.int(n), (*C.fftwf_complex)(a), (*C.fftwf_complex)(b), C.FFTW_BACKWARD, flags|C.FFTW_DESTROY_INPUT)
+		}
+	}
+	if unaligned {
+		return mk(C.FFTW_ESTIMATE | C.FFTW_UNALIGNED), false
+	}
+	for _, r := range wisdomRigour {
+		if p := mk(r | C.FFTW_WISDOM_ONLY); p != nil {
+			return p, true
+		}
+	}
+	return mk(C.FFTW_ESTIMATE), false
+}
 
 func getPlans(n int, unaligned bool) *fftwPlans {
 	planMu.Lock()
@@ -41,21 +85,13 @@ func getPlans(n int, unaligned bool) *fftwPlans {
 	p := plans[n]
 	if p == nil {
 		p = &fftwPlans{n: n}
-		in := (*C.float)(C.fftwf_malloc(C.size_t(4 * n)))
-		out := (*C.fftwf_complex)(C.fftwf_malloc(C.size_t(8 * (n/2 + 1))))
-		p.fwd = C.fftwf_plan_dft_r2c_1d(C.int(n), in, out, planFlags)
-		p.inv = C.fftwf_plan_dft_c2r_1d(C.int(n), out, in, planFlags)
-		C.fftwf_free(unsafe.Pointer(in))
-		C.fftwf_free(unsafe.Pointer(out))
+		p.fwd, _ = newPlan(kindR2C, n, false)
+		p.inv, _ = newPlan(kindC2R, n, false)
 		plans[n] = p
 	}
 	if unaligned && p.ufwd == nil {
-		in := (*C.float)(C.fftwf_malloc(C.size_t(4 * n)))
-		out := (*C.fftwf_complex)(C.fftwf_malloc(C.size_t(8 * (n/2 + 1))))
-		p.ufwd = C.fftwf_plan_dft_r2c_1d(C.int(n), in, out, planFlags|C.FFTW_UNALIGNED)
-		p.uinv = C.fftwf_plan_dft_c2r_1d(C.int(n), out, in, planFlags|C.FFTW_UNALIGNED)
-		C.fftwf_free(unsafe.Pointer(in))
-		C.fftwf_free(unsafe.Pointer(out))
+		p.ufwd, _ = newPlan(kindR2C, n, true)
+		p.uinv, _ = newPlan(kindC2R, n, true)
 	}
 	return p
 }
@@ -82,7 +118,8 @@ func (f *FFTW) Forward(dst []complex64, src []float32) {
 	if !aligned(in) || !aligned(out) {
 		plan = getPlans(f.p.n, true).ufwd
 	}
-	// FFTW does not write to the input of an out-of-place 1-D r2c.
+	// FFTW does not write to the input of an out-of-place 1-D r2c (and the
+	// plan is made without FFTW_DESTROY_INPUT).
 	C.fftwf_execute_dft_r2c(plan, (*C.float)(in), (*C.fftwf_complex)(out))
 }
 
@@ -95,4 +132,18 @@ func (f *FFTW) Inverse(dst []float32, src []complex64) {
 		plan = getPlans(f.p.n, true).uinv
 	}
 	C.fftwf_execute_dft_c2r(plan, (*C.fftwf_complex)(in), (*C.float)(out))
+}
+
+// WisdomPlans reports, for length n, which of the forward (r2c), inverse
+// (c2r) and pair-kernel (complex) plans come from the embedded wisdom
+// rather than FFTW_ESTIMATE.
+func WisdomPlans(n int) (forward, inverse, pair bool) {
+	planMu.Lock()
+	defer planMu.Unlock()
+	check := func(kind int) bool {
+		p, ok := newPlan(kind, n, false)
+		C.fftwf_destroy_plan(p)
+		return ok
+	}
+	return check(kindR2C), check(kindC2R), check(kindC2C)
 }

@@ -13,15 +13,55 @@
 #endif
 
 // Z[k] = X1[k] + i X2[k] for k = 0..n/2 and Z[n-k] = conj(X1[k]) + i conj(X2[k])
-// for k = 1..n/2-1, with X = b * conj(a) (b the neighbour, a the pixel).
-// Two straight loops (forward half, then mirrored half, recomputing the
-// products) vectorize; one loop writing both ends ran 2.5x slower here.
+// for k = 1..n/2-1, with X = b * conj(a) (b the neighbour, a the pixel):
+//   Z[k]   = (x1r - x2i, x1i + x2r),  x1r = br*ar + bi*ai, x1i = bi*ar - br*ai,
+//   Z[n-k] = (x1r + x2i, x2r - x1i).
+// build2 is the reference; the SIMD versions compute every element with
+// the same IEEE operations on the same operands (a sum's operands may be
+// swapped, a difference negated: both are exact), so all round alike. They
+// make one pass over the four spectra, writing both ends of Z (the mirrored
+// block reversed in registers); the reference makes two.
 #define IPCF_X(k)                                                               \
 	float ar = a1[2 * (k)], ai = a1[2 * (k) + 1], br = b1[2 * (k)], bi = b1[2 * (k) + 1]; \
 	float cr = a2[2 * (k)], ci = a2[2 * (k) + 1], dr = b2[2 * (k)], di = b2[2 * (k) + 1]; \
 	float x1r = br * ar + bi * ai, x1i = bi * ar - br * ai;                     \
 	float x2r = dr * cr + di * ci, x2i = di * cr - dr * ci;
 
+// build2_range does k in [k0, k1) of build2 (mirrored end for 0 < k < n/2).
+static void build2_range(const float *restrict a1, const float *restrict b1,
+                         const float *restrict a2, const float *restrict b2,
+                         float *restrict z, int n, int k0, int k1) {
+	int h = n / 2;
+	for (int k = k0; k < k1; k++) {
+		IPCF_X(k)
+		z[2 * k] = x1r - x2i;
+		z[2 * k + 1] = x1i + x2r;
+		if (k > 0 && k < h) {
+			z[2 * (n - k)] = x1r + x2i;
+			z[2 * (n - k) + 1] = x2r - x1i;
+		}
+	}
+}
+
+// build1_range is build2_range with X2 = 0: Z[k] = X1[k], Z[n-k] = conj(X1[k]).
+static void build1_range(const float *restrict a1, const float *restrict b1, float *restrict z, int n,
+                         int k0, int k1) {
+	int h = n / 2;
+	for (int k = k0; k < k1; k++) {
+		float ar = a1[2 * k], ai = a1[2 * k + 1], br = b1[2 * k], bi = b1[2 * k + 1];
+		float x1r = br * ar + bi * ai, x1i = bi * ar - br * ai;
+		z[2 * k] = x1r;
+		z[2 * k + 1] = x1i;
+		if (k > 0 && k < h) {
+			z[2 * (n - k)] = x1r;
+			z[2 * (n - k) + 1] = -x1i;
+		}
+	}
+}
+
+// build2 and build1 are the reference (level 0; the code before the SIMD
+// versions, vectorized by the compiler): two straight loops, the forward
+// half, then the mirrored half recomputing the products.
 IPCF_CLONES
 static void build2(const float *restrict a1, const float *restrict b1,
                    const float *restrict a2, const float *restrict b2,
@@ -40,7 +80,6 @@ static void build2(const float *restrict a1, const float *restrict b1,
 	}
 }
 
-// build1 is build2 with X2 = 0.
 IPCF_CLONES
 static void build1(const float *restrict a1, const float *restrict b1, float *restrict z, int n) {
 	int h = n / 2;
@@ -57,28 +96,153 @@ static void build1(const float *restrict a1, const float *restrict b1, float *re
 	}
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define IPCF_SIMD 1
+
+// X = b*conj(a) for 8 interleaved complex values: even lanes br*ar + bi*ai
+// (P + swap(P)), odd lanes bi*ar - br*ai (Q - swap(Q), Q = b*swap(a)).
+__attribute__((target("avx512f"))) static inline __m512 xconj16(__m512 a, __m512 b) {
+	__m512 p = _mm512_mul_ps(b, a);
+	__m512 q = _mm512_mul_ps(b, _mm512_permute_ps(a, 0xB1));
+	return _mm512_mask_blend_ps(0xAAAA, _mm512_add_ps(p, _mm512_permute_ps(p, 0xB1)),
+	                            _mm512_sub_ps(q, _mm512_permute_ps(q, 0xB1)));
+}
+
+__attribute__((target("avx512f"))) static void build_avx512(const float *restrict a1, const float *restrict b1,
+                                                            const float *restrict a2, const float *restrict b2,
+                                                            float *restrict z, int n) {
+	int h = n / 2, k = 1;
+	const __m512i rev = _mm512_set_epi32(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
+	const __m512i sign = _mm512_set1_epi64(0x8000000000000000LL); // odd lanes
+	for (; k + 8 <= h; k += 8) {
+		__m512 x1 = xconj16(_mm512_loadu_ps(a1 + 2 * k), _mm512_loadu_ps(b1 + 2 * k));
+		__m512 f, r;
+		if (a2) {
+			__m512 x2 = xconj16(_mm512_loadu_ps(a2 + 2 * k), _mm512_loadu_ps(b2 + 2 * k));
+			__m512 s = _mm512_permute_ps(x2, 0xB1); // (x2i, x2r)
+			__m512 plus = _mm512_add_ps(x1, s);
+			f = _mm512_mask_blend_ps(0xAAAA, _mm512_sub_ps(x1, s), plus); // (x1r - x2i, x1i + x2r)
+			r = _mm512_mask_blend_ps(0xAAAA, plus, _mm512_sub_ps(s, x1));  // (x1r + x2i, x2r - x1i)
+		} else {
+			f = x1;
+			r = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x1), sign));
+		}
+		_mm512_storeu_ps(z + 2 * k, f);
+		_mm512_storeu_ps(z + 2 * (n - k - 7), _mm512_permutexvar_ps(rev, r));
+	}
+	if (a2) {
+		build2_range(a1, b1, a2, b2, z, n, 0, 1);
+		build2_range(a1, b1, a2, b2, z, n, k, h + 1);
+	} else {
+		build1_range(a1, b1, z, n, 0, 1);
+		build1_range(a1, b1, z, n, k, h + 1);
+	}
+}
+
+__attribute__((target("avx2"))) static inline __m256 xconj8(__m256 a, __m256 b) {
+	__m256 p = _mm256_mul_ps(b, a);
+	__m256 q = _mm256_mul_ps(b, _mm256_permute_ps(a, 0xB1));
+	return _mm256_blend_ps(_mm256_add_ps(p, _mm256_permute_ps(p, 0xB1)),
+	                       _mm256_sub_ps(q, _mm256_permute_ps(q, 0xB1)), 0xAA);
+}
+
+__attribute__((target("avx2"))) static inline __m256 rev4(__m256 x) {
+	return _mm256_permute_ps(_mm256_permute2f128_ps(x, x, 1), 0x4E);
+}
+
+__attribute__((target("avx2"))) static void build_avx2(const float *restrict a1, const float *restrict b1,
+                                                       const float *restrict a2, const float *restrict b2,
+                                                       float *restrict z, int n) {
+	int h = n / 2, k = 1;
+	const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi64x(0x8000000000000000LL));
+	for (; k + 4 <= h; k += 4) {
+		__m256 x1 = xconj8(_mm256_loadu_ps(a1 + 2 * k), _mm256_loadu_ps(b1 + 2 * k));
+		__m256 f, r;
+		if (a2) {
+			__m256 x2 = xconj8(_mm256_loadu_ps(a2 + 2 * k), _mm256_loadu_ps(b2 + 2 * k));
+			__m256 s = _mm256_permute_ps(x2, 0xB1);
+			__m256 plus = _mm256_add_ps(x1, s);
+			f = _mm256_blend_ps(_mm256_sub_ps(x1, s), plus, 0xAA);
+			r = _mm256_blend_ps(plus, _mm256_sub_ps(s, x1), 0xAA);
+		} else {
+			f = x1;
+			r = _mm256_xor_ps(x1, sign);
+		}
+		_mm256_storeu_ps(z + 2 * k, f);
+		_mm256_storeu_ps(z + 2 * (n - k - 3), rev4(r));
+	}
+	if (a2) {
+		build2_range(a1, b1, a2, b2, z, n, 0, 1);
+		build2_range(a1, b1, a2, b2, z, n, k, h + 1);
+	} else {
+		build1_range(a1, b1, z, n, 0, 1);
+		build1_range(a1, b1, z, n, k, h + 1);
+	}
+}
+
+// simd_level: 2 AVX-512F, 1 AVX2, 0 neither (set once; a race writes the same value).
+static int simd_level(void) {
+	static int level = -1;
+	if (level < 0) {
+		__builtin_cpu_init();
+		level = __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	return level;
+}
+#endif
+
+// ipcf_build_level forces the build's code path (-1: the best available;
+// 0: reference, 1: AVX2, 2: AVX-512) for tests; it returns the level used.
+static int build_force = -1;
+int ipcf_build_level(int level) {
+	build_force = level;
+#ifdef IPCF_SIMD
+	return level >= 0 ? level : simd_level();
+#else
+	return 0;
+#endif
+}
+
+// build writes Z for two pairs (a2 != NULL) or one.
+static void build(const float *a1, const float *b1, const float *a2, const float *b2, float *z, int n) {
+#ifdef IPCF_SIMD
+	int level = build_force >= 0 ? build_force : simd_level();
+	if (level == 2) {
+		build_avx512(a1, b1, a2, b2, z, n);
+		return;
+	}
+	if (level == 1) {
+		build_avx2(a1, b1, a2, b2, z, n);
+		return;
+	}
+#endif
+	if (a2)
+		build2(a1, b1, a2, b2, z, n);
+	else
+		build1(a1, b1, z, n);
+}
+
 // Bin sums of c1[t] = z[2t] and c2[t] = z[2t+1] over [lo, hi) (f1, f2)
-// and of c[(n - t) mod n] (w1, w2; may be NULL). Four accumulators per
-// series break the dependency chain of the float64 additions.
-static inline void sum2(const float *restrict z, int a, int b, double *s1, double *s2) {
-	double r0 = 0, r1 = 0, r2 = 0, r3 = 0, i0 = 0, i1 = 0, i2 = 0, i3 = 0;
+// and of c[(n - t) mod n] (w1, w2; may be NULL). Sixteen float64
+// accumulators per series (t mod 16 while 16 values remain, then the
+// first), added up in a fixed tree, keep the additions off one dependency
+// chain; every lane does the same additions in the same order whatever
+// the vector width, so all clones round alike.
+#define IPCF_NACC 32
+static inline __attribute__((always_inline)) void sum2(const float *restrict z, int a, int b, double *s1, double *s2) {
+	double acc[IPCF_NACC] = {0};
 	int t = a;
-	for (; t + 4 <= b; t += 4) {
-		r0 += z[2 * t];
-		i0 += z[2 * t + 1];
-		r1 += z[2 * t + 2];
-		i1 += z[2 * t + 3];
-		r2 += z[2 * t + 4];
-		i2 += z[2 * t + 5];
-		r3 += z[2 * t + 6];
-		i3 += z[2 * t + 7];
-	}
+	for (; t + IPCF_NACC / 2 <= b; t += IPCF_NACC / 2)
+		for (int j = 0; j < IPCF_NACC; j++) acc[j] += z[2 * t + j];
 	for (; t < b; t++) {
-		r0 += z[2 * t];
-		i0 += z[2 * t + 1];
+		acc[0] += z[2 * t];
+		acc[1] += z[2 * t + 1];
 	}
-	*s1 = (r0 + r1) + (r2 + r3);
-	*s2 = (i0 + i1) + (i2 + i3);
+	for (int w = IPCF_NACC / 2; w >= 2; w /= 2)
+		for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+	*s1 = acc[0];
+	*s2 = acc[1];
 }
 
 IPCF_CLONES
@@ -114,10 +278,7 @@ static void bins2(const float *restrict z, int n, const int *restrict bins, int 
 void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, const float *b2,
                 float *zin, float *zout, int n, const int *bins, int nb,
                 double *f1, double *w1, double *f2, double *w2) {
-	if (a2)
-		build2(a1, b1, a2, b2, zin, n);
-	else
-		build1(a1, b1, zin, n);
+	build(a1, b1, a2, b2, zin, n);
 	fftwf_execute_dft((fftwf_plan)plan, (fftwf_complex *)zin, (fftwf_complex *)zout);
 	bins2(zout, n, bins, nb, f1, w1, a2 ? f2 : 0, a2 ? w2 : 0);
 }

@@ -10,10 +10,7 @@ package fft
 */
 import "C"
 
-import (
-	"sync"
-	"unsafe"
-)
+import "unsafe"
 
 // PairKernel is the fused hot loop of the pCF: for two pairs of spectra
 // (a = pixel, b = neighbour, each n/2+1 coefficients of Forward) it forms
@@ -33,56 +30,41 @@ type PairKernel struct {
 // HasPairKernel reports whether NewPairKernel is available.
 const HasPairKernel = true
 
-var (
-	c2cMu    sync.Mutex
-	c2cPlans = map[int]C.fftwf_plan{}
-)
+// c2cPlans holds the pair kernel's plan per length (under planMu).
+var c2cPlans = map[int]C.fftwf_plan{}
 
 // NewPairKernel returns a kernel for series of length n >= 4 and the given
 // upper bin edges. The complex plan comes from the embedded wisdom where it
-// has the size (measured plans), else from FFTW_ESTIMATE: never from
-// measuring, so the choice, and the rounding, is the same in every process.
+// has the size, else from FFTW_ESTIMATE (see newPlan): never from
+// measuring, so the choice, and the rounding, is the same in every thread
+// and every process.
 func NewPairKernel(n int, bins []int) *PairKernel {
 	k := &PairKernel{n: n, zin: Complex64s(n), zout: Complex64s(n)}
 	for _, b := range bins {
 		k.bins = append(k.bins, C.int(b))
 	}
-	c2cMu.Lock()
+	planMu.Lock()
 	p, ok := c2cPlans[n]
 	if !ok {
-		planMu.Lock()
-		loadWisdom()
-		a := Complex64s(n)
-		b := Complex64s(n)
-		ap, bp := (*C.fftwf_complex)(unsafe.Pointer(&a[0])), (*C.fftwf_complex)(unsafe.Pointer(&b[0]))
-		p = C.fftwf_plan_dft_1d(C.int(n), ap, bp, C.FFTW_BACKWARD, C.FFTW_MEASURE|C.FFTW_WISDOM_ONLY)
-		if p == nil {
-			p = C.fftwf_plan_dft_1d(C.int(n), ap, bp, C.FFTW_BACKWARD, C.FFTW_ESTIMATE)
-		}
-		planMu.Unlock()
+		p, _ = newPlan(kindC2C, n, false)
 		c2cPlans[n] = p
 	}
-	c2cMu.Unlock()
+	planMu.Unlock()
 	k.plan = p
 	return k
 }
 
-// HasWisdom reports whether the pair kernel of length n uses a measured
-// plan from the embedded wisdom.
+// HasWisdom reports whether the pair kernel of length n uses a plan from
+// the embedded wisdom.
 func HasWisdom(n int) bool {
-	planMu.Lock()
-	defer planMu.Unlock()
-	loadWisdom()
-	a := Complex64s(n)
-	b := Complex64s(n)
-	p := C.fftwf_plan_dft_1d(C.int(n), (*C.fftwf_complex)(unsafe.Pointer(&a[0])), (*C.fftwf_complex)(unsafe.Pointer(&b[0])),
-		C.FFTW_BACKWARD, C.FFTW_MEASURE|C.FFTW_WISDOM_ONLY)
-	if p == nil {
-		return false
-	}
-	C.fftwf_destroy_plan(p)
-	return true
+	_, _, pair := WisdomPlans(n)
+	return pair
 }
+
+// buildLevel forces the code path that packs Z (-1: the best the CPU has;
+// 0: the scalar reference, 1: AVX2, 2: AVX-512F) and returns the one that
+// will run. Tests use it; every path gives bitwise the same Z.
+func buildLevel(level int) int { return int(C.ipcf_build_level(C.int(level))) }
 
 func fptr(c []complex64) *C.float {
 	if c == nil {

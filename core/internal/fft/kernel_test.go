@@ -124,12 +124,70 @@ func TestPairsBatch(t *testing.T) {
 	}
 }
 
-// TestEmbeddedWisdom checks that the embedded wisdom gives measured plans
-// here (the project's machines: FFTW 3.3.10 with AVX).
+// TestEmbeddedWisdom checks that the embedded wisdom gives the plans of
+// every transform here (the project's machines: FFTW 3.3.10 with AVX), for
+// every power of two the engines may meet up to 2^20.
 func TestEmbeddedWisdom(t *testing.T) {
 	for _, n := range []int{4, 1024, 16384, 131072} {
 		if !HasWisdom(n) {
-			t.Errorf("no embedded wisdom applies to n=%d (FFTW build or CPU differ from tools/fftw_wisdom.c's?)", n)
+			t.Errorf("no embedded wisdom applies to n=%d (FFTW build or CPU differ from wisdomgen's?)", n)
+		}
+	}
+	for n := 4; n <= 1<<20; n *= 2 {
+		if f, i, p := WisdomPlans(n); !f || !i || !p {
+			t.Errorf("n=%d: plans from wisdom: forward %v, inverse %v, pair kernel %v; want all (make wisdom)", n, f, i, p)
+		}
+	}
+}
+
+// TestBuildLevels checks that every code path packing Z (scalar reference,
+// AVX2, AVX-512) gives bitwise the same bin sums, for one and two pairs, at
+// lengths around the vector widths, with a -0 among the inputs (the engine
+// never passes non-finite spectra).
+func TestBuildLevels(t *testing.T) {
+	best := buildLevel(-1)
+	defer buildLevel(-1)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{4, 8, 16, 32, 64, 1024, 16384} {
+		bins := []int{1, 2, n / 4, n / 2}
+		if n == 4 {
+			bins = []int{1, 2}
+		}
+		nb := len(bins)
+		h := n/2 + 1
+		stride := (h + 7) / 8 * 8
+		base := Complex64s(5 * stride)
+		for i := range base {
+			base[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+		}
+		base[3] = complex(float32(math.Copysign(0, -1)), 0)
+		units := []Unit{NewUnit(0, stride, 2*stride, 3*stride, true, true), NewUnit(4*stride, 0, -1, -1, true, false),
+			NewUnit(stride, stride, stride, 2*stride, true, true)}
+		k := NewPairKernel(n, bins)
+		var ref []float64
+		for level := 0; level <= best; level++ {
+			buildLevel(level)
+			out := make([]float64, 4*nb*len(units))
+			k.Pairs(base, units, out)
+			zin := append([]complex64(nil), k.zin...)
+			if level == 0 {
+				ref = out
+				continue
+			}
+			for i := range out {
+				if math.Float64bits(out[i]) != math.Float64bits(ref[i]) {
+					t.Fatalf("n=%d level %d: out[%d] = %v, reference %v", n, level, i, out[i], ref[i])
+				}
+			}
+			// The kernel's buffers after the last unit are bitwise the same.
+			buildLevel(0)
+			k.Pairs(base, units, out)
+			for i := range zin {
+				if math.Float32bits(real(zin[i])) != math.Float32bits(real(k.zin[i])) ||
+					math.Float32bits(imag(zin[i])) != math.Float32bits(imag(k.zin[i])) {
+					t.Fatalf("n=%d level %d: Z[%d] = %v, reference %v", n, level, i, zin[i], k.zin[i])
+				}
+			}
 		}
 	}
 }
