@@ -22,6 +22,7 @@ import (
 // workers agree bit for bit with the in-memory result. On a machine where
 // it does not apply (another FFTW build, no AVX), FFTW ignores it and the
 // planner falls back to FFTW_ESTIMATE, deterministic too.
+//
 //go:embed wisdom.txt
 var wisdom string
 
