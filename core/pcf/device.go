@@ -132,12 +132,23 @@ func gpuTiles(h, w, r int, maxPix int64) ([][4]int, error) {
 	return out, nil
 }
 
-// gpuBytesPerPixel is the device memory a block needs per pixel: the
-// tile, the series, the spectra, and products and correlations of one
-// launch's pairs (at most about one pair per pixel).
-func gpuBytesPerPixel(n int) int64 {
+// gpuChunk is the most pairs the device correlates in one launch
+// (MAXCHUNK in cuda.c).
+const gpuChunk = 1 << 16
+
+// gpuMaxPixels returns the most pixels a block may have on a device with
+// free bytes: per pixel the uint16 tile, the float32 series and the
+// spectra; per pair of a launch (at most gpuChunk, at most one per pixel)
+// the products and the correlations, twice, for cuFFT's work area.
+func gpuMaxPixels(n int, free int64) int64 {
 	h := int64(n/2 + 1)
-	return int64(n)*2 + int64(n)*4 + h*8 + h*8 + int64(n)*4 + 64
+	pix := int64(n)*2 + int64(n)*4 + h*8 + 64
+	pair := 2 * (h*8 + int64(n)*4)
+	budget := int64(float64(free) * 0.8)
+	if m := budget / (pix + pair); m <= gpuChunk {
+		return m
+	}
+	return (budget - gpuChunk*pair) / pix
 }
 
 // computeGPU runs the pCF on CUDA device dev. With device "auto" (or
@@ -176,7 +187,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		return fmt.Errorf("%w: cuda:%d: %v", ErrNoDevice, dev, err)
 	}
 	free := devs[dev].FreeMem
-	maxPix := int64(float64(free) * 0.8 / float64(gpuBytesPerPixel(g.N)))
+	maxPix := gpuMaxPixels(g.N, free)
 	tiles, err := gpuTiles(g.H, g.W, o.Radius, maxPix)
 	if err != nil {
 		return err

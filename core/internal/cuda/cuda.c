@@ -423,8 +423,8 @@ static unsigned grid(long long work, unsigned cap) {
 }
 
 /* The most pairs per launch: bounds the products, correlations and the
- * inverse plan's batch. */
-#define MAXCHUNK (1 << 18)
+ * inverse plan's batch (and its work area). gpuChunk in core/pcf. */
+#define MAXCHUNK (1 << 16)
 /* Grid limits of the grid-stride kernels (x up to 2^31-1, y 65,535). */
 #define GRIDX 65535u
 
