@@ -192,8 +192,9 @@ static int simd_level(void) {
 }
 #endif
 
-// ipcf_build_level forces the build's code path (-1: the best available;
-// 0: reference, 1: AVX2, 2: AVX-512) for tests; it returns the level used.
+// ipcf_build_level forces the code paths of the packing and the bin sums
+// (-1: the best available; 0: reference, 1: AVX2, 2: AVX-512) for tests;
+// it returns the level used.
 static int build_force = -1;
 int ipcf_build_level(int level) {
 	build_force = level;
@@ -245,41 +246,83 @@ static inline __attribute__((always_inline)) void sum2(const float *restrict z, 
 	*s2 = acc[1];
 }
 
-IPCF_CLONES
-static void bins2(const float *restrict z, int n, const int *restrict bins, int nb,
-                  double *restrict f1, double *restrict w1, double *restrict f2, double *restrict w2) {
-	double d1, d2;
-	int lo = 0;
-	for (int j = 0; j < nb; j++) {
-		int hi = bins[j];
-		sum2(z, lo, hi, &d1, &d2);
-		f1[j] = d1;
-		if (f2) f2[j] = d2;
-		lo = hi;
+// The bin sums, generic over the sum function (sum2, or sum2_512 on
+// AVX-512F: the same additions, eight lanes per instruction).
+#define IPCF_BINS2(NAME, SUM, ATTR)                                                             \
+	ATTR static void NAME(const float *restrict z, int n, const int *restrict bins, int nb,     \
+	                      double *restrict f1, double *restrict w1, double *restrict f2,        \
+	                      double *restrict w2) {                                                \
+		double d1, d2;                                                                      \
+		int lo = 0;                                                                         \
+		for (int j = 0; j < nb; j++) {                                                      \
+			int hi = bins[j];                                                           \
+			SUM(z, lo, hi, &d1, &d2);                                                   \
+			f1[j] = d1;                                                                 \
+			if (f2) f2[j] = d2;                                                         \
+			lo = hi;                                                                    \
+		}                                                                                   \
+		if (!w1 && !w2) return;                                                             \
+		lo = 0;                                                                             \
+		for (int j = 0; j < nb; j++) {                                                      \
+			int hi = bins[j];                                                           \
+			/* taus [lo, hi) read c[n - tau], indices [n-hi+1, n-lo]; tau 0 reads c[0]. */ \
+			if (lo == 0) {                                                              \
+				SUM(z, n - hi + 1, n, &d1, &d2);                                    \
+				d1 += z[0];                                                         \
+				d2 += z[1];                                                         \
+			} else {                                                                    \
+				SUM(z, n - hi + 1, n - lo + 1, &d1, &d2);                           \
+			}                                                                           \
+			if (w1) w1[j] = d1;                                                         \
+			if (w2) w2[j] = d2;                                                         \
+			lo = hi;                                                                    \
+		}                                                                                   \
 	}
-	if (!w1 && !w2) return;
-	lo = 0;
-	for (int j = 0; j < nb; j++) {
-		int hi = bins[j];
-		// taus [lo, hi) read c[n - tau], indices [n-hi+1, n-lo]; tau 0 reads c[0].
-		if (lo == 0) {
-			sum2(z, n - hi + 1, n, &d1, &d2);
-			d1 += z[0];
-			d2 += z[1];
-		} else {
-			sum2(z, n - hi + 1, n - lo + 1, &d1, &d2);
-		}
-		if (w1) w1[j] = d1;
-		if (w2) w2[j] = d2;
-		lo = hi;
+
+IPCF_BINS2(bins2, sum2, IPCF_CLONES)
+
+#ifdef IPCF_SIMD
+// sum2_512 is sum2 with acc[8v .. 8v+7] in register v.
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void
+sum2_512(const float *restrict z, int a, int b, double *s1, double *s2) {
+	__m512d v0 = _mm512_setzero_pd(), v1 = v0, v2 = v0, v3 = v0;
+	int t = a;
+	for (; t + IPCF_NACC / 2 <= b; t += IPCF_NACC / 2) {
+		const float *p = z + 2 * t;
+		v0 = _mm512_add_pd(v0, _mm512_cvtps_pd(_mm256_loadu_ps(p)));
+		v1 = _mm512_add_pd(v1, _mm512_cvtps_pd(_mm256_loadu_ps(p + 8)));
+		v2 = _mm512_add_pd(v2, _mm512_cvtps_pd(_mm256_loadu_ps(p + 16)));
+		v3 = _mm512_add_pd(v3, _mm512_cvtps_pd(_mm256_loadu_ps(p + 24)));
 	}
+	double acc[IPCF_NACC];
+	_mm512_storeu_pd(acc, v0);
+	_mm512_storeu_pd(acc + 8, v1);
+	_mm512_storeu_pd(acc + 16, v2);
+	_mm512_storeu_pd(acc + 24, v3);
+	for (; t < b; t++) {
+		acc[0] += z[2 * t];
+		acc[1] += z[2 * t + 1];
+	}
+	for (int w = IPCF_NACC / 2; w >= 2; w /= 2)
+		for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+	*s1 = acc[0];
+	*s2 = acc[1];
 }
+
+IPCF_BINS2(bins2_512, sum2_512, __attribute__((target("avx512f"))))
+#endif
 
 void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, const float *b2,
                 float *zin, float *zout, int n, const int *bins, int nb,
                 double *f1, double *w1, double *f2, double *w2) {
 	build(a1, b1, a2, b2, zin, n);
 	fftwf_execute_dft((fftwf_plan)plan, (fftwf_complex *)zin, (fftwf_complex *)zout);
+#ifdef IPCF_SIMD
+	if ((build_force >= 0 ? build_force : simd_level()) == 2) {
+		bins2_512(zout, n, bins, nb, f1, w1, a2 ? f2 : 0, a2 ? w2 : 0);
+		return;
+	}
+#endif
 	bins2(zout, n, bins, nb, f1, w1, a2 ? f2 : 0, a2 ? w2 : 0);
 }
 

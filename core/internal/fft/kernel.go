@@ -61,9 +61,10 @@ func HasWisdom(n int) bool {
 	return pair
 }
 
-// buildLevel forces the code path that packs Z (-1: the best the CPU has;
-// 0: the scalar reference, 1: AVX2, 2: AVX-512F) and returns the one that
-// will run. Tests use it; every path gives bitwise the same Z.
+// buildLevel forces the code paths that pack Z and sum the bins (-1: the
+// best the CPU has; 0: the reference, 1: AVX2 packing, 2: AVX-512F packing
+// and bin sums) and returns the one that will run. Tests use it; every path
+// gives bitwise the same results.
 func buildLevel(level int) int { return int(C.ipcf_build_level(C.int(level))) }
 
 func fptr(c []complex64) *C.float {

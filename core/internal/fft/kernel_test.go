@@ -140,13 +140,14 @@ func TestEmbeddedWisdom(t *testing.T) {
 	}
 }
 
-// TestBuildLevels checks that every code path packing Z (scalar reference,
-// AVX2, AVX-512) gives bitwise the same bin sums, for one and two pairs, at
+// TestBuildLevels checks that every code path packing Z and summing the
+// bins (reference, AVX2, AVX-512) gives bitwise the same bin sums, for one and two pairs, at
 // lengths around the vector widths, with a -0 among the inputs (the engine
 // never passes non-finite spectra).
 func TestBuildLevels(t *testing.T) {
 	best := buildLevel(-1)
 	defer buildLevel(-1)
+	t.Logf("code paths 0..%d", best)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{4, 8, 16, 32, 64, 1024, 16384} {
 		bins := []int{1, 2, n / 4, n / 2}
