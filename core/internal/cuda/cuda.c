@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cuda.h"
 
@@ -417,6 +418,23 @@ static int plan(cufftHandle *h, int type, long long n, long long rdist, long lon
         }                                                                   \
     } while (0)
 
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* stats appends a block's timings to $IPCF_CUDA_STATS, if set (for
+ * tools/gpu_check.sh): device work and transfers, without the host's. */
+static void stats(int dev, const ipcf_cuda_block *b, long long npairs, double t0, double t1, double t2) {
+    const char *p = getenv("IPCF_CUDA_STATS");
+    FILE *f = p && *p ? fopen(p, "a") : 0;
+    if (!f) return;
+    fprintf(f, "ipcf_cuda_pcf dev=%d kind=%s npix=%d n=%d pairs=%lld spectra_s=%.6f pairs_s=%.6f total_s=%.6f\n", dev,
+            b->kind == IPCF_CUDA_U16 ? "u16" : "series", b->npix, b->n, npairs, t1 - t0, t2 - t1, t2 - t0);
+    fclose(f);
+}
+
 static unsigned grid(long long work, unsigned cap) {
     if (work < 1) return 1;
     return work > cap ? cap : (unsigned)work;
@@ -434,11 +452,15 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
     cufftHandle fwdplan = 0, invplan = 0;
     int n = b->n, npix = b->npix, nb = b->nb, hh = n / 2 + 1, chunk = 0, status = -1, planned = 0, fplanned = 0;
     unsigned bgrid;
+    long long npairs = 0;
+    double t0 = now(), t1;
     if (ipcf_cuda_compile(dev, why, wn, 0, 0)) return -1;
     pthread_mutex_lock(&mu);
     L.cuCtxSetCurrent(D[dev].ctx);
-    for (int g = 0; g < b->ngroups; g++)
+    for (int g = 0; g < b->ngroups; g++) {
         if (b->npairs[g] > chunk) chunk = b->npairs[g];
+        npairs += b->npairs[g];
+    }
     if (chunk > MAXCHUNK) chunk = MAXCHUNK;
     CK(L.cuMemAlloc(&d_norm, (size_t)npix * 8), "cuMemAlloc(norms)");
     CK(L.cuMemAlloc(&d_series, (size_t)npix * n * 4), "cuMemAlloc(series)");
@@ -471,6 +493,7 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
         goto fail;
     }
     CK(L.cuCtxSynchronize(), "forward FFT");
+    t1 = now();
     L.cufftDestroy(fwdplan);
     fplanned = 0;
     L.cuMemFree(d_series);
@@ -511,6 +534,7 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
         }
     }
     CK(L.cuCtxSynchronize(), "synchronize");
+    stats(dev, b, npairs, t0, t1, now());
     status = 0;
 fail:
     if (fplanned) L.cufftDestroy(fwdplan);
