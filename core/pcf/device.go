@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
@@ -175,11 +174,11 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	return nil
 }
 
-// gpu runs the pCF on device dev, block by block. uint16 input without
-// bleaching correction goes to the device as it is (the device sums,
-// swaps bytes and transposes); other input is turned into the CPU
-// engine's float32 series on the host first (bleaching correction, the
-// power-of-two scaling of float samples), with the same rounding.
+// gpu runs the pCF on device dev, block by block. Input without
+// bleaching correction goes to the device as it is stored (the device
+// swaps bytes, converts, sums, scales float samples and transposes, with
+// the CPU engine's rounding); with bleaching correction, the host makes
+// the CPU engine's float32 series first.
 func (e *engine) gpu(ctx context.Context, dev int) error {
 	g, o := e.g, e.o
 	devs, err := cuda.Devices()
@@ -205,7 +204,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		e.norm = make([]float64, g.H*g.W)
 	}
 	threads := pool.Threads(o.Threads)
-	raw := e.data.DType == array.Uint16 && o.Bleach == 0
+	raw := o.Bleach == 0
 	grp := groups(g.Circle)
 	bins := make([]int32, len(g.Bins))
 	for i, b := range g.Bins {
@@ -296,24 +295,27 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	return nil
 }
 
-// gpuTile copies the block's uint16 frames, as they are stored, into
-// b.U16 (time-major); the device swaps the bytes of the other order.
+// gpuTile copies the block's samples, as they are stored, into b.Raw
+// (time-major); the device swaps the bytes of the other order.
 func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, threads, y0, x0, bh, bw int) error {
 	d := e.data
 	n := e.g.N
-	b.U16 = make([]uint16, n*bh*bw)
-	b.BigEndian = d.Order != array.NativeOrder
-	contiguous := d.Strides[2] == 2
+	es := d.DType.Size()
+	b.Raw = make([]byte, n*bh*bw*es)
+	b.DType = int(d.DType)
+	b.Swap = d.Order != array.NativeOrder && es > 1
+	b.Scale = floatSamples(d.DType, e.o)
+	contiguous := d.Strides[2] == es
 	return pool.Run(ctx, threads, n, func(_, tt int) error {
 		for y := 0; y < bh; y++ {
 			off := d.Offset + tt*d.Strides[0] + (y0+y)*d.Strides[1] + x0*d.Strides[2]
-			row := b.U16[(tt*bh+y)*bw : (tt*bh+y+1)*bw]
+			row := b.Raw[(tt*bh+y)*bw*es : (tt*bh+y+1)*bw*es]
 			if contiguous {
-				copy(unsafe.Slice((*byte)(unsafe.Pointer(&row[0])), 2*bw), d.Data[off:off+2*bw])
+				copy(row, d.Data[off:off+bw*es])
 				continue
 			}
-			for x := range row {
-				row[x] = *(*uint16)(unsafe.Pointer(&d.Data[off]))
+			for x := 0; x < bw; x++ {
+				copy(row[x*es:(x+1)*es], d.Data[off:off+es])
 				off += d.Strides[2]
 			}
 		}

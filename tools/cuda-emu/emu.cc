@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <fftw3.h>
 #include <string>
@@ -52,6 +53,16 @@ struct float2 {
     float x, y;
 };
 static inline float2 make_float2(float x, float y) { return float2{x, y}; }
+static inline float __int_as_float(int x) {
+    float f;
+    memcpy(&f, &x, 4);
+    return f;
+}
+static inline double __longlong_as_double(long long x) {
+    double d;
+    memcpy(&d, &x, 8);
+    return d;
+}
 static uint3 threadIdx, blockIdx, blockDim, gridDim;
 static void __syncthreads();
 

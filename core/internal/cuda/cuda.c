@@ -431,7 +431,7 @@ static void stats(int dev, const ipcf_cuda_block *b, long long npairs, double t0
     FILE *f = p && *p ? fopen(p, "a") : 0;
     if (!f) return;
     fprintf(f, "ipcf_cuda_pcf dev=%d kind=%s npix=%d n=%d pairs=%lld spectra_s=%.6f pairs_s=%.6f total_s=%.6f\n", dev,
-            b->kind == IPCF_CUDA_U16 ? "u16" : "series", b->npix, b->n, npairs, t1 - t0, t2 - t1, t2 - t0);
+            b->kind == IPCF_CUDA_RAW ? "raw" : "series", b->npix, b->n, npairs, t1 - t0, t2 - t1, t2 - t0);
     fclose(f);
 }
 
@@ -447,7 +447,7 @@ static unsigned grid(long long work, unsigned cap) {
 #define GRIDX 65535u
 
 int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
-    CUdeviceptr d_tile = 0, d_norm = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
+    CUdeviceptr d_tile = 0, d_sums = 0, d_shift = 0, d_norm = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
                 d_bins = 0, d_f = 0, d_b = 0, d_scr = 0;
     cufftHandle fwdplan = 0, invplan = 0;
     int n = b->n, npix = b->npix, nb = b->nb, hh = n / 2 + 1, chunk = 0, status = -1, planned = 0, fplanned = 0;
@@ -466,21 +466,31 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
     CK(L.cuMemAlloc(&d_series, (size_t)npix * n * 4), "cuMemAlloc(series)");
     CK(L.cuMemAlloc(&d_bins, (size_t)nb * 4), "cuMemAlloc(bins)");
     CK(L.cuMemcpyHtoD(d_bins, b->bins, (size_t)nb * 4), "upload(bins)");
-    if (b->kind == IPCF_CUDA_U16) {
-        /* sums (the norms) and the transpose into mean-subtracted series on the device */
-        int be = b->bigendian, stride = n;
-        CK(L.cuMemAlloc(&d_tile, (size_t)n * npix * 2), "cuMemAlloc(tile)");
-        CK(L.cuMemcpyHtoD(d_tile, b->data, (size_t)n * npix * 2), "upload(tile)");
-        void *sargs[] = {&d_tile, &n, &npix, &be, &d_norm};
+    if (b->kind == IPCF_CUDA_RAW) {
+        /* conversion, sums (the norms) and the transpose into
+         * mean-subtracted series on the device */
+        static const int size[7] = {0, 1, 2, 2, 4, 4, 8};
+        int dt = b->dtype, sw = b->swap, sc = b->scale, stride = n;
+        if (dt < 1 || dt > 6) {
+            setwhy(why, wn, "cuda:%d: unknown dtype %d", dev, dt);
+            goto fail;
+        }
+        CK(L.cuMemAlloc(&d_tile, (size_t)n * npix * size[dt]), "cuMemAlloc(tile)");
+        CK(L.cuMemAlloc(&d_sums, (size_t)npix * 8), "cuMemAlloc(sums)");
+        CK(L.cuMemAlloc(&d_shift, (size_t)npix * 4), "cuMemAlloc(shifts)");
+        CK(L.cuMemcpyHtoD(d_tile, b->data, (size_t)n * npix * size[dt]), "upload(tile)");
+        void *sargs[] = {&d_tile, &dt, &sw, &n, &npix, &sc, &d_sums, &d_norm, &d_shift};
         CK(L.cuLaunchKernel(D[dev].sums, grid((npix + 255) / 256, GRIDX), 1, 1, 256, 1, 1, 0, 0, sargs, 0),
            "launch(sums)");
-        void *targs[] = {&d_tile, &n, &npix, &be, &d_norm, &d_series, &stride};
+        void *targs[] = {&d_tile, &dt, &sw, &n, &npix, &d_sums, &d_shift, &d_series, &stride};
         CK(L.cuLaunchKernel(D[dev].transpose, grid((npix + 31) / 32, GRIDX), grid((n + 31) / 32, GRIDX), 1, 32, 8, 1,
                             0, 0, targs, 0),
            "launch(transpose)");
         CK(L.cuCtxSynchronize(), "transpose");
         L.cuMemFree(d_tile);
-        d_tile = 0;
+        L.cuMemFree(d_sums);
+        L.cuMemFree(d_shift);
+        d_tile = d_sums = d_shift = 0;
     } else {
         CK(L.cuMemcpyHtoD(d_series, b->data, (size_t)npix * n * 4), "upload(series)");
         CK(L.cuMemcpyHtoD(d_norm, b->norm, (size_t)npix * 8), "upload(norms)");
@@ -539,7 +549,7 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
 fail:
     if (fplanned) L.cufftDestroy(fwdplan);
     if (planned) L.cufftDestroy(invplan);
-    CUdeviceptr all[] = {d_tile, d_norm, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_bins, d_f, d_b, d_scr};
+    CUdeviceptr all[] = {d_tile, d_sums, d_shift, d_norm, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_bins, d_f, d_b, d_scr};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++)
         if (all[k]) L.cuMemFree(all[k]);
     pthread_mutex_unlock(&mu);

@@ -72,25 +72,30 @@ func Source() string { return C.GoString(C.ipcf_cuda_source()) }
 const Available = true
 
 // Block is the GPU work of one block of NPix pixels (indexed 0..NPix-1).
-// The input is either U16, (N, NPix) frames in time-major order (the
-// device sums and transposes them, swapping bytes if BigEndian), or
-// Series, (NPix, N) float32 series already mean-subtracted (and scaled),
-// with Norm the pixels' normalisations. Pairs: for each group g,
+// The input is either Raw, (N, NPix) samples of DType (core/array's codes)
+// as stored, time slowest (the device swaps the bytes if Swap, converts,
+// sums, scales float samples by a power of two if Scale, and transposes),
+// or Series, (NPix, N) float32 series already mean-subtracted (and
+// scaled), with Norm the pixels' normalisations. Pairs: for each group g,
 // NPairs[g] pairs (P, Q, pixel indices) back to back; WantBwd[g] asks for
 // the backward curves. Results: Fwd and Bwd, len(P)*len(Bins) each; a
 // pair with a zero or non-finite norm gets NaN curves.
 type Block struct {
-	N, NPix   int
-	U16       []uint16
-	BigEndian bool
-	Series    []float32
-	Norm      []float64
-	NPairs    []int32 // per group
-	WantBwd   []int32 // per group
-	P, Q      []int32
-	Bins      []int32
-	Fwd, Bwd  []float32
+	N, NPix     int
+	Raw         []byte
+	DType       int
+	Swap, Scale bool
+	Series      []float32
+	Norm        []float64
+	NPairs      []int32 // per group
+	WantBwd     []int32 // per group
+	P, Q        []int32
+	Bins        []int32
+	Fwd, Bwd    []float32
 }
+
+// dtypeSize is the sample size of core/array's dtype codes.
+var dtypeSize = [7]int{0, 1, 2, 2, 4, 4, 8}
 
 // PCF runs a block on device dev.
 func PCF(dev int, b *Block) error {
@@ -101,11 +106,18 @@ func PCF(dev int, b *Block) error {
 	var pin runtime.Pinner
 	defer pin.Unpin()
 	switch {
-	case b.U16 != nil && len(b.U16) == b.N*b.NPix && b.Series == nil:
-		cb.kind = C.IPCF_CUDA_U16
-		cb.data = unsafe.Pointer(&b.U16[0])
-		pin.Pin(&b.U16[0])
-	case b.Series != nil && len(b.Series) == b.N*b.NPix && len(b.Norm) == b.NPix && b.U16 == nil:
+	case b.Raw != nil && b.DType >= 1 && b.DType <= 6 && len(b.Raw) == b.N*b.NPix*dtypeSize[b.DType] && b.Series == nil:
+		cb.kind = C.IPCF_CUDA_RAW
+		cb.dtype = C.int(b.DType)
+		if b.Swap {
+			cb.swap = 1
+		}
+		if b.Scale {
+			cb.scale = 1
+		}
+		cb.data = unsafe.Pointer(&b.Raw[0])
+		pin.Pin(&b.Raw[0])
+	case b.Series != nil && len(b.Series) == b.N*b.NPix && len(b.Norm) == b.NPix && b.Raw == nil:
 		cb.kind = C.IPCF_CUDA_SERIES
 		cb.data = unsafe.Pointer(&b.Series[0])
 		cb.norm = (*C.double)(unsafe.Pointer(&b.Norm[0]))
@@ -124,9 +136,6 @@ func PCF(dev int, b *Block) error {
 	}
 	if np == 0 {
 		return nil
-	}
-	if b.BigEndian {
-		cb.bigendian = 1
 	}
 	cb.n, cb.npix = C.int(b.N), C.int(b.NPix)
 	cb.ngroups = C.int(len(b.NPairs))

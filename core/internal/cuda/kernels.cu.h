@@ -16,39 +16,82 @@ extern "C" {
 
 typedef unsigned long long ipcf_u64;
 
-/* sums[p] = sum over t < n of tile[t*npix + p] (uint16 frames, slowest
- * axis time; byte-swapped if bigendian). Exact in double. */
-__global__ void ipcf_sums(const unsigned short *tile, int n, int npix, int bigendian, double *sums) {
+/* ipcf_load returns sample i of raw as a double: dtype 1 uint8, 2 uint16,
+ * 3 int16, 4 int32, 5 float32, 6 float64 (core/array's codes), with the
+ * bytes swapped if swap (the other byte order). */
+__device__ double ipcf_load(const void *raw, int dtype, int swap, ipcf_u64 i) {
+    if (dtype == 1) return ((const unsigned char *)raw)[i];
+    if (dtype == 2 || dtype == 3) {
+        unsigned short u = ((const unsigned short *)raw)[i];
+        if (swap) u = (unsigned short)((u >> 8) | (u << 8));
+        return dtype == 2 ? (double)u : (double)(short)u;
+    }
+    if (dtype == 4 || dtype == 5) {
+        unsigned int u = ((const unsigned int *)raw)[i];
+        if (swap) u = (u >> 24) | ((u >> 8) & 0xff00u) | ((u << 8) & 0xff0000u) | (u << 24);
+        return dtype == 4 ? (double)(int)u : (double)__int_as_float((int)u);
+    }
+    ipcf_u64 u = ((const ipcf_u64 *)raw)[i];
+    if (swap) {
+        ipcf_u64 r = 0;
+        for (int b = 0; b < 8; b++) r = (r << 8) | ((u >> (8 * b)) & 0xff);
+        u = r;
+    }
+    return __longlong_as_double((long long)u);
+}
+
+/* For each pixel p of raw ((n, npix) samples, time slowest): sums[p], the
+ * sum of its samples in double (four interleaved accumulators for the
+ * dtypes exact in float32, one for int32 and float64: the CPU engine's
+ * orders), and its normalisation norm[p] = sum * 2^shift[p]. For float
+ * dtypes (scale != 0) shift[p] puts the largest deviation from the mean
+ * in [0.5, 1), as the CPU engine scales float samples before its float32
+ * FFTs; a zero or non-finite sum is not scaled (its curves are NaN). */
+__global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix, int scale, double *sums, double *norm,
+                          int *shift) {
     for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < npix; p += blockDim.x * gridDim.x) {
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, sum;
         int t = 0;
-        for (; t + 4 <= n; t += 4) {
-            unsigned short v0 = tile[(ipcf_u64)t * npix + p], v1 = tile[(ipcf_u64)(t + 1) * npix + p];
-            unsigned short v2 = tile[(ipcf_u64)(t + 2) * npix + p], v3 = tile[(ipcf_u64)(t + 3) * npix + p];
-            if (bigendian) {
-                v0 = (unsigned short)((v0 >> 8) | (v0 << 8));
-                v1 = (unsigned short)((v1 >> 8) | (v1 << 8));
-                v2 = (unsigned short)((v2 >> 8) | (v2 << 8));
-                v3 = (unsigned short)((v3 >> 8) | (v3 << 8));
+        if (dtype == 4 || dtype == 6) {
+            for (; t < n; t++) s0 += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
+            sum = s0;
+        } else {
+            for (; t + 4 <= n; t += 4) {
+                s0 += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
+                s1 += ipcf_load(raw, dtype, swap, (ipcf_u64)(t + 1) * npix + p);
+                s2 += ipcf_load(raw, dtype, swap, (ipcf_u64)(t + 2) * npix + p);
+                s3 += ipcf_load(raw, dtype, swap, (ipcf_u64)(t + 3) * npix + p);
             }
-            s0 += v0; s1 += v1; s2 += v2; s3 += v3;
+            for (; t < n; t++) s0 += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
+            sum = (s0 + s1) + (s2 + s3);
         }
-        for (; t < n; t++) {
-            unsigned short v = tile[(ipcf_u64)t * npix + p];
-            if (bigendian) v = (unsigned short)((v >> 8) | (v << 8));
-            s0 += v;
+        int k = 0;
+        if (scale && sum != 0 && sum - sum == 0) {
+            double mean = sum / n, m = 0;
+            for (t = 0; t < n; t++) {
+                double d = ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p) - mean;
+                if (d < 0) d = -d;
+                if (d > m) m = d;
+            }
+            if (m > 0 && m - m == 0) {
+                frexp(m, &k);
+                k = -k;
+            }
         }
-        sums[p] = (s0 + s1) + (s2 + s3);
+        sums[p] = sum;
+        norm[p] = k ? ldexp(sum, k) : sum;
+        shift[p] = k;
     }
 }
 
-/* Transposes a (n, npix) uint16 tile into time-contiguous float32 series
- * (pixel p at series + p*stride), each minus its mean sums[p]/n, as the
- * CPU path rounds it: (float)((double)v - sum/n). 32 x 32 tiles through
- * shared memory (coalesced reads along pixels, writes along time);
- * blockDim must be (32, 8). */
-__global__ void ipcf_transpose(const unsigned short *tile, int n, int npix, int bigendian, const double *sums,
-                               float *series, int stride) {
+/* Transposes raw ((n, npix) samples) into time-contiguous float32 series
+ * (pixel p at series + p*stride), each minus its mean sums[p]/n and
+ * scaled by 2^shift[p], rounded as the CPU engine does:
+ * (float)ldexp(v - sum/n, shift). 32 x 32 tiles through shared memory
+ * (coalesced reads along pixels, writes along time); blockDim must be
+ * (32, 8). */
+__global__ void ipcf_transpose(const void *raw, int dtype, int swap, int n, int npix, const double *sums,
+                               const int *shift, float *series, int stride) {
     __shared__ float blk[32][33];
     int tx = threadIdx.x, ty = threadIdx.y;
     int nbp = (npix + 31) / 32, nbt = (n + 31) / 32;
@@ -59,9 +102,8 @@ __global__ void ipcf_transpose(const unsigned short *tile, int n, int npix, int 
                 int p = p0 + tx, t = t0 + k;
                 float v = 0;
                 if (p < npix && t < n) {
-                    unsigned short u = tile[(ipcf_u64)t * npix + p];
-                    if (bigendian) u = (unsigned short)((u >> 8) | (u << 8));
-                    v = (float)((double)u - sums[p] / n);
+                    double d = ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p) - sums[p] / n;
+                    v = (float)(shift[p] ? ldexp(d, shift[p]) : d);
                 }
                 blk[k][tx] = v;
             }

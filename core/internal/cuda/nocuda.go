@@ -32,16 +32,17 @@ func Source() string { return "" }
 
 // Block is the GPU work of one block of pixels.
 type Block struct {
-	N, NPix   int
-	U16       []uint16
-	BigEndian bool
-	Series    []float32
-	Norm      []float64
-	NPairs    []int32
-	WantBwd   []int32
-	P, Q      []int32
-	Bins      []int32
-	Fwd, Bwd  []float32
+	N, NPix     int
+	Raw         []byte
+	DType       int
+	Swap, Scale bool
+	Series      []float32
+	Norm        []float64
+	NPairs      []int32
+	WantBwd     []int32
+	P, Q        []int32
+	Bins        []int32
+	Fwd, Bwd    []float32
 }
 
 // PCF is not available in pure-Go builds.

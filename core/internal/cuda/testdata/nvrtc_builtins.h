@@ -15,5 +15,10 @@ static __device__ inline float2 make_float2(float x, float y) {
     r.y = y;
     return r;
 }
+/* Device functions NVRTC has built in (device_functions.h, math). */
+static __device__ inline float __int_as_float(int x) { return __builtin_bit_cast(float, x); }
+static __device__ inline double __longlong_as_double(long long x) { return __builtin_bit_cast(double, x); }
+__device__ double frexp(double, int *);
+__device__ double ldexp(double, int);
 /* __syncthreads is a clang builtin for NVPTX. */
 #define IPCF_KERNEL_SOURCE(...) __VA_ARGS__
