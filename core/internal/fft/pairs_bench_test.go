@@ -1,0 +1,107 @@
+//go:build cgo && !ipcf_purego
+
+package fft
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// pairsBench lays out spectra like the pCF engine's working set for one
+// row segment (16 pixels + a halo of radius 6 each side, 13 rows: 24 MiB
+// at n = 16,384, beyond the L2 cache as in the engine) and the units of one
+// task: for each of the 16 pixels of the middle row, 8 units of two pairs
+// (the 16 point groups of a 32-point circle of radius 6).
+type pairsBench struct {
+	k     *PairKernel
+	base  []complex64
+	units []Unit
+	out   []float64
+	pairs int
+}
+
+var benchBins = []int{1, 2, 3, 4, 5, 7, 10, 13, 17, 23, 31, 41, 55, 74, 99, 133, 178, 239, 320, 428, 574, 769, 1030, 1380, 1849, 2477, 3318, 4445, 5955, 8192}
+
+func newPairsBench(n int) *pairsBench {
+	const r, seg, npts = 6, 16, 32
+	w, rows := seg+2*r, 2*r+1
+	stride := (n/2 + 1 + 7) / 8 * 8
+	b := &pairsBench{k: NewPairKernel(n, benchBins), base: Complex64s(w * rows * stride)}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range b.base {
+		b.base[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+	}
+	off := func(y, x int) int { return (y*w + x) * stride }
+	for x := r; x < r+seg; x++ {
+		for i := 0; i < npts/2; i += 2 {
+			var q [2]int
+			for j := range q {
+				phi := 2 * math.Pi * float64(i+j) / npts
+				q[j] = off(r+int(math.Round(r*math.Sin(phi))), x+int(math.Round(r*math.Cos(phi))))
+			}
+			b.units = append(b.units, NewUnit(off(r, x), q[0], off(r, x), q[1], true, true))
+			b.pairs += 2
+		}
+	}
+	b.out = make([]float64, 4*len(benchBins)*len(b.units))
+	return b
+}
+
+func (b *pairsBench) run() { b.k.Pairs(b.base, b.units, b.out) }
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkPairs is the pair kernel's cost per correlated pair (pack Z
+// from two pairs of spectra, one complex FFT of n = 16,384, bin sums in
+// both directions) over an engine-like working set: cpu-us/pair is the
+// process's CPU time per pair (the target: at most 10).
+func BenchmarkPairs(b *testing.B) {
+	pb := newPairsBench(16384)
+	pb.run()
+	c0 := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		pb.run()
+	}
+	cpu := cpuTime() - c0
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*pb.pairs)/1e3, "us/pair")
+	b.ReportMetric(cpu.Seconds()/float64(b.N*pb.pairs)*1e6, "cpu-us/pair")
+}
+
+// BenchmarkPairsBuild compares the packing code paths (scalar reference
+// against the SIMD one the CPU takes) interleaved in one process, one row
+// segment at a time, and prints the medians per pair and their ratio.
+func BenchmarkPairsBuild(b *testing.B) {
+	pb := newPairsBench(16384)
+	best := buildLevel(-1)
+	defer buildLevel(-1)
+	var ref, simd []float64
+	for b.Loop() {
+		for _, level := range []int{0, best} {
+			buildLevel(level)
+			t0 := time.Now()
+			pb.run()
+			us := float64(time.Since(t0).Nanoseconds()) / float64(pb.pairs) / 1e3
+			if level == 0 {
+				ref = append(ref, us)
+			} else {
+				simd = append(simd, us)
+			}
+		}
+	}
+	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	mr, ms := med(ref), med(simd)
+	b.ReportMetric(mr, "ref-us/pair")
+	b.ReportMetric(ms, "simd-us/pair")
+	fmt.Printf("pair kernel, n=16384, median of %d interleaved segments: reference packing %.2f us/pair, SIMD level %d %.2f us/pair (%.2fx)\n",
+		len(ref), mr, best, ms, ms/mr)
+}
