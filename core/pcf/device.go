@@ -211,30 +211,39 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		bins[i] = int32(b)
 	}
 	nb := len(bins)
-	for ti, t := range tiles {
+	// The host prepares block k+1 (samples, pairs) while the device runs
+	// block k, then stores block k's curves on all threads: two blocks'
+	// host buffers at a time.
+	type pair struct {
+		p, q         int // image pixel indices
+		needF, needB bool
+		gi           int32 // point group
+	}
+	type block struct {
+		b     *cuda.Block
+		pairs []pair
+	}
+	prepare := func(t [4]int) (*block, error) {
 		if ctx.Err() != nil {
-			return ErrCancelled
+			return nil, ErrCancelled
 		}
 		// Block: the tile's image pixels plus r around them.
 		y0, y1 := max(0, t[0]), min(g.H, t[1]+2*r)
 		x0, x1 := max(0, t[2]), min(g.W, t[3]+2*r)
 		bh, bw := y1-y0, x1-x0
-		b := &cuda.Block{N: g.N, NPix: bh * bw, Bins: bins}
+		bl := &block{b: &cuda.Block{N: g.N, NPix: bh * bw, Bins: bins}}
+		b := bl.b
+		var err error
 		if raw {
 			err = e.gpuTile(ctx, b, threads, y0, x0, bh, bw)
 		} else {
 			err = e.gpuSeries(ctx, b, threads, y0, x0, bh, bw)
 		}
 		if err != nil {
-			return err
+			return nil, wrapErr(err)
 		}
 		inTile := func(y, x int) bool { return y-r >= t[0] && y-r < t[1] && x-r >= t[2] && x-r < t[3] }
-		type pair struct {
-			p, q         int // image pixel indices
-			needF, needB bool
-		}
-		var pairs []pair
-		for _, gr := range grp {
+		for gi, gr := range grp {
 			i, j := gr[0], gr[1]
 			off := g.Circle[i]
 			n := 0
@@ -245,11 +254,11 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 						continue
 					}
 					p, q := y*g.W+x, yq*g.W+xq
-					pr := pair{p, q, inTile(y, x) && e.active[p], j >= 0 && inTile(yq, xq) && e.active[q]}
+					pr := pair{p, q, inTile(y, x) && e.active[p], j >= 0 && inTile(yq, xq) && e.active[q], int32(gi)}
 					if !pr.needF && !pr.needB {
 						continue
 					}
-					pairs = append(pairs, pr)
+					bl.pairs = append(bl.pairs, pr)
 					b.P = append(b.P, int32((y-y0)*bw+x-x0))
 					b.Q = append(b.Q, int32((yq-y0)*bw+xq-x0))
 					n++
@@ -262,16 +271,18 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			}
 			b.WantBwd = append(b.WantBwd, want)
 		}
-		b.Fwd = make([]float32, len(pairs)*nb)
-		b.Bwd = make([]float32, len(pairs)*nb)
-		if err := cuda.PCF(dev, b); err != nil {
-			return fmt.Errorf("%w: %v", ErrNoDevice, err)
-		}
-		k := 0
-		curve := make([]float64, nb)
-		for gi, gr := range grp {
-			for c := 0; c < int(b.NPairs[gi]); c++ {
-				pr := pairs[k]
+		b.Fwd = make([]float32, len(bl.pairs)*nb)
+		b.Bwd = make([]float32, len(bl.pairs)*nb)
+		return bl, nil
+	}
+	store := func(bl *block) error {
+		const per = 4096
+		b := bl.b
+		return pool.Run(ctx, threads, (len(bl.pairs)+per-1)/per, func(_, task int) error {
+			curve := make([]float64, nb)
+			for k := task * per; k < min(len(bl.pairs), task*per+per); k++ {
+				pr := bl.pairs[k]
+				gr := grp[pr.gi]
 				if pr.needF {
 					for m := range curve {
 						curve[m] = float64(b.Fwd[k*nb+m])
@@ -284,12 +295,35 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 					}
 					e.store(pr.q/g.W, pr.q%g.W, gr[1], curve)
 				}
-				k++
 			}
+			return nil
+		}, nil)
+	}
+	cur, err := prepare(tiles[0])
+	if err != nil {
+		return err
+	}
+	for ti := range tiles {
+		done := make(chan error, 1)
+		go func(b *cuda.Block) { done <- cuda.PCF(dev, b) }(cur.b)
+		var next *block
+		var nerr error
+		if ti+1 < len(tiles) {
+			next, nerr = prepare(tiles[ti+1])
+		}
+		if err := <-done; err != nil {
+			return fmt.Errorf("%w: %v", ErrNoDevice, err)
+		}
+		if nerr != nil {
+			return nerr
+		}
+		if err := store(cur); err != nil {
+			return wrapErr(err)
 		}
 		if o.Progress != nil && !o.Progress(ti+1, len(tiles)) {
 			return ErrCancelled
 		}
+		cur = next
 	}
 	e.maskNaN()
 	return nil

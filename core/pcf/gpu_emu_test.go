@@ -354,6 +354,18 @@ func emuFallback(t *testing.T) {
 	if _, note, err := gpuCompute(t, data, o); err != nil || !strings.HasPrefix(note, "cuda:0") {
 		t.Fatalf("auto without failures: %q, %v", note, err)
 	}
+	// Cancelled on the GPU (several blocks): ErrCancelled, no CPU rerun.
+	os.Setenv("IPCF_EMU_MEM_MIB", "1")
+	big := randomStack(18, 64, 40, 36, 25)
+	calls := 0
+	co := Options{Radius: 3, Npoints: 8, Nbins: 8, Device: "auto", Progress: func(done, total int) bool {
+		calls++
+		return done < 2
+	}}
+	if _, _, err := gpuCompute(t, big, co); !errors.Is(err, ErrCancelled) || calls != 2 {
+		t.Fatalf("cancelled after the second of several blocks: err %v after %d progress calls", err, calls)
+	}
+	os.Setenv("IPCF_EMU_MEM_MIB", "")
 	// Twice the same: the binning reduction has a fixed order.
 	a, _, _ := gpuCompute(t, data, o)
 	b, _, _ := gpuCompute(t, data, o)
