@@ -136,12 +136,13 @@ func gpuTiles(h, w, r int, maxPix int64) ([][4]int, error) {
 const gpuChunk = 1 << 16
 
 // gpuMaxPixels returns the most pixels a block may have on a device with
-// free bytes: per pixel the uint16 tile, the float32 series and the
-// spectra; per pair of a launch (at most gpuChunk, at most one per pixel)
-// the products and the correlations, twice, for cuFFT's work area.
-func gpuMaxPixels(n int, free int64) int64 {
+// free bytes: per pixel the samples (up to 8 bytes), the float32 series,
+// the spectra and the pair indices (up to npoints pairs); per pair of a
+// launch (at most gpuChunk, at most one per pixel) the products and the
+// correlations, twice, for cuFFT's work area.
+func gpuMaxPixels(n, npoints int, free int64) int64 {
 	h := int64(n/2 + 1)
-	pix := int64(n)*2 + int64(n)*4 + h*8 + 64
+	pix := int64(n)*8 + int64(n)*4 + h*8 + 8*int64(npoints) + 64
 	pair := 2 * (h*8 + int64(n)*4)
 	budget := int64(float64(free) * 0.8)
 	if m := budget / (pix + pair); m <= gpuChunk {
@@ -186,7 +187,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		return fmt.Errorf("%w: cuda:%d: %v", ErrNoDevice, dev, err)
 	}
 	free := devs[dev].FreeMem
-	maxPix := gpuMaxPixels(g.N, free)
+	maxPix := gpuMaxPixels(g.N, o.Npoints, free)
 	tiles, err := gpuTiles(g.H, g.W, o.Radius, maxPix)
 	if err != nil {
 		return err

@@ -165,16 +165,17 @@ func fakeChild(t *testing.T) {
 }
 
 // TestGPUMaxPixels: the largest block whose device memory (per pixel:
-// tile, series, spectra; per pair of a launch, at most gpuChunk of them:
-// products and correlations twice) fits 80% of the free memory.
+// samples, series, spectra, pair indices; per pair of a launch, at most
+// gpuChunk of them: products and correlations twice) fits 80% of the
+// free memory.
 func TestGPUMaxPixels(t *testing.T) {
 	for _, n := range []int{64, 16384} {
 		h := int64(n/2 + 1)
 		need := func(m int64) int64 {
-			return m*(int64(n)*6+h*8+64) + min(m, gpuChunk)*2*(h*8+int64(n)*4)
+			return m*(int64(n)*12+h*8+8*32+64) + min(m, gpuChunk)*2*(h*8+int64(n)*4)
 		}
 		for _, free := range []int64{1 << 20, 1 << 30, 140 << 30} {
-			m := gpuMaxPixels(n, free)
+			m := gpuMaxPixels(n, 32, free)
 			budget := int64(float64(free) * 0.8)
 			if m < 0 || need(m) > budget || need(m+1) <= budget {
 				t.Errorf("n=%d free=%d: %d pixels (need %d, next %d, budget %d)", n, free, m, need(m), need(m+1), budget)

@@ -240,7 +240,8 @@ CUresult cuDeviceGetAttribute(int *v, int a, int) {
 CUresult cuDeviceTotalMem_v2(size_t *m, int) { *m = memsize(); return 0; }
 CUresult cuDevicePrimaryCtxRetain(void **c, int) { *c = (void *)1; return 0; }
 CUresult cuCtxSetCurrent(void *) { return 0; }
-CUresult cuCtxSynchronize(void) { return 0; }
+static void land();
+CUresult cuCtxSynchronize(void) { land(); return 0; }
 CUresult cuMemGetInfo_v2(size_t *f, size_t *t) {
     *t = memsize();
     *f = *t > allocated ? *t - allocated : 0;
@@ -266,6 +267,39 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
     return 0;
 }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) { memcpy((void *)(size_t)d, s, n); return 0; }
+
+// Streams run their work at once, but asynchronous copies to the host
+// land only at a synchronisation (event, stream or context): the data is
+// taken when the copy is queued and written when the host may look, so a
+// host that reads before synchronising sees stale memory, as on a GPU.
+struct Copy {
+    void *dst;
+    std::vector<char> data;
+};
+static std::vector<Copy> pending;
+static void land() {
+    for (Copy &c : pending) memcpy(c.dst, c.data.data(), c.data.size());
+    pending.clear();
+}
+CUresult cuMemcpyDtoHAsync_v2(void *d, CUdeviceptr s, size_t n, void *) {
+    const char *p = (const char *)(size_t)s;
+    pending.push_back(Copy{d, std::vector<char>(p, p + n)});
+    return 0;
+}
+CUresult cuStreamCreate(void **s, unsigned) { *s = (void *)3; return 0; }
+CUresult cuStreamDestroy_v2(void *) { return 0; }
+CUresult cuStreamSynchronize(void *) { land(); return 0; }
+CUresult cuEventCreate(void **e, unsigned) { *e = (void *)4; return 0; }
+CUresult cuEventRecord(void *, void *) { return 0; }
+CUresult cuEventSynchronize(void *) { land(); return 0; }
+CUresult cuEventDestroy_v2(void *) { return 0; }
+CUresult cuMemHostAlloc(void **p, size_t n, unsigned) {
+    *p = malloc(n ? n : 1);
+    if (!*p) return CUDA_ERROR_OUT_OF_MEMORY;
+    memset(*p, 0xff, n); // NaN patterns: a read before the copy lands shows
+    return 0;
+}
+CUresult cuMemFreeHost(void *p) { free(p); return 0; }
 CUresult cuMemcpyDtoH_v2(void *d, CUdeviceptr s, size_t n) { memcpy(d, (void *)(size_t)s, n); return 0; }
 CUresult cuGetErrorString(CUresult r, const char **s) {
     switch (r) {
@@ -466,6 +500,9 @@ cufftResult cufftExecC2R(int h, void *in, float *out) {
     if (fail("fft")) return CUFFT_EXEC_FAILED;
     fftwf_execute_dft_c2r(p->p, (fftwf_complex *)in, out);
     return 0;
+}
+cufftResult cufftSetStream(int h, void *) {
+    return h > 0 && h < (int)plans.size() && plans[h] ? 0 : CUFFT_INVALID_PLAN;
 }
 cufftResult cufftDestroy(int h) {
     if (h <= 0 || h >= (int)plans.size() || !plans[h]) return CUFFT_INVALID_PLAN;

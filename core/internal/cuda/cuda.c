@@ -19,6 +19,7 @@ typedef void *CUcontext;
 typedef void *CUmodule;
 typedef void *CUfunction;
 typedef void *CUstream;
+typedef void *CUevent;
 typedef unsigned long long CUdeviceptr;
 typedef void *nvrtcProgram;
 typedef int nvrtcResult;
@@ -54,6 +55,15 @@ static struct {
     CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                                CUstream, void **, void **);
     CUresult (*cuCtxSynchronize)(void);
+    CUresult (*cuStreamCreate)(CUstream *, unsigned);
+    CUresult (*cuStreamDestroy)(CUstream);
+    CUresult (*cuEventCreate)(CUevent *, unsigned);
+    CUresult (*cuEventRecord)(CUevent, CUstream);
+    CUresult (*cuEventSynchronize)(CUevent);
+    CUresult (*cuEventDestroy)(CUevent);
+    CUresult (*cuMemHostAlloc)(void **, size_t, unsigned);
+    CUresult (*cuMemFreeHost)(void *);
+    CUresult (*cuMemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
     CUresult (*cuGetErrorString)(CUresult, const char **);
     nvrtcResult (*nvrtcVersion)(int *, int *);
     nvrtcResult (*nvrtcCreateProgram)(nvrtcProgram *, const char *, const char *, int, const char *const *,
@@ -75,6 +85,7 @@ static struct {
     cufftResult (*cufftExecR2C)(cufftHandle, float *, void *);
     cufftResult (*cufftExecC2R)(cufftHandle, void *, float *);
     cufftResult (*cufftDestroy)(cufftHandle);
+    cufftResult (*cufftSetStream)(cufftHandle, CUstream);
 } L;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -164,6 +175,15 @@ static int load(void) {
     SYM(L.cu, cuMemcpyDtoH, "cuMemcpyDtoH_v2");
     SYM(L.cu, cuLaunchKernel, "cuLaunchKernel");
     SYM(L.cu, cuCtxSynchronize, "cuCtxSynchronize");
+    SYM(L.cu, cuStreamCreate, "cuStreamCreate");
+    SYM(L.cu, cuStreamDestroy, "cuStreamDestroy_v2");
+    SYM(L.cu, cuEventCreate, "cuEventCreate");
+    SYM(L.cu, cuEventRecord, "cuEventRecord");
+    SYM(L.cu, cuEventSynchronize, "cuEventSynchronize");
+    SYM(L.cu, cuEventDestroy, "cuEventDestroy_v2");
+    SYM(L.cu, cuMemHostAlloc, "cuMemHostAlloc");
+    SYM(L.cu, cuMemFreeHost, "cuMemFreeHost");
+    SYM(L.cu, cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
     SYM(L.cu, cuGetErrorString, "cuGetErrorString");
     {
         CUresult r = L.cuInit(0);
@@ -210,6 +230,7 @@ static int load(void) {
     SYM(L.cufft, cufftExecR2C, "cufftExecR2C");
     SYM(L.cufft, cufftExecC2R, "cufftExecC2R");
     SYM(L.cufft, cufftDestroy, "cufftDestroy");
+    SYM(L.cufft, cufftSetStream, "cufftSetStream");
     return L.ndev;
 }
 
@@ -446,10 +467,26 @@ static unsigned grid(long long work, unsigned cap) {
 /* Grid limits of the grid-stride kernels (x up to 2^31-1, y 65,535). */
 #define GRIDX 65535u
 
+/* A chunk's curves in a pinned buffer (fwd, then bwd chunk*nb further). */
+struct pending {
+    long long at;
+    int np, want;
+};
+
+static void drain(const ipcf_cuda_block *b, struct pending *p, const float *h, int chunk) {
+    memcpy(b->fwd + (size_t)p->at * b->nb, h, (size_t)p->np * b->nb * 4);
+    if (p->want) memcpy(b->bwd + (size_t)p->at * b->nb, h + (size_t)chunk * b->nb, (size_t)p->np * b->nb * 4);
+    p->np = 0;
+}
+
 int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
     CUdeviceptr d_tile = 0, d_sums = 0, d_shift = 0, d_norm = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
                 d_bins = 0, d_f = 0, d_b = 0, d_scr = 0;
     cufftHandle fwdplan = 0, invplan = 0;
+    CUstream st = 0;
+    CUevent ev[2] = {0, 0};
+    float *hbuf[2] = {0, 0};
+    struct pending pend[2] = {{0, 0, 0}, {0, 0, 0}};
     int n = b->n, npix = b->npix, nb = b->nb, hh = n / 2 + 1, chunk = 0, status = -1, planned = 0, fplanned = 0;
     unsigned bgrid;
     long long npairs = 0;
@@ -508,40 +545,68 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
     fplanned = 0;
     L.cuMemFree(d_series);
     d_series = 0;
+    /* The pairs: one stream, so the host never waits for the device
+     * except to reuse one of two pinned buffers: chunk c's curves are
+     * copied to pinned memory asynchronously, and into fwd/bwd by the
+     * host while chunk c+1 runs. */
     bgrid = grid(chunk, 16384);
     if (chunk > 0) {
         CK(L.cuMemAlloc(&d_prod, (size_t)chunk * hh * 8), "cuMemAlloc(products)");
         CK(L.cuMemAlloc(&d_corr, (size_t)chunk * n * 4), "cuMemAlloc(correlations)");
-        CK(L.cuMemAlloc(&d_pp, (size_t)chunk * 4), "cuMemAlloc(pairs)");
-        CK(L.cuMemAlloc(&d_qq, (size_t)chunk * 4), "cuMemAlloc(pairs)");
+        CK(L.cuMemAlloc(&d_pp, (size_t)npairs * 4), "cuMemAlloc(pairs)");
+        CK(L.cuMemAlloc(&d_qq, (size_t)npairs * 4), "cuMemAlloc(pairs)");
         CK(L.cuMemAlloc(&d_f, (size_t)chunk * nb * 4), "cuMemAlloc(curves)");
         CK(L.cuMemAlloc(&d_b, (size_t)chunk * nb * 4), "cuMemAlloc(curves)");
         CK(L.cuMemAlloc(&d_scr, (size_t)bgrid * 2 * nb * 8), "cuMemAlloc(bin sums)");
+        CK(L.cuMemcpyHtoD(d_pp, b->pp, (size_t)npairs * 4), "upload(pairs)");
+        CK(L.cuMemcpyHtoD(d_qq, b->qq, (size_t)npairs * 4), "upload(pairs)");
+        CK(L.cuStreamCreate(&st, 0), "cuStreamCreate");
+        for (int k = 0; k < 2; k++) {
+            CK(L.cuMemHostAlloc((void **)&hbuf[k], (size_t)chunk * nb * 8, 0), "cuMemHostAlloc(curves)");
+            CK(L.cuEventCreate(&ev[k], 0), "cuEventCreate");
+        }
         if (plan(&invplan, CUFFT_C2R, n, n, hh, chunk, why, wn, dev)) goto fail;
         planned = 1;
+        if (L.cufftSetStream(invplan, st)) {
+            setwhy(why, wn, "cuda:%d: cufftSetStream failed", dev);
+            goto fail;
+        }
     }
-    for (long long g = 0, off = 0; g < b->ngroups; off += b->npairs[g], g++) {
+    for (long long g = 0, off = 0, c = 0; g < b->ngroups; off += b->npairs[g], g++) {
         int want = b->wantbwd[g];
-        for (long long c0 = 0; c0 < b->npairs[g]; c0 += chunk) {
-            int np = (int)(b->npairs[g] - c0 < chunk ? b->npairs[g] - c0 : chunk);
+        for (long long c0 = 0; c0 < b->npairs[g]; c0 += chunk, c++) {
+            int np = (int)(b->npairs[g] - c0 < chunk ? b->npairs[g] - c0 : chunk), k = (int)(c & 1);
             long long at = off + c0;
-            CK(L.cuMemcpyHtoD(d_pp, b->pp + at, (size_t)np * 4), "upload(pairs)");
-            CK(L.cuMemcpyHtoD(d_qq, b->qq + at, (size_t)np * 4), "upload(pairs)");
+            if (pend[k].np) {
+                CK(L.cuEventSynchronize(ev[k]), "download(curves)");
+                drain(b, &pend[k], hbuf[k], chunk);
+            }
+            CUdeviceptr ppc = d_pp + (CUdeviceptr)at * 4, qqc = d_qq + (CUdeviceptr)at * 4;
             int ss = hh, ps = hh, cs = n;
-            void *margs[] = {&d_spec, &ss, &d_pp, &d_qq, &np, &hh, &d_prod, &ps};
+            void *margs[] = {&d_spec, &ss, &ppc, &qqc, &np, &hh, &d_prod, &ps};
             CK(L.cuLaunchKernel(D[dev].mulconj, grid(((long long)np * hh + 255) / 256, 1u << 20), 1, 1, 256, 1, 1, 0,
-                                0, margs, 0),
+                                st, margs, 0),
                "launch(mulconj)");
             /* the plan's batch is chunk: rows past np are computed and ignored */
             if (L.cufftExecC2R(invplan, (void *)(size_t)d_prod, (float *)(size_t)d_corr)) {
                 setwhy(why, wn, "cuda:%d: cufftExecC2R failed", dev);
                 goto fail;
             }
-            void *bargs[] = {&d_corr, &cs, &n, &d_bins, &nb, &d_norm, &d_pp, &d_qq, &np, &want, &d_f, &d_b, &d_scr};
-            CK(L.cuLaunchKernel(D[dev].bins, grid(np, bgrid), 1, 1, 256, 1, 1, 0, 0, bargs, 0), "launch(bins)");
-            CK(L.cuMemcpyDtoH(b->fwd + (size_t)at * nb, d_f, (size_t)np * nb * 4), "download(curves)");
-            if (want) CK(L.cuMemcpyDtoH(b->bwd + (size_t)at * nb, d_b, (size_t)np * nb * 4), "download(curves)");
+            void *bargs[] = {&d_corr, &cs, &n, &d_bins, &nb, &d_norm, &ppc, &qqc, &np, &want, &d_f, &d_b, &d_scr};
+            CK(L.cuLaunchKernel(D[dev].bins, grid(np, bgrid), 1, 1, 256, 1, 1, 0, st, bargs, 0), "launch(bins)");
+            CK(L.cuMemcpyDtoHAsync(hbuf[k], d_f, (size_t)np * nb * 4, st), "download(curves)");
+            if (want)
+                CK(L.cuMemcpyDtoHAsync(hbuf[k] + (size_t)chunk * nb, d_b, (size_t)np * nb * 4, st), "download(curves)");
+            CK(L.cuEventRecord(ev[k], st), "cuEventRecord");
+            pend[k].at = at;
+            pend[k].np = np;
+            pend[k].want = want;
         }
+    }
+    for (int k = 0; k < 2; k++) {
+        if (!pend[k].np) continue;
+        CK(L.cuEventSynchronize(ev[k]), "download(curves)");
+        drain(b, &pend[k], hbuf[k], chunk);
     }
     CK(L.cuCtxSynchronize(), "synchronize");
     stats(dev, b, npairs, t0, t1, now());
@@ -552,6 +617,11 @@ fail:
     CUdeviceptr all[] = {d_tile, d_sums, d_shift, d_norm, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_bins, d_f, d_b, d_scr};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++)
         if (all[k]) L.cuMemFree(all[k]);
+    for (int k = 0; k < 2; k++) {
+        if (hbuf[k]) L.cuMemFreeHost(hbuf[k]);
+        if (ev[k]) L.cuEventDestroy(ev[k]);
+    }
+    if (st) L.cuStreamDestroy(st);
     pthread_mutex_unlock(&mu);
     return status;
 }

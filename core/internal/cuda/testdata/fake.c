@@ -53,6 +53,15 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
     return 0;
 }
 int cuCtxSynchronize(void) { return 0; }
+int cuMemcpyDtoHAsync_v2(void *d, unsigned long long s, size_t n, void *st) { (void)st; memcpy(d, (void *)(size_t)s, n); return 0; }
+int cuStreamCreate(void **s, unsigned f) { (void)f; *s = (void *)3; return 0; }
+int cuStreamDestroy_v2(void *s) { (void)s; return 0; }
+int cuEventCreate(void **e, unsigned f) { (void)f; *e = (void *)4; return 0; }
+int cuEventRecord(void *e, void *s) { (void)e; (void)s; return 0; }
+int cuEventSynchronize(void *e) { (void)e; return 0; }
+int cuEventDestroy_v2(void *e) { (void)e; return 0; }
+int cuMemHostAlloc(void **p, size_t n, unsigned f) { (void)f; *p = malloc(n ? n : 1); return *p ? 0 : 2; }
+int cuMemFreeHost(void *p) { free(p); return 0; }
 int cuGetErrorString(int r, const char **s) { (void)r; *s = "fake error"; return 0; }
 
 int nvrtcCreateProgram(void **p, const char *src, const char *name, int n, const char *const *h, const char *const *i) {
@@ -83,3 +92,4 @@ int cufftPlanMany(int *plan, int rank, int *n, int *ie, int is, int id, int *oe,
 int cufftExecR2C(int plan, float *in, void *out) { (void)plan; (void)in; (void)out; return 0; }
 int cufftExecC2R(int plan, void *in, float *out) { (void)plan; (void)in; (void)out; return 0; }
 int cufftDestroy(int plan) { (void)plan; return 0; }
+int cufftSetStream(int plan, void *s) { (void)plan; (void)s; return 0; }
