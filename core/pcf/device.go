@@ -232,6 +232,16 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		y0, y1 := max(0, t[0]), min(g.H, t[1]+2*r)
 		x0, x1 := max(0, t[2]), min(g.W, t[3]+2*r)
 		bh, bw := y1-y0, x1-x0
+		// Host memory of the block: samples or series, pair indices and
+		// curves (at most one pair per pixel and point).
+		sample := int64(e.data.DType.Size())
+		if !raw {
+			sample = 4
+		}
+		host := int64(bh*bw) * (int64(g.N)*sample + int64(len(g.Circle))*(32+8*int64(nb)))
+		if err := CheckMemory("the GPU's host buffers", 2*host); err != nil {
+			return nil, err
+		}
 		bl := &block{b: &cuda.Block{N: g.N, NPix: bh * bw, Bins: bins}}
 		b := bl.b
 		var err error
