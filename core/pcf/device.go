@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -136,13 +135,18 @@ func gpuTiles(h, w, r int, maxPix int64) ([][4]int, error) {
 const gpuChunk = 1 << 16
 
 // gpuMaxPixels returns the most pixels a block may have on a device with
-// free bytes: per pixel the samples (up to 8 bytes), the float32 series,
-// the spectra and the pair indices (up to npoints pairs); per pair of a
-// launch (at most gpuChunk, at most one per pixel) the products and the
-// correlations, twice, for cuFFT's work area.
-func gpuMaxPixels(n, npoints int, free int64) int64 {
+// free bytes: per pixel the nt frames uploaded (up to 8 bytes a sample;
+// with bleaching correction also the corrected float64 frames), the
+// float32 series and spectra of the n frames used, and the pair indices
+// (up to npoints pairs); per pair of a launch (at most gpuChunk, at most
+// one per pixel) the products and the correlations, twice, for cuFFT's
+// work area.
+func gpuMaxPixels(n, nt, npoints int, bleach bool, free int64) int64 {
 	h := int64(n/2 + 1)
-	pix := int64(n)*8 + int64(n)*4 + h*8 + 8*int64(npoints) + 64
+	pix := int64(nt)*8 + int64(n)*4 + h*8 + 8*int64(npoints) + 64
+	if bleach {
+		pix += int64(nt) * 8
+	}
 	pair := 2 * (h*8 + int64(n)*4)
 	budget := int64(float64(free) * 0.8)
 	if m := budget / (pix + pair); m <= gpuChunk {
@@ -175,11 +179,10 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	return nil
 }
 
-// gpu runs the pCF on device dev, block by block. Input without
-// bleaching correction goes to the device as it is stored (the device
-// swaps bytes, converts, sums, scales float samples and transposes, with
-// the CPU engine's rounding); with bleaching correction, the host makes
-// the CPU engine's float32 series first.
+// gpu runs the pCF on device dev, block by block. The samples go to the
+// device as they are stored; the device corrects bleaching, swaps bytes,
+// converts, sums, scales float samples and transposes, with the CPU
+// engine's rounding.
 func (e *engine) gpu(ctx context.Context, dev int) error {
 	g, o := e.g, e.o
 	devs, err := cuda.Devices()
@@ -187,7 +190,11 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		return fmt.Errorf("%w: cuda:%d: %v", ErrNoDevice, dev, err)
 	}
 	free := devs[dev].FreeMem
-	maxPix := gpuMaxPixels(g.N, o.Npoints, free)
+	nt := g.N // frames uploaded
+	if o.Bleach > 0 {
+		nt = g.T
+	}
+	maxPix := gpuMaxPixels(g.N, nt, o.Npoints, o.Bleach > 0, free)
 	tiles, err := gpuTiles(g.H, g.W, o.Radius, maxPix)
 	if err != nil {
 		return err
@@ -199,13 +206,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			e.active[y*g.W+x] = o.Mask == nil || o.Mask.At(y, x) != 0
 		}
 	}
-	e.sums = make([]float64, g.H*g.W)
-	e.norm = nil
-	if floatSamples(e.data.DType, o) {
-		e.norm = make([]float64, g.H*g.W)
-	}
 	threads := pool.Threads(o.Threads)
-	raw := o.Bleach == 0
 	grp := groups(g.Circle)
 	bins := make([]int32, len(g.Bins))
 	for i, b := range g.Bins {
@@ -232,25 +233,15 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		y0, y1 := max(0, t[0]), min(g.H, t[1]+2*r)
 		x0, x1 := max(0, t[2]), min(g.W, t[3]+2*r)
 		bh, bw := y1-y0, x1-x0
-		// Host memory of the block: samples or series, pair indices and
-		// curves (at most one pair per pixel and point).
-		sample := int64(e.data.DType.Size())
-		if !raw {
-			sample = 4
-		}
-		host := int64(bh*bw) * (int64(g.N)*sample + int64(len(g.Circle))*(32+8*int64(nb)))
+		// Host memory of the block: samples, pair indices and curves (at
+		// most one pair per pixel and point).
+		host := int64(bh*bw) * (int64(nt*e.data.DType.Size()) + int64(len(g.Circle))*(32+8*int64(nb)))
 		if err := CheckMemory("the GPU's host buffers", 2*host); err != nil {
 			return nil, err
 		}
 		bl := &block{b: &cuda.Block{N: g.N, NPix: bh * bw, Bins: bins}}
 		b := bl.b
-		var err error
-		if raw {
-			err = e.gpuTile(ctx, b, threads, y0, x0, bh, bw)
-		} else {
-			err = e.gpuSeries(ctx, b, threads, y0, x0, bh, bw)
-		}
-		if err != nil {
+		if err := e.gpuTile(ctx, b, threads, nt, y0, x0, bh, bw); err != nil {
 			return nil, wrapErr(err)
 		}
 		inTile := func(y, x int) bool { return y-r >= t[0] && y-r < t[1] && x-r >= t[2] && x-r < t[3] }
@@ -340,18 +331,20 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	return nil
 }
 
-// gpuTile copies the block's samples, as they are stored, into b.Raw
-// (time-major); the device swaps the bytes of the other order.
-func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, threads, y0, x0, bh, bw int) error {
-	d := e.data
-	n := e.g.N
+// gpuTile copies the block's first nt frames, as they are stored, into
+// b.Raw (time-major); the device swaps the bytes of the other order.
+func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, threads, nt, y0, x0, bh, bw int) error {
+	d, o := e.data, e.o
 	es := d.DType.Size()
-	b.Raw = make([]byte, n*bh*bw*es)
+	b.NT = nt
+	b.Raw = make([]byte, nt*bh*bw*es)
 	b.DType = int(d.DType)
 	b.Swap = d.Order != array.NativeOrder && es > 1
-	b.Scale = floatSamples(d.DType, e.o)
+	b.Scale = floatSamples(d.DType, o)
+	b.Bleach = o.Bleach
+	b.FloorMean = o.BleachMean == bleach.Floor
 	contiguous := d.Strides[2] == es
-	return pool.Run(ctx, threads, n, func(_, tt int) error {
+	return pool.Run(ctx, threads, nt, func(_, tt int) error {
 		for y := 0; y < bh; y++ {
 			off := d.Offset + tt*d.Strides[0] + (y0+y)*d.Strides[1] + x0*d.Strides[2]
 			row := b.Raw[(tt*bh+y)*bw*es : (tt*bh+y+1)*bw*es]
@@ -362,85 +355,6 @@ func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, threads, y0, x0, bh
 			for x := 0; x < bw; x++ {
 				copy(row[x*es:(x+1)*es], d.Data[off:off+es])
 				off += d.Strides[2]
-			}
-		}
-		return nil
-	}, nil)
-}
-
-// gpuSeries builds the block's float32 series (pixel-major) and norms on
-// the host, as the CPU engine's spectra step does before its FFTs:
-// bleaching correction, the sum (in float64; four accumulators where the
-// CPU's fast path uses them), the mean subtracted, float samples scaled by
-// a power of two (scaleOf); a zero or non-finite sum is passed on as the
-// norm, and the device makes that pixel's curves NaN (usable).
-func (e *engine) gpuSeries(ctx context.Context, b *cuda.Block, threads, y0, x0, bh, bw int) error {
-	g, o, d := e.g, e.o, e.data
-	n := g.N
-	b.Series = make([]float32, n*bh*bw)
-	b.Norm = make([]float64, bh*bw)
-	nread := n
-	if o.Bleach > 0 {
-		nread = g.T
-	}
-	fast := o.Bleach == 0 && d.DType.ExactInFloat32()
-	type scratch struct {
-		buf [][]float64
-		s   []float64
-	}
-	scr := make([]*scratch, threads)
-	return pool.Run(ctx, threads, bh, func(w, y int) error {
-		sc := scr[w]
-		if sc == nil {
-			sc = &scratch{buf: make([][]float64, bw), s: make([]float64, g.T)}
-			for i := range sc.buf {
-				sc.buf[i] = make([]float64, nread)
-			}
-			scr[w] = sc
-		}
-		d.Gather2(sc.buf, d.Offset+(y0+y)*d.Strides[1]+x0*d.Strides[2], d.Strides[0], nread, d.Strides[2])
-		for k := 0; k < bw; k++ {
-			s := sc.buf[k]
-			if o.Bleach > 0 {
-				s = bleach.Correct(s, sc.s, o.Bleach, o.BleachMean, 0, 65535)
-			}
-			s = s[:n]
-			var sum float64
-			if fast {
-				var s0, s1, s2, s3 float64
-				for i := 0; i+4 <= n; i += 4 {
-					s0 += s[i]
-					s1 += s[i+1]
-					s2 += s[i+2]
-					s3 += s[i+3]
-				}
-				sum = (s0 + s1) + (s2 + s3)
-			} else {
-				for _, v := range s {
-					sum += v
-				}
-			}
-			p := (y0+y)*g.W + x0 + k
-			e.sums[p] = sum
-			mean := sum / float64(n)
-			sh, norm := 0, sum
-			if e.norm != nil {
-				sh = e.scaleOf(p, sum, func(yield func(float64) bool) {
-					for _, v := range s {
-						if !yield(v - mean) {
-							return
-						}
-					}
-				})
-				norm = e.norm[p]
-			}
-			if !usable(sum) {
-				norm = math.NaN()
-			}
-			b.Norm[y*bw+k] = norm
-			dst := b.Series[(y*bw+k)*n : (y*bw+k+1)*n]
-			for i, v := range s {
-				dst[i] = float32(math.Ldexp(v-mean, sh))
 			}
 		}
 		return nil

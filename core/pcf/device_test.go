@@ -165,20 +165,25 @@ func fakeChild(t *testing.T) {
 }
 
 // TestGPUMaxPixels: the largest block whose device memory (per pixel:
-// samples, series, spectra, pair indices; per pair of a launch, at most
-// gpuChunk of them: products and correlations twice) fits 80% of the
-// free memory.
+// samples, corrected samples with bleaching, series, spectra, pair
+// indices; per pair of a launch, at most gpuChunk of them: products and
+// correlations twice) fits 80% of the free memory.
 func TestGPUMaxPixels(t *testing.T) {
-	for _, n := range []int{64, 16384} {
-		h := int64(n/2 + 1)
-		need := func(m int64) int64 {
-			return m*(int64(n)*12+h*8+8*32+64) + min(m, gpuChunk)*2*(h*8+int64(n)*4)
+	for _, c := range []struct {
+		n, nt  int
+		bleach bool
+	}{{64, 64, false}, {16384, 16384, false}, {16384, 32000, true}} {
+		h := int64(c.n/2 + 1)
+		per := int64(c.nt)*8 + int64(c.n)*4 + h*8 + 8*32 + 64
+		if c.bleach {
+			per += int64(c.nt) * 8
 		}
+		need := func(m int64) int64 { return m*per + min(m, gpuChunk)*2*(h*8+int64(c.n)*4) }
 		for _, free := range []int64{1 << 20, 1 << 30, 140 << 30} {
-			m := gpuMaxPixels(n, 32, free)
+			m := gpuMaxPixels(c.n, c.nt, 32, c.bleach, free)
 			budget := int64(float64(free) * 0.8)
 			if m < 0 || need(m) > budget || need(m+1) <= budget {
-				t.Errorf("n=%d free=%d: %d pixels (need %d, next %d, budget %d)", n, free, m, need(m), need(m+1), budget)
+				t.Errorf("%+v free=%d: %d pixels (need %d, next %d, budget %d)", c, free, m, need(m), need(m+1), budget)
 			}
 		}
 	}

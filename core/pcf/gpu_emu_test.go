@@ -295,6 +295,20 @@ func emuDTypes(t *testing.T) {
 	againstCPU(t, "bleach", bl, Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 8})
 	againstCPU(t, "bleach floor", bl, Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 8, BleachMean: bleach.Floor})
 	againstCPU(t, "bleach float32", convert(bl, array.Float32, array.Little, 1, 0), Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 8})
+	// Strong bleaching (a decay from 60,000) and int32 samples past
+	// 65,535 and below 0: the correction clips to [0, 65535].
+	decay := convert(bl, array.Int32, array.Big, 1, 0)
+	for tt := 0; tt < 160; tt++ {
+		for i := 0; i < 12*12; i++ {
+			o := tt*decay.Strides[0] + i*4
+			v := decay.Load(o)
+			decay.Store(o, math.Round(60000*math.Exp(-float64(tt)/40)+(v-50)*200))
+		}
+	}
+	decay.Store(7*decay.Strides[0]+3*4, 200000)
+	decay.Store(9*decay.Strides[0]+5*4, -3000)
+	againstCPU(t, "bleach decay clipped", decay, Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 10})
+	againstCPU(t, "bleach decay floor", decay, Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 10, BleachMean: bleach.Floor})
 	// A mask.
 	mask, _ := array.Contiguous(array.Uint8, []int{14, 13}, make([]byte, 14*13))
 	for i := range mask.Data {

@@ -122,7 +122,7 @@ struct Kernel {
     int barrier; // the kernel calls __syncthreads: run its threads as fibers
 };
 #define K(f) {#f, [](void **a) { call(kern::f, a); }, -1}
-static Kernel kernels[] = {K(ipcf_sums), K(ipcf_transpose), K(ipcf_mulconj), K(ipcf_bins)};
+static Kernel kernels[] = {K(ipcf_bleach), K(ipcf_sums), K(ipcf_transpose), K(ipcf_mulconj), K(ipcf_bins)};
 #undef K
 
 extern "C" void ipcf_emu_swap(void **save, void *to);

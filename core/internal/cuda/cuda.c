@@ -96,7 +96,7 @@ static struct {
     char image[64];
     CUcontext ctx;
     CUmodule mod;
-    CUfunction sums, transpose, mulconj, bins;
+    CUfunction bleach, sums, transpose, mulconj, bins;
 } D[MAXDEV];
 
 /* The kernels as one line of text (see kernels.cu.h). */
@@ -368,7 +368,8 @@ static int compile_locked(int i, char *why, size_t n) {
         }
         snprintf(D[i].image, sizeof D[i].image, "%s PTX", arch);
     }
-    if (L.cuModuleGetFunction(&D[i].sums, D[i].mod, "ipcf_sums") ||
+    if (L.cuModuleGetFunction(&D[i].bleach, D[i].mod, "ipcf_bleach") ||
+        L.cuModuleGetFunction(&D[i].sums, D[i].mod, "ipcf_sums") ||
         L.cuModuleGetFunction(&D[i].transpose, D[i].mod, "ipcf_transpose") ||
         L.cuModuleGetFunction(&D[i].mulconj, D[i].mod, "ipcf_mulconj") ||
         L.cuModuleGetFunction(&D[i].bins, D[i].mod, "ipcf_bins")) {
@@ -451,8 +452,8 @@ static void stats(int dev, const ipcf_cuda_block *b, long long npairs, double t0
     const char *p = getenv("IPCF_CUDA_STATS");
     FILE *f = p && *p ? fopen(p, "a") : 0;
     if (!f) return;
-    fprintf(f, "ipcf_cuda_pcf dev=%d kind=%s npix=%d n=%d pairs=%lld spectra_s=%.6f pairs_s=%.6f total_s=%.6f\n", dev,
-            b->kind == IPCF_CUDA_RAW ? "raw" : "series", b->npix, b->n, npairs, t1 - t0, t2 - t1, t2 - t0);
+    fprintf(f, "ipcf_cuda_pcf dev=%d dtype=%d bleach=%d npix=%d n=%d pairs=%lld spectra_s=%.6f pairs_s=%.6f total_s=%.6f\n",
+            dev, b->dtype, b->bleach, b->npix, b->n, npairs, t1 - t0, t2 - t1, t2 - t0);
     fclose(f);
 }
 
@@ -480,7 +481,7 @@ static void drain(const ipcf_cuda_block *b, struct pending *p, const float *h, i
 }
 
 int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
-    CUdeviceptr d_tile = 0, d_sums = 0, d_shift = 0, d_norm = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
+    CUdeviceptr d_tile = 0, d_corrected = 0, d_sums = 0, d_shift = 0, d_norm = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
                 d_bins = 0, d_f = 0, d_b = 0, d_scr = 0;
     cufftHandle fwdplan = 0, invplan = 0;
     CUstream st = 0;
@@ -503,34 +504,45 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
     CK(L.cuMemAlloc(&d_series, (size_t)npix * n * 4), "cuMemAlloc(series)");
     CK(L.cuMemAlloc(&d_bins, (size_t)nb * 4), "cuMemAlloc(bins)");
     CK(L.cuMemcpyHtoD(d_bins, b->bins, (size_t)nb * 4), "upload(bins)");
-    if (b->kind == IPCF_CUDA_RAW) {
-        /* conversion, sums (the norms) and the transpose into
-         * mean-subtracted series on the device */
+    {
+        /* bleaching correction, conversion, sums (the norms) and the
+         * transpose into mean-subtracted series on the device */
         static const int size[7] = {0, 1, 2, 2, 4, 4, 8};
-        int dt = b->dtype, sw = b->swap, sc = b->scale, stride = n;
-        if (dt < 1 || dt > 6) {
-            setwhy(why, wn, "cuda:%d: unknown dtype %d", dev, dt);
+        int dt = b->dtype, sw = b->swap, sc = b->scale, nt = b->nt, f = b->bleach, fm = b->floormean, stride = n;
+        CUdeviceptr src;
+        if (dt < 1 || dt > 6 || nt < n || (f > 0 && nt - 2 * f < n)) {
+            setwhy(why, wn, "cuda:%d: inconsistent block (dtype %d, %d frames, %d used, filter %d)", dev, dt, nt, n, f);
             goto fail;
         }
-        CK(L.cuMemAlloc(&d_tile, (size_t)n * npix * size[dt]), "cuMemAlloc(tile)");
+        CK(L.cuMemAlloc(&d_tile, (size_t)nt * npix * size[dt]), "cuMemAlloc(tile)");
+        CK(L.cuMemcpyHtoD(d_tile, b->data, (size_t)nt * npix * size[dt]), "upload(tile)");
+        src = d_tile;
+        if (f > 0) {
+            void *bargs[] = {&d_tile, &dt, &sw, &nt, &npix, &f, &fm, &d_corrected};
+            CK(L.cuMemAlloc(&d_corrected, (size_t)nt * npix * 8), "cuMemAlloc(corrected)");
+            CK(L.cuLaunchKernel(D[dev].bleach, grid((npix + 255) / 256, GRIDX), 1, 1, 256, 1, 1, 0, 0, bargs, 0),
+               "launch(bleach)");
+            CK(L.cuCtxSynchronize(), "bleach");
+            L.cuMemFree(d_tile);
+            d_tile = 0;
+            src = d_corrected + (CUdeviceptr)f * npix * 8; /* the kept frames, float64 */
+            dt = 6;
+            sw = 0;
+        }
         CK(L.cuMemAlloc(&d_sums, (size_t)npix * 8), "cuMemAlloc(sums)");
         CK(L.cuMemAlloc(&d_shift, (size_t)npix * 4), "cuMemAlloc(shifts)");
-        CK(L.cuMemcpyHtoD(d_tile, b->data, (size_t)n * npix * size[dt]), "upload(tile)");
-        void *sargs[] = {&d_tile, &dt, &sw, &n, &npix, &sc, &d_sums, &d_norm, &d_shift};
+        void *sargs[] = {&src, &dt, &sw, &n, &npix, &sc, &d_sums, &d_norm, &d_shift};
         CK(L.cuLaunchKernel(D[dev].sums, grid((npix + 255) / 256, GRIDX), 1, 1, 256, 1, 1, 0, 0, sargs, 0),
            "launch(sums)");
-        void *targs[] = {&d_tile, &dt, &sw, &n, &npix, &d_sums, &d_shift, &d_series, &stride};
+        void *targs[] = {&src, &dt, &sw, &n, &npix, &d_sums, &d_shift, &d_series, &stride};
         CK(L.cuLaunchKernel(D[dev].transpose, grid((npix + 31) / 32, GRIDX), grid((n + 31) / 32, GRIDX), 1, 32, 8, 1,
                             0, 0, targs, 0),
            "launch(transpose)");
         CK(L.cuCtxSynchronize(), "transpose");
-        L.cuMemFree(d_tile);
-        L.cuMemFree(d_sums);
-        L.cuMemFree(d_shift);
-        d_tile = d_sums = d_shift = 0;
-    } else {
-        CK(L.cuMemcpyHtoD(d_series, b->data, (size_t)npix * n * 4), "upload(series)");
-        CK(L.cuMemcpyHtoD(d_norm, b->norm, (size_t)npix * 8), "upload(norms)");
+        CUdeviceptr done[] = {d_tile, d_corrected, d_sums, d_shift};
+        for (int k = 0; k < 4; k++)
+            if (done[k]) L.cuMemFree(done[k]);
+        d_tile = d_corrected = d_sums = d_shift = 0;
     }
     CK(L.cuMemAlloc(&d_spec, (size_t)npix * hh * 8), "cuMemAlloc(spectra)");
     if (plan(&fwdplan, CUFFT_R2C, n, n, hh, npix, why, wn, dev)) goto fail;
@@ -614,7 +626,7 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
 fail:
     if (fplanned) L.cufftDestroy(fwdplan);
     if (planned) L.cufftDestroy(invplan);
-    CUdeviceptr all[] = {d_tile, d_sums, d_shift, d_norm, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_bins, d_f, d_b, d_scr};
+    CUdeviceptr all[] = {d_tile, d_corrected, d_sums, d_shift, d_norm, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_bins, d_f, d_b, d_scr};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++)
         if (all[k]) L.cuMemFree(all[k]);
     for (int k = 0; k < 2; k++) {

@@ -71,22 +71,22 @@ func Source() string { return C.GoString(C.ipcf_cuda_source()) }
 // Available is true in builds with the GPU path.
 const Available = true
 
-// Block is the GPU work of one block of NPix pixels (indexed 0..NPix-1).
-// The input is either Raw, (N, NPix) samples of DType (core/array's codes)
-// as stored, time slowest (the device swaps the bytes if Swap, converts,
-// sums, scales float samples by a power of two if Scale, and transposes),
-// or Series, (NPix, N) float32 series already mean-subtracted (and
-// scaled), with Norm the pixels' normalisations. Pairs: for each group g,
-// NPairs[g] pairs (P, Q, pixel indices) back to back; WantBwd[g] asks for
-// the backward curves. Results: Fwd and Bwd, len(P)*len(Bins) each; a
-// pair with a zero or non-finite norm gets NaN curves.
+// Block is the GPU work of one block of NPix pixels (indexed 0..NPix-1):
+// Raw holds (NT, NPix) samples of DType (core/array's codes) as stored,
+// time slowest. The device swaps the bytes if Swap, corrects bleaching if
+// Bleach > 0 (the filter size; FloorMean: the tutorial's mean; frames
+// Bleach.. are kept), converts, sums the N frames used, scales float
+// samples by a power of two if Scale, and transposes. Pairs: for each
+// group g, NPairs[g] pairs (P, Q, pixel indices) back to back; WantBwd[g]
+// asks for the backward curves. Results: Fwd and Bwd, len(P)*len(Bins)
+// each; a pair with a zero or non-finite sum gets NaN curves.
 type Block struct {
-	N, NPix     int
+	N, NT, NPix int
 	Raw         []byte
 	DType       int
 	Swap, Scale bool
-	Series      []float32
-	Norm        []float64
+	Bleach      int
+	FloorMean   bool
 	NPairs      []int32 // per group
 	WantBwd     []int32 // per group
 	P, Q        []int32
@@ -101,29 +101,8 @@ var dtypeSize = [7]int{0, 1, 2, 2, 4, 4, 8}
 func PCF(dev int, b *Block) error {
 	nb := len(b.Bins)
 	np := len(b.P)
-	var cb C.ipcf_cuda_block
-	// cb holds Go pointers: pin what they point to for the call.
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	switch {
-	case b.Raw != nil && b.DType >= 1 && b.DType <= 6 && len(b.Raw) == b.N*b.NPix*dtypeSize[b.DType] && b.Series == nil:
-		cb.kind = C.IPCF_CUDA_RAW
-		cb.dtype = C.int(b.DType)
-		if b.Swap {
-			cb.swap = 1
-		}
-		if b.Scale {
-			cb.scale = 1
-		}
-		cb.data = unsafe.Pointer(&b.Raw[0])
-		pin.Pin(&b.Raw[0])
-	case b.Series != nil && len(b.Series) == b.N*b.NPix && len(b.Norm) == b.NPix && b.Raw == nil:
-		cb.kind = C.IPCF_CUDA_SERIES
-		cb.data = unsafe.Pointer(&b.Series[0])
-		cb.norm = (*C.double)(unsafe.Pointer(&b.Norm[0]))
-		pin.Pin(&b.Series[0])
-		pin.Pin(&b.Norm[0])
-	default:
+	if b.DType < 1 || b.DType > 6 || b.NT < b.N || len(b.Raw) != b.NT*b.NPix*dtypeSize[b.DType] ||
+		(b.Bleach > 0 && b.NT-2*b.Bleach < b.N) || b.Bleach < 0 {
 		return errors.New("cuda: inconsistent block input")
 	}
 	var sum int
@@ -137,7 +116,24 @@ func PCF(dev int, b *Block) error {
 	if np == 0 {
 		return nil
 	}
-	cb.n, cb.npix = C.int(b.N), C.int(b.NPix)
+	var cb C.ipcf_cuda_block
+	// cb holds Go pointers: pin what they point to for the call.
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	cb.dtype = C.int(b.DType)
+	if b.Swap {
+		cb.swap = 1
+	}
+	if b.Scale {
+		cb.scale = 1
+	}
+	if b.FloorMean {
+		cb.floormean = 1
+	}
+	cb.bleach = C.int(b.Bleach)
+	cb.nt, cb.n, cb.npix = C.int(b.NT), C.int(b.N), C.int(b.NPix)
+	cb.data = unsafe.Pointer(&b.Raw[0])
+	pin.Pin(&b.Raw[0])
 	cb.ngroups = C.int(len(b.NPairs))
 	cb.npairs = (*C.int)(unsafe.Pointer(&b.NPairs[0]))
 	cb.wantbwd = (*C.int)(unsafe.Pointer(&b.WantBwd[0]))

@@ -14,24 +14,19 @@ int ipcf_cuda_compile(int i, char *why, size_t n, char *image, size_t in);
 /* The kernel source (for tests). */
 const char *ipcf_cuda_source(void);
 
-/* The input kinds of a block. */
-enum { IPCF_CUDA_RAW = 0, IPCF_CUDA_SERIES = 1 };
-
-/* One block of pixels (npix of them, indexed 0..npix-1).
- * kind IPCF_CUDA_RAW: data is (n, npix) samples as stored, time slowest:
- *   dtype (core/array's codes: 1 uint8, 2 uint16, 3 int16, 4 int32,
- *   5 float32, 6 float64), bytes swapped if swap; the device converts,
- *   sums (the norms), scales float samples by a power of two if scale,
- *   and transposes into mean-subtracted float32 series.
- * kind IPCF_CUDA_SERIES: data is (npix, n) float32 series, already
- *   mean-subtracted (and scaled), and norm[p] each pixel's normalisation.
- * For each group g, npairs[g] pairs (pp, qq: pixel indices; wantbwd[g])
- * back to back; results fwd[pair*nb], bwd[pair*nb] in the same order; a
- * pair with a zero or non-finite norm gets NaN curves. */
+/* One block of pixels (npix of them, indexed 0..npix-1): data is (nt, npix)
+ * samples as stored, time slowest, of dtype (core/array's codes: 1 uint8,
+ * 2 uint16, 3 int16, 4 int32, 5 float32, 6 float64), bytes swapped if
+ * swap. The device corrects bleaching if bleach > 0 (the filter size;
+ * floormean: the tutorial's mean; frames bleach.. are kept), converts,
+ * sums the first n frames used (the norms), scales float samples by a
+ * power of two if scale, and transposes into mean-subtracted float32
+ * series. For each group g, npairs[g] pairs (pp, qq: pixel indices;
+ * wantbwd[g]) back to back; results fwd[pair*nb], bwd[pair*nb] in the
+ * same order; a pair with a zero or non-finite norm gets NaN curves. */
 typedef struct {
-    int kind, dtype, swap, scale, n, npix;
+    int dtype, swap, scale, nt, n, npix, bleach, floormean;
     const void *data;
-    const double *norm;
     int ngroups;
     const int *npairs, *wantbwd, *pp, *qq;
     const int *bins;

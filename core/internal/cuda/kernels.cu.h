@@ -84,6 +84,49 @@ __global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix,
     }
 }
 
+/* Photobleaching correction (spec/pcf.md; core/bleach.Correct, the same
+ * operations in the same order) of each pixel p of raw ((nt, npix)
+ * samples, time slowest), one thread per pixel:
+ *   s[0] = d[0];  s[i] = d[i]*f0 + s[i-1]*f1       forward (f0 = 1/f)
+ *   s[i] = s[i]*f0 + s[i+1]*f1                     backward
+ *   out[i] = clip(round(sqrt(|m/s[i]|)*(d[i]-s[i]) + m), 0, 65535)
+ * with m the mean (floormean: the tutorial's integer division). s is
+ * (nt, npix) doubles, time slowest; frames f..nt-f-1 of it receive the
+ * corrected samples. */
+__global__ void ipcf_bleach(const void *raw, int dtype, int swap, int nt, int npix, int f, int floormean, double *s) {
+    for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < npix; p += blockDim.x * gridDim.x) {
+        double f0 = 1 / (double)f, f1 = 1 - f0;
+        double c = ipcf_load(raw, dtype, swap, p), sum = c, m;
+        s[p] = c;
+        for (int i = 1; i < nt; i++) {
+            double d = ipcf_load(raw, dtype, swap, (ipcf_u64)i * npix + p);
+            c = d * f0 + c * f1;
+            s[(ipcf_u64)i * npix + p] = c;
+            sum += d;
+        }
+        if (!floormean) {
+            m = sum / nt;
+        } else if (fabs(sum) < 4611686018427387904.0 && sum == trunc(sum)) {
+            m = (double)((long long)sum / (long long)nt);
+        } else {
+            m = trunc(sum / nt);
+        }
+        int i = nt - 2;
+        for (; i >= nt - f; i--) c = s[(ipcf_u64)i * npix + p] * f0 + c * f1;
+        for (; i >= f; i--) {
+            c = s[(ipcf_u64)i * npix + p] * f0 + c * f1;
+            double d = ipcf_load(raw, dtype, swap, (ipcf_u64)i * npix + p);
+            double v = round(sqrt(fabs(m / c)) * (d - c) + m);
+            if (!(v >= 0)) {
+                v = 0;
+            } else if (v > 65535) {
+                v = 65535;
+            }
+            s[(ipcf_u64)i * npix + p] = v;
+        }
+    }
+}
+
 /* Transposes raw ((n, npix) samples) into time-contiguous float32 series
  * (pixel p at series + p*stride), each minus its mean sums[p]/n and
  * scaled by 2^shift[p], rounded as the CPU engine does:

@@ -32,12 +32,12 @@ func Source() string { return "" }
 
 // Block is the GPU work of one block of pixels.
 type Block struct {
-	N, NPix     int
+	N, NT, NPix int
 	Raw         []byte
 	DType       int
 	Swap, Scale bool
-	Series      []float32
-	Norm        []float64
+	Bleach      int
+	FloorMean   bool
 	NPairs      []int32
 	WantBwd     []int32
 	P, Q        []int32

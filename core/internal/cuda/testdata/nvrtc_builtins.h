@@ -20,5 +20,9 @@ static __device__ inline float __int_as_float(int x) { return __builtin_bit_cast
 static __device__ inline double __longlong_as_double(long long x) { return __builtin_bit_cast(double, x); }
 __device__ double frexp(double, int *);
 __device__ double ldexp(double, int);
+__device__ double fabs(double);
+__device__ double trunc(double);
+__device__ double round(double);
+__device__ double sqrt(double);
 /* __syncthreads is a clang builtin for NVPTX. */
 #define IPCF_KERNEL_SOURCE(...) __VA_ARGS__
