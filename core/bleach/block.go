@@ -18,11 +18,20 @@ import (
 // values from its checkpoint (the same operations on the same values, so
 // the same bits), runs the backward filter through it and writes the
 // corrected samples. The forward filter is computed twice, but the working
-// set is two segments (2*segLen*maxLanes*8 bytes) plus the checkpoints,
-// instead of the whole block of series.
+// set is two segments (2*segLen*maxLanes*8 bytes) plus the checkpoints
+// (n/segLen*maxLanes*8 bytes), instead of the whole block of series.
 const (
-	maxLanes = 32 // series per block: 64 bytes of uint16 pixels, one cache line
-	segLen   = 64 // samples per segment: two 16 KiB buffers stay in L1
+	// maxLanes is the most series per block: 256 bytes of a frame of
+	// uint16 pixels. Wide blocks matter because every frame's row of a
+	// block is a cache and TLB miss (frames are usually more than a page
+	// apart); BenchmarkStack, 64 x 64 x 32000: 32 lanes 1.2-1.5 s, 64 lanes
+	// 0.95-1.0 s, 128 lanes 0.85-0.89 s, 256 lanes 0.78-0.84 s (with 8 MiB of
+	// checkpoints per worker).
+	maxLanes = 128
+	// segLen is the number of samples per segment: the two segment
+	// buffers (16 KiB each) stay in L1; the checkpoints take
+	// 8*maxLanes/segLen = 64 bytes per sample of the series.
+	segLen = 16
 )
 
 // kernel holds the scratch of the block kernel; it is reused across blocks
@@ -58,8 +67,11 @@ func newKernel(n, filtersize int, mean Mean, lo, hi float64) *kernel {
 // x[(t-a)*nl+j] with sample t of series j for t in [a, b); store(x, a, b)
 // receives the corrected samples t in [a, b), a subrange of
 // [filtersize, n-filtersize), laid out the same way. load is called twice
-// for each segment, store at most once.
-func (k *kernel) run(nl int, load, store func(x []float64, a, b int)) {
+// for each segment, store at most once. pre, if not nil, is called with
+// the segment that load will be asked for next (and in the second pass,
+// backward is true and store too), while the current one is being
+// filtered: a chance to prefetch it.
+func (k *kernel) run(nl int, load, store func(x []float64, a, b int), pre func(a, b int, backward bool)) {
 	n, F := k.n, k.filtersize
 	f0, f1 := k.f0, k.f1
 	c, sum := k.c[:nl], k.sum[:nl]
@@ -69,6 +81,17 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int)) {
 	for a := 0; a < n; a += segLen {
 		b := min(n, a+segLen)
 		x := k.x[:(b-a)*nl]
+		if pre != nil {
+			if a == 0 {
+				pre(a, b, false)
+			}
+			if b < n {
+				pre(b, min(n, b+segLen), false)
+			} else {
+				last := (n - 1) / segLen * segLen
+				pre(last, n, true)
+			}
+		}
 		load(x, a, b)
 		if a == 0 {
 			copy(c, x[:nl])
@@ -78,11 +101,7 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int)) {
 			copy(k.ck[a/segLen*nl:][:nl], c)
 		}
 		for len(x) >= nl {
-			row := x[:nl]
-			for j, d := range row {
-				c[j] = d*f0 + c[j]*f1
-				sum[j] += d
-			}
+			fwdRow(x[:nl], c, sum, f0, f1)
 			x = x[nl:]
 		}
 	}
@@ -99,22 +118,18 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int)) {
 		b := min(n, a+segLen)
 		x := k.x[:(b-a)*nl]
 		s := k.s[:(b-a)*nl]
+		if pre != nil && a > F && a > 0 {
+			pre(a-segLen, a, true)
+		}
 		load(x, a, b)
 		// Recompute the forward values of the segment.
 		if a == 0 {
 			copy(s[:nl], x[:nl])
 		} else {
-			prev := k.ck[a/segLen*nl:][:nl]
-			row, sr := x[:nl], s[:nl]
-			for j := range sr {
-				sr[j] = row[j]*f0 + prev[j]*f1
-			}
+			recRow(x[:nl], k.ck[a/segLen*nl:][:nl], s[:nl], f0, f1)
 		}
 		for i := nl; i < len(s); i += nl {
-			row, sr, prev := x[i:i+nl], s[i:i+nl], s[i-nl:i]
-			for j := range sr {
-				sr[j] = row[j]*f0 + prev[j]*f1
-			}
+			recRow(x[i:i+nl], s[i-nl:i], s[i:i+nl], f0, f1)
 		}
 		// Backward filter and correction.
 		t := b - 1
@@ -124,24 +139,10 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int)) {
 		}
 		for ; t >= a && t >= F; t-- {
 			i := (t - a) * nl
-			row, sr := x[i:i+nl], s[i:i+nl]
-			for j := range sr {
-				c[j] = sr[j]*f0 + c[j]*f1
-			}
 			if t >= n-F {
-				continue
-			}
-			// correct1, written out: with math.Round inlined it is
-			// over the inlining budget.
-			for j, d := range row {
-				cj, mj := c[j], m[j]
-				v := math.Round(math.Sqrt(math.Abs(mj/cj))*(d-cj) + mj)
-				if !(v >= lo) {
-					v = lo
-				} else if v > hi {
-					v = hi
-				}
-				row[j] = v
+				backRow(s[i:i+nl], c, f0, f1)
+			} else {
+				backOutRow(x[i:i+nl], s[i:i+nl], c, m, f0, f1, lo, hi)
 			}
 		}
 		if a0, b0 := max(a, F), min(b, n-F); a0 < b0 {

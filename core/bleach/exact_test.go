@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -268,7 +269,7 @@ func TestKernelMatchesReference(t *testing.T) {
 								got[j][t] = x[(t-a)*nl+j]
 							}
 						}
-					})
+					}, nil)
 					for j := range got {
 						if i := sameBits(got[j], want[j]); i >= 0 {
 							t.Fatalf("n=%d f=%d mean=%d lanes=%d: lane %d sample %d = %v, want %v", n, f, mean, nl, j, i, got[j][i], want[j][i])
@@ -310,7 +311,7 @@ func TestStackMatchesReference(t *testing.T) {
 	}
 	ins := []dtOrder{{array.Uint16, array.Little}, {array.Uint16, array.Big}, {array.Uint8, array.Little}, {array.Int16, array.Big}, {array.Int32, array.Little}, {array.Float32, array.Big}, {array.Float64, array.Little}}
 	outs := []dtOrder{{array.Uint16, array.Little}, {array.Uint16, array.Big}, {array.Uint8, array.Little}, {array.Int16, array.Little}, {array.Int32, array.Big}}
-	shapes := [][3]int{{3, 1, 1}, {130, 1, 1}, {segLen + 1, 3, 5}, {150, 7, 40}, {2*segLen + 9, 5, 13}, {257, 1, 70}}
+	shapes := [][3]int{{3, 1, 1}, {130, 1, 1}, {segLen + 1, 3, 5}, {150, 7, 40}, {2*segLen + 9, 5, 13}, {257, 1, 70}, {70, 24, 30}, {4*segLen + 3, 19, 29}}
 	layouts := []string{"C", "F", "reversed", "padded"}
 	for si, sh := range shapes {
 		T, H, W := sh[0], sh[1], sh[2]
@@ -488,5 +489,170 @@ func BenchmarkCorrect(b *testing.B) {
 				impl.fn(d, s, 1024, Real, 0, 65535)
 			}
 		})
+	}
+}
+
+// TestCorrectorMatchesReference checks Corrector against correctRef on
+// blocks of more and fewer series than one kernel block.
+func TestCorrectorMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range lengths {
+		for _, f := range filterSizes(n) {
+			for _, mean := range []Mean{Real, Floor} {
+				c, err := NewCorrector(n, f, mean, 0, 65535)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, ns := range []int{1, maxLanes + 5} {
+					ds := make([][]float64, ns)
+					want := make([][]float64, ns)
+					for j := range ds {
+						ds[j] = series(rng, rng.IntN(nkinds), n)
+						want[j] = append([]float64(nil), ds[j]...)
+						correctRef(want[j], nil, f, mean, 0, 65535)
+					}
+					c.Correct(ds)
+					for j := range ds {
+						if i := sameBits(ds[j], want[j]); i >= 0 {
+							t.Fatalf("n=%d f=%d mean=%d series %d/%d: sample %d = %v, want %v", n, f, mean, j, ns, i, ds[j][i], want[j][i])
+						}
+					}
+				}
+			}
+		}
+	}
+	if _, err := NewCorrector(10, 5, Real, 0, 65535); err == nil {
+		t.Error("NewCorrector(10, 5) accepted a filter size that leaves no sample")
+	}
+	c, _ := NewCorrector(10, 2, Real, 0, 65535)
+	defer func() {
+		if recover() == nil {
+			t.Error("Correct on a series of the wrong length did not panic")
+		}
+	}()
+	c.Correct([][]float64{make([]float64, 10), make([]float64, 9)})
+}
+
+// BenchmarkCorrector corrects 16 series of 32000 samples (one block of
+// core/pcf's spectra path) with a Corrector and with Correct per series.
+func BenchmarkCorrector(b *testing.B) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const n, ns = 32000, 16
+	src := make([][]float64, ns)
+	ds := make([][]float64, ns)
+	for j := range src {
+		src[j] = make([]float64, n)
+		ds[j] = make([]float64, n)
+		for i := range src[j] {
+			src[j][i] = float64(100 + rng.IntN(400))
+		}
+	}
+	c, _ := NewCorrector(n, 1024, Real, 0, 65535)
+	s := make([]float64, n)
+	b.Run("corrector", func(b *testing.B) {
+		for b.Loop() {
+			for j := range ds {
+				copy(ds[j], src[j])
+			}
+			c.Correct(ds)
+		}
+	})
+	b.Run("correct", func(b *testing.B) {
+		for b.Loop() {
+			for j := range ds {
+				copy(ds[j], src[j])
+				Correct(ds[j], s, 1024, Real, 0, 65535)
+			}
+		}
+	})
+}
+
+// edgeValues are the values where rounding half away from zero is easy to
+// get wrong: exact halves, their neighbours, 2^52 and above, signed zeros,
+// infinities and NaN.
+func edgeValues() []float64 {
+	var vs []float64
+	for _, b := range []float64{0, 0.5, 1, 1.5, 2.5, 3, 254.5, 255.5, 32766.5, 32767.5, 65534.5, 65535.5, 65536, 1 << 52, 1<<52 + 1, 1 << 53, 1e300} {
+		for _, v := range []float64{b, math.Nextafter(b, math.Inf(1)), math.Nextafter(b, math.Inf(-1))} {
+			vs = append(vs, v, -v)
+		}
+	}
+	return append(vs, 0.49999999999999994, -0.49999999999999994, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, math.MaxFloat64)
+}
+
+// TestRowsMatchGo checks the row operations the kernel calls (the AVX
+// versions on amd64) against the Go loops of rows.go bit for bit, on lane
+// counts that are and are not multiples of 4, random values with
+// infinities and NaNs, and the rounding edge values: with s = c = 1 and
+// f0 = f1 = 0.5 the new c is 1, and with m = 1 the corrected value is the
+// sample itself.
+func TestRowsMatchGo(t *testing.T) {
+	t.Logf("useAVX = %v", useAVXForTest())
+	rng := rand.New(rand.NewPCG(15, 16))
+	edges := edgeValues()
+	val := func() float64 {
+		switch rng.IntN(10) {
+		case 0:
+			return edges[rng.IntN(len(edges))]
+		case 1:
+			return float64(rng.IntN(5))
+		}
+		return (rng.Float64() - 0.2) * 70000
+	}
+	fill := func(n int, f func() float64) []float64 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = f()
+		}
+		return x
+	}
+	dup := func(x []float64) []float64 { return append([]float64(nil), x...) }
+	check := func(what string, got, want []float64) {
+		t.Helper()
+		if i := sameBits(got, want); i >= 0 {
+			t.Fatalf("%s: lane %d = %v (%#x), want %v (%#x)", what, i, got[i], math.Float64bits(got[i]), want[i], math.Float64bits(want[i]))
+		}
+	}
+	for iter := 0; iter < 200; iter++ {
+		n := 1 + rng.IntN(40)
+		f0 := []float64{1, 0.5, 1.0 / 1024, 1.0 / 3, 1.0 / 7}[rng.IntN(5)]
+		f1 := 1 - f0
+		row, c, s, m := fill(n, val), fill(n, val), fill(n, val), fill(n, val)
+
+		c1, s1 := dup(c), dup(s)
+		fwdRow(row, c1, s1, f0, f1)
+		c2, s2 := dup(c), dup(s)
+		fwdRowGo(row, c2, s2, f0, f1)
+		check("fwdRow c", c1, c2)
+		check("fwdRow sum", s1, s2)
+
+		s1, s2 = dup(s), dup(s)
+		recRow(row, c, s1, f0, f1)
+		recRowGo(row, c, s2, f0, f1)
+		check("recRow", s1, s2)
+
+		c1, c2 = dup(c), dup(c)
+		backRow(s, c1, f0, f1)
+		backRowGo(s, c2, f0, f1)
+		check("backRow", c1, c2)
+
+		for _, r := range [][2]float64{{0, 65535}, {0, 255}, {-32768, 32767}, {0.25, 10.75}, {5, 3}, {math.Inf(-1), math.Inf(1)}} {
+			rw := dup(row)
+			ss, cc, mm := s, c, m
+			if iter%2 == 0 {
+				// The sample itself, rounded: c becomes 1, m = 1.
+				for i := range rw {
+					rw[i] = edges[rng.IntN(len(edges))]
+				}
+				ss, cc, mm = fill(n, func() float64 { return 1 }), fill(n, func() float64 { return 1 }), fill(n, func() float64 { return 1 })
+				f0, f1 = 0.5, 0.5
+			}
+			r1, c1 := dup(rw), dup(cc)
+			backOutRow(r1, ss, c1, mm, f0, f1, r[0], r[1])
+			r2, c2 := dup(rw), dup(cc)
+			backOutRowGo(r2, ss, c2, mm, f0, f1, r[0], r[1])
+			check(fmt.Sprintf("backOutRow %v c", r), c1, c2)
+			check(fmt.Sprintf("backOutRow %v row", r), r1, r2)
+		}
 	}
 }

@@ -14,9 +14,10 @@ import (
 // a (T - 2*filtersize, H, W) integer array; values are clipped to [0, 65535]
 // and to out's type. The result is that of Correct on each pixel's series.
 //
-// The pixels are taken in blocks of up to 32 consecutive pixels (in row-major
-// order), whose series are filtered side by side (see kernel), so a
-// time-major stack is read and written a row of pixels at a time.
+// The pixels are taken in blocks of up to 128 consecutive pixels (in
+// row-major order), whose series are filtered side by side (see kernel), so
+// a time-major stack is read and written a block's part of a frame at a
+// time.
 func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean, threads int, progress pool.Progress) error {
 	if data.NDim() != 3 || out.NDim() != 3 {
 		return fmt.Errorf("%w: data and out must be 3-D (time, rows, columns), got %d and %d dimensions", ErrParam, data.NDim(), out.NDim())
@@ -42,24 +43,39 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 	}
 	scr := make([]*scratch, pool.Threads(threads))
 	npix := H * W
-	ntasks := (npix + maxLanes - 1) / maxLanes
+	// Narrower blocks for small images, so that every thread has work.
+	lanes := maxLanes
+	for lanes > 32 && (npix+lanes-1)/lanes < 4*pool.Threads(threads) {
+		lanes /= 2
+	}
+	ntasks := (npix + lanes - 1) / lanes
 	return pool.Run(ctx, threads, ntasks, func(w, task int) error {
 		sc := scr[w]
 		if sc == nil {
 			sc = &scratch{newKernel(T, filtersize, mean, lo, hi), make([]int, maxLanes), make([]int, maxLanes)}
 			scr[w] = sc
 		}
-		p0 := task * maxLanes
-		nl := min(maxLanes, npix-p0)
+		p0 := task * lanes
+		nl := min(lanes, npix-p0)
 		din, dout := sc.din[:nl], sc.doutOf[:nl]
 		for j := range din {
 			y, x := (p0+j)/W, (p0+j)%W
 			din[j] = data.Offset + y*data.Strides[1] + x*data.Strides[2]
 			dout[j] = out.Offset + y*out.Strides[1] + x*out.Strides[2]
 		}
+		var pre func(a, b int, backward bool)
+		if ein, eout := data.DType.Size(), out.DType.Size(); unitStride(din, ein) && unitStride(dout, eout) {
+			pre = func(a, b int, backward bool) {
+				prefetch(data.Data, din[0]+a*data.Strides[0], data.Strides[0], b-a, nl*ein)
+				if a, b := max(a, filtersize), min(b, T-filtersize); backward && a < b {
+					prefetch(out.Data, dout[0]+(a-filtersize)*out.Strides[0], out.Strides[0], b-a, nl*eout)
+				}
+			}
+		}
 		sc.k.run(nl,
 			func(x []float64, a, b int) { gatherLanes(x, data, din, a, b) },
-			func(x []float64, a, b int) { scatterLanes(out, dout, x, a-filtersize, b-filtersize) })
+			func(x []float64, a, b int) { scatterLanes(out, dout, x, a-filtersize, b-filtersize) },
+			pre)
 		return nil
 	}, progress)
 }
@@ -81,7 +97,6 @@ func gatherLanes(x []float64, v array.View, off []int, a, b int) {
 	st := v.Strides[0]
 	d := v.Data
 	if v.DType == array.Uint16 && unitStride(off, 2) {
-		touch(d, off[0], st, 2*nl, a, b)
 		for t := a; t < b; t++ {
 			o := off[0] + t*st
 			if v.Order == array.Little {
@@ -128,21 +143,14 @@ func encodeU16BE(dst []byte, src []float64) {
 	}
 }
 
-// sink keeps the loads of touch alive.
-var sink byte
-
-// touch loads the first and last byte of the n bytes at o + t*st for t in
-// [a, b), as a prefetch: the frames of a stack are usually more than a page
-// apart, where the hardware prefetchers stop, and the loads of this short
-// loop are independent, so the cache misses of a whole segment are in
-// flight at once instead of one or two at a time behind the decoding.
-func touch(d []byte, o, st, n, a, b int) {
-	var acc byte
-	for t := a; t < b; t++ {
-		p := o + t*st
-		acc += d[p] + d[p+n-1]
+// prefetch asks for the bytes [o + t*st, o + t*st + w) of d, t < n, a
+// cache line at a time: the frames of a stack are usually more than a page
+// apart, where the hardware prefetchers stop, so without it every frame's
+// row of a block would be a cache miss of its own, waited for in turn.
+func prefetch(d []byte, o, st, n, w int) {
+	for i := 0; i < w; i += 64 {
+		prefetchRows(d, o+i, st, n, min(64, w-i))
 	}
-	sink += acc
 }
 
 // scatterLanes stores x[(t-a)*nl+j], integers already clipped to v's
@@ -152,7 +160,6 @@ func scatterLanes(v array.View, off []int, x []float64, a, b int) {
 	st := v.Strides[0]
 	d := v.Data
 	if v.DType == array.Uint16 && unitStride(off, 2) {
-		touch(d, off[0], st, 2*nl, a, b)
 		for t := a; t < b; t++ {
 			o := off[0] + t*st
 			if v.Order == array.Little {
