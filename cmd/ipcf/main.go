@@ -369,6 +369,9 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	default:
 		summary = fmt.Sprintf("out of core: %d tiles (%d resumed), %d chunks", sum.Tiles, sum.Resumed, sum.Chunks)
 	}
+	if n := pcf.LastDeviceNote(); n != "" && !sum.AlreadyComplete {
+		summary += ", " + n // the device used, or why auto ran on the CPU
+	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "pcf: %d x %d pixels, %d points, %d bins, %d of %d frames: %d curves in %.2f s, peak memory %d MiB (%s) -> %s\n",
 			g.OutShape[0], g.OutShape[1], g.OutShape[2], g.OutShape[3], g.N, g.T,

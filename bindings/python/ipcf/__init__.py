@@ -715,8 +715,9 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     progress : bool
         Show a progress bar (tqdm if installed).
     device : {'auto', 'cpu', 'cuda', 'cuda:N'}
-        'auto' uses a CUDA GPU when one is usable for the job (uint16 data,
-        no bleaching correction), else the CPU; 'cuda' fails with an
+        'auto' uses a CUDA GPU when one is usable (any dtype, bleaching
+        and masks included), and runs on the CPU if the GPU path fails;
+        'cuda' fails with an
         `IpcfError` (status 8) saying why if the GPU cannot be used. See
         `devices`.
 
