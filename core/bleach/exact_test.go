@@ -656,3 +656,32 @@ func TestRowsMatchGo(t *testing.T) {
 		}
 	}
 }
+
+// TestU16CodecMatchesGo checks the uint16 decoding and encoding of Stack's
+// fast path (AVX on amd64) against the Go loops, over every lane count up
+// to 40 and the values where a signed or saturating conversion would go
+// wrong (0, 32767, 32768, 65535).
+func TestU16CodecMatchesGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for n := 0; n <= 40; n++ {
+		src := make([]byte, 2*n)
+		vals := make([]float64, n)
+		for j := range vals {
+			u := []uint16{0, 1, 32767, 32768, 65534, 65535, uint16(rng.Uint32())}[rng.IntN(7)]
+			src[2*j], src[2*j+1] = byte(u), byte(u>>8)
+			vals[j] = float64(u)
+		}
+		got, want := make([]float64, n), make([]float64, n)
+		decodeU16LE(got, src)
+		decodeU16LEGo(want, src)
+		if i := sameBits(got, want); i >= 0 || sameBits(got, vals) >= 0 {
+			t.Fatalf("decode, %d lanes: %v, want %v", n, got, want)
+		}
+		b1, b2 := make([]byte, 2*n), make([]byte, 2*n)
+		encodeU16LE(b1, vals)
+		encodeU16LEGo(b2, vals)
+		if !bytes.Equal(b1, b2) || !bytes.Equal(b1, src) {
+			t.Fatalf("encode, %d lanes: %v, want %v", n, b1, b2)
+		}
+	}
+}

@@ -75,3 +75,30 @@ func backOutRow(row, s, c, m []float64, f0, f1, lo, hi float64) {
 	}
 	backOutRowGo(row[n:], s[n:], c[n:], m[n:], f0, f1, lo, hi)
 }
+
+//go:noescape
+func decodeU16LEAVX(dst []float64, src []byte)
+
+//go:noescape
+func encodeU16LEAVX(dst []byte, src []float64)
+
+// decodeU16LE sets dst[j] to the little-endian uint16 at src[2*j:].
+func decodeU16LE(dst []float64, src []byte) {
+	n := 0
+	if useAVX {
+		n = len(dst) &^ 3
+		decodeU16LEAVX(dst[:n], src[:2*n])
+	}
+	decodeU16LEGo(dst[n:], src[2*n:])
+}
+
+// encodeU16LE stores uint16(src[j]), integers in [0, 65535], little-endian
+// at dst[2*j:].
+func encodeU16LE(dst []byte, src []float64) {
+	n := 0
+	if useAVX {
+		n = len(src) &^ 3
+		encodeU16LEAVX(dst[:2*n], src[:n])
+	}
+	encodeU16LEGo(dst[2*n:], src[n:])
+}

@@ -190,3 +190,43 @@ pfloop:
 	JNZ pfloop
 pfdone:
 	RET
+
+// func decodeU16LEAVX(dst []float64, src []byte)
+// dst[j] = float64(little-endian uint16 at src[2*j:]), len(dst) a multiple
+// of 4 and len(src) >= 2*len(dst).
+TEXT ·decodeU16LEAVX(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	XORQ AX, AX
+decloop:
+	CMPQ AX, CX
+	JAE decdone
+	VPMOVZXWD (SI)(AX*2), X0
+	VCVTDQ2PD X0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	JMP decloop
+decdone:
+	VZEROUPPER
+	RET
+
+// func encodeU16LEAVX(dst []byte, src []float64)
+// dst[2*j:] = little-endian uint16(src[j]) for integers src[j] in
+// [0, 65535], len(src) a multiple of 4 and len(dst) >= 2*len(src).
+TEXT ·encodeU16LEAVX(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), CX
+	XORQ AX, AX
+encloop:
+	CMPQ AX, CX
+	JAE encdone
+	VCVTTPD2DQY (SI)(AX*8), X0
+	VPACKUSDW X0, X0, X0
+	VMOVQ X0, (DI)(AX*2)
+	ADDQ $4, AX
+	JMP encloop
+encdone:
+	VZEROUPPER
+	RET

@@ -28,3 +28,6 @@ func prefetchRows(d []byte, o, st, n, w int) {
 
 // sink keeps the loads of prefetchRows alive.
 var sink byte
+
+func decodeU16LE(dst []float64, src []byte) { decodeU16LEGo(dst, src) }
+func encodeU16LE(dst []byte, src []float64) { encodeU16LEGo(dst, src) }

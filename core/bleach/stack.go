@@ -115,7 +115,7 @@ func gatherLanes(x []float64, v array.View, off []int, a, b int) {
 	}
 }
 
-func decodeU16LE(dst []float64, src []byte) {
+func decodeU16LEGo(dst []float64, src []byte) {
 	src = src[:2*len(dst)]
 	for j := range dst {
 		dst[j] = float64(binary.LittleEndian.Uint16(src[2*j:]))
@@ -129,7 +129,7 @@ func decodeU16BE(dst []float64, src []byte) {
 	}
 }
 
-func encodeU16LE(dst []byte, src []float64) {
+func encodeU16LEGo(dst []byte, src []float64) {
 	dst = dst[:2*len(src)]
 	for j, f := range src {
 		binary.LittleEndian.PutUint16(dst[2*j:], uint16(f))
