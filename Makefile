@@ -118,7 +118,7 @@ test-cmake: deps ## configure, build and install with CMake, run ctest, use the 
 	cmake --build $(BUILD)/cmake-consumer >/dev/null
 	$(BUILD)/cmake-consumer/consumer
 
-test-python: $(LIB) $(FILEJOB)/params.txt ## Python binding: pytest, doctests, example, pip install
+test-python: $(LIB) $(CUDA_EMU)/libcuda.so.1 $(FILEJOB)/params.txt ## Python binding: pytest, doctests, example, pip install
 	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests
 	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider --doctest-modules ipcf
 	rm -rf $(BUILD)/venv && $(PYTHON) -m venv --system-site-packages $(BUILD)/venv

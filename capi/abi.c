@@ -122,6 +122,12 @@ ipcf_status ipcf_devices(char *buf, size_t len) {
 }
 IPCF_SAME_TYPE(devices);
 
+ipcf_status ipcf_last_device_note(char *buf, size_t len) {
+	IPCF_FORK_CHECK(last_device_note);
+	return ipcfgo_last_device_note(buf, len);
+}
+IPCF_SAME_TYPE(last_device_note);
+
 ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim, const int64_t *shape,
                                        void *data) {
 	IPCF_FORK_CHECK(array_init_contiguous);

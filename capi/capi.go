@@ -554,7 +554,21 @@ func ipcfgo_devices(buf *C.char, n C.size_t) (st status) {
 	if buf == nil || n == 0 {
 		return finish(fn, fail(eInvalid, "buf is NULL or len is 0"))
 	}
-	text := pcf.Devices()
+	return copyText(fn, buf, n, pcf.Devices())
+}
+
+//export ipcfgo_last_device_note
+func ipcfgo_last_device_note(buf *C.char, n C.size_t) (st status) {
+	const fn = "ipcf_last_device_note"
+	defer guard(fn, &st)
+	if buf == nil || n == 0 {
+		return finish(fn, fail(eInvalid, "buf is NULL or len is 0"))
+	}
+	return copyText(fn, buf, n, pcf.LastDeviceNote())
+}
+
+// copyText writes text, NUL-terminated and cut to n bytes, into buf.
+func copyText(fn string, buf *C.char, n C.size_t, text string) status {
 	m := min(uint64(n), uint64(len(text))+1) // never trust len beyond the text
 	out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(m))
 	k := copy(out[:m-1], text)

@@ -276,6 +276,15 @@ size_t ipcf_simulate_options_struct_size(void);
  * IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_devices(char *buf, size_t len);
 
+/* ipcf_last_device_note: where the most recent pCF computation of this
+ * process ran, NUL-terminated in buf: "cuda:0 (sm_90 CUBIN)", "cpu", or,
+ * when device "auto" ran on the CPU, why ("cpu (auto: cuda:0 failed, ran on
+ * the CPU: ...)"); empty before the first one. On IPCF_E_BUFFER_TOO_SMALL
+ * the text is cut.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (buf NULL or len 0),
+ * IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED. Since 0.2. */
+ipcf_status ipcf_last_device_note(char *buf, size_t len);
+
 /* ipcf_status_string: static text for a status code ("unknown status" for
  * any other value). Works in a forked child. Returns: the text. Since 0.1. */
 const char *ipcf_status_string(ipcf_status status);

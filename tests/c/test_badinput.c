@@ -80,6 +80,7 @@ static int child_checks(void) {
     CHILD(ipcf_pcf_file("/nonexistent.npy", NULL, "/tmp/x.npy", NULL, NULL, NULL), "ipcf_pcf_file");
     char buf[64];
     CHILD(ipcf_devices(buf, sizeof buf), "ipcf_devices");
+    CHILD(ipcf_last_device_note(buf, sizeof buf), "ipcf_last_device_note");
     ipcf_pcf_options o;
     ipcf_pcf_options_init(&o);
     if (o.struct_size != sizeof o || !strstr(ipcf_last_error(), "ipcf_pcf_options_init")) {
@@ -252,6 +253,19 @@ static void test_table(void) {
     CASE("null array", INV, "ipcf_array_init_contiguous|NULL", ipcf_array_init_contiguous(NULL, 1, 1, sh, px));
     CASE("null init shape", INV, "ipcf_array_init_contiguous|NULL", ipcf_array_init_contiguous(&tmp, 1, 1, NULL, px));
     CASE("null devices buf", INV, "ipcf_devices|buf", ipcf_devices(NULL, 10));
+    CASE("null device note buf", INV, "ipcf_last_device_note|buf", ipcf_last_device_note(NULL, 10));
+    CASE("device note len 0", INV, "ipcf_last_device_note|len is 0", ipcf_last_device_note(buf, 0));
+    {
+        /* after a CPU computation the note says "cpu" */
+        char note[256];
+        CASE("valid pcf on the cpu", IPCF_OK, NULL, pcf());
+        CASE("device note", IPCF_OK, NULL, ipcf_last_device_note(note, sizeof note));
+        if (strcmp(note, "cpu") != 0) {
+            fprintf(stderr, "FAIL device note after a CPU run: \"%s\", want \"cpu\"\n", note);
+            exit(1);
+        }
+        CASE("device note len 2", SMALL, "ipcf_last_device_note|len=2", ipcf_last_device_note(note, 2));
+    }
     CASE("null file input", INV, "ipcf_pcf_file|input", ipcf_pcf_file(NULL, NULL, output, NULL, NULL, NULL));
     CASE("null file output", INV, "ipcf_pcf_file|output", ipcf_pcf_file(missing, NULL, NULL, NULL, NULL, NULL));
     CASE("null simulate options", INV, "ipcf_simulate|options is NULL", ipcf_simulate(NULL, &SOUT));

@@ -51,7 +51,7 @@ from . import _lib as _c
 __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle',
-    'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', '__version__',
+    'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device', '__version__',
 ]
 
 _lib = _c.load()
@@ -620,6 +620,31 @@ def devices():
     return buf.value.decode('utf-8', 'replace')
 
 
+def last_device():
+    """Where the most recent pCF of this process ran: 'cpu', 'cuda:0 (sm_90
+    CUBIN)', or why device='auto' ran on the CPU ('cpu (auto: ...)'); ''
+    before the first. `pcf` warns (RuntimeWarning) when a GPU failed and
+    the job ran on the CPU instead.
+
+    Examples
+    --------
+    >>> _ = pcf(simulate(64, 12), radius=2, device='cpu')
+    >>> last_device()
+    'cpu'
+    """
+    _check_process()
+    buf = ctypes.create_string_buffer(4096)
+    _lib.ipcf_last_device_note(buf, len(buf))
+    return buf.value.decode('utf-8', 'replace')
+
+
+def _warn_fallback():
+    note = last_device()
+    if 'ran on the CPU' in note:
+        import warnings
+        warnings.warn(f'ipcf.pcf: {note}', RuntimeWarning, stacklevel=3)
+
+
 def _mean(value, name):
     return _c.MEAN_REAL if _choice(value, name, ('real', 'floor')) == 'real' else _c.MEAN_FLOOR
 
@@ -775,6 +800,7 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     dout = _descriptor(out, 'out')
     _call(_lib.ipcf_pcf_compute, 'pcf', (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)), o, progress,
           keep=(data, m, out))
+    _warn_fallback()
     return out
 
 

@@ -197,6 +197,7 @@ def load():
         'ipcf_simulate_options_struct_size': (c.c_size_t, []),
         'ipcf_status_string': (c.c_char_p, [c.c_int32]),
         'ipcf_devices': (c.c_int32, [c.c_char_p, c.c_size_t]),
+        'ipcf_last_device_note': (c.c_int32, [c.c_char_p, c.c_size_t]),
         'ipcf_last_error': (c.c_char_p, []),
         'ipcf_token_create': (c.c_int32, [P(c.c_uint64)]),
         'ipcf_token_cancel': (c.c_int32, [c.c_uint64]),

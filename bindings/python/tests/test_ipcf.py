@@ -343,3 +343,25 @@ def test_device_option(stack, reference):
     numpy.testing.assert_array_equal(ipcf.pcf(stack, radius=3, npoints=12, nbins=10, device='cpu'), reference)
     with pytest.raises(ValueError, match='device'):
         ipcf.pcf(stack, device='gpu')
+
+
+def test_gpu_fallback_warns(tmp_path):
+    # With the emulated CUDA device failing its launches, device='auto'
+    # runs on the CPU (the CPU's result), says why and warns.
+    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(ROOT, 'build', 'cuda-emu')
+    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
+    code = (
+        'import warnings, numpy, ipcf\n'
+        'd = ipcf.simulate(128, 12, seed=3)\n'
+        'cpu = ipcf.pcf(d, radius=2, device="cpu")\n'
+        'assert ipcf.last_device() == "cpu"\n'
+        'with warnings.catch_warnings(record=True) as w:\n'
+        '    warnings.simplefilter("always")\n'
+        '    auto = ipcf.pcf(d, radius=2)\n'
+        'assert "cpu (auto: cuda:0 failed, ran on the CPU" in ipcf.last_device(), ipcf.last_device()\n'
+        'assert any(issubclass(x.category, RuntimeWarning) and "ran on the CPU" in str(x.message) for x in w), w\n'
+        'numpy.testing.assert_array_equal(auto, cpu)\n'
+        'print("ok")\n')
+    env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, IPCF_EMU_FAIL='launch')
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
