@@ -75,7 +75,7 @@ func Correct(d, s []float64, filtersize int, mean Mean, lo, hi float64) []float6
 	}
 	for ; i >= filtersize; i-- {
 		c = s[i]*f0 + c*f1
-		v := math.Round(math.Sqrt(math.Abs(m/c))*(d[i]-c) + m) // correct1
+		v := math.Round(math.Sqrt(math.Abs(m/c))*(d[i]-c) + m)
 		if !(v >= lo) {
 			v = lo
 		} else if v > hi {

@@ -4,7 +4,7 @@ import (
 	"math"
 )
 
-// The block kernel corrects up to maxLanes series side by side. Its buffers
+// The block kernel corrects several series side by side. Its buffers
 // are time-major: x[t*nl+j] is sample t of lane j. The recurrences are
 // sequential in time but independent across lanes, so the inner loops over
 // lanes carry no dependency and run at the processor's throughput instead
@@ -18,19 +18,22 @@ import (
 // values from its checkpoint (the same operations on the same values, so
 // the same bits), runs the backward filter through it and writes the
 // corrected samples. The forward filter is computed twice, but the working
-// set is two segments (2*segLen*maxLanes*8 bytes) plus the checkpoints
-// (n/segLen*maxLanes*8 bytes), instead of the whole block of series.
+// set is two segments (2*segLen*lanes*8 bytes) plus the checkpoints
+// (n/segLen*lanes*8 bytes), instead of the whole block of series.
 const (
 	// maxLanes is the most series per block: 256 bytes of a frame of
 	// uint16 pixels. Wide blocks matter because every frame's row of a
 	// block is a cache and TLB miss (frames are usually more than a page
-	// apart); BenchmarkStack, 64 x 64 x 32000: 32 lanes 1.2-1.5 s, 64 lanes
-	// 0.95-1.0 s, 128 lanes 0.85-0.89 s, 256 lanes 0.78-0.84 s (with 8 MiB of
-	// checkpoints per worker).
+	// apart). BenchmarkStack, 64 x 64 x 32000, before the uint16 rows were
+	// converted with AVX: 32 lanes 1.2-1.5 s, 64 lanes 0.95-1.0 s, 128 lanes
+	// 0.85-0.89 s, 256 lanes 0.78-0.84 s (with 8 MiB of checkpoints per
+	// worker).
 	maxLanes = 128
 	// segLen is the number of samples per segment: the two segment
-	// buffers (16 KiB each) stay in L1; the checkpoints take
-	// 8*maxLanes/segLen = 64 bytes per sample of the series.
+	// buffers (16 KiB each at 128 lanes) stay in L1; the checkpoints take
+	// 8*lanes/segLen bytes (64 at 128 lanes) per sample of the series.
+	// BenchmarkStack at 128 lanes: 16 samples 0.44-0.51 s, 32 samples
+	// 0.45-0.54 s, 64 samples 0.49-0.57 s.
 	segLen = 16
 )
 
@@ -38,32 +41,34 @@ const (
 // of equal length.
 type kernel struct {
 	n, filtersize int
+	lanes         int // the most series per block
 	mean          Mean
 	f0, f1        float64
 	lo, hi        float64
 
-	x, s   []float64 // segment buffers, segLen*maxLanes
-	ck     []float64 // forward value before each segment, nseg*maxLanes
-	c, sum []float64 // carries, maxLanes
-	m      []float64 // means, maxLanes
+	x, s   []float64 // segment buffers, segLen*lanes
+	ck     []float64 // forward value before each segment, nseg*lanes
+	c, sum []float64 // carries, lanes
+	m      []float64 // means, lanes
 }
 
-func newKernel(n, filtersize int, mean Mean, lo, hi float64) *kernel {
+// newKernel returns a kernel for blocks of up to lanes series of n samples.
+func newKernel(n, filtersize int, mean Mean, lo, hi float64, lanes int) *kernel {
 	f0 := 1 / float64(filtersize)
 	nseg := (n + segLen - 1) / segLen
 	return &kernel{
-		n: n, filtersize: filtersize, mean: mean,
+		n: n, filtersize: filtersize, mean: mean, lanes: lanes,
 		f0: f0, f1: 1 - f0, lo: lo, hi: hi,
-		x:   make([]float64, segLen*maxLanes),
-		s:   make([]float64, segLen*maxLanes),
-		ck:  make([]float64, nseg*maxLanes),
-		c:   make([]float64, maxLanes),
-		sum: make([]float64, maxLanes),
-		m:   make([]float64, maxLanes),
+		x:   make([]float64, segLen*lanes),
+		s:   make([]float64, segLen*lanes),
+		ck:  make([]float64, nseg*lanes),
+		c:   make([]float64, lanes),
+		sum: make([]float64, lanes),
+		m:   make([]float64, lanes),
 	}
 }
 
-// run corrects nl <= maxLanes series of length k.n. load(x, a, b) must fill
+// run corrects nl <= k.lanes series of length k.n. load(x, a, b) must fill
 // x[(t-a)*nl+j] with sample t of series j for t in [a, b); store(x, a, b)
 // receives the corrected samples t in [a, b), a subrange of
 // [filtersize, n-filtersize), laid out the same way. load is called twice
@@ -118,7 +123,7 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int), pre func(a
 		b := min(n, a+segLen)
 		x := k.x[:(b-a)*nl]
 		s := k.s[:(b-a)*nl]
-		if pre != nil && a > F && a > 0 {
+		if pre != nil && a > F { // the next segment holds samples >= F
 			pre(a-segLen, a, true)
 		}
 		load(x, a, b)
@@ -149,22 +154,6 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int), pre func(a
 			store(x[(a0-a)*nl:(b0-a)*nl], a0, b0)
 		}
 	}
-}
-
-// correct1 is the corrected value of sample d with smoothed value s and
-// mean m: clip(round(sqrt(|m/s|)*(d-s) + m), lo, hi), rounding halves away
-// from zero (NaN maps to lo). math.Round is bit manipulation with branches
-// on the exponent only, which are predictable; the SSE4.1 truncation plus a
-// test of the fraction against 1/2 is not (a mispredicted branch every
-// other sample).
-func correct1(d, s, m, lo, hi float64) float64 {
-	r := math.Round(math.Sqrt(math.Abs(m/s))*(d-s) + m)
-	if !(r >= lo) { // also maps NaN (s == 0 and d == 0) to lo
-		r = lo
-	} else if r > hi {
-		r = hi
-	}
-	return r
 }
 
 // meanOf returns the mean of a series of n samples that sum to sum.

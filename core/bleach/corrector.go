@@ -6,10 +6,14 @@ package bleach
 // pixels' series at once). It is faster than Correct per series because the
 // filters of different series do not wait for each other and run four to a
 // vector (BenchmarkCorrector, 16 series of 32000 samples: about 0.8 times
-// the time of Correct on each). A Corrector holds 32 KiB plus 64 bytes
-// per sample of scratch and is not safe for concurrent use.
+// the time of Correct on each). For blocks of k <= 128 series a
+// Corrector holds 256*k bytes plus k/2 bytes per sample of scratch; it is
+// not safe for concurrent use.
 type Corrector struct {
-	k *kernel
+	n, filtersize int
+	mean          Mean
+	lo, hi        float64
+	k             *kernel // sized for the widest block so far
 }
 
 // NewCorrector returns a Corrector for series of n samples. It returns
@@ -19,7 +23,7 @@ func NewCorrector(n, filtersize int, mean Mean, lo, hi float64) (*Corrector, err
 	if err := Check(n, filtersize, mean); err != nil {
 		return nil, err
 	}
-	return &Corrector{newKernel(n, filtersize, mean, lo, hi)}, nil
+	return &Corrector{n: n, filtersize: filtersize, mean: mean, lo: lo, hi: hi}, nil
 }
 
 // Correct corrects every series of ds in place: afterwards
@@ -27,11 +31,14 @@ func NewCorrector(n, filtersize int, mean Mean, lo, hi float64) (*Corrector, err
 // for bit, and the samples outside it are unchanged. It panics if a series
 // does not have n samples.
 func (c *Corrector) Correct(ds [][]float64) {
-	n := c.k.n
+	n := c.n
 	for _, d := range ds {
 		if len(d) != n {
 			panic("bleach: Corrector.Correct: series length differs from n")
 		}
+	}
+	if w := min(len(ds), maxLanes); c.k == nil || c.k.lanes < w {
+		c.k = newKernel(n, c.filtersize, c.mean, c.lo, c.hi, w)
 	}
 	for len(ds) > 0 {
 		blk := ds[:min(len(ds), maxLanes)]

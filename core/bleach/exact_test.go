@@ -91,33 +91,28 @@ func roundClipRef(v, lo, hi float64) float64 {
 	return v
 }
 
-// TestRoundClip checks correct1's rounding on the values where rounding
-// half away from zero is easy to get wrong: exact halves, the neighbours of
-// halves, 2^52 and above, signed zeros, infinities and NaN.
+// TestRoundClip checks the rounding and clipping of backOutRowGo against
+// correctRef's on the values where rounding half away from zero is easy to
+// get wrong (edgeValues): with s = c = 1 and f0 = f1 = 0.5 the new c is 1,
+// and the corrected value is sqrt(|m|)*(d-1) + m. TestRowsMatchGo checks
+// the AVX version against backOutRowGo.
 func TestRoundClip(t *testing.T) {
-	var vs []float64
-	for _, b := range []float64{0, 0.5, 1, 1.5, 2.5, 3, 254.5, 255.5, 32766.5, 32767.5, 65534.5, 65535.5, 65536, 1 << 52, 1<<52 + 1, 1 << 53, 1e300} {
-		for _, v := range []float64{b, math.Nextafter(b, math.Inf(1)), math.Nextafter(b, math.Inf(-1))} {
-			vs = append(vs, v, -v)
-		}
-	}
-	vs = append(vs, 0.49999999999999994, -0.49999999999999994, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), math.SmallestNonzeroFloat64, math.MaxFloat64)
-	for _, r := range [][2]float64{{0, 65535}, {0, 255}, {0, 32767}, {-32768, 32767}, {0.25, 10.75}, {math.Inf(-1), math.Inf(1)}} {
+	vs := edgeValues()
+	for _, r := range [][2]float64{{0, 65535}, {0, 255}, {0, 32767}, {-32768, 32767}, {0.25, 10.75}, {5, 3}, {math.Inf(-1), math.Inf(1)}} {
 		lo, hi := r[0], r[1]
-		for _, v := range vs {
-			// correct1 with s = m = 1 and d = v evaluates
-			// sqrt(1)*(v-1) + 1, which is v whenever v-1 is exact;
-			// check the rounding itself on v directly too.
-			got := correct1(v, 1, 1, lo, hi)
-			want := roundClipRef(math.Sqrt(math.Abs(1.0/1))*(v-1)+1, lo, hi)
-			if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
-				t.Errorf("correct1(%v, 1, 1, %v, %v) = %v, want %v", v, lo, hi, got, want)
+		for _, m := range []float64{1, 0.5, 2, 3.5, 0} {
+			row := append([]float64(nil), vs...)
+			ones := make([]float64, len(vs))
+			c := make([]float64, len(vs))
+			mm := make([]float64, len(vs))
+			for i := range ones {
+				ones[i], c[i], mm[i] = 1, 1, m
 			}
-			for _, m := range []float64{0.5, 2, 3.5} {
-				got := correct1(v, v, m, lo, hi) // d == s: the value is m
-				want := roundClipRef(math.Sqrt(math.Abs(m/v))*(v-v)+m, lo, hi)
-				if math.Float64bits(got) != math.Float64bits(want) {
-					t.Errorf("correct1(%v, %v, %v, %v, %v) = %v, want %v", v, v, m, lo, hi, got, want)
+			backOutRowGo(row, ones, c, mm, 0.5, 0.5, lo, hi)
+			for i, v := range vs {
+				want := roundClipRef(math.Sqrt(math.Abs(m/1))*(v-1)+m, lo, hi)
+				if math.Float64bits(row[i]) != math.Float64bits(want) {
+					t.Errorf("d=%v m=%v clip [%v, %v]: %v, want %v", v, m, lo, hi, row[i], want)
 				}
 			}
 		}
@@ -251,7 +246,7 @@ func TestKernelMatchesReference(t *testing.T) {
 						copy(got[j][:f], want[j][:f])
 						copy(got[j][n-f:], want[j][n-f:])
 					}
-					k := newKernel(n, f, mean, 0, 65535)
+					k := newKernel(n, f, mean, 0, 65535, nl)
 					calls := 0
 					k.run(nl, func(x []float64, a, b int) {
 						for t := a; t < b; t++ {

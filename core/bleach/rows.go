@@ -33,9 +33,12 @@ func backRowGo(s, c []float64, f0, f1 float64) {
 }
 
 // backOutRowGo takes one backward step and corrects the samples in row:
-// c[j] = s[j]*f0 + c[j]*f1, then row[j] = correct1(row[j], c[j], m[j], lo, hi)
-// (written out: with math.Round inlined correct1 is over the inlining
-// budget).
+// c[j] = s[j]*f0 + c[j]*f1, then
+// row[j] = clip(round(sqrt(|m[j]/c[j]|)*(row[j]-c[j]) + m[j]), lo, hi),
+// rounding halves away from zero, NaN to lo, as Correct does. math.Round is
+// bit manipulation with branches on the exponent only, which are
+// predictable; an SSE4.1 truncation plus a test of the fraction against 1/2
+// is not (a mispredicted branch every other sample).
 func backOutRowGo(row, s, c, m []float64, f0, f1, lo, hi float64) {
 	s, c, m = s[:len(row)], c[:len(row)], m[:len(row)]
 	for j, d := range row {

@@ -17,7 +17,7 @@ import (
 // The pixels are taken in blocks of up to 128 consecutive pixels (in
 // row-major order), whose series are filtered side by side (see kernel), so
 // a time-major stack is read and written a block's part of a frame at a
-// time.
+// time. Each worker holds about 64 KiB plus 64 bytes per frame of scratch.
 func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean, threads int, progress pool.Progress) error {
 	if data.NDim() != 3 || out.NDim() != 3 {
 		return fmt.Errorf("%w: data and out must be 3-D (time, rows, columns), got %d and %d dimensions", ErrParam, data.NDim(), out.NDim())
@@ -49,10 +49,11 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 		lanes /= 2
 	}
 	ntasks := (npix + lanes - 1) / lanes
+	lanes = min(lanes, npix)
 	return pool.Run(ctx, threads, ntasks, func(w, task int) error {
 		sc := scr[w]
 		if sc == nil {
-			sc = &scratch{newKernel(T, filtersize, mean, lo, hi), make([]int, maxLanes), make([]int, maxLanes)}
+			sc = &scratch{newKernel(T, filtersize, mean, lo, hi, lanes), make([]int, lanes), make([]int, lanes)}
 			scr[w] = sc
 		}
 		p0 := task * lanes
