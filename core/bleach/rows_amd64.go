@@ -23,7 +23,8 @@ func xgetbv() (eax, edx uint32)
 // loops.
 
 // prefetchRows asks for the bytes [o + t*st, o + t*st + w) of d, for
-// t < n, to be brought into the cache. The caller keeps them inside d.
+// t < n and w >= 1, to be brought into the cache. The caller keeps them
+// inside d.
 //
 //go:noescape
 func prefetchRows(d []byte, o, st, n, w int)

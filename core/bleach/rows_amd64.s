@@ -170,9 +170,10 @@ outdone:
 	RET
 
 // func prefetchRows(d []byte, o, st, n, w int)
-// Prefetches the bytes [o + t*st, o + t*st + w) of d for t < n (w <= 64:
-// the first and the last byte, which may lie in the next cache line).
-// Prefetches never fault and do not hold up the instructions after them.
+// Prefetches the bytes [o + t*st, o + t*st + w) of d for t < n, w >= 1:
+// every 64th byte and the last one (a range that does not start a cache
+// line ends in one more). Prefetches never fault and do not hold up the
+// instructions after them.
 TEXT ·prefetchRows(SB), NOSPLIT, $0-56
 	MOVQ d_base+0(FP), SI
 	ADDQ o+24(FP), SI
@@ -182,12 +183,17 @@ TEXT ·prefetchRows(SB), NOSPLIT, $0-56
 	DECQ BX
 	TESTQ CX, CX
 	JLE pfdone
-pfloop:
-	PREFETCHT0 (SI)
+pfrow:
+	XORQ AX, AX
+pfline:
+	PREFETCHT0 (SI)(AX*1)
+	ADDQ $64, AX
+	CMPQ AX, BX
+	JLT pfline
 	PREFETCHT0 (SI)(BX*1)
 	ADDQ DX, SI
 	DECQ CX
-	JNZ pfloop
+	JNZ pfrow
 pfdone:
 	RET
 

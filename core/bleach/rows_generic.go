@@ -14,14 +14,17 @@ func backOutRow(row, s, c, m []float64, f0, f1, lo, hi float64) {
 	backOutRowGo(row, s, c, m, f0, f1, lo, hi)
 }
 
-// prefetchRows loads the first and the last of the bytes [o + t*st,
+// prefetchRows loads every 64th and the last of the bytes [o + t*st,
 // o + t*st + w) of d for t < n: without a prefetch instruction, a short
 // loop of independent loads has the cache misses in flight together.
 func prefetchRows(d []byte, o, st, n, w int) {
 	var acc byte
 	for t := 0; t < n; t++ {
 		p := o + t*st
-		acc += d[p] + d[p+w-1]
+		for i := 0; i < w-1; i += 64 {
+			acc += d[p+i]
+		}
+		acc += d[p+w-1]
 	}
 	sink += acc
 }

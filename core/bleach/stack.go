@@ -67,9 +67,9 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 		var pre func(a, b int, backward bool)
 		if ein, eout := data.DType.Size(), out.DType.Size(); unitStride(din, ein) && unitStride(dout, eout) {
 			pre = func(a, b int, backward bool) {
-				prefetch(data.Data, din[0]+a*data.Strides[0], data.Strides[0], b-a, nl*ein)
+				prefetchRows(data.Data, din[0]+a*data.Strides[0], data.Strides[0], b-a, nl*ein)
 				if a, b := max(a, filtersize), min(b, T-filtersize); backward && a < b {
-					prefetch(out.Data, dout[0]+(a-filtersize)*out.Strides[0], out.Strides[0], b-a, nl*eout)
+					prefetchRows(out.Data, dout[0]+(a-filtersize)*out.Strides[0], out.Strides[0], b-a, nl*eout)
 				}
 			}
 		}
@@ -141,16 +141,6 @@ func encodeU16BE(dst []byte, src []float64) {
 	dst = dst[:2*len(src)]
 	for j, f := range src {
 		binary.BigEndian.PutUint16(dst[2*j:], uint16(f))
-	}
-}
-
-// prefetch asks for the bytes [o + t*st, o + t*st + w) of d, t < n, a
-// cache line at a time: the frames of a stack are usually more than a page
-// apart, where the hardware prefetchers stop, so without it every frame's
-// row of a block would be a cache miss of its own, waited for in turn.
-func prefetch(d []byte, o, st, n, w int) {
-	for i := 0; i < w; i += 64 {
-		prefetchRows(d, o+i, st, n, min(64, w-i))
 	}
 }
 
