@@ -1,5 +1,7 @@
 package bleach
 
+import "github.com/ipcf/ipcf/core/array"
+
 // Corrector corrects several series of one length side by side, each
 // exactly as Correct would: the block kernel behind Stack, on series that
 // are already in memory (the spectra path of core/pcf gathers a block of
@@ -14,6 +16,15 @@ type Corrector struct {
 	mean          Mean
 	lo, hi        float64
 	k             *kernel // sized for the widest block so far
+	off           []int   // Gather's lane offsets
+}
+
+// ensure sizes the kernel for blocks of w series.
+func (c *Corrector) ensure(w int) {
+	if c.k == nil || c.k.lanes < w {
+		c.k = newKernel(c.n, c.filtersize, c.mean, c.lo, c.hi, w)
+		c.off = make([]int, w)
+	}
 }
 
 // NewCorrector returns a Corrector for series of n samples. It returns
@@ -37,9 +48,7 @@ func (c *Corrector) Correct(ds [][]float64) {
 			panic("bleach: Corrector.Correct: series length differs from n")
 		}
 	}
-	if w := min(len(ds), maxLanes); c.k == nil || c.k.lanes < w {
-		c.k = newKernel(n, c.filtersize, c.mean, c.lo, c.hi, w)
-	}
+	c.ensure(min(len(ds), maxLanes))
 	for len(ds) > 0 {
 		blk := ds[:min(len(ds), maxLanes)]
 		ds = ds[len(blk):]
@@ -59,5 +68,47 @@ func (c *Corrector) Correct(ds [][]float64) {
 				}
 			}
 		}, nil)
+	}
+}
+
+// Gather reads len(dst) series of n samples from v, sample t of series j
+// at byte o + t*st + j*sj of v.Data (the layout of View.Gather2), corrects
+// them and writes the part that is kept: dst[j][:n-2*filtersize] is what
+// Correct returns for series j, bit for bit. It replaces a Gather2 of the
+// series followed by Correct on each: the samples are read a block's part
+// of a frame at a time, with the frames of the next segment prefetched,
+// and never stored uncorrected. It panics if a dst[j] is shorter than
+// n-2*filtersize or a sample lies outside v.Data.
+func (c *Corrector) Gather(dst [][]float64, v array.View, o, st, sj int) {
+	F := c.filtersize
+	keep := c.n - 2*F
+	for _, d := range dst {
+		if len(d) < keep {
+			panic("bleach: Corrector.Gather: dst series shorter than n-2*filtersize")
+		}
+	}
+	c.ensure(min(len(dst), maxLanes))
+	es := v.DType.Size()
+	for j0 := 0; j0 < len(dst); j0 += maxLanes {
+		blk := dst[j0:min(len(dst), j0+maxLanes)]
+		nl := len(blk)
+		off := c.off[:nl]
+		for j := range off {
+			off[j] = o + (j0+j)*sj
+		}
+		var pre func(a, b int, backward bool)
+		if unitStride(off, es) {
+			pre = func(a, b int, _ bool) { prefetchRows(v.Data, off[0]+a*st, st, b-a, nl*es) }
+		}
+		c.k.run(nl, func(x []float64, a, b int) {
+			gatherLanes(x, v, off, a, b)
+		}, func(x []float64, a, b int) {
+			for j, d := range blk {
+				col := d[a-F : b-F]
+				for i := range col {
+					col[i] = x[i*nl+j]
+				}
+			}
+		}, pre)
 	}
 }

@@ -680,3 +680,93 @@ func TestU16CodecMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrectorGather checks Corrector.Gather against the former Correct
+// on series gathered from views of every dtype, both byte orders and
+// several layouts, in blocks narrower and wider than the kernel's.
+func TestCorrectorGather(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for ci, dt := range []array.DType{array.Uint16, array.Uint8, array.Int16, array.Int32, array.Float32, array.Float64} {
+		for _, bo := range []array.ByteOrder{array.Little, array.Big} {
+			lay := []string{"C", "F", "reversed", "padded"}[(ci+int(bo))%4]
+			T, H, W := 2*segLen+37, 3, 150
+			strides, off, size := layout(lay, T, H, W, dt.Size())
+			v, err := array.New(dt, bo, []int{T, H, W}, strides, make([]byte, size), off)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lo, hi := dt.Range()
+			for p := 0; p < H*W; p++ {
+				kind := rng.IntN(nkinds)
+				if dt.IsInteger() && (kind == 3 || kind == 8) {
+					kind = 1
+				}
+				for ti, x := range series(rng, kind, T) {
+					v.Set(math.Max(lo, math.Min(hi, x)), ti, p/W, p%W)
+				}
+			}
+			for _, f := range []int{1, segLen, (T - 1) / 2} {
+				for _, mean := range []Mean{Real, Floor} {
+					c, err := NewCorrector(T, f, mean, 0, 65535)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, nx := range []int{1, 16, W} {
+						y, x0 := rng.IntN(H), rng.IntN(W-nx+1)
+						dst := make([][]float64, nx)
+						for j := range dst {
+							dst[j] = make([]float64, T-2*f+j%2) // longer is fine
+						}
+						c.Gather(dst, v, v.Offset+y*v.Strides[1]+x0*v.Strides[2], v.Strides[0], v.Strides[2])
+						for j := range dst {
+							want := make([]float64, T)
+							v.Gather(want, v.Offset+y*v.Strides[1]+(x0+j)*v.Strides[2], v.Strides[0], T)
+							want = correctRef(want, nil, f, mean, 0, 65535)
+							if i := sameBits(dst[j][:T-2*f], want); i >= 0 {
+								t.Fatalf("%v/%v %s f=%d mean=%d nx=%d: series %d sample %d = %v, want %v", dt, bo, lay, f, mean, nx, j, i, dst[j][i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkCorrectorGather corrects the default dataset's pixels in blocks
+// of 16 along rows, as core/pcf's spectra path reads them: Gather, against
+// View.Gather2 followed by Correct on each series (what core/pcf does).
+// One thread; ns/op is CPU time.
+func BenchmarkCorrectorGather(b *testing.B) {
+	const T, H, W, F = 32000, 64, 64, 1024
+	data, _ := defaultStack(b, T, H, W)
+	for _, blk := range []int{16, 64} {
+		buf := make([][]float64, blk)
+		for j := range buf {
+			buf[j] = make([]float64, T)
+		}
+		b.Run(fmt.Sprintf("gather/%d", blk), func(b *testing.B) {
+			c, _ := NewCorrector(T, F, Real, 0, 65535)
+			for b.Loop() {
+				for y := 0; y < H; y++ {
+					for x0 := 0; x0 < W; x0 += blk {
+						c.Gather(buf, data, data.Offset+y*data.Strides[1]+x0*data.Strides[2], data.Strides[0], data.Strides[2])
+					}
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("gather2+correct/%d", blk), func(b *testing.B) {
+			s := make([]float64, T)
+			for b.Loop() {
+				for y := 0; y < H; y++ {
+					for x0 := 0; x0 < W; x0 += blk {
+						data.Gather2(buf, data.Offset+y*data.Strides[1]+x0*data.Strides[2], data.Strides[0], T, data.Strides[2])
+						for _, d := range buf {
+							Correct(d, s, F, Real, 0, 65535)
+						}
+					}
+				}
+			}
+		})
+	}
+}
