@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -501,7 +502,7 @@ func (j *Job) makeKey() error {
 	in := j.spec.Input
 	fp, err := fingerprint(j.files)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrInput, err)
+		return fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	T, H, W := j.src.Shape()
 	f := map[string]string{
@@ -565,7 +566,15 @@ func fingerprint(files []string) (string, error) {
 	return fmt.Sprintf("%d files %x", len(files), h.Sum(nil)[:12]), nil
 }
 
-func sampleCRC(name string, size int64) (uint32, error) {
+func sampleCRC(name string, size int64) (crc uint32, err error) {
+	defer func() {
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			err = fmt.Errorf("%w: %s: the input changed while it was read (now shorter than its %d bytes)", source.ErrChanged, name, size)
+		case err != nil && !strings.Contains(err.Error(), name):
+			err = fmt.Errorf("%s: %w", name, err)
+		}
+	}()
 	f, err := os.Open(name)
 	if err != nil {
 		return 0, err
@@ -573,7 +582,6 @@ func sampleCRC(name string, size int64) (uint32, error) {
 	defer f.Close()
 	const blk = 64 << 10
 	buf := make([]byte, blk)
-	var crc uint32
 	read := func(off int64) error {
 		n, err := f.ReadAt(buf, off)
 		if n > 0 {

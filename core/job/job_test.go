@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 func TestParseSize(t *testing.T) {
@@ -134,5 +136,18 @@ func TestOpenRefuses(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 { // in.npy, x.zarr
 		t.Errorf("Open created files: %v", ents)
+	}
+}
+
+// An input cut short between its stat and its sampling is a changed
+// input, named, not a bare EOF.
+func TestSampleCRCShrunkInput(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.raw")
+	if err := os.WriteFile(path, make([]byte, 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := sampleCRC(path, 40<<20) // the size it had when stat'ed
+	if !errors.Is(err, source.ErrChanged) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("sampleCRC of a shrunk file: %v, want source.ErrChanged naming %s", err, path)
 	}
 }
