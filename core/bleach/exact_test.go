@@ -446,10 +446,10 @@ func defaultStack(b *testing.B, T, H, W int) (data, out array.View) {
 // filter size 1024) on one thread: ns/op is CPU time. "ref" is the former
 // per-pixel implementation, for an A/B ratio in one run:
 //
-//	go test -run XXX -bench Stack -count 5 ./core/bleach
+//	go test -run XXX -bench Stack -count 5 ./core/bleach | benchstat -col /impl -
 func BenchmarkStack(b *testing.B) {
 	data, out := defaultStack(b, 32000, 64, 64)
-	b.Run("new", func(b *testing.B) {
+	b.Run("impl=new", func(b *testing.B) {
 		b.SetBytes(int64(len(data.Data)))
 		for b.Loop() {
 			if err := Stack(context.Background(), out, data, 1024, Real, 1, nil); err != nil {
@@ -457,7 +457,7 @@ func BenchmarkStack(b *testing.B) {
 			}
 		}
 	})
-	b.Run("ref", func(b *testing.B) {
+	b.Run("impl=ref", func(b *testing.B) {
 		b.SetBytes(int64(len(data.Data)))
 		for b.Loop() {
 			stackRef(out, data, 1024, Real)
@@ -477,7 +477,7 @@ func BenchmarkCorrect(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		fn   func(d, s []float64, filtersize int, mean Mean, lo, hi float64) []float64
-	}{{"new", Correct}, {"ref", correctRef}} {
+	}{{"impl=new", Correct}, {"impl=ref", correctRef}} {
 		b.Run(impl.name, func(b *testing.B) {
 			for b.Loop() {
 				copy(d, src)
@@ -544,7 +544,7 @@ func BenchmarkCorrector(b *testing.B) {
 	}
 	c, _ := NewCorrector(n, 1024, Real, 0, 65535)
 	s := make([]float64, n)
-	b.Run("corrector", func(b *testing.B) {
+	b.Run("impl=corrector", func(b *testing.B) {
 		for b.Loop() {
 			for j := range ds {
 				copy(ds[j], src[j])
@@ -552,7 +552,7 @@ func BenchmarkCorrector(b *testing.B) {
 			c.Correct(ds)
 		}
 	})
-	b.Run("correct", func(b *testing.B) {
+	b.Run("impl=correct", func(b *testing.B) {
 		for b.Loop() {
 			for j := range ds {
 				copy(ds[j], src[j])
@@ -745,7 +745,7 @@ func BenchmarkCorrectorGather(b *testing.B) {
 		for j := range buf {
 			buf[j] = make([]float64, T)
 		}
-		b.Run(fmt.Sprintf("gather/%d", blk), func(b *testing.B) {
+		b.Run(fmt.Sprintf("blk=%d/impl=gather", blk), func(b *testing.B) {
 			c, _ := NewCorrector(T, F, Real, 0, 65535)
 			for b.Loop() {
 				for y := 0; y < H; y++ {
@@ -755,7 +755,7 @@ func BenchmarkCorrectorGather(b *testing.B) {
 				}
 			}
 		})
-		b.Run(fmt.Sprintf("gather2+correct/%d", blk), func(b *testing.B) {
+		b.Run(fmt.Sprintf("blk=%d/impl=gather2+correct", blk), func(b *testing.B) {
 			s := make([]float64, T)
 			for b.Loop() {
 				for y := 0; y < H; y++ {
