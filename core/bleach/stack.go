@@ -38,8 +38,8 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 	lo, hi := out.DType.Range()
 	lo, hi = math.Max(lo, 0), math.Min(hi, 65535)
 	type scratch struct {
-		k           *kernel
-		din, doutOf []int
+		k         *kernel
+		din, dout []int
 	}
 	scr := make([]*scratch, pool.Threads(threads))
 	npix := H * W
@@ -58,7 +58,7 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 		}
 		p0 := task * lanes
 		nl := min(lanes, npix-p0)
-		din, dout := sc.din[:nl], sc.doutOf[:nl]
+		din, dout := sc.din[:nl], sc.dout[:nl]
 		for j := range din {
 			y, x := (p0+j)/W, (p0+j)%W
 			din[j] = data.Offset + y*data.Strides[1] + x*data.Strides[2]
