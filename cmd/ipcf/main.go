@@ -414,6 +414,14 @@ func loadStack(src source.Source) (array.View, error) {
 			if err != nil {
 				return err
 			}
+			if fr.DType == dt && fr.Order == v.Order && fr.Strides[1] == es {
+				// Same dtype and byte order, contiguous rows: copy the bytes.
+				for y := 0; y < H; y++ {
+					o := fr.Offset + y*fr.Strides[0]
+					copy(v.Data[(t*H+y)*W*es:][:W*es], fr.Data[o:o+W*es])
+				}
+				continue
+			}
 			for y := 0; y < H; y++ {
 				for x := 0; x < W; x++ {
 					v.Store(((t*H+y)*W+x)*es, fr.Load(fr.Offset+y*fr.Strides[0]+x*fr.Strides[1]))

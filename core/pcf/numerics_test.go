@@ -35,7 +35,11 @@ func TestScaleInvariance(t *testing.T) {
 	want, _ := compute(t, base, o)
 	backends := map[string]func(int) fft.Plan{"default": nil, "gonum": func(n int) fft.Plan { return fft.NewGonum(n) }}
 	for _, dt := range []array.DType{array.Float64, array.Float32} {
-		for _, c := range []float64{1e-30, 1e-26, 1e-25, 1e-20, 3.7e-9, 1, 1e7, 1e16, 6.02e23, 1e30} {
+		cs := []float64{1e-30, 1e-26, 1e-25, 1e-20, 3.7e-9, 1, 1e7, 1e16, 6.02e23, 1e30}
+		if dt == array.Float64 {
+			cs = append(cs, 1e-300, 1e300, 1e-303, 1e303) // the last two: 2**k beyond float64, scaled sample by sample
+		}
+		for _, c := range cs {
 			for name, nf := range backends {
 				o := o
 				o.NewFFT = nf

@@ -393,6 +393,7 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 	type scratch struct {
 		buf  [][]float64
 		s    []float64
+		bc   *bleach.Corrector
 		f32  []float32
 		dst  [][]float32
 		off  []int64
@@ -427,8 +428,9 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 					}
 				}
 			})
+			sf := math.Ldexp(1, k) // a power of two: exact (float32 samples keep k in range)
 			for i, v := range series {
-				f[i] = float32(math.Ldexp(float64(v)-mean, k))
+				f[i] = float32((float64(v) - mean) * sf)
 			}
 		} else {
 			for i, v := range series {
@@ -487,18 +489,23 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 			for i := range sc.buf {
 				sc.buf[i] = make([]float64, nread)
 			}
-			sc.s = make([]float64, g.T)
+			if o.Bleach > 0 {
+				sc.bc, _ = bleach.NewCorrector(g.T, o.Bleach, o.BleachMean, 0, 65535) // Plan checked the parameters
+			}
 		}
 		y, x0 := y0+task/nblk, task%nblk*pixelBlock
 		nx := min(pixelBlock, g.W-x0)
 		d := e.data
-		d.Gather2(sc.buf[:nx], d.Offset+y*d.Strides[1]+x0*d.Strides[2], d.Strides[0], nread, d.Strides[2])
+		at := d.Offset + y*d.Strides[1] + x0*d.Strides[2]
+		if o.Bleach > 0 {
+			// The corrected, kept samples: what Correct returns.
+			sc.bc.Gather(sc.buf[:nx], d, at, d.Strides[0], d.Strides[2])
+		} else {
+			d.Gather2(sc.buf[:nx], at, d.Strides[0], nread, d.Strides[2])
+		}
 		series := make([]float32, 0, g.N)
 		for k := 0; k < nx; k++ {
 			s := sc.buf[k]
-			if o.Bleach > 0 {
-				s = bleach.Correct(s, sc.s, o.Bleach, o.BleachMean, 0, 65535)
-			}
 			series = series[:0]
 			for _, v := range s[:g.N] {
 				series = append(series, float32(v))
@@ -522,8 +529,22 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 					}
 				})
 			}
-			for i, v := range s[:g.N] {
-				sc.f32[i] = float32(math.Ldexp(v-mean, k))
+			switch {
+			case k == 0:
+				for i, v := range s[:g.N] {
+					sc.f32[i] = float32(v - mean)
+				}
+			case k < -1000 || k > 1000: // 2**k itself out of float64's range
+				for i, v := range s[:g.N] {
+					sc.f32[i] = float32(math.Ldexp(v-mean, k))
+				}
+			default:
+				// A power of two: exact (a product too small for float64's
+				// normal range is 0 in float32 either way).
+				f := math.Ldexp(1, k)
+				for i, v := range s[:g.N] {
+					sc.f32[i] = float32((v - mean) * f)
+				}
 			}
 			sc.plan.Forward(e.spec(p), sc.f32)
 		}
