@@ -135,15 +135,16 @@ func gpuTiles(h, w, r int, maxPix int64) ([][4]int, error) {
 const gpuChunk = 1 << 16
 
 // gpuMaxPixels returns the most pixels a block may have on a device with
-// free bytes: per pixel the nt frames uploaded (up to 8 bytes a sample;
-// with bleaching correction also the corrected float64 frames), the
+// free bytes: per pixel the nt frames uploaded, twice (up to 8 bytes a
+// sample; two device tiles: the next block's upload overlaps this one's
+// compute; with bleaching correction also the corrected float64 frames), the
 // float32 series and spectra of the n frames used, and the pair indices
 // (up to npoints pairs); per pair of a launch (at most gpuChunk, at most
 // one per pixel) the products and the correlations, twice, for cuFFT's
 // work area.
 func gpuMaxPixels(n, nt, npoints int, bleach bool, free int64) int64 {
 	h := int64(n/2 + 1)
-	pix := int64(nt)*8 + int64(n)*4 + h*8 + 8*int64(npoints) + 64
+	pix := 2*int64(nt)*8 + int64(n)*4 + h*8 + 8*int64(npoints) + 64
 	if bleach {
 		pix += int64(nt) * 8
 	}
@@ -213,9 +214,25 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		bins[i] = int32(b)
 	}
 	nb := len(bins)
-	// The host prepares block k+1 (samples, pairs) while the device runs
-	// block k, then stores block k's curves on all threads: two blocks'
-	// host buffers at a time.
+	// The samples go through a job's two page-locked staging buffers
+	// (cuda.Job): the host copies block k+1's samples into one and
+	// uploads them asynchronously (and finds its pairs) while the device
+	// runs block k from the other, then stores block k's curves on all
+	// threads: two blocks' host buffers at a time.
+	es := e.data.DType.Size()
+	var maxRaw int64
+	for _, t := range tiles {
+		bh, bw := min(g.H, t[1]+2*r)-max(0, t[0]), min(g.W, t[3]+2*r)-max(0, t[2])
+		maxRaw = max(maxRaw, int64(nt)*int64(bh*bw)*int64(es))
+	}
+	if err := CheckMemory("the GPU's staging buffers", 2*maxRaw); err != nil {
+		return err
+	}
+	job, err := cuda.Open(dev, int(maxRaw))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrNoDevice, err)
+	}
+	defer job.Close()
 	type pair struct {
 		p, q         int // image pixel indices
 		needF, needB bool
@@ -225,7 +242,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		b     *cuda.Block
 		pairs []pair
 	}
-	prepare := func(t [4]int) (*block, error) {
+	prepare := func(t [4]int, slot int) (*block, error) {
 		if ctx.Err() != nil {
 			return nil, ErrCancelled
 		}
@@ -233,16 +250,23 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		y0, y1 := max(0, t[0]), min(g.H, t[1]+2*r)
 		x0, x1 := max(0, t[2]), min(g.W, t[3]+2*r)
 		bh, bw := y1-y0, x1-x0
-		// Host memory of the block: samples, pair indices and curves (at
-		// most one pair per pixel and point).
-		host := int64(bh*bw) * (int64(nt*e.data.DType.Size()) + int64(len(g.Circle))*(32+8*int64(nb)))
+		// Host memory of the block besides the staging buffers: pair
+		// indices and curves (at most one pair per pixel and point).
+		host := int64(bh*bw) * int64(len(g.Circle)) * (32 + 8*int64(nb))
 		if err := CheckMemory("the GPU's host buffers", 2*host); err != nil {
 			return nil, err
 		}
 		bl := &block{b: &cuda.Block{N: g.N, NPix: bh * bw, Bins: bins}}
 		b := bl.b
-		if err := e.gpuTile(ctx, b, threads, nt, y0, x0, bh, bw); err != nil {
+		buf, err := job.Buffer(slot)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
+		}
+		if err := e.gpuTile(ctx, b, buf, threads, nt, y0, x0, bh, bw); err != nil {
 			return nil, wrapErr(err)
+		}
+		if err := job.Upload(slot, len(b.Raw)); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
 		}
 		inTile := func(y, x int) bool { return y-r >= t[0] && y-r < t[1] && x-r >= t[2] && x-r < t[3] }
 		for gi, gr := range grp {
@@ -301,17 +325,17 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			return nil
 		}, nil)
 	}
-	cur, err := prepare(tiles[0])
+	cur, err := prepare(tiles[0], 0)
 	if err != nil {
 		return err
 	}
 	for ti := range tiles {
 		done := make(chan error, 1)
-		go func(b *cuda.Block) { done <- cuda.PCF(dev, b) }(cur.b)
+		go func(b *cuda.Block, slot int) { done <- job.PCF(b, slot) }(cur.b, ti&1)
 		var next *block
 		var nerr error
 		if ti+1 < len(tiles) {
-			next, nerr = prepare(tiles[ti+1])
+			next, nerr = prepare(tiles[ti+1], (ti+1)&1)
 		}
 		if err := <-done; err != nil {
 			return fmt.Errorf("%w: %v", ErrNoDevice, err)
@@ -332,12 +356,13 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 }
 
 // gpuTile copies the block's first nt frames, as they are stored, into
-// b.Raw (time-major); the device swaps the bytes of the other order.
-func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, threads, nt, y0, x0, bh, bw int) error {
+// b.Raw = buf[:nt*bh*bw*es] (time-major; buf is a staging buffer); the
+// device swaps the bytes of the other order.
+func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, buf []byte, threads, nt, y0, x0, bh, bw int) error {
 	d, o := e.data, e.o
 	es := d.DType.Size()
 	b.NT = nt
-	b.Raw = make([]byte, nt*bh*bw*es)
+	b.Raw = buf[:nt*bh*bw*es]
 	b.DType = int(d.DType)
 	b.Swap = d.Order != array.NativeOrder && es > 1
 	b.Scale = floatSamples(d.DType, o)

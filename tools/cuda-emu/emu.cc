@@ -39,6 +39,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <mutex>
 #include <vector>
 
 #if !defined(__x86_64__)
@@ -227,6 +228,58 @@ static size_t allocated;
 static size_t memsize() { return (size_t)envint("IPCF_EMU_MEM_MIB", 1024) << 20; }
 static int devcc() { return envint("IPCF_EMU_CC", 90); }
 
+// Streams run their work at once, but asynchronous copies land only
+// when the program may rely on them, as on a GPU: a copy to the host
+// (its data taken when it is queued) at a synchronisation that covers it
+// (its event, its stream, the context); a copy to the device (its source
+// read when it lands, so a host that refills the buffer too early sends
+// the new data) when its stream runs more work, when a stream waits on
+// an event recorded after it (cuStreamWaitEvent), or at such a
+// synchronisation. A kernel on another stream that was not told to wait
+// reads the stale device memory. Non-blocking streams
+// (CU_STREAM_NON_BLOCKING) do not synchronise with the legacy stream
+// (0); other streams' pending copies land at a synchronous copy.
+struct Stream {
+    unsigned flags;
+    long long seq; // copies queued so far
+};
+struct Event {
+    Stream *s;
+    long long seq;
+    bool recorded;
+};
+struct Copy {
+    Stream *s;
+    long long seq;
+    bool todev;
+    char *dst;
+    const char *src;       // to the device: read when it lands
+    std::vector<char> data; // to the host: taken when queued
+};
+static std::vector<Copy> pending;
+static std::recursive_mutex mu;
+#define LOCK std::lock_guard<std::recursive_mutex> lock_(mu)
+static Stream legacy{0, 0};
+static Stream *stream(void *s) { return s ? (Stream *)s : &legacy; }
+// land lands the pending copies that match (in the order queued).
+template <typename F> static void land_if(F match) {
+    std::vector<Copy> keep;
+    for (Copy &c : pending) {
+        if (!match(c)) {
+            keep.push_back(std::move(c));
+            continue;
+        }
+        if (c.todev) memcpy(c.dst, c.src, c.data.size());
+        else memcpy(c.dst, c.data.data(), c.data.size());
+    }
+    pending.swap(keep);
+}
+static void land() { land_if([](Copy &) { return true; }); }
+// ordered: work queued on s runs after s's earlier copies to the device.
+static void ordered(Stream *s) { land_if([s](Copy &c) { return c.s == s && c.todev; }); }
+static void blocking_sync() { land_if([](Copy &c) { return c.s == &legacy || !(c.s->flags & 1); }); }
+static long long n_htod_async, n_wait, n_hostalloc;
+
 extern "C" {
 CUresult cuInit(unsigned) { return fail("init") ? CUDA_ERROR_NO_DEVICE : CUDA_SUCCESS; }
 CUresult cuDriverGetVersion(int *v) { *v = 12040; return 0; }
@@ -240,14 +293,15 @@ CUresult cuDeviceGetAttribute(int *v, int a, int) {
 CUresult cuDeviceTotalMem_v2(size_t *m, int) { *m = memsize(); return 0; }
 CUresult cuDevicePrimaryCtxRetain(void **c, int) { *c = (void *)1; return 0; }
 CUresult cuCtxSetCurrent(void *) { return 0; }
-static void land();
-CUresult cuCtxSynchronize(void) { land(); return 0; }
+CUresult cuCtxSynchronize(void);
 CUresult cuMemGetInfo_v2(size_t *f, size_t *t) {
+    std::lock_guard<std::recursive_mutex> lock_(mu);
     *t = memsize();
     *f = *t > allocated ? *t - allocated : 0;
     return 0;
 }
 CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) {
+    std::lock_guard<std::recursive_mutex> lock_(mu);
     if (fail("alloc") || allocated + n > memsize()) {
         logf_("alloc %zu failed", n);
         return CUDA_ERROR_OUT_OF_MEMORY;
@@ -257,50 +311,137 @@ CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n) {
     m[0] = n;
     allocated += n;
     *p = (CUdeviceptr)(size_t)((char *)m + 256);
+    memset((char *)m + 256, 0xff, n); // device memory is not cleared: NaN patterns
     return 0;
 }
 CUresult cuMemFree_v2(CUdeviceptr p) {
     if (!p) return 0;
+    std::lock_guard<std::recursive_mutex> lock_(mu);
     size_t *m = (size_t *)((char *)(size_t)p - 256);
+    const char *a = (const char *)(size_t)p, *b = a + m[0];
+    // what is in flight to this memory lands first (the driver waits)
+    land_if([a, b](Copy &c) { return c.todev && c.dst >= a && c.dst < b; });
     allocated -= m[0];
     free(m);
     return 0;
 }
-CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) { memcpy((void *)(size_t)d, s, n); return 0; }
 
-// Streams run their work at once, but asynchronous copies to the host
-// land only at a synchronisation (event, stream or context): the data is
-// taken when the copy is queued and written when the host may look, so a
-// host that reads before synchronising sees stale memory, as on a GPU.
-struct Copy {
-    void *dst;
-    std::vector<char> data;
-};
-static std::vector<Copy> pending;
-static void land() {
-    for (Copy &c : pending) memcpy(c.dst, c.data.data(), c.data.size());
-    pending.clear();
-}
-CUresult cuMemcpyDtoHAsync_v2(void *d, CUdeviceptr s, size_t n, void *) {
-    const char *p = (const char *)(size_t)s;
-    pending.push_back(Copy{d, std::vector<char>(p, p + n)});
+CUresult cuMemcpyHtoD_v2(CUdeviceptr d, const void *s, size_t n) {
+    LOCK;
+    blocking_sync();
+    logf_("htod sync %zu", n);
+    memcpy((void *)(size_t)d, s, n);
     return 0;
 }
-CUresult cuStreamCreate(void **s, unsigned) { *s = (void *)3; return 0; }
-CUresult cuStreamDestroy_v2(void *) { return 0; }
-CUresult cuStreamSynchronize(void *) { land(); return 0; }
-CUresult cuEventCreate(void **e, unsigned) { *e = (void *)4; return 0; }
-CUresult cuEventRecord(void *, void *) { return 0; }
-CUresult cuEventSynchronize(void *) { land(); return 0; }
-CUresult cuEventDestroy_v2(void *) { return 0; }
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr d, const void *h, size_t n, void *s) {
+    LOCK;
+    Stream *st = stream(s);
+    Copy c{st, ++st->seq, true, (char *)(size_t)d, (const char *)h, {}};
+    c.data.resize(n); // its size only
+    pending.push_back(std::move(c));
+    n_htod_async++;
+    logf_("htod async %zu stream %p", n, s);
+    return 0;
+}
+CUresult cuMemcpyDtoHAsync_v2(void *d, CUdeviceptr src, size_t n, void *s) {
+    LOCK;
+    Stream *st = stream(s);
+    ordered(st);
+    const char *p = (const char *)(size_t)src;
+    pending.push_back(Copy{st, ++st->seq, false, (char *)d, 0, std::vector<char>(p, p + n)});
+    return 0;
+}
+CUresult cuStreamCreate(void **s, unsigned flags) {
+    *s = new Stream{flags, 0};
+    logf_("stream create flags %u %p", flags, *s);
+    return 0;
+}
+CUresult cuStreamDestroy_v2(void *s) {
+    LOCK;
+    Stream *st = stream(s);
+    land_if([st](Copy &c) { return c.s == st; });
+    if (s) delete st;
+    return 0;
+}
+CUresult cuStreamSynchronize(void *s) {
+    LOCK;
+    Stream *st = stream(s);
+    land_if([st](Copy &c) { return c.s == st; });
+    return 0;
+}
+CUresult cuEventCreate(void **e, unsigned) { *e = new Event{0, 0, false}; return 0; }
+CUresult cuEventRecord(void *e, void *s) {
+    LOCK;
+    Event *ev = (Event *)e;
+    ev->s = stream(s);
+    ev->seq = ev->s->seq;
+    ev->recorded = true;
+    return 0;
+}
+static void reached(Event *ev, bool host) {
+    if (!ev->recorded) return;
+    Stream *st = ev->s;
+    long long seq = ev->seq;
+    land_if([st, seq, host](Copy &c) { return c.s == st && c.seq <= seq && (host || c.todev); });
+}
+CUresult cuEventSynchronize(void *e) {
+    LOCK;
+    reached((Event *)e, true);
+    return 0;
+}
+CUresult cuStreamWaitEvent(void *s, void *e, unsigned) {
+    LOCK;
+    (void)s;
+    reached((Event *)e, false);
+    n_wait++;
+    logf_("stream wait event");
+    return 0;
+}
+CUresult cuEventDestroy_v2(void *e) { delete (Event *)e; return 0; }
 CUresult cuMemHostAlloc(void **p, size_t n, unsigned) {
-    *p = malloc(n ? n : 1);
-    if (!*p) return CUDA_ERROR_OUT_OF_MEMORY;
+    LOCK;
+    if (fail("hostalloc")) {
+        logf_("hostalloc %zu failed", n);
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    size_t *m = (size_t *)malloc(16 + (n ? n : 1));
+    if (!m) return CUDA_ERROR_OUT_OF_MEMORY;
+    m[0] = n;
+    *p = (char *)m + 16;
     memset(*p, 0xff, n); // NaN patterns: a read before the copy lands shows
+    n_hostalloc++;
+    logf_("hostalloc %zu", n);
     return 0;
 }
-CUresult cuMemFreeHost(void *p) { free(p); return 0; }
-CUresult cuMemcpyDtoH_v2(void *d, CUdeviceptr s, size_t n) { memcpy(d, (void *)(size_t)s, n); return 0; }
+CUresult cuMemFreeHost(void *p) {
+    LOCK;
+    if (!p) return 0;
+    size_t *m = (size_t *)((char *)p - 16);
+    const char *a = (const char *)p, *b = a + m[0];
+    // what is in flight from or to this memory lands first
+    land_if([a, b](Copy &c) { return c.todev ? c.src >= a && c.src < b : c.dst >= a && c.dst < b; });
+    free(m);
+    return 0;
+}
+CUresult cuMemcpyDtoH_v2(void *d, CUdeviceptr s, size_t n) {
+    LOCK;
+    blocking_sync();
+    memcpy(d, (void *)(size_t)s, n);
+    return 0;
+}
+// ipcf_emu_counts reports the asynchronous uploads, stream waits and
+// page-locked allocations so far (for tests that dlopen the emulator).
+void ipcf_emu_counts(long long *htod_async, long long *waits, long long *hostallocs) {
+    LOCK;
+    *htod_async = n_htod_async;
+    *waits = n_wait;
+    *hostallocs = n_hostalloc;
+}
+CUresult cuCtxSynchronize(void) {
+    LOCK;
+    land();
+    return 0;
+}
 CUresult cuGetErrorString(CUresult r, const char **s) {
     switch (r) {
     case CUDA_ERROR_INVALID_VALUE: *s = "invalid argument (emulated)"; break;
@@ -347,8 +488,9 @@ CUresult cuModuleGetFunction(void **f, void *, const char *name) {
 }
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned shmem, void *stream, void **args, void **extra) {
+    std::lock_guard<std::recursive_mutex> lock_(mu);
     Kernel *k = (Kernel *)f;
-    (void)stream;
+    ordered(::stream(stream));
     (void)extra;
     logf_("launch %s %u %u %u %u %u %u", k->name, gx, gy, gz, bx, by, bz);
     if (fail("launch")) return CUDA_ERROR_LAUNCH_FAILED;
@@ -441,22 +583,25 @@ struct Plan {
     int type;
     long long n, idist, odist, batch;
     fftwf_plan p;
+    void *stream;
 };
 static std::vector<Plan *> plans(1);
 
 cufftResult cufftCreate(int *h) {
-    plans.push_back(new Plan{0, 0, 0, 0, 0, 0});
+    LOCK;
+    plans.push_back(new Plan{0, 0, 0, 0, 0, 0, 0});
     *h = (int)plans.size() - 1;
     return 0;
 }
 static cufftResult make(int h, int rank, long long n, long long istride, long long idist, long long ostride,
                         long long odist, int type, long long batch) {
+    LOCK;
     if (h <= 0 || h >= (int)plans.size() || !plans[h]) return CUFFT_INVALID_PLAN;
     if (rank != 1 || istride != 1 || ostride != 1 || n < 1 || batch < 1 || batch > 0x7fffffff || n > 0x7fffffff)
         return CUFFT_INVALID_VALUE;
     if (type != CUFFT_R2C && type != CUFFT_C2R) return CUFFT_INVALID_TYPE;
     Plan *p = plans[h];
-    *p = Plan{type, n, idist, odist, batch, 0};
+    *p = Plan{type, n, idist, odist, batch, 0, 0};
     // Planned on small scratch arrays (FFTW_ESTIMATE reads and writes
     // nothing; only their alignment and distinctness count) and run
     // with fftwf_execute_dft_*: FFTW_UNALIGNED allows any device pointer.
@@ -488,23 +633,31 @@ static Plan *get(int h, int type) {
     return h > 0 && h < (int)plans.size() && plans[h] && plans[h]->p && plans[h]->type == type ? plans[h] : 0;
 }
 cufftResult cufftExecR2C(int h, float *in, void *out) {
+    LOCK;
     Plan *p = get(h, CUFFT_R2C);
     if (!p) return CUFFT_INVALID_PLAN;
+    ordered(stream(p->stream));
     if (fail("fft")) return CUFFT_EXEC_FAILED;
     fftwf_execute_dft_r2c(p->p, in, (fftwf_complex *)out);
     return 0;
 }
 cufftResult cufftExecC2R(int h, void *in, float *out) {
+    LOCK;
     Plan *p = get(h, CUFFT_C2R);
     if (!p) return CUFFT_INVALID_PLAN;
+    ordered(stream(p->stream));
     if (fail("fft")) return CUFFT_EXEC_FAILED;
     fftwf_execute_dft_c2r(p->p, (fftwf_complex *)in, out);
     return 0;
 }
-cufftResult cufftSetStream(int h, void *) {
-    return h > 0 && h < (int)plans.size() && plans[h] ? 0 : CUFFT_INVALID_PLAN;
+cufftResult cufftSetStream(int h, void *s) {
+    LOCK;
+    if (h <= 0 || h >= (int)plans.size() || !plans[h]) return CUFFT_INVALID_PLAN;
+    plans[h]->stream = s;
+    return 0;
 }
 cufftResult cufftDestroy(int h) {
+    LOCK;
     if (h <= 0 || h >= (int)plans.size() || !plans[h]) return CUFFT_INVALID_PLAN;
     if (plans[h]->p) fftwf_destroy_plan(plans[h]->p);
     delete plans[h];

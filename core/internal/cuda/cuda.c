@@ -28,6 +28,7 @@ typedef int cufftResult;
 
 #define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR 75
 #define CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR 76
+#define CU_STREAM_NON_BLOCKING 0x1
 #define CUFFT_R2C 0x2a
 #define CUFFT_C2R 0x2c
 
@@ -64,6 +65,9 @@ static struct {
     CUresult (*cuMemHostAlloc)(void **, size_t, unsigned);
     CUresult (*cuMemFreeHost)(void *);
     CUresult (*cuMemcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
+    CUresult (*cuMemcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
+    CUresult (*cuStreamWaitEvent)(CUstream, CUevent, unsigned);
+    CUresult (*cuStreamSynchronize)(CUstream);
     CUresult (*cuGetErrorString)(CUresult, const char **);
     nvrtcResult (*nvrtcVersion)(int *, int *);
     nvrtcResult (*nvrtcCreateProgram)(nvrtcProgram *, const char *, const char *, int, const char *const *,
@@ -184,6 +188,9 @@ static int load(void) {
     SYM(L.cu, cuMemHostAlloc, "cuMemHostAlloc");
     SYM(L.cu, cuMemFreeHost, "cuMemFreeHost");
     SYM(L.cu, cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+    SYM(L.cu, cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+    SYM(L.cu, cuStreamWaitEvent, "cuStreamWaitEvent");
+    SYM(L.cu, cuStreamSynchronize, "cuStreamSynchronize");
     SYM(L.cu, cuGetErrorString, "cuGetErrorString");
     {
         CUresult r = L.cuInit(0);
@@ -468,6 +475,114 @@ static unsigned grid(long long work, unsigned cap) {
 /* Grid limits of the grid-stride kernels (x up to 2^31-1, y 65,535). */
 #define GRIDX 65535u
 
+/* Jobs: the blocks' samples go to the device through two staging
+ * buffers in page-locked host memory, double-buffered: the host fills
+ * block k+1's buffer while the device computes block k, and
+ * ipcf_cuda_job_upload copies it with cuMemcpyHtoDAsync on the job's
+ * upload stream into the slot's device tile, then records the slot's
+ * event; ipcf_cuda_pcf's stream waits on that event (cuStreamWaitEvent)
+ * before its first kernel, so upload(k+1) overlaps compute(k). Where
+ * page-locked memory cannot be had, the buffers are pageable and the
+ * upload synchronous (cuMemcpyHtoD; the event, recorded on the legacy
+ * stream after it, still orders it before the kernels): same results.
+ * A job's functions other than ipcf_cuda_pcf do not take mu, so an
+ * upload can be issued while another thread's ipcf_cuda_pcf runs; the
+ * caller uses each slot from one thread at a time. */
+struct ipcf_cuda_job {
+    int dev, pinned;
+    size_t size;
+    void *host[2];
+    CUdeviceptr tile[2];
+    CUstream up;
+    CUevent ev[2];
+    int recorded[2];
+};
+
+void ipcf_cuda_job_close(ipcf_cuda_job *j) {
+    if (!j) return;
+    L.cuCtxSetCurrent(D[j->dev].ctx);
+    if (j->up) L.cuStreamSynchronize(j->up);
+    for (int k = 0; k < 2; k++) {
+        if (j->recorded[k]) L.cuEventSynchronize(j->ev[k]);
+        if (j->host[k]) {
+            if (j->pinned) L.cuMemFreeHost(j->host[k]);
+            else free(j->host[k]);
+        }
+        if (j->tile[k]) L.cuMemFree(j->tile[k]);
+        if (j->ev[k]) L.cuEventDestroy(j->ev[k]);
+    }
+    if (j->up) L.cuStreamDestroy(j->up);
+    free(j);
+}
+
+ipcf_cuda_job *ipcf_cuda_job_open(int dev, size_t size, int *pinned, char *why, size_t wn) {
+    ipcf_cuda_job *j;
+    if (ipcf_cuda_compile(dev, why, wn, 0, 0)) return 0;
+    if (!size) size = 1;
+    if (!(j = calloc(1, sizeof *j))) {
+        setwhy(why, wn, "cuda:%d: out of host memory", dev);
+        return 0;
+    }
+    j->dev = dev;
+    j->size = size;
+    L.cuCtxSetCurrent(D[dev].ctx);
+    j->pinned = 1;
+    for (int k = 0; k < 2 && j->pinned; k++)
+        if (L.cuMemHostAlloc(&j->host[k], size, 0)) {
+            j->host[k] = 0;
+            j->pinned = 0;
+        }
+    if (!j->pinned) {
+        for (int k = 0; k < 2; k++) {
+            if (j->host[k]) L.cuMemFreeHost(j->host[k]);
+            if (!(j->host[k] = malloc(size))) {
+                setwhy(why, wn, "cuda:%d: out of host memory for the staging buffers (2 x %zu bytes)", dev, size);
+                goto fail;
+            }
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        CK(L.cuMemAlloc(&j->tile[k], size), "cuMemAlloc(tile)");
+        CK(L.cuEventCreate(&j->ev[k], 0), "cuEventCreate");
+    }
+    CK(L.cuStreamCreate(&j->up, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+    if (pinned) *pinned = j->pinned;
+    return j;
+fail:
+    ipcf_cuda_job_close(j);
+    return 0;
+}
+
+void *ipcf_cuda_job_buffer(ipcf_cuda_job *j, int slot, char *why, size_t wn) {
+    int dev = j->dev;
+    L.cuCtxSetCurrent(D[dev].ctx);
+    if (j->recorded[slot]) CK(L.cuEventSynchronize(j->ev[slot]), "upload(tile)");
+    j->recorded[slot] = 0;
+    return j->host[slot];
+fail:
+    return 0;
+}
+
+int ipcf_cuda_job_upload(ipcf_cuda_job *j, int slot, size_t n, char *why, size_t wn) {
+    int dev = j->dev;
+    if (n > j->size) {
+        setwhy(why, wn, "cuda:%d: %zu bytes do not fit the staging buffer (%zu)", dev, n, j->size);
+        return -1;
+    }
+    L.cuCtxSetCurrent(D[dev].ctx);
+    if (j->pinned) {
+        CK(L.cuMemcpyHtoDAsync(j->tile[slot], j->host[slot], n, j->up), "upload(tile)");
+        CK(L.cuEventRecord(j->ev[slot], j->up), "cuEventRecord(upload)");
+    } else {
+        CK(L.cuMemcpyHtoD(j->tile[slot], j->host[slot], n), "upload(tile)");
+        CK(L.cuEventRecord(j->ev[slot], 0), "cuEventRecord(upload)");
+    }
+    j->recorded[slot] = 1;
+    return 0;
+fail:
+    return -1;
+}
+
 /* A chunk's curves in a pinned buffer (fwd, then bwd chunk*nb further). */
 struct pending {
     long long at;
@@ -480,19 +595,25 @@ static void drain(const ipcf_cuda_block *b, struct pending *p, const float *h, i
     p->np = 0;
 }
 
-int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
-    CUdeviceptr d_tile = 0, d_corrected = 0, d_sums = 0, d_shift = 0, d_norm = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
+int ipcf_cuda_pcf(const ipcf_cuda_block *b, ipcf_cuda_job *j, int slot, char *why, size_t wn) {
+    CUdeviceptr d_corrected = 0, d_sums = 0, d_shift = 0, d_norm = 0, d_series = 0, d_spec = 0, d_prod = 0, d_corr = 0, d_pp = 0, d_qq = 0,
                 d_bins = 0, d_f = 0, d_b = 0, d_scr = 0;
     cufftHandle fwdplan = 0, invplan = 0;
     CUstream st = 0;
     CUevent ev[2] = {0, 0};
     float *hbuf[2] = {0, 0};
+    int hpinned[2] = {0, 0};
     struct pending pend[2] = {{0, 0, 0}, {0, 0, 0}};
-    int n = b->n, npix = b->npix, nb = b->nb, hh = n / 2 + 1, chunk = 0, status = -1, planned = 0, fplanned = 0;
+    int dev = j->dev, n = b->n, npix = b->npix, nb = b->nb, hh = n / 2 + 1, chunk = 0, status = -1, planned = 0, fplanned = 0;
     unsigned bgrid;
     long long npairs = 0;
     double t0 = now(), t1;
-    if (ipcf_cuda_compile(dev, why, wn, 0, 0)) return -1;
+    static const int size[7] = {0, 1, 2, 2, 4, 4, 8};
+    if (b->dtype < 1 || b->dtype > 6 || (size_t)b->nt * b->npix * size[b->dtype] > j->size || slot < 0 || slot > 1 ||
+        !j->recorded[slot]) {
+        setwhy(why, wn, "cuda:%d: the block's samples are not in the job's slot %d", dev, slot);
+        return -1;
+    }
     pthread_mutex_lock(&mu);
     L.cuCtxSetCurrent(D[dev].ctx);
     for (int g = 0; g < b->ngroups; g++) {
@@ -500,31 +621,29 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
         npairs += b->npairs[g];
     }
     if (chunk > MAXCHUNK) chunk = MAXCHUNK;
+    /* One stream for the block's work, non-blocking: it does not wait
+     * for the upload stream (nor for the legacy stream) except where it
+     * is told to, at the slot's upload event. */
+    CK(L.cuStreamCreate(&st, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
     CK(L.cuMemAlloc(&d_norm, (size_t)npix * 8), "cuMemAlloc(norms)");
     CK(L.cuMemAlloc(&d_series, (size_t)npix * n * 4), "cuMemAlloc(series)");
     CK(L.cuMemAlloc(&d_bins, (size_t)nb * 4), "cuMemAlloc(bins)");
-    CK(L.cuMemcpyHtoD(d_bins, b->bins, (size_t)nb * 4), "upload(bins)");
+    CK(L.cuMemcpyHtoDAsync(d_bins, b->bins, (size_t)nb * 4, st), "upload(bins)");
     {
         /* bleaching correction, conversion, sums (the norms) and the
          * transpose into mean-subtracted series on the device */
-        static const int size[7] = {0, 1, 2, 2, 4, 4, 8};
         int dt = b->dtype, sw = b->swap, sc = b->scale, nt = b->nt, f = b->bleach, fm = b->floormean, stride = n;
-        CUdeviceptr src;
-        if (dt < 1 || dt > 6 || nt < n || (f > 0 && nt - 2 * f < n)) {
+        CUdeviceptr src = j->tile[slot];
+        if (nt < n || (f > 0 && nt - 2 * f < n)) {
             setwhy(why, wn, "cuda:%d: inconsistent block (dtype %d, %d frames, %d used, filter %d)", dev, dt, nt, n, f);
             goto fail;
         }
-        CK(L.cuMemAlloc(&d_tile, (size_t)nt * npix * size[dt]), "cuMemAlloc(tile)");
-        CK(L.cuMemcpyHtoD(d_tile, b->data, (size_t)nt * npix * size[dt]), "upload(tile)");
-        src = d_tile;
+        CK(L.cuStreamWaitEvent(st, j->ev[slot], 0), "cuStreamWaitEvent(upload)");
         if (f > 0) {
-            void *bargs[] = {&d_tile, &dt, &sw, &nt, &npix, &f, &fm, &d_corrected};
+            void *bargs[] = {&src, &dt, &sw, &nt, &npix, &f, &fm, &d_corrected};
             CK(L.cuMemAlloc(&d_corrected, (size_t)nt * npix * 8), "cuMemAlloc(corrected)");
-            CK(L.cuLaunchKernel(D[dev].bleach, grid((npix + 255) / 256, GRIDX), 1, 1, 256, 1, 1, 0, 0, bargs, 0),
+            CK(L.cuLaunchKernel(D[dev].bleach, grid((npix + 255) / 256, GRIDX), 1, 1, 256, 1, 1, 0, st, bargs, 0),
                "launch(bleach)");
-            CK(L.cuCtxSynchronize(), "bleach");
-            L.cuMemFree(d_tile);
-            d_tile = 0;
             src = d_corrected + (CUdeviceptr)f * npix * 8; /* the kept frames, float64 */
             dt = 6;
             sw = 0;
@@ -532,35 +651,39 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
         CK(L.cuMemAlloc(&d_sums, (size_t)npix * 8), "cuMemAlloc(sums)");
         CK(L.cuMemAlloc(&d_shift, (size_t)npix * 4), "cuMemAlloc(shifts)");
         void *sargs[] = {&src, &dt, &sw, &n, &npix, &sc, &d_sums, &d_norm, &d_shift};
-        CK(L.cuLaunchKernel(D[dev].sums, grid((npix + 255) / 256, GRIDX), 1, 1, 256, 1, 1, 0, 0, sargs, 0),
+        CK(L.cuLaunchKernel(D[dev].sums, grid((npix + 255) / 256, GRIDX), 1, 1, 256, 1, 1, 0, st, sargs, 0),
            "launch(sums)");
         void *targs[] = {&src, &dt, &sw, &n, &npix, &d_sums, &d_shift, &d_series, &stride};
         CK(L.cuLaunchKernel(D[dev].transpose, grid((npix + 31) / 32, GRIDX), grid((n + 31) / 32, GRIDX), 1, 32, 8, 1,
-                            0, 0, targs, 0),
+                            0, st, targs, 0),
            "launch(transpose)");
-        CK(L.cuCtxSynchronize(), "transpose");
-        CUdeviceptr done[] = {d_tile, d_corrected, d_sums, d_shift};
-        for (int k = 0; k < 4; k++)
+        CK(L.cuStreamSynchronize(st), "transpose");
+        CUdeviceptr done[] = {d_corrected, d_sums, d_shift};
+        for (int k = 0; k < 3; k++)
             if (done[k]) L.cuMemFree(done[k]);
-        d_tile = d_corrected = d_sums = d_shift = 0;
+        d_corrected = d_sums = d_shift = 0;
     }
     CK(L.cuMemAlloc(&d_spec, (size_t)npix * hh * 8), "cuMemAlloc(spectra)");
     if (plan(&fwdplan, CUFFT_R2C, n, n, hh, npix, why, wn, dev)) goto fail;
     fplanned = 1;
+    if (L.cufftSetStream(fwdplan, st)) {
+        setwhy(why, wn, "cuda:%d: cufftSetStream failed", dev);
+        goto fail;
+    }
     if (L.cufftExecR2C(fwdplan, (float *)(size_t)d_series, (void *)(size_t)d_spec)) {
         setwhy(why, wn, "cuda:%d: cufftExecR2C failed", dev);
         goto fail;
     }
-    CK(L.cuCtxSynchronize(), "forward FFT");
+    CK(L.cuStreamSynchronize(st), "forward FFT");
     t1 = now();
     L.cufftDestroy(fwdplan);
     fplanned = 0;
     L.cuMemFree(d_series);
     d_series = 0;
-    /* The pairs: one stream, so the host never waits for the device
-     * except to reuse one of two pinned buffers: chunk c's curves are
-     * copied to pinned memory asynchronously, and into fwd/bwd by the
-     * host while chunk c+1 runs. */
+    /* The pairs: the host never waits for the device except to reuse
+     * one of two pinned buffers: chunk c's curves are copied to pinned
+     * memory asynchronously, and into fwd/bwd by the host while chunk
+     * c+1 runs. */
     bgrid = grid(chunk, 16384);
     if (chunk > 0) {
         CK(L.cuMemAlloc(&d_prod, (size_t)chunk * hh * 8), "cuMemAlloc(products)");
@@ -570,11 +693,16 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
         CK(L.cuMemAlloc(&d_f, (size_t)chunk * nb * 4), "cuMemAlloc(curves)");
         CK(L.cuMemAlloc(&d_b, (size_t)chunk * nb * 4), "cuMemAlloc(curves)");
         CK(L.cuMemAlloc(&d_scr, (size_t)bgrid * 2 * nb * 8), "cuMemAlloc(bin sums)");
-        CK(L.cuMemcpyHtoD(d_pp, b->pp, (size_t)npairs * 4), "upload(pairs)");
-        CK(L.cuMemcpyHtoD(d_qq, b->qq, (size_t)npairs * 4), "upload(pairs)");
-        CK(L.cuStreamCreate(&st, 0), "cuStreamCreate");
+        CK(L.cuMemcpyHtoDAsync(d_pp, b->pp, (size_t)npairs * 4, st), "upload(pairs)");
+        CK(L.cuMemcpyHtoDAsync(d_qq, b->qq, (size_t)npairs * 4, st), "upload(pairs)");
         for (int k = 0; k < 2; k++) {
-            CK(L.cuMemHostAlloc((void **)&hbuf[k], (size_t)chunk * nb * 8, 0), "cuMemHostAlloc(curves)");
+            /* page-locked where it can be had, else pageable (the
+             * copies then return when done: the same results) */
+            hpinned[k] = !L.cuMemHostAlloc((void **)&hbuf[k], (size_t)chunk * nb * 8, 0);
+            if (!hpinned[k] && !(hbuf[k] = malloc((size_t)chunk * nb * 8))) {
+                setwhy(why, wn, "cuda:%d: out of host memory for the curves", dev);
+                goto fail;
+            }
             CK(L.cuEventCreate(&ev[k], 0), "cuEventCreate");
         }
         if (plan(&invplan, CUFFT_C2R, n, n, hh, chunk, why, wn, dev)) goto fail;
@@ -620,17 +748,21 @@ int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn) {
         CK(L.cuEventSynchronize(ev[k]), "download(curves)");
         drain(b, &pend[k], hbuf[k], chunk);
     }
-    CK(L.cuCtxSynchronize(), "synchronize");
+    CK(L.cuStreamSynchronize(st), "synchronize");
     stats(dev, b, npairs, t0, t1, now());
     status = 0;
 fail:
+    if (st) L.cuStreamSynchronize(st); /* nothing in flight on what is freed */
     if (fplanned) L.cufftDestroy(fwdplan);
     if (planned) L.cufftDestroy(invplan);
-    CUdeviceptr all[] = {d_tile, d_corrected, d_sums, d_shift, d_norm, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_bins, d_f, d_b, d_scr};
+    CUdeviceptr all[] = {d_corrected, d_sums, d_shift, d_norm, d_series, d_spec, d_prod, d_corr, d_pp, d_qq, d_bins, d_f, d_b, d_scr};
     for (size_t k = 0; k < sizeof all / sizeof *all; k++)
         if (all[k]) L.cuMemFree(all[k]);
     for (int k = 0; k < 2; k++) {
-        if (hbuf[k]) L.cuMemFreeHost(hbuf[k]);
+        if (hbuf[k]) {
+            if (hpinned[k]) L.cuMemFreeHost(hbuf[k]);
+            else free(hbuf[k]);
+        }
         if (ev[k]) L.cuEventDestroy(ev[k]);
     }
     if (st) L.cuStreamDestroy(st);

@@ -97,8 +97,88 @@ type Block struct {
 // dtypeSize is the sample size of core/array's dtype codes.
 var dtypeSize = [7]int{0, 1, 2, 2, 4, 4, 8}
 
-// PCF runs a block on device dev.
+// Job uploads a job's blocks to one device through two staging buffers
+// (slots 0 and 1) in page-locked host memory, double-buffered: the host
+// fills one slot's buffer while the device computes the other slot's
+// block, and Upload copies it asynchronously on an upload stream whose
+// event the block's compute stream waits on, so the upload of block k+1
+// overlaps the compute of block k. Where page-locked memory cannot be
+// had, the buffers are pageable and Upload synchronous (Pinned says
+// which; the results are the same). Buffer and Upload of one slot may
+// run while PCF runs the other slot on another goroutine; each slot is
+// used by one goroutine at a time.
+type Job struct {
+	h      *C.ipcf_cuda_job
+	size   int
+	pinned bool
+}
+
+// Open opens a job on device dev with staging buffers of size bytes.
+func Open(dev, size int) (*Job, error) {
+	why := make([]byte, 1024)
+	var pinned C.int
+	h := C.ipcf_cuda_job_open(C.int(dev), C.size_t(size), &pinned, (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why)))
+	if h == nil {
+		return nil, fmt.Errorf("cuda: %s", cstr(why))
+	}
+	return &Job{h: h, size: size, pinned: pinned != 0}, nil
+}
+
+// Pinned says whether the staging buffers are page-locked (and the
+// uploads asynchronous).
+func (j *Job) Pinned() bool { return j.pinned }
+
+// Buffer returns slot's staging buffer (size bytes, not Go memory: valid
+// until Close), once its previous upload has finished.
+func (j *Job) Buffer(slot int) ([]byte, error) {
+	why := make([]byte, 512)
+	p := C.ipcf_cuda_job_buffer(j.h, C.int(slot&1), (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why)))
+	if p == nil {
+		return nil, fmt.Errorf("cuda: %s", cstr(why))
+	}
+	return unsafe.Slice((*byte)(p), j.size), nil
+}
+
+// Upload copies the first n bytes of slot's staging buffer to the device.
+func (j *Job) Upload(slot, n int) error {
+	why := make([]byte, 512)
+	if C.ipcf_cuda_job_upload(j.h, C.int(slot&1), C.size_t(n), (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))) != 0 {
+		return fmt.Errorf("cuda: %s", cstr(why))
+	}
+	return nil
+}
+
+// Close waits for the uploads in flight and frees the job's buffers.
+func (j *Job) Close() {
+	if j.h != nil {
+		C.ipcf_cuda_job_close(j.h)
+		j.h = nil
+	}
+}
+
+// PCF runs a block on device dev through a job of its own (for tests and
+// single blocks; core/pcf pipelines its blocks through one Job).
 func PCF(dev int, b *Block) error {
+	if err := check(b); err != nil || len(b.P) == 0 {
+		return err
+	}
+	j, err := Open(dev, len(b.Raw))
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	buf, err := j.Buffer(0)
+	if err != nil {
+		return err
+	}
+	copy(buf, b.Raw)
+	if err := j.Upload(0, len(b.Raw)); err != nil {
+		return err
+	}
+	return j.PCF(b, 0)
+}
+
+func check(b *Block) error {
 	nb := len(b.Bins)
 	np := len(b.P)
 	if b.DType < 1 || b.DType > 6 || b.NT < b.N || len(b.Raw) != b.NT*b.NPix*dtypeSize[b.DType] ||
@@ -113,9 +193,22 @@ func PCF(dev int, b *Block) error {
 		nb == 0 || b.N < 4 || b.NPix < 1 || int64(b.N)*int64(b.NPix) >= 1<<40 {
 		return errors.New("cuda: inconsistent block")
 	}
-	if np == 0 {
+	return nil
+}
+
+// PCF runs a block whose samples were uploaded to slot: b.Raw (its
+// length is checked) is the slot's staging buffer, filled before Upload.
+func (j *Job) PCF(b *Block, slot int) error {
+	if err := check(b); err != nil {
+		return err
+	}
+	if len(b.P) == 0 {
 		return nil
 	}
+	if len(b.Raw) > j.size {
+		return errors.New("cuda: the block's samples do not fit the job's staging buffers")
+	}
+	nb := len(b.Bins)
 	var cb C.ipcf_cuda_block
 	// cb holds Go pointers: pin what they point to for the call.
 	var pin runtime.Pinner
@@ -132,8 +225,6 @@ func PCF(dev int, b *Block) error {
 	}
 	cb.bleach = C.int(b.Bleach)
 	cb.nt, cb.n, cb.npix = C.int(b.NT), C.int(b.N), C.int(b.NPix)
-	cb.data = unsafe.Pointer(&b.Raw[0])
-	pin.Pin(&b.Raw[0])
 	cb.ngroups = C.int(len(b.NPairs))
 	cb.npairs = (*C.int)(unsafe.Pointer(&b.NPairs[0]))
 	cb.wantbwd = (*C.int)(unsafe.Pointer(&b.WantBwd[0]))
@@ -147,7 +238,7 @@ func PCF(dev int, b *Block) error {
 		pin.Pin(p)
 	}
 	why := make([]byte, 1024)
-	if C.ipcf_cuda_pcf(C.int(dev), &cb, (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))) != 0 {
+	if C.ipcf_cuda_pcf(&cb, j.h, C.int(slot&1), (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))) != 0 {
 		return fmt.Errorf("cuda: %s", cstr(why))
 	}
 	return nil

@@ -34,6 +34,22 @@ typedef struct {
     float *fwd, *bwd;
 } ipcf_cuda_block;
 
-/* Runs a block on device dev; 0, or -1 with the reason in why. */
-int ipcf_cuda_pcf(int dev, const ipcf_cuda_block *b, char *why, size_t wn);
+/* A job on one device: two staging buffers of size bytes (page-locked,
+ * or pageable where that fails: *pinned says which), two device tiles,
+ * an upload stream and an event per slot (0 or 1). The host fills slot
+ * s's buffer (ipcf_cuda_job_buffer waits for its previous upload),
+ * ipcf_cuda_job_upload copies its first n bytes to the device
+ * (asynchronously from page-locked memory) and records the slot's
+ * event, and ipcf_cuda_pcf runs the block on a stream that waits on it.
+ * The job's own functions do not serialise with ipcf_cuda_pcf: slot s
+ * can be filled and uploaded while another thread runs the other slot. */
+typedef struct ipcf_cuda_job ipcf_cuda_job;
+ipcf_cuda_job *ipcf_cuda_job_open(int dev, size_t size, int *pinned, char *why, size_t wn);
+void *ipcf_cuda_job_buffer(ipcf_cuda_job *j, int slot, char *why, size_t wn);
+int ipcf_cuda_job_upload(ipcf_cuda_job *j, int slot, size_t n, char *why, size_t wn);
+void ipcf_cuda_job_close(ipcf_cuda_job *j);
+
+/* Runs a block whose samples (b->data is not read) job j's slot holds,
+ * uploaded; 0, or -1 with the reason in why. */
+int ipcf_cuda_pcf(const ipcf_cuda_block *b, ipcf_cuda_job *j, int slot, char *why, size_t wn);
 #endif

@@ -47,3 +47,24 @@ type Block struct {
 
 // PCF is not available in pure-Go builds.
 func PCF(dev int, b *Block) error { return ErrUnavailable }
+
+// Job is not available in pure-Go builds.
+type Job struct{}
+
+// Open is not available in pure-Go builds.
+func Open(dev, size int) (*Job, error) { return nil, ErrUnavailable }
+
+// Pinned is false in pure-Go builds.
+func (j *Job) Pinned() bool { return false }
+
+// Buffer is not available in pure-Go builds.
+func (j *Job) Buffer(slot int) ([]byte, error) { return nil, ErrUnavailable }
+
+// Upload is not available in pure-Go builds.
+func (j *Job) Upload(slot, n int) error { return ErrUnavailable }
+
+// Close does nothing in pure-Go builds.
+func (j *Job) Close() {}
+
+// PCF is not available in pure-Go builds.
+func (j *Job) PCF(b *Block, slot int) error { return ErrUnavailable }
