@@ -215,10 +215,10 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	}
 	nb := len(bins)
 	// The samples go through a job's two page-locked staging buffers
-	// (cuda.Job): the host copies block k+1's samples into one and
-	// uploads them asynchronously (and finds its pairs) while the device
-	// runs block k from the other, then stores block k's curves on all
-	// threads: two blocks' host buffers at a time.
+	// (cuda.Job): while the device runs block k from one, the host
+	// stores block k-1's curves (on all threads), then copies block
+	// k+1's samples into the other, uploads them asynchronously and
+	// finds block k+1's pairs: three blocks' host buffers at a time.
 	es := e.data.DType.Size()
 	var maxRaw int64
 	for _, t := range tiles {
@@ -253,7 +253,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		// Host memory of the block besides the staging buffers: pair
 		// indices and curves (at most one pair per pixel and point).
 		host := int64(bh*bw) * int64(len(g.Circle)) * (32 + 8*int64(nb))
-		if err := CheckMemory("the GPU's host buffers", 2*host); err != nil {
+		if err := CheckMemory("the GPU's host buffers", 3*host); err != nil {
 			return nil, err
 		}
 		bl := &block{b: &cuda.Block{N: g.N, NPix: bh * bw, Bins: bins}}
@@ -325,31 +325,44 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			return nil
 		}, nil)
 	}
+	// stored stores a block's curves and reports the progress.
+	stored := func(bl *block, done int) error {
+		if err := store(bl); err != nil {
+			return wrapErr(err)
+		}
+		if o.Progress != nil && !o.Progress(done, len(tiles)) {
+			return ErrCancelled
+		}
+		return nil
+	}
 	cur, err := prepare(tiles[0], 0)
 	if err != nil {
 		return err
 	}
+	var prev *block
 	for ti := range tiles {
 		done := make(chan error, 1)
 		go func(b *cuda.Block, slot int) { done <- job.PCF(b, slot) }(cur.b, ti&1)
+		// While the device runs block ti: store block ti-1's curves,
+		// then fill and upload block ti+1's samples.
 		var next *block
-		var nerr error
-		if ti+1 < len(tiles) {
-			next, nerr = prepare(tiles[ti+1], (ti+1)&1)
+		var herr error
+		if prev != nil {
+			herr = stored(prev, ti)
 		}
-		if err := <-done; err != nil {
+		if herr == nil && ti+1 < len(tiles) {
+			next, herr = prepare(tiles[ti+1], (ti+1)&1)
+		}
+		if err := <-done; err != nil && herr == nil {
 			return fmt.Errorf("%w: %v", ErrNoDevice, err)
 		}
-		if nerr != nil {
-			return nerr
+		if herr != nil {
+			return herr
 		}
-		if err := store(cur); err != nil {
-			return wrapErr(err)
-		}
-		if o.Progress != nil && !o.Progress(ti+1, len(tiles)) {
-			return ErrCancelled
-		}
-		cur = next
+		prev, cur = cur, next
+	}
+	if err := stored(prev, len(tiles)); err != nil {
+		return err
 	}
 	e.maskNaN()
 	return nil

@@ -165,7 +165,8 @@ func fakeChild(t *testing.T) {
 }
 
 // TestGPUMaxPixels: the largest block whose device memory (per pixel:
-// samples, corrected samples with bleaching, series, spectra, pair
+// samples twice (two device tiles: the next block's upload overlaps),
+// corrected samples with bleaching, series, spectra, pair
 // indices; per pair of a launch, at most gpuChunk of them: products and
 // correlations twice) fits 80% of the free memory.
 func TestGPUMaxPixels(t *testing.T) {
@@ -174,7 +175,7 @@ func TestGPUMaxPixels(t *testing.T) {
 		bleach bool
 	}{{64, 64, false}, {16384, 16384, false}, {16384, 32000, true}} {
 		h := int64(c.n/2 + 1)
-		per := int64(c.nt)*8 + int64(c.n)*4 + h*8 + 8*32 + 64
+		per := 2*int64(c.nt)*8 + int64(c.n)*4 + h*8 + 8*32 + 64
 		if c.bleach {
 			per += int64(c.nt) * 8
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -76,6 +77,7 @@ func TestEmulatedGPU(t *testing.T) {
 		{"conformance", nil},
 		{"big", nil},
 		{"blocks", []string{"IPCF_EMU_MEM_MIB=1"}},
+		{"pinned", []string{"IPCF_EMU_MEM_MIB=1"}},
 		{"dtypes", nil},
 		{"fallback", nil},
 		{"noinit", []string{"IPCF_EMU_FAIL=init"}},
@@ -103,6 +105,7 @@ var emuScenarios = map[string]func(t *testing.T){
 	"conformance":   emuConformance,
 	"big":           emuBig,
 	"blocks":        emuBlocks,
+	"pinned":        emuPinned,
 	"dtypes":        emuDTypes,
 	"fallback":      emuFallback,
 	"noinit":        emuNoInit,
@@ -245,6 +248,78 @@ func emuBlocks(t *testing.T) {
 	againstCPU(t, "blocks", data, Options{Radius: 3, Npoints: 8, Nbins: 8})
 	if n := strings.Count(emuLog(t), "plan r2c"); n < 2 {
 		t.Fatalf("%d blocks, want several", n)
+	}
+}
+
+// emuPinned: a job of several blocks uploads each block's samples
+// asynchronously (cuMemcpyHtoDAsync on the job's upload stream) from two
+// page-locked staging buffers of the largest block's size, and each
+// block's stream waits on its upload's event (the emulator lands an
+// upload only then: without the wait the kernels read stale memory and
+// the comparison with the CPU fails). With page-locked allocations
+// failing (IPCF_EMU_FAIL=hostalloc) the uploads are synchronous from
+// pageable memory, and the results bitwise the same.
+func emuPinned(t *testing.T) {
+	data := randomStack(8, 64, 40, 36, 25)
+	o := Options{Radius: 3, Npoints: 8, Nbins: 8}
+	againstCPU(t, "pinned", data, o)
+	o.Device = "cuda"
+	os.Truncate(os.Getenv("IPCF_EMU_LOG"), 0)
+	pinned, _, err := gpuCompute(t, data, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var upload string
+	var hostallocs []int
+	tiles := map[int]int{}
+	blocks, waits, syncs := 0, 0, 0
+	for _, l := range strings.Split(emuLog(t), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case strings.HasPrefix(l, "stream create flags 1 ") && upload == "":
+			upload = f[4] // the job's stream, opened before the first block's
+		case strings.HasPrefix(l, "hostalloc ") && len(f) == 2:
+			n, _ := strconv.Atoi(f[1])
+			hostallocs = append(hostallocs, n)
+		case strings.HasPrefix(l, "htod async ") && f[4] == upload:
+			n, _ := strconv.Atoi(f[2])
+			tiles[n]++
+			tiles[-1]++
+		case strings.HasPrefix(l, "htod sync "):
+			syncs++
+		case l == "stream wait event":
+			waits++
+		case strings.HasPrefix(l, "plan r2c"):
+			blocks++
+		}
+	}
+	largest := 0
+	for n := range tiles {
+		largest = max(largest, n)
+	}
+	if blocks < 3 || upload == "" || tiles[-1] != blocks || waits != blocks || syncs != 0 || len(hostallocs) < 2 ||
+		hostallocs[0] != largest || hostallocs[1] != largest {
+		t.Fatalf("%d blocks: %d asynchronous uploads on the upload stream %q (largest %d bytes), %d stream waits, %d synchronous uploads, page-locked allocations %v",
+			blocks, tiles[-1], upload, largest, waits, syncs, hostallocs)
+	}
+	t.Logf("%d blocks: %d asynchronous uploads from 2 page-locked staging buffers of %d bytes, %d stream waits",
+		blocks, tiles[-1], largest, waits)
+	os.Truncate(os.Getenv("IPCF_EMU_LOG"), 0)
+	os.Setenv("IPCF_EMU_FAIL", "hostalloc")
+	pageable, note, err := gpuCompute(t, data, o)
+	os.Setenv("IPCF_EMU_FAIL", "")
+	if err != nil || !strings.HasPrefix(note, "cuda:0 (") {
+		t.Fatalf("page-locked memory failing: %q, %v", note, err)
+	}
+	log := emuLog(t)
+	if n, m := strings.Count(log, "htod sync "), strings.Count(log, "plan r2c"); n != m || n < 3 || !strings.Contains(log, "hostalloc") ||
+		strings.Count(log, "hostalloc") != strings.Count(log, " failed") {
+		t.Fatalf("page-locked memory failing: %d synchronous uploads for %d blocks", n, m)
+	}
+	for i := range pinned {
+		if math.Float32bits(pinned[i]) != math.Float32bits(pageable[i]) {
+			t.Fatalf("pageable staging differs from page-locked at %d", i)
+		}
 	}
 }
 

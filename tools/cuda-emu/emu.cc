@@ -15,13 +15,18 @@
 // that the fake driver maps to the compiled functions. cuFFT is FFTW
 // (single precision, unnormalized, like cuFFT). Launches are checked
 // against the real limits (grid y and z <= 65,535, 1,024 threads per
-// block) and run synchronously on the calling thread.
+// block) and run synchronously on the calling thread. Asynchronous copies
+// land only where a program may rely on them (see "Streams" below), and
+// device memory starts as NaN patterns: a missing cuStreamWaitEvent or
+// synchronisation shows as wrong numbers. Every call takes one lock, so
+// a job's upload can be issued from another thread during a block.
 //
 // Environment:
 //   IPCF_EMU_FAIL=a,b,...  make calls fail: init (cuInit), compile (NVRTC),
 //                          cubin (the driver rejects CUBINs, as an old
 //                          driver rejects newer PTX), alloc (cuMemAlloc),
-//                          launch (cuLaunchKernel), fft (cufftExec*)
+//                          launch (cuLaunchKernel), fft (cufftExec*),
+//                          hostalloc (cuMemHostAlloc: no page-locked memory)
 //   IPCF_EMU_MEM_MIB=N     device memory (default 1024)
 //   IPCF_EMU_CC=NN         compute capability x 10 (default 90)
 //   IPCF_EMU_NVRTC_MAX=NN  newest architecture the fake NVRTC knows

@@ -54,6 +54,9 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
 }
 int cuCtxSynchronize(void) { return 0; }
 int cuMemcpyDtoHAsync_v2(void *d, unsigned long long s, size_t n, void *st) { (void)st; memcpy(d, (void *)(size_t)s, n); return 0; }
+int cuMemcpyHtoDAsync_v2(unsigned long long d, const void *s, size_t n, void *st) { (void)st; memcpy((void *)(size_t)d, s, n); return 0; }
+int cuStreamWaitEvent(void *s, void *e, unsigned f) { (void)s; (void)e; (void)f; return 0; }
+int cuStreamSynchronize(void *s) { (void)s; return 0; }
 int cuStreamCreate(void **s, unsigned f) { (void)f; *s = (void *)3; return 0; }
 int cuStreamDestroy_v2(void *s) { (void)s; return 0; }
 int cuEventCreate(void **e, unsigned f) { (void)f; *e = (void *)4; return 0; }
