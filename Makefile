@@ -29,7 +29,7 @@ DEB_PKGS  := libfftw3-dev pkg-config cmake gcc g++ clang python3-numpy python3-p
 
 .PHONY: check-shared golden filejob bench-big all deps cuda-emu test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 
-all: $(LIB) $(BIN) ## build libipcf.so, include/ipcf.h and the ipcf CLI
+all: $(LIB) $(BIN) $(BUILD)/cuda-emu/libcuda.so.1 ## build libipcf.so, include/ipcf.h, the ipcf CLI and the emulated CUDA device
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
