@@ -174,15 +174,15 @@ screenshots: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## d
 	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel8k.npy docs
 
 fuzz: deps ## run the native Go fuzz targets briefly (10 s each)
-	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s ./core/array
-	$(GO) test -run XXX -fuzz FuzzSelfOverlaps -fuzztime 10s ./core/array
-	$(GO) test -run XXX -fuzz FuzzCAPI -fuzztime 10s ./capi
-	$(GO) test -run XXX -fuzz FuzzView -fuzztime 10s ./core/npy
+	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s -fuzzminimizetime 2s ./core/array
+	$(GO) test -run XXX -fuzz FuzzSelfOverlaps -fuzztime 10s -fuzzminimizetime 2s ./core/array
+	$(GO) test -run XXX -fuzz FuzzCAPI -fuzztime 10s -fuzzminimizetime 2s ./capi
+	$(GO) test -run XXX -fuzz FuzzView -fuzztime 10s -fuzzminimizetime 2s ./core/npy
 	$(GO) test -run XXX -fuzz FuzzTIFF -fuzztime 10s -fuzzminimizetime 5s ./core/source
 	$(GO) test -run XXX -fuzz FuzzRaw -fuzztime 10s -fuzzminimizetime 5s ./core/source
-	$(GO) test -run XXX -fuzz '^FuzzJournal$$' -fuzztime 10s ./core/ooc
-	$(GO) test -run XXX -fuzz FuzzSidecar -fuzztime 10s ./core/ooc
-	$(GO) test -run XXX -fuzz FuzzPCFArgs -fuzztime 10s ./cmd/ipcf
+	$(GO) test -run XXX -fuzz '^FuzzJournal$$' -fuzztime 10s -fuzzminimizetime 2s ./core/ooc
+	$(GO) test -run XXX -fuzz FuzzSidecar -fuzztime 10s -fuzzminimizetime 2s ./core/ooc
+	$(GO) test -run XXX -fuzz FuzzPCFArgs -fuzztime 10s -fuzzminimizetime 2s ./cmd/ipcf
 
 demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
 	@mkdir -p $(BUILD)/demo

@@ -31,8 +31,9 @@ func FuzzPCFArgs(f *testing.F) {
 	dir := f.TempDir()
 	in := filepath.Join(dir, "in.npy")
 	writeNpy(&testing.T{}, in, array.Uint16, []int{64, 12, 12}, func(i int) float64 { return float64(i % 17) })
+	outDir := f.TempDir() // Open creates nothing there (checked below)
 	f.Fuzz(func(t *testing.T, cmdline string) {
-		out := filepath.Join(t.TempDir(), "OUT")
+		out := filepath.Join(outDir, "OUT")
 		r := strings.NewReplacer("IN", in, "OUT", out)
 		args := strings.Split(r.Replace(cmdline), "\n")
 		spec, _, err := parsePCF(args)
