@@ -25,40 +25,6 @@ static int ipcf_interrupt_pending(void) { return utIsInterruptPending(); }
 #else
 static int ipcf_interrupt_pending(void) { return 0; }
 
-/* ipcf_mex_mask: [] (0x0) means no mask (returns 0); otherwise a real, full
- * 2-D numeric or logical (rows, columns) array without NaN, described in
- * *d (axes (y, x) are MATLAB dims 1, 2), returns 1. Its size is checked by
- * the library against the frames (or the crop). */
-static int ipcf_mex_mask(const mxArray *a, const char *name, ipcf_array *d) {
-    char kind[96];
-    size_t k, n;
-    if (mxIsEmpty(a) && mxGetNumberOfDimensions(a) == 2 && mxGetM(a) == 0 && mxGetN(a) == 0 && !mxIsCell(a) &&
-        !mxIsStruct(a))
-        return 0;
-    if (!ipcf_mex_dtype(a))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument",
-                          "%s: %s is not supported (want a real logical or numeric rows x columns array)", name,
-                          ipcf_mex_kind(a, kind, sizeof kind));
-    if (mxGetNumberOfDimensions(a) != 2)
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions, want 2 (rows, columns)", name,
-                          (int)mxGetNumberOfDimensions(a));
-    if (mxIsEmpty(a))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s is empty (%dx%d): give [] for no mask", name, (int)mxGetM(a),
-                          (int)mxGetN(a));
-    n = mxGetNumberOfElements(a);
-    if (mxIsDouble(a)) {
-        const double *p = (const double *)mxGetData(a);
-        for (k = 0; k < n; k++)
-            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
-    } else if (mxIsSingle(a)) {
-        const float *p = (const float *)mxGetData(a);
-        for (k = 0; k < n; k++)
-            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
-    }
-    ipcf_mex_array(a, name, 2, 0, d);
-    return 1;
-}
-
 #endif
 
 /* Progress callback: runs on the MEX thread; non-zero cancels. */
@@ -298,40 +264,6 @@ static char *ipcf_mex_string(const mxArray *a, const char *name, int empty_null)
     s = mxArrayToString(a);
 #else
     s = mxArrayToUTF8String(a);
-
-/* ipcf_mex_mask: [] (0x0) means no mask (returns 0); otherwise a real, full
- * 2-D numeric or logical (rows, columns) array without NaN, described in
- * *d (axes (y, x) are MATLAB dims 1, 2), returns 1. Its size is checked by
- * the library against the frames (or the crop). */
-static int ipcf_mex_mask(const mxArray *a, const char *name, ipcf_array *d) {
-    char kind[96];
-    size_t k, n;
-    if (mxIsEmpty(a) && mxGetNumberOfDimensions(a) == 2 && mxGetM(a) == 0 && mxGetN(a) == 0 && !mxIsCell(a) &&
-        !mxIsStruct(a))
-        return 0;
-    if (!ipcf_mex_dtype(a))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument",
-                          "%s: %s is not supported (want a real logical or numeric rows x columns array)", name,
-                          ipcf_mex_kind(a, kind, sizeof kind));
-    if (mxGetNumberOfDimensions(a) != 2)
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions, want 2 (rows, columns)", name,
-                          (int)mxGetNumberOfDimensions(a));
-    if (mxIsEmpty(a))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s is empty (%dx%d): give [] for no mask", name, (int)mxGetM(a),
-                          (int)mxGetN(a));
-    n = mxGetNumberOfElements(a);
-    if (mxIsDouble(a)) {
-        const double *p = (const double *)mxGetData(a);
-        for (k = 0; k < n; k++)
-            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
-    } else if (mxIsSingle(a)) {
-        const float *p = (const float *)mxGetData(a);
-        for (k = 0; k < n; k++)
-            if (p[k] != p[k]) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s holds NaN (element %d): want 0 or 1", name, (int)k + 1);
-    }
-    ipcf_mex_array(a, name, 2, 0, d);
-    return 1;
-}
 
 #endif
     if (!s) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: cannot convert to a string", name);
