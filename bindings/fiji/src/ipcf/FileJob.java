@@ -232,15 +232,7 @@ public final class FileJob {
         if (output == null || output.isEmpty()) throw new IllegalArgumentException("no output file (.npy or .zarr)");
         Native.Lib lib = Native.lib();
         List<Memory> keep = new ArrayList<>(); // native strings, alive until the call returns
-        Native.PcfOptions o = new Native.PcfOptions();
-        lib.ipcf_pcf_options_init(o);
-        o.radius = pcf.radius;
-        o.npoints = pcf.points;
-        o.nbins = pcf.bins;
-        o.bleach = pcf.bleach;
-        o.bleach_mean = pcf.floorMean ? 1 : 0;
-        o.threads = pcf.threads;
-        o.device = Ipcf.deviceCode(pcf.device);
+        Native.PcfOptions o = Ipcf.options(pcf);
 
         Native.SourceOptions so = new Native.SourceOptions();
         Native.init(so, true);

@@ -222,6 +222,20 @@ public final class Ipcf {
         }
     }
 
+    /** The library's options for p (its defaults first, then p's values). */
+    static Native.PcfOptions options(Params p) {
+        Native.PcfOptions o = new Native.PcfOptions();
+        Native.lib().ipcf_pcf_options_init(o);
+        o.radius = p.radius;
+        o.npoints = p.points;
+        o.nbins = p.bins;
+        o.bleach = p.bleach;
+        o.bleach_mean = p.floorMean ? 1 : 0;
+        o.threads = p.threads;
+        o.device = deviceCode(p.device);
+        return o;
+    }
+
     static int deviceCode(String d) {
         if (d == null || d.equals("auto")) return -1;
         if (d.equals("cpu")) return -2;
@@ -250,15 +264,7 @@ public final class Ipcf {
     public static ImagePlus pcf(ImagePlus imp, Params p) {
         Series s = new Series(imp);
         Native.Lib lib = Native.lib();
-        Native.PcfOptions o = new Native.PcfOptions();
-        lib.ipcf_pcf_options_init(o);
-        o.radius = p.radius;
-        o.npoints = p.points;
-        o.nbins = p.bins;
-        o.bleach = p.bleach;
-        o.bleach_mean = p.floorMean ? 1 : 0;
-        o.threads = p.threads;
-        o.device = deviceCode(p.device);
+        Native.PcfOptions o = options(p);
         EscProgress progress = new EscProgress();
         o.progress = progress;
         Memory maskMem = null;
