@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
 )
 
@@ -20,13 +22,7 @@ func TestDefaultDatasetOnEmulatedGPU(t *testing.T) {
 	if testing.Short() {
 		t.Skip("simulates the default dataset and emulates the GPU (~20 s): skipped with -short")
 	}
-	emu := os.Getenv("IPCF_CUDA_EMU_DIR")
-	if emu == "" {
-		if os.Getenv("IPCF_REQUIRE_ALL") != "" {
-			t.Fatal("IPCF_CUDA_EMU_DIR not set: make test-go builds the emulated device")
-		}
-		t.Skip("IPCF_CUDA_EMU_DIR not set (make test-go sets it)")
-	}
+	emu := emuDir(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "channel.npy")
 	// Every step runs in a child: a large test process would inflate the
@@ -72,4 +68,57 @@ func TestDefaultDatasetOnEmulatedGPU(t *testing.T) {
 		t.Fatalf("GPU and CPU differ by %g > 1e-6", worst)
 	}
 	t.Logf("default dataset, emulated GPU against CPU: max abs difference %.2g", worst)
+}
+
+// emuDir is the emulated CUDA device's folder (make test-go builds it and
+// sets IPCF_CUDA_EMU_DIR); under make test its absence is a failure.
+func emuDir(t *testing.T) string {
+	t.Helper()
+	emu := os.Getenv("IPCF_CUDA_EMU_DIR")
+	if emu == "" {
+		if os.Getenv("IPCF_REQUIRE_ALL") != "" {
+			t.Fatal("IPCF_CUDA_EMU_DIR not set: make test-go builds the emulated device")
+		}
+		t.Skip("IPCF_CUDA_EMU_DIR not set (make test-go sets it)")
+	}
+	return emu
+}
+
+// TestAutoDeviceFallbackSaysWhy: with the emulated CUDA device failing
+// its launches, --device auto runs on the CPU (the CPU's bytes) and the
+// summary says why; --device cuda fails naming the device.
+func TestAutoDeviceFallbackSaysWhy(t *testing.T) {
+	emu := emuDir(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{128, 12, 12}, func(i int) float64 { return float64(50 + (i*7919)%23) })
+	run := func(out string, env []string, extra ...string) (string, error) {
+		cmd := exec.Command(binary(t), append([]string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "6"}, extra...)...)
+		cmd.Env = append(os.Environ(), env...)
+		b, err := cmd.CombinedOutput()
+		return string(b), err
+	}
+	cpu := filepath.Join(dir, "cpu.npy")
+	if msg, err := run(cpu, nil, "--device", "cpu"); err != nil {
+		t.Fatalf("cpu: %v %s", err, msg)
+	}
+	fail := []string{"IPCF_CUDA_LIBDIR=" + emu, "IPCF_EMU_FAIL=launch"}
+	auto := filepath.Join(dir, "auto.npy")
+	msg, err := run(auto, fail, "--device", "auto")
+	if err != nil || !strings.Contains(msg, "cpu (auto: cuda:0 failed, ran on the CPU") {
+		t.Fatalf("auto with a failing GPU: %v %q", err, msg)
+	}
+	a, _ := os.ReadFile(cpu)
+	b, _ := os.ReadFile(auto)
+	if !bytes.Equal(a, b) {
+		t.Fatal("auto after a GPU failure is not the CPU result")
+	}
+	msg, err = run(filepath.Join(dir, "cuda.npy"), fail, "--device", "cuda")
+	if err == nil || !strings.Contains(msg, "cuda") {
+		t.Fatalf("--device cuda with a failing GPU: %v %q", err, msg)
+	}
+	msg, err = run(filepath.Join(dir, "gpu.npy"), []string{"IPCF_CUDA_LIBDIR=" + emu}, "--device", "auto")
+	if err != nil || !strings.Contains(msg, "cuda:0") {
+		t.Fatalf("auto with the emulated GPU: %v %q", err, msg)
+	}
 }
