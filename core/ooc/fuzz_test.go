@@ -60,6 +60,7 @@ func FuzzSidecar(f *testing.F) {
 	f.Add([]byte(`{"software":"ipcf","job_key":"k","output_crc32c":"e3069283","output_bytes":9}`), []byte("123456789"))
 	f.Add([]byte(`{"software":"ipcf","chunks_crc32c":[1,2],"job_key":"k"}`), []byte("x"))
 	f.Add([]byte(`{"software":1e999}`), []byte("x"))
+	f.Add([]byte(`{"softwAre":"ipcf","joB_keY":"k","output_CrC32C":"00000000"}`), []byte{}) // keys are case-sensitive
 	f.Fuzz(func(t *testing.T, meta, data []byte) {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "r.npy")

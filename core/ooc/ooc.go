@@ -203,7 +203,7 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 	switch {
 	case err == nil:
 		var have scratchJob
-		if json.Unmarshal(b, &have) != nil || have.Key != want.Key || have.Plan != want.Plan {
+		if unmarshalExact(b, &have) != nil || have.Key != want.Key || have.Plan != want.Plan {
 			o.log("removed the scratch of an earlier, different run (%s): %s", describeChange(have, want), dir)
 			if err := removeScratch(dir); err != nil {
 				return nil, st, err

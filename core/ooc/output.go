@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -227,7 +228,7 @@ func (o *NpyOutput) Verify(key string) bool {
 		Bytes    int64  `json:"output_bytes"`
 	}
 	b, err := os.ReadFile(SidecarName(o.path))
-	if err != nil || json.Unmarshal(b, &m) != nil || m.Software != Marker || m.Key != key {
+	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || m.Key != key {
 		return false
 	}
 	crc, n, err := fileCRC(o.path)
@@ -438,7 +439,7 @@ func (o *ZarrOutput) Verify(key string) bool {
 		Chunks   map[string]string `json:"chunks_crc32c"`
 	}
 	b, err := os.ReadFile(filepath.Join(o.path, ".zattrs"))
-	if err != nil || json.Unmarshal(b, &m) != nil || m.Software != Marker || m.Key != key || len(m.Chunks) == 0 {
+	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || m.Key != key || len(m.Chunks) == 0 {
 		return false
 	}
 	for name, want := range m.Chunks {
@@ -460,7 +461,7 @@ func NpyIsOurs(path string) bool {
 	var m struct {
 		Software string `json:"software"`
 	}
-	return json.Unmarshal(b, &m) == nil && m.Software == Marker
+	return unmarshalExact(b, &m) == nil && m.Software == Marker
 }
 
 // IsOurs reports whether the folder path is an ipcf Zarr result: its
@@ -473,7 +474,7 @@ func IsOurs(path string) bool {
 	var m struct {
 		Software string `json:"software"`
 	}
-	return json.Unmarshal(b, &m) == nil && m.Software == Marker
+	return unmarshalExact(b, &m) == nil && m.Software == Marker
 }
 
 func syncDir(dir string) error {
@@ -483,4 +484,26 @@ func syncDir(dir string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// unmarshalExact decodes the JSON object b into v, a pointer to a struct
+// whose fields carry json tags, taking only the keys equal to a tag:
+// encoding/json matches keys case-insensitively, and metadata must be read
+// as it is written ("softwAre" is not "software").
+func unmarshalExact(b []byte, v any) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	rv := reflect.ValueOf(v).Elem()
+	rt := rv.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+		if m, ok := raw[tag]; ok && tag != "" {
+			if err := json.Unmarshal(m, rv.Field(i).Addr().Interface()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
