@@ -637,8 +637,8 @@ func (j *Job) Metadata(inputCRC uint32) map[string]any {
 	if j.spec.PixelSize > 0 {
 		units["pixel_size_um"] = j.spec.PixelSize
 	}
-	offsets := make([][2]int, len(g.Circle))
-	for i, c := range g.Circle {
+	offsets := make([][2]int, len(g.Offsets))
+	for i, c := range g.Offsets {
 		offsets[i] = [2]int{c.U, c.V}
 	}
 	lower := make([]int, len(g.Bins))
@@ -664,7 +664,7 @@ func (j *Job) Metadata(inputCRC uint32) map[string]any {
 		"nbins_requested":   o.Nbins,
 		"bins":              g.Bins,
 		"delays_frames":     map[string]any{"from_exclusive": lower, "to_inclusive": g.Bins},
-		"circle":            g.Circle,
+		"circle":            g.Offsets,
 		"offsets_uv":        offsets,
 		"frames_used":       g.N,
 		"bleach_filtersize": o.Bleach,

@@ -63,7 +63,6 @@ type Summary struct {
 // plan is the tiling of a job.
 type plan struct {
 	g       pcf.Geometry
-	r       int
 	tile    [2]int // output tile size
 	ny, nx  int    // tiles per column, row
 	nread   int    // frames read per pixel
@@ -78,11 +77,11 @@ func (p *plan) block(i, j int) (oy0, oy1, ox0, ox1, y0, y1, x0, x1 int) {
 	oh, ow := p.g.OutShape[0], p.g.OutShape[1]
 	oy0, ox0 = i*p.tile[0], j*p.tile[1]
 	oy1, ox1 = min(oh, oy0+p.tile[0]), min(ow, ox0+p.tile[1])
-	r := p.r
-	// Output row o is image row o+r; its pairs reach 2r further for the
-	// packed partner (see pcf: units).
-	y0, y1 = max(0, oy0+r-2*r), min(p.g.H, oy1+r+2*r)
-	x0, x1 = max(0, ox0+r-2*r), min(p.g.W, ox1+r+2*r)
+	// Output row o is image row o+margin; its pairs reach the halo
+	// further (see pcf.Geometry.Halo).
+	m, h := p.g.Margin, p.g.Halo()
+	y0, y1 = max(0, oy0+m[0]-h[0]), min(p.g.H, oy1+m[0]+h[0])
+	x0, x1 = max(0, ox0+m[1]-h[1]), min(p.g.W, ox1+m[1]+h[1])
 	return
 }
 
@@ -93,8 +92,8 @@ func (p *plan) blockPixels(i, j int) int {
 
 // tileMemory estimates the memory of phase 2 for a tile size.
 func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es int) int64 {
-	r := o.Radius
-	bh, bw := min(g.H, ty+4*r), min(g.W, tx+4*r)
+	h := g.Halo() // the block is the tile plus the halo on each side
+	bh, bw := min(g.H, ty+2*h[0]), min(g.W, tx+2*h[1])
 	bg, err := pcf.Plan([]int{g.T, bh, bw}, o)
 	if err != nil {
 		return 1 << 62
@@ -123,7 +122,10 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{g: g, r: o.PCF.Radius, nread: g.N, dtype: src.DType()}
+	if o.PCF.Data2 != nil {
+		return nil, fmt.Errorf("%w: the out-of-core engine takes one channel", pcf.ErrParam)
+	}
+	p := &plan{g: g, nread: g.N, dtype: src.DType()}
 	if o.PCF.Bleach > 0 {
 		p.nread = g.T
 	}

@@ -59,6 +59,10 @@ func npyData(t *testing.T, path string) []byte {
 }
 
 func TestEqualsInMemory(t *testing.T) {
+	disk2, _ := pcf.Disk(2)
+	tk := pcf.Options{Offsets: []pcf.Offset{{U: 1, V: 1}, {U: -1, V: -1}, {U: 2, V: 0}}, Bins: pcf.Multitau, M: 4}
+	tk.SetSmooth(0.4)
+	tk.SetThreshold(54)
 	dir := t.TempDir()
 	in := writeStack(t, dir, 300, 23, 29)
 	cases := []struct {
@@ -70,6 +74,11 @@ func TestEqualsInMemory(t *testing.T) {
 		{"many tiles, many chunks", pcf.Options{Radius: 2, Npoints: 8, Nbins: 8}, 1 << 20, [2]int{5, 7}},
 		{"budget-chosen tiles", pcf.Options{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2}, 2 << 20, [2]int{}},
 		{"odd points and bleaching", pcf.Options{Radius: 2, Npoints: 7, Nbins: 6, Bleach: 20, BleachMean: bleach.Floor}, 2 << 20, [2]int{6, 6}},
+		// the toolkit's modes (docs/toolkit.md)
+		{"offsets", pcf.Options{Offsets: []pcf.Offset{{U: 3, V: -1}, {U: -3, V: 1}, {U: 0, V: 2}, {U: 1, V: 0}}, Nbins: 8}, 1 << 20, [2]int{4, 9}},
+		{"acf", pcf.Options{Offsets: []pcf.Offset{{U: 0, V: 0}}, Nbins: 8}, 1 << 20, [2]int{5, 7}},
+		{"disk linear delta", pcf.Options{Offsets: disk2, Nbins: 9, Bins: pcf.LinearBinning, Delta: true}, 1 << 20, [2]int{6, 5}},
+		{"multitau smooth threshold", tk, 1 << 20, [2]int{7, 8}},
 	}
 	for _, c := range cases {
 		want := inMemory(t, in, c.o)

@@ -102,6 +102,30 @@ func gpuEligible(data array.View, o Options) error {
 	if o.NewFFT != nil {
 		return errors.New("a custom FFT backend was asked for")
 	}
+	// The GPU kernels compute the tutorial's analysis: the circle, log
+	// bins and smoothing, one channel.
+	var modes []string
+	if o.Offsets != nil {
+		modes = append(modes, "offsets other than the circle")
+	}
+	if o.Data2 != nil {
+		modes = append(modes, "two channels")
+	}
+	if o.Bins != LogBinning {
+		modes = append(modes, o.Bins.String()+" bins")
+	}
+	if o.NoSmooth || (o.Smooth != 0 && o.Smooth != DefaultSmooth) {
+		modes = append(modes, "a smoothing weight other than 0.7")
+	}
+	if o.ThresholdOn {
+		modes = append(modes, "a threshold")
+	}
+	if o.Delta {
+		modes = append(modes, "the delta-CCF")
+	}
+	if modes != nil {
+		return fmt.Errorf("the GPU engine computes the circle pCF with log bins only; asked for %s", strings.Join(modes, ", "))
+	}
 	return nil
 }
 
@@ -208,7 +232,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		}
 	}
 	threads := pool.Threads(o.Threads)
-	grp := groups(g.Circle)
+	grp := groups(g.Offsets, true)
 	bins := make([]int32, len(g.Bins))
 	for i, b := range g.Bins {
 		bins[i] = int32(b)
@@ -252,7 +276,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		bh, bw := y1-y0, x1-x0
 		// Host memory of the block besides the staging buffers: pair
 		// indices and curves (at most one pair per pixel and point).
-		host := int64(bh*bw) * int64(len(g.Circle)) * (32 + 8*int64(nb))
+		host := int64(bh*bw) * int64(len(g.Offsets)) * (32 + 8*int64(nb))
 		if err := CheckMemory("the GPU's host buffers", 3*host); err != nil {
 			return nil, err
 		}
@@ -271,7 +295,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		inTile := func(y, x int) bool { return y-r >= t[0] && y-r < t[1] && x-r >= t[2] && x-r < t[3] }
 		for gi, gr := range grp {
 			i, j := gr[0], gr[1]
-			off := g.Circle[i]
+			off := g.Offsets[i]
 			n := 0
 			for y := y0; y < y1; y++ {
 				for x := x0; x < x1; x++ {

@@ -73,7 +73,7 @@ func TestNonFiniteSampleIsolated(t *testing.T) {
 				r, os := o.Radius, g.OutShape
 				for y := r; y < g.H-r; y++ {
 					for x := r; x < g.W-r; x++ {
-						for i, c := range g.Circle {
+						for i, c := range g.Offsets {
 							involved := (y == at[1] && x == at[2]) || (y+c.V == at[1] && x+c.U == at[2])
 							for b := 0; b < os[3]; b++ {
 								k := (((y-r)*os[1]+x-r)*os[2]+i)*os[3] + b

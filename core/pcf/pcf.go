@@ -18,7 +18,38 @@ import (
 type Options struct {
 	Radius  int // circle radius in pixels, >= 1
 	Npoints int // circle points, >= 1
-	Nbins   int // requested log bins, >= 2; the effective count may be lower
+	Nbins   int // requested log or linear bins, >= 2; the effective count may be lower
+
+	// Offsets, if not nil, are the neighbours' (U, V) offsets (U columns,
+	// V rows) in the output's order, instead of Circle(Radius, Npoints);
+	// Radius and Npoints are then ignored. See Disk and Line; (0, 0) is
+	// the autocorrelation.
+	Offsets []Offset
+
+	// Data2, if not nil, is a second channel with data's shape and
+	// dtype: the pixel's series comes from data, the neighbour's from
+	// Data2 (cross-channel correlation).
+	Data2 *array.View
+
+	// Bins selects the delay bins: LogBinning (the default), LinearBinning
+	// (Nbins evenly spaced bins) or Multitau (M channels per level).
+	Bins BinMode
+	M    int // multi-tau channels per level, even, >= 2; 0 means DefaultM
+
+	// Smooth is the weight of the previous value in the forward and
+	// backward exponential smoothing of the curves, in [0, 1); 0 means
+	// DefaultSmooth (0.7). NoSmooth turns smoothing off. See SetSmooth.
+	Smooth   float64
+	NoSmooth bool
+
+	// With ThresholdOn, pixels whose mean intensity (over the frames used)
+	// is at or below Threshold give NaN curves. See SetThreshold.
+	Threshold   float64
+	ThresholdOn bool
+
+	// Delta makes each curve the difference of the two directions of its
+	// pair: G(pixel -> neighbour) - G(neighbour -> pixel) (delta-CCF).
+	Delta bool
 
 	// Bleach is the photobleaching filter size; 0 disables the correction.
 	// With correction, the first and last Bleach frames are dropped.
@@ -67,12 +98,50 @@ func DefaultOptions() Options {
 
 // Geometry is what a computation on an input of a given shape will do.
 type Geometry struct {
-	T, H, W  int      // input shape (frames, rows, columns)
-	Frames   int      // frames after bleaching correction (T - 2*Bleach)
-	N        int      // frames used: largest power of two <= Frames
-	Bins     []int    // upper edges of the delay bins
-	Circle   []Offset // circle points
-	OutShape [4]int   // (H-2r, W-2r, npoints, len(Bins))
+	T, H, W int       // input shape (frames, rows, columns)
+	Frames  int       // frames after bleaching correction (T - 2*Bleach)
+	N       int       // frames used: largest power of two <= Frames
+	Bins    []int     // upper edges of the delay bins (nil for Multitau)
+	Lags    []int     // Multitau: the lag of each point in frames
+	Levels  []int     // Multitau: the level of each point (block of 2^level frames)
+	Delays  []float64 // delay of each curve point in frames (see Delays)
+	Offsets []Offset  // the neighbours' offsets (the circle by default)
+	Margin  [2]int    // image rows and columns left out at each border
+	// OutShape is (H - 2*Margin[0], W - 2*Margin[1], len(Offsets),
+	// len(Delays)). Margin is (radius, radius) for the circle, else the
+	// largest |V| and |U| of the offsets.
+	OutShape [4]int
+
+	twoCh bool // Data2 is given
+	share bool // a pair's backward direction serves the opposite offset
+}
+
+// Halo is how far beyond an output tile, in rows and columns, a block of
+// the image must reach for the tile's results to equal those of the
+// whole image: the pairs whose backward direction lands in the tile, and
+// the packed partners of their units (see engine.units).
+func (g Geometry) Halo() [2]int {
+	ry, rx := g.Reach(), 0
+	for _, c := range g.Offsets {
+		rx = max(rx, c.U, -c.U)
+	}
+	return [2]int{max(g.Margin[0], 2*ry), max(g.Margin[1], 2*rx)}
+}
+
+// Delays returns the delay of each curve point in frames: for a bin of
+// delays [lo, hi), their mean (lo + hi - 1) / 2; for a multi-tau point,
+// its lag.
+func delays(bins, lags []int) []float64 {
+	var d []float64
+	lo := 0
+	for _, hi := range bins {
+		d = append(d, float64(lo+hi-1)/2)
+		lo = hi
+	}
+	for _, l := range lags {
+		d = append(d, float64(l))
+	}
+	return d
 }
 
 // SpectraBytes is the memory the in-memory engine needs for the spectra:
@@ -83,7 +152,7 @@ func (g Geometry) SpectraBytes() int64 { return g.SpectraBytesBand(0) }
 // spectra of Band + 2*Reach rows.
 func (g Geometry) Reach() int {
 	reach := 0
-	for _, c := range g.Circle {
+	for _, c := range g.Offsets {
 		reach = max(reach, c.V, -c.V)
 	}
 	return reach
@@ -96,17 +165,39 @@ func (g Geometry) SpectraBytesBand(band int) int64 {
 		band = max(4, 2*reach)
 	}
 	rows := min(g.H, band+2*reach)
-	return int64(rows) * int64(g.W) * int64(specStride(g.N)) * 8
+	return int64(rows) * int64(g.W) * int64(g.slotStride()) * 8 * int64(g.channels())
+}
+
+// channels is 2 for a cross-channel computation.
+func (g Geometry) channels() int {
+	if g.twoCh {
+		return 2
+	}
+	return 1
+}
+
+// slotStride is the complex64 values of one pixel's spectra: the
+// spectrum of its series, and for Multitau those of its block sums.
+func (g Geometry) slotStride() int {
+	if g.Lags == nil {
+		return specStride(g.N)
+	}
+	s := 0
+	for k := 0; k <= g.Levels[len(g.Levels)-1]; k++ {
+		s += specStride(g.N >> k)
+	}
+	return s
 }
 
 // Pairs returns the number of inverse FFTs (correlated pixel pairs) the
 // engine computes without a mask.
 func (g Geometry) Pairs() int64 {
 	var n int64
-	r := (g.OutShape[0] - g.H) / -2
-	in := func(y, x int) bool { return y >= r && y < g.H-r && x >= r && x < g.W-r }
-	for _, gr := range groups(g.Circle) {
-		o := g.Circle[gr[0]]
+	in := func(y, x int) bool {
+		return y >= g.Margin[0] && y < g.H-g.Margin[0] && x >= g.Margin[1] && x < g.W-g.Margin[1]
+	}
+	for _, gr := range groups(g.Offsets, g.share) {
+		o := g.Offsets[gr[0]]
 		for y := 0; y < g.H; y++ {
 			for x := 0; x < g.W; x++ {
 				q := in(y+o.V, x+o.U)
@@ -128,19 +219,55 @@ func Plan(shape []int, o Options) (Geometry, error) {
 	}
 	g.T, g.H, g.W = shape[0], shape[1], shape[2]
 	var err error
-	if g.Circle, err = Circle(o.Radius, o.Npoints); err != nil {
-		return g, err
+	if o.Offsets != nil {
+		if err := CheckOffsets(o.Offsets); err != nil {
+			return g, err
+		}
+		g.Offsets = append([]Offset(nil), o.Offsets...)
+		for _, c := range g.Offsets {
+			g.Margin[0] = max(g.Margin[0], c.V, -c.V)
+			g.Margin[1] = max(g.Margin[1], c.U, -c.U)
+		}
+		if g.H <= 2*g.Margin[0] || g.W <= 2*g.Margin[1] {
+			return g, fmt.Errorf("%w: offsets reach %d rows and %d columns: too far for a %dx%d image (want height > %d and width > %d)",
+				ErrParam, g.Margin[0], g.Margin[1], g.H, g.W, 2*g.Margin[0], 2*g.Margin[1])
+		}
+	} else {
+		if g.Offsets, err = Circle(o.Radius, o.Npoints); err != nil {
+			return g, err
+		}
+		r := o.Radius
+		g.Margin = [2]int{r, r}
+		if g.H <= 2*r || g.W <= 2*r {
+			return g, fmt.Errorf("%w: radius=%d too large for a %dx%d image (want height and width > 2*radius)", ErrParam, r, g.H, g.W)
+		}
 	}
-	if o.Nbins < 2 {
+	if o.Bins != Multitau && o.Nbins < 2 {
 		return g, fmt.Errorf("%w: nbins=%d, want >= 2", ErrParam, o.Nbins)
-	}
-	r := o.Radius
-	if g.H <= 2*r || g.W <= 2*r {
-		return g, fmt.Errorf("%w: radius=%d too large for a %dx%d image (want height and width > 2*radius)", ErrParam, r, g.H, g.W)
 	}
 	if o.Threads < 0 {
 		return g, fmt.Errorf("%w: threads=%d, want >= 0", ErrParam, o.Threads)
 	}
+	if o.NoSmooth && o.Smooth != 0 {
+		return g, fmt.Errorf("%w: smooth=%g with smoothing off", ErrParam, o.Smooth)
+	}
+	if !(o.Smooth >= 0 && o.Smooth < 1) {
+		return g, fmt.Errorf("%w: smooth=%g, want 0 <= smooth < 1", ErrParam, o.Smooth)
+	}
+	if o.ThresholdOn && math.IsNaN(o.Threshold) {
+		return g, fmt.Errorf("%w: threshold is NaN", ErrParam)
+	}
+	if o.Data2 != nil {
+		d2 := o.Data2
+		if d2.NDim() != 3 || d2.Shape[0] != g.T || d2.Shape[1] != g.H || d2.Shape[2] != g.W {
+			return g, fmt.Errorf("%w: second channel shape %v, want [%d %d %d] (the first channel's)", ErrShape, d2.Shape, g.T, g.H, g.W)
+		}
+		g.twoCh = true
+	}
+	// The backward direction of a pair is the pair of the neighbour at the
+	// opposite offset, except across channels or when the curve is the
+	// difference of both directions.
+	g.share = o.Data2 == nil && !o.Delta
 	g.Frames = g.T
 	if o.Bleach != 0 {
 		if o.Bleach < 0 {
@@ -155,16 +282,34 @@ func Plan(shape []int, o Options) (Geometry, error) {
 	if g.N < 4 {
 		return g, fmt.Errorf("%w: %d frames usable, want >= 4", ErrParam, g.Frames)
 	}
-	if g.Bins, err = LogBins(g.N/2, o.Nbins); err != nil {
+	switch o.Bins {
+	case LogBinning:
+		g.Bins, err = LogBins(g.N/2, o.Nbins)
+	case LinearBinning:
+		g.Bins, err = LinearBins(g.N/2, o.Nbins)
+	case Multitau:
+		m := o.M
+		if m == 0 {
+			m = DefaultM
+		}
+		g.Lags, g.Levels, err = MultitauLags(g.N, m)
+		if err == nil && len(g.Lags) < 2 {
+			err = fmt.Errorf("%w: %d frames give %d multi-tau lag, want >= 2", ErrParam, g.N, len(g.Lags))
+		}
+	default:
+		err = fmt.Errorf("%w: bins=%d, want log, linear or multitau", ErrParam, int(o.Bins))
+	}
+	if err != nil {
 		return g, err
 	}
-	g.OutShape = [4]int{g.H - 2*r, g.W - 2*r, o.Npoints, len(g.Bins)}
+	g.Delays = delays(g.Bins, g.Lags)
+	g.OutShape = [4]int{g.H - 2*g.Margin[0], g.W - 2*g.Margin[1], len(g.Offsets), len(g.Delays)}
 	return g, nil
 }
 
-// groups pairs circle points that are exact negations of each other:
-// each group is {i, j} with point j == -point i, or {i, -1}.
-func groups(c []Offset) [][2]int {
+// groups pairs offsets that are exact negations of each other (if
+// share): each group is {i, j} with offset j == -offset i, or {i, -1}.
+func groups(c []Offset, share bool) [][2]int {
 	used := make([]bool, len(c))
 	var out [][2]int
 	for i := range c {
@@ -173,7 +318,7 @@ func groups(c []Offset) [][2]int {
 		}
 		used[i] = true
 		g := [2]int{i, -1}
-		for j := i + 1; j < len(c); j++ {
+		for j := i + 1; share && j < len(c); j++ {
 			if !used[j] && c[j].U == -c[i].U && c[j].V == -c[i].V {
 				used[j] = true
 				g[1] = j
@@ -222,6 +367,15 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 			return fmt.Errorf("%w: output overlaps the mask", ErrParam)
 		}
 	}
+	if o.Data2 != nil {
+		d2 := *o.Data2
+		if d2.DType != data.DType {
+			return fmt.Errorf("%w: second channel is %s, want %s (the first channel's)", ErrShape, d2.DType, data.DType)
+		}
+		if out.Overlaps(d2) {
+			return fmt.Errorf("%w: output overlaps the second channel", ErrParam)
+		}
+	}
 	e := &engine{g: g, o: o, out: out, data: data}
 	dev, err := resolveDevice(o.Device)
 	if err != nil {
@@ -255,14 +409,23 @@ type engine struct {
 	stride int         // complex64 values between spectra
 	slots  int         // rows of spectra kept (a ring indexed by row % slots)
 	ring   []complex64 // slots*W spectra
-	sums   []float64   // sum of each pixel's used series
-	norm   []float64   // sums[p] / (power of two the series was scaled by); nil: unscaled
-	active []bool      // pixel has an output to compute
+	chBase int         // ring index of the second channel's spectra
+	datas  [2]array.View
+	sums   [2][]float64 // sum of each pixel's used series, per channel
+	norm   [2][]float64 // sums[c][p] / (power of two the series was scaled by); nil: unscaled
+	active []bool       // pixel has an output to compute (before the threshold)
+
+	wNew, wPrev float64 // smoothing weights
+	smooth      bool
 
 	total    int // progress units: rows of spectra + 4 per pair task
 	finished int // progress units of the phases already run
+}
 
-	cU16 bool // uint16 samples with packed columns: spectra in C (SpectraU16)
+// cU16 reports whether d has uint16 samples with packed columns: spectra
+// in C (SpectraU16).
+func (e *engine) cU16(d array.View) bool {
+	return !e.o.noC && d.DType == array.Uint16 && d.Strides[2] == 2 && d.Strides[0] > 0 && d.Strides[1] > 0
 }
 
 // The engine walks the image in bands of rows. For the pixels p of a
@@ -276,45 +439,58 @@ func (e *engine) run(ctx context.Context) error {
 	if e.newFFT == nil {
 		e.newFFT = fft.New
 	}
-	r := o.Radius
+	my, mx := g.Margin[0], g.Margin[1]
 	e.active = make([]bool, g.H*g.W)
-	for y := r; y < g.H-r; y++ {
-		for x := r; x < g.W-r; x++ {
+	for y := my; y < g.H-my; y++ {
+		for x := mx; x < g.W-mx; x++ {
 			e.active[y*g.W+x] = o.Mask == nil || o.Mask.At(y, x) != 0
 		}
 	}
-	e.grp = groups(g.Circle)
-	d := e.data
-	e.cU16 = !o.noC && d.DType == array.Uint16 && d.Strides[2] == 2 && d.Strides[0] > 0 && d.Strides[1] > 0
+	e.grp = groups(g.Offsets, g.share)
+	e.wNew, e.wPrev, e.smooth = o.smoothWeights()
+	nch := g.channels()
+	e.datas[0] = e.data
+	if o.Data2 != nil {
+		e.datas[1] = *o.Data2
+	}
 	reach := g.Reach()
 	band := o.Band
 	if band <= 0 {
 		band = max(4, 2*reach)
 	}
 	e.slots = min(g.H, band+2*reach)
-	e.stride = specStride(g.N)
+	e.stride = g.slotStride()
+	e.chBase = e.slots * g.W * e.stride
 	var free func()
-	e.ring, free = fft.BigComplex64s(e.slots * g.W * e.stride)
+	e.ring, free = fft.BigComplex64s(nch * e.chBase)
 	defer free()
-	e.sums = make([]float64, g.H*g.W)
-	if floatSamples(d.DType, o) {
-		e.norm = make([]float64, g.H*g.W)
+	for c := 0; c < nch; c++ {
+		e.sums[c] = make([]float64, g.H*g.W)
+		if floatSamples(e.datas[c].DType, o) {
+			e.norm[c] = make([]float64, g.H*g.W)
+		}
 	}
-	e.total = g.H + 4*len(e.grp)*g.H
+	e.total = nch*g.H + 4*len(e.grp)*g.H
 
 	next := 0 // first row whose spectra are not computed yet
 	for y0 := 0; y0 < g.H; y0 += band {
 		y1 := min(g.H, y0+band)
 		if need := min(g.H, y1+reach); need > next {
-			if err := e.spectra(ctx, next, need); err != nil {
-				return wrapErr(err)
+			for c := 0; c < nch; c++ {
+				if err := e.spectra(ctx, c, next, need); err != nil {
+					return wrapErr(err)
+				}
 			}
 			next = need
 			if o.RowsRead != nil {
 				o.RowsRead(need)
 			}
 		}
-		if err := e.pairs(ctx, y0, y1); err != nil {
+		pairs := e.pairs
+		if g.Lags != nil {
+			pairs = e.pairsMultitau
+		}
+		if err := pairs(ctx, y0, y1); err != nil {
 			return wrapErr(err)
 		}
 	}
@@ -322,16 +498,29 @@ func (e *engine) run(ctx context.Context) error {
 	return nil
 }
 
-// spec returns the spectrum of pixel p (p = y*W + x) in the ring.
-func (e *engine) spec(p int) []complex64 {
-	i := e.specOffset(p)
+// spec returns the spectrum of pixel p (p = y*W + x) of channel c in
+// the ring.
+func (e *engine) spec(c, p int) []complex64 {
+	i := e.specOffset(c, p)
 	return e.ring[i : i+e.g.N/2+1]
 }
 
-// specOffset is the index in the ring of pixel p's spectrum.
-func (e *engine) specOffset(p int) int {
+// specOffset is the index in the ring of pixel p's spectrum in channel c.
+func (e *engine) specOffset(c, p int) int {
 	y, x := p/e.g.W, p%e.g.W
-	return ((y%e.slots)*e.g.W + x) * e.stride
+	return c*e.chBase + ((y%e.slots)*e.g.W+x)*e.stride
+}
+
+// qch is the channel of the neighbours' series.
+func (e *engine) qch() int { return e.g.channels() - 1 }
+
+// want reports whether pixel p's curves are computed: it is in the
+// output, not masked, and above the threshold (its sum is known).
+func (e *engine) want(p int) bool {
+	if !e.active[p] {
+		return false
+	}
+	return !e.o.ThresholdOn || e.sums[0][p]/float64(e.g.N) > e.o.Threshold
 }
 
 // progress returns the pool callback for a phase worth units progress
@@ -362,9 +551,9 @@ func floatSamples(d array.DType, o Options) bool {
 // normalisation sum/2**k. Scaling by a power of two is exact, so G (a
 // ratio) does not depend on the data's scale. A pixel with a non-finite
 // sum is not scaled; its curves are NaN (see usable).
-func (e *engine) scaleOf(p int, sum float64, devs func(func(float64) bool)) int {
+func (e *engine) scaleOf(c, p int, sum float64, devs func(func(float64) bool)) int {
 	if !usable(sum) {
-		e.norm[p] = sum
+		e.norm[c][p] = sum
 		return 0
 	}
 	var m float64
@@ -376,7 +565,7 @@ func (e *engine) scaleOf(p int, sum float64, devs func(func(float64) bool)) int 
 		_, exp := math.Frexp(m)
 		k = -exp
 	}
-	e.norm[p] = math.Ldexp(sum, k)
+	e.norm[c][p] = math.Ldexp(sum, k)
 	return k
 }
 
@@ -388,8 +577,9 @@ func usable(s float64) bool { return s != 0 && !math.IsNaN(s) && !math.IsInf(s, 
 
 // spectra computes the spectra of rows [y0, y1): transpose into time
 // series, correct bleaching, subtract the mean, forward FFT.
-func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
+func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 	g, o := e.g, e.o
+	data, sums, norm := e.datas[c], e.sums[c], e.norm[c]
 	type scratch struct {
 		buf  [][]float64
 		s    []float64
@@ -398,6 +588,7 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 		dst  [][]float32
 		off  []int64
 		plan fft.Plan
+		mt   multitauScratch
 	}
 	scr := make([]*scratch, e.threads)
 	get := func(w int) *scratch {
@@ -405,6 +596,13 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 			scr[w] = &scratch{f32: fft.Float32s(g.N), plan: e.newFFT(g.N)}
 		}
 		return scr[w]
+	}
+	// forward transforms the deviations in sc.f32 into pixel p's slot.
+	forward := func(sc *scratch, p int) {
+		sc.plan.Forward(e.spec(c, p), sc.f32)
+		if g.Lags != nil {
+			e.levelSpectra(&sc.mt, e.ring[e.specOffset(c, p):], sc.f32)
+		}
 	}
 	transform := func(sc *scratch, p int, series []float32) {
 		// Four accumulators: the sum of a length-N series is a 4-cycle
@@ -417,11 +615,11 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 			s3 += float64(series[i+3])
 		}
 		sum := (s0 + s1) + (s2 + s3)
-		e.sums[p] = sum
+		sums[p] = sum
 		mean := sum / float64(g.N)
 		f := sc.f32[:len(series)]
-		if e.norm != nil {
-			k := e.scaleOf(p, sum, func(yield func(float64) bool) {
+		if norm != nil {
+			k := e.scaleOf(c, p, sum, func(yield func(float64) bool) {
 				for _, v := range series {
 					if !yield(float64(v) - mean) {
 						return
@@ -437,9 +635,9 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 				f[i] = float32(float64(v) - mean)
 			}
 		}
-		sc.plan.Forward(e.spec(p), sc.f32)
+		forward(sc, p)
 	}
-	if o.Bleach == 0 && e.data.DType.ExactInFloat32() {
+	if o.Bleach == 0 && data.DType.ExactInFloat32() && g.Lags == nil {
 		// Fast path: transpose blocks of whole rows straight into the ring
 		// (each spectrum slot holds n+2 floats), reading the frames in
 		// order, then transform in place. Few tasks of many rows: a block
@@ -454,18 +652,18 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 			a, b := y0+task*per, min(y1, y0+task*per+per)
 			sc.dst = sc.dst[:0]
 			for p := a * g.W; p < b*g.W; p++ {
-				i := 2 * ((p/g.W%e.slots)*g.W + p%g.W) * e.stride
+				i := 2 * e.specOffset(c, p)
 				sc.dst = append(sc.dst, f32[i:i+g.N])
 			}
-			d := e.data
-			if fw, ok := sc.plan.(*fft.FFTW); ok && fft.HasSpectraU16 && e.cU16 {
+			d := data
+			if fw, ok := sc.plan.(*fft.FFTW); ok && fft.HasSpectraU16 && e.cU16(d) {
 				// The same steps in one C call (bitwise the same results).
 				sc.off = sc.off[:0]
 				for p := a * g.W; p < b*g.W; p++ {
-					sc.off = append(sc.off, int64(e.specOffset(p)))
+					sc.off = append(sc.off, int64(e.specOffset(c, p)))
 				}
 				fw.SpectraU16(d.Data, d.Offset+a*d.Strides[1], d.Strides[0], d.Strides[1], g.N, b-a, g.W,
-					d.Order == array.Big, e.ring, sc.off, sc.f32, e.sums[a*g.W:b*g.W])
+					d.Order == array.Big, e.ring, sc.off, sc.f32, sums[a*g.W:b*g.W])
 				return nil
 			}
 			d.GatherF32(sc.dst, d.Offset+a*d.Strides[1], d.Strides[0], g.N, b-a, d.Strides[1], g.W, d.Strides[2])
@@ -495,7 +693,7 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 		}
 		y, x0 := y0+task/nblk, task%nblk*pixelBlock
 		nx := min(pixelBlock, g.W-x0)
-		d := e.data
+		d := data
 		at := d.Offset + y*d.Strides[1] + x0*d.Strides[2]
 		if o.Bleach > 0 {
 			// The corrected, kept samples: what Correct returns.
@@ -517,11 +715,11 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 				sum += v
 			}
 			p := y*g.W + x0 + k
-			e.sums[p] = sum
+			sums[p] = sum
 			mean := sum / float64(g.N)
 			k := 0
-			if e.norm != nil {
-				k = e.scaleOf(p, sum, func(yield func(float64) bool) {
+			if norm != nil {
+				k = e.scaleOf(c, p, sum, func(yield func(float64) bool) {
 					for _, v := range s[:g.N] {
 						if !yield(v - mean) {
 							return
@@ -546,14 +744,15 @@ func (e *engine) spectra(ctx context.Context, y0, y1 int) error {
 					sc.f32[i] = float32((v - mean) * f)
 				}
 			}
-			sc.plan.Forward(e.spec(p), sc.f32)
+			forward(sc, p)
 		}
 		return nil
 	}, e.progress(y1-y0, ntasks))
 }
 
-// job is one pixel pair: p = pixel, q = its neighbour at point i of a group
-// {i, j}; needF: out[p, i] is wanted, needB: out[q, j] is wanted.
+// job is one pixel pair: p = pixel, q = its neighbour at offset i of a
+// group {i, j}; needF: out[p, i] is wanted; needB: the backward direction
+// is wanted, for out[q, j] (shared groups) or for out[p, i] (Delta).
 type job struct {
 	p, q         int
 	gr           [2]int
@@ -564,13 +763,23 @@ type job struct {
 // neighbour is inside the image.
 func (e *engine) half(y, x int, gr [2]int) (job, bool) {
 	g := e.g
-	off := g.Circle[gr[0]]
+	off := g.Offsets[gr[0]]
 	yq, xq := y+off.V, x+off.U
 	if yq < 0 || yq >= g.H || xq < 0 || xq >= g.W {
 		return job{}, false
 	}
 	p, q := y*g.W+x, yq*g.W+xq
-	return job{p: p, q: q, gr: gr, needF: e.active[p], needB: gr[1] >= 0 && e.active[q]}, true
+	jb := job{p: p, q: q, gr: gr, needF: e.want(p), needB: gr[1] >= 0 && e.want(q)}
+	if e.o.Delta {
+		jb.needB = jb.needF
+	}
+	return jb, true
+}
+
+// bad reports whether a pair has NaN curves: a series of its pixel or
+// neighbour sums to zero or is not finite.
+func (e *engine) bad(jb job) bool {
+	return !usable(e.sums[0][jb.p]) || !usable(e.sums[e.qch()][jb.q])
 }
 
 // nanJob stores NaN curves for the wanted outputs of a pair.
@@ -579,7 +788,7 @@ func (e *engine) nanJob(jb job) {
 	if jb.needF {
 		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], nil)
 	}
-	if jb.needB {
+	if jb.needB && !e.o.Delta {
 		e.store(jb.q/g.W, jb.q%g.W, jb.gr[1], nil)
 	}
 }
@@ -588,15 +797,30 @@ func (e *engine) nanJob(jb job) {
 // pixel at its point, b (if needed) for the neighbour at the opposite point.
 func (e *engine) emit(jb job, f, b []float64) {
 	g := e.g
-	scale := 1 / (e.sums[jb.p] * e.sums[jb.q])
-	if e.norm != nil {
-		scale = 1 / (e.norm[jb.p] * e.norm[jb.q])
+	qc := e.qch()
+	sp, sq := e.sums[0][jb.p], e.sums[qc][jb.q]
+	if e.norm[0] != nil {
+		sp = e.norm[0][jb.p]
+	}
+	if e.norm[qc] != nil {
+		sq = e.norm[qc][jb.q]
+	}
+	scale := 1 / (sp * sq)
+	if e.o.Delta {
+		if jb.needF {
+			f, b = e.finish(f, scale), e.finish(b, scale)
+			for k := range f {
+				f[k] -= b[k]
+			}
+			e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], f)
+		}
+		return
 	}
 	if jb.needF {
-		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], finish(f, g.Bins, scale))
+		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], e.finish(f, scale))
 	}
 	if jb.needB {
-		e.store(jb.q/g.W, jb.q%g.W, jb.gr[1], finish(b, g.Bins, scale))
+		e.store(jb.q/g.W, jb.q%g.W, jb.gr[1], e.finish(b, scale))
 	}
 }
 
@@ -630,7 +854,6 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 	const segW = 16
 	nseg := (g.W + segW - 1) / segW
 	units := e.units()
-	nu := len(units)
 	ntasks := nseg * rows
 	type scratch struct {
 		k     *fft.PairKernel
@@ -660,42 +883,13 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 		}
 		y := y0 + task%rows
 		xs := task / rows * segW
-		// jobs holds two entries per unit (the second has p < 0 if absent).
-		// All units of a pixel in a row: its spectrum stays in cache.
-		sc.jobs = sc.jobs[:0]
-		for i := 0; i < (min(g.W, xs+segW)-xs)*nu; i++ {
-			x, un := xs+i/nu, units[i%nu]
-			var hs [2]job
-			var ok [2]bool
-			for k, gi := range un {
-				if gi < 0 {
-					continue
-				}
-				hs[k], ok[k] = e.half(y, x, e.grp[gi])
-				if ok[k] && (!usable(e.sums[hs[k].p]) || !usable(e.sums[hs[k].q])) {
-					e.nanJob(hs[k])
-					ok[k] = false
-				}
-			}
-			wanted := func(k int) bool { return ok[k] && (hs[k].needF || hs[k].needB) }
-			if !wanted(0) && !wanted(1) {
-				continue
-			}
-			switch {
-			case ok[0] && ok[1]:
-				sc.jobs = append(sc.jobs, hs[0], hs[1])
-			case ok[0]:
-				sc.jobs = append(sc.jobs, hs[0], job{p: -1})
-			default:
-				sc.jobs = append(sc.jobs, hs[1], job{p: -1})
-			}
-		}
+		sc.jobs = e.rowJobs(sc.jobs[:0], y, xs, min(g.W, xs+segW), units)
 		if !kernel {
 			for _, jb := range sc.jobs {
 				if jb.p < 0 {
 					continue
 				}
-				mulConj(sc.prod, e.spec(jb.q), e.spec(jb.p))
+				mulConj(sc.prod, e.spec(e.qch(), jb.q), e.spec(0, jb.p))
 				sc.plan.Inverse(sc.corr, sc.prod)
 				var bwd []float64
 				if jb.needB {
@@ -710,11 +904,12 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 		sc.units = sc.units[:0]
 		for k := 0; k < len(sc.jobs); k += 2 {
 			a, b := sc.jobs[k], sc.jobs[k+1]
+			qc := e.qch()
 			if b.p < 0 {
-				sc.units = append(sc.units, fft.NewUnit(e.specOffset(a.p), e.specOffset(a.q), -1, -1, a.needB, false))
+				sc.units = append(sc.units, fft.NewUnit(e.specOffset(0, a.p), e.specOffset(qc, a.q), -1, -1, a.needB, false))
 			} else {
-				sc.units = append(sc.units, fft.NewUnit(e.specOffset(a.p), e.specOffset(a.q),
-					e.specOffset(b.p), e.specOffset(b.q), a.needB, b.needB))
+				sc.units = append(sc.units, fft.NewUnit(e.specOffset(0, a.p), e.specOffset(qc, a.q),
+					e.specOffset(0, b.p), e.specOffset(qc, b.q), a.needB, b.needB))
 			}
 		}
 		if need := 4 * nb * len(sc.units); cap(sc.out) < need {
@@ -732,13 +927,50 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 	}, e.progress(4*len(e.grp)*rows, ntasks))
 }
 
-// maskNaN stores NaN curves for the masked pixels.
+// rowJobs appends to dst the pair jobs of the pixels of row y, columns
+// [xs, xe): two entries per unit (the second has p < 0 if absent), all
+// units of a pixel together (its spectrum stays in cache). Pairs with
+// NaN curves are stored at once and left out.
+func (e *engine) rowJobs(dst []job, y, xs, xe int, units [][2]int) []job {
+	nu := len(units)
+	for i := 0; i < (xe-xs)*nu; i++ {
+		x, un := xs+i/nu, units[i%nu]
+		var hs [2]job
+		var ok [2]bool
+		for k, gi := range un {
+			if gi < 0 {
+				continue
+			}
+			hs[k], ok[k] = e.half(y, x, e.grp[gi])
+			if ok[k] && e.bad(hs[k]) {
+				e.nanJob(hs[k])
+				ok[k] = false
+			}
+		}
+		wanted := func(k int) bool { return ok[k] && (hs[k].needF || hs[k].needB) }
+		if !wanted(0) && !wanted(1) {
+			continue
+		}
+		switch {
+		case ok[0] && ok[1]:
+			dst = append(dst, hs[0], hs[1])
+		case ok[0]:
+			dst = append(dst, hs[0], job{p: -1})
+		default:
+			dst = append(dst, hs[1], job{p: -1})
+		}
+	}
+	return dst
+}
+
+// maskNaN stores NaN curves for the pixels of the output that are masked
+// or at or below the threshold.
 func (e *engine) maskNaN() {
-	g, r := e.g, e.o.Radius
-	for y := r; y < g.H-r; y++ {
-		for x := r; x < g.W-r; x++ {
-			if !e.active[y*g.W+x] {
-				for i := range g.Circle {
+	g := e.g
+	for y := g.Margin[0]; y < g.H-g.Margin[0]; y++ {
+		for x := g.Margin[1]; x < g.W-g.Margin[1]; x++ {
+			if !e.want(y*g.W + x) {
+				for i := range g.Offsets {
 					e.store(y, x, i, nil)
 				}
 			}
@@ -756,8 +988,7 @@ func wrapErr(err error) error {
 // store writes curve g (NaN if nil) for image pixel (y, x) and point i.
 func (e *engine) store(y, x, i int, g []float64) {
 	out := e.out
-	r := e.o.Radius
-	o := out.Offset + (y-r)*out.Strides[0] + (x-r)*out.Strides[1] + i*out.Strides[2]
+	o := out.Offset + (y-e.g.Margin[0])*out.Strides[0] + (x-e.g.Margin[1])*out.Strides[1] + i*out.Strides[2]
 	// out is float32 (Compute checks): store the bits directly.
 	put := binary.LittleEndian.PutUint32
 	if out.Order == array.Big {
@@ -833,20 +1064,36 @@ func binSums(fwd, bwd []float64, c []float32, bins []int) {
 	}
 }
 
-// finish turns bin sums into the smoothed curve in place: bin means
-// scaled by scale, then the tutorial's double exponential smoothing.
-func finish(g []float64, bins []int, scale float64) []float64 {
+// finish turns bin sums (or multi-tau values) into the curve in place:
+// bin means scaled by scale, the first point set to the second, then the
+// double exponential smoothing.
+func (e *engine) finish(g []float64, scale float64) []float64 {
 	lo := 0
-	for j, hi := range bins {
+	for j, hi := range e.g.Bins {
 		g[j] = g[j] * scale / float64(hi-lo)
 		lo = hi
 	}
+	if e.g.Bins == nil {
+		for j := range g {
+			g[j] *= scale
+		}
+	}
+	return smoothCurve(g, e.wNew, e.wPrev, e.smooth)
+}
+
+// smoothCurve sets g[0] = g[1], then, if on, smooths g forward and
+// backward: g[i] = wNew*g[i] + wPrev*g[i-1], then g[i] = wNew*g[i] +
+// wPrev*g[i+1].
+func smoothCurve(g []float64, wNew, wPrev float64, on bool) []float64 {
 	g[0] = g[1]
+	if !on {
+		return g
+	}
 	for i := 1; i < len(g); i++ {
-		g[i] = 0.3*g[i] + 0.7*g[i-1]
+		g[i] = wNew*g[i] + wPrev*g[i-1]
 	}
 	for i := len(g) - 2; i >= 0; i-- {
-		g[i] = 0.3*g[i] + 0.7*g[i+1]
+		g[i] = wNew*g[i] + wPrev*g[i+1]
 	}
 	return g
 }

@@ -40,7 +40,7 @@ func reference(data array.View, o Options) ([]float64, Geometry) {
 	for y := r; y < g.H-r; y++ {
 		for x := r; x < g.W-r; x++ {
 			a := series(y, x)
-			for i, c := range g.Circle {
+			for i, c := range g.Offsets {
 				b := series(y+c.V, x+c.U)
 				cc, _ := xcorr.Circular(nil, a, b)
 				gg := make([]float64, nb)
@@ -50,10 +50,10 @@ func reference(data array.View, o Options) ([]float64, Geometry) {
 					for t := lo; t < hi; t++ {
 						s += cc[t]
 					}
-					gg[j] = s // finish divides by the bin width
+					gg[j] = s / float64(hi-lo)
 					lo = hi
 				}
-				finish(gg, g.Bins, 1)
+				smoothCurve(gg, 0.3, 0.7, true)
 				copy(out[(((y-r)*os[1]+x-r)*os[2]+i)*os[3]:], gg)
 			}
 		}
