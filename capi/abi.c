@@ -159,6 +159,12 @@ ipcf_status ipcf_circle(int32_t radius, int32_t npoints, int32_t *uv, size_t len
 }
 IPCF_SAME_TYPE(circle);
 
+ipcf_status ipcf_offsets(int32_t kind, int32_t radius, int32_t npoints, int32_t *uv, size_t cap, size_t *count) {
+	IPCF_FORK_CHECK(offsets);
+	return ipcfgo_offsets(kind, radius, npoints, uv, cap, count);
+}
+IPCF_SAME_TYPE(offsets);
+
 ipcf_status ipcf_logbins(int64_t size, int32_t nbins, int64_t *bins, size_t cap, size_t *count) {
 	IPCF_FORK_CHECK(logbins);
 	return ipcfgo_logbins(size, nbins, bins, cap, count);
@@ -170,6 +176,13 @@ ipcf_status ipcf_correlate(const ipcf_array *a, const ipcf_array *b, int32_t mod
 	return ipcfgo_correlate(a, b, mode, out);
 }
 IPCF_SAME_TYPE(correlate);
+
+ipcf_status ipcf_pcf_delays(const ipcf_array *data, const ipcf_pcf_options *options, double *delays, size_t cap,
+                            size_t *count) {
+	IPCF_FORK_CHECK(pcf_delays);
+	return ipcfgo_pcf_delays(data, options, delays, cap, count);
+}
+IPCF_SAME_TYPE(pcf_delays);
 
 ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options *options, int64_t *shape) {
 	IPCF_FORK_CHECK(pcf_output_shape);

@@ -370,6 +370,42 @@ func ipcfgo_circle(radius, npoints C.int32_t, uv *C.int32_t, n C.size_t) (st sta
 	return ok
 }
 
+//export ipcfgo_offsets
+func ipcfgo_offsets(kind, radius, npoints C.int32_t, uv *C.int32_t, cp C.size_t, count *C.size_t) (st status) {
+	const fn = "ipcf_offsets"
+	defer guard(fn, &st)
+	if count == nil {
+		return finish(fn, fail(eInvalid, "count is NULL"))
+	}
+	var offs []pcf.Offset
+	var err error
+	switch kind {
+	case C.IPCF_OFFSETS_CIRCLE:
+		offs, err = pcf.Circle(int(radius), int(npoints))
+	case C.IPCF_OFFSETS_DISK:
+		offs, err = pcf.Disk(int(radius))
+	case C.IPCF_OFFSETS_LINE:
+		offs, err = pcf.Line(int(radius))
+	default:
+		err = fail(eInvalid, "kind=%d, want IPCF_OFFSETS_CIRCLE, IPCF_OFFSETS_DISK or IPCF_OFFSETS_LINE", kind)
+	}
+	if err != nil {
+		return finish(fn, err)
+	}
+	*count = C.size_t(len(offs))
+	if uint64(cp) < uint64(len(offs)) {
+		return finish(fn, fail(eTooSmall, "cap=%d: uv holds %d offsets, want %d", uint64(cp), uint64(cp), len(offs)))
+	}
+	if uv == nil {
+		return finish(fn, fail(eInvalid, "uv is NULL"))
+	}
+	out := unsafe.Slice(uv, 2*len(offs))
+	for i, o := range offs {
+		out[2*i], out[2*i+1] = C.int32_t(o.U), C.int32_t(o.V)
+	}
+	return ok
+}
+
 //export ipcfgo_logbins
 func ipcfgo_logbins(size C.int64_t, nbins C.int32_t, bins *C.int64_t, cp C.size_t, count *C.size_t) (st status) {
 	const fn = "ipcf_logbins"
@@ -475,7 +511,8 @@ func ipcfgo_pcf_options_init(o *C.ipcf_pcf_options) {
 		return
 	}
 	*o = C.ipcf_pcf_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), radius: 6, npoints: 32, nbins: 32,
-		device: C.IPCF_DEVICE_AUTO}
+		device: C.IPCF_DEVICE_AUTO, bins: C.IPCF_BINS_LOG, multitau_m: pcf.DefaultM, smooth: pcf.DefaultSmooth,
+		threshold: C.double(math.Inf(-1)), output: C.IPCF_OUTPUT_CCF}
 }
 
 func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
@@ -544,7 +581,83 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 			return o, fail(eInvalid, "options.device=%d, want IPCF_DEVICE_AUTO, IPCF_DEVICE_CPU or a CUDA ordinal", dev)
 		}
 	}
-	return o, nil
+	return o, toolkitOptions(co, &o)
+}
+
+// toolkitOptions reads the fields of ipcf_pcf_options since 0.3.
+func toolkitOptions(co *C.ipcf_pcf_options, o *pcf.Options) error {
+	var d C.ipcf_pcf_options
+	ss := co.struct_size
+	if has(ss, unsafe.Offsetof(d.noffsets), 8) {
+		n := int64(co.noffsets)
+		switch {
+		case co.offsets == nil && n != 0:
+			return fail(eInvalid, "options.offsets is NULL with options.noffsets=%d", n)
+		case co.offsets != nil && (n < 1 || n > pcf.MaxOffsets):
+			return fail(eInvalid, "options.noffsets=%d, want 1..%d", n, pcf.MaxOffsets)
+		case co.offsets != nil:
+			uv := unsafe.Slice(co.offsets, 2*n)
+			o.Offsets = make([]pcf.Offset, n)
+			for i := range o.Offsets {
+				o.Offsets[i] = pcf.Offset{U: int(uv[2*i]), V: int(uv[2*i+1])}
+			}
+			if err := pcf.CheckOffsets(o.Offsets); err != nil {
+				return fail(eInvalid, "options.offsets: %v", err)
+			}
+		}
+	}
+	if has(ss, unsafe.Offsetof(d.data2), 8) && co.data2 != nil {
+		v, err := view("options.data2", (*C.ipcf_array)(unsafe.Pointer(co.data2)))
+		if err != nil {
+			return err
+		}
+		o.Data2 = &v
+	}
+	if has(ss, unsafe.Offsetof(d.bins), 4) {
+		switch co.bins {
+		case C.IPCF_BINS_LOG:
+			o.Bins = pcf.LogBinning
+		case C.IPCF_BINS_LINEAR:
+			o.Bins = pcf.LinearBinning
+		case C.IPCF_BINS_MULTITAU:
+			o.Bins = pcf.Multitau
+		default:
+			return fail(eInvalid, "options.bins=%d, want IPCF_BINS_LOG, IPCF_BINS_LINEAR or IPCF_BINS_MULTITAU", co.bins)
+		}
+	}
+	if has(ss, unsafe.Offsetof(d.multitau_m), 4) {
+		m := int(co.multitau_m)
+		if m < 2 || m%2 != 0 || m > 1<<12 {
+			return fail(eInvalid, "options.multitau_m=%d, want an even number 2..%d", m, 1<<12)
+		}
+		o.M = m
+	}
+	if has(ss, unsafe.Offsetof(d.smooth), 8) {
+		w := float64(co.smooth)
+		if !(w >= 0 && w < 1) {
+			return fail(eInvalid, "options.smooth=%g, want 0 <= smooth < 1 (0 turns smoothing off)", w)
+		}
+		o.SetSmooth(w)
+	}
+	if has(ss, unsafe.Offsetof(d.threshold), 8) {
+		t := float64(co.threshold)
+		if math.IsNaN(t) {
+			return fail(eInvalid, "options.threshold is NaN, want a number or -INFINITY (none)")
+		}
+		if !math.IsInf(t, -1) {
+			o.SetThreshold(t)
+		}
+	}
+	if has(ss, unsafe.Offsetof(d.output), 4) {
+		switch co.output {
+		case C.IPCF_OUTPUT_CCF:
+		case C.IPCF_OUTPUT_DELTA:
+			o.Delta = true
+		default:
+			return fail(eInvalid, "options.output=%d, want IPCF_OUTPUT_CCF or IPCF_OUTPUT_DELTA", co.output)
+		}
+	}
+	return nil
 }
 
 //export ipcfgo_devices
@@ -626,6 +739,41 @@ func ipcfgo_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape
 	}())
 }
 
+//export ipcfgo_pcf_delays
+func ipcfgo_pcf_delays(data *C.ipcf_carray, co *C.ipcf_cpcf_options, delays *C.double, cp C.size_t, count *C.size_t) (st status) {
+	const fn = "ipcf_pcf_delays"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		if count == nil {
+			return fail(eInvalid, "count is NULL")
+		}
+		s, err := shapeOf((*C.ipcf_array)(data))
+		if err != nil {
+			return err
+		}
+		o, err := pcfOptions((*C.ipcf_pcf_options)(co))
+		if err != nil {
+			return err
+		}
+		g, err := pcf.Plan(s, o)
+		if err != nil {
+			return err
+		}
+		*count = C.size_t(len(g.Delays))
+		if uint64(cp) < uint64(len(g.Delays)) {
+			return fail(eTooSmall, "cap=%d: delays holds %d values, want %d", uint64(cp), uint64(cp), len(g.Delays))
+		}
+		if delays == nil {
+			return fail(eInvalid, "delays is NULL")
+		}
+		out := unsafe.Slice(delays, len(g.Delays))
+		for i, v := range g.Delays {
+			out[i] = C.double(v)
+		}
+		return nil
+	}())
+}
+
 //export ipcfgo_pcf_compute
 func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_pcf_compute"
@@ -649,6 +797,9 @@ func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipc
 		inputs := []array.View{vd}
 		if o.Mask != nil {
 			inputs = append(inputs, *o.Mask)
+		}
+		if o.Data2 != nil {
+			inputs = append(inputs, *o.Data2)
 		}
 		vo, err := outView("out", out, g.OutShape[:], isFloat32, "float32", inputs...)
 		if err != nil {

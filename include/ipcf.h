@@ -80,7 +80,7 @@ extern "C" {
 #endif
 
 #define IPCF_VERSION_MAJOR 0
-#define IPCF_VERSION_MINOR 2
+#define IPCF_VERSION_MINOR 3
 #define IPCF_VERSION_PATCH 0
 #define IPCF_VERSION_NUMBER (IPCF_VERSION_MAJOR * 10000 + IPCF_VERSION_MINOR * 100 + IPCF_VERSION_PATCH)
 #define IPCF_MAX_NDIM 8
@@ -121,6 +121,20 @@ typedef int32_t ipcf_status;
 /* Bleaching correction mean (ipcf_pcf_options.bleach_mean). Since 0.1. */
 #define IPCF_MEAN_REAL 0  /* exact sum/n (the default) */
 #define IPCF_MEAN_FLOOR 1 /* the tutorial's Cython integer division */
+
+/* Delay bins of the curves (ipcf_pcf_options.bins). Since 0.3. */
+#define IPCF_BINS_LOG 0      /* logarithmic bins, the tutorial's (default) */
+#define IPCF_BINS_LINEAR 1   /* nbins evenly spaced bins */
+#define IPCF_BINS_MULTITAU 2 /* a multi-tau correlator, multitau_m channels per level */
+
+/* What each curve is (ipcf_pcf_options.output). Since 0.3. */
+#define IPCF_OUTPUT_CCF 0   /* G(pixel -> neighbour) (default) */
+#define IPCF_OUTPUT_DELTA 1 /* G(pixel -> neighbour) - G(neighbour -> pixel): delta-CCF */
+
+/* Offset presets (ipcf_offsets). Since 0.3. */
+#define IPCF_OFFSETS_CIRCLE 0 /* npoints points on a circle of the radius (the default) */
+#define IPCF_OFFSETS_DISK 1   /* every offset within the radius but (0, 0): the 2-D pCF */
+#define IPCF_OFFSETS_LINE 2   /* (u, 0) for u = -radius..-1, 1..radius: line scans */
 
 /* Correlation modes for ipcf_correlate. Since 0.1. */
 #define IPCF_CORR_CIRCULAR 0 /* normalized circular G(tau), tau < n/2 (FFT) */
@@ -165,6 +179,21 @@ typedef struct ipcf_pcf_options {
     ipcf_token token;           /* optional cancellation token */
     int32_t device;             /* IPCF_DEVICE_AUTO (default), _CPU, or a CUDA ordinal */
     int32_t reserved1;
+    /* Since 0.3: the correlation toolkit (docs/toolkit.md). The GPU
+     * computes the defaults only; IPCF_DEVICE_AUTO runs the others on the
+     * CPU, a CUDA ordinal refuses them with IPCF_E_NO_DEVICE. */
+    const int32_t *offsets;     /* optional: noffsets (u, v) pairs, u columns, v rows,
+                                   instead of the circle; (0, 0) is the ACF (NULL) */
+    int64_t noffsets;           /* 1..65536 when offsets is set (0) */
+    const ipcf_array *data2;    /* optional second channel, data's shape and dtype:
+                                   the neighbours' series (NULL) */
+    int32_t bins;               /* IPCF_BINS_* (IPCF_BINS_LOG) */
+    int32_t multitau_m;         /* multi-tau channels per level, even, >= 2 (16) */
+    double smooth;              /* weight of the previous value, [0, 1); 0 = off (0.7) */
+    double threshold;           /* pixels whose mean is <= threshold give NaN
+                                   curves; -INFINITY = none (-INFINITY) */
+    int32_t output;             /* IPCF_OUTPUT_* (IPCF_OUTPUT_CCF) */
+    int32_t reserved2;
 } ipcf_pcf_options;
 
 /* Options of ipcf_correct_bleaching. Since 0.1. */
@@ -325,6 +354,16 @@ ipcf_status ipcf_token_destroy(ipcf_token token);
  * Since 0.1. */
 ipcf_status ipcf_circle(int32_t radius, int32_t npoints, int32_t *uv /* out */, size_t len);
 
+/* ipcf_offsets: the offsets of a preset (IPCF_OFFSETS_*) as (u, v) pairs
+ * into uv[0..2 * *count - 1]; npoints is used by the circle only. cap is
+ * the capacity of uv in offsets (pairs). On IPCF_E_BUFFER_TOO_SMALL
+ * *count holds the needed capacity.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (kind, radius or npoints out
+ * of range, count or uv NULL), IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED.
+ * Since 0.3. */
+ipcf_status ipcf_offsets(int32_t kind, int32_t radius, int32_t npoints, int32_t *uv /* out */, size_t cap,
+                         size_t *count /* out */);
+
 /* ipcf_logbins: the upper bin edges for delays up to size (N/2) into
  * bins[0..*count-1]; cap is the capacity of bins (a larger capacity is
  * fine). On IPCF_E_BUFFER_TOO_SMALL *count holds the needed capacity.
@@ -348,12 +387,25 @@ ipcf_status ipcf_correlate(const ipcf_array *a, const ipcf_array *b, int32_t mod
 void ipcf_pcf_options_init(ipcf_pcf_options *options);
 
 /* ipcf_pcf_output_shape: the output shape (H-2r, W-2r, npoints, nbins
- * effective) for a (T, H, W) input; data->data may be NULL.
+ * effective) for a (T, H, W) input; with options->offsets, (H-2*max|v|,
+ * W-2*max|u|, noffsets, points); data->data may be NULL.
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a NULL pointer, data's
  * struct_size or shape, an option), IPCF_E_BAD_HANDLE (options->token),
  * IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options *options,
                                   int64_t *shape /* out: 4 values */);
+
+/* ipcf_pcf_delays: the delay of each curve point, in frames, for a
+ * (T, H, W) input into delays[0..*count-1] (count = shape[3] of
+ * ipcf_pcf_output_shape): the mean delay (lo + hi - 1) / 2 of a bin of
+ * delays [lo, hi), or a multi-tau point's lag. Multiply by the frame
+ * interval for seconds. data->data may be NULL. cap is the capacity of
+ * delays; on IPCF_E_BUFFER_TOO_SMALL *count holds the needed capacity.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a NULL pointer, data's
+ * struct_size or shape, an option), IPCF_E_BUFFER_TOO_SMALL,
+ * IPCF_E_BAD_HANDLE (options->token), IPCF_E_FORKED. Since 0.3. */
+ipcf_status ipcf_pcf_delays(const ipcf_array *data, const ipcf_pcf_options *options, double *delays /* out */,
+                            size_t cap, size_t *count /* out */);
 
 /* ipcf_pcf_compute: the pCF of data, a (T, H, W) array of any supported
  * dtype and layout, into out, a float32 array of the output shape (any
