@@ -97,10 +97,14 @@ $(BUILD)/pcf_example: examples/pcf_example.c $(LIB)
 $(BUILD)/test_badinput: tests/c/test_badinput.c $(LIB)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
-test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
+$(BUILD)/test_toolkit: tests/c/test_toolkit.c $(LIB)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
+
+test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/test_toolkit $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
 	IPCF_LIB=$(CURDIR)/$(LIB) $(GO) test -count=1 -run 'TestExportedSymbols|TestExportsMap|TestHeaderDocs|TestForkCheckFirst' ./capi
 	$(BUILD)/test_capi $(CONF) $(FILEJOB)
 	$(BUILD)/test_badinput
+	$(BUILD)/test_toolkit
 	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)
 	$(BUILD)/pcf_example $(CONF)/pcf_basic.input.npy $(CONF)/pcf_basic.expected.npy 4 16 16
 
@@ -133,7 +137,7 @@ test-octave: $(LIB) $(FILEJOB)/params.txt ## MATLAB/Octave MEX gateways: build w
 	  -DmxArrayToUTF8String=mxArrayToString -Iinclude -Ibindings/matlab $$(mkoctfile -p INCFLAGS) $$f || exit 1; done
 	cd bindings/matlab && octave-cli -q -H --no-window-system --eval "make"
 	octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
-	  test_ipcf('$(abspath $(CONF))'); test_pcf_file('$(CURDIR)/$(FILEJOB)')"
+	  test_ipcf('$(abspath $(CONF))'); test_pcf_file('$(CURDIR)/$(FILEJOB)'); test_toolkit()"
 	timeout -k 10 600 octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
 	  test_badinput('$(CURDIR)/$(FILEJOB)')"
 	bindings/matlab/tests/interrupt.sh
@@ -163,6 +167,9 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_file.ijm $(CURDIR)/$(FILEJOB) | tee $(BUILD)/fiji/test_file.log
 	grep -q '^PASS' $(BUILD)/fiji/test_file.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_file.log
+	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_toolkit.ijm | tee $(BUILD)/fiji/test_toolkit.log
+	grep -q '^PASS: toolkit' $(BUILD)/fiji/test_toolkit.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_toolkit.log
 	timeout -k 10 600 java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_badinput.ijm $(CURDIR)/$(FILEJOB) | tee $(BUILD)/fiji/test_badinput.log
 	grep -q '^PASS: bad input' $(BUILD)/fiji/test_badinput.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_badinput.log
