@@ -80,6 +80,7 @@ func TestEmulatedGPU(t *testing.T) {
 		{"pinned", []string{"IPCF_EMU_MEM_MIB=1"}},
 		{"dtypes", nil},
 		{"fallback", nil},
+		{"toolkit", nil},
 		{"noinit", []string{"IPCF_EMU_FAIL=init"}},
 		{"nocompile", []string{"IPCF_EMU_FAIL=compile"}},
 		{"ptx", []string{"IPCF_EMU_NVRTC_MAX=80"}},
@@ -108,6 +109,7 @@ var emuScenarios = map[string]func(t *testing.T){
 	"pinned":        emuPinned,
 	"dtypes":        emuDTypes,
 	"fallback":      emuFallback,
+	"toolkit":       emuToolkit,
 	"noinit":        emuNoInit,
 	"nocompile":     emuNoCompile,
 	"ptx":           emuPTX,
@@ -511,5 +513,50 @@ func emuCubinRejected(t *testing.T) {
 	}
 	if l := emuLog(t); !strings.Contains(l, "load CUBIN sm_90") || !strings.Contains(l, "load PTX compute_90") {
 		t.Fatalf("emulator log:\n%s", l)
+	}
+}
+
+// emuToolkit: the GPU computes the tutorial's analysis only; device auto
+// runs the toolkit's other modes on the CPU and says why, and an explicit
+// GPU refuses them.
+func emuToolkit(t *testing.T) {
+	data := randomStack(21, 64, 12, 12, 20)
+	thr := Options{Radius: 2, Npoints: 8, Nbins: 6}
+	thr.SetThreshold(3)
+	sm := Options{Radius: 2, Npoints: 8, Nbins: 6}
+	sm.SetSmooth(0)
+	for name, o := range map[string]Options{
+		"offsets":      {Offsets: []Offset{{U: 1, V: 0}}, Nbins: 6},
+		"two channels": {Radius: 2, Npoints: 8, Nbins: 6, Data2: &data},
+		"linear bins":  {Radius: 2, Npoints: 8, Nbins: 6, Bins: LinearBinning},
+		"multitau":     {Radius: 2, Npoints: 8, Bins: Multitau, M: 4},
+		"smoothing":    sm,
+		"threshold":    thr,
+		"delta":        {Radius: 2, Npoints: 8, Nbins: 6, Delta: true},
+	} {
+		o.Device = "cpu"
+		cpu, _, err := gpuCompute(t, data, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Device = "auto"
+		got, note, err := gpuCompute(t, data, o)
+		if err != nil || !strings.HasPrefix(note, "cpu (auto: cuda:0 not used: the GPU engine computes the circle pCF with log bins only") {
+			t.Fatalf("%s: auto: note %q, err %v", name, note, err)
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(cpu[i]) {
+				t.Fatalf("%s: auto differs from the CPU at %d", name, i)
+			}
+		}
+		o.Device = "cuda:0"
+		if _, _, err := gpuCompute(t, data, o); !errors.Is(err, ErrNoDevice) {
+			t.Fatalf("%s: cuda:0: err %v, want ErrNoDevice", name, err)
+		}
+	}
+	// The defaults, given explicitly, still run on the GPU.
+	o := Options{Radius: 2, Npoints: 8, Nbins: 6, Bins: LogBinning, Smooth: DefaultSmooth, Device: "auto"}
+	if _, note, err := gpuCompute(t, data, o); err != nil || !strings.HasPrefix(note, "cuda:0") {
+		t.Fatalf("explicit defaults: note %q, err %v", note, err)
 	}
 }

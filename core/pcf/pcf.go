@@ -386,6 +386,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 			if o.Device != "" && o.Device != "auto" {
 				return fmt.Errorf("%w: %s: %v", ErrNoDevice, o.Device, why)
 			}
+			setNote(fmt.Sprintf("cpu (auto: cuda:%d not used: %v)", dev, why))
 		} else {
 			return e.computeGPU(ctx, dev)
 		}
