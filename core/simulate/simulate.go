@@ -24,8 +24,17 @@ type Options struct {
 	Brightness   float64 // expected counts per frame at the center of a particle
 	Background   float64 // expected background counts per pixel and frame
 	BleachTau    float64 // exponential bleaching time constant; 0 means none
-	Threads      int
-	Progress     pool.Progress
+
+	// FlowU and FlowV are a drift (flow) in pixels per frame along the
+	// columns (x) and rows (y), added to every particle's step: a step is
+	// (FlowU + sqrt(2*Diffusion)*n1, FlowV + sqrt(2*Diffusion)*n2) with
+	// n1, n2 standard normal. A step that would cross a channel wall is
+	// rejected whole, drift included. 0 (the default) is no flow; the
+	// random stream does not depend on the flow.
+	FlowU, FlowV float64
+
+	Threads  int
+	Progress pool.Progress
 }
 
 // DefaultOptions returns the default dataset: 32,000 frames of 64 x 64
@@ -57,6 +66,8 @@ func (o Options) Check() error {
 		return fmt.Errorf("%w: psf sigma=%g, want > 0", ErrParam, o.PSFSigma)
 	case !(o.Brightness >= 0) || !(o.Background >= 0) || o.Brightness+o.Background > 1e4:
 		return fmt.Errorf("%w: brightness=%g, background=%g, want >= 0 and a sum <= 10000", ErrParam, o.Brightness, o.Background)
+	case !(math.Abs(o.FlowU) <= float64(o.Size)/2) || !(math.Abs(o.FlowV) <= float64(o.Size)/2):
+		return fmt.Errorf("%w: flow=(%g, %g), want |flow| <= size/2 pixels per frame", ErrParam, o.FlowU, o.FlowV)
 	case !(o.BleachTau >= 0):
 		return fmt.Errorf("%w: bleach tau=%g, want >= 0", ErrParam, o.BleachTau)
 	case o.Threads < 0:
@@ -81,11 +92,27 @@ func InChannel(x, y, size, width float64) bool {
 // Run simulates into out, a (Frames, Size, Size) array of any integer or
 // float dtype; counts are clipped to the dtype's range.
 func Run(ctx context.Context, out array.View, o Options) error {
+	return run(ctx, []array.View{out}, o)
+}
+
+// RunTwoChannels simulates the same particles seen in two channels with
+// independent photon noise: both channels have the expected image of Run
+// (same brightness, background and bleaching), and each draws its own
+// Poisson counts. out is bitwise what Run writes for o; out2 (same shape,
+// any dtype) takes its noise from a separate random stream. A
+// cross-channel correlation of the two has no shot-noise term at delay 0.
+func RunTwoChannels(ctx context.Context, out, out2 array.View, o Options) error {
+	return run(ctx, []array.View{out, out2}, o)
+}
+
+func run(ctx context.Context, outs []array.View, o Options) error {
 	if err := o.Check(); err != nil {
 		return err
 	}
-	if out.NDim() != 3 || out.Shape[0] != o.Frames || out.Shape[1] != o.Size || out.Shape[2] != o.Size {
-		return fmt.Errorf("%w: output shape %v, want [%d %d %d]", ErrParam, out.Shape, o.Frames, o.Size, o.Size)
+	for _, out := range outs {
+		if out.NDim() != 3 || out.Shape[0] != o.Frames || out.Shape[1] != o.Size || out.Shape[2] != o.Size {
+			return fmt.Errorf("%w: output shape %v, want [%d %d %d]", ErrParam, out.Shape, o.Frames, o.Size, o.Size)
+		}
 	}
 	// Particle motion: sequential, one random stream.
 	S := float64(o.Size)
@@ -102,8 +129,9 @@ func Run(ctx context.Context, out array.View, o Options) error {
 	for t := 0; t < o.Frames; t++ {
 		for i := range px {
 			pos[2*(t*np+i)], pos[2*(t*np+i)+1] = float32(px[i]), float32(py[i])
-			x := math.Mod(px[i]+step*rng.NormFloat64()+S, S)
-			y := math.Mod(py[i]+step*rng.NormFloat64()+S, S)
+			// (adding a zero flow changes no bit of the position)
+			x := math.Mod(px[i]+o.FlowU+step*rng.NormFloat64()+S, S)
+			y := math.Mod(py[i]+o.FlowV+step*rng.NormFloat64()+S, S)
 			if o.ChannelWidth > 0 && InChannel(x, y, S, o.ChannelWidth) != inside[i] {
 				continue // the wall reflects: the step is rejected
 			}
@@ -111,7 +139,6 @@ func Run(ctx context.Context, out array.View, o Options) error {
 		}
 	}
 	// Rendering and noise: parallel over frames, one stream per frame.
-	lo, hi := out.DType.Range()
 	hw := int(math.Ceil(3 * o.PSFSigma))
 	type scratch struct {
 		img    []float64
@@ -151,13 +178,17 @@ func Run(ctx context.Context, out array.View, o Options) error {
 				}
 			}
 		}
-		r := rand.New(rand.NewPCG(o.Seed, uint64(t)+1))
-		off := out.Offset + t*out.Strides[0]
-		for y := 0; y < o.Size; y++ {
-			for x := 0; x < o.Size; x++ {
-				v := float64(Poisson(r, img[y*o.Size+x]))
-				v = math.Max(lo, math.Min(hi, v))
-				out.Store(off+y*out.Strides[1]+x*out.Strides[2], v)
+		for c, out := range outs {
+			// channel 0: stream (seed, t+1), as before there were channels
+			r := rand.New(rand.NewPCG(o.Seed^channelSeed[c], uint64(t)+1))
+			lo, hi := out.DType.Range()
+			off := out.Offset + t*out.Strides[0]
+			for y := 0; y < o.Size; y++ {
+				for x := 0; x < o.Size; x++ {
+					v := float64(Poisson(r, img[y*o.Size+x]))
+					v = math.Max(lo, math.Min(hi, v))
+					out.Store(off+y*out.Strides[1]+x*out.Strides[2], v)
+				}
 			}
 		}
 		return nil
@@ -167,6 +198,9 @@ func Run(ctx context.Context, out array.View, o Options) error {
 	}
 	return err
 }
+
+// channelSeed distinguishes the noise streams of the channels.
+var channelSeed = [2]uint64{0, 0x6a09e667f3bcc909}
 
 // Poisson returns a Poisson-distributed count with mean lam >= 0:
 // inversion by sequential search for lam < 30, Hoermann's transformed

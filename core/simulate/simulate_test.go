@@ -2,7 +2,10 @@ package simulate
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"math"
+	"math/cmplx"
 	"math/rand/v2"
 	"testing"
 
@@ -102,5 +105,116 @@ func BenchmarkDefault1000Frames(b *testing.B) {
 	o.Frames = 1000
 	for b.Loop() {
 		stack(b, o)
+	}
+}
+
+// The outputs of the default paths are those of the simulator before flow
+// and two channels existed (SHA-256 of the uint16 bytes, recorded then).
+func TestDefaultsUnchanged(t *testing.T) {
+	for i, c := range []struct {
+		mod  func(*Options)
+		want string
+	}{
+		{func(o *Options) {}, "89dd2d511d19394fba4e891d6151a1dd708f402249ed30e20d80a99a94669f6d"},
+		{func(o *Options) { o.ChannelWidth = 0; o.BleachTau = 50; o.Seed = 7 }, "1735ce2f42d47c21e487896b5c8aa17bc017f66b4863155dbf46c3778a7a7f7c"},
+		{func(o *Options) { o.Diffusion = 2; o.PSFSigma = 1.7; o.Particles = 40 }, "ac83ff3a147e9e0a8126f6415771817d31a897a089ca028b7dfafedd26f159f7"},
+	} {
+		o := DefaultOptions()
+		o.Frames, o.Size = 300, 24
+		c.mod(&o)
+		if got := fmt.Sprintf("%x", sha256.Sum256(stack(t, o).Data)); got != c.want {
+			t.Errorf("case %d: sha256 %s, want %s", i, got, c.want)
+		}
+		// an explicit zero flow is the default
+		o.FlowU, o.FlowV = 0, 0
+		if got := fmt.Sprintf("%x", sha256.Sum256(stack(t, o).Data)); got != c.want {
+			t.Errorf("case %d with zero flow: sha256 %s", i, got)
+		}
+	}
+}
+
+// A flow carries the particles: with no diffusion, the intensity centroid
+// of one particle moves by the flow every frame.
+func TestFlowMovesParticles(t *testing.T) {
+	o := DefaultOptions()
+	o.Frames, o.Size, o.Particles = 12, 40, 1
+	o.Diffusion, o.ChannelWidth, o.Background, o.Brightness = 0, 0, 0, 5000
+	o.FlowU, o.FlowV = 0.75, -0.5
+	v := stack(t, o)
+	// circular centroid: the phase of the first Fourier coefficient
+	// along each axis (the mean of a wrapped Gaussian)
+	centroid := func(f int) (float64, float64) {
+		var cx, cy complex128
+		for y := 0; y < o.Size; y++ {
+			for x := 0; x < o.Size; x++ {
+				c := complex(v.At(f, y, x), 0)
+				cx += c * cmplx.Exp(complex(0, 2*math.Pi*float64(x)/float64(o.Size)))
+				cy += c * cmplx.Exp(complex(0, 2*math.Pi*float64(y)/float64(o.Size)))
+			}
+		}
+		return cmplx.Phase(cx) * float64(o.Size) / (2 * math.Pi), cmplx.Phase(cy) * float64(o.Size) / (2 * math.Pi)
+	}
+	wrap := func(d float64) float64 { return d - float64(o.Size)*math.Round(d/float64(o.Size)) }
+	x0, y0 := centroid(0)
+	for f := 1; f < o.Frames; f++ {
+		x, y := centroid(f)
+		dx, dy := wrap(x-x0), wrap(y-y0)
+		if math.Abs(dx-o.FlowU*float64(f)) > 0.05 || math.Abs(dy-o.FlowV*float64(f)) > 0.05 {
+			t.Fatalf("frame %d: moved (%.3f, %.3f), want (%.3f, %.3f)", f, dx, dy, o.FlowU*float64(f), o.FlowV*float64(f))
+		}
+	}
+	o.FlowU = math.NaN()
+	if o.Check() == nil {
+		t.Fatal("NaN flow accepted")
+	}
+	o.FlowU, o.FlowV = 0, 21
+	if o.Check() == nil {
+		t.Fatal("flow over size/2 accepted")
+	}
+}
+
+// Two channels: the first is Run's output, the second the same expected
+// image with independent noise.
+func TestTwoChannels(t *testing.T) {
+	o := DefaultOptions()
+	o.Frames, o.Size, o.FlowU = 300, 20, 0.1
+	n := o.Frames * o.Size * o.Size
+	a, _ := array.Contiguous(array.Uint16, []int{o.Frames, o.Size, o.Size}, make([]byte, 2*n))
+	b, _ := array.Contiguous(array.Float32, []int{o.Frames, o.Size, o.Size}, make([]byte, 4*n))
+	if err := RunTwoChannels(context.Background(), a, b, o); err != nil {
+		t.Fatal(err)
+	}
+	ref := stack(t, o)
+	for i := range ref.Data {
+		if ref.Data[i] != a.Data[i] {
+			t.Fatalf("channel 1 differs from Run at byte %d", i)
+		}
+	}
+	// independent Poisson noise of the same mean: the difference of the
+	// channels has mean 0 and variance twice the mean count
+	var s, d, d2 float64
+	same := 0
+	for i := 0; i < n; i++ {
+		x, y := a.Load(2*i), b.Load(4*i)
+		s += x
+		d += x - y
+		d2 += (x - y) * (x - y)
+		if x == y {
+			same++
+		}
+	}
+	mean := s / float64(n)
+	if dm := d / float64(n); math.Abs(dm) > 5*math.Sqrt(2*mean/float64(n)) {
+		t.Errorf("mean difference of the channels %g, want 0 within noise", dm)
+	}
+	if vr := d2 / float64(n); math.Abs(vr/(2*mean)-1) > 0.05 {
+		t.Errorf("variance of the difference %g, want 2 * mean count = %g", vr, 2*mean)
+	}
+	if same == n {
+		t.Error("the channels are identical")
+	}
+	small, _ := array.Contiguous(array.Uint16, []int{o.Frames, o.Size, o.Size - 1}, make([]byte, 2*o.Frames*o.Size*(o.Size-1)))
+	if RunTwoChannels(context.Background(), a, small, o) == nil {
+		t.Error("second channel of another shape accepted")
 	}
 }
