@@ -337,4 +337,86 @@ static int ipcf_mex_mask(const mxArray *a, const char *name, ipcf_array *d) {
     return 1;
 }
 
+/* ipcf_mex_field: field NAME of the 1x1 option struct S made by the .m
+ * wrapper FN; a missing field is a wrapper bug, raised as an error. */
+static const mxArray *ipcf_mex_field(const mxArray *s, const char *fn, const char *name) {
+    const mxArray *f = NULL;
+    if (s && mxIsStruct(s) && mxGetNumberOfElements(s) == 1) f = mxGetField(s, 0, name);
+    if (!f) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: option struct lacks %s (use the .m wrapper)", fn, name);
+    return f;
+}
+
+#define IPCF_MEX_MAX_OFFSETS 65536
+#define IPCF_MEX_MAX_UV 1048576.0 /* |u|, |v| <= 2^20 (core/pcf.CheckOffsets) */
+
+/* ipcf_mex_offsets: [] (0x0) is none (returns 0, *uv NULL); otherwise a
+ * real k x 2 numeric matrix [u v] of whole numbers (u columns, v rows),
+ * k = 1..65536, |u|, |v| <= 2^20, into *uv: k (u, v) int32 pairs in
+ * mxMalloc memory. Returns k. */
+static int64_t ipcf_mex_offsets(const mxArray *a, const char *name, int32_t **uv) {
+    char kind[96], label[160];
+    size_t k, n, i;
+    int32_t *p;
+    *uv = NULL;
+    if (a && mxIsDouble(a) && !mxIsComplex(a) && !mxIsSparse(a) && mxGetNumberOfDimensions(a) == 2 && mxGetM(a) == 0 &&
+        mxGetN(a) == 0)
+        return 0;
+    if (!a || !mxIsNumeric(a) || mxIsComplex(a) || mxIsSparse(a))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument",
+                          "%s must be a k x 2 matrix [u v] of whole numbers or 'circle', 'disk', 'line', not %s", name,
+                          ipcf_mex_kind(a, kind, sizeof kind));
+    if (mxGetNumberOfDimensions(a) != 2)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a k x 2 matrix [u v], not an array of %d dimensions",
+                          name, (int)mxGetNumberOfDimensions(a));
+    if (mxGetN(a) != 2 || mxGetM(a) < 1)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a k x 2 matrix [u v] (one row per offset), not %dx%d",
+                          name, (int)mxGetM(a), (int)mxGetN(a));
+    k = mxGetM(a);
+    if (k > IPCF_MEX_MAX_OFFSETS)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s has %lld offsets, want 1..%d", name, (long long)k,
+                          IPCF_MEX_MAX_OFFSETS);
+    p = (int32_t *)mxCalloc(2 * k, sizeof *p);
+    for (i = 0; i < k; i++)
+        for (n = 0; n < 2; n++) {
+            snprintf(label, sizeof label, "%s(%d,%d)", name, (int)i + 1, (int)n + 1);
+            p[2 * i + n] = (int32_t)ipcf_mex_check_whole(a, n * k + i, label, -(int64_t)IPCF_MEX_MAX_UV,
+                                                         (int64_t)IPCF_MEX_MAX_UV);
+        }
+    *uv = p;
+    return (int64_t)k;
+}
+
+/* ipcf_mex_toolkit reads the options of the correlation toolkit (Since
+ * 0.3; docs/toolkit.md) from the option struct S of the .m wrapper FN into
+ * *o: Offsets ([] = the circle of radius and npoints, or k x 2 [u v]),
+ * BinMode (IPCF_BINS_*), M (multi-tau channels per level: even, 2..4096),
+ * Smooth (0 <= w < 1, 0 = off), Threshold (-Inf = none, else finite) and
+ * Delta (0 or 1: IPCF_OUTPUT_DELTA). Every value is checked here with the
+ * option's name; nothing is rounded. The offsets live in mxMalloc memory
+ * until the MEX call ends. */
+static void ipcf_mex_toolkit(const mxArray *s, const char *fn, ipcf_pcf_options *o) {
+    int32_t *uv;
+    double w, t;
+    int32_t m;
+    int64_t k = ipcf_mex_offsets(ipcf_mex_field(s, fn, "Offsets"), "Offsets", &uv);
+    if (k > 0) {
+        o->offsets = uv;
+        o->noffsets = k;
+    }
+    o->bins = ipcf_mex_int32_range(ipcf_mex_field(s, fn, "BinMode"), "BinMode", IPCF_BINS_LOG, IPCF_BINS_MULTITAU);
+    m = ipcf_mex_int32_range(ipcf_mex_field(s, fn, "M"), "M", 2, 4096);
+    if (m % 2 != 0) mexErrMsgIdAndTxt("ipcf:invalid_argument", "M=%d must be even (2..4096 multi-tau channels per level)", m);
+    o->multitau_m = m;
+    w = ipcf_mex_scalar(ipcf_mex_field(s, fn, "Smooth"), "Smooth");
+    if (!(w >= 0 && w < 1))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "Smooth=%g, want 0 <= Smooth < 1 (0 turns smoothing off)", w);
+    o->smooth = w;
+    t = ipcf_mex_scalar(ipcf_mex_field(s, fn, "Threshold"), "Threshold");
+    if (t != t) mexErrMsgIdAndTxt("ipcf:invalid_argument", "Threshold=NaN, want a finite number ([] or -Inf = none)");
+    if (t - t != 0 && t > 0)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "Threshold=Inf, want a finite number ([] or -Inf = none)");
+    o->threshold = t;
+    o->output = ipcf_mex_int32_range(ipcf_mex_field(s, fn, "Delta"), "Delta", 0, 1) ? IPCF_OUTPUT_DELTA : IPCF_OUTPUT_CCF;
+}
+
 #endif

@@ -1,4 +1,4 @@
-function G = ipcf_pcf(data, varargin)
+function [G, info] = ipcf_pcf(data, varargin)
 %IPCF_PCF Image pair correlation function (pCF) of an image time series.
 %   G = IPCF_PCF(DATA) returns the pCF of DATA, indexed DATA(t, y, x): time
 %   first, then image row y and column x, as MATLAB sees the array. DATA may
@@ -11,10 +11,30 @@ function G = ipcf_pcf(data, varargin)
 %   neighbour at circle point i (see IPCF_CIRCLE). Curves of pixels whose
 %   series sums to zero, and masked pixels, are NaN.
 %
+%   [G, INFO] = IPCF_PCF(...) also returns the axes of G in a struct:
+%     delays        the delay of each curve point (G's 4th axis) in frames:
+%                   (lo+hi-1)/2 for a bin of delays lo..hi-1, a multi-tau
+%                   point's lag (a column, see IPCF_DELAYS)
+%     delays_s      the same in seconds ([] unless 'FrameInterval' is given)
+%     offsets       the k x 2 offsets [u v] of G's 3rd axis: the neighbour
+%                   of pixel (y, x) is (y+v, x+u)
+%     distances     their lengths sqrt(u^2+v^2) in pixels (a column)
+%     distances_um  the same in micrometres ([] unless 'PixelSize' is given)
+%     rows, columns the rows and columns of DATA (1-based) of G's 1st and
+%                   2nd axes
+%     bins          'log', 'linear' or 'multitau'
+%     frames_used   the frames used (the largest power of two <= T)
+%     frame_interval, pixel_size  as given (0 = unknown)
+%
 %   G = IPCF_PCF(DATA, Name, Value, ...) with options (case-insensitive):
-%     'Radius'      circle radius in pixels (6)
+%     'Radius'      circle radius in pixels (6); the radius of the 'disk'
+%                   and 'line' presets too
 %     'Points'      circle points (32)
-%     'Bins'        requested log bins (32)
+%     'Bins'        the delay bins: 'log' (logarithmic, the tutorial's,
+%                   default), 'linear' (evenly spaced) or 'multitau' (a
+%                   multi-tau correlator, 'M' channels per level); or, as
+%                   before, a number: the requested log bins
+%     'Nbins'       requested bins of 'log' and 'linear' (32)
 %     'Bleach'      photobleaching filter size, 0 = off (0)
 %     'BleachMean'  'real' (exact) or 'floor' (the tutorial's Cython) ('real')
 %     'Threads'     worker threads, 0 = all cores (0)
@@ -22,7 +42,33 @@ function G = ipcf_pcf(data, varargin)
 %     'Layout'      'tyx' (DATA(t, y, x), default) or 'xyt' (DATA(x, y, t),
 %                   e.g. an image stack loaded frame by frame)
 %     'Device'      'auto' (a CUDA GPU when usable, else the CPU), 'cpu',
-%                   'cuda' or 'cuda:N' (error ipcf:no_device if unusable)
+%                   'cuda' or 'cuda:N' (error ipcf:no_device if unusable;
+%                   the GPU computes the default options only: 'auto' runs
+%                   the others on the CPU)
+%   The correlation toolkit (library 0.3):
+%     'Offsets'     the neighbours: 'circle' (default: 'Points' points on
+%                   a circle of 'Radius', margin Radius on both axes),
+%                   'disk' (every offset within 'Radius' but (0, 0), the
+%                   2-D pCF), 'line' ((u, 0) for u = -Radius..-1, 1..Radius,
+%                   for line scans: DATA (T, 1, W), or a T x W matrix), or
+%                   a k x 2 matrix [u v] of any offsets (u columns, v rows;
+%                   [0 0] is the autocorrelation, see IPCF_ACF); G is then
+%                   (H-2*max|v|, W-2*max|u|, k, B). See IPCF_OFFSETS.
+%     'Data2'       a second channel, DATA's size and class: G correlates
+%                   the pixel's series of DATA with the neighbour's of
+%                   DATA2 ([] = DATA)
+%     'M'           multi-tau channels per level, even, >= 2 (16)
+%     'Smooth'      smoothing weight w of the previous point, 0 <= w < 1:
+%                   c(i) = (1-w)*c(i) + w*c(i-1) forwards, then backwards;
+%                   0 = off (0.7, the tutorial's). G(:, :, :, 1) is
+%                   G(:, :, :, 2) before smoothing, always.
+%     'Threshold'   pixels whose mean over the frames used is <= Threshold
+%                   get NaN curves ([] = none)
+%     'Delta'       true: the delta-CCF G(p->q) - G(q->p) (false)
+%     'FrameInterval'  seconds between frames, for INFO.delays_s (0 = unknown);
+%                   'frame_interval' is the same option
+%     'PixelSize'   micrometres, for INFO.distances_um (0 = unknown);
+%                   'pixel_size' is the same option
 %
 %   Whole-number options must be real whole numbers within range: 2.7,
 %   NaN, Inf, 2^31, true, '3' or [2 3] raise ipcf:invalid_argument naming
@@ -38,13 +84,24 @@ function G = ipcf_pcf(data, varargin)
 %     G = ipcf_pcf(data, 'Radius', 4, 'Points', 16, 'Bins', 16);
 %     imagesc(G(:, :, 1, 8));
 %
-%   See also IPCF_CIRCLE, IPCF_LOGBINS, IPCF_CORRECT_BLEACHING.
+%   Example of the toolkit: the 2-D pCF with linear bins, and its delays
+%     [G, info] = ipcf_pcf(data, 'Offsets', 'disk', 'Radius', 2, 'Bins', 'linear', ...
+%                          'Nbins', 16, 'FrameInterval', 1e-3);
+%     plot(info.delays_s, squeeze(G(10, 10, 1, :)));
+%
+%   See also IPCF_ACF, IPCF_OFFSETS, IPCF_DELAYS, IPCF_CIRCLE, IPCF_LOGBINS,
+%   IPCF_CORRECT_BLEACHING.
 if nargin < 1
   error('ipcf:invalid_argument', 'ipcf_pcf: DATA is required');
 end
 d = struct('Radius', 6, 'Points', 32, 'Bins', 32, 'Bleach', 0, 'BleachMean', 'real', ...
-           'Threads', 0, 'Mask', [], 'Layout', 'tyx', 'Device', 'auto');
-o = ipcf_options(d, varargin, 'ipcf_pcf');
-G = ipcf_pcf_mex(data, o.Radius, o.Points, o.Bins, o.Bleach, ipcf_mean(o.BleachMean, 'ipcf_pcf'), ...
-                 o.Threads, ipcf_layout(o.Layout, 'ipcf_pcf'), o.Mask, ipcf_device(o.Device));
+           'Threads', 0, 'Mask', [], 'Layout', 'tyx', 'Device', 'auto', 'Offsets', 'circle', ...
+           'Data2', [], 'Nbins', 32, 'M', 16, 'Smooth', 0.7, 'Threshold', [], 'Delta', false, ...
+           'FrameInterval', 0, 'PixelSize', 0);
+[o, given] = ipcf_options(d, varargin, 'ipcf_pcf', {'frame_interval', 'FrameInterval'; 'pixel_size', 'PixelSize'});
+if nargout > 1
+  [G, info] = ipcf_pcf_run(data, o, given, 'ipcf_pcf', false);
+else
+  G = ipcf_pcf_run(data, o, given, 'ipcf_pcf', false);
+end
 end

@@ -33,7 +33,10 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %   pCF parameters
 %     'Radius'        circle radius in pixels (6)
 %     'Npoints'       circle points (32); 'Points' is the same option
-%     'Nbins'         requested log delay bins (32); 'Bins' is the same
+%     'Nbins'         requested delay bins of 'log' and 'linear' (32)
+%     'Bins'          'log' (default), 'linear' or 'multitau' (see
+%                     IPCF_PCF); or, as before, a number: the same as
+%                     'Nbins'
 %     'Bleach'        photobleaching filter size, 0 = off (0)
 %     'BleachMean'    'real' or 'floor' ('real')
 %     'Threads'       worker threads, 0 = all cores (0)
@@ -42,6 +45,16 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %                     Mask(row, column) like the frames (or like the crop
 %                     when 'Crop' is given); zero pixels are not computed
 %                     (NaN) ([])
+%   The correlation toolkit (library 0.3; as IPCF_PCF, see its help)
+%     'Offsets'       'circle' (default), 'disk', 'line' or a k x 2 matrix
+%                     [u v]; the output is then (H-2*max|v|, W-2*max|u|,
+%                     k, points)
+%     'M'             multi-tau channels per level, even, >= 2 (16)
+%     'Smooth'        smoothing weight, 0 <= w < 1, 0 = off (0.7)
+%     'Threshold'     pixels whose mean is <= Threshold get NaN curves
+%                     ([] = none)
+%     'Delta'         true: the delta-CCF G(p->q) - G(q->p) (false)
+%   (a second channel, IPCF_PCF's 'Data2', is not taken by file jobs)
 %   Input
 %     'Format'        'auto' (by extension and content), 'npy', 'tiff' or
 %                     'raw' ('auto')
@@ -63,8 +76,10 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %                     or 'ooc' ('auto')
 %     'Tile'          out of core: output tile [rows columns] ([] = from
 %                     the budget)
-%     'FrameInterval' seconds between frames, for the metadata (0 = unknown)
-%     'PixelSize'     pixel size in micrometres, for the metadata (0)
+%     'FrameInterval' seconds between frames, for the metadata (0 = unknown);
+%                     'frame_interval' is the same option
+%     'PixelSize'     pixel size in micrometres, for the metadata (0);
+%                     'pixel_size' is the same option
 %
 %   Whole-number options must be whole numbers within range: 2.7 or 2^31
 %   raise ipcf:invalid_argument and are never rounded.
@@ -101,9 +116,17 @@ d = struct('Radius', 6, 'Npoints', 32, 'Nbins', 32, 'Bleach', 0, 'BleachMean', '
            'Mask', [], 'Crop', '', 'Frames', '', 'Format', 'auto', 'Shape', [], ...
            'Dtype', 'uint16', 'ByteOrder', 'little', 'Offset', 0, 'Threads', 0, ...
            'Memory', '', 'Scratch', '', 'Engine', 'auto', 'Tile', [], 'Device', 'auto', ...
-           'FrameInterval', 0, 'PixelSize', 0);
-% 'Points' and 'Bins' as in ipcf_pcf
-o = ipcf_options(d, varargin, fname, {'Points', 'Npoints'; 'Bins', 'Nbins'});
+           'FrameInterval', 0, 'PixelSize', 0, 'Bins', 32, 'Offsets', 'circle', 'M', 16, 'Smooth', 0.7, ...
+           'Threshold', [], 'Delta', false);
+% 'Points' as in ipcf_pcf
+[o, given] = ipcf_options(d, varargin, fname, {'Points', 'Npoints'; 'frame_interval', 'FrameInterval'; ...
+                                               'pixel_size', 'PixelSize'});
+% the toolkit: Offsets, Bins (a mode or the number of bins), M, Smooth, Threshold, Delta
+[tk, o.Nbins] = ipcf_toolkit(o, given, fname, o.Radius);
+for name = fieldnames(tk)'
+  o.(name{1}) = tk.(name{1});
+end
+o = rmfield(o, 'Bins');
 for name = {'BleachMean', 'Crop', 'Frames', 'Format', 'Dtype', 'ByteOrder', 'Scratch', 'Engine', 'Device'}
   o.(name{1}) = ipcf_text(o.(name{1}), name{1}, fname);
 end

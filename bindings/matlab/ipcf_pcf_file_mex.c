@@ -6,7 +6,9 @@
  *   (H, W) array), Crop, Frames, Format, Shape ([] or [T H W]), Dtype
  *   (IPCF_DTYPE_*), ByteOrder (IPCF_ORDER_*), Offset, Memory ('' , a size
  *   text or bytes), Scratch, Engine, Tile ([] or [rows cols]),
- *   FrameInterval, PixelSize.
+ *   FrameInterval, PixelSize, and the toolkit's Offsets ([] = the circle,
+ *   or k x 2 [u v]), BinMode (IPCF_BINS_*), M, Smooth, Threshold (-Inf =
+ *   none), Delta (0/1); NbinsName (optional) names Nbins in messages.
  * Every number is checked here: a value that is not a whole number or is
  * out of range raises ipcf:invalid_argument, nothing is truncated. */
 #include <stdlib.h>
@@ -85,11 +87,14 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_pcf_options_init(&opt);
     opt.radius = ipcf_mex_int32(field(o, "Radius"), "Radius", 1);
     opt.npoints = ipcf_mex_int32(field(o, "Npoints"), "Npoints", 1);
-    opt.nbins = ipcf_mex_int32(field(o, "Nbins"), "Nbins", 2);
+    f = mxGetField(o, 0, "NbinsName"); /* the option that gave nbins, for messages */
+    opt.nbins = ipcf_mex_int32(field(o, "Nbins"), f && mxIsChar(f) ? ipcf_mex_string(f, "NbinsName", 0) : "Nbins", 2);
     opt.bleach = ipcf_mex_int32(field(o, "Bleach"), "Bleach", 0);
     opt.bleach_mean = ipcf_mex_int32_range(field(o, "BleachMean"), "BleachMean", 0, 1);
     opt.threads = ipcf_mex_int32(field(o, "Threads"), "Threads", 0);
     opt.device = (int32_t)ipcf_mex_integer(field(o, "Device"), "Device", IPCF_DEVICE_CPU, 2147483647.0);
+    /* the correlation toolkit (Since 0.3): Offsets, BinMode, M, Smooth, Threshold, Delta */
+    ipcf_mex_toolkit(o, "ipcf_pcf_file_mex", &opt);
 
     ipcf_source_options_init(&src);
     src.format = str_opt(o, "Format");

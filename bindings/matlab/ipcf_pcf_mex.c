@@ -1,18 +1,26 @@
-/* ipcf_pcf_mex(data, radius, npoints, nbins, bleach, bleach_mean, threads, layout, mask, device)
- * Gateway of ipcf_pcf.m (see its help). layout 0: data(t, y, x); 1: data(x, y, t).
- * Returns single(H-2r, W-2r, npoints, nbins) indexed (y, x, point, bin). */
+/* [G, delays] = ipcf_pcf_mex(data, radius, npoints, nbins, bleach, bleach_mean, threads, layout, mask, device[, tk])
+ * Gateway of ipcf_pcf.m and ipcf_acf.m (see their help). layout 0: data(t, y, x); 1: data(x, y, t).
+ * tk (optional, Since 0.3) is a struct of the toolkit options with the fields
+ *   Offsets ([] = the circle, or k x 2 [u v]), Data2 ([] or data's size and class),
+ *   BinMode (IPCF_BINS_*), M, Smooth, Threshold (-Inf = none), Delta (0/1),
+ *   NbinsName (the option name of nbins for messages).
+ * Returns single(rows, columns, offsets, points) indexed (y, x, offset, point) and,
+ * when asked for, the delay of each point in frames (a column, ipcf_pcf_delays). */
 #include "ipcf_mexutil.h"
 
 void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
-    ipcf_array data, out, mask;
+    ipcf_array data, data2, out, mask;
     ipcf_pcf_options o;
     int64_t shape[4];
     mwSize dims[4];
     int layout, k;
+    const char *nbins_name = "Bins";
     ipcf_status st;
-    (void)nlhs;
     ipcf_mex_lock();
-    if (nrhs != 10) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: 10 arguments expected (use ipcf_pcf)");
+    if (nrhs != 10 && nrhs != 11)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: 10 or 11 arguments expected (use ipcf_pcf)");
+    if (nrhs == 11 && (!mxIsStruct(prhs[10]) || mxGetNumberOfElements(prhs[10]) != 1))
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: argument 11 must be an option struct (use ipcf_pcf)");
     layout = ipcf_mex_int32_range(prhs[7], "layout", 0, 1);
     ipcf_mex_data_class(prhs[0], "data");
     if (mxGetNumberOfDimensions(prhs[0]) != 3)
@@ -22,11 +30,15 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
      * xyt: they are dims 3, 2, 1 (C order over reversed dims). */
     ipcf_mex_array(prhs[0], "data", 3, layout == 1, &data);
     ipcf_pcf_options_init(&o);
+    if (nrhs == 11) {
+        const mxArray *f = mxGetField(prhs[10], 0, "NbinsName");
+        if (f && mxIsChar(f)) nbins_name = ipcf_mex_string(f, "NbinsName", 0);
+    }
     /* every whole number through the one checked reader: 2.7, NaN, 2^31,
      * true or '3' raise ipcf:invalid_argument, nothing is truncated */
     o.radius = ipcf_mex_int32(prhs[1], "Radius", 1);
     o.npoints = ipcf_mex_int32(prhs[2], "Points", 1);
-    o.nbins = ipcf_mex_int32(prhs[3], "Bins", 2);
+    o.nbins = ipcf_mex_int32(prhs[3], nbins_name, 2);
     o.bleach = ipcf_mex_int32(prhs[4], "Bleach", 0);
     o.bleach_mean = ipcf_mex_int32_range(prhs[5], "BleachMean", 0, 1);
     o.threads = ipcf_mex_int32(prhs[6], "Threads", 0);
@@ -34,10 +46,42 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.device = ipcf_mex_int32(prhs[9], "Device", IPCF_DEVICE_CPU);
     /* mask(y, x): axes (y, x) are dims 1, 2; [] is none */
     if (ipcf_mex_mask(prhs[8], "Mask", &mask)) o.mask = &mask;
+    if (nrhs == 11) {
+        const mxArray *d2 = ipcf_mex_field(prhs[10], "ipcf_pcf_mex", "Data2");
+        ipcf_mex_toolkit(prhs[10], "ipcf_pcf_mex", &o);
+        if (!(mxIsEmpty(d2) && mxIsDouble(d2) && mxGetNumberOfDimensions(d2) == 2 && mxGetM(d2) == 0)) {
+            const mwSize *a = mxGetDimensions(prhs[0]), *b;
+            ipcf_mex_data_class(d2, "Data2");
+            b = mxGetDimensions(d2);
+            if (mxGetClassID(d2) != mxGetClassID(prhs[0]) || mxGetNumberOfDimensions(d2) != 3 || a[0] != b[0] ||
+                a[1] != b[1] || a[2] != b[2]) {
+                char sa[64], sb[64];
+                snprintf(sa, sizeof sa, "%lldx%lldx%lld", (long long)a[0], (long long)a[1], (long long)a[2]);
+                if (mxGetNumberOfDimensions(d2) == 3)
+                    snprintf(sb, sizeof sb, "%lldx%lldx%lld", (long long)b[0], (long long)b[1], (long long)b[2]);
+                else
+                    snprintf(sb, sizeof sb, "%d dimensions", (int)mxGetNumberOfDimensions(d2));
+                mexErrMsgIdAndTxt("ipcf:invalid_argument", "Data2: %s %s, want the size and class of data (%s %s)",
+                                  sb, mxGetClassName(d2), sa, mxGetClassName(prhs[0]));
+            }
+            ipcf_mex_array(d2, "Data2", 3, layout == 1, &data2);
+            o.data2 = &data2;
+        }
+    }
     ipcf_mex_check(ipcf_pcf_output_shape(&data, &o, shape));
+    if (nlhs > 1) {
+        /* the delays first: nothing may raise after the computation's buffer is filled but the check */
+        size_t n = 0;
+        double *dl;
+        st = ipcf_pcf_delays(&data, &o, NULL, 0, &n);
+        if (st != IPCF_OK && st != IPCF_E_BUFFER_TOO_SMALL) ipcf_mex_check(st);
+        plhs[1] = mxCreateDoubleMatrix((mwSize)n, 1, mxREAL);
+        dl = mxGetPr(plhs[1]);
+        ipcf_mex_check(ipcf_pcf_delays(&data, &o, n ? dl : NULL, n, &n));
+    }
     for (k = 0; k < 4; k++) dims[k] = (mwSize)shape[k];
     plhs[0] = mxCreateNumericArray(4, dims, mxSINGLE_CLASS, mxREAL);
-    /* out(y, x, point, bin), column-major */
+    /* out(y, x, offset, point), column-major */
     ipcf_array_init(&out);
     out.dtype = IPCF_DTYPE_FLOAT32;
     out.ndim = 4;

@@ -1,9 +1,10 @@
-function opts = ipcf_options(defaults, args, fname, aliases)
+function [opts, given] = ipcf_options(defaults, args, fname, aliases)
 %IPCF_OPTIONS Parse name-value pairs case-insensitively into DEFAULTS.
 %   Names are character vectors (or string scalars), each given at most
 %   once; an unknown name is an error that lists the valid ones. ALIASES
 %   (optional) is a cell {alias, name; ...} of other spellings of a name.
-%   Errors have the identifier ipcf:invalid_argument.
+%   Errors have the identifier ipcf:invalid_argument. GIVEN (optional
+%   output) lists the names given, as spelt in DEFAULTS.
 if nargin < 4
   aliases = cell(0, 2);
 end

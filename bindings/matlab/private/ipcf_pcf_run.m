@@ -1,0 +1,64 @@
+function [G, info] = ipcf_pcf_run(data, o, given, fname, acf)
+%IPCF_PCF_RUN The work of IPCF_PCF and IPCF_ACF (ACF true: the offset (0, 0)).
+%   O holds every option of IPCF_PCF (from IPCF_OPTIONS), GIVEN the names
+%   given. Returns G(y, x, offset, point) and, when asked for, INFO (see
+%   the help of IPCF_PCF).
+layout = ipcf_layout(o.Layout, fname);
+bmean = ipcf_mean(o.BleachMean, fname);
+device = ipcf_device(o.Device, fname);
+frame_interval = ipcf_unit(o.FrameInterval, 'FrameInterval', fname);
+pixel_size = ipcf_unit(o.PixelSize, 'PixelSize', fname);
+if acf
+  o.Offsets = [0 0];
+end
+[tk, nbins, preset] = ipcf_toolkit(o, given, fname, o.Radius);
+data2 = o.Data2;
+if strcmp(preset, 'line') && ndims(data) == 2 && ~isempty(data) && (isnumeric(data) || islogical(data))
+  % line scans as a 2-D (time, x) array (or (x, time) with Layout 'xyt'): one row
+  data = reshape(data, size(data, 1), 1, size(data, 2));
+  if ndims(data2) == 2 && isequal(size(data2), [size(data, 1) size(data, 3)])
+    data2 = reshape(data2, size(data2, 1), 1, size(data2, 2));
+  end
+end
+tk.Data2 = data2;
+args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, o.Mask, device, tk};
+if nargout < 2
+  G = ipcf_pcf_mex(args{:});
+  return
+end
+[G, delays] = ipcf_pcf_mex(args{:});
+
+% INFO: the axes of G.
+if layout == 1
+  T = size(data, 3);
+else
+  T = size(data, 1);
+end
+switch preset
+  case 'circle'
+    uv = ipcf_offsets_mex(0, o.Radius, o.Points);
+    margin = [o.Radius o.Radius];
+  otherwise
+    uv = double(tk.Offsets);
+    margin = [max(abs(uv(:, 2))) max(abs(uv(:, 1)))];
+end
+modes = {'log', 'linear', 'multitau'};
+info = struct();
+info.delays = delays;
+info.delays_s = [];
+if frame_interval > 0
+  info.delays_s = delays * frame_interval;
+end
+info.offsets = uv;
+info.distances = sqrt(uv(:, 1) .^ 2 + uv(:, 2) .^ 2);
+info.distances_um = [];
+if pixel_size > 0
+  info.distances_um = info.distances * pixel_size;
+end
+info.rows = margin(1) + (1:size(G, 1))';
+info.columns = margin(2) + (1:size(G, 2))';
+info.bins = modes{tk.BinMode + 1};
+info.frames_used = pow2(floor(log2(double(T))));
+info.frame_interval = frame_interval;
+info.pixel_size = pixel_size;
+end
