@@ -15,6 +15,12 @@
 
 #include "ipcf.h"
 
+/* Run bare (not from make, whose LSAN_OPTIONS name tests/c/lsan.supp),
+ * LeakSanitizer would report the library's process-lifetime allocations:
+ * the same suppressions, built in. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:fftwf_malloc_plain\nleak:_Cfunc__Cmalloc\n"; }
+
 static int failures, cases;
 static const char *current = "";
 static char tmpdir[256];
@@ -134,8 +140,11 @@ static int32_t img[16], ker[9], cres[64];
 static float cresf[64];
 static double cresd[64];
 static uint16_t sim[4 * 8 * 8];
+static uint16_t px2[T * H * W];   /* a second channel */
+static int32_t offs[8];           /* four offsets that reach as far as the circle */
+static double delays[64];
 
-static ipcf_array D, OUT, M, BOUT, A, B, C, IMG, KER, COUT, SOUT;
+static ipcf_array D, D2, OUT, M, BOUT, A, B, C, IMG, KER, COUT, SOUT;
 static ipcf_pcf_options O;
 static ipcf_bleach_options BO;
 static ipcf_simulate_options SO;
@@ -158,6 +167,9 @@ static void reset(void) {
     ipcf_pcf_options_init(&O);
     O.radius = 2; O.npoints = 4; O.nbins = 4; O.threads = 1; O.device = IPCF_DEVICE_CPU;
     contiguous(&OUT, IPCF_DTYPE_FLOAT32, 4, oshape[0], oshape[1], oshape[2], oshape[3], res);
+    contiguous(&D2, IPCF_DTYPE_UINT16, 3, T, H, W, 0, px2);
+    static const int32_t uv[8] = {2, 0, 0, 2, -2, 0, 0, -2};
+    memcpy(offs, uv, sizeof offs);
     contiguous(&M, IPCF_DTYPE_UINT8, 2, H, W, 0, 0, maskpx);
     ipcf_bleach_options_init(&BO);
     BO.filtersize = 2; BO.threads = 1;
@@ -184,6 +196,7 @@ static void setup(void) {
     for (size_t i = 0; i < sizeof px / sizeof px[0]; i++) {
         x = x * 1664525u + 1013904223u;
         px[i] = (uint16_t)(1 + (x >> 24));
+        px2[i] = (uint16_t)(3 + (x >> 25));
     }
     memset(maskpx, 1, sizeof maskpx);
     for (int i = 0; i < 8; i++) { va[i] = 1 + i % 3; vb[i] = 2 + i % 2; }
@@ -225,6 +238,117 @@ static ipcf_status corr(int32_t mode) { return ipcf_correlate(&A, &B, mode, &C);
 static ipcf_status conv(void) { return ipcf_convolve2d(&IMG, &KER, &COUT); }
 static ipcf_status simulate(void) { return ipcf_simulate(&SO, &SOUT); }
 static ipcf_status file(const char *in, const char *out) { return ipcf_pcf_file(in, &SRC, out, &O, &JOB, &SUM); }
+static ipcf_status shape(void) { int64_t s[4]; return ipcf_pcf_output_shape(&D, &O, s); }
+static ipcf_status pdelays(size_t cap, size_t *count) { return ipcf_pcf_delays(&D, &O, delays, cap, count); }
+static ipcf_status offsets(int32_t kind, int32_t radius, int32_t npoints, int32_t *uv, size_t cap, size_t *count) {
+    return ipcf_offsets(kind, radius, npoints, uv, cap, count);
+}
+
+/* The toolkit options (Since 0.3): each field out of its range is
+ * IPCF_E_INVALID_ARGUMENT naming the field, before any work; the offsets
+ * (four, reaching 2 like the fixture's circle) keep the output shape. */
+static void test_toolkit(void) {
+    size_t count = 0;
+    int32_t uv[64];
+#define OFFS (O.offsets = offs, O.noffsets = 4)
+#define TWO (O.data2 = &D2)
+    /* sanity: valid toolkit calls */
+    CASE("valid offsets", IPCF_OK, NULL, (OFFS, pcf()));
+    CASE("valid toolkit", IPCF_OK, NULL, (OFFS, TWO, O.output = IPCF_OUTPUT_DELTA, O.smooth = 0.5, O.threshold = 3, pcf()));
+    CASE("valid data2 = data", IPCF_OK, NULL, (O.data2 = &D, pcf()));
+    CASE("valid linear bins", IPCF_OK, NULL, (O.bins = IPCF_BINS_LINEAR, pcf()));
+    CASE("valid smooth 0", IPCF_OK, NULL, (O.smooth = 0, pcf()));
+    CASE("valid threshold +1e300", IPCF_OK, NULL, (O.threshold = 1e300, pcf()));
+    CASE("valid multitau delays", IPCF_OK, NULL, (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 2, pdelays(64, &count)));
+
+    /* offsets and noffsets */
+    CASE("noffsets 0 with offsets", INV, "ipcf_pcf_compute|options.noffsets=0|1..65536", (OFFS, O.noffsets = 0, pcf()));
+    CASE("noffsets -1", INV, "options.noffsets=-1", (OFFS, O.noffsets = -1, pcf()));
+    CASE("noffsets INT64_MIN", INV, "options.noffsets=-9223372036854775808", (OFFS, O.noffsets = INT64_MIN, pcf()));
+    CASE("noffsets 65537", INV, "options.noffsets=65537", (OFFS, O.noffsets = 65537, pcf()));
+    CASE("noffsets INT64_MAX", INV, "options.noffsets=9223372036854775807", (OFFS, O.noffsets = INT64_MAX, pcf()));
+    CASE("offsets NULL, noffsets 3", INV, "options.offsets is NULL|noffsets=3", (O.noffsets = 3, pcf()));
+    CASE("offsets NULL, noffsets -1", INV, "options.offsets is NULL|noffsets=-1", (O.noffsets = -1, pcf()));
+    CASE("offsets too far", INV, "offsets reach|6 columns|too far", (OFFS, offs[0] = 6, pcf()));
+    CASE("offsets too far (rows)", INV, "offsets reach 7 rows|too far", (OFFS, offs[7] = -7, pcf()));
+    CASE("offsets too far, output_shape", INV, "ipcf_pcf_output_shape|offsets reach", (OFFS, offs[2] = -1, offs[3] = 6, shape()));
+    CASE("offset beyond 2^20", INV, "options.offsets|offset 1|(0, 2097152)", (OFFS, offs[3] = 1 << 21, pcf()));
+    CASE("offset INT32_MIN", INV, "options.offsets|offset 0", (OFFS, offs[0] = INT32_MIN, pcf()));
+    CASE("noffsets 0, output_shape", INV, "ipcf_pcf_output_shape|options.noffsets=0", (OFFS, O.noffsets = 0, shape()));
+    CASE("noffsets 65537, delays", INV, "ipcf_pcf_delays|options.noffsets=65537", (OFFS, O.noffsets = 65537, pdelays(64, &count)));
+
+    /* bins, multitau_m, smooth, threshold, output */
+    CASE("bins 3", INV, "options.bins=3", (O.bins = 3, pcf()));
+    CASE("bins -1", INV, "options.bins=-1", (O.bins = -1, pcf()));
+    CASE("bins INT32_MAX, output_shape", INV, "ipcf_pcf_output_shape|options.bins=2147483647", (O.bins = INT32_MAX, shape()));
+    CASE("multitau_m 3", INV, "options.multitau_m=3|even", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 3, pcf()));
+    CASE("multitau_m 0", INV, "options.multitau_m=0", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 0, pcf()));
+    CASE("multitau_m -2", INV, "options.multitau_m=-2", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = -2, pcf()));
+    CASE("multitau_m INT32_MIN", INV, "options.multitau_m=-2147483648", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = INT32_MIN, pcf()));
+    CASE("multitau_m 8192", INV, "options.multitau_m=8192", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 8192, pcf()));
+    CASE("multitau_m 1, delays", INV, "ipcf_pcf_delays|options.multitau_m=1", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 1, pdelays(64, &count)));
+    CASE("multitau_m 0 with log bins", INV, "options.multitau_m=0", (O.multitau_m = 0, pcf()));
+    CASE("smooth -0.1", INV, "options.smooth=-0.1", (O.smooth = -0.1, pcf()));
+    CASE("smooth 1", INV, "options.smooth=1|smooth < 1", (O.smooth = 1, pcf()));
+    CASE("smooth NaN", INV, "options.smooth=NaN", (O.smooth = NAN, pcf()));
+    CASE("smooth +Inf", INV, "options.smooth=+Inf", (O.smooth = INFINITY, pcf()));
+    CASE("smooth -Inf", INV, "options.smooth=-Inf", (O.smooth = -INFINITY, pcf()));
+    CASE("smooth NaN, output_shape", INV, "ipcf_pcf_output_shape|options.smooth=NaN", (O.smooth = NAN, shape()));
+    CASE("threshold NaN", INV, "options.threshold is NaN", (O.threshold = NAN, pcf()));
+    CASE("threshold NaN, delays", INV, "ipcf_pcf_delays|options.threshold is NaN", (O.threshold = NAN, pdelays(64, &count)));
+    CASE("output 2", INV, "options.output=2", (O.output = 2, pcf()));
+    CASE("output -1", INV, "options.output=-1", (O.output = -1, pcf()));
+
+    /* data2: another shape, dtype or ndim; overlapping out; a bad descriptor */
+    CASE("data2 narrower", INV, "second channel shape [16 12 11]|want [16 12 12]", (TWO, D2.shape[2] = W - 1, pcf()));
+    CASE("data2 fewer frames", INV, "second channel shape [15 12 12]", (TWO, D2.shape[0] = T - 1, pcf()));
+    CASE("data2 narrower, output_shape", INV, "ipcf_pcf_output_shape|second channel shape", (TWO, D2.shape[2] = W - 1, shape()));
+    CASE("data2 uint8", INV, "second channel is uint8|want uint16", (TWO, D2.dtype = IPCF_DTYPE_UINT8, pcf()));
+    CASE("data2 float32", INV, "second channel is float32", (TWO, contiguous(&D2, IPCF_DTYPE_FLOAT32, 3, T, H, W / 2, 0, px2),
+                                                             D2.strides[2] = 2, D2.shape[2] = W, pcf()));
+    CASE("data2 2-D", INV, "second channel shape [16 12]", (TWO, D2.ndim = 2, pcf()));
+    CASE("data2 4-D", INV, "second channel shape [16 12 12 1]", (TWO, D2.ndim = 4, D2.shape[3] = 1, D2.strides[3] = 2, pcf()));
+    CASE("out overlaps data2", INV, "out overlaps an input", (TWO, OUT.data = px2, pcf()));
+    CASE("data2 struct_size 0", INV, "options.data2.struct_size=0", (TWO, D2.struct_size = 0, pcf()));
+    CASE("data2 ndim 0", INV, "options.data2.ndim=0", (TWO, D2.ndim = 0, pcf()));
+    CASE("data2 dtype 99", LAY, "options.data2.dtype=99", (TWO, D2.dtype = 99, pcf()));
+    CASE("data2 byte order 3", LAY, "options.data2.byte_order=3", (TWO, D2.byte_order = 3, pcf()));
+    CASE("data2 data NULL", INV, "options.data2.data is NULL", (TWO, D2.data = NULL, pcf()));
+    CASE("data2 negative shape", INV, "options.data2.shape[1]=-1", (TWO, D2.shape[1] = -1, pcf()));
+    CASE("data2 huge stride", INV, "options.data2|strides[0]", (TWO, D2.strides[0] = INT64_MAX, pcf()));
+    CASE("data2 struct_size, output_shape", INV, "ipcf_pcf_output_shape|options.data2.struct_size=0", (TWO, D2.struct_size = 0, shape()));
+
+    /* device 0 (a CUDA ordinal) refuses the toolkit: IPCF_E_NO_DEVICE */
+    CASE("device 0 with offsets", IPCF_E_NO_DEVICE, "ipcf_pcf_compute|cuda:0", (OFFS, O.device = 0, pcf()));
+    CASE("device 0 with data2", IPCF_E_NO_DEVICE, "ipcf_pcf_compute|cuda:0", (TWO, O.device = 0, pcf()));
+
+    /* ipcf_pcf_delays: NULL pointers, capacity */
+    CASE("delays count NULL", INV, "ipcf_pcf_delays|count is NULL", pdelays(64, NULL));
+    CASE("delays NULL", INV, "ipcf_pcf_delays|delays is NULL", ipcf_pcf_delays(&D, &O, NULL, 64, &count));
+    CASE("delays data NULL", INV, "ipcf_pcf_delays|data is NULL", ipcf_pcf_delays(NULL, &O, delays, 64, &count));
+    CASE("delays data 2-D", INV, "ipcf_pcf_delays|data.ndim=2", (D.ndim = 2, pdelays(64, &count)));
+    CASE("delays data struct_size", INV, "ipcf_pcf_delays|data.struct_size=0", (D.struct_size = 0, pdelays(64, &count)));
+    CASE("delays options struct_size 1", INV, "ipcf_pcf_delays|options.struct_size=1", (O.struct_size = 1, pdelays(64, &count)));
+    CASE("delays token 999", IPCF_E_BAD_HANDLE, "ipcf_pcf_delays|token 999", (O.token = 999, pdelays(64, &count)));
+    CASE("delays cap 3", SMALL, "ipcf_pcf_delays|cap=3|want 4", pdelays(3, &count));
+    CASE("delays 3 frames", INV, "ipcf_pcf_delays|frames", (D.shape[0] = 3, pdelays(64, &count)));
+
+    /* ipcf_offsets */
+    CASE("offsets kind 3", INV, "ipcf_offsets|kind=3", offsets(3, 2, 4, uv, 32, &count));
+    CASE("offsets kind -1", INV, "ipcf_offsets|kind=-1", offsets(-1, 2, 4, uv, 32, &count));
+    CASE("offsets circle radius 0", INV, "ipcf_offsets|radius=0", offsets(IPCF_OFFSETS_CIRCLE, 0, 4, uv, 32, &count));
+    CASE("offsets circle npoints -1", INV, "ipcf_offsets|npoints=-1", offsets(IPCF_OFFSETS_CIRCLE, 2, -1, uv, 32, &count));
+    CASE("offsets disk radius -1", INV, "ipcf_offsets|radius=-1", offsets(IPCF_OFFSETS_DISK, -1, 4, uv, 32, &count));
+    CASE("offsets disk radius 2^20", INV, "ipcf_offsets|radius=1048576", offsets(IPCF_OFFSETS_DISK, 1 << 20, 4, uv, 32, &count));
+    CASE("offsets line radius 0", INV, "ipcf_offsets|radius=0", offsets(IPCF_OFFSETS_LINE, 0, 4, uv, 32, &count));
+    CASE("offsets count NULL", INV, "ipcf_offsets|count is NULL", offsets(IPCF_OFFSETS_DISK, 2, 0, uv, 32, NULL));
+    CASE("offsets uv NULL", INV, "ipcf_offsets|uv is NULL", offsets(IPCF_OFFSETS_DISK, 2, 0, NULL, 32, &count));
+    CASE("offsets cap 11", SMALL, "ipcf_offsets|cap=11|want 12", offsets(IPCF_OFFSETS_DISK, 2, 0, uv, 11, &count));
+    CASE("offsets line cap 0", SMALL, "ipcf_offsets|cap=0|want 6", offsets(IPCF_OFFSETS_LINE, 3, 0, uv, 0, &count));
+    CASE("offsets cap SIZE_MAX", IPCF_OK, NULL, offsets(IPCF_OFFSETS_LINE, 3, 0, uv, SIZE_MAX, &count));
+#undef OFFS
+#undef TWO
+}
 
 static void test_table(void) {
     int32_t uv[64];
@@ -422,6 +546,7 @@ static void test_table(void) {
         }
     CASE("int32 into int16 out of range", INV, "int16",
          (img[5] = 1 << 20, contiguous(&COUT, IPCF_DTYPE_INT16, 2, 6, 6, 0, 0, cres), conv()));
+    test_toolkit();
 }
 
 int main(void) {
