@@ -403,6 +403,7 @@ static void fixtures(void) {
     /* an independent second channel */
     stack_init(&IND, 70, 9, 10);
     stack_random(&IND, 10, 31);
+    for (int t = 0; t < IND.T; t++) IND.px[(t * 9 + 2) * 10 + 7] = 0; /* a zero series as a neighbour */
     /* a line scan, (T, 1, W) */
     stack_init(&LINE, 70, 1, 12);
     stack_random(&LINE, 5, 50);
