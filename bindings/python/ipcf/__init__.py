@@ -50,8 +50,9 @@ from . import _lib as _c
 
 __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
-    'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle',
-    'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device', '__version__',
+    'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
+    'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
+    '__version__',
 ]
 
 _lib = _c.load()
@@ -303,8 +304,9 @@ def _input(data, name, ndim=None):
             data = numpy.asarray(data)
         except (ValueError, TypeError) as exc:
             raise _unsupported(f'{name}: not an array of numbers ({exc})') from None
-    if ndim is not None and data.ndim != ndim:
-        want = {1: '1 (series)', 2: '2 (row, column)', 3: '3 (time, row, column)'}.get(ndim, ndim)
+    if ndim is not None and data.ndim not in (ndim if isinstance(ndim, tuple) else (ndim,)):
+        want = {1: '1 (series)', 2: '2 (row, column)', 3: '3 (time, row, column)',
+                (3, 2): '3 (time, row, column) or 2 (time, column: a line scan)'}.get(ndim, ndim)
         raise _invalid(f'{name}: {data.ndim} dimensions, want {want}')
     key = f'{data.dtype.kind}{data.dtype.itemsize}'
     if key in _c.DTYPE_CODES:
@@ -638,18 +640,126 @@ def last_device():
     return buf.value.decode('utf-8', 'replace')
 
 
-def _warn_fallback():
+def _warn_fallback(name='pcf', stacklevel=3):
     note = last_device()
     if 'ran on the CPU' in note:
-        import warnings
-        warnings.warn(f'ipcf.pcf: {note}', RuntimeWarning, stacklevel=3)
+        warnings.warn(f'ipcf.{name}: {note}', RuntimeWarning, stacklevel=stacklevel)
 
 
 def _mean(value, name):
     return _c.MEAN_REAL if _choice(value, name, ('real', 'floor')) == 'real' else _c.MEAN_FLOOR
 
 
-def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='auto'):
+# --- the correlation toolkit (since 0.3): offsets, bins, smoothing, ... ------
+
+_PRESETS = tuple(_c.OFFSETS)  # 'circle', 'disk', 'line'
+_MAX_OFFSETS = 1 << 16
+_MAX_M = 1 << 12
+
+
+def _bool(value, name):
+    """Return value as a bool; only True and False (also numpy's) are accepted."""
+    if isinstance(value, (bool, numpy.bool_)):
+        return bool(value)
+    raise _unsupported(f'{name}={value!r}: want True or False')
+
+
+def _positive(value, name):
+    """None, or a finite number > 0 (a frame interval, a pixel size)."""
+    if value is None:
+        return None
+    f = _float(value, name)
+    if f <= 0:
+        raise _invalid(f'{name}={f}: want a number > 0 (or None)')
+    return f
+
+
+def _smooth(value):
+    f = _float(value, 'smooth')
+    if not 0 <= f < 1:
+        raise _invalid(f'smooth={f}: want 0 <= smooth < 1 (the weight of the previous point; 0 turns smoothing off)')
+    return f
+
+
+def _multitau_m(value):
+    m = _int(value, 'm')
+    if not (2 <= m <= _MAX_M and m % 2 == 0):
+        raise _invalid(f'm={m}: want an even number 2..{_MAX_M} (multi-tau channels per level)')
+    return m
+
+
+def _int32_ptr(a):
+    return a.ctypes.data_as(ctypes.POINTER(ctypes.c_int32))
+
+
+def _preset_offsets(kind, radius, npoints):
+    """The (k, 2) int32 (u, v) offsets of a preset, from ipcf_offsets."""
+    _check_process()
+    code = _c.OFFSETS[kind]
+    count = ctypes.c_size_t()
+    probe = numpy.zeros((1, 2), numpy.int32)
+    # A capacity of one offset: the library checks the arguments and
+    # answers with the capacity it needs.
+    status = _lib.ipcf_offsets(code, radius, npoints, _int32_ptr(probe), 1, ctypes.byref(count))
+    if status == _c.OK:
+        return probe[:count.value].copy()
+    if status != _c.E_BUFFER_TOO_SMALL:
+        raise _error(status, _last_error())
+    n = count.value
+    buf = _empty((n, 2), numpy.int32, f'offsets({kind!r}, radius={radius})')
+    _direct(_lib.ipcf_offsets, code, radius, npoints, _int32_ptr(buf), n, ctypes.byref(count))
+    return buf[:count.value]
+
+
+def _offsets_array(value, name='offsets'):
+    """Return (k, 2) (u, v) pairs as a C-contiguous int32 array.
+
+    Integers (and floats without a fraction) are accepted; k must be
+    1..65536 and every value must fit the library's int32 (the library
+    checks the range it computes: |u|, |v| <= 2**20).
+    """
+    _not_masked(value, name)
+    try:
+        a = numpy.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise _unsupported(f'{name}: not an array of (u, v) integer pairs ({exc})') from None
+    if a.size == 0:
+        raise _invalid(f'{name}: no offsets, want 1..{_MAX_OFFSETS} (u, v) pairs')
+    if a.dtype.kind == 'b' or a.dtype.kind not in 'uif':
+        raise _unsupported(f'{name}: dtype {a.dtype}, want integer (u, v) pairs')
+    if a.ndim != 2 or a.shape[1] != 2:
+        raise _invalid(f'{name}: shape {a.shape}, want (k, 2): k (u, v) pairs, u columns, v rows, e.g. [(1, 0)]')
+    if a.shape[0] > _MAX_OFFSETS:
+        raise _invalid(f'{name}: {a.shape[0]} offsets, want 1..{_MAX_OFFSETS}')
+    if a.dtype.kind == 'f':
+        if not numpy.isfinite(a).all() or (a != numpy.trunc(a)).any():
+            raise _unsupported(f'{name}: values with a fraction or not finite, want integer (u, v) pairs')
+    lo, hi = a.min(), a.max()
+    if lo < -(1 << 31) or hi > (1 << 31) - 1:
+        bad = lo if lo < -(1 << 31) else hi
+        raise _invalid(f'{name}: value {bad} is out of range for the library\'s int32')
+    return numpy.ascontiguousarray(a, dtype=numpy.int32)
+
+
+def _offsets_for(value, radius, npoints, line):
+    """The offsets array for options.offsets: None for the circle (the
+    library's default, with its margin of radius); None given means the
+    circle, or the line preset for a line scan."""
+    if value is None:
+        value = 'line' if line else 'circle'
+    if isinstance(value, str):
+        kind = _choice(value, 'offsets', _PRESETS)
+        return None if kind == 'circle' else _preset_offsets(kind, radius, npoints)
+    return _offsets_array(value)
+
+
+def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='auto', *, offsets=None,
+                 bins='log', m=16, smooth=0.7, threshold=None, delta=False, line=False):
+    """The ipcf_pcf_options of a pCF call, every parameter checked.
+
+    The offsets array handed to the library lives on the struct
+    (``o.uv``), so that it outlives the call with the struct.
+    """
     o = _c.PcfOptions()
     _lib.ipcf_pcf_options_init(ctypes.byref(o))
     o.radius, o.npoints, o.nbins = _int(radius, 'radius'), _int(npoints, 'npoints'), _int(nbins, 'nbins')
@@ -657,23 +767,37 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
     o.bleach_mean = _mean(bleach_mean, 'bleach_mean')
     o.threads = _threads(threads)
     o.device = _device(device)
+    o.bins = _c.BINS[_choice(bins, 'bins', tuple(_c.BINS))]
+    o.multitau_m = _multitau_m(m)
+    o.smooth = _smooth(smooth)
+    o.threshold = -math.inf if threshold is None else _float(threshold, 'threshold')
+    o.output = _c.OUTPUT_DELTA if _bool(delta, 'delta') else _c.OUTPUT_CCF
+    uv = _offsets_for(offsets, o.radius, o.npoints, line)
+    o.uv = uv
+    if uv is not None:
+        o.offsets = _int32_ptr(uv)
+        o.noffsets = len(uv)
     return o
 
 
 def _shape_descriptor(shape, name='shape'):
-    """An ipcf_array without data for a (time, row, column) shape."""
+    """An ipcf_array without data for a (time, row, column) shape, or a
+    (time, column) line scan as (time, 1, column); and whether it is one."""
     try:
         dims = tuple(shape)
     except TypeError:
-        raise _unsupported(f'{name}={shape!r}: want (frames, rows, columns)') from None
-    if len(dims) != 3:
-        raise _invalid(f'{name} {dims}: want 3 dimensions (time, row, column)')
+        raise _unsupported(f'{name}={shape!r}: want (frames, rows, columns) or (frames, columns)') from None
+    if len(dims) not in (2, 3):
+        raise _invalid(f'{name} {dims}: want 3 dimensions (time, row, column) or 2 (time, column: a line scan)')
+    line = len(dims) == 2
     d = _c.Array()
     d.struct_size = ctypes.sizeof(_c.Array)
     d.dtype, d.ndim = _c.DTYPE_CODES['u2'], 3
     for i, s in enumerate(dims):
-        d.shape[i] = _int(s, f'{name}[{i}]', 'int64', lo=0)
-    return d
+        d.shape[i + (line and i > 0)] = _int(s, f'{name}[{i}]', 'int64', lo=0)
+    if line:
+        d.shape[1] = 1
+    return d, line
 
 
 def _direct(fn, *args):
@@ -684,44 +808,247 @@ def _direct(fn, *args):
         raise _error(status, _last_error())
 
 
-def pcf_output_shape(shape, /, *, radius=6, npoints=32, nbins=32, bleach=0):
-    """Return the shape of the pCF of an input of the given (t, y, x) shape.
+def offsets(kind='circle', radius=6, npoints=32):
+    """Return the offsets of a preset as a (k, 2) int32 array of (u, v).
+
+    ``u`` is the column offset, ``v`` the row offset: the neighbour of
+    pixel (y, x) is (y + v, x + u).
+
+    Parameters
+    ----------
+    kind : {'circle', 'disk', 'line'}
+        'circle': `npoints` points on a circle of `radius` (the default of
+        `pcf`, as `circle`); 'disk': every offset other than (0, 0) with
+        u**2 + v**2 <= radius**2, v ascending then u ascending (the 2-D
+        pCF); 'line': (u, 0) for u = -radius..-1, 1..radius (line scans).
+    radius : int
+        Pixels, >= 1.
+    npoints : int
+        Circle points (the circle only).
+
+    Examples
+    --------
+    >>> offsets('disk', 1).tolist()
+    [[0, -1], [-1, 0], [1, 0], [0, 1]]
+    >>> offsets('line', 2).tolist()
+    [[-2, 0], [-1, 0], [1, 0], [2, 0]]
+    >>> len(offsets('disk', 2)), offsets('circle', 6, 4).tolist()
+    (12, [[6, 0], [0, 6], [-6, 0], [0, -6]])
+    """
+    _check_process()
+    kind = _choice(kind, 'kind', _PRESETS)
+    return _preset_offsets(kind, _int(radius, 'radius'), _int(npoints, 'npoints'))
+
+
+def distances(offsets, pixel_size=None, *, radius=6, npoints=32):
+    """Return the distance of each offset: sqrt(u**2 + v**2) * pixel_size.
+
+    Parameters
+    ----------
+    offsets : array_like or {'circle', 'disk', 'line'}
+        (k, 2) (u, v) pairs, as `pcf` takes them, or a preset name (with
+        `radius` and `npoints`, see `offsets`).
+    pixel_size : float, optional
+        Micrometres per pixel; None gives the distances in pixels.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (k,): micrometres (pixels without `pixel_size`),
+        in the order of the third axis of `pcf`'s result.
+
+    Examples
+    --------
+    >>> distances([(3, 4), (0, 0), (-1, 0)], 0.5).tolist()
+    [2.5, 0.0, 0.5]
+    >>> distances('circle', radius=2, npoints=4).tolist()
+    [2.0, 2.0, 2.0, 2.0]
+    """
+    _check_process()
+    ps = _positive(pixel_size, 'pixel_size')
+    if isinstance(offsets, str):
+        kind = _choice(offsets, 'offsets', _PRESETS)
+        uv = _preset_offsets(kind, _int(radius, 'radius'), _int(npoints, 'npoints'))
+    else:
+        uv = _offsets_array(offsets)
+    uv = uv.astype(numpy.float64)
+    d = numpy.sqrt(uv[:, 0] * uv[:, 0] + uv[:, 1] * uv[:, 1])
+    return d if ps is None else d * ps
+
+
+def delays(shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', offsets=None,
+           bins='log', m=16, frame_interval=None):
+    """Return the delay of each curve point: frames, or seconds.
+
+    The last axis of `pcf` and `acf` results (and of `pcf_file`'s) holds
+    one value per delay bin (or per multi-tau lag): a bin of the delays
+    [lo, hi) frames has the delay (lo + hi - 1) / 2, a multi-tau point its
+    lag. Computed by the library (``ipcf_pcf_delays``) from the same
+    options as the result.
+
+    Parameters
+    ----------
+    shape_or_data : int, tuple or array
+        The input of `pcf`: an array (only its shape is used: numpy, dask,
+        a memory map, ...), its shape (frames, rows, columns) or
+        (frames, columns) for a line scan, or the number of frames (the
+        offsets then do not matter and are not checked).
+    radius, npoints, nbins, bleach, bleach_mean, offsets, bins, m
+        As for `pcf` (only the frames, `bleach`, `nbins`, `bins` and `m`
+        change the delays; the others are checked as `pcf` would).
+    frame_interval : float, optional
+        Seconds between frames: the delays are returned in seconds
+        (frames * frame_interval). None: in frames.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, one delay per curve point.
+
+    Examples
+    --------
+    >>> delays(1024, nbins=8).tolist()
+    [0.0, 1.0, 3.0, 9.0, 24.0, 60.0, 147.5, 360.5]
+    >>> delays((1024, 8, 8), radius=2, bins='multitau', m=4).tolist()[:8]
+    [0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0]
+    >>> delays(1024, nbins=8, frame_interval=0.5)[:4].tolist()
+    [0.0, 0.5, 1.5, 4.5]
+    """
+    _check_process()
+    fi = _positive(frame_interval, 'frame_interval')
+    x = shape_or_data
+    frames_only = isinstance(x, (numbers.Integral, numpy.integer)) and not isinstance(x, (bool, numpy.bool_))
+    if frames_only:
+        shape = (_int(x, 'frames', 'int64', lo=0), 1, 1)
+    elif isinstance(x, (tuple, list)):
+        shape = x
+    elif hasattr(x, 'shape') and not isinstance(x, (bool, numpy.bool_)):
+        shape = tuple(x.shape)
+    else:
+        msg = (f'shape_or_data={x!r}: want a number of frames, a shape (frames, rows, columns) or '
+               '(frames, columns), or an array')
+        raise _unsupported(msg)
+    d, line = _shape_descriptor(shape)
+    o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, 0,
+                     offsets=[(0, 0)] if frames_only else offsets, bins=bins, m=m, line=line)
+    cap = 64
+    while True:
+        buf = numpy.zeros(cap, numpy.float64)
+        count = ctypes.c_size_t()
+        status = _lib.ipcf_pcf_delays(ctypes.byref(d), ctypes.byref(o),
+                                      buf.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), cap, ctypes.byref(count))
+        if status == _c.E_BUFFER_TOO_SMALL and count.value > cap:
+            cap = count.value  # the library checked the options: the capacity it needs
+            continue
+        if status:
+            raise _error(status, _last_error())
+        out = buf[:count.value].copy()
+        return out if fi is None else out * fi
+
+
+def pcf_output_shape(shape, /, *, radius=6, npoints=32, nbins=32, bleach=0, offsets=None, bins='log', m=16):
+    """Return the shape of the pCF of an input of the given shape.
+
+    A (t, y, x) shape gives (rows, columns, offsets, points); a (t, x) line
+    scan gives (columns, offsets, points). Parameters as for `pcf`.
 
     Examples
     --------
     >>> pcf_output_shape((32000, 64, 64))
     (52, 52, 32, 30)
+    >>> pcf_output_shape((32000, 64, 64), offsets=[(1, 0), (0, 2)], bins='multitau')
+    (60, 62, 2, 88)
+    >>> pcf_output_shape((4096, 100), radius=3)
+    (94, 6, 29)
     """
     _check_process()
-    d = _shape_descriptor(shape)
-    o = _pcf_options(radius, npoints, nbins, bleach, 'real', 0)
+    d, line = _shape_descriptor(shape)
+    o = _pcf_options(radius, npoints, nbins, bleach, 'real', 0, offsets=offsets, bins=bins, m=m, line=line)
     out = (ctypes.c_int64 * 4)()
     _direct(_lib.ipcf_pcf_output_shape, ctypes.byref(d), ctypes.byref(o), out)
-    return tuple(int(v) for v in out)
+    return tuple(int(v) for v in out)[line:]
 
 
-def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real',
-        mask=None, threads=None, out=None, progress=False, device='auto'):
+def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threads, out, progress,
+              device, offsets, data2, bins, m, smooth, threshold, delta, frame_interval, pixel_size):
+    """pcf and acf: check everything, then one ipcf_pcf_compute."""
+    data = _input(data, 'data', (3, 2))
+    line = data.ndim == 2
+    _positive(frame_interval, 'frame_interval')
+    _positive(pixel_size, 'pixel_size')
+    o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device,
+                     offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, smooth=smooth, threshold=threshold,
+                     delta=delta, line=line)
+    d3 = data[:, None, :] if line else data
+    din = _descriptor(d3, 'data')
+    d2 = None
+    if data2 is not None:
+        d2 = _input(data2, 'data2')
+        if d2.shape != data.shape:
+            raise _invalid(f'data2: shape {d2.shape}, want {data.shape} (the shape of data)')
+        if (d2.dtype.kind, d2.dtype.itemsize) != (data.dtype.kind, data.dtype.itemsize):
+            msg = f'data2: dtype {d2.dtype}, want {data.dtype} (the dtype of data; convert one of them)'
+            raise _unsupported(msg)
+        o.data2 = ctypes.pointer(_descriptor(d2[:, None, :] if line else d2, 'data2'))
+    mk = None
+    if mask is not None:
+        if line:
+            mk = _input(mask, 'mask')
+            if mk.ndim != 1:
+                raise _invalid(f'mask: {mk.ndim} dimensions, want 1 (column) for a line scan')
+        else:
+            mk = _input(mask, 'mask', 2)
+        o.mask = ctypes.pointer(_descriptor(mk[None, :] if line else mk, 'mask'))
+    dims = (ctypes.c_int64 * 4)()
+    _direct(_lib.ipcf_pcf_output_shape, ctypes.byref(din), ctypes.byref(o), dims)
+    shape = tuple(int(v) for v in dims)
+    if acf:
+        shape = shape[:2] + shape[3:]  # one offset: no offset axis
+    shape = shape[line:]  # a line scan: no row axis
+    if out is None:
+        out = _empty(shape, numpy.float32, 'out')
+    else:
+        _output(out, 'out', shape, ('f4',), 'float32', ((data, 'data'), (mk, 'mask'), (d2, 'data2')))
+    full = out[..., None, :] if acf else out
+    full = full[None] if line else full
+    dout = _descriptor(full, 'out')
+    _call(_lib.ipcf_pcf_compute, name, (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)), o, progress,
+          keep=(data, d3, d2, mk, out, full))
+    _warn_fallback(name, stacklevel=4)
+    return out
+
+
+def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=None,
+        out=None, progress=False, device='auto', offsets=None, data2=None, bins='log', m=16, smooth=0.7,
+        threshold=None, delta=False, frame_interval=None, pixel_size=None):
     """Return the image pair correlation function of an image time series.
 
-    For every pixel and every point of a circle of neighbours, the normalized
-    cross-correlation ``G(tau) = <a(t) b(t+tau)> / (<a><b>) - 1`` of the
-    pixel's intensity ``a`` with its neighbour's ``b``, averaged in
-    log-spaced delay bins and smoothed as in the tutorial.
+    For every pixel and every neighbour offset (by default the points of a
+    circle), the normalized cross-correlation
+    ``G(tau) = N sum_t a[t] b[(t+tau) mod N] / (sum a sum b) - 1`` of the
+    pixel's intensity ``a`` with its neighbour's ``b`` (N: the frames used),
+    averaged in delay bins (or sampled by a multi-tau correlator) and
+    smoothed as in the tutorial. The correlation toolkit options
+    (`offsets`, `data2`, `bins`, `m`, `smooth`, `threshold`, `delta`)
+    follow the project's docs/toolkit.md; their defaults are the tutorial's
+    analysis, bit for bit.
 
     Parameters
     ----------
     data : array_like
-        Image time series, shape (time, row, column). Read in place for
-        uint8, uint16, int16, int32, float32 and float64 in any layout or byte
-        order. Only the first power-of-two frames are used.
+        Image time series, shape (time, row, column), or a line scan
+        (time, column): it is computed as (time, 1, column) and the result
+        has no row axis. Read in place for uint8, uint16, int16, int32,
+        float32 and float64 in any layout or byte order. Only the first
+        power-of-two frames are used.
     radius : int
-        Circle radius in pixels.
+        Circle radius in pixels (also of the 'disk' and 'line' presets).
     npoints : int
         Number of circle points (see `circle`).
     nbins : int
-        Requested number of log delay bins; duplicates are removed, so the
-        result can have fewer (see `logbins`).
+        Requested number of delay bins (log or linear); duplicates are
+        removed, so the result can have fewer (see `logbins`). Not used by
+        the multi-tau correlator.
     bleach : int
         Photobleaching filter size; 0 means no correction. With correction
         the first and last `bleach` frames are dropped.
@@ -729,14 +1056,15 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         Mean used by the bleaching correction: the exact mean, or the
         tutorial's Cython integer division (to reproduce its numbers).
     mask : array_like, optional
-        (row, column) array; pixels where it is zero are not computed and
-        their curves are NaN.
+        (row, column) array ((column,) for a line scan); pixels where it is
+        zero are not computed and their curves are NaN.
     threads : int, optional
         Worker threads; 0 means all cores. Default: ``IPCF_NUM_THREADS`` or 0.
     out : numpy.ndarray, optional
         float32 array (either byte order, any strides) of the output shape
         to write into: writeable, aligned, its elements not overlapping,
-        sharing no memory with `data` or `mask` (checked before the call).
+        sharing no memory with `data`, `data2` or `mask` (checked before
+        the call).
     progress : bool
         Show a progress bar (tqdm if installed).
     device : {'auto', 'cpu', 'cuda', 'cuda:N'}
@@ -744,12 +1072,57 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         and masks included), and runs on the CPU if the GPU path fails;
         'cuda' fails with an
         `IpcfError` (status 8) saying why if the GPU cannot be used. See
-        `devices`.
+        `devices`. The GPU computes the defaults only: other offsets,
+        `data2`, bins, smoothing weights, a threshold or `delta` run on
+        the CPU with 'auto' and fail with 'cuda'.
+    offsets : (k, 2) array_like of int or {'circle', 'disk', 'line'}, optional
+        The neighbours: (u, v) pairs, u columns and v rows (the neighbour
+        of pixel (y, x) is (y + v, x + u)), in the order of the result's
+        third axis; (0, 0) is the pixel itself (the ACF, see `acf`), and
+        duplicates are computed as given. Or a preset (see `offsets`):
+        'circle' (`radius`, `npoints`), 'disk' (every offset within
+        `radius`: the 2-D pCF) or 'line' ((u, 0), u = -radius..radius
+        but 0). Default: the circle; for a line scan, 'line'. The result
+        leaves out max|v| rows and max|u| columns at each border (the
+        circle: `radius` on both axes).
+    data2 : array_like, optional
+        A second channel of data's shape and dtype: the neighbours' series
+        are taken from it (cross-channel pCF). Default: data.
+    bins : {'log', 'linear', 'multitau'}
+        'log': the tutorial's log-spaced delay bins; 'linear': `nbins`
+        evenly spaced bins (upper edges unique(trunc(linspace(1, N/2,
+        nbins)))); 'multitau': a multi-tau correlator with `m` channels
+        per level, lag l * 2**k on the series summed over blocks of 2**k
+        frames at level k.
+    m : int
+        Multi-tau channels per level: even, 2..4096.
+    smooth : float
+        Weight of the previous point in the two smoothing passes, [0, 1):
+        0.7 is the tutorial's (0.3 new, 0.7 previous); 0 turns smoothing
+        off. The first point always takes the second one's value.
+    threshold : float, optional
+        Pixels whose mean intensity over the frames used is at or below it
+        get NaN curves (as neighbours they still count). None: no
+        threshold.
+    delta : bool
+        Return the delta-CCF: G(pixel -> neighbour) - G(neighbour ->
+        pixel), each binned and smoothed: the asymmetry of the flow.
+    frame_interval : float, optional
+        Seconds between frames. The result is a plain float32 array in
+        any case; `delays` with the same options and this interval gives
+        the delay of each curve point in seconds.
+    pixel_size : float, optional
+        Micrometres per pixel; `distances` gives the offsets' distances
+        with it. Does not change the result either.
 
     Returns
     -------
     numpy.ndarray
-        float32, shape (row - 2 radius, column - 2 radius, npoints, bins).
+        float32, shape (row - 2 max|v|, column - 2 max|u|, offsets, points)
+        (the circle: (row - 2 radius, column - 2 radius, npoints, bins));
+        a line scan gives (column - 2 max|u|, offsets, points). The last
+        axis' delays: `delays`; the third axis' offsets: `offsets` (or the
+        given pairs) and their distances: `distances`.
         Curves of pixels whose series sums to zero are NaN; a NaN or
         infinite sample makes NaN the curves of its pixel and its
         neighbours' curves towards it.
@@ -757,15 +1130,17 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     Raises
     ------
     IpcfValueError
-        Bad parameters or shapes: wrong number of dimensions, radius too
-        large for the image, nbins < 2, fewer than 4 frames, mask shape; an
-        integer parameter out of the library's int32 range (never wrapped);
-        an `out` of the wrong shape, read-only, unaligned or sharing memory
-        with an input.
+        Bad parameters or shapes: wrong number of dimensions, offsets (or
+        radius) too large for the image, nbins < 2, fewer than 4 frames,
+        mask or data2 shape, smooth outside [0, 1), an odd `m`, offsets
+        that are not (k, 2) pairs; an integer parameter out of the
+        library's int32 range (never wrapped); an `out` of the wrong
+        shape, read-only, unaligned or sharing memory with an input.
     IpcfTypeError
-        Unsupported dtype (complex, object, masked arrays), a parameter of
-        the wrong type (a bool, or a float with a fraction, for an integer),
-        or an `out` that is not float32.
+        Unsupported dtype (complex, object, masked arrays), a `data2` of
+        another dtype than `data`, a parameter of the wrong type (a bool,
+        or a float with a fraction, for an integer; anything but a bool
+        for `delta`), or an `out` that is not float32.
     KeyboardInterrupt
         Ctrl+C, whatever the size of the call; the computation is cancelled
         within a fraction of a second.
@@ -773,7 +1148,8 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     Notes
     -----
     Each pixel's spectrum is computed once and one inverse FFT serves both
-    directions of a pair where circle points are exact negations.
+    directions of a pair where offsets are exact negations (one channel,
+    not `delta`).
 
     Examples
     --------
@@ -782,26 +1158,74 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     (12, 12, 8, 8)
     >>> pcf(numpy.asfortranarray(data), radius=2, npoints=8, nbins=8).dtype
     dtype('float32')
+
+    The 2-D pCF of the disk, linear bins; the delays in seconds and the
+    offsets' distances in micrometres:
+
+    >>> result = pcf(data, radius=2, offsets='disk', bins='linear', nbins=8)
+    >>> result.shape
+    (12, 12, 12, 8)
+    >>> delays(data, radius=2, offsets='disk', bins='linear', nbins=8, frame_interval=0.01).round(4).tolist()
+    [0.0, 0.185, 0.545, 0.91, 1.275, 1.64, 2.005, 2.37]
+    >>> distances('disk', 0.1, radius=2)[:3].round(3).tolist()
+    [0.2, 0.141, 0.1]
+
+    Explicit offsets, a multi-tau correlator, a line scan:
+
+    >>> pcf(data, offsets=[(1, 0), (0, 0), (-3, 1)], bins='multitau', m=8).shape
+    (14, 10, 3, 28)
+    >>> pcf(data[:, 5, :], radius=3, nbins=8).shape
+    (10, 6, 8)
     """
-    data = _input(data, 'data', 3)
-    o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device)
-    din = _descriptor(data, 'data')
-    dims = (ctypes.c_int64 * 4)()
-    _direct(_lib.ipcf_pcf_output_shape, ctypes.byref(din), ctypes.byref(o), dims)
-    shape = tuple(int(v) for v in dims)
-    m = None
-    if mask is not None:
-        m = _input(mask, 'mask', 2)
-        o.mask = ctypes.pointer(_descriptor(m, 'mask'))
-    if out is None:
-        out = _empty(shape, numpy.float32, 'out')
-    else:
-        _output(out, 'out', shape, ('f4',), 'float32', ((data, 'data'), (m, 'mask')))
-    dout = _descriptor(out, 'out')
-    _call(_lib.ipcf_pcf_compute, 'pcf', (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)), o, progress,
-          keep=(data, m, out))
-    _warn_fallback()
-    return out
+    return _pcf_call('pcf', data, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
+                     bleach_mean=bleach_mean, mask=mask, threads=threads, out=out, progress=progress,
+                     device=device, offsets=offsets, data2=data2, bins=bins, m=m, smooth=smooth,
+                     threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size)
+
+
+def acf(data, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=None, out=None, progress=False,
+        device='auto', data2=None, bins='log', m=16, smooth=0.7, threshold=None, delta=False,
+        frame_interval=None, pixel_size=None):
+    """Return the autocorrelation of every pixel's series.
+
+    The pCF with the single offset (0, 0), without its offset axis: each
+    pixel's G(tau) binned and smoothed like `pcf`'s curves. With `data2`,
+    the cross-correlation of the two channels at each pixel (the pixel's
+    series from `data`, the partner's from `data2`); with `delta` also,
+    G(data -> data2) - G(data2 -> data).
+
+    Parameters
+    ----------
+    data : array_like
+        (time, row, column), or a (time, column) line scan.
+    nbins, bleach, bleach_mean, mask, threads, progress, device, data2, bins, m, smooth, threshold, delta
+        As for `pcf`.
+    out : numpy.ndarray, optional
+        float32 array of the output shape, as for `pcf`.
+    frame_interval, pixel_size : float, optional
+        As for `pcf`: the delays in seconds come from `delays`.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape (row, column, points) (a line scan: (column,
+        points)): no border is left out.
+
+    Examples
+    --------
+    >>> data = simulate(frames=512, size=16, seed=3)
+    >>> g = acf(data, nbins=8)
+    >>> g.shape
+    (16, 16, 8)
+    >>> bool((g == pcf(data, offsets=[(0, 0)], nbins=8)[:, :, 0]).all())
+    True
+    >>> acf(data, bins='multitau', m=8, smooth=0).shape
+    (16, 16, 28)
+    """
+    return _pcf_call('acf', data, acf=True, radius=6, npoints=32, nbins=nbins, bleach=bleach,
+                     bleach_mean=bleach_mean, mask=mask, threads=threads, out=out, progress=progress,
+                     device=device, offsets=None, data2=data2, bins=bins, m=m, smooth=smooth,
+                     threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size)
 
 
 def _empty(shape, dtype, name):
@@ -966,7 +1390,8 @@ def _memory_text(memory):
 def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', mask=None,
              crop=None, frames=None, format='auto', shape=None, dtype=None, byteorder=None, offset=0,
              threads=None, memory=None, scratch=None, engine='auto', tile=None, device='auto',
-             frame_interval=None, pixel_size=None, progress=False):
+             frame_interval=None, pixel_size=None, progress=False, offsets=None, bins='log', m=16, smooth=0.7,
+             threshold=None, delta=False, data2=None):
     """Compute the pCF of an image time series in a file into a file.
 
     The library reads the input, computes in memory or out of core within
@@ -989,6 +1414,13 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         an existing folder that is not an ipcf result. See `open_result`.
     radius, npoints, nbins, bleach, bleach_mean, threads, device
         As for `pcf`.
+    offsets, bins, m, smooth, threshold, delta
+        The correlation toolkit, as for `pcf`: the result and its metadata
+        (``offsets_uv``, ``delays_frames``, ...) follow them. The input is
+        read as (frames, rows, columns).
+    data2 : None
+        Not supported: a file job takes one channel (a second channel
+        raises an `IpcfValueError`; use `pcf` with arrays).
     mask : str, os.PathLike or array_like, optional
         (row, column) mask of the input frame or of the crop, a path of a
         .npy file or an array; pixels where it is zero are not computed and
@@ -1083,20 +1515,23 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     _check_process()
     if not getattr(_lib, 'has_file_jobs', False):
         raise _error(_c.E_INTERNAL, f'pcf_file: libipcf {version()} has no file jobs (ipcf_pcf_file, 0.2)')
+    if data2 is not None:
+        raise _invalid('pcf_file: data2 is not supported: a file job takes one channel (use ipcf.pcf with arrays)')
     inp, out = _path(input, 'input'), _path(output, 'output')
-    o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device)
+    o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, offsets=offsets, bins=bins, m=m,
+                     smooth=smooth, threshold=threshold, delta=delta)
     src = _c.SourceOptions()
     _lib.ipcf_source_options_init(ctypes.byref(src))
     src.format = _cstr(format, 'format')
     _raw_source(src, shape, dtype, byteorder, offset, format)
     src.crop = _cstr(_crop_text(crop), 'crop')
     src.frames = _cstr(None if frames is None else _range_text(frames, 'frames'), 'frames')
-    m = None
+    mk = None
     if isinstance(mask, (str, bytes, os.PathLike)):
         src.mask = _path(mask, 'mask')
     elif mask is not None:
-        m = _input(mask, 'mask', 2)
-        o.mask = ctypes.pointer(_descriptor(m, 'mask'))
+        mk = _input(mask, 'mask', 2)
+        o.mask = ctypes.pointer(_descriptor(mk, 'mask'))
     job = _c.JobOptions()
     _lib.ipcf_job_options_init(ctypes.byref(job))
     if tile is not None:
@@ -1124,7 +1559,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     summary = _c.JobSummary()
     summary.struct_size = ctypes.sizeof(_c.JobSummary)
     args = (inp, ctypes.byref(src), out, ctypes.byref(o), ctypes.byref(job), ctypes.byref(summary))
-    _call(_lib.ipcf_pcf_file, 'pcf_file', args, o, progress, bar=bar, keep=(m, log_cb))
+    _call(_lib.ipcf_pcf_file, 'pcf_file', args, o, progress, bar=bar, keep=(mk, log_cb))
     info = {
         'engine': 'ooc' if summary.engine == _c.ENGINE_OOC else 'memory',
         'shape': tuple(int(v) for v in summary.shape),
@@ -1157,7 +1592,11 @@ def open_result(path):
         ``job_key``, ``radius``, ``npoints``, ``bins`` (upper delay bin
         edges in frames), ``delays_frames``, ``offsets_uv``, ``shape``,
         ``input``, ``input_shape``, ``crop_origin``, ``first_frame``,
-        ``frames_used``, ``units``, ``engine``, ... A .npy result's
+        ``frames_used``, ``units``, ``engine``, and for the correlation
+        toolkit ``bins_mode``, ``delay_frames`` and ``delay_s`` (each
+        point's delay, as `delays` gives it), ``offsets`` (with their
+        distances), ``multitau_lags``, ``smooth``, ``threshold``,
+        ``delta``, ... A .npy result's
         sidecar also holds ``output_bytes`` and ``output_crc32c`` (the
         CRC-32C, Castagnoli, of the whole .npy file, as 8 hex digits); a
         Zarr result's .zattrs ``chunks_crc32c`` (of every chunk file). The

@@ -32,6 +32,10 @@ DTYPE_CODES = {
 ORDER_NATIVE, ORDER_LITTLE, ORDER_BIG = 0, 1, 2
 MEAN_REAL, MEAN_FLOOR = 0, 1
 CORR_MODES = {'circular': 0, 'linear': 1, 'same': 2}
+# Since 0.3: the correlation toolkit.
+BINS = {'log': 0, 'linear': 1, 'multitau': 2}
+OUTPUT_CCF, OUTPUT_DELTA = 0, 1
+OFFSETS = {'circle': 0, 'disk': 1, 'line': 2}
 
 ENGINE_MEMORY, ENGINE_OOC = 0, 1
 
@@ -68,6 +72,16 @@ class PcfOptions(ctypes.Structure):
         ('token', ctypes.c_uint64),
         ('device', ctypes.c_int32),
         ('reserved1', ctypes.c_int32),
+        # Since 0.3: the correlation toolkit.
+        ('offsets', ctypes.POINTER(ctypes.c_int32)),
+        ('noffsets', ctypes.c_int64),
+        ('data2', ctypes.POINTER(Array)),
+        ('bins', ctypes.c_int32),
+        ('multitau_m', ctypes.c_int32),
+        ('smooth', ctypes.c_double),
+        ('threshold', ctypes.c_double),
+        ('output', ctypes.c_int32),
+        ('reserved2', ctypes.c_int32),
     ]
 
 
@@ -207,6 +221,8 @@ def load():
         'ipcf_correlate': (c.c_int32, [P(Array), P(Array), c.c_int32, P(Array)]),
         'ipcf_pcf_options_init': (None, [P(PcfOptions)]),
         'ipcf_pcf_output_shape': (c.c_int32, [P(Array), P(PcfOptions), P(c.c_int64)]),
+        'ipcf_pcf_delays': (c.c_int32, [P(Array), P(PcfOptions), P(c.c_double), c.c_size_t, P(c.c_size_t)]),
+        'ipcf_offsets': (c.c_int32, [c.c_int32, c.c_int32, c.c_int32, P(c.c_int32), c.c_size_t, P(c.c_size_t)]),
         'ipcf_pcf_compute': (c.c_int32, [P(Array), P(PcfOptions), P(Array)]),
         'ipcf_bleach_options_init': (None, [P(BleachOptions)]),
         'ipcf_correct_bleaching': (c.c_int32, [P(Array), P(BleachOptions), P(Array)]),
@@ -223,7 +239,11 @@ def load():
                                       P(JobSummary)]),
     }
     for name, (res, args) in sigs.items():
-        f = getattr(lib, name)
+        f = getattr(lib, name, None)
+        if f is None:
+            msg = (f'libipcf at {lib._name} has no {name}: it is older than this binding '
+                   f'(which needs the 0.3 ABI); rebuild it with make, or set IPCF_LIBRARY')
+            raise ImportError(msg)
         f.restype = res
         f.argtypes = args
     lib.has_file_jobs = all(hasattr(lib, name) for name in file_sigs)
@@ -239,7 +259,9 @@ def load():
                        (BleachOptions, 'ipcf_bleach_options_struct_size'),
                        (SimulateOptions, 'ipcf_simulate_options_struct_size')):
         if ctypes.sizeof(struct) != getattr(lib, fn)():
-            raise ImportError(f'libipcf {struct.__name__} size mismatch: binding and library disagree')
+            msg = (f'libipcf {struct.__name__} size mismatch: binding and library disagree '
+                   f'(the library\'s is {getattr(lib, fn)()} bytes, the binding\'s {ctypes.sizeof(struct)})')
+            raise ImportError(msg)
     return lib
 
 

@@ -152,7 +152,7 @@ def test_dask_local_cluster_equals_in_memory(stack, reference):
 
 
 @pytest.mark.parametrize('call, exc, text', [
-    (lambda d: ipcf.pcf(d[0]), ipcf.IpcfValueError, '2 dimensions, want 3'),
+    (lambda d: ipcf.pcf(d[0, 0]), ipcf.IpcfValueError, '1 dimensions, want 3'),
     (lambda d: ipcf.pcf(d.astype(complex)), ipcf.IpcfTypeError, 'not supported'),
     (lambda d: ipcf.pcf(d.astype(object)), TypeError, 'not supported'),
     (lambda d: ipcf.pcf(d, radius=10), ipcf.IpcfValueError, 'radius=10 too large'),
