@@ -1,13 +1,19 @@
-"""Lazy pCF and bleaching correction of dask arrays.
+"""Lazy pCF, ACF and bleaching correction of dask arrays.
 
-Blocks overlap by ``2 * radius`` pixels in rows and columns (the time axis
-is one chunk) and each block's result is cropped to its own pixels, so the
-result equals the in-memory one bit for bit: a pixel's curves need its
-neighbours within ``radius``, and the library packs each pair with a
-partner pair of the same pixel into one FFT, whose neighbour can lie
-another ``radius`` away. At the outer image border there is no halo and
-those pixels are not in the output, as in-memory. Each block runs the library with ``threads`` threads (default 1):
-dask's threads times the library's threads should equal the cores.
+Blocks overlap by a halo in rows and columns (the time axis is one chunk)
+and each block's result is cropped to its own pixels, so the result
+equals the in-memory one bit for bit, for any offsets and every option of
+the correlation toolkit. The halo follows the library's rule (the core's
+``Geometry.Halo``): with the output margin (max|v|, max|u|) of the
+offsets ((radius, radius) for the circle) and their reach (max|v| rows,
+max|u| columns), the halo is max(margin, 2 * reach) on each axis. A
+pixel's curves need its neighbours within the reach, and the library
+packs each pair with a partner pair of the same pixel into one FFT, whose
+neighbour can lie another reach away. The ACF (offset (0, 0)) needs no
+halo. At the outer image border there is no halo and those pixels are not
+in the output, as in-memory. Each block runs the library with ``threads``
+threads (default 1): dask's threads times the library's threads should
+equal the cores.
 
 Examples
 --------
@@ -19,103 +25,192 @@ Examples
 ((20, 20, 8, 8), (10, 10))
 >>> bool((lazy.compute(scheduler='threads') == ipcf.pcf(data, radius=2, npoints=8, nbins=8)).all())
 True
+>>> ipcf.dask.halo(offsets=[(3, 0), (0, -1)]), ipcf.dask.halo(radius=2, npoints=8)
+((2, 6), (4, 4))
+>>> lazy = ipcf.dask.pcf(da.from_array(data, chunks=(-1, 8, 8)), offsets='disk', radius=1, bins='multitau', m=4)
+>>> bool((lazy.compute() == ipcf.pcf(data, offsets='disk', radius=1, bins='multitau', m=4)).all())
+True
 """
 
 import numpy
 
-from . import _check_dtype, _int, _invalid, _mean, _not_masked, _pcf_options, _threads
+from . import _bool, _check_dtype, _int, _invalid, _mean, _not_masked, _pcf_options, _positive, _threads, _unsupported
+from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
 from . import pcf_output_shape
 
-__all__ = ['pcf', 'correct_bleaching']
+__all__ = ['pcf', 'acf', 'correct_bleaching', 'halo']
 
 
-def _asarray(darr):
-    """The (time, row, column) dask array, its dtype checked before any compute."""
+def _asarray(darr, name='data', line_ok=False):
+    """The (time, row, column) dask array, its dtype checked before any
+    compute; a (time, column) line scan if line_ok."""
     import dask.array as da
 
-    _not_masked(darr, 'data')
+    _not_masked(darr, name)
     darr = da.asarray(darr)
-    _not_masked(darr, 'data')
-    if darr.ndim != 3:
-        raise _invalid(f'data: {darr.ndim} dimensions, want 3 (time, row, column)')
-    _check_dtype(darr.dtype, 'data')
+    _not_masked(darr, name)
+    if darr.ndim != 3 and not (line_ok and darr.ndim == 2):
+        want = '3 (time, row, column) or 2 (time, column: a line scan)' if line_ok else '3 (time, row, column)'
+        raise _invalid(f'{name}: {darr.ndim} dimensions, want {want}')
+    _check_dtype(darr.dtype, name)
     if any(numpy.isnan(c) for axis in darr.chunks for c in axis):
-        raise _invalid('data: unknown chunk sizes (NaN); call compute_chunk_sizes() first')
+        raise _invalid(f'{name}: unknown chunk sizes (NaN); call compute_chunk_sizes() first')
     return darr.rechunk({0: -1})
 
 
 def _prepare(darr, depth):
-    darr = _asarray(darr)
-    # Every chunk must be wider than the halo, and edge chunks wider than
-    # it too (their outer border is dropped): merge chunks that are not.
-    for axis in (1, 2):
+    """Merge chunks so that every chunk, and each edge chunk, is wider than
+    the halo of its axis (depth: rows, columns)."""
+    for axis, d in zip((1, 2), depth):
         chunks = list(darr.chunks[axis])
         merged = []
         for c in chunks:
-            if merged and (merged[-1] <= depth or c <= depth):
+            if merged and (merged[-1] <= d or c <= d):
                 merged[-1] += c
             else:
                 merged.append(c)
-        if len(merged) > 1 and merged[-1] <= depth:
+        if len(merged) > 1 and merged[-1] <= d:
             merged[-2] += merged.pop()
         if tuple(merged) != darr.chunks[axis]:
             darr = darr.rechunk({axis: tuple(merged)})
     return darr
 
 
-def _out_chunks(chunks, r):
+def _out_chunks(chunks, margin):
     n = len(chunks)
-    return tuple(c - r * (i == 0) - r * (i == n - 1) for i, c in enumerate(chunks))
+    return tuple(c - margin * (i == 0) - margin * (i == n - 1) for i, c in enumerate(chunks))
 
 
-def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1):
+def _geometry(o):
+    """(margin, halo), each (rows, columns), of checked options o (the
+    core's Geometry.Margin and Halo())."""
+    if o.uv is None:  # the circle: a margin of radius on both axes
+        uv = _circle(o.radius, o.npoints)
+        margin = (o.radius, o.radius)
+    else:
+        uv = o.uv
+        margin = (int(numpy.abs(uv[:, 1]).max()), int(numpy.abs(uv[:, 0]).max()))
+    reach = (int(numpy.abs(uv[:, 1]).max()), int(numpy.abs(uv[:, 0]).max()))
+    return margin, (max(margin[0], 2 * reach[0]), max(margin[1], 2 * reach[1]))
+
+
+def halo(*, radius=6, npoints=32, offsets=None, line=False):
+    """Return the halo (rows, columns) the blocks of `pcf` overlap by.
+
+    max(margin, 2 * reach) on each axis, with the offsets' margin
+    (max|v|, max|u|; the circle: radius) and reach (max|v|, max|u|).
+    `offsets` as for `ipcf.pcf`; `line`: the input is a line scan (its
+    default offsets are the 'line' preset).
+    """
+    o = _pcf_options(radius, npoints, 32, 0, 'real', 0, offsets=offsets, line=_bool(line, 'line'))
+    return _geometry(o)[1]
+
+
+def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1,
+        offsets=None, data2=None, bins='log', m=16, smooth=0.7, threshold=None, delta=False,
+        frame_interval=None, pixel_size=None):
     """Return the pCF of a (time, row, column) dask array as a lazy dask array.
 
     Parameters are those of `ipcf.pcf`; `mask` is a (row, column) numpy
-    array. The result has the in-memory shape and values, chunked like the
-    input's rows and columns (less the outer border).
+    array ((column,) for a line scan), `data2` a dask or numpy array of
+    data's shape and dtype (rechunked like data). A (time, column) line
+    scan gives a result without the row axis. The result has the in-memory
+    shape and values, bit for bit, chunked like the input's rows and
+    columns (less the outer border of the offsets' margin); blocks overlap
+    by `halo`.
     """
+    return _lazy(darr, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
+                 bleach_mean=bleach_mean, mask=mask, threads=threads, offsets=offsets, data2=data2, bins=bins, m=m,
+                 smooth=smooth, threshold=threshold, delta=delta, frame_interval=frame_interval,
+                 pixel_size=pixel_size)
+
+
+def acf(darr, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1, data2=None, bins='log', m=16,
+        smooth=0.7, threshold=None, delta=False, frame_interval=None, pixel_size=None):
+    """Return the per-pixel autocorrelation of a dask array, lazily.
+
+    As `ipcf.acf`: shape (row, column, points), or (column, points) for a
+    line scan; the blocks need no halo. Parameters as for `pcf`.
+    """
+    return _lazy(darr, acf=True, radius=6, npoints=32, nbins=nbins, bleach=bleach, bleach_mean=bleach_mean,
+                 mask=mask, threads=threads, offsets=[(0, 0)], data2=data2, bins=bins, m=m, smooth=smooth,
+                 threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size)
+
+
+def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threads, offsets, data2, bins, m,
+          smooth, threshold, delta, frame_interval, pixel_size):
     import dask.array as da
 
+    darr = _asarray(darr, 'data', line_ok=True)
+    line = darr.ndim == 2
     # Every parameter is checked now, not when a block computes.
-    _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, 'cpu')
+    o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, 'cpu', offsets=offsets, bins=bins, m=m,
+                     smooth=smooth, threshold=threshold, delta=delta, line=line)
+    _positive(frame_interval, 'frame_interval')
+    _positive(pixel_size, 'pixel_size')
     threads = _threads(threads)
-    r = _int(radius, 'radius', lo=1)
-    h = 2 * r  # halo
-    darr = _prepare(darr, h)
+    r, p = o.radius, o.npoints
+    offs = 'circle' if o.uv is None else o.uv
+    margin, depth = _geometry(o)
+    if line:
+        darr = darr[:, None, :]
+    kw = dict(radius=r, npoints=p, nbins=nbins, bleach=bleach, bleach_mean=bleach_mean, threads=threads,
+              offsets=offs, bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta)
+    if data2 is not None:
+        d2 = _asarray(data2, 'data2', line_ok=True)
+        if d2.shape != (darr.shape[:1] + darr.shape[2:] if line else darr.shape):
+            want = darr.shape[:1] + darr.shape[2:] if line else darr.shape
+            raise _invalid(f'data2: shape {d2.shape}, want {want} (the shape of data)')
+        if (d2.dtype.kind, d2.dtype.itemsize) != (darr.dtype.kind, darr.dtype.itemsize):
+            raise _unsupported(f'data2: dtype {d2.dtype}, want {darr.dtype} (the dtype of data; convert one of them)')
+        if line:
+            d2 = d2[:, None, :]
+    darr = _prepare(darr, depth)
     T, H, W = darr.shape
-    shape = pcf_output_shape((T, H, W), radius=r, npoints=npoints, nbins=nbins, bleach=bleach)
+    shape = pcf_output_shape((T, H, W), radius=r, npoints=p, nbins=nbins, bleach=bleach, offsets=offs, bins=bins,
+                             m=m)
     if mask is not None:
         _not_masked(mask, 'mask')
         mask = numpy.asarray(mask)
-        if mask.shape != (H, W):
-            raise _invalid(f'mask shape {mask.shape}, want {(H, W)}')
+        want = (W,) if line else (H, W)
+        if mask.shape != want:
+            raise _invalid(f'mask shape {mask.shape}, want {want}')
         _check_dtype(mask.dtype, 'mask')
-    ov = da.overlap.overlap(darr, depth={0: 0, 1: h, 2: h}, boundary='none')
+        if line:
+            mask = mask[None, :]
+    ov = da.overlap.overlap(darr, depth={0: 0, 1: depth[0], 2: depth[1]}, boundary='none')
+    args = [ov]
+    if data2 is not None:
+        d2 = d2.rechunk(darr.chunks)
+        args.append(da.overlap.overlap(d2, depth={0: 0, 1: depth[0], 2: depth[1]}, boundary='none'))
     starts = [numpy.cumsum((0,) + darr.chunks[a]) for a in (1, 2)]
     counts = [len(darr.chunks[1]), len(darr.chunks[2])]
 
-    def block(x, block_info=None):
+    def block(x, x2=None, block_info=None):
         loc = block_info[None]['chunk-location'][:2]
         # Image range of this overlapped block, and the rows/columns of its
         # result that belong to this chunk's own pixels.
-        lo = [starts[a][loc[a]] - (h if loc[a] > 0 else 0) for a in (0, 1)]
-        hi = [starts[a][loc[a] + 1] + (h if loc[a] < counts[a] - 1 else 0) for a in (0, 1)]
-        m = None if mask is None else mask[lo[0]:hi[0], lo[1]:hi[1]]
-        res = _pcf(x, radius=r, npoints=npoints, nbins=nbins, bleach=bleach, bleach_mean=bleach_mean,
-                   mask=m, threads=threads)
+        lo = [starts[a][loc[a]] - (depth[a] if loc[a] > 0 else 0) for a in (0, 1)]
+        hi = [starts[a][loc[a] + 1] + (depth[a] if loc[a] < counts[a] - 1 else 0) for a in (0, 1)]
+        mk = None if mask is None else mask[lo[0]:hi[0], lo[1]:hi[1]]
+        res = _pcf(x, mask=mk, data2=x2, **kw)
         crop = []
         for a in (0, 1):
-            first = starts[a][loc[a]] - lo[a] - r if loc[a] > 0 else 0
-            n = starts[a][loc[a] + 1] - starts[a][loc[a]] - r * (loc[a] == 0) - r * (loc[a] == counts[a] - 1)
+            first = starts[a][loc[a]] - lo[a] - margin[a] if loc[a] > 0 else 0
+            n = (starts[a][loc[a] + 1] - starts[a][loc[a]] - margin[a] * (loc[a] == 0)
+                 - margin[a] * (loc[a] == counts[a] - 1))
             crop.append(slice(first, first + n))
         return res[crop[0], crop[1]]
 
-    chunks = (_out_chunks(darr.chunks[1], r), _out_chunks(darr.chunks[2], r), (shape[2],), (shape[3],))
-    return da.map_blocks(block, ov, dtype=numpy.float32, chunks=chunks, drop_axis=0, new_axis=[2, 3],
-                         meta=numpy.empty((0, 0, 0, 0), numpy.float32))
+    chunks = (_out_chunks(darr.chunks[1], margin[0]), _out_chunks(darr.chunks[2], margin[1]), (shape[2],),
+              (shape[3],))
+    out = da.map_blocks(block, *args, dtype=numpy.float32, chunks=chunks, drop_axis=0, new_axis=[2, 3],
+                        meta=numpy.empty((0, 0, 0, 0), numpy.float32))
+    if acf:
+        out = out[:, :, 0]
+    return out[0] if line else out
 
 
 def correct_bleaching(darr, /, filtersize=1024, *, mean='real', threads=1):
