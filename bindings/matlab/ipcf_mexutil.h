@@ -408,6 +408,7 @@ static void ipcf_mex_toolkit(const mxArray *s, const char *fn, ipcf_pcf_options 
     if (m % 2 != 0) mexErrMsgIdAndTxt("ipcf:invalid_argument", "M=%d must be even (2..4096 multi-tau channels per level)", m);
     o->multitau_m = m;
     w = ipcf_mex_scalar(ipcf_mex_field(s, fn, "Smooth"), "Smooth");
+    if (w != w) mexErrMsgIdAndTxt("ipcf:invalid_argument", "Smooth=NaN, want 0 <= Smooth < 1 (0 turns smoothing off)");
     if (!(w >= 0 && w < 1))
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "Smooth=%g, want 0 <= Smooth < 1 (0 turns smoothing off)", w);
     o->smooth = w;

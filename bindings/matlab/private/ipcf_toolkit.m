@@ -85,7 +85,7 @@ if isfield(o, 'Threshold') && ~(isnumeric(o.Threshold) && isequal(size(o.Thresho
 end
 if isfield(o, 'Delta')
   d = o.Delta;
-  if islogical(d) && isscalar(d)
+  if islogical(d)
     d = double(d);
   end
   tk.Delta = d; % 0 or 1, checked by the gateway
