@@ -29,6 +29,10 @@ small = {'Points', 8, 'Bins', 8};
 m = true(12, 12);
 m(1:4, :) = false;
 Gm = ipcf_pcf(data, 'Radius', 2, small{:}, 'Mask', m);
+% the toolkit (0.3): a few offsets, the delta-CCF
+uv = [1 0; 0 -1; 0 0];
+Gu = ipcf_pcf(data, 'Offsets', uv, small{:});
+Gd = ipcf_pcf(data, 'Offsets', uv, small{:}, 'Delta', 1);
 
 % Files: a folder that is not a result, a text file, named pipes.
 notres = fullfile(tmp, 'folder');
@@ -128,6 +132,66 @@ cases = {
   'Mask with NaN',                      @() ipcf_pcf(data, 'Radius', 2, 'Mask', nan(12, 12)), IA, 'Mask holds NaN'
   'Mask empty 0x12',                    @() ipcf_pcf(data, 'Radius', 2, 'Mask', zeros(0, 12)), IA, 'Mask is empty (0x12)'
   'Mask double 0/1 = logical',          @() ipcf_pcf(data, 'Radius', 2, small{:}, 'Mask', double(m)), 'ok', @(G) isequaln(G, Gm)
+  % the correlation toolkit (0.3): offsets, bins, smoothing, threshold, delta, two channels, units
+  'Offsets ''ring''',                   @() ipcf_pcf(data, 'Offsets', 'ring'), IA, 'Offsets ''ring'': want ''circle'', ''disk'', ''line'' or a k x 2 matrix'
+  'Offsets [] (empty)',                 @() ipcf_pcf(data, 'Offsets', []), IA, 'Offsets is empty'
+  'Offsets [1 2 3] (not k x 2)',        @() ipcf_pcf(data, 'Offsets', [1 2 3]), IA, 'Offsets must be a k x 2 matrix [u v] (one row per offset), not 1x3'
+  'Offsets zeros(2, 2, 2)',             @() ipcf_pcf(data, 'Offsets', zeros(2, 2, 2)), IA, 'Offsets must be a k x 2 matrix [u v], not an array of 3 dimensions'
+  'Offsets 0.5 is not truncated',       @() ipcf_pcf(data, 'Offsets', [1 0; 0.5 0]), IA, 'Offsets(2,1)=0.5 must be a whole number'
+  'Offsets NaN',                        @() ipcf_pcf(data, 'Offsets', [0 NaN]), IA, 'Offsets(1,2)=NaN'
+  'Offsets int64(2^40)',                @() ipcf_pcf(data, 'Offsets', int64(2)^40 * [1 1]), IA, 'Offsets(1,1)=1099511627776 is out of range'
+  'Offsets logical',                    @() ipcf_pcf(data, 'Offsets', [true false]), IA, 'Offsets must be a k x 2 matrix [u v] of whole numbers or ''circle'', ''disk'', ''line'', not a logical array'
+  'Offsets cell',                       @() ipcf_pcf(data, 'Offsets', {1, 0}), IA, 'not a cell array'
+  'Offsets 65537 rows',                 @() ipcf_pcf(data, 'Offsets', zeros(65537, 2)), IA, 'Offsets has 65537 offsets, want 1..65536'
+  'Offsets beyond the image',           @() ipcf_pcf(data, 'Offsets', [20 0]), IA, 'too far for a 12x12 image'
+  'Offsets disk Radius 1025',           @() ipcf_pcf(data, 'Offsets', 'disk', 'Radius', 1025), IA, 'disk radius=1025'
+  'Offsets line Radius 1.5',            @() ipcf_pcf(data, 'Offsets', 'line', 'Radius', 1.5), IA, 'radius=1.5 must be a whole number'
+  'Offsets int8 = double',              @() ipcf_pcf(data, 'Offsets', int8(uv), small{:}), 'ok', @(G) isequaln(G, Gu)
+  'Bins ''lin''',                       @() ipcf_pcf(data, 'Bins', 'lin'), IA, 'Bins ''lin'': want ''log'', ''linear'', ''multitau'' or a number of bins'
+  'Bins 8 and Nbins 8',                 @() ipcf_pcf(data, 'Bins', 8, 'Nbins', 8), IA, '''Bins'' and ''Nbins'' both give the number of bins'
+  'Nbins 2.5',                          @() ipcf_pcf(data, 'Bins', 'linear', 'Nbins', 2.5), IA, 'Nbins=2.5 must be a whole number'
+  'Nbins 1',                            @() ipcf_pcf(data, 'Nbins', 1), IA, 'Nbins=1 is out of range'
+  'Bins string ''log'' = default',      @() ipcf_pcf(data, 'Radius', 2, 'Points', 8, 'Nbins', 8, 'Bins', str('log')), 'ok', @(G) isequaln(G, G2)
+  'M 3 (odd)',                          @() ipcf_pcf(data, 'Bins', 'multitau', 'M', 3), IA, 'M=3 must be even'
+  'M 2^31',                             @() ipcf_pcf(data, 'Bins', 'multitau', 'M', 2^31), IA, 'M=2147483648 is out of range'
+  'M NaN',                              @() ipcf_pcf(data, 'M', NaN), IA, 'M=NaN'
+  'Smooth 1',                           @() ipcf_pcf(data, 'Smooth', 1), IA, 'Smooth=1, want 0 <= Smooth < 1'
+  'Smooth -0.5',                        @() ipcf_pcf(data, 'Smooth', -0.5), IA, 'Smooth=-0.5, want 0 <= Smooth < 1'
+  'Smooth NaN',                         @() ipcf_pcf(data, 'Smooth', NaN), IA, 'Smooth=NaN'
+  'Smooth true (logical)',              @() ipcf_pcf(data, 'Smooth', true), IA, 'Smooth must be a real numeric scalar, not a logical array'
+  'Smooth [0.1 0.2]',                   @() ipcf_pcf(data, 'Smooth', [0.1 0.2]), IA, 'Smooth must be a real numeric scalar, not 2 elements'
+  'Threshold NaN',                      @() ipcf_pcf(data, 'Threshold', NaN), IA, 'Threshold=NaN'
+  'Threshold Inf',                      @() ipcf_pcf(data, 'Threshold', Inf), IA, 'Threshold=Inf, want a finite number'
+  'Threshold ''10'' (char)',            @() ipcf_pcf(data, 'Threshold', '10'), IA, 'Threshold must be a real numeric scalar, not a char array'
+  'Threshold [1 2]',                    @() ipcf_pcf(data, 'Threshold', [1 2]), IA, 'Threshold must be a real numeric scalar, not 2 elements'
+  'Threshold -Inf = none',              @() ipcf_pcf(data, 'Radius', 2, small{:}, 'Threshold', -Inf), 'ok', @(G) isequaln(G, G2)
+  'Delta 0.5 is not rounded',           @() ipcf_pcf(data, 'Delta', 0.5), IA, 'Delta=0.5 must be a whole number'
+  'Delta 2',                            @() ipcf_pcf(data, 'Delta', 2), IA, 'Delta=2 is out of range, want 0..1'
+  'Delta ''true'' (char)',              @() ipcf_pcf(data, 'Delta', 'true'), IA, 'Delta must be a real whole number, not a char array'
+  'Delta true = 1',                     @() ipcf_pcf(data, 'Offsets', uv, small{:}, 'Delta', true), 'ok', @(G) isequaln(G, Gd)
+  'Data2 of another size',              @() ipcf_pcf(data, 'Data2', data(:, :, 1:11)), IA, 'Data2: 64x12x11 uint16, want the size and class of data (64x12x12 uint16)'
+  'Data2 of another class',             @() ipcf_pcf(data, 'Data2', double(data)), IA, 'Data2: 64x12x12 double, want the size and class of data (64x12x12 uint16)'
+  'Data2 char',                         @() ipcf_pcf(data, 'Data2', char(data)), UL, 'Data2: a char array is not supported'
+  'Data2 logical',                      @() ipcf_pcf(data, 'Data2', data > 50), UL, 'Data2: a logical array is not supported'
+  'Data2 empty 0x12x12',                @() ipcf_pcf(data, 'Data2', zeros(0, 12, 12)), IA, 'Data2 is empty (size 0x12x12)'
+  'FrameInterval -1',                   @() ipcf_pcf(data, 'FrameInterval', -1), IA, 'FrameInterval=-1, want a finite value >= 0'
+  'frame_interval Inf',                 @() ipcf_pcf(data, 'frame_interval', Inf), IA, 'FrameInterval=Inf'
+  'PixelSize {1}',                      @() ipcf_pcf(data, 'PixelSize', {1}), IA, 'PixelSize must be a real numeric scalar, not a cell'
+  'PixelSize and pixel_size',           @() ipcf_pcf(data, 'PixelSize', 1, 'pixel_size', 1), IA, 'option ''PixelSize'' given twice'
+  'acf Offsets',                        @() ipcf_acf(data, 'Offsets', [1 0]), IA, 'ipcf_acf: unknown option ''Offsets'''
+  'acf Smooth 2',                       @() ipcf_acf(data, 'Smooth', 2), IA, 'Smooth=2'
+  'offsets kind ''ring''',              @() ipcf_offsets('ring', 2), IA, 'KIND ''ring'': want ''circle'', ''disk'' or ''line'''
+  'offsets kind 1',                     @() ipcf_offsets(1, 2), IA, 'KIND must be a character vector'
+  'offsets radius 0',                   @() ipcf_offsets('disk', 0), IA, 'radius=0 is out of range'
+  'offsets radius 2.5',                 @() ipcf_offsets('line', 2.5), IA, 'radius=2.5 must be a whole number'
+  'offsets npoints 2^31',               @() ipcf_offsets('circle', 2, 2^31), IA, 'npoints=2147483648 is out of range'
+  'delays 3 frames',                    @() ipcf_delays(3), IA, '3 frames usable, want >= 4'
+  'delays frames NaN',                  @() ipcf_delays(NaN), IA, 'frames=NaN'
+  'delays frames 2^60',                 @() ipcf_delays(2^60), IA, 'frames=1.152921504606847e+18 is out of range'
+  'delays frames a matrix',             @() ipcf_delays(ones(2)), IA, 'frames must be a scalar whole number, not 4 elements'
+  'delays M 5',                         @() ipcf_delays(64, 'Bins', 'multitau', 'M', 5), IA, 'M=5 must be even'
+  'delays Bins ''lin''',                @() ipcf_delays(64, 'Bins', 'lin'), IA, 'Bins ''lin'''
+  'delays FrameInterval NaN',           @() ipcf_delays(64, 'FrameInterval', NaN), IA, 'FrameInterval=NaN'
   % the other functions
   'FilterSize 2.5',                     @() ipcf_correct_bleaching(data, 'FilterSize', 2.5), IA, 'FilterSize=2.5'
   'FilterSize 0',                       @() ipcf_correct_bleaching(data, 'FilterSize', 0), IA, 'FilterSize=0 is out of range'
@@ -159,6 +223,17 @@ cases = {
   'file Mask {}',                       @() ipcf_pcf_file(sim, out, 'Mask', {}), IA, 'Mask: a cell array is not supported'
   'file Format raw without Shape',      @() ipcf_pcf_file(sim, out, 'Format', 'raw'), IA, 'Format ''raw'' needs ''Shape'''
   'file Dtype 5',                       @() ipcf_pcf_file(sim, out, 'Dtype', 5), IA, 'Dtype must be a character vector'
+  'file Offsets ''ring''',               @() ipcf_pcf_file(sim, out, 'Offsets', 'ring'), IA, 'Offsets ''ring'''
+  'file Offsets 0.5',                   @() ipcf_pcf_file(sim, out, 'Offsets', [0.5 0]), IA, 'Offsets(1,1)=0.5 must be a whole number'
+  'file Bins ''lin''',                  @() ipcf_pcf_file(sim, out, 'Bins', 'lin'), IA, 'Bins ''lin'''
+  'file Bins 8 and Nbins 8',            @() ipcf_pcf_file(sim, out, 'Bins', 8, 'Nbins', 8), IA, 'both give the number of bins'
+  'file Bins 1',                        @() ipcf_pcf_file(sim, out, 'Bins', 1), IA, 'Bins=1 is out of range'
+  'file M 3',                           @() ipcf_pcf_file(sim, out, 'Bins', 'multitau', 'M', 3), IA, 'M=3 must be even'
+  'file Smooth 1',                      @() ipcf_pcf_file(sim, out, 'Smooth', 1), IA, 'Smooth=1, want 0 <= Smooth < 1'
+  'file Threshold NaN',                 @() ipcf_pcf_file(sim, out, 'Threshold', NaN), IA, 'Threshold=NaN'
+  'file Delta 2',                       @() ipcf_pcf_file(sim, out, 'Delta', 2), IA, 'Delta=2 is out of range'
+  'file Data2 (not taken)',             @() ipcf_pcf_file(sim, out, 'Data2', data), IA, 'unknown option ''Data2'''
+  'file frame_interval -1',             @() ipcf_pcf_file(sim, out, 'frame_interval', -1), IA, 'FrameInterval=-1'
   % file jobs: paths
   'file input ''''',                    @() ipcf_pcf_file('', out), IA, 'input is empty'
   'file input 5',                       @() ipcf_pcf_file(5, out), IA, 'INPUT must be a character vector'
