@@ -19,6 +19,12 @@ public final class Native {
     public static final int ORDER_NATIVE = 0, ORDER_LITTLE = 1, ORDER_BIG = 2;
     public static final int E_CANCELLED = 6, E_IO = 9, E_BUSY = 10;
     public static final int ENGINE_MEMORY = 0, ENGINE_OOC = 1;
+    /** ipcf_pcf_options.bins (since 0.3): IPCF_BINS_LOG, _LINEAR, _MULTITAU. */
+    public static final int BINS_LOG = 0, BINS_LINEAR = 1, BINS_MULTITAU = 2;
+    /** ipcf_pcf_options.output (since 0.3): IPCF_OUTPUT_CCF, _DELTA. */
+    public static final int OUTPUT_CCF = 0, OUTPUT_DELTA = 1;
+    /** ipcf_offsets kinds (since 0.3): IPCF_OFFSETS_CIRCLE, _DISK, _LINE. */
+    public static final int OFFSETS_CIRCLE = 0, OFFSETS_DISK = 1, OFFSETS_LINE = 2;
 
     /** ipcf_progress_fn: non-zero return cancels. */
     public interface Progress extends Callback {
@@ -42,8 +48,14 @@ public final class Native {
         public static class ByReference extends IpcfArray implements Structure.ByReference {}
     }
 
+    /**
+     * ipcf_pcf_options, the 0.3 layout: 128 bytes on LP64 (offsets at 72, noffsets 80, data2 88,
+     * bins 96, multitau_m 100, smooth 104, threshold 112, output 120). {@link Native#lib} refuses a
+     * library whose struct has another size.
+     */
     @Structure.FieldOrder({"struct_size", "radius", "npoints", "nbins", "bleach", "bleach_mean", "threads",
-            "reserved0", "mask", "progress", "progress_user", "token", "device", "reserved1"})
+            "reserved0", "mask", "progress", "progress_user", "token", "device", "reserved1", "offsets", "noffsets",
+            "data2", "bins", "multitau_m", "smooth", "threshold", "output", "reserved2"})
     public static class PcfOptions extends Structure {
         public int struct_size;
         public int radius, npoints, nbins, bleach, bleach_mean, threads, reserved0;
@@ -52,6 +64,18 @@ public final class Native {
         public Pointer progress_user;
         public long token;
         public int device, reserved1; // -1 auto, -2 cpu, N: cuda:N
+        // Since 0.3: the correlation toolkit (docs/toolkit.md).
+        public Pointer offsets;   // noffsets (u, v) int32 pairs, or NULL for the circle
+        public long noffsets;
+        public IpcfArray.ByReference data2; // second channel, or NULL
+        public int bins;          // BINS_*
+        public int multitau_m;    // even, >= 2 (16)
+        public double smooth;     // [0, 1), 0 = off (0.7)
+        public double threshold;  // -Infinity = none
+        public int output;        // OUTPUT_*
+        public int reserved2;
+        /** Native memory the pointers above refer to: kept reachable as long as the options (not a struct field). */
+        Object keep;
     }
 
     @Structure.FieldOrder({"struct_size", "filtersize", "mean", "threads", "progress", "progress_user", "token"})
@@ -161,6 +185,12 @@ public final class Native {
         int ipcf_circle(int radius, int npoints, int[] uv, long len);
 
         int ipcf_logbins(long size, int nbins, long[] bins, long cap, LongByReference count);
+
+        /** Since 0.3: the offsets of a preset (OFFSETS_*); cap and count in (u, v) pairs. */
+        int ipcf_offsets(int kind, int radius, int npoints, int[] uv, long cap, LongByReference count);
+
+        /** Since 0.3: the delay of each curve point in frames. */
+        int ipcf_pcf_delays(IpcfArray data, PcfOptions o, double[] delays, long cap, LongByReference count);
 
         /** Takes a roomy buffer, not a SourceOptions: see {@link Native#init}. */
         void ipcf_source_options_init(Pointer o);
