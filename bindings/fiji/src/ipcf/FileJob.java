@@ -85,6 +85,9 @@ public final class FileJob {
         if (Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find())
             throw new IllegalArgumentException("roi: a file job takes a mask file (mask=FILE.npy), not a selection");
         j.pcf = Ipcf.Params.parse(o);
+        if (j.pcf.toolkit())
+            throw new IllegalArgumentException("bins=" + j.pcf.binning + ": a file job takes log bins (bins=N or nbins=N: their number); "
+                    + "the other toolkit modes are for the image commands");
         j.pcf.points = Ipcf.intOpt(o, "npoints", j.pcf.points, 1);
         j.pcf.bins = Ipcf.intOpt(o, "nbins", j.pcf.bins, 2);
         j.input = input != null && !input.isEmpty() ? input : Ipcf.strOpt(o, "input", "");

@@ -8,6 +8,7 @@ import ij.ImagePlus;
 import ij.ImageStack;
 import ij.WindowManager;
 import ij.gui.Roi;
+import ij.measure.Calibration;
 import ij.macro.Interpreter;
 import ij.process.FloatProcessor;
 import java.awt.GraphicsEnvironment;
@@ -31,19 +32,70 @@ import java.util.regex.Pattern;
 public final class Ipcf {
     private Ipcf() {}
 
-    /** pCF parameters, as in the dialog. */
+    /**
+     * pCF parameters: one set of macro keys for call("ipcf.Ipcf.pcf", ...), call("ipcf.Ipcf.acf", ...),
+     * run("Pair Correlation (pCF)...", ...) and run("Autocorrelation (ACF)...", ...); the dialogs
+     * record the same keys. The toolkit keys (docs/toolkit.md): offsets=u,v;u,v (or preset=circle,
+     * disk, line; acf for the offset (0, 0) alone), delta, bins=log|linear|multitau with nbins=N
+     * (log, linear) or m=M (multitau), smooth=W (0 = off), threshold=T, the second channel
+     * (second=TITLE, channel=N, channel2=N, cross), frame_interval=S and pixel_size=UM (default:
+     * the image's calibration).
+     */
     public static class Params {
+        /** bins is the number of bins (the nbins key; bins=NUMBER is still read as it). */
         public int radius = 6, points = 32, bins = 32, bleach = 0, threads = 0;
         public boolean floorMean = false, roiMask = false;
         public String device = "auto"; // auto, cpu, cuda, cuda:N
+        /** circle (the default), disk or line; used when offsets is null and acf is not set. */
+        public String preset = "circle";
+        /** Explicit (u, v) pairs (u columns, v rows), or null for the preset. */
+        public int[] offsets;
+        /** The offset (0, 0) alone: the per-pixel autocorrelation (FCCS with a second channel). */
+        public boolean acf;
+        /** Delta-CCF: G(pixel -> neighbour) - G(neighbour -> pixel). */
+        public boolean delta;
+        /** log, linear or multitau. */
+        public String binning = "log";
+        /** Multi-tau channels per level (even, >= 2). */
+        public int m = 16;
+        /** Smoothing weight of the previous value, [0, 1); 0 = off. */
+        public double smooth = 0.7;
+        /** Pixels whose mean is <= threshold get NaN curves; -Infinity = none. */
+        public double threshold = Double.NEGATIVE_INFINITY;
+        /** Title of a second open image (the neighbours' channel), or null. */
+        public String second;
+        /** Channel of the image (data) and of the second channel (data2, 0 = none); cross = 1 and 2. */
+        public int channel = 0, channel2 = 0;
+        public boolean cross;
+        /** Seconds per frame and micrometres per pixel; NaN: from the image's calibration; 0: unknown. */
+        public double frameInterval = Double.NaN, pixelSize = Double.NaN;
 
-        /** Parses a macro options string such as "radius=6 points=32 bins=32 bleach=0 mean=real threads=0 roi". */
+        /**
+         * Parses a macro options string such as "radius=6 points=32 bins=log nbins=32 bleach=0
+         * mean=real threads=0 roi" (keys: {@link #PCF_LISTING}). bins=NUMBER (the key of 0.2) is the
+         * number of log bins, as nbins=NUMBER.
+         */
         public static Params parse(String options) {
             Params p = new Params();
             String o = options == null ? "" : options;
             p.radius = intOpt(o, "radius", p.radius, 1);
             p.points = intOpt(o, "points", p.points, 1);
-            p.bins = intOpt(o, "bins", p.bins, 2);
+            String b = strOpt(o, "bins", null);
+            String nb = strOpt(o, "nbins", null);
+            if (b != null && b.trim().matches("[-+]?[0-9.].*")) { // a number: the count, as in 0.2
+                if (nb != null)
+                    throw new IllegalArgumentException("bins=" + b + " and nbins=" + nb
+                            + ": give the number of bins once (nbins=N) and the binning as bins=log, linear or multitau");
+                p.bins = (int) whole("bins", b, 2, Integer.MAX_VALUE);
+            } else if (b != null) {
+                if (!b.equals("log") && !b.equals("linear") && !b.equals("multitau"))
+                    throw new IllegalArgumentException("bins=" + b + ": want log, linear or multitau (the number of bins is nbins=N)");
+                p.binning = b;
+            }
+            if (nb != null) p.bins = (int) whole("nbins", nb, 2, Integer.MAX_VALUE);
+            p.m = intOpt(o, "m", p.m, 2);
+            if (p.m % 2 != 0 || p.m > 4096)
+                throw new IllegalArgumentException("m=" + p.m + ": want an even number 2..4096 (multi-tau channels per level)");
             p.bleach = intOpt(o, "bleach", p.bleach, 0);
             p.threads = intOpt(o, "threads", p.threads, 0);
             String mean = strOpt(o, "mean", "real");
@@ -51,15 +103,90 @@ public final class Ipcf {
                 throw new IllegalArgumentException("mean=" + mean + ": want real or floor");
             }
             p.floorMean = mean.equals("floor");
-            p.roiMask = Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find();
+            p.roiMask = flag(o, "roi");
             p.device = strOpt(o, "device", "auto");
+            p.acf = flag(o, "acf");
+            p.delta = flag(o, "delta");
+            p.cross = flag(o, "cross");
+            p.preset = strOpt(o, "preset", "circle");
+            if (!p.preset.equals("circle") && !p.preset.equals("disk") && !p.preset.equals("line"))
+                throw new IllegalArgumentException("preset=" + p.preset + ": want circle, disk or line");
+            String off = strOpt(o, "offsets", "");
+            if (!off.trim().isEmpty() && !off.trim().equals("none")) p.offsets = parseOffsets(off);
+            if (p.offsets != null && !p.preset.equals("circle"))
+                throw new IllegalArgumentException("offsets=" + off + " and preset=" + p.preset + ": give one of them");
+            if (p.acf && (p.offsets != null || !p.preset.equals("circle")))
+                throw new IllegalArgumentException("acf is the offset (0,0) alone: give acf, offsets or preset, not several");
+            String sm = strOpt(o, "smooth", null);
+            if (sm != null) {
+                p.smooth = number("smooth", sm);
+                if (!(p.smooth >= 0 && p.smooth < 1))
+                    throw new IllegalArgumentException("smooth=" + sm + ": want 0 <= smooth < 1 (0 turns smoothing off)");
+            }
+            String th = strOpt(o, "threshold", "none");
+            if (!th.trim().isEmpty() && !th.trim().equals("none"))
+                p.threshold = number("threshold", th);
+            String sec = strOpt(o, "second", "none");
+            p.second = sec.isEmpty() || sec.equals("none") ? null : sec;
+            p.channel = intOpt(o, "channel", 0, 1);
+            p.channel2 = intOpt(o, "channel2", 0, 0);
+            if (p.cross && (p.channel2 != 0 || p.second != null || p.channel > 1))
+                throw new IllegalArgumentException("cross is channel 1 against channel 2 of this image: give cross, or channel2=N (with second=TITLE), not both");
+            String fi = strOpt(o, "frame_interval", null);
+            if (fi != null) p.frameInterval = FileJob.doubleOpt(o, "frame_interval", 0);
+            String ps = strOpt(o, "pixel_size", null);
+            if (ps != null) p.pixelSize = FileJob.doubleOpt(o, "pixel_size", 0);
             return p;
+        }
+
+        /** True when the options use a toolkit mode that only the image commands take. */
+        boolean toolkit() {
+            return offsets != null || acf || delta || !preset.equals("circle") || !binning.equals("log") || m != 16
+                    || smooth != 0.7 || threshold != Double.NEGATIVE_INFINITY || second != null || channel != 0
+                    || channel2 != 0 || cross;
         }
     }
 
-    /** Keys of {@link #pcf(String)}; "roi" is a flag. */
-    static final java.util.Set<String> PCF_KEYS = new java.util.HashSet<>(
-            java.util.Arrays.asList("radius", "points", "bins", "bleach", "mean", "threads", "device"));
+    /** "u,v;u,v;...": whole numbers, a pair per offset (u columns, v rows). */
+    static int[] parseOffsets(String s) {
+        String[] parts = s.trim().split("\\s*;\\s*", -1);
+        int[] uv = new int[2 * parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String[] xy = parts[i].trim().split("\\s*,\\s*", -1);
+            if (xy.length != 2 || xy[0].isEmpty() || xy[1].isEmpty())
+                throw new IllegalArgumentException("offsets=" + s + ": want u,v pairs separated by ';' (offsets=1,0;0,1), not '"
+                        + parts[i] + "'");
+            uv[2 * i] = (int) whole("offsets", xy[0], Integer.MIN_VALUE, Integer.MAX_VALUE);
+            uv[2 * i + 1] = (int) whole("offsets", xy[1], Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+        return uv;
+    }
+
+    /** A finite decimal number (NaN, Infinity, hex and "1.5f" are errors naming the key). */
+    static double number(String key, String v) {
+        String t = v.trim();
+        if (!t.matches("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]{1,3})?"))
+            throw new IllegalArgumentException(key + "=" + v + ": not a number");
+        double d = Double.parseDouble(t);
+        if (Double.isInfinite(d)) throw new IllegalArgumentException(key + "=" + v + ": not a finite number");
+        return d;
+    }
+
+    /** Whether the options hold the flag (a word without a value). */
+    static boolean flag(String o, String name) {
+        java.util.List<String[]> t = tokens(o);
+        if (t == null) return Pattern.compile("(^|\\s)" + Pattern.quote(name) + "(\\s|$)").matcher(o).find();
+        for (String[] kv : t)
+            if (kv[0].equals(name) && kv[1] == null) return true;
+        return false;
+    }
+
+    /** Keys of {@link #pcf(String)}, {@link #acf(String)} and the image commands; flags in {@link #PCF_FLAGS}. */
+    static final java.util.Set<String> PCF_KEYS = new java.util.HashSet<>(java.util.Arrays.asList("radius", "points",
+            "bins", "nbins", "m", "preset", "offsets", "smooth", "threshold", "second", "channel", "channel2", "bleach",
+            "mean", "threads", "device", "frame_interval", "pixel_size"));
+    static final java.util.Set<String> PCF_FLAGS = new java.util.HashSet<>(
+            java.util.Arrays.asList("roi", "acf", "delta", "cross"));
     /** Keys of {@link #correctBleaching(String)}. */
     static final java.util.Set<String> BLEACH_KEYS = new java.util.HashSet<>(
             java.util.Arrays.asList("filter", "mean", "threads"));
@@ -95,14 +222,15 @@ public final class Ipcf {
             if (!flag) {
                 String v = m.group(3);
                 if (v == null) throw new IllegalArgumentException("option '" + key + "' has no value: want " + key + "=VALUE");
-                if (v.isEmpty() || v.equals("[]") && !key.matches("input|output|memory|scratch|tile|crop|frames|mask|shape"))
+                if (v.isEmpty() || v.equals("[]") && !key.matches("input|output|memory|scratch|tile|crop|frames|mask|shape|offsets|second|threshold"))
                     throw new IllegalArgumentException("option '" + key + "' has an empty value");
             }
             if (!seen.add(canon)) throw new IllegalArgumentException("option '" + canon + "' given twice");
         }
     }
 
-    static final String PCF_LISTING = "radius points bins bleach mean threads device roi";
+    static final String PCF_LISTING = "radius points bins nbins m preset offsets acf delta smooth threshold second channel "
+            + "channel2 cross bleach mean threads device frame_interval pixel_size roi";
 
     /**
      * A whole-number option within [min, Integer.MAX_VALUE]: "2.7", "1e10", "NaN", "" and
@@ -142,13 +270,40 @@ public final class Ipcf {
         return (int) v;
     }
 
+    /**
+     * The value of key in a macro options string ([] removed), or def. The string is read word by
+     * word as {@link #checkOptions} does (so "m=" inside second=[my m=2 image] is no key m); a
+     * string that cannot be read so is searched for key=VALUE.
+     */
     static String strOpt(String o, String key, String def) {
+        java.util.List<String[]> t = tokens(o);
+        if (t != null) {
+            for (String[] kv : t)
+                if (kv[0].equals(key) && kv[1] != null) return kv[1];
+            return def;
+        }
         Matcher m = Pattern.compile("(?:^|\\s)" + Pattern.quote(key) + "=(\\[[^\\]]*\\]|\\S+)").matcher(o);
         if (!m.find()) return def;
         String v = m.group(1);
         if (v.startsWith("[") && !v.endsWith("]"))
             throw new IllegalArgumentException(key + "=" + v + ": unbalanced [");
         return v.startsWith("[") ? v.substring(1, v.length() - 1) : v;
+    }
+
+    /** The words of an options string as {key, value without [] or null for a flag}; null if unreadable. */
+    static java.util.List<String[]> tokens(String o) {
+        String s = o == null ? "" : o;
+        java.util.List<String[]> out = new java.util.ArrayList<>();
+        Matcher m = TOKEN.matcher(s);
+        int at = 0;
+        while (at < s.length() && !s.substring(at).trim().isEmpty()) {
+            if (!m.find(at) || m.start() != at) return null;
+            at = m.end();
+            String v = m.group(2) == null ? null : m.group(3);
+            if (v != null && v.startsWith("[") && v.endsWith("]")) v = v.substring(1, v.length() - 1);
+            out.add(new String[] {m.group(1), v});
+        }
+        return out;
     }
 
     /** A message for any throwable: its message, or its class when it has none. */
@@ -168,16 +323,27 @@ public final class Ipcf {
         return "error: a time series needs more than one slice or frame";
     }
 
-    /** A native copy of the image's time series as a (t, y, x) array. */
+    /**
+     * A native copy of an image's time series as a (t, y, x) array: channel (1-based) of a
+     * hyperstack, time along its slices or frames; or a line scan, one plane whose rows are time
+     * points, as (t, 1, x).
+     */
     static final class Series {
         final Memory memory;
-        final Native.IpcfArray array;
+        final Native.IpcfArray.ByReference array;
+        final int frames;
 
+        /** The time series of a one-channel image (bleaching correction: channels are refused). */
         Series(ImagePlus imp) {
-            String axis = timeAxis(imp);
-            if (axis.startsWith("error")) throw new IllegalArgumentException(axis.substring(7));
-            int n = axis.equals("frames") ? imp.getNFrames() : imp.getNSlices();
+            this(imp, 0, false);
+        }
+
+        /** channel: 1-based, or 0 for a one-channel image (several channels are an error). */
+        Series(ImagePlus imp, int channel, boolean lineScan) {
             int w = imp.getWidth(), h = imp.getHeight();
+            String axis = lineScan ? "line" : timeAxis(imp, channel > 0);
+            channel = Math.max(channel, 1);
+            if (axis.startsWith("error")) throw new IllegalArgumentException(axis.substring(7));
             int type;
             int es;
             switch (imp.getBitDepth()) {
@@ -186,27 +352,110 @@ public final class Ipcf {
                 case 32: type = Native.DTYPE_FLOAT32; es = 4; break;
                 default: throw new IllegalArgumentException("RGB images are not supported: convert to 8, 16 or 32 bit");
             }
-            long frame = (long) w * h * es;
-            memory = new Memory(Math.max(1, frame * n));
             ImageStack stack = imp.getStack();
-            for (int i = 0; i < n; i++) {
-                int idx = axis.equals("frames") ? imp.getStackIndex(1, 1, i + 1) : imp.getStackIndex(1, i + 1, 1);
+            long frame = (long) w * h * es;
+            int n = axis.equals("line") ? h : axis.equals("frames") ? imp.getNFrames() : imp.getNSlices();
+            memory = new Memory(Math.max(1, frame * (axis.equals("line") ? 1 : n)));
+            for (int i = 0; i < (axis.equals("line") ? 1 : n); i++) {
+                int idx = axis.equals("line") ? imp.getStackIndex(channel, 1, 1)
+                        : axis.equals("frames") ? imp.getStackIndex(channel, 1, i + 1) : imp.getStackIndex(channel, i + 1, 1);
                 Object px = stack.getPixels(idx);
                 long off = frame * i;
                 if (px instanceof byte[]) memory.write(off, (byte[]) px, 0, w * h);
                 else if (px instanceof short[]) memory.write(off, (short[]) px, 0, w * h);
                 else memory.write(off, (float[]) px, 0, w * h);
             }
-            array = new Native.IpcfArray();
+            frames = n;
+            array = new Native.IpcfArray.ByReference();
             array.dtype = type;
             array.ndim = 3;
             array.shape[0] = n;
-            array.shape[1] = h;
+            array.shape[1] = axis.equals("line") ? 1 : h;
             array.shape[2] = w;
-            array.strides[0] = frame;
+            array.strides[0] = axis.equals("line") ? (long) w * es : frame;
             array.strides[1] = (long) w * es;
             array.strides[2] = es;
             array.data = memory;
+        }
+    }
+
+    /**
+     * Which axis of an image is time: "frames", "slices", or an error message; channels (when
+     * allowed) are chosen separately.
+     */
+    static String timeAxis(ImagePlus imp, boolean channels) {
+        int c = imp.getNChannels(), z = imp.getNSlices(), t = imp.getNFrames();
+        if (!channels && c > 1) return timeAxis(imp);
+        if (z > 1 && t > 1)
+            return "error: ambiguous time axis: " + z + " slices and " + t + " frames; make one of them 1 (Image > Hyperstacks > Re-order)";
+        if (t > 1) return "frames";
+        if (z > 1) return "slices";
+        return "error: a time series needs more than one slice or frame";
+    }
+
+    /** The input of a pCF: the image's channel, and the second channel when asked for. */
+    static final class Input {
+        Series data, data2;
+        boolean lineScan;
+        /** "channel 2 of 'title'" etc., for the log and the result's properties. */
+        String dataName, data2Name;
+
+        Input(ImagePlus imp, Params p) {
+            int c = imp.getNChannels();
+            int[] uv = explicitOffsets(p);
+            boolean rowsOnly = uv != null;
+            for (int i = 1; uv != null && i < uv.length; i += 2) rowsOnly &= uv[i] == 0;
+            // one plane and offsets along x only (line, acf): a line scan, rows are time points
+            lineScan = imp.getNSlices() == 1 && imp.getNFrames() == 1 && rowsOnly && imp.getHeight() > 1;
+            int ch, ch2 = 0;
+            if (p.cross) {
+                if (c != 2)
+                    throw new IllegalArgumentException("cross: want an image of 2 channels, this one has " + c
+                            + " (or give second=TITLE)");
+                ch = 1;
+                ch2 = 2;
+            } else if (c > 1) {
+                if (p.channel == 0)
+                    throw new IllegalArgumentException("the image has " + c + " channels; split them first (Image > Color > "
+                            + "Split Channels), or choose one with channel=N (and channel2=N or cross for two channels)");
+                ch = p.channel;
+                ch2 = p.second == null ? p.channel2 : 0;
+            } else {
+                ch = p.channel == 0 ? 1 : p.channel;
+                ch2 = p.second == null ? p.channel2 : 0;
+            }
+            if (ch > c) throw new IllegalArgumentException("channel=" + ch + ": the image has " + c + " channel" + (c == 1 ? "" : "s"));
+            if (ch2 > c)
+                throw new IllegalArgumentException("channel2=" + ch2 + ": the image has " + c + " channel" + (c == 1 ? "" : "s"));
+            data = new Series(imp, ch, lineScan);
+            dataName = c > 1 ? "channel " + ch + " of " + imp.getTitle() : imp.getTitle();
+            if (p.second != null) {
+                ImagePlus im2 = WindowManager.getImage(p.second);
+                if (im2 == null) throw new IllegalArgumentException("second=" + p.second + ": no open image has that title");
+                int c2 = im2.getNChannels();
+                int k = p.channel2 > 0 ? p.channel2 : 1;
+                if (p.channel2 == 0 && c2 > 1)
+                    throw new IllegalArgumentException("second image '" + p.second + "' has " + c2 + " channels: choose one with channel2=N");
+                if (k > c2)
+                    throw new IllegalArgumentException("channel2=" + k + ": the second image '" + p.second + "' has " + c2
+                            + " channel" + (c2 == 1 ? "" : "s"));
+                if (im2.getWidth() != imp.getWidth() || im2.getHeight() != imp.getHeight())
+                    throw new IllegalArgumentException("second image '" + p.second + "' is " + im2.getWidth() + "x" + im2.getHeight()
+                            + ", the image " + imp.getWidth() + "x" + imp.getHeight() + ": want the same size");
+                if (im2.getBitDepth() != imp.getBitDepth())
+                    throw new IllegalArgumentException("second image '" + p.second + "' is " + im2.getBitDepth() + "-bit, the image "
+                            + imp.getBitDepth() + "-bit: want the same type");
+                if (lineScan && im2.getStackSize() != 1)
+                    throw new IllegalArgumentException("second image '" + p.second + "' is a stack, the image a line scan (one plane)");
+                data2 = new Series(im2, k, lineScan);
+                data2Name = c2 > 1 ? "channel " + k + " of " + im2.getTitle() : im2.getTitle();
+            } else if (ch2 > 0) {
+                data2 = new Series(imp, ch2, lineScan);
+                data2Name = "channel " + ch2 + " of " + imp.getTitle();
+            }
+            if (data2 != null && data2.frames != data.frames)
+                throw new IllegalArgumentException("second image '" + p.second + "' has " + data2.frames + " time points, the image "
+                        + data.frames + ": want the same number");
         }
     }
 
@@ -222,7 +471,7 @@ public final class Ipcf {
         }
     }
 
-    /** The library's options for p (its defaults first, then p's values). */
+    /** The library's options for p (its defaults first, then p's values); data2 and mask are the caller's. */
     static Native.PcfOptions options(Params p) {
         Native.PcfOptions o = new Native.PcfOptions();
         Native.lib().ipcf_pcf_options_init(o);
@@ -233,7 +482,90 @@ public final class Ipcf {
         o.bleach_mean = p.floorMean ? 1 : 0;
         o.threads = p.threads;
         o.device = deviceCode(p.device);
+        int[] uv = explicitOffsets(p);
+        if (uv != null) {
+            Memory m = new Memory(4L * uv.length);
+            m.write(0, uv, 0, uv.length);
+            o.offsets = m;
+            o.noffsets = uv.length / 2;
+            o.keep = m;
+        }
+        o.bins = p.binning.equals("linear") ? Native.BINS_LINEAR : p.binning.equals("multitau") ? Native.BINS_MULTITAU : Native.BINS_LOG;
+        o.multitau_m = p.m;
+        o.smooth = p.smooth;
+        o.threshold = p.threshold;
+        o.output = p.delta ? Native.OUTPUT_DELTA : Native.OUTPUT_CCF;
         return o;
+    }
+
+    /**
+     * The offsets given to the library as (u, v) pairs: (0, 0) for acf, the explicit ones, or the
+     * disk or line preset's; null for the circle (the library's default, with its margin).
+     */
+    static int[] explicitOffsets(Params p) {
+        if (p.acf) return new int[] {0, 0};
+        if (p.offsets != null) return p.offsets;
+        if (p.preset.equals("disk")) return offsets(Native.OFFSETS_DISK, p.radius, p.points);
+        if (p.preset.equals("line")) return offsets(Native.OFFSETS_LINE, p.radius, p.points);
+        return null;
+    }
+
+    /** The (u, v) pairs of every offset of p, as in the result: the circle's when no others are given. */
+    public static int[] offsetPairs(Params p) {
+        int[] uv = explicitOffsets(p);
+        return uv != null ? uv : circle(p.radius, p.points);
+    }
+
+    /** The offsets of a preset (Native.OFFSETS_*) as (u, v) pairs (ipcf_offsets). */
+    public static int[] offsets(int kind, int radius, int npoints) {
+        LongByReference count = new LongByReference();
+        int[] uv = new int[2];
+        int st = Native.lib().ipcf_offsets(kind, radius, npoints, uv, 1, count);
+        if (st == 3 && count.getValue() > 1 && count.getValue() <= (1 << 24)) { // IPCF_E_BUFFER_TOO_SMALL: count is the need
+            uv = new int[(int) (2 * count.getValue())];
+            st = Native.lib().ipcf_offsets(kind, radius, npoints, uv, count.getValue(), count);
+        }
+        check(st);
+        return java.util.Arrays.copyOf(uv, (int) (2 * count.getValue()));
+    }
+
+    /** The delay of each curve point in frames (ipcf_pcf_delays) for data and o; n: the points. */
+    static double[] delays(Native.IpcfArray data, Native.PcfOptions o, int n) {
+        double[] d = new double[Math.max(n, 1)];
+        LongByReference count = new LongByReference();
+        check(Native.lib().ipcf_pcf_delays(data, o, d, d.length, count));
+        return java.util.Arrays.copyOf(d, (int) count.getValue());
+    }
+
+    /** Seconds per frame from a calibration (its frame interval in its time unit); 0 if unknown. */
+    public static double secondsPerFrame(Calibration cal) {
+        double fi = cal == null ? 0 : cal.frameInterval;
+        if (!(fi > 0) || Double.isInfinite(fi)) return 0;
+        String u = cal.getTimeUnit() == null ? "" : cal.getTimeUnit().trim().toLowerCase(java.util.Locale.US);
+        switch (u) {
+            case "s": case "sec": case "secs": case "second": case "seconds": return fi;
+            case "ms": case "msec": case "millisecond": case "milliseconds": return fi * 1e-3;
+            case "us": case "\u00b5s": case "\u03bcs": case "usec": case "microsecond": case "microseconds": return fi * 1e-6;
+            case "ns": case "nsec": return fi * 1e-9;
+            case "min": case "minute": case "minutes": return fi * 60;
+            case "h": case "hr": case "hour": case "hours": return fi * 3600;
+            default: return 0;
+        }
+    }
+
+    /** Micrometres per pixel (width) from a calibration in a length unit; 0 if unknown or not a length. */
+    public static double micrometresPerPixel(Calibration cal) {
+        if (cal == null || !cal.scaled() || !(cal.pixelWidth > 0) || Double.isInfinite(cal.pixelWidth)) return 0;
+        String u = cal.getUnit() == null ? "" : cal.getUnit().trim().toLowerCase(java.util.Locale.US);
+        switch (u) {
+            case "\u00b5m": case "\u03bcm": case "um": case "micron": case "microns": case "micrometer": case "micrometre":
+            case "micrometers": case "micrometres": return cal.pixelWidth;
+            case "nm": case "nanometer": case "nanometre": case "nanometers": case "nanometres": return cal.pixelWidth * 1e-3;
+            case "mm": case "millimeter": case "millimetre": return cal.pixelWidth * 1e3;
+            case "cm": return cal.pixelWidth * 1e4;
+            case "m": case "meter": case "metre": case "meters": case "metres": return cal.pixelWidth * 1e6;
+            default: return 0;
+        }
     }
 
     static int deviceCode(String d) {
@@ -260,17 +592,30 @@ public final class Ipcf {
         return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** Computes the pCF of imp and returns it as a hyperstack (slices: circle points, frames: bins). */
+    /**
+     * Computes the pCF of imp (every toolkit mode of p) and returns it as a hyperstack: slices are
+     * the offsets, frames the curve points (delays). The calibration carries the pixel size (and
+     * an origin shifted by the margins, so a result pixel has its input pixel's coordinates); each
+     * slice label gives the offset (u, v), its distance and the point's delay in frames and
+     * seconds, and the properties (Image > Show Info, Property.get, call("ipcf.Ipcf.property", key))
+     * list them: ipcf.offsets "u,v;u,v", ipcf.distances (pixels), ipcf.distances_um,
+     * ipcf.delays_frames, ipcf.delays_s, ipcf.margin "columns,rows", ipcf.bins, ipcf.output,
+     * ipcf.frame_interval (s), ipcf.pixel_size (um), ipcf.frames_used, ipcf.data, ipcf.data2.
+     */
     public static ImagePlus pcf(ImagePlus imp, Params p) {
-        Series s = new Series(imp);
+        Input in = new Input(imp, p);
+        Series s = in.data;
         Native.Lib lib = Native.lib();
         Native.PcfOptions o = options(p);
         EscProgress progress = new EscProgress();
         o.progress = progress;
+        o.data2 = in.data2 == null ? null : in.data2.array;
+        if (o.data2 != null) o.data2.write();
         Memory maskMem = null;
         if (p.roiMask) {
             Roi roi = imp.getRoi();
             if (roi == null || !roi.isArea()) throw new IllegalArgumentException("use ROI as mask: the image has no area selection");
+            if (in.lineScan) throw new IllegalArgumentException("use ROI as mask: not for a line scan (its rows are time points)");
             int w = imp.getWidth(), h = imp.getHeight();
             maskMem = new Memory((long) w * h);
             for (int y = 0; y < h; y++)
@@ -283,12 +628,17 @@ public final class Ipcf {
             o.mask.strides[0] = w;
             o.mask.strides[1] = 1;
             o.mask.data = maskMem;
+            o.mask.write();
         }
         long[] shape = new long[4];
         check(lib.ipcf_pcf_output_shape(s.array, o, shape));
+        if (shape[0] * shape[1] > Integer.MAX_VALUE || shape[2] * shape[3] > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("the result (" + shape[0] + ", " + shape[1] + ", " + shape[2] + ", " + shape[3]
+                    + ") is too large for an ImageJ stack");
         int ny = (int) shape[0], nx = (int) shape[1], np = (int) shape[2], nb = (int) shape[3];
-        // Planes (point, bin) contiguous: strides x 4, y 4*nx, point 4*nx*ny, bin 4*nx*ny*np.
-        Memory outMem = new Memory(4L * ny * nx * np * nb);
+        double[] delays = delays(s.array, o, nb);
+        // Planes (offset, point) contiguous: strides x 4, y 4*nx, offset 4*nx*ny, point 4*nx*ny*np.
+        Memory outMem = new Memory(Math.max(1, 4L * ny * nx * np * nb));
         Native.IpcfArray out = new Native.IpcfArray();
         out.dtype = Native.DTYPE_FLOAT32;
         out.ndim = 4;
@@ -301,23 +651,82 @@ public final class Ipcf {
         int status = lib.ipcf_pcf_compute(s.array, o, out);
         IJ.showProgress(1.0);
         check(status);
-        int[] uv = circle(p.radius, p.points);
-        long[] delays = logbins(s.array.shape[0] - 2L * p.bleach, p.bins);
+        int[] uv = offsetPairs(p);
+        int w = imp.getWidth(), h = in.lineScan ? 1 : imp.getHeight();
+        int mx = (w - nx) / 2, my = (h - ny) / 2;
+        Calibration src = imp.getCalibration();
+        double fi = Double.isNaN(p.frameInterval) ? secondsPerFrame(src) : p.frameInterval;
+        double ps = Double.isNaN(p.pixelSize) ? micrometresPerPixel(src) : p.pixelSize;
+        double[] dist = new double[np];
+        for (int i = 0; i < np; i++) dist[i] = Math.sqrt((double) uv[2 * i] * uv[2 * i] + (double) uv[2 * i + 1] * uv[2 * i + 1]);
         ImageStack st = new ImageStack(nx, ny);
         for (int b = 0; b < nb; b++) {
             for (int i = 0; i < np; i++) {
                 float[] plane = new float[nx * ny];
                 outMem.read(4L * nx * ny * (i + (long) np * b), plane, 0, plane.length);
-                st.addSlice("point " + i + " (u=" + uv[2 * i] + ", v=" + uv[2 * i + 1] + "), bin " + b
-                        + " (delay <= " + delays[b] + " frames)", new FloatProcessor(nx, ny, plane));
+                // short (ImageJ shows 60 characters): "u=1 v=-2 (2.236 px, 0.2236 um) delay 7.5 fr (0.0075 s)"
+                st.addSlice("u=" + uv[2 * i] + " v=" + uv[2 * i + 1] + " (" + num(dist[i]) + " px"
+                        + (ps > 0 ? ", " + num(dist[i] * ps) + " \u00b5m" : "") + ") delay " + num(delays[b]) + " fr"
+                        + (fi > 0 ? " (" + num(delays[b] * fi) + " s)" : ""), new FloatProcessor(nx, ny, plane));
             }
         }
-        ImagePlus res = new ImagePlus("pCF of " + imp.getTitle(), st);
+        String kind = p.acf ? (in.data2 != null ? "CCF (0,0)" : "ACF") : "pCF";
+        ImagePlus res = new ImagePlus((p.delta ? "delta-" : "") + kind + " of " + imp.getTitle(), st);
         res.setDimensions(1, np, nb);
         res.setOpenAsHyperStack(true);
+        Calibration cal = res.getCalibration();
+        if (!Double.isNaN(p.pixelSize)) {
+            cal.pixelWidth = cal.pixelHeight = ps > 0 ? ps : 1;
+            cal.setUnit(ps > 0 ? "\u00b5m" : "pixel");
+        } else if (src.scaled()) {
+            cal.pixelWidth = src.pixelWidth;
+            cal.pixelHeight = in.lineScan ? src.pixelWidth : src.pixelHeight;
+            cal.setUnit(src.getUnit());
+        }
+        cal.xOrigin = src.xOrigin - mx;
+        cal.yOrigin = in.lineScan ? 0 : src.yOrigin - my;
         res.setProperty("ipcf.radius", p.radius);
-        res.setProperty("ipcf.delays", delays);
+        long[] edges = new long[nb];
+        for (int b = 0; b < nb; b++) // log and linear: the upper bin edges; multi-tau: the lags
+            edges[b] = p.binning.equals("multitau") ? Math.round(delays[b]) : Math.round(2 * delays[b] + 1 - (b == 0 ? 0 : edges[b - 1]));
+        res.setProperty("ipcf.delays", edges);
+        StringBuilder offs = new StringBuilder(), dpx = new StringBuilder(), dum = new StringBuilder();
+        for (int i = 0; i < np; i++) {
+            String sep = i == 0 ? "" : ";";
+            offs.append(sep).append(uv[2 * i]).append(',').append(uv[2 * i + 1]);
+            dpx.append(i == 0 ? "" : ",").append(dist[i]);
+            dum.append(i == 0 ? "" : ",").append(dist[i] * ps);
+        }
+        StringBuilder df = new StringBuilder(), ds = new StringBuilder();
+        for (int b = 0; b < nb; b++) {
+            df.append(b == 0 ? "" : ",").append(delays[b]);
+            ds.append(b == 0 ? "" : ",").append(delays[b] * fi);
+        }
+        res.setProp("ipcf.offsets", offs.toString());
+        res.setProp("ipcf.distances", dpx.toString());
+        res.setProp("ipcf.distances_um", ps > 0 ? dum.toString() : "");
+        res.setProp("ipcf.delays_frames", df.toString());
+        res.setProp("ipcf.delays_s", fi > 0 ? ds.toString() : "");
+        res.setProp("ipcf.margin", mx + "," + my);
+        res.setProp("ipcf.bins", p.binning);
+        res.setProp("ipcf.output", p.delta ? "delta" : "ccf");
+        res.setProp("ipcf.frame_interval", Double.toString(fi));
+        res.setProp("ipcf.pixel_size", Double.toString(ps));
+        res.setProp("ipcf.frames_used", Long.toString(Long.highestOneBit(Math.max(1, s.frames - 2L * p.bleach))));
+        res.setProp("ipcf.data", in.dataName);
+        res.setProp("ipcf.data2", in.data2Name == null ? "" : in.data2Name);
+        res.setProp("ipcf.line_scan", in.lineScan ? "1" : "0");
+        progress.hashCode(); // reachable until the call has returned
+        if (maskMem != null) maskMem.size();
         return res;
+    }
+
+    /** A short decimal for labels: whole numbers as they are, others with 4 significant digits. */
+    static String num(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
+        String t = String.format(java.util.Locale.US, "%.4g", v);
+        if (t.contains("e")) return t;
+        return t.contains(".") ? t.replaceAll("0+$", "").replaceAll("\\.$", "") : t;
     }
 
     /** Photobleaching correction of imp into a new stack of the same type (32-bit input gives 16-bit). */
@@ -396,11 +805,38 @@ public final class Ipcf {
         return Native.lib().ipcf_version_string();
     }
 
-    /** pCF of the current image; shows the result and returns its title, or "error: ...". */
+    /**
+     * pCF of the current image ("radius=6 points=32 bins=log nbins=32 ...", keys: {@link #PCF_LISTING}
+     * and {@link Params}); shows the result and returns its title, or "error: ...".
+     */
     public static String pcf(String options) {
+        return run(options, false);
+    }
+
+    /**
+     * The per-pixel autocorrelation (ACF, the offset (0, 0) alone) of the current image, or with a
+     * second channel (second=TITLE, channel2=N, cross) the per-pixel cross-correlation: the keys of
+     * {@link #pcf(String)} but offsets and preset. Returns the result's title or "error: ...".
+     */
+    public static String acf(String options) {
+        return run(options, true);
+    }
+
+    /** The options parsed and checked for the pCF, or the ACF (acf set; offsets and presets refused). */
+    static Params params(String options, boolean acf) {
+        checkOptions(options, PCF_KEYS, PCF_FLAGS, null, PCF_LISTING);
+        Params p = Params.parse(options);
+        if (acf) {
+            if (p.offsets != null || !p.preset.equals("circle"))
+                throw new IllegalArgumentException("the ACF is the offset (0,0) alone: offsets and preset are for the pCF");
+            p.acf = true;
+        }
+        return p;
+    }
+
+    private static String run(String options, boolean acf) {
         try {
-            checkOptions(options, PCF_KEYS, java.util.Collections.singleton("roi"), null, PCF_LISTING);
-            Params p = Params.parse(options);
+            Params p = params(options, acf);
             ImagePlus imp = WindowManager.getCurrentImage();
             if (imp == null) return "error: no image";
             ImagePlus res = pcf(imp, p);
@@ -410,6 +846,17 @@ public final class Ipcf {
             error(describe(e));
             return "error: " + describe(e);
         }
+    }
+
+    /**
+     * A property of the current image (ImagePlus.getProp), e.g. "ipcf.delays_frames" of a pCF
+     * result; "" if it has none, "error: no image" without an image.
+     */
+    public static String property(String key) {
+        ImagePlus imp = WindowManager.getCurrentImage();
+        if (imp == null) return "error: no image";
+        String v = imp.getProp(key);
+        return v == null ? "" : v;
     }
 
     /** Bleaching correction of the current image ("filter=1024 mean=real threads=0"). */
