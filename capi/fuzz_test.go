@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,7 +17,7 @@ import (
 // result, and no byte outside an output may change.
 func FuzzCAPI(f *testing.F) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for fn := 0; fn < 9; fn++ {
+	for fn := 0; fn < 11; fn++ {
 		f.Add(append([]byte{byte(fn)}, make([]byte, 64)...)) // defaults: mostly valid
 		b := make([]byte, 96)
 		for i := range b {
@@ -65,15 +66,37 @@ var validSeeds = map[string][]byte{
 	"ipcf_circle":                {6, 3, 4, 8},
 	"ipcf_logbins":               {7, 100, 8, 20},
 	"ipcf_array_init_contiguous": {8, 0, 2, 3, 4, 5, 6},
+	"ipcf_offsets":               {9, 1, 2, 0, 20},
+	"ipcf_pcf_delays":            {10, 20, 0, 0, 0, 0, 0, 3, 8, 8, 8, 0},
+	// the toolkit (bytes after the data descriptor: options nil?, struct_size,
+	// radius, npoints, nbins, bleach, bleach_mean, threads, device, token,
+	// mask?, offsets, bins, multitau_m, smooth, threshold, output, data2)
+	"ipcf_pcf_compute/offsets": {1, 0, 0, 0, 3, 8, 8, 8, 0,
+		0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 163, 1, 0, 245, 0, 0, 0, 2, 245, 1, 0, 1, 0, 1, 0},
+	"ipcf_pcf_compute/multitau delta data2": {1, 0, 0, 0, 3, 16, 7, 7, 0,
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 160, 0, 0, 2, 6, 0, 1, 1, 200, 0, 0, 0, 0, 0, 0, 0},
+	"ipcf_pcf_delays/linear":   {10, 40, 0, 0, 0, 0, 0, 3, 64, 4, 4, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1},
+	"ipcf_pcf_delays/multitau": {10, 40, 0, 0, 0, 0, 0, 3, 64, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 4},
 }
 
 // TestFuzzCAPISeeds checks that the harness reaches the success path of
 // every entry point.
 func TestFuzzCAPISeeds(t *testing.T) {
-	for fn, b := range validSeeds {
+	// the toolkit seeds decode to the options they are named after
+	toolkit := map[string]string{
+		"ipcf_pcf_compute/offsets":              "noffsets=4 bins=1 multitau_m=16 smooth=0.5 threshold=-Inf output=1 data2=false",
+		"ipcf_pcf_compute/multitau delta data2": "noffsets=1 bins=2 multitau_m=4 smooth=0.7 threshold=5 output=1 data2=true",
+		"ipcf_pcf_delays/linear":                "noffsets=0 bins=1 multitau_m=16",
+		"ipcf_pcf_delays/multitau":              "noffsets=0 bins=2 multitau_m=2",
+	}
+	for name, b := range validSeeds {
+		fn, _, _ := strings.Cut(name, "/")
 		c := fuzzRun(b)
 		if c.skipped || c.fn != fn || c.st != ok || len(c.problems) > 0 {
-			t.Errorf("seed %s: %+v", fn, c)
+			t.Errorf("seed %s: %+v", name, c)
+		}
+		if want, found := toolkit[name]; found && !strings.HasPrefix(c.toolkit, want) {
+			t.Errorf("seed %s decodes to %s, want %s", name, c.toolkit, want)
 		}
 	}
 }

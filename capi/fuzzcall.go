@@ -96,13 +96,15 @@ type fuzzCall struct {
 	msg      string
 	problems []string
 	skipped  bool
+	toolkit  string // the toolkit options decoded (TestFuzzCAPISeeds)
 }
 
 type fuzzHarness struct {
-	f    fuzzBytes
-	bufs []*fuzzBuf
-	outs map[*fuzzBuf]bool
-	free []unsafe.Pointer
+	toolkit string
+	f       fuzzBytes
+	bufs    []*fuzzBuf
+	outs    map[*fuzzBuf]bool
+	free    []unsafe.Pointer
 }
 
 func (h *fuzzHarness) calloc(n uintptr) unsafe.Pointer {
@@ -238,7 +240,9 @@ func (h *fuzzHarness) token() C.ipcf_token {
 	return C.ipcf_token(h.f.u64())
 }
 
-func (h *fuzzHarness) pcfOpts() *C.ipcf_pcf_options {
+// pcfOpts decodes pCF options; data, when not nil, offers its shape to a
+// second channel (options.data2).
+func (h *fuzzHarness) pcfOpts(data *C.ipcf_array) *C.ipcf_pcf_options {
 	f := &h.f
 	if f.u8() == 255 {
 		return nil
@@ -259,7 +263,86 @@ func (h *fuzzHarness) pcfOpts() *C.ipcf_pcf_options {
 			o.mask = (*C.ipcf_array)(unsafe.Pointer(m))
 		}
 	}
+	h.toolkitOpts(o, data)
 	return o
+}
+
+// offset is one offset component: mostly -4..4, sometimes an extreme.
+func (f *fuzzBytes) offset() C.int32_t {
+	v := f.u8()
+	if v >= 248 {
+		return []C.int32_t{1 << 20, 1<<20 + 1, -1 << 20, -1<<20 - 1, math.MaxInt32, math.MinInt32, 64, -64}[v-248]
+	}
+	return C.int32_t(int8(v) % 5)
+}
+
+// toolkitOpts decodes the fields since 0.3; zero bytes keep the defaults
+// (so the seeds of earlier fields decode as before).
+func (h *fuzzHarness) toolkitOpts(o *C.ipcf_pcf_options, data *C.ipcf_array) {
+	f := &h.f
+	// offsets: a list from the fuzz bytes in an input buffer (writes to it
+	// are caught), or a noffsets the library must refuse before reading
+	switch v := f.u8(); {
+	case v >= 160 && v < 240:
+		n := 1 + int(v-160)%12
+		b := h.buffer(8*n, false)
+		uv := unsafe.Slice((*C.int32_t)(b.at(0)), 2*n)
+		for i := range uv {
+			uv[i] = f.offset()
+		}
+		copy(b.copy, b.bytes())
+		o.offsets, o.noffsets = (*C.int32_t)(b.at(0)), C.int64_t(n)
+	case v >= 240 && v < 250:
+		b := h.buffer(8, false)
+		o.offsets = (*C.int32_t)(b.at(0))
+		o.noffsets = C.int64_t([]int64{0, -1, 65537, math.MinInt64, math.MaxInt64, 1 << 32, 65536 * 2, -65536, 0, -2}[v-240])
+	case v >= 250:
+		o.noffsets = C.int64_t(f.small(20)) // offsets NULL
+	}
+	if v := f.u8(); v >= 240 {
+		o.bins = C.int32_t(extremes[int(v-240)%len(extremes)])
+	} else {
+		o.bins = C.int32_t(v % 3)
+	}
+	if v := f.u8(); v != 0 {
+		o.multitau_m = C.int32_t(int(v%20) - 2) // -2..17: odd, even, zero, negative
+		if v >= 240 {
+			o.multitau_m = f.i32(1 << 14)
+		}
+	}
+	if v := f.u8(); v != 0 {
+		o.smooth = C.double([]float64{0, 0.5, 0.3, 0.99, 0.999999, -0.1, 1, math.NaN(), math.Inf(1), math.Inf(-1), 5e-324, -0.0}[int(v)%12])
+	}
+	if v := f.u8(); v != 0 {
+		o.threshold = C.double([]float64{0, 5, 100, 1e300, math.NaN(), math.Inf(1), -1, 10, -1e300, 5e-324}[int(v)%10])
+	}
+	if v := f.u8(); v != 0 {
+		o.output = C.int32_t(int(v) % 3)
+		if v >= 240 {
+			o.output = f.i32(4)
+		}
+	}
+	// data2: mostly data's shape, sometimes data itself or any descriptor
+	switch v := f.u8(); {
+	case v == 199 && data != nil:
+		o.data2 = data
+	case v >= 200:
+		var want []int
+		if data != nil && data.ndim >= 1 && data.ndim <= C.IPCF_MAX_NDIM {
+			for i := 0; i < int(data.ndim); i++ {
+				want = append(want, int(data.shape[i]))
+			}
+		}
+		dt := C.uint32_t(C.IPCF_DTYPE_UINT16)
+		if data != nil {
+			dt = data.dtype
+		}
+		if d2, ok := h.array(want, dt, false); ok {
+			o.data2 = d2
+		}
+	}
+	h.toolkit = fmt.Sprintf("noffsets=%d bins=%d multitau_m=%d smooth=%g threshold=%g output=%d data2=%t",
+		int64(o.noffsets), o.bins, o.multitau_m, float64(o.smooth), float64(o.threshold), o.output, o.data2 != nil)
 }
 
 var emptyMsg = [1]byte{}
@@ -280,11 +363,11 @@ func fuzzRun(data []byte) (c fuzzCall) {
 	}()
 	var st status
 	f := &h.f
-	switch f.u8() % 9 {
+	switch f.u8() % 11 {
 	case 0:
 		c.fn = "ipcf_pcf_output_shape"
 		d, good := h.array(nil, C.IPCF_DTYPE_UINT16, false)
-		o := h.pcfOpts()
+		o := h.pcfOpts(d)
 		sh := (*C.int64_t)(h.calloc(4 * 8))
 		if f.u8() == 255 {
 			sh = nil
@@ -304,7 +387,7 @@ func fuzzRun(data []byte) (c fuzzCall) {
 	case 1:
 		c.fn = "ipcf_pcf_compute"
 		d, ok1 := h.array(nil, C.IPCF_DTYPE_UINT16, false)
-		o := h.pcfOpts()
+		o := h.pcfOpts(d)
 		var want []int
 		if d != nil {
 			var sh [4]C.int64_t
@@ -316,8 +399,16 @@ func fuzzRun(data []byte) (c fuzzCall) {
 		if !ok1 || !ok2 {
 			return fuzzCall{skipped: true}
 		}
+		// sometimes the output is the second channel: it must be refused
+		outIsData2 := false
+		if v := f.u8(); v == 255 && o != nil && out != nil && out.data != nil {
+			o.data2, outIsData2 = out, true
+		}
 		clearError()
 		st = ipcfgo_pcf_compute(d, o, out)
+		if outIsData2 && st == ok {
+			c.problems = append(c.problems, "the output as options.data2 was accepted")
+		}
 	case 2:
 		c.fn = "ipcf_correct_bleaching"
 		d, ok1 := h.array(nil, C.IPCF_DTYPE_UINT16, false)
@@ -445,6 +536,81 @@ func fuzzRun(data []byte) (c fuzzCall) {
 				}
 			}
 		}
+	case 9:
+		c.fn = "ipcf_offsets"
+		kind, r, n := f.i32(4), f.i32(6), f.i32(40)
+		capacity := int(f.u8() % 96)
+		b := h.buffer(8*capacity, true)
+		uv := (*C.int32_t)(b.at(0))
+		if f.u8() == 255 {
+			uv = nil
+		}
+		count := (*C.size_t)(h.calloc(8))
+		if f.u8() == 255 {
+			count = nil
+		}
+		clearError()
+		st = ipcfgo_offsets(kind, r, n, uv, C.size_t(capacity), count)
+		switch {
+		case st == ok && (int(*count) > capacity || *count < 1):
+			c.problems = append(c.problems, fmt.Sprintf("count=%d, capacity %d", *count, capacity))
+		case st == ok:
+			v := unsafe.Slice(uv, 2*int(*count))
+			for i := 0; i < len(v); i += 2 {
+				u, w := v[i], v[i+1]
+				bad := u < -r || u > r || w < -r || w > r
+				switch kind {
+				case C.IPCF_OFFSETS_DISK:
+					bad = bad || u == 0 && w == 0 || int64(u)*int64(u)+int64(w)*int64(w) > int64(r)*int64(r)
+				case C.IPCF_OFFSETS_LINE:
+					bad = bad || u == 0 || w != 0
+				}
+				if bad {
+					c.problems = append(c.problems, fmt.Sprintf("kind %d radius %d: offset %d is (%d, %d)", kind, r, i/2, u, w))
+					break
+				}
+			}
+		case st == eTooSmall && int(*count) <= capacity:
+			c.problems = append(c.problems, fmt.Sprintf("IPCF_E_BUFFER_TOO_SMALL with count=%d, capacity %d", *count, capacity))
+		}
+	case 10:
+		c.fn = "ipcf_pcf_delays"
+		capacity := int(f.u8() % 64)
+		b := h.buffer(8*capacity, true)
+		delays := (*C.double)(b.at(0))
+		if f.u8() == 255 {
+			delays = nil
+		}
+		count := (*C.size_t)(h.calloc(8))
+		if f.u8() == 255 {
+			count = nil
+		}
+		d, good := h.array(nil, C.IPCF_DTYPE_UINT16, false)
+		o := h.pcfOpts(d)
+		if !good {
+			return fuzzCall{skipped: true}
+		}
+		clearError()
+		st = ipcfgo_pcf_delays(d, o, delays, C.size_t(capacity), count)
+		switch {
+		case st == ok && (int(*count) > capacity || *count < 2):
+			c.problems = append(c.problems, fmt.Sprintf("count=%d, capacity %d", *count, capacity))
+		case st == ok:
+			v := unsafe.Slice(delays, int(*count))
+			var sh [4]C.int64_t
+			if s2 := ipcfgo_pcf_output_shape(d, o, &sh[0]); s2 != ok || sh[3] != C.int64_t(*count) {
+				c.problems = append(c.problems, fmt.Sprintf("count=%d, output shape %v (status %d)", *count, sh, s2))
+			}
+			clearError()
+			for i := range v {
+				if v[i] < 0 || i > 0 && v[i] <= v[i-1] {
+					c.problems = append(c.problems, fmt.Sprintf("delays not increasing from 0: %v", v))
+					break
+				}
+			}
+		case st == eTooSmall && int(*count) <= capacity:
+			c.problems = append(c.problems, fmt.Sprintf("IPCF_E_BUFFER_TOO_SMALL with count=%d, capacity %d", *count, capacity))
+		}
 	case 8:
 		c.fn = "ipcf_array_init_contiguous"
 		var a *C.ipcf_array
@@ -469,6 +635,7 @@ func fuzzRun(data []byte) (c fuzzCall) {
 	}
 	c.st = st
 	c.msg = C.GoString(C.ipcf_last_error())
+	c.toolkit = h.toolkit
 	switch {
 	case st == eInternal:
 		c.problems = append(c.problems, "IPCF_E_INTERNAL (a recovered panic): "+c.msg)

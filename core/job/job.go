@@ -37,7 +37,7 @@ import (
 )
 
 // Version is the library version written into every output's metadata.
-const Version = "0.2.0"
+const Version = "0.3.0"
 
 // ErrInput reports an input that cannot be used; ErrOutput an output that
 // is refused (it is an input, lies in an input folder, is a folder that is
