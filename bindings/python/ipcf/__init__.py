@@ -996,6 +996,8 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
             mk = _input(mask, 'mask')
             if mk.ndim != 1:
                 raise _invalid(f'mask: {mk.ndim} dimensions, want 1 (column) for a line scan')
+            if mk.shape != data.shape[1:]:
+                raise _invalid(f'mask shape {mk.shape}, want {data.shape[1:]} (the line scan\'s columns)')
         else:
             mk = _input(mask, 'mask', 2)
         o.mask = ctypes.pointer(_descriptor(mk[None, :] if line else mk, 'mask'))
