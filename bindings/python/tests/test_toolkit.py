@@ -1,0 +1,594 @@
+"""The correlation toolkit against a direct implementation of its definitions.
+
+`direct` computes every mode from the definitions (docs/toolkit.md):
+time-domain sums in float64 over the frames used, no FFT, no symmetry.
+It is slow and meant for small inputs. `ipcf.pcf` must agree with it
+within 2e-6 (absolute, float32 results) and put NaN exactly where it does.
+Then: the defaults are bit for bit the explicit circle, log bins and
+smoothing 0.7; delays, offsets presets and distances follow their
+definitions; bad input raises a clear error; the dask path and file jobs
+give the in-memory result bit for bit.
+"""
+
+import math
+
+import numpy
+import pytest
+
+import ipcf
+import ipcf.dask
+
+TOL = 2e-6
+
+
+# --- the definitions, directly ------------------------------------------------
+
+
+def logbins(size, nbins):
+    return numpy.unique(numpy.logspace(0, numpy.log(size) / numpy.log(2), nbins, base=2).astype(numpy.intp))
+
+
+def linbins(size, nbins):
+    return numpy.unique(numpy.trunc(numpy.linspace(1, size, nbins)).astype(numpy.intp))
+
+
+def multitau(n, m):
+    """(lags, levels): level 0 lags 0..m-1; level k lags l*2**k, l = m/2..m-1; every lag < n/2."""
+    lags = [(lag, 0) for lag in range(m) if lag < n // 2]
+    k = 1
+    while (m // 2) << k < n // 2:
+        lags += [(lag << k, k) for lag in range(m // 2, m) if lag << k < n // 2]
+        k += 1
+    return [lag for lag, _ in lags], [k for _, k in lags]
+
+
+def circle(radius, npoints):
+    a = numpy.linspace(0, 2 * numpy.pi, npoints, endpoint=False)
+    return numpy.stack([numpy.round(radius * numpy.cos(a)), numpy.round(radius * numpy.sin(a))], -1).astype(int)
+
+
+def disk(radius):
+    return numpy.array([(u, v) for v in range(-radius, radius + 1) for u in range(-radius, radius + 1)
+                        if (u, v) != (0, 0) and u * u + v * v <= radius * radius])
+
+
+def line(radius):
+    return numpy.array([(u, 0) for u in range(-radius, radius + 1) if u != 0])
+
+
+def frames_used(t):
+    return 1 << (t.bit_length() - 1)
+
+
+def delays_frames(t, bins='log', nbins=32, m=16):
+    n = frames_used(t)
+    if bins == 'multitau':
+        return numpy.array(multitau(n, m)[0], float)
+    edges = (logbins if bins == 'log' else linbins)(n // 2, nbins)
+    lo = numpy.concatenate([[0], edges[:-1]])
+    return (lo + edges - 1) / 2
+
+
+def corr(a, b, tau):
+    """G(a -> b)(tau) of every pixel: (n, ...) series, circular, float64."""
+    n = len(a)
+    with numpy.errstate(divide='ignore', invalid='ignore'):
+        return n * (a * numpy.roll(b, -tau, axis=0)).sum(axis=0) / (a.sum(axis=0) * b.sum(axis=0)) - 1
+
+
+def blocks(a, k):
+    s = 1 << k
+    return a.reshape((len(a) // s, s) + a.shape[1:]).sum(axis=1)
+
+
+def curves(a, b, bins, nbins, m, smooth):
+    """Binned (or multi-tau) and smoothed G(a -> b): (..., points)."""
+    n = len(a)
+    if bins == 'multitau':
+        lags, levels = multitau(n, m)
+        c = [corr(blocks(a, k), blocks(b, k), lag >> k) for lag, k in zip(lags, levels)]
+    else:
+        edges = (logbins if bins == 'log' else linbins)(n // 2, nbins)
+        lo, c = 0, []
+        for hi in edges:
+            c.append(sum(corr(a, b, tau) for tau in range(lo, hi)) / (hi - lo))
+            lo = hi
+    c = numpy.stack(c, axis=-1)
+    c[..., 0] = c[..., 1]
+    w = smooth
+    if w > 0:
+        for i in range(1, c.shape[-1]):
+            c[..., i] = (1 - w) * c[..., i] + w * c[..., i - 1]
+        for i in range(c.shape[-1] - 2, -1, -1):
+            c[..., i] = (1 - w) * c[..., i] + w * c[..., i + 1]
+    return c
+
+
+def direct(data, offsets=None, *, radius=6, npoints=32, data2=None, bins='log', nbins=32, m=16, smooth=0.7,
+           threshold=None, delta=False, mask=None):
+    """The toolkit's result, from the definitions: (H', W', k, points) float64."""
+    data = numpy.asarray(data)
+    line_scan = data.ndim == 2
+    if line_scan:
+        data = data[:, None, :]
+        data2 = None if data2 is None else numpy.asarray(data2)[:, None, :]
+        mask = None if mask is None else numpy.asarray(mask)[None, :]
+    T, H, W = data.shape
+    n = frames_used(T)
+    a_all = data[:n].astype(numpy.float64)
+    b_all = a_all if data2 is None else numpy.asarray(data2)[:n].astype(numpy.float64)
+    if offsets is None:
+        offs, my, mx = circle(radius, npoints), radius, radius
+    else:
+        offs = numpy.asarray(offsets).reshape(-1, 2)
+        my, mx = int(abs(offs[:, 1]).max()), int(abs(offs[:, 0]).max())
+    a = a_all[:, my:H - my, mx:W - mx]
+    out = []
+    for u, v in offs:
+        b = b_all[:, my + v:H - my + v, mx + u:W - mx + u]
+        c = curves(a, b, bins, nbins, m, smooth)
+        if delta:
+            c = c - curves(b, a, bins, nbins, m, smooth)
+        nan = (a.sum(axis=0) == 0) | (b.sum(axis=0) == 0)
+        if threshold is not None:
+            nan |= a.sum(axis=0) / n <= threshold
+        if mask is not None:
+            nan |= numpy.asarray(mask)[my:H - my, mx:W - mx] == 0
+        c[nan] = numpy.nan
+        out.append(c)
+    out = numpy.stack(out, axis=2)
+    return out[0] if line_scan else out
+
+
+def check(got, want, tol=TOL):
+    assert got.shape == want.shape, (got.shape, want.shape)
+    assert got.dtype == numpy.float32
+    nan = numpy.isnan(want)
+    numpy.testing.assert_array_equal(numpy.isnan(got), nan)
+    assert (~nan).any()
+    err = numpy.abs(got[~nan].astype(numpy.float64) - want[~nan]).max()
+    assert err <= tol, f'max abs error {err:.3g} > {tol}'
+
+
+# --- data -------------------------------------------------------------------------
+
+
+def stack(seed, t=70, h=9, w=10, lam=40.0):
+    rng = numpy.random.default_rng(seed)
+    return numpy.floor(lam + math.sqrt(lam) * rng.standard_normal((t, h, w))).clip(0).astype(numpy.uint16)
+
+
+@pytest.fixture(scope='module')
+def data():
+    """70 frames (64 used): a pixel below threshold 2 and one summing to zero."""
+    d = stack(11)
+    d[:, 4, 4] = 1
+    d[:, 5, 6] = 0
+    return d
+
+
+@pytest.fixture(scope='module')
+def mix(data):
+    """A second channel correlated with the first."""
+    return (data + stack(13, lam=30)).astype(numpy.uint16)
+
+
+@pytest.fixture(scope='module')
+def long():
+    """300 frames (256 used) for the multi-tau correlator."""
+    return stack(21, t=300, h=7, w=8)
+
+
+@pytest.fixture(scope='module')
+def mask():
+    mk = numpy.ones((9, 10), numpy.uint8)
+    mk[6, 3] = 0
+    mk[2, 5] = 0
+    return mk
+
+
+OFFSETS = [(1, 2), (-1, -2), (3, 0), (0, 0), (-2, 1), (3, 0)]  # (0, 0), a duplicate, a negation pair
+
+
+# --- every mode against the definitions -----------------------------------------
+
+
+@pytest.mark.parametrize('kw', [
+    dict(offsets=OFFSETS, nbins=8),
+    dict(offsets=OFFSETS, nbins=8, smooth=0),
+    dict(offsets=OFFSETS, nbins=8, smooth=0.5),
+    dict(offsets=[(0, 0)], nbins=10, smooth=0.5),
+    dict(offsets=[(2, 0), (-2, 0), (0, 1)], nbins=8, delta=True),
+    dict(offsets=[(1, 0), (-1, 0), (0, 2), (0, -2)], nbins=8, threshold=2),
+    dict(offsets=[(1, 0), (-1, 0), (0, 2), (0, -2)], nbins=8, threshold=40.5),
+    dict(radius=2, npoints=8, nbins=7, bins='linear'),
+    dict(offsets=[(1, -1), (0, 0)], nbins=32, bins='linear', smooth=0),
+    dict(radius=2, npoints=5, nbins=6),
+    dict(radius=3, npoints=3, nbins=6, smooth=0.25),
+], ids=['offsets', 'offsets-smooth0', 'offsets-smooth0.5', 'acf-offset-smooth0.5', 'delta', 'threshold',
+        'threshold-mean', 'linear', 'linear-many', 'circle-odd', 'circle-margin'])
+def test_modes(data, kw):
+    check(ipcf.pcf(data, **kw), direct(data, **kw))
+
+
+def test_disk(data):
+    got = ipcf.pcf(data, radius=2, offsets='disk', nbins=6)
+    assert got.shape[2] == 12
+    check(got, direct(data, disk(2), nbins=6))
+
+
+def test_line_scan(data):
+    scan = numpy.ascontiguousarray(data[:, 3, :])
+    got = ipcf.pcf(scan, radius=3, offsets='line', nbins=6)
+    assert got.shape == (4, 6, 6)
+    check(got, direct(scan, line(3), nbins=6))
+    # the line preset is the default of a line scan; a (T, 1, W) stack is the same computation
+    numpy.testing.assert_array_equal(ipcf.pcf(scan, radius=3, nbins=6), got)
+    numpy.testing.assert_array_equal(ipcf.pcf(scan[:, None, :], radius=3, offsets='line', nbins=6)[0], got)
+    assert ipcf.pcf_output_shape(scan.shape, radius=3, nbins=6) == got.shape
+    # explicit offsets, a mask, an out array
+    mk = numpy.ones(10, bool)
+    mk[4] = False
+    out = numpy.full((8, 2, 6), 7, numpy.float32)
+    res = ipcf.pcf(scan, offsets=[(1, 0), (-1, 0)], nbins=6, mask=mk, out=out)
+    assert res is out
+    check(out, direct(scan, [(1, 0), (-1, 0)], nbins=6, mask=mk))
+
+
+def test_two_channels(data, mix):
+    kw = dict(offsets=[(0, 0), (1, 0), (-1, 0), (0, 1)], nbins=8)
+    check(ipcf.pcf(data, data2=mix, **kw), direct(data, data2=mix, **kw))
+    other = stack(12, lam=30)
+    check(ipcf.pcf(data, data2=other, radius=2, npoints=8, nbins=8),
+          direct(data, data2=other, radius=2, npoints=8, nbins=8))
+    # delta across channels: G(a -> b) - G(b -> a) with b from data2
+    kw = dict(offsets=[(1, 1)], nbins=8, delta=True)
+    check(ipcf.pcf(data, data2=mix, **kw), direct(data, data2=mix, **kw))
+    # the channels swap roles: not the same curves
+    assert not numpy.allclose(ipcf.pcf(mix, data2=data, offsets=[(1, 1)], nbins=8),
+                              ipcf.pcf(data, data2=mix, offsets=[(1, 1)], nbins=8), equal_nan=True)
+
+
+def test_acf(data, mask, mix):
+    got = ipcf.acf(data, nbins=10, mask=mask)
+    assert got.shape == (9, 10, len(logbins(32, 10)))
+    check(got, direct(data, [(0, 0)], nbins=10, mask=mask)[:, :, 0])
+    numpy.testing.assert_array_equal(got, ipcf.pcf(data, offsets=[(0, 0)], nbins=10, mask=mask)[:, :, 0])
+    check(ipcf.acf(data, data2=mix, nbins=10), direct(data, [(0, 0)], data2=mix, nbins=10)[:, :, 0])
+    check(ipcf.acf(data, data2=mix, nbins=10, delta=True),
+          direct(data, [(0, 0)], data2=mix, nbins=10, delta=True)[:, :, 0])
+    # a line scan, and an out array
+    scan = data[:, 2, :]
+    out = numpy.empty((10, 6), numpy.float32)
+    assert ipcf.acf(scan, nbins=6, out=out) is out
+    check(out, direct(scan, [(0, 0)], nbins=6)[:, 0])
+
+
+def test_mask(data, mask):
+    kw = dict(offsets=OFFSETS, nbins=8)
+    got = ipcf.pcf(data, mask=mask, **kw)
+    check(got, direct(data, mask=mask, **kw))
+    assert numpy.isnan(got[6 - 2, 3 - 3]).all()  # margin (2, 3)
+
+
+@pytest.mark.parametrize('m', [4, 8])
+def test_multitau(long, m):
+    kw = dict(offsets=[(0, 0), (1, 0), (-1, 0)], bins='multitau', m=m)
+    got = ipcf.pcf(long, **kw)
+    assert got.shape[3] == len(multitau(256, m)[0]) == {4: 14, 8: 24}[m]
+    check(got, direct(long, **kw))
+    kw = dict(offsets=[(2, 1)], bins='multitau', m=m, delta=True, smooth=0)
+    check(ipcf.pcf(long, **kw), direct(long, **kw))
+
+
+def test_multitau_default_m(long):
+    got = ipcf.pcf(long, radius=1, npoints=4, bins='multitau', smooth=0.3)
+    assert got.shape[3] == len(multitau(256, 16)[0])
+    check(got, direct(long, radius=1, npoints=4, bins='multitau', smooth=0.3))
+
+
+def test_nan_series_and_threshold(data):
+    """The zero series and the dim pixel: NaN exactly where the definitions say."""
+    got = ipcf.pcf(data, offsets=[(1, 0), (0, 0)], nbins=6, threshold=2)
+    assert numpy.isnan(got[4, 3]).all()  # (4, 4) below the threshold, its own curves
+    assert not numpy.isnan(got[4, 2, 0]).any()  # (4, 3) -> (4, 4): still a neighbour
+    assert numpy.isnan(got[5, 5]).all() and numpy.isnan(got[5, 4, 0]).all()  # the zero series (5, 6)
+    check(got, direct(data, [(1, 0), (0, 0)], nbins=6, threshold=2))
+
+
+# --- defaults ---------------------------------------------------------------------
+
+
+def test_defaults_are_bitwise_explicit(data):
+    d = stack(3, t=128, h=12, w=12, lam=30)
+    a = ipcf.pcf(d, radius=2, npoints=8, nbins=12)
+    for kw in (dict(offsets='circle'), dict(offsets=ipcf.circle(2, 8)), dict(offsets=ipcf.offsets('circle', 2, 8))):
+        b = ipcf.pcf(d, radius=2, npoints=8, nbins=12, bins='log', m=16, smooth=0.7, threshold=None, delta=False,
+                     frame_interval=0.1, pixel_size=0.2, **kw)
+        assert a.tobytes() == b.tobytes(), kw
+    check(a, direct(d, radius=2, npoints=8, nbins=12))
+
+
+# --- delays, offsets, distances ---------------------------------------------------
+
+
+@pytest.mark.parametrize('kw', [dict(), dict(nbins=8), dict(bins='linear', nbins=7), dict(bins='linear', nbins=40),
+                                dict(bins='multitau'), dict(bins='multitau', m=4)],
+                         ids=['log', 'log8', 'linear7', 'linear40', 'multitau', 'multitau4'])
+def test_delays(data, kw):
+    want = delays_frames(70, **kw)
+    got = ipcf.delays(data, radius=2, **kw)
+    assert got.dtype == numpy.float64
+    numpy.testing.assert_array_equal(got, want)
+    numpy.testing.assert_array_equal(ipcf.delays(70, **kw), want)
+    numpy.testing.assert_array_equal(ipcf.delays((70, 9, 10), radius=2, **kw), want)
+    numpy.testing.assert_array_equal(ipcf.delays([70, 10], radius=2, offsets='line', **kw), want)
+    numpy.testing.assert_array_equal(ipcf.delays(data, radius=2, frame_interval=0.25, **kw), want * 0.25)
+    numpy.testing.assert_allclose(ipcf.delays(70, frame_interval=1e-3, **kw), want * 1e-3, rtol=1e-15)
+    # one delay per curve point
+    assert len(got) == ipcf.pcf(data, radius=2, npoints=4, **kw).shape[3]
+
+
+def test_delays_bleach_and_large():
+    # bleaching correction drops 2 * bleach frames: 300 - 40 -> 256 used
+    numpy.testing.assert_array_equal(ipcf.delays(300, bleach=20, nbins=8), delays_frames(256, nbins=8))
+    numpy.testing.assert_array_equal(ipcf.delays(16384, bins='multitau'), delays_frames(16384, bins='multitau'))
+    assert len(ipcf.delays(16384, bins='multitau')) == 88
+    long = ipcf.delays(2**20, bins='linear', nbins=5000)  # more than the first guess of capacity
+    numpy.testing.assert_array_equal(long, delays_frames(2**20, bins='linear', nbins=5000))
+
+
+def test_delays_of_a_dask_array():
+    import dask.array as da
+    lazy = da.zeros((100, 30, 30), chunks=(100, 10, 10), dtype=numpy.uint16)
+    numpy.testing.assert_array_equal(ipcf.delays(lazy, nbins=8), delays_frames(100, nbins=8))
+
+
+def test_offsets_presets():
+    for r in (1, 2, 3, 6):
+        numpy.testing.assert_array_equal(ipcf.offsets('disk', r), disk(r))
+        numpy.testing.assert_array_equal(ipcf.offsets('line', r), line(r))
+        for p in (1, 3, 8, 32):
+            numpy.testing.assert_array_equal(ipcf.offsets('circle', r, p), circle(r, p))
+            numpy.testing.assert_array_equal(ipcf.offsets('circle', r, p), ipcf.circle(r, p))
+    assert len(ipcf.offsets('disk', 2)) == 12
+    assert ipcf.offsets().shape == (32, 2) and ipcf.offsets().dtype == numpy.int32
+    big = ipcf.offsets('disk', 40)  # more than one buffer guess
+    numpy.testing.assert_array_equal(big, disk(40))
+    assert ipcf.offsets('disk', 2, npoints=0).shape == (12, 2)  # npoints: the circle's only
+
+
+def test_preset_names_equal_their_offsets(data):
+    for kind in ('disk', 'line'):
+        a = ipcf.pcf(data, radius=2, offsets=kind, nbins=6)
+        b = ipcf.pcf(data, offsets=ipcf.offsets(kind, 2), nbins=6)
+        assert a.tobytes() == b.tobytes()
+
+
+def test_distances():
+    uv = [(3, 4), (0, 0), (-1, 0), (2, -2)]
+    numpy.testing.assert_array_equal(ipcf.distances(uv), [5, 0, 1, math.sqrt(8)])
+    numpy.testing.assert_array_equal(ipcf.distances(uv, 0.25), numpy.array([5, 0, 1, math.sqrt(8)]) * 0.25)
+    numpy.testing.assert_array_equal(ipcf.distances('circle', radius=6), numpy.hypot(*circle(6, 32).T))
+    d = ipcf.distances('disk', 1.5, radius=3)
+    numpy.testing.assert_array_equal(d, numpy.sqrt((disk(3) ** 2).sum(1)) * 1.5)
+    assert d.dtype == numpy.float64
+
+
+def test_output_shape(data):
+    for kw in (dict(offsets=OFFSETS, nbins=8), dict(radius=2, offsets='disk', bins='multitau', m=4),
+               dict(radius=3, npoints=3, bins='linear', nbins=6)):
+        assert ipcf.pcf_output_shape(data.shape, **kw) == ipcf.pcf(data, **kw).shape
+    assert ipcf.pcf_output_shape((64, 20, 30), offsets=[(3, -1), (-2, 4)], nbins=8)[:3] == (12, 24, 2)
+
+
+def test_frame_interval_and_pixel_size_leave_the_result_alone(data):
+    a = ipcf.pcf(data, radius=2, npoints=4, nbins=6)
+    b = ipcf.pcf(data, radius=2, npoints=4, nbins=6, frame_interval=0.001, pixel_size=0.08)
+    assert type(b) is numpy.ndarray and a.tobytes() == b.tobytes()
+
+
+# --- bad input --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize('call, exc, fragment', [
+    (lambda d: ipcf.pcf(d, offsets=[1, 2]), ValueError, 'offsets: shape (2,), want (k, 2)'),
+    (lambda d: ipcf.pcf(d, offsets=[[1, 2, 3]]), ValueError, 'offsets: shape (1, 3)'),
+    (lambda d: ipcf.pcf(d, offsets=[]), ValueError, 'offsets: no offsets'),
+    (lambda d: ipcf.pcf(d, offsets=[(0.5, 1)]), TypeError, 'offsets: values with a fraction'),
+    (lambda d: ipcf.pcf(d, offsets=[(math.nan, 1)]), TypeError, 'offsets: values with a fraction or not finite'),
+    (lambda d: ipcf.pcf(d, offsets=numpy.ones((2, 2), bool)), TypeError, 'offsets: dtype bool'),
+    (lambda d: ipcf.pcf(d, offsets=[('a', 'b')]), TypeError, 'offsets: dtype <U1'),
+    (lambda d: ipcf.pcf(d, offsets=[(1, 0), (2,)]), TypeError, 'offsets: not an array'),
+    (lambda d: ipcf.pcf(d, offsets=[(2**32 + 1, 0)]), ValueError, 'offsets: value 4294967297 is out of range'),
+    (lambda d: ipcf.pcf(d, offsets=[(2**21, 0)]), ValueError, 'want |u|, |v| <= 1048576'),
+    (lambda d: ipcf.pcf(d, offsets=numpy.zeros((65537, 2), int)), ValueError, 'offsets: 65537 offsets'),
+    (lambda d: ipcf.pcf(d, offsets=[(5, 0)]), ValueError, 'offsets reach 0 rows and 5 columns'),
+    (lambda d: ipcf.pcf(d, offsets='ring'), ValueError, "offsets='ring': want 'circle', 'disk' or 'line'"),
+    (lambda d: ipcf.pcf(d, offsets='disk', radius=5), ValueError, 'offsets reach 5 rows and 5 columns'),
+    (lambda d: ipcf.pcf(d, bins='quadratic'), ValueError, "bins='quadratic': want 'log', 'linear' or 'multitau'"),
+    (lambda d: ipcf.pcf(d, bins=2), ValueError, 'bins=2'),
+    (lambda d: ipcf.pcf(d, bins='multitau', m=3), ValueError, 'm=3: want an even number 2..4096'),
+    (lambda d: ipcf.pcf(d, bins='multitau', m=0), ValueError, 'm=0: want an even number'),
+    (lambda d: ipcf.pcf(d, m=2**32 + 2), ValueError, 'm=4294967298 is out of range'),
+    (lambda d: ipcf.pcf(d, m=8.5), TypeError, 'm=8.5: want an integer'),
+    (lambda d: ipcf.pcf(d, smooth=1), ValueError, 'smooth=1.0: want 0 <= smooth < 1'),
+    (lambda d: ipcf.pcf(d, smooth=-0.1), ValueError, 'smooth=-0.1: want 0 <= smooth < 1'),
+    (lambda d: ipcf.pcf(d, smooth=math.nan), ValueError, 'smooth=nan: want a finite number'),
+    (lambda d: ipcf.pcf(d, smooth=None), TypeError, 'smooth=None: want a real number'),
+    (lambda d: ipcf.pcf(d, threshold=math.nan), ValueError, 'threshold=nan: want a finite number'),
+    (lambda d: ipcf.pcf(d, threshold='5'), TypeError, "threshold='5': want a real number"),
+    (lambda d: ipcf.pcf(d, delta=1), TypeError, 'delta=1: want True or False'),
+    (lambda d: ipcf.pcf(d, delta='yes'), TypeError, "delta='yes'"),
+    (lambda d: ipcf.pcf(d, data2=d[:32]), ValueError, 'data2: shape (32, 9, 10), want (70, 9, 10)'),
+    (lambda d: ipcf.pcf(d, data2=d.astype(numpy.float32)), TypeError, 'data2: dtype float32, want uint16'),
+    (lambda d: ipcf.pcf(d, data2=d.astype(complex)), TypeError, 'data2: dtype complex128 is not supported'),
+    (lambda d: ipcf.pcf(d, data2=numpy.ma.masked_array(d)), TypeError, 'data2: a masked array'),
+    (lambda d: ipcf.pcf(d, frame_interval=0), ValueError, 'frame_interval=0.0: want a number > 0'),
+    (lambda d: ipcf.pcf(d, pixel_size=math.inf), ValueError, 'pixel_size=inf: want a finite number'),
+    (lambda d: ipcf.pcf(d, pixel_size='1'), TypeError, "pixel_size='1'"),
+    (lambda d: ipcf.pcf(d[:, 0, :], offsets='circle', radius=2), ValueError, 'radius=2 too large for a 1x10 image'),
+    (lambda d: ipcf.pcf(d[:, 0, :], radius=2, mask=numpy.ones((1, 10))), ValueError,
+     'mask: 2 dimensions, want 1 (column) for a line scan'),
+    (lambda d: ipcf.pcf(d[:, 0, :], radius=2, mask=numpy.ones(9)), ValueError, 'mask shape (9,), want (10,)'),
+    (lambda d: ipcf.pcf(d[:, 0, :], radius=2, data2=d), ValueError, 'data2: shape (70, 9, 10), want (70, 10)'),
+    (lambda d: ipcf.pcf(d[:, 0, 0]), ValueError, 'data: 1 dimensions, want 3 (time, row, column) or 2'),
+    (lambda d: ipcf.acf(d, out=numpy.empty((9, 10, 1, 30), numpy.float32)), ValueError,
+     'out: shape (9, 10, 1, 30), want (9, 10, 20)'),
+    (lambda d: ipcf.acf(d, data2=d[:, :8]), ValueError, 'data2: shape (70, 8, 10)'),
+    (lambda d: ipcf.acf(d, smooth=2), ValueError, 'smooth=2.0'),
+    (lambda d: ipcf.offsets('ring'), ValueError, "kind='ring': want 'circle', 'disk' or 'line'"),
+    (lambda d: ipcf.offsets('disk', 0), ValueError, 'disk radius=0, want 1..1024'),
+    (lambda d: ipcf.offsets('disk', 2**32 + 1), ValueError, 'radius=4294967297 is out of range'),
+    (lambda d: ipcf.offsets('line', 1.5), TypeError, 'radius=1.5: want an integer'),
+    (lambda d: ipcf.offsets('circle', 3, 0), ValueError, 'npoints=0, want >= 1'),
+    (lambda d: ipcf.delays('abc'), TypeError, "shape_or_data='abc'"),
+    (lambda d: ipcf.delays(True), TypeError, 'shape_or_data=True'),
+    (lambda d: ipcf.delays(3), ValueError, '3 frames usable, want >= 4'),
+    (lambda d: ipcf.delays(-5), ValueError, 'frames=-5: want >= 0'),
+    (lambda d: ipcf.delays((64,)), ValueError, 'shape (64,): want 3 dimensions'),
+    (lambda d: ipcf.delays(64, frame_interval=-1), ValueError, 'frame_interval=-1.0: want a number > 0'),
+    (lambda d: ipcf.delays(64, bins='multitau', m=5), ValueError, 'm=5: want an even number'),
+    (lambda d: ipcf.delays((64, 5, 5), radius=3), ValueError, 'radius=3 too large for a 5x5 image'),
+    (lambda d: ipcf.distances([(1, 2, 3)]), ValueError, 'offsets: shape (1, 3)'),
+    (lambda d: ipcf.distances([(1, 2)], pixel_size=0), ValueError, 'pixel_size=0.0: want a number > 0'),
+    (lambda d: ipcf.distances('square'), ValueError, "offsets='square'"),
+    (lambda d: ipcf.pcf_output_shape((64, 10, 10), offsets=[(0, 5)]), ValueError, 'offsets reach 5 rows'),
+    (lambda d: ipcf.dask.pcf(d, offsets=[(1,)]), ValueError, 'offsets: shape (1, 1)'),
+    (lambda d: ipcf.dask.pcf(d, offsets=[(1, 0)], data2=d[:, 1:]), ValueError, 'data2: shape (70, 8, 10)'),
+    (lambda d: ipcf.dask.pcf(d, offsets=[(1, 0)], data2=d.astype('f4')), TypeError, 'data2: dtype float32'),
+    (lambda d: ipcf.dask.pcf(d, offsets=[(1, 0)], m=7), ValueError, 'm=7'),
+    (lambda d: ipcf.dask.pcf(d[:, 0, :], offsets=[(1, 0)], mask=numpy.ones((1, 10))), ValueError,
+     'mask shape (1, 10), want (10,)'),
+    (lambda d: ipcf.dask.acf(d, delta=0), TypeError, 'delta=0: want True or False'),
+    (lambda d: ipcf.dask.halo(offsets=[]), ValueError, 'offsets: no offsets'),
+])
+def test_bad_input(data, call, exc, fragment):
+    with pytest.raises(exc) as info:
+        call(data)
+    assert fragment in str(info.value), f'{fragment!r} not in {str(info.value)!r}'
+    assert isinstance(info.value, ipcf.IpcfError), type(info.value)
+
+
+def test_data2_of_another_byte_order_is_the_same_channel(data, mix):
+    a = ipcf.pcf(data, data2=mix, offsets=[(1, 0)], nbins=6)
+    b = ipcf.pcf(data, data2=mix.astype('>u2'), offsets=[(1, 0)], nbins=6)
+    assert a.tobytes() == b.tobytes()
+
+
+def test_out_sharing_data2_is_refused(data):
+    shape = ipcf.pcf_output_shape(data.shape, offsets=[(0, 0)], nbins=6)
+    buf = numpy.zeros(data.size, numpy.float32)
+    data2 = buf.reshape(data.shape)
+    data2[...] = data
+    out = buf[:int(numpy.prod(shape))].reshape(shape)
+    with pytest.raises(ValueError, match='out shares memory with data2'):
+        ipcf.pcf(data.astype(numpy.float32), data2=data2, offsets=[(0, 0)], nbins=6, out=out)
+
+
+# --- dask: the in-memory result, bit for bit ----------------------------------------
+
+CHUNKS = [(-1, 7, 9), (-1, (5, 6, 3, 10), (9, 1, 16)), (-1, 24, 5)]
+
+
+@pytest.fixture(scope='module')
+def big():
+    """An image large enough for several blocks of every halo, and its mask."""
+    d = stack(31, t=64, h=24, w=26)
+    d[:, 10, 11] = 0
+    mk = numpy.ones((24, 26), bool)
+    mk[12, 5] = mk[3, 20] = False
+    return d, mk
+
+
+@pytest.mark.parametrize('kw', [
+    dict(offsets=OFFSETS, nbins=6),
+    dict(offsets=[(1, 2), (-1, -2), (0, 1), (0, -1)], nbins=6),
+    dict(offsets='disk', radius=2, nbins=6),
+    dict(offsets=[(2, 0), (-2, 0), (0, 1)], nbins=6, delta=True),
+    dict(offsets=[(0, 0), (1, 0), (-1, 0)], bins='multitau', m=4),
+    dict(offsets=[(2, 1)], bins='multitau', m=8, delta=True, smooth=0),
+    dict(radius=2, npoints=8, bins='linear', nbins=5, threshold=2, smooth=0.5),
+    dict(radius=3, npoints=2, nbins=6),
+    dict(radius=3, npoints=12, nbins=6),
+    dict(offsets=[(0, 0)], nbins=6),
+], ids=['offsets', 'negation-pairs', 'disk', 'delta', 'multitau4', 'multitau8-delta', 'linear-threshold',
+        'circle-short-reach', 'circle', 'acf'])
+def test_dask_equals_in_memory(big, kw):
+    import dask.array as da
+    data, mask = big
+    want = ipcf.pcf(data, mask=mask, **kw)
+    tiled = 0
+    for chunks in CHUNKS:
+        lazy = ipcf.dask.pcf(da.from_array(data, chunks=chunks), mask=mask, **kw)
+        assert lazy.shape == want.shape
+        tiled += len(lazy.chunks[0]) > 1 and len(lazy.chunks[1]) > 1
+        got = lazy.compute(scheduler='sync')
+        assert got.tobytes() == want.tobytes(), (kw, chunks)
+    assert tiled >= 2  # chunks narrower than the halo are merged: most layouts must stay tiled
+
+
+def test_dask_acf_two_channels_and_line(big):
+    import dask.array as da
+    data, mask = big
+    mix = (data + stack(32, t=64, h=24, w=26, lam=30)).astype(numpy.uint16)
+    lazy = ipcf.dask.acf(da.from_array(data, chunks=(-1, 3, 4)), nbins=6, mask=mask)
+    assert lazy.shape == (24, 26, 6) and len(lazy.chunks[0]) == 8
+    assert lazy.compute(scheduler='sync').tobytes() == ipcf.acf(data, nbins=6, mask=mask).tobytes()
+    kw = dict(offsets=[(1, 0), (0, -1), (0, 0)], nbins=6, delta=True)
+    for d2 in (mix, da.from_array(mix, chunks=(35, 5, 5))):
+        got = ipcf.dask.pcf(da.from_array(data, chunks=(-1, 4, 4)), data2=d2, **kw).compute(scheduler='sync')
+        assert got.tobytes() == ipcf.pcf(data, data2=mix, **kw).tobytes()
+    kw = dict(radius=2, npoints=8, nbins=6)
+    got = ipcf.dask.pcf(da.from_array(data, chunks=(-1, 6, 7)), data2=mix, **kw).compute(scheduler='sync')
+    assert got.tobytes() == ipcf.pcf(data, data2=mix, **kw).tobytes()
+    scan = data[:, 2, :]
+    got = ipcf.dask.pcf(da.from_array(scan, chunks=(-1, 5)), radius=2, nbins=6, mask=mask[2])
+    assert got.shape == (22, 4, 6) and len(got.chunks[0]) > 1
+    assert got.compute(scheduler='sync').tobytes() == ipcf.pcf(scan, radius=2, nbins=6, mask=mask[2]).tobytes()
+    got = ipcf.dask.acf(da.from_array(scan, chunks=(-1, 3)), nbins=6, data2=mix[:, 2, :]).compute(scheduler='sync')
+    assert got.tobytes() == ipcf.acf(scan, nbins=6, data2=mix[:, 2, :]).tobytes()
+
+
+def test_dask_halo():
+    assert ipcf.dask.halo(radius=6, npoints=32) == (12, 12)
+    assert ipcf.dask.halo(radius=3, npoints=2) == (3, 6)  # margin 3, reach 0 rows and 3 columns
+    assert ipcf.dask.halo(offsets=[(3, -1), (-2, 4)]) == (8, 6)
+    assert ipcf.dask.halo(offsets=[(0, 0)]) == (0, 0)
+    assert ipcf.dask.halo(radius=2, line=True) == (0, 4)
+    assert ipcf.dask.halo(radius=2, offsets='disk') == (4, 4)
+
+
+# --- file jobs take the toolkit options ------------------------------------------
+
+
+@pytest.mark.parametrize('kw', [
+    dict(offsets=OFFSETS, nbins=6, smooth=0.5),
+    dict(offsets='disk', radius=1, bins='multitau', m=4, delta=True),
+    dict(offsets=[(0, 0)], bins='linear', nbins=6, threshold=2, smooth=0),
+], ids=['offsets', 'disk-multitau-delta', 'acf-linear-threshold'])
+def test_pcf_file_equals_pcf(tmp_path, data, kw):
+    path = tmp_path / 'data.npy'
+    numpy.save(path, data)
+    want = ipcf.pcf(data, **kw)
+    for output, extra in (('out.npy', {}), ('out.zarr', dict(tile=(3, 4))), ('ooc.npy', dict(engine='ooc',
+                                                                                             tile=(4, 3)))):
+        result = ipcf.pcf_file(path, tmp_path / output, frame_interval=0.5, pixel_size=0.1, **extra, **kw)
+        assert result.summary['shape'] == want.shape
+        array, meta = ipcf.open_result(result)
+        assert numpy.asarray(array).tobytes() == want.tobytes(), output
+        numpy.testing.assert_array_equal(meta['offsets_uv'], ipcf.offsets('disk', 1) if kw['offsets'] == 'disk'
+                                         else kw['offsets'])
+        numpy.testing.assert_array_equal(meta['delay_frames'], ipcf.delays(data, **{k: v for k, v in kw.items() if k in (
+            'offsets', 'radius', 'bins', 'nbins', 'm')}))
+        del array
+
+
+def test_pcf_file_refuses_data2(tmp_path, data):
+    path = tmp_path / 'data.npy'
+    numpy.save(path, data)
+    with pytest.raises(ValueError, match='data2 is not supported: a file job takes one channel'):
+        ipcf.pcf_file(path, tmp_path / 'out.npy', data2=data)
+    with pytest.raises(ValueError, match='m=3'):
+        ipcf.pcf_file(path, tmp_path / 'out.npy', bins='multitau', m=3)
+    assert not (tmp_path / 'out.npy').exists()
