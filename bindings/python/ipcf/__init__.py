@@ -1418,8 +1418,11 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         As for `pcf`.
     offsets, bins, m, smooth, threshold, delta
         The correlation toolkit, as for `pcf`: the result and its metadata
-        (``offsets_uv``, ``delays_frames``, ...) follow them. The input is
-        read as (frames, rows, columns).
+        (``offsets_uv``, ``delay_frames``, ...) follow them. The default
+        offsets are the circle. A 2-D (time, column) .npy is read as a
+        line scan, (time, 1, column), when every offset has v = 0
+        (``offsets='line'``, ``[(0, 0)]``, ...); the result then keeps its
+        row axis of length 1.
     data2 : None
         Not supported: a file job takes one channel (a second channel
         raises an `IpcfValueError`; use `pcf` with arrays).

@@ -592,3 +592,76 @@ def test_pcf_file_refuses_data2(tmp_path, data):
     with pytest.raises(ValueError, match='m=3'):
         ipcf.pcf_file(path, tmp_path / 'out.npy', bins='multitau', m=3)
     assert not (tmp_path / 'out.npy').exists()
+
+
+# --- devices: the GPU computes the defaults only -------------------------------------
+
+
+def test_toolkit_runs_on_the_cpu_with_device_auto():
+    """On the emulated CUDA device: toolkit options with device='auto' run on
+    the CPU without a warning (the note says why), 'cuda' refuses them
+    (status 8); a GPU that fails warns at the caller's line."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..')
+    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(root, 'build', 'cuda-emu')
+    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
+    code = (
+        'import warnings, numpy, ipcf\n'
+        'd = ipcf.simulate(128, 12, seed=3)\n'
+        'kw = dict(radius=2, offsets="disk", bins="multitau", m=4, delta=True)\n'
+        'cpu = ipcf.pcf(d, device="cpu", **kw)\n'
+        'with warnings.catch_warnings(record=True) as w:\n'
+        '    warnings.simplefilter("always")\n'
+        '    auto = ipcf.pcf(d, **kw)\n'
+        '    note = ipcf.last_device()\n'
+        '    a = ipcf.acf(d, smooth=0.5)\n'
+        'assert not w, [str(x.message) for x in w]\n'
+        'assert note.startswith("cpu (auto: cuda:0 not used:") and "offsets other than the circle" in note, note\n'
+        'assert auto.tobytes() == cpu.tobytes()\n'
+        'try:\n'
+        '    ipcf.pcf(d, radius=2, smooth=0, device="cuda")\n'
+        '    raise SystemExit("device=cuda accepted a toolkit option")\n'
+        'except ipcf.IpcfError as e:\n'
+        '    assert e.status == 8 and "smoothing weight" in e.message, e.message\n'
+        'print("ok")\n')
+    env = dict(os.environ, IPCF_CUDA_LIBDIR=emu)
+    env.pop('IPCF_EMU_FAIL', None)
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stdout + r.stderr
+    code = (
+        'import warnings, ipcf\n'
+        'd = ipcf.simulate(128, 12, seed=3)\n'
+        'with warnings.catch_warnings(record=True) as w:\n'
+        '    warnings.simplefilter("always")\n'
+        '    ipcf.pcf(d, radius=2)\n'
+        'assert [x.filename for x in w if "ran on the CPU" in str(x.message)] == ["<string>"], w\n'
+        'print("ok")\n')
+    env['IPCF_EMU_FAIL'] = 'launch'
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stdout + r.stderr
+
+
+def test_pcf_file_line_scan(tmp_path, data):
+    """A 2-D (time, x) .npy is a line scan for offsets within a row; the file
+    result keeps a row axis of 1."""
+    scan = numpy.ascontiguousarray(data[:, 3, :])
+    path = tmp_path / 'scan.npy'
+    numpy.save(path, scan)
+    try:
+        ipcf.pcf_file(path, tmp_path / 'probe.npy', offsets='line', radius=2, nbins=6)
+    except ipcf.IpcfError as exc:
+        if 'want 3 dimensions' in str(exc) and 'line scan' not in str(exc):
+            pytest.skip(f'this libipcf reads no 2-D line scans in file jobs: {exc}')
+        raise
+    for kw in (dict(offsets='line', radius=2, nbins=6), dict(offsets=[(0, 0), (1, 0)], bins='multitau', m=4)):
+        result = ipcf.pcf_file(path, tmp_path / 'out.npy', **kw)
+        array, meta = ipcf.open_result(result)
+        want = ipcf.pcf(scan, **kw)
+        assert array.shape == (1,) + want.shape
+        assert numpy.asarray(array[0]).tobytes() == want.tobytes()
+        del array
+        (tmp_path / 'out.npy').unlink()
+    with pytest.raises(ValueError, match='line scan'):
+        ipcf.pcf_file(path, tmp_path / 'out.npy', radius=2)
