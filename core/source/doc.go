@@ -15,4 +15,11 @@
 // not a regular file (a named pipe is refused without being opened, so it
 // never blocks). An existing path is always taken literally; only a path
 // that does not exist is a glob pattern.
+//
+// UnitsOf returns the physical units a source's metadata records, the
+// frame interval in seconds and the pixel size in micrometres (0 where
+// unknown), from OME-XML, ImageJ descriptions with the resolution tags, or
+// Micro-Manager's metadata (the image tag, the summary in the header, or
+// metadata.txt beside single-page files). Metadata never makes a file
+// unreadable: what is missing or malformed is unknown.
 package source

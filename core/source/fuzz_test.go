@@ -56,6 +56,11 @@ func FuzzTIFF(f *testing.F) {
 	p := grayPages(le, 1, 2, 2, 0)[0]
 	p.strips[0] = append(p.strips[0], stripsOf(le, 1, 2, 2, 2)[0]...)
 	f.Add(writeTIFF(tiffOpts{}, []tpage{with(p, ij("ImageJ=1.54f\nimages=2\nframes=2\n"))}))
+	f.Add(writeTIFF(tiffOpts{}, withFirst(grayPages(le, 2, 2, 2, 0), asc(270, "ImageJ=1.54f\nimages=2\nframes=2\nunit=micron\nfinterval=0.1\n"),
+		rat(282, 5, 1), rat(283, 5, 1), asc(51123, `{"PixelSizeUm":"0.2","Summary":{"Interval_ms":100}}`))))
+	f.Add(writeTIFF(tiffOpts{}, withFirst(grayPages(le, 2, 2, 2, 0), asc(270, ome(`PhysicalSizeX="0.5" PhysicalSizeY="0.5" TimeIncrement="25" TimeIncrementUnit="ms"`,
+		`<Plane TheT="0" DeltaT="1"/><Plane TheT="1" DeltaT="2"/>`)))))
+	f.Add(mmHeaderFile(`{"PixelSize_um":0.0645,"Interval_ms":20}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		const name = "fuzz.tif"
 		if _, _, err := singlePage(&mapping{path: name, data: b}); err != nil && !strings.Contains(err.Error(), name) {
@@ -84,6 +89,12 @@ func FuzzTIFF(f *testing.F) {
 		}
 		if _, err := src.Frame(T); err == nil {
 			t.Fatal("frame T: no error")
+		}
+		// units are unknown (0) or finite and positive
+		for _, v := range []float64{UnitsOf(src).FrameInterval, UnitsOf(src).PixelSize} {
+			if v != 0 && !good(v) {
+				t.Fatalf("units %+v", UnitsOf(src))
+			}
 		}
 	})
 }

@@ -96,6 +96,7 @@ type stack struct {
 	m    *mapping
 	v    array.View // (T, H, W)
 	name string
+	u    Units // from a TIFF file's metadata
 }
 
 func (s *stack) Shape() (int, int, int) { return s.v.Shape[0], s.v.Shape[1], s.v.Shape[2] }
@@ -394,6 +395,7 @@ type series struct {
 	dtype array.DType
 	cur   *mapping
 	curI  int
+	u     Units
 }
 
 // OpenTIFFSeries opens single-page TIFF files (sorted by the caller) as
@@ -403,19 +405,33 @@ func OpenTIFFSeries(files []string) (Source, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: no files", ErrFormat)
 	}
+	folder := folderUnits(files)
 	if len(files) == 1 {
-		return OpenTIFF(files[0])
+		src, err := OpenTIFF(files[0])
+		if err == nil && folder.name != "" {
+			switch s := src.(type) {
+			case *stack:
+				s.u = withFolder(s.u, folder)
+			case *pageSource:
+				s.u = withFolder(s.u, folder)
+			}
+		}
+		return src, err
 	}
 	m, err := mapFile(files[0])
 	if err != nil {
 		return nil, err
 	}
-	p, _, err := singlePage(m)
+	p, r, err := singlePage(m)
+	var u Units
+	if err == nil {
+		u = tiffUnits(r, folder)
+	}
 	m.close()
 	if err != nil {
 		return nil, err
 	}
-	return &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1}, nil
+	return &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u}, nil
 }
 
 // singlePage parses the one page of a file of a series.

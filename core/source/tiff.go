@@ -483,6 +483,7 @@ func openTIFF(m *mapping) (Source, error) {
 	if err := r.checkOME(p0.desc); err != nil {
 		return nil, err
 	}
+	u := tiffUnits(r)
 	if ij, ok := parseImageJ(p0.desc); ok {
 		switch {
 		case ij.channels > 1 && ij.slices <= 1 && ij.frames <= 1:
@@ -504,7 +505,7 @@ func openTIFF(m *mapping) (Source, error) {
 			if err != nil {
 				return nil, r.errf("ImageJ file announces %d images of %d bytes from byte %d; the file of %d bytes holds fewer (truncated?)", n, frame, o, len(m.data))
 			}
-			return &stack{m: m, v: v, name: m.path}, nil
+			return &stack{m: m, v: v, name: m.path, u: u}, nil
 		case n > 0 && n != len(pages):
 			return nil, r.errf("ImageJ file announces %d images but holds %d pages", n, len(pages))
 		}
@@ -525,11 +526,11 @@ func openTIFF(m *mapping) (Source, error) {
 		if regular {
 			v, err := array.New(p0.dtype, r.order, []int{len(pages), p0.h, p0.w}, []int{int(stride), p0.w * es, es}, m.data, int(o0))
 			if err == nil {
-				return &stack{m: m, v: v, name: m.path}, nil
+				return &stack{m: m, v: v, name: m.path, u: u}, nil
 			}
 		}
 	}
-	return &pageSource{m: m, r: r, pages: pages, name: m.path}, nil
+	return &pageSource{m: m, r: r, pages: pages, name: m.path, u: u}, nil
 }
 
 // pageSource serves the pages of a TIFF file with irregular layout.
@@ -538,6 +539,7 @@ type pageSource struct {
 	r     *tiffReader
 	pages []page
 	name  string
+	u     Units
 }
 
 func (s *pageSource) Shape() (int, int, int) { return len(s.pages), s.pages[0].h, s.pages[0].w }

@@ -6,13 +6,18 @@ import (
 )
 
 // ttag is one TIFF tag for the test writer: integers of type typ (1 BYTE,
-// 3 SHORT, 4 LONG, 5 RATIONAL, 16 LONG8), or ASCII text when typ is 2.
-// A tag with typ 0 removes a default tag.
+// 3 SHORT, 4 LONG, 5 RATIONAL v/1, 16 LONG8), or ASCII text when typ is 2.
+// With typ ratPairs the values are numerator, denominator pairs of one
+// RATIONAL each (written as type 5). A tag with typ 0 removes a default
+// tag.
 type ttag struct {
 	id, typ uint16
 	vals    []uint64
 	ascii   string
 }
+
+// ratPairs is the test writer's type for RATIONAL tags given as pairs.
+const ratPairs = 0x105
 
 // tpage is one page for the test writer. Its strips are written in order
 // with gap bytes between them (and pad bytes after each, counted in
@@ -137,8 +142,13 @@ func writeTIFF(o tiffOpts, pages []tpage) []byte {
 		for _, id := range ids {
 			t := tags[uint16(id)]
 			var val []byte
-			count := len(t.vals)
+			count, typ := len(t.vals), t.typ
 			switch t.typ {
+			case ratPairs:
+				for i := 0; i+1 < len(t.vals); i += 2 {
+					val = bo.AppendUint32(bo.AppendUint32(val, uint32(t.vals[i])), uint32(t.vals[i+1]))
+				}
+				count, typ = len(t.vals)/2, 5
 			case 2:
 				val = append([]byte(t.ascii), 0)
 				count = len(val)
@@ -159,7 +169,7 @@ func writeTIFF(o tiffOpts, pages []tpage) []byte {
 				}
 			}
 			put16(t.id)
-			put16(t.typ)
+			put16(typ)
 			putOff(uint64(count))
 			if len(val) <= inline {
 				b = append(b, val...)

@@ -1,0 +1,513 @@
+package source
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// Units are the physical units of a source, as its files' metadata records
+// them. A zero field is unknown: a caller then asks the user or works in
+// frames and pixels.
+type Units struct {
+	// FrameInterval is the time between frames in seconds; 0 = unknown.
+	FrameInterval float64
+	// PixelSize is the width (and height) of a pixel in micrometres;
+	// 0 = unknown, also when the metadata gives pixels that are not
+	// square (width and height differ by more than 1 part in 10^4).
+	PixelSize float64
+	// Origin names the metadata the known fields came from: "OME-XML",
+	// "ImageJ", "Micro-Manager", or several joined by "+" in that order
+	// (each field is taken from the first of them that records it); ""
+	// when no field is known.
+	Origin string
+}
+
+// UnitsOf returns the physical units recorded in src's file metadata:
+//
+//   - OME-TIFF: the first Pixels element of the OME-XML ImageDescription,
+//     PhysicalSizeX/Y with PhysicalSizeX/YUnit (default µm), and
+//     TimeIncrement with TimeIncrementUnit (default s), or else the
+//     difference of the DeltaT (DeltaTUnit) of the planes TheT=1 and
+//     TheT=0 (of TheC=0, TheZ=0).
+//   - ImageJ TIFF: the pixel width is 1/XResolution (and the height
+//     1/YResolution) in the description's unit= (micron, um, µm, nm, mm,
+//     cm, m, inch; yunit= for the height if given); the frame interval is
+//     finterval= in tunit= (default sec; ms, us, min, h also). spacing= is
+//     the z step and is not used; fps= is the display rate and is not used.
+//   - Micro-Manager: the JSON of the first page's MicroManagerMetadata tag
+//     (51123), the summary metadata in the header of Micro-Manager's
+//     multi-page TIFF files, and for a folder or pattern of single-page
+//     files the "Summary" object of metadata.txt beside them; keys
+//     PixelSizeUm or PixelSize_um (micrometres; PixelAspect other than 1
+//     means pixels that are not square) and Interval_ms (or IntervalMs,
+//     interval_ms, WaitInterval; milliseconds). An interval of 0 (as fast
+//     as possible) is unknown.
+//
+// Other TIFF resolution tags (such as 72 dpi) and npy and raw files give no
+// units. UnitsOf never fails: metadata that is missing, malformed,
+// non-positive, not finite or in a unit it does not know leaves the field
+// unknown. A selection (Select) has the units of its source.
+func UnitsOf(src Source) Units {
+	if u, ok := src.(interface{ units() Units }); ok {
+		return u.units()
+	}
+	return Units{}
+}
+
+func (s *stack) units() Units      { return s.u }
+func (s *pageSource) units() Units { return s.u }
+func (s *series) units() Units     { return s.u }
+func (s *selection) units() Units  { return UnitsOf(s.src) }
+
+// metadata collects what each flavour records; merge combines them.
+type metadata struct {
+	name            string
+	interval, pixel float64 // seconds, micrometres; 0 = unknown
+	pixelX, pixelY  float64 // before the squareness check; pixelY 0 = as pixelX
+	aspect          float64 // Micro-Manager's PixelAspect; 0 = not given
+}
+
+// finish sets pixel from pixelX and pixelY: unknown unless square.
+func (m *metadata) finish() {
+	x, y := m.pixelX, m.pixelY
+	if y == 0 {
+		y = x
+	}
+	if m.aspect != 0 && !(math.Abs(m.aspect-1) <= 1e-4) {
+		x = 0
+	}
+	if good(x) && good(y) && math.Abs(x-y) <= 1e-4*math.Max(x, y) {
+		m.pixel = x
+	}
+	if !good(m.interval) {
+		m.interval = 0
+	}
+}
+
+// good reports a usable value: finite and positive.
+func good(v float64) bool { return v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) }
+
+// merge takes each field from the first flavour that knows it.
+func merge(ms ...metadata) Units {
+	var u Units
+	var names []string
+	for _, m := range ms {
+		m.finish()
+		used := false
+		if u.FrameInterval == 0 && m.interval > 0 {
+			u.FrameInterval, used = m.interval, true
+		}
+		if u.PixelSize == 0 && m.pixel > 0 {
+			u.PixelSize, used = m.pixel, true
+		}
+		for _, n := range strings.Split(m.name, "+") {
+			if used && n != "" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	u.Origin = strings.Join(names, "+")
+	return u
+}
+
+// tiffUnits reads the units of a TIFF file from its first IFD (and, for
+// Micro-Manager's files, the summary in its header); extra (the folder's
+// metadata.txt) comes last.
+func tiffUnits(r *tiffReader, extra ...metadata) Units {
+	t := r.metaTags()
+	ms := []metadata{omeUnits(t.desc), imagejUnits(t.desc, t.xres, t.yres), mmUnits(t.mm)}
+	if s := r.mmSummary(); s != nil {
+		ms = append(ms, mmUnits(s))
+	}
+	return merge(append(ms, extra...)...)
+}
+
+// metaTags are the first IFD's tags that hold units.
+type metaTags struct {
+	desc       string
+	xres, yres float64 // pixels per unit; 0 = absent or malformed
+	mm         []byte  // MicroManagerMetadata JSON
+}
+
+// metaTags reads the units tags of the first IFD, ignoring any that are
+// malformed: they never make a file unreadable.
+func (r *tiffReader) metaTags() metaTags {
+	var t metaTags
+	var n int64
+	entry, at := int64(12), r.first
+	if r.big {
+		c, err := r.u64(at)
+		if err != nil || c > 1<<16 {
+			return t
+		}
+		n, entry, at = int64(c), 20, at+8
+	} else {
+		c, err := r.u16(at)
+		if err != nil {
+			return t
+		}
+		n, at = int64(c), at+2
+	}
+	if at+n*entry > int64(len(r.b)) {
+		return t
+	}
+	rational := func(typ uint16, raw []byte) float64 {
+		if typ != 5 || len(raw) < 8 {
+			return 0
+		}
+		num, den := r.bo.Uint32(raw), r.bo.Uint32(raw[4:])
+		if den == 0 {
+			return 0
+		}
+		return float64(num) / float64(den)
+	}
+	for k := int64(0); k < n; k++ {
+		e := at + k*entry
+		tag, err := r.u16(e)
+		if err != nil || (tag != 270 && tag != 282 && tag != 283 && tag != 51123) {
+			continue
+		}
+		typ, _, raw, _, err := r.values(e)
+		if err != nil || raw == nil {
+			continue
+		}
+		switch tag {
+		case 270:
+			if typ == 2 && t.desc == "" {
+				t.desc = strings.TrimRight(string(raw), "\x00")
+			}
+		case 282:
+			t.xres = rational(typ, raw)
+		case 283:
+			t.yres = rational(typ, raw)
+		case 51123:
+			if typ == 1 || typ == 2 || typ == 7 {
+				t.mm = bytes.TrimRight(raw, "\x00")
+			}
+		}
+	}
+	return t
+}
+
+// mmSummaryHeader marks the summary metadata in the header of
+// Micro-Manager's multi-page TIFF files: at byte 32 the marker, at 36 the
+// length of the JSON that starts at byte 40.
+const mmSummaryHeader = 2355492
+
+func (r *tiffReader) mmSummary() []byte {
+	if r.big {
+		return nil
+	}
+	if m, err := r.u32(32); err != nil || m != mmSummaryHeader {
+		return nil
+	}
+	n, err := r.u32(36)
+	if err != nil || int64(n) > int64(len(r.b))-40 {
+		return nil
+	}
+	return r.b[40 : 40+int64(n)]
+}
+
+// lengthUnits are micrometres per unit, by the names ImageJ and OME use.
+var lengthUnits = map[string]float64{
+	"micron": 1, "microns": 1, "um": 1, "µm": 1, "μm": 1, "micrometer": 1, "micrometre": 1,
+	"nm": 1e-3, "nanometer": 1e-3, "pm": 1e-6, "Å": 1e-4, "A": 1e-4, "angstrom": 1e-4,
+	"mm": 1e3, "cm": 1e4, "dm": 1e5, "m": 1e6, "meter": 1e6, "metre": 1e6,
+	"inch": 25400, "in": 25400,
+}
+
+// timeUnits are seconds per unit.
+var timeUnits = map[string]float64{
+	"s": 1, "sec": 1, "second": 1, "seconds": 1,
+	"ms": 1e-3, "msec": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3,
+	"us": 1e-6, "µs": 1e-6, "μs": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
+	"ns": 1e-9, "nanosecond": 1e-9, "nanoseconds": 1e-9,
+	"min": 60, "minute": 60, "minutes": 60,
+	"h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "d": 86400,
+}
+
+// number parses a decimal value; NaN if it is not one.
+func number(s string) float64 {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
+}
+
+// imagejUnits reads an ImageJ description's unit=, yunit=, finterval= and
+// tunit= with the resolution tags (pixels per unit).
+func imagejUnits(desc string, xres, yres float64) metadata {
+	m := metadata{name: "ImageJ"}
+	if !strings.HasPrefix(desc, "ImageJ=") {
+		return m
+	}
+	kv := map[string]string{}
+	for _, line := range strings.Split(desc, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if ok {
+			if _, dup := kv[k]; !dup {
+				kv[k] = unescapeImageJ(strings.TrimSpace(v))
+			}
+		}
+	}
+	if f, ok := lengthUnits[kv["unit"]]; ok && good(xres) {
+		m.pixelX = f / xres
+		fy := f
+		if yu, ok := kv["yunit"]; ok {
+			if fy, ok = lengthUnits[yu]; !ok {
+				fy = math.NaN()
+			}
+		}
+		switch {
+		case good(yres):
+			m.pixelY = fy / yres
+		case fy != f: // no YResolution: ImageJ takes the width, in another unit
+			m.pixelY = fy / xres
+		}
+	}
+	if fi, ok := kv["finterval"]; ok {
+		tu, ok := kv["tunit"]
+		if !ok {
+			tu = "sec"
+		}
+		if f, ok := timeUnits[tu]; ok {
+			m.interval = number(fi) * f
+		}
+	}
+	return m
+}
+
+// unescapeImageJ decodes the \uXXXX escapes ImageJ writes for characters
+// outside ASCII ("\u00B5m" for µm).
+func unescapeImageJ(s string) string {
+	if !strings.Contains(s, `\u`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+6 <= len(s) && s[i+1] == 'u' {
+			if r, err := strconv.ParseUint(s[i+2:i+6], 16, 32); err == nil {
+				b.WriteRune(rune(r))
+				i += 5
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// omeUnits reads the first Pixels element of an OME-XML description.
+func omeUnits(desc string) metadata {
+	m := metadata{name: "OME-XML"}
+	if !strings.Contains(desc, "<OME") {
+		return m
+	}
+	d := xml.NewDecoder(strings.NewReader(desc))
+	d.Strict = false
+	d.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	attrs := func(e xml.StartElement) map[string]string {
+		a := map[string]string{}
+		for _, at := range e.Attr {
+			a[at.Name.Local] = strings.TrimSpace(at.Value)
+		}
+		return a
+	}
+	// length is 0 if absent, NaN if malformed or in an unknown unit
+	length := func(a map[string]string, key string) float64 {
+		v, ok := a[key]
+		if !ok {
+			return 0
+		}
+		unit, ok := a[key+"Unit"]
+		if !ok {
+			unit = "µm"
+		}
+		f, ok := lengthUnits[unit]
+		if !ok || !good(number(v)) {
+			return math.NaN()
+		}
+		return number(v) * f
+	}
+	duration := func(a map[string]string, key, unitKey string) (float64, bool) {
+		v, ok := a[key]
+		if !ok {
+			return 0, false
+		}
+		unit, ok := a[unitKey]
+		if !ok {
+			unit = "s"
+		}
+		f, ok := timeUnits[unit]
+		return number(v) * f, ok
+	}
+	inPixels := false
+	var t0, t1 float64
+	var have0, have1 bool
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			break // the end, or malformed XML: keep what was read
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			switch {
+			case e.Name.Local == "Pixels" && !inPixels:
+				a := attrs(e)
+				inPixels = true
+				m.pixelX, m.pixelY = length(a, "PhysicalSizeX"), length(a, "PhysicalSizeY")
+				m.interval, _ = duration(a, "TimeIncrement", "TimeIncrementUnit")
+				if m.interval != 0 {
+					return m // the planes (there may be many) are not needed
+				}
+			case e.Name.Local == "Plane" && inPixels && m.interval == 0:
+				a := attrs(e)
+				if a["TheC"] != "" && a["TheC"] != "0" || a["TheZ"] != "" && a["TheZ"] != "0" {
+					continue
+				}
+				dt, ok := duration(a, "DeltaT", "DeltaTUnit")
+				switch {
+				case !ok:
+				case a["TheT"] == "0" || a["TheT"] == "":
+					t0, have0 = dt, true
+				case a["TheT"] == "1":
+					t1, have1 = dt, true
+				}
+				if have0 && have1 {
+					m.interval = t1 - t0
+					return m
+				}
+			}
+		case xml.EndElement:
+			if e.Name.Local == "Pixels" && inPixels {
+				return m
+			}
+		}
+	}
+	return m
+}
+
+// mmUnits reads Micro-Manager's JSON metadata: an image's or a summary,
+// with the summary's keys also looked up under "Summary".
+func mmUnits(b []byte) metadata {
+	m := metadata{name: "Micro-Manager"}
+	if len(b) == 0 {
+		return m
+	}
+	var top map[string]any
+	if json.Unmarshal(b, &top) != nil {
+		return m
+	}
+	return mmFromMap(top, m)
+}
+
+func mmFromMap(top map[string]any, m metadata) metadata {
+	objs := []map[string]any{top}
+	if s, ok := top["Summary"].(map[string]any); ok {
+		objs = append(objs, s)
+	}
+	value := func(keys ...string) (float64, bool) {
+		for _, o := range objs {
+			for _, k := range keys {
+				switch v := o[k].(type) {
+				case float64:
+					return v, true
+				case string:
+					return number(v), true
+				}
+			}
+		}
+		return 0, false
+	}
+	if v, ok := value("PixelSizeUm", "PixelSize_um"); ok {
+		m.pixelX = v
+		if !good(v) {
+			m.pixelX = 0
+		}
+	}
+	if v, ok := value("PixelAspect"); ok {
+		m.aspect = v
+		if !good(v) {
+			m.aspect = math.NaN()
+		}
+	}
+	if v, ok := value("Interval_ms", "IntervalMs", "interval_ms", "WaitInterval"); ok {
+		m.interval = v / 1000
+	}
+	return m
+}
+
+// mmFolderUnits reads the "Summary" object of the metadata.txt that
+// Micro-Manager writes beside its single-page files (a top-level key; the
+// rest of the file, one entry per image, is not read).
+func mmFolderUnits(dir string) metadata {
+	m := metadata{name: "Micro-Manager"}
+	path := filepath.Join(dir, "metadata.txt")
+	if _, err := npy.RegularFile(path); err != nil {
+		return m // absent, or a named pipe that opening would block on
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return m
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return m
+	}
+	d := json.NewDecoder(f)
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return m
+	}
+	for d.More() {
+		key, err := d.Token()
+		if err != nil {
+			return m
+		}
+		if key != "Summary" {
+			var skip json.RawMessage
+			if d.Decode(&skip) != nil {
+				return m
+			}
+			continue
+		}
+		var s map[string]any
+		if d.Decode(&s) != nil {
+			return m
+		}
+		return mmFromMap(s, m)
+	}
+	return m
+}
+
+// folderUnits reads metadata.txt in the folder of a series' files (all in
+// one folder); its name is "" when there is none to read.
+func folderUnits(files []string) metadata {
+	dir := filepath.Dir(files[0])
+	for _, f := range files[1:] {
+		if filepath.Dir(f) != dir {
+			return metadata{}
+		}
+	}
+	m := mmFolderUnits(dir)
+	if m.pixelX == 0 && m.interval == 0 {
+		return metadata{}
+	}
+	return m
+}
+
+// withFolder completes u, a file's units, with the folder's metadata.txt.
+func withFolder(u Units, folder metadata) Units {
+	file := metadata{name: u.Origin, interval: u.FrameInterval, pixelX: u.PixelSize}
+	return merge(file, folder)
+}

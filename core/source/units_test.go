@@ -1,0 +1,298 @@
+//go:build unix
+
+package source
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+)
+
+// openBytes writes b to a file named name in a new folder and opens it.
+func openBytes(t *testing.T, name string, b []byte) Source {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Open(path)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+func rat(id uint16, num, den uint64) ttag {
+	return ttag{id: id, typ: ratPairs, vals: []uint64{num, den}}
+}
+
+func asc(id uint16, s string) ttag { return ttag{id: id, typ: 2, ascii: s} }
+
+// withFirst adds tags to the first page of ps.
+func withFirst(ps []tpage, tags ...ttag) []tpage {
+	out := append([]tpage(nil), ps...)
+	out[0] = with(out[0], tags...)
+	return out
+}
+
+func sameUnits(a, b Units) bool {
+	close := func(x, y float64) bool { return x == y || math.Abs(x-y) <= 1e-12*math.Max(math.Abs(x), math.Abs(y)) }
+	return close(a.FrameInterval, b.FrameInterval) && close(a.PixelSize, b.PixelSize) && a.Origin == b.Origin
+}
+
+// ome is an OME-XML description of one (3, 4, 5) series with the given
+// Pixels attributes and content.
+func ome(attrs, content string) string {
+	return `<?xml version="1.0" encoding="UTF-8"?>` +
+		`<OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06" Creator="test">` +
+		`<Image ID="Image:0" Name="t"><Pixels ID="Pixels:0" DimensionOrder="XYZCT" Type="uint16" ` +
+		`SizeX="5" SizeY="4" SizeZ="1" SizeC="1" SizeT="3" ` + attrs + `>` +
+		`<Channel ID="Channel:0:0" SamplesPerPixel="1"/>` + content + `</Pixels></Image></OME>`
+}
+
+// TestUnits reads the units of TIFF files with each kind of metadata, and
+// with none or malformed metadata (never an error: the units are then
+// unknown). Every file must still read as before.
+func TestUnits(t *testing.T) {
+	g := grayPages(le, 3, 4, 5, 0)
+	ijDesc := "ImageJ=1.54f\nimages=3\nframes=3\n"
+	mmJSON := `{"PixelSizeUm":"0.108","Camera":"Cam","ElapsedTime-ms":12.5,"Summary":{"Interval_ms":100,"Slices":1}}`
+	cases := []struct {
+		name string
+		file []byte
+		want Units
+	}{
+		// ImageJ: pixel width = 1/XResolution in unit=, interval finterval= in tunit= (default sec)
+		{"imagej micron", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nfinterval=0.05\nspacing=2.0\nloop=false\n"),
+			rat(282, 2500000, 1000000), rat(283, 2500000, 1000000), u(296, 1))),
+			Units{0.05, 0.4, "ImageJ"}},
+		{"imagej escaped µm, tunit ms", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+`unit=\u00B5m`+"\nfinterval=25\ntunit=ms\n"),
+			rat(282, 10, 1), rat(283, 10, 1))),
+			Units{0.025, 0.1, "ImageJ"}},
+		{"imagej nm, no YResolution", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=nm\n"), rat(282, 1, 160))),
+			Units{0, 0.16, "ImageJ"}},
+		{"imagej uncalibrated (unit=pixel)", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=pixel\nfinterval=2\n"),
+			rat(282, 1, 1), rat(283, 1, 1))),
+			Units{2, 0, "ImageJ"}},
+		{"imagej pixels not square", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nfinterval=0.5\n"),
+			rat(282, 2, 1), rat(283, 4, 1))),
+			Units{0.5, 0, "ImageJ"}},
+		{"imagej yunit other than unit", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nyunit=nm\n"),
+			rat(282, 2, 1))),
+			Units{}},
+		// Micro-Manager: the image's MicroManagerMetadata, with its Summary
+		{"micro-manager tag", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, mmJSON))),
+			Units{0.1, 0.108, "Micro-Manager"}},
+		{"micro-manager 2 keys", writeTIFF(tiffOpts{bo: be}, withFirst(grayPages(be, 3, 4, 5, 0), asc(51123, `{"PixelSizeUm":0.065,"IntervalMs":40,"PixelAspect":1.0}`))),
+			Units{0.04, 0.065, "Micro-Manager"}},
+		{"micro-manager interval 0 (as fast as possible)", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSize_um":0.2,"Interval_ms":0}`))),
+			Units{0, 0.2, "Micro-Manager"}},
+		{"micro-manager pixel aspect 2", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSizeUm":0.2,"PixelAspect":2,"Interval_ms":5}`))),
+			Units{0.005, 0, "Micro-Manager"}},
+		{"micro-manager header summary", mmHeaderFile(`{"Prefix":"run","PixelSize_um":0.0645,"Interval_ms":20,"Frames":3}`),
+			Units{0.02, 0.0645, "Micro-Manager"}},
+		// OME-XML: PhysicalSizeX/Y with units (default µm), TimeIncrement with unit (default s)
+		{"ome", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0.5" PhysicalSizeXUnit="µm" PhysicalSizeY="0.5" PhysicalSizeYUnit="µm" TimeIncrement="25" TimeIncrementUnit="ms"`, "")))),
+			Units{0.025, 0.5, "OME-XML"}},
+		{"ome default units, BigTIFF big-endian", writeTIFF(tiffOpts{bo: be, big: true}, withFirst(grayPages(be, 3, 4, 5, 0), asc(270, ome(`PhysicalSizeX="0.25" PhysicalSizeY="0.25" TimeIncrement="0.5"`, "")))),
+			Units{0.5, 0.25, "OME-XML"}},
+		{"ome nm as entity, interval from DeltaT", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="130" PhysicalSizeXUnit="nm" PhysicalSizeY="130" PhysicalSizeYUnit="nm"`,
+			`<Plane TheC="0" TheT="0" TheZ="0" DeltaT="1.5" DeltaTUnit="s"/><Plane TheC="0" TheT="1" TheZ="0" DeltaT="1750" DeltaTUnit="ms"/><Plane TheC="0" TheT="2" TheZ="0" DeltaT="2.0"/>`)))),
+			Units{0.25, 0.13, "OME-XML"}},
+		{"ome unit as character reference", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0.3" PhysicalSizeXUnit="&#181;m" PhysicalSizeY="0.3" PhysicalSizeYUnit="&#xB5;m"`, "")))),
+			Units{0, 0.3, "OME-XML"}},
+		// several: each field from the first that knows it (OME-XML, ImageJ, Micro-Manager)
+		{"ome size, micro-manager interval", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0.5" PhysicalSizeY="0.5"`, "")), asc(51123, `{"PixelSizeUm":9,"Interval_ms":30}`))),
+			Units{0.03, 0.5, "OME-XML+Micro-Manager"}},
+		// none
+		{"no metadata", writeTIFF(tiffOpts{}, g), Units{}},
+		{"resolution without ImageJ (72 dpi)", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 72, 1), rat(283, 72, 1), u(296, 2))), Units{}},
+		{"another description", writeTIFF(tiffOpts{}, withFirst(g, asc(270, "Acquired with unit=micron finterval=3"))), Units{}},
+		// malformed: never an error, the field unknown
+		{"imagej bad numbers", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nfinterval=abc\n"), rat(282, 2, 0), rat(283, 2, 0))), Units{}},
+		{"imagej unknown units", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=furlong\nfinterval=1\ntunit=fortnight\n"), rat(282, 2, 1))), Units{}},
+		{"imagej negative and infinite", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=um\nfinterval=-1\n"), rat(282, 0, 1))), Units{}},
+		{"imagej finterval inf", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"finterval=1e999\n"))), Units{}},
+		{"imagej resolution as SHORT", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\n"), u(282, 2), u(283, 2))), Units{}},
+		{"imagej resolution outside the file", badResolution(writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nfinterval=0.1\n"), rat(282, 2, 1), rat(283, 2, 1)))),
+			Units{0.1, 0, "ImageJ"}},
+		{"ome truncated", writeTIFF(tiffOpts{}, withFirst(g, asc(270, `<?xml version="1.0"?><OME><Image><Pixels SizeT="3" PhysicalSizeX="0.2`))), Units{}},
+		{"ome bad values", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="-1" PhysicalSizeY="-1" TimeIncrement="NaN"`, "")))), Units{}},
+		{"ome unknown units", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="1" PhysicalSizeXUnit="pixel" PhysicalSizeY="1" TimeIncrement="1" TimeIncrementUnit="fortnight"`, "")))), Units{}},
+		{"ome only one axis in a known unit", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="1" PhysicalSizeY="1" PhysicalSizeYUnit="parsec"`, "")))), Units{}},
+		{"ome encoding ISO-8859-1", writeTIFF(tiffOpts{}, withFirst(g, asc(270, strings.Replace(ome(`PhysicalSizeX="2" PhysicalSizeY="2"`, ""), "UTF-8", "ISO-8859-1", 1)))),
+			Units{0, 2, "OME-XML"}},
+		{"micro-manager not JSON", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSizeUm": 0.1,`))), Units{}},
+		{"micro-manager odd types", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSizeUm":[1],"Interval_ms":"fast","Summary":7}`))), Units{}},
+		{"micro-manager JSON array", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `[1,2]`))), Units{}},
+		{"micro-manager header summary too long", mmHeaderLength(mmHeaderFile(`{"PixelSize_um":0.1}`), 1<<30), Units{}},
+	}
+	for _, c := range cases {
+		src := openBytes(t, "units.tif", c.file)
+		checkStack(t, src, 3, 4, 5)
+		if got := UnitsOf(src); !sameUnits(got, c.want) {
+			t.Errorf("%s: units %+v, want %+v", c.name, got, c.want)
+		}
+	}
+
+	// irregular pages (served page by page) and a selection keep the units
+	ps := grayPages(le, 3, 4, 5, 2)
+	for i := range ps {
+		ps[i].gap = 2
+	}
+	src := openBytes(t, "pages.tif", writeTIFF(tiffOpts{}, withFirst(ps, asc(270, ijDesc+"unit=micron\nfinterval=0.05\n"), rat(282, 5, 1), rat(283, 5, 1))))
+	if _, ok := src.(*pageSource); !ok {
+		t.Fatalf("%T, want a pageSource", src)
+	}
+	want := Units{0.05, 0.2, "ImageJ"}
+	if got := UnitsOf(src); !sameUnits(got, want) {
+		t.Errorf("page source: units %+v, want %+v", got, want)
+	}
+	sel, err := Select(src, Range{1, 3}, Range{0, 2}, Range{1, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := UnitsOf(sel); !sameUnits(got, want) {
+		t.Errorf("selection: units %+v, want %+v", got, want)
+	}
+
+	// npy and raw files have none
+	npySrc, err := Open(filepath.Join("testdata", "stack.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer npySrc.Close()
+	raw, err := OpenRaw(filepath.Join("testdata", "raw_le.bin"), Raw{T: 20, H: 6, W: 7, DType: array.Uint16, Order: array.Little})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, s := range []Source{npySrc, raw} {
+		if got := UnitsOf(s); got != (Units{}) {
+			t.Errorf("%s: units %+v, want none", s.Name(), got)
+		}
+	}
+}
+
+// mmHeaderFile is a 3-page TIFF whose header holds Micro-Manager's summary
+// metadata: at byte 32 the marker 2355492, at 36 the JSON's length, from
+// 40 the JSON (inside the gap before the first strip).
+func mmHeaderFile(summary string) []byte {
+	ps := grayPages(le, 3, 4, 5, 0)
+	ps[0].gap = 32 + len(summary) + 1
+	b := writeTIFF(tiffOpts{}, ps)
+	le.PutUint32(b[32:], mmSummaryHeader)
+	le.PutUint32(b[36:], uint32(len(summary)))
+	copy(b[40:], summary)
+	return b
+}
+
+func mmHeaderLength(b []byte, n uint32) []byte {
+	le.PutUint32(b[36:], n)
+	return b
+}
+
+// badResolution points the XResolution value of the first IFD (classic,
+// little-endian) beyond the end of the file.
+func badResolution(b []byte) []byte {
+	ifd := int(le.Uint32(b[4:]))
+	n := int(le.Uint16(b[ifd:]))
+	for k := 0; k < n; k++ {
+		e := ifd + 2 + 12*k
+		if le.Uint16(b[e:]) == 282 {
+			le.PutUint32(b[e+8:], uint32(len(b)+1000))
+			return b
+		}
+	}
+	panic("no XResolution")
+}
+
+// TestUnitsMicroManagerFolder: a folder of Micro-Manager 1.4 single-page
+// files takes the units of the "Summary" of its metadata.txt, after those
+// of its first file's tags.
+func TestUnitsMicroManagerFolder(t *testing.T) {
+	write := func(dir string, n int, tags []ttag, meta string) {
+		t.Helper()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			p := with(grayPages(le, i+1, 4, 5, 0)[i], tags...)
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("img_%09d_Default_000.tif", i)), writeTIFF(tiffOpts{}, []tpage{p}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if meta != "" {
+			if err := os.WriteFile(filepath.Join(dir, "metadata.txt"), []byte(meta), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	frames := strings.Repeat(`"FrameKey-0-0-0": {"PixelSizeUm": 7, "Interval_ms": 7, "Nested": {"a": [1, 2, {"b": "}"}]}},`, 3)
+	cases := []struct {
+		name string
+		n    int
+		tags []ttag
+		meta string
+		want Units
+	}{
+		{"summary", 3, nil, `{"Summary": {"Slices": 1, "Interval_ms": 50, "PixelSize_um": 0.108, "Prefix": "run"}, ` + frames + `"Last": {}}`,
+			Units{0.05, 0.108, "Micro-Manager"}},
+		{"summary after the frames", 3, nil, `{` + frames + `"Summary": {"IntervalMs": "250", "PixelSize_um": "0.5"}}`,
+			Units{0.25, 0.5, "Micro-Manager"}},
+		{"file tags first", 3, []ttag{asc(51123, `{"PixelSizeUm":"0.2"}`)}, `{"Summary": {"Interval_ms": 50, "PixelSize_um": 0.108}}`,
+			Units{0.05, 0.2, "Micro-Manager"}},
+		{"one file", 1, []ttag{asc(270, "ImageJ=1.54f\nimages=1\nunit=micron\n"), rat(282, 4, 1), rat(283, 4, 1)}, `{"Summary": {"Interval_ms": 10}}`,
+			Units{0.01, 0.25, "ImageJ+Micro-Manager"}},
+		{"composite origin", 1, []ttag{asc(270, ome(`PhysicalSizeX="0.5" PhysicalSizeY="0.5"`, "")), asc(51123, `{"Interval_ms":30}`)}, `{"Summary": {"Interval_ms": 10, "PixelSize_um": 0.108}}`,
+			Units{0.03, 0.5, "OME-XML+Micro-Manager"}},
+		{"no metadata.txt", 3, nil, "", Units{}},
+		{"malformed metadata.txt", 3, nil, `{"Summary": {"Interval_ms": 50, "PixelSize_um": `, Units{}},
+		{"metadata.txt not an object", 3, nil, `["Summary"]`, Units{}},
+		{"Summary not an object", 3, nil, `{"Summary": "fast"}`, Units{}},
+	}
+	for _, c := range cases {
+		dir := filepath.Join(t.TempDir(), "Pos0")
+		write(dir, c.n, c.tags, c.meta)
+		src, err := Open(dir)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := UnitsOf(src); !sameUnits(got, c.want) {
+			t.Errorf("%s: units %+v, want %+v", c.name, got, c.want)
+		}
+		checkStack(t, src, c.n, 4, 5)
+		src.Close()
+	}
+	// a named pipe as metadata.txt is not opened (that would block)
+	dir := filepath.Join(t.TempDir(), "Pos0")
+	write(dir, 2, nil, "")
+	if err := syscall.Mkfifo(filepath.Join(dir, "metadata.txt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := within(t, func() (Source, error) { return Open(dir) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := UnitsOf(src); got != (Units{}) {
+		t.Errorf("named pipe as metadata.txt: units %+v, want none", got)
+	}
+	src.Close()
+
+	// the shipped Micro-Manager folder has no metadata.txt: no units
+	src, err = Open(filepath.Join("testdata", "mm", "Pos0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if got := UnitsOf(src); got != (Units{}) {
+		t.Errorf("testdata/mm: units %+v, want none", got)
+	}
+}
