@@ -91,21 +91,46 @@ def polar(result, y, x, *, figsize=(4, 4), dpi=100, cmap='viridis', save=None):
     return _done(fig, save)
 
 
-def lines(result, y, x, *, radius=None, points=None, figsize=(6, 4), dpi=100, save=None):
-    """Plot G against delay bin at one pixel, one line per circle point.
+def lines(result, y, x, *, radius=None, points=None, offsets=None, delays=None, xlabel=None, figsize=(6, 4),
+          dpi=100, save=None):
+    """Plot G against delay at one pixel, one line per offset (circle point).
 
-    With `radius` the legend names each point's (u, v) offset; `points`
-    selects the lines. `delays` gives the bins' delays in frames.
+    With `radius` the legend names each circle point's (u, v) offset; with
+    `offsets` ((k, 2) (u, v) pairs, as given to `ipcf.pcf`, or
+    ``ipcf.offsets(...)``) it names those. `points` selects the lines.
+    `delays`: the x value of each curve point, e.g. ``ipcf.delays(data,
+    ..., frame_interval=dt)`` in seconds (default: the bin index); `xlabel`
+    names the axis.
+
+    Examples
+    --------
+    >>> import ipcf
+    >>> data = ipcf.simulate(frames=256, size=12, seed=1)
+    >>> result = ipcf.pcf(data, offsets=[(1, 0), (0, 2)], bins='multitau', m=4)
+    >>> t = ipcf.delays(data, offsets=[(1, 0), (0, 2)], bins='multitau', m=4, frame_interval=0.01)
+    >>> fig = lines(result, 2, 3, offsets=[(1, 0), (0, 2)], delays=t, xlabel='delay (s)')
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['0: (1, 0)', '1: (0, 2)']
     """
     result = _check(result, y, x)
     npoints = result.shape[2]
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
-    offsets = circle(radius, npoints) if radius else None
+    if offsets is not None:
+        offsets = numpy.asarray(offsets)
+        if offsets.shape != (npoints, 2):
+            raise _invalid(f'offsets: shape {offsets.shape}, want ({npoints}, 2): the result\'s {npoints} offsets')
+    elif radius:
+        offsets = circle(radius, npoints)
+    t = numpy.arange(result.shape[3])
+    if delays is not None:
+        t = numpy.asarray(delays)
+        if t.shape != (result.shape[3],):
+            raise _invalid(f'delays: shape {t.shape}, want ({result.shape[3]},): one per curve point')
     for i in points if points is not None else range(npoints):
-        label = f'{i}: {tuple(offsets[i])}' if offsets is not None else str(i)
-        ax.plot(numpy.arange(result.shape[3]), result[y, x, i], label=label)
-    ax.set_xlabel('delay bin')
+        label = f'{i}: {tuple(int(v) for v in offsets[i])}' if offsets is not None else str(i)
+        ax.plot(t, result[y, x, i], label=label)
+    ax.set_xlabel(xlabel or ('delay' if delays is not None else 'delay bin'))
     ax.set_ylabel('G')
     ax.set_title(f'pCF at ({y}, {x})')
     if npoints <= 16 or points is not None:
@@ -131,7 +156,10 @@ def mean(data, *, figsize=(9, 4), dpi=100, cmap='gray', save=None):
 
 def delays(frames, nbins, bleach=0):
     """Return the delay (upper bin edge, in frames) of each bin for a series
-    of `frames` frames, as `ipcf.pcf` bins it."""
+    of `frames` frames, as `ipcf.pcf` bins it with its default log bins.
+
+    `ipcf.delays` gives each curve point's mean delay for every bin mode
+    (and in seconds with a frame interval)."""
     n = frames - 2 * bleach
     p = 1
     while p * 2 <= n:

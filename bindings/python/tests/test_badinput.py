@@ -505,6 +505,10 @@ CASES = [
     ('open-damaged-zarr', lambda c: ipcf.open_result(damaged_zarr(c)), OSError, '.zarray: not a Zarr v2'),
     ('open-type', lambda c: ipcf.open_result(5), TypeError, 'path=5'),
     ('plot-ndim', lambda c: ipcf.plot.pcf_image(c.ref[0]), ValueError, 'result: 3 dimensions'),
+    ('plot-lines-offsets', lambda c: ipcf.plot.lines(c.ref, 1, 1, offsets=[(1, 0)]), ValueError,
+     'offsets: shape (1, 2), want (8, 2)'),
+    ('plot-lines-delays', lambda c: ipcf.plot.lines(c.ref, 1, 1, delays=ipcf.delays(64)), ValueError,
+     'delays: shape (20,), want (6,)'),
 ]
 
 
