@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"math"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -584,6 +585,22 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 	return o, toolkitOptions(co, &o)
 }
 
+// checkData2 refuses a second channel whose shape or dtype differs from
+// the data's, naming the field.
+func checkData2(shape []int, dt array.DType, o pcf.Options) error {
+	if o.Data2 == nil {
+		return nil
+	}
+	d2 := o.Data2
+	if !slices.Equal(d2.Shape, shape) {
+		return fail(eInvalid, "options.data2 shape %v, want %v (data's)", d2.Shape, shape)
+	}
+	if dt != 0 && d2.DType != dt {
+		return fail(eInvalid, "options.data2 dtype %s, want %s (data's)", d2.DType, dt)
+	}
+	return nil
+}
+
 // toolkitOptions reads the fields of ipcf_pcf_options since 0.3.
 func toolkitOptions(co *C.ipcf_pcf_options, o *pcf.Options) error {
 	var d C.ipcf_pcf_options
@@ -641,8 +658,8 @@ func toolkitOptions(co *C.ipcf_pcf_options, o *pcf.Options) error {
 	}
 	if has(ss, unsafe.Offsetof(d.threshold), 8) {
 		t := float64(co.threshold)
-		if math.IsNaN(t) {
-			return fail(eInvalid, "options.threshold is NaN, want a number or -INFINITY (none)")
+		if math.IsNaN(t) || math.IsInf(t, 1) {
+			return fail(eInvalid, "options.threshold=%g, want a finite number or -INFINITY (none)", t)
 		}
 		if !math.IsInf(t, -1) {
 			o.SetThreshold(t)
@@ -727,6 +744,9 @@ func ipcfgo_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape
 		if err != nil {
 			return err
 		}
+		if err := checkData2(s, 0, o); err != nil {
+			return err
+		}
 		g, err := pcf.Plan(s, o)
 		if err != nil {
 			return err
@@ -789,6 +809,9 @@ func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipc
 		}
 		if vd.NDim() != 3 {
 			return fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", vd.NDim())
+		}
+		if err := checkData2(vd.Shape, vd.DType, o); err != nil {
+			return err
 		}
 		g, err := pcf.Plan(vd.Shape, o)
 		if err != nil {

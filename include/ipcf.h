@@ -191,7 +191,7 @@ typedef struct ipcf_pcf_options {
     int32_t multitau_m;         /* multi-tau channels per level, even, >= 2 (16) */
     double smooth;              /* weight of the previous value, [0, 1); 0 = off (0.7) */
     double threshold;           /* pixels whose mean is <= threshold give NaN
-                                   curves; -INFINITY = none (-INFINITY) */
+                                   curves; finite, or -INFINITY = none (-INFINITY) */
     int32_t output;             /* IPCF_OUTPUT_* (IPCF_OUTPUT_CCF) */
     int32_t reserved2;
 } ipcf_pcf_options;
@@ -357,9 +357,10 @@ ipcf_status ipcf_circle(int32_t radius, int32_t npoints, int32_t *uv /* out */, 
 /* ipcf_offsets: the offsets of a preset (IPCF_OFFSETS_*) as (u, v) pairs
  * into uv[0..2 * *count - 1]; npoints is used by the circle only. cap is
  * the capacity of uv in offsets (pairs). On IPCF_E_BUFFER_TOO_SMALL
- * *count holds the needed capacity.
+ * *count holds the needed capacity (uv NULL with cap 0 asks for it).
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (kind, radius or npoints out
- * of range, count or uv NULL), IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED.
+ * of range, count NULL, uv NULL with a sufficient cap),
+ * IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED.
  * Since 0.3. */
 ipcf_status ipcf_offsets(int32_t kind, int32_t radius, int32_t npoints, int32_t *uv /* out */, size_t cap,
                          size_t *count /* out */);

@@ -294,20 +294,21 @@ static void test_toolkit(void) {
     CASE("smooth +Inf", INV, "options.smooth=+Inf", (O.smooth = INFINITY, pcf()));
     CASE("smooth -Inf", INV, "options.smooth=-Inf", (O.smooth = -INFINITY, pcf()));
     CASE("smooth NaN, output_shape", INV, "ipcf_pcf_output_shape|options.smooth=NaN", (O.smooth = NAN, shape()));
-    CASE("threshold NaN", INV, "options.threshold is NaN", (O.threshold = NAN, pcf()));
-    CASE("threshold NaN, delays", INV, "ipcf_pcf_delays|options.threshold is NaN", (O.threshold = NAN, pdelays(64, &count)));
+    CASE("threshold NaN", INV, "options.threshold=NaN", (O.threshold = NAN, pcf()));
+    CASE("threshold NaN, delays", INV, "ipcf_pcf_delays|options.threshold=NaN", (O.threshold = NAN, pdelays(64, &count)));
+    CASE("threshold +Inf", INV, "options.threshold=+Inf|finite", (O.threshold = INFINITY, pcf()));
     CASE("output 2", INV, "options.output=2", (O.output = 2, pcf()));
     CASE("output -1", INV, "options.output=-1", (O.output = -1, pcf()));
 
     /* data2: another shape, dtype or ndim; overlapping out; a bad descriptor */
-    CASE("data2 narrower", INV, "second channel shape [16 12 11]|want [16 12 12]", (TWO, D2.shape[2] = W - 1, pcf()));
-    CASE("data2 fewer frames", INV, "second channel shape [15 12 12]", (TWO, D2.shape[0] = T - 1, pcf()));
-    CASE("data2 narrower, output_shape", INV, "ipcf_pcf_output_shape|second channel shape", (TWO, D2.shape[2] = W - 1, shape()));
-    CASE("data2 uint8", INV, "second channel is uint8|want uint16", (TWO, D2.dtype = IPCF_DTYPE_UINT8, pcf()));
-    CASE("data2 float32", INV, "second channel is float32", (TWO, contiguous(&D2, IPCF_DTYPE_FLOAT32, 3, T, H, W / 2, 0, px2),
+    CASE("data2 narrower", INV, "options.data2 shape [16 12 11]|want [16 12 12]", (TWO, D2.shape[2] = W - 1, pcf()));
+    CASE("data2 fewer frames", INV, "options.data2 shape [15 12 12]", (TWO, D2.shape[0] = T - 1, pcf()));
+    CASE("data2 narrower, output_shape", INV, "ipcf_pcf_output_shape|options.data2 shape", (TWO, D2.shape[2] = W - 1, shape()));
+    CASE("data2 uint8", INV, "options.data2 dtype uint8|want uint16", (TWO, D2.dtype = IPCF_DTYPE_UINT8, pcf()));
+    CASE("data2 float32", INV, "options.data2 dtype float32", (TWO, contiguous(&D2, IPCF_DTYPE_FLOAT32, 3, T, H, W / 2, 0, px2),
                                                              D2.strides[2] = 2, D2.shape[2] = W, pcf()));
-    CASE("data2 2-D", INV, "second channel shape [16 12]", (TWO, D2.ndim = 2, pcf()));
-    CASE("data2 4-D", INV, "second channel shape [16 12 12 1]", (TWO, D2.ndim = 4, D2.shape[3] = 1, D2.strides[3] = 2, pcf()));
+    CASE("data2 2-D", INV, "options.data2 shape [16 12]", (TWO, D2.ndim = 2, pcf()));
+    CASE("data2 4-D", INV, "options.data2 shape [16 12 12 1]", (TWO, D2.ndim = 4, D2.shape[3] = 1, D2.strides[3] = 2, pcf()));
     CASE("out overlaps data2", INV, "out overlaps an input", (TWO, OUT.data = px2, pcf()));
     CASE("data2 struct_size 0", INV, "options.data2.struct_size=0", (TWO, D2.struct_size = 0, pcf()));
     CASE("data2 ndim 0", INV, "options.data2.ndim=0", (TWO, D2.ndim = 0, pcf()));
