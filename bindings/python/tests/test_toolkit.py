@@ -249,6 +249,25 @@ def test_two_channels(data, mix):
                               ipcf.pcf(data, data2=mix, offsets=[(1, 1)], nbins=8), equal_nan=True)
 
 
+def test_identical_channels_are_one_channel(data):
+    """data2 = data: the ACF bit for bit, other offsets to float32 rounding."""
+    assert ipcf.acf(data, data2=data, nbins=8).tobytes() == ipcf.acf(data, nbins=8).tobytes()
+    one = ipcf.pcf(data, offsets=OFFSETS, nbins=8)
+    two = ipcf.pcf(data, data2=data.copy(), offsets=OFFSETS, nbins=8)
+    numpy.testing.assert_array_equal(numpy.isnan(one), numpy.isnan(two))
+    numpy.testing.assert_allclose(two, one, rtol=0, atol=TOL)
+
+
+def test_delta_is_antisymmetric_in_the_offset(data):
+    got = ipcf.pcf(data, offsets=[(2, 1), (-2, -1)], nbins=8, delta=True)  # margin (1, 2)
+    # pixel p at offset o against pixel p + o at offset -o
+    fwd = got[:-1, :-2, 0]  # p = (y, x), output (y - 1, x - 2)
+    bwd = got[1:, 2:, 1]  # p + (1, 2)
+    ok = ~numpy.isnan(fwd) & ~numpy.isnan(bwd)
+    assert ok.sum() > 20
+    numpy.testing.assert_allclose(fwd[ok], -bwd[ok], rtol=0, atol=TOL)
+
+
 def test_acf(data, mask, mix):
     got = ipcf.acf(data, nbins=10, mask=mask)
     assert got.shape == (9, 10, len(logbins(32, 10)))
