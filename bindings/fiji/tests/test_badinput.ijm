@@ -50,6 +50,50 @@ expect("roi without a selection", call("ipcf.Ipcf.pcf", "radius=2 roi"), "use RO
 expect("roi=1", call("ipcf.Ipcf.pcf", "radius=2 roi=1"), "option 'roi' takes no value");
 expect("unbalanced [", call("ipcf.Ipcf.pcf", "radius=[2"), "cannot read the options from 'radius=[2'");
 
+// ---- pCF of the current image: toolkit options (docs/toolkit.md) ----
+expect("bins=cubic", call("ipcf.Ipcf.pcf", "bins=cubic"), "bins=cubic: want log, linear or multitau (the number of bins is nbins=N)");
+expect("bins=Linear (case)", call("ipcf.Ipcf.pcf", "bins=Linear"), "bins=Linear: want log, linear or multitau");
+expect("bins=16 nbins=8", call("ipcf.Ipcf.pcf", "bins=16 nbins=8"), "bins=16 and nbins=8: give the number of bins once (nbins=N)");
+expect("bins=2.5 (a number: the count)", call("ipcf.Ipcf.pcf", "bins=2.5"), "bins=2.5: not a whole number");
+expect("nbins=0", call("ipcf.Ipcf.pcf", "bins=linear nbins=0"), "nbins=0: out of range, want 2..");
+expect("nbins given twice", call("ipcf.Ipcf.pcf", "nbins=8 nbins=9"), "option 'nbins' given twice");
+expect("m=3 (odd)", call("ipcf.Ipcf.pcf", "bins=multitau m=3"), "m=3: want an even number 2..4096 (multi-tau channels per level)");
+expect("m=2.5", call("ipcf.Ipcf.pcf", "bins=multitau m=2.5"), "m=2.5: not a whole number");
+expect("m=1e10", call("ipcf.Ipcf.pcf", "bins=multitau m=1e10"), "m=1e10: out of range, want 2..2147483647");
+expect("m=8192", call("ipcf.Ipcf.pcf", "bins=multitau m=8192"), "m=8192: want an even number 2..4096");
+expect("smooth=1", call("ipcf.Ipcf.pcf", "smooth=1"), "smooth=1: want 0 <= smooth < 1 (0 turns smoothing off)");
+expect("smooth=-0.5", call("ipcf.Ipcf.pcf", "smooth=-0.5"), "smooth=-0.5: want 0 <= smooth < 1");
+expect("smooth=NaN", call("ipcf.Ipcf.pcf", "smooth=NaN"), "smooth=NaN: not a number");
+expect("smooth=0x1", call("ipcf.Ipcf.pcf", "smooth=0x1"), "smooth=0x1: not a number");
+expect("smooth= (empty)", call("ipcf.Ipcf.pcf", "smooth= radius=2"), "option 'smooth' has an empty value");
+expect("threshold=NaN", call("ipcf.Ipcf.pcf", "threshold=NaN"), "threshold=NaN: not a number");
+expect("threshold=1e999", call("ipcf.Ipcf.pcf", "threshold=1e999"), "threshold=1e999: not a finite number");
+expect("threshold=-Infinity", call("ipcf.Ipcf.pcf", "threshold=-Infinity"), "threshold=-Infinity: not a number");
+expect("offsets=a,b", call("ipcf.Ipcf.pcf", "offsets=a,b"), "offsets=a: not a whole number");
+expect("offsets=1,0;;0,1", call("ipcf.Ipcf.pcf", "offsets=1,0;;0,1"), "offsets=1,0;;0,1: want u,v pairs separated by ';' (offsets=1,0;0,1), not ''");
+expect("offsets=1,0,2", call("ipcf.Ipcf.pcf", "offsets=1,0,2"), "offsets=1,0,2: want u,v pairs separated by ';'");
+expect("offsets=99999999999,0", call("ipcf.Ipcf.pcf", "offsets=99999999999,0"), "offsets=99999999999: out of range");
+expect("offsets=5000,0 (too far)", call("ipcf.Ipcf.pcf", "offsets=5000,0"), "too far for a");
+expect("offsets=[] (empty brackets: the preset)", call("ipcf.Ipcf.pcf", "offsets=[] radius=2000"), "radius=2000 too large");
+expect("preset=Disk (case)", call("ipcf.Ipcf.pcf", "preset=Disk"), "preset=Disk: want circle, disk or line");
+expect("preset=line and offsets", call("ipcf.Ipcf.pcf", "preset=line offsets=1,0"), "offsets=1,0 and preset=line: give one of them");
+expect("acf=1", call("ipcf.Ipcf.pcf", "acf=1"), "option 'acf' takes no value");
+expect("acf given twice", call("ipcf.Ipcf.pcf", "acf acf"), "option 'acf' given twice");
+expect("acf and preset=disk", call("ipcf.Ipcf.pcf", "acf preset=disk"), "acf is the offset (0,0) alone: give acf, offsets or preset, not several");
+expect("ACF with offsets", call("ipcf.Ipcf.acf", "offsets=1,0"), "the ACF is the offset (0,0) alone: offsets and preset are for the pCF");
+expect("ACF with radus (misspelt)", call("ipcf.Ipcf.acf", "radus=2"), "unknown option 'radus'");
+expect("delta=1", call("ipcf.Ipcf.pcf", "delta=1"), "option 'delta' takes no value");
+expect("second missing", call("ipcf.Ipcf.pcf", "second=[not open]"), "second=not open: no open image has that title");
+expect("second= (empty)", call("ipcf.Ipcf.pcf", "second= radius=2"), "option 'second' has an empty value");
+expect("channel=-1", call("ipcf.Ipcf.pcf", "channel=-1"), "channel=-1: out of range, want 1..");
+expect("channel=2 of one channel", call("ipcf.Ipcf.pcf", "channel=2"), "channel=2: the image has 1 channel");
+expect("channel2=1.5", call("ipcf.Ipcf.pcf", "channel2=1.5"), "channel2=1.5: not a whole number");
+expect("channel2=2 of one channel", call("ipcf.Ipcf.pcf", "channel2=2"), "channel2=2: the image has 1 channel");
+expect("cross of one channel", call("ipcf.Ipcf.pcf", "cross"), "cross: want an image of 2 channels, this one has 1");
+expect("cross=1", call("ipcf.Ipcf.pcf", "cross=1"), "option 'cross' takes no value");
+expect("frame_interval=NaN", call("ipcf.Ipcf.pcf", "frame_interval=NaN"), "frame_interval=NaN: want a finite number >= 0");
+expect("pixel_size=-1", call("ipcf.Ipcf.pcf", "pixel_size=-1"), "pixel_size=-1: want a finite number >= 0");
+
 // ---- correctBleaching: options ----
 expect("filter=2.5", call("ipcf.Ipcf.correctBleaching", "filter=2.5"), "filter=2.5: not a whole number");
 expect("filter=0", call("ipcf.Ipcf.correctBleaching", "filter=0"), "filter=0: out of range");
@@ -119,6 +163,8 @@ expect("file open=1", call("ipcf.Ipcf.pcfFile", sim, out, "open=1"), "option 'op
 expect("file engine=fast", call("ipcf.Ipcf.pcfFile", sim, out, "engine=fast"), "engine \"fast\": want auto, memory or ooc");
 expect("file memory=lots", call("ipcf.Ipcf.pcfFile", sim, out, "memory=lots"), "size \"lots\"");
 expect("file roi", call("ipcf.Ipcf.pcfFile", sim, out, "roi"), "roi: a file job takes a mask file");
+expect("file bins=multitau", call("ipcf.Ipcf.pcfFile", sim, out, "bins=multitau"), "bins=multitau: a file job takes log bins (bins=N or nbins=N: their number)");
+expect("file offsets", call("ipcf.Ipcf.pcfFile", sim, out, "offsets=1,0"), "unknown option 'offsets' (options: input output radius");
 
 // ---- file jobs: paths ----
 expect("file input missing", call("ipcf.Ipcf.pcfFile", tmp + "none.npy", out, ""), tmp + "none.npy: no such file");
@@ -156,6 +202,9 @@ sub = tmp + "menu.ijm";
 File.saveString("dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Pair_Correlation_File\", \"input=[" + sim + "] output=[" + out + "] radius=2.7\");\n"
     + "dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Pair_Correlation_File\", \"input=[" + sim + "] radius=3\");\n"
     + "dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Pair_Correlation_File\", \"input=[" + sim + "] output=[" + out + "] radus=3\");\n"
+    + "dummy = call(\"ipcf.Ipcf.openNpy\", \"" + sim + "\");\n"
+    + "dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Pair_Correlation\", \"radius=2 bins=cubic\");\n"
+    + "dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Autocorrelation\", \"preset=disk\");\n"
     + "print(\"DONE\");\n", sub);
 res = exec("timeout", "-s", "KILL", "60", java, "-Djava.awt.headless=true", "-Dplugins.dir=" + plugins, "-cp", cp, "ij.ImageJ", "-batch", sub);
 ok = (indexOf(res, "ipcf error: radius=2.7: not a whole number") >= 0);
@@ -164,6 +213,10 @@ ok = (indexOf(res, "ipcf error: no output file") >= 0);
 check(ok, "menu command without output: logged", res);
 ok = (indexOf(res, "ipcf error: unknown option 'radus'") >= 0);
 check(ok, "menu command radus=3: logged", res);
+ok = (indexOf(res, "ipcf error: bins=cubic: want log, linear or multitau") >= 0);
+check(ok, "menu command Pair Correlation bins=cubic: logged", res);
+ok = (indexOf(res, "ipcf error: the ACF is the offset (0,0) alone") >= 0);
+check(ok, "menu command Autocorrelation preset=disk: logged", res);
 ok = (indexOf(res, "DONE") >= 0 && indexOf(res, "Exception") < 0);
 check(ok, "menu command: no exception, the macro goes on", res);
 
