@@ -14,7 +14,8 @@ import javax.imageio.ImageIO;
 /**
  * Screenshots of the plugin under a virtual display (xvfb-run): the dialog of
  * Plugins > ipcf > Pair Correlation (pCF)... and the result hyperstack. Also runs the menu
- * command with a macro options string, as a recorded macro would.
+ * command with a macro options string, as a recorded macro would, and replays what the Recorder
+ * writes for the pCF and ACF dialogs.
  * Usage: xvfb-run -a java -Dplugins.dir=build/fiji -cp ... Screenshots INPUT.npy OUTDIR
  */
 public class Screenshots {
@@ -31,6 +32,17 @@ public class Screenshots {
             Thread.sleep(100);
         }
         return null;
+    }
+
+    /** The same dimensions and float values (NaN where NaN), bit for bit. */
+    static boolean sameValues(ImagePlus a, ImagePlus b) {
+        if (a.getWidth() != b.getWidth() || a.getHeight() != b.getHeight() || a.getStackSize() != b.getStackSize()
+                || a.getNSlices() != b.getNSlices() || a.getNFrames() != b.getNFrames()) return false;
+        for (int i = 1; i <= a.getStackSize(); i++) {
+            float[] x = (float[]) a.getStack().getPixels(i), y = (float[]) b.getStack().getPixels(i);
+            for (int k = 0; k < x.length; k++) if (Float.floatToIntBits(x[k]) != Float.floatToIntBits(y[k])) return false;
+        }
+        return true;
     }
 
     public static void main(String[] args) throws Exception {
@@ -78,6 +90,44 @@ public class Screenshots {
         System.out.println("recorded-options run: " + rec.getTitle() + " " + rec.getNSlices() + " points x "
                 + rec.getNFrames() + " bins");
         if (rec.getNSlices() != 16) throw new IllegalStateException("options not applied");
+        // The dialogs as recorded (Plugins > Macros > Record...): each recorded line, replayed, gives
+        // the dialog's result bit for bit, so the keys GenericDialog records are those the parser reads.
+        ij.plugin.frame.Recorder recorder = new ij.plugin.frame.Recorder();
+        String[][] commands = {{"Pair Correlation (pCF)...", "pCF"}, {"Autocorrelation (ACF)...", "ACF"}};
+        for (String[] c : commands) {
+            IJ.selectWindow(title);
+            IJ.doCommand(c[0]); // through the menu's Executer, as a user runs it: recorded
+            Window d = find(GenericDialog.class, 10000);
+            if (d == null) throw new IllegalStateException(c[0] + ": the dialog did not open");
+            d.toFront();
+            Thread.sleep(500);
+            robot.keyPress(KeyEvent.VK_ENTER);
+            robot.keyRelease(KeyEvent.VK_ENTER);
+            ImagePlus shown = null;
+            for (int i = 0; i < 600 && shown == null; i++) {
+                ImagePlus cur = WindowManager.getCurrentImage();
+                if (cur != null && cur.getTitle().startsWith(c[1]) && cur != rec && cur != res) shown = cur;
+                else Thread.sleep(100);
+            }
+            if (shown == null) throw new IllegalStateException(c[0] + ": no result from the dialog");
+            Thread.sleep(300);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("run\\(\"" + java.util.regex.Pattern.quote(c[0])
+                    + "\", \"([^\"]*)\"\\);").matcher(recorder.getText());
+            String options = null;
+            while (m.find()) options = m.group(1);
+            if (options == null) throw new IllegalStateException(c[0] + ": not recorded: " + recorder.getText());
+            System.out.println("recorded: run(\"" + c[0] + "\", \"" + options + "\");");
+            IJ.selectWindow(title);
+            IJ.run(c[0], options);
+            ImagePlus again = WindowManager.getCurrentImage();
+            if (again == shown || !sameValues(shown, again))
+                throw new IllegalStateException(c[0] + ": the recorded options give another result");
+            System.out.println("replayed: " + again.getTitle() + " equals the dialog's result");
+            shown.changes = false;
+            shown.close();
+            again.close();
+        }
+        recorder.close();
         System.out.println("PASS");
         System.exit(0);
     }
