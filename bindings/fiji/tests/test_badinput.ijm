@@ -75,6 +75,8 @@ expect("offsets=1,0,2", call("ipcf.Ipcf.pcf", "offsets=1,0,2"), "offsets=1,0,2: 
 expect("offsets=99999999999,0", call("ipcf.Ipcf.pcf", "offsets=99999999999,0"), "offsets=99999999999: out of range");
 expect("offsets=5000,0 (too far)", call("ipcf.Ipcf.pcf", "offsets=5000,0"), "too far for a");
 expect("offsets=[] (empty brackets: the preset)", call("ipcf.Ipcf.pcf", "offsets=[] radius=2000"), "radius=2000 too large");
+expect("preset=disk radius=200 (too many offsets)", call("ipcf.Ipcf.pcf", "preset=disk radius=200"), "preset=disk radius=200: 125628 offsets, want at most 65536");
+expect("preset=disk radius=2000", call("ipcf.Ipcf.pcf", "preset=disk radius=2000"), "disk radius=2000, want 1..1024");
 expect("preset=Disk (case)", call("ipcf.Ipcf.pcf", "preset=Disk"), "preset=Disk: want circle, disk or line");
 expect("preset=line and offsets", call("ipcf.Ipcf.pcf", "preset=line offsets=1,0"), "offsets=1,0 and preset=line: give one of them");
 expect("acf=1", call("ipcf.Ipcf.pcf", "acf=1"), "option 'acf' takes no value");

@@ -483,6 +483,9 @@ public final class Ipcf {
         o.threads = p.threads;
         o.device = deviceCode(p.device);
         int[] uv = explicitOffsets(p);
+        if (uv != null && uv.length / 2 > 65536)
+            throw new IllegalArgumentException((p.offsets != null ? "offsets" : "preset=" + p.preset + " radius=" + p.radius) + ": "
+                    + uv.length / 2 + " offsets, want at most 65536");
         if (uv != null) {
             Memory m = new Memory(4L * uv.length);
             m.write(0, uv, 0, uv.length);
