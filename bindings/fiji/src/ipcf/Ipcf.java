@@ -25,9 +25,12 @@ import java.util.regex.Pattern;
 
 /**
  * The ipcf computations on ImageJ images, and a static API for macros and scripts:
- * {@code call("ipcf.Ipcf.pcf", "radius=6 points=32 bins=32")} runs on the current image;
- * {@code call("ipcf.Ipcf.pcfFile", input, output, "radius=6 memory=2GiB")} runs on a file or folder
- * without loading it into ImageJ.
+ * {@code call("ipcf.Ipcf.pcf", "radius=6 points=32 nbins=32")} runs on the current image, with the
+ * correlation toolkit's keys ("offsets=1,0;0,1 bins=multitau m=16 smooth=0 threshold=50 delta
+ * second=[other image]", see {@link Params}); {@code call("ipcf.Ipcf.acf", "nbins=32")} is the
+ * per-pixel autocorrelation; {@code call("ipcf.Ipcf.property", "ipcf.delays_frames")} reads a
+ * result's offsets, distances and delays; {@code call("ipcf.Ipcf.pcfFile", input, output,
+ * "radius=6 memory=2GiB")} runs on a file or folder without loading it into ImageJ.
  */
 public final class Ipcf {
     private Ipcf() {}
