@@ -245,7 +245,22 @@ func TestCLIBadInput(t *testing.T) {
 	os.Mkdir(p("empty"), 0o755)
 	os.Mkdir(p("outdir.npy"), 0o755)
 
+	// toolkit inputs
+	os.WriteFile(p("offs_empty.txt"), []byte("# no offsets here\n\n   # nor here\n"), 0o644)
+	os.WriteFile(p("offs_bad.txt"), []byte("1 0\n2 x\n"), 0o644)
+	os.WriteFile(p("offs_three.txt"), []byte("1 0 0\n"), 0o644)
+	writeNpy(t, p("other_shape.npy"), array.Uint16, []int{T, H, W - 1}, func(i int) float64 { return float64(100 + i%7) })
+	writeNpy(t, p("other_frames.npy"), array.Uint16, []int{T / 2, H, W}, func(i int) float64 { return float64(100 + i%7) })
+	writeNpy(t, p("other_dtype.npy"), array.Float32, []int{T, H, W}, func(i int) float64 { return float64(100 + i%7) })
+	writeNpy(t, p("line.npy"), array.Uint16, []int{T, W}, func(i int) float64 { return float64(100 + (i*7919)%37) })
+
 	out := p("out.npy")
+	tk := func(in string, extra ...string) []string {
+		return append([]string{"pcf", in, "-o", out, "--nbins", "6", "--quiet"}, extra...)
+	}
+	tkNoBins := func(in string, extra ...string) []string {
+		return append([]string{"pcf", in, "-o", out, "--quiet"}, extra...)
+	}
 	pcf := func(in string, extra ...string) []string {
 		return append([]string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "6", "--quiet"}, extra...)
 	}
@@ -304,6 +319,54 @@ func TestCLIBadInput(t *testing.T) {
 		{"frame interval NaN", pcf(good, "--frame-interval", "NaN"), 1, []string{"frame interval NaN"}, nil},
 		{"frame interval negative", pcf(good, "--frame-interval", "-1"), 1, []string{"frame interval -1"}, nil},
 		{"pixel size Inf", pcf(good, "--pixel-size", "Inf"), 1, []string{"pixel size +Inf"}, nil},
+		// toolkit options
+		{"offsets and preset", tk(good, "--offsets", "1,0", "--preset", "disk"), 2, []string{"--offsets", "--preset disk"}, nil},
+		{"offsets and acf", tk(good, "--offsets", "1,0", "--acf"), 2, []string{"--acf", "--offsets"}, nil},
+		{"acf and preset", tk(good, "--acf", "--preset", "line"), 2, []string{"--acf", "--preset line"}, nil},
+		{"offsets and radius", tk(good, "--offsets", "1,0", "--radius", "2"), 2, []string{"--offsets", "--radius"}, nil},
+		{"acf and npoints", tk(good, "--acf", "--npoints", "4"), 2, []string{"--acf", "--npoints"}, nil},
+		{"disk and npoints", tk(good, "--preset", "disk", "--radius", "2", "--npoints", "4"), 2, []string{"disk", "--npoints"}, nil},
+		{"offsets no comma", tk(good, "--offsets", "1;2"), 2, []string{`"1;2"`, "u,v"}, nil},
+		{"offsets not integer", tk(good, "--offsets", "1,0;1,x"), 2, []string{"1,x", "whole numbers"}, nil},
+		{"offsets fraction", tk(good, "--offsets", "1.5,0"), 2, []string{"1.5,0", "whole numbers"}, nil},
+		{"offsets empty", tk(good, "--offsets", ""), 2, []string{"--offsets", "empty"}, nil},
+		{"offsets empty pair", tk(good, "--offsets", "1,0;;0,1"), 2, []string{"pair 2"}, nil},
+		{"offsets repeated", tk(good, "--offsets", "1,0;0,1;1,0"), 2, []string{"(1,0) repeats offset 1"}, nil},
+		{"offsets huge", tk(good, "--offsets", "2000000,0"), 2, []string{"2000000,0", "|u|, |v| <= 1048576"}, nil},
+		{"offsets overflow", tk(good, "--offsets", "99999999999999999999,0"), 2, []string{"99999999999999999999"}, nil},
+		{"offsets beyond the image", tk(good, "--offsets", "1,0;0,6"), 2, []string{"6 rows", "too far", "12x12"}, nil},
+		{"offsets file empty", tk(good, "--offsets", p("offs_empty.txt")), 2, []string{"offs_empty.txt", "no offsets"}, nil},
+		{"offsets file bad line", tk(good, "--offsets", p("offs_bad.txt")), 2, []string{"offs_bad.txt", "line 2", "2 x"}, nil},
+		{"offsets file three numbers", tk(good, "--offsets", p("offs_three.txt")), 2, []string{"offs_three.txt", "line 1", "two whole numbers"}, nil},
+		{"offsets folder", tk(good, "--offsets", p("empty")), 2, []string{"empty", "not a file of offsets"}, nil},
+		{"offsets fifo", tk(good, "--offsets", fifo), 2, []string{"fifo.npy", "not a file of offsets"}, nil},
+		{"preset unknown", tk(good, "--preset", "ring"), 2, []string{"--preset", "ring"}, nil},
+		{"preset disk radius 0", tk(good, "--preset", "disk", "--radius", "0"), 2, []string{"disk", "--radius 0"}, nil},
+		{"preset disk beyond the image", tk(good, "--preset", "disk", "--radius", "6"), 2, []string{"too far", "disk"}, nil},
+		{"bins unknown", tk(good, "--bins", "cubic"), 2, []string{"--bins", "cubic"}, nil},
+		{"m odd", tkNoBins(good, "--radius", "2", "--bins", "multitau", "--m", "3"), 2, []string{"--m 3", "even"}, nil},
+		{"m zero", tkNoBins(good, "--radius", "2", "--bins", "multitau", "--m", "0"), 2, []string{"--m 0"}, nil},
+		{"m huge", tkNoBins(good, "--radius", "2", "--bins", "multitau", "--m", "8192"), 2, []string{"--m 8192"}, nil},
+		{"m without multitau", tk(good, "--radius", "2", "--m", "8"), 2, []string{"--m", "--bins multitau"}, nil},
+		{"nbins with multitau", []string{"pcf", good, "-o", out, "--radius", "2", "--bins", "multitau", "--nbins", "8"}, 2, []string{"--nbins", "multitau"}, nil},
+		{"smooth 1", tk(good, "--radius", "2", "--smooth", "1"), 2, []string{"--smooth 1", "0 <= w < 1"}, nil},
+		{"smooth negative", tk(good, "--radius", "2", "--smooth", "-0.1"), 2, []string{"--smooth -0.1"}, nil},
+		{"smooth NaN", tk(good, "--radius", "2", "--smooth", "NaN"), 2, []string{"--smooth NaN"}, nil},
+		{"smooth text", tk(good, "--radius", "2", "--smooth", "high"), 2, []string{"smooth", "high"}, nil},
+		{"threshold NaN", tk(good, "--radius", "2", "--threshold", "NaN"), 2, []string{"--threshold", "NaN", "finite"}, nil},
+		{"threshold Inf", tk(good, "--radius", "2", "--threshold", "-Inf"), 2, []string{"--threshold", "-Inf"}, nil},
+		{"threshold text", tk(good, "--radius", "2", "--threshold", "dim"), 2, []string{"--threshold", "dim"}, nil},
+		{"input2 other shape", tk(good, "--radius", "2", "--input2", p("other_shape.npy")), 2, []string{"second channel", "other_shape.npy", "64x12x11", "same shape"}, nil},
+		{"input2 other frames", tk(good, "--radius", "2", "--input2", p("other_frames.npy"), "--engine", "ooc"), 2, []string{"second channel", "32x12x12"}, nil},
+		{"input2 other dtype", tk(good, "--radius", "2", "--input2", p("other_dtype.npy")), 2, []string{"second channel", "float32", "uint16"}, nil},
+		{"input2 missing", tk(good, "--radius", "2", "--input2", p("nope2.npy")), 1, []string{"input2", "nope2.npy"}, nil},
+		{"input2 fifo", tk(good, "--radius", "2", "--input2", fifo), 1, []string{"fifo.npy", "not a regular file"}, nil},
+		{"input2 is the output", tk(good, "--radius", "2", "--input2", out), 1, []string{"out.npy"}, nil},
+		{"2-D npy as a line scan", tk(p("line.npy"), "--preset", "line", "--radius", "2"), 0, nil, ok(out)},
+		{"2-D npy ACF", tk(p("line.npy"), "--acf"), 0, nil, ok(out)},
+		{"2-D npy circle", tk(p("line.npy"), "--radius", "2"), 1, []string{"line.npy", "3 dimensions", "line scan"}, nil},
+		{"2-D npy disk", tk(p("line.npy"), "--preset", "disk", "--radius", "1"), 1, []string{"line.npy", "3 dimensions"}, nil},
+		{"2-D npy line too long", tk(p("line.npy"), "--preset", "line", "--radius", "6"), 2, []string{"6 columns", "1x12"}, nil},
 		// input files
 		{"missing input", pcf(p("nope.npy")), 1, []string{"nope.npy", "no such file"}, nil},
 		{"empty folder", pcf(p("empty")), 1, []string{"empty", "no .tif files"}, nil},

@@ -3,6 +3,8 @@
 //
 //	ipcf pcf IN.npy -o OUT.npy [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
 //	         [--bleach-mean real|floor] [--mask M.npy] [--threads N]
+//	         [--preset circle|disk|line | --offsets "u,v;..."|FILE | --acf] [--bins log|linear|multitau]
+//	         [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
 //	ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor]
 //	ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T]
 //	ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
@@ -44,6 +46,9 @@ const usage = `usage:
            [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory 2GiB] [--scratch DIR]
            [--engine auto|memory|ooc] [--tile ROWS,COLS] [--crop y0:y1,x0:x1] [--frames a:b]
            [--device auto|cpu|cuda|cuda:N] [--quiet]
+           toolkit: [--preset circle|disk|line | --offsets "u,v;u,v;..."|FILE | --acf]
+           [--bins log|linear|multitau] [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
+           (a 2-D (time, x) .npy is a line scan with --preset line or offsets of v = 0)
   ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--threads N] [--quiet]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
@@ -116,6 +121,12 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage)
+		return 2
+	}
+	if errors.Is(err, job.ErrOption) {
+		// An option that does not fit the input (offsets beyond the
+		// image, a second channel of another shape): a usage mistake.
+		fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
 		return 2
 	}
 	var he helpError
@@ -269,7 +280,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	out := fs.String("o", "", "output: .npy file or .zarr folder")
 	fs.IntVar(&o.Radius, "radius", o.Radius, "circle radius in pixels")
 	fs.IntVar(&o.Npoints, "npoints", o.Npoints, "circle points")
-	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log bins")
+	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log or linear bins")
 	fs.IntVar(&o.Bleach, "bleach", o.Bleach, "bleaching filter size (0: off)")
 	mean := fs.String("bleach-mean", "real", "bleaching mean: real or floor")
 	fs.StringVar(&spec.Mask, "mask", "", "mask .npy (rows, columns); zero: not computed")
@@ -283,9 +294,24 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.Float64Var(&spec.PixelSize, "pixel-size", 0, "pixel size in micrometres (metadata)")
 	fs.BoolVar(&pf.quiet, "quiet", false, "no progress bar or summary")
 	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a Go CPU profile to this file")
+	tk := job.DefaultToolkit()
+	fs.StringVar(&tk.Offsets, "offsets", "", `neighbour offsets "u,v;u,v;..." or a file of "u v" lines (u columns, v rows; # comments), instead of the circle`)
+	fs.StringVar(&tk.Preset, "preset", tk.Preset, "offsets: circle (--radius, --npoints), disk or line (--radius)")
+	fs.BoolVar(&tk.ACF, "acf", false, "autocorrelation: the single offset (0,0)")
+	fs.StringVar(&tk.Bins, "bins", tk.Bins, "delay bins: log, linear or multitau")
+	fs.IntVar(&tk.M, "m", pcf.DefaultM, "multi-tau channels per level (even, >= 2)")
+	fs.Float64Var(&tk.Smooth, "smooth", tk.Smooth, "smoothing weight, 0 <= w < 1 (0: no smoothing)")
+	fs.StringVar(&tk.Threshold, "threshold", "", "pixels whose mean intensity is <= T give NaN curves (default: none)")
+	fs.BoolVar(&tk.Delta, "delta", false, "delta-CCF: G(pixel -> neighbour) - G(neighbour -> pixel)")
+	fs.StringVar(&tk.Input2, "input2", "", "second channel (same shape, type and selection): the neighbours' series")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return spec, pf, err
+	}
+	tk.Given = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { tk.Given[f.Name] = true })
+	if err := tk.Apply(&spec); err != nil {
+		return spec, pf, usageError{err.Error()}
 	}
 	if *out == "" {
 		return spec, pf, usageError{"pcf: -o OUT.npy (or OUT.zarr) is required"}

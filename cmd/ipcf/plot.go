@@ -123,7 +123,11 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			p3.Title.Text = "pCF curves"
 			p3.X.Label.Text = "delay bin"
 			p3.Y.Label.Text = "G"
-			for _, i := range []int{0, np / 4, np / 2, 3 * np / 4} {
+			pts := []int{0, np / 4, np / 2, 3 * np / 4}
+			for k, i := range pts {
+				if k > 0 && i == pts[k-1] {
+					continue // fewer than 4 points (an ACF, a few offsets): each once
+				}
 				l := finiteLine(nb, func(j int) float64 { return carpet.At(i, j) })
 				if l == nil {
 					continue // every value NaN (a masked pixel) or infinite

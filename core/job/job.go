@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,6 +58,9 @@ type Input struct {
 	Raw source.Raw
 	// Crop is "y0:y1,x0:x1" (either bound may be empty); Frames "a:b".
 	Crop, Frames string
+	// Lines reads a 2-D (time, x) .npy as (time, 1, x): line scans. Open
+	// sets it when every offset stays within a row (v = 0).
+	Lines bool
 }
 
 // Spec is everything a job needs; the zero values of optional fields are
@@ -70,9 +72,17 @@ type Spec struct {
 	// mask in memory instead.
 	Mask     string
 	MaskView *array.View
-	// PCF holds radius, points, bins, bleaching, threads and device; its
-	// Mask and Progress are not used (see Mask and Progress).
-	PCF    pcf.Options
+	// PCF holds radius, points, bins, bleaching, threads, device and the
+	// toolkit's options (offsets, bins, smoothing, threshold, delta; see
+	// Toolkit); its Mask and Progress are not used (see Mask and
+	// Progress). Data2, a second channel in memory, is the alternative to
+	// Input2.
+	PCF pcf.Options
+	// Input2 is a second channel: a file read like Input (the same
+	// format, raw layout and selection) with Input's shape and sample
+	// type. The pixel's series comes from Input, the neighbour's from
+	// Input2.
+	Input2 string
 	Output string // a .npy file or a .zarr folder
 	// Engine is "auto" (or ""): in memory when the job fits the budget
 	// and the output is .npy, else out of core; "memory" or "ooc".
@@ -99,6 +109,8 @@ type Job struct {
 	spec      Spec
 	src       source.Source
 	files     []string
+	src2      source.Source // the second channel, or nil
+	files2    []string
 	mask      *array.View
 	geom      pcf.Geometry
 	engine    string
@@ -119,6 +131,7 @@ type Summary struct {
 	Chunks          int
 	AlreadyComplete bool // the output was already this job's result: nothing done
 	InputCRC        uint32
+	Input2CRC       uint32 // the second channel's samples read
 	Geometry        pcf.Geometry
 }
 
@@ -215,7 +228,14 @@ func ParseByteOrder(s string) (array.ByteOrder, error) {
 func OpenSource(in Input) (source.Source, error) {
 	var src source.Source
 	var err error
+	lines := false
+	if in.Lines && (in.Format == "npy" || in.Format == "auto" || in.Format == "") && in.Raw.T == 0 {
+		if src, lines, err = openLineScan(in.Path); err != nil {
+			return nil, err
+		}
+	}
 	switch {
+	case lines:
 	case in.Format == "raw" || in.Raw.T > 0:
 		if in.Raw.T < 1 || in.Raw.H < 1 || in.Raw.W < 1 {
 			return nil, fmt.Errorf("%w: raw input %s needs its shape (frames, rows, columns)", ErrInput, in.Path)
@@ -300,23 +320,37 @@ func Open(s Spec) (*Job, error) {
 	if j.outAbs, err = filepath.Abs(out); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOutput, err)
 	}
-	j.src, err = OpenSource(s.Input)
+	j.spec.Input.Lines = lineScan(s.PCF.Offsets)
+	j.src, err = OpenSource(j.spec.Input)
 	if err != nil {
-		return nil, err
+		return nil, lineScanHint(err, j.spec.Input)
 	}
 	ok := false
 	defer func() {
 		if !ok {
 			j.src.Close()
+			if j.src2 != nil {
+				j.src2.Close()
+			}
 		}
 	}()
 	j.files = source.Files(j.src)
+	if err := j.openSecond(); err != nil {
+		return nil, err
+	}
 	T, H, W := j.src.Shape()
+	if err := j.checkToolkit(T, H, W); err != nil {
+		return nil, err
+	}
 	if err := j.openMask(H, W); err != nil {
 		return nil, err
 	}
 	o := s.PCF
 	o.Mask, o.Progress = j.mask, nil
+	if j.src2 != nil {
+		// Plan looks at the second channel's shape only.
+		o.Data2 = &array.View{DType: j.src2.DType(), Shape: []int{T, H, W}, Strides: []int{0, 0, 0}}
+	}
 	if j.geom, err = pcf.Plan([]int{T, H, W}, o); err != nil {
 		return nil, err
 	}
@@ -404,7 +438,7 @@ func (j *Job) checkOutput() error {
 		return fmt.Errorf("%w: %v", ErrOutput, err)
 	}
 	realOut := filepath.Join(realDir, filepath.Base(out))
-	inputs := append([]string{j.spec.Input.Path, j.spec.Mask}, j.files...)
+	inputs := append(append([]string{j.spec.Input.Path, j.spec.Mask, j.spec.Input2}, j.files...), j.files2...)
 	outSt, outErr := os.Stat(out)
 	for _, in := range inputs {
 		if in == "" {
@@ -477,6 +511,9 @@ func (j *Job) outBytes() int64 {
 func (j *Job) chooseEngine() error {
 	_, H, W := j.src.Shape()
 	in := int64(j.nread) * int64(H) * int64(W) * int64(j.src.DType().Size())
+	if j.src2 != nil {
+		in *= 2
+	}
 	j.inMemNeed = in + j.outBytes() + j.geom.SpectraBytes() + overhead
 	switch j.spec.Engine {
 	case "memory":
@@ -523,19 +560,17 @@ func (j *Job) makeKey() error {
 	if j.mask != nil {
 		f["mask"] = fmt.Sprintf("%08x", ooc.CRC(j.mask.Data))
 	}
+	if err := j.toolkitFields(f); err != nil {
+		return err
+	}
 	if rows, cols, err := source.ParseCrop(in.Crop); err == nil {
 		j.origin[1], j.origin[2] = rows.Start, cols.Start
 	}
 	if fr, err := source.ParseRange(in.Frames); err == nil {
 		j.origin[0] = fr.Start
 	}
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	h := sha256.New()
-	for _, k := range keys {
+	for _, k := range sortedKeys(f) {
 		fmt.Fprintf(h, "%s=%s\n", k, f[k])
 	}
 	j.key = hex.EncodeToString(h.Sum(nil)[:16])
@@ -623,11 +658,17 @@ func (j *Job) Memory() int64 { return j.memory }
 func (j *Job) InputName() string { return j.src.Name() }
 
 // Close releases the input.
-func (j *Job) Close() error { return j.src.Close() }
+func (j *Job) Close() error {
+	if j.src2 != nil {
+		j.src2.Close()
+	}
+	return j.src.Close()
+}
 
 // Metadata is written with the output (a .npy file's sidecar, a Zarr
-// folder's .zattrs).
-func (j *Job) Metadata(inputCRC uint32) map[string]any {
+// folder's .zattrs), given the CRC-32C of the input's and the second
+// channel's samples read.
+func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 	o := j.spec.PCF
 	g := j.geom
 	units := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil}
@@ -647,7 +688,7 @@ func (j *Job) Metadata(inputCRC uint32) map[string]any {
 			lower[i] = g.Bins[i-1]
 		}
 	}
-	return map[string]any{
+	m := map[string]any{
 		"software":          ooc.Marker,
 		"version":           Version,
 		"job_key":           j.key,
@@ -676,6 +717,8 @@ func (j *Job) Metadata(inputCRC uint32) map[string]any {
 		"units":             units,
 		"engine":            j.engine,
 	}
+	j.toolkitMeta(m, input2CRC)
+	return m
 }
 
 func (j *Job) log(format string, a ...any) {
@@ -712,7 +755,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		return sum, nil
 	}
 	o := j.spec.PCF
-	o.Mask = j.mask
+	o.Mask, o.Data2 = j.mask, nil // the second channel is read from j.src2
 	if j.engine == "memory" {
 		// A scratch folder of an out-of-core run on this output is stale.
 		if _, err := os.Stat(scratch); err == nil {
@@ -721,14 +764,13 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 				return sum, fmt.Errorf("scratch: %w", err)
 			}
 		}
-		crc, err := j.runInMemory(ctx, out, o)
-		sum.InputCRC = crc
+		sum.InputCRC, sum.Input2CRC, err = j.runInMemory(ctx, out, o)
 		return sum, err
 	}
 	progress := j.spec.Progress
-	res, err := ooc.Run(ctx, j.src, out, ooc.Options{PCF: o, Memory: j.memory, Scratch: j.spec.Scratch,
+	res, err := ooc.Run(ctx, j.src, out, ooc.Options{PCF: o, Src2: j.src2, Memory: j.memory, Scratch: j.spec.Scratch,
 		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress})
-	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC = res.Tiles, res.Resumed, res.Chunks, res.InputCRC
+	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC, sum.Input2CRC = res.Tiles, res.Resumed, res.Chunks, res.InputCRC, res.Input2CRC
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
 		// Found while reading: nothing of this run can be resumed.
 		out.Close()
@@ -741,22 +783,71 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 
 // runInMemory reads the selected frames into memory (guarded: an input
 // that shrinks gives an error, not SIGBUS), computes and writes.
-func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options) (uint32, error) {
-	_, H, W := j.src.Shape()
-	dt := j.src.DType()
+func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options) (crc, crc2 uint32, err error) {
+	view, crc, err := j.readStack(ctx, j.src, 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	if j.src2 != nil {
+		v2, c2, err := j.readStack(ctx, j.src2, j.nread)
+		if err != nil {
+			return 0, 0, err
+		}
+		o.Data2, crc2 = &v2, c2
+	}
+	res := make([]byte, j.outBytes())
+	rv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], res)
+	if err != nil {
+		return 0, 0, err
+	}
+	if prog := j.spec.Progress; prog != nil {
+		o.Progress = func(done, total int) bool { return prog("pcf", done, total) }
+	}
+	if err := pcf.Compute(ctx, rv, view, o); err != nil {
+		return 0, 0, err
+	}
+	view, o.Data2 = array.View{}, nil
+	debug.FreeOSMemory()
+	s := j.geom.OutShape
+	if err := out.Open(s, [2]int{s[0], s[1]}, false); err != nil {
+		return 0, 0, err
+	}
+	defer out.Close()
+	tile := unsafeFloat32(res)
+	if _, err := out.WriteTile(0, 0, s[0], s[1], tile); err != nil {
+		return 0, 0, err
+	}
+	meta := j.Metadata(crc, crc2)
+	fcrc, err := out.Finish(meta)
+	if err != nil {
+		return 0, 0, err
+	}
+	return crc, crc2, out.Publish(meta, fcrc)
+}
+
+// readStack reads the nread frames of src into memory as a (nread, H, W)
+// array and returns it with the CRC-32C of its samples; the read phase's
+// progress counts from done0 of the frames of every channel.
+func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (array.View, uint32, error) {
+	_, H, W := src.Shape()
+	dt := src.DType()
 	es := dt.Size()
 	frame := H * W * es
 	buf := make([]byte, j.nread*frame)
 	var crc uint32
 	var order array.ByteOrder = array.NativeOrder
-	name := j.src.Name()
+	name := src.Name()
 	prog := j.spec.Progress
+	total := j.nread
+	if j.src2 != nil {
+		total *= 2
+	}
 	for t := 0; t < j.nread; t++ {
 		if t%64 == 0 && ctx.Err() != nil {
-			return 0, pcf.ErrCancelled
+			return array.View{}, 0, pcf.ErrCancelled
 		}
 		err := source.Guard(name, func() error {
-			fr, err := j.src.Frame(t)
+			fr, err := src.Frame(t)
 			if err != nil {
 				return err
 			}
@@ -778,47 +869,17 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options) (u
 			return nil
 		})
 		if err != nil {
-			return 0, err
+			return array.View{}, 0, err
 		}
-		if r, ok := j.src.(source.Releaser); ok && (t+1)%64 == 0 {
+		if r, ok := src.(source.Releaser); ok && (t+1)%64 == 0 {
 			r.Release(t-63, t+1)
 		}
-		if prog != nil && (t%64 == 0 || t == j.nread-1) && !prog("read", t+1, j.nread) {
-			return 0, pcf.ErrCancelled
+		if prog != nil && (t%64 == 0 || t == j.nread-1) && !prog("read", done0+t+1, total) {
+			return array.View{}, 0, pcf.ErrCancelled
 		}
 	}
 	view, err := array.New(dt, order, []int{j.nread, H, W}, []int{frame, W * es, es}, buf, 0)
-	if err != nil {
-		return 0, err
-	}
-	res := make([]byte, j.outBytes())
-	rv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], res)
-	if err != nil {
-		return 0, err
-	}
-	if prog != nil {
-		o.Progress = func(done, total int) bool { return prog("pcf", done, total) }
-	}
-	if err := pcf.Compute(ctx, rv, view, o); err != nil {
-		return 0, err
-	}
-	buf = nil
-	debug.FreeOSMemory()
-	s := j.geom.OutShape
-	if err := out.Open(s, [2]int{s[0], s[1]}, false); err != nil {
-		return 0, err
-	}
-	defer out.Close()
-	tile := unsafeFloat32(res)
-	if _, err := out.WriteTile(0, 0, s[0], s[1], tile); err != nil {
-		return 0, err
-	}
-	meta := j.Metadata(crc)
-	fcrc, err := out.Finish(meta)
-	if err != nil {
-		return 0, err
-	}
-	return crc, out.Publish(meta, fcrc)
+	return view, crc, err
 }
 
 // throttle calls p about ten times a second, and always for the first

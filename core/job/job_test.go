@@ -61,6 +61,10 @@ func TestKeyCoversEverySetting(t *testing.T) {
 		func(s *Spec) { s.Memory = 1 << 30 },
 		func(s *Spec) { s.Engine = "ooc" },
 	}
+	same = append(same,
+		func(s *Spec) { s.PCF.SetSmooth(pcf.DefaultSmooth) },
+		func(s *Spec) { s.PCF.M = 8 }, // not multitau: m does nothing
+	)
 	for i, f := range same {
 		s := base
 		f(&s)
@@ -78,6 +82,24 @@ func TestKeyCoversEverySetting(t *testing.T) {
 		"frames":      func(s *Spec) { s.Input.Frames = "1:64" },
 		"device":      func(s *Spec) { s.PCF.Device = "cpu" },
 		"output":      func(s *Spec) { s.Output = filepath.Join(dir, "other.npy") },
+		"offsets":     func(s *Spec) { s.PCF.Offsets = []pcf.Offset{{U: 1}} },
+		"acf":         func(s *Spec) { s.PCF.Offsets = []pcf.Offset{{}} },
+		"linear":      func(s *Spec) { s.PCF.Bins = pcf.LinearBinning },
+		"multitau":    func(s *Spec) { s.PCF.Bins = pcf.Multitau },
+		"multitau m":  func(s *Spec) { s.PCF.Bins, s.PCF.M = pcf.Multitau, 4 },
+		"smooth":      func(s *Spec) { s.PCF.SetSmooth(0.5) },
+		"smooth off":  func(s *Spec) { s.PCF.SetSmooth(0) },
+		"threshold":   func(s *Spec) { s.PCF.SetThreshold(3) },
+		"delta":       func(s *Spec) { s.PCF.Delta = true },
+		"input2":      func(s *Spec) { s.Input2 = in },
+		"data2": func(s *Spec) {
+			f, err := npy.Open(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { f.Close() })
+			s.PCF.Data2 = &f.View
+		},
 		"mask": func(s *Spec) {
 			m := make([]byte, 144)
 			m[5] = 1

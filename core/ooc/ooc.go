@@ -25,9 +25,13 @@ import (
 
 // Options of an out-of-core run.
 type Options struct {
-	PCF     pcf.Options // parameters; Progress is ignored (see Progress below)
-	Memory  int64       // peak memory budget in bytes for the data, spectra and tiles
-	Scratch string      // folder for the scratch folder (default: beside the output)
+	PCF pcf.Options // parameters; Progress is ignored (see Progress below); Data2 must be nil (see Src2)
+	// Src2 is a second channel, the neighbours' series: src's shape and
+	// sample type. It is transposed into its own scratch files like src,
+	// and each tile's block of it is the tile's PCF.Data2.
+	Src2    source.Source
+	Memory  int64  // peak memory budget in bytes for the data, spectra and tiles
+	Scratch string // folder for the scratch folder (default: beside the output)
 	// Progress is called with the finished and total work units and the
 	// phase ("transpose" or "pcf"); returning false cancels.
 	Progress func(phase string, done, total int) bool
@@ -39,8 +43,8 @@ type Options struct {
 	Key    string
 	Fields map[string]string
 	// Meta returns the output's metadata, given the CRC-32C of the input
-	// samples read (see InputCRC).
-	Meta func(inputCRC uint32) map[string]any
+	// samples read and of the second channel's (see InputCRC).
+	Meta func(inputCRC, input2CRC uint32) map[string]any
 	// Log receives notes for the user (stale scratch removed, damaged
 	// scratch or tiles computed again).
 	Log func(msg string)
@@ -58,6 +62,7 @@ type Summary struct {
 	Tiles, Resumed int // tiles in all, tiles found finished (and verified)
 	Chunks         int // transposition chunks
 	InputCRC       uint32
+	Input2CRC      uint32 // the second channel's samples read (0 without one)
 }
 
 // plan is the tiling of a job.
@@ -67,6 +72,7 @@ type plan struct {
 	ny, nx  int    // tiles per column, row
 	nread   int    // frames read per pixel
 	es      int    // bytes per sample in scratch
+	nch     int    // channels: 2 with Options.Src2
 	dtype   array.DType
 	chunk   int // frames per transposition chunk
 	nchunks int
@@ -91,9 +97,10 @@ func (p *plan) blockPixels(i, j int) int {
 }
 
 // tileMemory estimates the memory of phase 2 for a tile size.
-func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es int) int64 {
+func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es, nch int) int64 {
 	h := g.Halo() // the block is the tile plus the halo on each side
 	bh, bw := min(g.H, ty+2*h[0]), min(g.W, tx+2*h[1])
+	o.Data2 = nil // one channel's spectra, times nch
 	bg, err := pcf.Plan([]int{g.T, bh, bw}, o)
 	if err != nil {
 		return 1 << 62
@@ -101,7 +108,7 @@ func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es int) int64 {
 	data := int64(bh) * int64(bw) * int64(nread) * int64(es)
 	out := int64(bh) * int64(bw) * int64(g.OutShape[2]) * int64(g.OutShape[3]) * 4
 	// tile data, spectra window, block result and tile, sums
-	return data + bg.SpectraBytes() + 2*out + int64(bh)*int64(bw)*64
+	return int64(nch)*(data+bg.SpectraBytes()) + 2*out + int64(nch)*int64(bh)*int64(bw)*64
 }
 
 // newPlan chooses tiles and chunks: phase 1 holds a chunk of every tile
@@ -118,14 +125,26 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 		o.Memory /= 2
 	}
 	T, H, W := src.Shape()
-	g, err := pcf.Plan([]int{T, H, W}, o.PCF)
+	if o.PCF.Data2 != nil {
+		return nil, fmt.Errorf("%w: the out-of-core engine reads the second channel from a source (Options.Src2), not from PCF.Data2", pcf.ErrParam)
+	}
+	nch := 1
+	popt := o.PCF
+	if o.Src2 != nil {
+		T2, H2, W2 := o.Src2.Shape()
+		if T2 != T || H2 != H || W2 != W || o.Src2.DType() != src.DType() {
+			return nil, fmt.Errorf("%w: second channel %s is %dx%dx%d %s, want %dx%dx%d %s (the first channel's)",
+				pcf.ErrShape, o.Src2.Name(), T2, H2, W2, o.Src2.DType(), T, H, W, src.DType())
+		}
+		nch = 2
+		// Plan looks at the second channel's shape only.
+		popt.Data2 = &array.View{DType: src.DType(), Shape: []int{T, H, W}, Strides: []int{0, 0, 0}}
+	}
+	g, err := pcf.Plan([]int{T, H, W}, popt)
 	if err != nil {
 		return nil, err
 	}
-	if o.PCF.Data2 != nil {
-		return nil, fmt.Errorf("%w: the out-of-core engine takes one channel", pcf.ErrParam)
-	}
-	p := &plan{g: g, nread: g.N, dtype: src.DType()}
+	p := &plan{g: g, nread: g.N, dtype: src.DType(), nch: nch}
 	if o.PCF.Bleach > 0 {
 		p.nread = g.T
 	}
@@ -136,7 +155,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	} else {
 		// The widest tiles that fit, then the tallest: few halos.
 		ty, tx := oh, ow
-		for tileMemory(g, o.PCF, ty, tx, p.nread, p.es) > o.Memory && (ty > 8 || tx > 8) {
+		for tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch) > o.Memory && (ty > 8 || tx > 8) {
 			if tx >= 2*ty && tx > 8 {
 				tx = (tx + 1) / 2
 			} else if ty > 8 {
@@ -145,9 +164,9 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 				tx = (tx + 1) / 2
 			}
 		}
-		if tileMemory(g, o.PCF, ty, tx, p.nread, p.es) > o.Memory {
+		if tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch) > o.Memory {
 			return nil, fmt.Errorf("ooc: a memory budget of %.1f MiB (%.1f MiB for data after the process's own) is too small for a tile of %dx%d pixels of %d frames (needs %.1f MiB)",
-				float64(given)/(1<<20), float64(o.Memory)/(1<<20), ty, tx, p.nread, float64(tileMemory(g, o.PCF, ty, tx, p.nread, p.es))/(1<<20))
+				float64(given)/(1<<20), float64(o.Memory)/(1<<20), ty, tx, p.nread, float64(tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch))/(1<<20))
 		}
 		p.tile = [2]int{ty, tx}
 	}
@@ -161,10 +180,19 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 		}
 	}
 	_, H2, W2 := src.Shape()
-	perFrame := px*int64(p.es) + int64(H2)*int64(W2)*int64(p.es) // buffers + mapped input
+	perFrame := (px*int64(p.es) + int64(H2)*int64(W2)*int64(p.es)) * int64(nch) // buffers + mapped input
 	p.chunk = int(max(1, min(int64(p.nread), o.Memory*9/10/perFrame)))
 	p.nchunks = (p.nread + p.chunk - 1) / p.chunk
 	return p, nil
+}
+
+// crcs is the number of CRCs of a journaled chunk: one per tile file of
+// each channel, and with two channels the second channel's input CRC.
+func (p *plan) crcs() int {
+	if p.nch == 1 {
+		return p.ny * p.nx
+	}
+	return 2*p.ny*p.nx + 1
 }
 
 // ScratchDir is the scratch folder of the job that writes output, inside
@@ -316,6 +344,9 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	dir := ScratchDir(o.Scratch, out.Path())
 	want := scratchJob{Key: o.Key, Fields: o.Fields,
 		Plan: fmt.Sprintf("tiles %dx%d, %d frames a chunk, %d frames of %s", p.tile[0], p.tile[1], p.chunk, p.nread, p.dtype)}
+	if p.nch == 2 {
+		want.Plan += ", 2 channels"
+	}
 	j, state, err := openScratch(dir, want, &o)
 	if err != nil {
 		return sum, err
@@ -324,12 +355,12 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		if o.Meta == nil {
 			return map[string]any{"software": Marker, "job_key": o.Key}
 		}
-		return o.Meta(state.inputCRC())
+		return o.Meta(state.inputCRC(), state.input2CRC(p))
 	}
 	if state.committed {
 		// Killed while publishing: finish that.
 		if err := out.Publish(meta(), state.commitCRC); err == nil {
-			sum.Resumed, sum.InputCRC = sum.Tiles, state.inputCRC()
+			sum.Resumed, sum.InputCRC, sum.Input2CRC = sum.Tiles, state.inputCRC(), state.input2CRC(p)
 			return sum, removeScratch(dir)
 		} else {
 			o.log("the finished output did not match its checksum (%v): checking every tile", err)
@@ -372,7 +403,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 		break
 	}
-	sum.InputCRC = state.inputCRC()
+	sum.InputCRC, sum.Input2CRC = state.inputCRC(), state.input2CRC(p)
 	m := meta()
 	crc, err := out.Finish(m)
 	if err != nil {
@@ -412,6 +443,19 @@ func (st *journalState) inputCRC() uint32 {
 		return 0
 	}
 	return st.inputCRCs[len(st.inputCRCs)-1]
+}
+
+// input2CRC is the CRC-32C of the second channel's samples of the
+// finished chunks (the last CRC of a chunk's line), 0 with one channel.
+func (st *journalState) input2CRC(p *plan) uint32 {
+	if p.nch == 1 || len(st.chunkCRC) == 0 {
+		return 0
+	}
+	last := st.chunkCRC[len(st.chunkCRC)-1]
+	if len(last) != p.crcs() {
+		return 0
+	}
+	return last[len(last)-1]
 }
 
 // setChunk records chunk c as finished; the chunks after it are not.
@@ -540,16 +584,25 @@ func (j *journal) add(line string) error {
 	return nil
 }
 
-func tileFile(dir string, t int) string { return filepath.Join(dir, fmt.Sprintf("tile-%05d.bin", t)) }
+// tileFile is the scratch file of tile t's block of channel ch.
+func tileFile(dir string, ch, t int) string {
+	if ch == 1 {
+		return filepath.Join(dir, fmt.Sprintf("tile2-%05d.bin", t))
+	}
+	return filepath.Join(dir, fmt.Sprintf("tile-%05d.bin", t))
+}
 
 // transpose reads the frames in order and appends, chunk by chunk, each
 // tile block's rows of every frame to its scratch file: C-order (frames,
 // rows, columns), the layout the in-memory engine reads fastest. It starts
 // at the first unfinished chunk and journals each chunk with its checksums.
+// A second channel (Options.Src2) is read frame by frame with the first
+// into its own tile files.
 func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *journal, st *journalState, o Options) error {
 	ntiles := p.ny * p.nx
 	first := st.chunks()
-	files := make([]*os.File, ntiles)
+	srcs := []source.Source{src, o.Src2}[:p.nch]
+	files := make([]*os.File, p.nch*ntiles) // channel ch, tile t: ch*ntiles + t
 	defer func() {
 		for _, f := range files {
 			if f != nil {
@@ -557,13 +610,14 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			}
 		}
 	}()
-	bufs := make([][]byte, ntiles)
-	for t := 0; t < ntiles; t++ {
-		f, err := os.OpenFile(tileFile(dir, t), os.O_RDWR|os.O_CREATE, 0o644)
+	bufs := make([][]byte, p.nch*ntiles)
+	for k := range files {
+		ch, t := k/ntiles, k%ntiles
+		f, err := os.OpenFile(tileFile(dir, ch, t), os.O_RDWR|os.O_CREATE, 0o644)
 		if err != nil {
 			return fmt.Errorf("scratch: %w", err)
 		}
-		files[t] = f
+		files[k] = f
 		// Drop what lies past the journaled chunks.
 		size := int64(first) * int64(p.chunk) * int64(p.blockPixels(t/p.nx, t%p.nx)) * int64(p.es)
 		if err := f.Truncate(size); err != nil {
@@ -572,12 +626,12 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		if _, err := f.Seek(size, io.SeekStart); err != nil {
 			return fmt.Errorf("scratch: %w", err)
 		}
-		bufs[t] = make([]byte, p.chunk*p.blockPixels(t/p.nx, t%p.nx)*p.es)
+		bufs[k] = make([]byte, p.chunk*p.blockPixels(t/p.nx, t%p.nx)*p.es)
 	}
-	inCRC := st.inputCRC()
+	inCRC := []uint32{st.inputCRC(), st.input2CRC(p)}
 	_, H, W := src.Shape()
 	total := p.nread
-	name := src.Name()
+	frs := make([]array.View, p.nch)
 	for c := first; c < p.nchunks; c++ {
 		t0, t1 := c*p.chunk, min(p.nread, (c+1)*p.chunk)
 		n := t1 - t0
@@ -585,28 +639,31 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			if err := ctx.Err(); err != nil {
 				return pcf.ErrCancelled
 			}
-			var fr array.View
-			err := source.Guard(name, func() error {
-				var err error
-				if fr, err = src.Frame(t); err != nil {
+			for ch, s := range srcs {
+				err := source.Guard(s.Name(), func() error {
+					var err error
+					if frs[ch], err = s.Frame(t); err != nil {
+						return err
+					}
+					inCRC[ch] = FrameCRC(inCRC[ch], frs[ch], H, W)
+					return nil
+				})
+				if err != nil {
 					return err
 				}
-				inCRC = FrameCRC(inCRC, fr, H, W)
-				return nil
-			})
-			if err != nil {
-				return err
 			}
 			// Copy this frame's block rows into every tile's chunk buffer:
 			// tile files hold C-order (frames, rows, columns) blocks, which
 			// the in-memory engine transposes itself, cache-blocked.
-			err = pool.Run(ctx, o.PCF.Threads, ntiles, func(_, ti int) error {
-				return source.Guard(name, func() error {
+			err := pool.Run(ctx, o.PCF.Threads, len(files), func(_, k int) error {
+				ch, ti := k/ntiles, k%ntiles
+				fr := frs[ch]
+				return source.Guard(srcs[ch].Name(), func() error {
 					_, _, _, _, y0, y1, x0, x1 := p.block(ti/p.nx, ti%p.nx)
 					bw := x1 - x0
 					px := (y1 - y0) * bw
 					es, sx := p.es, fr.Strides[1]
-					b := bufs[ti][(t-t0)*px*es : (t-t0+1)*px*es]
+					b := bufs[k][(t-t0)*px*es : (t-t0+1)*px*es]
 					d := fr.Data
 					native := fr.Order == array.NativeOrder || es == 1
 					for y := y0; y < y1; y++ {
@@ -629,34 +686,46 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			}
 			// Drop the mapped frames often: the kernel maps the pages
 			// around every page read, which counts as resident memory.
-			if r, ok := src.(source.Releaser); ok && (t+1)%64 == 0 {
-				r.Release(t-63, t+1)
+			if (t+1)%64 == 0 {
+				for _, s := range srcs {
+					if r, ok := s.(source.Releaser); ok {
+						r.Release(t-63, t+1)
+					}
+				}
 			}
 			if o.Progress != nil && !o.Progress("transpose", t+1, total) {
 				return pcf.ErrCancelled
 			}
 		}
-		if r, ok := src.(source.Releaser); ok {
-			r.Release(t0, t1)
+		for _, s := range srcs {
+			if r, ok := s.(source.Releaser); ok {
+				r.Release(t0, t1)
+			}
 		}
-		crcs := make([]uint32, ntiles)
+		crcs := make([]uint32, 0, p.crcs())
 		var line strings.Builder
-		fmt.Fprintf(&line, "chunk %d %08x", c, inCRC)
-		for ti, f := range files {
+		fmt.Fprintf(&line, "chunk %d %08x", c, inCRC[0])
+		for k, f := range files {
+			ti := k % ntiles
 			sz := n * p.blockPixels(ti/p.nx, ti%p.nx) * p.es
-			crcs[ti] = CRC(bufs[ti][:sz])
-			fmt.Fprintf(&line, " %08x", crcs[ti])
-			if _, err := f.Write(bufs[ti][:sz]); err != nil {
+			crcs = append(crcs, CRC(bufs[k][:sz]))
+			if _, err := f.Write(bufs[k][:sz]); err != nil {
 				return fmt.Errorf("scratch %s: %w", f.Name(), err)
 			}
 			if err := f.Sync(); err != nil {
 				return fmt.Errorf("scratch %s: %w", f.Name(), err)
 			}
 		}
+		if p.nch == 2 {
+			crcs = append(crcs, inCRC[1])
+		}
+		for _, crc := range crcs {
+			fmt.Fprintf(&line, " %08x", crc)
+		}
 		if err := j.add(line.String()); err != nil {
 			return err
 		}
-		st.setChunk(c, crcs, inCRC)
+		st.setChunk(c, crcs, inCRC[0])
 	}
 	return nil
 }
@@ -706,7 +775,10 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalSt
 	for ti := 0; ti < ntiles; ti++ {
 		maxPx = max(maxPx, p.blockPixels(ti/p.nx, ti%p.nx))
 	}
-	dataBuf := make([]byte, maxPx*p.nread*p.es)
+	dataBufs := make([][]byte, p.nch)
+	for ch := range dataBufs {
+		dataBufs[ch] = make([]byte, maxPx*p.nread*p.es)
+	}
 	var resBuf []byte
 	var tileBuf []float32
 	for ti := 0; ti < ntiles; ti++ {
@@ -719,32 +791,40 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalSt
 		oy0, oy1, ox0, ox1, y0, y1, x0, x1 := p.block(ti/p.nx, ti%p.nx)
 		bh, bw := y1-y0, x1-x0
 		px := bh * bw
-		// Load the tile: C-order (nread, bh, bw) samples.
-		data := dataBuf[:px*p.nread*p.es]
-		f, err := os.Open(tileFile(dir, ti))
-		if err != nil {
-			return errScratch{0, ti}
-		}
-		n, _ := io.ReadFull(f, data)
-		f.Close()
-		clear(data[n:])
-		seg := p.chunk * px * p.es
-		for c := 0; c < p.nchunks; c++ {
-			part := data[c*seg : min(len(data), (c+1)*seg)]
-			if CRC(part) != st.chunkCRC[c][ti] {
-				return errScratch{c, ti}
+		views := make([]array.View, p.nch)
+		for ch := range views {
+			// Load the tile: C-order (nread, bh, bw) samples.
+			data := dataBufs[ch][:px*p.nread*p.es]
+			f, err := os.Open(tileFile(dir, ch, ti))
+			if err != nil {
+				return errScratch{0, ti}
+			}
+			n, _ := io.ReadFull(f, data)
+			f.Close()
+			clear(data[n:])
+			seg := p.chunk * px * p.es
+			for c := 0; c < p.nchunks; c++ {
+				part := data[c*seg : min(len(data), (c+1)*seg)]
+				if len(st.chunkCRC[c]) != p.crcs() || CRC(part) != st.chunkCRC[c][ch*ntiles+ti] {
+					return errScratch{c, ti}
+				}
+			}
+			es := p.es
+			var err2 error
+			views[ch], err2 = array.New(p.dtype, array.NativeOrder, []int{p.nread, bh, bw},
+				[]int{px * es, bw * es, es}, data, 0)
+			if err2 != nil {
+				return err2
 			}
 		}
-		es := p.es
-		view, err := array.New(p.dtype, array.NativeOrder, []int{p.nread, bh, bw},
-			[]int{px * es, bw * es, es}, data, 0)
-		if err != nil {
-			return err
-		}
+		view := views[0]
 		// The engine reads only the frames it uses; with no bleaching
 		// correction nread == N, with it nread == T.
 		opts := o.PCF
 		opts.Progress = nil
+		if p.nch == 2 {
+			opts.Data2 = &views[1]
+		}
 		if opts.Mask != nil {
 			m := *opts.Mask
 			mv, err := array.New(m.DType, m.Order, []int{bh, bw}, m.Strides, m.Data, m.Offset+y0*m.Strides[0]+x0*m.Strides[1])

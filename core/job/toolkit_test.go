@@ -1,0 +1,121 @@
+package job
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/pcf"
+)
+
+func TestParseOffsets(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "offs.txt")
+	os.WriteFile(file, []byte("# u v\n 1 0\n0,-1 # comment\r\n\n-3\t2\n"), 0o644)
+	for arg, want := range map[string][]pcf.Offset{
+		"1,0":             {{U: 1}},
+		"1,0;0,1;-2, 3;":  {{U: 1}, {V: 1}, {U: -2, V: 3}},
+		" 0,0 ":           {{}},
+		file:              {{U: 1}, {V: -1}, {U: -3, V: 2}},
+		"+1,-1;-1,+1":     {{U: 1, V: -1}, {U: -1, V: 1}},
+		"1048576,0":       {{U: 1 << 20}},
+		"0,-1048576;1,-1": {{V: -1 << 20}, {U: 1, V: -1}},
+	} {
+		got, err := ParseOffsets(arg)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("ParseOffsets(%q) = %v, %v; want %v", arg, got, err, want)
+		}
+	}
+	empty := filepath.Join(dir, "empty.txt")
+	os.WriteFile(empty, []byte("# nothing\n"), 0o644)
+	for _, arg := range []string{"1", "1;2", "1,2,3", "a,b", ";", "1,0;;2,0", "1.5,0", "1048577,0", "1,0;1,0", empty, dir} {
+		if got, err := ParseOffsets(arg); !errors.Is(err, ErrOption) || !errors.Is(err, pcf.ErrParam) {
+			t.Errorf("ParseOffsets(%q) = %v, %v; want ErrOption (and pcf.ErrParam)", arg, got, err)
+		}
+	}
+}
+
+func TestMode(t *testing.T) {
+	disk, _ := pcf.Disk(2)
+	line, _ := pcf.Line(3)
+	for want, offs := range map[string][]pcf.Offset{
+		"circle": nil, "acf": {{}}, "disk": disk, "line": line,
+		"offsets": {{U: 1}, {U: -1}, {U: 2}}, // not Line(2): (-2, 0) is missing
+	} {
+		if got := Mode(offs); got != want {
+			t.Errorf("Mode(%v) = %s, want %s", offs, got, want)
+		}
+	}
+	if Mode(disk[:len(disk)-1]) != "offsets" {
+		t.Errorf("a partial disk is a disk")
+	}
+}
+
+// TestToolkitApply: the options set the pCF options; conflicts are
+// refused only when both options were given.
+func TestToolkitApply(t *testing.T) {
+	apply := func(tk Toolkit, given ...string) (Spec, error) {
+		s := DefaultSpec()
+		s.PCF.Radius = 2
+		tk.Given = map[string]bool{}
+		for _, g := range given {
+			tk.Given[g] = true
+		}
+		return s, tk.Apply(&s)
+	}
+	d := DefaultToolkit()
+	s, err := apply(d)
+	if err != nil || s.PCF.Offsets != nil || s.PCF.Bins != pcf.LogBinning || s.PCF.NoSmooth || s.PCF.ThresholdOn || s.PCF.Delta {
+		t.Fatalf("defaults: %+v, %v", s.PCF, err)
+	}
+	tk := d
+	tk.Preset = "disk"
+	if s, err = apply(tk, "preset", "radius"); err != nil || len(s.PCF.Offsets) != 12 {
+		t.Errorf("disk radius 2: %v, %v", s.PCF.Offsets, err)
+	}
+	tk = d
+	tk.Bins, tk.Smooth, tk.Threshold, tk.Delta, tk.Input2 = "multitau", 0, "7.5", true, "b.npy"
+	s, err = apply(tk)
+	if err != nil || s.PCF.Bins != pcf.Multitau || s.PCF.M != pcf.DefaultM || !s.PCF.NoSmooth ||
+		!s.PCF.ThresholdOn || s.PCF.Threshold != 7.5 || !s.PCF.Delta || s.Input2 != "b.npy" {
+		t.Errorf("multitau, no smoothing, threshold, delta, input2: %+v %q, %v", s.PCF, s.Input2, err)
+	}
+	bad := []struct {
+		tk    func(*Toolkit)
+		given []string
+		msg   string
+	}{
+		{func(k *Toolkit) { k.Offsets, k.Preset = "1,0", "disk" }, []string{"offsets", "preset"}, "--preset disk"},
+		{func(k *Toolkit) { k.Offsets, k.ACF = "1,0", true }, []string{"offsets", "acf"}, "--acf"},
+		{func(k *Toolkit) { k.ACF = true }, []string{"acf", "preset"}, "--preset"},
+		{func(k *Toolkit) { k.ACF = true }, []string{"acf", "radius"}, "--radius"},
+		{func(k *Toolkit) { k.Offsets = "" }, []string{"offsets"}, "empty"},
+		{func(k *Toolkit) { k.Preset = "line" }, []string{"preset", "npoints"}, "--npoints"},
+		{func(k *Toolkit) { k.Preset = "star" }, []string{"preset"}, "star"},
+		{func(k *Toolkit) { k.Bins = "log2" }, nil, "log2"},
+		{func(k *Toolkit) { k.Bins, k.M = "multitau", 5 }, []string{"m"}, "--m 5"},
+		{func(k *Toolkit) { k.Bins, k.M = "multitau", 0 }, []string{"m"}, "--m 0"},
+		{func(k *Toolkit) { k.M = 8 }, []string{"m"}, "multitau"},
+		{func(k *Toolkit) { k.Bins = "multitau" }, []string{"nbins"}, "--nbins"},
+		{func(k *Toolkit) { k.Smooth = 1 }, nil, "--smooth 1"},
+		{func(k *Toolkit) { k.Smooth = -0.5 }, nil, "--smooth -0.5"},
+		{func(k *Toolkit) { k.Threshold = "NaN" }, nil, "NaN"},
+		{func(k *Toolkit) { k.Threshold = "+Inf" }, nil, "Inf"},
+	}
+	for _, b := range bad {
+		tk := d
+		b.tk(&tk)
+		if _, err := apply(tk, b.given...); !errors.Is(err, ErrOption) || !strings.Contains(err.Error(), b.msg) {
+			t.Errorf("%+v given %v: %v, want ErrOption saying %q", tk, b.given, err, b.msg)
+		}
+	}
+	// Without the conflicting option given, the default is overridden.
+	tk = d
+	tk.Offsets = "1,0"
+	if s, err := apply(tk); err != nil || len(s.PCF.Offsets) != 1 {
+		t.Errorf("offsets with the default preset and radius: %v, %v", s.PCF.Offsets, err)
+	}
+}
