@@ -106,6 +106,7 @@ func DefaultSpec() Spec { return Spec{PCF: pcf.DefaultOptions(), Engine: "auto"}
 
 // Job is an opened, validated job.
 type Job struct {
+	unitsFrom map[string]string // where the frame interval and pixel size came from
 	spec      Spec
 	src       source.Source
 	files     []string
@@ -335,6 +336,7 @@ func Open(s Spec) (*Job, error) {
 		}
 	}()
 	j.files = source.Files(j.src)
+	j.unitsFrom = j.fileUnits()
 	if err := j.openSecond(); err != nil {
 		return nil, err
 	}
@@ -657,6 +659,29 @@ func (j *Job) Memory() int64 { return j.memory }
 // InputName names the input for messages.
 func (j *Job) InputName() string { return j.src.Name() }
 
+// fileUnits fills the frame interval and pixel size the spec leaves
+// unknown from the input's metadata (ImageJ, Micro-Manager, OME-TIFF; see
+// source.UnitsOf) and says where each came from: "options", the
+// metadata's origin, or "" when unknown.
+func (j *Job) fileUnits() map[string]string {
+	u := source.UnitsOf(j.src)
+	from := map[string]string{}
+	for _, f := range []struct {
+		name     string
+		spec     *float64
+		fromFile float64
+	}{{"frame_interval_s", &j.spec.FrameInterval, u.FrameInterval}, {"pixel_size_um", &j.spec.PixelSize, u.PixelSize}} {
+		switch {
+		case *f.spec > 0:
+			from[f.name] = "options"
+		case f.fromFile > 0:
+			*f.spec = f.fromFile
+			from[f.name] = u.Origin
+		}
+	}
+	return from
+}
+
 // Close releases the input.
 func (j *Job) Close() error {
 	if j.src2 != nil {
@@ -671,7 +696,7 @@ func (j *Job) Close() error {
 func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 	o := j.spec.PCF
 	g := j.geom
-	units := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil}
+	units := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil, "from": j.unitsFrom}
 	if j.spec.FrameInterval > 0 {
 		units["frame_interval_s"] = j.spec.FrameInterval
 	}

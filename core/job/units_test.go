@@ -1,0 +1,123 @@
+package job
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// writeImageJTIFF writes a little-endian uint16 TIFF of t frames of h x w
+// pixels whose first page has an ImageJ description with finterval=fi
+// (seconds) and resolution tags of res pixels per micron.
+func writeImageJTIFF(t *testing.T, path string, frames, h, w int, fi float64, res uint32) {
+	desc := "ImageJ=1.53t\nimages=" + itoa(frames) + "\nframes=" + itoa(frames) + "\nunit=micron\nfinterval=" +
+		ftoa(fi) + "\n\x00"
+	le := binary.LittleEndian
+	var b []byte
+	b = append(b, 'I', 'I', 42, 0, 0, 0, 0, 0)
+	type tag struct {
+		id, typ uint16
+		n, val  uint32
+	}
+	var prevNext int
+	for f := 0; f < frames; f++ {
+		// pixel data
+		dataOff := len(b)
+		for i := 0; i < h*w; i++ {
+			b = le.AppendUint16(b, uint16(100+(i*7+f*13)%50))
+		}
+		tags := []tag{{256, 3, 1, uint32(w)}, {257, 3, 1, uint32(h)}, {258, 3, 1, 16}, {259, 3, 1, 1}, {262, 3, 1, 1}}
+		var descOff, resOff int
+		if f == 0 {
+			descOff = len(b)
+			b = append(b, desc...)
+			if len(b)%2 == 1 {
+				b = append(b, 0)
+			}
+			resOff = len(b)
+			b = le.AppendUint32(b, res)
+			b = le.AppendUint32(b, 1)
+			tags = append(tags, tag{270, 2, uint32(len(desc)), uint32(descOff)})
+		}
+		tags = append(tags, tag{273, 4, 1, uint32(dataOff)}, tag{277, 3, 1, 1}, tag{278, 3, 1, uint32(h)},
+			tag{279, 4, 1, uint32(2 * h * w)})
+		if f == 0 {
+			tags = append(tags, tag{282, 5, 1, uint32(resOff)}, tag{283, 5, 1, uint32(resOff)}, tag{296, 3, 1, 1})
+		}
+		if len(b)%2 == 1 {
+			b = append(b, 0)
+		}
+		ifd := len(b)
+		if f == 0 {
+			le.PutUint32(b[4:], uint32(ifd))
+		} else {
+			le.PutUint32(b[prevNext:], uint32(ifd))
+		}
+		b = le.AppendUint16(b, uint16(len(tags)))
+		for _, tg := range tags {
+			b = le.AppendUint16(b, tg.id)
+			b = le.AppendUint16(b, tg.typ)
+			b = le.AppendUint32(b, tg.n)
+			if tg.typ == 3 {
+				b = le.AppendUint16(b, uint16(tg.val))
+				b = le.AppendUint16(b, 0)
+			} else {
+				b = le.AppendUint32(b, tg.val)
+			}
+		}
+		prevNext = len(b)
+		b = le.AppendUint32(b, 0)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// TestUnitsFromMetadata: the frame interval and pixel size come from the
+// file's metadata unless given, and the metadata says where from.
+func TestUnitsFromMetadata(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "ij.tif")
+	writeImageJTIFF(t, in, 64, 12, 12, 0.005, 10)
+	for _, c := range []struct {
+		name           string
+		fi, px         float64
+		wantFI, wantPX float64
+		from           map[string]string
+	}{
+		{"from the file", 0, 0, 0.005, 0.1, map[string]string{"frame_interval_s": "ImageJ", "pixel_size_um": "ImageJ"}},
+		{"given", 0.002, 0.25, 0.002, 0.25, map[string]string{"frame_interval_s": "options", "pixel_size_um": "options"}},
+		{"mixed", 0.002, 0, 0.002, 0.1, map[string]string{"frame_interval_s": "options", "pixel_size_um": "ImageJ"}},
+	} {
+		s := DefaultSpec()
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
+		s.Input.Path = in
+		s.Output = filepath.Join(dir, "out.npy")
+		s.FrameInterval, s.PixelSize = c.fi, c.px
+		j, err := Open(s)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		m := j.Metadata(0, 0)
+		j.Close()
+		u := m["units"].(map[string]any)
+		if u["frame_interval_s"] != c.wantFI || u["pixel_size_um"] != c.wantPX {
+			t.Errorf("%s: units %v, want %g s and %g um", c.name, u, c.wantFI, c.wantPX)
+		}
+		from := u["from"].(map[string]string)
+		for k, v := range c.from {
+			if from[k] != v {
+				t.Errorf("%s: units from %v, want %v", c.name, from, c.from)
+			}
+		}
+		if d := m["delay_s"].([]float64); len(d) < 2 || d[1] != 1*c.wantFI {
+			t.Errorf("%s: delay_s %v, want the second delay 1 frame = %g s", c.name, d, c.wantFI)
+		}
+	}
+}
