@@ -321,7 +321,8 @@ def test_progress_and_metadata_units(fixture, tmp_path, capsys):
                         pixel_size=0.05, **ooc_args(fixture))
     assert 'pcf_file' in capsys.readouterr().err
     meta = ipcf.open_result(out)[1]
-    assert meta['units'] == {'frame_interval_s': 0.001, 'pixel_size_um': 0.05}
+    assert meta['units'] == {'frame_interval_s': 0.001, 'pixel_size_um': 0.05,
+                             'from': {'frame_interval_s': 'options', 'pixel_size_um': 'options'}}
 
 
 def test_ctrl_c_cancels_and_the_rerun_resumes(stack_npy, tmp_path):
