@@ -48,6 +48,7 @@ var statusTable = []struct {
 	{"xcorr.ErrZeroSum", xcorr.ErrZeroSum, eInvalid},
 	{"job.ErrInput", job.ErrInput, eInvalid},
 	{"job.ErrOutput", job.ErrOutput, eInvalid},
+	{"source.ErrChannel", source.ErrChannel, eInvalid},
 	{"source.ErrFormat", source.ErrFormat, eInvalid},
 	{"npy.ErrFormat", npy.ErrFormat, eInvalid},
 	{"fs.ErrNotExist", fs.ErrNotExist, eIO},

@@ -158,7 +158,7 @@ func TestTIFFBadInput(t *testing.T) {
 			b[4] = 4
 			return b
 		}(), []string{"BigTIFF with 4-byte offsets not supported"}, 0},
-		{"ImageJ 2 channels x 3 frames", hyper("ImageJ=1.54f\nimages=6\nchannels=2\nframes=3\nhyperstack=true\nmode=composite\n", 6), []string{"ImageJ hyperstack with 2 channels: not supported, split the channels first"}, 0},
+		{"ImageJ 2 channels x 3 frames", hyper("ImageJ=1.54f\nimages=6\nchannels=2\nframes=3\nhyperstack=true\nmode=composite\n", 6), []string{"ImageJ hyperstack with 2 channels: select one with --channel N (1 to 2", "or split the channels first"}, 0},
 		{"ImageJ channels only (tifffile default)", hyper("ImageJ=1.54f\nimages=3\nchannels=3\nhyperstack=true\nmode=grayscale\n", 3), []string{"ImageJ hyperstack with 3 channels", "axes"}, 0},
 		{"ImageJ slices and frames", hyper("ImageJ=1.54f\nimages=6\nslices=2\nframes=3\nhyperstack=true\n", 6), []string{"ImageJ hyperstack with 2 slices and 3 frames: not supported"}, 0},
 		{"ImageJ more images than pages", hyper("ImageJ=1.54f\nimages=5\nframes=5\n", 3), []string{"ImageJ file announces 5 images but holds 3 pages"}, 0},
@@ -181,7 +181,7 @@ func TestTIFFBadInput(t *testing.T) {
 			}
 			return ps
 		}()), nil, 2},
-		{"OME-TIFF of 2 channels", hyper(`<?xml version="1.0"?><OME><Image ID="Image:0"><Pixels DimensionOrder="XYCZT" ID="Pixels:0" SizeC="2" SizeT="3" SizeX="5" SizeY="4" SizeZ="1" Type="uint16"></Pixels></Image></OME>`, 6), []string{"OME-TIFF with 2 channels (SizeC): not supported"}, 0},
+		{"OME-TIFF of 2 channels", hyper(`<?xml version="1.0"?><OME><Image ID="Image:0"><Pixels DimensionOrder="XYCZT" ID="Pixels:0" SizeC="2" SizeT="3" SizeX="5" SizeY="4" SizeZ="1" Type="uint16"></Pixels></Image></OME>`, 6), []string{"OME-TIFF with 2 channels (SizeC): select one with --channel N (1 to 2"}, 0},
 		{"OME-TIFF of z slices and time points", hyper(`<OME><Image><Pixels SizeZ="2" SizeT="3" SizeC="1"/></Image></OME>`, 6), []string{"OME-TIFF with 2 z slices and 3 time points"}, 0},
 		{"OME-TIFF of time points", hyper(`<OME><Image><Pixels SizeZ="1" SizeT="3" SizeC="1"/></Image></OME>`, 3), nil, 3},
 		{"ImageJ slices only", hyper("ImageJ=1.54f\nimages=3\nslices=3\n", 3), nil, 3},

@@ -6,10 +6,19 @@
 // Files are memory-mapped; a frame is a strided view into the mapping
 // whenever its samples are stored contiguously (uncompressed strips).
 //
+// OpenChannel reads one channel of a multi-channel ImageJ hyperstack
+// (channels with frames or slices, in ImageJ's order: channel c of time
+// point t is image t*channels + c) or OME-TIFF (one image whose planes are
+// all in the file, in its DimensionOrder); Open refuses such a file,
+// naming the option that selects a channel. Channels are 0-based here and
+// numbered from 1, as ImageJ does, in messages; a channel an input does
+// not have is an error wrapping ErrChannel.
+//
 // What it cannot read as one grayscale time frame per page or file it
 // refuses with an error that names the file and the feature, rather than
 // read something else: tiled, compressed or multi-sample TIFF, ImageJ and
-// OME-TIFF files of several channels (or slices and frames), folders that
+// OME-TIFF files of several channels without a channel selected (or of
+// slices and frames), folders that
 // hold several series (Micro-Manager channels, positions, Pos0 and Pos1),
 // raw files whose size is not exactly the shape's, and anything that is
 // not a regular file (a named pipe is refused without being opened, so it

@@ -61,39 +61,46 @@ func FuzzTIFF(f *testing.F) {
 	f.Add(writeTIFF(tiffOpts{}, withFirst(grayPages(le, 2, 2, 2, 0), asc(270, ome(`PhysicalSizeX="0.5" PhysicalSizeY="0.5" TimeIncrement="25" TimeIncrementUnit="ms"`,
 		`<Plane TheT="0" DeltaT="1"/><Plane TheT="1" DeltaT="2"/>`)))))
 	f.Add(mmHeaderFile(`{"PixelSize_um":0.0645,"Interval_ms":20}`))
+	f.Add(writeTIFF(tiffOpts{}, withFirst(grayPages(le, 4, 2, 2, 0), asc(270, "ImageJ=1.54f\nimages=4\nchannels=2\nframes=2\nhyperstack=true\n"))))
+	f.Add(writeTIFF(tiffOpts{}, withFirst(grayPages(le, 4, 2, 2, 0), asc(270,
+		`<OME><Image><Pixels DimensionOrder="XYTCZ" SizeC="2" SizeT="2" SizeZ="1"><TiffData IFD="2" FirstC="1"/></Pixels></Image></OME>`))))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		const name = "fuzz.tif"
 		if _, _, err := singlePage(&mapping{path: name, data: b}); err != nil && !strings.Contains(err.Error(), name) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
-		src, err := openTIFF(&mapping{path: name, data: b})
-		if err != nil {
-			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), name) {
-				t.Fatalf("error is not ErrFormat or does not name the file: %v", err)
-			}
-			return
-		}
-		T, H, W := src.Shape()
-		if T < 1 || H < 1 || W < 1 || H*W*src.DType().Size() > len(b) {
-			t.Fatalf("shape %d,%d,%d %v from %d bytes", T, H, W, src.DType(), len(b))
-		}
-		if v, ok := src.Stack(); ok {
-			inside(t, v, T, H, W)
-		}
-		for i := 0; i < T && i < 64; i++ {
-			fr, err := src.Frame(i)
+		// No channel selected, then the second channel (0-based 1) of a
+		// multi-channel file.
+		for _, ch := range []int{-1, 1} {
+			src, err := openTIFF(&mapping{path: name, data: b}, ch)
 			if err != nil {
-				t.Fatalf("frame %d of an accepted file: %v", i, err)
+				if !(errors.Is(err, ErrFormat) || ch >= 0 && errors.Is(err, ErrChannel)) || !strings.Contains(err.Error(), name) {
+					t.Fatalf("channel %d: error is not ErrFormat (or ErrChannel) or does not name the file: %v", ch, err)
+				}
+				continue
 			}
-			inside(t, fr, H, W)
-		}
-		if _, err := src.Frame(T); err == nil {
-			t.Fatal("frame T: no error")
-		}
-		// units are unknown (0) or finite and positive
-		for _, v := range []float64{UnitsOf(src).FrameInterval, UnitsOf(src).PixelSize} {
-			if v != 0 && !good(v) {
-				t.Fatalf("units %+v", UnitsOf(src))
+			T, H, W := src.Shape()
+			if T < 1 || H < 1 || W < 1 || H*W*src.DType().Size() > len(b) {
+				t.Fatalf("channel %d: shape %d,%d,%d %v from %d bytes", ch, T, H, W, src.DType(), len(b))
+			}
+			if v, ok := src.Stack(); ok {
+				inside(t, v, T, H, W)
+			}
+			for i := 0; i < T && i < 64; i++ {
+				fr, err := src.Frame(i)
+				if err != nil {
+					t.Fatalf("channel %d: frame %d of an accepted file: %v", ch, i, err)
+				}
+				inside(t, fr, H, W)
+			}
+			if _, err := src.Frame(T); err == nil {
+				t.Fatal("frame T: no error")
+			}
+			// units are unknown (0) or finite and positive
+			for _, v := range []float64{UnitsOf(src).FrameInterval, UnitsOf(src).PixelSize} {
+				if v != 0 && !good(v) {
+					t.Fatalf("units %+v", UnitsOf(src))
+				}
 			}
 		}
 	})

@@ -21,6 +21,12 @@ import (
 // ErrFormat reports a file that cannot be read as an image time series.
 var ErrFormat = errors.New("source: unsupported or invalid input")
 
+// ErrChannel reports a channel selection the input does not have: a
+// channel beyond a multi-channel file's channels, or any but the first of
+// an input of one channel. Its messages number channels from 1, as
+// ImageJ does.
+var ErrChannel = errors.New("source: no such channel")
+
 // Source is an image time series of T frames of H x W samples.
 type Source interface {
 	// Shape returns the number of frames, rows and columns.
@@ -235,11 +241,47 @@ func ParseDType(s string) (array.DType, error) {
 // exists is always taken literally (a file named "run[1].tif" is that
 // file, not a pattern matching run1.tif); only one that does not exist is
 // a pattern. Only regular files (or symbolic links to them) and folders
-// are read: a named pipe, device or socket is refused, never opened.
+// are read: a named pipe, device or socket is refused, never opened. A
+// multi-channel ImageJ hyperstack or OME-TIFF is refused, naming the
+// option that selects a channel (see OpenChannel).
 func Open(path string) (Source, error) {
+	return open(path, -1)
+}
+
+// OpenChannel opens path like Open and reads channel c (0-based) of it:
+// of a multi-channel ImageJ hyperstack (channels and frames, or channels
+// and slices, in ImageJ's order: channel c of time point t is image
+// t*channels + c) or OME-TIFF (one image whose planes are all in the
+// file, in its DimensionOrder), the (T, H, W) series of that channel. An
+// input of one channel has channel 0 only. A channel the input does not
+// have is an error wrapping ErrChannel.
+func OpenChannel(path string, c int) (Source, error) {
+	if c < 0 {
+		return nil, fmt.Errorf("%w: %s: channel index %d: want 0 or more (0 is the first channel)", ErrChannel, path, c)
+	}
+	return open(path, c)
+}
+
+// SingleChannel checks channel c (0-based) of src, an input of one
+// channel (a .npy or raw file, a line scan): it returns src for c 0, and
+// else closes src and returns an error wrapping ErrChannel.
+func SingleChannel(src Source, c int) (Source, error) {
+	if c == 0 {
+		return src, nil
+	}
+	name := src.Name()
+	src.Close()
+	if c < 0 {
+		return nil, fmt.Errorf("%w: %s: channel index %d: want 0 or more (0 is the first channel)", ErrChannel, name, c)
+	}
+	return nil, channelErr(name, c, 1)
+}
+
+// open opens path with channel ch selected (0-based; -1: none).
+func open(path string, ch int) (Source, error) {
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(path, "*?[\\") {
-		return openGlob(path)
+		return openGlob(path, ch)
 	}
 	if err != nil {
 		return nil, err
@@ -255,7 +297,7 @@ func Open(path string) (Source, error) {
 		if err := oneSeries(files); err != nil {
 			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
 		}
-		return OpenTIFFSeries(files)
+		return openSeries(files, ch)
 	}
 	m, err := mapFile(path)
 	if err != nil {
@@ -265,8 +307,11 @@ func Open(path string) (Source, error) {
 	switch head := m.data; {
 	case len(head) >= 6 && string(head[:6]) == "\x93NUMPY":
 		src, err = openNpy(m)
+		if err == nil && ch > 0 {
+			src, err = nil, channelErr(path, ch, 1)
+		}
 	case len(head) >= 4 && (string(head[:2]) == "II" || string(head[:2]) == "MM"):
-		src, err = openTIFF(m)
+		src, err = openTIFF(m, ch)
 	default:
 		err = fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give --shape and --dtype)", ErrFormat, path)
 	}
@@ -277,8 +322,9 @@ func Open(path string) (Source, error) {
 	return src, nil
 }
 
-// openGlob opens the files a pattern matches, sorted by name, as a series.
-func openGlob(pattern string) (Source, error) {
+// openGlob opens the files a pattern matches, sorted by name, as a series
+// (channel ch selected, 0-based; -1: none).
+func openGlob(pattern string, ch int) (Source, error) {
 	files, err := filepath.Glob(pattern)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s does not exist, and is no valid pattern: %v", ErrFormat, pattern, err)
@@ -294,7 +340,7 @@ func openGlob(pattern string) (Source, error) {
 	if err := oneSeries(files); err != nil {
 		return nil, fmt.Errorf("%w: pattern %q: %w", ErrFormat, pattern, err)
 	}
-	return OpenTIFFSeries(files)
+	return openSeries(files, ch)
 }
 
 // tiffFiles lists the TIFF files of a folder (recursively, as Micro-Manager
@@ -402,12 +448,18 @@ type series struct {
 // frames; all must have the first file's size and sample type. One file
 // is opened as a multi-page TIFF.
 func OpenTIFFSeries(files []string) (Source, error) {
+	return openSeries(files, -1)
+}
+
+// openSeries is OpenTIFFSeries with channel ch selected (0-based; -1:
+// none): of one file, a channel of it; single-page files have one.
+func openSeries(files []string, ch int) (Source, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: no files", ErrFormat)
 	}
 	folder := folderUnits(files)
 	if len(files) == 1 {
-		src, err := OpenTIFF(files[0])
+		src, err := openTIFFPath(files[0], ch)
 		if err == nil && folder.name != "" {
 			switch s := src.(type) {
 			case *stack:
@@ -430,6 +482,9 @@ func OpenTIFFSeries(files []string) (Source, error) {
 	m.close()
 	if err != nil {
 		return nil, err
+	}
+	if ch > 0 {
+		return nil, channelErr(files[0]+" ...", ch, 1)
 	}
 	return &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u}, nil
 }

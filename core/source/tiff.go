@@ -419,15 +419,40 @@ func parseImageJ(desc string) (ij imagej, ok bool) {
 	return ij, true
 }
 
-var omeSize = regexp.MustCompile(`\bSize([CZT])="(\d+)"`)
+var (
+	omeSize     = regexp.MustCompile(`\bSize([CZT])="(\d+)"`)
+	omeOrder    = regexp.MustCompile(`\bDimensionOrder="([^"]*)"`)
+	omeTiffData = regexp.MustCompile(`<(?:\w+:)?TiffData\b([^>]*)>`)
+	omeAttr     = regexp.MustCompile(`\b(IFD|FirstC|FirstZ|FirstT)="([^"]*)"`)
+)
 
-// checkOME refuses an OME-TIFF whose first page's OME-XML describes pages
-// that are not all time frames: channels, or z slices and time points.
-func (r *tiffReader) checkOME(desc string) error {
+// planes says how a multi-channel TIFF file stores its channels: channel
+// c of time point t is image t*tstride + c*cstride (in file order; an
+// ImageJ file over 4 GiB has one IFD for all its images).
+type planes struct {
+	what             string // "ImageJ hyperstack" or "OME-TIFF", for messages
+	channels, frames int
+	cstride, tstride int
+}
+
+// channelHint says how a user selects one of n channels, for messages.
+func channelHint(n int) string {
+	return fmt.Sprintf("select one with --channel N (1 to %d, as ImageJ numbers them; channel= in Python, 'Channel' in MATLAB/Octave)", n)
+}
+
+// omePlanes reads the OME-XML of an OME-TIFF's first page (desc) holding
+// images planes in this file. It refuses what is not all time frames of
+// one or more channels (z slices and time points); a file of several
+// channels is read only when a channel is selected (ch >= 0) and its
+// layout is simple: one image whose planes are all in this file, in its
+// DimensionOrder (TiffData, when it maps planes, agreeing). ok is false
+// for a file of one channel (or no OME-XML).
+func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool, err error) {
 	if !strings.Contains(desc, "<OME") {
-		return nil
+		return pl, false, nil
 	}
-	for _, px := range strings.Split(desc, "<Pixels")[1:] {
+	pixels := strings.Split(desc, "<Pixels")[1:]
+	for _, px := range pixels {
 		px, _, _ = strings.Cut(px, ">")
 		size := map[string]int{"C": 1, "Z": 1, "T": 1}
 		for _, m := range omeSize.FindAllStringSubmatch(px, -1) {
@@ -438,15 +463,93 @@ func (r *tiffReader) checkOME(desc string) error {
 			size[m[1]] = n
 		}
 		switch {
-		case size["C"] > 1:
-			return r.errf("OME-TIFF with %d channels (SizeC): not supported, split the channels first", size["C"])
-		case size["Z"] > 1 && size["T"] > 1:
-			return r.errf("OME-TIFF with %d z slices and %d time points: not supported (its pages are not all time frames)", size["Z"], size["T"])
 		case size["C"] < 0 || size["Z"] < 0 || size["T"] < 0:
-			return r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT")
+			return pl, false, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT")
+		case size["Z"] > 1 && size["T"] > 1:
+			return pl, false, r.errf("OME-TIFF with %d z slices and %d time points: not supported (its pages are not all time frames)", size["Z"], size["T"])
+		case size["C"] <= 1:
+			continue
+		case ch < 0:
+			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first", size["C"], channelHint(size["C"]))
+		case len(pixels) > 1:
+			return pl, false, r.errf("OME-TIFF of %d images, one of %d channels: reading a channel is supported in a file of one image only", len(pixels), size["C"])
 		}
+		order := "XYCZT"
+		if m := omeOrder.FindStringSubmatch(px); m != nil {
+			order = strings.ToUpper(m[1])
+		}
+		if len(order) != 5 || order[:2] != "XY" || strings.Count(order[2:], "C") != 1 || strings.Count(order[2:], "Z") != 1 || strings.Count(order[2:], "T") != 1 {
+			return pl, false, r.errf("OME-TIFF with DimensionOrder %q: want XY followed by C, Z and T in some order", order)
+		}
+		n := size["C"] * size["Z"] * size["T"]
+		if n != images {
+			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %d planes holds %d pages: "+
+				"reading a channel is supported when this file holds every plane", size["C"], size["Z"], size["T"], n, images)
+		}
+		stride := map[byte]int{}
+		s := 1
+		for _, d := range []byte(order[2:]) {
+			stride[d] = s
+			s *= size[string(d)]
+		}
+		// TiffData that maps a plane to an IFD must agree with the order.
+		for _, td := range omeTiffData.FindAllStringSubmatch(desc, -1) {
+			at := map[string]int{}
+			for _, a := range omeAttr.FindAllStringSubmatch(td[1], -1) {
+				v, err := strconv.Atoi(a[2])
+				if err != nil || v < 0 {
+					return pl, false, r.errf("OME-TIFF TiffData with %s=%q", a[1], a[2])
+				}
+				at[a[1]] = v
+			}
+			if want := at["FirstC"]*stride['C'] + at["FirstZ"]*stride['Z'] + at["FirstT"]*stride['T']; at["IFD"] != want {
+				return pl, false, r.errf("OME-TIFF whose TiffData puts plane C=%d Z=%d T=%d at IFD %d, not at %d as DimensionOrder %s does: not supported",
+					at["FirstC"], at["FirstZ"], at["FirstT"], at["IFD"], want, order)
+			}
+		}
+		pl = planes{what: "OME-TIFF", channels: size["C"], frames: size["Z"] * size["T"], cstride: stride['C'], tstride: stride['T']}
+		if size["Z"] > 1 { // z slices as time points, as in a file of one channel
+			pl.tstride = stride['Z']
+		}
+		ok = true
 	}
-	return nil
+	return pl, ok, nil
+}
+
+// imagejPlanes reads the dimensions of an ImageJ description: a
+// hyperstack of several channels (ImageJ stores channel c of time point t
+// as image t*channels + c) is read only when a channel is selected
+// (ch >= 0), and only with slices or frames, not both. ok is false for a
+// file of one channel.
+func (r *tiffReader) imagejPlanes(ij imagej, images, ch int) (pl planes, ok bool, err error) {
+	switch {
+	case ij.images < 0 || ij.channels < 0 || ij.slices < 0 || ij.frames < 0:
+		return pl, false, r.errf("ImageJ description with a bad images, channels, slices or frames value")
+	case ij.slices > 1 && ij.frames > 1:
+		return pl, false, r.errf("ImageJ hyperstack with %d slices and %d frames: not supported (its pages are not all time frames), split the slices first", ij.slices, ij.frames)
+	case ij.channels <= 1:
+		return pl, false, nil
+	case ch < 0 && ij.slices <= 1 && ij.frames <= 1:
+		// tifffile labels a plain 3-D stack written with imagej=True and no axes as channels
+		return pl, false, r.errf("ImageJ hyperstack with %d channels: %s, or split the channels first "+
+			"(a time series written by tifffile needs metadata={'axes': 'TYX'})", ij.channels, channelHint(ij.channels))
+	case ch < 0:
+		return pl, false, r.errf("ImageJ hyperstack with %d channels: %s, or split the channels first", ij.channels, channelHint(ij.channels))
+	}
+	t := max(ij.slices, ij.frames, 1)
+	if images != ij.channels*t {
+		return pl, false, r.errf("ImageJ hyperstack of %d channels x %d frames holds %d images, want %d", ij.channels, t, images, ij.channels*t)
+	}
+	return planes{what: "ImageJ hyperstack", channels: ij.channels, frames: t, cstride: 1, tstride: ij.channels}, true, nil
+}
+
+// channelErr reports channel ch (0-based) of a file of n channels (n is
+// 1 for a file that is not multi-channel), numbering channels from 1.
+func channelErr(name string, ch, n int) error {
+	if n <= 1 {
+		return fmt.Errorf("%w: %s: channel %d: the input has one channel (only channel 1)", ErrChannel, name, ch+1)
+	}
+	return fmt.Errorf("%w: %s: channel %d: the input has %d channels (1 to %d)", ErrChannel, name, ch+1, n, n)
 }
 
 // OpenTIFF opens a multi-page TIFF, BigTIFF or ImageJ hyperstack file;
@@ -454,11 +557,17 @@ func (r *tiffReader) checkOME(desc string) error {
 // whose pages are not all time frames (channels, or slices and frames) is
 // refused.
 func OpenTIFF(path string) (Source, error) {
+	return openTIFFPath(path, -1)
+}
+
+// openTIFFPath opens a TIFF file and selects channel ch (0-based; -1:
+// none selected).
+func openTIFFPath(path string, ch int) (Source, error) {
 	m, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
-	src, err := openTIFF(m)
+	src, err := openTIFF(m, ch)
 	if err != nil {
 		m.close()
 		return nil, err
@@ -466,7 +575,11 @@ func OpenTIFF(path string) (Source, error) {
 	return src, nil
 }
 
-func openTIFF(m *mapping) (Source, error) {
+// openTIFF reads the pages of a mapped TIFF file as frames, or, with a
+// channel selected (ch >= 0), the frames of that channel of a
+// multi-channel ImageJ hyperstack or OME-TIFF (of a file of one channel,
+// only channel 0 exists).
+func openTIFF(m *mapping, ch int) (Source, error) {
 	r := &tiffReader{b: m.data, path: m.path}
 	pages, err := r.pages(-1)
 	if err != nil {
@@ -480,28 +593,41 @@ func openTIFF(m *mapping) (Source, error) {
 			return nil, r.errf("page %d is %dx%d %s, page 0 %dx%d %s", i, p.w, p.h, p.dtype, p0.w, p0.h, p0.dtype)
 		}
 	}
-	if err := r.checkOME(p0.desc); err != nil {
+	pl, multi, err := r.omePlanes(p0.desc, len(pages), ch)
+	if err != nil {
 		return nil, err
 	}
-	u := tiffUnits(r)
-	if ij, ok := parseImageJ(p0.desc); ok {
-		switch {
-		case ij.channels > 1 && ij.slices <= 1 && ij.frames <= 1:
-			// tifffile labels a plain 3-D stack written with imagej=True and no axes as channels
-			return nil, r.errf("ImageJ hyperstack with %d channels: not supported, split the channels first "+
-				"(a time series written by tifffile needs metadata={'axes': 'TYX'})", ij.channels)
-		case ij.channels > 1:
-			return nil, r.errf("ImageJ hyperstack with %d channels: not supported, split the channels first", ij.channels)
-		case ij.slices > 1 && ij.frames > 1:
-			return nil, r.errf("ImageJ hyperstack with %d slices and %d frames: not supported (its pages are not all time frames), split the slices first", ij.slices, ij.frames)
-		case ij.images < 0 || ij.channels < 0 || ij.slices < 0 || ij.frames < 0:
-			return nil, r.errf("ImageJ description with a bad images, channels, slices or frames value")
+	ij, isIJ := parseImageJ(p0.desc)
+	if isIJ {
+		images := ij.images
+		if images == 0 {
+			images = len(pages)
 		}
+		ipl, imulti, err := r.imagejPlanes(ij, images, ch)
+		if err != nil {
+			return nil, err
+		}
+		if imulti {
+			pl, multi = ipl, true
+		}
+	}
+	switch {
+	case multi && ch >= pl.channels:
+		return nil, channelErr(m.path, ch, pl.channels)
+	case !multi && ch > 0:
+		return nil, channelErr(m.path, ch, 1)
+	}
+	u := tiffUnits(r)
+	if isIJ {
 		// ImageJ writes files over 4 GiB with one IFD for all images, stored contiguously.
 		n := ij.images
 		switch o := p0.contiguous(); {
 		case n > len(pages) && len(pages) == 1 && o >= 0:
-			v, err := array.New(p0.dtype, r.order, []int{n, p0.h, p0.w}, []int{frame, p0.w * es, es}, m.data, int(o))
+			shape, stride, off := []int{n, p0.h, p0.w}, frame, int(o)
+			if multi {
+				shape[0], stride, off = pl.frames, pl.tstride*frame, off+ch*pl.cstride*frame
+			}
+			v, err := array.New(p0.dtype, r.order, shape, []int{stride, p0.w * es, es}, m.data, off)
 			if err != nil {
 				return nil, r.errf("ImageJ file announces %d images of %d bytes from byte %d; the file of %d bytes holds fewer (truncated?)", n, frame, o, len(m.data))
 			}
@@ -509,6 +635,14 @@ func openTIFF(m *mapping) (Source, error) {
 		case n > 0 && n != len(pages):
 			return nil, r.errf("ImageJ file announces %d images but holds %d pages", n, len(pages))
 		}
+	}
+	if multi {
+		// The pages of the selected channel, in time order.
+		sel := make([]page, pl.frames)
+		for t := range sel {
+			sel[t] = pages[t*pl.tstride+ch*pl.cstride]
+		}
+		pages, p0 = sel, sel[0]
 	}
 	// Pages at a constant stride: one strided view.
 	if o0 := p0.contiguous(); o0 >= 0 {
