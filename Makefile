@@ -137,7 +137,8 @@ test-octave: $(LIB) $(FILEJOB)/params.txt ## MATLAB/Octave MEX gateways: build w
 	  -DmxArrayToUTF8String=mxArrayToString -Iinclude -Ibindings/matlab $$(mkoctfile -p INCFLAGS) $$f || exit 1; done
 	cd bindings/matlab && octave-cli -q -H --no-window-system --eval "make"
 	octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
-	  test_ipcf('$(abspath $(CONF))'); test_pcf_file('$(CURDIR)/$(FILEJOB)'); test_toolkit()"
+	  test_ipcf('$(abspath $(CONF))'); test_pcf_file('$(CURDIR)/$(FILEJOB)'); test_toolkit(); \
+	  test_layout_read('$(CURDIR)/$(FILEJOB)')"
 	timeout -k 10 600 octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
 	  test_badinput('$(CURDIR)/$(FILEJOB)')"
 	bindings/matlab/tests/interrupt.sh

@@ -18,7 +18,9 @@ function [G, info] = ipcf_acf(data, varargin)
 %   or a number of log bins), 'Nbins', 'M', 'Smooth', 'Threshold', 'Data2'
 %   (the cross-correlation of two channels per pixel), 'Delta' (with
 %   'Data2': G(a->b) - G(b->a)), 'Bleach', 'BleachMean', 'Threads', 'Mask',
-%   'Layout', 'Device', 'FrameInterval', 'PixelSize'.
+%   'Layout' ('tyx', 'yxt' for an imread stack DATA(y, x, t), or 'xyt';
+%   read in place, warning ipcf:layout when the time axis looks misplaced),
+%   'Device', 'FrameInterval', 'PixelSize'.
 %
 %   Example:
 %     data = permute(uint16(randi(100, 16, 16, 4096)), [3 1 2]);  % (t, y, x)

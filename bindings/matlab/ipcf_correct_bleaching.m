@@ -7,7 +7,9 @@ function out = ipcf_correct_bleaching(data, varargin)
 %   integer class (uint16 for single/double) and axis order.
 %
 %   Options: 'FilterSize' (1024), 'Mean' ('real' or 'floor'), 'Threads' (0),
-%   'Layout' ('tyx' or 'xyt').
+%   'Layout' ('tyx', 'yxt' or 'xyt', as in IPCF_PCF: read and written in
+%   place, OUT in DATA's layout; warning ipcf:layout when the time axis
+%   looks misplaced).
 %
 %   Example:
 %     corrected = ipcf_correct_bleaching(data, 'FilterSize', 256);
@@ -16,6 +18,8 @@ if nargin < 1
 end
 d = struct('FilterSize', 1024, 'Mean', 'real', 'Threads', 0, 'Layout', 'tyx');
 o = ipcf_options(d, varargin, 'ipcf_correct_bleaching');
+layout = ipcf_layout(o.Layout, 'ipcf_correct_bleaching');
+ipcf_layout_check(data, layout, 'ipcf_correct_bleaching');
 out = ipcf_correct_bleaching_mex(data, o.FilterSize, ipcf_mean(o.Mean, 'ipcf_correct_bleaching', 'Mean'), ...
-                                 o.Threads, ipcf_layout(o.Layout, 'ipcf_correct_bleaching'));
+                                 o.Threads, layout);
 end

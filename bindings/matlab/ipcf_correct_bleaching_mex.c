@@ -1,6 +1,7 @@
 /* ipcf_correct_bleaching_mex(data, filtersize, mean, threads, layout): gateway of
  * ipcf_correct_bleaching.m. The result has data's integer class (uint16 for
- * single/double input) and the same axis order, with t shortened by 2*filtersize. */
+ * single/double input) and the same axis order, with t shortened by 2*filtersize.
+ * layout 0: data(t, y, x); 1: data(x, y, t); 2: data(y, x, t), each in place. */
 #include "ipcf_mexutil.h"
 
 void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
@@ -16,8 +17,8 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_mex_data_class(prhs[0], "data");
     if (mxGetNumberOfDimensions(prhs[0]) != 3)
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "data: %d dimensions, want 3", (int)mxGetNumberOfDimensions(prhs[0]));
-    layout = ipcf_mex_int32_range(prhs[4], "layout", 0, 1);
-    ipcf_mex_array(prhs[0], "data", 3, layout == 1, &data);
+    layout = ipcf_mex_int32_range(prhs[4], "layout", 0, 2);
+    ipcf_mex_stack(prhs[0], "data", layout, &data);
     ipcf_bleach_options_init(&o);
     f = ipcf_mex_int32(prhs[1], "FilterSize", 1);
     o.filtersize = f;
@@ -25,7 +26,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.threads = ipcf_mex_int32(prhs[3], "Threads", 0);
     o.progress = ipcf_mex_progress;
     in = mxGetDimensions(prhs[0]);
-    taxis = layout == 1 ? 2 : 0;
+    taxis = ipcf_mex_time_dim(layout);
     dims[0] = in[0];
     dims[1] = in[1];
     dims[2] = in[2];
@@ -36,6 +37,6 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     cls = mxGetClassID(prhs[0]);
     if (cls != mxUINT8_CLASS && cls != mxUINT16_CLASS && cls != mxINT16_CLASS && cls != mxINT32_CLASS) cls = mxUINT16_CLASS;
     plhs[0] = mxCreateNumericArray(3, dims, cls, mxREAL);
-    ipcf_mex_array(plhs[0], "out", 3, layout == 1, &out);
+    ipcf_mex_stack(plhs[0], "out", layout, &out);
     ipcf_mex_check(ipcf_correct_bleaching(&data, &o, &out));
 }

@@ -270,11 +270,10 @@ static char *ipcf_mex_string(const mxArray *a, const char *name, int empty_null)
     return s;
 }
 
-/* ipcf_mex_array describes a MATLAB array (column-major) with its
- * dimensions reversed or not: with reverse = 0 the descriptor's axis k is
- * MATLAB dimension k (strides grow along the axes: Fortran order); with
- * reverse = 1 axis k is dimension ndim-1-k (C order over reversed dims). */
-static void ipcf_mex_array(const mxArray *a, const char *name, int ndim, int reverse, ipcf_array *d) {
+/* ipcf_mex_array_axes describes a MATLAB array (column-major) in place, no
+ * copy: the descriptor's axis k is MATLAB dimension dim[k] (0-based), with
+ * that dimension's stride, so any order of the dimensions reads in place. */
+static void ipcf_mex_array_axes(const mxArray *a, const char *name, int ndim, const int *dim, ipcf_array *d) {
     uint32_t dt = ipcf_mex_dtype(a);
     const mwSize *dims = mxGetDimensions(a);
     int nd = (int)mxGetNumberOfDimensions(a);
@@ -292,7 +291,7 @@ static void ipcf_mex_array(const mxArray *a, const char *name, int ndim, int rev
     es = (int64_t)mxGetElementSize(a);
     for (k = 0; k < ndim; k++) size[k] = k < nd ? (int64_t)dims[k] : 1;
     for (k = 0; k < ndim; k++) {
-        int m = reverse ? ndim - 1 - k : k;
+        int m = dim[k];
         int64_t st = es;
         int j;
         for (j = 0; j < m; j++) st *= size[j];
@@ -301,6 +300,34 @@ static void ipcf_mex_array(const mxArray *a, const char *name, int ndim, int rev
     }
     d->data = mxGetData(a);
 }
+
+/* ipcf_mex_array describes a MATLAB array (column-major) with its
+ * dimensions reversed or not: with reverse = 0 the descriptor's axis k is
+ * MATLAB dimension k (strides grow along the axes: Fortran order); with
+ * reverse = 1 axis k is dimension ndim-1-k (C order over reversed dims). */
+static void ipcf_mex_array(const mxArray *a, const char *name, int ndim, int reverse, ipcf_array *d) {
+    int dim[IPCF_MAX_NDIM], k;
+    if (ndim < 1 || ndim > IPCF_MAX_NDIM)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions (gateway bug)", name, ndim);
+    for (k = 0; k < ndim; k++) dim[k] = reverse ? ndim - 1 - k : k;
+    ipcf_mex_array_axes(a, name, ndim, dim, d);
+}
+
+/* Layout codes of the .m wrappers (private/ipcf_layout.m) for a stack. */
+#define IPCF_MEX_LAYOUT_TYX 0 /* data(t, y, x): MATLAB's view of numpy's C-order (t, y, x) */
+#define IPCF_MEX_LAYOUT_XYT 1 /* data(x, y, t): numpy's (t, y, x) bytes as they lie */
+#define IPCF_MEX_LAYOUT_YXT 2 /* data(y, x, t): an imread/tiffread stack */
+
+/* ipcf_mex_stack describes a 3-D stack in LAYOUT as the library's (t, y, x)
+ * descriptor, by strides over the MATLAB array (no copy). */
+static void ipcf_mex_stack(const mxArray *a, const char *name, int layout, ipcf_array *d) {
+    static const int axes[3][3] = {{0, 1, 2}, {2, 1, 0}, {2, 0, 1}};
+    if (layout < 0 || layout > 2) mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: layout %d (gateway bug)", name, layout);
+    ipcf_mex_array_axes(a, name, 3, axes[layout], d);
+}
+
+/* ipcf_mex_time_dim: the MATLAB dimension (0-based) of the time axis in LAYOUT. */
+static int ipcf_mex_time_dim(int layout) { return layout == IPCF_MEX_LAYOUT_TYX ? 0 : 2; }
 
 
 /* ipcf_mex_mask: [] (0x0) means no mask (returns 0); otherwise a real, full

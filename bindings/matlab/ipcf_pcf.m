@@ -39,8 +39,15 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     'BleachMean'  'real' (exact) or 'floor' (the tutorial's Cython) ('real')
 %     'Threads'     worker threads, 0 = all cores (0)
 %     'Mask'        H x W array; zero pixels are not computed ([])
-%     'Layout'      'tyx' (DATA(t, y, x), default) or 'xyt' (DATA(x, y, t),
-%                   e.g. an image stack loaded frame by frame)
+%     'Layout'      where the time axis is: 'tyx' (DATA(t, y, x), default),
+%                   'yxt' (DATA(y, x, t): a stack read with imread or
+%                   tiffread, frame k is DATA(:, :, k)) or 'xyt'
+%                   (DATA(x, y, t), numpy's (t, y, x) bytes as they lie).
+%                   Every layout is read in place (no copy, no permute) and
+%                   gives the same G, bit for bit, as 'tyx' on the permuted
+%                   DATA; 'Data2' and 'Mask' follow it ('Mask' stays
+%                   H x W). With fewer frames than rows or columns the
+%                   time axis is probably elsewhere: warning ipcf:layout.
 %     'Device'      'auto' (a CUDA GPU when usable, else the CPU), 'cpu',
 %                   'cuda' or 'cuda:N' (error ipcf:no_device if unusable;
 %                   the GPU computes the default options only: 'auto' runs
@@ -83,6 +90,11 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     data = permute(uint16(randi(100, 32, 32, 1024)), [3 1 2]);  % (t, y, x)
 %     G = ipcf_pcf(data, 'Radius', 4, 'Points', 16, 'Bins', 16);
 %     imagesc(G(:, :, 1, 8));
+%
+%   Example of a stack read with imread, frame by frame (y, x, t):
+%     info = imfinfo('stack.tif'); stack = zeros(info(1).Height, info(1).Width, numel(info), 'uint16');
+%     for k = 1:numel(info), stack(:, :, k) = imread('stack.tif', k); end
+%     G = ipcf_pcf(stack, 'Layout', 'yxt');    % no permute needed
 %
 %   Example of the toolkit: the 2-D pCF with linear bins, and its delays
 %     [G, info] = ipcf_pcf(data, 'Offsets', 'disk', 'Radius', 2, 'Bins', 'linear', ...

@@ -1,5 +1,6 @@
 /* [G, delays] = ipcf_pcf_mex(data, radius, npoints, nbins, bleach, bleach_mean, threads, layout, mask, device[, tk])
- * Gateway of ipcf_pcf.m and ipcf_acf.m (see their help). layout 0: data(t, y, x); 1: data(x, y, t).
+ * Gateway of ipcf_pcf.m and ipcf_acf.m (see their help). layout 0: data(t, y, x); 1: data(x, y, t);
+ * 2: data(y, x, t) (an imread stack). Every layout is read in place through strides.
  * tk (optional, Since 0.3) is a struct of the toolkit options with the fields
  *   Offsets ([] = the circle, or k x 2 [u v]), Data2 ([] or data's size and class),
  *   BinMode (IPCF_BINS_*), M, Smooth, Threshold (-Inf = none), Delta (0/1),
@@ -21,14 +22,14 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: 10 or 11 arguments expected (use ipcf_pcf)");
     if (nrhs == 11 && (!mxIsStruct(prhs[10]) || mxGetNumberOfElements(prhs[10]) != 1))
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: argument 11 must be an option struct (use ipcf_pcf)");
-    layout = ipcf_mex_int32_range(prhs[7], "layout", 0, 1);
+    layout = ipcf_mex_int32_range(prhs[7], "layout", 0, 2);
     ipcf_mex_data_class(prhs[0], "data");
     if (mxGetNumberOfDimensions(prhs[0]) != 3)
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "data: %d dimensions, want 3 (t, y, x)",
                           (int)mxGetNumberOfDimensions(prhs[0]));
     /* tyx: descriptor axes (t, y, x) are MATLAB dims 1, 2, 3 (Fortran order);
-     * xyt: they are dims 3, 2, 1 (C order over reversed dims). */
-    ipcf_mex_array(prhs[0], "data", 3, layout == 1, &data);
+     * xyt: they are dims 3, 2, 1 (C order over reversed dims); yxt: dims 3, 1, 2. */
+    ipcf_mex_stack(prhs[0], "data", layout, &data);
     ipcf_pcf_options_init(&o);
     if (nrhs == 11) {
         const mxArray *f = mxGetField(prhs[10], 0, "NbinsName");
@@ -64,7 +65,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
                 mexErrMsgIdAndTxt("ipcf:invalid_argument", "Data2: %s %s, want the size and class of data (%s %s)",
                                   sb, mxGetClassName(d2), sa, mxGetClassName(prhs[0]));
             }
-            ipcf_mex_array(d2, "Data2", 3, layout == 1, &data2);
+            ipcf_mex_stack(d2, "Data2", layout, &data2);
             o.data2 = &data2;
         }
     }

@@ -14,12 +14,19 @@ end
 [tk, nbins, preset] = ipcf_toolkit(o, given, fname, o.Radius);
 data2 = o.Data2;
 if strcmp(preset, 'line') && ndims(data) == 2 && ~isempty(data) && (isnumeric(data) || islogical(data))
-  % line scans as a 2-D (time, x) array (or (x, time) with Layout 'xyt'): one row
-  data = reshape(data, size(data, 1), 1, size(data, 2));
-  if ndims(data2) == 2 && isequal(size(data2), [size(data, 1) size(data, 3)])
-    data2 = reshape(data2, size(data2, 1), 1, size(data2, 2));
+  % line scans as a 2-D (time, x) array (or (x, time) with Layout 'xyt' or
+  % 'yxt'): one row. Reshaping keeps the data shared (no copy).
+  if layout == 2
+    line = @(a) reshape(a, 1, size(a, 1), size(a, 2));   % (x, t) -> (y=1, x, t)
+  else
+    line = @(a) reshape(a, size(a, 1), 1, size(a, 2));   % (t, x) -> (t, 1, x); (x, t) -> (x, 1, t)
   end
+  if ndims(data2) == 2 && isequal(size(data2), size(data))
+    data2 = line(data2);
+  end
+  data = line(data);
 end
+ipcf_layout_check(data, layout, fname);
 tk.Data2 = data2;
 args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, o.Mask, device, tk};
 if nargout < 2
@@ -29,10 +36,10 @@ end
 [G, delays] = ipcf_pcf_mex(args{:});
 
 % INFO: the axes of G.
-if layout == 1
-  T = size(data, 3);
-else
+if layout == 0
   T = size(data, 1);
+else
+  T = size(data, 3);
 end
 switch preset
   case 'circle'

@@ -89,7 +89,7 @@ expect_error(@() ipcf_pcf(data, 'Points', 0), 'ipcf:invalid_argument', 'Points=0
 expect_error(@() ipcf_pcf(data(1:3, :, :)), 'ipcf:invalid_argument', 'want >= 4');
 expect_error(@() ipcf_pcf(data, 'Mask', true(3, 3)), 'ipcf:invalid_argument', 'mask shape');
 expect_error(@() ipcf_pcf(data, 'Colour', 3), 'ipcf:invalid_argument', 'unknown option');
-expect_error(@() ipcf_pcf(data, 'Layout', 'ytx'), 'ipcf:invalid_argument', 'want ''tyx'' or ''xyt''');
+expect_error(@() ipcf_pcf(data, 'Layout', 'ytx'), 'ipcf:invalid_argument', 'want ''tyx'', ''xyt'' or ''yxt''');
 expect_error(@() ipcf_correct_bleaching(data, 'FilterSize', 5000), 'ipcf:invalid_argument', 'FilterSize=5000');
 expect_error(@() ipcf_correlate([1 2], [1 2 3]), 'ipcf:invalid_argument', 'equal lengths');
 expect_error(@() ipcf_circle(0, 4), 'ipcf:invalid_argument', 'radius=0');

@@ -1,0 +1,348 @@
+function [data, meta] = ipcf_read(path)
+%IPCF_READ Read a result written by the ipcf CLI, IPCF_PCF_FILE or any host.
+%   DATA = IPCF_READ(PATH) reads PATH, a .npy file or a .zarr folder
+%   (Zarr v2, uncompressed, as ipcf writes it). The file's C-order axes
+%   become MATLAB's dimensions in the same order, so a pCF result is
+%   indexed
+%
+%       DATA(row, column, point, bin)
+%
+%   with DATA(i, j, p, b) == numpy result[i-1, j-1, p-1, b-1]: the same
+%   layout as the output of IPCF_PCF. Output pixel (i, j) is pixel
+%   (i + radius, j + radius) of the frame (1-based; plus the crop origin
+%   meta.crop_origin when the job had a crop), point p is circle point p
+%   (meta.offsets_uv(p, :) = [u v], column and row offset), bin b holds the
+%   delays meta.delays_frames.from_exclusive(b) < tau <= meta.bins(b)
+%   frames. Pixels not computed (masked, or a series summing to zero) are
+%   NaN. A pCF result is single (float32).
+%
+%   Any other .npy file is read the same way (C or Fortran order, either
+%   byte order; bool, int8..int64, uint8..uint64, float32, float64): a
+%   (n,) array gives an n x 1 column, a () array a scalar. A (t, y, x)
+%   stack written by numpy reads as DATA(t, y, x), IPCF_PCF's default
+%   layout.
+%
+%   [DATA, META] = IPCF_READ(PATH) also returns the metadata: the JSON
+%   sidecar PATH.json (a .npy file) or PATH/.zattrs (a .zarr folder),
+%   decoded with jsondecode into a struct (lists of numbers become column
+%   vectors, null becomes []). Where jsondecode is missing (MATLAB before
+%   R2016b, Octave before 7), META is the raw JSON text. META is [] when
+%   there is no metadata file.
+%
+%   IPCF_READ_RESULT is the same function under its former name.
+%
+%   Example:
+%     [G, meta] = ipcf_read('pcf.npy');
+%     curve = squeeze(G(10, 12, 1, :));              % one pixel, circle point 1
+%     semilogx(meta.bins, curve); xlabel('delay (frames)');
+%
+%   See also IPCF_PCF_FILE, IPCF_PCF, IPCF_READ_RESULT.
+if nargin < 1
+  error('ipcf:invalid_argument', 'ipcf_read: PATH is required');
+end
+if isa(path, 'string') && numel(path) == 1
+  path = char(path);
+end
+if ~ischar(path) || isempty(path)
+  error('ipcf:invalid_argument', 'ipcf_read: PATH must be a character vector');
+end
+path = regexprep(path, '[/\\]+$', '');
+if exist(path, 'dir')
+  if exist(fullfile(path, '.zarray'), 'file')
+    data = read_zarr(path);
+    metafile = fullfile(path, '.zattrs');
+  else
+    error('ipcf:invalid_argument', 'ipcf_read: %s is a folder without .zarray (not a Zarr array)', path);
+  end
+else
+  data = read_npy(path);
+  metafile = [path '.json'];
+end
+if nargout > 1
+  meta = read_meta(metafile);
+end
+end
+
+function meta = read_meta(file)
+meta = [];
+if ~exist(file, 'file')
+  return
+end
+check_regular(file);
+fid = fopen(file, 'r');
+if fid < 0
+  return
+end
+text = fread(fid, Inf, 'uint8=>char')';
+fclose(fid);
+if exist('jsondecode') ~= 0 %#ok<EXIST>
+  meta = jsondecode(text);
+else
+  meta = text;
+end
+end
+
+function data = read_npy(path)
+check_regular(path);
+fid = fopen(path, 'r', 'ieee-le');
+if fid < 0
+  error('ipcf:io', 'ipcf_read: cannot open %s', path);
+end
+try
+  [h, offset] = npy_header(fid, path);
+catch err
+  fclose(fid);
+  rethrow(err);
+end
+fclose(fid);
+t = regexp(h, '[''"]descr[''"]\s*:\s*[''"]([^''"]*)[''"]', 'tokens', 'once');
+if isempty(t)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: no descr in the header (structured dtypes are not supported)', path);
+end
+[prec, order, islogical] = npy_dtype(t{1}, path);
+fortran = ~isempty(regexp(h, '[''"]fortran_order[''"]\s*:\s*True', 'once'));
+t = regexp(h, '[''"]shape[''"]\s*:\s*\(([^)]*)\)', 'tokens', 'once');
+if isempty(t)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: no shape in the header', path);
+end
+shape = str2double(regexp(t{1}, '[^,\s]+', 'match'));
+if any(isnan(shape) | shape < 0 | shape ~= floor(shape))
+  error('ipcf:invalid_argument', 'ipcf_read: %s: shape (%s) is not a tuple of whole numbers >= 0', path, t{1});
+end
+n = prod(shape);   % 1 for shape ()
+if order == 'n'
+  order = 'l';
+end
+fid = fopen(path, 'r', ['ieee-' order 'e']);
+if fid < 0
+  error('ipcf:io', 'ipcf_read: cannot open %s', path);
+end
+c = onCleanup(@() fclose(fid));
+fseek(fid, offset, 'bof');
+data = fread(fid, n, prec);
+if numel(data) ~= n
+  error('ipcf:io', 'ipcf_read: %s: %d of %d values (file truncated)', path, numel(data), n);
+end
+if islogical
+  data = data ~= 0;
+end
+data = shape_array(data, shape, fortran);
+end
+
+function [h, offset] = npy_header(fid, path)
+magic = fread(fid, 6, 'uint8=>char')';
+if numel(magic) ~= 6 || ~strcmp(magic, [char(147) 'NUMPY'])
+  error('ipcf:invalid_argument', 'ipcf_read: %s is not a .npy file', path);
+end
+ver = fread(fid, 2, 'uint8');
+if numel(ver) ~= 2
+  error('ipcf:io', 'ipcf_read: %s: truncated header', path);
+end
+if ver(1) == 1
+  hlen = fread(fid, 1, 'uint16');
+  offset = 10 + hlen;
+elseif ver(1) == 2 || ver(1) == 3
+  hlen = fread(fid, 1, 'uint32');
+  offset = 12 + hlen;
+else
+  error('ipcf:invalid_argument', 'ipcf_read: %s: .npy version %d not supported', path, ver(1));
+end
+h = fread(fid, hlen, 'uint8=>char')';
+if numel(h) ~= hlen
+  error('ipcf:io', 'ipcf_read: %s: truncated header', path);
+end
+end
+
+function data = shape_array(data, shape, fortran)
+% numpy shape -> MATLAB array indexed data(i0+1, i1+1, ...)
+nd = numel(shape);
+if nd == 0
+  data = reshape(data, 1, 1);
+elseif nd == 1
+  data = reshape(data, shape, 1);
+elseif fortran
+  data = reshape(data, shape);
+else
+  data = reshape(data, fliplr(shape));
+  data = permute(data, nd:-1:1);
+end
+end
+
+function [prec, order, islogical] = npy_dtype(descr, path)
+% order: 'l', 'b' or 'n' (no byte order: one byte)
+islogical = false;
+if numel(descr) < 3 || ~any(descr(1) == '<>|=')
+  error('ipcf:invalid_argument', 'ipcf_read: %s: dtype %s not supported', path, descr);
+end
+switch descr(1)
+  case '<'
+    order = 'l';
+  case '>'
+    order = 'b';
+  case '='
+    [~, ~, e] = computer();
+    order = lower(e);
+  otherwise
+    order = 'n';
+end
+switch descr(2:end)
+  case 'f4'
+    prec = 'single=>single';
+  case 'f8'
+    prec = 'double=>double';
+  case 'u1'
+    prec = 'uint8=>uint8';
+  case 'i1'
+    prec = 'int8=>int8';
+  case 'b1'
+    prec = 'uint8=>uint8';
+    islogical = true;
+  case 'u2'
+    prec = 'uint16=>uint16';
+  case 'i2'
+    prec = 'int16=>int16';
+  case 'u4'
+    prec = 'uint32=>uint32';
+  case 'i4'
+    prec = 'int32=>int32';
+  case 'u8'
+    prec = 'uint64=>uint64';
+  case 'i8'
+    prec = 'int64=>int64';
+  otherwise
+    error('ipcf:invalid_argument', 'ipcf_read: %s: dtype %s not supported', path, descr);
+end
+if any(strcmp(descr(2:end), {'u1', 'i1', 'b1'}))
+  order = 'n';
+end
+end
+
+function data = read_zarr(path)
+check_regular(fullfile(path, '.zarray'));
+fid = fopen(fullfile(path, '.zarray'), 'r');
+if fid < 0
+  error('ipcf:io', 'ipcf_read: cannot open %s', fullfile(path, '.zarray'));
+end
+h = fread(fid, Inf, 'uint8=>char')';
+fclose(fid);
+% JSON escapes of the characters a dtype may hold (Go writes "\u003cf4")
+h = regexprep(h, '\\u003[cC]', '<');
+h = regexprep(h, '\\u003[eE]', '>');
+shape = json_ints(h, 'shape', path);
+chunks = json_ints(h, 'chunks', path);
+t = regexp(h, '"dtype"\s*:\s*"([^"]*)"', 'tokens', 'once');
+if isempty(t)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: no dtype in .zarray', path);
+end
+[prec, order, islogical] = npy_dtype(t{1}, path);
+if isempty(regexp(h, '"compressor"\s*:\s*null', 'once'))
+  error('ipcf:unsupported_layout', 'ipcf_read: %s: compressed Zarr chunks are not supported', path);
+end
+if ~isempty(regexp(h, '"filters"\s*:\s*\[', 'once'))
+  error('ipcf:unsupported_layout', 'ipcf_read: %s: Zarr filters are not supported', path);
+end
+fortran = ~isempty(regexp(h, '"order"\s*:\s*"F"', 'once'));
+sep = '.';
+if ~isempty(regexp(h, '"dimension_separator"\s*:\s*"/"', 'once'))
+  sep = '/';
+end
+fill = 0;
+t = regexp(h, '"fill_value"\s*:\s*("?[^,}\s"]*"?)', 'tokens', 'once');
+if ~isempty(t)
+  v = strrep(t{1}, '"', '');
+  switch v
+    case 'NaN'
+      fill = NaN;
+    case {'Infinity', 'Inf'}
+      fill = Inf;
+    case {'-Infinity', '-Inf'}
+      fill = -Inf;
+    case 'null'
+      fill = 0;
+    otherwise
+      fill = str2double(v);
+  end
+end
+cls = regexprep(prec, '.*=>', '');
+nd = numel(shape);
+if nd ~= numel(chunks) || nd == 0
+  error('ipcf:invalid_argument', 'ipcf_read: %s: shape and chunks disagree in .zarray', path);
+end
+data = cast(repmat(fill, [shape ones(1, 2 - min(nd, 2))]), cls);
+if islogical
+  data = data ~= 0;
+end
+grid = ceil(shape ./ chunks);
+g = zeros(1, nd);
+for k = 1:prod(grid)
+  % chunk index g (0-based), the last axis fastest
+  r = k - 1;
+  for a = nd:-1:1
+    g(a) = mod(r, grid(a));
+    r = floor(r / grid(a));
+  end
+  name = fullfile(path, strjoin(arrayfun(@num2str, g, 'UniformOutput', false), sep));
+  byte = 'l';
+  if order ~= 'n'
+    byte = order;
+  end
+  if ~exist(name, 'file')
+    continue   % a missing chunk holds the fill value
+  end
+  check_regular(name);
+  fid = fopen(name, 'r', ['ieee-' byte 'e']);
+  if fid < 0
+    error('ipcf:io', 'ipcf_read: cannot open %s', name);
+  end
+  v = fread(fid, prod(chunks), prec);
+  fclose(fid);
+  if numel(v) ~= prod(chunks)
+    error('ipcf:io', 'ipcf_read: %s: %d of %d values (chunk truncated)', name, numel(v), prod(chunks));
+  end
+  if islogical
+    v = v ~= 0;
+  end
+  v = shape_array(v, chunks, fortran);
+  idx = cell(1, nd);
+  sub = cell(1, nd);
+  for a = 1:nd
+    n = min(chunks(a), shape(a) - g(a) * chunks(a));
+    idx{a} = g(a) * chunks(a) + (1:n);
+    sub{a} = 1:n;
+  end
+  if nd == 1
+    data(idx{1}) = v(sub{1});
+  else
+    data(idx{:}) = v(sub{:});
+  end
+end
+end
+
+function v = json_ints(h, key, path)
+t = regexp(h, ['"' key '"\s*:\s*\[([^\]]*)\]'], 'tokens', 'once');
+if isempty(t)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: no %s in .zarray', path, key);
+end
+v = str2double(regexp(t{1}, '\d+', 'match'));
+end
+
+function check_regular(file)
+% check_regular raises ipcf:io unless FILE is missing or a regular file:
+% opening a named pipe (FIFO) for reading would block until a writer comes,
+% a device may never end.
+if ~exist(file, 'file') || exist(file, 'dir')
+  if exist(file, 'dir')
+    error('ipcf:io', 'ipcf_read: %s is a folder, not a file', file);
+  end
+  return
+end
+if exist('OCTAVE_VERSION', 'builtin')
+  [st, err] = stat(file);
+  ok = err == 0 && S_ISREG(st.mode);
+else
+  ok = java.io.File(file).isFile();
+end
+if ~ok
+  error('ipcf:io', 'ipcf_read: %s is not a regular file (a named pipe, device or socket?)', file);
+end
+end

@@ -1,0 +1,198 @@
+function test_layout_read(fixture)
+%TEST_LAYOUT_READ Tests of 'Layout' 'yxt' (imread stacks), the ipcf:layout
+%   warning and IPCF_READ (with its former name IPCF_READ_RESULT).
+%   TEST_LAYOUT_READ(FIXTURE) uses the file-job fixture (make filejob):
+%   sim.npy (a (t, y, x) uint16 stack), the CLI's result cli_series.npy with
+%   its JSON sidecar, and the CLI beside it (FIXTURE/../bin/ipcf), which
+%   writes a .npy and a .zarr result into a temporary folder (removed).
+%   Prints PASS or raises an error listing the failed checks.
+%     octave-cli -q -H --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); test_layout_read('build/filejob')"
+failures = 0;
+function check(cond, msg)
+  if ~cond
+    failures = failures + 1;
+    fprintf(2, 'FAIL: %s\n', msg);
+  end
+end
+function expect_error(f, id, text, what)
+  try
+    f();
+    check(false, sprintf('%s: no error, want %s', what, id));
+  catch err
+    check(strcmp(err.identifier, id), sprintf('%s: identifier %s, want %s (%s)', what, err.identifier, id, err.message));
+    check(~isempty(strfind(err.message, text)), sprintf('%s: message "%s" lacks "%s"', what, err.message, text));
+  end
+end
+% warned runs f (errors ignored: the warning comes before the computation)
+% and returns the identifier and message of the last warning it raised.
+function [id, msg] = warned(f)
+  lastwarn('', '');
+  try
+    f();
+  catch
+  end
+  [msg, id] = lastwarn();
+end
+% isequal_bits: same class, size and bytes (NaN payloads included).
+function ok = isequal_bits(a, b)
+  ok = strcmp(class(a), class(b)) && isequal(size(a), size(b)) && ...
+       isequal(typecast(a(:), 'uint32'), typecast(b(:), 'uint32'));
+end
+
+sim = ipcf_read(fullfile(fixture, 'sim.npy'));       % sim(t, y, x)
+% A non-square crop, so that swapped rows and columns cannot pass.
+D = sim(:, 1:20, 1:26);
+Y = permute(D, [2 3 1]);                              % Y(y, x, t), as imread stacks come
+X = permute(D, [3 2 1]);                              % X(x, y, t)
+opts = {'Radius', 3, 'Points', 12, 'Bins', 16, 'Threads', 2};
+
+% 1. 'yxt' is 'tyx' on the permuted data, bit for bit, with the same axes.
+[G, info] = ipcf_pcf(D, opts{:});
+[Gy, infoy] = ipcf_pcf(Y, opts{:}, 'Layout', 'yxt');
+check(isequal_bits(Gy, G), 'pcf: yxt differs from tyx');
+check(isequal(infoy, info), 'pcf: yxt info differs from tyx');
+check(info.frames_used == 1024, sprintf('pcf: frames_used %d, want 1024', info.frames_used));
+check(isequal_bits(ipcf_pcf(Y, opts{:}, 'Layout', 'YXT'), G), 'pcf: Layout is case-insensitive');
+check(isequal_bits(ipcf_pcf(Y, opts{:}, 'Layout', "yxt"), G), 'pcf: Layout as a string scalar');
+check(isequal_bits(ipcf_pcf(X, opts{:}, 'Layout', 'xyt'), G), 'pcf: xyt differs from tyx');
+% other classes and bleaching go through the same strides
+check(isequal_bits(ipcf_pcf(double(Y), opts{:}, 'Layout', 'yxt'), ipcf_pcf(double(D), opts{:})), 'pcf: yxt double');
+check(isequal_bits(ipcf_pcf(int16(Y), opts{:}, 'Bleach', 64, 'Layout', 'yxt'), ...
+                   ipcf_pcf(int16(D), opts{:}, 'Bleach', 64)), 'pcf: yxt int16 with Bleach');
+
+% 2. The toolkit: Data2 follows the layout, Mask stays rows x columns.
+mix = D(:, :, end:-1:1);
+mask = true(20, 26);
+mask(3:5, 7:9) = false;
+tk = {'Offsets', [1 0; 0 -1; 2 2], 'Bins', 'linear', 'Nbins', 8, 'Delta', true, 'Mask', mask, 'Smooth', 0.5};
+Gt = ipcf_pcf(D, tk{:}, 'Data2', mix);
+Gy = ipcf_pcf(Y, tk{:}, 'Data2', permute(mix, [2 3 1]), 'Layout', 'yxt');
+check(isequal_bits(Gy, Gt), 'toolkit: yxt with Data2 and Mask differs from tyx');
+check(any(isnan(Gt(:))) && any(~isnan(Gt(:))), 'toolkit: the mask makes some NaN curves');
+check(isequal_bits(ipcf_pcf(Y, 'Offsets', 'disk', 'Radius', 2, 'Bins', 'multitau', 'M', 8, 'Layout', 'yxt'), ...
+                   ipcf_pcf(D, 'Offsets', 'disk', 'Radius', 2, 'Bins', 'multitau', 'M', 8)), 'toolkit: yxt disk multitau');
+expect_error(@() ipcf_pcf(Y, tk{:}, 'Data2', mix, 'Layout', 'yxt'), 'ipcf:invalid_argument', 'Data2', ...
+             'Data2 in another layout');
+
+% 3. ipcf_acf and ipcf_correct_bleaching take 'yxt' too.
+[A, ainfo] = ipcf_acf(D, 'Bins', 'multitau', 'FrameInterval', 1e-3);
+[Ay, ainfoy] = ipcf_acf(Y, 'Bins', 'multitau', 'FrameInterval', 1e-3, 'Layout', 'yxt');
+check(isequal_bits(Ay, A) && isequal(ainfoy, ainfo), 'acf: yxt differs from tyx');
+C = ipcf_correct_bleaching(D, 'FilterSize', 64);
+Cy = ipcf_correct_bleaching(Y, 'FilterSize', 64, 'Layout', 'yxt');
+check(isequal(size(Cy), [20 26 1024 - 128]), sprintf('bleaching: yxt size %s', mat2str(size(Cy))));
+check(strcmp(class(Cy), class(C)) && isequal(Cy, permute(C, [2 3 1])), 'bleaching: yxt differs from tyx');
+expect_error(@() ipcf_correct_bleaching(Y(:, :, 1:100), 'FilterSize', 64, 'Layout', 'yxt'), ...
+             'ipcf:invalid_argument', 'FilterSize=64 leaves -28 of 100 frames', 'bleaching: frames counted on the 3rd dimension');
+
+% 4. Line scans: a (t, x) matrix, or (x, t) with 'yxt' (and a 1 x W x T stack).
+L = reshape(D(:, 7, :), 1024, 26);                    % L(t, x)
+line = {'Offsets', 'line', 'Radius', 2, 'Bins', 'linear', 'Nbins', 8};
+Gl = ipcf_pcf(L, line{:});
+check(isequal(size(Gl, 1), 1) && isequal(size(Gl, 2), 22), sprintf('line: size %s', mat2str(size(Gl))));
+check(isequal_bits(ipcf_pcf(L.', line{:}, 'Layout', 'yxt'), Gl), 'line: yxt (x, t) matrix differs from (t, x)');
+check(isequal_bits(ipcf_pcf(reshape(L.', 1, 26, 1024), line{:}, 'Layout', 'yxt'), Gl), 'line: yxt 1 x W x T differs');
+check(isequal_bits(ipcf_pcf(L.', line{:}, 'Layout', 'yxt', 'Data2', flipud(L.')), ipcf_pcf(L, line{:}, 'Data2', flipud(L.').')), ...
+      'line: yxt with a (x, t) Data2');
+
+% 5. The ipcf:layout warning: the time axis is not where the layout says.
+[id, msg] = warned(@() ipcf_pcf(Y(:, :, 1:64), opts{:}));         % (y, x, t) given as 'tyx'
+check(strcmp(id, 'ipcf:layout'), sprintf('warning: yxt data as tyx: identifier "%s"', id));
+check(~isempty(strfind(msg, '20 frames of 26 x 64 pixels')), sprintf('warning: message "%s"', msg));
+check(~isempty(strfind(msg, '''yxt''')), sprintf('warning: message "%s" does not suggest yxt', msg));
+id = warned(@() ipcf_acf(permute(D(1:16, :, :), [2 3 1]), 'Layout', 'tyx'));
+check(strcmp(id, 'ipcf:layout'), sprintf('warning: acf: identifier "%s"', id));
+id = warned(@() ipcf_pcf(D, opts{:}, 'Layout', 'yxt'));                 % (t, y, x) given as 'yxt'
+check(strcmp(id, 'ipcf:layout'), sprintf('warning: tyx data as yxt: identifier "%s"', id));
+id = warned(@() ipcf_correct_bleaching(D, 'FilterSize', 4, 'Layout', 'xyt'));
+check(strcmp(id, 'ipcf:layout'), sprintf('warning: bleaching: identifier "%s"', id));
+[id, msg] = warned(@() ipcf_pcf(Y, opts{:}, 'Layout', 'yxt'));
+check(isempty(id), sprintf('warning: raised for a right layout: %s', msg));
+id = warned(@() ipcf_pcf(L, line{:}));
+check(isempty(id), 'warning: raised for a (t, x) line scan');
+lastwarn('', '');
+state = warning('off', 'ipcf:layout');
+G16 = ipcf_pcf(permute(D(1:16, :, :), [2 3 1]), 'Radius', 3, 'Points', 12, 'Bins', 4, 'Layout', 'tyx');
+warning(state);
+check(~isempty(G16), 'warning: the computation runs after the warning');
+expect_error(@() ipcf_pcf(Y, 'Layout', 'ytx'), 'ipcf:invalid_argument', 'want ''tyx'', ''xyt'' or ''yxt''', 'bad layout');
+expect_error(@() ipcf_correct_bleaching(Y, 'Layout', 'txy'), 'ipcf:invalid_argument', '''yxt''', 'bad bleaching layout');
+
+% 6. ipcf_read: the CLI's .npy with its JSON sidecar, and .zarr.
+[R, meta] = ipcf_read(fullfile(fixture, 'cli_series.npy'));
+check(isa(R, 'single') && ndims(R) == 4, sprintf('read: class %s, %d dims', class(R), ndims(R)));
+check(isstruct(meta), 'read: metadata is not a struct');
+if isstruct(meta)
+  check(isequal(meta.shape(:)', size(R)), 'read: meta.shape differs from the data');
+  check(numel(meta.bins) == size(R, 4), 'read: meta.bins');
+end
+[R2, meta2] = ipcf_read_result(fullfile(fixture, 'cli_series.npy'));
+check(isequal_bits(R2, R) && isequal(meta2, meta), 'read: ipcf_read_result differs from ipcf_read');
+check(isequal_bits(ipcf_read_result(fullfile(fixture, 'cli_series.npy')), R), 'read: ipcf_read_result, one output');
+if exist('string') == 2 || exist('string') == 5 %#ok<EXIST> MATLAB's string class
+  check(isequal_bits(ipcf_read(string(fullfile(fixture, 'cli_series.npy'))), R), 'read: a string path');
+end
+check(isequal(ipcf_read(fullfile(fixture, 'sim.npy')), sim) && isa(sim, 'uint16') && isequal(size(sim), [1024 40 40]), ...
+      'read: a (t, y, x) uint16 stack');
+[~, m] = ipcf_read(fullfile(fixture, 'sim.npy'));
+check(isempty(m), 'read: no sidecar gives []');
+expect_error(@() ipcf_read(), 'ipcf:invalid_argument', 'PATH is required', 'read: no argument');
+expect_error(@() ipcf_read(fullfile(fixture, 'none.npy')), 'ipcf:io', 'ipcf_read: cannot open', 'read: missing file');
+expect_error(@() ipcf_read_result(fullfile(fixture, 'none.npy')), 'ipcf:io', 'cannot open', 'read_result: missing file');
+
+bin = fullfile(fixture, '..', 'bin', 'ipcf');
+tmp = tempname();
+mkdir(tmp);
+try
+  npy = fullfile(tmp, 'crop.npy');
+  zarr = fullfile(tmp, 'crop.zarr');
+  cli = sprintf('"%s" pcf "%s" --crop 0:20,0:26 --radius 3 --npoints 12 --nbins 16 --threads 2 --quiet -o', ...
+                bin, fullfile(fixture, 'sim.npy'));
+  [st1, out1] = system(sprintf('%s "%s"', cli, npy));
+  [st2, out2] = system(sprintf('%s "%s"', cli, zarr));
+  check(st1 == 0 && st2 == 0, sprintf('CLI failed: %s %s', out1, out2));
+  [N, nmeta] = ipcf_read(npy);
+  [Z, zmeta] = ipcf_read([zarr '/']);
+  check(isequal_bits(Z, N), 'read: .zarr data differs from .npy');
+  check(isequal_bits(N, ipcf_pcf(D, opts{:})), 'read: the CLI result differs from ipcf_pcf on the same pixels');
+  check(isstruct(zmeta) && isstruct(nmeta) && zmeta.radius == 3 && nmeta.radius == 3 && ...
+        isequal(zmeta.bins, nmeta.bins), 'read: .zarr metadata');
+
+  % a hand-made Zarr v2 array: 3 x 5 float64 in 2 x 3 chunks, one missing (fill NaN)
+  hz = fullfile(tmp, 'hand.zarr');
+  mkdir(hz);
+  write_text(fullfile(hz, '.zarray'), ['{"zarr_format": 2, "shape": [3, 5], "chunks": [2, 3], "dtype": "<f8", ' ...
+             '"order": "C", "compressor": null, "filters": null, "fill_value": "NaN"}']);
+  write_text(fullfile(hz, '.zattrs'), '{"what": "hand", "n": [1, 2, 3]}');
+  want = reshape(1:15, 5, 3).';                       % want(i, j) = 5*(i-1) + j
+  write_chunk(fullfile(hz, '0.0'), want(1:2, 1:3));
+  write_chunk(fullfile(hz, '0.1'), [want(1:2, 4:5) [0; 0]]);
+  write_chunk(fullfile(hz, '1.0'), [want(3, 1:3); 0 0 0]);
+  want(3, 4:5) = NaN;                                 % chunk 1.1 is missing
+  [H, hmeta] = ipcf_read(hz);
+  check(isequaln(H, want) && isa(H, 'double'), sprintf('read: hand-made zarr %s', mat2str(H)));
+  check(isstruct(hmeta) && strcmp(hmeta.what, 'hand') && isequal(hmeta.n, [1; 2; 3]), 'read: hand-made .zattrs');
+catch err
+  rmdir(tmp, 's');
+  rethrow(err);
+end
+rmdir(tmp, 's');
+
+if failures > 0
+  error('test_layout_read:failed', '%d checks failed', failures);
+end
+fprintf('PASS: layout yxt, ipcf:layout warning, ipcf_read\n');
+end
+
+function write_text(file, text)
+fid = fopen(file, 'w');
+fwrite(fid, text, 'char');
+fclose(fid);
+end
+
+function write_chunk(file, a)
+% a C-order chunk of little-endian float64
+fid = fopen(file, 'w', 'ieee-le');
+fwrite(fid, reshape(a.', [], 1), 'double');
+fclose(fid);
+end
