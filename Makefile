@@ -27,7 +27,7 @@ DEB_PKGS  := libfftw3-dev pkg-config cmake gcc g++ clang python3-numpy python3-p
              python3-distributed python3-matplotlib python3-zarr python3-setuptools python3-wheel python3-pip python3-venv \
              octave liboctave-dev imagej libjna-java xvfb xauth
 
-.PHONY: check-shared golden filejob bench-big all deps cuda-emu test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
+.PHONY: check-shared golden filejob bench-big all deps cuda-emu install test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) $(BUILD)/cuda-emu/libcuda.so.1 ## build libipcf.so, include/ipcf.h, the ipcf CLI and the emulated CUDA device
 
@@ -108,19 +108,27 @@ test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/
 	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)
 	$(BUILD)/pcf_example $(CONF)/pcf_basic.input.npy $(CONF)/pcf_basic.expected.npy 4 16 16
 
-test-cmake: deps ## configure, build and install with CMake, run ctest, use the package
-	rm -rf $(BUILD)/cmake $(BUILD)/prefix
+test-cmake: deps $(LIB) $(BIN) ## CMake: build, ctest, install; make install; each clean prefix alone builds and runs the example (find_package, pkg-config)
+	rm -rf $(BUILD)/cmake $(BUILD)/prefix $(BUILD)/prefix-make $(BUILD)/stage
 	cmake -S . -B $(BUILD)/cmake -DCMAKE_INSTALL_PREFIX=$(CURDIR)/$(BUILD)/prefix -DIPCF_CONFORMANCE_DIR=$(abspath $(CONF)) >/dev/null
 	cmake --build $(BUILD)/cmake >/dev/null
 	cd $(BUILD)/cmake && ctest --output-on-failure
 	cmake --install $(BUILD)/cmake >/dev/null
-	PKG_CONFIG_PATH=$(BUILD)/prefix/lib/pkgconfig $(CC) examples/pcf_example.c \
-	  $$(PKG_CONFIG_PATH=$(BUILD)/prefix/lib/pkgconfig pkg-config --cflags --libs ipcf) -lm \
-	  -Wl,-rpath,$(CURDIR)/$(BUILD)/prefix/lib -o $(BUILD)/pcf_example_pc
-	$(BUILD)/pcf_example_pc $(CONF)/pcf_min.input.npy $(CONF)/pcf_min.expected.npy 2 4 8
-	cmake -S tests/cmake -B $(BUILD)/cmake-consumer -DCMAKE_PREFIX_PATH=$(CURDIR)/$(BUILD)/prefix >/dev/null
-	cmake --build $(BUILD)/cmake-consumer >/dev/null
-	$(BUILD)/cmake-consumer/consumer
+	tests/cmake/check_prefix.sh $(CURDIR)/$(BUILD)/prefix $(abspath $(CONF)) $(CURDIR)/$(BUILD)/check-prefix
+	@# make install: what make built (the CLI and library), into a clean prefix and through DESTDIR
+	$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/prefix-make >/dev/null
+	tests/cmake/check_prefix.sh $(CURDIR)/$(BUILD)/prefix-make $(abspath $(CONF)) $(CURDIR)/$(BUILD)/check-prefix-make
+	cmp $(BIN) $(BUILD)/prefix-make/bin/ipcf && cmp $(LIB) $(BUILD)/prefix-make/lib/libipcf.so
+	$(MAKE) --no-print-directory install PREFIX=/opt/ipcf DESTDIR=$(BUILD)/stage >/dev/null
+	test "$$(cd $(BUILD)/stage/opt/ipcf && find . | sort)" = "$$(cd $(BUILD)/prefix-make && find . | sort)"
+
+PREFIX    ?= /usr/local
+install: $(LIB) $(BIN) ## install the CLI, libipcf.so, ipcf.h, the CMake package, ipcf.pc and the example into PREFIX (/usr/local; DESTDIR too)
+	rm -rf $(BUILD)/cmake-install
+	cmake -S . -B $(BUILD)/cmake-install -DCMAKE_INSTALL_PREFIX=$(abspath $(PREFIX)) -DIPCF_PREBUILT=$(CURDIR)/$(BUILD) \
+	  -DIPCF_BUILD_TESTS=OFF >/dev/null
+	cmake --build $(BUILD)/cmake-install
+	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(BUILD)/cmake-install
 
 test-python: $(LIB) $(CUDA_EMU)/libcuda.so.1 $(FILEJOB)/params.txt ## Python binding: pytest, doctests, example, pip install
 	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests
