@@ -5,6 +5,7 @@
 //	         [--bleach-mean real|floor] [--mask M.npy] [--threads N]
 //	         [--preset circle|disk|line | --offsets "u,v;..."|FILE | --acf] [--bins log|linear|multitau]
 //	         [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
+//	         [--channel N] [--channel2 N]
 //	ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor]
 //	ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T]
 //	ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
@@ -48,8 +49,11 @@ const usage = `usage:
            [--device auto|cpu|cuda|cuda:N] [--quiet]
            toolkit: [--preset circle|disk|line | --offsets "u,v;u,v;..."|FILE | --acf]
            [--bins log|linear|multitau] [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
-           (a 2-D (time, x) .npy is a line scan with --preset line or offsets of v = 0)
-  ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--threads N] [--quiet]
+           [--channel N] [--channel2 N]
+           (a 2-D (time, x) .npy is a line scan with --preset line or offsets of v = 0;
+           --channel N reads channel N (from 1, as ImageJ) of a multi-channel ImageJ or OME-TIFF,
+           --channel2 N makes channel N of the input (or of IN2) the second channel)
+  ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--channel N] [--threads N] [--quiet]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet]
@@ -211,6 +215,7 @@ func parseMean(s string) (bleach.Mean, error) {
 type inputFlags struct {
 	format, shape, dtype, byteorder, crop, frames string
 	offset                                        int
+	channel                                       int // bleach: --channel (pcf: the toolkit's)
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
@@ -225,7 +230,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 
 // input returns the job input the flags describe.
 func (f *inputFlags) input(path string) (job.Input, error) {
-	in := job.Input{Path: path, Format: f.format, Crop: f.crop, Frames: f.frames}
+	in := job.Input{Path: path, Format: f.format, Crop: f.crop, Frames: f.frames, Channel: f.channel}
 	if f.format == "raw" || f.shape != "" {
 		d, err := job.ParseShape(f.shape)
 		if err != nil {
@@ -304,8 +309,13 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&tk.Threshold, "threshold", "", "pixels whose mean intensity is <= T give NaN curves (default: none)")
 	fs.BoolVar(&tk.Delta, "delta", false, "delta-CCF: G(pixel -> neighbour) - G(neighbour -> pixel)")
 	fs.StringVar(&tk.Input2, "input2", "", "second channel (same shape, type and selection): the neighbours' series")
+	fs.IntVar(&tk.Channel, "channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
+	fs.IntVar(&tk.Channel2, "channel2", 0, "second channel: channel N of the input (or of --input2), from 1")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
+		return spec, pf, err
+	}
+	if spec.Input, err = in.input(pos[0]); err != nil {
 		return spec, pf, err
 	}
 	tk.Given = map[string]bool{}
@@ -330,8 +340,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 			return spec, pf, usageError{"--tile: " + err.Error()}
 		}
 	}
-	spec.Input, err = in.input(pos[0])
-	return spec, pf, err
+	return spec, pf, nil
 }
 
 func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -468,10 +477,17 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	mean := fs.String("bleach-mean", "real", "mean: real or floor")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	channel := fs.Int("channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "channel" })
+	if err := job.CheckChannel("channel", *channel, given); err != nil {
+		return usageError{err.Error()}
+	}
+	in.channel = *channel
 	if *out == "" {
 		return usageError{"bleach: -o OUT.npy is required"}
 	}

@@ -61,6 +61,10 @@ type Input struct {
 	// Lines reads a 2-D (time, x) .npy as (time, 1, x): line scans. Open
 	// sets it when every offset stays within a row (v = 0).
 	Lines bool
+	// Channel selects a channel of a multi-channel ImageJ hyperstack or
+	// OME-TIFF, numbered from 1 as in ImageJ; 0 selects none (such a file
+	// is then refused). An input of one channel has channel 1 only.
+	Channel int
 }
 
 // Spec is everything a job needs; the zero values of optional fields are
@@ -83,7 +87,12 @@ type Spec struct {
 	// type. The pixel's series comes from Input, the neighbour's from
 	// Input2.
 	Input2 string
-	Output string // a .npy file or a .zarr folder
+	// Channel2 makes channel Channel2 (numbered from 1) of Input2 the
+	// second channel, or without Input2 that channel of Input's file: the
+	// cross-channel correlation of one multi-channel file. 0: none (Input2,
+	// if given, is read without a channel selected).
+	Channel2 int
+	Output   string // a .npy file or a .zarr folder
 	// Engine is "auto" (or ""): in memory when the job fits the budget
 	// and the output is .npy, else out of core; "memory" or "ooc".
 	Engine  string
@@ -225,10 +234,20 @@ func ParseByteOrder(s string) (array.ByteOrder, error) {
 	return 0, fmt.Errorf("byte order %q: want little or big", s)
 }
 
-// OpenSource opens an input with its selection applied.
+// OpenSource opens an input with its channel and selection applied. A
+// channel the input does not have is an ErrOption error naming --channel.
 func OpenSource(in Input) (source.Source, error) {
+	return openSource(in, "--channel")
+}
+
+// openSource opens an input; flag names its channel option in messages.
+func openSource(in Input, flag string) (source.Source, error) {
 	var src source.Source
 	var err error
+	if in.Channel < 0 {
+		return nil, optErr("%s %d: want a channel number from 1, as in ImageJ (0: none selected)", flag, in.Channel)
+	}
+	ch := in.Channel - 1 // 0-based; -1: none selected
 	lines := false
 	if in.Lines && (in.Format == "npy" || in.Format == "auto" || in.Format == "") && in.Raw.T == 0 {
 		if src, lines, err = openLineScan(in.Path); err != nil {
@@ -247,10 +266,21 @@ func OpenSource(in Input) (source.Source, error) {
 		src, err = source.OpenRaw(in.Path, in.Raw)
 	case in.Format == "npy":
 		src, err = source.OpenNpy(in.Path)
+	case (in.Format == "tiff" || in.Format == "auto" || in.Format == "") && ch >= 0:
+		src, err = source.OpenChannel(in.Path, ch)
 	case in.Format == "tiff" || in.Format == "auto" || in.Format == "":
 		src, err = source.Open(in.Path)
 	default:
 		return nil, fmt.Errorf("%w: format %q: want auto, npy, tiff or raw", ErrInput, in.Format)
+	}
+	if err == nil && ch > 0 && (lines || in.Format == "raw" || in.Raw.T > 0 || in.Format == "npy") {
+		src, err = source.SingleChannel(src, ch) // a .npy or raw file has one channel
+	}
+	if errors.Is(err, source.ErrChannel) {
+		return nil, optErr("%s %d: %v", flag, in.Channel, err)
+	}
+	if flag != "--channel" && errors.Is(err, source.ErrFormat) && strings.Contains(err.Error(), "--channel N") {
+		return nil, fmt.Errorf("%w (for the second channel: %s N)", err, flag)
 	}
 	if err != nil {
 		return nil, err
@@ -320,6 +350,9 @@ func Open(s Spec) (*Job, error) {
 	var err error
 	if j.outAbs, err = filepath.Abs(out); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOutput, err)
+	}
+	if s.Channel2 < 0 {
+		return nil, optErr("--channel2 %d: want a channel number from 1, as in ImageJ (0: none selected)", s.Channel2)
 	}
 	j.spec.Input.Lines = lineScan(s.PCF.Offsets)
 	j.src, err = OpenSource(j.spec.Input)

@@ -48,6 +48,10 @@ type Toolkit struct {
 	Threshold string // a mean intensity; "": none
 	Delta     bool   // delta-CCF
 	Input2    string // a second channel (see Spec.Input2)
+	// Channel selects the input's channel (Input.Channel), Channel2 the
+	// second channel's (Spec.Channel2): numbered from 1 as in ImageJ, 0
+	// none. Given as 0 they are refused.
+	Channel, Channel2 int
 	// Given names the options set explicitly ("radius", "npoints",
 	// "nbins", "offsets", "preset", "acf", "m", ...): options that
 	// conflict are refused only when both were given.
@@ -61,8 +65,9 @@ func DefaultToolkit() Toolkit {
 }
 
 // Apply checks the options and sets s.PCF (offsets, bins, m, smoothing,
-// threshold, delta) and s.Input2. Preset disk and line take their
-// radius from s.PCF.Radius. Errors wrap ErrOption.
+// threshold, delta), s.Input2, s.Input.Channel and s.Channel2. Preset
+// disk and line take their radius from s.PCF.Radius. Errors wrap
+// ErrOption.
 func (t Toolkit) Apply(s *Spec) error {
 	given := func(names ...string) []string {
 		var g []string
@@ -162,6 +167,24 @@ func (t Toolkit) Apply(s *Spec) error {
 	}
 	o.Delta = t.Delta
 	s.Input2 = t.Input2
+	if err := CheckChannel("channel", t.Channel, t.Given["channel"]); err != nil {
+		return err
+	}
+	if err := CheckChannel("channel2", t.Channel2, t.Given["channel2"]); err != nil {
+		return err
+	}
+	s.Input.Channel, s.Channel2 = t.Channel, t.Channel2
+	return nil
+}
+
+// CheckChannel checks the channel option name (channel, channel2): a
+// channel number from 1, as in ImageJ, or 0 when not given. Whether the
+// input has that channel is checked when it is opened. Errors wrap
+// ErrOption.
+func CheckChannel(name string, v int, given bool) error {
+	if v < 0 || v == 0 && given {
+		return optErr("--%s %d: want a channel number from 1, as in ImageJ", name, v)
+	}
 	return nil
 }
 
@@ -392,8 +415,14 @@ func (j *Job) toolkitFields(f map[string]string) error {
 	if o.Delta {
 		f["delta"] = "true"
 	}
+	if c := j.spec.Input.Channel; c > 0 {
+		f["channel"] = strconv.Itoa(c)
+	}
+	if c := j.spec.Channel2; c > 0 {
+		f["channel2"] = strconv.Itoa(c)
+	}
 	switch {
-	case j.spec.Input2 != "":
+	case j.spec.Input2 != "" || j.spec.Channel2 > 0:
 		fp, err := fingerprint(j.files2)
 		if err != nil {
 			return fmt.Errorf("%w: input2: %w", ErrInput, err)
@@ -471,6 +500,14 @@ func (j *Job) toolkitMeta(m map[string]any, input2CRC uint32) {
 		m["threshold"] = nil
 	}
 	m["delta"] = o.Delta
+	// The channels selected of multi-channel files, numbered from 1.
+	m["channel"], m["channel2"] = nil, nil
+	if c := j.spec.Input.Channel; c > 0 {
+		m["channel"] = c
+	}
+	if c := j.spec.Channel2; c > 0 {
+		m["channel2"] = c
+	}
 	m["channels"] = 1
 	m["input2"] = nil
 	if j.src2 != nil {
@@ -521,17 +558,26 @@ func (j *Job) checkToolkit(T, H, W int) error {
 }
 
 // openSecond opens the second channel: Input2 with Input's format and
-// selection, or PCF.Data2 (an array in memory) as a source.
+// selection and channel Channel2 of it, or channel Channel2 of Input's
+// file, or PCF.Data2 (an array in memory) as a source.
 func (j *Job) openSecond() error {
 	s := j.spec
 	switch {
 	case s.Input2 != "" && s.PCF.Data2 != nil:
 		return optErr("a second channel given both as a file (%s) and as an array", s.Input2)
-	case s.Input2 != "":
+	case s.Channel2 > 0 && s.PCF.Data2 != nil:
+		return optErr("a second channel given both as channel %d of a file (--channel2) and as an array", s.Channel2)
+	case s.Input2 != "" || s.Channel2 > 0:
 		in := s.Input
-		in.Path = s.Input2
-		src, err := OpenSource(in)
+		if s.Input2 != "" {
+			in.Path = s.Input2
+		}
+		in.Channel = s.Channel2
+		src, err := openSource(in, "--channel2")
 		if err != nil {
+			if s.Input2 == "" {
+				return err
+			}
 			return fmt.Errorf("input2: %w", err)
 		}
 		j.src2 = src

@@ -83,6 +83,14 @@ func TestToolkitApply(t *testing.T) {
 		!s.PCF.ThresholdOn || s.PCF.Threshold != 7.5 || !s.PCF.Delta || s.Input2 != "b.npy" {
 		t.Errorf("multitau, no smoothing, threshold, delta, input2: %+v %q, %v", s.PCF, s.Input2, err)
 	}
+	tk = d
+	tk.Channel, tk.Channel2 = 2, 1
+	if s, err = apply(tk, "channel", "channel2"); err != nil || s.Input.Channel != 2 || s.Channel2 != 1 {
+		t.Errorf("channel 2, channel2 1: %d, %d, %v", s.Input.Channel, s.Channel2, err)
+	}
+	if s, err = apply(d); err != nil || s.Input.Channel != 0 || s.Channel2 != 0 {
+		t.Errorf("no channel: %d, %d, %v", s.Input.Channel, s.Channel2, err)
+	}
 	bad := []struct {
 		tk    func(*Toolkit)
 		given []string
@@ -104,6 +112,10 @@ func TestToolkitApply(t *testing.T) {
 		{func(k *Toolkit) { k.Smooth = -0.5 }, nil, "--smooth -0.5"},
 		{func(k *Toolkit) { k.Threshold = "NaN" }, nil, "NaN"},
 		{func(k *Toolkit) { k.Threshold = "+Inf" }, nil, "Inf"},
+		{func(k *Toolkit) { k.Channel = 0 }, []string{"channel"}, "--channel 0: want a channel number from 1"},
+		{func(k *Toolkit) { k.Channel = -2 }, nil, "--channel -2"},
+		{func(k *Toolkit) { k.Channel2 = 0 }, []string{"channel2"}, "--channel2 0"},
+		{func(k *Toolkit) { k.Channel2 = -1 }, []string{"channel2"}, "--channel2 -1"},
 	}
 	for _, b := range bad {
 		tk := d

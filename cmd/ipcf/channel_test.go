@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bytes"
+	bin "encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/pcf"
+)
+
+// A channel axis: --channel N reads channel N (from 1, as ImageJ) of a
+// multi-channel ImageJ hyperstack; --channel2 N makes channel N of the
+// input (or of --input2) the second channel.
+
+// writeHyperstack writes an ImageJ hyperstack of C channels and T frames
+// of h x w uint16 samples as ImageJ lays it out: every image's samples
+// back to back in ImageJ's order (channel c of frame t is image t*C + c),
+// then the IFDs, the first with the description. value(c, i) is sample i
+// of channel c's (T, h, w) series in C order.
+func writeHyperstack(t *testing.T, path string, C, T, h, w int, desc string, value func(c, i int) float64) {
+	t.Helper()
+	le := bin.LittleEndian
+	frame := h * w * 2
+	b := make([]byte, 8, 8+C*T*frame)
+	copy(b, "II*\x00")
+	for tt := 0; tt < T; tt++ {
+		for c := 0; c < C; c++ {
+			for i := 0; i < h*w; i++ {
+				b = le.AppendUint16(b, uint16(value(c, tt*h*w+i)))
+			}
+		}
+	}
+	descOff := len(b)
+	b = append(append(b, desc...), 0)
+	if len(b)%2 == 1 {
+		b = append(b, 0)
+	}
+	next := 4
+	for p := 0; p < C*T; p++ {
+		type entry struct {
+			tag, typ   uint16
+			count, val uint32
+		}
+		es := []entry{{256, 4, 1, uint32(w)}, {257, 4, 1, uint32(h)}, {258, 3, 1, 16}, {259, 3, 1, 1}, {262, 3, 1, 1}}
+		if p == 0 {
+			es = append(es, entry{270, 2, uint32(len(desc) + 1), uint32(descOff)})
+		}
+		es = append(es, entry{273, 4, 1, uint32(8 + p*frame)}, entry{277, 3, 1, 1}, entry{278, 4, 1, uint32(h)}, entry{279, 4, 1, uint32(frame)})
+		le.PutUint32(b[next:], uint32(len(b)))
+		b = le.AppendUint16(b, uint16(len(es)))
+		for _, e := range es {
+			b = le.AppendUint16(b, e.tag)
+			b = le.AppendUint16(b, e.typ)
+			b = le.AppendUint32(b, e.count)
+			if e.typ == 3 {
+				b = le.AppendUint16(b, uint16(e.val))
+				b = append(b, 0, 0)
+			} else {
+				b = le.AppendUint32(b, e.val)
+			}
+		}
+		next = len(b)
+		b = le.AppendUint32(b, 0)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// chData is the channel tests' inputs: a 2-channel hyperstack, its
+// channels de-interleaved from the file's images into .npy files, and
+// channel 2 alone as a TIFF of one channel.
+type chData struct {
+	dir, hyper, c1, c2, c2tif, three string
+}
+
+func newChData(t *testing.T) chData {
+	d := chData{dir: t.TempDir()}
+	p := func(n string) string { return filepath.Join(d.dir, n) }
+	d.hyper, d.c1, d.c2, d.c2tif, d.three = p("hyper.tif"), p("c1.npy"), p("c2.npy"), p("c2.tif"), p("three.tif")
+	ch := []func(int) float64{tkValue(1, tkH, tkW), tkValue(2, tkH, tkW), tkValue(7, tkH, tkW)}
+	val := func(c, i int) float64 { return ch[c](i) }
+	writeHyperstack(t, d.hyper, 2, tkT, tkH, tkW,
+		fmt.Sprintf("ImageJ=1.54f\nimages=%d\nchannels=2\nframes=%d\nhyperstack=true\nmode=composite\nfinterval=0.01\n", 2*tkT, tkT), val)
+	writeHyperstack(t, d.three, 3, tkT, tkH, tkW,
+		fmt.Sprintf("ImageJ=1.54f\nimages=%d\nchannels=3\nframes=%d\nhyperstack=true\n", 3*tkT, tkT), val)
+	writeHyperstack(t, d.c2tif, 1, tkT, tkH, tkW, fmt.Sprintf("ImageJ=1.54f\nimages=%d\nframes=%d\nfinterval=0.01\n", tkT, tkT),
+		func(_, i int) float64 { return ch[1](i) })
+	// De-interleave: channel c of frame t is image t*2 + c of the file.
+	raw, err := os.ReadFile(d.hyper)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := tkH * tkW
+	for c, path := range []string{d.c1, d.c2} {
+		writeNpy(t, path, array.Uint16, []int{tkT, tkH, tkW}, func(i int) float64 {
+			tt, k := i/frame, i%frame
+			return float64(bin.LittleEndian.Uint16(raw[8+2*((tt*2+c)*frame+k):]))
+		})
+	}
+	return d
+}
+
+// TestChannelCrossCorrelation: --channel 1 --channel2 2 (one file, two
+// channels) equals pcf.Compute with Data2 on the de-interleaved channels,
+// bitwise, in memory and out of core (several tiles); so does channel 2
+// of the hyperstack given as --input2 of channel 1's .npy.
+func TestChannelCrossCorrelation(t *testing.T) {
+	d := newChData(t)
+	cases := []struct {
+		name string
+		args []string
+		opts func(o *pcf.Options)
+	}{
+		{"acf", []string{d.hyper, "--channel", "1", "--channel2", "2", "--acf"}, func(o *pcf.Options) { o.Offsets = []pcf.Offset{{}} }},
+		{"circle", []string{d.hyper, "--channel", "1", "--channel2", "2", "--radius", "2", "--npoints", "8"}, func(o *pcf.Options) { o.Radius, o.Npoints = 2, 8 }},
+		{"input2 channel2", []string{d.c1, "--input2", d.hyper, "--channel2", "2", "--acf", "--bins", "multitau", "--m", "8"}, func(o *pcf.Options) {
+			o.Offsets, o.Bins, o.M = []pcf.Offset{{}}, pcf.Multitau, 8
+		}},
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			o := pcf.DefaultOptions()
+			c.opts(&o)
+			want := reference(t, d.c1, d.c2, o)
+			args := append([]string{"pcf", "--threads", "2", "--device", "cpu"}, c.args...)
+			mem := filepath.Join(t.TempDir(), "mem.npy")
+			if code, msg := runCLI(t, c.name, time.Minute, append(args, "-o", mem, "--engine", "memory", "--quiet")...); code != 0 {
+				t.Fatalf("in memory: exit %d: %s", code, msg)
+			}
+			if got := npyBytes(t, mem); !bytes.Equal(got, want) {
+				t.Fatalf("in memory: the CLI's result differs from pcf.Compute's with Data2 (%s)", firstDiff(got, want))
+			}
+			tiles, chunks := checkOOC(t, c.name, args, want)
+			if tiles < 4 {
+				t.Errorf("out of core: at most %d tiles (%d chunks), want several", tiles, chunks)
+			}
+			m := readMeta(t, mem)
+			if m["channels"] != 2.0 || m["channel2"] != 2.0 || m["input2"] != d.hyper {
+				t.Errorf("metadata: channels %v, channel2 %v, input2 %v; want 2, 2, %s", m["channels"], m["channel2"], m["input2"], d.hyper)
+			}
+			if wantCh := map[bool]any{true: nil, false: 1.0}[strings.HasPrefix(c.name, "input2")]; m["channel"] != wantCh {
+				t.Errorf("metadata: channel %v, want %v", m["channel"], wantCh)
+			}
+		})
+	}
+}
+
+// TestChannelSelect: --channel 2 of the hyperstack equals the file of
+// channel 2 alone (in memory and out of core, bitwise); --channel 1 of a
+// file of one channel equals no channel; ipcf bleach --channel 2 equals
+// bleach on channel 2 alone.
+func TestChannelSelect(t *testing.T) {
+	d := newChData(t)
+	run := func(name string, args ...string) []byte {
+		t.Helper()
+		out := filepath.Join(t.TempDir(), "out.npy")
+		if code, msg := runCLI(t, name, time.Minute, append(args, "-o", out, "--quiet")...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, msg)
+		}
+		return npyBytes(t, out)
+	}
+	for _, mode := range [][]string{{"--radius", "2", "--npoints", "8"}, {"--acf", "--bins", "linear"}} {
+		name := strings.Join(mode, " ")
+		single := run(name+" one-channel file", append([]string{"pcf", d.c2tif, "--device", "cpu"}, mode...)...)
+		if want := reference(t, d.c2, "", func() pcf.Options {
+			o := pcf.DefaultOptions()
+			if mode[0] == "--acf" {
+				o.Offsets, o.Bins = []pcf.Offset{{}}, pcf.LinearBinning
+			} else {
+				o.Radius, o.Npoints = 2, 8
+			}
+			return o
+		}()); !bytes.Equal(single, want) {
+			t.Fatalf("%s: the file of channel 2 differs from pcf.Compute on it (%s)", name, firstDiff(single, want))
+		}
+		args := append([]string{"pcf", d.hyper, "--channel", "2", "--device", "cpu"}, mode...)
+		if got := run(name+" --channel 2", append(args, "--engine", "memory")...); !bytes.Equal(got, single) {
+			t.Fatalf("%s: --channel 2 in memory differs from the file of channel 2 (%s)", name, firstDiff(got, single))
+		}
+		if tiles, _ := checkOOC(t, name+" --channel 2", args, single); tiles < 4 {
+			t.Errorf("%s: out of core: at most %d tiles", name, tiles)
+		}
+		if got := run(name+" --channel 3 of 3", append([]string{"pcf", d.three, "--channel", "3", "--device", "cpu"}, mode...)...); bytes.Equal(got, single) {
+			t.Errorf("%s: channel 3 of 3 gave channel 2's result", name)
+		}
+	}
+	if got, want := run("--channel 1 of one channel", "pcf", d.c2tif, "--channel", "1", "--acf"), run("no channel", "pcf", d.c2tif, "--acf"); !bytes.Equal(got, want) {
+		t.Errorf("--channel 1 of a file of one channel differs from no channel (%s)", firstDiff(got, want))
+	}
+	if got, want := run("npy --channel 1", "pcf", d.c2, "--channel", "1", "--acf"), run("npy", "pcf", d.c2, "--acf"); !bytes.Equal(got, want) {
+		t.Errorf("--channel 1 of a .npy differs from no channel (%s)", firstDiff(got, want))
+	}
+	bl := func(in string, extra ...string) []byte {
+		out := filepath.Join(t.TempDir(), "bleach.npy")
+		if code, msg := runCLI(t, "bleach", time.Minute, append([]string{"bleach", in, "-o", out, "--filtersize", "4", "--quiet"}, extra...)...); code != 0 {
+			t.Fatalf("bleach %s %v: exit %d: %s", in, extra, code, msg)
+		}
+		return npyBytes(t, out)
+	}
+	if got, want := bl(d.hyper, "--channel", "2"), bl(d.c2tif); !bytes.Equal(got, want) {
+		t.Errorf("bleach --channel 2 differs from bleach on the file of channel 2")
+	}
+}
+
+// TestChannelBadInput: channel numbers a file does not have, channel 0
+// or negative, and a hyperstack without --channel, exit 2 (1 for the file
+// refused) with a message naming the option, and write nothing.
+func TestChannelBadInput(t *testing.T) {
+	d := newChData(t)
+	out := filepath.Join(d.dir, "out.npy")
+	raw := filepath.Join(d.dir, "c.raw")
+	if err := os.WriteFile(raw, make([]byte, tkT*tkH*tkW*2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  []string
+	}{
+		{"channel 0", []string{"pcf", d.hyper, "--channel", "0"}, 2, []string{"--channel 0: want a channel number from 1"}},
+		{"channel -1", []string{"pcf", d.hyper, "--channel", "-1"}, 2, []string{"--channel -1: want a channel number from 1"}},
+		{"channel2 0", []string{"pcf", d.hyper, "--channel", "1", "--channel2", "0"}, 2, []string{"--channel2 0: want a channel number from 1"}},
+		{"channel beyond", []string{"pcf", d.hyper, "--channel", "3"}, 2, []string{"--channel 3", d.hyper, "the input has 2 channels (1 to 2)"}},
+		{"channel2 beyond", []string{"pcf", d.hyper, "--channel", "1", "--channel2", "3"}, 2, []string{"--channel2 3", "the input has 2 channels (1 to 2)"}},
+		{"channel 2 of a TIFF of one channel", []string{"pcf", d.c2tif, "--channel", "2"}, 2, []string{"--channel 2", d.c2tif, "the input has one channel (only channel 1)"}},
+		{"channel 2 of a .npy", []string{"pcf", d.c2, "--channel", "2"}, 2, []string{"--channel 2", d.c2, "only channel 1"}},
+		{"channel 2 of raw", []string{"pcf", raw, "--shape", fmt.Sprintf("%d,%d,%d", tkT, tkH, tkW), "--channel", "2"}, 2, []string{"--channel 2", raw, "only channel 1"}},
+		{"channel2 2 of a .npy", []string{"pcf", d.c2, "--channel2", "2"}, 2, []string{"--channel2 2", "only channel 1"}},
+		{"channel2 2 of input2 of one channel", []string{"pcf", d.hyper, "--channel", "1", "--input2", d.c2tif, "--channel2", "2"}, 2, []string{"--channel2 2", d.c2tif, "one channel"}},
+		{"hyperstack without --channel", []string{"pcf", d.hyper}, 1, []string{d.hyper, "ImageJ hyperstack with 2 channels", "select one with --channel N (1 to 2"}},
+		{"hyperstack as input2 without --channel2", []string{"pcf", d.c1, "--input2", d.hyper}, 1, []string{"input2", d.hyper, "for the second channel: --channel2 N"}},
+		{"bleach channel 0", []string{"bleach", d.hyper, "--filtersize", "4", "--channel", "0"}, 2, []string{"--channel 0"}},
+		{"bleach channel beyond", []string{"bleach", d.hyper, "--filtersize", "4", "--channel", "5"}, 2, []string{"--channel 5", "the input has 2 channels"}},
+		{"bleach hyperstack without --channel", []string{"bleach", d.hyper, "--filtersize", "4"}, 1, []string{"select one with --channel N"}},
+	} {
+		t.Run(strings.ReplaceAll(c.name, " ", "_"), func(t *testing.T) {
+			os.Remove(out)
+			code, msg := runCLI(t, c.name, time.Minute, append(c.args, "-o", out, "--quiet")...)
+			if code != c.code {
+				t.Errorf("exit %d, want %d: %s", code, c.code, msg)
+			}
+			for _, f := range c.msg {
+				if !strings.Contains(msg, f) {
+					t.Errorf("message %q does not contain %q", msg, f)
+				}
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("an output was written")
+			}
+		})
+	}
+}
+
+// TestChannelKey: the channel selections are in the job key; the
+// metadata records them (null when none).
+func TestChannelKey(t *testing.T) {
+	d := newChData(t)
+	out := filepath.Join(d.dir, "out.npy")
+	key := func(in string, extra ...string) string {
+		t.Helper()
+		spec, _, err := parsePCF(append([]string{in, "-o", out, "--acf"}, extra...))
+		if err != nil {
+			t.Fatalf("%v: %v", extra, err)
+		}
+		j, err := job.Open(spec)
+		if err != nil {
+			t.Fatalf("%v: %v", extra, err)
+		}
+		defer j.Close()
+		return j.Key()
+	}
+	seen := map[string]string{}
+	for _, v := range []struct {
+		in   string
+		args []string
+	}{
+		{d.hyper, []string{"--channel", "1"}},
+		{d.hyper, []string{"--channel", "2"}},
+		{d.hyper, []string{"--channel", "1", "--channel2", "1"}},
+		{d.hyper, []string{"--channel", "1", "--channel2", "2"}},
+		{d.hyper, []string{"--channel", "2", "--channel2", "1"}},
+		{d.c2tif, nil},
+		{d.c2tif, []string{"--channel", "1"}},
+		{d.c2tif, []string{"--channel2", "1"}},
+	} {
+		name := fmt.Sprint(filepath.Base(v.in), v.args)
+		k := key(v.in, v.args...)
+		if prev, ok := seen[k]; ok {
+			t.Errorf("%s: the same key as %s", name, prev)
+		}
+		seen[k] = name
+	}
+	// --input2 of the same file is --channel2 alone: the same job.
+	if a, b := key(d.hyper, "--channel", "1", "--channel2", "2"), key(d.hyper, "--channel", "1", "--input2", d.hyper, "--channel2", "2"); a != b {
+		t.Errorf("--channel2 2 alone and with --input2 of the same file: two keys")
+	}
+	// Metadata without a channel: channel and channel2 are null.
+	if code, msg := runCLI(t, "no channel", time.Minute, "pcf", d.c2, "-o", out, "--acf", "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	m := readMeta(t, out)
+	for _, k := range []string{"channel", "channel2"} {
+		if v, ok := m[k]; !ok || v != nil {
+			t.Errorf("%s = %v (present %v), want null", k, v, ok)
+		}
+	}
+	if code, msg := runCLI(t, "channel 2", time.Minute, "pcf", d.hyper, "--channel", "2", "-o", out, "--acf", "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	m = readMeta(t, out)
+	if m["channel"] != 2.0 || m["channel2"] != nil || m["channels"] != 1.0 {
+		t.Errorf("--channel 2: channel %v, channel2 %v, channels %v; want 2, null, 1", m["channel"], m["channel2"], m["channels"])
+	}
+	if u, _ := m["units"].(map[string]any); u["frame_interval_s"] != 0.01 {
+		t.Errorf("--channel 2: units %v, want the file's frame interval 0.01 s", m["units"])
+	}
+}
