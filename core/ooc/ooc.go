@@ -706,6 +706,12 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		var line strings.Builder
 		fmt.Fprintf(&line, "chunk %d %08x", c, inCRC[0])
 		for k, f := range files {
+			// A chunk's writes and syncs can take seconds on a busy disk:
+			// a cancellation is seen between files (the chunk is not
+			// journaled, so a rerun writes it again).
+			if err := ctx.Err(); err != nil {
+				return pcf.ErrCancelled
+			}
 			ti := k % ntiles
 			sz := n * p.blockPixels(ti/p.nx, ti%p.nx) * p.es
 			crcs = append(crcs, CRC(bufs[k][:sz]))
