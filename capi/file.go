@@ -141,6 +141,12 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 		spec.Input.Frames = goString(co.frames)
 		spec.Mask = goString(co.mask)
 	}
+	if has(ss, unsafe.Offsetof(d.channel2), 4) { // since 0.3
+		if co.channel < 0 || co.channel2 < 0 {
+			return fail(eInvalid, "source.channel=%d, channel2=%d: want 0 (none) or a channel number from 1, as in ImageJ", co.channel, co.channel2)
+		}
+		spec.Input.Channel, spec.Channel2 = int(co.channel), int(co.channel2)
+	}
 	return nil
 }
 

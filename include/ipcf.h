@@ -239,6 +239,14 @@ typedef struct ipcf_source_options {
     const char *crop;           /* NULL or "y0:y1,x0:x1" (a bound may be empty) */
     const char *frames;         /* NULL or "start:stop" */
     const char *mask;           /* NULL or a .npy mask (rows, columns) of the frame or the crop */
+    /* Since 0.3; read only when struct_size covers them (0 otherwise). */
+    int32_t channel;            /* 0: none selected (a multi-channel ImageJ hyperstack or OME-TIFF is
+                                   refused); N >= 1: channel N, numbered from 1 as in ImageJ, of such a
+                                   file (any other input has channel 1 only) */
+    int32_t channel2;           /* 0: none; N >= 1: channel N of the input file is the second channel
+                                   (cross-channel correlation, as options->data2, which must then be
+                                   NULL); read with the same format and selection. A channel the file
+                                   does not have, or a negative number: IPCF_E_INVALID_ARGUMENT */
 } ipcf_source_options;
 
 /* ipcf_job_progress_fn: the phase ("read", "pcf", "transpose") with its

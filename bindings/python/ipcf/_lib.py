@@ -129,6 +129,8 @@ class SourceOptions(ctypes.Structure):
         ('crop', ctypes.c_char_p),
         ('frames', ctypes.c_char_p),
         ('mask', ctypes.c_char_p),
+        ('channel', ctypes.c_int32),  # since 0.3
+        ('channel2', ctypes.c_int32),
     ]
 
 

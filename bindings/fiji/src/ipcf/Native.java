@@ -118,9 +118,12 @@ public final class Native {
         return p == null ? "" : p.getString(0, "UTF-8");
     }
 
-    /** ipcf_source_options (since 0.2): 80 bytes on LP64. String fields point to {@link #utf8} memory. */
+    /**
+     * ipcf_source_options (since 0.2; channel and channel2 since 0.3): 88 bytes on LP64. String fields point to
+     * {@link #utf8} memory.
+     */
     @Structure.FieldOrder({"struct_size", "raw_dtype", "raw_byte_order", "reserved0", "format", "raw_shape",
-            "raw_offset", "crop", "frames", "mask"})
+            "raw_offset", "crop", "frames", "mask", "channel", "channel2"})
     public static class SourceOptions extends Structure {
         public int struct_size;
         public int raw_dtype, raw_byte_order, reserved0;
@@ -128,6 +131,7 @@ public final class Native {
         public long[] raw_shape = new long[3];
         public long raw_offset;
         public Pointer crop, frames, mask;
+        public int channel, channel2;
     }
 
     /** ipcf_job_options (since 0.2): 88 bytes on LP64. */
