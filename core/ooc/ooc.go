@@ -712,6 +712,9 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			if err := ctx.Err(); err != nil {
 				return pcf.ErrCancelled
 			}
+			if o.Progress != nil && !o.Progress("transpose", t1, total) {
+				return pcf.ErrCancelled
+			}
 			ti := k % ntiles
 			sz := n * p.blockPixels(ti/p.nx, ti%p.nx) * p.es
 			crcs = append(crcs, CRC(bufs[k][:sz]))
