@@ -1393,7 +1393,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
              crop=None, frames=None, format='auto', shape=None, dtype=None, byteorder=None, offset=0,
              threads=None, memory=None, scratch=None, engine='auto', tile=None, device='auto',
              frame_interval=None, pixel_size=None, progress=False, offsets=None, bins='log', m=16, smooth=0.7,
-             threshold=None, delta=False, data2=None):
+             threshold=None, delta=False, data2=None, channel=None, channel2=None):
     """Compute the pCF of an image time series in a file into a file.
 
     The library reads the input, computes in memory or out of core within
@@ -1424,8 +1424,20 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         (``offsets='line'``, ``[(0, 0)]``, ...); the result then keeps its
         row axis of length 1.
     data2 : None
-        Not supported: a file job takes one channel (a second channel
-        raises an `IpcfValueError`; use `pcf` with arrays).
+        Not supported: a file job takes its second channel from the input
+        file (`channel2`); an array raises an `IpcfValueError` (use `pcf`
+        with arrays).
+    channel : int, optional
+        The channel, numbered from 1 as in ImageJ, of a multi-channel
+        ImageJ hyperstack or OME-TIFF input (which is refused without
+        one); an input of one channel has channel 1 only.
+    channel2 : int, optional
+        Channel `channel2` of the input file is the second channel: the
+        pixel's series comes from `channel`, the neighbour's from
+        `channel2` (as ``pcf(data, data2=...)``; ``offsets=[(0, 0)]`` is
+        the per-pixel cross-channel correlation). The library records both
+        in the metadata (``channel``, ``channel2``). A channel the file
+        does not have raises an `IpcfValueError`.
     mask : str, os.PathLike or array_like, optional
         (row, column) mask of the input frame or of the crop, a path of a
         .npy file or an array; pixels where it is zero are not computed and
@@ -1521,7 +1533,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     if not getattr(_lib, 'has_file_jobs', False):
         raise _error(_c.E_INTERNAL, f'pcf_file: libipcf {version()} has no file jobs (ipcf_pcf_file, 0.2)')
     if data2 is not None:
-        raise _invalid('pcf_file: data2 is not supported: a file job takes one channel (use ipcf.pcf with arrays)')
+        raise _invalid('pcf_file: data2 is not supported: a file job takes one channel of the input file for '
+                       'each of channel and channel2, not an array (use ipcf.pcf with arrays)')
     inp, out = _path(input, 'input'), _path(output, 'output')
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, offsets=offsets, bins=bins, m=m,
                      smooth=smooth, threshold=threshold, delta=delta)
@@ -1531,6 +1544,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     _raw_source(src, shape, dtype, byteorder, offset, format)
     src.crop = _cstr(_crop_text(crop), 'crop')
     src.frames = _cstr(None if frames is None else _range_text(frames, 'frames'), 'frames')
+    src.channel = 0 if channel is None else _int(channel, 'channel', lo=1)
+    src.channel2 = 0 if channel2 is None else _int(channel2, 'channel2', lo=1)
     mk = None
     if isinstance(mask, (str, bytes, os.PathLike)):
         src.mask = _path(mask, 'mask')
