@@ -54,7 +54,19 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %     'Threshold'     pixels whose mean is <= Threshold get NaN curves
 %                     ([] = none)
 %     'Delta'         true: the delta-CCF G(p->q) - G(q->p) (false)
-%   (a second channel, IPCF_PCF's 'Data2', is not taken by file jobs)
+%   (a second channel array, IPCF_PCF's 'Data2', is not taken by file
+%   jobs: 'Channel2' takes it from the input file)
+%   Channels (library 0.3)
+%     'Channel'       the channel, numbered from 1 as in ImageJ, of a
+%                     multi-channel ImageJ hyperstack or OME-TIFF INPUT
+%                     (refused without one); an input of one channel has
+%                     channel 1 only ([] = none)
+%     'Channel2'      channel N of INPUT is the second channel: the pixel's
+%                     series comes from 'Channel', the neighbour's from
+%                     'Channel2', as IPCF_PCF(..., 'Data2', ...); with
+%                     'Offsets', [0 0] the per-pixel cross-channel
+%                     correlation ([] = none). Both are recorded in the
+%                     metadata (channel, channel2)
 %   Input
 %     'Format'        'auto' (by extension and content), 'npy', 'tiff' or
 %                     'raw' ('auto')
@@ -117,7 +129,7 @@ d = struct('Radius', 6, 'Npoints', 32, 'Nbins', 32, 'Bleach', 0, 'BleachMean', '
            'Dtype', 'uint16', 'ByteOrder', 'little', 'Offset', 0, 'Threads', 0, ...
            'Memory', '', 'Scratch', '', 'Engine', 'auto', 'Tile', [], 'Device', 'auto', ...
            'FrameInterval', 0, 'PixelSize', 0, 'Bins', 32, 'Offsets', 'circle', 'M', 16, 'Smooth', 0.7, ...
-           'Threshold', [], 'Delta', false);
+           'Threshold', [], 'Delta', false, 'Channel', [], 'Channel2', []);
 % 'Points' as in ipcf_pcf
 [o, given] = ipcf_options(d, varargin, fname, {'Points', 'Npoints'; 'frame_interval', 'FrameInterval'; ...
                                                'pixel_size', 'PixelSize'});

@@ -8,7 +8,8 @@
  *   text or bytes), Scratch, Engine, Tile ([] or [rows cols]),
  *   FrameInterval, PixelSize, and the toolkit's Offsets ([] = the circle,
  *   or k x 2 [u v]), BinMode (IPCF_BINS_*), M, Smooth, Threshold (-Inf =
- *   none), Delta (0/1); NbinsName (optional) names Nbins in messages.
+ *   none), Delta (0/1), Channel and Channel2 ([] = none, else a channel
+ *   numbered from 1); NbinsName (optional) names Nbins in messages.
  * Every number is checked here: a value that is not a whole number or is
  * out of range raises ipcf:invalid_argument, nothing is truncated. */
 #include <stdlib.h>
@@ -97,6 +98,11 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_mex_toolkit(o, "ipcf_pcf_file_mex", &opt);
 
     ipcf_source_options_init(&src);
+    /* channels (Since 0.3): [] is none, else a channel numbered from 1 */
+    f = field(o, "Channel");
+    if (!(mxIsEmpty(f) && mxIsDouble(f))) src.channel = ipcf_mex_int32(f, "Channel", 1);
+    f = field(o, "Channel2");
+    if (!(mxIsEmpty(f) && mxIsDouble(f))) src.channel2 = ipcf_mex_int32(f, "Channel2", 1);
     src.format = str_opt(o, "Format");
     src.crop = str_opt(o, "Crop");
     src.frames = str_opt(o, "Frames");
