@@ -8,6 +8,7 @@ import ij.plugin.PlugIn;
 /** Plugins > ipcf > Correct Photobleaching...: a new, corrected stack. */
 public class Correct_Photobleaching implements PlugIn {
     public void run(String arg) {
+        if (!Jna.check()) return; // before any class that needs JNA: a message, not "Plugin or class not found"
         ImagePlus imp = IJ.getImage();
         if (imp == null) return;
         GenericDialog gd = new GenericDialog("Correct Photobleaching");

@@ -1,12 +1,8 @@
 package ipcf;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import ij.IJ;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -233,81 +229,9 @@ public final class FileJob {
         lastSummary = "";
         if (input == null || input.isEmpty()) throw new IllegalArgumentException("no input file or folder");
         if (output == null || output.isEmpty()) throw new IllegalArgumentException("no output file (.npy or .zarr)");
-        Native.Lib lib = Native.lib();
-        List<Memory> keep = new ArrayList<>(); // native strings, alive until the call returns
-        Native.PcfOptions o = Ipcf.options(pcf);
-
-        Native.SourceOptions so = new Native.SourceOptions();
-        Native.init(so, true);
-        so.format = str(keep, format.equals("auto") ? "" : format);
-        if (shape != null) {
-            System.arraycopy(shape, 0, so.raw_shape, 0, 3);
-            so.raw_dtype = code("dtype", dtype, DTYPES, Native.DTYPE_UINT8);
-            so.raw_byte_order = code("byteorder", byteOrder, ORDERS, Native.ORDER_NATIVE);
-            so.raw_offset = offset;
-        }
-        so.crop = str(keep, crop);
-        so.frames = str(keep, frames);
-        so.mask = str(keep, mask);
-
-        Native.JobOptions jo = new Native.JobOptions();
-        Native.init(jo, false);
-        jo.tile_rows = tileRows;
-        jo.tile_cols = tileCols;
-        jo.memory = str(keep, memory);
-        jo.scratch = str(keep, scratch);
-        jo.engine = str(keep, engine.equals("auto") ? "" : engine);
-        jo.frame_interval = frameInterval;
-        jo.pixel_size = pixelSize;
-        final RuntimeException[] thrown = new RuntimeException[1];
-        Native.JobProgress progress = new Native.JobProgress() {
-            public int invoke(Pointer user, Pointer phase, long done, long total) {
-                try {
-                    return listener != null && listener.progress(Native.string(phase), done, total) ? 1 : 0;
-                } catch (RuntimeException e) { // never unwind through the library
-                    thrown[0] = e;
-                    return 1;
-                }
-            }
-        };
-        Native.JobLog log = new Native.JobLog() {
-            public void invoke(Pointer user, Pointer message) {
-                try {
-                    if (listener != null) listener.log(Native.string(message));
-                } catch (RuntimeException e) {
-                    thrown[0] = e;
-                }
-            }
-        };
-        jo.progress = progress;
-        jo.log = log;
-
-        Native.JobSummary sum = new Native.JobSummary();
-        long t0 = System.nanoTime();
-        int status = lib.ipcf_pcf_file(Native.cstring(input), so, Native.cstring(output), o, jo, sum);
-        String message = status == Native.OK ? "" : lib.ipcf_last_error();
-        keep.clear();
-        if (thrown[0] != null) throw thrown[0];
-        if (status != Native.OK) throw new IpcfException(status, message.isEmpty() ? "ipcf_pcf_file failed, status " + status : message);
-        Summary s = new Summary();
-        s.engine = sum.engine == Native.ENGINE_OOC ? "ooc" : "memory";
-        System.arraycopy(sum.shape, 0, s.shape, 0, 4);
-        s.tiles = sum.tiles;
-        s.resumed = sum.resumed;
-        s.alreadyComplete = sum.already_complete != 0;
-        s.inputCrc32c = sum.input_crc32c & 0xffffffffL;
-        s.seconds = (System.nanoTime() - t0) / 1e9;
+        Jna.require();
+        Summary s = Engine.runFile(this, listener);
         lastSummary = s.toString();
-        // The callbacks must stay reachable until the call has returned.
-        progress.hashCode();
-        log.hashCode();
         return s;
-    }
-
-    private static Pointer str(List<Memory> keep, String s) {
-        if (s == null || s.isEmpty()) return null;
-        Memory m = Native.utf8(s);
-        keep.add(m);
-        return m;
     }
 }

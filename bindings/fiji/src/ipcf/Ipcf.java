@@ -1,8 +1,5 @@
 package ipcf;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
-import com.sun.jna.ptr.LongByReference;
 import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
@@ -327,62 +324,6 @@ public final class Ipcf {
     }
 
     /**
-     * A native copy of an image's time series as a (t, y, x) array: channel (1-based) of a
-     * hyperstack, time along its slices or frames; or a line scan, one plane whose rows are time
-     * points, as (t, 1, x).
-     */
-    static final class Series {
-        final Memory memory;
-        final Native.IpcfArray.ByReference array;
-        final int frames;
-
-        /** The time series of a one-channel image (bleaching correction: channels are refused). */
-        Series(ImagePlus imp) {
-            this(imp, 0, false);
-        }
-
-        /** channel: 1-based, or 0 for a one-channel image (several channels are an error). */
-        Series(ImagePlus imp, int channel, boolean lineScan) {
-            int w = imp.getWidth(), h = imp.getHeight();
-            String axis = lineScan ? "line" : timeAxis(imp, channel > 0);
-            channel = Math.max(channel, 1);
-            if (axis.startsWith("error")) throw new IllegalArgumentException(axis.substring(7));
-            int type;
-            int es;
-            switch (imp.getBitDepth()) {
-                case 8: type = Native.DTYPE_UINT8; es = 1; break;
-                case 16: type = Native.DTYPE_UINT16; es = 2; break;
-                case 32: type = Native.DTYPE_FLOAT32; es = 4; break;
-                default: throw new IllegalArgumentException("RGB images are not supported: convert to 8, 16 or 32 bit");
-            }
-            ImageStack stack = imp.getStack();
-            long frame = (long) w * h * es;
-            int n = axis.equals("line") ? h : axis.equals("frames") ? imp.getNFrames() : imp.getNSlices();
-            memory = new Memory(Math.max(1, frame * (axis.equals("line") ? 1 : n)));
-            for (int i = 0; i < (axis.equals("line") ? 1 : n); i++) {
-                int idx = axis.equals("line") ? imp.getStackIndex(channel, 1, 1)
-                        : axis.equals("frames") ? imp.getStackIndex(channel, 1, i + 1) : imp.getStackIndex(channel, i + 1, 1);
-                Object px = stack.getPixels(idx);
-                long off = frame * i;
-                if (px instanceof byte[]) memory.write(off, (byte[]) px, 0, w * h);
-                else if (px instanceof short[]) memory.write(off, (short[]) px, 0, w * h);
-                else memory.write(off, (float[]) px, 0, w * h);
-            }
-            frames = n;
-            array = new Native.IpcfArray.ByReference();
-            array.dtype = type;
-            array.ndim = 3;
-            array.shape[0] = n;
-            array.shape[1] = axis.equals("line") ? 1 : h;
-            array.shape[2] = w;
-            array.strides[0] = axis.equals("line") ? (long) w * es : frame;
-            array.strides[1] = (long) w * es;
-            array.strides[2] = es;
-            array.data = memory;
-        }
-    }
-
-    /**
      * Which axis of an image is time: "frames", "slices", or an error message; channels (when
      * allowed) are chosen separately.
      */
@@ -394,153 +335,6 @@ public final class Ipcf {
         if (t > 1) return "frames";
         if (z > 1) return "slices";
         return "error: a time series needs more than one slice or frame";
-    }
-
-    /** The input of a pCF: the image's channel, and the second channel when asked for. */
-    static final class Input {
-        Series data, data2;
-        boolean lineScan;
-        /** "channel 2 of 'title'" etc., for the log and the result's properties. */
-        String dataName, data2Name;
-
-        Input(ImagePlus imp, Params p) {
-            int c = imp.getNChannels();
-            int[] uv = explicitOffsets(p);
-            boolean rowsOnly = uv != null;
-            for (int i = 1; uv != null && i < uv.length; i += 2) rowsOnly &= uv[i] == 0;
-            // one plane and offsets along x only (line, acf): a line scan, rows are time points
-            lineScan = imp.getNSlices() == 1 && imp.getNFrames() == 1 && rowsOnly && imp.getHeight() > 1;
-            int ch, ch2 = 0;
-            if (p.cross) {
-                if (c != 2)
-                    throw new IllegalArgumentException("cross: want an image of 2 channels, this one has " + c
-                            + " (or give second=TITLE)");
-                ch = 1;
-                ch2 = 2;
-            } else if (c > 1) {
-                if (p.channel == 0)
-                    throw new IllegalArgumentException("the image has " + c + " channels; split them first (Image > Color > "
-                            + "Split Channels), or choose one with channel=N (and channel2=N or cross for two channels)");
-                ch = p.channel;
-                ch2 = p.second == null ? p.channel2 : 0;
-            } else {
-                ch = p.channel == 0 ? 1 : p.channel;
-                ch2 = p.second == null ? p.channel2 : 0;
-            }
-            if (ch > c) throw new IllegalArgumentException("channel=" + ch + ": the image has " + c + " channel" + (c == 1 ? "" : "s"));
-            if (ch2 > c)
-                throw new IllegalArgumentException("channel2=" + ch2 + ": the image has " + c + " channel" + (c == 1 ? "" : "s"));
-            data = new Series(imp, ch, lineScan);
-            dataName = c > 1 ? "channel " + ch + " of " + imp.getTitle() : imp.getTitle();
-            if (p.second != null) {
-                ImagePlus im2 = WindowManager.getImage(p.second);
-                if (im2 == null) throw new IllegalArgumentException("second=" + p.second + ": no open image has that title");
-                int c2 = im2.getNChannels();
-                int k = p.channel2 > 0 ? p.channel2 : 1;
-                if (p.channel2 == 0 && c2 > 1)
-                    throw new IllegalArgumentException("second image '" + p.second + "' has " + c2 + " channels: choose one with channel2=N");
-                if (k > c2)
-                    throw new IllegalArgumentException("channel2=" + k + ": the second image '" + p.second + "' has " + c2
-                            + " channel" + (c2 == 1 ? "" : "s"));
-                if (im2.getWidth() != imp.getWidth() || im2.getHeight() != imp.getHeight())
-                    throw new IllegalArgumentException("second image '" + p.second + "' is " + im2.getWidth() + "x" + im2.getHeight()
-                            + ", the image " + imp.getWidth() + "x" + imp.getHeight() + ": want the same size");
-                if (im2.getBitDepth() != imp.getBitDepth())
-                    throw new IllegalArgumentException("second image '" + p.second + "' is " + im2.getBitDepth() + "-bit, the image "
-                            + imp.getBitDepth() + "-bit: want the same type");
-                if (lineScan && im2.getStackSize() != 1)
-                    throw new IllegalArgumentException("second image '" + p.second + "' is a stack, the image a line scan (one plane)");
-                data2 = new Series(im2, k, lineScan);
-                data2Name = c2 > 1 ? "channel " + k + " of " + im2.getTitle() : im2.getTitle();
-            } else if (ch2 > 0) {
-                data2 = new Series(imp, ch2, lineScan);
-                data2Name = "channel " + ch2 + " of " + imp.getTitle();
-            }
-            if (data2 != null && data2.frames != data.frames)
-                throw new IllegalArgumentException("second image '" + p.second + "' has " + data2.frames + " time points, the image "
-                        + data.frames + ": want the same number");
-        }
-    }
-
-    static void check(int status) {
-        if (status != Native.OK) throw new IpcfException(status, Native.lib().ipcf_last_error());
-    }
-
-    /** Progress on ImageJ's bar; Esc cancels. Runs on the computing thread. */
-    static final class EscProgress implements Native.Progress {
-        public int invoke(Pointer user, long done, long total) {
-            if (total > 0) IJ.showProgress((double) done / total);
-            return IJ.escapePressed() ? 1 : 0;
-        }
-    }
-
-    /** The library's options for p (its defaults first, then p's values); data2 and mask are the caller's. */
-    static Native.PcfOptions options(Params p) {
-        Native.PcfOptions o = new Native.PcfOptions();
-        Native.lib().ipcf_pcf_options_init(o);
-        o.radius = p.radius;
-        o.npoints = p.points;
-        o.nbins = p.bins;
-        o.bleach = p.bleach;
-        o.bleach_mean = p.floorMean ? 1 : 0;
-        o.threads = p.threads;
-        o.device = deviceCode(p.device);
-        int[] uv = explicitOffsets(p);
-        if (uv != null && uv.length / 2 > 65536)
-            throw new IllegalArgumentException((p.offsets != null ? "offsets" : "preset=" + p.preset + " radius=" + p.radius) + ": "
-                    + uv.length / 2 + " offsets, want at most 65536");
-        if (uv != null) {
-            Memory m = new Memory(4L * uv.length);
-            m.write(0, uv, 0, uv.length);
-            o.offsets = m;
-            o.noffsets = uv.length / 2;
-            o.keep = m;
-        }
-        o.bins = p.binning.equals("linear") ? Native.BINS_LINEAR : p.binning.equals("multitau") ? Native.BINS_MULTITAU : Native.BINS_LOG;
-        o.multitau_m = p.m;
-        o.smooth = p.smooth;
-        o.threshold = p.threshold;
-        o.output = p.delta ? Native.OUTPUT_DELTA : Native.OUTPUT_CCF;
-        return o;
-    }
-
-    /**
-     * The offsets given to the library as (u, v) pairs: (0, 0) for acf, the explicit ones, or the
-     * disk or line preset's; null for the circle (the library's default, with its margin).
-     */
-    static int[] explicitOffsets(Params p) {
-        if (p.acf) return new int[] {0, 0};
-        if (p.offsets != null) return p.offsets;
-        if (p.preset.equals("disk")) return offsets(Native.OFFSETS_DISK, p.radius, p.points);
-        if (p.preset.equals("line")) return offsets(Native.OFFSETS_LINE, p.radius, p.points);
-        return null;
-    }
-
-    /** The (u, v) pairs of every offset of p, as in the result: the circle's when no others are given. */
-    public static int[] offsetPairs(Params p) {
-        int[] uv = explicitOffsets(p);
-        return uv != null ? uv : circle(p.radius, p.points);
-    }
-
-    /** The offsets of a preset (Native.OFFSETS_*) as (u, v) pairs (ipcf_offsets). */
-    public static int[] offsets(int kind, int radius, int npoints) {
-        LongByReference count = new LongByReference();
-        int[] uv = new int[2];
-        int st = Native.lib().ipcf_offsets(kind, radius, npoints, uv, 1, count);
-        if (st == 3 && count.getValue() > 1 && count.getValue() <= (1 << 24)) { // IPCF_E_BUFFER_TOO_SMALL: count is the need
-            uv = new int[(int) (2 * count.getValue())];
-            st = Native.lib().ipcf_offsets(kind, radius, npoints, uv, count.getValue(), count);
-        }
-        check(st);
-        return java.util.Arrays.copyOf(uv, (int) (2 * count.getValue()));
-    }
-
-    /** The delay of each curve point in frames (ipcf_pcf_delays) for data and o; n: the points. */
-    static double[] delays(Native.IpcfArray data, Native.PcfOptions o, int n) {
-        double[] d = new double[Math.max(n, 1)];
-        LongByReference count = new LongByReference();
-        check(Native.lib().ipcf_pcf_delays(data, o, d, d.length, count));
-        return java.util.Arrays.copyOf(d, (int) count.getValue());
     }
 
     /** Seconds per frame from a calibration (its frame interval in its time unit); 0 if unknown. */
@@ -589,15 +383,6 @@ public final class Ipcf {
         throw new IllegalArgumentException("device=" + d + ": want auto, cpu, cuda or cuda:N");
     }
 
-    /** The CUDA devices found, or why none is usable. */
-    public static String devices() {
-        byte[] buf = new byte[4096];
-        Native.lib().ipcf_devices(buf, buf.length);
-        int n = 0;
-        while (n < buf.length && buf[n] != 0) n++;
-        return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
-    }
-
     /**
      * Computes the pCF of imp (every toolkit mode of p) and returns it as a hyperstack: slices are
      * the offsets, frames the curve points (delays). The calibration carries the pixel size (and
@@ -609,56 +394,12 @@ public final class Ipcf {
      * ipcf.frame_interval (s), ipcf.pixel_size (um), ipcf.frames_used, ipcf.data, ipcf.data2.
      */
     public static ImagePlus pcf(ImagePlus imp, Params p) {
-        Input in = new Input(imp, p);
-        Series s = in.data;
-        Native.Lib lib = Native.lib();
-        Native.PcfOptions o = options(p);
-        EscProgress progress = new EscProgress();
-        o.progress = progress;
-        o.data2 = in.data2 == null ? null : in.data2.array;
-        if (o.data2 != null) o.data2.write();
-        Memory maskMem = null;
-        if (p.roiMask) {
-            Roi roi = imp.getRoi();
-            if (roi == null || !roi.isArea()) throw new IllegalArgumentException("use ROI as mask: the image has no area selection");
-            if (in.lineScan) throw new IllegalArgumentException("use ROI as mask: not for a line scan (its rows are time points)");
-            int w = imp.getWidth(), h = imp.getHeight();
-            maskMem = new Memory((long) w * h);
-            for (int y = 0; y < h; y++)
-                for (int x = 0; x < w; x++) maskMem.setByte((long) y * w + x, (byte) (roi.contains(x, y) ? 1 : 0));
-            o.mask = new Native.IpcfArray.ByReference();
-            o.mask.dtype = Native.DTYPE_UINT8;
-            o.mask.ndim = 2;
-            o.mask.shape[0] = h;
-            o.mask.shape[1] = w;
-            o.mask.strides[0] = w;
-            o.mask.strides[1] = 1;
-            o.mask.data = maskMem;
-            o.mask.write();
-        }
-        long[] shape = new long[4];
-        check(lib.ipcf_pcf_output_shape(s.array, o, shape));
-        if (shape[0] * shape[1] > Integer.MAX_VALUE || shape[2] * shape[3] > Integer.MAX_VALUE)
-            throw new IllegalArgumentException("the result (" + shape[0] + ", " + shape[1] + ", " + shape[2] + ", " + shape[3]
-                    + ") is too large for an ImageJ stack");
-        int ny = (int) shape[0], nx = (int) shape[1], np = (int) shape[2], nb = (int) shape[3];
-        double[] delays = delays(s.array, o, nb);
-        // Planes (offset, point) contiguous: strides x 4, y 4*nx, offset 4*nx*ny, point 4*nx*ny*np.
-        Memory outMem = new Memory(Math.max(1, 4L * ny * nx * np * nb));
-        Native.IpcfArray out = new Native.IpcfArray();
-        out.dtype = Native.DTYPE_FLOAT32;
-        out.ndim = 4;
-        for (int k = 0; k < 4; k++) out.shape[k] = shape[k];
-        out.strides[1] = 4;
-        out.strides[0] = 4L * nx;
-        out.strides[2] = 4L * nx * ny;
-        out.strides[3] = 4L * nx * ny * np;
-        out.data = outMem;
-        int status = lib.ipcf_pcf_compute(s.array, o, out);
-        IJ.showProgress(1.0);
-        check(status);
-        int[] uv = offsetPairs(p);
-        int w = imp.getWidth(), h = in.lineScan ? 1 : imp.getHeight();
+        Jna.require();
+        Engine.Result r = Engine.compute(imp, p);
+        int nx = r.nx, ny = r.ny, np = r.np, nb = r.nb;
+        double[] delays = r.delays;
+        int[] uv = r.uv;
+        int w = imp.getWidth(), h = r.lineScan ? 1 : imp.getHeight();
         int mx = (w - nx) / 2, my = (h - ny) / 2;
         Calibration src = imp.getCalibration();
         double fi = Double.isNaN(p.frameInterval) ? secondsPerFrame(src) : p.frameInterval;
@@ -668,15 +409,14 @@ public final class Ipcf {
         ImageStack st = new ImageStack(nx, ny);
         for (int b = 0; b < nb; b++) {
             for (int i = 0; i < np; i++) {
-                float[] plane = new float[nx * ny];
-                outMem.read(4L * nx * ny * (i + (long) np * b), plane, 0, plane.length);
+                float[] plane = r.planes[i + np * b];
                 // short (ImageJ shows 60 characters): "u=1 v=-2 (2.236 px, 0.2236 um) delay 7.5 fr (0.0075 s)"
                 st.addSlice("u=" + uv[2 * i] + " v=" + uv[2 * i + 1] + " (" + num(dist[i]) + " px"
                         + (ps > 0 ? ", " + num(dist[i] * ps) + " \u00b5m" : "") + ") delay " + num(delays[b]) + " fr"
                         + (fi > 0 ? " (" + num(delays[b] * fi) + " s)" : ""), new FloatProcessor(nx, ny, plane));
             }
         }
-        String kind = p.acf ? (in.data2 != null ? "CCF (0,0)" : "ACF") : "pCF";
+        String kind = p.acf ? (r.hasData2 ? "CCF (0,0)" : "ACF") : "pCF";
         ImagePlus res = new ImagePlus((p.delta ? "delta-" : "") + kind + " of " + imp.getTitle(), st);
         res.setDimensions(1, np, nb);
         res.setOpenAsHyperStack(true);
@@ -686,11 +426,15 @@ public final class Ipcf {
             cal.setUnit(ps > 0 ? "\u00b5m" : "pixel");
         } else if (src.scaled()) {
             cal.pixelWidth = src.pixelWidth;
-            cal.pixelHeight = in.lineScan ? src.pixelWidth : src.pixelHeight;
+            cal.pixelHeight = r.lineScan ? src.pixelWidth : src.pixelHeight;
             cal.setUnit(src.getUnit());
         }
+        if (fi > 0) { // the input's frame interval (the result's frames are its delay points: see the labels)
+            cal.frameInterval = fi;
+            cal.setTimeUnit("s");
+        }
         cal.xOrigin = src.xOrigin - mx;
-        cal.yOrigin = in.lineScan ? 0 : src.yOrigin - my;
+        cal.yOrigin = r.lineScan ? 0 : src.yOrigin - my;
         res.setProperty("ipcf.radius", p.radius);
         long[] edges = new long[nb];
         for (int b = 0; b < nb; b++) // log and linear: the upper bin edges; multi-tau: the lags
@@ -718,13 +462,99 @@ public final class Ipcf {
         res.setProp("ipcf.output", p.delta ? "delta" : "ccf");
         res.setProp("ipcf.frame_interval", Double.toString(fi));
         res.setProp("ipcf.pixel_size", Double.toString(ps));
-        res.setProp("ipcf.frames_used", Long.toString(Long.highestOneBit(Math.max(1, s.frames - 2L * p.bleach))));
-        res.setProp("ipcf.data", in.dataName);
-        res.setProp("ipcf.data2", in.data2Name == null ? "" : in.data2Name);
-        res.setProp("ipcf.line_scan", in.lineScan ? "1" : "0");
-        progress.hashCode(); // reachable until the call has returned
-        if (maskMem != null) maskMem.size();
+        res.setProp("ipcf.frames_used", Long.toString(Long.highestOneBit(Math.max(1, r.frames - 2L * p.bleach))));
+        res.setProp("ipcf.data", r.dataName);
+        res.setProp("ipcf.data2", r.data2Name == null ? "" : r.data2Name);
+        res.setProp("ipcf.line_scan", r.lineScan ? "1" : "0");
+        divergingDisplay(res);
         return res;
+    }
+
+    /** The (u, v) pairs of every offset of p, as in the result: the circle's when no others are given. */
+    public static int[] offsetPairs(Params p) {
+        Jna.require();
+        return Engine.offsetPairs(p);
+    }
+
+    /** The offsets of a preset (Native.OFFSETS_*) as (u, v) pairs (ipcf_offsets). */
+    public static int[] offsets(int kind, int radius, int npoints) {
+        Jna.require();
+        return Engine.offsets(kind, radius, npoints);
+    }
+
+    public static int[] circle(int radius, int npoints) {
+        Jna.require();
+        return Engine.circle(radius, npoints);
+    }
+
+    public static long[] logbins(long frames, int nbins) {
+        Jna.require();
+        return Engine.logbins(frames, nbins);
+    }
+
+    /** The CUDA devices found, or why none is usable. */
+    public static String devices() {
+        try {
+            Jna.require();
+            return Engine.devices();
+        } catch (RuntimeException | LinkageError e) {
+            return "error: " + describe(e);
+        }
+    }
+
+    /** Photobleaching correction of imp into a new stack of the same type (32-bit input gives 16-bit). */
+    public static ImagePlus correctBleaching(ImagePlus imp, int filtersize, boolean floorMean, int threads) {
+        Jna.require();
+        return Engine.correctBleaching(imp, filtersize, floorMean, threads);
+    }
+
+    /**
+     * Shows a result with a diverging LUT (blue below zero, white at zero, red above) over a range
+     * symmetric about zero: +-the 99th percentile of |G| over every finite value of the stack (1
+     * when there is none). The range is kept in the property ipcf.display_range.
+     */
+    static void divergingDisplay(ImagePlus res) {
+        double a = symmetricRange(res.getStack());
+        res.setLut(divergingLut());
+        res.setDisplayRange(-a, a);
+        res.setProp("ipcf.display_range", Double.toString(a));
+    }
+
+    /** ColorBrewer's RdBu, reversed (blue for negative values), 256 entries, white in the middle. */
+    static ij.process.LUT divergingLut() {
+        int[][] stops = {{5, 48, 97}, {33, 102, 172}, {67, 147, 195}, {146, 197, 222}, {209, 229, 240}, {247, 247, 247},
+                {253, 219, 199}, {244, 165, 130}, {214, 96, 77}, {178, 24, 43}, {103, 0, 31}};
+        byte[] r = new byte[256], g = new byte[256], b = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            double t = i / 255.0 * (stops.length - 1);
+            int k = Math.min((int) t, stops.length - 2);
+            double f = t - k;
+            r[i] = (byte) Math.round(stops[k][0] + f * (stops[k + 1][0] - stops[k][0]));
+            g[i] = (byte) Math.round(stops[k][1] + f * (stops[k + 1][1] - stops[k][1]));
+            b[i] = (byte) Math.round(stops[k][2] + f * (stops[k + 1][2] - stops[k][2]));
+        }
+        return new ij.process.LUT(r, g, b);
+    }
+
+    /** The 99th percentile of |v| over the finite values of a float stack (at most ~2^20 sampled), or 1. */
+    static double symmetricRange(ImageStack st) {
+        long total = (long) st.getSize() * st.getWidth() * st.getHeight();
+        long step = Math.max(1, total >> 20);
+        float[] a = new float[(int) Math.min(total, (total + step - 1) / step)];
+        int n = 0;
+        long at = 0;
+        int plane = st.getWidth() * st.getHeight();
+        for (int s = 1; s <= st.getSize(); s++) {
+            float[] px = (float[]) st.getPixels(s);
+            for (; at < (long) s * plane; at += step) {
+                float v = px[(int) (at - (long) (s - 1) * plane)];
+                if (!Float.isNaN(v) && !Float.isInfinite(v)) a[n++] = Math.abs(v);
+            }
+        }
+        if (n == 0) return 1;
+        java.util.Arrays.sort(a, 0, n);
+        double q = a[Math.min(n - 1, (int) Math.floor(0.99 * (n - 1) + 0.5))];
+        return q > 0 ? q : (a[n - 1] > 0 ? a[n - 1] : 1);
     }
 
     /** A short decimal for labels: whole numbers as they are, others with 4 significant digits. */
@@ -735,69 +565,6 @@ public final class Ipcf {
         return t.contains(".") ? t.replaceAll("0+$", "").replaceAll("\\.$", "") : t;
     }
 
-    /** Photobleaching correction of imp into a new stack of the same type (32-bit input gives 16-bit). */
-    public static ImagePlus correctBleaching(ImagePlus imp, int filtersize, boolean floorMean, int threads) {
-        Series s = new Series(imp);
-        Native.Lib lib = Native.lib();
-        Native.BleachOptions o = new Native.BleachOptions();
-        lib.ipcf_bleach_options_init(o);
-        o.filtersize = filtersize;
-        o.mean = floorMean ? 1 : 0;
-        o.threads = threads;
-        o.progress = new EscProgress();
-        long frames = s.array.shape[0];
-        if (filtersize < 1 || filtersize > (frames - 1) / 2) // never forms 2*filtersize (int overflow)
-            throw new IllegalArgumentException("filter size " + filtersize + " leaves no frame of " + frames
-                + " (it drops 2*filtersize; want 1.." + Math.max(0, (frames - 1) / 2) + ")");
-        int n = (int) (frames - 2L * filtersize);
-        int w = imp.getWidth(), h = imp.getHeight();
-        boolean bytes = s.array.dtype == Native.DTYPE_UINT8;
-        int es = bytes ? 1 : 2;
-        Memory outMem = new Memory((long) n * w * h * es);
-        Native.IpcfArray out = new Native.IpcfArray();
-        out.dtype = bytes ? Native.DTYPE_UINT8 : Native.DTYPE_UINT16;
-        out.ndim = 3;
-        out.shape[0] = n;
-        out.shape[1] = h;
-        out.shape[2] = w;
-        out.strides[0] = (long) w * h * es;
-        out.strides[1] = (long) w * es;
-        out.strides[2] = es;
-        out.data = outMem;
-        int status = lib.ipcf_correct_bleaching(s.array, o, out);
-        IJ.showProgress(1.0);
-        check(status);
-        ImageStack st = new ImageStack(w, h);
-        for (int i = 0; i < n; i++) {
-            if (bytes) {
-                byte[] px = new byte[w * h];
-                outMem.read((long) i * w * h, px, 0, px.length);
-                st.addSlice("", px);
-            } else {
-                short[] px = new short[w * h];
-                outMem.read((long) i * w * h * 2, px, 0, px.length);
-                st.addSlice("", px);
-            }
-        }
-        return new ImagePlus(imp.getShortTitle() + " corrected", st);
-    }
-
-    public static int[] circle(int radius, int npoints) {
-        int[] uv = new int[2 * Math.max(npoints, 1)];
-        check(Native.lib().ipcf_circle(radius, npoints, uv, uv.length));
-        return uv;
-    }
-
-    public static long[] logbins(long frames, int nbins) {
-        long n = Long.highestOneBit(Math.max(frames, 1));
-        long[] bins = new long[Math.max(nbins, 1)];
-        LongByReference count = new LongByReference();
-        check(Native.lib().ipcf_logbins(n / 2, nbins, bins, bins.length, count));
-        long[] res = new long[(int) count.getValue()];
-        System.arraycopy(bins, 0, res, 0, res.length);
-        return res;
-    }
-
     /** Reports an error: a dialog, or a log line in batch mode and headless. */
     public static void error(String message) {
         if (GraphicsEnvironment.isHeadless() || Interpreter.isBatchMode()) IJ.log("ipcf error: " + message);
@@ -806,9 +573,30 @@ public final class Ipcf {
 
     // ---- static API for macros: call("ipcf.Ipcf.<name>", ...) returns a string ----
 
-    /** The library version. */
+    /** The library version, or "error: ..." (JNA or the library missing). */
     public static String version() {
-        return Native.lib().ipcf_version_string();
+        try {
+            Jna.require();
+            return Engine.version();
+        } catch (RuntimeException | LinkageError e) {
+            return "error: " + describe(e);
+        }
+    }
+
+    /** The file libipcf was loaded from, or "error: ...". */
+    public static String libraryFile() {
+        try {
+            Jna.require();
+            return Engine.libraryFile();
+        } catch (RuntimeException | LinkageError e) {
+            return "error: " + describe(e);
+        }
+    }
+
+    /** "" when JNA loads, else the message saying how to install it. */
+    public static String jnaProblem() {
+        String p = Jna.problem();
+        return p == null ? "" : p;
     }
 
     /**
@@ -989,7 +777,8 @@ public final class Ipcf {
     /** The file-job struct sizes of the library and the plugin: "source=80/80 job=88/88 summary=56". */
     public static String fileJobStructSizes() {
         try {
-            return Native.fileJobStructSizes();
+            Jna.require();
+            return Engine.fileJobStructSizes();
         } catch (RuntimeException | LinkageError e) {
             return "error: " + e.getMessage();
         }

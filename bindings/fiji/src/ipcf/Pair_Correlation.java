@@ -39,6 +39,7 @@ public class Pair_Correlation implements PlugIn {
      * "radius=...")) where Macro.getOptions() has none, as on a headless -batch thread.
      */
     public void run(String arg) {
+        if (!Jna.check()) return; // before any class that needs JNA: a message, not "Plugin or class not found"
         String options = Macro.getOptions();
         if (options == null && arg != null && !arg.trim().isEmpty()) options = arg;
         ImagePlus imp = IJ.getImage();

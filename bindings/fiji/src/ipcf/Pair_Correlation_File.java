@@ -31,6 +31,7 @@ public class Pair_Correlation_File implements PlugIn {
      * "input=... output=...")) where Macro.getOptions() has none, as on a headless -batch thread.
      */
     public void run(String arg) {
+        if (!Jna.check()) return; // before any class that needs JNA: a message, not "Plugin or class not found"
         String options = Macro.getOptions();
         boolean fromArg = options == null && arg != null && !arg.trim().isEmpty();
         if (fromArg) options = arg;

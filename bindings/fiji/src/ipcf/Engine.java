@@ -1,0 +1,481 @@
+package ipcf;
+
+import com.sun.jna.Memory;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.LongByReference;
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.WindowManager;
+import ij.gui.Roi;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything that calls libipcf through JNA. No other class of the plugin but {@link Native}
+ * names a JNA type, so the plugin's commands and its macro API ({@link Ipcf}) load without JNA
+ * and can say how to install it ({@link Jna}); they call in here only after {@link Jna#require}.
+ */
+final class Engine {
+    private Engine() {}
+
+    /** The library's version string. */
+    static String version() {
+        return Native.lib().ipcf_version_string();
+    }
+
+    /** The file the library was loaded from (JNA's NativeLibrary). */
+    static String libraryFile() {
+        Native.lib();
+        java.io.File f = NativeLibrary.getInstance("ipcf").getFile();
+        return f == null ? "" : f.getAbsolutePath();
+    }
+
+    /** A computed pCF: planes (offset i, point b) at [i + np * b], each ny x nx, and what made it. */
+    static final class Result {
+        int nx, ny, np, nb, frames;
+        float[][] planes;
+        double[] delays;
+        int[] uv;
+        boolean lineScan;
+        String dataName, data2Name;
+        boolean hasData2;
+    }
+
+    /** The pCF of imp with every toolkit mode of p (see {@link Ipcf#pcf(ImagePlus, Ipcf.Params)}). */
+    static Result compute(ImagePlus imp, Ipcf.Params p) {
+        Input in = new Input(imp, p);
+        Series s = in.data;
+        Native.Lib lib = Native.lib();
+        Native.PcfOptions o = options(p);
+        EscProgress progress = new EscProgress();
+        o.progress = progress;
+        o.data2 = in.data2 == null ? null : in.data2.array;
+        if (o.data2 != null) o.data2.write();
+        Memory maskMem = null;
+        if (p.roiMask) {
+            Roi roi = imp.getRoi();
+            if (roi == null || !roi.isArea()) throw new IllegalArgumentException("use ROI as mask: the image has no area selection");
+            if (in.lineScan) throw new IllegalArgumentException("use ROI as mask: not for a line scan (its rows are time points)");
+            int w = imp.getWidth(), h = imp.getHeight();
+            maskMem = new Memory((long) w * h);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++) maskMem.setByte((long) y * w + x, (byte) (roi.contains(x, y) ? 1 : 0));
+            o.mask = new Native.IpcfArray.ByReference();
+            o.mask.dtype = Native.DTYPE_UINT8;
+            o.mask.ndim = 2;
+            o.mask.shape[0] = h;
+            o.mask.shape[1] = w;
+            o.mask.strides[0] = w;
+            o.mask.strides[1] = 1;
+            o.mask.data = maskMem;
+            o.mask.write();
+        }
+        long[] shape = new long[4];
+        check(lib.ipcf_pcf_output_shape(s.array, o, shape));
+        if (shape[0] * shape[1] > Integer.MAX_VALUE || shape[2] * shape[3] > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("the result (" + shape[0] + ", " + shape[1] + ", " + shape[2] + ", " + shape[3]
+                    + ") is too large for an ImageJ stack");
+        int ny = (int) shape[0], nx = (int) shape[1], np = (int) shape[2], nb = (int) shape[3];
+        double[] delays = delays(s.array, o, nb);
+        // Planes (offset, point) contiguous: strides x 4, y 4*nx, offset 4*nx*ny, point 4*nx*ny*np.
+        Memory outMem = new Memory(Math.max(1, 4L * ny * nx * np * nb));
+        Native.IpcfArray out = new Native.IpcfArray();
+        out.dtype = Native.DTYPE_FLOAT32;
+        out.ndim = 4;
+        for (int k = 0; k < 4; k++) out.shape[k] = shape[k];
+        out.strides[1] = 4;
+        out.strides[0] = 4L * nx;
+        out.strides[2] = 4L * nx * ny;
+        out.strides[3] = 4L * nx * ny * np;
+        out.data = outMem;
+        int status = lib.ipcf_pcf_compute(s.array, o, out);
+        IJ.showProgress(1.0);
+        check(status);
+        Result r = new Result();
+        r.nx = nx;
+        r.ny = ny;
+        r.np = np;
+        r.nb = nb;
+        r.frames = s.frames;
+        r.delays = delays;
+        r.uv = offsetPairs(p);
+        r.lineScan = in.lineScan;
+        r.dataName = in.dataName;
+        r.data2Name = in.data2Name;
+        r.hasData2 = in.data2 != null;
+        r.planes = new float[np * nb][];
+        for (int k = 0; k < np * nb; k++) {
+            float[] plane = new float[nx * ny];
+            outMem.read(4L * nx * ny * k, plane, 0, plane.length);
+            r.planes[k] = plane;
+        }
+        progress.hashCode(); // reachable until the call has returned
+        if (maskMem != null) maskMem.size();
+        return r;
+    }
+
+    /** The (u, v) pairs of every offset of p, as in the result: the circle's when no others are given. */
+    static int[] offsetPairs(Ipcf.Params p) {
+        int[] uv = explicitOffsets(p);
+        return uv != null ? uv : circle(p.radius, p.points);
+    }
+
+    /**
+     * A native copy of an image's time series as a (t, y, x) array: channel (1-based) of a
+     * hyperstack, time along its slices or frames; or a line scan, one plane whose rows are time
+     * points, as (t, 1, x).
+     */
+    static final class Series {
+        final Memory memory;
+        final Native.IpcfArray.ByReference array;
+        final int frames;
+
+        /** The time series of a one-channel image (bleaching correction: channels are refused). */
+        Series(ImagePlus imp) {
+            this(imp, 0, false);
+        }
+
+        /** channel: 1-based, or 0 for a one-channel image (several channels are an error). */
+        Series(ImagePlus imp, int channel, boolean lineScan) {
+            int w = imp.getWidth(), h = imp.getHeight();
+            String axis = lineScan ? "line" : Ipcf.timeAxis(imp, channel > 0);
+            channel = Math.max(channel, 1);
+            if (axis.startsWith("error")) throw new IllegalArgumentException(axis.substring(7));
+            int type;
+            int es;
+            switch (imp.getBitDepth()) {
+                case 8: type = Native.DTYPE_UINT8; es = 1; break;
+                case 16: type = Native.DTYPE_UINT16; es = 2; break;
+                case 32: type = Native.DTYPE_FLOAT32; es = 4; break;
+                default: throw new IllegalArgumentException("RGB images are not supported: convert to 8, 16 or 32 bit");
+            }
+            ImageStack stack = imp.getStack();
+            long frame = (long) w * h * es;
+            int n = axis.equals("line") ? h : axis.equals("frames") ? imp.getNFrames() : imp.getNSlices();
+            memory = new Memory(Math.max(1, frame * (axis.equals("line") ? 1 : n)));
+            for (int i = 0; i < (axis.equals("line") ? 1 : n); i++) {
+                int idx = axis.equals("line") ? imp.getStackIndex(channel, 1, 1)
+                        : axis.equals("frames") ? imp.getStackIndex(channel, 1, i + 1) : imp.getStackIndex(channel, i + 1, 1);
+                Object px = stack.getPixels(idx);
+                long off = frame * i;
+                if (px instanceof byte[]) memory.write(off, (byte[]) px, 0, w * h);
+                else if (px instanceof short[]) memory.write(off, (short[]) px, 0, w * h);
+                else memory.write(off, (float[]) px, 0, w * h);
+            }
+            frames = n;
+            array = new Native.IpcfArray.ByReference();
+            array.dtype = type;
+            array.ndim = 3;
+            array.shape[0] = n;
+            array.shape[1] = axis.equals("line") ? 1 : h;
+            array.shape[2] = w;
+            array.strides[0] = axis.equals("line") ? (long) w * es : frame;
+            array.strides[1] = (long) w * es;
+            array.strides[2] = es;
+            array.data = memory;
+        }
+    }
+
+    /** The input of a pCF: the image's channel, and the second channel when asked for. */
+    static final class Input {
+        Series data, data2;
+        boolean lineScan;
+        /** "channel 2 of 'title'" etc., for the log and the result's properties. */
+        String dataName, data2Name;
+
+        Input(ImagePlus imp, Ipcf.Params p) {
+            int c = imp.getNChannels();
+            int[] uv = explicitOffsets(p);
+            boolean rowsOnly = uv != null;
+            for (int i = 1; uv != null && i < uv.length; i += 2) rowsOnly &= uv[i] == 0;
+            // one plane and offsets along x only (line, acf): a line scan, rows are time points
+            lineScan = imp.getNSlices() == 1 && imp.getNFrames() == 1 && rowsOnly && imp.getHeight() > 1;
+            int ch, ch2 = 0;
+            if (p.cross) {
+                if (c != 2)
+                    throw new IllegalArgumentException("cross: want an image of 2 channels, this one has " + c
+                            + " (or give second=TITLE)");
+                ch = 1;
+                ch2 = 2;
+            } else if (c > 1) {
+                if (p.channel == 0)
+                    throw new IllegalArgumentException("the image has " + c + " channels; split them first (Image > Color > "
+                            + "Split Channels), or choose one with channel=N (and channel2=N or cross for two channels)");
+                ch = p.channel;
+                ch2 = p.second == null ? p.channel2 : 0;
+            } else {
+                ch = p.channel == 0 ? 1 : p.channel;
+                ch2 = p.second == null ? p.channel2 : 0;
+            }
+            if (ch > c) throw new IllegalArgumentException("channel=" + ch + ": the image has " + c + " channel" + (c == 1 ? "" : "s"));
+            if (ch2 > c)
+                throw new IllegalArgumentException("channel2=" + ch2 + ": the image has " + c + " channel" + (c == 1 ? "" : "s"));
+            data = new Series(imp, ch, lineScan);
+            dataName = c > 1 ? "channel " + ch + " of " + imp.getTitle() : imp.getTitle();
+            if (p.second != null) {
+                ImagePlus im2 = WindowManager.getImage(p.second);
+                if (im2 == null) throw new IllegalArgumentException("second=" + p.second + ": no open image has that title");
+                int c2 = im2.getNChannels();
+                int k = p.channel2 > 0 ? p.channel2 : 1;
+                if (p.channel2 == 0 && c2 > 1)
+                    throw new IllegalArgumentException("second image '" + p.second + "' has " + c2 + " channels: choose one with channel2=N");
+                if (k > c2)
+                    throw new IllegalArgumentException("channel2=" + k + ": the second image '" + p.second + "' has " + c2
+                            + " channel" + (c2 == 1 ? "" : "s"));
+                if (im2.getWidth() != imp.getWidth() || im2.getHeight() != imp.getHeight())
+                    throw new IllegalArgumentException("second image '" + p.second + "' is " + im2.getWidth() + "x" + im2.getHeight()
+                            + ", the image " + imp.getWidth() + "x" + imp.getHeight() + ": want the same size");
+                if (im2.getBitDepth() != imp.getBitDepth())
+                    throw new IllegalArgumentException("second image '" + p.second + "' is " + im2.getBitDepth() + "-bit, the image "
+                            + imp.getBitDepth() + "-bit: want the same type");
+                if (lineScan && im2.getStackSize() != 1)
+                    throw new IllegalArgumentException("second image '" + p.second + "' is a stack, the image a line scan (one plane)");
+                data2 = new Series(im2, k, lineScan);
+                data2Name = c2 > 1 ? "channel " + k + " of " + im2.getTitle() : im2.getTitle();
+            } else if (ch2 > 0) {
+                data2 = new Series(imp, ch2, lineScan);
+                data2Name = "channel " + ch2 + " of " + imp.getTitle();
+            }
+            if (data2 != null && data2.frames != data.frames)
+                throw new IllegalArgumentException("second image '" + p.second + "' has " + data2.frames + " time points, the image "
+                        + data.frames + ": want the same number");
+        }
+    }
+
+    static void check(int status) {
+        if (status != Native.OK) throw new IpcfException(status, Native.lib().ipcf_last_error());
+    }
+
+    /** Progress on ImageJ's bar; Esc cancels. Runs on the computing thread. */
+    static final class EscProgress implements Native.Progress {
+        public int invoke(Pointer user, long done, long total) {
+            if (total > 0) IJ.showProgress((double) done / total);
+            return IJ.escapePressed() ? 1 : 0;
+        }
+    }
+
+    /** The library's options for p (its defaults first, then p's values); data2 and mask are the caller's. */
+    static Native.PcfOptions options(Ipcf.Params p) {
+        Native.PcfOptions o = new Native.PcfOptions();
+        Native.lib().ipcf_pcf_options_init(o);
+        o.radius = p.radius;
+        o.npoints = p.points;
+        o.nbins = p.bins;
+        o.bleach = p.bleach;
+        o.bleach_mean = p.floorMean ? 1 : 0;
+        o.threads = p.threads;
+        o.device = Ipcf.deviceCode(p.device);
+        int[] uv = explicitOffsets(p);
+        if (uv != null && uv.length / 2 > 65536)
+            throw new IllegalArgumentException((p.offsets != null ? "offsets" : "preset=" + p.preset + " radius=" + p.radius) + ": "
+                    + uv.length / 2 + " offsets, want at most 65536");
+        if (uv != null) {
+            Memory m = new Memory(4L * uv.length);
+            m.write(0, uv, 0, uv.length);
+            o.offsets = m;
+            o.noffsets = uv.length / 2;
+            o.keep = m;
+        }
+        o.bins = p.binning.equals("linear") ? Native.BINS_LINEAR : p.binning.equals("multitau") ? Native.BINS_MULTITAU : Native.BINS_LOG;
+        o.multitau_m = p.m;
+        o.smooth = p.smooth;
+        o.threshold = p.threshold;
+        o.output = p.delta ? Native.OUTPUT_DELTA : Native.OUTPUT_CCF;
+        return o;
+    }
+
+    /**
+     * The offsets given to the library as (u, v) pairs: (0, 0) for acf, the explicit ones, or the
+     * disk or line preset's; null for the circle (the library's default, with its margin).
+     */
+    static int[] explicitOffsets(Ipcf.Params p) {
+        if (p.acf) return new int[] {0, 0};
+        if (p.offsets != null) return p.offsets;
+        if (p.preset.equals("disk")) return offsets(Native.OFFSETS_DISK, p.radius, p.points);
+        if (p.preset.equals("line")) return offsets(Native.OFFSETS_LINE, p.radius, p.points);
+        return null;
+    }
+
+    /** The offsets of a preset (Native.OFFSETS_*) as (u, v) pairs (ipcf_offsets). */
+    static int[] offsets(int kind, int radius, int npoints) {
+        LongByReference count = new LongByReference();
+        int[] uv = new int[2];
+        int st = Native.lib().ipcf_offsets(kind, radius, npoints, uv, 1, count);
+        if (st == 3 && count.getValue() > 1 && count.getValue() <= (1 << 24)) { // IPCF_E_BUFFER_TOO_SMALL: count is the need
+            uv = new int[(int) (2 * count.getValue())];
+            st = Native.lib().ipcf_offsets(kind, radius, npoints, uv, count.getValue(), count);
+        }
+        check(st);
+        return java.util.Arrays.copyOf(uv, (int) (2 * count.getValue()));
+    }
+
+    /** The delay of each curve point in frames (ipcf_pcf_delays) for data and o; n: the points. */
+    static double[] delays(Native.IpcfArray data, Native.PcfOptions o, int n) {
+        double[] d = new double[Math.max(n, 1)];
+        LongByReference count = new LongByReference();
+        check(Native.lib().ipcf_pcf_delays(data, o, d, d.length, count));
+        return java.util.Arrays.copyOf(d, (int) count.getValue());
+    }
+
+    /** The CUDA devices found, or why none is usable. */
+    static String devices() {
+        byte[] buf = new byte[4096];
+        Native.lib().ipcf_devices(buf, buf.length);
+        int n = 0;
+        while (n < buf.length && buf[n] != 0) n++;
+        return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Photobleaching correction of imp into a new stack of the same type (32-bit input gives 16-bit). */
+    static ImagePlus correctBleaching(ImagePlus imp, int filtersize, boolean floorMean, int threads) {
+        Series s = new Series(imp);
+        Native.Lib lib = Native.lib();
+        Native.BleachOptions o = new Native.BleachOptions();
+        lib.ipcf_bleach_options_init(o);
+        o.filtersize = filtersize;
+        o.mean = floorMean ? 1 : 0;
+        o.threads = threads;
+        o.progress = new EscProgress();
+        long frames = s.array.shape[0];
+        if (filtersize < 1 || filtersize > (frames - 1) / 2) // never forms 2*filtersize (int overflow)
+            throw new IllegalArgumentException("filter size " + filtersize + " leaves no frame of " + frames
+                + " (it drops 2*filtersize; want 1.." + Math.max(0, (frames - 1) / 2) + ")");
+        int n = (int) (frames - 2L * filtersize);
+        int w = imp.getWidth(), h = imp.getHeight();
+        boolean bytes = s.array.dtype == Native.DTYPE_UINT8;
+        int es = bytes ? 1 : 2;
+        Memory outMem = new Memory((long) n * w * h * es);
+        Native.IpcfArray out = new Native.IpcfArray();
+        out.dtype = bytes ? Native.DTYPE_UINT8 : Native.DTYPE_UINT16;
+        out.ndim = 3;
+        out.shape[0] = n;
+        out.shape[1] = h;
+        out.shape[2] = w;
+        out.strides[0] = (long) w * h * es;
+        out.strides[1] = (long) w * es;
+        out.strides[2] = es;
+        out.data = outMem;
+        int status = lib.ipcf_correct_bleaching(s.array, o, out);
+        IJ.showProgress(1.0);
+        check(status);
+        ImageStack st = new ImageStack(w, h);
+        for (int i = 0; i < n; i++) {
+            if (bytes) {
+                byte[] px = new byte[w * h];
+                outMem.read((long) i * w * h, px, 0, px.length);
+                st.addSlice("", px);
+            } else {
+                short[] px = new short[w * h];
+                outMem.read((long) i * w * h * 2, px, 0, px.length);
+                st.addSlice("", px);
+            }
+        }
+        return new ImagePlus(imp.getShortTitle() + " corrected", st);
+    }
+
+    static int[] circle(int radius, int npoints) {
+        int[] uv = new int[2 * Math.max(npoints, 1)];
+        check(Native.lib().ipcf_circle(radius, npoints, uv, uv.length));
+        return uv;
+    }
+
+    static long[] logbins(long frames, int nbins) {
+        long n = Long.highestOneBit(Math.max(frames, 1));
+        long[] bins = new long[Math.max(nbins, 1)];
+        LongByReference count = new LongByReference();
+        check(Native.lib().ipcf_logbins(n / 2, nbins, bins, bins.length, count));
+        long[] res = new long[(int) count.getValue()];
+        System.arraycopy(bins, 0, res, 0, res.length);
+        return res;
+    }
+
+    /**
+     * Runs a file job (ipcf_pcf_file). Throws IpcfException with the library's message (status 6:
+     * cancelled), IllegalArgumentException for options the plugin rejects before the call.
+     */
+    static FileJob.Summary runFile(FileJob j, final FileJob.Listener listener) {
+        Native.Lib lib = Native.lib();
+        List<Memory> keep = new ArrayList<>(); // native strings, alive until the call returns
+        Native.PcfOptions o = options(j.pcf);
+
+        Native.SourceOptions so = new Native.SourceOptions();
+        Native.init(so, true);
+        so.format = str(keep, j.format.equals("auto") ? "" : j.format);
+        if (j.shape != null) {
+            System.arraycopy(j.shape, 0, so.raw_shape, 0, 3);
+            so.raw_dtype = FileJob.code("dtype", j.dtype, FileJob.DTYPES, Native.DTYPE_UINT8);
+            so.raw_byte_order = FileJob.code("byteorder", j.byteOrder, FileJob.ORDERS, Native.ORDER_NATIVE);
+            so.raw_offset = j.offset;
+        }
+        so.crop = str(keep, j.crop);
+        so.frames = str(keep, j.frames);
+        so.mask = str(keep, j.mask);
+
+        Native.JobOptions jo = new Native.JobOptions();
+        Native.init(jo, false);
+        jo.tile_rows = j.tileRows;
+        jo.tile_cols = j.tileCols;
+        jo.memory = str(keep, j.memory);
+        jo.scratch = str(keep, j.scratch);
+        jo.engine = str(keep, j.engine.equals("auto") ? "" : j.engine);
+        jo.frame_interval = j.frameInterval;
+        jo.pixel_size = j.pixelSize;
+        final RuntimeException[] thrown = new RuntimeException[1];
+        Native.JobProgress progress = new Native.JobProgress() {
+            public int invoke(Pointer user, Pointer phase, long done, long total) {
+                try {
+                    return listener != null && listener.progress(Native.string(phase), done, total) ? 1 : 0;
+                } catch (RuntimeException e) { // never unwind through the library
+                    thrown[0] = e;
+                    return 1;
+                }
+            }
+        };
+        Native.JobLog log = new Native.JobLog() {
+            public void invoke(Pointer user, Pointer message) {
+                try {
+                    if (listener != null) listener.log(Native.string(message));
+                } catch (RuntimeException e) {
+                    thrown[0] = e;
+                }
+            }
+        };
+        jo.progress = progress;
+        jo.log = log;
+
+        Native.JobSummary sum = new Native.JobSummary();
+        long t0 = System.nanoTime();
+        int status = lib.ipcf_pcf_file(Native.cstring(j.input), so, Native.cstring(j.output), o, jo, sum);
+        String message = status == Native.OK ? "" : lib.ipcf_last_error();
+        keep.clear();
+        if (thrown[0] != null) throw thrown[0];
+        if (status != Native.OK) throw new IpcfException(status, message.isEmpty() ? "ipcf_pcf_file failed, status " + status : message);
+        FileJob.Summary s = new FileJob.Summary();
+        s.engine = sum.engine == Native.ENGINE_OOC ? "ooc" : "memory";
+        System.arraycopy(sum.shape, 0, s.shape, 0, 4);
+        s.tiles = sum.tiles;
+        s.resumed = sum.resumed;
+        s.alreadyComplete = sum.already_complete != 0;
+        s.inputCrc32c = sum.input_crc32c & 0xffffffffL;
+        s.seconds = (System.nanoTime() - t0) / 1e9;
+        // The callbacks and the options' native memory must stay reachable until the call has returned.
+        progress.hashCode();
+        log.hashCode();
+        o.hashCode();
+        return s;
+    }
+
+    private static Pointer str(List<Memory> keep, String s) {
+        if (s == null || s.isEmpty()) return null;
+        Memory m = Native.utf8(s);
+        keep.add(m);
+        return m;
+    }
+
+    /** "source=C/JNA job=C/JNA summary=JNA": the library's and the plugin's file-job struct sizes. */
+    static String fileJobStructSizes() {
+        return Native.fileJobStructSizes();
+    }
+}
