@@ -165,8 +165,15 @@ expect("file open=1", call("ipcf.Ipcf.pcfFile", sim, out, "open=1"), "option 'op
 expect("file engine=fast", call("ipcf.Ipcf.pcfFile", sim, out, "engine=fast"), "engine \"fast\": want auto, memory or ooc");
 expect("file memory=lots", call("ipcf.Ipcf.pcfFile", sim, out, "memory=lots"), "size \"lots\"");
 expect("file roi", call("ipcf.Ipcf.pcfFile", sim, out, "roi"), "roi: a file job takes a mask file");
-expect("file bins=multitau", call("ipcf.Ipcf.pcfFile", sim, out, "bins=multitau"), "bins=multitau: a file job takes log bins (bins=N or nbins=N: their number)");
-expect("file offsets", call("ipcf.Ipcf.pcfFile", sim, out, "offsets=1,0"), "unknown option 'offsets' (options: input output radius");
+expect("file bins=cubic", call("ipcf.Ipcf.pcfFile", sim, out, "bins=cubic"), "bins=cubic: want log, linear or multitau (the number of bins is nbins=N)");
+expect("file offsets=1", call("ipcf.Ipcf.pcfFile", sim, out, "offsets=1"), "offsets=1: want u,v pairs separated by ';'");
+expect("file smooth=1", call("ipcf.Ipcf.pcfFile", sim, out, "smooth=1"), "smooth=1: want 0 <= smooth < 1");
+expect("file threshold=abc", call("ipcf.Ipcf.pcfFile", sim, out, "threshold=abc"), "threshold=abc: not a number");
+expect("file acf=1", call("ipcf.Ipcf.pcfFile", sim, out, "acf=1"), "option 'acf' takes no value");
+expect("file second", call("ipcf.Ipcf.pcfFile", sim, out, "second=other"), "a file job reads one channel of its input");
+expect("file channel2", call("ipcf.Ipcf.pcfFile", sim, out, "channel2=2"), "a file job reads one channel of its input");
+expect("file offsets too far", call("ipcf.Ipcf.pcfFile", sim, out, "offsets=400,0"), "400");
+expect("file misspelt mm", call("ipcf.Ipcf.pcfFile", sim, out, "mm=4"), "unknown option 'mm' (options: input output radius points preset offsets");
 
 // ---- file jobs: paths ----
 expect("file input missing", call("ipcf.Ipcf.pcfFile", tmp + "none.npy", out, ""), tmp + "none.npy: no such file");

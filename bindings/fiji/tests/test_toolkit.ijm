@@ -7,7 +7,8 @@ var N = 64;
 // and, for a few pixels of each mode, compared with a slow direct implementation of the
 // definitions written below in the macro language (double precision, time domain, no FFT)
 // within 2e-6; the result's offsets, margins, delays (frames and seconds), distances and
-// calibration; run() of the commands against call() (one key set); error messages for bad values.
+// calibration; file jobs with the same keys (in memory and out of core) against the image command,
+// bit for bit; run() of the commands against call() (one key set); error messages for bad values.
 // java -Djava.awt.headless=true -Dplugins.dir=build/fiji -cp ij.jar:jna.jar ij.ImageJ -batch test_toolkit.ijm
 // Prints PASS/FAIL per check and 'PASS: toolkit ...' at the end, 'FAIL: ...' on any mismatch.
 // As in test.ijm: conditions go through a variable before check(), strings start with "".
@@ -150,6 +151,78 @@ ok = (lab == "u=0 v=-2 (2 px) delay 0 fr");
 check(ok, "units: label without units", "" + lab);
 close();
 
+// ---- file jobs take the same keys (one parser): in memory and out of core (a small memory
+// budget), the result file holds the image command's values bit for bit ----
+random("seed", 19);
+FW = 24;
+FH = 20;
+newImage("filejob", "16-bit black", FW, FH, T);
+fj = getImageID();
+for (t = 0; t < T; t++) {
+    setSlice(t + 1);
+    for (y = 0; y < FH; y++) for (x = 0; x < FW; x++) {
+        v = 5 + floor(random * 40);
+        if (x == 7 && y == 6) v = 2;  // below the thresholds
+        setPixel(x, y, v);
+    }
+}
+ftmp = getDirectory("temp");
+if (!endsWith(ftmp, "/")) ftmp = ftmp + "/";
+ftmp = ftmp + "ipcf_toolkit_" + d2s(getTime(), 0) + "_" + d2s(round(random * 1e6), 0) + "/";
+File.makeDirectory(ftmp);
+saveAs("Tiff", ftmp + "filejob.tif");
+fopts = newArray("offsets=1,2;-1,-2;3,0;0,0 bins=multitau m=4 smooth=0 threshold=20 delta",
+                 "preset=disk radius=2 bins=linear nbins=7 smooth=0.5",
+                 "acf bins=multitau m=8",
+                 "preset=line radius=3 nbins=8 threshold=19.5",
+                 "radius=2 points=8 nbins=8 frame_interval=0.005 pixel_size=0.2");
+budgets = newArray("512KiB", "512KiB", "256KiB", "512KiB", "512KiB");  // several tiles each (the ACF has no halo)
+for (q = 0; q < fopts.length; q++) {
+    selectImage(fj);
+    r = call("ipcf.Ipcf.pcf", fopts[q]);
+    ok = !startsWith(r, "error");
+    check(ok, "file job: the image command with " + fopts[q], r);
+    if (!ok) continue;
+    engines = newArray("engine=memory", "memory=" + budgets[q]);
+    for (e = 0; e < engines.length; e++) {
+        out = ftmp + "f" + q + "_" + e + ".npy";
+        r = call("ipcf.Ipcf.pcfFile", ftmp + "filejob.tif", out, fopts[q] + " " + engines[e]);
+        sum = call("ipcf.Ipcf.lastJobSummary");
+        if (e == 0) ok = (r == "" && indexOf(sum, "engine=memory") >= 0);
+        else ok = (r == "" && indexOf(sum, "engine=ooc") >= 0 && indexOf(sum, "tiles=1 ") < 0);
+        check(ok, "file job (" + fopts[q] + " " + engines[e] + ") runs " + sum, r);
+        eq = call("ipcf.Ipcf.equalsPcf", out);
+        ok = (eq == "1");
+        check(ok, "file job (" + fopts[q] + " " + engines[e] + ") = the image command, bit for bit", eq);
+    }
+    close();
+}
+js = File.openAsString(ftmp + "f4_1.npy.json");
+ok = (indexOf(js, "\"frame_interval_s\": 0.005") >= 0 && indexOf(js, "\"pixel_size_um\": 0.2") >= 0);
+check(ok, "file job: frame_interval and pixel_size in the result's metadata", "");
+// the menu command's run() with the same keys (the options as the argument, as headless)
+o = "offsets=2,0;0,1 bins=linear nbins=6 smooth=0.3 delta";
+selectImage(fj);
+r = call("ipcf.Ipcf.pcf", o);
+dummy = call("ij.IJ.runPlugIn", "ipcf.Pair_Correlation_File", "input=[" + ftmp + "filejob.tif] output=[" + ftmp + "menu.npy] " + o + " memory=512KiB");
+eq = call("ipcf.Ipcf.equalsPcf", ftmp + "menu.npy");
+ok = (eq == "1");
+check(ok, "file job: run() of Pair Correlation of File or Folder... with toolkit keys = the image command", eq);
+close();
+// the 0.2 key bins=NUMBER (the number of log bins) is still read
+selectImage(fj);
+r = call("ipcf.Ipcf.pcf", "radius=2 points=8 nbins=12");
+r = call("ipcf.Ipcf.pcfFile", ftmp + "filejob.tif", ftmp + "legacy.npy", "radius=2 npoints=8 bins=12");
+eq = call("ipcf.Ipcf.equalsPcf", ftmp + "legacy.npy");
+ok = (r == "" && eq == "1");
+check(ok, "file job: bins=12 (the 0.2 key) = nbins=12", r + " " + eq);
+close();
+selectImage(fj);
+close();
+list = getFileList(ftmp);
+for (i = 0; i < list.length; i++) dummy = File.delete(ftmp + list[i]);
+dummy = File.delete(ftmp);
+
 // ---- run() of the commands takes the keys of call(), and gives the same result ----
 o = "offsets=1,0;0,-1 bins=linear nbins=6 smooth=0.3 threshold=2 delta";
 same("run() = call(): pcf", "ipcf.Pair_Correlation", "pcf", ch1, o, o);
@@ -211,11 +284,14 @@ expect("line scan with a ROI mask", call("ipcf.Ipcf.pcf", "preset=line radius=2 
 makeRectangle(1, 1, 4, 4);
 expect("line scan with a ROI mask", call("ipcf.Ipcf.pcf", "preset=line radius=2 roi"), "use ROI as mask: not for a line scan");
 Roi.remove;
-expect("file job: bins=linear", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "bins=linear"), "bins=linear: a file job takes log bins");
+expect("file job: second", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "second=mix"), "second, channel, channel2 and cross: a file job reads one channel");
+expect("file job: cross", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "cross"), "a file job reads one channel");
+expect("file job: m=3", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "bins=multitau m=3"), "m=3: want an even number 2..4096");
+expect("file job: preset and offsets", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "preset=disk offsets=1,0"), "offsets=1,0 and preset=disk: give one of them");
 close("*");
 
 print("test_toolkit: " + (passes + failures) + " checks, " + passes + " passed, " + failures + " failed; largest difference from the direct implementation " + worst);
-if (failures == 0) print("PASS: toolkit (every mode within " + tol + " of the direct implementation, delays, units, run() = call(), errors)");
+if (failures == 0) print("PASS: toolkit (every mode within " + tol + " of the direct implementation, delays, units, file jobs = image commands, run() = call(), errors)");
 else print("FAIL: " + failures + " toolkit checks failed");
 
 // ---- the direct implementation ----

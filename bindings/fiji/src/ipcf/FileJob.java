@@ -23,7 +23,8 @@ public final class FileJob {
     static final Set<String> KEYS = new HashSet<>(Arrays.asList("input", "output", "radius", "points", "npoints",
             "bins", "nbins", "bleach", "mean", "threads", "device", "memory", "engine", "scratch", "tile", "crop",
             "frames", "mask", "format", "shape", "dtype", "byteorder", "byte_order", "offset", "frame_interval",
-            "pixel_size", "open"));
+            "pixel_size", "open", "preset", "offsets", "acf", "delta", "m", "smooth", "threshold", "second", "channel",
+            "channel2", "cross"));
 
     public String input = "", output = "";
     public Ipcf.Params pcf = new Ipcf.Params();
@@ -68,11 +69,14 @@ public final class FileJob {
     }
 
     /**
-     * Parses a macro options string: the pCF keys of {@link Ipcf.Params} (radius, points or npoints,
-     * bins or nbins, bleach, mean, threads, device) and memory, engine, scratch, tile=ROWS,COLS, crop,
-     * frames, mask, format, shape=T,H,W (raw input), dtype, byteorder, offset, frame_interval,
-     * pixel_size, open; input and output when the arguments are null or empty (so a string recorded
-     * from the dialog works as it is). Values with spaces go in [].
+     * Parses a macro options string: the pCF keys of the image commands, read by the same parser
+     * ({@link Ipcf.Params#parse}: radius, points or npoints, preset, offsets, acf, delta,
+     * bins=log|linear|multitau, nbins, m, smooth, threshold, bleach, mean, threads, device), and
+     * memory, engine, scratch, tile=ROWS,COLS, crop, frames, mask, format, shape=T,H,W (raw input),
+     * dtype, byteorder, offset, frame_interval, pixel_size, open; input and output when the
+     * arguments are null or empty (so a string recorded from the dialog works as it is). Values
+     * with spaces go in []. A file job reads one channel: second, channel, channel2 and cross are
+     * refused with a message.
      */
     public static FileJob parse(String input, String output, String options) {
         String o = options == null ? "" : options.trim();
@@ -81,11 +85,10 @@ public final class FileJob {
         if (Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find())
             throw new IllegalArgumentException("roi: a file job takes a mask file (mask=FILE.npy), not a selection");
         j.pcf = Ipcf.Params.parse(o);
-        if (j.pcf.toolkit())
-            throw new IllegalArgumentException("bins=" + j.pcf.binning + ": a file job takes log bins (bins=N or nbins=N: their number); "
-                    + "the other toolkit modes are for the image commands");
+        if (j.pcf.second != null || j.pcf.channel != 0 || j.pcf.channel2 != 0 || j.pcf.cross)
+            throw new IllegalArgumentException("second, channel, channel2 and cross: a file job reads one channel of its input; "
+                    + "for two channels open the images and use Pair Correlation (pCF)... or Autocorrelation (ACF)...");
         j.pcf.points = Ipcf.intOpt(o, "npoints", j.pcf.points, 1);
-        j.pcf.bins = Ipcf.intOpt(o, "nbins", j.pcf.bins, 2);
         j.input = input != null && !input.isEmpty() ? input : Ipcf.strOpt(o, "input", "");
         j.output = output != null && !output.isEmpty() ? output : Ipcf.strOpt(o, "output", "");
         j.memory = Ipcf.strOpt(o, "memory", "");
@@ -110,11 +113,10 @@ public final class FileJob {
         return j;
     }
 
-    static final Set<String> FLAGS = new HashSet<>(Arrays.asList("open", "roi"));
+    static final Set<String> FLAGS = new HashSet<>(Arrays.asList("open", "roi", "acf", "delta", "cross"));
     static final java.util.Map<String, String> ALIASES = new java.util.HashMap<>();
     static {
         ALIASES.put("npoints", "points");
-        ALIASES.put("nbins", "bins");
         ALIASES.put("byte_order", "byteorder");
     }
 
@@ -125,13 +127,19 @@ public final class FileJob {
     static void checkKeys(String o) {
         Set<String> keys = new HashSet<>(KEYS);
         keys.removeAll(FLAGS);
-        Ipcf.checkOptions(o, keys, FLAGS, ALIASES, "input output radius points bins bleach mean threads device memory "
-                + "engine scratch tile crop frames mask format shape dtype byteorder offset frame_interval pixel_size open");
+        Ipcf.checkOptions(o, keys, FLAGS, ALIASES, LISTING);
     }
 
-    /** The options with the aliases npoints, nbins, byte_order renamed to the dialog's keys. */
+    static final String LISTING = "input output radius points preset offsets acf delta bins nbins m smooth threshold bleach "
+            + "mean threads device memory engine scratch tile crop frames mask format shape dtype byteorder offset "
+            + "frame_interval pixel_size open";
+
+    /**
+     * The options with the dialog's keys: npoints and byte_order renamed, and the number of bins of
+     * 0.2 (bins=32) given as nbins=32 (the dialog's Bins is the binning: log, linear, multitau).
+     */
     static String canonicalKeys(String o) {
-        return o.replaceAll("(^|\\s)npoints=", "$1points=").replaceAll("(^|\\s)nbins=", "$1bins=")
+        return o.replaceAll("(^|\\s)npoints=", "$1points=").replaceAll("(^|\\s)bins=([-+]?[0-9.])", "$1nbins=$2")
                 .replaceAll("(^|\\s)byte_order=", "$1byteorder=");
     }
 

@@ -27,7 +27,9 @@ import java.util.regex.Pattern;
  * second=[other image]", see {@link Params}); {@code call("ipcf.Ipcf.acf", "nbins=32")} is the
  * per-pixel autocorrelation; {@code call("ipcf.Ipcf.property", "ipcf.delays_frames")} reads a
  * result's offsets, distances and delays; {@code call("ipcf.Ipcf.pcfFile", input, output,
- * "radius=6 memory=2GiB")} runs on a file or folder without loading it into ImageJ.
+ * "radius=6 memory=2GiB")} runs on a file or folder without loading it into ImageJ, with the same
+ * toolkit keys ("preset=disk bins=multitau smooth=0 memory=64MiB"). Plugins > ipcf > Plot pCF
+ * Curves plots a result's curves at a point, a selection or each ROI Manager ROI.
  */
 public final class Ipcf {
     private Ipcf() {}
@@ -137,13 +139,6 @@ public final class Ipcf {
             String ps = strOpt(o, "pixel_size", null);
             if (ps != null) p.pixelSize = FileJob.doubleOpt(o, "pixel_size", 0);
             return p;
-        }
-
-        /** True when the options use a toolkit mode that only the image commands take. */
-        boolean toolkit() {
-            return offsets != null || acf || delta || !preset.equals("circle") || !binning.equals("log") || m != 16
-                    || smooth != 0.7 || threshold != Double.NEGATIVE_INFINITY || second != null || channel != 0
-                    || channel2 != 0 || cross;
         }
     }
 
@@ -706,9 +701,11 @@ public final class Ipcf {
     /**
      * pCF of an image time series in a file or folder into output (.npy or .zarr), computed by the
      * library from the file (in memory or out of core within the memory budget), never through the
-     * Java heap. options: as {@link FileJob#parse}, e.g. "radius=6 points=32 bins=32 memory=2GiB
+     * Java heap. options: as {@link FileJob#parse}: the image commands' keys (one parser: radius,
+     * points, preset, offsets, acf, delta, bins=log|linear|multitau, nbins, m, smooth, threshold,
+     * bleach, mean, threads, device) and the file's, e.g. "radius=6 points=32 nbins=32 memory=2GiB
      * engine=auto tile=64,64 crop=0:128,0:128 frames=0:16384 shape=1024,40,40 dtype=uint16
-     * byteorder=big offset=0 open". Returns "" on success, "error: ..." otherwise (also when
+     * byteorder=big offset=0 frame_interval=0.001 pixel_size=0.1 open". Returns "" on success, "error: ..." otherwise (also when
      * cancelled with Esc); {@link #lastJobSummary} then tells what the job did.
      */
     public static String pcfFile(String input, String output, String options) {
@@ -963,6 +960,36 @@ public final class Ipcf {
                         }
                 }
             return Double.toString(worst);
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return "error: " + describe(e);
+        }
+    }
+
+    /**
+     * "1" if the current result hyperstack holds the values of a (rows, columns, offsets, points)
+     * float32 .npy bit for bit (NaNs included); "0: ..." naming the first difference; "error: ...".
+     */
+    public static String equalsPcf(String path) {
+        try {
+            ImagePlus imp = WindowManager.getCurrentImage();
+            Npy n = readNpy(path);
+            if (imp == null || n.shape.length != 4 || !n.descr.equals("<f4")) return "error: need a result image and a 4-D float32 .npy";
+            int ny = n.shape[0], nx = n.shape[1], np = n.shape[2], nb = n.shape[3];
+            if (imp.getWidth() != nx || imp.getHeight() != ny || imp.getNSlices() != np || imp.getNFrames() != nb)
+                return "0: result " + imp.getWidth() + "x" + imp.getHeight() + "x" + imp.getNSlices() + "x" + imp.getNFrames()
+                        + ", file " + nx + "x" + ny + "x" + np + "x" + nb;
+            java.nio.FloatBuffer want = n.data.asFloatBuffer();
+            for (int b = 0; b < nb; b++)
+                for (int i = 0; i < np; i++) {
+                    float[] plane = (float[]) imp.getStack().getPixels(imp.getStackIndex(1, i + 1, b + 1));
+                    for (int k = 0; k < nx * ny; k++) {
+                        float g = plane[k], e = want.get((k * np + i) * nb + b);
+                        if (Float.floatToRawIntBits(g) != Float.floatToRawIntBits(e))
+                            return "0: pixel " + (k % nx) + "," + (k / nx) + " offset " + i + " point " + b + ": " + g + " in the image, "
+                                    + e + " in the file";
+                    }
+                }
+            return "1";
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
             return "error: " + describe(e);
         }

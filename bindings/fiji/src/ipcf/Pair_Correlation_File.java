@@ -13,7 +13,8 @@ import java.util.Vector;
  * Plugins > ipcf > Pair Correlation of File or Folder...: the pCF of an image time series in a
  * file (.npy, TIFF, BigTIFF, raw) or a folder of single-page TIFFs, written to a .npy or .zarr
  * result by the library, in memory or out of core within a memory budget. The stack never enters
- * the Java heap. Recordable: run("Pair Correlation of File or Folder...", "input=... output=...
+ * the Java heap. Every mode of the correlation toolkit (the image commands' keys, read by the same
+ * parser). Recordable: run("Pair Correlation of File or Folder...", "input=... output=...
  * radius=6"); the recorded keys are those of call("ipcf.Ipcf.pcfFile", input, output, options).
  * Headless (no GenericDialog), the macro options are parsed without a dialog; plain headless
  * ImageJ has no menus, so there IJ.runPlugIn("ipcf.Pair_Correlation_File", "input=... output=...")
@@ -85,11 +86,20 @@ public class Pair_Correlation_File implements PlugIn {
             if (dir != null && fields != null && !fields.isEmpty()) ((TextField) fields.get(0)).setText(dir);
         });
         gd.addStringField("Output (.npy or .zarr)", d.output, 40);
-        gd.addNumericField("Radius", d.pcf.radius, 0, 4, "pixels");
-        gd.addNumericField("Points", d.pcf.points, 0, 4, "on the circle");
-        gd.addNumericField("Bins", d.pcf.bins, 0, 4, "log delay bins (requested)");
-        gd.addNumericField("Bleach filter", d.pcf.bleach, 0, 6, "frames (0 = off)");
-        gd.addChoice("Mean of the bleach filter", MEANS, d.pcf.floorMean ? MEANS[1] : MEANS[0]);
+        Ipcf.Params q = d.pcf;
+        gd.addNumericField("Radius", q.radius, 0, 4, "pixels (circle, disk, line)");
+        gd.addNumericField("Points", q.points, 0, 4, "on the circle");
+        gd.addChoice("Preset", Pair_Correlation.PRESETS, q.preset);
+        gd.addStringField("Offsets (u,v;u,v;...)", q.offsets == null ? "none" : Pair_Correlation.offsetText(q.offsets), 20);
+        gd.addCheckbox("ACF (the offset 0,0 alone: per-pixel autocorrelation)", q.acf);
+        gd.addCheckbox("Delta (delta-CCF: forward minus backward)", q.delta);
+        gd.addChoice("Bins", Pair_Correlation.BINS, q.binning);
+        gd.addNumericField("Nbins", q.bins, 0, 4, "bins (log, linear; requested)");
+        gd.addNumericField("M", q.m, 0, 4, "multi-tau channels per level (even)");
+        gd.addNumericField("Smooth", q.smooth, 3, 6, "weight of the previous point (0 = off)");
+        gd.addStringField("Threshold", q.threshold == Double.NEGATIVE_INFINITY ? "none" : Pair_Correlation.full(q.threshold), 8);
+        gd.addNumericField("Bleach filter", q.bleach, 0, 6, "frames (0 = off)");
+        gd.addChoice("Mean of the bleach filter", MEANS, q.floorMean ? MEANS[1] : MEANS[0]);
         gd.addNumericField("Threads", d.pcf.threads, 0, 4, "(0 = all cores)");
         gd.addChoice("Device", DEVICES, contains(DEVICES, d.pcf.device) ? d.pcf.device : "auto");
         gd.addStringField("Memory budget", d.memory, 10);
@@ -116,13 +126,24 @@ public class Pair_Correlation_File implements PlugIn {
         FileJob j = new FileJob();
         j.input = gd.getNextString().trim();
         j.output = gd.getNextString().trim();
-        j.pcf.radius = Ipcf.wholeNumber("radius", gd.getNextNumber(), 1);
-        j.pcf.points = Ipcf.wholeNumber("points", gd.getNextNumber(), 1);
-        j.pcf.bins = Ipcf.wholeNumber("bins", gd.getNextNumber(), 2);
-        j.pcf.bleach = Ipcf.wholeNumber("bleach", gd.getNextNumber(), 0);
-        j.pcf.floorMean = gd.getNextChoiceIndex() == 1;
-        j.pcf.threads = Ipcf.wholeNumber("threads", gd.getNextNumber(), 0);
-        j.pcf.device = gd.getNextChoice();
+        // the pCF fields as macro options, read by the image commands' parser: one set of keys and checks
+        StringBuilder o = new StringBuilder();
+        o.append("radius=").append(Ipcf.wholeNumber("radius", gd.getNextNumber(), 1));
+        o.append(" points=").append(Ipcf.wholeNumber("points", gd.getNextNumber(), 1));
+        o.append(" preset=").append(gd.getNextChoice());
+        o.append(" offsets=[").append(gd.getNextString().trim()).append("]");
+        if (gd.getNextBoolean()) o.append(" acf");
+        if (gd.getNextBoolean()) o.append(" delta");
+        o.append(" bins=").append(gd.getNextChoice());
+        o.append(" nbins=").append(Ipcf.wholeNumber("nbins", gd.getNextNumber(), 2));
+        o.append(" m=").append(Ipcf.wholeNumber("m", gd.getNextNumber(), 2));
+        o.append(" smooth=").append(gd.getNextNumber());
+        o.append(" threshold=[").append(gd.getNextString().trim()).append("]");
+        o.append(" bleach=").append(Ipcf.wholeNumber("bleach", gd.getNextNumber(), 0));
+        o.append(" mean=").append(gd.getNextChoice());
+        o.append(" threads=").append(Ipcf.wholeNumber("threads", gd.getNextNumber(), 0));
+        o.append(" device=").append(gd.getNextChoice());
+        j.pcf = Ipcf.params(o.toString(), false);
         j.memory = gd.getNextString().trim();
         j.engine = gd.getNextChoice();
         j.setTile(gd.getNextString());
