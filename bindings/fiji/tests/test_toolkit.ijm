@@ -197,6 +197,34 @@ for (q = 0; q < fopts.length; q++) {
     }
     close();
 }
+// an opened result file is described from its metadata as the image command's result is
+keys = newArray("ipcf.offsets", "ipcf.distances_um", "ipcf.delays_frames", "ipcf.delays_s", "ipcf.bins", "ipcf.output", "ipcf.frame_interval", "ipcf.pixel_size");
+for (q = 0; q < fopts.length; q++) {
+    selectImage(fj);
+    r = call("ipcf.Ipcf.pcf", fopts[q] + " frame_interval=0.002 pixel_size=0.3");
+    if (q == 4) r = call("ipcf.Ipcf.pcf", fopts[q]);
+    want = newArray(keys.length + 1);
+    for (k = 0; k < keys.length; k++) want[k] = call("ipcf.Ipcf.property", keys[k]);
+    Stack.setPosition(1, 1, 3);
+    want[keys.length] = getInfo("slice.label");
+    close();
+    o = "";
+    if (q < 4) o = " frame_interval=0.002 pixel_size=0.3";
+    r = call("ipcf.Ipcf.pcfFile", ftmp + "filejob.tif", ftmp + "o" + q + ".npy", fopts[q] + o);
+    t = call("ipcf.Ipcf.openPcf", ftmp + "o" + q + ".npy");
+    bad = "";
+    for (k = 0; k < keys.length; k++) {
+        g = call("ipcf.Ipcf.property", keys[k]);
+        if (g != want[k]) bad = bad + keys[k] + "='" + g + "' (want '" + want[k] + "') ";
+    }
+    Stack.setPosition(1, 1, 3);
+    if (getInfo("slice.label") != want[keys.length]) bad = bad + "label '" + getInfo("slice.label") + "' (want '" + want[keys.length] + "')";
+    getPixelSize(unit, pw, ph);
+    if (pw != parseFloat(want[7])) bad = bad + " pixel width " + pw;
+    ok = (bad == "" && !startsWith(t, "error"));
+    check(ok, "openPcf (" + fopts[q] + "): labels, properties and calibration from the metadata", t + " " + bad);
+    close();
+}
 js = File.openAsString(ftmp + "f4_1.npy.json");
 ok = (indexOf(js, "\"frame_interval_s\": 0.005") >= 0 && indexOf(js, "\"pixel_size_um\": 0.2") >= 0);
 check(ok, "file job: frame_interval and pixel_size in the result's metadata", "");
@@ -222,6 +250,21 @@ close();
 list = getFileList(ftmp);
 for (i = 0; i < list.length; i++) dummy = File.delete(ftmp + list[i]);
 dummy = File.delete(ftmp);
+
+// ---- display: a diverging LUT (blue, white, red) over a range symmetric about zero ----
+selectImage(ch1);
+r = call("ipcf.Ipcf.pcf", "radius=2 points=8 nbins=8");
+getLut(lr, lg, lb);
+ok = (lr[0] < lb[0] && lr[255] > lb[255] && lr[128] >= 240 && lg[128] >= 240 && lb[128] >= 240);
+check(ok, "display: diverging LUT", "" + lr[0] + "," + lg[0] + "," + lb[0] + " / " + lr[128] + "," + lg[128] + "," + lb[128] + " / " + lr[255] + "," + lg[255] + "," + lb[255]);
+getMinAndMax(lo, hi);
+ok = (hi > 0 && lo == -hi && abs(parseFloat(call("ipcf.Ipcf.property", "ipcf.display_range")) - hi) < 1e-6 * hi);
+check(ok, "display: range symmetric about zero (the 99th percentile of |G|)", "" + lo + " " + hi);
+Stack.setPosition(1, 3, 4);
+getMinAndMax(lo2, hi2);
+ok = (lo2 == lo && hi2 == hi);
+check(ok, "display: the range stays on another offset and point", "" + lo2 + " " + hi2);
+close();
 
 // ---- run() of the commands takes the keys of call(), and gives the same result ----
 o = "offsets=1,0;0,-1 bins=linear nbins=6 smooth=0.3 threshold=2 delta";

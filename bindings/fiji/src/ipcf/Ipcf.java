@@ -392,53 +392,71 @@ public final class Ipcf {
         Jna.require();
         Engine.Result r = Engine.compute(imp, p);
         int nx = r.nx, ny = r.ny, np = r.np, nb = r.nb;
-        double[] delays = r.delays;
-        int[] uv = r.uv;
         int w = imp.getWidth(), h = r.lineScan ? 1 : imp.getHeight();
         int mx = (w - nx) / 2, my = (h - ny) / 2;
         Calibration src = imp.getCalibration();
         double fi = Double.isNaN(p.frameInterval) ? secondsPerFrame(src) : p.frameInterval;
         double ps = Double.isNaN(p.pixelSize) ? micrometresPerPixel(src) : p.pixelSize;
-        double[] dist = new double[np];
-        for (int i = 0; i < np; i++) dist[i] = Math.sqrt((double) uv[2 * i] * uv[2 * i] + (double) uv[2 * i + 1] * uv[2 * i + 1]);
         ImageStack st = new ImageStack(nx, ny);
-        for (int b = 0; b < nb; b++) {
-            for (int i = 0; i < np; i++) {
-                float[] plane = r.planes[i + np * b];
-                // short (ImageJ shows 60 characters): "u=1 v=-2 (2.236 px, 0.2236 um) delay 7.5 fr (0.0075 s)"
-                st.addSlice("u=" + uv[2 * i] + " v=" + uv[2 * i + 1] + " (" + num(dist[i]) + " px"
-                        + (ps > 0 ? ", " + num(dist[i] * ps) + " \u00b5m" : "") + ") delay " + num(delays[b]) + " fr"
-                        + (fi > 0 ? " (" + num(delays[b] * fi) + " s)" : ""), new FloatProcessor(nx, ny, plane));
-            }
-        }
+        for (int k = 0; k < np * nb; k++) st.addSlice("", new FloatProcessor(nx, ny, r.planes[k]));
         String kind = p.acf ? (r.hasData2 ? "CCF (0,0)" : "ACF") : "pCF";
         ImagePlus res = new ImagePlus((p.delta ? "delta-" : "") + kind + " of " + imp.getTitle(), st);
         res.setDimensions(1, np, nb);
         res.setOpenAsHyperStack(true);
+        describe(res, r.uv, r.delays, fi, ps, p.binning, p.delta);
         Calibration cal = res.getCalibration();
-        if (!Double.isNaN(p.pixelSize)) {
-            cal.pixelWidth = cal.pixelHeight = ps > 0 ? ps : 1;
-            cal.setUnit(ps > 0 ? "\u00b5m" : "pixel");
-        } else if (src.scaled()) {
+        if (Double.isNaN(p.pixelSize) && src.scaled()) { // the image's own unit (micron, nm, ...)
             cal.pixelWidth = src.pixelWidth;
             cal.pixelHeight = r.lineScan ? src.pixelWidth : src.pixelHeight;
             cal.setUnit(src.getUnit());
         }
-        if (fi > 0) { // the input's frame interval (the result's frames are its delay points: see the labels)
-            cal.frameInterval = fi;
-            cal.setTimeUnit("s");
-        }
         cal.xOrigin = src.xOrigin - mx;
         cal.yOrigin = r.lineScan ? 0 : src.yOrigin - my;
         res.setProperty("ipcf.radius", p.radius);
+        res.setProp("ipcf.margin", mx + "," + my);
+        res.setProp("ipcf.frames_used", Long.toString(Long.highestOneBit(Math.max(1, r.frames - 2L * p.bleach))));
+        res.setProp("ipcf.data", r.dataName);
+        res.setProp("ipcf.data2", r.data2Name == null ? "" : r.data2Name);
+        res.setProp("ipcf.line_scan", r.lineScan ? "1" : "0");
+        return res;
+    }
+
+    /**
+     * What a result hyperstack (slices: offsets uv, frames: curve points) says about itself, for
+     * the image commands and opened result files alike: each slice label ("u=1 v=-2 (2.236 px,
+     * 0.4472 um) delay 7.5 fr (0.0075 s)"), the properties ipcf.offsets, ipcf.distances,
+     * ipcf.distances_um, ipcf.delays_frames, ipcf.delays_s, ipcf.delays (log and linear: upper bin
+     * edges; multi-tau: lags), ipcf.bins, ipcf.output, ipcf.frame_interval (s), ipcf.pixel_size (um),
+     * the calibration (pixel size in um, the input's frame interval in s; fi, ps: 0 = unknown) and
+     * the diverging display.
+     */
+    static void describe(ImagePlus res, int[] uv, double[] delays, double fi, double ps, String binning, boolean delta) {
+        int np = res.getNSlices(), nb = res.getNFrames();
+        ImageStack st = res.getStack();
+        double[] dist = new double[np];
+        for (int i = 0; i < np; i++) dist[i] = Math.sqrt((double) uv[2 * i] * uv[2 * i] + (double) uv[2 * i + 1] * uv[2 * i + 1]);
+        for (int b = 0; b < nb; b++)
+            for (int i = 0; i < np; i++)
+                // short (ImageJ shows 60 characters): "u=1 v=-2 (2.236 px, 0.2236 um) delay 7.5 fr (0.0075 s)"
+                st.setSliceLabel("u=" + uv[2 * i] + " v=" + uv[2 * i + 1] + " (" + num(dist[i]) + " px"
+                        + (ps > 0 ? ", " + num(dist[i] * ps) + " \u00b5m" : "") + ") delay " + num(delays[b]) + " fr"
+                        + (fi > 0 ? " (" + num(delays[b] * fi) + " s)" : ""), res.getStackIndex(1, i + 1, b + 1));
+        Calibration cal = res.getCalibration();
+        if (ps > 0) {
+            cal.pixelWidth = cal.pixelHeight = ps;
+            cal.setUnit("\u00b5m");
+        }
+        if (fi > 0) { // the input's frame interval (the result's frames are its curve points: see the labels)
+            cal.frameInterval = fi;
+            cal.setTimeUnit("s");
+        }
         long[] edges = new long[nb];
         for (int b = 0; b < nb; b++) // log and linear: the upper bin edges; multi-tau: the lags
-            edges[b] = p.binning.equals("multitau") ? Math.round(delays[b]) : Math.round(2 * delays[b] + 1 - (b == 0 ? 0 : edges[b - 1]));
+            edges[b] = binning.equals("multitau") ? Math.round(delays[b]) : Math.round(2 * delays[b] + 1 - (b == 0 ? 0 : edges[b - 1]));
         res.setProperty("ipcf.delays", edges);
         StringBuilder offs = new StringBuilder(), dpx = new StringBuilder(), dum = new StringBuilder();
         for (int i = 0; i < np; i++) {
-            String sep = i == 0 ? "" : ";";
-            offs.append(sep).append(uv[2 * i]).append(',').append(uv[2 * i + 1]);
+            offs.append(i == 0 ? "" : ";").append(uv[2 * i]).append(',').append(uv[2 * i + 1]);
             dpx.append(i == 0 ? "" : ",").append(dist[i]);
             dum.append(i == 0 ? "" : ",").append(dist[i] * ps);
         }
@@ -452,17 +470,11 @@ public final class Ipcf {
         res.setProp("ipcf.distances_um", ps > 0 ? dum.toString() : "");
         res.setProp("ipcf.delays_frames", df.toString());
         res.setProp("ipcf.delays_s", fi > 0 ? ds.toString() : "");
-        res.setProp("ipcf.margin", mx + "," + my);
-        res.setProp("ipcf.bins", p.binning);
-        res.setProp("ipcf.output", p.delta ? "delta" : "ccf");
+        res.setProp("ipcf.bins", binning);
+        res.setProp("ipcf.output", delta ? "delta" : "ccf");
         res.setProp("ipcf.frame_interval", Double.toString(fi));
         res.setProp("ipcf.pixel_size", Double.toString(ps));
-        res.setProp("ipcf.frames_used", Long.toString(Long.highestOneBit(Math.max(1, r.frames - 2L * p.bleach))));
-        res.setProp("ipcf.data", r.dataName);
-        res.setProp("ipcf.data2", r.data2Name == null ? "" : r.data2Name);
-        res.setProp("ipcf.line_scan", r.lineScan ? "1" : "0");
         divergingDisplay(res);
-        return res;
     }
 
     /** The (u, v) pairs of every offset of p, as in the result: the circle's when no others are given. */
@@ -782,9 +794,12 @@ public final class Ipcf {
     }
 
     /**
-     * Opens a pCF result .npy, float32 (rows, columns, points, bins), as a hyperstack like the one
-     * {@link #pcf(ImagePlus, Params)} makes (slices: circle points, frames: bins), with the delays
-     * and radius from its OUTPUT.json when present. Returns the title or "error: ...".
+     * Opens a pCF result .npy, float32 (rows, columns, offsets, points), as a hyperstack like the
+     * one {@link #pcf(ImagePlus, Params)} makes (slices: offsets, frames: curve points), described
+     * from its OUTPUT.json when present (offsets, delays, binning, delta, frame interval and pixel
+     * size: labels, properties, calibration) and shown with the diverging display. Without JNA or
+     * metadata the offsets of a circle of the recorded radius are used, or none. Returns the title
+     * or "error: ...".
      */
     public static String openPcf(String path) {
         try {
@@ -795,50 +810,143 @@ public final class Ipcf {
             int ny = n.shape[0], nx = n.shape[1], np = n.shape[2], nb = n.shape[3];
             if ((long) ny * nx * np * nb * 4 > n.data.capacity()) return "error: " + path + ": file too short";
             java.nio.FloatBuffer fb = n.data.asFloatBuffer();
-            int radius = -1;
-            long[] delays = null;
+            String js = "";
             java.io.File meta = new java.io.File(path + ".json");
-            if (meta.isFile() && meta.length() < (16 << 20)) {
-                String js = new String(java.nio.file.Files.readAllBytes(meta.toPath()), "UTF-8");
-                Matcher m = Pattern.compile("\"radius\":\\s*(\\d+)").matcher(js);
-                if (m.find()) radius = Integer.parseInt(m.group(1));
-                m = Pattern.compile("\"bins\":\\s*\\[([^\\]]*)\\]").matcher(js);
-                if (m.find()) {
-                    String[] parts = m.group(1).trim().split("\\s*,\\s*");
-                    if (parts.length == nb) {
-                        delays = new long[nb];
-                        for (int b = 0; b < nb; b++) delays[b] = Long.parseLong(parts[b].trim());
-                    }
-                }
-            }
+            if (meta.isFile() && meta.length() < (64 << 20))
+                js = new String(java.nio.file.Files.readAllBytes(meta.toPath()), "UTF-8");
             int[] uv = null;
-            if (radius > 0) {
+            double[] uvNum = jsonNumbers(jsonValue(js, "offsets_uv"));
+            if (uvNum != null && uvNum.length == 2 * np) {
+                uv = new int[2 * np];
+                for (int k = 0; k < uv.length; k++) uv[k] = (int) uvNum[k];
+            }
+            double radius = jsonNumber(jsonValue(js, "radius"), -1);
+            if (uv == null && radius > 0 && Jna.problem() == null) {
                 try {
-                    uv = circle(radius, np);
+                    int[] c = circle((int) radius, np);
+                    if (c.length == 2 * np) uv = c;
                 } catch (RuntimeException e) {
                     uv = null;
                 }
             }
+            double[] delays = jsonNumbers(jsonValue(js, "delay_frames"));
+            long[] edges = null;
+            if (delays == null || delays.length != nb) { // 0.2 metadata: the upper bin edges
+                delays = null;
+                double[] e = jsonNumbers(jsonValue(js, "bins"));
+                if (e != null && e.length == nb) {
+                    delays = new double[nb];
+                    edges = new long[nb];
+                    for (int b = 0; b < nb; b++) {
+                        edges[b] = (long) e[b];
+                        delays[b] = ((b == 0 ? 0 : e[b - 1]) + e[b] - 1) / 2;
+                    }
+                }
+            }
+            String units = jsonValue(js, "units");
+            double fi = Math.max(0, jsonNumber(jsonValue(units, "frame_interval_s"), 0));
+            double ps = Math.max(0, jsonNumber(jsonValue(units, "pixel_size_um"), 0));
+            String binning = jsonString(jsonValue(js, "bins_mode"), "log");
+            boolean delta = "true".equals(jsonValue(js, "delta"));
             ImageStack st = new ImageStack(nx, ny);
             for (int b = 0; b < nb; b++) {
                 for (int i = 0; i < np; i++) {
                     float[] plane = new float[nx * ny];
                     for (int k = 0; k < nx * ny; k++) plane[k] = fb.get((k * np + i) * nb + b);
-                    String label = "point " + i + (uv != null ? " (u=" + uv[2 * i] + ", v=" + uv[2 * i + 1] + ")" : "")
-                            + ", bin " + b + (delays != null ? " (delay <= " + delays[b] + " frames)" : "");
-                    st.addSlice(label, new FloatProcessor(nx, ny, plane));
+                    st.addSlice("offset " + i + ", point " + b, new FloatProcessor(nx, ny, plane));
                 }
             }
             ImagePlus res = new ImagePlus("pCF of " + Paths.get(path).getFileName(), st);
             res.setDimensions(1, np, nb);
             res.setOpenAsHyperStack(true);
-            if (radius > 0) res.setProperty("ipcf.radius", radius);
-            if (delays != null) res.setProperty("ipcf.delays", delays);
+            if (uv != null && delays != null) describe(res, uv, delays, fi, ps, binning, delta);
+            else divergingDisplay(res);
+            if (edges != null) res.setProperty("ipcf.delays", edges);
+            if (radius > 0) res.setProperty("ipcf.radius", (int) radius);
+            res.setProp("ipcf.file", path);
             res.show();
             return res.getTitle();
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
             return "error: " + describe(e);
         }
+    }
+
+    /**
+     * The text of the value of "key" among the members of the JSON object js (not of objects
+     * inside it): an object or array with its brackets, a string with its quotes, a number, true,
+     * false or null; null if absent or js is no object.
+     */
+    static String jsonValue(String js, String key) {
+        if (js == null) return null;
+        String want = "\"" + key + "\"";
+        int depth = 0;
+        for (int k = 0; k < js.length(); k++) {
+            char d = js.charAt(k);
+            if (d == '"') {
+                int e = k + 1;
+                while (e < js.length() && js.charAt(e) != '"') e += js.charAt(e) == '\\' ? 2 : 1;
+                if (depth == 1 && js.startsWith(want, k)) {
+                    int c = e + 1;
+                    while (c < js.length() && Character.isWhitespace(js.charAt(c))) c++;
+                    if (c < js.length() && js.charAt(c) == ':') return valueAt(js, c + 1);
+                }
+                k = e;
+            } else if (d == '[' || d == '{') depth++;
+            else if (d == ']' || d == '}') depth--;
+        }
+        return null;
+    }
+
+    /** The JSON value starting at i (after white space). */
+    private static String valueAt(String js, int i) {
+        while (i < js.length() && Character.isWhitespace(js.charAt(i))) i++;
+        if (i >= js.length()) return null;
+        char c = js.charAt(i);
+        if (c == '[' || c == '{') {
+            int depth = 0;
+            for (int k = i; k < js.length(); k++) {
+                char d = js.charAt(k);
+                if (d == '"') {
+                    k++;
+                    while (k < js.length() && js.charAt(k) != '"') k += js.charAt(k) == '\\' ? 2 : 1;
+                } else if (d == '[' || d == '{') depth++;
+                else if ((d == ']' || d == '}') && --depth == 0) return js.substring(i, k + 1);
+            }
+            return null;
+        }
+        if (c == '"') {
+            int k = i + 1;
+            while (k < js.length() && js.charAt(k) != '"') k += js.charAt(k) == '\\' ? 2 : 1;
+            return k < js.length() ? js.substring(i, k + 1) : null;
+        }
+        int k = i;
+        while (k < js.length() && ",}] \n\r\t".indexOf(js.charAt(k)) < 0) k++;
+        return js.substring(i, k);
+    }
+
+    /** Every number in a JSON value (an array, nested or not); null for null, absent or no numbers. */
+    static double[] jsonNumbers(String v) {
+        if (v == null || v.equals("null")) return null;
+        Matcher m = Pattern.compile("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?").matcher(v);
+        java.util.List<Double> out = new java.util.ArrayList<>();
+        while (m.find()) out.add(Double.parseDouble(m.group()));
+        if (out.isEmpty()) return null;
+        double[] a = new double[out.size()];
+        for (int k = 0; k < a.length; k++) a[k] = out.get(k);
+        return a;
+    }
+
+    static double jsonNumber(String v, double def) {
+        if (v == null) return def;
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            return def;
+        }
+    }
+
+    static String jsonString(String v, String def) {
+        return v != null && v.length() >= 2 && v.startsWith("\"") ? v.substring(1, v.length() - 1) : def;
     }
 
     // ---- .npy files (C order, little-endian uint8/uint16/float32) ----
