@@ -52,7 +52,7 @@ __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
-    '__version__',
+    'label', 'Labelled', 'TimeAxisWarning', '__version__',
 ]
 
 _lib = _c.load()
@@ -366,43 +366,86 @@ def _output(out, name, shape, kinds, want, inputs=()):
     return out
 
 
-class _Progress:
-    """Progress bar fed by the library's callback (tqdm if installed)."""
+def _tqdm():
+    """tqdm's bar class: the notebook's where ipywidgets can draw it (tqdm's
+    notebook bar warns and falls back without it), else the text bar;
+    None without tqdm."""
+    try:
+        from tqdm.std import tqdm
+    except ImportError:
+        return None
+    try:
+        import ipywidgets  # noqa: F401 - the notebook bar's widgets
+    except ImportError:
+        return tqdm
+    from tqdm.auto import tqdm
+    return tqdm
 
-    def __init__(self, desc):
+
+# The unit of each call's (or file-job phase's) progress: what the
+# library counts. Work the library counts in internal units (the pCF's
+# row passes, the bleaching filter's pixel blocks) is shown in percent.
+_UNITS = {'simulate': 'frame', 'read': 'frame', 'transpose': 'frame'}
+
+
+class _Progress:
+    """Progress bar fed by the library's callback (tqdm if installed).
+
+    The bar names what it counts (frames, or percent of the work) and is
+    kept when the call ends (a notebook keeps the finished bar).
+    """
+
+    def __init__(self, desc, unit=None):
         self.bar = None
         self.desc = desc
+        self.unit = unit or _UNITS.get(desc.split()[-1] if desc else '', '%')
         self.last = 0
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            tqdm = None
-        self.tqdm = tqdm
+        self.total = 0
+        self.tqdm = _tqdm()
+
+    def _open(self, total):
+        kw = dict(desc=self.desc, leave=True, dynamic_ncols=True)
+        if self.unit == '%':
+            # Percent of the work: no count of internal units, no rate of them.
+            kw.update(total=100, unit='%', bar_format='{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]')
+        else:
+            kw.update(total=int(total), unit=self.unit, unit_scale=True)
+        return self.tqdm(**kw)
+
+    def _position(self, done, total):
+        return min(100, int(100 * done // total)) if self.unit == '%' else int(done)
 
     def __call__(self, user, done, total):
         try:
             if total <= 0:
                 return 0
+            self.total = int(total)
+            pos = self._position(done, total)
             if self.tqdm is not None:
                 if self.bar is None:
-                    self.bar = self.tqdm(total=int(total), desc=self.desc, unit='unit', leave=False)
-                self.bar.update(int(done) - self.last)
+                    self.bar = self._open(total)
+                if pos > self.last:
+                    self.bar.update(pos - self.last)
             else:
                 width = 30
                 n = int(width * done / total)
-                sys.stderr.write(f'\r{self.desc} [{"#" * n}{"." * (width - n)}] {100 * done / total:3.0f}%')
+                count = '' if self.unit == '%' else f' {int(done)}/{int(total)} {self.unit}s'
+                sys.stderr.write(f'\r{self.desc} [{"#" * n}{"." * (width - n)}] {100 * done / total:3.0f}%{count}')
                 sys.stderr.flush()
-            self.last = int(done)
+            self.last = max(self.last, pos)
         except Exception:  # never let a display problem stop the computation
             pass
         return 0
 
     def close(self):
-        if self.bar is not None:
-            self.bar.close()
-        elif self.tqdm is None and self.last:
-            sys.stderr.write('\r\033[K')
-            sys.stderr.flush()
+        try:
+            if self.bar is not None:
+                self.bar.close()
+            elif self.tqdm is None and self.total:
+                sys.stderr.write('\n')  # keep the finished bar
+                sys.stderr.flush()
+        except Exception:  # noqa: BLE001 - a display problem must not hide the call's outcome
+            pass
 
 
 class _PhaseProgress:
@@ -877,7 +920,7 @@ def distances(offsets, pixel_size=None, *, radius=6, npoints=32):
 
 
 def delays(shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', offsets=None,
-           bins='log', m=16, frame_interval=None):
+           bins='log', m=16, frame_interval=None, time_axis=None):
     """Return the delay of each curve point: frames, or seconds.
 
     The last axis of `pcf` and `acf` results (and of `pcf_file`'s) holds
@@ -899,6 +942,8 @@ def delays(shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach
     frame_interval : float, optional
         Seconds between frames: the delays are returned in seconds
         (frames * frame_interval). None: in frames.
+    time_axis : int, optional
+        The axis of the array or shape that is time, as for `pcf`.
 
     Returns
     -------
@@ -928,6 +973,14 @@ def delays(shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach
         msg = (f'shape_or_data={x!r}: want a number of frames, a shape (frames, rows, columns) or '
                '(frames, columns), or an array')
         raise _unsupported(msg)
+    if time_axis is not None and not frames_only:
+        try:
+            dims = list(shape)
+        except TypeError:
+            dims = None
+        if dims:
+            axis = _int(time_axis, 'time_axis', lo=-len(dims), hi=len(dims) - 1) % len(dims)
+            shape = [dims.pop(axis)] + dims
     d, line = _shape_descriptor(shape)
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, 0,
                      offsets=[(0, 0)] if frames_only else offsets, bins=bins, m=m, line=line)
@@ -969,10 +1022,41 @@ def pcf_output_shape(shape, /, *, radius=6, npoints=32, nbins=32, bleach=0, offs
     return tuple(int(v) for v in out)[line:]
 
 
+class TimeAxisWarning(UserWarning):
+    """The input has fewer frames than rows or columns: its time axis may
+    not be the first. Pass ``time_axis=`` (``time_axis=0`` says it is)."""
+
+
+def _time_first(data, time_axis, name='data', stacklevel=4, move=None):
+    """Return data with its time axis first (a view: nothing is copied).
+
+    time_axis None: data is (time, ...) already, and a (time, row, column)
+    or (time, column) array with fewer frames than rows or columns gets a
+    `TimeAxisWarning` (the pCF of a (row, column, time) stack passed as
+    is would be a wrong answer without an error). Otherwise the axis
+    number (negative counts from the end) is moved first, with
+    numpy.moveaxis or move (dask's).
+    """
+    shape = tuple(data.shape)
+    if time_axis is None:
+        if len(shape) in (2, 3) and shape[0] < max(shape[1:]):
+            what = 'rows or columns' if len(shape) == 3 else 'columns'
+            msg = (f'ipcf: {name} has shape {shape}: {shape[0]} frames, fewer than its {what}; is time the '
+                   f'first axis? Pass time_axis= (e.g. time_axis=-1 for (row, column, time) data), or '
+                   f'time_axis=0 if it is')
+            warnings.warn(msg, TimeAxisWarning, stacklevel=stacklevel)
+        return data
+    n = len(shape)
+    axis = _int(time_axis, 'time_axis', lo=-n, hi=n - 1) % n
+    return data if axis == 0 else (move or numpy.moveaxis)(data, axis, 0)
+
+
 def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threads, out, progress,
-              device, offsets, data2, bins, m, smooth, threshold, delta, frame_interval, pixel_size):
+              device, offsets, data2, bins, m, smooth, threshold, delta, frame_interval, pixel_size,
+              time_axis=None, labelled=False):
     """pcf and acf: check everything, then one ipcf_pcf_compute."""
-    data = _input(data, 'data', (3, 2))
+    data = _time_first(_input(data, 'data', (3, 2)), time_axis, 'data', stacklevel=4)
+    labelled = _bool(labelled, 'labelled')
     line = data.ndim == 2
     _positive(frame_interval, 'frame_interval')
     _positive(pixel_size, 'pixel_size')
@@ -984,6 +1068,8 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     d2 = None
     if data2 is not None:
         d2 = _input(data2, 'data2')
+        if time_axis is not None and d2.ndim == data.ndim:
+            d2 = _time_first(d2, time_axis, 'data2')
         if d2.shape != data.shape:
             raise _invalid(f'data2: shape {d2.shape}, want {data.shape} (the shape of data)')
         if (d2.dtype.kind, d2.dtype.itemsize) != (data.dtype.kind, data.dtype.itemsize):
@@ -1017,12 +1103,16 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     _call(_lib.ipcf_pcf_compute, name, (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)), o, progress,
           keep=(data, d3, d2, mk, out, full))
     _warn_fallback(name, stacklevel=4)
+    if labelled:
+        return label(out, data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
+                     offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, acf=acf, delta=delta,
+                     frame_interval=frame_interval, pixel_size=pixel_size)
     return out
 
 
 def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=None,
         out=None, progress=False, device='auto', offsets=None, data2=None, bins='log', m=16, smooth=0.7,
-        threshold=None, delta=False, frame_interval=None, pixel_size=None):
+        threshold=None, delta=False, frame_interval=None, pixel_size=None, time_axis=None, labelled=False):
     """Return the image pair correlation function of an image time series.
 
     For every pixel and every neighbour offset (by default the points of a
@@ -1110,12 +1200,26 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         Return the delta-CCF: G(pixel -> neighbour) - G(neighbour ->
         pixel), each binned and smoothed: the asymmetry of the flow.
     frame_interval : float, optional
-        Seconds between frames. The result is a plain float32 array in
-        any case; `delays` with the same options and this interval gives
-        the delay of each curve point in seconds.
+        Seconds between frames. The numbers do not depend on it; `delays`
+        with the same options and this interval gives the delay of each
+        curve point in seconds, and a `labelled` result carries them.
     pixel_size : float, optional
         Micrometres per pixel; `distances` gives the offsets' distances
-        with it. Does not change the result either.
+        with it (a `labelled` result carries them). Does not change the
+        numbers either.
+    time_axis : int, optional
+        The axis of `data` (and `data2`) that is time, e.g. -1 for a
+        (row, column, time) stack: moved first without a copy. None: the
+        first; an input with fewer frames than rows or columns then gets a
+        `TimeAxisWarning` (pass ``time_axis=0`` if that is right).
+    labelled : bool
+        Return the result with its coordinates (see `label`): an
+        ``xarray.DataArray`` with the dims ('y', 'x', 'offset', 'delay')
+        when xarray is installed (a `Labelled` otherwise), the delays in
+        frames (and seconds with `frame_interval`), each offset's u, v and
+        distance (in micrometres too with `pixel_size`), and each pixel's
+        row and column in the input frame. `ipcf.plot` puts them on its
+        axes and titles.
 
     Returns
     -------
@@ -1124,7 +1228,8 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         (the circle: (row - 2 radius, column - 2 radius, npoints, bins));
         a line scan gives (column - 2 max|u|, offsets, points). The last
         axis' delays: `delays`; the third axis' offsets: `offsets` (or the
-        given pairs) and their distances: `distances`.
+        given pairs) and their distances: `distances`. With `labelled`,
+        the same numbers with those coordinates (no copy).
         Curves of pixels whose series sums to zero are NaN; a NaN or
         infinite sample makes NaN the curves of its pixel and its
         neighbours' curves towards it.
@@ -1182,12 +1287,13 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     return _pcf_call('pcf', data, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
                      bleach_mean=bleach_mean, mask=mask, threads=threads, out=out, progress=progress,
                      device=device, offsets=offsets, data2=data2, bins=bins, m=m, smooth=smooth,
-                     threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size)
+                     threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size,
+                     time_axis=time_axis, labelled=labelled)
 
 
 def acf(data, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=None, out=None, progress=False,
         device='auto', data2=None, bins='log', m=16, smooth=0.7, threshold=None, delta=False,
-        frame_interval=None, pixel_size=None):
+        frame_interval=None, pixel_size=None, time_axis=None, labelled=False):
     """Return the autocorrelation of every pixel's series.
 
     The pCF with the single offset (0, 0), without its offset axis: each
@@ -1206,6 +1312,8 @@ def acf(data, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=N
         float32 array of the output shape, as for `pcf`.
     frame_interval, pixel_size : float, optional
         As for `pcf`: the delays in seconds come from `delays`.
+    time_axis, labelled
+        As for `pcf`; a labelled ACF has the dims ('y', 'x', 'delay').
 
     Returns
     -------
@@ -1227,7 +1335,8 @@ def acf(data, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=N
     return _pcf_call('acf', data, acf=True, radius=6, npoints=32, nbins=nbins, bleach=bleach,
                      bleach_mean=bleach_mean, mask=mask, threads=threads, out=out, progress=progress,
                      device=device, offsets=None, data2=data2, bins=bins, m=m, smooth=smooth,
-                     threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size)
+                     threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size,
+                     time_axis=time_axis, labelled=labelled)
 
 
 def _empty(shape, dtype, name):
@@ -1722,7 +1831,8 @@ def _open_zarr(path):
     return out, meta
 
 
-def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, out=None, progress=False):
+def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, out=None, progress=False,
+                      time_axis=None):
     """Return the photobleaching-corrected image time series.
 
     Each pixel's series is filtered with the tutorial's double exponential
@@ -1744,6 +1854,9 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
         row, column): writeable, aligned, sharing no memory with `data`.
     progress : bool
         Show a progress bar.
+    time_axis : int, optional
+        As for `pcf`: the axis of `data` that is time (moved first, no
+        copy); the result is (time, row, column).
 
     Returns
     -------
@@ -1756,7 +1869,7 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
     >>> correct_bleaching(data, 50).shape
     (200, 8, 8)
     """
-    data = _input(data, 'data', 3)
+    data = _time_first(_input(data, 'data', 3), time_axis, 'data', stacklevel=3)
     f = _int(filtersize, 'filtersize', lo=1)
     o = _c.BleachOptions()
     _lib.ipcf_bleach_options_init(ctypes.byref(o))
@@ -1924,3 +2037,6 @@ def simulate(frames=32000, size=64, seed=1, *, particles=200, diffusion=0.5, cha
 def version():
     """Return the library version and FFT backend, e.g. '0.1.0 (fftw3f)'."""
     return _lib.ipcf_version_string().decode()
+
+
+from ._label import Labelled, label  # noqa: E402 - uses the functions above

@@ -34,7 +34,8 @@ True
 
 import numpy
 
-from . import _bool, _check_dtype, _int, _invalid, _mean, _not_masked, _pcf_options, _positive, _threads, _unsupported
+from . import (_bool, _check_dtype, _int, _invalid, _mean, _not_masked, _pcf_options, _positive, _threads,
+               _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
@@ -43,9 +44,10 @@ from . import pcf_output_shape
 __all__ = ['pcf', 'acf', 'correct_bleaching', 'halo']
 
 
-def _asarray(darr, name='data', line_ok=False):
+def _asarray(darr, name='data', line_ok=False, time_axis=None, stacklevel=5):
     """The (time, row, column) dask array, its dtype checked before any
-    compute; a (time, column) line scan if line_ok."""
+    compute; a (time, column) line scan if line_ok; time_axis moved first
+    (see ipcf.pcf: without it, fewer frames than rows or columns warns)."""
     import dask.array as da
 
     _not_masked(darr, name)
@@ -55,6 +57,7 @@ def _asarray(darr, name='data', line_ok=False):
         want = '3 (time, row, column) or 2 (time, column: a line scan)' if line_ok else '3 (time, row, column)'
         raise _invalid(f'{name}: {darr.ndim} dimensions, want {want}')
     _check_dtype(darr.dtype, name)
+    darr = _time_first(darr, time_axis, name, stacklevel=stacklevel, move=da.moveaxis)
     if any(numpy.isnan(c) for axis in darr.chunks for c in axis):
         raise _invalid(f'{name}: unknown chunk sizes (NaN); call compute_chunk_sizes() first')
     return darr.rechunk({0: -1})
@@ -110,7 +113,7 @@ def halo(*, radius=6, npoints=32, offsets=None, line=False):
 
 def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1,
         offsets=None, data2=None, bins='log', m=16, smooth=0.7, threshold=None, delta=False,
-        frame_interval=None, pixel_size=None):
+        frame_interval=None, pixel_size=None, time_axis=None):
     """Return the pCF of a (time, row, column) dask array as a lazy dask array.
 
     Parameters are those of `ipcf.pcf`; `mask` is a (row, column) numpy
@@ -119,16 +122,17 @@ def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     scan gives a result without the row axis. The result has the in-memory
     shape and values, bit for bit, chunked like the input's rows and
     columns (less the outer border of the offsets' margin); blocks overlap
-    by `halo`.
+    by `halo`. `time_axis` as for `ipcf.pcf` (the axis is moved first,
+    lazily); ``ipcf.label(result.compute(), darr, ...)`` labels the result.
     """
     return _lazy(darr, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
                  bleach_mean=bleach_mean, mask=mask, threads=threads, offsets=offsets, data2=data2, bins=bins, m=m,
                  smooth=smooth, threshold=threshold, delta=delta, frame_interval=frame_interval,
-                 pixel_size=pixel_size)
+                 pixel_size=pixel_size, time_axis=time_axis)
 
 
 def acf(darr, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1, data2=None, bins='log', m=16,
-        smooth=0.7, threshold=None, delta=False, frame_interval=None, pixel_size=None):
+        smooth=0.7, threshold=None, delta=False, frame_interval=None, pixel_size=None, time_axis=None):
     """Return the per-pixel autocorrelation of a dask array, lazily.
 
     As `ipcf.acf`: shape (row, column, points), or (column, points) for a
@@ -136,14 +140,15 @@ def acf(darr, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1
     """
     return _lazy(darr, acf=True, radius=6, npoints=32, nbins=nbins, bleach=bleach, bleach_mean=bleach_mean,
                  mask=mask, threads=threads, offsets=[(0, 0)], data2=data2, bins=bins, m=m, smooth=smooth,
-                 threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size)
+                 threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size,
+                 time_axis=time_axis)
 
 
 def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threads, offsets, data2, bins, m,
-          smooth, threshold, delta, frame_interval, pixel_size):
+          smooth, threshold, delta, frame_interval, pixel_size, time_axis=None):
     import dask.array as da
 
-    darr = _asarray(darr, 'data', line_ok=True)
+    darr = _asarray(darr, 'data', line_ok=True, time_axis=time_axis)
     line = darr.ndim == 2
     # Every parameter is checked now, not when a block computes.
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, 'cpu', offsets=offsets, bins=bins, m=m,
@@ -156,10 +161,11 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
     margin, depth = _geometry(o)
     if line:
         darr = darr[:, None, :]
+    # time_axis=0: each block is time first (the whole array was checked above).
     kw = dict(radius=r, npoints=p, nbins=nbins, bleach=bleach, bleach_mean=bleach_mean, threads=threads,
-              offsets=offs, bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta)
+              offsets=offs, bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta, time_axis=0)
     if data2 is not None:
-        d2 = _asarray(data2, 'data2', line_ok=True)
+        d2 = _asarray(data2, 'data2', line_ok=True, time_axis=time_axis if time_axis is not None else 0)
         if d2.shape != (darr.shape[:1] + darr.shape[2:] if line else darr.shape):
             want = darr.shape[:1] + darr.shape[2:] if line else darr.shape
             raise _invalid(f'data2: shape {d2.shape}, want {want} (the shape of data)')
@@ -213,14 +219,15 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
     return out[0] if line else out
 
 
-def correct_bleaching(darr, /, filtersize=1024, *, mean='real', threads=1):
+def correct_bleaching(darr, /, filtersize=1024, *, mean='real', threads=1, time_axis=None):
     """Return the bleaching-corrected (time, row, column) dask array, lazily.
 
     The time axis becomes one chunk; rows and columns keep their chunks.
+    `time_axis` as for `ipcf.pcf`.
     """
     import dask.array as da
 
-    darr = _asarray(darr)
+    darr = _asarray(darr, time_axis=time_axis, stacklevel=4)
     f = _int(filtersize, 'filtersize', lo=1)
     _mean(mean, 'mean')
     threads = _threads(threads)
@@ -231,7 +238,7 @@ def correct_bleaching(darr, /, filtersize=1024, *, mean='real', threads=1):
     dt = dt.newbyteorder('=')
 
     def block(x):
-        return _correct_bleaching(x, f, mean=mean, threads=threads)
+        return _correct_bleaching(x, f, mean=mean, threads=threads, time_axis=0)
 
     return da.map_blocks(block, darr, dtype=dt, chunks=((n,),) + darr.chunks[1:],
                          meta=numpy.empty((0, 0, 0), dt))

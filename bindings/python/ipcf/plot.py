@@ -1,8 +1,26 @@
-"""Matplotlib views of pCF results and image time series, as in the tutorial.
+"""Matplotlib views of pCF and ACF results and image time series.
 
-Every function returns a `matplotlib.figure.Figure` made without pyplot (so
-it works headless and in notebooks alike) and, if `save` is given, writes it
+Every function draws into `ax`, an Axes of a figure of yours (from
+pyplot, say: it is shown as pyplot shows it), or, without `ax`, into a new
+figure made without pyplot (nothing accumulates in scripts or headless
+runs) that displays itself in a notebook: it is a matplotlib Figure with
+a PNG rich display, shown when it is a cell's value or passed to
+``display``. Each returns the Figure and, if `save` is given, writes it
 as PNG. Figure sizes are in inches at `dpi` dots per inch.
+
+Colour maps are diverging and centred on zero (G and its delta are
+positive and negative), each with its colour bar. Where the units are
+known the axes and titles use them: a result of ``ipcf.pcf(...,
+labelled=True)`` or `ipcf.label` carries each offset's (u, v) and distance
+(micrometres with a pixel size), each point's delay (seconds with a frame
+interval) and each pixel's row and column in the input frame; a plain
+array can be given them with the keywords `offsets` (or `radius`),
+`delays` (frames, as ``ipcf.delays`` gives them), `frame_interval` and
+`pixel_size`. Curves have a log delay axis when the delays are known.
+
+For a labelled result, `y` and `x` are the pixel's row and column in the
+input frame (its ``y`` and ``x`` coordinates); for a plain array they
+index the result. A plain 3-D array is an ACF (row, column, point).
 
 Examples
 --------
@@ -12,95 +30,429 @@ Examples
 >>> fig = ipcf.plot.pcf_image(result, point=1, bin=4)
 >>> fig.get_size_inches().tolist()
 [5.0, 4.0]
+>>> labelled = ipcf.pcf(data, radius=3, npoints=12, nbins=10, labelled=True, frame_interval=1e-3,
+...                     pixel_size=0.1)
+>>> ipcf.plot.pcf_image(labelled, point=1, bin=4).axes[0].get_title()
+'pCF (3, 1), 0.316 µm, delay 15.5 ms'
+>>> fig = ipcf.plot.lines(labelled, 10, 10, points=[0, 6])
+>>> fig.axes[0].get_xscale(), fig.axes[0].get_xlabel()
+('log', 'delay (s)')
 """
+
+import io
+import math
 
 import numpy
 
-from . import _invalid, circle, logbins
+from . import _invalid, _time_first, _unsupported, circle, logbins
 
-__all__ = ['pcf_image', 'carpet', 'polar', 'lines', 'mean', 'delays']
+__all__ = ['pcf_image', 'carpet', 'polar', 'lines', 'mean', 'delays', 'Figure']
 
-
-def _figure(figsize, dpi):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=figsize, dpi=dpi)
+_FIGURE = []  # the Figure class, made on first use (matplotlib is imported lazily)
 
 
-def _done(fig, save):
-    fig.tight_layout()
+def _figure_class():
+    if not _FIGURE:
+        from matplotlib.figure import Figure as _MplFigure
+
+        class Figure(_MplFigure):
+            """A matplotlib Figure that displays itself in notebooks (PNG).
+
+            Made without pyplot: it is not kept by pyplot's figure manager,
+            so scripts can make any number of them; Jupyter shows it when
+            it is a cell's value or given to ``display``.
+            """
+
+            def _repr_png_(self):
+                buf = io.BytesIO()
+                self.savefig(buf, format='png', dpi=self.dpi)
+                return buf.getvalue()
+
+        Figure.__module__ = __name__
+        Figure.__qualname__ = 'Figure'
+        _FIGURE.append(Figure)
+    return _FIGURE[0]
+
+
+def __getattr__(name):
+    if name == 'Figure':
+        return _figure_class()
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def _axes(ax, figsize, dpi, polar=False):
+    """(figure, axes, made here): a new Figure of ours, or ax's."""
+    if ax is None:
+        fig = _figure_class()(figsize=figsize, dpi=dpi)
+        return fig, fig.add_subplot(projection='polar' if polar else None), True
+    if not hasattr(ax, 'figure') or not hasattr(ax, 'plot'):
+        raise _unsupported(f'ax={ax!r}: want a matplotlib Axes')
+    if polar and getattr(ax, 'name', '') != 'polar':
+        raise _invalid(f"ax: a {getattr(ax, 'name', '?')!r} Axes, want a polar one (projection='polar')")
+    return ax.figure, ax, False
+
+
+def _done(fig, save, made):
+    if made:
+        fig.tight_layout()
     if save is not None:
         fig.savefig(save, format='png', dpi=fig.dpi)
     return fig
 
 
-def _check(result, y=None, x=None):
-    result = numpy.asarray(result)
-    if result.ndim != 4:
-        raise _invalid(f'result: {result.ndim} dimensions, want 4 (row, column, point, bin)')
-    if y is not None and not (0 <= y < result.shape[0] and 0 <= x < result.shape[1]):
-        raise _invalid(f'pixel ({y}, {x}) outside the {result.shape[0]} x {result.shape[1]} result')
-    return result
+# --- a result and what is known about it --------------------------------------
+
+_DIMS = ('y', 'x', 'offset', 'delay')
 
 
-def pcf_image(result, point=0, bin=None, *, figsize=(5, 4), dpi=100, cmap='viridis', save=None):
-    """Plot the pCF image at one circle point and delay bin.
+class _View:
+    """A result as (row, column, offset, point) values with what is known
+    of its coordinates and units."""
 
-    `bin` defaults to the middle bin.
+    def __init__(self, values, ys, xs, framed, uv, t, fi, ps, kind, delta):
+        self.values = values  # (Y, X, K, P)
+        self.ys, self.xs, self.framed = ys, xs, framed  # framed: ys, xs are input-frame coordinates
+        self.uv, self.t, self.fi, self.ps = uv, t, fi, ps  # uv (K, 2) or None; t: frames (P,) or None
+        self.kind, self.delta = kind, delta
+
+    @property
+    def name(self):
+        if self.kind == 'acf':
+            return 'delta ACF' if self.delta else 'ACF'
+        return 'delta-CCF' if self.delta else 'pCF'
+
+    @property
+    def glabel(self):
+        return ('ΔG' if self.delta else 'G') + (' (ACF)' if self.kind == 'acf' else '')
+
+    def pixel(self, y, x):
+        """The result indices of pixel (y, x): input-frame coordinates for
+        a labelled result, indices otherwise."""
+        out = []
+        for value, coords, what in ((y, self.ys, 'row'), (x, self.xs, 'column')):
+            try:
+                v = int(value)
+                if v != value:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise _unsupported(f'{what}={value!r}: want an integer') from None
+            if self.framed:
+                hit = numpy.flatnonzero(coords == v)
+                if not hit.size:
+                    raise _invalid(f'pixel ({y}, {x}) outside the result: rows {self.ys[0]}..{self.ys[-1]}, columns '
+                                   f'{self.xs[0]}..{self.xs[-1]} of the input frame')
+                out.append(int(hit[0]))
+            else:
+                if not 0 <= v < len(coords):
+                    raise _invalid(f'pixel ({y}, {x}) outside the {len(self.ys)} x {len(self.xs)} result')
+                out.append(v)
+        return tuple(out)
+
+    def index(self, value, n, what):
+        try:
+            i = int(value)
+            if i != value:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise _unsupported(f'{what}={value!r}: want an integer') from None
+        if not -n <= i < n:
+            raise _invalid(f'{what}={i}: want 0..{n - 1}')
+        return i % n
+
+    def offset_text(self, i, short=False):
+        if self.uv is None:
+            return f'point {i}'
+        u, v = (int(a) for a in self.uv[i])
+        if short or self.kind == 'acf':
+            return f'({u}, {v})'
+        d = math.hypot(u, v)
+        return f'({u}, {v}), ' + (f'{d * self.ps:.3g} µm' if self.ps else f'{d:.3g} px')
+
+    def seconds(self):
+        return None if self.t is None or self.fi is None else self.t * self.fi
+
+    def delay_text(self, j):
+        if self.t is None:
+            return f'bin {j}'
+        if self.fi is not None:
+            return 'delay ' + _seconds(self.t[j] * self.fi)
+        return f'delay {self.t[j]:.4g} frames'
+
+    def where(self, iy, ix):
+        return f'({self.ys[iy]}, {self.xs[ix]})'
+
+
+def _seconds(t):
+    """'48 ms', '1.5 s', '250 µs'."""
+    a = abs(float(t))
+    if a == 0:
+        return '0 s'
+    for unit, f in (('s', 1.0), ('ms', 1e-3), ('µs', 1e-6)):
+        if a >= f:
+            return f'{t / f:.3g} {unit}'
+    return f'{t / 1e-9:.3g} ns'
+
+
+def _coord(result, name):
+    try:
+        if name not in result.coords:
+            return None
+        c = result.coords[name]
+    except (TypeError, KeyError):
+        return None
+    return numpy.asarray(c.values if hasattr(c, 'values') else c)
+
+
+def _is_labelled(result):
+    return all(hasattr(result, a) for a in ('dims', 'coords', 'attrs', 'values'))
+
+
+def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None, pixel_size=None):
+    """A `_View` of a result: labelled (xarray.DataArray, Labelled) or plain."""
+    if _is_labelled(result):
+        dims = tuple(result.dims)
+        values = numpy.asarray(result.values)
+        if len(set(dims)) != len(dims) or not set(dims) <= set(_DIMS) or not {'x', 'delay'} <= set(dims):
+            raise _invalid(f'result: dims {dims}, want some of {_DIMS} with x and delay (as ipcf.label gives them)')
+        values = values.transpose([dims.index(d) for d in _DIMS if d in dims])
+        if 'y' not in dims:
+            values = values[None]
+        if 'offset' not in dims:
+            values = values[:, :, None, :]
+        attrs = dict(result.attrs)
+        ys = _coord(result, 'y') if 'y' in dims else numpy.zeros(1, numpy.int64)
+        xs = _coord(result, 'x')
+        framed = ys is not None and xs is not None
+        if not framed:
+            ys, xs = numpy.arange(values.shape[0]), numpy.arange(values.shape[1])
+        # u and v: one per offset, or scalars where one offset was selected (result.sel(offset=4)).
+        u, v = _coord(result, 'u'), _coord(result, 'v')
+        uv = numpy.stack([u, v], axis=-1).reshape(-1, 2) if u is not None and v is not None else None
+        if uv is None and 'offset' not in dims:
+            uv = numpy.zeros((1, 2), numpy.int64)  # an ACF
+        t = _coord(result, 'delay')
+        fi, ps = attrs.get('frame_interval'), attrs.get('pixel_size')
+        kind = attrs.get('kind', 'acf' if 'offset' not in dims else 'pcf')
+        delta = bool(attrs.get('delta', False))
+    else:
+        values = numpy.asarray(result)
+        kind = 'pcf'
+        if values.ndim == 3:
+            values, kind = values[:, :, None, :], 'acf'
+        elif values.ndim != 4:
+            raise _invalid(f'result: {values.ndim} dimensions, want 4 (row, column, offset, point) or 3 (an ACF: '
+                           'row, column, point); a line scan: label it (ipcf.label) or pass result[None]')
+        ys, xs, framed = numpy.arange(values.shape[0]), numpy.arange(values.shape[1]), False
+        uv = numpy.zeros((1, 2), numpy.int64) if kind == 'acf' else None
+        t = fi = ps = None
+        delta = False
+    k, p = values.shape[2:]
+    if offsets is not None:
+        uv = numpy.asarray(offsets)
+        if uv.shape != (k, 2):
+            raise _invalid(f'offsets: shape {uv.shape}, want ({k}, 2): the result\'s {k} offsets')
+    elif radius:
+        uv = circle(radius, k)
+    if delays is not None:
+        t = numpy.asarray(delays, dtype=numpy.float64)
+        if t.shape != (p,):
+            raise _invalid(f'delays: shape {t.shape}, want ({p},): one per curve point')
+    if frame_interval is not None:
+        fi = frame_interval
+    if pixel_size is not None:
+        ps = pixel_size
+    for name, value in (('frame_interval', fi), ('pixel_size', ps)):
+        if value is not None and not (isinstance(value, (int, float, numpy.number)) and value > 0):
+            raise _invalid(f'{name}={value!r}: want a number > 0')
+    if uv is not None and len(uv) != k:
+        uv = None
+    if t is not None and len(t) != p:
+        t = None
+    return _View(values, numpy.asarray(ys), numpy.asarray(xs), framed, uv, t, fi, ps, kind, delta)
+
+
+def _limit(values, vmax):
+    """The symmetric colour limit: vmax, or the largest finite |value|."""
+    if vmax is not None:
+        return float(vmax)
+    a = numpy.abs(numpy.asarray(values, dtype=numpy.float64))
+    a = a[numpy.isfinite(a)]
+    m = float(a.max()) if a.size else 0.0
+    return m if m > 0 else 1.0
+
+
+def _norm(values, vmax):
+    from matplotlib.colors import Normalize
+
+    m = _limit(values, vmax)
+    return Normalize(vmin=-m, vmax=m)
+
+
+def _log_edges(x):
+    """Cell edges, even in log space, around positive increasing x."""
+    lx = numpy.log(x)
+    if len(lx) == 1:
+        return numpy.exp(numpy.array([lx[0] - 0.5, lx[0] + 0.5]))
+    mid = (lx[1:] + lx[:-1]) / 2
+    return numpy.exp(numpy.concatenate([[2 * lx[0] - mid[0]], mid, [2 * lx[-1] - mid[-1]]]))
+
+
+def _delay_axis(view):
+    """(x values, their label, positive mask) of the delay axis."""
+    s = view.seconds()
+    if s is not None:
+        return s, 'delay (s)', s > 0
+    if view.t is not None:
+        return view.t, 'delay (frames)', view.t > 0
+    return None, 'delay bin', None
+
+
+# --- the plots ----------------------------------------------------------------
+
+
+def pcf_image(result, point=0, bin=None, *, delay=None, ax=None, cmap='RdBu_r', vmax=None, offsets=None, radius=None,
+              delays=None, frame_interval=None, pixel_size=None, title=None, figsize=(5, 4), dpi=100, save=None):
+    """Plot the pCF (or ACF, or delta-CCF) image at one offset and delay.
+
+    Parameters
+    ----------
+    result : array_like or labelled result
+        A pCF (row, column, offset, point), an ACF (row, column, point), or
+        a labelled result of either.
+    point : int
+        The offset (circle point) index.
+    bin : int, optional
+        The delay point; default: the one nearest `delay`, else the middle.
+    delay : float, optional
+        The delay to show, in seconds where the frame interval is known,
+        else in frames: the nearest point.
+    ax : matplotlib Axes, optional
+        Draw there; default: a new Figure.
+    cmap : str
+        A diverging colour map; its centre is zero, the limits are
+        -vmax..vmax (default: the largest |G| in the image).
+    offsets, radius, delays, frame_interval, pixel_size
+        What a plain array does not carry (see the module's notes).
+    title : str, optional
+        Instead of the offset, distance and delay.
     """
-    result = _check(result)
-    if bin is None:
-        bin = result.shape[3] // 2
-    fig = _figure(figsize, dpi)
-    ax = fig.add_subplot()
-    im = ax.imshow(result[:, :, point, bin], cmap=cmap, interpolation='nearest')
-    ax.set_title(f'pCF, point {point}, bin {bin}')
-    ax.set_xlabel('column')
-    ax.set_ylabel('row')
-    fig.colorbar(im, ax=ax, label='G')
-    return _done(fig, save)
+    view = _view(result, offsets=offsets, radius=radius, delays=delays, frame_interval=frame_interval,
+                 pixel_size=pixel_size)
+    k, p = view.values.shape[2:]
+    point = view.index(point, k, 'point')
+    if bin is None and delay is not None:
+        x, _, _ = _delay_axis(view)
+        if x is None:
+            raise _invalid('delay: the delays are not known (label the result, or give delays=)')
+        bin = int(numpy.argmin(numpy.abs(x - float(delay))))
+    bin = view.index(p // 2 if bin is None else bin, p, 'bin')
+    fig, ax, made = _axes(ax, figsize, dpi)
+    image = view.values[:, :, point, bin]
+    kw = {}
+    if view.framed:
+        ys, xs = view.ys, view.xs
+        kw['extent'] = (xs[0] - 0.5, xs[-1] + 0.5, ys[-1] + 0.5, ys[0] - 0.5)
+    im = ax.imshow(image, cmap=cmap, norm=_norm(image, vmax), interpolation='nearest', **kw)
+    if title is None:
+        what = view.offset_text(point)
+        title = f'{view.name} {what}, {view.delay_text(bin)}' if view.kind != 'acf' else \
+            f'{view.name}, {view.delay_text(bin)}'
+    ax.set_title(title)
+    unit = 'input frame' if view.framed else 'result'
+    ax.set_xlabel(f'column ({unit})')
+    ax.set_ylabel(f'row ({unit})')
+    fig.colorbar(im, ax=ax, label=view.glabel)
+    return _done(fig, save, made)
 
 
-def carpet(result, y, x, *, figsize=(5, 4), dpi=100, cmap='viridis', save=None):
-    """Plot the carpet at one pixel: circle points (rows) x delay bins (columns)."""
-    result = _check(result, y, x)
-    fig = _figure(figsize, dpi)
-    ax = fig.add_subplot()
-    im = ax.imshow(result[y, x], cmap=cmap, aspect='auto', interpolation='nearest')
-    ax.set_title(f'carpet at ({y}, {x})')
-    ax.set_xlabel('delay bin')
-    ax.set_ylabel('circle point')
-    fig.colorbar(im, ax=ax, label='G')
-    return _done(fig, save)
+def carpet(result, y, x, *, ax=None, cmap='RdBu_r', vmax=None, offsets=None, radius=None, delays=None,
+           frame_interval=None, pixel_size=None, title=None, figsize=(5, 4), dpi=100, save=None):
+    """Plot the carpet at one pixel: offsets (rows) x delays (columns).
+
+    With known delays the delay axis is logarithmic, in seconds where the
+    frame interval is known (the point at delay 0, a copy of the next
+    after smoothing, is left out); else it is the point index. Rows are
+    labelled with their (u, v) offsets where known. Parameters as for
+    `pcf_image`.
+    """
+    view = _view(result, offsets=offsets, radius=radius, delays=delays, frame_interval=frame_interval,
+                 pixel_size=pixel_size)
+    iy, ix = view.pixel(y, x)
+    fig, ax, made = _axes(ax, figsize, dpi)
+    c = view.values[iy, ix]  # (K, P)
+    k = c.shape[0]
+    t, xlabel, keep = _delay_axis(view)
+    if t is not None and keep.any():
+        c = c[:, keep]
+        im = ax.pcolormesh(_log_edges(t[keep]), numpy.arange(k + 1) - 0.5, c, cmap=cmap, norm=_norm(c, vmax),
+                           shading='flat')
+        ax.set_xscale('log')
+        ax.set_ylim(k - 0.5, -0.5)
+    else:
+        im = ax.imshow(c, cmap=cmap, norm=_norm(c, vmax), aspect='auto', interpolation='nearest')
+        xlabel = 'delay bin'
+    ax.set_xlabel(xlabel)
+    if view.uv is not None and view.kind != 'acf':
+        step = max(1, -(-k // 8))
+        ticks = list(range(0, k, step))
+        ax.set_yticks(ticks)
+        ax.set_yticklabels([view.offset_text(i, short=True) for i in ticks], fontsize='small')
+        ax.set_ylabel('offset (u, v)')
+    else:
+        ax.set_ylabel('offset')
+    ax.set_title(title or f'{view.name} carpet at {view.where(iy, ix)}')
+    fig.colorbar(im, ax=ax, label=view.glabel)
+    return _done(fig, save, made)
 
 
-def polar(result, y, x, *, figsize=(4, 4), dpi=100, cmap='viridis', save=None):
-    """Plot the polar sprite at one pixel: angle = circle point direction,
-    radius = delay bin, colour = G."""
-    result = _check(result, y, x)
-    npoints, nbins = result.shape[2:]
-    fig = _figure(figsize, dpi)
-    ax = fig.add_subplot(projection='polar')
-    theta = numpy.linspace(0, 2 * numpy.pi, npoints + 1) - numpy.pi / npoints
-    radius = numpy.arange(nbins + 1)
-    # Image rows grow downwards: negate the angle so the sprite looks like the image.
+def polar(result, y, x, *, ax=None, cmap='RdBu_r', vmax=None, offsets=None, radius=None, delays=None,
+          frame_interval=None, pixel_size=None, title=None, figsize=(5, 4), dpi=100, save=None):
+    """Plot the polar sprite at one pixel: angle = the offset's direction,
+    radius = delay point, colour = G (diverging, centred on zero).
+
+    The offsets go round a circle (`ipcf.circle`, the default): point i at
+    the angle 2 pi i / npoints, drawn as the image shows it (rows grow
+    downwards). `ax` must be a polar Axes. The rings are labelled with
+    their delays where known. Other parameters as for `pcf_image`.
+    """
+    view = _view(result, offsets=offsets, radius=radius, delays=delays, frame_interval=frame_interval,
+                 pixel_size=pixel_size)
+    iy, ix = view.pixel(y, x)
+    k, p = view.values.shape[2:]
+    fig, ax, made = _axes(ax, figsize, dpi, polar=True)
+    theta = numpy.linspace(0, 2 * numpy.pi, k + 1) - numpy.pi / k
+    rings = numpy.arange(p + 1)
+    c = view.values[iy, ix].T  # (P, K)
     ax.grid(False)
-    ax.pcolormesh(-theta, radius, result[y, x].T, cmap=cmap, shading='flat')
-    ax.set_yticklabels([])
-    ax.set_title(f'sprite at ({y}, {x})')
-    return _done(fig, save)
+    # Image rows grow downwards: negate the angle so the sprite looks like the image.
+    im = ax.pcolormesh(-theta, rings, c, cmap=cmap, norm=_norm(c, vmax), shading='flat')
+    t, _, _ = _delay_axis(view)
+    if t is not None:
+        ticks = list(range(max(1, p // 4), p, max(1, p // 4)))
+        ax.set_yticks([i + 0.5 for i in ticks])
+        ax.set_yticklabels([_seconds(t[i]) if view.fi is not None else f'{t[i]:.3g}' for i in ticks],
+                           fontsize='x-small')
+    else:
+        ax.set_yticklabels([])
+    ax.set_title(title or f'{view.name} sprite at {view.where(iy, ix)}')
+    fig.colorbar(im, ax=ax, label=view.glabel, pad=0.1)
+    return _done(fig, save, made)
 
 
-def lines(result, y, x, *, radius=None, points=None, offsets=None, delays=None, xlabel=None, figsize=(6, 4),
-          dpi=100, save=None):
-    """Plot G against delay at one pixel, one line per offset (circle point).
+def lines(result, y, x, *, ax=None, radius=None, points=None, offsets=None, delays=None, frame_interval=None,
+          pixel_size=None, xlabel=None, title=None, cmap='twilight', figsize=(6, 4), dpi=100, save=None):
+    """Plot G against delay at one pixel, one line per offset.
 
-    With `radius` the legend names each circle point's (u, v) offset; with
-    `offsets` ((k, 2) (u, v) pairs, as given to `ipcf.pcf`, or
-    ``ipcf.offsets(...)``) it names those. `points` selects the lines.
-    `delays`: the x value of each curve point, e.g. ``ipcf.delays(data,
-    ..., frame_interval=dt)`` in seconds (default: the bin index); `xlabel`
-    names the axis.
+    With known delays (a labelled result, or `delays`: each point's delay
+    in frames as ``ipcf.delays`` gives it, in seconds with
+    `frame_interval`) the delay axis is logarithmic; the point at delay 0
+    (a copy of the next after smoothing) is left out. Otherwise x is the
+    point index. `points` selects the offsets. Each line is named by its
+    (u, v) offset and distance where known (with `radius`: the circle's);
+    up to 8 lines get a legend, more are coloured by the offset's
+    direction (`cmap`, cyclic) with a colour bar. An ACF has one line per
+    call: call it again with the same `ax` to compare pixels. `xlabel`
+    names the delay axis.
 
     Examples
     --------
@@ -111,47 +463,98 @@ def lines(result, y, x, *, radius=None, points=None, offsets=None, delays=None, 
     >>> fig = lines(result, 2, 3, offsets=[(1, 0), (0, 2)], delays=t, xlabel='delay (s)')
     >>> [line.get_label() for line in fig.axes[0].lines]
     ['0: (1, 0)', '1: (0, 2)']
+    >>> fig.axes[0].get_xscale()
+    'log'
     """
-    result = _check(result, y, x)
-    npoints = result.shape[2]
-    fig = _figure(figsize, dpi)
-    ax = fig.add_subplot()
-    if offsets is not None:
-        offsets = numpy.asarray(offsets)
-        if offsets.shape != (npoints, 2):
-            raise _invalid(f'offsets: shape {offsets.shape}, want ({npoints}, 2): the result\'s {npoints} offsets')
-    elif radius:
-        offsets = circle(radius, npoints)
-    t = numpy.arange(result.shape[3])
-    if delays is not None:
-        t = numpy.asarray(delays)
-        if t.shape != (result.shape[3],):
-            raise _invalid(f'delays: shape {t.shape}, want ({result.shape[3]},): one per curve point')
-    for i in points if points is not None else range(npoints):
-        label = f'{i}: {tuple(int(v) for v in offsets[i])}' if offsets is not None else str(i)
-        ax.plot(t, result[y, x, i], label=label)
-    ax.set_xlabel(xlabel or ('delay' if delays is not None else 'delay bin'))
-    ax.set_ylabel('G')
-    ax.set_title(f'pCF at ({y}, {x})')
-    if npoints <= 16 or points is not None:
+    view = _view(result, offsets=offsets, radius=radius, delays=delays, frame_interval=frame_interval,
+                 pixel_size=pixel_size)
+    iy, ix = view.pixel(y, x)
+    k = view.values.shape[2]
+    fig, ax, made = _axes(ax, figsize, dpi)
+    t, label, keep = _delay_axis(view)
+    if t is None or not keep.any():
+        t, keep = numpy.arange(view.values.shape[3]), slice(None)
+        label = 'delay bin'
+    else:
+        ax.set_xscale('log')
+        t = t[keep]
+    chosen = [view.index(i, k, 'points') for i in (points if points is not None else range(k))]
+    many = len(chosen) > 8
+    colours = None
+    if many:
+        import matplotlib
+
+        cm = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
+        if view.uv is not None:
+            angle = numpy.degrees(numpy.arctan2(view.uv[:, 1], view.uv[:, 0])) % 360
+        else:  # circle points: point i at 360 i / k degrees
+            angle = numpy.arange(k) * 360.0 / k
+        colours = cm(angle / 360)
+    for i in chosen:
+        curve = view.values[iy, ix, i][keep]
+        if view.kind == 'acf':
+            name = f'{view.name} at {view.where(iy, ix)}'
+        elif view.uv is not None:
+            d = math.hypot(*(int(a) for a in view.uv[i]))
+            unit = f', {d * view.ps:.3g} µm' if view.ps else ''
+            name = f'{i}: {view.offset_text(i, short=True)}{unit}'
+        else:
+            name = str(i)
+        ax.plot(t, curve, label=name, color=None if colours is None else colours[i])
+    ax.set_xlabel(xlabel or label)
+    ax.set_ylabel(view.glabel + '(τ)' if view.kind != 'acf' else 'G(τ)')
+    ax.set_title(title or (f'{view.name} at {view.where(iy, ix)}' if view.kind != 'acf' else view.name))
+    if many:
+        import matplotlib
+
+        sm = matplotlib.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 360), cmap=cmap)
+        fig.colorbar(sm, ax=ax, label='offset direction (degrees)')
+    elif chosen:
         ax.legend(fontsize='x-small')
-    return _done(fig, save)
+    return _done(fig, save, made)
 
 
-def mean(data, *, figsize=(9, 4), dpi=100, cmap='gray', save=None):
-    """Plot the mean image and the mean time series of a (time, row, column) stack."""
+def mean(data, *, ax=None, time_axis=None, frame_interval=None, cmap='gray', figsize=(9, 4), dpi=100, save=None):
+    """Plot the mean image (with its colour bar) and the mean time series
+    of a (time, row, column) stack.
+
+    `ax`: one Axes (the mean image alone) or two (image, time series).
+    `time_axis` as for `ipcf.pcf` (a stack with fewer frames than rows or
+    columns warns); `frame_interval`: the time axis in seconds.
+    """
     data = numpy.asarray(data)
     if data.ndim != 3:
         raise _invalid(f'data: {data.ndim} dimensions, want 3 (time, row, column)')
-    fig = _figure(figsize, dpi)
-    ax0, ax1 = fig.subplots(1, 2)
-    ax0.imshow(data.mean(axis=0, dtype=numpy.float64), cmap=cmap, interpolation='nearest')
+    data = _time_first(data, time_axis, 'data', stacklevel=3)
+    if ax is None:
+        fig = _figure_class()(figsize=figsize, dpi=dpi)
+        ax0, ax1 = fig.subplots(1, 2)
+        made = True
+    else:
+        many = isinstance(ax, (list, tuple, numpy.ndarray))
+        axs = list(numpy.ravel(ax)) if many else [ax]
+        if len(axs) not in (1, 2):
+            raise _invalid(f'ax: {len(axs)} Axes, want one (the mean image) or two (image, time series)')
+        fig, ax0, made = _axes(axs[0], figsize, dpi)
+        ax1 = axs[1] if len(axs) == 2 else None
+    im = ax0.imshow(data.mean(axis=0, dtype=numpy.float64), cmap=cmap, interpolation='nearest')
     ax0.set_title('mean image')
-    ax1.plot(data.mean(axis=(1, 2), dtype=numpy.float64))
-    ax1.set_xlabel('frame')
-    ax1.set_ylabel('mean intensity')
-    ax1.set_title('mean time series')
-    return _done(fig, save)
+    ax0.set_xlabel('column')
+    ax0.set_ylabel('row')
+    fig.colorbar(im, ax=ax0, label='mean intensity')
+    if ax1 is not None:
+        series = data.mean(axis=(1, 2), dtype=numpy.float64)
+        if frame_interval is not None:
+            if not (isinstance(frame_interval, (int, float, numpy.number)) and frame_interval > 0):
+                raise _invalid(f'frame_interval={frame_interval!r}: want a number > 0')
+            ax1.plot(numpy.arange(len(series)) * frame_interval, series)
+            ax1.set_xlabel('time (s)')
+        else:
+            ax1.plot(series)
+            ax1.set_xlabel('frame')
+        ax1.set_ylabel('mean intensity')
+        ax1.set_title('mean time series')
+    return _done(fig, save, made)
 
 
 def delays(frames, nbins, bleach=0):

@@ -190,6 +190,18 @@ def with_sample(c, value):
     return data
 
 
+def plain_axes():
+    from matplotlib.figure import Figure
+
+    return Figure().add_subplot()
+
+
+def labelled_ok(c, got):
+    assert got.dims == ('y', 'x', 'offset', 'delay') and got.shape == c.shape
+    assert numpy.shares_memory(numpy.asarray(got.values), c.ref)
+    assert list(got.coords['y'].values) == list(range(R, 10 - R))
+
+
 class Ok:
     """A valid input: fn(ctx) returns a result that check(ctx, result) accepts."""
 
@@ -504,11 +516,38 @@ CASES = [
      'sidecar.npy.json: damaged JSON'),
     ('open-damaged-zarr', lambda c: ipcf.open_result(damaged_zarr(c)), OSError, '.zarray: not a Zarr v2'),
     ('open-type', lambda c: ipcf.open_result(5), TypeError, 'path=5'),
-    ('plot-ndim', lambda c: ipcf.plot.pcf_image(c.ref[0]), ValueError, 'result: 3 dimensions'),
+    ('plot-ndim', lambda c: ipcf.plot.pcf_image(c.ref[0, 0]), ValueError, 'result: 2 dimensions'),
     ('plot-lines-offsets', lambda c: ipcf.plot.lines(c.ref, 1, 1, offsets=[(1, 0)]), ValueError,
      'offsets: shape (1, 2), want (8, 2)'),
     ('plot-lines-delays', lambda c: ipcf.plot.lines(c.ref, 1, 1, delays=ipcf.delays(64)), ValueError,
      'delays: shape (20,), want (6,)'),
+    ('plot-polar-ax', lambda c: ipcf.plot.polar(c.ref, 1, 1, ax=plain_axes()), ValueError,
+     "a 'rectilinear' Axes, want a polar one"),
+    ('plot-ax-type', lambda c: ipcf.plot.carpet(c.ref, 1, 1, ax=3), TypeError, 'ax=3: want a matplotlib Axes'),
+    ('plot-pixel-type', lambda c: ipcf.plot.carpet(c.ref, 1.5, 1), TypeError, 'row=1.5: want an integer'),
+    ('plot-pixel-range', lambda c: ipcf.plot.lines(c.ref, 6, 0), ValueError, 'pixel (6, 0) outside the 6 x 6'),
+    ('plot-point-range', lambda c: ipcf.plot.pcf_image(c.ref, point=8), ValueError, 'point=8: want 0..7'),
+    ('plot-delay-unknown', lambda c: ipcf.plot.pcf_image(c.ref, delay=0.1), ValueError,
+     'delay: the delays are not known'),
+    ('plot-frame-interval', lambda c: ipcf.plot.lines(c.ref, 1, 1, frame_interval=-1), ValueError,
+     'frame_interval=-1: want a number > 0'),
+    ('plot-mean-time-axis', lambda c: ipcf.plot.mean(c.d, time_axis=3), ValueError, 'time_axis=3: want -3..2'),
+    # time axis, labels
+    ('pcf-time-axis-range', lambda c: c.pcf(time_axis=3), ValueError, 'time_axis=3: want -3..2'),
+    ('pcf-time-axis-type', lambda c: c.pcf(time_axis='t'), TypeError, "time_axis='t': want an integer"),
+    ('acf-time-axis-bool', lambda c: ipcf.acf(c.d, time_axis=False), TypeError, 'time_axis=False'),
+    ('bleach-time-axis', lambda c: ipcf.correct_bleaching(c.d, 4, time_axis=-4), ValueError, 'time_axis=-4'),
+    ('delays-time-axis', lambda c: ipcf.delays(c.d, time_axis=9), ValueError, 'time_axis=9'),
+    ('pcf-labelled-type', lambda c: c.pcf(labelled=1), TypeError, 'labelled=1: want True or False'),
+    ('label-options', lambda c: ipcf.label(c.ref, c.d, radius=R, npoints=P, nbins=B + 4), ValueError,
+     'result: shape (6, 6, 8, 6), want (6, 6, 8, 9)'),
+    ('label-frames-only', lambda c: ipcf.label(c.ref, 64), TypeError, 'a number of frames does not give the pixels'),
+    ('label-not-metadata', lambda c: ipcf.label(c.ref, {'radius': 2}), ValueError, 'not pcf_file metadata'),
+    ('label-origin', lambda c: ipcf.label(c.ref, c.d, radius=R, npoints=P, nbins=B, origin='top'), TypeError,
+     "origin='top'"),
+    ('label-pixel-size', lambda c: ipcf.label(c.ref, c.d, radius=R, npoints=P, nbins=B, pixel_size=0), ValueError,
+     'pixel_size=0.0: want a number > 0'),
+    ('label-valid', lambda c: ipcf.label(c.ref, c.d, radius=R, npoints=P, nbins=B), Ok(labelled_ok)),
 ]
 
 
@@ -536,7 +575,7 @@ def test_table_covers_every_public_function():
     names = ' '.join(c[0] for c in CASES)
     for key in ('pcf-', 'acf-', 'offsets-', 'delays-', 'distances-', 'bleach-', 'simulate-', 'circle-', 'logbins-',
                 'correlate-', 'convolve-', 'shape-',
-                'file-', 'open-', 'dask-', 'plot-'):
+                'file-', 'open-', 'dask-', 'plot-', 'label-'):
         assert key in names, key
     assert len(CASES) >= 50
 

@@ -214,7 +214,59 @@ def test_threads_env_warning(monkeypatch, stack):
 
 
 def test_progress(stack, capsys):
+    # tqdm's bar: a meaningful unit (frames, or percent of the work), kept when the call ends.
+    pytest.importorskip('tqdm')
+    ipcf.simulate(frames=300, size=8, progress=True)
+    err = capsys.readouterr().err
+    last = err.rstrip('\n').split('\r')[-1]
+    assert err.endswith('\n') and last.startswith('simulate: 100%') and '300/300' in last, repr(err)
+    assert 'frame/s' in last and 'unit' not in err, repr(err)
     ipcf.pcf(stack, radius=3, npoints=12, nbins=10, progress=True)
+    err = capsys.readouterr().err
+    last = err.rstrip('\n').split('\r')[-1]
+    assert err.endswith('\n') and last.startswith('pcf: 100%|'), repr(err)
+    assert 'unit' not in err and 'it/s' not in err, repr(err)
+
+
+def test_progress_bar_options(monkeypatch, stack, tmp_path):
+    made = []
+
+    class Bar:
+        def __init__(self, **kw):
+            self.kw, self.n, self.closed = kw, 0, False
+            made.append(self)
+
+        def update(self, n):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(ipcf, '_tqdm', lambda: Bar)
+    ipcf.simulate(frames=200, size=8, progress=True)
+    ipcf.correct_bleaching(ipcf.simulate(frames=64, size=8), 4, progress=True)
+    ipcf.acf(stack, nbins=10, progress=True)
+    assert [b.kw['desc'] for b in made] == ['simulate', 'bleach', 'acf']
+    assert all(b.kw['leave'] is True and b.closed for b in made)
+    assert made[0].kw['unit'] == 'frame' and made[0].kw['total'] == 200 and made[0].n == 200
+    for b in made[1:]:
+        assert b.kw['unit'] == '%' and b.kw['total'] == 100 and b.n == 100
+        assert '{percentage' in b.kw['bar_format'] and '{rate' not in b.kw['bar_format']
+    # A file job: one bar per phase, frames read, percent of the pCF.
+    del made[:]
+    numpy.save(tmp_path / 'in.npy', stack)
+    ipcf.pcf_file(tmp_path / 'in.npy', tmp_path / 'out.npy', radius=3, npoints=12, nbins=10, progress=True)
+    units = {b.kw['desc']: b.kw['unit'] for b in made}
+    assert units['pcf_file read'] == 'frame' and units['pcf_file pcf'] == '%', units
+    assert all(b.kw['leave'] is True and b.closed for b in made)
+
+
+def test_progress_without_tqdm_keeps_the_line(monkeypatch, capsys):
+    monkeypatch.setattr(ipcf, '_tqdm', lambda: None)
+    ipcf.simulate(frames=100, size=8, progress=True)
+    err = capsys.readouterr().err
+    assert err.endswith('\n'), repr(err)
+    assert err.rstrip('\n').split('\r')[-1] == 'simulate [##############################] 100% 100/100 frames'
 
 
 def test_gil_released():
@@ -297,7 +349,7 @@ except KeyboardInterrupt:
 @pytest.mark.parametrize('name, args, size', [
     ('pcf_image', dict(point=1, bin=3), (500, 400)),
     ('carpet', dict(y=4, x=5), (500, 400)),
-    ('polar', dict(y=4, x=5), (400, 400)),
+    ('polar', dict(y=4, x=5), (500, 400)),
     ('lines', dict(y=4, x=5, radius=3), (600, 400)),
 ])
 def test_plots(tmp_path, reference, name, args, size):

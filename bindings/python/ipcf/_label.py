@@ -1,0 +1,286 @@
+"""Coordinates for pCF and ACF results: `label` and `Labelled`.
+
+A result of `ipcf.pcf` is a plain (row, column, offset, point) float32
+array; `label` attaches what each index means: the pixel's row and column
+in the input frame (the result leaves out a border of the offsets'
+margin), each offset's (u, v) and distance (pixels, and micrometres with a
+pixel size), and each point's delay (frames, and seconds with a frame
+interval). With xarray installed the result is an ``xarray.DataArray``
+(``result.sel(y=32, x=32, delay=50, method='nearest')``); without it a
+`Labelled`, which holds the same parts. `ipcf.plot` reads either.
+"""
+
+import numbers
+
+import numpy
+
+from . import (_PRESETS, _choice, _int, _invalid, _offsets_array, _positive, _preset_offsets, _unsupported,
+               __version__, delays, pcf_output_shape)
+
+__all__ = ['label', 'Labelled']
+
+
+class _Coord:
+    """A coordinate of a `Labelled`: ``dims``, ``values``, ``attrs``."""
+
+    __slots__ = ('dims', 'values', 'attrs')
+
+    def __init__(self, dims, values, attrs=None):
+        self.dims, self.values, self.attrs = tuple(dims), numpy.asarray(values), dict(attrs or {})
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+    def __len__(self):
+        return len(self.values)
+
+    def __repr__(self):
+        return f'<coordinate {self.dims}: {self.values!r} {self.attrs}>'
+
+
+class Labelled:
+    """A pCF or ACF result with its coordinates, where xarray is missing.
+
+    The parts of an ``xarray.DataArray`` that ipcf uses: ``values`` (the
+    result, not copied), ``dims``, ``coords`` (a dict: name -> coordinate
+    with ``dims``, ``values`` and ``attrs``; ``labelled['delay_s']`` is
+    ``labelled.coords['delay_s']``), ``attrs``, ``name``, ``shape``,
+    ``sizes``; ``numpy.asarray(labelled)`` is the result, and `to_xarray`
+    makes the DataArray once xarray is installed.
+    """
+
+    def __init__(self, values, dims, coords, attrs=None, name=None):
+        self.values = values
+        self.dims = tuple(dims)
+        self.coords = {k: v if isinstance(v, _Coord) else _Coord(*v) for k, v in coords.items()}
+        self.attrs = dict(attrs or {})
+        self.name = name
+        if len(self.dims) != numpy.ndim(values):
+            raise _invalid(f'Labelled: {len(self.dims)} dims {self.dims} for {numpy.ndim(values)} dimensions')
+
+    @property
+    def shape(self):
+        return tuple(numpy.shape(self.values))
+
+    @property
+    def ndim(self):
+        return len(self.dims)
+
+    @property
+    def sizes(self):
+        return dict(zip(self.dims, self.shape))
+
+    def __array__(self, dtype=None, copy=None):
+        v = numpy.asarray(self.values)
+        return v if dtype is None else v.astype(dtype)
+
+    def __getitem__(self, name):
+        return self.coords[name]
+
+    def to_xarray(self):
+        """The same result as an ``xarray.DataArray`` (no copy of the values)."""
+        import xarray
+
+        coords = {k: (c.dims, c.values, c.attrs) for k, c in self.coords.items()}
+        return xarray.DataArray(self.values, dims=self.dims, coords=coords, attrs=self.attrs, name=self.name)
+
+    def __repr__(self):
+        dims = ', '.join(f'{d}: {n}' for d, n in zip(self.dims, self.shape))
+        lines = [f'<ipcf.Labelled {self.name or ""} ({dims}) {numpy.asarray(self.values).dtype}>']
+        for k, c in self.coords.items():
+            v = c.values
+            show = numpy.array2string(v, threshold=6, precision=4, separator=', ') if v.ndim else repr(v.item())
+            lines.append(f'  {k:<12} {str(c.dims):<12} {show}')
+        lines.extend(f'  {k}: {v}' for k, v in self.attrs.items())
+        return '\n'.join(lines)
+
+
+def _shape_of(x, time_axis):
+    """The (time, ...) shape of an array or a shape, time axis moved first."""
+    if isinstance(x, (numbers.Integral, numpy.integer)) or isinstance(x, (bool, numpy.bool_)):
+        raise _unsupported(f'shape_or_data={x!r}: want the input (an array) or its shape (frames, rows, columns); '
+                           'a number of frames does not give the pixels')
+    if isinstance(x, (tuple, list)):
+        shape = tuple(_int(v, 'shape', 'int64', lo=0) for v in x)
+    elif hasattr(x, 'shape'):
+        shape = tuple(int(v) for v in x.shape)
+    else:
+        raise _unsupported(f'shape_or_data={x!r}: want the input array, its shape or pcf_file metadata (a dict)')
+    if len(shape) not in (2, 3):
+        raise _invalid(f'shape {shape}: want (frames, rows, columns) or (frames, columns)')
+    if time_axis is not None:
+        axis = _int(time_axis, 'time_axis', lo=-len(shape), hi=len(shape) - 1) % len(shape)
+        shape = (shape[axis],) + shape[:axis] + shape[axis + 1:]
+    return shape
+
+
+def _uv_of(offsets, radius, npoints, line, acf):
+    if acf:
+        return numpy.zeros((1, 2), numpy.int32)
+    if offsets is None:
+        offsets = 'line' if line else 'circle'
+    if isinstance(offsets, str):
+        kind = _choice(offsets, 'offsets', _PRESETS)
+        return _preset_offsets(kind, _int(radius, 'radius'), _int(npoints, 'npoints'))
+    return _offsets_array(offsets)
+
+
+def _from_metadata(meta):
+    """(uv, delay frames, frame interval, pixel size, origin, kind, attrs)
+    of a `pcf_file` result's metadata (``open_result``)."""
+    try:
+        uv = numpy.asarray(meta['offsets_uv'], numpy.int64).reshape(-1, 2)
+        if meta.get('delay_frames') is not None:
+            t = numpy.asarray(meta['delay_frames'], numpy.float64)
+        else:  # 0.2 results: the bins' edges
+            d = meta['delays_frames']
+            t = (numpy.asarray(d['from_exclusive'], numpy.float64) + numpy.asarray(d['to_inclusive']) - 1) / 2
+        units = meta.get('units') or {}
+        origin = tuple(int(v) for v in (meta.get('crop_origin') or (0, 0)))
+        mode = meta.get('mode', 'circle')
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _invalid(f'label: not pcf_file metadata (open_result gives it): {type(exc).__name__}: {exc}') from None
+    if mode == 'circle':
+        margin = (int(meta['radius']), int(meta['radius']))
+    else:
+        margin = (int(numpy.abs(uv[:, 1]).max()), int(numpy.abs(uv[:, 0]).max()))
+    attrs = {k: meta[k] for k in ('bins_mode', 'radius', 'npoints', 'smooth', 'threshold', 'multitau_m', 'input')
+             if meta.get(k) is not None}
+    kind = 'acf' if mode == 'acf' else 'pcf'
+    return (uv, t, units.get('frame_interval_s'), units.get('pixel_size_um'), (origin[0] + margin[0],
+            origin[1] + margin[1]), kind, bool(meta.get('delta')), attrs)
+
+
+def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, offsets=None, bins='log', m=16,
+          acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None):
+    """Return a result with its coordinates (an xarray.DataArray).
+
+    Parameters
+    ----------
+    result : array_like
+        A result of `ipcf.pcf` or `ipcf.acf` (or `ipcf.dask`'s, computed),
+        or of `pcf_file` (``open_result``); not copied.
+    shape_or_data : array, tuple or dict
+        The input the result was computed from (only its shape is used)
+        or its shape, with the options below as given to `pcf`; or the
+        metadata of a `pcf_file` result, which holds them all:
+        ``ipcf.label(*ipcf.open_result(path))``.
+    radius, npoints, nbins, bleach, offsets, bins, m, delta
+        As for `pcf`.
+    acf : bool
+        The result is `acf`'s (no offset axis).
+    frame_interval : float, optional
+        Seconds between frames: adds the ``delay_s`` coordinate.
+    pixel_size : float, optional
+        Micrometres per pixel: adds ``distance_um``.
+    origin : (row, column)
+        Where the input's first pixel lies in a larger frame (a crop's
+        origin): added to the ``y`` and ``x`` coordinates.
+    time_axis : int, optional
+        As for `pcf`, if `shape_or_data` is not time first.
+
+    Returns
+    -------
+    xarray.DataArray or Labelled
+        dims ('y', 'x', 'offset', 'delay'); an ACF ('y', 'x', 'delay'); a
+        line scan without 'y'. Coordinates: ``y`` and ``x``, each pixel's
+        row and column in the input frame (the margin of the offsets
+        added: the result's first row is the input's row max|v|);
+        ``offset`` (0..k-1) with ``u``, ``v`` and ``distance`` (pixels)
+        and ``distance_um``; ``delay`` (frames, as `delays`) and
+        ``delay_s``. Attributes: ``kind`` ('pcf' or 'acf'), ``delta``,
+        ``bins``, ``frame_interval`` and ``pixel_size`` where known, ...
+        A `Labelled` (same parts) where xarray is not installed.
+
+    Examples
+    --------
+    >>> import ipcf
+    >>> data = ipcf.simulate(frames=256, size=12, seed=1)
+    >>> g = label(ipcf.pcf(data, radius=2, npoints=4, nbins=6), data, radius=2, npoints=4, nbins=6,
+    ...           frame_interval=0.01, pixel_size=0.1)
+    >>> g.dims, g.shape
+    (('y', 'x', 'offset', 'delay'), (8, 8, 4, 6))
+    >>> g.coords['y'].values[:3].tolist(), g.coords['u'].values.tolist(), g.coords['v'].values.tolist()
+    ([2, 3, 4], [2, 0, -2, 0], [0, 2, 0, -2])
+    >>> g.coords['distance_um'].values.tolist(), g.coords['delay_s'].values[:4].round(3).tolist()
+    ([0.2, 0.2, 0.2, 0.2], [0.0, 0.01, 0.035, 0.115])
+    >>> ipcf.acf(data, nbins=6, labelled=True).dims
+    ('y', 'x', 'delay')
+    """
+    values = result.values if hasattr(result, 'dims') and hasattr(result, 'values') else result
+    if not isinstance(values, numpy.ndarray):
+        values = numpy.asarray(values)
+    fi = _positive(frame_interval, 'frame_interval')
+    ps = _positive(pixel_size, 'pixel_size')
+    try:
+        oy, ox = (int(v) for v in origin)
+    except (TypeError, ValueError):
+        raise _unsupported(f'origin={origin!r}: want (row, column)') from None
+    attrs = {}
+    if isinstance(shape_or_data, dict):
+        uv, t, mfi, mps, (my, mx), kind, delta, attrs = _from_metadata(shape_or_data)
+        fi = fi if fi is not None else _positive(mfi, 'frame_interval')
+        ps = ps if ps is not None else _positive(mps, 'pixel_size')
+        line = False
+        want = None
+        if values.ndim != 4 or values.shape[2:] != (len(uv), len(t)):
+            raise _invalid(f'result: shape {values.shape}, want (rows, columns, {len(uv)}, {len(t)}) as its metadata')
+        acf = False  # a file result keeps its offset axis
+    else:
+        shape = _shape_of(shape_or_data, time_axis)
+        line = len(shape) == 2
+        uv = _uv_of(offsets, radius, npoints, line, bool(acf))
+        # The options as pcf took them: a preset by name (the circle's margin is its radius), else the pairs.
+        preset = offsets if (offsets is None or isinstance(offsets, str)) and not acf else uv
+        want = pcf_output_shape(shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
+                                offsets=preset, bins=bins, m=m)
+        t = delays(shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach, offsets=preset, bins=bins,
+                   m=m)
+        if acf:
+            want = want[:-2] + want[-1:]
+        if values.shape != tuple(want):
+            what = 'acf' if acf else 'pcf'
+            raise _invalid(f'result: shape {values.shape}, want {tuple(want)}: the {what} of shape {shape} with '
+                           'these options (give label the options the result was computed with)')
+        H, W = (1,) + shape[1:] if line else shape[1:]
+        my = (H - (1 if line else want[0])) // 2
+        mx = (W - want[-3 + acf]) // 2
+        kind = 'acf' if acf else 'pcf'
+        attrs = {'bins_mode': bins, 'bleach': bleach}
+        attrs.update({'multitau_m': m} if bins == 'multitau' else {'nbins': nbins})
+        if preset is None or isinstance(preset, str):
+            attrs['radius'] = radius
+            if preset in (None, 'circle') and not line:
+                attrs['npoints'] = npoints
+    dims = (() if line else ('y',)) + ('x',) + (() if acf else ('offset',)) + ('delay',)
+    coords = {}
+    if not line:
+        coords['y'] = (('y',), numpy.arange(values.shape[0]) + my + oy,
+                       {'long_name': 'row in the input frame', 'units': 'pixel'})
+    coords['x'] = (('x',), numpy.arange(values.shape[dims.index('x')]) + mx + ox,
+                   {'long_name': 'column in the input frame', 'units': 'pixel'})
+    if not acf:
+        u, v = uv[:, 0].astype(numpy.int64), uv[:, 1].astype(numpy.int64)
+        dist = numpy.sqrt(u * u + v * v, dtype=numpy.float64)
+        coords['offset'] = (('offset',), numpy.arange(len(uv)), {'long_name': 'offset index'})
+        coords['u'] = (('offset',), u, {'long_name': 'column offset of the neighbour', 'units': 'pixel'})
+        coords['v'] = (('offset',), v, {'long_name': 'row offset of the neighbour', 'units': 'pixel'})
+        coords['distance'] = (('offset',), dist, {'long_name': 'distance', 'units': 'pixel'})
+        if ps is not None:
+            coords['distance_um'] = (('offset',), dist * ps, {'long_name': 'distance', 'units': 'um'})
+    t = numpy.asarray(t, numpy.float64)
+    coords['delay'] = (('delay',), t, {'long_name': 'delay', 'units': 'frame'})
+    if fi is not None:
+        coords['delay_s'] = (('delay',), t * fi, {'long_name': 'delay', 'units': 's'})
+    attrs.update(kind=kind, delta=int(bool(delta)), software='ipcf', version=__version__)
+    if fi is not None:
+        attrs['frame_interval'] = fi
+    if ps is not None:
+        attrs['pixel_size'] = ps
+    attrs['long_name'] = ('delta ' if delta else '') + ('ACF G' if kind == 'acf' else 'pCF G')
+    name = ('delta_' if delta else '') + kind
+    try:
+        import xarray
+    except ImportError:
+        return Labelled(values, dims, coords, attrs, name)
+    return xarray.DataArray(values, dims=dims, coords=coords, attrs=attrs, name=name)

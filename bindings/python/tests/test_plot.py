@@ -1,0 +1,273 @@
+"""ipcf.plot: every function renders to PNG at its size, with a colour bar
+centred on zero where it maps values to colours, into a given `ax`, with
+units in its titles and axes where they are known; figures display
+themselves in notebooks (a PNG rich display)."""
+
+import math
+import warnings
+
+import numpy
+import pytest
+
+import ipcf
+
+matplotlib = pytest.importorskip('matplotlib')
+matplotlib.use('Agg')
+import ipcf.plot  # noqa: E402
+
+R, P, B = 3, 12, 10
+DT, PX = 1e-3, 0.05
+
+
+@pytest.fixture(scope='module')
+def data():
+    return ipcf.simulate(frames=1024, size=20, seed=1)
+
+
+@pytest.fixture(scope='module')
+def plain(data):
+    return ipcf.pcf(data, radius=R, npoints=P, nbins=B)
+
+
+@pytest.fixture(scope='module')
+def labelled(data):
+    return ipcf.pcf(data, radius=R, npoints=P, nbins=B, frame_interval=DT, pixel_size=PX, labelled=True)
+
+
+@pytest.fixture(scope='module')
+def acf(data):
+    return ipcf.acf(data, bins='multitau', m=8, frame_interval=DT, labelled=True)
+
+
+def png_size(blob):
+    assert blob[:8] == b'\x89PNG\r\n\x1a\n', blob[:8]
+    return int.from_bytes(blob[16:20], 'big'), int.from_bytes(blob[20:24], 'big')
+
+
+def colourbar_axes(fig):
+    """The colour bars' axes of fig (matplotlib labels them '<colorbar>')."""
+    return [ax for ax in fig.axes if ax.get_label() == '<colorbar>']
+
+
+def colourbars(fig):
+    """The mappables of fig's axes that have a colour bar."""
+    out = []
+    for ax in fig.axes:
+        for m in list(ax.images) + list(ax.collections):
+            if getattr(m, 'colorbar', None) is not None:
+                out.append(m)
+    return out
+
+
+# name, call (result, labelled-or-not), figure size in pixels at dpi 100, diverging
+PLOTS = [
+    ('pcf_image', lambda r: ipcf.plot.pcf_image(r, point=1, bin=3), (500, 400), True),
+    ('carpet', lambda r: ipcf.plot.carpet(r, 12, 12), (500, 400), True),
+    ('polar', lambda r: ipcf.plot.polar(r, 12, 12), (500, 400), True),
+    ('lines-legend', lambda r: ipcf.plot.lines(r, 12, 12, points=[0, 3, 6]), (600, 400), None),
+    ('lines-colourbar', lambda r: ipcf.plot.lines(r, 12, 12), (600, 400), False),
+]
+
+
+@pytest.mark.parametrize('name, call, size, diverging', PLOTS, ids=[p[0] for p in PLOTS])
+@pytest.mark.parametrize('kind', ['plain', 'labelled'])
+def test_each_plot_renders_to_png_with_its_colour_bar(tmp_path, request, kind, name, call, size, diverging):
+    result = request.getfixturevalue(kind)
+    if kind == 'plain' and name != 'pcf_image':
+        # A plain array is indexed by result index: pixel (12, 12) of the input is (9, 9).
+        call = {
+            'carpet': lambda r: ipcf.plot.carpet(r, 9, 9),
+            'polar': lambda r: ipcf.plot.polar(r, 9, 9),
+            'lines-legend': lambda r: ipcf.plot.lines(r, 9, 9, points=[0, 3, 6]),
+            'lines-colourbar': lambda r: ipcf.plot.lines(r, 9, 9),
+        }[name]
+    path = tmp_path / f'{name}.png'
+    fig = call(result)
+    fig.savefig(path, dpi=fig.dpi)
+    with open(path, 'rb') as fh:
+        assert png_size(fh.read(24)) == size
+    # The rich display: a PNG of the same size, made without pyplot.
+    assert png_size(fig._repr_png_()) == size
+    assert isinstance(fig, ipcf.plot.Figure) and isinstance(fig, matplotlib.figure.Figure)
+    caxes = colourbar_axes(fig)
+    if diverging is None:  # a few lines: a legend, no colour bar
+        assert not caxes
+        assert fig.axes[0].get_legend() is not None
+        assert len(fig.axes[0].get_legend().get_texts()) == 3
+        return
+    assert len(caxes) == 1, fig.axes
+    if diverging:
+        bars = colourbars(fig)
+        assert len(bars) == 1 and bars[0].colorbar.ax is caxes[0]
+        norm = bars[0].norm
+        assert bars[0].get_cmap().name == 'RdBu_r'
+        assert norm.vmin == -norm.vmax and norm.vmax > 0  # centred on zero
+        values = numpy.asarray(bars[0].get_array(), dtype=float)
+        assert norm.vmax == pytest.approx(numpy.nanmax(numpy.abs(values)))
+        assert caxes[0].get_ylabel() == 'G'
+    else:  # more lines than a legend holds: coloured by direction
+        assert caxes[0].get_ylabel() == 'offset direction (degrees)'
+        assert tuple(caxes[0].get_ylim()) == (0, 360)
+        assert len(fig.axes[0].lines) == P and fig.axes[0].get_legend() is None
+        colours = {tuple(line.get_color()) for line in fig.axes[0].lines}
+        assert len(colours) == P
+
+
+def test_mean_renders_with_a_colour_bar(tmp_path, data):
+    path = tmp_path / 'mean.png'
+    fig = ipcf.plot.mean(data, save=path, dpi=50, frame_interval=DT)
+    with open(path, 'rb') as fh:
+        assert png_size(fh.read(24)) == (450, 200)
+    bars = colourbars(fig)
+    assert len(bars) == 1 and bars[0].colorbar.ax.get_ylabel() == 'mean intensity'
+    image, series = fig.axes[:2]
+    assert series.get_xlabel() == 'time (s)'
+    assert series.lines[0].get_xdata()[-1] == pytest.approx((len(data) - 1) * DT)
+
+
+def test_plots_draw_into_a_given_ax(labelled, acf, data):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 8))
+    axs = fig.subplots(2, 3)
+    polar_ax = fig.add_subplot(3, 3, 9, projection='polar')
+    assert ipcf.plot.pcf_image(labelled, point=2, ax=axs[0, 0]) is fig
+    assert ipcf.plot.carpet(labelled, 10, 11, ax=axs[0, 1]) is fig
+    assert ipcf.plot.lines(labelled, 10, 11, points=[1], ax=axs[0, 2]) is fig
+    assert ipcf.plot.polar(labelled, 10, 11, ax=polar_ax) is fig
+    assert ipcf.plot.mean(data, ax=axs[1, 0]) is fig
+    assert ipcf.plot.mean(data, ax=[axs[1, 1], axs[1, 2]]) is fig
+    assert len(axs[0, 2].lines) == 1 and axs[0, 0].images and axs[0, 1].collections
+    assert polar_ax.collections and axs[1, 2].lines
+    # A second call on the same ax adds its curve: two pixels' ACFs to compare.
+    ipcf.plot.lines(acf, 10, 10, ax=axs[1, 2])
+    ipcf.plot.lines(acf, 10, 3, ax=axs[1, 2])
+    assert [line.get_label() for line in axs[1, 2].lines[-2:]] == ['ACF at (10, 10)', 'ACF at (10, 3)']
+    # Nothing was left with pyplot.
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []
+    with pytest.raises(ValueError, match='polar'):
+        ipcf.plot.polar(labelled, 10, 11, ax=axs[0, 0])
+    with pytest.raises(TypeError, match='Axes'):
+        ipcf.plot.carpet(labelled, 10, 11, ax='left')
+    with pytest.raises(ValueError, match='one .* or two'):
+        ipcf.plot.mean(data, ax=list(axs[0]))
+
+
+def test_units_in_titles_and_axes(labelled, plain, data):
+    # Point 4 of a 12-point circle of radius 3 is (-1, 3): 3.16 pixels, 0.158 um.
+    u, v = ipcf.circle(R, P)[4]
+    t = ipcf.delays(data, radius=R, npoints=P, nbins=B)
+    ax = ipcf.plot.pcf_image(labelled, point=4, bin=5).axes[0]
+    assert ax.get_title() == f'pCF ({u}, {v}), {math.hypot(u, v) * PX:.3g} µm, delay {t[5] * DT * 1e3:.3g} ms'
+    # The pixel axes are the input frame's: the result starts at row and column R.
+    assert list(ax.images[0].get_extent()) == [R - 0.5, 20 - R - 0.5, 20 - R - 0.5, R - 0.5]
+    assert ax.get_xlabel() == 'column (input frame)'
+    # A plain array: the same title from keywords, pixels without a pixel size, frames without an interval.
+    ax = ipcf.plot.pcf_image(plain, point=4, bin=5, radius=R, delays=t).axes[0]
+    assert ax.get_title() == f'pCF ({u}, {v}), {math.hypot(u, v):.3g} px, delay {t[5]:.4g} frames'
+    assert ipcf.plot.pcf_image(plain, point=4, bin=5).axes[0].get_title() == 'pCF point 4, bin 5'
+    # delay= picks the nearest point: seconds where the interval is known.
+    ax = ipcf.plot.pcf_image(labelled, point=4, delay=t[7] * DT * 1.01).axes[0]
+    assert ax.get_title().endswith(f'delay {t[7] * DT * 1e3:.3g} ms')
+    # Curves: a log delay axis in seconds, without the delay-0 point.
+    ax = ipcf.plot.lines(labelled, 10, 10, points=[4]).axes[0]
+    assert ax.get_xscale() == 'log' and ax.get_xlabel() == 'delay (s)'
+    x = ax.lines[0].get_xdata()
+    numpy.testing.assert_allclose(x, t[t > 0] * DT)
+    numpy.testing.assert_array_equal(ax.lines[0].get_ydata(), labelled.sel(y=10, x=10).values[4][t > 0])
+    assert ax.lines[0].get_label() == f'4: ({u}, {v}), {math.hypot(u, v) * PX:.3g} µm'
+    ax = ipcf.plot.lines(plain, 7, 7, points=[4], delays=t).axes[0]
+    assert ax.get_xscale() == 'log' and ax.get_xlabel() == 'delay (frames)'
+    ax = ipcf.plot.lines(plain, 7, 7, points=[4]).axes[0]
+    assert ax.get_xscale() == 'linear' and ax.get_xlabel() == 'delay bin'
+    # The carpet: a log delay axis, offsets named (u, v).
+    ax = ipcf.plot.carpet(labelled, 10, 10).axes[0]
+    assert ax.get_xscale() == 'log' and ax.get_xlabel() == 'delay (s)'
+    assert ax.get_yticklabels()[0].get_text() == '(3, 0)'
+    assert ax.get_title() == 'pCF carpet at (10, 10)'
+
+
+def test_acf_and_delta_titles(acf, data):
+    ax = ipcf.plot.pcf_image(acf, delay=0.004).axes[0]
+    assert ax.get_title() == 'ACF, delay 4 ms'
+    assert colourbars(ax.figure)[0].colorbar.ax.get_ylabel() == 'G (ACF)'
+    # A plain 3-D array is an ACF.
+    ax = ipcf.plot.lines(numpy.asarray(acf), 0, 0).axes[0]
+    assert ax.lines[0].get_label() == 'ACF at (0, 0)'
+    flow = ipcf.pcf(data, offsets=[(2, 0), (-2, 0)], delta=True, labelled=True, frame_interval=DT)
+    fig = ipcf.plot.pcf_image(flow, point=1, bin=2)
+    assert fig.axes[0].get_title().startswith('delta-CCF (-2, 0), 2 px, delay')
+    assert colourbars(fig)[0].colorbar.ax.get_ylabel() == 'ΔG'
+    # Colour limits symmetric about zero also when every value is of one sign.
+    bar = colourbars(ipcf.plot.pcf_image(numpy.abs(numpy.asarray(flow)) + 1, point=0))[0]
+    assert bar.norm.vmin == -bar.norm.vmax
+
+
+def test_pixels_of_a_labelled_result_are_input_frame_coordinates(labelled, plain):
+    a = ipcf.plot.lines(labelled, R, R, points=[0]).axes[0].lines[0].get_ydata()
+    b = ipcf.plot.lines(plain, 0, 0, points=[0]).axes[0].lines[0].get_ydata()
+    numpy.testing.assert_array_equal(a, b[1:])  # the labelled one has a log axis without delay 0
+    with pytest.raises(ValueError, match='rows 3..16'):
+        ipcf.plot.carpet(labelled, 0, 0)
+    with pytest.raises(ValueError, match='outside the 14 x 14 result'):
+        ipcf.plot.carpet(plain, 14, 0)
+    # A transposed DataArray is plotted the same.
+    t = ipcf.plot.carpet(labelled.transpose('delay', 'offset', 'x', 'y'), 5, 6).axes[0].collections[0]
+    s = ipcf.plot.carpet(labelled, 5, 6).axes[0].collections[0]
+    numpy.testing.assert_array_equal(t.get_array(), s.get_array())
+
+
+def test_labelled_without_xarray_plots_the_same(monkeypatch, data, labelled):
+    import sys
+
+    monkeypatch.setitem(sys.modules, 'xarray', None)
+    lab = ipcf.pcf(data, radius=R, npoints=P, nbins=B, frame_interval=DT, pixel_size=PX, labelled=True)
+    assert isinstance(lab, ipcf.Labelled)
+    a = ipcf.plot.pcf_image(lab, point=4, bin=5).axes[0]
+    b = ipcf.plot.pcf_image(labelled, point=4, bin=5).axes[0]
+    assert a.get_title() == b.get_title()
+    assert list(a.images[0].get_extent()) == list(b.images[0].get_extent())
+
+
+def test_figures_made_without_pyplot_do_not_accumulate(labelled):
+    import matplotlib.pyplot as plt
+
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # pyplot warns past 20 open figures
+        for _ in range(25):
+            ipcf.plot.pcf_image(labelled, point=0)
+    assert plt.get_fignums() == []
+
+
+def test_save_with_ax_writes_the_whole_figure(tmp_path, labelled):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2), dpi=100)
+    path = tmp_path / 'into.png'
+    ipcf.plot.lines(labelled, 10, 10, points=[0], ax=fig.add_subplot(), save=path)
+    assert png_size(path.read_bytes()[:24]) == (300, 200)
+
+
+def test_mean_time_axis(data):
+    stack = numpy.moveaxis(data[:64], 0, -1)  # (20, 20, 64): row, column, time
+    with pytest.warns(ipcf.TimeAxisWarning, match='time_axis'):
+        ipcf.plot.mean(stack)
+    fig = ipcf.plot.mean(stack, time_axis=-1)
+    numpy.testing.assert_allclose(fig.axes[0].images[0].get_array(), data[:64].mean(axis=0))
+    assert len(fig.axes[1].lines[0].get_xdata()) == 64
+
+
+def test_a_selected_offset_keeps_its_name(labelled):
+    # result.sel(offset=4) drops the offset axis; u and v stay as scalar coordinates.
+    u, v = ipcf.circle(R, P)[4]
+    one = labelled.sel(offset=4)
+    assert one.dims == ('y', 'x', 'delay')
+    ax = ipcf.plot.pcf_image(one, bin=5).axes[0]
+    assert ax.get_title().startswith(f'pCF ({u}, {v}), {math.hypot(u, v) * PX:.3g} µm, delay')
+    numpy.testing.assert_array_equal(ax.images[0].get_array(), labelled.values[:, :, 4, 5])
+    # A window of the result: the coordinates follow.
+    part = labelled.isel(y=slice(2, 6), x=slice(4, 9))
+    ax = ipcf.plot.pcf_image(part, point=1, bin=2).axes[0]
+    assert list(ax.images[0].get_extent()) == [R + 4 - 0.5, R + 8 + 0.5, R + 5 + 0.5, R + 2 - 0.5]
