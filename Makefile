@@ -25,6 +25,7 @@ PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(C
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc g++ clang python3-numpy python3-pytest python3-dask \
              python3-distributed python3-matplotlib python3-zarr python3-setuptools python3-wheel python3-pip python3-venv \
+             python3-tqdm python3-xarray jupyter-nbconvert python3-nbformat python3-nbclient python3-ipykernel \
              octave liboctave-dev imagej libjna-java xvfb xauth
 
 .PHONY: check-shared golden filejob bench-big all deps cuda-emu install test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
@@ -130,8 +131,9 @@ install: $(LIB) $(BIN) ## install the CLI, libipcf.so, ipcf.h, the CMake package
 	cmake --build $(BUILD)/cmake-install
 	DESTDIR=$(if $(DESTDIR),$(abspath $(DESTDIR))) cmake --install $(BUILD)/cmake-install
 
-test-python: $(LIB) $(CUDA_EMU)/libcuda.so.1 $(FILEJOB)/params.txt ## Python binding: pytest, doctests, example, pip install
-	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider tests
+test-python: $(LIB) $(CUDA_EMU)/libcuda.so.1 $(FILEJOB)/params.txt ## Python binding: pytest, doctests, plots, the tutorial notebook headless, pip install
+	@# tests/test_notebook.py executes examples/tutorial.ipynb (jupyter nbconvert) and keeps it in build/notebook.
+	cd bindings/python && $(PYENV) IPCF_NOTEBOOK_OUT=$(CURDIR)/$(BUILD)/notebook $(PYTHON) -m pytest -q -p no:cacheprovider tests
 	cd bindings/python && $(PYENV) $(PYTHON) -m pytest -q -p no:cacheprovider --doctest-modules ipcf
 	rm -rf $(BUILD)/venv && $(PYTHON) -m venv --system-site-packages $(BUILD)/venv
 	$(BUILD)/venv/bin/pip install -q --no-index bindings/python
