@@ -1,7 +1,6 @@
 package ipcf;
 
 import com.sun.jna.Memory;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
 import ij.IJ;
@@ -28,8 +27,7 @@ final class Engine {
     /** The file the library was loaded from (JNA's NativeLibrary). */
     static String libraryFile() {
         Native.lib();
-        java.io.File f = NativeLibrary.getInstance("ipcf").getFile();
-        return f == null ? "" : f.getAbsolutePath();
+        return Native.file();
     }
 
     /** A computed pCF: planes (offset i, point b) at [i + np * b], each ny x nx, and what made it. */

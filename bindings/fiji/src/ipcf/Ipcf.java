@@ -650,6 +650,28 @@ public final class Ipcf {
     }
 
     /**
+     * The curves of the current result (Plugins > ipcf > Plot pCF Curves): options "" or
+     * "from=selection" (the selected point, the mean over the selection, or over every pixel
+     * without one), "from=[ROI Manager]" (the mean per ROI), "input" (ROIs drawn on the input
+     * image). Shows a Plot per region (log delay axis, one curve per offset, legend (u, v)), fills
+     * the Results table (delay_frames, delay_s, "G (u, v)" per offset; "NAME G (u, v)" per ROI) and
+     * returns the plots' titles, one a line, or "error: ...".
+     */
+    public static String plotCurves(String options) {
+        try {
+            ImagePlus res = WindowManager.getCurrentImage();
+            if (res == null) return "error: no image";
+            Curves.Made m = Curves.plot(res, options);
+            StringBuilder t = new StringBuilder();
+            for (ImagePlus p : m.plots) t.append(t.length() == 0 ? "" : "\n").append(p == null ? "" : p.getTitle());
+            return t.toString();
+        } catch (RuntimeException | OutOfMemoryError e) {
+            error(describe(e));
+            return "error: " + describe(e);
+        }
+    }
+
+    /**
      * A property of the current image (ImagePlus.getProp), e.g. "ipcf.delays_frames" of a pCF
      * result; "" if it has none, "error: no image" without an image.
      */

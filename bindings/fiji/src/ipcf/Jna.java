@@ -22,10 +22,10 @@ public final class Jna {
                 problem = missing();
             } catch (LinkageError | RuntimeException e) { // UnsatisfiedLinkError: jna.jar without its native part
                 String m = e.getMessage();
-                problem = "ipcf needs JNA (Java Native Access): jna.jar was found but does not load ("
-                        + (m == null ? e.getClass().getSimpleName() : m) + "). On Debian and Ubuntu install libjna-jni "
-                        + "(sudo apt-get install libjna-java libjna-jni), or use the jna.jar of a JNA release "
-                        + "(it carries its native part), and restart ImageJ.";
+                problem = "ipcf needs JNA (Java Native Access): jna.jar was found but does not load:\n"
+                        + (m == null ? e.getClass().getSimpleName() : m) + "\nDebian and Ubuntu: sudo apt-get install "
+                        + "libjna-java libjna-jni; or use the jna.jar of a JNA release (it carries its native part).\n"
+                        + "Then restart ImageJ.";
             }
         }
         return problem.isEmpty() ? null : problem;
@@ -40,9 +40,10 @@ public final class Jna {
             plugins = null;
         }
         String jars = plugins != null && !plugins.isEmpty() ? plugins + "jars" : "ImageJ's plugins/jars folder";
-        return "ipcf needs JNA (Java Native Access), and ImageJ did not find jna.jar. Copy jna.jar into " + jars
-                + " and restart ImageJ. On Debian and Ubuntu: sudo apt-get install libjna-java, then copy "
-                + "/usr/share/java/jna.jar there. Fiji ships JNA (jars/jna-*.jar): update Fiji if it is missing.";
+        return "ipcf needs JNA (Java Native Access), and ImageJ did not find jna.jar.\n"
+                + "Copy jna.jar into " + jars + " and restart ImageJ.\n"
+                + "Debian and Ubuntu: sudo apt-get install libjna-java, then copy /usr/share/java/jna.jar there.\n"
+                + "Fiji ships JNA (jars/jna-*.jar): update Fiji if it is missing.";
     }
 
     /** Throws IllegalStateException with {@link #problem} when JNA does not load. */

@@ -3,11 +3,11 @@ package ipcf;
 import com.sun.jna.Callback;
 import com.sun.jna.Library;
 import com.sun.jna.Memory;
+import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
 import com.sun.jna.ptr.LongByReference;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 
 /** JNA declarations of libipcf (include/ipcf.h). */
 public final class Native {
@@ -207,13 +207,35 @@ public final class Native {
     }
 
     private static Lib lib;
+    private static String file = "";
 
-    /** The library, loaded once (from jna.library.path or the jar's linux-x86-64/). */
+    /** The file the library was loaded from ("" before it is loaded). */
+    static synchronized String file() {
+        return file;
+    }
+
+    /**
+     * The library, loaded once: from lib/linux64/ of the ImageJ or Fiji folder the plugin's jar is
+     * installed in (the update site's layout, {@code make fiji-site}), else from jna.library.path,
+     * the system's library path or the jar's own linux-x86-64/ (the single-jar install).
+     */
     public static synchronized Lib lib() {
         if (lib == null) {
+            for (java.io.File d : siteFolders())
+                if (new java.io.File(d, "libipcf.so").isFile()) NativeLibrary.addSearchPath("ipcf", d.getAbsolutePath());
             // Messages (ipcf_last_error) are UTF-8, also on hosts with a non-UTF-8 default charset.
-            Lib l = com.sun.jna.Native.load("ipcf", Lib.class,
-                    Collections.singletonMap(Library.OPTION_STRING_ENCODING, "UTF-8"));
+            java.util.Map<String, Object> opts = new java.util.HashMap<>();
+            opts.put(Library.OPTION_STRING_ENCODING, "UTF-8");
+            opts.put(Library.OPTION_CLASSLOADER, Native.class.getClassLoader()); // the plugin's jar, for linux-x86-64/
+            Lib l;
+            try {
+                l = com.sun.jna.Native.load("ipcf", Lib.class, opts);
+                java.io.File f = NativeLibrary.getInstance("ipcf", opts).getFile();
+                file = f == null ? "" : f.getAbsolutePath();
+            } catch (UnsatisfiedLinkError e) {
+                throw new IllegalStateException("libipcf.so did not load: " + e.getMessage()
+                        + "\n(it needs FFTW's single precision library: sudo apt-get install libfftw3-single3)", e);
+            }
             if (l.ipcf_array_struct_size() != new IpcfArray().size()
                     || l.ipcf_pcf_options_struct_size() != new PcfOptions().size()
                     || l.ipcf_bleach_options_struct_size() != new BleachOptions().size()) {
@@ -222,6 +244,30 @@ public final class Native {
             lib = l;
         }
         return lib;
+    }
+
+    /**
+     * Where an update site puts native libraries: lib/linux64 of the folder above plugins/ that
+     * holds the plugin's jar (plugins/ipcf_.jar or plugins/SUBFOLDER/ipcf_.jar), and of ij.dir
+     * (set by Fiji's launcher). Linux x86-64 only: the one platform the library is built for.
+     */
+    static java.util.List<java.io.File> siteFolders() {
+        java.util.List<java.io.File> out = new java.util.ArrayList<>();
+        if (!System.getProperty("os.name", "").equals("Linux") || !System.getProperty("os.arch", "").matches("amd64|x86_64"))
+            return out;
+        try {
+            java.security.CodeSource cs = Native.class.getProtectionDomain().getCodeSource();
+            if (cs != null && cs.getLocation() != null && cs.getLocation().getProtocol().equals("file")) {
+                java.io.File f = new java.io.File(cs.getLocation().toURI());
+                for (java.io.File d = f.getParentFile(); d != null && out.size() < 2; d = d.getParentFile())
+                    if (d.getName().equals("plugins") && d.getParentFile() != null) out.add(new java.io.File(d.getParentFile(), "lib/linux64"));
+            }
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // no location: only the other places
+        }
+        String ij = System.getProperty("ij.dir");
+        if (ij != null && !ij.isEmpty()) out.add(new java.io.File(ij, "lib/linux64"));
+        return out;
     }
 
     /**
