@@ -1,0 +1,461 @@
+package fit
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// circle returns the library's circle offsets (pcf.Circle): n points of
+// radius r, rounded half to even.
+func circle(r float64, n int) []Vec {
+	out := make([]Vec, n)
+	for i := range out {
+		a := 2 * math.Pi * float64(i) / float64(n)
+		out[i] = Vec{math.RoundToEven(r * math.Cos(a)), math.RoundToEven(r * math.Sin(a))}
+	}
+	return out
+}
+
+// jointCase fits the curves of a model at several offsets together.
+func jointCurves(m OffsetModel, p, tau []float64, offs []Vec) ([]Model, [][]float64) {
+	ms := make([]Model, len(offs))
+	ys := make([][]float64, len(offs))
+	for k, r := range offs {
+		ms[k] = m.At(r)
+		ys[k] = curve(ms[k], p, tau)
+	}
+	return ms, ys
+}
+
+// needsJoint reports whether one curve leaves the model's velocity
+// undetermined (its component across the offset).
+func needsJoint(m Model) bool {
+	switch m := m.(type) {
+	case CCF2D:
+		return true
+	case ITIRFCS:
+		return m.Flow
+	}
+	return false
+}
+
+func checkParams(t *testing.T, name string, r Result, want []float64, tol float64) {
+	t.Helper()
+	if r.Status != Converged {
+		t.Errorf("%s: status %v after %d steps, want converged; params %v", name, r.Status, r.Iter, r.P())
+		return
+	}
+	for j, w := range want {
+		got := r.Params[j]
+		scale := math.Abs(w)
+		if scale == 0 {
+			scale = 1e-3 // absolute for a zero parameter
+		}
+		if math.Abs(got-w) > tol*scale {
+			t.Errorf("%s: param %d = %.15g, want %.15g (relative error %.2g)", name, j, got, w, math.Abs(got-w)/scale)
+		}
+	}
+}
+
+// TestNoiseFree: fits of model curves without noise return the true
+// parameters to 1e-6 relative, from the guesses the models make from the
+// data, for every model and option at several parameter sets.
+func TestNoiseFree(t *testing.T) {
+	for _, nframes := range []int{16384, 1024} {
+		tau := logDelays(nframes, 32)
+		for _, c := range modelCases() {
+			o := DefaultOptions(c.m)
+			ft := NewFitter(o)
+			if !needsJoint(c.m) {
+				r := ft.Fit(c.m, tau, curve(c.m, c.p, tau), nil)
+				checkParams(t, c.name, r, c.p, 1e-6)
+				// All points, no clipping: the same.
+				r = NewFitter(Options{}).Fit(c.m, tau, curve(c.m, c.p, tau), nil)
+				checkParams(t, c.name+"/all-points", r, c.p, 1e-6)
+				continue
+			}
+			om := c.m.(OffsetModel)
+			for _, offs := range [][]Vec{circle(6, 32), circle(3, 8), circle(4, 4)} {
+				ms, ys := jointCurves(om, c.p, tau, offs)
+				r := ft.FitJoint(ms, tau, ys, nil)
+				checkParams(t, c.name+"/joint", r, c.p, 1e-6)
+			}
+		}
+	}
+}
+
+// TestNoiseFreeSweep varies the parameters of the pCF and ACF models over
+// the range a default dataset sees.
+func TestNoiseFreeSweep(t *testing.T) {
+	tau := logDelays(16384, 32)
+	for _, dist := range []float64{0, 1, 3, 6, 8.5} {
+		for _, d := range []float64{0.01, 0.1, 1, 5} {
+			for _, g0 := range []float64{1e-3, 0.05, 2} {
+				m := PCF1D{W: 2.5, Dist: dist}
+				p := []float64{g0, d}
+				r := NewFitter(DefaultOptions(m)).Fit(m, tau, curve(m, p, tau), nil)
+				checkParams(t, "PCF1D", r, p, 1e-6)
+				a := ACF3D{W: 2.5, Kappa: 3 + dist, Offset: true}
+				q := []float64{g0, d, g0 * 0.03}
+				r = NewFitter(DefaultOptions(a)).Fit(a, tau, curve(a, q, tau), nil)
+				checkParams(t, "ACF3D", r, q, 1e-6)
+			}
+		}
+	}
+	// Flow along every direction, from a pixel's pCFs and delta-CCFs.
+	for _, ang := range []float64{0, 0.4, 1.3, 2.9, 4, 5.5} {
+		for _, speed := range []float64{0.01, 0.05, 0.2} {
+			for _, delta := range []bool{false, true} {
+				m := CCF2D{W: 2.5, Delta: delta}
+				p := []float64{0.05, 0.5, speed * math.Cos(ang), speed * math.Sin(ang)}
+				ms, ys := jointCurves(m, p, tau, circle(6, 32))
+				r := NewFitter(DefaultOptions(m)).FitJoint(ms, tau, ys, nil)
+				checkParams(t, "CCF2D", r, p, 1e-6)
+			}
+		}
+	}
+}
+
+// TestFlowAbsent: an ACF with a flow term fitted to pure diffusion puts
+// the speed on its bound, 0.
+func TestFlowAbsent(t *testing.T) {
+	tau := logDelays(16384, 32)
+	for _, m := range []Model{ACF2D{W: 2.5, Flow: true}, ACF3D{W: 2.5, Kappa: 5, Flow: true, Offset: true}} {
+		p := make([]float64, m.NumParams())
+		p[0], p[1] = 0.05, 0.8
+		r := NewFitter(DefaultOptions(m)).Fit(m, tau, curve(m, p, tau), nil)
+		if r.Status != AtBound || r.Params[2] != 0 {
+			t.Errorf("%T: status %v, v = %g, want at bound, 0", m, r.Status, r.Params[2])
+		}
+		if !math.IsInf(r.StdErr[2], 1) {
+			t.Errorf("%T: SE(v) = %g at v = 0, want +Inf (no derivative)", m, r.StdErr[2])
+		}
+		for j := 0; j < 2; j++ {
+			if math.Abs(r.Params[j]-p[j]) > 1e-6*p[j] || !(r.StdErr[j] >= 0) {
+				t.Errorf("%T: param %d = %g (SE %g), want %g", m, j, r.Params[j], r.StdErr[j], p[j])
+			}
+		}
+	}
+}
+
+// coverage fits draws noisy copies of a curve and returns, per parameter,
+// the fraction of fits whose parameter lies within 2 standard errors of
+// the truth, and the mean reduced chi-square.
+func coverage(t *testing.T, fit func(rng *rand.Rand) Result, p []float64, draws int) ([]float64, float64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, uint64(len(p))))
+	in := make([]float64, len(p))
+	chi := 0.0
+	for range draws {
+		r := fit(rng)
+		if r.Status != Converged {
+			t.Fatalf("status %v, params %v", r.Status, r.P())
+		}
+		for j := range p {
+			if math.Abs(r.Params[j]-p[j]) <= 2*r.StdErr[j] {
+				in[j]++
+			}
+		}
+		chi += r.RedChiSq()
+	}
+	for j := range in {
+		in[j] /= float64(draws)
+	}
+	return in, chi / float64(draws)
+}
+
+// TestNoisyCoverage: over 200 noise draws, about 95 % of the fitted
+// parameters lie within 2 standard errors of the truth, with error bars
+// (weighted) and without (the errors scaled by the reduced chi-square).
+func TestNoisyCoverage(t *testing.T) {
+	tau := logDelays(16384, 32)
+	const draws = 200
+	check := func(name string, frac []float64, chi float64, weighted bool) {
+		t.Helper()
+		for j, f := range frac {
+			if f < 0.90 || f > 0.99 {
+				t.Errorf("%s: parameter %d within 2 sigma in %.1f %% of the fits, want ~95 %%", name, j, 100*f)
+			}
+		}
+		if weighted && math.Abs(chi-1) > 0.1 {
+			t.Errorf("%s: mean reduced chi-square %.3f, want ~1", name, chi)
+		}
+		t.Logf("%s: within 2 sigma %v, mean reduced chi-square %.3f", name, frac, chi)
+	}
+	// The pCF, unweighted, equal noise on every point (2 % of the peak).
+	{
+		m := PCF1D{W: 2.5, Dist: 6}
+		p := []float64{0.05, 0.8}
+		y0 := curve(m, p, tau)
+		ft := NewFitter(Options{First: 1, Last: 1})
+		y := make([]float64, len(tau))
+		frac, chi := coverage(t, func(rng *rand.Rand) Result {
+			for i := range y {
+				y[i] = y0[i] + 2e-4*rng.NormFloat64()
+			}
+			return ft.Fit(m, tau, y, nil)
+		}, p, draws)
+		check("PCF1D unweighted", frac, chi, false)
+	}
+	// The 3-D ACF with an offset, weighted by error bars that shrink with
+	// the delay, as those of a multi-tau correlator.
+	{
+		m := ACF3D{W: 2.5, Kappa: 4, Offset: true}
+		p := []float64{0.05, 0.8, 0.002}
+		y0 := curve(m, p, tau)
+		sig := make([]float64, len(tau))
+		for i, t := range tau {
+			sig[i] = 0.002 / math.Sqrt(1+t/50)
+		}
+		ft := NewFitter(DefaultOptions(m))
+		y := make([]float64, len(tau))
+		frac, chi := coverage(t, func(rng *rand.Rand) Result {
+			for i := range y {
+				y[i] = y0[i] + sig[i]*rng.NormFloat64()
+			}
+			return ft.Fit(m, tau, y, sig)
+		}, p, draws)
+		check("ACF3D weighted", frac, chi, true)
+	}
+	// Flow from a pixel's 32 pCFs, weighted.
+	{
+		m := CCF2D{W: 2.5}
+		p := []float64{0.05, 0.5, 0.03, -0.02}
+		offs := circle(6, 32)
+		ms, y0 := jointCurves(m, p, tau, offs)
+		ys := make([][]float64, len(offs))
+		sigs := make([][]float64, len(offs))
+		for k := range ys {
+			ys[k] = make([]float64, len(tau))
+			sigs[k] = make([]float64, len(tau))
+			for i := range tau {
+				sigs[k][i] = 1e-3
+			}
+		}
+		ft := NewFitter(DefaultOptions(m))
+		frac, chi := coverage(t, func(rng *rand.Rand) Result {
+			for k := range ys {
+				for i := range tau {
+					ys[k][i] = y0[k][i] + 1e-3*rng.NormFloat64()
+				}
+			}
+			return ft.FitJoint(ms, tau, ys, sigs)
+		}, p, draws)
+		check("CCF2D joint weighted", frac, chi, true)
+	}
+	// The camera-pixel ACF, unweighted.
+	{
+		m := ITIRFCS{A: 1, W: 1.5, Offset: true}
+		p := []float64{0.02, 0.4, 1e-4}
+		y0 := curve(m, p, tau)
+		ft := NewFitter(DefaultOptions(m))
+		y := make([]float64, len(tau))
+		frac, chi := coverage(t, func(rng *rand.Rand) Result {
+			for i := range y {
+				y[i] = y0[i] + 2e-4*rng.NormFloat64()
+			}
+			return ft.Fit(m, tau, y, nil)
+		}, p, draws)
+		check("ITIRFCS unweighted", frac, chi, false)
+	}
+}
+
+// TestBounds: bounds hold, give the status AtBound, and fix parameters.
+func TestBounds(t *testing.T) {
+	tau := logDelays(16384, 32)
+	m := PCF1D{W: 2.5, Dist: 6}
+	p := []float64{0.05, 0.8}
+	y := curve(m, p, tau)
+	for _, b := range []struct {
+		lo, hi []float64
+		at     int     // the parameter on its bound
+		val    float64 // its value
+	}{
+		{[]float64{0, 0}, []float64{1, 0.5}, 1, 0.5},
+		{[]float64{0, 1.2}, []float64{1, 10}, 1, 1.2},
+		{[]float64{0.06, 0}, []float64{1, 10}, 0, 0.06},
+		{[]float64{1e-6, 1e-6}, []float64{0.04, 1e3}, 0, 0.04},
+	} {
+		o := DefaultOptions(m)
+		o.Lower, o.Upper = b.lo, b.hi
+		r := NewFitter(o).Fit(m, tau, y, nil)
+		if r.Status != AtBound || r.Params[b.at] != b.val {
+			t.Errorf("bounds %v %v: status %v, params %v, want at bound with p[%d] = %g", b.lo, b.hi, r.Status, r.P(), b.at, b.val)
+		}
+		for j := range p {
+			if r.Params[j] < b.lo[j] || r.Params[j] > b.hi[j] || !(r.StdErr[j] >= 0) {
+				t.Errorf("bounds %v %v: param %d = %g (SE %g) out of bounds", b.lo, b.hi, j, r.Params[j], r.StdErr[j])
+			}
+		}
+	}
+	// ICSx64's bounds and its start (args 0.1, 1.0) hold the truth inside.
+	o := DefaultOptions(m)
+	o.Lower, o.Upper, o.Guess = []float64{1e-6, 1e-6}, []float64{1e3, 1e3}, []float64{0.1, 1}
+	checkParams(t, "ICSx64 bounds", NewFitter(o).Fit(m, tau, y, nil), p, 1e-6)
+	// A start outside the bounds is clamped.
+	o.Guess, o.Upper = []float64{10, 100}, []float64{1, 5}
+	checkParams(t, "clamped guess", NewFitter(o).Fit(m, tau, y, nil), p, 1e-6)
+	// Lower == Upper fixes a parameter: no standard error, one degree of
+	// freedom more.
+	o = DefaultOptions(m)
+	o.Lower, o.Upper = []float64{0.05, 0}, []float64{0.05, math.Inf(1)}
+	r := NewFitter(o).Fit(m, tau, y, nil)
+	checkParams(t, "fixed DC", r, p, 1e-6)
+	if r.StdErr[0] != 0 || r.DoF != r.N-1 {
+		t.Errorf("fixed DC: SE %g, DoF %d of %d points, want 0 and N-1", r.StdErr[0], r.DoF, r.N)
+	}
+	// Every parameter fixed: nothing to fit, but a chi-square.
+	o.Lower, o.Upper = []float64{0.05, 0.8}, []float64{0.05, 0.8}
+	r = NewFitter(o).Fit(m, tau, y, nil)
+	if r.Status != Converged || r.ChiSq > 1e-30 {
+		t.Errorf("all fixed: status %v, chi-square %g", r.Status, r.ChiSq)
+	}
+	// The flow model's velocity along x only, from one curve: vy fixed.
+	c := CCF2D{W: 2.5, R: Vec{6, 0}}
+	q := []float64{0.05, 0.8, 0.04, 0}
+	o = DefaultOptions(c)
+	o.Lower = []float64{0, 0, math.Inf(-1), 0}
+	o.Upper = []float64{math.Inf(1), math.Inf(1), math.Inf(1), 0}
+	checkParams(t, "CCF2D vy fixed", NewFitter(o).Fit(c, tau, curve(c, q, tau), nil), q, 1e-6)
+}
+
+// TestFailed: bad curves and options give the status Failed, never a
+// panic, with NaN parameters.
+func TestFailed(t *testing.T) {
+	tau := logDelays(16384, 32)
+	m := PCF1D{W: 2.5, Dist: 6}
+	good := curve(m, []float64{0.05, 0.8}, tau)
+	mod := func(f func(y []float64)) []float64 {
+		y := append([]float64(nil), good...)
+		f(y)
+		return y
+	}
+	ones := make([]float64, len(tau))
+	for i := range ones {
+		ones[i] = 1e-3
+	}
+	nan, inf := math.NaN(), math.Inf(1)
+	cases := []struct {
+		name       string
+		m          Model
+		o          Options
+		tau, y, sg []float64
+	}{
+		{"NaN curve", m, DefaultOptions(m), tau, mod(func(y []float64) {
+			for i := range y {
+				y[i] = nan
+			}
+		}), nil},
+		{"one NaN", m, DefaultOptions(m), tau, mod(func(y []float64) { y[7] = nan }), nil},
+		{"Inf", m, DefaultOptions(m), tau, mod(func(y []float64) { y[3] = -inf }), nil},
+		{"all zero", m, DefaultOptions(m), tau, make([]float64, len(tau)), nil},
+		{"all negative, clipped", m, DefaultOptions(m), tau, mod(func(y []float64) {
+			for i := range y {
+				y[i] = -1
+			}
+		}), nil},
+		{"all zero ACF", ACF2D{W: 2}, Options{}, tau, make([]float64, len(tau)), nil},
+		{"too short", m, DefaultOptions(m), tau[:4], good[:4], nil},
+		{"two points, two parameters", m, Options{}, tau[:2], good[:2], nil},
+		{"empty", m, Options{}, nil, nil, nil},
+		{"lengths differ", m, Options{}, tau, good[:10], nil},
+		{"NaN delay", m, Options{}, mod(func(y []float64) { copy(y, tau); y[5] = nan }), good, nil},
+		{"negative delay", m, Options{}, mod(func(y []float64) { copy(y, tau); y[0] = -1 }), good, nil},
+		{"delays descending", m, Options{}, mod(func(y []float64) { copy(y, tau); y[5], y[6] = y[6], y[5] }), good, nil},
+		{"zero sigma", m, Options{}, tau, good, mod(func(y []float64) { copy(y, ones); y[4] = 0 })},
+		{"NaN sigma", m, Options{}, tau, good, mod(func(y []float64) { copy(y, ones); y[4] = nan })},
+		{"short sigma", m, Options{}, tau, good, ones[:3]},
+		{"bad model", PCF1D{W: 0, Dist: 6}, Options{}, tau, good, nil},
+		{"nil model", nil, Options{}, tau, good, nil},
+		{"short bounds", m, Options{Lower: []float64{0}}, tau, good, nil},
+		{"crossed bounds", m, Options{Lower: []float64{0, 2}, Upper: []float64{1, 1}}, tau, good, nil},
+		{"NaN guess", m, Options{Guess: []float64{nan, 1}}, tau, good, nil},
+		{"negative First", m, Options{First: -1}, tau, good, nil},
+		{"First+Last too many", m, Options{First: 20, Last: 20}, tau, good, nil},
+	}
+	for _, c := range cases {
+		ft := NewFitter(c.o)
+		r := ft.Fit(c.m, c.tau, c.y, c.sg)
+		if r.Status != Failed {
+			t.Errorf("%s: status %v, params %v, want failed", c.name, r.Status, r.P())
+		}
+		if !strings.Contains(r.Status.String(), "fail") {
+			t.Errorf("%s: %q", c.name, r.Status)
+		}
+		// The Fitter still works afterwards.
+		if c.m != nil && c.m.Check() == nil && c.o.check(c.m.NumParams()) == nil && c.o.First+c.o.Last < 4 {
+			checkParams(t, c.name+" then good", ft.Fit(m, tau, good, nil), []float64{0.05, 0.8}, 1e-6)
+		}
+	}
+	// Joint fits: mismatched models and curves.
+	ft := NewFitter(Options{})
+	c := CCF2D{W: 2.5}
+	for name, r := range map[string]Result{
+		"no curves":       ft.FitJoint(nil, tau, nil, nil),
+		"counts differ":   ft.FitJoint([]Model{c, c}, tau, [][]float64{good}, nil),
+		"params differ":   ft.FitJoint([]Model{c, m}, tau, [][]float64{good, good}, nil),
+		"sigma count":     ft.FitJoint([]Model{c}, tau, [][]float64{good}, [][]float64{}),
+		"sigma mixed":     ft.FitJoint([]Model{c, c}, tau, [][]float64{good, good}, [][]float64{ones, nil}),
+		"nil model":       ft.FitJoint([]Model{c, nil}, tau, [][]float64{good, good}, nil),
+		"one NaN curve":   ft.FitJoint([]Model{c, c}, tau, [][]float64{good, mod(func(y []float64) { y[9] = nan })}, nil),
+		"invalid offset":  ft.FitJoint([]Model{c, c.At(Vec{nan, 0})}, tau, [][]float64{good, good}, nil),
+		"all zero curves": ft.FitJoint([]Model{c, c}, tau, [][]float64{make([]float64, len(tau)), make([]float64, len(tau))}, nil),
+	} {
+		if r.Status != Failed {
+			t.Errorf("joint %s: status %v, want failed", name, r.Status)
+		}
+	}
+	if s := Status(9).String(); s != "Status(9)" {
+		t.Errorf("Status(9).String() = %q", s)
+	}
+}
+
+// TestMaxIter: a fit stopped early says so and keeps finite parameters.
+func TestMaxIter(t *testing.T) {
+	tau := logDelays(16384, 32)
+	m := PCF1D{W: 2.5, Dist: 6}
+	y := curve(m, []float64{0.05, 0.8}, tau)
+	o := DefaultOptions(m)
+	o.MaxIter, o.Guess = 2, []float64{1, 1e-3}
+	r := NewFitter(o).Fit(m, tau, y, nil)
+	if r.Status != MaxIter || r.Iter != 2 {
+		t.Errorf("status %v after %d steps, want max iterations after 2", r.Status, r.Iter)
+	}
+	for j := range r.P() {
+		if !finite(r.Params[j]) {
+			t.Errorf("param %d = %g", j, r.Params[j])
+		}
+	}
+}
+
+// TestNoAlloc: a Fitter fits without allocating once warm.
+func TestNoAlloc(t *testing.T) {
+	tau := logDelays(16384, 32)
+	for _, c := range modelCases() {
+		y := curve(c.m, c.p, tau)
+		ft := NewFitter(DefaultOptions(c.m))
+		ft.Fit(c.m, tau, y, nil)
+		if a := testing.AllocsPerRun(20, func() { ft.Fit(c.m, tau, y, nil) }); a != 0 {
+			t.Errorf("%s: %g allocations per fit", c.name, a)
+		}
+	}
+	m := CCF2D{W: 2.5}
+	ms, ys := jointCurves(m, []float64{0.05, 0.5, 0.03, -0.02}, tau, circle(6, 32))
+	ft := NewFitter(DefaultOptions(m))
+	ft.FitJoint(ms, tau, ys, nil)
+	if a := testing.AllocsPerRun(20, func() { ft.FitJoint(ms, tau, ys, nil) }); a != 0 {
+		t.Errorf("joint: %g allocations per fit", a)
+	}
+	y32 := make([]float32, len(tau))
+	for i, v := range curve(PCF1D{W: 2.5, Dist: 6}, []float64{0.05, 0.8}, tau) {
+		y32[i] = float32(v)
+	}
+	mm := []Model{PCF1D{W: 2.5, Dist: 6}}
+	ft = NewFitter(DefaultOptions(mm[0]))
+	fitFlat(ft, mm, tau, y32, nil, len(tau))
+	if a := testing.AllocsPerRun(20, func() { fitFlat(ft, mm, tau, y32, nil, len(tau)) }); a != 0 {
+		t.Errorf("float32 curve: %g allocations per fit", a)
+	}
+}

@@ -1,0 +1,904 @@
+package fit
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Status is the outcome of a fit.
+type Status uint8
+
+const (
+	// Converged: the fit met a convergence criterion with every free
+	// parameter strictly inside its bounds.
+	Converged Status = iota
+	// AtBound: converged with at least one parameter on a bound.
+	AtBound
+	// MaxIter: Options.MaxIter trial steps without convergence (or
+	// without a step that lowers chi-square as the damping grew without
+	// bound); the parameters are the best found.
+	MaxIter
+	// Failed: no usable fit: a NaN or infinite point, delay or error bar,
+	// a non-positive error bar, too few points for the free parameters, a
+	// model that evaluates to NaN or infinity at the start, or a free
+	// parameter the data do not determine (a singular normal matrix, as
+	// for an all-zero curve) while off its bounds.
+	Failed
+)
+
+func (s Status) String() string {
+	switch s {
+	case Converged:
+		return "converged"
+	case AtBound:
+		return "at bound"
+	case MaxIter:
+		return "max iterations"
+	case Failed:
+		return "failed"
+	}
+	return fmt.Sprintf("Status(%d)", uint8(s))
+}
+
+// Result is the outcome of one fit. It holds no slices: a Fitter returns it
+// without allocating.
+type Result struct {
+	Params  [MaxParams]float64 // the parameters (Params[:NParams])
+	StdErr  [MaxParams]float64 // their standard errors (0 for a fixed parameter, +Inf for one the data do not determine)
+	NParams int                // the model's number of parameters
+	ChiSq   float64            // sum over the fitted points of w (y - G)^2, w = 1/sigma^2 or 1
+	N       int                // points fitted
+	DoF     int                // N - free parameters
+	Iter    int                // trial steps taken
+	Status  Status
+}
+
+// P returns the fitted parameters as a slice of r.Params.
+func (r *Result) P() []float64 { return r.Params[:r.NParams] }
+
+// SE returns the standard errors as a slice of r.StdErr.
+func (r *Result) SE() []float64 { return r.StdErr[:r.NParams] }
+
+// RedChiSq returns ChiSq / DoF (NaN without degrees of freedom).
+func (r *Result) RedChiSq() float64 {
+	if r.DoF <= 0 {
+		return math.NaN()
+	}
+	return r.ChiSq / float64(r.DoF)
+}
+
+// Options controls the fits of a Fitter. The zero value fits every point
+// of a curve, without clipping, within the model's default bounds, from a
+// guess made from the data.
+type Options struct {
+	// Lower and Upper are the parameters' box bounds (length NumParams);
+	// nil takes the model's Bounds. A parameter with Lower == Upper is
+	// held fixed at that value. Infinite bounds are allowed.
+	Lower, Upper []float64
+	// Guess, when not nil, is the start of every fit (clamped to the
+	// bounds) instead of the model's guess from the data.
+	Guess []float64
+	// First and Last are the numbers of points left out at the start and
+	// at the end of each curve (ICSx64 leaves out one of each).
+	First, Last int
+	// ClipNegative replaces negative points by 0 before fitting (ICSx64).
+	ClipNegative bool
+	// MaxIter is the most trial steps of a fit; 0 means 200.
+	MaxIter int
+	// XTol: converged when a step, scaled by the Jacobian's column norms,
+	// is at most XTol times the scaled parameters (0 means 1e-10).
+	XTol float64
+	// FTol: converged when both the actual and the predicted relative
+	// reductions of chi-square are at most FTol (0 means 1e-12).
+	FTol float64
+	// GTol: converged when every scaled gradient component of the
+	// unconstrained parameters is at most GTol times sqrt(chi-square)
+	// (0 means 1e-12).
+	GTol float64
+}
+
+// DefaultOptions returns the options a model is meant to be fitted with:
+// the first and last points left out (the library's first point repeats
+// the second, as ICSx64's; the last bin reaches the circular correlation's
+// wrap-around) and, for PCF1D, negative points clipped to 0, as ICSx64's
+// ipcf_nlsp_1dpcf does.
+func DefaultOptions(m Model) Options {
+	_, clip := m.(PCF1D)
+	return Options{First: 1, Last: 1, ClipNegative: clip}
+}
+
+func (o Options) check(np int) error {
+	if o.First < 0 || o.Last < 0 {
+		return fmt.Errorf("fit: First=%d, Last=%d, want >= 0", o.First, o.Last)
+	}
+	if o.MaxIter < 0 {
+		return fmt.Errorf("fit: MaxIter=%d, want >= 0", o.MaxIter)
+	}
+	for _, t := range []float64{o.XTol, o.FTol, o.GTol} {
+		if !(t >= 0) || math.IsInf(t, 0) {
+			return fmt.Errorf("fit: tolerance %g, want a finite number >= 0", t)
+		}
+	}
+	for _, s := range []struct {
+		name string
+		v    []float64
+	}{{"Lower", o.Lower}, {"Upper", o.Upper}, {"Guess", o.Guess}} {
+		if s.v != nil && len(s.v) != np {
+			return fmt.Errorf("fit: %s has %d values, the model %d parameters", s.name, len(s.v), np)
+		}
+		for _, v := range s.v {
+			if math.IsNaN(v) {
+				return fmt.Errorf("fit: %s holds NaN", s.name)
+			}
+		}
+	}
+	for j := range o.Guess {
+		if math.IsInf(o.Guess[j], 0) {
+			return fmt.Errorf("fit: Guess[%d] is infinite", j)
+		}
+	}
+	if o.Lower != nil && o.Upper != nil {
+		for j := range o.Lower {
+			if o.Lower[j] > o.Upper[j] {
+				return fmt.Errorf("fit: Lower[%d]=%g > Upper[%d]=%g", j, o.Lower[j], j, o.Upper[j])
+			}
+		}
+	}
+	return nil
+}
+
+type segment struct {
+	m      Model
+	lo, hi int
+}
+
+// Fitter fits models to curves by Levenberg-Marquardt with box bounds. It
+// keeps its buffers between fits, so that a fit allocates nothing once the
+// buffers have grown to the largest curve; use one Fitter per goroutine.
+type Fitter struct {
+	o                Options
+	xtol, ftol, gtol float64
+	maxIter          int
+	checkedNP        int  // the parameter count o was last checked for
+	optsOK           bool // o passed that check
+
+	tau, y, w []float64 // the points fitted; w: weights 1/sigma^2 when weighted
+	weighted  bool
+	segs      []segment
+	f, ft     []float64
+	jac, jt   []float64
+	gbuf, col []float64 // joint guesses
+	// Parameters handed to the models: interface calls make their
+	// arguments escape, so they live here rather than on the stack.
+	pe, ml, mh [MaxParams]float64
+}
+
+// NewFitter returns a Fitter with the options o.
+func NewFitter(o Options) *Fitter {
+	ft := &Fitter{o: o}
+	ft.xtol, ft.ftol, ft.gtol, ft.maxIter = o.XTol, o.FTol, o.GTol, o.MaxIter
+	if ft.xtol == 0 {
+		ft.xtol = 1e-10
+	}
+	if ft.ftol == 0 {
+		ft.ftol = 1e-12
+	}
+	if ft.gtol == 0 {
+		ft.gtol = 1e-12
+	}
+	if ft.maxIter == 0 {
+		ft.maxIter = 200
+	}
+	return ft
+}
+
+// Options returns the Fitter's options.
+func (ft *Fitter) Options() Options { return ft.o }
+
+// Fit fits the model m to the curve y at the delays tau (same length),
+// weighted by 1/sigma^2 when sigma (the points' error bars, same length) is
+// not nil. It never panics on bad data: a curve it cannot fit gives the
+// status Failed.
+func (ft *Fitter) Fit(m Model, tau, y, sigma []float64) Result {
+	var r Result
+	if !ft.begin(m, &r) {
+		return r
+	}
+	if !load(ft, m, tau, y, sigma) {
+		return failed(r)
+	}
+	ft.run(&r)
+	return r
+}
+
+// FitJoint fits the curves ys[k] at the delays tau with the models ms[k]
+// (the same model at each curve's offset: same parameters) at once: one set
+// of parameters for all of them, as for the direction and speed of a flow
+// from a pixel's CCFs at several offsets. sigmas is nil or holds each
+// curve's error bars.
+func (ft *Fitter) FitJoint(ms []Model, tau []float64, ys, sigmas [][]float64) Result {
+	var r Result
+	if len(ms) == 0 || len(ms) != len(ys) || (sigmas != nil && len(sigmas) != len(ys)) {
+		r.Status = Failed
+		return failed(r)
+	}
+	if !ft.begin(ms[0], &r) {
+		return r
+	}
+	for k, m := range ms {
+		if m == nil || m.NumParams() != r.NParams || m.Check() != nil {
+			return failed(r)
+		}
+		var s []float64
+		if sigmas != nil {
+			s = sigmas[k]
+		}
+		if !load(ft, m, tau, ys[k], s) {
+			return failed(r)
+		}
+	}
+	ft.run(&r)
+	return r
+}
+
+// begin resets the points and checks the model and options.
+func (ft *Fitter) begin(m Model, r *Result) bool {
+	ft.tau, ft.y, ft.w, ft.segs = ft.tau[:0], ft.y[:0], ft.w[:0], ft.segs[:0]
+	if m == nil {
+		*r = failed(*r)
+		return false
+	}
+	np := m.NumParams()
+	if np != ft.checkedNP {
+		ft.checkedNP, ft.optsOK = np, ft.o.check(np) == nil
+	}
+	if np < 1 || np > MaxParams || !ft.optsOK || m.Check() != nil {
+		*r = failed(*r)
+		return false
+	}
+	r.NParams = np
+	return true
+}
+
+func failed(r Result) Result {
+	r.Status = Failed
+	for j := range r.Params {
+		r.Params[j], r.StdErr[j] = math.NaN(), math.NaN()
+	}
+	r.ChiSq = math.NaN()
+	return r
+}
+
+// load appends the points of one curve, leaving out First and Last,
+// clipping when asked; false for a curve that cannot be fitted.
+func load[T float32 | float64](ft *Fitter, m Model, tau []float64, y, sigma []T) bool {
+	if len(tau) != len(y) || (sigma != nil && len(sigma) != len(y)) {
+		return false
+	}
+	if len(ft.segs) == 0 {
+		ft.weighted = sigma != nil
+	} else if (sigma != nil) != ft.weighted {
+		return false // weighted and unweighted curves mixed
+	}
+	lo, hi := ft.o.First, len(y)-ft.o.Last
+	if hi-lo < 1 {
+		return false
+	}
+	start := len(ft.y)
+	for i := lo; i < hi; i++ {
+		t, v := tau[i], float64(y[i])
+		if math.IsNaN(t) || math.IsInf(t, 0) || t < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+		if i > lo && t < tau[i-1] {
+			return false
+		}
+		if ft.o.ClipNegative && v < 0 {
+			v = 0
+		}
+		ft.tau = append(ft.tau, t)
+		ft.y = append(ft.y, v)
+		if sigma != nil {
+			s := float64(sigma[i])
+			if !(s > 0) || math.IsInf(s, 0) {
+				return false
+			}
+			ft.w = append(ft.w, 1/(s*s))
+		}
+	}
+	ft.segs = append(ft.segs, segment{m: m, lo: start, hi: len(ft.y)})
+	return true
+}
+
+// eval sets f (and jac) to the model at p[:np] over all points.
+func (ft *Fitter) eval(np int, pv *[MaxParams]float64, f, jac []float64) {
+	ft.pe = *pv
+	p := ft.pe[:np]
+	for _, s := range ft.segs {
+		var j []float64
+		if jac != nil {
+			j = jac[s.lo*np : s.hi*np]
+		}
+		s.m.Eval(p, ft.tau[s.lo:s.hi], f[s.lo:s.hi], j)
+	}
+}
+
+type sq = [MaxParams][MaxParams]float64
+
+// normal returns chi-square and sets A = J^T W J and g = J^T W (y - f).
+func (ft *Fitter) normal(np int, f, jac []float64, a *sq, g *[MaxParams]float64) float64 {
+	*a = sq{}
+	*g = [MaxParams]float64{}
+	chi2 := 0.0
+	for i, yi := range ft.y {
+		r := yi - f[i]
+		w := 1.0
+		if ft.weighted {
+			w = ft.w[i]
+		}
+		chi2 += w * r * r
+		row := jac[i*np : i*np+np]
+		for j, jj := range row {
+			wj := w * jj
+			g[j] += wj * r
+			for k := 0; k <= j; k++ {
+				a[j][k] += wj * row[k]
+			}
+		}
+	}
+	for j := 0; j < np; j++ {
+		for k := 0; k < j; k++ {
+			a[k][j] = a[j][k]
+		}
+	}
+	return chi2
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func finiteNormal(np int, a *sq, g *[MaxParams]float64) bool {
+	for j := 0; j < np; j++ {
+		if !finite(g[j]) {
+			return false
+		}
+		for k := 0; k < np; k++ {
+			if !finite(a[j][k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n, n+n/4)
+	}
+	return s[:n]
+}
+
+// guess sets p to the start of the fit.
+func (ft *Fitter) guess(np int, p []float64) {
+	if ft.o.Guess != nil {
+		copy(p, ft.o.Guess)
+		return
+	}
+	if len(ft.segs) == 1 {
+		s := ft.segs[0]
+		s.m.Guess(p, ft.tau[s.lo:s.hi], ft.y[s.lo:s.hi])
+		return
+	}
+	// Joint: the median of the curves' guesses, parameter by parameter.
+	k := len(ft.segs)
+	ft.gbuf = grow(ft.gbuf, k*np)
+	for i, s := range ft.segs {
+		s.m.Guess(ft.gbuf[i*np:i*np+np], ft.tau[s.lo:s.hi], ft.y[s.lo:s.hi])
+	}
+	ft.col = grow(ft.col, k)
+	for j := 0; j < np; j++ {
+		c := ft.col[:0]
+		for i := 0; i < k; i++ {
+			if v := ft.gbuf[i*np+j]; finite(v) {
+				c = append(c, v)
+			}
+		}
+		if len(c) == 0 {
+			p[j] = 0
+			continue
+		}
+		slices.Sort(c)
+		p[j] = c[len(c)/2]
+		if len(c)%2 == 0 {
+			p[j] = (c[len(c)/2-1] + c[len(c)/2]) / 2
+		}
+	}
+}
+
+// run fits the loaded points.
+func (ft *Fitter) run(r *Result) {
+	np := r.NParams
+	n := len(ft.y)
+	if ft.weighted && len(ft.w) != n {
+		*r = failed(*r)
+		return
+	}
+	var lo, hi, p, pt, dsc [MaxParams]float64
+	if ft.o.Lower != nil {
+		copy(lo[:], ft.o.Lower)
+	}
+	if ft.o.Upper != nil {
+		copy(hi[:], ft.o.Upper)
+	}
+	if ft.o.Lower == nil || ft.o.Upper == nil {
+		ft.ml, ft.mh = [MaxParams]float64{}, [MaxParams]float64{}
+		ft.segs[0].m.Bounds(ft.ml[:np], ft.mh[:np])
+		if ft.o.Lower == nil {
+			lo = ft.ml
+		}
+		if ft.o.Upper == nil {
+			hi = ft.mh
+		}
+	}
+	var free [MaxParams]int
+	nf := 0
+	for j := 0; j < np; j++ {
+		if lo[j] > hi[j] {
+			*r = failed(*r)
+			return
+		}
+		if lo[j] < hi[j] {
+			free[nf] = j
+			nf++
+		}
+	}
+	r.N = n
+	r.DoF = n - nf
+	if n <= nf {
+		*r = failed(*r)
+		r.N, r.DoF = n, n-nf
+		return
+	}
+	ft.f, ft.ft = grow(ft.f, n), grow(ft.ft, n)
+	ft.jac, ft.jt = grow(ft.jac, n*np), grow(ft.jt, n*np)
+
+	// The fit runs on the data scaled by a power of two to a largest
+	// |value| in [0.5, 1): the model is linear in G0 and Ginf, which scale
+	// with it, and the normal equations of curves of 1e-150 or 1e150 stay
+	// clear of underflow and overflow.
+	gi := -1 // Ginf
+	for j, name := range ft.segs[0].m.ParamNames() {
+		if name == "Ginf" && j > 0 && j < np {
+			gi = j
+		}
+	}
+	sc := ft.scale()
+	lo0, hi0 := lo, hi
+	lo[0], hi[0] = lo[0]/sc, hi[0]/sc
+	if gi >= 0 {
+		lo[gi], hi[gi] = lo[gi]/sc, hi[gi]/sc
+	}
+
+	ft.pe = [MaxParams]float64{}
+	ft.guess(np, ft.pe[:np])
+	p = ft.pe
+	if ft.o.Guess != nil {
+		p[0] /= sc
+		if gi >= 0 {
+			p[gi] /= sc
+		}
+	}
+	for j := 0; j < np; j++ {
+		if !finite(p[j]) {
+			p[j] = 0
+		}
+		p[j] = min(max(p[j], lo[j]), hi[j])
+	}
+	if ft.o.Guess == nil {
+		ft.amplitude(np, gi, &p, &lo, &hi)
+	}
+
+	var a, at sq
+	var g, gt [MaxParams]float64
+	ft.eval(np, &p, ft.f, ft.jac)
+	chi2 := ft.normal(np, ft.f, ft.jac, &a, &g)
+	if !finite(chi2) || !finiteNormal(np, &a, &g) {
+		*r = failed(*r)
+		r.N, r.DoF = n, n-nf
+		return
+	}
+	for _, j := range free[:nf] {
+		dsc[j] = math.Sqrt(a[j][j])
+		if dsc[j] == 0 {
+			dsc[j] = 1
+		}
+	}
+	mu, nu := 1e-3, 2.0
+	status := MaxIter
+	iter := 0
+	var act [MaxParams]bool
+	var m sq
+	var rhs, delta [MaxParams]float64
+	var idx [MaxParams]int
+	for iter < ft.maxIter {
+		if chi2 == 0 {
+			status = Converged
+			break
+		}
+		// Active bounds: a parameter on a bound that the gradient pushes
+		// outwards takes no step (projected Levenberg-Marquardt).
+		ni := 0
+		gmax := 0.0
+		for _, j := range free[:nf] {
+			act[j] = (p[j] <= lo[j] && g[j] <= 0) || (p[j] >= hi[j] && g[j] >= 0)
+			if !act[j] {
+				idx[ni] = j
+				ni++
+				gmax = max(gmax, math.Abs(g[j])/dsc[j])
+			}
+		}
+		if gmax <= ft.gtol*math.Sqrt(chi2) {
+			status = Converged
+			break
+		}
+		iter++
+		for u := 0; u < ni; u++ {
+			j := idx[u]
+			for v := 0; v < ni; v++ {
+				m[u][v] = a[j][idx[v]]
+			}
+			m[u][u] += mu * dsc[j] * dsc[j]
+			rhs[u] = g[j]
+		}
+		if !cholSolve(&m, ni, &rhs, &delta) {
+			mu *= nu
+			nu *= 2
+			if mu > 1e300 {
+				break
+			}
+			continue
+		}
+		var s [MaxParams]float64
+		snorm, pnorm := 0.0, 0.0
+		pt = p
+		for u := 0; u < ni; u++ {
+			j := idx[u]
+			pt[j] = min(max(p[j]+delta[u], lo[j]), hi[j])
+			s[j] = pt[j] - p[j]
+		}
+		for _, j := range free[:nf] {
+			snorm += (dsc[j] * s[j]) * (dsc[j] * s[j])
+			pnorm += (dsc[j] * p[j]) * (dsc[j] * p[j])
+		}
+		snorm, pnorm = math.Sqrt(snorm), math.Sqrt(pnorm)
+		small := snorm <= ft.xtol*pnorm
+		// Predicted reduction of chi-square: 2 s.g - s.A.s.
+		pred := 0.0
+		for _, j := range free[:nf] {
+			pred += 2 * s[j] * g[j]
+			for _, k := range free[:nf] {
+				pred -= s[j] * a[j][k] * s[k]
+			}
+		}
+		ft.eval(np, &pt, ft.ft, ft.jt)
+		chi2t := ft.normal(np, ft.ft, ft.jt, &at, &gt)
+		actual := chi2 - chi2t
+		if finite(chi2t) && actual > 0 && finiteNormal(np, &at, &gt) {
+			rho := 0.5
+			if pred > 0 {
+				rho = actual / pred
+			}
+			old := chi2
+			p, a, g, chi2 = pt, at, gt, chi2t
+			ft.f, ft.ft = ft.ft, ft.f
+			ft.jac, ft.jt = ft.jt, ft.jac
+			for _, j := range free[:nf] {
+				dsc[j] = max(dsc[j], math.Sqrt(a[j][j]))
+			}
+			c := 2*rho - 1
+			mu *= max(1.0/3, 1-c*c*c)
+			nu = 2
+			if small || chi2 == 0 || (actual <= ft.ftol*old && pred <= ft.ftol*old) {
+				status = Converged
+				break
+			}
+			continue
+		}
+		mu *= nu
+		nu *= 2
+		if small || mu > 1e300 {
+			if small {
+				status = Converged
+			}
+			break
+		}
+	}
+	r.Iter = iter
+
+	if status == Converged {
+		ft.snap(np, free[:nf], &lo, &hi, &p, &dsc, &chi2, &a, &g)
+	}
+	for j := 0; j < np; j++ {
+		r.Params[j] = p[j]
+	}
+	r.ChiSq = chi2
+	at0 := false
+	for _, j := range free[:nf] {
+		if p[j] == lo[j] || p[j] == hi[j] {
+			at0 = true
+		}
+	}
+	if status == Converged && at0 {
+		status = AtBound
+	}
+	// Covariance (J^T W J)^-1 over the free parameters, scaled by the
+	// reduced chi-square when the points carry no error bars.
+	s2 := 1.0
+	if !ft.weighted {
+		s2 = chi2 / float64(n-nf)
+	}
+	var sing [MaxParams]bool
+	covariance(np, free[:nf], &a, &sing, &r.StdErr)
+	for j := 0; j < np; j++ {
+		switch {
+		case lo[j] == hi[j]:
+			r.StdErr[j] = 0
+		case sing[j]:
+			r.StdErr[j] = math.Inf(1)
+			if p[j] != lo[j] && p[j] != hi[j] {
+				status = Failed
+			}
+		default:
+			r.StdErr[j] = math.Sqrt(r.StdErr[j] * s2)
+			if math.IsNaN(r.StdErr[j]) {
+				r.StdErr[j] = math.Inf(1)
+				if p[j] != lo[j] && p[j] != hi[j] {
+					status = Failed
+				}
+			}
+		}
+	}
+	r.Status = status
+	r.Params[0] *= sc
+	r.StdErr[0] *= sc
+	if gi >= 0 {
+		r.Params[gi] *= sc
+		r.StdErr[gi] *= sc
+	}
+	if !ft.weighted {
+		r.ChiSq *= sc * sc
+	}
+	for j := 0; j < np; j++ {
+		if !finite(r.Params[j]) { // an amplitude beyond float64
+			r.Status = Failed
+		}
+		// Bounds scaled into subnormals lose bits.
+		r.Params[j] = min(max(r.Params[j], lo0[j]), hi0[j])
+	}
+}
+
+// scale divides the points by a power of two that brings their largest
+// |value| into [0.5, 1) (and multiplies the weights by its square), and
+// returns it.
+func (ft *Fitter) scale() float64 {
+	ymax := 0.0
+	for _, y := range ft.y {
+		ymax = max(ymax, math.Abs(y))
+	}
+	if !(ymax > 0) || math.IsInf(ymax, 0) {
+		return 1
+	}
+	_, e := math.Frexp(ymax)
+	sc := math.Ldexp(1, e)
+	for i := range ft.y {
+		ft.y[i] /= sc
+	}
+	if ft.weighted {
+		for i := range ft.w {
+			ft.w[i] *= sc * sc
+		}
+	}
+	return sc
+}
+
+// amplitude sets the guess's amplitude p[0], and its Ginf if the model
+// has one, to their weighted least-squares values with the other
+// parameters held: the model is linear in them.
+func (ft *Fitter) amplitude(np, gi int, p, lo, hi *[MaxParams]float64) {
+	if !(lo[0] < hi[0]) {
+		return
+	}
+	if gi >= 0 && !(lo[gi] < hi[gi]) {
+		gi = -1
+	}
+	ft.eval(np, p, ft.f, ft.jac)
+	var ss, su, uu, sz, uz float64
+	for i, yi := range ft.y {
+		w := 1.0
+		if ft.weighted {
+			w = ft.w[i]
+		}
+		s := ft.jac[i*np]
+		u, pg := 0.0, 0.0
+		if gi >= 0 {
+			u, pg = ft.jac[i*np+gi], p[gi]
+		}
+		z := yi - (ft.f[i] - p[0]*s - pg*u) // the data less the rest of the model
+		ss += w * s * s
+		su += w * s * u
+		uu += w * u * u
+		sz += w * s * z
+		uz += w * u * z
+	}
+	a, b := 0.0, 0.0
+	if gi >= 0 {
+		det := ss*uu - su*su
+		if !(det > 1e-12*ss*uu) {
+			return
+		}
+		a, b = (sz*uu-su*uz)/det, (ss*uz-su*sz)/det
+	} else {
+		if !(ss > 0) {
+			return
+		}
+		a = sz / ss
+	}
+	if !finite(a) || !finite(b) {
+		return
+	}
+	p[0] = min(max(a, lo[0]), hi[0])
+	if gi >= 0 {
+		p[gi] = min(max(b, lo[gi]), hi[gi])
+	}
+}
+
+// snap moves a parameter that converged next to a bound onto it when that
+// costs no chi-square: a parameter whose derivative vanishes at its bound
+// (a speed at 0) creeps towards it and would never reach it.
+func (ft *Fitter) snap(np int, free []int, lo, hi, p, dsc *[MaxParams]float64, chi2 *float64, a *sq, g *[MaxParams]float64) {
+	pnorm := 0.0
+	for _, j := range free {
+		pnorm += (dsc[j] * p[j]) * (dsc[j] * p[j])
+	}
+	pnorm = math.Sqrt(pnorm)
+	// The model may move by 1e-10 of the data's norm (noise-free curves
+	// have a chi-square of round-off) or chi-square by 1e-9 of itself.
+	yy := 0.0
+	for i, y := range ft.y {
+		w := 1.0
+		if ft.weighted {
+			w = ft.w[i]
+		}
+		yy += w * y * y
+	}
+	tol := max(1e-9**chi2, 1e-20*yy)
+	for _, j := range free {
+		for _, b := range [2]float64{lo[j], hi[j]} {
+			if !finite(b) || p[j] == b || dsc[j]*math.Abs(p[j]-b) > 1e-4*pnorm {
+				continue
+			}
+			pt := *p
+			pt[j] = b
+			ft.eval(np, &pt, ft.ft, ft.jt)
+			var at sq
+			var gt [MaxParams]float64
+			c := ft.normal(np, ft.ft, ft.jt, &at, &gt)
+			if finite(c) && finiteNormal(np, &at, &gt) && c <= *chi2+tol {
+				*p, *chi2, *a, *g = pt, c, at, gt
+				ft.f, ft.ft = ft.ft, ft.f
+				ft.jac, ft.jt = ft.jt, ft.jac
+			}
+		}
+	}
+}
+
+// cholSolve solves m x = b for the leading n x n block of the symmetric
+// positive definite m (overwritten by its Cholesky factor); false when m is
+// not positive definite.
+func cholSolve(m *sq, n int, b, x *[MaxParams]float64) bool {
+	for j := 0; j < n; j++ {
+		d := m[j][j]
+		for k := 0; k < j; k++ {
+			d -= m[j][k] * m[j][k]
+		}
+		if !(d > 0) || math.IsInf(d, 0) {
+			return false
+		}
+		d = math.Sqrt(d)
+		m[j][j] = d
+		for i := j + 1; i < n; i++ {
+			s := m[i][j]
+			for k := 0; k < j; k++ {
+				s -= m[i][k] * m[j][k]
+			}
+			m[i][j] = s / d
+		}
+	}
+	for i := 0; i < n; i++ {
+		s := b[i]
+		for k := 0; k < i; k++ {
+			s -= m[i][k] * x[k]
+		}
+		x[i] = s / m[i][i]
+	}
+	for i := n - 1; i >= 0; i-- {
+		s := x[i]
+		for k := i + 1; k < n; k++ {
+			s -= m[k][i] * x[k]
+		}
+		x[i] = s / m[i][i]
+	}
+	return true
+}
+
+// singularPivot is the smallest pivot, on the scale of a correlation
+// matrix, of a parameter the data determine: a correlation of
+// 1 - 5e-13 with the others is taken for a dependence.
+const singularPivot = 1e-12
+
+// covariance sets se[j] to the diagonal of (A^-1) over the free parameters
+// and sing[j] for those the data do not determine (a zero column or one
+// dependent on the others), which are left out of the inverse.
+func covariance(np int, free []int, a *sq, sing *[MaxParams]bool, se *[MaxParams]float64) {
+	var sc [MaxParams]float64
+	var idx [MaxParams]int
+	n := 0
+	for _, j := range free {
+		if d := a[j][j]; d > 0 && finite(d) {
+			sc[j] = 1 / math.Sqrt(d)
+			idx[n] = j
+			n++
+		} else {
+			sing[j] = true
+		}
+	}
+	// Cholesky of the correlation matrix, dropping dependent parameters.
+	var l sq
+	var keep [MaxParams]int
+	nk := 0
+	for u := 0; u < n; u++ {
+		j := idx[u]
+		var row [MaxParams]float64
+		for v := 0; v < nk; v++ {
+			k := keep[v]
+			s := a[j][k] * sc[j] * sc[k]
+			for w := 0; w < v; w++ {
+				s -= row[w] * l[v][w]
+			}
+			row[v] = s / l[v][v]
+		}
+		d := 1.0
+		for v := 0; v < nk; v++ {
+			d -= row[v] * row[v]
+		}
+		if !(d > singularPivot) {
+			sing[j] = true
+			continue
+		}
+		row[nk] = math.Sqrt(d)
+		l[nk] = row
+		keep[nk] = j
+		nk++
+	}
+	// Inverse of L L^T: column by column.
+	for c := 0; c < nk; c++ {
+		var e, x [MaxParams]float64
+		e[c] = 1
+		for i := 0; i < nk; i++ {
+			s := e[i]
+			for k := 0; k < i; k++ {
+				s -= l[i][k] * x[k]
+			}
+			x[i] = s / l[i][i]
+		}
+		for i := nk - 1; i >= 0; i-- {
+			s := x[i]
+			for k := i + 1; k < nk; k++ {
+				s -= l[k][i] * x[k]
+			}
+			x[i] = s / l[i][i]
+		}
+		j := keep[c]
+		se[j] = x[c] * sc[j] * sc[j]
+	}
+}
