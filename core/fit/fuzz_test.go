@@ -35,6 +35,12 @@ func FuzzFit(f *testing.F) {
 		f.Add(b, uint8(i), uint8(i*37))
 	}
 	f.Add([]byte{}, uint8(0), uint8(0))
+	// Found by fuzzing: curves near the smallest and largest float64s (a
+	// chi-square and an amplitude beyond float64, subnormal bounds).
+	f.Add([]byte("0000000000000000000000000000000a"), uint8('\x0e'), uint8('\v'))
+	f.Add([]byte("000000000000000\x7f0000000000000000"), uint8('|'), uint8(0xc2))
+	f.Add([]byte("000000000000000?0000000A0000000A0000000A0000000A0000000A000000\xcb\x7f"), uint8(0x10), uint8('P'))
+	f.Add([]byte("0000000!!!0!!!!!X!!!!!!! !!!!!!!2!!!!!!!0!!!!!!!8!!!!!!!!!!!!!!!! !!!!!!2!!!!!!!7!!!!!!!0!!!!!!!"), uint8(':'), uint8('Q'))
 	f.Add(make([]byte, 240), uint8(3), uint8(255))
 	f.Fuzz(func(t *testing.T, data []byte, sel, flags uint8) {
 		n := min(len(data)/8, 96)
