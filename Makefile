@@ -204,6 +204,7 @@ fuzz: deps ## run the native Go fuzz targets briefly (10 s each)
 	$(GO) test -run XXX -fuzz '^FuzzJournal$$' -fuzztime 10s -fuzzminimizetime 2s ./core/ooc
 	$(GO) test -run XXX -fuzz FuzzSidecar -fuzztime 10s -fuzzminimizetime 2s ./core/ooc
 	$(GO) test -run XXX -fuzz FuzzPCFArgs -fuzztime 10s -fuzzminimizetime 2s ./cmd/ipcf
+	$(GO) test -run XXX -fuzz FuzzFit -fuzztime 10s -fuzzminimizetime 2s ./core/fit
 
 demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
 	@mkdir -p $(BUILD)/demo
