@@ -24,9 +24,9 @@ PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(C
 
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc g++ clang python3-numpy python3-pytest python3-dask \
-             python3-distributed python3-matplotlib python3-zarr python3-setuptools python3-wheel python3-pip python3-venv \
+             python3-distributed python3-matplotlib python3-zarr python3-tifffile python3-setuptools python3-wheel python3-pip python3-venv \
              python3-tqdm python3-xarray jupyter-nbconvert python3-nbformat python3-nbclient python3-ipykernel \
-             octave liboctave-dev imagej libjna-java xvfb xauth
+             octave liboctave-dev imagej default-jdk-headless libjna-java xvfb xauth
 
 .PHONY: check-shared golden filejob bench-big all deps cuda-emu install test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 

@@ -431,7 +431,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"scratch is a FIFO", pcf(good, "--engine", "ooc", "--scratch", fifo), 1, []string{"fifo.npy", "named pipe", "not a folder"}, nil},
 		{"scratch is a file", pcf(good, "--engine", "ooc", "--scratch", good), 1, []string{"good.npy", "not a folder"}, nil},
 		{"scratch missing", pcf(good, "--scratch", p("noscratch")), 1, []string{"noscratch"}, nil},
-		{"output extension", []string{"pcf", good, "-o", p("out.txt"), "--radius", "2", "--quiet"}, 1, []string{"out.txt"}, nil},
+		{"output extension", []string{"pcf", good, "-o", p("out.txt"), "--radius", "2", "--quiet"}, 2, []string{"out.txt", "OUT.tif"}, nil},
 		// bleach
 		{"bleach no output", []string{"bleach", good, "--filtersize", "3"}, 2, []string{"-o", "required"}, nil},
 		{"bleach zero", []string{"bleach", good, "-o", out, "--filtersize", "0"}, 2, []string{"filtersize"}, nil},

@@ -1,7 +1,7 @@
 // Command ipcf runs image pair correlation function (pCF) analysis on
 // image time series stored as .npy files.
 //
-//	ipcf pcf IN.npy -o OUT.npy [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
+//	ipcf pcf IN.npy -o OUT.npy|OUT.zarr|OUT.ome.zarr|OUT.tif [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
 //	         [--bleach-mean real|floor] [--mask M.npy] [--threads N]
 //	         [--preset circle|disk|line | --offsets "u,v;..."|FILE | --acf] [--bins log|linear|multitau]
 //	         [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,25 +45,27 @@ import (
 const Version = job.Version
 
 const usage = `usage:
-  ipcf pcf INPUT -o OUT.npy|OUT.zarr [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
+  ipcf pcf INPUT -o OUT.npy|OUT.zarr|OUT.ome.zarr|OUT.tif [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
            [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory 2GiB] [--scratch DIR]
            [--engine auto|memory|ooc] [--tile ROWS,COLS] [--crop y0:y1,x0:x1] [--frames a:b]
-           [--device auto|cpu|cuda|cuda:N] [--quiet]
+           [--device auto|cpu|cuda|cuda:N] [--frame-interval S] [--pixel-size UM] [--quiet] [--json]
            toolkit: [--preset circle|disk|line | --offsets "u,v;u,v;..."|FILE | --acf]
            [--bins log|linear|multitau] [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
            [--channel N] [--channel2 N]
            (a 2-D (time, x) .npy is a line scan with --preset line or offsets of v = 0;
            --channel N reads channel N (from 1, as ImageJ) of a multi-channel ImageJ or OME-TIFF,
            --channel2 N makes channel N of the input (or of IN2) the second channel)
-  ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--channel N] [--threads N] [--quiet]
+  ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--channel N] [--threads N] [--quiet] [--json]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
-  ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet]
+  ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet] [--json]
   ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
   ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
   ipcf plot --mean INPUT.npy -o FIG.png
   ipcf devices
   ipcf version
+  ipcf help COMMAND     (or ipcf COMMAND --help): a command's flags with their defaults
+exit status: 0 done, 1 refused input or failed run, 2 usage, 70 a bug, 130 interrupted (SIGINT), 143 terminated (SIGTERM)
 `
 
 func main() {
@@ -76,6 +80,23 @@ func (e usageError) Error() string { return e.msg }
 // helpError asks for a command's flags (-h, --help): printed, exit status 0.
 type helpError struct{ fs *flag.FlagSet }
 
+// runState is what a command tells run about itself: whether its outcome
+// goes to stdout as JSON (--json).
+type runState struct {
+	json bool
+	cmd  string
+}
+
+type runStateKey struct{}
+
+// stateOf returns the run's state (a fresh one outside run).
+func stateOf(ctx context.Context) *runState {
+	if rs, ok := ctx.Value(runStateKey{}).(*runState); ok {
+		return rs
+	}
+	return &runState{}
+}
+
 func (e helpError) Error() string { return "help requested" }
 
 // exitInternal is the exit status of a bug (a recovered panic): never 0,
@@ -83,6 +104,7 @@ func (e helpError) Error() string { return "help requested" }
 const exitInternal = 70
 
 func run(args []string, stdout, stderr io.Writer) (code int) {
+	var lastError string // the message of a failed run, for --json
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -93,8 +115,21 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			code = exitInternal
 		}
 	}()
-	ctx, stop := interruptible(stderr)
+	ctx, stop, signalled := interruptible(stderr)
 	defer stop()
+	rs := &runState{cmd: args[0]}
+	for _, a := range args[1:] {
+		// Set before the flags are parsed: a usage error is reported as
+		// JSON too.
+		rs.json = rs.json || a == "--json" || a == "-json" || a == "--json=true" || a == "-json=true"
+	}
+	ctx = context.WithValue(ctx, runStateKey{}, rs)
+	defer func() {
+		if code != 0 && rs.json {
+			// The outcome as JSON too: the message is on stderr.
+			writeJSON(stdout, map[string]any{"command": rs.cmd, "ok": false, "exit_code": code, "error": lastError})
+		}
+	}()
 	var err error
 	switch args[0] {
 	case "pcf":
@@ -108,12 +143,21 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	case "plot":
 		err = cmdPlot(ctx, args[1:], stdout, stderr)
 	case "devices":
-		fmt.Fprintln(stdout, pcf.Devices())
-		return 0
+		if err = noFlags("devices", args[1:]); err == nil {
+			fmt.Fprintln(stdout, pcf.Devices())
+		}
 	case "version", "--version":
-		fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
-		return 0
+		if err = noFlags("version", args[1:]); err == nil {
+			fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
+		}
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[1] != "" && !strings.HasPrefix(args[1], "-") {
+			if _, ok := helps[args[1]]; !ok {
+				err = usageError{fmt.Sprintf("help: unknown command %q", args[1])}
+				break
+			}
+			return run([]string{args[1], "--help"}, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
@@ -121,6 +165,14 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	if err == nil {
 		return 0
+	}
+	lastError = err.Error()
+	if sig := signalled(); sig != 0 && !errors.As(err, new(usageError)) && !errors.As(err, new(helpError)) {
+		// Cancelled by a signal (the command stopped at its next check and
+		// cleaned up): the shell's status for a process the signal ended.
+		fmt.Fprintf(stderr, "ipcf %s: interrupted (%v): %v\n", args[0], sig, err)
+		lastError = fmt.Sprintf("interrupted (%v): %v", sig, err)
+		return 128 + int(sig)
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -135,9 +187,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	var he helpError
 	if errors.As(err, &he) {
-		fmt.Fprintf(stdout, "usage: ipcf %s [flags] ...\n", he.fs.Name())
-		he.fs.SetOutput(stdout)
-		he.fs.PrintDefaults()
+		lastError = ""
+		printHelp(stdout, he.fs)
 		return 0
 	}
 	var pe *pool.PanicError
@@ -150,17 +201,24 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 }
 
 // interruptible returns a context cancelled by the first SIGINT or
-// SIGTERM: the command stops at its next check and cleans up. A second
-// signal exits at once (status 130), for a command blocked in a system
-// call; every job survives being killed at any instruction.
-func interruptible(stderr io.Writer) (context.Context, func()) {
+// SIGTERM: the command stops at its next check and cleans up, and the run
+// exits with 128 + the signal's number (130 for SIGINT, 143 for SIGTERM),
+// as a shell reports a process the signal ended. A second signal exits at
+// once with that status, for a command blocked in a system call; every job
+// survives being killed at any instruction. signalled returns the first
+// signal, or 0.
+func interruptible(stderr io.Writer) (ctx context.Context, stop func(), signalled func() syscall.Signal) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
+	var first atomic.Int32
 	go func() {
 		select {
-		case <-ch:
+		case s := <-ch:
+			if sig, ok := s.(syscall.Signal); ok {
+				first.Store(int32(sig))
+			}
 			cancel()
 		case <-done:
 			return
@@ -168,15 +226,24 @@ func interruptible(stderr io.Writer) (context.Context, func()) {
 		select {
 		case <-ch:
 			fmt.Fprintln(stderr, "\nipcf: interrupted again: exiting now")
-			os.Exit(130)
+			os.Exit(128 + int(first.Load()))
 		case <-done:
 		}
 	}()
 	return ctx, func() {
-		signal.Stop(ch)
-		close(done)
-		cancel()
-	}
+			signal.Stop(ch)
+			close(done)
+			cancel()
+		}, func() syscall.Signal {
+			return syscall.Signal(first.Load())
+		}
+}
+
+// noFlags refuses arguments to a command that takes none but --help.
+func noFlags(name string, args []string) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	_, err := parse(fs, args, 0)
+	return err
 }
 
 // parse parses flags placed before or after the positional arguments.
@@ -271,6 +338,7 @@ func peakRSS() int64 {
 // pcfFlags are the pcf command's flags that are not part of the job.
 type pcfFlags struct {
 	quiet      bool
+	json       bool
 	cpuprofile string
 }
 
@@ -282,7 +350,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	var in inputFlags
 	var pf pcfFlags
 	in.register(fs)
-	out := fs.String("o", "", "output: .npy file or .zarr folder")
+	out := fs.String("o", "", "output; its extension chooses the format: .npy, .zarr, .ome.zarr (OME-NGFF) or .tif (ImageJ hyperstack) (required)")
 	fs.IntVar(&o.Radius, "radius", o.Radius, "circle radius in pixels")
 	fs.IntVar(&o.Npoints, "npoints", o.Npoints, "circle points")
 	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log or linear bins")
@@ -295,9 +363,10 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&spec.Scratch, "scratch", "", "folder for scratch files (default: next to the output)")
 	fs.StringVar(&spec.Engine, "engine", "auto", "auto, memory or ooc (out of core)")
 	tileFlag := fs.String("tile", "", "out of core: output tile ROWS,COLS (default: from --memory)")
-	fs.Float64Var(&spec.FrameInterval, "frame-interval", 0, "seconds between frames (metadata)")
-	fs.Float64Var(&spec.PixelSize, "pixel-size", 0, "pixel size in micrometres (metadata)")
+	fs.Float64Var(&spec.FrameInterval, "frame-interval", 0, "seconds between frames, for the metadata and calibration (0: the input's, from ImageJ, Micro-Manager or OME metadata, if any)")
+	fs.Float64Var(&spec.PixelSize, "pixel-size", 0, "pixel size in micrometres, for the metadata and calibration (0: the input's, if any)")
 	fs.BoolVar(&pf.quiet, "quiet", false, "no progress bar or summary")
+	fs.BoolVar(&pf.json, "json", false, "print a JSON summary on stdout (shape, engine, seconds, output, ...; on failure the error and exit code)")
 	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a Go CPU profile to this file")
 	tk := job.DefaultToolkit()
 	fs.StringVar(&tk.Offsets, "offsets", "", `neighbour offsets "u,v;u,v;..." or a file of "u v" lines (u columns, v rows; # comments), instead of the circle`)
@@ -324,7 +393,10 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 		return spec, pf, usageError{err.Error()}
 	}
 	if *out == "" {
-		return spec, pf, usageError{"pcf: -o OUT.npy (or OUT.zarr) is required"}
+		return spec, pf, usageError{"pcf: -o OUT.npy (or OUT.zarr, OUT.ome.zarr, OUT.tif) is required"}
+	}
+	if _, err := job.OutputFormat(*out); err != nil {
+		return spec, pf, usageError{fmt.Sprintf("pcf: -o %s: want OUT.npy, OUT.zarr, OUT.ome.zarr or OUT.tif (the extension chooses the format; .ome.tif is not written)", *out)}
 	}
 	spec.Output = *out
 	if o.BleachMean, err = parseMean(*mean); err != nil {
@@ -348,6 +420,7 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	stateOf(ctx).json = pf.json
 	quiet, cpuprofile, out := &pf.quiet, &pf.cpuprofile, &spec.Output
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -407,10 +480,44 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if n := pcf.LastDeviceNote(); n != "" && !sum.AlreadyComplete {
 		summary += ", " + n // the device used, or why auto ran on the CPU
 	}
+	secs := time.Since(start).Seconds()
+	if pf.json {
+		return writeJSON(stdout, map[string]any{
+			"command": "pcf", "ok": true, "output": *out, "format": j.Format(), "input": j.InputName(),
+			"shape": g.OutShape, "axes": []string{"y", "x", "offset", "delay"},
+			"engine": sum.Engine, "seconds": secs, "already_complete": sum.AlreadyComplete,
+			"tiles": sum.Tiles, "resumed": sum.Resumed, "chunks": sum.Chunks,
+			"frames": g.T, "frames_used": g.N, "curves": g.OutShape[0] * g.OutShape[1] * g.OutShape[2],
+			"peak_memory_bytes": peakRSS(), "memory_budget_bytes": j.Memory(), "device_note": pcf.LastDeviceNote(),
+			"job_key": j.Key(), "summary": summary,
+		})
+	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "pcf: %d x %d pixels, %d points, %d bins, %d of %d frames: %d curves in %.2f s, peak memory %d MiB (%s) -> %s\n",
 			g.OutShape[0], g.OutShape[1], g.OutShape[2], g.OutShape[3], g.N, g.T,
-			g.OutShape[0]*g.OutShape[1]*g.OutShape[2], time.Since(start).Seconds(), peakRSS()>>20, summary, *out)
+			g.OutShape[0]*g.OutShape[1]*g.OutShape[2], secs, peakRSS()>>20, summary, *out)
+	}
+	return nil
+}
+
+// writeJSON writes v as one line of JSON.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// npyOutput refuses an output of a command that writes .npy only under
+// another extension: a .tif must never hold .npy bytes.
+func npyOutput(cmd, out string) error {
+	if out == "" {
+		return usageError{cmd + ": -o OUT.npy is required"}
+	}
+	if !strings.HasSuffix(strings.ToLower(out), ".npy") {
+		return usageError{fmt.Sprintf("%s: -o %s: %s writes .npy only (want OUT.npy)", cmd, out, cmd)}
 	}
 	return nil
 }
@@ -477,19 +584,22 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	mean := fs.String("bleach-mean", "real", "mean: real or floor")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (shape, seconds, output; on failure the error and exit code)")
 	channel := fs.Int("channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
+	stateOf(ctx).json = *jsonOut
+	start := time.Now()
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "channel" })
 	if err := job.CheckChannel("channel", *channel, given); err != nil {
 		return usageError{err.Error()}
 	}
 	in.channel = *channel
-	if *out == "" {
-		return usageError{"bleach: -o OUT.npy is required"}
+	if err := npyOutput("bleach", *out); err != nil {
+		return err
 	}
 	if *f < 1 {
 		return usageError{fmt.Sprintf("bleach: --filtersize %d: want >= 1", *f)}
@@ -527,7 +637,19 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	return npy.WriteFile(*out, dt, shape, buf)
+	if err := npy.WriteFile(*out, dt, shape, buf); err != nil {
+		return err
+	}
+	return summaryJSON(stdout, *jsonOut, "bleach", *out, shape, dt, start)
+}
+
+// summaryJSON prints the JSON summary of a command that wrote a .npy.
+func summaryJSON(w io.Writer, on bool, cmd, out string, shape []int, dt array.DType, start time.Time) error {
+	if !on {
+		return nil
+	}
+	return writeJSON(w, map[string]any{"command": cmd, "ok": true, "output": out, "format": job.FormatNpy,
+		"shape": shape, "dtype": dt.String(), "seconds": time.Since(start).Seconds(), "peak_memory_bytes": peakRSS()})
 }
 
 func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -543,12 +665,15 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&o.BleachTau, "bleach-tau", 0, "bleaching time constant (frames, 0: none)")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (shape, seconds, output; on failure the error and exit code)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
+	stateOf(ctx).json = *jsonOut
+	start := time.Now()
 	o.Seed = *seed
-	if *out == "" {
-		return usageError{"simulate: -o OUT.npy is required"}
+	if err := npyOutput("simulate", *out); err != nil {
+		return err
 	}
 	if err := o.Check(); err != nil {
 		return err
@@ -566,20 +691,33 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	return npy.WriteFile(*out, array.Uint16, shape, buf)
+	if err := npy.WriteFile(*out, array.Uint16, shape, buf); err != nil {
+		return err
+	}
+	return summaryJSON(stdout, *jsonOut, "simulate", *out, shape, array.Uint16, start)
 }
 
-// bar is a progress bar with ETA on a terminal; silent otherwise.
+// bar is a progress bar with rate and ETA on a terminal; silent
+// otherwise. It redraws at most every barInterval (a few times a second,
+// however often the work reports), and always for the first and the last
+// unit: drawing is cheap for the work, and a line redrawn thousands of
+// times a second floods a slow terminal or a remote session.
 type bar struct {
 	w     io.Writer
 	name  string
 	on    bool
 	start time.Time
 	drawn bool
+	last  time.Time        // the last redraw
+	now   func() time.Time // the clock (tests)
+	draws int              // redraws so far (tests)
 }
 
+// barInterval is the shortest time between two redraws of a bar.
+const barInterval = 250 * time.Millisecond
+
 func newBar(w io.Writer, name string, quiet bool) *bar {
-	b := &bar{w: w, name: name, start: time.Now()}
+	b := &bar{w: w, name: name, start: time.Now(), now: time.Now}
 	if f, ok := w.(*os.File); ok && !quiet {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			b.on = true
@@ -594,8 +732,14 @@ func (b *bar) update(done, total int) bool {
 	if !b.on || total <= 0 {
 		return true
 	}
-	frac := float64(done) / float64(total)
-	el := time.Since(b.start)
+	now := b.now()
+	if b.drawn && done < total && now.Sub(b.last) < barInterval {
+		return true
+	}
+	b.last = now
+	b.draws++
+	frac := math.Min(1, math.Max(0, float64(done)/float64(total)))
+	el := now.Sub(b.start)
 	eta := "--"
 	if frac > 0.01 {
 		eta = (time.Duration(float64(el)/frac) - el).Round(time.Second).String()
@@ -624,8 +768,8 @@ func cmdConvolve(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		return usageError{"convolve: -o OUT.npy is required"}
+	if err := npyOutput("convolve", *out); err != nil {
+		return err
 	}
 	f, err := npy.Open(pos[0])
 	if err != nil {

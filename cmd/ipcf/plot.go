@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"image"
 	"image/color"
 	"io"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -26,17 +29,23 @@ import (
 // maxPicture is the largest picture side in pixels (16384^2 RGBA: 1 GiB).
 const maxPicture = 16384
 
+// plotDPI is the pictures' resolution: a picture of --width W is W pixels.
+const plotDPI = 96
+
 // cmdPlot draws pictures of a pCF result or an input with gonum/plot:
-// the pCF image at a circle point and bin, the carpet, polar sprite and
+// the pCF image at an offset and delay, the carpet, polar sprite and
 // curves at a pixel, or the mean image and mean time series of an input.
-func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
+// pCF values are drawn on a diverging colour scale symmetric about 0 with a
+// colour bar; the axes are in micrometres and seconds when the result's
+// metadata (RESULT.npy.json) give the pixel size and the frame interval.
+func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
-	out := fs.String("o", "", "output .png file")
-	point := fs.Int("point", 0, "circle point of the pCF image")
-	bin := fs.Int("bin", -1, "delay bin of the pCF image (default: the middle one)")
-	pixel := fs.String("pixel", "", "Y,X: carpet, polar sprite and curves at this output pixel")
+	out := fs.String("o", "", "output .png file (required)")
+	point := fs.Int("point", 0, "offset (circle point) of the pCF image, numbered from 0")
+	bin := fs.Int("bin", -1, "delay point (bin) of the pCF image, numbered from 0 (default: the middle one)")
+	pixel := fs.String("pixel", "", "Y,X: carpet, polar sprite and curves at this output pixel (row, column of the result)")
 	mean := fs.String("mean", "", "INPUT: mean image and mean time series of an input")
-	width := fs.Int("width", 0, "picture width in pixels (default 640, 1500 for --pixel, 1100 for --mean)")
+	width := fs.Int("width", 0, "picture width in pixels (default 720, 1500 for --pixel, 1100 for --mean)")
 	height := fs.Int("height", 0, "picture height in pixels (default 560, 480 for --pixel and --mean)")
 	pos, err := parse(fs, args, -1)
 	if err != nil {
@@ -44,6 +53,9 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *out == "" {
 		return usageError{"plot: -o FIG.png is required"}
+	}
+	if !strings.HasSuffix(strings.ToLower(*out), ".png") {
+		return usageError{fmt.Sprintf("plot: -o %s: plot writes PNG only (want FIG.png)", *out)}
 	}
 	for _, d := range []struct {
 		name string
@@ -60,34 +72,14 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		if *height > 0 {
 			h = *height
 		}
-		return vg.Length(w) * vg.Inch / 96, vg.Length(h) * vg.Inch / 96
+		return vg.Length(w) * vg.Inch / plotDPI, vg.Length(h) * vg.Inch / plotDPI
 	}
 	switch {
 	case *mean != "":
-		src, err := source.Open(*mean)
-		if err != nil {
-			return err
+		if len(pos) > 0 {
+			return usageError{"plot: give a RESULT.npy or --mean INPUT, not both"}
 		}
-		defer src.Close()
-		var img *mat.Dense
-		var series []float64
-		err = source.Guard(src.Name(), func() (err error) {
-			img, series, err = means(src)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		w, h := size(1100, 480)
-		p1 := heatPlot(img, "mean image", "column", "row", palette.Heat(64, 1))
-		p2 := plot.New()
-		p2.Title.Text = "mean time series"
-		p2.X.Label.Text = "frame"
-		p2.Y.Label.Text = "mean intensity"
-		if l := finiteLine(len(series), func(i int) float64 { return series[i] }); l != nil {
-			p2.Add(l)
-		}
-		return savePlots(*out, w, h, p1, p2)
+		return plotMean(ctx, *mean, *out, size)
 	case len(pos) == 1:
 		res, err := npy.Open(pos[0])
 		if err != nil {
@@ -98,13 +90,14 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: shape %v, want a pCF result (rows, columns, points, bins)", pos[0], res.Shape)
 		}
 		ny, nx, np, nb := res.Shape[0], res.Shape[1], res.Shape[2], res.Shape[3]
+		meta := readResultMeta(pos[0], [4]int{ny, nx, np, nb})
 		if *pixel != "" {
 			yx := strings.Split(*pixel, ",")
 			if len(yx) != 2 {
 				return usageError{"plot: --pixel wants Y,X"}
 			}
-			y, e1 := strconv.Atoi(yx[0])
-			x, e2 := strconv.Atoi(yx[1])
+			y, e1 := strconv.Atoi(strings.TrimSpace(yx[0]))
+			x, e2 := strconv.Atoi(strings.TrimSpace(yx[1]))
 			if e1 != nil || e2 != nil || y < 0 || x < 0 || y >= ny || x >= nx {
 				return fmt.Errorf("plot: --pixel %s outside the %dx%d result", *pixel, ny, nx)
 			}
@@ -115,28 +108,7 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 				}
 			}
 			w, h := size(1500, 480)
-			pal := moreland.SmoothBlueRed().Palette(64)
-			p1 := heatPlot(carpet, fmt.Sprintf("carpet at (%d, %d)", y, x), "delay bin", "circle point", pal)
-			p2 := heatPlot(polarImage(carpet, 96), "polar sprite (angle: point, radius: bin)", "", "", pal)
-			p2.HideAxes()
-			p3 := plot.New()
-			p3.Title.Text = "pCF curves"
-			p3.X.Label.Text = "delay bin"
-			p3.Y.Label.Text = "G"
-			pts := []int{0, np / 4, np / 2, 3 * np / 4}
-			for k, i := range pts {
-				if k > 0 && i == pts[k-1] {
-					continue // fewer than 4 points (an ACF, a few offsets): each once
-				}
-				l := finiteLine(nb, func(j int) float64 { return carpet.At(i, j) })
-				if l == nil {
-					continue // every value NaN (a masked pixel) or infinite
-				}
-				l.Color = palette.Rainbow(4, 0, 0.8, 1, 1, 1).Colors()[i*4/max(np, 1)%4]
-				p3.Add(l)
-				p3.Legend.Add(fmt.Sprintf("point %d", i), l)
-			}
-			return savePlots(*out, w, h, p1, p2, p3)
+			return plotPixel(*out, w, h, meta, carpet, y, x)
 		}
 		b := *bin
 		if b < 0 {
@@ -151,19 +123,354 @@ func cmdPlot(_ context.Context, args []string, stdout, stderr io.Writer) error {
 				img.Set(y, x, res.At(y, x, *point, b))
 			}
 		}
-		w, h := size(640, 560)
-		return savePlots(*out, w, h, heatPlot(img, fmt.Sprintf("pCF, point %d, bin %d", *point, b), "column", "row",
-			moreland.SmoothBlueRed().Palette(64)))
+		w, h := size(720, 560)
+		return plotImage(*out, w, h, meta, img, *point, b)
 	}
 	return usageError{"plot: give a RESULT.npy or --mean INPUT"}
 }
 
-// means returns the mean image and the mean of each frame.
-func means(src source.Source) (*mat.Dense, []float64, error) {
+// resultMeta is what a picture takes from a result's metadata (its
+// sidecar RESULT.npy.json): offsets, delays, units, the first output
+// pixel's place in the input frame. Without metadata (or a field of it):
+// offset numbers, delay bins, output pixels.
+type resultMeta struct {
+	known         bool      // the sidecar was read
+	pixelSize     float64   // micrometres, 0: unknown
+	frameInterval float64   // seconds, 0: unknown
+	delays        []float64 // frames, nil: unknown
+	delaysS       []float64 // seconds, nil: unknown
+	offsets       [][2]int  // (u, v), nil: unknown
+	distUm        []float64 // distances in micrometres, nil: unknown
+	margin        [2]int    // output pixel (0, 0) is input pixel margin + origin
+	origin        [2]int
+	delta         bool
+	mode          string
+}
+
+func readResultMeta(path string, shape [4]int) resultMeta {
+	var rm resultMeta
+	b, err := os.ReadFile(npySidecar(path))
+	if err != nil {
+		return rm
+	}
+	var m struct {
+		Units struct {
+			FrameInterval *float64 `json:"frame_interval_s"`
+			PixelSize     *float64 `json:"pixel_size_um"`
+		} `json:"units"`
+		DelayFrames []float64 `json:"delay_frames"`
+		DelayS      []float64 `json:"delay_s"`
+		Bins        []float64 `json:"bins"`
+		Offsets     []struct {
+			U          int      `json:"u"`
+			V          int      `json:"v"`
+			DistanceUm *float64 `json:"distance_um"`
+		} `json:"offsets"`
+		OffsetsUV  [][2]int `json:"offsets_uv"`
+		Mode       string   `json:"mode"`
+		Radius     *int     `json:"radius"`
+		CropOrigin []int    `json:"crop_origin"`
+		Delta      bool     `json:"delta"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return rm
+	}
+	rm.known = true
+	finite := func(p *float64) float64 {
+		if p != nil && *p > 0 && !math.IsInf(*p, 0) {
+			return *p
+		}
+		return 0
+	}
+	rm.pixelSize, rm.frameInterval = finite(m.Units.PixelSize), finite(m.Units.FrameInterval)
+	switch {
+	case len(m.DelayFrames) == shape[3]:
+		rm.delays = m.DelayFrames
+	case len(m.Bins) == shape[3]: // older metadata: the bins' upper edges
+		rm.delays = make([]float64, shape[3])
+		for j, b := range m.Bins {
+			lo := 0.0
+			if j > 0 {
+				lo = m.Bins[j-1]
+			}
+			rm.delays[j] = (lo + b - 1) / 2
+		}
+	}
+	switch {
+	case len(m.DelayS) == shape[3]:
+		rm.delaysS = m.DelayS
+	case rm.delays != nil && rm.frameInterval > 0:
+		rm.delaysS = make([]float64, len(rm.delays))
+		for j, d := range rm.delays {
+			rm.delaysS[j] = d * rm.frameInterval
+		}
+	}
+	switch {
+	case len(m.Offsets) == shape[2]:
+		for _, o := range m.Offsets {
+			rm.offsets = append(rm.offsets, [2]int{o.U, o.V})
+		}
+	case len(m.OffsetsUV) == shape[2]:
+		rm.offsets = m.OffsetsUV
+	}
+	for _, o := range rm.offsets {
+		rm.margin[0] = max(rm.margin[0], o[1], -o[1])
+		rm.margin[1] = max(rm.margin[1], o[0], -o[0])
+		if rm.pixelSize > 0 {
+			rm.distUm = append(rm.distUm, math.Hypot(float64(o[0]), float64(o[1]))*rm.pixelSize)
+		}
+	}
+	if (m.Mode == "circle" || m.Mode == "") && m.Radius != nil && *m.Radius > 0 {
+		rm.margin = [2]int{*m.Radius, *m.Radius}
+	}
+	if len(m.CropOrigin) == 2 {
+		rm.origin = [2]int{max(0, m.CropOrigin[0]), max(0, m.CropOrigin[1])}
+	}
+	rm.delta, rm.mode = m.Delta, m.Mode
+	return rm
+}
+
+// npySidecar is the metadata file of a .npy result.
+func npySidecar(path string) string { return path + ".json" }
+
+// gLabel names the values: G(τ), or the delta-CCF's difference.
+func (rm resultMeta) gLabel() string {
+	if rm.delta {
+		return "ΔG(τ)"
+	}
+	return "G(τ)"
+}
+
+// offsetText describes offset k: "(u, v) = (2, -1), 0.36 µm".
+func (rm resultMeta) offsetText(k int) string {
+	if rm.offsets == nil {
+		return fmt.Sprintf("offset %d", k)
+	}
+	o := rm.offsets[k]
+	s := fmt.Sprintf("(u, v) = (%d, %d)", o[0], o[1])
+	if rm.distUm != nil {
+		s += ", " + formatLength(rm.distUm[k])
+	} else {
+		s += fmt.Sprintf(", %.3g px", math.Hypot(float64(o[0]), float64(o[1])))
+	}
+	return s
+}
+
+// delayText describes delay point j: "τ = 12.5 ms", "τ = 9.5 frames", or
+// the bin without metadata.
+func (rm resultMeta) delayText(j int) string {
+	switch {
+	case rm.delaysS != nil:
+		return "τ = " + formatSeconds(rm.delaysS[j])
+	case rm.delays != nil:
+		return fmt.Sprintf("τ = %g frames", rm.delays[j])
+	}
+	return fmt.Sprintf("delay bin %d", j)
+}
+
+// formatSeconds writes a duration in s, ms or µs with 3 significant digits.
+func formatSeconds(s float64) string {
+	a := math.Abs(s)
+	switch {
+	case s == 0:
+		return "0 s"
+	case a < 1e-3:
+		return strconv.FormatFloat(s*1e6, 'g', 3, 64) + " µs"
+	case a < 1:
+		return strconv.FormatFloat(s*1e3, 'g', 3, 64) + " ms"
+	}
+	return strconv.FormatFloat(s, 'g', 3, 64) + " s"
+}
+
+// formatLength writes a length given in micrometres, in µm or nm.
+func formatLength(um float64) string {
+	if math.Abs(um) < 0.1 && um != 0 {
+		return strconv.FormatFloat(um*1e3, 'g', 3, 64) + " nm"
+	}
+	return strconv.FormatFloat(um, 'g', 3, 64) + " µm"
+}
+
+// spatial returns the extent of an image's axes for a picture: in
+// micrometres in the input frame with a pixel size, else output pixels,
+// and the axis labels.
+func (rm resultMeta) spatial(rows, cols int) (ext extent, xl, yl string) {
+	if rm.pixelSize > 0 {
+		s := rm.pixelSize
+		y0 := float64(rm.margin[0]+rm.origin[0]) * s
+		x0 := float64(rm.margin[1]+rm.origin[1]) * s
+		return extent{x0 - s/2, x0 + (float64(cols)-0.5)*s, y0 - s/2, y0 + (float64(rows)-0.5)*s}, "x (µm)", "y (µm)"
+	}
+	return extent{-0.5, float64(cols) - 0.5, -0.5, float64(rows) - 0.5}, "column (output pixel)", "row (output pixel)"
+}
+
+// plotImage draws the pCF image at offset k and delay point j.
+func plotImage(out string, w, h vg.Length, rm resultMeta, img *mat.Dense, k, j int) error {
+	rows, cols := img.Dims()
+	ext, xl, yl := rm.spatial(rows, cols)
+	lo, hi := symmetricRange(img)
+	cm := diverging(lo, hi)
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s at offset %d: %s\n%s (delay point %d of %d)", rm.gLabel(), k, rm.offsetText(k), rm.delayText(j), j, len(rm.delays))
+	if rm.delays == nil {
+		p.Title.Text = fmt.Sprintf("%s at offset %d, delay bin %d", rm.gLabel(), k, j)
+	}
+	p.X.Label.Text, p.Y.Label.Text = xl, yl
+	addRaster(p, img, ext, cm)
+	return savePanels(out, w, h, panel{p: p, aspect: ext.aspect(), bar: colourBar(cm, rm.gLabel())})
+}
+
+// plotPixel draws, at one output pixel, the carpet (offsets x delays), the
+// polar sprite (the direction of each offset, the delay outwards) and the
+// curves of four offsets against the delay on a log scale.
+func plotPixel(out string, w, h vg.Length, rm resultMeta, carpet *mat.Dense, y, x int) error {
+	np, nb := carpet.Dims()
+	lo, hi := symmetricRange(carpet)
+	cm := diverging(lo, hi)
+	where := fmt.Sprintf("pixel (row, column) = (%d, %d)", y, x)
+	if rm.pixelSize > 0 {
+		where += fmt.Sprintf(", at (y, x) = (%.3g, %.3g) µm", float64(y+rm.margin[0]+rm.origin[0])*rm.pixelSize,
+			float64(x+rm.margin[1]+rm.origin[1])*rm.pixelSize)
+	}
+	p1 := plot.New()
+	p1.Title.Text = "carpet at " + where + "\n" + rm.gLabel() + " of each offset (row) and delay (column)"
+	p1.X.Label.Text = "delay τ"
+	if rm.delaysS == nil {
+		p1.X.Label.Text = "delay τ (frames)"
+		if rm.delays == nil {
+			p1.X.Label.Text = "delay bin"
+		}
+	}
+	p1.Y.Label.Text = "offset"
+	p1.X.Tick.Marker = delayTicks{rm, nb}
+	addRaster(p1, carpet, extent{-0.5, float64(nb) - 0.5, -0.5, float64(np) - 0.5}, cm)
+	p1.Y.Tick.Marker = offsetTicks{rm, np}
+
+	p2 := plot.New()
+	p2.Title.Text = "polar sprite: direction of (u, v),\nradius: delay point (outwards)"
+	n := 192
+	addRaster(p2, polarImage(carpet, rm.offsets, n), extent{-1, 1, -1, 1}, cm)
+	p2.HideAxes()
+
+	p3 := plot.New()
+	p3.Title.Text = rm.gLabel() + " at " + fmt.Sprintf("(%d, %d)", y, x) + " against the delay"
+	p3.Y.Label.Text = rm.gLabel()
+	xs := make([]float64, nb)
+	for j := range xs {
+		switch {
+		case rm.delaysS != nil:
+			xs[j] = rm.delaysS[j]
+		case rm.delays != nil:
+			xs[j] = rm.delays[j]
+		default:
+			xs[j] = float64(j)
+		}
+	}
+	logX := false
+	for _, v := range xs {
+		logX = logX || v > 0
+	}
+	if logX {
+		p3.X.Scale = plot.LogScale{}
+		p3.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	p3.X.Label.Text = strings.Replace(p1.X.Label.Text, "delay τ", "delay τ, log scale", 1)
+	if rm.delaysS != nil {
+		p3.X.Label.Text = "delay τ (s), log scale"
+	}
+	p3.Add(plotter.NewGrid())
+	if l := finiteLine(nb, func(j int) (float64, float64) { return xs[j], 0 }, logX); l != nil {
+		l.Color = color.Gray{Y: 120}
+		l.Dashes = []vg.Length{vg.Points(3), vg.Points(3)}
+		p3.Add(l) // G = 0
+	}
+	pts := []int{0, np / 4, np / 2, 3 * np / 4}
+	colours := []color.Color{color.RGBA{31, 119, 180, 255}, color.RGBA{214, 39, 40, 255}, color.RGBA{44, 160, 44, 255}, color.RGBA{148, 103, 189, 255}}
+	entries := 0
+	for c, i := range pts {
+		if c > 0 && i == pts[c-1] {
+			continue // fewer than 4 offsets (an ACF, a few offsets): each once
+		}
+		l := finiteLine(nb, func(j int) (float64, float64) { return xs[j], carpet.At(i, j) }, logX)
+		if l == nil {
+			continue // every value NaN (a masked pixel) or infinite
+		}
+		l.Color = colours[c]
+		l.Width = vg.Points(1.5)
+		p3.Add(l)
+		p3.Legend.Add(rm.offsetText(i), l)
+		entries++
+	}
+	p3.Legend.Top = true
+	// Room above the curves for the legend.
+	if p3.Y.Max > p3.Y.Min {
+		p3.Y.Max += 0.08 * float64(entries) * (p3.Y.Max - p3.Y.Min)
+	}
+	return savePanels(out, w, h, panel{p: p1, weight: 1.1}, panel{p: p2, weight: 0.8, aspect: 1, bar: colourBar(cm, rm.gLabel())},
+		panel{p: p3, weight: 1.1})
+}
+
+// plotMean draws an input's mean image and its mean time series.
+func plotMean(ctx context.Context, input, out string, size func(int, int) (vg.Length, vg.Length)) error {
+	src, err := source.Open(input)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	var img *mat.Dense
+	var series []float64
+	err = source.Guard(src.Name(), func() (err error) {
+		img, series, err = means(ctx, src)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	u := source.UnitsOf(src)
+	rm := resultMeta{pixelSize: u.PixelSize, frameInterval: u.FrameInterval}
+	if !(rm.pixelSize > 0) || math.IsInf(rm.pixelSize, 0) {
+		rm.pixelSize = 0
+	}
+	if !(rm.frameInterval > 0) || math.IsInf(rm.frameInterval, 0) {
+		rm.frameInterval = 0
+	}
+	rows, cols := img.Dims()
+	ext, xl, yl := rm.spatial(rows, cols)
+	if rm.pixelSize == 0 {
+		xl, yl = "column (pixel)", "row (pixel)"
+	}
+	lo, hi := finiteRange(img)
+	cm := moreland.Kindlmann()
+	cm.SetMin(lo)
+	cm.SetMax(hi)
+	w, h := size(1100, 480)
+	p1 := plot.New()
+	p1.Title.Text = "mean image"
+	p1.X.Label.Text, p1.Y.Label.Text = xl, yl
+	addRaster(p1, img, ext, cm)
+	p2 := plot.New()
+	p2.Title.Text = "mean time series"
+	p2.X.Label.Text = "frame"
+	dt := 1.0
+	if rm.frameInterval > 0 {
+		p2.X.Label.Text, dt = "time (s)", rm.frameInterval
+	}
+	p2.Y.Label.Text = "mean intensity"
+	if l := finiteLine(len(series), func(i int) (float64, float64) { return float64(i) * dt, series[i] }, false); l != nil {
+		p2.Add(l)
+	}
+	return savePanels(out, w, h, panel{p: p1, aspect: ext.aspect(), bar: colourBar(cm, "intensity")}, panel{p: p2})
+}
+
+// means returns the mean image and the mean of each frame; a cancelled
+// ctx (Ctrl+C) stops it.
+func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, error) {
 	T, H, W := src.Shape()
 	img := mat.NewDense(H, W, nil)
 	series := make([]float64, T)
 	for t := 0; t < T; t++ {
+		if t%64 == 0 && ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("plot: cancelled")
+		}
 		fr, err := src.Frame(t)
 		if err != nil {
 			return nil, nil, err
@@ -181,60 +488,243 @@ func means(src source.Source) (*mat.Dense, []float64, error) {
 	return img, series, nil
 }
 
-// polarImage rasterizes a carpet (points x bins) as a disc: angle = circle
-// point direction, distance from the centre = bin. Outside the disc: NaN.
-func polarImage(c *mat.Dense, n int) *mat.Dense {
+// polarImage rasterizes a carpet (offsets x delays) as a disc: the angle is
+// the direction of the offset (u right, v down, as image rows grow), the
+// distance from the centre the delay point. Each direction shows the
+// offset nearest to it in angle (the circle's point i is at angle
+// 2 pi i / n); without offsets, offset i is at that angle. Outside the
+// disc: +Inf (drawn blank; the carpet's non-finite values must be NaN).
+func polarImage(c *mat.Dense, offsets [][2]int, n int) *mat.Dense {
 	np, nb := c.Dims()
+	angles := make([]float64, np)
+	for i := range angles {
+		angles[i] = 2 * math.Pi * float64(i) / float64(np)
+		if offsets != nil && (offsets[i][0] != 0 || offsets[i][1] != 0) {
+			angles[i] = math.Atan2(float64(offsets[i][1]), float64(offsets[i][0]))
+		}
+	}
 	img := mat.NewDense(n, n, nil)
 	for y := 0; y < n; y++ {
 		for x := 0; x < n; x++ {
 			dx, dy := (float64(x)+0.5)/float64(n)*2-1, (float64(y)+0.5)/float64(n)*2-1
 			r := math.Hypot(dx, dy)
 			if r >= 1 {
-				img.Set(y, x, math.NaN())
+				img.Set(y, x, math.Inf(1)) // outside: blank
 				continue
 			}
-			a := math.Atan2(dy, dx) // image rows grow downwards, like v
-			if a < 0 {
-				a += 2 * math.Pi
+			a := math.Atan2(dy, dx)
+			best, bd := 0, math.Inf(1)
+			for i, b := range angles {
+				d := math.Abs(math.Remainder(a-b, 2*math.Pi))
+				if d < bd-1e-12 {
+					best, bd = i, d
+				}
 			}
-			i := int(math.Round(a/(2*math.Pi)*float64(np))) % np
-			img.Set(y, x, c.At(i, min(nb-1, int(r*float64(nb)))))
+			img.Set(y, x, c.At(best, min(nb-1, int(r*float64(nb)))))
 		}
 	}
 	return img
 }
 
-// grid adapts a matrix to plotter.GridXYZ: column = x, row = -y, so that
-// row 0 is at the top as in images (the y tick labels drop the sign).
-type grid struct{ m *mat.Dense }
+// extent is the data rectangle an image covers: columns from x0 to x1,
+// rows from y0 (row 0's top edge) down to y1.
+type extent struct{ x0, x1, y0, y1 float64 }
 
-func (g grid) Dims() (int, int)   { r, c := g.m.Dims(); return c, r }
-func (g grid) X(c int) float64    { return float64(c) }
-func (g grid) Y(r int) float64    { return -float64(r) }
-func (g grid) Z(c, r int) float64 { return g.m.At(r, c) }
+// aspect is the width over the height of the extent.
+func (e extent) aspect() float64 { return (e.x1 - e.x0) / (e.y1 - e.y0) }
 
-// rowTicks labels the negated row axis with row numbers.
-type rowTicks struct{}
+// raster draws a matrix as an image, row 0 at the top, each cell a solid
+// rectangle of its colour (NaN grey): rendered at the picture's
+// resolution, nearest cell per pixel, so no seams or grid lines appear
+// between cells. The plot's y axis is negated (rows grow downwards); its
+// tick labels drop the sign (absTicks).
+type raster struct {
+	m   *mat.Dense
+	ext extent
+	pal []color.Color // the colour map's colours from Min to Max
+	lo  float64
+	hi  float64
+}
 
-func (rowTicks) Ticks(min, max float64) []plot.Tick {
+var nanColour = color.Gray{Y: 200}
+
+func addRaster(p *plot.Plot, m *mat.Dense, ext extent, cm palette.ColorMap) {
+	r := &raster{m: m, ext: ext, pal: cm.Palette(256).Colors(), lo: cm.Min(), hi: cm.Max()}
+	p.Add(r)
+	p.Y.Tick.Marker = absTicks{}
+	p.X.Padding, p.Y.Padding = 0, 0
+}
+
+func (r *raster) colour(v float64) color.Color {
+	if math.IsInf(v, 1) {
+		return color.Transparent
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) || !(r.hi > r.lo) {
+		return nanColour
+	}
+	f := (v - r.lo) / (r.hi - r.lo)
+	i := int(math.Round(f * float64(len(r.pal)-1)))
+	return r.pal[min(len(r.pal)-1, max(0, i))]
+}
+
+func (r *raster) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	x0, x1 := trX(r.ext.x0), trX(r.ext.x1)
+	ytop, ybot := trY(-r.ext.y0), trY(-r.ext.y1)
+	dpi := float64(plotDPI)
+	if d, ok := c.Canvas.(interface{ DPI() float64 }); ok {
+		dpi = d.DPI()
+	}
+	wpx := max(1, int(math.Round((x1 - x0).Dots(dpi))))
+	hpx := max(1, int(math.Round((ytop - ybot).Dots(dpi))))
+	rows, cols := r.m.Dims()
+	img := image.NewNRGBA(image.Rect(0, 0, wpx, hpx))
+	colOf := make([]int, wpx)
+	for px := range colOf {
+		colOf[px] = min(cols-1, int((float64(px)+0.5)/float64(wpx)*float64(cols)))
+	}
+	for py := 0; py < hpx; py++ {
+		row := min(rows-1, int((float64(py)+0.5)/float64(hpx)*float64(rows)))
+		for px := 0; px < wpx; px++ {
+			img.Set(px, py, r.colour(r.m.At(row, colOf[px])))
+		}
+	}
+	c.DrawImage(vg.Rectangle{Min: vg.Point{X: x0, Y: ybot}, Max: vg.Point{X: x1, Y: ytop}}, img)
+}
+
+func (r *raster) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return r.ext.x0, r.ext.x1, -r.ext.y1, -r.ext.y0
+}
+
+// absTicks labels the negated row axis with positive numbers.
+type absTicks struct{}
+
+func (absTicks) Ticks(min, max float64) []plot.Tick {
 	ticks := plot.DefaultTicks{}.Ticks(min, max)
 	for i := range ticks {
 		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(math.Abs(ticks[i].Value), 'g', -1, 64)
+			ticks[i].Label = strconv.FormatFloat(math.Abs(ticks[i].Value), 'g', 4, 64)
 		}
 	}
 	return ticks
 }
 
-// finiteLine is the line through the finite values f(0..n-1) (gonum/plot
-// refuses NaN and Inf), or nil if there are none.
-func finiteLine(n int, f func(int) float64) *plotter.Line {
+// delayTicks labels a carpet's delay points (cells 0..n-1) with their
+// delays.
+type delayTicks struct {
+	rm resultMeta
+	n  int
+}
+
+func (d delayTicks) Ticks(_, _ float64) []plot.Tick {
+	var ticks []plot.Tick
+	step := max(1, (d.n+5)/6)
+	for j := 0; j < d.n; j += step {
+		label := strconv.Itoa(j)
+		switch {
+		case d.rm.delaysS != nil:
+			label = formatSeconds(d.rm.delaysS[j])
+		case d.rm.delays != nil:
+			label = strconv.FormatFloat(d.rm.delays[j], 'g', 3, 64)
+		}
+		ticks = append(ticks, plot.Tick{Value: float64(j), Label: label})
+	}
+	return ticks
+}
+
+// offsetTicks labels a carpet's offsets (rows, negated) with (u, v).
+type offsetTicks struct {
+	rm resultMeta
+	n  int
+}
+
+func (o offsetTicks) Ticks(_, _ float64) []plot.Tick {
+	var ticks []plot.Tick
+	step := max(1, (o.n+7)/8)
+	for k := 0; k < o.n; k += step {
+		label := strconv.Itoa(k)
+		if o.rm.offsets != nil {
+			label = fmt.Sprintf("(%d,%d)", o.rm.offsets[k][0], o.rm.offsets[k][1])
+		}
+		ticks = append(ticks, plot.Tick{Value: -float64(k), Label: label})
+	}
+	return ticks
+}
+
+// symmetricRange is [-a, a] with a the largest magnitude of m's finite
+// values: signed pCF values on a diverging scale whose middle colour is 0.
+// Non-finite values become NaN (drawn grey).
+func symmetricRange(m *mat.Dense) (float64, float64) {
+	a := 0.0
+	r, c := m.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			v := m.At(i, j)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				m.Set(i, j, math.NaN())
+				continue
+			}
+			a = math.Max(a, math.Abs(v))
+		}
+	}
+	if !(a > 0) || a > math.MaxFloat64/4 {
+		a = 1
+	}
+	return -a, a
+}
+
+// finiteRange is the range of m's finite values (widened when they are
+// all equal; [0, 1] without any).
+func finiteRange(m *mat.Dense) (float64, float64) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	r, c := m.Dims()
+	for i := 0; i < r; i++ {
+		for j := 0; j < c; j++ {
+			if v := m.At(i, j); !math.IsNaN(v) && !math.IsInf(v, 0) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	switch {
+	case math.IsInf(lo, 1):
+		return 0, 1
+	case !(hi > lo):
+		return lo - math.Max(1, math.Abs(lo)), hi + math.Max(1, math.Abs(hi))
+	case math.IsInf(hi-lo, 0):
+		return -math.MaxFloat64 / 4, math.MaxFloat64 / 4
+	}
+	return lo, hi
+}
+
+// diverging is the blue-white-red colour map over [lo, hi].
+func diverging(lo, hi float64) palette.ColorMap {
+	cm := moreland.SmoothBlueRed()
+	cm.SetMin(lo)
+	cm.SetMax(hi)
+	return cm
+}
+
+// colourBar is a vertical colour bar of cm with its label.
+func colourBar(cm palette.ColorMap, label string) *plot.Plot {
+	p := plot.New()
+	p.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+	p.HideX()
+	p.X.Padding, p.Y.Padding = 0, 0
+	p.Y.Label.Text = label
+	return p
+}
+
+// finiteLine is the line through the finite points f(0..n-1) (gonum/plot
+// refuses NaN and Inf; a log x axis refuses x <= 0), or nil if there are
+// none.
+func finiteLine(n int, f func(int) (float64, float64), logX bool) *plotter.Line {
 	var xy plotter.XYs
 	for i := 0; i < n; i++ {
-		if v := f(i); !math.IsNaN(v) && !math.IsInf(v, 0) {
-			xy = append(xy, plotter.XY{X: float64(i), Y: v})
+		x, y := f(i)
+		if math.IsNaN(y) || math.IsInf(y, 0) || (logX && !(x > 0)) {
+			continue
 		}
+		xy = append(xy, plotter.XY{X: x, Y: y})
 	}
 	if len(xy) == 0 {
 		return nil
@@ -246,55 +736,91 @@ func finiteLine(n int, f func(int) float64) *plotter.Line {
 	return l
 }
 
-// heatPlot draws m with the colour range of its finite values; NaN and
-// infinite values (masked pixels, bad samples) are drawn grey. m is
-// changed: its non-finite values become NaN.
-func heatPlot(m *mat.Dense, title, xl, yl string, pal palette.Palette) *plot.Plot {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xl
-	p.Y.Label.Text = yl
-	lo, hi := math.Inf(1), math.Inf(-1)
-	r, c := m.Dims()
-	for i := 0; i < r; i++ {
-		for j := 0; j < c; j++ {
-			v := m.At(i, j)
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				m.Set(i, j, math.NaN())
-				continue
-			}
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-	}
-	switch {
-	case math.IsInf(lo, 1): // no finite value
-		lo, hi = 0, 1
-	case !(hi > lo):
-		lo, hi = lo-math.Max(1, math.Abs(lo)), hi+math.Max(1, math.Abs(hi))
-	case math.IsInf(hi-lo, 0):
-		lo, hi = lo/2, hi/2 // the palette index divides by hi-lo
-		m.Scale(0.5, m)
-	}
-	p.Y.Tick.Marker = rowTicks{}
-	hm := plotter.NewHeatMap(grid{m}, pal)
-	hm.Min, hm.Max = lo, hi
-	hm.NaN = color.Gray{Y: 200}
-	p.Add(hm)
-	return p
+// panel is one plot of a picture, side by side with the others: its share
+// of the width, the aspect of its data area (0: free) and a colour bar
+// drawn at its right, as tall as its data area.
+type panel struct {
+	p      *plot.Plot
+	weight float64
+	aspect float64
+	bar    *plot.Plot
 }
 
-// savePlots draws plots side by side into a PNG, atomically.
-func savePlots(path string, w, h vg.Length, plots ...*plot.Plot) error {
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96))
+// barWidth is the room of a colour bar with its ticks and label.
+const barWidth = 70 * vg.Millimeter / 4
+
+// savePanels draws the panels side by side into a PNG, atomically.
+func savePanels(path string, w, h vg.Length, panels ...panel) error {
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))
 	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2,
-		PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
-	canvases := plot.Align([][]*plot.Plot{plots}, tiles, dc)
-	for i, p := range plots {
-		p.Draw(canvases[0][i])
+	// White background: gonum/plot leaves the canvas transparent otherwise.
+	dc.SetColor(color.White)
+	dc.Fill(dc.Rectangle.Path())
+	pad := vg.Millimeter * 3
+	inner := draw.Crop(dc, pad, -pad, pad, -pad)
+	total := 0.0
+	for i := range panels {
+		if panels[i].weight <= 0 {
+			panels[i].weight = 1
+		}
+		total += panels[i].weight
+	}
+	avail := inner.Max.X - inner.Min.X - vg.Length(len(panels)-1)*pad*2
+	x := inner.Min.X
+	for _, pn := range panels {
+		pw := avail * vg.Length(pn.weight/total)
+		c := inner
+		c.Min.X, c.Max.X = x, x+pw
+		x += pw + pad*2
+		drawPanel(c, pn)
 	}
 	return npy.WriteAtomic(path, func(w io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	})
+}
+
+// drawPanel draws a panel in c: its plot, narrowed or shortened to its
+// aspect, and its colour bar aligned with the plot's data area.
+func drawPanel(c draw.Canvas, pn panel) {
+	pc := c
+	if pn.bar != nil {
+		pc.Max.X -= barWidth
+	}
+	if pn.aspect > 0 {
+		d := pn.p.DataCanvas(pc)
+		dw, dh := d.Max.X-d.Min.X, d.Max.Y-d.Min.Y
+		if dw > 0 && dh > 0 {
+			if float64(dw/dh) > pn.aspect {
+				// Narrower, centred with its bar in the panel.
+				cut := dw - dh*vg.Length(pn.aspect)
+				pc.Min.X += cut / 2
+				pc.Max.X -= cut / 2
+			} else {
+				cut := (dh - dw/vg.Length(pn.aspect)) / 2
+				pc.Min.Y += cut
+				pc.Max.Y -= cut
+			}
+		}
+	}
+	pn.p.Draw(pc)
+	if pn.bar == nil {
+		return
+	}
+	d := pn.p.DataCanvas(pc)
+	bc := c
+	bc.Min.X, bc.Max.X = pc.Max.X+vg.Millimeter*2, pc.Max.X+barWidth
+	bc.Min.Y, bc.Max.Y = d.Min.Y, d.Max.Y
+	// Stretch the bar's canvas so that its data area spans the plot's.
+	bd := pn.bar.DataCanvas(bc)
+	bc.Min.Y -= bd.Min.Y - d.Min.Y
+	bc.Max.Y += d.Max.Y - bd.Max.Y
+	if bc.Max.X-bc.Min.X > vg.Millimeter*6 {
+		// The bar itself is a narrow strip right of its ticks and label.
+		bd = pn.bar.DataCanvas(bc)
+		if extra := (bd.Max.X - bd.Min.X) - vg.Millimeter*4; extra > 0 {
+			bc.Max.X -= extra
+		}
+	}
+	pn.bar.Draw(bc)
 }

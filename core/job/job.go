@@ -92,7 +92,9 @@ type Spec struct {
 	// cross-channel correlation of one multi-channel file. 0: none (Input2,
 	// if given, is read without a channel selected).
 	Channel2 int
-	Output   string // a .npy file or a .zarr folder
+	// Output is a .npy file, a .zarr folder, an .ome.zarr folder or a
+	// .tif (.tiff) file: see OutputFormat.
+	Output string
 	// Engine is "auto" (or ""): in memory when the job fits the budget
 	// and the output is .npy, else out of core; "memory" or "ooc".
 	Engine  string
@@ -130,7 +132,8 @@ type Job struct {
 	fields    map[string]string
 	origin    [3]int // first frame, row and column of the selection
 	outAbs    string
-	zarr      bool
+	format    string // see OutputFormat
+	zarr      bool   // a Zarr folder (plain or OME-Zarr): out of core only
 	inMemNeed int64
 }
 
@@ -319,11 +322,12 @@ func Open(s Spec) (*Job, error) {
 		return nil, fmt.Errorf("%w: no output given (a .npy file or a .zarr folder)", ErrOutput)
 	}
 	out := strings.TrimRight(s.Output, "/")
-	j := &Job{spec: s, zarr: strings.HasSuffix(out, ".zarr")}
-	j.spec.Progress = throttle(s.Progress)
-	if !j.zarr && !strings.HasSuffix(out, ".npy") {
-		return nil, fmt.Errorf("%w: %s: want a .npy file or a .zarr folder", ErrOutput, s.Output)
+	format, err := OutputFormat(s.Output)
+	if err != nil {
+		return nil, err
 	}
+	j := &Job{spec: s, format: format, zarr: format == FormatZarr || format == FormatOMEZarr}
+	j.spec.Progress = throttle(s.Progress)
 	for _, u := range []struct {
 		name string
 		v    float64
@@ -347,7 +351,6 @@ func Open(s Spec) (*Job, error) {
 	if s.Tile[0] < 0 || s.Tile[1] < 0 {
 		return nil, fmt.Errorf("%w: tile %v: want positive", pcf.ErrParam, s.Tile)
 	}
-	var err error
 	if j.outAbs, err = filepath.Abs(out); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOutput, err)
 	}
@@ -398,6 +401,10 @@ func Open(s Spec) (*Job, error) {
 	}
 	if err := j.checkOutput(); err != nil {
 		return nil, err
+	}
+	if n := ooc.TIFFBytes(j.geom.OutShape); j.format == FormatTIFF && n > ooc.MaxTIFFBytes {
+		return nil, fmt.Errorf("%w: %s: the result takes %d MiB, a TIFF at most 4 GiB (ImageJ reads classic TIFF only): write .npy, .zarr or .ome.zarr",
+			ErrOutput, s.Output, n>>20)
 	}
 	if err := j.chooseEngine(); err != nil {
 		return nil, err
@@ -553,7 +560,7 @@ func (j *Job) chooseEngine() error {
 	switch j.spec.Engine {
 	case "memory":
 		if j.zarr {
-			return fmt.Errorf("%w: engine memory writes .npy only; Zarr output uses the out-of-core engine", pcf.ErrParam)
+			return optErr("engine memory writes .npy and .tif only: Zarr output (%s) is written by the out-of-core engine (--engine auto or ooc)", j.spec.Output)
 		}
 		j.engine = "memory"
 	case "ooc":
@@ -786,11 +793,48 @@ func (j *Job) log(format string, a ...any) {
 }
 
 func (j *Job) output() ooc.Output {
-	if j.zarr {
+	switch j.format {
+	case FormatZarr:
 		return ooc.NewZarrOutput(j.spec.Output)
+	case FormatOMEZarr:
+		return ooc.NewOMEZarrOutput(j.spec.Output)
+	case FormatTIFF:
+		return ooc.NewTiffOutput(j.spec.Output)
 	}
 	return ooc.NewNpyOutput(j.spec.Output)
 }
+
+// The output formats, chosen by the output's extension (OutputFormat).
+const (
+	FormatNpy     = "npy"      // OUT.npy: float32 (rows, columns, offsets, delays), metadata in OUT.npy.json
+	FormatZarr    = "zarr"     // OUT.zarr: Zarr v2 array, the .npy's axes, _ARRAY_DIMENSIONS and axis_units in .zattrs
+	FormatOMEZarr = "ome-zarr" // OUT.ome.zarr: OME-NGFF 0.4 image, array "0" (delays, offsets, rows, columns)
+	FormatTIFF    = "tiff"     // OUT.tif, OUT.tiff: ImageJ hyperstack (channels: offsets, frames: delays), metadata in OUT.tif.json
+)
+
+// OutputFormat returns the format of an output path by its extension
+// (case-insensitive): .npy, .zarr, .ome.zarr, .tif or .tiff. Anything
+// else (.ome.tif included: an OME-TIFF is not written) is an ErrOutput
+// error.
+func OutputFormat(path string) (string, error) {
+	p := strings.ToLower(strings.TrimRight(path, "/"))
+	switch {
+	case strings.HasSuffix(p, ".ome.zarr"):
+		return FormatOMEZarr, nil
+	case strings.HasSuffix(p, ".zarr"):
+		return FormatZarr, nil
+	case strings.HasSuffix(p, ".npy"):
+		return FormatNpy, nil
+	case strings.HasSuffix(p, ".ome.tif") || strings.HasSuffix(p, ".ome.tiff"):
+		return "", fmt.Errorf("%w: %s: OME-TIFF output is not written: want .tif (an ImageJ hyperstack) or .ome.zarr (OME-NGFF)", ErrOutput, path)
+	case strings.HasSuffix(p, ".tif") || strings.HasSuffix(p, ".tiff"):
+		return FormatTIFF, nil
+	}
+	return "", fmt.Errorf("%w: %s: want a .npy file or a .zarr folder (or an .ome.zarr folder, OME-NGFF; or a .tif file, an ImageJ hyperstack)", ErrOutput, path)
+}
+
+// Format is the output's format (see OutputFormat).
+func (j *Job) Format() string { return j.format }
 
 // Run computes the job. It holds a lock on the output for its duration:
 // a second run on the same output fails at once.

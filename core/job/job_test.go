@@ -134,7 +134,8 @@ func TestOpenRefuses(t *testing.T) {
 		err error
 	}{
 		"output is the input":  {in, ErrOutput},
-		"not npy or zarr":      {filepath.Join(dir, "out.tif"), ErrOutput},
+		"unknown extension":    {filepath.Join(dir, "out.txt"), ErrOutput},
+		"OME-TIFF":             {filepath.Join(dir, "out.ome.tif"), ErrOutput},
 		"missing folder":       {filepath.Join(dir, "no", "out.npy"), ErrOutput},
 		"foreign .npy":         {in, ErrOutput},
 		"foreign folder .zarr": {dir, ErrOutput},

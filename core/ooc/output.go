@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -190,48 +191,59 @@ func fileCRC(path string) (uint32, int64, error) {
 // Publish: the old sidecar goes first (no sidecar ever describes other
 // bytes than its file), then the rename, then the new sidecar.
 func (o *NpyOutput) Publish(meta map[string]any, crc uint32) error {
-	p := PartialName(o.path)
-	dir := filepath.Dir(o.path)
-	if o.PartialExists() {
-		if err := os.Remove(SidecarName(o.path)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("output %s: %w", o.path, err)
+	return publishFile(o.path, meta, crc)
+}
+
+func (o *NpyOutput) Verify(key string) bool { return verifyFile(o.path, key) }
+
+// publishFile gives the finished partial file of path its final name and
+// writes its sidecar (PATH.json) with the file's checksum and size; see
+// Output.Publish. The .npy and TIFF outputs share it.
+func publishFile(path string, meta map[string]any, crc uint32) error {
+	p := PartialName(path)
+	dir := filepath.Dir(path)
+	if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+		if err := os.Remove(SidecarName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("output %s: %w", path, err)
 		}
-		if err := os.Rename(p, o.path); err != nil {
-			return fmt.Errorf("output %s: %w", o.path, err)
+		if err := os.Rename(p, path); err != nil {
+			return fmt.Errorf("output %s: %w", path, err)
 		}
 		if err := syncDir(dir); err != nil {
-			return fmt.Errorf("output %s: %w", o.path, err)
+			return fmt.Errorf("output %s: %w", path, err)
 		}
 		fault("publish")
 	}
-	got, size, err := fileCRC(o.path)
+	got, size, err := fileCRC(path)
 	if err != nil {
-		return fmt.Errorf("output %s: %w", o.path, err)
+		return fmt.Errorf("output %s: %w", path, err)
 	}
 	if got != crc {
-		return fmt.Errorf("output %s: checksum %08x, the finished result had %08x (changed by another program?)", o.path, got, crc)
+		return fmt.Errorf("output %s: checksum %08x, the finished result had %08x (changed by another program?)", path, got, crc)
 	}
 	m := copyMeta(meta)
 	m["output_crc32c"] = fmt.Sprintf("%08x", crc)
 	m["output_bytes"] = size
-	if err := writeJSON(SidecarName(o.path), m); err != nil {
-		return fmt.Errorf("output %s: %w", SidecarName(o.path), err)
+	if err := writeJSON(SidecarName(path), m); err != nil {
+		return fmt.Errorf("output %s: %w", SidecarName(path), err)
 	}
 	return syncDir(dir)
 }
 
-func (o *NpyOutput) Verify(key string) bool {
+// verifyFile reports whether the file path is complete: its sidecar names
+// ipcf, the job key, and the file's size and checksum.
+func verifyFile(path, key string) bool {
 	var m struct {
 		Software string `json:"software"`
 		Key      string `json:"job_key"`
 		CRC      string `json:"output_crc32c"`
 		Bytes    int64  `json:"output_bytes"`
 	}
-	b, err := os.ReadFile(SidecarName(o.path))
+	b, err := os.ReadFile(SidecarName(path))
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || m.Key != key {
 		return false
 	}
-	crc, n, err := fileCRC(o.path)
+	crc, n, err := fileCRC(path)
 	return err == nil && n == m.Bytes && fmt.Sprintf("%08x", crc) == m.CRC
 }
 
@@ -255,18 +267,35 @@ func writeJSON(path string, v any) error {
 }
 
 // ZarrOutput writes a Zarr v2 folder: one uncompressed chunk per tile
-// (chunk shape = tile shape x npoints x nbins, little-endian float32, C
-// order, fill value NaN), the metadata in .zattrs with the CRC-32C of every
-// chunk.
+// (little-endian float32, C order, fill value NaN), the metadata in
+// .zattrs with the CRC-32C of every chunk.
+//
+// The plain layout (NewZarrOutput, OUT.zarr) is an array at the folder's
+// root with the .npy result's axes (y, x, offset, delay), chunks of (tile
+// rows, tile columns, offsets, delays), the axis names in
+// _ARRAY_DIMENSIONS (xarray's convention) and their units in axis_units.
+// The OME-Zarr layout (NewOMEZarrOutput, OUT.ome.zarr) is an OME-NGFF 0.4
+// image: a group whose multiscales metadata names the axes (delay: time,
+// offset: channel, y and x: space in micrometres, spatial axes last) and
+// one array "0" of shape (delays, offsets, rows, columns), chunks of
+// (delays, offsets, tile rows, tile columns), nested ("/") chunk keys.
 type ZarrOutput struct {
 	path  string
+	ngff  bool
 	shape [4]int
 	tile  [2]int
-	crcs  map[string]string // chunk name: CRC-32C, of the chunks written or verified
+	crcs  map[string]string // chunk name (relative to the folder): CRC-32C, of the chunks written or verified
+	dirs  map[string]bool   // chunk folders of the nested layout, synced by Sync
 }
 
 // NewZarrOutput returns an output that will be written to the folder path.
 func NewZarrOutput(path string) *ZarrOutput { return &ZarrOutput{path: strings.TrimRight(path, "/")} }
+
+// NewOMEZarrOutput returns an OME-NGFF 0.4 output (see ZarrOutput) that
+// will be written to the folder path.
+func NewOMEZarrOutput(path string) *ZarrOutput {
+	return &ZarrOutput{path: strings.TrimRight(path, "/"), ngff: true}
+}
 
 func (o *ZarrOutput) Path() string { return o.path }
 
@@ -275,9 +304,18 @@ func (o *ZarrOutput) PartialExists() bool {
 	return err == nil && st.IsDir()
 }
 
+// ZarrAxes are the axis names of a plain Zarr output (and of the .npy
+// result); NGFFAxes those of an OME-Zarr output's array, and of a TIFF
+// hyperstack's pages (frames: delay, channels: offset).
+var (
+	ZarrAxes = []string{"y", "x", "offset", "delay"}
+	NGFFAxes = []string{"delay", "offset", "y", "x"}
+)
+
 func (o *ZarrOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	o.shape, o.tile = shape, tile
 	o.crcs = map[string]string{}
+	o.dirs = map[string]bool{}
 	p := PartialName(o.path)
 	if !resume {
 		if err := os.RemoveAll(p); err != nil {
@@ -297,16 +335,39 @@ func (o *ZarrOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 		"order":       "C",
 		"filters":     nil,
 	}
-	if err := writeJSON(filepath.Join(p, ".zarray"), meta); err != nil {
+	arr := p
+	if o.ngff {
+		meta["shape"] = []int{shape[3], shape[2], shape[0], shape[1]}
+		meta["chunks"] = []int{shape[3], shape[2], tile[0], tile[1]}
+		meta["dimension_separator"] = "/"
+		if err := writeJSON(filepath.Join(p, ".zgroup"), map[string]any{"zarr_format": 2}); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+		arr = filepath.Join(p, "0")
+		if err := os.MkdirAll(arr, 0o755); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+		// xarray's axis names for the array (the group's multiscales
+		// metadata is written with the rest by Finish).
+		if err := writeJSON(filepath.Join(arr, ".zattrs"), map[string]any{"_ARRAY_DIMENSIONS": NGFFAxes}); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+	}
+	if err := writeJSON(filepath.Join(arr, ".zarray"), meta); err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
 	return nil
 }
 
+// chunk is the name of the chunk of the tile at (y0, x0), relative to the
+// folder.
 func (o *ZarrOutput) chunk(y0, x0 int) (string, error) {
 	cy, cx := o.tile[0], o.tile[1]
 	if y0%cy != 0 || x0%cx != 0 {
 		return "", fmt.Errorf("output %s: tile at (%d,%d) not on the chunk grid", o.path, y0, x0)
+	}
+	if o.ngff {
+		return fmt.Sprintf("0/0/0/%d/%d", y0/cy, x0/cx), nil
 	}
 	return fmt.Sprintf("%d.%d.0.0", y0/cy, x0/cx), nil
 }
@@ -325,12 +386,35 @@ func (o *ZarrOutput) WriteTile(y0, x0, ty, tx int, data []float32) (uint32, erro
 		binary.LittleEndian.PutUint32(buf[i:], nan)
 	}
 	row := tx * np * nb
-	for y := 0; y < ty; y++ {
-		for i, v := range data[y*row : (y+1)*row] {
-			binary.LittleEndian.PutUint32(buf[4*(y*cx*np*nb+i):], math.Float32bits(v))
+	if o.ngff {
+		// (delay, offset, row, column): every pixel's curves scattered.
+		for y := 0; y < ty; y++ {
+			for x := 0; x < tx; x++ {
+				px := data[y*row+x*np*nb:][:np*nb]
+				for k := 0; k < np; k++ {
+					for j := 0; j < nb; j++ {
+						binary.LittleEndian.PutUint32(buf[4*(((j*np+k)*cy+y)*cx+x):], math.Float32bits(px[k*nb+j]))
+					}
+				}
+			}
+		}
+	} else {
+		for y := 0; y < ty; y++ {
+			for i, v := range data[y*row : (y+1)*row] {
+				binary.LittleEndian.PutUint32(buf[4*(y*cx*np*nb+i):], math.Float32bits(v))
+			}
 		}
 	}
-	name := filepath.Join(PartialName(o.path), cname)
+	name := filepath.Join(PartialName(o.path), filepath.FromSlash(cname))
+	if o.ngff {
+		d := filepath.Dir(name)
+		if !o.dirs[d] {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return 0, fmt.Errorf("output %s: %w", o.path, err)
+			}
+			o.dirs[d] = true
+		}
+	}
 	tmp := name + ".tmp"
 	f, err := os.Create(tmp)
 	if err == nil {
@@ -359,7 +443,7 @@ func (o *ZarrOutput) TileCRC(y0, x0, ty, tx int) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	b, err := os.ReadFile(filepath.Join(PartialName(o.path), cname))
+	b, err := os.ReadFile(filepath.Join(PartialName(o.path), filepath.FromSlash(cname)))
 	if err != nil {
 		return 0, err
 	}
@@ -368,17 +452,42 @@ func (o *ZarrOutput) TileCRC(y0, x0, ty, tx int) (uint32, error) {
 	return crc, nil
 }
 
-// Sync flushes the folder (the chunks are synced as they are written).
-func (o *ZarrOutput) Sync() error { return syncDir(PartialName(o.path)) }
+// Sync flushes the folder (the chunks are synced as they are written)
+// and, nested, the chunk folders and those above them.
+func (o *ZarrOutput) Sync() error {
+	p := PartialName(o.path)
+	if o.ngff {
+		dirs := make([]string, 0, len(o.dirs)+3)
+		for d := range o.dirs {
+			dirs = append(dirs, d)
+		}
+		sort.Strings(dirs)
+		for _, d := range append(dirs, filepath.Join(p, "0", "0", "0"), filepath.Join(p, "0", "0"), filepath.Join(p, "0")) {
+			if err := syncDir(d); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+	}
+	return syncDir(p)
+}
 
 func (o *ZarrOutput) Close() error { return nil }
 
-// Finish writes .zattrs, with the checksum of every chunk, into the
-// partial folder; the checksum of the output is that of .zattrs.
+// Finish writes .zattrs, with the checksum of every chunk, the axis names
+// and units (and the OME-NGFF multiscales metadata), into the partial
+// folder; the checksum of the output is that of .zattrs.
 func (o *ZarrOutput) Finish(meta map[string]any) (uint32, error) {
 	p := PartialName(o.path)
 	m := copyMeta(meta)
 	m["chunks_crc32c"] = o.crcs
+	info := infoOf(meta, o.shape)
+	m["axis_units"] = info.axisUnits()
+	if o.ngff {
+		m["multiscales"] = info.multiscales(filepath.Base(o.path))
+		m["stored_axes"] = NGFFAxes
+	} else {
+		m["_ARRAY_DIMENSIONS"] = ZarrAxes
+	}
 	b, err := json.MarshalIndent(m, "", " ")
 	if err != nil {
 		return 0, err
@@ -437,13 +546,17 @@ func (o *ZarrOutput) Verify(key string) bool {
 		Software string            `json:"software"`
 		Key      string            `json:"job_key"`
 		Chunks   map[string]string `json:"chunks_crc32c"`
+		Multi    json.RawMessage   `json:"multiscales"`
 	}
 	b, err := os.ReadFile(filepath.Join(o.path, ".zattrs"))
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || m.Key != key || len(m.Chunks) == 0 {
 		return false
 	}
+	if (len(m.Multi) > 0) != o.ngff {
+		return false // the other layout
+	}
 	for name, want := range m.Chunks {
-		c, err := os.ReadFile(filepath.Join(o.path, name))
+		c, err := os.ReadFile(filepath.Join(o.path, filepath.FromSlash(name)))
 		if err != nil || fmt.Sprintf("%08x", CRC(c)) != want {
 			return false
 		}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// cmdHelp is what `ipcf COMMAND --help` prints above the flags.
+type cmdHelp struct {
+	synopsis string
+	about    string
+}
+
+// helps describes every command (the keys are the commands).
+var helps = map[string]cmdHelp{
+	"pcf": {"ipcf pcf INPUT -o OUT [flags]", `Computes the pair correlation function of every pixel with its neighbours at
+the offsets (by default the circle of --radius and --npoints), binned in delay.
+
+INPUT: a .npy, a multi-page TIFF, BigTIFF or ImageJ TIFF, a folder or glob of
+single-page TIFFs, or a raw file (--shape T,H,W with --dtype, --byteorder, --offset).
+
+OUT, its format chosen by the extension:
+  OUT.npy       float32 (rows, columns, offsets, delays); metadata in OUT.npy.json
+  OUT.zarr      Zarr v2 array with the .npy's axes; .zattrs: the metadata,
+                _ARRAY_DIMENSIONS ["y", "x", "offset", "delay"] and axis_units
+  OUT.ome.zarr  OME-NGFF 0.4 image: array "0" of shape (delays, offsets, rows,
+                columns), axes delay (time), offset (channel), y, x (space, in
+                micrometres with --pixel-size or the input's calibration)
+  OUT.tif       ImageJ hyperstack (also .tiff): the offsets as channels, the
+                delays as frames (TCYX), float32, calibrated (pixel size, labels
+                naming each offset (u, v) and delay); metadata in OUT.tif.json;
+                at most 4 GiB
+Zarr outputs are written by the out-of-core engine; .npy and .tif by either.
+Every output appears under its name only when complete; a killed run resumes.`},
+	"bleach": {"ipcf bleach INPUT -o OUT.npy --filtersize F [flags]", `Corrects photobleaching, the tutorial's way: each pixel's series is
+smoothed forwards and backwards with an exponential filter of size F (its
+trend s), and a sample d becomes sqrt(mean/s) * (d - s) + mean, rounded and
+clipped to the integer type; F frames are dropped at each end. Writes .npy
+only.`},
+	"simulate": {"ipcf simulate -o OUT.npy [flags]", `Simulates particles diffusing in a square image with a diagonal channel
+(uint16 frames). Writes .npy only.`},
+	"convolve": {"ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy", `The full 2-D convolution of an image with a kernel of odd sizes: int32 for
+integer inputs (exact), float64 otherwise. Writes .npy only.`},
+	"plot": {"ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]\n       ipcf plot --mean INPUT -o FIG.png", `Draws a pCF result (a .npy with its OUT.npy.json metadata): the image at one
+offset and delay, or at one pixel the carpet (offsets x delays), the polar
+sprite and the curves; or an input's mean image and mean time series.
+pCF values are drawn on a diverging scale symmetric about 0, with a colour
+bar; axes are in micrometres and seconds when the metadata give the pixel
+size and the frame interval, else in pixels and frames. Writes PNG.`},
+	"devices": {"ipcf devices", "Lists the compute devices (CPU, CUDA GPUs) and why a GPU is not usable."},
+	"version": {"ipcf version", "Prints the version and the FFT library."},
+}
+
+// printHelp prints a command's synopsis, description and every flag with
+// its default.
+func printHelp(w io.Writer, fs *flag.FlagSet) {
+	h, ok := helps[fs.Name()]
+	if !ok {
+		h = cmdHelp{synopsis: "ipcf " + fs.Name() + " [flags]"}
+	}
+	fmt.Fprintf(w, "usage: %s\n", h.synopsis)
+	if h.about != "" {
+		fmt.Fprintf(w, "\n%s\n", h.about)
+	}
+	var lines [][2]string
+	width := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		name := "--" + f.Name
+		if f.Name == "o" {
+			name = "-o"
+		}
+		if arg != "" {
+			name += " " + arg
+		}
+		if !strings.Contains(usage, "default") && !strings.Contains(usage, "required") {
+			switch {
+			case f.DefValue == "" && arg == "string":
+				usage += " (default: none)"
+			case f.DefValue != "":
+				usage += " (default " + f.DefValue + ")"
+			}
+		}
+		lines = append(lines, [2]string{name, usage})
+		width = max(width, len(name))
+	})
+	if len(lines) == 0 {
+		fmt.Fprintln(w, "\nflags: none (-h, --help: this text)")
+		return
+	}
+	fmt.Fprintln(w, "\nflags:")
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, l[0], l[1])
+	}
+	fmt.Fprintf(w, "  %-*s  %s\n", width, "-h, --help", "this text")
+}

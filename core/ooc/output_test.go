@@ -1,0 +1,248 @@
+package ooc
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/source"
+)
+
+// testMeta is metadata as a job writes it: units, delays, offsets.
+func testMeta(g pcf.Geometry, pixel, interval float64) map[string]any {
+	type off struct {
+		U          int      `json:"u"`
+		V          int      `json:"v"`
+		DistancePx float64  `json:"distance_px"`
+		DistanceUm *float64 `json:"distance_um"`
+	}
+	offs := make([]off, len(g.Offsets))
+	for i, o := range g.Offsets {
+		d := math.Hypot(float64(o.U), float64(o.V))
+		um := d * pixel
+		offs[i] = off{o.U, o.V, d, &um}
+	}
+	s := make([]float64, len(g.Delays))
+	for i, d := range g.Delays {
+		s[i] = d * interval
+	}
+	return map[string]any{
+		"software": Marker, "job_key": "k", "units": map[string]any{"frame_interval_s": interval, "pixel_size_um": pixel},
+		"delay_frames": g.Delays, "delay_s": s, "offsets": offs, "mode": "circle", "radius": 2, "crop_origin": []int{1, 3},
+		"engine": "ooc",
+	}
+}
+
+// TestTiffAndOMEZarrOutputs writes the out-of-core result, in edge tiles,
+// as an ImageJ TIFF and as OME-Zarr, and reads every value back: the
+// in-memory engine's, in the layouts' axis orders.
+func TestTiffAndOMEZarrOutputs(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 256, 17, 19)
+	o := pcf.Options{Radius: 2, Npoints: 6, Nbins: 5}
+	want := inMemory(t, in, o)
+	g, _ := pcf.Plan([]int{256, 17, 19}, o)
+	sh := g.OutShape // 13 x 15 x 6 x 5
+	at := func(y, x, k, j int) float32 {
+		return math.Float32frombits(binary.NativeEndian.Uint32(want[4*(((y*sh[1]+x)*sh[2]+k)*sh[3]+j):]))
+	}
+	meta := func(uint32, uint32) map[string]any { return testMeta(g, 0.25, 0.002) }
+	src, err := source.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+
+	tif := filepath.Join(dir, "out.tif")
+	if _, err := Run(context.Background(), src, NewTiffOutput(tif), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 6}, Key: "k", Meta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	for k := 0; k < sh[2]; k++ {
+		ch, err := source.OpenChannel(tif, k)
+		if err != nil {
+			t.Fatalf("channel %d: %v", k, err)
+		}
+		T, H, W := ch.Shape()
+		if T != sh[3] || H != sh[0] || W != sh[1] {
+			t.Fatalf("channel %d: %dx%dx%d, want %dx%dx%d", k, T, H, W, sh[3], sh[0], sh[1])
+		}
+		for j := 0; j < T; j++ {
+			fr, _ := ch.Frame(j)
+			for y := 0; y < H; y++ {
+				for x := 0; x < W; x++ {
+					got := float32(fr.Load(fr.Offset + y*fr.Strides[0] + x*fr.Strides[1]))
+					if w := at(y, x, k, j); math.Float32bits(got) != math.Float32bits(w) {
+						t.Fatalf("tif offset %d delay %d (%d,%d): %v, want %v", k, j, y, x, got, w)
+					}
+				}
+			}
+		}
+		if u := source.UnitsOf(ch); math.Abs(u.PixelSize-0.25) > 1e-9 {
+			t.Errorf("tif pixel size %v, want 0.25", u.PixelSize)
+		}
+		ch.Close()
+	}
+	if !NewTiffOutput(tif).Verify("k") || NewTiffOutput(tif).Verify("other") {
+		t.Error("tif: Verify")
+	}
+
+	z := filepath.Join(dir, "out.ome.zarr")
+	if _, err := Run(context.Background(), src, NewOMEZarrOutput(z), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 6}, Key: "k", Meta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	var arr struct {
+		Shape  []int  `json:"shape"`
+		Chunks []int  `json:"chunks"`
+		Sep    string `json:"dimension_separator"`
+	}
+	b, _ := os.ReadFile(filepath.Join(z, "0", ".zarray"))
+	if err := json.Unmarshal(b, &arr); err != nil {
+		t.Fatal(err)
+	}
+	if arr.Sep != "/" || len(arr.Shape) != 4 || arr.Shape[0] != sh[3] || arr.Shape[1] != sh[2] || arr.Shape[2] != sh[0] || arr.Shape[3] != sh[1] ||
+		arr.Chunks[2] != 4 || arr.Chunks[3] != 6 {
+		t.Fatalf(".zarray %+v", arr)
+	}
+	for cy := 0; cy*4 < sh[0]; cy++ {
+		for cx := 0; cx*6 < sh[1]; cx++ {
+			c, err := os.ReadFile(filepath.Join(z, "0", "0", "0", itoa(cy), itoa(cx)))
+			if err != nil || len(c) != sh[3]*sh[2]*4*6*4 {
+				t.Fatalf("chunk %d/%d: %d bytes, %v", cy, cx, len(c), err)
+			}
+			for j := 0; j < sh[3]; j++ {
+				for k := 0; k < sh[2]; k++ {
+					for y := 0; y < 4; y++ {
+						for x := 0; x < 6; x++ {
+							got := math.Float32frombits(binary.LittleEndian.Uint32(c[4*(((j*sh[2]+k)*4+y)*6+x):]))
+							yy, xx := cy*4+y, cx*6+x
+							if yy >= sh[0] || xx >= sh[1] {
+								if !math.IsNaN(float64(got)) {
+									t.Fatalf("padding of chunk %d/%d: %v, want NaN", cy, cx, got)
+								}
+								continue
+							}
+							if w := at(yy, xx, k, j); math.Float32bits(got) != math.Float32bits(w) {
+								t.Fatalf("ome.zarr (%d,%d,%d,%d): %v, want %v", j, k, yy, xx, got, w)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	var attrs struct {
+		Multiscales []struct {
+			Version string `json:"version"`
+			Axes    []struct {
+				Name, Type, Unit string
+			} `json:"axes"`
+			Datasets []struct {
+				Path string `json:"path"`
+				CT   []struct {
+					Type        string    `json:"type"`
+					Scale       []float64 `json:"scale"`
+					Translation []float64 `json:"translation"`
+				} `json:"coordinateTransformations"`
+			} `json:"datasets"`
+		} `json:"multiscales"`
+	}
+	b, _ = os.ReadFile(filepath.Join(z, ".zattrs"))
+	if err := json.Unmarshal(b, &attrs); err != nil || len(attrs.Multiscales) != 1 {
+		t.Fatalf(".zattrs: %v %s", err, b)
+	}
+	ms := attrs.Multiscales[0]
+	var names []string
+	for _, a := range ms.Axes {
+		names = append(names, a.Name+":"+a.Type+":"+a.Unit)
+	}
+	if ms.Version != "0.4" || strings.Join(names, " ") != "delay:time: offset:channel: y:space:micrometer x:space:micrometer" {
+		t.Errorf("multiscales %s %v", ms.Version, names)
+	}
+	ct := ms.Datasets[0].CT
+	// Output pixel (0, 0) is input pixel (radius + crop origin) = (3, 5).
+	if ms.Datasets[0].Path != "0" || len(ct) != 2 || ct[0].Scale[2] != 0.25 || ct[0].Scale[3] != 0.25 ||
+		ct[1].Translation[2] != 0.75 || ct[1].Translation[3] != 1.25 {
+		t.Errorf("coordinate transformations %+v", ct)
+	}
+	if !NewOMEZarrOutput(z).Verify("k") || NewZarrOutput(z).Verify("k") {
+		t.Error("ome.zarr: Verify (or a plain Zarr output took it for its own)")
+	}
+}
+
+func itoa(i int) string { return string(rune('0' + i)) }
+
+// TestTiffResume: a partial TIFF whose IFDs an earlier Finish wrote, and
+// one with a damaged tile, resume to the same bytes.
+func TestTiffResume(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 128, 12, 13)
+	o := pcf.Options{Radius: 2, Npoints: 4, Nbins: 4}
+	g, _ := pcf.Plan([]int{128, 12, 13}, o)
+	meta := func(uint32, uint32) map[string]any { return testMeta(g, 0.1, 0.01) }
+	src, _ := source.Open(in)
+	defer src.Close()
+	ref := filepath.Join(dir, "ref", "out.tif")
+	os.Mkdir(filepath.Dir(ref), 0o755)
+	opts := Options{PCF: o, Memory: 1 << 20, Tile: [2]int{3, 4}, Key: "k", Meta: meta}
+	if _, err := Run(context.Background(), src, NewTiffOutput(ref), opts); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(ref)
+	out := filepath.Join(dir, "out.tif")
+	n := 0
+	cancelled := opts
+	cancelled.Progress = func(ph string, done, total int) bool { n++; return !(ph == "pcf" && done >= 3) }
+	if _, err := Run(context.Background(), src, NewTiffOutput(out), cancelled); err == nil {
+		t.Fatal("not cancelled")
+	}
+	// An earlier Finish left IFDs after the pages, and a tile is damaged.
+	p := PartialName(out)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(bytes.Repeat([]byte{0xee}, 999))
+	f.WriteAt([]byte{1, 2, 3, 4}, 8+4*13) // page 0, row 1
+	f.Close()
+	sum, err := Run(context.Background(), src, NewTiffOutput(out), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Resumed == 0 || sum.Resumed >= sum.Tiles {
+		t.Errorf("resumed %d of %d tiles", sum.Resumed, sum.Tiles)
+	}
+	got, _ := os.ReadFile(out)
+	if !bytes.Equal(got, want) {
+		t.Fatal("resumed TIFF differs from an uninterrupted run's")
+	}
+}
+
+func TestUniformDelay(t *testing.T) {
+	for _, c := range []struct {
+		s    []float64
+		want float64
+	}{
+		{[]float64{0, 0.5, 1, 1.5}, 0.5},
+		{[]float64{0, 0.5, 1.5}, 0},
+		{[]float64{0.1, 0.2}, 0},
+		{nil, 0},
+	} {
+		if got := (resultInfo{delaysS: c.s}).uniformDelay(); got != c.want {
+			t.Errorf("%v: %v, want %v", c.s, got, c.want)
+		}
+	}
+	in := resultInfo{shape: [4]int{2, 2, 3, 4}, pixelSize: 0.2, delaysS: []float64{0, 1e-3, 2e-3, 3e-3}}
+	d := imageJDescription(in, 0.5)
+	for _, w := range []string{"images=12\n", "channels=3\n", "frames=4\n", "hyperstack=true\n", "unit=micron\n", "finterval=0.001\n", "min=-0.5\n", "max=0.5\n"} {
+		if !strings.Contains(d, w) {
+			t.Errorf("description %q lacks %q", d, w)
+		}
+	}
+}
