@@ -8,6 +8,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/conv"
+	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/pcf"
@@ -49,6 +50,8 @@ var statusTable = []struct {
 	{"job.ErrInput", job.ErrInput, eInvalid},
 	{"job.ErrOutput", job.ErrOutput, eInvalid},
 	{"source.ErrChannel", source.ErrChannel, eInvalid},
+	{"fit.ErrModel", fit.ErrModel, eInvalid},
+	{"fit.ErrShape", fit.ErrShape, eInvalid},
 	{"source.ErrFormat", source.ErrFormat, eInvalid},
 	{"npy.ErrFormat", npy.ErrFormat, eInvalid},
 	{"fs.ErrNotExist", fs.ErrNotExist, eIO},
