@@ -13,10 +13,13 @@ import javax.imageio.ImageIO;
 
 /**
  * Screenshots of the plugin under a virtual display (xvfb-run): the dialog of
- * Plugins > ipcf > Pair Correlation (pCF)... and the result hyperstack. Also runs the menu
- * command with a macro options string, as a recorded macro would, and replays what the Recorder
- * writes for the pCF and ACF dialogs.
- * Usage: xvfb-run -a java -Dplugins.dir=build/fiji -cp ... Screenshots INPUT.npy OUTDIR
+ * Plugins > ipcf > Pair Correlation (pCF)... and the result hyperstack (diverging LUT), the curves
+ * of Plot pCF Curves and the Results table, the dialog of Pair Correlation of File or Folder...
+ * (its toolkit fields). Also runs the menu command with a macro options string, as a recorded
+ * macro would, and replays what the Recorder writes for the pCF and ACF dialogs; records Plot pCF
+ * Curves with the ROI Manager and checks it writes the line recorded.ijm uses.
+ * Usage: xvfb-run -a java -Dplugins.dir=build/fiji -cp ij.jar:jna.jar:... Screenshots INPUT.npy OUTDIR
+ * Without JNA (-cp ij.jar:...): Screenshots --nojna OUTDIR shoots the command's message (fiji_nojna.png).
  */
 public class Screenshots {
     static void shoot(Robot robot, Rectangle r, File f) throws Exception {
@@ -46,6 +49,10 @@ public class Screenshots {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("--nojna")) {
+            noJna(new File(args[1]));
+            return;
+        }
         File out = new File(args[1]);
         out.mkdirs();
         new ImageJ();
@@ -127,8 +134,125 @@ public class Screenshots {
             shown.close();
             again.close();
         }
+        // Plot pCF Curves: the curves of a circle of 8 points, in seconds, averaged in a rectangle
+        IJ.selectWindow(title);
+        IJ.run("Pair Correlation (pCF)...", "radius=6 points=8 nbins=32 frame_interval=0.001 pixel_size=0.1");
+        ImagePlus res8 = WindowManager.getCurrentImage();
+        res8.setRoi(new ij.gui.Roi(18, 18, 16, 16));
+        IJ.run(res8, "Plot pCF Curves", "");
+        ImagePlus plot = WindowManager.getCurrentImage();
+        if (plot == null || !plot.getTitle().startsWith("pCF curves of") || plot.getWindow() == null)
+            throw new IllegalStateException("no plot window");
+        plot.getWindow().toFront();
+        Thread.sleep(800);
+        shoot(robot, plot.getWindow().getBounds(), new File(out, "fiji_curves.png"));
+        ij.measure.ResultsTable rt = ij.measure.ResultsTable.getResultsTable();
+        System.out.println("Results: " + rt.size() + " rows, columns " + rt.getColumnHeadings().trim().replace('\t', '|'));
+        if (rt.size() != res8.getNFrames() || rt.getColumnIndex("G (6, 0)") < 0) throw new IllegalStateException("the Results table");
+        Window table = WindowManager.getWindow("Results");
+        if (table == null) throw new IllegalStateException("no Results window");
+        table.setSize(760, 420);
+        table.toFront();
+        Thread.sleep(800);
+        shoot(robot, table.getBounds(), new File(out, "fiji_table.png"));
+        // recorded with the ROI Manager: the dialog asks where from
+        ij.plugin.frame.RoiManager rm = new ij.plugin.frame.RoiManager();
+        rm.addRoi(new ij.gui.Roi(4, 4, 10, 10));
+        rm.addRoi(new ij.gui.OvalRoi(30, 30, 12, 12));
+        IJ.selectWindow(res8.getTitle());
+        IJ.doCommand("Plot pCF Curves");
+        GenericDialog gd = (GenericDialog) find(GenericDialog.class, 10000);
+        if (gd == null) throw new IllegalStateException("Plot pCF Curves: no dialog with ROIs in the ROI Manager");
+        ((java.awt.Choice) gd.getChoices().get(0)).select("ROI Manager");
+        gd.toFront();
+        Thread.sleep(500);
+        robot.keyPress(KeyEvent.VK_ENTER);
+        robot.keyRelease(KeyEvent.VK_ENTER);
+        String want = "run(\"Plot pCF Curves\", \"from=[ROI Manager]\");";
+        boolean recorded = false;
+        for (int i = 0; i < 100 && !recorded; i++) {
+            recorded = recorder.getText().contains(want);
+            if (!recorded) Thread.sleep(100);
+        }
+        if (!recorded) throw new IllegalStateException("Plot pCF Curves: not recorded as " + want + ": " + recorder.getText());
+        System.out.println("recorded: " + want);
+        if (ij.measure.ResultsTable.getResultsTable().getColumnIndex("roi1 G (6, 0)") < 0
+                && ij.measure.ResultsTable.getResultsTable().getColumnHeadings().indexOf(" G (6, 0)") < 0)
+            throw new IllegalStateException("Plot pCF Curves from the ROI Manager: no ROI columns");
+        rm.reset();
+        rm.close();
+        // the file command's dialog with the toolkit fields
+        IJ.doCommand("Pair Correlation of File or Folder..."); // on the Executer's thread: Esc cancels quietly
+        Window fd = find(GenericDialog.class, 10000);
+        if (fd == null) throw new IllegalStateException("the file dialog did not open");
+        fd.toFront();
+        Thread.sleep(800);
+        shoot(robot, fd.getBounds(), new File(out, "fiji_file_dialog.png"));
+        robot.keyPress(KeyEvent.VK_ESCAPE);
+        robot.keyRelease(KeyEvent.VK_ESCAPE);
+        Thread.sleep(500);
         recorder.close();
         System.out.println("PASS");
         System.exit(0);
+    }
+
+    /**
+     * Without JNA on the class path: the pCF command shows the message saying how to install it
+     * (not "Plugin or class not found"); shot as fiji_nojna.png.
+     */
+    static void noJna(File out) throws Exception {
+        out.mkdirs();
+        try {
+            Class.forName("com.sun.jna.Native");
+            throw new IllegalStateException("--nojna: JNA is on the class path");
+        } catch (ClassNotFoundException e) {
+            // as wanted
+        }
+        new ImageJ();
+        IJ.newImage("cells", "16-bit ramp", 64, 64, 128);
+        Robot robot = new Robot();
+        Thread t = new Thread(() -> IJ.doCommand("Pair Correlation (pCF)..."));
+        t.start();
+        Window d = null;
+        long end = System.currentTimeMillis() + 10000;
+        while (d == null && System.currentTimeMillis() < end) {
+            for (Window w : Window.getWindows())
+                if (w.isShowing() && w instanceof java.awt.Dialog && !(w instanceof GenericDialog && ((java.awt.Dialog) w).getTitle().startsWith("Pair")))
+                    d = w;
+            Thread.sleep(100);
+        }
+        if (d == null) throw new IllegalStateException("--nojna: no message");
+        String title = ((java.awt.Dialog) d).getTitle(), text = dialogText(d);
+        System.out.println("message \"" + title + "\": " + text.replace('\n', ' '));
+        if (!title.equals("ipcf") || !text.contains("Copy jna.jar into ") || !text.contains("jars and restart ImageJ") || text.contains("not found:"))
+            throw new IllegalStateException("--nojna: the message is not the plugin's: " + title + ": " + text);
+        d.toFront();
+        Thread.sleep(800);
+        shoot(robot, d.getBounds(), new File(out, "fiji_nojna.png"));
+        robot.keyPress(KeyEvent.VK_ENTER);
+        robot.keyRelease(KeyEvent.VK_ENTER);
+        t.join(10000);
+        System.out.println("PASS: without JNA, the command says how to install it");
+        System.exit(0);
+    }
+
+    /** The text of a message dialog's labels (ij.gui.MultiLineLabel keeps it in a String[] field). */
+    static String dialogText(java.awt.Container c) {
+        StringBuilder b = new StringBuilder();
+        for (java.awt.Component k : c.getComponents()) {
+            if (k instanceof java.awt.Label) b.append(((java.awt.Label) k).getText()).append('\n');
+            else if (k.getClass().getName().equals("ij.gui.MultiLineLabel")) {
+                for (java.lang.reflect.Field f : k.getClass().getDeclaredFields()) {
+                    if (f.getType() != String[].class) continue;
+                    f.setAccessible(true);
+                    try {
+                        for (String line : (String[]) f.get(k)) b.append(line).append('\n');
+                    } catch (IllegalAccessException e) {
+                        b.append("?");
+                    }
+                }
+            } else if (k instanceof java.awt.Container) b.append(dialogText((java.awt.Container) k));
+        }
+        return b.toString();
     }
 }

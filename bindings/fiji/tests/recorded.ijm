@@ -23,6 +23,7 @@ roiManager("Add");
 roiManager("Select", 1);
 roiManager("Rename", "band");
 run("Plot pCF Curves", "from=[ROI Manager]");
+run("Pair Correlation of File or Folder...", "input=[" + dir + "cells.tif] output=[" + dir + "cells.npy] radius=2 points=8 preset=circle offsets=none bins=log nbins=16 m=16 smooth=0.700 threshold=none bleach=0 mean=real threads=0 device=auto memory=[] engine=auto tile=[] scratch=[] crop=[] frames=[] mask=[] format=auto shape=[] dtype=uint16 byteorder=little offset=0 frame_interval=0.002 pixel_size=0.1 open");
 // ---- end of the recorded lines ----
 
 res = "pCF of cells.tif";
@@ -68,6 +69,12 @@ for (k = 0; k < 2; k++) {
 }
 ok = (worst < 1e-6);
 check(ok, "the ROI curves are the means of the ROIs' pixels (largest relative difference " + worst + ")");
+ok = isOpen("pCF of cells.npy");
+check(ok, "the file command (its dialog's keys, toolkit fields included) opened its result");
+selectWindow(res);
+eq = call("ipcf.Ipcf.equalsPcf", dir + "cells.npy");
+ok = (eq == "1");
+check(ok, "the file command's result equals the image command's bit for bit (" + eq + ")");
 selectWindow(p1);
 Plot.getValues(px, py);
 ok = (px.length == nb - 1 && abs(px[0] - 0.002) < 1e-9);

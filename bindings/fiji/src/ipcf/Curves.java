@@ -237,8 +237,15 @@ final class Curves {
         return uv == null ? "offset " + i : "(" + uv[2 * i] + ", " + uv[2 * i + 1] + ")";
     }
 
-    /** A colour for offset i: the hue of its direction (black for (0, 0)), or spread over the offsets without uv. */
+    /** Ten distinct colours (Tableau 10) for up to ten curves. */
+    static final int[] TEN = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
+
+    /**
+     * A colour for offset i: one of ten distinct colours for up to ten offsets; for more, the hue
+     * of its direction (black for (0, 0)), or spread over the offsets without uv.
+     */
     static Color color(int[] uv, int i, int np) {
+        if (np <= TEN.length) return new Color(TEN[i]);
         if (uv == null) return Color.getHSBColor((float) i / Math.max(1, np), 0.85f, 0.8f);
         int u = uv[2 * i], v = uv[2 * i + 1];
         if (u == 0 && v == 0) return Color.black;
