@@ -167,11 +167,24 @@ $(FIJI_JAR): $(FIJI_SRC) $(LIB) ## the Fiji/ImageJ plugin jar (with libipcf.so i
 
 fiji: $(FIJI_JAR) ## build the Fiji plugin jar
 
-$(BUILD)/fiji/test-classes/StressTest.class: bindings/fiji/tests/StressTest.java bindings/fiji/tests/Screenshots.java $(FIJI_JAR)
+$(BUILD)/fiji/test-classes/StressTest.class: bindings/fiji/tests/StressTest.java bindings/fiji/tests/Screenshots.java \
+  bindings/fiji/tests/SiteInstall.java $(FIJI_JAR)
 	mkdir -p $(BUILD)/fiji/test-classes
 	javac --release 8 -nowarn -cp $(IJ_CP):$(FIJI_JAR) -d $(BUILD)/fiji/test-classes bindings/fiji/tests/*.java
 
-test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILEJOB)/params.txt ## headless ImageJ macro test, JVM stress, menu command under Xvfb
+# The update site (make fiji-site): what the ImageJ updater downloads (db.xml.gz,
+# plugins/ipcf_.jar-TIMESTAMP, lib/linux64/libipcf.so-TIMESTAMP); upload the folder's content.
+FIJI_SITE := $(BUILD)/fiji-site
+.PHONY: fiji-site
+fiji-site: $(FIJI_JAR) ## the Fiji update site folder build/fiji-site (the jar and lib/linux64/libipcf.so)
+	$(PYTHON) bindings/fiji/site.py --classes $(BUILD)/fiji/jar --lib $(LIB) -o $(FIJI_SITE) \
+	  --version $$(sed -n 's/^#define IPCF_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' include/ipcf.h | paste -sd.)
+
+# Headless macro tests (conformance, file jobs, toolkit, curves, bad input, no JNA), the JVM
+# stress check, the update site installed as the updater does, and under Xvfb: the Screenshots
+# driver (dialogs, Recorder, plots, the Results table, the message without JNA) and Debian's
+# imagej with the plugin installed as the README says (install.sh: without and with jna.jar).
+test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILEJOB)/params.txt fiji-site ## headless ImageJ macro tests, JVM stress, update site, menu commands and install under Xvfb
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test.ijm $(abspath $(CONF)) | tee $(BUILD)/fiji/test.log
 	grep -q '^PASS' $(BUILD)/fiji/test.log && ! grep -q '^FAIL' $(BUILD)/fiji/test.log
@@ -184,15 +197,35 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	timeout -k 10 600 java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_badinput.ijm $(CURDIR)/$(FILEJOB) | tee $(BUILD)/fiji/test_badinput.log
 	grep -q '^PASS: bad input' $(BUILD)/fiji/test_badinput.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_badinput.log
+	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_curves.ijm | tee $(BUILD)/fiji/test_curves.log
+	grep -q '^PASS: curves' $(BUILD)/fiji/test_curves.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_curves.log
+	@# without jna.jar on the class path: messages saying how to install it (7 of them, see the macro)
+	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp /usr/share/java/ij.jar ij.ImageJ \
+	  -batch bindings/fiji/tests/test_nojna.ijm | tee $(BUILD)/fiji/test_nojna.log
+	grep -q '^PASS: no JNA' $(BUILD)/fiji/test_nojna.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_nojna.log
+	test $$(grep -c '^ipcf error: ipcf needs JNA' $(BUILD)/fiji/test_nojna.log) -eq 7
+	! grep -q 'not found' $(BUILD)/fiji/test_nojna.log
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes StressTest 60
+	rm -rf $(BUILD)/fiji-root && java -cp $(BUILD)/fiji/test-classes SiteInstall $(FIJI_SITE) $(BUILD)/fiji-root
+	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji-root -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_site.ijm $(CURDIR)/$(BUILD)/fiji-root | tee $(BUILD)/fiji/test_site.log
+	grep -q '^PASS: site install' $(BUILD)/fiji/test_site.log
 	@test -f $(BUILD)/fiji/channel.npy || $(BIN) simulate -o $(BUILD)/fiji/channel.npy --frames 4096 --quiet
-	xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
+	timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
 	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel.npy $(BUILD)/fiji/shots
+	rm -rf $(BUILD)/fiji/nojna && mkdir -p $(BUILD)/fiji/nojna/ImageJ/plugins && cp $(FIJI_JAR) $(BUILD)/fiji/nojna/ImageJ/plugins/
+	timeout -k 10 120 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji/nojna/ImageJ \
+	  -cp /usr/share/java/ij.jar:$(BUILD)/fiji/test-classes Screenshots --nojna $(BUILD)/fiji/shots
+	sh bindings/fiji/tests/install.sh $(FIJI_JAR) $(BUILD)/fiji/install
 
 screenshots: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## docs/fiji_*.png under Xvfb
 	$(BIN) simulate -o $(BUILD)/fiji/channel8k.npy --frames 8192 --quiet
-	xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
+	timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
 	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel8k.npy docs
+	rm -rf $(BUILD)/fiji/nojna && mkdir -p $(BUILD)/fiji/nojna/ImageJ/plugins && cp $(FIJI_JAR) $(BUILD)/fiji/nojna/ImageJ/plugins/
+	timeout -k 10 120 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji/nojna/ImageJ \
+	  -cp /usr/share/java/ij.jar:$(BUILD)/fiji/test-classes Screenshots --nojna docs
 
 fuzz: deps ## run the native Go fuzz targets briefly (10 s each)
 	$(GO) test -run XXX -fuzz FuzzArrayValidate -fuzztime 10s -fuzzminimizetime 2s ./core/array
