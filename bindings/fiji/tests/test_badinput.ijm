@@ -170,8 +170,9 @@ expect("file offsets=1", call("ipcf.Ipcf.pcfFile", sim, out, "offsets=1"), "offs
 expect("file smooth=1", call("ipcf.Ipcf.pcfFile", sim, out, "smooth=1"), "smooth=1: want 0 <= smooth < 1");
 expect("file threshold=abc", call("ipcf.Ipcf.pcfFile", sim, out, "threshold=abc"), "threshold=abc: not a number");
 expect("file acf=1", call("ipcf.Ipcf.pcfFile", sim, out, "acf=1"), "option 'acf' takes no value");
-expect("file second", call("ipcf.Ipcf.pcfFile", sim, out, "second=other"), "a file job reads one channel of its input");
-expect("file channel2", call("ipcf.Ipcf.pcfFile", sim, out, "channel2=2"), "a file job reads one channel of its input");
+expect("file second", call("ipcf.Ipcf.pcfFile", sim, out, "second=other"), "second=other names an open image: a file job takes the second channel from its input file");
+expect("file channel2 of a one-channel file", call("ipcf.Ipcf.pcfFile", sim, out, "channel2=2"), "channel 2");
+expect("file channel=-1", call("ipcf.Ipcf.pcfFile", sim, out, "channel=-1"), "channel=-1: out of range");
 expect("file offsets too far", call("ipcf.Ipcf.pcfFile", sim, out, "offsets=400,0"), "400");
 expect("file misspelt mm", call("ipcf.Ipcf.pcfFile", sim, out, "mm=4"), "unknown option 'mm' (options: input output radius points preset offsets");
 

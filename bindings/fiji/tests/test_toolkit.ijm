@@ -197,6 +197,32 @@ for (q = 0; q < fopts.length; q++) {
     }
     close();
 }
+// channels of a file (an ImageJ hyperstack): channel, channel2 and cross as on the open image
+selectImage(hyper);
+saveAs("Tiff", ftmp + "hyper.tif");
+rename("hyper");
+copts = newArray("offsets=0,0;1,0;-1,0;0,1 nbins=8 cross", "offsets=0,0;1,0 bins=multitau m=4 channel=2 channel2=1", "offsets=1,0 nbins=8 channel=1", "acf nbins=8 cross smooth=0");
+for (q = 0; q < copts.length; q++) {
+    selectImage(hyper);
+    r = call("ipcf.Ipcf.pcf", copts[q]);
+    engines = newArray("engine=memory", "memory=256KiB");
+    for (e = 0; e < engines.length; e++) {
+        out = ftmp + "c" + q + "_" + e + ".npy";
+        r = call("ipcf.Ipcf.pcfFile", ftmp + "hyper.tif", out, copts[q] + " " + engines[e]);
+        sum = call("ipcf.Ipcf.lastJobSummary");
+        eq = call("ipcf.Ipcf.equalsPcf", out);
+        ok = (r == "" && eq == "1");
+        check(ok, "file job with channels (" + copts[q] + " " + engines[e] + ") = the image command, bit for bit: " + sum, r + " " + eq);
+    }
+    close();
+}
+r = call("ipcf.Ipcf.pcfFile", ftmp + "hyper.tif", ftmp + "none.npy", "offsets=1,0 nbins=8");
+ok = (startsWith(r, "error:") && indexOf(r, "2 channels") >= 0 && !File.exists(ftmp + "none.npy"));
+check(ok, "file job: a 2-channel file without channel= is refused", r);
+r = call("ipcf.Ipcf.pcfFile", ftmp + "hyper.tif", ftmp + "none.npy", "offsets=1,0 nbins=8 channel=3");
+ok = (startsWith(r, "error:") && indexOf(r, "channel 3") >= 0);
+check(ok, "file job: channel=3 of a 2-channel file is refused", r);
+
 // an opened result file is described from its metadata as the image command's result is
 keys = newArray("ipcf.offsets", "ipcf.distances_um", "ipcf.delays_frames", "ipcf.delays_s", "ipcf.bins", "ipcf.output", "ipcf.frame_interval", "ipcf.pixel_size");
 for (q = 0; q < fopts.length; q++) {
@@ -327,8 +353,8 @@ expect("line scan with a ROI mask", call("ipcf.Ipcf.pcf", "preset=line radius=2 
 makeRectangle(1, 1, 4, 4);
 expect("line scan with a ROI mask", call("ipcf.Ipcf.pcf", "preset=line radius=2 roi"), "use ROI as mask: not for a line scan");
 Roi.remove;
-expect("file job: second", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "second=mix"), "second, channel, channel2 and cross: a file job reads one channel");
-expect("file job: cross", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "cross"), "a file job reads one channel");
+expect("file job: second", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "second=mix"), "second=mix names an open image: a file job takes the second channel from its input file");
+expect("file job: cross and channel2", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "cross channel2=2"), "cross is channel 1 against channel 2");
 expect("file job: m=3", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "bins=multitau m=3"), "m=3: want an even number 2..4096");
 expect("file job: preset and offsets", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "preset=disk offsets=1,0"), "offsets=1,0 and preset=disk: give one of them");
 close("*");

@@ -410,6 +410,8 @@ final class Engine {
         so.crop = str(keep, j.crop);
         so.frames = str(keep, j.frames);
         so.mask = str(keep, j.mask);
+        so.channel = j.pcf.channel;   // 0: a one-channel input
+        so.channel2 = j.pcf.channel2; // 0: no second channel
 
         Native.JobOptions jo = new Native.JobOptions();
         Native.init(jo, false);

@@ -3,6 +3,7 @@ package ipcf;
 import ij.IJ;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -75,8 +76,9 @@ public final class FileJob {
      * memory, engine, scratch, tile=ROWS,COLS, crop, frames, mask, format, shape=T,H,W (raw input),
      * dtype, byteorder, offset, frame_interval, pixel_size, open; input and output when the
      * arguments are null or empty (so a string recorded from the dialog works as it is). Values
-     * with spaces go in []. A file job reads one channel: second, channel, channel2 and cross are
-     * refused with a message.
+     * with spaces go in []. Channels: channel=N (of a multi-channel ImageJ hyperstack or OME-TIFF),
+     * channel2=N (a channel of the same file as the second channel) or cross (channels 1 and 2);
+     * second=TITLE (an open image) is refused.
      */
     public static FileJob parse(String input, String output, String options) {
         String o = options == null ? "" : options.trim();
@@ -84,10 +86,14 @@ public final class FileJob {
         FileJob j = new FileJob();
         if (Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find())
             throw new IllegalArgumentException("roi: a file job takes a mask file (mask=FILE.npy), not a selection");
-        j.pcf = Ipcf.Params.parse(o);
-        if (j.pcf.second != null || j.pcf.channel != 0 || j.pcf.channel2 != 0 || j.pcf.cross)
-            throw new IllegalArgumentException("second, channel, channel2 and cross: a file job reads one channel of its input; "
-                    + "for two channels open the images and use Pair Correlation (pCF)... or Autocorrelation (ACF)...");
+        j.pcf = Ipcf.Params.parse(withoutZeroChannel(o)); // channel=0 (the dialog's "none") is no channel
+        if (j.pcf.second != null)
+            throw new IllegalArgumentException("second=" + j.pcf.second + " names an open image: a file job takes the second "
+                    + "channel from its input file (channel2=N, or cross for channels 1 and 2)");
+        if (j.pcf.cross) { // channel 1 against channel 2 of the file
+            j.pcf.channel = 1;
+            j.pcf.channel2 = 2;
+        }
         j.pcf.points = Ipcf.intOpt(o, "npoints", j.pcf.points, 1);
         j.input = input != null && !input.isEmpty() ? input : Ipcf.strOpt(o, "input", "");
         j.output = output != null && !output.isEmpty() ? output : Ipcf.strOpt(o, "output", "");
@@ -113,6 +119,23 @@ public final class FileJob {
         return j;
     }
 
+    /** The options without channel=0 (what the file dialog records for a one-channel file). */
+    static String withoutZeroChannel(String o) {
+        List<String[]> t = Ipcf.tokens(o);
+        if (t == null) return o;
+        StringBuilder b = new StringBuilder();
+        boolean dropped = false;
+        for (String[] kv : t) {
+            if (kv[0].equals("channel") && kv[1] != null && kv[1].trim().matches("[+]?0+(\\.0*)?")) {
+                dropped = true;
+                continue;
+            }
+            b.append(b.length() == 0 ? "" : " ").append(kv[0]);
+            if (kv[1] != null) b.append("=[").append(kv[1]).append(']');
+        }
+        return dropped ? b.toString() : o;
+    }
+
     static final Set<String> FLAGS = new HashSet<>(Arrays.asList("open", "roi", "acf", "delta", "cross"));
     static final java.util.Map<String, String> ALIASES = new java.util.HashMap<>();
     static {
@@ -130,9 +153,9 @@ public final class FileJob {
         Ipcf.checkOptions(o, keys, FLAGS, ALIASES, LISTING);
     }
 
-    static final String LISTING = "input output radius points preset offsets acf delta bins nbins m smooth threshold bleach "
-            + "mean threads device memory engine scratch tile crop frames mask format shape dtype byteorder offset "
-            + "frame_interval pixel_size open";
+    static final String LISTING = "input output radius points preset offsets acf delta bins nbins m smooth threshold channel "
+            + "channel2 cross bleach mean threads device memory engine scratch tile crop frames mask format shape dtype "
+            + "byteorder offset frame_interval pixel_size open";
 
     /**
      * The options with the dialog's keys: npoints and byte_order renamed, and the number of bins of

@@ -737,7 +737,8 @@ public final class Ipcf {
      * library from the file (in memory or out of core within the memory budget), never through the
      * Java heap. options: as {@link FileJob#parse}: the image commands' keys (one parser: radius,
      * points, preset, offsets, acf, delta, bins=log|linear|multitau, nbins, m, smooth, threshold,
-     * bleach, mean, threads, device) and the file's, e.g. "radius=6 points=32 nbins=32 memory=2GiB
+     * channel, channel2, cross (channels of the file), bleach, mean, threads, device) and the
+     * file's, e.g. "radius=6 points=32 nbins=32 memory=2GiB
      * engine=auto tile=64,64 crop=0:128,0:128 frames=0:16384 shape=1024,40,40 dtype=uint16
      * byteorder=big offset=0 frame_interval=0.001 pixel_size=0.1 open". Returns "" on success, "error: ..." otherwise (also when
      * cancelled with Esc); {@link #lastJobSummary} then tells what the job did.

@@ -104,6 +104,9 @@ public class Pair_Correlation_File implements PlugIn {
         gd.addNumericField("Smooth", q.smooth, 3, 6, "(0 = off)");
         gd.addStringField("Threshold", q.threshold == Double.NEGATIVE_INFINITY ? "none" : Pair_Correlation.full(q.threshold), 8);
         gd.addToSameRow();
+        gd.addNumericField("Channel", q.channel, 0, 3, "of the file (0: its only one)");
+        gd.addToSameRow();
+        gd.addNumericField("Channel2", q.channel2, 0, 3, "second channel (0: none)");
         gd.addNumericField("Bleach filter", q.bleach, 0, 6, "frames (0 = off)");
         gd.addChoice("Mean of the bleach filter", MEANS, q.floorMean ? MEANS[1] : MEANS[0]);
         gd.addToSameRow();
@@ -151,6 +154,9 @@ public class Pair_Correlation_File implements PlugIn {
         o.append(" m=").append(Ipcf.wholeNumber("m", gd.getNextNumber(), 2));
         o.append(" smooth=").append(gd.getNextNumber());
         o.append(" threshold=[").append(gd.getNextString().trim()).append("]");
+        int ch = Ipcf.wholeNumber("channel", gd.getNextNumber(), 0), ch2 = Ipcf.wholeNumber("channel2", gd.getNextNumber(), 0);
+        if (ch > 0) o.append(" channel=").append(ch);
+        if (ch2 > 0) o.append(" channel2=").append(ch2);
         o.append(" bleach=").append(Ipcf.wholeNumber("bleach", gd.getNextNumber(), 0));
         o.append(" mean=").append(gd.getNextChoice());
         o.append(" threads=").append(Ipcf.wholeNumber("threads", gd.getNextNumber(), 0));
