@@ -142,6 +142,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		err = cmdConvolve(ctx, args[1:], stdout, stderr)
 	case "plot":
 		err = cmdPlot(ctx, args[1:], stdout, stderr)
+	case "fit":
+		err = cmdFit(ctx, args[1:], stdout, stderr)
 	case "devices":
 		if err = noFlags("devices", args[1:]); err == nil {
 			fmt.Fprintln(stdout, pcf.Devices())

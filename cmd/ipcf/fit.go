@@ -1,0 +1,762 @@
+package main
+
+import (
+	"context"
+	byteorder "encoding/binary"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/fit"
+	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/source"
+)
+
+// The fit command's help, registered in help.go's table.
+func init() { helps["fit"] = cmdHelp{fitSynopsis, fitAbout} }
+
+const (
+	fitSynopsis = "ipcf fit RESULT.npy -o MAPS.npy [--model pcf1d|acf2d|acf3d|ccf2d|itir] [flags]"
+	fitAbout    = `Fits a model to every curve of a correlation result (the .npy of ipcf pcf with
+its RESULT.npy.json metadata: offsets, delays, units) and writes the parameter
+maps (core/fit; docs: go doc ./core/fit). The maps' rows and columns are the
+result's. Fits run in pixels and frames; the maps are converted to the units.
+
+Models (W: the PSF waist, 1/e^2 radius; q = 4 D tau + W^2):
+  pcf1d  G = DC W^2/q exp(-d^2/q) at each offset's distance d (ICSx64's 1-D pCF)
+  acf2d  G = G0 W^2/q [exp(-v^2 tau^2/q)] [+ Ginf], on the offset (0, 0)
+  acf3d  acf2d / sqrt(1 + 4 D tau/(kappa W)^2), on the offset (0, 0); --kappa
+  ccf2d  G = G0 W^2/q exp(-|R - v tau|^2/q) [+ Ginf] (a delta result: the
+         delta-CCF), the offsets of a pixel fitted jointly: D, vx, vy
+  itir   imaging FCS: square camera pixels of side 1 pixel (Sankaran 2009);
+         with --flow an ACF alone gives |vx| and |vy| only: use --joint
+Every curve is fitted but its first and last points; pcf1d clips negative points.
+
+The waist: --waist in pixels or --waist-um in micrometres. Without either, a
+result without a pixel size (such as one of ipcf simulate's data) takes
+W = 2 pixels, the simulator's PSF (sigma 1 pixel sampled at the pixel centres:
+W = 2 sigma); a calibrated result needs one of them.
+
+Outputs (float32 unless said; K: the offsets, present when each offset is
+fitted alone, absent for acf2d, acf3d, ccf2d and --joint):
+  MAPS.npy         (rows, columns[, K], parameters): the fitted parameters,
+                   then derived ones (tauD = W^2/(4D); pcf1d: tau_peak, the
+                   delay of the fitted curve's maximum (per offset, or --joint
+                   over offsets of one distance); ccf2d, itir --flow:
+                   speed and angle (degrees from the columns' axis towards
+                   the rows'))
+  MAPS.stderr.npy  their standard errors (derived ones to first order)
+  MAPS.chisq.npy   (rows, columns[, K]): chi-square of each fit
+  MAPS.status.npy  (rows, columns[, K]) uint8: 0 converged, 1 at a bound,
+                   2 out of iterations, 3 failed (NaN parameters for a
+                   masked pixel)
+  MAPS.npy.json    the parameters' names and units, the model and its fixed
+                   constants, the offsets, the status counts
+Units: D in um^2/s when the pixel size and the frame interval are known (from
+the result or --pixel-size, --frame-interval), else px^2/frame (or um^2/frame,
+px^2/s); speeds in um/s (px/frame); times in s (frames). Each file is written
+atomically, MAPS.npy last.`
+)
+
+// fitFlags are the fit command's options.
+type fitFlags struct {
+	in, out          string
+	model            string
+	waist, waistUm   float64
+	kappa            float64
+	pixelSize, frame float64
+	flow, ginf       bool
+	joint            bool
+	given            map[string]bool
+	threads          int
+	quiet, json      bool
+}
+
+// fitModels are the --model values.
+var fitModels = []string{"pcf1d", "acf2d", "acf3d", "ccf2d", "itir"}
+
+// fitDefaultWaist is the waist of an uncalibrated result, in pixels: the
+// simulator's PSF (sigma 1 pixel, W = 2 sigma).
+const fitDefaultWaist = 2.0
+
+func parseFit(args []string) (fitFlags, error) {
+	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
+	var f fitFlags
+	out := fs.String("o", "", "output MAPS.npy (required); companions MAPS.stderr.npy, MAPS.chisq.npy, MAPS.status.npy, MAPS.npy.json")
+	fs.StringVar(&f.model, "model", "pcf1d", "model: pcf1d, acf2d, acf3d, ccf2d or itir")
+	fs.Float64Var(&f.waist, "waist", 0, "PSF waist (1/e^2 radius) in pixels (0: --waist-um, or 2 pixels for a result without a pixel size)")
+	fs.Float64Var(&f.waistUm, "waist-um", 0, "PSF waist in micrometres (needs the pixel size; 0: --waist)")
+	fs.Float64Var(&f.kappa, "kappa", 0, "acf3d: axial / lateral waist (required for acf3d)")
+	fs.Float64Var(&f.pixelSize, "pixel-size", 0, "pixel size in micrometres (0: the result's, if any)")
+	fs.Float64Var(&f.frame, "frame-interval", 0, "seconds between frames (0: the result's, if any)")
+	fs.BoolVar(&f.flow, "flow", false, "acf2d, acf3d: fit a flow speed v; itir: a velocity (vx, vy)")
+	fs.BoolVar(&f.ginf, "ginf", false, "fit a constant offset Ginf (acf2d, acf3d, itir; ccf2d of a result that is not a delta-CCF)")
+	fs.BoolVar(&f.joint, "joint", false, "pcf1d, itir: fit a pixel's offsets together, one set of parameters per pixel (ccf2d: always)")
+	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or summary")
+	fs.BoolVar(&f.json, "json", false, "print a JSON summary on stdout (outputs, shape, parameters, statuses, seconds)")
+	pos, err := parse(fs, args, 1)
+	if err != nil {
+		return f, err
+	}
+	f.in, f.out = pos[0], *out
+	f.given = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	if f.out == "" {
+		return f, usageError{"fit: -o MAPS.npy is required"}
+	}
+	if !strings.HasSuffix(strings.ToLower(f.out), ".npy") {
+		return f, usageError{fmt.Sprintf("fit: -o %s: fit writes .npy only (want MAPS.npy)", f.out)}
+	}
+	known := false
+	for _, m := range fitModels {
+		known = known || f.model == m
+	}
+	if !known {
+		return f, usageError{fmt.Sprintf("fit: --model %q: want one of %s", f.model, strings.Join(fitModels, ", "))}
+	}
+	for _, v := range []struct {
+		name string
+		v    float64
+	}{{"waist", f.waist}, {"waist-um", f.waistUm}, {"kappa", f.kappa}, {"pixel-size", f.pixelSize}, {"frame-interval", f.frame}} {
+		if f.given[v.name] && !(v.v > 0 && v.v < math.Inf(1)) {
+			return f, usageError{fmt.Sprintf("fit: --%s %g: want a positive finite number", v.name, v.v)}
+		}
+	}
+	if f.given["waist"] && f.given["waist-um"] {
+		return f, usageError{"fit: give --waist (pixels) or --waist-um (micrometres), not both"}
+	}
+	if f.threads < 0 {
+		return f, usageError{fmt.Sprintf("fit: --threads %d: want >= 0", f.threads)}
+	}
+	// Options that the model does not take.
+	refuse := func(name, why string) error {
+		if f.given[name] {
+			return usageError{fmt.Sprintf("fit: --%s does not apply to --model %s (%s)", name, f.model, why)}
+		}
+		return nil
+	}
+	var errs []error
+	switch f.model {
+	case "pcf1d":
+		errs = append(errs, refuse("flow", "it has no flow; fit a delta result with ccf2d"), refuse("ginf", "ICSx64's model has no offset"), refuse("kappa", "acf3d only"))
+	case "acf2d":
+		errs = append(errs, refuse("joint", "it fits the one curve at the offset (0, 0)"), refuse("kappa", "acf3d only"))
+	case "acf3d":
+		errs = append(errs, refuse("joint", "it fits the one curve at the offset (0, 0)"))
+		if !f.given["kappa"] {
+			errs = append(errs, usageError{"fit: --model acf3d needs --kappa K, the axial / lateral waist"})
+		}
+	case "ccf2d":
+		errs = append(errs, refuse("flow", "it always fits the velocity (vx, vy)"), refuse("kappa", "acf3d only"))
+		if f.given["joint"] && !f.joint {
+			errs = append(errs, usageError{"fit: --model ccf2d fits a pixel's offsets jointly (one CCF does not determine the direction of the flow): --joint=false is not possible"})
+		}
+		f.joint = true
+	case "itir":
+		errs = append(errs, refuse("kappa", "acf3d only"))
+	}
+	for _, e := range errs {
+		if e != nil {
+			return f, e
+		}
+	}
+	return f, nil
+}
+
+// fitResultMeta is what fit reads of a result's metadata (RESULT.npy.json,
+// written by core/job).
+type fitResultMeta struct {
+	Shape   []int `json:"shape"`
+	Offsets []struct {
+		U          *int     `json:"u"`
+		V          *int     `json:"v"`
+		DistancePx *float64 `json:"distance_px"`
+	} `json:"offsets"`
+	DelayFrames []float64 `json:"delay_frames"`
+	Units       struct {
+		FrameInterval *float64 `json:"frame_interval_s"`
+		PixelSize     *float64 `json:"pixel_size_um"`
+	} `json:"units"`
+	Delta    bool   `json:"delta"`
+	Mode     string `json:"mode"`
+	JobKey   string `json:"job_key"`
+	BinsMode string `json:"bins_mode"`
+}
+
+// fitOffset is one offset of the result, in pixels.
+type fitOffset struct {
+	U    int      `json:"u"`
+	V    int      `json:"v"`
+	Dist float64  `json:"distance_px"`
+	Um   *float64 `json:"distance_um"`
+}
+
+// fitInput is a result read for fitting.
+type fitInput struct {
+	h, w, k, p int
+	data       []float32 // (h, w, k, p)
+	tau        []float64 // delays in frames
+	offsets    []fitOffset
+	delta      bool
+	jobKey     string
+	mode, bins string
+	pixelSize  float64 // micrometres, 0: unknown
+	frame      float64 // seconds, 0: unknown
+	unitsFrom  map[string]string
+}
+
+// fitNeedsError is a result that lacks what the model needs, or an option
+// that does not fit the result: exit status 2 (it is a job.ErrOption),
+// without the usage text.
+type fitNeedsError struct{ msg string }
+
+func (e fitNeedsError) Error() string { return e.msg }
+func (e fitNeedsError) Unwrap() error { return job.ErrOption }
+
+func fitNeeds(format string, a ...any) error {
+	return fitNeedsError{fmt.Sprintf(format, a...)}
+}
+
+// readFitInput reads RESULT.npy and RESULT.npy.json.
+func readFitInput(path string, f fitFlags) (*fitInput, error) {
+	res, err := npy.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	if res.NDim() != 4 || (res.DType != array.Float32 && res.DType != array.Float64) {
+		return nil, fmt.Errorf("%s: %s array of shape %v, want a correlation result: float32 (rows, columns, offsets, delays)", path, res.DType, res.Shape)
+	}
+	in := &fitInput{h: res.Shape[0], w: res.Shape[1], k: res.Shape[2], p: res.Shape[3], unitsFrom: map[string]string{}}
+	side := path + ".json"
+	b, err := os.ReadFile(side)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fitNeeds("%s not found: fit needs the result's metadata (offsets, delays, units) that ipcf pcf writes beside it", side)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var meta fitResultMeta
+	if err := json.Unmarshal(b, &meta); err != nil {
+		return nil, fmt.Errorf("%s: %w", side, err)
+	}
+	if len(meta.Shape) != 4 || meta.Shape[0] != in.h || meta.Shape[1] != in.w || meta.Shape[2] != in.k || meta.Shape[3] != in.p {
+		return nil, fmt.Errorf("%s: shape %v, but %s has %v: not this result's metadata", side, meta.Shape, path, res.Shape)
+	}
+	if len(meta.DelayFrames) != in.p {
+		return nil, fitNeeds("%s: %d delays (delay_frames) for %d points per curve: fit needs every point's delay", side, len(meta.DelayFrames), in.p)
+	}
+	for i, t := range meta.DelayFrames {
+		if !(t >= 0 && t < math.Inf(1)) || (i > 0 && !(t > meta.DelayFrames[i-1])) {
+			return nil, fitNeeds("%s: delay_frames %v: want finite, non-negative, ascending delays", side, meta.DelayFrames)
+		}
+	}
+	in.tau = meta.DelayFrames
+	if len(meta.Offsets) != in.k {
+		return nil, fitNeeds("%s: %d offsets for %d curves per pixel: fit needs every curve's offset (u, v) and distance", side, len(meta.Offsets), in.k)
+	}
+	for i, o := range meta.Offsets {
+		if o.U == nil || o.V == nil || o.DistancePx == nil {
+			return nil, fitNeeds("%s: offset %d lacks u, v or distance_px", side, i)
+		}
+		d := math.Hypot(float64(*o.U), float64(*o.V))
+		if math.Abs(*o.DistancePx-d) > 1e-9*(1+d) {
+			return nil, fitNeeds("%s: offset %d (%d, %d) has distance_px %g, want %g", side, i, *o.U, *o.V, *o.DistancePx, d)
+		}
+		in.offsets = append(in.offsets, fitOffset{U: *o.U, V: *o.V, Dist: *o.DistancePx})
+	}
+	in.delta, in.jobKey, in.mode, in.bins = meta.Delta, meta.JobKey, meta.Mode, meta.BinsMode
+	for _, u := range []struct {
+		name string
+		flag float64
+		meta *float64
+		dst  *float64
+	}{{"pixel_size_um", f.pixelSize, meta.Units.PixelSize, &in.pixelSize}, {"frame_interval_s", f.frame, meta.Units.FrameInterval, &in.frame}} {
+		switch {
+		case u.flag > 0:
+			*u.dst = u.flag
+			in.unitsFrom[u.name] = "options"
+		case u.meta != nil && *u.meta > 0 && *u.meta < math.Inf(1):
+			*u.dst = *u.meta
+			in.unitsFrom[u.name] = "result"
+		}
+	}
+	if in.pixelSize > 0 {
+		for i := range in.offsets {
+			um := in.offsets[i].Dist * in.pixelSize
+			in.offsets[i].Um = &um
+		}
+	}
+	n := int64(in.h) * int64(in.w) * int64(in.k) * int64(in.p)
+	if err := pcf.CheckMemory("the result", 4*n); err != nil {
+		return nil, err
+	}
+	in.data = make([]float32, n)
+	err = source.Guard(path, func() error {
+		st := res.Strides
+		i := 0
+		for y := 0; y < in.h; y++ {
+			for x := 0; x < in.w; x++ {
+				for k := 0; k < in.k; k++ {
+					o := res.Offset + y*st[0] + x*st[1] + k*st[2]
+					for j := 0; j < in.p; j++ {
+						in.data[i] = float32(res.Load(o + j*st[3]))
+						i++
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// fitPlan is what is fitted and how the maps are laid out.
+type fitPlan struct {
+	model     fit.Model
+	curves    fit.Curves
+	opts      fit.AllOptions
+	waistPx   float64
+	waistFrom string
+	acfIndex  int         // acf2d, acf3d: the offset (0, 0) fitted; else -1
+	fitted    []fitOffset // the offsets whose curves are fitted
+	perOffset bool        // the maps have the K axis
+}
+
+// planFit checks the result against the model and builds the fits.
+func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
+	pl := &fitPlan{acfIndex: -1}
+	switch {
+	case f.given["waist"]:
+		pl.waistPx, pl.waistFrom = f.waist, "--waist"
+	case f.given["waist-um"]:
+		if in.pixelSize == 0 {
+			return nil, fitNeeds("--waist-um needs the pixel size: the result has none; give --pixel-size UM or --waist in pixels")
+		}
+		pl.waistPx, pl.waistFrom = f.waistUm/in.pixelSize, "--waist-um"
+	case in.pixelSize > 0:
+		return nil, fitNeeds("the result is calibrated (pixel size %g um): give the PSF waist, --waist W (pixels) or --waist-um W (micrometres); the default %g pixels is the simulator's PSF", in.pixelSize, fitDefaultWaist)
+	default:
+		pl.waistPx, pl.waistFrom = fitDefaultWaist, "default: the simulator's PSF (sigma 1 pixel, W = 2 sigma), for a result without a pixel size"
+	}
+	if in.delta && f.model != "ccf2d" {
+		return nil, fitNeeds("the result holds delta-CCFs (forward minus backward): fit them with --model ccf2d, not %s", f.model)
+	}
+	vecs := make([]fit.Vec, in.k)
+	for i, o := range in.offsets {
+		vecs[i] = fit.Vec{X: float64(o.U), Y: float64(o.V)}
+	}
+	w := pl.waistPx
+	c := fit.Curves{Data: in.data, Shape: [4]int{in.h, in.w, in.k, in.p}, Tau: in.tau, Offsets: vecs}
+	pl.fitted = in.offsets
+	switch f.model {
+	case "pcf1d":
+		pl.model = fit.PCF1D{W: w}
+	case "acf2d", "acf3d":
+		for i, o := range in.offsets {
+			if o.U == 0 && o.V == 0 {
+				pl.acfIndex = i
+				break
+			}
+		}
+		if pl.acfIndex < 0 {
+			return nil, fitNeeds("--model %s fits the autocorrelation, the offset (0, 0), which the result lacks (compute it with ipcf pcf --acf, or --offsets including 0,0)", f.model)
+		}
+		if f.model == "acf2d" {
+			pl.model = fit.ACF2D{W: w, Flow: f.flow, Offset: f.ginf}
+		} else {
+			pl.model = fit.ACF3D{W: w, Kappa: f.kappa, Flow: f.flow, Offset: f.ginf}
+		}
+		pl.fitted = in.offsets[pl.acfIndex : pl.acfIndex+1]
+		if in.k > 1 {
+			d := make([]float32, in.h*in.w*in.p)
+			for px := 0; px < in.h*in.w; px++ {
+				copy(d[px*in.p:(px+1)*in.p], in.data[(px*in.k+pl.acfIndex)*in.p:])
+			}
+			c.Data = d
+		}
+		c.Shape[2], c.Offsets = 1, nil
+	case "ccf2d":
+		if f.ginf && in.delta {
+			return nil, fitNeeds("--ginf: a delta-CCF has no offset (it cancels between the two directions)")
+		}
+		twoD := false
+		for _, a := range in.offsets {
+			for _, b := range in.offsets {
+				twoD = twoD || a.U*b.V != a.V*b.U
+			}
+		}
+		if !twoD {
+			return nil, fitNeeds("--model ccf2d needs offsets in two directions (not all on one line through (0, 0)) to determine the flow's velocity (vx, vy); the result has %d offset(s) on one line", in.k)
+		}
+		pl.model = fit.CCF2D{W: w, Delta: in.delta, Offset: f.ginf}
+	case "itir":
+		pl.model = fit.ITIRFCS{A: 1, W: w, Flow: f.flow, Offset: f.ginf}
+	}
+	if err := pl.model.Check(); err != nil {
+		return nil, usageError{fmt.Sprintf("fit: %v", err)}
+	}
+	pl.curves = c
+	pl.opts = fit.AllOptions{Options: fit.DefaultOptions(pl.model), Joint: f.joint, Threads: f.threads}
+	pl.perOffset = !f.joint && pl.acfIndex < 0
+	if n := fitPoints(in.p, pl.opts.Options); n <= pl.model.NumParams() {
+		return nil, fitNeeds("the curves have %d points, %d fitted (the first and last are left out): too few for the %d parameters of %s", in.p, n, pl.model.NumParams(), f.model)
+	}
+	return pl, nil
+}
+
+// fitPoints is the number of points of a curve of p points that are fitted.
+func fitPoints(p int, o fit.Options) int { return p - o.First - o.Last }
+
+// fitColumn is one parameter of the maps.
+type fitColumn struct {
+	Name        string                           `json:"name"`
+	Unit        string                           `json:"unit"`
+	Scale       float64                          `json:"scale"`
+	Derived     string                           `json:"derived,omitempty"`
+	Description string                           `json:"description"`
+	value       func(p []float64, k int) float64 // derived: from the fitted parameters (pixels, frames) and the offset index
+	stderr      func(p, se []float64, k int) float64
+}
+
+// fitColumns returns the parameters of the maps, fitted then derived, with
+// their units and the factors from the fit's pixels and frames.
+func fitColumns(pl *fitPlan, in *fitInput, f fitFlags) []fitColumn {
+	dist, tim := "px", "frame"
+	ps, fi := 1.0, 1.0
+	if in.pixelSize > 0 {
+		dist, ps = "um", in.pixelSize
+	}
+	if in.frame > 0 {
+		tim, fi = "s", in.frame
+	}
+	diff, vel := dist+"^2/"+tim, dist+"/"+tim
+	var cols []fitColumn
+	hasV := false
+	for _, n := range pl.model.ParamNames() {
+		c := fitColumn{Name: n, Unit: "1", Scale: 1}
+		switch n {
+		case "DC":
+			c.Description = "amplitude (G at tau = 0 without the distance factor)"
+		case "G0":
+			c.Description = "amplitude G(0) (1/N for N particles in the PSF)"
+		case "Ginf":
+			c.Description = "constant offset"
+		case "D":
+			c.Unit, c.Scale, c.Description = diff, ps*ps/fi, "diffusion coefficient"
+		case "v":
+			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow speed"
+		case "vx":
+			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow velocity along the columns (x, u)"
+			hasV = true
+		case "vy":
+			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow velocity along the rows (y, v; down the image)"
+		}
+		cols = append(cols, c)
+	}
+	w2 := pl.waistPx * pl.waistPx
+	cols = append(cols, fitColumn{Name: "tauD", Unit: tim, Scale: fi, Derived: "W^2/(4 D)",
+		Description: "diffusion time through the waist",
+		value:       func(p []float64, _ int) float64 { return w2 / (4 * p[1]) },
+		stderr:      func(p, se []float64, _ int) float64 { return w2 / (4 * p[1]) * se[1] / p[1] }})
+	if f.model == "pcf1d" {
+		one := true
+		for _, o := range pl.fitted {
+			one = one && o.Dist == pl.fitted[0].Dist
+		}
+		if pl.perOffset || one {
+			dist := func(k int) float64 {
+				if pl.perOffset {
+					return pl.fitted[k].Dist
+				}
+				return pl.fitted[0].Dist
+			}
+			cols = append(cols, fitColumn{Name: "tau_peak", Unit: tim, Scale: fi, Derived: "max(d^2 - W^2, 0)/(4 D)",
+				Description: "transit time: the delay of the fitted pCF's maximum at the distance d",
+				value:       func(p []float64, k int) float64 { d := dist(k); return max(d*d-w2, 0) / (4 * p[1]) },
+				stderr: func(p, se []float64, k int) float64 {
+					d := dist(k)
+					return max(d*d-w2, 0) / (4 * p[1]) * se[1] / p[1]
+				}})
+		}
+	}
+	if hasV {
+		cols = append(cols,
+			fitColumn{Name: "speed", Unit: vel, Scale: ps / fi, Derived: "hypot(vx, vy)", Description: "flow speed",
+				value: func(p []float64, _ int) float64 { return math.Hypot(p[2], p[3]) },
+				stderr: func(p, se []float64, _ int) float64 {
+					return math.Hypot(p[2]*se[2], p[3]*se[3]) / math.Hypot(p[2], p[3])
+				}},
+			fitColumn{Name: "angle", Unit: "deg", Scale: 1, Derived: "atan2(vy, vx)",
+				Description: "flow direction, degrees from the columns' axis (x) towards the rows' (y, down the image)",
+				value:       func(p []float64, _ int) float64 { return math.Atan2(p[3], p[2]) * 180 / math.Pi },
+				stderr: func(p, se []float64, _ int) float64 {
+					s2 := p[2]*p[2] + p[3]*p[3]
+					return math.Hypot(p[3]*se[2], p[2]*se[3]) / s2 * 180 / math.Pi
+				}})
+	}
+	return cols
+}
+
+// fitOutputs names the files of MAPS.npy.
+type fitOutputs struct {
+	Params string `json:"params"`
+	StdErr string `json:"stderr"`
+	ChiSq  string `json:"chisq"`
+	Status string `json:"status"`
+	Meta   string `json:"metadata"`
+}
+
+func fitOutputNames(out string) fitOutputs {
+	base := out[:len(out)-len(".npy")]
+	return fitOutputs{Params: out, StdErr: base + ".stderr.npy", ChiSq: base + ".chisq.npy", Status: base + ".status.npy", Meta: out + ".json"}
+}
+
+func (o fitOutputs) list() []string { return []string{o.Params, o.Meta, o.StdErr, o.ChiSq, o.Status} }
+
+// fitSamePath reports whether two paths name the same file (or would).
+func fitSamePath(a, b string) bool {
+	aa, e1 := filepath.Abs(a)
+	bb, e2 := filepath.Abs(b)
+	if e1 == nil && e2 == nil && aa == bb {
+		return true
+	}
+	sa, e1 := os.Stat(a)
+	sb, e2 := os.Stat(b)
+	return e1 == nil && e2 == nil && os.SameFile(sa, sb)
+}
+
+func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseFit(args)
+	if err != nil {
+		return err
+	}
+	stateOf(ctx).json = f.json
+	start := time.Now()
+	names := fitOutputNames(f.out)
+	for _, o := range names.list() {
+		for _, i := range []string{f.in, f.in + ".json"} {
+			if fitSamePath(o, i) {
+				return usageError{fmt.Sprintf("fit: the output %s would overwrite the input %s", o, i)}
+			}
+		}
+	}
+	in, err := readFitInput(f.in, f)
+	if err != nil {
+		return err
+	}
+	pl, err := planFit(in, f)
+	if err != nil {
+		return err
+	}
+	cols := fitColumns(pl, in, f)
+	b := newBar(stderr, "fit", f.quiet)
+	pl.opts.Progress = b.update
+	maps, err := fit.FitAll(ctx, pl.model, pl.curves, pl.opts)
+	b.done()
+	if err != nil {
+		return err
+	}
+	shape, sshape := []int{maps.H, maps.W}, []int{maps.H, maps.W}
+	if pl.perOffset {
+		shape, sshape = append(shape, maps.K), append(sshape, maps.K)
+	}
+	shape = append(shape, len(cols))
+	params, ses := fitMapValues(maps, cols)
+	chisq := make([]byte, 4*len(maps.ChiSq))
+	status := make([]byte, len(maps.Status))
+	for i := range maps.ChiSq {
+		byteorder.NativeEndian.PutUint32(chisq[4*i:], math.Float32bits(float32(maps.ChiSq[i])))
+		status[i] = uint8(maps.Status[i])
+	}
+	meta := fitMetadata(f, in, pl, maps, cols, names, shape)
+	mb, err := json.MarshalIndent(meta, "", " ")
+	if err != nil {
+		return err
+	}
+	// MAPS.npy last: when it is there, so are its companions of the same
+	// run (an earlier MAPS.npy is removed first).
+	if err := os.Remove(names.Params); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("fit: %w", err)
+	}
+	if err := npy.WriteFile(names.StdErr, array.Float32, shape, ses); err != nil {
+		return err
+	}
+	if err := npy.WriteFile(names.ChiSq, array.Float32, sshape, chisq); err != nil {
+		return err
+	}
+	if err := npy.WriteFile(names.Status, array.Uint8, sshape, status); err != nil {
+		return err
+	}
+	if err := npy.WriteAtomic(names.Meta, func(w io.Writer) error { _, err := w.Write(append(mb, '\n')); return err }); err != nil {
+		return fmt.Errorf("fit: writing %s: %w", names.Meta, err)
+	}
+	if err := npy.WriteFile(names.Params, array.Float32, shape, params); err != nil {
+		return err
+	}
+	counts := maps.Counts()
+	secs := time.Since(start).Seconds()
+	if f.json {
+		return writeJSON(stdout, map[string]any{"command": "fit", "ok": true, "output": f.out, "files": names, "shape": shape,
+			"model": f.model, "parameters": fitNames(cols), "units": meta["units"], "fits": len(maps.Status),
+			"statuses": meta["status_counts"], "seconds": secs, "peak_memory_bytes": peakRSS()})
+	}
+	if !f.quiet {
+		what := fmt.Sprintf("%d x %d pixels", maps.H, maps.W)
+		if pl.perOffset && maps.K > 1 {
+			what += fmt.Sprintf(" x %d offsets", maps.K)
+		} else if f.joint && in.k > 1 {
+			what += fmt.Sprintf(" (%d offsets jointly)", in.k)
+		}
+		fmt.Fprintf(stderr, "fit: %s on %s, %d delays: %d fits in %.2f s: %d converged, %d at a bound, %d out of iterations, %d failed -> %s\n",
+			f.model, what, in.p, len(maps.Status), secs, counts[fit.Converged], counts[fit.AtBound], counts[fit.MaxIter], counts[fit.Failed], f.out)
+	}
+	return nil
+}
+
+func fitNames(cols []fitColumn) []string {
+	n := make([]string, len(cols))
+	for i, c := range cols {
+		n[i] = c.Name
+	}
+	return n
+}
+
+// fitMapValues returns the parameter and standard error maps as float32
+// bytes: the fitted parameters times their unit factors, then the derived
+// ones.
+func fitMapValues(maps *fit.Maps, cols []fitColumn) (params, ses []byte) {
+	nc := len(cols)
+	n := len(maps.Status)
+	params, ses = make([]byte, 4*n*nc), make([]byte, 4*n*nc)
+	for i := 0; i < n; i++ {
+		p := maps.Params[i*maps.NP : (i+1)*maps.NP]
+		se := maps.StdErr[i*maps.NP : (i+1)*maps.NP]
+		k := i % maps.K
+		for j, c := range cols {
+			var v, s float64
+			if j < maps.NP {
+				v, s = p[j], se[j]
+			} else {
+				v, s = c.value(p, k), c.stderr(p, se, k)
+			}
+			o := 4 * (i*nc + j)
+			byteorder.NativeEndian.PutUint32(params[o:], math.Float32bits(float32(v*c.Scale)))
+			byteorder.NativeEndian.PutUint32(ses[o:], math.Float32bits(float32(s*c.Scale)))
+		}
+	}
+	return params, ses
+}
+
+// fitModelText is each model's formula for the metadata.
+var fitModelText = map[string]string{
+	"pcf1d": "G = DC / (1 + 4 D tau / W^2) * exp(-d^2 / (4 D tau + W^2))",
+	"acf2d": "G = G0 / (1 + 4 D tau / W^2) [* exp(-v^2 tau^2 / (4 D tau + W^2))] [+ Ginf]",
+	"acf3d": "G = G0 / (1 + 4 D tau / W^2) / sqrt(1 + 4 D tau / (kappa^2 W^2)) [* exp(-v^2 tau^2 / (4 D tau + W^2))] [+ Ginf]",
+	"ccf2d": "G = G0 / (1 + 4 D tau / W^2) * exp(-|R - v tau|^2 / (4 D tau + W^2)) [+ Ginf]; delta: the forward minus the backward term (R + v tau)",
+	"itir":  "G = G0 * F(Rx - vx tau, p) F(Ry - vy tau, p) / F(0, W)^2 [+ Ginf], p^2 = 4 D tau + W^2, pixels of side A (core/fit ITIRFCS)",
+}
+
+func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []fitColumn, names fitOutputs, shape []int) map[string]any {
+	nullable := func(v float64) any {
+		if v > 0 {
+			return v
+		}
+		return nil
+	}
+	dist, tim := "px", "frame"
+	if in.pixelSize > 0 {
+		dist = "um"
+	}
+	if in.frame > 0 {
+		tim = "s"
+	}
+	fixed := map[string]any{"waist_px": pl.waistPx, "waist_um": nil, "waist_from": pl.waistFrom}
+	if in.pixelSize > 0 {
+		fixed["waist_um"] = pl.waistPx * in.pixelSize
+	}
+	if f.model == "acf3d" {
+		fixed["kappa"] = f.kappa
+	}
+	if f.model == "itir" {
+		fixed["pixel_side_px"] = 1.0
+	}
+	base := func(p string) string { return filepath.Base(p) }
+	counts := maps.Counts()
+	dof := -1
+	uniform := true
+	for i, s := range maps.Status {
+		if s == fit.Failed {
+			continue
+		}
+		if dof < 0 {
+			dof = int(maps.DoF[i])
+		}
+		uniform = uniform && int(maps.DoF[i]) == dof
+	}
+	var dofv any
+	if dof >= 0 && uniform {
+		dofv = dof
+	}
+	axes := "row, column, parameter"
+	if pl.perOffset {
+		axes = "row, column, offset, parameter"
+	}
+	o := pl.opts.Options
+	delayS := any(nil)
+	if in.frame > 0 {
+		s := make([]float64, len(in.tau))
+		for i, t := range in.tau {
+			s[i] = t * in.frame
+		}
+		delayS = s
+	}
+	return map[string]any{
+		"software":       "ipcf",
+		"version":        Version,
+		"command":        "fit",
+		"result":         f.in,
+		"result_job_key": in.jobKey,
+		"result_shape":   []int{in.h, in.w, in.k, in.p},
+		"result_mode":    in.mode,
+		"result_bins":    in.bins,
+		"result_delta":   in.delta,
+		"model":          f.model,
+		"model_formula":  fitModelText[f.model],
+		"flow":           f.flow || f.model == "ccf2d",
+		"ginf":           f.ginf,
+		"joint":          f.joint,
+		"fixed":          fixed,
+		"fit_units":      "pixels and frames; each map is the fitted value times its scale",
+		"units": map[string]any{"distance": dist, "time": tim, "pixel_size_um": nullable(in.pixelSize),
+			"frame_interval_s": nullable(in.frame), "from": in.unitsFrom},
+		"parameters":     cols,
+		"shape":          shape,
+		"axes":           axes,
+		"offsets":        pl.fitted,
+		"offset_axis":    pl.perOffset,
+		"delay_frames":   in.tau,
+		"delay_s":        delayS,
+		"points_fitted":  map[string]any{"left_out_first": o.First, "left_out_last": o.Last, "negative_clipped_to_zero": o.ClipNegative, "per_curve": fitPoints(in.p, o)},
+		"files":          map[string]string{"params": base(names.Params), "stderr": base(names.StdErr), "chisq": base(names.ChiSq), "status": base(names.Status)},
+		"chisq":          "sum of squared residuals of the fitted points (unweighted), per fit",
+		"dof":            dofv,
+		"status_codes":   map[string]string{"0": fit.Converged.String(), "1": fit.AtBound.String(), "2": fit.MaxIter.String(), "3": fit.Failed.String()},
+		"status_counts":  map[string]int{fit.Converged.String(): counts[fit.Converged], fit.AtBound.String(): counts[fit.AtBound], fit.MaxIter.String(): counts[fit.MaxIter], fit.Failed.String(): counts[fit.Failed]},
+		"stderr_derived": "derived parameters' standard errors to first order from the fitted ones', covariances ignored",
+	}
+}

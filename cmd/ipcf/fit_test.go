@@ -1,0 +1,470 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/fit"
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// fitRig is a small simulation (the default channel data, 1024 frames of
+// 20 x 20 pixels) and the results of ipcf pcf that the fit tests read.
+type fitRig struct {
+	dir, sim string
+}
+
+func newFitRig(t *testing.T) *fitRig {
+	t.Helper()
+	r := &fitRig{dir: t.TempDir()}
+	r.sim = filepath.Join(r.dir, "sim.npy")
+	if code, out := ipcf(t, "simulate", "-o", r.sim, "--frames", "1024", "--size", "20", "--quiet"); code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, out)
+	}
+	return r
+}
+
+// pcf runs ipcf pcf on the simulation into dir/name.
+func (r *fitRig) pcf(t *testing.T, name string, extra ...string) string {
+	t.Helper()
+	out := filepath.Join(r.dir, name)
+	args := append([]string{"pcf", r.sim, "-o", out, "--quiet", "--bins", "multitau", "--smooth", "0"}, extra...)
+	if code, msg := ipcf(t, args...); code != 0 {
+		t.Fatalf("pcf %v: exit %d: %s", extra, code, msg)
+	}
+	return out
+}
+
+// fitSidecar is what the test reads of a result's metadata, on its own
+// (not through the command's reader).
+type fitSidecar struct {
+	Offsets []struct {
+		U, V       int
+		DistancePx float64 `json:"distance_px"`
+	} `json:"offsets"`
+	DelayFrames []float64 `json:"delay_frames"`
+	Units       struct {
+		FrameInterval *float64 `json:"frame_interval_s"`
+		PixelSize     *float64 `json:"pixel_size_um"`
+	} `json:"units"`
+}
+
+// fitDirect fits the result with core/fit.FitAll as the documentation of
+// ipcf fit says it does: in pixels and frames, every curve (or the offset
+// (0, 0) alone, acfK >= 0) with the model's default options.
+func fitDirect(t *testing.T, result string, m fit.Model, acfK int, joint bool) (*fit.Maps, fitSidecar) {
+	t.Helper()
+	f, err := npy.Open(result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var sc fitSidecar
+	b, err := os.ReadFile(result + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &sc); err != nil {
+		t.Fatal(err)
+	}
+	s := [4]int{f.Shape[0], f.Shape[1], f.Shape[2], f.Shape[3]}
+	var data []float32
+	for i := 0; i < f.Len(); i++ {
+		k := i / s[3] % s[2]
+		if acfK < 0 || k == acfK {
+			data = append(data, float32(f.Load(f.Offset+4*i)))
+		}
+	}
+	c := fit.Curves{Data: data, Shape: s, Tau: sc.DelayFrames}
+	if acfK >= 0 {
+		c.Shape[2] = 1
+	} else {
+		for _, o := range sc.Offsets {
+			c.Offsets = append(c.Offsets, fit.Vec{X: float64(o.U), Y: float64(o.V)})
+		}
+	}
+	maps, err := fit.FitAll(context.Background(), m, c, fit.AllOptions{Options: fit.DefaultOptions(m), Joint: joint, Threads: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return maps, sc
+}
+
+// fitMeta is what the test reads of MAPS.npy.json.
+type fitMeta struct {
+	Model      string `json:"model"`
+	Joint      bool   `json:"joint"`
+	OffsetAxis bool   `json:"offset_axis"`
+	Shape      []int  `json:"shape"`
+	Axes       string `json:"axes"`
+	Fixed      struct {
+		WaistPx float64  `json:"waist_px"`
+		WaistUm *float64 `json:"waist_um"`
+		Kappa   *float64 `json:"kappa"`
+	} `json:"fixed"`
+	Units struct {
+		Distance, Time string
+		PixelSize      *float64 `json:"pixel_size_um"`
+		FrameInterval  *float64 `json:"frame_interval_s"`
+	} `json:"units"`
+	Parameters []struct {
+		Name, Unit, Derived string
+		Scale               float64
+	} `json:"parameters"`
+	Offsets []struct {
+		U, V int
+	} `json:"offsets"`
+	Files        map[string]string `json:"files"`
+	StatusCounts map[string]int    `json:"status_counts"`
+	DoF          *int              `json:"dof"`
+	DelayFrames  []float64         `json:"delay_frames"`
+}
+
+// fitCase is one run of ipcf fit and what its maps must hold.
+type fitCase struct {
+	name     string
+	result   string
+	args     []string
+	model    fit.Model
+	acfK     int
+	joint    bool
+	waistPx  float64
+	ps, fi   float64  // the units' factors (1: unknown)
+	names    []string // the maps' parameters, fitted then derived
+	units    []string
+	perK     bool
+	distUnit string
+}
+
+// TestFitCLI: ipcf pcf then ipcf fit for each model; the maps have the
+// documented shapes, units and metadata, and hold exactly (bit for bit)
+// what core/fit.FitAll gives for the same curves, times the units'
+// factors; the derived parameters follow their formulas.
+func TestFitCLI(t *testing.T) {
+	r := newFitRig(t)
+	const ps, fi = 0.1, 0.002
+	circle := r.pcf(t, "circle.npy", "--radius", "3", "--npoints", "8")
+	calib := r.pcf(t, "calib.npy", "--radius", "3", "--npoints", "8", "--pixel-size", "0.1", "--frame-interval", "0.002")
+	acf := r.pcf(t, "acf.npy", "--offsets", "2,0;0,0;0,2")
+	delta := r.pcf(t, "delta.npy", "--radius", "3", "--npoints", "8", "--delta", "--pixel-size", "0.1", "--frame-interval", "0.002")
+	cases := []fitCase{
+		{name: "pcf1d", result: circle, args: nil, model: fit.PCF1D{W: 2}, acfK: -1, waistPx: 2, ps: 1, fi: 1,
+			names: []string{"DC", "D", "tauD", "tau_peak"}, units: []string{"1", "px^2/frame", "frame", "frame"}, perK: true, distUnit: "px"},
+		{name: "pcf1d joint calibrated", result: calib, args: []string{"--joint", "--waist-um", "0.25"}, model: fit.PCF1D{W: 2.5}, acfK: -1, joint: true,
+			waistPx: 2.5, ps: ps, fi: fi, names: []string{"DC", "D", "tauD"}, units: []string{"1", "um^2/s", "s"}, distUnit: "um"},
+		{name: "pcf1d units overridden", result: circle, args: []string{"--pixel-size", "0.1", "--frame-interval", "0.002", "--waist", "1.5"},
+			model: fit.PCF1D{W: 1.5}, acfK: -1, waistPx: 1.5, ps: ps, fi: fi,
+			names: []string{"DC", "D", "tauD", "tau_peak"}, units: []string{"1", "um^2/s", "s", "s"}, perK: true, distUnit: "um"},
+		{name: "acf2d", result: acf, args: []string{"--model", "acf2d", "--ginf", "--flow"}, model: fit.ACF2D{W: 2, Flow: true, Offset: true}, acfK: 1,
+			waistPx: 2, ps: 1, fi: 1, names: []string{"G0", "D", "v", "Ginf", "tauD"}, units: []string{"1", "px^2/frame", "px/frame", "1", "frame"}, distUnit: "px"},
+		{name: "acf3d", result: acf, args: []string{"--model", "acf3d", "--kappa", "4"}, model: fit.ACF3D{W: 2, Kappa: 4}, acfK: 1,
+			waistPx: 2, ps: 1, fi: 1, names: []string{"G0", "D", "tauD"}, units: []string{"1", "px^2/frame", "frame"}, distUnit: "px"},
+		{name: "ccf2d delta", result: delta, args: []string{"--model", "ccf2d", "--waist", "2"}, model: fit.CCF2D{W: 2, Delta: true}, acfK: -1, joint: true,
+			waistPx: 2, ps: ps, fi: fi, names: []string{"G0", "D", "vx", "vy", "tauD", "speed", "angle"},
+			units: []string{"1", "um^2/s", "um/s", "um/s", "s", "um/s", "deg"}, distUnit: "um"},
+		{name: "ccf2d ginf", result: circle, args: []string{"--model", "ccf2d", "--ginf"}, model: fit.CCF2D{W: 2, Offset: true}, acfK: -1, joint: true,
+			waistPx: 2, ps: 1, fi: 1, names: []string{"G0", "D", "vx", "vy", "Ginf", "tauD", "speed", "angle"},
+			units: []string{"1", "px^2/frame", "px/frame", "px/frame", "1", "frame", "px/frame", "deg"}, distUnit: "px"},
+		{name: "itir", result: acf, args: []string{"--model", "itir", "--flow"}, model: fit.ITIRFCS{A: 1, W: 2, Flow: true}, acfK: -1,
+			waistPx: 2, ps: 1, fi: 1, names: []string{"G0", "D", "vx", "vy", "tauD", "speed", "angle"},
+			units: []string{"1", "px^2/frame", "px/frame", "px/frame", "frame", "px/frame", "deg"}, perK: true, distUnit: "px"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(r.dir, "maps"+string(rune('a'+i))+".npy")
+			args := append([]string{"fit", c.result, "-o", out, "--json"}, c.args...)
+			code, stdout, stderr := runSplit(args...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d: %s %s", args, code, stdout, stderr)
+			}
+			var sum struct {
+				OK         bool
+				Shape      []int
+				Parameters []string
+				Fits       int
+			}
+			if err := json.Unmarshal([]byte(stdout), &sum); err != nil || !sum.OK {
+				t.Fatalf("--json: %q (%v)", stdout, err)
+			}
+			want, sc := fitDirect(t, c.result, c.model, c.acfK, c.joint)
+			checkFitMaps(t, c, out, want, sc)
+			if sum.Fits != len(want.Status) || strings.Join(sum.Parameters, ",") != strings.Join(c.names, ",") {
+				t.Errorf("--json: %+v", sum)
+			}
+		})
+	}
+	// Rerunning replaces the outputs; no temporary file is left behind.
+	out := filepath.Join(r.dir, "mapsa.npy")
+	if code, msg := ipcf(t, "fit", circle, "-o", out, "--quiet", "--threads", "1"); code != 0 {
+		t.Fatalf("rerun: exit %d: %s", code, msg)
+	}
+	want, sc := fitDirect(t, circle, fit.PCF1D{W: 2}, -1, false)
+	checkFitMaps(t, cases[0], out, want, sc)
+	tmp, _ := filepath.Glob(filepath.Join(r.dir, ".ipcf-*"))
+	if len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
+
+func checkFitMaps(t *testing.T, c fitCase, out string, want *fit.Maps, sc fitSidecar) {
+	t.Helper()
+	base := strings.TrimSuffix(out, ".npy")
+	h, w := want.H, want.W
+	sshape := []int{h, w}
+	if c.perK {
+		sshape = append(sshape, want.K)
+	}
+	pshape := append(append([]int(nil), sshape...), len(c.names))
+	load := func(path string, dt array.DType, shape []int) *npy.File {
+		f, err := npy.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		if f.DType != dt || len(f.Shape) != len(shape) {
+			t.Fatalf("%s: %s %v, want %s %v", path, f.DType, f.Shape, dt, shape)
+		}
+		for i := range shape {
+			if f.Shape[i] != shape[i] {
+				t.Fatalf("%s: shape %v, want %v", path, f.Shape, shape)
+			}
+		}
+		return f
+	}
+	params := load(out, array.Float32, pshape)
+	ses := load(base+".stderr.npy", array.Float32, pshape)
+	chisq := load(base+".chisq.npy", array.Float32, sshape)
+	status := load(base+".status.npy", array.Uint8, sshape)
+
+	// The metadata.
+	var meta fitMeta
+	b, err := os.ReadFile(out + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &meta); err != nil {
+		t.Fatal(err)
+	}
+	if meta.OffsetAxis != c.perK || meta.Joint != c.joint || len(meta.Shape) != len(pshape) || meta.Fixed.WaistPx != c.waistPx ||
+		meta.Units.Distance != c.distUnit || (meta.Units.Time == "s") != (c.fi != 1) {
+		t.Errorf("metadata: %+v", meta)
+	}
+	if wu := meta.Fixed.WaistUm; (wu != nil) != (c.ps != 1) || (wu != nil && math.Abs(*wu-c.waistPx*c.ps) > 1e-12) {
+		t.Errorf("metadata: waist_um %v for waist %g px, pixel size %g", wu, c.waistPx, c.ps)
+	}
+	if k, ok := c.model.(fit.ACF3D); ok && (meta.Fixed.Kappa == nil || *meta.Fixed.Kappa != k.Kappa) {
+		t.Errorf("metadata: kappa %v, want %g", meta.Fixed.Kappa, k.Kappa)
+	}
+	if c.perK != strings.Contains(meta.Axes, "offset") {
+		t.Errorf("metadata: axes %q", meta.Axes)
+	}
+	if len(meta.Parameters) != len(c.names) {
+		t.Fatalf("metadata: parameters %+v, want %v", meta.Parameters, c.names)
+	}
+	for j, p := range meta.Parameters {
+		if p.Name != c.names[j] || p.Unit != c.units[j] || (j < want.NP) != (p.Derived == "") {
+			t.Errorf("parameter %d: %+v, want %s in %s", j, p, c.names[j], c.units[j])
+		}
+	}
+	if c.acfK >= 0 && (len(meta.Offsets) != 1 || meta.Offsets[0].U != 0 || meta.Offsets[0].V != 0) {
+		t.Errorf("metadata: offsets %+v, want the offset (0, 0) alone", meta.Offsets)
+	}
+	if c.acfK < 0 && len(meta.Offsets) != len(sc.Offsets) {
+		t.Errorf("metadata: %d offsets, the result %d", len(meta.Offsets), len(sc.Offsets))
+	}
+	if meta.Files["params"] != filepath.Base(out) || meta.Files["status"] != filepath.Base(base)+".status.npy" {
+		t.Errorf("metadata: files %v", meta.Files)
+	}
+	if len(meta.DelayFrames) != len(sc.DelayFrames) {
+		t.Errorf("metadata: %d delays, the result %d", len(meta.DelayFrames), len(sc.DelayFrames))
+	}
+
+	// The values: the fitted parameters bit for bit, times their factors.
+	scale := func(name string) float64 {
+		switch name {
+		case "D":
+			return c.ps * c.ps / c.fi
+		case "v", "vx", "vy", "speed":
+			return c.ps / c.fi
+		case "tauD", "tau_peak":
+			return c.fi
+		}
+		return 1
+	}
+	var counts [fit.Failed + 1]int
+	nc := len(c.names)
+	w2 := c.waistPx * c.waistPx
+	nbad := 0
+	for i, st := range want.Status {
+		counts[st]++
+		if got := fit.Status(status.Data[status.Offset+i]); got != st {
+			t.Fatalf("fit %d: status %v, FitAll %v", i, got, st)
+		}
+		if g, e := math.Float32bits(float32(chisq.Load(chisq.Offset+4*i))), math.Float32bits(float32(want.ChiSq[i])); g != e {
+			t.Fatalf("fit %d: chi-square %v, FitAll %v", i, math.Float32frombits(g), want.ChiSq[i])
+		}
+		p := want.Params[i*want.NP : (i+1)*want.NP]
+		se := want.StdErr[i*want.NP : (i+1)*want.NP]
+		for j, name := range c.names {
+			gp := float32(params.Load(params.Offset + 4*(i*nc+j)))
+			gs := float32(ses.Load(ses.Offset + 4*(i*nc+j)))
+			if j < want.NP {
+				if math.Float32bits(gp) != math.Float32bits(float32(p[j]*scale(name))) || math.Float32bits(gs) != math.Float32bits(float32(se[j]*scale(name))) {
+					t.Fatalf("fit %d %s: %v ± %v, FitAll %v ± %v times %g", i, name, gp, gs, p[j], se[j], scale(name))
+				}
+				continue
+			}
+			var v float64
+			switch name {
+			case "tauD":
+				v = w2 / (4 * p[1])
+			case "tau_peak":
+				d := sc.Offsets[i%want.K].DistancePx
+				v = max(d*d-w2, 0) / (4 * p[1])
+			case "speed":
+				v = math.Hypot(p[2], p[3])
+			case "angle":
+				v = math.Atan2(p[3], p[2]) * 180 / math.Pi
+			}
+			v *= scale(name)
+			if math.IsNaN(v) != math.IsNaN(float64(gp)) || (!math.IsNaN(v) && math.Abs(float64(gp)-v) > 1e-6*math.Abs(v)) {
+				if nbad++; nbad < 5 {
+					t.Errorf("fit %d %s: %v, want %v", i, name, gp, v)
+				}
+			}
+		}
+	}
+	for st, n := range counts {
+		if meta.StatusCounts[fit.Status(st).String()] != n {
+			t.Errorf("metadata: status counts %v, FitAll %v", meta.StatusCounts, counts)
+		}
+	}
+	if counts[fit.Converged]+counts[fit.AtBound] == 0 {
+		t.Errorf("no fit converged: %v", counts)
+	}
+	if meta.DoF == nil {
+		t.Errorf("metadata: dof null")
+	}
+}
+
+// TestFitCLIBadInput: mistaken options and results that lack what a model
+// needs exit with status 2 and a message naming the problem, and write
+// nothing; unreadable results exit 1.
+func TestFitCLIBadInput(t *testing.T) {
+	r := newFitRig(t)
+	circle := r.pcf(t, "circle.npy", "--radius", "2", "--npoints", "4")
+	calib := r.pcf(t, "calib.npy", "--radius", "2", "--npoints", "4", "--pixel-size", "0.1")
+	acf := r.pcf(t, "acf.npy", "--acf")
+	delta := r.pcf(t, "delta.npy", "--radius", "2", "--npoints", "4", "--delta")
+	line := r.pcf(t, "line.npy", "--offsets", "2,0;-2,0")
+	// Results whose metadata lack what fit needs.
+	sidecar := func(name, from string, edit func(m map[string]any)) string {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(r.dir, name)
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if edit == nil {
+			return path
+		}
+		var m map[string]any
+		b, _ = os.ReadFile(from + ".json")
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		b, _ = json.Marshal(m)
+		if err := os.WriteFile(path+".json", b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	noSide := sidecar("noside.npy", circle, nil)
+	noOffsets := sidecar("nooffsets.npy", circle, func(m map[string]any) { delete(m, "offsets") })
+	noDist := sidecar("nodist.npy", circle, func(m map[string]any) {
+		for _, o := range m["offsets"].([]any) {
+			delete(o.(map[string]any), "distance_px")
+		}
+	})
+	noDelays := sidecar("nodelays.npy", circle, func(m map[string]any) { delete(m, "delay_frames") })
+	companion := sidecar("m.stderr.npy", circle, func(map[string]any) {}) // what -o m.npy writes
+	garbage := filepath.Join(r.dir, "garbage.npy")
+	os.WriteFile(garbage, []byte("not a .npy file"), 0o644)
+	out := filepath.Join(r.dir, "maps.npy")
+	for _, c := range []struct {
+		code int
+		msg  string
+		args []string
+	}{
+		{2, "-o MAPS.npy is required", []string{circle}},
+		{2, "writes .npy only", []string{circle, "-o", filepath.Join(r.dir, "maps.tif")}},
+		{2, "want 1 input file", []string{"-o", out}},
+		{2, `--model "nope"`, []string{circle, "-o", out, "--model", "nope"}},
+		{2, "--waist 0", []string{circle, "-o", out, "--waist", "0"}},
+		{2, "--waist -1", []string{circle, "-o", out, "--waist", "-1"}},
+		{2, "--waist NaN", []string{circle, "-o", out, "--waist", "NaN"}},
+		{2, "not both", []string{calib, "-o", out, "--waist", "2", "--waist-um", "0.2"}},
+		{2, "--threads -1", []string{circle, "-o", out, "--threads", "-1"}},
+		{2, "--kappa does not apply", []string{circle, "-o", out, "--kappa", "3"}},
+		{2, "--flow does not apply", []string{circle, "-o", out, "--flow"}},
+		{2, "--ginf does not apply", []string{circle, "-o", out, "--ginf"}},
+		{2, "--joint does not apply", []string{acf, "-o", out, "--model", "acf2d", "--joint"}},
+		{2, "needs --kappa", []string{acf, "-o", out, "--model", "acf3d"}},
+		{2, "--joint=false is not possible", []string{delta, "-o", out, "--model", "ccf2d", "--joint=false"}},
+		{2, "--flow does not apply", []string{delta, "-o", out, "--model", "ccf2d", "--flow"}},
+		{2, "the offset (0, 0), which the result lacks", []string{circle, "-o", out, "--model", "acf2d"}},
+		{2, "delta-CCFs", []string{delta, "-o", out}},
+		{2, "delta-CCFs", []string{delta, "-o", out, "--model", "itir"}},
+		{2, "a delta-CCF has no offset", []string{delta, "-o", out, "--model", "ccf2d", "--ginf"}},
+		{2, "offsets in two directions", []string{line, "-o", out, "--model", "ccf2d"}},
+		{2, "offsets in two directions", []string{acf, "-o", out, "--model", "ccf2d"}},
+		{2, "give the PSF waist", []string{calib, "-o", out}},
+		{2, "--waist-um needs the pixel size", []string{circle, "-o", out, "--waist-um", "0.3"}},
+		{2, "not found: fit needs the result's metadata", []string{noSide, "-o", out}},
+		{2, "0 offsets for 4 curves per pixel", []string{noOffsets, "-o", out}},
+		{2, "lacks u, v or distance_px", []string{noDist, "-o", out}},
+		{2, "0 delays (delay_frames)", []string{noDelays, "-o", out}},
+		{2, "would overwrite the input", []string{circle, "-o", circle}},
+		{2, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
+		{1, "garbage.npy", []string{garbage, "-o", out}},
+		{1, "nothere.npy", []string{filepath.Join(r.dir, "nothere.npy"), "-o", out}},
+		{1, "want a correlation result", []string{r.sim, "-o", out}},
+	} {
+		args := append([]string{"fit"}, c.args...)
+		code, msg := ipcf(t, args...)
+		if code != c.code || !strings.Contains(msg, c.msg) {
+			t.Errorf("%v: exit %d, want %d with %q: %s", c.args, code, c.code, c.msg, firstLine(msg))
+		}
+		for _, f := range []string{out, out + ".json", filepath.Join(r.dir, "maps.status.npy")} {
+			if _, err := os.Stat(f); err == nil {
+				t.Fatalf("%v: %s written", c.args, f)
+			}
+		}
+	}
+	// --json reports a failure as JSON too.
+	code, stdout, _ := runSplit("fit", circle, "-o", out, "--model", "acf2d", "--json")
+	var fail struct {
+		OK       bool
+		ExitCode int `json:"exit_code"`
+		Error    string
+	}
+	if err := json.Unmarshal([]byte(stdout), &fail); err != nil || code != 2 || fail.OK || fail.ExitCode != 2 || !strings.Contains(fail.Error, "(0, 0)") {
+		t.Errorf("--json failure: exit %d, %q (%v)", code, stdout, err)
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
