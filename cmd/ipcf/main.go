@@ -60,6 +60,7 @@ const usage = `usage:
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet] [--json]
   ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
+  ipcf fit RESULT.npy -o MAPS.npy [--model pcf1d|acf2d|acf3d|ccf2d|itir] [--waist W | --waist-um W] [--joint] [--json]
   ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
   ipcf plot --mean INPUT.npy -o FIG.png
   ipcf devices
