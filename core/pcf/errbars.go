@@ -1,0 +1,506 @@
+package pcf
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/pool"
+)
+
+// Error bars (docs/toolkit.md, section 9).
+//
+// Every point of a curve is a time average. For a pair (a, b) with means
+// ma, mb and relative deviations u[t] = (a[t] - ma)/ma, v[t] = (b[t] - mb)/mb
+// (t < N), the point of a bin of delays [lo, hi), w = hi - lo, is
+//
+//	G = (1/N) sum_t x[t],  x[t] = u[t] * V[t] / w,  V[t] = sum_{tau=lo}^{hi-1} v[(t + tau) mod N]
+//
+// (G(tau) = N sum_t a[t] b[t+tau] / (sum a sum b) - 1 = (1/N) sum_t u[t]
+// v[t+tau], the deviations summing to zero), and V comes from prefix sums
+// of v in O(N) per bin. A multi-tau point of level k, lag l, is the same
+// with u and v replaced by their means over blocks of s = 2^k frames
+// (M = N/s of them) and one lag l/s: G = (1/M) sum_t uk[t] vk[(t + l/s) mod M].
+//
+// G is a ratio: ma and mb are estimates too. Linearised in the three
+// averages (of the products, of a, of b) its fluctuation is the mean of
+//
+//	z[t] = x[t] - G * (u[t] + v[t])
+//
+// whose mean is G itself (the second term sums to zero), so the standard
+// error of G is the standard error of the mean of the series z. The
+// delta-CCF's point is the mean of x_f - x_b, with x_b[t] = v[t] U[t] / w
+// (U: the window sums of u), and its z is x_f - x_b - D (u + v), D the
+// point's value. The curve's first point takes the second's value, and the
+// smoothing is linear: applied to the vector z[.][t] at every t it gives
+// series whose means are the reported (smoothed) points, so the error
+// bars are those of the points returned by Compute, covariances between
+// bins included. A multi-tau point's series of M values is spread over
+// the N frames (each value repeated s times) so that points of every
+// level can be combined.
+//
+// Blocking (Flyvbjerg and Petersen 1989, as Wohland, Rigler and Vogel 2001
+// apply it to FCS and the Imaging FCS plugin to every pixel): average
+// neighbouring pairs of the series again and again; at level k the n_k =
+// N/2^k block means have the biased variance c_k, and sigma_k^2 = c_k /
+// (n_k - 1) is the variance of the mean if the blocks are independent, with
+// the error e_k = sigma_k / sqrt(2 (n_k - 1)). sigma_k grows (or, for
+// anticorrelated series such as a delta-CCF's at short delays, falls)
+// until the blocks are longer than the series' correlations, then stays:
+// the estimate is the first level of that plateau, the first k whose
+// sigma_k lies within the error bars of the next two levels
+// (|sigma_k - sigma_{k+j}| <= e_{k+j}, j = 1, 2), among the levels with at
+// least 16 blocks; without a plateau, the largest sigma_k of those levels
+// (series of fewer than 16 values: sigma_0). Segments: the means of S
+// segments of the series (segment s: frames [floor(s N/S),
+// floor((s+1) N/S))), std(ddof=1)/sqrt(S); a segment's mean of z is the
+// segment's curve (its frames correlated with the frames tau later, over
+// the whole series' means) plus the means' correction term.
+
+// ErrMethod selects how ErrorBars estimates a point's standard deviation.
+type ErrMethod int
+
+const (
+	// Blocking is the blocking analysis of each point's series, the
+	// block level chosen automatically.
+	Blocking ErrMethod = iota
+	// Segments is the spread of the point over ErrOptions.Segments
+	// segments of the series, divided by sqrt(Segments).
+	Segments
+)
+
+func (m ErrMethod) String() string {
+	switch m {
+	case Blocking:
+		return "blocking"
+	case Segments:
+		return "segments"
+	}
+	return fmt.Sprintf("ErrMethod(%d)", int(m))
+}
+
+// DefaultSegments is the segments of ErrOptions.Segments = 0.
+const DefaultSegments = 8
+
+// ErrOptions are the parameters of ErrorBars.
+type ErrOptions struct {
+	Method   ErrMethod
+	Segments int // Segments: 2..N (the frames used); 0 means DefaultSegments
+}
+
+// errPlan is the validated work of an ErrorBars call.
+type errPlan struct {
+	g        Geometry
+	o        Options
+	e        ErrOptions
+	wNew     float64
+	wPrev    float64
+	smooth   bool
+	segments int
+}
+
+// ErrorBars writes into sd, a float32 array of shape Geometry.OutShape
+// (any strides, either byte order), the standard deviation of every point
+// of the curves that Compute writes for data and o: the standard error of
+// the time average each point is, estimated by blocking (e.Method =
+// Blocking) or from segments of the series (Segments). The error bars are
+// those of the smoothed points when o smooths (and of the first point,
+// which takes the second one's value); a delta-CCF gets the standard
+// deviation of the difference. Curves that Compute makes NaN (masked
+// pixels, pixels at or below the threshold, series summing to zero or
+// holding a NaN or infinity) get NaN error bars. It runs on the CPU
+// whatever o.Device; o.Band, o.RowsRead and o.NewFFT do not apply. The
+// method, its derivation and the rule that chooses the block level are
+// in docs/toolkit.md, section 9. It returns Compute's errors, an error
+// for a bad method or segment count, and ErrCancelled.
+func ErrorBars(ctx context.Context, sd, data array.View, o Options, e ErrOptions) error {
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		return err
+	}
+	if err := checkErrOut(sd, data, g, o); err != nil {
+		return err
+	}
+	p := errPlan{g: g, o: o, e: e, segments: e.Segments}
+	switch e.Method {
+	case Blocking:
+	case Segments:
+		if p.segments == 0 {
+			p.segments = DefaultSegments
+		}
+		if p.segments < 2 || p.segments > g.N {
+			return fmt.Errorf("%w: segments=%d, want 2..%d (the frames used; 0 means %d)", ErrParam, e.Segments, g.N, DefaultSegments)
+		}
+	default:
+		return fmt.Errorf("%w: error bar method=%d, want blocking or segments", ErrParam, int(e.Method))
+	}
+	p.wNew, p.wPrev, p.smooth = o.smoothWeights()
+	threads := pool.Threads(o.Threads)
+	npt := g.OutShape[3]
+	perWorker := int64(npt+6) * int64(g.N) * 8 // series of every point, the pair's, prefix sums
+	if o.Bleach > 0 {
+		perWorker += int64(g.T) * 8
+	}
+	if err := CheckMemory("the error bars' series", int64(min(threads, g.OutShape[0]*g.OutShape[1]*g.OutShape[2]))*perWorker); err != nil {
+		return err
+	}
+	return p.run(ctx, sd, data, threads)
+}
+
+// checkErrOut validates the output and the arrays of o as Compute does.
+func checkErrOut(out, data array.View, g Geometry, o Options) error {
+	if out.DType != array.Float32 || out.NDim() != 4 {
+		return fmt.Errorf("%w: output is %s with %d dimensions, want float32 with 4", ErrShape, out.DType, out.NDim())
+	}
+	for i, s := range g.OutShape {
+		if out.Shape[i] != s {
+			return fmt.Errorf("%w: output shape %v, want %v", ErrShape, out.Shape, g.OutShape)
+		}
+	}
+	if out.Overlaps(data) {
+		return fmt.Errorf("%w: output overlaps the input", ErrParam)
+	}
+	if o.Mask != nil {
+		m := o.Mask
+		if m.NDim() != 2 || m.Shape[0] != g.H || m.Shape[1] != g.W {
+			return fmt.Errorf("%w: mask shape %v, want [%d %d] (the image's rows and columns)", ErrShape, m.Shape, g.H, g.W)
+		}
+		if out.Overlaps(*m) {
+			return fmt.Errorf("%w: output overlaps the mask", ErrParam)
+		}
+	}
+	if o.Data2 != nil {
+		d2 := *o.Data2
+		if d2.DType != data.DType {
+			return fmt.Errorf("%w: second channel is %s, want %s (the first channel's)", ErrShape, d2.DType, data.DType)
+		}
+		if out.Overlaps(d2) {
+			return fmt.Errorf("%w: output overlaps the second channel", ErrParam)
+		}
+	}
+	return nil
+}
+
+// errScratch is a worker's buffers.
+type errScratch struct {
+	a, b   []float64   // the pair's series (N samples; bleaching: T)
+	u, v   []float64   // relative deviations
+	pu, pv []float64   // prefix sums over 2N samples (bins), block means (multitau)
+	z      [][]float64 // each point's series, N samples
+	bc     *bleach.Corrector
+	blk    []float64 // blocking scratch
+}
+
+func (p *errPlan) newScratch() *errScratch {
+	g := p.g
+	n := g.N
+	sc := &errScratch{a: make([]float64, n), b: make([]float64, n), u: make([]float64, n), v: make([]float64, n)}
+	if g.Lags == nil {
+		sc.pu, sc.pv = make([]float64, 2*n+1), make([]float64, 2*n+1)
+	} else {
+		sc.pu, sc.pv = make([]float64, n), make([]float64, n)
+	}
+	if p.o.Bleach > 0 {
+		sc.a, sc.b = make([]float64, g.Frames), make([]float64, g.Frames)
+		sc.bc, _ = bleach.NewCorrector(g.T, p.o.Bleach, p.o.BleachMean, 0, 65535) // Plan checked the parameters
+	}
+	sc.z = make([][]float64, g.OutShape[3])
+	for j := range sc.z {
+		sc.z[j] = make([]float64, n)
+	}
+	sc.blk = make([]float64, 0, 64)
+	return sc
+}
+
+// read fills dst with pixel (y, x)'s series of d, the frames used (after
+// the bleaching correction), and returns its sum.
+func (p *errPlan) read(sc *errScratch, dst []float64, d array.View, y, x int) float64 {
+	at := d.Offset + y*d.Strides[1] + x*d.Strides[2]
+	if sc.bc != nil {
+		sc.bc.Gather([][]float64{dst}, d, at, d.Strides[0], d.Strides[2])
+	} else {
+		d.Gather(dst, at, d.Strides[0], p.g.N)
+	}
+	var s float64
+	for _, v := range dst[:p.g.N] {
+		s += v
+	}
+	return s
+}
+
+func (p *errPlan) run(ctx context.Context, sd, data array.View, threads int) error {
+	g, o := p.g, p.o
+	d2 := data
+	if o.Data2 != nil {
+		d2 = *o.Data2
+	}
+	os := g.OutShape
+	nt := os[0] * os[1] * os[2]
+	scr := make([]*errScratch, threads)
+	res := make([][]float64, threads)
+	return wrapErr(pool.Run(ctx, threads, nt, func(w, task int) error {
+		if scr[w] == nil {
+			scr[w] = p.newScratch()
+			res[w] = make([]float64, os[3])
+		}
+		sc, out := scr[w], res[w]
+		i := task % os[2]
+		x := task / os[2] % os[1]
+		y := task / os[2] / os[1]
+		yi, xi := y+g.Margin[0], x+g.Margin[1]
+		if o.Mask != nil && o.Mask.At(yi, xi) == 0 {
+			storeErr(sd, y, x, i, nil)
+			return nil
+		}
+		sa := p.read(sc, sc.a, data, yi, xi)
+		if o.ThresholdOn && !(sa/float64(g.N) > o.Threshold) {
+			storeErr(sd, y, x, i, nil)
+			return nil
+		}
+		off := g.Offsets[i]
+		sb := p.read(sc, sc.b, d2, yi+off.V, xi+off.U)
+		if !usable(sa) || !usable(sb) {
+			storeErr(sd, y, x, i, nil)
+			return nil
+		}
+		p.pair(sc, sa, sb, out)
+		storeErr(sd, y, x, i, out)
+		return nil
+	}, o.Progress))
+}
+
+// storeErr writes the error bars e (NaN if nil) of output pixel (y, x),
+// offset i.
+func storeErr(out array.View, y, x, i int, e []float64) {
+	o := out.Offset + y*out.Strides[0] + x*out.Strides[1] + i*out.Strides[2]
+	put := binary.LittleEndian.PutUint32
+	if out.Order == array.Big {
+		put = binary.BigEndian.PutUint32
+	}
+	nan := math.Float32bits(float32(math.NaN()))
+	for k := 0; k < out.Shape[3]; k++ {
+		bits := nan
+		if e != nil {
+			bits = math.Float32bits(float32(e[k]))
+		}
+		put(out.Data[o:], bits)
+		o += out.Strides[3]
+	}
+}
+
+// pair computes the error bars of the pair whose series are in sc.a and
+// sc.b (sums sa, sb) into out.
+func (p *errPlan) pair(sc *errScratch, sa, sb float64, out []float64) {
+	p.series(sc, sa, sb)
+	for j, z := range sc.z {
+		out[j] = p.sd(sc, z)
+	}
+}
+
+// series fills sc.z with the series z of every point of the curve: the
+// linearised, finished (first point, smoothing) series whose means are the
+// curve's points.
+func (p *errPlan) series(sc *errScratch, sa, sb float64) {
+	g := p.g
+	n := g.N
+	ma, mb := sa/float64(n), sb/float64(n)
+	u, v := sc.u, sc.v
+	for t := 0; t < n; t++ {
+		u[t] = (sc.a[t] - ma) / ma
+		v[t] = (sc.b[t] - mb) / mb
+	}
+	if g.Lags == nil {
+		p.binSeries(sc)
+	} else {
+		p.multitauSeries(sc)
+	}
+	z := sc.z
+	copy(z[0], z[1])
+	if !p.smooth {
+		return
+	}
+	wn, wp := p.wNew, p.wPrev
+	for i := 1; i < len(z); i++ {
+		zi, zp := z[i], z[i-1]
+		for t := range zi {
+			zi[t] = wn*zi[t] + wp*zp[t]
+		}
+	}
+	for i := len(z) - 2; i >= 0; i-- {
+		zi, zn := z[i], z[i+1]
+		for t := range zi {
+			zi[t] = wn*zi[t] + wp*zn[t]
+		}
+	}
+}
+
+// binSeries fills sc.z for log or linear bins.
+func (p *errPlan) binSeries(sc *errScratch) {
+	g := p.g
+	n := g.N
+	u, v := sc.u, sc.v
+	prefix := func(dst, s []float64) {
+		dst[0] = 0
+		var acc float64
+		for i := 0; i < 2*n; i++ {
+			acc += s[i&(n-1)] // n is a power of two
+			dst[i+1] = acc
+		}
+	}
+	prefix(sc.pv, v)
+	if p.o.Delta {
+		prefix(sc.pu, u)
+	}
+	lo := 0
+	for j, hi := range g.Bins {
+		z := sc.z[j]
+		inv := 1 / float64(hi-lo)
+		pv, pu := sc.pv, sc.pu
+		var sum float64
+		if p.o.Delta {
+			for t := 0; t < n; t++ {
+				z[t] = (u[t]*(pv[t+hi]-pv[t+lo]) - v[t]*(pu[t+hi]-pu[t+lo])) * inv
+				sum += z[t]
+			}
+		} else {
+			for t := 0; t < n; t++ {
+				z[t] = u[t] * (pv[t+hi] - pv[t+lo]) * inv
+				sum += z[t]
+			}
+		}
+		gj := sum / float64(n)
+		for t := 0; t < n; t++ {
+			z[t] -= gj * (u[t] + v[t])
+		}
+		lo = hi
+	}
+}
+
+// multitauSeries fills sc.z for the multi-tau points: level k's block
+// means in sc.pu, sc.pv, each value of a point's series repeated 2^k times.
+func (p *errPlan) multitauSeries(sc *errScratch) {
+	g := p.g
+	n := g.N
+	uk, vk := sc.pu[:n], sc.pv[:n]
+	copy(uk, sc.u)
+	copy(vk, sc.v)
+	level, m := 0, n
+	for j, lag := range g.Lags {
+		for level < g.Levels[j] {
+			m /= 2
+			for t := 0; t < m; t++ {
+				uk[t] = (uk[2*t] + uk[2*t+1]) / 2
+				vk[t] = (vk[2*t] + vk[2*t+1]) / 2
+			}
+			level++
+		}
+		l := lag >> level
+		z := sc.z[j]
+		// The M values first, in z[:m].
+		var sum float64
+		for t := 0; t < m; t++ {
+			q := (t + l) & (m - 1)
+			x := uk[t] * vk[q]
+			if p.o.Delta {
+				x -= vk[t] * uk[q]
+			}
+			z[t] = x
+			sum += x
+		}
+		gj := sum / float64(m)
+		for t := 0; t < m; t++ {
+			z[t] -= gj * (uk[t] + vk[t])
+		}
+		// Spread: z[t] for frame t is value t >> level (backwards, in place).
+		if level > 0 {
+			for t := n - 1; t >= 0; t-- {
+				z[t] = z[t>>level]
+			}
+		}
+	}
+}
+
+// sd is the standard error of the mean of z (destroyed) by the plan's method.
+func (p *errPlan) sd(sc *errScratch, z []float64) float64 {
+	if p.e.Method == Segments {
+		return segmentsSD(z, p.segments)
+	}
+	return blockingSD(z)
+}
+
+// segmentsSD returns the standard deviation of the means of s segments of
+// x, divided by sqrt(s): segment k holds x[floor(k n/s) : floor((k+1) n/s)].
+func segmentsSD(x []float64, s int) float64 {
+	n := len(x)
+	var mean float64
+	ms := make([]float64, s)
+	for k := range ms {
+		a, b := k*n/s, (k+1)*n/s
+		var sum float64
+		for _, v := range x[a:b] {
+			sum += v
+		}
+		ms[k] = sum / float64(b-a)
+		mean += ms[k]
+	}
+	mean /= float64(s)
+	var ss float64
+	for _, m := range ms {
+		ss += (m - mean) * (m - mean)
+	}
+	return math.Sqrt(ss / float64(s-1) / float64(s))
+}
+
+// minBlocks is the fewest block means a level of the blocking analysis
+// may have to be chosen: the relative error of sigma_k is
+// 1/sqrt(2 (n_k - 1)), 18% at 16 blocks.
+const minBlocks = 16
+
+// blockingSD returns the standard error of the mean of x (len a power of
+// two >= 4; destroyed) by blocking: sigma_k = sqrt(c_k / (n_k - 1)) at
+// levels k = 0..last (n_k = len(x) >> k >= minBlocks block means of
+// 2^k values, biased variance c_k), error e_k = sigma_k / sqrt(2 (n_k -
+// 1)); the first level whose sigma lies within the error bars of the next
+// two levels' (|sigma_k - sigma_{k+j}| <= e_{k+j}, j = 1, 2) is the
+// plateau. Without one, the largest sigma_k; with fewer than minBlocks
+// values, sigma_0.
+func blockingSD(x []float64) float64 {
+	n := len(x)
+	var mean float64
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(n)
+	var sig, e [64]float64
+	last := 0
+	for k := 0; k < len(sig); k++ {
+		m := n >> k
+		if k > 0 && m < minBlocks {
+			break
+		}
+		y := x[:m]
+		var c float64
+		for _, v := range y {
+			d := v - mean
+			c += d * d
+		}
+		c /= float64(m)
+		sig[k] = math.Sqrt(c / float64(m-1))
+		e[k] = sig[k] / math.Sqrt(2*float64(m-1))
+		last = k
+		for i := 0; i < m/2; i++ {
+			y[i] = (y[2*i] + y[2*i+1]) / 2
+		}
+	}
+	best := sig[0]
+	for k := 0; k <= last; k++ {
+		if k+2 <= last && math.Abs(sig[k]-sig[k+1]) <= e[k+1] && math.Abs(sig[k]-sig[k+2]) <= e[k+2] {
+			return sig[k]
+		}
+		best = max(best, sig[k])
+	}
+	return best
+}
