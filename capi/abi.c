@@ -196,6 +196,13 @@ ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *opt
 }
 IPCF_SAME_TYPE(pcf_compute);
 
+ipcf_status ipcf_pcf_errors(const ipcf_array *data, const ipcf_pcf_options *options, int32_t method, int32_t segments,
+                            ipcf_array *sd) {
+	IPCF_FORK_CHECK(pcf_errors);
+	return ipcfgo_pcf_errors(data, options, method, segments, sd);
+}
+IPCF_SAME_TYPE(pcf_errors);
+
 ipcf_status ipcf_pcf_file(const char *input, const ipcf_source_options *source, const char *output,
                           const ipcf_pcf_options *options, const ipcf_job_options *job, ipcf_job_summary *summary) {
 	IPCF_FORK_CHECK(pcf_file);

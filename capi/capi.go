@@ -832,6 +832,61 @@ func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipc
 	}())
 }
 
+//export ipcfgo_pcf_errors
+func ipcfgo_pcf_errors(data *C.ipcf_carray, co *C.ipcf_cpcf_options, method, segments C.int32_t, sd *C.ipcf_array) (st status) {
+	const fn = "ipcf_pcf_errors"
+	defer guard(fn, &st)
+	return finish(fn, func() error {
+		o, err := pcfOptions((*C.ipcf_pcf_options)(co))
+		if err != nil {
+			return err
+		}
+		var e pcf.ErrOptions
+		switch method {
+		case C.IPCF_ERRORS_BLOCKING:
+			if segments != 0 {
+				return fail(eInvalid, "segments=%d with IPCF_ERRORS_BLOCKING, want 0", segments)
+			}
+		case C.IPCF_ERRORS_SEGMENTS:
+			e = pcf.ErrOptions{Method: pcf.Segments, Segments: int(segments)}
+			if segments < 0 || segments == 1 {
+				return fail(eInvalid, "segments=%d, want 0 (8) or 2..the frames used", segments)
+			}
+		default:
+			return fail(eInvalid, "method=%d, want IPCF_ERRORS_BLOCKING or IPCF_ERRORS_SEGMENTS", method)
+		}
+		vd, err := view("data", (*C.ipcf_array)(data))
+		if err != nil {
+			return err
+		}
+		if vd.NDim() != 3 {
+			return fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", vd.NDim())
+		}
+		if err := checkData2(vd.Shape, vd.DType, o); err != nil {
+			return err
+		}
+		g, err := pcf.Plan(vd.Shape, o)
+		if err != nil {
+			return err
+		}
+		if e.Method == pcf.Segments && int(segments) > g.N {
+			return fail(eInvalid, "segments=%d, want 0 (8) or 2..%d (the frames used)", segments, g.N)
+		}
+		inputs := []array.View{vd}
+		if o.Mask != nil {
+			inputs = append(inputs, *o.Mask)
+		}
+		if o.Data2 != nil {
+			inputs = append(inputs, *o.Data2)
+		}
+		vo, err := outView("sd", sd, g.OutShape[:], isFloat32, "float32", inputs...)
+		if err != nil {
+			return err
+		}
+		return pcf.ErrorBars(context.Background(), vo, vd, o, e)
+	}())
+}
+
 // --- bleaching ---
 
 //export ipcfgo_bleach_options_init

@@ -136,6 +136,10 @@ typedef int32_t ipcf_status;
 #define IPCF_OFFSETS_DISK 1   /* every offset within the radius but (0, 0): the 2-D pCF */
 #define IPCF_OFFSETS_LINE 2   /* (u, 0) for u = -radius..-1, 1..radius: line scans */
 
+/* Error bar methods (ipcf_pcf_errors). Since 0.3. */
+#define IPCF_ERRORS_BLOCKING 0 /* blocking analysis of each point's series (default) */
+#define IPCF_ERRORS_SEGMENTS 1 /* the spread of the point over segments of the series */
+
 /* Correlation modes for ipcf_correlate. Since 0.1. */
 #define IPCF_CORR_CIRCULAR 0 /* normalized circular G(tau), tau < n/2 (FFT) */
 #define IPCF_CORR_LINEAR 1   /* zero-padded, mean-subtracted, tau < n/2 */
@@ -427,6 +431,28 @@ ipcf_status ipcf_pcf_delays(const ipcf_array *data, const ipcf_pcf_options *opti
  * IPCF_E_OUT_OF_MEMORY, IPCF_E_CANCELLED, IPCF_E_NO_DEVICE,
  * IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *options, ipcf_array *out);
+
+/* ipcf_pcf_errors: the standard deviation of every point of the curves
+ * that ipcf_pcf_compute writes for data and options, into sd, a float32
+ * array of the same output shape (any strides): the standard error of the
+ * time average each point is, by blocking analysis of the point's series
+ * (method IPCF_ERRORS_BLOCKING, segments 0) or from the spread of the
+ * point over segments of the series (IPCF_ERRORS_SEGMENTS; segments:
+ * 2..the frames used, or 0 for 8); docs/toolkit.md, section 9, derives
+ * both and states the rule that chooses the block length. The error bars
+ * are those of the points returned: smoothed as options say, of the
+ * difference for IPCF_OUTPUT_DELTA. Where a curve is NaN (masked pixels,
+ * the threshold, a series summing to zero or holding a NaN or infinity),
+ * its error bars are NaN. It always runs on the CPU (options->device is
+ * checked, not used) and costs some hundred times ipcf_pcf_compute.
+ * options may be NULL (defaults).
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (bad parameter, method or
+ * segments, descriptor, mask, fewer than 4 frames, aliasing),
+ * IPCF_E_BUFFER_TOO_SMALL (sd shape), IPCF_E_UNSUPPORTED_LAYOUT,
+ * IPCF_E_BAD_HANDLE (options->token), IPCF_E_OUT_OF_MEMORY,
+ * IPCF_E_CANCELLED, IPCF_E_FORKED. Since 0.3. */
+ipcf_status ipcf_pcf_errors(const ipcf_array *data, const ipcf_pcf_options *options, int32_t method,
+                            int32_t segments, ipcf_array *sd /* out */);
 
 /* ipcf_source_options_struct_size, ipcf_job_options_struct_size,
  * ipcf_job_summary_struct_size: sizes of the file-job structs in this
