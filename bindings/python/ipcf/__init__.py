@@ -52,7 +52,7 @@ __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
-    'label', 'Labelled', 'TimeAxisWarning', '__version__',
+    'label', 'Labelled', 'TimeAxisWarning', '__version__', 'pcf_errors',
 ]
 
 _lib = _c.load()
@@ -1053,8 +1053,11 @@ def _time_first(data, time_axis, name='data', stacklevel=4, move=None):
 
 def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threads, out, progress,
               device, offsets, data2, bins, m, smooth, threshold, delta, frame_interval, pixel_size,
-              time_axis=None, labelled=False):
-    """pcf and acf: check everything, then one ipcf_pcf_compute."""
+              time_axis=None, labelled=False, errors=None):
+    """pcf and acf: check everything, then one ipcf_pcf_compute.
+
+    errors (pcf_errors): (method, segments) for one ipcf_pcf_errors instead.
+    """
     data = _time_first(_input(data, 'data', (3, 2)), time_axis, 'data', stacklevel=4)
     labelled = _bool(labelled, 'labelled')
     line = data.ndim == 2
@@ -1100,9 +1103,12 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     full = out[..., None, :] if acf else out
     full = full[None] if line else full
     dout = _descriptor(full, 'out')
-    _call(_lib.ipcf_pcf_compute, name, (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)), o, progress,
-          keep=(data, d3, d2, mk, out, full))
-    _warn_fallback(name, stacklevel=4)
+    fn, args = _lib.ipcf_pcf_compute, (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout))
+    if errors is not None:
+        fn, args = _lib.ipcf_pcf_errors, (ctypes.byref(din), ctypes.byref(o), *errors, ctypes.byref(dout))
+    _call(fn, name, args, o, progress, keep=(data, d3, d2, mk, out, full))
+    if errors is None:
+        _warn_fallback(name, stacklevel=4)
     if labelled:
         return label(out, data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
                      offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, acf=acf, delta=delta,
@@ -1337,6 +1343,83 @@ def acf(data, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=N
                      device=device, offsets=None, data2=data2, bins=bins, m=m, smooth=smooth,
                      threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size,
                      time_axis=time_axis, labelled=labelled)
+
+
+def pcf_errors(data, /, *, method='blocking', segments=8, radius=6, npoints=32, nbins=32, bleach=0,
+               bleach_mean='real', mask=None, threads=None, out=None, progress=False, device='auto', offsets=None,
+               data2=None, bins='log', m=16, smooth=0.7, threshold=None, delta=False, frame_interval=None,
+               pixel_size=None, time_axis=None, labelled=False):
+    """Return the error bars of `pcf`'s curves: each point's standard deviation.
+
+    Every point of a curve is a time average; its standard error is
+    estimated from the series being averaged (linearised in the series'
+    means), by blocking analysis (Flyvbjerg-Petersen, as Wohland et al.
+    2001 and Imaging FCS apply it) or from its spread over segments of the
+    series. The error bars are those of the points `pcf` returns with the
+    same options: smoothed when they are, of the difference for `delta`.
+    The project's docs/toolkit.md, section 9, derives the method and states
+    the rule that picks the block length.
+
+    Parameters
+    ----------
+    data : array_like
+        As for `pcf`.
+    method : {'blocking', 'segments'}
+        'blocking': average neighbouring pairs of a point's series again
+        and again and take the first level whose standard error lies within
+        the error bars of the next two levels (among levels with at least
+        16 blocks; else the largest). 'segments': the standard deviation of
+        the point over `segments` segments of the series, divided by
+        sqrt(segments).
+    segments : int
+        Number of segments for 'segments': 2 .. the frames used. Not used
+        by 'blocking' (but it must be an integer).
+    radius, npoints, nbins, bleach, bleach_mean, mask, threads, progress, device, offsets, data2, bins, m, smooth, threshold, delta, frame_interval, pixel_size, time_axis, labelled
+        As for `pcf`. The error bars are always computed on the CPU
+        (`device` is checked, not used).
+    out : numpy.ndarray, optional
+        float32 array of the output shape, as for `pcf`.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, the shape of `pcf`'s result for the same arguments: the
+        standard deviation of each point. NaN where `pcf`'s curves are NaN
+        (masked pixels, the threshold, series summing to zero or holding a
+        NaN or infinity).
+
+    Raises
+    ------
+    IpcfValueError, IpcfTypeError, KeyboardInterrupt
+        As for `pcf`; also an unknown `method` or `segments` out of range.
+
+    Notes
+    -----
+    It costs about a hundred times `pcf`: O(points x frames) per pixel
+    pair. Blocking needs blocks much longer than the correlations of a
+    point's series, which last about its bin's width: the error bars of
+    bins wider than about 1/64 of the frames are rough.
+
+    Examples
+    --------
+    >>> data = simulate(frames=1024, size=12, seed=3)
+    >>> g = pcf(data, offsets=[(0, 0), (2, 0)], nbins=8)
+    >>> sd = pcf_errors(data, offsets=[(0, 0), (2, 0)], nbins=8)
+    >>> sd.shape == g.shape, bool((sd > 0).all())
+    (True, True)
+    >>> pcf_errors(data, offsets=[(0, 0)], nbins=8, method='segments', segments=16).shape
+    (12, 12, 1, 8)
+    """
+    if not getattr(_lib, 'has_errors', False):
+        raise _error(_c.E_INTERNAL, f'pcf_errors: libipcf {version()} has no error bars (ipcf_pcf_errors, 0.3)')
+    code = _c.ERRORS[_choice(method, 'method', tuple(_c.ERRORS))]
+    nseg = _int(segments, 'segments', lo=2 if code == _c.ERRORS['segments'] else None)
+    return _pcf_call('pcf_errors', data, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
+                     bleach_mean=bleach_mean, mask=mask, threads=threads, out=out, progress=progress,
+                     device=device, offsets=offsets, data2=data2, bins=bins, m=m, smooth=smooth,
+                     threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size,
+                     time_axis=time_axis, labelled=labelled,
+                     errors=(code, nseg if code == _c.ERRORS['segments'] else 0))
 
 
 def _empty(shape, dtype, name):

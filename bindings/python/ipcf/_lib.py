@@ -36,6 +36,7 @@ CORR_MODES = {'circular': 0, 'linear': 1, 'same': 2}
 BINS = {'log': 0, 'linear': 1, 'multitau': 2}
 OUTPUT_CCF, OUTPUT_DELTA = 0, 1
 OFFSETS = {'circle': 0, 'disk': 1, 'line': 2}
+ERRORS = {'blocking': 0, 'segments': 1}  # ipcf_pcf_errors methods
 
 ENGINE_MEMORY, ENGINE_OOC = 0, 1
 
@@ -240,6 +241,11 @@ def load():
         'ipcf_pcf_file': (c.c_int32, [c.c_char_p, P(SourceOptions), c.c_char_p, P(PcfOptions), P(JobOptions),
                                       P(JobSummary)]),
     }
+    # Error bars, since 0.3: optional too (ipcf.pcf_errors says why it cannot run).
+    errors_sig = (c.c_int32, [P(Array), P(PcfOptions), c.c_int32, c.c_int32, P(Array)])
+    lib.has_errors = hasattr(lib, 'ipcf_pcf_errors')
+    if lib.has_errors:
+        lib.ipcf_pcf_errors.restype, lib.ipcf_pcf_errors.argtypes = errors_sig
     for name, (res, args) in sigs.items():
         f = getattr(lib, name, None)
         if f is None:
