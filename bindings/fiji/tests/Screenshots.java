@@ -75,8 +75,12 @@ public class Screenshots {
         ImagePlus res = WindowManager.getCurrentImage();
         if (res == null || !res.getTitle().startsWith("pCF")) throw new IllegalStateException("no result window");
         res.setPosition(1, 5, Math.min(13, res.getNFrames()));  // point 4, bin 12: along the channel
-        IJ.run(res, "Enhance Contrast", "saturated=0.35");
-        for (int z = 0; z < 3 && res.getWidth() * res.getCanvas().getMagnification() < 300; z++) IJ.run(res, "In [+]", "");
+        // the plugin's display: a diverging LUT over a range symmetric about zero
+        if (res.getDisplayRangeMin() != -res.getDisplayRangeMax() || !(res.getDisplayRangeMax() > 0))
+            throw new IllegalStateException("the result's display range is not symmetric: " + res.getDisplayRangeMin() + ".."
+                    + res.getDisplayRangeMax());
+        int zoom = 100 * Math.max(1, 400 / Math.max(res.getWidth(), res.getHeight())); // the whole image, about 400 pixels
+        IJ.run(res, "Set... ", "zoom=" + zoom + " x=" + res.getWidth() / 2 + " y=" + res.getHeight() / 2);
         res.getWindow().pack();
         res.getWindow().toFront();
         Thread.sleep(800);
@@ -181,16 +185,40 @@ public class Screenshots {
             throw new IllegalStateException("Plot pCF Curves from the ROI Manager: no ROI columns");
         rm.reset();
         rm.close();
-        // the file command's dialog with the toolkit fields
-        IJ.doCommand("Pair Correlation of File or Folder..."); // on the Executer's thread: Esc cancels quietly
-        Window fd = find(GenericDialog.class, 10000);
+        // the file command's dialog with the toolkit fields; then OK with an input and an output typed
+        // in: the line the Recorder writes, replayed, gives the same result file
+        File tmp = java.nio.file.Files.createTempDirectory("ipcf_shots").toFile();
+        IJ.doCommand("Pair Correlation of File or Folder...");
+        GenericDialog fd = (GenericDialog) find(GenericDialog.class, 10000);
         if (fd == null) throw new IllegalStateException("the file dialog did not open");
         fd.toFront();
         Thread.sleep(800);
         shoot(robot, fd.getBounds(), new File(out, "fiji_file_dialog.png"));
-        robot.keyPress(KeyEvent.VK_ESCAPE);
-        robot.keyRelease(KeyEvent.VK_ESCAPE);
-        Thread.sleep(500);
+        java.util.Vector<?> strings = fd.getStringFields(), numbers = fd.getNumericFields(), choices = fd.getChoices();
+        ((java.awt.TextField) strings.get(0)).setText(args[0]);
+        ((java.awt.TextField) strings.get(1)).setText(new File(tmp, "dialog.npy").getPath());
+        ((java.awt.TextField) numbers.get(0)).setText("3");  // radius
+        ((java.awt.TextField) numbers.get(1)).setText("8");  // points
+        ((java.awt.Choice) choices.get(1)).select("multitau"); // bins
+        ((java.awt.TextField) strings.get(3)).setText("1e-9"); // threshold
+        robot.keyPress(KeyEvent.VK_ENTER);
+        robot.keyRelease(KeyEvent.VK_ENTER);
+        String cmd = "Pair Correlation of File or Folder...", line = null;
+        for (int i = 0; i < 600 && line == null; i++) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("run\\(\"" + java.util.regex.Pattern.quote(cmd)
+                    + "\", \"([^\"]*)\"\\);").matcher(recorder.getText());
+            while (m.find()) line = m.group(1);
+            if (line == null) Thread.sleep(100);
+        }
+        if (line == null || !new File(tmp, "dialog.npy").isFile()) throw new IllegalStateException(cmd + ": not run or not recorded");
+        System.out.println("recorded: run(\"" + cmd + "\", \"" + line + "\");");
+        IJ.run(cmd, line.replace("dialog.npy", "replayed.npy"));
+        String same = IJ.runMacro("return call(\"ipcf.Ipcf.sameFileBytes\", \"" + new File(tmp, "dialog.npy") + "\", \""
+                + new File(tmp, "replayed.npy") + "\");");
+        if (!"1".equals(same)) throw new IllegalStateException(cmd + ": the recorded line gives another result: " + same);
+        System.out.println("replayed: the file command's result equals the dialog's, byte for byte");
+        for (File f : tmp.listFiles()) f.delete();
+        tmp.delete();
         recorder.close();
         System.out.println("PASS");
         System.exit(0);

@@ -23,7 +23,7 @@ roiManager("Add");
 roiManager("Select", 1);
 roiManager("Rename", "band");
 run("Plot pCF Curves", "from=[ROI Manager]");
-run("Pair Correlation of File or Folder...", "input=[" + dir + "cells.tif] output=[" + dir + "cells.npy] radius=2 points=8 preset=circle offsets=none bins=log nbins=16 m=16 smooth=0.700 threshold=none bleach=0 mean=real threads=0 device=auto memory=[] engine=auto tile=[] scratch=[] crop=[] frames=[] mask=[] format=auto shape=[] dtype=uint16 byteorder=little offset=0 frame_interval=0.002 pixel_size=0.1 open");
+run("Pair Correlation of File or Folder...", "input=[" + dir + "cells.tif] output=[" + dir + "cells.npy] radius=2 points=8 preset=circle offsets=none bins=log nbins=16 m=16 smooth=0.700 threshold=none channel=0 channel2=0 bleach=0 mean=real threads=0 device=auto memory=[] engine=auto tile=[] scratch=[] crop=[] frames=[] mask=[] format=auto shape=[] dtype=uint16 byteorder=little offset=0 frame_interval=0.002 pixel_size=0.1 open");
 // ---- end of the recorded lines ----
 
 res = "pCF of cells.tif";

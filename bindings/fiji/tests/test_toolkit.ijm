@@ -258,7 +258,10 @@ check(ok, "file job: frame_interval and pixel_size in the result's metadata", ""
 o = "offsets=2,0;0,1 bins=linear nbins=6 smooth=0.3 delta";
 selectImage(fj);
 r = call("ipcf.Ipcf.pcf", o);
-dummy = call("ij.IJ.runPlugIn", "ipcf.Pair_Correlation_File", "input=[" + ftmp + "filejob.tif] output=[" + ftmp + "menu.npy] " + o + " memory=512KiB");
+// (the options as the Recorder writes the dialog's fields: channel=0 channel2=0 and empty fields as [])
+dummy = call("ij.IJ.runPlugIn", "ipcf.Pair_Correlation_File", "input=" + ftmp + "filejob.tif output=" + ftmp + "menu.npy " + o
+    + " m=16 threshold=none channel=0 channel2=0 bleach=0 mean=real threads=0 device=auto memory=512KiB engine=auto tile=[] scratch=[]"
+    + " crop=[] frames=[] mask=[] format=auto shape=[] dtype=uint16 byteorder=little offset=0 frame_interval=0.000000 pixel_size=0.000000");
 eq = call("ipcf.Ipcf.equalsPcf", ftmp + "menu.npy");
 ok = (eq == "1");
 check(ok, "file job: run() of Pair Correlation of File or Folder... with toolkit keys = the image command", eq);

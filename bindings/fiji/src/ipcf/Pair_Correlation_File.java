@@ -103,19 +103,18 @@ public class Pair_Correlation_File implements PlugIn {
         gd.addToSameRow();
         gd.addNumericField("Smooth", q.smooth, 3, 6, "(0 = off)");
         gd.addStringField("Threshold", q.threshold == Double.NEGATIVE_INFINITY ? "none" : Pair_Correlation.full(q.threshold), 8);
-        gd.addToSameRow();
         gd.addNumericField("Channel", q.channel, 0, 3, "of the file (0: its only one)");
         gd.addToSameRow();
         gd.addNumericField("Channel2", q.channel2, 0, 3, "second channel (0: none)");
         gd.addNumericField("Bleach filter", q.bleach, 0, 6, "frames (0 = off)");
-        gd.addChoice("Mean of the bleach filter", MEANS, q.floorMean ? MEANS[1] : MEANS[0]);
         gd.addToSameRow();
+        gd.addChoice("Mean of the bleach filter", MEANS, q.floorMean ? MEANS[1] : MEANS[0]);
         gd.addNumericField("Threads", d.pcf.threads, 0, 4, "(0 = all cores)");
+        gd.addToSameRow();
         gd.addChoice("Device", DEVICES, contains(DEVICES, d.pcf.device) ? d.pcf.device : "auto");
+        gd.addChoice("Engine", FileJob.ENGINES, d.engine); // (a field after a text field on its row goes astray)
         gd.addToSameRow();
         gd.addStringField("Memory budget", d.memory, 10);
-        gd.addChoice("Engine", FileJob.ENGINES, d.engine);
-        gd.addToSameRow();
         gd.addStringField("Tile (rows,columns)", tileText(d), 10);
         gd.addDirectoryField("Scratch folder", d.scratch, 30);
         gd.addMessage("Memory: empty = a quarter of RAM; 2GiB, 512MiB or bytes. Tile: empty = from the budget.\n"
