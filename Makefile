@@ -260,6 +260,7 @@ bench: $(BIN) $(LIB) ## benchmarks: engine, FFT kernel, CLI and Python on the de
 	$(GO) test -run XXX -bench Compute -benchtime 3x ./core/pcf
 	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench DefaultDataset -benchtime 3x ./cmd/ipcf
 	$(GO) test -run XXX -bench 'Stack|CorrectorGather' -benchtime 1x ./core/bleach
+	$(GO) test -run XXX -bench FitVsComputeDefaultDataset -benchtime 1x ./core/fit
 	/usr/bin/time -f 'ipcf bleach, default dataset, filter 1024, 2 threads: %U s user %S s sys %e s wall' \
 	  $(BIN) bleach $(BUILD)/demo/channel.npy -o $(BUILD)/demo/bleach.npy --filtersize 1024 --threads 2 --quiet
 	$(PYENV) $(PYTHON) bindings/python/bench.py
