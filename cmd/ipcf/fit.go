@@ -422,94 +422,19 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 // fitPoints is the number of points of a curve of p points that are fitted.
 func fitPoints(p int, o fit.Options) int { return p - o.First - o.Last }
 
-// fitColumn is one parameter of the maps.
-type fitColumn struct {
-	Name        string                           `json:"name"`
-	Unit        string                           `json:"unit"`
-	Scale       float64                          `json:"scale"`
-	Derived     string                           `json:"derived,omitempty"`
-	Description string                           `json:"description"`
-	value       func(p []float64, k int) float64 // derived: from the fitted parameters (pixels, frames) and the offset index
-	stderr      func(p, se []float64, k int) float64
-}
-
 // fitColumns returns the parameters of the maps, fitted then derived, with
-// their units and the factors from the fit's pixels and frames.
-func fitColumns(pl *fitPlan, in *fitInput, f fitFlags) []fitColumn {
-	dist, tim := "px", "frame"
-	ps, fi := 1.0, 1.0
-	if in.pixelSize > 0 {
-		dist, ps = "um", in.pixelSize
-	}
-	if in.frame > 0 {
-		tim, fi = "s", in.frame
-	}
-	diff, vel := dist+"^2/"+tim, dist+"/"+tim
-	var cols []fitColumn
-	hasV := false
-	for _, n := range pl.model.ParamNames() {
-		c := fitColumn{Name: n, Unit: "1", Scale: 1}
-		switch n {
-		case "DC":
-			c.Description = "amplitude (G at tau = 0 without the distance factor)"
-		case "G0":
-			c.Description = "amplitude G(0) (1/N for N particles in the PSF)"
-		case "Ginf":
-			c.Description = "constant offset"
-		case "D":
-			c.Unit, c.Scale, c.Description = diff, ps*ps/fi, "diffusion coefficient"
-		case "v":
-			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow speed"
-		case "vx":
-			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow velocity along the columns (x, u)"
-			hasV = true
-		case "vy":
-			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow velocity along the rows (y, v; down the image)"
-		}
-		cols = append(cols, c)
-	}
-	w2 := pl.waistPx * pl.waistPx
-	cols = append(cols, fitColumn{Name: "tauD", Unit: tim, Scale: fi, Derived: "W^2/(4 D)",
-		Description: "diffusion time through the waist",
-		value:       func(p []float64, _ int) float64 { return w2 / (4 * p[1]) },
-		stderr:      func(p, se []float64, _ int) float64 { return w2 / (4 * p[1]) * se[1] / p[1] }})
+// their units and the factors from the fit's pixels and frames
+// (fit.Columns, shared with the C ABI's ipcf_fit).
+func fitColumns(pl *fitPlan, in *fitInput, f fitFlags) []fit.Column {
+	var dists []float64
 	if f.model == "pcf1d" {
-		one := true
-		for _, o := range pl.fitted {
-			one = one && o.Dist == pl.fitted[0].Dist
+		dists = make([]float64, len(pl.fitted))
+		for i, o := range pl.fitted {
+			dists[i] = o.Dist
 		}
-		if pl.perOffset || one {
-			dist := func(k int) float64 {
-				if pl.perOffset {
-					return pl.fitted[k].Dist
-				}
-				return pl.fitted[0].Dist
-			}
-			cols = append(cols, fitColumn{Name: "tau_peak", Unit: tim, Scale: fi, Derived: "max(d^2 - W^2, 0)/(4 D)",
-				Description: "transit time: the delay of the fitted pCF's maximum at the distance d",
-				value:       func(p []float64, k int) float64 { d := dist(k); return max(d*d-w2, 0) / (4 * p[1]) },
-				stderr: func(p, se []float64, k int) float64 {
-					d := dist(k)
-					return max(d*d-w2, 0) / (4 * p[1]) * se[1] / p[1]
-				}})
-		}
+		dists = fit.PeakDistances(dists, !pl.perOffset)
 	}
-	if hasV {
-		cols = append(cols,
-			fitColumn{Name: "speed", Unit: vel, Scale: ps / fi, Derived: "hypot(vx, vy)", Description: "flow speed",
-				value: func(p []float64, _ int) float64 { return math.Hypot(p[2], p[3]) },
-				stderr: func(p, se []float64, _ int) float64 {
-					return math.Hypot(p[2]*se[2], p[3]*se[3]) / math.Hypot(p[2], p[3])
-				}},
-			fitColumn{Name: "angle", Unit: "deg", Scale: 1, Derived: "atan2(vy, vx)",
-				Description: "flow direction, degrees from the columns' axis (x) towards the rows' (y, down the image)",
-				value:       func(p []float64, _ int) float64 { return math.Atan2(p[3], p[2]) * 180 / math.Pi },
-				stderr: func(p, se []float64, _ int) float64 {
-					s2 := p[2]*p[2] + p[3]*p[3]
-					return math.Hypot(p[3]*se[2], p[2]*se[3]) / s2 * 180 / math.Pi
-				}})
-	}
-	return cols
+	return fit.Columns(pl.model, pl.waistPx, fit.Units{PixelSize: in.pixelSize, FrameInterval: in.frame}, dists)
 }
 
 // fitOutputs names the files of MAPS.npy.
@@ -628,7 +553,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-func fitNames(cols []fitColumn) []string {
+func fitNames(cols []fit.Column) []string {
 	n := make([]string, len(cols))
 	for i, c := range cols {
 		n[i] = c.Name
@@ -638,25 +563,17 @@ func fitNames(cols []fitColumn) []string {
 
 // fitMapValues returns the parameter and standard error maps as float32
 // bytes: the fitted parameters times their unit factors, then the derived
-// ones.
-func fitMapValues(maps *fit.Maps, cols []fitColumn) (params, ses []byte) {
+// ones (fit.At).
+func fitMapValues(maps *fit.Maps, cols []fit.Column) (params, ses []byte) {
 	nc := len(cols)
 	n := len(maps.Status)
 	params, ses = make([]byte, 4*n*nc), make([]byte, 4*n*nc)
 	for i := 0; i < n; i++ {
-		p := maps.Params[i*maps.NP : (i+1)*maps.NP]
-		se := maps.StdErr[i*maps.NP : (i+1)*maps.NP]
-		k := i % maps.K
-		for j, c := range cols {
-			var v, s float64
-			if j < maps.NP {
-				v, s = p[j], se[j]
-			} else {
-				v, s = c.value(p, k), c.stderr(p, se, k)
-			}
+		for j := range cols {
+			v, s := fit.At(maps, cols, i, j)
 			o := 4 * (i*nc + j)
-			byteorder.NativeEndian.PutUint32(params[o:], math.Float32bits(float32(v*c.Scale)))
-			byteorder.NativeEndian.PutUint32(ses[o:], math.Float32bits(float32(s*c.Scale)))
+			byteorder.NativeEndian.PutUint32(params[o:], math.Float32bits(float32(v)))
+			byteorder.NativeEndian.PutUint32(ses[o:], math.Float32bits(float32(s)))
 		}
 	}
 	return params, ses
@@ -671,7 +588,7 @@ var fitModelText = map[string]string{
 	"itir":  "G = G0 * F(Rx - vx tau, p) F(Ry - vy tau, p) / F(0, W)^2 [+ Ginf], p^2 = 4 D tau + W^2, pixels of side A (core/fit ITIRFCS)",
 }
 
-func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []fitColumn, names fitOutputs, shape []int) map[string]any {
+func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []fit.Column, names fitOutputs, shape []int) map[string]any {
 	nullable := func(v float64) any {
 		if v > 0 {
 			return v

@@ -1,0 +1,160 @@
+package fit
+
+import "math"
+
+// Units are the scales of a fit's maps. The fits run in the units of the
+// model's constants and of the delays: pixels (the waist, the offsets) and
+// frames, as ipcf fit, the C ABI's ipcf_fit and the bindings run them. The
+// maps are the fitted values times each column's Scale, from these units.
+type Units struct {
+	// PixelSize is the micrometres per pixel; 0: unknown, the maps'
+	// distances stay in pixels.
+	PixelSize float64
+	// FrameInterval is the seconds per delay unit (per frame); 0:
+	// unknown, the maps' times stay in the delays' unit.
+	FrameInterval float64
+}
+
+// Distance returns the maps' distance unit: "um", or "px".
+func (u Units) Distance() string {
+	if u.PixelSize > 0 {
+		return "um"
+	}
+	return "px"
+}
+
+// Time returns the maps' time unit: "s", or "frame".
+func (u Units) Time() string {
+	if u.FrameInterval > 0 {
+		return "s"
+	}
+	return "frame"
+}
+
+// scales returns the factors from pixels and frames to the units.
+func (u Units) scales() (ps, fi float64) {
+	ps, fi = 1, 1
+	if u.PixelSize > 0 {
+		ps = u.PixelSize
+	}
+	if u.FrameInterval > 0 {
+		fi = u.FrameInterval
+	}
+	return ps, fi
+}
+
+// Column is one parameter of the maps: a fitted parameter of the model, or
+// one derived from them, with its unit and the factor from the fit's units
+// (JSON: the metadata ipcf fit writes for each).
+type Column struct {
+	Name        string  `json:"name"`
+	Unit        string  `json:"unit"`
+	Scale       float64 `json:"scale"`
+	Derived     string  `json:"derived,omitempty"`
+	Description string  `json:"description"`
+	// Value and StdErr compute a derived column (nil for a fitted one)
+	// from the fitted parameters p and standard errors se, in the fit's
+	// units, and the index k of the fit's offset (0 for a joint fit).
+	Value  func(p []float64, k int) float64     `json:"-"`
+	StdErr func(p, se []float64, k int) float64 `json:"-"`
+}
+
+// Columns returns the parameters of the maps of the model m fitted with
+// the waist w (in the fit's units): the model's parameters, then the
+// derived ones: tauD = W^2/(4 D); for PCF1D, when dists is not nil,
+// tau_peak = max(d^2 - W^2, 0)/(4 D), the delay of the fitted pCF's
+// maximum at the distance dists[k] of the fit's offset k (dists holds one
+// distance per offset for fits of each offset alone, the common distance
+// of the offsets of a joint fit); with a velocity (vx, vy), speed and
+// angle (degrees from the columns' axis towards the rows'). Derived
+// standard errors are first order in the fitted ones, covariances ignored.
+func Columns(m Model, w float64, u Units, dists []float64) []Column {
+	dist, tim := u.Distance(), u.Time()
+	ps, fi := u.scales()
+	diff, vel := dist+"^2/"+tim, dist+"/"+tim
+	var cols []Column
+	hasV := false
+	for _, n := range m.ParamNames() {
+		c := Column{Name: n, Unit: "1", Scale: 1}
+		switch n {
+		case "DC":
+			c.Description = "amplitude (G at tau = 0 without the distance factor)"
+		case "G0":
+			c.Description = "amplitude G(0) (1/N for N particles in the PSF)"
+		case "Ginf":
+			c.Description = "constant offset"
+		case "D":
+			c.Unit, c.Scale, c.Description = diff, ps*ps/fi, "diffusion coefficient"
+		case "v":
+			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow speed"
+		case "vx":
+			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow velocity along the columns (x, u)"
+			hasV = true
+		case "vy":
+			c.Unit, c.Scale, c.Description = vel, ps/fi, "flow velocity along the rows (y, v; down the image)"
+		}
+		cols = append(cols, c)
+	}
+	w2 := w * w
+	cols = append(cols, Column{Name: "tauD", Unit: tim, Scale: fi, Derived: "W^2/(4 D)",
+		Description: "diffusion time through the waist",
+		Value:       func(p []float64, _ int) float64 { return w2 / (4 * p[1]) },
+		StdErr:      func(p, se []float64, _ int) float64 { return w2 / (4 * p[1]) * se[1] / p[1] }})
+	if _, pcf := m.(PCF1D); pcf && dists != nil {
+		cols = append(cols, Column{Name: "tau_peak", Unit: tim, Scale: fi, Derived: "max(d^2 - W^2, 0)/(4 D)",
+			Description: "transit time: the delay of the fitted pCF's maximum at the distance d",
+			Value:       func(p []float64, k int) float64 { d := dists[k]; return max(d*d-w2, 0) / (4 * p[1]) },
+			StdErr: func(p, se []float64, k int) float64 {
+				d := dists[k]
+				return max(d*d-w2, 0) / (4 * p[1]) * se[1] / p[1]
+			}})
+	}
+	if hasV {
+		cols = append(cols,
+			Column{Name: "speed", Unit: vel, Scale: ps / fi, Derived: "hypot(vx, vy)", Description: "flow speed",
+				Value: func(p []float64, _ int) float64 { return math.Hypot(p[2], p[3]) },
+				StdErr: func(p, se []float64, _ int) float64 {
+					return math.Hypot(p[2]*se[2], p[3]*se[3]) / math.Hypot(p[2], p[3])
+				}},
+			Column{Name: "angle", Unit: "deg", Scale: 1, Derived: "atan2(vy, vx)",
+				Description: "flow direction, degrees from the columns' axis (x) towards the rows' (y, down the image)",
+				Value:       func(p []float64, _ int) float64 { return math.Atan2(p[3], p[2]) * 180 / math.Pi },
+				StdErr: func(p, se []float64, _ int) float64 {
+					s2 := p[2]*p[2] + p[3]*p[3]
+					return math.Hypot(p[3]*se[2], p[2]*se[3]) / s2 * 180 / math.Pi
+				}})
+	}
+	return cols
+}
+
+// At returns column j of cols for fit i of maps, in the column's units
+// (the value times its Scale), and its standard error likewise. cols must
+// be Columns of the model that gave maps.
+func At(maps *Maps, cols []Column, i, j int) (v, se float64) {
+	p := maps.Params[i*maps.NP : (i+1)*maps.NP]
+	s := maps.StdErr[i*maps.NP : (i+1)*maps.NP]
+	c := &cols[j]
+	if j < maps.NP {
+		v, se = p[j], s[j]
+	} else {
+		k := i % maps.K
+		v, se = c.Value(p, k), c.StdErr(p, s, k)
+	}
+	return v * c.Scale, se * c.Scale
+}
+
+// PeakDistances returns the dists argument of Columns for PCF1D fits of
+// curves at offsets of the distances d: d itself for fits of each offset
+// alone, their common distance for a joint fit, and nil (no tau_peak) for a
+// joint fit of offsets at several distances.
+func PeakDistances(d []float64, joint bool) []float64 {
+	if !joint || len(d) == 0 {
+		return d
+	}
+	for _, x := range d {
+		if x != d[0] {
+			return nil
+		}
+	}
+	return d[:1]
+}

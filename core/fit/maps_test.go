@@ -1,0 +1,77 @@
+package fit_test
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/fit"
+)
+
+// TestColumns: the maps' columns of each model, their units and scales,
+// and the derived values of At.
+func TestColumns(t *testing.T) {
+	u := fit.Units{PixelSize: 0.1, FrameInterval: 0.01}
+	for _, c := range []struct {
+		m     fit.Model
+		dists []float64
+		names []string
+	}{
+		{fit.PCF1D{W: 2}, []float64{4, 3}, []string{"DC", "D", "tauD", "tau_peak"}},
+		{fit.PCF1D{W: 2}, nil, []string{"DC", "D", "tauD"}},
+		{fit.ACF2D{W: 2, Flow: true, Offset: true}, nil, []string{"G0", "D", "v", "Ginf", "tauD"}},
+		{fit.ACF3D{W: 2, Kappa: 4}, nil, []string{"G0", "D", "tauD"}},
+		{fit.CCF2D{W: 2}, nil, []string{"G0", "D", "vx", "vy", "tauD", "speed", "angle"}},
+		{fit.ITIRFCS{A: 1, W: 2, Flow: true, Offset: true}, nil, []string{"G0", "D", "vx", "vy", "Ginf", "tauD", "speed", "angle"}},
+	} {
+		cols := fit.Columns(c.m, 2, u, c.dists)
+		var names []string
+		for _, col := range cols {
+			names = append(names, col.Name)
+			want := map[string]string{"D": "um^2/s", "v": "um/s", "vx": "um/s", "vy": "um/s", "speed": "um/s",
+				"tauD": "s", "tau_peak": "s", "angle": "deg"}[col.Name]
+			if want == "" {
+				want = "1"
+			}
+			if col.Unit != want {
+				t.Errorf("%T %s: unit %q, want %q", c.m, col.Name, col.Unit, want)
+			}
+		}
+		if !slices.Equal(names, c.names) {
+			t.Errorf("%T: columns %v, want %v", c.m, names, c.names)
+		}
+	}
+	// At: the fitted values and the derived ones, times the scales
+	cols := fit.Columns(fit.CCF2D{W: 2}, 2, u, nil)
+	maps := &fit.Maps{H: 1, W: 1, K: 1, NP: 4, Params: []float64{0.01, 0.2, 0.3, 0.4}, StdErr: []float64{1e-4, 0.01, 0.02, 0.03},
+		ChiSq: []float64{0}, DoF: []int32{1}, Status: []fit.Status{fit.Converged}}
+	for j, want := range []float64{0.01, 0.2 * 0.1 * 0.1 / 0.01, 0.3 * 0.1 / 0.01, 0.4 * 0.1 / 0.01, 4 / (4 * 0.2) * 0.01,
+		0.5 * 0.1 / 0.01, math.Atan2(0.4, 0.3) * 180 / math.Pi} {
+		if v, _ := fit.At(maps, cols, 0, j); math.Abs(v-want) > 1e-12*math.Abs(want) {
+			t.Errorf("column %s: %g, want %g", cols[j].Name, v, want)
+		}
+	}
+	if _, se := fit.At(maps, cols, 0, 4); math.Abs(se-4/(4*0.2)*0.01/0.2*0.01) > 1e-15 {
+		t.Errorf("tauD's standard error %g", se)
+	}
+	// no units: pixels and frames
+	if c := fit.Columns(fit.PCF1D{W: 2}, 2, fit.Units{}, nil); c[1].Unit != "px^2/frame" || c[1].Scale != 1 {
+		t.Errorf("no units: D in %q times %g", c[1].Unit, c[1].Scale)
+	}
+}
+
+func TestPeakDistances(t *testing.T) {
+	d := []float64{4, 4, 3}
+	if got := fit.PeakDistances(d, false); !slices.Equal(got, d) {
+		t.Errorf("per offset: %v", got)
+	}
+	if got := fit.PeakDistances(d, true); got != nil {
+		t.Errorf("joint, several distances: %v, want nil", got)
+	}
+	if got := fit.PeakDistances(d[:2], true); !slices.Equal(got, []float64{4}) {
+		t.Errorf("joint, one distance: %v", got)
+	}
+	if got := fit.PeakDistances(nil, true); got != nil {
+		t.Errorf("none: %v", got)
+	}
+}
