@@ -62,6 +62,7 @@ size_t ipcf_simulate_options_struct_size(void) { return sizeof(ipcf_simulate_opt
 size_t ipcf_source_options_struct_size(void) { return sizeof(ipcf_source_options); }
 size_t ipcf_job_options_struct_size(void) { return sizeof(ipcf_job_options); }
 size_t ipcf_job_summary_struct_size(void) { return sizeof(ipcf_job_summary); }
+size_t ipcf_fit_options_struct_size(void) { return sizeof(ipcf_fit_options); }
 
 static const char *const ipcf_status_text[] = {
 	"ok", "invalid argument", "bad handle", "buffer too small", "unsupported layout",
@@ -113,6 +114,7 @@ IPCF_INIT(bleach_options_init, ipcf_bleach_options);
 IPCF_INIT(simulate_options_init, ipcf_simulate_options);
 IPCF_INIT(source_options_init, ipcf_source_options);
 IPCF_INIT(job_options_init, ipcf_job_options);
+IPCF_INIT(fit_options_init, ipcf_fit_options);
 
 // --- everything else: check, then Go ---
 
@@ -227,3 +229,18 @@ ipcf_status ipcf_simulate(const ipcf_simulate_options *options, ipcf_array *out)
 	return ipcfgo_simulate(options, out);
 }
 IPCF_SAME_TYPE(simulate);
+
+ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *offsets, int64_t noffsets, int32_t *nparams,
+                             char *names, size_t cap) {
+	IPCF_FORK_CHECK(fit_nparams);
+	return ipcfgo_fit_nparams(options, offsets, noffsets, nparams, names, cap);
+}
+IPCF_SAME_TYPE(fit_nparams);
+
+ipcf_status ipcf_fit(const ipcf_array *curves, const double *delays, const int32_t *offsets, const ipcf_array *sigma,
+                     const ipcf_fit_options *options, ipcf_array *params, ipcf_array *stderr_, ipcf_array *chisq,
+                     ipcf_array *status) {
+	IPCF_FORK_CHECK(fit);
+	return ipcfgo_fit(curves, delays, offsets, sigma, options, params, stderr_, chisq, status);
+}
+IPCF_SAME_TYPE(fit);

@@ -633,6 +633,14 @@ func fuzzRun(data []byte) (c fuzzCall) {
 			}
 		}
 	}
+	h.check(&c, st)
+	return c
+}
+
+// check records the call's status and message and checks the invariants of
+// every call: a documented status, a message naming the function on
+// failure and none on success, no byte changed outside an output.
+func (h *fuzzHarness) check(c *fuzzCall, st status) {
 	c.st = st
 	c.msg = C.GoString(C.ipcf_last_error())
 	c.toolkit = h.toolkit
@@ -658,5 +666,4 @@ func fuzzRun(data []byte) (c fuzzCall) {
 			}
 		}
 	}
-	return c
 }

@@ -140,6 +140,23 @@ typedef int32_t ipcf_status;
 #define IPCF_ERRORS_BLOCKING 0 /* blocking analysis of each point's series (default) */
 #define IPCF_ERRORS_SEGMENTS 1 /* the spread of the point over segments of the series */
 
+/* Models of ipcf_fit (ipcf_fit_options.model); docs: go doc ./core/fit.
+ * W is the PSF waist, q = 4 D tau + W^2. Since 0.3. */
+#define IPCF_MODEL_PCF1D 0 /* G = DC W^2/q exp(-d^2/q) at each offset's distance d (ICSx64's
+                              1-D pCF): DC, D */
+#define IPCF_MODEL_ACF2D 1 /* G = G0 W^2/q [exp(-v^2 tau^2/q)] [+ Ginf]: G0, D [, v] [, Ginf] */
+#define IPCF_MODEL_ACF3D 2 /* ACF2D / sqrt(1 + 4 D tau/(kappa W)^2): G0, D [, v] [, Ginf] */
+#define IPCF_MODEL_CCF2D 3 /* G = G0 W^2/q exp(-|R - v tau|^2/q) [+ Ginf] (IPCF_FIT_DELTA: the
+                              delta-CCF), a pixel's offsets jointly: G0, D, vx, vy [, Ginf] */
+#define IPCF_MODEL_ITIR 4  /* imaging FCS, square pixels of side pixel_side (Sankaran 2009):
+                              G0, D [, vx, vy] [, Ginf] */
+
+/* Flags of ipcf_fit_options.flags. Since 0.3. */
+#define IPCF_FIT_FLOW 1  /* ACF2D, ACF3D: fit a flow speed v; ITIR: a velocity (vx, vy) */
+#define IPCF_FIT_GINF 2  /* fit a constant offset Ginf (not PCF1D, not a delta-CCF) */
+#define IPCF_FIT_JOINT 4 /* PCF1D, ITIR: one fit of a pixel's K curves (CCF2D: always) */
+#define IPCF_FIT_DELTA 8 /* CCF2D: the curves are delta-CCFs (IPCF_OUTPUT_DELTA) */
+
 /* Correlation modes for ipcf_correlate. Since 0.1. */
 #define IPCF_CORR_CIRCULAR 0 /* normalized circular G(tau), tau < n/2 (FFT) */
 #define IPCF_CORR_LINEAR 1   /* zero-padded, mean-subtracted, tau < n/2 */
@@ -229,6 +246,34 @@ typedef struct ipcf_simulate_options {
     void *progress_user;
     ipcf_token token;
 } ipcf_simulate_options;
+
+/* Options of ipcf_fit; fill with ipcf_fit_options_init. Units: the fits
+ * run in pixels (waist, pixel_side, the offsets) and in the delays' unit
+ * (frames, or seconds); pixel_size and frame_interval only scale the
+ * outputs: D comes out in pixels^2 per delay unit, times pixel_size^2 /
+ * frame_interval when set (um^2/s for delays in frames), speeds in pixels
+ * (um) per delay unit (second), times (tauD, tau_peak) in the delays' unit
+ * (times frame_interval). Since 0.3. */
+typedef struct ipcf_fit_options {
+    uint32_t struct_size;       /* sizeof(ipcf_fit_options) */
+    int32_t model;              /* IPCF_MODEL_* (IPCF_MODEL_PCF1D) */
+    uint32_t flags;             /* IPCF_FIT_* (0) */
+    int32_t first;              /* points left out at the start of each curve, >= 0 (1) */
+    int32_t last;               /* points left out at its end, >= 0 (1) */
+    int32_t max_iter;           /* most trial steps of a fit, 0..1048576; 0 = 200 (0) */
+    int32_t threads;            /* worker threads, 0 = all cores (0) */
+    int32_t reserved0;          /* 0 */
+    double waist;               /* PSF waist (1/e^2 radius) in pixels, finite; 0: 2 pixels (the
+                                   simulator's PSF, sigma 1 pixel) when pixel_size is 0, refused
+                                   when it is set (0) */
+    double kappa;               /* ACF3D: axial / lateral waist, > 0; other models: 0 (0) */
+    double pixel_side;          /* ITIR: the side of a camera pixel in pixels, > 0 (1) */
+    double pixel_size;          /* micrometres per pixel for the outputs; 0 = pixels (0) */
+    double frame_interval;      /* seconds per delay unit for the outputs; 0 = the delays' unit (0) */
+    ipcf_progress_fn progress;  /* optional */
+    void *progress_user;
+    ipcf_token token;           /* optional cancellation token */
+} ipcf_fit_options;
 
 /* Input of a file job (ipcf_pcf_file); fill with ipcf_source_options_init.
  * Strings are UTF-8 paths or NULL. Since 0.2. */
@@ -532,6 +577,69 @@ void ipcf_simulate_options_init(ipcf_simulate_options *options);
  * IPCF_E_BAD_HANDLE (options->token), IPCF_E_CANCELLED, IPCF_E_FORKED.
  * Since 0.1. */
 ipcf_status ipcf_simulate(const ipcf_simulate_options *options, ipcf_array *out);
+
+/* ipcf_fit_options_struct_size: the sizeof(ipcf_fit_options) of this
+ * library. Works in a forked child. Returns: the size. Since 0.3. */
+size_t ipcf_fit_options_struct_size(void);
+
+/* ipcf_fit_options_init: defaults (IPCF_MODEL_PCF1D, first and last 1,
+ * pixel_side 1, the rest 0); sets struct_size. A NULL options is ignored.
+ * Returns: nothing (in a forked child: a zeroed struct, and
+ * ipcf_last_error says why). Since 0.3. */
+void ipcf_fit_options_init(ipcf_fit_options *options);
+
+/* ipcf_fit_nparams: the number of columns of ipcf_fit's params for
+ * options and noffsets curves per pixel at the offsets (noffsets (u, v)
+ * pairs; NULL for ACF2D and ACF3D), and their names, comma-separated and
+ * NUL-terminated, into names (cap bytes; NULL with cap 0: the count
+ * only): the model's parameters (PCF1D: DC,D; ACF2D, ACF3D:
+ * G0,D[,v][,Ginf]; CCF2D: G0,D,vx,vy[,Ginf]; ITIR: G0,D[,vx,vy][,Ginf]),
+ * then derived ones: tauD = W^2/(4 D); PCF1D: tau_peak =
+ * max(d^2 - W^2, 0)/(4 D) at the offset's distance d (a joint fit: only
+ * when every offset has the same distance); with vx, vy: speed and angle
+ * (degrees from the columns' axis towards the rows'). On
+ * IPCF_E_BUFFER_TOO_SMALL *nparams is set and the names are cut.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (nparams NULL, names NULL with
+ * cap > 0, an option or flag out of range or not for the model, noffsets
+ * out of 1..65536, offsets NULL for a model that needs them, an offset
+ * out of |u|, |v| <= 2^20, ACF2D and ACF3D offsets other than (0, 0),
+ * CCF2D offsets all on one line through (0, 0)), IPCF_E_BAD_HANDLE
+ * (options->token), IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED. Since 0.3. */
+ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *offsets, int64_t noffsets,
+                             int32_t *nparams /* out */, char *names /* out */, size_t cap);
+
+/* ipcf_fit: fits options->model to every curve of curves, a (H, W, K, P)
+ * float32 array (any strides; ipcf_pcf_compute's output) at the delays
+ * (P values, finite, >= 0, strictly ascending, frames or seconds) and the
+ * offsets (K (u, v) pairs, u columns, v rows, as options->offsets of
+ * ipcf_pcf_options; NULL for ACF2D and ACF3D), each curve alone or, with
+ * IPCF_FIT_JOINT (always for CCF2D), each pixel's K curves together, by
+ * Levenberg-Marquardt with the models' analytic derivatives (core/fit).
+ * The first and last points of each curve are left out as options say;
+ * PCF1D clips negative points to 0 (ICSx64). sigma is NULL, or the error
+ * bars of the points (float32, curves' shape, any strides;
+ * ipcf_pcf_errors' output): the fits are weighted by 1/sigma^2 and the
+ * standard errors are not rescaled by the reduced chi-square. Outputs
+ * (KF = K, or 1 for a joint fit; NC = ipcf_fit_nparams; any strides):
+ * params, float32 (H, W, KF, NC), the parameters in the units of
+ * ipcf_fit_options and the derived ones; stderr_ (optional, NULL), the
+ * same shape: their standard errors (derived ones to first order);
+ * chisq (optional), float32 (H, W, KF): the chi-square of each fit;
+ * status (optional), uint8 (H, W, KF): 0 converged, 1 converged at a
+ * bound, 2 out of iterations, 3 failed. A curve holding a NaN or infinity
+ * (a masked pixel), or a non-positive error bar, fails: NaN parameters and
+ * chi-square, status 3. The fits are the same whatever the threads, and
+ * the same numbers as the maps of ipcf fit for the same curves and options.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a NULL pointer that is
+ * required, a descriptor, an option, flag or offset as for
+ * ipcf_fit_nparams, a NaN, infinite, negative or not ascending delay, no
+ * more points fitted than parameters, aliasing), IPCF_E_BUFFER_TOO_SMALL
+ * (an output's shape), IPCF_E_UNSUPPORTED_LAYOUT (curves or sigma not
+ * float32, an output's dtype), IPCF_E_BAD_HANDLE (options->token),
+ * IPCF_E_OUT_OF_MEMORY, IPCF_E_CANCELLED, IPCF_E_FORKED. Since 0.3. */
+ipcf_status ipcf_fit(const ipcf_array *curves, const double *delays, const int32_t *offsets, const ipcf_array *sigma,
+                     const ipcf_fit_options *options, ipcf_array *params /* out */, ipcf_array *stderr_ /* out */,
+                     ipcf_array *chisq /* out */, ipcf_array *status /* out */);
 
 #ifdef __cplusplus
 }
