@@ -52,7 +52,7 @@ __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
-    'label', 'Labelled', 'TimeAxisWarning', '__version__', 'pcf_errors',
+    'label', 'Labelled', 'TimeAxisWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult',
 ]
 
 _lib = _c.load()
@@ -2123,3 +2123,4 @@ def version():
 
 
 from ._label import Labelled, label  # noqa: E402 - uses the functions above
+from ._fit import FitResult, fit, fit_result  # noqa: E402 - uses the functions above

@@ -39,6 +39,9 @@ OFFSETS = {'circle': 0, 'disk': 1, 'line': 2}
 ERRORS = {'blocking': 0, 'segments': 1}  # ipcf_pcf_errors methods
 
 ENGINE_MEMORY, ENGINE_OOC = 0, 1
+# Fits (ipcf_fit), since 0.3.
+MODELS = {'pcf1d': 0, 'acf2d': 1, 'acf3d': 2, 'ccf2d': 3, 'itir': 4}
+FIT_FLOW, FIT_GINF, FIT_JOINT, FIT_DELTA = 1, 2, 4, 8
 
 PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)
 JOB_PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64)
@@ -165,6 +168,27 @@ class JobSummary(ctypes.Structure):
     ]
 
 
+class FitOptions(ctypes.Structure):
+    _fields_ = [
+        ('struct_size', ctypes.c_uint32),
+        ('model', ctypes.c_int32),
+        ('flags', ctypes.c_uint32),
+        ('first', ctypes.c_int32),
+        ('last', ctypes.c_int32),
+        ('max_iter', ctypes.c_int32),
+        ('threads', ctypes.c_int32),
+        ('reserved0', ctypes.c_int32),
+        ('waist', ctypes.c_double),
+        ('kappa', ctypes.c_double),
+        ('pixel_side', ctypes.c_double),
+        ('pixel_size', ctypes.c_double),
+        ('frame_interval', ctypes.c_double),
+        ('progress', PROGRESS),
+        ('progress_user', ctypes.c_void_p),
+        ('token', ctypes.c_uint64),
+    ]
+
+
 def _init_size(lib, name, struct):
     """Return the struct_size the library's init function writes.
 
@@ -246,6 +270,23 @@ def load():
     lib.has_errors = hasattr(lib, 'ipcf_pcf_errors')
     if lib.has_errors:
         lib.ipcf_pcf_errors.restype, lib.ipcf_pcf_errors.argtypes = errors_sig
+    # Fits, since 0.3: optional too (ipcf.fit says why it cannot run).
+    fit_sigs = {
+        'ipcf_fit_options_struct_size': (c.c_size_t, []),
+        'ipcf_fit_options_init': (None, [P(FitOptions)]),
+        'ipcf_fit_nparams': (c.c_int32, [P(FitOptions), P(c.c_int32), c.c_int64, P(c.c_int32), c.c_char_p,
+                                         c.c_size_t]),
+        'ipcf_fit': (c.c_int32, [P(Array), P(c.c_double), P(c.c_int32), P(Array), P(FitOptions), P(Array),
+                                 P(Array), P(Array), P(Array)]),
+    }
+    lib.has_fit = all(hasattr(lib, name) for name in fit_sigs)
+    if lib.has_fit:
+        for name, (res, args) in fit_sigs.items():
+            f = getattr(lib, name)
+            f.restype = res
+            f.argtypes = args
+        if ctypes.sizeof(FitOptions) != lib.ipcf_fit_options_struct_size():
+            raise ImportError('libipcf FitOptions size mismatch: binding and library disagree')
     for name, (res, args) in sigs.items():
         f = getattr(lib, name, None)
         if f is None:

@@ -1,0 +1,476 @@
+"""Fits of physical models to the correlation curves: `fit`, `fit_result`
+and `FitResult` (issue 14, through ``ipcf_fit`` of libipcf 0.3).
+
+The models, the fitter and the derived parameters are the library's
+(``go doc ./core/fit`` in the project); `fit_result` of a `pcf_file`
+result gives the same numbers, bit for bit, as the maps of ``ipcf fit``.
+"""
+
+import collections.abc
+import ctypes
+
+import numpy
+
+from . import (_bool, _c, _call, _choice, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
+               _last_error, _lib, _not_masked, _offsets_array, _positive, _threads, _unsupported, open_result)
+from ._label import Labelled, label
+
+__all__ = ['fit', 'fit_result', 'FitResult', 'MODELS', 'STATUS']
+
+MODELS = tuple(_c.MODELS)  # 'pcf1d', 'acf2d', 'acf3d', 'ccf2d', 'itir'
+STATUS = ('converged', 'at bound', 'max iterations', 'failed')  # the codes 0..3 of FitResult.status
+_ACF = ('acf2d', 'acf3d')
+
+
+def _units(names, pixel_size, frame_interval):
+    """Each column's unit, as ipcf fit's metadata (core/fit's Columns)."""
+    dist = 'um' if pixel_size else 'px'
+    tim = 's' if frame_interval else 'frame'
+    vel = f'{dist}/{tim}'
+    table = {'D': f'{dist}^2/{tim}', 'v': vel, 'vx': vel, 'vy': vel, 'speed': vel, 'tauD': tim, 'tau_peak': tim,
+             'angle': 'deg'}
+    return {n: table.get(n, '1') for n in names}
+
+
+class FitResult(collections.abc.Mapping):
+    """The fits of every curve (or pixel): a read-only mapping of the
+    parameters' names to their maps.
+
+    ``result['D']`` is ``result.params['D']``: float32, shape (rows,
+    columns) for a joint fit and the ACF models, (rows, columns, offsets)
+    when each offset was fitted alone (a line scan: without rows).
+
+    Attributes
+    ----------
+    names : list of str
+        The columns: the model's parameters (pcf1d: DC, D; acf2d, acf3d:
+        G0, D [, v] [, Ginf]; ccf2d: G0, D, vx, vy [, Ginf]; itir: G0, D
+        [, vx, vy] [, Ginf]) then the derived ones (tauD; pcf1d: tau_peak;
+        with vx, vy: speed, angle).
+    params, stderr : dict
+        name -> map of the values and of their standard errors (derived
+        ones to first order).
+    units : dict
+        name -> unit: D in 'um^2/s' when the pixel size and the frame
+        interval are known, else 'px^2/frame' (or 'um^2/frame', 'px^2/s');
+        speeds 'um/s' (...), times 's' ('frame'), 'deg', '1'.
+    maps, stderr_maps : numpy.ndarray
+        All columns, the last axis (``ipcf fit``'s MAPS.npy and
+        MAPS.stderr.npy).
+    chisq : numpy.ndarray
+        float32, each fit's chi-square (sum of squared residuals of the
+        fitted points, weighted by 1/sigma**2 with error bars).
+    status : numpy.ndarray
+        uint8, each fit's outcome: 0 converged, 1 converged with a
+        parameter on a bound, 2 out of iterations, 3 failed (NaN
+        parameters: a curve holding a NaN, e.g. a masked pixel). `STATUS`
+        names them; `counts` counts them.
+    model, waist, pixel_size, frame_interval, joint, delta, offsets, delays
+        What was fitted: the model name, the PSF waist in pixels, the units
+        (None: unknown), whether a pixel's curves were fitted together,
+        whether they are delta-CCFs, the (k, 2) (u, v) offsets of the
+        curves fitted (None for the ACF models) and the delays (frames,
+        or the unit given).
+    """
+
+    def __init__(self, maps, stderr_maps, chisq, status, names, units, **attrs):
+        self.maps, self.stderr_maps, self.chisq, self.status = maps, stderr_maps, chisq, status
+        self.names = list(names)
+        self.units = dict(units)
+        self.params = {n: maps[..., j] for j, n in enumerate(self.names)}
+        self.stderr = {n: stderr_maps[..., j] for j, n in enumerate(self.names)}
+        for k, v in attrs.items():
+            setattr(self, k, v)
+
+    def __getitem__(self, name):
+        return self.params[name]
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self):
+        return len(self.names)
+
+    @property
+    def counts(self):
+        """The number of fits with each status: {'converged': n, ...}."""
+        st = numpy.asarray(self.status)
+        return {name: int((st == code).sum()) for code, name in enumerate(STATUS)}
+
+    def __repr__(self):
+        shape = numpy.shape(self.chisq)
+        cols = ', '.join(f'{n} [{self.units[n]}]' for n in self.names)
+        return f'<ipcf.FitResult {self.model} {shape}: {cols}; {self.counts}>'
+
+
+def _labelled_of(curves):
+    """Whether curves carries coordinates (an xarray.DataArray or a Labelled)."""
+    return isinstance(curves, Labelled) or (hasattr(curves, 'dims') and hasattr(curves, 'coords')
+                                            and hasattr(curves, 'values'))
+
+
+def _float32(a, name):
+    """a as a float32 array the library reads in place (a copy only for
+    another dtype; either byte order passes)."""
+    _not_masked(a, name)
+    if not isinstance(a, numpy.ndarray):
+        try:
+            a = numpy.asarray(a)
+        except (ValueError, TypeError) as exc:
+            raise _unsupported(f'{name}: not an array of numbers ({exc})') from None
+    if a.dtype.kind not in 'uif' or a.dtype.kind == 'b':
+        raise _unsupported(f'{name}: dtype {a.dtype}, want real numbers (float32: the curves of ipcf.pcf)')
+    if a.dtype.kind == 'f' and a.dtype.itemsize == 4:
+        return a
+    return a.astype(numpy.float32)
+
+
+def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_um=None, kappa=None, pixel_side=1.0,
+        sigma=None, joint=False, flow=False, ginf=False, delta=None, frame_interval=None, pixel_size=None, first=1,
+        last=1, max_iter=None, threads=None, progress=False, labelled=False):
+    """Fit a model to every correlation curve: the parameters' maps.
+
+    Levenberg-Marquardt with the models' analytic derivatives, in the
+    library (``ipcf_fit``), on all cores. The fits run in pixels (the
+    waist, the offsets) and in the delays' unit (frames); `pixel_size` and
+    `frame_interval` only convert the results (D in um^2/s, ...).
+
+    Parameters
+    ----------
+    curves : array_like, xarray.DataArray or Labelled
+        The curves of `pcf` (rows, columns, offsets, delays) or `acf`
+        (rows, columns, delays): float32 (other real dtypes are rounded to
+        float32), read in place in any layout. A labelled result (``pcf(...,
+        labelled=True)``, `label`) brings its delays, offsets, line-scan
+        and ACF layout, delta flag, frame interval and pixel size.
+    delays : array_like, optional
+        The delay of each point in frames (`delays` with the options of
+        the `pcf` call, without its `frame_interval`); required unless
+        `curves` is labelled.
+    offsets : (k, 2) array_like of int, optional
+        The (u, v) offset of each curve (u columns, v rows), as given to
+        `pcf` (``ipcf.offsets('circle', radius, npoints)`` for its
+        default); required for a 4-D unlabelled array unless the model is
+        an ACF; a 3-D array's curves are at (0, 0) unless one pair is given.
+    model : {'pcf1d', 'acf2d', 'acf3d', 'ccf2d', 'itir'}
+        pcf1d: ``G = DC W^2/q exp(-d^2/q)``, q = 4 D tau + W^2, at each
+        offset's distance d (ICSx64's 1-D pCF); acf2d: ``G0 W^2/q
+        [exp(-v^2 tau^2/q)] [+ Ginf]`` of the curves at (0, 0); acf3d: acf2d
+        / sqrt(1 + 4 D tau/(kappa W)^2); ccf2d: ``G0 W^2/q exp(-|R - v
+        tau|^2/q) [+ Ginf]`` (delta-CCFs: forward minus backward), a
+        pixel's offsets fitted together (offsets in two directions); itir:
+        imaging FCS with square camera pixels of side `pixel_side`.
+    waist : float, optional
+        The PSF waist (1/e^2 radius) in pixels. None: `waist_um` /
+        `pixel_size`, or without a pixel size 2 pixels, the simulator's PSF
+        (`simulate`'s psf_sigma 1, W = 2 sigma); data with a pixel size
+        need one of them.
+    waist_um : float, optional
+        The waist in micrometres (needs `pixel_size`).
+    kappa : float, optional
+        acf3d: the axial / lateral waist ratio (required there only).
+    pixel_side : float
+        itir: the side of a camera pixel, in pixels.
+    sigma : array_like, optional
+        The error bars of the points (`pcf_errors`), the curves' shape:
+        the fits are weighted by 1/sigma**2 and the standard errors are not
+        rescaled by the reduced chi-square.
+    joint : bool
+        pcf1d, itir: fit each pixel's curves together (one set of
+        parameters per pixel); ccf2d always does.
+    flow : bool
+        acf2d, acf3d: fit a flow speed v; itir: a velocity (vx, vy).
+    ginf : bool
+        Fit a constant offset Ginf (not pcf1d, nor delta-CCFs).
+    delta : bool, optional
+        The curves are delta-CCFs (``pcf(..., delta=True)``; ccf2d only).
+        None: a labelled result's flag, else False.
+    frame_interval : float, optional
+        Seconds per frame: the results per second. None: a labelled
+        result's, or per frame.
+    pixel_size : float, optional
+        Micrometres per pixel: the results in micrometres. None: a
+        labelled result's, or in pixels.
+    first, last : int
+        Points left out at the start and at the end of each curve (the
+        first point repeats the second; the last bin reaches the
+        correlation's wrap-around). pcf1d clips negative points to 0.
+    max_iter : int, optional
+        The most trial steps of a fit (None: 200).
+    threads : int, optional
+        Worker threads; 0 means all cores. Default: ``IPCF_NUM_THREADS``
+        or 0. The results do not depend on it.
+    progress : bool
+        Show a progress bar.
+    labelled : bool
+        Give the maps coordinates: each of ``params``, ``stderr``,
+        ``chisq`` and ``status`` an ``xarray.DataArray`` (a `Labelled`
+        without xarray) with the dims ('y', 'x'[, 'offset']), each pixel's
+        row and column (from a labelled `curves`), the offsets' u and v,
+        and the parameter's unit in its attrs.
+
+    Returns
+    -------
+    FitResult
+        ``result.params['D']``, ``result.stderr['D']``, ``result.units['D']``,
+        ``result.chisq``, ``result.status``, ``result.maps``, ...
+
+    Raises
+    ------
+    IpcfValueError
+        A bad option, a flag the model does not take, missing delays or
+        offsets, NaN, negative or descending delays, too few points.
+    IpcfTypeError
+        Curves, sigma or offsets that are not arrays of numbers, a
+        parameter of the wrong type.
+
+    Examples
+    --------
+    >>> import numpy, ipcf
+    >>> tau = numpy.arange(40.0)
+    >>> g = (0.02 / (1 + tau / 10)).astype(numpy.float32).reshape(1, 1, 40)  # W = 2, D = 0.1
+    >>> r = fit(g, tau, model='acf2d')
+    >>> r.names, round(float(r['D'][0, 0]), 6), r.units['D'], r.counts['converged']
+    (['G0', 'D', 'tauD'], 0.1, 'px^2/frame', 1)
+    >>> fit(g, tau, model='acf2d', pixel_size=0.1, waist=2, frame_interval=0.01).units['D']
+    'um^2/s'
+    """
+    if not getattr(_lib, 'has_fit', False):
+        raise _error(_c.E_INTERNAL, f'fit: this libipcf has no fits (ipcf_fit, 0.3); rebuild it')
+    model = _choice(model, 'model', MODELS)
+    joint, flow, ginf = _bool(joint, 'joint'), _bool(flow, 'flow'), _bool(ginf, 'ginf')
+    labelled = _bool(labelled, 'labelled')
+    fi, ps = _positive(frame_interval, 'frame_interval'), _positive(pixel_size, 'pixel_size')
+    coords = {}
+    if _labelled_of(curves):
+        dims = tuple(curves.dims)
+        attrs = dict(getattr(curves, 'attrs', {}) or {})
+        cc = curves.coords
+        known = {('y', 'x', 'offset', 'delay'), ('y', 'x', 'delay'), ('x', 'offset', 'delay'), ('x', 'delay')}
+        if dims not in known:
+            raise _invalid(f'curves: dims {dims}, want those of a pcf or acf result (y, x, offset, delay)')
+        values = numpy.asarray(curves.values) if not isinstance(curves.values, numpy.ndarray) else curves.values
+        if delays is None:
+            delays = numpy.asarray(cc['delay'].values, numpy.float64)
+        if offsets is None and 'offset' in dims:
+            offsets = numpy.stack([numpy.asarray(cc['u'].values), numpy.asarray(cc['v'].values)], axis=1)
+        if delta is None:
+            delta = bool(attrs.get('delta', False))
+        if fi is None and attrs.get('frame_interval') is not None:
+            fi = _positive(attrs['frame_interval'], 'frame_interval')
+        if ps is None and attrs.get('pixel_size') is not None:
+            ps = _positive(attrs['pixel_size'], 'pixel_size')
+        for d in ('y', 'x'):
+            if d in dims:
+                coords[d] = numpy.asarray(cc[d].values)
+        has_y, has_k = 'y' in dims, 'offset' in dims
+    else:
+        values = curves
+        dims = None
+        if getattr(values, 'ndim', None) is None:
+            _not_masked(values, 'curves')
+            try:
+                values = numpy.asarray(values)
+            except (ValueError, TypeError) as exc:
+                raise _unsupported(f'curves: not an array of numbers ({exc})') from None
+        if values.ndim not in (3, 4):
+            raise _invalid(f'curves: {values.ndim} dimensions, want 4 (rows, columns, offsets, delays: pcf) or 3 '
+                           '(rows, columns, delays: acf)')
+        has_y, has_k = True, values.ndim == 4
+    delta = False if delta is None else _bool(delta, 'delta')
+    g = _float32(values, 'curves')
+    if not has_k:
+        g = g[..., None, :]
+    if not has_y:
+        g = g[None]
+    if g.ndim != 4:
+        raise _invalid(f'curves: shape {numpy.shape(values)}, want (rows, columns, offsets, delays)')
+    H, W, K, P = g.shape
+    # delays
+    if delays is None:
+        raise _invalid('delays: the delay of each point is needed (ipcf.delays with the options of the pcf call, '
+                       'in frames), or a labelled result (pcf(..., labelled=True))')
+    _not_masked(delays, 'delays')
+    try:
+        tau = numpy.ascontiguousarray(delays, dtype=numpy.float64)
+    except (ValueError, TypeError) as exc:
+        raise _unsupported(f'delays: not an array of numbers ({exc})') from None
+    if tau.shape != (P,):
+        raise _invalid(f'delays: shape {tau.shape}, want ({P},): one delay per point of the curves')
+    # offsets
+    uv = None
+    if offsets is not None:
+        uv = _offsets_array(offsets)
+        if len(uv) != K:
+            raise _invalid(f'offsets: {len(uv)} (u, v) pairs for {K} curves per pixel')
+    elif not has_k:
+        uv = numpy.zeros((1, 2), numpy.int32)  # acf's curves: the offset (0, 0)
+    sg = None
+    if sigma is not None:
+        sg = _float32(sigma.values if _labelled_of(sigma) else sigma, 'sigma')
+        if not has_k:
+            sg = sg[..., None, :]
+        if not has_y:
+            sg = sg[None]
+        if sg.shape != g.shape:
+            raise _invalid(f'sigma: shape {numpy.shape(sigma)}, want the curves\' {numpy.shape(values)}')
+    fitted_uv = uv
+    if model in _ACF:
+        if uv is None and K > 1:
+            raise _invalid(f'offsets: model {model!r} fits the curves at the offset (0, 0): give the offsets of the '
+                           f'{K} curves per pixel, or a labelled result')
+        if uv is not None:
+            at0 = numpy.flatnonzero((uv[:, 0] == 0) & (uv[:, 1] == 0))
+            if len(at0) == 0:
+                raise _invalid(f'offsets: model {model!r} fits the autocorrelation, the offset (0, 0), which the '
+                               'curves lack (compute it with ipcf.acf, or offsets including (0, 0))')
+            i = int(at0[0])
+            g = g[:, :, i:i + 1, :]
+            sg = None if sg is None else sg[:, :, i:i + 1, :]
+        uv, fitted_uv, K = None, None, 1
+    elif uv is None:
+        raise _invalid(f'offsets: model {model!r} needs each curve\'s (u, v) offset, as given to pcf '
+                       '(ipcf.offsets(\'circle\', radius, npoints) for its default), or a labelled result')
+    # options
+    o = _c.FitOptions()
+    _lib.ipcf_fit_options_init(ctypes.byref(o))
+    o.model = _c.MODELS[model]
+    o.flags = ((_c.FIT_FLOW if flow else 0) | (_c.FIT_GINF if ginf else 0) | (_c.FIT_JOINT if joint else 0)
+               | (_c.FIT_DELTA if delta else 0))
+    o.first, o.last = _int(first, 'first', lo=0), _int(last, 'last', lo=0)
+    o.max_iter = 0 if max_iter is None else _int(max_iter, 'max_iter', lo=1)
+    o.threads = _threads(threads)
+    if waist is not None and waist_um is not None:
+        raise _invalid('give waist (pixels) or waist_um (micrometres), not both')
+    if waist is not None:
+        w = _float(waist, 'waist')
+        if w <= 0:
+            raise _invalid(f'waist={w}: want a number > 0 (pixels)')
+        o.waist = w
+    elif waist_um is not None:
+        w = _float(waist_um, 'waist_um')
+        if w <= 0:
+            raise _invalid(f'waist_um={w}: want a number > 0 (micrometres)')
+        if ps is None:
+            raise _invalid('waist_um needs the pixel size: give pixel_size, or waist in pixels')
+        o.waist = w / ps
+    elif ps is not None:
+        raise _invalid(f'waist: the data have a pixel size ({ps} um): give the PSF waist, waist= (pixels) or waist_um= '
+                       '(micrometres); the default 2 pixels is the simulator\'s PSF, for data without a pixel size')
+    if kappa is not None:
+        o.kappa = _float(kappa, 'kappa')
+    o.pixel_side = _float(pixel_side, 'pixel_side')
+    o.pixel_size = ps or 0.0
+    o.frame_interval = fi or 0.0
+    uvp = None if uv is None else _int32_ptr(uv)
+    # the columns
+    n = ctypes.c_int32()
+    names = ctypes.create_string_buffer(1024)
+    status = _lib.ipcf_fit_nparams(ctypes.byref(o), uvp, K, ctypes.byref(n), names, len(names))
+    if status:
+        raise _error(status, _last_error())
+    cols = names.value.decode().split(',')
+    KF = 1 if (joint or model == 'ccf2d') else K
+    # ipcf fit's layout: an offset axis when each offset is fitted alone
+    per_offset = has_k and not (joint or model == 'ccf2d') and model not in _ACF
+    par = _empty((H, W, KF, len(cols)), numpy.float32, 'params')
+    se = _empty((H, W, KF, len(cols)), numpy.float32, 'stderr')
+    chi = _empty((H, W, KF), numpy.float32, 'chisq')
+    st = _empty((H, W, KF), numpy.uint8, 'status')
+    dg = _descriptor(g, 'curves')
+    ds = None if sg is None else _descriptor(sg, 'sigma')
+    dp, de, dc, dt = (_descriptor(a, nm) for a, nm in ((par, 'params'), (se, 'stderr'), (chi, 'chisq'), (st, 'status')))
+    args = (ctypes.byref(dg), tau.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), uvp,
+            None if ds is None else ctypes.byref(ds), ctypes.byref(o), ctypes.byref(dp), ctypes.byref(de),
+            ctypes.byref(dc), ctypes.byref(dt))
+    _call(_lib.ipcf_fit, 'fit', args, o, progress, keep=(g, sg, tau, uv, par, se, chi, st))
+    def shaped(a):
+        if not per_offset:
+            a = a[:, :, 0]
+        if not has_y:
+            a = a[0]
+        return a
+    maps, smaps, chi, st = shaped(par), shaped(se), shaped(chi), shaped(st)
+    units = _units(cols, ps, fi)
+    result = FitResult(maps, smaps, chi, st, cols, units, model=model, waist=o.waist if o.waist else 2.0,
+                       pixel_size=ps, frame_interval=fi, joint=joint or model == 'ccf2d', delta=delta,
+                       offsets=fitted_uv, delays=tau)
+    if labelled:
+        _label_maps(result, coords, fitted_uv if per_offset else None, has_y)
+    return result
+
+
+def _label_maps(result, coords, uv, has_y):
+    """Give the maps of result coordinates (in place)."""
+    dims = (('y',) if has_y else ()) + ('x',) + (('offset',) if uv is not None else ())
+    shape = numpy.shape(result.chisq)
+    c = {}
+    for i, d in enumerate(dims[:2 if has_y else 1]):
+        v = coords.get(d)
+        if v is None or len(v) != shape[i]:
+            v = numpy.arange(shape[i])
+        c[d] = ((d,), v, {'long_name': 'row in the input frame' if d == 'y' else 'column in the input frame',
+                          'units': 'pixel'})
+    if uv is not None:
+        c['offset'] = (('offset',), numpy.arange(len(uv)), {'long_name': 'offset index'})
+        c['u'] = (('offset',), uv[:, 0].astype(numpy.int64), {'long_name': 'column offset', 'units': 'pixel'})
+        c['v'] = (('offset',), uv[:, 1].astype(numpy.int64), {'long_name': 'row offset', 'units': 'pixel'})
+    try:
+        import xarray
+    except ImportError:
+        xarray = None
+
+    def make(values, name, unit, long_name):
+        attrs = {'units': unit, 'long_name': long_name, 'model': result.model}
+        if xarray is None:
+            return Labelled(values, dims, c, attrs, name)
+        return xarray.DataArray(values, dims=dims, coords={k: v for k, v in c.items()}, attrs=attrs, name=name)
+
+    result.params = {n: make(v, n, result.units[n], n) for n, v in result.params.items()}
+    result.stderr = {n: make(v, n, result.units[n], f'standard error of {n}') for n, v in result.stderr.items()}
+    result.chisq = make(result.chisq, 'chisq', '1', 'chi-square')
+    result.status = make(result.status, 'status', '1', 'fit status: 0 converged, 1 at bound, 2 max iterations, '
+                                                       '3 failed')
+
+
+def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, joint=False, flow=False, ginf=False,
+               frame_interval=None, pixel_size=None, threads=None, progress=False, labelled=False):
+    """Fit a model to every curve of a `pcf_file` result (or ``ipcf pcf``'s).
+
+    The result's metadata give the delays, the offsets, the delta flag and
+    the units (the options override them); the same fits, bit for bit, as
+    ``ipcf fit RESULT.npy -o MAPS.npy --model MODEL ...``: ``maps``,
+    ``stderr_maps``, ``chisq`` and ``status`` are its MAPS.npy,
+    MAPS.stderr.npy, MAPS.chisq.npy and MAPS.status.npy.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A .npy result with its ``PATH.json`` metadata, or a .zarr folder.
+    model, waist, waist_um, kappa, joint, flow, ginf, frame_interval, pixel_size, threads, progress, labelled
+        As for `fit` (``ipcf fit``'s --model, --waist, --waist-um, --kappa,
+        --joint, --flow, --ginf, --frame-interval, --pixel-size,
+        --threads).
+
+    Returns
+    -------
+    FitResult
+
+    Examples
+    --------
+    >>> import os, tempfile, numpy, ipcf
+    >>> tmp = tempfile.mkdtemp()
+    >>> numpy.save(os.path.join(tmp, 'data.npy'), ipcf.simulate(frames=512, size=12, seed=1, channel_width=0))
+    >>> res = ipcf.pcf_file(os.path.join(tmp, 'data.npy'), os.path.join(tmp, 'g.npy'), offsets=[(0, 0)],
+    ...                     bins='multitau', m=8, smooth=0)
+    >>> r = fit_result(res, 'acf2d', ginf=True)
+    >>> r.names, r['D'].shape
+    (['G0', 'D', 'Ginf', 'tauD'], (12, 12))
+    """
+    values, meta = open_result(path)
+    if not meta:
+        raise _invalid(f'{path}: no metadata beside it (PATH.json): fit_result needs the result\'s delays and offsets')
+    curves = label(values, meta)
+    return fit(curves, model=model, waist=waist, waist_um=waist_um, kappa=kappa, joint=joint, flow=flow, ginf=ginf,
+               frame_interval=frame_interval, pixel_size=pixel_size, threads=threads, progress=progress,
+               labelled=labelled)

@@ -1,0 +1,353 @@
+"""ipcf.fit and ipcf.fit_result: the fits of core/fit through ipcf_fit (issue 14).
+
+Noise-free curves of each model, written here from the formulas, give
+back their parameters to 1e-6; fit_result of a pcf_file result equals the
+maps of the CLI (``ipcf fit``) bit for bit; simulate -> acf -> fit
+recovers the simulated D within 10 % (core/fit/physics_test.go's
+TestPhysicsACF2D settings); bad input raises with the argument named.
+
+The CLI is build/bin/ipcf (``go build -o build/bin/ipcf ./cmd/ipcf``, or
+make), or $IPCF_CLI.
+"""
+
+import json
+import math
+import os
+import subprocess
+
+import numpy
+import pytest
+
+import ipcf
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, '..', '..', '..')
+W0 = 2.0  # the waist, pixels
+_erf = numpy.vectorize(math.erf)
+
+# multi-tau-like delays in frames: 0..7, then steps doubling every 4 points
+TAU = [float(i) for i in range(8)]
+_step = 2.0
+while len(TAU) < 33:
+    TAU.append(TAU[-1] + _step)
+    if len(TAU) % 4 == 0:
+        _step *= 2
+TAU = numpy.array(TAU)
+
+RING4 = [(4, 0), (0, 4), (-4, 0), (0, -4)]
+STAR = [(4, 0), (3, 3), (0, 4), (-3, 3), (-4, 0), (-3, -3), (0, -4), (3, -3)]
+PLUS2 = [(0, 0), (2, 0), (0, 2), (-2, 0), (0, -2)]
+
+
+def model(name, p, uv, t, flow=False, ginf=False, delta=False, kappa=None, side=1.0):
+    """The model's curve at each offset: (len(uv), len(t)) float64."""
+    t = numpy.asarray(t, numpy.float64)
+    w2 = W0 * W0
+    q = 4 * p[1] * t + w2
+    out = []
+    for u, v in uv:
+        if name == 'pcf1d':
+            g = p[0] * w2 / q * numpy.exp(-(u * u + v * v) / q)
+        elif name in ('acf2d', 'acf3d'):
+            g = p[0] * w2 / q
+            if name == 'acf3d':
+                g = g / numpy.sqrt(1 + 4 * p[1] * t / (kappa * kappa * w2))
+            if flow:
+                g = g * numpy.exp(-p[2] ** 2 * t * t / q)
+            g = g + (p[2 + flow] if ginf else 0)
+        elif name == 'ccf2d':
+            a = numpy.exp(-((u - p[2] * t) ** 2 + (v - p[3] * t) ** 2) / q)
+            if delta:
+                a = a - numpy.exp(-((u + p[2] * t) ** 2 + (v + p[3] * t) ** 2) / q)
+            g = p[0] * w2 / q * a + (p[4] if ginf else 0)
+        else:  # itir
+            def h(z, s):
+                return z * _erf(z / s) + s / math.sqrt(math.pi) * numpy.exp(-z * z / (s * s))
+
+            def f(r, s):
+                return (h(r + side, s) + h(r - side, s) - 2 * h(r, s)) / 2
+
+            vx, vy = (p[2], p[3]) if flow else (0, 0)
+            s = numpy.sqrt(q)
+            f0 = f(numpy.zeros(1), numpy.full(1, W0))[0]
+            g = p[0] * f(u - vx * t, s) * f(v - vy * t, s) / f0 ** 2 + (p[2 + 2 * flow] if ginf else 0)
+        out.append(g)
+    return numpy.array(out)
+
+
+def truth(i, name, flow, ginf):
+    p = [0.02 + 0.003 * i, 0.1 + 0.04 * i]
+    if name == 'ccf2d' or (flow and name == 'itir'):
+        p += [0.12 - 0.02 * i, 0.05 + 0.015 * i]
+    elif flow:
+        p += [0.15 + 0.01 * i]
+    if ginf:
+        p += [-0.001 + 0.0003 * i]
+    return p
+
+
+CASES = [
+    # name, uv, options
+    ('pcf1d', RING4, {}),
+    ('pcf1d', [(4, 0), (0, 3), (-3, 3)], {'joint': True}),
+    ('acf2d', None, {}),
+    ('acf2d', None, {'flow': True, 'ginf': True}),
+    ('acf3d', None, {'ginf': True, 'kappa': 5.0}),
+    ('ccf2d', STAR, {}),
+    ('ccf2d', STAR, {'delta': True}),
+    ('itir', PLUS2, {'ginf': True}),
+    ('itir', PLUS2, {'flow': True, 'joint': True, 'pixel_side': 0.8}),
+]
+
+
+@pytest.mark.parametrize('name,uv,opts', CASES, ids=[f'{c[0]}-{"-".join(c[2])}' for c in CASES])
+def test_noise_free_recovery(name, uv, opts):
+    H, W = 2, 3
+    flow, ginf, delta = opts.get('flow', False), opts.get('ginf', False), opts.get('delta', False)
+    kw = {k: v for k, v in opts.items() if k in ('kappa',)}
+    side = opts.get('pixel_side', 1.0)
+    offs = uv if uv is not None else [(0, 0)]
+    curves = numpy.empty((H, W, len(offs), len(TAU)), numpy.float32)
+    want = []
+    for i in range(H * W):
+        p = truth(i, name, flow, ginf)
+        want.append(p)
+        curves[i // W, i % W] = model(name, p, offs, TAU, flow, ginf, delta, kw.get('kappa'), side)
+    # a Fortran-ordered copy: any layout reads the same
+    g = numpy.asfortranarray(curves) if uv is not None else curves[:, :, 0, :]
+    r = ipcf.fit(g, TAU, uv, name, waist=W0, **opts)
+    np_ = len(want[0])
+    joint = opts.get('joint', False) or name == 'ccf2d'
+    assert r.names[np_] == 'tauD'
+    assert (r.status <= 1).all(), r.counts
+    for i in range(H * W):
+        got = r.maps[i // W, i % W]
+        got = got[None] if (joint or uv is None) else got
+        for row in got:
+            for j, v in enumerate(want[i]):
+                tol = 1e-6 * (want[i][0] if (ginf and j == np_ - 1) else abs(v))
+                assert abs(row[j] - v) <= tol, (name, opts, i, r.names[j], float(row[j]), v)
+            assert abs(row[np_] - W0 * W0 / (4 * want[i][1])) <= 2e-6 * W0 * W0 / (4 * want[i][1])
+    assert (r.chisq < 1e-12).all()
+    # the same bits with one thread, and from a C-ordered copy
+    r1 = ipcf.fit(numpy.ascontiguousarray(g), TAU, uv, name, waist=W0, threads=1, **opts)
+    assert r1.maps.tobytes() == r.maps.tobytes() and r1.stderr_maps.tobytes() == r.stderr_maps.tobytes()
+
+
+def test_layout_names_units():
+    H, W = 2, 2
+    curves = numpy.stack([model('ccf2d', truth(0, 'ccf2d', 0, 0), STAR, TAU)] * (H * W)).reshape(H, W, 8, -1)
+    r = ipcf.fit(curves.astype(numpy.float32), TAU, STAR, 'ccf2d')
+    assert r.names == ['G0', 'D', 'vx', 'vy', 'tauD', 'speed', 'angle']
+    assert r.maps.shape == (H, W, 7) and r.chisq.shape == (H, W) and r.status.dtype == numpy.uint8
+    assert r.units == {'G0': '1', 'D': 'px^2/frame', 'vx': 'px/frame', 'vy': 'px/frame', 'tauD': 'frame',
+                       'speed': 'px/frame', 'angle': 'deg'}
+    assert list(r) == r.names and r['D'] is r.params['D'] and len(r) == 7
+    p = truth(0, 'ccf2d', 0, 0)
+    assert abs(r['speed'][0, 0] - math.hypot(p[2], p[3])) < 1e-6
+    assert abs(r['angle'][0, 0] - math.degrees(math.atan2(p[3], p[2]))) < 1e-4
+    ps, fi = 0.16, 0.002
+    ru = ipcf.fit(curves, TAU, STAR, 'ccf2d', pixel_size=ps, frame_interval=fi, waist=W0)
+    assert ru.units['D'] == 'um^2/s' and ru.units['speed'] == 'um/s' and ru.units['tauD'] == 's'
+    # the fit runs in pixels and frames; the units only scale: float64 product, rounded once
+    numpy.testing.assert_allclose(ru['D'], r['D'] * (ps * ps / fi), rtol=1e-6)
+    numpy.testing.assert_allclose(ru['vx'], r['vx'] * (ps / fi), rtol=1e-6)
+    numpy.testing.assert_allclose(ru['tauD'], r['tauD'] * fi, rtol=1e-6)
+    assert (ru['angle'] == r['angle']).all()
+    # waist_um: the waist in micrometres
+    rw = ipcf.fit(curves, TAU, STAR, 'ccf2d', pixel_size=0.5, waist_um=1.0)
+    assert rw.waist == 2.0 and rw.maps.tobytes() == ipcf.fit(curves, TAU, STAR, 'ccf2d', pixel_size=0.5,
+                                                            waist=2.0).maps.tobytes()
+    # pcf1d per offset: the offset axis and tau_peak at each distance
+    uv = [(4, 0), (1, 0), (0, 6)]
+    p = truth(2, 'pcf1d', 0, 0)
+    g = model('pcf1d', p, uv, TAU).astype(numpy.float32)[None, None]
+    r = ipcf.fit(g, TAU, uv)
+    assert r.names == ['DC', 'D', 'tauD', 'tau_peak'] and r.maps.shape == (1, 1, 3, 4)
+    for k, (u, v) in enumerate(uv):
+        assert abs(r['tau_peak'][0, 0, k] - max(u * u + v * v - 4, 0) / (4 * p[1])) < 1e-5
+    assert ipcf.fit(g, TAU, uv, joint=True).names == ['DC', 'D', 'tauD']  # several distances: no one peak
+
+
+def test_labelled_input_and_output():
+    data_shape = (512, 14, 14)
+    kw = dict(radius=2, offsets='disk', bins='multitau', m=8)
+    shape = ipcf.pcf_output_shape(data_shape, **kw)
+    t = ipcf.delays(data_shape, **kw)
+    uv = ipcf.offsets('disk', 2)
+    p = truth(1, 'pcf1d', 0, 0)
+    g = numpy.broadcast_to(model('pcf1d', p, uv, t).astype(numpy.float32), shape)
+    lab = ipcf.label(g, data_shape, frame_interval=0.01, pixel_size=0.1, **kw)
+    r = ipcf.fit(lab, waist=W0, labelled=True)
+    assert r.units['D'] == 'um^2/s'
+    d = r.params['D']
+    assert d.dims == ('y', 'x', 'offset') and list(numpy.asarray(d.coords['y'].values)) == list(range(2, 12))
+    assert d.attrs['units'] == 'um^2/s'
+    numpy.testing.assert_allclose(numpy.asarray(d), p[1] * 0.1 ** 2 / 0.01, rtol=1e-6)
+    assert r.status.dims == ('y', 'x', 'offset')
+    # the same numbers from the plain array with its delays and offsets
+    r2 = ipcf.fit(g, t, uv, waist=W0, frame_interval=0.01, pixel_size=0.1)
+    assert r2.maps.tobytes() == r.maps.tobytes()
+    # an ACF labelled result: no offset axis
+    ga = numpy.broadcast_to(model('acf2d', p, [(0, 0)], ipcf.delays(data_shape, bins='multitau', m=8))[0]
+                            .astype(numpy.float32), (14, 14, len(ipcf.delays(data_shape, bins='multitau', m=8))))
+    la = ipcf.label(ga, data_shape, acf=True, bins='multitau', m=8)
+    ra = ipcf.fit(la, model='acf2d')
+    assert ra['D'].shape == (14, 14)
+    numpy.testing.assert_allclose(ra['D'], p[1], rtol=1e-6)
+
+
+def test_nan_and_sigma():
+    uv = [(4, 0), (0, 4)]
+    p = truth(0, 'pcf1d', 0, 0)
+    g = numpy.broadcast_to(model('pcf1d', p, uv, TAU).astype(numpy.float32), (2, 2, 2, len(TAU))).copy()
+    g[1, 0, 1, 5] = numpy.nan
+    sigma = numpy.full(g.shape, 1e-3, numpy.float32)
+    sigma[0, 1, 0, 3] = 0
+    r = ipcf.fit(g, TAU, uv)
+    assert r.status[1, 0, 1] == 3 and numpy.isnan(r.maps[1, 0, 1]).all() and numpy.isnan(r.chisq[1, 0, 1])
+    assert r.counts == {'converged': 7, 'at bound': 0, 'max iterations': 0, 'failed': 1}
+    rs = ipcf.fit(g, TAU, uv, sigma=sigma)
+    assert rs.status[0, 1, 0] == 3 and rs.status[1, 0, 1] == 3 and rs.counts['failed'] == 2
+    ok = rs.status <= 1
+    numpy.testing.assert_allclose(rs['D'][ok], p[1], rtol=1e-6)
+    assert (rs.stderr['D'][ok] != r.stderr['D'][ok]).all()  # not rescaled by the reduced chi-square
+
+
+# --- the CLI's maps, bit for bit ------------------------------------------
+
+def _cli():
+    cli = os.environ.get('IPCF_CLI') or os.path.join(ROOT, 'build', 'bin', 'ipcf')
+    if not os.path.exists(cli):
+        pytest.fail(f'{cli} not found: build the CLI (go build -o build/bin/ipcf ./cmd/ipcf) or set IPCF_CLI',
+                    pytrace=False)
+    return cli
+
+
+@pytest.fixture(scope='module')
+def results(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('fit')
+    data = ipcf.simulate(frames=2048, size=20, seed=5, particles=60, diffusion=0.2, channel_width=0, brightness=20,
+                         background=2)
+    src = str(tmp / 'data.npy')
+    numpy.save(src, data)
+    out = {}
+    common = dict(bins='multitau', m=16, smooth=0)
+    out['plain'] = ipcf.pcf_file(src, str(tmp / 'plain.npy'), offsets=[(0, 0)] + RING4, **common)
+    out['calibrated'] = ipcf.pcf_file(src, str(tmp / 'cal.npy'), offsets=[(0, 0), (2, 0), (0, 2), (-2, 0), (0, -2)],
+                                      frame_interval=0.005, pixel_size=0.12, **common)
+    out['delta'] = ipcf.pcf_file(src, str(tmp / 'delta.npy'), offsets=STAR, delta=True, **common)
+    return tmp, out
+
+
+CLI_CASES = [
+    ('plain', 'pcf1d', [], {}),
+    ('plain', 'pcf1d', ['--joint'], {'joint': True}),
+    ('plain', 'acf2d', ['--ginf'], {'ginf': True}),
+    ('plain', 'acf3d', ['--kappa', '4', '--flow'], {'kappa': 4.0, 'flow': True}),
+    ('calibrated', 'acf2d', ['--waist', '2.5', '--ginf'], {'waist': 2.5, 'ginf': True}),
+    ('calibrated', 'itir', ['--waist-um', '0.3', '--flow', '--joint'], {'waist_um': 0.3, 'flow': True, 'joint': True}),
+    ('calibrated', 'pcf1d', ['--waist', '2', '--pixel-size', '0.2', '--frame-interval', '0.01'],
+     {'waist': 2, 'pixel_size': 0.2, 'frame_interval': 0.01}),
+    ('delta', 'ccf2d', [], {}),
+]
+
+
+@pytest.mark.parametrize('which,name,flags,opts', CLI_CASES,
+                         ids=[f'{c[0]}-{c[1]}{"".join(c[2][:1])}' for c in CLI_CASES])
+def test_equals_cli(results, which, name, flags, opts):
+    tmp, out = results
+    path = out[which]
+    maps = str(tmp / f'maps-{which}-{name}-{len(flags)}.npy')
+    cmd = [_cli(), 'fit', str(path), '-o', maps, '--model', name, '--quiet'] + flags
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    r = ipcf.fit_result(path, name, **opts)
+    base = maps[:-len('.npy')]
+    for got, file in ((r.maps, maps), (r.stderr_maps, base + '.stderr.npy'), (r.chisq, base + '.chisq.npy'),
+                      (r.status, base + '.status.npy')):
+        want = numpy.load(file)
+        assert got.shape == want.shape and got.dtype == want.dtype, (file, got.shape, want.shape)
+        differ = numpy.flatnonzero(got.view(numpy.uint8).ravel() != want.view(numpy.uint8).ravel())
+        assert got.tobytes() == want.tobytes(), (file, differ[:5])
+    with open(maps + '.json') as fh:
+        meta = json.load(fh)
+    assert r.names == [c['name'] for c in meta['parameters']]
+    assert r.units == {c['name']: c['unit'] for c in meta['parameters']}
+    assert r.counts == meta['status_counts']
+    # ipcf.fit on the array with the metadata's delays and offsets: the same bits
+    g, m = ipcf.open_result(path)
+    units = m.get('units') or {}
+    kw = dict(opts)
+    kw.setdefault('pixel_size', units.get('pixel_size_um'))
+    kw.setdefault('frame_interval', units.get('frame_interval_s'))
+    r2 = ipcf.fit(g, m['delay_frames'], [(o['u'], o['v']) for o in m['offsets']], name, delta=bool(m['delta']), **kw)
+    assert r2.maps.tobytes() == r.maps.tobytes()
+
+
+# --- physics: simulate -> acf -> fit ----------------------------------------
+
+def test_simulate_acf_fit_recovers_d():
+    # core/fit/physics_test.go, TestPhysicsACF2D: free diffusion, D = 0.2
+    # pixel^2/frame, PSF sigma 1 (W = 2); multi-tau m = 32, no smoothing;
+    # ACF2D with Ginf. Measured there: median D +1.7 %.
+    d0 = 0.2
+    data = ipcf.simulate(frames=8192, size=64, seed=3, particles=1000, diffusion=d0, channel_width=0, psf_sigma=1,
+                         brightness=20, background=2)
+    g = ipcf.acf(data, bins='multitau', m=32, smooth=0, labelled=True)
+    r = ipcf.fit(g, model='acf2d', ginf=True)
+    d = float(numpy.nanmedian(r['D']))
+    assert abs(d / d0 - 1) < 0.10, d
+    assert r.counts['converged'] >= 0.9 * r.status.size, r.counts
+
+
+# --- bad input ---------------------------------------------------------------
+
+def test_bad_input():
+    g = numpy.broadcast_to(model('pcf1d', [0.02, 0.2], RING4, TAU).astype(numpy.float32), (2, 2, 4, len(TAU)))
+    E, T = ipcf.IpcfValueError, ipcf.IpcfTypeError
+    cases = [
+        (E, 'model=', dict(model='gauss')),
+        (E, 'IPCF_FIT_FLOW', dict(flow=True)),
+        (E, 'IPCF_FIT_GINF', dict(ginf=True)),
+        (E, 'delta-CCFs', dict(delta=True)),
+        (E, 'kappa', dict(model='acf3d', offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
+        (E, 'offset (0, 0)', dict(model='acf2d')),
+        (E, 'two directions', dict(model='ccf2d', offsets=[(1, 0), (2, 0), (-1, 0), (3, 0)])),
+        (E, 'IPCF_FIT_JOINT', dict(model='acf2d', joint=True, offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
+        (E, 'waist=-1', dict(waist=-1)),
+        (E, 'not both', dict(waist=2, waist_um=1)),
+        (E, 'waist_um needs the pixel size', dict(waist_um=1)),
+        (E, 'pixel size', dict(pixel_size=0.1)),
+        (E, 'frame_interval', dict(frame_interval=-1)),
+        (E, 'first', dict(first=-1)),
+        (E, 'too few', dict(first=20, last=12)),
+        (E, 'threads', dict(threads=-1)),
+        (T, 'joint', dict(joint='yes')),
+        (T, 'waist', dict(waist='2')),
+        (E, 'offsets: 3 (u, v) pairs for 4', dict(offsets=RING4[:3])),
+        (E, 'offsets: shape', dict(offsets=[1, 2, 3])),
+        (E, 'delays: shape', dict(delays=TAU[:-1])),
+        (E, 'delays[2]', dict(delays=numpy.where(numpy.arange(len(TAU)) == 2, numpy.nan, TAU))),
+        (E, 'ascending', dict(delays=TAU[::-1].copy())),
+        (E, 'sigma: shape', dict(sigma=numpy.ones((2, 2, 4, 3), numpy.float32))),
+        (E, 'pixel_side', dict(model='itir', pixel_side=0)),
+    ]
+    for exc, needle, kw in cases:
+        args = dict(delays=TAU, offsets=RING4)
+        args.update(kw)
+        with pytest.raises(exc) as info:
+            ipcf.fit(g, **args)
+        assert needle in str(info.value), (kw, str(info.value))
+    with pytest.raises(E, match='delays: the delay of each point'):
+        ipcf.fit(g)
+    with pytest.raises(E, match="needs each curve's"):
+        ipcf.fit(g, TAU)
+    with pytest.raises(E, match='dimensions'):
+        ipcf.fit(g[0, 0], TAU, RING4)
+    with pytest.raises(T, match='dtype complex'):
+        ipcf.fit(g.astype(numpy.complex64), TAU, RING4)
+    with pytest.raises(T, match='masked'):
+        ipcf.fit(numpy.ma.masked_invalid(g), TAU, RING4)
+    with pytest.raises(ipcf.IpcfIOError):
+        ipcf.fit_result('/nonexistent/result.npy')
