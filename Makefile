@@ -101,15 +101,19 @@ $(BUILD)/test_badinput: tests/c/test_badinput.c $(LIB)
 $(BUILD)/test_errbars: tests/c/test_errbars.c $(LIB)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
+$(BUILD)/test_fit: tests/c/test_fit.c $(LIB)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
+
 $(BUILD)/test_toolkit: tests/c/test_toolkit.c $(LIB)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
-test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/test_toolkit $(BUILD)/test_errbars $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
+test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/test_toolkit $(BUILD)/test_errbars $(BUILD)/test_fit $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
 	IPCF_LIB=$(CURDIR)/$(LIB) $(GO) test -count=1 -run 'TestExportedSymbols|TestExportsMap|TestHeaderDocs|TestForkCheckFirst' ./capi
 	$(BUILD)/test_capi $(CONF) $(FILEJOB)
 	$(BUILD)/test_badinput
 	$(BUILD)/test_toolkit
 	$(BUILD)/test_errbars
+	$(BUILD)/test_fit
 	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)
 	$(BUILD)/pcf_example $(CONF)/pcf_basic.input.npy $(CONF)/pcf_basic.expected.npy 4 16 16
 
@@ -242,6 +246,7 @@ fuzz: deps ## run the native Go fuzz targets briefly (10 s each)
 	$(GO) test -run XXX -fuzz FuzzSidecar -fuzztime 10s -fuzzminimizetime 2s ./core/ooc
 	$(GO) test -run XXX -fuzz FuzzPCFArgs -fuzztime 10s -fuzzminimizetime 2s ./cmd/ipcf
 	$(GO) test -run XXX -fuzz FuzzFit -fuzztime 10s -fuzzminimizetime 2s ./core/fit
+	$(GO) test -run XXX -fuzz FuzzFit -fuzztime 10s -fuzzminimizetime 2s ./capi
 
 demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
 	@mkdir -p $(BUILD)/demo
