@@ -19,6 +19,7 @@ func FuzzJournal(f *testing.F) {
 	f.Add("k1", "chunk 0 0 1\nchunk 1 2 3 4\nchunk 0 5 6\ntile 3 9", false)
 	f.Add("k1", "chunk -1 0 1\ntile -5 9\ntile 1 2 3", false)
 	f.Add("k2", "chunk 99999999999999999999 0\ncommit zz", true)
+	f.Add("k1", "chunk 0 0 1\ntile 0 deadbeef 01020304\ntile 1 2 3 4 5\ncommit 0badf00d 01020304", false) // with error bars
 	f.Fuzz(func(t *testing.T, key, body string, damage bool) {
 		if strings.ContainsFunc(key, unicode.IsSpace) || key == "" {
 			return
@@ -60,6 +61,7 @@ func FuzzSidecar(f *testing.F) {
 	f.Add([]byte(`{"software":"ipcf","job_key":"k","output_crc32c":"e3069283","output_bytes":9}`), []byte("123456789"))
 	f.Add([]byte(`{"software":"ipcf","chunks_crc32c":[1,2],"job_key":"k"}`), []byte("x"))
 	f.Add([]byte(`{"software":1e999}`), []byte("x"))
+	f.Add([]byte(`{"software":"ipcf","job_key":"k","output_crc32c":"e3069283","output_bytes":9,"errors":{"file":"../r.npy","crc32c":"e3069283","bytes":9}}`), []byte("123456789"))
 	f.Add([]byte(`{"softwAre":"ipcf","joB_keY":"k","output_CrC32C":"00000000"}`), []byte{}) // keys are case-sensitive
 	f.Fuzz(func(t *testing.T, meta, data []byte) {
 		dir := t.TempDir()

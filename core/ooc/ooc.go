@@ -33,7 +33,9 @@ type Options struct {
 	Memory  int64  // peak memory budget in bytes for the data, spectra and tiles
 	Scratch string // folder for the scratch folder (default: beside the output)
 	// Progress is called with the finished and total work units and the
-	// phase ("transpose" or "pcf"); returning false cancels.
+	// phase ("transpose", then "pcf" in tiles, or with Errors
+	// "pcf+errors" in half tiles: a tile's curves, then their error
+	// bars); returning false cancels.
 	Progress func(phase string, done, total int) bool
 	// Tile forces the output tile size (rows, columns); 0 chooses from Memory.
 	Tile [2]int
@@ -48,6 +50,14 @@ type Options struct {
 	// Log receives notes for the user (stale scratch removed, damaged
 	// scratch or tiles computed again).
 	Log func(msg string)
+	// Errors, when not nil, adds the error bars of every curve point
+	// (pcf.ErrorBars with these options) into ErrOut, a .npy output of
+	// the curves' shape beside out, which must be an *NpyOutput: each
+	// tile's error bars come from the tile's block of the scratch (the
+	// block views of its curves), and both tiles are journaled together,
+	// committed and published as one result (PublishPair).
+	Errors *pcf.ErrOptions
+	ErrOut *NpyOutput
 }
 
 func (o *Options) log(format string, a ...any) {
@@ -76,6 +86,7 @@ type plan struct {
 	dtype   array.DType
 	chunk   int // frames per transposition chunk
 	nchunks int
+	errs    bool // the error bars too (Options.Errors)
 }
 
 // block is the image region a tile needs: rows [y0, y1), columns [x0, x1).
@@ -96,8 +107,25 @@ func (p *plan) blockPixels(i, j int) int {
 	return (y1 - y0) * (x1 - x0)
 }
 
-// tileMemory estimates the memory of phase 2 for a tile size.
-func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es, nch int) int64 {
+// ErrorsMemory is the memory of pcf.ErrorBars for ty x tx output pixels
+// of a job of geometry g and options o, besides its input: the error
+// bars and a copy, and every worker's series.
+func ErrorsMemory(g pcf.Geometry, o pcf.Options, ty, tx int) int64 {
+	out := int64(ty) * int64(tx) * int64(g.OutShape[2]) * int64(g.OutShape[3]) * 4
+	perWorker := int64(g.OutShape[3]+6) * int64(g.N) * 8
+	if o.Bleach > 0 {
+		perWorker += int64(g.T) * 8
+	}
+	return 2*out + int64(pool.Threads(o.Threads))*perWorker
+}
+
+// tileMemory estimates the memory of phase 2 for a tile size (with the
+// error bars when errs).
+func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es, nch int, errs bool) int64 {
+	var e int64
+	if errs {
+		e = ErrorsMemory(g, o, ty, tx)
+	}
 	h := g.Halo() // the block is the tile plus the halo on each side
 	bh, bw := min(g.H, ty+2*h[0]), min(g.W, tx+2*h[1])
 	o.Data2 = nil // one channel's spectra, times nch
@@ -108,7 +136,7 @@ func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es, nch int) int64
 	data := int64(bh) * int64(bw) * int64(nread) * int64(es)
 	out := int64(bh) * int64(bw) * int64(g.OutShape[2]) * int64(g.OutShape[3]) * 4
 	// tile data, spectra window, block result and tile, sums
-	return int64(nch)*(data+bg.SpectraBytes()) + 2*out + int64(nch)*int64(bh)*int64(bw)*64
+	return int64(nch)*(data+bg.SpectraBytes()) + 2*out + int64(nch)*int64(bh)*int64(bw)*64 + e
 }
 
 // newPlan chooses tiles and chunks: phase 1 holds a chunk of every tile
@@ -144,7 +172,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{g: g, nread: g.N, dtype: src.DType(), nch: nch}
+	p := &plan{g: g, nread: g.N, dtype: src.DType(), nch: nch, errs: o.Errors != nil}
 	if o.PCF.Bleach > 0 {
 		p.nread = g.T
 	}
@@ -155,7 +183,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	} else {
 		// The widest tiles that fit, then the tallest: few halos.
 		ty, tx := oh, ow
-		for tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch) > o.Memory && (ty > 8 || tx > 8) {
+		for tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch, p.errs) > o.Memory && (ty > 8 || tx > 8) {
 			if tx >= 2*ty && tx > 8 {
 				tx = (tx + 1) / 2
 			} else if ty > 8 {
@@ -164,9 +192,9 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 				tx = (tx + 1) / 2
 			}
 		}
-		if tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch) > o.Memory {
+		if tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch, p.errs) > o.Memory {
 			return nil, fmt.Errorf("ooc: a memory budget of %.1f MiB (%.1f MiB for data after the process's own) is too small for a tile of %dx%d pixels of %d frames (needs %.1f MiB)",
-				float64(given)/(1<<20), float64(o.Memory)/(1<<20), ty, tx, p.nread, float64(tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch))/(1<<20))
+				float64(given)/(1<<20), float64(o.Memory)/(1<<20), ty, tx, p.nread, float64(tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch, p.errs))/(1<<20))
 		}
 		p.tile = [2]int{ty, tx}
 	}
@@ -255,7 +283,7 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 	default:
 		return nil, st, fmt.Errorf("scratch: %w", err)
 	}
-	st = journalState{tiles: map[int]uint32{}}
+	st = journalState{tiles: map[int]uint32{}, sdTiles: map[int]uint32{}}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, st, fmt.Errorf("scratch: %w", err)
 	}
@@ -305,6 +333,26 @@ func Discard(out Output, scratchDir string) error {
 	return removeScratch(scratchDir)
 }
 
+// MarkPublishing records in the scratch folder dir that the job key
+// publishes a result computed in memory: until RemoveScratch, HasScratch
+// is true, so that a rerun after a kill between the renames of the
+// result's files and its sidecar replaces them (as it does after a kill
+// of an out-of-core run), and a run of any engine removes it as another
+// run's scratch.
+func MarkPublishing(dir, key string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	jb, _ := json.MarshalIndent(scratchJob{Key: key, Plan: "in memory: publishing"}, "", " ")
+	if err := npy.WriteAtomic(filepath.Join(dir, "job.json"), func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	return nil
+}
+
+// RemoveScratch removes the scratch folder dir (see MarkPublishing).
+func RemoveScratch(dir string) error { return removeScratch(dir) }
+
 // removeScratch renames the folder first, so that a kill during the
 // removal never leaves a journal without its tiles.
 func removeScratch(dir string) error {
@@ -336,6 +384,10 @@ func (e errScratch) Error() string {
 // and computes everything else again.
 func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary, error) {
 	var sum Summary
+	npyOut, isNpy := out.(*NpyOutput)
+	if o.Errors != nil && (!isNpy || o.ErrOut == nil) {
+		return sum, fmt.Errorf("%w: the error bars are written beside a .npy output (Options.ErrOut)", pcf.ErrParam)
+	}
 	p, err := newPlan(src, o)
 	if err != nil {
 		return sum, err
@@ -347,6 +399,9 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if p.nch == 2 {
 		want.Plan += ", 2 channels"
 	}
+	if p.errs {
+		want.Plan += fmt.Sprintf(", error bars %s %d", o.Errors.Method, o.Errors.Segments)
+	}
 	j, state, err := openScratch(dir, want, &o)
 	if err != nil {
 		return sum, err
@@ -357,9 +412,15 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 		return o.Meta(state.inputCRC(), state.input2CRC(p))
 	}
-	if state.committed {
+	publish := func(m map[string]any, crc, sdcrc uint32) error {
+		if p.errs {
+			return PublishPair(npyOut, o.ErrOut, m, crc, sdcrc)
+		}
+		return out.Publish(m, crc)
+	}
+	if state.committed && (!p.errs || state.commitHasSD) {
 		// Killed while publishing: finish that.
-		if err := out.Publish(meta(), state.commitCRC); err == nil {
+		if err := publish(meta(), state.commitCRC, state.commitSD); err == nil {
 			sum.Resumed, sum.InputCRC, sum.Input2CRC = sum.Tiles, state.inputCRC(), state.input2CRC(p)
 			return sum, removeScratch(dir)
 		} else {
@@ -367,18 +428,33 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 			state.committed = false
 		}
 	}
-	resume := len(state.tiles) > 0 && out.PartialExists()
+	resume := len(state.tiles) > 0 && out.PartialExists() && (!p.errs || o.ErrOut.PartialExists())
 	if !resume {
-		state.tiles = map[int]uint32{}
+		state.tiles, state.sdTiles = map[int]uint32{}, map[int]uint32{}
 	}
 	if err := out.Open(p.g.OutShape, p.tile, resume); err != nil {
 		return sum, err
 	}
 	defer out.Close()
+	if p.errs {
+		if err := o.ErrOut.Open(p.g.OutShape, p.tile, resume); err != nil {
+			return sum, err
+		}
+		defer o.ErrOut.Close()
+	}
 	for ti, crc := range state.tiles {
 		oy0, oy1, ox0, ox1, _, _, _, _ := p.block(ti/p.nx, ti%p.nx)
 		if got, err := out.TileCRC(oy0, ox0, oy1-oy0, ox1-ox0); err != nil || got != crc {
 			o.log("tile %d of the partial output is damaged: computing it again", ti)
+			delete(state.tiles, ti)
+			continue
+		}
+		if !p.errs {
+			continue
+		}
+		sdcrc, ok := state.sdTiles[ti]
+		if got, err := o.ErrOut.TileCRC(oy0, ox0, oy1-oy0, ox1-ox0); !ok || err != nil || got != sdcrc {
+			o.log("tile %d of the partial error bars is damaged: computing it again", ti)
 			delete(state.tiles, ti)
 		}
 	}
@@ -409,11 +485,19 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if err != nil {
 		return sum, err
 	}
-	if err := j.add(fmt.Sprintf("commit %08x", crc)); err != nil {
+	line := fmt.Sprintf("commit %08x", crc)
+	var sdcrc uint32
+	if p.errs {
+		if sdcrc, err = o.ErrOut.Finish(nil); err != nil {
+			return sum, err
+		}
+		line += fmt.Sprintf(" %08x", sdcrc)
+	}
+	if err := j.add(line); err != nil {
 		return sum, err
 	}
 	fault("commit")
-	if err := out.Publish(m, crc); err != nil {
+	if err := publish(m, crc, sdcrc); err != nil {
 		return sum, err
 	}
 	return sum, removeScratch(dir)
@@ -430,8 +514,12 @@ type journalState struct {
 	chunkCRC  [][]uint32 // per finished chunk, the CRC-32C of each tile's part
 	inputCRCs []uint32   // per finished chunk, the running CRC-32C of the input samples
 	tiles     map[int]uint32
+	sdTiles   map[int]uint32 // the error bars' tiles (Options.Errors)
 	committed bool
 	commitCRC uint32
+	// commitSD is the error bars' checksum of the commit, if it has one.
+	commitSD    uint32
+	commitHasSD bool
 }
 
 // chunks is the number of finished chunks.
@@ -485,7 +573,7 @@ func (j *journal) start(key string) error {
 
 // load reads the journal up to its first torn or damaged line.
 func (j *journal) load(key string) (journalState, error) {
-	st := journalState{tiles: map[int]uint32{}}
+	st := journalState{tiles: map[int]uint32{}, sdTiles: map[int]uint32{}}
 	b, err := os.ReadFile(j.path())
 	if errors.Is(err, os.ErrNotExist) {
 		return st, j.start(key)
@@ -504,7 +592,7 @@ func (j *journal) load(key string) (journalState, error) {
 // parseJournal returns the state a journal records up to its first torn or
 // damaged line, and false if its first line does not name the job key.
 func parseJournal(b []byte, key string) (journalState, bool) {
-	st := journalState{tiles: map[int]uint32{}}
+	st := journalState{tiles: map[int]uint32{}, sdTiles: map[int]uint32{}}
 	lines := strings.Split(string(b), "\n")
 	valid := func(l string) ([]string, bool) {
 		i := strings.LastIndexByte(l, ' ')
@@ -547,18 +635,42 @@ func parseJournal(b []byte, key string) (journalState, bool) {
 			}
 			st.setChunk(c, crcs, in)
 		case "tile":
-			t, err := strconv.Atoi(f[1])
-			crc, ok := hex32(f[len(f)-1])
-			if err != nil || !ok || len(f) != 3 || t < 0 {
+			// tile T CRC [CRC of the error bars]
+			if len(f) > 4 || len(f) < 3 {
 				return st, true
 			}
+			t, err := strconv.Atoi(f[1])
+			crc, ok := hex32(f[2])
+			if err != nil || !ok || t < 0 {
+				return st, true
+			}
+			var sd uint32
+			if len(f) == 4 {
+				if sd, ok = hex32(f[3]); !ok {
+					return st, true
+				}
+			}
 			st.tiles[t] = crc
+			delete(st.sdTiles, t)
+			if len(f) == 4 {
+				st.sdTiles[t] = sd
+			}
 		case "commit":
+			if len(f) > 3 {
+				return st, true
+			}
 			crc, ok := hex32(f[1])
 			if !ok {
 				return st, true
 			}
+			var sd uint32
+			if len(f) == 3 {
+				if sd, ok = hex32(f[2]); !ok {
+					return st, true
+				}
+			}
 			st.committed, st.commitCRC = true, crc
+			st.commitSD, st.commitHasSD = sd, len(f) == 3
 		default:
 			return st, true
 		}
@@ -789,7 +901,7 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalSt
 		dataBufs[ch] = make([]byte, maxPx*p.nread*p.es)
 	}
 	var resBuf []byte
-	var tileBuf []float32
+	var tileBuf, sdBuf []float32
 	for ti := 0; ti < ntiles; ti++ {
 		if _, ok := st.tiles[ti]; ok {
 			continue
@@ -881,19 +993,100 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalSt
 		if err != nil {
 			return err
 		}
+		line := fmt.Sprintf("tile %d %08x", ti, crc)
+		var sdcrc uint32
+		if p.errs {
+			if o.Progress != nil && !o.Progress("pcf+errors", 2*finished+1, 2*ntiles) {
+				return pcf.ErrCancelled
+			}
+			sd, err := tileErrors(ctx, p, o, views, oy0, ox0, ty, tx, y0, x0, &sdBuf)
+			if err != nil {
+				return err
+			}
+			if sdcrc, err = o.ErrOut.WriteTile(oy0, ox0, ty, tx, sd); err != nil {
+				return err
+			}
+			if err := o.ErrOut.Sync(); err != nil {
+				return fmt.Errorf("output %s: %w", o.ErrOut.Path(), err)
+			}
+			line += fmt.Sprintf(" %08x", sdcrc)
+		}
 		if err := out.Sync(); err != nil {
 			return fmt.Errorf("output %s: %w", out.Path(), err)
 		}
-		if err := j.add(fmt.Sprintf("tile %d %08x", ti, crc)); err != nil {
+		if err := j.add(line); err != nil {
 			return err
 		}
 		st.tiles[ti] = crc
+		if p.errs {
+			st.sdTiles[ti] = sdcrc
+		}
 		finished++
-		if o.Progress != nil && !o.Progress("pcf", finished, ntiles) {
+		switch {
+		case o.Progress == nil:
+		case p.errs && !o.Progress("pcf+errors", 2*finished, 2*ntiles):
+			return pcf.ErrCancelled
+		case !p.errs && !o.Progress("pcf", finished, ntiles):
 			return pcf.ErrCancelled
 		}
 	}
 	return nil
+}
+
+// tileErrors returns the error bars of the tile of ty x tx output pixels
+// at (oy0, ox0), float32 (ty, tx, offsets, points) in C order, from the
+// tile's block views (their first row and column are the image's y0 and
+// x0): pcf.ErrorBars on the part of the blocks that holds the tile's
+// pixels and their neighbours (margin pixels on each side), with the
+// mask and the second channel cut alike. buf is reused between tiles.
+func tileErrors(ctx context.Context, p *plan, o Options, views []array.View, oy0, ox0, ty, tx, y0, x0 int, buf *[]float32) ([]float32, error) {
+	m := p.g.Margin
+	eh, ew := ty+2*m[0], tx+2*m[1]
+	sub := func(v array.View) (array.View, error) {
+		return array.New(v.DType, v.Order, []int{v.Shape[0], eh, ew}, v.Strides, v.Data,
+			v.Offset+(oy0-y0)*v.Strides[1]+(ox0-x0)*v.Strides[2])
+	}
+	opts := o.PCF
+	opts.Progress = nil
+	d, err := sub(views[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(views) == 2 {
+		d2, err := sub(views[1])
+		if err != nil {
+			return nil, err
+		}
+		opts.Data2 = &d2
+	}
+	if opts.Mask != nil {
+		// The job's mask is the image's: output pixel (oy0, ox0) is image
+		// pixel (oy0 + margin, ox0 + margin), the sub-view's (margin, margin).
+		mk := *opts.Mask
+		mv, err := array.New(mk.DType, mk.Order, []int{eh, ew}, mk.Strides, mk.Data, mk.Offset+oy0*mk.Strides[0]+ox0*mk.Strides[1])
+		if err != nil {
+			return nil, err
+		}
+		opts.Mask = &mv
+	}
+	np, nb := p.g.OutShape[2], p.g.OutShape[3]
+	n := ty * tx * np * nb
+	raw := make([]byte, 4*n)
+	rv, err := array.Contiguous(array.Float32, []int{ty, tx, np, nb}, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := pcf.ErrorBars(ctx, rv, d, opts, *o.Errors); err != nil {
+		return nil, err
+	}
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	sd := (*buf)[:n]
+	for i := range sd {
+		sd[i] = mathFloat32(raw[4*i:])
+	}
+	return sd, nil
 }
 
 func mathFloat32(b []byte) float32 {

@@ -200,12 +200,42 @@ func (o *NpyOutput) Verify(key string) bool { return verifyFile(o.path, key) }
 // writes its sidecar (PATH.json) with the file's checksum and size; see
 // Output.Publish. The .npy and TIFF outputs share it.
 func publishFile(path string, meta map[string]any, crc uint32) error {
+	return publishFiles(path, "", meta, crc, 0)
+}
+
+// publishFiles publishes the finished partial file of path and, when
+// sdPath is not "", the finished partial file of its error bars (see
+// PublishPair). The old sidecar goes first: no sidecar ever describes
+// other bytes than its files. The error bars of the result replaced that
+// its sidecar names (ErrorsName(path)) go with it when the new result has
+// none.
+func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) error {
 	p := PartialName(path)
 	dir := filepath.Dir(path)
-	if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+	curves := isRegular(p)
+	sd := sdPath != "" && isRegular(PartialName(sdPath))
+	if curves || sd {
+		stale := sdPath == "" && RecordsErrors(path, ErrorsName(path))
 		if err := os.Remove(SidecarName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("output %s: %w", path, err)
 		}
+		if stale {
+			if err := os.Remove(ErrorsName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("output %s: %w", ErrorsName(path), err)
+			}
+		}
+	}
+	if sd {
+		// The error bars first: the curves' rename is the last.
+		if err := os.Rename(PartialName(sdPath), sdPath); err != nil {
+			return fmt.Errorf("output %s: %w", sdPath, err)
+		}
+		if err := syncDir(filepath.Dir(sdPath)); err != nil {
+			return fmt.Errorf("output %s: %w", sdPath, err)
+		}
+		fault("publish-errors")
+	}
+	if curves {
 		if err := os.Rename(p, path); err != nil {
 			return fmt.Errorf("output %s: %w", path, err)
 		}
@@ -224,14 +254,91 @@ func publishFile(path string, meta map[string]any, crc uint32) error {
 	m := copyMeta(meta)
 	m["output_crc32c"] = fmt.Sprintf("%08x", crc)
 	m["output_bytes"] = size
+	if sdPath != "" {
+		got, size, err := fileCRC(sdPath)
+		if err != nil {
+			return fmt.Errorf("output %s: %w", sdPath, err)
+		}
+		if got != sdcrc {
+			return fmt.Errorf("output %s: checksum %08x, the finished error bars had %08x (changed by another program?)", sdPath, got, sdcrc)
+		}
+		e := map[string]any{}
+		if em, ok := meta["errors"].(map[string]any); ok {
+			e = copyMeta(em)
+		}
+		e["file"] = filepath.Base(sdPath)
+		e["crc32c"] = fmt.Sprintf("%08x", sdcrc)
+		e["bytes"] = size
+		m["errors"] = e
+	}
 	if err := writeJSON(SidecarName(path), m); err != nil {
 		return fmt.Errorf("output %s: %w", SidecarName(path), err)
 	}
 	return syncDir(dir)
 }
 
+func isRegular(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// ErrorsName is the file of the error bars of the .npy result path:
+// OUT.npy's are OUT.sd.npy.
+func ErrorsName(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + ".sd" + ext
+}
+
+// PublishPair publishes the finished curves out (checksum crc) with their
+// finished error bars sd (checksum sdcrc) as one result: the old sidecar
+// goes first, then the error bars and the curves get their final names,
+// then the sidecar names both files with their checksums and sizes
+// (meta["errors"], a map, gains "file", "crc32c" and "bytes"). Killed at
+// any point it leaves no sidecar that describes another pair, and like
+// Publish it may be repeated.
+func PublishPair(out, sd *NpyOutput, meta map[string]any, crc, sdcrc uint32) error {
+	return publishFiles(out.path, sd.path, meta, crc, sdcrc)
+}
+
+// errorsRecord is what a sidecar says of the result's error bars.
+type errorsRecord struct {
+	File  string `json:"file"`
+	CRC   string `json:"crc32c"`
+	Bytes int64  `json:"bytes"`
+}
+
+// sidecarErrors reads the errors record of path's sidecar: nil without one.
+func sidecarErrors(path string) *errorsRecord {
+	var m struct {
+		Software string          `json:"software"`
+		Errors   json.RawMessage `json:"errors"`
+	}
+	b, err := os.ReadFile(SidecarName(path))
+	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || len(m.Errors) == 0 || string(m.Errors) == "null" {
+		return nil
+	}
+	var e errorsRecord
+	if unmarshalExact(m.Errors, &e) != nil || e.File == "" {
+		return nil
+	}
+	return &e
+}
+
+// RecordsErrors reports whether the sidecar of the ipcf result path names
+// sdPath, a file beside it, as the result's error bars.
+func RecordsErrors(path, sdPath string) bool {
+	e := sidecarErrors(path)
+	if e == nil || filepath.Base(e.File) != e.File {
+		return false
+	}
+	a, err1 := filepath.Abs(filepath.Join(filepath.Dir(path), e.File))
+	b, err2 := filepath.Abs(sdPath)
+	return err1 == nil && err2 == nil && a == b
+}
+
 // verifyFile reports whether the file path is complete: its sidecar names
-// ipcf, the job key, and the file's size and checksum.
+// ipcf, the job key, and the file's size and checksum, and those of its
+// error bars if it names them (a file beside it).
 func verifyFile(path, key string) bool {
 	var m struct {
 		Software string `json:"software"`
@@ -244,7 +351,24 @@ func verifyFile(path, key string) bool {
 		return false
 	}
 	crc, n, err := fileCRC(path)
-	return err == nil && n == m.Bytes && fmt.Sprintf("%08x", crc) == m.CRC
+	if err != nil || n != m.Bytes || fmt.Sprintf("%08x", crc) != m.CRC {
+		return false
+	}
+	var e struct {
+		Errors json.RawMessage `json:"errors"`
+	}
+	if unmarshalExact(b, &e) != nil {
+		return false
+	}
+	if len(e.Errors) == 0 || string(e.Errors) == "null" {
+		return true
+	}
+	rec := sidecarErrors(path)
+	if rec == nil || filepath.Base(rec.File) != rec.File || rec.File == "." || rec.File == ".." {
+		return false
+	}
+	crc, n, err = fileCRC(filepath.Join(filepath.Dir(path), rec.File))
+	return err == nil && n == rec.Bytes && fmt.Sprintf("%08x", crc) == rec.CRC
 }
 
 func copyMeta(meta map[string]any) map[string]any {
