@@ -104,8 +104,17 @@ type Spec struct {
 	// FrameInterval (seconds) and PixelSize (micrometres), when known, are
 	// written into the metadata; 0 means unknown.
 	FrameInterval, PixelSize float64
-	// Progress gets the phase ("read", "pcf", "transpose", "write") and
-	// the finished and total units; returning false cancels.
+	// Errors, when not nil, writes the error bars of every curve point
+	// (pcf.ErrorBars: blocking, or segments with Errors.Segments, 0 for
+	// pcf.DefaultSegments) beside the curves, in their shape: OUT.sd.npy
+	// for OUT.npy (ErrorsName; other output formats are refused). Both
+	// engines compute them on the curves' data; the pair is committed and
+	// published together, recorded in the sidecar ("errors") and in the
+	// job key.
+	Errors *pcf.ErrOptions
+	// Progress gets the phase ("read", "pcf", then with Errors "errors" in
+	// memory; "transpose", then "pcf", or with Errors "pcf+errors", out of
+	// core) and the finished and total units; returning false cancels.
 	Progress func(phase string, done, total int) bool
 	// Log gets notes for the user: stale scratch removed, damaged scratch
 	// computed again, a job found complete.
@@ -135,6 +144,8 @@ type Job struct {
 	format    string // see OutputFormat
 	zarr      bool   // a Zarr folder (plain or OME-Zarr): out of core only
 	inMemNeed int64
+	errs      *pcf.ErrOptions // the error bars' options (segments set), or nil
+	errPath   string          // their file (ErrorsName of the output)
 }
 
 // Summary describes a finished job.
@@ -395,6 +406,9 @@ func Open(s Spec) (*Job, error) {
 	if err := pcf.CheckDevice(o.Device); err != nil {
 		return nil, err
 	}
+	if err := j.checkErrors(); err != nil {
+		return nil, err
+	}
 	j.nread = j.geom.N
 	if o.Bleach > 0 {
 		j.nread = j.geom.T
@@ -482,6 +496,10 @@ func (j *Job) checkOutput() error {
 	realOut := filepath.Join(realDir, filepath.Base(out))
 	inputs := append(append([]string{j.spec.Input.Path, j.spec.Mask, j.spec.Input2}, j.files...), j.files2...)
 	outSt, outErr := os.Stat(out)
+	var sdSt os.FileInfo
+	if j.errPath != "" {
+		sdSt, _ = os.Stat(j.errPath)
+	}
 	for _, in := range inputs {
 		if in == "" {
 			continue
@@ -492,6 +510,9 @@ func (j *Job) checkOutput() error {
 		}
 		if outErr == nil && os.SameFile(st, outSt) {
 			return fmt.Errorf("%w: %s is an input of this job", ErrOutput, j.spec.Output)
+		}
+		if sdSt != nil && os.SameFile(st, sdSt) {
+			return fmt.Errorf("%w: %s (the error bars' file of %s) is an input of this job", ErrOutput, j.errPath, j.spec.Output)
 		}
 		if st.IsDir() {
 			abs, err := filepath.Abs(in)
@@ -535,6 +556,17 @@ func (j *Job) checkOutput() error {
 				ErrOutput, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
 		}
 	}
+	if sdSt != nil {
+		// Replaced only when it is this output's: named by its sidecar,
+		// or left by a run on it (its scratch is there).
+		switch {
+		case !sdSt.Mode().IsRegular():
+			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not a file: not replacing it", ErrOutput, j.errPath, j.spec.Output)
+		case !ooc.RecordsErrors(out, j.errPath) && !ooc.HasScratch(j.spec.Scratch, out):
+			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not the error bars of an ipcf result (the sidecar %s does not name it): not replacing it; remove it or choose another name",
+				ErrOutput, j.errPath, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
+		}
+	}
 	return nil
 }
 
@@ -557,6 +589,11 @@ func (j *Job) chooseEngine() error {
 		in *= 2
 	}
 	j.inMemNeed = in + j.outBytes() + j.geom.SpectraBytes() + overhead
+	if j.errs != nil {
+		// The error bars and their series, computed after the curves.
+		o := j.spec.PCF
+		j.inMemNeed += j.outBytes() + ooc.ErrorsMemory(j.geom, o, 0, 0)
+	}
 	switch j.spec.Engine {
 	case "memory":
 		if j.zarr {
@@ -601,6 +638,10 @@ func (j *Job) makeKey() error {
 	}
 	if j.mask != nil {
 		f["mask"] = fmt.Sprintf("%08x", ooc.CRC(j.mask.Data))
+	}
+	if j.errs != nil {
+		// Only with error bars: a job without them keeps its key.
+		f["errors"] = errorsText(*j.errs)
 	}
 	if err := j.toolkitFields(f); err != nil {
 		return err
@@ -783,6 +824,7 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 		"engine":            j.engine,
 	}
 	j.toolkitMeta(m, input2CRC)
+	m["errors"] = j.errorsMeta()
 	return m
 }
 
@@ -861,17 +903,21 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if j.engine == "memory" {
 		// A scratch folder of an out-of-core run on this output is stale.
 		if _, err := os.Stat(scratch); err == nil {
-			j.log("removed the scratch of an earlier out-of-core run: %s", scratch)
+			j.log("removed the scratch of an earlier run: %s", scratch)
 			if err := os.RemoveAll(scratch); err != nil {
 				return sum, fmt.Errorf("scratch: %w", err)
 			}
 		}
-		sum.InputCRC, sum.Input2CRC, err = j.runInMemory(ctx, out, o)
+		sum.InputCRC, sum.Input2CRC, err = j.runInMemory(ctx, out, o, scratch)
 		return sum, err
 	}
 	progress := j.spec.Progress
-	res, err := ooc.Run(ctx, j.src, out, ooc.Options{PCF: o, Src2: j.src2, Memory: j.memory, Scratch: j.spec.Scratch,
-		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress})
+	oo := ooc.Options{PCF: o, Src2: j.src2, Memory: j.memory, Scratch: j.spec.Scratch,
+		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress}
+	if j.errs != nil {
+		oo.Errors, oo.ErrOut = j.errs, ooc.NewNpyOutput(j.errPath)
+	}
+	res, err := ooc.Run(ctx, j.src, out, oo)
 	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC, sum.Input2CRC = res.Tiles, res.Resumed, res.Chunks, res.InputCRC, res.Input2CRC
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
 		// Found while reading: nothing of this run can be resumed.
@@ -879,13 +925,18 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		if derr := ooc.Discard(out, scratch); derr != nil {
 			j.log("could not remove the partial output and scratch: %v", derr)
 		}
+		if j.errPath != "" {
+			if derr := os.RemoveAll(ooc.PartialName(j.errPath)); derr != nil {
+				j.log("could not remove the partial error bars: %v", derr)
+			}
+		}
 	}
 	return sum, err
 }
 
 // runInMemory reads the selected frames into memory (guarded: an input
 // that shrinks gives an error, not SIGBUS), computes and writes.
-func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options) (crc, crc2 uint32, err error) {
+func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, scratch string) (crc, crc2 uint32, err error) {
 	view, crc, err := j.readStack(ctx, j.src, 0)
 	if err != nil {
 		return 0, 0, err
@@ -908,6 +959,22 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options) (c
 	if err := pcf.Compute(ctx, rv, view, o); err != nil {
 		return 0, 0, err
 	}
+	var sdRes []byte
+	if j.errs != nil {
+		// The error bars of the same data, options and mask.
+		sdRes = make([]byte, j.outBytes())
+		sv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], sdRes)
+		if err != nil {
+			return 0, 0, err
+		}
+		o.Progress = nil
+		if prog := j.spec.Progress; prog != nil {
+			o.Progress = func(done, total int) bool { return prog("errors", done, total) }
+		}
+		if err := pcf.ErrorBars(ctx, sv, view, o, *j.errs); err != nil {
+			return 0, 0, err
+		}
+	}
 	view, o.Data2 = array.View{}, nil
 	debug.FreeOSMemory()
 	s := j.geom.OutShape
@@ -924,7 +991,33 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options) (c
 	if err != nil {
 		return 0, 0, err
 	}
-	return crc, crc2, out.Publish(meta, fcrc)
+	// Published under a mark in the scratch folder: a rerun after a kill
+	// between the renames and the sidecar takes the files for its own.
+	if err := ooc.MarkPublishing(scratch, j.key); err != nil {
+		return 0, 0, err
+	}
+	if j.errs == nil {
+		if err := out.Publish(meta, fcrc); err != nil {
+			return 0, 0, err
+		}
+		return crc, crc2, ooc.RemoveScratch(scratch)
+	}
+	sd := ooc.NewNpyOutput(j.errPath)
+	if err := sd.Open(s, [2]int{s[0], s[1]}, false); err != nil {
+		return 0, 0, err
+	}
+	defer sd.Close()
+	if _, err := sd.WriteTile(0, 0, s[0], s[1], unsafeFloat32(sdRes)); err != nil {
+		return 0, 0, err
+	}
+	sdcrc, err := sd.Finish(nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := ooc.PublishPair(out.(*ooc.NpyOutput), sd, meta, fcrc, sdcrc); err != nil {
+		return 0, 0, err
+	}
+	return crc, crc2, ooc.RemoveScratch(scratch)
 }
 
 // readStack reads the nread frames of src into memory as a (nread, H, W)

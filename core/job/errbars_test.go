@@ -1,0 +1,149 @@
+package job
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/ooc"
+	"github.com/ipcf/ipcf/core/pcf"
+)
+
+func TestParseErrors(t *testing.T) {
+	for _, c := range []struct {
+		method   string
+		segments int
+		given    bool
+		want     *pcf.ErrOptions
+	}{
+		{"", 0, false, nil},
+		{"none", 0, false, nil},
+		{"blocking", 0, false, &pcf.ErrOptions{Method: pcf.Blocking}},
+		{"segments", 0, false, &pcf.ErrOptions{Method: pcf.Segments}},
+		{"segments", 5, true, &pcf.ErrOptions{Method: pcf.Segments, Segments: 5}},
+	} {
+		got, err := ParseErrors(c.method, c.segments, c.given)
+		if err != nil || (got == nil) != (c.want == nil) || (got != nil && *got != *c.want) {
+			t.Errorf("ParseErrors(%q, %d, %v) = %v, %v; want %v", c.method, c.segments, c.given, got, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		method   string
+		segments int
+		given    bool
+	}{{"Blocking", 0, false}, {"jackknife", 0, false}, {"", 4, true}, {"blocking", 4, true}, {"segments", 1, true}, {"segments", 0, true}, {"segments", -2, true}} {
+		if got, err := ParseErrors(c.method, c.segments, c.given); !errors.Is(err, ErrOption) {
+			t.Errorf("ParseErrors(%q, %d, %v) = %v, %v; want an ErrOption error", c.method, c.segments, c.given, got, err)
+		}
+	}
+}
+
+// TestErrorsJob: the error bars' key field, their progress phases in
+// both engines, and cancellation in the error bars' phase (nothing
+// published; the rerun completes with the uninterrupted bytes).
+func TestErrorsJob(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	spec := func(out, engine string, e *pcf.ErrOptions) Spec {
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Engine = in, filepath.Join(dir, out), engine
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 4
+		s.Tile = [2]int{3, 3}
+		s.Errors = e
+		return s
+	}
+	open := func(s Spec) *Job {
+		t.Helper()
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { j.Close() })
+		return j
+	}
+	blocking := &pcf.ErrOptions{Method: pcf.Blocking}
+	// The key: unchanged without error bars; the method and the segments
+	// (0 meaning the default) change it.
+	k0 := open(spec("k.npy", "auto", nil)).Key()
+	kb := open(spec("k.npy", "auto", blocking)).Key()
+	k8 := open(spec("k.npy", "auto", &pcf.ErrOptions{Method: pcf.Segments})).Key()
+	k8b := open(spec("k.npy", "auto", &pcf.ErrOptions{Method: pcf.Segments, Segments: 8})).Key()
+	k4 := open(spec("k.npy", "auto", &pcf.ErrOptions{Method: pcf.Segments, Segments: 4})).Key()
+	if k8 != k8b || len(map[string]bool{k0: true, kb: true, k8: true, k4: true}) != 4 {
+		t.Errorf("keys: none %s, blocking %s, segments %s %s, 4 segments %s", k0, kb, k8, k8b, k4)
+	}
+	if _, ok := open(spec("k.npy", "auto", nil)).fields["errors"]; ok {
+		t.Error("a job without error bars has an errors key field")
+	}
+	for _, c := range []struct {
+		name string
+		s    Spec
+	}{{"zarr", spec("k.zarr", "auto", blocking)}, {"tif", spec("k.tif", "auto", blocking)},
+		{"segments", spec("k.npy", "auto", &pcf.ErrOptions{Method: pcf.Segments, Segments: 65})},
+		{"method", spec("k.npy", "auto", &pcf.ErrOptions{Method: 7})}} {
+		if j, err := Open(c.s); !errors.Is(err, ErrOption) {
+			if j != nil {
+				j.Close()
+			}
+			t.Errorf("%s: %v, want an ErrOption error", c.name, err)
+		}
+	}
+
+	run := func(s Spec, stop string) ([]string, error) {
+		t.Helper()
+		var phases []string
+		s.Progress = func(phase string, done, total int) bool {
+			if len(phases) == 0 || phases[len(phases)-1] != phase {
+				phases = append(phases, phase)
+			}
+			return phase != stop
+		}
+		j := open(s)
+		_, err := j.Run(context.Background())
+		return phases, err
+	}
+	files := func(out string) ([]byte, []byte) {
+		a, _ := os.ReadFile(out)
+		b, _ := os.ReadFile(ErrorsName(out))
+		return a, b
+	}
+	ref := spec("ref.npy", "memory", blocking)
+	phases, err := run(ref, "")
+	if err != nil || len(phases) == 0 || !slices.Equal(phases, []string{"read", "pcf", "errors"}) {
+		t.Fatalf("in memory: phases %v, %v", phases, err)
+	}
+	want, wantSD := files(ref.Output)
+	if len(wantSD) != len(want) || len(want) == 0 {
+		t.Fatalf("in memory: %d bytes of curves, %d of error bars", len(want), len(wantSD))
+	}
+	for _, c := range []struct {
+		engine, stop string
+		phases       []string
+	}{{"memory", "errors", []string{"read", "pcf", "errors"}}, {"ooc", "pcf+errors", []string{"transpose", "pcf+errors"}}} {
+		s := spec(c.engine+".npy", c.engine, blocking)
+		phases, err := run(s, c.stop)
+		if !errors.Is(err, pcf.ErrCancelled) || !slices.Equal(phases, c.phases) {
+			t.Fatalf("%s cancelled in %s: phases %v, %v", c.engine, c.stop, phases, err)
+		}
+		for _, p := range []string{s.Output, ErrorsName(s.Output), ooc.SidecarName(s.Output)} {
+			if _, err := os.Stat(p); err == nil {
+				t.Fatalf("%s cancelled: %s published", c.engine, p)
+			}
+		}
+		// Out of core the rerun resumes after the transposition.
+		if phases, err = run(s, ""); err != nil || len(phases) == 0 || !slices.Equal(phases, c.phases[len(c.phases)-len(phases):]) || phases[len(phases)-1] != c.stop {
+			t.Fatalf("%s rerun: phases %v, %v", c.engine, phases, err)
+		}
+		got, gotSD := files(s.Output)
+		if !bytes.Equal(got, want) || !bytes.Equal(gotSD, wantSD) {
+			t.Fatalf("%s rerun: other curves or error bars than in memory", c.engine)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".ipcf-scratch-*")); c.engine == "memory" && len(left) > 0 {
+			t.Fatalf("in memory: scratch left: %v", left)
+		}
+	}
+}
