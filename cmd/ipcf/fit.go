@@ -62,6 +62,11 @@ fitted alone, absent for acf2d, acf3d, ccf2d and --joint):
                    masked pixel)
   MAPS.npy.json    the parameters' names and units, the model and its fixed
                    constants, the offsets, the status counts
+Weights: a result of ipcf pcf --errors has its error bars beside it
+(RESULT.sd.npy, named in RESULT.npy.json): the fits are then weighted by
+1/sd^2 (chi-square weighted, standard errors not rescaled). --sigma SD.npy
+gives error bars of the result's shape; --no-sigma fits unweighted. A point
+whose error bar is not positive and finite fails its curve's fit.
 Units: D in um^2/s when the pixel size and the frame interval are known (from
 the result or --pixel-size, --frame-interval), else px^2/frame (or um^2/frame,
 px^2/s); speeds in um/s (px/frame); times in s (frames). Each file is written
@@ -80,6 +85,8 @@ type fitFlags struct {
 	given            map[string]bool
 	threads          int
 	quiet, json      bool
+	sigma            string // --sigma: the error bars' file ("": the result's, if any)
+	noSigma          bool   // --no-sigma: unweighted
 }
 
 // fitModels are the --model values.
@@ -105,6 +112,8 @@ func parseFit(args []string) (fitFlags, error) {
 	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or summary")
 	fs.BoolVar(&f.json, "json", false, "print a JSON summary on stdout (outputs, shape, parameters, statuses, seconds)")
+	fs.StringVar(&f.sigma, "sigma", "", "error bars of the result's points (.npy, the result's shape): weighted fits (default: RESULT.sd.npy when the result's metadata names it)")
+	fs.BoolVar(&f.noSigma, "no-sigma", false, "fit unweighted, ignoring the result's error bars")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return f, err
@@ -138,6 +147,9 @@ func parseFit(args []string) (fitFlags, error) {
 	}
 	if f.threads < 0 {
 		return f, usageError{fmt.Sprintf("fit: --threads %d: want >= 0", f.threads)}
+	}
+	if err := checkSigmaFlags(f); err != nil {
+		return f, err
 	}
 	// Options that the model does not take.
 	refuse := func(name, why string) error {
@@ -192,6 +204,9 @@ type fitResultMeta struct {
 	Mode     string `json:"mode"`
 	JobKey   string `json:"job_key"`
 	BinsMode string `json:"bins_mode"`
+
+	// Errors is the record of the result's error bars, or null.
+	Errors json.RawMessage `json:"errors"`
 }
 
 // fitOffset is one offset of the result, in pixels.
@@ -214,6 +229,8 @@ type fitInput struct {
 	pixelSize  float64 // micrometres, 0: unknown
 	frame      float64 // seconds, 0: unknown
 	unitsFrom  map[string]string
+	sigma      []float32      // the error bars (h, w, k, p), or nil: unweighted
+	weights    map[string]any // whether and how the fits are weighted, for the metadata
 }
 
 // fitNeedsError is a result that lacks what the model needs, or an option
@@ -322,6 +339,9 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := readSigma(in, path, meta.Errors, f); err != nil {
+		return nil, err
+	}
 	return in, nil
 }
 
@@ -361,7 +381,7 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 		vecs[i] = fit.Vec{X: float64(o.U), Y: float64(o.V)}
 	}
 	w := pl.waistPx
-	c := fit.Curves{Data: in.data, Shape: [4]int{in.h, in.w, in.k, in.p}, Tau: in.tau, Offsets: vecs}
+	c := fit.Curves{Data: in.data, Shape: [4]int{in.h, in.w, in.k, in.p}, Tau: in.tau, Offsets: vecs, Sigma: in.sigma}
 	pl.fitted = in.offsets
 	switch f.model {
 	case "pcf1d":
@@ -388,6 +408,7 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 				copy(d[px*in.p:(px+1)*in.p], in.data[(px*in.k+pl.acfIndex)*in.p:])
 			}
 			c.Data = d
+			c.Sigma = sigmaAtOffset(in, pl.acfIndex)
 		}
 		c.Shape[2], c.Offsets = 1, nil
 	case "ccf2d":
@@ -474,7 +495,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	start := time.Now()
 	names := fitOutputNames(f.out)
 	for _, o := range names.list() {
-		for _, i := range []string{f.in, f.in + ".json"} {
+		for _, i := range append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...) {
 			if fitSamePath(o, i) {
 				return usageError{fmt.Sprintf("fit: the output %s would overwrite the input %s", o, i)}
 			}
@@ -538,7 +559,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if f.json {
 		return writeJSON(stdout, map[string]any{"command": "fit", "ok": true, "output": f.out, "files": names, "shape": shape,
 			"model": f.model, "parameters": fitNames(cols), "units": meta["units"], "fits": len(maps.Status),
-			"statuses": meta["status_counts"], "seconds": secs, "peak_memory_bytes": peakRSS()})
+			"statuses": meta["status_counts"], "seconds": secs, "peak_memory_bytes": peakRSS(), "weights": in.weights})
 	}
 	if !f.quiet {
 		what := fmt.Sprintf("%d x %d pixels", maps.H, maps.W)
@@ -546,6 +567,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			what += fmt.Sprintf(" x %d offsets", maps.K)
 		} else if f.joint && in.k > 1 {
 			what += fmt.Sprintf(" (%d offsets jointly)", in.k)
+		}
+		if in.sigma != nil {
+			what += fmt.Sprintf(", weighted by %s", in.weights["sigma"])
 		}
 		fmt.Fprintf(stderr, "fit: %s on %s, %d delays: %d fits in %.2f s: %d converged, %d at a bound, %d out of iterations, %d failed -> %s\n",
 			f.model, what, in.p, len(maps.Status), secs, counts[fit.Converged], counts[fit.AtBound], counts[fit.MaxIter], counts[fit.Failed], f.out)
@@ -670,7 +694,8 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"delay_s":        delayS,
 		"points_fitted":  map[string]any{"left_out_first": o.First, "left_out_last": o.Last, "negative_clipped_to_zero": o.ClipNegative, "per_curve": fitPoints(in.p, o)},
 		"files":          map[string]string{"params": base(names.Params), "stderr": base(names.StdErr), "chisq": base(names.ChiSq), "status": base(names.Status)},
-		"chisq":          "sum of squared residuals of the fitted points (unweighted), per fit",
+		"chisq":          chisqText(in),
+		"weights":        in.weights,
 		"dof":            dofv,
 		"status_codes":   map[string]string{"0": fit.Converged.String(), "1": fit.AtBound.String(), "2": fit.MaxIter.String(), "3": fit.Failed.String()},
 		"status_counts":  map[string]int{fit.Converged.String(): counts[fit.Converged], fit.AtBound.String(): counts[fit.AtBound], fit.MaxIter.String(): counts[fit.MaxIter], fit.Failed.String(): counts[fit.Failed]},

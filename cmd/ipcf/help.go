@@ -33,7 +33,13 @@ OUT, its format chosen by the extension:
                 naming each offset (u, v) and delay); metadata in OUT.tif.json;
                 at most 4 GiB
 Zarr outputs are written by the out-of-core engine; .npy and .tif by either.
-Every output appears under its name only when complete; a killed run resumes.`},
+Every output appears under its name only when complete; a killed run resumes.
+
+Error bars (--errors blocking or segments): the standard deviation of every
+curve point (docs/toolkit.md, section 9), written beside a .npy result in its
+shape, OUT.sd.npy for OUT.npy, named in OUT.npy.json ("errors": file, method,
+segments, checksum) and published with the curves as one result; ipcf fit
+weights its fits by them. Other output formats are refused with --errors.`},
 	"bleach": {"ipcf bleach INPUT -o OUT.npy --filtersize F [flags]", `Corrects photobleaching, the tutorial's way: each pixel's series is
 smoothed forwards and backwards with an exponential filter of size F (its
 trend s), and a sample d becomes sqrt(mean/s) * (d - s) + mean, rounded and

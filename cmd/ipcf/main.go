@@ -5,7 +5,7 @@
 //	         [--bleach-mean real|floor] [--mask M.npy] [--threads N]
 //	         [--preset circle|disk|line | --offsets "u,v;..."|FILE | --acf] [--bins log|linear|multitau]
 //	         [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
-//	         [--channel N] [--channel2 N]
+//	         [--channel N] [--channel2 N] [--errors blocking|segments [--segments S]]
 //	ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor]
 //	ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T]
 //	ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
@@ -51,16 +51,18 @@ const usage = `usage:
            [--device auto|cpu|cuda|cuda:N] [--frame-interval S] [--pixel-size UM] [--quiet] [--json]
            toolkit: [--preset circle|disk|line | --offsets "u,v;u,v;..."|FILE | --acf]
            [--bins log|linear|multitau] [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
-           [--channel N] [--channel2 N]
+           [--channel N] [--channel2 N] [--errors blocking|segments [--segments 8]]
            (a 2-D (time, x) .npy is a line scan with --preset line or offsets of v = 0;
            --channel N reads channel N (from 1, as ImageJ) of a multi-channel ImageJ or OME-TIFF,
-           --channel2 N makes channel N of the input (or of IN2) the second channel)
+           --channel2 N makes channel N of the input (or of IN2) the second channel;
+           --errors writes the error bars of every curve point beside OUT.npy: OUT.sd.npy)
   ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--channel N] [--threads N] [--quiet] [--json]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet] [--json]
   ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
-  ipcf fit RESULT.npy -o MAPS.npy [--model pcf1d|acf2d|acf3d|ccf2d|itir] [--waist W | --waist-um W] [--joint] [--json]
+  ipcf fit RESULT.npy -o MAPS.npy [--model pcf1d|acf2d|acf3d|ccf2d|itir] [--waist W | --waist-um W] [--joint]
+           [--sigma SD.npy | --no-sigma] [--json]     (weighted by RESULT.sd.npy when the result has error bars)
   ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
   ipcf plot --mean INPUT.npy -o FIG.png
   ipcf devices
@@ -383,6 +385,8 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&tk.Input2, "input2", "", "second channel (same shape, type and selection): the neighbours' series")
 	fs.IntVar(&tk.Channel, "channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
 	fs.IntVar(&tk.Channel2, "channel2", 0, "second channel: channel N of the input (or of --input2), from 1")
+	errMethod := fs.String("errors", "", "error bars of every curve point, written beside the curves (OUT.sd.npy for OUT.npy, same shape): blocking or segments")
+	segments := fs.Int("segments", 0, fmt.Sprintf("--errors segments: the segments, 2 to the frames used (0: %d)", pcf.DefaultSegments))
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return spec, pf, err
@@ -393,6 +397,9 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	tk.Given = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { tk.Given[f.Name] = true })
 	if err := tk.Apply(&spec); err != nil {
+		return spec, pf, usageError{err.Error()}
+	}
+	if spec.Errors, err = job.ParseErrors(*errMethod, *segments, tk.Given["segments"]); err != nil {
 		return spec, pf, usageError{err.Error()}
 	}
 	if *out == "" {
@@ -492,8 +499,11 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"tiles": sum.Tiles, "resumed": sum.Resumed, "chunks": sum.Chunks,
 			"frames": g.T, "frames_used": g.N, "curves": g.OutShape[0] * g.OutShape[1] * g.OutShape[2],
 			"peak_memory_bytes": peakRSS(), "memory_budget_bytes": j.Memory(), "device_note": pcf.LastDeviceNote(),
-			"job_key": j.Key(), "summary": summary,
+			"job_key": j.Key(), "summary": summary, "errors": errorsMethod(spec), "errors_output": nullable(j.ErrorsPath()),
 		})
+	}
+	if p := j.ErrorsPath(); p != "" {
+		summary += ", error bars -> " + p
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "pcf: %d x %d pixels, %d points, %d bins, %d of %d frames: %d curves in %.2f s, peak memory %d MiB (%s) -> %s\n",
@@ -501,6 +511,22 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			g.OutShape[0]*g.OutShape[1]*g.OutShape[2], secs, peakRSS()>>20, summary, *out)
 	}
 	return nil
+}
+
+// errorsMethod is the error bars' method of a spec, or nil.
+func errorsMethod(s job.Spec) any {
+	if s.Errors == nil {
+		return nil
+	}
+	return s.Errors.Method.String()
+}
+
+// nullable is s, or nil for "".
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // writeJSON writes v as one line of JSON.

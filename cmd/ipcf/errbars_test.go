@@ -1,0 +1,515 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/fit"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
+	"github.com/ipcf/ipcf/core/pcf"
+)
+
+// errRig is a small simulation (512 frames of 16 x 16 pixels), a second
+// channel and a mask for the error bars' tests.
+type errRig struct {
+	dir, in, in2, mask string
+}
+
+func newErrRig(t *testing.T) *errRig {
+	t.Helper()
+	r := &errRig{dir: t.TempDir()}
+	r.in = filepath.Join(r.dir, "in.npy")
+	r.in2 = filepath.Join(r.dir, "in2.npy")
+	for i, p := range []string{r.in, r.in2} {
+		if code, msg := ipcf(t, "simulate", "-o", p, "--frames", "512", "--size", "16", "--seed", fmt.Sprint(i+5), "--quiet"); code != 0 {
+			t.Fatalf("simulate: %d %s", code, msg)
+		}
+	}
+	r.mask = filepath.Join(r.dir, "mask.npy")
+	m := make([]byte, 16*16)
+	for i := range m {
+		m[i] = byte(1 - i%7/6) // every 7th pixel masked
+	}
+	if err := npy.WriteFile(r.mask, array.Uint8, []int{16, 16}, m); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// errSidecar is what the tests read of a result's sidecar.
+type errSidecar struct {
+	JobKey string `json:"job_key"`
+	Shape  []int  `json:"shape"`
+	Errors *struct {
+		File     string `json:"file"`
+		Method   string `json:"method"`
+		Segments *int   `json:"segments"`
+		CRC      string `json:"crc32c"`
+		Bytes    int64  `json:"bytes"`
+		Shape    []int  `json:"shape"`
+	} `json:"errors"`
+	CRC string `json:"output_crc32c"`
+}
+
+func readSidecar(t *testing.T, out string) (errSidecar, map[string]any) {
+	t.Helper()
+	b, err := os.ReadFile(out + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s errSidecar
+	var m map[string]any
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(b, &m)
+	return s, m
+}
+
+func sdName(out string) string { return strings.TrimSuffix(out, ".npy") + ".sd.npy" }
+
+// errorBarsDirect computes the error bars with pcf.ErrorBars on the input
+// files, as little-endian float32 bytes.
+func errorBarsDirect(t *testing.T, in, in2, mask string, o pcf.Options, e pcf.ErrOptions) []byte {
+	t.Helper()
+	open := func(p string) *array.View {
+		f, err := npy.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return &f.View
+	}
+	data := open(in)
+	if in2 != "" {
+		o.Data2 = open(in2)
+	}
+	if mask != "" {
+		o.Mask = open(mask)
+	}
+	g, err := pcf.Plan(data.Shape, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := g.OutShape
+	buf := make([]byte, 4*s[0]*s[1]*s[2]*s[3])
+	sv, err := array.New(array.Float32, array.Little, s[:], []int{4 * s[1] * s[2] * s[3], 4 * s[2] * s[3], 4 * s[3], 4}, buf, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pcf.ErrorBars(context.Background(), sv, *data, o, e); err != nil {
+		t.Fatal(err)
+	}
+	return buf
+}
+
+// TestErrorsCLI: ipcf pcf --errors writes OUT.sd.npy beside OUT.npy, the
+// bytes of pcf.ErrorBars on the same data and options, the same with
+// both engines (out of core in small tiles); the sidecar records it and
+// the key covers it.
+func TestErrorsCLI(t *testing.T) {
+	r := newErrRig(t)
+	type errCase struct {
+		name string
+		args []string
+	}
+	cases := []errCase{
+		{"circle blocking", []string{"--radius", "2", "--npoints", "6", "--nbins", "8", "--errors", "blocking"}},
+		{"acf multitau bleach segments", []string{"--acf", "--bins", "multitau", "--m", "8", "--bleach", "16", "--errors", "segments", "--segments", "5"}},
+		{"delta disk mask threshold", []string{"--preset", "disk", "--radius", "1", "--delta", "--mask", r.mask, "--threshold", "1", "--nbins", "6", "--errors", "blocking"}},
+		{"input2 offsets linear", []string{"--input2", r.in2, "--offsets", "1,0;0,2;-1,-1", "--bins", "linear", "--nbins", "6", "--smooth", "0", "--errors", "segments"}},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			mem := filepath.Join(r.dir, fmt.Sprintf("mem%d.npy", i))
+			oc := filepath.Join(r.dir, fmt.Sprintf("ooc%d.npy", i))
+			args := append([]string{"pcf", r.in, "-o", mem, "--engine", "memory", "--quiet", "--json"}, c.args...)
+			code, stdout, stderr := runSplit(args...)
+			if code != 0 {
+				t.Fatalf("%v: exit %d: %s", args, code, stderr)
+			}
+			var sum struct {
+				Engine, JobKey string
+				Errors         *string
+				ErrorsOutput   *string `json:"errors_output"`
+			}
+			json.Unmarshal([]byte(stdout), &sum)
+			if sum.Errors == nil || sum.ErrorsOutput == nil || *sum.ErrorsOutput != sdName(mem) {
+				t.Errorf("--json: %s", stdout)
+			}
+			if code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", oc, "--engine", "ooc", "--tile", "5,3", "--threads", "2", "--quiet"}, c.args...)...); code != 0 {
+				t.Fatalf("ooc: exit %d: %s", code, msg)
+			}
+			// Both engines: the same curves and error bars, bit for bit.
+			for _, p := range [][2]string{{mem, oc}, {sdName(mem), sdName(oc)}} {
+				a, _ := os.ReadFile(p[0])
+				b, _ := os.ReadFile(p[1])
+				if len(a) == 0 || !bytes.Equal(a, b) {
+					t.Fatalf("%s and %s differ (in memory, out of core)", p[0], p[1])
+				}
+			}
+			// pcf.ErrorBars on the same data and options.
+			spec, _, err := parsePCF(args[1:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := spec.PCF
+			want := errorBarsDirect(t, r.in, spec.Input2, spec.Mask, o, *spec.Errors)
+			got := npyBytes(t, sdName(mem))
+			if !bytes.Equal(got, want) {
+				t.Fatalf("OUT.sd.npy differs from pcf.ErrorBars")
+			}
+			// The shape of the curves; NaN exactly where the curves are.
+			cf, _ := npy.Open(mem)
+			sf, _ := npy.Open(sdName(mem))
+			defer cf.Close()
+			defer sf.Close()
+			if fmt.Sprint(cf.Shape) != fmt.Sprint(sf.Shape) || sf.DType != array.Float32 {
+				t.Fatalf("error bars %s %v, curves %v", sf.DType, sf.Shape, cf.Shape)
+			}
+			nan, pos := 0, 0
+			for k := 0; k < cf.Len(); k++ {
+				c, s := cf.Load(cf.Offset+4*k), sf.Load(sf.Offset+4*k)
+				if math.IsNaN(c) != math.IsNaN(s) {
+					t.Fatalf("point %d: curve %v, error bar %v", k, c, s)
+				}
+				if math.IsNaN(s) {
+					nan++
+				} else if s > 0 {
+					pos++
+				}
+			}
+			if pos == 0 || (spec.Mask != "") != (nan > 0) {
+				t.Errorf("%d positive error bars, %d NaN", pos, nan)
+			}
+			// The sidecar: file, method, segments, checksum, size.
+			sc, _ := readSidecar(t, mem)
+			e := sc.Errors
+			method := spec.Errors.Method.String()
+			if e == nil || e.File != filepath.Base(sdName(mem)) || e.Method != method || fmt.Sprint(e.Shape) != fmt.Sprint(sc.Shape) {
+				t.Fatalf("sidecar errors: %+v", e)
+			}
+			segs := spec.Errors.Segments
+			if segs == 0 {
+				segs = pcf.DefaultSegments
+			}
+			if (method == "segments") != (e.Segments != nil) || (e.Segments != nil && *e.Segments != segs) {
+				t.Errorf("sidecar errors: segments %v, want %d", e.Segments, segs)
+			}
+			b, _ := os.ReadFile(sdName(mem))
+			if e.CRC != fmt.Sprintf("%08x", ooc.CRC(b)) || e.Bytes != int64(len(b)) {
+				t.Errorf("sidecar errors: crc %s bytes %d, the file %08x %d", e.CRC, e.Bytes, ooc.CRC(b), len(b))
+			}
+			so, _ := readSidecar(t, oc)
+			if so.Errors == nil || so.Errors.CRC != e.CRC || so.JobKey == sc.JobKey {
+				t.Errorf("out of core sidecar: %+v (key %s, in memory %s)", so.Errors, so.JobKey, sc.JobKey)
+			}
+		})
+	}
+	// A rerun of the same job changes nothing; the key covers the method
+	// and the segments (the default segments are 8); without --errors the
+	// error bars of the result replaced go with it.
+	out := filepath.Join(r.dir, "key.npy")
+	base := []string{"pcf", r.in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "6", "--json"}
+	keyOf := func(extra ...string) (string, bool) {
+		t.Helper()
+		code, stdout, stderr := runSplit(append(base, extra...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
+		}
+		var s struct {
+			JobKey          string `json:"job_key"`
+			AlreadyComplete bool   `json:"already_complete"`
+		}
+		json.Unmarshal([]byte(stdout), &s)
+		return s.JobKey, s.AlreadyComplete
+	}
+	k0, _ := keyOf()
+	if _, err := os.Stat(sdName(out)); err == nil {
+		t.Fatal("error bars written without --errors")
+	}
+	if _, m := readSidecar(t, out); m["errors"] != nil {
+		t.Fatalf("sidecar errors %v without --errors", m["errors"])
+	}
+	kb, done := keyOf("--errors", "blocking")
+	if done || kb == k0 {
+		t.Fatalf("--errors blocking after none: key %s (none %s), already complete %v", kb, k0, done)
+	}
+	if kb2, done := keyOf("--errors", "blocking"); !done || kb2 != kb {
+		t.Fatalf("rerun: key %s, already complete %v", kb2, done)
+	}
+	k8, _ := keyOf("--errors", "segments")
+	if k8b, done := keyOf("--errors", "segments", "--segments", "8"); !done || k8b != k8 {
+		t.Errorf("--segments 8 is the default: key %s, %s, already complete %v", k8, k8b, done)
+	}
+	k4, _ := keyOf("--errors", "segments", "--segments", "4")
+	if len(map[string]bool{k0: true, kb: true, k8: true, k4: true}) != 4 {
+		t.Errorf("keys: none %s blocking %s segments 8 %s segments 4 %s", k0, kb, k8, k4)
+	}
+	if sc, _ := readSidecar(t, out); sc.Errors == nil || sc.Errors.Segments == nil || *sc.Errors.Segments != 4 {
+		t.Errorf("sidecar after --segments 4: %+v", sc.Errors)
+	}
+	if k, _ := keyOf(); k != k0 {
+		t.Errorf("key without --errors %s, before %s", k, k0)
+	}
+	if _, err := os.Stat(sdName(out)); err == nil {
+		t.Error("the error bars of the result replaced are still there")
+	}
+	// Relative paths: the sidecar names the error bars beside the result.
+	t.Chdir(r.dir)
+	rel := []string{"pcf", "in.npy", "-o", "rel.npy", "--radius", "1", "--npoints", "4", "--nbins", "8", "--errors", "blocking"}
+	for i, want := range []string{"in memory", "already complete"} {
+		if code, msg := ipcf(t, rel...); code != 0 || !strings.Contains(msg, want) {
+			t.Fatalf("relative paths, run %d: exit %d: %s", i, code, msg)
+		}
+	}
+	if code, msg := ipcf(t, "fit", "rel.npy", "-o", "relmaps.npy", "--json"); code != 0 || !strings.Contains(msg, `"used":true`) {
+		t.Fatalf("fit with relative paths: exit %d: %s", code, msg)
+	}
+}
+
+// TestErrorsCLIBadInput: bad --errors and --segments values and outputs
+// that cannot take error bars exit with status 2; a file in the way of
+// OUT.sd.npy is not replaced (exit 1), and nothing is written.
+func TestErrorsCLIBadInput(t *testing.T) {
+	r := newErrRig(t)
+	out := filepath.Join(r.dir, "out.npy")
+	common := []string{"--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}
+	cases := []struct {
+		name string
+		out  string
+		args []string
+		code int
+		msg  string
+	}{
+		{"bad method", out, []string{"--errors", "bootstrap"}, 2, "--errors"},
+		{"segments without errors", out, []string{"--segments", "4"}, 2, "--segments"},
+		{"segments with blocking", out, []string{"--errors", "blocking", "--segments", "4"}, 2, "--segments"},
+		{"one segment", out, []string{"--errors", "segments", "--segments", "1"}, 2, "--segments"},
+		{"negative segments", out, []string{"--errors", "segments", "--segments", "-3"}, 2, "--segments"},
+		{"more segments than frames", out, []string{"--errors", "segments", "--segments", "513"}, 2, "2 to 512"},
+		{"zarr", filepath.Join(r.dir, "out.zarr"), []string{"--errors", "blocking"}, 2, ".npy"},
+		{"ome-zarr", filepath.Join(r.dir, "out.ome.zarr"), []string{"--errors", "blocking"}, 2, ".npy"},
+		{"tif", filepath.Join(r.dir, "out.tif"), []string{"--errors", "blocking"}, 2, ".npy"},
+	}
+	for _, c := range cases {
+		code, msg := ipcf(t, append(append([]string{"pcf", r.in, "-o", c.out}, common...), c.args...)...)
+		if code != c.code || !strings.Contains(msg, c.msg) {
+			t.Errorf("%s: exit %d, want %d with %q: %s", c.name, code, c.code, c.msg, firstLine(msg))
+		}
+		if left, _ := filepath.Glob(filepath.Join(r.dir, "out*")); len(left) > 0 {
+			t.Fatalf("%s: wrote %v", c.name, left)
+		}
+	}
+	// A file of another program where the error bars go.
+	theirs := []byte("not ours")
+	os.WriteFile(sdName(out), theirs, 0o644)
+	code, msg := ipcf(t, append(append([]string{"pcf", r.in, "-o", out}, common...), "--errors", "blocking")...)
+	if code != 1 || !strings.Contains(msg, "not the error bars of an ipcf result") {
+		t.Errorf("OUT.sd.npy in the way: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(sdName(out)); !bytes.Equal(b, theirs) {
+		t.Fatal("OUT.sd.npy of another program replaced")
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("OUT.npy written")
+	}
+	// Nor beside our own result without error bars.
+	os.Remove(sdName(out))
+	if code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", out}, common...)...); code != 0 {
+		t.Fatal(msg)
+	}
+	os.WriteFile(sdName(out), theirs, 0o644)
+	if code, _ := ipcf(t, append(append([]string{"pcf", r.in, "-o", out}, common...), "--errors", "blocking")...); code != 1 {
+		t.Errorf("OUT.sd.npy of another program beside our result: exit %d", code)
+	}
+	os.Remove(sdName(out))
+	os.Mkdir(sdName(out), 0o755)
+	if code, msg := ipcf(t, append(append([]string{"pcf", r.in, "-o", out}, common...), "--errors", "blocking")...); code != 1 || !strings.Contains(msg, "not a file") {
+		t.Errorf("OUT.sd.npy a folder: exit %d: %s", code, msg)
+	}
+	// The input as the error bars' file.
+	in := filepath.Join(r.dir, "x.sd.npy")
+	b, _ := os.ReadFile(r.in)
+	os.WriteFile(in, b, 0o644)
+	if code, msg := ipcf(t, append(append([]string{"pcf", in, "-o", filepath.Join(r.dir, "x.npy")}, common...), "--errors", "blocking")...); code != 1 || !strings.Contains(msg, "is an input") {
+		t.Errorf("OUT.sd.npy is the input: exit %d: %s", code, msg)
+	}
+	if b2, _ := os.ReadFile(in); !bytes.Equal(b, b2) {
+		t.Fatal("the input was changed")
+	}
+}
+
+// fitDirectSigma is fitDirect with the error bars sd as Curves.Sigma.
+func fitDirectSigma(t *testing.T, result, sd string, m fit.Model, acfK int, joint bool) (*fit.Maps, fitSidecar) {
+	t.Helper()
+	f, err := npy.Open(result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, err := npy.Open(sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var sc fitSidecar
+	b, _ := os.ReadFile(result + ".json")
+	if err := json.Unmarshal(b, &sc); err != nil {
+		t.Fatal(err)
+	}
+	sh := [4]int{f.Shape[0], f.Shape[1], f.Shape[2], f.Shape[3]}
+	var data, sigma []float32
+	for i := 0; i < f.Len(); i++ {
+		if k := i / sh[3] % sh[2]; acfK < 0 || k == acfK {
+			data = append(data, float32(f.Load(f.Offset+4*i)))
+			sigma = append(sigma, float32(s.Load(s.Offset+4*i)))
+		}
+	}
+	c := fit.Curves{Data: data, Shape: sh, Tau: sc.DelayFrames, Sigma: sigma}
+	if acfK >= 0 {
+		c.Shape[2] = 1
+	} else {
+		for _, o := range sc.Offsets {
+			c.Offsets = append(c.Offsets, fit.Vec{X: float64(o.U), Y: float64(o.V)})
+		}
+	}
+	maps, err := fit.FitAll(context.Background(), m, c, fit.AllOptions{Options: fit.DefaultOptions(m), Joint: joint, Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return maps, sc
+}
+
+// TestFitWeighted: ipcf fit weights the fits by the result's error bars
+// (found through its sidecar, or --sigma): the maps are those of
+// core/fit.FitAll with the error bars as Curves.Sigma, bit for bit, and
+// MAPS.npy.json says so; --no-sigma fits unweighted; error bars that are
+// missing, of another result or of another shape are refused.
+func TestFitWeighted(t *testing.T) {
+	r := newFitRig(t)
+	circle := r.pcf(t, "circle.npy", "--radius", "3", "--npoints", "8", "--errors", "blocking")
+	acf := r.pcf(t, "acf.npy", "--offsets", "2,0;0,0;0,2", "--errors", "segments", "--segments", "4")
+	weights := func(out string) map[string]any {
+		t.Helper()
+		b, _ := os.ReadFile(out + ".json")
+		var m struct {
+			Weights map[string]any `json:"weights"`
+			ChiSq   string         `json:"chisq"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if (m.Weights["used"] == true) != strings.Contains(m.ChiSq, "weighted residuals") {
+			t.Errorf("%s: weights %v, chisq %q", out, m.Weights, m.ChiSq)
+		}
+		return m.Weights
+	}
+	pcf1d := fitCase{name: "pcf1d", model: fit.PCF1D{W: 2}, acfK: -1, waistPx: 2, ps: 1, fi: 1,
+		names: []string{"DC", "D", "tauD", "tau_peak"}, units: []string{"1", "px^2/frame", "frame", "frame"}, perK: true, distUnit: "px"}
+	acf2d := fitCase{name: "acf2d", model: fit.ACF2D{W: 2}, acfK: 1, waistPx: 2, ps: 1, fi: 1,
+		names: []string{"G0", "D", "tauD"}, units: []string{"1", "px^2/frame", "frame"}, distUnit: "px"}
+
+	// Found through the sidecar.
+	out := filepath.Join(r.dir, "w1.npy")
+	if code, msg := ipcf(t, "fit", circle, "-o", out, "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	want, sc := fitDirectSigma(t, circle, sdName(circle), pcf1d.model, -1, false)
+	checkFitMaps(t, pcf1d, out, want, sc)
+	if w := weights(out); w["used"] != true || w["sigma"] != sdName(circle) || w["method"] != "blocking" {
+		t.Errorf("weights %v", w)
+	}
+	unweighted, _ := fitDirect(t, circle, pcf1d.model, -1, false)
+	if fmt.Sprint(unweighted.Params) == fmt.Sprint(want.Params) {
+		t.Fatal("the weighted fits equal the unweighted ones")
+	}
+	// The autocorrelation among other offsets; joint fits.
+	out2 := filepath.Join(r.dir, "w2.npy")
+	if code, msg := ipcf(t, "fit", acf, "-o", out2, "--model", "acf2d", "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	want, sc = fitDirectSigma(t, acf, sdName(acf), acf2d.model, 1, false)
+	checkFitMaps(t, acf2d, out2, want, sc)
+	if w := weights(out2); w["method"] != "segments" || w["segments"] != 4.0 {
+		t.Errorf("weights %v", w)
+	}
+	joint := pcf1d
+	joint.name, joint.joint, joint.perK, joint.names, joint.units = "joint", true, false, []string{"DC", "D", "tauD"}, []string{"1", "px^2/frame", "frame"}
+	out3 := filepath.Join(r.dir, "w3.npy")
+	if code, msg := ipcf(t, "fit", circle, "-o", out3, "--joint", "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	want, sc = fitDirectSigma(t, circle, sdName(circle), joint.model, -1, true)
+	checkFitMaps(t, joint, out3, want, sc)
+
+	// --sigma names error bars of the result's shape: another result's.
+	plain := r.pcf(t, "plain.npy", "--radius", "3", "--npoints", "8")
+	out4 := filepath.Join(r.dir, "w4.npy")
+	if code, msg := ipcf(t, "fit", plain, "-o", out4, "--sigma", sdName(circle), "--quiet"); code != 0 {
+		t.Fatalf("--sigma: exit %d: %s", code, msg)
+	}
+	want, sc = fitDirectSigma(t, plain, sdName(circle), pcf1d.model, -1, false)
+	checkFitMaps(t, pcf1d, out4, want, sc)
+	if w := weights(out4); w["from"] != "--sigma" {
+		t.Errorf("weights %v", w)
+	}
+	// --no-sigma, and a result without error bars: unweighted.
+	for _, c := range []struct{ result, flag string }{{circle, "--no-sigma"}, {plain, "--quiet"}} {
+		out5 := filepath.Join(r.dir, "w5.npy")
+		if code, msg := ipcf(t, "fit", c.result, "-o", out5, c.flag, "--quiet"); code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.flag, code, msg)
+		}
+		want, sc = fitDirect(t, c.result, pcf1d.model, -1, false)
+		checkFitMaps(t, pcf1d, out5, want, sc)
+		if w := weights(out5); w["used"] != false {
+			t.Errorf("%s: weights %v", c.flag, w)
+		}
+	}
+
+	// Refused: --sigma with --no-sigma, an empty --sigma, error bars of
+	// another shape (status 2); the recorded error bars missing or of
+	// another run (status 1); an output over the error bars (2).
+	bad := filepath.Join(r.dir, "bad.npy")
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"both", []string{"fit", circle, "-o", bad, "--sigma", sdName(circle), "--no-sigma"}, 2, "not both"},
+		{"empty", []string{"fit", circle, "-o", bad, "--sigma", ""}, 2, "empty"},
+		{"shape", []string{"fit", circle, "-o", bad, "--sigma", sdName(acf)}, 2, "shape"},
+		{"over the error bars", []string{"fit", circle, "-o", sdName(circle)}, 2, "overwrite"},
+	} {
+		code, msg := ipcf(t, c.args...)
+		if code != c.code || !strings.Contains(msg, c.msg) {
+			t.Errorf("%s: exit %d, want %d with %q: %s", c.name, code, c.code, c.msg, firstLine(msg))
+		}
+		if _, err := os.Stat(bad); err == nil {
+			t.Fatalf("%s: wrote the maps", c.name)
+		}
+	}
+	other := r.pcf(t, "other.npy", "--radius", "3", "--npoints", "8", "--errors", "segments")
+	b, _ := os.ReadFile(sdName(other))
+	os.WriteFile(sdName(circle), b, 0o644) // same shape, other bytes
+	if code, msg := ipcf(t, "fit", circle, "-o", bad); code != 1 || !strings.Contains(msg, "not the error bars of this result") {
+		t.Errorf("error bars of another run: exit %d: %s", code, firstLine(msg))
+	}
+	os.Remove(sdName(circle))
+	if code, msg := ipcf(t, "fit", circle, "-o", bad); code != 1 || !strings.Contains(msg, "missing") {
+		t.Errorf("error bars missing: exit %d: %s", code, firstLine(msg))
+	}
+	if code, msg := ipcf(t, "fit", circle, "-o", bad, "--no-sigma", "--quiet"); code != 0 {
+		t.Errorf("error bars missing, --no-sigma: exit %d: %s", code, msg)
+	}
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/source"
+)
+
+// The weights of ipcf fit: the error bars that ipcf pcf --errors writes
+// beside a result (RESULT.sd.npy, recorded in RESULT.npy.json under
+// "errors"), or --sigma FILE; --no-sigma fits unweighted.
+
+// fitErrorsRecord is what fit reads of a result's "errors" record.
+type fitErrorsRecord struct {
+	File     string `json:"file"`
+	Method   string `json:"method"`
+	Segments *int   `json:"segments"`
+	CRC      string `json:"crc32c"`
+	Bytes    *int64 `json:"bytes"`
+}
+
+// checkSigmaFlags refuses --sigma with --no-sigma, and an empty --sigma.
+func checkSigmaFlags(f fitFlags) error {
+	switch {
+	case f.given["sigma"] && f.sigma == "":
+		return usageError{"fit: --sigma is empty: want the error bars' .npy (the result's shape)"}
+	case f.given["sigma"] && f.noSigma:
+		return usageError{"fit: give --sigma FILE (weighted by those error bars) or --no-sigma (unweighted), not both"}
+	}
+	return nil
+}
+
+// sigmaInputs are the files of error bars that fit may read: the outputs
+// must not overwrite them.
+func sigmaInputs(f fitFlags) []string {
+	if f.noSigma {
+		return nil
+	}
+	if f.sigma != "" {
+		return []string{f.sigma}
+	}
+	return []string{job.ErrorsName(f.in)}
+}
+
+// readSigma sets in.sigma and in.weights: the error bars of --sigma, or
+// those the result's metadata records (raw), or none.
+func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error {
+	var rec *fitErrorsRecord
+	if len(raw) > 0 && string(raw) != "null" {
+		rec = new(fitErrorsRecord)
+		if err := json.Unmarshal(raw, rec); err != nil {
+			return fmt.Errorf("%s.json: errors: %w", path, err)
+		}
+		if rec.File == "" || filepath.Base(rec.File) != rec.File || rec.File == "." || rec.File == ".." {
+			return fmt.Errorf("%s.json: errors: file %q: want the name of a file beside the result", path, rec.File)
+		}
+	}
+	recorded := ""
+	if rec != nil {
+		recorded = filepath.Join(filepath.Dir(path), rec.File)
+	}
+	var file, from string
+	switch {
+	case f.noSigma:
+		in.weights = map[string]any{"used": false, "why": "--no-sigma", "result_errors": nullable(recorded)}
+		return nil
+	case f.sigma != "":
+		file, from = f.sigma, "--sigma"
+	case rec != nil:
+		file, from = recorded, "the result's metadata"
+	default:
+		in.weights = map[string]any{"used": false, "why": "the result has no error bars (ipcf pcf --errors writes them)"}
+		return nil
+	}
+	if from != "--sigma" {
+		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("%s.json names the error bars %s, which is missing: compute them again (ipcf pcf --errors) or fit unweighted with --no-sigma", path, file)
+		}
+	}
+	checkCRC := rec != nil && rec.CRC != "" && fitSamePath(file, recorded)
+	sd, err := npy.Open(file)
+	if err != nil {
+		return err
+	}
+	defer sd.Close()
+	s := sd.Shape
+	if sd.NDim() != 4 || s[0] != in.h || s[1] != in.w || s[2] != in.k || s[3] != in.p || (sd.DType != array.Float32 && sd.DType != array.Float64) {
+		return fitNeeds("error bars %s: %s array of shape %v, want float32 or float64 of the result's shape [%d %d %d %d]", file, sd.DType, s, in.h, in.w, in.k, in.p)
+	}
+	if checkCRC {
+		// The pair the result's sidecar recorded: the same bytes.
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		if got := fmt.Sprintf("%08x", ooc.CRC(b)); got != rec.CRC || (rec.Bytes != nil && int64(len(b)) != *rec.Bytes) {
+			return fmt.Errorf("error bars %s: checksum %s, but %s.json recorded %s: not the error bars of this result (compute them again with ipcf pcf --errors, or fit unweighted with --no-sigma)", file, got, path, rec.CRC)
+		}
+	}
+	n := int64(in.h) * int64(in.w) * int64(in.k) * int64(in.p)
+	if err := pcf.CheckMemory("the error bars", 4*n); err != nil {
+		return err
+	}
+	in.sigma = make([]float32, n)
+	err = source.Guard(file, func() error {
+		st := sd.Strides
+		i := 0
+		for y := 0; y < in.h; y++ {
+			for x := 0; x < in.w; x++ {
+				for k := 0; k < in.k; k++ {
+					o := sd.Offset + y*st[0] + x*st[1] + k*st[2]
+					for j := 0; j < in.p; j++ {
+						in.sigma[i] = float32(sd.Load(o + j*st[3]))
+						i++
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	in.weights = map[string]any{"used": true, "weight": "1/sigma^2", "sigma": file, "from": from, "method": nil, "segments": nil}
+	if rec != nil && fitSamePath(file, recorded) {
+		in.weights["method"], in.weights["segments"] = rec.Method, rec.Segments
+	}
+	return nil
+}
+
+// sigmaAtOffset returns the error bars of the curves at offset k, (h, w,
+// p), or nil when the fits are unweighted.
+func sigmaAtOffset(in *fitInput, k int) []float32 {
+	if in.sigma == nil {
+		return nil
+	}
+	d := make([]float32, in.h*in.w*in.p)
+	for px := 0; px < in.h*in.w; px++ {
+		copy(d[px*in.p:(px+1)*in.p], in.sigma[(px*in.k+k)*in.p:])
+	}
+	return d
+}
+
+// chisqText describes MAPS.chisq.npy.
+func chisqText(in *fitInput) string {
+	if in.sigma != nil {
+		return "sum of squared weighted residuals ((data - model) / sigma)^2 of the fitted points, per fit"
+	}
+	return "sum of squared residuals of the fitted points (unweighted), per fit"
+}
