@@ -156,7 +156,7 @@ test-octave: $(LIB) $(FILEJOB)/params.txt ## MATLAB/Octave MEX gateways: build w
 	cd bindings/matlab && octave-cli -q -H --no-window-system --eval "make"
 	octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
 	  test_ipcf('$(abspath $(CONF))'); test_pcf_file('$(CURDIR)/$(FILEJOB)'); test_toolkit(); \
-	  test_layout_read('$(CURDIR)/$(FILEJOB)'); test_channels()"
+	  test_layout_read('$(CURDIR)/$(FILEJOB)'); test_channels(); test_fit('$(CURDIR)/$(BIN)')"
 	timeout -k 10 600 octave-cli -q -H --no-window-system --eval "addpath('bindings/matlab'); addpath('bindings/matlab/tests'); \
 	  test_badinput('$(CURDIR)/$(FILEJOB)')"
 	bindings/matlab/tests/interrupt.sh

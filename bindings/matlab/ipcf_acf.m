@@ -27,7 +27,7 @@ function [G, info] = ipcf_acf(data, varargin)
 %     [G, info] = ipcf_acf(data, 'Bins', 'multitau', 'FrameInterval', 1e-4);
 %     semilogx(info.delays_s(2:end), squeeze(mean(mean(G(:, :, 2:end), 1), 2)));
 %
-%   See also IPCF_PCF, IPCF_DELAYS.
+%   See also IPCF_PCF, IPCF_DELAYS, IPCF_FIT, IPCF_PCF_ERRORS.
 if nargin < 1
   error('ipcf:invalid_argument', 'ipcf_acf: DATA is required');
 end

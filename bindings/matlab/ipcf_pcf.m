@@ -25,6 +25,8 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     bins          'log', 'linear' or 'multitau'
 %     frames_used   the frames used (the largest power of two <= T)
 %     frame_interval, pixel_size  as given (0 = unknown)
+%     delta         true for delta-CCFs ('Delta', true)
+%   IPCF_FIT takes INFO ('Info', INFO) for the delays, offsets and units.
 %
 %   G = IPCF_PCF(DATA, Name, Value, ...) with options (case-insensitive):
 %     'Radius'      circle radius in pixels (6); the radius of the 'disk'
@@ -101,7 +103,7 @@ function [G, info] = ipcf_pcf(data, varargin)
 %                          'Nbins', 16, 'FrameInterval', 1e-3);
 %     plot(info.delays_s, squeeze(G(10, 10, 1, :)));
 %
-%   See also IPCF_ACF, IPCF_OFFSETS, IPCF_DELAYS, IPCF_CIRCLE, IPCF_LOGBINS,
+%   See also IPCF_ACF, IPCF_PCF_ERRORS, IPCF_FIT, IPCF_OFFSETS, IPCF_DELAYS, IPCF_CIRCLE, IPCF_LOGBINS,
 %   IPCF_CORRECT_BLEACHING.
 if nargin < 1
   error('ipcf:invalid_argument', 'ipcf_pcf: DATA is required');

@@ -1,10 +1,14 @@
-/* [G, delays] = ipcf_pcf_mex(data, radius, npoints, nbins, bleach, bleach_mean, threads, layout, mask, device[, tk])
- * Gateway of ipcf_pcf.m and ipcf_acf.m (see their help). layout 0: data(t, y, x); 1: data(x, y, t);
+/* [G, delays] = ipcf_pcf_mex(data, radius, npoints, nbins, bleach, bleach_mean, threads, layout, mask, device[, tk[, err]])
+ * Gateway of ipcf_pcf.m, ipcf_acf.m and ipcf_pcf_errors.m (see their help). layout 0: data(t, y, x); 1: data(x, y, t);
  * 2: data(y, x, t) (an imread stack). Every layout is read in place through strides.
  * tk (optional, Since 0.3) is a struct of the toolkit options with the fields
  *   Offsets ([] = the circle, or k x 2 [u v]), Data2 ([] or data's size and class),
  *   BinMode (IPCF_BINS_*), M, Smooth, Threshold (-Inf = none), Delta (0/1),
  *   NbinsName (the option name of nbins for messages).
+ * err (optional, Since 0.3) is [] (the curves, ipcf_pcf_compute) or a struct with the fields
+ *   Method (IPCF_ERRORS_*) and Segments (the segments of IPCF_ERRORS_SEGMENTS, 2..frames used;
+ *   a whole number, not used by IPCF_ERRORS_BLOCKING): the error bars of the curves instead
+ *   (ipcf_pcf_errors), in the same shape.
  * Returns single(rows, columns, offsets, points) indexed (y, x, offset, point) and,
  * when asked for, the delay of each point in frames (a column, ipcf_pcf_delays). */
 #include "ipcf_mexutil.h"
@@ -14,13 +18,14 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_pcf_options o;
     int64_t shape[4];
     mwSize dims[4];
-    int layout, k;
+    int layout, k, errors = 0;
+    int32_t method = 0, segments = 0;
     const char *nbins_name = "Bins";
     ipcf_status st;
     ipcf_mex_lock();
-    if (nrhs != 10 && nrhs != 11)
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: 10 or 11 arguments expected (use ipcf_pcf)");
-    if (nrhs == 11 && (!mxIsStruct(prhs[10]) || mxGetNumberOfElements(prhs[10]) != 1))
+    if (nrhs < 10 || nrhs > 12)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: 10 to 12 arguments expected (use ipcf_pcf)");
+    if (nrhs >= 11 && (!mxIsStruct(prhs[10]) || mxGetNumberOfElements(prhs[10]) != 1))
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: argument 11 must be an option struct (use ipcf_pcf)");
     layout = ipcf_mex_int32_range(prhs[7], "layout", 0, 2);
     ipcf_mex_data_class(prhs[0], "data");
@@ -31,7 +36,19 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
      * xyt: they are dims 3, 2, 1 (C order over reversed dims); yxt: dims 3, 1, 2. */
     ipcf_mex_stack(prhs[0], "data", layout, &data);
     ipcf_pcf_options_init(&o);
-    if (nrhs == 11) {
+    if (nrhs == 12 && !(mxIsEmpty(prhs[11]) && mxIsDouble(prhs[11]))) {
+        if (!mxIsStruct(prhs[11]) || mxGetNumberOfElements(prhs[11]) != 1)
+            mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: argument 12 must be [] or an error-bar struct (use ipcf_pcf_errors)");
+        errors = 1;
+        method = ipcf_mex_int32_range(ipcf_mex_field(prhs[11], "ipcf_pcf_mex", "Method"), "Method", IPCF_ERRORS_BLOCKING,
+                                      IPCF_ERRORS_SEGMENTS);
+        if (method == IPCF_ERRORS_SEGMENTS)
+            segments = ipcf_mex_int32(ipcf_mex_field(prhs[11], "ipcf_pcf_mex", "Segments"), "Segments", 2);
+        else /* a whole number, not used */
+            (void)ipcf_mex_integer(ipcf_mex_field(prhs[11], "ipcf_pcf_mex", "Segments"), "Segments", -IPCF_MEX_INT32_MAX - 1,
+                                   IPCF_MEX_INT32_MAX);
+    }
+    if (nrhs >= 11) {
         const mxArray *f = mxGetField(prhs[10], 0, "NbinsName");
         if (f && mxIsChar(f)) nbins_name = ipcf_mex_string(f, "NbinsName", 0);
     }
@@ -47,7 +64,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.device = ipcf_mex_int32(prhs[9], "Device", IPCF_DEVICE_CPU);
     /* mask(y, x): axes (y, x) are dims 1, 2; [] is none */
     if (ipcf_mex_mask(prhs[8], "Mask", &mask)) o.mask = &mask;
-    if (nrhs == 11) {
+    if (nrhs >= 11) {
         const mxArray *d2 = ipcf_mex_field(prhs[10], "ipcf_pcf_mex", "Data2");
         ipcf_mex_toolkit(prhs[10], "ipcf_pcf_mex", &o);
         if (!(mxIsEmpty(d2) && mxIsDouble(d2) && mxGetNumberOfDimensions(d2) == 2 && mxGetM(d2) == 0)) {
@@ -92,6 +109,6 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
         if (k) out.strides[k] = out.strides[k - 1] * shape[k - 1];
     }
     out.data = mxGetData(plhs[0]);
-    st = ipcf_pcf_compute(&data, &o, &out);
+    st = errors ? ipcf_pcf_errors(&data, &o, method, segments, &out) : ipcf_pcf_compute(&data, &o, &out);
     ipcf_mex_check(st);
 }

@@ -1,8 +1,13 @@
-function [G, info] = ipcf_pcf_run(data, o, given, fname, acf)
-%IPCF_PCF_RUN The work of IPCF_PCF and IPCF_ACF (ACF true: the offset (0, 0)).
+function [G, info] = ipcf_pcf_run(data, o, given, fname, acf, errs)
+%IPCF_PCF_RUN The work of IPCF_PCF, IPCF_ACF and IPCF_PCF_ERRORS (ACF true: the offset (0, 0)).
 %   O holds every option of IPCF_PCF (from IPCF_OPTIONS), GIVEN the names
 %   given. Returns G(y, x, offset, point) and, when asked for, INFO (see
-%   the help of IPCF_PCF).
+%   the help of IPCF_PCF). ERRS (optional) is [] or the struct of the error
+%   bars (Method: 0 blocking, 1 segments; Segments): G is then their error
+%   bars (ipcf_pcf_errors), of the same shape.
+if nargin < 6
+  errs = [];
+end
 layout = ipcf_layout(o.Layout, fname);
 bmean = ipcf_mean(o.BleachMean, fname);
 device = ipcf_device(o.Device, fname);
@@ -28,7 +33,7 @@ if strcmp(preset, 'line') && ndims(data) == 2 && ~isempty(data) && (isnumeric(da
 end
 ipcf_layout_check(data, layout, fname);
 tk.Data2 = data2;
-args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, o.Mask, device, tk};
+args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, o.Mask, device, tk, errs};
 if nargout < 2
   G = ipcf_pcf_mex(args{:});
   return
@@ -65,6 +70,7 @@ end
 info.rows = margin(1) + (1:size(G, 1))';
 info.columns = margin(2) + (1:size(G, 2))';
 info.bins = modes{tk.BinMode + 1};
+info.delta = logical(tk.Delta);
 info.frames_used = pow2(floor(log2(double(T))));
 info.frame_interval = frame_interval;
 info.pixel_size = pixel_size;
