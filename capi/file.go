@@ -24,6 +24,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
 
@@ -186,6 +187,13 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 			return fail(eInvalid, "job.frame_interval=%g, pixel_size=%g: want finite and >= 0", spec.FrameInterval, spec.PixelSize)
 		}
 	}
+	if has(ss, unsafe.Offsetof(d.segments), 4) { // since 0.3
+		e, err := jobErrors(co.errors, co.segments)
+		if err != nil {
+			return err
+		}
+		spec.Errors = e
+	}
 	var fn C.ipcf_job_progress_fn
 	var user unsafe.Pointer
 	if has(ss, unsafe.Offsetof(d.progress_user), 8) {
@@ -222,6 +230,30 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 		}
 	}
 	return nil
+}
+
+// jobErrors converts ipcf_job_options.errors and segments (since 0.3) into
+// Spec.Errors: nil for IPCF_JOB_ERRORS_NONE. Whether the output is a .npy
+// file and the segments fit the frames used is checked by job.Open.
+func jobErrors(method, segments C.int32_t) (*pcf.ErrOptions, error) {
+	var name string
+	switch method {
+	case C.IPCF_JOB_ERRORS_NONE:
+	case C.IPCF_JOB_ERRORS_BLOCKING:
+		name = "blocking"
+	case C.IPCF_JOB_ERRORS_SEGMENTS:
+		name = "segments"
+	default:
+		return nil, fail(eInvalid, "job.errors=%d: want IPCF_JOB_ERRORS_NONE (0), _BLOCKING (1) or _SEGMENTS (2)", method)
+	}
+	if segments < 0 || (segments != 0 && method != C.IPCF_JOB_ERRORS_SEGMENTS) {
+		return nil, fail(eInvalid, "job.segments=%d with job.errors=%d: want 0, or 2 .. the frames used with IPCF_JOB_ERRORS_SEGMENTS (0: 8)", segments, method)
+	}
+	e, err := job.ParseErrors(name, int(segments), segments != 0)
+	if err != nil {
+		return nil, fail(eInvalid, "job.errors=%d, segments=%d: %v", method, segments, err)
+	}
+	return e, nil
 }
 
 //export ipcfgo_pcf_file

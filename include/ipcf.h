@@ -320,7 +320,22 @@ typedef struct ipcf_job_options {
     void *progress_user;
     ipcf_job_log_fn log;        /* optional */
     void *log_user;
+    /* Since 0.3; read only when struct_size covers them (0 otherwise). */
+    int32_t errors;             /* IPCF_JOB_ERRORS_*: error bars of every curve point (ipcf_pcf_errors'
+                                   numbers) written beside a .npy output OUT.npy as OUT.sd.npy, in
+                                   its shape, and named in its metadata ("errors": file, method,
+                                   segments, shape, checksum); another output format with error bars
+                                   is IPCF_E_INVALID_ARGUMENT. 0 = IPCF_JOB_ERRORS_NONE (default) */
+    int32_t segments;           /* IPCF_JOB_ERRORS_SEGMENTS: 2 .. the frames used; 0 = 8. Else 0 */
 } ipcf_job_options;
+
+/* Error bars of a file job (ipcf_job_options.errors). Numbered from 1 so
+ * that a zeroed struct asks for none; the methods are those of
+ * IPCF_ERRORS_BLOCKING and IPCF_ERRORS_SEGMENTS (ipcf_pcf_errors), which
+ * number them from 0. Since 0.3. */
+#define IPCF_JOB_ERRORS_NONE 0     /* no error bars (default) */
+#define IPCF_JOB_ERRORS_BLOCKING 1 /* blocking analysis, as IPCF_ERRORS_BLOCKING */
+#define IPCF_JOB_ERRORS_SEGMENTS 2 /* segments, as IPCF_ERRORS_SEGMENTS */
 
 #define IPCF_ENGINE_MEMORY 0
 #define IPCF_ENGINE_OOC 1

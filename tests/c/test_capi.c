@@ -439,6 +439,69 @@ static int count_phase(void *user, const char *phase, int64_t done, int64_t tota
 static int notes;
 static void count_note(void *user, const char *msg) { (void)user; if (msg && *msg) notes++; }
 
+/* ipcf_job_options.errors and segments (since 0.3) are read: OUT.sd.npy
+ * holds ipcf_pcf_errors' numbers bit for bit in both engines; a struct_size
+ * without them writes none; bad values are refused. */
+static void test_job_errors(const char *fix, const char *tmp, const ipcf_pcf_options *o) {
+    char sim[600], out[1300], sd[1400];
+    snprintf(sim, sizeof sim, "%s/sim.npy", fix);
+    npy_t in, got;
+    if (npy_read(sim, &in)) { CHECK(0, "cannot read %s", sim); return; }
+    ipcf_array a = arr3(IPCF_DTYPE_UINT16, in.shape[0], in.shape[1], in.shape[2], in.data);
+    int64_t shape[4];
+    CHECK(ipcf_pcf_output_shape(&a, o, shape) == IPCF_OK, "output shape");
+    size_t n = (size_t)(shape[0] * shape[1] * shape[2] * shape[3]);
+    float *want = malloc(n * sizeof *want);
+    ipcf_array w;
+    ipcf_array_init_contiguous(&w, IPCF_DTYPE_FLOAT32, 4, shape, want);
+    ipcf_status st = ipcf_pcf_errors(&a, o, IPCF_ERRORS_SEGMENTS, 4, &w);
+    CHECK(st == IPCF_OK, "ipcf_pcf_errors: %d %s", st, ipcf_last_error());
+    ipcf_job_options jo;
+    ipcf_job_options_init(&jo);
+    CHECK(jo.errors == IPCF_JOB_ERRORS_NONE && jo.segments == 0, "job errors default %d %d", jo.errors, jo.segments);
+    ipcf_job_summary sum = {.struct_size = sizeof sum};
+    const char *engines[] = {"memory", "ooc"};
+    for (int e = 0; e < 2; e++) {
+        jo.engine = engines[e]; jo.tile_rows = e ? 8 : 0; jo.tile_cols = e ? 8 : 0;
+        jo.errors = IPCF_JOB_ERRORS_SEGMENTS; jo.segments = 4;
+        snprintf(out, sizeof out, "%s/err-%s.npy", tmp, engines[e]);
+        snprintf(sd, sizeof sd, "%s/err-%s.sd.npy", tmp, engines[e]);
+        st = ipcf_pcf_file(sim, NULL, out, o, &jo, &sum);
+        CHECK(st == IPCF_OK, "pcf_file errors %s: %d %s", engines[e], st, ipcf_last_error());
+        int ok = npy_read(sd, &got) == 0;
+        CHECK(ok && got.nbytes == n * sizeof *want && memcmp(got.data, want, got.nbytes) == 0,
+              "%s: OUT.sd.npy differs from ipcf_pcf_errors' (or is missing)", engines[e]);
+        if (ok) free(got.data);
+    }
+    /* An older struct_size does not reach the fields: no error bars. */
+    jo.engine = "memory"; jo.tile_rows = jo.tile_cols = 0;
+    jo.struct_size = (uint32_t)offsetof(ipcf_job_options, errors);
+    snprintf(out, sizeof out, "%s/noerr.npy", tmp);
+    snprintf(sd, sizeof sd, "%s/noerr.sd.npy", tmp);
+    st = ipcf_pcf_file(sim, NULL, out, o, &jo, &sum);
+    FILE *probe = fopen(sd, "rb");
+    CHECK(st == IPCF_OK && probe == NULL, "struct_size without errors: %d, sd file %p", st, (void *)probe);
+    if (probe) fclose(probe);
+    jo.struct_size = sizeof jo;
+    struct { int32_t errors, segments; const char *out, *needle; } bad[] = {
+        {3, 0, "bad.npy", "job.errors=3"}, {IPCF_JOB_ERRORS_NONE, 4, "bad.npy", "job.segments=4"},
+        {IPCF_JOB_ERRORS_BLOCKING, 4, "bad.npy", "job.segments=4"}, {IPCF_JOB_ERRORS_SEGMENTS, 1, "bad.npy", "segments"},
+        {IPCF_JOB_ERRORS_SEGMENTS, 0x7fffffff, "bad.npy", "segments"}, {IPCF_JOB_ERRORS_BLOCKING, 0, "bad.zarr", ".npy"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        jo.errors = bad[i].errors; jo.segments = bad[i].segments;
+        snprintf(out, sizeof out, "%s/%s", tmp, bad[i].out);
+        st = ipcf_pcf_file(sim, NULL, out, o, &jo, &sum);
+        CHECK(st == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), bad[i].needle), "errors=%d segments=%d %s: %d %s",
+              bad[i].errors, bad[i].segments, bad[i].out, st, ipcf_last_error());
+        probe = fopen(out, "rb");
+        CHECK(probe == NULL, "a refused job wrote %s", out);
+        if (probe) fclose(probe);
+    }
+    free(want);
+    free(in.data);
+}
+
 /* The file job of the shared fixture (tools/filejobdata): a folder of
  * big-endian single-page TIFFs and a raw big-endian file, out of core with
  * a small budget and many tiles, give the bytes of the CLI's results. */
@@ -500,6 +563,7 @@ static void test_pcf_file(const char *fix) {
     snprintf(out, sizeof out, "%s/raw-mem.npy", tmp);
     st = ipcf_pcf_file(rawp, &so, out, &o, &jo, &sum);
     CHECK(st == IPCF_OK && sum.engine == IPCF_ENGINE_MEMORY && same_file(out, cli_r), "raw in memory: %d %s", st, ipcf_last_error());
+    test_job_errors(fix, tmp, &o);
 
     /* Refused outputs and bad options, with messages. */
     snprintf(out, sizeof out, "%s/inside.npy", series);
