@@ -53,6 +53,7 @@ __all__ = [
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
     'label', 'Labelled', 'TimeAxisWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult',
+    'open_errors',
 ]
 
 _lib = _c.load()
@@ -1447,17 +1448,23 @@ class JobResult(str):
         ``already_complete`` (True when the output already was this job's
         result and nothing was done) and ``input_crc32c`` (CRC-32C of the
         input samples read; 0 when nothing was read).
+    errors : str or None
+        The path of the error bars written beside the result
+        (``pcf_file(..., errors=...)``: ``OUT.sd.npy`` for ``OUT.npy``;
+        read them with `open_errors`), None without.
     """
 
     summary = None
+    errors = None
 
-    def __new__(cls, path, summary):
+    def __new__(cls, path, summary, errors=None):
         self = super().__new__(cls, path)
         self.summary = summary
+        self.errors = errors
         return self
 
     def __reduce__(self):
-        return (JobResult, (str(self), self.summary))
+        return (JobResult, (str(self), self.summary, self.errors))
 
 
 def _path(value, name):
@@ -1585,7 +1592,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
              crop=None, frames=None, format='auto', shape=None, dtype=None, byteorder=None, offset=0,
              threads=None, memory=None, scratch=None, engine='auto', tile=None, device='auto',
              frame_interval=None, pixel_size=None, progress=False, offsets=None, bins='log', m=16, smooth=0.7,
-             threshold=None, delta=False, data2=None, channel=None, channel2=None):
+             threshold=None, delta=False, data2=None, channel=None, channel2=None, errors=None, segments=8):
     """Compute the pCF of an image time series in a file into a file.
 
     The library reads the input, computes in memory or out of core within
@@ -1670,15 +1677,29 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     pixel_size : float, optional
         Micrometres per pixel, written into the metadata.
     progress : bool
-        Show a progress bar per phase ('read', 'pcf', 'transpose', ...),
-        tqdm if installed.
+        Show a progress bar per phase ('read', 'pcf', 'transpose',
+        'errors', 'pcf+errors', ...), tqdm if installed.
+    errors : {None, 'blocking', 'segments'}
+        Also write the error bars of every curve point, `pcf_errors`'
+        numbers bit for bit (in memory and out of core), beside a .npy
+        output: ``OUT.sd.npy`` for ``OUT.npy``, float32 in the result's
+        shape, recorded in the metadata (``errors``: file, method,
+        segments, shape, crc32c, bytes; read them with `open_errors`). A
+        Zarr output with error bars raises an `IpcfValueError`. None: no
+        error bars (an earlier run's ``OUT.sd.npy`` that the metadata named
+        is removed).
+    segments : int
+        Number of segments for ``errors='segments'``: 2 .. the frames
+        used. Not used otherwise (but it must be an integer), as for
+        `pcf_errors`.
 
     Returns
     -------
     JobResult
         The output path, a `str` with a ``summary`` dict: ``engine``
         ('memory' or 'ooc'), ``shape``, ``tiles``, ``resumed``,
-        ``already_complete`` and ``input_crc32c``.
+        ``already_complete`` and ``input_crc32c``; and ``errors``, the path
+        of the error bars (None without).
 
     Raises
     ------
@@ -1719,6 +1740,9 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     ...                 tile=(4, 4))
     >>> zarr.summary['engine'], zarr.summary['shape'], zarr.summary['tiles']
     ('ooc', (6, 6, 4, 4), 4)
+    >>> sd = pcf_file(data, os.path.join(tmp, 'pcf.npy'), radius=2, npoints=4, nbins=4, errors='blocking')
+    >>> os.path.basename(sd.errors), open_errors(sd).shape
+    ('pcf.sd.npy', (8, 8, 4, 4))
     >>> shutil.rmtree(tmp)
     """
     _check_process()
@@ -1728,6 +1752,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         raise _invalid('pcf_file: data2 is not supported: a file job takes one channel of the input file for '
                        'each of channel and channel2, not an array (use ipcf.pcf with arrays)')
     inp, out = _path(input, 'input'), _path(output, 'output')
+    err_code = _c.JOB_ERRORS[None if errors is None else _choice(errors, 'errors', ('blocking', 'segments'))]
+    nseg = _int(segments, 'segments', lo=2 if errors == 'segments' else None)
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, offsets=offsets, bins=bins, m=m,
                      smooth=smooth, threshold=threshold, delta=delta)
     src = _c.SourceOptions()
@@ -1757,6 +1783,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     job.engine = _cstr(engine, 'engine')
     job.frame_interval = 0.0 if frame_interval is None else _float(frame_interval, 'frame_interval')
     job.pixel_size = 0.0 if pixel_size is None else _float(pixel_size, 'pixel_size')
+    job.errors = err_code
+    job.segments = nseg if errors == 'segments' else 0
     bar = _PhaseProgress('pcf_file') if progress else None
     job.progress = _c.JOB_PROGRESS(bar) if bar else _c.JOB_PROGRESS()
 
@@ -1780,7 +1808,11 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         'already_complete': bool(summary.already_complete),
         'input_crc32c': int(summary.input_crc32c),
     }
-    return JobResult(os.fsdecode(os.fspath(output)), info)
+    path = os.fsdecode(os.fspath(output))
+    sd = None
+    if err_code:
+        sd = _errors_file(path, _errors_record(path))
+    return JobResult(path, info, sd)
 
 
 def open_result(path):
@@ -1846,6 +1878,99 @@ def open_result(path):
     sidecar = p + '.json'
     meta = _read_json(sidecar) if os.path.exists(sidecar) else {}
     return array, meta
+
+
+def _errors_record(path):
+    """The ``errors`` record of a .npy result's sidecar: a dict, or None."""
+    p = os.fsdecode(os.fspath(path))
+    if os.path.isdir(p):
+        return None  # a Zarr result has no error bars
+    sidecar = p + '.json'
+    if not os.path.exists(sidecar):
+        return None
+    rec = _read_json(sidecar).get('errors')
+    if rec is None:
+        return None
+    f = rec.get('file') if isinstance(rec, dict) else None
+    if not isinstance(f, str) or not f or os.path.basename(f) != f or f in ('.', '..'):
+        raise _error(_c.E_IO, f'{sidecar}: errors: {rec!r}: want a record naming a file beside the result')
+    return rec
+
+
+def _errors_file(path, rec):
+    """The path of the error bars a result's record names (None: none)."""
+    if rec is None:
+        return None
+    p = os.fsdecode(os.fspath(path))
+    return os.path.join(os.path.dirname(p), rec['file'])
+
+
+def open_errors(path):
+    """Return the error bars written beside a `pcf_file` result.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A .npy result computed with ``pcf_file(..., errors='blocking')``
+        or ``'segments'`` (or ``ipcf pcf --errors``): its ``PATH.json``
+        sidecar names the error bars' file (``OUT.sd.npy`` for
+        ``OUT.npy``) under ``errors``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Read-only float32, memory-mapped, the result's shape (rows,
+        columns, points, bins): the standard deviation of every point of
+        the curves, as `pcf_errors` returns it. The method and segments are
+        in ``open_result(path)[1]['errors']``.
+
+    Raises
+    ------
+    IpcfValueError
+        The result has no error bars (no sidecar, or computed without
+        ``errors``), or is a Zarr folder.
+    IpcfIOError
+        The file the sidecar names is missing, not a .npy file, or not
+        the one recorded (another shape or size): compute them again.
+
+    Examples
+    --------
+    >>> import os, shutil, tempfile
+    >>> tmp = tempfile.mkdtemp()
+    >>> data = os.path.join(tmp, 'data.npy')
+    >>> numpy.save(data, simulate(frames=256, size=12, seed=1))
+    >>> result = pcf_file(data, os.path.join(tmp, 'pcf.npy'), radius=2, npoints=4, nbins=4, errors='segments')
+    >>> sd = open_errors(result)
+    >>> sd.shape, sd.flags.writeable, open_result(result)[1]['errors']['segments']
+    ((8, 8, 4, 4), False, 8)
+    >>> del sd
+    >>> shutil.rmtree(tmp)
+    """
+    try:
+        p = os.fsdecode(os.fspath(path))
+    except TypeError:
+        raise _unsupported(f'path={path!r}: want a path (str or os.PathLike)') from None
+    rec = _errors_record(p)
+    if rec is None:
+        why = 'a Zarr result' if os.path.isdir(p) else ('no metadata beside it (PATH.json)'
+                                                        if not os.path.exists(p + '.json') else 'computed without them')
+        raise _invalid(f'{p}: no error bars ({why}): compute them with pcf_file(..., errors=\'blocking\') or '
+                       f'\'segments\' into a .npy result')
+    sd = _errors_file(p, rec)
+    try:
+        array = numpy.load(sd, mmap_mode='r', allow_pickle=False)
+    except OSError as exc:
+        raise _error(_c.E_IO, f'{p}.json names the error bars {sd}: {exc.strerror or exc}; compute them again') from None
+    except Exception as exc:  # noqa: BLE001 - not a .npy file, or a damaged one
+        raise _error(_c.E_IO, f'{sd}: not a .npy file of error bars ({type(exc).__name__}: {exc})') from None
+    want_bytes = rec.get('bytes')
+    want_shape = rec.get('shape')
+    if (not isinstance(array, numpy.ndarray) or (want_shape is not None and list(array.shape) != list(want_shape))
+            or (isinstance(want_bytes, int) and os.path.getsize(sd) != want_bytes)):
+        got = getattr(array, 'shape', type(array).__name__)
+        raise _error(_c.E_IO, f'{sd}: {got}, {os.path.getsize(sd)} bytes, but {p}.json recorded shape {want_shape}, '
+                              f'{want_bytes} bytes: not the error bars of this result; compute them again')
+    return array
 
 
 def _read_json(path):

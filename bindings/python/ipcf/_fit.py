@@ -8,11 +8,13 @@ result gives the same numbers, bit for bit, as the maps of ``ipcf fit``.
 
 import collections.abc
 import ctypes
+import os
 
 import numpy
 
 from . import (_bool, _c, _call, _choice, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
-               _last_error, _lib, _not_masked, _offsets_array, _positive, _threads, _unsupported, open_result)
+               _last_error, _lib, _not_masked, _offsets_array, _positive, _threads, _unsupported, open_errors,
+               open_result)
 from ._label import Labelled, label
 
 __all__ = ['fit', 'fit_result', 'FitResult', 'MODELS', 'STATUS']
@@ -434,7 +436,7 @@ def _label_maps(result, coords, uv, has_y):
 
 
 def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, joint=False, flow=False, ginf=False,
-               frame_interval=None, pixel_size=None, threads=None, progress=False, labelled=False):
+               frame_interval=None, pixel_size=None, threads=None, progress=False, labelled=False, sigma=None):
     """Fit a model to every curve of a `pcf_file` result (or ``ipcf pcf``'s).
 
     The result's metadata give the delays, the offsets, the delta flag and
@@ -451,6 +453,12 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
         As for `fit` (``ipcf fit``'s --model, --waist, --waist-um, --kappa,
         --joint, --flow, --ginf, --frame-interval, --pixel-size,
         --threads).
+    sigma : None, False, array_like, str or os.PathLike
+        The weights, as ``ipcf fit`` chooses them. None: the error bars
+        the result's metadata names (``pcf_file(..., errors=...)``, read
+        with `open_errors`) when it has them, else unweighted; False:
+        unweighted (``--no-sigma``); an array or the path of a .npy file:
+        those error bars (``--sigma FILE``), the result's shape.
 
     Returns
     -------
@@ -471,6 +479,20 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     if not meta:
         raise _invalid(f'{path}: no metadata beside it (PATH.json): fit_result needs the result\'s delays and offsets')
     curves = label(values, meta)
+    if sigma is None:
+        sigma = open_errors(path) if meta.get('errors') else None
+    elif sigma is False:
+        sigma = None
+    elif isinstance(sigma, (str, bytes, os.PathLike)):
+        try:
+            sigma = numpy.load(sigma, mmap_mode='r', allow_pickle=False)
+        except OSError as exc:
+            raise _error(_c.E_IO, f'sigma={sigma!r}: {exc.strerror or exc}') from None
+        except Exception as exc:  # noqa: BLE001 - not a .npy file
+            raise _error(_c.E_IO, f'sigma={sigma!r}: not a .npy file ({type(exc).__name__}: {exc})') from None
+    elif sigma is True:
+        raise _unsupported('sigma=True: want None (the result\'s error bars, if any), False (unweighted), an array or '
+                           'a .npy path')
     return fit(curves, model=model, waist=waist, waist_um=waist_um, kappa=kappa, joint=joint, flow=flow, ginf=ginf,
                frame_interval=frame_interval, pixel_size=pixel_size, threads=threads, progress=progress,
-               labelled=labelled)
+               labelled=labelled, sigma=sigma)

@@ -37,6 +37,7 @@ BINS = {'log': 0, 'linear': 1, 'multitau': 2}
 OUTPUT_CCF, OUTPUT_DELTA = 0, 1
 OFFSETS = {'circle': 0, 'disk': 1, 'line': 2}
 ERRORS = {'blocking': 0, 'segments': 1}  # ipcf_pcf_errors methods
+JOB_ERRORS = {None: 0, 'blocking': 1, 'segments': 2}  # ipcf_job_options.errors (IPCF_JOB_ERRORS_*)
 
 ENGINE_MEMORY, ENGINE_OOC = 0, 1
 # Fits (ipcf_fit), since 0.3.
@@ -153,6 +154,8 @@ class JobOptions(ctypes.Structure):
         ('progress_user', ctypes.c_void_p),
         ('log', JOB_LOG),
         ('log_user', ctypes.c_void_p),
+        ('errors', ctypes.c_int32),  # since 0.3: JOB_ERRORS
+        ('segments', ctypes.c_int32),
     ]
 
 

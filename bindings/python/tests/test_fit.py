@@ -285,6 +285,41 @@ def test_equals_cli(results, which, name, flags, opts):
     assert r2.maps.tobytes() == r.maps.tobytes()
 
 
+def _cli_maps(path, out, flags):
+    proc = subprocess.run([_cli(), 'fit', str(path), '-o', out, '--quiet'] + flags, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    base = out[:-len('.npy')]
+    with open(out + '.json') as fh:
+        meta = json.load(fh)
+    return [numpy.load(f) for f in (out, base + '.stderr.npy', base + '.chisq.npy', base + '.status.npy')], meta
+
+
+def test_weighted_by_the_results_error_bars_equals_cli(results):
+    """A pcf_file result with error bars: fit_result weights by them, as ipcf fit does (bit for bit);
+    sigma=False is --no-sigma, sigma=PATH is --sigma PATH."""
+    tmp, _ = results
+    src = str(tmp / 'data.npy')
+    res = ipcf.pcf_file(src, str(tmp / 'witherr.npy'), offsets=[(0, 0)] + RING4, bins='multitau', m=16, smooth=0,
+                        errors='segments', segments=16)
+    sd = ipcf.open_errors(res)
+    for name, flags, opts, sigma in (('pcf1d', [], {}, None), ('acf2d', ['--ginf'], {'ginf': True}, None),
+                                     ('pcf1d', ['--no-sigma'], {}, False),
+                                     ('pcf1d', ['--sigma', res.errors], {}, res.errors)):
+        want, meta = _cli_maps(res, str(tmp / f'wmaps-{name}-{len(flags)}.npy'), ['--model', name] + flags)
+        r = ipcf.fit_result(res, name, sigma=sigma, **opts)
+        for got, w in zip((r.maps, r.stderr_maps, r.chisq, r.status), want):
+            assert got.shape == w.shape and got.tobytes() == w.tobytes(), (name, flags)
+        assert meta['weights']['used'] == (sigma is not False), meta['weights']
+    weighted = ipcf.fit_result(res)
+    assert weighted.maps.tobytes() == ipcf.fit_result(res, sigma=numpy.asarray(sd)).maps.tobytes()
+    assert weighted.maps.tobytes() != ipcf.fit_result(res, sigma=False).maps.tobytes()
+    with pytest.raises(ipcf.IpcfTypeError, match='sigma=True'):
+        ipcf.fit_result(res, sigma=True)
+    with pytest.raises(ipcf.IpcfIOError):
+        ipcf.fit_result(res, sigma=str(tmp / 'missing.npy'))
+
+
 # --- physics: simulate -> acf -> fit ----------------------------------------
 
 def test_simulate_acf_fit_recovers_d():

@@ -386,3 +386,101 @@ except KeyboardInterrupt:
     assert tiles == '25' and int(resumed) >= 5 and complete == 'False', (out, err)
     assert lines[2] == 'same True', (out, err)
     assert proc.returncode == 0, err
+
+
+# --- error bars beside the curves (issue 14, libipcf 0.3) -------------------
+
+ERR_CASES = [
+    ('memory', 'blocking', {}),
+    ('ooc', 'blocking', {}),
+    ('memory', 'segments', dict(segments=5)),
+    ('ooc', 'segments', dict(segments=5, crop='2:38,4:', bins='multitau', m=8)),
+    ('ooc', 'segments', dict(offsets=[(0, 0), (2, 1)], delta=False, bleach=64)),
+    ('memory', 'blocking', dict(offsets=[(2, 0), (0, 2)], delta=True, frames='0:512')),
+]
+
+
+@pytest.mark.parametrize('engine, method, kw', ERR_CASES, ids=[f'{c[0]}-{c[1]}-{len(c[2])}' for c in ERR_CASES])
+def test_errors_equal_pcf_errors(fixture, stack, stack_npy, tmp_path, engine, method, kw):
+    """pcf_file(..., errors=) writes OUT.sd.npy: pcf_errors' numbers bit for bit, in memory and out of core."""
+    kw = dict(kw)
+    crop, frames, nseg = kw.pop('crop', None), kw.pop('frames', None), kw.pop('segments', 8)
+    args = ooc_args(fixture, **kw) if engine == 'ooc' else pcf_args(fixture, engine='memory', **kw)
+    out = tmp_path / 'g.npy'
+    result = ipcf.pcf_file(stack_npy, out, errors=method, segments=nseg, crop=crop, frames=frames, **args)
+    assert result.summary['engine'] == engine and (engine == 'memory' or result.summary['tiles'] > 1)
+    assert result.errors == str(tmp_path / 'g.sd.npy') and os.path.exists(result.errors)
+    data = stack
+    if crop:
+        data = data[:, 2:38, 4:]
+    if frames:
+        data = data[:512]
+    direct = {k: v for k, v in args.items() if k not in ('memory', 'tile', 'engine')}
+    want = ipcf.pcf_errors(data, method=method, segments=nseg, **direct)
+    sd = ipcf.open_errors(result)
+    assert sd.dtype == numpy.float32 and not sd.flags.writeable and sd.shape == want.shape
+    assert sd.tobytes() == want.tobytes()
+    # the curves beside them are pcf's, and the metadata records the pair
+    g, meta = ipcf.open_result(result)
+    assert g.tobytes() == ipcf.pcf(data, **direct).tobytes()
+    rec = meta['errors']
+    assert rec['file'] == 'g.sd.npy' and rec['method'] == method and rec['shape'] == list(want.shape)
+    assert rec['segments'] == (nseg if method == 'segments' else None)
+    assert rec['bytes'] == os.path.getsize(result.errors)
+    assert pickle.loads(pickle.dumps(result)).errors == result.errors
+    del sd, g
+    # a rerun is complete already; without error bars the stale file goes
+    again = ipcf.pcf_file(stack_npy, out, errors=method, segments=nseg, crop=crop, frames=frames, **args)
+    assert again.summary['already_complete'] and again.errors == result.errors
+    plain = ipcf.pcf_file(stack_npy, out, crop=crop, frames=frames, **args)
+    assert plain.errors is None and not os.path.exists(tmp_path / 'g.sd.npy')
+    assert 'errors' not in ipcf.open_result(plain)[1] or ipcf.open_result(plain)[1]['errors'] is None
+    with pytest.raises(ipcf.IpcfValueError, match='no error bars'):
+        ipcf.open_errors(plain)
+
+
+def test_errors_segments_default_and_raw(fixture, stack, tmp_path):
+    # segments=8 by default; a raw big-endian input reads the same samples
+    result = ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'raw.npy', errors='segments',
+                           **raw_args(fixture), **ooc_args(fixture))
+    want = ipcf.pcf_errors(stack, method='segments', **pcf_args(fixture))
+    assert ipcf.open_errors(result).tobytes() == want.tobytes()
+    assert ipcf.open_result(result)[1]['errors']['segments'] == 8
+
+
+@pytest.mark.parametrize('kw, exc, text', [
+    (dict(errors='jackknife'), ipcf.IpcfValueError, 'jackknife'),
+    (dict(errors=True), ipcf.IpcfValueError, 'errors=True'),
+    (dict(errors='segments', segments=1), ipcf.IpcfValueError, 'segments'),
+    (dict(errors='segments', segments=5000), ipcf.IpcfValueError, 'segments'),
+    (dict(errors='segments', segments=2**31), ValueError, 'segments'),
+    (dict(errors='segments', segments=2.5), TypeError, 'segments'),
+    (dict(errors='blocking', segments='8'), TypeError, 'segments'),
+    (dict(errors='blocking', output='out.zarr'), ipcf.IpcfValueError, '.npy'),
+    (dict(errors='blocking', engine='ooc', output='out.zarr'), ipcf.IpcfValueError, '.npy'),
+])
+def test_errors_bad_arguments(fixture, tmp_path, kw, exc, text):
+    out = tmp_path / kw.pop('output', 'out.npy')
+    with pytest.raises(exc) as info:
+        ipcf.pcf_file(fixture['root'] / 'series', out, **{**pcf_args(fixture), **kw})
+    assert text in str(info.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_open_errors_checks_the_file(fixture, stack_npy, tmp_path):
+    result = ipcf.pcf_file(stack_npy, tmp_path / 'g.npy', errors='blocking', **pcf_args(fixture))
+    with pytest.raises(ipcf.IpcfValueError, match='Zarr'):
+        ipcf.open_errors(ipcf.pcf_file(stack_npy, tmp_path / 'g.zarr', **pcf_args(fixture)))
+    with pytest.raises(ipcf.IpcfTypeError):
+        ipcf.open_errors(3)
+    sd = pathlib.Path(result.errors)
+    sd.rename(tmp_path / 'moved.npy')
+    with pytest.raises(ipcf.IpcfIOError, match='compute them again'):
+        ipcf.open_errors(result)
+    numpy.save(sd, numpy.zeros((2, 2), numpy.float32))  # another file under its name
+    with pytest.raises(ipcf.IpcfIOError, match='not the error bars of this result'):
+        ipcf.open_errors(result)
+    # without a sidecar: no error bars known
+    os.remove(str(result) + '.json')
+    with pytest.raises(ipcf.IpcfValueError, match='no metadata'):
+        ipcf.open_errors(result)
