@@ -25,6 +25,7 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %     already_complete  true if OUTPUT already was this job's result
 %     input_crc32c      CRC-32C of the samples read, hex text ('00000000'
 %                       if nothing was read)
+%     errors            the file of the error bars ('Errors'), '' without
 %     log               cell array of the job's notes (stale scratch
 %                       removed, job already complete, ...)
 %
@@ -92,6 +93,16 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %                     'frame_interval' is the same option
 %     'PixelSize'     pixel size in micrometres, for the metadata (0);
 %                     'pixel_size' is the same option
+%   Error bars (library 0.3)
+%     'Errors'        'blocking' or 'segments': also write the error bars
+%                     of every curve point (the numbers of IPCF_PCF_ERRORS
+%                     with 'Method', bit for bit) beside a .npy OUTPUT:
+%                     OUT.sd.npy for OUT.npy, single, OUTPUT's shape,
+%                     named in the metadata (meta.errors); read it with
+%                     IPCF_READ. A .zarr OUTPUT with error bars raises
+%                     ipcf:invalid_argument. '' or 'none': none ('')
+%     'Segments'      segments of 'segments', 2 .. the frames used (8);
+%                     a whole number, not used otherwise
 %
 %   Whole-number options must be whole numbers within range: 2.7 or 2^31
 %   raise ipcf:invalid_argument and are never rounded.
@@ -129,7 +140,7 @@ d = struct('Radius', 6, 'Npoints', 32, 'Nbins', 32, 'Bleach', 0, 'BleachMean', '
            'Dtype', 'uint16', 'ByteOrder', 'little', 'Offset', 0, 'Threads', 0, ...
            'Memory', '', 'Scratch', '', 'Engine', 'auto', 'Tile', [], 'Device', 'auto', ...
            'FrameInterval', 0, 'PixelSize', 0, 'Bins', 32, 'Offsets', 'circle', 'M', 16, 'Smooth', 0.7, ...
-           'Threshold', [], 'Delta', false, 'Channel', [], 'Channel2', []);
+           'Threshold', [], 'Delta', false, 'Channel', [], 'Channel2', [], 'Errors', '', 'Segments', 8);
 % 'Points' as in ipcf_pcf
 [o, given] = ipcf_options(d, varargin, fname, {'Points', 'Npoints'; 'frame_interval', 'FrameInterval'; ...
                                                'pixel_size', 'PixelSize'});
@@ -152,13 +163,32 @@ if strcmpi(o.Format, 'raw') && isempty(o.Shape)
   error('ipcf:invalid_argument', '%s: Format ''raw'' needs ''Shape'', [frames rows columns]', fname);
 end
 o.BleachMean = ipcf_mean(o.BleachMean, fname);
+o.Errors = error_bars(o.Errors, fname);   % Segments checked by the gateway
 o.Device = ipcf_device(o.Device, fname);
 o.Dtype = raw_dtype(o.Dtype, fname);
 o.ByteOrder = byte_order(o.ByteOrder, fname);
 if nargout > 1
   [out, summary] = ipcf_pcf_file_mex(input, output, o);
+  summary.errors = '';
+  if o.Errors ~= 0   % OUT.sd.npy for OUT.npy, as the library names it
+    [folder, name, ext] = fileparts(regexprep(out, '/+$', ''));
+    summary.errors = fullfile(folder, [name '.sd' ext]);
+  end
 else
   out = ipcf_pcf_file_mex(input, output, o);
+end
+end
+
+function code = error_bars(errors, fname)
+% IPCF_JOB_ERRORS_NONE 0, _BLOCKING 1, _SEGMENTS 2
+errors = ipcf_text(errors, 'Errors', fname);
+k = find(strcmpi(errors, {'none', 'blocking', 'segments'}));
+if isempty(errors)
+  code = 0;
+elseif isempty(k)
+  error('ipcf:invalid_argument', '%s: Errors ''%s'': want ''blocking'', ''segments'' or '''' (none)', fname, errors);
+else
+  code = k - 1;
 end
 end
 

@@ -9,7 +9,9 @@
  *   FrameInterval, PixelSize, and the toolkit's Offsets ([] = the circle,
  *   or k x 2 [u v]), BinMode (IPCF_BINS_*), M, Smooth, Threshold (-Inf =
  *   none), Delta (0/1), Channel and Channel2 ([] = none, else a channel
- *   numbered from 1); NbinsName (optional) names Nbins in messages.
+ *   numbered from 1), Errors (IPCF_JOB_ERRORS_*) and Segments (a whole
+ *   number; passed with IPCF_JOB_ERRORS_SEGMENTS only); NbinsName
+ *   (optional) names Nbins in messages.
  * Every number is checked here: a value that is not a whole number or is
  * out of range raises ipcf:invalid_argument, nothing is truncated. */
 #include <stdlib.h>
@@ -147,6 +149,12 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     job.engine = str_opt(o, "Engine");
     job.frame_interval = ipcf_mex_real(field(o, "FrameInterval"), "FrameInterval", 0);
     job.pixel_size = ipcf_mex_real(field(o, "PixelSize"), "PixelSize", 0);
+    /* error bars beside the result (Since 0.3) */
+    job.errors = ipcf_mex_int32_range(field(o, "Errors"), "Errors", IPCF_JOB_ERRORS_NONE, IPCF_JOB_ERRORS_SEGMENTS);
+    if (job.errors == IPCF_JOB_ERRORS_SEGMENTS)
+        job.segments = ipcf_mex_int32(field(o, "Segments"), "Segments", 2);
+    else
+        (void)ipcf_mex_integer(field(o, "Segments"), "Segments", -2147483648.0, 2147483647.0);
     job.progress = ipcf_mex_job_progress; /* Ctrl+C cancels (ipcf:cancelled) */
     job.log = ipcf_mex_log;
     job.log_user = &log;

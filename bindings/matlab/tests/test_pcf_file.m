@@ -148,6 +148,37 @@ try
   check(strcmp(s.engine, 'ooc') && isequaln(Z, want), 'zarr: data differs from the CLI result');
   check(isstruct(zmeta) && zmeta.radius == radius, 'zarr: metadata');
 
+  % 6b. 'Errors': OUT.sd.npy beside OUT.npy holds ipcf_pcf_errors' numbers
+  %     bit for bit, in memory and out of core; the metadata names it.
+  sd_want = ipcf_pcf_errors(data, opts{:}, 'Method', 'segments', 'Segments', 4);
+  rawopts = {'Shape', [frames sz sz], 'ByteOrder', 'big', opts{:}, 'Errors', 'segments', 'Segments', 4};
+  engines = {{'Engine', 'memory'}, {'Engine', 'ooc', 'Memory', p.memory, 'Tile', tile}};
+  for k = 1:2
+    out_sd = fullfile(tmp, sprintf('errors%d.npy', k));
+    [~, s] = ipcf_pcf_file(raw, out_sd, rawopts{:}, engines{k}{:});
+    check(strcmp(s.errors, fullfile(tmp, sprintf('errors%d.sd.npy', k))), sprintf('errors: summary.errors %s', s.errors));
+    sd = ipcf_read(s.errors);
+    check(isa(sd, 'single') && isequal(size(sd), size(sd_want)) && ...
+          isequal(typecast(sd(:), 'uint32'), typecast(sd_want(:), 'uint32')), ...
+          sprintf('errors (%s): OUT.sd.npy differs from ipcf_pcf_errors', engines{k}{2}));
+    [~, meta] = ipcf_read(out_sd);
+    if isstruct(meta)
+      check(strcmp(meta.errors.file, sprintf('errors%d.sd.npy', k)) && strcmp(meta.errors.method, 'segments') && ...
+            meta.errors.segments == 4, 'errors: metadata');
+    end
+  end
+  [~, s] = ipcf_pcf_file(raw, fullfile(tmp, 'noerrors.npy'), 'Shape', [frames sz sz], 'ByteOrder', 'big', opts{:});
+  check(isempty(s.errors) && ~exist(fullfile(tmp, 'noerrors.sd.npy'), 'file'), 'no Errors: an error bars file');
+  bad = fullfile(tmp, 'bad.npy');
+  expect_error(@() ipcf_pcf_file(series, bad, 'Errors', 'jackknife'), {'ipcf:invalid_argument'}, 'jackknife', 'Errors jackknife');
+  expect_error(@() ipcf_pcf_file(series, bad, 'Errors', 'segments', 'Segments', 1), {'ipcf:invalid_argument'}, ...
+               'Segments', 'Segments 1');
+  expect_error(@() ipcf_pcf_file(series, bad, 'Errors', 'blocking', 'Segments', 2.5), {'ipcf:invalid_argument'}, ...
+               'Segments', 'Segments 2.5');
+  expect_error(@() ipcf_pcf_file(series, fullfile(tmp, 'bad.zarr'), 'Errors', 'blocking'), {'ipcf:invalid_argument'}, ...
+               '.npy', 'Errors with a .zarr output');
+  check(~exist(bad, 'file') && ~exist(fullfile(tmp, 'bad.zarr'), 'dir'), 'a refused Errors job wrote its output');
+
   % 7. Refusals and bad arguments, with nothing written.
   snap = snapshot(series);
   inside = fullfile(series, 'result.npy');
