@@ -134,9 +134,9 @@ public final class Native {
         public int channel, channel2;
     }
 
-    /** ipcf_job_options (since 0.2): 88 bytes on LP64. */
+    /** ipcf_job_options (since 0.2): 96 bytes on LP64 (errors and segments since 0.3). */
     @Structure.FieldOrder({"struct_size", "tile_rows", "tile_cols", "reserved0", "memory", "scratch", "engine",
-            "frame_interval", "pixel_size", "progress", "progress_user", "log", "log_user"})
+            "frame_interval", "pixel_size", "progress", "progress_user", "log", "log_user", "errors", "segments"})
     public static class JobOptions extends Structure {
         public int struct_size;
         public int tile_rows, tile_cols, reserved0;
@@ -146,6 +146,8 @@ public final class Native {
         public Pointer progress_user;
         public JobLog log;
         public Pointer log_user;
+        public int errors;   // IPCF_JOB_ERRORS_NONE 0, _BLOCKING 1, _SEGMENTS 2: OUT.sd.npy beside OUT.npy
+        public int segments; // _SEGMENTS: 2 .. the frames used, 0 = 8; else 0
     }
 
     /** ipcf_job_summary (since 0.2): 56 bytes; struct_size is set by the caller. */
