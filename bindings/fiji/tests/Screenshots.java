@@ -17,7 +17,8 @@ import javax.imageio.ImageIO;
  * of Plot pCF Curves and the Results table, the dialog of Pair Correlation of File or Folder...
  * (its toolkit fields). Also runs the menu command with a macro options string, as a recorded
  * macro would, and replays what the Recorder writes for the pCF and ACF dialogs; records Plot pCF
- * Curves with the ROI Manager and checks it writes the line recorded.ijm uses.
+ * Curves with the ROI Manager and checks it writes the line recorded.ijm uses; the dialog of Fit
+ * pCF Maps... and its maps (fiji_fit_dialog.png, fiji_fit_maps.png), the recorded line replayed.
  * Usage: xvfb-run -a java -Dplugins.dir=build/fiji -cp ij.jar:jna.jar:... Screenshots INPUT.npy OUTDIR
  * Without JNA (-cp ij.jar:...): Screenshots --nojna OUTDIR shoots the command's message (fiji_nojna.png).
  */
@@ -185,6 +186,52 @@ public class Screenshots {
             throw new IllegalStateException("Plot pCF Curves from the ROI Manager: no ROI columns");
         rm.reset();
         rm.close();
+        // Fit pCF Maps...: the dialog on the calibrated result (the waist typed in, joint), the maps
+        // it shows, and the line the Recorder writes, replayed: the same maps bit for bit
+        String fitCmd = "Fit pCF Maps...";
+        IJ.selectWindow(res8.getID()); // by ID: res and rec have its title
+        IJ.doCommand(fitCmd);
+        GenericDialog fg = (GenericDialog) find(GenericDialog.class, 10000);
+        if (fg == null) throw new IllegalStateException(fitCmd + ": the dialog did not open");
+        ((java.awt.TextField) fg.getStringFields().get(0)).setText("2"); // waist (pixels)
+        ((java.awt.Checkbox) fg.getCheckboxes().get(0)).setState(true);  // joint
+        fg.toFront();
+        Thread.sleep(800);
+        shoot(robot, fg.getBounds(), new File(out, "fiji_fit_dialog.png"));
+        robot.keyPress(KeyEvent.VK_ENTER);
+        robot.keyRelease(KeyEvent.VK_ENTER);
+        ImagePlus maps = null;
+        for (int i = 0; i < 600 && maps == null; i++) {
+            ImagePlus cur = WindowManager.getCurrentImage();
+            if (cur != null && cur.getTitle().equals("pcf1d fit of " + res8.getTitle())) maps = cur;
+            else Thread.sleep(100);
+        }
+        if (maps == null) throw new IllegalStateException(fitCmd + ": no maps from the dialog");
+        String fitLine = null;
+        for (int i = 0; i < 100 && fitLine == null; i++) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("run\\(\"" + java.util.regex.Pattern.quote(fitCmd)
+                    + "\", \"([^\"]*)\"\\);").matcher(recorder.getText());
+            while (m.find()) fitLine = m.group(1);
+            if (fitLine == null) Thread.sleep(100);
+        }
+        if (fitLine == null) throw new IllegalStateException(fitCmd + ": not recorded: " + recorder.getText());
+        System.out.println("recorded: run(\"" + fitCmd + "\", \"" + fitLine + "\");");
+        maps.setPosition(1, 2, 1); // D
+        if (!"D (um^2/s)".equals(maps.getStack().getSliceLabel(2)) || !"1".equals(maps.getProp("ipcf.fit_joint")))
+            throw new IllegalStateException(fitCmd + ": the maps' D slice is " + maps.getStack().getSliceLabel(2));
+        IJ.run(maps, "Set... ", "zoom=" + zoom + " x=" + maps.getWidth() / 2 + " y=" + maps.getHeight() / 2);
+        maps.getWindow().pack();
+        maps.getWindow().toFront();
+        Thread.sleep(800);
+        shoot(robot, maps.getWindow().getBounds(), new File(out, "fiji_fit_maps.png"));
+        IJ.selectWindow(res8.getID());
+        IJ.run(fitCmd, fitLine);
+        ImagePlus again = WindowManager.getCurrentImage();
+        if (again == maps || !sameValues(maps, again))
+            throw new IllegalStateException(fitCmd + ": the recorded options give other maps");
+        System.out.println("replayed: " + again.getTitle() + " equals the dialog's maps");
+        maps.close();
+        again.close();
         // the file command's dialog with the toolkit fields; then OK with an input and an output typed
         // in: the line the Recorder writes, replayed, gives the same result file
         File tmp = java.nio.file.Files.createTempDirectory("ipcf_shots").toFile();

@@ -2,6 +2,7 @@ package ipcf;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import ij.IJ;
 import ij.ImagePlus;
@@ -43,6 +44,14 @@ final class Engine {
 
     /** The pCF of imp with every toolkit mode of p (see {@link Ipcf#pcf(ImagePlus, Ipcf.Params)}). */
     static Result compute(ImagePlus imp, Ipcf.Params p) {
+        return compute(imp, p, -1, 0);
+    }
+
+    /**
+     * The pCF of imp (method &lt; 0), or the error bars of its curves (ipcf_pcf_errors, method
+     * Native.ERRORS_*, segments 0: the library's 8) in the same layout.
+     */
+    static Result compute(ImagePlus imp, Ipcf.Params p, int method, int segments) {
         Input in = new Input(imp, p);
         Series s = in.data;
         Native.Lib lib = Native.lib();
@@ -88,7 +97,7 @@ final class Engine {
         out.strides[2] = 4L * nx * ny;
         out.strides[3] = 4L * nx * ny * np;
         out.data = outMem;
-        int status = lib.ipcf_pcf_compute(s.array, o, out);
+        int status = method < 0 ? lib.ipcf_pcf_compute(s.array, o, out) : lib.ipcf_pcf_errors(s.array, o, method, segments, out);
         IJ.showProgress(1.0);
         check(status);
         Result r = new Result();
@@ -112,6 +121,101 @@ final class Engine {
         progress.hashCode(); // reachable until the call has returned
         if (maskMem != null) maskMem.size();
         return r;
+    }
+
+    /**
+     * A (H, W, K, P) float32 array over planes[i + k * b] (offset i, point b; each ny x nx) copied
+     * into native memory, in the layout of {@link #compute}'s output.
+     */
+    private static Native.IpcfArray planesArray(float[][] planes, int nx, int ny, int k, int p) {
+        Memory m = new Memory(Math.max(1, 4L * nx * ny * k * p));
+        for (int j = 0; j < k * p; j++) m.write(4L * nx * ny * j, planes[j], 0, nx * ny);
+        Native.IpcfArray a = new Native.IpcfArray();
+        a.dtype = Native.DTYPE_FLOAT32;
+        a.ndim = 4;
+        a.shape[0] = ny;
+        a.shape[1] = nx;
+        a.shape[2] = k;
+        a.shape[3] = p;
+        a.strides[0] = 4L * nx;
+        a.strides[1] = 4;
+        a.strides[2] = 4L * nx * ny;
+        a.strides[3] = 4L * nx * ny * k;
+        a.data = m;
+        return a;
+    }
+
+    /** An output array of the given shape and byte strides over new native memory of the given size. */
+    private static Native.IpcfArray output(int dtype, long bytes, long[] shape, long[] strides) {
+        Native.IpcfArray a = new Native.IpcfArray();
+        a.dtype = dtype;
+        a.ndim = shape.length;
+        for (int d = 0; d < shape.length; d++) {
+            a.shape[d] = shape[d];
+            a.strides[d] = strides[d];
+        }
+        a.data = new Memory(Math.max(1, bytes));
+        return a;
+    }
+
+    /**
+     * ipcf_fit of s.model to the curves planes[i + k * b] (ny x nx each; k curves per pixel at the
+     * offsets uv, null for the ACF models; p points at the delays in frames), weighted by sigma (the
+     * same layout) when not null. The maps come back as planes: params and stderr [kf * nc + c],
+     * chisq and status [kf].
+     */
+    static Fit.Maps fit(float[][] planes, float[][] sigma, int nx, int ny, int k, int p, double[] delays, int[] uv, Fit.Spec s) {
+        Native.Lib lib = Native.lib();
+        Native.FitOptions o = new Native.FitOptions();
+        lib.ipcf_fit_options_init(o);
+        o.model = s.model;
+        o.flags = s.flags();
+        o.threads = s.threads;
+        o.waist = s.waistPx;
+        o.kappa = s.kappa;
+        o.pixel_size = s.pixelSize;
+        o.frame_interval = s.frameInterval;
+        EscProgress progress = new EscProgress();
+        o.progress = progress;
+        IntByReference nparams = new IntByReference();
+        byte[] names = new byte[4096];
+        check(lib.ipcf_fit_nparams(o, uv, k, nparams, names, names.length));
+        int len = 0;
+        while (len < names.length && names[len] != 0) len++;
+        Fit.Maps maps = new Fit.Maps();
+        maps.names = new String(names, 0, len, java.nio.charset.StandardCharsets.UTF_8).split(",");
+        int nc = nparams.getValue(), kf = s.joint() ? 1 : k;
+        if (maps.names.length != nc) throw new IllegalStateException("ipcf_fit_nparams: " + nc + " columns, names " + maps.names.length);
+        maps.nc = nc;
+        maps.kf = kf;
+        maps.nx = nx;
+        maps.ny = ny;
+        Native.IpcfArray curves = planesArray(planes, nx, ny, k, p);
+        Native.IpcfArray sd = sigma == null ? null : planesArray(sigma, nx, ny, k, p);
+        long plane = (long) nx * ny;
+        // params, stderr: (H, W, KF, NC), a plane per (kf, column); chisq (H, W, KF), status uint8
+        long[] pshape = {ny, nx, kf, nc}, pstrides = {4L * nx, 4, 4 * plane * nc, 4 * plane};
+        Native.IpcfArray par = output(Native.DTYPE_FLOAT32, 4 * plane * kf * nc, pshape, pstrides);
+        Native.IpcfArray err = output(Native.DTYPE_FLOAT32, 4 * plane * kf * nc, pshape, pstrides);
+        Native.IpcfArray chi = output(Native.DTYPE_FLOAT32, 4 * plane * kf, new long[] {ny, nx, kf}, new long[] {4L * nx, 4, 4 * plane});
+        Native.IpcfArray st = output(Native.DTYPE_UINT8, plane * kf, new long[] {ny, nx, kf}, new long[] {nx, 1, plane});
+        int status = lib.ipcf_fit(curves, delays, uv, sd, o, par, err, chi, st);
+        IJ.showProgress(1.0);
+        check(status);
+        maps.params = new float[kf * nc][];
+        maps.stderr = new float[kf * nc][];
+        for (int j = 0; j < kf * nc; j++) {
+            maps.params[j] = par.data.getFloatArray(4 * plane * j, (int) plane);
+            maps.stderr[j] = err.data.getFloatArray(4 * plane * j, (int) plane);
+        }
+        maps.chisq = new float[kf][];
+        maps.status = new byte[kf][];
+        for (int j = 0; j < kf; j++) {
+            maps.chisq[j] = chi.data.getFloatArray(4 * plane * j, (int) plane);
+            maps.status[j] = st.data.getByteArray(plane * j, (int) plane);
+        }
+        progress.hashCode(); // reachable until the call has returned
+        return maps;
     }
 
     /** The (u, v) pairs of every offset of p, as in the result: the circle's when no others are given. */
@@ -472,6 +576,11 @@ final class Engine {
         Memory m = Native.utf8(s);
         keep.add(m);
         return m;
+    }
+
+    /** "C/JNA": the library's and the plugin's sizeof(ipcf_fit_options). */
+    static String fitStructSizes() {
+        return Native.fitStructSizes();
     }
 
     /** "source=C/JNA job=C/JNA summary=JNA": the library's and the plugin's file-job struct sizes. */

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,7 +30,11 @@ import java.util.regex.Pattern;
  * result's offsets, distances and delays; {@code call("ipcf.Ipcf.pcfFile", input, output,
  * "radius=6 memory=2GiB")} runs on a file or folder without loading it into ImageJ, with the same
  * toolkit keys ("preset=disk bins=multitau smooth=0 memory=64MiB"). Plugins > ipcf > Plot pCF
- * Curves plots a result's curves at a point, a selection or each ROI Manager ROI.
+ * Curves plots a result's curves at a point, a selection or each ROI Manager ROI;
+ * {@code call("ipcf.Ipcf.fit", "model=pcf1d waist=2 joint")} (Plugins > ipcf > Fit pCF Maps...)
+ * fits a model to every curve of the current result into parameter maps ({@link Fit}), and
+ * {@code call("ipcf.Ipcf.errors", "radius=6 method=blocking")} gives the error bars of the
+ * curves that the same pCF keys give.
  */
 public final class Ipcf {
     private Ipcf() {}
@@ -140,6 +145,29 @@ public final class Ipcf {
             if (ps != null) p.pixelSize = FileJob.doubleOpt(o, "pixel_size", 0);
             return p;
         }
+
+        /**
+         * The keys that give these curves again through {@link #parse} (a result's
+         * ipcf.pcf_options, for its error bars): the offsets, binning, smoothing, threshold,
+         * channels and bleaching; not threads, device, the units or the ROI mask.
+         */
+        public String toOptions() {
+            StringBuilder b = new StringBuilder();
+            b.append("radius=").append(radius).append(" points=").append(points);
+            if (acf) b.append(" acf");
+            else if (offsets != null) b.append(" offsets=").append(Pair_Correlation.offsetText(offsets));
+            else b.append(" preset=").append(preset);
+            if (delta) b.append(" delta");
+            b.append(" bins=").append(binning).append(" nbins=").append(bins).append(" m=").append(m);
+            b.append(" smooth=").append(Double.toString(smooth));
+            b.append(" threshold=").append(threshold == Double.NEGATIVE_INFINITY ? "none" : Double.toString(threshold));
+            if (second != null) b.append(" second=[").append(second).append(']');
+            if (channel > 0) b.append(" channel=").append(channel);
+            if (channel2 > 0) b.append(" channel2=").append(channel2);
+            if (cross) b.append(" cross");
+            b.append(" bleach=").append(bleach).append(" mean=").append(floorMean ? "floor" : "real");
+            return b.toString();
+        }
     }
 
     /** "u,v;u,v;...": whole numbers, a pair per offset (u columns, v rows). */
@@ -217,7 +245,7 @@ public final class Ipcf {
             if (!flag) {
                 String v = m.group(3);
                 if (v == null) throw new IllegalArgumentException("option '" + key + "' has no value: want " + key + "=VALUE");
-                if (v.isEmpty() || v.equals("[]") && !key.matches("input|output|memory|scratch|tile|crop|frames|mask|shape|offsets|second|threshold"))
+                if (v.isEmpty() || v.equals("[]") && !key.matches("input|output|memory|scratch|tile|crop|frames|mask|shape|offsets|second|threshold|waist|waist_um|kappa|sigma|segments"))
                     throw new IllegalArgumentException("option '" + key + "' has an empty value");
             }
             if (!seen.add(canon)) throw new IllegalArgumentException("option '" + canon + "' given twice");
@@ -386,11 +414,22 @@ public final class Ipcf {
      * seconds, and the properties (Image > Show Info, Property.get, call("ipcf.Ipcf.property", key))
      * list them: ipcf.offsets "u,v;u,v", ipcf.distances (pixels), ipcf.distances_um,
      * ipcf.delays_frames, ipcf.delays_s, ipcf.margin "columns,rows", ipcf.bins, ipcf.output,
-     * ipcf.frame_interval (s), ipcf.pixel_size (um), ipcf.frames_used, ipcf.data, ipcf.data2.
+     * ipcf.frame_interval (s), ipcf.pixel_size (um), ipcf.frames_used, ipcf.data, ipcf.data2, and
+     * for the error bars of Fit pCF Maps... the input (ipcf.source_title, ipcf.source_id) and the
+     * keys that give these curves (ipcf.pcf_options, {@link Params#toOptions}).
      */
     public static ImagePlus pcf(ImagePlus imp, Params p) {
+        return pcf(imp, p, -1, 0);
+    }
+
+    /**
+     * {@link #pcf(ImagePlus, Params)}, or with method &gt;= 0 (Native.ERRORS_BLOCKING, _SEGMENTS;
+     * segments 0: 8) the error bars of its curves (ipcf_pcf_errors) as a hyperstack of the same
+     * layout, labels and properties, with ipcf.errors set (the method) and a grey display from 0.
+     */
+    static ImagePlus pcf(ImagePlus imp, Params p, int method, int segments) {
         Jna.require();
-        Engine.Result r = Engine.compute(imp, p);
+        Engine.Result r = Engine.compute(imp, p, method, segments);
         int nx = r.nx, ny = r.ny, np = r.np, nb = r.nb;
         int w = imp.getWidth(), h = r.lineScan ? 1 : imp.getHeight();
         int mx = (w - nx) / 2, my = (h - ny) / 2;
@@ -400,7 +439,7 @@ public final class Ipcf {
         ImageStack st = new ImageStack(nx, ny);
         for (int k = 0; k < np * nb; k++) st.addSlice("", new FloatProcessor(nx, ny, r.planes[k]));
         String kind = p.acf ? (r.hasData2 ? "CCF (0,0)" : "ACF") : "pCF";
-        ImagePlus res = new ImagePlus((p.delta ? "delta-" : "") + kind + " of " + imp.getTitle(), st);
+        ImagePlus res = new ImagePlus((p.delta ? "delta-" : "") + kind + (method >= 0 ? " error bars" : "") + " of " + imp.getTitle(), st);
         res.setDimensions(1, np, nb);
         res.setOpenAsHyperStack(true);
         describe(res, r.uv, r.delays, fi, ps, p.binning, p.delta);
@@ -418,6 +457,18 @@ public final class Ipcf {
         res.setProp("ipcf.data", r.dataName);
         res.setProp("ipcf.data2", r.data2Name == null ? "" : r.data2Name);
         res.setProp("ipcf.line_scan", r.lineScan ? "1" : "0");
+        // what Fit pCF Maps... needs for error bars (errors=blocking): the input and the keys
+        res.setProp("ipcf.source_title", imp.getTitle());
+        res.setProp("ipcf.source_id", Integer.toString(imp.getID()));
+        res.setProp("ipcf.pcf_options", p.toOptions());
+        if (method >= 0) {
+            res.setProp("ipcf.errors", method == Native.ERRORS_SEGMENTS ? "segments" : "blocking");
+            res.setProp("ipcf.errors_segments", method == Native.ERRORS_SEGMENTS ? Integer.toString(segments == 0 ? 8 : segments) : "");
+            double a = symmetricRange(res.getStack());
+            res.setLut(ij.process.LUT.createLutFromColor(java.awt.Color.white));
+            res.setDisplayRange(0, a);
+            res.setProp("ipcf.display_range", Double.toString(a));
+        }
         return res;
     }
 
@@ -669,6 +720,139 @@ public final class Ipcf {
             error(describe(e));
             return "error: " + describe(e);
         }
+    }
+
+    /**
+     * Fits a model to every curve of the current pCF or ACF result (Plugins > ipcf > Fit pCF
+     * Maps...): "model=pcf1d waist=2 joint" (keys: model=pcf1d|acf2d|acf3d|ccf2d|itir, waist=W in
+     * pixels or waist_um=W, kappa=K (acf3d), joint, flow, ginf, threads=N, errors=blocking|segments
+     * (segments=S) for fits weighted by error bars computed on the result's input, or sigma=TITLE,
+     * an open image of them). The offsets, delays and units are the result's properties. Shows the
+     * maps (see {@link Fit}) and returns their title, or "error: ...".
+     */
+    public static String fit(String options) {
+        try {
+            ImagePlus res = WindowManager.getCurrentImage();
+            if (res == null) return "error: no image";
+            Jna.require();
+            ImagePlus out = Fit.run(res, options);
+            out.show();
+            return out.getTitle();
+        } catch (IpcfException e) {
+            if (e.status == Native.E_CANCELLED) IJ.showStatus("fit: cancelled");
+            else error(e.getMessage());
+            return "error: " + e.getMessage();
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            error(describe(e));
+            return "error: " + describe(e);
+        }
+    }
+
+    /** Keys of {@link #errors(String)}: the pCF's and method, segments. */
+    static final java.util.Set<String> ERRORS_KEYS = new java.util.HashSet<>(PCF_KEYS);
+    static {
+        ERRORS_KEYS.add("method");
+        ERRORS_KEYS.add("segments");
+    }
+
+    /**
+     * The error bars of the curves that {@link #pcf(String)} gives for the same keys
+     * (ipcf_pcf_errors): "radius=6 ... method=blocking" or "method=segments segments=8" (and
+     * acf for the ACF's). The result-like hyperstack (z = offsets, t = points) is what Fit pCF
+     * Maps... takes as sigma=TITLE. Returns its title or "error: ...".
+     */
+    public static String errors(String options) {
+        try {
+            String o = options == null ? "" : options;
+            checkOptions(o, ERRORS_KEYS, PCF_FLAGS, null, PCF_LISTING + " method segments");
+            String method = strOpt(o, "method", "blocking");
+            if (!method.equals("blocking") && !method.equals("segments"))
+                throw new IllegalArgumentException("method=" + method + ": want blocking or segments");
+            String seg = strOpt(o, "segments", null);
+            if (seg != null && !method.equals("segments"))
+                throw new IllegalArgumentException("segments=" + seg + " is for method=segments");
+            int segments = seg == null ? 0 : (int) whole("segments", seg, 2, Integer.MAX_VALUE);
+            Params p = Params.parse(o); // reads the pCF's keys only
+            ImagePlus imp = WindowManager.getCurrentImage();
+            if (imp == null) return "error: no image";
+            ImagePlus res = pcf(imp, p, method.equals("segments") ? Native.ERRORS_SEGMENTS : Native.ERRORS_BLOCKING, segments);
+            res.show();
+            return res.getTitle();
+        } catch (IpcfException e) {
+            if (e.status == Native.E_CANCELLED) IJ.showStatus("error bars: cancelled");
+            else error(e.getMessage());
+            return "error: " + e.getMessage();
+        } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
+            error(describe(e));
+            return "error: " + describe(e);
+        }
+    }
+
+    /** The library's and the plugin's sizeof(ipcf_fit_options): "96/96", or "error: ...". */
+    public static String fitStructSizes() {
+        try {
+            Jna.require();
+            return Engine.fitStructSizes();
+        } catch (RuntimeException | LinkageError e) {
+            return "error: " + describe(e);
+        }
+    }
+
+    /**
+     * "1" if the current fit maps (of {@link #fit(String)}) hold the values of ipcf fit's
+     * MAPS.npy, MAPS.stderr.npy, MAPS.chisq.npy and MAPS.status.npy bit for bit (NaNs included);
+     * "0: ..." naming the first difference; "error: ...".
+     */
+    public static String equalsMaps(String path) {
+        try {
+            ImagePlus imp = WindowManager.getCurrentImage();
+            if (imp == null || empty(imp.getProp("ipcf.fit_parameters"))) return "error: the current image is no fit (ipcf.fit_parameters)";
+            if (!path.endsWith(".npy")) return "error: want MAPS.npy";
+            String base = path.substring(0, path.length() - 4);
+            int nx = imp.getWidth(), ny = imp.getHeight(), nz = imp.getNSlices(), kf = imp.getNFrames(), nc = (nz - 2) / 2;
+            Npy[] f = {readNpy(path), readNpy(base + ".stderr.npy"), readNpy(base + ".chisq.npy"), readNpy(base + ".status.npy")};
+            String[] what = {"params", "stderr", "chisq", "status"};
+            for (int j = 0; j < 4; j++) {
+                long n = 1;
+                for (int d : f[j].shape) n *= d;
+                long want = (long) ny * nx * kf * (j < 2 ? nc : 1);
+                String dt = j == 3 ? "|u1" : "<f4";
+                if (n != want || !f[j].descr.equals(dt) || f[j].shape[0] != ny || f[j].shape[1] != nx)
+                    return "0: " + what[j] + ": file " + f[j].descr + " " + Arrays.toString(f[j].shape) + ", the maps " + ny + "x" + nx + "x" + kf
+                            + (j < 2 ? "x" + nc : "");
+            }
+            String[] names = imp.getProp("ipcf.fit_parameters").split(",");
+            ImageStack st = imp.getStack();
+            for (int t = 0; t < kf; t++)
+                for (int z = 0; z < nz; z++) {
+                    float[] px = (float[]) st.getPixels(imp.getStackIndex(1, z + 1, t + 1));
+                    int j = z < nc ? 0 : z < 2 * nc ? 1 : z == 2 * nc ? 2 : 3, c = z % nc;
+                    for (int k = 0; k < nx * ny; k++) {
+                        long at = j < 2 ? ((long) k * kf + t) * nc + c : (long) k * kf + t;
+                        boolean same;
+                        String fv;
+                        if (j == 3) {
+                            int b = f[3].data.get((int) at) & 0xff;
+                            same = px[k] == b;
+                            fv = Integer.toString(b);
+                        } else {
+                            float e = f[j].data.getFloat((int) (4 * at));
+                            same = Float.floatToRawIntBits(px[k]) == Float.floatToRawIntBits(e);
+                            fv = Float.toString(e);
+                        }
+                        if (!same)
+                            return "0: " + what[j] + (j < 2 ? " " + names[c] : "") + " at pixel " + (k % nx) + "," + (k / nx) + " frame " + t + ": "
+                                    + px[k] + " in the maps, " + fv + " in the file";
+                    }
+                }
+            return "1";
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return "error: " + describe(e);
+        }
+    }
+
+    private static boolean empty(String s) {
+        return s == null || s.isEmpty();
     }
 
     /**

@@ -6,6 +6,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import java.nio.charset.StandardCharsets;
 
@@ -25,6 +26,12 @@ public final class Native {
     public static final int OUTPUT_CCF = 0, OUTPUT_DELTA = 1;
     /** ipcf_offsets kinds (since 0.3): IPCF_OFFSETS_CIRCLE, _DISK, _LINE. */
     public static final int OFFSETS_CIRCLE = 0, OFFSETS_DISK = 1, OFFSETS_LINE = 2;
+    /** ipcf_pcf_errors methods (since 0.3): IPCF_ERRORS_BLOCKING, _SEGMENTS. */
+    public static final int ERRORS_BLOCKING = 0, ERRORS_SEGMENTS = 1;
+    /** ipcf_fit_options.model (since 0.3): IPCF_MODEL_PCF1D, _ACF2D, _ACF3D, _CCF2D, _ITIR. */
+    public static final int MODEL_PCF1D = 0, MODEL_ACF2D = 1, MODEL_ACF3D = 2, MODEL_CCF2D = 3, MODEL_ITIR = 4;
+    /** ipcf_fit_options.flags (since 0.3): IPCF_FIT_FLOW, _GINF, _JOINT, _DELTA. */
+    public static final int FIT_FLOW = 1, FIT_GINF = 2, FIT_JOINT = 4, FIT_DELTA = 8;
 
     /** ipcf_progress_fn: non-zero return cancels. */
     public interface Progress extends Callback {
@@ -82,6 +89,31 @@ public final class Native {
     public static class BleachOptions extends Structure {
         public int struct_size;
         public int filtersize, mean, threads;
+        public Progress progress;
+        public Pointer progress_user;
+        public long token;
+    }
+
+    /**
+     * ipcf_fit_options (since 0.3): 96 bytes on LP64 (waist at 32, kappa 40, pixel_side 48, pixel_size
+     * 56, frame_interval 64, progress 72, progress_user 80, token 88). {@link Native#lib} refuses a
+     * library whose struct has another size.
+     */
+    @Structure.FieldOrder({"struct_size", "model", "flags", "first", "last", "max_iter", "threads", "reserved0",
+            "waist", "kappa", "pixel_side", "pixel_size", "frame_interval", "progress", "progress_user", "token"})
+    public static class FitOptions extends Structure {
+        public int struct_size;
+        public int model;         // MODEL_*
+        public int flags;         // FIT_*
+        public int first, last;   // points left out at each end (1, 1)
+        public int max_iter;      // 0 = 200
+        public int threads;       // 0 = all cores
+        public int reserved0;
+        public double waist;      // pixels; 0 = 2 pixels (uncalibrated)
+        public double kappa;      // ACF3D only
+        public double pixel_side; // ITIR (1)
+        public double pixel_size; // um per pixel for the outputs; 0 = pixels
+        public double frame_interval; // s per delay unit for the outputs; 0 = frames
         public Progress progress;
         public Pointer progress_user;
         public long token;
@@ -184,6 +216,22 @@ public final class Native {
 
         int ipcf_pcf_compute(IpcfArray data, PcfOptions o, IpcfArray out);
 
+        /** Since 0.3: the error bars of ipcf_pcf_compute's curves (method ERRORS_*; segments 0 = 8). */
+        int ipcf_pcf_errors(IpcfArray data, PcfOptions o, int method, int segments, IpcfArray sd);
+
+        /** Since 0.3. */
+        long ipcf_fit_options_struct_size();
+
+        /** Since 0.3. */
+        void ipcf_fit_options_init(FitOptions o);
+
+        /** Since 0.3: the columns of ipcf_fit's params, their names comma-separated into names (cap bytes). */
+        int ipcf_fit_nparams(FitOptions o, int[] offsets, long noffsets, IntByReference nparams, byte[] names, long cap);
+
+        /** Since 0.3: fits a model to every curve of curves (H, W, K, P); sigma, stderr_, chisq, status may be null. */
+        int ipcf_fit(IpcfArray curves, double[] delays, int[] offsets, IpcfArray sigma, FitOptions o, IpcfArray params,
+                IpcfArray stderr_, IpcfArray chisq, IpcfArray status);
+
         void ipcf_bleach_options_init(BleachOptions o);
 
         int ipcf_correct_bleaching(IpcfArray data, BleachOptions o, IpcfArray out);
@@ -240,7 +288,8 @@ public final class Native {
             }
             if (l.ipcf_array_struct_size() != new IpcfArray().size()
                     || l.ipcf_pcf_options_struct_size() != new PcfOptions().size()
-                    || l.ipcf_bleach_options_struct_size() != new BleachOptions().size()) {
+                    || l.ipcf_bleach_options_struct_size() != new BleachOptions().size()
+                    || l.ipcf_fit_options_struct_size() != new FitOptions().size()) {
                 throw new IllegalStateException("ipcf: libipcf and the plugin disagree on struct sizes");
             }
             lib = l;
@@ -297,5 +346,10 @@ public final class Native {
     public static String fileJobStructSizes() {
         return "source=" + init(new SourceOptions(), true) + "/" + new SourceOptions().size() + " job="
                 + init(new JobOptions(), false) + "/" + new JobOptions().size() + " summary=" + new JobSummary().size();
+    }
+
+    /** "C/JNA": the library's and the plugin's sizeof(ipcf_fit_options). */
+    public static String fitStructSizes() {
+        return lib().ipcf_fit_options_struct_size() + "/" + new FitOptions().size();
     }
 }
