@@ -9,6 +9,7 @@ writes build/notebook/tutorial.ipynb)."""
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,11 +45,13 @@ def test_the_committed_notebook_has_no_outputs():
     assert nb['nbformat'] == 4 and nb['metadata']['kernelspec']['name'] == 'python3'
     cells = code_cells(nb)
     assert all(c['outputs'] == [] and c['execution_count'] is None for c in cells)
-    assert sum('figure' in tags(c) for c in cells) >= 6
+    assert sum('figure' in tags(c) for c in cells) >= 8
     source = '\n'.join(text(c['source']) for c in cells)
     for needle in ('ipcf.simulate(', 'ipcf.pcf(', 'ipcf.acf(', 'delta=True', 'labelled=True', 'frame_interval',
-                   'pixel_size', 'time_axis=', 'ax='):
+                   'pixel_size', 'time_axis=', 'ax=', 'ipcf.fit(', 'ipcf.pcf_errors(', 'errorbar(', 'colorbar('):
         assert needle in source, needle
+    titles = [text(c['source']).split('\n')[0] for c in nb['cells'] if c['cell_type'] == 'markdown']
+    assert '## 7. From curves to answers' in titles, titles
 
 
 @pytest.fixture(scope='module')
@@ -89,7 +92,7 @@ def test_runs_headless_quickly_without_errors(executed):
 def test_every_figure_cell_shows_one_image(executed):
     nb, _ = executed
     figures = [c for c in code_cells(nb) if 'figure' in tags(c)]
-    assert len(figures) >= 6
+    assert len(figures) >= 8
     for cell in figures:
         images = [o for o in cell['outputs'] if 'image/png' in o.get('data', {})]
         # One: a figure of ours shown as the cell's value, or a pyplot figure shown once (not twice).
@@ -117,6 +120,29 @@ def test_the_labelled_result_and_the_checks(executed):
     assert 'TimeAxisWarning : ipcf: data has shape (64, 64, 2048)' in stdout
 
 
+def test_from_curves_to_answers(executed):
+    """Section 7: every pixel fitted along and across the channel, the maps, their numbers, error bars."""
+    nb, _ = executed
+    cells = code_cells(nb)
+    i = next(k for k, c in enumerate(cells) if 'fit_along = ipcf.fit(' in text(c['source']))
+    section = cells[i:i + 5]
+    assert [tags(c) for c in section] == [[], ['figure'], ['check'], ['figure'], ['check']]
+    out = lambda c: ''.join(text(o['text']) for o in c['outputs'] if o['output_type'] == 'stream' and o['name'] == 'stdout')
+    fits = out(section[0])
+    assert fits.count('<ipcf.FitResult pcf1d (56, 56): DC [1], D [um^2/s]') == 2, fits
+    numbers = out(section[2])
+    for needle in ('on the channel: D along', 'beside it: D along', 'µm²/s', 'simulated D: 1.25 µm²/s'):
+        assert needle in numbers, numbers
+    # the medians it printed: beside the channel about the simulated D both ways, lower along the channel
+    on, beside = [tuple(float(v) for v in re.search(rf'{w}: D along ([0-9.]+), across ([0-9.]+)', numbers).groups())
+                  for w in ('on the channel', 'beside it')]
+    assert 1.0 < beside[0] < 1.5 and 1.0 < beside[1] < 1.5 and on[0] < 0.5 * beside[0], (on, beside)
+    errors = out(section[4])
+    ratio = float(re.search(r'scatter by ([0-9.]+) times their error bars', errors).group(1))
+    assert 0.8 < ratio < 1.3, errors
+    assert '±' in errors
+
+
 def test_progress_bars_are_kept_with_their_units(executed):
     nb, _ = executed
     stderr = ''.join(text(o['text']) for c in code_cells(nb) for o in c['outputs']
@@ -124,3 +150,17 @@ def test_progress_bars_are_kept_with_their_units(executed):
     assert 'simulate: 100%' in stderr and 'frame/s' in stderr, stderr[-2000:]
     assert 'pcf: 100%' in stderr
     assert 'unit/s' not in stderr and 'IProgress' not in stderr and 'Warning' not in stderr, stderr[-2000:]
+
+
+def test_readme_worked_example():
+    """The README's Python worked example prints the numbers the README shows."""
+    with open(os.path.join(BINDING, '..', '..', 'README.md'), encoding='utf-8') as fh:
+        readme = fh.read()
+    m = re.search(r'A worked example, from a simulation to numbers.*?```python\n(.*?)```\n```text\n(.*?)```', readme,
+                  re.S)
+    assert m, 'the worked example is missing from the README'
+    code = 'import numpy, ipcf\n' + m.group(1)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (BINDING, os.environ.get('PYTHONPATH')) if p))
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout == m.group(2), (r.stdout, m.group(2))
