@@ -26,7 +26,7 @@ import (
 func init() { helps["fit"] = cmdHelp{fitSynopsis, fitAbout} }
 
 const (
-	fitSynopsis = "ipcf fit RESULT.npy -o MAPS.npy [--model pcf1d|acf2d|acf3d|ccf2d|itir] [flags]"
+	fitSynopsis = "ipcf fit RESULT.npy -o MAPS.npy|MAPS.zarr|MAPS.tif [--model pcf1d|acf2d|acf3d|ccf2d|itir] [flags]"
 	fitAbout    = `Fits a model to every curve of a correlation result (the .npy of ipcf pcf with
 its RESULT.npy.json metadata: offsets, delays, units) and writes the parameter
 maps (core/fit; docs: go doc ./core/fit). The maps' rows and columns are the
@@ -62,6 +62,13 @@ fitted alone, absent for acf2d, acf3d, ccf2d and --joint):
                    masked pixel)
   MAPS.npy.json    the parameters' names and units, the model and its fixed
                    constants, the offsets, the status counts
+  MAPS.zarr        instead of the above: a Zarr v2 group of the arrays params,
+                   stderr, chisq and status (their dimensions y, x[, offset],
+                   param in _ARRAY_DIMENSIONS), the metadata in .zattrs
+  MAPS.tif         instead: an ImageJ stack, one float32 slice per parameter
+                   (label "D (um^2/s)"), then their standard errors, the
+                   chi-square and the status; the offsets as channels; the
+                   pixel size in micrometres; the metadata as its Info
 Weights: a result of ipcf pcf --errors has its error bars beside it
 (RESULT.sd.npy, named in RESULT.npy.json): the fits are then weighted by
 1/sd^2 (chi-square weighted, standard errors not rescaled). --sigma SD.npy
@@ -70,7 +77,9 @@ whose error bar is not positive and finite fails its curve's fit.
 Units: D in um^2/s when the pixel size and the frame interval are known (from
 the result or --pixel-size, --frame-interval), else px^2/frame (or um^2/frame,
 px^2/s); speeds in um/s (px/frame); times in s (frames). Each file is written
-atomically, MAPS.npy last.`
+atomically, MAPS.npy last; MAPS.zarr in a hidden folder renamed when complete
+(an existing MAPS.zarr is replaced only when it is an ipcf Zarr). ipcf plot
+MAPS.npy (or MAPS.zarr) --param D draws a map.`
 )
 
 // fitFlags are the fit command's options.
@@ -99,7 +108,7 @@ const fitDefaultWaist = 2.0
 func parseFit(args []string) (fitFlags, error) {
 	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
 	var f fitFlags
-	out := fs.String("o", "", "output MAPS.npy (required); companions MAPS.stderr.npy, MAPS.chisq.npy, MAPS.status.npy, MAPS.npy.json")
+	out := fs.String("o", "", "output MAPS.npy (companions MAPS.stderr.npy, MAPS.chisq.npy, MAPS.status.npy, MAPS.npy.json), MAPS.zarr (a Zarr group) or MAPS.tif (an ImageJ stack) (required)")
 	fs.StringVar(&f.model, "model", "pcf1d", "model: pcf1d, acf2d, acf3d, ccf2d or itir")
 	fs.Float64Var(&f.waist, "waist", 0, "PSF waist (1/e^2 radius) in pixels (0: --waist-um, or 2 pixels for a result without a pixel size)")
 	fs.Float64Var(&f.waistUm, "waist-um", 0, "PSF waist in micrometres (needs the pixel size; 0: --waist)")
@@ -118,14 +127,14 @@ func parseFit(args []string) (fitFlags, error) {
 	if err != nil {
 		return f, err
 	}
-	f.in, f.out = pos[0], *out
+	f.in, f.out = pos[0], strings.TrimRight(*out, "/")
 	f.given = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
 	if f.out == "" {
 		return f, usageError{"fit: -o MAPS.npy is required"}
 	}
-	if !strings.HasSuffix(strings.ToLower(f.out), ".npy") {
-		return f, usageError{fmt.Sprintf("fit: -o %s: fit writes .npy only (want MAPS.npy)", f.out)}
+	if fitFormatOf(f.out) == "" {
+		return f, usageError{fmt.Sprintf("fit: -o %s: want MAPS.npy, MAPS.zarr or MAPS.tif (the extension chooses the format)", f.out)}
 	}
 	known := false
 	for _, m := range fitModels {
@@ -468,11 +477,39 @@ type fitOutputs struct {
 }
 
 func fitOutputNames(out string) fitOutputs {
+	switch fitFormatOf(out) {
+	case "zarr": // arrays of the group
+		return fitOutputs{Params: out + "/params", StdErr: out + "/stderr", ChiSq: out + "/chisq", Status: out + "/status", Meta: out + "/.zattrs"}
+	case "tif": // one file
+		return fitOutputs{Params: out, StdErr: out, ChiSq: out, Status: out, Meta: out}
+	}
 	base := out[:len(out)-len(".npy")]
 	return fitOutputs{Params: out, StdErr: base + ".stderr.npy", ChiSq: base + ".chisq.npy", Status: base + ".status.npy", Meta: out + ".json"}
 }
 
 func (o fitOutputs) list() []string { return []string{o.Params, o.Meta, o.StdErr, o.ChiSq, o.Status} }
+
+// writeMapsNpy writes MAPS.npy and its companions, each atomically,
+// MAPS.npy last: when it is there, so are its companions of the same run
+// (an earlier MAPS.npy is removed first).
+func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
+	if err := os.Remove(names.Params); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("fit: %w", err)
+	}
+	if err := npy.WriteFile(names.StdErr, array.Float32, d.shape, d.ses); err != nil {
+		return err
+	}
+	if err := npy.WriteFile(names.ChiSq, array.Float32, d.sshape, d.chisq); err != nil {
+		return err
+	}
+	if err := npy.WriteFile(names.Status, array.Uint8, d.sshape, d.status); err != nil {
+		return err
+	}
+	if err := npy.WriteAtomic(names.Meta, func(w io.Writer) error { _, err := w.Write(append(mb, '\n')); return err }); err != nil {
+		return fmt.Errorf("fit: writing %s: %w", names.Meta, err)
+	}
+	return npy.WriteFile(names.Params, array.Float32, d.shape, d.params)
+}
 
 // fitSamePath reports whether two paths name the same file (or would).
 func fitSamePath(a, b string) bool {
@@ -494,7 +531,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	stateOf(ctx).json = f.json
 	start := time.Now()
 	names := fitOutputNames(f.out)
-	for _, o := range names.list() {
+	for _, o := range append(names.list(), f.out) {
 		for _, i := range append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...) {
 			if fitSamePath(o, i) {
 				return usageError{fmt.Sprintf("fit: the output %s would overwrite the input %s", o, i)}
@@ -510,6 +547,13 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cols := fitColumns(pl, in, f)
+	nk := 1
+	if pl.perOffset {
+		nk = len(pl.fitted)
+	}
+	if err := checkFitTarget(f.out, in.h, in.w, nk, len(cols)); err != nil {
+		return err
+	}
 	b := newBar(stderr, "fit", f.quiet)
 	pl.opts.Progress = b.update
 	maps, err := fit.FitAll(ctx, pl.model, pl.curves, pl.opts)
@@ -534,24 +578,20 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	// MAPS.npy last: when it is there, so are its companions of the same
-	// run (an earlier MAPS.npy is removed first).
-	if err := os.Remove(names.Params); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("fit: %w", err)
+	d := &fitMapsData{meta: meta, cols: cols, shape: shape, sshape: sshape, params: params, ses: ses, chisq: chisq, status: status,
+		pixelSize: in.pixelSize, perOffset: pl.perOffset}
+	if pl.perOffset {
+		d.offsets = pl.fitted
 	}
-	if err := npy.WriteFile(names.StdErr, array.Float32, shape, ses); err != nil {
-		return err
+	switch fitFormatOf(f.out) {
+	case "zarr":
+		err = writeMapsZarr(f.out, d)
+	case "tif":
+		err = writeMapsTIFF(f.out, d)
+	default:
+		err = writeMapsNpy(names, mb, d)
 	}
-	if err := npy.WriteFile(names.ChiSq, array.Float32, sshape, chisq); err != nil {
-		return err
-	}
-	if err := npy.WriteFile(names.Status, array.Uint8, sshape, status); err != nil {
-		return err
-	}
-	if err := npy.WriteAtomic(names.Meta, func(w io.Writer) error { _, err := w.Write(append(mb, '\n')); return err }); err != nil {
-		return fmt.Errorf("fit: writing %s: %w", names.Meta, err)
-	}
-	if err := npy.WriteFile(names.Params, array.Float32, shape, params); err != nil {
+	if err != nil {
 		return err
 	}
 	counts := maps.Counts()
@@ -666,6 +706,10 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		}
 		delayS = s
 	}
+	var origin any // the input pixel (row, column) of the maps' pixel (0, 0)
+	if rm := readResultMeta(f.in, [4]int{in.h, in.w, in.k, in.p}); rm.known {
+		origin = []int{rm.margin[0] + rm.origin[0], rm.margin[1] + rm.origin[1]}
+	}
 	return map[string]any{
 		"software":       "ipcf",
 		"version":        Version,
@@ -688,6 +732,7 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"parameters":     cols,
 		"shape":          shape,
 		"axes":           axes,
+		"origin_px":      origin,
 		"offsets":        pl.fitted,
 		"offset_axis":    pl.perOffset,
 		"delay_frames":   in.tau,

@@ -406,7 +406,8 @@ func TestFitCLIBadInput(t *testing.T) {
 		args []string
 	}{
 		{2, "-o MAPS.npy is required", []string{circle}},
-		{2, "writes .npy only", []string{circle, "-o", filepath.Join(r.dir, "maps.tif")}},
+		{2, "want MAPS.npy, MAPS.zarr or MAPS.tif", []string{circle, "-o", filepath.Join(r.dir, "maps.csv")}},
+		{2, "want MAPS.npy, MAPS.zarr or MAPS.tif", []string{circle, "-o", filepath.Join(r.dir, "maps.ome.zarr")}},
 		{2, "want 1 input file", []string{"-o", out}},
 		{2, `--model "nope"`, []string{circle, "-o", out, "--model", "nope"}},
 		{2, "--waist 0", []string{circle, "-o", out, "--waist", "0"}},

@@ -49,12 +49,22 @@ only.`},
 (uint16 frames). Writes .npy only.`},
 	"convolve": {"ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy", `The full 2-D convolution of an image with a kernel of odd sizes: int32 for
 integer inputs (exact), float64 otherwise. Writes .npy only.`},
-	"plot": {"ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]\n       ipcf plot --mean INPUT -o FIG.png", `Draws a pCF result (a .npy with its OUT.npy.json metadata): the image at one
+	"plot": {"ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]\n       ipcf plot MAPS.npy|MAPS.zarr -o FIG.png [--param D] [--offset K]\n       ipcf plot --mean INPUT -o FIG.png", `Draws a pCF result (a .npy with its OUT.npy.json metadata): the image at one
 offset and delay, or at one pixel the carpet (offsets x delays), the polar
 sprite and the curves; or an input's mean image and mean time series.
 pCF values are drawn on a diverging scale symmetric about 0, with a colour
 bar; axes are in micrometres and seconds when the metadata give the pixel
-size and the frame interval, else in pixels and frames. Writes PNG.`},
+size and the frame interval, else in pixels and frames. Writes PNG.
+
+Parameter maps of ipcf fit (MAPS.npy, told by MAPS.npy.json naming the model
+and the parameters, or MAPS.zarr): the map of --param (default D; any
+parameter of the maps, or chisq, status) at --offset K (maps with an offset
+axis), with a colour bar labelled with its unit: velocity components (vx,
+vy) and Ginf on a diverging scale symmetric about 0, the flow angle on a
+cyclic one, the others (D, speed, tauD, ...) on a sequential one (viridis)
+over their 1st to 99th percentile; failed fits and NaN grey; status draws
+the four categories with their counts. A --param the maps lack exits with
+status 2 and the list of their parameters.`},
 	"devices": {"ipcf devices", "Lists the compute devices (CPU, CUDA GPUs) and why a GPU is not usable."},
 	"version": {"ipcf version", "Prints the version and the FFT library."},
 }

@@ -9,7 +9,9 @@
 //	ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor]
 //	ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T]
 //	ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
+//	ipcf fit RESULT.npy -o MAPS.npy|MAPS.zarr|MAPS.tif [--model pcf1d|acf2d|acf3d|ccf2d|itir]
 //	ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X] | --mean INPUT.npy
+//	ipcf plot MAPS.npy|MAPS.zarr -o FIG.png [--param D] [--offset K]
 //	ipcf version
 package main
 
@@ -61,9 +63,10 @@ const usage = `usage:
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet] [--json]
   ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
-  ipcf fit RESULT.npy -o MAPS.npy [--model pcf1d|acf2d|acf3d|ccf2d|itir] [--waist W | --waist-um W] [--joint]
+  ipcf fit RESULT.npy -o MAPS.npy|MAPS.zarr|MAPS.tif [--model pcf1d|acf2d|acf3d|ccf2d|itir] [--waist W | --waist-um W] [--joint]
            [--sigma SD.npy | --no-sigma] [--json]     (weighted by RESULT.sd.npy when the result has error bars)
   ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
+  ipcf plot MAPS.npy|MAPS.zarr -o FIG.png [--param D|...|chisq|status] [--offset K]
   ipcf plot --mean INPUT.npy -o FIG.png
   ipcf devices
   ipcf version

@@ -34,7 +34,8 @@ const plotDPI = 96
 
 // cmdPlot draws pictures of a pCF result or an input with gonum/plot:
 // the pCF image at an offset and delay, the carpet, polar sprite and
-// curves at a pixel, or the mean image and mean time series of an input.
+// curves at a pixel, or the mean image and mean time series of an input;
+// or a parameter map of ipcf fit's maps (plotmaps.go).
 // pCF values are drawn on a diverging colour scale symmetric about 0 with a
 // colour bar; the axes are in micrometres and seconds when the result's
 // metadata (RESULT.npy.json) give the pixel size and the frame interval.
@@ -47,10 +48,14 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	mean := fs.String("mean", "", "INPUT: mean image and mean time series of an input")
 	width := fs.Int("width", 0, "picture width in pixels (default 720, 1500 for --pixel, 1100 for --mean)")
 	height := fs.Int("height", 0, "picture height in pixels (default 560, 480 for --pixel and --mean)")
+	param := fs.String("param", "D", "maps of ipcf fit (MAPS.npy, MAPS.zarr): the parameter drawn, or chisq, status")
+	offset := fs.Int("offset", 0, "maps of ipcf fit with an offset axis: the offset drawn, numbered from 0")
 	pos, err := parse(fs, args, -1)
 	if err != nil {
 		return err
 	}
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	if *out == "" {
 		return usageError{"plot: -o FIG.png is required"}
 	}
@@ -77,10 +82,22 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch {
 	case *mean != "":
 		if len(pos) > 0 {
-			return usageError{"plot: give a RESULT.npy or --mean INPUT, not both"}
+			return usageError{"plot: give a RESULT.npy (or MAPS.npy) or --mean INPUT, not both"}
 		}
 		return plotMean(ctx, *mean, *out, size)
 	case len(pos) == 1:
+		if m, ok := readMapsMeta(pos[0]); ok {
+			for _, n := range []string{"point", "bin", "pixel"} {
+				if given[n] {
+					return usageError{fmt.Sprintf("plot: --%s draws a pCF result; %s holds ipcf fit's maps (--param, --offset)", n, pos[0])}
+				}
+			}
+			w, h := size(720, 560)
+			return plotMaps(pos[0], m, *param, *offset, given["offset"], *out, w, h)
+		}
+		if given["param"] || given["offset"] {
+			return usageError{fmt.Sprintf("plot: --param and --offset draw ipcf fit's maps (MAPS.npy with MAPS.npy.json naming the model and parameters, or MAPS.zarr); %s is not one", pos[0])}
+		}
 		res, err := npy.Open(pos[0])
 		if err != nil {
 			return err
@@ -744,6 +761,7 @@ type panel struct {
 	weight float64
 	aspect float64
 	bar    *plot.Plot
+	barW   vg.Length // the colour bar's room (0: barWidth)
 }
 
 // barWidth is the room of a colour bar with its ticks and label.
@@ -784,8 +802,12 @@ func savePanels(path string, w, h vg.Length, panels ...panel) error {
 // aspect, and its colour bar aligned with the plot's data area.
 func drawPanel(c draw.Canvas, pn panel) {
 	pc := c
+	bw := barWidth
+	if pn.barW > 0 {
+		bw = pn.barW
+	}
 	if pn.bar != nil {
-		pc.Max.X -= barWidth
+		pc.Max.X -= bw
 	}
 	if pn.aspect > 0 {
 		d := pn.p.DataCanvas(pc)
@@ -809,7 +831,7 @@ func drawPanel(c draw.Canvas, pn panel) {
 	}
 	d := pn.p.DataCanvas(pc)
 	bc := c
-	bc.Min.X, bc.Max.X = pc.Max.X+vg.Millimeter*2, pc.Max.X+barWidth
+	bc.Min.X, bc.Max.X = pc.Max.X+vg.Millimeter*2, pc.Max.X+bw
 	bc.Min.Y, bc.Max.Y = d.Min.Y, d.Max.Y
 	// Stretch the bar's canvas so that its data area spans the plot's.
 	bd := pn.bar.DataCanvas(bc)
