@@ -990,7 +990,7 @@ public final class Ipcf {
         return n;
     }
 
-    /** The file-job struct sizes of the library and the plugin: "source=80/80 job=88/88 summary=56". */
+    /** The file-job struct sizes of the library and the plugin: "source=88/88 job=96/96 summary=56". */
     public static String fileJobStructSizes() {
         try {
             Jna.require();
