@@ -121,7 +121,7 @@ func ErrorBars(ctx context.Context, sd, data array.View, o Options, e ErrOptions
 	if err != nil {
 		return err
 	}
-	if err := checkErrOut(sd, data, g, o); err != nil {
+	if err := checkOut(sd, data, g, o); err != nil {
 		return err
 	}
 	p := errPlan{g: g, o: o, e: e, segments: e.Segments}
@@ -148,40 +148,6 @@ func ErrorBars(ctx context.Context, sd, data array.View, o Options, e ErrOptions
 		return err
 	}
 	return p.run(ctx, sd, data, threads)
-}
-
-// checkErrOut validates the output and the arrays of o as Compute does.
-func checkErrOut(out, data array.View, g Geometry, o Options) error {
-	if out.DType != array.Float32 || out.NDim() != 4 {
-		return fmt.Errorf("%w: output is %s with %d dimensions, want float32 with 4", ErrShape, out.DType, out.NDim())
-	}
-	for i, s := range g.OutShape {
-		if out.Shape[i] != s {
-			return fmt.Errorf("%w: output shape %v, want %v", ErrShape, out.Shape, g.OutShape)
-		}
-	}
-	if out.Overlaps(data) {
-		return fmt.Errorf("%w: output overlaps the input", ErrParam)
-	}
-	if o.Mask != nil {
-		m := o.Mask
-		if m.NDim() != 2 || m.Shape[0] != g.H || m.Shape[1] != g.W {
-			return fmt.Errorf("%w: mask shape %v, want [%d %d] (the image's rows and columns)", ErrShape, m.Shape, g.H, g.W)
-		}
-		if out.Overlaps(*m) {
-			return fmt.Errorf("%w: output overlaps the mask", ErrParam)
-		}
-	}
-	if o.Data2 != nil {
-		d2 := *o.Data2
-		if d2.DType != data.DType {
-			return fmt.Errorf("%w: second channel is %s, want %s (the first channel's)", ErrShape, d2.DType, data.DType)
-		}
-		if out.Overlaps(d2) {
-			return fmt.Errorf("%w: output overlaps the second channel", ErrParam)
-		}
-	}
-	return nil
 }
 
 // errScratch is a worker's buffers.

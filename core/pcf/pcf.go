@@ -337,16 +337,9 @@ func specStride(n int) int { return (n/2 + 1 + 7) / 8 * 8 }
 // pixelBlock is how many adjacent pixels of a row are transposed together.
 const pixelBlock = 16
 
-// Compute writes the pCF of data, a (T, H, W) array, into out, a float32
-// array of shape Geometry.OutShape (any strides, either byte order).
-// It returns an error for bad parameters, a shape mismatch, overlapping
-// input and output, or cancellation (ctx or Options.Progress); out is then
-// partly written.
-func Compute(ctx context.Context, out, data array.View, o Options) error {
-	g, err := Plan(data.Shape, o)
-	if err != nil {
-		return err
-	}
+// checkOut validates an output of g's shape and the arrays of o against
+// it: Compute and ErrorBars.
+func checkOut(out, data array.View, g Geometry, o Options) error {
 	if out.DType != array.Float32 || out.NDim() != 4 {
 		return fmt.Errorf("%w: output is %s with %d dimensions, want float32 with 4", ErrShape, out.DType, out.NDim())
 	}
@@ -375,6 +368,22 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 		if out.Overlaps(d2) {
 			return fmt.Errorf("%w: output overlaps the second channel", ErrParam)
 		}
+	}
+	return nil
+}
+
+// Compute writes the pCF of data, a (T, H, W) array, into out, a float32
+// array of shape Geometry.OutShape (any strides, either byte order).
+// It returns an error for bad parameters, a shape mismatch, overlapping
+// input and output, or cancellation (ctx or Options.Progress); out is then
+// partly written.
+func Compute(ctx context.Context, out, data array.View, o Options) error {
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		return err
+	}
+	if err := checkOut(out, data, g, o); err != nil {
+		return err
 	}
 	e := &engine{g: g, o: o, out: out, data: data}
 	dev, err := resolveDevice(o.Device)
