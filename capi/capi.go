@@ -728,6 +728,23 @@ func shapeOf(a *C.ipcf_array) ([]int, error) {
 	return s, nil
 }
 
+// geometry is the pCF's geometry for data's shape (data->data may be
+// NULL) and the options: ipcf_pcf_output_shape and ipcf_pcf_delays.
+func geometry(data *C.ipcf_carray, co *C.ipcf_cpcf_options) (pcf.Geometry, error) {
+	s, err := shapeOf((*C.ipcf_array)(data))
+	if err != nil {
+		return pcf.Geometry{}, err
+	}
+	o, err := pcfOptions((*C.ipcf_pcf_options)(co))
+	if err != nil {
+		return pcf.Geometry{}, err
+	}
+	if err := checkData2(s, 0, o); err != nil {
+		return pcf.Geometry{}, err
+	}
+	return pcf.Plan(s, o)
+}
+
 //export ipcfgo_pcf_output_shape
 func ipcfgo_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape *C.int64_t) (st status) {
 	const fn = "ipcf_pcf_output_shape"
@@ -736,18 +753,7 @@ func ipcfgo_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape
 		if shape == nil {
 			return fail(eInvalid, "shape is NULL")
 		}
-		s, err := shapeOf((*C.ipcf_array)(data))
-		if err != nil {
-			return err
-		}
-		o, err := pcfOptions((*C.ipcf_pcf_options)(co))
-		if err != nil {
-			return err
-		}
-		if err := checkData2(s, 0, o); err != nil {
-			return err
-		}
-		g, err := pcf.Plan(s, o)
+		g, err := geometry(data, co)
 		if err != nil {
 			return err
 		}
@@ -767,15 +773,7 @@ func ipcfgo_pcf_delays(data *C.ipcf_carray, co *C.ipcf_cpcf_options, delays *C.d
 		if count == nil {
 			return fail(eInvalid, "count is NULL")
 		}
-		s, err := shapeOf((*C.ipcf_array)(data))
-		if err != nil {
-			return err
-		}
-		o, err := pcfOptions((*C.ipcf_pcf_options)(co))
-		if err != nil {
-			return err
-		}
-		g, err := pcf.Plan(s, o)
+		g, err := geometry(data, co)
 		if err != nil {
 			return err
 		}
