@@ -133,10 +133,12 @@ def test_from_curves_to_answers(executed):
     numbers = out(section[2])
     for needle in ('on the channel: D along', 'beside it: D along', 'µm²/s', 'simulated D: 1.25 µm²/s'):
         assert needle in numbers, numbers
-    # the medians it printed: beside the channel about the simulated D both ways, lower along the channel
+    # the medians it printed: beside the channel about the simulated D both ways, lower along the channel,
+    # lower still across its wall (issue 14: the maps show D along the channel above D across it)
     on, beside = [tuple(float(v) for v in re.search(rf'{w}: D along ([0-9.]+), across ([0-9.]+)', numbers).groups())
                   for w in ('on the channel', 'beside it')]
     assert 1.0 < beside[0] < 1.5 and 1.0 < beside[1] < 1.5 and on[0] < 0.5 * beside[0], (on, beside)
+    assert on[1] < on[0], on
     errors = out(section[4])
     ratio = float(re.search(r'scatter by ([0-9.]+) times their error bars', errors).group(1))
     assert 0.8 < ratio < 1.3, errors
