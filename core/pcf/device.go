@@ -388,7 +388,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	if err := stored(prev, len(tiles)); err != nil {
 		return err
 	}
-	e.maskNaN()
+	e.maskNaN(0, e.g.H)
 	return nil
 }
 

@@ -421,9 +421,15 @@ type engine struct {
 	ring   []complex64 // slots*W spectra
 	chBase int         // ring index of the second channel's spectra
 	datas  [2]array.View
-	sums   [2][]float64 // sum of each pixel's used series, per channel
-	norm   [2][]float64 // sums[c][p] / (power of two the series was scaled by); nil: unscaled
-	active []bool       // pixel has an output to compute (before the threshold)
+	// rowBase is the image row of datas[c]'s first row: 0 for Compute,
+	// the first row of the rows Stream was handed.
+	rowBase [2]int
+	// outSlots, when not 0, makes out a ring of output rows (Stream):
+	// output row r is out's row r % outSlots.
+	outSlots int
+	sums     [2][]float64 // sum of each pixel's used series, per channel
+	norm     [2][]float64 // sums[c][p] / (power of two the series was scaled by); nil: unscaled
+	active   []bool       // pixel has an output to compute (before the threshold)
 
 	wNew, wPrev float64 // smoothing weights
 	smooth      bool
@@ -443,6 +449,37 @@ func (e *engine) cU16(d array.View) bool {
 // keeps only those in a ring of rows: each spectrum is computed once, and
 // the spectra take (band + 2*reach) rows of memory instead of the image.
 func (e *engine) run(ctx context.Context) error {
+	g, o := e.g, e.o
+	band, free := e.setup()
+	defer free()
+	reach := g.Reach()
+	next := 0 // first row whose spectra are not computed yet
+	for y0 := 0; y0 < g.H; y0 += band {
+		y1 := min(g.H, y0+band)
+		if need := min(g.H, y1+reach); need > next {
+			for c := 0; c < g.channels(); c++ {
+				if err := e.spectra(ctx, c, next, need); err != nil {
+					return wrapErr(err)
+				}
+			}
+			next = need
+			if o.RowsRead != nil {
+				o.RowsRead(need)
+			}
+		}
+		if err := e.pairsOf(ctx, y0, y1); err != nil {
+			return wrapErr(err)
+		}
+	}
+	e.maskNaN(0, g.H)
+	return nil
+}
+
+// setup prepares the engine's state for the CPU: the pixels to compute,
+// the point groups, the ring of spectra and the sums. It returns the band
+// of rows whose pairs are computed per pass (Options.Band) and the
+// function that frees the ring.
+func (e *engine) setup() (band int, free func()) {
 	g, o := e.g, e.o
 	e.threads = pool.Threads(o.Threads)
 	e.newFFT = o.NewFFT
@@ -464,16 +501,14 @@ func (e *engine) run(ctx context.Context) error {
 		e.datas[1] = *o.Data2
 	}
 	reach := g.Reach()
-	band := o.Band
+	band = o.Band
 	if band <= 0 {
 		band = max(4, 2*reach)
 	}
 	e.slots = min(g.H, band+2*reach)
 	e.stride = g.slotStride()
 	e.chBase = e.slots * g.W * e.stride
-	var free func()
 	e.ring, free = fft.BigComplex64s(nch * e.chBase)
-	defer free()
 	for c := 0; c < nch; c++ {
 		e.sums[c] = make([]float64, g.H*g.W)
 		if floatSamples(e.datas[c].DType, o) {
@@ -481,31 +516,16 @@ func (e *engine) run(ctx context.Context) error {
 		}
 	}
 	e.total = nch*g.H + 4*len(e.grp)*g.H
+	return band, free
+}
 
-	next := 0 // first row whose spectra are not computed yet
-	for y0 := 0; y0 < g.H; y0 += band {
-		y1 := min(g.H, y0+band)
-		if need := min(g.H, y1+reach); need > next {
-			for c := 0; c < nch; c++ {
-				if err := e.spectra(ctx, c, next, need); err != nil {
-					return wrapErr(err)
-				}
-			}
-			next = need
-			if o.RowsRead != nil {
-				o.RowsRead(need)
-			}
-		}
-		pairs := e.pairs
-		if g.Lags != nil {
-			pairs = e.pairsMultitau
-		}
-		if err := pairs(ctx, y0, y1); err != nil {
-			return wrapErr(err)
-		}
+// pairsOf computes the pairs of the pixels of rows [y0, y1) (FFT bins or
+// multi-tau).
+func (e *engine) pairsOf(ctx context.Context, y0, y1 int) error {
+	if e.g.Lags != nil {
+		return e.pairsMultitau(ctx, y0, y1)
 	}
-	e.maskNaN()
-	return nil
+	return e.pairs(ctx, y0, y1)
 }
 
 // spec returns the spectrum of pixel p (p = y*W + x) of channel c in
@@ -672,11 +692,11 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 				for p := a * g.W; p < b*g.W; p++ {
 					sc.off = append(sc.off, int64(e.specOffset(c, p)))
 				}
-				fw.SpectraU16(d.Data, d.Offset+a*d.Strides[1], d.Strides[0], d.Strides[1], g.N, b-a, g.W,
+				fw.SpectraU16(d.Data, d.Offset+(a-e.rowBase[c])*d.Strides[1], d.Strides[0], d.Strides[1], g.N, b-a, g.W,
 					d.Order == array.Big, e.ring, sc.off, sc.f32, sums[a*g.W:b*g.W])
 				return nil
 			}
-			d.GatherF32(sc.dst, d.Offset+a*d.Strides[1], d.Strides[0], g.N, b-a, d.Strides[1], g.W, d.Strides[2])
+			d.GatherF32(sc.dst, d.Offset+(a-e.rowBase[c])*d.Strides[1], d.Strides[0], g.N, b-a, d.Strides[1], g.W, d.Strides[2])
 			for k, series := range sc.dst {
 				transform(sc, a*g.W+k, series)
 			}
@@ -704,7 +724,7 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 		y, x0 := y0+task/nblk, task%nblk*pixelBlock
 		nx := min(pixelBlock, g.W-x0)
 		d := data
-		at := d.Offset + y*d.Strides[1] + x0*d.Strides[2]
+		at := d.Offset + (y-e.rowBase[c])*d.Strides[1] + x0*d.Strides[2]
 		if o.Bleach > 0 {
 			// The corrected, kept samples: what Correct returns.
 			sc.bc.Gather(sc.buf[:nx], d, at, d.Strides[0], d.Strides[2])
@@ -973,11 +993,11 @@ func (e *engine) rowJobs(dst []job, y, xs, xe int, units [][2]int) []job {
 	return dst
 }
 
-// maskNaN stores NaN curves for the pixels of the output that are masked
-// or at or below the threshold.
-func (e *engine) maskNaN() {
+// maskNaN stores NaN curves for the pixels of image rows [y0, y1) in the
+// output that are masked or at or below the threshold.
+func (e *engine) maskNaN(y0, y1 int) {
 	g := e.g
-	for y := g.Margin[0]; y < g.H-g.Margin[0]; y++ {
+	for y := max(y0, g.Margin[0]); y < min(y1, g.H-g.Margin[0]); y++ {
 		for x := g.Margin[1]; x < g.W-g.Margin[1]; x++ {
 			if !e.want(y*g.W + x) {
 				for i := range g.Offsets {
@@ -998,7 +1018,11 @@ func wrapErr(err error) error {
 // store writes curve g (NaN if nil) for image pixel (y, x) and point i.
 func (e *engine) store(y, x, i int, g []float64) {
 	out := e.out
-	o := out.Offset + (y-e.g.Margin[0])*out.Strides[0] + (x-e.g.Margin[1])*out.Strides[1] + i*out.Strides[2]
+	oy := y - e.g.Margin[0]
+	if e.outSlots > 0 {
+		oy %= e.outSlots
+	}
+	o := out.Offset + oy*out.Strides[0] + (x-e.g.Margin[1])*out.Strides[1] + i*out.Strides[2]
 	// out is float32 (Compute checks): store the bits directly.
 	put := binary.LittleEndian.PutUint32
 	if out.Order == array.Big {
