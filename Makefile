@@ -269,6 +269,7 @@ bench: $(BIN) $(LIB) ## benchmarks: engine, FFT kernel, CLI and Python on the de
 	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench DefaultDataset -benchtime 3x ./cmd/ipcf
 	$(GO) test -run XXX -bench 'Stack|CorrectorGather' -benchtime 1x ./core/bleach
 	$(GO) test -run XXX -bench FitVsComputeDefaultDataset -benchtime 1x ./core/fit
+	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench OutOfCore -benchtime 2x ./cmd/ipcf
 	/usr/bin/time -f 'ipcf bleach, default dataset, filter 1024, 2 threads: %U s user %S s sys %e s wall' \
 	  $(BIN) bleach $(BUILD)/demo/channel.npy -o $(BUILD)/demo/bleach.npy --filtersize 1024 --threads 2 --quiet
 	$(PYENV) $(PYTHON) bindings/python/bench.py
@@ -283,7 +284,7 @@ bench-big: $(BIN) ## full-frame out-of-core benchmark (1024x512x16384, 17 GB; no
 	sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
 	/usr/bin/time -v $(BIN) pcf $(BIG)/frames.raw --shape 16384,512,1024 --dtype uint16 \
 	  -o $(BIG)/result.npy --memory 2GiB --threads 2 2>&1 | tee $(BIG)/bench.log | \
-	  grep -E "pcf:|Elapsed|User time|System time|Maximum resident"
+	  grep -E "pcf:|Elapsed|User time|System time|Maximum resident|File system outputs"
 
 wisdom: ## regenerate the embedded FFTW wisdom (every transform, 2^2..2^20; about 3 minutes on a quiet machine)
 	@mkdir -p $(BUILD)

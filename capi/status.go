@@ -11,6 +11,7 @@ import (
 	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
@@ -40,6 +41,7 @@ var statusTable = []struct {
 	{"array.ErrDType", array.ErrDType, eLayout},
 	{"array.ErrLayout", array.ErrLayout, eLayout},
 	{"array.ErrShape", array.ErrShape, eInvalid},
+	{"ooc.ErrBudget", ooc.ErrBudget, eInvalid},
 	{"pcf.ErrParam", pcf.ErrParam, eInvalid},
 	{"pcf.ErrShape", pcf.ErrShape, eInvalid},
 	{"bleach.ErrParam", bleach.ErrParam, eInvalid},

@@ -108,3 +108,69 @@ func numpyReference(in string) (float64, error) {
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds(), nil
 }
+
+// BenchmarkOutOfCore runs the CLI on a 128 x 128 x 16,384 simulation in
+// memory and out of core (--memory 160MiB and 512MiB), interleaved, and
+// prints the out-of-core engine's CPU time as a ratio to the in-memory
+// engine's (both write the same output pixels), its peak resident memory
+// against the budget and the bytes it wrote (rusage output blocks: scratch
+// and result) against the input's.
+func BenchmarkOutOfCore(b *testing.B) {
+	bin := os.Getenv("IPCF_BIN")
+	if bin == "" {
+		bin = filepath.Join(b.TempDir(), "ipcf")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			b.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	in := filepath.Join("..", "..", "build", "demo", "sim128.npy")
+	if _, err := os.Stat(in); err != nil {
+		os.MkdirAll(filepath.Dir(in), 0o755)
+		if out, err := exec.Command(bin, "simulate", "-o", in, "--size", "128", "--frames", "16384", "--particles", "800", "--quiet").CombinedOutput(); err != nil {
+			b.Fatalf("simulate: %v\n%s", err, out)
+		}
+	}
+	st, err := os.Stat(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	type res struct {
+		cpu, wall time.Duration
+		rss, wrote int64
+	}
+	run := func(args ...string) res {
+		out := filepath.Join(dir, "out.npy")
+		os.Remove(out)
+		os.Remove(out + ".json")
+		cmd := exec.Command(bin, append([]string{"pcf", in, "-o", out, "--threads", "2", "--quiet"}, args...)...)
+		t0 := time.Now()
+		if o, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("pcf %v: %v\n%s", args, err, o)
+		}
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		return res{time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), time.Since(t0), ru.Maxrss * 1024, ru.Oublock * 512}
+	}
+	run("--engine", "memory") // page cache and wisdom
+	budgets := []string{"160MiB", "512MiB"}
+	var mem res
+	ooc := make([]res, len(budgets))
+	b.ResetTimer()
+	for b.Loop() {
+		r := run("--engine", "memory")
+		mem.cpu, mem.wall = mem.cpu+r.cpu, mem.wall+r.wall
+		for i, m := range budgets {
+			r := run("--engine", "ooc", "--memory", m)
+			ooc[i].cpu, ooc[i].wall = ooc[i].cpu+r.cpu, ooc[i].wall+r.wall
+			ooc[i].rss, ooc[i].wrote = max(ooc[i].rss, r.rss), max(ooc[i].wrote, r.wrote)
+		}
+	}
+	n := float64(b.N)
+	fmt.Printf("128 x 128 x 16,384 (%d MiB), 2 threads: in memory %.2f CPU-s, %.2f wall-s\n", st.Size()>>20, mem.cpu.Seconds()/n, mem.wall.Seconds()/n)
+	for i, m := range budgets {
+		fmt.Printf("  out of core --memory %s: %.2f CPU-s (%.2fx in memory; target <= 1.15), %.2f wall-s, peak %.0f MiB, wrote %.2fx the input\n",
+			m, ooc[i].cpu.Seconds()/n, ooc[i].cpu.Seconds()/mem.cpu.Seconds(), ooc[i].wall.Seconds()/n,
+			float64(ooc[i].rss)/(1<<20), float64(ooc[i].wrote)/float64(st.Size()))
+	}
+	b.ReportMetric(ooc[0].cpu.Seconds()/mem.cpu.Seconds(), "ooc/mem-cpu")
+}

@@ -56,10 +56,11 @@ func (r *faultRig) writeMask(k int) {
 	}
 }
 
-// args are the job's arguments: out of core, 25 tiles, 4 chunks.
+// args are the job's arguments: out of core, 17 bands of 2 rows (the
+// CPU engine's tiles are bands of full rows), 20 scratch files, 4 chunks.
 func (r *faultRig) args(out string, extra ...string) []string {
 	a := []string{"pcf", r.in, "-o", out, "--radius", "3", "--npoints", "12", "--nbins", "16", "--engine", "ooc",
-		"--memory", "44MiB", "--tile", "7,7", "--threads", "1", "--quiet"}
+		"--memory", "7MiB", "--tile", "2,7", "--threads", "1", "--quiet"}
 	return append(a, extra...)
 }
 

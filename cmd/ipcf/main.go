@@ -37,6 +37,7 @@ import (
 	"github.com/ipcf/ipcf/core/conv"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
@@ -187,9 +188,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage)
 		return 2
 	}
-	if errors.Is(err, job.ErrOption) {
+	if errors.Is(err, job.ErrOption) || errors.Is(err, ooc.ErrBudget) {
 		// An option that does not fit the input (offsets beyond the
-		// image, a second channel of another shape): a usage mistake.
+		// image, a second channel of another shape, a --memory too small
+		// out of core): a usage mistake.
 		fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
 		return 2
 	}
@@ -370,7 +372,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM)")
 	fs.StringVar(&spec.Scratch, "scratch", "", "folder for scratch files (default: next to the output)")
 	fs.StringVar(&spec.Engine, "engine", "auto", "auto, memory or ooc (out of core)")
-	tileFlag := fs.String("tile", "", "out of core: output tile ROWS,COLS (default: from --memory)")
+	tileFlag := fs.String("tile", "", "out of core: output tile ROWS,COLS (default: from --memory); on the CPU bands of ROWS full rows")
 	fs.Float64Var(&spec.FrameInterval, "frame-interval", 0, "seconds between frames, for the metadata and calibration (0: the input's, from ImageJ, Micro-Manager or OME metadata, if any)")
 	fs.Float64Var(&spec.PixelSize, "pixel-size", 0, "pixel size in micrometres, for the metadata and calibration (0: the input's, if any)")
 	fs.BoolVar(&pf.quiet, "quiet", false, "no progress bar or summary")

@@ -267,7 +267,9 @@ func TestToolkitModes(t *testing.T) {
 				t.Fatalf("in memory: the CLI's result differs from pcf.Compute's (%s)", firstDiff(got, want))
 			}
 			tiles, chunks := checkOOC(t, c.name, args, want)
-			if tiles < 4 {
+			// Out of core the CPU streams bands of full rows: a line scan
+			// (one row) is one band.
+			if tiles < 4 && c.in != d.line {
 				t.Errorf("out of core: at most %d tiles (%d chunks), want several", tiles, chunks)
 			}
 			t.Logf("out of core: up to %d tiles and %d chunks, bitwise the in-memory result", tiles, chunks)

@@ -37,7 +37,9 @@ type Options struct {
 	// "pcf+errors" in half tiles: a tile's curves, then their error
 	// bars); returning false cancels.
 	Progress func(phase string, done, total int) bool
-	// Tile forces the output tile size (rows, columns); 0 chooses from Memory.
+	// Tile forces the output tile size (rows, columns); 0 chooses from
+	// Memory. On the CPU the tiles are bands of full rows: Tile[0] rows
+	// (Tile[1] is not used).
 	Tile [2]int
 	// Key identifies the job: every setting that changes the output's
 	// bytes and the input's fingerprint. Scratch of another key is never
@@ -87,6 +89,36 @@ type plan struct {
 	chunk   int // frames per transposition chunk
 	nchunks int
 	errs    bool // the error bars too (Options.Errors)
+	// bands: the CPU engine streams bands of band full output rows
+	// (pcf.Stream): tile i is band i, and scratch file k holds the input
+	// rows pcf.Geometry.StreamRows(band, k), every row once. Otherwise
+	// (a GPU) tiles of the output with their halos, each computed alone.
+	bands  bool
+	band   int
+	pieces [][2]int // band mode: the scratch files' rows (pcf.Geometry.StreamPieces)
+}
+
+// nfiles is the scratch files of a channel.
+func (p *plan) nfiles() int {
+	if p.bands {
+		return len(p.pieces)
+	}
+	return p.ny * p.nx
+}
+
+// region is the image rows and columns that scratch file k holds: band
+// mode's rows k (all columns), else tile k's block.
+func (p *plan) region(k int) (y0, y1, x0, x1 int) {
+	if p.bands {
+		return p.pieces[k][0], p.pieces[k][1], 0, p.g.W
+	}
+	_, _, _, _, y0, y1, x0, x1 = p.block(k/p.nx, k%p.nx)
+	return
+}
+
+func (p *plan) regionPixels(k int) int {
+	y0, y1, x0, x1 := p.region(k)
+	return (y1 - y0) * (x1 - x0)
 }
 
 // block is the image region a tile needs: rows [y0, y1), columns [x0, x1).
@@ -144,14 +176,8 @@ func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es, nch int, errs 
 // other half at most: they are released chunk by chunk); phase 2 holds
 // one tile's data, its spectra window and results.
 func newPlan(src source.Source, o Options) (*plan, error) {
-	// The process itself (Go runtime, threads, code) takes about this much.
-	const overhead = 40 << 20
 	given := o.Memory
-	if o.Memory > 2*overhead {
-		o.Memory -= overhead
-	} else {
-		o.Memory /= 2
-	}
+	o.Memory = dataMemory(o.Memory)
 	T, H, W := src.Shape()
 	if o.PCF.Data2 != nil {
 		return nil, fmt.Errorf("%w: the out-of-core engine reads the second channel from a source (Options.Src2), not from PCF.Data2", pcf.ErrParam)
@@ -178,7 +204,15 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	}
 	p.es = p.dtype.Size()
 	oh, ow := g.OutShape[0], g.OutShape[1]
-	if o.Tile[0] > 0 && o.Tile[1] > 0 {
+	gpu, err := pcf.OnGPU(o.PCF)
+	if err != nil {
+		return nil, err
+	}
+	if !gpu {
+		if err := p.planBands(o, given); err != nil {
+			return nil, err
+		}
+	} else if o.Tile[0] > 0 && o.Tile[1] > 0 {
 		p.tile = [2]int{min(o.Tile[0], oh), min(o.Tile[1], ow)}
 	} else {
 		// The widest tiles that fit, then the tallest: few halos.
@@ -200,12 +234,10 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	}
 	p.ny = (oh + p.tile[0] - 1) / p.tile[0]
 	p.nx = (ow + p.tile[1] - 1) / p.tile[1]
-	// Transposition chunk: frames buffered for every tile at once.
+	// Transposition chunk: frames buffered for every scratch file at once.
 	var px int64
-	for i := 0; i < p.ny; i++ {
-		for j := 0; j < p.nx; j++ {
-			px += int64(p.blockPixels(i, j))
-		}
+	for k := 0; k < p.nfiles(); k++ {
+		px += int64(p.regionPixels(k))
 	}
 	_, H2, W2 := src.Shape()
 	perFrame := (px*int64(p.es) + int64(H2)*int64(W2)*int64(p.es)) * int64(nch) // buffers + mapped input
@@ -214,13 +246,92 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	return p, nil
 }
 
+// bandMemory estimates the memory of phase 2 in band mode for bands of
+// band output rows: pcf.Stream's spectra, output rows and sums, the
+// samples of the largest scratch file and the band's output (and with the
+// error bars, the rows of a band's block and pcf.ErrorBars' memory).
+func (p *plan) bandMemory(o pcf.Options, band int) int64 {
+	g := p.g
+	perRow := int64(g.W) * int64(p.nread) * int64(p.es)
+	m := g.StreamBytes(band) + int64(band)*perRow + 2*int64(band)*g.OutRowBytes()
+	if p.errs {
+		m += int64(min(g.H, band+2*g.Margin[0]))*perRow*int64(p.nch) + ErrorsMemory(g, o, band, g.OutShape[1])
+	}
+	return m
+}
+
+// planBands chooses the bands: Options.Tile's rows, or the most rows whose
+// memory fits the budget; a budget that does not hold a band of one row
+// is refused with the smallest budget that does.
+func (p *plan) planBands(o Options, given int64) error {
+	oh, ow := p.g.OutShape[0], p.g.OutShape[1]
+	p.bands = true
+	switch {
+	case o.Tile[0] > 0:
+		p.band = min(o.Tile[0], oh)
+	default:
+		if need := p.bandMemory(o.PCF, 1); need > o.Memory {
+			return fmt.Errorf("%w: a budget of %.1f MiB leaves %.1f MiB for the data (after the process's own); out of core this input needs %.1f MiB (the spectra of %d rows of %d pixels of %d frames, a row of the input and of the result): give at least %s",
+				ErrBudget, float64(given)/(1<<20), float64(o.Memory)/(1<<20), float64(need)/(1<<20), 1+2*p.g.Reach(), p.g.W, p.g.N, MiBText(MinBudget(need)))
+		}
+		lo, hi := 1, oh // bandMemory grows with the band
+		for lo < hi {
+			mid := (lo + hi + 1) / 2
+			if p.bandMemory(o.PCF, mid) <= o.Memory {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		p.band = lo
+	}
+	p.tile = [2]int{p.band, ow}
+	p.ny, p.nx = p.g.StreamBands(p.band), 1
+	p.pieces = p.g.StreamPieces(p.band)
+	return nil
+}
+
+// ErrBudget reports a memory budget too small for the job out of core;
+// the message gives the smallest that works.
+var ErrBudget = errors.New("ooc: memory budget too small")
+
+// processOverhead is what the process itself (Go runtime, threads, code)
+// takes of a memory budget: the engine plans with the rest.
+const processOverhead = 40 << 20
+
+// dataMemory is the part of a budget the engine plans with.
+func dataMemory(budget int64) int64 {
+	if budget > 2*processOverhead {
+		return budget - processOverhead
+	}
+	return budget / 2
+}
+
+// MinBudget is the smallest budget whose data part (dataMemory) holds
+// need bytes, rounded up to a MiB.
+func MinBudget(need int64) int64 {
+	b := need + processOverhead
+	if need <= processOverhead {
+		b = 2 * need
+	}
+	return (b + 1<<20 - 1) >> 20 << 20
+}
+
+// MiBText writes a byte count as the --memory option takes it.
+func MiBText(b int64) string {
+	if b >= 1<<30 && b%(1<<30) == 0 {
+		return fmt.Sprintf("%dGiB", b>>30)
+	}
+	return fmt.Sprintf("%dMiB", (b+1<<20-1)>>20)
+}
+
 // crcs is the number of CRCs of a journaled chunk: one per tile file of
 // each channel, and with two channels the second channel's input CRC.
 func (p *plan) crcs() int {
 	if p.nch == 1 {
-		return p.ny * p.nx
+		return p.nfiles()
 	}
-	return 2*p.ny*p.nx + 1
+	return 2*p.nfiles() + 1
 }
 
 // ScratchDir is the scratch folder of the job that writes output, inside
@@ -396,6 +507,9 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	dir := ScratchDir(o.Scratch, out.Path())
 	want := scratchJob{Key: o.Key, Fields: o.Fields,
 		Plan: fmt.Sprintf("tiles %dx%d, %d frames a chunk, %d frames of %s", p.tile[0], p.tile[1], p.chunk, p.nread, p.dtype)}
+	if p.bands {
+		want.Plan = fmt.Sprintf("bands of %d rows, %d frames a chunk, %d frames of %s", p.band, p.chunk, p.nread, p.dtype)
+	}
 	if p.nch == 2 {
 		want.Plan += ", 2 channels"
 	}
@@ -711,7 +825,7 @@ func tileFile(dir string, ch, t int) string {
 // A second channel (Options.Src2) is read frame by frame with the first
 // into its own tile files.
 func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *journal, st *journalState, o Options) error {
-	ntiles := p.ny * p.nx
+	ntiles := p.nfiles()
 	first := st.chunks()
 	srcs := []source.Source{src, o.Src2}[:p.nch]
 	files := make([]*os.File, p.nch*ntiles) // channel ch, tile t: ch*ntiles + t
@@ -731,14 +845,14 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		}
 		files[k] = f
 		// Drop what lies past the journaled chunks.
-		size := int64(first) * int64(p.chunk) * int64(p.blockPixels(t/p.nx, t%p.nx)) * int64(p.es)
+		size := int64(first) * int64(p.chunk) * int64(p.regionPixels(t)) * int64(p.es)
 		if err := f.Truncate(size); err != nil {
 			return fmt.Errorf("scratch: %w", err)
 		}
 		if _, err := f.Seek(size, io.SeekStart); err != nil {
 			return fmt.Errorf("scratch: %w", err)
 		}
-		bufs[k] = make([]byte, p.chunk*p.blockPixels(t/p.nx, t%p.nx)*p.es)
+		bufs[k] = make([]byte, p.chunk*p.regionPixels(t)*p.es)
 	}
 	inCRC := []uint32{st.inputCRC(), st.input2CRC(p)}
 	_, H, W := src.Shape()
@@ -771,7 +885,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 				ch, ti := k/ntiles, k%ntiles
 				fr := frs[ch]
 				return source.Guard(srcs[ch].Name(), func() error {
-					_, _, _, _, y0, y1, x0, x1 := p.block(ti/p.nx, ti%p.nx)
+					y0, y1, x0, x1 := p.region(ti)
 					bw := x1 - x0
 					px := (y1 - y0) * bw
 					es, sx := p.es, fr.Strides[1]
@@ -828,7 +942,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 				return pcf.ErrCancelled
 			}
 			ti := k % ntiles
-			sz := n * p.blockPixels(ti/p.nx, ti%p.nx) * p.es
+			sz := n * p.regionPixels(ti) * p.es
 			crcs = append(crcs, CRC(bufs[k][:sz]))
 			if _, err := f.Write(bufs[k][:sz]); err != nil {
 				return fmt.Errorf("scratch %s: %w", f.Name(), err)
@@ -889,6 +1003,9 @@ func putSample(dst []byte, v array.View, o int) {
 // compute runs the in-memory engine on every unfinished tile, after
 // checking each chunk of its scratch against the journal.
 func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalState, out Output, o Options) error {
+	if p.bands {
+		return computeBands(ctx, p, dir, j, st, out, o)
+	}
 	ntiles := p.ny * p.nx
 	finished := len(st.tiles)
 	// Buffers for the largest block, reused for every tile.

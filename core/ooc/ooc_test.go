@@ -154,6 +154,7 @@ func TestZarrOutput(t *testing.T) {
 	want := inMemory(t, in, o)
 	src, _ := source.Open(in)
 	out := filepath.Join(dir, "out.zarr")
+	// On the CPU the tiles are bands of 5 rows, the image's width.
 	sum, err := Run(context.Background(), src, NewZarrOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{5, 6}})
 	src.Close()
 	if err != nil {
@@ -164,12 +165,13 @@ func TestZarrOutput(t *testing.T) {
 	// Read the chunks back and compare element by element.
 	for y := 0; y < g.OutShape[0]; y++ {
 		for x := 0; x < g.OutShape[1]; x++ {
-			b, err := os.ReadFile(filepath.Join(out, chunkName(y/5, x/6)))
+			ow := g.OutShape[1]
+			b, err := os.ReadFile(filepath.Join(out, chunkName(y/5, 0)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			for k := 0; k < np*nb; k++ {
-				got := b[4*(((y%5)*6+(x%6))*np*nb+k):]
+				got := b[4*(((y%5)*ow+x)*np*nb+k):]
 				w := want[4*((y*g.OutShape[1]+x)*np*nb+k):]
 				if !bytes.Equal(got[:4], w[:4]) {
 					t.Fatalf("zarr (%d,%d,%d) differs", y, x, k)

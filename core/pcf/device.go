@@ -423,6 +423,27 @@ func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, buf []byte, threads
 	}, nil)
 }
 
+// OnGPU reports whether Compute with options o runs on a GPU: device
+// "auto" with a usable GPU and a computation the GPU engine does, or
+// "cuda", "cuda:N" (ErrNoDevice when that GPU cannot be used or does not
+// do the computation).
+func OnGPU(o Options) (bool, error) {
+	if o.Device == "cpu" {
+		return false, nil
+	}
+	dev, err := resolveDevice(o.Device)
+	if err != nil || dev < 0 {
+		return false, err
+	}
+	if why := gpuEligible(array.View{}, o); why != nil {
+		if o.Device != "" && o.Device != "auto" {
+			return false, fmt.Errorf("%w: %s: %v", ErrNoDevice, o.Device, why)
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
 // CheckDevice validates a device option before a job starts: "auto" and
 // "cpu" always pass; "cuda" and "cuda:N" fail with ErrNoDevice (saying
 // why) if that GPU cannot be used.

@@ -16,9 +16,9 @@ type StreamIO struct {
 	// channel of a computation with Options.Data2): a view of shape
 	// (frames, y1-y0, W), any strides and byte order, holding at least the
 	// frames Compute reads (N, or T with bleaching correction). Stream
-	// asks for the row ranges of Geometry.StreamRows in order, each once,
-	// and reads the view only until the next call to Rows or the return
-	// of Stream.
+	// asks for the row ranges of Geometry.StreamPieces in order, each once
+	// (from the first its first band needs),
+	// and reads the view only before its next call to Rows or Emit.
 	Rows func(c, y0, y1 int) (array.View, error)
 	// Emit receives the finished output rows [oy0, oy1) (one band of
 	// Geometry.StreamBands) as float32 (oy1-oy0, columns, offsets, delays)
@@ -68,6 +68,20 @@ func (g Geometry) StreamRows(band, k int) (y0, y1 int) {
 		return min(g.H, b1+reach)
 	}
 	return end(k - 1), end(k)
+}
+
+// StreamPieces is the input rows Stream asks for, in order: the rows of
+// each band's StreamRows in pieces of at most band rows. They follow each
+// other and cover the image's rows.
+func (g Geometry) StreamPieces(band int) [][2]int {
+	var out [][2]int
+	for k := 0; k < g.StreamBands(band); k++ {
+		a, b := g.StreamRows(band, k)
+		for y := a; y < b; y += band {
+			out = append(out, [2]int{y, min(b, y+band)})
+		}
+	}
+	return out
 }
 
 // StreamBytes is the memory Stream needs besides its input rows: the
@@ -151,16 +165,16 @@ func Stream(ctx context.Context, shape [3]int, dtype array.DType, o Options, fir
 		pb = k
 	}
 	py0, _ := g.streamPixelRows(band, pb)
-	sb := 0
-	for k := 0; k < nb; k++ {
-		if _, b := g.StreamRows(band, k); b > max(0, py0-reach) {
-			sb = k
-			break
-		}
+	pieces := g.StreamPieces(band)
+	pi := 0
+	for pi < len(pieces) && pieces[pi][1] <= max(0, py0-reach) {
+		pi++
 	}
 	next := first // the next band to emit
-	for k := sb; k < nb; k++ {
-		if a, b := g.StreamRows(band, k); b > a {
+	for k := pb; k < nb; k++ {
+		y0, y1 := g.streamPixelRows(band, k)
+		for ; pi < len(pieces) && pieces[pi][0] < min(g.H, y1+reach); pi++ {
+			a, b := pieces[pi][0], pieces[pi][1]
 			for c := 0; c < g.channels(); c++ {
 				v, err := sio.Rows(c, a, b)
 				if err != nil {
@@ -176,10 +190,6 @@ func Stream(ctx context.Context, shape [3]int, dtype array.DType, o Options, fir
 				}
 			}
 		}
-		if k < pb {
-			continue
-		}
-		y0, y1 := g.streamPixelRows(band, k)
 		if err := e.pairsOf(ctx, y0, y1); err != nil {
 			return wrapErr(err)
 		}

@@ -54,6 +54,9 @@ func streamAll(t *testing.T, data array.View, o Options, first int, tmajor bool)
 	sio := StreamIO{
 		Rows: func(c, y0, y1 int) (array.View, error) {
 			asked = append(asked, [3]int{c, y0, y1})
+			if y1-y0 > band || y1 <= y0 {
+				t.Fatalf("Rows(%d, %d, %d): want 1 to %d rows", c, y0, y1, band)
+			}
 			v := data
 			if c == 1 {
 				v = *o.Data2

@@ -1,0 +1,184 @@
+package ooc
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/pcf"
+)
+
+// computeBands runs pcf.Stream over the scratch files of band mode: each
+// file, checked against the journal, is the rows the engine asks for
+// next; each band of output rows it emits is written, with its error bars,
+// and journaled. It starts at the first band the journal does not hold
+// (bands after it that it holds are not written again).
+func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *journalState, out Output, o Options) error {
+	g := p.g
+	nb := p.ny
+	first := 0
+	for first < nb {
+		if _, ok := st.tiles[first]; !ok {
+			break
+		}
+		first++
+	}
+	if first == nb {
+		return nil
+	}
+	finished := len(st.tiles)
+	var buf, rowsBuf []byte
+	var sdBuf []float32
+	// load reads scratch file k of channel ch into buf, checking each
+	// chunk's part against the journal.
+	load := func(ch, k int) ([]byte, error) {
+		px := p.regionPixels(k)
+		need := px * p.nread * p.es
+		if cap(buf) < need {
+			buf = make([]byte, need)
+		}
+		data := buf[:need]
+		f, err := os.Open(tileFile(dir, ch, k))
+		if err != nil {
+			return nil, errScratch{0, k}
+		}
+		n, _ := io.ReadFull(f, data)
+		f.Close()
+		clear(data[n:])
+		seg := p.chunk * px * p.es
+		for c := 0; c < p.nchunks; c++ {
+			part := data[min(len(data), c*seg):min(len(data), (c+1)*seg)]
+			if len(st.chunkCRC[c]) != p.crcs() || CRC(part) != st.chunkCRC[c][ch*p.nfiles()+k] {
+				return nil, errScratch{c, k}
+			}
+		}
+		return data, nil
+	}
+	view := func(data []byte, rows int) (array.View, error) {
+		es := p.es
+		return array.New(p.dtype, array.NativeOrder, []int{p.nread, rows, g.W}, []int{rows * g.W * es, g.W * es, es}, data, 0)
+	}
+	fileOf := func(y0, y1 int) int {
+		for k, r := range p.pieces {
+			if r[0] == y0 && r[1] == y1 {
+				return k
+			}
+		}
+		return -1
+	}
+	// rowsOf returns the image rows [y0, y1) of channel ch from the
+	// scratch files that hold them (the block of a band's error bars).
+	rowsOf := func(ch, y0, y1 int) (array.View, error) {
+		R, rowBytes := y1-y0, g.W*p.es
+		need := p.nread * R * rowBytes
+		if cap(rowsBuf) < need {
+			rowsBuf = make([]byte, need)
+		}
+		dst := rowsBuf[:need]
+		for k, r := range p.pieces {
+			a, b := r[0], r[1]
+			lo, hi := max(a, y0), min(b, y1)
+			if lo >= hi {
+				continue
+			}
+			data, err := load(ch, k)
+			if err != nil {
+				return array.View{}, err
+			}
+			n := (hi - lo) * rowBytes
+			for t := 0; t < p.nread; t++ {
+				copy(dst[(t*R+lo-y0)*rowBytes:][:n], data[(t*(b-a)+lo-a)*rowBytes:][:n])
+			}
+		}
+		return view(dst, R)
+	}
+	opts := o.PCF
+	opts.Progress = nil
+	opts.Band = p.band
+	T, H, W := g.T, g.H, g.W
+	if p.nch == 2 {
+		opts.Data2 = &array.View{DType: p.dtype, Shape: []int{T, H, W}, Strides: []int{0, 0, 0}}
+	}
+	ow := g.OutShape[1]
+	sio := pcf.StreamIO{
+		Rows: func(ch, y0, y1 int) (array.View, error) {
+			k := fileOf(y0, y1)
+			if k < 0 {
+				return array.View{}, fmt.Errorf("ooc: the engine asked for rows %d to %d, not a scratch file's", y0, y1)
+			}
+			data, err := load(ch, k)
+			if err != nil {
+				return array.View{}, err
+			}
+			return view(data, y1-y0)
+		},
+		Emit: func(oy0, oy1 int, rows []float32) error {
+			if err := ctx.Err(); err != nil {
+				return pcf.ErrCancelled
+			}
+			i := oy0 / p.band
+			if _, ok := st.tiles[i]; ok {
+				return nil // finished and verified by an earlier run
+			}
+			ty := oy1 - oy0
+			crc, err := out.WriteTile(oy0, 0, ty, ow, rows)
+			if err != nil {
+				return err
+			}
+			line := fmt.Sprintf("tile %d %08x", i, crc)
+			var sdcrc uint32
+			if p.errs {
+				if o.Progress != nil && !o.Progress("pcf+errors", 2*finished+1, 2*nb) {
+					return pcf.ErrCancelled
+				}
+				// The band's block: its rows and margin rows on each side.
+				views := make([]array.View, p.nch)
+				y1 := min(H, oy1+2*g.Margin[0])
+				for ch := range views {
+					if views[ch], err = rowsOf(ch, oy0, y1); err != nil {
+						return err
+					}
+					if ch == 0 && p.nch == 2 {
+						// rowsOf reuses its buffer: keep channel 0's rows.
+						keep := make([]byte, len(views[0].Data))
+						copy(keep, views[0].Data)
+						views[0].Data = keep
+					}
+				}
+				sd, err := tileErrors(ctx, p, o, views, oy0, 0, ty, ow, oy0, 0, &sdBuf)
+				if err != nil {
+					return err
+				}
+				if sdcrc, err = o.ErrOut.WriteTile(oy0, 0, ty, ow, sd); err != nil {
+					return err
+				}
+				if err := o.ErrOut.Sync(); err != nil {
+					return fmt.Errorf("output %s: %w", o.ErrOut.Path(), err)
+				}
+				line += fmt.Sprintf(" %08x", sdcrc)
+			}
+			if err := out.Sync(); err != nil {
+				return fmt.Errorf("output %s: %w", out.Path(), err)
+			}
+			if err := j.add(line); err != nil {
+				return err
+			}
+			st.tiles[i] = crc
+			if p.errs {
+				st.sdTiles[i] = sdcrc
+			}
+			finished++
+			switch {
+			case o.Progress == nil:
+			case p.errs && !o.Progress("pcf+errors", 2*finished, 2*nb):
+				return pcf.ErrCancelled
+			case !p.errs && !o.Progress("pcf", finished, nb):
+				return pcf.ErrCancelled
+			}
+			return nil
+		},
+	}
+	return pcf.Stream(ctx, [3]int{T, H, W}, p.dtype, opts, first, sio)
+}
