@@ -136,7 +136,7 @@ func BenchmarkOutOfCore(b *testing.B) {
 	}
 	dir := b.TempDir()
 	type res struct {
-		cpu, wall time.Duration
+		cpu, wall  time.Duration
 		rss, wrote int64
 	}
 	run := func(args ...string) res {
