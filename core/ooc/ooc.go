@@ -241,7 +241,13 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	}
 	_, H2, W2 := src.Shape()
 	perFrame := (px*int64(p.es) + int64(H2)*int64(W2)*int64(p.es)) * int64(nch) // buffers + mapped input
-	p.chunk = int(max(1, min(int64(p.nread), o.Memory*9/10/perFrame)))
+	budget := o.Memory * 9 / 10
+	if p.bands {
+		// Buffers of 64 MiB write pieces of megabytes; larger ones only
+		// touch more fresh memory.
+		budget = min(budget, 64<<20+int64(H2)*int64(W2)*int64(p.es)*int64(nch)*64)
+	}
+	p.chunk = int(max(1, min(int64(p.nread), budget/perFrame)))
 	p.nchunks = (p.nread + p.chunk - 1) / p.chunk
 	return p, nil
 }
@@ -261,7 +267,7 @@ func (p *plan) bandMemory(o pcf.Options, band int) int64 {
 }
 
 // planBands chooses the bands: Options.Tile's rows, or the most rows whose
-// memory fits the budget; a budget that does not hold a band of one row
+// memory fits the budget, up to the in-memory engine's band; a budget that does not hold a band of one row
 // is refused with the smallest budget that does.
 func (p *plan) planBands(o Options, given int64) error {
 	oh, ow := p.g.OutShape[0], p.g.OutShape[1]
@@ -274,7 +280,9 @@ func (p *plan) planBands(o Options, given int64) error {
 			return fmt.Errorf("%w: a budget of %.1f MiB leaves %.1f MiB for the data (after the process's own); out of core this input needs %.1f MiB (the spectra of %d rows of %d pixels of %d frames, a row of the input and of the result): give at least %s",
 				ErrBudget, float64(given)/(1<<20), float64(o.Memory)/(1<<20), float64(need)/(1<<20), 1+2*p.g.Reach(), p.g.W, p.g.N, MiBText(MinBudget(need)))
 		}
-		lo, hi := 1, oh // bandMemory grows with the band
+		// The engine's own band at most: a larger one saves no work (no
+		// spectrum is computed twice) and only touches more memory.
+		lo, hi := 1, min(oh, p.g.StreamBand(o.PCF)) // bandMemory grows with the band
 		for lo < hi {
 			mid := (lo + hi + 1) / 2
 			if p.bandMemory(o.PCF, mid) <= o.Memory {
@@ -856,6 +864,12 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 	}
 	inCRC := []uint32{st.inputCRC(), st.input2CRC(p)}
 	_, H, W := src.Shape()
+	// A frame's copy into the files is split over the threads only when
+	// it is large: a small frame costs less than starting them.
+	copyThreads := o.PCF.Threads
+	if int64(H)*int64(W)*int64(p.es)*int64(p.nch) < 256<<10 {
+		copyThreads = 1
+	}
 	total := p.nread
 	frs := make([]array.View, p.nch)
 	for c := first; c < p.nchunks; c++ {
@@ -881,32 +895,47 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			// Copy this frame's block rows into every tile's chunk buffer:
 			// tile files hold C-order (frames, rows, columns) blocks, which
 			// the in-memory engine transposes itself, cache-blocked.
-			err := pool.Run(ctx, o.PCF.Threads, len(files), func(_, k int) error {
+			copyFile := func(k int) {
 				ch, ti := k/ntiles, k%ntiles
 				fr := frs[ch]
-				return source.Guard(srcs[ch].Name(), func() error {
-					y0, y1, x0, x1 := p.region(ti)
-					bw := x1 - x0
-					px := (y1 - y0) * bw
-					es, sx := p.es, fr.Strides[1]
-					b := bufs[k][(t-t0)*px*es : (t-t0+1)*px*es]
-					d := fr.Data
-					native := fr.Order == array.NativeOrder || es == 1
-					for y := y0; y < y1; y++ {
-						o := fr.Offset + y*fr.Strides[0] + x0*sx
-						row := b[(y-y0)*bw*es : (y-y0+1)*bw*es]
-						if native && sx == es {
-							copy(row, d[o:o+bw*es])
-							continue
-						}
-						for x := 0; x < bw; x++ {
-							putSample(row[x*es:], fr, o)
-							o += sx
-						}
+				y0, y1, x0, x1 := p.region(ti)
+				bw := x1 - x0
+				px := (y1 - y0) * bw
+				es, sx := p.es, fr.Strides[1]
+				b := bufs[k][(t-t0)*px*es : (t-t0+1)*px*es]
+				d := fr.Data
+				native := fr.Order == array.NativeOrder || es == 1
+				for y := y0; y < y1; y++ {
+					o := fr.Offset + y*fr.Strides[0] + x0*sx
+					row := b[(y-y0)*bw*es : (y-y0+1)*bw*es]
+					if native && sx == es {
+						copy(row, d[o:o+bw*es])
+						continue
 					}
-					return nil
-				})
-			}, nil)
+					for x := 0; x < bw; x++ {
+						putSample(row[x*es:], fr, o)
+						o += sx
+					}
+				}
+			}
+			var err error
+			if copyThreads == 1 {
+				for ch := range srcs {
+					err = source.Guard(srcs[ch].Name(), func() error {
+						for k := ch * ntiles; k < (ch+1)*ntiles; k++ {
+							copyFile(k)
+						}
+						return nil
+					})
+					if err != nil {
+						break
+					}
+				}
+			} else {
+				err = pool.Run(ctx, copyThreads, len(files), func(_, k int) error {
+					return source.Guard(srcs[k/ntiles].Name(), func() error { copyFile(k); return nil })
+				}, nil)
+			}
 			if err != nil {
 				return err
 			}
