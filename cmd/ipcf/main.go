@@ -369,7 +369,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&spec.Mask, "mask", "", "mask .npy (rows, columns); zero: not computed")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
 	fs.StringVar(&o.Device, "device", "auto", "auto, cpu, cuda or cuda:N")
-	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM)")
+	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM); out of core it must hold the spectra of 2 x radius + 1 rows (a smaller one is refused with the smallest that works)")
 	fs.StringVar(&spec.Scratch, "scratch", "", "folder for scratch files (default: next to the output)")
 	fs.StringVar(&spec.Engine, "engine", "auto", "auto, memory or ooc (out of core)")
 	tileFlag := fs.String("tile", "", "out of core: output tile ROWS,COLS (default: from --memory); on the CPU bands of ROWS full rows")

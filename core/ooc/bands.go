@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/pcf"
@@ -179,6 +180,14 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 			}
 			return nil
 		},
+	}
+	if p.budget > 0 {
+		// The Go heap's share of the budget: the spectra are mapped
+		// outside it. Without a limit the garbage of the bands (GOGC)
+		// would take the peak over the budget.
+		limit := p.budget - g.SpectraBytesBand(p.band)
+		prev := debug.SetMemoryLimit(max(limit, 32<<20))
+		defer debug.SetMemoryLimit(prev)
 	}
 	return pcf.Stream(ctx, [3]int{T, H, W}, p.dtype, opts, first, sio)
 }

@@ -95,6 +95,7 @@ type plan struct {
 	// (a GPU) tiles of the output with their halos, each computed alone.
 	bands  bool
 	band   int
+	budget int64    // Options.Memory as given
 	pieces [][2]int // band mode: the scratch files' rows (pcf.Geometry.StreamPieces)
 }
 
@@ -199,6 +200,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{g: g, nread: g.N, dtype: src.DType(), nch: nch, errs: o.Errors != nil}
+	p.budget = given
 	if o.PCF.Bleach > 0 {
 		p.nread = g.T
 	}
@@ -244,7 +246,8 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	budget := o.Memory * 9 / 10
 	if p.bands {
 		// Buffers of 64 MiB write pieces of megabytes; larger ones only
-		// touch more fresh memory.
+		// touch more fresh memory (measured: the full frame with 2 GiB took
+		// 2:48-2:53 with them, 3:07 with 512 MiB).
 		budget = min(budget, 64<<20+int64(H2)*int64(W2)*int64(p.es)*int64(nch)*64)
 	}
 	p.chunk = int(max(1, min(int64(p.nread), budget/perFrame)))

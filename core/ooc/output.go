@@ -79,6 +79,7 @@ type NpyOutput struct {
 	f      *os.File
 	shape  [4]int
 	header int
+	buf    []byte // a row of a tile, reused
 }
 
 // NewNpyOutput returns an output that will be written to path.
@@ -127,7 +128,10 @@ func (o *NpyOutput) rowOffset(y0, y, x0 int) int64 {
 func (o *NpyOutput) WriteTile(y0, x0, ty, tx int, data []float32) (uint32, error) {
 	np, nb := o.shape[2], o.shape[3]
 	row := tx * np * nb
-	buf := make([]byte, row*4)
+	if cap(o.buf) < row*4 {
+		o.buf = make([]byte, row*4)
+	}
+	buf := o.buf[:row*4]
 	var crc uint32
 	for y := 0; y < ty; y++ {
 		for i, v := range data[y*row : (y+1)*row] {
