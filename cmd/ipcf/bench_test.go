@@ -21,13 +21,7 @@ import (
 // and the CPU cost per correlated pair. The tutorial's Cython code needs
 // 3.6-3.8 CPU-s for this job on this machine (shared/PERFORMANCE.md).
 func BenchmarkDefaultDataset(b *testing.B) {
-	bin := os.Getenv("IPCF_BIN")
-	if bin == "" {
-		bin = filepath.Join(b.TempDir(), "ipcf")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			b.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
+	bin := benchBinary(b)
 	in := filepath.Join("..", "..", "build", "demo", "channel.npy")
 	if _, err := os.Stat(in); err != nil {
 		os.MkdirAll(filepath.Dir(in), 0o755)
@@ -116,13 +110,7 @@ func numpyReference(in string) (float64, error) {
 // against the budget and the bytes it wrote (rusage output blocks: scratch
 // and result) against the input's.
 func BenchmarkOutOfCore(b *testing.B) {
-	bin := os.Getenv("IPCF_BIN")
-	if bin == "" {
-		bin = filepath.Join(b.TempDir(), "ipcf")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			b.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
+	bin := benchBinary(b)
 	in := filepath.Join("..", "..", "build", "demo", "sim128.npy")
 	if _, err := os.Stat(in); err != nil {
 		os.MkdirAll(filepath.Dir(in), 0o755)
@@ -173,4 +161,16 @@ func BenchmarkOutOfCore(b *testing.B) {
 			float64(ooc[i].rss)/(1<<20), float64(ooc[i].wrote)/float64(st.Size()))
 	}
 	b.ReportMetric(ooc[0].cpu.Seconds()/mem.cpu.Seconds(), "ooc/mem-cpu")
+}
+
+// benchBinary is the CLI the benchmarks run: IPCF_BIN, or one built now.
+func benchBinary(b *testing.B) string {
+	bin := os.Getenv("IPCF_BIN")
+	if bin == "" {
+		bin = filepath.Join(b.TempDir(), "ipcf")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			b.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	return bin
 }

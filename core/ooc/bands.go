@@ -123,62 +123,24 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 			if _, ok := st.tiles[i]; ok {
 				return nil // finished and verified by an earlier run
 			}
-			ty := oy1 - oy0
-			crc, err := out.WriteTile(oy0, 0, ty, ow, rows)
-			if err != nil {
-				return err
-			}
-			line := fmt.Sprintf("tile %d %08x", i, crc)
-			var sdcrc uint32
-			if p.errs {
-				if o.Progress != nil && !o.Progress("pcf+errors", 2*finished+1, 2*nb) {
-					return pcf.ErrCancelled
-				}
-				// The band's block: its rows and margin rows on each side.
-				views := make([]array.View, p.nch)
+			// The band's block for the error bars: its rows and margin
+			// rows on each side, all columns.
+			views := func() ([]array.View, error) {
+				v := make([]array.View, p.nch)
 				y1 := min(H, oy1+2*g.Margin[0])
-				for ch := range views {
-					if views[ch], err = rowsOf(ch, oy0, y1); err != nil {
-						return err
+				for ch := range v {
+					var err error
+					if v[ch], err = rowsOf(ch, oy0, y1); err != nil {
+						return nil, err
 					}
 					if ch == 0 && p.nch == 2 {
 						// rowsOf reuses its buffer: keep channel 0's rows.
-						keep := make([]byte, len(views[0].Data))
-						copy(keep, views[0].Data)
-						views[0].Data = keep
+						v[0].Data = append([]byte(nil), v[0].Data...)
 					}
 				}
-				sd, err := tileErrors(ctx, p, o, views, oy0, 0, ty, ow, oy0, 0, &sdBuf)
-				if err != nil {
-					return err
-				}
-				if sdcrc, err = o.ErrOut.WriteTile(oy0, 0, ty, ow, sd); err != nil {
-					return err
-				}
-				if err := o.ErrOut.Sync(); err != nil {
-					return fmt.Errorf("output %s: %w", o.ErrOut.Path(), err)
-				}
-				line += fmt.Sprintf(" %08x", sdcrc)
+				return v, nil
 			}
-			if err := out.Sync(); err != nil {
-				return fmt.Errorf("output %s: %w", out.Path(), err)
-			}
-			if err := j.add(line); err != nil {
-				return err
-			}
-			st.tiles[i] = crc
-			if p.errs {
-				st.sdTiles[i] = sdcrc
-			}
-			finished++
-			switch {
-			case o.Progress == nil:
-			case p.errs && !o.Progress("pcf+errors", 2*finished, 2*nb):
-				return pcf.ErrCancelled
-			case !p.errs && !o.Progress("pcf", finished, nb):
-				return pcf.ErrCancelled
-			}
-			return nil
+			return commitTile(ctx, p, o, j, st, out, tileSpot{i, oy0, 0, oy1 - oy0, ow, oy0, 0}, rows, views, &sdBuf, &finished, nb)
 		},
 	}
 	if p.budget > 0 {

@@ -1138,46 +1138,68 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalSt
 		// before the next tile allocates its own, so that the peak stays
 		// one tile's worth (the Go heap would grow to twice its live size).
 		debug.FreeOSMemory()
-		crc, err := out.WriteTile(oy0, ox0, ty, tx, tile)
+		err = commitTile(ctx, p, o, j, st, out, tileSpot{ti, oy0, ox0, ty, tx, y0, x0}, tile,
+			func() ([]array.View, error) { return views, nil }, &sdBuf, &finished, ntiles)
 		if err != nil {
 			return err
 		}
-		line := fmt.Sprintf("tile %d %08x", ti, crc)
-		var sdcrc uint32
-		if p.errs {
-			if o.Progress != nil && !o.Progress("pcf+errors", 2*finished+1, 2*ntiles) {
-				return pcf.ErrCancelled
-			}
-			sd, err := tileErrors(ctx, p, o, views, oy0, ox0, ty, tx, y0, x0, &sdBuf)
-			if err != nil {
-				return err
-			}
-			if sdcrc, err = o.ErrOut.WriteTile(oy0, ox0, ty, tx, sd); err != nil {
-				return err
-			}
-			if err := o.ErrOut.Sync(); err != nil {
-				return fmt.Errorf("output %s: %w", o.ErrOut.Path(), err)
-			}
-			line += fmt.Sprintf(" %08x", sdcrc)
+	}
+	return nil
+}
+
+// tileSpot is where a tile goes: its index, its output rows and columns
+// from (oy0, ox0), ty x tx of them, and the image pixel (y0, x0) that is
+// the first of its block's views.
+type tileSpot struct{ ti, oy0, ox0, ty, tx, y0, x0 int }
+
+// commitTile writes a finished tile of curves and, with the error bars,
+// theirs (from the block views that views returns), syncs both, journals
+// them and reports the progress: finished tiles of ntiles.
+func commitTile(ctx context.Context, p *plan, o Options, j *journal, st *journalState, out Output, at tileSpot,
+	tile []float32, views func() ([]array.View, error), sdBuf *[]float32, finished *int, ntiles int) error {
+	crc, err := out.WriteTile(at.oy0, at.ox0, at.ty, at.tx, tile)
+	if err != nil {
+		return err
+	}
+	line := fmt.Sprintf("tile %d %08x", at.ti, crc)
+	var sdcrc uint32
+	if p.errs {
+		if o.Progress != nil && !o.Progress("pcf+errors", 2**finished+1, 2*ntiles) {
+			return pcf.ErrCancelled
 		}
-		if err := out.Sync(); err != nil {
-			return fmt.Errorf("output %s: %w", out.Path(), err)
-		}
-		if err := j.add(line); err != nil {
+		v, err := views()
+		if err != nil {
 			return err
 		}
-		st.tiles[ti] = crc
-		if p.errs {
-			st.sdTiles[ti] = sdcrc
+		sd, err := tileErrors(ctx, p, o, v, at.oy0, at.ox0, at.ty, at.tx, at.y0, at.x0, sdBuf)
+		if err != nil {
+			return err
 		}
-		finished++
-		switch {
-		case o.Progress == nil:
-		case p.errs && !o.Progress("pcf+errors", 2*finished, 2*ntiles):
-			return pcf.ErrCancelled
-		case !p.errs && !o.Progress("pcf", finished, ntiles):
-			return pcf.ErrCancelled
+		if sdcrc, err = o.ErrOut.WriteTile(at.oy0, at.ox0, at.ty, at.tx, sd); err != nil {
+			return err
 		}
+		if err := o.ErrOut.Sync(); err != nil {
+			return fmt.Errorf("output %s: %w", o.ErrOut.Path(), err)
+		}
+		line += fmt.Sprintf(" %08x", sdcrc)
+	}
+	if err := out.Sync(); err != nil {
+		return fmt.Errorf("output %s: %w", out.Path(), err)
+	}
+	if err := j.add(line); err != nil {
+		return err
+	}
+	st.tiles[at.ti] = crc
+	if p.errs {
+		st.sdTiles[at.ti] = sdcrc
+	}
+	*finished++
+	switch {
+	case o.Progress == nil:
+	case p.errs && !o.Progress("pcf+errors", 2**finished, 2*ntiles):
+		return pcf.ErrCancelled
+	case !p.errs && !o.Progress("pcf", *finished, ntiles):
+		return pcf.ErrCancelled
 	}
 	return nil
 }
