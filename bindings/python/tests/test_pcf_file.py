@@ -269,7 +269,8 @@ def test_zarr_equals_npy(fixture, ooc_series, tmp_path):
     assert result.summary['engine'] == 'ooc' and result.summary['tiles'] > 1
     with open(out / '.zarray') as fh:
         za = json.load(fh)
-    assert za['chunks'][:2] == [8, 8] and za['shape'][0] % 8  # edge chunks are padded
+    # on the CPU the tiles are bands of 8 full rows; the edge chunk is padded
+    assert za['chunks'][:2] == [8, za['shape'][1]] and za['shape'][0] % 8
     array, meta = ipcf.open_result(out)
     want = numpy.load(ooc_series[0])
     assert not array.flags.writeable and array.shape == want.shape and array.dtype == numpy.float32
@@ -332,7 +333,7 @@ tmp, frames = sys.argv[1], sys.argv[2]
 big = os.path.join(tmp, 'big.npy')
 numpy.save(big, numpy.tile(numpy.load(frames), (4, 2, 2)))
 out = os.path.join(tmp, 'big_pcf.npy')
-args = dict(radius=3, npoints=12, nbins=16, threads=1, engine='ooc', tile=(16, 16))
+args = dict(radius=3, npoints=12, nbins=16, threads=1, engine='ooc', tile=(3, 16))  # bands of 3 rows
 show = ipcf._PhaseProgress.__call__
 
 def spy(self, user, phase, done, total):
@@ -383,7 +384,7 @@ except KeyboardInterrupt:
     lines = out.split('\n')
     assert lines[0] == 'published False', (out, err)
     _, tiles, resumed, complete = lines[1].split()
-    assert tiles == '25' and int(resumed) >= 5 and complete == 'False', (out, err)
+    assert int(tiles) > int(resumed) >= 5 and complete == 'False', (out, err)
     assert lines[2] == 'same True', (out, err)
     assert proc.returncode == 0, err
 
