@@ -88,7 +88,7 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %     'Engine'        'auto' (in memory if it fits the budget), 'memory'
 %                     or 'ooc' ('auto')
 %     'Tile'          out of core: output tile [rows columns] ([] = from
-%                     the budget)
+%                     the budget); on the CPU bands of rows full rows
 %     'FrameInterval' seconds between frames, for the metadata (0 = unknown);
 %                     'frame_interval' is the same option
 %     'PixelSize'     pixel size in micrometres, for the metadata (0);

@@ -1671,7 +1671,10 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         'auto' computes in memory when the job fits the budget and the
         output is .npy, else out of core ('ooc').
     tile : (rows, columns), optional
-        Out of core: the output tile; default: chosen from the budget.
+        Out of core: the output tile; default: chosen from the budget. On
+        the CPU the tiles are bands of `rows` full rows (the columns are not
+        used); a budget too small for one row is refused with the smallest
+        that works.
     frame_interval : float, optional
         Seconds between frames, written into the metadata.
     pixel_size : float, optional
@@ -1739,7 +1742,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     >>> zarr = pcf_file(data, os.path.join(tmp, 'pcf.zarr'), radius=2, npoints=4, nbins=4, crop='2:,0:10',
     ...                 tile=(4, 4))
     >>> zarr.summary['engine'], zarr.summary['shape'], zarr.summary['tiles']
-    ('ooc', (6, 6, 4, 4), 4)
+    ('ooc', (6, 6, 4, 4), 2)
     >>> sd = pcf_file(data, os.path.join(tmp, 'pcf.npy'), radius=2, npoints=4, nbins=4, errors='blocking')
     >>> os.path.basename(sd.errors), open_errors(sd).shape
     ('pcf.sd.npy', (8, 8, 4, 4))
