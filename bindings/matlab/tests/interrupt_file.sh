@@ -10,7 +10,7 @@ trap 'rm -f "$log"; rm -rf "$dir"' EXIT
 octave-cli -q -H --no-window-system --eval "
 addpath('$here');
 fid = fopen('$dir/stack.raw', 'w'); fwrite(fid, uint16(randi(200, 64 * 64 * 16384, 1)), 'uint16'); fclose(fid);
-args = {'Shape', [16384 64 64], 'Engine', 'ooc', 'Tile', [16 16], 'Radius', 2, 'Npoints', 8};
+args = {'Shape', [16384 64 64], 'Engine', 'ooc', 'Tile', [4 16], 'Radius', 6, 'Npoints', 32};  % about 1.5 s on one thread
 disp('ready'); fflush(stdout);
 t0 = tic;
 try
@@ -28,7 +28,7 @@ printf('rerun engine %s, %d tiles, %d resumed\n', s.engine, s.tiles, s.resumed);
 " >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do grep -q ready "$log" && break; sleep 0.1; done
-sleep 1
+sleep 0.2
 start=$(date +%s.%N)
 kill -INT "$pid"
 for _ in $(seq 1 100); do grep -q "caught\|finished" "$log" && break; sleep 0.05; done
