@@ -210,7 +210,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !gpu {
+	if !gpu && !tilesOnCPU {
 		if err := p.planBands(o, given); err != nil {
 			return nil, err
 		}
@@ -301,6 +301,10 @@ func (p *plan) planBands(o Options, given int64) error {
 	p.pieces = p.g.StreamPieces(p.band)
 	return nil
 }
+
+// tilesOnCPU makes the CPU use the GPU's tiles with halos (tests: that
+// engine stays tested without a GPU).
+var tilesOnCPU bool
 
 // ErrBudget reports a memory budget too small for the job out of core;
 // the message gives the smallest that works.

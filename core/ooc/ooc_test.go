@@ -59,6 +59,16 @@ func npyData(t *testing.T, path string) []byte {
 }
 
 func TestEqualsInMemory(t *testing.T) {
+	for _, tiles := range []bool{false, true} {
+		tilesOnCPU = tiles
+		t.Run(map[bool]string{false: "bands", true: "tiles"}[tiles], testEqualsInMemory)
+	}
+	tilesOnCPU = false
+}
+
+// testEqualsInMemory: every case out of core (bands on the CPU, or the
+// GPU's tiles with halos) gives the in-memory bytes.
+func testEqualsInMemory(t *testing.T) {
 	disk2, _ := pcf.Disk(2)
 	tk := pcf.Options{Offsets: []pcf.Offset{{U: 1, V: 1}, {U: -1, V: -1}, {U: 2, V: 0}}, Bins: pcf.Multitau, M: 4}
 	tk.SetSmooth(0.4)
@@ -106,6 +116,14 @@ func TestEqualsInMemory(t *testing.T) {
 }
 
 func TestResumeAfterCancel(t *testing.T) {
+	for _, tiles := range []bool{false, true} {
+		tilesOnCPU = tiles
+		t.Run(map[bool]string{false: "bands", true: "tiles"}[tiles], testResumeAfterCancel)
+	}
+	tilesOnCPU = false
+}
+
+func testResumeAfterCancel(t *testing.T) {
 	dir := t.TempDir()
 	in := writeStack(t, dir, 256, 20, 20)
 	o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 8}

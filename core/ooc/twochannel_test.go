@@ -48,6 +48,14 @@ func fileCRCOf(t *testing.T, path string, n int) uint32 {
 // result bitwise, whatever the tiles and chunks, also when a run is
 // cancelled and resumed; the CRCs of both inputs are reported.
 func TestTwoChannels(t *testing.T) {
+	for _, tiles := range []bool{false, true} {
+		tilesOnCPU = tiles
+		t.Run(map[bool]string{false: "bands", true: "tiles"}[tiles], testTwoChannels)
+	}
+	tilesOnCPU = false
+}
+
+func testTwoChannels(t *testing.T) {
 	dir := t.TempDir()
 	in := writeStack(t, dir, 256, 21, 19)
 	// The second channel: the first's samples with another pattern added.
