@@ -666,7 +666,9 @@ func (ft *Fitter) run(r *Result) {
 		r.StdErr[gi] *= sc
 	}
 	if !ft.weighted {
-		r.ChiSq *= sc * sc
+		// In two steps: sc*sc overflows for curves near 1e154 and beyond,
+		// and 0 * Inf is NaN (an exact fit of such a curve).
+		r.ChiSq = r.ChiSq * sc * sc
 	}
 	for j := 0; j < np; j++ {
 		if !finite(r.Params[j]) { // an amplitude beyond float64
