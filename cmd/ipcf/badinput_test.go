@@ -309,6 +309,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"memory negative", pcf(good, "--memory", "-5G"), 2, []string{"memory", "-5G"}, nil},
 		{"memory overflow", pcf(good, "--memory", "99999999999999999999"), 2, []string{"memory"}, nil},
 		{"memory overflow unit", pcf(good, "--memory", "9999999999999E"), 2, []string{"memory"}, nil},
+		{"memory too small out of core", pcf(good, "--memory", "1KiB", "--engine", "ooc"), 2, []string{"give at least", "MiB"}, nil},
 		{"engine", pcf(good, "--engine", "fast"), 1, []string{"engine", "fast"}, nil},
 		{"device", pcf(good, "--device", "tpu"), 1, []string{"tpu"}, nil},
 		{"frames reversed", pcf(good, "--frames", "10:5"), 1, []string{"frames", "10:5"}, nil},

@@ -280,8 +280,8 @@ func (p *plan) planBands(o Options, given int64) error {
 		p.band = min(o.Tile[0], oh)
 	default:
 		if need := p.bandMemory(o.PCF, 1); need > o.Memory {
-			return fmt.Errorf("%w: a budget of %.1f MiB leaves %.1f MiB for the data (after the process's own); out of core this input needs %.1f MiB (the spectra of %d rows of %d pixels of %d frames, a row of the input and of the result): give at least %s",
-				ErrBudget, float64(given)/(1<<20), float64(o.Memory)/(1<<20), float64(need)/(1<<20), 1+2*p.g.Reach(), p.g.W, p.g.N, MiBText(MinBudget(need)))
+			return fmt.Errorf("%w: a budget of %s leaves %s for the data (after the process's own); out of core this input needs %s (the spectra of %d rows of %d pixels of %d frames, a row of the input and of the result): give at least %s",
+				ErrBudget, sizeText(given), sizeText(o.Memory), sizeText(need), 1+2*p.g.Reach(), p.g.W, p.g.N, MiBText(MinBudget(need)))
 		}
 		// The engine's own band at most: a larger one saves no work (no
 		// spectrum is computed twice) and only touches more memory.
@@ -330,6 +330,17 @@ func MinBudget(need int64) int64 {
 		b = 2 * need
 	}
 	return (b + 1<<20 - 1) >> 20 << 20
+}
+
+// sizeText writes a byte count for a message: KiB, MiB or GiB.
+func sizeText(b int64) string {
+	switch {
+	case b < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
+	case b < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	}
+	return fmt.Sprintf("%.2f GiB", float64(b)/(1<<30))
 }
 
 // MiBText writes a byte count as the --memory option takes it.

@@ -228,6 +228,7 @@ def test_foreign_zarr_folder_is_refused(fixture, tmp_path):
     (dict(shape=(2**63, 40, 40)), ValueError, 'shape[0]'),
     (dict(memory='lots'), ipcf.IpcfValueError, 'lots'),
     (dict(memory=True), TypeError, 'memory'),
+    (dict(memory='1KiB', engine='ooc'), ipcf.IpcfValueError, 'give at least'),  # out of core: the smallest budget
     (dict(engine='fast'), ipcf.IpcfValueError, 'fast'),
     (dict(engine='memory', output='out.zarr'), ipcf.IpcfValueError, 'Zarr'),
     (dict(tile=(8, 0)), ipcf.IpcfValueError, 'tile'),
