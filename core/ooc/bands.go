@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/pcf"
@@ -147,9 +148,36 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 		// The Go heap's share of the budget: the spectra are mapped
 		// outside it. Without a limit the garbage of the bands (GOGC)
 		// would take the peak over the budget.
-		limit := p.budget - g.SpectraBytesBand(p.band)
-		prev := debug.SetMemoryLimit(max(limit, 32<<20))
-		defer debug.SetMemoryLimit(prev)
+		defer lowerMemoryLimit(max(p.budget-g.SpectraBytesBand(p.band), 32<<20))()
 	}
 	return pcf.Stream(ctx, [3]int{T, H, W}, p.dtype, opts, first, sio)
+}
+
+// The Go runtime's memory limit is the process's: jobs running at once
+// (threads of a host program) lower it to the smallest of theirs, and the
+// last one to finish puts back the limit found before the first.
+var (
+	limitMu    sync.Mutex
+	limitUsers int
+	limitPrev  int64
+)
+
+// lowerMemoryLimit lowers the Go memory limit to at most limit until the
+// returned function is called.
+func lowerMemoryLimit(limit int64) (restore func()) {
+	limitMu.Lock()
+	defer limitMu.Unlock()
+	cur := debug.SetMemoryLimit(-1) // -1 reads it
+	if limitUsers == 0 {
+		limitPrev = cur
+	}
+	limitUsers++
+	debug.SetMemoryLimit(min(cur, limit))
+	return func() {
+		limitMu.Lock()
+		defer limitMu.Unlock()
+		if limitUsers--; limitUsers == 0 {
+			debug.SetMemoryLimit(limitPrev)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -125,5 +126,25 @@ func TestBandsResumeEveryBand(t *testing.T) {
 		os.Remove(out)
 		os.Remove(ErrorsName(out))
 		os.Remove(SidecarName(out))
+	}
+}
+
+// TestMemoryLimitRestored: jobs overlapping in time lower the Go memory
+// limit to the smallest of theirs, and the limit found before the first
+// is back after the last, whatever the order they finish in.
+func TestMemoryLimitRestored(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	a := lowerMemoryLimit(300 << 20)
+	b := lowerMemoryLimit(100 << 20)
+	if got := debug.SetMemoryLimit(-1); got != 100<<20 {
+		t.Fatalf("two jobs: limit %d, want %d", got, 100<<20)
+	}
+	a()
+	if got := debug.SetMemoryLimit(-1); got != 100<<20 {
+		t.Fatalf("one job left: limit %d, want %d", got, 100<<20)
+	}
+	b()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Fatalf("after both: limit %d, want the %d found before", got, before)
 	}
 }
