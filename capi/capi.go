@@ -801,33 +801,46 @@ func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipc
 		if err != nil {
 			return err
 		}
-		vd, err := view("data", (*C.ipcf_array)(data))
+		vd, g, err := pcfData(data, o)
 		if err != nil {
 			return err
 		}
-		if vd.NDim() != 3 {
-			return fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", vd.NDim())
-		}
-		if err := checkData2(vd.Shape, vd.DType, o); err != nil {
-			return err
-		}
-		g, err := pcf.Plan(vd.Shape, o)
-		if err != nil {
-			return err
-		}
-		inputs := []array.View{vd}
-		if o.Mask != nil {
-			inputs = append(inputs, *o.Mask)
-		}
-		if o.Data2 != nil {
-			inputs = append(inputs, *o.Data2)
-		}
-		vo, err := outView("out", out, g.OutShape[:], isFloat32, "float32", inputs...)
+		vo, err := outView("out", out, g.OutShape[:], isFloat32, "float32", pcfInputs(vd, o)...)
 		if err != nil {
 			return err
 		}
 		return pcf.Compute(context.Background(), vo, vd, o)
 	}())
+}
+
+// pcfData is the (time, rows, columns) input of ipcf_pcf_compute and
+// ipcf_pcf_errors, checked against the options, and its geometry.
+func pcfData(data *C.ipcf_carray, o pcf.Options) (array.View, pcf.Geometry, error) {
+	vd, err := view("data", (*C.ipcf_array)(data))
+	if err != nil {
+		return vd, pcf.Geometry{}, err
+	}
+	if vd.NDim() != 3 {
+		return vd, pcf.Geometry{}, fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", vd.NDim())
+	}
+	if err := checkData2(vd.Shape, vd.DType, o); err != nil {
+		return vd, pcf.Geometry{}, err
+	}
+	g, err := pcf.Plan(vd.Shape, o)
+	return vd, g, err
+}
+
+// pcfInputs is every array a pCF output must not overlap: the data, the
+// mask and the second channel.
+func pcfInputs(vd array.View, o pcf.Options) []array.View {
+	inputs := []array.View{vd}
+	if o.Mask != nil {
+		inputs = append(inputs, *o.Mask)
+	}
+	if o.Data2 != nil {
+		inputs = append(inputs, *o.Data2)
+	}
+	return inputs
 }
 
 //export ipcfgo_pcf_errors
@@ -853,31 +866,14 @@ func ipcfgo_pcf_errors(data *C.ipcf_carray, co *C.ipcf_cpcf_options, method, seg
 		default:
 			return fail(eInvalid, "method=%d, want IPCF_ERRORS_BLOCKING or IPCF_ERRORS_SEGMENTS", method)
 		}
-		vd, err := view("data", (*C.ipcf_array)(data))
-		if err != nil {
-			return err
-		}
-		if vd.NDim() != 3 {
-			return fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", vd.NDim())
-		}
-		if err := checkData2(vd.Shape, vd.DType, o); err != nil {
-			return err
-		}
-		g, err := pcf.Plan(vd.Shape, o)
+		vd, g, err := pcfData(data, o)
 		if err != nil {
 			return err
 		}
 		if e.Method == pcf.Segments && int(segments) > g.N {
 			return fail(eInvalid, "segments=%d, want 0 (8) or 2..%d (the frames used)", segments, g.N)
 		}
-		inputs := []array.View{vd}
-		if o.Mask != nil {
-			inputs = append(inputs, *o.Mask)
-		}
-		if o.Data2 != nil {
-			inputs = append(inputs, *o.Data2)
-		}
-		vo, err := outView("sd", sd, g.OutShape[:], isFloat32, "float32", inputs...)
+		vo, err := outView("sd", sd, g.OutShape[:], isFloat32, "float32", pcfInputs(vd, o)...)
 		if err != nil {
 			return err
 		}

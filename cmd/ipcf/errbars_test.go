@@ -349,47 +349,6 @@ func TestErrorsCLIBadInput(t *testing.T) {
 	}
 }
 
-// fitDirectSigma is fitDirect with the error bars sd as Curves.Sigma.
-func fitDirectSigma(t *testing.T, result, sd string, m fit.Model, acfK int, joint bool) (*fit.Maps, fitSidecar) {
-	t.Helper()
-	f, err := npy.Open(result)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s, err := npy.Open(sd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var sc fitSidecar
-	b, _ := os.ReadFile(result + ".json")
-	if err := json.Unmarshal(b, &sc); err != nil {
-		t.Fatal(err)
-	}
-	sh := [4]int{f.Shape[0], f.Shape[1], f.Shape[2], f.Shape[3]}
-	var data, sigma []float32
-	for i := 0; i < f.Len(); i++ {
-		if k := i / sh[3] % sh[2]; acfK < 0 || k == acfK {
-			data = append(data, float32(f.Load(f.Offset+4*i)))
-			sigma = append(sigma, float32(s.Load(s.Offset+4*i)))
-		}
-	}
-	c := fit.Curves{Data: data, Shape: sh, Tau: sc.DelayFrames, Sigma: sigma}
-	if acfK >= 0 {
-		c.Shape[2] = 1
-	} else {
-		for _, o := range sc.Offsets {
-			c.Offsets = append(c.Offsets, fit.Vec{X: float64(o.U), Y: float64(o.V)})
-		}
-	}
-	maps, err := fit.FitAll(context.Background(), m, c, fit.AllOptions{Options: fit.DefaultOptions(m), Joint: joint, Threads: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return maps, sc
-}
-
 // TestFitWeighted: ipcf fit weights the fits by the result's error bars
 // (found through its sidecar, or --sigma): the maps are those of
 // core/fit.FitAll with the error bars as Curves.Sigma, bit for bit, and

@@ -60,11 +60,25 @@ type fitSidecar struct {
 // (0, 0) alone, acfK >= 0) with the model's default options.
 func fitDirect(t *testing.T, result string, m fit.Model, acfK int, joint bool) (*fit.Maps, fitSidecar) {
 	t.Helper()
+	return fitDirectSigma(t, result, "", m, acfK, joint)
+}
+
+// fitDirectSigma is fitDirect with the error bars in the file sd (none
+// when sd is "") as Curves.Sigma.
+func fitDirectSigma(t *testing.T, result, sd string, m fit.Model, acfK int, joint bool) (*fit.Maps, fitSidecar) {
+	t.Helper()
 	f, err := npy.Open(result)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	var s *npy.File
+	if sd != "" {
+		if s, err = npy.Open(sd); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+	}
 	var sc fitSidecar
 	b, err := os.ReadFile(result + ".json")
 	if err != nil {
@@ -73,15 +87,17 @@ func fitDirect(t *testing.T, result string, m fit.Model, acfK int, joint bool) (
 	if err := json.Unmarshal(b, &sc); err != nil {
 		t.Fatal(err)
 	}
-	s := [4]int{f.Shape[0], f.Shape[1], f.Shape[2], f.Shape[3]}
-	var data []float32
+	sh := [4]int{f.Shape[0], f.Shape[1], f.Shape[2], f.Shape[3]}
+	var data, sigma []float32
 	for i := 0; i < f.Len(); i++ {
-		k := i / s[3] % s[2]
-		if acfK < 0 || k == acfK {
+		if k := i / sh[3] % sh[2]; acfK < 0 || k == acfK {
 			data = append(data, float32(f.Load(f.Offset+4*i)))
+			if s != nil {
+				sigma = append(sigma, float32(s.Load(s.Offset+4*i)))
+			}
 		}
 	}
-	c := fit.Curves{Data: data, Shape: s, Tau: sc.DelayFrames}
+	c := fit.Curves{Data: data, Shape: sh, Tau: sc.DelayFrames, Sigma: sigma}
 	if acfK >= 0 {
 		c.Shape[2] = 1
 	} else {
