@@ -27,6 +27,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -339,7 +340,20 @@ func (f *inputFlags) open(path string) (source.Source, error) {
 	return job.OpenSource(in)
 }
 
+// peakRSS is the process's peak resident memory: VmHWM where /proc has it
+// (getrusage's figure starts at the parent's resident memory when it
+// forked us, which a large host process such as Python or MATLAB makes
+// meaningless), else getrusage's.
 func peakRSS() int64 {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+				if kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return ru.Maxrss * 1024
