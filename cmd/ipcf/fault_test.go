@@ -24,6 +24,8 @@ type faultRig struct {
 	dir  string
 	in   string
 	mask string
+	// argv, if set, gives the job's arguments instead of args'.
+	argv func(out string) []string
 }
 
 func newFaultRig(t *testing.T) *faultRig {
@@ -59,6 +61,9 @@ func (r *faultRig) writeMask(k int) {
 // args are the job's arguments: out of core, 17 bands of 2 rows (the
 // CPU engine's tiles are bands of full rows), 20 scratch files, 4 chunks.
 func (r *faultRig) args(out string, extra ...string) []string {
+	if r.argv != nil {
+		return append(r.argv(out), extra...)
+	}
 	a := []string{"pcf", r.in, "-o", out, "--radius", "3", "--npoints", "12", "--nbins", "16", "--engine", "ooc",
 		"--memory", "7MiB", "--tile", "2,7", "--threads", "1", "--quiet"}
 	return append(a, extra...)

@@ -385,6 +385,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&o.Device, "device", "auto", "auto, cpu, cuda or cuda:N")
 	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM); out of core it must hold the spectra of 2 x radius + 1 rows (a smaller one is refused with the smallest that works)")
 	fs.StringVar(&spec.Scratch, "scratch", "", "folder for scratch files (default: next to the output)")
+	fs.BoolVar(&spec.CopyInput, "copy-input", false, "out of core: copy the frames into scratch first, even where they can be read in place (an input on a slow or shared drive, or one that may change during the run)")
 	fs.StringVar(&spec.Engine, "engine", "auto", "auto, memory or ooc (out of core)")
 	tileFlag := fs.String("tile", "", "out of core: output tile ROWS,COLS (default: from --memory); on the CPU bands of ROWS full rows")
 	fs.Float64Var(&spec.FrameInterval, "frame-interval", 0, "seconds between frames, for the metadata and calibration (0: the input's, from ImageJ, Micro-Manager or OME metadata, if any)")
@@ -503,6 +504,8 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		summary = "already complete, nothing done"
 	case sum.Engine == "memory":
 		summary = "in memory"
+	case sum.InPlace:
+		summary = fmt.Sprintf("out of core: %d tiles (%d resumed), the input read in place", sum.Tiles, sum.Resumed)
 	default:
 		summary = fmt.Sprintf("out of core: %d tiles (%d resumed), %d chunks", sum.Tiles, sum.Resumed, sum.Chunks)
 	}
@@ -515,7 +518,7 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"command": "pcf", "ok": true, "output": *out, "format": j.Format(), "input": j.InputName(),
 			"shape": g.OutShape, "axes": []string{"y", "x", "offset", "delay"},
 			"engine": sum.Engine, "seconds": secs, "already_complete": sum.AlreadyComplete,
-			"tiles": sum.Tiles, "resumed": sum.Resumed, "chunks": sum.Chunks,
+			"tiles": sum.Tiles, "resumed": sum.Resumed, "chunks": sum.Chunks, "read_in_place": sum.InPlace,
 			"frames": g.T, "frames_used": g.N, "curves": g.OutShape[0] * g.OutShape[1] * g.OutShape[2],
 			"peak_memory_bytes": peakRSS(), "memory_budget_bytes": j.Memory(), "device_note": pcf.LastDeviceNote(),
 			"job_key": j.Key(), "summary": summary, "errors": errorsMethod(spec), "errors_output": nullable(j.ErrorsPath()),

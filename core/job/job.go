@@ -101,6 +101,9 @@ type Spec struct {
 	Memory  int64  // peak memory budget in bytes; 0: DefaultMemory()
 	Scratch string // folder for scratch files; "": beside the output
 	Tile    [2]int // out of core: output tile (rows, columns); 0: from Memory
+	// CopyInput: out of core, copy the frames into scratch even where
+	// they can be read in place (ooc.Options.CopyInput).
+	CopyInput bool
 	// FrameInterval (seconds) and PixelSize (micrometres), when known, are
 	// written into the metadata; 0 means unknown.
 	FrameInterval, PixelSize float64
@@ -153,6 +156,7 @@ type Summary struct {
 	Engine          string // "memory" or "ooc"
 	Tiles, Resumed  int    // out of core: tiles in all, tiles reused
 	Chunks          int
+	InPlace         bool // out of core: the input read in place, not copied into scratch
 	AlreadyComplete bool // the output was already this job's result: nothing done
 	InputCRC        uint32
 	Input2CRC       uint32 // the second channel's samples read
@@ -912,13 +916,14 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		return sum, err
 	}
 	progress := j.spec.Progress
-	oo := ooc.Options{PCF: o, Src2: j.src2, Memory: j.memory, Scratch: j.spec.Scratch,
+	oo := ooc.Options{PCF: o, Src2: j.src2, Memory: j.memory, Scratch: j.spec.Scratch, CopyInput: j.spec.CopyInput,
 		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress}
 	if j.errs != nil {
 		oo.Errors, oo.ErrOut = j.errs, ooc.NewNpyOutput(j.errPath)
 	}
 	res, err := ooc.Run(ctx, j.src, out, oo)
 	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC, sum.Input2CRC = res.Tiles, res.Resumed, res.Chunks, res.InputCRC, res.Input2CRC
+	sum.InPlace = res.InPlace
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
 		// Found while reading: nothing of this run can be resumed.
 		out.Close()

@@ -17,7 +17,7 @@ import (
 // next; each band of output rows it emits is written, with its error bars,
 // and journaled. It starts at the first band the journal does not hold
 // (bands after it that it holds are not written again).
-func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *journalState, out Output, o Options) error {
+func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *journalState, out Output, o Options, d *directInput) error {
 	g := p.g
 	nb := p.ny
 	first := 0
@@ -33,18 +33,25 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 	finished := len(st.tiles)
 	var buf, rowsBuf []byte
 	var sdBuf []float32
+	view := func(data []byte, rows int, order array.ByteOrder) (array.View, error) {
+		es := p.es
+		return array.New(p.dtype, order, []int{p.nread, rows, g.W}, []int{rows * g.W * es, g.W * es, es}, data, 0)
+	}
 	// load reads scratch file k of channel ch into buf, checking each
-	// chunk's part against the journal.
-	load := func(ch, k int) ([]byte, error) {
+	// chunk's part against the journal (or piece k from the input).
+	load := func(ch, k int) (array.View, error) {
 		px := p.regionPixels(k)
 		need := px * p.nread * p.es
 		if cap(buf) < need {
 			buf = make([]byte, need)
 		}
+		if d != nil {
+			return d.load(ctx, ch, k, buf)
+		}
 		data := buf[:need]
 		f, err := os.Open(tileFile(dir, ch, k))
 		if err != nil {
-			return nil, errScratch{0, k}
+			return array.View{}, errScratch{0, k}
 		}
 		n, _ := io.ReadFull(f, data)
 		f.Close()
@@ -53,14 +60,10 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 		for c := 0; c < p.nchunks; c++ {
 			part := data[min(len(data), c*seg):min(len(data), (c+1)*seg)]
 			if len(st.chunkCRC[c]) != p.crcs() || CRC(part) != st.chunkCRC[c][ch*p.nfiles()+k] {
-				return nil, errScratch{c, k}
+				return array.View{}, errScratch{c, k}
 			}
 		}
-		return data, nil
-	}
-	view := func(data []byte, rows int) (array.View, error) {
-		es := p.es
-		return array.New(p.dtype, array.NativeOrder, []int{p.nread, rows, g.W}, []int{rows * g.W * es, g.W * es, es}, data, 0)
+		return view(data, p.pieces[k][1]-p.pieces[k][0], array.NativeOrder)
 	}
 	fileOf := func(y0, y1 int) int {
 		for k, r := range p.pieces {
@@ -79,22 +82,24 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 			rowsBuf = make([]byte, need)
 		}
 		dst := rowsBuf[:need]
+		order := array.NativeOrder
 		for k, r := range p.pieces {
 			a, b := r[0], r[1]
 			lo, hi := max(a, y0), min(b, y1)
 			if lo >= hi {
 				continue
 			}
-			data, err := load(ch, k)
+			v, err := load(ch, k)
 			if err != nil {
 				return array.View{}, err
 			}
-			n := (hi - lo) * rowBytes
+			data, n := v.Data, (hi-lo)*rowBytes
+			order = v.Order
 			for t := 0; t < p.nread; t++ {
 				copy(dst[(t*R+lo-y0)*rowBytes:][:n], data[(t*(b-a)+lo-a)*rowBytes:][:n])
 			}
 		}
-		return view(dst, R)
+		return view(dst, R, order)
 	}
 	opts := o.PCF
 	opts.Progress = nil
@@ -104,17 +109,33 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 		opts.Data2 = &array.View{DType: p.dtype, Shape: []int{T, H, W}, Strides: []int{0, 0, 0}}
 	}
 	ow := g.OutShape[1]
+	// Read in place (without the error bars, whose rows share the
+	// buffer), the next piece is read while the engine computes the
+	// pairs: the engine is done with the buffer once it has the spectra.
+	type loaded struct {
+		ch, k int
+		v     array.View
+		err   error
+	}
+	var next chan loaded
+	wait := func() (l loaded, ok bool) {
+		if next == nil {
+			return l, false
+		}
+		l, next = <-next, nil
+		return l, true
+	}
+	defer wait()
 	sio := pcf.StreamIO{
 		Rows: func(ch, y0, y1 int) (array.View, error) {
 			k := fileOf(y0, y1)
 			if k < 0 {
 				return array.View{}, fmt.Errorf("ooc: the engine asked for rows %d to %d, not a scratch file's", y0, y1)
 			}
-			data, err := load(ch, k)
-			if err != nil {
-				return array.View{}, err
+			if l, ok := wait(); ok && l.ch == ch && l.k == k {
+				return l.v, l.err
 			}
-			return view(data, y1-y0)
+			return load(ch, k)
 		},
 		Emit: func(oy0, oy1 int, rows []float32) error {
 			if err := ctx.Err(); err != nil {
@@ -143,6 +164,22 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 			}
 			return commitTile(ctx, p, o, j, st, out, tileSpot{i, oy0, 0, oy1 - oy0, ow, oy0, 0}, rows, views, &sdBuf, &finished, nb)
 		},
+	}
+	if d != nil && !p.errs {
+		sio.Read = func(ch, y0, y1 int) {
+			ch, k := ch+1, fileOf(y0, y1)
+			if ch == p.nch {
+				ch, k = 0, k+1
+			}
+			if k >= len(p.pieces) {
+				return
+			}
+			next = make(chan loaded, 1)
+			go func(c chan loaded) {
+				v, err := load(ch, k)
+				c <- loaded{ch, k, v, err}
+			}(next)
+		}
 	}
 	if p.budget > 0 {
 		// The Go heap's share of the budget: the spectra are mapped

@@ -60,6 +60,10 @@ type Options struct {
 	// committed and published as one result (PublishPair).
 	Errors *pcf.ErrOptions
 	ErrOut *NpyOutput
+	// CopyInput copies the frames into scratch files first even where
+	// band mode could read them in place (an input on a slow or shared
+	// drive, or one that may change while the job runs).
+	CopyInput bool
 }
 
 func (o *Options) log(format string, a ...any) {
@@ -72,7 +76,8 @@ func (o *Options) log(format string, a ...any) {
 type Summary struct {
 	Geometry       pcf.Geometry
 	Tiles, Resumed int // tiles in all, tiles found finished (and verified)
-	Chunks         int // transposition chunks
+	Chunks         int  // transposition chunks
+	InPlace        bool // bands read from the input in place (no chunks)
 	InputCRC       uint32
 	Input2CRC      uint32 // the second channel's samples read (0 without one)
 }
@@ -420,7 +425,7 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 	default:
 		return nil, st, fmt.Errorf("scratch: %w", err)
 	}
-	st = journalState{tiles: map[int]uint32{}, sdTiles: map[int]uint32{}}
+	st = newJournalState()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, st, fmt.Errorf("scratch: %w", err)
 	}
@@ -536,6 +541,16 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if p.bands {
 		want.Plan = fmt.Sprintf("bands of %d rows, %d frames a chunk, %d frames of %s", p.band, p.chunk, p.nread, p.dtype)
 	}
+	srcs := []source.Source{src}
+	if o.Src2 != nil {
+		srcs = append(srcs, o.Src2)
+	}
+	d := newDirect(p, srcs, o)
+	if d != nil {
+		defer d.close()
+		want.Plan = fmt.Sprintf("bands of %d rows read in place, %d frames of %s", p.band, p.nread, p.dtype)
+		sum.Chunks, sum.InPlace = 0, true
+	}
 	if p.nch == 2 {
 		want.Plan += ", 2 channels"
 	}
@@ -546,11 +561,24 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if err != nil {
 		return sum, err
 	}
+	// inputCRCs are the checksums of the channels' samples read.
+	inputCRCs := func() (uint32, uint32) {
+		if d == nil {
+			return state.inputCRC(), state.input2CRC(p)
+		}
+		if p.nch == 2 {
+			return state.directCRC(p, 0), state.directCRC(p, 1)
+		}
+		return state.directCRC(p, 0), 0
+	}
+	if d != nil {
+		d.j, d.st = j, &state
+	}
 	meta := func() map[string]any {
 		if o.Meta == nil {
 			return map[string]any{"software": Marker, "job_key": o.Key}
 		}
-		return o.Meta(state.inputCRC(), state.input2CRC(p))
+		return o.Meta(inputCRCs())
 	}
 	publish := func(m map[string]any, crc, sdcrc uint32) error {
 		if p.errs {
@@ -561,7 +589,8 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if state.committed && (!p.errs || state.commitHasSD) {
 		// Killed while publishing: finish that.
 		if err := publish(meta(), state.commitCRC, state.commitSD); err == nil {
-			sum.Resumed, sum.InputCRC, sum.Input2CRC = sum.Tiles, state.inputCRC(), state.input2CRC(p)
+			sum.Resumed = sum.Tiles
+			sum.InputCRC, sum.Input2CRC = inputCRCs()
 			return sum, removeScratch(dir)
 		} else {
 			o.log("the finished output did not match its checksum (%v): checking every tile", err)
@@ -599,15 +628,20 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 	}
 	sum.Resumed = len(state.tiles)
+	if d != nil {
+		if err := d.readUnseen(ctx, true); err != nil {
+			return sum, err
+		}
+	}
 	for attempt := 0; ; attempt++ {
-		if state.chunks() < p.nchunks {
+		if d == nil && state.chunks() < p.nchunks {
 			if err := transpose(ctx, src, p, dir, j, &state, o); err != nil {
 				return sum, err
 			}
 		}
 		// Hand phase 1's buffers back before phase 2 allocates its own.
 		debug.FreeOSMemory()
-		err := compute(ctx, p, dir, j, &state, out, o)
+		err := compute(ctx, p, dir, j, &state, out, o, d)
 		var bad errScratch
 		if errors.As(err, &bad) && attempt < 3 {
 			o.log("%v: reading the input again from chunk %d", bad, bad.chunk)
@@ -619,7 +653,14 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 		break
 	}
-	sum.InputCRC, sum.Input2CRC = state.inputCRC(), state.input2CRC(p)
+	if d != nil {
+		// The pieces of bands finished by an earlier run that this one
+		// did not read again.
+		if err := d.readUnseen(ctx, false); err != nil {
+			return sum, err
+		}
+	}
+	sum.InputCRC, sum.Input2CRC = inputCRCs()
 	m := meta()
 	crc, err := out.Finish(m)
 	if err != nil {
@@ -655,11 +696,18 @@ type journalState struct {
 	inputCRCs []uint32   // per finished chunk, the running CRC-32C of the input samples
 	tiles     map[int]uint32
 	sdTiles   map[int]uint32 // the error bars' tiles (Options.Errors)
+	// pieceCRC: reading in place (directInput), the checksum of each
+	// (channel, piece) read.
+	pieceCRC  map[[2]int]uint32
 	committed bool
 	commitCRC uint32
 	// commitSD is the error bars' checksum of the commit, if it has one.
 	commitSD    uint32
 	commitHasSD bool
+}
+
+func newJournalState() journalState {
+	return journalState{tiles: map[int]uint32{}, sdTiles: map[int]uint32{}, pieceCRC: map[[2]int]uint32{}}
 }
 
 // chunks is the number of finished chunks.
@@ -713,7 +761,7 @@ func (j *journal) start(key string) error {
 
 // load reads the journal up to its first torn or damaged line.
 func (j *journal) load(key string) (journalState, error) {
-	st := journalState{tiles: map[int]uint32{}, sdTiles: map[int]uint32{}}
+	st := newJournalState()
 	b, err := os.ReadFile(j.path())
 	if errors.Is(err, os.ErrNotExist) {
 		return st, j.start(key)
@@ -732,7 +780,7 @@ func (j *journal) load(key string) (journalState, error) {
 // parseJournal returns the state a journal records up to its first torn or
 // damaged line, and false if its first line does not name the job key.
 func parseJournal(b []byte, key string) (journalState, bool) {
-	st := journalState{tiles: map[int]uint32{}, sdTiles: map[int]uint32{}}
+	st := newJournalState()
 	lines := strings.Split(string(b), "\n")
 	valid := func(l string) ([]string, bool) {
 		i := strings.LastIndexByte(l, ' ')
@@ -795,6 +843,18 @@ func parseJournal(b []byte, key string) (journalState, bool) {
 			if len(f) == 4 {
 				st.sdTiles[t] = sd
 			}
+		case "input":
+			// input CHANNEL PIECE CRC (directInput)
+			if len(f) != 4 {
+				return st, true
+			}
+			ch, err1 := strconv.Atoi(f[1])
+			k, err2 := strconv.Atoi(f[2])
+			crc, ok := hex32(f[3])
+			if err1 != nil || err2 != nil || !ok || ch < 0 || ch > 1 || k < 0 {
+				return st, true
+			}
+			st.pieceCRC[[2]int{ch, k}] = crc
 		case "commit":
 			if len(f) > 3 {
 				return st, true
@@ -1049,9 +1109,9 @@ func putSample(dst []byte, v array.View, o int) {
 
 // compute runs the in-memory engine on every unfinished tile, after
 // checking each chunk of its scratch against the journal.
-func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalState, out Output, o Options) error {
+func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalState, out Output, o Options, d *directInput) error {
 	if p.bands {
-		return computeBands(ctx, p, dir, j, st, out, o)
+		return computeBands(ctx, p, dir, j, st, out, o, d)
 	}
 	ntiles := p.ny * p.nx
 	finished := len(st.tiles)

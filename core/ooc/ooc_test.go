@@ -58,12 +58,35 @@ func npyData(t *testing.T, path string) []byte {
 	return append([]byte(nil), f.Data[f.Header.Offset:]...)
 }
 
-func TestEqualsInMemory(t *testing.T) {
-	for _, tiles := range []bool{false, true} {
-		tilesOnCPU = tiles
-		t.Run(map[bool]string{false: "bands", true: "tiles"}[tiles], testEqualsInMemory)
+// engine is the engine a test runs out of core.
+type engine struct {
+	name    string
+	tiles   bool // the GPU's tiles with halos, on the CPU (tilesOnCPU)
+	inPlace bool // bands read from the input in place (directInput)
+}
+
+var (
+	engines     = []engine{{"bands in place", false, true}, {"bands copied", false, false}, {"tiles", true, false}}
+	bandEngines = engines[:2]
+)
+
+// forEngines runs f as a subtest with each engine.
+func forEngines(t *testing.T, f func(t *testing.T, e engine)) { forThese(t, engines, f) }
+
+// forThese runs f as a subtest with each of the engines es.
+func forThese(t *testing.T, es []engine, f func(t *testing.T, e engine)) {
+	defer func(min int) { tilesOnCPU, directMinRowBytes = false, min }(directMinRowBytes)
+	for _, e := range es {
+		tilesOnCPU, directMinRowBytes = e.tiles, math.MaxInt
+		if e.inPlace {
+			directMinRowBytes = 0
+		}
+		t.Run(e.name, func(t *testing.T) { f(t, e) })
 	}
-	tilesOnCPU = false
+}
+
+func TestEqualsInMemory(t *testing.T) {
+	forEngines(t, func(t *testing.T, e engine) { testEqualsInMemory(t) })
 }
 
 // testEqualsInMemory: every case out of core (bands on the CPU, or the
@@ -116,14 +139,10 @@ func testEqualsInMemory(t *testing.T) {
 }
 
 func TestResumeAfterCancel(t *testing.T) {
-	for _, tiles := range []bool{false, true} {
-		tilesOnCPU = tiles
-		t.Run(map[bool]string{false: "bands", true: "tiles"}[tiles], testResumeAfterCancel)
-	}
-	tilesOnCPU = false
+	forEngines(t, testResumeAfterCancel)
 }
 
-func testResumeAfterCancel(t *testing.T) {
+func testResumeAfterCancel(t *testing.T, e engine) {
 	dir := t.TempDir()
 	in := writeStack(t, dir, 256, 20, 20)
 	o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 8}
@@ -133,6 +152,9 @@ func testResumeAfterCancel(t *testing.T) {
 		phase string
 		at    int
 	}{{"transpose", 100}, {"transpose", 200}, {"pcf", 3}} {
+		if e.inPlace && stopAt.phase == "transpose" {
+			continue // nothing is transposed
+		}
 		os.Remove(out)
 		src, _ := source.Open(in)
 		calls := 0

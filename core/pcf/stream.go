@@ -25,6 +25,10 @@ type StreamIO struct {
 	// in C order and native byte order; the slice is reused after Emit
 	// returns.
 	Emit func(oy0, oy1 int, rows []float32) error
+	// Read, if not nil, is called once Stream has read the view of rows
+	// [y0, y1) of channel c that Rows returned, before its long work on
+	// them: a caller can fill the view's memory with the next rows then.
+	Read func(c, y0, y1 int)
 }
 
 // StreamBand is the number of output rows of Stream's bands for options
@@ -187,6 +191,9 @@ func Stream(ctx context.Context, shape [3]int, dtype array.DType, o Options, fir
 				e.datas[c], e.rowBase[c] = v, a
 				if err := e.spectra(ctx, c, a, b); err != nil {
 					return wrapErr(err)
+				}
+				if sio.Read != nil {
+					sio.Read(c, a, b)
 				}
 			}
 		}

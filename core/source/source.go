@@ -54,6 +54,17 @@ func Files(s Source) []string {
 	return nil
 }
 
+// MappedFile returns the file whose mapping is the Data of src's Stack
+// view (byte i of Data is byte i of the file), for reading parts of it
+// with ReadAt instead of through the mapping.
+func MappedFile(src Source) (string, bool) {
+	if m, ok := src.(interface{ mappedFile() string }); ok {
+		name := m.mappedFile()
+		return name, name != ""
+	}
+	return "", false
+}
+
 // Releaser is implemented by sources that can drop frames they have served
 // from memory (a memory-mapped file's pages count as resident memory until
 // released). Frames released can still be read again.
@@ -110,6 +121,7 @@ func (s *stack) DType() array.DType     { return s.v.DType }
 func (s *stack) Name() string           { return s.name }
 func (s *stack) Close() error           { return s.m.close() }
 func (s *stack) paths() []string        { return []string{s.m.path} }
+func (s *stack) mappedFile() string     { return s.m.path }
 func (s *stack) Stack() (array.View, bool) {
 	return s.v, true
 }
@@ -611,6 +623,13 @@ func (s *selection) DType() array.DType     { return s.src.DType() }
 func (s *selection) Name() string           { return s.src.Name() }
 func (s *selection) Close() error           { return s.src.Close() }
 func (s *selection) paths() []string        { return Files(s.src) }
+
+// mappedFile is the file of the source's mapping, if it has one: Stack
+// crops the source's view of it.
+func (s *selection) mappedFile() string {
+	f, _ := MappedFile(s.src)
+	return f
+}
 
 func (s *selection) crop(v array.View, lead int) (array.View, error) {
 	st := v.Strides

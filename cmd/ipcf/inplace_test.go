@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// inPlaceRig is an out-of-core job whose bands read the input in place: 36
+// rows of 1024 columns (8-row bands of 16 KiB a frame), 1024 frames.
+type inPlaceRig struct {
+	faultRig
+}
+
+func newInPlaceRig(t *testing.T, seed uint64) *inPlaceRig {
+	if testing.Short() {
+		t.Skip("runs the CLI many times: skipped with -short")
+	}
+	r := &inPlaceRig{faultRig{t: t, bin: binary(t), dir: t.TempDir()}}
+	r.in = filepath.Join(r.dir, "in.npy")
+	r.argv = r.jobArgs
+	r.write(seed)
+	return r
+}
+
+// write writes the input: random uint16 samples from seed.
+func (r *inPlaceRig) write(seed uint64) {
+	const T, H, W = 1024, 36, 1024
+	rng := rand.New(rand.NewPCG(seed, 9))
+	b := make([]byte, T*H*W*2)
+	for i := 0; i < len(b); i += 2 {
+		v := uint16(100 + rng.IntN(50))
+		b[i], b[i+1] = byte(v), byte(v>>8)
+	}
+	if err := npy.WriteFile(r.in, array.Uint16, []int{T, H, W}, b); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *inPlaceRig) jobArgs(out string) []string {
+	return []string{"pcf", r.in, "-o", out, "--radius", "2", "--npoints", "8", "--nbins", "8", "--engine", "ooc",
+		"--memory", "256MiB", "--tile", "8,8", "--threads", "2", "--quiet"}
+}
+
+func (r *inPlaceRig) reference() []byte {
+	out := filepath.Join(r.dir, "ref.npy")
+	os.Remove(out)
+	a := r.args(out, "--engine", "memory")
+	if msg, err := r.run(nil, a...); err != nil {
+		r.t.Fatalf("reference: %v %s", err, msg)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return b
+}
+
+// TestFaultInPlace: a job that reads its input in place (no scratch copy:
+// the scratch holds the journal only) is killed at random moments and
+// after each journal line, and every rerun gives the bytes of the
+// in-memory engine. An input changed between runs gives the new input's
+// result, or a refusal; an input rewritten in place with its old size and
+// time is caught by the journaled checksums of its rows: the rerun fails
+// with a message and the next one starts over.
+func TestFaultInPlace(t *testing.T) {
+	r := newInPlaceRig(t, 1)
+	want := r.reference()
+	out := filepath.Join(r.dir, "out.npy")
+	// Read in place, with the in-memory bytes.
+	msg, err := r.run(nil, append(r.args(out), "--json")...)
+	var js struct {
+		InPlace bool `json:"read_in_place"`
+		Chunks  int  `json:"chunks"`
+		Tiles   int  `json:"tiles"`
+	}
+	if err != nil || json.Unmarshal([]byte(msg), &js) != nil || !js.InPlace || js.Chunks != 0 || js.Tiles != 4 {
+		t.Fatalf("want 4 bands read in place: %v %s", err, msg)
+	}
+	if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+		t.Fatal("read in place: the result differs from in memory")
+	}
+	os.Remove(out)
+	start := time.Now()
+	r.run(nil, r.args(out)...)
+	full := time.Since(start)
+	os.Remove(out)
+	rng := rand.New(rand.NewPCG(3, 4))
+	kills := 0
+	for i := 0; i < 12; i++ {
+		r.killAfter(time.Duration(rng.Float64()*1.1*float64(full)), out)
+		kills++
+		r.mustResume(fmt.Sprintf("kill %d", i), out, want)
+		if s := r.scratch(out); s != "" {
+			t.Fatalf("kill %d: scratch left after success: %s", i, s)
+		}
+		if i%3 == 2 {
+			os.Remove(out)
+		}
+	}
+	for _, prefix := range []string{"input", "tile"} {
+		for n := 1; n <= 3; n++ {
+			os.Remove(out)
+			if !r.killWhen(prefix, n, out) {
+				continue // finished first
+			}
+			kills++
+			r.mustResume(fmt.Sprintf("kill after %d %s lines", n, prefix), out, want)
+		}
+	}
+	// A new input between runs: the job key changes, the rerun starts over.
+	os.Remove(out)
+	r.killWhen("tile", 1, out)
+	r.write(2)
+	want2 := r.reference()
+	r.mustResume("new input", out, want2)
+	// Rewritten in place with the same size and time: the journaled
+	// checksums of the rows catch it.
+	os.Remove(out)
+	st, _ := os.Stat(r.in)
+	if !r.killWhen("tile", 1, out) {
+		t.Fatal("the run ended before its first band")
+	}
+	f, _ := os.OpenFile(r.in, os.O_RDWR, 0)
+	// Frame 500's first row (read for the first band), between the
+	// blocks that the job key's fingerprint samples.
+	const frame = 36 * 1024 * 2
+	f.WriteAt([]byte{7, 7, 7, 7}, st.Size()-1024*frame+500*frame+100)
+	f.Close()
+	os.Chtimes(r.in, st.ModTime(), st.ModTime())
+	msg, err = r.run(nil, r.args(out)...)
+	if err == nil || !strings.Contains(msg, "differ from when this job read them") {
+		t.Fatalf("rewritten input: %v %s", err, msg)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("rewritten input: an output was published")
+	}
+	want3 := r.reference()
+	r.mustResume("after the refusal", out, want3)
+	t.Logf("%d kills over %v runs, and a rewritten input refused: every rerun gave the in-memory bytes", kills, full)
+}
