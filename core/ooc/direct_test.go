@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
@@ -102,5 +104,74 @@ func TestInPlaceChangedInput(t *testing.T) {
 	}
 	if !bytes.Equal(npyData(t, out), inMemory(t, in, o)) {
 		t.Errorf("result differs from in memory")
+	}
+}
+
+// TestInPlaceLayouts: read in place, a big-endian raw file with a header,
+// and a selection of frames and rows of an npy file, give the in-memory
+// bytes of the same samples; a selection of columns (rows no longer
+// contiguous) is copied into scratch instead, with the same bytes.
+func TestInPlaceLayouts(t *testing.T) {
+	defer func(min int) { directMinRowBytes = min }(directMinRowBytes)
+	directMinRowBytes = 0
+	const T, H, W = 256, 24, 18
+	o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 8, Threads: 2}
+	dir := t.TempDir()
+	in := writeStack(t, dir, T, H, W)
+	native := npyData(t, in)
+	run := func(name string, src source.Source, wantInPlace bool, want []byte) {
+		t.Helper()
+		defer src.Close()
+		out := filepath.Join(dir, name+".npy")
+		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 64 << 20, Tile: [2]int{4, 0}, Key: name})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if sum.InPlace != wantInPlace {
+			t.Errorf("%s: read in place %v, want %v", name, sum.InPlace, wantInPlace)
+		}
+		if !bytes.Equal(npyData(t, out), want) {
+			t.Errorf("%s: differs from in memory", name)
+		}
+	}
+	// Big endian, after a 100-byte header.
+	raw := filepath.Join(dir, "in.raw")
+	b := make([]byte, 100+len(native))
+	for i := 0; i < len(native); i += 2 {
+		b[100+i], b[100+i+1] = native[i+1], native[i]
+	}
+	if err := os.WriteFile(raw, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := source.OpenRaw(raw, source.Raw{T: T, H: H, W: W, DType: array.Uint16, Order: array.Big, Offset: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("big-endian", src, true, inMemory(t, in, o))
+	// Frames 10:250, rows 3:21, and then also columns 2:17.
+	for _, c := range []struct {
+		name    string
+		cols    source.Range
+		inPlace bool
+	}{{"frames and rows", source.Range{}, true}, {"columns too", source.Range{Start: 2, Stop: 17}, false}} {
+		src, _ := source.Open(in)
+		sel, err := source.Select(src, source.Range{Start: 10, Stop: 250}, source.Range{Start: 3, Stop: 21}, c.cols)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t1, h1, w1 := sel.Shape()
+		x0 := c.cols.Start
+		crop := make([]byte, 0, t1*h1*w1*2)
+		for t := 10; t < 250; t++ {
+			for y := 3; y < 21; y++ {
+				o := ((t*H+y)*W + x0) * 2
+				crop = append(crop, native[o:o+w1*2]...)
+			}
+		}
+		cin := filepath.Join(dir, "crop.npy")
+		if err := npy.WriteFile(cin, array.Uint16, []int{t1, h1, w1}, crop); err != nil {
+			t.Fatal(err)
+		}
+		run(c.name, sel, c.inPlace, inMemory(t, cin, o))
 	}
 }
