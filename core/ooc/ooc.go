@@ -75,7 +75,7 @@ func (o *Options) log(format string, a ...any) {
 // Summary describes a finished run.
 type Summary struct {
 	Geometry       pcf.Geometry
-	Tiles, Resumed int // tiles in all, tiles found finished (and verified)
+	Tiles, Resumed int  // tiles in all, tiles found finished (and verified)
 	Chunks         int  // transposition chunks
 	InPlace        bool // bands read from the input in place (no chunks)
 	InputCRC       uint32
