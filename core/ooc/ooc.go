@@ -1077,6 +1077,12 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 func FrameCRC(crc uint32, v array.View, h, w int) uint32 {
 	es := v.DType.Size()
 	sx := v.Strides[1]
+	if sx == es && v.Strides[0] == w*es {
+		// Whole rows back to back: one call (the CRC instructions run
+		// three streams at once on long inputs; a call a row of 128
+		// bytes ran at a tenth of that speed).
+		return CRCUpdate(crc, v.Data[v.Offset:v.Offset+h*w*es])
+	}
 	var tmp []byte
 	for y := 0; y < h; y++ {
 		o := v.Offset + y*v.Strides[0]
