@@ -222,11 +222,10 @@ func (d *directInput) load(ctx context.Context, ch, k int, buf []byte) (array.Vi
 		d.st.pieceCRC[key] = acc
 	}
 	d.seen[key] = true
-	if data != nil {
-		// After the piece: the first piece's reads would queue behind
-		// the window's.
-		d.readAhead(ch, k)
-	}
+	// After the piece: the first piece's reads would queue behind the
+	// window's. (Also when only checking: readUnseen reads pieces in
+	// order.)
+	d.readAhead(ch, k)
 	if data == nil {
 		return array.View{}, nil
 	}
