@@ -266,7 +266,7 @@ demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
 	@echo "results in $(BUILD)/demo: channel.npy (input), channel.pcf.npy (pCF), *.png (pictures)"
 
 bench: $(BIN) $(LIB) ## benchmarks: engine, FFT kernel, CLI and Python on the default dataset
-	$(GO) test -run XXX -bench 'Pair2|Pairs|Inverse16384' -benchtime 200x ./core/internal/fft
+	$(GO) test -run XXX -bench 'Pair2|Pairs|Inverse16384|SpectraU16' -benchtime 200x ./core/internal/fft
 	$(GO) test -run XXX -bench Compute -benchtime 3x ./core/pcf
 	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench DefaultDataset -benchtime 3x ./cmd/ipcf
 	$(GO) test -run XXX -bench 'Stack|CorrectorGather' -benchtime 1x ./core/bleach
