@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -147,4 +148,53 @@ func TestFaultInPlace(t *testing.T) {
 	want3 := r.reference()
 	r.mustResume("after the refusal", out, want3)
 	t.Logf("%d kills over %v runs, and a rewritten input refused: every rerun gave the in-memory bytes", kills, full)
+}
+
+// TestInPlaceImageJTIFF: ImageJ TIFFs written by tifffile (a stack, and
+// channel 2 of a two-channel hyperstack) are read in place out of core,
+// with the bytes of the in-memory engine.
+func TestInPlaceImageJTIFF(t *testing.T) {
+	bin, dir := binary(t), t.TempDir()
+	stack, hyper := filepath.Join(dir, "stack.tif"), filepath.Join(dir, "hyper.tif")
+	script := `import sys, numpy, tifffile
+rng = numpy.random.default_rng(5)
+a = rng.integers(100, 160, size=(256, 10, 1024), dtype=numpy.uint16)
+tifffile.imwrite(sys.argv[1], a, imagej=True, metadata={'axes': 'TYX'})
+h = rng.integers(100, 160, size=(256, 2, 10, 1024), dtype=numpy.uint16)
+tifffile.imwrite(sys.argv[2], h, imagej=True, metadata={'axes': 'TCYX'})
+`
+	if out, err := exec.Command(python, "-c", script, stack, hyper).CombinedOutput(); err != nil {
+		t.Fatalf("%s with tifffile (make deps installs python3-tifffile): %v %s", python, err, out)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+	}{{"stack", []string{stack}}, {"hyperstack channel 2", []string{hyper, "--channel", "2"}}} {
+		run := func(out string, extra ...string) string {
+			a := append(append([]string{"pcf"}, c.args...), "-o", out, "--radius", "2", "--npoints", "8", "--nbins", "8",
+				"--threads", "2", "--quiet", "--json")
+			msg, err := exec.Command(bin, append(a, extra...)...).Output()
+			if err != nil {
+				t.Fatalf("%s: %v %s", c.name, err, msg)
+			}
+			return string(msg)
+		}
+		ref, got := filepath.Join(dir, "ref.npy"), filepath.Join(dir, "got.npy")
+		os.Remove(ref)
+		os.Remove(got)
+		run(ref, "--engine", "memory")
+		msg := run(got, "--engine", "ooc", "--memory", "128MiB", "--tile", "2,8")
+		var js struct {
+			InPlace bool `json:"read_in_place"`
+			Tiles   int  `json:"tiles"`
+		}
+		if err := json.Unmarshal([]byte(msg), &js); err != nil || !js.InPlace || js.Tiles != 3 {
+			t.Fatalf("%s: want 3 bands read in place: %v %s", c.name, err, msg)
+		}
+		a, _ := os.ReadFile(ref)
+		b, _ := os.ReadFile(got)
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Fatalf("%s: read in place, the result differs from in memory", c.name)
+		}
+	}
 }
