@@ -654,8 +654,8 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		break
 	}
 	if d != nil {
-		// The pieces of bands finished by an earlier run that this one
-		// did not read again.
+		// Pieces that neither this run nor the journal has a checksum
+		// of (none, unless journal lines of an earlier run were lost).
 		if err := d.readUnseen(ctx, false); err != nil {
 			return sum, err
 		}
