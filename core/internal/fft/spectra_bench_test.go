@@ -19,7 +19,7 @@ func BenchmarkSpectraU16(b *testing.B) {
 		data[i] = byte(rng.Uint32())
 	}
 	f := NewFFTW(n)
-	slot := int64(n/2 + 1 + 15) &^ 15
+	slot := int64(n/2+1+15) &^ 15
 	base, _ := BigComplex64s(int(slot) * ny * nx)
 	off := make([]int64, ny*nx)
 	for p := range off {
