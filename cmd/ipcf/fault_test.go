@@ -130,6 +130,20 @@ func (r *faultRig) killWhen(prefix string, n int, out string, extra ...string) b
 	return false
 }
 
+// killsThenResume kills the job n times, each after a random part (0 to
+// 1.1) of full, then reruns it: the rerun must give want and leave no
+// scratch.
+func (r *faultRig) killsThenResume(what string, n int, rng *rand.Rand, full time.Duration, out string, want []byte) {
+	r.t.Helper()
+	for k := 0; k < n; k++ {
+		r.killAfter(time.Duration(rng.Float64()*1.1*float64(full)), out)
+	}
+	r.mustResume(what, out, want)
+	if s := r.scratch(out); s != "" {
+		r.t.Fatalf("%s: scratch left after success: %s", what, s)
+	}
+}
+
 // check reruns the job: it must give want, or fail with a message.
 func (r *faultRig) check(what, out string, want []byte, extra ...string) {
 	r.t.Helper()
@@ -205,14 +219,8 @@ func TestFaultKillAnywhere(t *testing.T) {
 	kills := 0
 	for i := 0; i < 32; i++ {
 		// Kill, maybe twice in a row, then rerun to completion.
-		for k := 0; k < 1+i%2; k++ {
-			r.killAfter(time.Duration(rng.Float64()*1.1*float64(full)), out)
-			kills++
-		}
-		r.mustResume(fmt.Sprintf("kill %d", i), out, want)
-		if s := r.scratch(out); s != "" {
-			t.Fatalf("kill %d: scratch left after success: %s", i, s)
-		}
+		r.killsThenResume(fmt.Sprintf("kill %d", i), 1+i%2, rng, full, out, want)
+		kills += 1 + i%2
 		if i%4 == 3 {
 			os.Remove(out) // also from a clean start
 		}

@@ -98,12 +98,8 @@ func TestFaultInPlace(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	kills := 0
 	for i := 0; i < 12; i++ {
-		r.killAfter(time.Duration(rng.Float64()*1.1*float64(full)), out)
+		r.killsThenResume(fmt.Sprintf("kill %d", i), 1, rng, full, out, want)
 		kills++
-		r.mustResume(fmt.Sprintf("kill %d", i), out, want)
-		if s := r.scratch(out); s != "" {
-			t.Fatalf("kill %d: scratch left after success: %s", i, s)
-		}
 		if i%3 == 2 {
 			os.Remove(out)
 		}
