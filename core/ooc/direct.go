@@ -2,14 +2,15 @@ package ooc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/source"
 )
 
@@ -103,11 +104,7 @@ func newDirect(p *plan, srcs []source.Source, o Options) *directInput {
 	if o.CopyInput || !p.bands || p.band*p.g.W*p.es < directMinRowBytes {
 		return nil
 	}
-	threads := o.PCF.Threads
-	if threads <= 0 {
-		threads = runtime.GOMAXPROCS(0)
-	}
-	d := &directInput{p: p, seen: map[[2]int]bool{}, workers: min(threads, 4)}
+	d := &directInput{p: p, seen: map[[2]int]bool{}, workers: min(pool.Threads(o.PCF.Threads), 4)}
 	for _, s := range srcs {
 		v, ok := s.Stack()
 		if !ok || len(v.Shape) != 3 || v.Shape[0] < p.nread {
@@ -171,43 +168,39 @@ func (d *directInput) load(ctx context.Context, ch, k int, buf []byte) (array.Vi
 	// piece), each with the checksum register of its frames.
 	nw := min(d.workers, p.nread)
 	per := (p.nread + nw - 1) / nw
-	accs, errs := make([]uint32, nw), make([]error, nw)
-	var wg sync.WaitGroup
-	for w := range nw {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t0, t1 := w*per, min(p.nread, (w+1)*per)
-			var one []byte
-			if data == nil {
-				one = make([]byte, L)
+	accs := make([]uint32, nw)
+	err := pool.Run(ctx, nw, nw, func(_, w int) error {
+		t0, t1 := w*per, min(p.nread, (w+1)*per)
+		var one []byte
+		if data == nil {
+			one = make([]byte, L)
+		}
+		var acc uint32
+		for t := t0; t < t1; t++ {
+			if (t-t0)%1024 == 0 && ctx.Err() != nil {
+				return pcf.ErrCancelled
 			}
-			var acc uint32
-			for t := t0; t < t1; t++ {
-				if (t-t0)%1024 == 0 && ctx.Err() != nil {
-					errs[w] = pcf.ErrCancelled
-					return
-				}
-				lo, _ := d.span(ch, k, t)
-				dst := one
-				if data != nil {
-					dst = data[t*L : (t+1)*L]
-				}
-				if n, err := d.readers[ch].ReadAt(dst, int64(lo)); n < L {
-					errs[w] = fmt.Errorf("%w: %s: frame %d, rows %d to %d: %v (truncated?)", source.ErrChanged, d.names[ch], t, y0, y1, err)
-					return
-				}
-				acc = ^CRCUpdate(^crcShift(gap, acc), dst)
+			lo, _ := d.span(ch, k, t)
+			dst := one
+			if data != nil {
+				dst = data[t*L : (t+1)*L]
 			}
-			accs[w] = acc
-		}()
+			if n, err := d.readers[ch].ReadAt(dst, int64(lo)); n < L {
+				return fmt.Errorf("%w: %s: frame %d, rows %d to %d: %v (truncated?)", source.ErrChanged, d.names[ch], t, y0, y1, err)
+			}
+			acc = ^CRCUpdate(^crcShift(gap, acc), dst)
+		}
+		accs[w] = acc
+		return nil
+	}, nil)
+	if errors.Is(err, pool.ErrCancelled) {
+		err = pcf.ErrCancelled
 	}
-	wg.Wait()
+	if err != nil {
+		return array.View{}, err
+	}
 	var acc uint32
 	for w := range nw {
-		if errs[w] != nil {
-			return array.View{}, errs[w]
-		}
 		t0, t1 := w*per, min(p.nread, (w+1)*per)
 		acc = crcShift(crcShiftOp(int64(F)*int64(t1-t0)), acc) ^ accs[w]
 	}
