@@ -36,23 +36,177 @@ static void transpose_u16(const uint8_t *data, int64_t st_t, int64_t st_y, int n
 	}
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define IPCF_SPECTRA_SIMD 1
+
+// Eight frames of eight pixels (16 bytes each, big-endian if big) as
+// eight vectors of 8 int32, one per frame.
+__attribute__((target("avx2"))) static inline void load8x8(const uint8_t *p, int64_t st_t, int big, __m256i v[8]) {
+	const __m128i swap = _mm_set_epi8(14, 15, 12, 13, 10, 11, 8, 9, 6, 7, 4, 5, 2, 3, 0, 1);
+	for (int k = 0; k < 8; k++) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(p + k * st_t));
+		if (big) w = _mm_shuffle_epi8(w, swap);
+		v[k] = _mm256_cvtepu16_epi32(w);
+	}
+}
+
+// transpose8 turns v[k] = frame k of pixels 0..7 into v[j] = frames 0..7
+// of pixel j (exact: only moves values).
+__attribute__((target("avx2"))) static inline void transpose8(__m256 v[8]) {
+	__m256 t0 = _mm256_unpacklo_ps(v[0], v[1]), t1 = _mm256_unpackhi_ps(v[0], v[1]);
+	__m256 t2 = _mm256_unpacklo_ps(v[2], v[3]), t3 = _mm256_unpackhi_ps(v[2], v[3]);
+	__m256 t4 = _mm256_unpacklo_ps(v[4], v[5]), t5 = _mm256_unpackhi_ps(v[4], v[5]);
+	__m256 t6 = _mm256_unpacklo_ps(v[6], v[7]), t7 = _mm256_unpackhi_ps(v[6], v[7]);
+	__m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+	__m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+	__m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+	__m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+	v[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+	v[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+	v[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+	v[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+	v[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+	v[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+	v[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+	v[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// transpose_u16_avx2 is transpose_u16 for the columns x < nx8 (groups of
+// eight pixels) and n a multiple of 8, over chunks of IPCF_TCHUNK frames:
+// a chunk's samples of a row are read once (they stay in L1 while the
+// row's pixel groups take them), and each pixel's slot is written a few
+// whole cache lines at a time, touching its page once per chunk rather
+// than once per eight frames. It also adds each pixel's samples into
+// sums[p] (integers: exact in int32 within a chunk and in float64 over
+// the series, so the same value as any order of summation).
+#define IPCF_TCHUNK 64
+__attribute__((target("avx2"))) static void transpose_u16_avx2(const uint8_t *data, int64_t st_t, int64_t st_y, int n,
+                                                              int ny, int nx, int nx8, int big, float *ring,
+                                                              const int64_t *off, double *sums) {
+	for (int t0 = 0; t0 < n; t0 += IPCF_TCHUNK) {
+		int t1 = n - t0 < IPCF_TCHUNK ? n : t0 + IPCF_TCHUNK;
+		for (int y = 0; y < ny; y++) {
+			const uint8_t *row = data + (int64_t)y * st_y;
+			// Frames are pages apart, a stride the hardware prefetcher
+			// does not follow: ask for the next row's samples of the
+			// chunk (or the next chunk's first row) now.
+			const uint8_t *next = y + 1 < ny ? row + st_y + (int64_t)t0 * st_t : data + (int64_t)t1 * st_t;
+			int tn = y + 1 < ny ? t1 - t0 : (n - t1 < IPCF_TCHUNK ? n - t1 : IPCF_TCHUNK);
+			for (int t = 0; t < tn; t++)
+				for (int b = 0; b < 2 * nx8; b += 64) _mm_prefetch((const char *)(next + (int64_t)t * st_t + b), _MM_HINT_T0);
+			for (int x = 0; x < nx8; x += 8) {
+				const int64_t *o = off + y * nx + x;
+				__m256i acc = _mm256_setzero_si256();
+				for (int t = t0; t < t1; t += 16) {
+					__m256 v[2][8];
+					for (int h = 0; h < 2; h++) {
+						__m256i w[8];
+						load8x8(row + (int64_t)(t + 8 * h) * st_t + 2 * x, st_t, big, w);
+						for (int k = 0; k < 8; k++) {
+							acc = _mm256_add_epi32(acc, w[k]);
+							v[h][k] = _mm256_cvtepi32_ps(w[k]);
+						}
+						transpose8(v[h]);
+					}
+					for (int j = 0; j < 8; j++) {
+						_mm256_stream_ps(ring + 2 * o[j] + t, v[0][j]);
+						_mm256_stream_ps(ring + 2 * o[j] + t + 8, v[1][j]);
+					}
+				}
+				int32_t a[8];
+				_mm256_storeu_si256((__m256i *)a, acc);
+				for (int j = 0; j < 8; j++) sums[y * nx + x + j] += a[j];
+			}
+		}
+	}
+}
+
+// center_avx2 is the mean subtraction's loop: dst[i] = (float)((double)s[i]
+// - mean), the same IEEE operations per element as the scalar loop.
+__attribute__((target("avx2"))) static void center_avx2(const float *s, float *dst, int n, double mean) {
+	__m256d m = _mm256_set1_pd(mean);
+	int i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m256 x = _mm256_loadu_ps(s + i);
+		__m128 lo = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), m));
+		__m128 hi = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), m));
+		_mm256_storeu_ps(dst + i, _mm256_set_m128(hi, lo));
+	}
+	for (; i < n; i++) dst[i] = (float)((double)s[i] - mean);
+}
+
+static int spectra_avx2 = -1;
+static int have_avx2(void) {
+	if (spectra_avx2 < 0) {
+		__builtin_cpu_init();
+		spectra_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	return spectra_avx2;
+}
+#endif
+
+// ipcf_spectra_level forces the spectra's code path (-1: the best the CPU
+// has, 0: the scalar reference, 1: AVX2) for tests; it returns the path
+// that will run.
+int ipcf_spectra_level(int level) {
+#ifdef IPCF_SPECTRA_SIMD
+	spectra_avx2 = level;
+	return have_avx2();
+#else
+	(void)level;
+	return 0;
+#endif
+}
+
+// sum_exact returns the sum of the n samples (integers) at s: exact in
+// float64 (n * 65535 < 2^53), so any order gives the same value.
+static double sum_exact(const float *s, int n) {
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	for (int i = 0; i + 4 <= n; i += 4) {
+		s0 += s[i];
+		s1 += s[i + 1];
+		s2 += s[i + 2];
+		s3 += s[i + 3];
+	}
+	return (s0 + s1) + (s2 + s3);
+}
+
 void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
                       int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums) {
-	transpose_u16(data, st_t, st_y, n, ny, nx, big, ring, off);
+	int simd = 0;
+#ifdef IPCF_SPECTRA_SIMD
+	simd = have_avx2() && n % 16 == 0;
+#endif
+	int nx8 = simd ? nx / 8 * 8 : 0;
+#ifdef IPCF_SPECTRA_SIMD
+	if (nx8 > 0) {
+		for (int y = 0; y < ny; y++)
+			for (int x = 0; x < nx8; x++) sums[y * nx + x] = 0;
+		transpose_u16_avx2(data, st_t, st_y, n, ny, nx, nx8, big, ring, off, sums);
+		_mm_sfence();
+	}
+#endif
+	if (nx8 == 0) {
+		transpose_u16(data, st_t, st_y, n, ny, nx, big, ring, off);
+		for (int p = 0; p < ny * nx; p++) sums[p] = sum_exact(ring + 2 * off[p], n);
+	} else if (nx8 < nx) {
+		// The remaining columns of each row.
+		for (int y = 0; y < ny; y++) {
+			transpose_u16(data + (int64_t)y * st_y + 2 * nx8, st_t, st_y, n, 1, nx - nx8, big, ring,
+			              off + y * nx + nx8);
+			for (int x = nx8; x < nx; x++) sums[y * nx + x] = sum_exact(ring + 2 * off[y * nx + x], n);
+		}
+	}
 	for (int p = 0; p < ny * nx; p++) {
 		float *s = ring + 2 * off[p];
-		// The same order of additions as the Go path: four accumulators.
-		double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-		for (int i = 0; i + 4 <= n; i += 4) {
-			s0 += s[i];
-			s1 += s[i + 1];
-			s2 += s[i + 2];
-			s3 += s[i + 3];
-		}
-		double sum = (s0 + s1) + (s2 + s3);
-		double mean = sum / n;
-		sums[p] = sum;
-		for (int i = 0; i < n; i++) scratch[i] = (float)((double)s[i] - mean);
+		double mean = sums[p] / n;
+#ifdef IPCF_SPECTRA_SIMD
+		if (simd)
+			center_avx2(s, scratch, n, mean);
+		else
+#endif
+			for (int i = 0; i < n; i++) scratch[i] = (float)((double)s[i] - mean);
 		fftwf_execute_dft_r2c((fftwf_plan)plan, scratch, (fftwf_complex *)s);
 	}
 }

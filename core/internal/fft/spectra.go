@@ -46,3 +46,9 @@ func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, bas
 		C.int(n), C.int(ny), C.int(nx), C.int(b), fptr(base), (*C.int64_t)(unsafe.Pointer(&off[0])),
 		(*C.float)(unsafe.Pointer(&scratch[0])), dptr(sums))
 }
+
+// spectraLevel forces the code path of SpectraU16's transposition and mean
+// subtraction (-1: the best the CPU has; 0: the scalar reference; 1: AVX2)
+// and returns the one that will run. Tests use it; every path gives
+// bitwise the same spectra.
+func spectraLevel(level int) int { return int(C.ipcf_spectra_level(C.int(level))) }
