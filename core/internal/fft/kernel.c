@@ -116,10 +116,12 @@ __attribute__((target("avx512f"))) static void build_avx512(const float *restric
 	const __m512i rev = _mm512_set_epi32(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
 	const __m512i sign = _mm512_set1_epi64(0x8000000000000000LL); // odd lanes
 	for (; k + 8 <= h; k += 8) {
-		__m512 x1 = xconj16(_mm512_loadu_ps(a1 + 2 * k), _mm512_loadu_ps(b1 + 2 * k));
+		__m512 va = _mm512_loadu_ps(a1 + 2 * k);
+		__m512 x1 = xconj16(va, _mm512_loadu_ps(b1 + 2 * k));
 		__m512 f, r;
 		if (a2) {
-			__m512 x2 = xconj16(_mm512_loadu_ps(a2 + 2 * k), _mm512_loadu_ps(b2 + 2 * k));
+			// Both pairs usually share the pixel: its spectrum is read once.
+			__m512 x2 = xconj16(a2 == a1 ? va : _mm512_loadu_ps(a2 + 2 * k), _mm512_loadu_ps(b2 + 2 * k));
 			__m512 s = _mm512_permute_ps(x2, 0xB1); // (x2i, x2r)
 			__m512 plus = _mm512_add_ps(x1, s);
 			f = _mm512_mask_blend_ps(0xAAAA, _mm512_sub_ps(x1, s), plus); // (x1r - x2i, x1i + x2r)
@@ -157,10 +159,11 @@ __attribute__((target("avx2"))) static void build_avx2(const float *restrict a1,
 	int h = n / 2, k = 1;
 	const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi64x(0x8000000000000000LL));
 	for (; k + 4 <= h; k += 4) {
-		__m256 x1 = xconj8(_mm256_loadu_ps(a1 + 2 * k), _mm256_loadu_ps(b1 + 2 * k));
+		__m256 va = _mm256_loadu_ps(a1 + 2 * k);
+		__m256 x1 = xconj8(va, _mm256_loadu_ps(b1 + 2 * k));
 		__m256 f, r;
 		if (a2) {
-			__m256 x2 = xconj8(_mm256_loadu_ps(a2 + 2 * k), _mm256_loadu_ps(b2 + 2 * k));
+			__m256 x2 = xconj8(a2 == a1 ? va : _mm256_loadu_ps(a2 + 2 * k), _mm256_loadu_ps(b2 + 2 * k));
 			__m256 s = _mm256_permute_ps(x2, 0xB1);
 			__m256 plus = _mm256_add_ps(x1, s);
 			f = _mm256_blend_ps(_mm256_sub_ps(x1, s), plus, 0xAA);
