@@ -950,7 +950,11 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 	}
 	total := p.nread
 	frs := make([]array.View, p.nch)
+	// Each tile's chunk CRC is continued as its rows are copied, while they
+	// are in the cache, rather than over the whole chunk buffer after.
+	tileCRC := make([]uint32, len(files))
 	for c := first; c < p.nchunks; c++ {
+		clear(tileCRC)
 		t0, t1 := c*p.chunk, min(p.nread, (c+1)*p.chunk)
 		n := t1 - t0
 		for t := t0; t < t1; t++ {
@@ -995,6 +999,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 						o += sx
 					}
 				}
+				tileCRC[k] = CRCUpdate(tileCRC[k], b)
 			}
 			var err error
 			if copyThreads == 1 {
@@ -1050,7 +1055,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			}
 			ti := k % ntiles
 			sz := n * p.regionPixels(ti) * p.es
-			crcs = append(crcs, CRC(bufs[k][:sz]))
+			crcs = append(crcs, tileCRC[k])
 			if _, err := f.Write(bufs[k][:sz]); err != nil {
 				return fmt.Errorf("scratch %s: %w", f.Name(), err)
 			}
