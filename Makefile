@@ -82,8 +82,9 @@ test-go: check-shared $(LIB) $(CUDA_EMU)/libcuda.so.1 ## Go unit, conformance, C
 	$(GO) vet ./...
 	IPCF_REQUIRE_ALL=1 IPCF_CUDA_EMU_DIR=$(CURDIR)/$(CUDA_EMU) $(GO) test -count=1 ./...
 
-test-purego: deps ## the pure-Go (gonum FFT) build passes the core tests too
+test-purego: deps ## the pure-Go (gonum FFT) build passes the core tests too, and builds for macOS and FreeBSD
 	CGO_ENABLED=0 $(GO) test -count=1 -short ./core/... ./cmd/...
+	for os in darwin freebsd; do GOOS=$$os GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./core/... ./cmd/... || exit 1; done
 
 $(BUILD)/test_capi: tests/c/test_capi.c tests/c/npyio.h $(LIB)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude -I$(BUILD)/lib $< -L$(BUILD)/lib -lipcf \

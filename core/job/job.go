@@ -24,7 +24,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -168,13 +167,13 @@ type Summary struct {
 // TestPeakMemory.
 const overhead = 48 << 20
 
-// DefaultMemory is the default budget: a quarter of the physical memory.
+// DefaultMemory is the default budget: a quarter of the physical memory
+// (2 GiB where it is not known).
 func DefaultMemory() int64 {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
-		return 2 << 30
+	if total := pcf.TotalMemory(); total > 0 {
+		return total / 4
 	}
-	return int64(si.Totalram) * int64(si.Unit) / 4
+	return 2 << 30
 }
 
 // ParseSize parses a memory size: "2GiB", "512MiB", "1.5G", "100M",

@@ -3,7 +3,6 @@ package ooc
 import (
 	"os"
 	"sync"
-	"syscall"
 )
 
 // faultAt is the point named by IPCF_FAULT_KILL, where the process kills
@@ -13,7 +12,9 @@ var faultAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_KILL")
 
 func fault(point string) {
 	if faultAt() == point {
-		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			p.Kill() // SIGKILL on Unix
+		}
 		select {}
 	}
 }

@@ -20,13 +20,22 @@ func CheckMemory(what string, need int64) error {
 	if need < 0 {
 		return fmt.Errorf("%w: %s would need more than %d bytes", ErrMemory, what, int64(1<<63-1))
 	}
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
+	total := TotalMemory()
+	if total == 0 {
 		return nil
 	}
-	total := int64(si.Totalram) * int64(si.Unit)
 	if need > total*3/4 {
 		return fmt.Errorf("%w: %s need %d MiB, the machine has %d MiB (use the out-of-core engine or a smaller crop)", ErrMemory, what, need>>20, total>>20)
 	}
 	return nil
+}
+
+// TotalMemory is the machine's physical memory in bytes, or 0 where it
+// cannot be read.
+func TotalMemory() int64 {
+	var si syscall.Sysinfo_t
+	if syscall.Sysinfo(&si) != nil {
+		return 0
+	}
+	return int64(si.Totalram) * int64(si.Unit)
 }

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
@@ -81,7 +80,7 @@ func (m *mapping) release(lo, hi int) {
 	if m == nil || m.data == nil || lo >= hi || hi > len(m.data) {
 		return
 	}
-	syscall.Madvise(m.data[lo:hi], syscall.MADV_DONTNEED)
+	dontNeed(m.data[lo:hi])
 }
 
 // mapping is a read-only memory map of a file.

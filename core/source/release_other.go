@@ -1,0 +1,7 @@
+//go:build !linux
+
+package source
+
+// dontNeed is advice only; elsewhere the pages stay mapped until the
+// mapping is closed.
+func dontNeed(b []byte) {}
