@@ -7,5 +7,3 @@ import "os"
 // willNeed does nothing here: the reads of the pieces come without
 // read-ahead.
 func willNeed(f *os.File, off, n int64) {}
-
-func memAvailable() int64 { return 0 }

@@ -62,7 +62,7 @@ type directInput struct {
 // 2:32.
 func readAheadBytes(frames, frameBytes int) int {
 	ra := int64(512 << 10)
-	if m := memAvailable(); m > 0 {
+	if m := pcf.MemAvailable(); m > 0 {
 		ra = min(ra, m/6/int64(frames))
 	}
 	return int(max(128<<10, min(ra, int64(frameBytes))))

@@ -4,6 +4,9 @@ package pcf
 
 import (
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -38,4 +41,31 @@ func TotalMemory() int64 {
 		return 0
 	}
 	return int64(si.Totalram) * int64(si.Unit)
+}
+
+// MemAvailable is the memory the kernel can give without swapping
+// (MemAvailable in /proc/meminfo), 0 if unknown.
+func MemAvailable() int64 { return procKB("/proc/meminfo", "MemAvailable:") }
+
+// PeakResident is this process's peak resident memory (VmHWM in
+// /proc/self/status), 0 if unknown.
+func PeakResident() int64 { return procKB("/proc/self/status", "VmHWM:") }
+
+// procKB reads the field (such as "VmHWM:") of a /proc file, given in kB,
+// in bytes; 0 if absent or unreadable.
+func procKB(path, field string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, field); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
 }

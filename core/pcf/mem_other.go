@@ -20,3 +20,9 @@ func CheckMemory(what string, need int64) error {
 
 // TotalMemory is 0 here: the physical memory is not read on this system.
 func TotalMemory() int64 { return 0 }
+
+// MemAvailable is 0 here: not read on this system.
+func MemAvailable() int64 { return 0 }
+
+// PeakResident is 0 here: not read on this system.
+func PeakResident() int64 { return 0 }
