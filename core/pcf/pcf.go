@@ -1023,18 +1023,20 @@ func (e *engine) store(y, x, i int, g []float64) {
 		oy %= e.outSlots
 	}
 	o := out.Offset + oy*out.Strides[0] + (x-e.g.Margin[1])*out.Strides[1] + i*out.Strides[2]
-	// out is float32 (Compute checks): store the bits directly.
-	put := binary.LittleEndian.PutUint32
-	if out.Order == array.Big {
-		put = binary.BigEndian.PutUint32
-	}
+	// out is float32 (Compute checks): store the bits directly, with
+	// direct (inlined) calls for each byte order.
 	nan := math.Float32bits(float32(math.NaN()))
+	big := out.Order == array.Big
 	for k := 0; k < out.Shape[3]; k++ {
 		bits := nan
 		if g != nil {
 			bits = math.Float32bits(float32(g[k]))
 		}
-		put(out.Data[o:], bits)
+		if big {
+			binary.BigEndian.PutUint32(out.Data[o:], bits)
+		} else {
+			binary.LittleEndian.PutUint32(out.Data[o:], bits)
+		}
 		o += out.Strides[3]
 	}
 }
