@@ -194,6 +194,12 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 		}
 		spec.Errors = e
 	}
+	if has(ss, unsafe.Offsetof(d.copy_input), 4) {
+		if co.copy_input != 0 && co.copy_input != 1 {
+			return fail(eInvalid, "job.copy_input=%d, want 0 or 1", co.copy_input)
+		}
+		spec.CopyInput = co.copy_input == 1
+	}
 	var fn C.ipcf_job_progress_fn
 	var user unsafe.Pointer
 	if has(ss, unsafe.Offsetof(d.progress_user), 8) {
@@ -349,6 +355,12 @@ func ipcfgo_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C
 					summary.already_complete = 1
 				}
 				summary.input_crc32c = C.uint32_t(sum.InputCRC)
+			}
+			if has(ss, unsafe.Offsetof(d.read_in_place), 4) {
+				summary.read_in_place = 0
+				if sum.InPlace {
+					summary.read_in_place = 1
+				}
 			}
 		}
 		return err

@@ -327,6 +327,12 @@ typedef struct ipcf_job_options {
                                    segments, shape, checksum); another output format with error bars
                                    is IPCF_E_INVALID_ARGUMENT. 0 = IPCF_JOB_ERRORS_NONE (default) */
     int32_t segments;           /* IPCF_JOB_ERRORS_SEGMENTS: 2 .. the frames used; 0 = 8. Else 0 */
+    /* Read only when struct_size covers them (a later 0.3 addition). */
+    int32_t copy_input;         /* out of core: 1 copies the frames into scratch first even where the
+                                   input file could be read in place (for an input on a slow or shared
+                                   drive, or one that may change); 0 (default): read in place where
+                                   possible. Not 0 or 1: IPCF_E_INVALID_ARGUMENT */
+    int32_t reserved1;
 } ipcf_job_options;
 
 /* Error bars of a file job (ipcf_job_options.errors). Numbered from 1 so
@@ -349,6 +355,10 @@ typedef struct ipcf_job_summary {
     int32_t resumed;            /* tiles reused from an interrupted run, verified */
     int32_t already_complete;   /* 1: the output already was this job's result, nothing done */
     uint32_t input_crc32c;      /* CRC-32C of the input samples read (0 if nothing done) */
+    /* Read only when struct_size covers it (a later 0.3 addition). */
+    int32_t read_in_place;      /* out of core: 1 if the input file was read in place, 0 if its
+                                   frames were copied into scratch first (or in memory) */
+    int32_t reserved1;
 } ipcf_job_summary;
 
 /* ipcf_version_number: IPCF_VERSION_NUMBER of the library. Works in a

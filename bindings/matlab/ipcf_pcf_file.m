@@ -25,6 +25,8 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %     already_complete  true if OUTPUT already was this job's result
 %     input_crc32c      CRC-32C of the samples read, hex text ('00000000'
 %                       if nothing was read)
+%     read_in_place     out of core: true if the input file was read in
+%                       place, false if its frames were copied into scratch
 %     errors            the file of the error bars ('Errors'), '' without
 %     log               cell array of the job's notes (stale scratch
 %                       removed, job already complete, ...)
@@ -103,6 +105,12 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %                     ipcf:invalid_argument. '' or 'none': none ('')
 %     'Segments'      segments of 'segments', 2 .. the frames used (8);
 %                     a whole number, not used otherwise
+%   Out of core
+%     'CopyInput'     true: copy the frames into scratch first even where
+%                     the input file can be read in place (one file with
+%                     whole rows contiguous: .npy, raw, ImageJ TIFF), for
+%                     an input on a slow or shared drive or one that may
+%                     change; false (default): read in place where possible
 %
 %   Whole-number options must be whole numbers within range: 2.7 or 2^31
 %   raise ipcf:invalid_argument and are never rounded.
@@ -140,7 +148,8 @@ d = struct('Radius', 6, 'Npoints', 32, 'Nbins', 32, 'Bleach', 0, 'BleachMean', '
            'Dtype', 'uint16', 'ByteOrder', 'little', 'Offset', 0, 'Threads', 0, ...
            'Memory', '', 'Scratch', '', 'Engine', 'auto', 'Tile', [], 'Device', 'auto', ...
            'FrameInterval', 0, 'PixelSize', 0, 'Bins', 32, 'Offsets', 'circle', 'M', 16, 'Smooth', 0.7, ...
-           'Threshold', [], 'Delta', false, 'Channel', [], 'Channel2', [], 'Errors', '', 'Segments', 8);
+           'Threshold', [], 'Delta', false, 'Channel', [], 'Channel2', [], 'Errors', '', 'Segments', 8, ...
+           'CopyInput', false);
 % 'Points' as in ipcf_pcf
 [o, given] = ipcf_options(d, varargin, fname, {'Points', 'Npoints'; 'frame_interval', 'FrameInterval'; ...
                                                'pixel_size', 'PixelSize'});
@@ -164,6 +173,9 @@ if strcmpi(o.Format, 'raw') && isempty(o.Shape)
 end
 o.BleachMean = ipcf_mean(o.BleachMean, fname);
 o.Errors = error_bars(o.Errors, fname);   % Segments checked by the gateway
+if islogical(o.CopyInput)
+  o.CopyInput = double(o.CopyInput);      % 0 or 1, checked by the gateway
+end
 o.Device = ipcf_device(o.Device, fname);
 o.Dtype = raw_dtype(o.Dtype, fname);
 o.ByteOrder = byte_order(o.ByteOrder, fname);

@@ -65,7 +65,8 @@ static const char *str_opt(const mxArray *o, const char *name) { return ipcf_mex
 #define MAX_EXACT 9007199254740992.0 /* 2^53 */
 
 void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
-    static const char *sum_fields[] = {"engine", "shape", "tiles", "resumed", "already_complete", "input_crc32c", "log"};
+    static const char *sum_fields[] = {"engine", "shape", "tiles", "resumed", "already_complete", "input_crc32c",
+                                       "read_in_place", "log"};
     const mxArray *o, *f;
     char *input, *output, membuf[32];
     ipcf_source_options src;
@@ -155,6 +156,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
         job.segments = ipcf_mex_int32(field(o, "Segments"), "Segments", 2);
     else
         (void)ipcf_mex_integer(field(o, "Segments"), "Segments", -2147483648.0, 2147483647.0);
+    job.copy_input = ipcf_mex_int32_range(field(o, "CopyInput"), "CopyInput", 0, 1);
     job.progress = ipcf_mex_job_progress; /* Ctrl+C cancels (ipcf:cancelled) */
     job.log = ipcf_mex_log;
     job.log_user = &log;
@@ -184,6 +186,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     mxSetField(s, 0, "already_complete", mxCreateLogicalScalar(sum.already_complete != 0));
     snprintf(membuf, sizeof membuf, "%08x", (unsigned)sum.input_crc32c);
     mxSetField(s, 0, "input_crc32c", mxCreateString(membuf));
+    mxSetField(s, 0, "read_in_place", mxCreateLogicalScalar(sum.read_in_place != 0));
     cell = mxCreateCellMatrix((mwSize)log.n, 1);
     for (k = 0; k < log.n; k++) mxSetCell(cell, (mwIndex)k, mxCreateString(log.lines[k]));
     ipcf_mex_log_free(&log);

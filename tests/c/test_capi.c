@@ -612,8 +612,61 @@ static void test_pcf_file(const char *fix) {
     CHECK(system(cmd) == 0, "cleanup");
 }
 
+/* A raw file with rows of 2 KiB, out of core in bands, is read in place
+ * (summary.read_in_place = 1); job.copy_input = 1 copies it into scratch
+ * (read_in_place = 0) with the same bytes out; copy_input = 2 is refused;
+ * a summary whose struct_size ends before read_in_place keeps it as it was. */
+static void test_read_in_place(void) {
+    char tmp[] = "/tmp/ipcf-inplace-XXXXXX", raw[200], a[300], b[300], c[300], cmd[300];
+    CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
+    snprintf(raw, sizeof raw, "%s/wide.raw", tmp);
+    enum { T = 64, H = 6, W = 1024 };
+    uint16_t *px = malloc(sizeof *px * T * H * W);
+    uint32_t r = 12345;
+    for (size_t i = 0; i < (size_t)T * H * W; i++) {
+        r = r * 1664525u + 1013904223u;
+        px[i] = (uint16_t)(100 + (r >> 24));
+    }
+    FILE *f = fopen(raw, "wb");
+    CHECK(f && fwrite(px, sizeof *px, (size_t)T * H * W, f) == (size_t)T * H * W, "write %s", raw);
+    if (f) fclose(f);
+    free(px);
+    ipcf_source_options so;
+    ipcf_source_options_init(&so);
+    so.raw_shape[0] = T; so.raw_shape[1] = H; so.raw_shape[2] = W;
+    so.raw_dtype = IPCF_DTYPE_UINT16; so.raw_byte_order = IPCF_ORDER_LITTLE;
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 1; o.npoints = 4; o.nbins = 4;
+    ipcf_job_options jo;
+    ipcf_job_options_init(&jo);
+    jo.engine = "ooc";
+    ipcf_job_summary sum = {.struct_size = sizeof sum};
+    snprintf(a, sizeof a, "%s/a.npy", tmp);
+    ipcf_status st = ipcf_pcf_file(raw, &so, a, &o, &jo, &sum);
+    CHECK(st == IPCF_OK && sum.engine == IPCF_ENGINE_OOC && sum.read_in_place == 1,
+          "in place: status %d engine %d read_in_place %d %s", st, sum.engine, sum.read_in_place, ipcf_last_error());
+    jo.copy_input = 1;
+    snprintf(b, sizeof b, "%s/b.npy", tmp);
+    st = ipcf_pcf_file(raw, &so, b, &o, &jo, &sum);
+    CHECK(st == IPCF_OK && sum.read_in_place == 0, "copy_input: status %d read_in_place %d %s", st, sum.read_in_place, ipcf_last_error());
+    CHECK(same_file(a, b), "read in place and copied: the outputs differ");
+    jo.copy_input = 2;
+    snprintf(c, sizeof c, "%s/c.npy", tmp);
+    st = ipcf_pcf_file(raw, &so, c, &o, &jo, &sum);
+    CHECK(st == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "copy_input"), "copy_input 2: %d %s", st, ipcf_last_error());
+    jo.copy_input = 0;
+    ipcf_job_summary old = {.struct_size = offsetof(ipcf_job_summary, read_in_place), .read_in_place = 7};
+    st = ipcf_pcf_file(raw, &so, c, &o, &jo, &old);
+    CHECK(st == IPCF_OK && old.read_in_place == 7 && old.engine == IPCF_ENGINE_OOC,
+          "older summary: status %d read_in_place %d", st, old.read_in_place);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    CHECK(system(cmd) == 0, "cleanup");
+}
+
 int main(int argc, char **argv) {
     if (argc > 1) dir = argv[1];
+    test_read_in_place();
     test_version();
     test_conformance();
     test_layouts();

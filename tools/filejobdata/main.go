@@ -1,7 +1,9 @@
 // Command filejobdata writes the shared fixture of the file-job tests of
 // every host: a simulated uint16 series as a folder of single-page
 // big-endian TIFF files and as a raw big-endian file, and the CLI's
-// out-of-core results for both (the bytes every host must reproduce).
+// out-of-core results for both (the bytes every host must reproduce); and
+// wide.raw, 64 frames of 6 x 1024 big-endian uint16 (rows of 2 KiB: out of
+// core it is read in place, see the hosts' copy_input tests).
 //
 //	filejobdata -ipcf build/bin/ipcf -dir build/filejob
 package main
@@ -70,6 +72,20 @@ func run(bin, dir string) error {
 		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "stack.raw"), raw, 0o644); err != nil {
+		return err
+	}
+	// wide.raw: the series' first 64 frames, rows 0..5, repeated across
+	// 1024 columns (each repetition offset by its index).
+	wide := make([]byte, 64*6*1024*2)
+	for t := 0; t < 64; t++ {
+		for y := 0; y < 6; y++ {
+			for x := 0; x < 1024; x++ {
+				s := uint16(v.Load(v.Offset+t*v.Strides[0]+y*v.Strides[1]+(x%size)*v.Strides[2])) + uint16(x/size)
+				binary.BigEndian.PutUint16(wide[2*((t*6+y)*1024+x):], s)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "wide.raw"), wide, 0o644); err != nil {
 		return err
 	}
 	common := []string{"--radius", fmt.Sprint(radius), "--npoints", fmt.Sprint(npoints), "--nbins", fmt.Sprint(nbins),

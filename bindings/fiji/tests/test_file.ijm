@@ -4,7 +4,8 @@ var paramLines = newArray(0);
 // "Pair Correlation of File or Folder..." against the CLI's out-of-core results (byte for byte).
 // java -Djava.awt.headless=true -Dplugins.dir=build/fiji -cp ij.jar:jna.jar ij.ImageJ -batch test_file.ijm FILEJOB_DIR
 // FILEJOB_DIR (make filejob): params.txt, series/ (big-endian uint16 TIFFs), stack.raw (the same
-// frames, raw big-endian uint16), cli_series.npy and cli_raw.npy (ipcf pcf --engine ooc --tile 8,8).
+// frames, raw big-endian uint16), cli_series.npy and cli_raw.npy (ipcf pcf --engine ooc --tile 8,8),
+// wide.raw (64 frames of 6 x 1024, big-endian uint16).
 // As in test.ijm: conditions go through a variable before check(), strings start with "".
 dir = getArgument();
 if (dir == "") dir = "build/filejob";
@@ -49,6 +50,26 @@ check(ok, "raw: pcfFile succeeds", r);
 same = call("ipcf.Ipcf.sameFileBytes", tmp + "raw.npy", dir + "cli_raw.npy");
 ok = (same == "1");
 check(ok, "raw: result equals cli_raw.npy byte for byte", same);
+
+// The fixture's wide.raw (rows of 2 KiB), out of core in bands, is read in place; copy_input
+// copies it into scratch first, with the same bytes out.
+wideOpts = "radius=1 npoints=4 nbins=4 engine=ooc shape=64,6,1024 dtype=uint16 byteorder=big";
+r = call("ipcf.Ipcf.pcfFile", dir + "wide.raw", tmp + "wide_a.npy", wideOpts);
+ok = (r == "");
+check(ok, "wide raw: pcfFile succeeds", r);
+sum = call("ipcf.Ipcf.lastJobSummary");
+print("wide raw: " + sum);
+ok = (indexOf(sum, "engine=ooc") >= 0 && indexOf(sum, "read_in_place=1") >= 0);
+check(ok, "wide raw: read in place", sum);
+r = call("ipcf.Ipcf.pcfFile", dir + "wide.raw", tmp + "wide_b.npy", wideOpts + " copy_input");
+ok = (r == "");
+check(ok, "wide raw, copy_input: pcfFile succeeds", r);
+sum = call("ipcf.Ipcf.lastJobSummary");
+ok = (indexOf(sum, "read_in_place=0") >= 0);
+check(ok, "wide raw, copy_input: copied into scratch", sum);
+same = call("ipcf.Ipcf.sameFileBytes", tmp + "wide_a.npy", tmp + "wide_b.npy");
+ok = (same == "1");
+check(ok, "wide raw: copy_input gives the bytes read in place", same);
 
 // A rerun of a completed job succeeds, changes nothing and says so; "open" shows the result.
 r = call("ipcf.Ipcf.pcfFile", series, tmp + "series.npy", opts + " open");

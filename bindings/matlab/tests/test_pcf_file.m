@@ -170,6 +170,22 @@ try
   [~, s] = ipcf_pcf_file(raw, fullfile(tmp, 'noerrors.npy'), 'Shape', [frames sz sz], 'ByteOrder', 'big', opts{:});
   check(isempty(s.errors) && ~exist(fullfile(tmp, 'noerrors.sd.npy'), 'file'), 'no Errors: an error bars file');
   bad = fullfile(tmp, 'bad.npy');
+  % 6c. Out of core, a raw file with 2 KiB rows is read in place
+  %     (summary.read_in_place); 'CopyInput' copies it into scratch first,
+  %     with the same bytes out; 'CopyInput' 2 is refused.
+  wide = fullfile(tmp, 'wide.raw');
+  fid = fopen(wide, 'w', 'ieee-le');
+  fwrite(fid, uint16(randi([100 355], 1024 * 6 * 64, 1)), 'uint16');
+  fclose(fid);
+  wopts = {'Shape', [64 6 1024], 'Radius', 1, 'Npoints', 4, 'Nbins', 4, 'Engine', 'ooc'};
+  [~, sa] = ipcf_pcf_file(wide, fullfile(tmp, 'wide_a.npy'), wopts{:});
+  [~, sb] = ipcf_pcf_file(wide, fullfile(tmp, 'wide_b.npy'), wopts{:}, 'CopyInput', true);
+  check(strcmp(sa.engine, 'ooc') && islogical(sa.read_in_place) && sa.read_in_place && ~sb.read_in_place, ...
+        sprintf('read_in_place %d, with CopyInput %d', sa.read_in_place, sb.read_in_place));
+  check(isequal(typecast(reshape(ipcf_read_result(fullfile(tmp, 'wide_a.npy')), [], 1), 'uint32'), ...
+                typecast(reshape(ipcf_read_result(fullfile(tmp, 'wide_b.npy')), [], 1), 'uint32')), ...
+        'CopyInput: the result differs from the one read in place');
+  expect_error(@() ipcf_pcf_file(wide, bad, wopts{:}, 'CopyInput', 2), {'ipcf:invalid_argument'}, 'CopyInput', 'CopyInput 2');
   expect_error(@() ipcf_pcf_file(series, bad, 'Errors', 'jackknife'), {'ipcf:invalid_argument'}, 'jackknife', 'Errors jackknife');
   expect_error(@() ipcf_pcf_file(series, bad, 'Errors', 'segments', 'Segments', 1), {'ipcf:invalid_argument'}, ...
                'Segments', 'Segments 1');

@@ -1592,7 +1592,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
              crop=None, frames=None, format='auto', shape=None, dtype=None, byteorder=None, offset=0,
              threads=None, memory=None, scratch=None, engine='auto', tile=None, device='auto',
              frame_interval=None, pixel_size=None, progress=False, offsets=None, bins='log', m=16, smooth=0.7,
-             threshold=None, delta=False, data2=None, channel=None, channel2=None, errors=None, segments=8):
+             threshold=None, delta=False, data2=None, channel=None, channel2=None, errors=None, segments=8,
+             copy_input=False):
     """Compute the pCF of an image time series in a file into a file.
 
     The library reads the input, computes in memory or out of core within
@@ -1675,6 +1676,12 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         the CPU the tiles are bands of `rows` full rows (the columns are not
         used); a budget too small for one row is refused with the smallest
         that works.
+    copy_input : bool
+        Out of core: copy the frames into scratch first even where the
+        input file can be read in place (one file with whole rows
+        contiguous: .npy, raw, ImageJ TIFF), for an input on a slow or
+        shared drive or one that may change during the job. Default: read
+        in place where possible (``summary['read_in_place']``).
     frame_interval : float, optional
         Seconds between frames, written into the metadata.
     pixel_size : float, optional
@@ -1701,8 +1708,10 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     JobResult
         The output path, a `str` with a ``summary`` dict: ``engine``
         ('memory' or 'ooc'), ``shape``, ``tiles``, ``resumed``,
-        ``already_complete`` and ``input_crc32c``; and ``errors``, the path
-        of the error bars (None without).
+        ``already_complete``, ``input_crc32c`` and ``read_in_place`` (out of
+        core: True if the input was read in place, not copied into
+        scratch); and ``errors``, the path of the error bars (None
+        without).
 
     Raises
     ------
@@ -1788,6 +1797,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     job.pixel_size = 0.0 if pixel_size is None else _float(pixel_size, 'pixel_size')
     job.errors = err_code
     job.segments = nseg if errors == 'segments' else 0
+    job.copy_input = 1 if _bool(copy_input, 'copy_input') else 0
     bar = _PhaseProgress('pcf_file') if progress else None
     job.progress = _c.JOB_PROGRESS(bar) if bar else _c.JOB_PROGRESS()
 
@@ -1810,6 +1820,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         'resumed': int(summary.resumed),
         'already_complete': bool(summary.already_complete),
         'input_crc32c': int(summary.input_crc32c),
+        'read_in_place': bool(summary.read_in_place),
     }
     path = os.fsdecode(os.fspath(output))
     sd = None

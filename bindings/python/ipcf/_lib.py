@@ -156,6 +156,8 @@ class JobOptions(ctypes.Structure):
         ('log_user', ctypes.c_void_p),
         ('errors', ctypes.c_int32),  # since 0.3: JOB_ERRORS
         ('segments', ctypes.c_int32),
+        ('copy_input', ctypes.c_int32),  # a later 0.3 addition
+        ('reserved1', ctypes.c_int32),
     ]
 
 
@@ -168,6 +170,8 @@ class JobSummary(ctypes.Structure):
         ('resumed', ctypes.c_int32),
         ('already_complete', ctypes.c_int32),
         ('input_crc32c', ctypes.c_uint32),
+        ('read_in_place', ctypes.c_int32),  # a later 0.3 addition
+        ('reserved1', ctypes.c_int32),
     ]
 
 

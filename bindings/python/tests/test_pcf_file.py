@@ -486,3 +486,24 @@ def test_open_errors_checks_the_file(fixture, stack_npy, tmp_path):
     os.remove(str(result) + '.json')
     with pytest.raises(ipcf.IpcfValueError, match='no metadata'):
         ipcf.open_errors(result)
+
+
+def test_read_in_place_and_copy_input(tmp_path):
+    """Out of core, a .npy with 2 KiB rows is read in place
+    (summary['read_in_place']); copy_input=True copies it into scratch first
+    and writes the same bytes; a non-bool copy_input is refused (as every
+    bool parameter: IpcfTypeError) and writes nothing."""
+    rng = numpy.random.default_rng(5)
+    data = rng.integers(100, 356, size=(64, 6, 1024), dtype=numpy.uint16)
+    src = tmp_path / 'wide.npy'
+    numpy.save(src, data)
+    a = ipcf.pcf_file(src, tmp_path / 'a.npy', radius=1, npoints=4, nbins=4, engine='ooc')
+    assert a.summary['engine'] == 'ooc' and a.summary['read_in_place'] is True
+    b = ipcf.pcf_file(src, tmp_path / 'b.npy', radius=1, npoints=4, nbins=4, engine='ooc', copy_input=True)
+    assert b.summary['read_in_place'] is False
+    assert (tmp_path / 'a.npy').read_bytes() == (tmp_path / 'b.npy').read_bytes()
+    m = ipcf.pcf_file(src, tmp_path / 'm.npy', radius=1, npoints=4, nbins=4, engine='memory')
+    assert m.summary['read_in_place'] is False
+    with pytest.raises(ipcf.IpcfTypeError, match='copy_input'):
+        ipcf.pcf_file(src, tmp_path / 'c.npy', radius=1, npoints=4, nbins=4, engine='ooc', copy_input=1)
+    assert not (tmp_path / 'c.npy').exists()

@@ -526,6 +526,7 @@ final class Engine {
         jo.engine = str(keep, j.engine.equals("auto") ? "" : j.engine);
         jo.frame_interval = j.frameInterval;
         jo.pixel_size = j.pixelSize;
+        jo.copy_input = j.copyInput ? 1 : 0;
         final RuntimeException[] thrown = new RuntimeException[1];
         Native.JobProgress progress = new Native.JobProgress() {
             public int invoke(Pointer user, Pointer phase, long done, long total) {
@@ -563,6 +564,7 @@ final class Engine {
         s.resumed = sum.resumed;
         s.alreadyComplete = sum.already_complete != 0;
         s.inputCrc32c = sum.input_crc32c & 0xffffffffL;
+        s.readInPlace = sum.read_in_place != 0;
         s.seconds = (System.nanoTime() - t0) / 1e9;
         // The callbacks and the options' native memory must stay reachable until the call has returned.
         progress.hashCode();

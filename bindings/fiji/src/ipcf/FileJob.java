@@ -25,7 +25,7 @@ public final class FileJob {
             "bins", "nbins", "bleach", "mean", "threads", "device", "memory", "engine", "scratch", "tile", "crop",
             "frames", "mask", "format", "shape", "dtype", "byteorder", "byte_order", "offset", "frame_interval",
             "pixel_size", "open", "preset", "offsets", "acf", "delta", "m", "smooth", "threshold", "second", "channel",
-            "channel2", "cross"));
+            "channel2", "cross", "copy_input"));
 
     public String input = "", output = "";
     public Ipcf.Params pcf = new Ipcf.Params();
@@ -38,6 +38,8 @@ public final class FileJob {
     public String dtype = "uint16", byteOrder = "little";
     public long offset;
     public double frameInterval, pixelSize;
+    /** Out of core: copy the frames into scratch first even where the input file can be read in place. */
+    public boolean copyInput;
     /** Open the result (a .npy under {@link #OPEN_LIMIT} bytes) when done. */
     public boolean open;
 
@@ -50,13 +52,16 @@ public final class FileJob {
         public int tiles, resumed;
         public boolean alreadyComplete;
         public long inputCrc32c;
+        /** Out of core: the input file was read in place, not copied into scratch. */
+        public boolean readInPlace;
         public double seconds;
 
-        /** "engine=ooc tiles=25 resumed=0 already_complete=1 shape=34,34,12,15 input_crc32c=a2e539b9". */
+        /** "engine=ooc tiles=25 resumed=0 already_complete=1 shape=34,34,12,15 input_crc32c=a2e539b9 read_in_place=0". */
         public String toString() {
             return "engine=" + engine + " tiles=" + tiles + " resumed=" + resumed + " already_complete="
                     + (alreadyComplete ? 1 : 0) + " shape=" + shape[0] + "," + shape[1] + "," + shape[2] + ","
-                    + shape[3] + " input_crc32c=" + String.format("%08x", inputCrc32c);
+                    + shape[3] + " input_crc32c=" + String.format("%08x", inputCrc32c) + " read_in_place="
+                    + (readInPlace ? 1 : 0);
         }
 
         /** One line for the Log window. */
@@ -116,6 +121,7 @@ public final class FileJob {
         j.frameInterval = doubleOpt(o, "frame_interval", 0);
         j.pixelSize = doubleOpt(o, "pixel_size", 0);
         j.open = Pattern.compile("(^|\\s)open(\\s|$)").matcher(o).find();
+        j.copyInput = Pattern.compile("(^|\\s)copy_input(\\s|$)").matcher(o).find();
         return j;
     }
 
@@ -136,7 +142,7 @@ public final class FileJob {
         return dropped ? b.toString() : o;
     }
 
-    static final Set<String> FLAGS = new HashSet<>(Arrays.asList("open", "roi", "acf", "delta", "cross"));
+    static final Set<String> FLAGS = new HashSet<>(Arrays.asList("open", "roi", "acf", "delta", "cross", "copy_input"));
     static final java.util.Map<String, String> ALIASES = new java.util.HashMap<>();
     static {
         ALIASES.put("npoints", "points");
@@ -155,7 +161,7 @@ public final class FileJob {
 
     static final String LISTING = "input output radius points preset offsets acf delta bins nbins m smooth threshold channel "
             + "channel2 cross bleach mean threads device memory engine scratch tile crop frames mask format shape dtype "
-            + "byteorder offset frame_interval pixel_size open";
+            + "byteorder offset frame_interval pixel_size open copy_input";
 
     /**
      * The options with the dialog's keys: npoints and byte_order renamed, and the number of bins of

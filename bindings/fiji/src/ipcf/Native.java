@@ -166,9 +166,10 @@ public final class Native {
         public int channel, channel2;
     }
 
-    /** ipcf_job_options (since 0.2): 96 bytes on LP64 (errors and segments since 0.3). */
+    /** ipcf_job_options (since 0.2): 104 bytes on LP64 (errors and segments since 0.3, then copy_input). */
     @Structure.FieldOrder({"struct_size", "tile_rows", "tile_cols", "reserved0", "memory", "scratch", "engine",
-            "frame_interval", "pixel_size", "progress", "progress_user", "log", "log_user", "errors", "segments"})
+            "frame_interval", "pixel_size", "progress", "progress_user", "log", "log_user", "errors", "segments",
+            "copy_input", "reserved1"})
     public static class JobOptions extends Structure {
         public int struct_size;
         public int tile_rows, tile_cols, reserved0;
@@ -180,15 +181,19 @@ public final class Native {
         public Pointer log_user;
         public int errors;   // IPCF_JOB_ERRORS_NONE 0, _BLOCKING 1, _SEGMENTS 2: OUT.sd.npy beside OUT.npy
         public int segments; // _SEGMENTS: 2 .. the frames used, 0 = 8; else 0
+        public int copy_input; // out of core: 1 copies the frames into scratch even where they can be read in place
+        public int reserved1;
     }
 
-    /** ipcf_job_summary (since 0.2): 56 bytes; struct_size is set by the caller. */
-    @Structure.FieldOrder({"struct_size", "engine", "shape", "tiles", "resumed", "already_complete", "input_crc32c"})
+    /** ipcf_job_summary (since 0.2): 64 bytes (read_in_place a later addition); struct_size is set by the caller. */
+    @Structure.FieldOrder({"struct_size", "engine", "shape", "tiles", "resumed", "already_complete", "input_crc32c",
+            "read_in_place", "reserved1"})
     public static class JobSummary extends Structure {
         public int struct_size;
         public int engine;
         public long[] shape = new long[4];
         public int tiles, resumed, already_complete, input_crc32c;
+        public int read_in_place, reserved1;
 
         public JobSummary() {
             struct_size = size();
