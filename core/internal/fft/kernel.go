@@ -137,3 +137,15 @@ func (k *PairKernel) Pairs(base []complex64, units []Unit, out []float64) {
 	C.ipcf_pairs(unsafe.Pointer(k.plan), fptr(base), &units[0], C.int(n), fptr(k.zin), fptr(k.zout),
 		C.int(k.n), &k.bins[0], C.int(nb), dptr(out))
 }
+
+// transformLoop runs the kernel's complex transform iters times on copies
+// of the last packed Z (copyOnly: only the copies), for benchmarks: the
+// difference of the two is the transform's cost, the floor of a unit.
+func (k *PairKernel) transformLoop(iters int, copyOnly bool) {
+	work := Complex64s(k.n)
+	c := C.int(0)
+	if copyOnly {
+		c = 1
+	}
+	C.ipcf_transform_loop(unsafe.Pointer(k.plan), fptr(k.zin), fptr(work), fptr(k.zout), C.int(k.n), C.int(iters), c)
+}

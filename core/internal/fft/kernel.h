@@ -12,3 +12,4 @@ void ipcf_pairs(void *plan, const float *base, const ipcf_unit *units, int nunit
                 float *zin, float *zout, int n, const int *bins, int nb, double *out);
 void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
                       int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums);
+void ipcf_transform_loop(void *plan, const float *zin, float *work, float *zout, int n, int iters, int copy_only);
