@@ -146,6 +146,16 @@ same = call("ipcf.Ipcf.sameFileBytes", tmp + "menu_raw.npy", dir + "cli_raw.npy"
 ok = (same == "1");
 check(ok, "menu command: result equals cli_raw.npy byte for byte", same);
 print("menu command: " + call("ipcf.Ipcf.lastJobSummary"));
+// The menu command's copy_input checkbox (key copy_input): copied into scratch, the same bytes.
+menuOpts = "input=[" + dir + "wide.raw] output=[" + tmp + "menu_wide.npy] " + wideOpts + " offset=0 copy_input";
+if (call("java.lang.System.getProperty", "java.awt.headless") == "true") {
+    dummy = call("ij.IJ.runPlugIn", "ipcf.Pair_Correlation_File", menuOpts);
+} else {
+    run("Pair Correlation of File or Folder...", menuOpts);
+}
+sum = call("ipcf.Ipcf.lastJobSummary");
+ok = (indexOf(sum, "read_in_place=0") >= 0 && call("ipcf.Ipcf.sameFileBytes", tmp + "menu_wide.npy", tmp + "wide_a.npy") == "1");
+check(ok, "menu command, copy_input: copied into scratch, the bytes read in place", sum);
 
 deleteTree(tmp);
 ok = !File.exists(tmp);

@@ -134,6 +134,8 @@ public class Pair_Correlation_File implements PlugIn {
         gd.addToSameRow();
         gd.addNumericField("Pixel_size", d.pixelSize, 6, 10, "um (metadata; 0 = unknown)");
         gd.addCheckbox("Open the result (a .npy under " + (FileJob.OPEN_LIMIT >> 20) + " MB)", d.open);
+        gd.addCheckbox("Copy_input into scratch first (out of core: an input on a slow or shared drive, or one that may change)",
+                d.copyInput);
         gd.addHelp("https://github.com/cgohlke/ipcf.ipynb");
         gd.showDialog();
         if (gd.wasCanceled()) return null;
@@ -179,6 +181,7 @@ public class Pair_Correlation_File implements PlugIn {
         j.frameInterval = gd.getNextNumber();
         j.pixelSize = gd.getNextNumber();
         j.open = gd.getNextBoolean();
+        j.copyInput = gd.getNextBoolean();
         if (gd.invalidNumber()) throw new IllegalArgumentException("invalid number in the dialog");
         return j;
     }
