@@ -29,6 +29,22 @@ public class Screenshots {
         System.out.println("wrote " + f + " (" + r.width + "x" + r.height + ")");
     }
 
+    /**
+     * Presses Enter in dialog d until it closes, up to 5 times: on a loaded machine the key can
+     * reach another window before the dialog has the focus (seen once in CI as "no result from the
+     * dialog" and a JVM left running until the timeout).
+     */
+    static void confirm(Robot robot, Window d) throws InterruptedException {
+        for (int i = 0; i < 5 && d.isShowing(); i++) {
+            d.toFront();
+            d.requestFocus();
+            for (int k = 0; k < 20 && !d.isFocused(); k++) Thread.sleep(100);
+            robot.keyPress(KeyEvent.VK_ENTER);
+            robot.keyRelease(KeyEvent.VK_ENTER);
+            for (int k = 0; k < 30 && d.isShowing(); k++) Thread.sleep(100);
+        }
+    }
+
     static Window find(Class<?> cls, long timeoutMs) throws InterruptedException {
         long end = System.currentTimeMillis() + timeoutMs;
         while (System.currentTimeMillis() < end) {
@@ -49,7 +65,17 @@ public class Screenshots {
         return true;
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable e) {
+            // Fail now: ImageJ's windows would keep the JVM running until the make target's timeout.
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static void run(String[] args) throws Exception {
         if (args[0].equals("--nojna")) {
             noJna(new File(args[1]));
             return;
@@ -70,8 +96,7 @@ public class Screenshots {
         dialog.toFront();
         Thread.sleep(800);
         shoot(robot, dialog.getBounds(), new File(out, "fiji_dialog.png"));
-        robot.keyPress(KeyEvent.VK_ENTER);
-        robot.keyRelease(KeyEvent.VK_ENTER);
+        confirm(robot, dialog);
         t.join(60000);
         ImagePlus res = WindowManager.getCurrentImage();
         if (res == null || !res.getTitle().startsWith("pCF")) throw new IllegalStateException("no result window");
@@ -111,10 +136,8 @@ public class Screenshots {
             IJ.doCommand(c[0]); // through the menu's Executer, as a user runs it: recorded
             Window d = find(GenericDialog.class, 10000);
             if (d == null) throw new IllegalStateException(c[0] + ": the dialog did not open");
-            d.toFront();
             Thread.sleep(500);
-            robot.keyPress(KeyEvent.VK_ENTER);
-            robot.keyRelease(KeyEvent.VK_ENTER);
+            confirm(robot, d);
             ImagePlus shown = null;
             for (int i = 0; i < 600 && shown == null; i++) {
                 ImagePlus cur = WindowManager.getCurrentImage();
@@ -169,10 +192,8 @@ public class Screenshots {
         GenericDialog gd = (GenericDialog) find(GenericDialog.class, 10000);
         if (gd == null) throw new IllegalStateException("Plot pCF Curves: no dialog with ROIs in the ROI Manager");
         ((java.awt.Choice) gd.getChoices().get(0)).select("ROI Manager");
-        gd.toFront();
         Thread.sleep(500);
-        robot.keyPress(KeyEvent.VK_ENTER);
-        robot.keyRelease(KeyEvent.VK_ENTER);
+        confirm(robot, gd);
         String want = "run(\"Plot pCF Curves\", \"from=[ROI Manager]\");";
         boolean recorded = false;
         for (int i = 0; i < 100 && !recorded; i++) {
@@ -198,8 +219,7 @@ public class Screenshots {
         fg.toFront();
         Thread.sleep(800);
         shoot(robot, fg.getBounds(), new File(out, "fiji_fit_dialog.png"));
-        robot.keyPress(KeyEvent.VK_ENTER);
-        robot.keyRelease(KeyEvent.VK_ENTER);
+        confirm(robot, fg);
         ImagePlus maps = null;
         for (int i = 0; i < 600 && maps == null; i++) {
             ImagePlus cur = WindowManager.getCurrentImage();
@@ -248,8 +268,7 @@ public class Screenshots {
         ((java.awt.TextField) numbers.get(1)).setText("8");  // points
         ((java.awt.Choice) choices.get(1)).select("multitau"); // bins
         ((java.awt.TextField) strings.get(3)).setText("1e-9"); // threshold
-        robot.keyPress(KeyEvent.VK_ENTER);
-        robot.keyRelease(KeyEvent.VK_ENTER);
+        confirm(robot, fd);
         String cmd = "Pair Correlation of File or Folder...", line = null;
         for (int i = 0; i < 600 && line == null; i++) {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("run\\(\"" + java.util.regex.Pattern.quote(cmd)
@@ -304,8 +323,7 @@ public class Screenshots {
         d.toFront();
         Thread.sleep(800);
         shoot(robot, d.getBounds(), new File(out, "fiji_nojna.png"));
-        robot.keyPress(KeyEvent.VK_ENTER);
-        robot.keyRelease(KeyEvent.VK_ENTER);
+        confirm(robot, d);
         t.join(10000);
         System.out.println("PASS: without JNA, the command says how to install it");
         System.exit(0);
