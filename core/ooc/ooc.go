@@ -1059,9 +1059,12 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 			if _, err := f.Write(bufs[k][:sz]); err != nil {
 				return fmt.Errorf("scratch %s: %w", f.Name(), err)
 			}
-			if err := f.Sync(); err != nil {
-				return fmt.Errorf("scratch %s: %w", f.Name(), err)
-			}
+		}
+		// The chunk's pieces are on disk before the journal says so: one
+		// flush of their file system (bands of one row make a file per
+		// row, and a sync per file per chunk), per file where that fails.
+		if err := syncFiles(files); err != nil {
+			return fmt.Errorf("scratch: %w", err)
 		}
 		if p.nch == 2 {
 			crcs = append(crcs, inCRC[1])
