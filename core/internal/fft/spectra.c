@@ -73,13 +73,15 @@ __attribute__((target("avx2"))) static inline void transpose8(__m256 v[8]) {
 }
 
 // transpose_u16_avx2 is transpose_u16 for the columns x < nx8 (groups of
-// eight pixels) and n a multiple of 8, over chunks of IPCF_TCHUNK frames:
+// eight pixels) and n a multiple of 16, over chunks of IPCF_TCHUNK frames:
 // a chunk's samples of a row are read once (they stay in L1 while the
-// row's pixel groups take them), and each pixel's slot is written a few
-// whole cache lines at a time, touching its page once per chunk rather
-// than once per eight frames. It also adds each pixel's samples into
-// sums[p] (integers: exact in int32 within a chunk and in float64 over
-// the series, so the same value as any order of summation).
+// row's pixel groups take them), and each pixel's slot gets 16 frames (a
+// whole cache line) per streaming store pair, touching its page once per
+// chunk rather than once per eight frames and never reading the line for
+// ownership (the caller fences before reading the slots). It also adds
+// each pixel's samples into sums[p] (integers: exact in int32 within a
+// chunk and in float64 over the series, so the same value as any order of
+// summation).
 #define IPCF_TCHUNK 64
 __attribute__((target("avx2"))) static void transpose_u16_avx2(const uint8_t *data, int64_t st_t, int64_t st_y, int n,
                                                               int ny, int nx, int nx8, int big, float *ring,
@@ -147,11 +149,12 @@ static int have_avx2(void) {
 #endif
 
 // ipcf_spectra_level forces the spectra's code path (-1: the best the CPU
-// has, 0: the scalar reference, 1: AVX2) for tests; it returns the path
-// that will run.
+// has, 0: the scalar reference, 1: AVX2 where the CPU has it) for tests;
+// it returns the path that will run.
 int ipcf_spectra_level(int level) {
 #ifdef IPCF_SPECTRA_SIMD
-	spectra_avx2 = level;
+	spectra_avx2 = -1;
+	if (level >= 0 && have_avx2()) spectra_avx2 = level > 0;
 	return have_avx2();
 #else
 	(void)level;

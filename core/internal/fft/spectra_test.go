@@ -16,7 +16,7 @@ import (
 // those of Forward on the mean-subtracted series.
 func TestSpectraU16Paths(t *testing.T) {
 	if spectraLevel(-1) == 0 {
-		t.Log("no AVX2 on this CPU: only the scalar path runs")
+		t.Log("no AVX2 on this CPU: the scalar path is compared with itself and with Forward")
 	}
 	defer spectraLevel(-1)
 	rng := rand.New(rand.NewPCG(3, 4))
