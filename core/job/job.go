@@ -17,6 +17,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/ipcf/ipcf/core/internal/fft"
 	"io"
 	"math"
 	"os"
@@ -1033,6 +1034,7 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (arra
 	es := dt.Size()
 	frame := H * W * es
 	buf := make([]byte, j.nread*frame)
+	fft.Populate(buf) // written whole below: one system call, not a fault a page
 	var crc uint32
 	var order array.ByteOrder = array.NativeOrder
 	name := src.Name()

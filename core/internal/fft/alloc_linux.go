@@ -48,6 +48,7 @@ func BigComplex64s(n int) (c []complex64, free func()) {
 		if err != nil {
 			return Complex64s(n), func() {}
 		}
+		Populate(b)
 	}
 	c = unsafe.Slice((*complex64)(unsafe.Pointer(&b[0])), n)
 	return c, func() {
@@ -64,4 +65,24 @@ func BigComplex64s(n int) (c []complex64, free func()) {
 			syscall.Munmap(old)
 		}
 	}
+}
+
+// Populate asks the kernel to map and zero the pages of b now, in one
+// system call, instead of one page fault at a time on first touch (b is
+// about to be written whole: the spectra ring, the frames read into
+// memory). A hint: it does nothing where MADV_POPULATE_WRITE (Linux 5.14)
+// is missing or fails. Default dataset, interleaved runs, with it on the
+// ring and the frames: 1.46-1.57 CPU-s against 1.50-1.65 without (5 each;
+// system time 0.14-0.21 vs 0.22-0.26 s), another 6 each 1.63-1.74 against
+// 1.63-1.81 (system 0.18-0.24 vs 0.23-0.28 s).
+func Populate(b []byte) {
+	const pageSize = 4096
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	lo := (p + pageSize - 1) &^ (pageSize - 1)
+	hi := (p + uintptr(len(b))) &^ (pageSize - 1)
+	if len(b) == 0 || hi <= lo {
+		return
+	}
+	const madvPopulateWrite = 23
+	syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateWrite)
 }
