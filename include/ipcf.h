@@ -547,8 +547,9 @@ void ipcf_job_options_init(ipcf_job_options *options);
  * (defaults); options->mask is used when source->mask is NULL. Special
  * files (FIFOs, devices) are refused, never read.
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (bad parameter, a memory
- * budget too small out of core (it must hold the spectra of 2 x radius + 1
- * image rows; ipcf_last_error gives the smallest that works), or an output
+ * budget too small out of core (it must hold the spectra of radius + 1
+ * image rows for the circle, up to 2 x radius + 1 for other offsets;
+ * ipcf_last_error gives the smallest that works), or an output
  * that is an input, lies inside an input folder, or is a folder that is
  * not an ipcf result), IPCF_E_UNSUPPORTED_LAYOUT (raw dtype or byte order),
  * IPCF_E_IO (unreadable or missing input, full disk, input changed during

@@ -286,7 +286,7 @@ func (p *plan) planBands(o Options, given int64) error {
 	default:
 		if need := p.bandMemory(o.PCF, 1); need > o.Memory {
 			return fmt.Errorf("%w: a budget of %s leaves %s for the data (after the process's own); out of core this input needs %s (the spectra of %d rows of %d pixels of %d frames, a row of the input and of the result): give at least %s",
-				ErrBudget, sizeText(given), sizeText(o.Memory), sizeText(need), 1+2*p.g.Reach(), p.g.W, p.g.N, MiBText(MinBudget(need)))
+				ErrBudget, sizeText(given), sizeText(o.Memory), sizeText(need), p.g.SpectraRows(1), p.g.W, p.g.N, MiBText(MinBudget(need)))
 		}
 		// The engine's own band at most: a larger one saves no work (no
 		// spectrum is computed twice) and only touches more memory.

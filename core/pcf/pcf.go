@@ -76,9 +76,10 @@ type Options struct {
 	Device string
 
 	// Band is the number of image rows whose pairs the CPU engine
-	// computes per pass; it holds the spectra of Band + 2*reach rows
-	// (reach: the largest row offset). 0 means max(4, 2*reach); 1 needs
-	// the least memory. It changes nothing in the results.
+	// computes per pass; it holds the spectra of Geometry.SpectraRows(Band)
+	// rows (Band + 6 for the default circle of radius 6). 0 means
+	// max(4, 2*reach) (reach: the largest row offset); 1 needs the least
+	// memory. It changes nothing in the results.
 	Band int
 
 	// RowsRead, if not nil, is called on the calling goroutine when the
@@ -148,8 +149,7 @@ func delays(bins, lags []int) []float64 {
 // a window of rows within reach of the circle (see engine.run).
 func (g Geometry) SpectraBytes() int64 { return g.SpectraBytesBand(0) }
 
-// Reach is the largest row distance of an offset: the engine holds the
-// spectra of Band + 2*Reach rows.
+// Reach is the largest row distance of an offset.
 func (g Geometry) Reach() int {
 	reach := 0
 	for _, c := range g.Offsets {
@@ -160,12 +160,32 @@ func (g Geometry) Reach() int {
 
 // SpectraBytesBand is SpectraBytes for Options.Band = band.
 func (g Geometry) SpectraBytesBand(band int) int64 {
-	reach := g.Reach()
-	if band <= 0 {
-		band = max(4, 2*reach)
+	return int64(g.SpectraRows(band)) * int64(g.W) * int64(g.slotStride()) * 8 * int64(g.channels())
+}
+
+// pairRows is how far above (up) and below (down) its pixel the
+// neighbour of a computed pair lies, in rows. A pair is computed from the
+// first offset of each group (the group's other offset, its negation, is
+// read backward from the same transform), so the circle's pairs, whose
+// first offsets have V >= 0, all reach down: a pass over a band of rows
+// needs the spectra of the band and of the down rows below it only.
+func (g Geometry) pairRows() (up, down int) {
+	for _, gr := range groups(g.Offsets, g.share) {
+		v := g.Offsets[gr[0]].V
+		up, down = max(up, -v), max(down, v)
 	}
-	rows := min(g.H, band+2*reach)
-	return int64(rows) * int64(g.W) * int64(g.slotStride()) * 8 * int64(g.channels())
+	return up, down
+}
+
+// SpectraRows is the rows of spectra the CPU engine keeps for
+// Options.Band = band (0: its default): the band and the rows its pairs
+// reach above and below it, 1 + radius for band 1 and the circle.
+func (g Geometry) SpectraRows(band int) int {
+	if band <= 0 {
+		band = max(4, 2*g.Reach())
+	}
+	up, down := g.pairRows()
+	return min(g.H, band+up+down)
 }
 
 // channels is 2 for a cross-channel computation.
@@ -445,18 +465,18 @@ func (e *engine) cU16(d array.View) bool {
 }
 
 // The engine walks the image in bands of rows. For the pixels p of a
-// band it needs the spectra of the rows within reach of the circle, so it
-// keeps only those in a ring of rows: each spectrum is computed once, and
-// the spectra take (band + 2*reach) rows of memory instead of the image.
+// band it needs the spectra of the rows its pairs reach, so it keeps only
+// those in a ring of rows: each spectrum is computed once, and the spectra
+// take SpectraRows(band) rows of memory instead of the image.
 func (e *engine) run(ctx context.Context) error {
 	g, o := e.g, e.o
 	band, free := e.setup()
 	defer free()
-	reach := g.Reach()
+	_, down := g.pairRows()
 	next := 0 // first row whose spectra are not computed yet
 	for y0 := 0; y0 < g.H; y0 += band {
 		y1 := min(g.H, y0+band)
-		if need := min(g.H, y1+reach); need > next {
+		if need := min(g.H, y1+down); need > next {
 			for c := 0; c < g.channels(); c++ {
 				if err := e.spectra(ctx, c, next, need); err != nil {
 					return wrapErr(err)
@@ -500,12 +520,11 @@ func (e *engine) setup() (band int, free func()) {
 	if o.Data2 != nil {
 		e.datas[1] = *o.Data2
 	}
-	reach := g.Reach()
 	band = o.Band
 	if band <= 0 {
-		band = max(4, 2*reach)
+		band = max(4, 2*g.Reach())
 	}
-	e.slots = min(g.H, band+2*reach)
+	e.slots = g.SpectraRows(band)
 	e.stride = g.slotStride()
 	e.chBase = e.slots * g.W * e.stride
 	e.ring, free = fft.BigComplex64s(nch * e.chBase)
@@ -878,8 +897,8 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 	nb := len(g.Bins)
 	rows := y1 - y0
 	// Tasks run segment by segment of segW columns, row by row within a
-	// segment: the spectra within reach of a segment ((segW+2r) x (2r+1)
-	// of them, ~23 MiB for the defaults) stay in the L3 cache from one row
+	// segment: the spectra within reach of a segment ((segW+2r) x (r+1)
+	// of them, ~12 MiB for the defaults) stay in the L3 cache from one row
 	// to the next.
 	const segW = 16
 	nseg := (g.W + segW - 1) / segW

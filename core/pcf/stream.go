@@ -59,17 +59,17 @@ func (g Geometry) streamPixelRows(band, k int) (y0, y1 int) {
 }
 
 // StreamRows is the input rows [y0, y1) whose spectra Stream computes
-// while it computes band k (empty when y0 == y1): the rows within reach
-// of the band's pixels not read before. The ranges of the bands follow
+// while it computes band k (empty when y0 == y1): the rows the pairs of
+// the band's pixels reach not read before. The ranges of the bands follow
 // each other and cover the image's rows.
 func (g Geometry) StreamRows(band, k int) (y0, y1 int) {
-	reach := g.Reach()
+	_, down := g.pairRows()
 	end := func(k int) int {
 		if k < 0 {
 			return 0
 		}
 		_, b1 := g.streamPixelRows(band, k)
-		return min(g.H, b1+reach)
+		return min(g.H, b1+down)
 	}
 	return end(k - 1), end(k)
 }
@@ -89,7 +89,7 @@ func (g Geometry) StreamPieces(band int) [][2]int {
 }
 
 // StreamBytes is the memory Stream needs besides its input rows: the
-// spectra of band + 2*Reach rows, the ring of output rows and the sums.
+// spectra of SpectraRows(band) rows, the ring of output rows and the sums.
 func (g Geometry) StreamBytes(band int) int64 {
 	return g.SpectraBytesBand(band) + g.streamOutRows(band)*g.OutRowBytes() + int64(g.H)*int64(g.W)*8*2*int64(g.channels())
 }
@@ -102,17 +102,18 @@ func (g Geometry) OutRowBytes() int64 {
 // streamOutRows is the rows of Stream's ring of output rows: a pair of
 // pixels in rows y and y' writes both rows' curves (an offset and its
 // negation share a transform), so a band's rows are finished when the
-// pairs of the rows within reach below it are; meanwhile the rows from
-// the oldest unfinished band to reach rows below the current one are
-// written, fewer than 2*band + 2*reach.
+// pairs of the rows up to pairRows' up below it are; meanwhile the rows
+// from the oldest unfinished band to down rows below the current one are
+// written, fewer than 2*band + up + down.
 func (g Geometry) streamOutRows(band int) int64 {
-	return int64(min(g.OutShape[0], 2*band+2*g.Reach()))
+	up, down := g.pairRows()
+	return int64(min(g.OutShape[0], 2*band+up+down))
 }
 
 // Stream computes what Compute computes, bitwise, for input of shape
 // (T, H, W) and sample type dtype, reading the input and writing the
 // output a band of rows at a time through io: memory for the spectra of
-// band + 2*Reach rows (band: Geometry.StreamBand) and the ring of output
+// Geometry.SpectraRows(band) rows (band: Geometry.StreamBand) and the ring of output
 // rows, not for the image or the result. The out-of-core engine runs it.
 //
 // It emits the bands first, first+1, ... (band k: output rows
@@ -157,53 +158,59 @@ func Stream(ctx context.Context, shape [3]int, dtype array.DType, o Options, fir
 	ring := unsafeFloats(ringBytes)
 	row := ow * np * nbins
 	var rows []float32
-	reach, my := g.Reach(), g.Margin[0]
-	// The first band whose pairs write into band first's rows, and the
-	// first band whose rows of spectra those pairs read.
-	pb := 0
+	up, down := g.pairRows()
+	my := g.Margin[0]
+	// A pair of pixel row y reads the spectra of rows y-up to y+down and
+	// writes the curves of those rows. The pairs are computed as the
+	// pieces' spectra arrive: once rows up to b are in, those of the pixel
+	// rows before b-down (all of them at the bottom). So the ring of
+	// spectra holds a piece (at most band rows) and up+down rows more,
+	// even for the first and last bands, which take the margins' rows too.
+	// Resuming at band first, the pairs from its first row minus down on
+	// write its rows.
 	fy0, _ := g.streamPixelRows(band, first)
-	for k := first; k >= 0; k-- {
-		if _, y1 := g.streamPixelRows(band, k); y1 <= fy0-reach {
-			break
-		}
-		pb = k
-	}
-	py0, _ := g.streamPixelRows(band, pb)
+	done := max(0, fy0-down) // the pixel rows before done need no pairs (any more)
 	pieces := g.StreamPieces(band)
 	pi := 0
-	for pi < len(pieces) && pieces[pi][1] <= max(0, py0-reach) {
+	for pi < len(pieces) && pieces[pi][1] <= max(0, done-up) {
 		pi++
 	}
 	next := first // the next band to emit
-	for k := pb; k < nb; k++ {
-		y0, y1 := g.streamPixelRows(band, k)
-		for ; pi < len(pieces) && pieces[pi][0] < min(g.H, y1+reach); pi++ {
-			a, b := pieces[pi][0], pieces[pi][1]
-			for c := 0; c < g.channels(); c++ {
-				v, err := sio.Rows(c, a, b)
-				if err != nil {
-					return err
-				}
-				if v.NDim() != 3 || v.Shape[1] != b-a || v.Shape[2] != g.W || v.DType != dtype || v.Shape[0] < e.framesRead() {
-					return fmt.Errorf("%w: Stream: rows %d to %d of channel %d: shape %v %s, want (>= %d, %d, %d) %s",
-						ErrShape, a, b, c, v.Shape, v.DType, e.framesRead(), b-a, g.W, dtype)
-				}
-				e.datas[c], e.rowBase[c] = v, a
-				if err := e.spectra(ctx, c, a, b); err != nil {
-					return wrapErr(err)
-				}
-				if sio.Read != nil {
-					sio.Read(c, a, b)
-				}
+	for ; pi < len(pieces); pi++ {
+		a, b := pieces[pi][0], pieces[pi][1]
+		for c := 0; c < g.channels(); c++ {
+			v, err := sio.Rows(c, a, b)
+			if err != nil {
+				return err
+			}
+			if v.NDim() != 3 || v.Shape[1] != b-a || v.Shape[2] != g.W || v.DType != dtype || v.Shape[0] < e.framesRead() {
+				return fmt.Errorf("%w: Stream: rows %d to %d of channel %d: shape %v %s, want (>= %d, %d, %d) %s",
+					ErrShape, a, b, c, v.Shape, v.DType, e.framesRead(), b-a, g.W, dtype)
+			}
+			e.datas[c], e.rowBase[c] = v, a
+			if err := e.spectra(ctx, c, a, b); err != nil {
+				return wrapErr(err)
+			}
+			if sio.Read != nil {
+				sio.Read(c, a, b)
 			}
 		}
-		if err := e.pairsOf(ctx, y0, y1); err != nil {
+		to := b - down
+		if b == g.H {
+			to = g.H
+		}
+		if to <= done {
+			continue
+		}
+		if err := e.pairsOf(ctx, done, to); err != nil {
 			return wrapErr(err)
 		}
-		// Emit the bands whose rows no later pair writes.
+		done = to
+		// Emit the bands whose rows no later pair writes: row y's last
+		// writer is pixel row y+up.
 		for ; next < nb; next++ {
 			oy0, oy1 := next*band, min(oh, (next+1)*band)
-			if k < nb-1 && oy1-1+my+reach >= y1 {
+			if done < g.H && oy1-1+my+up >= done {
 				break
 			}
 			e.maskNaN(oy0+my, oy1+my)

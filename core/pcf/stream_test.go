@@ -197,3 +197,39 @@ func TestStreamErrors(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestSpectraRows: the engine keeps the spectra of the rows its pairs
+// reach: the band and radius rows below it for the circle (whose pairs
+// are computed from the offsets pointing down), the rows above for
+// offsets computed upward, both sides for offsets without a shared
+// negation (two channels).
+func TestSpectraRows(t *testing.T) {
+	shape := []int{64, 40, 30}
+	up := []Offset{{1, -2}, {-1, 2}, {0, -3}, {0, 3}, {2, -1}}
+	mix := array.View{DType: array.Uint16, Shape: shape, Strides: []int{0, 0, 0}}
+	cases := []struct {
+		name      string
+		o         Options
+		band, out int
+	}{
+		{"circle band 1", Options{Radius: 6, Npoints: 32, Nbins: 8}, 1, 7},
+		{"circle band 5", Options{Radius: 6, Npoints: 32, Nbins: 8}, 5, 11},
+		{"circle default band", Options{Radius: 6, Npoints: 32, Nbins: 8}, 0, 18},
+		{"circle without negations", Options{Radius: 3, Npoints: 5, Nbins: 8}, 1, 7},
+		{"offsets up", Options{Offsets: up, Nbins: 8}, 1, 4},
+		{"two channels", Options{Offsets: []Offset{{0, 2}, {0, -2}, {1, 1}}, Nbins: 8, Data2: &mix}, 2, 6},
+		{"whole image", Options{Radius: 6, Npoints: 32, Nbins: 8}, 40, 40},
+	}
+	for _, c := range cases {
+		g, err := Plan(shape, c.o)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := g.SpectraRows(c.band); got != c.out {
+			t.Errorf("%s: SpectraRows(%d) = %d, want %d", c.name, c.band, got, c.out)
+		}
+		if got, want := g.SpectraBytesBand(c.band), int64(c.out)*int64(shape[2])*int64(specStride(64))*8*int64(g.channels()); got != want {
+			t.Errorf("%s: SpectraBytesBand(%d) = %d, want %d", c.name, c.band, got, want)
+		}
+	}
+}
