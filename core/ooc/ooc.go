@@ -551,6 +551,12 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		want.Plan = fmt.Sprintf("bands of %d rows read in place, %d frames of %s", p.band, p.nread, p.dtype)
 		sum.Chunks, sum.InPlace = 0, true
 	}
+	if p.bands {
+		// The scratch pieces follow the rows the pairs reach (they were
+		// 2 x reach + 1 before 2026-12-02): a scratch of another layout
+		// is not resumed.
+		want.Plan += fmt.Sprintf(", spectra of %d rows", p.g.SpectraRows(p.band))
+	}
 	if p.nch == 2 {
 		want.Plan += ", 2 channels"
 	}
