@@ -3,7 +3,9 @@ package pcf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -230,6 +232,47 @@ func TestSpectraRows(t *testing.T) {
 		}
 		if got, want := g.SpectraBytesBand(c.band), int64(c.out)*int64(shape[2])*int64(specStride(64))*8*int64(g.channels()); got != want {
 			t.Errorf("%s: SpectraBytesBand(%d) = %d, want %d", c.name, c.band, got, want)
+		}
+	}
+}
+
+// TestStreamRandomOffsets: for random offset lists (pointing up, down or
+// both, with and without their negations), image heights down to the
+// smallest and every band and resume point, Stream gives the bytes of
+// Compute, which agrees with the direct computation.
+func TestStreamRandomOffsets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for trial := 0; trial < 40; trial++ {
+		var offs []Offset
+		for k := 0; k < 1+rng.IntN(6); k++ {
+			o := Offset{U: rng.IntN(7) - 3, V: rng.IntN(7) - 3}
+			offs = append(offs, o)
+			if rng.IntN(2) == 0 {
+				offs = append(offs, Offset{U: -o.U, V: -o.V})
+			}
+		}
+		o := Options{Offsets: offs, Nbins: 6}
+		g0, err := Plan([]int{32, 40, 40}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		my, mx := g0.Margin[0], g0.Margin[1]
+		h, w := 2*my+1+rng.IntN(10), 2*mx+1+rng.IntN(4)
+		data := randomStack(uint64(100+trial), 32, h, w, 25)
+		want, g := compute(t, data, o)
+		ref, _ := direct(data, data, o)
+		checkClose(t, fmt.Sprintf("trial %d %v", trial, offs), want, ref, 2e-6)
+		band := 1 + rng.IntN(5)
+		o.Band = band
+		nb := g.StreamBands(band)
+		for _, first := range []int{0, rng.IntN(nb), nb - 1} {
+			got, _ := streamAll(t, data, o, first, trial%2 == 0)
+			row := g.OutShape[1] * g.OutShape[2] * g.OutShape[3]
+			for i := first * band * row; i < len(want); i++ {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("trial %d offsets %v, %d x %d, band %d first %d: out[%d] = %v, want %v", trial, offs, h, w, band, first, i, got[i], want[i])
+				}
+			}
 		}
 	}
 }
