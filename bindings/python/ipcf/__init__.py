@@ -477,8 +477,9 @@ class _PhaseProgress:
 
 # Ctrl+C. A KeyboardInterrupt raised in a ctypes callback is swallowed, and
 # the main thread cannot run Python signal handlers while it is inside a
-# library call. So every call made on the main thread, whatever its size,
-# runs in a helper thread while the main thread waits on a lock (which a
+# library call. So every call made on the main thread, whatever its size
+# (but a quick pCF: _QUICK_WORK), runs in a helper thread while the main
+# thread waits on a lock (which a
 # signal interrupts): on Ctrl+C the main thread cancels the call's token
 # and waits until the library has returned (it must not write into arrays
 # the caller may free), then raises KeyboardInterrupt. Helper threads are
@@ -595,7 +596,15 @@ def _run_in_helper(fn, args, token, keep):
     return job.status, job.message
 
 
-def _call(fn, name, args, options=None, progress=False, bar=None, keep=()):
+# A call whose work (samples x offsets) is at most this runs on the calling
+# thread: it takes well under a millisecond of library time (the default
+# dataset, 2**31 units, takes 0.75 s), and handing it to a helper thread and
+# back cost ~200 us on a small input, ten times the call (make bench). Ctrl+C
+# then waits for the call's end.
+_QUICK_WORK = 1 << 20
+
+
+def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick=False):
     """Run a library call: progress bar, Ctrl+C, error mapping.
 
     options, if given, is an options struct with progress and token fields:
@@ -604,7 +613,8 @@ def _call(fn, name, args, options=None, progress=False, bar=None, keep=()):
     of its own (file jobs: one bar per phase); it is closed when the call
     ends, and options.progress is left alone. Without it, progress=True
     shows a `_Progress` bar fed by options.progress. keep holds the arrays
-    (and anything else) that must outlive the call.
+    (and anything else) that must outlive the call. quick runs it on the
+    calling thread, without a cancellation token (see _QUICK_WORK).
     """
     _check_process()
     if bar is None and options is not None:
@@ -612,7 +622,7 @@ def _call(fn, name, args, options=None, progress=False, bar=None, keep=()):
         options.progress = _c.PROGRESS(bar) if bar else _c.PROGRESS()
     token = None
     try:
-        if threading.current_thread() is not threading.main_thread():
+        if quick or threading.current_thread() is not threading.main_thread():
             status = fn(*args)
             message = _last_error() if status else ''
         else:
@@ -685,6 +695,12 @@ def last_device():
 
 
 def _warn_fallback(name='pcf', stacklevel=3):
+    # The note's start tells ("cpu (auto: cuda:N failed, ran on the CPU:
+    # ..."); the whole note (up to 4 KiB) is read only for the warning.
+    probe = ctypes.create_string_buffer(64)
+    _lib.ipcf_last_device_note(probe, len(probe))
+    if b'ran on the CPU' not in probe.value:
+        return
     note = last_device()
     if 'ran on the CPU' in note:
         warnings.warn(f'ipcf.{name}: {note}', RuntimeWarning, stacklevel=stacklevel)
@@ -1107,7 +1123,10 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     fn, args = _lib.ipcf_pcf_compute, (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout))
     if errors is not None:
         fn, args = _lib.ipcf_pcf_errors, (ctypes.byref(din), ctypes.byref(o), *errors, ctypes.byref(dout))
-    _call(fn, name, args, o, progress, keep=(data, d3, d2, mk, out, full))
+    # Error bars repeat the pCF per segment: never quick.
+    work = data.size * (o.noffsets if o.uv is not None else o.npoints)
+    quick = errors is None and work <= _QUICK_WORK
+    _call(fn, name, args, o, progress, keep=(data, d3, d2, mk, out, full), quick=quick)
     if errors is None:
         _warn_fallback(name, stacklevel=4)
     if labelled:

@@ -734,11 +734,40 @@ def test_alarm_exception_cancels_and_waits():
 
 
 def test_helper_threads_are_reused():
-    data = numpy.ones((16, 6, 6), numpy.uint16)
+    data = numpy.ones((8192, 6, 6), numpy.uint16)  # above the quick calls' work
+    assert data.size * 4 > ipcf._QUICK_WORK
     for _ in range(50):
         ipcf.pcf(data, radius=1, npoints=4, nbins=2)
     helpers = [t for t in threading.enumerate() if t.name == 'ipcf-call']
     assert 1 <= len(helpers) <= ipcf._MAX_IDLE_WORKERS + 1, helpers
+
+
+def test_quick_calls_run_on_the_calling_thread(monkeypatch):
+    # A call of little work (samples x offsets) skips the helper thread's
+    # round trip (about 200 us here, ten times the call); a larger one, or
+    # error bars (a pCF per segment), still runs in a helper so that Ctrl+C
+    # can cancel it.
+    tiny = ipcf.simulate(frames=16, size=6, seed=1, channel_width=0, threads=1)
+    real = ipcf._run_in_helper
+    helped = []
+
+    def record(fn, args, token, keep):
+        helped.append(fn)
+        return real(fn, args, token, keep)
+
+    monkeypatch.setattr(ipcf, '_run_in_helper', record)
+    want = ipcf.pcf(tiny, radius=1, npoints=4, nbins=2, threads=1)
+    assert helped == []
+    threading.Thread(target=lambda: helped.append(ipcf.pcf(tiny, radius=1, npoints=4, nbins=2))).start()
+    for _ in range(100):
+        if helped:
+            break
+        time.sleep(0.05)
+    numpy.testing.assert_array_equal(helped.pop(), want)  # the same result from another thread
+    ipcf.pcf(tiny, offsets=[(1, 0)] * 5000, nbins=2, threads=1)  # 576 samples x 5000 offsets
+    assert len(helped) == 1, helped
+    ipcf.pcf_errors(tiny, radius=1, npoints=4, nbins=2, threads=1)
+    assert len(helped) == 2, helped
 
 
 def test_calls_from_other_threads_run_directly():
