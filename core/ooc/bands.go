@@ -182,10 +182,15 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 		}
 	}
 	if p.budget > 0 {
-		// The Go heap's share of the budget: the spectra are mapped
-		// outside it. Without a limit the garbage of the bands (GOGC)
-		// would take the peak over the budget.
-		defer lowerMemoryLimit(max(p.budget-g.SpectraBytesBand(p.band), 32<<20))()
+		// The Go heap's share of the budget: the data part of the
+		// budget (dataMemory) less the spectra, which are mapped outside
+		// it, plus the Go runtime's own part of processOverhead (the rest
+		// of it is code and C libraries, outside the Go limit). Without a
+		// limit the garbage of the bands (GOGC) would take the peak over
+		// the budget; with the whole budget less the spectra as the limit
+		// it did at the smallest budgets (1024 columns at 558 MiB: peak
+		// 560.6 MiB).
+		defer lowerMemoryLimit(max(dataMemory(p.budget)-g.SpectraBytesBand(p.band)+goRuntimeMemory, 32<<20))()
 	}
 	return pcf.Stream(ctx, [3]int{T, H, W}, p.dtype, opts, first, sio)
 }

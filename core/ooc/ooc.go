@@ -319,6 +319,11 @@ var ErrBudget = errors.New("ooc: memory budget too small")
 // takes of a memory budget: the engine plans with the rest.
 const processOverhead = 40 << 20
 
+// goRuntimeMemory is the part of processOverhead that the Go runtime's
+// memory limit counts (stacks, the heap's metadata and slack); code,
+// mapped libraries and C allocations are the rest.
+const goRuntimeMemory = 16 << 20
+
 // dataMemory is the part of a budget the engine plans with.
 func dataMemory(budget int64) int64 {
 	if budget > 2*processOverhead {
