@@ -596,8 +596,8 @@ def _run_in_helper(fn, args, token, keep):
     return job.status, job.message
 
 
-# A call whose work (samples x offsets) is at most this runs on the calling
-# thread: it takes well under a millisecond of library time (the default
+# A call whose work (pcf: samples x offsets; correct_bleaching and
+# correlate: see there) is at most this runs on the calling thread: it takes well under a millisecond of library time (the default
 # dataset, 2**31 units, takes 0.75 s), and handing it to a helper thread and
 # back cost ~200 us on a small input, ten times the call (make bench). Ctrl+C
 # then waits for the call's end.
@@ -2129,8 +2129,10 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
         _output(out, 'out', shape, ('u1', 'u2', 'i2', 'i4'), 'uint8, uint16, int16 or int32', ((data, 'data'),))
     din = _descriptor(data, 'data')
     dout = _descriptor(out, 'out')
+    # Two passes over each series: 2**20 samples took 3.5 ms, so a quarter
+    # of _QUICK_WORK stays under a millisecond.
     _call(_lib.ipcf_correct_bleaching, 'bleach', (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)),
-          o, progress, keep=(data, out))
+          o, progress, keep=(data, out), quick=data.size <= _QUICK_WORK // 4)
     return out
 
 
@@ -2209,8 +2211,11 @@ def correlate(a, b, mode='circular'):
     n = max(len(a), len(b)) if mode == 'same' else len(a) // 2
     out = _empty(n, numpy.float64, 'out')
     da, db, do = _descriptor(a, 'a'), _descriptor(b, 'b'), _descriptor(out, 'out')
+    # 'same' is a direct sliding dot product (exact for integers); the
+    # others are transforms of about n log n.
+    work = len(a) * len(b) if mode == 'same' else 16 * (len(a) + len(b))
     _call(_lib.ipcf_correlate, 'correlate', (ctypes.byref(da), ctypes.byref(db), _c.CORR_MODES[mode],
-                                             ctypes.byref(do)), keep=(a, b, out))
+                                             ctypes.byref(do)), keep=(a, b, out), quick=work <= _QUICK_WORK)
     return out
 
 

@@ -743,7 +743,7 @@ def test_helper_threads_are_reused():
 
 
 def test_quick_calls_run_on_the_calling_thread(monkeypatch):
-    # A call of little work (samples x offsets) skips the helper thread's
+    # A call of little work (pcf: samples x offsets) skips the helper thread's
     # round trip (about 200 us here, ten times the call); a larger one, or
     # error bars (a pCF per segment), still runs in a helper so that Ctrl+C
     # can cancel it.
@@ -768,6 +768,15 @@ def test_quick_calls_run_on_the_calling_thread(monkeypatch):
     assert len(helped) == 1, helped
     ipcf.pcf_errors(tiny, radius=1, npoints=4, nbins=2, threads=1)
     assert len(helped) == 2, helped
+    ipcf.correct_bleaching(tiny, 2, threads=1)
+    ipcf.correlate(tiny[:, 0, 0], tiny[:, 0, 1])
+    ipcf.correlate(tiny[:, 0, 0], tiny[:, 0, 1], mode='same')
+    assert len(helped) == 2, helped
+    big = numpy.arange(2000.0)
+    ipcf.correlate(big, big, mode='same')  # a direct sum of 2000 x 2000 products
+    assert len(helped) == 3, helped
+    numpy.testing.assert_array_equal(ipcf.correlate(big[:10], big[:10], mode='same'),
+                                     numpy.correlate(big[:10], big[:10], 'same'))
 
 
 def test_calls_from_other_threads_run_directly():
