@@ -115,6 +115,9 @@ type Geometry struct {
 
 	twoCh bool // Data2 is given
 	share bool // a pair's backward direction serves the opposite offset
+	// up and down: how far the computed pairs reach (pairRows), found
+	// once by Plan (groups is quadratic in the offsets).
+	up, down int
 }
 
 // Halo is how far beyond an output tile, in rows and columns, a block of
@@ -169,13 +172,7 @@ func (g Geometry) SpectraBytesBand(band int) int64 {
 // read backward from the same transform), so the circle's pairs, whose
 // first offsets have V >= 0, all reach down: a pass over a band of rows
 // needs the spectra of the band and of the down rows below it only.
-func (g Geometry) pairRows() (up, down int) {
-	for _, gr := range groups(g.Offsets, g.share) {
-		v := g.Offsets[gr[0]].V
-		up, down = max(up, -v), max(down, v)
-	}
-	return up, down
-}
+func (g Geometry) pairRows() (up, down int) { return g.up, g.down }
 
 // SpectraRows is the rows of spectra the CPU engine keeps for
 // Options.Band = band (0: its default): the band and the rows its pairs
@@ -288,6 +285,10 @@ func Plan(shape []int, o Options) (Geometry, error) {
 	// opposite offset, except across channels or when the curve is the
 	// difference of both directions.
 	g.share = o.Data2 == nil && !o.Delta
+	for _, gr := range groups(g.Offsets, g.share) {
+		v := g.Offsets[gr[0]].V
+		g.up, g.down = max(g.up, -v), max(g.down, v)
+	}
 	g.Frames = g.T
 	if o.Bleach != 0 {
 		if o.Bleach < 0 {
