@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -128,7 +129,7 @@ func BenchmarkOutOfCore(b *testing.B) {
 	dir := b.TempDir()
 	run := func(args ...string) benchRes { return runPCF(b, bin, dir, append([]string{in}, args...)...) }
 	run("--engine", "memory") // page cache and wisdom
-	budgets := []string{smallestBudget(b, bin, in), "160MiB", "512MiB"}
+	budgets := []string{fmt.Sprintf("%dMiB", smallestBudget(b, bin, in)), "160MiB", "512MiB"}
 	var mem benchRes
 	ooc := make([]benchRes, len(budgets))
 	b.ResetTimer()
@@ -156,15 +157,18 @@ func BenchmarkOutOfCore(b *testing.B) {
 	b.ReportMetric(ooc[1].cpu.Seconds()/mem.cpu.Seconds(), "160MiB-ooc/mem-cpu")
 }
 
-// smallestBudget is the smallest --memory the CLI takes out of core for
-// input in: what it says when refusing a budget of 1 MiB.
-func smallestBudget(b *testing.B, bin, in string) string {
-	o, err := exec.Command(bin, "pcf", in, "-o", filepath.Join(b.TempDir(), "x.npy"), "--engine", "ooc", "--memory", "1MiB").CombinedOutput()
-	m := regexp.MustCompile(`give at least (\d+MiB)`).FindSubmatch(o)
+// smallestBudget is the smallest --memory, in MiB, the CLI takes out of
+// core for the input and options of ipcf pcf ARGS: what it says when
+// refusing a budget of 1 MiB.
+func smallestBudget(tb testing.TB, bin string, args ...string) int {
+	args = append(append([]string{"pcf"}, args...), "-o", filepath.Join(tb.TempDir(), "x.npy"), "--engine", "ooc", "--memory", "1MiB")
+	o, err := exec.Command(bin, args...).CombinedOutput()
+	m := regexp.MustCompile(`give at least (\d+)MiB`).FindSubmatch(o)
 	if err == nil || m == nil {
-		b.Fatalf("--memory 1MiB was not refused with the smallest budget (%v): %s", err, o)
+		tb.Fatalf("--memory 1MiB was not refused with the smallest budget (%v): %s", err, o)
 	}
-	return string(m[1])
+	mib, _ := strconv.Atoi(string(m[1]))
+	return mib
 }
 
 // benchRes is what a run of the CLI took.
@@ -192,12 +196,12 @@ func runPCF(b *testing.B, bin, dir string, args ...string) benchRes {
 // childPeak is the peak resident memory a run of ipcf reports in its
 // --json summary (VmHWM: rusage's figure of a child starts at the forking
 // test process's resident memory).
-func childPeak(b *testing.B, out []byte) int64 {
+func childPeak(tb testing.TB, out []byte) int64 {
 	var s struct {
 		Peak int64 `json:"peak_memory_bytes"`
 	}
 	if err := json.Unmarshal(out, &s); err != nil || s.Peak <= 0 {
-		b.Fatalf("no peak_memory_bytes in the --json summary (%v): %s", err, out)
+		tb.Fatalf("no peak_memory_bytes in the --json summary (%v): %s", err, out)
 	}
 	return s.Peak
 }
