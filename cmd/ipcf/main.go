@@ -619,6 +619,10 @@ func loadStack(src source.Source) (array.View, error) {
 	return v, err
 }
 
+// testHookBleach, if set, runs just before the correction starts (tests
+// change the input there).
+var testHookBleach func()
+
 func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bleach", flag.ContinueOnError)
 	var in inputFlags
@@ -661,9 +665,19 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := bleach.Check(T, *f, m); err != nil {
 		return err
 	}
-	data, err := loadStack(src)
+	// A stack in one mapping (npy, raw, ImageJ TIFF) is corrected where it
+	// lies: no copy of the input. A file truncated under the mapping gives
+	// ErrChanged (the workers' faults are errors), as does one whose size
+	// or time changed by the end (rewritten in place).
+	snap, err := source.Snap(src)
 	if err != nil {
 		return err
+	}
+	data, mapped := src.Stack()
+	if !mapped {
+		if data, err = loadStack(src); err != nil {
+			return err
+		}
 	}
 	dt := src.DType()
 	if !dt.IsInteger() {
@@ -675,10 +689,16 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	buf := res.Data
+	if testHookBleach != nil {
+		testHookBleach()
+	}
 	bar := newBar(stderr, "bleach", *quiet)
 	err = bleach.Stack(ctx, res, data, *f, m, *threads, bar.update)
 	bar.done()
 	if err != nil {
+		return source.Faulted(src.Name(), err)
+	}
+	if err := snap.Check(); err != nil {
 		return err
 	}
 	if err := npy.WriteFile(*out, dt, shape, buf); err != nil {

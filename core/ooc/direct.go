@@ -40,8 +40,7 @@ type directInput struct {
 	// them again.
 	readers []*os.File
 	names   []string
-	files   []string
-	stats   []os.FileInfo
+	snap    source.Snapshot // the files' size and time when the run began
 	j       *journal
 	st      *journalState
 	seen    map[[2]int]bool // the pieces this run read
@@ -125,13 +124,10 @@ func newDirect(p *plan, srcs []source.Source, o Options) *directInput {
 		d.readers = append(d.readers, f)
 		d.views = append(d.views, v)
 		d.names = append(d.names, s.Name())
-		for _, f := range source.Files(s) {
-			st, err := os.Stat(f)
-			if err != nil {
-				return d.fail()
-			}
-			d.files, d.stats = append(d.files, f), append(d.stats, st)
-		}
+	}
+	var err error
+	if d.snap, err = source.Snap(srcs...); err != nil {
+		return d.fail()
 	}
 	return d
 }
@@ -229,15 +225,7 @@ func (d *directInput) load(ctx context.Context, ch, k int, buf []byte) (array.Vi
 
 // unchanged fails if an input file's size or modification time changed
 // since the run began.
-func (d *directInput) unchanged() error {
-	for i, f := range d.files {
-		st, err := os.Stat(f)
-		if err != nil || st.Size() != d.stats[i].Size() || !st.ModTime().Equal(d.stats[i].ModTime()) {
-			return fmt.Errorf("%w: %s changed while the job read it", source.ErrChanged, f)
-		}
-	}
-	return nil
-}
+func (d *directInput) unchanged() error { return d.snap.Check() }
 
 // close waits for the read-ahead and closes the files.
 func (d *directInput) close() {

@@ -25,6 +25,19 @@ func (e *PanicError) Error() string {
 	return fmt.Sprintf("panic: %v\n%s", e.Value, e.Stack)
 }
 
+// FaultAddr reports whether err is a worker's memory fault (a *PanicError
+// of a runtime error with a faulting address) and the address.
+func FaultAddr(err error) (uintptr, bool) {
+	var pe *PanicError
+	if !errors.As(err, &pe) {
+		return 0, false
+	}
+	if f, ok := pe.Value.(interface{ Addr() uintptr }); ok {
+		return f.Addr(), true
+	}
+	return 0, false
+}
+
 // Threads returns the worker count for a requested count: n itself if
 // n > 0, otherwise GOMAXPROCS.
 func Threads(n int) int {
@@ -79,6 +92,10 @@ func Run(ctx context.Context, threads, ntasks int, fn func(worker, task int) err
 		stop.Store(true)
 	}
 	work := func(w int, report func()) {
+		// A fault on memory that went away (a mapped input file truncated
+		// while it is read) panics instead of killing the process, and the
+		// panic becomes the run's error (see FaultAddr).
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer func() {
 			if r := recover(); r != nil {
 				fail(&PanicError{Value: r, Stack: debug.Stack()})

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pool"
 )
 
 // ErrFormat reports a file that cannot be read as an image time series.
@@ -699,6 +700,51 @@ func Guard(name string, f func() error) (err error) {
 		}
 	}()
 	return f()
+}
+
+// Faulted turns err, the error of a pool run whose workers read src's
+// mapped frames, into ErrChanged naming the source if a worker faulted on
+// memory (the file truncated or replaced under the mapping: pool workers
+// panic on faults); other errors are returned unchanged.
+func Faulted(name string, err error) error {
+	if addr, ok := pool.FaultAddr(err); ok {
+		return fmt.Errorf("%w: %s: the input changed while it was read (truncated or replaced?): fault at %#x", ErrChanged, name, addr)
+	}
+	return err
+}
+
+// Snapshot is the size and modification time of a source's files when it
+// was taken, for Check.
+type Snapshot struct {
+	files []string
+	stats []os.FileInfo
+}
+
+// Snap records the size and modification time of the files of the sources.
+func Snap(srcs ...Source) (Snapshot, error) {
+	var s Snapshot
+	for _, src := range srcs {
+		for _, f := range Files(src) {
+			st, err := os.Stat(f)
+			if err != nil {
+				return Snapshot{}, err
+			}
+			s.files, s.stats = append(s.files, f), append(s.stats, st)
+		}
+	}
+	return s, nil
+}
+
+// Check returns ErrChanged, naming the file, if a file's size or
+// modification time is not what it was when the snapshot was taken.
+func (s Snapshot) Check() error {
+	for i, f := range s.files {
+		st, err := os.Stat(f)
+		if err != nil || st.Size() != s.stats[i].Size() || !st.ModTime().Equal(s.stats[i].ModTime()) {
+			return fmt.Errorf("%w: %s changed while the job read it", ErrChanged, f)
+		}
+	}
+	return nil
 }
 
 // ErrChanged reports an input file that changed during a run.

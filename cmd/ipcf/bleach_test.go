@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// bleachInput writes a (T, H, W) uint16 stack with a decaying trend and
+// returns its path and the data.
+func bleachInput(t *testing.T, dir string, T, H, W int) (string, []byte) {
+	t.Helper()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{T, H, W}, func(i int) float64 {
+		tt, p := i/(H*W), i%(H*W)
+		return float64(200 + 3*p%17 + (1000*(T-tt))/T + (i*7919)%23)
+	})
+	return in, npyData(t, in)
+}
+
+// npyData returns the data bytes of a C-ordered .npy file.
+func npyData(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _, err := npy.View(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Data[v.Offset:]
+}
+
+// The CLI corrects a mapped stack where it lies: the same bytes as
+// bleach.Stack on a copy in memory, for 1 and 2 threads.
+func TestBleachMappedEqualsInMemory(t *testing.T) {
+	dir := t.TempDir()
+	const T, H, W, F = 600, 9, 70, 40
+	in, data := bleachInput(t, dir, T, H, W)
+	src, err := array.Contiguous(array.Uint16, []int{T, H, W}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := array.Contiguous(array.Uint16, []int{T - 2*F, H, W}, make([]byte, (T-2*F)*H*W*2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bleach.Stack(context.Background(), want, src, F, bleach.Real, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, threads := range []string{"1", "2"} {
+		out := filepath.Join(dir, "out"+threads+".npy")
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"bleach", in, "-o", out, "--filtersize", "40", "--threads", threads, "--quiet"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("threads %s: exit %d: %s", threads, code, stderr.String())
+		}
+		if got := npyData(t, out); !bytes.Equal(got, want.Data) {
+			t.Errorf("threads %s: the CLI's correction differs from bleach.Stack on the data in memory", threads)
+		}
+	}
+	// A crop of rows, columns and frames corrects that part of the mapping.
+	sub, err := array.New(array.Uint16, src.Order, []int{570, 6, 50}, src.Strides, data, 10*src.Strides[0]+2*src.Strides[1]+7*src.Strides[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err = array.Contiguous(array.Uint16, []int{570 - 2*F, 6, 50}, make([]byte, (570-2*F)*6*50*2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bleach.Stack(context.Background(), want, sub, F, bleach.Real, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "crop.npy")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"bleach", in, "-o", out, "--filtersize", "40", "--crop", "2:8,7:57", "--frames", "10:580", "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("crop: exit %d: %s", code, stderr.String())
+	}
+	if got := npyData(t, out); !bytes.Equal(got, want.Data) {
+		t.Error("crop: the CLI's correction differs from bleach.Stack on the cropped data")
+	}
+}
+
+// An input truncated while it is corrected (the workers fault on the
+// mapping) or rewritten in place with the same size is an error naming it,
+// exit status 1, and no output; the process survives the fault.
+func TestBleachInputChangedDuringRun(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		change func(t *testing.T, in string)
+	}{
+		{"truncated", func(t *testing.T, in string) {
+			st, err := os.Stat(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(in, st.Size()/3); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"rewritten", func(t *testing.T, in string) {
+			b, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[len(b)-1] ^= 1
+			if err := os.WriteFile(in, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			later := time.Now().Add(time.Hour)
+			if err := os.Chtimes(in, later, later); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in, _ := bleachInput(t, dir, 4096, 8, 64)
+			out := filepath.Join(dir, "out.npy")
+			testHookBleach = func() { c.change(t, in) }
+			defer func() { testHookBleach = nil }()
+			for _, threads := range []string{"1", "2"} {
+				var stdout, stderr bytes.Buffer
+				code := run([]string{"bleach", in, "-o", out, "--filtersize", "16", "--threads", threads, "--quiet"}, &stdout, &stderr)
+				msg := stderr.String()
+				if code != 1 || !strings.Contains(msg, in) || !strings.Contains(msg, "changed") || strings.Contains(msg, "goroutine ") {
+					t.Errorf("threads %s: exit %d, %q: want 1 and an error naming the input that changed", threads, code, msg)
+				}
+				if _, err := os.Stat(out); !os.IsNotExist(err) {
+					t.Errorf("threads %s: an output was written (%v)", threads, err)
+				}
+				// The input again, for the next thread count.
+				bleachInput(t, dir, 4096, 8, 64)
+			}
+		})
+	}
+}

@@ -1,0 +1,74 @@
+package source
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipcf/ipcf/core/pool"
+)
+
+// Check passes while the files are as they were and fails, naming the
+// file, after a change of size, of modification time, or a removal.
+func TestSnapshotCheck(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "stack.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		change func(path string) error
+	}{
+		{"size", func(p string) error { return os.WriteFile(p, append(b, 0), 0o644) }},
+		{"time", func(p string) error { t := time.Now().Add(time.Hour); return os.Chtimes(p, t, t) }},
+		{"removed", os.Remove},
+	} {
+		path := filepath.Join(t.TempDir(), "s.npy")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := Snap(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := snap.Check(); err != nil {
+			t.Errorf("%s: unchanged: %v", c.name, err)
+		}
+		if err := c.change(path); err != nil {
+			t.Fatal(err)
+		}
+		if err := snap.Check(); !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: %v: want ErrChanged naming %s", c.name, err, path)
+		}
+		src.Close()
+	}
+}
+
+// Faulted turns a worker's memory fault into ErrChanged naming the
+// source and returns other errors as they are.
+func TestFaulted(t *testing.T) {
+	plain := errors.New("plain")
+	if got := Faulted("in.npy", plain); got != plain {
+		t.Errorf("plain error: %v", got)
+	}
+	if got := Faulted("in.npy", nil); got != nil {
+		t.Errorf("nil: %v", got)
+	}
+	fault := &pool.PanicError{Value: faultValue{}}
+	if got := Faulted("in.npy", fault); !errors.Is(got, ErrChanged) || !strings.Contains(got.Error(), "in.npy") {
+		t.Errorf("fault: %v", got)
+	}
+}
+
+type faultValue struct{}
+
+func (faultValue) Error() string { return "unexpected fault address" }
+func (faultValue) Addr() uintptr { return 0x1000 }
+func (faultValue) RuntimeError() {}
