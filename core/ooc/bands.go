@@ -195,31 +195,39 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 	return pcf.Stream(ctx, [3]int{T, H, W}, p.dtype, opts, first, sio)
 }
 
-// The Go runtime's memory limit is the process's: jobs running at once
-// (threads of a host program) lower it to the smallest of theirs, and the
-// last one to finish puts back the limit found before the first.
+// The Go runtime's memory limit is the process's: band jobs running at
+// once (threads of a host program) each hold their own share of the heap,
+// so the limit is the sum of theirs (the smallest of them made two jobs'
+// collectors run without pause), never above the limit found before the
+// first; the last one to finish puts that back.
 var (
 	limitMu    sync.Mutex
 	limitUsers int
 	limitPrev  int64
+	limitSum   int64
 )
 
-// lowerMemoryLimit lowers the Go memory limit to at most limit until the
-// returned function is called.
+// lowerMemoryLimit adds limit to the Go memory limit of the band jobs
+// running until the returned function is called.
 func lowerMemoryLimit(limit int64) (restore func()) {
 	limitMu.Lock()
 	defer limitMu.Unlock()
-	cur := debug.SetMemoryLimit(-1) // -1 reads it
 	if limitUsers == 0 {
-		limitPrev = cur
+		limitPrev = debug.SetMemoryLimit(-1) // -1 reads it
+		limitSum = 0
 	}
 	limitUsers++
-	debug.SetMemoryLimit(min(cur, limit))
+	limitSum += limit
+	debug.SetMemoryLimit(min(limitPrev, limitSum))
 	return func() {
 		limitMu.Lock()
 		defer limitMu.Unlock()
-		if limitUsers--; limitUsers == 0 {
+		limitUsers--
+		limitSum -= limit
+		if limitUsers == 0 {
 			debug.SetMemoryLimit(limitPrev)
+		} else {
+			debug.SetMemoryLimit(min(limitPrev, limitSum))
 		}
 	}
 }

@@ -141,22 +141,44 @@ func testBandsResumeEveryBand(t *testing.T) {
 	}
 }
 
-// TestMemoryLimitRestored: jobs overlapping in time lower the Go memory
-// limit to the smallest of theirs, and the limit found before the first
-// is back after the last, whatever the order they finish in.
+// TestMemoryLimitRestored: band jobs overlapping in time set the Go
+// memory limit to the sum of theirs (each holds its own heap), never above
+// the limit found before the first, which is back after the last, whatever
+// the order they finish in.
 func TestMemoryLimitRestored(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
+	limit := func() int64 { return debug.SetMemoryLimit(-1) }
 	a := lowerMemoryLimit(300 << 20)
+	if got := limit(); got != min(before, 300<<20) {
+		t.Fatalf("one job: limit %d, want %d", got, 300<<20)
+	}
 	b := lowerMemoryLimit(100 << 20)
-	if got := debug.SetMemoryLimit(-1); got != 100<<20 {
-		t.Fatalf("two jobs: limit %d, want %d", got, 100<<20)
+	if got := limit(); got != min(before, 400<<20) {
+		t.Fatalf("two jobs: limit %d, want %d", got, 400<<20)
 	}
 	a()
-	if got := debug.SetMemoryLimit(-1); got != 100<<20 {
+	if got := limit(); got != min(before, 100<<20) {
 		t.Fatalf("one job left: limit %d, want %d", got, 100<<20)
 	}
+	c := lowerMemoryLimit(50 << 20)
+	if got := limit(); got != min(before, 150<<20) {
+		t.Fatalf("a third job with the second: limit %d, want %d", got, 150<<20)
+	}
 	b()
-	if got := debug.SetMemoryLimit(-1); got != before {
-		t.Fatalf("after both: limit %d, want the %d found before", got, before)
+	c()
+	if got := limit(); got != before {
+		t.Fatalf("after all: limit %d, want the %d found before", got, before)
+	}
+	// Below a limit the host set, the host's limit stays the cap.
+	debug.SetMemoryLimit(200 << 20)
+	defer debug.SetMemoryLimit(before)
+	a, b = lowerMemoryLimit(150<<20), lowerMemoryLimit(150<<20)
+	if got := limit(); got != 200<<20 {
+		t.Fatalf("two jobs under a host's 200 MiB: limit %d", got)
+	}
+	a()
+	b()
+	if got := limit(); got != 200<<20 {
+		t.Fatalf("after both: limit %d, want the host's 200 MiB", got)
 	}
 }
