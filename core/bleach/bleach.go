@@ -12,8 +12,8 @@ type Mean int
 const (
 	// Real is the exact mean sum/n in float64 (the default).
 	Real Mean = 0
-	// Floor is the tutorial's Cython mean: the integer sum divided by n in
-	// C integer arithmetic, floor(sum/n) for non-negative data.
+	// Floor is floor(sum/n), the tutorial's Cython mean (its C integer
+	// division of the sum, for its non-negative data).
 	Floor Mean = 1
 )
 

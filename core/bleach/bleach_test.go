@@ -53,3 +53,23 @@ func TestCorrectKeepsAndClips(t *testing.T) {
 		}
 	}
 }
+
+// The floor mean is floor(sum/n) (pcf.md) for negative sums too, where C's
+// integer division would round toward zero; exact for integer sums beyond
+// float64's exact quotients.
+func TestFloorMean(t *testing.T) {
+	for _, c := range []struct {
+		sum  float64
+		n    int
+		want float64
+	}{
+		{201, 40, 5}, {-201, 40, -6}, {-200, 40, -5}, {-1, 3, -1}, {0, 7, 0},
+		{-201.5, 40, -6}, {201.5, 40, 5},
+		{1<<61 + 1, 3, float64((int64(1)<<61 + 1) / 3)},
+		{-(1<<61 + 1), 3, float64(-((int64(1)<<61+1)/3) - 1)},
+	} {
+		if got := meanOf(c.sum, c.n, Floor); got != c.want {
+			t.Errorf("floor mean of sum %v over %d: %v, want %v", c.sum, c.n, got, c.want)
+		}
+	}
+}

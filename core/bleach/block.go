@@ -159,10 +159,18 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int), pre func(a
 // meanOf returns the mean of a series of n samples that sum to sum.
 func meanOf(sum float64, n int, mean Mean) float64 {
 	if mean == Floor {
+		// floor(sum/n) (pcf.md): exact in integers where the sum is one
+		// (the tutorial's C division for its non-negative data; rounded
+		// down, not toward zero, for a negative sum).
 		if math.Abs(sum) < 1<<62 && sum == math.Trunc(sum) {
-			return float64(int64(sum) / int64(n)) // C integer division
+			s, m := int64(sum), int64(n)
+			q := s / m
+			if s%m != 0 && s < 0 {
+				q--
+			}
+			return float64(q)
 		}
-		return math.Trunc(sum / float64(n))
+		return math.Floor(sum / float64(n))
 	}
 	return sum / float64(n)
 }

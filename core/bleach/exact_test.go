@@ -42,9 +42,13 @@ func correctRef(d, s []float64, filtersize int, mean Mean, lo, hi float64) []flo
 	switch mean {
 	case Floor:
 		if math.Abs(sum) < 1<<62 && sum == math.Trunc(sum) {
-			m = float64(int64(sum) / int64(n)) // C integer division
+			q := int64(sum) / int64(n) // C integer division, then down for a negative sum
+			if int64(sum)%int64(n) != 0 && sum < 0 {
+				q--
+			}
+			m = float64(q)
 		} else {
-			m = math.Trunc(sum / float64(n))
+			m = math.Floor(sum / float64(n))
 		}
 	default:
 		m = sum / float64(n)

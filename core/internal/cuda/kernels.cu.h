@@ -90,7 +90,7 @@ __global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix,
  *   s[0] = d[0];  s[i] = d[i]*f0 + s[i-1]*f1       forward (f0 = 1/f)
  *   s[i] = s[i]*f0 + s[i+1]*f1                     backward
  *   out[i] = clip(round(sqrt(|m/s[i]|)*(d[i]-s[i]) + m), 0, 65535)
- * with m the mean (floormean: the tutorial's integer division). s is
+ * with m the mean (floormean: floor(sum/n), the tutorial's). s is
  * (nt, npix) doubles, time slowest; frames f..nt-f-1 of it receive the
  * corrected samples. */
 __global__ void ipcf_bleach(const void *raw, int dtype, int swap, int nt, int npix, int f, int floormean, double *s) {
@@ -107,9 +107,11 @@ __global__ void ipcf_bleach(const void *raw, int dtype, int swap, int nt, int np
         if (!floormean) {
             m = sum / nt;
         } else if (fabs(sum) < 4611686018427387904.0 && sum == trunc(sum)) {
-            m = (double)((long long)sum / (long long)nt);
+            long long q = (long long)sum / (long long)nt; /* floor, as core/bleach's meanOf */
+            if ((long long)sum % (long long)nt != 0 && sum < 0) q--;
+            m = (double)q;
         } else {
-            m = trunc(sum / nt);
+            m = floor(sum / nt);
         }
         int i = nt - 2;
         for (; i >= nt - f; i--) c = s[(ipcf_u64)i * npix + p] * f0 + c * f1;
