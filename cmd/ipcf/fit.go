@@ -18,6 +18,7 @@ import (
 	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
@@ -491,10 +492,15 @@ func (o fitOutputs) list() []string { return []string{o.Params, o.Meta, o.StdErr
 
 // writeMapsNpy writes MAPS.npy and its companions, each atomically,
 // MAPS.npy last: when it is there, so are its companions of the same run
-// (an earlier MAPS.npy is removed first).
+// (an earlier MAPS.npy is removed first). The metadata comes before the
+// companions, so that a run killed among them leaves files that its
+// metadata names as a fit's (checkFitNpyTarget replaces them).
 func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 	if err := os.Remove(names.Params); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("fit: %w", err)
+	}
+	if err := npy.WriteAtomic(names.Meta, func(w io.Writer) error { _, err := w.Write(append(mb, '\n')); return err }); err != nil {
+		return fmt.Errorf("fit: writing %s: %w", names.Meta, err)
 	}
 	if err := npy.WriteFile(names.StdErr, array.Float32, d.shape, d.ses); err != nil {
 		return err
@@ -505,10 +511,38 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 	if err := npy.WriteFile(names.Status, array.Uint8, d.sshape, d.status); err != nil {
 		return err
 	}
-	if err := npy.WriteAtomic(names.Meta, func(w io.Writer) error { _, err := w.Write(append(mb, '\n')); return err }); err != nil {
-		return fmt.Errorf("fit: writing %s: %w", names.Meta, err)
-	}
 	return npy.WriteFile(names.Params, array.Float32, d.shape, d.params)
+}
+
+// checkFitNpyTarget refuses to write MAPS.npy and its companions over
+// files that are not a fit's: MAPS.npy is replaced only if its metadata
+// (MAPS.npy.json) names ipcf's fit and describes it (plainCheck), and the
+// metadata and the companions only if they are regular files, not inputs,
+// and that metadata names ipcf's fit.
+func checkFitNpyTarget(names fitOutputs, inputs []string) error {
+	if err := plainCheck("fit", names.Params, inputs...); err != nil {
+		return err
+	}
+	ours := false
+	if b, err := os.ReadFile(names.Meta); err == nil {
+		var m struct{ Software, Command string }
+		ours = json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker && m.Command == "fit"
+	}
+	for _, o := range []string{names.Meta, names.StdErr, names.ChiSq, names.Status} {
+		st, err := os.Lstat(o)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		switch {
+		case err != nil:
+			return fmt.Errorf("fit: %w: %v", errTarget, err)
+		case !st.Mode().IsRegular():
+			return fmt.Errorf("fit: %w: %s exists and is %s, not a file: not replacing it", errTarget, o, npy.Kind(st.Mode()))
+		case !ours:
+			return fmt.Errorf("fit: %w: %s exists and %s does not name it as a fit's: not replacing it; remove it or choose another name", errTarget, o, names.Meta)
+		}
+	}
+	return nil
 }
 
 // fitSamePath reports whether two paths name the same file (or would).
@@ -536,6 +570,11 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			if fitSamePath(o, i) {
 				return usageError{fmt.Sprintf("fit: the output %s would overwrite the input %s", o, i)}
 			}
+		}
+	}
+	if fitFormatOf(f.out) == "npy" {
+		if err := checkFitNpyTarget(names, append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)); err != nil {
+			return err
 		}
 	}
 	in, err := readFitInput(f.in, f)
@@ -574,6 +613,12 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		status[i] = uint8(maps.Status[i])
 	}
 	meta := fitMetadata(f, in, pl, maps, cols, names, shape)
+	if fitFormatOf(f.out) == "npy" {
+		// MAPS.npy.json describes MAPS.npy (ooc.Describes): it is replaced
+		// only by a fit (checkFitNpyTarget).
+		crc, size := npyCRC(array.Float32, shape, params)
+		meta["output_crc32c"], meta["output_bytes"] = fmt.Sprintf("%08x", crc), size
+	}
 	mb, err := json.MarshalIndent(meta, "", " ")
 	if err != nil {
 		return err

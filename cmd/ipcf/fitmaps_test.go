@@ -192,7 +192,7 @@ func TestFitMapsZarr(t *testing.T) {
 				t.Fatal(err)
 			}
 			for k, v := range meta {
-				if k == "files" {
+				if k == "files" || k == "output_bytes" || k == "output_crc32c" { // MAPS.npy's own
 					continue
 				}
 				if gv, _ := json.Marshal(group[k]); string(gv) != string(mustJSON(v)) {

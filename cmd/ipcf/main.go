@@ -661,6 +661,9 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer src.Close()
+	if err := plainCheck("bleach", *out, append(source.Files(src), pos[0])...); err != nil {
+		return err
+	}
 	T, H, W := src.Shape()
 	if err := bleach.Check(T, *f, m); err != nil {
 		return err
@@ -701,7 +704,9 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := snap.Check(); err != nil {
 		return err
 	}
-	if err := npy.WriteFile(*out, dt, shape, buf); err != nil {
+	meta := map[string]any{"input": pos[0], "input_files": source.Files(src), "input_dtype": src.DType().String(),
+		"input_shape": []int{T, H, W}, "bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String()}
+	if err := writePlain("bleach", *out, dt, shape, buf, meta); err != nil {
 		return err
 	}
 	return summaryJSON(stdout, *jsonOut, "bleach", *out, shape, dt, start)
@@ -742,6 +747,9 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := o.Check(); err != nil {
 		return err
 	}
+	if err := plainCheck("simulate", *out); err != nil {
+		return err
+	}
 	shape := []int{o.Frames, o.Size, o.Size}
 	res, err := newArray("the simulated stack", array.Uint16, shape)
 	if err != nil {
@@ -755,7 +763,9 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := npy.WriteFile(*out, array.Uint16, shape, buf); err != nil {
+	meta := map[string]any{"frames": o.Frames, "size": o.Size, "seed": o.Seed, "particles": o.Particles, "diffusion": o.Diffusion,
+		"channel_width": o.ChannelWidth, "bleach_tau": o.BleachTau, "shape": shape, "dtype": array.Uint16.String()}
+	if err := writePlain("simulate", *out, array.Uint16, shape, buf, meta); err != nil {
 		return err
 	}
 	return summaryJSON(stdout, *jsonOut, "simulate", *out, shape, array.Uint16, start)
@@ -835,6 +845,9 @@ func cmdConvolve(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err := npyOutput("convolve", *out); err != nil {
 		return err
 	}
+	if err := plainCheck("convolve", *out, pos[0], pos[1]); err != nil {
+		return err
+	}
 	f, err := npy.Open(pos[0])
 	if err != nil {
 		return err
@@ -861,5 +874,6 @@ func cmdConvolve(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err := conv.Convolve2D(res, f.View, k.View); err != nil {
 		return err
 	}
-	return npy.WriteFile(*out, dt, shape, buf)
+	meta := map[string]any{"image": pos[0], "kernel": pos[1], "shape": shape, "dtype": dt.String()}
+	return writePlain("convolve", *out, dt, shape, buf, meta)
 }

@@ -556,7 +556,7 @@ func (j *Job) checkOutput() error {
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
 		case !j.zarr && !ooc.NpyIsOurs(out) && !ooc.HasScratch(j.spec.Scratch, out):
-			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf sidecar %s): not replacing it; remove it or choose another name",
+			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf sidecar %s describing it): not replacing it; remove it or choose another name",
 				ErrOutput, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
 		}
 	}

@@ -312,6 +312,15 @@ func WriteFile(path string, dt array.DType, shape []int, data []byte) error {
 // fill writes to a temporary file in the same folder, which is synced and
 // renamed to path; on any error the temporary file is removed.
 func WriteAtomic(path string, fill func(w io.Writer) error) error {
+	return WriteAtomicThen(path, fill, nil)
+}
+
+// WriteAtomicThen is WriteAtomic calling before (if not nil) just before
+// the rename, once the new content is complete and synced: the short step
+// between the old file and the new (removing a sidecar that describes the
+// old one, for example). An error of before is returned, the file left as
+// it was.
+func WriteAtomicThen(path string, fill func(w io.Writer) error, before func() error) error {
 	tmp, err := os.CreateTemp(dirOf(path), ".ipcf-*.tmp")
 	if err != nil {
 		return err
@@ -326,6 +335,9 @@ func WriteAtomic(path string, fill func(w io.Writer) error) error {
 	}
 	if err == nil {
 		err = os.Chmod(name, 0o644) // CreateTemp makes 0600 files
+	}
+	if err == nil && before != nil {
+		err = before()
 	}
 	if err == nil {
 		err = os.Rename(name, path)

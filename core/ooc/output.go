@@ -692,18 +692,48 @@ func (o *ZarrOutput) Verify(key string) bool {
 	return true
 }
 
-// NpyIsOurs reports whether the file path is an ipcf .npy result: its
-// sidecar names ipcf as the software.
+// NpyIsOurs reports whether the file path is an ipcf .npy pCF result: its
+// sidecar names ipcf as the software and describes the file as it is (see
+// Describes), with no other command.
 func NpyIsOurs(path string) bool {
+	cmd, ok := Describes(path)
+	return ok && cmd == ""
+}
+
+// Describes reports whether the sidecar of the file path (PATH.json)
+// names ipcf as the software and the file's present size and CRC-32C
+// ("output_bytes", "output_crc32c"), and returns the sidecar's "command"
+// ("" for a pCF result, else the ipcf command that wrote the file). A file
+// copied over an ipcf output keeps the sidecar but not its checksum: it is
+// not described, so no other job replaces it.
+func Describes(path string) (command string, ok bool) {
 	b, err := os.ReadFile(SidecarName(path))
 	if err != nil {
-		return false
+		return "", false
 	}
 	var m struct {
 		Software string `json:"software"`
+		Command  string `json:"command"`
+		CRC      string `json:"output_crc32c"`
+		Bytes    *int64 `json:"output_bytes"`
 	}
-	return unmarshalExact(b, &m) == nil && m.Software == Marker
+	if unmarshalExact(b, &m) != nil || m.Software != Marker || m.Bytes == nil {
+		return "", false
+	}
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() || st.Size() != *m.Bytes {
+		return "", false
+	}
+	crc, n, err := fileCRC(path)
+	if err != nil || n != *m.Bytes || fmt.Sprintf("%08x", crc) != m.CRC {
+		return "", false
+	}
+	return m.Command, true
 }
+
+// FileCRC returns the CRC-32C and the size of the file path, the values a
+// sidecar's "output_crc32c" and "output_bytes" hold.
+func FileCRC(path string) (uint32, int64, error) { return fileCRC(path) }
 
 // IsOurs reports whether the folder path is an ipcf Zarr result: its
 // .zattrs names ipcf as the software.

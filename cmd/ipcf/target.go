@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
+)
+
+// The outputs of the commands that write plain files (bleach, convolve,
+// simulate, and fit's MAPS.npy with its companions) follow one rule, the
+// pCF job's: a file is replaced only if it is this command's earlier
+// output, never a user's file or an input.
+
+// errTarget reports an output the command refuses to write (exit status 1).
+var errTarget = errors.New("output refused")
+
+// plainCheck returns an error naming out if the command cmd may not write
+// it: its folder does not exist, or out exists and is not a regular file,
+// is one of the inputs (also through a link), or is not a file cmd wrote
+// (its sidecar OUT.json names ipcf and cmd and describes the file as it
+// is: ooc.Describes).
+func plainCheck(cmd, out string, inputs ...string) error {
+	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+		return fmt.Errorf("%s: %w: the folder of %s does not exist", cmd, errTarget, out)
+	}
+	st, err := os.Stat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		if _, lerr := os.Lstat(out); lerr == nil {
+			return fmt.Errorf("%s: %w: %s is a link to nothing: not replacing it", cmd, errTarget, out)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w: %v", cmd, errTarget, err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w: %s exists and is %s, not a file: not replacing it", cmd, errTarget, out, npy.Kind(st.Mode()))
+	}
+	for _, in := range inputs {
+		if ist, err := os.Stat(in); err == nil && os.SameFile(st, ist) {
+			return fmt.Errorf("%s: %w: %s is an input of this command", cmd, errTarget, out)
+		}
+	}
+	if lst, err := os.Lstat(out); err == nil && lst.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%s: %w: %s is a link: not replacing what it points to", cmd, errTarget, out)
+	}
+	if c, ok := ooc.Describes(out); !ok || c != cmd {
+		return fmt.Errorf("%s: %w: %s exists and is not an output of ipcf %s (no sidecar %s describing it): not replacing it; remove it or choose another name",
+			cmd, errTarget, out, cmd, filepath.Base(ooc.SidecarName(out)))
+	}
+	return nil
+}
+
+// npyCRC returns the CRC-32C and the size of the .npy file that
+// npy.WriteFile writes for the array.
+func npyCRC(dt array.DType, shape []int, data []byte) (uint32, int64) {
+	h := npy.HeaderBytes(dt, array.NativeOrder, shape)
+	c := crc32.Update(crc32.Checksum(h, castagnoli), castagnoli, data)
+	return c, int64(len(h) + len(data))
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// plainMeta returns meta with the keys every plain output's sidecar has:
+// software, version, command, and the size and checksum of the file.
+func plainMeta(cmd string, meta map[string]any, crc uint32, size int64) map[string]any {
+	m := map[string]any{}
+	for k, v := range meta {
+		m[k] = v
+	}
+	m["software"], m["version"], m["command"] = ooc.Marker, Version, cmd
+	m["output_crc32c"], m["output_bytes"] = fmt.Sprintf("%08x", crc), size
+	return m
+}
+
+// writePlain writes the array to out atomically, then its sidecar OUT.json
+// (plainMeta). The old sidecar goes just before the rename and the new one
+// comes after it, so no sidecar ever describes other bytes than its file.
+func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta map[string]any) error {
+	crc, size := npyCRC(dt, shape, data)
+	side := ooc.SidecarName(out)
+	dropOld := func() error {
+		if err := os.Remove(side); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	err := npy.WriteAtomicThen(out, func(w io.Writer) error { return npy.Write(w, dt, shape, data) }, dropOld)
+	if err != nil {
+		return fmt.Errorf("%s: writing %s: %w", cmd, out, err)
+	}
+	return writeSidecar(cmd, side, plainMeta(cmd, meta, crc, size))
+}
+
+// writeSidecar writes the JSON metadata m to path atomically.
+func writeSidecar(cmd, path string, m map[string]any) error {
+	err := npy.WriteAtomic(path, func(w io.Writer) error { return writeJSON(w, m) })
+	if err != nil {
+		return fmt.Errorf("%s: writing %s: %w", cmd, path, err)
+	}
+	return nil
+}

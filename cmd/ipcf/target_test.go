@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+)
+
+// Every command that writes a plain .npy (bleach, convolve, simulate, fit)
+// replaces only its own earlier output: an input (also through a link), a
+// user's file, a FIFO, a file copied over an earlier output (its sidecar no
+// longer describes it) and the output of another command are refused with
+// exit status 1, the file untouched; its own output is replaced on a rerun.
+func TestPlainOutputsNeverReplaceUserFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	img, ker := p("img.npy"), p("ker.npy")
+	writeNpy(t, img, array.Uint16, []int{6, 7}, func(i int) float64 { return float64(i) })
+	writeNpy(t, ker, array.Uint16, []int{3, 3}, func(i int) float64 { return float64(i % 2) })
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatalf("pcf: %d %s", code, msg)
+	}
+	cmds := map[string]func(out string) []string{
+		"bleach":   func(out string) []string { return []string{"bleach", in, "-o", out, "--filtersize", "4", "--quiet"} },
+		"convolve": func(out string) []string { return []string{"convolve", img, ker, "-o", out} },
+		"simulate": func(out string) []string {
+			return []string{"simulate", "-o", out, "--frames", "64", "--size", "8", "--quiet"}
+		},
+		"fit": func(out string) []string {
+			return []string{"fit", acf, "-o", out, "--model", "acf2d", "--waist", "2", "--quiet"}
+		},
+	}
+	user := []byte("a user's notes\n")
+	for name, args := range cmds {
+		// A user's file, a link to the input, the input, a FIFO.
+		notes := p(name + "-notes.npy")
+		if err := os.WriteFile(notes, user, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		link := p(name + "-link.npy")
+		if err := os.Symlink(in, link); err != nil {
+			t.Fatal(err)
+		}
+		fifo := p(name + "-fifo.npy")
+		if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		targets := []string{notes, link, fifo}
+		if name != "simulate" {
+			first := args("")[1]
+			targets = append(targets, first)
+		}
+		for _, target := range targets {
+			var before []byte
+			if target != fifo { // reading a FIFO would block
+				before, _ = os.ReadFile(target)
+			}
+			code, msg := runIn(t, args(target)...)
+			if name == "fit" && code == 2 && strings.Contains(msg, "would overwrite the input") {
+				// fit's own usage error for its inputs (fit_test.go)
+			} else if code != 1 || !strings.Contains(msg, "output refused") || !strings.Contains(msg, filepath.Base(target)) {
+				t.Errorf("%s -o %s: exit %d, %q: want 1, output refused", name, filepath.Base(target), code, msg)
+			}
+			if target != fifo {
+				if after, _ := os.ReadFile(target); !bytes.Equal(after, before) {
+					t.Errorf("%s -o %s: the file changed", name, filepath.Base(target))
+				}
+			}
+		}
+		// Its own output is replaced by a rerun; a file copied over it is not.
+		out := p(name + "-out.npy")
+		for run := 0; run < 2; run++ {
+			if code, msg := runIn(t, args(out)...); code != 0 {
+				t.Fatalf("%s run %d: exit %d: %s", name, run, code, msg)
+			}
+		}
+		if err := os.WriteFile(out, append([]byte("\x93NUMPY"), user...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, msg := runIn(t, args(out)...); code != 1 || !strings.Contains(msg, "not replacing it") {
+			t.Errorf("%s over a file copied onto its output: exit %d, %q", name, code, msg)
+		}
+	}
+	// Another command's output is not this one's: simulate over bleach's.
+	if code, msg := runIn(t, cmds["bleach"](p("b.npy"))...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, cmds["simulate"](p("b.npy"))...); code != 1 || !strings.Contains(msg, "not an output of ipcf simulate") {
+		t.Errorf("simulate over bleach's output: exit %d, %q", code, msg)
+	}
+	// A fit's companion that is a user's file, without a fit's metadata.
+	if err := os.WriteFile(p("m.chisq.npy"), user, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, cmds["fit"](p("m.npy"))...); code != 1 || !strings.Contains(msg, "m.chisq.npy") {
+		t.Errorf("fit over a user's m.chisq.npy: exit %d, %q", code, msg)
+	}
+	if b, _ := os.ReadFile(p("m.chisq.npy")); !bytes.Equal(b, user) {
+		t.Error("fit replaced a user's m.chisq.npy")
+	}
+	// A pCF result with a file copied over it (the sidecar stays) is not
+	// replaced by another job either.
+	r := p("r.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", r, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	data, _ := os.ReadFile(in)
+	if err := os.WriteFile(r, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", r, "--radius", "3", "--npoints", "4", "--nbins", "8", "--quiet"); code != 1 || !strings.Contains(msg, "not an ipcf result") {
+		t.Errorf("pcf over a copied-over result: exit %d, %q", code, msg)
+	}
+	if b, _ := os.ReadFile(r); !bytes.Equal(b, data) {
+		t.Error("pcf replaced a file copied over its earlier result")
+	}
+}
+
+// runIn runs the CLI in this process and returns its exit status and
+// messages.
+func runIn(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String() + stderr.String()
+}
