@@ -232,7 +232,7 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	sh bindings/fiji/tests/install.sh $(FIJI_JAR) $(BUILD)/fiji/install
 
 screenshots: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) ## docs/fiji_*.png under Xvfb
-	$(BIN) simulate -o $(BUILD)/fiji/channel8k.npy --frames 8192 --quiet
+	@test -f $(BUILD)/fiji/channel8k.npy || $(BIN) simulate -o $(BUILD)/fiji/channel8k.npy --frames 8192 --quiet
 	timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
 	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel8k.npy docs
 	rm -rf $(BUILD)/fiji/nojna && mkdir -p $(BUILD)/fiji/nojna/ImageJ/plugins && cp $(FIJI_JAR) $(BUILD)/fiji/nojna/ImageJ/plugins/

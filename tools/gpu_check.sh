@@ -120,6 +120,7 @@ done
 # 2. The default dataset, GPU against CPU.
 if [ $small = 1 ]; then simargs=(--frames 2048 --size 32); else simargs=(); fi
 echo "== default dataset: ipcf simulate ${simargs[*]}"
+rm -f "$work/sim.npy" "$work/sim.npy.json"  # the work folder's own: simulate replaces only its own output
 "$ipcf" simulate -o "$work/sim.npy" "${simargs[@]}" --quiet
 rows=()
 if run default cpu "$work/sim.npy" -o "$work/sim.cpu.npy"; then rows+=("default dataset|cpu|$secs|-|"); fi
