@@ -308,6 +308,9 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 // input returns the job input the flags describe.
 func (f *inputFlags) input(path string) (job.Input, error) {
 	in := job.Input{Path: path, Format: f.format, Crop: f.crop, Frames: f.frames, Channel: f.channel}
+	if f.shape != "" && f.format != "raw" && f.format != "auto" && f.format != "" {
+		return in, usageError{fmt.Sprintf("--format %s with --shape: --shape describes raw input only (--format raw)", f.format)}
+	}
 	if f.format == "raw" || f.shape != "" {
 		d, err := job.ParseShape(f.shape)
 		if err != nil {

@@ -252,6 +252,32 @@ func ParseByteOrder(s string) (array.ByteOrder, error) {
 	return 0, fmt.Errorf("byte order %q: want little or big", s)
 }
 
+// checkFormat refuses an input whose given format contradicts the other
+// options or the file: --format npy or tiff with a raw shape, --format
+// tiff for a file that is not a TIFF (it would be read by its content).
+func checkFormat(in Input) error {
+	if (in.Format == "npy" || in.Format == "tiff") && in.Raw.T > 0 {
+		return fmt.Errorf("%w: format %s: the raw shape (--shape) is for raw input only", ErrInput, in.Format)
+	}
+	if in.Format != "tiff" {
+		return nil
+	}
+	st, err := os.Stat(in.Path)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil // a folder or glob of TIFFs, or an error OpenSource names
+	}
+	f, err := os.Open(in.Path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var head [4]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil || (string(head[:2]) != "II" && string(head[:2]) != "MM") {
+		return fmt.Errorf("%w: %s is not a TIFF file (format tiff)", ErrInput, in.Path)
+	}
+	return nil
+}
+
 // OpenSource opens an input with its channel and selection applied. A
 // channel the input does not have is an ErrOption error naming --channel.
 func OpenSource(in Input) (source.Source, error) {
@@ -266,6 +292,9 @@ func openSource(in Input, flag string) (source.Source, error) {
 		return nil, optErr("%s %d: want a channel number from 1, as in ImageJ (0: none selected)", flag, in.Channel)
 	}
 	ch := in.Channel - 1 // 0-based; -1: none selected
+	if err := checkFormat(in); err != nil {
+		return nil, err
+	}
 	lines := false
 	if in.Lines && (in.Format == "npy" || in.Format == "auto" || in.Format == "") && in.Raw.T == 0 {
 		if src, lines, err = openLineScan(in.Path); err != nil {

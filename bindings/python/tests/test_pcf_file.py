@@ -507,3 +507,16 @@ def test_read_in_place_and_copy_input(tmp_path):
     with pytest.raises(ipcf.IpcfTypeError, match='copy_input'):
         ipcf.pcf_file(src, tmp_path / 'c.npy', radius=1, npoints=4, nbins=4, engine='ooc', copy_input=1)
     assert not (tmp_path / 'c.npy').exists()
+
+
+def test_format_is_honoured(fixture, stack_npy, tmp_path):
+    # format='tiff' reads TIFF only (a .npy is not read by its content), and
+    # a raw shape with format='npy' or 'tiff' contradicts it.
+    with pytest.raises(ipcf.IpcfError) as info:
+        ipcf.pcf_file(stack_npy, tmp_path / 'out.npy', format='tiff', **pcf_args(fixture))
+    assert 'not a TIFF' in str(info.value)
+    with pytest.raises(ipcf.IpcfError) as info:
+        ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'out.npy', format='npy',
+                      shape=(fixture['frames'], 40, 40), dtype='>u2', **pcf_args(fixture))
+    assert 'format npy: the raw shape' in str(info.value)
+    assert os.listdir(tmp_path) == []
