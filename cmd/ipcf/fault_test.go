@@ -471,16 +471,27 @@ func TestFaultDiskFullAndShrinkingInput(t *testing.T) {
 			return exec.Command("sh", append([]string{"-c", `ulimit -f 1024; exec "$0" "$@"`, r.bin}, args...)...)
 		}
 	}
-	for _, c := range []struct{ name, out, scratch string }{
-		{"scratch", filepath.Join(r.dir, "o1.npy"), small},
-		{"output", filepath.Join(small, "o2.npy"), r.dir},
+	for _, c := range []struct {
+		name, out, scratch string
+		extra              []string
+	}{
+		{"scratch", filepath.Join(r.dir, "o1.npy"), small, nil},
+		{"output", filepath.Join(small, "o2.npy"), r.dir, nil},
+		{"output in memory", filepath.Join(small, "o3.npy"), r.dir, []string{"--engine", "memory"}},
 	} {
-		msg, err := full(r.args(c.out, "--scratch", c.scratch)).CombinedOutput()
+		msg, err := full(r.args(c.out, append([]string{"--scratch", c.scratch}, c.extra...)...)).CombinedOutput()
 		if err == nil || !strings.Contains(string(msg), named) {
 			t.Errorf("disk full in %s: %v %q: want a failure naming the folder", c.name, err, msg)
 		}
 		if _, err := os.Stat(c.out); err == nil {
 			t.Errorf("disk full in %s: the output has its final name", c.name)
+		}
+		if c.extra != nil {
+			// Nothing of an in-memory run can be resumed: no partial file
+			// is left holding the space.
+			if left, _ := filepath.Glob(filepath.Join(filepath.Dir(c.out), ".o3*")); len(left) > 0 {
+				t.Errorf("disk full in %s: left %v", c.name, left)
+			}
 		}
 	}
 	// The input shrinks while the job reads it: an error naming the file

@@ -951,6 +951,9 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		oo.Errors, oo.ErrOut = j.errs, ooc.NewNpyOutput(j.errPath)
 	}
 	res, err := ooc.Run(ctx, j.src, out, oo)
+	if err != nil {
+		os.Remove(scratch) // only if empty: a failure before anything resumable was written
+	}
 	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC, sum.Input2CRC = res.Tiles, res.Resumed, res.Chunks, res.InputCRC, res.Input2CRC
 	sum.InPlace = res.InPlace
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
@@ -1012,6 +1015,17 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	view, o.Data2 = array.View{}, nil
 	debug.FreeOSMemory()
 	s := j.geom.OutShape
+	// A partial file of this engine cannot be resumed (the result is in
+	// memory only): one left by a failure (a full disk) would only hold
+	// the space, so it goes with the error.
+	defer func() {
+		if err != nil {
+			os.RemoveAll(ooc.PartialName(out.Path()))
+			if j.errPath != "" {
+				os.RemoveAll(ooc.PartialName(j.errPath))
+			}
+		}
+	}()
 	if err := out.Open(s, [2]int{s[0], s[1]}, false); err != nil {
 		return 0, 0, err
 	}
