@@ -399,6 +399,8 @@ func TestCLIBadInput(t *testing.T) {
 		{"raw dtype", rawArgs(stack, "--dtype", "complex64"), 2, []string{"complex64"}, nil},
 		{"raw byteorder", rawArgs(stack, "--byteorder", "middle"), 2, []string{"byteorder", "middle"}, nil},
 		{"format", pcf(good, "--format", "hdf5"), 1, []string{"hdf5"}, nil},
+		{"frame interval overflows the delays", pcf(good, "--frame-interval", "1e307"), 1, []string{"metadata", "1e+307"}, nil},
+		{"pixel size overflows the distances", pcf(good, "--pixel-size", "1e308"), 1, []string{"metadata", "1e+308"}, nil},
 		{"format tiff of a .npy", pcf(good, "--format", "tiff"), 1, []string{"good.npy", "not a TIFF"}, nil},
 		{"format tiff of raw bytes", pcf(stack, "--format", "tiff"), 1, []string{"stack.raw", "not a TIFF"}, nil},
 		{"format npy with a raw shape", pcf(stack, "--format", "npy", "--shape", "64,12,12"), 2, []string{"--format npy", "--shape"}, nil},

@@ -628,6 +628,10 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if pl.perOffset {
 		d.offsets = pl.fitted
 	}
+	npy.RemoveStaleTemps(filepath.Dir(f.out)) // left by runs killed while writing
+	if fitFormatOf(f.out) == "zarr" {
+		npy.RemoveStaleTemps(f.out)
+	}
 	switch fitFormatOf(f.out) {
 	case "zarr":
 		err = writeMapsZarr(f.out, d)

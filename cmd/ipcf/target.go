@@ -84,6 +84,7 @@ func plainMeta(cmd string, meta map[string]any, crc uint32, size int64) map[stri
 // (plainMeta). The old sidecar goes just before the rename and the new one
 // comes after it, so no sidecar ever describes other bytes than its file.
 func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta map[string]any) error {
+	npy.RemoveStaleTemps(filepath.Dir(out)) // left by runs killed while writing
 	crc, size := npyCRC(dt, shape, data)
 	side := ooc.SidecarName(out)
 	dropOld := func() error {

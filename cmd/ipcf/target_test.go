@@ -132,3 +132,44 @@ func runIn(t *testing.T, args ...string) (int, string) {
 	code := run(args, &stdout, &stderr)
 	return code, stdout.String() + stderr.String()
 }
+
+// Temporary files of runs killed while they wrote (".ipcf-*.tmp": a
+// sidecar, a .zattrs) do not stay for good: the next run on the folder
+// removes them, inside a Zarr output too; other files stay.
+func TestStaleTempsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	z := p("r.zarr")
+	args := []string{"pcf", in, "-o", z, "--radius", "2", "--npoints", "4", "--nbins", "8", "--engine", "ooc", "--quiet"}
+	if code, msg := runIn(t, args...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	stale := []string{p(".ipcf-11.tmp"), filepath.Join(z, ".ipcf-12.tmp")}
+	keep := p(".ipcf-notes.txt")
+	for _, f := range append(stale, keep) {
+		if err := os.WriteFile(f, []byte("{}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, msg := runIn(t, args...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	// A plain command's folder too.
+	stale2 := p(".ipcf-13.tmp")
+	if err := os.WriteFile(stale2, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, "simulate", "-o", p("s.npy"), "--frames", "64", "--size", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	for _, f := range append(stale, stale2) {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s is still there (%v)", f, err)
+		}
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("another file was removed: %v", err)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/ipcf/ipcf/core/internal/fft"
@@ -458,6 +459,13 @@ func Open(s Spec) (*Job, error) {
 	}
 	if err := j.makeKey(); err != nil {
 		return nil, err
+	}
+	// The metadata written with the result must encode: a frame interval
+	// or pixel size so large that the delays or distances overflow to
+	// infinity would fail only once the result is published.
+	if _, err := json.Marshal(j.Metadata(0, 0)); err != nil {
+		return nil, fmt.Errorf("%w: the result's metadata cannot be written (frame interval %g s, pixel size %g um: the delays or distances overflow?): %v",
+			pcf.ErrParam, j.spec.FrameInterval, j.spec.PixelSize, err)
 	}
 	ok = true
 	return j, nil
@@ -920,6 +928,12 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		return sum, err
 	}
 	defer unlock()
+	// Temporary files of runs killed while they wrote a file there (a
+	// sidecar, a .zattrs) would stay for good, inside a published Zarr too.
+	npy.RemoveStaleTemps(filepath.Dir(j.outAbs))
+	if j.zarr {
+		npy.RemoveStaleTemps(j.outAbs)
+	}
 	out := j.output()
 	scratch := ooc.ScratchDir(j.spec.Scratch, j.outAbs)
 	// A removal of the scratch killed half-way.

@@ -321,7 +321,7 @@ func WriteAtomic(path string, fill func(w io.Writer) error) error {
 // old one, for example). An error of before is returned, the file left as
 // it was.
 func WriteAtomicThen(path string, fill func(w io.Writer) error, before func() error) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".ipcf-*.tmp")
+	tmp, err := createTemp(dirOf(path))
 	if err != nil {
 		return err
 	}
@@ -330,22 +330,37 @@ func WriteAtomicThen(path string, fill func(w io.Writer) error, before func() er
 	if err == nil {
 		err = tmp.Sync()
 	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
-		err = os.Chmod(name, 0o644) // CreateTemp makes 0600 files
+		err = tmp.Chmod(0o644) // CreateTemp makes 0600 files
 	}
 	if err == nil && before != nil {
 		err = before()
 	}
 	if err == nil {
-		err = os.Rename(name, path)
+		err = os.Rename(name, path) // still open: locked until renamed
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		os.Remove(name)
 	}
 	return err
+}
+
+// tempPattern names the temporary files of WriteAtomic.
+const tempPattern = ".ipcf-*.tmp"
+
+// createTemp creates a temporary file in dir, locked (holdTemp) until it
+// is closed.
+func createTemp(dir string) (*os.File, error) {
+	for {
+		f, err := os.CreateTemp(dir, tempPattern)
+		if err != nil || holdTemp(f) {
+			return f, err
+		}
+		f.Close() // removed by RemoveStaleTemps before it was locked
+	}
 }
 
 func dirOf(path string) string {

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package npy
+
+import "os"
+
+func holdTemp(*os.File) bool { return true }
+
+// RemoveStaleTemps does nothing here: without file locks a live writer's
+// temporary file cannot be told from a dead one's.
+func RemoveStaleTemps(dir string) {}

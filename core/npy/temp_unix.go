@@ -1,0 +1,41 @@
+//go:build unix
+
+package npy
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// holdTemp takes an exclusive lock on the temporary file f, held until it
+// is closed (or its process dies), and reports whether f still has a name:
+// RemoveStaleTemps removes only unlocked temporary files, so one removed
+// between its creation and this lock must be made again.
+func holdTemp(f *os.File) bool {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return true // no locks here: nothing removes it either
+	}
+	var st syscall.Stat_t
+	return syscall.Fstat(int(f.Fd()), &st) != nil || st.Nlink > 0
+}
+
+// RemoveStaleTemps removes from dir the temporary files of WriteAtomic
+// (".ipcf-*.tmp") that no writer holds: those of a process killed while
+// it wrote them. A writer's file is locked from its creation to its
+// rename, so a live one is never removed.
+func RemoveStaleTemps(dir string) {
+	names, _ := filepath.Glob(filepath.Join(dir, tempPattern))
+	for _, name := range names {
+		f, err := os.Open(name)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if st, err := os.Lstat(name); err == nil && st.Mode().IsRegular() {
+				os.Remove(name)
+			}
+		}
+		f.Close()
+	}
+}
