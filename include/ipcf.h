@@ -567,7 +567,10 @@ void ipcf_bleach_options_init(ipcf_bleach_options *options);
 
 /* ipcf_correct_bleaching: correct data (T, H, W) into out
  * (T - 2*filtersize, H, W), an integer array (values are rounded half
- * away from zero and clipped to [0, 65535] and to out's type).
+ * away from zero and clipped to [0, 65535] and to out's type). Data that
+ * are not integer counts in 0..65535 (fractions, negatives, larger values,
+ * NaN) are computed as defined, without a warning here: the CLI and the
+ * Python binding warn.
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a descriptor, filtersize,
  * mean, threads, aliasing), IPCF_E_BUFFER_TOO_SMALL (out shape),
  * IPCF_E_UNSUPPORTED_LAYOUT (dtypes: out must be an integer type),

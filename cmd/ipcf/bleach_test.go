@@ -143,3 +143,33 @@ func TestBleachInputChangedDuringRun(t *testing.T) {
 		})
 	}
 }
+
+// Data that are not counts in 0..65535 are corrected as defined (rounded
+// and clipped) with a warning naming a sample: ipcf bleach and pcf --bleach.
+func TestBleachWarnsForDataThatAreNotCounts(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		dt   array.DType
+		f    func(i int) float64
+		warn bool
+	}{
+		{"fractions", array.Float64, func(i int) float64 { return 0.05 + float64(i%7)/100 }, true},
+		{"int32 counts of 10^7", array.Int32, func(i int) float64 { return 1e7 + float64(i%13) }, true},
+		{"negative int16", array.Int16, func(i int) float64 { return float64(i%9) - 4 }, true},
+		{"float counts", array.Float32, func(i int) float64 { return float64(100 + i%13) }, false},
+	} {
+		in := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".npy")
+		writeNpy(t, in, c.dt, []int{200, 6, 6}, c.f)
+		for _, args := range [][]string{
+			{"bleach", in, "-o", in + ".b.npy", "--filtersize", "10", "--quiet"},
+			{"pcf", in, "-o", in + ".p.npy", "--bleach", "10", "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"},
+		} {
+			code, msg := runIn(t, args...)
+			warned := strings.Contains(msg, "warning") && strings.Contains(msg, "not counts in 0..65535")
+			if code != 0 || warned != c.warn {
+				t.Errorf("%s, %s: exit %d, warned %v (want %v): %q", c.name, args[0], code, warned, c.warn, msg)
+			}
+		}
+	}
+}

@@ -685,6 +685,13 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
+	// Samples that are not counts in 0..65535 are rounded and clipped by
+	// the definition: computed as defined, with a warning.
+	if err := source.Guard(src.Name(), func() error { return bleach.CheckCounts(data) }); errors.Is(err, bleach.ErrCounts) {
+		fmt.Fprintf(stderr, "ipcf bleach: warning: %s: %v\n", src.Name(), err)
+	} else if err != nil {
+		return err
+	}
 	dt := src.DType()
 	if !dt.IsInteger() {
 		dt = array.Uint16

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/ipcf/ipcf/core/array"
 )
 
 // Mean selects how the series mean is computed.
@@ -19,6 +21,39 @@ const (
 
 // ErrParam reports a bad filter size, mean or length.
 var ErrParam = errors.New("bleach: invalid parameter")
+
+// ErrCounts reports data that are not camera counts: the correction's
+// output is clip(round(...), 0, 65535) (pcf.md), so a sample that is not an
+// integer in 0..65535 (a fraction, a negative or larger value, NaN or
+// infinity) is rounded or clipped with it: a float series of 0.05..0.2
+// becomes all 0, int32 counts of 10^7 all 65535, a series with one NaN
+// all 0. Hosts warn with it (the numbers follow the definition).
+var ErrCounts = errors.New("bleach: the data are not counts in 0..65535")
+
+// isCount reports whether f is an integer in 0..65535.
+func isCount(f float64) bool { return f >= 0 && f <= 65535 && f == math.Trunc(f) }
+
+// CheckCounts returns an ErrCounts error naming the first sample of the
+// (time, rows, columns) view v that is not an integer in 0..65535; nil for
+// uint8 and uint16 data, whose samples all are.
+func CheckCounts(v array.View) error {
+	if v.DType == array.Uint8 || v.DType == array.Uint16 || v.NDim() != 3 {
+		return nil
+	}
+	T, H, W := v.Shape[0], v.Shape[1], v.Shape[2]
+	for t := 0; t < T; t++ {
+		for y := 0; y < H; y++ {
+			o := v.Offset + t*v.Strides[0] + y*v.Strides[1]
+			for x := 0; x < W; x++ {
+				if f := v.Load(o + x*v.Strides[2]); !isCount(f) {
+					return fmt.Errorf("%w: sample %g at frame %d, pixel (row %d, column %d): the correction rounds and clips to integer counts in 0..65535 (the tutorial's camera data), which changes such samples beyond recognition",
+						ErrCounts, f, t, y, x)
+				}
+			}
+		}
+	}
+	return nil
+}
 
 // Check validates a filter size for a series of n samples: the output keeps
 // n - 2*filtersize samples, which must be at least 1.

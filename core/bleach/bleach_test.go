@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
 )
 
 func TestCheck(t *testing.T) {
@@ -70,6 +72,43 @@ func TestFloorMean(t *testing.T) {
 	} {
 		if got := meanOf(c.sum, c.n, Floor); got != c.want {
 			t.Errorf("floor mean of sum %v over %d: %v, want %v", c.sum, c.n, got, c.want)
+		}
+	}
+}
+
+// CheckCounts names the first sample that is not an integer in 0..65535
+// (fractions, negatives, larger values, NaN, infinities) and passes counts
+// of any dtype; uint8 and uint16 data are not read.
+func TestCheckCounts(t *testing.T) {
+	mk := func(dt array.DType, vals ...float64) array.View {
+		v, err := array.Contiguous(dt, []int{len(vals), 1, 1}, make([]byte, len(vals)*dt.Size()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range vals {
+			v.Store(i*dt.Size(), f)
+		}
+		return v
+	}
+	for _, c := range []struct {
+		v    array.View
+		want string // "" for none, else the sample named
+	}{
+		{mk(array.Float64, 0, 1, 65535), ""},
+		{mk(array.Int32, 0, 65535, 7), ""},
+		{mk(array.Uint16, 0, 65535), ""},
+		{mk(array.Float64, 1, 0.5), "sample 0.5 at frame 1"},
+		{mk(array.Float32, 3, float64(float32(math.NaN()))), "sample NaN at frame 1"},
+		{mk(array.Float64, math.Inf(1)), "sample +Inf at frame 0"},
+		{mk(array.Int16, 2, -1), "sample -1 at frame 1"},
+		{mk(array.Int32, 65536), "sample 65536 at frame 0"},
+	} {
+		err := CheckCounts(c.v)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.v.DType, err)
+		case c.want != "" && (!errors.Is(err, ErrCounts) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want ErrCounts naming %q", c.v.DType, err, c.want)
 		}
 	}
 }

@@ -869,6 +869,25 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 	return m
 }
 
+// warnCounts logs a warning if the input (and the second channel) held
+// in one mapping has samples that are not counts in 0..65535, which the
+// bleaching correction rounds and clips away (bleach.ErrCounts). uint8
+// and uint16 inputs are not read for it.
+func (j *Job) warnCounts() {
+	for _, src := range []source.Source{j.src, j.src2} {
+		if src == nil {
+			continue
+		}
+		v, ok := src.Stack()
+		if !ok {
+			continue
+		}
+		if err := source.Guard(src.Name(), func() error { return bleach.CheckCounts(v) }); errors.Is(err, bleach.ErrCounts) {
+			j.log("warning: %s: %v", src.Name(), err)
+		}
+	}
+}
+
 func (j *Job) log(format string, a ...any) {
 	if j.spec.Log != nil {
 		j.spec.Log(fmt.Sprintf(format, a...))
@@ -947,6 +966,9 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	}
 	o := j.spec.PCF
 	o.Mask, o.Data2 = j.mask, nil // the second channel is read from j.src2
+	if o.Bleach > 0 {
+		j.warnCounts()
+	}
 	if j.engine == "memory" {
 		// A scratch folder of an out-of-core run on this output is stale.
 		if _, err := os.Stat(scratch); err == nil {

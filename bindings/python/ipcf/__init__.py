@@ -52,7 +52,7 @@ __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
-    'label', 'Labelled', 'TimeAxisWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult',
+    'label', 'Labelled', 'TimeAxisWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult',
     'open_errors',
 ]
 
@@ -1039,6 +1039,32 @@ def pcf_output_shape(shape, /, *, radius=6, npoints=32, nbins=32, bleach=0, offs
     return tuple(int(v) for v in out)[line:]
 
 
+class CountsWarning(UserWarning):
+    """The data given to the bleaching correction are not counts: samples
+    that are not integers in 0..65535 (fractions, negatives, larger values,
+    NaN, infinities), which its rounding and clipping to 0..65535 (the
+    tutorial's definition, for camera counts) change beyond recognition."""
+
+
+def _warn_counts(data, name, stacklevel):
+    """Warn (`CountsWarning`) if data, to be corrected for bleaching, has
+    a sample that is not an integer in 0..65535; uint8 and uint16 data are
+    not read for it."""
+    if data.dtype.kind == 'u' and data.dtype.itemsize <= 2:
+        return
+    d = numpy.asarray(data)
+    with numpy.errstate(invalid='ignore'):
+        bad = ~((d >= 0) & (d <= 65535))
+        if d.dtype.kind == 'f':
+            bad |= d != numpy.trunc(d)
+    if bad.any():
+        t, y, x = numpy.unravel_index(int(numpy.argmax(bad.ravel())), d.shape)[:3]
+        msg = (f'ipcf: {name}: sample {d[t, y, x]!r} at frame {t}, pixel (row {y}, column {x}) is not a '
+               f'count in 0..65535: the bleaching correction rounds and clips to integer counts (the '
+               f"tutorial's camera data), which changes such samples beyond recognition")
+        warnings.warn(msg, CountsWarning, stacklevel=stacklevel)
+
+
 class TimeAxisWarning(UserWarning):
     """The input has fewer frames than rows or columns: its time axis may
     not be the first. Pass ``time_axis=`` (``time_axis=0`` says it is)."""
@@ -1084,6 +1110,8 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
                      offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, smooth=smooth, threshold=threshold,
                      delta=delta, line=line)
     d3 = data[:, None, :] if line else data
+    if o.bleach > 0:
+        _warn_counts(d3, 'data', 4)
     din = _descriptor(d3, 'data')
     d2 = None
     if data2 is not None:
@@ -2102,7 +2130,9 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
     Returns
     -------
     numpy.ndarray
-        The input's integer dtype (uint16 for floating-point input).
+        The input's integer dtype (uint16 for floating-point input). Data
+        that are not integer counts in 0..65535 are rounded and clipped as
+        defined, with a `CountsWarning`.
 
     Examples
     --------
@@ -2127,6 +2157,7 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
         out = _empty(shape, dt.newbyteorder('='), 'out')
     else:
         _output(out, 'out', shape, ('u1', 'u2', 'i2', 'i4'), 'uint8, uint16, int16 or int32', ((data, 'data'),))
+    _warn_counts(data, 'data', 3)
     din = _descriptor(data, 'data')
     dout = _descriptor(out, 'out')
     # Two passes over each series: 2**20 samples took 3.5 ms, so a quarter

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 import tracemalloc
+import warnings
 
 import numpy
 import pytest
@@ -417,3 +418,37 @@ def test_gpu_fallback_warns(tmp_path):
     env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, IPCF_EMU_FAIL='launch')
     r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize('kind', ['fraction', 'int32-large', 'negative', 'nan'])
+def test_bleaching_warns_for_data_that_are_not_counts(kind):
+    # The correction rounds and clips to 0..65535 (the definition): such
+    # data are computed as defined, with a CountsWarning naming a sample.
+    rng = numpy.random.default_rng(3)
+    base = rng.integers(100, 200, (200, 6, 6))
+    data = {'fraction': base / 1000.0, 'int32-large': (base + 10**7).astype(numpy.int32),
+            'negative': (base - 150).astype(numpy.int16), 'nan': base.astype(numpy.float32)}[kind]
+    if kind == 'nan':
+        data[7, 2, 3] = numpy.nan
+    with pytest.warns(ipcf.CountsWarning, match='not a count in 0..65535') as caught:
+        got = ipcf.correct_bleaching(data, 10)
+    assert caught[0].filename == __file__  # points at the caller
+    with pytest.warns(ipcf.CountsWarning) as caught:
+        ipcf.pcf(data, bleach=10, radius=1, npoints=4, nbins=4)
+    assert caught[0].filename == __file__
+    # The numbers are the definition's: the same as without the check.
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', ipcf.CountsWarning)
+        again = ipcf.correct_bleaching(data, 10)
+    assert numpy.array_equal(got, again)
+
+
+def test_bleaching_counts_do_not_warn():
+    rng = numpy.random.default_rng(4)
+    for data in (rng.integers(0, 65536, (100, 5, 5)).astype(numpy.uint16),
+                 rng.integers(0, 65536, (100, 5, 5)).astype(numpy.int32),
+                 rng.integers(0, 65536, (100, 5, 5)).astype(numpy.float64)):
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', ipcf.CountsWarning)
+            ipcf.correct_bleaching(data, 10)
+            ipcf.pcf(data, bleach=10, radius=1, npoints=4, nbins=4)
