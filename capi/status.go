@@ -45,6 +45,7 @@ var statusTable = []struct {
 	{"pcf.ErrParam", pcf.ErrParam, eInvalid},
 	{"pcf.ErrShape", pcf.ErrShape, eInvalid},
 	{"bleach.ErrParam", bleach.ErrParam, eInvalid},
+	{"bleach.ErrCounts", bleach.ErrCounts, eInvalid}, // a warning of the hosts; never returned today
 	{"conv.ErrParam", conv.ErrParam, eInvalid},
 	{"simulate.ErrParam", simulate.ErrParam, eInvalid},
 	{"xcorr.ErrLength", xcorr.ErrLength, eInvalid},
