@@ -657,9 +657,10 @@ ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *off
  * same shape: their standard errors (derived ones to first order);
  * chisq (optional), float32 (H, W, KF): the chi-square of each fit;
  * status (optional), uint8 (H, W, KF): 0 converged, 1 converged at a
- * bound, 2 out of iterations, 3 failed. A curve holding a NaN or infinity
- * (a masked pixel), or a non-positive error bar, fails: NaN parameters and
- * chi-square, status 3. The fits are the same whatever the threads, and
+ * bound, 2 out of iterations, 3 failed. A failed fit (a curve holding a
+ * NaN or infinity, a masked pixel, a non-positive error bar, a parameter
+ * the curve does not determine, as for an all-zero curve) has NaN
+ * parameters, standard errors and chi-square, status 3. The fits are the same whatever the threads, and
  * the same numbers as the maps of ipcf fit for the same curves and options.
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a NULL pointer that is
  * required, a descriptor, an option, flag or offset as for

@@ -121,10 +121,9 @@
 // non-positive error bar, descending or negative delays, no more points
 // than free parameters, invalid options or model, a model that is not
 // finite at the start, an undetermined parameter off its bounds, or an
-// amplitude beyond float64). Bad input gives NaN parameters; a fit that
-// fails on an undetermined parameter keeps the values it reached, with
-// +Inf for that parameter's standard error. No input makes a fit panic
-// (FuzzFit).
+// amplitude beyond float64). A failed fit gives NaN parameters, standard
+// errors and chi-square, whatever the cause, so that no map shows a
+// failed pixel's values as fitted. No input makes a fit panic (FuzzFit).
 //
 // # Initial guesses
 //

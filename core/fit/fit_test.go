@@ -381,6 +381,12 @@ func TestFailed(t *testing.T) {
 		if r.Status != Failed {
 			t.Errorf("%s: status %v, params %v, want failed", c.name, r.Status, r.P())
 		}
+		for j := 0; j < r.NParams; j++ {
+			if !math.IsNaN(r.Params[j]) || !math.IsNaN(r.StdErr[j]) || !math.IsNaN(r.ChiSq) {
+				t.Errorf("%s: failed with params %v, stderr %v, chi-square %v: want NaN", c.name, r.P(), r.StdErr[:r.NParams], r.ChiSq)
+				break
+			}
+		}
 		if !strings.Contains(r.Status.String(), "fail") {
 			t.Errorf("%s: %q", c.name, r.Status)
 		}
@@ -405,6 +411,12 @@ func TestFailed(t *testing.T) {
 	} {
 		if r.Status != Failed {
 			t.Errorf("joint %s: status %v, want failed", name, r.Status)
+		}
+		for j := 0; j < r.NParams; j++ {
+			if !math.IsNaN(r.Params[j]) {
+				t.Errorf("joint %s: failed with params %v: want NaN", name, r.P())
+				break
+			}
 		}
 	}
 	if s := Status(9).String(); s != "Status(9)" {

@@ -677,6 +677,11 @@ func (ft *Fitter) run(r *Result) {
 		// Bounds scaled into subnormals lose bits.
 		r.Params[j] = min(max(r.Params[j], lo0[j]), hi0[j])
 	}
+	if r.Status == Failed {
+		// No usable fit: NaN, never values that a map would show as
+		// fitted (an all-zero curve kept its start values).
+		*r = failed(*r)
+	}
 }
 
 // scale divides the points by a power of two that brings their largest
