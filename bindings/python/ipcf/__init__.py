@@ -2026,6 +2026,9 @@ def open_errors(path):
         raise _error(_c.E_IO, f'{sd}: not a .npy file of error bars ({type(exc).__name__}: {exc})') from None
     want_bytes = rec.get('bytes')
     want_shape = rec.get('shape')
+    if want_shape is not None and (not isinstance(want_shape, list)
+                                   or not all(type(v) is int for v in want_shape)):
+        raise _error(_c.E_IO, f'{p}.json: errors: shape {want_shape!r}: want a list of integers')
     if (not isinstance(array, numpy.ndarray) or (want_shape is not None and list(array.shape) != list(want_shape))
             or (isinstance(want_bytes, int) and os.path.getsize(sd) != want_bytes)):
         got = getattr(array, 'shape', type(array).__name__)
@@ -2063,6 +2066,8 @@ def _open_zarr(path):
         shape, chunks = tuple(za['shape']), tuple(za['chunks'])
         if len(shape) != len(chunks) or not all(type(v) is int for v in shape + chunks):
             raise ValueError(f'shape {shape} and chunks {chunks}: want integers, as many of each')
+        if not shape:
+            raise ValueError('shape []: want at least one dimension')
         if any(v < 0 for v in shape) or any(v < 1 for v in chunks):
             raise ValueError(f'shape {shape} and chunks {chunks}: want shape >= 0, chunks >= 1')
         dt = numpy.dtype(za['dtype'])
@@ -2079,17 +2084,29 @@ def _open_zarr(path):
             fill = 0
         elif isinstance(fill, str):  # "NaN", "Infinity", "-Infinity"
             fill = float(fill.replace('Infinity', 'inf'))
-    except (KeyError, TypeError, ValueError) as exc:
+        if dt.kind in 'ui':
+            info = numpy.iinfo(dt)
+            if isinstance(fill, bool) or not isinstance(fill, (int, float)) or fill != int(fill) \
+                    or not info.min <= fill <= info.max:
+                raise ValueError(f'fill_value {fill!r}: not a value of {dt}')
+        elif not isinstance(fill, (int, float)) or isinstance(fill, bool):
+            raise ValueError(f'fill_value {fill!r}: not a value of {dt}')
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise _error(_c.E_IO, f'{zpath}: not a Zarr v2 array description ({type(exc).__name__}: {exc})') from None
     out = _empty(shape, dt.newbyteorder('='), path)
     out[...] = fill
     grid = [-(-s // c) for s, c in zip(shape, chunks)]
-    want = int(numpy.prod(chunks)) * dt.itemsize
+    want = math.prod(chunks) * dt.itemsize  # Python integers: no overflow
     for index in numpy.ndindex(*grid):
         name = os.path.join(path, sep.join(str(i) for i in index))
-        if not os.path.exists(name):
+        if not os.path.lexists(name):
             continue  # a missing chunk holds fill values
-        block = numpy.fromfile(name, dtype=dt)
+        if not os.path.isfile(name):
+            raise _error(_c.E_IO, f'{name}: a chunk that is not a file')
+        try:
+            block = numpy.fromfile(name, dtype=dt)
+        except OSError as exc:
+            raise _error(_c.E_IO, f'{name}: {exc.strerror or exc}') from None
         if block.nbytes != want:
             msg = f'{name}: {block.nbytes} bytes, want {want} (a chunk of {chunks} {dt})'
             raise _error(_c.E_IO, msg)

@@ -520,3 +520,33 @@ def test_format_is_honoured(fixture, stack_npy, tmp_path):
                       shape=(fixture['frames'], 40, 40), dtype='>u2', **pcf_args(fixture))
     assert 'raw' in str(info.value)  # the binding's own check (the library's: TestCLIBadInput)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('name, zarray, make', [
+    ('chunks whose product overflows', dict(shape=[1, 1], chunks=[2**32, 2**32]), lambda p: open(p / '0.0', 'wb').close()),
+    ('a chunk that is a folder', dict(shape=[2], chunks=[2]), lambda p: os.mkdir(p / '0')),
+    ('no dimensions', dict(shape=[], chunks=[]), None),
+    ('a fill value beyond the dtype', dict(shape=[2], chunks=[2], dtype='|u1', fill_value=1000), None),
+    ('a fill value that is a list', dict(shape=[2], chunks=[2], fill_value=[1]), None),
+])
+def test_open_result_damaged_zarr_is_an_io_error(tmp_path, name, zarray, make):
+    # Damaged metadata or chunks give an IpcfIOError naming the file, never
+    # another exception or a wrapped value.
+    z = tmp_path / 'r.zarr'
+    z.mkdir()
+    desc = dict(zarr_format=2, compressor=None, filters=None, dtype='<f4', order='C', fill_value='NaN')
+    desc.update(zarray)
+    (z / '.zarray').write_text(json.dumps(desc))
+    if make:
+        make(z)
+    with pytest.raises(ipcf.IpcfIOError) as info:
+        ipcf.open_result(z)
+    assert str(z) in str(info.value), name
+
+
+def test_open_errors_damaged_record_is_an_io_error(tmp_path):
+    r = tmp_path / 'r.npy'
+    numpy.save(r, numpy.zeros(3, numpy.float32))
+    (tmp_path / 'r.npy.json').write_text('{"errors": {"file": "r.npy", "shape": 5}}')
+    with pytest.raises(ipcf.IpcfIOError, match='shape 5'):
+        ipcf.open_errors(r)
