@@ -190,11 +190,7 @@ func (p *errPlan) read(sc *errScratch, dst []float64, d array.View, y, x int) fl
 	} else {
 		d.Gather(dst, at, d.Strides[0], p.g.N)
 	}
-	var s float64
-	for _, v := range dst[:p.g.N] {
-		s += v
-	}
-	return s
+	return seriesSum(dst[:p.g.N])
 }
 
 func (p *errPlan) run(ctx context.Context, sd, data array.View, threads int) error {

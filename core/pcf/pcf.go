@@ -619,6 +619,33 @@ func (e *engine) scaleOf(c, p int, sum float64, devs func(func(float64) bool)) i
 	return k
 }
 
+// seriesSum returns the sum of the series s in float64. A sum that
+// overflows while every sample is finite (samples near float64's largest)
+// is not a pixel without curves: the series is scaled by a power of two
+// in place until it sums to a finite value. The curves do not change: a
+// pair's normalized correlation does not depend on either series' scale,
+// and the scaling is exact (no sample of such a series is near the
+// subnormals that matter to it).
+func seriesSum(s []float64) float64 {
+	var sum float64
+	for _, v := range s {
+		sum += v
+	}
+	for math.IsInf(sum, 0) {
+		for _, v := range s {
+			if math.IsInf(v, 0) || math.IsNaN(v) {
+				return sum // a non-finite sample: no curves
+			}
+		}
+		sum = 0
+		for i, v := range s {
+			s[i] = math.Ldexp(v, -64)
+			sum += s[i]
+		}
+	}
+	return sum
+}
+
 // usable reports whether a pixel with series sum s has curves: a zero sum
 // (the spec's rule) or a non-finite one (a NaN or Inf sample) makes every
 // curve involving the pixel NaN, and keeps its spectrum out of every
@@ -760,10 +787,7 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 			}
 			// Bleach-corrected values are integers and raw samples of these
 			// dtypes may not be exact in float32: sum in float64 here.
-			var sum float64
-			for _, v := range s[:g.N] {
-				sum += v
-			}
+			sum := seriesSum(s[:g.N])
 			p := y*g.W + x0 + k
 			sums[p] = sum
 			mean := sum / float64(g.N)
