@@ -111,7 +111,9 @@ __global__ void ipcf_bleach(const void *raw, int dtype, int swap, int nt, int np
             if ((long long)sum % (long long)nt != 0 && sum < 0) q--;
             m = (double)q;
         } else {
-            m = floor(sum / nt);
+            double q = sum / nt; /* floor(q), from the builtins NVRTC has */
+            m = trunc(q);
+            if (m > q) m -= 1;
         }
         int i = nt - 2;
         for (; i >= nt - f; i--) c = s[(ipcf_u64)i * npix + p] * f0 + c * f1;
