@@ -179,7 +179,7 @@ func DefaultMemory() int64 {
 }
 
 // ParseSize parses a memory size: "2GiB", "512MiB", "1.5G", "100M",
-// "64KiB" or bytes.
+// "64KiB" or bytes; units in any case ("2gib", "512mb").
 func ParseSize(s string) (int64, error) {
 	units := []struct {
 		suffix string
@@ -189,13 +189,16 @@ func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
 	mul := 1.0
 	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mul = strings.TrimSuffix(t, u.suffix), u.mul
+		if len(t) >= len(u.suffix) && strings.EqualFold(t[len(t)-len(u.suffix):], u.suffix) {
+			t, mul = t[:len(t)-len(u.suffix)], u.mul
 			break
 		}
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-	if err != nil || !(v > 0) || v*mul >= 1<<62 || v*mul < 1 {
+	if err == nil && v > 0 && v*mul >= 1<<62 {
+		return 0, fmt.Errorf("size %q: too large (at most 4 EiB)", s)
+	}
+	if err != nil || !(v > 0) || v*mul < 1 || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (GiB, MiB, KiB, GB, MB, B)", s)
 	}
 	return int64(v * mul), nil

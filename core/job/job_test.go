@@ -15,15 +15,19 @@ import (
 
 func TestParseSize(t *testing.T) {
 	for s, want := range map[string]int64{"2GiB": 2 << 30, "512MiB": 512 << 20, "1.5G": 3 << 29, "100M": 100 << 20,
-		"64KiB": 64 << 10, "1000": 1000, " 3 MB ": 3e6, "1TiB": 1 << 40} {
+		"64KiB": 64 << 10, "1000": 1000, " 3 MB ": 3e6, "1TiB": 1 << 40, "2gib": 2 << 30, "512mib": 512 << 20, "2g": 2 << 30,
+		"3mb": 3e6, "1tib": 1 << 40} {
 		if got, err := ParseSize(s); err != nil || got != want {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"", "lots", "-1GiB", "0", "NaN", "Inf", "1e300GiB", "0.1"} {
+	for _, s := range []string{"", "lots", "-1GiB", "0", "NaN", "Inf", "1e300GiB", "0.1", "99999999TiB"} {
 		if v, err := ParseSize(s); err == nil {
 			t.Errorf("ParseSize(%q) = %d, want an error", s, v)
 		}
+	}
+	if _, err := ParseSize("99999999TiB"); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("ParseSize(99999999TiB): %v, want 'too large'", err)
 	}
 }
 
