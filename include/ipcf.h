@@ -194,7 +194,7 @@ typedef struct ipcf_pcf_options {
     int32_t bleach_mean;        /* IPCF_MEAN_* (IPCF_MEAN_REAL) */
     int32_t threads;            /* worker threads, 0 = all cores (0) */
     int32_t reserved0;
-    const ipcf_array *mask;     /* optional (H, W); zero = not computed (NaN) */
+    const ipcf_array *mask;     /* optional (H, W); zero = not computed (NaN); a NaN in it is refused */
     ipcf_progress_fn progress;  /* optional */
     void *progress_user;
     ipcf_token token;           /* optional cancellation token */

@@ -186,6 +186,12 @@ func TestCLIBadInput(t *testing.T) {
 	writeNpy(t, p("noframes.npy"), array.Uint16, []int{0, H, W}, nil)
 	writeNpy(t, p("nowidth.npy"), array.Uint16, []int{T, H, 0}, nil)
 	writeNpy(t, p("mask_small.npy"), array.Uint8, []int{5, 5}, func(i int) float64 { return 1 })
+	writeNpy(t, p("mask_nan.npy"), array.Float32, []int{H, W}, func(i int) float64 {
+		if i == 3*W+4 {
+			return math.NaN()
+		}
+		return 1
+	})
 	writeNpy(t, p("short.npy"), array.Uint16, []int{3, H, W}, func(i int) float64 { return float64(i % 5) })
 	// results to plot: NaN (masked) pixels, all NaN, Inf
 	writeNpy(t, p("res_nan.npy"), array.Float32, []int{4, 4, 8, 6}, func(i int) float64 {
@@ -387,6 +393,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"3 frames", pcf(p("short.npy")), 1, []string{"3 frames usable"}, nil},
 		{"mask shape", pcf(good, "--mask", p("mask_small.npy")), 1, []string{"mask", "[5 5]"}, nil},
 		{"mask missing", pcf(good, "--mask", p("nomask.npy")), 1, []string{"nomask.npy"}, nil},
+		{"mask with a NaN", pcf(good, "--mask", p("mask_nan.npy")), 1, []string{"mask_nan.npy", "NaN at row 3, column 4"}, nil},
 		{"mask fifo", pcf(good, "--mask", fifo), 1, []string{"fifo.npy", "not a regular file"}, nil},
 		{"raw short", rawArgs(short), 1, []string{"short.raw", "18430 bytes", "18432 bytes", "must match exactly"}, nil},
 		{"raw long", rawArgs(long), 1, []string{"long.raw", "18434 bytes", "18432 bytes", "must match exactly"}, nil},

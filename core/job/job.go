@@ -513,6 +513,9 @@ func (j *Job) openMask(h, w int) error {
 	if v.Shape[0] != h || v.Shape[1] != w {
 		return fmt.Errorf("%w: mask shape %v, the input frames (after the crop) are %dx%d", pcf.ErrShape, v.Shape, h, w)
 	}
+	if err := pcf.CheckMaskValues(*v); err != nil {
+		return fmt.Errorf("%s: %w", j.spec.Mask, err)
+	}
 	// A contiguous float64 copy: owned by the job, hashed for the key.
 	buf := make([]byte, h*w*8)
 	c, _ := array.Contiguous(array.Float64, []int{h, w}, buf)

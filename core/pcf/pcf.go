@@ -358,6 +358,24 @@ func specStride(n int) int { return (n/2 + 1 + 7) / 8 * 8 }
 // pixelBlock is how many adjacent pixels of a row are transposed together.
 const pixelBlock = 16
 
+// CheckMaskValues refuses a (rows, columns) mask holding a NaN: a mask
+// says 0 (not computed) or any other number (computed), and a NaN is
+// neither (a mask made from an image with NaN outside the cell would
+// otherwise compute exactly the pixels meant to be left out).
+func CheckMaskValues(m array.View) error {
+	if m.DType != array.Float32 && m.DType != array.Float64 || m.NDim() != 2 {
+		return nil
+	}
+	for y := 0; y < m.Shape[0]; y++ {
+		for x := 0; x < m.Shape[1]; x++ {
+			if math.IsNaN(m.Load(m.Offset + y*m.Strides[0] + x*m.Strides[1])) {
+				return fmt.Errorf("%w: mask value NaN at row %d, column %d: want 0 (not computed) or another number (computed)", ErrParam, y, x)
+			}
+		}
+	}
+	return nil
+}
+
 // checkOut validates an output of g's shape and the arrays of o against
 // it: Compute and ErrorBars.
 func checkOut(out, data array.View, g Geometry, o Options) error {
@@ -379,6 +397,9 @@ func checkOut(out, data array.View, g Geometry, o Options) error {
 		}
 		if out.Overlaps(*m) {
 			return fmt.Errorf("%w: output overlaps the mask", ErrParam)
+		}
+		if err := CheckMaskValues(*m); err != nil {
+			return err
 		}
 	}
 	if o.Data2 != nil {

@@ -1203,7 +1203,8 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         tutorial's Cython integer division (to reproduce its numbers).
     mask : array_like, optional
         (row, column) array ((column,) for a line scan); pixels where it is
-        zero are not computed and their curves are NaN.
+        zero are not computed and their curves are NaN (a NaN in it is an
+        error: neither zero nor computed).
     threads : int, optional
         Worker threads; 0 means all cores. Default: ``IPCF_NUM_THREADS`` or 0.
     out : numpy.ndarray, optional

@@ -228,6 +228,8 @@ CASES = [
     ('pcf-out-overlaps-mask', lambda c: (lambda o, m: c.pcf(out=o, mask=m))(*out_sharing_mask(c)),
      ValueError, 'out shares memory with mask'),
     ('pcf-out-masked', lambda c: c.pcf(out=numpy.ma.masked_array(c.out())), TypeError, 'out: want a numpy.ndarray'),
+    ('pcf-mask-nan', lambda c: c.pcf(mask=numpy.where(numpy.arange(100).reshape(10, 10) == 34, numpy.nan, 1.0)),
+     ValueError, 'mask value NaN at row 3, column 4'),
     ('pcf-out-list', lambda c: c.pcf(out=[0.0] * 10), TypeError, 'out: want a numpy.ndarray'),
     ('pcf-out-broadcast', lambda c: c.pcf(out=numpy.broadcast_to(F32(0), c.shape)), ValueError, 'out: the array'),
     ('bleach-out-readonly', lambda c: ipcf.correct_bleaching(c.d, 4, out=readonly(numpy.empty((56, 10, 10),
