@@ -46,7 +46,7 @@ func parseDescr(s string) (array.DType, array.ByteOrder, error) {
 	}
 	var dt array.DType
 	switch s[1:] {
-	case "u1":
+	case "u1", "b1": // numpy's bool: bytes 0 and 1 (a mask of numpy.save(m > 0))
 		dt = array.Uint8
 	case "u2":
 		dt = array.Uint16
@@ -59,7 +59,7 @@ func parseDescr(s string) (array.DType, array.ByteOrder, error) {
 	case "f8":
 		dt = array.Float64
 	default:
-		return 0, 0, fmt.Errorf("%w: dtype %q not supported (want u1, u2, i2, i4, f4 or f8)", ErrFormat, s)
+		return 0, 0, fmt.Errorf("%w: dtype %q not supported (want b1, u1, u2, i2, i4, f4 or f8)", ErrFormat, s)
 	}
 	return dt, bo, nil
 }

@@ -218,3 +218,14 @@ func FuzzView(f *testing.F) {
 		}
 	})
 }
+
+// numpy's bool ('|b1', a mask saved as m > 0) reads as uint8 0 and 1.
+func TestBoolReadsAsUint8(t *testing.T) {
+	dt, bo, err := parseDescr("|b1")
+	if err != nil || dt != array.Uint8 || bo != array.NativeOrder {
+		t.Errorf("parseDescr(|b1) = %v, %v, %v", dt, bo, err)
+	}
+	if _, _, err := parseDescr("|b2"); err == nil {
+		t.Error("parseDescr(|b2): no error")
+	}
+}
