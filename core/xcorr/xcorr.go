@@ -22,6 +22,28 @@ func sum(x []float64) float64 {
 	return s
 }
 
+// tame returns x, or a copy of it scaled by a power of two when its
+// largest |value| is so large (above 2^500) or so small (below 2^-500)
+// that sums, FFT products or the normalization could overflow or vanish.
+// The normalized correlations do not depend on a series' scale, and a
+// power of two scales exactly: series of usual magnitudes are used as
+// they are, bit for bit.
+func tame(x []float64) []float64 {
+	var m float64
+	for _, v := range x {
+		m = max(m, math.Abs(v))
+	}
+	if !(m > 0) || math.IsInf(m, 0) || (m <= 0x1p500 && m >= 0x1p-500) {
+		return x
+	}
+	_, e := math.Frexp(m)
+	y := make([]float64, len(x))
+	for i, v := range x {
+		y[i] = math.Ldexp(v, -e)
+	}
+	return y
+}
+
 func checkPair(a, b []float64, min int) error {
 	if len(a) != len(b) {
 		return fmt.Errorf("%w: len(a)=%d, len(b)=%d, want equal", ErrLength, len(a), len(b))
@@ -51,6 +73,7 @@ func Circular(dst, a, b []float64) ([]float64, error) {
 	if err := checkPair(a, b, 2); err != nil {
 		return nil, err
 	}
+	a, b = tame(a), tame(b)
 	n := len(a)
 	dst = resize(dst, n/2)
 	sa, sb := sum(a), sum(b)
@@ -79,6 +102,7 @@ func CircularDirect(dst, a, b []float64) ([]float64, error) {
 	if err := checkPair(a, b, 2); err != nil {
 		return nil, err
 	}
+	a, b = tame(a), tame(b)
 	n := len(a)
 	dst = resize(dst, n/2)
 	sa, sb := sum(a), sum(b)
@@ -106,6 +130,7 @@ func Linear(dst, a, b []float64) ([]float64, error) {
 	if err := checkPair(a, b, 2); err != nil {
 		return nil, err
 	}
+	a, b = tame(a), tame(b)
 	n := len(a)
 	dst = resize(dst, n/2)
 	sa, sb := sum(a), sum(b)
@@ -141,6 +166,7 @@ func LinearDirect(dst, a, b []float64) ([]float64, error) {
 	if err := checkPair(a, b, 2); err != nil {
 		return nil, err
 	}
+	a, b = tame(a), tame(b)
 	n := len(a)
 	dst = resize(dst, n/2)
 	ma, mb := sum(a)/float64(n), sum(b)/float64(n)

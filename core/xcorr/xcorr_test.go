@@ -85,3 +85,39 @@ func TestCircularZeroSumAndLengths(t *testing.T) {
 		t.Fatalf("length 1: %v", err)
 	}
 }
+
+// The normalized correlations do not depend on the series' scale, also
+// near float64's largest and smallest values (where sums, FFT products and
+// the normalization would overflow or vanish) and with the two series far
+// apart in scale.
+func TestNormalizedScaleFree(t *testing.T) {
+	a := []float64{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3}
+	b := []float64{2, 7, 1, 8, 2, 8, 1, 8, 2, 8, 4, 5, 9, 0, 4, 5}
+	fns := map[string]func(dst, a, b []float64) ([]float64, error){
+		"Circular": Circular, "CircularDirect": CircularDirect, "Linear": Linear, "LinearDirect": LinearDirect}
+	scaled := func(x []float64, e int) []float64 {
+		y := make([]float64, len(x))
+		for i, v := range x {
+			y[i] = math.Ldexp(v, e)
+		}
+		return y
+	}
+	for name, f := range fns {
+		want, err := f(nil, a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range [][2]int{{1018, 0}, {1018, 1018}, {-1070, 0}, {-1060, 1000}, {600, -600}} {
+			got, err := f(nil, scaled(a, e[0]), scaled(b, e[1]))
+			if err != nil {
+				t.Fatalf("%s 2^%v: %v", name, e, err)
+			}
+			for i := range want {
+				if d := math.Abs(got[i] - want[i]); !(d <= 1e-12) {
+					t.Errorf("%s 2^%v: [%d] = %v, want %v", name, e, i, got[i], want[i])
+					break
+				}
+			}
+		}
+	}
+}
