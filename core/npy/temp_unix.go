@@ -27,12 +27,18 @@ func holdTemp(f *os.File) bool {
 func RemoveStaleTemps(dir string) {
 	names, _ := filepath.Glob(filepath.Join(dir, tempPattern))
 	for _, name := range names {
-		f, err := os.Open(name)
+		if st, err := os.Lstat(name); err != nil || !st.Mode().IsRegular() {
+			continue // only files: opening a FIFO would block
+		}
+		f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			continue
 		}
 		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
-			if st, err := os.Lstat(name); err == nil && st.Mode().IsRegular() {
+			// Still the file locked (not one made under the name since).
+			fst, err1 := f.Stat()
+			st, err2 := os.Lstat(name)
+			if err1 == nil && err2 == nil && os.SameFile(st, fst) {
 				os.Remove(name)
 			}
 		}

@@ -17,6 +17,10 @@ import (
 // holds (locked) is not, nor are other files.
 func TestRemoveStaleTemps(t *testing.T) {
 	dir := t.TempDir()
+	fifo := filepath.Join(dir, ".ipcf-9.tmp") // never opened (it would block)
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	dead := filepath.Join(dir, ".ipcf-1.tmp")
 	live := filepath.Join(dir, ".ipcf-2.tmp")
 	other := filepath.Join(dir, ".other-3.tmp")
@@ -37,7 +41,7 @@ func TestRemoveStaleTemps(t *testing.T) {
 	if _, err := os.Stat(dead); !os.IsNotExist(err) {
 		t.Errorf("the dead writer's file is still there (%v)", err)
 	}
-	for _, p := range []string{live, other} {
+	for _, p := range []string{live, other, fifo} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s was removed: %v", filepath.Base(p), err)
 		}
