@@ -572,6 +572,11 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 		}
 	}
+	unlock, err := lockPlain("fit", f.out)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if fitFormatOf(f.out) == "npy" {
 		if err := checkFitNpyTarget(names, append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)); err != nil {
 			return err

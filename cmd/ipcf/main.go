@@ -664,6 +664,11 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer src.Close()
+	unlock, err := lockPlain("bleach", *out)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := plainCheck("bleach", *out, append(source.Files(src), pos[0])...); err != nil {
 		return err
 	}
@@ -757,6 +762,11 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := o.Check(); err != nil {
 		return err
 	}
+	unlock, err := lockPlain("simulate", *out)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := plainCheck("simulate", *out); err != nil {
 		return err
 	}
@@ -855,6 +865,11 @@ func cmdConvolve(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if err := npyOutput("convolve", *out); err != nil {
 		return err
 	}
+	unlock, err := lockPlain("convolve", *out)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := plainCheck("convolve", *out, pos[0], pos[1]); err != nil {
 		return err
 	}

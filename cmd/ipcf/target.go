@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
 )
@@ -27,13 +29,22 @@ var errTarget = errors.New("output refused")
 // (its sidecar OUT.json names ipcf and cmd and describes the file as it
 // is: ooc.Describes).
 func plainCheck(cmd, out string, inputs ...string) error {
-	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
-		return fmt.Errorf("%s: %w: the folder of %s does not exist", cmd, errTarget, out)
+	if st, err := os.Stat(filepath.Dir(out)); err != nil {
+		return fmt.Errorf("%s: %w: the folder of %s: %v", cmd, errTarget, out, err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("%s: %w: the folder of %s is not a folder", cmd, errTarget, out)
 	}
 	st, err := os.Stat(out)
 	if errors.Is(err, os.ErrNotExist) {
 		if _, lerr := os.Lstat(out); lerr == nil {
 			return fmt.Errorf("%s: %w: %s is a link to nothing: not replacing it", cmd, errTarget, out)
+		}
+		// A sidecar without its file is replaced only if it is ipcf's (of
+		// a file removed since, or of a run killed between the two).
+		side := ooc.SidecarName(out)
+		if _, err := os.Lstat(side); err == nil && !isSidecar(side) {
+			return fmt.Errorf("%s: %w: %s exists and is not ipcf's metadata: not replacing it; remove it or choose another name",
+				cmd, errTarget, side)
 		}
 		return nil
 	}
@@ -52,10 +63,41 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		return fmt.Errorf("%s: %w: %s is a link: not replacing what it points to", cmd, errTarget, out)
 	}
 	if c, ok := ooc.Describes(out); !ok || c != cmd {
-		return fmt.Errorf("%s: %w: %s exists and is not an output of ipcf %s (no sidecar %s describing it): not replacing it; remove it or choose another name",
-			cmd, errTarget, out, cmd, filepath.Base(ooc.SidecarName(out)))
+		why := fmt.Sprintf("no sidecar %s describing it", filepath.Base(ooc.SidecarName(out)))
+		switch {
+		case ok && c == "":
+			why = "it is a pCF result"
+		case ok:
+			why = "it is the output of ipcf " + c
+		}
+		return fmt.Errorf("%s: %w: %s exists and is not an output of ipcf %s (%s): not replacing it; remove it or choose another name",
+			cmd, errTarget, out, cmd, why)
 	}
 	return nil
+}
+
+// isSidecar reports whether the regular file side is JSON metadata that
+// ipcf wrote (it names ipcf as the software).
+func isSidecar(side string) bool {
+	if st, err := os.Lstat(side); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	b, err := os.ReadFile(side)
+	if err != nil {
+		return false
+	}
+	var m struct{ Software string }
+	return json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker
+}
+
+// lockPlain takes the output lock of out (job.Lock, the pCF job's) for a
+// plain command: a second run on the same output fails at once.
+func lockPlain(cmd, out string) (func(), error) {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", cmd, errTarget, err)
+	}
+	return job.Lock(abs)
 }
 
 // npyCRC returns the CRC-32C and the size of the .npy file that

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/job"
 )
 
 // Every command that writes a plain .npy (bleach, convolve, simulate, fit)
@@ -171,5 +172,45 @@ func TestStaleTempsRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(keep); err != nil {
 		t.Errorf("another file was removed: %v", err)
+	}
+}
+
+// A user's OUT.npy.json without OUT.npy is not replaced by a plain
+// command's sidecar, and a plain command holds the output's lock (the
+// pCF job's): a second run on the same output fails at once.
+func TestPlainOutputsSidecarAndLock(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "u.npy")
+	mine := []byte(`{"my": "precious"}`)
+	if err := os.WriteFile(out+".json", mine, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sim := []string{"simulate", "-o", out, "--frames", "64", "--size", "8", "--quiet"}
+	if code, msg := runIn(t, sim...); code != 1 || !strings.Contains(msg, "u.npy.json") {
+		t.Errorf("over a user's sidecar: exit %d, %q", code, msg)
+	}
+	if b, _ := os.ReadFile(out + ".json"); !bytes.Equal(b, mine) {
+		t.Error("the user's sidecar was replaced")
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("an output was written (%v)", err)
+	}
+	// The sidecar of a killed run of the same command is taken over.
+	os.Remove(out + ".json")
+	if code, msg := runIn(t, sim...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	os.Remove(out)
+	if code, msg := runIn(t, sim...); code != 0 {
+		t.Errorf("over its own sidecar without the file: exit %d, %q", code, msg)
+	}
+	unlock, err := job.Lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, msg := runIn(t, sim...)
+	unlock()
+	if code == 0 || !strings.Contains(msg, "being written by another ipcf run") {
+		t.Errorf("with the output locked: exit %d, %q", code, msg)
 	}
 }

@@ -196,7 +196,7 @@ func ParseSize(s string) (int64, error) {
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
 	if err == nil && v > 0 && v*mul >= 1<<62 {
-		return 0, fmt.Errorf("size %q: too large (at most 4 EiB)", s)
+		return 0, fmt.Errorf("size %q: too large (want less than 4 EiB)", s)
 	}
 	if err != nil || !(v > 0) || v*mul < 1 || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (GiB, MiB, KiB, GB, MB, B)", s)
@@ -493,6 +493,13 @@ func (j *Job) openMask(h, w int) error {
 	if v.NDim() != 2 {
 		return fmt.Errorf("%w: mask shape %v, want (rows, columns)", pcf.ErrShape, v.Shape)
 	}
+	// Checked whole, before a crop: the position named is the file's.
+	if err := pcf.CheckMaskValues(*v); err != nil {
+		if j.spec.Mask != "" {
+			err = fmt.Errorf("%s: %w", j.spec.Mask, err)
+		}
+		return err
+	}
 	if (v.Shape[0] != h || v.Shape[1] != w) && j.spec.Input.Crop != "" {
 		rows, cols, _ := source.ParseCrop(j.spec.Input.Crop)
 		stop := func(r source.Range, n int) int {
@@ -512,9 +519,6 @@ func (j *Job) openMask(h, w int) error {
 	}
 	if v.Shape[0] != h || v.Shape[1] != w {
 		return fmt.Errorf("%w: mask shape %v, the input frames (after the crop) are %dx%d", pcf.ErrShape, v.Shape, h, w)
-	}
-	if err := pcf.CheckMaskValues(*v); err != nil {
-		return fmt.Errorf("%s: %w", j.spec.Mask, err)
 	}
 	// A contiguous float64 copy: owned by the job, hashed for the key.
 	buf := make([]byte, h*w*8)
@@ -599,8 +603,12 @@ func (j *Job) checkOutput() error {
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
 		case !j.zarr && !ooc.NpyIsOurs(out) && !ooc.HasScratch(j.spec.Scratch, out):
-			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf sidecar %s describing it): not replacing it; remove it or choose another name",
-				ErrOutput, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
+			why := fmt.Sprintf("no ipcf sidecar %s describing it", filepath.Base(ooc.SidecarName(out)))
+			if c, ok := ooc.Describes(out); ok && c != "" {
+				why = "it is the output of ipcf " + c
+			}
+			return fmt.Errorf("%w: %s exists and is not an ipcf result (%s): not replacing it; remove it or choose another name",
+				ErrOutput, j.spec.Output, why)
 		}
 	}
 	if sdSt != nil {

@@ -17,9 +17,12 @@ func LockName(out string) string {
 	return filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".lock")
 }
 
-// lock takes an exclusive lock on the output (flock on a hidden file
-// beside it, released by the kernel when the process dies); it fails at
-// once, naming the holder, if another run holds it.
+// Lock takes an exclusive lock on the output out (flock on a hidden file
+// beside it, LockName, released by the kernel when the process dies) and
+// returns its release; it fails at once with ErrBusy, naming the holder,
+// if another run holds it. Every command that writes an output takes it.
+func Lock(out string) (func(), error) { return lock(out) }
+
 func lock(out string) (func(), error) {
 	name := LockName(out)
 	for attempt := 0; attempt < 5; attempt++ {
