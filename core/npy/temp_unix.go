@@ -30,7 +30,9 @@ func RemoveStaleTemps(dir string) {
 		if st, err := os.Lstat(name); err != nil || !st.Mode().IsRegular() {
 			continue // only files: opening a FIFO would block
 		}
-		f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+		// Opened for writing: an exclusive lock over NFS (byte-range
+		// locks) needs it.
+		f, err := os.OpenFile(name, os.O_RDWR|syscall.O_NONBLOCK, 0)
 		if err != nil {
 			continue
 		}
