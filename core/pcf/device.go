@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,7 +127,32 @@ func gpuEligible(data array.View, o Options) error {
 	if modes != nil {
 		return fmt.Errorf("the GPU engine computes the circle pCF with log bins only; asked for %s", strings.Join(modes, ", "))
 	}
+	if hugeSums(data) {
+		return errors.New("float64 samples so large that a pixel's sum can overflow: the CPU engine scales such series first (seriesSum), the GPU kernels do not")
+	}
 	return nil
+}
+
+// hugeSums reports whether a float64 stack has a finite sample so large
+// that a pixel's sum over the frames can overflow float64 (|x| >= 2^1023
+// over the frame count); float32 and integer samples never do.
+func hugeSums(data array.View) bool {
+	if data.DType != array.Float64 || data.NDim() != 3 {
+		return false
+	}
+	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
+	limit := math.Ldexp(1, 1023) / float64(max(T, 1))
+	for t := 0; t < T; t++ {
+		for y := 0; y < H; y++ {
+			o := data.Offset + t*data.Strides[0] + y*data.Strides[1]
+			for x := 0; x < W; x++ {
+				if a := math.Abs(data.Load(o + x*data.Strides[2])); a >= limit && !math.IsInf(a, 0) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // gpuTiles splits an oh x ow output into tiles whose blocks (tile plus a

@@ -361,6 +361,28 @@ func emuDTypes(t *testing.T) {
 	} {
 		againstCPU(t, c.name, convert(base, c.dt, c.bo, c.s, c.a), o)
 	}
+	// float64 samples whose pixel sums overflow: the CPU scales such series
+	// (seriesSum); 'auto' runs them there and says why, 'cuda' refuses.
+	var top float64
+	for i := 0; i < base.Len(); i++ {
+		top = max(top, base.Load(2*i))
+	}
+	huge := convert(base, array.Float64, array.Little, math.MaxFloat64/top/4, 0)
+	ho := o
+	ho.Device = "auto"
+	got, note, err := gpuCompute(t, huge, ho)
+	if err != nil || !strings.Contains(note, "pixel's sum can overflow") {
+		t.Fatalf("huge float64, auto: %q, %v", note, err)
+	}
+	ho.Device = "cpu"
+	want, _, _ := gpuCompute(t, base, o)
+	if d := maxDiff(t, "huge float64", got, func(i int) float64 { return float64(want[i]) }); d > 1e-6 {
+		t.Fatalf("huge float64: max abs difference to the unscaled data %g", d)
+	}
+	ho.Device = "cuda"
+	if _, _, err := gpuCompute(t, huge, ho); err == nil {
+		t.Fatal("huge float64, cuda: no error")
+	}
 	// Every other column: strided uint16.
 	wide := randomStack(10, 64, 12, 26, 30)
 	strided := wide
