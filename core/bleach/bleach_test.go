@@ -112,3 +112,20 @@ func TestCheckCounts(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckCounts: the warning's pass over a float32 stack of counts
+// (the whole stack is read; reported per sample).
+func BenchmarkCheckCounts(b *testing.B) {
+	const T, H, W = 256, 64, 64
+	v, _ := array.Contiguous(array.Float32, []int{T, H, W}, make([]byte, T*H*W*4))
+	for i := 0; i < T*H*W; i++ {
+		v.Store(4*i, float64(i%4000))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := CheckCounts(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(T*H*W), "ns/sample")
+}
