@@ -1053,16 +1053,21 @@ def _warn_counts(data, name, stacklevel):
     if data.dtype.kind == 'u' and data.dtype.itemsize <= 2:
         return
     d = numpy.asarray(data)
-    with numpy.errstate(invalid='ignore'):
-        bad = ~((d >= 0) & (d <= 65535))
-        if d.dtype.kind == 'f':
-            bad |= d != numpy.trunc(d)
-    if bad.any():
-        t, y, x = numpy.unravel_index(int(numpy.argmax(bad.ravel())), d.shape)[:3]
-        msg = (f'ipcf: {name}: sample {d[t, y, x]!r} at frame {t}, pixel (row {y}, column {x}) is not a '
-               f'count in 0..65535: the bleaching correction rounds and clips to integer counts (the '
-               f"tutorial's camera data), which changes such samples beyond recognition")
-        warnings.warn(msg, CountsWarning, stacklevel=stacklevel)
+    # Frames a block at a time: the temporaries stay small (~1M samples).
+    step = max(1, (1 << 20) // max(1, d[0].size)) if d.shape[0] else 1
+    for t0 in range(0, d.shape[0], step):
+        blk = d[t0:t0 + step]
+        with numpy.errstate(invalid='ignore'):
+            bad = ~((blk >= 0) & (blk <= 65535))
+            if blk.dtype.kind == 'f':
+                bad |= blk != numpy.trunc(blk)
+        if bad.any():
+            t, y, x = numpy.unravel_index(int(numpy.argmax(bad.ravel())), blk.shape)[:3]
+            msg = (f'ipcf: {name}: sample {blk[t, y, x]!r} at frame {t0 + t}, pixel (row {y}, column {x}) is not '
+                   f'a count in 0..65535: the bleaching correction rounds and clips to integer counts (the '
+                   f"tutorial's camera data), which changes such samples beyond recognition")
+            warnings.warn(msg, CountsWarning, stacklevel=stacklevel)
+            return
 
 
 class TimeAxisWarning(UserWarning):
@@ -1123,6 +1128,8 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
         if (d2.dtype.kind, d2.dtype.itemsize) != (data.dtype.kind, data.dtype.itemsize):
             msg = f'data2: dtype {d2.dtype}, want {data.dtype} (the dtype of data; convert one of them)'
             raise _unsupported(msg)
+        if o.bleach > 0:
+            _warn_counts(d2[:, None, :] if line else d2, 'data2', 4)
         o.data2 = ctypes.pointer(_descriptor(d2[:, None, :] if line else d2, 'data2'))
     mk = None
     if mask is not None:
@@ -1849,9 +1856,14 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     bar = _PhaseProgress('pcf_file') if progress else None
     job.progress = _c.JOB_PROGRESS(bar) if bar else _c.JOB_PROGRESS()
 
+    counts = []  # the job's warnings that the data are not counts (bleaching)
+
     def log(user, message):
         try:
-            _log.info('%s', message.decode('utf-8', 'replace'))
+            text = message.decode('utf-8', 'replace')
+            _log.info('%s', text)
+            if 'not counts in 0..65535' in text:
+                counts.append(text)
         except Exception:  # a logging problem must not stop the job
             pass
 
@@ -1861,6 +1873,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     summary.struct_size = ctypes.sizeof(_c.JobSummary)
     args = (inp, ctypes.byref(src), out, ctypes.byref(o), ctypes.byref(job), ctypes.byref(summary))
     _call(_lib.ipcf_pcf_file, 'pcf_file', args, o, progress, bar=bar, keep=(mk, log_cb))
+    for text in counts:  # on the calling thread, at the caller's line
+        warnings.warn(f'ipcf: {text}', CountsWarning, stacklevel=2)
     info = {
         'engine': 'ooc' if summary.engine == _c.ENGINE_OOC else 'memory',
         'shape': tuple(int(v) for v in summary.shape),

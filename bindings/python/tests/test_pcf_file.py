@@ -550,3 +550,19 @@ def test_open_errors_damaged_record_is_an_io_error(tmp_path):
     (tmp_path / 'r.npy.json').write_text('{"errors": {"file": "r.npy", "shape": 5}}')
     with pytest.raises(ipcf.IpcfIOError, match='shape 5'):
         ipcf.open_errors(r)
+
+
+def test_pcf_file_warns_for_data_that_are_not_counts(tmp_path):
+    # The job's warning reaches Python as a CountsWarning at the caller's line.
+    data = numpy.random.default_rng(5).uniform(0.05, 0.2, (200, 6, 6))
+    numpy.save(tmp_path / 'f.npy', data)
+    with pytest.warns(ipcf.CountsWarning, match='not counts in 0..65535') as caught:
+        ipcf.pcf_file(tmp_path / 'f.npy', tmp_path / 'out.npy', radius=1, npoints=4, nbins=4, bleach=10)
+    assert caught[0].filename == __file__
+
+
+def test_pcf_data2_warns_for_data_that_are_not_counts():
+    rng = numpy.random.default_rng(6)
+    data = rng.integers(100, 200, (200, 6, 6)).astype(numpy.float64)
+    with pytest.warns(ipcf.CountsWarning, match='data2'):
+        ipcf.pcf(data, data2=data / 1000, bleach=10, radius=1, npoints=4, nbins=4)
