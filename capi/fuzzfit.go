@@ -110,6 +110,17 @@ func fuzzFitRun(data []byte) (c fuzzCall) {
 		// memory check): more than the harness provides.
 		return fuzzCall{skipped: true}
 	}
+	if n := 1; sh != nil {
+		for _, d := range sh {
+			if d > 0 && n > (1<<22)/d {
+				// Legitimate but long work (zero strides can describe a
+				// billion curves in a few bytes): more than a fuzz call's
+				// time limit, not a fault (testdata/fuzz/FuzzFit/a4bf8ce7516113ca).
+				return fuzzCall{skipped: true}
+			}
+			n *= max(d, 1)
+		}
+	}
 	var delays *C.double
 	if v := f.u8(); v < 240 {
 		b := h.buffer(8*max(p, 1), false)
