@@ -67,8 +67,9 @@ func TestFloorMean(t *testing.T) {
 	}{
 		{201, 40, 5}, {-201, 40, -6}, {-200, 40, -5}, {-1, 3, -1}, {0, 7, 0},
 		{-201.5, 40, -6}, {201.5, 40, 5},
-		{1<<61 + 1, 3, float64((int64(1)<<61 + 1) / 3)},
-		{-(1<<61 + 1), 3, float64(-((int64(1)<<61 + 1) / 3) - 1)},
+		// Beyond 2^53, where sum/n in float64 rounds: only the integer
+		// division gives the floor (-6004799503160665 in float64).
+		{-18014398509481996, 3, -6004799503160666},
 	} {
 		if got := meanOf(c.sum, c.n, Floor); got != c.want {
 			t.Errorf("floor mean of sum %v over %d: %v, want %v", c.sum, c.n, got, c.want)
