@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	byteorder "encoding/binary"
 	"encoding/json"
 	"errors"
@@ -76,12 +77,67 @@ func checkFitTarget(out string, h, w, k, np int) error {
 			return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
 		}
 	case "tif":
+		if err := checkFitTIFF(out); err != nil {
+			return err
+		}
 		pages := int64(k) * int64(2*np+2)
 		if n := 8 + pages*(int64(h)*int64(w)*4+256) + 1<<20; n > ooc.MaxTIFFBytes {
 			return fitNeeds("the output %s would take %d MiB: a TIFF holds at most 4 GiB (write MAPS.npy or MAPS.zarr)", out, n>>20)
 		}
 	}
 	return nil
+}
+
+// checkFitTIFF refuses to replace an existing MAPS.tif that is not a
+// fit's: a regular file whose ImageJ Info (UTF-16, as writeMapsTIFF
+// stores the metadata) names ipcf's fit.
+func checkFitTIFF(out string) error {
+	st, err := os.Lstat(out)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("fit: %w: %v", errTarget, err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("fit: %w: %s exists and is %s, not a file: not replacing it", errTarget, out, npy.Kind(st.Mode()))
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		return fmt.Errorf("fit: %w: %v", errTarget, err)
+	}
+	defer f.Close()
+	marks := [][]byte{utf16be(`"software": "ipcf"`), utf16be(`"command": "fit"`)}
+	found := make([]bool, len(marks))
+	buf := make([]byte, 1<<20)
+	keep := 0 // bytes carried over, so that a mark across two reads is seen
+	for {
+		n, err := f.Read(buf[keep:])
+		chunk := buf[:keep+n]
+		all := true
+		for i, m := range marks {
+			found[i] = found[i] || bytes.Contains(chunk, m)
+			all = all && found[i]
+		}
+		if all {
+			return nil
+		}
+		if err != nil {
+			break
+		}
+		keep = min(len(chunk), 64)
+		copy(buf, chunk[len(chunk)-keep:])
+	}
+	return fmt.Errorf("fit: %w: %s exists and is not the maps of an ipcf fit: not replacing it; remove it or choose another name", errTarget, out)
+}
+
+// utf16be encodes ASCII text as UTF-16 big-endian, as ImageJ stores Info.
+func utf16be(s string) []byte {
+	b := make([]byte, 0, 2*len(s))
+	for i := 0; i < len(s); i++ {
+		b = append(b, 0, s[i])
+	}
+	return b
 }
 
 // syncFolder flushes a folder's entries to disk.

@@ -214,3 +214,40 @@ func TestPlainOutputsSidecarAndLock(t *testing.T) {
 		t.Errorf("with the output locked: exit %d, %q", code, msg)
 	}
 }
+
+// fit -o MAPS.tif replaces only a fit's maps (its ImageJ Info names ipcf's
+// fit): not a user's file, nor a pCF result's TIFF.
+func TestFitTIFFNeverReplacesUserFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", p("r.tif"), "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	user := []byte("a user's image\n")
+	if err := os.WriteFile(p("user.tif"), user, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fit := func(out string) (int, string) {
+		return runIn(t, "fit", acf, "-o", out, "--model", "acf2d", "--waist", "2", "--quiet")
+	}
+	for _, n := range []string{"user.tif", "r.tif"} {
+		before, _ := os.ReadFile(p(n))
+		if code, msg := fit(p(n)); code != 1 || !strings.Contains(msg, "not the maps of an ipcf fit") {
+			t.Errorf("fit -o %s: exit %d, %q", n, code, msg)
+		}
+		if after, _ := os.ReadFile(p(n)); !bytes.Equal(after, before) {
+			t.Errorf("fit -o %s: the file changed", n)
+		}
+	}
+	for run := 0; run < 2; run++ {
+		if code, msg := fit(p("m.tif")); code != 0 {
+			t.Fatalf("fit -o m.tif, run %d: exit %d, %q", run, code, msg)
+		}
+	}
+}
