@@ -26,9 +26,18 @@ func Lock(out string) (func(), error) { return lock(out) }
 func lock(out string) (func(), error) {
 	name := LockName(out)
 	for attempt := 0; attempt < 5; attempt++ {
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+		// Never through a link, never blocking on a FIFO: the file is
+		// truncated and written below, so it must be ipcf's own.
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 		if err != nil {
+			if errors.Is(err, syscall.ELOOP) {
+				return nil, fmt.Errorf("%w: lock %s is a link: not writing through it; remove it", ErrOutput, name)
+			}
 			return nil, fmt.Errorf("%w: lock %s: %v", ErrOutput, name, err)
+		}
+		if err := ownLock(f); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%w: lock %s %v: not writing it; remove it", ErrOutput, name, err)
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			holder := make([]byte, 200)
@@ -42,7 +51,7 @@ func lock(out string) (func(), error) {
 		// The file may have been removed by the previous holder between
 		// our open and our lock: then lock the new one.
 		st1, err1 := f.Stat()
-		st2, err2 := os.Stat(name)
+		st2, err2 := os.Lstat(name)
 		if err1 != nil || err2 != nil || !os.SameFile(st1, st2) {
 			f.Close()
 			continue
@@ -56,6 +65,29 @@ func lock(out string) (func(), error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
+}
+
+// ownLock returns an error saying why the open file f is not an ipcf
+// lock file: not a regular file, a file with other names (a hard link),
+// or one holding something else than an ipcf run's "pid ..." line.
+func ownLock(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("is not a file")
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Nlink > 1 {
+		return fmt.Errorf("has %d names (a hard link)", sys.Nlink)
+	}
+	if st.Size() > 0 {
+		head := make([]byte, 4)
+		if n, _ := f.ReadAt(head, 0); n < 4 || string(head) != "pid " {
+			return fmt.Errorf("holds something else than an ipcf run's lock")
+		}
+	}
+	return nil
 }
 
 func unsafeFloat32(b []byte) []float32 {
