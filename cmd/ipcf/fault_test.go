@@ -440,7 +440,9 @@ func TestFaultOutputSafety(t *testing.T) {
 	}
 	// The in-memory engine writes its sidecar too, and no stale one stays.
 	mem := filepath.Join(r.dir, "mem.npy")
-	os.WriteFile(mem+".json", []byte(`{"stale": true}`), 0o644)
+	// (ipcf's own metadata without its file: a user's JSON there is kept,
+	// TestOutputsAroundTheOutput)
+	os.WriteFile(mem+".json", []byte(`{"software": "ipcf", "stale": true}`), 0o644)
 	if msg, err := r.run(nil, "pcf", r.in, "-o", mem, "--radius", "3", "--npoints", "12", "--nbins", "16", "--quiet"); err != nil {
 		t.Fatalf("%v %s", err, msg)
 	}

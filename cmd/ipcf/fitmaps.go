@@ -73,8 +73,10 @@ func checkFitTarget(out string, h, w, k, np int) error {
 		if err != nil {
 			return err
 		}
-		if !st.IsDir() || !ooc.IsOurs(out) {
+		if c, ok := ooc.ZarrCommand(out); !st.IsDir() || !ok {
 			return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
+		} else if c != "fit" {
+			return fitNeeds("the output %s exists and is not the maps of an ipcf fit (it is a pCF result): not replacing it", out)
 		}
 	case "tif":
 		if err := checkFitTIFF(out); err != nil {
@@ -262,8 +264,10 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	st, err := os.Lstat(out)
 	switch {
 	case err == nil:
-		if !st.IsDir() || !ooc.IsOurs(out) {
+		if c, ok := ooc.ZarrCommand(out); !st.IsDir() || !ok {
 			return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
+		} else if c != "fit" {
+			return fitNeeds("the output %s exists and is not the maps of an ipcf fit (it is a pCF result): not replacing it", out)
 		}
 		if err := os.Rename(out, old); err != nil {
 			return fmt.Errorf("fit: writing %s: %w", out, err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -42,7 +41,7 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		// A sidecar without its file is replaced only if it is ipcf's (of
 		// a file removed since, or of a run killed between the two).
 		side := ooc.SidecarName(out)
-		if _, err := os.Lstat(side); err == nil && !isSidecar(side) {
+		if _, err := os.Lstat(side); err == nil && !ooc.IsSidecar(side) {
 			return fmt.Errorf("%s: %w: %s exists and is not ipcf's metadata: not replacing it; remove it or choose another name",
 				cmd, errTarget, side)
 		}
@@ -74,20 +73,6 @@ func plainCheck(cmd, out string, inputs ...string) error {
 			cmd, errTarget, out, cmd, why)
 	}
 	return nil
-}
-
-// isSidecar reports whether the regular file side is JSON metadata that
-// ipcf wrote (it names ipcf as the software).
-func isSidecar(side string) bool {
-	if st, err := os.Lstat(side); err != nil || !st.Mode().IsRegular() {
-		return false
-	}
-	b, err := os.ReadFile(side)
-	if err != nil {
-		return false
-	}
-	var m struct{ Software string }
-	return json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker
 }
 
 // lockPlain takes the output lock of out (job.Lock, the pCF job's) for a

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/ooc"
 )
 
 // Every command that writes a plain .npy (bleach, convolve, simulate, fit)
@@ -248,6 +249,87 @@ func TestFitTIFFNeverReplacesUserFiles(t *testing.T) {
 	for run := 0; run < 2; run++ {
 		if code, msg := fit(p("m.tif")); code != 0 {
 			t.Fatalf("fit -o m.tif, run %d: exit %d, %q", run, code, msg)
+		}
+	}
+}
+
+// The pCF job and every command leave alone what is not theirs around an
+// output: a lock path that is a link, a hard link, a FIFO or a user's file;
+// a user's OUT.npy.json or a FIFO there (no hang); a sidecar name that is
+// the job's own input; a user's file where a killed run left a scratch
+// folder; a link as the output; a fit's Zarr (and a fit over a pCF Zarr).
+func TestOutputsAroundTheOutput(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	pcfArgs := func(out string, extra ...string) []string {
+		return append([]string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"}, extra...)
+	}
+	user := []byte("precious\n")
+	refused := func(what string, args []string, file string, want string) {
+		t.Helper()
+		before, _ := os.ReadFile(file)
+		code, msg := runIn(t, args...)
+		if code == 0 || !strings.Contains(msg, want) {
+			t.Errorf("%s: exit %d, %q: want a refusal saying %q", what, code, msg, want)
+		}
+		if file != "" {
+			if after, _ := os.ReadFile(file); !bytes.Equal(after, before) {
+				t.Errorf("%s: %s changed", what, filepath.Base(file))
+			}
+		}
+	}
+	// Lock paths.
+	os.WriteFile(p("user.txt"), user, 0o644)
+	os.Symlink("user.txt", p(".a.npy.lock"))
+	refused("lock symlink, pcf", pcfArgs(p("a.npy")), p("user.txt"), "is a link")
+	os.Link(p("user.txt"), p(".b.npy.lock"))
+	refused("lock hard link, simulate", []string{"simulate", "-o", p("b.npy"), "--frames", "64", "--size", "8", "--quiet"}, p("user.txt"), "hard link")
+	os.WriteFile(p(".c.npy.lock"), user, 0o644)
+	refused("lock user's file", pcfArgs(p("c.npy")), p(".c.npy.lock"), "something else")
+	syscall.Mkfifo(p(".d.npy.lock"), 0o644)
+	refused("lock FIFO", pcfArgs(p("d.npy")), "", "not a file")
+	// Sidecar paths.
+	os.WriteFile(p("e.npy.json"), user, 0o644)
+	refused("a user's sidecar", pcfArgs(p("e.npy")), p("e.npy.json"), "not ipcf's metadata")
+	syscall.Mkfifo(p("f.npy.json"), 0o644)
+	refused("a FIFO sidecar", pcfArgs(p("f.npy")), "", "not ipcf's metadata")
+	raw := p("g.npy.json")
+	data, _ := os.ReadFile(in)
+	os.WriteFile(raw, data[len(data)-64*8*8*2:], 0o644)
+	refused("the input as sidecar", []string{"pcf", raw, "--format", "raw", "--shape", "64,8,8", "-o", p("g.npy"),
+		"--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"}, raw, "not ipcf's metadata")
+	// A user's file where a killed run left its scratch.
+	out := p("h.npy")
+	if err := os.MkdirAll(ooc.ScratchDir("", out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(ooc.ScratchDir("", out), "job.json"), []byte("{}"), 0o644)
+	os.WriteFile(out, user, 0o644)
+	refused("a user's file over a scratch", pcfArgs(out), out, "not an ipcf result")
+	// A link as the output; a file name with a slash.
+	os.Symlink("user.txt", p("i.npy"))
+	refused("a link output", pcfArgs(p("i.npy")), p("user.txt"), "is a link")
+	refused("a slash", pcfArgs(p("j.npy")+"/"), "", "slash")
+	// Zarr outputs of pcf and fit are not each other's.
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, pcfArgs(p("r.zarr"), "--engine", "ooc")...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	refused("fit over a pCF Zarr", []string{"fit", acf, "-o", p("r.zarr"), "--model", "acf2d", "--waist", "2", "--quiet"},
+		p("r.zarr/.zattrs"), "not the maps of an ipcf fit")
+	if code, msg := runIn(t, "fit", acf, "-o", p("m.zarr"), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	refused("pcf over a fit's Zarr", pcfArgs(p("m.zarr"), "--engine", "ooc"), p("m.zarr/.zattrs"), "output of ipcf fit")
+	// Still: ordinary reruns.
+	for run := 0; run < 2; run++ {
+		if code, msg := runIn(t, pcfArgs(p("k.npy"))...); code != 0 {
+			t.Fatalf("rerun %d: %d %q", run, code, msg)
 		}
 	}
 }

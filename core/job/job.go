@@ -532,6 +532,17 @@ func (j *Job) openMask(h, w int) error {
 	return nil
 }
 
+// leftByRun reports whether the existing output file out, without a
+// sidecar describing it, can be what a run of this output killed between
+// its publication and its sidecar left: a .npy of the result's shape (a
+// TIFF is taken as it is). A user's file put there since is not.
+func (j *Job) leftByRun(out string) bool {
+	if j.format != FormatNpy {
+		return true
+	}
+	return ooc.LooksLikeResult(out, j.geom.OutShape[:])
+}
+
 // checkOutput refuses outputs that would overwrite an input or a folder
 // that is not an ipcf result.
 func (j *Job) checkOutput() error {
@@ -594,15 +605,45 @@ func (j *Job) checkOutput() error {
 			}
 		}
 	}
+	if !j.zarr && strings.HasSuffix(j.spec.Output, "/") {
+		return fmt.Errorf("%w: %s: a file's name ends without a slash", ErrOutput, j.spec.Output)
+	}
+	if lst, err := os.Lstat(out); err == nil && lst.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("%w: %s is a link: not replacing it or what it points to", ErrOutput, j.spec.Output)
+	}
+	if !j.zarr {
+		// The sidecar (OUT.json) is replaced too: only ipcf's, never an
+		// input, a link, a FIFO or a folder (opening a FIFO would block).
+		side := ooc.SidecarName(out)
+		if lst, err := os.Lstat(side); err == nil {
+			switch {
+			case !lst.Mode().IsRegular():
+				return fmt.Errorf("%w: %s exists and is %s, not ipcf's metadata: not replacing it", ErrOutput, side, npy.Kind(lst.Mode()))
+			case !ooc.IsSidecar(side):
+				return fmt.Errorf("%w: %s exists and is not ipcf's metadata: not replacing it; remove it or choose another name", ErrOutput, side)
+			}
+			for _, in := range inputs {
+				if st, err := os.Stat(in); err == nil && in != "" && os.SameFile(st, lst) {
+					return fmt.Errorf("%w: %s (the metadata of %s) is an input of this job", ErrOutput, side, j.spec.Output)
+				}
+			}
+		}
+	}
 	if outErr == nil {
+		zcmd, zours := "", false
+		if j.zarr {
+			zcmd, zours = ooc.ZarrCommand(out)
+		}
 		switch {
 		case j.zarr && !outSt.IsDir():
 			return fmt.Errorf("%w: %s exists and is not a folder: not replacing it", ErrOutput, j.spec.Output)
-		case j.zarr && !ooc.IsOurs(out):
+		case j.zarr && !zours:
 			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf .zattrs): not replacing it", ErrOutput, j.spec.Output)
+		case j.zarr && zcmd != "":
+			return fmt.Errorf("%w: %s exists and is not a pCF result (it is the output of ipcf %s): not replacing it", ErrOutput, j.spec.Output, zcmd)
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
-		case !j.zarr && !ooc.NpyIsOurs(out) && !ooc.HasScratch(j.spec.Scratch, out):
+		case !j.zarr && !ooc.NpyIsOurs(out) && !(ooc.HasScratch(j.spec.Scratch, out) && j.leftByRun(out)):
 			why := fmt.Sprintf("no ipcf sidecar %s describing it", filepath.Base(ooc.SidecarName(out)))
 			if c, ok := ooc.Describes(out); ok && c != "" {
 				why = "it is the output of ipcf " + c

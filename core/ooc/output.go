@@ -735,6 +735,59 @@ func Describes(path string) (command string, ok bool) {
 // sidecar's "output_crc32c" and "output_bytes" hold.
 func FileCRC(path string) (uint32, int64, error) { return fileCRC(path) }
 
+// IsSidecar reports whether the regular file path (not a link) is JSON
+// metadata that ipcf wrote: it names ipcf as the software.
+func IsSidecar(path string) bool {
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var m struct {
+		Software string `json:"software"`
+	}
+	return unmarshalExact(b, &m) == nil && m.Software == Marker
+}
+
+// ZarrCommand returns the "command" of the ipcf Zarr folder path's .zattrs
+// ("" for a pCF result, "fit" for a fit's maps) and whether it is one.
+func ZarrCommand(path string) (string, bool) {
+	b, err := os.ReadFile(filepath.Join(path, ".zattrs"))
+	if err != nil {
+		return "", false
+	}
+	var m struct {
+		Software string `json:"software"`
+		Command  string `json:"command"`
+	}
+	if unmarshalExact(b, &m) != nil || m.Software != Marker {
+		return "", false
+	}
+	return m.Command, true
+}
+
+// LooksLikeResult reports whether the file path is a .npy of float32 with
+// the given shape: what a run killed between publishing its result and
+// writing the sidecar leaves (never a user's notes or images).
+func LooksLikeResult(path string, shape []int) bool {
+	f, err := npy.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if f.DType != array.Float32 || len(f.Shape) != len(shape) {
+		return false
+	}
+	for i := range shape {
+		if f.Shape[i] != shape[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // IsOurs reports whether the folder path is an ipcf Zarr result: its
 // .zattrs names ipcf as the software.
 func IsOurs(path string) bool {
