@@ -22,9 +22,10 @@ func TestRemoveStaleTemps(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead := filepath.Join(dir, ".ipcf-1.tmp")
+	notes := filepath.Join(dir, ".ipcf-notes.tmp") // a user's file named like ours
 	live := filepath.Join(dir, ".ipcf-2.tmp")
 	other := filepath.Join(dir, ".other-3.tmp")
-	for _, p := range []string{dead, live, other} {
+	for _, p := range []string{dead, live, other, notes} {
 		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -41,7 +42,7 @@ func TestRemoveStaleTemps(t *testing.T) {
 	if _, err := os.Stat(dead); !os.IsNotExist(err) {
 		t.Errorf("the dead writer's file is still there (%v)", err)
 	}
-	for _, p := range []string{live, other, fifo} {
+	for _, p := range []string{live, other, fifo, notes} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s was removed: %v", filepath.Base(p), err)
 		}
