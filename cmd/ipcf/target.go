@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -61,7 +62,7 @@ func plainCheck(cmd, out string, inputs ...string) error {
 	if lst, err := os.Lstat(out); err == nil && lst.Mode()&os.ModeSymlink != 0 {
 		return fmt.Errorf("%s: %w: %s is a link: not replacing what it points to", cmd, errTarget, out)
 	}
-	if c, ok := ooc.Describes(out); !ok || c != cmd {
+	if c, ok := describedAs(out); !ok || c != cmd {
 		why := fmt.Sprintf("no sidecar %s describing it", filepath.Base(ooc.SidecarName(out)))
 		switch {
 		case ok && c == "":
@@ -107,24 +108,73 @@ func plainMeta(cmd string, meta map[string]any, crc uint32, size int64) map[stri
 	return m
 }
 
-// writePlain writes the array to out atomically, then its sidecar OUT.json
-// (plainMeta). The old sidecar goes just before the rename and the new one
-// comes after it, so no sidecar ever describes other bytes than its file.
+// writePlain writes the array to out atomically with its sidecar
+// OUT.json (plainMeta), so that a run killed at any instruction leaves a
+// pair the next run takes for its own: the new content is written and
+// synced under a temporary name, then the new sidecar, which describes it
+// and names the old file's size and checksum ("previous_output_bytes",
+// "previous_output_crc32c", when the old file was this command's), then
+// the rename. Before the rename the old file matches the sidecar's
+// previous record, after it the new one (plainCheck takes either).
 func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta map[string]any) error {
 	npy.RemoveStaleTemps(filepath.Dir(out)) // left by runs killed while writing
 	crc, size := npyCRC(dt, shape, data)
 	side := ooc.SidecarName(out)
-	dropOld := func() error {
-		if err := os.Remove(side); err != nil && !errors.Is(err, os.ErrNotExist) {
+	m := plainMeta(cmd, meta, crc, size)
+	if c, ok := describedAs(out); ok && c == cmd {
+		if pc, ps, err := ooc.FileCRC(out); err == nil {
+			m["previous_output_crc32c"], m["previous_output_bytes"] = fmt.Sprintf("%08x", pc), ps
+		}
+	}
+	sidecarFirst := func() error {
+		if testHookPlainBeforeRename != nil {
+			if err := testHookPlainBeforeRename(); err != nil {
+				return err
+			}
+		}
+		if err := writeSidecar(cmd, side, m); err != nil {
 			return err
+		}
+		if testHookPlainAfterSidecar != nil {
+			return testHookPlainAfterSidecar()
 		}
 		return nil
 	}
-	err := npy.WriteAtomicThen(out, func(w io.Writer) error { return npy.Write(w, dt, shape, data) }, dropOld)
+	err := npy.WriteAtomicThen(out, func(w io.Writer) error { return npy.Write(w, dt, shape, data) }, sidecarFirst)
 	if err != nil {
 		return fmt.Errorf("%s: writing %s: %w", cmd, out, err)
 	}
-	return writeSidecar(cmd, side, plainMeta(cmd, meta, crc, size))
+	return nil
+}
+
+// Test hooks: a failure (standing for a kill) before the new sidecar is
+// written, and between it and the rename.
+var testHookPlainBeforeRename, testHookPlainAfterSidecar func() error
+
+// describedAs is ooc.Describes, also taking the "previous_output_*"
+// record of a sidecar written just before a rename that did not happen.
+func describedAs(out string) (string, bool) {
+	if c, ok := ooc.Describes(out); ok {
+		return c, true
+	}
+	b, err := os.ReadFile(ooc.SidecarName(out))
+	if err != nil {
+		return "", false
+	}
+	var m struct {
+		Software string `json:"software"`
+		Command  string `json:"command"`
+		CRC      string `json:"previous_output_crc32c"`
+		Bytes    *int64 `json:"previous_output_bytes"`
+	}
+	if json.Unmarshal(b, &m) != nil || m.Software != ooc.Marker || m.Bytes == nil {
+		return "", false
+	}
+	crc, n, err := ooc.FileCRC(out)
+	if err != nil || n != *m.Bytes || fmt.Sprintf("%08x", crc) != m.CRC {
+		return "", false
+	}
+	return m.Command, true
 }
 
 // writeSidecar writes the JSON metadata m to path atomically.

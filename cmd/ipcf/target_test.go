@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -330,6 +331,48 @@ func TestOutputsAroundTheOutput(t *testing.T) {
 	for run := 0; run < 2; run++ {
 		if code, msg := runIn(t, pcfArgs(p("k.npy"))...); code != 0 {
 			t.Fatalf("rerun %d: %d %q", run, code, msg)
+		}
+	}
+}
+
+// A plain command stopped at any point of its writing (here: before its
+// new sidecar, and between the sidecar and the rename) leaves a file and
+// sidecar that the next run takes for its own: the rerun succeeds and
+// gives a clean run's bytes.
+func TestPlainOutputStoppedMidWrite(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "s.npy")
+	sim := func(seed string) (int, string) {
+		return runIn(t, "simulate", "-o", out, "--frames", "64", "--size", "8", "--seed", seed, "--quiet")
+	}
+	if code, msg := sim("1"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	clean := filepath.Join(dir, "clean.npy")
+	if code, msg := runIn(t, "simulate", "-o", clean, "--frames", "64", "--size", "8", "--seed", "2", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	want, _ := os.ReadFile(clean)
+	stop := errors.New("stopped")
+	for _, at := range []string{"before the sidecar", "after the sidecar"} {
+		if at == "before the sidecar" {
+			testHookPlainBeforeRename = func() error { return stop }
+		} else {
+			testHookPlainAfterSidecar = func() error { return stop }
+		}
+		code, _ := sim("2")
+		testHookPlainBeforeRename, testHookPlainAfterSidecar = nil, nil
+		if code == 0 {
+			t.Fatalf("%s: the stopped run exited 0", at)
+		}
+		if code, msg := sim("2"); code != 0 {
+			t.Errorf("%s: the rerun: exit %d, %q", at, code, msg)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Errorf("%s: the rerun's output differs from a clean run's", at)
+		}
+		if code, msg := sim("1"); code != 0 { // back to the first, for the next case
+			t.Fatal(code, msg)
 		}
 	}
 }
