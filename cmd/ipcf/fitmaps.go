@@ -90,6 +90,30 @@ func checkFitTarget(out string, h, w, k, np int) error {
 	return nil
 }
 
+// removeStaleZarrs removes the folders a fit into the Zarr out that was
+// killed left beside it (".ipcf-OUT-DIGITS.tmp", the new maps being
+// written, and ".ipcf-OUT-DIGITS.old", the earlier maps set aside). The
+// caller holds out's lock, so no other run writes them.
+func removeStaleZarrs(out string) {
+	base := ".ipcf-" + filepath.Base(strings.TrimRight(out, "/")) + "-"
+	entries, err := os.ReadDir(filepath.Dir(out))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(n, base) {
+			continue
+		}
+		rest := strings.TrimPrefix(n, base)
+		digits := strings.TrimSuffix(strings.TrimSuffix(rest, ".tmp"), ".old")
+		if digits == rest || digits == "" || strings.Trim(digits, "0123456789") != "" {
+			continue // another output's, or not one of ours
+		}
+		os.RemoveAll(filepath.Join(filepath.Dir(out), n))
+	}
+}
+
 // checkFitTIFF refuses to replace an existing MAPS.tif that is not a
 // fit's: a regular file whose ImageJ Info (UTF-16, as writeMapsTIFF
 // stores the metadata) names ipcf's fit.
@@ -203,6 +227,7 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	meta["arrays_dimensions"] = map[string][]string{"params": arrays[0].dims, "stderr": arrays[1].dims, "chisq": dims, "status": dims}
 
 	dir := filepath.Dir(out)
+	removeStaleZarrs(out)
 	tmp, err := os.MkdirTemp(dir, ".ipcf-"+filepath.Base(out)+"-*.tmp")
 	if err != nil {
 		return fmt.Errorf("fit: writing %s: %w", out, err)

@@ -376,3 +376,35 @@ func TestPlainOutputStoppedMidWrite(t *testing.T) {
 		}
 	}
 }
+
+// A fit into a Zarr killed while writing or publishing leaves hidden
+// folders beside it; the next fit of that output removes them, not another
+// output's.
+func TestFitZarrLeftoversRemoved(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	stale := []string{p(".ipcf-m.zarr-123.tmp"), p(".ipcf-m.zarr-456.old")}
+	other := p(".ipcf-m.zarr-x.zarr-789.tmp") // the output m.zarr-x.zarr's
+	for _, d := range append(stale, other) {
+		if err := os.MkdirAll(filepath.Join(d, "params"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, msg := runIn(t, "fit", acf, "-o", p("m.zarr"), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	for _, d := range stale {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("%s is still there (%v)", filepath.Base(d), err)
+		}
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another output's folder was removed: %v", err)
+	}
+}
