@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -62,7 +61,7 @@ func plainCheck(cmd, out string, inputs ...string) error {
 	if lst, err := os.Lstat(out); err == nil && lst.Mode()&os.ModeSymlink != 0 {
 		return fmt.Errorf("%s: %w: %s is a link: not replacing what it points to", cmd, errTarget, out)
 	}
-	if c, ok := describedAs(out); !ok || c != cmd {
+	if c, ok := ooc.Describes(out); !ok || c != cmd {
 		why := fmt.Sprintf("no sidecar %s describing it", filepath.Base(ooc.SidecarName(out)))
 		switch {
 		case ok && c == "":
@@ -113,7 +112,8 @@ func plainMeta(cmd string, meta map[string]any, crc uint32, size int64) map[stri
 // pair the next run takes for its own: the new content is written and
 // synced under a temporary name, then the new sidecar, which describes it
 // and names the old file's size and checksum ("previous_output_bytes",
-// "previous_output_crc32c", when the old file was this command's), then
+// "previous_output_crc32c", when there is one: plainCheck took it for this
+// command's), then
 // the rename. Before the rename the old file matches the sidecar's
 // previous record, after it the new one (plainCheck takes either).
 func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta map[string]any) error {
@@ -121,10 +121,9 @@ func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta 
 	crc, size := npyCRC(dt, shape, data)
 	side := ooc.SidecarName(out)
 	m := plainMeta(cmd, meta, crc, size)
-	if c, ok := describedAs(out); ok && c == cmd {
-		if pc, ps, err := ooc.FileCRC(out); err == nil {
-			m["previous_output_crc32c"], m["previous_output_bytes"] = fmt.Sprintf("%08x", pc), ps
-		}
+	// An existing out is this command's: plainCheck said so, under the lock.
+	if pc, ps, err := ooc.FileCRC(out); err == nil {
+		m["previous_output_crc32c"], m["previous_output_bytes"] = fmt.Sprintf("%08x", pc), ps
 	}
 	sidecarFirst := func() error {
 		if testHookPlainBeforeRename != nil {
@@ -150,32 +149,6 @@ func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta 
 // Test hooks: a failure (standing for a kill) before the new sidecar is
 // written, and between it and the rename.
 var testHookPlainBeforeRename, testHookPlainAfterSidecar func() error
-
-// describedAs is ooc.Describes, also taking the "previous_output_*"
-// record of a sidecar written just before a rename that did not happen.
-func describedAs(out string) (string, bool) {
-	if c, ok := ooc.Describes(out); ok {
-		return c, true
-	}
-	b, err := os.ReadFile(ooc.SidecarName(out))
-	if err != nil {
-		return "", false
-	}
-	var m struct {
-		Software string `json:"software"`
-		Command  string `json:"command"`
-		CRC      string `json:"previous_output_crc32c"`
-		Bytes    *int64 `json:"previous_output_bytes"`
-	}
-	if json.Unmarshal(b, &m) != nil || m.Software != ooc.Marker || m.Bytes == nil {
-		return "", false
-	}
-	crc, n, err := ooc.FileCRC(out)
-	if err != nil || n != *m.Bytes || fmt.Sprintf("%08x", crc) != m.CRC {
-		return "", false
-	}
-	return m.Command, true
-}
 
 // writeSidecar writes the JSON metadata m to path atomically.
 func writeSidecar(cmd, path string, m map[string]any) error {

@@ -705,7 +705,10 @@ func NpyIsOurs(path string) bool {
 // ("output_bytes", "output_crc32c"), and returns the sidecar's "command"
 // ("" for a pCF result, else the ipcf command that wrote the file). A file
 // copied over an ipcf output keeps the sidecar but not its checksum: it is
-// not described, so no other job replaces it.
+// not described, so no other job replaces it. A sidecar's
+// "previous_output_bytes" and "previous_output_crc32c" (the file it
+// replaces, written just before a rename that a kill may prevent) describe
+// the file too.
 func Describes(path string) (command string, ok bool) {
 	b, err := os.ReadFile(SidecarName(path))
 	if err != nil {
@@ -716,16 +719,21 @@ func Describes(path string) (command string, ok bool) {
 		Command  string `json:"command"`
 		CRC      string `json:"output_crc32c"`
 		Bytes    *int64 `json:"output_bytes"`
+		PrevCRC  string `json:"previous_output_crc32c"`
+		PrevSize *int64 `json:"previous_output_bytes"`
 	}
 	if unmarshalExact(b, &m) != nil || m.Software != Marker || m.Bytes == nil {
 		return "", false
 	}
 	st, err := os.Stat(path)
-	if err != nil || !st.Mode().IsRegular() || st.Size() != *m.Bytes {
+	current := err == nil && st.Mode().IsRegular() && st.Size() == *m.Bytes
+	previous := err == nil && st.Mode().IsRegular() && m.PrevSize != nil && st.Size() == *m.PrevSize
+	if !current && !previous {
 		return "", false
 	}
 	crc, n, err := fileCRC(path)
-	if err != nil || n != *m.Bytes || fmt.Sprintf("%08x", crc) != m.CRC {
+	sum := fmt.Sprintf("%08x", crc)
+	if err != nil || !(current && n == *m.Bytes && sum == m.CRC || previous && n == *m.PrevSize && sum == m.PrevCRC) {
 		return "", false
 	}
 	return m.Command, true
