@@ -37,7 +37,6 @@ import (
 	"github.com/ipcf/ipcf/core/conv"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
-	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
@@ -188,10 +187,10 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage)
 		return 2
 	}
-	if errors.Is(err, job.ErrOption) || errors.Is(err, ooc.ErrBudget) {
-		// An option that does not fit the input (offsets beyond the
-		// image, a second channel of another shape, a --memory too small
-		// out of core): a usage mistake.
+	if job.Usage(err) {
+		// An invalid option value, or one that does not fit the input
+		// (offsets beyond the image, a second channel of another shape, a
+		// --memory too small out of core): a usage mistake.
 		fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
 		return 2
 	}

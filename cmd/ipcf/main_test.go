@@ -144,15 +144,15 @@ func TestBadInput(t *testing.T) {
 		{"missing input", []string{"pcf", filepath.Join(dir, "nope.npy"), "-o", out}, 1, "no such file"},
 		{"truncated npy", []string{"pcf", trunc, "-o", out}, 1, "truncated data"},
 		{"corrupt npy", []string{"pcf", corrupt, "-o", out}, 1, "neither .npy nor TIFF"},
-		{"radius too large", []string{"pcf", good, "-o", out, "--radius", "6"}, 1, "radius=6 too large"},
-		{"nbins 1", []string{"pcf", good, "-o", out, "--radius", "2", "--nbins", "1"}, 1, "nbins=1"},
-		{"npoints 0", []string{"pcf", good, "-o", out, "--radius", "2", "--npoints", "0"}, 1, "npoints=0"},
-		{"fewer than 4 frames", []string{"pcf", short, "-o", out, "--radius", "2"}, 1, "3 frames usable"},
+		{"radius too large", []string{"pcf", good, "-o", out, "--radius", "6"}, 2, "radius=6 too large"},
+		{"nbins 1", []string{"pcf", good, "-o", out, "--radius", "2", "--nbins", "1"}, 2, "nbins=1"},
+		{"npoints 0", []string{"pcf", good, "-o", out, "--radius", "2", "--npoints", "0"}, 2, "npoints=0"},
+		{"fewer than 4 frames", []string{"pcf", short, "-o", out, "--radius", "2"}, 2, "3 frames usable"},
 		{"mask wrong shape", []string{"pcf", good, "-o", out, "--radius", "2", "--mask", badmask}, 1, "mask shape"},
 		{"bad bleach mean", []string{"pcf", good, "-o", out, "--bleach-mean", "median"}, 2, "want real or floor"},
-		{"bleach too large", []string{"bleach", good, "-o", out, "--filtersize", "40"}, 1, "filtersize=40"},
+		{"bleach too large", []string{"bleach", good, "-o", out, "--filtersize", "40"}, 2, "filtersize=40"},
 		{"bad flag", []string{"pcf", good, "-o", out, "--radius", "x"}, 2, "invalid value"},
-		{"negative threads", []string{"pcf", good, "-o", out, "--threads", "-2", "--radius", "2"}, 1, "threads=-2"},
+		{"negative threads", []string{"pcf", good, "-o", out, "--threads", "-2", "--radius", "2"}, 2, "threads=-2"},
 	}
 	for _, c := range cases {
 		code, msg := ipcf(t, c.args...)

@@ -343,19 +343,19 @@ func openSource(in Input, flag string) (source.Source, error) {
 	if in.Frames != "" {
 		if frames, err = source.ParseRange(in.Frames); err != nil {
 			src.Close()
-			return nil, fmt.Errorf("%w: frames: %v", ErrInput, err)
+			return nil, optErr("frames: %v", err)
 		}
 	}
 	if in.Crop != "" {
 		if rows, cols, err = source.ParseCrop(in.Crop); err != nil {
 			src.Close()
-			return nil, fmt.Errorf("%w: crop: %v", ErrInput, err)
+			return nil, optErr("crop: %v", err)
 		}
 	}
 	sel, err := source.Select(src, frames, rows, cols)
 	if err != nil {
 		src.Close()
-		return nil, err
+		return nil, optErr("%v", err)
 	}
 	return sel, nil
 }
@@ -496,7 +496,8 @@ func (j *Job) openMask(h, w int) error {
 	// Checked whole, before a crop: the position named is the file's.
 	if err := pcf.CheckMaskValues(*v); err != nil {
 		if j.spec.Mask != "" {
-			err = fmt.Errorf("%s: %w", j.spec.Mask, err)
+			// The mask file's content, not an option: a bad input.
+			err = fmt.Errorf("%w: %s: %v", ErrInput, j.spec.Mask, err)
 		}
 		return err
 	}

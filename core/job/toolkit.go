@@ -10,9 +10,12 @@ import (
 	"strings"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/simulate"
 	"github.com/ipcf/ipcf/core/source"
 )
 
@@ -27,6 +30,24 @@ type optionError struct{}
 
 func (optionError) Error() string { return "bad option" }
 func (optionError) Unwrap() error { return pcf.ErrParam }
+
+// Usage reports whether err is the user's mistake in what they asked
+// for rather than a failure of the run or a fault of the input's content:
+// an invalid or conflicting option value (ErrOption and every parameter
+// error of core: pcf, bleach, simulate, fit's model constants), one
+// that does not fit the input (a radius too large for the image, --frames
+// beyond its end) or a memory budget too small out of core. It is the one
+// place that draws this line; the CLI exits with status 2 for these and 1
+// for every other error (a file's content, conv's shapes and kernels
+// included: they come from files).
+func Usage(err error) bool {
+	for _, e := range []error{pcf.ErrParam, bleach.ErrParam, simulate.ErrParam, fit.ErrModel, ooc.ErrBudget} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
 
 func optErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrOption, fmt.Sprintf(format, a...))

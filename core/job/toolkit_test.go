@@ -1,14 +1,25 @@
 package job
 
 import (
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/conv"
+	"github.com/ipcf/ipcf/core/fit"
+	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/simulate"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 func TestParseOffsets(t *testing.T) {
@@ -129,5 +140,69 @@ func TestToolkitApply(t *testing.T) {
 	tk.Offsets = "1,0"
 	if s, err := apply(tk); err != nil || len(s.PCF.Offsets) != 1 {
 		t.Errorf("offsets with the default preset and radius: %v, %v", s.PCF.Offsets, err)
+	}
+}
+
+// TestUsage checks the line between a user's mistake in the options (the
+// CLI's exit status 2) and a failed run or a bad file (1), on the errors
+// Open returns for real specs.
+func TestUsage(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0) // 64 x 12 x 12
+	mask := filepath.Join(dir, "mask.npy")
+	buf := make([]byte, 12*12*8)
+	for i := 0; i < 12*12; i++ {
+		v := 1.0
+		if i == 5 {
+			v = math.NaN()
+		}
+		binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(v))
+	}
+	if err := npy.WriteFile(mask, array.Float64, []int{12, 12}, buf); err != nil {
+		t.Fatal(err)
+	}
+	spec := func(f func(*Spec)) Spec {
+		s := DefaultSpec()
+		s.Input.Path, s.Output = in, filepath.Join(dir, "out.npy")
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		f(&s)
+		return s
+	}
+	cases := []struct {
+		name  string
+		spec  Spec
+		usage bool
+	}{
+		{"radius zero", spec(func(s *Spec) { s.PCF.Radius = 0 }), true},
+		{"radius beyond the image", spec(func(s *Spec) { s.PCF.Radius = 6 }), true},
+		{"frames malformed", spec(func(s *Spec) { s.Input.Frames = "5:2" }), true},
+		{"frames past the end", spec(func(s *Spec) { s.Input.Frames = "0:99" }), true},
+		{"crop outside", spec(func(s *Spec) { s.Input.Crop = "0:13,0:4" }), true},
+		{"engine", spec(func(s *Spec) { s.Engine = "fast" }), true},
+		{"frame interval", spec(func(s *Spec) { s.FrameInterval = math.NaN() }), true},
+		{"missing input", spec(func(s *Spec) { s.Input.Path = filepath.Join(dir, "nope.npy") }), false},
+		{"input not an array", spec(func(s *Spec) { s.Input.Path = dir }), false},
+		{"NaN in the mask file", spec(func(s *Spec) { s.Mask = mask }), false},
+	}
+	for _, c := range cases {
+		j, err := Open(c.spec)
+		if err == nil {
+			j.Close()
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		if got := Usage(err); got != c.usage {
+			t.Errorf("%s: Usage(%q) = %v, want %v", c.name, err, got, c.usage)
+		}
+	}
+	for _, err := range []error{ErrOption, bleach.ErrParam, simulate.ErrParam, fit.ErrModel, ooc.ErrBudget} {
+		if !Usage(fmt.Errorf("wrapped: %w", err)) {
+			t.Errorf("Usage(%v) = false", err)
+		}
+	}
+	for _, err := range []error{ErrInput, ErrOutput, source.ErrFormat, source.ErrChanged, npy.ErrFormat, conv.ErrParam, os.ErrNotExist, pcf.ErrMemory} {
+		if Usage(fmt.Errorf("wrapped: %w", err)) {
+			t.Errorf("Usage(%v) = true", err)
+		}
 	}
 }

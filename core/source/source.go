@@ -589,7 +589,7 @@ func (r Range) resolve(n int, what string) (int, int, error) {
 		stop = n
 	}
 	if r.Start >= stop || stop > n {
-		return 0, 0, fmt.Errorf("%w: %s %d:%d outside 0:%d", ErrFormat, what, r.Start, stop, n)
+		return 0, 0, fmt.Errorf("%s %d:%d outside the input's 0:%d", what, r.Start, stop, n)
 	}
 	return r.Start, stop, nil
 }
