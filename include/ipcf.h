@@ -298,8 +298,10 @@ typedef struct ipcf_source_options {
                                    does not have, or a negative number: IPCF_E_INVALID_ARGUMENT */
 } ipcf_source_options;
 
-/* ipcf_job_progress_fn: the phase ("read", "pcf", "transpose") with its
- * finished and total units, on the calling thread. Non-zero cancels. */
+/* ipcf_job_progress_fn: the phase ("read", "pcf", "transpose"; "check" when
+ * an out-of-core run resumes from the copy an interrupted run made and reads
+ * those input frames again to compare) with its finished and total units, on
+ * the calling thread. Non-zero cancels. */
 typedef int (*ipcf_job_progress_fn)(void *user, const char *phase, int64_t done, int64_t total);
 /* ipcf_job_log_fn: a note for the user (stale scratch removed, damaged
  * scratch computed again, job already complete), on the calling thread. */

@@ -118,7 +118,9 @@ type Spec struct {
 	Errors *pcf.ErrOptions
 	// Progress gets the phase ("read", "pcf", then with Errors "errors" in
 	// memory; "transpose", then "pcf", or with Errors "pcf+errors", out of
-	// core) and the finished and total units; returning false cancels.
+	// core, where a resumed run first does "check": it reads the frames an
+	// interrupted run copied and compares them) and the finished and total
+	// units; returning false cancels.
 	Progress func(phase string, done, total int) bool
 	// Log gets notes for the user: stale scratch removed, damaged scratch
 	// computed again, a job found complete.

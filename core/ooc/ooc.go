@@ -572,6 +572,24 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if err != nil {
 		return sum, err
 	}
+	if d == nil && state.chunks() > 0 {
+		// The copy an interrupted run made stands for the input only if
+		// the input still holds those samples: a file rewritten in place
+		// with its old size and time has the job's key but not its data.
+		same, err := copiedInputMatches(ctx, srcs, p, &state, o)
+		if err != nil {
+			return sum, err
+		}
+		if !same {
+			o.log("the input differs from the copy an interrupted run of this job made (rewritten since?): starting over")
+			if err := removeScratch(dir); err != nil {
+				return sum, err
+			}
+			if j, state, err = openScratch(dir, want, &o); err != nil {
+				return sum, err
+			}
+		}
+	}
 	// inputCRCs are the checksums of the channels' samples read.
 	inputCRCs := func() (uint32, uint32) {
 		if d == nil {
@@ -693,6 +711,46 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		return sum, err
 	}
 	return sum, removeScratch(dir)
+}
+
+// copiedInputMatches reads again the frames of the chunks the journal
+// records as copied into scratch and reports whether their CRC-32C, per
+// channel, is still the journal's.
+func copiedInputMatches(ctx context.Context, srcs []source.Source, p *plan, st *journalState, o Options) (bool, error) {
+	n := min(p.nread, st.chunks()*p.chunk)
+	want := []uint32{st.inputCRC(), st.input2CRC(p)}
+	_, H, W := srcs[0].Shape()
+	crc := make([]uint32, len(srcs))
+	for t := 0; t < n; t++ {
+		if err := ctx.Err(); err != nil {
+			return false, pcf.ErrCancelled
+		}
+		for ch, s := range srcs {
+			err := source.Guard(s.Name(), func() error {
+				fr, err := s.Frame(t)
+				if err != nil {
+					return err
+				}
+				crc[ch] = FrameCRC(crc[ch], fr, H, W)
+				return nil
+			})
+			if err != nil {
+				return false, err
+			}
+			if r, ok := s.(source.Releaser); ok && (t+1)%64 == 0 {
+				r.Release(t-63, t+1)
+			}
+		}
+		if o.Progress != nil && !o.Progress("check", t+1, n) {
+			return false, pcf.ErrCancelled
+		}
+	}
+	for ch := range srcs {
+		if crc[ch] != want[ch] {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // journal records finished chunks and tiles with their CRC-32C, one line

@@ -187,6 +187,103 @@ func testResumeAfterCancel(t *testing.T, e engine) {
 	}
 }
 
+// TestResumeAfterInputRewritten: an input rewritten in place between an
+// interrupted run and its rerun (same job key: same size and time, as
+// after `touch -r`) is not resumed from the old copy in scratch, in either
+// channel; the rerun gives the new input's result. Reading in place, the
+// pieces' checksums catch it (TestDirect*).
+func TestResumeAfterInputRewritten(t *testing.T) {
+	forThese(t, engines[1:], func(t *testing.T, e engine) {
+		for _, twoChannels := range []bool{false, true} {
+			for _, stopAt := range []struct {
+				phase string
+				at    int
+			}{{"transpose", 150}, {"pcf", 3}} {
+				testResumeAfterInputRewritten(t, stopAt.phase, stopAt.at, twoChannels)
+			}
+		}
+	})
+}
+
+func testResumeAfterInputRewritten(t *testing.T, phase string, at int, twoChannels bool) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 256, 20, 20)
+	in2 := in
+	if twoChannels {
+		in2 = filepath.Join(dir, "in2.npy")
+		b, _ := os.ReadFile(in)
+		if err := os.WriteFile(in2, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 8}
+	out := filepath.Join(dir, "out.npy")
+	run := func(progress func(string, int, int) bool) (Summary, error) {
+		src, err := source.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		oo := Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: "rewritten", CopyInput: true, Progress: progress}
+		if twoChannels {
+			if oo.Src2, err = source.Open(in2); err != nil {
+				t.Fatal(err)
+			}
+			defer oo.Src2.Close()
+		}
+		return Run(context.Background(), src, NewNpyOutput(out), oo)
+	}
+	if _, err := run(func(ph string, done, total int) bool { return !(ph == phase && done >= at) }); err == nil {
+		t.Fatalf("stop in %s: no cancellation", phase)
+	}
+	// Rewrite frame 10 (copied before the stop) of the channel read last.
+	f, err := npy.Open(in2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := int64(f.Header.Offset) + 10*20*20*2
+	f.Close()
+	fh, err := os.OpenFile(in2, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fh.WriteAt(bytes.Repeat([]byte{90, 0}, 20*20), off); err != nil {
+		t.Fatal(err)
+	}
+	fh.Close()
+	var logs []string
+	src, _ := source.Open(in)
+	oo := Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: "rewritten", CopyInput: true, Log: func(m string) { logs = append(logs, m) }}
+	if twoChannels {
+		oo.Src2, _ = source.Open(in2)
+		defer oo.Src2.Close()
+	}
+	sum, err := Run(context.Background(), src, NewNpyOutput(out), oo)
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Resumed != 0 {
+		t.Errorf("stop in %s (2 channels %v): %d tiles resumed from the old input", phase, twoChannels, sum.Resumed)
+	}
+	var want []byte
+	if twoChannels {
+		want = inMemory2(t, in, in2, o)
+	} else {
+		want = inMemory(t, in, o)
+	}
+	if !bytes.Equal(npyData(t, out), want) {
+		t.Fatalf("stop in %s (2 channels %v): the rerun's result is not the rewritten input's (log %q)", phase, twoChannels, logs)
+	}
+	found := false
+	for _, l := range logs {
+		found = found || bytes.Contains([]byte(l), []byte("starting over"))
+	}
+	if !found && phase == "pcf" { // every chunk was copied before this stop
+		t.Errorf("stop in %s: no note that the run started over: %q", phase, logs)
+	}
+}
+
 func TestZarrOutput(t *testing.T) {
 	dir := t.TempDir()
 	in := writeStack(t, dir, 128, 17, 19)

@@ -386,7 +386,8 @@ def _tqdm():
 # The unit of each call's (or file-job phase's) progress: what the
 # library counts. Work the library counts in internal units (the pCF's
 # row passes, the bleaching filter's pixel blocks) is shown in percent.
-_UNITS = {'simulate': 'frame', 'read': 'frame', 'transpose': 'frame'}
+_UNITS = {'simulate': 'frame', 'read': 'frame', 'transpose': 'frame',
+          'check': 'frame'}
 
 
 class _Progress:
@@ -1743,7 +1744,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         Micrometres per pixel, written into the metadata.
     progress : bool
         Show a progress bar per phase ('read', 'pcf', 'transpose',
-        'errors', 'pcf+errors', ...), tqdm if installed.
+        'errors', 'pcf+errors', 'check' when a resumed run compares the
+        input with an interrupted run's copy), tqdm if installed.
     errors : {None, 'blocking', 'segments'}
         Also write the error bars of every curve point, `pcf_errors`'
         numbers bit for bit (in memory and out of core), beside a .npy
