@@ -578,6 +578,16 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer unlock()
 	if fitFormatOf(f.out) == "npy" {
+		// The companions are outputs too, each under its own lock: a
+		// command writing one of those names meanwhile would be
+		// overwritten, or overwrite it.
+		for _, c := range []string{names.StdErr, names.ChiSq, names.Status} {
+			unlockC, err := lockPlain("fit", c)
+			if err != nil {
+				return err
+			}
+			defer unlockC()
+		}
 		if err := checkFitNpyTarget(names, append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)); err != nil {
 			return err
 		}

@@ -217,6 +217,54 @@ func TestPlainOutputsSidecarAndLock(t *testing.T) {
 	}
 }
 
+// Outputs written beside the named one (fit's MAPS.stderr.npy,
+// MAPS.chisq.npy and MAPS.status.npy; pcf's error bars OUT.sd.npy) are held
+// under their own locks too: a run writing one of those names meanwhile
+// makes the command fail at once, and nothing is written.
+func TestCompanionOutputsLocked(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	held := func(name string, args ...string) {
+		t.Helper()
+		unlock, err := job.Lock(p(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, msg := runIn(t, args...)
+		unlock()
+		if code == 0 || !strings.Contains(msg, "being written by another ipcf run") || !strings.Contains(msg, name) {
+			t.Errorf("with %s locked: exit %d, %q", name, code, msg)
+		}
+	}
+	fit := []string{"fit", acf, "-o", p("maps.npy"), "--model", "acf2d", "--waist", "2", "--quiet"}
+	for _, c := range []string{"maps.stderr.npy", "maps.chisq.npy", "maps.status.npy"} {
+		held(c, fit...)
+		if _, err := os.Stat(p("maps.npy")); !os.IsNotExist(err) {
+			t.Errorf("with %s locked, the maps were written (%v)", c, err)
+		}
+	}
+	held("r.sd.npy", "pcf", in, "-o", p("r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "6", "--errors", "blocking", "--quiet")
+	if _, err := os.Stat(p("r.npy")); !os.IsNotExist(err) {
+		t.Errorf("with r.sd.npy locked, the result was written (%v)", err)
+	}
+	// Free, both run, and leave no lock files.
+	if code, msg := runIn(t, fit...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", p("r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "6", "--errors", "blocking", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if locks, _ := filepath.Glob(p(".*.lock")); len(locks) != 0 {
+		t.Errorf("lock files left: %v", locks)
+	}
+}
+
 // fit -o MAPS.tif replaces only a fit's maps (its ImageJ Info names ipcf's
 // fit): not a user's file, nor a pCF result's TIFF.
 func TestFitTIFFNeverReplacesUserFiles(t *testing.T) {

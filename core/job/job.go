@@ -1005,6 +1005,19 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		return sum, err
 	}
 	defer unlock()
+	if j.errPath != "" {
+		// The error bars are an output too: a command writing that name
+		// meanwhile would be overwritten, or overwrite them.
+		abs, err := filepath.Abs(j.errPath)
+		if err != nil {
+			return sum, fmt.Errorf("%w: %v", ErrOutput, err)
+		}
+		unlockErrs, err := lock(abs)
+		if err != nil {
+			return sum, err
+		}
+		defer unlockErrs()
+	}
 	// Temporary files of runs killed while they wrote a file there (a
 	// sidecar, a .zattrs) would stay for good, inside a published Zarr too.
 	npy.RemoveStaleTemps(filepath.Dir(j.outAbs))
