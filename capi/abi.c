@@ -218,6 +218,12 @@ ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_opt
 }
 IPCF_SAME_TYPE(correct_bleaching);
 
+ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts, char *buf, size_t len) {
+	IPCF_FORK_CHECK(check_counts);
+	return ipcfgo_check_counts(data, counts, buf, len);
+}
+IPCF_SAME_TYPE(check_counts);
+
 ipcf_status ipcf_convolve2d(const ipcf_array *image, const ipcf_array *kernel, ipcf_array *out) {
 	IPCF_FORK_CHECK(convolve2d);
 	return ipcfgo_convolve2d(image, kernel, out);

@@ -948,6 +948,35 @@ func ipcfgo_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, o
 	}())
 }
 
+//export ipcfgo_check_counts
+func ipcfgo_check_counts(data *C.ipcf_carray, counts *C.int32_t, buf *C.char, n C.size_t) (st status) {
+	const fn = "ipcf_check_counts"
+	defer guard(fn, &st)
+	if counts == nil {
+		return finish(fn, fail(eInvalid, "counts is NULL"))
+	}
+	*counts = 0
+	vd, err := view("data", (*C.ipcf_array)(data))
+	if err != nil {
+		return finish(fn, err)
+	}
+	if vd.NDim() != 3 {
+		return finish(fn, fail(eInvalid, "data.ndim=%d, want 3 (time, rows, columns)", vd.NDim()))
+	}
+	err = bleach.CheckCounts(vd)
+	if err == nil {
+		*counts = 1
+		return ok
+	}
+	if !errors.Is(err, bleach.ErrCounts) {
+		return finish(fn, err)
+	}
+	if buf != nil && n > 0 {
+		copyText(fn, buf, n, err.Error()) // cut to len: still IPCF_OK
+	}
+	return ok
+}
+
 // --- convolution and simulation ---
 
 // exactFloat refuses a float out for integer image and kernel unless every

@@ -571,8 +571,8 @@ void ipcf_bleach_options_init(ipcf_bleach_options *options);
  * (T - 2*filtersize, H, W), an integer array (values are rounded half
  * away from zero and clipped to [0, 65535] and to out's type). Data that
  * are not integer counts in 0..65535 (fractions, negatives, larger values,
- * NaN) are computed as defined, without a warning here: the CLI and the
- * Python binding warn.
+ * NaN) are computed as defined, without a warning here: hosts ask
+ * ipcf_check_counts first and warn (the CLI and every binding do).
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a descriptor, filtersize,
  * mean, threads, aliasing), IPCF_E_BUFFER_TOO_SMALL (out shape),
  * IPCF_E_UNSUPPORTED_LAYOUT (dtypes: out must be an integer type),
@@ -580,6 +580,17 @@ void ipcf_bleach_options_init(ipcf_bleach_options *options);
  * Since 0.1. */
 ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_options *options,
                                    ipcf_array *out);
+
+/* ipcf_check_counts: whether every sample of data (time, rows, columns) is
+ * a count, an integer in 0..65535: what the bleaching correction's rounding
+ * and clipping are defined for (a float series of 0.05..0.2 becomes all 0,
+ * int32 counts of 10^7 all 65535). *counts gets 1 if so (uint8 and uint16
+ * data without reading them); else 0, and buf, when not NULL with len > 0,
+ * a NUL-terminated sentence naming the first other sample (frame, row,
+ * column; cut to len - 1 bytes). About 1 ns a sample.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a descriptor, not 3-D, counts
+ * NULL), IPCF_E_FORKED. Since 0.3. */
+ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts /* out */, char *buf, size_t len);
 
 /* ipcf_convolve2d: full 2-D convolution of image (H, W) with kernel
  * (kh, kw) into out (H+kh-1, W+kw-1), as the Cython tutorial's

@@ -352,6 +352,38 @@ static void test_bad_input(void) {
     CHECK(ipcf_pcf_output_shape(&in, &o, shape) == IPCF_OK && strstr(ipcf_last_error(), "frames=0"), "message kept");
 }
 
+/* ipcf_check_counts: 1 for counts (uint16 unread, whole floats and int32 in
+ * range), 0 with a sentence naming the first other sample; the message is
+ * cut to the buffer and still IPCF_OK; bad descriptors are refused. */
+static void test_check_counts(void) {
+    int32_t counts = -1;
+    char msg[400];
+    uint16_t u[2 * 2 * 3] = {0};
+    ipcf_array a = arr3(IPCF_DTYPE_UINT16, 2, 2, 3, u);
+    CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_OK && counts == 1, "uint16: %d", counts);
+    float f[2 * 2 * 3] = {0, 1, 2, 3, 4, 65535, 6, 7, 8, 9, 10, 11};
+    a = arr3(IPCF_DTYPE_FLOAT32, 2, 2, 3, f);
+    CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_OK && counts == 1, "whole floats: %d", counts);
+    f[9] = 0.25f; /* frame 1, row 1, column 0 */
+    f[11] = -3.0f;
+    msg[0] = 0;
+    CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_OK && counts == 0, "fraction: %d", counts);
+    CHECK(strstr(msg, "sample 0.25 at frame 1, pixel (row 1, column 0)") != NULL, "message: %s", msg);
+    char small[8];
+    CHECK(ipcf_check_counts(&a, &counts, small, sizeof small) == IPCF_OK && counts == 0 && strlen(small) == 7, "cut: %s", small);
+    CHECK(ipcf_check_counts(&a, &counts, NULL, 0) == IPCF_OK && counts == 0, "no buffer");
+    f[9] = NAN;
+    CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_OK && counts == 0 && strstr(msg, "NaN"), "NaN: %s", msg);
+    int32_t big[2 * 2 * 3] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 65536};
+    a = arr3(IPCF_DTYPE_INT32, 2, 2, 3, big);
+    CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_OK && counts == 0 && strstr(msg, "65536"), "int32: %s", msg);
+    CHECK(ipcf_check_counts(&a, NULL, msg, sizeof msg) == IPCF_E_INVALID_ARGUMENT, "counts NULL");
+    CHECK(ipcf_check_counts(NULL, &counts, msg, sizeof msg) == IPCF_E_INVALID_ARGUMENT, "data NULL");
+    int64_t shape2[2] = {4, 3};
+    ipcf_array_init_contiguous(&a, IPCF_DTYPE_INT32, 2, shape2, big);
+    CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "ndim=2"), "2-D");
+}
+
 static int stop_after(void *user, int64_t done, int64_t total) {
     int *calls = user;
     (*calls)++;
@@ -672,6 +704,7 @@ int main(int argc, char **argv) {
     test_layouts();
     test_params_and_correlate();
     test_bad_input();
+    test_check_counts();
     test_cancel();
     if (argc > 2) test_pcf_file(argv[2]);
     else printf("test_pcf_file: skipped, no fixture folder given (make test-c gives it)\n");
