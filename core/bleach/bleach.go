@@ -31,6 +31,20 @@ var ErrParam = errors.New("bleach: invalid parameter")
 // all 0. Hosts warn with it (the numbers follow the definition).
 var ErrCounts = errors.New("bleach: the data are not counts in 0..65535")
 
+// Limits is the clipping range of the correction of data of type dt when
+// the corrected series stay in the input's type (pcf.md: "the output keeps
+// the input's integer type"), as in the pCF with bleaching: [0, 65535]
+// within dt's range for integer types (uint8 [0, 255], int16 [0, 32767]),
+// [0, 65535] for float types (whose correction is written as uint16). The
+// CUDA kernel ipcf_bleach (core/internal/cuda) clips the same.
+func Limits(dt array.DType) (lo, hi float64) {
+	if !dt.IsInteger() {
+		return 0, 65535
+	}
+	_, hi = dt.Range()
+	return 0, math.Min(hi, 65535)
+}
+
 // isCount reports whether f is an integer in 0..65535.
 func isCount(f float64) bool { return f >= 0 && f <= 65535 && f == math.Trunc(f) }
 

@@ -100,6 +100,7 @@ type errPlan struct {
 	wPrev    float64
 	smooth   bool
 	segments int
+	dtype    array.DType // the input's: the bleaching correction's clipping range
 }
 
 // ErrorBars writes into sd, a float32 array of shape Geometry.OutShape
@@ -124,7 +125,7 @@ func ErrorBars(ctx context.Context, sd, data array.View, o Options, e ErrOptions
 	if err := checkOut(sd, data, g, o); err != nil {
 		return err
 	}
-	p := errPlan{g: g, o: o, e: e, segments: e.Segments}
+	p := errPlan{g: g, o: o, e: e, segments: e.Segments, dtype: data.DType}
 	switch e.Method {
 	case Blocking:
 	case Segments:
@@ -171,7 +172,8 @@ func (p *errPlan) newScratch() *errScratch {
 	}
 	if p.o.Bleach > 0 {
 		sc.a, sc.b = make([]float64, g.Frames), make([]float64, g.Frames)
-		sc.bc, _ = bleach.NewCorrector(g.T, p.o.Bleach, p.o.BleachMean, 0, 65535) // Plan checked the parameters
+		lo, hi := bleach.Limits(p.dtype)
+		sc.bc, _ = bleach.NewCorrector(g.T, p.o.Bleach, p.o.BleachMean, lo, hi) // Plan checked the parameters
 	}
 	sc.z = make([][]float64, g.OutShape[3])
 	for j := range sc.z {

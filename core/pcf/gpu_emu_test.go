@@ -408,6 +408,11 @@ func emuDTypes(t *testing.T) {
 	decay.Store(9*decay.Strides[0]+5*4, -3000)
 	againstCPU(t, "bleach decay clipped", decay, Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 10})
 	againstCPU(t, "bleach decay floor", decay, Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 10, BleachMean: bleach.Floor})
+	// Corrected values past uint8's 255 and int16's 32767 are clipped to
+	// the input type's range (bleach.Limits), as on the CPU.
+	for _, dt := range []array.DType{array.Uint8, array.Int16} {
+		againstCPU(t, "bleach saturating "+dt.String(), saturating(dt, 400, 8, 8), Options{Radius: 2, Npoints: 8, Nbins: 6, Bleach: 20})
+	}
 	// A mask.
 	mask, _ := array.Contiguous(array.Uint8, []int{14, 13}, make([]byte, 14*13))
 	for i := range mask.Data {

@@ -786,7 +786,8 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 				sc.buf[i] = make([]float64, nread)
 			}
 			if o.Bleach > 0 {
-				sc.bc, _ = bleach.NewCorrector(g.T, o.Bleach, o.BleachMean, 0, 65535) // Plan checked the parameters
+				lo, hi := bleach.Limits(data.DType)
+				sc.bc, _ = bleach.NewCorrector(g.T, o.Bleach, o.BleachMean, lo, hi) // Plan checked the parameters
 			}
 		}
 		y, x0 := y0+task/nblk, task%nblk*pixelBlock

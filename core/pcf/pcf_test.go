@@ -426,3 +426,65 @@ func TestTilesEqualWhole(t *testing.T) {
 		}
 	}
 }
+
+// saturating returns a (t, h, w) stack of type dt whose first half sits at
+// the type's largest count and whose second half jumps between 0 and it:
+// the bleaching correction's values overshoot that count (to about 1.8
+// times it).
+func saturating(dt array.DType, t, h, w int) array.View {
+	_, top := bleach.Limits(dt)
+	v, _ := array.Contiguous(dt, []int{t, h, w}, make([]byte, t*h*w*dt.Size()))
+	rng := rand.New(rand.NewPCG(5, uint64(dt)))
+	for i := 0; i < t*h*w; i++ {
+		x := top
+		if i >= t*h*w/2 && rng.IntN(2) == 0 {
+			x = 0
+		}
+		v.Store(i*dt.Size(), x)
+	}
+	return v
+}
+
+// TestBleachKeepsTheInputType: the pCF with bleaching correction equals
+// the pCF of the stack corrected into the input's own type (pcf.md: the
+// output keeps the input's integer type), for types whose range ends below
+// 65535 too: corrected values are clipped to uint8's 255 and int16's
+// 32767, as `ipcf bleach` writes them. The error bars follow the same.
+func TestBleachKeepsTheInputType(t *testing.T) {
+	const F = 20
+	for _, dt := range []array.DType{array.Uint8, array.Int16, array.Uint16, array.Int32} {
+		data := saturating(dt, 400, 8, 8)
+		lo, hi := bleach.Limits(dt)
+		if lo != 0 || hi != math.Min(65535, map[array.DType]float64{array.Uint8: 255, array.Int16: 32767, array.Uint16: 65535, array.Int32: 65535}[dt]) {
+			t.Fatalf("%v: Limits %v, %v", dt, lo, hi)
+		}
+		corr, _ := array.Contiguous(dt, []int{400 - 2*F, 8, 8}, make([]byte, (400-2*F)*64*dt.Size()))
+		if err := bleach.Stack(context.Background(), corr, data, F, bleach.Real, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+		o := Options{Radius: 2, Npoints: 8, Nbins: 8}
+		want, _ := compute(t, corr, o)
+		o.Bleach = F
+		got, _ := compute(t, data, o)
+		for i := range got {
+			if got[i] != want[i] && !(math.IsNaN(float64(got[i])) && math.IsNaN(float64(want[i]))) {
+				t.Fatalf("%v: pcf with bleaching [%d] = %v, the corrected stack's %v", dt, i, got[i], want[i])
+			}
+		}
+		o.Bleach = 0
+		g, _ := Plan(corr.Shape, o)
+		sd := func(d array.View, o Options) []byte {
+			buf := make([]byte, g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]*4)
+			out, _ := array.Contiguous(array.Float32, g.OutShape[:], buf)
+			if err := ErrorBars(context.Background(), out, d, o, ErrOptions{Method: Blocking}); err != nil {
+				t.Fatal(err)
+			}
+			return buf
+		}
+		wantSD := sd(corr, o)
+		o.Bleach = F
+		if gotSD := sd(data, o); string(gotSD) != string(wantSD) {
+			t.Fatalf("%v: error bars with bleaching differ from the corrected stack's", dt)
+		}
+	}
+}

@@ -89,13 +89,16 @@ __global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix,
  * samples, time slowest), one thread per pixel:
  *   s[0] = d[0];  s[i] = d[i]*f0 + s[i-1]*f1       forward (f0 = 1/f)
  *   s[i] = s[i]*f0 + s[i+1]*f1                     backward
- *   out[i] = clip(round(sqrt(|m/s[i]|)*(d[i]-s[i]) + m), 0, 65535)
- * with m the mean (floormean: floor(sum/n), the tutorial's). s is
+ *   out[i] = clip(round(sqrt(|m/s[i]|)*(d[i]-s[i]) + m), 0, hi)
+ * with m the mean (floormean: floor(sum/n), the tutorial's) and hi 65535
+ * within the input type's range (uint8 255, int16 32767: core/bleach's
+ * Limits, the corrected series keep the input's type). s is
  * (nt, npix) doubles, time slowest; frames f..nt-f-1 of it receive the
  * corrected samples. */
 __global__ void ipcf_bleach(const void *raw, int dtype, int swap, int nt, int npix, int f, int floormean, double *s) {
     for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < npix; p += blockDim.x * gridDim.x) {
         double f0 = 1 / (double)f, f1 = 1 - f0;
+        double hi = dtype == 1 ? 255 : dtype == 3 ? 32767 : 65535;
         double c = ipcf_load(raw, dtype, swap, p), sum = c, m;
         s[p] = c;
         for (int i = 1; i < nt; i++) {
@@ -123,8 +126,8 @@ __global__ void ipcf_bleach(const void *raw, int dtype, int swap, int nt, int np
             double v = round(sqrt(fabs(m / c)) * (d - c) + m);
             if (!(v >= 0)) {
                 v = 0;
-            } else if (v > 65535) {
-                v = 65535;
+            } else if (v > hi) {
+                v = hi;
             }
             s[(ipcf_u64)i * npix + p] = v;
         }
