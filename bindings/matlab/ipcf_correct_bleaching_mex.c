@@ -38,5 +38,6 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     if (cls != mxUINT8_CLASS && cls != mxUINT16_CLASS && cls != mxINT16_CLASS && cls != mxINT32_CLASS) cls = mxUINT16_CLASS;
     plhs[0] = mxCreateNumericArray(3, dims, cls, mxREAL);
     ipcf_mex_stack(plhs[0], "out", layout, &out);
+    ipcf_mex_warn_counts(&data, "data");
     ipcf_mex_check(ipcf_correct_bleaching(&data, &o, &out));
 }

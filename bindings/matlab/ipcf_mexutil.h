@@ -71,6 +71,16 @@ static void ipcf_mex_check(ipcf_status s) {
     mexErrMsgIdAndTxt(ipcf_status_id(s), "%s", msg);
 }
 
+/* ipcf_mex_warn_counts warns (ipcf:counts) when a stack to be corrected for
+ * bleaching holds a sample that is not a count in 0..65535, which the
+ * correction's rounding and clipping change beyond recognition. */
+static void ipcf_mex_warn_counts(const ipcf_array *a, const char *name) {
+    int32_t counts = 1;
+    char msg[512];
+    if (ipcf_check_counts(a, &counts, msg, sizeof msg) == IPCF_OK && !counts)
+        mexWarnMsgIdAndTxt("ipcf:counts", "%s: %s (frame, row and column counted from 0)", name, msg);
+}
+
 static void ipcf_mex_lock(void) {
     static int locked = 0;
     if (!locked) {

@@ -87,6 +87,10 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
         }
     }
     ipcf_mex_check(ipcf_pcf_output_shape(&data, &o, shape));
+    if (o.bleach > 0) {
+        ipcf_mex_warn_counts(&data, "data");
+        if (o.data2) ipcf_mex_warn_counts(o.data2, "Data2");
+    }
     if (nlhs > 1) {
         /* the delays first: nothing may raise after the computation's buffer is filled but the check */
         size_t n = 0;

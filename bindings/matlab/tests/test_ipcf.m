@@ -69,6 +69,29 @@ data = readnpy(fullfile(conformance, 'pcf_basic.input.npy'));
 G = ipcf_pcf(data, 'Radius', 4, 'Points', 16, 'Bins', 16);
 check(isequal(ipcf_pcf(permute(data, [3 2 1]), 'Radius', 4, 'Points', 16, 'Bins', 16, 'Layout', 'xyt'), G), ...
       'xyt layout (C order) differs from tyx (Fortran order)');
+% Data that are not counts in 0..65535 are corrected as defined, with the
+% warning ipcf:counts naming the first such sample (ipcf_check_counts);
+% counts, and single data holding whole counts, raise none.
+small = data(1:200, 1:8, 1:8);
+fr = single(small) / 100;
+fr(1, 1, 1) = 1;                                      % a count first: the sample named is the next one
+lastwarn('', '');
+ipcf_correct_bleaching(fr, 'FilterSize', 20);
+[msg, id] = lastwarn();
+check(strcmp(id, 'ipcf:counts') && ~isempty(strfind(msg, 'not counts in 0..65535')) && ...
+      ~isempty(strfind(msg, 'at frame 0, pixel (row 0, column 1)')), sprintf('counts warning: "%s" "%s"', id, msg));
+lastwarn('', '');
+ipcf_pcf(fr, 'Radius', 2, 'Points', 4, 'Bins', 6, 'Bleach', 20);
+[msg, id] = lastwarn();
+check(strcmp(id, 'ipcf:counts'), sprintf('pcf with Bleach: counts warning "%s" "%s"', id, msg));
+lastwarn('', '');
+ipcf_pcf(fr, 'Radius', 2, 'Points', 4, 'Bins', 6);
+[msg, id] = lastwarn();
+check(isempty(id), sprintf('pcf without Bleach warned "%s" "%s"', id, msg));
+ipcf_correct_bleaching(small, 'FilterSize', 20);
+ipcf_correct_bleaching(single(small), 'FilterSize', 20);
+[msg, id] = lastwarn();
+check(isempty(id), sprintf('counts warned "%s" "%s"', id, msg));
 % float series are scaled by a power of two before the float32 FFTs (core/pcf): within 1e-6
 close_to = @(A, B) isequal(size(A), size(B)) && isequal(isnan(A), isnan(B)) && max(abs(A(~isnan(A)) - B(~isnan(B)))) <= 1e-6;
 check(close_to(ipcf_pcf(double(data), 'radius', 4, 'POINTS', 16, 'Bins', 16), G), 'double input');
