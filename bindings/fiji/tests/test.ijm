@@ -39,6 +39,31 @@ ok = (same == "1");
 check(ok, "bleach_clip corrected stack differs");
 print("bleaching: corrected stacks checked");
 close("*");
+// A 32-bit stack of fractions is corrected as defined, with a warning that
+// names the first sample that is not a count in 0..65535; counts give none.
+newImage("fractions", "32-bit ramp", 8, 8, 120);
+r = call("ipcf.Ipcf.correctBleaching", "filter=20");
+w = call("ipcf.Ipcf.lastWarning");
+ok = startsWith(r, "error") == false && indexOf(w, "not counts in 0..65535") >= 0 && indexOf(w, "fractions") >= 0;
+check(ok, "counts warning: " + r + " / " + w);
+selectImage("fractions");
+r = call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=6 bleach=20");
+w = call("ipcf.Ipcf.lastWarning");
+ok = indexOf(w, "not counts in 0..65535") >= 0;
+check(ok, "counts warning of the pCF: " + r + " / " + w);
+selectImage("fractions");
+r = call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=6");
+w = call("ipcf.Ipcf.lastWarning");
+ok = (w == "");
+check(ok, "pCF without bleaching warned: " + w);
+close("*");
+t = call("ipcf.Ipcf.openNpy", dir + "/bleach.input.npy");
+r = call("ipcf.Ipcf.correctBleaching", "filter=256 mean=real");
+w = call("ipcf.Ipcf.lastWarning");
+ok = (w == "");
+check(ok, "counts warned: " + w);
+print("bleaching: counts warning checked");
+close("*");
 
 // Bad parameters give an error message, not a crash.
 t = call("ipcf.Ipcf.openNpy", dir + "/pcf_min.input.npy");

@@ -97,6 +97,11 @@ final class Engine {
         out.strides[2] = 4L * nx * ny;
         out.strides[3] = 4L * nx * ny * np;
         out.data = outMem;
+        lastWarning = null;
+        if (p.bleach > 0) {
+            warnCounts(s.array, imp.getTitle());
+            if (in.data2 != null) warnCounts(in.data2.array, "second channel");
+        }
         int status = method < 0 ? lib.ipcf_pcf_compute(s.array, o, out) : lib.ipcf_pcf_errors(s.array, o, method, segments, out);
         IJ.showProgress(1.0);
         check(status);
@@ -430,6 +435,26 @@ final class Engine {
         return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** The last warning of a computation (null if none), for macros: Ipcf.lastWarning. */
+    static volatile String lastWarning;
+
+    /**
+     * Warns in the Log window when a stack to be corrected for bleaching holds a sample that is not
+     * a count in 0..65535 (a 32-bit image of fractions or negatives): the correction's rounding and
+     * clipping (the definition, for camera counts) change such samples beyond recognition.
+     */
+    static void warnCounts(Native.IpcfArray a, String what) {
+        int[] counts = {1};
+        byte[] buf = new byte[512];
+        if (Native.lib().ipcf_check_counts(a, counts, buf, buf.length) != 0 || counts[0] != 0) return;
+        int n = 0;
+        while (n < buf.length && buf[n] != 0) n++;
+        String msg = "ipcf: warning: " + what + ": " + new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8)
+                + " (frame from 0, row and column = y and x)";
+        lastWarning = msg;
+        IJ.log(msg);
+    }
+
     /** Photobleaching correction of imp into a new stack of the same type (32-bit input gives 16-bit). */
     static ImagePlus correctBleaching(ImagePlus imp, int filtersize, boolean floorMean, int threads) {
         Series s = new Series(imp);
@@ -459,6 +484,8 @@ final class Engine {
         out.strides[1] = (long) w * es;
         out.strides[2] = es;
         out.data = outMem;
+        lastWarning = null;
+        warnCounts(s.array, imp.getTitle());
         int status = lib.ipcf_correct_bleaching(s.array, o, out);
         IJ.showProgress(1.0);
         check(status);

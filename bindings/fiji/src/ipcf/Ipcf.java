@@ -631,6 +631,15 @@ public final class Ipcf {
 
     // ---- static API for macros: call("ipcf.Ipcf.<name>", ...) returns a string ----
 
+    /**
+     * The warning of the last pCF or bleaching correction, "" if it had none: data that are not
+     * counts in 0..65535 given to the bleaching correction (also written to the Log window).
+     */
+    public static String lastWarning() {
+        String w = Engine.lastWarning;
+        return w == null ? "" : w;
+    }
+
     /** The library version, or "error: ..." (JNA or the library missing). */
     public static String version() {
         try {
