@@ -1048,27 +1048,15 @@ class CountsWarning(UserWarning):
 
 
 def _warn_counts(data, name, stacklevel):
-    """Warn (`CountsWarning`) if data, to be corrected for bleaching, has
-    a sample that is not an integer in 0..65535; uint8 and uint16 data are
-    not read for it."""
-    if data.dtype.kind == 'u' and data.dtype.itemsize <= 2:
-        return
-    d = numpy.asarray(data)
-    # Frames a block at a time: the temporaries stay small (~1M samples).
-    step = max(1, (1 << 20) // max(1, d[0].size)) if d.shape[0] else 1
-    for t0 in range(0, d.shape[0], step):
-        blk = d[t0:t0 + step]
-        with numpy.errstate(invalid='ignore'):
-            bad = ~((blk >= 0) & (blk <= 65535))
-            if blk.dtype.kind == 'f':
-                bad |= blk != numpy.trunc(blk)
-        if bad.any():
-            t, y, x = numpy.unravel_index(int(numpy.argmax(bad.ravel())), blk.shape)[:3]
-            msg = (f'ipcf: {name}: sample {blk[t, y, x]!r} at frame {t0 + t}, pixel (row {y}, column {x}) is not '
-                   f'a count in 0..65535: the bleaching correction rounds and clips to integer counts (the '
-                   f"tutorial's camera data), which changes such samples beyond recognition")
-            warnings.warn(msg, CountsWarning, stacklevel=stacklevel)
-            return
+    """Warn (`CountsWarning`) if data (time, rows, columns), to be corrected
+    for bleaching, has a sample that is not an integer in 0..65535: the
+    library's ipcf_check_counts decides and names the first one (uint8 and
+    uint16 data are not read for it)."""
+    counts = ctypes.c_int32(1)
+    buf = ctypes.create_string_buffer(512)
+    d = _descriptor(data, name)
+    if _lib.ipcf_check_counts(ctypes.byref(d), ctypes.byref(counts), buf, len(buf)) == 0 and not counts.value:
+        warnings.warn(f'ipcf: {name}: {buf.value.decode(errors="replace")}', CountsWarning, stacklevel=stacklevel)
 
 
 class TimeAxisWarning(UserWarning):
