@@ -283,17 +283,12 @@ func parseOffset(us, vs string) (pcf.Offset, error) {
 	return pcf.Offset{U: u, V: v}, nil
 }
 
-// checkOffsetList refuses too many offsets and repeated ones.
+// checkOffsetList refuses too many offsets. A repeated offset is allowed,
+// as in every host's offset arrays (docs/toolkit.md, section 1): its
+// curves repeat.
 func checkOffsetList(what string, offs []pcf.Offset) error {
 	if len(offs) > pcf.MaxOffsets {
 		return optErr("%s: %d offsets, want at most %d", what, len(offs), pcf.MaxOffsets)
-	}
-	seen := make(map[pcf.Offset]int, len(offs))
-	for i, o := range offs {
-		if j, ok := seen[o]; ok {
-			return optErr("%s: offset %d (%d,%d) repeats offset %d", what, i+1, o.U, o.V, j)
-		}
-		seen[o] = i + 1
 	}
 	return nil
 }

@@ -33,6 +33,7 @@ func TestParseOffsets(t *testing.T) {
 		file:              {{U: 1}, {V: -1}, {U: -3, V: 2}},
 		"+1,-1;-1,+1":     {{U: 1, V: -1}, {U: -1, V: 1}},
 		"1048576,0":       {{U: 1 << 20}},
+		"1,0;1,0":         {{U: 1}, {U: 1}}, // repeats are allowed (docs/toolkit.md)
 		"0,-1048576;1,-1": {{V: -1 << 20}, {U: 1, V: -1}},
 	} {
 		got, err := ParseOffsets(arg)
@@ -42,7 +43,7 @@ func TestParseOffsets(t *testing.T) {
 	}
 	empty := filepath.Join(dir, "empty.txt")
 	os.WriteFile(empty, []byte("# nothing\n"), 0o644)
-	for _, arg := range []string{"1", "1;2", "1,2,3", "a,b", ";", "1,0;;2,0", "1.5,0", "1048577,0", "1,0;1,0", empty, dir} {
+	for _, arg := range []string{"1", "1;2", "1,2,3", "a,b", ";", "1,0;;2,0", "1.5,0", "1048577,0", empty, dir} {
 		if got, err := ParseOffsets(arg); !errors.Is(err, ErrOption) || !errors.Is(err, pcf.ErrParam) {
 			t.Errorf("ParseOffsets(%q) = %v, %v; want ErrOption (and pcf.ErrParam)", arg, got, err)
 		}
