@@ -177,7 +177,7 @@ $(FIJI_JAR): $(FIJI_SRC) $(LIB) ## the Fiji/ImageJ plugin jar (with libipcf.so i
 fiji: $(FIJI_JAR) ## build the Fiji plugin jar
 
 $(BUILD)/fiji/test-classes/StressTest.class: bindings/fiji/tests/StressTest.java bindings/fiji/tests/Screenshots.java \
-  bindings/fiji/tests/SiteInstall.java $(FIJI_JAR)
+  bindings/fiji/tests/SiteInstall.java bindings/fiji/tests/CalibrationTest.java $(FIJI_JAR)
 	mkdir -p $(BUILD)/fiji/test-classes
 	javac --release 8 -nowarn -cp $(IJ_CP):$(FIJI_JAR) -d $(BUILD)/fiji/test-classes bindings/fiji/tests/*.java
 
@@ -194,6 +194,9 @@ fiji-site: $(FIJI_JAR) ## the Fiji update site folder build/fiji-site (the jar a
 # driver (dialogs, Recorder, plots, the Results table, the message without JNA) and Debian's
 # imagej with the plugin installed as the README says (install.sh: without and with jna.jar).
 test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILEJOB)/params.txt fiji-site ## headless ImageJ macro tests, JVM stress, update site, menu commands and install under Xvfb
+	@# int16 copies of conformance inputs: ImageJ opens them as signed 16-bit images
+	mkdir -p $(BUILD)/fiji/i2 && /usr/bin/python3 -c "import numpy, sys; [numpy.save('$(BUILD)/fiji/i2/' + n, \
+	  numpy.load('$(CONF)/' + n).astype('<i2')) for n in ('pcf_basic.input.npy', 'bleach.input.npy')]"
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test.ijm $(abspath $(CONF)) | tee $(BUILD)/fiji/test.log
 	grep -q '^PASS' $(BUILD)/fiji/test.log && ! grep -q '^FAIL' $(BUILD)/fiji/test.log
@@ -219,6 +222,7 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	test $$(grep -c '^ipcf error: ipcf needs JNA' $(BUILD)/fiji/test_nojna.log) -eq 7
 	! grep -q 'not found' $(BUILD)/fiji/test_nojna.log
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes StressTest 60
+	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes CalibrationTest
 	rm -rf $(BUILD)/fiji-root && java -cp $(BUILD)/fiji/test-classes SiteInstall $(FIJI_SITE) $(BUILD)/fiji-root
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji-root -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_site.ijm $(CURDIR)/$(BUILD)/fiji-root | tee $(BUILD)/fiji/test_site.log

@@ -39,6 +39,25 @@ ok = (same == "1");
 check(ok, "bleach_clip corrected stack differs");
 print("bleaching: corrected stacks checked");
 close("*");
+// A signed 16-bit image (ImageJ: raw value + 32768, calibrated back) is
+// computed from its values: the int16 copy of pcf_basic gives pcf_basic's
+// curves, and its correction bleach's stack (values below 32768).
+t = call("ipcf.Ipcf.openNpy", call("java.lang.System.getProperty", "plugins.dir") + "/i2/pcf_basic.input.npy");
+r = call("ipcf.Ipcf.pcf", "radius=4 points=16 bins=16");
+d = call("ipcf.Ipcf.maxAbsDiff", dir + "/pcf_basic.expected.npy");
+ok = startsWith(t, "error") == false && startsWith(d, "error") == false && d != "nan-mismatch" && parseFloat(d) <= 1e-6;
+check(ok, "signed 16-bit pCF: " + t + " / " + r + " / " + d);
+close("*");
+t = call("ipcf.Ipcf.openNpy", call("java.lang.System.getProperty", "plugins.dir") + "/i2/bleach.input.npy");
+r = call("ipcf.Ipcf.correctBleaching", "filter=256 mean=real");
+same = call("ipcf.Ipcf.equalsNpy", dir + "/bleach.expected_corrected.npy");
+ok = (same == "1");
+check(ok, "signed 16-bit bleaching correction: " + r + " / " + same);
+close("*");
+r = call("ipcf.Ipcf.openNpy", dir + "/pcf_basic.expected.npy");
+ok = indexOf(r, "want 3 dimensions") >= 0;
+check(ok, "openNpy 4-D: " + r);
+print("signed 16-bit and calibrated images checked");
 // A 32-bit stack of fractions is corrected as defined, with a warning that
 // names the first sample that is not a count in 0..65535; counts give none.
 newImage("fractions", "32-bit ramp", 8, 8, 120);

@@ -150,6 +150,10 @@ check(ok, "32-bit image, radius=3.0: the 16-bit file result within 1e-6", r + ";
 close("*");
 
 // ---- file jobs: options ----
+// A NUL in a path would cut it in C (another file, silently): refused.
+expect("file input with NUL", call("ipcf.Ipcf.pcfFile", sim + fromCharCode(0) + "junk", out, "radius=2"), "contains a NUL character");
+expect("file output with NUL", call("ipcf.Ipcf.pcfFile", sim, out + fromCharCode(0) + ".tif", "radius=2"), "contains a NUL character");
+expect("file scratch with NUL", call("ipcf.Ipcf.pcfFile", sim, out, "radius=2 scratch=" + tmp + fromCharCode(0) + "x"), "contains a NUL character");
 expect("file radius=2.7", call("ipcf.Ipcf.pcfFile", sim, out, "radius=2.7"), "radius=2.7: not a whole number");
 expect("file npoints and points", call("ipcf.Ipcf.pcfFile", sim, out, "npoints=8 points=8"), "option 'points' given twice");
 expect("file tile=99999999999,8", call("ipcf.Ipcf.pcfFile", sim, out, "tile=99999999999,8"), "tile=99999999999: out of range, want 0..2147483647");

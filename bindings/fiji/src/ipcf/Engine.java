@@ -252,9 +252,18 @@ final class Engine {
             if (axis.startsWith("error")) throw new IllegalArgumentException(axis.substring(7));
             int type;
             int es;
+            // ImageJ holds a signed 16-bit image as raw value + 32768 with a
+            // calibration function that subtracts it: the library gets the
+            // calibrated values, as int16. Other calibration functions are
+            // refused rather than computed on raw values silently.
+            boolean signed16 = signed16(imp);
+            if (!signed16 && imp.getCalibration().calibrated())
+                throw new IllegalArgumentException("'" + imp.getTitle() + "' has a pixel value calibration (Analyze > Calibrate: "
+                        + imp.getCalibration().getValueUnit() + "): ipcf would read the raw values; convert the image to 32-bit "
+                        + "(the calibrated values) or set the calibration function to None");
             switch (imp.getBitDepth()) {
                 case 8: type = Native.DTYPE_UINT8; es = 1; break;
-                case 16: type = Native.DTYPE_UINT16; es = 2; break;
+                case 16: type = signed16 ? Native.DTYPE_INT16 : Native.DTYPE_UINT16; es = 2; break;
                 case 32: type = Native.DTYPE_FLOAT32; es = 4; break;
                 default: throw new IllegalArgumentException("RGB images are not supported: convert to 8, 16 or 32 bit");
             }
@@ -268,7 +277,11 @@ final class Engine {
                 Object px = stack.getPixels(idx);
                 long off = frame * i;
                 if (px instanceof byte[]) memory.write(off, (byte[]) px, 0, w * h);
-                else if (px instanceof short[]) memory.write(off, (short[]) px, 0, w * h);
+                else if (px instanceof short[] && signed16) {
+                    short[] raw = (short[]) px, v = new short[w * h];
+                    for (int k = 0; k < v.length; k++) v[k] = (short) (raw[k] ^ 0x8000); // raw - 32768
+                    memory.write(off, v, 0, v.length);
+                } else if (px instanceof short[]) memory.write(off, (short[]) px, 0, w * h);
                 else memory.write(off, (float[]) px, 0, w * h);
             }
             frames = n;
@@ -283,6 +296,11 @@ final class Engine {
             array.strides[2] = es;
             array.data = memory;
         }
+    }
+
+    /** Whether imp is a signed 16-bit image (raw value + 32768, calibrated back by ImageJ). */
+    static boolean signed16(ImagePlus imp) {
+        return imp.getBitDepth() == 16 && imp.getCalibration().isSigned16Bit();
     }
 
     /** The input of a pCF: the image's channel, and the second channel when asked for. */
@@ -475,7 +493,10 @@ final class Engine {
         int es = bytes ? 1 : 2;
         Memory outMem = new Memory((long) n * w * h * es);
         Native.IpcfArray out = new Native.IpcfArray();
-        out.dtype = bytes ? Native.DTYPE_UINT8 : Native.DTYPE_UINT16;
+        // The output keeps the input's type (int16: clipped to 0..32767, as
+        // `ipcf bleach` writes it); 0..32767 are the same bits in an
+        // uncalibrated 16-bit image.
+        out.dtype = bytes ? Native.DTYPE_UINT8 : s.array.dtype == Native.DTYPE_INT16 ? Native.DTYPE_INT16 : Native.DTYPE_UINT16;
         out.ndim = 3;
         out.shape[0] = n;
         out.shape[1] = h;

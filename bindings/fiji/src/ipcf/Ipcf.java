@@ -1226,15 +1226,24 @@ public final class Ipcf {
             Npy n = readNpy(path);
             if (n.shape.length != 3) return "error: " + path + ": want 3 dimensions";
             int t = n.shape[0], h = n.shape[1], w = n.shape[2];
-            int es = n.descr.equals("<u2") ? 2 : n.descr.equals("|u1") ? 1 : 4;
+            boolean signed = n.descr.equals("<i2");
+            int es;
+            switch (n.descr) {
+                case "<u2": case "<i2": es = 2; break;
+                case "|u1": es = 1; break;
+                case "<f4": es = 4; break;
+                default: return "error: " + path + ": dtype " + n.descr + " not supported (uint8, uint16, int16, float32, little-endian)";
+            }
             if ((long) t * h * w * es > n.data.capacity() || (long) h * w > Integer.MAX_VALUE)
                 return "error: " + path + ": file too short for its shape (" + t + ", " + h + ", " + w + ")";
             ImageStack st = new ImageStack(w, h);
             for (int i = 0; i < t; i++) {
-                if (n.descr.equals("<u2")) {
+                if (es == 2) {
                     short[] px = new short[w * h];
                     n.data.position(2 * i * w * h);
                     n.data.asShortBuffer().get(px);
+                    // int16 as ImageJ opens a signed 16-bit TIFF: raw value + 32768, calibrated back.
+                    if (signed) for (int k = 0; k < px.length; k++) px[k] ^= (short) 0x8000;
                     st.addSlice("", px);
                 } else if (n.descr.equals("|u1")) {
                     byte[] px = new byte[w * h];
@@ -1246,11 +1255,10 @@ public final class Ipcf {
                     n.data.position(4 * i * w * h);
                     n.data.asFloatBuffer().get(px);
                     st.addSlice("", new FloatProcessor(w, h, px));
-                } else {
-                    return "error: " + path + ": dtype " + n.descr + " not supported";
                 }
             }
             ImagePlus imp = new ImagePlus(Paths.get(path).getFileName().toString(), st);
+            if (signed) imp.getCalibration().setSigned16BitCalibration();
             imp.show();
             return imp.getTitle();
         } catch (IOException | RuntimeException | OutOfMemoryError e) {

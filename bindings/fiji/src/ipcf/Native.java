@@ -132,7 +132,7 @@ public final class Native {
     /** A NUL-terminated UTF-8 copy of s in native memory, or null for null. Keep it referenced during the call. */
     public static Memory utf8(String s) {
         if (s == null) return null;
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] b = noNul(s).getBytes(StandardCharsets.UTF_8);
         Memory m = new Memory(b.length + 1);
         m.write(0, b, 0, b.length);
         m.setByte(b.length, (byte) 0);
@@ -141,8 +141,17 @@ public final class Native {
 
     /** A NUL-terminated UTF-8 byte array of s, for const char * parameters. */
     public static byte[] cstring(String s) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] b = noNul(s).getBytes(StandardCharsets.UTF_8);
         return java.util.Arrays.copyOf(b, b.length + 1);
+    }
+
+    /** s, refused if it holds a NUL character: C would read it cut there (another file, silently). */
+    static String noNul(String s) {
+        int i = s.indexOf('\0');
+        if (i >= 0)
+            throw new IllegalArgumentException("\"" + s.substring(0, i) + "\\0" + s.substring(i + 1) + "\": contains a NUL character (at "
+                    + i + "): not a file name");
+        return s;
     }
 
     /** The UTF-8 C string at p ("" for NULL). */

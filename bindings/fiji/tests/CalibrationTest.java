@@ -1,0 +1,51 @@
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.measure.Calibration;
+import ipcf.Ipcf;
+
+/**
+ * Pixel value calibrations: a signed 16-bit image (raw value + 32768, calibrated back) is computed
+ * from its values, bit for bit as the same values unsigned; any other calibration function is
+ * refused with a message naming it, never computed on raw values. Prints PASS or exits 1.
+ */
+public class CalibrationTest {
+    static int failures;
+
+    static void check(boolean ok, String what) {
+        if (!ok) {
+            failures++;
+            System.out.println("FAIL: " + what);
+        }
+    }
+
+    static ImagePlus stack(int t, int h, int w, int add) {
+        ImageStack st = new ImageStack(w, h);
+        java.util.Random rng = new java.util.Random(3);
+        for (int i = 0; i < t; i++) {
+            short[] px = new short[w * h];
+            for (int k = 0; k < px.length; k++) px[k] = (short) (40 + rng.nextInt(20) + add);
+            st.addSlice("", px);
+        }
+        return new ImagePlus("s", st);
+    }
+
+    public static void main(String[] args) {
+        ImagePlus plain = stack(200, 6, 6, 0);
+        ImagePlus signed = stack(200, 6, 6, 32768);
+        signed.getCalibration().setSigned16BitCalibration();
+        short[] a = (short[]) Ipcf.correctBleaching(plain, 20, false, 1).getStack().getPixels(7);
+        short[] b = (short[]) Ipcf.correctBleaching(signed, 20, false, 1).getStack().getPixels(7);
+        check(java.util.Arrays.equals(a, b), "signed 16-bit correction differs from the same values unsigned");
+        ImagePlus od = stack(200, 6, 6, 0);
+        Calibration cal = od.getCalibration();
+        cal.setFunction(Calibration.STRAIGHT_LINE, new double[] {0, 1.0 / 65535}, "OD");
+        try {
+            Ipcf.correctBleaching(od, 20, false, 1);
+            check(false, "a calibrated image was corrected on its raw values");
+        } catch (IllegalArgumentException e) {
+            check(e.getMessage().contains("calibration") && e.getMessage().contains("OD"), "message: " + e.getMessage());
+        }
+        if (failures > 0) System.exit(1);
+        System.out.println("PASS: calibrations");
+    }
+}
