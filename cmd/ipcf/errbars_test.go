@@ -347,6 +347,37 @@ func TestErrorsCLIBadInput(t *testing.T) {
 	if b2, _ := os.ReadFile(in); !bytes.Equal(b, b2) {
 		t.Fatal("the input was changed")
 	}
+	// A user's file put in place of our result's error bars (the sidecar
+	// still names them): another job neither removes it (no --errors) nor
+	// replaces it (--errors).
+	os.Remove(sdName(out))
+	os.Remove(out)
+	if code, msg := ipcf(t, append(append([]string{"pcf", r.in, "-o", out}, common...), "--errors", "blocking")...); code != 0 {
+		t.Fatal(msg)
+	}
+	mine := append([]byte(nil), theirs...)
+	mine = append(mine, " but a user's own, same name"...)
+	os.WriteFile(sdName(out), mine, 0o644)
+	other := []string{"pcf", r.in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "4", "--quiet"}
+	if code, msg := ipcf(t, other...); code != 0 {
+		t.Fatalf("another job without error bars: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(sdName(out)); !bytes.Equal(b, mine) {
+		t.Fatal("a user's file where the error bars were was removed or replaced by a job without error bars")
+	}
+	os.Remove(out)
+	os.Remove(out + ".json")
+	os.Remove(sdName(out))
+	if code, msg := ipcf(t, append(append([]string{"pcf", r.in, "-o", out}, common...), "--errors", "blocking")...); code != 0 {
+		t.Fatal(msg)
+	}
+	os.WriteFile(sdName(out), mine, 0o644)
+	if code, msg := ipcf(t, append(other, "--errors", "segments")...); code != 1 || !strings.Contains(msg, "not the error bars of an ipcf result") {
+		t.Errorf("a user's file where the error bars were, another job with error bars: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(sdName(out)); !bytes.Equal(b, mine) {
+		t.Fatal("a user's file where the error bars were was replaced")
+	}
 }
 
 // TestFitWeighted: ipcf fit weights the fits by the result's error bars

@@ -329,7 +329,9 @@ func sidecarErrors(path string) *errorsRecord {
 }
 
 // RecordsErrors reports whether the sidecar of the ipcf result path names
-// sdPath, a file beside it, as the result's error bars.
+// sdPath, a file beside it, as the result's error bars, and sdPath still
+// holds them (the size and CRC-32C the sidecar records): a user's file
+// put in their place is not ipcf's to replace or remove.
 func RecordsErrors(path, sdPath string) bool {
 	e := sidecarErrors(path)
 	if e == nil || filepath.Base(e.File) != e.File {
@@ -337,7 +339,14 @@ func RecordsErrors(path, sdPath string) bool {
 	}
 	a, err1 := filepath.Abs(filepath.Join(filepath.Dir(path), e.File))
 	b, err2 := filepath.Abs(sdPath)
-	return err1 == nil && err2 == nil && a == b
+	if err1 != nil || err2 != nil || a != b {
+		return false
+	}
+	if st, err := os.Lstat(sdPath); err != nil || !st.Mode().IsRegular() {
+		return false // never opened: a FIFO would block
+	}
+	crc, n, err := fileCRC(sdPath)
+	return err == nil && n == e.Bytes && fmt.Sprintf("%08x", crc) == e.CRC
 }
 
 // verifyFile reports whether the file path is complete: its sidecar names
