@@ -404,6 +404,9 @@ type scratchJob struct {
 func openScratch(dir string, want scratchJob, o *Options) (*journal, journalState, error) {
 	j := &journal{dir: dir}
 	var st journalState
+	if err := ownDir(dir); err != nil {
+		return nil, st, fmt.Errorf("scratch: %w", err)
+	}
 	b, err := os.ReadFile(filepath.Join(dir, "job.json"))
 	switch {
 	case err == nil:
@@ -948,7 +951,7 @@ func parseJournal(b []byte, key string) (journalState, bool) {
 }
 
 func (j *journal) add(line string) error {
-	f, err := os.OpenFile(j.path(), os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := openOwn(j.path(), os.O_WRONLY|os.O_APPEND)
 	if err != nil {
 		return fmt.Errorf("scratch journal: %w", err)
 	}
@@ -994,7 +997,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 	bufs := make([][]byte, p.nch*ntiles)
 	for k := range files {
 		ch, t := k/ntiles, k%ntiles
-		f, err := os.OpenFile(tileFile(dir, ch, t), os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := openOwn(tileFile(dir, ch, t), os.O_RDWR|os.O_CREATE)
 		if err != nil {
 			return fmt.Errorf("scratch: %w", err)
 		}

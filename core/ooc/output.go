@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
@@ -88,8 +89,49 @@ func NewNpyOutput(path string) *NpyOutput { return &NpyOutput{path: path} }
 func (o *NpyOutput) Path() string { return o.path }
 
 func (o *NpyOutput) PartialExists() bool {
-	st, err := os.Stat(PartialName(o.path))
+	st, err := os.Lstat(PartialName(o.path))
 	return err == nil && st.Mode().IsRegular()
+}
+
+// openOwn opens name, a file of ipcf's own hidden names (a partial
+// output, a scratch piece, a chunk's temporary file), never through a link
+// and never blocking on a FIFO: an entry of another kind there (a link
+// someone put in its place) is removed first, and what it pointed to is
+// left untouched. A file found again this way is a new one: what a resumed
+// run finds in it fails its checksums and is computed again.
+func openOwn(name string, flags int) (*os.File, error) {
+	for attempt := 0; ; attempt++ {
+		f, err := os.OpenFile(name, flags|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+		if err == nil {
+			st, serr := f.Stat()
+			if serr == nil && st.Mode().IsRegular() {
+				return f, nil
+			}
+			f.Close()
+			if serr != nil {
+				return nil, serr
+			}
+		} else if !errors.Is(err, syscall.ELOOP) && !errors.Is(err, syscall.ENXIO) {
+			return nil, err
+		}
+		if attempt > 0 {
+			return nil, fmt.Errorf("%s is not a regular file and could not be replaced", name)
+		}
+		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s is not a regular file: %w", name, err)
+		}
+	}
+}
+
+// ownDir makes sure that dir, a folder of ipcf's own hidden names (a
+// partial Zarr, a scratch folder), is not a link: a link there is removed
+// (not what it points to).
+func ownDir(dir string) error {
+	st, err := os.Lstat(dir)
+	if err != nil || st.Mode()&os.ModeSymlink == 0 {
+		return nil
+	}
+	return os.Remove(dir)
 }
 
 func (o *NpyOutput) Open(shape [4]int, tile [2]int, resume bool) error {
@@ -102,7 +144,7 @@ func (o *NpyOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	if !resume {
 		flags |= os.O_TRUNC
 	}
-	f, err := os.OpenFile(p, flags, 0o644)
+	f, err := openOwn(p, flags)
 	if err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
@@ -437,7 +479,7 @@ func NewOMEZarrOutput(path string) *ZarrOutput {
 func (o *ZarrOutput) Path() string { return o.path }
 
 func (o *ZarrOutput) PartialExists() bool {
-	st, err := os.Stat(PartialName(o.path))
+	st, err := os.Lstat(PartialName(o.path))
 	return err == nil && st.IsDir()
 }
 
@@ -454,6 +496,9 @@ func (o *ZarrOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	o.crcs = map[string]string{}
 	o.dirs = map[string]bool{}
 	p := PartialName(o.path)
+	if err := ownDir(p); err != nil {
+		return fmt.Errorf("output %s: %w", o.path, err)
+	}
 	if !resume {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("output %s: %w", o.path, err)
@@ -553,7 +598,7 @@ func (o *ZarrOutput) WriteTile(y0, x0, ty, tx int, data []float32) (uint32, erro
 		}
 	}
 	tmp := name + ".tmp"
-	f, err := os.Create(tmp)
+	f, err := openOwn(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 	if err == nil {
 		_, err = f.Write(buf)
 		if err == nil {

@@ -247,3 +247,69 @@ func TestUniformDelay(t *testing.T) {
 		}
 	}
 }
+
+// TestNeverThroughALink: a link someone put at one of ipcf's own hidden
+// names (the partial output, a Zarr's partial folder, the scratch folder, a
+// scratch piece, the journal) is removed, never written through: the file
+// or folder it points to is unchanged, the output is a regular file or
+// folder with the in-memory result, for every output format and engine.
+func TestNeverThroughALink(t *testing.T) {
+	forEngines(t, func(t *testing.T, e engine) {
+		dir := t.TempDir()
+		in := writeStack(t, dir, 128, 12, 12)
+		o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 6}
+		want := inMemory(t, in, o)
+		elsewhere := filepath.Join(dir, "elsewhere")
+		os.Mkdir(elsewhere, 0o755)
+		precious := []byte("my thesis data")
+		for _, c := range []struct {
+			name string
+			out  Output
+			link func(out string) string // where the link goes; returns its target
+		}{
+			{"npy partial", NewNpyOutput(filepath.Join(dir, "a.npy")), func(out string) string { return PartialName(out) }},
+			{"tif partial", NewTiffOutput(filepath.Join(dir, "b.tif")), func(out string) string { return PartialName(out) }},
+			{"zarr partial folder", NewZarrOutput(filepath.Join(dir, "c.zarr")), func(out string) string { return PartialName(out) }},
+			{"scratch folder", NewNpyOutput(filepath.Join(dir, "d.npy")), func(out string) string { return ScratchDir("", out) }},
+		} {
+			target := filepath.Join(elsewhere, c.name)
+			if c.name == "zarr partial folder" || c.name == "scratch folder" {
+				os.Mkdir(target, 0o755)
+				target = filepath.Join(target, "inside")
+			}
+			if err := os.WriteFile(target, precious, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			at := c.link(c.out.Path())
+			linkTo := target
+			if filepath.Base(target) == "inside" {
+				linkTo = filepath.Dir(target)
+			}
+			if err := os.Symlink(linkTo, at); err != nil {
+				t.Fatal(err)
+			}
+			src, err := source.Open(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Run(context.Background(), src, c.out, Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: c.name, CopyInput: true})
+			src.Close()
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if b, _ := os.ReadFile(target); !bytes.Equal(b, precious) {
+				t.Errorf("%s: the file behind the link was changed: %q", c.name, b)
+			}
+			if ents, _ := os.ReadDir(filepath.Dir(target)); filepath.Base(target) == "inside" && len(ents) != 1 {
+				t.Errorf("%s: the folder behind the link gained %d entries", c.name, len(ents)-1)
+			}
+			st, err := os.Lstat(c.out.Path())
+			if err != nil || st.Mode()&os.ModeSymlink != 0 {
+				t.Fatalf("%s: output %v, %v", c.name, st, err)
+			}
+			if nb, ok := c.out.(*NpyOutput); ok && !bytes.Equal(npyData(t, nb.Path()), want) {
+				t.Errorf("%s: the result differs from in-memory", c.name)
+			}
+		}
+	})
+}

@@ -54,7 +54,7 @@ func NewTiffOutput(path string) *TiffOutput { return &TiffOutput{path: path} }
 func (o *TiffOutput) Path() string { return o.path }
 
 func (o *TiffOutput) PartialExists() bool {
-	st, err := os.Stat(PartialName(o.path))
+	st, err := os.Lstat(PartialName(o.path))
 	return err == nil && st.Mode().IsRegular()
 }
 
@@ -75,7 +75,7 @@ func (o *TiffOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 	if !resume {
 		flags |= os.O_TRUNC
 	}
-	f, err := os.OpenFile(p, flags, 0o644)
+	f, err := openOwn(p, flags)
 	if err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
