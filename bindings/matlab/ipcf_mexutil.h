@@ -262,14 +262,27 @@ static double ipcf_mex_real(const mxArray *a, const char *name, double lo) {
     return v;
 }
 
-/* ipcf_mex_string: a char row vector (or '') as a NUL-terminated UTF-8
- * string in mxMalloc memory (freed when the MEX call ends); NULL for ''
- * when empty_null. Octave keeps char arrays as UTF-8 bytes already. */
+/* ipcf_mex_string: the one reader of every text argument (paths: input,
+ * output, Mask, Scratch; and Crop, Frames, Memory, ...) of every gateway:
+ * a char row vector (or '') as a NUL-terminated UTF-8 string in mxMalloc
+ * memory (freed when the MEX call ends); NULL for '' when empty_null.
+ * A NUL character inside is refused (ipcf:invalid_argument): the C string
+ * would end there, and a path cut short names another file. Octave keeps
+ * char arrays as UTF-8 bytes already. */
 static char *ipcf_mex_string(const mxArray *a, const char *name, int empty_null) {
     char *s;
+    const mxChar *c;
+    size_t k, n;
     if (!a || !mxIsChar(a) || mxGetNumberOfDimensions(a) != 2 || (mxGetM(a) > 1 && !mxIsEmpty(a)))
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a character vector", name);
     if (mxIsEmpty(a) && empty_null) return NULL;
+    c = mxGetChars(a);
+    n = mxGetNumberOfElements(a);
+    for (k = 0; c && k < n; k++)
+        if (c[k] == 0)
+            mexErrMsgIdAndTxt("ipcf:invalid_argument",
+                              "%s contains a NUL character (character %d of %d): a path or text cannot hold one",
+                              name, (int)k + 1, (int)n);
 #if defined(IPCF_OCTAVE)
     s = mxArrayToString(a);
 #else

@@ -53,6 +53,39 @@ static void ipcf_mex_log_free(ipcf_mex_log_t *l) {
     l->n = l->cap = 0;
 }
 
+/* ipcf_mex_log_move copies the log lines into mxMalloc memory (freed when
+ * the MEX call ends, by an error too) and frees the malloc copies, so that
+ * what follows may raise. Returns the number of lines, in *lines. */
+static int ipcf_mex_log_move(ipcf_mex_log_t *l, char ***lines) {
+    int k, n = l->n;
+    char **p = (char **)mxCalloc((size_t)(n > 0 ? n : 1), sizeof *p);
+    for (k = 0; k < n; k++) {
+        size_t len = strlen(l->lines[k]);
+        p[k] = (char *)mxMalloc(len + 1);
+        memcpy(p[k], l->lines[k], len + 1);
+    }
+    ipcf_mex_log_free(l);
+    *lines = p;
+    return n;
+}
+
+/* The job logs "warning: NAME: bleach: the data are not counts in
+ * 0..65535: sample ... at frame t, pixel (row y, column x): ..." (core/job
+ * warnCounts) when 'Bleach' is given on data that are not counts: raised
+ * as the warning ipcf:counts, as ipcf_pcf and ipcf_correct_bleaching do. */
+#define COUNTS_LOG "bleach: the data are not counts in 0..65535" /* core/bleach ErrCounts */
+#define WARNING_PREFIX "warning: "
+
+static void warn_counts(char **lines, int n) {
+    int k;
+    for (k = 0; k < n; k++) {
+        const char *m = lines[k];
+        if (!strstr(m, COUNTS_LOG)) continue;
+        if (strncmp(m, WARNING_PREFIX, strlen(WARNING_PREFIX)) == 0) m += strlen(WARNING_PREFIX);
+        mexWarnMsgIdAndTxt("ipcf:counts", "%s (frame, row and column counted from 0)", m);
+    }
+}
+
 static const mxArray *field(const mxArray *o, const char *name) {
     const mxArray *f = mxGetField(o, 0, name);
     if (!f) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_file_mex: option struct lacks %s (use ipcf_pcf_file)", name);
@@ -77,7 +110,8 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_mex_log_t log = {NULL, 0, 0};
     ipcf_status st;
     mxArray *s, *v, *cell;
-    int k;
+    char **lines;
+    int k, nlines;
 
     ipcf_mex_lock();
     if (nrhs != 3 || !mxIsStruct(prhs[2]) || mxGetNumberOfElements(prhs[2]) != 1)
@@ -166,16 +200,12 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
 
     /* No MATLAB call (nothing that can raise) from here to the check. */
     st = ipcf_pcf_file(input, &src, output, &opt, &job, &sum);
-    if (st != IPCF_OK) {
-        ipcf_mex_log_free(&log);
-        ipcf_mex_check(st);
-    }
+    nlines = ipcf_mex_log_move(&log, &lines); /* from here anything may raise */
+    warn_counts(lines, nlines);               /* before an error too: the job logged it before failing */
+    ipcf_mex_check(st);
 
     plhs[0] = mxCreateString(output);
-    if (nlhs < 2) {
-        ipcf_mex_log_free(&log);
-        return;
-    }
+    if (nlhs < 2) return;
     s = mxCreateStructMatrix(1, 1, (int)(sizeof sum_fields / sizeof sum_fields[0]), sum_fields);
     mxSetField(s, 0, "engine", mxCreateString(sum.engine == IPCF_ENGINE_OOC ? "ooc" : "memory"));
     v = mxCreateDoubleMatrix(1, 4, mxREAL);
@@ -187,9 +217,8 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     snprintf(membuf, sizeof membuf, "%08x", (unsigned)sum.input_crc32c);
     mxSetField(s, 0, "input_crc32c", mxCreateString(membuf));
     mxSetField(s, 0, "read_in_place", mxCreateLogicalScalar(sum.read_in_place != 0));
-    cell = mxCreateCellMatrix((mwSize)log.n, 1);
-    for (k = 0; k < log.n; k++) mxSetCell(cell, (mwIndex)k, mxCreateString(log.lines[k]));
-    ipcf_mex_log_free(&log);
+    cell = mxCreateCellMatrix((mwSize)nlines, 1);
+    for (k = 0; k < nlines; k++) mxSetCell(cell, (mwIndex)k, mxCreateString(lines[k]));
     mxSetField(s, 0, "log", cell);
     plhs[1] = s;
 }

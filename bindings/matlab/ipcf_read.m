@@ -46,6 +46,11 @@ end
 if ~ischar(path) || isempty(path)
   error('ipcf:invalid_argument', 'ipcf_read: PATH must be a character vector');
 end
+if any(path == char(0))
+  % the operating system would read the path only up to the NUL
+  error('ipcf:invalid_argument', 'ipcf_read: PATH contains a NUL character (character %d of %d)', ...
+        find(path == char(0), 1), numel(path));
+end
 path = regexprep(path, '[/\\]+$', '');
 if exist(path, 'dir')
   if exist(fullfile(path, '.zarray'), 'file')
@@ -99,7 +104,7 @@ t = regexp(h, '[''"]descr[''"]\s*:\s*[''"]([^''"]*)[''"]', 'tokens', 'once');
 if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read: %s: no descr in the header (structured dtypes are not supported)', path);
 end
-[prec, order, islogical] = npy_dtype(t{1}, path);
+[prec, order, islogical, es] = npy_dtype(t{1}, path);
 fortran = ~isempty(regexp(h, '[''"]fortran_order[''"]\s*:\s*True', 'once'));
 t = regexp(h, '[''"]shape[''"]\s*:\s*\(([^)]*)\)', 'tokens', 'once');
 if isempty(t)
@@ -109,6 +114,8 @@ shape = str2double(regexp(t{1}, '[^,\s]+', 'match'));
 if any(isnan(shape) | shape < 0 | shape ~= floor(shape))
   error('ipcf:invalid_argument', 'ipcf_read: %s: shape (%s) is not a tuple of whole numbers >= 0', path, t{1});
 end
+% In double: exact up to 2^53 elements, beyond that (or Inf) far more than
+% any file holds; compared with the file's size before anything is read.
 n = prod(shape);   % 1 for shape ()
 if order == 'n'
   order = 'l';
@@ -118,8 +125,17 @@ if fid < 0
   error('ipcf:io', 'ipcf_read: cannot open %s', path);
 end
 c = onCleanup(@() fclose(fid));
+fseek(fid, 0, 'eof');
+bytes = ftell(fid) - offset;
+if n > 0 && n * es > bytes
+  error('ipcf:io', 'ipcf_read: %s: shape (%s) needs %.15g bytes of data, the file holds %d (file truncated)', ...
+        path, t{1}, n * es, bytes);
+end
+if n == 0 && prod(max(shape, 1)) > flintmax
+  error('ipcf:invalid_argument', 'ipcf_read: %s: shape (%s) is too large', path, t{1});
+end
 fseek(fid, offset, 'bof');
-data = fread(fid, n, prec);
+data = read_values(fid, n, prec, path);
 if numel(data) ~= n
   error('ipcf:io', 'ipcf_read: %s: %d of %d values (file truncated)', path, numel(data), n);
 end
@@ -168,8 +184,17 @@ else
 end
 end
 
-function [prec, order, islogical] = npy_dtype(descr, path)
-% order: 'l', 'b' or 'n' (no byte order: one byte)
+function data = read_values(fid, n, prec, path)
+% fread of n values; a failed allocation raises ipcf:out_of_memory
+try
+  data = fread(fid, n, prec);
+catch err
+  error('ipcf:out_of_memory', 'ipcf_read: %s: %.15g values do not fit in memory (%s)', path, n, err.message);
+end
+end
+
+function [prec, order, islogical, es] = npy_dtype(descr, path)
+% order: 'l', 'b' or 'n' (no byte order: one byte); es: bytes per value
 islogical = false;
 if numel(descr) < 3 || ~any(descr(1) == '<>|=')
   error('ipcf:invalid_argument', 'ipcf_read: %s: dtype %s not supported', path, descr);
@@ -215,6 +240,7 @@ end
 if any(strcmp(descr(2:end), {'u1', 'i1', 'b1'}))
   order = 'n';
 end
+es = str2double(descr(3:end));
 end
 
 function data = read_zarr(path)
@@ -228,13 +254,31 @@ fclose(fid);
 % JSON escapes of the characters a dtype may hold (Go writes "\u003cf4")
 h = regexprep(h, '\\u003[cC]', '<');
 h = regexprep(h, '\\u003[eE]', '>');
-shape = json_ints(h, 'shape', path);
-chunks = json_ints(h, 'chunks', path);
+[shape, stext] = json_ints(h, 'shape', path);
+[chunks, ctext] = json_ints(h, 'chunks', path);
+% Checked before any use: a chunk size 0 would make an infinite chunk
+% grid, a negative or fractional size a wrong array.
+zarray = fullfile(path, '.zarray');
+if ~whole(shape, 0)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: shape [%s]: want whole numbers >= 0', zarray, stext);
+end
+if ~whole(chunks, 1)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: chunks [%s]: want whole numbers >= 1', zarray, ctext);
+end
+if numel(shape) ~= numel(chunks)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: shape [%s] and chunks [%s] differ in length', zarray, stext, ctext);
+end
+if isempty(shape)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: a Zarr array of shape [] (0 dimensions) is not supported', zarray);
+end
+if prod(max(shape, 1)) > flintmax
+  error('ipcf:invalid_argument', 'ipcf_read: %s: shape [%s] is too large', zarray, stext);
+end
 t = regexp(h, '"dtype"\s*:\s*"([^"]*)"', 'tokens', 'once');
 if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read: %s: no dtype in .zarray', path);
 end
-[prec, order, islogical] = npy_dtype(t{1}, path);
+[prec, order, islogical, es] = npy_dtype(t{1}, path);
 if isempty(regexp(h, '"compressor"\s*:\s*null', 'once'))
   error('ipcf:unsupported_layout', 'ipcf_read: %s: compressed Zarr chunks are not supported', path);
 end
@@ -265,10 +309,11 @@ if ~isempty(t)
 end
 cls = regexprep(prec, '.*=>', '');
 nd = numel(shape);
-if nd ~= numel(chunks) || nd == 0
-  error('ipcf:invalid_argument', 'ipcf_read: %s: shape and chunks disagree in .zarray', path);
+try
+  data = repmat(cast(fill, cls), [shape ones(1, 2 - min(nd, 2))]);
+catch err
+  error('ipcf:out_of_memory', 'ipcf_read: %s: shape [%s] does not fit in memory (%s)', path, stext, err.message);
 end
-data = cast(repmat(fill, [shape ones(1, 2 - min(nd, 2))]), cls);
 if islogical
   data = data ~= 0;
 end
@@ -294,7 +339,20 @@ for k = 1:prod(grid)
   if fid < 0
     error('ipcf:io', 'ipcf_read: cannot open %s', name);
   end
-  v = fread(fid, prod(chunks), prec);
+  fseek(fid, 0, 'eof');
+  if ftell(fid) < prod(chunks) * es
+    bytes = ftell(fid);
+    fclose(fid);
+    error('ipcf:io', 'ipcf_read: %s: %d bytes, chunks [%s] need %.15g (chunk truncated)', name, bytes, ctext, ...
+          prod(chunks) * es);
+  end
+  fseek(fid, 0, 'bof');
+  try
+    v = read_values(fid, prod(chunks), prec, name);
+  catch err
+    fclose(fid);
+    rethrow(err);
+  end
   fclose(fid);
   if numel(v) ~= prod(chunks)
     error('ipcf:io', 'ipcf_read: %s: %d of %d values (chunk truncated)', name, numel(v), prod(chunks));
@@ -318,12 +376,27 @@ for k = 1:prod(grid)
 end
 end
 
-function v = json_ints(h, key, path)
+function [v, text] = json_ints(h, key, path)
+% the numbers of the JSON list KEY, as written (TEXT, blanks removed):
+% every item is kept, sign and fraction included, for the caller to check
 t = regexp(h, ['"' key '"\s*:\s*\[([^\]]*)\]'], 'tokens', 'once');
 if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read: %s: no %s in .zarray', path, key);
 end
-v = str2double(regexp(t{1}, '\d+', 'match'));
+items = regexp(t{1}, '[^,\s]+', 'match');
+text = strjoin(items, ', ');
+v = zeros(1, numel(items));
+for k = 1:numel(items)
+  v(k) = NaN;
+  if ~isempty(regexp(items{k}, '^-?\d+(\.\d*)?([eE][-+]?\d+)?$', 'once'))
+    v(k) = str2double(items{k});
+  end
+end
+end
+
+function ok = whole(v, lo)
+% whole numbers >= lo (finite: NaN marks an item that is not a number)
+ok = all(isfinite(v) & v == floor(v) & v >= lo);
 end
 
 function check_regular(file)

@@ -57,6 +57,25 @@ fwrite(fid, numel(h), 'uint16', 0, 'ieee-le');
 fwrite(fid, h, 'char');
 fwrite(fid, uint8(1:6), 'uint8');
 fclose(fid);
+% .npy headers whose shapes need far more data than the file holds
+huge = fullfile(tmp, 'huge_shape.npy');           % 2^96 elements: 2^97 bytes
+npy_header_file(huge, '<u2', '(4294967296, 4294967296, 4294967296)', zeros(1, 64, 'uint8'));
+e11 = fullfile(tmp, 'e11_shape.npy');             % 1e11 elements
+npy_header_file(e11, '<f4', '(100000, 1000, 1000)', zeros(1, 64, 'uint8'));
+short = fullfile(tmp, 'short.npy');               % 6 values of 2 bytes, 10 bytes there
+npy_header_file(short, '<u2', '(2, 3)', zeros(1, 10, 'uint8'));
+% Zarr arrays with bad shape or chunks in .zarray
+zarrs = struct('chunks0', {'[4, 4]', '[0, 2]'}, 'negshape', {'[-4, 4]', '[2, 2]'}, ...
+               'fracchunks', {'[4, 4]', '[2.5, 2]'}, 'lengths', {'[4]', '[2, 2]'});
+for name = fieldnames(zarrs)'
+  z = fullfile(tmp, [name{1} '.zarr']);
+  mkdir(z);
+  fid = fopen(fullfile(z, '.zarray'), 'w');
+  fprintf(fid, ['{"chunks": %s, "compressor": null, "dtype": "<f4", "fill_value": "NaN", "filters": null, ' ...
+                '"order": "C", "shape": %s, "zarr_format": 2}'], zarrs(2).(name{1}), zarrs(1).(name{1}));
+  fclose(fid);
+end
+nul = char(0);
 out = fullfile(tmp, 'out.npy');
 [~, uid] = system('id -u');
 if strcmp(strtrim(uid), '0')
@@ -246,12 +265,27 @@ cases = {
   'file output unwritable',             @() ipcf_pcf_file(sim, unwritable), {IA, IO}, 'output refused'
   'file output /dev/null',              @() ipcf_pcf_file(sim, '/dev/null'), {IO}, 'output "/dev/null" is a device'
   'file output is the input',           @() ipcf_pcf_file(sim, sim), {IA}, 'output refused'
+  % a NUL character would cut the C string: another path, never used
+  'file input with a NUL',              @() ipcf_pcf_file([sim nul 'junk'], out), IA, 'input contains a NUL character'
+  'file output with a NUL',             @() ipcf_pcf_file(sim, [out nul '.tif']), IA, 'output contains a NUL character'
+  'file Mask path with a NUL',          @() ipcf_pcf_file(sim, out, 'Mask', [sim nul]), IA, 'Mask contains a NUL character'
+  'file Scratch with a NUL',            @() ipcf_pcf_file(sim, out, 'Engine', 'ooc', 'Scratch', [tmp nul 'x']), IA, 'Scratch contains a NUL character'
+  'file Crop with a NUL',               @() ipcf_pcf_file(sim, out, 'Crop', ['0:8,0:8' nul]), IA, 'Crop contains a NUL character'
+  'file Frames with a NUL',             @() ipcf_pcf_file(sim, out, 'Frames', [nul '0:10']), IA, 'Frames contains a NUL character'
+  'file Memory with a NUL',             @() ipcf_pcf_file(sim, out, 'Memory', ['1GiB' nul]), IA, 'Memory contains a NUL character'
   % reading results
   'read_result missing',                @() ipcf_read_result(fullfile(tmp, 'none.npy')), IO, 'cannot open'
   'read_result not a .npy',             @() ipcf_read_result(text), IA, 'is not a .npy file'
   'read_result folder',                 @() ipcf_read_result(notres), IA, 'without .zarray'
   'read_result shape (-2, 3)',          @() ipcf_read_result(negshape), IA, 'shape (-2, 3) is not a tuple of whole numbers'
   'read_result 5',                      @() ipcf_read_result(5), IA, 'PATH must be a character vector'
+  'read path with a NUL',               @() ipcf_read([sim nul 'junk']), IA, 'PATH contains a NUL character'
+  'read npy shape of 2^96 elements',    @() ipcf_read(huge), IO, [huge ': shape (4294967296, 4294967296, 4294967296) needs']
+  'read npy shape of 1e11 elements',    @() ipcf_read(e11), IO, [e11 ': shape (100000, 1000, 1000) needs 400000000000 bytes']
+  'read npy truncated',                 @() ipcf_read(short), IO, 'needs 12 bytes of data, the file holds 10 (file truncated)'
+  'read zarr shape [-4, 4]',            @() ipcf_read(fullfile(tmp, 'negshape.zarr')), IA, 'negshape.zarr/.zarray: shape [-4, 4]: want whole numbers >= 0'
+  'read zarr chunks [2.5, 2]',          @() ipcf_read(fullfile(tmp, 'fracchunks.zarr')), IA, 'fracchunks.zarr/.zarray: chunks [2.5, 2]: want whole numbers >= 1'
+  'read zarr shape [4], chunks [2, 2]', @() ipcf_read(fullfile(tmp, 'lengths.zarr')), IA, 'shape [4] and chunks [2, 2] differ in length'
 };
 
 % Cases that could block if a named pipe were opened: each in its own
@@ -264,6 +298,8 @@ isolated = {
   'file Scratch FIFO',     sprintf('ipcf_pcf_file(''%s'', ''%s'', ''Engine'', ''ooc'', ''Scratch'', ''%s'')', sim, out, fifo), ...
                            IA, 'is a named pipe (FIFO), not a folder', ''
   'read_result FIFO',      sprintf('ipcf_read_result(''%s'')', fifo), IO, 'not a regular file', ''
+  'read zarr chunks [0, 2]', sprintf('ipcf_read(''%s'')', fullfile(tmp, 'chunks0.zarr')), IA, ...
+                           'chunks0.zarr/.zarray: chunks [0, 2]: want whole numbers >= 1', ''
 };
 
 passed = 0;
@@ -379,6 +415,18 @@ if exist('string', 'builtin') || exist('string', 'file') == 2
   end
 end
 s = c;
+end
+
+function npy_header_file(path, descr, shape, payload)
+% a version 1.0 .npy file: header with DESCR and SHAPE (text), then PAYLOAD (uint8)
+h = sprintf('{''descr'': ''%s'', ''fortran_order'': False, ''shape'': %s, }', descr, shape);
+h = [h repmat(' ', 1, 63 - mod(numel(h) + 10, 64)) sprintf('\n')];
+fid = fopen(path, 'w');
+fwrite(fid, [147 uint8('NUMPY') 1 0], 'uint8');
+fwrite(fid, numel(h), 'uint16', 0, 'ieee-le');
+fwrite(fid, h, 'char');
+fwrite(fid, payload, 'uint8');
+fclose(fid);
 end
 
 function remove_tree(folder)

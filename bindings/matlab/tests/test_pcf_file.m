@@ -195,6 +195,36 @@ try
                '.npy', 'Errors with a .zarr output');
   check(~exist(bad, 'file') && ~exist(fullfile(tmp, 'bad.zarr'), 'dir'), 'a refused Errors job wrote its output');
 
+  % 6d. 'Bleach' on data that are not counts in 0..65535: the job's log
+  %     line is the warning ipcf:counts naming the file and the first such
+  %     sample (as ipcf_pcf warns), in memory and out of core; the result
+  %     is written all the same. Counts raise none.
+  frac = fullfile(tmp, 'frac.raw');
+  v = single(randi([100 355], 12, 12, 64)) / 4;      % v(x, y, t): C order of (t, y, x)
+  v(1, 1, 1) = 7;                                     % a count first: the sample named is the next one
+  v(2, 1, 1) = 2.5;
+  fid = fopen(frac, 'w', 'ieee-le');
+  fwrite(fid, v, 'single');
+  fclose(fid);
+  fopts = {'Shape', [64 12 12], 'Dtype', 'single', 'Radius', 2, 'Npoints', 4, 'Nbins', 4, 'Bleach', 8};
+  for e = {'memory', 'ooc'}
+    out_frac = fullfile(tmp, ['frac_' e{1} '.npy']);
+    lastwarn('', '');
+    [~, s] = ipcf_pcf_file(frac, out_frac, fopts{:}, 'Engine', e{1});
+    [msg, id] = lastwarn();
+    check(strcmp(id, 'ipcf:counts') && ~isempty(strfind(msg, frac)) && ...
+          ~isempty(strfind(msg, 'not counts in 0..65535')) && ...
+          ~isempty(strfind(msg, 'sample 2.5 at frame 0, pixel (row 0, column 1)')), ...
+          sprintf('counts (%s): warning "%s" "%s"', e{1}, id, msg));
+    check(exist(out_frac, 'file') && any(~cellfun(@isempty, strfind(s.log, 'not counts'))), ...
+          sprintf('counts (%s): no output, or the log lacks the line', e{1}));
+  end
+  lastwarn('', '');
+  ipcf_pcf_file(frac, fullfile(tmp, 'frac_nobleach.npy'), fopts{1:end - 2});
+  ipcf_pcf_file(wide, fullfile(tmp, 'wide_bleach.npy'), wopts{:}, 'Bleach', 8);
+  [msg, id] = lastwarn();
+  check(isempty(id), sprintf('counts: warned without Bleach or on uint16 counts: "%s" "%s"', id, msg));
+
   % 7. Refusals and bad arguments, with nothing written.
   snap = snapshot(series);
   inside = fullfile(series, 'result.npy');
