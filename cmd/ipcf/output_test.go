@@ -604,6 +604,29 @@ func TestJSONSummary(t *testing.T) {
 	if code != 0 || !s.AlreadyComplete {
 		t.Errorf("rerun: exit %d %+v, want already_complete", code, s)
 	}
+	// Other units are another job: the metadata (sidecar, TIFF resolution)
+	// follows them, never "already complete" with the old ones.
+	for _, o := range []string{out, filepath.Join(r.dir, "j.tif")} {
+		for i, units := range [][]string{{"--frame-interval", "0.001", "--pixel-size", "0.1"}, {"--frame-interval", "0.002", "--pixel-size", "0.2"}} {
+			code, s, _ = get(append(append([]string{"pcf", r.in, "-o", o, "--json"}, r.common...), units...)...)
+			if code != 0 || s.AlreadyComplete {
+				t.Errorf("%s with units %v: exit %d %+v, want a new run", o, units, code, s)
+			}
+			b, _ := os.ReadFile(o + ".json")
+			var m struct {
+				Units struct {
+					FI float64 `json:"frame_interval_s"`
+					PS float64 `json:"pixel_size_um"`
+				} `json:"units"`
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			if want := []float64{0.001, 0.002}[i]; m.Units.FI != want || m.Units.PS != want*100 {
+				t.Errorf("%s with units %v: sidecar says %+v", o, units, m)
+			}
+		}
+	}
 	ome := filepath.Join(r.dir, "j.ome.zarr")
 	code, s, _ = get(append([]string{"pcf", r.in, "-o", ome, "--json", "--tile", "5,5"}, r.common...)...)
 	if code != 0 || s.Engine != "ooc" || s.Format != "ome-zarr" || s.Tiles != (sh[0]+4)/5 { // bands of 5 rows

@@ -742,6 +742,16 @@ func (j *Job) makeKey() error {
 		// Only with error bars: a job without them keeps its key.
 		f["errors"] = errorsText(*j.errs)
 	}
+	// The units are in the result's metadata (its sidecar, the TIFF's
+	// resolution and Info, the Zarr's attributes): a rerun with others is
+	// another job, not "already complete". Only when given: a job without
+	// them keeps its key.
+	if j.spec.FrameInterval != 0 {
+		f["frame_interval"] = strconv.FormatFloat(j.spec.FrameInterval, 'g', -1, 64)
+	}
+	if j.spec.PixelSize != 0 {
+		f["pixel_size"] = strconv.FormatFloat(j.spec.PixelSize, 'g', -1, 64)
+	}
 	if err := j.toolkitFields(f); err != nil {
 		return err
 	}

@@ -96,6 +96,9 @@ func TestKeyCoversEverySetting(t *testing.T) {
 		"threshold":   func(s *Spec) { s.PCF.SetThreshold(3) },
 		"delta":       func(s *Spec) { s.PCF.Delta = true },
 		"input2":      func(s *Spec) { s.Input2 = in },
+		// in the result's metadata and the TIFF's resolution
+		"frame interval": func(s *Spec) { s.FrameInterval = 0.005 },
+		"pixel size":     func(s *Spec) { s.PixelSize = 0.2 },
 		"data2": func(s *Spec) {
 			f, err := npy.Open(in)
 			if err != nil {
