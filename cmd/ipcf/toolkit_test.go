@@ -19,6 +19,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 )
 
@@ -208,7 +209,8 @@ func checkOOC(t *testing.T, name string, args []string, want []byte) (tiles, chu
 	for _, kib := range []int{8192, 4096, 2048, 1536, 1024, 768, 512, 384, 256, 192, 128, 96, 64} {
 		os.Remove(out)
 		os.Remove(out + ".json")
-		a := append(append([]string{}, args...), "-o", out, "--engine", "ooc", "--memory", fmt.Sprintf("%dKiB", kib), "--quiet=false")
+		// kib for the data, after the process's own
+		a := append(append([]string{}, args...), "-o", out, "--engine", "ooc", "--memory", fmt.Sprintf("%dKiB", ooc.ProcessOverhead>>10+kib), "--quiet=false")
 		code, msg := runCLI(t, name, time.Minute, a...)
 		if code != 0 {
 			if strings.Contains(msg, "too small") {

@@ -184,7 +184,7 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 	if p.budget > 0 {
 		// The Go heap's share of the budget: the data part of the
 		// budget (dataMemory) less the spectra, which are mapped outside
-		// it, plus the Go runtime's own part of processOverhead (the rest
+		// it, plus the Go runtime's own part of ProcessOverhead (the rest
 		// of it is code and C libraries, outside the Go limit). Without a
 		// limit the garbage of the bands (GOGC) would take the peak over
 		// the budget; with the whole budget less the spectra as the limit

@@ -221,6 +221,10 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 		}
 	} else if o.Tile[0] > 0 && o.Tile[1] > 0 {
 		p.tile = [2]int{min(o.Tile[0], oh), min(o.Tile[1], ow)}
+		if need := tileMemory(g, o.PCF, p.tile[0], p.tile[1], p.nread, p.es, nch, p.errs); need > o.Memory {
+			o.log("the tiles of %dx%d pixels given (--tile) need %s, more than the %s the budget of %s leaves for the data: they are used as given, and the run may take more memory than the budget",
+				p.tile[0], p.tile[1], sizeText(need), sizeText(o.Memory), sizeText(given))
+		}
 	} else {
 		// The widest tiles that fit, then the tallest: few halos.
 		ty, tx := oh, ow
@@ -283,6 +287,10 @@ func (p *plan) planBands(o Options, given int64) error {
 	switch {
 	case o.Tile[0] > 0:
 		p.band = min(o.Tile[0], oh)
+		if need := p.bandMemory(o.PCF, p.band); need > o.Memory {
+			o.log("the bands of %d rows given (--tile) need %s, more than the %s the budget of %s leaves for the data: they are used as given, and the run may take more memory than the budget",
+				p.band, sizeText(need), sizeText(o.Memory), sizeText(given))
+		}
 	default:
 		if need := p.bandMemory(o.PCF, 1); need > o.Memory {
 			return fmt.Errorf("%w: a budget of %s leaves %s for the data (after the process's own); out of core this input needs %s (the spectra of %d rows of %d pixels of %d frames, a row of the input and of the result): give at least %s",
@@ -315,31 +323,28 @@ var tilesOnCPU bool
 // the message gives the smallest that works.
 var ErrBudget = errors.New("ooc: memory budget too small")
 
-// processOverhead is what the process itself (Go runtime, threads, code)
-// takes of a memory budget: the engine plans with the rest.
-const processOverhead = 40 << 20
+// ProcessOverhead is what the process itself (Go runtime, threads, code,
+// libraries, FFTW's plans) takes of a memory budget: the engine plans with
+// the rest, and a budget must hold it and at least a band's data.
+const ProcessOverhead = 40 << 20
 
-// goRuntimeMemory is the part of processOverhead that the Go runtime's
+// goRuntimeMemory is the part of ProcessOverhead that the Go runtime's
 // memory limit counts (stacks, the heap's metadata and slack); code,
 // mapped libraries and C allocations are the rest.
 const goRuntimeMemory = 16 << 20
 
-// dataMemory is the part of a budget the engine plans with.
+// dataMemory is the part of a budget the engine plans with: what is left
+// after the process's own (a process with a small job still takes 15 to 20
+// MiB resident: the runtime, the libraries, FFTW's plans), none of a budget
+// below that.
 func dataMemory(budget int64) int64 {
-	if budget > 2*processOverhead {
-		return budget - processOverhead
-	}
-	return budget / 2
+	return max(0, budget-ProcessOverhead)
 }
 
 // MinBudget is the smallest budget whose data part (dataMemory) holds
 // need bytes, rounded up to a MiB.
 func MinBudget(need int64) int64 {
-	b := need + processOverhead
-	if need <= processOverhead {
-		b = 2 * need
-	}
-	return (b + 1<<20 - 1) >> 20 << 20
+	return (need + ProcessOverhead + 1<<20 - 1) >> 20 << 20
 }
 
 // sizeText writes a byte count for a message: KiB, MiB or GiB.

@@ -176,7 +176,7 @@ fopts = newArray("offsets=1,2;-1,-2;3,0;0,0 bins=multitau m=4 smooth=0 threshold
                  "acf bins=multitau m=8",
                  "preset=line radius=3 nbins=8 threshold=19.5",
                  "radius=2 points=8 nbins=8 frame_interval=0.005 pixel_size=0.2");
-budgets = newArray("512KiB", "512KiB", "256KiB", "512KiB", "512KiB");  // several tiles each (the ACF has no halo)
+budgets = newArray("41472KiB", "41472KiB", "41216KiB", "41472KiB", "41472KiB");  // 40 MiB for the process + 512 or 256 KiB for the data: several tiles each (the ACF has no halo)
 for (q = 0; q < fopts.length; q++) {
     selectImage(fj);
     r = call("ipcf.Ipcf.pcf", fopts[q]);
@@ -205,7 +205,7 @@ copts = newArray("offsets=0,0;1,0;-1,0;0,1 nbins=8 cross", "offsets=0,0;1,0 bins
 for (q = 0; q < copts.length; q++) {
     selectImage(hyper);
     r = call("ipcf.Ipcf.pcf", copts[q]);
-    engines = newArray("engine=memory", "memory=256KiB");
+    engines = newArray("engine=memory", "engine=ooc memory=41MiB");
     for (e = 0; e < engines.length; e++) {
         out = ftmp + "c" + q + "_" + e + ".npy";
         r = call("ipcf.Ipcf.pcfFile", ftmp + "hyper.tif", out, copts[q] + " " + engines[e]);
@@ -260,7 +260,7 @@ selectImage(fj);
 r = call("ipcf.Ipcf.pcf", o);
 // (the options as the Recorder writes the dialog's fields: channel=0 channel2=0 and empty fields as [])
 dummy = call("ij.IJ.runPlugIn", "ipcf.Pair_Correlation_File", "input=" + ftmp + "filejob.tif output=" + ftmp + "menu.npy " + o
-    + " m=16 threshold=none channel=0 channel2=0 bleach=0 mean=real threads=0 device=auto memory=512KiB engine=auto tile=[] scratch=[]"
+    + " m=16 threshold=none channel=0 channel2=0 bleach=0 mean=real threads=0 device=auto memory=48MiB engine=auto tile=[] scratch=[]"
     + " crop=[] frames=[] mask=[] format=auto shape=[] dtype=uint16 byteorder=little offset=0 frame_interval=0.000000 pixel_size=0.000000");
 eq = call("ipcf.Ipcf.equalsPcf", ftmp + "menu.npy");
 ok = (eq == "1");
