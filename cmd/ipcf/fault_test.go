@@ -540,3 +540,51 @@ func TestFaultDiskFullAndShrinkingInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultKillPublishOtherJob: a run killed between publishing its
+// result and writing its sidecar left an ipcf result without a sidecar;
+// another job on the same output (other settings, either engine) takes it
+// for ipcf's (the killed run's scratch records its checksum) and replaces
+// it, while a user's file put there instead stays refused.
+func TestFaultKillPublishOtherJob(t *testing.T) {
+	r := newFaultRig(t)
+	for _, engine := range []string{"memory", "ooc"} {
+		out := filepath.Join(r.dir, engine+".npy")
+		job := func(radius string) []string {
+			a := r.args(out, "--radius", radius)
+			for i, s := range a {
+				if s == "ooc" {
+					a[i] = engine
+				}
+			}
+			return a
+		}
+		if msg, err := r.run(nil, job("2")...); err != nil {
+			t.Fatalf("%s: %v %s", engine, err, msg)
+		}
+		if msg, err := r.run([]string{"IPCF_FAULT_KILL=publish"}, job("3")...); err == nil {
+			t.Fatalf("%s: fault point publish was not reached: %s", engine, msg)
+		}
+		if _, err := os.Stat(out + ".json"); err == nil {
+			t.Fatalf("%s: killed before its sidecar, yet one is there", engine)
+		}
+		if msg, err := r.run(nil, job("4")...); err != nil {
+			t.Fatalf("%s: another job after a kill at publish: %v %s", engine, err, msg)
+		}
+		if msg, err := r.run(nil, append(job("4"), "--quiet=false")...); err != nil || !strings.Contains(msg, "already complete") {
+			t.Fatalf("%s: rerun of that job: %v %s", engine, err, msg)
+		}
+		// A user's file instead of the killed run's result.
+		if msg, err := r.run([]string{"IPCF_FAULT_KILL=publish"}, job("3")...); err == nil {
+			t.Fatalf("%s: fault point publish was not reached: %s", engine, msg)
+		}
+		user := []byte("a user's file")
+		os.WriteFile(out, user, 0o644)
+		if msg, err := r.run(nil, job("4")...); err == nil || !strings.Contains(msg, "not an ipcf result") {
+			t.Errorf("%s: a user's file over a killed run's scratch: %v %s", engine, err, msg)
+		}
+		if b, _ := os.ReadFile(out); !bytes.Equal(b, user) {
+			t.Errorf("%s: the user's file was replaced", engine)
+		}
+	}
+}

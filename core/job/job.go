@@ -543,7 +543,9 @@ func (j *Job) leftByRun(out string) bool {
 	if j.format != FormatNpy {
 		return true
 	}
-	return ooc.LooksLikeResult(out, j.geom.OutShape[:])
+	// This job's killed run's result, or any run's killed while it
+	// published (its scratch records the file's checksum).
+	return ooc.LooksLikeResult(out, j.geom.OutShape[:]) || ooc.ScratchPublished(j.spec.Scratch, out)
 }
 
 // checkOutput refuses outputs that would overwrite an input or a folder
@@ -1158,7 +1160,7 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	}
 	// Published under a mark in the scratch folder: a rerun after a kill
 	// between the renames and the sidecar takes the files for its own.
-	if err := ooc.MarkPublishing(scratch, j.key); err != nil {
+	if err := ooc.MarkPublishing(scratch, j.key, fcrc); err != nil {
 		return 0, 0, err
 	}
 	if j.errs == nil {

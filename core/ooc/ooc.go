@@ -402,6 +402,46 @@ type scratchJob struct {
 	Key    string            `json:"key"`
 	Plan   string            `json:"plan"`
 	Fields map[string]string `json:"fields"`
+	// OutputCRC: a result computed in memory being published, its
+	// CRC-32C (MarkPublishing); out of core the journal's commit line has it.
+	OutputCRC string `json:"output_crc32c,omitempty"`
+}
+
+// ScratchPublished reports whether the scratch folder of output (in
+// folder, "" for beside it) belongs to a run killed while it published
+// output: the file holds that run's finished result, the CRC-32C its
+// journal's commit line (or its MarkPublishing) records. Such a file is an
+// ipcf result without its sidecar yet, whichever job made it.
+func ScratchPublished(folder, output string) bool {
+	dir := ScratchDir(folder, output)
+	b, err := os.ReadFile(filepath.Join(dir, "job.json"))
+	var have scratchJob
+	if err != nil || unmarshalExact(b, &have) != nil || have.Key == "" {
+		return false
+	}
+	var crc uint32
+	if have.OutputCRC != "" {
+		c, err := strconv.ParseUint(have.OutputCRC, 16, 32)
+		if err != nil {
+			return false
+		}
+		crc = uint32(c)
+	} else {
+		jb, err := os.ReadFile(filepath.Join(dir, "journal"))
+		if err != nil {
+			return false
+		}
+		st, ok := parseJournal(jb, have.Key)
+		if !ok || !st.committed {
+			return false
+		}
+		crc = st.commitCRC
+	}
+	if st, err := os.Lstat(output); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	got, _, err := fileCRC(output)
+	return err == nil && got == crc
 }
 
 // openScratch returns the journal of the scratch folder dir for this job,
@@ -494,11 +534,14 @@ func Discard(out Output, scratchDir string) error {
 // result's files and its sidecar replaces them (as it does after a kill
 // of an out-of-core run), and a run of any engine removes it as another
 // run's scratch.
-func MarkPublishing(dir, key string) error {
+func MarkPublishing(dir, key string, crc uint32) error {
+	if err := ownDir(dir); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
-	jb, _ := json.MarshalIndent(scratchJob{Key: key, Plan: "in memory: publishing"}, "", " ")
+	jb, _ := json.MarshalIndent(scratchJob{Key: key, Plan: "in memory: publishing", OutputCRC: fmt.Sprintf("%08x", crc)}, "", " ")
 	if err := npy.WriteAtomic(filepath.Join(dir, "job.json"), func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
