@@ -396,6 +396,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"2-D npy disk", tk(p("line.npy"), "--preset", "disk", "--radius", "1"), 1, []string{"line.npy", "3 dimensions"}, nil},
 		{"2-D npy line too long", tk(p("line.npy"), "--preset", "line", "--radius", "6"), 2, []string{"6 columns", "1x12"}, nil},
 		// input files
+		{"output folder is a file", []string{"pcf", good, "-o", filepath.Join(good, "out.npy"), "--radius", "2"}, 1, []string{"is a regular file, not a folder"}, nil},
 		{"missing input", pcf(p("nope.npy")), 1, []string{"nope.npy", "no such file"}, nil},
 		{"empty folder", pcf(p("empty")), 1, []string{"empty", "no .tif files"}, nil},
 		{"fifo input", pcf(fifo), 1, []string{"fifo.npy", "not a regular file"}, nil},

@@ -558,8 +558,10 @@ func (j *Job) leftByRun(out string) bool {
 func (j *Job) checkOutput() error {
 	out := j.outAbs
 	dir := filepath.Dir(out)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+	if st, err := os.Stat(dir); err != nil {
 		return fmt.Errorf("%w: the folder of %s does not exist", ErrOutput, j.spec.Output)
+	} else if !st.IsDir() {
+		return fmt.Errorf("%w: the folder of %s, %s, is %s, not a folder", ErrOutput, j.spec.Output, filepath.Dir(j.spec.Output), npy.Kind(st.Mode()))
 	}
 	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
