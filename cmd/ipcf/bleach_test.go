@@ -173,6 +173,18 @@ func TestBleachWarnsForDataThatAreNotCounts(t *testing.T) {
 			}
 		}
 	}
+	// A TIFF whose pages are not one mapped stack (unevenly spaced: the
+	// first has a description) is checked a frame at a time: int16 pages
+	// whose samples (page*1000 + i) pass 32767 from page 33 on are negative
+	// there.
+	tif := filepath.Join(dir, "int16.tif")
+	writeTIFF(t, tif, tiffSpec{pages: 40, h: 6, w: 6, extra: map[uint16]uint32{339: 2}, desc: "uneven pages: not one mapped stack"})
+	for _, engine := range []string{"memory", "ooc"} {
+		code, msg := runIn(t, "pcf", tif, "-o", filepath.Join(dir, "tif-"+engine+".npy"), "--bleach", "5", "--radius", "1", "--npoints", "4", "--nbins", "4", "--engine", engine, "--quiet")
+		if code != 0 || !strings.Contains(msg, "not counts in 0..65535") || !strings.Contains(msg, "at frame 33, pixel (row 0, column 0)") {
+			t.Errorf("int16 TIFF pages, %s: exit %d: %q", engine, code, msg)
+		}
+	}
 }
 
 // The mapped stack is not copied: the peak memory of ipcf bleach on a

@@ -955,11 +955,34 @@ func (j *Job) warnCounts() {
 		if src == nil {
 			continue
 		}
-		v, ok := src.Stack()
-		if !ok {
-			continue
+		if dt := src.DType(); dt == array.Uint8 || dt == array.Uint16 {
+			continue // counts, all of them
 		}
-		if err := source.Guard(src.Name(), func() error { return bleach.CheckCounts(v) }); errors.Is(err, bleach.ErrCounts) {
+		var err error
+		if v, ok := src.Stack(); ok {
+			err = source.Guard(src.Name(), func() error { return bleach.CheckCounts(v) })
+		} else {
+			// A series of files, or compressed: a frame at a time (a
+			// frame that cannot be read is the run's to report).
+			T, H, W := src.Shape()
+			err = source.Guard(src.Name(), func() error {
+				for t := 0; t < T; t++ {
+					fr, err := src.Frame(t)
+					if err != nil {
+						return nil
+					}
+					v, err := array.New(fr.DType, fr.Order, []int{1, H, W}, []int{0, fr.Strides[0], fr.Strides[1]}, fr.Data, fr.Offset)
+					if err != nil {
+						return nil
+					}
+					if err := bleach.CheckCountsAt(v, t); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		if errors.Is(err, bleach.ErrCounts) {
 			j.log("warning: %s: %v", src.Name(), err)
 		}
 	}
