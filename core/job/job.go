@@ -404,11 +404,6 @@ func Open(s Spec) (*Job, error) {
 	if j.outAbs, err = filepath.Abs(out); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOutput, err)
 	}
-	// One name per output, however it is reached (a linked folder on the
-	// way): its lock, scratch folder and key are the same for every path.
-	if real, err := filepath.EvalSymlinks(filepath.Dir(j.outAbs)); err == nil {
-		j.outAbs = filepath.Join(real, filepath.Base(j.outAbs))
-	}
 	if s.Channel2 < 0 {
 		return nil, optErr("--channel2 %d: want a channel number from 1, as in ImageJ (0: none selected)", s.Channel2)
 	}

@@ -1,7 +1,6 @@
 package job
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -180,39 +179,5 @@ func TestSampleCRCShrunkInput(t *testing.T) {
 	_, err := sampleCRC(path, 40<<20) // the size it had when stat'ed
 	if !errors.Is(err, source.ErrChanged) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("sampleCRC of a shrunk file: %v, want source.ErrChanged naming %s", err, path)
-	}
-}
-
-// TestOutputReachedThroughALink: an output reached through a linked folder
-// is the same output: the same key (so a rerun resumes or finds it
-// complete) and the same lock and scratch folder.
-func TestOutputReachedThroughALink(t *testing.T) {
-	dir := t.TempDir()
-	in := writeInput(t, dir, 0)
-	if err := os.Symlink(dir, filepath.Join(dir, "lnk")); err != nil {
-		t.Fatal(err)
-	}
-	open := func(out string) *Job {
-		s := DefaultSpec()
-		s.Input.Path, s.Output = in, out
-		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
-		j, err := Open(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { j.Close() })
-		return j
-	}
-	a, b := open(filepath.Join(dir, "out.npy")), open(filepath.Join(dir, "lnk", "out.npy"))
-	if a.Key() != b.Key() || a.outAbs != b.outAbs {
-		t.Errorf("through a link: key %s vs %s, output %s vs %s", a.Key(), b.Key(), a.outAbs, b.outAbs)
-	}
-	unlock, err := lock(a.outAbs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
-	if _, err := b.Run(context.Background()); !errors.Is(err, ErrBusy) {
-		t.Errorf("the same output through a link while locked: %v, want ErrBusy", err)
 	}
 }
