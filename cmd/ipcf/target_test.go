@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -454,5 +455,31 @@ func TestFitZarrLeftoversRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("another output's folder was removed: %v", err)
+	}
+}
+
+// An output reached through a linked folder is rerun like any other: with
+// error bars (their sidecar record), and after a kill at publish.
+func TestOutputThroughALinkedFolder(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	if err := os.Symlink(dir, p("lnk")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "lnk", "out.npy")
+	for _, r := range []string{"1", "2", "2"} {
+		if code, msg := runIn(t, "pcf", in, "-o", out, "--radius", r, "--npoints", "4", "--nbins", "6", "--errors", "blocking", "--quiet"); code != 0 {
+			t.Fatalf("radius %s with error bars through a linked folder: exit %d: %s", r, code, msg)
+		}
+	}
+	cmd := exec.Command(binary(t), "pcf", in, "-o", out, "--radius", "1", "--npoints", "4", "--nbins", "6", "--engine", "ooc", "--quiet")
+	cmd.Env = append(os.Environ(), "IPCF_FAULT_KILL=publish")
+	if err := cmd.Run(); err == nil {
+		t.Fatal("fault point publish was not reached")
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", out, "--radius", "1", "--npoints", "4", "--nbins", "6", "--engine", "ooc", "--quiet"); code != 0 {
+		t.Fatalf("rerun after a kill at publish, through a linked folder: exit %d: %s", code, msg)
 	}
 }
