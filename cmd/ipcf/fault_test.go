@@ -65,7 +65,7 @@ func (r *faultRig) args(out string, extra ...string) []string {
 		return append(r.argv(out), extra...)
 	}
 	a := []string{"pcf", r.in, "-o", out, "--radius", "3", "--npoints", "12", "--nbins", "16", "--engine", "ooc",
-		"--memory", "7MiB", "--tile", "2,7", "--threads", "1", "--quiet"}
+		"--memory", "44544KiB", "--tile", "2,7", "--threads", "1", "--quiet"}
 	return append(a, extra...)
 }
 

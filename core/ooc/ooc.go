@@ -215,6 +215,17 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.Memory <= 0 {
+		// Nothing after the process's own, whatever the tiles: a forced
+		// --tile would run with chunks of one frame (a journal line and a
+		// sync each).
+		need := p.bandMemory(o.PCF, 1)
+		if gpu || tilesOnCPU {
+			need = tileMemory(g, o.PCF, min(8, oh), min(8, ow), p.nread, p.es, nch, p.errs)
+		}
+		return nil, fmt.Errorf("%w: a budget of %s leaves nothing for the data after the process's own %s: give at least %s",
+			ErrBudget, sizeText(given), sizeText(ProcessOverhead), MiBText(MinBudget(need)))
+	}
 	if !gpu && !tilesOnCPU {
 		if err := p.planBands(o, given); err != nil {
 			return nil, err

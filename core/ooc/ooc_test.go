@@ -120,10 +120,7 @@ func testEqualsInMemory(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := filepath.Join(dir, "out.npy")
-		mem := c.mem
-		if c.tile == [2]int{} {
-			mem += ProcessOverhead // the budget chooses: c.mem for the data
-		}
+		mem := ProcessOverhead + c.mem // c.mem for the data
 		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: c.o, Memory: mem, Tile: c.tile, Key: c.name})
 		src.Close()
 		if err != nil {
@@ -162,7 +159,7 @@ func testResumeAfterCancel(t *testing.T, e engine) {
 		os.Remove(out)
 		src, _ := source.Open(in)
 		calls := 0
-		_, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: "resume",
+		_, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{4, 4}, Key: "resume",
 			Progress: func(phase string, done, total int) bool {
 				if phase == stopAt.phase {
 					calls++
@@ -177,7 +174,7 @@ func testResumeAfterCancel(t *testing.T, e engine) {
 			t.Fatalf("stop in %s: a partial output has the final name", stopAt.phase)
 		}
 		src, _ = source.Open(in)
-		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: "resume"})
+		sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{4, 4}, Key: "resume"})
 		src.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -228,7 +225,7 @@ func testResumeAfterInputRewritten(t *testing.T, phase string, at int, twoChanne
 			t.Fatal(err)
 		}
 		defer src.Close()
-		oo := Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: "rewritten", CopyInput: true, Progress: progress}
+		oo := Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{4, 4}, Key: "rewritten", CopyInput: true, Progress: progress}
 		if twoChannels {
 			if oo.Src2, err = source.Open(in2); err != nil {
 				t.Fatal(err)
@@ -257,7 +254,7 @@ func testResumeAfterInputRewritten(t *testing.T, phase string, at int, twoChanne
 	fh.Close()
 	var logs []string
 	src, _ := source.Open(in)
-	oo := Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: "rewritten", CopyInput: true, Log: func(m string) { logs = append(logs, m) }}
+	oo := Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{4, 4}, Key: "rewritten", CopyInput: true, Log: func(m string) { logs = append(logs, m) }}
 	if twoChannels {
 		oo.Src2, _ = source.Open(in2)
 		defer oo.Src2.Close()
@@ -296,7 +293,7 @@ func TestZarrOutput(t *testing.T) {
 	src, _ := source.Open(in)
 	out := filepath.Join(dir, "out.zarr")
 	// On the CPU the tiles are bands of 5 rows, the image's width.
-	sum, err := Run(context.Background(), src, NewZarrOutput(out), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{5, 6}})
+	sum, err := Run(context.Background(), src, NewZarrOutput(out), Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{5, 6}})
 	src.Close()
 	if err != nil {
 		t.Fatal(err)

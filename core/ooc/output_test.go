@@ -61,7 +61,7 @@ func TestTiffAndOMEZarrOutputs(t *testing.T) {
 	defer src.Close()
 
 	tif := filepath.Join(dir, "out.tif")
-	if _, err := Run(context.Background(), src, NewTiffOutput(tif), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 6}, Key: "k", Meta: meta}); err != nil {
+	if _, err := Run(context.Background(), src, NewTiffOutput(tif), Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{4, 6}, Key: "k", Meta: meta}); err != nil {
 		t.Fatal(err)
 	}
 	for k := 0; k < sh[2]; k++ {
@@ -94,7 +94,7 @@ func TestTiffAndOMEZarrOutputs(t *testing.T) {
 	}
 
 	z := filepath.Join(dir, "out.ome.zarr")
-	if _, err := Run(context.Background(), src, NewOMEZarrOutput(z), Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 6}, Key: "k", Meta: meta}); err != nil {
+	if _, err := Run(context.Background(), src, NewOMEZarrOutput(z), Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{4, 6}, Key: "k", Meta: meta}); err != nil {
 		t.Fatal(err)
 	}
 	var arr struct {
@@ -191,7 +191,7 @@ func TestTiffResume(t *testing.T) {
 	defer src.Close()
 	ref := filepath.Join(dir, "ref", "out.tif")
 	os.Mkdir(filepath.Dir(ref), 0o755)
-	opts := Options{PCF: o, Memory: 1 << 20, Tile: [2]int{2, 4}, Key: "k", Meta: meta} // 4 bands on the CPU
+	opts := Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{2, 4}, Key: "k", Meta: meta} // 4 bands on the CPU
 	if _, err := Run(context.Background(), src, NewTiffOutput(ref), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestNeverThroughALink(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = Run(context.Background(), src, c.out, Options{PCF: o, Memory: 1 << 20, Tile: [2]int{4, 4}, Key: c.name, CopyInput: true})
+			_, err = Run(context.Background(), src, c.out, Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{4, 4}, Key: c.name, CopyInput: true})
 			src.Close()
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)

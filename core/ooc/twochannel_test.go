@@ -89,7 +89,7 @@ func testTwoChannels(t *testing.T, e engine) {
 			src2, _ := source.Open(in2)
 			defer src.Close()
 			defer src2.Close()
-			return Run(context.Background(), src, NewNpyOutput(out), Options{PCF: c.o, Src2: src2, Memory: 1 << 20,
+			return Run(context.Background(), src, NewNpyOutput(out), Options{PCF: c.o, Src2: src2, Memory: ProcessOverhead + 1<<19,
 				Tile: c.tile, Key: c.name, Progress: progress})
 		}
 		// Cancelled in the transposition (or, read in place, after two
@@ -133,13 +133,13 @@ func TestTwoChannelsRefused(t *testing.T) {
 	v, _ := src.Stack()
 	out := NewNpyOutput(filepath.Join(dir, "out.npy"))
 	o := pcf.Options{Radius: 2, Npoints: 4, Nbins: 6, Data2: &v}
-	if _, err := Run(context.Background(), src, out, Options{PCF: o, Memory: 1 << 20}); !errors.Is(err, pcf.ErrParam) {
+	if _, err := Run(context.Background(), src, out, Options{PCF: o, Memory: ProcessOverhead + 1<<20}); !errors.Is(err, pcf.ErrParam) {
 		t.Errorf("PCF.Data2: %v, want pcf.ErrParam", err)
 	}
 	src2, _ := source.Open(small)
 	defer src2.Close()
 	o.Data2 = nil
-	if _, err := Run(context.Background(), src, out, Options{PCF: o, Src2: src2, Memory: 1 << 20}); !errors.Is(err, pcf.ErrShape) {
+	if _, err := Run(context.Background(), src, out, Options{PCF: o, Src2: src2, Memory: ProcessOverhead + 1<<20}); !errors.Is(err, pcf.ErrShape) {
 		t.Errorf("a second channel of another shape: %v, want pcf.ErrShape", err)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 {

@@ -25,7 +25,7 @@ const (
 	radius       = 3
 	npoints      = 12
 	nbins        = 16
-	memory       = "40MiB" // small enough for many tiles (with tile 8,8 forced as well)
+	memory       = "60MiB" // 20 MiB for the data after the process's 40: several chunks (with tile 8,8 forced as well)
 )
 
 func main() {
