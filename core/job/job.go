@@ -746,6 +746,14 @@ func (j *Job) makeKey() error {
 		// Only with error bars: a job without them keeps its key.
 		f["errors"] = errorsText(*j.errs)
 	}
+	if o.Bleach > 0 {
+		// The correction clips to the input type's range since 2026-12-02
+		// (bleach.Limits): results of uint8 and int16 inputs from before
+		// are not this job's.
+		if lo, hi := bleach.Limits(j.src.DType()); hi != 65535 {
+			f["bleach_clip"] = fmt.Sprintf("%g..%g", lo, hi)
+		}
+	}
 	// The units are in the result's metadata (its sidecar, the TIFF's
 	// resolution and Info, the Zarr's attributes): a rerun with others is
 	// another job, not "already complete". Only when given: a job without
