@@ -221,8 +221,8 @@ func TestPlot(t *testing.T) {
 			t.Fatalf("%s: %dx%d (%v), want %dx%d", name, cfg.Width, cfg.Height, err, want[0], want[1])
 		}
 	}
-	if code, _ := ipcf(t, "plot", res, "--pixel", "99,0", "-o", filepath.Join(dir, "x.png")); code != 1 {
-		t.Fatal("pixel outside the result: no error")
+	if code, _ := ipcf(t, "plot", res, "--pixel", "99,0", "-o", filepath.Join(dir, "x.png")); code != 2 {
+		t.Fatalf("pixel outside the result: exit %d, want 2 (a usage mistake)", code)
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/source"
 )
@@ -116,7 +117,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			y, e1 := strconv.Atoi(strings.TrimSpace(yx[0]))
 			x, e2 := strconv.Atoi(strings.TrimSpace(yx[1]))
 			if e1 != nil || e2 != nil || y < 0 || x < 0 || y >= ny || x >= nx {
-				return fmt.Errorf("plot: --pixel %s outside the %dx%d result", *pixel, ny, nx)
+				return fmt.Errorf("%w: plot: --pixel %s outside the %dx%d result", job.ErrOption, *pixel, ny, nx)
 			}
 			carpet := mat.NewDense(np, nb, nil)
 			for i := 0; i < np; i++ {
@@ -132,7 +133,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			b = nb / 2
 		}
 		if *point < 0 || *point >= np || b >= nb {
-			return fmt.Errorf("plot: point %d, bin %d outside %d points and %d bins", *point, b, np, nb)
+			return fmt.Errorf("%w: plot: point %d, bin %d outside %d points and %d bins", job.ErrOption, *point, b, np, nb)
 		}
 		img := mat.NewDense(ny, nx, nil)
 		for y := 0; y < ny; y++ {

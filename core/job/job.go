@@ -311,7 +311,7 @@ func openSource(in Input, flag string) (source.Source, error) {
 	case lines:
 	case in.Format == "raw" || in.Raw.T > 0:
 		if in.Raw.T < 1 || in.Raw.H < 1 || in.Raw.W < 1 {
-			return nil, fmt.Errorf("%w: raw input %s needs its shape (frames, rows, columns)", ErrInput, in.Path)
+			return nil, optErr("raw input %s needs its shape (frames, rows, columns)", in.Path)
 		}
 		if in.Raw.DType == 0 {
 			in.Raw.DType = array.Uint16
@@ -324,7 +324,7 @@ func openSource(in Input, flag string) (source.Source, error) {
 	case in.Format == "tiff" || in.Format == "auto" || in.Format == "":
 		src, err = source.Open(in.Path)
 	default:
-		return nil, fmt.Errorf("%w: format %q: want auto, npy, tiff or raw", ErrInput, in.Format)
+		return nil, optErr("format %q: want auto, npy, tiff or raw", in.Format)
 	}
 	if err == nil && ch > 0 && (lines || in.Format == "raw" || in.Raw.T > 0 || in.Format == "npy") {
 		src, err = source.SingleChannel(src, ch) // a .npy or raw file has one channel
