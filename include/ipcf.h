@@ -589,7 +589,8 @@ ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_opt
  * a NUL-terminated sentence naming the first other sample (frame, row,
  * column; cut to len - 1 bytes). About 1 ns a sample.
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a descriptor, not 3-D, counts
- * NULL), IPCF_E_FORKED. Since 0.3. */
+ * NULL), IPCF_E_UNSUPPORTED_LAYOUT (dtype or byte order), IPCF_E_INTERNAL,
+ * IPCF_E_FORKED. Since 0.3. */
 ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts /* out */, char *buf, size_t len);
 
 /* ipcf_convolve2d: full 2-D convolution of image (H, W) with kernel

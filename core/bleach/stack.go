@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/pool"
@@ -35,8 +34,7 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 	if out.Overlaps(data) {
 		return fmt.Errorf("%w: out overlaps data", ErrParam)
 	}
-	lo, hi := out.DType.Range()
-	lo, hi = math.Max(lo, 0), math.Min(hi, 65535)
+	lo, hi := Limits(out.DType) // out is an integer type
 	type scratch struct {
 		k         *kernel
 		din, dout []int

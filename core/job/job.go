@@ -666,7 +666,7 @@ func (j *Job) checkOutput() error {
 		case !sdSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not a file: not replacing it", ErrOutput, j.errPath, j.spec.Output)
 		case !ooc.RecordsErrors(out, j.errPath) && !ooc.HasScratch(j.spec.Scratch, out):
-			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not the error bars of an ipcf result (the sidecar %s does not name it): not replacing it; remove it or choose another name",
+			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not the error bars of an ipcf result (the sidecar %s does not name it, or names other bytes): not replacing it; remove it or choose another name",
 				ErrOutput, j.errPath, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
 		}
 	}

@@ -130,7 +130,7 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 		Rows: func(ch, y0, y1 int) (array.View, error) {
 			k := fileOf(y0, y1)
 			if k < 0 {
-				return array.View{}, fmt.Errorf("ooc: the engine asked for rows %d to %d, not a scratch file's", y0, y1)
+				return array.View{}, fmt.Errorf("ooc: the engine asked for rows %d to %d, not a scratch file's", y0, y1-1)
 			}
 			if l, ok := wait(); ok && l.ch == ch && l.k == k {
 				return l.v, l.err

@@ -182,7 +182,7 @@ func (d *directInput) load(ctx context.Context, ch, k int, buf []byte) (array.Vi
 				dst = data[t*L : (t+1)*L]
 			}
 			if n, err := d.readers[ch].ReadAt(dst, int64(lo)); n < L {
-				return fmt.Errorf("%w: %s: frame %d, rows %d to %d: %v (truncated?)", source.ErrChanged, d.names[ch], t, y0, y1, err)
+				return fmt.Errorf("%w: %s: frame %d, rows %d to %d: %v (truncated?)", source.ErrChanged, d.names[ch], t, y0, y1-1, err)
 			}
 			acc = ^CRCUpdate(^crcShift(gap, acc), dst)
 		}

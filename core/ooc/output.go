@@ -100,11 +100,21 @@ func (o *NpyOutput) PartialExists() bool {
 // left untouched. A file found again this way is a new one: what a resumed
 // run finds in it fails its checksums and is computed again.
 func openOwn(name string, flags int) (*os.File, error) {
+	trunc := flags&os.O_TRUNC != 0
+	flags &^= os.O_TRUNC // truncated after the checks, not by the open
 	for attempt := 0; ; attempt++ {
 		f, err := os.OpenFile(name, flags|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
 		if err == nil {
 			st, serr := f.Stat()
-			if serr == nil && st.Mode().IsRegular() {
+			// One name only: a hard link someone made to it would be
+			// written (truncated) with it.
+			if serr == nil && st.Mode().IsRegular() && nlink(st) <= 1 {
+				if trunc {
+					if err := f.Truncate(0); err != nil {
+						f.Close()
+						return nil, err
+					}
+				}
 				return f, nil
 			}
 			f.Close()
@@ -224,11 +234,16 @@ func (o *NpyOutput) Finish(meta map[string]any) (uint32, error) {
 }
 
 func fileCRC(path string) (uint32, int64, error) {
-	f, err := os.Open(path)
+	// Never through a link, never blocking on a FIFO: only a regular file
+	// has a checksum here.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return 0, 0, fmt.Errorf("%s is not a regular file", path)
+	}
 	h := crc32.New(castagnoli)
 	n, err := io.CopyBuffer(h, f, make([]byte, 1<<20))
 	return h.Sum32(), n, err
@@ -892,4 +907,13 @@ func unmarshalExact(b []byte, v any) error {
 		}
 	}
 	return nil
+}
+
+// nlink is the number of names of the file st describes (1 where the
+// system does not say).
+func nlink(st os.FileInfo) uint64 {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return uint64(sys.Nlink)
+	}
+	return 1
 }

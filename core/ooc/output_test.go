@@ -249,8 +249,9 @@ func TestUniformDelay(t *testing.T) {
 }
 
 // TestNeverThroughALink: a link someone put at one of ipcf's own hidden
-// names (the partial output, a Zarr's partial folder, the scratch folder, a
-// scratch piece, the journal) is removed, never written through: the file
+// names (the partial output, a Zarr's partial folder, the scratch folder;
+// scratch pieces and the journal are opened the same way, openOwn) is
+// removed, never written through, and so is a hard link: the file
 // or folder it points to is unchanged, the output is a regular file or
 // folder with the in-memory result, for every output format and engine.
 func TestNeverThroughALink(t *testing.T) {
@@ -310,6 +311,26 @@ func TestNeverThroughALink(t *testing.T) {
 			if nb, ok := c.out.(*NpyOutput); ok && !bytes.Equal(npyData(t, nb.Path()), want) {
 				t.Errorf("%s: the result differs from in-memory", c.name)
 			}
+		}
+		// A hard link at the partial name: the file's other name keeps
+		// its bytes.
+		out := filepath.Join(dir, "e.npy")
+		hard := filepath.Join(elsewhere, "hard")
+		os.WriteFile(hard, precious, 0o644)
+		if err := os.Link(hard, PartialName(out)); err != nil {
+			t.Fatal(err)
+		}
+		src, _ := source.Open(in)
+		_, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{4, 4}, Key: "hard"})
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(hard); !bytes.Equal(b, precious) {
+			t.Errorf("hard link at the partial name: the other name's file was changed: %q", b)
+		}
+		if !bytes.Equal(npyData(t, out), want) {
+			t.Error("hard link at the partial name: the result differs from in-memory")
 		}
 	})
 }
