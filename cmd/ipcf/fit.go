@@ -199,8 +199,10 @@ func parseFit(args []string) (fitFlags, error) {
 // fitResultMeta is what fit reads of a result's metadata (RESULT.npy.json,
 // written by core/job).
 type fitResultMeta struct {
-	Shape   []int `json:"shape"`
-	Offsets []struct {
+	Shape       []int  `json:"shape"`
+	OutputCRC   string `json:"output_crc32c"` // of the whole file, when ipcf wrote it
+	OutputBytes *int64 `json:"output_bytes"`
+	Offsets     []struct {
 		U          *int     `json:"u"`
 		V          *int     `json:"v"`
 		DistancePx *float64 `json:"distance_px"`
@@ -280,6 +282,15 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	}
 	if len(meta.Shape) != 4 || meta.Shape[0] != in.h || meta.Shape[1] != in.w || meta.Shape[2] != in.k || meta.Shape[3] != in.p {
 		return nil, fmt.Errorf("%s: shape %v, but %s has %v: not this result's metadata", side, meta.Shape, path, res.Shape)
+	}
+	if meta.OutputCRC != "" {
+		// ipcf's sidecar names its file's bytes: another result's (of the
+		// same shape, its offsets and delays other) is refused.
+		if ok, err := ooc.FileMatches(path, meta.OutputCRC, meta.OutputBytes); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, fmt.Errorf("%s: its checksum is not the one %s records (output_crc32c %s): not this result's metadata (another result's, or the file changed since); compute the result again", path, side, meta.OutputCRC)
+		}
 	}
 	if len(meta.DelayFrames) != in.p {
 		return nil, fitNeeds("%s: %d delays (delay_frames) for %d points per curve: fit needs every point's delay", side, len(meta.DelayFrames), in.p)

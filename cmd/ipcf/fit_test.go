@@ -413,6 +413,12 @@ func TestFitCLIBadInput(t *testing.T) {
 	})
 	noDelays := sidecar("nodelays.npy", circle, func(m map[string]any) { delete(m, "delay_frames") })
 	companion := sidecar("m.stderr.npy", circle, func(map[string]any) {}) // what -o m.npy writes
+	// Another result's sidecar (same shape, other bytes: smoothed).
+	smooth := r.pcf(t, "smooth.npy", "--radius", "2", "--npoints", "4", "--smooth", "0.5")
+	foreign := sidecar("foreign.npy", circle, nil)
+	if b, err := os.ReadFile(smooth + ".json"); err != nil || os.WriteFile(foreign+".json", b, 0o644) != nil {
+		t.Fatal(err)
+	}
 	garbage := filepath.Join(r.dir, "garbage.npy")
 	os.WriteFile(garbage, []byte("not a .npy file"), 0o644)
 	out := filepath.Join(r.dir, "maps.npy")
@@ -452,6 +458,7 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "0 delays (delay_frames)", []string{noDelays, "-o", out}},
 		{2, "would overwrite the input", []string{circle, "-o", circle}},
 		{2, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
+		{1, "not this result's metadata", []string{foreign, "-o", out}},
 		{1, "garbage.npy", []string{garbage, "-o", out}},
 		{1, "nothere.npy", []string{filepath.Join(r.dir, "nothere.npy"), "-o", out}},
 		{1, "want a correlation result", []string{r.sim, "-o", out}},

@@ -909,6 +909,16 @@ func unmarshalExact(b []byte, v any) error {
 	return nil
 }
 
+// FileMatches reports whether the file path has the CRC-32C crc (8 hex
+// digits, as sidecars record it) and, when bytes is not nil, that size.
+func FileMatches(path, crc string, bytes *int64) (bool, error) {
+	got, n, err := fileCRC(path)
+	if err != nil {
+		return false, err
+	}
+	return fmt.Sprintf("%08x", got) == crc && (bytes == nil || *bytes == n), nil
+}
+
 // nlink is the number of names of the file st describes (1 where the
 // system does not say).
 func nlink(st os.FileInfo) uint64 {
