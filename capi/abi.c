@@ -224,6 +224,12 @@ ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts, char *buf
 }
 IPCF_SAME_TYPE(check_counts);
 
+ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc, int64_t *bytes) {
+	IPCF_FORK_CHECK(file_crc32c);
+	return ipcfgo_file_crc32c(path, crc, bytes);
+}
+IPCF_SAME_TYPE(file_crc32c);
+
 ipcf_status ipcf_convolve2d(const ipcf_array *image, const ipcf_array *kernel, ipcf_array *out) {
 	IPCF_FORK_CHECK(convolve2d);
 	return ipcfgo_convolve2d(image, kernel, out);

@@ -40,6 +40,7 @@ import (
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/conv"
 	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
@@ -974,6 +975,21 @@ func ipcfgo_check_counts(data *C.ipcf_carray, counts *C.int32_t, buf *C.char, n 
 	if buf != nil && n > 0 {
 		copyText(fn, buf, n, err.Error()) // cut to len: still IPCF_OK
 	}
+	return ok
+}
+
+//export ipcfgo_file_crc32c
+func ipcfgo_file_crc32c(path *C.ipcf_cchar, crc *C.uint32_t, bytes *C.int64_t) (st status) {
+	const fn = "ipcf_file_crc32c"
+	defer guard(fn, &st)
+	if path == nil || crc == nil || bytes == nil {
+		return finish(fn, fail(eInvalid, "path, crc or bytes is NULL"))
+	}
+	c, n, err := ooc.FileCRC(C.GoString((*C.char)(path)))
+	if err != nil {
+		return finish(fn, fail(eIO, "%v", err))
+	}
+	*crc, *bytes = C.uint32_t(c), C.int64_t(n)
 	return ok
 }
 

@@ -593,6 +593,15 @@ ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_opt
  * IPCF_E_FORKED. Since 0.3. */
 ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts /* out */, char *buf, size_t len);
 
+/* ipcf_file_crc32c: the CRC-32C (Castagnoli) and size of the regular file
+ * at path (never through a link), as ipcf's sidecars record them
+ * (output_crc32c, errors.crc32c, output_bytes): hosts check a result's
+ * files against its metadata with it.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (path, crc or bytes NULL),
+ * IPCF_E_IO (missing, not a regular file, unreadable), IPCF_E_FORKED.
+ * Since 0.3. */
+ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t *bytes /* out */);
+
 /* ipcf_convolve2d: full 2-D convolution of image (H, W) with kernel
  * (kh, kw) into out (H+kh-1, W+kw-1), as the Cython tutorial's
  * naive_convolve. Kernel dimensions must be odd. When image and kernel are

@@ -384,6 +384,24 @@ static void test_check_counts(void) {
     CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "ndim=2"), "2-D");
 }
 
+/* ipcf_file_crc32c: CRC-32C's check value for "123456789" (0xe3069283)
+ * and the size; a missing file, a folder and NULLs are refused. */
+static void test_file_crc32c(void) {
+    char path[] = "/tmp/ipcf-crc-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, "123456789", 9) == 9, "mkstemp");
+    close(fd);
+    uint32_t crc = 0;
+    int64_t n = -1;
+    CHECK(ipcf_file_crc32c(path, &crc, &n) == IPCF_OK && crc == 0xe3069283u && n == 9, "crc %08x, %lld bytes", crc,
+          (long long)n);
+    unlink(path);
+    CHECK(ipcf_file_crc32c(path, &crc, &n) == IPCF_E_IO, "missing file");
+    CHECK(ipcf_file_crc32c("/tmp", &crc, &n) == IPCF_E_IO && strstr(ipcf_last_error(), "not a regular file"), "folder");
+    CHECK(ipcf_file_crc32c(NULL, &crc, &n) == IPCF_E_INVALID_ARGUMENT, "NULL path");
+    CHECK(ipcf_file_crc32c(path, NULL, &n) == IPCF_E_INVALID_ARGUMENT, "NULL crc");
+}
+
 static int stop_after(void *user, int64_t done, int64_t total) {
     int *calls = user;
     (*calls)++;
@@ -705,6 +723,7 @@ int main(int argc, char **argv) {
     test_params_and_correlate();
     test_bad_input();
     test_check_counts();
+    test_file_crc32c();
     test_cancel();
     if (argc > 2) test_pcf_file(argv[2]);
     else printf("test_pcf_file: skipped, no fixture folder given (make test-c gives it)\n");

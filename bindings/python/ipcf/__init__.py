@@ -1910,9 +1910,10 @@ def open_result(path):
         sidecar also holds ``output_bytes`` and ``output_crc32c`` (the
         CRC-32C, Castagnoli, of the whole .npy file, as 8 hex digits); a
         Zarr result's .zattrs ``chunks_crc32c`` (of every chunk file). The
-        checksums are not verified here (CRC-32C is not in Python's
-        standard library); `pcf_file` verifies them on a rerun. Empty if
-        a .npy file has no sidecar.
+        checksums are not verified here (that would read the whole result
+        first); `fit_result` and `open_errors` verify theirs, and
+        `pcf_file` verifies them on a rerun. Empty if a .npy file has no
+        sidecar.
 
     Examples
     --------
@@ -1997,7 +1998,8 @@ def open_errors(path):
         ``errors``), or is a Zarr folder.
     IpcfIOError
         The file the sidecar names is missing, not a .npy file, or not
-        the one recorded (another shape or size): compute them again.
+        the one recorded (another shape, size or CRC-32C): compute them
+        again.
 
     Examples
     --------
@@ -2039,7 +2041,35 @@ def open_errors(path):
         got = getattr(array, 'shape', type(array).__name__)
         raise _error(_c.E_IO, f'{sd}: {got}, {os.path.getsize(sd)} bytes, but {p}.json recorded shape {want_shape}, '
                               f'{want_bytes} bytes: not the error bars of this result; compute them again')
+    want_crc = rec.get('crc32c')
+    if isinstance(want_crc, str) and _file_crc32c(sd)[0] != want_crc:
+        raise _error(_c.E_IO, f'{sd}: checksum {_file_crc32c(sd)[0]}, but {p}.json recorded {want_crc}: not the error '
+                              f'bars of this result (another run\'s?); compute them again')
     return array
+
+
+def _file_crc32c(path):
+    """(CRC-32C as 8 hex digits, size) of the file at path, as ipcf's sidecars
+    record them (the library computes it: ipcf_file_crc32c)."""
+    crc, size = ctypes.c_uint32(), ctypes.c_int64()
+    st = _lib.ipcf_file_crc32c(os.fsencode(path), ctypes.byref(crc), ctypes.byref(size))
+    if st != 0:
+        raise _error(st, _lib.ipcf_last_error().decode(errors='replace'))
+    return f'{crc.value:08x}', size.value
+
+
+def _check_result_bytes(path, meta):
+    """Raise an IpcfIOError unless the .npy result at path has the bytes its
+    sidecar records (output_crc32c, output_bytes): a sidecar copied from
+    another result of the same shape describes other offsets or delays."""
+    want = meta.get('output_crc32c')
+    if not isinstance(want, str) or os.path.isdir(path):
+        return
+    crc, size = _file_crc32c(path)
+    nbytes = meta.get('output_bytes')
+    if crc != want or (isinstance(nbytes, int) and nbytes != size):
+        raise _error(_c.E_IO, f'{path}: checksum {crc}, but {path}.json records {want}: not this result\'s metadata '
+                              f'(another result\'s, or the file changed since); compute the result again')
 
 
 def _read_json(path):

@@ -12,7 +12,7 @@ import os
 
 import numpy
 
-from . import (_bool, _c, _call, _choice, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
+from . import (_bool, _c, _call, _check_result_bytes, _choice, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
                _last_error, _lib, _not_masked, _offsets_array, _positive, _threads, _unsupported, open_errors,
                open_result)
 from ._label import Labelled, label
@@ -464,6 +464,14 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     -------
     FitResult
 
+    Raises
+    ------
+    IpcfIOError
+        The .npy result's bytes are not those its metadata records
+        (``output_crc32c``: another result's metadata, or a file changed
+        since), or the error bars are not the recorded ones: as ``ipcf fit``
+        refuses them.
+
     Examples
     --------
     >>> import os, tempfile, numpy, ipcf
@@ -478,6 +486,7 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     values, meta = open_result(path)
     if not meta:
         raise _invalid(f'{path}: no metadata beside it (PATH.json): fit_result needs the result\'s delays and offsets')
+    _check_result_bytes(os.fsdecode(os.fspath(path)), meta)  # as ipcf fit does
     curves = label(values, meta)
     if sigma is None:
         sigma = open_errors(path) if meta.get('errors') else None

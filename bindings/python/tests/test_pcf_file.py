@@ -482,6 +482,15 @@ def test_open_errors_checks_the_file(fixture, stack_npy, tmp_path):
     numpy.save(sd, numpy.zeros((2, 2), numpy.float32))  # another file under its name
     with pytest.raises(ipcf.IpcfIOError, match='not the error bars of this result'):
         ipcf.open_errors(result)
+    # another run's error bars of the same shape and size: their checksum
+    other = ipcf.pcf_file(stack_npy, tmp_path / 'h.npy', errors='blocking', smooth=0.5, **pcf_args(fixture))
+    shutil.copy(other.errors, sd)
+    with pytest.raises(ipcf.IpcfIOError, match='checksum .* not the error bars of this result'):
+        ipcf.open_errors(result)
+    # fit_result refuses a sidecar of another result of the same shape, as ipcf fit does
+    shutil.copy(str(other) + '.json', str(result) + '.json')
+    with pytest.raises(ipcf.IpcfIOError, match="not this result's metadata"):
+        ipcf.fit_result(result, 'pcf1d', sigma=False)
     # without a sidecar: no error bars known
     os.remove(str(result) + '.json')
     with pytest.raises(ipcf.IpcfValueError, match='no metadata'):
