@@ -1047,6 +1047,19 @@ class CountsWarning(UserWarning):
     tutorial's definition, for camera counts) change beyond recognition."""
 
 
+def _bleach_dtype(dtype):
+    """The dtype of correct_bleaching's result for data of dtype: the
+    input's own for the integer types the library keeps (uint8, uint16,
+    int16, int32), uint16 for the rest (float input, and the integer types
+    converted to float64 on the way in)."""
+    dtype = numpy.dtype(dtype)
+    if dtype.kind == 'b':
+        return numpy.dtype(numpy.uint8)  # read as uint8
+    if dtype.kind in 'ui' and dtype.itemsize <= 4 and (dtype.kind, dtype.itemsize) not in (('i', 1), ('u', 4)):
+        return dtype.newbyteorder('=')
+    return numpy.dtype(numpy.uint16)
+
+
 def _warn_counts(data, name, stacklevel):
     """Warn (`CountsWarning`) if data (time, rows, columns), to be corrected
     for bleaching, has a sample that is not an integer in 0..65535: the
@@ -2205,8 +2218,7 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
         raise _invalid(msg)
     shape = (n, data.shape[1], data.shape[2])
     if out is None:
-        dt = data.dtype if data.dtype.kind in 'ui' else numpy.dtype(numpy.uint16)
-        out = _empty(shape, dt.newbyteorder('='), 'out')
+        out = _empty(shape, _bleach_dtype(data.dtype), 'out')
     else:
         _output(out, 'out', shape, ('u1', 'u2', 'i2', 'i4'), 'uint8, uint16, int16 or int32', ((data, 'data'),))
     _warn_counts(data, 'data', 3)

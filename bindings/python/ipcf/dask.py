@@ -34,7 +34,7 @@ True
 
 import numpy
 
-from . import (_bool, _check_dtype, _int, _invalid, _mean, _not_masked, _pcf_options, _positive, _threads,
+from . import (_bleach_dtype, _bool, _check_dtype, _int, _invalid, _mean, _not_masked, _pcf_options, _positive, _threads,
                _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
@@ -234,8 +234,7 @@ def correct_bleaching(darr, /, filtersize=1024, *, mean='real', threads=1, time_
     n = darr.shape[0] - 2 * f
     if n < 1:
         raise _invalid(f'correct_bleaching: filtersize={f} leaves {n} of {darr.shape[0]} frames')
-    dt = darr.dtype if darr.dtype.kind in 'ui' else numpy.dtype(numpy.uint16)
-    dt = dt.newbyteorder('=')
+    dt = _bleach_dtype(darr.dtype)  # what the in-memory correct_bleaching returns
 
     def block(x):
         return _correct_bleaching(x, f, mean=mean, threads=threads, time_axis=0)

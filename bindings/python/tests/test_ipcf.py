@@ -139,6 +139,25 @@ def test_dask_threaded_equals_in_memory(stack, reference):
     numpy.testing.assert_array_equal(lazy.compute(), ipcf.pcf(stack, radius=3, npoints=12, nbins=10, mask=mask))
 
 
+@pytest.mark.parametrize('dtype', ['uint8', 'uint16', '>u2', 'int16', 'int32', 'uint32', 'int64', 'uint64', 'int8',
+                                   'bool', 'float16', 'float32', 'float64'])
+def test_dask_correct_bleaching_dtype_is_in_memory_dtype(dtype):
+    # The lazy array says the dtype compute() gives, the in-memory one:
+    # da.store into an array of lazy.dtype must not clip (int8 did).
+    da = pytest.importorskip('dask.array')
+    import ipcf.dask
+
+    rng = numpy.random.default_rng(2)
+    x = rng.integers(0, 2 if dtype == 'bool' else 100, (64, 5, 5)).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', ipcf.CountsWarning)
+        want = ipcf.correct_bleaching(x, 5)
+        lazy = ipcf.dask.correct_bleaching(da.from_array(x, chunks=(64, 3, 3)), 5)
+        got = lazy.compute()
+    assert lazy.dtype == want.dtype == got.dtype
+    numpy.testing.assert_array_equal(got, want)
+
+
 def test_dask_local_cluster_equals_in_memory(stack, reference):
     da = pytest.importorskip('dask.array')
     distributed = pytest.importorskip('distributed')
