@@ -1946,7 +1946,15 @@ def open_result(path):
     except TypeError:
         raise _unsupported(f'path={path!r}: want a path (str or os.PathLike)') from None
     if os.path.isdir(p):
+        if not os.path.exists(os.path.join(p, '.zarray')):
+            kind = ('an OME-Zarr result (its array is the folder "0", axes delay, offset, row, column)'
+                    if os.path.exists(os.path.join(p, '0', '.zarray')) else 'not a Zarr array folder (no .zarray)')
+            raise _unsupported(f'{p}: {kind}: open_result reads .npy results and plain .zarr results '
+                               f'(OUT.zarr); use the zarr package for others')
         return _open_zarr(p)
+    if p.lower().endswith(('.tif', '.tiff')):
+        raise _unsupported(f'{p}: a TIFF: open_result reads .npy and .zarr results (read an ImageJ TIFF with '
+                           f'tifffile or ImageJ)')
     try:
         array = numpy.load(p, mmap_mode='r', allow_pickle=False)
     except OSError as exc:
@@ -2145,9 +2153,15 @@ def _open_zarr(path):
     out[...] = fill
     grid = [-(-s // c) for s, c in zip(shape, chunks)]
     want = math.prod(chunks) * dt.itemsize  # Python integers: no overflow
+    # ipcf writes every chunk and lists it with its checksum: one missing
+    # is a copy that stopped short, not fill values.
+    listed = meta.get('chunks_crc32c') if meta.get('software') == 'ipcf' else None
     for index in numpy.ndindex(*grid):
-        name = os.path.join(path, sep.join(str(i) for i in index))
+        key = sep.join(str(i) for i in index)
+        name = os.path.join(path, key)
         if not os.path.lexists(name):
+            if isinstance(listed, dict) and key in listed:
+                raise _error(_c.E_IO, f'{name}: a chunk that .zattrs lists is missing (an incomplete copy?)')
             continue  # a missing chunk holds fill values
         if not os.path.isfile(name):
             raise _error(_c.E_IO, f'{name}: a chunk that is not a file')

@@ -575,3 +575,22 @@ def test_pcf_data2_warns_for_data_that_are_not_counts():
     data = rng.integers(100, 200, (200, 6, 6)).astype(numpy.float64)
     with pytest.warns(ipcf.CountsWarning, match='data2'):
         ipcf.pcf(data, data2=data / 1000, bleach=10, radius=1, npoints=4, nbins=4)
+
+
+def test_open_result_other_formats_and_missing_chunks(fixture, stack_npy, tmp_path):
+    """open_result names what it cannot read (a TIFF, an OME-Zarr result)
+    instead of a numpy or file error, and a Zarr result missing a chunk
+    its .zattrs lists is an IpcfIOError, not fill values (NaN)."""
+    tif = ipcf.pcf_file(stack_npy, tmp_path / 'r.tif', **pcf_args(fixture))
+    with pytest.raises(ipcf.IpcfTypeError, match='a TIFF'):
+        ipcf.open_result(tif)
+    ome = ipcf.pcf_file(stack_npy, tmp_path / 'r.ome.zarr', **pcf_args(fixture))
+    with pytest.raises(ipcf.IpcfTypeError, match='an OME-Zarr result'):
+        ipcf.open_result(ome)
+    z = ipcf.pcf_file(stack_npy, tmp_path / 'r.zarr', tile=(4, 4), **pcf_args(fixture))
+    whole, meta = ipcf.open_result(z)
+    assert not numpy.isnan(whole).all()
+    chunk = sorted(meta['chunks_crc32c'])[1]
+    os.remove(os.path.join(z, chunk))
+    with pytest.raises(ipcf.IpcfIOError, match='lists is missing'):
+        ipcf.open_result(z)
