@@ -356,8 +356,21 @@ const tempPattern = ".ipcf-*.tmp"
 func createTemp(dir string) (*os.File, error) {
 	for {
 		f, err := os.CreateTemp(dir, tempPattern)
-		if err != nil || holdTemp(f) {
-			return f, err
+		if err != nil {
+			// Name the folder, not the temporary file's made-up name.
+			if st, serr := os.Stat(dir); serr != nil {
+				return nil, fmt.Errorf("the folder %s does not exist", dir)
+			} else if !st.IsDir() {
+				return nil, fmt.Errorf("%s is not a folder", dir)
+			}
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("cannot create a file in %s: %w", dir, pe.Err)
+			}
+			return nil, err
+		}
+		if holdTemp(f) {
+			return f, nil
 		}
 		f.Close() // removed by RemoveStaleTemps before it was locked
 	}
