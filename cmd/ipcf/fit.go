@@ -257,6 +257,17 @@ func fitNeeds(format string, a ...any) error {
 	return fitNeedsError{fmt.Sprintf(format, a...)}
 }
 
+// unitsOrigin says where a unit came from, for messages.
+func unitsOrigin(from string) string {
+	switch from {
+	case "options":
+		return "given"
+	case "result":
+		return "the result's"
+	}
+	return "none"
+}
+
 // readFitInput reads RESULT.npy and RESULT.npy.json.
 func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	res, err := npy.Open(path)
@@ -330,6 +341,27 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 			in.unitsFrom[u.name] = "result"
 		}
 	}
+	// The maps' units must exist: D in um^2/s multiplies by pixel size^2 /
+	// frame interval, times by the frame interval, distances by the pixel
+	// size. Checked before any fit, naming the units and where they came from.
+	ps, fi := in.pixelSize, in.frame
+	maxDist := 0.0
+	for _, o := range in.offsets {
+		maxDist = math.Max(maxDist, o.Dist)
+	}
+	for _, c := range []struct {
+		what string
+		v    float64
+		used bool
+	}{{"D in um^2/s (pixel size^2 / frame interval)", ps * ps / fi, ps > 0 && fi > 0},
+		{"D in um^2/frame (pixel size^2)", ps * ps, ps > 0},
+		{"D in px^2/s (1 / frame interval)", 1 / fi, fi > 0},
+		{"the offsets in um", maxDist * ps, ps > 0}} {
+		if c.used && (math.IsInf(c.v, 0) || math.IsNaN(c.v) || (c.v == 0 && c.what != "the offsets in um")) {
+			return nil, fitNeeds("pixel size %g um (%s) and frame interval %g s (%s): %s would be %g: give units the maps can be written in",
+				ps, unitsOrigin(in.unitsFrom["pixel_size_um"]), fi, unitsOrigin(in.unitsFrom["frame_interval_s"]), c.what, c.v)
+		}
+	}
 	if in.pixelSize > 0 {
 		for i := range in.offsets {
 			um := in.offsets[i].Dist * in.pixelSize
@@ -389,6 +421,9 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 			return nil, fitNeeds("--waist-um needs the pixel size: the result has none; give --pixel-size UM or --waist in pixels")
 		}
 		pl.waistPx, pl.waistFrom = f.waistUm/in.pixelSize, "--waist-um"
+		if !(pl.waistPx > 0 && pl.waistPx < math.Inf(1)) {
+			return nil, fitNeeds("--waist-um %g with a pixel size of %g um is a waist of %g pixels: give --waist in pixels, or the pixel size", f.waistUm, in.pixelSize, pl.waistPx)
+		}
 	case in.pixelSize > 0:
 		return nil, fitNeeds("the result is calibrated (pixel size %g um): give the PSF waist, --waist W (pixels) or --waist-um W (micrometres); the default %g pixels is the simulator's PSF", in.pixelSize, fitDefaultWaist)
 	default:

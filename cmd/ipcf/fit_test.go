@@ -459,6 +459,8 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "would overwrite the input", []string{circle, "-o", circle}},
 		{2, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
 		{1, "not this result's metadata", []string{foreign, "-o", out}},
+		{2, "would be +Inf", []string{acf, "-o", out, "--model", "acf2d", "--waist", "2", "--pixel-size", "1e300", "--frame-interval", "1e-300"}},
+		{2, "would be 0", []string{acf, "-o", out, "--model", "acf2d", "--pixel-size", "1e-320", "--waist-um", "0.2"}},
 		{1, "garbage.npy", []string{garbage, "-o", out}},
 		{1, "nothere.npy", []string{filepath.Join(r.dir, "nothere.npy"), "-o", out}},
 		{1, "want a correlation result", []string{r.sim, "-o", out}},
