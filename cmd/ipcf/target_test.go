@@ -483,3 +483,28 @@ func TestOutputThroughALinkedFolder(t *testing.T) {
 		t.Fatalf("rerun after a kill at publish, through a linked folder: exit %d: %s", code, msg)
 	}
 }
+
+// A user's OUT.sd.npy beside the scratch of a killed run that computed no
+// error bars is not taken for that run's: a rerun with --errors refuses it.
+func TestUserErrorBarsBesideAKilledRun(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{256, 10, 10}, func(i int) float64 { return float64(100 + i%37) })
+	out := filepath.Join(dir, "o.npy")
+	mine := []byte("my own measured error bars")
+	if err := os.WriteFile(filepath.Join(dir, "o.sd.npy"), mine, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "6", "--engine", "ooc", "--quiet"}
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(os.Environ(), "IPCF_FAULT_KILL=commit")
+	if err := cmd.Run(); err == nil {
+		t.Fatal("fault point commit was not reached")
+	}
+	if code, msg := runIn(t, append(args, "--errors", "blocking")...); code != 1 || !strings.Contains(msg, "not the error bars of an ipcf result") {
+		t.Errorf("rerun with --errors: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "o.sd.npy")); !bytes.Equal(b, mine) {
+		t.Error("the user's o.sd.npy was replaced")
+	}
+}

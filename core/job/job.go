@@ -661,11 +661,12 @@ func (j *Job) checkOutput() error {
 	}
 	if sdSt != nil {
 		// Replaced only when it is this output's: named by its sidecar,
-		// or left by a run on it (its scratch is there).
+		// or left by a run on it (its scratch is there, and the file is
+		// float32 of the result's shape, as error bars are).
 		switch {
 		case !sdSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not a file: not replacing it", ErrOutput, j.errPath, j.spec.Output)
-		case !ooc.RecordsErrors(out, j.errPath) && !ooc.HasScratch(j.spec.Scratch, out):
+		case !ooc.RecordsErrors(out, j.errPath) && !(ooc.HasScratch(j.spec.Scratch, out) && ooc.LooksLikeResult(j.errPath, j.geom.OutShape[:])):
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not the error bars of an ipcf result (the sidecar %s does not name it, or names other bytes): not replacing it; remove it or choose another name",
 				ErrOutput, j.errPath, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
 		}

@@ -425,7 +425,7 @@ type scratchJob struct {
 // ipcf result without its sidecar yet, whichever job made it.
 func ScratchPublished(folder, output string) bool {
 	dir := ScratchDir(folder, output)
-	b, err := os.ReadFile(filepath.Join(dir, "job.json"))
+	b, err := readOwn(filepath.Join(dir, "job.json"))
 	var have scratchJob
 	if err != nil || unmarshalExact(b, &have) != nil || have.Key == "" {
 		return false
@@ -438,7 +438,7 @@ func ScratchPublished(folder, output string) bool {
 		}
 		crc = uint32(c)
 	} else {
-		jb, err := os.ReadFile(filepath.Join(dir, "journal"))
+		jb, err := readOwn(filepath.Join(dir, "journal"))
 		if err != nil {
 			return false
 		}
@@ -463,7 +463,7 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 	if err := ownDir(dir); err != nil {
 		return nil, st, fmt.Errorf("scratch: %w", err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "job.json"))
+	b, err := readOwn(filepath.Join(dir, "job.json"))
 	switch {
 	case err == nil:
 		var have scratchJob
@@ -485,6 +485,11 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 			if err := removeScratch(dir); err != nil {
 				return nil, st, err
 			}
+		}
+	case notOwn(filepath.Join(dir, "job.json")):
+		o.log("removed a scratch folder whose job record is not a regular file: %s", dir)
+		if err := removeScratch(dir); err != nil {
+			return nil, st, err
 		}
 	default:
 		return nil, st, fmt.Errorf("scratch: %w", err)
@@ -893,8 +898,10 @@ func (j *journal) start(key string) error {
 // load reads the journal up to its first torn or damaged line.
 func (j *journal) load(key string) (journalState, error) {
 	st := newJournalState()
-	b, err := os.ReadFile(j.path())
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := readOwn(j.path())
+	if errors.Is(err, os.ErrNotExist) || notOwn(j.path()) {
+		// None, or something else in its place (a link, a FIFO): a new
+		// journal replaces it (WriteAtomic renames over the name).
 		return st, j.start(key)
 	}
 	if err != nil {

@@ -374,7 +374,7 @@ func sidecarErrors(path string) *errorsRecord {
 		Software string          `json:"software"`
 		Errors   json.RawMessage `json:"errors"`
 	}
-	b, err := os.ReadFile(SidecarName(path))
+	b, err := readOwn(SidecarName(path))
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || len(m.Errors) == 0 || string(m.Errors) == "null" {
 		return nil
 	}
@@ -416,7 +416,7 @@ func verifyFile(path, key string) bool {
 		CRC      string `json:"output_crc32c"`
 		Bytes    int64  `json:"output_bytes"`
 	}
-	b, err := os.ReadFile(SidecarName(path))
+	b, err := readOwn(SidecarName(path))
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || m.Key != key {
 		return false
 	}
@@ -640,7 +640,7 @@ func (o *ZarrOutput) TileCRC(y0, x0, ty, tx int) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	b, err := os.ReadFile(filepath.Join(PartialName(o.path), filepath.FromSlash(cname)))
+	b, err := readOwn(filepath.Join(PartialName(o.path), filepath.FromSlash(cname)))
 	if err != nil {
 		return 0, err
 	}
@@ -706,7 +706,7 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 	old := filepath.Join(filepath.Dir(o.path), "."+filepath.Base(o.path)+".old")
 	dir := filepath.Dir(o.path)
 	if o.PartialExists() {
-		if b, err := os.ReadFile(filepath.Join(p, ".zattrs")); err != nil || CRC(b) != crc {
+		if b, err := readOwn(filepath.Join(p, ".zattrs")); err != nil || CRC(b) != crc {
 			return fmt.Errorf("output %s: the finished partial output changed (checksum of .zattrs)", o.path)
 		}
 		if _, err := os.Stat(o.path); err == nil {
@@ -728,7 +728,7 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 			return fmt.Errorf("output %s: %w", o.path, err)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(o.path, ".zattrs"))
+	b, err := readOwn(filepath.Join(o.path, ".zattrs"))
 	if err != nil || CRC(b) != crc {
 		return fmt.Errorf("output %s: not the finished result (checksum of .zattrs)", o.path)
 	}
@@ -745,7 +745,7 @@ func (o *ZarrOutput) Verify(key string) bool {
 		Chunks   map[string]string `json:"chunks_crc32c"`
 		Multi    json.RawMessage   `json:"multiscales"`
 	}
-	b, err := os.ReadFile(filepath.Join(o.path, ".zattrs"))
+	b, err := readOwn(filepath.Join(o.path, ".zattrs"))
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || m.Key != key || len(m.Chunks) == 0 {
 		return false
 	}
@@ -753,7 +753,7 @@ func (o *ZarrOutput) Verify(key string) bool {
 		return false // the other layout
 	}
 	for name, want := range m.Chunks {
-		c, err := os.ReadFile(filepath.Join(o.path, filepath.FromSlash(name)))
+		c, err := readOwn(filepath.Join(o.path, filepath.FromSlash(name)))
 		if err != nil || fmt.Sprintf("%08x", CRC(c)) != want {
 			return false
 		}
@@ -779,7 +779,7 @@ func NpyIsOurs(path string) bool {
 // replaces, written just before a rename that a kill may prevent) describe
 // the file too.
 func Describes(path string) (command string, ok bool) {
-	b, err := os.ReadFile(SidecarName(path))
+	b, err := readOwn(SidecarName(path))
 	if err != nil {
 		return "", false
 	}
@@ -818,7 +818,7 @@ func IsSidecar(path string) bool {
 	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
 		return false
 	}
-	b, err := os.ReadFile(path)
+	b, err := readOwn(path)
 	if err != nil {
 		return false
 	}
@@ -831,7 +831,7 @@ func IsSidecar(path string) bool {
 // ZarrCommand returns the "command" of the ipcf Zarr folder path's .zattrs
 // ("" for a pCF result, "fit" for a fit's maps) and whether it is one.
 func ZarrCommand(path string) (string, bool) {
-	b, err := os.ReadFile(filepath.Join(path, ".zattrs"))
+	b, err := readOwn(filepath.Join(path, ".zattrs"))
 	if err != nil {
 		return "", false
 	}
@@ -868,7 +868,7 @@ func LooksLikeResult(path string, shape []int) bool {
 // IsOurs reports whether the folder path is an ipcf Zarr result: its
 // .zattrs names ipcf as the software.
 func IsOurs(path string) bool {
-	b, err := os.ReadFile(filepath.Join(path, ".zattrs"))
+	b, err := readOwn(filepath.Join(path, ".zattrs"))
 	if err != nil {
 		return false
 	}
@@ -907,6 +907,33 @@ func unmarshalExact(b []byte, v any) error {
 		}
 	}
 	return nil
+}
+
+// readOwn reads the regular file path, never through a link and never
+// blocking on a FIFO (an ipcf sidecar, journal, job record or chunk that
+// someone replaced by a FIFO would hang the run in open(2), beyond the
+// reach of SIGINT): anything else there is an error.
+func readOwn(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a regular file", path, npy.Kind(st.Mode()))
+	}
+	return io.ReadAll(f)
+}
+
+// notOwn reports whether something other than a regular file (a link, a
+// FIFO, a folder) is at path.
+func notOwn(path string) bool {
+	st, err := os.Lstat(path)
+	return err == nil && !st.Mode().IsRegular()
 }
 
 // FileMatches reports whether the file path has the CRC-32C crc (8 hex

@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
@@ -333,4 +335,50 @@ func TestNeverThroughALink(t *testing.T) {
 			t.Error("hard link at the partial name: the result differs from in-memory")
 		}
 	})
+}
+
+// TestScratchRecordsNotFiles: a FIFO (or a link) in place of the scratch
+// folder's job record or journal never hangs a rerun in open(2): the
+// scratch is started again and the result is the in-memory one.
+func TestScratchRecordsNotFiles(t *testing.T) {
+	for _, name := range []string{"job.json", "journal"} {
+		for _, kind := range []string{"fifo", "link"} {
+			dir := t.TempDir()
+			in := writeStack(t, dir, 128, 12, 12)
+			o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 6}
+			out := filepath.Join(dir, "out.npy")
+			run := func(progress func(string, int, int) bool) error {
+				src, _ := source.Open(in)
+				defer src.Close()
+				_, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: ProcessOverhead + 1<<20,
+					Tile: [2]int{4, 4}, Key: "k", CopyInput: true, Progress: progress})
+				return err
+			}
+			if err := run(func(ph string, done, _ int) bool { return !(ph == "pcf" && done >= 1) }); err == nil {
+				t.Fatal("no cancellation")
+			}
+			rec := filepath.Join(ScratchDir("", out), name)
+			os.Remove(rec)
+			if kind == "fifo" {
+				if err := syscall.Mkfifo(rec, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.Symlink(in, rec); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- run(nil) }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("%s a %s: %v", name, kind, err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("%s a %s: the rerun hangs", name, kind)
+			}
+			if !bytes.Equal(npyData(t, out), inMemory(t, in, o)) {
+				t.Errorf("%s a %s: the result differs from in-memory", name, kind)
+			}
+		}
+	}
 }
