@@ -508,3 +508,50 @@ func TestUserErrorBarsBesideAKilledRun(t *testing.T) {
 		t.Error("the user's o.sd.npy was replaced")
 	}
 }
+
+// A Zarr result whose run was killed after its commit is published by the
+// rerun only as committed: a chunk damaged in the partial folder meanwhile
+// is computed again (it was published as it was, +Inf and all).
+func TestZarrDamagedAfterCommit(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{256, 12, 12}, func(i int) float64 { return float64(100 + (i*7)%37) })
+	for _, ext := range []string{"zarr", "ome.zarr"} {
+		args := func(out string) []string {
+			return []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "6", "--tile", "4,8", "--quiet"}
+		}
+		ref := filepath.Join(dir, "ref."+ext)
+		if code, msg := runIn(t, args(ref)...); code != 0 {
+			t.Fatal(msg)
+		}
+		out := filepath.Join(dir, "o."+ext)
+		cmd := exec.Command(binary(t), args(out)...)
+		cmd.Env = append(os.Environ(), "IPCF_FAULT_KILL=commit")
+		if err := cmd.Run(); err == nil {
+			t.Fatal("fault point commit was not reached")
+		}
+		partial := filepath.Join(dir, ".o."+ext+".partial")
+		var chunk string
+		filepath.WalkDir(partial, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".") && chunk == "" {
+				chunk = p
+			}
+			return nil
+		})
+		f, err := os.OpenFile(chunk, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte{0, 0, 0x80, 0x7f}, 16) // +Inf
+		f.Close()
+		if code, msg := runIn(t, args(out)...); code != 0 {
+			t.Fatalf("%s: rerun: exit %d: %s", ext, code, msg)
+		}
+		rel, _ := filepath.Rel(partial, chunk)
+		a, _ := os.ReadFile(filepath.Join(ref, rel))
+		b, _ := os.ReadFile(filepath.Join(out, rel))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: chunk %s published damaged (or missing)", ext, rel)
+		}
+	}
+}

@@ -706,8 +706,24 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 	old := filepath.Join(filepath.Dir(o.path), "."+filepath.Base(o.path)+".old")
 	dir := filepath.Dir(o.path)
 	if o.PartialExists() {
-		if b, err := readOwn(filepath.Join(p, ".zattrs")); err != nil || CRC(b) != crc {
+		b, err := readOwn(filepath.Join(p, ".zattrs"))
+		if err != nil || CRC(b) != crc {
 			return fmt.Errorf("output %s: the finished partial output changed (checksum of .zattrs)", o.path)
+		}
+		// Every chunk as .zattrs records it: a run killed after its commit
+		// publishes on the rerun, and a chunk damaged meanwhile must be
+		// computed again (the caller checks every tile), not published.
+		var m struct {
+			Chunks map[string]string `json:"chunks_crc32c"`
+		}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("output %s: the finished partial output's .zattrs: %w", o.path, err)
+		}
+		for name, want := range m.Chunks {
+			c, err := readOwn(filepath.Join(p, filepath.FromSlash(name)))
+			if err != nil || fmt.Sprintf("%08x", CRC(c)) != want {
+				return fmt.Errorf("output %s: chunk %s of the finished partial output changed", o.path, name)
+			}
 		}
 		if _, err := os.Stat(o.path); err == nil {
 			if !IsOurs(o.path) {
