@@ -594,7 +594,8 @@ ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_opt
 ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts /* out */, char *buf, size_t len);
 
 /* ipcf_file_crc32c: the CRC-32C (Castagnoli) and size of the regular file
- * at path (never through a link), as ipcf's sidecars record them
+ * at path (a link is followed; a FIFO is refused, never opened for
+ * reading), as ipcf's sidecars record them
  * (output_crc32c, errors.crc32c, output_bytes): hosts check a result's
  * files against its metadata with it.
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (path, crc or bytes NULL),

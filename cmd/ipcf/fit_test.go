@@ -421,6 +421,10 @@ func TestFitCLIBadInput(t *testing.T) {
 	}
 	garbage := filepath.Join(r.dir, "garbage.npy")
 	os.WriteFile(garbage, []byte("not a .npy file"), 0o644)
+	linked := filepath.Join(r.dir, "linked.npy")
+	if os.Symlink(circle, linked) != nil || os.Symlink(circle+".json", linked+".json") != nil {
+		t.Fatal("symlink")
+	}
 	out := filepath.Join(r.dir, "maps.npy")
 	for _, c := range []struct {
 		code int
@@ -459,6 +463,7 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "would overwrite the input", []string{circle, "-o", circle}},
 		{2, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
 		{1, "not this result's metadata", []string{foreign, "-o", out}},
+		{0, "", []string{linked, "-o", filepath.Join(r.dir, "linked-maps.npy")}}, // a result reached through links
 		{2, "would be +Inf", []string{acf, "-o", out, "--model", "acf2d", "--waist", "2", "--pixel-size", "1e300", "--frame-interval", "1e-300"}},
 		{2, "would be 0", []string{acf, "-o", out, "--model", "acf2d", "--pixel-size", "1e-320", "--waist-um", "0.2"}},
 		{1, "garbage.npy", []string{garbage, "-o", out}},

@@ -234,9 +234,10 @@ func (o *NpyOutput) Finish(meta map[string]any) (uint32, error) {
 }
 
 func fileCRC(path string) (uint32, int64, error) {
-	// Never through a link, never blocking on a FIFO: only a regular file
-	// has a checksum here.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	// Never blocking on a FIFO: only a regular file has a checksum here. A
+	// link is followed (a user's result reached through one is theirs to
+	// name; ipcf's own hidden names are checked with Lstat first).
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return 0, 0, err
 	}
