@@ -507,6 +507,20 @@ func TestUserErrorBarsBesideAKilledRun(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "o.sd.npy")); !bytes.Equal(b, mine) {
 		t.Error("the user's o.sd.npy was replaced")
 	}
+	// Error bars of another analysis, float32 of the result's shape: the
+	// killed run computed none, so they are not its.
+	other := filepath.Join(dir, "other.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", other, "--radius", "2", "--npoints", "4", "--nbins", "6", "--errors", "segments", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	mine, _ = os.ReadFile(filepath.Join(dir, "other.sd.npy"))
+	os.WriteFile(filepath.Join(dir, "o.sd.npy"), mine, 0o644)
+	if code, msg := runIn(t, append(args, "--errors", "blocking")...); code != 1 || !strings.Contains(msg, "not the error bars of an ipcf result") {
+		t.Errorf("rerun with --errors over float32 error bars of the result's shape: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "o.sd.npy")); !bytes.Equal(b, mine) {
+		t.Error("the user's float32 o.sd.npy was replaced")
+	}
 }
 
 // A Zarr result whose run was killed after its commit is published by the

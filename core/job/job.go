@@ -661,12 +661,12 @@ func (j *Job) checkOutput() error {
 	}
 	if sdSt != nil {
 		// Replaced only when it is this output's: named by its sidecar,
-		// or left by a run on it (its scratch is there, and the file is
-		// float32 of the result's shape, as error bars are).
+		// or left by a run on it that computes error bars (its scratch
+		// says so, and the file is float32 of the result's shape).
 		switch {
 		case !sdSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not a file: not replacing it", ErrOutput, j.errPath, j.spec.Output)
-		case !ooc.RecordsErrors(out, j.errPath) && !(ooc.HasScratch(j.spec.Scratch, out) && ooc.LooksLikeResult(j.errPath, j.geom.OutShape[:])):
+		case !ooc.RecordsErrors(out, j.errPath) && !(ooc.ScratchHasErrors(j.spec.Scratch, out) && ooc.LooksLikeResult(j.errPath, j.geom.OutShape[:])):
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not the error bars of an ipcf result (the sidecar %s does not name it, or names other bytes): not replacing it; remove it or choose another name",
 				ErrOutput, j.errPath, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
 		}
@@ -1194,7 +1194,7 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	}
 	// Published under a mark in the scratch folder: a rerun after a kill
 	// between the renames and the sidecar takes the files for its own.
-	if err := ooc.MarkPublishing(scratch, j.key, fcrc); err != nil {
+	if err := ooc.MarkPublishing(scratch, j.key, j.fields, fcrc); err != nil {
 		return 0, 0, err
 	}
 	if j.errs == nil {

@@ -418,6 +418,15 @@ type scratchJob struct {
 	OutputCRC string `json:"output_crc32c,omitempty"`
 }
 
+// ScratchHasErrors reports whether the scratch folder of output (in
+// folder, "" for beside it) belongs to a run that computes error bars (its
+// job's "errors" field): only such a run can have left OUT.sd.npy.
+func ScratchHasErrors(folder, output string) bool {
+	b, err := readOwn(filepath.Join(ScratchDir(folder, output), "job.json"))
+	var have scratchJob
+	return err == nil && unmarshalExact(b, &have) == nil && have.Fields["errors"] != ""
+}
+
 // ScratchPublished reports whether the scratch folder of output (in
 // folder, "" for beside it) belongs to a run killed while it published
 // output: the file holds that run's finished result, the CRC-32C its
@@ -550,14 +559,14 @@ func Discard(out Output, scratchDir string) error {
 // result's files and its sidecar replaces them (as it does after a kill
 // of an out-of-core run), and a run of any engine removes it as another
 // run's scratch.
-func MarkPublishing(dir, key string, crc uint32) error {
+func MarkPublishing(dir, key string, fields map[string]string, crc uint32) error {
 	if err := ownDir(dir); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
-	jb, _ := json.MarshalIndent(scratchJob{Key: key, Plan: "in memory: publishing", OutputCRC: fmt.Sprintf("%08x", crc)}, "", " ")
+	jb, _ := json.MarshalIndent(scratchJob{Key: key, Plan: "in memory: publishing", Fields: fields, OutputCRC: fmt.Sprintf("%08x", crc)}, "", " ")
 	if err := npy.WriteAtomic(filepath.Join(dir, "job.json"), func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
