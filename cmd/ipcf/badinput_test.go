@@ -496,6 +496,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"plot pixel malformed", []string{"plot", p("res_nan.npy"), "--pixel", "a,b", "-o", p("g.png")}, 2, []string{"--pixel a,b"}, nil},
 		{"plot point outside", []string{"plot", p("res_nan.npy"), "--point", "8", "-o", p("g.png")}, 2, []string{"point 8"}, nil},
 		{"plot bin outside", []string{"plot", p("res_nan.npy"), "--bin", "6", "-o", p("g.png")}, 2, []string{"bin 6"}, nil},
+		{"bleach threads negative", []string{"bleach", good, "-o", p("bt.npy"), "--filtersize", "8", "--threads", "-2"}, 2, []string{"threads=-2"}, nil},
 		{"plot not a result", []string{"plot", good, "-o", p("g.png")}, 1, []string{"good.npy", "want a pCF result"}, nil},
 		{"plot output folder missing", []string{"plot", p("res_nan.npy"), "-o", p("nodir/g.png")}, 1, []string{"the folder", "nodir does not exist"}, nil},
 		{"plot no output", []string{"plot", p("res_nan.npy")}, 2, []string{"-o"}, nil},
