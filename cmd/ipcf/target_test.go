@@ -567,5 +567,24 @@ func TestZarrDamagedAfterCommit(t *testing.T) {
 		if len(a) == 0 || !bytes.Equal(a, b) {
 			t.Errorf("%s: chunk %s published damaged (or missing)", ext, rel)
 		}
+		// The array's description too (.zarray: another shape).
+		zarray := map[string]string{"zarr": ".zarray", "ome.zarr": "0/.zarray"}[ext]
+		os.RemoveAll(out)
+		cmd = exec.Command(binary(t), args(out)...)
+		cmd.Env = append(os.Environ(), "IPCF_FAULT_KILL=commit")
+		if err := cmd.Run(); err == nil {
+			t.Fatal("fault point commit was not reached")
+		}
+		za := filepath.Join(partial, zarray)
+		zb, _ := os.ReadFile(za)
+		os.WriteFile(za, bytes.Replace(zb, []byte(`"shape": [`), []byte(`"shape": [1, `), 1), 0o644)
+		if code, msg := runIn(t, args(out)...); code != 0 {
+			t.Fatalf("%s: rerun after .zarray damaged: exit %d: %s", ext, code, msg)
+		}
+		a, _ = os.ReadFile(filepath.Join(ref, zarray))
+		b, _ = os.ReadFile(filepath.Join(out, zarray))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s: %s published damaged: %s", ext, zarray, b)
+		}
 	}
 }

@@ -674,10 +674,28 @@ func (o *ZarrOutput) Close() error { return nil }
 // Finish writes .zattrs, with the checksum of every chunk, the axis names
 // and units (and the OME-NGFF multiscales metadata), into the partial
 // folder; the checksum of the output is that of .zattrs.
+// zarrMetaFiles are the Zarr metadata files besides .zattrs of a layout,
+// relative to the folder: their checksums are in .zattrs too.
+func (o *ZarrOutput) zarrMetaFiles() []string {
+	if o.ngff {
+		return []string{".zgroup", "0/.zarray", "0/.zattrs"}
+	}
+	return []string{".zarray"}
+}
+
 func (o *ZarrOutput) Finish(meta map[string]any) (uint32, error) {
 	p := PartialName(o.path)
 	m := copyMeta(meta)
 	m["chunks_crc32c"] = o.crcs
+	files := map[string]string{}
+	for _, name := range o.zarrMetaFiles() {
+		b, err := readOwn(filepath.Join(p, filepath.FromSlash(name)))
+		if err != nil {
+			return 0, fmt.Errorf("output %s: %w", o.path, err)
+		}
+		files[name] = fmt.Sprintf("%08x", CRC(b))
+	}
+	m["metadata_crc32c"] = files
 	info := infoOf(meta, o.shape)
 	m["axis_units"] = info.axisUnits()
 	if o.ngff {
@@ -714,17 +732,8 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 		// Every chunk as .zattrs records it: a run killed after its commit
 		// publishes on the rerun, and a chunk damaged meanwhile must be
 		// computed again (the caller checks every tile), not published.
-		var m struct {
-			Chunks map[string]string `json:"chunks_crc32c"`
-		}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return fmt.Errorf("output %s: the finished partial output's .zattrs: %w", o.path, err)
-		}
-		for name, want := range m.Chunks {
-			c, err := readOwn(filepath.Join(p, filepath.FromSlash(name)))
-			if err != nil || fmt.Sprintf("%08x", CRC(c)) != want {
-				return fmt.Errorf("output %s: chunk %s of the finished partial output changed", o.path, name)
-			}
+		if name, ok := zarrFilesMatch(p, b); !ok {
+			return fmt.Errorf("output %s: %s of the finished partial output changed", o.path, name)
 		}
 		if _, err := os.Stat(o.path); err == nil {
 			if !IsOurs(o.path) {
@@ -769,13 +778,36 @@ func (o *ZarrOutput) Verify(key string) bool {
 	if (len(m.Multi) > 0) != o.ngff {
 		return false // the other layout
 	}
-	for name, want := range m.Chunks {
-		c, err := readOwn(filepath.Join(o.path, filepath.FromSlash(name)))
-		if err != nil || fmt.Sprintf("%08x", CRC(c)) != want {
-			return false
+	_, ok := zarrFilesMatch(o.path, b)
+	return ok
+}
+
+// zarrFilesMatch reports whether every chunk and metadata file (.zarray,
+// .zgroup) of the Zarr folder dir has the checksum its .zattrs (b)
+// records, and else the first that does not. A .zattrs without metadata
+// checksums (written before 2026-12-02) has its chunks checked only.
+func zarrFilesMatch(dir string, b []byte) (string, bool) {
+	var m struct {
+		Chunks map[string]string `json:"chunks_crc32c"`
+		Meta   map[string]string `json:"metadata_crc32c"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return ".zattrs", false
+	}
+	for _, files := range []map[string]string{m.Meta, m.Chunks} {
+		names := make([]string, 0, len(files))
+		for name := range files {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			c, err := readOwn(filepath.Join(dir, filepath.FromSlash(name)))
+			if err != nil || fmt.Sprintf("%08x", CRC(c)) != files[name] {
+				return name, false
+			}
 		}
 	}
-	return true
+	return "", true
 }
 
 // NpyIsOurs reports whether the file path is an ipcf .npy pCF result: its
