@@ -588,3 +588,19 @@ func TestZarrDamagedAfterCommit(t *testing.T) {
 		}
 	}
 }
+
+// --engine memory with a budget too small for it runs as asked, with a
+// note saying so (the budget is not silently ignored).
+func TestEngineMemoryOverBudgetNote(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{256, 16, 16}, func(i int) float64 { return float64(100 + i%37) })
+	code, msg := runIn(t, "pcf", in, "-o", filepath.Join(dir, "o.npy"), "--radius", "2", "--engine", "memory", "--memory", "1MiB", "--quiet")
+	if code != 0 || !strings.Contains(msg, "--engine memory needs about") || !strings.Contains(msg, "more than the budget of 1.0 MiB") {
+		t.Errorf("exit %d: %q", code, msg)
+	}
+	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "p.npy"), "--radius", "2", "--engine", "memory", "--quiet")
+	if code != 0 || strings.Contains(msg, "needs about") {
+		t.Errorf("within the budget: exit %d: %q", code, msg)
+	}
+}

@@ -704,6 +704,10 @@ func (j *Job) chooseEngine() error {
 			return optErr("engine memory writes .npy and .tif only: Zarr output (%s) is written by the out-of-core engine (--engine auto or ooc)", j.spec.Output)
 		}
 		j.engine = "memory"
+		if j.inMemNeed > j.memory {
+			j.log("--engine memory needs about %s, more than the budget of %s: it runs as asked, and may take more memory than the budget (--engine auto chooses out of core)",
+				ooc.SizeText(j.inMemNeed), ooc.SizeText(j.memory))
+		}
 	case "ooc":
 		j.engine = "ooc"
 	default:

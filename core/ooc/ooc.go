@@ -358,6 +358,9 @@ func MinBudget(need int64) int64 {
 	return (need + ProcessOverhead + 1<<20 - 1) >> 20 << 20
 }
 
+// SizeText writes a byte count for a message: KiB, MiB or GiB.
+func SizeText(b int64) string { return sizeText(b) }
+
 // sizeText writes a byte count for a message: KiB, MiB or GiB.
 func sizeText(b int64) string {
 	switch {
