@@ -429,6 +429,11 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 	default:
 		pl.waistPx, pl.waistFrom = fitDefaultWaist, "default: the simulator's PSF (sigma 1 pixel, W = 2 sigma), for a result without a pixel size"
 	}
+	if !(pl.waistPx >= 1e-6 && pl.waistPx <= 1e6) {
+		// D = W^2 / (4 tauD): a waist beyond this range gives maps of
+		// +Inf or 0 in float32, not a fit.
+		return nil, fitNeeds("the PSF waist is %g pixels (%s): want 1e-6 to 1e6 pixels", pl.waistPx, pl.waistFrom)
+	}
 	if in.delta && f.model != "ccf2d" {
 		return nil, fitNeeds("the result holds delta-CCFs (forward minus backward): fit them with --model ccf2d, not %s", f.model)
 	}

@@ -464,6 +464,8 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
 		{1, "not this result's metadata", []string{foreign, "-o", out}},
 		{0, "", []string{linked, "-o", filepath.Join(r.dir, "linked-maps.npy")}}, // a result reached through links
+		{2, "want 1e-6 to 1e6 pixels", []string{acf, "-o", out, "--model", "acf2d", "--waist", "1e30"}},
+		{2, "want 1e-6 to 1e6 pixels", []string{calib, "-o", out, "--waist-um", "1e-30"}},
 		{2, "would be +Inf", []string{acf, "-o", out, "--model", "acf2d", "--waist", "2", "--pixel-size", "1e300", "--frame-interval", "1e-300"}},
 		{2, "would be 0", []string{acf, "-o", out, "--model", "acf2d", "--pixel-size", "1e-320", "--waist-um", "0.2"}},
 		{1, "garbage.npy", []string{garbage, "-o", out}},
