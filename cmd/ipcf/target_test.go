@@ -603,4 +603,9 @@ func TestEngineMemoryOverBudgetNote(t *testing.T) {
 	if code != 0 || strings.Contains(msg, "needs about") {
 		t.Errorf("within the budget: exit %d: %q", code, msg)
 	}
+	// --tile is an out-of-core setting: in memory it is said to be unused.
+	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "q.npy"), "--radius", "2", "--engine", "memory", "--tile", "4,4", "--quiet")
+	if code != 0 || !strings.Contains(msg, "--tile 4,4 applies out of core only") {
+		t.Errorf("--engine memory --tile: exit %d: %q", code, msg)
+	}
 }

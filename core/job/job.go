@@ -704,6 +704,9 @@ func (j *Job) chooseEngine() error {
 			return optErr("engine memory writes .npy and .tif only: Zarr output (%s) is written by the out-of-core engine (--engine auto or ooc)", j.spec.Output)
 		}
 		j.engine = "memory"
+		if s := j.spec.Tile; s[0] > 0 || s[1] > 0 {
+			j.log("--tile %d,%d applies out of core only: --engine memory computes the whole image at once", s[0], s[1])
+		}
 		if j.inMemNeed > j.memory {
 			j.log("--engine memory needs about %s, more than the budget of %s: it runs as asked, and may take more memory than the budget (--engine auto chooses out of core)",
 				ooc.SizeText(j.inMemNeed), ooc.SizeText(j.memory))
