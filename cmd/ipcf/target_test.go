@@ -21,10 +21,7 @@ import (
 // longer describes it) and the output of another command are refused with
 // exit status 1, the file untouched; its own output is replaced on a rerun.
 func TestPlainOutputsNeverReplaceUserFiles(t *testing.T) {
-	dir := t.TempDir()
-	p := func(n string) string { return filepath.Join(dir, n) }
-	in := p("in.npy")
-	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	_, p, in := smallInput(t)
 	img, ker := p("img.npy"), p("ker.npy")
 	writeNpy(t, img, array.Uint16, []int{6, 7}, func(i int) float64 { return float64(i) })
 	writeNpy(t, ker, array.Uint16, []int{3, 3}, func(i int) float64 { return float64(i % 2) })
@@ -141,10 +138,7 @@ func runIn(t *testing.T, args ...string) (int, string) {
 // sidecar, a .zattrs) do not stay for good: the next run on the folder
 // removes them, inside a Zarr output too; other files stay.
 func TestStaleTempsRemoved(t *testing.T) {
-	dir := t.TempDir()
-	p := func(n string) string { return filepath.Join(dir, n) }
-	in := p("in.npy")
-	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	_, p, in := smallInput(t)
 	z := p("r.zarr")
 	args := []string{"pcf", in, "-o", z, "--radius", "2", "--npoints", "4", "--nbins", "8", "--engine", "ooc", "--quiet"}
 	if code, msg := runIn(t, args...); code != 0 {
@@ -223,10 +217,7 @@ func TestPlainOutputsSidecarAndLock(t *testing.T) {
 // under their own locks too: a run writing one of those names meanwhile
 // makes the command fail at once, and nothing is written.
 func TestCompanionOutputsLocked(t *testing.T) {
-	dir := t.TempDir()
-	p := func(n string) string { return filepath.Join(dir, n) }
-	in := p("in.npy")
-	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	_, p, in := smallInput(t)
 	acf := p("acf.npy")
 	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
 		t.Fatal(code, msg)
@@ -269,10 +260,7 @@ func TestCompanionOutputsLocked(t *testing.T) {
 // fit -o MAPS.tif replaces only a fit's maps (its ImageJ Info names ipcf's
 // fit): not a user's file, nor a pCF result's TIFF.
 func TestFitTIFFNeverReplacesUserFiles(t *testing.T) {
-	dir := t.TempDir()
-	p := func(n string) string { return filepath.Join(dir, n) }
-	in := p("in.npy")
-	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	_, p, in := smallInput(t)
 	acf := p("acf.npy")
 	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
 		t.Fatal(code, msg)
@@ -309,10 +297,7 @@ func TestFitTIFFNeverReplacesUserFiles(t *testing.T) {
 // the job's own input; a user's file where a killed run left a scratch
 // folder; a link as the output; a fit's Zarr (and a fit over a pCF Zarr).
 func TestOutputsAroundTheOutput(t *testing.T) {
-	dir := t.TempDir()
-	p := func(n string) string { return filepath.Join(dir, n) }
-	in := p("in.npy")
-	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	_, p, in := smallInput(t)
 	pcfArgs := func(out string, extra ...string) []string {
 		return append([]string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"}, extra...)
 	}
@@ -430,10 +415,7 @@ func TestPlainOutputStoppedMidWrite(t *testing.T) {
 // folders beside it; the next fit of that output removes them, not another
 // output's.
 func TestFitZarrLeftoversRemoved(t *testing.T) {
-	dir := t.TempDir()
-	p := func(n string) string { return filepath.Join(dir, n) }
-	in := p("in.npy")
-	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	_, p, in := smallInput(t)
 	acf := p("acf.npy")
 	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
 		t.Fatal(code, msg)
@@ -461,10 +443,7 @@ func TestFitZarrLeftoversRemoved(t *testing.T) {
 // An output reached through a linked folder is rerun like any other: with
 // error bars (their sidecar record), and after a kill at publish.
 func TestOutputThroughALinkedFolder(t *testing.T) {
-	dir := t.TempDir()
-	p := func(n string) string { return filepath.Join(dir, n) }
-	in := p("in.npy")
-	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	dir, p, in := smallInput(t)
 	if err := os.Symlink(dir, p("lnk")); err != nil {
 		t.Fatal(err)
 	}
@@ -608,4 +587,14 @@ func TestEngineMemoryOverBudgetNote(t *testing.T) {
 	if code != 0 || !strings.Contains(msg, "--tile 4,4 applies out of core only") {
 		t.Errorf("--engine memory --tile: exit %d: %q", code, msg)
 	}
+}
+
+// smallInput writes a 64 x 8 x 8 uint16 input into a new folder and
+// returns the folder, a function naming files in it, and the input's path.
+func smallInput(t *testing.T) (string, func(string) string, string) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+	return dir, p, in
 }
