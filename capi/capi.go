@@ -973,7 +973,10 @@ func ipcfgo_check_counts(data *C.ipcf_carray, counts *C.int32_t, buf *C.char, n 
 		return finish(fn, err)
 	}
 	if buf != nil && n > 0 {
-		copyText(fn, buf, n, err.Error()) // cut to len: still IPCF_OK
+		// Cut to len, still IPCF_OK: copyText's "too small" would record an
+		// error message for a successful call.
+		out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(n))
+		out[copy(out[:n-1], err.Error())] = 0
 	}
 	return ok
 }

@@ -370,7 +370,10 @@ static void test_check_counts(void) {
     CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_OK && counts == 0, "fraction: %d", counts);
     CHECK(strstr(msg, "sample 0.25 at frame 1, pixel (row 1, column 0)") != NULL, "message: %s", msg);
     char small[8];
+    char before[256];
+    snprintf(before, sizeof before, "%s", ipcf_last_error());
     CHECK(ipcf_check_counts(&a, &counts, small, sizeof small) == IPCF_OK && counts == 0 && strlen(small) == 7, "cut: %s", small);
+    CHECK(strcmp(before, ipcf_last_error()) == 0, "a cut message is still a success: last error changed to %s", ipcf_last_error());
     CHECK(ipcf_check_counts(&a, &counts, NULL, 0) == IPCF_OK && counts == 0, "no buffer");
     f[9] = NAN;
     CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_OK && counts == 0 && strstr(msg, "NaN"), "NaN: %s", msg);
