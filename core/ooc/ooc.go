@@ -224,7 +224,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 			need = tileMemory(g, o.PCF, min(8, oh), min(8, ow), p.nread, p.es, nch, p.errs)
 		}
 		return nil, fmt.Errorf("%w: a budget of %s leaves nothing for the data after the process's own %s: give at least %s",
-			ErrBudget, sizeText(given), sizeText(ProcessOverhead), MiBText(MinBudget(need)))
+			ErrBudget, SizeText(given), SizeText(ProcessOverhead), MiBText(MinBudget(need)))
 	}
 	if !gpu && !tilesOnCPU {
 		if err := p.planBands(o, given); err != nil {
@@ -234,7 +234,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 		p.tile = [2]int{min(o.Tile[0], oh), min(o.Tile[1], ow)}
 		if need := tileMemory(g, o.PCF, p.tile[0], p.tile[1], p.nread, p.es, nch, p.errs); need > o.Memory {
 			o.log("the tiles of %dx%d pixels given (--tile) need %s, more than the %s the budget of %s leaves for the data: they are used as given, and the run may take more memory than the budget",
-				p.tile[0], p.tile[1], sizeText(need), sizeText(o.Memory), sizeText(given))
+				p.tile[0], p.tile[1], SizeText(need), SizeText(o.Memory), SizeText(given))
 		}
 	} else {
 		// The widest tiles that fit, then the tallest: few halos.
@@ -300,12 +300,12 @@ func (p *plan) planBands(o Options, given int64) error {
 		p.band = min(o.Tile[0], oh)
 		if need := p.bandMemory(o.PCF, p.band); need > o.Memory {
 			o.log("the bands of %d rows given (--tile) need %s, more than the %s the budget of %s leaves for the data: they are used as given, and the run may take more memory than the budget",
-				p.band, sizeText(need), sizeText(o.Memory), sizeText(given))
+				p.band, SizeText(need), SizeText(o.Memory), SizeText(given))
 		}
 	default:
 		if need := p.bandMemory(o.PCF, 1); need > o.Memory {
 			return fmt.Errorf("%w: a budget of %s leaves %s for the data (after the process's own); out of core this input needs %s (the spectra of %d rows of %d pixels of %d frames, a row of the input and of the result): give at least %s",
-				ErrBudget, sizeText(given), sizeText(o.Memory), sizeText(need), p.g.SpectraRows(1), p.g.W, p.g.N, MiBText(MinBudget(need)))
+				ErrBudget, SizeText(given), SizeText(o.Memory), SizeText(need), p.g.SpectraRows(1), p.g.W, p.g.N, MiBText(MinBudget(need)))
 		}
 		// The engine's own band at most: a larger one saves no work (no
 		// spectrum is computed twice) and only touches more memory.
@@ -359,10 +359,7 @@ func MinBudget(need int64) int64 {
 }
 
 // SizeText writes a byte count for a message: KiB, MiB or GiB.
-func SizeText(b int64) string { return sizeText(b) }
-
-// sizeText writes a byte count for a message: KiB, MiB or GiB.
-func sizeText(b int64) string {
+func SizeText(b int64) string {
 	switch {
 	case b < 1<<20:
 		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
