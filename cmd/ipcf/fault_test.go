@@ -588,3 +588,57 @@ func TestFaultKillPublishOtherJob(t *testing.T) {
 		}
 	}
 }
+
+// TestRerunAfterInputRewrittenUnsampled: a finished result, then its
+// input rewritten in place in bytes that the fingerprint's samples do not
+// cover, with the size and modification time set back. The rerun must
+// compute the new input's result, not call the old one complete; both
+// engines.
+func TestRerunAfterInputRewrittenUnsampled(t *testing.T) {
+	r := newFaultRig(t)
+	for i, engine := range []string{"ooc", "memory"} {
+		out := filepath.Join(r.dir, engine+".npy")
+		args := func() []string {
+			a := r.args(out)
+			for k, s := range a {
+				if s == "ooc" {
+					a[k] = engine
+				}
+			}
+			return a
+		}
+		if msg, err := r.run(nil, args()...); err != nil {
+			t.Fatalf("%s: %v %s", engine, err, msg)
+		}
+		st, err := os.Stat(r.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The fingerprint reads 18 blocks of 64 KiB spread evenly; byte
+		// 200,000 of this 6.5 MB file lies between the first two.
+		f, err := os.OpenFile(r.in, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := int64(200000 + 2*i)
+		v := make([]byte, 2)
+		f.ReadAt(v, at)
+		v[0] += 7
+		f.WriteAt(v, at)
+		f.Close()
+		if err := os.Chtimes(r.in, st.ModTime(), st.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+		if st2, _ := os.Stat(r.in); st2.Size() != st.Size() || !st2.ModTime().Equal(st.ModTime()) {
+			t.Fatal("the rewrite changed the size or time")
+		}
+		want := r.reference(fmt.Sprintf("rewritten%d", i))
+		msg, err := r.run(nil, append(args(), "--quiet=false")...)
+		if err != nil {
+			t.Fatalf("%s: rerun: %v %s", engine, err, msg)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Errorf("%s: rerun after the input was rewritten kept the old result: %s", engine, msg)
+		}
+	}
+}

@@ -138,6 +138,7 @@ type Job struct {
 	files     []string
 	src2      source.Source // the second channel, or nil
 	files2    []string
+	snap      source.Snapshot // the inputs' versions when the job was opened
 	mask      *array.View
 	geom      pcf.Geometry
 	engine    string
@@ -461,6 +462,17 @@ func Open(s Spec) (*Job, error) {
 	}
 	if err := j.chooseEngine(); err != nil {
 		return nil, err
+	}
+	// Taken before the fingerprint: a change of an input from here to the
+	// end of its reading (rewritten in place, even with its size and time
+	// set back, or replaced) fails the run rather than giving a result of
+	// another input under this job's key.
+	snapSrcs := []source.Source{j.src}
+	if j.src2 != nil {
+		snapSrcs = append(snapSrcs, j.src2)
+	}
+	if j.snap, err = source.Snap(snapSrcs...); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	if err := j.makeKey(); err != nil {
 		return nil, err
@@ -790,8 +802,8 @@ func (j *Job) makeKey() error {
 	return nil
 }
 
-// fingerprint describes the input files: names, sizes, modification
-// times, and the CRC-32C of samples of their contents (the first and last
+// fingerprint describes the input files: names, versions (size,
+// modification and status-change times, inode: source.Version), and the CRC-32C of samples of their contents (the first and last
 // 64 KiB and 16 blocks between, of up to 64 files spread over a series).
 func fingerprint(files []string) (string, error) {
 	h := sha256.New()
@@ -800,7 +812,7 @@ func fingerprint(files []string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(h, "%s %d %d\n", name, st.Size(), st.ModTime().UnixNano())
+		fmt.Fprintf(h, "%s %s\n", name, source.Version(st))
 		if len(files) > 64 && i%(len(files)/64) != 0 && i != len(files)-1 {
 			continue
 		}
@@ -1110,7 +1122,10 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if j.errs != nil {
 		oo.Errors, oo.ErrOut = j.errs, ooc.NewNpyOutput(j.errPath)
 	}
-	res, err := ooc.Run(ctx, j.src, out, oo)
+	var res ooc.Summary
+	if err = j.snap.Check(); err == nil {
+		res, err = ooc.Run(ctx, j.src, out, oo)
+	}
 	if err != nil {
 		os.Remove(scratch) // only if empty: a failure before anything resumable was written
 	}
@@ -1144,6 +1159,9 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 			return 0, 0, err
 		}
 		o.Data2, crc2 = &v2, c2
+	}
+	if err := j.snap.Check(); err != nil {
+		return 0, 0, err
 	}
 	res := make([]byte, j.outBytes())
 	rv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], res)

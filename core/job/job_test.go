@@ -181,3 +181,57 @@ func TestSampleCRCShrunkInput(t *testing.T) {
 		t.Fatalf("sampleCRC of a shrunk file: %v, want source.ErrChanged naming %s", err, path)
 	}
 }
+
+// TestRunFailsWhenInputChangesWhileRead: an input rewritten in place
+// while the job reads it, with its size and modification time set back,
+// fails the run with source.ErrChanged and publishes nothing: in memory
+// and in the out-of-core engine's copy pass.
+func TestRunFailsWhenInputChangesWhileRead(t *testing.T) {
+	for _, c := range []struct {
+		engine string
+		copy   bool
+		phase  string
+	}{{"memory", false, "read"}, {"ooc", true, "transpose"}} {
+		dir := t.TempDir()
+		in := writeInput(t, dir, 0)
+		s := DefaultSpec()
+		s.Input.Path, s.Output = in, filepath.Join(dir, "out.npy")
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		s.Engine, s.CopyInput = c.engine, c.copy
+		s.Memory = 256 << 20
+		changed := false
+		s.Progress = func(phase string, done, total int) bool {
+			if phase != c.phase || changed {
+				return true
+			}
+			changed = true
+			st, err := os.Stat(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(in, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteAt([]byte{0xff}, st.Size()-3) // the last frame
+			f.Close()
+			os.Chtimes(in, st.ModTime(), st.ModTime())
+			return true
+		}
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = j.Run(t.Context())
+		j.Close()
+		if !changed {
+			t.Fatalf("%s: no %q progress", c.engine, c.phase)
+		}
+		if !errors.Is(err, source.ErrChanged) || !strings.Contains(err.Error(), in) {
+			t.Errorf("%s: %v, want source.ErrChanged naming the input", c.engine, err)
+		}
+		if _, err := os.Stat(s.Output); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: an output was published: %v", c.engine, err)
+		}
+	}
+}

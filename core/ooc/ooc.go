@@ -1061,6 +1061,13 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 	ntiles := p.nfiles()
 	first := st.chunks()
 	srcs := []source.Source{src, o.Src2}[:p.nch]
+	// A chunk copied while an input file changed (rewritten in place, even
+	// with its size and time set back, or replaced) is not journaled: the
+	// copy would mix two versions of the input.
+	snap, err := source.Snap(srcs...)
+	if err != nil {
+		return fmt.Errorf("%w: %v", source.ErrChanged, err)
+	}
 	files := make([]*os.File, p.nch*ntiles) // channel ch, tile t: ch*ntiles + t
 	defer func() {
 		for _, f := range files {
@@ -1215,6 +1222,9 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		}
 		if p.nch == 2 {
 			crcs = append(crcs, inCRC[1])
+		}
+		if err := snap.Check(); err != nil {
+			return err
 		}
 		for _, crc := range crcs {
 			fmt.Fprintf(&line, " %08x", crc)

@@ -12,7 +12,8 @@ import (
 )
 
 // Check passes while the files are as they were and fails, naming the
-// file, after a change of size, of modification time, or a removal.
+// file, after a change of size, of modification time, or a removal, and
+// after a rewrite or a replacement that set the size and time back.
 func TestSnapshotCheck(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "stack.npy"))
 	if err != nil {
@@ -25,6 +26,34 @@ func TestSnapshotCheck(t *testing.T) {
 		{"size", func(p string) error { return os.WriteFile(p, append(b, 0), 0o644) }},
 		{"time", func(p string) error { t := time.Now().Add(time.Hour); return os.Chtimes(p, t, t) }},
 		{"removed", os.Remove},
+		// The size and modification time set back after the change: the
+		// status-change time and inode still tell (source.Version).
+		{"rewritten in place, time set back", func(p string) error {
+			st, err := os.Stat(p)
+			if err != nil {
+				return err
+			}
+			time.Sleep(10 * time.Millisecond) // past a coarse clock's tick
+			f, err := os.OpenFile(p, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			f.WriteAt([]byte{b[len(b)-1] ^ 1}, int64(len(b)-1))
+			f.Close()
+			return os.Chtimes(p, st.ModTime(), st.ModTime())
+		}},
+		{"replaced, time set back", func(p string) error {
+			st, err := os.Stat(p)
+			if err != nil {
+				return err
+			}
+			other := p + ".new"
+			if err := os.WriteFile(other, b, 0o644); err != nil {
+				return err
+			}
+			os.Chtimes(other, st.ModTime(), st.ModTime())
+			return os.Rename(other, p)
+		}},
 	} {
 		path := filepath.Join(t.TempDir(), "s.npy")
 		if err := os.WriteFile(path, b, 0o644); err != nil {

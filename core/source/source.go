@@ -713,14 +713,26 @@ func Faulted(name string, err error) error {
 	return err
 }
 
-// Snapshot is the size and modification time of a source's files when it
-// was taken, for Check.
-type Snapshot struct {
-	files []string
-	stats []os.FileInfo
+// Version describes one version of a file without reading it: its size,
+// its modification time and, where the system records them, its
+// status-change time and inode. Rewriting a file changes its
+// status-change time even when the writer sets the size and modification
+// time back as they were, and replacing it by another changes the inode;
+// only the system's clock sets the status-change time. The job's key and
+// Snapshot both compare files by Version.
+func Version(st os.FileInfo) string {
+	ctime, ino := changeStamp(st)
+	return fmt.Sprintf("%d %d %d %d", st.Size(), st.ModTime().UnixNano(), ctime, ino)
 }
 
-// Snap records the size and modification time of the files of the sources.
+// Snapshot is the Version of a source's files when it was taken, for
+// Check.
+type Snapshot struct {
+	files    []string
+	versions []string
+}
+
+// Snap records the Version of the files of the sources.
 func Snap(srcs ...Source) (Snapshot, error) {
 	var s Snapshot
 	for _, src := range srcs {
@@ -729,18 +741,19 @@ func Snap(srcs ...Source) (Snapshot, error) {
 			if err != nil {
 				return Snapshot{}, err
 			}
-			s.files, s.stats = append(s.files, f), append(s.stats, st)
+			s.files, s.versions = append(s.files, f), append(s.versions, Version(st))
 		}
 	}
 	return s, nil
 }
 
-// Check returns ErrChanged, naming the file, if a file's size or
-// modification time is not what it was when the snapshot was taken.
+// Check returns ErrChanged, naming the file, if a file's Version is not
+// what it was when the snapshot was taken: its size, its modification
+// time, or (where the system has them) its status-change time or inode.
 func (s Snapshot) Check() error {
 	for i, f := range s.files {
 		st, err := os.Stat(f)
-		if err != nil || st.Size() != s.stats[i].Size() || !st.ModTime().Equal(s.stats[i].ModTime()) {
+		if err != nil || Version(st) != s.versions[i] {
 			return fmt.Errorf("%w: %s changed while the job read it", ErrChanged, f)
 		}
 	}

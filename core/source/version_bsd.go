@@ -1,0 +1,16 @@
+//go:build darwin || freebsd
+
+package source
+
+import (
+	"os"
+	"syscall"
+)
+
+// changeStamp is the status-change time and inode of a file (see Version).
+func changeStamp(st os.FileInfo) (ctime int64, ino uint64) {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return syscall.TimespecToNsec(s.Ctimespec), uint64(s.Ino)
+	}
+	return 0, 0
+}
