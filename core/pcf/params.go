@@ -2,6 +2,7 @@ package pcf
 
 import (
 	"fmt"
+	"github.com/ipcf/ipcf/core/internal/libm"
 	"math"
 	"sort"
 )
@@ -38,9 +39,12 @@ func Circle(radius, npoints int) ([]Offset, error) {
 
 // LogBins returns the upper bin edges unique(trunc(2**y_k)) with
 // y_k = k*(L/(nbins-1)), y_{nbins-1} = L and L = log(size)/log(2), exactly
-// as numpy's unique(logspace(0, L, nbins, base=2).astype(intp)). The first
-// edge is 1 and the last is size. It returns an error for size < 1 or
-// nbins < 2.
+// as numpy's unique(logspace(0, L, nbins, base=2).astype(intp)) with the C
+// library's log and pow (core/internal/libm; numpy's vectorized power,
+// where it takes SIMD code of its own, can differ in the last bit). The first edge is 1; the
+// last is size for a power of two, and for other sizes whatever trunc
+// gives (size 14 with 8 bins ends at 13, as numpy's does). It returns an
+// error for size < 1 or nbins < 2.
 func LogBins(size, nbins int) ([]int, error) {
 	if nbins < 2 {
 		return nil, fmt.Errorf("%w: nbins=%d, want >= 2", ErrParam, nbins)
@@ -51,7 +55,7 @@ func LogBins(size, nbins int) ([]int, error) {
 	if size < 1 || size > 1<<52 {
 		return nil, fmt.Errorf("%w: bin size=%d, want 1..2**52", ErrParam, size)
 	}
-	l := math.Log(float64(size)) / math.Log(2)
+	l := libm.Log(float64(size)) / libm.Log(2)
 	step := l / float64(nbins-1)
 	bins := make([]int, 0, nbins)
 	for k := 0; k < nbins; k++ {
@@ -59,7 +63,7 @@ func LogBins(size, nbins int) ([]int, error) {
 		if k == nbins-1 {
 			y = l
 		}
-		bins = append(bins, int(math.Pow(2, y)))
+		bins = append(bins, libm.TruncExp2(y))
 	}
 	sort.Ints(bins)
 	out := bins[:1]

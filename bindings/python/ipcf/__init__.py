@@ -2273,6 +2273,11 @@ def circle(radius, npoints):
 def logbins(size, nbins):
     """Return the upper edges of the log delay bins for delays up to size.
 
+    numpy's ``unique(logspace(0, log(size)/log(2), nbins, base=2).astype(intp))``
+    evaluated with the C library's log and pow (spec/pcf.md). The first edge
+    is 1; the last is size for the powers of two the pCF uses, and may be
+    size - 1 for other sizes (``logbins(14, 8)`` ends at 13).
+
     Examples
     --------
     >>> logbins(8192, 32)[:8].tolist()

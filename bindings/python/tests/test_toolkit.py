@@ -684,3 +684,25 @@ def test_pcf_file_line_scan(tmp_path, data):
         (tmp_path / 'out.npy').unlink()
     with pytest.raises(ValueError, match='line scan'):
         ipcf.pcf_file(path, tmp_path / 'out.npy', radius=2)
+
+
+def test_logbins_any_size_as_the_c_library_computes():
+    """logbins(size, nbins) for sizes that are not powers of two: numpy's
+    definition evaluated with the C library's log and pow (Python's math
+    module calls them, as numpy's scalar functions do). Go's own pow gave
+    [1, 2] for (3, 2) and 1,900 other mismatches up to size 20,000.
+    (numpy's vectorized power takes SIMD code of its own on some CPUs and
+    can end a list one below: 64 for size 65 on AVX-512.)"""
+    bad = []
+    for size in range(1, 3001):
+        L = math.log(size) / math.log(2)
+        for nbins in (2, 8, 32, 100):
+            y = numpy.arange(nbins) * 1.0 * (L / (nbins - 1))
+            y[-1] = L
+            want = sorted({int(math.pow(2.0, v)) for v in y})
+            got = ipcf.logbins(size, nbins).tolist()
+            if got != want:
+                bad.append((size, nbins, got, want))
+    assert not bad, bad[:3]
+    assert ipcf.logbins(3, 2).tolist() == [1, 3]
+    assert ipcf.logbins(14, 8).tolist() == [1, 2, 3, 4, 6, 9, 13]
