@@ -428,8 +428,8 @@ const minBlocks = 16
 // levels k = 0..last (n_k = len(x) >> k >= minBlocks block means of
 // 2^k values, biased variance c_k), error e_k = sigma_k / sqrt(2 (n_k -
 // 1)); the first level whose sigma lies within the error bars of the next
-// two levels' (|sigma_k - sigma_{k+j}| <= e_{k+j}, j = 1, 2) is the
-// plateau. Without one, the largest sigma_k; with fewer than minBlocks
+// two levels' (|sigma_k - sigma_{k+j}| <= e_{k+j}, j = 1, 2; both of
+// those levels with minBlocks blocks or more too) is the plateau. Without one, the largest sigma_k; with fewer than minBlocks
 // values, sigma_0.
 func blockingSD(x []float64) float64 {
 	n := len(x)
