@@ -533,7 +533,10 @@ func (j *Job) openMask(h, w int) error {
 		}
 	}
 	if v.Shape[0] != h || v.Shape[1] != w {
-		return fmt.Errorf("%w: mask shape %v, the input frames (after the crop) are %dx%d", pcf.ErrShape, v.Shape, h, w)
+		if c := j.spec.Input.Crop; c != "" {
+			return fmt.Errorf("%w: mask shape %v: want the crop's %dx%d (crop %s) or the whole frame's", pcf.ErrShape, v.Shape, h, w, c)
+		}
+		return fmt.Errorf("%w: mask shape %v, the input frames are %dx%d", pcf.ErrShape, v.Shape, h, w)
 	}
 	// A contiguous float64 copy: owned by the job, hashed for the key.
 	buf := make([]byte, h*w*8)
