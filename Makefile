@@ -264,6 +264,8 @@ demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
 	@test -f $(BUILD)/demo/channel.npy || { echo "simulating 32000 frames of 64x64 pixels (diagonal channel) ..."; \
 	  $(BIN) simulate -o $(BUILD)/demo/channel.npy; }
 	$(BIN) pcf $(BUILD)/demo/channel.npy -o $(BUILD)/demo/channel.pcf.npy --radius 6 --npoints 32 --nbins 32
+	@# pictures of builds before plot wrote sidecars would be refused as users' files
+	@for f in pcf_along pcf_across carpet mean; do test -f $(BUILD)/demo/$$f.png.json || rm -f $(BUILD)/demo/$$f.png; done
 	$(BIN) plot $(BUILD)/demo/channel.pcf.npy --point 4 --bin 12 -o $(BUILD)/demo/pcf_along.png
 	$(BIN) plot $(BUILD)/demo/channel.pcf.npy --point 12 --bin 12 -o $(BUILD)/demo/pcf_across.png
 	$(BIN) plot $(BUILD)/demo/channel.pcf.npy --pixel 26,26 -o $(BUILD)/demo/carpet.png

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -70,6 +71,20 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if d.v < 0 || d.v > maxPicture {
 			return usageError{fmt.Sprintf("plot: --%s %d: want 1..%d pixels (0: the default)", d.name, d.v, maxPicture)}
 		}
+	}
+	// A picture is an output like any other: a user's PNG of that name
+	// (one without the sidecar FIG.png.json that plot writes) stays.
+	unlock, err := lockPlain("plot", *out)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	inputs := pos
+	if *mean != "" {
+		inputs = append(inputs, *mean)
+	}
+	if err := plainCheck("plot", *out, inputs...); err != nil {
+		return err
 	}
 	size := func(w, h int) (vg.Length, vg.Length) {
 		if *width > 0 {
@@ -793,10 +808,11 @@ func savePanels(path string, w, h vg.Length, panels ...panel) error {
 		x += pw + pad*2
 		drawPanel(c, pn)
 	}
-	return npy.WriteAtomic(path, func(w io.Writer) error {
-		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
-		return err
-	})
+	var b bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
+		return fmt.Errorf("plot: %w", err)
+	}
+	return writeOwnedBytes("plot", path, b.Bytes(), map[string]any{"format": "png"})
 }
 
 // drawPanel draws a panel in c: its plot, narrowed or shortened to its

@@ -15,7 +15,8 @@ import (
 )
 
 // The outputs of the commands that write plain files (bleach, convolve,
-// simulate, and fit's MAPS.npy with its companions) follow one rule, the
+// simulate, fit's MAPS.npy with its companions, and plot's pictures)
+// follow one rule, the
 // pCF job's: a file is replaced only if it is this command's earlier
 // output, never a user's file or an input.
 
@@ -117,8 +118,24 @@ func plainMeta(cmd string, meta map[string]any, crc uint32, size int64) map[stri
 // the rename. Before the rename the old file matches the sidecar's
 // previous record, after it the new one (plainCheck takes either).
 func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta map[string]any) error {
-	npy.RemoveStaleTemps(filepath.Dir(out)) // left by runs killed while writing
 	crc, size := npyCRC(dt, shape, data)
+	return writeOwned(cmd, out, crc, size, func(w io.Writer) error { return npy.Write(w, dt, shape, data) }, meta)
+}
+
+// writeOwnedBytes is writePlain for content already encoded (plot's PNG).
+func writeOwnedBytes(cmd, out string, content []byte, meta map[string]any) error {
+	crc := crc32.Checksum(content, castagnoli)
+	return writeOwned(cmd, out, crc, int64(len(content)), func(w io.Writer) error {
+		_, err := w.Write(content)
+		return err
+	}, meta)
+}
+
+// writeOwned writes out atomically with its sidecar as writePlain
+// describes: write writes the content, whose CRC-32C and size are crc and
+// size.
+func writeOwned(cmd, out string, crc uint32, size int64, write func(io.Writer) error, meta map[string]any) error {
+	npy.RemoveStaleTemps(filepath.Dir(out)) // left by runs killed while writing
 	side := ooc.SidecarName(out)
 	m := plainMeta(cmd, meta, crc, size)
 	// An existing out is this command's: plainCheck said so, under the lock.
@@ -139,7 +156,7 @@ func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta 
 		}
 		return nil
 	}
-	err := npy.WriteAtomicThen(out, func(w io.Writer) error { return npy.Write(w, dt, shape, data) }, sidecarFirst)
+	err := npy.WriteAtomicThen(out, write, sidecarFirst)
 	if err != nil {
 		return fmt.Errorf("%s: writing %s: %w", cmd, out, err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -597,4 +598,51 @@ func smallInput(t *testing.T) (string, func(string) string, string) {
 	in := p("in.npy")
 	writeNpy(t, in, array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
 	return dir, p, in
+}
+
+// TestPlotNeverReplacesUserFiles: plot's pictures follow the plain
+// outputs' rule: a user's PNG, a link and a picture edited since (its
+// sidecar FIG.png.json no longer describes it) stay, with exit status 1;
+// plot's own picture is replaced by a rerun.
+func TestPlotNeverReplacesUserFiles(t *testing.T) {
+	_, p, in := smallInput(t)
+	res := p("r.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", res, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	user := []byte("\x89PNG\r\n\x1a\na user's figure")
+	fig := p("figure.png")
+	if err := os.WriteFile(fig, user, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := p("link.png")
+	if err := os.Symlink(fig, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{fig, link} {
+		if code, msg := runIn(t, "plot", res, "-o", target); code != 1 || !strings.Contains(msg, "output refused") {
+			t.Errorf("plot -o %s: exit %d, %q: want 1, output refused", filepath.Base(target), code, msg)
+		}
+		if b, _ := os.ReadFile(fig); !bytes.Equal(b, user) {
+			t.Fatalf("plot -o %s replaced the user's figure", filepath.Base(target))
+		}
+	}
+	own := p("own.png")
+	for run := 0; run < 2; run++ {
+		if code, msg := runIn(t, "plot", res, "-o", own, "--point", fmt.Sprint(run)); code != 0 {
+			t.Fatalf("plot run %d: exit %d: %s", run, code, msg)
+		}
+	}
+	b, err := os.ReadFile(own)
+	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) || !ooc.IsSidecar(own+".json") {
+		t.Fatalf("plot's picture %d bytes (%v), sidecar ours: %v", len(b), err, ooc.IsSidecar(own+".json"))
+	}
+	edited := append(b[:len(b):len(b)], 0)
+	os.WriteFile(own, edited, 0o644)
+	if code, msg := runIn(t, "plot", res, "-o", own); code != 1 || !strings.Contains(msg, "not replacing it") {
+		t.Errorf("plot over its picture edited since: exit %d, %q", code, msg)
+	}
+	if got, _ := os.ReadFile(own); !bytes.Equal(got, edited) {
+		t.Error("plot replaced its picture edited since")
+	}
 }
