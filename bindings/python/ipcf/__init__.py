@@ -2083,14 +2083,37 @@ def _check_result_bytes(path, meta):
     """Raise an IpcfIOError unless the .npy result at path has the bytes its
     sidecar records (output_crc32c, output_bytes): a sidecar copied from
     another result of the same shape describes other offsets or delays."""
+    if os.path.isdir(path):
+        _check_zarr_bytes(path, meta)
+        return
     want = meta.get('output_crc32c')
-    if not isinstance(want, str) or os.path.isdir(path):
+    if not isinstance(want, str):
         return
     crc, size = _file_crc32c(path)
     nbytes = meta.get('output_bytes')
     if crc != want or (isinstance(nbytes, int) and nbytes != size):
         raise _error(_c.E_IO, f'{path}: checksum {crc}, but {path}.json records {want}: not this result\'s metadata '
                               f'(another result\'s, or the file changed since); compute the result again')
+
+
+def _check_zarr_bytes(path, meta):
+    """Raise an IpcfIOError unless every chunk and metadata file that the
+    Zarr result's .zattrs lists (chunks_crc32c, metadata_crc32c) has the
+    checksum recorded there: a chunk damaged or replaced since is not this
+    result's."""
+    for field in ('chunks_crc32c', 'metadata_crc32c'):
+        listed = meta.get(field)
+        if not isinstance(listed, dict):
+            continue
+        for key, want in sorted(listed.items()):
+            name = os.path.join(path, key)
+            if not os.path.isfile(name):
+                raise _error(_c.E_IO, f'{name}: listed in .zattrs ({field}) but missing or not a file: compute the '
+                                      f'result again')
+            crc = _file_crc32c(name)[0]
+            if crc != want:
+                raise _error(_c.E_IO, f'{name}: checksum {crc}, but .zattrs records {want}: damaged or changed since '
+                                      f'it was written; compute the result again')
 
 
 def _read_json(path):

@@ -594,3 +594,24 @@ def test_open_result_other_formats_and_missing_chunks(fixture, stack_npy, tmp_pa
     os.remove(os.path.join(z, chunk))
     with pytest.raises(ipcf.IpcfIOError, match='lists is missing'):
         ipcf.open_result(z)
+
+
+def test_fit_result_checks_a_zarr_results_chunks(fixture, stack_npy, tmp_path):
+    """fit_result of a Zarr result verifies every chunk and metadata file
+    against the checksums in its .zattrs, as it verifies a .npy result's
+    bytes: a chunk changed since (here the same chunk of another result)
+    is refused, not fitted."""
+    args = pcf_args(fixture)
+    res = ipcf.pcf_file(stack_npy, tmp_path / 'g.zarr', **args)
+    good = ipcf.fit_result(res, 'pcf1d', sigma=False)
+    other = ipcf.pcf_file(stack_npy, tmp_path / 'h.zarr', smooth=0.5, **args)
+    meta = ipcf.open_result(res)[1]
+    chunk = sorted(meta['chunks_crc32c'])[0]
+    shutil.copy(os.path.join(other, chunk), os.path.join(res, chunk))
+    with pytest.raises(ipcf.IpcfIOError, match='checksum .* damaged or changed'):
+        ipcf.fit_result(res, 'pcf1d', sigma=False)
+    shutil.copy(os.path.join(tmp_path / 'h.zarr', '.zarray'), os.path.join(res, '.zarray'))
+    os.remove(os.path.join(res, chunk))
+    with pytest.raises(ipcf.IpcfIOError, match='missing'):
+        ipcf.fit_result(res, 'pcf1d', sigma=False)
+    assert good.maps.shape[:2] == ipcf.open_result(other)[0].shape[:2]
