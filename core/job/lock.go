@@ -33,6 +33,12 @@ func lock(out string) (func(), error) {
 			if errors.Is(err, syscall.ELOOP) {
 				return nil, fmt.Errorf("%w: lock %s is a link: not writing through it; remove it", ErrOutput, name)
 			}
+			dir := filepath.Dir(name)
+			if st, serr := os.Stat(dir); errors.Is(serr, os.ErrNotExist) || errors.Is(serr, syscall.ENOTDIR) {
+				return nil, fmt.Errorf("%w: the folder %s does not exist (the output %s)", ErrOutput, dir, out)
+			} else if serr == nil && !st.IsDir() {
+				return nil, fmt.Errorf("%w: the folder of %s is not a folder", ErrOutput, out)
+			}
 			return nil, fmt.Errorf("%w: lock %s: %v", ErrOutput, name, err)
 		}
 		if err := ownLock(f); err != nil {
