@@ -163,6 +163,12 @@ func TestTIFFBadInput(t *testing.T) {
 		{"ImageJ slices and frames", hyper("ImageJ=1.54f\nimages=6\nslices=2\nframes=3\nhyperstack=true\n", 6), []string{"ImageJ hyperstack with 2 slices and 3 frames: not supported"}, 0},
 		{"ImageJ more images than pages", hyper("ImageJ=1.54f\nimages=5\nframes=5\n", 3), []string{"ImageJ file announces 5 images but holds 3 pages"}, 0},
 		{"ImageJ one IFD, truncated", hyper("ImageJ=1.54f\nimages=9\nframes=9\n", 1), []string{"ImageJ file announces 9 images", "holds fewer (truncated?)"}, 0},
+		{"ImageJ one IFD, images past the stored ones", func() []byte {
+			// One stored frame, then the IFD and a long description: 3
+			// announced images fit the file only by counting those bytes.
+			p := grayPages(le, 1, 4, 5, 0)[0]
+			return writeTIFF(tiffOpts{}, []tpage{with(p, ij("ImageJ=1.54f\nimages=3\nframes=3\n"+strings.Repeat("x", 200)))})
+		}(), []string{"ImageJ file announces 3 images of 40 bytes", "hold the TIFF's tags"}, 0},
 		// valid files
 		{"little-endian, one strip", valid, nil, 3},
 		{"big-endian, strips of 2 rows", writeTIFF(tiffOpts{bo: be}, grayPages(be, 3, 4, 5, 2)), nil, 3},

@@ -233,6 +233,17 @@ func TestChannelBadInput(t *testing.T) {
 		{"ImageJ images not channels x frames", func() (Source, error) {
 			return OpenChannel(write("count.tif", hyper("ImageJ=1.54f\nimages=5\nchannels=2\nframes=3\nhyperstack=true\n", 5)), 0)
 		}, []string{"count.tif", "ImageJ hyperstack of 2 channels x 3 frames holds 5 images, want 6"}, ErrFormat, nil},
+		// 6 x 3074457345618258603 and 4 x (2^62+1) wrap to the images
+		// counted (2 and 4) in 64 bits.
+		{"ImageJ channels x frames past 2^64", func() (Source, error) {
+			return OpenChannel(write("ovf.tif", hyper("ImageJ=1.54f\nimages=2\nchannels=6\nframes=3074457345618258603\nhyperstack=true\n", 2)), 0)
+		}, []string{"ovf.tif", "holds 2 images, want more than 2^63"}, ErrFormat, nil},
+		{"ImageJ channels past 2^62, one IFD", func() (Source, error) {
+			return OpenChannel(write("ovf1.tif", hyper("ImageJ=1.54f\nimages=4\nchannels=4611686018427387905\nframes=4\n", 1)), 2)
+		}, []string{"ovf1.tif", "holds 4 images, want more than 2^63"}, ErrFormat, nil},
+		{"OME channels x time points past 2^64", func() (Source, error) {
+			return OpenChannel(write("ovfome.tif", ome(`DimensionOrder="XYCZT" SizeC="6" SizeZ="1" SizeT="3074457345618258603"`, "", 2)), 0)
+		}, []string{"ovfome.tif", "more than 2^63 planes holds 2 pages"}, ErrFormat, nil},
 		{"ImageJ fewer pages than images", func() (Source, error) {
 			return OpenChannel(write("short.tif", hyper("ImageJ=1.54f\nimages=6\nchannels=2\nframes=3\nhyperstack=true\n", 4)), 0)
 		}, []string{"short.tif", "ImageJ file announces 6 images but holds 4 pages"}, ErrFormat, nil},

@@ -20,6 +20,9 @@ type page struct {
 	rps     int // rows per strip, 1..h
 	offsets []int64
 	desc    string
+	// tags are the byte ranges [start, end) of the IFD and of its
+	// entries' values stored outside it: no image data lies there.
+	tags [][2]int64
 }
 
 func (p page) rowBytes() int   { return p.w * p.dtype.Size() }
@@ -265,11 +268,19 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	}
 	tags := map[uint16][]int64{}
 	var desc string
+	offSize := int64(4)
+	if r.big {
+		offSize = 8
+	}
+	extents := [][2]int64{{ifd, at + n*entry + offSize}}
 	for k := int64(0); k < n; k++ {
 		e := at + k*entry
 		tag, err := r.u16(e)
 		if err != nil {
 			return page{}, 0, err
+		}
+		if x, ok := r.outOfLine(e); ok {
+			extents = append(extents, x)
 		}
 		name, used := tagNames[tag]
 		if !used {
@@ -384,8 +395,41 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 			return page{}, 0, r.errf("page %d: strip %d (bytes %d to %d) outside the file of %d bytes (truncated?)", i, k, o, o+need, len(r.b))
 		}
 	}
-	p.offsets, p.desc = offs, desc
+	p.offsets, p.desc, p.tags = offs, desc, extents
 	return p, at + n*entry, nil
+}
+
+// outOfLine returns the byte range of the values of the IFD entry at e
+// when they are stored outside the IFD (ok false when inline, or when the
+// entry is unreadable: values then says why if the entry is used).
+func (r *tiffReader) outOfLine(e int64) (x [2]int64, ok bool) {
+	typ, err := r.u16(e + 2)
+	if err != nil {
+		return x, false
+	}
+	var count uint64
+	inline := int64(4)
+	if r.big {
+		count, err = r.u64(e + 4)
+		inline = 8
+	} else {
+		var c uint32
+		c, err = r.u32(e + 4)
+		count = uint64(c)
+	}
+	size := typeSize[typ]
+	if err != nil || size == 0 || count > uint64(len(r.b)) {
+		return x, false
+	}
+	n := int64(count) * size
+	if n <= inline {
+		return x, false
+	}
+	data, err := r.offset(e + 4 + inline)
+	if err != nil || data < 0 || data > int64(len(r.b))-n {
+		return x, false
+	}
+	return [2]int64{data, data + n}, true
 }
 
 // imagej holds the dimensions an ImageJ description announces.
@@ -481,10 +525,16 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		if len(order) != 5 || order[:2] != "XY" || strings.Count(order[2:], "C") != 1 || strings.Count(order[2:], "Z") != 1 || strings.Count(order[2:], "T") != 1 {
 			return pl, false, r.errf("OME-TIFF with DimensionOrder %q: want XY followed by C, Z and T in some order", order)
 		}
-		n := size["C"] * size["Z"] * size["T"]
-		if n != images {
-			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %d planes holds %d pages: "+
-				"reading a channel is supported when this file holds every plane", size["C"], size["Z"], size["T"], n, images)
+		// C*Z*T == images, without overflow (every size >= 1 here)
+		if n := images / size["C"]; images%size["C"] != 0 || n%size["Z"] != 0 || n/size["Z"] != size["T"] {
+			planes := "more than 2^63"
+			if hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"])); hi == 0 {
+				if hi, lo = bits.Mul64(lo, uint64(size["T"])); hi == 0 && lo < 1<<63 {
+					planes = strconv.FormatUint(lo, 10)
+				}
+			}
+			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %s planes holds %d pages: "+
+				"reading a channel is supported when this file holds every plane", size["C"], size["Z"], size["T"], planes, images)
 		}
 		stride := map[byte]int{}
 		s := 1
@@ -537,8 +587,12 @@ func (r *tiffReader) imagejPlanes(ij imagej, images, ch int) (pl planes, ok bool
 		return pl, false, r.errf("ImageJ hyperstack with %d channels: %s, or split the channels first", ij.channels, channelHint(ij.channels))
 	}
 	t := max(ij.slices, ij.frames, 1)
-	if images != ij.channels*t {
-		return pl, false, r.errf("ImageJ hyperstack of %d channels x %d frames holds %d images, want %d", ij.channels, t, images, ij.channels*t)
+	if images%ij.channels != 0 || images/ij.channels != t { // images == channels*t, without overflow
+		want := "more than 2^63"
+		if hi, lo := bits.Mul64(uint64(ij.channels), uint64(t)); hi == 0 && lo < 1<<63 {
+			want = strconv.FormatUint(lo, 10)
+		}
+		return pl, false, r.errf("ImageJ hyperstack of %d channels x %d frames holds %d images, want %s", ij.channels, t, images, want)
 	}
 	return planes{what: "ImageJ hyperstack", channels: ij.channels, frames: t, cstride: 1, tstride: ij.channels}, true, nil
 }
@@ -630,6 +684,16 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 			v, err := array.New(p0.dtype, r.order, shape, []int{stride, p0.w * es, es}, m.data, off)
 			if err != nil {
 				return nil, r.errf("ImageJ file announces %d images of %d bytes from byte %d; the file of %d bytes holds fewer (truncated?)", n, frame, o, len(m.data))
+			}
+			// The images lie back to back from o (array.New checked that
+			// they fit the file): none may hold the IFD or its tags' data,
+			// or the "frames" past the stored ones would be metadata.
+			end := o + int64(n)*int64(frame)
+			for _, x := range p0.tags {
+				if x[0] < end && x[1] > o {
+					return nil, r.errf("ImageJ file announces %d images of %d bytes from byte %d, but bytes %d to %d hold the TIFF's tags: it holds fewer images (truncated, or the description is wrong)",
+						n, frame, o, x[0], x[1]-1)
+				}
 			}
 			return &stack{m: m, v: v, name: m.path, u: u}, nil
 		case n > 0 && n != len(pages):
