@@ -1276,9 +1276,16 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (arra
 			if err != nil {
 				return err
 			}
-			order = fr.Order
+			if t == 0 {
+				order = fr.Order
+			}
 			crc = ooc.FrameCRC(crc, fr, H, W)
 			dst := buf[t*frame : (t+1)*frame]
+			// The stack has the first frame's byte order: a frame of
+			// another (a TIFF series mixing II and MM files) is swapped.
+			if fr.Order != order && es > 1 {
+				defer swapSamples(dst, es)
+			}
 			sx := fr.Strides[1]
 			for y := 0; y < H; y++ {
 				o := fr.Offset + y*fr.Strides[0]
@@ -1305,6 +1312,15 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (arra
 	}
 	view, err := array.New(dt, order, []int{j.nread, H, W}, []int{frame, W * es, es}, buf, 0)
 	return view, crc, err
+}
+
+// swapSamples reverses the bytes of each es-byte sample of b.
+func swapSamples(b []byte, es int) {
+	for i := 0; i+es <= len(b); i += es {
+		for a, z := i, i+es-1; a < z; a, z = a+1, z-1 {
+			b[a], b[z] = b[z], b[a]
+		}
+	}
 }
 
 // throttle calls p about ten times a second, and always for the first
