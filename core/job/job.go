@@ -515,26 +515,18 @@ func (j *Job) openMask(h, w int) error {
 		}
 		return err
 	}
-	if (v.Shape[0] != h || v.Shape[1] != w) && j.spec.Input.Crop != "" {
-		rows, cols, _ := source.ParseCrop(j.spec.Input.Crop)
-		stop := func(r source.Range, n int) int {
-			if r.Stop == 0 {
-				return n
-			}
-			return r.Stop
+	// A mask has the crop's shape, or the whole frame's: then the crop
+	// is taken from it.
+	if H, W, y0, x0 := source.Frame(j.src); (v.Shape[0] != h || v.Shape[1] != w) && v.Shape[0] == H && v.Shape[1] == W {
+		c, err := array.New(v.DType, v.Order, []int{h, w}, v.Strides, v.Data, v.Offset+y0*v.Strides[0]+x0*v.Strides[1])
+		if err != nil {
+			return err
 		}
-		y1, x1 := stop(rows, v.Shape[0]), stop(cols, v.Shape[1])
-		if y1 <= v.Shape[0] && x1 <= v.Shape[1] && y1-rows.Start == h && x1-cols.Start == w {
-			c, err := array.New(v.DType, v.Order, []int{h, w}, v.Strides, v.Data,
-				v.Offset+rows.Start*v.Strides[0]+cols.Start*v.Strides[1])
-			if err == nil {
-				v = &c
-			}
-		}
+		v = &c
 	}
 	if v.Shape[0] != h || v.Shape[1] != w {
-		if c := j.spec.Input.Crop; c != "" {
-			return fmt.Errorf("%w: mask shape %v: want the crop's %dx%d (crop %s) or the whole frame's", pcf.ErrShape, v.Shape, h, w, c)
+		if H, W, _, _ := source.Frame(j.src); H != h || W != w {
+			return fmt.Errorf("%w: mask shape %v: want the crop's %dx%d (crop %s) or the whole frame's %dx%d", pcf.ErrShape, v.Shape, h, w, j.spec.Input.Crop, H, W)
 		}
 		return fmt.Errorf("%w: mask shape %v, the input frames are %dx%d", pcf.ErrShape, v.Shape, h, w)
 	}

@@ -235,3 +235,51 @@ func TestRunFailsWhenInputChangesWhileRead(t *testing.T) {
 		}
 	}
 }
+
+// A mask has the crop's shape or the whole frame's (then the crop is
+// taken from it, the same mask); any other shape is refused, also one
+// that the crop's rows and columns happen to fit.
+func TestMaskShapeWithCrop(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0) // 64 frames of 12 x 12
+	mask := func(h, w, y0, x0 int) *array.View {
+		m := make([]byte, h*w)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if (y+y0)%5 != 3 || (x+x0)%4 != 1 { // holes at absolute rows 3, 8 and columns 1, 5, 9
+					m[y*w+x] = 1
+				}
+			}
+		}
+		v, _ := array.Contiguous(array.Uint8, []int{h, w}, m)
+		return &v
+	}
+	open := func(crop string, m *array.View) (*Job, error) {
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Input.Crop, s.MaskView = in, filepath.Join(dir, "out.npy"), crop, m
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 1, 4, 6
+		return Open(s)
+	}
+	key := func(crop string, m *array.View) string {
+		j, err := open(crop, m)
+		if err != nil {
+			t.Fatalf("crop %q, mask %v: %v", crop, m.Shape, err)
+		}
+		defer j.Close()
+		return j.Key()
+	}
+	if a, b := key("1:11,2:12", mask(10, 10, 1, 2)), key("1:11,2:12", mask(12, 12, 0, 0)); a != b {
+		t.Error("the whole frame's mask is not the crop's mask cropped from it")
+	}
+	for _, c := range []struct {
+		crop string
+		h, w int
+	}{{"0:12,0:12", 14, 14}, {"1:11,2:12", 11, 10}, {"", 10, 10}, {"1:7,1:7", 10, 10}} {
+		if j, err := open(c.crop, mask(c.h, c.w, 0, 0)); !errors.Is(err, pcf.ErrShape) {
+			if j != nil {
+				j.Close()
+			}
+			t.Errorf("crop %q, mask %dx%d: %v, want pcf.ErrShape", c.crop, c.h, c.w, err)
+		}
+	}
+}

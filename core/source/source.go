@@ -618,6 +618,17 @@ func Select(src Source, frames, rows, cols Range) (Source, error) {
 	return s, nil
 }
 
+// Frame returns the shape (h, w) of src's frames before a crop by Select,
+// and the crop's origin (y0, x0) in them (0, 0 without a crop).
+func Frame(src Source) (h, w, y0, x0 int) {
+	if s, ok := src.(*selection); ok {
+		_, h, w = s.src.Shape()
+		return h, w, s.y0, s.x0
+	}
+	_, h, w = src.Shape()
+	return h, w, 0, 0
+}
+
 func (s *selection) Shape() (int, int, int) { return s.t1 - s.t0, s.y1 - s.y0, s.x1 - s.x0 }
 func (s *selection) DType() array.DType     { return s.src.DType() }
 func (s *selection) Name() string           { return s.src.Name() }
