@@ -204,6 +204,8 @@ func TestCLIBadInput(t *testing.T) {
 	writeNpy(t, p("res_inf.npy"), array.Float32, []int{3, 3, 4, 5}, func(i int) float64 {
 		return []float64{math.Inf(1), math.Inf(-1), 1e38, -2, 0.5}[i%5]
 	})
+	writeNpy(t, p("res_2bins.npy"), array.Float32, []int{3, 3, 4, 2}, func(i int) float64 { return float64(i%3) * 0.1 })
+	writeNpy(t, p("res_empty.npy"), array.Float32, []int{0, 3, 4, 5}, nil)
 	writeNpy(t, p("in_nan.npy"), array.Float64, []int{8, 6, 6}, func(i int) float64 {
 		return []float64{math.NaN(), math.Inf(1), 3, 4}[i%4]
 	})
@@ -496,6 +498,11 @@ func TestCLIBadInput(t *testing.T) {
 		{"plot pixel malformed", []string{"plot", p("res_nan.npy"), "--pixel", "a,b", "-o", p("g.png")}, 2, []string{"--pixel a,b"}, nil},
 		{"plot point outside", []string{"plot", p("res_nan.npy"), "--point", "8", "-o", p("g.png")}, 2, []string{"point 8"}, nil},
 		{"plot bin outside", []string{"plot", p("res_nan.npy"), "--bin", "6", "-o", p("g.png")}, 2, []string{"bin 6"}, nil},
+		{"plot bin negative", []string{"plot", p("res_nan.npy"), "--bin", "-7", "-o", p("g.png")}, 2, []string{"bin -7"}, nil},
+		// two delay points (a result of 4 frames): one positive, no log scale to span
+		{"plot pixel of two delays", []string{"plot", p("res_2bins.npy"), "--pixel", "1,1", "-o", p("h.png")}, 0, nil, ok(p("h.png"))},
+		{"plot empty result", []string{"plot", p("res_empty.npy"), "-o", p("g.png")}, 1, []string{"res_empty.npy", "empty result"}, nil},
+		{"plot mean of no frames", []string{"plot", "--mean", p("noframes.npy"), "-o", p("g.png")}, 1, []string{"noframes.npy", "nothing to draw"}, nil},
 		{"bleach threads negative", []string{"bleach", good, "-o", p("bt.npy"), "--filtersize", "8", "--threads", "-2"}, 2, []string{"threads=-2"}, nil},
 		{"plot not a result", []string{"plot", good, "-o", p("g.png")}, 1, []string{"good.npy", "want a pCF result"}, nil},
 		{"plot output folder missing", []string{"plot", p("res_nan.npy"), "-o", p("nodir/g.png")}, 1, []string{"the folder", "nodir does not exist"}, nil},

@@ -122,6 +122,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if res.NDim() != 4 {
 			return fmt.Errorf("%s: shape %v, want a pCF result (rows, columns, points, bins)", pos[0], res.Shape)
 		}
+		if res.Shape[0]*res.Shape[1]*res.Shape[2]*res.Shape[3] == 0 {
+			return fmt.Errorf("%s: shape %v: an empty result, nothing to draw", pos[0], res.Shape)
+		}
 		ny, nx, np, nb := res.Shape[0], res.Shape[1], res.Shape[2], res.Shape[3]
 		meta := readResultMeta(pos[0], [4]int{ny, nx, np, nb})
 		if *pixel != "" {
@@ -144,10 +147,10 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return plotPixel(*out, w, h, meta, carpet, y, x)
 		}
 		b := *bin
-		if b < 0 {
+		if !given["bin"] {
 			b = nb / 2
 		}
-		if *point < 0 || *point >= np || b >= nb {
+		if *point < 0 || *point >= np || b < 0 || b >= nb {
 			return fmt.Errorf("%w: plot: point %d, bin %d outside %d points and %d bins", job.ErrOption, *point, b, np, nb)
 		}
 		img := mat.NewDense(ny, nx, nil)
@@ -398,10 +401,13 @@ func plotPixel(out string, w, h vg.Length, rm resultMeta, carpet *mat.Dense, y, 
 			xs[j] = float64(j)
 		}
 	}
+	// A log scale needs two positive delays to span (a result of 4 frames
+	// has delays 0 and 1 only).
 	logX := false
 	for _, v := range xs {
-		logX = logX || v > 0
+		logX = logX || (v > 0 && v != xs[len(xs)-1])
 	}
+	logX = logX && xs[len(xs)-1] > 0
 	if logX {
 		p3.X.Scale = plot.LogScale{}
 		p3.X.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -449,6 +455,9 @@ func plotMean(ctx context.Context, input, out string, size func(int, int) (vg.Le
 		return err
 	}
 	defer src.Close()
+	if T, H, W := src.Shape(); T < 1 || H < 1 || W < 1 {
+		return fmt.Errorf("%s: %d frames of %d x %d pixels: nothing to draw", src.Name(), T, H, W)
+	}
 	var img *mat.Dense
 	var series []float64
 	err = source.Guard(src.Name(), func() (err error) {
