@@ -280,7 +280,7 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	}
 	in := &fitInput{h: res.Shape[0], w: res.Shape[1], k: res.Shape[2], p: res.Shape[3], unitsFrom: map[string]string{}}
 	side := path + ".json"
-	b, err := os.ReadFile(side)
+	b, err := npy.ReadRegular(side, maxJSON)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fitNeeds("%s not found: fit needs the result's metadata (offsets, delays, units) that ipcf pcf writes beside it", side)
 	}
@@ -575,7 +575,7 @@ func checkFitNpyTarget(names fitOutputs, inputs []string) error {
 		return err
 	}
 	ours := false
-	if b, err := os.ReadFile(names.Meta); err == nil {
+	if b, err := npy.ReadRegular(names.Meta, maxJSON); err == nil {
 		var m struct{ Software, Command string }
 		ours = json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker && m.Command == "fit"
 	}

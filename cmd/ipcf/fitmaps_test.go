@@ -13,7 +13,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/npy"
 )
@@ -469,6 +471,80 @@ func TestPlotMaps(t *testing.T) {
 		}
 		if _, err := os.Stat(bad); err == nil {
 			t.Fatalf("plot %v: %s written", c.args, bad)
+		}
+	}
+	// A damaged MAPS.zarr: exit 1 naming what, never a crash, a hang or
+	// terabytes allocated (a copy of the group for each).
+	copyZarr := func(name string) string {
+		dst := filepath.Join(t.TempDir(), name)
+		if err := os.CopyFS(dst, os.DirFS(zmaps)); err != nil {
+			t.Fatal(err)
+		}
+		return dst
+	}
+	chunk := func(z string) string {
+		m, _ := filepath.Glob(filepath.Join(z, "params", "0.*"))
+		if len(m) == 0 {
+			t.Fatalf("%s: no chunk", z)
+		}
+		return m[0]
+	}
+	editZarray := func(z string, f func(map[string]any)) {
+		p := filepath.Join(z, "params", ".zarray")
+		b, _ := os.ReadFile(p)
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		b, _ = json.Marshal(m)
+		os.WriteFile(p, b, 0o644)
+	}
+	for _, c := range []struct {
+		name string
+		harm func(z string)
+		msg  string
+	}{
+		{"shape enlarged", func(z string) {
+			editZarray(z, func(m map[string]any) { m["shape"] = []int{600000, 600000, 8, 4} })
+		}, "not enough memory"},
+		{"a FIFO for a chunk", func(z string) {
+			c := chunk(z)
+			os.Remove(c)
+			if err := syscall.Mkfifo(c, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "named pipe"},
+		{"a link to /dev/zero for a chunk", func(z string) {
+			c := chunk(z)
+			os.Remove(c)
+			os.Symlink("/dev/zero", c)
+		}, "character device"},
+		{"a FIFO for .zarray", func(z string) {
+			p := filepath.Join(z, "params", ".zarray")
+			os.Remove(p)
+			syscall.Mkfifo(p, 0o644)
+		}, "named pipe"},
+		{"zarr_format 3", func(z string) { editZarray(z, func(m map[string]any) { m["zarr_format"] = 3 }) }, "zarr_format 3"},
+		{"a longer chunk", func(z string) {
+			c := chunk(z)
+			b, _ := os.ReadFile(c)
+			os.WriteFile(c, append(b, 0, 0, 0, 0), 0o644)
+		}, "more than the"},
+	} {
+		z := copyZarr(strings.ReplaceAll(c.name, " ", "_") + ".zarr")
+		c.harm(z)
+		done := make(chan struct{})
+		var code int
+		var msg string
+		go func() { code, msg = ipcf(t, "plot", z, "-o", bad); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("plot of a Zarr with %s: still running after 30 s", c.name)
+		}
+		if code != 1 || !strings.Contains(msg, c.msg) {
+			t.Errorf("plot of a Zarr with %s: exit %d, want 1 with %q: %s", c.name, code, c.msg, firstLine(msg))
 		}
 	}
 	// The colour maps.

@@ -10,7 +10,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -185,7 +184,7 @@ type resultMeta struct {
 
 func readResultMeta(path string, shape [4]int) resultMeta {
 	var rm resultMeta
-	b, err := os.ReadFile(npySidecar(path))
+	b, err := npy.ReadRegular(npySidecar(path), maxJSON)
 	if err != nil {
 		return rm
 	}

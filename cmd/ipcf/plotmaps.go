@@ -19,8 +19,13 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
+
+// maxJSON is the largest sidecar or Zarr metadata file that plot and fit
+// read: an ipcf sidecar holds a few offsets and delays per point.
+const maxJSON = 256 << 20
 
 // Pictures of ipcf fit's parameter maps: ipcf plot MAPS.npy (or MAPS.zarr)
 // [--param D] [--offset K]. A maps file is told from a pCF result by its
@@ -58,7 +63,7 @@ func readMapsMeta(path string) (*mapsMeta, bool) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		side = filepath.Join(path, ".zattrs")
 	}
-	b, err := os.ReadFile(side)
+	b, err := npy.ReadRegular(side, maxJSON)
 	if err != nil {
 		return nil, false
 	}
@@ -172,7 +177,7 @@ func readNpyValues(path string) ([]int, []float64, error) {
 // readZarrValues reads an uncompressed Zarr v2 array (what ipcf writes:
 // little-endian float32, float64 or uint8, C order) in C order.
 func readZarrValues(dir string) ([]int, []float64, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ".zarray"))
+	b, err := npy.ReadRegular(filepath.Join(dir, ".zarray"), maxJSON)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -185,9 +190,16 @@ func readZarrValues(dir string) ([]int, []float64, error) {
 		Order      string          `json:"order"`
 		Fill       any             `json:"fill_value"`
 		Sep        string          `json:"dimension_separator"`
+		Format     int             `json:"zarr_format"`
 	}
 	if err := json.Unmarshal(b, &z); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	if z.Format != 2 {
+		return nil, nil, fmt.Errorf("%s: zarr_format %d: plot reads Zarr v2, as ipcf writes it", dir, z.Format)
+	}
+	if z.Sep != "" && z.Sep != "." && z.Sep != "/" {
+		return nil, nil, fmt.Errorf("%s: dimension_separator %q: want \".\" or \"/\"", dir, z.Sep)
 	}
 	size := map[string]int{"<f4": 4, "<f8": 8, "|u1": 1, "<u1": 1}[z.DType]
 	switch {
@@ -201,12 +213,20 @@ func readZarrValues(dir string) ([]int, []float64, error) {
 	if z.Sep == "" {
 		z.Sep = "."
 	}
-	n := 1
+	// The values (8 bytes each) and a chunk must fit in memory: a shape
+	// that lies would otherwise allocate terabytes.
+	n, clenOK := int64(1), int64(size)
 	for i, s := range z.Shape {
 		if s < 0 || z.Chunks[i] < 1 {
 			return nil, nil, fmt.Errorf("%s: shape %v, chunks %v", dir, z.Shape, z.Chunks)
 		}
-		n *= s
+		if s > 0 && n > (1<<62)/int64(s) || clenOK > (1<<62)/int64(z.Chunks[i]) {
+			return nil, nil, fmt.Errorf("%s: shape %v, chunks %v: too large", dir, z.Shape, z.Chunks)
+		}
+		n, clenOK = n*int64(s), clenOK*int64(z.Chunks[i])
+	}
+	if err := pcf.CheckMemory("the maps", 8*n+clenOK); err != nil {
+		return nil, nil, fmt.Errorf("%s: shape %v: %w", dir, z.Shape, err)
 	}
 	fill := math.NaN()
 	if f, ok := z.Fill.(float64); ok {
@@ -229,12 +249,12 @@ func readZarrValues(dir string) ([]int, []float64, error) {
 		for i, c := range cidx {
 			key[i] = strconv.Itoa(c)
 		}
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(strings.Join(key, z.Sep))))
+		data, err := npy.ReadRegular(filepath.Join(dir, filepath.FromSlash(strings.Join(key, z.Sep))), int64(clen))
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			data = nil
 		case err != nil:
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("%s: chunk %s: %w", dir, strings.Join(key, z.Sep), err)
 		case len(data) != clen:
 			return nil, nil, fmt.Errorf("%s: chunk %s of %d bytes, want %d", dir, strings.Join(key, z.Sep), len(data), clen)
 		}

@@ -3,6 +3,7 @@ package npy
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 )
@@ -23,6 +24,37 @@ func RegularFile(path string) (fs.FileInfo, error) {
 		return nil, fmt.Errorf("%s is %s, %w", path, kind(st.Mode()), ErrNotRegular)
 	}
 	return st, nil
+}
+
+// ReadRegular reads the regular file at path (following links), of at
+// most max bytes: a FIFO, a device or a folder there is an error wrapping
+// ErrNotRegular and is never opened, and a larger file (a /dev/zero
+// behind a link, a metadata file grown absurdly) is refused before it is
+// read.
+func ReadRegular(path string, max int64) ([]byte, error) {
+	st, err := RegularFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > max {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d expected", path, st.Size(), max)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err = f.Stat(); err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() { // replaced since the check
+		return nil, fmt.Errorf("%s is %s, %w", path, kind(st.Mode()), ErrNotRegular)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: more than the %d bytes expected", path, max)
+	}
+	return b, err
 }
 
 // kind names the file type of m for messages.

@@ -51,3 +51,42 @@ func TestMapFileKinds(t *testing.T) {
 		}
 	}
 }
+
+// ReadRegular reads regular files (and links to them) of at most max
+// bytes; a FIFO, a device or a folder is refused without being opened,
+// a larger file before it is read.
+func TestReadRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "a.json")
+	os.WriteFile(file, []byte("{}\n"), 0o644)
+	link := filepath.Join(dir, "zero")
+	os.Symlink("/dev/zero", link)
+	for _, c := range []struct {
+		path string
+		max  int64
+		want string // "" for success
+	}{
+		{file, 3, ""}, {file, 2, "3 bytes, more than the 2 expected"},
+		{fifo, 100, "named pipe"}, {link, 100, "character device"}, {dir, 100, "directory"},
+	} {
+		done := make(chan struct{})
+		var b []byte
+		var err error
+		go func() { b, err = ReadRegular(c.path, c.max); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("ReadRegular(%s) blocks", c.path)
+		}
+		switch {
+		case c.want == "" && (err != nil || string(b) != "{}\n"):
+			t.Errorf("ReadRegular(%s, %d) = %q, %v", c.path, c.max, b, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("ReadRegular(%s, %d): %v, want %q", c.path, c.max, err, c.want)
+		}
+	}
+}
