@@ -419,6 +419,8 @@ func TestCLIBadInput(t *testing.T) {
 		{"mask missing", pcf(good, "--mask", p("nomask.npy")), 1, []string{"nomask.npy"}, nil},
 		{"mask with a NaN", pcf(good, "--mask", p("mask_nan.npy")), 1, []string{"mask_nan.npy", "NaN at row 3, column 4"}, nil},
 		{"mask fifo", pcf(good, "--mask", fifo), 1, []string{"fifo.npy", "not a regular file"}, nil},
+		{"raw options on a .npy", pcf(good, "--dtype", "uint8", "--offset", "4"), 2, []string{"--dtype, --offset: describes raw input only"}, nil},
+		{"bleach raw option on a .npy", []string{"bleach", good, "-o", p("bro.npy"), "--filtersize", "8", "--byteorder", "big"}, 2, []string{"--byteorder: describes raw input only"}, nil},
 		{"raw short", rawArgs(short), 1, []string{"short.raw", "18430 bytes", "18432 bytes", "must match exactly"}, nil},
 		{"raw long", rawArgs(long), 1, []string{"long.raw", "18434 bytes", "18432 bytes", "must match exactly"}, nil},
 		{"raw offset past end", rawArgs(stack, "--offset", "999999"), 1, []string{"stack.raw", "offset"}, nil},

@@ -292,9 +292,11 @@ type inputFlags struct {
 	format, shape, dtype, byteorder, crop, frames string
 	offset                                        int
 	channel                                       int // bleach: --channel (pcf: the toolkit's)
+	fs                                            *flag.FlagSet
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
+	f.fs = fs
 	fs.StringVar(&f.format, "format", "auto", "input format: auto, npy, tiff or raw")
 	fs.StringVar(&f.shape, "shape", "", "raw input: T,H,W")
 	fs.StringVar(&f.dtype, "dtype", "uint16", "raw input: sample type")
@@ -309,6 +311,19 @@ func (f *inputFlags) input(path string) (job.Input, error) {
 	in := job.Input{Path: path, Format: f.format, Crop: f.crop, Frames: f.frames, Channel: f.channel}
 	if f.shape != "" && f.format != "raw" && f.format != "auto" && f.format != "" {
 		return in, usageError{fmt.Sprintf("--format %s with --shape: --shape describes raw input only (--format raw)", f.format)}
+	}
+	if f.format != "raw" && f.shape == "" && f.fs != nil {
+		// The raw options describe a raw file only: given for another
+		// input they would be ignored silently.
+		var raw []string
+		f.fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "dtype" || fl.Name == "byteorder" || fl.Name == "offset" {
+				raw = append(raw, "--"+fl.Name)
+			}
+		})
+		if len(raw) > 0 {
+			return in, usageError{fmt.Sprintf("%s: describes raw input only (with --shape T,H,W); %s has its own type and layout", strings.Join(raw, ", "), path)}
+		}
 	}
 	if f.format == "raw" || f.shape != "" {
 		d, err := job.ParseShape(f.shape)
