@@ -147,6 +147,8 @@ func TestTIFFBadInput(t *testing.T) {
 		{"counts and offsets differ", writeTIFF(tiffOpts{}, []tpage{with(g2, ttag{279, 4, []uint64{20}, ""})}), []string{"2 StripOffsets and 1 StripByteCounts"}, 0},
 		{"IFD loop", writeTIFF(tiffOpts{loopTo: 1}, g), []string{"IFD loop"}, 0},
 		{"first IFD outside", append([]byte("II*\x00\xff\xff\x00\x00"), make([]byte, 16)...), []string{"truncated at byte 65535"}, 0},
+		{"IFD without entries", append([]byte("II*\x00\x08\x00\x00\x00"), make([]byte, 6)...), []string{"IFD without entries at byte 8"}, 0},
+		{"BigTIFF first IFD past 2^63", append([]byte("II+\x00\x08\x00\x00\x00"), 5, 0, 0, 0, 0, 0, 0, 0x80), []string{"offset 9223372036854775813 at byte 8: beyond any file"}, 0},
 		{"version 44", []byte("II,\x00\x08\x00\x00\x00\x00\x00"), []string{"TIFF version 44 not supported"}, 0},
 		{"too short", []byte("II*\x00\x08"), []string{"too short for a TIFF header"}, 0},
 		{"no IFD", []byte("MM\x00*\x00\x00\x00\x00"), []string{"no image"}, 0},

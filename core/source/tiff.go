@@ -89,8 +89,8 @@ func (r *tiffReader) offset(o int64) (int64, error) {
 		return int64(v), err
 	}
 	v, err := r.u64(o)
-	if v > math.MaxInt64 {
-		return -1, err
+	if err == nil && v > math.MaxInt64 {
+		return -1, r.errf("offset %d at byte %d: beyond any file", v, o)
 	}
 	return int64(v), err
 }
@@ -265,6 +265,9 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	}
 	if at+n*entry > int64(len(r.b)) {
 		return page{}, 0, r.errf("page %d: IFD of %d entries at byte %d outside the file (truncated?)", i, n, ifd)
+	}
+	if n == 0 {
+		return page{}, 0, r.errf("page %d: an IFD without entries at byte %d (no image size, no strips)", i, ifd)
 	}
 	tags := map[uint16][]int64{}
 	var desc string
