@@ -110,7 +110,8 @@ t = regexp(h, '[''"]shape[''"]\s*:\s*\(([^)]*)\)', 'tokens', 'once');
 if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read: %s: no shape in the header', path);
 end
-shape = str2double(regexp(t{1}, '[^,\s]+', 'match'));
+% numpy before 1.14 (Python 2) wrote long integers as 2L
+shape = str2double(regexprep(regexp(t{1}, '[^,\s]+', 'match'), '^(\d+)L$', '$1'));
 if any(isnan(shape) | shape < 0 | shape ~= floor(shape))
   error('ipcf:invalid_argument', 'ipcf_read: %s: shape (%s) is not a tuple of whole numbers >= 0', path, t{1});
 end

@@ -144,6 +144,15 @@ bin = fullfile(fixture, '..', 'bin', 'ipcf');
 tmp = tempname();
 mkdir(tmp);
 try
+  % numpy before 1.14 (Python 2) wrote shapes of long integers: (2L, 3L)
+  old = fullfile(tmp, 'old.npy');
+  hdr = '{''descr'': ''<u2'', ''fortran_order'': False, ''shape'': (2L, 3L), }';
+  hdr = [hdr repmat(' ', 1, 63 - mod(10 + numel(hdr), 64)) char(10)];
+  fid = fopen(old, 'w');
+  fwrite(fid, [char(147) 'NUMPY' char([1 0]) char([numel(hdr) 0]) hdr], 'uint8');
+  fwrite(fid, uint16(1:6), 'uint16', 0, 'l');
+  fclose(fid);
+  check(isequal(ipcf_read(old), uint16([1 2 3; 4 5 6])), 'read: a shape (2L, 3L) of old numpy');
   npy = fullfile(tmp, 'crop.npy');
   zarr = fullfile(tmp, 'crop.zarr');
   cli = sprintf('"%s" pcf "%s" --crop 0:20,0:26 --radius 3 --npoints 12 --nbins 16 --threads 2 --quiet -o', ...
