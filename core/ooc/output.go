@@ -963,6 +963,11 @@ func unmarshalExact(b []byte, v any) error {
 // someone replaced by a FIFO would hang the run in open(2), beyond the
 // reach of SIGINT): anything else there is an error.
 func readOwn(path string) ([]byte, error) {
+	// A socket there fails open(2) with "no such device or address":
+	// named by its kind instead.
+	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a regular file", path, npy.Kind(st.Mode()))
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -342,7 +343,7 @@ func TestNeverThroughALink(t *testing.T) {
 // scratch is started again and the result is the in-memory one.
 func TestScratchRecordsNotFiles(t *testing.T) {
 	for _, name := range []string{"job.json", "journal"} {
-		for _, kind := range []string{"fifo", "link"} {
+		for _, kind := range []string{"fifo", "link", "socket"} {
 			dir := t.TempDir()
 			in := writeStack(t, dir, 128, 12, 12)
 			o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 6}
@@ -359,12 +360,24 @@ func TestScratchRecordsNotFiles(t *testing.T) {
 			}
 			rec := filepath.Join(ScratchDir("", out), name)
 			os.Remove(rec)
-			if kind == "fifo" {
+			switch kind {
+			case "fifo":
 				if err := syscall.Mkfifo(rec, 0o644); err != nil {
 					t.Fatal(err)
 				}
-			} else if err := os.Symlink(in, rec); err != nil {
-				t.Fatal(err)
+			case "socket":
+				l, err := net.Listen("unix", rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Close()
+			default:
+				if err := os.Symlink(in, rec); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := readOwn(rec); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+				t.Errorf("%s a %s: readOwn: %v", name, kind, err)
 			}
 			done := make(chan error, 1)
 			go func() { done <- run(nil) }()
