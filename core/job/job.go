@@ -463,10 +463,11 @@ func Open(s Spec) (*Job, error) {
 	if err := j.chooseEngine(); err != nil {
 		return nil, err
 	}
-	// Taken before the fingerprint: a change of an input from here to the
-	// end of its reading (rewritten in place, even with its size and time
-	// set back, or replaced) fails the run rather than giving a result of
-	// another input under this job's key.
+	// Taken before the fingerprint: an input whose size or time changes
+	// from here to the end of its reading fails the run rather than giving
+	// a result of another input under this job's key; one whose status
+	// changes (a rewrite that set them back; a chmod) has its content
+	// compared (runInMemory, sameInput).
 	snapSrcs := []source.Source{j.src}
 	if j.src2 != nil {
 		snapSrcs = append(snapSrcs, j.src2)
@@ -797,9 +798,11 @@ func (j *Job) makeKey() error {
 	return nil
 }
 
-// fingerprint describes the input files: names, versions (size,
-// modification and status-change times, inode: source.Version), and the CRC-32C of samples of their contents (the first and last
-// 64 KiB and 16 blocks between, of up to 64 files spread over a series).
+// fingerprint describes the input files: names, sizes and modification
+// times (source.Version), and the CRC-32C of samples of their contents
+// (the first and last 64 KiB and 16 blocks between, of up to 64 files
+// spread over a series). A rewrite that keeps the size and time and
+// changes no sampled byte keeps the key: sameInput catches it.
 func fingerprint(files []string) (string, error) {
 	h := sha256.New()
 	for i, name := range files {
@@ -937,6 +940,7 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 		"input":             j.src.Name(),
 		"input_files":       len(j.files),
 		"input_fingerprint": j.fields["input"],
+		"input_status":      j.snap.Stamp(), // sameInput
 		"input_crc32c":      fmt.Sprintf("%08x", inputCRC),
 		"input_shape":       []int{g.T, g.H, g.W},
 		"input_dtype":       j.src.DType().String(),
@@ -1091,9 +1095,16 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		return sum, fmt.Errorf("scratch: %w", err)
 	}
 	if _, err := os.Stat(scratch); errors.Is(err, os.ErrNotExist) && out.Verify(j.key) {
-		j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
-		sum.AlreadyComplete = true
-		return sum, nil
+		same, err := j.sameInput(ctx, j.outAbs)
+		if err != nil {
+			return sum, err
+		}
+		if same {
+			j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
+			sum.AlreadyComplete = true
+			return sum, nil
+		}
+		j.log("%s: the input was rewritten since this result was computed (its size and time are the same, its frames are not): computing it again", j.spec.Output)
 	}
 	o := j.spec.PCF
 	o.Mask, o.Data2 = j.mask, nil // the second channel is read from j.src2
@@ -1113,7 +1124,8 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	}
 	progress := j.spec.Progress
 	oo := ooc.Options{PCF: o, Src2: j.src2, Memory: j.memory, Scratch: j.spec.Scratch, CopyInput: j.spec.CopyInput,
-		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress}
+		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress,
+		InputCheck: j.inputCheck}
 	if j.errs != nil {
 		oo.Errors, oo.ErrOut = j.errs, ooc.NewNpyOutput(j.errPath)
 	}
@@ -1155,7 +1167,7 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 		}
 		o.Data2, crc2 = &v2, c2
 	}
-	if err := j.snap.Check(); err != nil {
+	if err := j.inputCheck(ctx, crc, crc2); err != nil {
 		return 0, 0, err
 	}
 	res := make([]byte, j.outBytes())
@@ -1239,6 +1251,106 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 		return 0, 0, err
 	}
 	return crc, crc2, ooc.RemoveScratch(scratch)
+}
+
+// inputCheck fails with source.ErrChanged if the input changed since the
+// job was opened: its size or time, or, when its status changed (a
+// rewrite that set them back; also a chmod), its frames, read again and
+// compared with the checksums crc and crc2 of those the run used.
+func (j *Job) inputCheck(ctx context.Context, crc, crc2 uint32) error {
+	if err := j.snap.Check(); err != nil {
+		return err
+	}
+	if !j.snap.Touched() {
+		return nil
+	}
+	now, now2, err := j.inputCRCs(ctx)
+	if err != nil {
+		return err
+	}
+	if now != crc || (j.src2 != nil && now2 != crc2) {
+		return fmt.Errorf("%w: %s changed while the job read it (its frames differ from those read)", source.ErrChanged, j.src.Name())
+	}
+	return nil
+}
+
+// sameInput reports whether the input is the one the complete result at
+// path was computed from, as far as the job key cannot tell: when the
+// input files' status changed since (a rewrite that kept their size and
+// time; also a chmod or a new link), their frames' checksums are compared
+// with those the result's metadata record.
+func (j *Job) sameInput(ctx context.Context, path string) (bool, error) {
+	b, err := ooc.MetaOf(path)
+	if err != nil {
+		return false, nil
+	}
+	var m struct {
+		Status string `json:"input_status"`
+		CRC    string `json:"input_crc32c"`
+		CRC2   string `json:"input2_crc32c"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return false, nil
+	}
+	now, err := source.Snap(j.src, j.src2)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	if m.Status == "" || m.Status == now.Stamp() {
+		return true, nil // written before 2026-12-02, or untouched since
+	}
+	j.log("%s: the input's status changed since this result was computed: comparing its frames with the result's record", j.spec.Output)
+	crc, crc2, err := j.inputCRCs(ctx)
+	if err != nil {
+		return false, err
+	}
+	return fmt.Sprintf("%08x", crc) == m.CRC && (j.src2 == nil || fmt.Sprintf("%08x", crc2) == m.CRC2), nil
+}
+
+// inputCRCs reads the frames the job uses again and returns their
+// checksums as the engines compute them (ooc.FrameCRC over the frames in
+// order), of the second channel too; progress phase "check".
+func (j *Job) inputCRCs(ctx context.Context) (crc, crc2 uint32, err error) {
+	prog := j.spec.Progress
+	total := j.nread
+	if j.src2 != nil {
+		total *= 2
+	}
+	for ch, src := range []source.Source{j.src, j.src2} {
+		if src == nil {
+			continue
+		}
+		_, H, W := src.Shape()
+		var c uint32
+		for t := 0; t < j.nread; t++ {
+			if t%64 == 0 && ctx.Err() != nil {
+				return 0, 0, pcf.ErrCancelled
+			}
+			err := source.Guard(src.Name(), func() error {
+				fr, err := src.Frame(t)
+				if err != nil {
+					return err
+				}
+				c = ooc.FrameCRC(c, fr, H, W)
+				return nil
+			})
+			if err != nil {
+				return 0, 0, err
+			}
+			if r, ok := src.(source.Releaser); ok && (t+1)%64 == 0 {
+				r.Release(t-63, t+1)
+			}
+			if prog != nil && (t%64 == 0 || t == j.nread-1) && !prog("check", ch*j.nread+t+1, total) {
+				return 0, 0, pcf.ErrCancelled
+			}
+		}
+		if ch == 0 {
+			crc = c
+		} else {
+			crc2 = c
+		}
+	}
+	return crc, crc2, nil
 }
 
 // readStack reads the nread frames of src into memory as a (nread, H, W)

@@ -1,11 +1,14 @@
 package job
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
@@ -185,7 +188,8 @@ func TestSampleCRCShrunkInput(t *testing.T) {
 // TestRunFailsWhenInputChangesWhileRead: an input rewritten in place
 // while the job reads it, with its size and modification time set back,
 // fails the run with source.ErrChanged and publishes nothing: in memory
-// and in the out-of-core engine's copy pass.
+// and out of core (its status changed: the frames are read again before
+// the commit and differ from those used).
 func TestRunFailsWhenInputChangesWhileRead(t *testing.T) {
 	for _, c := range []struct {
 		engine string
@@ -205,6 +209,7 @@ func TestRunFailsWhenInputChangesWhileRead(t *testing.T) {
 				return true
 			}
 			changed = true
+			time.Sleep(10 * time.Millisecond) // a clock tick after the input was written
 			st, err := os.Stat(in)
 			if err != nil {
 				t.Fatal(err)
@@ -213,7 +218,7 @@ func TestRunFailsWhenInputChangesWhileRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.WriteAt([]byte{0xff}, st.Size()-3) // the last frame
+			f.WriteAt([]byte{0xff}, st.Size()-64*12*12*2+3) // frame 0, read already
 			f.Close()
 			os.Chtimes(in, st.ModTime(), st.ModTime())
 			return true
@@ -280,6 +285,73 @@ func TestMaskShapeWithCrop(t *testing.T) {
 				j.Close()
 			}
 			t.Errorf("crop %q, mask %dx%d: %v, want pcf.ErrShape", c.crop, c.h, c.w, err)
+		}
+	}
+}
+
+// A chmod changes only the input's status: a run it happens during
+// finishes (its frames read again are those used) and a finished result
+// stays complete after a check; a rewrite that keeps the size and time is
+// computed again (here the key's samples cover this small file; the CLI's
+// TestRerunAfterInputRewrittenUnsampled rewrites bytes they miss).
+func TestInputStatusOnlyChanged(t *testing.T) {
+	for _, engine := range []string{"memory", "ooc"} {
+		dir := t.TempDir()
+		in := writeInput(t, dir, 0)
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Engine, s.Memory = in, filepath.Join(dir, "out.npy"), engine, 256<<20
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		var phases []string
+		chmod := func(mode os.FileMode) {
+			time.Sleep(10 * time.Millisecond) // a clock tick later
+			if err := os.Chmod(in, mode); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run := func(during bool) Summary {
+			t.Helper()
+			s := s
+			phases = nil
+			s.Progress = func(phase string, done, total int) bool {
+				if len(phases) == 0 || phases[len(phases)-1] != phase {
+					phases = append(phases, phase)
+					if during && phase == "pcf" {
+						chmod(0o600)
+					}
+				}
+				return true
+			}
+			j, err := Open(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			sum, err := j.Run(t.Context())
+			if err != nil {
+				t.Fatalf("%s: %v (phases %v)", engine, err, phases)
+			}
+			return sum
+		}
+		if sum := run(true); sum.AlreadyComplete {
+			t.Fatalf("%s: first run already complete", engine)
+		}
+		first, _ := os.ReadFile(s.Output)
+		chmod(0o644)
+		if sum := run(false); !sum.AlreadyComplete || fmt.Sprint(phases) != "[check]" {
+			t.Errorf("%s: after a chmod: already complete %v, phases %v; want true after a check", engine, sum.AlreadyComplete, phases)
+		}
+		// Rewritten in place, size and time set back: computed again.
+		st, _ := os.Stat(in)
+		time.Sleep(10 * time.Millisecond)
+		f, _ := os.OpenFile(in, os.O_WRONLY, 0)
+		f.WriteAt([]byte{1, 2, 3}, st.Size()/2)
+		f.Close()
+		os.Chtimes(in, st.ModTime(), st.ModTime())
+		if sum := run(false); sum.AlreadyComplete {
+			t.Errorf("%s: after a rewrite: already complete", engine)
+		}
+		if second, _ := os.ReadFile(s.Output); bytes.Equal(first, second) {
+			t.Errorf("%s: the result of the rewritten input is the old one", engine)
 		}
 	}
 }

@@ -20,8 +20,9 @@ import (
 // reads the whole input once more (17 GB for a full frame), and the
 // engine cannot start before it ends. Each piece's checksum is journaled
 // when it is first read; a piece read again (the error bars' rows, a
-// resumed run) must match it, and the input files must keep their version
-// (source.Version), or the run fails with source.ErrChanged.
+// resumed run) must match it, and the input files must keep their size and
+// modification time (source.Version), or the run fails with
+// source.ErrChanged.
 
 // directMinRowBytes is the smallest piece, in bytes of a frame, read in
 // place: smaller pieces cost more CPU in read calls (one a frame) than the
@@ -223,9 +224,8 @@ func (d *directInput) load(ctx context.Context, ch, k int, buf []byte) (array.Vi
 	return array.New(v.DType, v.Order, []int{p.nread, y1 - y0, p.g.W}, []int{(y1 - y0) * p.g.W * p.es, p.g.W * p.es, p.es}, data, 0)
 }
 
-// unchanged fails if an input file's version (source.Version: size,
-// modification and status-change times, inode) changed since the run
-// began.
+// unchanged fails if an input file's size or modification time
+// (source.Version) changed since the run began.
 func (d *directInput) unchanged() error { return d.snap.Check() }
 
 // close waits for the read-ahead and closes the files.

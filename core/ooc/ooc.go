@@ -49,6 +49,10 @@ type Options struct {
 	// Meta returns the output's metadata, given the CRC-32C of the input
 	// samples read and of the second channel's (see InputCRC).
 	Meta func(inputCRC, input2CRC uint32) map[string]any
+	// InputCheck, if set, is called before the result is committed with
+	// the checksums of the frames used: an error (source.ErrChanged for an
+	// input rewritten meanwhile) stops the run.
+	InputCheck func(ctx context.Context, inputCRC, input2CRC uint32) error
 	// Log receives notes for the user (stale scratch removed, damaged
 	// scratch or tiles computed again).
 	Log func(msg string)
@@ -766,6 +770,11 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 	}
 	sum.InputCRC, sum.Input2CRC = inputCRCs()
+	if o.InputCheck != nil {
+		if err := o.InputCheck(ctx, sum.InputCRC, sum.Input2CRC); err != nil {
+			return sum, err
+		}
+	}
 	m := meta()
 	crc, err := out.Finish(m)
 	if err != nil {
@@ -1061,9 +1070,10 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 	ntiles := p.nfiles()
 	first := st.chunks()
 	srcs := []source.Source{src, o.Src2}[:p.nch]
-	// A chunk copied while an input file changed (rewritten in place, even
-	// with its size and time set back, or replaced) is not journaled: the
-	// copy would mix two versions of the input.
+	// A copy made while an input file changed size or time mixes two
+	// versions of it: the pass fails at its end (and the job discards the
+	// scratch). A rewrite that set them back is caught by the next run
+	// (job: the result's input checksum when the input's status changed).
 	snap, err := source.Snap(srcs...)
 	if err != nil {
 		return fmt.Errorf("%w: %v", source.ErrChanged, err)
@@ -1223,9 +1233,6 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		if p.nch == 2 {
 			crcs = append(crcs, inCRC[1])
 		}
-		if err := snap.Check(); err != nil {
-			return err
-		}
 		for _, crc := range crcs {
 			fmt.Fprintf(&line, " %08x", crc)
 		}
@@ -1234,7 +1241,7 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 		}
 		st.setChunk(c, crcs, inCRC[0])
 	}
-	return nil
+	return snap.Check()
 }
 
 // FrameCRC continues crc with the samples of the (h, w) frame v, row by

@@ -958,6 +958,15 @@ func unmarshalExact(b []byte, v any) error {
 	return nil
 }
 
+// MetaOf returns the metadata of the result at path: its sidecar, or the
+// .zattrs of a Zarr folder.
+func MetaOf(path string) ([]byte, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return readOwn(filepath.Join(path, ".zattrs"))
+	}
+	return readOwn(SidecarName(path))
+}
+
 // readOwn reads the regular file path, never through a link and never
 // blocking on a FIFO (an ipcf sidecar, journal, job record or chunk that
 // someone replaced by a FIFO would hang the run in open(2), beyond the

@@ -12,22 +12,25 @@ import (
 )
 
 // Check passes while the files are as they were and fails, naming the
-// file, after a change of size, of modification time, or a removal, and
-// after a rewrite or a replacement that set the size and time back.
+// file, after a change of size, of modification time, or a removal; a
+// rewrite or a replacement that set the size and time back passes Check
+// and is Touched.
 func TestSnapshotCheck(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "stack.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		name   string
-		change func(path string) error
+		name    string
+		change  func(path string) error
+		touched bool // Check passes, Touched tells
 	}{
-		{"size", func(p string) error { return os.WriteFile(p, append(b, 0), 0o644) }},
-		{"time", func(p string) error { t := time.Now().Add(time.Hour); return os.Chtimes(p, t, t) }},
-		{"removed", os.Remove},
+		{"size", func(p string) error { return os.WriteFile(p, append(b, 0), 0o644) }, false},
+		{"time", func(p string) error { t := time.Now().Add(time.Hour); return os.Chtimes(p, t, t) }, false},
+		{"removed", os.Remove, false},
 		// The size and modification time set back after the change: the
-		// status-change time and inode still tell (source.Version).
+		// status-change time tells (Touched), one clock tick later at
+		// least (the kernel's file times advance a tick at a time).
 		{"rewritten in place, time set back", func(p string) error {
 			st, err := os.Stat(p)
 			if err != nil {
@@ -41,19 +44,21 @@ func TestSnapshotCheck(t *testing.T) {
 			f.WriteAt([]byte{b[len(b)-1] ^ 1}, int64(len(b)-1))
 			f.Close()
 			return os.Chtimes(p, st.ModTime(), st.ModTime())
-		}},
+		}, true},
 		{"replaced, time set back", func(p string) error {
 			st, err := os.Stat(p)
 			if err != nil {
 				return err
 			}
+			time.Sleep(10 * time.Millisecond)
 			other := p + ".new"
 			if err := os.WriteFile(other, b, 0o644); err != nil {
 				return err
 			}
 			os.Chtimes(other, st.ModTime(), st.ModTime())
 			return os.Rename(other, p)
-		}},
+		}, true},
+		{"chmod", func(p string) error { time.Sleep(10 * time.Millisecond); return os.Chmod(p, 0o600) }, true},
 	} {
 		path := filepath.Join(t.TempDir(), "s.npy")
 		if err := os.WriteFile(path, b, 0o644); err != nil {
@@ -70,10 +75,22 @@ func TestSnapshotCheck(t *testing.T) {
 		if err := snap.Check(); err != nil {
 			t.Errorf("%s: unchanged: %v", c.name, err)
 		}
+		if snap.Touched() {
+			t.Errorf("%s: touched before the change", c.name)
+		}
+		stamp := snap.Stamp()
 		if err := c.change(path); err != nil {
 			t.Fatal(err)
 		}
-		if err := snap.Check(); !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), path) {
+		if c.touched {
+			if err := snap.Check(); err != nil {
+				t.Errorf("%s: Check: %v", c.name, err)
+			}
+			now, _ := Snap(src)
+			if !snap.Touched() || now.Stamp() == stamp {
+				t.Errorf("%s: not Touched (stamps %s, %s)", c.name, stamp, now.Stamp())
+			}
+		} else if err := snap.Check(); !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: %v: want ErrChanged naming %s", c.name, err, path)
 		}
 		src.Close()

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -724,43 +725,48 @@ func Faulted(name string, err error) error {
 	return err
 }
 
-// Version describes one version of a file without reading it: its size,
-// its modification time and, where the system records them, its
-// status-change time and inode. Rewriting a file changes its
-// status-change time even when the writer sets the size and modification
-// time back as they were, and replacing it by another changes the inode;
-// only the system's clock sets the status-change time. The job's key and
-// Snapshot both compare files by Version.
+// Version describes one version of a file without reading it: its size
+// and modification time, what the job key and Snapshot.Check compare.
 func Version(st os.FileInfo) string {
-	ctime, ino := changeStamp(st)
-	return fmt.Sprintf("%d %d %d %d", st.Size(), st.ModTime().UnixNano(), ctime, ino)
+	return fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
 }
 
-// Snapshot is the Version of a source's files when it was taken, for
-// Check.
+// Status is a file's status-change time where the system records it (0
+// elsewhere). A rewrite changes it even when the writer sets the size and
+// modification time back as they were, and so do a chmod, a new hard link
+// or extended attributes: a changed status is a reason to compare the
+// content, not a change of it.
+func Status(st os.FileInfo) int64 { return statusTime(st) }
+
+// Snapshot is the Version and Status of a source's files when it was
+// taken, for Check and Touched.
 type Snapshot struct {
 	files    []string
 	versions []string
+	statuses []int64
 }
 
-// Snap records the Version of the files of the sources.
+// Snap records the Version and Status of the files of the sources.
 func Snap(srcs ...Source) (Snapshot, error) {
 	var s Snapshot
 	for _, src := range srcs {
+		if src == nil {
+			continue
+		}
 		for _, f := range Files(src) {
 			st, err := os.Stat(f)
 			if err != nil {
 				return Snapshot{}, err
 			}
-			s.files, s.versions = append(s.files, f), append(s.versions, Version(st))
+			s.files, s.versions, s.statuses = append(s.files, f), append(s.versions, Version(st)), append(s.statuses, Status(st))
 		}
 	}
 	return s, nil
 }
 
 // Check returns ErrChanged, naming the file, if a file's Version is not
-// what it was when the snapshot was taken: its size, its modification
-// time, or (where the system has them) its status-change time or inode.
+// what it was when the snapshot was taken: its size or its modification
+// time.
 func (s Snapshot) Check() error {
 	for i, f := range s.files {
 		st, err := os.Stat(f)
@@ -769,6 +775,29 @@ func (s Snapshot) Check() error {
 		}
 	}
 	return nil
+}
+
+// Touched reports whether a file's Status changed since the snapshot (or
+// it cannot be read): its content may have changed with the same Version.
+func (s Snapshot) Touched() bool {
+	for i, f := range s.files {
+		st, err := os.Stat(f)
+		if err != nil || Status(st) != s.statuses[i] {
+			return true
+		}
+	}
+	return false
+}
+
+// Stamp is a short text of the files' statuses when the snapshot was
+// taken, for a result's metadata: a later Snap with another Stamp had its
+// files touched in between.
+func (s Snapshot) Stamp() string {
+	h := sha256.New()
+	for i, f := range s.files {
+		fmt.Fprintf(h, "%s %d\n", f, s.statuses[i])
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)[:12])
 }
 
 // ErrChanged reports an input file that changed during a run.

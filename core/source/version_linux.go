@@ -7,10 +7,10 @@ import (
 	"syscall"
 )
 
-// changeStamp is the status-change time and inode of a file (see Version).
-func changeStamp(st os.FileInfo) (ctime int64, ino uint64) {
+// statusTime is a file's status-change time (see Status).
+func statusTime(st os.FileInfo) int64 {
 	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		return s.Ctim.Nano(), s.Ino
+		return s.Ctim.Nano()
 	}
-	return 0, 0
+	return 0
 }

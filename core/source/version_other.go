@@ -4,6 +4,5 @@ package source
 
 import "os"
 
-// changeStamp is unknown here: Version falls back to size and
-// modification time.
-func changeStamp(os.FileInfo) (ctime int64, ino uint64) { return 0, 0 }
+// statusTime is unknown here (see Status).
+func statusTime(os.FileInfo) int64 { return 0 }
