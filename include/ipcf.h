@@ -451,7 +451,9 @@ ipcf_status ipcf_offsets(int32_t kind, int32_t radius, int32_t npoints, int32_t 
 
 /* ipcf_logbins: the upper bin edges for delays up to size (N/2) into
  * bins[0..*count-1]: numpy's unique(logspace(0, log(size)/log(2), nbins,
- * base=2).astype(intp)) with the C library's log and pow. The first edge is
+ * base=2).astype(intp)) with the C library's log and pow (a build without
+ * cgo rounds them correctly, which differs from glibc at a few sizes near
+ * halfway points, such as 9170; powers of two never). The first edge is
  * 1; the last is size for a power of two, and may be size - 1 for other
  * sizes (14 with 8 bins ends at 13). cap is the capacity of bins (a larger
  * capacity is fine). On IPCF_E_BUFFER_TOO_SMALL *count holds the needed capacity.

@@ -509,6 +509,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"plot not a result", []string{"plot", good, "-o", p("g.png")}, 1, []string{"good.npy", "want a pCF result"}, nil},
 		{"plot output folder missing", []string{"plot", p("res_nan.npy"), "-o", p("nodir/g.png")}, 1, []string{"the folder", "nodir does not exist"}, nil},
 		{"plot no output", []string{"plot", p("res_nan.npy")}, 2, []string{"-o"}, nil},
+		{"plot no input", []string{"plot", "-o", p("nodir/g.png")}, 2, []string{"give a RESULT.npy or --mean INPUT"}, nil},
 		{"plot fifo", []string{"plot", fifo, "-o", p("g.png")}, 1, []string{"fifo.npy", "not a regular file"}, nil},
 		{"plot size", []string{"plot", p("res_nan.npy"), "--width", "99999999", "-o", p("g.png")}, 2, []string{"--width 99999999"}, nil},
 	}

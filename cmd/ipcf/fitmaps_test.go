@@ -508,6 +508,9 @@ func TestPlotMaps(t *testing.T) {
 		{"shape enlarged", func(z string) {
 			editZarray(z, func(m map[string]any) { m["shape"] = []int{600000, 600000, 8, 4} })
 		}, "not enough memory"},
+		{"shape of 2^61 values", func(z string) {
+			editZarray(z, func(m map[string]any) { m["shape"] = []int{1 << 29, 1 << 29, 4, 2} })
+		}, "too large"},
 		{"a FIFO for a chunk", func(z string) {
 			c := chunk(z)
 			os.Remove(c)

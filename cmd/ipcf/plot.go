@@ -27,6 +27,13 @@ import (
 	"github.com/ipcf/ipcf/core/source"
 )
 
+// picture is where a picture goes and the arguments of the command that
+// draws it (its sidecar records them: its inputs and options).
+type picture struct {
+	path string
+	args []string
+}
+
 // maxPicture is the largest picture side in pixels (16384^2 RGBA: 1 GiB).
 const maxPicture = 16384
 
@@ -71,6 +78,12 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return usageError{fmt.Sprintf("plot: --%s %d: want 1..%d pixels (0: the default)", d.name, d.v, maxPicture)}
 		}
 	}
+	switch {
+	case *mean != "" && len(pos) > 0:
+		return usageError{"plot: give a RESULT.npy (or MAPS.npy) or --mean INPUT, not both"}
+	case *mean == "" && len(pos) != 1:
+		return usageError{"plot: give a RESULT.npy or --mean INPUT"}
+	}
 	// A picture is an output like any other: a user's PNG of that name
 	// (one without the sidecar FIG.png.json that plot writes) stays.
 	unlock, err := lockPlain("plot", *out)
@@ -85,6 +98,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := plainCheck("plot", *out, inputs...); err != nil {
 		return err
 	}
+	pic := picture{*out, args}
 	size := func(w, h int) (vg.Length, vg.Length) {
 		if *width > 0 {
 			w = *width
@@ -96,10 +110,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	switch {
 	case *mean != "":
-		if len(pos) > 0 {
-			return usageError{"plot: give a RESULT.npy (or MAPS.npy) or --mean INPUT, not both"}
-		}
-		return plotMean(ctx, *mean, *out, size)
+		return plotMean(ctx, *mean, pic, size)
 	case len(pos) == 1:
 		if m, ok := readMapsMeta(pos[0]); ok {
 			for _, n := range []string{"point", "bin", "pixel"} {
@@ -108,7 +119,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				}
 			}
 			w, h := size(720, 560)
-			return plotMaps(pos[0], m, *param, *offset, given["offset"], *out, w, h)
+			return plotMaps(pos[0], m, *param, *offset, given["offset"], pic, w, h)
 		}
 		if given["param"] || given["offset"] {
 			return usageError{fmt.Sprintf("plot: --param and --offset draw ipcf fit's maps (MAPS.npy with MAPS.npy.json naming the model and parameters, or MAPS.zarr); %s is not one", pos[0])}
@@ -143,7 +154,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				}
 			}
 			w, h := size(1500, 480)
-			return plotPixel(*out, w, h, meta, carpet, y, x)
+			return plotPixel(pic, w, h, meta, carpet, y, x)
 		}
 		b := *bin
 		if !given["bin"] {
@@ -159,7 +170,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 		}
 		w, h := size(720, 560)
-		return plotImage(*out, w, h, meta, img, *point, b)
+		return plotImage(pic, w, h, meta, img, *point, b)
 	}
 	return usageError{"plot: give a RESULT.npy or --mean INPUT"}
 }
@@ -339,7 +350,7 @@ func (rm resultMeta) spatial(rows, cols int) (ext extent, xl, yl string) {
 }
 
 // plotImage draws the pCF image at offset k and delay point j.
-func plotImage(out string, w, h vg.Length, rm resultMeta, img *mat.Dense, k, j int) error {
+func plotImage(out picture, w, h vg.Length, rm resultMeta, img *mat.Dense, k, j int) error {
 	rows, cols := img.Dims()
 	ext, xl, yl := rm.spatial(rows, cols)
 	lo, hi := symmetricRange(img)
@@ -357,7 +368,7 @@ func plotImage(out string, w, h vg.Length, rm resultMeta, img *mat.Dense, k, j i
 // plotPixel draws, at one output pixel, the carpet (offsets x delays), the
 // polar sprite (the direction of each offset, the delay outwards) and the
 // curves of four offsets against the delay on a log scale.
-func plotPixel(out string, w, h vg.Length, rm resultMeta, carpet *mat.Dense, y, x int) error {
+func plotPixel(out picture, w, h vg.Length, rm resultMeta, carpet *mat.Dense, y, x int) error {
 	np, nb := carpet.Dims()
 	lo, hi := symmetricRange(carpet)
 	cm := diverging(lo, hi)
@@ -448,7 +459,7 @@ func plotPixel(out string, w, h vg.Length, rm resultMeta, carpet *mat.Dense, y, 
 }
 
 // plotMean draws an input's mean image and its mean time series.
-func plotMean(ctx context.Context, input, out string, size func(int, int) (vg.Length, vg.Length)) error {
+func plotMean(ctx context.Context, input string, out picture, size func(int, int) (vg.Length, vg.Length)) error {
 	src, err := source.Open(input)
 	if err != nil {
 		return err
@@ -792,7 +803,7 @@ type panel struct {
 const barWidth = 70 * vg.Millimeter / 4
 
 // savePanels draws the panels side by side into a PNG, atomically.
-func savePanels(path string, w, h vg.Length, panels ...panel) error {
+func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))
 	dc := draw.New(img)
 	// White background: gonum/plot leaves the canvas transparent otherwise.
@@ -820,7 +831,7 @@ func savePanels(path string, w, h vg.Length, panels ...panel) error {
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	return writeOwnedBytes("plot", path, b.Bytes(), map[string]any{"format": "png"})
+	return writeOwnedBytes("plot", pic.path, b.Bytes(), map[string]any{"format": "png", "arguments": pic.args})
 }
 
 // drawPanel draws a panel in c: its plot, narrowed or shortened to its

@@ -220,7 +220,7 @@ func readZarrValues(dir string) ([]int, []float64, error) {
 		if s < 0 || z.Chunks[i] < 1 {
 			return nil, nil, fmt.Errorf("%s: shape %v, chunks %v", dir, z.Shape, z.Chunks)
 		}
-		if s > 0 && n > (1<<62)/int64(s) || clenOK > (1<<62)/int64(z.Chunks[i]) {
+		if s > 0 && n > (1<<59)/int64(s) || clenOK > (1<<59)/int64(z.Chunks[i]) { // 8*n + clen fits int64
 			return nil, nil, fmt.Errorf("%s: shape %v, chunks %v: too large", dir, z.Shape, z.Chunks)
 		}
 		n, clenOK = n*int64(s), clenOK*int64(z.Chunks[i])
@@ -424,7 +424,7 @@ func mapsScaleOf(name string) mapsScale {
 
 // plotMaps draws one map of ipcf fit's maps: a parameter (or chisq,
 // status) at one offset, with its colour bar.
-func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bool, out string, w, h vg.Length) error {
+func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bool, out picture, w, h vg.Length) error {
 	names := mapsParamNames(m)
 	j := slices.Index(names, param)
 	if j < 0 {

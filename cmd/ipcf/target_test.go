@@ -637,6 +637,9 @@ func TestPlotNeverReplacesUserFiles(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) || !ooc.IsSidecar(own+".json") {
 		t.Fatalf("plot's picture %d bytes (%v), sidecar ours: %v", len(b), err, ooc.IsSidecar(own+".json"))
 	}
+	if side, _ := os.ReadFile(own + ".json"); !strings.Contains(string(side), `"arguments"`) || !strings.Contains(string(side), res) {
+		t.Errorf("plot's sidecar does not record its arguments: %s", side)
+	}
 	edited := append(b[:len(b):len(b)], 0)
 	os.WriteFile(own, edited, 0o644)
 	if code, msg := runIn(t, "plot", res, "-o", own); code != 1 || !strings.Contains(msg, "not replacing it") {

@@ -39,7 +39,7 @@ func ReadRegular(path string, max int64) ([]byte, error) {
 	if st.Size() > max {
 		return nil, fmt.Errorf("%s: %d bytes, more than the %d expected", path, st.Size(), max)
 	}
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0) // a FIFO swapped in meanwhile must not block
 	if err != nil {
 		return nil, err
 	}

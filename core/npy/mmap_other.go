@@ -18,3 +18,6 @@ func MapFile(path string) ([]byte, func() error, error) {
 	b, err := os.ReadFile(path)
 	return b, func() error { return nil }, err
 }
+
+// openNonblock: none here (ReadRegular checks the file's type first).
+const openNonblock = 0

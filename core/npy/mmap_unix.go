@@ -58,3 +58,6 @@ func readAll(f *os.File) ([]byte, func() error, error) {
 	b, err := io.ReadAll(f)
 	return b, func() error { return nil }, err
 }
+
+// openNonblock opens without blocking on a FIFO (ReadRegular).
+const openNonblock = syscall.O_NONBLOCK

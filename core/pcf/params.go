@@ -40,7 +40,9 @@ func Circle(radius, npoints int) ([]Offset, error) {
 // LogBins returns the upper bin edges unique(trunc(2**y_k)) with
 // y_k = k*(L/(nbins-1)), y_{nbins-1} = L and L = log(size)/log(2), exactly
 // as numpy's unique(logspace(0, L, nbins, base=2).astype(intp)) with the C
-// library's log and pow (core/internal/libm; numpy's vectorized power,
+// library's log and pow (core/internal/libm; without cgo, correctly
+// rounded values, which differ from glibc's at a few sizes near halfway
+// points, such as 9170, never at powers of two; numpy's vectorized power,
 // where it takes SIMD code of its own, can differ in the last bit). The first edge is 1; the
 // last is size for a power of two, and for other sizes whatever trunc
 // gives (size 14 with 8 bins ends at 13, as numpy's does). It returns an

@@ -244,6 +244,9 @@ func TestChannelBadInput(t *testing.T) {
 		{"OME channels x time points past 2^64", func() (Source, error) {
 			return OpenChannel(write("ovfome.tif", ome(`DimensionOrder="XYCZT" SizeC="6" SizeZ="1" SizeT="3074457345618258603"`, "", 2)), 0)
 		}, []string{"ovfome.tif", "more than 2^63 planes holds 2 pages"}, ErrFormat, nil},
+		{"OME SizeZ 0", func() (Source, error) {
+			return OpenChannel(write("omez0.tif", ome(`DimensionOrder="XYCZT" SizeC="2" SizeZ="0" SizeT="2"`, "", 4)), 0)
+		}, []string{"omez0.tif", "bad SizeC, SizeZ or SizeT (2, 0, 2)"}, ErrFormat, nil},
 		{"ImageJ fewer pages than images", func() (Source, error) {
 			return OpenChannel(write("short.tif", hyper("ImageJ=1.54f\nimages=6\nchannels=2\nframes=3\nhyperstack=true\n", 4)), 0)
 		}, []string{"short.tif", "ImageJ file announces 6 images but holds 4 pages"}, ErrFormat, nil},

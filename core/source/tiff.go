@@ -510,8 +510,8 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 			size[m[1]] = n
 		}
 		switch {
-		case size["C"] < 0 || size["Z"] < 0 || size["T"] < 0:
-			return pl, false, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT")
+		case size["C"] < 1 || size["Z"] < 1 || size["T"] < 1:
+			return pl, false, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT (%d, %d, %d)", size["C"], size["Z"], size["T"])
 		case size["Z"] > 1 && size["T"] > 1:
 			return pl, false, r.errf("OME-TIFF with %d z slices and %d time points: not supported (its pages are not all time frames)", size["Z"], size["T"])
 		case size["C"] <= 1:

@@ -2297,7 +2297,9 @@ def logbins(size, nbins):
     """Return the upper edges of the log delay bins for delays up to size.
 
     numpy's ``unique(logspace(0, log(size)/log(2), nbins, base=2).astype(intp))``
-    evaluated with the C library's log and pow (spec/pcf.md). The first edge
+    evaluated with the C library's log and pow (spec/pcf.md; the library
+    built without cgo rounds them correctly instead, which differs from glibc
+    at a few sizes such as 9170, never at powers of two). The first edge
     is 1; the last is size for the powers of two the pCF uses, and may be
     size - 1 for other sizes (``logbins(14, 8)`` ends at 13).
 
