@@ -171,6 +171,12 @@ end
 if strcmpi(o.Format, 'raw') && isempty(o.Shape)
   error('ipcf:invalid_argument', '%s: Format ''raw'' needs ''Shape'', [frames rows columns]', fname);
 end
+raw = intersect(given, {'Dtype', 'ByteOrder', 'Offset'});
+if isempty(o.Shape) && ~strcmpi(o.Format, 'raw') && ~isempty(raw)
+  % as the command line and Python: ignored silently otherwise
+  error('ipcf:invalid_argument', '%s: %s: describes raw input only (give ''Shape'', [frames rows columns])', ...
+        fname, strjoin(raw, ', '));
+end
 o.BleachMean = ipcf_mean(o.BleachMean, fname);
 o.Errors = error_bars(o.Errors, fname);   % Segments checked by the gateway
 if islogical(o.CopyInput)

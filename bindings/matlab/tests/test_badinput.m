@@ -241,6 +241,7 @@ cases = {
   'file PixelSize ''a''',               @() ipcf_pcf_file(sim, out, 'PixelSize', 'a'), IA, 'PixelSize must be a real numeric scalar'
   'file Mask {}',                       @() ipcf_pcf_file(sim, out, 'Mask', {}), IA, 'Mask: a cell array is not supported'
   'file Format raw without Shape',      @() ipcf_pcf_file(sim, out, 'Format', 'raw'), IA, 'Format ''raw'' needs ''Shape'''
+  'file Dtype on a .npy',               @() ipcf_pcf_file(sim, out, 'Dtype', 'uint8', 'Offset', 4), IA, 'Dtype, Offset: describes raw input only'
   'file Dtype 5',                       @() ipcf_pcf_file(sim, out, 'Dtype', 5), IA, 'Dtype must be a character vector'
   'file Offsets ''ring''',               @() ipcf_pcf_file(sim, out, 'Offsets', 'ring'), IA, 'Offsets ''ring'''
   'file Offsets 0.5',                   @() ipcf_pcf_file(sim, out, 'Offsets', [0.5 0]), IA, 'Offsets(1,1)=0.5 must be a whole number'
