@@ -194,3 +194,45 @@ tifffile.imwrite(sys.argv[2], h, imagej=True, metadata={'axes': 'TCYX'})
 		}
 	}
 }
+
+// TestInPlaceKilledAtCommitInputRewritten: a run reading its input in
+// place is killed at its commit (the journal's commit line written) and
+// at its publish (the result renamed into place, no sidecar yet); the
+// input is then rewritten in bytes the key's samples miss, with its old
+// size and time. The resume must not finish publishing the old input's
+// result: it fails naming the change (and removes a file it had renamed
+// into place), and the next run gives the new input's result.
+func TestInPlaceKilledAtCommitInputRewritten(t *testing.T) {
+	r := newInPlaceRig(t, 5)
+	for i, point := range []string{"commit", "publish"} {
+		r.write(uint64(5 + i))
+		out := filepath.Join(r.dir, point+".npy")
+		if msg, err := r.run([]string{"IPCF_FAULT_KILL=" + point}, r.args(out)...); err == nil {
+			t.Fatalf("%s: not killed: %s", point, msg)
+		}
+		st, _ := os.Stat(r.in)
+		time.Sleep(20 * time.Millisecond)
+		f, _ := os.OpenFile(r.in, os.O_RDWR, 0)
+		const frame = 36 * 1024 * 2
+		f.WriteAt([]byte{7, 7, 7, 7}, st.Size()-1024*frame+500*frame+100) // between the sampled blocks
+		f.Close()
+		os.Chtimes(r.in, st.ModTime(), st.ModTime())
+		want := r.reference()
+		msg, err := r.run(nil, append(r.args(out), "--quiet=false")...)
+		if err == nil {
+			if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+				t.Fatalf("%s: the resume published the old input's result: %s", point, msg)
+			}
+			continue
+		}
+		if !strings.Contains(msg, "differ from when this job read them") {
+			t.Errorf("%s: the resume failed without naming the change: %s", point, msg)
+		}
+		if msg, err := r.run(nil, r.args(out)...); err != nil {
+			t.Fatalf("%s: the run after the refusal: %v %s", point, err, msg)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Errorf("%s: the run after the refusal gave another result", point)
+		}
+	}
+}

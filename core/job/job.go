@@ -1141,6 +1141,13 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
 		// Found while reading: nothing of this run can be resumed.
 		out.Close()
+		if !j.zarr && ooc.ScratchPublished(j.spec.Scratch, j.outAbs) {
+			// A run killed while publishing, resumed on an input changed
+			// since: the file it renamed into place is of the old input.
+			if derr := os.Remove(j.outAbs); derr == nil {
+				j.log("removed %s: the interrupted run had published it, computed from the input as it was", j.spec.Output)
+			}
+		}
 		if derr := ooc.Discard(out, scratch); derr != nil {
 			j.log("could not remove the partial output and scratch: %v", derr)
 		}

@@ -696,7 +696,16 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		return out.Publish(m, crc)
 	}
 	if state.committed && (!p.errs || state.commitHasSD) {
-		// Killed while publishing: finish that.
+		// Killed while publishing: finish that, once the input read in
+		// place is checked as any resume's is (every piece read again
+		// against the journal: a file rewritten since with its old size
+		// and time fails with source.ErrChanged; a copied input was
+		// checked above).
+		if d != nil {
+			if err := d.readUnseen(ctx, true); err != nil {
+				return sum, err
+			}
+		}
 		if err := publish(meta(), state.commitCRC, state.commitSD); err == nil {
 			sum.Resumed = sum.Tiles
 			sum.InputCRC, sum.Input2CRC = inputCRCs()
