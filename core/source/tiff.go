@@ -109,32 +109,9 @@ var tagNames = map[uint16]string{
 // unsigned integer types (BYTE, SHORT, LONG, LONG8, IFD, IFD8), the bytes
 // for ASCII. ok is false for any other type.
 func (r *tiffReader) values(e int64) (typ uint16, vals []int64, raw []byte, ok bool, err error) {
-	if typ, err = r.u16(e + 2); err != nil {
-		return
-	}
-	var count uint64
-	inline := int64(4)
-	if r.big {
-		count, err = r.u64(e + 4)
-		inline = 8
-	} else {
-		var c uint32
-		c, err = r.u32(e + 4)
-		count = uint64(c)
-	}
-	if err != nil {
-		return
-	}
-	size := typeSize[typ]
-	if size == 0 || count > uint64(len(r.b)) {
-		return typ, nil, nil, false, nil // unknown type, or more values than the file has bytes
-	}
-	n := int64(count) * size
-	data := e + 4 + inline
-	if n > inline {
-		if data, err = r.offset(data); err != nil {
-			return
-		}
+	typ, count, data, n, known, err := r.locate(e)
+	if err != nil || !known {
+		return typ, nil, nil, false, err // unknown type, or more values than the file has bytes
 	}
 	if data < 0 || data > int64(len(r.b))-n {
 		return typ, nil, nil, false, r.errf("tag data outside the file")
@@ -147,7 +124,7 @@ func (r *tiffReader) values(e int64) (typ uint16, vals []int64, raw []byte, ok b
 	}
 	vals = make([]int64, count)
 	for i := range vals {
-		switch size {
+		switch typeSize[typ] {
 		case 1:
 			vals[i] = int64(raw[i])
 		case 2:
@@ -402,15 +379,13 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	return p, at + n*entry, nil
 }
 
-// outOfLine returns the byte range of the values of the IFD entry at e
-// when they are stored outside the IFD (ok false when inline, or when the
-// entry is unreadable: values then says why if the entry is used).
-func (r *tiffReader) outOfLine(e int64) (x [2]int64, ok bool) {
-	typ, err := r.u16(e + 2)
-	if err != nil {
-		return x, false
+// locate reads the type and count of the IFD entry at e and where its
+// n bytes of values lie (data: inside the entry or at its offset); known
+// is false for an unknown type or more values than the file has bytes.
+func (r *tiffReader) locate(e int64) (typ uint16, count uint64, data, n int64, known bool, err error) {
+	if typ, err = r.u16(e + 2); err != nil {
+		return
 	}
-	var count uint64
 	inline := int64(4)
 	if r.big {
 		count, err = r.u64(e + 4)
@@ -422,14 +397,26 @@ func (r *tiffReader) outOfLine(e int64) (x [2]int64, ok bool) {
 	}
 	size := typeSize[typ]
 	if err != nil || size == 0 || count > uint64(len(r.b)) {
-		return x, false
+		return typ, count, 0, 0, false, err
 	}
-	n := int64(count) * size
-	if n <= inline {
-		return x, false
+	n = int64(count) * size
+	data = e + 4 + inline
+	if n > inline {
+		data, err = r.offset(data)
 	}
-	data, err := r.offset(e + 4 + inline)
-	if err != nil || data < 0 || data > int64(len(r.b))-n {
+	return typ, count, data, n, err == nil, err
+}
+
+// outOfLine returns the byte range of the values of the IFD entry at e
+// when they are stored outside the IFD (ok false when inline, or when the
+// entry is unreadable: values then says why if the entry is used).
+func (r *tiffReader) outOfLine(e int64) (x [2]int64, ok bool) {
+	_, _, data, n, known, err := r.locate(e)
+	inline := int64(4)
+	if r.big {
+		inline = 8
+	}
+	if err != nil || !known || n <= inline || data < 0 || data > int64(len(r.b))-n {
 		return x, false
 	}
 	return [2]int64{data, data + n}, true
