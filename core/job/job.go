@@ -1315,49 +1315,25 @@ func (j *Job) sameInput(ctx context.Context, path string) (bool, error) {
 }
 
 // inputCRCs reads the frames the job uses again and returns their
-// checksums as the engines compute them (ooc.FrameCRC over the frames in
-// order), of the second channel too; progress phase "check".
+// checksums as the engines compute them (ooc.FramesCRC), of the second
+// channel too; progress phase "check".
 func (j *Job) inputCRCs(ctx context.Context) (crc, crc2 uint32, err error) {
-	prog := j.spec.Progress
-	total := j.nread
+	srcs := []source.Source{j.src}
 	if j.src2 != nil {
-		total *= 2
+		srcs = append(srcs, j.src2)
 	}
-	for ch, src := range []source.Source{j.src, j.src2} {
-		if src == nil {
-			continue
-		}
-		_, H, W := src.Shape()
-		var c uint32
-		for t := 0; t < j.nread; t++ {
-			if t%64 == 0 && ctx.Err() != nil {
-				return 0, 0, pcf.ErrCancelled
-			}
-			err := source.Guard(src.Name(), func() error {
-				fr, err := src.Frame(t)
-				if err != nil {
-					return err
-				}
-				c = ooc.FrameCRC(c, fr, H, W)
-				return nil
-			})
-			if err != nil {
-				return 0, 0, err
-			}
-			if r, ok := src.(source.Releaser); ok && (t+1)%64 == 0 {
-				r.Release(t-63, t+1)
-			}
-			if prog != nil && (t%64 == 0 || t == j.nread-1) && !prog("check", ch*j.nread+t+1, total) {
-				return 0, 0, pcf.ErrCancelled
-			}
-		}
-		if ch == 0 {
-			crc = c
-		} else {
-			crc2 = c
-		}
+	var prog func(done, total int) bool
+	if p := j.spec.Progress; p != nil {
+		prog = func(done, total int) bool { return p("check", done, total) }
 	}
-	return crc, crc2, nil
+	c, err := ooc.FramesCRC(ctx, srcs, j.nread, prog)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(c) == 2 {
+		crc2 = c[1]
+	}
+	return c[0], crc2, nil
 }
 
 // readStack reads the nread frames of src into memory as a (nread, H, W)

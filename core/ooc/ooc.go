@@ -813,13 +813,34 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 func copiedInputMatches(ctx context.Context, srcs []source.Source, p *plan, st *journalState, o Options) (bool, error) {
 	n := min(p.nread, st.chunks()*p.chunk)
 	want := []uint32{st.inputCRC(), st.input2CRC(p)}
-	_, H, W := srcs[0].Shape()
+	var prog func(done, total int) bool
+	if o.Progress != nil {
+		prog = func(done, total int) bool { return o.Progress("check", done, total) }
+	}
+	crc, err := FramesCRC(ctx, srcs, n, prog)
+	if err != nil {
+		return false, err
+	}
+	for ch := range srcs {
+		if crc[ch] != want[ch] {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// FramesCRC reads the first n frames of each source again, frame t of
+// every source in turn, and returns each source's FrameCRC over them: the
+// input checksum the engines record. progress, if not nil, gets the frames
+// done out of n; false from it cancels (pcf.ErrCancelled).
+func FramesCRC(ctx context.Context, srcs []source.Source, n int, progress func(done, total int) bool) ([]uint32, error) {
 	crc := make([]uint32, len(srcs))
 	for t := 0; t < n; t++ {
 		if err := ctx.Err(); err != nil {
-			return false, pcf.ErrCancelled
+			return nil, pcf.ErrCancelled
 		}
 		for ch, s := range srcs {
+			_, H, W := s.Shape()
 			err := source.Guard(s.Name(), func() error {
 				fr, err := s.Frame(t)
 				if err != nil {
@@ -829,22 +850,17 @@ func copiedInputMatches(ctx context.Context, srcs []source.Source, p *plan, st *
 				return nil
 			})
 			if err != nil {
-				return false, err
+				return nil, err
 			}
 			if r, ok := s.(source.Releaser); ok && (t+1)%64 == 0 {
 				r.Release(t-63, t+1)
 			}
 		}
-		if o.Progress != nil && !o.Progress("check", t+1, n) {
-			return false, pcf.ErrCancelled
+		if progress != nil && (t%64 == 0 || t == n-1) && !progress(t+1, n) {
+			return nil, pcf.ErrCancelled
 		}
 	}
-	for ch := range srcs {
-		if crc[ch] != want[ch] {
-			return false, nil
-		}
-	}
-	return true, nil
+	return crc, nil
 }
 
 // journal records finished chunks and tiles with their CRC-32C, one line
