@@ -236,3 +236,63 @@ func TestInPlaceKilledAtCommitInputRewritten(t *testing.T) {
 		}
 	}
 }
+
+// TestInPlaceKilledPublishingErrorsInputRewritten: a run with error bars,
+// killed while it published them (after the error bars' rename, or after
+// both), is resumed on an input rewritten in place with its old size and
+// time. The resume refuses, and removes the files it had renamed into
+// place: the next run computes the new input's curves and error bars (it
+// used to refuse OUT.sd.npy as a user's file, having lost the scratch that
+// said whose it was).
+func TestInPlaceKilledPublishingErrorsInputRewritten(t *testing.T) {
+	r := newInPlaceRig(t, 7)
+	for i, point := range []string{"publish-errors", "publish"} {
+		r.write(uint64(7 + i))
+		out := filepath.Join(r.dir, point+".npy")
+		sd := strings.TrimSuffix(out, ".npy") + ".sd.npy"
+		args := r.args(out, "--errors", "segments", "--segments", "4")
+		if msg, err := r.run([]string{"IPCF_FAULT_KILL=" + point}, args...); err == nil {
+			t.Fatalf("%s: not killed: %s", point, msg)
+		}
+		if _, err := os.Stat(sd); err != nil {
+			t.Fatalf("%s: the killed run had not published its error bars: %v", point, err)
+		}
+		st, _ := os.Stat(r.in)
+		time.Sleep(20 * time.Millisecond)
+		f, _ := os.OpenFile(r.in, os.O_RDWR, 0)
+		const frame = 36 * 1024 * 2
+		f.WriteAt([]byte{7, 7, 7, 7}, st.Size()-1024*frame+500*frame+100) // between the sampled blocks
+		f.Close()
+		os.Chtimes(r.in, st.ModTime(), st.ModTime())
+		ref := filepath.Join(r.dir, "ref.npy")
+		refSD := filepath.Join(r.dir, "ref.sd.npy")
+		os.Remove(ref)
+		os.Remove(refSD)
+		if msg, err := r.run(nil, r.args(ref, "--errors", "segments", "--segments", "4", "--engine", "memory")...); err != nil {
+			t.Fatalf("reference: %v %s", err, msg)
+		}
+		want, _ := os.ReadFile(ref)
+		wantSD, _ := os.ReadFile(refSD)
+		msg, err := r.run(nil, append(args, "--quiet=false")...)
+		if err == nil {
+			t.Fatalf("%s: the resume on the rewritten input did not fail: %s", point, msg)
+		}
+		if !strings.Contains(msg, "differ from when this job read them") {
+			t.Errorf("%s: the resume failed without naming the change: %s", point, msg)
+		}
+		for _, p := range []string{out, sd} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("%s: %s of the old input left after the refusal: %s", point, filepath.Base(p), msg)
+			}
+		}
+		if msg, err := r.run(nil, args...); err != nil {
+			t.Fatalf("%s: the run after the refusal: %v %s", point, err, msg)
+		}
+		got, _ := os.ReadFile(out)
+		gotSD, _ := os.ReadFile(sd)
+		if !bytes.Equal(got, want) || !bytes.Equal(gotSD, wantSD) {
+			t.Errorf("%s: the run after the refusal gave another result (curves equal %v, error bars equal %v)",
+				point, bytes.Equal(got, want), bytes.Equal(gotSD, wantSD))
+		}
+	}
+}

@@ -1141,11 +1141,19 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
 		// Found while reading: nothing of this run can be resumed.
 		out.Close()
-		if !j.zarr && ooc.ScratchPublished(j.spec.Scratch, j.outAbs) {
+		if !j.zarr {
 			// A run killed while publishing, resumed on an input changed
-			// since: the file it renamed into place is of the old input.
-			if derr := os.Remove(j.outAbs); derr == nil {
-				j.log("removed %s: the interrupted run had published it, computed from the input as it was", j.spec.Output)
+			// since: the files it renamed into place are of the old input
+			// (the error bars go first, then the curves).
+			if j.errPath != "" && ooc.ScratchPublishedErrors(j.spec.Scratch, j.outAbs, j.errPath) {
+				if derr := os.Remove(j.errPath); derr == nil {
+					j.log("removed %s: the interrupted run had published it, computed from the input as it was", j.errPath)
+				}
+			}
+			if ooc.ScratchPublished(j.spec.Scratch, j.outAbs) {
+				if derr := os.Remove(j.outAbs); derr == nil {
+					j.log("removed %s: the interrupted run had published it, computed from the input as it was", j.spec.Output)
+				}
 			}
 		}
 		if derr := ooc.Discard(out, scratch); derr != nil {

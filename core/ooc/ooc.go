@@ -437,34 +437,54 @@ func ScratchHasErrors(folder, output string) bool {
 // journal's commit line (or its MarkPublishing) records. Such a file is an
 // ipcf result without its sidecar yet, whichever job made it.
 func ScratchPublished(folder, output string) bool {
+	crc, _, _, ok := scratchCommit(folder, output)
+	return ok && holds(output, crc)
+}
+
+// ScratchPublishedErrors reports whether sdPath holds the error bars that
+// a run killed while it published output (scratch in folder, "" for
+// beside it) had renamed into place: the CRC-32C its journal's commit
+// line records for them. Error bars go into place before the curves.
+func ScratchPublishedErrors(folder, output, sdPath string) bool {
+	_, sd, hasSD, ok := scratchCommit(folder, output)
+	return ok && hasSD && holds(sdPath, sd)
+}
+
+// scratchCommit reads the checksums of the finished result that the
+// scratch folder of output records as committed: the curves' (crc) and
+// the error bars' (sd, when hasSD). ok is false without a commit.
+func scratchCommit(folder, output string) (crc, sd uint32, hasSD, ok bool) {
 	dir := ScratchDir(folder, output)
 	b, err := readOwn(filepath.Join(dir, "job.json"))
 	var have scratchJob
 	if err != nil || unmarshalExact(b, &have) != nil || have.Key == "" {
-		return false
+		return 0, 0, false, false
 	}
-	var crc uint32
 	if have.OutputCRC != "" {
 		c, err := strconv.ParseUint(have.OutputCRC, 16, 32)
 		if err != nil {
-			return false
+			return 0, 0, false, false
 		}
-		crc = uint32(c)
-	} else {
-		jb, err := readOwn(filepath.Join(dir, "journal"))
-		if err != nil {
-			return false
-		}
-		st, ok := parseJournal(jb, have.Key)
-		if !ok || !st.committed {
-			return false
-		}
-		crc = st.commitCRC
+		return uint32(c), 0, false, true
 	}
-	if st, err := os.Lstat(output); err != nil || !st.Mode().IsRegular() {
+	jb, err := readOwn(filepath.Join(dir, "journal"))
+	if err != nil {
+		return 0, 0, false, false
+	}
+	st, good := parseJournal(jb, have.Key)
+	if !good || !st.committed {
+		return 0, 0, false, false
+	}
+	return st.commitCRC, st.commitSD, st.commitHasSD, true
+}
+
+// holds reports whether path is a regular file (never opened otherwise: a
+// FIFO would block) whose CRC-32C is crc.
+func holds(path string, crc uint32) bool {
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
 		return false
 	}
-	got, _, err := fileCRC(output)
+	got, _, err := fileCRC(path)
 	return err == nil && got == crc
 }
 
