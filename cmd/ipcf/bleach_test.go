@@ -121,6 +121,25 @@ func TestBleachInputChangedDuringRun(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
+		{"rewritten in place, size and time kept", func(t *testing.T, in string) {
+			st, err := os.Stat(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond) // the status-change time's tick
+			f, err := os.OpenFile(in, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A sample in the middle: between the blocks a key samples.
+			if _, err := f.WriteAt([]byte{0x5a}, st.Size()/2+1001); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+			if err := os.Chtimes(in, st.ModTime(), st.ModTime()); err != nil {
+				t.Fatal(err)
+			}
+		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

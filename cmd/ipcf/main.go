@@ -37,6 +37,7 @@ import (
 	"github.com/ipcf/ipcf/core/conv"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/simulate"
@@ -698,6 +699,13 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// The frames' checksum as the correction starts: a rewrite that sets
+	// the input's size and time back shows only in its status change
+	// (snap.Touched), and then the frames are read again and compared.
+	crc, err := ooc.FramesCRC(ctx, []source.Source{src}, T, nil)
+	if err != nil {
+		return err
+	}
 	data, mapped := src.Stack()
 	if !mapped {
 		if data, err = loadStack(src); err != nil {
@@ -732,6 +740,15 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err := snap.Check(); err != nil {
 		return err
+	}
+	if snap.Touched() {
+		now, err := ooc.FramesCRC(ctx, []source.Source{src}, T, nil)
+		if err != nil {
+			return err
+		}
+		if now[0] != crc[0] {
+			return fmt.Errorf("%w: %s changed while ipcf bleach read it (its frames differ from those read)", source.ErrChanged, src.Name())
+		}
 	}
 	meta := map[string]any{"input": pos[0], "input_files": source.Files(src), "input_dtype": src.DType().String(),
 		"input_shape": []int{T, H, W}, "bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String()}
