@@ -282,7 +282,7 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	side := path + ".json"
 	b, err := npy.ReadRegular(side, maxJSON)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fitNeeds("%s not found: fit needs the result's metadata (offsets, delays, units) that ipcf pcf writes beside it", side)
+		return nil, fmt.Errorf("%s not found: fit needs the result's metadata (offsets, delays, units) that ipcf pcf writes beside it", side)
 	}
 	if err != nil {
 		return nil, err
@@ -304,24 +304,24 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 		}
 	}
 	if len(meta.DelayFrames) != in.p {
-		return nil, fitNeeds("%s: %d delays (delay_frames) for %d points per curve: fit needs every point's delay", side, len(meta.DelayFrames), in.p)
+		return nil, fmt.Errorf("%s: %d delays (delay_frames) for %d points per curve: fit needs every point's delay", side, len(meta.DelayFrames), in.p)
 	}
 	for i, t := range meta.DelayFrames {
 		if !(t >= 0 && t < math.Inf(1)) || (i > 0 && !(t > meta.DelayFrames[i-1])) {
-			return nil, fitNeeds("%s: delay_frames %v: want finite, non-negative, ascending delays", side, meta.DelayFrames)
+			return nil, fmt.Errorf("%s: delay_frames %v: want finite, non-negative, ascending delays", side, meta.DelayFrames)
 		}
 	}
 	in.tau = meta.DelayFrames
 	if len(meta.Offsets) != in.k {
-		return nil, fitNeeds("%s: %d offsets for %d curves per pixel: fit needs every curve's offset (u, v) and distance", side, len(meta.Offsets), in.k)
+		return nil, fmt.Errorf("%s: %d offsets for %d curves per pixel: fit needs every curve's offset (u, v) and distance", side, len(meta.Offsets), in.k)
 	}
 	for i, o := range meta.Offsets {
 		if o.U == nil || o.V == nil || o.DistancePx == nil {
-			return nil, fitNeeds("%s: offset %d lacks u, v or distance_px", side, i)
+			return nil, fmt.Errorf("%s: offset %d lacks u, v or distance_px", side, i)
 		}
 		d := math.Hypot(float64(*o.U), float64(*o.V))
 		if math.Abs(*o.DistancePx-d) > 1e-9*(1+d) {
-			return nil, fitNeeds("%s: offset %d (%d, %d) has distance_px %g, want %g", side, i, *o.U, *o.V, *o.DistancePx, d)
+			return nil, fmt.Errorf("%s: offset %d (%d, %d) has distance_px %g, want %g", side, i, *o.U, *o.V, *o.DistancePx, d)
 		}
 		in.offsets = append(in.offsets, fitOffset{U: *o.U, V: *o.V, Dist: *o.DistancePx})
 	}
@@ -336,9 +336,13 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 		case u.flag > 0:
 			*u.dst = u.flag
 			in.unitsFrom[u.name] = "options"
-		case u.meta != nil && *u.meta > 0 && *u.meta < math.Inf(1):
+		case u.meta == nil: // unknown: the maps are in pixels and frames
+		case *u.meta > 0 && *u.meta < math.Inf(1):
 			*u.dst = *u.meta
 			in.unitsFrom[u.name] = "result"
+		default:
+			// ipcf writes a positive number or null: a damaged sidecar.
+			return nil, fmt.Errorf("%s: units.%s %g: want a positive number or null (unknown); give the option to set it", side, u.name, *u.meta)
 		}
 	}
 	// The maps' units must exist: D in um^2/s multiplies by pixel size^2 /

@@ -371,7 +371,8 @@ func checkFitMaps(t *testing.T, c fitCase, out string, want *fit.Maps, sc fitSid
 
 // TestFitCLIBadInput: mistaken options and results that lack what a model
 // needs exit with status 2 and a message naming the problem, and write
-// nothing; unreadable results exit 1.
+// nothing; unreadable results and damaged metadata (delays, offsets,
+// units ipcf never writes) exit 1.
 func TestFitCLIBadInput(t *testing.T) {
 	r := newFitRig(t)
 	circle := r.pcf(t, "circle.npy", "--radius", "2", "--npoints", "4")
@@ -412,6 +413,16 @@ func TestFitCLIBadInput(t *testing.T) {
 		}
 	})
 	noDelays := sidecar("nodelays.npy", circle, func(m map[string]any) { delete(m, "delay_frames") })
+	unsorted := sidecar("unsorted.npy", circle, func(m map[string]any) {
+		d := m["delay_frames"].([]any)
+		d[0], d[1] = d[1], d[0]
+	})
+	farther := sidecar("farther.npy", circle, func(m map[string]any) {
+		m["offsets"].([]any)[0].(map[string]any)["distance_px"] = 7.5
+	})
+	negUnits := sidecar("negunits.npy", circle, func(m map[string]any) {
+		m["units"] = map[string]any{"frame_interval_s": -0.001, "pixel_size_um": nil}
+	})
 	companion := sidecar("m.stderr.npy", circle, func(map[string]any) {}) // what -o m.npy writes
 	// Another result's sidecar (same shape, other bytes: smoothed).
 	smooth := r.pcf(t, "smooth.npy", "--radius", "2", "--npoints", "4", "--smooth", "0.5")
@@ -456,10 +467,14 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "offsets in two directions", []string{acf, "-o", out, "--model", "ccf2d"}},
 		{2, "give the PSF waist", []string{calib, "-o", out}},
 		{2, "--waist-um needs the pixel size", []string{circle, "-o", out, "--waist-um", "0.3"}},
-		{2, "not found: fit needs the result's metadata", []string{noSide, "-o", out}},
-		{2, "0 offsets for 4 curves per pixel", []string{noOffsets, "-o", out}},
-		{2, "lacks u, v or distance_px", []string{noDist, "-o", out}},
-		{2, "0 delays (delay_frames)", []string{noDelays, "-o", out}},
+		{1, "not found: fit needs the result's metadata", []string{noSide, "-o", out}},
+		{1, "0 offsets for 4 curves per pixel", []string{noOffsets, "-o", out}},
+		{1, "lacks u, v or distance_px", []string{noDist, "-o", out}},
+		{1, "0 delays (delay_frames)", []string{noDelays, "-o", out}},
+		{1, "want finite, non-negative, ascending delays", []string{unsorted, "-o", out}},
+		{1, "has distance_px 7.5", []string{farther, "-o", out}},
+		{1, "units.frame_interval_s -0.001: want a positive number or null", []string{negUnits, "-o", out}},
+		{0, "", []string{negUnits, "-o", filepath.Join(r.dir, "negunits-maps.npy"), "--frame-interval", "0.001"}},
 		{2, "would overwrite the input", []string{circle, "-o", circle}},
 		{2, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
 		{1, "not this result's metadata", []string{foreign, "-o", out}},
