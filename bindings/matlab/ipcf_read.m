@@ -27,7 +27,12 @@ function [data, meta] = ipcf_read(path)
 %   decoded with jsondecode into a struct (lists of numbers become column
 %   vectors, null becomes []). Where jsondecode is missing (MATLAB before
 %   R2016b, Octave before 7), META is the raw JSON text. META is [] when
-%   there is no metadata file.
+%   there is no metadata file. Where the metadata record the result's
+%   checksums (ipcf writes them: output_crc32c, or a Zarr's chunks_crc32c
+%   and metadata_crc32c), the files are checked against them: a result
+%   changed since, or another result's sidecar beside it, raises ipcf:io
+%   (data and metadata that do not describe each other would give fits
+%   of other offsets or delays).
 %
 %   IPCF_READ_RESULT is the same function under its former name.
 %
@@ -65,6 +70,82 @@ else
 end
 if nargout > 1
   meta = read_meta(metafile);
+  check_bytes(path, metafile, isfolder_zarr(path));
+end
+end
+
+function z = isfolder_zarr(path)
+z = exist(path, 'dir') ~= 0;
+end
+
+function check_bytes(path, metafile, zarr)
+% The data and the metadata returned together must describe each other:
+% where ipcf's metadata record the result's checksums (output_crc32c and
+% output_bytes of a .npy; chunks_crc32c and metadata_crc32c of a Zarr),
+% the files are checked against them (ipcf:io otherwise: a sidecar copied
+% from another result of the same shape names other offsets or delays, or
+% the file changed since), as Python's fit_result and ipcf fit do.
+if ~exist(metafile, 'file') || exist('jsondecode') == 0 %#ok<EXIST>
+  return
+end
+fid = fopen(metafile, 'r');
+if fid < 0
+  return
+end
+text = fread(fid, Inf, 'uint8=>char')';
+fclose(fid);
+try
+  m = jsondecode(text, 'makeValidName', false);   % Zarr chunk keys as they are
+catch
+  return   % not JSON: read_meta returned it as jsondecode gave it
+end
+if ~isstruct(m) || ~isscalar(m)
+  return
+end
+if ~zarr
+  if isfield(m, 'output_crc32c') && ischar(m.output_crc32c)
+    [crc, bytes] = ipcf_file_crc32c_mex(path);
+    if ~strcmp(crc, m.output_crc32c) || (isfield(m, 'output_bytes') && isnumeric(m.output_bytes) && ...
+                                          isscalar(m.output_bytes) && m.output_bytes ~= bytes)
+      error('ipcf:io', ['ipcf_read: %s: checksum %s, but %s records %s: not this result''s metadata ' ...
+                        '(another result''s, or the file changed since); compute the result again'], ...
+            path, crc, metafile, m.output_crc32c);
+    end
+  end
+  return
+end
+for field = {'chunks_crc32c', 'metadata_crc32c'}
+  if ~isfield(m, field{1}) || ~isstruct(m.(field{1}))
+    continue
+  end
+  listed = m.(field{1});
+  keys = sort(fieldnames(listed));
+  for k = 1:numel(keys)
+    name = fullfile(path, keys{k});
+    want = listed.(keys{k});
+    parts = strsplit(keys{k}, '/');
+    if isempty(keys{k}) || keys{k}(1) == '/' || any(strcmp(parts, '..')) || any(keys{k} == '\')
+      error('ipcf:io', 'ipcf_read: %s lists %s (%s), not a file of the Zarr folder', metafile, keys{k}, field{1});
+    end
+    if ~exist(name, 'file') || exist(name, 'dir')
+      error('ipcf:io', 'ipcf_read: %s: listed in .zattrs (%s) but missing or not a file: compute the result again', ...
+            name, field{1});
+    end
+    crc = ipcf_file_crc32c_mex(name);
+    if ~ischar(want) || ~strcmp(crc, want)
+      error('ipcf:io', ['ipcf_read: %s: checksum %s, but .zattrs (%s) records %s: the chunk or metadata changed ' ...
+                        'since the result was written; compute the result again'], name, crc, field{1}, ...
+            disp_text(want));
+    end
+  end
+end
+end
+
+function t = disp_text(v)
+if ischar(v)
+  t = v;
+else
+  t = mat2str(v);
 end
 end
 

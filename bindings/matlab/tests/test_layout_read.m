@@ -167,6 +167,36 @@ try
   check(isstruct(zmeta) && isstruct(nmeta) && zmeta.radius == 3 && nmeta.radius == 3 && ...
         isequal(zmeta.bins, nmeta.bins), 'read: .zarr metadata');
 
+  % Data and metadata read together must describe each other: a result
+  % whose bytes are not those its metadata record is refused (ipcf:io).
+  bad = fullfile(tmp, 'bad.npy');
+  copyfile(npy, bad);
+  copyfile([npy '.json'], [bad '.json']);
+  [B, bmeta] = ipcf_read(bad);
+  check(isequal_bits(B, N) && isstruct(bmeta), 'read: a copy of the result with its sidecar');
+  flip_last_byte(bad);
+  check(~isequal_bits(ipcf_read(bad), N), 'read: one output reads the changed file as it is');
+  expect_error(@() two_outputs(bad), 'ipcf:io', 'not this result''s metadata', 'read: changed .npy with metadata');
+  copyfile(npy, bad);
+  copyfile(fullfile(fixture, 'cli_series.npy.json'), [bad '.json']);   % another result's sidecar
+  expect_error(@() two_outputs(bad), 'ipcf:io', 'not this result''s metadata', 'read: another result''s sidecar');
+  badz = fullfile(tmp, 'bad.zarr');
+  copyfile(zarr, badz);
+  chunks = dir(fullfile(badz, '0.*'));
+  check(~isempty(chunks), 'read: the Zarr result has chunks');
+  if ~isempty(chunks)
+    flip_last_byte(fullfile(badz, chunks(1).name));
+    expect_error(@() two_outputs(badz), 'ipcf:io', 'the chunk or metadata changed', 'read: changed Zarr chunk');
+    delete(fullfile(badz, chunks(1).name));
+    expect_error(@() two_outputs(badz), 'ipcf:io', 'missing or not a file', 'read: missing Zarr chunk');
+  end
+  rmdir(badz, 's');
+  copyfile(zarr, badz);
+  fid = fopen(fullfile(badz, '.zarray'), 'a');
+  fwrite(fid, ' ', 'char');
+  fclose(fid);
+  expect_error(@() two_outputs(badz), 'ipcf:io', '.zarray: checksum', 'read: changed .zarray');
+
   % a hand-made Zarr v2 array: 3 x 5 float64 in 2 x 3 chunks, one missing (fill NaN)
   hz = fullfile(tmp, 'hand.zarr');
   mkdir(hz);
@@ -203,5 +233,18 @@ function write_chunk(file, a)
 % a C-order chunk of little-endian float64
 fid = fopen(file, 'w', 'ieee-le');
 fwrite(fid, reshape(a.', [], 1), 'double');
+fclose(fid);
+end
+
+function two_outputs(path)
+[~, ~] = ipcf_read(path);
+end
+
+function flip_last_byte(file)
+fid = fopen(file, 'r+');
+fseek(fid, -1, 'eof');
+b = fread(fid, 1, 'uint8');
+fseek(fid, -1, 'eof');
+fwrite(fid, bitxor(b, 1), 'uint8');
 fclose(fid);
 end

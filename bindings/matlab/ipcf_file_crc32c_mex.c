@@ -1,0 +1,19 @@
+/* [crc, bytes] = ipcf_file_crc32c_mex(path): the CRC-32C of the regular
+ * file at path as 8 lower-case hex digits and its size in bytes, as ipcf's
+ * sidecars record them (output_crc32c, output_bytes; a Zarr's
+ * chunks_crc32c). IPCF_READ checks a result against its metadata with it. */
+#include "ipcf_mexutil.h"
+
+void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
+    char hex[9];
+    uint32_t crc = 0;
+    int64_t bytes = 0;
+    char *path;
+    ipcf_mex_lock();
+    if (nrhs != 1) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_file_crc32c_mex: 1 argument (a path) expected");
+    path = ipcf_mex_string(prhs[0], "path", 0);
+    ipcf_mex_check(ipcf_file_crc32c(path, &crc, &bytes));
+    snprintf(hex, sizeof hex, "%08x", (unsigned)crc);
+    plhs[0] = mxCreateString(hex);
+    if (nlhs > 1) plhs[1] = mxCreateDoubleScalar((double)bytes);
+}
