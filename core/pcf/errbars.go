@@ -429,8 +429,10 @@ const minBlocks = 16
 // 2^k values, biased variance c_k), error e_k = sigma_k / sqrt(2 (n_k -
 // 1)); the first level whose sigma lies within the error bars of the next
 // two levels' (|sigma_k - sigma_{k+j}| <= e_{k+j}, j = 1, 2; both of
-// those levels with minBlocks blocks or more too) is the plateau. Without one, the largest sigma_k; with fewer than minBlocks
-// values, sigma_0.
+// those levels with minBlocks blocks or more too; differences below
+// 2^-24 of the largest sigma_k, the float32 result's resolution, count
+// as none) is the plateau. Without one, the largest sigma_k; with fewer
+// than minBlocks values, sigma_0.
 func blockingSD(x []float64) float64 {
 	n := len(x)
 	var mean float64
@@ -459,9 +461,18 @@ func blockingSD(x []float64) float64 {
 			y[i] = (y[2*i] + y[2*i+1]) / 2
 		}
 	}
+	// Levels whose sigmas differ by less than the float32 result can show
+	// of the largest are level: an exactly periodic series has block means
+	// all equal from some level on (sigma_k = 0 there), which the rounding
+	// of its prefix sums makes tiny but unequal, with tinier error bars.
+	top := 0.0
+	for k := 0; k <= last; k++ {
+		top = max(top, sig[k])
+	}
+	tol := top * 0x1p-24
 	best := sig[0]
 	for k := 0; k <= last; k++ {
-		if k+2 <= last && math.Abs(sig[k]-sig[k+1]) <= e[k+1] && math.Abs(sig[k]-sig[k+2]) <= e[k+2] {
+		if k+2 <= last && math.Abs(sig[k]-sig[k+1]) <= e[k+1]+tol && math.Abs(sig[k]-sig[k+2]) <= e[k+2]+tol {
 			return sig[k]
 		}
 		best = max(best, sig[k])
