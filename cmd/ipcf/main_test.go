@@ -2,19 +2,24 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"image/png"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"gonum.org/v1/gonum/mat"
 )
 
 var conformance = filepath.Join("..", "..", "..", "shared", "conformance")
@@ -319,5 +324,61 @@ func TestInterrupt(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("an interrupted run left %s", out)
+	}
+}
+
+// TestPlotMeanLineScan: plot --mean reads every input pcf reads, a 2-D
+// (time, x) line scan too (refused before): its mean image is the one row
+// of the same samples stored as (time, 1, x), its mean series the same.
+func TestPlotMeanLineScan(t *testing.T) {
+	dir := t.TempDir()
+	const T, W = 300, 7
+	b := make([]byte, 2*T*W)
+	for i := 0; i < T*W; i++ {
+		v := uint16(100 + (i*37)%23)
+		b[2*i], b[2*i+1] = byte(v), byte(v>>8)
+	}
+	line, stack := filepath.Join(dir, "line.npy"), filepath.Join(dir, "stack.npy")
+	if npy.WriteFile(line, array.Uint16, []int{T, W}, b) != nil || npy.WriteFile(stack, array.Uint16, []int{T, 1, W}, b) != nil {
+		t.Fatal("write")
+	}
+	var imgs [2]*mat.Dense
+	var series [2][]float64
+	for i, p := range []string{line, stack} {
+		src, err := job.OpenSource(job.Input{Path: p, Lines: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		imgs[i], series[i], err = means(context.Background(), src)
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !mat.Equal(imgs[0], imgs[1]) || !slices.Equal(series[0], series[1]) || len(series[0]) != T {
+		t.Errorf("line scan: mean image %v and %d-frame series differ from the (time, 1, x) stack's %v",
+			mat.Formatted(imgs[0]), len(series[0]), mat.Formatted(imgs[1]))
+	}
+	if r, c := imgs[0].Dims(); r != 1 || c != W {
+		t.Fatalf("line scan: mean image %d x %d, want 1 x %d", r, c, W)
+	}
+	for x := 0; x < W; x++ {
+		var sum float64
+		for tt := 0; tt < T; tt++ {
+			sum += float64(100 + ((tt*W+x)*37)%23)
+		}
+		if got, want := imgs[0].At(0, x), sum/T; math.Abs(got-want) > 1e-12*want {
+			t.Errorf("line scan: mean of column %d is %v, want %v", x, got, want)
+		}
+	}
+	png := filepath.Join(dir, "line.png")
+	if code, msg := ipcf(t, "plot", "--mean", line, "-o", png, "--width", "600", "--height", "300"); code != 0 {
+		t.Fatalf("plot --mean of a line scan: exit %d: %s", code, msg)
+	}
+	f, _ := os.Open(png)
+	cfg, err := pngDecodeConfig(f)
+	f.Close()
+	if err != nil || cfg.Width != 600 || cfg.Height != 300 {
+		t.Errorf("line scan picture: %dx%d (%v), want 600x300", cfg.Width, cfg.Height, err)
 	}
 }

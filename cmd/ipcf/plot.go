@@ -460,7 +460,9 @@ func plotPixel(out picture, w, h vg.Length, rm resultMeta, carpet *mat.Dense, y,
 
 // plotMean draws an input's mean image and its mean time series.
 func plotMean(ctx context.Context, input string, out picture, size func(int, int) (vg.Length, vg.Length)) error {
-	src, err := source.Open(input)
+	// Every input the pcf command reads: a 2-D (time, x) .npy too, a
+	// line scan of one row.
+	src, err := job.OpenSource(job.Input{Path: input, Lines: true})
 	if err != nil {
 		return err
 	}
