@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 // bleachInput writes a (T, H, W) uint16 stack with a decaying trend and
@@ -226,4 +228,53 @@ func TestBleachPeakMemoryWithoutCopy(t *testing.T) {
 		t.Errorf("peak %d MiB > input + output + 48 MiB = %d MiB: the input was copied?", peak>>20, limit>>20)
 	}
 	t.Logf("peak %d MiB for %d MiB in, %d MiB out", peak>>20, input>>20, output>>20)
+}
+
+// TestBleachTIFFRewrittenDuringRun: an input that is not one mapped stack
+// (a folder of TIFFs, copied into memory with its checksum), one file rewritten
+// in place while it is corrected, its size and time set back, is an error
+// naming it, and no output: its frames are read again at the end.
+func TestBleachTIFFRewrittenDuringRun(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "series")
+	if err := os.Mkdir(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 64; i++ {
+		writeTIFF(t, filepath.Join(in, fmt.Sprintf("f%03d.tif", i)), tiffSpec{pages: 1, h: 4, w: 6})
+	}
+	page := filepath.Join(in, "f031.tif")
+	src, err := source.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, mapped := src.Stack()
+	src.Close()
+	if mapped {
+		t.Fatal("the TIFF is one mapped stack: the test wants one copied into memory")
+	}
+	out := filepath.Join(dir, "out.npy")
+	testHookBleach = func() {
+		st, err := os.Stat(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // the status-change time's tick
+		f, err := os.OpenFile(page, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte{0x77}, 8+5) // a sample of the page
+		f.Close()
+		os.Chtimes(page, st.ModTime(), st.ModTime())
+	}
+	defer func() { testHookBleach = nil }()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"bleach", in, "-o", out, "--filtersize", "4", "--quiet"}, &stdout, &stderr)
+	if msg := stderr.String(); code != 1 || !strings.Contains(msg, in) || !strings.Contains(msg, "changed") {
+		t.Errorf("exit %d, %q: want 1 and an error naming the input that changed", code, msg)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("an output was written (%v)", err)
+	}
 }

@@ -600,24 +600,27 @@ func newArray(what string, dt array.DType, shape []int) (array.View, error) {
 	return array.Contiguous(dt, shape, make([]byte, n))
 }
 
-// loadStack copies the source into memory as one (T, H, W) array. The
-// copy is guarded: an input truncated or replaced while it is read gives
-// an error naming it, not SIGBUS (the workers that use the array never
-// touch the mapped file).
-func loadStack(src source.Source) (array.View, error) {
+// loadStack copies the source into memory as one (T, H, W) array and
+// returns it with the frames' checksum (ooc.FramesCRC's). The copy is
+// guarded: an input truncated or replaced while it is read gives an error
+// naming it, not SIGBUS (the workers that use the array never touch the
+// mapped file).
+func loadStack(src source.Source) (array.View, uint32, error) {
 	T, H, W := src.Shape()
 	dt := src.DType()
 	v, err := newArray("the input stack", dt, []int{T, H, W})
 	if err != nil {
-		return v, err
+		return v, 0, err
 	}
 	es := dt.Size()
+	var crc uint32
 	err = source.Guard(src.Name(), func() error {
 		for t := 0; t < T; t++ {
 			fr, err := src.Frame(t)
 			if err != nil {
 				return err
 			}
+			crc = ooc.FrameCRC(crc, fr, H, W)
 			if fr.DType == dt && fr.Order == v.Order && fr.Strides[1] == es {
 				// Same dtype and byte order, contiguous rows: copy the bytes.
 				for y := 0; y < H; y++ {
@@ -634,7 +637,7 @@ func loadStack(src source.Source) (array.View, error) {
 		}
 		return nil
 	})
-	return v, err
+	return v, crc, err
 }
 
 // testHookBleach, if set, runs just before the correction starts (tests
@@ -702,15 +705,16 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// The frames' checksum as the correction starts: a rewrite that sets
 	// the input's size and time back shows only in its status change
 	// (snap.Touched), and then the frames are read again and compared.
-	crc, err := ooc.FramesCRC(ctx, []source.Source{src}, T, nil)
-	if err != nil {
-		return err
-	}
+	var crc uint32
 	data, mapped := src.Stack()
-	if !mapped {
-		if data, err = loadStack(src); err != nil {
+	if mapped {
+		c, err := ooc.FramesCRC(ctx, []source.Source{src}, T, nil)
+		if err != nil {
 			return err
 		}
+		crc = c[0]
+	} else if data, crc, err = loadStack(src); err != nil {
+		return err
 	}
 	// Samples that are not counts in 0..65535 are rounded and clipped by
 	// the definition: computed as defined, with a warning.
@@ -746,7 +750,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		if now[0] != crc[0] {
+		if now[0] != crc {
 			return fmt.Errorf("%w: %s changed while ipcf bleach read it (its frames differ from those read)", source.ErrChanged, src.Name())
 		}
 	}
