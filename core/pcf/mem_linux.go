@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 // ErrMemory reports a computation that cannot fit in this machine's memory.
@@ -68,4 +69,48 @@ func procKB(path, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// fileBacked reports whether any byte of b lies in a mapping of a file
+// (an inode in /proc/self/maps: a memory-mapped .npy, /dev/shm): memory
+// that a truncation of the file takes away, so that reading it faults.
+// The engines read such memory in Go only, where pool workers turn the
+// fault into an error, never in C, where it kills the host process. True
+// when the maps cannot be read.
+func fileBacked(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	lo := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
+	hi := lo + uint64(len(b))
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return true
+	}
+	return mapsFileBacked(string(maps), lo, hi)
+}
+
+// mapsFileBacked reports whether a line of maps (the format of
+// /proc/self/maps: "start-end perms offset dev inode [path]") with an
+// inode other than 0 overlaps [lo, hi).
+func mapsFileBacked(maps string, lo, hi uint64) bool {
+	for line := range strings.Lines(maps) {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		a, b, ok := strings.Cut(f[0], "-")
+		if !ok {
+			continue
+		}
+		start, err1 := strconv.ParseUint(a, 16, 64)
+		end, err2 := strconv.ParseUint(b, 16, 64)
+		if err1 != nil || err2 != nil || end <= lo || start >= hi {
+			continue
+		}
+		if f[4] != "0" {
+			return true
+		}
+	}
+	return false
 }

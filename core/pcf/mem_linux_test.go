@@ -3,9 +3,14 @@
 package pcf
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/pool"
 )
 
 // TestProcFields: procKB reads a "kB" field of a /proc-style file in bytes
@@ -36,4 +41,92 @@ func TestProcFields(t *testing.T) {
 		t.Errorf("peak resident %d -> %d after touching 256 MiB", before, after)
 	}
 	_ = b[len(b)-1]
+}
+
+// TestFileBacked: memory of a mapped file counts as file-backed (a
+// truncation of the file takes it away), the Go heap and anonymous
+// mappings do not; a range counts when any mapping it overlaps is a file's.
+func TestFileBacked(t *testing.T) {
+	maps := "00400000-00452000 r-xp 00000000 08:02 173521 /usr/bin/x\n" +
+		"7f0000000000-7f0000010000 rw-p 00000000 00:00 0 \n" +
+		"7f0000010000-7f0000020000 r--s 00000000 08:02 99 /data/in.npy\n" +
+		"7ffc000000-7ffc001000 rw-p 00000000 00:00 0 [stack]\n"
+	for _, c := range []struct {
+		lo, hi uint64
+		want   bool
+	}{
+		{0x7f0000000000, 0x7f0000000100, false},
+		{0x7f000000ff00, 0x7f0000010100, true}, // reaches into the file's
+		{0x7f0000010000, 0x7f0000010001, true},
+		{0x7f0000020000, 0x7f0000030000, false},
+		{0x00400000, 0x00400001, true},
+		{0x7ffc000000, 0x7ffc000100, false},
+	} {
+		if got := mapsFileBacked(maps, c.lo, c.hi); got != c.want {
+			t.Errorf("[%#x, %#x): %v, want %v", c.lo, c.hi, got, c.want)
+		}
+	}
+	if fileBacked(make([]byte, 1<<20)) || fileBacked(nil) {
+		t.Error("Go memory taken for a file's")
+	}
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, make([]byte, 1<<16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := syscall.Mmap(int(f.Fd()), 0, 1<<16, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(m)
+	if !fileBacked(m) || !fileBacked(m[4096:4100]) {
+		t.Error("a mapped file not taken for one")
+	}
+}
+
+// TestComputeTruncatedMapping: uint16 input in a mapping of a file that was
+// cut short is read in Go (readInGo), where the fault is an error (a pool.PanicError
+// with the fault's address), not in C, where it ended the process.
+func TestComputeTruncatedMapping(t *testing.T) {
+	const T, H, W = 4096, 8, 8 // 512 KiB: over smallInput, so readInGo asks
+	path := filepath.Join(t.TempDir(), "in.raw")
+	b := make([]byte, T*H*W*2)
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := syscall.Mmap(int(f.Fd()), 0, len(b), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(m)
+	if err := os.Truncate(path, 4096); err != nil {
+		t.Fatal(err)
+	}
+	data, err := array.Contiguous(array.Uint16, []int{T, H, W}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultOptions()
+	o.Radius, o.Npoints, o.Nbins, o.Threads = 1, 4, 4, 1
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]))
+	err = Compute(context.Background(), out, data, o)
+	if _, ok := pool.FaultAddr(err); !ok {
+		t.Fatalf("Compute on a truncated mapping: %v, want the fault as an error", err)
+	}
 }

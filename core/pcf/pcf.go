@@ -428,6 +428,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 		return err
 	}
 	e := &engine{g: g, o: o, out: out, data: data}
+	e.goRead = readInGo(data, o.Data2)
 	dev, err := resolveDevice(o.Device)
 	if err != nil {
 		return err
@@ -456,7 +457,9 @@ type engine struct {
 
 	threads int
 	newFFT  func(n int) fft.Plan
-	grp     [][2]int
+	// goRead: the input is read in Go only (readInGo).
+	goRead bool
+	grp    [][2]int
 
 	stride int         // complex64 values between spectra
 	slots  int         // rows of spectra kept (a ring indexed by row % slots)
@@ -480,10 +483,28 @@ type engine struct {
 	finished int // progress units of the phases already run
 }
 
-// cU16 reports whether d has uint16 samples with packed columns: spectra
-// in C (SpectraU16).
+// readInGo reports whether the engine reads the input (data, and data2
+// if not nil) in Go only: where it lies in a mapping of a file
+// (fileBacked), which a truncation of the file takes away: Go's pool
+// workers turn the fault into an error, C code would end the host
+// process. Inputs under smallInput bytes are read in Go without asking
+// (reading /proc/self/maps costs 0.1-0.4 ms, more than the C path saves
+// there).
+func readInGo(data array.View, data2 *array.View) bool {
+	n := len(data.Data)
+	if data2 != nil {
+		n += len(data2.Data)
+	}
+	return n < smallInput || fileBacked(data.Data) || (data2 != nil && fileBacked(data2.Data))
+}
+
+// smallInput is the input size below which readInGo does not look.
+const smallInput = 256 << 10
+
+// cU16 reports whether d has uint16 samples with packed columns, and the
+// input is not read in Go only (readInGo): spectra in C (SpectraU16).
 func (e *engine) cU16(d array.View) bool {
-	return !e.o.noC && d.DType == array.Uint16 && d.Strides[2] == 2 && d.Strides[0] > 0 && d.Strides[1] > 0
+	return !e.o.noC && !e.goRead && d.DType == array.Uint16 && d.Strides[2] == 2 && d.Strides[0] > 0 && d.Strides[1] > 0
 }
 
 // The engine walks the image in bands of rows. For the pixels p of a
