@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -95,10 +96,15 @@ func statusOf(err error) status {
 	return eInvalid
 }
 
-// finish maps an error to a status and records its message.
+// finish maps an error to a status and records its message. A worker's
+// fault on the memory of an array (a memory-mapped file truncated while
+// it was read) is IPCF_E_IO with a message saying so, not a bug.
 func finish(fn string, err error) status {
 	if err == nil {
 		return ok
+	}
+	if addr, isFault := pool.FaultAddr(err); isFault {
+		err = fmt.Errorf("%w: the memory of an array it read became unreadable (a memory-mapped file truncated or replaced?): fault at %#x", source.ErrChanged, addr)
 	}
 	code := statusOf(err)
 	setError(fn, err.Error())

@@ -613,6 +613,38 @@ def test_readonly_memmap_out_is_refused_not_a_crash(tmp_path, call):
     assert 'alive (4, 2)' in out and err == '', err
 
 
+@pytest.mark.parametrize('call', [
+    'ipcf.pcf(mm, radius=2, npoints=4, threads=1)',
+    'ipcf.acf(mm, threads=1)',
+    'ipcf.pcf(mm, radius=2, npoints=4, data2=mm, threads=2)',
+    'ipcf.pcf_errors(mm, radius=2, npoints=4, threads=1)',
+    'ipcf.correct_bleaching(mm, 16, threads=1)',
+], ids=['pcf', 'acf', 'pcf-two-channels', 'pcf_errors', 'correct_bleaching'])
+def test_truncated_memmap_input_is_an_error_not_a_crash(tmp_path, call):
+    # A memory-mapped input whose file is cut short: reading the lost pages
+    # faults (SIGBUS). The library reads such memory where a fault is an
+    # error (IpcfIOError naming the cause), never in C code, where it killed
+    # Python; numpy itself would fault, so the binding must not read it.
+    code = f'''
+        import os, numpy, ipcf
+        path = {str(tmp_path / 'in.npy')!r}
+        numpy.save(path, numpy.random.default_rng(1).poisson(50, (1024, 16, 16)).astype(numpy.uint16))
+        mm = numpy.load(path, mmap_mode='r')
+        os.truncate(path, 4096)
+        try:
+            {call}
+            print('no error')
+        except ipcf.IpcfError as exc:
+            print(type(exc).__name__, exc)
+        print('alive', ipcf.circle(3, 4).shape)
+    '''
+    rc, out, err = isolated(code)
+    assert rc == 0, (rc, out, err)
+    assert 'IpcfIOError' in out and 'memory-mapped file truncated' in out, (out, err)
+    assert 'goroutine' not in out and 'panic' not in out, out
+    assert 'alive (4, 2)' in out and err == '', err
+
+
 def test_readonly_out_untouched():
     out = numpy.full((6, 6, 8, 6), 7, numpy.float32)
     out.flags.writeable = False
