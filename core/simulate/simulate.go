@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/pool"
@@ -126,8 +127,23 @@ func run(ctx context.Context, outs []array.View, o Options) error {
 	}
 	pos := make([]float32, 2*np*o.Frames)
 	step := math.Sqrt(2 * o.Diffusion)
+	// Many particles make this loop long (2,000 frames of 200,000 took a
+	// minute): cancellation and the progress callback (which hosts poll
+	// for Ctrl+C) are checked every pool.Interval, as pool.Run does.
+	last, steps := time.Now(), 0
 	for t := 0; t < o.Frames; t++ {
 		for i := range px {
+			if steps++; steps&0xffff == 0 {
+				if ctx.Err() != nil {
+					return fmt.Errorf("simulate: %w", pool.ErrCancelled)
+				}
+				if now := time.Now(); o.Progress != nil && now.Sub(last) >= pool.Interval {
+					last = now
+					if !o.Progress(0, o.Frames) {
+						return fmt.Errorf("simulate: %w", pool.ErrCancelled)
+					}
+				}
+			}
 			pos[2*(t*np+i)], pos[2*(t*np+i)+1] = float32(px[i]), float32(py[i])
 			// (adding a zero flow changes no bit of the position)
 			x := math.Mod(px[i]+o.FlowU+step*rng.NormFloat64()+S, S)
@@ -161,6 +177,9 @@ func run(ctx context.Context, outs []array.View, o Options) error {
 		}
 		k := -0.5 / (o.PSFSigma * o.PSFSigma)
 		for i := 0; i < np; i++ {
+			if i&0xffff == 0xffff && ctx.Err() != nil {
+				return pool.ErrCancelled // a frame of many particles is long
+			}
 			x, y := float64(pos[2*(t*np+i)]), float64(pos[2*(t*np+i)+1])
 			cx, cy := int(math.Floor(x)), int(math.Floor(y))
 			for d := -hw; d <= hw; d++ {

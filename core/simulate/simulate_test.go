@@ -3,13 +3,16 @@ package simulate
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/pool"
 )
 
 func stack(t testing.TB, o Options) array.View {
@@ -216,5 +219,36 @@ func TestTwoChannels(t *testing.T) {
 	small, _ := array.Contiguous(array.Uint16, []int{o.Frames, o.Size, o.Size - 1}, make([]byte, 2*o.Frames*o.Size*(o.Size-1)))
 	if RunTwoChannels(context.Background(), a, small, o) == nil {
 		t.Error("second channel of another shape accepted")
+	}
+}
+
+// TestCancelDuringMotion: the particles' motion, a sequential loop before
+// any frame is drawn, polls the context and the progress callback: a
+// cancelled context or a progress that returns false ends it with
+// pool.ErrCancelled (it ran for a minute with many particles before).
+func TestCancelDuringMotion(t *testing.T) {
+	o := DefaultOptions()
+	o.Frames, o.Size, o.Particles, o.Threads = 64, 8, 4096, 1
+	out, err := array.Contiguous(array.Uint16, []int{o.Frames, o.Size, o.Size}, make([]byte, 2*o.Frames*o.Size*o.Size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Run(ctx, out, o); !errors.Is(err, pool.ErrCancelled) {
+		t.Errorf("cancelled context: %v, want pool.ErrCancelled", err)
+	}
+	defer func(iv time.Duration) { pool.Interval = iv }(pool.Interval)
+	pool.Interval = 0
+	calls := 0
+	o.Progress = func(done, total int) bool {
+		calls++
+		if done != 0 || total != o.Frames {
+			t.Errorf("progress(%d, %d) during the motion, want (0, %d)", done, total, o.Frames)
+		}
+		return false
+	}
+	if err := Run(context.Background(), out, o); !errors.Is(err, pool.ErrCancelled) || calls != 1 {
+		t.Errorf("progress false: %v after %d calls, want pool.ErrCancelled after 1", err, calls)
 	}
 }

@@ -719,6 +719,25 @@ def test_ctrl_c_cancels_a_long_call_on_a_small_input():
     assert elapsed < 3, f'exited {elapsed:.2f} s after SIGINT'
 
 
+def test_ctrl_c_cancels_a_simulation_of_many_particles():
+    # The particles' motion is one sequential loop before the frames are
+    # drawn (minutes for 200,000 particles): it polls for cancellation too.
+    out, err, elapsed, rc = interrupt('''
+        import time, numpy, ipcf
+        print('ready', flush=True)
+        t0 = time.monotonic()
+        try:
+            ipcf.simulate(frames=2000, size=64, particles=200000, seed=1, threads=1)
+            print('finished %.2f' % (time.monotonic() - t0), flush=True)
+        except KeyboardInterrupt:
+            print('interrupted %.3f' % (time.monotonic() - t0), flush=True)
+        print('usable', ipcf.circle(3, 4).shape, flush=True)
+    ''')
+    assert 'interrupted' in out, (out, err)
+    assert 'usable (4, 2)' in out and rc == 0, (out, err)
+    assert elapsed < 3, f'exited {elapsed:.2f} s after SIGINT'
+
+
 def test_ctrl_c_returns_from_a_call_without_a_token():
     # convolve2d has no cancellation token in the C ABI: Ctrl+C returns at
     # once while the helper thread finishes the call on the binding's arrays.
