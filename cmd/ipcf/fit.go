@@ -545,6 +545,16 @@ func fitOutputNames(out string) fitOutputs {
 
 func (o fitOutputs) list() []string { return []string{o.Params, o.Meta, o.StdErr, o.ChiSq, o.Status} }
 
+// companions are the files of MAPS.npy besides it and its metadata, with
+// their keys in the metadata's "companions".
+func (o fitOutputs) companions() []struct{ key, path string } {
+	return []struct{ key, path string }{{"stderr", o.StdErr}, {"chisq", o.ChiSq}, {"status", o.Status}}
+}
+
+// testHookFitCompanion, if set, runs after writeMapsNpy wrote the first
+// companion (tests stop the run there, as a kill would).
+var testHookFitCompanion func(path string) error
+
 // writeMapsNpy writes MAPS.npy and its companions, each atomically,
 // MAPS.npy last: when it is there, so are its companions of the same run
 // (an earlier MAPS.npy is removed first). The metadata comes before the
@@ -560,6 +570,11 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 	if err := npy.WriteFile(names.StdErr, array.Float32, d.shape, d.ses); err != nil {
 		return err
 	}
+	if testHookFitCompanion != nil {
+		if err := testHookFitCompanion(names.StdErr); err != nil {
+			return err
+		}
+	}
 	if err := npy.WriteFile(names.ChiSq, array.Float32, d.sshape, d.chisq); err != nil {
 		return err
 	}
@@ -571,33 +586,71 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 
 // checkFitNpyTarget refuses to write MAPS.npy and its companions over
 // files that are not a fit's: MAPS.npy is replaced only if its metadata
-// (MAPS.npy.json) names ipcf's fit and describes it (plainCheck), and the
-// metadata and the companions only if they are regular files, not inputs,
-// and that metadata names ipcf's fit.
-func checkFitNpyTarget(names fitOutputs, inputs []string) error {
+// (MAPS.npy.json) names ipcf's fit and describes it (plainCheck), the
+// metadata only if it names ipcf's fit, and a companion only if the
+// metadata's "companions" record names it with its size and CRC-32C, or
+// the previous ones (of the run before, still in place when a run is
+// killed among the companions). It returns the checksums of the
+// companions there now, the next run's previous ones.
+func checkFitNpyTarget(names fitOutputs, inputs []string) (map[string]fitCompanion, error) {
 	if err := plainCheck("fit", names.Params, inputs...); err != nil {
-		return err
+		return nil, err
+	}
+	var m struct {
+		Software, Command string
+		Companions        map[string]fitCompanion `json:"companions"`
 	}
 	ours := false
 	if b, err := npy.ReadRegular(names.Meta, maxJSON); err == nil {
-		var m struct{ Software, Command string }
 		ours = json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker && m.Command == "fit"
 	}
-	for _, o := range []string{names.Meta, names.StdErr, names.ChiSq, names.Status} {
-		st, err := os.Lstat(o)
+	if st, err := os.Lstat(names.Meta); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("fit: %w: %s exists and is %s, not a file: not replacing it", errTarget, names.Meta, npy.Kind(st.Mode()))
+	} else if err == nil && !ours {
+		return nil, fmt.Errorf("fit: %w: %s exists and is not a fit's metadata: not replacing it; remove it or choose another name", errTarget, names.Meta)
+	}
+	now := map[string]fitCompanion{}
+	for _, c := range names.companions() {
+		st, err := os.Lstat(c.path)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		switch {
 		case err != nil:
-			return fmt.Errorf("fit: %w: %v", errTarget, err)
+			return nil, fmt.Errorf("fit: %w: %v", errTarget, err)
 		case !st.Mode().IsRegular():
-			return fmt.Errorf("fit: %w: %s exists and is %s, not a file: not replacing it", errTarget, o, npy.Kind(st.Mode()))
-		case !ours:
-			return fmt.Errorf("fit: %w: %s exists and %s does not name it as a fit's: not replacing it; remove it or choose another name", errTarget, o, names.Meta)
+			return nil, fmt.Errorf("fit: %w: %s exists and is %s, not a file: not replacing it", errTarget, c.path, npy.Kind(st.Mode()))
 		}
+		crc, size, err := ooc.FileCRC(c.path)
+		if err != nil {
+			return nil, fmt.Errorf("fit: %w: %v", errTarget, err)
+		}
+		have := fitCompanion{File: filepath.Base(c.path), CRC: fmt.Sprintf("%08x", crc), Bytes: size}
+		rec, named := m.Companions[c.key]
+		if !ours || !named || rec.File != have.File || !rec.holds(have) {
+			return nil, fmt.Errorf("fit: %w: %s exists and %s does not describe it as a fit's (its size and checksum): not replacing it; remove it or choose another name",
+				errTarget, c.path, names.Meta)
+		}
+		now[c.key] = have
 	}
-	return nil
+	return now, nil
+}
+
+// fitCompanion is what a fit's metadata records of a companion file of
+// MAPS.npy (MAPS.stderr.npy, ...): its name, size and CRC-32C, and those
+// of the file it replaced, if any.
+type fitCompanion struct {
+	File      string `json:"file"`
+	CRC       string `json:"crc32c"`
+	Bytes     int64  `json:"bytes"`
+	PrevCRC   string `json:"previous_crc32c,omitempty"`
+	PrevBytes int64  `json:"previous_bytes,omitempty"`
+}
+
+// holds reports whether the file described by have is the record's, or
+// the one it replaced.
+func (r fitCompanion) holds(have fitCompanion) bool {
+	return (have.CRC == r.CRC && have.Bytes == r.Bytes) || (r.PrevCRC != "" && have.CRC == r.PrevCRC && have.Bytes == r.PrevBytes)
 }
 
 // fitSamePath reports whether two paths name the same file (or would).
@@ -632,6 +685,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer unlock()
+	var prevCompanions map[string]fitCompanion
 	if fitFormatOf(f.out) == "npy" {
 		// The companions are outputs too, each under its own lock: a
 		// command writing one of those names meanwhile would be
@@ -643,7 +697,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 			defer unlockC()
 		}
-		if err := checkFitNpyTarget(names, append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)); err != nil {
+		if prevCompanions, err = checkFitNpyTarget(names, append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)); err != nil {
 			return err
 		}
 	}
@@ -688,6 +742,24 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		// only by a fit (checkFitNpyTarget).
 		crc, size := npyCRC(array.Float32, shape, params)
 		meta["output_crc32c"], meta["output_bytes"] = fmt.Sprintf("%08x", crc), size
+		// The companions' sizes and checksums, and those of the files they
+		// replace: a user's file at their names is never replaced.
+		comp := map[string]fitCompanion{}
+		for _, c := range []struct {
+			key, path string
+			dt        array.DType
+			shape     []int
+			data      []byte
+		}{{"stderr", names.StdErr, array.Float32, shape, ses}, {"chisq", names.ChiSq, array.Float32, sshape, chisq},
+			{"status", names.Status, array.Uint8, sshape, status}} {
+			crc, size := npyCRC(c.dt, c.shape, c.data)
+			r := fitCompanion{File: filepath.Base(c.path), CRC: fmt.Sprintf("%08x", crc), Bytes: size}
+			if p, ok := prevCompanions[c.key]; ok {
+				r.PrevCRC, r.PrevBytes = p.CRC, p.Bytes
+			}
+			comp[c.key] = r
+		}
+		meta["companions"] = comp
 	}
 	mb, err := json.MarshalIndent(meta, "", " ")
 	if err != nil {

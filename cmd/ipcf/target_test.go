@@ -649,3 +649,65 @@ func TestPlotNeverReplacesUserFiles(t *testing.T) {
 		t.Error("plot replaced its picture edited since")
 	}
 }
+
+// A fit's companions (MAPS.stderr.npy, MAPS.chisq.npy, MAPS.status.npy)
+// are replaced only when the fit's metadata records them as they are: a
+// user's file put at their names after a fit is refused (it was replaced).
+// A run stopped among them leaves the earlier run's companions, which its
+// metadata records as the previous ones: the rerun replaces them and gives
+// a clean run's files.
+func TestFitCompanionsNeverReplaceUserFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	in := p("in.npy")
+	if code, msg := runIn(t, "simulate", "-o", in, "--frames", "256", "--size", "10", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--bins", "multitau", "--m", "8", "--smooth", "0", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	fit := func(out, waist string) (int, string) {
+		return runIn(t, "fit", acf, "-o", out, "--model", "acf2d", "--waist", waist, "--quiet")
+	}
+	if code, msg := fit(p("m.npy"), "2"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	user := []byte("a user's file\n")
+	for _, c := range []string{"m.stderr.npy", "m.chisq.npy", "m.status.npy"} {
+		if err := os.WriteFile(p(c), user, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, msg := fit(p("m.npy"), "2"); code != 1 || !strings.Contains(msg, c) {
+			t.Errorf("fit over a user's %s after a fit: exit %d, %q", c, code, msg)
+		}
+		if b, _ := os.ReadFile(p(c)); !bytes.Equal(b, user) {
+			t.Errorf("fit replaced a user's %s", c)
+		}
+		os.Remove(p(c))
+		if code, msg := fit(p("m.npy"), "2"); code != 0 {
+			t.Fatalf("fit after the user's %s was removed: exit %d, %q", c, code, msg)
+		}
+	}
+	// Stopped after the metadata and the first companion of waist 3.
+	stop := errors.New("stopped")
+	testHookFitCompanion = func(string) error { return stop }
+	code, _ := fit(p("m.npy"), "3")
+	testHookFitCompanion = nil
+	if code == 0 {
+		t.Fatal("the stopped fit exited 0")
+	}
+	if code, msg := fit(p("m.npy"), "3"); code != 0 {
+		t.Fatalf("the rerun of the stopped fit: exit %d, %q", code, msg)
+	}
+	if code, msg := fit(p("clean.npy"), "3"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	for _, s := range []string{".npy", ".stderr.npy", ".chisq.npy", ".status.npy"} {
+		a, _ := os.ReadFile(p("m" + s))
+		b, _ := os.ReadFile(p("clean" + s))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("m%s after the rerun differs from a clean run's", s)
+		}
+	}
+}
