@@ -890,7 +890,7 @@ func (b *bar) done() {
 
 // cmdConvolve writes the full 2-D convolution of an image with an odd-sized
 // kernel: int32 (exact) for integer inputs, float64 otherwise.
-func cmdConvolve(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("convolve", flag.ContinueOnError)
 	out := fs.String("o", "", "output .npy file")
 	pos, err := parse(fs, args, 2)
@@ -931,7 +931,7 @@ func cmdConvolve(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	buf := res.Data
-	if err := conv.Convolve2D(res, f.View, k.View); err != nil {
+	if err := conv.Convolve2DContext(ctx, res, f.View, k.View); err != nil {
 		return err
 	}
 	meta := map[string]any{"image": pos[0], "kernel": pos[1], "shape": shape, "dtype": dt.String()}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"image/png"
 	"math"
 	"os"
@@ -380,5 +381,54 @@ func TestPlotMeanLineScan(t *testing.T) {
 	f.Close()
 	if err != nil || cfg.Width != 600 || cfg.Height != 300 {
 		t.Errorf("line scan picture: %dx%d (%v), want 600x300", cfg.Width, cfg.Height, err)
+	}
+}
+
+// TestInterruptConvolveAndPlot: convolve and plot stop at a signal (they
+// finished, wrote their output and exited 0 before): exit 143 after
+// SIGTERM, no output; and in process, a cancelled context writes nothing.
+func TestInterruptConvolveAndPlot(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	img, ker := p("img.npy"), p("ker.npy")
+	if npy.WriteFile(img, array.Float64, []int{400, 400}, make([]byte, 8*400*400)) != nil ||
+		npy.WriteFile(ker, array.Float64, []int{61, 61}, make([]byte, 8*61*61)) != nil {
+		t.Fatal("write")
+	}
+	in := p("in.npy")
+	if code, msg := ipcf(t, "simulate", "-o", in, "--frames", "64", "--size", "8", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	if err := cmdConvolve(ctx, []string{img, ker, "-o", p("c.npy")}, &stdout, &stderr); !errors.Is(err, context.Canceled) {
+		t.Errorf("convolve, cancelled: %v", err)
+	}
+	if err := cmdPlot(ctx, []string{"--mean", in, "-o", p("m.png")}, &stdout, &stderr); !errors.Is(err, context.Canceled) {
+		t.Errorf("plot --mean, cancelled: %v", err)
+	}
+	for _, f := range []string{"c.npy", "c.npy.json", "m.png", "m.png.json"} {
+		if _, err := os.Stat(p(f)); !os.IsNotExist(err) {
+			t.Errorf("a cancelled command wrote %s", f)
+		}
+	}
+	if testing.Short() {
+		return
+	}
+	cmd := exec.Command(binary(t), "convolve", img, ker, "-o", p("c.npy"))
+	stderr.Reset()
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("convolve after SIGTERM: exit %d, %q; want 143 (it took longer than the signal?)", code, stderr.String())
+	}
+	if _, err := os.Stat(p("c.npy")); !os.IsNotExist(err) {
+		t.Error("convolve wrote its output after SIGTERM")
 	}
 }

@@ -32,6 +32,9 @@ import (
 type picture struct {
 	path string
 	args []string
+	// ctx is the command's: a signal while the picture is drawn stops it
+	// before anything is written (savePanels).
+	ctx context.Context
 }
 
 // maxPicture is the largest picture side in pixels (16384^2 RGBA: 1 GiB).
@@ -98,7 +101,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := plainCheck("plot", *out, inputs...); err != nil {
 		return err
 	}
-	pic := picture{*out, args}
+	pic := picture{*out, args, ctx}
 	size := func(w, h int) (vg.Length, vg.Length) {
 		if *width > 0 {
 			w = *width
@@ -523,7 +526,7 @@ func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, error
 	series := make([]float64, T)
 	for t := 0; t < T; t++ {
 		if t%64 == 0 && ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("plot: cancelled")
+			return nil, nil, fmt.Errorf("plot: cancelled: %w", ctx.Err())
 		}
 		fr, err := src.Frame(t)
 		if err != nil {
@@ -827,7 +830,13 @@ func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
 		c := inner
 		c.Min.X, c.Max.X = x, x+pw
 		x += pw + pad*2
+		if err := pic.ctx.Err(); err != nil {
+			return fmt.Errorf("plot: cancelled before %s was written: %w", pic.path, err)
+		}
 		drawPanel(c, pn)
+	}
+	if err := pic.ctx.Err(); err != nil {
+		return fmt.Errorf("plot: cancelled before %s was written: %w", pic.path, err)
 	}
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {

@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -15,7 +16,11 @@ var ErrParam = errors.New("conv: invalid argument")
 // f) into out, of shape (H+kh-1, W+kw-1). f is (H, W), g is (kh, kw) with
 // odd kh and kw. If f and g are both integer the sums are exact int64; a
 // value outside out's dtype range is an error. Otherwise float64.
-func Convolve2D(out, f, g array.View) error {
+func Convolve2D(out, f, g array.View) error { return Convolve2DContext(context.Background(), out, f, g) }
+
+// Convolve2DContext is Convolve2D that stops, with ctx's error, when ctx
+// is done (checked every output row); out is then partly written.
+func Convolve2DContext(ctx context.Context, out, f, g array.View) error {
 	if f.NDim() != 2 || g.NDim() != 2 || out.NDim() != 2 {
 		return fmt.Errorf("%w: image, kernel and output must be 2-D (got %d, %d, %d dimensions)", ErrParam, f.NDim(), g.NDim(), out.NDim())
 	}
@@ -46,6 +51,9 @@ func Convolve2D(out, f, g array.View) error {
 		gv[i] = g.At(i/kw, i%kw)
 	}
 	for x := 0; x < oh; x++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("conv: cancelled: %w", err)
+		}
 		for y := 0; y < ow; y++ {
 			var si int64
 			var sf float64

@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -52,5 +53,21 @@ func TestConvolve2DErrors(t *testing.T) {
 	}
 	if err := Convolve2D(view(array.Int32, 3, 3), f, g); !errors.Is(err, ErrParam) {
 		t.Errorf("wrong output shape: %v", err)
+	}
+}
+
+// TestConvolve2DContext: a cancelled context stops the convolution with
+// its error.
+func TestConvolve2DContext(t *testing.T) {
+	f := view(array.Float64, 3, 3, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+	g := view(array.Float64, 1, 1, 2)
+	out := view(array.Float64, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Convolve2DContext(ctx, out, f, g); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v, want context.Canceled", err)
+	}
+	if err := Convolve2DContext(context.Background(), out, f, g); err != nil || out.At(2, 2) != 18 {
+		t.Fatalf("not cancelled: %v, h[2, 2] = %v, want 18", err, out.At(2, 2))
 	}
 }
