@@ -16,7 +16,9 @@ var ErrParam = errors.New("conv: invalid argument")
 // f) into out, of shape (H+kh-1, W+kw-1). f is (H, W), g is (kh, kw) with
 // odd kh and kw. If f and g are both integer the sums are exact int64; a
 // value outside out's dtype range is an error. Otherwise float64.
-func Convolve2D(out, f, g array.View) error { return Convolve2DContext(context.Background(), out, f, g) }
+func Convolve2D(out, f, g array.View) error {
+	return Convolve2DContext(context.Background(), out, f, g)
+}
 
 // Convolve2DContext is Convolve2D that stops, with ctx's error, when ctx
 // is done (checked every output row); out is then partly written.
