@@ -432,3 +432,62 @@ func TestInterruptConvolveAndPlot(t *testing.T) {
 		t.Error("convolve wrote its output after SIGTERM")
 	}
 }
+
+// TestPlotRefusesChangedFiles: a picture is drawn only of the files their
+// metadata describe (the checksums ipcf fit checks too): a pCF result, a
+// fit's maps or a companion changed since they were written exit 1.
+func TestPlotRefusesChangedFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	in := p("in.npy")
+	if code, msg := ipcf(t, "simulate", "-o", in, "--frames", "256", "--size", "10", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "pcf", in, "-o", p("r.npy"), "--radius", "2", "--npoints", "4", "--nbins", "6", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "pcf", in, "-o", p("acf.npy"), "--acf", "--bins", "multitau", "--m", "8", "--smooth", "0", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	for _, m := range []string{"m.npy", "m2.npy"} {
+		if code, msg := ipcf(t, "fit", p("acf.npy"), "-o", p(m), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+			t.Fatal(msg)
+		}
+	}
+	flip := func(f string) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)-1] ^= 0x40
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		changed string
+		args    []string
+	}{
+		{"pCF result", "r.npy", []string{"plot", p("r.npy"), "-o", p("a.png")}},
+		{"pCF result, --pixel", "", []string{"plot", p("r.npy"), "--pixel", "1,1", "-o", p("b.png")}},
+		{"maps' chi-square", "m.chisq.npy", []string{"plot", p("m.npy"), "--param", "chisq", "-o", p("d.png")}},
+		{"maps", "m2.npy", []string{"plot", p("m2.npy"), "--param", "D", "-o", p("c.png")}},
+	} {
+		if c.changed != "" {
+			if code, msg := ipcf(t, c.args...); code != 0 {
+				t.Fatalf("%s before the change: exit %d, %s", c.name, code, msg)
+			}
+			os.Remove(c.args[len(c.args)-1])
+			os.Remove(c.args[len(c.args)-1] + ".json")
+			flip(p(c.changed))
+		}
+		code, msg := ipcf(t, c.args...)
+		if code != 1 || !strings.Contains(msg, "its checksum is not the one") {
+			t.Errorf("%s changed: exit %d, %q; want 1 and the checksum named", c.name, code, msg)
+		}
+		if _, err := os.Stat(c.args[len(c.args)-1]); !os.IsNotExist(err) {
+			t.Errorf("%s changed: a picture was drawn", c.name)
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/source"
 )
 
@@ -140,6 +141,11 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		ny, nx, np, nb := res.Shape[0], res.Shape[1], res.Shape[2], res.Shape[3]
 		meta := readResultMeta(pos[0], [4]int{ny, nx, np, nb})
+		if meta.crc != "" {
+			if err := checkRecorded(pos[0], npySidecar(pos[0]), meta.crc, meta.bytes); err != nil {
+				return err
+			}
+		}
 		if *pixel != "" {
 			yx := strings.Split(*pixel, ",")
 			if len(yx) != 2 {
@@ -194,6 +200,25 @@ type resultMeta struct {
 	origin        [2]int
 	delta         bool
 	mode          string
+	// crc and bytes: the result file's CRC-32C and size its sidecar
+	// records ("": none).
+	crc   string
+	bytes *int64
+}
+
+// checkRecorded returns an error unless the file path has the CRC-32C crc
+// (8 hex digits) and size (if not nil) that the metadata side record for
+// it: a picture of a result changed since, or of another result's
+// metadata, would show wrong numbers (ipcf fit refuses them too).
+func checkRecorded(path, side, crc string, bytes *int64) error {
+	ok, err := ooc.FileMatches(path, crc, bytes)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: its checksum is not the one %s records (%s): the file changed since it was written, or the metadata are another file's; compute it again", path, side, crc)
+	}
+	return nil
 }
 
 func readResultMeta(path string, shape [4]int) resultMeta {
@@ -220,11 +245,14 @@ func readResultMeta(path string, shape [4]int) resultMeta {
 		Radius     *int     `json:"radius"`
 		CropOrigin []int    `json:"crop_origin"`
 		Delta      bool     `json:"delta"`
+		CRC        string   `json:"output_crc32c"`
+		Bytes      *int64   `json:"output_bytes"`
 	}
 	if json.Unmarshal(b, &m) != nil {
 		return rm
 	}
 	rm.known = true
+	rm.crc, rm.bytes = m.CRC, m.Bytes
 	finite := func(p *float64) float64 {
 		if p != nil && *p > 0 && !math.IsInf(*p, 0) {
 			return *p

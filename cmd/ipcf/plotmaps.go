@@ -53,6 +53,11 @@ type mapsMeta struct {
 	} `json:"units"`
 	Files  map[string]string `json:"files"`
 	Origin []int             `json:"origin_px"`
+	// The checksums of MAPS.npy (output_crc32c, output_bytes) and of its
+	// companions: a picture is drawn only of the files they describe.
+	OutputCRC   string                  `json:"output_crc32c"`
+	OutputBytes *int64                  `json:"output_bytes"`
+	Companions  map[string]fitCompanion `json:"companions"`
 }
 
 // readMapsMeta reads the metadata of path when it is ipcf fit's maps: a
@@ -115,6 +120,11 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 	pname := "params"
 	if !st.IsDir() {
 		pname = path
+		if m.OutputCRC != "" {
+			if err := checkRecorded(path, npySidecar(path), m.OutputCRC, m.OutputBytes); err != nil {
+				return nil, err
+			}
+		}
 	}
 	shape, params, err := read(pname)
 	if err != nil {
@@ -131,12 +141,18 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 		key, suffix string
 		dst         *[]float64
 	}{{"chisq", ".chisq.npy", &d.chisq}, {"status", ".status.npy", &d.status}} {
-		s, v, err := read(companion(c.key, c.suffix))
+		name := companion(c.key, c.suffix)
+		s, v, err := read(name)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, err
+		}
+		if r, ok := m.Companions[c.key]; ok && !st.IsDir() {
+			if err := checkRecorded(name, npySidecar(path), r.CRC, &r.Bytes); err != nil {
+				return nil, err
+			}
 		}
 		if !slices.Equal(s, shape[:len(shape)-1]) {
 			return nil, fmt.Errorf("%s: the %s map has shape %v, want %v", path, c.key, s, shape[:len(shape)-1])
