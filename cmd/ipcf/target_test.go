@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -708,6 +710,114 @@ func TestFitCompanionsNeverReplaceUserFiles(t *testing.T) {
 		b, _ := os.ReadFile(p("clean" + s))
 		if len(a) == 0 || !bytes.Equal(a, b) {
 			t.Errorf("m%s after the rerun differs from a clean run's", s)
+		}
+	}
+}
+
+// Temporary files that runs killed while writing left in a partial Zarr
+// (a chunk's NAME.tmp, a metadata file's .ipcf-*.tmp, in the OME-Zarr's
+// array folder too) are not published with it: the folder published after
+// a resume holds the files of a clean run's, no more.
+func TestZarrStrayTempsNotPublished(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{256, 12, 12}, func(i int) float64 { return float64(100 + (i*11)%41) })
+	files := func(root string) []string {
+		var names []string
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(root, p)
+				names = append(names, rel)
+			}
+			return nil
+		})
+		return names
+	}
+	for _, ext := range []string{"zarr", "ome.zarr"} {
+		args := func(out string) []string {
+			return []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "6", "--tile", "4,8", "--quiet"}
+		}
+		ref := filepath.Join(dir, "ref."+ext)
+		if code, msg := runIn(t, args(ref)...); code != 0 {
+			t.Fatal(msg)
+		}
+		out := filepath.Join(dir, "o."+ext)
+		cmd := exec.Command(binary(t), args(out)...)
+		cmd.Env = append(os.Environ(), "IPCF_FAULT_KILL=commit")
+		if err := cmd.Run(); err == nil {
+			t.Fatal("fault point commit was not reached")
+		}
+		partial := filepath.Join(dir, ".o."+ext+".partial")
+		var chunk string
+		for _, f := range files(partial) {
+			if !strings.HasPrefix(filepath.Base(f), ".") {
+				chunk = f
+				break
+			}
+		}
+		strays := []string{".ipcf-4242.tmp", chunk + ".tmp"}
+		if ext == "ome.zarr" {
+			strays = append(strays, "0/.ipcf-77.tmp")
+		}
+		for _, s := range strays {
+			if err := os.WriteFile(filepath.Join(partial, s), []byte("{\"half\": "), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if code, msg := runIn(t, args(out)...); code != 0 {
+			t.Fatalf("%s: rerun: exit %d: %s", ext, code, msg)
+		}
+		if got, want := files(out), files(ref); !slices.Equal(got, want) {
+			t.Errorf("%s: published %v, a clean run %v", ext, got, want)
+		}
+	}
+}
+
+// A user's file put into an ipcf Zarr result (pCF or fit maps) is never
+// deleted with the result: another job on that output is refused, naming
+// the file, until it is moved out.
+func TestZarrUserFileInsideKept(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	in := p("in.npy")
+	writeNpy(t, in, array.Uint16, []int{256, 12, 12}, func(i int) float64 { return float64(100 + (i*13)%29) })
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--bins", "multitau", "--m", "8", "--smooth", "0", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	for _, c := range []struct {
+		name  string
+		out   string
+		run   func(out string, variant int) []string
+		inner string
+	}{
+		{"pcf zarr", "r.zarr", func(out string, v int) []string {
+			return []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", strconv.Itoa(4 + v), "--nbins", "6", "--quiet"}
+		}, "notes.txt"},
+		{"pcf ome.zarr", "r.ome.zarr", func(out string, v int) []string {
+			return []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", strconv.Itoa(4 + v), "--nbins", "6", "--quiet"}
+		}, "0/notes.txt"},
+		{"fit zarr", "m.zarr", func(out string, v int) []string {
+			return []string{"fit", acf, "-o", out, "--model", "acf2d", "--waist", strconv.Itoa(2 + v), "--quiet"}
+		}, "params/notes.txt"},
+	} {
+		out := p(c.out)
+		if code, msg := runIn(t, c.run(out, 0)...); code != 0 {
+			t.Fatalf("%s: %s", c.name, msg)
+		}
+		notes := filepath.Join(out, filepath.FromSlash(c.inner))
+		if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, msg := runIn(t, c.run(out, 1)...); code != 1 || !strings.Contains(msg, c.inner) {
+			t.Errorf("%s with a user's %s inside: exit %d, %q; want 1 naming it", c.name, c.inner, code, msg)
+		}
+		if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
+			t.Errorf("%s: the user's %s was lost (%v)", c.name, c.inner, err)
+		}
+		os.Remove(notes)
+		if code, msg := runIn(t, c.run(out, 1)...); code != 0 {
+			t.Errorf("%s after the user's file was moved out: exit %d, %q", c.name, code, msg)
 		}
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -519,6 +521,8 @@ func (o *ZarrOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("output %s: %w", o.path, err)
 		}
+	} else if err := removePartialTemps(p); err != nil {
+		return fmt.Errorf("output %s: %w", o.path, err)
 	}
 	if err := os.MkdirAll(p, 0o755); err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
@@ -555,6 +559,27 @@ func (o *ZarrOutput) Open(shape [4]int, tile [2]int, resume bool) error {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
 	return nil
+}
+
+// removePartialTemps removes the temporary files (NAME.tmp of a chunk,
+// .ipcf-*.tmp of a metadata file) that a run killed while it wrote them
+// left in the partial Zarr folder p: the resumed run holds the output's
+// lock, so none is being written, and the folder is renamed into place
+// whole when it is complete (they were published with it).
+func removePartialTemps(p string) error {
+	err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() && strings.HasSuffix(d.Name(), ".tmp") {
+			return os.Remove(path)
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // chunk is the name of the chunk of the tile at (y0, x0), relative to the
@@ -735,6 +760,9 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 		if name, ok := zarrFilesMatch(p, b); !ok {
 			return fmt.Errorf("output %s: %s of the finished partial output changed", o.path, name)
 		}
+		if err := removePartialTemps(p); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
 		if _, err := os.Stat(o.path); err == nil {
 			if !IsOurs(o.path) {
 				return fmt.Errorf("output %s exists and is not an ipcf result: not replacing it", o.path)
@@ -892,6 +920,38 @@ func ZarrCommand(path string) (string, bool) {
 		return "", false
 	}
 	return m.Command, true
+}
+
+// ZarrForeign returns the first file or folder inside the ipcf Zarr
+// folder path that ipcf does not write there ("" if none): a user's notes
+// put into a result, which replacing the result would delete. ipcf's
+// names are the Zarr metadata files (.zattrs, .zgroup, .zarray), chunk
+// keys (digits and dots, folders of digits), and the arrays of a fit's
+// maps group; a link is never ipcf's.
+func ZarrForeign(path string) string {
+	foreign := ""
+	filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == path {
+			return nil
+		}
+		rel, _ := filepath.Rel(path, p)
+		name := d.Name()
+		ok := false
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+		case d.IsDir():
+			ok = strings.Trim(name, "0123456789") == "" ||
+				(!strings.Contains(rel, string(filepath.Separator)) && slices.Contains([]string{"params", "stderr", "chisq", "status"}, name))
+		case d.Type().IsRegular():
+			ok = name == ".zattrs" || name == ".zgroup" || name == ".zarray" || (name != "" && strings.Trim(name, "0123456789.") == "")
+		}
+		if !ok {
+			foreign = rel
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return foreign
 }
 
 // LooksLikeResult reports whether the file path is a .npy of float32 with
