@@ -77,6 +77,8 @@ func checkFitTarget(out string, h, w, k, np int) error {
 			return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
 		} else if c != "fit" {
 			return fitNeeds("the output %s exists and is not the maps of an ipcf fit (it is a pCF result): not replacing it", out)
+		} else if f := ooc.ZarrForeign(out); f != "" {
+			return fmt.Errorf("fit: %w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name", errTarget, out, f)
 		}
 	case "tif":
 		if err := checkFitTIFF(out); err != nil {
@@ -293,6 +295,8 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 			return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
 		} else if c != "fit" {
 			return fitNeeds("the output %s exists and is not the maps of an ipcf fit (it is a pCF result): not replacing it", out)
+		} else if f := ooc.ZarrForeign(out); f != "" {
+			return fmt.Errorf("fit: %w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name", errTarget, out, f)
 		}
 		if err := os.Rename(out, old); err != nil {
 			return fmt.Errorf("fit: writing %s: %w", out, err)
