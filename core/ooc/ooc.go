@@ -964,7 +964,14 @@ func (j *journal) load(key string) (journalState, error) {
 	b, err := readOwn(j.path())
 	if errors.Is(err, os.ErrNotExist) || notOwn(j.path()) {
 		// None, or something else in its place (a link, a FIFO): a new
-		// journal replaces it (WriteAtomic renames over the name).
+		// journal replaces it (WriteAtomic renames over the name). A
+		// folder cannot be renamed over: it goes first (the scratch
+		// folder is ipcf's own).
+		if st, err := os.Lstat(j.path()); err == nil && st.IsDir() {
+			if err := os.RemoveAll(j.path()); err != nil {
+				return newJournalState(), fmt.Errorf("scratch journal: %w", err)
+			}
+		}
 		return st, j.start(key)
 	}
 	if err != nil {

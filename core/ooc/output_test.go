@@ -343,7 +343,7 @@ func TestNeverThroughALink(t *testing.T) {
 // scratch is started again and the result is the in-memory one.
 func TestScratchRecordsNotFiles(t *testing.T) {
 	for _, name := range []string{"job.json", "journal"} {
-		for _, kind := range []string{"fifo", "link", "socket"} {
+		for _, kind := range []string{"fifo", "link", "socket", "folder"} {
 			dir := t.TempDir()
 			in := writeStack(t, dir, 128, 12, 12)
 			o := pcf.Options{Radius: 2, Npoints: 8, Nbins: 6}
@@ -363,6 +363,10 @@ func TestScratchRecordsNotFiles(t *testing.T) {
 			switch kind {
 			case "fifo":
 				if err := syscall.Mkfifo(rec, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			case "folder":
+				if err := os.MkdirAll(filepath.Join(rec, "sub"), 0o755); err != nil {
 					t.Fatal(err)
 				}
 			case "socket":
