@@ -1314,10 +1314,18 @@ func (j *Job) sameInput(ctx context.Context, path string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	if m.Status == "" || m.Status == now.Stamp() {
-		return true, nil // written before 2026-12-02, or untouched since
+	switch {
+	case m.Status != "" && m.Status == now.Stamp():
+		return true, nil // untouched since
+	case m.Status == "" && m.CRC == "":
+		return true, nil // written before the frames' checksum was recorded
+	case m.Status == "":
+		// Written before 2026-12-02 (or the record edited): whether the
+		// input changed since is not known, its frames tell.
+		j.log("%s: the result does not record the input's status: comparing its frames with the result's record", j.spec.Output)
+	default:
+		j.log("%s: the input's status changed since this result was computed: comparing its frames with the result's record", j.spec.Output)
 	}
-	j.log("%s: the input's status changed since this result was computed: comparing its frames with the result's record", j.spec.Output)
 	crc, crc2, err := j.inputCRCs(ctx)
 	if err != nil {
 		return false, err
