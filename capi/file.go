@@ -131,7 +131,7 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 				return fail(eLayout, "source.raw_byte_order=%d is not an IPCF_ORDER_*", co.raw_byte_order)
 			}
 			if co.raw_offset < 0 || co.raw_offset > 1<<50 {
-				return fail(eInvalid, "source.raw_offset=%d, want >= 0", co.raw_offset)
+				return fail(eInvalid, "source.raw_offset=%d, want 0 to 2^50 bytes", co.raw_offset)
 			}
 			spec.Input.Format = "raw"
 			spec.Input.Raw = source.Raw{T: int(sh[0]), H: int(sh[1]), W: int(sh[2]), DType: dt, Order: bo, Offset: int(co.raw_offset)}

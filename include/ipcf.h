@@ -284,7 +284,7 @@ typedef struct ipcf_source_options {
     uint32_t reserved0;
     const char *format;         /* NULL or "auto": by extension and content; "npy", "tiff", "raw" */
     int64_t raw_shape[3];       /* raw input: frames, rows, columns (all 0: not raw) */
-    int64_t raw_offset;         /* raw input: bytes to skip before the first sample */
+    int64_t raw_offset;         /* raw input: bytes to skip before the first sample (0 to 2^50) */
     const char *crop;           /* NULL or "y0:y1,x0:x1" (a bound may be empty) */
     const char *frames;         /* NULL or "start:stop" */
     const char *mask;           /* NULL or a .npy mask (rows, columns) of the frame or the crop */

@@ -307,6 +307,7 @@ CASES = [
      Ok(lambda c, got: numpy.testing.assert_array_equal(got, numpy.unique(got)))),
     ('file-offset-negative', lambda c: c.file(shape=(64, 10, 10), offset=-1), ValueError, 'offset=-1'),
     ('file-offset-high', lambda c: c.file(shape=(64, 10, 10), offset=2**63), ValueError, 'offset=9223372036854775808'),
+    ('file-offset-over-2**50', lambda c: c.file(shape=(64, 10, 10), offset=2**61), ValueError, 'want 0 to 2^50 bytes'),
     ('file-shape-fraction', lambda c: c.file(shape=(64, 10.5, 10)), TypeError, 'shape[1]=10.5'),
     ('file-tile-high', lambda c: c.file(tile=(8, 2**31)), ValueError, 'tile columns=2147483648'),
     ('file-tile-bool', lambda c: c.file(tile=(True, 8)), TypeError, 'tile rows=True'),
