@@ -112,6 +112,10 @@ func removeStaleZarrs(out string) {
 		if digits == rest || digits == "" || strings.Trim(digits, "0123456789") != "" {
 			continue // another output's, or not one of ours
 		}
+		if strings.HasSuffix(n, ".old") {
+			ooc.RemoveOldZarr(filepath.Join(filepath.Dir(out), n)) // kept if it holds a user's file
+			continue
+		}
 		os.RemoveAll(filepath.Join(filepath.Dir(out), n))
 	}
 }
@@ -316,7 +320,7 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	if err := syncFolder(dir); err != nil {
 		return fmt.Errorf("fit: writing %s: %w", out, err)
 	}
-	if err := os.RemoveAll(old); err != nil {
+	if err := ooc.RemoveOldZarr(old); err != nil {
 		return fmt.Errorf("fit: removing the earlier %s: %w", out, err)
 	}
 	return nil

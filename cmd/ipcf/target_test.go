@@ -785,39 +785,67 @@ func TestZarrUserFileInsideKept(t *testing.T) {
 	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--bins", "multitau", "--m", "8", "--smooth", "0", "--quiet"); code != 0 {
 		t.Fatal(msg)
 	}
-	for _, c := range []struct {
+	pcfRun := func(out string, v int) []string {
+		return []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", strconv.Itoa(4 + v), "--nbins", "6", "--quiet"}
+	}
+	fitRun := func(out string, v int) []string {
+		return []string{"fit", acf, "-o", out, "--model", "acf2d", "--waist", strconv.Itoa(2 + v), "--quiet"}
+	}
+	for i, c := range []struct {
 		name  string
-		out   string
+		ext   string
 		run   func(out string, variant int) []string
 		inner string
 	}{
-		{"pcf zarr", "r.zarr", func(out string, v int) []string {
-			return []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", strconv.Itoa(4 + v), "--nbins", "6", "--quiet"}
-		}, "notes.txt"},
-		{"pcf ome.zarr", "r.ome.zarr", func(out string, v int) []string {
-			return []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", strconv.Itoa(4 + v), "--nbins", "6", "--quiet"}
-		}, "0/notes.txt"},
-		{"fit zarr", "m.zarr", func(out string, v int) []string {
-			return []string{"fit", acf, "-o", out, "--model", "acf2d", "--waist", strconv.Itoa(2 + v), "--quiet"}
-		}, "params/notes.txt"},
+		{"pcf zarr", "zarr", pcfRun, "notes.txt"},
+		{"pcf zarr, a name of digits and dots", "zarr", pcfRun, "2026.12.02"},
+		{"pcf zarr, a chunk key beyond the grid", "zarr", pcfRun, "9.0.0.0"},
+		{"pcf ome.zarr", "ome.zarr", pcfRun, "0/notes.txt"},
+		{"pcf ome.zarr, another level", "ome.zarr", pcfRun, "1/.zarray"},
+		{"fit zarr", "zarr", fitRun, "params/notes.txt"},
+		{"fit zarr, a chunk key beyond the grid", "zarr", fitRun, "params/7.0.0"},
 	} {
-		out := p(c.out)
+		out := p(fmt.Sprintf("r%d.%s", i, c.ext))
 		if code, msg := runIn(t, c.run(out, 0)...); code != 0 {
 			t.Fatalf("%s: %s", c.name, msg)
 		}
-		notes := filepath.Join(out, filepath.FromSlash(c.inner))
-		if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
+		notes := filepath.Join(out, filepath.FromSlash(strings.TrimSuffix(c.inner, "/")))
+		os.MkdirAll(filepath.Dir(notes), 0o755)
+		if strings.HasSuffix(c.inner, "/") {
+			if err := os.Mkdir(notes, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			c.inner = strings.TrimSuffix(c.inner, "/")
+		} else if err := os.WriteFile(notes, []byte("mine"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if code, msg := runIn(t, c.run(out, 1)...); code != 1 || !strings.Contains(msg, c.inner) {
 			t.Errorf("%s with a user's %s inside: exit %d, %q; want 1 naming it", c.name, c.inner, code, msg)
 		}
-		if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
+		if _, err := os.Stat(notes); err != nil {
 			t.Errorf("%s: the user's %s was lost (%v)", c.name, c.inner, err)
 		}
-		os.Remove(notes)
+		if top := strings.Split(c.inner, "/")[0]; top == "0" || top == "params" {
+			os.Remove(notes) // out of ipcf's array folder
+		} else {
+			os.RemoveAll(filepath.Join(out, top))
+		}
 		if code, msg := runIn(t, c.run(out, 1)...); code != 0 {
 			t.Errorf("%s after the user's file was moved out: exit %d, %q", c.name, code, msg)
 		}
+	}
+	// Temporary files a killed run left in a result (before 1cc1c3b they
+	// were published with it) are ipcf's: the result is replaced.
+	out := p("t.ome.zarr")
+	if code, msg := runIn(t, pcfRun(out, 0)...); code != 0 {
+		t.Fatal(msg)
+	}
+	for _, f := range []string{".ipcf-123456.tmp", "0/.ipcf-77.tmp", "0/0/0/0/0.tmp"} {
+		if err := os.WriteFile(filepath.Join(out, filepath.FromSlash(f)), []byte("{"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, msg := runIn(t, pcfRun(out, 1)...); code != 0 {
+		t.Errorf("a result holding a killed run's temporary files: exit %d, %q", code, msg)
 	}
 }

@@ -645,9 +645,12 @@ func (j *Job) checkOutput() error {
 		}
 	}
 	if outErr == nil {
-		zcmd, zours := "", false
+		zcmd, zours, foreign := "", false, ""
 		if j.zarr {
 			zcmd, zours = ooc.ZarrCommand(out)
+			if zours && outSt.IsDir() {
+				foreign = ooc.ZarrForeign(out)
+			}
 		}
 		switch {
 		case j.zarr && !outSt.IsDir():
@@ -656,9 +659,9 @@ func (j *Job) checkOutput() error {
 			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf .zattrs): not replacing it", ErrOutput, j.spec.Output)
 		case j.zarr && zcmd != "":
 			return fmt.Errorf("%w: %s exists and is not a pCF result (it is the output of ipcf %s): not replacing it", ErrOutput, j.spec.Output, zcmd)
-		case j.zarr && ooc.ZarrForeign(out) != "":
+		case j.zarr && foreign != "":
 			return fmt.Errorf("%w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name",
-				ErrOutput, j.spec.Output, ooc.ZarrForeign(out))
+				ErrOutput, j.spec.Output, foreign)
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
 		case !j.zarr && !ooc.NpyIsOurs(out) && !(ooc.HasScratch(j.spec.Scratch, out) && j.leftByRun(out)):

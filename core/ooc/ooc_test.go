@@ -3,10 +3,12 @@ package ooc
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -324,3 +326,40 @@ func TestZarrOutput(t *testing.T) {
 }
 
 func chunkName(i, j int) string { return string(rune('0'+i)) + "." + string(rune('0'+j)) + ".0.0" }
+
+// TestZarrUserFileAddedDuringRun: a file put into the Zarr result that a
+// run replaces, while the run computes, stops the publication (error
+// naming it; the file kept); moved out, the next run publishes.
+func TestZarrUserFileAddedDuringRun(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 128, 17, 19)
+	out := filepath.Join(dir, "out.zarr")
+	run := func(o pcf.Options, progress func(string, int, int) bool) error {
+		src, _ := source.Open(in)
+		defer src.Close()
+		_, err := Run(context.Background(), src, NewZarrOutput(out), Options{PCF: o, Memory: ProcessOverhead + 1<<20,
+			Tile: [2]int{5, 6}, Key: fmt.Sprint(o.Nbins), Progress: progress})
+		return err
+	}
+	if err := run(pcf.Options{Radius: 2, Npoints: 4, Nbins: 6}, nil); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(out, "notes.txt")
+	err := run(pcf.Options{Radius: 2, Npoints: 4, Nbins: 8}, func(string, int, int) bool {
+		os.WriteFile(notes, []byte("mine"), 0o644)
+		return true
+	})
+	if err == nil || !strings.Contains(err.Error(), "notes.txt") {
+		t.Fatalf("publish over a result holding a user's file: %v", err)
+	}
+	if b, err := os.ReadFile(notes); err != nil || string(b) != "mine" {
+		t.Fatalf("the user's file was lost: %v", err)
+	}
+	os.Remove(notes)
+	if err := run(pcf.Options{Radius: 2, Npoints: 4, Nbins: 8}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !NewZarrOutput(out).Verify("8") {
+		t.Error("the run after the file was moved out did not publish its result")
+	}
+}

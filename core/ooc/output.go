@@ -12,8 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -767,7 +767,12 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 			if !IsOurs(o.path) {
 				return fmt.Errorf("output %s exists and is not an ipcf result: not replacing it", o.path)
 			}
-			if err := os.RemoveAll(old); err != nil {
+			// Checked again here: a file put into the result while this
+			// run computed would go with it.
+			if f := ZarrForeign(o.path); f != "" {
+				return fmt.Errorf("output %s holds %s, which ipcf did not write: not replacing the folder; move it out and run again (the finished result is published then)", o.path, f)
+			}
+			if err := removeOld(old); err != nil {
 				return fmt.Errorf("output %s: %w", o.path, err)
 			}
 			if err := os.Rename(o.path, old); err != nil {
@@ -786,11 +791,27 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 	if err != nil || CRC(b) != crc {
 		return fmt.Errorf("output %s: not the finished result (checksum of .zattrs)", o.path)
 	}
-	if err := os.RemoveAll(old); err != nil {
+	if err := removeOld(old); err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
 	return nil
 }
+
+// removeOld removes the earlier Zarr result set aside at old, unless it
+// holds a file ipcf did not write there (put in during the moment it was
+// set aside): that is kept, and named.
+func removeOld(old string) error {
+	if _, err := os.Lstat(old); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if f := ZarrForeign(old); f != "" {
+		return fmt.Errorf("the earlier result set aside at %s holds %s, which ipcf did not write: kept; move it out", old, f)
+	}
+	return os.RemoveAll(old)
+}
+
+// RemoveOldZarr is removeOld for the earlier maps a fit set aside.
+func RemoveOldZarr(old string) error { return removeOld(old) }
 
 func (o *ZarrOutput) Verify(key string) bool {
 	var m struct {
@@ -924,26 +945,66 @@ func ZarrCommand(path string) (string, bool) {
 
 // ZarrForeign returns the first file or folder inside the ipcf Zarr
 // folder path that ipcf does not write there ("" if none): a user's notes
-// put into a result, which replacing the result would delete. ipcf's
-// names are the Zarr metadata files (.zattrs, .zgroup, .zarray), chunk
-// keys (digits and dots, folders of digits), and the arrays of a fit's
-// maps group; a link is never ipcf's.
+// or another array put into a result, which replacing the result would
+// delete. ipcf writes the group's .zattrs (and .zgroup), and in each of
+// its arrays (the folder itself; "0" of an OME-Zarr; params, stderr,
+// chisq and status of a fit's maps) .zarray, .zattrs and the chunks that
+// the .zarray's shape and chunks name; temporary files of a killed run
+// (NAME.tmp, .ipcf-*.tmp) are its own too. A link is never ipcf's.
 func ZarrForeign(path string) string {
+	cmd, _ := ZarrCommand(path)
+	_, gerr := os.Lstat(filepath.Join(path, ".zgroup"))
+	arrays := []string{"."}
+	switch {
+	case cmd == "fit":
+		arrays = []string{"params", "stderr", "chisq", "status"}
+	case gerr == nil:
+		arrays = []string{"0"}
+	}
+	grids := map[string]zarrGrid{}
+	for _, a := range arrays {
+		if g, ok := readZarrGrid(filepath.Join(path, a, ".zarray")); ok {
+			grids[a] = g
+		}
+	}
+	// ours reports whether rel (slash-separated) is a file ipcf writes.
+	ours := func(rel string) bool {
+		if rel == ".zattrs" || (gerr == nil && rel == ".zgroup") {
+			return true
+		}
+		for _, a := range arrays {
+			rest := rel
+			if a != "." {
+				var ok bool
+				if rest, ok = strings.CutPrefix(rel, a+"/"); !ok {
+					continue
+				}
+			}
+			if rest == ".zarray" || rest == ".zattrs" {
+				return true
+			}
+			if g, ok := grids[a]; ok && g.chunk(rest) {
+				return true
+			}
+		}
+		return false
+	}
 	foreign := ""
 	filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == path {
 			return nil
 		}
 		rel, _ := filepath.Rel(path, p)
-		name := d.Name()
+		rel = filepath.ToSlash(rel)
 		ok := false
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
 		case d.IsDir():
-			ok = strings.Trim(name, "0123456789") == "" ||
-				(!strings.Contains(rel, string(filepath.Separator)) && slices.Contains([]string{"params", "stderr", "chisq", "status"}, name))
+			ok = true // judged by the files inside (an empty folder holds nothing to lose)
 		case d.Type().IsRegular():
-			ok = name == ".zattrs" || name == ".zgroup" || name == ".zarray" || (name != "" && strings.Trim(name, "0123456789.") == "")
+			base := filepath.Base(rel)
+			ok = ours(rel) || (strings.HasPrefix(base, ".ipcf-") && strings.HasSuffix(base, ".tmp")) ||
+				(strings.HasSuffix(rel, ".tmp") && ours(strings.TrimSuffix(rel, ".tmp")))
 		}
 		if !ok {
 			foreign = rel
@@ -952,6 +1013,55 @@ func ZarrForeign(path string) string {
 		return nil
 	})
 	return foreign
+}
+
+// zarrGrid is a Zarr array's chunk grid: chunks along each axis and the
+// separator of the chunk keys' indices.
+type zarrGrid struct {
+	n   []int
+	sep string
+}
+
+// readZarrGrid reads the chunk grid of a .zarray.
+func readZarrGrid(path string) (zarrGrid, bool) {
+	b, err := npy.ReadRegular(path, 1<<20)
+	if err != nil {
+		return zarrGrid{}, false
+	}
+	var z struct {
+		Shape  []int  `json:"shape"`
+		Chunks []int  `json:"chunks"`
+		Sep    string `json:"dimension_separator"`
+	}
+	if json.Unmarshal(b, &z) != nil || len(z.Shape) != len(z.Chunks) {
+		return zarrGrid{}, false
+	}
+	g := zarrGrid{sep: z.Sep}
+	if g.sep == "" {
+		g.sep = "."
+	}
+	for i, s := range z.Shape {
+		if z.Chunks[i] < 1 || s < 0 {
+			return zarrGrid{}, false
+		}
+		g.n = append(g.n, max(1, (s+z.Chunks[i]-1)/z.Chunks[i]))
+	}
+	return g, true
+}
+
+// chunk reports whether key is the name of one of the grid's chunks.
+func (g zarrGrid) chunk(key string) bool {
+	parts := strings.Split(key, g.sep)
+	if len(parts) != len(g.n) {
+		return false
+	}
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 || v >= g.n[i] || strconv.Itoa(v) != p {
+			return false
+		}
+	}
+	return true
 }
 
 // LooksLikeResult reports whether the file path is a .npy of float32 with
