@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -598,6 +599,7 @@ func checkFitNpyTarget(names fitOutputs, inputs []string) (map[string]fitCompani
 	}
 	var m struct {
 		Software, Command string
+		Shape             []int                   `json:"shape"`
 		Companions        map[string]fitCompanion `json:"companions"`
 	}
 	ours := false
@@ -627,6 +629,21 @@ func checkFitNpyTarget(names fitOutputs, inputs []string) (map[string]fitCompani
 		}
 		have := fitCompanion{File: filepath.Base(c.path), CRC: fmt.Sprintf("%08x", crc), Bytes: size}
 		rec, named := m.Companions[c.key]
+		if ours && m.Companions == nil && len(m.Shape) > 1 {
+			// Metadata of a fit before the record (2026-12-02): a
+			// companion of the maps' dtype and shape is the fit's.
+			dt, shape := array.Float32, m.Shape
+			if c.key != "stderr" {
+				shape = m.Shape[:len(m.Shape)-1]
+			}
+			if c.key == "status" {
+				dt = array.Uint8
+			}
+			if npyOf(c.path, dt, shape) {
+				now[c.key] = have
+				continue
+			}
+		}
 		if !ours || !named || rec.File != have.File || !rec.holds(have) {
 			return nil, fmt.Errorf("fit: %w: %s exists and %s does not describe it as a fit's (its size and checksum): not replacing it; remove it or choose another name",
 				errTarget, c.path, names.Meta)
@@ -634,6 +651,16 @@ func checkFitNpyTarget(names fitOutputs, inputs []string) (map[string]fitCompani
 		now[c.key] = have
 	}
 	return now, nil
+}
+
+// npyOf reports whether path is a .npy of the dtype and shape.
+func npyOf(path string, dt array.DType, shape []int) bool {
+	f, err := npy.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return f.DType == dt && slices.Equal(f.Shape, shape)
 }
 
 // fitCompanion is what a fit's metadata records of a companion file of

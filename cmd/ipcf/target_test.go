@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -690,6 +691,24 @@ func TestFitCompanionsNeverReplaceUserFiles(t *testing.T) {
 		if code, msg := fit(p("m.npy"), "2"); code != 0 {
 			t.Fatalf("fit after the user's %s was removed: exit %d, %q", c, code, msg)
 		}
+	}
+	// Metadata of a fit before the companions' record: its companions, of
+	// the maps' dtype and shape, are replaced; a user's file is not.
+	side := p("m.npy.json")
+	var sm map[string]any
+	if b, err := os.ReadFile(side); err != nil || json.Unmarshal(b, &sm) != nil {
+		t.Fatal(err)
+	}
+	delete(sm, "companions")
+	legacy, _ := json.Marshal(sm)
+	os.WriteFile(side, legacy, 0o644)
+	os.WriteFile(p("m.chisq.npy"), user, 0o644)
+	if code, msg := fit(p("m.npy"), "2"); code != 1 || !strings.Contains(msg, "m.chisq.npy") {
+		t.Errorf("fit over a user's m.chisq.npy beside older metadata: exit %d, %q", code, msg)
+	}
+	os.Remove(p("m.chisq.npy"))
+	if code, msg := fit(p("m.npy"), "2"); code != 0 {
+		t.Errorf("fit over the maps of older metadata: exit %d, %q", code, msg)
 	}
 	// Stopped after the metadata and the first companion of waist 3.
 	stop := errors.New("stopped")
