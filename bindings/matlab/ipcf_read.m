@@ -84,8 +84,11 @@ function check_bytes(path, metafile, zarr)
 % output_bytes of a .npy; chunks_crc32c and metadata_crc32c of a Zarr),
 % the files are checked against them (ipcf:io otherwise: a sidecar copied
 % from another result of the same shape names other offsets or delays, or
-% the file changed since), as Python's fit_result and ipcf fit do.
-if ~exist(metafile, 'file') || exist('jsondecode') == 0 %#ok<EXIST>
+% the file changed since), as Python's fit_result and ipcf fit do. The
+% records are read from the JSON text itself (jsondecode would turn chunk
+% keys such as 0.0.0.0 into other field names, and MATLAB's takes no
+% option to keep them).
+if ~exist(metafile, 'file')
   return
 end
 fid = fopen(metafile, 'r');
@@ -94,58 +97,45 @@ if fid < 0
 end
 text = fread(fid, Inf, 'uint8=>char')';
 fclose(fid);
-try
-  m = jsondecode(text, 'makeValidName', false);   % Zarr chunk keys as they are
-catch
-  return   % not JSON: read_meta returned it as jsondecode gave it
-end
-if ~isstruct(m) || ~isscalar(m)
-  return
-end
 if ~zarr
-  if isfield(m, 'output_crc32c') && ischar(m.output_crc32c)
-    [crc, bytes] = ipcf_file_crc32c_mex(path);
-    if ~strcmp(crc, m.output_crc32c) || (isfield(m, 'output_bytes') && isnumeric(m.output_bytes) && ...
-                                          isscalar(m.output_bytes) && m.output_bytes ~= bytes)
-      error('ipcf:io', ['ipcf_read: %s: checksum %s, but %s records %s: not this result''s metadata ' ...
-                        '(another result''s, or the file changed since); compute the result again'], ...
-            path, crc, metafile, m.output_crc32c);
-    end
+  t = regexp(text, '"output_crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens', 'once');
+  if isempty(t)
+    return
+  end
+  want = t{1};
+  [crc, bytes] = ipcf_file_crc32c_mex(path);
+  n = regexp(text, '"output_bytes"\s*:\s*(\d+)', 'tokens', 'once');
+  if ~strcmp(crc, want) || (~isempty(n) && str2double(n{1}) ~= bytes)
+    error('ipcf:io', ['ipcf_read: %s: checksum %s, but %s records %s: not this result''s metadata ' ...
+                      '(another result''s, or the file changed since); compute the result again'], ...
+          path, crc, metafile, want);
   end
   return
 end
 for field = {'chunks_crc32c', 'metadata_crc32c'}
-  if ~isfield(m, field{1}) || ~isstruct(m.(field{1}))
+  block = regexp(text, ['"' field{1} '"\s*:\s*\{([^{}]*)\}'], 'tokens', 'once');
+  if isempty(block)
     continue
   end
-  listed = m.(field{1});
-  keys = sort(fieldnames(listed));
-  for k = 1:numel(keys)
-    name = fullfile(path, keys{k});
-    want = listed.(keys{k});
-    parts = strsplit(keys{k}, '/');
-    if isempty(keys{k}) || keys{k}(1) == '/' || any(strcmp(parts, '..')) || any(keys{k} == '\')
-      error('ipcf:io', 'ipcf_read: %s lists %s (%s), not a file of the Zarr folder', metafile, keys{k}, field{1});
+  pairs = regexp(block{1}, '"([^"]+)"\s*:\s*"([^"]*)"', 'tokens');
+  for k = 1:numel(pairs)
+    key = pairs{k}{1};
+    want = pairs{k}{2};
+    parts = strsplit(key, '/');
+    if key(1) == '/' || any(strcmp(parts, '..')) || any(key == '\')
+      error('ipcf:io', 'ipcf_read: %s lists %s (%s), not a file of the Zarr folder', metafile, key, field{1});
     end
+    name = fullfile(path, key);
     if ~exist(name, 'file') || exist(name, 'dir')
       error('ipcf:io', 'ipcf_read: %s: listed in .zattrs (%s) but missing or not a file: compute the result again', ...
             name, field{1});
     end
     crc = ipcf_file_crc32c_mex(name);
-    if ~ischar(want) || ~strcmp(crc, want)
+    if ~strcmp(crc, want)
       error('ipcf:io', ['ipcf_read: %s: checksum %s, but .zattrs (%s) records %s: the chunk or metadata changed ' ...
-                        'since the result was written; compute the result again'], name, crc, field{1}, ...
-            disp_text(want));
+                        'since the result was written; compute the result again'], name, crc, field{1}, want);
     end
   end
-end
-end
-
-function t = disp_text(v)
-if ischar(v)
-  t = v;
-else
-  t = mat2str(v);
 end
 end
 
