@@ -97,14 +97,15 @@ func statusOf(err error) status {
 }
 
 // finish maps an error to a status and records its message. A worker's
-// fault on the memory of an array (a memory-mapped file truncated while
-// it was read) is IPCF_E_IO with a message saying so, not a bug.
+// fault in a mapping of a file (an array of the call memory-mapped from a
+// file truncated while it was read) is IPCF_E_IO with a message saying
+// so; a fault elsewhere stays a bug (IPCF_E_INTERNAL, with its stack).
 func finish(fn string, err error) status {
 	if err == nil {
 		return ok
 	}
-	if addr, isFault := pool.FaultAddr(err); isFault {
-		err = fmt.Errorf("%w: the memory of an array it read became unreadable (a memory-mapped file truncated or replaced?): fault at %#x", source.ErrChanged, addr)
+	if addr, isFault := pool.FaultAddr(err); isFault && pcf.InFileMapping(addr) {
+		err = fmt.Errorf("%w: the memory of an array of the call became unreadable (a memory-mapped file truncated or replaced?): fault at %#x", source.ErrChanged, addr)
 	}
 	code := statusOf(err)
 	setError(fn, err.Error())

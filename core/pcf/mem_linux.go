@@ -114,3 +114,11 @@ func mapsFileBacked(maps string, lo, hi uint64) bool {
 	}
 	return false
 }
+
+// InFileMapping reports whether the address lies in a mapping of a file
+// (/proc/self/maps): a fault there is the file cut short under the
+// mapping, not a bug (hosts tell the two apart by it).
+func InFileMapping(addr uintptr) bool {
+	maps, err := os.ReadFile("/proc/self/maps")
+	return err == nil && mapsFileBacked(string(maps), uint64(addr), uint64(addr)+1)
+}
