@@ -160,7 +160,7 @@ func LinearBins(size, nbins int) ([]int, error) {
 	step := float64(size-1) / float64(nbins-1)
 	out := make([]int, 0, nbins)
 	for k := 0; k < nbins; k++ {
-		b := int(1 + float64(k)*step)
+		b := int(1 + float64(float64(k)*step)) // the product rounded first, as numpy: never fused (FMA)
 		if k == nbins-1 {
 			b = size
 		}
