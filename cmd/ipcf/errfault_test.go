@@ -179,3 +179,44 @@ func TestFaultErrors(t *testing.T) {
 	}
 	t.Logf("%d kills, every rerun gave the uninterrupted curves and error bars", kills)
 }
+
+// TestFaultPublishOverAnotherShape: a run killed while it publishes over
+// the result of a job of another shape (its sidecar removed, the error
+// bars or nothing renamed yet) leaves the old curves without a sidecar,
+// maybe beside the new error bars. A rerun of either job replaces them
+// (they were refused for good: neither file has the other job's shape):
+// the scratch records the files the publication replaces.
+func TestFaultPublishOverAnotherShape(t *testing.T) {
+	r := newFaultRig(t)
+	a := append([]string(nil), errFaultArgs...)
+	b := append(append([]string(nil), errFaultArgs...), "--nbins", "10")
+	for _, engine := range []string{"ooc", "memory"} {
+		for _, point := range []string{"publish-errors", "publish"} {
+			for _, rerun := range []string{"new", "old"} {
+				what := engine + ", kill at " + point + ", rerun of the " + rerun + " job"
+				out := filepath.Join(r.dir, "out.npy")
+				removeResult(out)
+				withEngine := func(args []string) []string { return append(append([]string(nil), args...), "--engine", engine) }
+				if msg, err := r.run(nil, r.args(out, withEngine(a)...)...); err != nil {
+					t.Fatalf("%s: the first job: %v %s", what, err, msg)
+				}
+				if msg, err := r.run([]string{"IPCF_FAULT_KILL=" + point}, r.args(out, withEngine(b)...)...); err == nil {
+					t.Fatalf("%s: the fault point was not reached: %s", what, msg)
+				}
+				args := a
+				if rerun == "new" {
+					args = b
+				}
+				curves, sd := r.pairRef(rerun, args...)
+				if msg, err := r.run(nil, r.args(out, withEngine(args)...)...); err != nil {
+					t.Fatalf("%s: %v %s", what, err, msg)
+				}
+				gc, _ := os.ReadFile(out)
+				gs, _ := os.ReadFile(sdName(out))
+				if !bytes.Equal(gc, curves) || !bytes.Equal(gs, sd) {
+					t.Errorf("%s: the rerun's files differ from a clean run's", what)
+				}
+			}
+		}
+	}
+}

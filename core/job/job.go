@@ -553,7 +553,8 @@ func (j *Job) leftByRun(out string) bool {
 	}
 	// This job's killed run's result, or any run's killed while it
 	// published (its scratch records the file's checksum).
-	return ooc.LooksLikeResult(out, j.geom.OutShape[:]) || ooc.ScratchPublished(j.spec.Scratch, out)
+	return ooc.LooksLikeResult(out, j.geom.OutShape[:]) || ooc.ScratchPublished(j.spec.Scratch, out) ||
+		ooc.ScratchReplaces(j.spec.Scratch, out, out)
 }
 
 // checkOutput refuses outputs that would overwrite an input or a folder
@@ -680,7 +681,8 @@ func (j *Job) checkOutput() error {
 		switch {
 		case !sdSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not a file: not replacing it", ErrOutput, j.errPath, j.spec.Output)
-		case !ooc.RecordsErrors(out, j.errPath) && !(ooc.ScratchHasErrors(j.spec.Scratch, out) && ooc.LooksLikeResult(j.errPath, j.geom.OutShape[:])):
+		case !ooc.RecordsErrors(out, j.errPath) && !(ooc.ScratchHasErrors(j.spec.Scratch, out) && ooc.LooksLikeResult(j.errPath, j.geom.OutShape[:])) &&
+			!ooc.ScratchPublishedErrors(j.spec.Scratch, out, j.errPath) && !ooc.ScratchReplaces(j.spec.Scratch, out, j.errPath):
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not the error bars of an ipcf result (the sidecar %s does not name it, or names other bytes): not replacing it; remove it or choose another name",
 				ErrOutput, j.errPath, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
 		}
@@ -1245,28 +1247,35 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	if err != nil {
 		return 0, 0, err
 	}
+	var sd *ooc.NpyOutput
+	var sdcrc uint32
+	if j.errs != nil {
+		sd = ooc.NewNpyOutput(j.errPath)
+		if err := sd.Open(s, [2]int{s[0], s[1]}, false); err != nil {
+			return 0, 0, err
+		}
+		defer sd.Close()
+		if _, err := sd.WriteTile(0, 0, s[0], s[1], unsafeFloat32(sdRes)); err != nil {
+			return 0, 0, err
+		}
+		if sdcrc, err = sd.Finish(nil); err != nil {
+			return 0, 0, err
+		}
+	}
 	// Published under a mark in the scratch folder: a rerun after a kill
-	// between the renames and the sidecar takes the files for its own.
-	if err := ooc.MarkPublishing(scratch, j.key, j.fields, fcrc); err != nil {
+	// between the renames and the sidecar takes the files for its own,
+	// and those they replace for ipcf's.
+	if err := ooc.MarkPublishing(scratch, j.key, j.fields, fcrc, sd != nil, sdcrc); err != nil {
 		return 0, 0, err
 	}
-	if j.errs == nil {
+	if err := ooc.MarkReplacing(scratch, j.outAbs, j.errPath); err != nil {
+		return 0, 0, err
+	}
+	if sd == nil {
 		if err := out.Publish(meta, fcrc); err != nil {
 			return 0, 0, err
 		}
 		return crc, crc2, ooc.RemoveScratch(scratch)
-	}
-	sd := ooc.NewNpyOutput(j.errPath)
-	if err := sd.Open(s, [2]int{s[0], s[1]}, false); err != nil {
-		return 0, 0, err
-	}
-	defer sd.Close()
-	if _, err := sd.WriteTile(0, 0, s[0], s[1], unsafeFloat32(sdRes)); err != nil {
-		return 0, 0, err
-	}
-	sdcrc, err := sd.Finish(nil)
-	if err != nil {
-		return 0, 0, err
 	}
 	if err := ooc.PublishPair(out.(*ooc.NpyOutput), sd, meta, fcrc, sdcrc); err != nil {
 		return 0, 0, err

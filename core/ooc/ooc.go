@@ -420,6 +420,73 @@ type scratchJob struct {
 	// OutputCRC: a result computed in memory being published, its
 	// CRC-32C (MarkPublishing); out of core the journal's commit line has it.
 	OutputCRC string `json:"output_crc32c,omitempty"`
+	// ErrorsCRC: that result's error bars' CRC-32C, if it has them.
+	ErrorsCRC string `json:"errors_crc32c,omitempty"`
+	// Replaces: the CRC-32C of each ipcf file that publishing replaces
+	// (by name: OUT.npy, OUT.sd.npy), recorded before the first rename
+	// (MarkReplacing): a run killed among the renames leaves the old
+	// result without its sidecar, which a rerun takes for ipcf's by it.
+	Replaces map[string]string `json:"replaces,omitempty"`
+}
+
+// MarkReplacing records in the scratch folder dir's job.json the
+// checksums of the files at out and sdPath ("": none) that publishing is
+// about to replace, when they are ipcf's: described by their sidecar, or
+// recorded already (by a run killed while it published). A missing or
+// unreadable job.json records nothing.
+func MarkReplacing(dir, out, sdPath string) error {
+	name := filepath.Join(dir, "job.json")
+	b, err := readOwn(name)
+	var have scratchJob
+	if err != nil || unmarshalExact(b, &have) != nil || have.Key == "" {
+		return nil
+	}
+	if have.Replaces == nil {
+		have.Replaces = map[string]string{}
+	}
+	changed := false
+	for _, f := range []string{out, sdPath} {
+		if f == "" {
+			continue
+		}
+		crc, ok := "", false
+		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
+			if c, _, err := fileCRC(f); err == nil {
+				crc = fmt.Sprintf("%08x", c)
+				ok = (f == out && NpyIsOurs(f)) || (f == sdPath && RecordsErrors(out, f)) || have.Replaces[filepath.Base(f)] == crc
+			}
+		}
+		if ok && have.Replaces[filepath.Base(f)] != crc {
+			have.Replaces[filepath.Base(f)] = crc
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	jb, _ := json.MarshalIndent(have, "", " ")
+	if err := npy.WriteAtomic(name, func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	return nil
+}
+
+// ScratchReplaces reports whether file (OUT.npy or OUT.sd.npy) holds the
+// bytes the scratch folder of output (in folder, "" for beside it) records
+// as replaced by a publication (MarkReplacing): an ipcf result whose
+// sidecar a killed publication removed.
+func ScratchReplaces(folder, output, file string) bool {
+	b, err := readOwn(filepath.Join(ScratchDir(folder, output), "job.json"))
+	var have scratchJob
+	if err != nil || unmarshalExact(b, &have) != nil {
+		return false
+	}
+	want, ok := have.Replaces[filepath.Base(file)]
+	if !ok {
+		return false
+	}
+	c, err := strconv.ParseUint(want, 16, 32)
+	return err == nil && holds(file, uint32(c))
 }
 
 // ScratchHasErrors reports whether the scratch folder of output (in
@@ -464,6 +531,13 @@ func scratchCommit(folder, output string) (crc, sd uint32, hasSD, ok bool) {
 		c, err := strconv.ParseUint(have.OutputCRC, 16, 32)
 		if err != nil {
 			return 0, 0, false, false
+		}
+		if have.ErrorsCRC != "" {
+			e, err := strconv.ParseUint(have.ErrorsCRC, 16, 32)
+			if err != nil {
+				return 0, 0, false, false
+			}
+			return uint32(c), uint32(e), true, true
 		}
 		return uint32(c), 0, false, true
 	}
@@ -583,14 +657,25 @@ func Discard(out Output, scratchDir string) error {
 // result's files and its sidecar replaces them (as it does after a kill
 // of an out-of-core run), and a run of any engine removes it as another
 // run's scratch.
-func MarkPublishing(dir, key string, fields map[string]string, crc uint32) error {
+func MarkPublishing(dir, key string, fields map[string]string, crc uint32, hasSD bool, sdcrc uint32) error {
 	if err := ownDir(dir); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
-	jb, _ := json.MarshalIndent(scratchJob{Key: key, Plan: "in memory: publishing", Fields: fields, OutputCRC: fmt.Sprintf("%08x", crc)}, "", " ")
+	rec := scratchJob{Key: key, Plan: "in memory: publishing", Fields: fields, OutputCRC: fmt.Sprintf("%08x", crc)}
+	if hasSD {
+		rec.ErrorsCRC = fmt.Sprintf("%08x", sdcrc)
+	}
+	// What a publication killed before recorded as replaced stays.
+	if b, err := readOwn(filepath.Join(dir, "job.json")); err == nil {
+		var have scratchJob
+		if unmarshalExact(b, &have) == nil {
+			rec.Replaces = have.Replaces
+		}
+	}
+	jb, _ := json.MarshalIndent(rec, "", " ")
 	if err := npy.WriteAtomic(filepath.Join(dir, "job.json"), func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
@@ -710,6 +795,15 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		return o.Meta(inputCRCs())
 	}
 	publish := func(m map[string]any, crc, sdcrc uint32) error {
+		if isNpy {
+			sd := ""
+			if p.errs {
+				sd = o.ErrOut.Path()
+			}
+			if err := MarkReplacing(dir, out.Path(), sd); err != nil {
+				return err
+			}
+		}
 		if p.errs {
 			return PublishPair(npyOut, o.ErrOut, m, crc, sdcrc)
 		}
