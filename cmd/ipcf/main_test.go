@@ -491,3 +491,20 @@ func TestPlotRefusesChangedFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvelope: a series longer than twice the columns is drawn by each
+// column's smallest and largest finite value, in their order; shorter
+// ones whole.
+func TestEnvelope(t *testing.T) {
+	v := []float64{5, 1, 9, 3, math.NaN(), 7, 2, 8, math.Inf(1), math.NaN(), math.NaN(), math.NaN()}
+	if got := envelope(v, 6); len(got) != len(v) {
+		t.Errorf("12 values in 6 columns: %v, want all", got)
+	}
+	// Columns of 3: [5 1 9] [3 NaN 7] [2 8 Inf] [NaN NaN NaN].
+	if got, want := envelope(v, 4), []int{1, 2, 3, 5, 6, 7}; !slices.Equal(got, want) {
+		t.Errorf("envelope = %v, want %v", got, want)
+	}
+	if got, want := envelope([]float64{4, 4, 4, 9, 1, 0}, 2), []int{0, 3, 5}; !slices.Equal(got, want) {
+		t.Errorf("a level column and a falling one: %v, want %v", got, want)
+	}
+}

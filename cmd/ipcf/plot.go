@@ -540,10 +540,49 @@ func plotMean(ctx context.Context, input string, out picture, size func(int, int
 		p2.X.Label.Text, dt = "time (s)", rm.frameInterval
 	}
 	p2.Y.Label.Text = "mean intensity"
-	if l := finiteLine(len(series), func(i int) (float64, float64) { return float64(i) * dt, series[i] }, false); l != nil {
+	idx := envelope(series, int(float64(w/vg.Inch)*plotDPI)/3) // about the panel's width in pixels
+	if l := finiteLine(len(idx), func(i int) (float64, float64) { return float64(idx[i]) * dt, series[idx[i]] }, false); l != nil {
 		p2.Add(l)
 	}
 	return savePanels(out, w, h, panel{p: p1, aspect: ext.aspect(), bar: colourBar(cm, "intensity")}, panel{p: p2})
+}
+
+// envelope returns the indices of the points of v to draw as a line
+// cols pixels wide: all of them when there are at most 2 cols, else the
+// smallest and the largest finite value of each column's share, in their
+// order (the picture is the same; drawing 35,000 points took seconds).
+func envelope(v []float64, cols int) []int {
+	idx := make([]int, 0, min(len(v), 2*max(cols, 1)))
+	if cols < 1 || len(v) <= 2*cols {
+		for i := range v {
+			idx = append(idx, i)
+		}
+		return idx
+	}
+	for c := 0; c < cols; c++ {
+		lo, hi := -1, -1
+		for i := c * len(v) / cols; i < (c+1)*len(v)/cols; i++ {
+			if math.IsNaN(v[i]) || math.IsInf(v[i], 0) {
+				continue
+			}
+			if lo < 0 || v[i] < v[lo] {
+				lo = i
+			}
+			if hi < 0 || v[i] > v[hi] {
+				hi = i
+			}
+		}
+		switch {
+		case lo < 0:
+		case lo == hi:
+			idx = append(idx, lo)
+		case lo < hi:
+			idx = append(idx, lo, hi)
+		default:
+			idx = append(idx, hi, lo)
+		}
+	}
+	return idx
 }
 
 // means returns the mean image and the mean of each frame; a cancelled
