@@ -841,6 +841,12 @@ func TestZarrUserFileInsideKept(t *testing.T) {
 		if code, msg := runIn(t, c.run(out, 1)...); code != 1 || !strings.Contains(msg, c.inner) {
 			t.Errorf("%s with a user's %s inside: exit %d, %q; want 1 naming it", c.name, c.inner, code, msg)
 		}
+		// The same job again: nothing to replace.
+		if c.run(out, 0)[0] == "pcf" {
+			if code, msg := runIn(t, append(c.run(out, 0), "--quiet=false")...); code != 0 || !strings.Contains(msg, "already complete") {
+				t.Errorf("%s with a user's %s inside, the same job: exit %d, %q; want 'already complete'", c.name, c.inner, code, msg)
+			}
+		}
 		if _, err := os.Stat(notes); err != nil {
 			t.Errorf("%s: the user's %s was lost (%v)", c.name, c.inner, err)
 		}

@@ -646,12 +646,11 @@ func (j *Job) checkOutput() error {
 		}
 	}
 	if outErr == nil {
-		zcmd, zours, foreign := "", false, ""
+		zcmd, zours := "", false
 		if j.zarr {
+			// (A file in it that ipcf did not write is refused by Run, unless
+			// the folder is this job's complete result: nothing replaced.)
 			zcmd, zours = ooc.ZarrCommand(out)
-			if zours && outSt.IsDir() {
-				foreign = ooc.ZarrForeign(out)
-			}
 		}
 		switch {
 		case j.zarr && !outSt.IsDir():
@@ -660,9 +659,6 @@ func (j *Job) checkOutput() error {
 			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf .zattrs): not replacing it", ErrOutput, j.spec.Output)
 		case j.zarr && zcmd != "":
 			return fmt.Errorf("%w: %s exists and is not a pCF result (it is the output of ipcf %s): not replacing it", ErrOutput, j.spec.Output, zcmd)
-		case j.zarr && foreign != "":
-			return fmt.Errorf("%w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name",
-				ErrOutput, j.spec.Output, foreign)
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
 		case !j.zarr && !ooc.NpyIsOurs(out) && !(ooc.HasScratch(j.spec.Scratch, out) && j.leftByRun(out)):
@@ -1113,6 +1109,15 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 			return sum, nil
 		}
 		j.log("%s: the input was rewritten since this result was computed (its size and time are the same, its frames are not): computing it again", j.spec.Output)
+	}
+	if j.zarr {
+		// Not this job's complete result: it would be replaced (checked
+		// here, before any work, not in Open: a rerun of the job that
+		// wrote it replaces nothing).
+		if f := ooc.ZarrForeign(j.outAbs); f != "" {
+			return sum, fmt.Errorf("%w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name",
+				ErrOutput, j.spec.Output, f)
+		}
 	}
 	o := j.spec.PCF
 	o.Mask, o.Data2 = j.mask, nil // the second channel is read from j.src2
