@@ -429,16 +429,30 @@ type scratchJob struct {
 	Replaces map[string]string `json:"replaces,omitempty"`
 }
 
+// readScratchJob reads the job record (job.json) of the scratch folder
+// dir; ok is false if it is missing, not a regular file or not one.
+func readScratchJob(dir string) (have scratchJob, ok bool) {
+	b, err := readOwn(filepath.Join(dir, "job.json"))
+	return have, err == nil && unmarshalExact(b, &have) == nil
+}
+
+// writeScratchJob writes the job record of the scratch folder dir.
+func writeScratchJob(dir string, rec scratchJob) error {
+	jb, _ := json.MarshalIndent(rec, "", " ")
+	if err := npy.WriteAtomic(filepath.Join(dir, "job.json"), func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	return nil
+}
+
 // MarkReplacing records in the scratch folder dir's job.json the
 // checksums of the files at out and sdPath ("": none) that publishing is
 // about to replace, when they are ipcf's: described by their sidecar, or
 // recorded already (by a run killed while it published). A missing or
 // unreadable job.json records nothing.
 func MarkReplacing(dir, out, sdPath string) error {
-	name := filepath.Join(dir, "job.json")
-	b, err := readOwn(name)
-	var have scratchJob
-	if err != nil || unmarshalExact(b, &have) != nil || have.Key == "" {
+	have, ok := readScratchJob(dir)
+	if !ok || have.Key == "" {
 		return nil
 	}
 	if have.Replaces == nil {
@@ -464,11 +478,7 @@ func MarkReplacing(dir, out, sdPath string) error {
 	if !changed {
 		return nil
 	}
-	jb, _ := json.MarshalIndent(have, "", " ")
-	if err := npy.WriteAtomic(name, func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
-		return fmt.Errorf("scratch: %w", err)
-	}
-	return nil
+	return writeScratchJob(dir, have)
 }
 
 // ScratchReplaces reports whether file (OUT.npy or OUT.sd.npy) holds the
@@ -476,9 +486,8 @@ func MarkReplacing(dir, out, sdPath string) error {
 // as replaced by a publication (MarkReplacing): an ipcf result whose
 // sidecar a killed publication removed.
 func ScratchReplaces(folder, output, file string) bool {
-	b, err := readOwn(filepath.Join(ScratchDir(folder, output), "job.json"))
-	var have scratchJob
-	if err != nil || unmarshalExact(b, &have) != nil {
+	have, ok := readScratchJob(ScratchDir(folder, output))
+	if !ok {
 		return false
 	}
 	want, ok := have.Replaces[filepath.Base(file)]
@@ -493,9 +502,8 @@ func ScratchReplaces(folder, output, file string) bool {
 // folder, "" for beside it) belongs to a run that computes error bars (its
 // job's "errors" field): only such a run can have left OUT.sd.npy.
 func ScratchHasErrors(folder, output string) bool {
-	b, err := readOwn(filepath.Join(ScratchDir(folder, output), "job.json"))
-	var have scratchJob
-	return err == nil && unmarshalExact(b, &have) == nil && have.Fields["errors"] != ""
+	have, ok := readScratchJob(ScratchDir(folder, output))
+	return ok && have.Fields["errors"] != ""
 }
 
 // ScratchPublished reports whether the scratch folder of output (in
@@ -522,9 +530,8 @@ func ScratchPublishedErrors(folder, output, sdPath string) bool {
 // the error bars' (sd, when hasSD). ok is false without a commit.
 func scratchCommit(folder, output string) (crc, sd uint32, hasSD, ok bool) {
 	dir := ScratchDir(folder, output)
-	b, err := readOwn(filepath.Join(dir, "job.json"))
-	var have scratchJob
-	if err != nil || unmarshalExact(b, &have) != nil || have.Key == "" {
+	have, ok := readScratchJob(dir)
+	if !ok || have.Key == "" {
 		return 0, 0, false, false
 	}
 	if have.OutputCRC != "" {
@@ -605,9 +612,8 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, st, fmt.Errorf("scratch: %w", err)
 	}
-	jb, _ := json.MarshalIndent(want, "", " ")
-	if err := npy.WriteAtomic(filepath.Join(dir, "job.json"), func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
-		return nil, st, fmt.Errorf("scratch: %w", err)
+	if err := writeScratchJob(dir, want); err != nil {
+		return nil, st, err
 	}
 	if err := j.start(want.Key); err != nil {
 		return nil, st, err
@@ -669,17 +675,10 @@ func MarkPublishing(dir, key string, fields map[string]string, crc uint32, hasSD
 		rec.ErrorsCRC = fmt.Sprintf("%08x", sdcrc)
 	}
 	// What a publication killed before recorded as replaced stays.
-	if b, err := readOwn(filepath.Join(dir, "job.json")); err == nil {
-		var have scratchJob
-		if unmarshalExact(b, &have) == nil {
-			rec.Replaces = have.Replaces
-		}
+	if have, ok := readScratchJob(dir); ok {
+		rec.Replaces = have.Replaces
 	}
-	jb, _ := json.MarshalIndent(rec, "", " ")
-	if err := npy.WriteAtomic(filepath.Join(dir, "job.json"), func(w io.Writer) error { _, err := w.Write(jb); return err }); err != nil {
-		return fmt.Errorf("scratch: %w", err)
-	}
-	return nil
+	return writeScratchJob(dir, rec)
 }
 
 // RemoveScratch removes the scratch folder dir (see MarkPublishing).

@@ -772,7 +772,7 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 			if f := ZarrForeign(o.path); f != "" {
 				return fmt.Errorf("output %s holds %s, which ipcf did not write: not replacing the folder; move it out and run again (the finished result is published then)", o.path, f)
 			}
-			if err := removeOld(old); err != nil {
+			if err := RemoveOldZarr(old); err != nil {
 				return fmt.Errorf("output %s: %w", o.path, err)
 			}
 			if err := os.Rename(o.path, old); err != nil {
@@ -791,16 +791,17 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 	if err != nil || CRC(b) != crc {
 		return fmt.Errorf("output %s: not the finished result (checksum of .zattrs)", o.path)
 	}
-	if err := removeOld(old); err != nil {
+	if err := RemoveOldZarr(old); err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
 	return nil
 }
 
-// removeOld removes the earlier Zarr result set aside at old, unless it
-// holds a file ipcf did not write there (put in during the moment it was
-// set aside): that is kept, and named.
-func removeOld(old string) error {
+// RemoveOldZarr removes the earlier Zarr result (a pCF result's or a
+// fit's maps) set aside at old, unless it holds a file ipcf did not write
+// there (put in during the moment it was set aside): that is kept, and
+// named.
+func RemoveOldZarr(old string) error {
 	if _, err := os.Lstat(old); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -809,9 +810,6 @@ func removeOld(old string) error {
 	}
 	return os.RemoveAll(old)
 }
-
-// RemoveOldZarr is removeOld for the earlier maps a fit set aside.
-func RemoveOldZarr(old string) error { return removeOld(old) }
 
 func (o *ZarrOutput) Verify(key string) bool {
 	var m struct {
