@@ -69,16 +69,12 @@ else
   metafile = [path '.json'];
 end
 if nargout > 1
-  meta = read_meta(metafile);
-  check_bytes(path, metafile, isfolder_zarr(path));
+  [meta, text] = read_meta(metafile);
+  check_bytes(path, metafile, text, exist(path, 'dir') ~= 0);
 end
 end
 
-function z = isfolder_zarr(path)
-z = exist(path, 'dir') ~= 0;
-end
-
-function check_bytes(path, metafile, zarr)
+function check_bytes(path, metafile, text, zarr)
 % The data and the metadata returned together must describe each other:
 % where ipcf's metadata record the result's checksums (output_crc32c and
 % output_bytes of a .npy; chunks_crc32c and metadata_crc32c of a Zarr),
@@ -87,16 +83,7 @@ function check_bytes(path, metafile, zarr)
 % the file changed since), as Python's fit_result and ipcf fit do. The
 % records are read from the JSON text itself (jsondecode would turn chunk
 % keys such as 0.0.0.0 into other field names, and MATLAB's takes no
-% option to keep them).
-if ~exist(metafile, 'file')
-  return
-end
-fid = fopen(metafile, 'r');
-if fid < 0
-  return
-end
-text = fread(fid, Inf, 'uint8=>char')';
-fclose(fid);
+% option to keep them). TEXT is the metadata file's ('' without one).
 if ~zarr
   t = regexp(text, '"output_crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens', 'once');
   if isempty(t)
@@ -139,8 +126,9 @@ for field = {'chunks_crc32c', 'metadata_crc32c'}
 end
 end
 
-function meta = read_meta(file)
+function [meta, text] = read_meta(file)
 meta = [];
+text = '';
 if ~exist(file, 'file')
   return
 end
