@@ -128,19 +128,8 @@ func TestBleachInputChangedDuringRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(20 * time.Millisecond) // the status-change time's tick
-			f, err := os.OpenFile(in, os.O_RDWR, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
 			// A sample in the middle: between the blocks a key samples.
-			if _, err := f.WriteAt([]byte{0x5a}, st.Size()/2+1001); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
-			if err := os.Chtimes(in, st.ModTime(), st.ModTime()); err != nil {
-				t.Fatal(err)
-			}
+			rewriteInPlace(t, in, st.Size()/2+1001, []byte{0x5a})
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -254,20 +243,7 @@ func TestBleachTIFFRewrittenDuringRun(t *testing.T) {
 		t.Fatal("the TIFF is one mapped stack: the test wants one copied into memory")
 	}
 	out := filepath.Join(dir, "out.npy")
-	testHookBleach = func() {
-		st, err := os.Stat(page)
-		if err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond) // the status-change time's tick
-		f, err := os.OpenFile(page, os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.WriteAt([]byte{0x77}, 8+5) // a sample of the page
-		f.Close()
-		os.Chtimes(page, st.ModTime(), st.ModTime())
-	}
+	testHookBleach = func() { rewriteInPlace(t, page, 8+5, []byte{0x77}) } // a sample of the page
 	defer func() { testHookBleach = nil }()
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"bleach", in, "-o", out, "--filtersize", "4", "--quiet"}, &stdout, &stderr)
@@ -276,5 +252,31 @@ func TestBleachTIFFRewrittenDuringRun(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("an output was written (%v)", err)
+	}
+}
+
+// rewriteInPlace writes b at byte at of the file path, in place, and sets
+// its modification time back: the size and time are as they were, only
+// the status-change time tells (it waits out that clock's tick first).
+func rewriteInPlace(t *testing.T, path string, at int64, b []byte) {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteAt(b, at)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chtimes(path, st.ModTime(), st.ModTime())
+	}
+	if err != nil {
+		t.Fatal(err)
 	}
 }

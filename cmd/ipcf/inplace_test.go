@@ -210,13 +210,7 @@ func TestInPlaceKilledAtCommitInputRewritten(t *testing.T) {
 		if msg, err := r.run([]string{"IPCF_FAULT_KILL=" + point}, r.args(out)...); err == nil {
 			t.Fatalf("%s: not killed: %s", point, msg)
 		}
-		st, _ := os.Stat(r.in)
-		time.Sleep(20 * time.Millisecond)
-		f, _ := os.OpenFile(r.in, os.O_RDWR, 0)
-		const frame = 36 * 1024 * 2
-		f.WriteAt([]byte{7, 7, 7, 7}, st.Size()-1024*frame+500*frame+100) // between the sampled blocks
-		f.Close()
-		os.Chtimes(r.in, st.ModTime(), st.ModTime())
+		r.rewriteUnsampled()
 		want := r.reference()
 		msg, err := r.run(nil, append(r.args(out), "--quiet=false")...)
 		if err == nil {
@@ -257,13 +251,7 @@ func TestInPlaceKilledPublishingErrorsInputRewritten(t *testing.T) {
 		if _, err := os.Stat(sd); err != nil {
 			t.Fatalf("%s: the killed run had not published its error bars: %v", point, err)
 		}
-		st, _ := os.Stat(r.in)
-		time.Sleep(20 * time.Millisecond)
-		f, _ := os.OpenFile(r.in, os.O_RDWR, 0)
-		const frame = 36 * 1024 * 2
-		f.WriteAt([]byte{7, 7, 7, 7}, st.Size()-1024*frame+500*frame+100) // between the sampled blocks
-		f.Close()
-		os.Chtimes(r.in, st.ModTime(), st.ModTime())
+		r.rewriteUnsampled()
 		ref := filepath.Join(r.dir, "ref.npy")
 		refSD := filepath.Join(r.dir, "ref.sd.npy")
 		os.Remove(ref)
@@ -295,4 +283,15 @@ func TestInPlaceKilledPublishingErrorsInputRewritten(t *testing.T) {
 				point, bytes.Equal(got, want), bytes.Equal(gotSD, wantSD))
 		}
 	}
+}
+
+// rewriteUnsampled rewrites 4 bytes of the input in place between the
+// blocks the key samples, its size and time kept.
+func (r *inPlaceRig) rewriteUnsampled() {
+	st, err := os.Stat(r.in)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	const frame = 36 * 1024 * 2
+	rewriteInPlace(r.t, r.in, st.Size()-1024*frame+500*frame+100, []byte{7, 7, 7, 7})
 }
