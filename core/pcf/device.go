@@ -428,7 +428,7 @@ func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, buf []byte, threads
 	b.Raw = buf[:nt*bh*bw*es]
 	b.DType = int(d.DType)
 	b.Swap = d.Order != array.NativeOrder && es > 1
-	b.Scale = floatSamples(d.DType, o)
+	b.Scale = true // every series, as the CPU engine scales them (scaleOf)
 	b.Bleach = o.Bleach
 	b.FloorMean = o.BleachMean == bleach.Floor
 	contiguous := d.Strides[2] == es

@@ -473,7 +473,7 @@ type engine struct {
 	// output row r is out's row r % outSlots.
 	outSlots int
 	sums     [2][]float64 // sum of each pixel's used series, per channel
-	norm     [2][]float64 // sums[c][p] / (power of two the series was scaled by); nil: unscaled
+	norm     [2][]float64 // sums[c][p] times the power of two its series was scaled by (scaleOf)
 	active   []bool       // pixel has an output to compute (before the threshold)
 
 	wNew, wPrev float64 // smoothing weights
@@ -573,9 +573,7 @@ func (e *engine) setup() (band int, free func()) {
 	e.ring, free = fft.BigComplex64s(nch * e.chBase)
 	for c := 0; c < nch; c++ {
 		e.sums[c] = make([]float64, g.H*g.W)
-		if floatSamples(e.datas[c].DType, o) {
-			e.norm[c] = make([]float64, g.H*g.W)
-		}
+		e.norm[c] = make([]float64, g.H*g.W)
 	}
 	e.total = nch*g.H + 4*len(e.grp)*g.H
 	return band, free
@@ -628,15 +626,14 @@ func (e *engine) progress(units, ntasks int) pool.Progress {
 	}
 }
 
-// floatSamples reports whether the series are scaled before the float32
-// transforms: floating-point samples (without bleaching correction, which
-// yields integers) can have any magnitude, and their deviations would
-// overflow or underflow the float32 spectra and products otherwise.
-// Integer samples are never scaled, so their results stay bitwise those of
-// the C spectra path.
-func floatSamples(d array.DType, o Options) bool {
-	return o.Bleach == 0 && (d == array.Float32 || d == array.Float64)
-}
+// Every series is scaled by a power of two before the float32 transforms
+// (scaleOf): floating-point samples can have any magnitude, and their
+// deviations would overflow or underflow the float32 spectra and products
+// otherwise; and two pairs share each complex inverse transform (the pair
+// kernel), whose rounding error is relative to the larger of the two, so
+// a pixel whose deviations dwarf its neighbours' (one saturated sample in
+// a dim series) would leak into the curves of the pair packed with its
+// own. Scaled, every series' largest deviation is in [0.5, 1).
 
 // scaleOf returns k such that the deviations devs of pixel p times 2**k
 // have their largest magnitude in [0.5, 1), and records the pixel's
@@ -737,22 +734,16 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 		sums[p] = sum
 		mean := sum / float64(g.N)
 		f := sc.f32[:len(series)]
-		if norm != nil {
-			k := e.scaleOf(c, p, sum, func(yield func(float64) bool) {
-				for _, v := range series {
-					if !yield(float64(v) - mean) {
-						return
-					}
+		k := e.scaleOf(c, p, sum, func(yield func(float64) bool) {
+			for _, v := range series {
+				if !yield(float64(v) - mean) {
+					return
 				}
-			})
-			sf := math.Ldexp(1, k) // a power of two: exact (float32 samples keep k in range)
-			for i, v := range series {
-				f[i] = float32((float64(v) - mean) * sf)
 			}
-		} else {
-			for i, v := range series {
-				f[i] = float32(float64(v) - mean)
-			}
+		})
+		sf := math.Ldexp(1, k) // a power of two: exact (float32 samples keep k in range)
+		for i, v := range series {
+			f[i] = float32((float64(v) - mean) * sf)
 		}
 		forward(sc, p)
 	}
@@ -782,7 +773,7 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 					sc.off = append(sc.off, int64(e.specOffset(c, p)))
 				}
 				fw.SpectraU16(d.Data, d.Offset+(a-e.rowBase[c])*d.Strides[1], d.Strides[0], d.Strides[1], g.N, b-a, g.W,
-					d.Order == array.Big, e.ring, sc.off, sc.f32, sums[a*g.W:b*g.W])
+					d.Order == array.Big, e.ring, sc.off, sc.f32, sums[a*g.W:b*g.W], norm[a*g.W:b*g.W])
 				return nil
 			}
 			d.GatherF32(sc.dst, d.Offset+(a-e.rowBase[c])*d.Strides[1], d.Strides[0], g.N, b-a, d.Strides[1], g.W, d.Strides[2])
@@ -834,16 +825,13 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 			p := y*g.W + x0 + k
 			sums[p] = sum
 			mean := sum / float64(g.N)
-			k := 0
-			if norm != nil {
-				k = e.scaleOf(c, p, sum, func(yield func(float64) bool) {
-					for _, v := range s[:g.N] {
-						if !yield(v - mean) {
-							return
-						}
+			k := e.scaleOf(c, p, sum, func(yield func(float64) bool) {
+				for _, v := range s[:g.N] {
+					if !yield(v - mean) {
+						return
 					}
-				})
-			}
+				}
+			})
 			switch {
 			case k == 0:
 				for i, v := range s[:g.N] {
@@ -915,14 +903,8 @@ func (e *engine) nanJob(jb job) {
 func (e *engine) emit(jb job, f, b []float64) {
 	g := e.g
 	qc := e.qch()
-	sp, sq := e.sums[0][jb.p], e.sums[qc][jb.q]
-	if e.norm[0] != nil {
-		sp = e.norm[0][jb.p]
-	}
-	if e.norm[qc] != nil {
-		sq = e.norm[qc][jb.q]
-	}
-	scale := 1 / (sp * sq)
+	// The sums of the series as scaled (scaleOf): the ratio is the same.
+	scale := 1 / (e.norm[0][jb.p] * e.norm[qc][jb.q])
 	if e.o.Delta {
 		if jb.needF {
 			f, b = e.finish(f, scale), e.finish(b, scale)

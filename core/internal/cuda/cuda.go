@@ -75,8 +75,9 @@ const Available = true
 // Raw holds (NT, NPix) samples of DType (core/array's codes) as stored,
 // time slowest. The device swaps the bytes if Swap, corrects bleaching if
 // Bleach > 0 (the filter size; FloorMean: the tutorial's mean; frames
-// Bleach.. are kept), converts, sums the N frames used, scales float
-// samples by a power of two if Scale, and transposes. Pairs: for each
+// Bleach.. are kept), converts, sums the N frames used, scales each
+// series by a power of two if Scale (the CPU engine's scaleOf; the engine
+// sets it for every dtype), and transposes. Pairs: for each
 // group g, NPairs[g] pairs (P, Q, pixel indices) back to back; WantBwd[g]
 // asks for the backward curves. Results: Fwd and Bwd, len(P)*len(Bins)
 // each; a pair with a zero or non-finite sum gets NaN curves.

@@ -43,10 +43,11 @@ __device__ double ipcf_load(const void *raw, int dtype, int swap, ipcf_u64 i) {
 /* For each pixel p of raw ((n, npix) samples, time slowest): sums[p], the
  * sum of its samples in double (four interleaved accumulators for the
  * dtypes exact in float32, one for int32 and float64: the CPU engine's
- * orders), and its normalisation norm[p] = sum * 2^shift[p]. For float
- * dtypes (scale != 0) shift[p] puts the largest deviation from the mean
- * in [0.5, 1), as the CPU engine scales float samples before its float32
- * FFTs; a zero or non-finite sum is not scaled (its curves are NaN). */
+ * orders), and its normalisation norm[p] = sum * 2^shift[p]. With scale
+ * != 0 (the engine sets it for every dtype) shift[p] puts the largest
+ * deviation from the mean in [0.5, 1), as the CPU engine scales every
+ * series before its float32 FFTs; a zero or non-finite sum is not scaled
+ * (its curves are NaN). */
 __global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix, int scale, double *sums, double *norm,
                           int *shift) {
     for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < npix; p += blockDim.x * gridDim.x) {

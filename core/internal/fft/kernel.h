@@ -11,5 +11,6 @@ typedef struct ipcf_unit {
 void ipcf_pairs(void *plan, const float *base, const ipcf_unit *units, int nunits,
                 float *zin, float *zout, int n, const int *bins, int nb, double *out);
 void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
-                      int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums);
+                      int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums,
+                      double *norm);
 void ipcf_transform_loop(void *plan, const float *zin, float *work, float *zout, int n, int iters, int copy_only);

@@ -47,6 +47,6 @@ const HasSpectraU16 = false
 type FFTW struct{ Gonum }
 
 // SpectraU16 is not available in pure-Go builds.
-func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, base []complex64, off []int64, scratch []float32, sums []float64) {
+func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, base []complex64, off []int64, scratch []float32, sums, norm []float64) {
 	panic("fft: no SpectraU16 in pure-Go builds")
 }

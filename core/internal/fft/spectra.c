@@ -3,6 +3,7 @@
 // See spectra.go.
 #include <fftw3.h>
 #include <stdint.h>
+#include <math.h>
 #include <string.h>
 #include "kernel.h"
 
@@ -124,18 +125,43 @@ __attribute__((target("avx2"))) static void transpose_u16_avx2(const uint8_t *da
 	}
 }
 
-// center_avx2 is the mean subtraction's loop: dst[i] = (float)((double)s[i]
-// - mean), the same IEEE operations per element as the scalar loop.
-__attribute__((target("avx2"))) static void center_avx2(const float *s, float *dst, int n, double mean) {
-	__m256d m = _mm256_set1_pd(mean);
+// center_avx2 is the mean subtraction's loop: dst[i] = (float)(((double)s[i]
+// - mean) * f), the same IEEE operations per element as the scalar loop.
+__attribute__((target("avx2"))) static void center_avx2(const float *s, float *dst, int n, double mean, double f) {
+	__m256d m = _mm256_set1_pd(mean), fv = _mm256_set1_pd(f);
 	int i = 0;
 	for (; i + 8 <= n; i += 8) {
 		__m256 x = _mm256_loadu_ps(s + i);
-		__m128 lo = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), m));
-		__m128 hi = _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), m));
+		__m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), m), fv));
+		__m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), m), fv));
 		_mm256_storeu_ps(dst + i, _mm256_set_m128(hi, lo));
 	}
-	for (; i < n; i++) dst[i] = (float)((double)s[i] - mean);
+	for (; i < n; i++) dst[i] = (float)(((double)s[i] - mean) * f);
+}
+
+// range_avx2 is range_scalar's loop.
+__attribute__((target("avx2"))) static void range_avx2(const float *s, int n, float *lo, float *hi) {
+	__m256 a = _mm256_set1_ps(s[0]), b = a;
+	int i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m256 x = _mm256_loadu_ps(s + i);
+		a = _mm256_min_ps(a, x);
+		b = _mm256_max_ps(b, x);
+	}
+	float va[8], vb[8];
+	_mm256_storeu_ps(va, a);
+	_mm256_storeu_ps(vb, b);
+	float l = va[0], h = vb[0];
+	for (int k = 1; k < 8; k++) {
+		if (va[k] < l) l = va[k];
+		if (vb[k] > h) h = vb[k];
+	}
+	for (; i < n; i++) {
+		if (s[i] < l) l = s[i];
+		if (s[i] > h) h = s[i];
+	}
+	*lo = l;
+	*hi = h;
 }
 
 static int spectra_avx2 = -1;
@@ -162,6 +188,36 @@ int ipcf_spectra_level(int level) {
 #endif
 }
 
+// range_scalar sets lo and hi to the smallest and largest of the n
+// samples at s (integers: no NaN).
+static void range_scalar(const float *s, int n, float *lo, float *hi) {
+	float l = s[0], h = s[0];
+	for (int i = 1; i < n; i++) {
+		if (s[i] < l) l = s[i];
+		if (s[i] > h) h = s[i];
+	}
+	*lo = l;
+	*hi = h;
+}
+
+// scale_of is the pCF engine's scaleOf for a series of integers from lo to
+// hi summing to sum (n of them): the power of two 2^k that puts its
+// largest deviation from the mean in [0.5, 1), returned as the factor
+// (1 for a series that sums to 0: it has no curves), with the series'
+// normalisation sum * 2^k in *norm. The largest |v - mean| over the series
+// is that of lo or hi: rounding is monotonic.
+static double scale_of(float lo, float hi, double sum, int n, double *norm) {
+	*norm = sum;
+	if (sum == 0) return 1;
+	double mean = sum / n, a = (double)hi - mean, b = mean - (double)lo;
+	double m = a > b ? a : b;
+	if (!(m > 0)) return 1;
+	int e;
+	frexp(m, &e);
+	*norm = ldexp(sum, -e);
+	return ldexp(1, -e);
+}
+
 // sum_exact returns the sum of the n samples (integers) at s: exact in
 // float64 (n * 65535 < 2^53), so any order gives the same value.
 static double sum_exact(const float *s, int n) {
@@ -176,7 +232,8 @@ static double sum_exact(const float *s, int n) {
 }
 
 void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
-                      int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums) {
+                      int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums,
+                      double *norm) {
 	int simd = 0;
 #ifdef IPCF_SPECTRA_SIMD
 	simd = have_avx2() && n % 16 == 0;
@@ -203,13 +260,23 @@ void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_
 	}
 	for (int p = 0; p < ny * nx; p++) {
 		float *s = ring + 2 * off[p];
-		double mean = sums[p] / n;
+		double mean = sums[p] / n, f = 1;
+		if (norm) {
+			float lo, hi;
+#ifdef IPCF_SPECTRA_SIMD
+			if (simd)
+				range_avx2(s, n, &lo, &hi);
+			else
+#endif
+				range_scalar(s, n, &lo, &hi);
+			f = scale_of(lo, hi, sums[p], n, &norm[p]);
+		}
 #ifdef IPCF_SPECTRA_SIMD
 		if (simd)
-			center_avx2(s, scratch, n, mean);
+			center_avx2(s, scratch, n, mean, f);
 		else
 #endif
-			for (int i = 0; i < n; i++) scratch[i] = (float)((double)s[i] - mean);
+			for (int i = 0; i < n; i++) scratch[i] = (float)(((double)s[i] - mean) * f);
 		fftwf_execute_dft_r2c((fftwf_plan)plan, scratch, (fftwf_complex *)s);
 	}
 }

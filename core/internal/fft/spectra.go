@@ -18,11 +18,14 @@ const HasSpectraU16 = true
 // at data[o + i*stT + y*stY + 2*x] (big-endian if big). Each series is
 // transposed into base[off[p]:] (a spectrum slot of at least n/2+1
 // complex64, Alignment-aligned), summed in float64 into sums[p] (four
-// accumulators over i mod 4), mean-subtracted and replaced by its forward
-// transform, in place. This is the Go path of the pCF engine moved to C in
-// one call per block of rows, with the same arithmetic.
-func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, base []complex64, off []int64, scratch []float32, sums []float64) {
-	if n != f.p.n || len(off) != ny*nx || len(sums) < ny*nx || len(scratch) < n || !aligned(unsafe.Pointer(&scratch[0])) {
+// accumulators over i mod 4), mean-subtracted, scaled when norm is not nil
+// and replaced by its forward transform, in place. Scaled: multiplied by
+// the power of two 2^k that puts its largest deviation from the mean in
+// [0.5, 1) (k = 0 for a series summing to 0 or constant), and norm[p] =
+// sums[p] * 2^k. This is the Go path of the pCF engine moved to C in one
+// call per block of rows, with the same arithmetic.
+func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, base []complex64, off []int64, scratch []float32, sums, norm []float64) {
+	if n != f.p.n || len(off) != ny*nx || len(sums) < ny*nx || (norm != nil && len(norm) < ny*nx) || len(scratch) < n || !aligned(unsafe.Pointer(&scratch[0])) {
 		panic("fft: SpectraU16: bad arguments")
 	}
 	if stT < 0 || stY < 0 || o < 0 {
@@ -44,7 +47,7 @@ func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, bas
 	}
 	C.ipcf_spectra_u16(unsafe.Pointer(f.p.fwd), (*C.uint8_t)(unsafe.Pointer(&data[o])), C.int64_t(stT), C.int64_t(stY),
 		C.int(n), C.int(ny), C.int(nx), C.int(b), fptr(base), (*C.int64_t)(unsafe.Pointer(&off[0])),
-		(*C.float)(unsafe.Pointer(&scratch[0])), dptr(sums))
+		(*C.float)(unsafe.Pointer(&scratch[0])), dptr(sums), dptr(norm))
 }
 
 // spectraLevel forces the code path of SpectraU16's transposition and mean

@@ -28,12 +28,13 @@ func BenchmarkSpectraU16(b *testing.B) {
 	}
 	scratch := Float32s(n)
 	sums := make([]float64, ny*nx)
+	norm := make([]float64, ny*nx)
 	for _, level := range []int{0, spectraLevel(-1)} {
 		b.Run(fmt.Sprintf("level=%d", level), func(b *testing.B) {
 			spectraLevel(level)
 			defer spectraLevel(-1)
 			for b.Loop() {
-				f.SpectraU16(data, 0, W*W*2, W*2, n, ny, nx, false, base, off, scratch, sums)
+				f.SpectraU16(data, 0, W*W*2, W*2, n, ny, nx, false, base, off, scratch, sums, norm)
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*ny*nx), "us/pixel")
 		})

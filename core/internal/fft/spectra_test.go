@@ -12,8 +12,10 @@ import (
 // chunks of frames, sums accumulated on the way) gives bitwise the scalar
 // reference's sums and spectra, for both byte orders, widths with and
 // without a remainder of columns, row strides wider than the row, and
-// series lengths from 4 (below the SIMD path's 8) up; and the spectra are
-// those of Forward on the mean-subtracted series.
+// series lengths from 4 (below the SIMD path's 8) up, with and without
+// scaling; and the spectra are those of Forward on the mean-subtracted
+// series, scaled by the power of two that puts the largest deviation in
+// [0.5, 1) (the pCF engine's scaleOf), with norm the sum times it.
 func TestSpectraU16Paths(t *testing.T) {
 	if spectraLevel(-1) == 0 {
 		t.Log("no AVX2 on this CPU: the scalar path is compared with itself and with Forward")
@@ -23,7 +25,8 @@ func TestSpectraU16Paths(t *testing.T) {
 	for _, c := range []struct{ n, ny, nx, pad int }{
 		{4, 2, 9, 0}, {8, 1, 8, 0}, {16, 2, 16, 1}, {32, 1, 11, 0}, {64, 3, 17, 6}, {128, 2, 24, 0}, {256, 5, 13, 2}, {1024, 1, 40, 0},
 	} {
-		for _, big := range []bool{false, true} {
+		for _, v := range []struct{ big, scale bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			big := v.big
 			stY := 2*c.nx + 2*c.pad
 			stT := stY*c.ny + 10
 			data := make([]byte, c.n*stT+64)
@@ -33,7 +36,18 @@ func TestSpectraU16Paths(t *testing.T) {
 			f := NewFFTW(c.n)
 			slot := int64(c.n/2+1+15) &^ 15
 			npx := c.ny * c.nx
-			run := func(level int) ([]complex64, []float64) {
+			if v.scale {
+				// Pixel 0 constant (no scaling), pixel 1 all zero (sums
+				// to 0), pixel 2 one large sample among small ones.
+				for i := 0; i < c.n; i++ {
+					o := 6 + i*stT
+					data[o], data[o+1] = 7, 7
+					data[o+2], data[o+3] = 0, 0
+					data[o+4], data[o+5] = byte(i%3), 0
+				}
+				data[6+(c.n/2)*stT+4], data[6+(c.n/2)*stT+5] = 0xff, 0xff
+			}
+			run := func(level int) ([]complex64, []float64, []float64) {
 				spectraLevel(level)
 				base, _ := BigComplex64s(int(slot) * (npx + 1))
 				off := make([]int64, npx)
@@ -41,14 +55,21 @@ func TestSpectraU16Paths(t *testing.T) {
 					off[p] = int64(npx-p) * slot // slots in reverse order
 				}
 				sums := make([]float64, npx)
-				f.SpectraU16(data, 6, stT, stY, c.n, c.ny, c.nx, big, base, off, Float32s(c.n), sums)
-				return base, sums
+				var norm []float64
+				if v.scale {
+					norm = make([]float64, npx)
+				}
+				f.SpectraU16(data, 6, stT, stY, c.n, c.ny, c.nx, big, base, off, Float32s(c.n), sums, norm)
+				return base, sums, norm
 			}
-			refBase, refSums := run(0)
-			gotBase, gotSums := run(1)
+			refBase, refSums, refNorm := run(0)
+			gotBase, gotSums, gotNorm := run(1)
 			for p := range refSums {
 				if refSums[p] != gotSums[p] {
 					t.Fatalf("%+v big=%v: sum of pixel %d: %v, reference %v", c, big, p, gotSums[p], refSums[p])
+				}
+				if v.scale && refNorm[p] != gotNorm[p] {
+					t.Fatalf("%+v big=%v: norm of pixel %d: %v, reference %v", c, big, p, gotNorm[p], refNorm[p])
 				}
 			}
 			for i := range refBase {
@@ -75,8 +96,25 @@ func TestSpectraU16Paths(t *testing.T) {
 				if sum != refSums[p] {
 					t.Fatalf("%+v big=%v: pixel %d sum %v, want %v", c, big, p, refSums[p], sum)
 				}
+				mean := sum / float64(c.n)
+				f2, norm := 1.0, sum
+				if m := 0.0; v.scale {
+					for _, s := range series {
+						m = max(m, math.Abs(float64(s)-mean))
+					}
+					if sum != 0 && m > 0 {
+						_, e := math.Frexp(m)
+						f2, norm = math.Ldexp(1, -e), math.Ldexp(sum, -e)
+					}
+					if refNorm[p] != norm {
+						t.Fatalf("%+v big=%v: pixel %d norm %v, want %v", c, big, p, refNorm[p], norm)
+					}
+					if p == 2 && c.n >= 8 && f2 != 1.0/65536 {
+						t.Fatalf("%+v: the spiked pixel scaled by %v, want 2^-16", c, f2)
+					}
+				}
 				for i := range series {
-					series[i] = float32(float64(series[i]) - sum/float64(c.n))
+					series[i] = float32((float64(series[i]) - mean) * f2)
 				}
 				f.Forward(want, series)
 				o := int64(npx-p) * slot
