@@ -12,8 +12,8 @@ function [data, meta] = ipcf_read(path)
 %   (i + radius, j + radius) of the frame (1-based; plus the crop origin
 %   meta.crop_origin when the job had a crop), point p is circle point p
 %   (meta.offsets_uv(p, :) = [u v], column and row offset), bin b holds the
-%   delays meta.delays_frames.from_exclusive(b) < tau <= meta.bins(b)
-%   frames. Pixels not computed (masked, or a series summing to zero) are
+%   delays meta.delays_frames.from_inclusive(b) <= tau < meta.bins(b)
+%   frames (its point is at meta.delay_frames(b)). Pixels not computed (masked, or a series summing to zero) are
 %   NaN. A pCF result is single (float32).
 %
 %   Any other .npy file is read the same way (C or Fortran order, either

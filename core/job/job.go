@@ -954,7 +954,7 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 		"npoints":           o.Npoints,
 		"nbins_requested":   o.Nbins,
 		"bins":              g.Bins,
-		"delays_frames":     map[string]any{"from_exclusive": lower, "to_inclusive": g.Bins},
+		"delays_frames":     map[string]any{"from_inclusive": lower, "to_exclusive": g.Bins}, // bin j: lags [from, to)
 		"circle":            g.Offsets,
 		"offsets_uv":        offsets,
 		"frames_used":       g.N,

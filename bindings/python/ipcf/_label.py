@@ -133,8 +133,12 @@ def _from_metadata(meta):
         if meta.get('delay_frames') is not None:
             t = numpy.asarray(meta['delay_frames'], numpy.float64)
         else:  # 0.2 results: the bins' edges
+            # the bins' lags [from, to), named from_exclusive/to_inclusive
+            # by 0.2 (wrongly: the lags are the same)
             d = meta['delays_frames']
-            t = (numpy.asarray(d['from_exclusive'], numpy.float64) + numpy.asarray(d['to_inclusive']) - 1) / 2
+            lo = d['from_inclusive'] if 'from_inclusive' in d else d['from_exclusive']
+            hi = d['to_exclusive'] if 'to_exclusive' in d else d['to_inclusive']
+            t = (numpy.asarray(lo, numpy.float64) + numpy.asarray(hi) - 1) / 2
         units = meta.get('units') or {}
         origin = tuple(int(v) for v in (meta.get('crop_origin') or (0, 0)))
         mode = meta.get('mode', 'circle')

@@ -603,6 +603,25 @@ def test_pcf_file_equals_pcf(tmp_path, data, kw):
         del array
 
 
+def test_result_bins_are_lags_from_inclusive_to_exclusive(tmp_path, data):
+    """A result's delays_frames names each bin's lags [from, to); those
+    of 0.2 results (no delay_frames) had the same lags under the names
+    from_exclusive and to_inclusive, and label reads both."""
+    path = tmp_path / 'data.npy'
+    numpy.save(path, data)
+    array, meta = ipcf.open_result(ipcf.pcf_file(path, tmp_path / 'out.npy', radius=2, npoints=8, nbins=8))
+    d = meta['delays_frames']
+    lo, hi = numpy.asarray(d['from_inclusive']), numpy.asarray(d['to_exclusive'])
+    assert lo[0] == 0 and (lo[1:] == hi[:-1]).all() and (hi > lo).all()
+    numpy.testing.assert_array_equal(hi, meta['bins'])
+    numpy.testing.assert_array_equal(meta['delay_frames'], (lo + hi - 1) / 2)  # the mean lag of each bin
+    old = {k: v for k, v in meta.items() if k != 'delay_frames'}
+    for names in (('from_inclusive', 'to_exclusive'), ('from_exclusive', 'to_inclusive')):
+        old['delays_frames'] = dict(zip(names, (d['from_inclusive'], d['to_exclusive'])))
+        numpy.testing.assert_array_equal(ipcf.label(array, old).coords['delay'].values, meta['delay_frames'])
+    del array
+
+
 def test_pcf_file_refuses_data2(tmp_path, data):
     path = tmp_path / 'data.npy'
     numpy.save(path, data)
