@@ -189,7 +189,7 @@ typedef struct ipcf_pcf_options {
     uint32_t struct_size;       /* sizeof(ipcf_pcf_options) */
     int32_t radius;             /* circle radius in pixels, >= 1 (6) */
     int32_t npoints;            /* circle points, >= 1 (32) */
-    int32_t nbins;              /* requested log bins, >= 2 (32) */
+    int32_t nbins;              /* requested log or linear bins, >= 2 (32) */
     int32_t bleach;             /* bleaching filter size, 0 = off (0) */
     int32_t bleach_mean;        /* IPCF_MEAN_* (IPCF_MEAN_REAL) */
     int32_t threads;            /* worker threads, 0 = all cores (0) */
@@ -209,7 +209,7 @@ typedef struct ipcf_pcf_options {
     const ipcf_array *data2;    /* optional second channel, data's shape and dtype:
                                    the neighbours' series (NULL) */
     int32_t bins;               /* IPCF_BINS_* (IPCF_BINS_LOG) */
-    int32_t multitau_m;         /* multi-tau channels per level, even, >= 2 (16) */
+    int32_t multitau_m;         /* multi-tau channels per level, even, 2..4096 (16) */
     double smooth;              /* weight of the previous value, [0, 1); 0 = off (0.7) */
     double threshold;           /* pixels whose mean is <= threshold give NaN
                                    curves; finite, or -INFINITY = none (-INFINITY) */
@@ -298,10 +298,12 @@ typedef struct ipcf_source_options {
                                    does not have, or a negative number: IPCF_E_INVALID_ARGUMENT */
 } ipcf_source_options;
 
-/* ipcf_job_progress_fn: the phase ("read", "pcf", "transpose"; "check" when
- * an out-of-core run resumes from the copy an interrupted run made and reads
- * those input frames again to compare) with its finished and total units, on
- * the calling thread. Non-zero cancels. */
+/* ipcf_job_progress_fn: the phase ("read", "pcf", "transpose"; "errors"
+ * for the error bars in memory and "pcf+errors" out of core, with
+ * ipcf_job_options.errors; "check" when an out-of-core run resumes from
+ * the copy an interrupted run made and reads those input frames again to
+ * compare) with its finished and total units, on the calling thread.
+ * Non-zero cancels. */
 typedef int (*ipcf_job_progress_fn)(void *user, const char *phase, int64_t done, int64_t total);
 /* ipcf_job_log_fn: a note for the user (stale scratch removed, damaged
  * scratch computed again, job already complete), on the calling thread. */
@@ -521,7 +523,8 @@ ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *opt
  * difference for IPCF_OUTPUT_DELTA. Where a curve is NaN (masked pixels,
  * the threshold, a series summing to zero or holding a NaN or infinity),
  * its error bars are NaN. It always runs on the CPU (options->device is
- * checked, not used) and costs some hundred times ipcf_pcf_compute.
+ * checked, not used) and costs about 30 times ipcf_pcf_compute at the
+ * default settings.
  * options may be NULL (defaults).
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (bad parameter, method or
  * segments, descriptor, mask, fewer than 4 frames, aliasing),
@@ -546,8 +549,10 @@ void ipcf_job_options_init(ipcf_job_options *options);
 
 /* ipcf_pcf_file: the pCF of an image time series in a file or folder
  * (.npy, TIFF, BigTIFF, ImageJ, a folder or glob of single-page TIFFs, or
- * raw) into output (a .npy file with its metadata in OUTPUT.json, or a
- * .zarr folder), in memory or out of core within the memory budget. The
+ * raw) into output, its extension choosing the format: a .npy file with
+ * its metadata in OUTPUT.json, a .zarr folder, an .ome.zarr folder
+ * (OME-NGFF) or a .tif (ImageJ hyperstack); error bars with .npy only. In
+ * memory or out of core within the memory budget. The
  * job is safe to kill: the output appears complete or not at all, a rerun
  * of the same job resumes verified work, a rerun of a completed job
  * changes nothing. source, options, job and summary may be NULL

@@ -31,7 +31,7 @@ function [G, info] = ipcf_pcf(data, varargin)
 %   G = IPCF_PCF(DATA, Name, Value, ...) with options (case-insensitive):
 %     'Radius'      circle radius in pixels (6); the radius of the 'disk'
 %                   and 'line' presets too
-%     'Points'      circle points (32)
+%     'Points'      circle points (32); 'Npoints' is the same option
 %     'Bins'        the delay bins: 'log' (logarithmic, the tutorial's,
 %                   default), 'linear' (evenly spaced) or 'multitau' (a
 %                   multi-tau correlator, 'M' channels per level); or, as
@@ -112,7 +112,7 @@ d = struct('Radius', 6, 'Points', 32, 'Bins', 32, 'Bleach', 0, 'BleachMean', 're
            'Threads', 0, 'Mask', [], 'Layout', 'tyx', 'Device', 'auto', 'Offsets', 'circle', ...
            'Data2', [], 'Nbins', 32, 'M', 16, 'Smooth', 0.7, 'Threshold', [], 'Delta', false, ...
            'FrameInterval', 0, 'PixelSize', 0);
-[o, given] = ipcf_options(d, varargin, 'ipcf_pcf', {'frame_interval', 'FrameInterval'; 'pixel_size', 'PixelSize'});
+[o, given] = ipcf_options(d, varargin, 'ipcf_pcf', {'Npoints', 'Points'; 'frame_interval', 'FrameInterval'; 'pixel_size', 'PixelSize'});
 if nargout > 1
   [G, info] = ipcf_pcf_run(data, o, given, 'ipcf_pcf', false);
 else

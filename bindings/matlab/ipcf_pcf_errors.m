@@ -58,7 +58,7 @@ d = struct('Radius', 6, 'Points', 32, 'Bins', 32, 'Bleach', 0, 'BleachMean', 're
            'Data2', [], 'Nbins', 32, 'M', 16, 'Smooth', 0.7, 'Threshold', [], 'Delta', false, ...
            'FrameInterval', 0, 'PixelSize', 0, 'Method', 'blocking', 'Segments', 8);
 fname = 'ipcf_pcf_errors';
-[o, given] = ipcf_options(d, varargin, fname, {'frame_interval', 'FrameInterval'; 'pixel_size', 'PixelSize'});
+[o, given] = ipcf_options(d, varargin, fname, {'Npoints', 'Points'; 'frame_interval', 'FrameInterval'; 'pixel_size', 'PixelSize'});
 method = ipcf_text(o.Method, 'Method', fname);
 k = find(strcmpi(method, {'blocking', 'segments'}));
 if isempty(k)

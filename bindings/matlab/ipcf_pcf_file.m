@@ -10,7 +10,9 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %   each, in name order), or a raw file (give 'Shape').
 %   OUTPUT is a .npy file of float32 (rows, columns, points, bins), in C
 %   order, with its metadata in OUTPUT.json, or a .zarr folder (Zarr v2,
-%   out-of-core engine only). Read it with IPCF_READ_RESULT.
+%   out-of-core engine only); its extension chooses: also .ome.zarr
+%   (OME-NGFF) and .tif (ImageJ hyperstack); error bars with .npy only.
+%   Read a .npy or .zarr result with IPCF_READ.
 %
 %   The job is safe to interrupt (Ctrl+C gives the error ipcf:cancelled)
 %   or to kill: the output appears complete or not at all. Running the same

@@ -1,6 +1,7 @@
 function [data, meta] = ipcf_read(path)
 %IPCF_READ Read a result written by the ipcf CLI, IPCF_PCF_FILE or any host.
-%   DATA = IPCF_READ(PATH) reads PATH, a .npy file or a .zarr folder
+%   DATA = IPCF_READ(PATH) reads PATH, a .npy file or a .zarr folder (not an
+%   .ome.zarr: its array is its folder 0, in another axis order)
 %   (Zarr v2, uncompressed, as ipcf writes it). The file's C-order axes
 %   become MATLAB's dimensions in the same order, so a pCF result is
 %   indexed
@@ -61,6 +62,10 @@ if exist(path, 'dir')
   if exist(fullfile(path, '.zarray'), 'file')
     data = read_zarr(path);
     metafile = fullfile(path, '.zattrs');
+  elseif exist(fullfile(path, '0', '.zarray'), 'file')
+    error('ipcf:invalid_argument', ['ipcf_read: %s is an OME-Zarr result (its array is the folder "0", ' ...
+                                    'axes delay, offset, row, column): ipcf_read reads .npy results and ' ...
+                                    'plain .zarr results (OUT.zarr)'], path);
   else
     error('ipcf:invalid_argument', 'ipcf_read: %s is a folder without .zarray (not a Zarr array)', path);
   end

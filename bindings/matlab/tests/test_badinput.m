@@ -37,6 +37,9 @@ Gd = ipcf_pcf(data, 'Offsets', uv, small{:}, 'Delta', 1);
 % Files: a folder that is not a result, a text file, named pipes.
 notres = fullfile(tmp, 'folder');
 mkdir(notres);
+omez = fullfile(tmp, 'r.ome.zarr');  % an OME-Zarr group: its array is the folder 0
+mkdir(fullfile(omez, '0'));
+fid = fopen(fullfile(omez, '0', '.zarray'), 'w'); fprintf(fid, '{}'); fclose(fid);
 emptydir = fullfile(tmp, 'empty');
 mkdir(emptydir);
 text = fullfile(tmp, 'text.npy');
@@ -278,6 +281,7 @@ cases = {
   'read_result missing',                @() ipcf_read_result(fullfile(tmp, 'none.npy')), IO, 'cannot open'
   'read_result not a .npy',             @() ipcf_read_result(text), IA, 'is not a .npy file'
   'read_result folder',                 @() ipcf_read_result(notres), IA, 'without .zarray'
+  'read an OME-Zarr result',            @() ipcf_read(omez), IA, 'is an OME-Zarr result (its array is the folder "0"'
   'read_result shape (-2, 3)',          @() ipcf_read_result(negshape), IA, 'shape (-2, 3) is not a tuple of whole numbers'
   'read_result 5',                      @() ipcf_read_result(5), IA, 'PATH must be a character vector'
   'read path with a NUL',               @() ipcf_read([sim nul 'junk']), IA, 'PATH contains a NUL character'

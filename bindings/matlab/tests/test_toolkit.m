@@ -89,6 +89,12 @@ compare(ipcf_pcf(data, 'Offsets', off, 'Nbins', 8, 'Smooth', 0), direct(data, da
 c.smooth = 0.5;
 compare(ipcf_pcf(data, 'Offsets', off, 'Nbins', 8, 'Smooth', 0.5), direct(data, data, c), 'offsets, smooth 0.5');
 
+% 'Npoints' is 'Points' in every function, as in ipcf_pcf_file
+check(isequaln(ipcf_pcf(data, 'Radius', 2, 'Npoints', 6, 'Nbins', 6), ipcf_pcf(data, 'Radius', 2, 'Points', 6, 'Nbins', 6)) ...
+      && isequal(size(ipcf_pcf(data, 'Radius', 2, 'Npoints', 6, 'Nbins', 6), 3), 6) ...
+      && isequaln(ipcf_pcf_errors(data, 'Radius', 2, 'Npoints', 5, 'Nbins', 6), ipcf_pcf_errors(data, 'Radius', 2, 'Points', 5, 'Nbins', 6)), ...
+      '''Npoints'' is ''Points'' (ipcf_pcf, ipcf_pcf_errors)', '');
+
 c = base();
 c.offsets = disk(2);
 c.nbins = 6;

@@ -1669,7 +1669,9 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     output : str or os.PathLike
         A .npy file (its metadata goes to ``OUTPUT.json``) or a .zarr
         folder (Zarr v2, uncompressed; metadata in ``.zattrs``; always out
-        of core). Must not be an input, lie inside an input folder, or be
+        of core); its extension chooses the format: also ``.ome.zarr``
+        (OME-NGFF) and ``.tif`` (ImageJ hyperstack). `errors` with .npy
+        only. Must not be an input, lie inside an input folder, or be
         an existing folder that is not an ipcf result. See `open_result`.
     radius, npoints, nbins, bleach, bleach_mean, threads, device
         As for `pcf`.
