@@ -889,7 +889,7 @@ func ipcfgo_bleach_options_init(o *C.ipcf_bleach_options) {
 	if o == nil {
 		return
 	}
-	*o = C.ipcf_bleach_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), filtersize: 1024}
+	*o = C.ipcf_bleach_options{struct_size: C.uint32_t(unsafe.Sizeof(*o)), filtersize: C.int32_t(bleach.DefaultFilterSize)}
 }
 
 //export ipcfgo_correct_bleaching
@@ -898,7 +898,7 @@ func ipcfgo_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, o
 	defer guard(fn, &st)
 	return finish(fn, func() error {
 		var d C.ipcf_bleach_options
-		filtersize, mean, threads := 1024, bleach.Real, 0
+		filtersize, mean, threads := bleach.DefaultFilterSize, bleach.Real, 0
 		var prog pool.Progress
 		if co != nil {
 			ss := co.struct_size

@@ -280,3 +280,39 @@ func rewriteInPlace(t *testing.T, path string, at int64, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+// Without --filtersize the CLI corrects with bleach.DefaultFilterSize, the
+// C API's and the bindings' default (it was a usage error), and its
+// metadata say so.
+func TestBleachDefaultFilterSize(t *testing.T) {
+	dir := t.TempDir()
+	const T, H, W = 2*bleach.DefaultFilterSize + 40, 3, 4
+	in, data := bleachInput(t, dir, T, H, W)
+	src, err := array.Contiguous(array.Uint16, []int{T, H, W}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const F = bleach.DefaultFilterSize
+	want, err := array.Contiguous(array.Uint16, []int{T - 2*F, H, W}, make([]byte, (T-2*F)*H*W*2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bleach.Stack(context.Background(), want, src, F, bleach.Real, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.npy")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"bleach", in, "-o", out, "--json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if got := npyData(t, out); !bytes.Equal(got, want.Data) {
+		t.Error("bleach without --filtersize differs from bleach.Stack with the default filter size")
+	}
+	side, err := os.ReadFile(out + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.ReplaceAll(string(side), " ", ""), fmt.Sprintf(`"bleach_filtersize":%d`, F)) {
+		t.Errorf("metadata %s: want bleach_filtersize %d", side, F)
+	}
+}

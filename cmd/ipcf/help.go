@@ -40,9 +40,9 @@ curve point (docs/toolkit.md, section 9), written beside a .npy result in its
 shape, OUT.sd.npy for OUT.npy, named in OUT.npy.json ("errors": file, method,
 segments, checksum) and published with the curves as one result; ipcf fit
 weights its fits by them. Other output formats are refused with --errors.`},
-	"bleach": {"ipcf bleach INPUT -o OUT.npy --filtersize F [flags]", `Corrects photobleaching, the tutorial's way: each pixel's series is
-smoothed forwards and backwards with an exponential filter of size F (its
-trend s), and a sample d becomes sqrt(mean/s) * (d - s) + mean, rounded and
+	"bleach": {"ipcf bleach INPUT -o OUT.npy [--filtersize F] [flags]", `Corrects photobleaching, the tutorial's way: each pixel's series is
+smoothed forwards and backwards with an exponential filter of size F
+(default 1024, the tutorial's; its trend s), and a sample d becomes sqrt(mean/s) * (d - s) + mean, rounded and
 clipped to the integer type; F frames are dropped at each end. Writes .npy
 only.`},
 	"simulate": {"ipcf simulate -o OUT.npy [flags]", `Simulates particles diffusing in a square image with a diagonal channel

@@ -6,7 +6,7 @@
 //	         [--preset circle|disk|line | --offsets "u,v;..."|FILE | --acf] [--bins log|linear|multitau]
 //	         [--m 16] [--smooth 0.7] [--threshold T] [--delta] [--input2 IN2]
 //	         [--channel N] [--channel2 N] [--errors blocking|segments [--segments S]]
-//	ipcf bleach IN.npy -o OUT.npy --filtersize F [--bleach-mean real|floor]
+//	ipcf bleach IN.npy -o OUT.npy [--filtersize F] [--bleach-mean real|floor]
 //	ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T]
 //	ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
 //	ipcf fit RESULT.npy -o MAPS.npy|MAPS.zarr|MAPS.tif [--model pcf1d|acf2d|acf3d|ccf2d|itir]
@@ -59,7 +59,7 @@ const usage = `usage:
            --channel N reads channel N (from 1, as ImageJ) of a multi-channel ImageJ or OME-TIFF,
            --channel2 N makes channel N of the input (or of IN2) the second channel;
            --errors writes the error bars of every curve point beside OUT.npy: OUT.sd.npy)
-  ipcf bleach INPUT -o OUT.npy --filtersize F [--bleach-mean real|floor] [--channel N] [--threads N] [--quiet] [--json]
+  ipcf bleach INPUT -o OUT.npy [--filtersize F (1024)] [--bleach-mean real|floor] [--channel N] [--threads N] [--quiet] [--json]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet] [--json]
@@ -649,7 +649,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var in inputFlags
 	in.register(fs)
 	out := fs.String("o", "", "output .npy file")
-	f := fs.Int("filtersize", 0, "filter size (required)")
+	f := fs.Int("filtersize", bleach.DefaultFilterSize, "filter size in frames")
 	mean := fs.String("bleach-mean", "real", "mean: real or floor")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")

@@ -20,6 +20,11 @@ const (
 	Floor Mean = 1
 )
 
+// DefaultFilterSize is the filter size of a correction asked for without
+// one (the tutorial's): the C API's ipcf_bleach_options_init and the
+// CLI's bleach command.
+const DefaultFilterSize = 1024
+
 // ErrParam reports a bad filter size, mean or length.
 var ErrParam = errors.New("bleach: invalid parameter")
 
