@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/pcf"
 )
 
@@ -322,5 +323,77 @@ func TestChannelKey(t *testing.T) {
 	}
 	if u, _ := m["units"].(map[string]any); u["frame_interval_s"] != 0.01 {
 		t.Errorf("--channel 2: units %v, want the file's frame interval 0.01 s", m["units"])
+	}
+}
+
+// TestPlotMeanInputOptions: plot --mean reads every input pcf reads, with
+// pcf's options (it said "give --shape" or "select one with --channel N"
+// and then refused those flags): a raw file (--shape, --dtype, --byteorder
+// and --raw-offset, since --offset picks a map), a channel of a hyperstack
+// (--channel), a crop and frames. Each picture is that of the same samples
+// in a .npy. Without --mean the options are a usage error.
+func TestPlotMeanInputOptions(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	const T, H, W = 64, 6, 10
+	value := func(c, i int) float64 { return float64(100 + 50*c + (i*37)%23 + i/(H*W)) }
+	le, be := make([]byte, T*H*W*2), make([]byte, 16+T*H*W*2) // be: 16 header bytes
+	for i := 0; i < T*H*W; i++ {
+		bin.LittleEndian.PutUint16(le[2*i:], uint16(value(1, i)))
+		bin.BigEndian.PutUint16(be[16+2*i:], uint16(value(1, i)))
+	}
+	if err := npy.WriteFile(p("in.npy"), array.Uint16, []int{T, H, W}, le); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p("in.raw"), be, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeHyperstack(t, p("hs.tif"), 2, T, H, W,
+		fmt.Sprintf("ImageJ=1.54f\nimages=%d\nchannels=2\nframes=%d\nhyperstack=true\n", 2*T, T), value)
+	// The crop's and frames' samples as a .npy of their own.
+	const y0, y1, x0, x1, t0, t1 = 1, 5, 2, 8, 8, 40
+	sub := make([]byte, 0, (t1-t0)*(y1-y0)*(x1-x0)*2)
+	for tt := t0; tt < t1; tt++ {
+		for y := y0; y < y1; y++ {
+			o := 2 * ((tt*H+y)*W + x0)
+			sub = append(sub, le[o:o+2*(x1-x0)]...)
+		}
+	}
+	if err := npy.WriteFile(p("sub.npy"), array.Uint16, []int{t1 - t0, y1 - y0, x1 - x0}, sub); err != nil {
+		t.Fatal(err)
+	}
+	draw := func(name string, args ...string) []byte {
+		t.Helper()
+		out := p(name + ".png")
+		if code, msg := ipcf(t, append([]string{"plot", "-o", out, "--width", "500", "--height", "300"}, args...)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, msg)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	want := draw("npy", "--mean", p("in.npy"))
+	for name, args := range map[string][]string{
+		"raw":     {"--mean", p("in.raw"), "--shape", fmt.Sprintf("%d,%d,%d", T, H, W), "--dtype", "uint16", "--byteorder", "big", "--raw-offset", "16"},
+		"channel": {"--mean", p("hs.tif"), "--channel", "2"},
+	} {
+		if got := draw(name, args...); !bytes.Equal(got, want) {
+			t.Errorf("%s: the picture differs from the .npy's of the same samples", name)
+		}
+	}
+	if got, want := draw("crop", "--mean", p("in.npy"), "--crop", fmt.Sprintf("%d:%d,%d:%d", y0, y1, x0, x1),
+		"--frames", fmt.Sprintf("%d:%d", t0, t1)), draw("sub", "--mean", p("sub.npy")); !bytes.Equal(got, want) {
+		t.Error("--crop and --frames: the picture differs from the .npy's of those samples")
+	}
+	if code, msg := ipcf(t, "plot", "--mean", p("hs.tif"), "-o", p("x.png")); code != 1 || !strings.Contains(msg, "--channel") {
+		t.Errorf("hyperstack without --channel: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "plot", p("in.npy"), "-o", p("y.png"), "--shape", "64,6,10"); code != 2 || !strings.Contains(msg, "--shape describes the input of --mean") {
+		t.Errorf("--shape without --mean: exit %d: %s, want 2", code, msg)
+	}
+	if code, msg := ipcf(t, "plot", "--mean", p("in.npy"), "-o", p("z.png"), "--raw-offset", "16"); code != 2 || !strings.Contains(msg, "--raw-offset: describes raw input only") {
+		t.Errorf("--raw-offset on a .npy: exit %d: %s, want 2", code, msg)
 	}
 }

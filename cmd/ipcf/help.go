@@ -49,7 +49,7 @@ only.`},
 (uint16 frames). Writes .npy only.`},
 	"convolve": {"ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy", `The full 2-D convolution of an image with a kernel of odd sizes: int32 for
 integer inputs (exact), float64 otherwise. Writes .npy only.`},
-	"plot": {"ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]\n       ipcf plot MAPS.npy|MAPS.zarr -o FIG.png [--param D] [--offset K]\n       ipcf plot --mean INPUT -o FIG.png", `Draws a pCF result (a .npy with its OUT.npy.json metadata): the image at one
+	"plot": {"ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]\n       ipcf plot MAPS.npy|MAPS.zarr -o FIG.png [--param D] [--offset K]\n       ipcf plot --mean INPUT -o FIG.png [--channel N] [--crop ...] [--frames ...] [--shape ... --raw-offset B]", `Draws a pCF result (a .npy with its OUT.npy.json metadata): the image at one
 offset and delay, or at one pixel the carpet (offsets x delays), the polar
 sprite and the curves; or an input's mean image and mean time series.
 pCF values are drawn on a diverging scale symmetric about 0, with a colour

@@ -10,7 +10,7 @@
 //	ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T]
 //	ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
 //	ipcf fit RESULT.npy -o MAPS.npy|MAPS.zarr|MAPS.tif [--model pcf1d|acf2d|acf3d|ccf2d|itir]
-//	ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X] | --mean INPUT.npy
+//	ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X] | --mean INPUT
 //	ipcf plot MAPS.npy|MAPS.zarr -o FIG.png [--param D] [--offset K]
 //	ipcf version
 package main
@@ -68,7 +68,7 @@ const usage = `usage:
            [--sigma SD.npy | --no-sigma] [--json]     (weighted by RESULT.sd.npy when the result has error bars)
   ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
   ipcf plot MAPS.npy|MAPS.zarr -o FIG.png [--param D|...|chisq|status] [--offset K]
-  ipcf plot --mean INPUT.npy -o FIG.png
+  ipcf plot --mean INPUT -o FIG.png [input options of pcf; raw --offset is --raw-offset]
   ipcf devices
   ipcf version
   ipcf help COMMAND     (or ipcf COMMAND --help): a command's flags with their defaults
@@ -288,21 +288,27 @@ func parseMean(s string) (bleach.Mean, error) {
 	return m, nil
 }
 
-// inputFlags are the input options shared by pcf and bleach.
+// inputFlags are the input options shared by pcf, bleach and plot --mean.
 type inputFlags struct {
 	format, shape, dtype, byteorder, crop, frames string
 	offset                                        int
 	channel                                       int // bleach: --channel (pcf: the toolkit's)
 	fs                                            *flag.FlagSet
+	// rawOffset names the flag of the raw input's header bytes ("offset";
+	// plot, whose --offset picks a map, names it "raw-offset").
+	rawOffset string
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
 	f.fs = fs
+	if f.rawOffset == "" {
+		f.rawOffset = "offset"
+	}
 	fs.StringVar(&f.format, "format", "auto", "input format: auto, npy, tiff or raw")
 	fs.StringVar(&f.shape, "shape", "", "raw input: T,H,W")
 	fs.StringVar(&f.dtype, "dtype", "uint16", "raw input: sample type")
 	fs.StringVar(&f.byteorder, "byteorder", "little", "raw input: little or big")
-	fs.IntVar(&f.offset, "offset", 0, "raw input: bytes to skip")
+	fs.IntVar(&f.offset, f.rawOffset, 0, "raw input: bytes to skip")
 	fs.StringVar(&f.crop, "crop", "", "rows and columns y0:y1,x0:x1")
 	fs.StringVar(&f.frames, "frames", "", "frames start:stop")
 }
@@ -318,7 +324,7 @@ func (f *inputFlags) input(path string) (job.Input, error) {
 		// input they would be ignored silently.
 		var raw []string
 		f.fs.Visit(func(fl *flag.Flag) {
-			if fl.Name == "dtype" || fl.Name == "byteorder" || fl.Name == "offset" {
+			if fl.Name == "dtype" || fl.Name == "byteorder" || fl.Name == f.rawOffset {
 				raw = append(raw, "--"+fl.Name)
 			}
 		})
@@ -340,7 +346,7 @@ func (f *inputFlags) input(path string) (job.Input, error) {
 			return in, usageError{"--byteorder: " + err.Error()}
 		}
 		if f.offset < 0 {
-			return in, usageError{fmt.Sprintf("--offset %d: want >= 0", f.offset)}
+			return in, usageError{fmt.Sprintf("--%s %d: want >= 0", f.rawOffset, f.offset)}
 		}
 		in.Format = "raw"
 		in.Raw = source.Raw{T: d[0], H: d[1], W: d[2], DType: dt, Order: bo, Offset: f.offset}
@@ -388,7 +394,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	out := fs.String("o", "", "output; its extension chooses the format: .npy, .zarr, .ome.zarr (OME-NGFF) or .tif (ImageJ hyperstack) (required)")
 	fs.IntVar(&o.Radius, "radius", o.Radius, "circle radius in pixels")
 	fs.IntVar(&o.Npoints, "npoints", o.Npoints, "circle points")
-	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log or linear bins")
+	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log or linear bins (refused with --bins multitau, whose points follow --m)")
 	fs.IntVar(&o.Bleach, "bleach", o.Bleach, "bleaching filter size (0: off)")
 	mean := fs.String("bleach-mean", "real", "bleaching mean: real or floor")
 	fs.StringVar(&spec.Mask, "mask", "", "mask .npy (rows, columns); zero: not computed")
@@ -409,7 +415,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&tk.Preset, "preset", tk.Preset, "offsets: circle (--radius, --npoints), disk or line (--radius)")
 	fs.BoolVar(&tk.ACF, "acf", false, "autocorrelation: the single offset (0,0)")
 	fs.StringVar(&tk.Bins, "bins", tk.Bins, "delay bins: log, linear or multitau")
-	fs.IntVar(&tk.M, "m", pcf.DefaultM, "multi-tau channels per level (even, >= 2)")
+	fs.IntVar(&tk.M, "m", pcf.DefaultM, "multi-tau channels per level, even, 2..4096 (with --bins multitau only)")
 	fs.Float64Var(&tk.Smooth, "smooth", tk.Smooth, "smoothing weight, 0 <= w < 1 (0: no smoothing)")
 	fs.StringVar(&tk.Threshold, "threshold", "", "pixels whose mean intensity is <= T give NaN curves (default: none)")
 	fs.BoolVar(&tk.Delta, "delta", false, "delta-CCF: G(pixel -> neighbour) - G(neighbour -> pixel)")
@@ -417,7 +423,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.IntVar(&tk.Channel, "channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
 	fs.IntVar(&tk.Channel2, "channel2", 0, "second channel: channel N of the input (or of --input2), from 1")
 	errMethod := fs.String("errors", "", "error bars of every curve point, written beside the curves (OUT.sd.npy for OUT.npy, same shape): blocking or segments")
-	segments := fs.Int("segments", 0, fmt.Sprintf("--errors segments: the segments, 2 to the frames used (0: %d)", pcf.DefaultSegments))
+	segments := fs.Int("segments", 0, fmt.Sprintf("--errors segments: the segments, 2 to the frames used (0: %d; refused with --errors blocking)", pcf.DefaultSegments))
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return spec, pf, err

@@ -62,12 +62,28 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	height := fs.Int("height", 0, "picture height in pixels (default 560, 480 for --pixel and --mean)")
 	param := fs.String("param", "D", "maps of ipcf fit (MAPS.npy, MAPS.zarr): the parameter drawn, or chisq, status")
 	offset := fs.Int("offset", 0, "maps of ipcf fit with an offset axis: the offset drawn, numbered from 0")
+	// --mean's input: the options of pcf's (its raw header bytes are
+	// --raw-offset here: --offset picks a map).
+	in := inputFlags{rawOffset: "raw-offset"}
+	in.register(fs)
+	channel := fs.Int("channel", 0, "--mean: channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
 	pos, err := parse(fs, args, -1)
 	if err != nil {
 		return err
 	}
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if *mean == "" {
+		for _, n := range []string{"format", "shape", "dtype", "byteorder", "raw-offset", "crop", "frames", "channel"} {
+			if given[n] {
+				return usageError{fmt.Sprintf("plot: --%s describes the input of --mean INPUT", n)}
+			}
+		}
+	}
+	if err := job.CheckChannel("channel", *channel, given["channel"]); err != nil {
+		return usageError{err.Error()}
+	}
+	in.channel = *channel
 	if *out == "" {
 		return usageError{"plot: -o FIG.png is required"}
 	}
@@ -114,7 +130,12 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	switch {
 	case *mean != "":
-		return plotMean(ctx, *mean, pic, size)
+		input, err := in.input(*mean)
+		if err != nil {
+			return err
+		}
+		input.Lines = true // a 2-D (time, x) .npy too: a line scan of one row
+		return plotMean(ctx, input, pic, size)
 	case len(pos) == 1:
 		if m, ok := readMapsMeta(pos[0]); ok {
 			for _, n := range []string{"point", "bin", "pixel"} {
@@ -490,10 +511,9 @@ func plotPixel(out picture, w, h vg.Length, rm resultMeta, carpet *mat.Dense, y,
 }
 
 // plotMean draws an input's mean image and its mean time series.
-func plotMean(ctx context.Context, input string, out picture, size func(int, int) (vg.Length, vg.Length)) error {
-	// Every input the pcf command reads: a 2-D (time, x) .npy too, a
-	// line scan of one row.
-	src, err := job.OpenSource(job.Input{Path: input, Lines: true})
+func plotMean(ctx context.Context, input job.Input, out picture, size func(int, int) (vg.Length, vg.Length)) error {
+	// Every input the pcf command reads, with its options.
+	src, err := job.OpenSource(input)
 	if err != nil {
 		return err
 	}
