@@ -1049,15 +1049,22 @@ class CountsWarning(UserWarning):
 
 def _bleach_dtype(dtype):
     """The dtype of correct_bleaching's result for data of dtype: the
-    input's own for the integer types the library keeps (uint8, uint16,
-    int16, int32), uint16 for the rest (float input, and the integer types
-    converted to float64 on the way in)."""
+    input's own (native byte order) for integer input, as the spec says,
+    uint8 for bool, uint16 for floating-point input."""
     dtype = numpy.dtype(dtype)
     if dtype.kind == 'b':
         return numpy.dtype(numpy.uint8)  # read as uint8
-    if dtype.kind in 'ui' and dtype.itemsize <= 4 and (dtype.kind, dtype.itemsize) not in (('i', 1), ('u', 4)):
+    if dtype.kind in 'ui':
         return dtype.newbyteorder('=')
     return numpy.dtype(numpy.uint16)
+
+
+def _bleach_lib_dtype(dtype):
+    """The dtype the library writes the correction of data of dtype in:
+    _bleach_dtype for the integer types it keeps (uint8, uint16, int16,
+    int32), uint16 for the rest (converted to float64 on the way in)."""
+    want = _bleach_dtype(dtype)
+    return want if want.str[1:] in ('u1', 'u2', 'i2', 'i4') else numpy.dtype(numpy.uint16)
 
 
 def _warn_counts(data, name, stacklevel):
@@ -2244,6 +2251,7 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
     >>> correct_bleaching(data, 50).shape
     (200, 8, 8)
     """
+    given = getattr(data, 'dtype', None)
     data = _time_first(_input(data, 'data', 3), time_axis, 'data', stacklevel=3)
     f = _int(filtersize, 'filtersize', lo=1)
     o = _c.BleachOptions()
@@ -2256,8 +2264,12 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
         msg = f'correct_bleaching: filtersize={f} leaves {n} of {data.shape[0]} frames'
         raise _invalid(msg)
     shape = (n, data.shape[1], data.shape[2])
+    keep = None  # an integer dtype the library does not write (int8, uint32, int64, uint64)
     if out is None:
-        out = _empty(shape, _bleach_dtype(data.dtype), 'out')
+        given = given if isinstance(given, numpy.dtype) else data.dtype
+        out = _empty(shape, _bleach_lib_dtype(given), 'out')
+        if _bleach_dtype(given) != out.dtype:
+            keep = _bleach_dtype(given)
     else:
         _output(out, 'out', shape, ('u1', 'u2', 'i2', 'i4'), 'uint8, uint16, int16 or int32', ((data, 'data'),))
     _warn_counts(data, 'data', 3)
@@ -2267,6 +2279,10 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
     # of _QUICK_WORK stays under a millisecond.
     _call(_lib.ipcf_correct_bleaching, 'bleach', (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)),
           o, progress, keep=(data, out), quick=data.size <= _QUICK_WORK // 4)
+    if keep is not None:
+        # Clipped to the type as the library clips its own integer types
+        # (0 to 65535 or the type's largest): the same as clipping there.
+        return numpy.clip(out, 0, min(65535, numpy.iinfo(keep).max)).astype(keep)
     return out
 
 

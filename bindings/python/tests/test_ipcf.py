@@ -139,6 +139,22 @@ def test_dask_threaded_equals_in_memory(stack, reference):
     numpy.testing.assert_array_equal(lazy.compute(), ipcf.pcf(stack, radius=3, npoints=12, nbins=10, mask=mask))
 
 
+@pytest.mark.parametrize('dtype', ['int8', 'uint32', 'int64', 'uint64', '>i8'])
+def test_correct_bleaching_keeps_every_integer_type(dtype):
+    # The spec: "the output keeps the input's integer type" (these came
+    # back as uint16), clipped to it as the library clips its own types:
+    # the values of the int32 correction, at most the type's largest.
+    t = numpy.arange(300)[:, None, None]
+    x = numpy.random.default_rng(3).poisson(100 * numpy.exp(-t / 100), (300, 4, 5)).clip(0, 127).astype(numpy.int32)
+    x[240, 1, 1] = 120  # late and bright: corrected above int8's 127
+    got = ipcf.correct_bleaching(x.astype(dtype), 50)
+    want = ipcf.correct_bleaching(x, 50)
+    assert got.dtype == numpy.dtype(dtype).newbyteorder('=')
+    numpy.testing.assert_array_equal(got, numpy.minimum(want, numpy.iinfo(got.dtype).max))
+    if dtype == 'int8':
+        assert (want > 127).any() and got.max() == 127
+
+
 @pytest.mark.parametrize('dtype', ['uint8', 'uint16', '>u2', 'int16', 'int32', 'uint32', 'int64', 'uint64', 'int8',
                                    'bool', 'float16', 'float32', 'float64'])
 def test_dask_correct_bleaching_dtype_is_in_memory_dtype(dtype):
