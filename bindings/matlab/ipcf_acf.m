@@ -34,7 +34,7 @@ end
 d = struct('Bins', 32, 'Nbins', 32, 'M', 16, 'Smooth', 0.7, 'Threshold', [], 'Data2', [], 'Delta', false, ...
            'Bleach', 0, 'BleachMean', 'real', 'Threads', 0, 'Mask', [], 'Layout', 'tyx', 'Device', 'auto', ...
            'FrameInterval', 0, 'PixelSize', 0);
-[o, given] = ipcf_options(d, varargin, 'ipcf_acf', {'Npoints', 'Points'; 'frame_interval', 'FrameInterval'; 'pixel_size', 'PixelSize'});
+[o, given] = ipcf_options(d, varargin, 'ipcf_acf', {'frame_interval', 'FrameInterval'; 'pixel_size', 'PixelSize'});
 o.Radius = 1;   % not used with an offset list
 o.Points = 1;
 o.Offsets = [0 0];

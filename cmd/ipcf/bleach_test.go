@@ -315,4 +315,11 @@ func TestBleachDefaultFilterSize(t *testing.T) {
 	if !strings.Contains(strings.ReplaceAll(string(side), " ", ""), fmt.Sprintf(`"bleach_filtersize":%d`, F)) {
 		t.Errorf("metadata %s: want bleach_filtersize %d", side, F)
 	}
+	// Too few frames for the default: the message says it was the default.
+	short, _ := bleachInput(t, t.TempDir(), 100, 2, 2)
+	stderr.Reset()
+	if code := run([]string{"bleach", short, "-o", filepath.Join(dir, "short.npy")}, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "1024 is the default filter size: give a smaller --filtersize") {
+		t.Errorf("short input without --filtersize: exit %d: %s", code, stderr.String())
+	}
 }

@@ -396,4 +396,15 @@ func TestPlotMeanInputOptions(t *testing.T) {
 	if code, msg := ipcf(t, "plot", "--mean", p("in.npy"), "-o", p("z.png"), "--raw-offset", "16"); code != 2 || !strings.Contains(msg, "--raw-offset: describes raw input only") {
 		t.Errorf("--raw-offset on a .npy: exit %d: %s, want 2", code, msg)
 	}
+	// What draws a result or maps is refused with --mean (ignored before):
+	// --offset, pcf's and bleach's raw header flag, names --raw-offset.
+	for _, c := range [][]string{{"--offset", "16", "--raw-offset"}, {"--point", "1", "--point draws"}, {"--bin", "2", "--bin draws"},
+		{"--pixel", "1,1", "--pixel draws"}, {"--param", "D", "--param draws"}} {
+		if code, msg := ipcf(t, "plot", "--mean", p("in.raw"), "--shape", "64,6,10", "-o", p("w.png"), c[0], c[1]); code != 2 || !strings.Contains(msg, c[2]) {
+			t.Errorf("--mean with %s: exit %d: %s, want 2 naming %s", c[0], code, msg, c[2])
+		}
+	}
+	if _, err := os.Stat(p("w.png")); err == nil {
+		t.Error("a refused plot wrote its picture")
+	}
 }

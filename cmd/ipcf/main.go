@@ -292,11 +292,18 @@ func parseMean(s string) (bleach.Mean, error) {
 type inputFlags struct {
 	format, shape, dtype, byteorder, crop, frames string
 	offset                                        int
-	channel                                       int // bleach: --channel (pcf: the toolkit's)
-	fs                                            *flag.FlagSet
+	// channel: --channel of bleach and plot (registerChannel; pcf's is
+	// the toolkit's).
+	channel int
+	fs      *flag.FlagSet
 	// rawOffset names the flag of the raw input's header bytes ("offset";
 	// plot, whose --offset picks a map, names it "raw-offset").
 	rawOffset string
+}
+
+// registerChannel adds --channel (usage: its help) to the input options.
+func (f *inputFlags) registerChannel(fs *flag.FlagSet, usage string) {
+	fs.IntVar(&f.channel, "channel", 0, usage)
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
@@ -316,6 +323,13 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 // input returns the job input the flags describe.
 func (f *inputFlags) input(path string) (job.Input, error) {
 	in := job.Input{Path: path, Format: f.format, Crop: f.crop, Frames: f.frames, Channel: f.channel}
+	if f.fs != nil && f.fs.Lookup("channel") != nil {
+		given := false
+		f.fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "channel" })
+		if err := job.CheckChannel("channel", f.channel, given); err != nil {
+			return in, usageError{err.Error()}
+		}
+	}
 	if f.shape != "" && f.format != "raw" && f.format != "auto" && f.format != "" {
 		return in, usageError{fmt.Sprintf("--format %s with --shape: --shape describes raw input only (--format raw)", f.format)}
 	}
@@ -660,19 +674,13 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (shape, seconds, output; on failure the error and exit code)")
-	channel := fs.Int("channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
+	in.registerChannel(fs, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err
 	}
 	stateOf(ctx).json = *jsonOut
 	start := time.Now()
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "channel" })
-	if err := job.CheckChannel("channel", *channel, given); err != nil {
-		return usageError{err.Error()}
-	}
-	in.channel = *channel
 	if err := npyOutput("bleach", *out); err != nil {
 		return err
 	}
@@ -698,6 +706,11 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	T, H, W := src.Shape()
 	if err := bleach.Check(T, *f, m); err != nil {
+		filtersizeGiven := false
+		fs.Visit(func(fl *flag.Flag) { filtersizeGiven = filtersizeGiven || fl.Name == "filtersize" })
+		if !filtersizeGiven {
+			return fmt.Errorf("%w (%d is the default filter size: give a smaller --filtersize)", err, *f)
+		}
 		return err
 	}
 	// A stack in one mapping (npy, raw, ImageJ TIFF) is corrected where it

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -18,8 +19,10 @@ import (
 	"time"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -506,5 +509,25 @@ func TestEnvelope(t *testing.T) {
 	}
 	if got, want := envelope([]float64{4, 4, 4, 9, 1, 0}, 2), []int{0, 3, 5}; !slices.Equal(got, want) {
 		t.Errorf("a level column and a falling one: %v, want %v", got, want)
+	}
+}
+
+// TestUsageStatesTheDefaults: the defaults the usage text and the bleach
+// help state are their owners' (core/pcf's options, core/bleach's filter
+// size), not copies that drift.
+func TestUsageStatesTheDefaults(t *testing.T) {
+	o := pcf.DefaultOptions()
+	for _, want := range []string{
+		fmt.Sprintf("[--radius %d]", o.Radius),
+		fmt.Sprintf("[--npoints %d]", o.Npoints),
+		fmt.Sprintf("[--nbins %d]", o.Nbins),
+		fmt.Sprintf("[--filtersize F (%d)]", bleach.DefaultFilterSize),
+	} {
+		if !strings.Contains(usage, want) {
+			t.Errorf("the usage text lacks %q", want)
+		}
+	}
+	if h := helps["bleach"]; !strings.Contains(h.about, fmt.Sprintf("default %d", bleach.DefaultFilterSize)) {
+		t.Errorf("bleach help %q: want its default filter size %d", h.about, bleach.DefaultFilterSize)
 	}
 }

@@ -66,7 +66,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// --raw-offset here: --offset picks a map).
 	in := inputFlags{rawOffset: "raw-offset"}
 	in.register(fs)
-	channel := fs.Int("channel", 0, "--mean: channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
+	in.registerChannel(fs, "--mean: channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
 	pos, err := parse(fs, args, -1)
 	if err != nil {
 		return err
@@ -74,16 +74,23 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	if *mean == "" {
-		for _, n := range []string{"format", "shape", "dtype", "byteorder", "raw-offset", "crop", "frames", "channel"} {
+		for _, n := range []string{"format", "shape", "dtype", "byteorder", in.rawOffset, "crop", "frames", "channel"} {
 			if given[n] {
 				return usageError{fmt.Sprintf("plot: --%s describes the input of --mean INPUT", n)}
 			}
 		}
+	} else {
+		// What draws a result or maps does nothing to --mean's picture.
+		for _, n := range []string{"point", "bin", "pixel", "param", "offset"} {
+			if !given[n] {
+				continue
+			}
+			if n == "offset" {
+				return usageError{"plot: --offset picks a map of ipcf fit's maps; the bytes to skip at the start of --mean's raw input are --" + in.rawOffset}
+			}
+			return usageError{fmt.Sprintf("plot: --%s draws a pCF result or fit maps, not --mean INPUT", n)}
+		}
 	}
-	if err := job.CheckChannel("channel", *channel, given["channel"]); err != nil {
-		return usageError{err.Error()}
-	}
-	in.channel = *channel
 	if *out == "" {
 		return usageError{"plot: -o FIG.png is required"}
 	}

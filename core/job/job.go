@@ -774,6 +774,14 @@ func (j *Job) makeKey() error {
 			f["bleach_clip"] = fmt.Sprintf("%g..%g", lo, hi)
 		}
 	}
+	if dt := j.src.DType(); o.Bleach > 0 || (dt != array.Float32 && dt != array.Float64) {
+		// Integer series (and bleach-corrected ones) are scaled by a power
+		// of two before the transforms since 2026-12-02, as float series
+		// were (core/pcf's scaleOf): their results changed in the last
+		// bits, so those from before, and their scratch, are not this
+		// job's. Float jobs keep their keys.
+		f["scaled"] = "every series"
+	}
 	// The units are in the result's metadata (its sidecar, the TIFF's
 	// resolution and Info, the Zarr's attributes): a rerun with others is
 	// another job, not "already complete". Only when given: a job without

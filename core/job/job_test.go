@@ -46,6 +46,36 @@ func writeInput(t *testing.T, dir string, seed byte) string {
 	return p
 }
 
+// TestKeyScaledSeries: the results of integer input (and of bleaching)
+// changed in the last bits when their series came to be scaled as float
+// series were: their jobs' keys say so ("scaled"), so a result or scratch
+// from before is computed again; a float job keeps its key.
+func TestKeyScaledSeries(t *testing.T) {
+	dir := t.TempDir()
+	u16 := writeInput(t, dir, 0)
+	f32 := filepath.Join(dir, "f32.npy")
+	if err := npy.WriteFile(f32, array.Float32, []int{64, 12, 12}, make([]byte, 64*12*12*4)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		in     string
+		bleach int
+		want   bool
+	}{{u16, 0, true}, {u16, 4, true}, {f32, 4, true}, {f32, 0, false}} {
+		s := DefaultSpec()
+		s.Input.Path, s.Output = c.in, filepath.Join(dir, "out.npy")
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins, s.PCF.Bleach = 2, 8, 6, c.bleach
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := j.fields["scaled"]; ok != c.want {
+			t.Errorf("%s bleach %d: key field scaled %v, want %v", filepath.Base(c.in), c.bleach, ok, c.want)
+		}
+		j.Close()
+	}
+}
+
 // TestKeyCoversEverySetting: every setting that changes the output's
 // bytes changes the key; the thread count and the budget do not.
 func TestKeyCoversEverySetting(t *testing.T) {

@@ -232,7 +232,7 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 
 // gpu runs the pCF on device dev, block by block. The samples go to the
 // device as they are stored; the device corrects bleaching, swaps bytes,
-// converts, sums, scales float samples and transposes, with the CPU
+// converts, sums, scales every series and transposes, with the CPU
 // engine's rounding.
 func (e *engine) gpu(ctx context.Context, dev int) error {
 	g, o := e.g, e.o

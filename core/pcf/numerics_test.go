@@ -100,17 +100,19 @@ func TestNonFiniteSampleIsolated(t *testing.T) {
 	}
 }
 
-// Integer samples are never rescaled: uint16 data and the same values as
-// float64 give the same curves within float32 rounding, and uint16 data
-// are bitwise the result of the C spectra path (TestSpectraInCMatchesGo).
+// Every series is scaled by a power of two (scaleOf), integer ones too:
+// uint16 data (the C spectra path) and the same values as float32 and
+// float64 (Go paths) give bitwise the same curves.
 func TestFloatMatchesInteger(t *testing.T) {
 	base := randomStack(3, 64, 8, 8, 200)
 	o := Options{Radius: 1, Npoints: 4, Nbins: 6}
 	want, _ := compute(t, base, o)
-	got, _ := compute(t, floatStack(t, base, array.Float64, 1), o)
-	for i := range got {
-		if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-6) {
-			t.Fatalf("out[%d]=%v, want %v", i, got[i], want[i])
+	for _, dt := range []array.DType{array.Float32, array.Float64} {
+		got, _ := compute(t, floatStack(t, base, dt, 1), o)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%v: out[%d]=%v, want %v", dt, i, got[i], want[i])
+			}
 		}
 	}
 }

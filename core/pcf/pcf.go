@@ -637,7 +637,7 @@ func (e *engine) progress(units, ntasks int) pool.Progress {
 
 // scaleOf returns k such that the deviations devs of pixel p times 2**k
 // have their largest magnitude in [0.5, 1), and records the pixel's
-// normalisation sum/2**k. Scaling by a power of two is exact, so G (a
+// normalisation sum*2**k. Scaling by a power of two is exact, so G (a
 // ratio) does not depend on the data's scale. A pixel with a non-finite
 // sum is not scaled; its curves are NaN (see usable).
 func (e *engine) scaleOf(c, p int, sum float64, devs func(func(float64) bool)) int {

@@ -53,7 +53,7 @@ __all__ = [
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
     'label', 'Labelled', 'TimeAxisWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult',
-    'open_errors',
+    'open_errors', 'DEFAULT_FILTERSIZE',
 ]
 
 _lib = _c.load()
@@ -1047,6 +1047,14 @@ class CountsWarning(UserWarning):
     tutorial's definition, for camera counts) change beyond recognition."""
 
 
+#: The filter size of a bleaching correction asked for without one (the
+#: library's, ipcf_bleach_options_init: the tutorial's).
+DEFAULT_FILTERSIZE = 1024
+
+#: The integer dtypes the library writes a bleaching correction in.
+_BLEACH_LIB_DTYPES = ('u1', 'u2', 'i2', 'i4')
+
+
 def _bleach_dtype(dtype):
     """The dtype of correct_bleaching's result for data of dtype: the
     input's own (native byte order) for integer input, as the spec says,
@@ -1064,7 +1072,7 @@ def _bleach_lib_dtype(dtype):
     _bleach_dtype for the integer types it keeps (uint8, uint16, int16,
     int32), uint16 for the rest (converted to float64 on the way in)."""
     want = _bleach_dtype(dtype)
-    return want if want.str[1:] in ('u1', 'u2', 'i2', 'i4') else numpy.dtype(numpy.uint16)
+    return want if want.str[1:] in _BLEACH_LIB_DTYPES else numpy.dtype(numpy.uint16)
 
 
 def _warn_counts(data, name, stacklevel):
@@ -2211,13 +2219,15 @@ def _open_zarr(path):
     return out, meta
 
 
-def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, out=None, progress=False,
+def correct_bleaching(data, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', threads=None, out=None, progress=False,
                       time_axis=None):
     """Return the photobleaching-corrected image time series.
 
     Each pixel's series is filtered with the tutorial's double exponential
     filter, rescaled around its mean, rounded half away from zero and
-    clipped to [0, 65535]; the first and last `filtersize` frames are dropped.
+    clipped to [0, 65535], or to the input's integer type where its range
+    is smaller (uint8 255, int8 127, int16 32767); the first and last
+    `filtersize` frames are dropped.
 
     Parameters
     ----------
@@ -2251,7 +2261,11 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
     >>> correct_bleaching(data, 50).shape
     (200, 8, 8)
     """
+    # The dtype given (a list's as numpy reads it), before _input converts
+    # the types the library does not take.
     given = getattr(data, 'dtype', None)
+    if not isinstance(given, numpy.dtype):
+        given = numpy.asarray(data).dtype
     data = _time_first(_input(data, 'data', 3), time_axis, 'data', stacklevel=3)
     f = _int(filtersize, 'filtersize', lo=1)
     o = _c.BleachOptions()
@@ -2266,12 +2280,11 @@ def correct_bleaching(data, /, filtersize=1024, *, mean='real', threads=None, ou
     shape = (n, data.shape[1], data.shape[2])
     keep = None  # an integer dtype the library does not write (int8, uint32, int64, uint64)
     if out is None:
-        given = given if isinstance(given, numpy.dtype) else data.dtype
         out = _empty(shape, _bleach_lib_dtype(given), 'out')
         if _bleach_dtype(given) != out.dtype:
             keep = _bleach_dtype(given)
     else:
-        _output(out, 'out', shape, ('u1', 'u2', 'i2', 'i4'), 'uint8, uint16, int16 or int32', ((data, 'data'),))
+        _output(out, 'out', shape, _BLEACH_LIB_DTYPES, 'uint8, uint16, int16 or int32', ((data, 'data'),))
     _warn_counts(data, 'data', 3)
     din = _descriptor(data, 'data')
     dout = _descriptor(out, 'out')

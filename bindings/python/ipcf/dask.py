@@ -34,8 +34,8 @@ True
 
 import numpy
 
-from . import (_bleach_dtype, _bool, _check_dtype, _int, _invalid, _mean, _not_masked, _pcf_options, _positive, _threads,
-               _time_first, _unsupported)
+from . import (DEFAULT_FILTERSIZE, _bleach_dtype, _bool, _check_dtype, _int, _invalid, _mean, _not_masked,
+               _pcf_options, _positive, _threads, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
@@ -219,7 +219,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
     return out[0] if line else out
 
 
-def correct_bleaching(darr, /, filtersize=1024, *, mean='real', threads=1, time_axis=None):
+def correct_bleaching(darr, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', threads=1, time_axis=None):
     """Return the bleaching-corrected (time, row, column) dask array, lazily.
 
     The time axis becomes one chunk; rows and columns keep their chunks.

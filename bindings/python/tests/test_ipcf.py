@@ -1,5 +1,6 @@
 """Tests of the Python binding (run by `make test` with Debian's python3)."""
 
+import ctypes
 import json
 import os
 import re
@@ -91,11 +92,11 @@ def test_layouts_and_dtypes(stack, reference, dtype, byteorder, layout):
         assert not a.flags.c_contiguous
     result = ipcf.pcf(a, radius=3, npoints=12, nbins=10)
     if numpy.dtype(dtype).kind == 'f':
-        # Float series are scaled per pixel by a power of two before the
-        # float32 FFTs (scale invariance); two pairs share a packed FFT, so
-        # the rounding differs from integer input within float32 precision.
-        # Within a dtype, every layout and byte order is bitwise the same.
-        numpy.testing.assert_allclose(result, want, rtol=0, atol=1e-6)
+        # Every series is scaled per pixel by a power of two before the
+        # float32 FFTs, integer ones too (core/pcf's scaleOf): the same
+        # values give bitwise the same curves whatever their dtype. Within
+        # a dtype, every layout and byte order is bitwise the same.
+        numpy.testing.assert_array_equal(result, want)
         want = ipcf.pcf(stack.astype(dtype), radius=3, npoints=12, nbins=10)
     numpy.testing.assert_array_equal(result, want)
 
@@ -153,6 +154,20 @@ def test_correct_bleaching_keeps_every_integer_type(dtype):
     numpy.testing.assert_array_equal(got, numpy.minimum(want, numpy.iinfo(got.dtype).max))
     if dtype == 'int8':
         assert (want > 127).any() and got.max() == 127
+    if dtype == 'int64':  # a list of Python ints: numpy reads it as int64
+        lst = ipcf.correct_bleaching(x.astype(dtype).tolist(), 50)
+        assert lst.dtype == numpy.int64
+        numpy.testing.assert_array_equal(lst, want)
+
+
+def test_default_filtersize_is_the_librarys():
+    o = ipcf._c.BleachOptions()
+    ipcf._lib.ipcf_bleach_options_init(ctypes.byref(o))
+    assert ipcf.DEFAULT_FILTERSIZE == o.filtersize == 1024
+    import inspect
+    from ipcf import dask as ipcf_dask
+    for f in (ipcf.correct_bleaching, ipcf_dask.correct_bleaching):
+        assert inspect.signature(f).parameters['filtersize'].default == ipcf.DEFAULT_FILTERSIZE
 
 
 @pytest.mark.parametrize('dtype', ['uint8', 'uint16', '>u2', 'int16', 'int32', 'uint32', 'int64', 'uint64', 'int8',

@@ -19,8 +19,8 @@ const char *ipcf_cuda_source(void);
  * 2 uint16, 3 int16, 4 int32, 5 float32, 6 float64), bytes swapped if
  * swap. The device corrects bleaching if bleach > 0 (the filter size;
  * floormean: the tutorial's mean; frames bleach.. are kept), converts,
- * sums the first n frames used (the norms), scales float samples by a
- * power of two if scale, and transposes into mean-subtracted float32
+ * sums the first n frames used (the norms), scales each series by a
+ * power of two if scale (the engine sets it for every dtype), and transposes into mean-subtracted float32
  * series. For each group g, npairs[g] pairs (pp, qq: pixel indices;
  * wantbwd[g]) back to back; results fwd[pair*nb], bwd[pair*nb] in the
  * same order; a pair with a zero or non-finite norm gets NaN curves. */

@@ -4,7 +4,7 @@ package fft
 
 /*
 #cgo CFLAGS: -O3
-#cgo LDFLAGS: -lfftw3f
+#cgo LDFLAGS: -lfftw3f -lm
 #include <fftw3.h>
 #include "kernel.h"
 */
