@@ -556,33 +556,50 @@ func (o fitOutputs) companions() []struct{ key, path string } {
 // companion (tests stop the run there, as a kill would).
 var testHookFitCompanion func(path string) error
 
-// writeMapsNpy writes MAPS.npy and its companions, each atomically,
-// MAPS.npy last: when it is there, so are its companions of the same run
-// (an earlier MAPS.npy is removed first). The metadata comes before the
-// companions, so that a run killed among them leaves files that its
-// metadata names as a fit's (checkFitNpyTarget replaces them).
+// writeMapsNpy writes MAPS.npy and its companions so that a failure
+// while writing them (a full disk, a file size limit) leaves the earlier
+// set as it was: every file is first written whole to a temporary file
+// beside it and synced, MAPS.npy's first; only then is an earlier MAPS.npy
+// removed and the files renamed into place, the metadata first and
+// MAPS.npy last: when it is there, so are its companions of the same run.
+// A run killed among the renames leaves files that its metadata names as
+// a fit's (checkFitNpyTarget replaces them).
 func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
-	if err := os.Remove(names.Params); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("fit: %w", err)
+	npyFill := func(dt array.DType, shape []int, data []byte) func(io.Writer) error {
+		return func(w io.Writer) error { return npy.Write(w, dt, shape, data) }
 	}
-	if err := npy.WriteAtomic(names.Meta, func(w io.Writer) error { _, err := w.Write(append(mb, '\n')); return err }); err != nil {
-		return fmt.Errorf("fit: writing %s: %w", names.Meta, err)
+	// Each file's step runs once its own temporary file is complete, just
+	// before its rename: the next file's, and so on inwards.
+	meta := func() error {
+		return npy.WriteAtomicThen(names.Meta, func(w io.Writer) error { _, err := w.Write(append(mb, '\n')); return err },
+			func() error {
+				if err := os.Remove(names.Params); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return err
+				}
+				return nil
+			})
 	}
-	if err := npy.WriteFile(names.StdErr, array.Float32, d.shape, d.ses); err != nil {
-		return err
+	stderr := func() error {
+		return npy.WriteAtomicThen(names.StdErr, npyFill(array.Float32, d.shape, d.ses), meta)
 	}
-	if testHookFitCompanion != nil {
-		if err := testHookFitCompanion(names.StdErr); err != nil {
-			return err
-		}
+	chisq := func() error {
+		return npy.WriteAtomicThen(names.ChiSq, npyFill(array.Float32, d.sshape, d.chisq), func() error {
+			if err := stderr(); err != nil {
+				return err
+			}
+			if testHookFitCompanion != nil {
+				return testHookFitCompanion(names.StdErr)
+			}
+			return nil
+		})
 	}
-	if err := npy.WriteFile(names.ChiSq, array.Float32, d.sshape, d.chisq); err != nil {
-		return err
+	status := func() error {
+		return npy.WriteAtomicThen(names.Status, npyFill(array.Uint8, d.sshape, d.status), chisq)
 	}
-	if err := npy.WriteFile(names.Status, array.Uint8, d.sshape, d.status); err != nil {
-		return err
+	if err := npy.WriteAtomicThen(names.Params, npyFill(array.Float32, d.shape, d.params), status); err != nil {
+		return fmt.Errorf("fit: writing %s and its companions: %w", names.Params, err)
 	}
-	return npy.WriteFile(names.Params, array.Float32, d.shape, d.params)
+	return nil
 }
 
 // checkFitNpyTarget refuses to write MAPS.npy and its companions over

@@ -874,3 +874,45 @@ func TestZarrUserFileInsideKept(t *testing.T) {
 		t.Errorf("a result holding a killed run's temporary files: exit %d, %q", code, msg)
 	}
 }
+
+// TestFitFailedRefitKeepsOldMaps: a refit that fails while writing (here
+// a file size limit; a full disk alike) leaves the earlier fit's five
+// files as they were, and no temporary file. It removed MAPS.npy first
+// and left the new metadata beside a mix of old and new companions.
+func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	in, acf := p("in.npy"), p("acf.npy")
+	if code, msg := runIn(t, "simulate", "-o", in, "--frames", "256", "--size", "24", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--bins", "multitau", "--m", "8", "--smooth", "0", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	files := []string{"m.npy", "m.npy.json", "m.stderr.npy", "m.chisq.npy", "m.status.npy"}
+	before := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(p(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[f] = b
+	}
+	// 4 blocks of 512 bytes: more than the metadata, less than the maps.
+	cmd := exec.Command("bash", "-c", `ulimit -f 4 && exec "$0" "$@"`, binary(t), "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "file too large") {
+		t.Fatalf("refit under a file size limit: exit %d (%v): %s", code, err, out)
+	}
+	for _, f := range files {
+		if b, err := os.ReadFile(p(f)); err != nil || !bytes.Equal(b, before[f]) {
+			t.Errorf("%s changed or went (%v) after a failed refit", f, err)
+		}
+	}
+	if tmp, _ := filepath.Glob(p(".ipcf-*")); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+}
