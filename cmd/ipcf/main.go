@@ -72,7 +72,8 @@ const usage = `usage:
   ipcf devices
   ipcf version
   ipcf help COMMAND     (or ipcf COMMAND --help): a command's flags with their defaults
-exit status: 0 done, 1 refused input or failed run, 2 usage, 70 a bug, 130 interrupted (SIGINT), 143 terminated (SIGTERM)
+exit status: 0 done, 1 refused input or failed run, 2 usage, 70 a bug, 130 interrupted (SIGINT), 143 terminated (SIGTERM),
+  129 SIGHUP, 131 SIGQUIT, 141 stdout's reader quit (SIGPIPE)
 `
 
 func main() {
@@ -176,6 +177,12 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		return 0
 	}
 	lastError = err.Error()
+	if errors.Is(err, syscall.EPIPE) {
+		// Its output's reader quit (ipcf ... --json | head -c 10): the
+		// shell's status for a process SIGPIPE ended, after the cleanup.
+		fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
+		return 128 + int(syscall.SIGPIPE)
+	}
 	if sig := signalled(); sig != 0 && !errors.As(err, new(usageError)) && !errors.As(err, new(helpError)) {
 		// Cancelled by a signal (the command stopped at its next check and
 		// cleaned up): the shell's status for a process the signal ended.
@@ -210,17 +217,33 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	return 1
 }
 
-// interruptible returns a context cancelled by the first SIGINT or
-// SIGTERM: the command stops at its next check and cleans up, and the run
-// exits with 128 + the signal's number (130 for SIGINT, 143 for SIGTERM),
-// as a shell reports a process the signal ended. A second signal exits at
-// once with that status, for a command blocked in a system call; every job
-// survives being killed at any instruction. signalled returns the first
-// signal, or 0.
+// stopSignals stop a command cleanly (interruptible): Ctrl+C, kill, the
+// terminal or session closed (SIGHUP), Ctrl+\ (SIGQUIT).
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// interruptible returns a context cancelled by the first of stopSignals:
+// the command stops at its next check and cleans up (its locks), and the
+// run exits with 128 + the signal's number (130 for SIGINT, 143 for
+// SIGTERM, 129 for SIGHUP, 131 for SIGQUIT), as a shell reports a process
+// the signal ended. A signal the process was started ignoring (nohup's
+// SIGHUP, a script's background job's SIGINT) stays ignored. A second
+// signal exits at once with that status, for a command blocked in a system
+// call; every job survives being killed at any instruction. signalled
+// returns the first signal, or 0. A write to a closed pipe (stdout read by
+// a program that quit) is an error, EPIPE, instead of the end of the
+// process: run exits 141 after the command cleaned up.
 func interruptible(stderr io.Writer) (ctx context.Context, stop func(), signalled func() syscall.Signal) {
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var sigs []os.Signal
+	for _, s := range stopSignals {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	signal.Notify(ch, sigs...)
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
 	done := make(chan struct{})
 	var first atomic.Int32
 	go func() {
@@ -242,6 +265,7 @@ func interruptible(stderr io.Writer) (ctx context.Context, stop func(), signalle
 	}()
 	return ctx, func() {
 			signal.Stop(ch)
+			signal.Stop(pipe)
 			close(done)
 			cancel()
 		}, func() syscall.Signal {

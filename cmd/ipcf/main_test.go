@@ -531,3 +531,87 @@ func TestUsageStatesTheDefaults(t *testing.T) {
 		t.Errorf("bleach help %q: want its default filter size %d", h.about, bleach.DefaultFilterSize)
 	}
 }
+
+// TestStopSignalsAndClosedStdout: SIGHUP (the terminal closed) and SIGQUIT
+// stop a command cleanly as SIGTERM does (SIGHUP ended it silently with
+// its locks' files left, SIGQUIT dumped goroutines with exit 2): exit 129
+// and 131, nothing written, no lock file. A SIGHUP the process was started
+// ignoring (nohup) stays ignored. A closed stdout (the reader of --json
+// quit) gives 141 after the command finished and cleaned up (SIGPIPE ended
+// it while printing, its lock file left).
+func TestStopSignalsAndClosedStdout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary several times (-short)")
+	}
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	img, ker := p("img.npy"), p("ker.npy")
+	if npy.WriteFile(img, array.Float64, []int{400, 400}, make([]byte, 8*400*400)) != nil ||
+		npy.WriteFile(ker, array.Float64, []int{61, 61}, make([]byte, 8*61*61)) != nil {
+		t.Fatal("writing inputs")
+	}
+	noLock := func(what, out string) {
+		t.Helper()
+		if m, _ := filepath.Glob(filepath.Join(dir, "."+filepath.Base(out)+".lock")); len(m) > 0 {
+			t.Errorf("%s: lock file left: %v", what, m)
+		}
+	}
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGHUP, 129}, {syscall.SIGQUIT, 131}} {
+		out := p(fmt.Sprintf("c%d.npy", c.code))
+		cmd := exec.Command(binary(t), "convolve", img, ker, "-o", out)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		cmd.Process.Signal(c.sig)
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.Contains(stderr.String(), "interrupted") {
+			t.Errorf("convolve after %v: exit %d, %q; want %d", c.sig, code, stderr.String(), c.code)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("convolve wrote its output after %v", c.sig)
+		}
+		noLock(c.sig.String(), out)
+	}
+	// Started with SIGHUP ignored, as nohup starts it: it finishes.
+	out := p("nohup.npy")
+	cmd := exec.Command("bash", "-c", `trap "" HUP; exec "$0" "$@"`, binary(t), "convolve", img, ker, "-o", out)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGHUP)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("convolve started ignoring SIGHUP, after one: %v", err)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("convolve started ignoring SIGHUP did not finish: %v", err)
+	}
+	// stdout a pipe whose reader quit.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	sim := p("sim.npy")
+	cmd = exec.Command(binary(t), "simulate", "-o", sim, "--frames", "64", "--size", "8", "--json", "--quiet")
+	cmd.Stdout = w
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	w.Close()
+	if code := cmd.ProcessState.ExitCode(); code != 141 || !strings.Contains(stderr.String(), "broken pipe") {
+		t.Errorf("simulate --json into a closed pipe: exit %d (%v), %q; want 141", code, err, stderr.String())
+	}
+	if f, err := npy.Open(sim); err != nil {
+		t.Errorf("simulate's output after the closed pipe: %v", err)
+	} else {
+		f.Close()
+	}
+	noLock("closed stdout", sim)
+}
