@@ -657,3 +657,32 @@ func TestRerunAfterInputRewrittenUnsampled(t *testing.T) {
 		}
 	}
 }
+
+// TestInputThatCannotBeMapped: an input that cannot be mapped for lack of
+// address space (ulimit -v) was read whole into memory instead, and Go
+// ran out of memory (a crash, exit 2). It is refused, exit 1, naming it.
+func TestInputThatCannotBeMapped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary (-short)")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "sparse.npy")
+	const T, H, W = 24576, 256, 256 // 3 GiB, sparse: no disk used
+	f, err := os.Create(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := npy.HeaderBytes(array.Uint16, array.NativeOrder, []int{T, H, W})
+	if _, err := f.Write(hdr); err == nil {
+		err = f.Truncate(int64(len(hdr)) + T*H*W*2)
+	}
+	if f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", `ulimit -v 2500000 && exec "$0" "$@"`, binary(t), "pcf", in, "-o", filepath.Join(dir, "o.npy"),
+		"--frames", "0:64", "--crop", "0:12,0:12", "--radius", "2", "--npoints", "4", "--nbins", "4", "--quiet")
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "sparse.npy: cannot map its 3072 MiB into memory") {
+		t.Fatalf("input that cannot be mapped: exit %d: %s", code, out)
+	}
+}

@@ -3,10 +3,13 @@
 package npy
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"syscall"
+
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 )
 
 // MapFile maps the regular file at path read-only (or reads it where
@@ -45,6 +48,13 @@ func mmap(f *os.File, size int64) ([]byte, func() error, error) {
 	}
 	b, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
+		// Read instead (a file system without mmap), if it fits: Go
+		// cannot recover from running out of memory. Out of address
+		// space (ENOMEM: ulimit -v), reading would need the same.
+		if total := sysmem.Total(); errors.Is(err, syscall.ENOMEM) || (total > 0 && size > total*3/4) {
+			return nil, nil, fmt.Errorf("%s: cannot map its %d MiB into memory (%v; a limit of address space, ulimit -v?), and reading them would need as much memory",
+				f.Name(), size>>20, err)
+		}
 		return readAll(f)
 	}
 	return b, func() error { return syscall.Munmap(b) }, nil

@@ -7,8 +7,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"unsafe"
+
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 )
 
 // ErrMemory reports a computation that cannot fit in this machine's memory.
@@ -36,13 +37,7 @@ func CheckMemory(what string, need int64) error {
 
 // TotalMemory is the machine's physical memory in bytes, or 0 where it
 // cannot be read.
-func TotalMemory() int64 {
-	var si syscall.Sysinfo_t
-	if syscall.Sysinfo(&si) != nil {
-		return 0
-	}
-	return int64(si.Totalram) * int64(si.Unit)
-}
+func TotalMemory() int64 { return sysmem.Total() }
 
 // MemAvailable is the memory the kernel can give without swapping
 // (MemAvailable in /proc/meminfo), 0 if unknown.
