@@ -317,9 +317,10 @@ type inputFlags struct {
 	format, shape, dtype, byteorder, crop, frames string
 	offset                                        int
 	// channel: --channel of bleach and plot (registerChannel; pcf's is
-	// the toolkit's).
-	channel int
-	fs      *flag.FlagSet
+	// the toolkit's), ownChannel whether it was registered here.
+	channel    int
+	ownChannel bool
+	fs         *flag.FlagSet
 	// rawOffset names the flag of the raw input's header bytes ("offset";
 	// plot, whose --offset picks a map, names it "raw-offset").
 	rawOffset string
@@ -328,6 +329,7 @@ type inputFlags struct {
 // registerChannel adds --channel (usage: its help) to the input options.
 func (f *inputFlags) registerChannel(fs *flag.FlagSet, usage string) {
 	fs.IntVar(&f.channel, "channel", 0, usage)
+	f.ownChannel = true
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
@@ -347,7 +349,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 // input returns the job input the flags describe.
 func (f *inputFlags) input(path string) (job.Input, error) {
 	in := job.Input{Path: path, Format: f.format, Crop: f.crop, Frames: f.frames, Channel: f.channel}
-	if f.fs != nil && f.fs.Lookup("channel") != nil {
+	if f.ownChannel && f.fs != nil {
 		given := false
 		f.fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "channel" })
 		if err := job.CheckChannel("channel", f.channel, given); err != nil {
