@@ -686,3 +686,99 @@ func TestInputThatCannotBeMapped(t *testing.T) {
 		t.Fatalf("input that cannot be mapped: exit %d: %s", code, out)
 	}
 }
+
+// TestSidecarWriteFailsKeepsOldResult: a run that cannot write its
+// result's sidecar (a full disk; here a file size limit above the small
+// result and below its sidecar) leaves the earlier result and its sidecar
+// as they were. It removed the old sidecar and published the new file
+// without one (.npy, and .tif, which shares the publication: a TIFF is
+// larger than its sidecar, so a file size limit cannot show it). The next
+// run, given room, publishes the clean run's bytes.
+func TestSidecarWriteFailsKeepsOldResult(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary (-short)")
+	}
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	in := p("in.npy")
+	if code, msg := runIn(t, "simulate", "-o", in, "--frames", "256", "--size", "7", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	opts := []string{"--radius", "2", "--npoints", "4", "--quiet"}
+	for _, out := range []string{"out.npy"} {
+		if code, msg := runIn(t, append([]string{"pcf", in, "-o", p(out), "--nbins", "4"}, opts...)...); code != 0 {
+			t.Fatal(code, msg)
+		}
+		files := []string{p(out), p(out + ".json")}
+		before := map[string][]byte{}
+		for _, f := range files {
+			before[f], _ = os.ReadFile(f)
+		}
+		// 1 KiB: the result (a few hundred bytes) fits, its sidecar not.
+		cmd := exec.Command("bash", append([]string{"-c", `ulimit -f 1 && exec "$0" "$@"`, binary(t), "pcf", in, "-o", p(out), "--nbins", "5"}, opts...)...)
+		msg, _ := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(msg), "out.npy.json") || !strings.Contains(string(msg), "file too large") {
+			t.Fatalf("%s: sidecar over the file size limit: exit %d: %s", out, code, msg)
+		}
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err != nil || !bytes.Equal(b, before[f]) {
+				t.Errorf("%s changed or went (%v) after a run that could not write its sidecar", f, err)
+			}
+		}
+		if code, msg := runIn(t, append([]string{"pcf", in, "-o", p(out), "--nbins", "5"}, opts...)...); code != 0 {
+			t.Fatal(code, msg)
+		}
+		if code, msg := runIn(t, append([]string{"pcf", in, "-o", p("clean.npy"), "--nbins", "5"}, opts...)...); code != 0 {
+			t.Fatal(code, msg)
+		}
+		if a, b := npyBytes(t, p(out)), npyBytes(t, p("clean.npy")); !bytes.Equal(a, b) {
+			t.Error("the run after the failed one differs from a clean run")
+		}
+	}
+}
+
+// TestScratchOfOneOutputSpeltTwoWays: a job killed while writing
+// link/out.npy (link a link to the folder real) and run again as
+// real/out.npy is one output: its scratch folder is the same, so the run
+// resumes or replaces it. Before, the scratch (the size of the input with
+// --copy-input) stayed beside the complete result for good.
+func TestScratchOfOneOutputSpeltTwoWays(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary (-short)")
+	}
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	if err := os.Mkdir(p("real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", p("link")); err != nil {
+		t.Fatal(err)
+	}
+	in := p("in.npy")
+	if code, msg := runIn(t, "simulate", "-o", in, "--frames", "512", "--size", "16", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	args := func(out string) []string {
+		return []string{"pcf", in, "-o", out, "--engine", "ooc", "--copy-input", "--radius", "2", "--npoints", "4", "--nbins", "6", "--quiet"}
+	}
+	cmd := exec.Command(binary(t), args(p("link/out.npy"))...)
+	cmd.Env = append(os.Environ(), "IPCF_FAULT_KILL=commit")
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the fault point was not reached: %s", out)
+	}
+	if m, _ := filepath.Glob(p("real/.ipcf-scratch-*")); len(m) != 1 {
+		t.Fatalf("after the kill: scratch folders %v, want one", m)
+	}
+	if code, msg := runIn(t, args(p("real/out.npy"))...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if m, _ := filepath.Glob(p("real/.ipcf-scratch-*")); len(m) != 0 {
+		t.Errorf("scratch left beside the complete result: %v", m)
+	}
+	if code, msg := runIn(t, args(p("clean.npy"))...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if a, b := npyBytes(t, p("real/out.npy")), npyBytes(t, p("clean.npy")); !bytes.Equal(a, b) {
+		t.Error("the result differs from a clean run's")
+	}
+}

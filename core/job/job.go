@@ -402,7 +402,7 @@ func Open(s Spec) (*Job, error) {
 	if s.Tile[0] < 0 || s.Tile[1] < 0 {
 		return nil, fmt.Errorf("%w: tile %v: want positive", pcf.ErrParam, s.Tile)
 	}
-	if j.outAbs, err = filepath.Abs(out); err != nil {
+	if j.outAbs, err = ooc.OutputPath(out); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOutput, err)
 	}
 	if s.Channel2 < 0 {

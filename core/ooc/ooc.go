@@ -390,11 +390,28 @@ func (p *plan) crcs() int {
 	return 2*p.nfiles() + 1
 }
 
+// OutputPath is the absolute path of the output path with the links of
+// its folder resolved: one name per output file, whichever way it is
+// spelt (link/out.npy, real/out.npy), for its job and its scratch. The
+// output itself is not followed (a link there is refused as an output).
+// A folder that does not exist is left as given.
+func OutputPath(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		abs = filepath.Join(d, filepath.Base(abs))
+	}
+	return abs, nil
+}
+
 // ScratchDir is the scratch folder of the job that writes output, inside
 // folder (default: beside the output). One output has one scratch folder:
-// a run of another job replaces it.
+// a run of another job replaces it. The output is named by OutputPath, so
+// every spelling of it (through a linked folder) has the same one.
 func ScratchDir(folder, output string) string {
-	abs, err := filepath.Abs(strings.TrimRight(output, "/"))
+	abs, err := OutputPath(strings.TrimRight(output, "/"))
 	if err != nil {
 		abs = output
 	}

@@ -269,8 +269,10 @@ func publishFile(path string, meta map[string]any, crc uint32) error {
 
 // publishFiles publishes the finished partial file of path and, when
 // sdPath is not "", the finished partial file of its error bars (see
-// PublishPair). The old sidecar goes first: no sidecar ever describes
-// other bytes than its files. The error bars of the result replaced that
+// PublishPair). The new sidecar is written (to a temporary file) before
+// anything else, so a full disk leaves the earlier result as it was; then
+// the old sidecar goes (no sidecar ever describes other bytes than its
+// files), the files are renamed, and the new sidecar last. The error bars of the result replaced that
 // its sidecar names (ErrorsName(path)) go with it when the new result has
 // none.
 func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) error {
@@ -278,6 +280,73 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) e
 	dir := filepath.Dir(path)
 	curves := isRegular(p)
 	sd := sdPath != "" && isRegular(PartialName(sdPath))
+	// The sidecar names the files' checksums and sizes, read from them as
+	// they are now named (a publish that is repeated finds them renamed).
+	named := func(final string, partial bool) string {
+		if partial {
+			return PartialName(final)
+		}
+		return final
+	}
+	got, size, err := fileCRC(named(path, curves))
+	if err != nil {
+		return fmt.Errorf("output %s: %w", path, err)
+	}
+	if got != crc {
+		return fmt.Errorf("output %s: checksum %08x, the finished result had %08x (changed by another program?)", path, got, crc)
+	}
+	m := copyMeta(meta)
+	m["output_crc32c"] = fmt.Sprintf("%08x", crc)
+	m["output_bytes"] = size
+	if sdPath != "" {
+		got, size, err := fileCRC(named(sdPath, sd))
+		if err != nil {
+			return fmt.Errorf("output %s: %w", sdPath, err)
+		}
+		if got != sdcrc {
+			return fmt.Errorf("output %s: checksum %08x, the finished error bars had %08x (changed by another program?)", sdPath, got, sdcrc)
+		}
+		e := map[string]any{}
+		if em, ok := meta["errors"].(map[string]any); ok {
+			e = copyMeta(em)
+		}
+		e["file"] = filepath.Base(sdPath)
+		e["crc32c"] = fmt.Sprintf("%08x", sdcrc)
+		e["bytes"] = size
+		m["errors"] = e
+	}
+	b, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return err
+	}
+	// The new sidecar is written whole and synced before anything of the
+	// earlier result goes (a full disk fails here, that result untouched);
+	// then the old sidecar goes, the files get their names, and the new
+	// sidecar its own.
+	var renameErr error
+	err = npy.WriteAtomicThen(SidecarName(path), func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	}, func() error {
+		renameErr = publishRenames(path, sdPath, curves, sd)
+		return renameErr
+	})
+	if err != nil && err != renameErr {
+		return fmt.Errorf("output %s: %w", SidecarName(path), err)
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// publishRenames removes the earlier result's sidecar (and the error bars
+// it names, when the new result has none) and gives the finished partial
+// files their names, the error bars first; sd and curves: whether each
+// is still to be renamed.
+func publishRenames(path, sdPath string, curves, sd bool) error {
+	p := PartialName(path)
+	dir := filepath.Dir(path)
 	if curves || sd {
 		stale := sdPath == "" && RecordsErrors(path, ErrorsName(path))
 		if err := os.Remove(SidecarName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -308,37 +377,7 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) e
 		}
 		fault("publish")
 	}
-	got, size, err := fileCRC(path)
-	if err != nil {
-		return fmt.Errorf("output %s: %w", path, err)
-	}
-	if got != crc {
-		return fmt.Errorf("output %s: checksum %08x, the finished result had %08x (changed by another program?)", path, got, crc)
-	}
-	m := copyMeta(meta)
-	m["output_crc32c"] = fmt.Sprintf("%08x", crc)
-	m["output_bytes"] = size
-	if sdPath != "" {
-		got, size, err := fileCRC(sdPath)
-		if err != nil {
-			return fmt.Errorf("output %s: %w", sdPath, err)
-		}
-		if got != sdcrc {
-			return fmt.Errorf("output %s: checksum %08x, the finished error bars had %08x (changed by another program?)", sdPath, got, sdcrc)
-		}
-		e := map[string]any{}
-		if em, ok := meta["errors"].(map[string]any); ok {
-			e = copyMeta(em)
-		}
-		e["file"] = filepath.Base(sdPath)
-		e["crc32c"] = fmt.Sprintf("%08x", sdcrc)
-		e["bytes"] = size
-		m["errors"] = e
-	}
-	if err := writeJSON(SidecarName(path), m); err != nil {
-		return fmt.Errorf("output %s: %w", SidecarName(path), err)
-	}
-	return syncDir(dir)
+	return nil
 }
 
 func isRegular(path string) bool {
@@ -397,8 +436,8 @@ func RecordsErrors(path, sdPath string) bool {
 	if e == nil || filepath.Base(e.File) != e.File {
 		return false
 	}
-	a, err1 := filepath.Abs(filepath.Join(filepath.Dir(path), e.File))
-	b, err2 := filepath.Abs(sdPath)
+	a, err1 := OutputPath(filepath.Join(filepath.Dir(path), e.File))
+	b, err2 := OutputPath(sdPath) // one name through a linked folder too
 	if err1 != nil || err2 != nil || a != b {
 		return false
 	}
