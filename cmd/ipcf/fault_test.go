@@ -682,7 +682,7 @@ func TestInputThatCannotBeMapped(t *testing.T) {
 	cmd := exec.Command("bash", "-c", `ulimit -v 2500000 && exec "$0" "$@"`, binary(t), "pcf", in, "-o", filepath.Join(dir, "o.npy"),
 		"--frames", "0:64", "--crop", "0:12,0:12", "--radius", "2", "--npoints", "4", "--nbins", "4", "--quiet")
 	out, _ := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "sparse.npy: cannot map its 3072 MiB into memory") {
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "sparse.npy: cannot map its 3221225600 bytes into memory") {
 		t.Fatalf("input that cannot be mapped: exit %d: %s", code, out)
 	}
 }

@@ -225,10 +225,12 @@ var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, sys
 // the command stops at its next check and cleans up (its locks), and the
 // run exits with 128 + the signal's number (130 for SIGINT, 143 for
 // SIGTERM, 129 for SIGHUP, 131 for SIGQUIT), as a shell reports a process
-// the signal ended. A signal the process was started ignoring (nohup's
-// SIGHUP, a script's background job's SIGINT) stays ignored. A second
-// signal exits at once with that status, for a command blocked in a system
-// call; every job survives being killed at any instruction. signalled
+// the signal ended. A SIGHUP or SIGINT the process was started ignoring
+// (nohup's SIGHUP, a script's background job's SIGINT) stays ignored (Go
+// tells only those two apart). A second signal (but a repeated SIGHUP: a
+// closed terminal sends two) exits at once with that status, for a
+// command blocked in a system call; every job survives being killed at
+// any instruction. signalled
 // returns the first signal, or 0. A write to a closed pipe (stdout read by
 // a program that quit) is an error, EPIPE, instead of the end of the
 // process: run exits 141 after the command cleaned up.
@@ -241,7 +243,9 @@ func interruptible(stderr io.Writer) (ctx context.Context, stop func(), signalle
 			sigs = append(sigs, s)
 		}
 	}
-	signal.Notify(ch, sigs...)
+	if len(sigs) > 0 { // Notify of none would pass on every signal
+		signal.Notify(ch, sigs...)
+	}
 	pipe := make(chan os.Signal, 1)
 	signal.Notify(pipe, syscall.SIGPIPE)
 	done := make(chan struct{})
@@ -256,11 +260,19 @@ func interruptible(stderr io.Writer) (ctx context.Context, stop func(), signalle
 		case <-done:
 			return
 		}
-		select {
-		case <-ch:
-			fmt.Fprintln(stderr, "\nipcf: interrupted again: exiting now")
-			os.Exit(128 + int(first.Load()))
-		case <-done:
+		for {
+			select {
+			case s := <-ch:
+				if s == syscall.SIGHUP {
+					// A closed terminal sends it twice (the shell, then
+					// the kernel): not a second, urgent request.
+					continue
+				}
+				fmt.Fprintln(stderr, "\nipcf: interrupted again: exiting now")
+				os.Exit(128 + int(first.Load()))
+			case <-done:
+				return
+			}
 		}
 	}()
 	return ctx, func() {

@@ -901,7 +901,7 @@ func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
 		}
 		before[f] = b
 	}
-	// 4 blocks of 512 bytes: more than the metadata, less than the maps.
+	// 4 KiB (bash counts 1 KiB blocks): more than the metadata, less than the maps.
 	cmd := exec.Command("bash", "-c", `ulimit -f 4 && exec "$0" "$@"`, binary(t), "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
 	out, err := cmd.CombinedOutput()
 	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "file too large") {
@@ -914,5 +914,72 @@ func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
 	}
 	if tmp, _ := filepath.Glob(p(".ipcf-*")); len(tmp) > 0 {
 		t.Errorf("temporary files left: %v", tmp)
+	}
+}
+
+// TestOutputPathThroughLinkThenParent: -o link/../out.npy, where link
+// leads to another folder, writes the file beside link's target (the
+// system resolves the link before ".."); the job checked the file beside
+// link (a lexical clean) and replaced a user's file there with exit 0.
+// Now the file written is the file checked: a user's file is refused.
+func TestOutputPathThroughLinkThenParent(t *testing.T) {
+	dir, p, in := smallInput(t)
+	if err := os.MkdirAll(p("real/sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "real", "sub"), p("link")); err != nil {
+		t.Fatal(err)
+	}
+	user := []byte("a user's file\n")
+	if err := os.WriteFile(p("real/out.npy"), user, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := dir + "/link/../out.npy" // not filepath.Join: it would clean the ".." away
+	if code, msg := runIn(t, "pcf", in, "-o", out, "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code != 1 || !strings.Contains(msg, "not an ipcf result") {
+		t.Errorf("-o link/../out.npy over a user's real/out.npy: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(p("real/out.npy")); !bytes.Equal(b, user) {
+		t.Fatal("the user's file was replaced")
+	}
+	os.Remove(p("real/out.npy"))
+	if code, msg := runIn(t, "pcf", in, "-o", out, "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code != 0 {
+		t.Fatalf("-o link/../out.npy: exit %d: %s", code, msg)
+	}
+	if _, err := os.Stat(p("real/out.npy.json")); err != nil {
+		t.Errorf("the result and its sidecar are not beside link's target: %v", err)
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", p("real/out.npy"), "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code != 0 || !strings.Contains(msg+"already complete", "already complete") {
+		t.Errorf("the same output spelt real/out.npy: exit %d: %s", code, msg)
+	}
+}
+
+// TestKilledPublishingErrorsThenRunWithout: a run with error bars killed
+// once it had renamed them into place, followed by a run without error
+// bars (another job: its scratch replaced), left them for good, and every
+// later run with error bars refused them as a user's file. The run
+// without removes them (the killed run's commit names their checksum).
+func TestKilledPublishingErrorsThenRunWithout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary (-short)")
+	}
+	_, p, in := smallInput(t)
+	out := p("o.npy")
+	args := []string{"pcf", in, "-o", out, "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"}
+	cmd := exec.Command(binary(t), append(args, "--errors", "blocking")...)
+	cmd.Env = append(os.Environ(), "IPCF_FAULT_KILL=publish-errors")
+	if msg, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the fault point was not reached: %s", msg)
+	}
+	if _, err := os.Stat(p("o.sd.npy")); err != nil {
+		t.Fatalf("killed after the error bars' rename: %v", err)
+	}
+	if code, msg := runIn(t, args...); code != 0 {
+		t.Fatalf("run without error bars: exit %d: %s", code, msg)
+	}
+	if _, err := os.Stat(p("o.sd.npy")); !os.IsNotExist(err) {
+		t.Errorf("the killed run's error bars are still there (%v)", err)
+	}
+	if code, msg := runIn(t, append(args, "--errors", "blocking")...); code != 0 {
+		t.Fatalf("run with error bars after: exit %d: %s", code, msg)
 	}
 }

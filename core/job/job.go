@@ -1106,6 +1106,18 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if err := os.RemoveAll(scratch + ".trash"); err != nil {
 		return sum, fmt.Errorf("scratch: %w", err)
 	}
+	if !j.zarr && j.errPath == "" {
+		// A run with error bars killed while it published them (they go
+		// into place first), followed by this job without: they are that
+		// run's, its scratch's commit says so, and no sidecar will name
+		// them; left, every later run with error bars would refuse them
+		// as a user's file.
+		if sd := ooc.ErrorsName(j.outAbs); ooc.ScratchPublishedErrors(j.spec.Scratch, j.outAbs, sd) {
+			if err := os.Remove(sd); err == nil {
+				j.log("removed %s: the error bars an interrupted run had published", sd)
+			}
+		}
+	}
 	if _, err := os.Stat(scratch); errors.Is(err, os.ErrNotExist) && out.Verify(j.key) {
 		same, err := j.sameInput(ctx, j.outAbs)
 		if err != nil {

@@ -51,22 +51,28 @@ func mmap(f *os.File, size int64) ([]byte, func() error, error) {
 		// Read instead (a file system without mmap), if it fits: Go
 		// cannot recover from running out of memory. Out of address
 		// space (ENOMEM: ulimit -v), reading would need the same.
-		if total := sysmem.Total(); errors.Is(err, syscall.ENOMEM) || (total > 0 && size > total*3/4) {
-			return nil, nil, fmt.Errorf("%s: cannot map its %d MiB into memory (%v; a limit of address space, ulimit -v?), and reading them would need as much memory",
-				f.Name(), size>>20, err)
+		if errors.Is(err, syscall.ENOMEM) {
+			return nil, nil, fmt.Errorf("%s: cannot map its %d bytes into memory (%v: a limit of address space, ulimit -v?), and reading them would need as much",
+				f.Name(), size, err)
 		}
-		return readAll(f)
+		if total := sysmem.Total(); total > 0 && size > total*3/4 {
+			return nil, nil, fmt.Errorf("%s: cannot map it (%v), and its %d bytes are more than three quarters of this machine's memory to read",
+				f.Name(), err, size)
+		}
+		return readAll(f, size)
 	}
 	return b, func() error { return syscall.Munmap(b) }, nil
 }
 
-// readAll reads the already opened (and checked) file, not its path again.
-func readAll(f *os.File) ([]byte, func() error, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, nil, err
+// readAll reads the size bytes of the already opened (and checked) file,
+// not its path again, into one buffer of that size (io.ReadAll would
+// grow one to twice as much).
+func readAll(f *os.File, size int64) ([]byte, func() error, error) {
+	b := make([]byte, size)
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), b); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w (changed while read?)", f.Name(), err)
 	}
-	b, err := io.ReadAll(f)
-	return b, func() error { return nil }, err
+	return b, func() error { return nil }, nil
 }
 
 // openNonblock opens without blocking on a FIFO (ReadRegular).

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/pcf"
@@ -390,20 +391,33 @@ func (p *plan) crcs() int {
 	return 2*p.nfiles() + 1
 }
 
-// OutputPath is the absolute path of the output path with the links of
-// its folder resolved: one name per output file, whichever way it is
-// spelt (link/out.npy, real/out.npy), for its job and its scratch. The
-// output itself is not followed (a link there is refused as an output).
-// A folder that does not exist is left as given.
+// OutputPath is the absolute path of the file the system opens for the
+// output path, its folder's links resolved: one name per output file,
+// whichever way it is spelt (link/out.npy, real/out.npy, link/../out.npy
+// where link leads elsewhere), for its job, its checks and its scratch.
+// The folder is resolved as the system does, before any "..": a lexical
+// clean first would name another file than the one written. The output
+// itself is not followed (a link there is refused as an output). A
+// folder that does not exist is taken as given.
 func OutputPath(path string) (string, error) {
-	abs, err := filepath.Abs(path)
+	dir, base := ".", path
+	if i := strings.LastIndexAny(path, string(filepath.Separator)+"/"); i >= 0 {
+		dir, base = path[:i+1], path[i+1:]
+	}
+	d, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return "", err
+		return filepath.Abs(path)
 	}
-	if d, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-		abs = filepath.Join(d, filepath.Base(abs))
+	if !filepath.IsAbs(d) {
+		// Against the working folder as the system has it (Getwd), not
+		// as $PWD spells it through a link.
+		wd, err := syscall.Getwd()
+		if err != nil {
+			return filepath.Abs(path)
+		}
+		d = filepath.Join(wd, d)
 	}
-	return abs, nil
+	return filepath.Join(d, base), nil
 }
 
 // ScratchDir is the scratch folder of the job that writes output, inside

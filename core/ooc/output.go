@@ -252,8 +252,9 @@ func fileCRC(path string) (uint32, int64, error) {
 	return h.Sum32(), n, err
 }
 
-// Publish: the old sidecar goes first (no sidecar ever describes other
-// bytes than its file), then the rename, then the new sidecar.
+// Publish: the new sidecar is written aside first, then the old one goes
+// (no sidecar ever describes other bytes than its file), then the rename,
+// then the new sidecar takes its name (publishFiles).
 func (o *NpyOutput) Publish(meta map[string]any, crc uint32) error {
 	return publishFile(o.path, meta, crc)
 }
@@ -272,9 +273,9 @@ func publishFile(path string, meta map[string]any, crc uint32) error {
 // PublishPair). The new sidecar is written (to a temporary file) before
 // anything else, so a full disk leaves the earlier result as it was; then
 // the old sidecar goes (no sidecar ever describes other bytes than its
-// files), the files are renamed, and the new sidecar last. The error bars of the result replaced that
-// its sidecar names (ErrorsName(path)) go with it when the new result has
-// none.
+// files), the files are renamed, and the new sidecar last. The error
+// bars of the result replaced that its sidecar names (ErrorsName(path))
+// go with it when the new result has none.
 func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) error {
 	p := PartialName(path)
 	dir := filepath.Dir(path)
@@ -393,9 +394,10 @@ func ErrorsName(path string) string {
 }
 
 // PublishPair publishes the finished curves out (checksum crc) with their
-// finished error bars sd (checksum sdcrc) as one result: the old sidecar
-// goes first, then the error bars and the curves get their final names,
-// then the sidecar names both files with their checksums and sizes
+// finished error bars sd (checksum sdcrc) as one result: the new sidecar
+// is written aside, the old one goes, then the error bars and the curves
+// get their final names, then the sidecar, naming both files with their
+// checksums and sizes
 // (meta["errors"], a map, gains "file", "crc32c" and "bytes"). Killed at
 // any point it leaves no sidecar that describes another pair, and like
 // Publish it may be repeated.
