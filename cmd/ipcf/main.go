@@ -154,11 +154,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		err = cmdFit(ctx, args[1:], stdout, stderr)
 	case "devices":
 		if err = noFlags("devices", args[1:]); err == nil {
-			fmt.Fprintln(stdout, pcf.Devices())
+			_, err = fmt.Fprintln(stdout, pcf.Devices())
 		}
 	case "version", "--version":
 		if err = noFlags("version", args[1:]); err == nil {
-			fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
+			_, err = fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
 		}
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[1] != "" && !strings.HasPrefix(args[1], "-") {
@@ -168,8 +168,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			}
 			return run([]string{args[1], "--help"}, stdout, stderr)
 		}
-		fmt.Fprint(stdout, usage)
-		return 0
+		if _, err = fmt.Fprint(stdout, usage); err == nil {
+			return 0
+		}
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q", args[0])}
 	}

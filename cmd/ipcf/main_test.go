@@ -620,4 +620,19 @@ func TestStopSignalsAndClosedStdout(t *testing.T) {
 		f.Close()
 	}
 	noLock("closed stdout", sim)
+	// What only prints (version, devices, help) says so too: it exited 0.
+	for _, args := range [][]string{{"version"}, {"devices"}, {"help"}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		cmd := exec.Command(binary(t), args...)
+		cmd.Stdout = w
+		cmd.Run()
+		w.Close()
+		if code := cmd.ProcessState.ExitCode(); code != 141 {
+			t.Errorf("%s into a closed pipe: exit %d, want 141", args[0], code)
+		}
+	}
 }

@@ -593,11 +593,10 @@ func (j *Job) checkOutput() error {
 			return fmt.Errorf("%w: %s (the error bars' file of %s) is an input of this job", ErrOutput, j.errPath, j.spec.Output)
 		}
 		if st.IsDir() {
-			abs, err := filepath.Abs(in)
-			if err == nil {
-				if r, err := filepath.EvalSymlinks(abs); err == nil {
-					abs = r
-				}
+			// The folder the system reads (link/.. is not a lexical one).
+			abs, err := ooc.RealPath(in)
+			if err != nil {
+				abs, _ = filepath.Abs(in)
 			}
 			if within(realOut, abs) || within(out, abs) {
 				return fmt.Errorf("%w: %s lies inside the input folder %s", ErrOutput, j.spec.Output, in)

@@ -404,20 +404,30 @@ func OutputPath(path string) (string, error) {
 	if i := strings.LastIndexAny(path, string(filepath.Separator)+"/"); i >= 0 {
 		dir, base = path[:i+1], path[i+1:]
 	}
-	d, err := filepath.EvalSymlinks(dir)
+	d, err := RealPath(dir)
 	if err != nil {
 		return filepath.Abs(path)
 	}
+	return filepath.Join(d, base), nil
+}
+
+// RealPath is the absolute path, without links, of the existing file or
+// folder path names, resolved as the system resolves it: each link before
+// the ".." after it, a relative path against the working folder as the
+// system has it (not as $PWD spells it through a link).
+func RealPath(path string) (string, error) {
+	d, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
 	if !filepath.IsAbs(d) {
-		// Against the working folder as the system has it (Getwd), not
-		// as $PWD spells it through a link.
 		wd, err := syscall.Getwd()
 		if err != nil {
-			return filepath.Abs(path)
+			return "", err
 		}
 		d = filepath.Join(wd, d)
 	}
-	return filepath.Join(d, base), nil
+	return d, nil
 }
 
 // ScratchDir is the scratch folder of the job that writes output, inside
