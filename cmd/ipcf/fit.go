@@ -565,8 +565,14 @@ var testHookFitCompanion func(path string) error
 // A run killed among the renames leaves files that its metadata names as
 // a fit's (checkFitNpyTarget replaces them).
 func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
-	npyFill := func(dt array.DType, shape []int, data []byte) func(io.Writer) error {
-		return func(w io.Writer) error { return npy.Write(w, dt, shape, data) }
+	// A failure names the file being written, not only its temporary one.
+	npyFill := func(path string, dt array.DType, shape []int, data []byte) func(io.Writer) error {
+		return func(w io.Writer) error {
+			if err := npy.Write(w, dt, shape, data); err != nil {
+				return fmt.Errorf("%s: %w", filepath.Base(path), err)
+			}
+			return nil
+		}
 	}
 	// Each file's step runs once its own temporary file is complete, just
 	// before its rename: the next file's, and so on inwards.
@@ -580,10 +586,10 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 			})
 	}
 	stderr := func() error {
-		return npy.WriteAtomicThen(names.StdErr, npyFill(array.Float32, d.shape, d.ses), meta)
+		return npy.WriteAtomicThen(names.StdErr, npyFill(names.StdErr, array.Float32, d.shape, d.ses), meta)
 	}
 	chisq := func() error {
-		return npy.WriteAtomicThen(names.ChiSq, npyFill(array.Float32, d.sshape, d.chisq), func() error {
+		return npy.WriteAtomicThen(names.ChiSq, npyFill(names.ChiSq, array.Float32, d.sshape, d.chisq), func() error {
 			if err := stderr(); err != nil {
 				return err
 			}
@@ -594,9 +600,9 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 		})
 	}
 	status := func() error {
-		return npy.WriteAtomicThen(names.Status, npyFill(array.Uint8, d.sshape, d.status), chisq)
+		return npy.WriteAtomicThen(names.Status, npyFill(names.Status, array.Uint8, d.sshape, d.status), chisq)
 	}
-	if err := npy.WriteAtomicThen(names.Params, npyFill(array.Float32, d.shape, d.params), status); err != nil {
+	if err := npy.WriteAtomicThen(names.Params, npyFill(names.Params, array.Float32, d.shape, d.params), status); err != nil {
 		return fmt.Errorf("fit: writing %s and its companions: %w", names.Params, err)
 	}
 	return nil

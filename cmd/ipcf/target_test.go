@@ -904,8 +904,8 @@ func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
 	// 4 KiB (bash counts 1 KiB blocks): more than the metadata, less than the maps.
 	cmd := exec.Command("bash", "-c", `ulimit -f 4 && exec "$0" "$@"`, binary(t), "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
 	out, err := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "file too large") {
-		t.Fatalf("refit under a file size limit: exit %d (%v): %s", code, err, out)
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "file too large") || !strings.Contains(string(out), "m.npy: ") {
+		t.Fatalf("refit under a file size limit: exit %d (%v): %s (want the file named)", code, err, out)
 	}
 	for _, f := range files {
 		if b, err := os.ReadFile(p(f)); err != nil || !bytes.Equal(b, before[f]) {
