@@ -385,7 +385,9 @@ except KeyboardInterrupt:
     lines = out.split('\n')
     assert lines[0] == 'published False', (out, err)
     _, tiles, resumed, complete = lines[1].split()
-    assert int(tiles) > int(resumed) >= 5 and complete == 'False', (out, err)
+    # resumed == tiles when the signal lands after the last tile, before
+    # the commit: still interrupted, unpublished, and resumed bit for bit.
+    assert int(tiles) >= int(resumed) >= 5 and complete == 'False', (out, err)
     assert lines[2] == 'same True', (out, err)
     assert proc.returncode == 0, err
 
