@@ -43,6 +43,21 @@ func npyData(t *testing.T, path string) []byte {
 	return v.Data[v.Offset:]
 }
 
+// bleached is bleach.Stack's correction of src (T, H, W uint16) with
+// filter size f, the real mean and one thread: what the CLI must write.
+func bleached(t *testing.T, src array.View, f int) []byte {
+	t.Helper()
+	T, H, W := src.Shape[0], src.Shape[1], src.Shape[2]
+	want, err := array.Contiguous(array.Uint16, []int{T - 2*f, H, W}, make([]byte, (T-2*f)*H*W*2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bleach.Stack(context.Background(), want, src, f, bleach.Real, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	return want.Data
+}
+
 // The CLI corrects a mapped stack where it lies: the same bytes as
 // bleach.Stack on a copy in memory, for 1 and 2 threads.
 func TestBleachMappedEqualsInMemory(t *testing.T) {
@@ -53,20 +68,14 @@ func TestBleachMappedEqualsInMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := array.Contiguous(array.Uint16, []int{T - 2*F, H, W}, make([]byte, (T-2*F)*H*W*2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bleach.Stack(context.Background(), want, src, F, bleach.Real, 1, nil); err != nil {
-		t.Fatal(err)
-	}
+	want := bleached(t, src, F)
 	for _, threads := range []string{"1", "2"} {
 		out := filepath.Join(dir, "out"+threads+".npy")
 		var stdout, stderr bytes.Buffer
 		if code := run([]string{"bleach", in, "-o", out, "--filtersize", "40", "--threads", threads, "--quiet"}, &stdout, &stderr); code != 0 {
 			t.Fatalf("threads %s: exit %d: %s", threads, code, stderr.String())
 		}
-		if got := npyData(t, out); !bytes.Equal(got, want.Data) {
+		if got := npyData(t, out); !bytes.Equal(got, want) {
 			t.Errorf("threads %s: the CLI's correction differs from bleach.Stack on the data in memory", threads)
 		}
 	}
@@ -75,19 +84,13 @@ func TestBleachMappedEqualsInMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err = array.Contiguous(array.Uint16, []int{570 - 2*F, 6, 50}, make([]byte, (570-2*F)*6*50*2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bleach.Stack(context.Background(), want, sub, F, bleach.Real, 1, nil); err != nil {
-		t.Fatal(err)
-	}
+	want = bleached(t, sub, F)
 	out := filepath.Join(dir, "crop.npy")
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"bleach", in, "-o", out, "--filtersize", "40", "--crop", "2:8,7:57", "--frames", "10:580", "--quiet"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("crop: exit %d: %s", code, stderr.String())
 	}
-	if got := npyData(t, out); !bytes.Equal(got, want.Data) {
+	if got := npyData(t, out); !bytes.Equal(got, want) {
 		t.Error("crop: the CLI's correction differs from bleach.Stack on the cropped data")
 	}
 }
@@ -293,19 +296,13 @@ func TestBleachDefaultFilterSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	const F = bleach.DefaultFilterSize
-	want, err := array.Contiguous(array.Uint16, []int{T - 2*F, H, W}, make([]byte, (T-2*F)*H*W*2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := bleach.Stack(context.Background(), want, src, F, bleach.Real, 1, nil); err != nil {
-		t.Fatal(err)
-	}
+	want := bleached(t, src, F)
 	out := filepath.Join(dir, "out.npy")
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"bleach", in, "-o", out, "--json"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	if got := npyData(t, out); !bytes.Equal(got, want.Data) {
+	if got := npyData(t, out); !bytes.Equal(got, want) {
 		t.Error("bleach without --filtersize differs from bleach.Stack with the default filter size")
 	}
 	side, err := os.ReadFile(out + ".json")

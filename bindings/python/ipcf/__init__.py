@@ -2263,9 +2263,9 @@ def correct_bleaching(data, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
     """
     # The dtype given (a list's as numpy reads it), before _input converts
     # the types the library does not take.
-    given = getattr(data, 'dtype', None)
-    if not isinstance(given, numpy.dtype):
-        given = numpy.asarray(data).dtype
+    if not isinstance(getattr(data, 'dtype', None), numpy.dtype):
+        data = numpy.asarray(data)
+    given = data.dtype
     data = _time_first(_input(data, 'data', 3), time_axis, 'data', stacklevel=3)
     f = _int(filtersize, 'filtersize', lo=1)
     o = _c.BleachOptions()
