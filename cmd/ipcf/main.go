@@ -453,7 +453,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&spec.Mask, "mask", "", "mask .npy (rows, columns); zero: not computed")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
 	fs.StringVar(&o.Device, "device", "auto", "auto, cpu, cuda or cuda:N")
-	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM); out of core it must hold the spectra of the rows one row's pairs reach, radius + 1 for the circle (a smaller one is refused with the smallest that works)")
+	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM or of the cgroup memory limit); out of core it must hold the spectra of the rows one row's pairs reach, radius + 1 for the circle (a smaller one is refused with the smallest that works)")
 	fs.StringVar(&spec.Scratch, "scratch", "", "folder for scratch files (default: next to the output)")
 	fs.BoolVar(&spec.CopyInput, "copy-input", false, "out of core: copy the frames into scratch first, even where they can be read in place (an input on a slow or shared drive, or one that may change during the run)")
 	fs.StringVar(&spec.Engine, "engine", "auto", "auto, memory or ooc (out of core)")

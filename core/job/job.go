@@ -172,8 +172,9 @@ type Summary struct {
 // TestPeakMemory.
 const overhead = 48 << 20
 
-// DefaultMemory is the default budget: a quarter of the physical memory
-// (2 GiB where it is not known).
+// DefaultMemory is the default budget: a quarter of the memory the
+// process may use (sysmem.Total: RAM or the control group's limit; 2 GiB
+// where it is not known).
 func DefaultMemory() int64 {
 	if total := pcf.TotalMemory(); total > 0 {
 		return total / 4

@@ -18,9 +18,9 @@ var ErrMemory = fmt.Errorf("pcf: not enough memory")
 func checkMemory(need int64) error { return CheckMemory("the spectra", need) }
 
 // CheckMemory refuses an allocation of need bytes (what: its name in the
-// message) larger than three quarters of the machine's RAM, which would
-// otherwise end the host process: Go cannot recover from running out of
-// memory. A negative need (an overflowed size) is refused too.
+// message) larger than three quarters of the memory the process may use
+// (RAM or its cgroup limit), which would otherwise end the host process:
+// Go cannot recover from running out of memory. A negative need (an overflowed size) is refused too.
 func CheckMemory(what string, need int64) error {
 	if need < 0 {
 		return fmt.Errorf("%w: %s would need more than %d bytes", ErrMemory, what, int64(1<<63-1))
@@ -30,13 +30,14 @@ func CheckMemory(what string, need int64) error {
 		return nil
 	}
 	if need > total*3/4 {
-		return fmt.Errorf("%w: %s need %d MiB, the machine has %d MiB (use the out-of-core engine or a smaller crop)", ErrMemory, what, need>>20, total>>20)
+		return fmt.Errorf("%w: %s need %d MiB, this process may use %d MiB (RAM or its cgroup limit; use the out-of-core engine or a smaller crop)", ErrMemory, what, need>>20, total>>20)
 	}
 	return nil
 }
 
-// TotalMemory is the machine's physical memory in bytes, or 0 where it
-// cannot be read.
+// TotalMemory is the memory this process may use in bytes (the
+// machine's RAM or its cgroup limit, sysmem.Total), or 0 where it cannot
+// be read.
 func TotalMemory() int64 { return sysmem.Total() }
 
 // MemAvailable is the memory the kernel can give without swapping

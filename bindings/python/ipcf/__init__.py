@@ -1739,7 +1739,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         Raw input: bytes to skip before the first sample.
     memory : int or str, optional
         Peak memory budget: bytes, or a size such as '2GiB', '512MiB',
-        '1.5G'. Default: a quarter of the physical memory.
+        '1.5G'. Default: a quarter of the physical memory (or of the
+        process's cgroup memory limit, where smaller).
     scratch : str or os.PathLike, optional
         Folder for out-of-core scratch files; default: beside the output.
     engine : {'auto', 'memory', 'ooc'}
