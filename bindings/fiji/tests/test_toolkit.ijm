@@ -150,6 +150,53 @@ lab = getInfo("slice.label");
 ok = (lab == "u=0 v=-2 (2 px) delay 0 fr");
 check(ok, "units: label without units", "" + lab);
 close();
+// pixels that are not square: one pixel size would make the offset (0, 2) 2 pixel widths, so
+// distances and the pixel size stay in pixels (a warning in the log)
+selectImage(ch1);
+setVoxelSize(0.1, 0.3, 1, "micron");
+Stack.setFrameInterval(5);
+Stack.setTUnit("ms");
+r = call("ipcf.Ipcf.pcf", "preset=disk radius=2 nbins=8");
+u = call("ipcf.Ipcf.property", "ipcf.distances_um");
+ok = (!startsWith(r, "error") && u == "" && call("ipcf.Ipcf.property", "ipcf.pixel_size") == "0.0"
+    && call("ipcf.Ipcf.property", "ipcf.frame_interval") == "0.005");
+check(ok, "units: pixels of 0.1 x 0.3 micron give no pixel size", r + " distances_um='" + u + "' pixel_size="
+    + call("ipcf.Ipcf.property", "ipcf.pixel_size"));
+close();
+// the bleaching correction keeps the calibration: the pCF of the corrected stack has its units
+selectImage(ch1);
+setVoxelSize(0.2, 0.2, 1, "micron");
+r = call("ipcf.Ipcf.correctBleaching", "filter=4");
+getPixelSize(unit, pw, ph);
+ok = (!startsWith(r, "error") && pw == 0.2 && ph == 0.2 && (unit == "micron" || unit == "microns" || unit == um)
+    && nSlices == T - 8);
+check(ok, "bleaching keeps the pixel size", r + " " + unit + " " + pw + " " + ph + " slices " + nSlices);
+corrected = getImageID();
+r = call("ipcf.Ipcf.pcf", "preset=disk radius=2 nbins=8");
+ok = (call("ipcf.Ipcf.property", "ipcf.pixel_size") == "0.2" && call("ipcf.Ipcf.property", "ipcf.frame_interval") == "0.005");
+check(ok, "bleaching keeps the frame interval: the pCF of the corrected stack in seconds and micrometres",
+    "pixel_size=" + call("ipcf.Ipcf.property", "ipcf.pixel_size") + " frame_interval=" + call("ipcf.Ipcf.property", "ipcf.frame_interval"));
+close();
+selectImage(corrected);
+close();
+// npoints, the other hosts' name of points, is taken; both at once are refused
+selectImage(ch1);
+r = call("ipcf.Ipcf.pcf", "radius=1 npoints=4 nbins=8");
+offs = call("ipcf.Ipcf.property", "ipcf.offsets");
+parts = split(offs, ";");
+ok = (!startsWith(r, "error") && parts.length == 4);
+check(ok, "npoints=4 gives 4 offsets", r + " offsets " + offs);
+close();
+selectImage(ch1);
+r = call("ipcf.Ipcf.pcf", "radius=1 points=4 npoints=4 nbins=8");
+ok = (startsWith(r, "error") && indexOf(r, "option 'points' given twice") >= 0);
+check(ok, "points and npoints together refused", r);
+r = call("ipcf.Ipcf.errors", "radius=1 npoints=4 nbins=8");
+offs = call("ipcf.Ipcf.property", "ipcf.offsets");
+parts = split(offs, ";");
+ok = (!startsWith(r, "error") && parts.length == 4);
+check(ok, "error bars: npoints=4 gives 4 offsets", r + " offsets " + offs);
+close();
 
 // ---- file jobs take the same keys (one parser): in memory and out of core (a small memory
 // budget), the result file holds the image command's values bit for bit ----

@@ -522,7 +522,14 @@ final class Engine {
                 st.addSlice("", px);
             }
         }
-        return new ImagePlus(imp.getShortTitle() + " corrected", st);
+        ImagePlus res = new ImagePlus(imp.getShortTitle() + " corrected", st);
+        // The same pixels and frames: the pixel size, unit and frame interval carry over (a pCF
+        // of the corrected stack keeps its units). The values are corrected raw counts, so a
+        // density calibration (a signed 16-bit image's offset among them) does not.
+        ij.measure.Calibration cal = imp.getCalibration().copy();
+        cal.disableDensityCalibration();
+        res.setCalibration(cal);
+        return res;
     }
 
     static int[] circle(int radius, int npoints) {

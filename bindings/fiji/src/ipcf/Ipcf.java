@@ -208,6 +208,15 @@ public final class Ipcf {
     static final java.util.Set<String> PCF_KEYS = new java.util.HashSet<>(java.util.Arrays.asList("radius", "points",
             "bins", "nbins", "m", "preset", "offsets", "smooth", "threshold", "second", "channel", "channel2", "bleach",
             "mean", "threads", "device", "frame_interval", "pixel_size"));
+    /** {@link #PCF_KEYS} and npoints, the other hosts' name of points ({@link FileJob#ALIASES}). */
+    static final java.util.Set<String> PCF_KEYS_ALIASED = new java.util.HashSet<>(PCF_KEYS);
+    static {
+        PCF_KEYS_ALIASED.add("npoints");
+    }
+    /** The options with npoints=N spelt points=N, the key {@link Params#parse} reads. */
+    static String pointsKey(String options) {
+        return options == null ? null : options.replaceAll("(^|\\s)npoints=", "$1points=");
+    }
     static final java.util.Set<String> PCF_FLAGS = new java.util.HashSet<>(
             java.util.Arrays.asList("roi", "acf", "delta", "cross"));
     /** Keys of {@link #correctBleaching(String)}. */
@@ -376,6 +385,26 @@ public final class Ipcf {
         }
     }
 
+    /**
+     * Whether a calibration's pixels are square (width and height equal to 1e-6): one pixel
+     * size then gives every offset's distance; otherwise an offset (0, 2) would be taken as
+     * 2 pixel widths.
+     */
+    static boolean squarePixels(Calibration cal) {
+        return Math.abs(cal.pixelWidth - cal.pixelHeight) <= 1e-6 * Math.max(Math.abs(cal.pixelWidth), Math.abs(cal.pixelHeight));
+    }
+
+    /**
+     * Micrometres per pixel for the image imp: {@link #micrometresPerPixel(Calibration)}, or 0
+     * where its pixels are not square and it is a stack (a single plane may be a line scan,
+     * whose rows are time).
+     */
+    public static double micrometresPerPixel(ImagePlus imp) {
+        Calibration cal = imp.getCalibration();
+        if (imp.getNSlices() * imp.getNFrames() > 1 && !squarePixels(cal)) return 0;
+        return micrometresPerPixel(cal);
+    }
+
     /** Micrometres per pixel (width) from a calibration in a length unit; 0 if unknown or not a length. */
     public static double micrometresPerPixel(Calibration cal) {
         if (cal == null || !cal.scaled() || !(cal.pixelWidth > 0) || Double.isInfinite(cal.pixelWidth)) return 0;
@@ -436,6 +465,12 @@ public final class Ipcf {
         Calibration src = imp.getCalibration();
         double fi = Double.isNaN(p.frameInterval) ? secondsPerFrame(src) : p.frameInterval;
         double ps = Double.isNaN(p.pixelSize) ? micrometresPerPixel(src) : p.pixelSize;
+        if (Double.isNaN(p.pixelSize) && ps > 0 && !r.lineScan && !squarePixels(src)) {
+            IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " x "
+                + src.pixelHeight + " " + src.getUnit() + "): distances, pixel size and fits stay in pixels;"
+                + " give pixel_size=UM for one size");
+            ps = 0;
+        }
         ImageStack st = new ImageStack(nx, ny);
         for (int k = 0; k < np * nb; k++) st.addSlice("", new FloatProcessor(nx, ny, r.planes[k]));
         String kind = p.acf ? (r.hasData2 ? "CCF (0,0)" : "ACF") : "pCF";
@@ -685,8 +720,8 @@ public final class Ipcf {
 
     /** The options parsed and checked for the pCF, or the ACF (acf set; offsets and presets refused). */
     static Params params(String options, boolean acf) {
-        checkOptions(options, PCF_KEYS, PCF_FLAGS, null, PCF_LISTING);
-        Params p = Params.parse(options);
+        checkOptions(options, PCF_KEYS_ALIASED, PCF_FLAGS, FileJob.ALIASES, PCF_LISTING);
+        Params p = Params.parse(pointsKey(options));
         if (acf) {
             if (p.offsets != null || !p.preset.equals("circle"))
                 throw new IllegalArgumentException("the ACF is the offset (0,0) alone: offsets and preset are for the pCF");
@@ -758,7 +793,7 @@ public final class Ipcf {
     }
 
     /** Keys of {@link #errors(String)}: the pCF's and method, segments. */
-    static final java.util.Set<String> ERRORS_KEYS = new java.util.HashSet<>(PCF_KEYS);
+    static final java.util.Set<String> ERRORS_KEYS = new java.util.HashSet<>(PCF_KEYS_ALIASED);
     static {
         ERRORS_KEYS.add("method");
         ERRORS_KEYS.add("segments");
@@ -773,7 +808,7 @@ public final class Ipcf {
     public static String errors(String options) {
         try {
             String o = options == null ? "" : options;
-            checkOptions(o, ERRORS_KEYS, PCF_FLAGS, null, PCF_LISTING + " method segments");
+            checkOptions(o, ERRORS_KEYS, PCF_FLAGS, FileJob.ALIASES, PCF_LISTING + " method segments");
             String method = strOpt(o, "method", "blocking");
             if (!method.equals("blocking") && !method.equals("segments"))
                 throw new IllegalArgumentException("method=" + method + ": want blocking or segments");
@@ -781,7 +816,7 @@ public final class Ipcf {
             if (seg != null && !method.equals("segments"))
                 throw new IllegalArgumentException("segments=" + seg + " is for method=segments");
             int segments = seg == null ? 0 : (int) whole("segments", seg, 2, Integer.MAX_VALUE);
-            Params p = Params.parse(o); // reads the pCF's keys only
+            Params p = Params.parse(pointsKey(o)); // reads the pCF's keys only
             ImagePlus imp = WindowManager.getCurrentImage();
             if (imp == null) return "error: no image";
             ImagePlus res = pcf(imp, p, method.equals("segments") ? Native.ERRORS_SEGMENTS : Native.ERRORS_BLOCKING, segments);

@@ -163,7 +163,7 @@ public class Pair_Correlation implements PlugIn {
         gd.addNumericField("Threads", d.threads, 0, 4, "(0 = all cores)");
         gd.addChoice("Device", DEVICES, Pair_Correlation_File.contains(DEVICES, d.device) ? d.device : "auto");
         gd.addStringField("Frame_interval (s)", full(Ipcf.secondsPerFrame(imp.getCalibration())), 10);
-        gd.addStringField("Pixel_size (\u00b5m)", full(Ipcf.micrometresPerPixel(imp.getCalibration())), 10);
+        gd.addStringField("Pixel_size (\u00b5m)", full(Ipcf.micrometresPerPixel(imp)), 10);
         gd.addMessage("Frame interval and pixel size: from the image's calibration; 0 = unknown");
         gd.addCheckbox("ROI as mask", imp.getRoi() != null && imp.getRoi().isArea());
         gd.addHelp("https://github.com/cgohlke/ipcf.ipynb");
