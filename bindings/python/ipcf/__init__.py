@@ -1277,7 +1277,8 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         threshold.
     delta : bool
         Return the delta-CCF: G(pixel -> neighbour) - G(neighbour ->
-        pixel), each binned and smoothed: the asymmetry of the flow.
+        pixel), each binned and smoothed: the asymmetry of the flow. With
+        one channel, the curves of the offset (0, 0) are then 0.
     frame_interval : float, optional
         Seconds between frames. The numbers do not depend on it; `delays`
         with the same options and this interval gives the delay of each
@@ -1379,7 +1380,8 @@ def acf(data, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=N
     pixel's G(tau) binned and smoothed like `pcf`'s curves. With `data2`,
     the cross-correlation of the two channels at each pixel (the pixel's
     series from `data`, the partner's from `data2`); with `delta` also,
-    G(data -> data2) - G(data2 -> data).
+    G(data -> data2) - G(data2 -> data). Without `data2`, `delta` gives 0
+    everywhere: both directions of an autocorrelation are one curve.
 
     Parameters
     ----------
