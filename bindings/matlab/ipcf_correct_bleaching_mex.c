@@ -8,15 +8,13 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_array data, out;
     ipcf_bleach_options o;
     mwSize dims[3];
-    const mwSize *in;
     mxClassID cls;
     int layout, f, taxis;
     (void)nlhs;
     ipcf_mex_lock();
     if (nrhs != 5) mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_correct_bleaching_mex: 5 arguments expected");
     ipcf_mex_data_class(prhs[0], "data");
-    if (mxGetNumberOfDimensions(prhs[0]) != 3)
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "data: %d dimensions, want 3", (int)mxGetNumberOfDimensions(prhs[0]));
+    ipcf_mex_dims3(prhs[0], "data", dims);
     layout = ipcf_mex_int32_range(prhs[4], "layout", 0, 2);
     ipcf_mex_stack(prhs[0], "data", layout, &data);
     ipcf_bleach_options_init(&o);
@@ -25,11 +23,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.mean = ipcf_mex_int32_range(prhs[2], "Mean", 0, 1);
     o.threads = ipcf_mex_int32(prhs[3], "Threads", 0);
     o.progress = ipcf_mex_progress;
-    in = mxGetDimensions(prhs[0]);
     taxis = ipcf_mex_time_dim(layout);
-    dims[0] = in[0];
-    dims[1] = in[1];
-    dims[2] = in[2];
     if ((int64_t)dims[taxis] - 2 * (int64_t)f < 1 || f < 1)
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "FilterSize=%d leaves %lld of %lld frames", f,
                           (long long)dims[taxis] - 2LL * f, (long long)dims[taxis]);

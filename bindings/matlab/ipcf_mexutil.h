@@ -349,6 +349,18 @@ static void ipcf_mex_stack(const mxArray *a, const char *name, int layout, ipcf_
     ipcf_mex_array_axes(a, name, 3, axes[layout], d);
 }
 
+/* ipcf_mex_dims3: the three dimensions of a stack (data, Data2) in d; a 2-D
+ * array is a stack whose last dimension is 1, as MATLAB drops a trailing
+ * singleton (zeros(T, H, 1) is T x H: one column of H rows, or a single
+ * pixel's trace T x 1). More than 3 dimensions raise ipcf:invalid_argument. */
+static void ipcf_mex_dims3(const mxArray *a, const char *name, mwSize d[3]) {
+    const mwSize *s = mxGetDimensions(a);
+    int nd = (int)mxGetNumberOfDimensions(a), k;
+    if (nd > 3)
+        mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions, want 3 (or 2: a last dimension of 1)", name, nd);
+    for (k = 0; k < 3; k++) d[k] = k < nd ? s[k] : 1;
+}
+
 /* ipcf_mex_time_dim: the MATLAB dimension (0-based) of the time axis in LAYOUT. */
 static int ipcf_mex_time_dim(int layout) { return layout == IPCF_MEX_LAYOUT_TYX ? 0 : 2; }
 
@@ -365,7 +377,7 @@ static int ipcf_mex_mask(const mxArray *a, const char *name, ipcf_array *d) {
         return 0;
     if (!ipcf_mex_dtype(a))
         mexErrMsgIdAndTxt("ipcf:invalid_argument",
-                          "%s: %s is not supported (want a real logical or numeric rows x columns array)", name,
+                          "%s: %s is not supported (want a real logical, uint8, uint16, int16, int32, single or double rows x columns array)", name,
                           ipcf_mex_kind(a, kind, sizeof kind));
     if (mxGetNumberOfDimensions(a) != 2)
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s: %d dimensions, want 2 (rows, columns)", name,

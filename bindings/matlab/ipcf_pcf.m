@@ -3,7 +3,10 @@ function [G, info] = ipcf_pcf(data, varargin)
 %   G = IPCF_PCF(DATA) returns the pCF of DATA, indexed DATA(t, y, x): time
 %   first, then image row y and column x, as MATLAB sees the array. DATA may
 %   be uint8, uint16, int16, int32, single or double; it is read in place (no
-%   copy). Only the first power-of-two frames are used.
+%   copy). Only the first power-of-two frames are used. A T x H array is a
+%   stack of one column (MATLAB drops the trailing 1 of T x H x 1), a T x 1
+%   array one pixel's trace; with the 'line' offsets a 2-D array is a line
+%   scan (t, x) instead.
 %
 %   G is single, indexed G(y, x, point, bin): size (H-2R, W-2R, Points, B)
 %   for an H x W image, with B <= Bins log-spaced delay bins (duplicates
@@ -23,7 +26,8 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     rows, columns the rows and columns of DATA (1-based) of G's 1st and
 %                   2nd axes
 %     bins          'log', 'linear' or 'multitau'
-%     frames_used   the frames used (the largest power of two <= T)
+%     frames_used   the frames used (the largest power of two <= T, or
+%                   <= T - 2*Bleach with the bleaching correction)
 %     frame_interval, pixel_size  as given (0 = unknown)
 %     delta         true for delta-CCFs ('Delta', true)
 %   IPCF_FIT takes INFO ('Info', INFO) for the delays, offsets and units.
@@ -40,7 +44,8 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     'Bleach'      photobleaching filter size, 0 = off (0)
 %     'BleachMean'  'real' (exact) or 'floor' (the tutorial's Cython) ('real')
 %     'Threads'     worker threads, 0 = all cores (0)
-%     'Mask'        H x W array; zero pixels are not computed ([])
+%     'Mask'        H x W logical or numeric array; zero pixels are not
+%                   computed ([])
 %     'Layout'      where the time axis is: 'tyx' (DATA(t, y, x), default),
 %                   'yxt' (DATA(y, x, t): a stack read with imread or
 %                   tiffread, frame k is DATA(:, :, k)) or 'xyt'

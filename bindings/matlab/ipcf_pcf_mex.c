@@ -17,7 +17,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_array data, data2, out, mask;
     ipcf_pcf_options o;
     int64_t shape[4];
-    mwSize dims[4];
+    mwSize dims[4], a[3];
     int layout, k, errors = 0;
     int32_t method = 0, segments = 0;
     const char *nbins_name = "Bins";
@@ -29,9 +29,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
         mexErrMsgIdAndTxt("ipcf:invalid_argument", "ipcf_pcf_mex: argument 11 must be an option struct (use ipcf_pcf)");
     layout = ipcf_mex_int32_range(prhs[7], "layout", 0, 2);
     ipcf_mex_data_class(prhs[0], "data");
-    if (mxGetNumberOfDimensions(prhs[0]) != 3)
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "data: %d dimensions, want 3 (t, y, x)",
-                          (int)mxGetNumberOfDimensions(prhs[0]));
+    ipcf_mex_dims3(prhs[0], "data", a);
     /* tyx: descriptor axes (t, y, x) are MATLAB dims 1, 2, 3 (Fortran order);
      * xyt: they are dims 3, 2, 1 (C order over reversed dims); yxt: dims 3, 1, 2. */
     ipcf_mex_stack(prhs[0], "data", layout, &data);
@@ -68,17 +66,13 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
         const mxArray *d2 = ipcf_mex_field(prhs[10], "ipcf_pcf_mex", "Data2");
         ipcf_mex_toolkit(prhs[10], "ipcf_pcf_mex", &o);
         if (!(mxIsEmpty(d2) && mxIsDouble(d2) && mxGetNumberOfDimensions(d2) == 2 && mxGetM(d2) == 0)) {
-            const mwSize *a = mxGetDimensions(prhs[0]), *b;
+            mwSize b[3];
             ipcf_mex_data_class(d2, "Data2");
-            b = mxGetDimensions(d2);
-            if (mxGetClassID(d2) != mxGetClassID(prhs[0]) || mxGetNumberOfDimensions(d2) != 3 || a[0] != b[0] ||
-                a[1] != b[1] || a[2] != b[2]) {
+            ipcf_mex_dims3(d2, "Data2", b);
+            if (mxGetClassID(d2) != mxGetClassID(prhs[0]) || a[0] != b[0] || a[1] != b[1] || a[2] != b[2]) {
                 char sa[64], sb[64];
                 snprintf(sa, sizeof sa, "%lldx%lldx%lld", (long long)a[0], (long long)a[1], (long long)a[2]);
-                if (mxGetNumberOfDimensions(d2) == 3)
-                    snprintf(sb, sizeof sb, "%lldx%lldx%lld", (long long)b[0], (long long)b[1], (long long)b[2]);
-                else
-                    snprintf(sb, sizeof sb, "%d dimensions", (int)mxGetNumberOfDimensions(d2));
+                snprintf(sb, sizeof sb, "%lldx%lldx%lld", (long long)b[0], (long long)b[1], (long long)b[2]);
                 mexErrMsgIdAndTxt("ipcf:invalid_argument", "Data2: %s %s, want the size and class of data (%s %s)",
                                   sb, mxGetClassName(d2), sa, mxGetClassName(prhs[0]));
             }

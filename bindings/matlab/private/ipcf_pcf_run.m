@@ -33,7 +33,11 @@ if strcmp(preset, 'line') && ndims(data) == 2 && ~isempty(data) && (isnumeric(da
 end
 ipcf_layout_check(data, layout, fname);
 tk.Data2 = data2;
-args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, o.Mask, device, tk, errs};
+mask = o.Mask;
+if isinteger(mask) && isreal(mask) && ~any(strcmp(class(mask), {'uint8', 'uint16', 'int16', 'int32'}))
+  mask = mask ~= 0;   % int8, uint32, int64, uint64: non-zero is computed, as for every class
+end
+args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, mask, device, tk, errs};
 if nargout < 2
   G = ipcf_pcf_mex(args{:});
   return
@@ -71,7 +75,7 @@ info.rows = margin(1) + (1:size(G, 1))';
 info.columns = margin(2) + (1:size(G, 2))';
 info.bins = modes{tk.BinMode + 1};
 info.delta = logical(tk.Delta);
-info.frames_used = pow2(floor(log2(double(T))));
+info.frames_used = pow2(floor(log2(double(T - 2 * o.Bleach))));   % the bleaching correction drops 2*Bleach frames
 info.frame_interval = frame_interval;
 info.pixel_size = pixel_size;
 end

@@ -44,6 +44,8 @@ function compare(G, want, name)
     check(false, name, sprintf('%d NaN, want %d (at other places)', nnz(isnan(G)), nnz(isnan(want))));
     return
   end
+  G = G(:);
+  want = want(:);
   err = max([0; abs(G(~isnan(G)) - want(~isnan(want)))]);
   check(err <= tol, sprintf('%s (max abs error %.2g)', name, err), sprintf('max abs error %.3g > %g', err, tol));
 end
@@ -334,7 +336,10 @@ expect_error(@() ipcf_pcf(s, 'Data2', data), 'Data2: 70x9x10 uint16, want the si
              'error: Data2 of another size');
 expect_error(@() ipcf_pcf(s, 'Data2', single(s)), 'Data2: 70x6x6 single, want the size and class of data', ...
              'error: Data2 of another class');
-expect_error(@() ipcf_pcf(s, 'Data2', s(:, :, 1)), 'Data2: 2 dimensions', 'error: Data2 2-D');
+expect_error(@() ipcf_pcf(s, 'Data2', s(:, :, 1)), 'Data2: 70x6x1 uint16, want the size and class of data (70x6x6 uint16)', ...
+             'error: Data2 2-D (one column)');
+expect_error(@() ipcf_pcf(s, 'Data2', reshape(s, 70, 6, 3, 2)), 'Data2: 4 dimensions, want 3', 'error: Data2 4-D');
+expect_error(@() ipcf_pcf(reshape(s, 70, 6, 3, 2)), 'data: 4 dimensions, want 3', 'error: data 4-D');
 expect_error(@() ipcf_pcf(s, 'Data2', {s}), 'Data2: a cell array is not supported', 'error: Data2 cell');
 expect_error(@() ipcf_pcf(s, 'Data2', s > 3), 'Data2: a logical array is not supported', 'error: Data2 logical');
 expect_error(@() ipcf_pcf(s, 'FrameInterval', -1), 'FrameInterval=-1, want a finite value >= 0', 'error: FrameInterval -1');
@@ -373,6 +378,41 @@ expect_error(@() ipcf_pcf_file(raw, fullfile(tmp, 'bad.npy'), 'Shape', [T H W], 
 check(~exist(fullfile(tmp, 'bad.npy'), 'file'), 'refused file jobs wrote nothing', 'bad.npy exists');
 check(isequaln(ipcf_pcf(s, 'Radius', 1, 'Points', 4, 'Nbins', 4), ipcf_pcf(s, 'Radius', 1, 'Points', 4, 'Bins', 4)), ...
       'still usable after the errors', 'differ');
+
+% MATLAB drops a trailing singleton: a stack of one column (T x H x 1) is a
+% T x H array, a single pixel's trace T x 1; both are still stacks (t, y, x)
+col = s(:, :, 1);                                   % 70 x 6: one column of 6 rows
+c = base();
+c.offsets = [0 1; 0 -2];
+c.nbins = 8;
+compare(ipcf_pcf(col, 'Offsets', [0 1; 0 -2], 'Nbins', 8), direct(col, col, c), 'one column (T x H x 1): offsets along y');
+c = base();
+c.offsets = [0 0];
+c.nbins = 8;
+trace = s(:, 2, 3);                                 % 70 x 1
+compare(ipcf_acf(trace, 'Nbins', 8), reshape(direct(trace, trace, c), 1, 1, []), 'a single pixel''s trace (T x 1): its ACF');
+c.offsets = [0 1];
+compare(ipcf_pcf(col, 'Offsets', [0 1], 'Nbins', 8, 'Data2', s(:, :, 2)), direct(col, s(:, :, 2), c), ...
+        'one column with a second channel of one column');
+both = ipcf_correct_bleaching(s(:, :, 1:2), 'FilterSize', 4);
+check(isequal(ipcf_correct_bleaching(col, 'FilterSize', 4), both(:, :, 1)), ...
+      'bleaching of one column (T x H) = the first column of the stack''s', 'differs');
+% INFO.frames_used: the bleaching correction drops 2*Bleach frames (70 - 2*4 = 62: 32 used)
+[G, info] = ipcf_pcf(s, 'Radius', 1, 'Points', 4, 'Nbins', 8, 'Bleach', 4);
+[~, info2] = ipcf_acf(s, 'Nbins', 8, 'Bleach', 4);
+[~, info3] = ipcf_pcf_errors(s, 'Radius', 1, 'Points', 4, 'Nbins', 8, 'Bleach', 4);
+check(info.frames_used == 32 && info2.frames_used == 32 && info3.frames_used == 32 && ...
+      isequal(info.delays, ipcf_delays(32, 'Nbins', 8)), 'INFO.frames_used with Bleach 4 of 70 frames is 32', ...
+      sprintf('%d %d %d', info.frames_used, info2.frames_used, info3.frames_used));
+% every integer class of mask: non-zero is computed
+m = ones(6, 6);
+m(3, 4) = 0;
+want = ipcf_pcf(s, 'Radius', 1, 'Points', 4, 'Nbins', 8, 'Mask', logical(m));
+ok = true;
+for cls = {'int8', 'uint8', 'uint16', 'int16', 'int32', 'uint32', 'int64', 'uint64', 'single', 'double'}
+  ok = ok && isequaln(ipcf_pcf(s, 'Radius', 1, 'Points', 4, 'Nbins', 8, 'Mask', cast(m * 3, cls{1})), want);
+end
+check(ok, 'Mask of every integer class (int8, uint32, int64, uint64 too) = the logical mask', 'differs');
 
 fprintf('test_toolkit: %d passed, %d failed, %d KNOWN (bugs outside the binding)\n', npass, numel(failed), numel(known));
 if ~isempty(failed)
