@@ -2,6 +2,7 @@ package pcf
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,5 +86,57 @@ func TestParamErrors(t *testing.T) {
 	b, _ := LogBins(8192, 32)
 	if len(b) != 30 || b[0] != 1 || b[5] != 7 || b[29] != 8192 {
 		t.Errorf("LogBins(8192, 32) = %v", b)
+	}
+}
+
+// groupsScan is the definition of groups: offset i (not yet grouped) is
+// paired with the first later ungrouped offset that is its negation.
+func groupsScan(c []Offset, share bool) [][2]int {
+	used := make([]bool, len(c))
+	var out [][2]int
+	for i := range c {
+		if used[i] {
+			continue
+		}
+		used[i] = true
+		g := [2]int{i, -1}
+		for j := i + 1; share && j < len(c); j++ {
+			if !used[j] && c[j].U == -c[i].U && c[j].V == -c[i].V {
+				used[j] = true
+				g[1] = j
+				break
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+func TestGroupsMatchScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 7))
+	for trial := range 300 {
+		n := rng.IntN(40)
+		r := 1 + rng.IntN(3) // small offsets: many duplicates, negations and (0, 0)
+		c := make([]Offset, n)
+		for i := range c {
+			c[i] = Offset{rng.IntN(2*r+1) - r, rng.IntN(2*r+1) - r}
+		}
+		for _, share := range []bool{true, false} {
+			got, want := groups(c, share), groupsScan(c, share)
+			if len(got) != len(want) {
+				t.Fatalf("trial %d %v share %v: %v, want %v", trial, c, share, got, want)
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("trial %d %v share %v: %v, want %v", trial, c, share, got, want)
+				}
+			}
+		}
+	}
+	// a circle of a million points (the most ipcf_circle takes) is planned
+	// by lookups: the scan took minutes here
+	g, err := Plan([]int{64, 8, 8}, Options{Radius: 2, Npoints: 1 << 20, Nbins: 8})
+	if err != nil || g.OutShape[2] != 1<<20 {
+		t.Fatalf("circle(2, 2^20): %v, shape %v", err, g.OutShape)
 	}
 }

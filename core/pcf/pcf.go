@@ -332,19 +332,34 @@ func Plan(shape []int, o Options) (Geometry, error) {
 // share): each group is {i, j} with offset j == -offset i, or {i, -1}.
 func groups(c []Offset, share bool) [][2]int {
 	used := make([]bool, len(c))
-	var out [][2]int
+	// at[o]: the indices of offset o not yet passed, ascending; a lookup
+	// per offset instead of a scan (a circle of a million points)
+	var at map[Offset][]int
+	if share {
+		at = make(map[Offset][]int, len(c))
+		for j, o := range c {
+			at[o] = append(at[o], j)
+		}
+	}
+	out := make([][2]int, 0, len(c))
 	for i := range c {
 		if used[i] {
 			continue
 		}
 		used[i] = true
 		g := [2]int{i, -1}
-		for j := i + 1; share && j < len(c); j++ {
-			if !used[j] && c[j].U == -c[i].U && c[j].V == -c[i].V {
-				used[j] = true
-				g[1] = j
-				break
+		if share {
+			// the first unused later index of the negation
+			neg := Offset{-c[i].U, -c[i].V}
+			q := at[neg]
+			for len(q) > 0 && (q[0] <= i || used[q[0]]) {
+				q = q[1:]
 			}
+			if len(q) > 0 {
+				used[q[0]], g[1] = true, q[0]
+				q = q[1:]
+			}
+			at[neg] = q
 		}
 		out = append(out, g)
 	}
