@@ -974,9 +974,12 @@ func ipcfgo_check_counts(data *C.ipcf_carray, counts *C.int32_t, buf *C.char, n 
 	}
 	if buf != nil && n > 0 {
 		// Cut to len, still IPCF_OK: copyText's "too small" would record an
-		// error message for a successful call.
-		out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(n))
-		out[copy(out[:n-1], err.Error())] = 0
+		// error message for a successful call. Never trust len beyond the
+		// text (a len of SIZE_MAX, "as large as it takes").
+		text := err.Error()
+		m := min(uint64(n), uint64(len(text))+1)
+		out := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(m))
+		out[copy(out[:m-1], text)] = 0
 	}
 	return ok
 }

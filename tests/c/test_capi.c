@@ -375,6 +375,11 @@ static void test_check_counts(void) {
     CHECK(ipcf_check_counts(&a, &counts, small, sizeof small) == IPCF_OK && counts == 0 && strlen(small) == 7, "cut: %s", small);
     CHECK(strcmp(before, ipcf_last_error()) == 0, "a cut message is still a success: last error changed to %s", ipcf_last_error());
     CHECK(ipcf_check_counts(&a, &counts, NULL, 0) == IPCF_OK && counts == 0, "no buffer");
+    /* len SIZE_MAX ("as large as it takes"): the text and its NUL, no more */
+    memset(msg, 'x', sizeof msg);
+    CHECK(ipcf_check_counts(&a, &counts, msg, SIZE_MAX) == IPCF_OK && counts == 0 &&
+              strstr(msg, "sample 0.25 at frame 1") != NULL && msg[strlen(msg) + 1] == 'x',
+          "len SIZE_MAX: %.80s", msg);
     f[9] = NAN;
     CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_OK && counts == 0 && strstr(msg, "NaN"), "NaN: %s", msg);
     int32_t big[2 * 2 * 3] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 65536};
