@@ -123,7 +123,7 @@ _ERRORS = {
     _c.E_NO_DEVICE: IpcfError,
     _c.E_IO: IpcfIOError,
     _c.E_BUSY: IpcfBusyError,
-    _c.E_FORKED: IpcfError,  # the library called in a forked child (C hosts; Python guards itself)
+    _c.E_FORKED: IpcfError,  # the library called in a forked child (Python checks before the call)
 }
 
 
@@ -174,7 +174,7 @@ def _check_process():
             'the library cannot run in a forked child. Use multiprocessing with the '
             '"spawn" or "forkserver" start method (dask.distributed already spawns).'
         )
-        raise _error(_c.E_INTERNAL, msg)
+        raise _error(_c.E_FORKED, msg)
 
 
 # C integer types of the library's parameters: (low, high).
@@ -183,6 +183,15 @@ _CTYPES = {
     'int64': (-(1 << 63), (1 << 63) - 1),
     'uint64': (0, (1 << 64) - 1),
 }
+
+
+def _shown(value, limit=40):
+    """Return repr(value) for a message, cut to about limit characters."""
+    try:
+        r = repr(value)
+    except Exception:  # noqa: BLE001 - a message must never fail
+        r = f'<{type(value).__name__}>'
+    return r if len(r) <= limit else f'{r[:limit - 12]}...({len(r)} characters)'
 
 
 def _int(value, name, ctype='int32', lo=None, hi=None):
@@ -209,10 +218,10 @@ def _int(value, name, ctype='int32', lo=None, hi=None):
             raise _unsupported(f'{name}={value!r}: want an integer') from None
     tlo, thi = _CTYPES[ctype]
     if not tlo <= v <= thi:
-        raise _invalid(f'{name}={v} is out of range for the library\'s {ctype} ({tlo}..{thi})')
+        raise _invalid(f'{name}={_shown(v)} is out of range for the library\'s {ctype} ({tlo}..{thi})')
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         want = f'>= {lo}' if hi is None else (f'<= {hi}' if lo is None else f'{lo}..{hi}')
-        raise _invalid(f'{name}={v}: want {want}')
+        raise _invalid(f'{name}={_shown(v)}: want {want}')
     return v
 
 
@@ -227,8 +236,13 @@ def _float(value, name, finite=True):
         raise _unsupported(f'{name}={value!r}: want a real number')
     try:
         f = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise _unsupported(f'{name}={value!r}: want a real number') from None
+    except OverflowError:
+        # an int beyond a double's range (10**400): a value, out of range
+        if finite:
+            raise _invalid(f'{name}={_shown(value)}: want a finite number (beyond the range of a double)') from None
+        f = math.inf if value > 0 else -math.inf
+    except (TypeError, ValueError):
+        raise _unsupported(f'{name}={_shown(value)}: want a real number') from None
     if finite and not math.isfinite(f):
         raise _invalid(f'{name}={f}: want a finite number')
     return f

@@ -428,6 +428,12 @@ CASES = [
     ('pcf-smooth-bool', lambda c: c.pcf(smooth=False), TypeError, 'smooth=False: want a real number'),
     ('pcf-threshold-nan', lambda c: c.pcf(threshold=math.nan), ValueError, 'threshold=nan'),
     ('pcf-threshold-array', lambda c: c.pcf(threshold=numpy.ones(3)), TypeError, 'threshold=array'),
+    # an int beyond a double is a value out of range, as for the integer options; the
+    # message shows its start, not 401 digits
+    ('pcf-threshold-10**400', lambda c: c.pcf(threshold=10**400), ValueError,
+     'threshold=1000000000000000000000000000...(401 characters): want a finite number'),
+    ('pcf-radius-10**400', lambda c: c.pcf(radius=10**400), ValueError,
+     'radius=1000000000000000000000000000...(401 characters) is out of range'),
     ('pcf-delta-str', lambda c: c.pcf(delta='true'), TypeError, "delta='true': want True or False"),
     ('pcf-data2-shape', lambda c: c.pcf(data2=c.d[:, :9]), ValueError, 'data2: shape (64, 9, 10), want (64, 10, 10)'),
     ('pcf-data2-dtype', lambda c: c.pcf(data2=c.d.astype(numpy.int32)), TypeError, 'data2: dtype int32, want uint16'),
