@@ -127,7 +127,7 @@ func TestTIFFBadInput(t *testing.T) {
 		{"tiled with strips", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(322, 16), u(323, 16))}), []string{"tiled TIFF is not supported"}, 0},
 		{"RGB chunky", writeTIFF(tiffOpts{}, []tpage{rgb}), []string{"3 samples per pixel", "not supported"}, 0},
 		{"RGB planar", writeTIFF(tiffOpts{}, []tpage{planar}), []string{"3 samples per pixel (planar configuration 2)", "not supported"}, 0},
-		{"planar configuration 2, one sample", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(284, 2))}), []string{"planar configuration 2: not supported"}, 0},
+		{"planar configuration 2, one sample (TIFF 6.0: the same as 1)", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(284, 2))}), nil, 1},
 		{"two samples, extra sample", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(277, 2), u(338, 0))}), []string{"2 samples per pixel"}, 0},
 		{"LZW", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(259, 5))}), []string{"compression 5, LZW", "only uncompressed TIFF is supported"}, 0},
 		{"Deflate", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(259, 8))}), []string{"compression 8, Adobe Deflate"}, 0},
@@ -202,6 +202,27 @@ func TestTIFFBadInput(t *testing.T) {
 			return writeTIFF(tiffOpts{}, []tpage{p})
 		}(), nil, 4},
 		{"explicit planar configuration 1", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(284, 1), u(277, 1))}), nil, 1},
+		// tifffile: a user's description, then its own; one series of (time, rows, columns)
+		{"tifffile two descriptions", writeTIFF(tiffOpts{}, withFirst(g, ij("Acquired on scope 3"), ij(`{"shape": [3, 4, 5]}`))), nil, 3},
+		{"tifffile shape with singletons", hyper(`{"shape": [1, 3, 1, 4, 5]}`, 3), nil, 3},
+		{"tifffile two series", func() []byte {
+			ps := grayPages(le, 6, 4, 5, 0)
+			ps[0], ps[3] = with(ps[0], ij(`{"shape": [3, 4, 5]}`)), with(ps[3], ij(`{"shape": [3, 4, 5]}`))
+			return writeTIFF(tiffOpts{}, ps)
+		}(), []string{"several series", "another at page 3"}, 0},
+		{"tifffile time and channels", hyper(`{"shape": [3, 2, 4, 5]}`, 6), []string{"tifffile shape [3 2 4 5]: 2 axes before the image", "imagej=True"}, 0},
+		{"tifffile shape of other planes", hyper(`{"shape": [5, 4, 5]}`, 6), []string{"5 planes, but the file holds 6 pages"}, 0},
+		{"OME two images", hyper(`<OME><Image ID="Image:0"><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image>`+
+			`<Image ID="Image:1"><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image></OME>`, 6), []string{"OME-TIFF of 2 images", "its own file"}, 0},
+		{"OME two images, prefixed", hyper(`<ome:OME xmlns:ome="x"><ome:Image><ome:Pixels SizeT='3'/></ome:Image>`+
+			`<ome:Image><ome:Pixels SizeT='3'/></ome:Image></ome:OME>`, 6), []string{"OME-TIFF of 2 images"}, 0},
+		{"OME image of fewer planes than pages", hyper(`<OME><Image><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image></OME>`, 6),
+			[]string{"1 channels x 1 z slices x 3 time points holds 6 pages"}, 0},
+		{"ImageJ signed 16-bit", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=0\nc0=-32768.0\nc1=1.0\nvunit=Gray Value\n", 3),
+			[]string{"ImageJ signed 16-bit image", "32-bit"}, 0},
+		{"ImageJ value calibration", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=0\nc0=0.5\nc1=2.0\nvunit=OD\n", 3),
+			[]string{"pixel value calibration (function cf=0, c0=0.5, c1=2.0)"}, 0},
+		{"ImageJ calibration none", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=20\n", 3), nil, 3},
 	}
 	dir := t.TempDir()
 	for i, c := range cases {

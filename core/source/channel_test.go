@@ -124,6 +124,15 @@ func TestChannels(t *testing.T) {
 				`<TiffData FirstC="2" FirstT="1" IFD="5" PlaneCount="1"/>`), 6, 0), 3, czt, 2, true},
 		{"OME XYCZT, z slices as frames", hyper(le, false, omeDesc("XYCZT", 2, 3, 1, ""), 6, 0), 2, czt, 3, true},
 		{"OME XYZTC, z slices as frames", hyper(le, false, omeDesc("XYZTC", 2, 3, 1, ""), 6, 0), 2, tcz, 3, true},
+		{"OME with a namespace prefix and single quotes", hyper(le, false, `<?xml version='1.0'?><ome:OME xmlns:ome='http://www.openmicroscopy.org/Schemas/OME/2016-06'>`+
+			`<ome:Image ID='Image:0'><ome:Pixels DimensionOrder='XYTCZ' ID='Pixels:0' SizeC='2' SizeT='3' SizeX='5' SizeY='4' SizeZ='1' Type='uint16'>`+
+			`<ome:TiffData IFD='0' PlaneCount='6'/></ome:Pixels></ome:Image></ome:OME>`, 6, 0), 2, tcz, 3, true},
+		{"SCIFIO hyperstack", hyper(le, false, "SCIFIO=0.46.0\nimages=6\nchannels=2\nframes=3\nhyperstack=true\n", 6, 0), 2, czt, 3, true},
+		{"ImageJ description after a user's", func() []byte {
+			ps := grayPages(le, 6, 4, 5, 0)
+			ps[0] = with(ps[0], ij("Acquired on scope 3"), ij(ij2x3))
+			return writeTIFF(tiffOpts{}, ps)
+		}(), 2, czt, 3, true},
 	}
 	for _, c := range cases {
 		t.Run(strings.NewReplacer(" ", "_", ",", "").Replace(c.name), func(t *testing.T) {

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -10,7 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -335,16 +336,23 @@ func open(path string, ch int) (Source, error) {
 	return src, nil
 }
 
-// openGlob opens the files a pattern matches, sorted by name, as a series
+// openGlob opens the files a pattern matches, in natural order
+// (naturalCompare), as a series
 // (channel ch selected, 0-based; -1: none).
 func openGlob(pattern string, ch int) (Source, error) {
 	files, err := filepath.Glob(pattern)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s does not exist, and is no valid pattern: %v", ErrFormat, pattern, err)
 	}
+	// Hidden files (.thumb.tif, macOS's ._frame.tif) are not frames, as a
+	// shell's * leaves them out; unless the pattern names them.
+	if !strings.HasPrefix(filepath.Base(pattern), ".") {
+		files = slices.DeleteFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), ".") })
+	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: no file matches %q", ErrFormat, pattern)
 	}
+	slices.SortFunc(files, naturalCompare)
 	for _, f := range files {
 		if _, err := npy.RegularFile(f); err != nil {
 			return nil, fmt.Errorf("%w: pattern %q matches %w", ErrFormat, pattern, err)
@@ -357,13 +365,21 @@ func openGlob(pattern string, ch int) (Source, error) {
 }
 
 // tiffFiles lists the TIFF files of a folder (recursively, as Micro-Manager
-// writes Pos0/...), sorted by name. An entry with a TIFF name that is not
-// a regular file (or a link to one) is refused; other names are skipped.
+// writes Pos0/...), in natural order (naturalCompare). An entry with a
+// TIFF name that is not a regular file (or a link to one) is refused;
+// other names, and hidden files and folders (.thumb.tif, macOS's
+// ._frame.tif), are skipped.
 func tiffFiles(dir string) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if p != dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		ext := strings.ToLower(filepath.Ext(p))
 		if d.IsDir() || (ext != ".tif" && ext != ".tiff") {
@@ -381,10 +397,59 @@ func tiffFiles(dir string) ([]string, error) {
 		return nil, err
 	}
 	if len(files) == 0 {
+		if zarrFolder(dir) {
+			return nil, fmt.Errorf("%w: %s is a Zarr folder: not supported as input (Zarr is an output format here; read it with zarr and pass the array, or convert it to .npy)", ErrFormat, dir)
+		}
 		return nil, fmt.Errorf("%w: no .tif files in %s", ErrFormat, dir)
 	}
-	sort.Strings(files)
+	slices.SortFunc(files, naturalCompare)
 	return files, nil
+}
+
+// zarrFolder reports whether dir holds Zarr metadata (v2 or v3).
+func zarrFolder(dir string) bool {
+	for _, n := range []string{".zarray", ".zgroup", "zarr.json"} {
+		if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// naturalCompare orders file names as people do and as Fiji's Image
+// Sequence import does: runs of digits by their number (frame_2 before
+// frame_10; zero-padded names keep their order), other bytes as they
+// are; names equal so (frame_01, frame_1) by their bytes.
+func naturalCompare(a, b string) int {
+	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if digit(a[i]) && digit(b[j]) {
+			si, sj := i, j
+			for i < len(a) && digit(a[i]) {
+				i++
+			}
+			for j < len(b) && digit(b[j]) {
+				j++
+			}
+			na, nb := strings.TrimLeft(a[si:i], "0"), strings.TrimLeft(b[sj:j], "0")
+			if len(na) != len(nb) {
+				return cmp.Compare(len(na), len(nb))
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			continue
+		}
+		if a[i] != b[j] {
+			return cmp.Compare(a[i], b[j])
+		}
+		i, j = i+1, j+1
+	}
+	if c := cmp.Compare(len(a)-i, len(b)-j); c != 0 {
+		return c
+	}
+	return strings.Compare(a, b)
 }
 
 // oneFolder refuses TIFF files found in more than one folder (such as

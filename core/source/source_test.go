@@ -2,8 +2,10 @@ package source
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -150,5 +152,74 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := OpenRaw("testdata/raw_le.bin", Raw{T: 21, H: 6, W: 7, DType: array.Uint16}); !errors.Is(err, ErrFormat) {
 		t.Errorf("raw too short: %v", err)
+	}
+}
+
+// TestFolderNaturalOrder: a folder (or glob) of single-page TIFFs named
+// without zero padding is read in numeric order (frame_2 before
+// frame_10), as Fiji's Image Sequence import reads it; hidden files and
+// folders (.thumb.tif, macOS's ._frame_0.tif, .cache/) are not frames.
+func TestFolderNaturalOrder(t *testing.T) {
+	dir := t.TempDir()
+	ps := grayPages(le, 12, 4, 5, 0)
+	write := func(name string, b []byte) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range ps {
+		write(fmt.Sprintf("frame_%d.tif", i), writeTIFF(tiffOpts{}, []tpage{p}))
+	}
+	write(".thumb.tif", writeTIFF(tiffOpts{}, []tpage{ps[3]}))
+	write("._frame_0.tif", []byte("\x00\x05\x16\x07AppleDouble"))
+	write(".cache/frame_5.tif", writeTIFF(tiffOpts{}, []tpage{ps[5]}))
+	for _, in := range []string{dir, filepath.Join(dir, "frame_*.tif"), filepath.Join(dir, "*.tif")} {
+		src, err := Open(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		checkStack(t, src, 12, 4, 5)
+		src.Close()
+	}
+	// a pattern that names hidden files takes them
+	src, err := Open(filepath.Join(dir, ".thumb*.tif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := src.Shape(); n != 1 {
+		t.Fatalf(".thumb*.tif: %d frames, want 1", n)
+	}
+	src.Close()
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"frame_2.tif", "frame_10.tif", -1}, {"frame_10.tif", "frame_9.tif", 1}, {"f_002.tif", "f_010.tif", -1},
+		{"a1b2", "a1b10", -1}, {"a01", "a1", -1}, {"a1", "a01", 1}, {"x", "x", 0}, {"a", "a1", -1}, {"b", "a10", 1},
+		{"Pos0/img_000000002_Default_000.tif", "Pos0/img_000000010_Default_000.tif", -1}, {"9", "10", -1}, {"", "0", -1},
+	} {
+		if got := naturalCompare(c.a, c.b); got != c.want {
+			t.Errorf("naturalCompare(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// TestZarrFolderInput: a Zarr folder given as input is named as such.
+func TestZarrFolderInput(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "in.zarr")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".zarray"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(dir)
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "is a Zarr folder: not supported as input") {
+		t.Fatalf("Open(%s) = %v, want ErrFormat naming a Zarr folder", dir, err)
 	}
 }

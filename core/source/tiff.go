@@ -2,6 +2,7 @@ package source
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/bits"
@@ -247,7 +248,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 		return page{}, 0, r.errf("page %d: an IFD without entries at byte %d (no image size, no strips)", i, ifd)
 	}
 	tags := map[uint16][]int64{}
-	var desc string
+	var descs []string
 	offSize := int64(4)
 	if r.big {
 		offSize = 8
@@ -266,7 +267,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 		if !used {
 			continue
 		}
-		if _, dup := tags[tag]; dup {
+		if _, dup := tags[tag]; dup && tag != 270 { // tifffile writes a user's description and its own
 			return page{}, 0, r.errf("page %d has tag %s twice", i, name)
 		}
 		typ, vals, raw, ok, err := r.values(e)
@@ -275,7 +276,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 		}
 		if tag == 270 {
 			if typ == 2 {
-				desc = strings.TrimRight(string(raw), "\x00")
+				descs = append(descs, strings.TrimRight(string(raw), "\x00"))
 			}
 			tags[tag] = nil
 			continue
@@ -307,8 +308,8 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	if spp != 1 {
 		return page{}, 0, r.errf("page %d has %d samples per pixel (planar configuration %d): not supported, want 1 sample per pixel (grayscale); split the channels first", i, spp, planar)
 	}
-	if planar != 1 {
-		return page{}, 0, r.errf("page %d has planar configuration %d: not supported, want 1 (one sample per pixel, contiguous)", i, planar)
+	if planar != 1 && planar != 2 { // 2 with one sample per pixel is 1 (TIFF 6.0)
+		return page{}, 0, r.errf("page %d has planar configuration %d: not supported, want 1 or 2 (chunky or planar)", i, planar)
 	}
 	if f := one(266, 1); f != 1 {
 		return page{}, 0, r.errf("page %d has fill order %d: not supported, want 1", i, f)
@@ -375,7 +376,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 			return page{}, 0, r.errf("page %d: strip %d (bytes %d to %d) outside the file of %d bytes (truncated?)", i, k, o, o+need, len(r.b))
 		}
 	}
-	p.offsets, p.desc, p.tags = offs, desc, extents
+	p.offsets, p.desc, p.tags = offs, metaDesc(descs), extents
 	return p, at + n*entry, nil
 }
 
@@ -422,15 +423,18 @@ func (r *tiffReader) outOfLine(e int64) (x [2]int64, ok bool) {
 	return [2]int64{data, data + n}, true
 }
 
-// imagej holds the dimensions an ImageJ description announces.
+// imagej holds the dimensions an ImageJ description announces, and its
+// pixel value calibration (cf, c0, c1: "" where not given).
 type imagej struct {
 	images, channels, slices, frames int
+	cf, c0, c1                       string
 }
 
 // parseImageJ reads the description ImageJ writes ("ImageJ=1.54f\n
-// images=40\nchannels=2\nframes=20\n..."); ok is false for another one.
+// images=40\nchannels=2\nframes=20\n...") or Fiji's SCIFIO writer
+// ("SCIFIO=0.46.0\n..." with the same keys); ok is false for another one.
 func parseImageJ(desc string) (ij imagej, ok bool) {
-	if !strings.HasPrefix(desc, "ImageJ=") {
+	if !strings.HasPrefix(desc, "ImageJ=") && !strings.HasPrefix(desc, "SCIFIO=") {
 		return ij, false
 	}
 	for _, line := range strings.Split(desc, "\n") {
@@ -448,16 +452,109 @@ func parseImageJ(desc string) (ij imagej, ok bool) {
 			ij.slices = n
 		case "frames":
 			ij.frames = n
+		case "cf":
+			ij.cf = v
+		case "c0":
+			ij.c0 = v
+		case "c1":
+			ij.c1 = v
 		}
 	}
 	return ij, true
 }
 
+// calibrated refuses an ImageJ file whose pixel values are a function of
+// the stored samples (cf=: ImageJ's signed 16-bit images are stored as
+// unsigned plus 32768 with c0=-32768): the pCF of the stored samples is
+// not that of the values (G changes with an offset).
+func (ij imagej) calibrated(r *tiffReader) error {
+	if ij.cf == "" || ij.cf == "20" { // 20: Calibration.NONE
+		return nil
+	}
+	if c0, err := strconv.ParseFloat(ij.c0, 64); err == nil && c0 == -32768 && ij.cf == "0" {
+		return r.errf("an ImageJ signed 16-bit image (stored as unsigned samples plus 32768, calibration c0=-32768): " +
+			"its values are not the stored samples; save it as 32-bit (Image > Type > 32-bit) or as a .npy of int16")
+	}
+	return r.errf("an ImageJ image with a pixel value calibration (function cf=%s, c0=%s, c1=%s): its values are not the stored samples; "+
+		"remove the calibration (Analyze > Calibrate: None) or save the values as 32-bit", ij.cf, ij.c0, ij.c1)
+}
+
 var (
-	omeSize     = regexp.MustCompile(`\bSize([CZT])="(\d+)"`)
-	omeOrder    = regexp.MustCompile(`\bDimensionOrder="([^"]*)"`)
-	omeTiffData = regexp.MustCompile(`<(?:\w+:)?TiffData\b([^>]*)>`)
-	omeAttr     = regexp.MustCompile(`\b(IFD|FirstC|FirstZ|FirstT)="([^"]*)"`)
+	omeRoot   = regexp.MustCompile(`<(?:[\w.-]+:)?OME\b`)
+	omePixels = regexp.MustCompile(`<(?:[\w.-]+:)?Pixels\b`)
+)
+
+// isOME reports whether a description is OME-XML (also with a namespace
+// prefix, <ome:OME>).
+func isOME(desc string) bool { return omeRoot.MatchString(desc) }
+
+// isShaped reports whether a description is tifffile's JSON ({"shape":
+// [...]}), written on the first page of each series.
+func isShaped(desc string) bool {
+	d := strings.TrimSpace(desc)
+	return strings.HasPrefix(d, "{") && strings.Contains(d, `"shape"`)
+}
+
+// metaDesc is the description of a page that carries metadata (ImageJ,
+// SCIFIO, OME-XML or tifffile's shape), else the first ("" for none):
+// tifffile writes a user's description and then its own.
+func metaDesc(descs []string) string {
+	for _, d := range descs {
+		if _, ok := parseImageJ(d); ok || isOME(d) || isShaped(d) {
+			return d
+		}
+	}
+	if len(descs) > 0 {
+		return descs[0]
+	}
+	return ""
+}
+
+// shapedSeries refuses a file that tifffile wrote as several series (a
+// description {"shape": ...} on a later page starts one) or as one series
+// of more axes than (time, rows, columns) (time and channels, [256, 2, 8,
+// 10]), which would otherwise be read as one time series of every page.
+func (r *tiffReader) shapedSeries(pages []page) error {
+	for i, p := range pages {
+		if i > 0 && isShaped(p.desc) {
+			return r.errf("a file of several series (tifffile: a series starts at page 0 and another at page %d): ipcf reads one time series per file; save each series to its own file", i)
+		}
+	}
+	if !isShaped(pages[0].desc) {
+		return nil
+	}
+	var meta struct {
+		Shape []int64 `json:"shape"`
+	}
+	if err := json.Unmarshal([]byte(pages[0].desc), &meta); err != nil || len(meta.Shape) < 2 {
+		return nil // not tifffile's (or a shape this reader does not use)
+	}
+	lead := meta.Shape[:len(meta.Shape)-2]
+	axes, n := 0, int64(1)
+	for _, s := range lead {
+		if s > 1 {
+			axes++
+		}
+		if s < 0 || (s > 0 && n > math.MaxInt64/s) {
+			return r.errf("tifffile shape %v: not a shape", meta.Shape)
+		}
+		n *= s
+	}
+	switch {
+	case axes > 1:
+		return r.errf("tifffile shape %v: %d axes before the image (time and channels?), stored one plane after the other; ipcf reads (time, rows, columns): "+
+			"save one channel per file, or an ImageJ hyperstack (imwrite(..., imagej=True, metadata={'axes': 'TCYX'})) and select a channel with --channel", meta.Shape, axes)
+	case n != int64(len(pages)):
+		return r.errf("tifffile shape %v: %d planes, but the file holds %d pages", meta.Shape, n, len(pages))
+	}
+	return nil
+}
+
+var (
+	omeSize     = regexp.MustCompile(`\bSize([CZT])\s*=\s*["'](\d+)["']`)
+	omeOrder    = regexp.MustCompile(`\bDimensionOrder\s*=\s*["']([^"']*)["']`)
+	omeTiffData = regexp.MustCompile(`<(?:[\w.-]+:)?TiffData\b([^>]*)>`)
+	omeAttr     = regexp.MustCompile(`\b(IFD|FirstC|FirstZ|FirstT)\s*=\s*["']([^"']*)["']`)
 )
 
 // planes says how a multi-channel TIFF file stores its channels: channel
@@ -482,10 +579,13 @@ func channelHint(n int) string {
 // DimensionOrder (TiffData, when it maps planes, agreeing). ok is false
 // for a file of one channel (or no OME-XML).
 func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool, err error) {
-	if !strings.Contains(desc, "<OME") {
+	if !isOME(desc) {
 		return pl, false, nil
 	}
-	pixels := strings.Split(desc, "<Pixels")[1:]
+	pixels := omePixels.Split(desc, -1)[1:]
+	if len(pixels) > 1 {
+		return pl, false, r.errf("OME-TIFF of %d images (series or positions): ipcf reads one time series per file; save each image to its own file", len(pixels))
+	}
 	for _, px := range pixels {
 		px, _, _ = strings.Cut(px, ">")
 		size := map[string]int{"C": 1, "Z": 1, "T": 1}
@@ -501,12 +601,13 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 			return pl, false, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT (%d, %d, %d)", size["C"], size["Z"], size["T"])
 		case size["Z"] > 1 && size["T"] > 1:
 			return pl, false, r.errf("OME-TIFF with %d z slices and %d time points: not supported (its pages are not all time frames)", size["Z"], size["T"])
+		case omeFewerPlanes(size, images):
+			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points holds %d pages, more than its planes: not read as one time series",
+				size["C"], size["Z"], size["T"], images)
 		case size["C"] <= 1:
 			continue
 		case ch < 0:
 			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first", size["C"], channelHint(size["C"]))
-		case len(pixels) > 1:
-			return pl, false, r.errf("OME-TIFF of %d images, one of %d channels: reading a channel is supported in a file of one image only", len(pixels), size["C"])
 		}
 		order := "XYCZT"
 		if m := omeOrder.FindStringSubmatch(px); m != nil {
@@ -554,6 +655,17 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		ok = true
 	}
 	return pl, ok, nil
+}
+
+// omeFewerPlanes reports whether an image of size C x Z x T (each >= 1)
+// has fewer planes than pages: the file holds more than this image (a
+// file of several images may also hold part of one).
+func omeFewerPlanes(size map[string]int, pages int) bool {
+	hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"]))
+	if hi == 0 {
+		hi, lo = bits.Mul64(lo, uint64(size["T"]))
+	}
+	return hi == 0 && lo < uint64(pages)
 }
 
 // imagejPlanes reads the dimensions of an ImageJ description: a
@@ -637,12 +749,18 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 			return nil, r.errf("page %d is %dx%d %s, page 0 %dx%d %s", i, p.w, p.h, p.dtype, p0.w, p0.h, p0.dtype)
 		}
 	}
+	if err := r.shapedSeries(pages); err != nil {
+		return nil, err
+	}
 	pl, multi, err := r.omePlanes(p0.desc, len(pages), ch)
 	if err != nil {
 		return nil, err
 	}
 	ij, isIJ := parseImageJ(p0.desc)
 	if isIJ {
+		if err := ij.calibrated(r); err != nil {
+			return nil, err
+		}
 		images := ij.images
 		if images == 0 {
 			images = len(pages)

@@ -115,32 +115,43 @@ func writeTIFF(o tiffOpts, pages []tpage) []byte {
 			279: {279, 4, counts, ""},
 			339: {339, 3, []uint64{uint64(p.sf)}, ""},
 		}
+		// A tag given twice in p.tags is written twice (tifffile writes two
+		// ImageDescriptions), the second right after the first.
+		given := map[uint16]bool{}
+		dups := map[uint16][]ttag{}
 		for _, t := range p.tags {
-			if t.typ == 0 {
+			switch {
+			case t.typ == 0:
 				delete(tags, t.id)
-			} else {
+			case given[t.id]:
+				dups[t.id] = append(dups[t.id], t)
+			default:
 				tags[t.id] = t
 			}
+			given[t.id] = true
 		}
 		ids := make([]int, 0, len(tags))
 		for id := range tags {
 			ids = append(ids, int(id))
 		}
 		sort.Ints(ids)
+		var entries []ttag
+		for _, id := range ids {
+			entries = append(append(entries, tags[uint16(id)]), dups[uint16(id)]...)
+		}
 		ifd := len(b)
 		ifds = append(ifds, ifd)
 		patch(nextField, uint64(ifd))
 		entry, inline := 12, 4
 		if o.big {
 			entry, inline = 20, 8
-			put64(uint64(len(ids)))
+			put64(uint64(len(entries)))
 		} else {
-			put16(uint16(len(ids)))
+			put16(uint16(len(entries)))
 		}
-		extra := len(b) + len(ids)*entry + inline // out-of-line values go after the IFD
+		extra := len(b) + len(entries)*entry + inline // out-of-line values go after the IFD
 		var ext []byte
-		for _, id := range ids {
-			t := tags[uint16(id)]
+		for _, t := range entries {
 			var val []byte
 			count, typ := len(t.vals), t.typ
 			switch t.typ {
