@@ -249,7 +249,7 @@ func number(s string) float64 {
 // tunit= with the resolution tags (pixels per unit).
 func imagejUnits(desc string, xres, yres float64) metadata {
 	m := metadata{name: "ImageJ"}
-	if !strings.HasPrefix(desc, "ImageJ=") {
+	if _, ok := parseImageJ(desc); !ok { // ImageJ's or SCIFIO's
 		return m
 	}
 	kv := map[string]string{}
@@ -311,7 +311,7 @@ func unescapeImageJ(s string) string {
 // omeUnits reads the first Pixels element of an OME-XML description.
 func omeUnits(desc string) metadata {
 	m := metadata{name: "OME-XML"}
-	if !strings.Contains(desc, "<OME") {
+	if !isOME(desc) {
 		return m
 	}
 	d := xml.NewDecoder(strings.NewReader(desc))

@@ -87,6 +87,12 @@ func TestUnits(t *testing.T) {
 		{"imagej yunit other than unit", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nyunit=nm\n"),
 			rat(282, 2, 1))),
 			Units{}},
+		{"scifio micron", writeTIFF(tiffOpts{}, withFirst(g, asc(270, "SCIFIO=0.46.0\nimages=3\nframes=3\nunit=micron\nfinterval=0.05\n"),
+			rat(282, 2500000, 1000000), rat(283, 2500000, 1000000))),
+			Units{0.05, 0.4, "ImageJ"}},
+		{"ome with a namespace prefix and single quotes", writeTIFF(tiffOpts{}, withFirst(g, asc(270, `<?xml version='1.0'?><ome:OME xmlns:ome='http://www.openmicroscopy.org/Schemas/OME/2016-06'>`+
+			`<ome:Image ID='Image:0'><ome:Pixels PhysicalSizeX='0.5' PhysicalSizeY='0.5' TimeIncrement='0.02' SizeT='3'/></ome:Image></ome:OME>`))),
+			Units{0.02, 0.5, "OME-XML"}},
 		// Micro-Manager: the image's MicroManagerMetadata, with its Summary
 		{"micro-manager tag", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, mmJSON))),
 			Units{0.1, 0.108, "Micro-Manager"}},
