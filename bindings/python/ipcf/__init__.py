@@ -824,7 +824,13 @@ def _offsets_for(value, radius, npoints, line):
         value = 'line' if line else 'circle'
     if isinstance(value, str):
         kind = _choice(value, 'offsets', _PRESETS)
-        return None if kind == 'circle' else _preset_offsets(kind, radius, npoints)
+        if kind == 'circle':
+            return None
+        uv = _preset_offsets(kind, radius, npoints)
+        if len(uv) > _MAX_OFFSETS:
+            raise _invalid(f'offsets={kind!r} with radius={radius}: {len(uv)} offsets, more than the {_MAX_OFFSETS} '
+                           f'one computation takes (a smaller radius, or a list of the offsets needed)')
+        return uv
     return _offsets_array(value)
 
 

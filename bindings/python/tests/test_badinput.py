@@ -430,6 +430,8 @@ CASES = [
     ('pcf-threshold-array', lambda c: c.pcf(threshold=numpy.ones(3)), TypeError, 'threshold=array'),
     # an int beyond a double is a value out of range, as for the integer options; the
     # message shows its start, not 401 digits
+    ('pcf-disk-too-many-offsets', lambda c: ipcf.pcf_output_shape((64, 400, 400), offsets='disk', radius=150), ValueError,
+     "offsets='disk' with radius=150: 70680 offsets, more than the 65536"),
     ('pcf-threshold-10**400', lambda c: c.pcf(threshold=10**400), ValueError,
      'threshold=1000000000000000000000000000...(401 characters): want a finite number'),
     ('pcf-radius-10**400', lambda c: c.pcf(radius=10**400), ValueError,
