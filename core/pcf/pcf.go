@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"unsafe"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -325,6 +326,14 @@ func Plan(shape []int, o Options) (Geometry, error) {
 	}
 	g.Delays = delays(g.Bins, g.Lags)
 	g.OutShape = [4]int{g.H - 2*g.Margin[0], g.W - 2*g.Margin[1], len(g.Offsets), len(g.Delays)}
+	n := uint64(4) // float32 bytes
+	for _, s := range g.OutShape {
+		hi, lo := bits.Mul64(n, uint64(s))
+		if hi != 0 || lo > math.MaxInt64 {
+			return g, fmt.Errorf("%w: an output of %v float32 values is more than 2^63 bytes", ErrParam, g.OutShape)
+		}
+		n = lo
+	}
 	return g, nil
 }
 

@@ -3,6 +3,7 @@ package pcf
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -249,6 +250,11 @@ func TestToolkitGeometry(t *testing.T) {
 		if _, err := Plan([]int{64, 20, 30}, o); err == nil {
 			t.Errorf("bad options %d accepted", i)
 		}
+	}
+	// an output of more than 2^63 bytes is refused, not planned with a
+	// size that wraps (ipcf_pcf_output_shape said OK for (2^40)^3)
+	if _, err := Plan([]int{64, 1 << 40, 1 << 40}, Options{Radius: 1, Npoints: 4, Nbins: 8}); err == nil || !strings.Contains(err.Error(), "more than 2^63 bytes") {
+		t.Errorf("output of more than 2^63 bytes: %v", err)
 	}
 	d2 := randomStack(1, 64, 20, 29, 5)
 	if _, err := Plan([]int{64, 20, 30}, Options{Radius: 1, Npoints: 4, Nbins: 8, Data2: &d2}); err == nil {
