@@ -17,6 +17,7 @@ import "C"
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"unsafe"
@@ -253,11 +254,12 @@ func fitOffsets(s *fitSpec, uv *C.ipcf_cint32, k int64, what string) ([]fit.Vec,
 		return nil, nil, nil
 	}
 	if s.model == C.IPCF_MODEL_CCF2D {
+		// Two directions: some offset off the line through (0, 0) and the
+		// first other than (0, 0) (one pass; a pair loop took seconds for
+		// 65,536 offsets).
 		twoD := false
-		for _, a := range offs {
-			for _, b := range offs {
-				twoD = twoD || a.U*b.V != a.V*b.U
-			}
+		if a := slices.IndexFunc(offs, func(o pcf.Offset) bool { return o != pcf.Offset{} }); a >= 0 {
+			twoD = slices.ContainsFunc(offs, func(b pcf.Offset) bool { return offs[a].U*b.V != offs[a].V*b.U })
 		}
 		if !twoD {
 			return nil, nil, fail(eInvalid, "offsets: %s needs offsets in two directions (not all on one line through (0, 0)) to determine the flow's velocity (vx, vy); the %d offset(s) lie on one line", s.name(), k)

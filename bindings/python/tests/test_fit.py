@@ -349,6 +349,7 @@ def test_bad_input():
         (E, 'kappa', dict(model='acf3d', offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
         (E, 'offset (0, 0)', dict(model='acf2d')),
         (E, 'two directions', dict(model='ccf2d', offsets=[(1, 0), (2, 0), (-1, 0), (3, 0)])),
+        (E, 'two directions', dict(model='ccf2d', offsets=[(0, 0), (2, 0), (-1, 0), (0, 0)])),
         (E, 'IPCF_FIT_JOINT', dict(model='acf2d', joint=True, offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
         (E, 'waist=-1', dict(waist=-1)),
         (E, 'not both', dict(waist=2, waist_um=1)),
