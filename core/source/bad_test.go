@@ -222,6 +222,8 @@ func TestTIFFBadInput(t *testing.T) {
 			[]string{"ImageJ signed 16-bit image", "32-bit"}, 0},
 		{"ImageJ value calibration", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=0\nc0=0.5\nc1=2.0\nvunit=OD\n", 3),
 			[]string{"pixel value calibration (function cf=0, c0=0.5, c1=2.0)"}, 0},
+		{"MetaMorph STK", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{33629, 4, []uint64{3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, ""})}),
+			[]string{"MetaMorph STK file", "multi-page TIFF"}, 0},
 		{"ImageJ calibration none", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=20\n", 3), nil, 3},
 	}
 	dir := t.TempDir()

@@ -263,6 +263,9 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 		if x, ok := r.outOfLine(e); ok {
 			extents = append(extents, x)
 		}
+		if tag == 33629 { // UIC2Tag: MetaMorph's planes, stored after one IFD
+			return page{}, 0, r.errf("a MetaMorph STK file (its planes follow one IFD, UIC2Tag): not supported; save it as a multi-page TIFF (Fiji: File > Save As > Tiff)")
+		}
 		name, used := tagNames[tag]
 		if !used {
 			continue
