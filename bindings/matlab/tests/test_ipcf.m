@@ -106,7 +106,8 @@ check(all(isnan(reshape(Gm(1:6, :, :, :), [], 1))) && isequal(Gm(7:end, :, :, :)
 % Bad inputs raise errors with identifiers ipcf:<status>.
 expect_error(@() ipcf_pcf(complex(double(data))), 'ipcf:unsupported_layout', 'not supported');
 expect_error(@() ipcf_pcf({1, 2}), 'ipcf:unsupported_layout', 'not supported');
-expect_error(@() ipcf_pcf(data(:, :, 1)), 'ipcf:invalid_argument', 'want 3');
+expect_error(@() ipcf_pcf(data(:, :, 1)), 'ipcf:invalid_argument', 'too large for a 32x1 image');   % one column (T x H x 1)
+expect_error(@() ipcf_pcf(repmat(data, [1 1 1 2])), 'ipcf:invalid_argument', 'want 3');
 expect_error(@() ipcf_pcf(data, 'Radius', 20), 'ipcf:invalid_argument', 'radius=20 too large');
 expect_error(@() ipcf_pcf(data, 'Bins', 1), 'ipcf:invalid_argument', 'Bins=1');
 expect_error(@() ipcf_pcf(data, 'Points', 0), 'ipcf:invalid_argument', 'Points=0');
