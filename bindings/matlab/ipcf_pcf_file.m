@@ -86,7 +86,8 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %     'Offset'        raw input: bytes before the first sample (0)
 %   Job
 %     'Memory'        memory budget: '2GiB', '512MiB', '1.5G' or a number of
-%                     bytes ('' = a quarter of the RAM)
+%                     bytes ('' = a quarter of the RAM, or of the
+%                     process's cgroup memory limit)
 %     'Scratch'       folder of the out-of-core scratch files ('' = beside
 %                     OUTPUT)
 %     'Engine'        'auto' (in memory if it fits the budget), 'memory'

@@ -209,13 +209,47 @@ func TestTIFFBadInput(t *testing.T) {
 			ps := grayPages(le, 6, 4, 5, 0)
 			ps[0], ps[3] = with(ps[0], ij(`{"shape": [3, 4, 5]}`)), with(ps[3], ij(`{"shape": [3, 4, 5]}`))
 			return writeTIFF(tiffOpts{}, ps)
-		}(), []string{"several series", "another at page 3"}, 0},
+		}(), []string{"several series", "a series starts at page 3"}, 0},
+		{"tifffile a frame at a time (append=True)", func() []byte {
+			ps := grayPages(le, 4, 4, 5, 0)
+			for i := range ps {
+				ps[i] = with(ps[i], ij(`{"shape": [4, 5]}`))
+			}
+			return writeTIFF(tiffOpts{}, ps)
+		}(), nil, 4},
+		{"tifffile frames then a series", func() []byte {
+			ps := grayPages(le, 4, 4, 5, 0)
+			ps[0], ps[1], ps[2] = with(ps[0], ij(`{"shape": [4, 5]}`)), with(ps[1], ij(`{"shape": [4, 5]}`)), with(ps[2], ij(`{"shape": [2, 4, 5]}`))
+			return writeTIFF(tiffOpts{}, ps)
+		}(), []string{"several series"}, 0},
+		{"OME Pixels in a comment", hyper(`<OME><!-- <Pixels SizeT="9"> --><Image><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image></OME>`, 3), nil, 3},
+		{"ImageJ scale calibration (the same pCF)", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=0\nc0=0\nc1=2.5\n", 3), nil, 3},
+		{"ImageJ calibration with spaces", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf = 0\nc0 = -32768\nc1 = 1\n", 3), []string{"ImageJ signed 16-bit image"}, 0},
+		// Micro-Manager's other files: a stub OME-XML (no Pixels), then its ImageJ description
+		{"Micro-Manager stub OME-XML, ImageJ 2 channels", func() []byte {
+			ps := grayPages(le, 6, 4, 5, 0)
+			ps[0] = with(ps[0], ij(`<?xml version="1.0"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"><BinaryOnly MetadataFile="x_MMStack.ome.tif" UUID="urn:uuid:1"/></OME>`),
+				ij("ImageJ=1.54f\nimages=6\nchannels=2\nframes=3\nhyperstack=true\n"))
+			return writeTIFF(tiffOpts{}, ps)
+		}(), []string{"ImageJ hyperstack with 2 channels"}, 0},
 		{"tifffile time and channels", hyper(`{"shape": [3, 2, 4, 5]}`, 6), []string{"tifffile shape [3 2 4 5]: 2 axes before the image", "imagej=True"}, 0},
 		{"tifffile shape of other planes", hyper(`{"shape": [5, 4, 5]}`, 6), []string{"5 planes, but the file holds 6 pages"}, 0},
 		{"OME two images", hyper(`<OME><Image ID="Image:0"><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image>`+
 			`<Image ID="Image:1"><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image></OME>`, 6), []string{"OME-TIFF of 2 images", "its own file"}, 0},
 		{"OME two images, prefixed", hyper(`<ome:OME xmlns:ome="x"><ome:Image><ome:Pixels SizeT='3'/></ome:Image>`+
 			`<ome:Image><ome:Pixels SizeT='3'/></ome:Image></ome:OME>`, 6), []string{"OME-TIFF of 2 images"}, 0},
+		// Micro-Manager: the dataset's OME-XML (every position) in each position's file; TiffData
+		// name the file of each plane (the test names this file mmpos0.tif)
+		{"mmpos0", hyper(`<OME><Image ID="Image:0"><Pixels DimensionOrder="XYCZT" SizeC="1" SizeT="3" SizeZ="1">`+
+			`<TiffData FirstT="0" IFD="0" PlaneCount="3"><UUID FileName="mmpos0.tif">urn:uuid:1</UUID></TiffData></Pixels></Image>`+
+			`<Image ID="Image:1"><Pixels DimensionOrder="XYCZT" SizeC="1" SizeT="3" SizeZ="1">`+
+			`<TiffData FirstT="0" IFD="0" PlaneCount="3"><UUID FileName="mmpos1.tif">urn:uuid:2</UUID></TiffData></Pixels></Image></OME>`, 3), nil, 3},
+		{"mmpos9", hyper(`<OME><Image><Pixels SizeT="3"><TiffData IFD="0" PlaneCount="3"><UUID FileName="mmpos0.tif">u</UUID></TiffData></Pixels></Image>`+
+			`<Image><Pixels SizeT="3"><TiffData IFD="0" PlaneCount="3"><UUID FileName="mmpos1.tif">u</UUID></TiffData></Pixels></Image></OME>`, 3),
+			[]string{"none of them stored in this file (mmpos9.tif)"}, 0},
+		{"OME two images both here", hyper(`<OME><Image><Pixels SizeT="3"><TiffData IFD="0" PlaneCount="3"/></Pixels></Image>`+
+			`<Image><Pixels SizeT="3"><TiffData IFD="3" PlaneCount="3"/></Pixels></Image></OME>`, 6),
+			[]string{"holding 2 of its 2 images"}, 0},
 		{"OME image of fewer planes than pages", hyper(`<OME><Image><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image></OME>`, 6),
 			[]string{"1 channels x 1 z slices x 3 time points holds 6 pages"}, 0},
 		{"ImageJ signed 16-bit", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=0\nc0=-32768.0\nc1=1.0\nvunit=Gray Value\n", 3),
@@ -223,7 +257,8 @@ func TestTIFFBadInput(t *testing.T) {
 		{"ImageJ value calibration", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=0\nc0=0.5\nc1=2.0\nvunit=OD\n", 3),
 			[]string{"pixel value calibration (function cf=0, c0=0.5, c1=2.0)"}, 0},
 		{"MetaMorph STK", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{33629, 4, []uint64{3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, ""})}),
-			[]string{"MetaMorph STK file", "multi-page TIFF"}, 0},
+			[]string{"MetaMorph STK file of 18 planes", "multi-page TIFF"}, 0},
+		{"MetaMorph STK of one plane", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{33629, 4, []uint64{1}, ""})}), nil, 1},
 		{"ImageJ calibration none", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=20\n", 3), nil, 3},
 	}
 	dir := t.TempDir()

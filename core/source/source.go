@@ -577,8 +577,13 @@ func singlePage(m *mapping) (page, *tiffReader, error) {
 	if len(pages) > 1 {
 		return page{}, nil, r.errf("holds more than one page: the files of a folder or pattern must be single-page TIFF files (give a multi-page file on its own)")
 	}
-	if ij, ok := parseImageJ(pages[0].desc); ok && ij.images > 1 {
-		return page{}, nil, r.errf("ImageJ file of %d images: the files of a folder or pattern must be single-page TIFF files (give a multi-page file on its own)", ij.images)
+	if ij, ok := parseImageJ(pages[0].desc); ok {
+		if ij.images > 1 {
+			return page{}, nil, r.errf("ImageJ file of %d images: the files of a folder or pattern must be single-page TIFF files (give a multi-page file on its own)", ij.images)
+		}
+		if err := ij.calibrated(r); err != nil {
+			return page{}, nil, err
+		}
 	}
 	return pages[0], r, nil
 }

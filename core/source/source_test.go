@@ -223,3 +223,19 @@ func TestZarrFolderInput(t *testing.T) {
 		t.Fatalf("Open(%s) = %v, want ErrFormat naming a Zarr folder", dir, err)
 	}
 }
+
+// TestFolderOfCalibratedImageJ: a folder of ImageJ signed 16-bit pages
+// (stored +32768) is refused as a single such file is.
+func TestFolderOfCalibratedImageJ(t *testing.T) {
+	dir := t.TempDir()
+	for i, p := range grayPages(le, 3, 4, 5, 0) {
+		b := writeTIFF(tiffOpts{}, []tpage{with(p, ij("ImageJ=1.54f\ncf=0\nc0=-32768.0\nc1=1.0\nvunit=Gray Value\n"))})
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%d.tif", i)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := Open(dir)
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "ImageJ signed 16-bit image") {
+		t.Fatalf("Open(%s) = %v, want the signed 16-bit refusal", dir, err)
+	}
+}

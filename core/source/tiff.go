@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -263,8 +265,10 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 		if x, ok := r.outOfLine(e); ok {
 			extents = append(extents, x)
 		}
-		if tag == 33629 { // UIC2Tag: MetaMorph's planes, stored after one IFD
-			return page{}, 0, r.errf("a MetaMorph STK file (its planes follow one IFD, UIC2Tag): not supported; save it as a multi-page TIFF (Fiji: File > Save As > Tiff)")
+		if tag == 33629 { // UIC2Tag: MetaMorph's planes (its count), stored after one IFD
+			if _, planes, _, _, _, err := r.locate(e); err != nil || planes > 1 {
+				return page{}, 0, r.errf("a MetaMorph STK file of %d planes (they follow one IFD, UIC2Tag): not supported; save it as a multi-page TIFF (Fiji: File > Save As > Tiff)", planes)
+			}
 		}
 		name, used := tagNames[tag]
 		if !used {
@@ -442,6 +446,7 @@ func parseImageJ(desc string) (ij imagej, ok bool) {
 	}
 	for _, line := range strings.Split(desc, "\n") {
 		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 		n, err := strconv.Atoi(v)
 		if err != nil {
 			n = -1
@@ -474,7 +479,12 @@ func (ij imagej) calibrated(r *tiffReader) error {
 	if ij.cf == "" || ij.cf == "20" { // 20: Calibration.NONE
 		return nil
 	}
-	if c0, err := strconv.ParseFloat(ij.c0, 64); err == nil && c0 == -32768 && ij.cf == "0" {
+	c0, err0 := strconv.ParseFloat(ij.c0, 64)
+	c1, err1 := strconv.ParseFloat(ij.c1, 64)
+	if ij.cf == "0" && err0 == nil && err1 == nil && c0 == 0 && c1 > 0 && !math.IsInf(c1, 0) {
+		return nil // values = c1 * samples: the same pCF (G does not change with a scale)
+	}
+	if err0 == nil && c0 == -32768 && ij.cf == "0" {
 		return r.errf("an ImageJ signed 16-bit image (stored as unsigned samples plus 32768, calibration c0=-32768): " +
 			"its values are not the stored samples; save it as 32-bit (Image > Type > 32-bit) or as a .npy of int16")
 	}
@@ -498,12 +508,34 @@ func isShaped(desc string) bool {
 	return strings.HasPrefix(d, "{") && strings.Contains(d, `"shape"`)
 }
 
+// tifffileShape reads the shape of tifffile's description; ok is false
+// where it is not one.
+func tifffileShape(desc string) ([]int64, bool) {
+	var meta struct {
+		Shape []int64 `json:"shape"`
+	}
+	if err := json.Unmarshal([]byte(desc), &meta); err != nil || meta.Shape == nil {
+		return nil, false
+	}
+	return meta.Shape, true
+}
+
 // metaDesc is the description of a page that carries metadata (ImageJ,
 // SCIFIO, OME-XML or tifffile's shape), else the first ("" for none):
 // tifffile writes a user's description and then its own.
+//
+// An OME-XML without Pixels (Micro-Manager's stub in the other files of a
+// dataset, pointing to the one holding the metadata) tells nothing about
+// this file's planes: another description (Micro-Manager's ImageJ one)
+// comes first.
 func metaDesc(descs []string) string {
 	for _, d := range descs {
-		if _, ok := parseImageJ(d); ok || isOME(d) || isShaped(d) {
+		if _, ok := parseImageJ(d); ok || (isOME(d) && omePixels.MatchString(omeText(d))) || isShaped(d) {
+			return d
+		}
+	}
+	for _, d := range descs {
+		if isOME(d) {
 			return d
 		}
 	}
@@ -513,23 +545,50 @@ func metaDesc(descs []string) string {
 	return ""
 }
 
+var omeHidden = regexp.MustCompile(`(?s)<!--.*?-->|<!\[CDATA\[.*?\]\]>`)
+
+// omeText is OME-XML without its comments and CDATA sections, whose text
+// is not elements (a "<Pixels" there is no image).
+func omeText(desc string) string {
+	if !strings.Contains(desc, "<!") {
+		return desc
+	}
+	return omeHidden.ReplaceAllString(desc, "")
+}
+
 // shapedSeries refuses a file that tifffile wrote as several series (a
 // description {"shape": ...} on a later page starts one) or as one series
 // of more axes than (time, rows, columns) (time and channels, [256, 2, 8,
 // 10]), which would otherwise be read as one time series of every page.
 func (r *tiffReader) shapedSeries(pages []page) error {
+	// A file written a frame at a time (imwrite(..., append=True)) is a
+	// series of one plane per page: its pages are frames.
+	var starts []int
+	one := true
 	for i, p := range pages {
-		if i > 0 && isShaped(p.desc) {
-			return r.errf("a file of several series (tifffile: a series starts at page 0 and another at page %d): ipcf reads one time series per file; save each series to its own file", i)
+		if isShaped(p.desc) {
+			starts = append(starts, i)
+			if sh, ok := tifffileShape(p.desc); !ok || len(sh) < 2 || slices.ContainsFunc(sh[:len(sh)-2], func(s int64) bool { return s != 1 }) {
+				one = false
+			}
 		}
 	}
-	if !isShaped(pages[0].desc) {
+	if len(starts) > 1 && starts[0] == 0 && one && len(starts) == len(pages) {
 		return nil
 	}
-	var meta struct {
-		Shape []int64 `json:"shape"`
+	if len(starts) > 1 || (len(starts) == 1 && starts[0] > 0) {
+		at := starts[0] // the first series that does not start at page 0
+		if at == 0 {
+			at = starts[1]
+		}
+		return r.errf("a file of several series (tifffile: a series starts at page %d): ipcf reads one time series per file; save each series to its own file", at)
 	}
-	if err := json.Unmarshal([]byte(pages[0].desc), &meta); err != nil || len(meta.Shape) < 2 {
+	if len(starts) == 0 {
+		return nil
+	}
+	var meta struct{ Shape []int64 }
+	var ok bool
+	if meta.Shape, ok = tifffileShape(pages[0].desc); !ok || len(meta.Shape) < 2 {
 		return nil // not tifffile's (or a shape this reader does not use)
 	}
 	lead := meta.Shape[:len(meta.Shape)-2]
@@ -557,6 +616,8 @@ var (
 	omeSize     = regexp.MustCompile(`\bSize([CZT])\s*=\s*["'](\d+)["']`)
 	omeOrder    = regexp.MustCompile(`\bDimensionOrder\s*=\s*["']([^"']*)["']`)
 	omeTiffData = regexp.MustCompile(`<(?:[\w.-]+:)?TiffData\b([^>]*)>`)
+	// a TiffData element with its content (a UUID naming the file)
+	omeTiffDataFull = regexp.MustCompile(`(?s)<(?:[\w.-]+:)?TiffData\b(?:[^>]*/>|[^>]*>.*?</(?:[\w.-]+:)?TiffData\s*>)`)
 	omeAttr     = regexp.MustCompile(`\b(IFD|FirstC|FirstZ|FirstT)\s*=\s*["']([^"']*)["']`)
 )
 
@@ -585,12 +646,15 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 	if !isOME(desc) {
 		return pl, false, nil
 	}
+	desc = omeText(desc)
 	pixels := omePixels.Split(desc, -1)[1:]
 	if len(pixels) > 1 {
-		return pl, false, r.errf("OME-TIFF of %d images (series or positions): ipcf reads one time series per file; save each image to its own file", len(pixels))
+		if pixels, err = r.omeHeld(pixels); err != nil {
+			return pl, false, err
+		}
 	}
-	for _, px := range pixels {
-		px, _, _ = strings.Cut(px, ">")
+	for _, block := range pixels {
+		px, _, _ := strings.Cut(block, ">")
 		size := map[string]int{"C": 1, "Z": 1, "T": 1}
 		for _, m := range omeSize.FindAllStringSubmatch(px, -1) {
 			n, err := strconv.Atoi(m[2])
@@ -637,7 +701,7 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 			s *= size[string(d)]
 		}
 		// TiffData that maps a plane to an IFD must agree with the order.
-		for _, td := range omeTiffData.FindAllStringSubmatch(desc, -1) {
+		for _, td := range omeTiffData.FindAllStringSubmatch(block, -1) {
 			at := map[string]int{}
 			for _, a := range omeAttr.FindAllStringSubmatch(td[1], -1) {
 				v, err := strconv.Atoi(a[2])
@@ -658,6 +722,41 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		ok = true
 	}
 	return pl, ok, nil
+}
+
+var omeUUIDFile = regexp.MustCompile(`<(?:[\w.-]+:)?UUID\b[^>]*\bFileName\s*=\s*["']([^"']*)["']`)
+
+// omeHeld picks, of the Pixels blocks of an OME-XML that describes
+// several images (series or positions: text from each <Pixels to the
+// next), the one whose planes this file holds: Micro-Manager writes a
+// dataset's OME-XML, every position, into the file of each, and its
+// TiffData name the file that holds a plane (UUID FileName; TiffData
+// without UUID: this file). More than one image here, or images whose
+// TiffData do not tell, are refused: their pages would be read as one
+// series.
+func (r *tiffReader) omeHeld(blocks []string) ([]string, error) {
+	base := filepath.Base(r.path)
+	var held []string
+	for _, b := range blocks {
+		tds := omeTiffDataFull.FindAllString(b, -1)
+		if len(tds) == 0 {
+			return nil, r.errf("OME-TIFF of %d images (series or positions) that does not say which are in this file: ipcf reads one time series per file; save each image to its own file", len(blocks))
+		}
+		for _, td := range tds {
+			m := omeUUIDFile.FindStringSubmatch(td)
+			if m == nil || m[1] == base {
+				held = append(held, b)
+				break
+			}
+		}
+	}
+	switch len(held) {
+	case 1:
+		return held, nil
+	case 0:
+		return nil, r.errf("OME-TIFF of %d images (series or positions), none of them stored in this file (%s) by its TiffData", len(blocks), base)
+	}
+	return nil, r.errf("OME-TIFF holding %d of its %d images (series or positions): ipcf reads one time series per file; save each image to its own file", len(held), len(blocks))
 }
 
 // omeFewerPlanes reports whether an image of size C x Z x T (each >= 1)

@@ -29,7 +29,7 @@ public final class FileJob {
 
     public String input = "", output = "";
     public Ipcf.Params pcf = new Ipcf.Params();
-    /** "" for the library's default (a quarter of RAM, scratch beside the output, no crop, ...). */
+    /** "" for the library's default (a quarter of RAM or of the cgroup memory limit, scratch beside the output, no crop, ...). */
     public String memory = "", engine = "auto", scratch = "", crop = "", frames = "", mask = "", format = "auto";
     /** Out-of-core output tile; 0, 0: from the memory budget. */
     public int tileRows, tileCols;

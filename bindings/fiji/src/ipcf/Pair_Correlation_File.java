@@ -117,7 +117,7 @@ public class Pair_Correlation_File implements PlugIn {
         gd.addStringField("Memory budget", d.memory, 10);
         gd.addStringField("Tile (rows,columns)", tileText(d), 10);
         gd.addDirectoryField("Scratch folder", d.scratch, 30);
-        gd.addMessage("Memory: empty = a quarter of RAM; 2GiB, 512MiB or bytes. Tile: empty = from the budget.\n"
+        gd.addMessage("Memory: empty = a quarter of RAM (or of a cgroup limit); 2GiB, 512MiB or bytes. Tile: empty = from the budget.\n"
                 + "Scratch: empty = beside the output.");
         gd.addStringField("Crop (y0:y1,x0:x1)", d.crop, 12);
         gd.addStringField("Frames (start:stop)", d.frames, 12);
