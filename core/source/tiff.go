@@ -618,7 +618,7 @@ var (
 	omeTiffData = regexp.MustCompile(`<(?:[\w.-]+:)?TiffData\b([^>]*)>`)
 	// a TiffData element with its content (a UUID naming the file)
 	omeTiffDataFull = regexp.MustCompile(`(?s)<(?:[\w.-]+:)?TiffData\b(?:[^>]*/>|[^>]*>.*?</(?:[\w.-]+:)?TiffData\s*>)`)
-	omeAttr     = regexp.MustCompile(`\b(IFD|FirstC|FirstZ|FirstT)\s*=\s*["']([^"']*)["']`)
+	omeAttr         = regexp.MustCompile(`\b(IFD|FirstC|FirstZ|FirstT)\s*=\s*["']([^"']*)["']`)
 )
 
 // planes says how a multi-channel TIFF file stores its channels: channel
