@@ -30,6 +30,8 @@ function [G, info] = ipcf_pcf(data, varargin)
 %                   <= T - 2*Bleach with the bleaching correction)
 %     frame_interval, pixel_size  as given (0 = unknown)
 %     delta         true for delta-CCFs ('Delta', true)
+%     smooth        the smoothing weight (0: none; IPCF_FIT warns about
+%                   fits to smoothed curves)
 %   IPCF_FIT takes INFO ('Info', INFO) for the delays, offsets and units.
 %
 %   G = IPCF_PCF(DATA, Name, Value, ...) with options (case-insensitive):

@@ -43,6 +43,10 @@ Models (W: the PSF waist, 1/e^2 radius; q = 4 D tau + W^2):
   itir   imaging FCS: square camera pixels of side 1 pixel (Sankaran 2009);
          with --flow an ACF alone gives |vx| and |vy| only: use --joint
 Every curve is fitted but its first and last points; pcf1d clips negative points.
+The models describe unsmoothed curves: a result smoothed (by default, pcf's
+smoothing is 0.7) gives biased parameters, and fit warns (stderr, and
+"warnings" in the metadata); compute the curves with --smooth 0, best with
+multi-tau bins (pcf --bins multitau).
 
 The waist: --waist in pixels or --waist-um in micrometres. Without either, a
 result without a pixel size (such as one of ipcf simulate's data) takes
@@ -217,6 +221,9 @@ type fitResultMeta struct {
 	Mode     string `json:"mode"`
 	JobKey   string `json:"job_key"`
 	BinsMode string `json:"bins_mode"`
+	// Smooth is the curves' smoothing weight (0: none; absent in a sidecar
+	// of before 0.3: the tutorial's 0.7 unless the mode says otherwise).
+	Smooth *float64 `json:"smooth"`
 
 	// Errors is the record of the result's error bars, or null.
 	Errors json.RawMessage `json:"errors"`
@@ -232,6 +239,7 @@ type fitOffset struct {
 
 // fitInput is a result read for fitting.
 type fitInput struct {
+	smooth     float64 // the curves' smoothing weight (0: none, or unknown)
 	h, w, k, p int
 	data       []float32 // (h, w, k, p)
 	tau        []float64 // delays in frames
@@ -327,6 +335,9 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 		in.offsets = append(in.offsets, fitOffset{U: *o.U, V: *o.V, Dist: *o.DistancePx})
 	}
 	in.delta, in.jobKey, in.mode, in.bins = meta.Delta, meta.JobKey, meta.Mode, meta.BinsMode
+	if meta.Smooth != nil && *meta.Smooth > 0 {
+		in.smooth = *meta.Smooth
+	}
 	for _, u := range []struct {
 		name string
 		flag float64
@@ -767,6 +778,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := checkFitTarget(f.out, in.h, in.w, nk, len(cols)); err != nil {
 		return err
 	}
+	if in.smooth > 0 {
+		fmt.Fprintf(stderr, "ipcf fit: warning: %s: %s\n", f.in, fit.SmoothedWarning(in.smooth))
+	}
 	b := newBar(stderr, "fit", f.quiet)
 	pl.opts.Progress = b.update
 	maps, err := fit.FitAll(ctx, pl.model, pl.curves, pl.opts)
@@ -893,6 +907,16 @@ var fitModelText = map[string]string{
 	"itir":  "G = G0 * F(Rx - vx tau, p) F(Ry - vy tau, p) / F(0, W)^2 [+ Ginf], p^2 = 4 D tau + W^2, pixels of side A (core/fit ITIRFCS)",
 }
 
+// fitWarnings lists what makes the maps doubtful (smoothed curves), for
+// their metadata; empty when nothing does.
+func fitWarnings(in *fitInput) []string {
+	w := []string{}
+	if in.smooth > 0 {
+		w = append(w, fit.SmoothedWarning(in.smooth))
+	}
+	return w
+}
+
 func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []fit.Column, names fitOutputs, shape []int) map[string]any {
 	nullable := func(v float64) any {
 		if v > 0 {
@@ -961,6 +985,8 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"result_mode":    in.mode,
 		"result_bins":    in.bins,
 		"result_delta":   in.delta,
+		"result_smooth":  in.smooth,
+		"warnings":       fitWarnings(in),
 		"model":          f.model,
 		"model_formula":  fitModelText[f.model],
 		"flow":           f.flow || f.model == "ccf2d",

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -515,4 +516,46 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// TestFitWarnsOnSmoothedCurves: a fit to smoothed curves (the pCF's
+// default smoothing) says so on stderr and in the maps' metadata
+// (result_smooth, warnings); unsmoothed curves give neither.
+func TestFitWarnsOnSmoothedCurves(t *testing.T) {
+	r := newFitRig(t)
+	for _, c := range []struct {
+		name   string
+		extra  []string
+		smooth float64
+	}{
+		{"smoothed.npy", []string{"--bins", "log", "--smooth", "0.7"}, 0.7},
+		{"default.npy", []string{"--bins", "log", "--smooth", "0.5"}, 0.5},
+		{"plain.npy", nil, 0},
+	} {
+		res := r.pcf(t, c.name, append([]string{"--radius", "2", "--npoints", "4"}, c.extra...)...)
+		out := filepath.Join(r.dir, "maps_"+c.name)
+		code, stdout, stderr := runSplit("fit", res, "-o", out, "--quiet")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s %s", c.name, code, stdout, stderr)
+		}
+		want := fmt.Sprintf("ipcf fit: warning: %s: the curves are smoothed (smooth %g)", res, c.smooth)
+		if warned := strings.Contains(stderr, want); warned != (c.smooth > 0) {
+			t.Errorf("%s: stderr %q: warned %v, want %v (%q)", c.name, stderr, warned, c.smooth > 0, want)
+		}
+		var meta struct {
+			ResultSmooth *float64 `json:"result_smooth"`
+			Warnings     []string `json:"warnings"`
+		}
+		b, err := os.ReadFile(out + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &meta); err != nil {
+			t.Fatal(err)
+		}
+		if meta.ResultSmooth == nil || *meta.ResultSmooth != c.smooth || meta.Warnings == nil || (len(meta.Warnings) == 1) != (c.smooth > 0) ||
+			(c.smooth > 0 && !strings.Contains(meta.Warnings[0], "biased")) {
+			t.Errorf("%s: metadata result_smooth %v, warnings %q; want %g and one warning iff smoothed", c.name, meta.ResultSmooth, meta.Warnings, c.smooth)
+		}
+	}
 }

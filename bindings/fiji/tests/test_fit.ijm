@@ -151,6 +151,9 @@ for (i = 0; i < fits.length; i++) {
     same = call("ipcf.Ipcf.equalsMaps", tmp + "m" + i + ".npy");
     ok = (same == "1");
     check(ok, "" + fits[i] + ": the maps of ipcf fit " + clif[i] + " bit for bit (" + Property.get("ipcf.fit_counts") + ")", same + " " + out);
+    // the curves have the default smoothing (0.7): the fit says its parameters are biased
+    ok = startsWith(Property.get("ipcf.fit_warnings"), "the curves are smoothed (smooth 0.7)");
+    check(ok, "" + fits[i] + ": a fit to smoothed curves warns (ipcf.fit_warnings)", "" + Property.get("ipcf.fit_warnings"));
     close();
 }
 // a fit with another waist: the comparison sees it
@@ -171,8 +174,8 @@ close();
 o = call("ipcf.Ipcf.openPcf", tmp + "r.npy");
 t = call("ipcf.Ipcf.fit", "model=pcf1d waist=2");
 same = call("ipcf.Ipcf.equalsMaps", tmp + "m0.npy");
-ok = (same == "1");
-check(ok, "an opened result file: the same maps", same);
+ok = (same == "1" && startsWith(Property.get("ipcf.fit_warnings"), "the curves are smoothed (smooth 0.7)"));
+check(ok, "an opened result file: the same maps, and the smoothing warning from its metadata", same + " " + Property.get("ipcf.fit_warnings"));
 close();
 close();
 
@@ -190,8 +193,9 @@ for (i = 0; i < fits.length; i++) {
     t = call("ipcf.Ipcf.fit", fits[i]);
     out = cli("fit " + q(tmp + "a.npy") + " -o " + q(tmp + "a" + i + ".npy") + " " + clif[i] + " --quiet");
     same = call("ipcf.Ipcf.equalsMaps", tmp + "a" + i + ".npy");
-    ok = (same == "1");
-    check(ok, "" + fits[i] + ": the maps of ipcf fit " + clif[i] + " bit for bit (" + Property.get("ipcf.fit_counts") + ")", same + " " + out);
+    ok = (same == "1" && Property.get("ipcf.fit_warnings") == "");
+    check(ok, "" + fits[i] + ": the maps of ipcf fit " + clif[i] + " bit for bit (" + Property.get("ipcf.fit_counts") + "), unsmoothed: no warning",
+          same + " " + out + " warnings '" + Property.get("ipcf.fit_warnings") + "'");
     close();
 }
 

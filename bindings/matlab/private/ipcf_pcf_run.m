@@ -75,6 +75,7 @@ info.rows = margin(1) + (1:size(G, 1))';
 info.columns = margin(2) + (1:size(G, 2))';
 info.bins = modes{tk.BinMode + 1};
 info.delta = logical(tk.Delta);
+info.smooth = double(tk.Smooth);   % 0: no smoothing (IPCF_FIT warns about smoothed curves)
 info.frames_used = pow2(floor(log2(double(T - 2 * o.Bleach))));   % the bleaching correction drops 2*Bleach frames
 info.frame_interval = frame_interval;
 info.pixel_size = pixel_size;

@@ -271,6 +271,15 @@ check(rel(r3.D, repmat(p(2), size(r3.D))) < 1e-6, 'options override Info (per fr
 ga = repmat(reshape(single(model('acf2d', p, [0 0], ia.delays, false, false, false, [], 1, W0)), 1, 1, []), [10 10 1]);
 ra = ipcf_fit(ga, 'Info', ia, 'Model', 'acf2d');
 check(isequal(size(ra.D), [10 10]) && rel(ra.D, repmat(p(2), 10, 10)) < 1e-6, 'Info of ipcf_acf');
+% curves smoothed (the default 0.7): the fit warns (ipcf:smoothed) and says so in its INFO; unsmoothed: neither
+[~, is] = ipcf_acf(data, 'Bins', 'multitau', 'M', 8);
+lastwarn('');
+[~, fs] = ipcf_fit(ga, 'Info', is, 'Model', 'acf2d');
+[msg, id] = lastwarn();
+[~, fu] = ipcf_fit(ga, 'Info', ia, 'Model', 'acf2d');
+check(is.smooth == 0.7 && ia.smooth == 0 && strcmp(id, 'ipcf:smoothed') && ~isempty(strfind(msg, 'smoothed (smooth 0.7)')) && ...
+      numel(fs.warnings) == 1 && isempty(fu.warnings), 'smoothed curves: warning ipcf:smoothed and INFO.warnings', ...
+      sprintf('%s %s %d %d', id, msg, numel(fs.warnings), numel(fu.warnings)));
 
 %% 3. NaN curves and error bars.
 uv = [4 0; 0 4];

@@ -52,7 +52,7 @@ __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
-    'label', 'Labelled', 'TimeAxisWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult',
+    'label', 'Labelled', 'TimeAxisWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult', 'SmoothedCurvesWarning',
     'open_errors', 'DEFAULT_FILTERSIZE',
 ]
 
@@ -1204,7 +1204,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     if labelled:
         return label(out, data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
                      offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, acf=acf, delta=delta,
-                     frame_interval=frame_interval, pixel_size=pixel_size)
+                     frame_interval=frame_interval, pixel_size=pixel_size, smooth=smooth)
     return out
 
 
@@ -2479,4 +2479,4 @@ def version():
 
 
 from ._label import Labelled, label  # noqa: E402 - uses the functions above
-from ._fit import FitResult, fit, fit_result  # noqa: E402 - uses the functions above
+from ._fit import FitResult, SmoothedCurvesWarning, fit, fit_result  # noqa: E402 - uses the functions above

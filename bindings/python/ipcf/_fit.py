@@ -9,6 +9,7 @@ result gives the same numbers, bit for bit, as the maps of ``ipcf fit``.
 import collections.abc
 import ctypes
 import os
+import warnings
 
 import numpy
 
@@ -17,7 +18,23 @@ from . import (_bool, _c, _call, _check_result_bytes, _choice, _descriptor, _emp
                open_result)
 from ._label import Labelled, label
 
-__all__ = ['fit', 'fit_result', 'FitResult', 'MODELS', 'STATUS']
+__all__ = ['fit', 'fit_result', 'FitResult', 'MODELS', 'STATUS', 'SmoothedCurvesWarning']
+
+
+class SmoothedCurvesWarning(UserWarning):
+    """A fit to smoothed curves (the pCF's default smoothing): biased parameters."""
+
+
+def _warn_smoothed(smooth, stacklevel=3):
+    """Warn about fits to curves smoothed with weight smooth (> 0)."""
+    try:
+        w = float(smooth)
+    except (TypeError, ValueError):
+        return
+    if w > 0:
+        warnings.warn(f'ipcf.fit: the curves are smoothed (smooth {w:g}): the models describe unsmoothed curves, and fits '
+                      'to smoothed ones give biased parameters (D 0.2 for 0.5 in a test); compute the curves with '
+                      'smooth=0, best with bins=\'multitau\'', SmoothedCurvesWarning, stacklevel=stacklevel)
 
 MODELS = tuple(_c.MODELS)  # 'pcf1d', 'acf2d', 'acf3d', 'ccf2d', 'itir'
 STATUS = ('converged', 'at bound', 'max iterations', 'failed')  # the codes 0..3 of FitResult.status
@@ -226,6 +243,13 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         Curves, sigma or offsets that are not arrays of numbers, a
         parameter of the wrong type.
 
+    Warns
+    -----
+    SmoothedCurvesWarning
+        Labelled curves smoothed (attrs ``smooth`` > 0, the pCF's default
+        0.7): the models describe unsmoothed curves and the parameters are
+        biased; compute the curves with ``smooth=0``.
+
     Examples
     --------
     >>> import numpy, ipcf
@@ -258,6 +282,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
             offsets = numpy.stack([numpy.asarray(cc['u'].values), numpy.asarray(cc['v'].values)], axis=1)
         if delta is None:
             delta = bool(attrs.get('delta', False))
+        _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')
         if ps is None and attrs.get('pixel_size') is not None:

@@ -156,7 +156,7 @@ def _from_metadata(meta):
 
 
 def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, offsets=None, bins='log', m=16,
-          acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None):
+          acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None, smooth=None):
     """Return a result with its coordinates (an xarray.DataArray).
 
     Parameters
@@ -182,6 +182,9 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         origin): added to the ``y`` and ``x`` coordinates.
     time_axis : int, optional
         As for `pcf`, if `shape_or_data` is not time first.
+    smooth : float, optional
+        The curves' smoothing weight, kept in the attrs (`fit` warns
+        about smoothed curves); a file result's metadata give it.
 
     Returns
     -------
@@ -276,6 +279,8 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
     coords['delay'] = (('delay',), t, {'long_name': 'delay', 'units': 'frame'})
     if fi is not None:
         coords['delay_s'] = (('delay',), t * fi, {'long_name': 'delay', 'units': 's'})
+    if smooth is not None and 'smooth' not in attrs:
+        attrs['smooth'] = float(smooth)
     attrs.update(kind=kind, delta=int(bool(delta)), software='ipcf', version=__version__)
     if fi is not None:
         attrs['frame_interval'] = fi

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import subprocess
+import warnings
 
 import numpy
 import pytest
@@ -195,6 +196,32 @@ def test_labelled_input_and_output():
     ra = ipcf.fit(la, model='acf2d')
     assert ra['D'].shape == (14, 14)
     numpy.testing.assert_allclose(ra['D'], p[1], rtol=1e-6)
+
+
+def test_smoothed_curves_warn(tmp_path):
+    # the pCF's default smoothing biases fits: a labelled in-memory result
+    # and a file result say they are smoothed, and fit warns; unsmoothed or
+    # unlabelled curves do not
+    data = ipcf.simulate(frames=512, size=10, seed=2)
+    for smooth, warned in ((0.7, True), (0.4, True), (0, False)):
+        g = ipcf.acf(data, bins='multitau', m=8, smooth=smooth, labelled=True)
+        assert g.attrs['smooth'] == smooth
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            ipcf.fit(g, model='acf2d')
+        got = [x for x in w if issubclass(x.category, ipcf.SmoothedCurvesWarning)]
+        assert bool(got) == warned, [str(x.message) for x in w]
+        if warned:
+            assert f'smoothed (smooth {smooth:g})' in str(got[0].message) and 'smooth=0' in str(got[0].message)
+            assert got[0].filename == __file__  # points at the caller
+    numpy.save(tmp_path / 'data.npy', data)
+    res = ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'g.npy'), offsets=[(0, 0)], bins='multitau', m=8)
+    with pytest.warns(ipcf.SmoothedCurvesWarning, match=r'smooth 0\.7'):
+        ipcf.fit_result(res, 'acf2d')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        g = ipcf.acf(data, bins='multitau', m=8, labelled=True)
+        ipcf.fit(numpy.asarray(g.values), numpy.asarray(g.coords['delay'].values), model='acf2d')   # plain arrays: no warning
 
 
 def test_nan_and_sigma():

@@ -496,6 +496,7 @@ public final class Ipcf {
         res.setProp("ipcf.source_title", imp.getTitle());
         res.setProp("ipcf.source_id", Integer.toString(imp.getID()));
         res.setProp("ipcf.pcf_options", p.toOptions());
+        res.setProp("ipcf.smooth", Double.toString(p.smooth));
         if (method >= 0) {
             res.setProp("ipcf.errors", method == Native.ERRORS_SEGMENTS ? "segments" : "blocking");
             res.setProp("ipcf.errors_segments", method == Native.ERRORS_SEGMENTS ? Integer.toString(segments == 0 ? 8 : segments) : "");
@@ -1115,6 +1116,8 @@ public final class Ipcf {
             if (edges != null) res.setProperty("ipcf.delays", edges);
             if (radius > 0) res.setProperty("ipcf.radius", (int) radius);
             res.setProp("ipcf.file", path);
+            String sm = jsonValue(js, "smooth");
+            if (sm != null) res.setProp("ipcf.smooth", Double.toString(jsonNumber(sm, 0)));
             res.show();
             return res.getTitle();
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
