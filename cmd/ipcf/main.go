@@ -834,7 +834,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	o := simulate.DefaultOptions()
 	out := fs.String("o", "", "output .npy file")
 	fs.IntVar(&o.Frames, "frames", o.Frames, "frames")
-	fs.IntVar(&o.Size, "size", o.Size, "image height and width")
+	fs.IntVar(&o.Size, "size", o.Size, "image height and width; the image is periodic (a particle leaving one side enters the opposite one; their number is fixed): check fitted D on 64 or more (16 gave about twice the simulated D)")
 	seed := fs.Uint64("seed", o.Seed, "random seed")
 	fs.IntVar(&o.Particles, "particles", o.Particles, "particles")
 	fs.Float64Var(&o.Diffusion, "diffusion", o.Diffusion, "diffusion coefficient (pixel^2/frame)")

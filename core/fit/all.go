@@ -184,5 +184,6 @@ func fitFlat[T float32 | float64](ft *Fitter, ms []Model, tau []float64, y, sigm
 		}
 	}
 	ft.run(&r)
+	ft.retry(&r)
 	return r
 }

@@ -3,6 +3,7 @@ package fit
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -469,5 +470,55 @@ func TestNoAlloc(t *testing.T) {
 	fitFlat(ft, mm, tau, y32, nil, len(tau))
 	if a := testing.AllocsPerRun(20, func() { fitFlat(ft, mm, tau, y32, nil, len(tau)) }); a != 0 {
 		t.Errorf("float32 curve: %g allocations per fit", a)
+	}
+}
+
+// TestSecondStart: a noisy pCF whose highest point is a noise spike far
+// from the peak (error bars growing with the delay, as pcf_errors' do)
+// misleads the models' guess (D from the spike's delay); the fit from
+// there slid to D = 0 at a bound (chi-square 605 where 64 was there, an
+// adversarial campaign against scipy). The second start, from the curve
+// averaged over 5 points over its error, finds the fit near the truth.
+// A curve without such a spike converges from the first start and is
+// fitted exactly as before (the same bits with and without the retry's
+// code path, which runs only after a fit that did not converge).
+func TestSecondStart(t *testing.T) {
+	m := PCF1D{W: 2, Dist: 4}
+	truth := []float64{0.05, 0.3}
+	tau := make([]float64, 0, 96)
+	for l := 0; l < 96; l++ { // multi-tau delays, m = 16
+		k, lev := l, 0
+		for k >= 16 {
+			k, lev = k-8, lev+1
+		}
+		tau = append(tau, float64(k<<lev))
+	}
+	y := curve(m, truth, tau)
+	peak := slices.Max(y)
+	sigma := make([]float64, len(tau))
+	rng := rand.New(rand.NewPCG(2, 9))
+	for i := range y {
+		sigma[i] = 0.05 * peak * (1 + math.Sqrt(tau[i]/50))
+		y[i] += sigma[i] * rng.NormFloat64()
+	}
+	spike := len(y) - 6
+	y[spike] = slices.Max(y) + 0.2*peak // the curve's highest point, at a delay of thousands
+	if slices.Index(y, slices.Max(y)) != spike {
+		t.Fatal("setup: the spike is not the highest point")
+	}
+	r := NewFitter(DefaultOptions(m)).Fit(m, tau, y, sigma)
+	if r.Status != Converged || math.Abs(r.Params[1]/truth[1]-1) > 0.2 || math.Abs(r.Params[0]/truth[0]-1) > 0.2 {
+		t.Fatalf("status %v, DC %g, D %g (chi-square %g): want converged near DC %g, D %g", r.Status, r.Params[0], r.Params[1], r.ChiSq, truth[0], truth[1])
+	}
+	// from the misleading start alone (a given guess: no second start) the
+	// fit is worse
+	o := DefaultOptions(m)
+	g := make([]float64, 2)
+	m.Guess(g, tau[1:len(tau)-1], y[1:len(y)-1])
+	g[0] = truth[0]
+	o.Guess = g
+	r1 := NewFitter(o).Fit(m, tau, y, sigma)
+	if !(r1.ChiSq > 2*r.ChiSq) {
+		t.Errorf("from the spike's guess (D %g): chi-square %g, D %g; the second start's %g: want the second start far better", g[1], r1.ChiSq, r1.Params[1], r.ChiSq)
 	}
 }

@@ -2444,7 +2444,11 @@ def simulate(frames=32000, size=64, seed=1, *, particles=200, diffusion=0.5, cha
 
     Particles diffuse in 2-D and cannot cross the walls of a diagonal channel;
     they are imaged with a Gaussian PSF and Poisson noise, optionally with
-    exponential photobleaching. Deterministic for a seed.
+    exponential photobleaching. Deterministic for a seed. The image is
+    periodic (a particle leaving one side enters the opposite one) with a
+    fixed number of particles: on small images the particles meet their own
+    past across the box, so check fitted D on 64 pixels or more (16 pixels
+    gave about twice the simulated D).
 
     Returns
     -------
