@@ -80,7 +80,8 @@
 // every fit from fixed arguments (Options.Guess does that here) and uses
 // MKL's trust-region solver with numerical derivatives; it skips curves
 // whose first fitted point is NaN, which this package reports as Failed,
-// as any curve holding a NaN. ICSx64's "average" mode (fitting the mean of
+// as any curve holding a NaN among its fitted points (the First and Last
+// points left out are not read). ICSx64's "average" mode (fitting the mean of
 // a pixel's curves at their mean distance) is not implemented: a joint fit
 // of the curves at their own distances replaces it.
 //
@@ -117,8 +118,10 @@
 // Failed.
 //
 // Statuses: Converged; AtBound (converged with a parameter on a bound);
-// MaxIter; Failed (a NaN or infinite point, delay or error bar, a
-// non-positive error bar, descending or negative delays, no more points
+// MaxIter; Failed (a NaN or infinite point, delay or error bar among the
+// points fitted (not First and Last, which are not read), a non-positive
+// error bar, an error bar so much smaller than the others (a ratio of
+// about 1e7 or more) that a parameter is undetermined, descending or negative delays, no more points
 // than free parameters, invalid options or model, a model that is not
 // finite at the start, an undetermined parameter off its bounds, or an
 // amplitude beyond float64). A failed fit gives NaN parameters, standard
