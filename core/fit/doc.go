@@ -120,8 +120,8 @@
 // Statuses: Converged; AtBound (converged with a parameter on a bound);
 // MaxIter; Failed (a NaN or infinite point, delay or error bar among the
 // points fitted (not First and Last, which are not read), a non-positive
-// error bar, an error bar so much smaller than the others (a ratio of
-// about 1e7 or more) that a parameter is undetermined, descending or negative delays, no more points
+// error bar, an error bar so much smaller than the others that a parameter
+// is undetermined (one of 1e-10 among 1e-3 did, one of 1e-8 did not), descending or negative delays, no more points
 // than free parameters, invalid options or model, a model that is not
 // finite at the start, an undetermined parameter off its bounds, or an
 // amplitude beyond float64). A failed fit gives NaN parameters, standard
