@@ -41,8 +41,15 @@ func CheckMemory(what string, need int64) error {
 func TotalMemory() int64 { return sysmem.Total() }
 
 // MemAvailable is the memory the kernel can give without swapping
-// (MemAvailable in /proc/meminfo), 0 if unknown.
-func MemAvailable() int64 { return procKB("/proc/meminfo", "MemAvailable:") }
+// (MemAvailable in /proc/meminfo), or less where the process's control
+// group has less left below its limit; 0 if unknown.
+func MemAvailable() int64 {
+	m := procKB("/proc/meminfo", "MemAvailable:")
+	if h, ok := sysmem.CgroupHeadroom(); ok && (m == 0 || h < m) {
+		m = max(h, 1) // 1: known to be none (0 would say unknown)
+	}
+	return m
+}
 
 // PeakResident is this process's peak resident memory (VmHWM in
 // /proc/self/status), 0 if unknown.

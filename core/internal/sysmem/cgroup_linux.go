@@ -22,15 +22,24 @@ const unlimited = 1 << 62
 // and v1 (memory.limit_in_bytes) are read, as a hybrid system mounts
 // both; the smaller limit counts.
 func cgroupLimit(root string) int64 {
+	limit, _ := cgroupMemory(root)
+	return limit
+}
+
+// cgroupMemory is cgroupLimit's limit and the memory left below the
+// limits: the smallest limit minus usage of a limited group or ancestor
+// (memory.current, memory.usage_in_bytes; at least 0), -1 where no
+// limit holds or its usage cannot be read.
+func cgroupMemory(root string) (limit, headroom int64) {
+	headroom = -1
 	groups, err := os.ReadFile(filepath.Join(root, "proc/self/cgroup"))
 	if err != nil {
-		return 0
+		return 0, -1
 	}
 	mounts, err := os.ReadFile(filepath.Join(root, "proc/self/mountinfo"))
 	if err != nil {
-		return 0
+		return 0, -1
 	}
-	var limit int64
 	for line := range strings.Lines(string(groups)) {
 		// "hierarchy-ID:controllers:path"; v2 is "0::path".
 		id, rest, ok1 := strings.Cut(strings.TrimSpace(line), ":")
@@ -48,12 +57,16 @@ func cgroupLimit(root string) int64 {
 			continue
 		}
 		for _, m := range cgroupMounts(string(mounts), file == "memory.max") {
-			if l := limitUpwards(filepath.Join(root, m.point), m.root, p, file); l > 0 && (limit == 0 || l < limit) {
+			l, h := limitUpwards(filepath.Join(root, m.point), m.root, p, file)
+			if l > 0 && (limit == 0 || l < limit) {
 				limit = l
+			}
+			if h >= 0 && (headroom < 0 || h < headroom) {
+				headroom = h
 			}
 		}
 	}
-	return limit
+	return limit, headroom
 }
 
 // mount is a cgroup file system's mount: the folder of the hierarchy it
@@ -91,7 +104,7 @@ func cgroupMounts(mountinfo string, v2 bool) []mount {
 // folder mroot, and in each parent folder up to the mount's; the
 // smallest limit, 0 if none. A group outside the mount's root (a cgroup
 // namespace's mount of a parent) reads the mount's own folder.
-func limitUpwards(point, mroot, p, file string) int64 {
+func limitUpwards(point, mroot, p, file string) (limit, headroom int64) {
 	rel, ok := strings.CutPrefix(path.Clean(p), path.Clean(mroot))
 	if mroot == "/" {
 		rel, ok = path.Clean(p), true
@@ -99,16 +112,27 @@ func limitUpwards(point, mroot, p, file string) int64 {
 	if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
 		rel = ""
 	}
-	var limit int64
+	usage := "memory.current"
+	if file != "memory.max" {
+		usage = "memory.usage_in_bytes"
+	}
+	headroom = -1
 	for dir := rel; ; dir = path.Dir(dir) {
 		if dir == "." || dir == "" {
 			dir = "/"
 		}
-		if l := readLimit(filepath.Join(point, dir, file)); l > 0 && (limit == 0 || l < limit) {
-			limit = l
+		if l := readLimit(filepath.Join(point, dir, file)); l > 0 {
+			if limit == 0 || l < limit {
+				limit = l
+			}
+			if u := readLimit(filepath.Join(point, dir, usage)); u > 0 {
+				if h := max(0, l-u); headroom < 0 || h < headroom {
+					headroom = h
+				}
+			}
 		}
 		if dir == "/" {
-			return limit
+			return limit, headroom
 		}
 	}
 }

@@ -74,6 +74,12 @@ func TestCgroupLimit(t *testing.T) {
 			"sys/fs/cgroup/memory/process_api/memory.limit_in_bytes":     "9223372036854771712\n",
 			"sys/fs/cgroup/memory/memory.limit_in_bytes":                 "9223372036854771712\n",
 		}, 2 << 30},
+		{"v1 limit with its usage (headroom)", map[string]string{
+			"proc/self/cgroup":    "4:memory:/process_api/abc\n",
+			"proc/self/mountinfo": v1Mounts,
+			"sys/fs/cgroup/memory/process_api/abc/memory.limit_in_bytes": "2147483648\n",
+			"sys/fs/cgroup/memory/process_api/abc/memory.usage_in_bytes": "536870912\n",
+		}, 2 << 30},
 		{"v1 unlimited", map[string]string{
 			"proc/self/cgroup":    "4:memory:/process_api/abc\n0::/\n",
 			"proc/self/mountinfo": v1Mounts,
@@ -134,5 +140,42 @@ func TestUnescape(t *testing.T) {
 		if got := unescape(in); got != want {
 			t.Errorf("unescape(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCgroupHeadroom: the memory left is the smallest limit minus usage of
+// a limited group or ancestor; -1 without a limit or its usage.
+func TestCgroupHeadroom(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  int64
+	}{
+		{"v2 group", map[string]string{
+			"proc/self/cgroup": "0::/a/b\n", "proc/self/mountinfo": v2Mounts,
+			"sys/fs/cgroup/a/b/memory.max": "1000000\n", "sys/fs/cgroup/a/b/memory.current": "300000\n",
+		}, 700000},
+		{"v2 parent has less left", map[string]string{
+			"proc/self/cgroup": "0::/a/b\n", "proc/self/mountinfo": v2Mounts,
+			"sys/fs/cgroup/a/b/memory.max": "1000000\n", "sys/fs/cgroup/a/b/memory.current": "300000\n",
+			"sys/fs/cgroup/a/memory.max": "2000000\n", "sys/fs/cgroup/a/memory.current": "1900000\n",
+		}, 100000},
+		{"v1 over its limit: none left", map[string]string{
+			"proc/self/cgroup": "4:memory:/g\n", "proc/self/mountinfo": v1Mounts,
+			"sys/fs/cgroup/memory/g/memory.limit_in_bytes": "1000\n", "sys/fs/cgroup/memory/g/memory.usage_in_bytes": "5000\n",
+		}, 0},
+		{"no usage file", map[string]string{
+			"proc/self/cgroup": "0::/a\n", "proc/self/mountinfo": v2Mounts, "sys/fs/cgroup/a/memory.max": "1000000\n",
+		}, -1},
+		{"no limit", map[string]string{
+			"proc/self/cgroup": "0::/a\n", "proc/self/mountinfo": v2Mounts, "sys/fs/cgroup/a/memory.max": "max\n",
+			"sys/fs/cgroup/a/memory.current": "300000\n",
+		}, -1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, got := cgroupMemory(fakeRoot(t, c.files)); got != c.want {
+				t.Fatalf("headroom %d, want %d", got, c.want)
+			}
+		})
 	}
 }

@@ -21,6 +21,15 @@ func Total() int64 {
 	return total
 }
 
+// CgroupHeadroom is the memory left below this process's control group
+// limits (the smallest limit minus usage, of its group and ancestors),
+// and false where no limit holds or it cannot be read: the kernel's
+// MemAvailable does not count it.
+func CgroupHeadroom() (int64, bool) {
+	_, h := cgroupMemory("/")
+	return h, h >= 0
+}
+
 // physical is the machine's physical memory in bytes, 0 if unknown.
 func physical() int64 {
 	var si syscall.Sysinfo_t

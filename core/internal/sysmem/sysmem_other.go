@@ -7,3 +7,6 @@ package sysmem
 
 // Total is 0 here: the physical memory is not read on this system.
 func Total() int64 { return 0 }
+
+// CgroupHeadroom is unknown here.
+func CgroupHeadroom() (int64, bool) { return 0, false }
