@@ -586,28 +586,27 @@ func (r *tiffReader) shapedSeries(pages []page) error {
 	if len(starts) == 0 {
 		return nil
 	}
-	var meta struct{ Shape []int64 }
-	var ok bool
-	if meta.Shape, ok = tifffileShape(pages[0].desc); !ok || len(meta.Shape) < 2 {
+	shape, ok := tifffileShape(pages[0].desc)
+	if !ok || len(shape) < 2 {
 		return nil // not tifffile's (or a shape this reader does not use)
 	}
-	lead := meta.Shape[:len(meta.Shape)-2]
+	lead := shape[:len(shape)-2]
 	axes, n := 0, int64(1)
 	for _, s := range lead {
 		if s > 1 {
 			axes++
 		}
 		if s < 0 || (s > 0 && n > math.MaxInt64/s) {
-			return r.errf("tifffile shape %v: not a shape", meta.Shape)
+			return r.errf("tifffile shape %v: not a shape", shape)
 		}
 		n *= s
 	}
 	switch {
 	case axes > 1:
 		return r.errf("tifffile shape %v: %d axes before the image (time and channels?), stored one plane after the other; ipcf reads (time, rows, columns): "+
-			"save one channel per file, or an ImageJ hyperstack (imwrite(..., imagej=True, metadata={'axes': 'TCYX'})) and select a channel with --channel", meta.Shape, axes)
+			"save one channel per file, or an ImageJ hyperstack (imwrite(..., imagej=True, metadata={'axes': 'TCYX'})) and select a channel with --channel", shape, axes)
 	case n != int64(len(pages)):
-		return r.errf("tifffile shape %v: %d planes, but the file holds %d pages", meta.Shape, n, len(pages))
+		return r.errf("tifffile shape %v: %d planes, but the file holds %d pages", shape, n, len(pages))
 	}
 	return nil
 }
