@@ -250,9 +250,8 @@ func (ft *Fitter) FitJoint(ms []Model, tau []float64, ys, sigmas [][]float64) Re
 
 // retry fits once more from a second start when the fit did not converge
 // (at a bound, out of iterations, failed), and keeps the better fit (the
-// lower chi-square). The models'
-// guesses read a curve's highest point, and a noisy point far from the
-// peak can be it (the fit then slides to D = 0, chi-square 605 where 64
+// lower chi-square). The models' guesses read a curve's highest point,
+// and a noisy point far from the peak can be it (the fit then slides to D = 0, chi-square 605 where 64
 // was there); the second start is the guess from the curves averaged
 // over 5 points, and when weighted (1/sigma^2) divided by the mean's
 // error: the peak that stands out of the noise. A fit that converged
@@ -296,12 +295,9 @@ func (ft *Fitter) retry(r *Result) {
 	if ft.pf == ft.pg {
 		return // the same start: the same fit
 	}
-	ft.gy = ft.sm // the start from the averaged curves, the amplitude set as for the first
-	r2 := Result{NParams: np}
-	ft.run(&r2)
-	ft.gy = nil
 	// Better by more than rounding: chi-square lower by a millionth of
-	// the curves' own sum of squares (two exact fits differ by noise).
+	// the curves' own sum of squares (two exact fits differ by noise),
+	// taken before run scales the points again.
 	var scale float64
 	for i, v := range ft.y {
 		w := 1.0
@@ -310,6 +306,10 @@ func (ft *Fitter) retry(r *Result) {
 		}
 		scale += w * v * v
 	}
+	ft.gy = ft.sm // the start from the averaged curves, the amplitude set as for the first
+	r2 := Result{NParams: np}
+	ft.run(&r2)
+	ft.gy = nil
 	if r2.Status != Failed && (r.Status == Failed || r2.ChiSq < r.ChiSq-1e-6*scale) {
 		*r = r2
 	}
