@@ -128,23 +128,23 @@ func Extent(shape, strides []int, itemsize int) (lo, hi int, err error) {
 	if len(shape) != len(strides) {
 		return 0, 0, fmt.Errorf("%w: %d shape values, %d strides", ErrShape, len(shape), len(strides))
 	}
-	n := 1
+	empty := false
 	for i, s := range shape {
 		if s < 0 {
 			return 0, 0, fmt.Errorf("%w: shape[%d]=%d is negative", ErrShape, i, s)
 		}
-		if s == 0 {
-			n = 0
-		} else if n != 0 {
-			hi, lo := bits.Mul64(uint64(n), uint64(s))
-			if hi != 0 || lo > math.MaxInt64/16 {
-				return 0, 0, fmt.Errorf("%w: shape %v has too many elements", ErrShape, shape)
-			}
-			n = int(lo)
-		}
+		empty = empty || s == 0
 	}
-	if n == 0 {
+	if empty { // no sample, whatever the other dimensions
 		return 0, 0, nil
+	}
+	n := 1
+	for _, s := range shape {
+		hi, lo := bits.Mul64(uint64(n), uint64(s))
+		if hi != 0 || lo > math.MaxInt64/16 {
+			return 0, 0, fmt.Errorf("%w: shape %v has too many elements", ErrShape, shape)
+		}
+		n = int(lo)
 	}
 	const limit = math.MaxInt64 / 4
 	for i, s := range shape {

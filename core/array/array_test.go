@@ -47,6 +47,10 @@ func TestNewErrors(t *testing.T) {
 	if _, err := New(Float64, Native, []int{5, 0}, []int{8, 8}, nil, 0); err != nil {
 		t.Fatalf("empty array: %v", err)
 	}
+	// Empty whatever the dimensions before its zero (found by FuzzView).
+	if _, err := New(Uint16, Native, []int{1, 10000, 1e14, 0}, []int{2e18, 2e14, 2, 2}, nil, 0); err != nil {
+		t.Fatalf("empty array with huge dimensions: %v", err)
+	}
 	if _, err := New(Uint8, Native, []int{1000}, []int{0}, buf, 0); err != nil {
 		t.Fatalf("zero stride: %v", err)
 	}
