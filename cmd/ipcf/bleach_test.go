@@ -320,3 +320,30 @@ func TestBleachDefaultFilterSize(t *testing.T) {
 		t.Errorf("short input without --filtersize: exit %d: %s", code, stderr.String())
 	}
 }
+
+// An image without pixels (a .npy of T x H x 0 or T x 0 x W) is corrected to
+// an empty result of T - 2*filtersize frames, as the library and numpy do;
+// its input checksum read past the empty mapping (internal error, exit 70).
+func TestBleachImageWithoutPixels(t *testing.T) {
+	dir := t.TempDir()
+	for _, shape := range [][]int{{100, 5, 0}, {100, 0, 5}, {100, 1e14, 0}} {
+		in := filepath.Join(dir, "in.npy")
+		writeNpy(t, in, array.Uint16, shape, func(int) float64 { return 0 })
+		out := filepath.Join(dir, "out.npy")
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"bleach", in, "-o", out, "--filtersize", "4", "--quiet"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("shape %v: exit %d: %s", shape, code, stderr.String())
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, h, err := npy.View(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{92, shape[1], shape[2]}; fmt.Sprint(h.Shape) != fmt.Sprint(want) || h.DType != array.Uint16 {
+			t.Errorf("shape %v: result %v of %v, want %v uint16", shape, h.Shape, h.DType, want)
+		}
+	}
+}
