@@ -125,26 +125,77 @@ func run(ctx context.Context, outs []array.View, o Options) error {
 		px[i], py[i] = rng.Float64()*S, rng.Float64()*S
 		inside[i] = o.ChannelWidth > 0 && InChannel(px[i], py[i], S, o.ChannelWidth)
 	}
-	pos := make([]float32, 2*np*o.Frames)
+	// The positions of a block of frames at a time: the motion of all of
+	// them would take 8 bytes per particle and frame (1.6 GB for 200
+	// particles and 10^6 frames, and more than any machine's memory for
+	// 200 million frames: Go's out-of-memory error ends the host).
+	chunk := min(o.Frames, max(1, posBlock/(8*max(np, 1))))
+	pos := make([]float32, 2*np*chunk)
 	step := math.Sqrt(2 * o.Diffusion)
+	// Rendering and noise: parallel over frames, one stream per frame.
+	hw := int(math.Ceil(3 * o.PSFSigma))
+	type scratch struct {
+		img    []float64
+		gx, gy []float64
+	}
+	scr := make([]*scratch, pool.Threads(o.Threads))
+	last, steps := time.Now(), 0
+	for t0 := 0; t0 < o.Frames; t0 += chunk {
+		t1 := min(t0+chunk, o.Frames)
+		if err := move(ctx, o, t0, t1, px, py, inside, pos, rng, step, &last, &steps); err != nil {
+			return err
+		}
+		var progress pool.Progress
+		if o.Progress != nil {
+			progress = func(done, _ int) bool { return o.Progress(t0+done, o.Frames) }
+		}
+		err := pool.Run(ctx, o.Threads, t1-t0, func(w, k int) error {
+			t := t0 + k
+			sc := scr[w]
+			if sc == nil {
+				sc = &scratch{img: make([]float64, o.Size*o.Size), gx: make([]float64, 2*hw+1), gy: make([]float64, 2*hw+1)}
+				scr[w] = sc
+			}
+			return render(ctx, o, t, pos[2*k*np:2*(k+1)*np], hw, sc.img, sc.gx, sc.gy, outs)
+		}, progress)
+		if errors.Is(err, pool.ErrCancelled) {
+			return fmt.Errorf("simulate: %w", err)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// posBlock is the most bytes of particle positions held at once.
+var posBlock = 64 << 20
+
+// move steps every particle through frames t0..t1-1 (one random stream
+// for the whole run), recording their positions at the start of each
+// frame in pos (x, y of frame t0+k, particle i at 2*(k*np+i)).
+func move(ctx context.Context, o Options, t0, t1 int, px, py []float64, inside []bool, pos []float32,
+	rng *rand.Rand, step float64, last *time.Time, steps *int) error {
+	S := float64(o.Size)
+	np := len(px)
 	// Many particles make this loop long (2,000 frames of 200,000 took a
 	// minute): cancellation and the progress callback (which hosts poll
 	// for Ctrl+C) are checked every pool.Interval, as pool.Run does.
-	last, steps := time.Now(), 0
-	for t := 0; t < o.Frames; t++ {
+	for t := t0; t < t1; t++ {
+		k := t - t0
 		for i := range px {
-			if steps++; steps&0xffff == 0 {
+			if *steps++; *steps&0xffff == 0 {
 				if ctx.Err() != nil {
 					return fmt.Errorf("simulate: %w", pool.ErrCancelled)
 				}
-				if now := time.Now(); o.Progress != nil && now.Sub(last) >= pool.Interval {
-					last = now
-					if !o.Progress(0, o.Frames) {
+				if now := time.Now(); o.Progress != nil && now.Sub(*last) >= pool.Interval {
+					*last = now
+					if !o.Progress(t0, o.Frames) {
 						return fmt.Errorf("simulate: %w", pool.ErrCancelled)
 					}
 				}
 			}
-			pos[2*(t*np+i)], pos[2*(t*np+i)+1] = float32(px[i]), float32(py[i])
+			pos[2*(k*np+i)], pos[2*(k*np+i)+1] = float32(px[i]), float32(py[i])
 			// (adding a zero flow changes no bit of the position)
 			x := math.Mod(px[i]+o.FlowU+step*rng.NormFloat64()+S, S)
 			y := math.Mod(py[i]+o.FlowV+step*rng.NormFloat64()+S, S)
@@ -154,68 +205,57 @@ func run(ctx context.Context, outs []array.View, o Options) error {
 			px[i], py[i] = x, y
 		}
 	}
-	// Rendering and noise: parallel over frames, one stream per frame.
-	hw := int(math.Ceil(3 * o.PSFSigma))
-	type scratch struct {
-		img    []float64
-		gx, gy []float64
+	return nil
+}
+
+// render draws frame t of every output from the particles' positions pos
+// (x, y of particle i at 2*i), img, gx and gy being scratch of Size^2 and
+// 2*hw+1 values.
+func render(ctx context.Context, o Options, t int, pos []float32, hw int, img, gx, gy []float64, outs []array.View) error {
+	np := len(pos) / 2
+	b := o.Brightness
+	if o.BleachTau > 0 {
+		b *= math.Exp(-float64(t) / o.BleachTau)
 	}
-	scr := make([]*scratch, pool.Threads(o.Threads))
-	err := pool.Run(ctx, o.Threads, o.Frames, func(w, t int) error {
-		sc := scr[w]
-		if sc == nil {
-			sc = &scratch{img: make([]float64, o.Size*o.Size), gx: make([]float64, 2*hw+1), gy: make([]float64, 2*hw+1)}
-			scr[w] = sc
-		}
-		b := o.Brightness
-		if o.BleachTau > 0 {
-			b *= math.Exp(-float64(t) / o.BleachTau)
-		}
-		img := sc.img
-		for i := range img {
-			img[i] = o.Background
-		}
-		k := -0.5 / (o.PSFSigma * o.PSFSigma)
-		for i := 0; i < np; i++ {
-			if i&0xffff == 0xffff && ctx.Err() != nil {
-				return pool.ErrCancelled // a frame of many particles is long
-			}
-			x, y := float64(pos[2*(t*np+i)]), float64(pos[2*(t*np+i)+1])
-			cx, cy := int(math.Floor(x)), int(math.Floor(y))
-			for d := -hw; d <= hw; d++ {
-				dx := float64(cx+d) + 0.5 - x
-				dy := float64(cy+d) + 0.5 - y
-				sc.gx[d+hw] = math.Exp(k * dx * dx)
-				sc.gy[d+hw] = b * math.Exp(k*dy*dy)
-			}
-			for dy := -hw; dy <= hw; dy++ {
-				row := ((cy+dy)%o.Size + o.Size) % o.Size * o.Size
-				gy := sc.gy[dy+hw]
-				for dx := -hw; dx <= hw; dx++ {
-					col := ((cx+dx)%o.Size + o.Size) % o.Size
-					img[row+col] += gy * sc.gx[dx+hw]
-				}
-			}
-		}
-		for c, out := range outs {
-			// channel 0: stream (seed, t+1), as before there were channels
-			r := rand.New(rand.NewPCG(o.Seed^channelSeed[c], uint64(t)+1))
-			lo, hi := out.DType.Range()
-			off := out.Offset + t*out.Strides[0]
-			for y := 0; y < o.Size; y++ {
-				for x := 0; x < o.Size; x++ {
-					v := float64(Poisson(r, img[y*o.Size+x]))
-					v = math.Max(lo, math.Min(hi, v))
-					out.Store(off+y*out.Strides[1]+x*out.Strides[2], v)
-				}
-			}
-		}
-		return nil
-	}, o.Progress)
-	if errors.Is(err, pool.ErrCancelled) {
-		return fmt.Errorf("simulate: %w", err)
+	for i := range img {
+		img[i] = o.Background
 	}
-	return err
+	k := -0.5 / (o.PSFSigma * o.PSFSigma)
+	for i := 0; i < np; i++ {
+		if i&0xffff == 0xffff && ctx.Err() != nil {
+			return pool.ErrCancelled // a frame of many particles is long
+		}
+		x, y := float64(pos[2*i]), float64(pos[2*i+1])
+		cx, cy := int(math.Floor(x)), int(math.Floor(y))
+		for d := -hw; d <= hw; d++ {
+			dx := float64(cx+d) + 0.5 - x
+			dy := float64(cy+d) + 0.5 - y
+			gx[d+hw] = math.Exp(k * dx * dx)
+			gy[d+hw] = b * math.Exp(k*dy*dy)
+		}
+		for dy := -hw; dy <= hw; dy++ {
+			row := ((cy+dy)%o.Size + o.Size) % o.Size * o.Size
+			gyv := gy[dy+hw]
+			for dx := -hw; dx <= hw; dx++ {
+				col := ((cx+dx)%o.Size + o.Size) % o.Size
+				img[row+col] += gyv * gx[dx+hw]
+			}
+		}
+	}
+	for c, out := range outs {
+		// channel 0: stream (seed, t+1), as before there were channels
+		r := rand.New(rand.NewPCG(o.Seed^channelSeed[c], uint64(t)+1))
+		lo, hi := out.DType.Range()
+		off := out.Offset + t*out.Strides[0]
+		for y := 0; y < o.Size; y++ {
+			for x := 0; x < o.Size; x++ {
+				v := float64(Poisson(r, img[y*o.Size+x]))
+				v = math.Max(lo, math.Min(hi, v))
+				out.Store(off+y*out.Strides[1]+x*out.Strides[2], v)
+			}
+		}
+	}
+	return nil
 }
 
 // channelSeed distinguishes the noise streams of the channels.

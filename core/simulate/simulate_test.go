@@ -252,3 +252,41 @@ func TestCancelDuringMotion(t *testing.T) {
 		t.Errorf("progress false: %v after %d calls, want pool.ErrCancelled after 1", err, calls)
 	}
 }
+
+// The motion is computed a block of frames at a time (posBlock bytes of
+// positions): blocks of 7 frames give bitwise the data of one block, and
+// progress rises to (Frames, Frames). All the motion at once took 8 bytes
+// per particle and frame: 200 million frames ran Go out of memory, which
+// ended the host.
+func TestBlocksOfFrames(t *testing.T) {
+	o := DefaultOptions()
+	o.Frames, o.Size = 300, 24
+	want := stack(t, o).Data
+	defer func(b int) { posBlock = b }(posBlock)
+	posBlock = 8 * o.Particles * 7
+	var last [2]int
+	o.Progress = func(done, total int) bool {
+		if done < last[0] || total != o.Frames {
+			t.Errorf("progress (%d, %d) after (%d, %d)", done, total, last[0], last[1])
+		}
+		last = [2]int{done, total}
+		return true
+	}
+	got := stack(t, o).Data
+	if string(got) != string(want) {
+		t.Error("blocks of 7 frames differ from one block")
+	}
+	if last != [2]int{o.Frames, o.Frames} {
+		t.Errorf("last progress %v, want (%d, %d)", last, o.Frames, o.Frames)
+	}
+	// two channels: the first is bitwise Run's
+	o.Progress = nil
+	a, _ := array.Contiguous(array.Uint16, []int{o.Frames, o.Size, o.Size}, make([]byte, 2*o.Frames*o.Size*o.Size))
+	b, _ := array.Contiguous(array.Float32, []int{o.Frames, o.Size, o.Size}, make([]byte, 4*o.Frames*o.Size*o.Size))
+	if err := RunTwoChannels(context.Background(), a, b, o); err != nil {
+		t.Fatal(err)
+	}
+	if string(a.Data) != string(want) {
+		t.Error("two channels in blocks: the first differs from Run")
+	}
+}
