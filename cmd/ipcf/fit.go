@@ -288,6 +288,10 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 		return nil, fmt.Errorf("%s: %s array of shape %v, want a correlation result: float32 (rows, columns, offsets, delays)", path, res.DType, res.Shape)
 	}
 	in := &fitInput{h: res.Shape[0], w: res.Shape[1], k: res.Shape[2], p: res.Shape[3], unitsFrom: map[string]string{}}
+	if in.h == 0 || in.w == 0 || in.k == 0 {
+		// (maps of no pixel: an invalid TIFF, and nothing to look at)
+		return nil, fmt.Errorf("%s: shape %v: an empty result, nothing to fit", path, res.Shape)
+	}
 	side := path + ".json"
 	b, err := npy.ReadRegular(side, maxJSON)
 	if errors.Is(err, os.ErrNotExist) {

@@ -747,14 +747,15 @@ func (r *raster) DataRange() (xmin, xmax, ymin, ymax float64) {
 	return r.ext.x0, r.ext.x1, -r.ext.y1, -r.ext.y0
 }
 
-// absTicks labels the negated row axis with positive numbers.
+// absTicks labels the negated row axis (rows run down) with the rows:
+// the value -y is labelled y (the top edge, 0.5, is row -0.5).
 type absTicks struct{}
 
 func (absTicks) Ticks(min, max float64) []plot.Tick {
 	ticks := plot.DefaultTicks{}.Ticks(min, max)
 	for i := range ticks {
 		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(math.Abs(ticks[i].Value), 'g', 4, 64)
+			ticks[i].Label = strconv.FormatFloat(0-ticks[i].Value, 'g', 4, 64) // (0 - v: never "-0")
 		}
 	}
 	return ticks
@@ -927,7 +928,10 @@ func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
 		if err := pic.ctx.Err(); err != nil {
 			return fmt.Errorf("plot: cancelled before %s was written: %w", pic.path, err)
 		}
-		drawPanel(c, pn)
+		if !drawPanel(c, pn) {
+			return fmt.Errorf("plot: a picture of %.0f x %.0f pixels leaves no room for the data beside the labels: give a larger --width or --height",
+				float64(w/vg.Inch)*plotDPI, float64(h/vg.Inch)*plotDPI)
+		}
 	}
 	if err := pic.ctx.Err(); err != nil {
 		return fmt.Errorf("plot: cancelled before %s was written: %w", pic.path, err)
@@ -940,8 +944,15 @@ func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
 }
 
 // drawPanel draws a panel in c: its plot, narrowed or shortened to its
-// aspect, and its colour bar aligned with the plot's data area.
-func drawPanel(c draw.Canvas, pn panel) {
+// aspect, and its colour bar aligned with the plot's data area. It draws
+// nothing and returns false when c leaves no room for the data beside
+// the titles, labels and ticks (gonum/plot panics on such a canvas).
+func drawPanel(c draw.Canvas, pn panel) bool {
+	widenFlat(&pn.p.X)
+	widenFlat(&pn.p.Y)
+	if !hasRoom(pn.p.DataCanvas(c)) {
+		return false
+	}
 	pc := c
 	bw := barWidth
 	if pn.barW > 0 {
@@ -960,30 +971,76 @@ func drawPanel(c draw.Canvas, pn panel) {
 				pc.Min.X += cut / 2
 				pc.Max.X -= cut / 2
 			} else {
-				cut := (dh - dw/vg.Length(pn.aspect)) / 2
-				pc.Min.Y += cut
-				pc.Max.Y -= cut
+				// Shorter, but not below minDataHeight: a line scan
+				// (one row of hundreds of pixels) is drawn taller. The
+				// labels' room depends on the height (gonum/plot's
+				// ticks), so the cut is found by bisection.
+				want := max(dw/vg.Length(pn.aspect), min(dh, minDataHeight))
+				lo, hi := vg.Length(0), dh/2
+				for range 40 {
+					mid := (lo + hi) / 2
+					t := pc
+					t.Min.Y += mid
+					t.Max.Y -= mid
+					if e := pn.p.DataCanvas(t); e.Max.Y-e.Min.Y >= want {
+						lo = mid
+					} else {
+						hi = mid
+					}
+				}
+				pc.Min.Y += lo
+				pc.Max.Y -= lo
 			}
+		}
+	}
+	d := pn.p.DataCanvas(pc)
+	if !hasRoom(d) {
+		return false
+	}
+	var bc draw.Canvas
+	if pn.bar != nil {
+		bc = c
+		bc.Min.X, bc.Max.X = pc.Max.X+vg.Millimeter*2, pc.Max.X+bw
+		bc.Min.Y, bc.Max.Y = d.Min.Y, d.Max.Y
+		// Stretch the bar's canvas so that its data area spans the plot's.
+		bd := pn.bar.DataCanvas(bc)
+		bc.Min.Y -= bd.Min.Y - d.Min.Y
+		bc.Max.Y += d.Max.Y - bd.Max.Y
+		if bd = pn.bar.DataCanvas(bc); !(bd.Max.Y-bd.Min.Y >= 1) { // (its width is set below)
+			return false
 		}
 	}
 	pn.p.Draw(pc)
 	if pn.bar == nil {
-		return
+		return true
 	}
-	d := pn.p.DataCanvas(pc)
-	bc := c
-	bc.Min.X, bc.Max.X = pc.Max.X+vg.Millimeter*2, pc.Max.X+bw
-	bc.Min.Y, bc.Max.Y = d.Min.Y, d.Max.Y
-	// Stretch the bar's canvas so that its data area spans the plot's.
-	bd := pn.bar.DataCanvas(bc)
-	bc.Min.Y -= bd.Min.Y - d.Min.Y
-	bc.Max.Y += d.Max.Y - bd.Max.Y
 	if bc.Max.X-bc.Min.X > vg.Millimeter*6 {
 		// The bar itself is a narrow strip right of its ticks and label.
-		bd = pn.bar.DataCanvas(bc)
+		bd := pn.bar.DataCanvas(bc)
 		if extra := (bd.Max.X - bd.Min.X) - vg.Millimeter*4; extra > 0 {
 			bc.Max.X -= extra
 		}
 	}
 	pn.bar.Draw(bc)
+	return true
+}
+
+// minDataHeight is the least height of an image's data area that its
+// aspect may leave.
+const minDataHeight = 12 * vg.Millimeter
+
+// hasRoom reports whether a plot's data area d has a positive size.
+func hasRoom(d draw.Canvas) bool {
+	return d.Max.X > d.Min.X && d.Max.Y > d.Min.Y
+}
+
+// widenFlat widens the range of a linear axis whose data are all one
+// value v to v -/+ max(1, |v|/10). gonum/plot widens it by 1, which
+// leaves it empty from |v| = 2^53 up, and then panics.
+func widenFlat(a *plot.Axis) {
+	if _, lin := a.Scale.(plot.LinearScale); !lin || a.Min != a.Max || math.IsInf(a.Min, 0) || math.IsNaN(a.Min) {
+		return
+	}
+	d := math.Max(1, math.Abs(a.Min)/10)
+	a.Min, a.Max = a.Min-d, a.Max+d
 }

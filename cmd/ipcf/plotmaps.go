@@ -457,6 +457,9 @@ func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bo
 	if !m.OffsetAxis && offsetGiven && offset != 0 {
 		return fitNeeds("--offset %d: the maps of %s have no offset axis (one fit per pixel)", offset, path)
 	}
+	if len(m.Shape) >= 2 && (m.Shape[0] == 0 || m.Shape[1] == 0) {
+		return fmt.Errorf("%s: maps of %d x %d pixels: nothing to draw", path, m.Shape[0], m.Shape[1])
+	}
 	d, err := loadMaps(path, m)
 	if err != nil {
 		return err

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
+	"gonum.org/v1/plot"
+)
+
+// emptyCopy writes the first 0 rows of the .npy at src (with its
+// metadata, shape and checksum rewritten as ipcf writes them) to dst.
+func emptyCopy(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, h, err := npy.View(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := append([]int{0}, h.Shape[1:]...)
+	if err := npy.WriteFile(dst, h.DType, shape, nil); err != nil {
+		t.Fatal(err)
+	}
+	out, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta map[string]any
+	side, err := os.ReadFile(src + ".json")
+	if err != nil || json.Unmarshal(side, &meta) != nil {
+		t.Fatalf("%s.json: %v", src, err)
+	}
+	meta["shape"] = shape
+	meta["output_bytes"] = len(out)
+	meta["output_crc32c"] = fmt.Sprintf("%08x", crc32.Checksum(out, crc32.MakeTable(crc32.Castagnoli)))
+	side, _ = json.Marshal(meta)
+	if err := os.WriteFile(dst+".json", side, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Pictures of awkward data are drawn or refused with a message, never an
+// internal error (gonum/plot panicked on each of these: exit 70).
+func TestPlotAwkwardData(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	// A constant series of 1e16: gonum's +-1 widening left an empty range.
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"c1e16.npy", 1e16}, {"cneg.npy", -1e16}, {"c5.npy", 5}} {
+		writeNpy(t, p(c.name), array.Float64, []int{8, 3, 3}, func(int) float64 { return c.v })
+		if code, msg := ipcf(t, "plot", "--mean", p(c.name), "-o", p(c.name+".png")); code != 0 {
+			t.Errorf("plot --mean of a constant %g: exit %d: %s", c.v, code, msg)
+		} else if img := decodePNG(t, p(c.name+".png")); img.Bounds().Dx() != 1100 {
+			t.Errorf("plot --mean of a constant %g: width %d", c.v, img.Bounds().Dx())
+		}
+	}
+	// Too small a picture for its labels: refused, naming the options.
+	writeNpy(t, p("p3.npy"), array.Uint16, []int{64, 3, 3}, func(i int) float64 { return float64(100 + i%7) })
+	code, msg := ipcf(t, "plot", "--mean", p("p3.npy"), "-o", p("small.png"), "--height", "27")
+	if code != 1 || !strings.Contains(msg, "1100 x 27 pixels leaves no room") || !strings.Contains(msg, "--height") {
+		t.Errorf("plot --height 27: exit %d: %s", code, msg)
+	}
+	if _, err := os.Stat(p("small.png")); !os.IsNotExist(err) {
+		t.Errorf("a refused picture was written: %v", err)
+	}
+	// Maps and results of no pixel: fit and plot refuse them.
+	r := newFitRig(t)
+	res := r.pcf(t, "res.npy", "--radius", "2", "--npoints", "4")
+	if code, msg := ipcf(t, "fit", res, "-o", p("maps.npy"), "--quiet"); code != 0 {
+		t.Fatalf("fit: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "plot", p("maps.npy"), "-o", p("tiny.png"), "--height", "45"); code != 1 || !strings.Contains(msg, "no room") {
+		t.Errorf("plot of maps --height 45: exit %d: %s", code, msg)
+	}
+	emptyCopy(t, p("maps.npy"), p("maps0.npy"))
+	if code, msg := ipcf(t, "plot", p("maps0.npy"), "-o", p("maps0.png")); code != 1 || !strings.Contains(msg, "maps of 0 x 16 pixels: nothing to draw") {
+		t.Errorf("plot of maps of no row: exit %d: %s", code, msg)
+	}
+	emptyCopy(t, res, p("res0.npy"))
+	for _, out := range []string{"m0.npy", "m0.tif", "m0.zarr"} {
+		if code, msg := ipcf(t, "fit", p("res0.npy"), "-o", p(out), "--quiet"); code != 1 || !strings.Contains(msg, "an empty result, nothing to fit") {
+			t.Errorf("fit of a result of no row into %s: exit %d: %s", out, code, msg)
+		}
+	}
+}
+
+// The row axis runs down: the value -y is row y, the top edge row -0.5.
+func TestRowAxisLabels(t *testing.T) {
+	got := map[float64]string{}
+	for _, tk := range (absTicks{}).Ticks(-2.5, 0.5) {
+		if tk.Label != "" {
+			got[tk.Value] = tk.Label
+		}
+	}
+	for v, want := range map[float64]string{0.5: "-0.5", 0: "0", -1.5: "1.5", -2.5: "2.5"} {
+		if l, ok := got[v]; ok && l != want {
+			t.Errorf("value %g labelled %q, want %q", v, l, want)
+		}
+	}
+	if got[0.5] != "-0.5" {
+		t.Errorf("labels %v: want the top edge 0.5 labelled -0.5", got)
+	}
+	var a plot.Axis
+	a.Scale = plot.LinearScale{}
+	a.Min, a.Max = 1e16, 1e16
+	widenFlat(&a)
+	if !(a.Min == 0.9e16 && a.Max == 1.1e16) {
+		t.Errorf("widenFlat(1e16): [%g, %g]", a.Min, a.Max)
+	}
+}
