@@ -163,6 +163,12 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 	default:
 		s.waist = fitDefaultWaist
 	}
+	if err := s.units.Check(); err != nil {
+		return s, fail(eInvalid, "options: %v", err)
+	}
+	if err := fit.CheckWaist(s.waist); err != nil {
+		return s, fail(eInvalid, "options.waist: %v", err)
+	}
 	flow, ginf, delta := o.flags&fitFlow != 0, o.flags&fitGinf != 0, o.flags&fitDelta != 0
 	s.joint = o.flags&fitJoint != 0
 	refuse := func(bit C.uint32_t, flag, why string) error {

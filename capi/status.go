@@ -56,6 +56,7 @@ var statusTable = []struct {
 	{"source.ErrChannel", source.ErrChannel, eInvalid},
 	{"fit.ErrModel", fit.ErrModel, eInvalid},
 	{"fit.ErrShape", fit.ErrShape, eInvalid},
+	{"fit.ErrUnits", fit.ErrUnits, eInvalid},
 	{"source.ErrFormat", source.ErrFormat, eInvalid},
 	{"npy.ErrFormat", npy.ErrFormat, eInvalid},
 	{"fs.ErrNotExist", fs.ErrNotExist, eIO},

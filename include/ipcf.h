@@ -263,13 +263,14 @@ typedef struct ipcf_fit_options {
     int32_t max_iter;           /* most trial steps of a fit, 0..1048576; 0 = 200 (0) */
     int32_t threads;            /* worker threads, 0 = all cores (0) */
     int32_t reserved0;          /* 0 */
-    double waist;               /* PSF waist (1/e^2 radius) in pixels, finite; 0: 2 pixels (the
+    double waist;               /* PSF waist (1/e^2 radius) in pixels, 1e-6..1e6; 0: 2 pixels (the
                                    simulator's PSF, sigma 1 pixel) when pixel_size is 0, refused
                                    when it is set (0) */
     double kappa;               /* ACF3D: axial / lateral waist, > 0; other models: 0 (0) */
     double pixel_side;          /* ITIR: the side of a camera pixel in pixels, > 0 (1) */
-    double pixel_size;          /* micrometres per pixel for the outputs; 0 = pixels (0) */
-    double frame_interval;      /* seconds per delay unit for the outputs; 0 = the delays' unit (0) */
+    double pixel_size;          /* micrometres per pixel for the outputs, 1e-6..1e6; 0 = pixels (0) */
+    double frame_interval;      /* seconds per delay unit for the outputs, 1e-12..1e6; 0 = the
+                                   delays' unit (0) */
     ipcf_progress_fn progress;  /* optional */
     void *progress_user;
     ipcf_token token;           /* optional cancellation token */

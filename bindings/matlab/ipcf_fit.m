@@ -116,7 +116,9 @@ function [maps, info] = ipcf_fit(G, varargin)
 %     'Threads'    worker threads, 0 = all cores (0); the fits do not
 %                  depend on it
 %   The fits run in pixels and in the delays' unit; 'PixelSize' and
-%   'FrameInterval' only convert the results (D in um^2/s, ...).
+%   'FrameInterval' only convert the results (D in um^2/s, ...). They are
+%   taken from 1e-6 to 1e6 um and 1e-12 to 1e6 s, the waist from 1e-6 to
+%   1e6 pixels: beyond them the single-precision maps would hold Inf or 0.
 %
 %   Errors have identifiers ipcf:<status>: ipcf:invalid_argument for a bad
 %   option, an option the model does not take, missing delays or offsets,

@@ -116,11 +116,11 @@ func parseFit(args []string) (fitFlags, error) {
 	var f fitFlags
 	out := fs.String("o", "", "output MAPS.npy (companions MAPS.stderr.npy, MAPS.chisq.npy, MAPS.status.npy, MAPS.npy.json), MAPS.zarr (a Zarr group) or MAPS.tif (an ImageJ stack) (required)")
 	fs.StringVar(&f.model, "model", "pcf1d", "model: pcf1d, acf2d, acf3d, ccf2d or itir")
-	fs.Float64Var(&f.waist, "waist", 0, "PSF waist (1/e^2 radius) in pixels (0: --waist-um, or 2 pixels for a result without a pixel size)")
+	fs.Float64Var(&f.waist, "waist", 0, "PSF waist (1/e^2 radius) in pixels, 1e-6 to 1e6 (0: --waist-um, or 2 pixels for a result without a pixel size)")
 	fs.Float64Var(&f.waistUm, "waist-um", 0, "PSF waist in micrometres (needs the pixel size; 0: --waist)")
 	fs.Float64Var(&f.kappa, "kappa", 0, "acf3d: axial / lateral waist (required for acf3d)")
-	fs.Float64Var(&f.pixelSize, "pixel-size", 0, "pixel size in micrometres (0: the result's, if any)")
-	fs.Float64Var(&f.frame, "frame-interval", 0, "seconds between frames (0: the result's, if any)")
+	fs.Float64Var(&f.pixelSize, "pixel-size", 0, "pixel size in micrometres, 1e-6 to 1e6 (0: the result's, if any)")
+	fs.Float64Var(&f.frame, "frame-interval", 0, "seconds between frames, 1e-12 to 1e6 (0: the result's, if any)")
 	fs.BoolVar(&f.flow, "flow", false, "acf2d, acf3d: fit a flow speed v; itir: a velocity (vx, vy)")
 	fs.BoolVar(&f.ginf, "ginf", false, "fit a constant offset Ginf (acf2d, acf3d, itir; ccf2d of a result that is not a delta-CCF)")
 	fs.BoolVar(&f.joint, "joint", false, "pcf1d, itir: fit a pixel's offsets together, one set of parameters per pixel (ccf2d: always)")
@@ -361,26 +361,12 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 			return nil, fmt.Errorf("%s: units.%s %g: want a positive number or null (unknown); give the option to set it", side, u.name, *u.meta)
 		}
 	}
-	// The maps' units must exist: D in um^2/s multiplies by pixel size^2 /
-	// frame interval, times by the frame interval, distances by the pixel
-	// size. Checked before any fit, naming the units and where they came from.
-	ps, fi := in.pixelSize, in.frame
-	maxDist := 0.0
-	for _, o := range in.offsets {
-		maxDist = math.Max(maxDist, o.Dist)
-	}
-	for _, c := range []struct {
-		what string
-		v    float64
-		used bool
-	}{{"D in um^2/s (pixel size^2 / frame interval)", ps * ps / fi, ps > 0 && fi > 0},
-		{"D in um^2/frame (pixel size^2)", ps * ps, ps > 0},
-		{"D in px^2/s (1 / frame interval)", 1 / fi, fi > 0},
-		{"the offsets in um", maxDist * ps, ps > 0}} {
-		if c.used && (math.IsInf(c.v, 0) || math.IsNaN(c.v) || (c.v == 0 && c.what != "the offsets in um")) {
-			return nil, fitNeeds("pixel size %g um (%s) and frame interval %g s (%s): %s would be %g: give units the maps can be written in",
-				ps, unitsOrigin(in.unitsFrom["pixel_size_um"]), fi, unitsOrigin(in.unitsFrom["frame_interval_s"]), c.what, c.v)
-		}
+	// The maps' units must exist in float32: D in um^2/s multiplies by
+	// pixel size^2 / frame interval, times by the frame interval, distances
+	// by the pixel size. Checked before any fit, naming where they came from.
+	if err := (fit.Units{PixelSize: in.pixelSize, FrameInterval: in.frame}).Check(); err != nil {
+		return nil, fitNeeds("%v (pixel size: %s; frame interval: %s): give units the maps can be written in",
+			err, unitsOrigin(in.unitsFrom["pixel_size_um"]), unitsOrigin(in.unitsFrom["frame_interval_s"]))
 	}
 	if in.pixelSize > 0 {
 		for i := range in.offsets {
@@ -449,10 +435,8 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 	default:
 		pl.waistPx, pl.waistFrom = fitDefaultWaist, "default: the simulator's PSF (sigma 1 pixel, W = 2 sigma), for a result without a pixel size"
 	}
-	if !(pl.waistPx >= 1e-6 && pl.waistPx <= 1e6) {
-		// D = W^2 / (4 tauD): a waist beyond this range gives maps of
-		// +Inf or 0 in float32, not a fit.
-		return nil, fitNeeds("the PSF waist is %g pixels (%s): want 1e-6 to 1e6 pixels", pl.waistPx, pl.waistFrom)
+	if err := fit.CheckWaist(pl.waistPx); err != nil {
+		return nil, fitNeeds("%v (%s)", err, pl.waistFrom)
 	}
 	if in.delta && f.model != "ccf2d" {
 		return nil, fitNeeds("the result holds delta-CCFs (forward minus backward): fit them with --model ccf2d, not %s", f.model)

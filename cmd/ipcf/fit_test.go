@@ -480,10 +480,13 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
 		{1, "not this result's metadata", []string{foreign, "-o", out}},
 		{0, "", []string{linked, "-o", filepath.Join(r.dir, "linked-maps.npy")}}, // a result reached through links
-		{2, "want 1e-6 to 1e6 pixels", []string{acf, "-o", out, "--model", "acf2d", "--waist", "1e30"}},
-		{2, "want 1e-6 to 1e6 pixels", []string{calib, "-o", out, "--waist-um", "1e-30"}},
-		{2, "would be +Inf", []string{acf, "-o", out, "--model", "acf2d", "--waist", "2", "--pixel-size", "1e300", "--frame-interval", "1e-300"}},
-		{2, "would be 0", []string{acf, "-o", out, "--model", "acf2d", "--pixel-size", "1e-320", "--waist-um", "0.2"}},
+		{2, "PSF waist 1e+30: want 1e-06 to 1e+06 pixels", []string{acf, "-o", out, "--model", "acf2d", "--waist", "1e30"}},
+		{2, "want 1e-06 to 1e+06 pixels (beyond, the float32 maps would hold +Inf or 0) (--waist-um)", []string{calib, "-o", out, "--waist-um", "1e-30"}},
+		{2, "pixel size 1e+300: want 1e-06 to 1e+06 um", []string{acf, "-o", out, "--model", "acf2d", "--waist", "2", "--pixel-size", "1e300", "--frame-interval", "1e-300"}},
+		{2, "pixel size 1e-320: want 1e-06 to 1e+06 um", []string{acf, "-o", out, "--model", "acf2d", "--pixel-size", "1e-320", "--waist-um", "0.2"}},
+		// D = 1e-40 s per frame: D in um^2/s overflowed float32, every fit "converged"
+		{2, "frame interval 1e-40: want 1e-12 to 1e+06 s (seconds)", []string{acf, "-o", out, "--model", "acf2d", "--frame-interval", "1e-40"}},
+		{2, "frame interval 1e+07: want 1e-12 to 1e+06 s", []string{acf, "-o", out, "--model", "acf2d", "--frame-interval", "1e7"}},
 		{1, "garbage.npy", []string{garbage, "-o", out}},
 		{1, "nothere.npy", []string{filepath.Join(r.dir, "nothere.npy"), "-o", out}},
 		{1, "want a correlation result", []string{r.sim, "-o", out}},

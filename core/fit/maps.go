@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"errors"
 	"fmt"
 	"math"
 )
@@ -33,6 +34,43 @@ func (u Units) Time() string {
 	}
 	return "frame"
 }
+
+// The ranges of the units and of the waist that Check accepts. Within
+// them every scale of the maps (D's pixel size^2 / frame interval up to
+// 1e24) keeps a fitted value of ordinary size finite and non-zero in the
+// float32 maps; beyond them a map of +Inf or 0 came out "converged".
+const (
+	MinPixelSize, MaxPixelSize         = 1e-6, 1e6  // micrometres
+	MinFrameInterval, MaxFrameInterval = 1e-12, 1e6 // seconds
+	MinWaist, MaxWaist                 = 1e-6, 1e6  // pixels
+)
+
+// Check refuses a pixel size or frame interval (when known: > 0) outside
+// the ranges above, or not a number. Every host (ipcf fit, the C ABI's
+// ipcf_fit and the bindings through it) calls it, and CheckWaist, before
+// fitting.
+func (u Units) Check() error {
+	if err := inRange("pixel size", "um (micrometres)", u.PixelSize, MinPixelSize, MaxPixelSize, u.PixelSize != 0); err != nil {
+		return err
+	}
+	return inRange("frame interval", "s (seconds)", u.FrameInterval, MinFrameInterval, MaxFrameInterval, u.FrameInterval != 0)
+}
+
+// CheckWaist refuses a waist (pixels) outside MinWaist..MaxWaist: D =
+// W^2/(4 tauD).
+func CheckWaist(w float64) error {
+	return inRange("PSF waist", "pixels", w, MinWaist, MaxWaist, true)
+}
+
+func inRange(what, unit string, v, lo, hi float64, known bool) error {
+	if known && !(v >= lo && v <= hi) {
+		return fmt.Errorf("%w: %s %g: want %g to %g %s (beyond, the float32 maps would hold +Inf or 0)", ErrUnits, what, v, lo, hi, unit)
+	}
+	return nil
+}
+
+// ErrUnits reports units or a waist that Units.Check refuses.
+var ErrUnits = errors.New("fit: units out of range")
 
 // scales returns the factors from pixels and frames to the units.
 func (u Units) scales() (ps, fi float64) {

@@ -1,8 +1,10 @@
 package fit_test
 
 import (
+	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/fit"
@@ -73,5 +75,36 @@ func TestPeakDistances(t *testing.T) {
 	}
 	if got := fit.PeakDistances(nil, true); got != nil {
 		t.Errorf("none: %v", got)
+	}
+}
+
+// Units whose scales leave float32 (D of 1e-40 s frames was +Inf in every
+// map, each fit "converged") are refused, at the ranges' edges exactly.
+func TestUnitsCheck(t *testing.T) {
+	for _, c := range []struct {
+		u    fit.Units
+		w    float64
+		want string // "" accepted
+	}{
+		{fit.Units{}, 2, ""},
+		{fit.Units{PixelSize: 1e-6, FrameInterval: 1e-12}, 1e-6, ""},
+		{fit.Units{PixelSize: 1e6, FrameInterval: 1e6}, 1e6, ""},
+		{fit.Units{PixelSize: 0.1, FrameInterval: 1e-40}, 2, "frame interval 1e-40: want 1e-12 to 1e+06 s"},
+		{fit.Units{PixelSize: 1e20}, 2, "pixel size 1e+20: want 1e-06 to 1e+06 um"},
+		{fit.Units{PixelSize: math.NaN()}, 2, "pixel size NaN"},
+		{fit.Units{FrameInterval: -1}, 2, "frame interval -1"},
+		{fit.Units{}, 1e-7, "PSF waist 1e-07: want 1e-06 to 1e+06 pixels"},
+		{fit.Units{}, math.Inf(1), "PSF waist +Inf"},
+	} {
+		err := c.u.Check()
+		if err == nil {
+			err = fit.CheckWaist(c.w)
+		}
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%+v, waist %g: %v", c.u, c.w, err)
+		case c.want != "" && (!errors.Is(err, fit.ErrUnits) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%+v, waist %g: %v, want ErrUnits with %q", c.u, c.w, err, c.want)
+		}
 	}
 }

@@ -152,7 +152,10 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     Levenberg-Marquardt with the models' analytic derivatives, in the
     library (``ipcf_fit``), on all cores. The fits run in pixels (the
     waist, the offsets) and in the delays' unit (frames); `pixel_size` and
-    `frame_interval` only convert the results (D in um^2/s, ...).
+    `frame_interval` only convert the results (D in um^2/s, ...). The
+    pixel size is taken from 1e-6 to 1e6 um, the frame interval from
+    1e-12 to 1e6 s and the waist from 1e-6 to 1e6 pixels: beyond them the
+    float32 maps would hold +Inf or 0.
 
     Parameters
     ----------

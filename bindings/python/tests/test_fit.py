@@ -395,6 +395,10 @@ def test_bad_input():
         (E, 'ascending', dict(delays=TAU[::-1].copy())),
         (E, 'sigma: shape', dict(sigma=numpy.ones((2, 2, 4, 3), numpy.float32))),
         (E, 'pixel_side', dict(model='itir', pixel_side=0)),
+        # beyond these D, tauD or the offsets leave float32: +Inf maps, "converged"
+        (E, 'frame interval 1e-40: want 1e-12 to 1e+06 s', dict(frame_interval=1e-40)),
+        (E, 'pixel size 1e+20: want 1e-06 to 1e+06 um', dict(pixel_size=1e20, waist=2)),
+        (E, 'PSF waist 1e-07: want 1e-06 to 1e+06 pixels', dict(waist=1e-7)),
     ]
     for exc, needle, kw in cases:
         args = dict(delays=TAU, offsets=RING4)
