@@ -185,6 +185,8 @@ func TestCLIBadInput(t *testing.T) {
 	writeNpy(t, p("four.npy"), array.Uint16, []int{2, T / 2, H, W}, func(i int) float64 { return 1 })
 	writeNpy(t, p("noframes.npy"), array.Uint16, []int{0, H, W}, nil)
 	writeNpy(t, p("nowidth.npy"), array.Uint16, []int{T, H, 0}, nil)
+	writeNpy(t, p("line0.npy"), array.Uint16, []int{T, 0}, nil)
+	write("scalar.npy", npyHeader(t, "{'descr': '<u2', 'fortran_order': False, 'shape': (), }", []byte{5, 0}))
 	writeNpy(t, p("mask_small.npy"), array.Uint8, []int{5, 5}, func(i int) float64 { return 1 })
 	writeNpy(t, p("mask_nan.npy"), array.Float32, []int{H, W}, func(i int) float64 {
 		if i == 3*W+4 {
@@ -414,6 +416,9 @@ func TestCLIBadInput(t *testing.T) {
 		{"npy 4-D", pcf(p("four.npy")), 1, []string{"four.npy", "3 dimensions"}, nil},
 		{"npy no frames", pcf(p("noframes.npy")), 2, []string{"0 frames"}, nil},
 		{"npy no columns", pcf(p("nowidth.npy")), 2, []string{"radius=2 too large"}, nil},
+		// (were "raw shape 64 x 1 x 0" and "shape [1]")
+		{"npy line scan of no column", []string{"pcf", p("line0.npy"), "-o", out, "--preset", "line", "--quiet"}, 1, []string{"line0.npy", "a (time, x) line scan of shape [64 0]: no sample"}, nil},
+		{"npy 0-d", pcf(p("scalar.npy")), 1, []string{"scalar.npy", "shape [], want 3 dimensions"}, nil},
 		{"3 frames", pcf(p("short.npy")), 2, []string{"3 frames usable"}, nil},
 		{"mask shape", pcf(good, "--mask", p("mask_small.npy")), 1, []string{"mask", "[5 5]"}, nil},
 		{"mask missing", pcf(good, "--mask", p("nomask.npy")), 1, []string{"nomask.npy"}, nil},

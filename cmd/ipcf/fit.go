@@ -500,7 +500,7 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 	pl.opts = fit.AllOptions{Options: fit.DefaultOptions(pl.model), Joint: f.joint, Threads: f.threads}
 	pl.perOffset = !f.joint && pl.acfIndex < 0
 	if n := fitPoints(in.p, pl.opts.Options); n <= pl.model.NumParams() {
-		return nil, fitNeeds("the curves have %d points, %d fitted (the first and last are left out): too few for the %d parameters of %s", in.p, n, pl.model.NumParams(), f.model)
+		return nil, fitNeeds("the curves have %d points, %d fitted (the first and last are left out): too few for the %d parameters of %s", in.p, max(n, 0), pl.model.NumParams(), f.model)
 	}
 	return pl, nil
 }

@@ -358,6 +358,9 @@ func openLineScan(path string) (src source.Source, ok bool, err error) {
 	if h.Fortran && h.Shape[0] > 1 && h.Shape[1] > 1 {
 		return nil, true, fmt.Errorf("%w: %s: a Fortran-order (time, x) line scan: save it in C order", source.ErrFormat, path)
 	}
+	if h.Shape[0] == 0 || h.Shape[1] == 0 {
+		return nil, true, fmt.Errorf("%w: %s: a (time, x) line scan of shape %v: no sample", source.ErrFormat, path, h.Shape)
+	}
 	src, err = source.OpenRaw(path, source.Raw{T: h.Shape[0], H: 1, W: h.Shape[1], DType: h.DType, Order: h.Order, Offset: h.Offset})
 	return src, true, err
 }

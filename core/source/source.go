@@ -159,12 +159,12 @@ func OpenNpy(path string) (Source, error) {
 }
 
 func openNpy(m *mapping) (Source, error) {
-	v, _, err := npy.View(m.data)
+	v, h, err := npy.View(m.data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, m.path, err)
 	}
-	if v.NDim() != 3 {
-		return nil, fmt.Errorf("%w: %s: shape %v, want 3 dimensions (time, rows, columns)", ErrFormat, m.path, v.Shape)
+	if len(h.Shape) != 3 { // (h: a 0-d array's view has shape [1])
+		return nil, fmt.Errorf("%w: %s: shape %v, want 3 dimensions (time, rows, columns)", ErrFormat, m.path, h.Shape)
 	}
 	return &stack{m: m, v: v, name: m.path}, nil
 }
