@@ -52,7 +52,7 @@ __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
-    'label', 'Labelled', 'TimeAxisWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult', 'SmoothedCurvesWarning',
+    'label', 'Labelled', 'TimeAxisWarning', 'IgnoredOptionWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult', 'SmoothedCurvesWarning',
     'open_errors', 'DEFAULT_FILTERSIZE',
 ]
 
@@ -816,16 +816,30 @@ def _offsets_array(value, name='offsets'):
     return numpy.ascontiguousarray(a, dtype=numpy.int32)
 
 
+def _default_npoints():
+    """The library's default number of circle points (32)."""
+    o = _c.PcfOptions()
+    _lib.ipcf_pcf_options_init(ctypes.byref(o))
+    return o.npoints
+
+
 def _offsets_for(value, radius, npoints, line):
     """The offsets array for options.offsets: None for the circle (the
     library's default, with its margin of radius); None given means the
     circle, or the line preset for a line scan."""
-    if value is None:
+    default = value is None
+    if default:
         value = 'line' if line else 'circle'
     if isinstance(value, str):
         kind = _choice(value, 'offsets', _PRESETS)
         if kind == 'circle':
             return None
+        if npoints != _default_npoints():
+            # (ipcf pcf refuses --npoints with --preset line or disk; a
+            # warning here, where one dict of options often serves both)
+            what = "a line scan's offsets are 'line' ((u, 0) for 0 < |u| <= radius)" if default else f'offsets={kind!r}'
+            warnings.warn(f"ipcf: npoints={npoints} is ignored: {what} takes radius only; npoints is the circle's",
+                          IgnoredOptionWarning, stacklevel=_outside_stacklevel())
         uv = _preset_offsets(kind, radius, npoints)
         if len(uv) > _MAX_OFFSETS:
             raise _invalid(f'offsets={kind!r} with radius={radius}: {len(uv)} offsets, more than the {_MAX_OFFSETS} '
@@ -1105,6 +1119,21 @@ def _warn_counts(data, name, stacklevel):
     d = _descriptor(data, name)
     if _lib.ipcf_check_counts(ctypes.byref(d), ctypes.byref(counts), buf, len(buf)) == 0 and not counts.value:
         warnings.warn(f'ipcf: {name}: {buf.value.decode(errors="replace")}', CountsWarning, stacklevel=stacklevel)
+
+
+class IgnoredOptionWarning(UserWarning):
+    """An option that does not apply to the call was given, and ignored:
+    npoints with the 'line' or 'disk' offsets (a line scan's default)."""
+
+
+def _outside_stacklevel():
+    """The stacklevel of a warning raised here that names the first caller
+    outside this package."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    f, level = sys._getframe(1), 1
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == here:
+        f, level = f.f_back, level + 1
+    return level
 
 
 class TimeAxisWarning(UserWarning):

@@ -11,6 +11,7 @@ give the in-memory result bit for bit.
 """
 
 import math
+import warnings
 
 import numpy
 import pytest
@@ -725,3 +726,28 @@ def test_logbins_any_size_as_the_c_library_computes():
     assert not bad, bad[:3]
     assert ipcf.logbins(3, 2).tolist() == [1, 3]
     assert ipcf.logbins(14, 8).tolist() == [1, 2, 3, 4, 6, 9, 13]
+
+
+def test_npoints_ignored_warns():
+    """npoints with the 'line' or 'disk' offsets (a line scan's default)
+    does nothing: IgnoredOptionWarning at the caller's line, the result
+    that of the preset (ipcf pcf refuses --npoints with those presets)."""
+    rng = numpy.random.default_rng(1)
+    line = rng.poisson(100, (64, 20)).astype(numpy.uint16)
+    stack = rng.poisson(100, (64, 8, 8)).astype(numpy.uint16)
+    for call, want in [(lambda: ipcf.pcf(line, radius=1, npoints=4), lambda: ipcf.pcf(line, radius=1)),
+                       (lambda: ipcf.pcf(stack, radius=1, npoints=4, offsets='disk'),
+                        lambda: ipcf.pcf(stack, radius=1, offsets='disk')),
+                       (lambda: ipcf.pcf_output_shape(stack.shape, radius=1, npoints=4, offsets='line'),
+                        lambda: ipcf.pcf_output_shape(stack.shape, radius=1, offsets='line'))]:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            got = call()
+            expected = want()
+        assert len(w) == 1 and issubclass(w[0].category, ipcf.IgnoredOptionWarning), [str(x.message) for x in w]
+        assert 'npoints=4 is ignored' in str(w[0].message) and w[0].filename == __file__
+        numpy.testing.assert_array_equal(got, expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        ipcf.pcf(stack, radius=1, npoints=4)  # the circle takes it
+        ipcf.pcf(line, radius=1, npoints=32)  # the default: nothing to say
