@@ -246,6 +246,8 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
         uv = numpy.zeros((1, 2), numpy.int64) if kind == 'acf' else None
         t = fi = ps = None
         delta = False
+    if 0 in values.shape:
+        raise _invalid(f'result: shape {values.shape} (row, column, offset, point): an empty result, nothing to draw')
     k, p = values.shape[2:]
     if offsets is not None:
         uv = numpy.asarray(offsets)

@@ -271,3 +271,13 @@ def test_a_selected_offset_keeps_its_name(labelled):
     part = labelled.isel(y=slice(2, 6), x=slice(4, 9))
     ax = ipcf.plot.pcf_image(part, point=1, bin=2).axes[0]
     assert list(ax.images[0].get_extent()) == [R + 4 - 0.5, R + 8 + 0.5, R + 5 + 0.5, R + 2 - 0.5]
+
+
+def test_empty_results_are_refused(plain):
+    """A result without offsets or points: a ValueError naming it (polar
+    raised ZeroDivisionError)."""
+    for call in (lambda r: ipcf.plot.polar(r, 0, 0), ipcf.plot.pcf_image, lambda r: ipcf.plot.carpet(r, 0, 0),
+                 lambda r: ipcf.plot.lines(r, 0, 0)):
+        for empty in (plain[:, :, :0], plain[..., :0], plain[:0]):
+            with pytest.raises(ValueError, match='an empty result, nothing to draw'):
+                call(empty)
