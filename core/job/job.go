@@ -1242,6 +1242,12 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	}
 	view, o.Data2 = array.View{}, nil
 	debug.FreeOSMemory()
+	// Changed during the work: refused as the out-of-core engine refuses
+	// it (the frames were read whole before, but the result would be
+	// published as that of a file that no longer holds them).
+	if err := j.inputCheck(ctx, crc, crc2); err != nil {
+		return 0, 0, err
+	}
 	s := j.geom.OutShape
 	// A partial file of this engine cannot be resumed (the result is in
 	// memory only): one left by a failure (a full disk) would only hold
@@ -1347,6 +1353,8 @@ func (j *Job) sameInput(ctx context.Context, path string) (bool, error) {
 		return false, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	switch {
+	case now.Inexact():
+		j.log("%s: the input's file system keeps times of whole seconds (or none): comparing its frames with the result's record", j.spec.Output)
 	case m.Status != "" && m.Status == now.Stamp():
 		return true, nil // untouched since
 	case m.Status == "" && m.CRC == "":

@@ -385,3 +385,49 @@ func TestInputStatusOnlyChanged(t *testing.T) {
 		}
 	}
 }
+
+// A rewrite during the work (the frames read, the curves computing) that
+// sets the size and time back fails the run with source.ErrChanged and
+// publishes nothing, in both engines: the in-memory engine checked the
+// input after reading only, and published the result of frames the file
+// no longer held.
+func TestInputRewrittenDuringWork(t *testing.T) {
+	for _, engine := range []string{"memory", "ooc"} {
+		dir := t.TempDir()
+		in := writeInput(t, dir, 0)
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Engine, s.Memory = in, filepath.Join(dir, "out.npy"), engine, 256<<20
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		st, err := os.Stat(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := false
+		s.Progress = func(phase string, _, _ int) bool {
+			if phase == "pcf" && !done {
+				done = true
+				time.Sleep(10 * time.Millisecond) // a clock tick later
+				f, err := os.OpenFile(in, os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.WriteAt([]byte{1, 2, 3}, st.Size()/2)
+				f.Close()
+				os.Chtimes(in, st.ModTime(), st.ModTime())
+			}
+			return true
+		}
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = j.Run(t.Context())
+		j.Close()
+		if !done || !errors.Is(err, source.ErrChanged) {
+			t.Errorf("%s: rewritten during the work (%v): %v, want source.ErrChanged", engine, done, err)
+		}
+		if _, serr := os.Stat(s.Output); !os.IsNotExist(serr) {
+			t.Errorf("%s: a result was published: %v", engine, serr)
+		}
+	}
+}

@@ -801,19 +801,25 @@ func Version(st os.FileInfo) string {
 	return fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
 }
 
-// Status is a file's status-change time where the system records it (0
-// elsewhere). A rewrite changes it even when the writer sets the size and
-// modification time back as they were, and so do a chmod, a new hard link
-// or extended attributes: a changed status is a reason to compare the
+// Status is a file's identity (device and inode) and status-change time
+// where the system records them ("" elsewhere). A rewrite changes the
+// time even when the writer sets the size and modification time back as
+// they were, and so do a chmod, a new hard link or extended attributes;
+// another file put in its place (a link pointed elsewhere, a rename over
+// it) has another identity: a changed status is a reason to compare the
 // content, not a change of it.
-func Status(st os.FileInfo) int64 { return statusTime(st) }
+func Status(st os.FileInfo) string {
+	s, _ := fileStatus(st)
+	return s
+}
 
 // Snapshot is the Version and Status of a source's files when it was
 // taken, for Check and Touched.
 type Snapshot struct {
 	files    []string
 	versions []string
-	statuses []int64
+	statuses []string
+	inexact  bool // a status time of whole seconds, or unknown
 }
 
 // Snap records the Version and Status of the files of the sources.
@@ -828,7 +834,9 @@ func Snap(srcs ...Source) (Snapshot, error) {
 			if err != nil {
 				return Snapshot{}, err
 			}
-			s.files, s.versions, s.statuses = append(s.files, f), append(s.versions, Version(st)), append(s.statuses, Status(st))
+			status, exact := fileStatus(st)
+			s.files, s.versions, s.statuses = append(s.files, f), append(s.versions, Version(st)), append(s.statuses, status)
+			s.inexact = s.inexact || !exact
 		}
 	}
 	return s, nil
@@ -848,8 +856,12 @@ func (s Snapshot) Check() error {
 }
 
 // Touched reports whether a file's Status changed since the snapshot (or
-// it cannot be read): its content may have changed with the same Version.
+// it cannot be read), or the statuses cannot tell (Inexact): its content
+// may have changed with the same Version.
 func (s Snapshot) Touched() bool {
+	if s.inexact {
+		return true
+	}
 	for i, f := range s.files {
 		st, err := os.Stat(f)
 		if err != nil || Status(st) != s.statuses[i] {
@@ -859,13 +871,19 @@ func (s Snapshot) Touched() bool {
 	return false
 }
 
+// Inexact reports whether a file's status time has whole seconds (a file
+// system that keeps no finer times: a rewrite within the second leaves
+// it as it was) or is unknown: equal statuses do not tell that a file
+// was left alone.
+func (s Snapshot) Inexact() bool { return s.inexact }
+
 // Stamp is a short text of the files' statuses when the snapshot was
 // taken, for a result's metadata: a later Snap with another Stamp had its
 // files touched in between.
 func (s Snapshot) Stamp() string {
 	h := sha256.New()
 	for i, f := range s.files {
-		fmt.Fprintf(h, "%s %d\n", f, s.statuses[i])
+		fmt.Fprintf(h, "%s %s\n", f, s.statuses[i])
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)[:12])
 }

@@ -3,14 +3,17 @@
 package source
 
 import (
+	"fmt"
 	"os"
 	"syscall"
 )
 
-// statusTime is a file's status-change time (see Status).
-func statusTime(st os.FileInfo) int64 {
+// fileStatus is a file's identity and status-change time (see Status);
+// exact is false where the time has whole seconds (a file system that
+// keeps seconds only), or is unknown.
+func fileStatus(st os.FileInfo) (status string, exact bool) {
 	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		return syscall.TimespecToNsec(s.Ctimespec)
+		return fmt.Sprintf("%d:%d %d", s.Dev, s.Ino, syscall.TimespecToNsec(s.Ctimespec)), s.Ctimespec.Nsec != 0
 	}
-	return 0
+	return "", false
 }

@@ -4,5 +4,5 @@ package source
 
 import "os"
 
-// statusTime is unknown here (see Status).
-func statusTime(os.FileInfo) int64 { return 0 }
+// fileStatus is unknown here (see Status): every snapshot is inexact.
+func fileStatus(os.FileInfo) (status string, exact bool) { return "", false }
