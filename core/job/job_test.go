@@ -394,7 +394,15 @@ func TestInputStatusOnlyChanged(t *testing.T) {
 func TestInputRewrittenDuringWork(t *testing.T) {
 	for _, engine := range []string{"memory", "ooc"} {
 		dir := t.TempDir()
-		in := writeInput(t, dir, 0)
+		// rows of 2200 bytes: the out-of-core engine reads them in place
+		in := filepath.Join(dir, "in.npy")
+		buf := make([]byte, 64*8*1100*2)
+		for i := range buf {
+			buf[i] = byte(i * 7)
+		}
+		if err := npy.WriteFile(in, array.Uint16, []int{64, 8, 1100}, buf); err != nil {
+			t.Fatal(err)
+		}
 		s := DefaultSpec()
 		s.Input.Path, s.Output, s.Engine, s.Memory = in, filepath.Join(dir, "out.npy"), engine, 256<<20
 		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
@@ -421,13 +429,76 @@ func TestInputRewrittenDuringWork(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = j.Run(t.Context())
+		sum, err := j.Run(t.Context())
 		j.Close()
 		if !done || !errors.Is(err, source.ErrChanged) {
 			t.Errorf("%s: rewritten during the work (%v): %v, want source.ErrChanged", engine, done, err)
 		}
+		if engine == "ooc" && !sum.InPlace {
+			t.Errorf("ooc: the input was copied, not read in place")
+		}
 		if _, serr := os.Stat(s.Output); !os.IsNotExist(serr) {
 			t.Errorf("%s: a result was published: %v", engine, serr)
 		}
+	}
+}
+
+// With CopyInput, the input may change once it is copied (the work reads
+// the copy alone): the run finishes with the result of the frames as
+// copied, and a rerun computes the changed input's. The run failed with
+// source.ErrChanged at its end, discarding its work.
+func TestCopiedInputChangedDuringWork(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	orig, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := DefaultSpec()
+	s.Input.Path, s.Output, s.Engine, s.Memory, s.CopyInput = in, filepath.Join(dir, "out.npy"), "ooc", 256<<20, true
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+	ref := s
+	ref.Input.Path, ref.Output, ref.Engine = filepath.Join(dir, "orig.npy"), filepath.Join(dir, "ref.npy"), "memory"
+	if err := os.WriteFile(ref.Input.Path, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(s Spec) (Summary, error) {
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		return j.Run(t.Context())
+	}
+	if _, err := run(ref); err != nil {
+		t.Fatal(err)
+	}
+	done := false
+	s.Progress = func(phase string, _, _ int) bool {
+		if phase == "pcf" && !done {
+			done = true
+			f, err := os.OpenFile(in, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteAt([]byte{1, 2, 3}, int64(len(orig)/2))
+			f.Close()
+		}
+		return true
+	}
+	if _, err := run(s); err != nil || !done {
+		t.Fatalf("changed after the copy (%v): %v", done, err)
+	}
+	got, _ := os.ReadFile(s.Output)
+	want, _ := os.ReadFile(ref.Output)
+	if len(got) != len(want) || !bytes.Equal(got[len(got)-len(want)/2:], want[len(want)-len(want)/2:]) {
+		t.Error("the result is not that of the input as copied")
+	}
+	s.Progress = nil
+	if sum, err := run(s); err != nil || sum.AlreadyComplete {
+		t.Errorf("rerun on the changed input: already complete %v, %v", sum.AlreadyComplete, err)
+	}
+	if again, _ := os.ReadFile(s.Output); bytes.Equal(again, got) {
+		t.Error("the rerun kept the result of the input as it was")
 	}
 }

@@ -50,9 +50,10 @@ type Options struct {
 	// Meta returns the output's metadata, given the CRC-32C of the input
 	// samples read and of the second channel's (see InputCRC).
 	Meta func(inputCRC, input2CRC uint32) map[string]any
-	// InputCheck, if set, is called before the result is committed with
-	// the checksums of the frames used: an error (source.ErrChanged for an
-	// input rewritten meanwhile) stops the run.
+	// InputCheck, if set, is called with the checksums of the frames used
+	// before the result is committed, or, for an input copied into
+	// scratch, as the copy ends (the work reads the copy alone): an error
+	// (source.ErrChanged for an input rewritten meanwhile) stops the run.
 	InputCheck func(ctx context.Context, inputCRC, input2CRC uint32) error
 	// Log receives notes for the user (stale scratch removed, damaged
 	// scratch or tiles computed again).
@@ -910,6 +911,16 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 			if err := transpose(ctx, src, p, dir, j, &state, o); err != nil {
 				return sum, err
 			}
+			// The copy is checked against the input as it ends: the
+			// work reads the copy alone, so the input may change from
+			// here on (what --copy-input is for; a rerun sees the change
+			// and computes again).
+			if o.InputCheck != nil {
+				c1, c2 := inputCRCs()
+				if err := o.InputCheck(ctx, c1, c2); err != nil {
+					return sum, err
+				}
+			}
 		}
 		// Hand phase 1's buffers back before phase 2 allocates its own.
 		debug.FreeOSMemory()
@@ -933,7 +944,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 	}
 	sum.InputCRC, sum.Input2CRC = inputCRCs()
-	if o.InputCheck != nil {
+	if o.InputCheck != nil && d != nil { // (a copy was checked as it ended)
 		if err := o.InputCheck(ctx, sum.InputCRC, sum.Input2CRC); err != nil {
 			return sum, err
 		}
