@@ -615,6 +615,11 @@ func (j *Job) checkOutput() error {
 				}
 			}
 		}
+		// Inside a Zarr output (its own folder or below): the folder,
+		// holding what ipcf did not write, could be replaced by no run.
+		if real, err := ooc.RealPath(j.spec.Scratch); j.zarr && err == nil && (real == out || within(real, out)) {
+			return fmt.Errorf("%w: the scratch folder %s lies inside the output %s: choose another --scratch", ErrOutput, j.spec.Scratch, j.spec.Output)
+		}
 	}
 	if !j.zarr && strings.HasSuffix(j.spec.Output, "/") {
 		return fmt.Errorf("%w: %s: a file's name ends without a slash", ErrOutput, j.spec.Output)

@@ -502,3 +502,33 @@ func TestCopiedInputChangedDuringWork(t *testing.T) {
 		t.Error("the rerun kept the result of the input as it was")
 	}
 }
+
+// A scratch folder inside a Zarr output (the output itself, or below it)
+// is refused before any work: the run computed everything, could not
+// publish, and left its scratch in the output, which no later run would
+// replace ("holds ... which ipcf did not write").
+func TestScratchInsideZarrOutput(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	out := filepath.Join(dir, "res.zarr")
+	for _, scratch := range []string{out, filepath.Join(out, "sub")} {
+		if err := os.MkdirAll(scratch, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Scratch, s.Engine, s.CopyInput = in, out, scratch, "ooc", true
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		j, err := Open(s)
+		if err == nil {
+			_, err = j.Run(t.Context())
+			j.Close()
+		}
+		if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "lies inside the output") {
+			t.Errorf("--scratch %s: %v, want ErrOutput", scratch, err)
+		}
+		left, _ := filepath.Glob(filepath.Join(scratch, ".ipcf-scratch-*"))
+		if len(left) > 0 {
+			t.Errorf("--scratch %s: left %v", scratch, left)
+		}
+	}
+}
