@@ -966,10 +966,23 @@ func drawPanel(c draw.Canvas, pn panel) bool {
 		dw, dh := d.Max.X-d.Min.X, d.Max.Y-d.Min.Y
 		if dw > 0 && dh > 0 {
 			if float64(dw/dh) > pn.aspect {
-				// Narrower, centred with its bar in the panel.
-				cut := dw - dh*vg.Length(pn.aspect)
-				pc.Min.X += cut / 2
-				pc.Max.X -= cut / 2
+				// Narrower, centred with its bar in the panel. The
+				// labels' room depends on the width too: bisection.
+				want := dh * vg.Length(pn.aspect)
+				lo, hi := vg.Length(0), dw/2
+				for range 40 {
+					mid := (lo + hi) / 2
+					t := pc
+					t.Min.X += mid
+					t.Max.X -= mid
+					if e := pn.p.DataCanvas(t); e.Max.X-e.Min.X >= want {
+						lo = mid
+					} else {
+						hi = mid
+					}
+				}
+				pc.Min.X += lo
+				pc.Max.X -= lo
 			} else {
 				// Shorter, but not below minDataHeight: a line scan
 				// (one row of hundreds of pixels) is drawn taller. The
@@ -1035,12 +1048,13 @@ func hasRoom(d draw.Canvas) bool {
 }
 
 // widenFlat widens the range of a linear axis whose data are all one
-// value v to v -/+ max(1, |v|/10). gonum/plot widens it by 1, which
-// leaves it empty from |v| = 2^53 up, and then panics.
+// value v, from |v| = 2^53 up, to v -/+ |v|/10: gonum/plot widens it by 1,
+// which leaves it empty there, and then panics (below, its v -/+ 1 stays).
 func widenFlat(a *plot.Axis) {
-	if _, lin := a.Scale.(plot.LinearScale); !lin || a.Min != a.Max || math.IsInf(a.Min, 0) || math.IsNaN(a.Min) {
+	if _, lin := a.Scale.(plot.LinearScale); !lin || a.Min != a.Max || math.IsInf(a.Min, 0) || math.IsNaN(a.Min) ||
+		(a.Min-1 != a.Min && a.Max+1 != a.Max) {
 		return
 	}
-	d := math.Max(1, math.Abs(a.Min)/10)
+	d := math.Abs(a.Min) / 10
 	a.Min, a.Max = a.Min-d, a.Max+d
 }

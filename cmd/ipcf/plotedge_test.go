@@ -111,11 +111,13 @@ func TestRowAxisLabels(t *testing.T) {
 	if got[0.5] != "-0.5" {
 		t.Errorf("labels %v: want the top edge 0.5 labelled -0.5", got)
 	}
-	var a plot.Axis
-	a.Scale = plot.LinearScale{}
-	a.Min, a.Max = 1e16, 1e16
-	widenFlat(&a)
-	if !(a.Min == 0.9e16 && a.Max == 1.1e16) {
-		t.Errorf("widenFlat(1e16): [%g, %g]", a.Min, a.Max)
+	for _, c := range []struct{ v, lo, hi float64 }{{1e16, 0.9e16, 1.1e16}, {-1e16, -1.1e16, -0.9e16}, {100, 100, 100}, {1 << 52, 1 << 52, 1 << 52}} {
+		var a plot.Axis
+		a.Scale = plot.LinearScale{}
+		a.Min, a.Max = c.v, c.v
+		widenFlat(&a)
+		if a.Min != c.lo || a.Max != c.hi { // (gonum's +-1 stays below 2^53)
+			t.Errorf("widenFlat(%g): [%g, %g], want [%g, %g]", c.v, a.Min, a.Max, c.lo, c.hi)
+		}
 	}
 }
