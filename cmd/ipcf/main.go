@@ -646,12 +646,9 @@ func npyOutput(cmd, out string) error {
 // newArray allocates a C-order array, refusing a size that overflows or
 // does not fit in memory (Go cannot recover from running out of memory).
 func newArray(what string, dt array.DType, shape []int) (array.View, error) {
-	n := int64(dt.Size())
-	for _, d := range shape {
-		if d < 0 || (d > 0 && n > math.MaxInt64/int64(d)) {
-			return array.View{}, fmt.Errorf("%w: %s of shape %v overflows", pcf.ErrMemory, what, shape)
-		}
-		n *= int64(d)
+	n, ok := npy.DataSize(dt, shape)
+	if !ok {
+		return array.View{}, fmt.Errorf("%w: %s of shape %v overflows", pcf.ErrMemory, what, shape)
 	}
 	if err := pcf.CheckMemory(what, n); err != nil {
 		return array.View{}, err
@@ -668,7 +665,7 @@ func loadStack(src source.Source) (array.View, uint32, error) {
 	T, H, W := src.Shape()
 	dt := src.DType()
 	v, err := newArray("the input stack", dt, []int{T, H, W})
-	if err != nil {
+	if err != nil || H == 0 || W == 0 { // (no pixel: nothing to read, however many frames)
 		return v, 0, err
 	}
 	es := dt.Size()

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/bits"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -198,11 +199,16 @@ func View(b []byte) (array.View, Header, error) {
 // DataSize returns the byte size of an array of dt with the given shape,
 // and false if a dimension is negative or the size overflows int64.
 func DataSize(dt array.DType, shape []int) (int64, bool) {
-	n := uint64(dt.Size())
 	for _, s := range shape {
 		if s < 0 {
 			return 0, false
 		}
+	}
+	if slices.Contains(shape, 0) { // whatever the other dimensions
+		return 0, true
+	}
+	n := uint64(dt.Size())
+	for _, s := range shape {
 		hi, lo := bits.Mul64(n, uint64(s))
 		if hi != 0 || lo > math.MaxInt64 {
 			return 0, false
@@ -227,6 +233,10 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("npy: %w", err)
 	}
 	v, h, err := View(data)
+	if err == nil && len(h.Shape) == 0 {
+		// (its View has the shape [1], which messages would show)
+		err = fmt.Errorf("%w: shape (): one value, not an array of images, curves or maps", ErrFormat)
+	}
 	if err != nil {
 		unmap()
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -169,6 +169,24 @@ func TestExactSize(t *testing.T) {
 	if n, ok := DataSize(array.Uint16, []int{1 << 31, 1 << 31}); ok || n != 0 {
 		t.Errorf("DataSize of 2**63 bytes = %d, %v", n, ok)
 	}
+	// a zero anywhere: empty, whatever the others multiply to
+	if n, ok := DataSize(array.Uint16, []int{1e10, 1e10, 0}); !ok || n != 0 {
+		t.Errorf("DataSize of (1e10, 1e10, 0) = %d, %v", n, ok)
+	}
+	if _, _, err := View(header("{'descr': '<u2', 'fortran_order': False, 'shape': (10000000000, 10000000000, 0), }")); err != nil {
+		t.Errorf("(1e10, 1e10, 0): %v", err)
+	}
+	// A 0-d array opened: refused as such (its View's shape is [1]).
+	path := filepath.Join(t.TempDir(), "scalar.npy")
+	if err := os.WriteFile(path, append(header("{'descr': '<u2', 'fortran_order': False, 'shape': (), }"), 5, 0), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := Open(path); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "shape (): one value") {
+		t.Errorf("Open of a 0-d array: %v", err)
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // FuzzView checks that no byte string makes the reader panic or hand out a

@@ -1000,6 +1000,9 @@ func copiedInputMatches(ctx context.Context, srcs []source.Source, p *plan, st *
 // done out of n; false from it cancels (pcf.ErrCancelled).
 func FramesCRC(ctx context.Context, srcs []source.Source, n int, progress func(done, total int) bool) ([]uint32, error) {
 	crc := make([]uint32, len(srcs))
+	if _, H, W := srcs[0].Shape(); H == 0 || W == 0 {
+		return crc, nil // frames without pixels: nothing to read (however many)
+	}
 	for t := 0; t < n; t++ {
 		if err := ctx.Err(); err != nil {
 			return nil, pcf.ErrCancelled
