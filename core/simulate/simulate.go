@@ -129,7 +129,9 @@ func run(ctx context.Context, outs []array.View, o Options) error {
 	// them would take 8 bytes per particle and frame (1.6 GB for 200
 	// particles and 10^6 frames, and more than any machine's memory for
 	// 200 million frames: Go's out-of-memory error ends the host).
-	chunk := min(o.Frames, max(1, posBlock/(8*max(np, 1))))
+	// (at least a frame for each worker: many particles made blocks of
+	// fewer frames than threads)
+	chunk := min(o.Frames, max(pool.Threads(o.Threads), posBlock/(8*max(np, 1))))
 	pos := make([]float32, 2*np*chunk)
 	step := math.Sqrt(2 * o.Diffusion)
 	// Rendering and noise: parallel over frames, one stream per frame.
