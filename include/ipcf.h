@@ -187,8 +187,8 @@ typedef uint64_t ipcf_token;
 /* Options of ipcf_pcf_compute; fill with ipcf_pcf_options_init. Since 0.1. */
 typedef struct ipcf_pcf_options {
     uint32_t struct_size;       /* sizeof(ipcf_pcf_options) */
-    int32_t radius;             /* circle radius in pixels, >= 1 (6) */
-    int32_t npoints;            /* circle points, >= 1 (32) */
+    int32_t radius;             /* circle radius in pixels, 1..1048576 (6) */
+    int32_t npoints;            /* circle points, 1..1048576 (32) */
     int32_t nbins;              /* requested log or linear bins, >= 2 (32) */
     int32_t bleach;             /* bleaching filter size, 0 = off (0) */
     int32_t bleach_mean;        /* IPCF_MEAN_* (IPCF_MEAN_REAL) */
@@ -319,8 +319,8 @@ typedef struct ipcf_job_options {
     const char *memory;         /* NULL: a quarter of RAM; "2GiB", "512MiB", "1.5G", or bytes */
     const char *scratch;        /* NULL: scratch folder beside the output */
     const char *engine;         /* NULL or "auto" (in memory if it fits), "memory", "ooc" */
-    double frame_interval;      /* seconds between frames, for the metadata (0: unknown) */
-    double pixel_size;          /* micrometres, for the metadata (0: unknown) */
+    double frame_interval;      /* seconds between frames, 1e-12..1e6, for the metadata (0: unknown) */
+    double pixel_size;          /* micrometres, 1e-6..1e6, for the metadata (0: unknown) */
     ipcf_job_progress_fn progress; /* optional; else ipcf_pcf_options.progress */
     void *progress_user;
     ipcf_job_log_fn log;        /* optional */

@@ -437,8 +437,11 @@ func TestCLIBadInput(t *testing.T) {
 		{"raw dtype", rawArgs(stack, "--dtype", "complex64"), 2, []string{"complex64"}, nil},
 		{"raw byteorder", rawArgs(stack, "--byteorder", "middle"), 2, []string{"byteorder", "middle"}, nil},
 		{"format", pcf(good, "--format", "hdf5"), 2, []string{"hdf5"}, nil},
-		{"frame interval overflows the delays", pcf(good, "--frame-interval", "1e307"), 2, []string{"metadata", "1e+307"}, nil},
-		{"pixel size overflows the distances", pcf(good, "--pixel-size", "1e308"), 2, []string{"metadata", "1e+308"}, nil},
+		{"frame interval overflows the delays", pcf(good, "--frame-interval", "1e307"), 2, []string{"frame interval 1e+307: want 1e-12 to 1e+06 s"}, nil},
+		{"pixel size overflows the distances", pcf(good, "--pixel-size", "1e308"), 2, []string{"pixel size 1e+308: want 1e-06 to 1e+06 um"}, nil},
+		// (a result that ipcf fit refuses: its units are out of range there)
+		{"pixel size below a fit's range", pcf(good, "--pixel-size", "1e-7"), 2, []string{"pixel size 1e-07: want 1e-06 to 1e+06 um"}, nil},
+		{"frame interval below a fit's range", pcf(good, "--frame-interval", "1e-13"), 2, []string{"frame interval 1e-13: want 1e-12"}, nil},
 		{"format tiff of a .npy", pcf(good, "--format", "tiff"), 1, []string{"good.npy", "not a TIFF"}, nil},
 		{"format tiff of raw bytes", pcf(stack, "--format", "tiff"), 1, []string{"stack.raw", "not a TIFF"}, nil},
 		{"format npy with a raw shape", pcf(stack, "--format", "npy", "--shape", "64,12,12"), 2, []string{"--format npy", "--shape"}, nil},

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
@@ -387,6 +388,10 @@ func Open(s Spec) (*Job, error) {
 		if !(u.v >= 0) || math.IsInf(u.v, 0) {
 			return nil, fmt.Errorf("%w: %s %g: want a finite number > 0 (0: unknown)", pcf.ErrParam, u.name, u.v)
 		}
+	}
+	// The ranges a fit of the result takes (it could not fit one outside).
+	if err := (fit.Units{PixelSize: s.PixelSize, FrameInterval: s.FrameInterval}).Check(); err != nil {
+		return nil, fmt.Errorf("%w: %w", pcf.ErrParam, err)
 	}
 	switch s.Engine {
 	case "", "auto", "memory", "ooc":
@@ -907,6 +912,14 @@ func (j *Job) fileUnits() map[string]string {
 		case *f.spec > 0:
 			from[f.name] = "options"
 		case f.fromFile > 0:
+			fu := fit.Units{FrameInterval: f.fromFile}
+			if f.name == "pixel_size_um" {
+				fu = fit.Units{PixelSize: f.fromFile}
+			}
+			if err := fu.Check(); err != nil {
+				j.log("the input's %s is not used: %v", f.name, err)
+				continue
+			}
 			*f.spec = f.fromFile
 			from[f.name] = u.Origin
 		}
