@@ -29,8 +29,8 @@ import (
 	"time"
 
 	"github.com/ipcf/ipcf/core/array"
-	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
