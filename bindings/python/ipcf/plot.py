@@ -528,6 +528,8 @@ def mean(data, *, ax=None, time_axis=None, frame_interval=None, cmap='gray', fig
     if data.ndim != 3:
         raise _invalid(f'data: {data.ndim} dimensions, want 3 (time, row, column)')
     data = _time_first(data, time_axis, 'data', stacklevel=3)
+    if 0 in data.shape:  # (as ipcf plot --mean)
+        raise _invalid(f'data: {data.shape[0]} frames of {data.shape[1]} x {data.shape[2]} pixels: nothing to draw')
     if ax is None:
         fig = _figure_class()(figsize=figsize, dpi=dpi)
         ax0, ax1 = fig.subplots(1, 2)

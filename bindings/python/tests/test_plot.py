@@ -281,3 +281,8 @@ def test_empty_results_are_refused(plain):
         for empty in (plain[:, :, :0], plain[..., :0], plain[:0]):
             with pytest.raises(ValueError, match='an empty result, nothing to draw'):
                 call(empty)
+    for empty in ((0, 4, 4), (8, 0, 4), (8, 4, 0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # (a TimeAxisWarning for some)
+            with pytest.raises(ValueError, match='nothing to draw'):
+                ipcf.plot.mean(numpy.zeros(empty, numpy.uint16))
