@@ -37,7 +37,9 @@ function [G, info] = ipcf_pcf(data, varargin)
 %   G = IPCF_PCF(DATA, Name, Value, ...) with options (case-insensitive):
 %     'Radius'      circle radius in pixels (6); the radius of the 'disk'
 %                   and 'line' presets too
-%     'Points'      circle points (32); 'Npoints' is the same option
+%     'Points'      circle points (32); 'Npoints' is the same option;
+%                   with the 'disk' or 'line' Offsets it is ignored, with
+%                   the warning ipcf:ignored
 %     'Bins'        the delay bins: 'log' (logarithmic, the tutorial's,
 %                   default), 'linear' (evenly spaced) or 'multitau' (a
 %                   multi-tau correlator, 'M' channels per level); or, as

@@ -66,6 +66,10 @@ if isfield(o, 'Offsets')
     if k > 1
       % the preset's offsets (Radius checked by ipcf_offsets_mex)
       tk.Offsets = ipcf_offsets_mex(k - 1, radius, 1);
+      if any(strcmp(given, 'Points'))
+        % (ipcf pcf refuses --npoints with these presets; Python warns)
+        warning('ipcf:ignored', '%s: ''Points'' is ignored: the ''%s'' offsets take ''Radius'' only', fname, preset);
+      end
     end
   elseif isnumeric(off) && isempty(off) && isequal(size(off), [0 0])
     error('ipcf:invalid_argument', '%s: Offsets is empty: give a k x 2 matrix [u v] or ''circle'', ''disk'', ''line''', fname);

@@ -104,6 +104,12 @@ c.nbins = 6;
 compare(G, direct(data, data, c), 'disk radius 2');
 check(isequal(info.offsets, disk(2)) && size(info.offsets, 1) == 12, 'disk: INFO.offsets are the 12 of disk(2)', ...
       mat2str(info.offsets));
+% 'Points' with the disk: ignored, with a warning (it was silent)
+lastwarn('', '');
+Gp = ipcf_pcf(data, 'Offsets', 'disk', 'Radius', 2, 'Points', 4, 'Nbins', 6);
+[msg, id] = lastwarn();
+check(strcmp(id, 'ipcf:ignored') && ~isempty(strfind(msg, '''Points'' is ignored')) && isequaln(Gp, G), ...
+      'disk with Points: warning ipcf:ignored, the disk''s result', [id ': ' msg]);
 
 c = base();
 c.offsets = line(3);
