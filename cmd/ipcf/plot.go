@@ -965,44 +965,15 @@ func drawPanel(c draw.Canvas, pn panel) bool {
 		d := pn.p.DataCanvas(pc)
 		dw, dh := d.Max.X-d.Min.X, d.Max.Y-d.Min.Y
 		if dw > 0 && dh > 0 {
+			// The labels' room depends on the panel's size (gonum/plot's
+			// ticks), so the cut is found by bisection.
 			if float64(dw/dh) > pn.aspect {
-				// Narrower, centred with its bar in the panel. The
-				// labels' room depends on the width too: bisection.
-				want := dh * vg.Length(pn.aspect)
-				lo, hi := vg.Length(0), dw/2
-				for range 40 {
-					mid := (lo + hi) / 2
-					t := pc
-					t.Min.X += mid
-					t.Max.X -= mid
-					if e := pn.p.DataCanvas(t); e.Max.X-e.Min.X >= want {
-						lo = mid
-					} else {
-						hi = mid
-					}
-				}
-				pc.Min.X += lo
-				pc.Max.X -= lo
+				// Narrower, centred with its bar in the panel.
+				pc = trim(pn.p, pc, dh*vg.Length(pn.aspect), dw/2, true)
 			} else {
 				// Shorter, but not below minDataHeight: a line scan
-				// (one row of hundreds of pixels) is drawn taller. The
-				// labels' room depends on the height (gonum/plot's
-				// ticks), so the cut is found by bisection.
-				want := max(dw/vg.Length(pn.aspect), min(dh, minDataHeight))
-				lo, hi := vg.Length(0), dh/2
-				for range 40 {
-					mid := (lo + hi) / 2
-					t := pc
-					t.Min.Y += mid
-					t.Max.Y -= mid
-					if e := pn.p.DataCanvas(t); e.Max.Y-e.Min.Y >= want {
-						lo = mid
-					} else {
-						hi = mid
-					}
-				}
-				pc.Min.Y += lo
-				pc.Max.Y -= lo
+				// (one row of hundreds of pixels) is drawn taller.
+				pc = trim(pn.p, pc, max(dw/vg.Length(pn.aspect), min(dh, minDataHeight)), dh/2, false)
 			}
 		}
 	}
@@ -1041,6 +1012,35 @@ func drawPanel(c draw.Canvas, pn panel) bool {
 // minDataHeight is the least height of an image's data area that its
 // aspect may leave.
 const minDataHeight = 12 * vg.Millimeter
+
+// trim returns c with the most, up to most, cut from both sides (left and
+// right when horizontal, else top and bottom) that leaves p a data area
+// at least want wide (or high).
+func trim(p *plot.Plot, c draw.Canvas, want, most vg.Length, horizontal bool) draw.Canvas {
+	cut := func(c draw.Canvas, by vg.Length) draw.Canvas {
+		if horizontal {
+			c.Min.X, c.Max.X = c.Min.X+by, c.Max.X-by
+		} else {
+			c.Min.Y, c.Max.Y = c.Min.Y+by, c.Max.Y-by
+		}
+		return c
+	}
+	lo, hi := vg.Length(0), most
+	for range 40 {
+		mid := (lo + hi) / 2
+		e := p.DataCanvas(cut(c, mid))
+		size := e.Max.Y - e.Min.Y
+		if horizontal {
+			size = e.Max.X - e.Min.X
+		}
+		if size >= want {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return cut(c, lo)
+}
 
 // hasRoom reports whether a plot's data area d has a positive size.
 func hasRoom(d draw.Canvas) bool {
