@@ -38,10 +38,6 @@ const (
 	fitFlags = fitFlow | fitGinf | fitJoint | fitDelta
 	// fitMaxIter bounds options.max_iter.
 	fitMaxIter = 1 << 20
-	// fitDefaultWaist is the waist when options.waist is 0 and no pixel
-	// size is given: the simulator's PSF (sigma 1 pixel, W = 2 sigma), as
-	// ipcf fit's default for a result without a pixel size.
-	fitDefaultWaist = 2.0
 )
 
 // fitSpec is a checked ipcf_fit_options.
@@ -159,9 +155,9 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 	case w > 0:
 		s.waist = w
 	case s.units.PixelSize > 0:
-		return s, fail(eInvalid, "options.waist=0 with options.pixel_size=%g: give the PSF waist (1/e^2 radius) in pixels; the default %g pixels is the simulator's PSF, for uncalibrated data", s.units.PixelSize, fitDefaultWaist)
+		return s, fail(eInvalid, "options.waist=0 with options.pixel_size=%g: give the PSF waist (1/e^2 radius) in pixels; the default %g pixels is the simulator's PSF, for uncalibrated data", s.units.PixelSize, fit.DefaultWaist)
 	default:
-		s.waist = fitDefaultWaist
+		s.waist = fit.DefaultWaist
 	}
 	if err := s.units.Check(); err != nil {
 		return s, fail(eInvalid, "options: %v", err)
@@ -431,7 +427,7 @@ func ipcfgo_fit(curves *C.ipcf_carray, delays *C.ipcf_cdouble, uv *C.ipcf_cint32
 			}
 			inputs = append(inputs, vs)
 		}
-		if n := p - s.opts.First - s.opts.Last; n <= np {
+		if n := s.opts.Fitted(p); n <= np {
 			return fail(eInvalid, "curves of %d points, %d fitted (options.first=%d and options.last=%d left out): too few for the %d parameters of %s",
 				p, max(n, 0), s.opts.First, s.opts.Last, np, s.name())
 		}

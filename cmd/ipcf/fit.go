@@ -107,10 +107,6 @@ type fitFlags struct {
 // fitModels are the --model values.
 var fitModels = []string{"pcf1d", "acf2d", "acf3d", "ccf2d", "itir"}
 
-// fitDefaultWaist is the waist of an uncalibrated result, in pixels: the
-// simulator's PSF (sigma 1 pixel, W = 2 sigma).
-const fitDefaultWaist = 2.0
-
 func parseFit(args []string) (fitFlags, error) {
 	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
 	var f fitFlags
@@ -431,9 +427,9 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 			return nil, fitNeeds("--waist-um %g with a pixel size of %g um is a waist of %g pixels: give --waist in pixels, or the pixel size", f.waistUm, in.pixelSize, pl.waistPx)
 		}
 	case in.pixelSize > 0:
-		return nil, fitNeeds("the result is calibrated (pixel size %g um): give the PSF waist, --waist W (pixels) or --waist-um W (micrometres); the default %g pixels is the simulator's PSF", in.pixelSize, fitDefaultWaist)
+		return nil, fitNeeds("the result is calibrated (pixel size %g um): give the PSF waist, --waist W (pixels) or --waist-um W (micrometres); the default %g pixels is the simulator's PSF", in.pixelSize, fit.DefaultWaist)
 	default:
-		pl.waistPx, pl.waistFrom = fitDefaultWaist, "default: the simulator's PSF (sigma 1 pixel, W = 2 sigma), for a result without a pixel size"
+		pl.waistPx, pl.waistFrom = fit.DefaultWaist, "default: the simulator's PSF (sigma 1 pixel, W = 2 sigma), for a result without a pixel size"
 	}
 	if err := fit.CheckWaist(pl.waistPx); err != nil {
 		return nil, fitNeeds("%v (%s)", err, pl.waistFrom)
@@ -499,14 +495,11 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 	pl.curves = c
 	pl.opts = fit.AllOptions{Options: fit.DefaultOptions(pl.model), Joint: f.joint, Threads: f.threads}
 	pl.perOffset = !f.joint && pl.acfIndex < 0
-	if n := fitPoints(in.p, pl.opts.Options); n <= pl.model.NumParams() {
+	if n := pl.opts.Fitted(in.p); n <= pl.model.NumParams() {
 		return nil, fitNeeds("the curves have %d points, %d fitted (the first and last are left out): too few for the %d parameters of %s", in.p, max(n, 0), pl.model.NumParams(), f.model)
 	}
 	return pl, nil
 }
-
-// fitPoints is the number of points of a curve of p points that are fitted.
-func fitPoints(p int, o fit.Options) int { return p - o.First - o.Last }
 
 // fitColumns returns the parameters of the maps, fitted then derived, with
 // their units and the factors from the fit's pixels and frames
@@ -992,7 +985,7 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"offset_axis":    pl.perOffset,
 		"delay_frames":   in.tau,
 		"delay_s":        delayS,
-		"points_fitted":  map[string]any{"left_out_first": o.First, "left_out_last": o.Last, "negative_clipped_to_zero": o.ClipNegative, "per_curve": fitPoints(in.p, o)},
+		"points_fitted":  map[string]any{"left_out_first": o.First, "left_out_last": o.Last, "negative_clipped_to_zero": o.ClipNegative, "per_curve": o.Fitted(in.p)},
 		"files":          map[string]string{"params": base(names.Params), "stderr": base(names.StdErr), "chisq": base(names.ChiSq), "status": base(names.Status)},
 		"chisq":          chisqText(in),
 		"weights":        in.weights,

@@ -522,3 +522,22 @@ func TestSecondStart(t *testing.T) {
 		t.Errorf("from the spike's guess (D %g): chi-square %g, D %g; the second start's %g: want the second start far better", g[1], r1.ChiSq, r1.Params[1], r.ChiSq)
 	}
 }
+
+// TestFittedCount: Options.Fitted, which ipcf fit and ipcf_fit use to
+// refuse curves too short and to report the points per curve, counts the
+// points a fit reads (Result.N) for every First and Last.
+func TestFittedCount(t *testing.T) {
+	tau := logDelays(1024, 32)
+	c := modelCases()[0]
+	for _, fl := range [][2]int{{0, 0}, {1, 1}, {3, 0}, {0, 5}, {4, 7}} {
+		o := DefaultOptions(c.m)
+		o.First, o.Last = fl[0], fl[1]
+		r := NewFitter(o).Fit(c.m, tau, curve(c.m, c.p, tau), nil)
+		if want := len(tau) - fl[0] - fl[1]; o.Fitted(len(tau)) != want || r.N != want {
+			t.Errorf("First %d, Last %d: Fitted %d, Result.N %d, want %d", fl[0], fl[1], o.Fitted(len(tau)), r.N, want)
+		}
+	}
+	if n := (Options{First: 20, Last: 20}).Fitted(32); n != -8 {
+		t.Errorf("Fitted(32) with 40 left out = %d, want -8", n)
+	}
+}

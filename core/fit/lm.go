@@ -108,6 +108,10 @@ func DefaultOptions(m Model) Options {
 	return Options{First: 1, Last: 1, ClipNegative: clip}
 }
 
+// Fitted returns how many of a curve's p points are fitted: all but the
+// First and Last left out (<= 0 when none is).
+func (o Options) Fitted(p int) int { return p - o.First - o.Last }
+
 func (o Options) check(np int) error {
 	if o.First < 0 || o.Last < 0 {
 		return fmt.Errorf("fit: First=%d, Last=%d, want >= 0", o.First, o.Last)

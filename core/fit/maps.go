@@ -56,6 +56,12 @@ func (u Units) Check() error {
 	return inRange("frame interval", "s (seconds)", u.FrameInterval, MinFrameInterval, MaxFrameInterval, u.FrameInterval != 0)
 }
 
+// DefaultWaist is the PSF waist (1/e^2 radius, pixels) of a result
+// without a pixel size when none is given: the simulator's PSF (sigma 1
+// pixel, W = 2 sigma). ipcf fit and the C ABI's ipcf_fit both take it from
+// here; a calibrated result needs its waist given.
+const DefaultWaist = 2.0
+
 // CheckWaist refuses a waist (pixels) outside MinWaist..MaxWaist: D =
 // W^2/(4 tauD).
 func CheckWaist(w float64) error {
