@@ -398,7 +398,13 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     names = ctypes.create_string_buffer(1024)
     status = _lib.ipcf_fit_nparams(ctypes.byref(o), uvp, K, ctypes.byref(n), names, len(names))
     if status:
-        raise _error(status, _last_error())
+        msg = _last_error()
+        if 'options.waist:' in msg:
+            # the library checks the waist in pixels: say what the user gave
+            given = (f'waist={float(waist):g}' if waist_um is None
+                     else f'waist_um={float(waist_um):g} at pixel_size={ps:g} um is {o.waist:g} pixels')
+            msg = msg.replace('options.waist:', given + ':', 1)
+        raise _error(status, msg)
     cols = names.value.decode().split(',')
     KF = 1 if (joint or model == 'ccf2d') else K
     # ipcf fit's layout: an offset axis when each offset is fitted alone

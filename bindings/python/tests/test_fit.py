@@ -398,7 +398,11 @@ def test_bad_input():
         # beyond these D, tauD or the offsets leave float32: +Inf maps, "converged"
         (E, 'frame interval 1e-40: want 1e-12 to 1e+06 s', dict(frame_interval=1e-40)),
         (E, 'pixel size 1e+20: want 1e-06 to 1e+06 um', dict(pixel_size=1e20, waist=2)),
-        (E, 'PSF waist 1e-07: want 1e-06 to 1e+06 pixels', dict(waist=1e-7)),
+        (E, 'waist=1e-07: fit: units out of range: PSF waist 1e-07: want 1e-06 to 1e+06 pixels', dict(waist=1e-7)),
+        # the range is in pixels: the message says what waist_um was
+        (E, 'waist_um=1e-09 at pixel_size=0.1 um is 1e-08 pixels: fit: units out of range',
+         dict(waist_um=1e-9, pixel_size=0.1)),
+        (E, 'waist_um=1e+07 at pixel_size=0.5 um is 2e+07 pixels', dict(waist_um=1e7, pixel_size=0.5)),
     ]
     for exc, needle, kw in cases:
         args = dict(delays=TAU, offsets=RING4)
