@@ -636,3 +636,44 @@ func TestStopSignalsAndClosedStdout(t *testing.T) {
 		}
 	}
 }
+
+// TestPlotMeanNearMaxFloat: a frame of finite float64 samples whose sum
+// overflows (near 1.8e308) has a finite mean series point, the mean of its
+// samples; it was +Inf, and the time-series panel was drawn empty.
+func TestPlotMeanNearMaxFloat(t *testing.T) {
+	dir := t.TempDir()
+	const T, H, W = 4, 2, 3
+	vals := make([]float64, T*H*W)
+	for i := range vals {
+		vals[i] = math.MaxFloat64 / float64(1+i%3)
+	}
+	vals[0] = -math.MaxFloat64 // frame 0: a negative one too
+	b := make([]byte, 8*len(vals))
+	for i, v := range vals {
+		for k, u := 0, math.Float64bits(v); k < 8; k++ {
+			b[8*i+k] = byte(u >> (8 * k))
+		}
+	}
+	in := filepath.Join(dir, "big.npy")
+	if err := npy.WriteFile(in, array.Float64, []int{T, H, W}, b); err != nil {
+		t.Fatal(err)
+	}
+	src, err := job.OpenSource(job.Input{Path: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	_, series, err := means(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f := 0; f < T; f++ {
+		var want float64
+		for i := f * H * W; i < (f+1)*H*W; i++ {
+			want += vals[i] / (H * W)
+		}
+		if got := series[f]; math.IsInf(got, 0) || math.Abs(got-want) > 1e-15*math.Abs(want) {
+			t.Errorf("frame %d: mean %v, want %v", f, got, want)
+		}
+	}
+}

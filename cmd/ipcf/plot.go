@@ -22,6 +22,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
@@ -635,8 +636,27 @@ func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, error
 			}
 		}
 		series[t] = s / float64(H*W)
+		if math.IsInf(s, 0) {
+			// finite samples whose sum overflows (float64 data near
+			// 1.8e308): the mean of the frame's samples each divided first
+			series[t] = frameMeanScaled(fr, H, W)
+		}
 	}
 	return img, series, nil
+}
+
+// frameMeanScaled is the mean of a frame's samples as the sum of each
+// divided by their number, which stays finite for finite samples (a sum
+// of samples near the float64 maximum overflows).
+func frameMeanScaled(fr array.View, H, W int) float64 {
+	var s float64
+	n := float64(H * W)
+	for y := 0; y < H; y++ {
+		for x := 0; x < W; x++ {
+			s += fr.Load(fr.Offset+y*fr.Strides[0]+x*fr.Strides[1]) / n
+		}
+	}
+	return s
 }
 
 // polarImage rasterizes a carpet (offsets x delays) as a disc: the angle is
