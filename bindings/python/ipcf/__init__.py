@@ -838,8 +838,7 @@ def _offsets_for(value, radius, npoints, line):
             # (ipcf pcf refuses --npoints with --preset line or disk; a
             # warning here, where one dict of options often serves both)
             what = "a line scan's offsets are 'line' ((u, 0) for 0 < |u| <= radius)" if default else f'offsets={kind!r}'
-            warnings.warn(f"ipcf: npoints={npoints} is ignored: {what} takes radius only; npoints is the circle's",
-                          IgnoredOptionWarning, stacklevel=_outside_stacklevel())
+            _ignored(f"npoints={npoints} is ignored: {what} takes radius only; npoints is the circle's")
         uv = _preset_offsets(kind, radius, npoints)
         if len(uv) > _MAX_OFFSETS:
             raise _invalid(f'offsets={kind!r} with radius={radius}: {len(uv)} offsets, more than the {_MAX_OFFSETS} '
@@ -857,6 +856,7 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
     """
     o = _c.PcfOptions()
     _lib.ipcf_pcf_options_init(ctypes.byref(o))
+    default_nbins, default_m = o.nbins, o.multitau_m
     o.radius, o.npoints, o.nbins = _int(radius, 'radius'), _int(npoints, 'npoints'), _int(nbins, 'nbins')
     o.bleach = _int(0 if bleach is None else bleach, 'bleach')
     o.bleach_mean = _mean(bleach_mean, 'bleach_mean')
@@ -864,6 +864,12 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
     o.device = _device(device)
     o.bins = _c.BINS[_choice(bins, 'bins', tuple(_c.BINS))]
     o.multitau_m = _multitau_m(m)
+    # (ipcf pcf refuses --nbins with multi-tau and --m without; a warning
+    # here, where one dict of options often serves several calls)
+    if o.bins == _c.BINS['multitau'] and o.nbins != default_nbins:
+        _ignored(f"nbins={o.nbins} is ignored: bins='multitau' places its points by m (m={o.multitau_m})")
+    if o.bins != _c.BINS['multitau'] and o.multitau_m != default_m:
+        _ignored(f"m={o.multitau_m} is ignored: m is the multi-tau correlator's channels per level (bins='multitau')")
     o.smooth = _smooth(smooth)
     o.threshold = -math.inf if threshold is None else _float(threshold, 'threshold')
     o.output = _c.OUTPUT_DELTA if _bool(delta, 'delta') else _c.OUTPUT_CCF
@@ -1121,9 +1127,21 @@ def _warn_counts(data, name, stacklevel):
         warnings.warn(f'ipcf: {name}: {buf.value.decode(errors="replace")}', CountsWarning, stacklevel=stacklevel)
 
 
+# the segments of error bars by the 'segments' method when none are given
+# (ipcf.h: IPCF_JOB_ERRORS_SEGMENTS' 0 = 8; ipcf pcf --segments 8)
+_SEGMENTS = 8
+
+
 class IgnoredOptionWarning(UserWarning):
     """An option that does not apply to the call was given, and ignored:
-    npoints with the 'line' or 'disk' offsets (a line scan's default)."""
+    npoints with the 'line' or 'disk' offsets (a line scan's default), nbins
+    with bins='multitau', m without it, segments without the 'segments'
+    error bars. (Only values other than the default are noticed.)"""
+
+
+def _ignored(message):
+    """Warn IgnoredOptionWarning at the first caller outside this package."""
+    warnings.warn(f'ipcf: {message}', IgnoredOptionWarning, stacklevel=_outside_stacklevel())
 
 
 def _outside_stacklevel():
@@ -1267,7 +1285,8 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     nbins : int
         Requested number of delay bins (log or linear); duplicates are
         removed, so the result can have fewer (see `logbins`). Not used by
-        the multi-tau correlator.
+        the multi-tau correlator (another value than 32 warns
+        `IgnoredOptionWarning`).
     bleach : int
         Photobleaching filter size; 0 means no correction. With correction
         the first and last `bleach` frames are dropped.
@@ -1315,7 +1334,8 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         per level, lag l * 2**k on the series summed over blocks of 2**k
         frames at level k.
     m : int
-        Multi-tau channels per level: even, 2..4096.
+        Multi-tau channels per level: even, 2..4096 (``bins='multitau'``;
+        another value than 16 with other bins warns `IgnoredOptionWarning`).
     smooth : float
         Weight of the previous point in the two smoothing passes, [0, 1):
         0.7 is the tutorial's (0.3 new, 0.7 previous); 0 turns smoothing
@@ -1469,7 +1489,7 @@ def acf(data, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=N
                      time_axis=time_axis, labelled=labelled)
 
 
-def pcf_errors(data, /, *, method='blocking', segments=8, radius=6, npoints=32, nbins=32, bleach=0,
+def pcf_errors(data, /, *, method='blocking', segments=_SEGMENTS, radius=6, npoints=32, nbins=32, bleach=0,
                bleach_mean='real', mask=None, threads=None, out=None, progress=False, device='auto', offsets=None,
                data2=None, bins='log', m=16, smooth=0.7, threshold=None, delta=False, frame_interval=None,
                pixel_size=None, time_axis=None, labelled=False):
@@ -1497,7 +1517,8 @@ def pcf_errors(data, /, *, method='blocking', segments=8, radius=6, npoints=32, 
         sqrt(segments).
     segments : int
         Number of segments for 'segments': 2 .. the frames used. Not used
-        by 'blocking' (but it must be an integer).
+        by 'blocking' (it must be an integer; another value than 8 warns
+        `IgnoredOptionWarning`).
     radius, npoints, nbins, bleach, bleach_mean, mask, threads, progress, device, offsets, data2, bins, m, smooth, threshold, delta, frame_interval, pixel_size, time_axis, labelled
         As for `pcf`. The error bars are always computed on the CPU
         (`device` is checked, not used).
@@ -1538,6 +1559,9 @@ def pcf_errors(data, /, *, method='blocking', segments=8, radius=6, npoints=32, 
         raise _error(_c.E_INTERNAL, f'pcf_errors: libipcf {version()} has no error bars (ipcf_pcf_errors, 0.3)')
     code = _c.ERRORS[_choice(method, 'method', tuple(_c.ERRORS))]
     nseg = _int(segments, 'segments', lo=2 if code == _c.ERRORS['segments'] else None)
+    if code != _c.ERRORS['segments'] and nseg != _SEGMENTS:
+        _ignored(f"segments={nseg} is ignored: method={method!r} chooses its blocks itself (segments is "
+                 f"method='segments')")
     return _pcf_call('pcf_errors', data, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
                      bleach_mean=bleach_mean, mask=mask, threads=threads, out=out, progress=progress,
                      device=device, offsets=offsets, data2=data2, bins=bins, m=m, smooth=smooth,
@@ -1715,7 +1739,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
              crop=None, frames=None, format='auto', shape=None, dtype=None, byteorder=None, offset=0,
              threads=None, memory=None, scratch=None, engine='auto', tile=None, device='auto',
              frame_interval=None, pixel_size=None, progress=False, offsets=None, bins='log', m=16, smooth=0.7,
-             threshold=None, delta=False, data2=None, channel=None, channel2=None, errors=None, segments=8,
+             threshold=None, delta=False, data2=None, channel=None, channel2=None, errors=None, segments=_SEGMENTS,
              copy_input=False):
     """Compute the pCF of an image time series in a file into a file.
 
@@ -1827,8 +1851,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         is removed).
     segments : int
         Number of segments for ``errors='segments'``: 2 .. the frames
-        used. Not used otherwise (but it must be an integer), as for
-        `pcf_errors`.
+        used. Not used otherwise (it must be an integer; another value
+        than 8 warns `IgnoredOptionWarning`), as for `pcf_errors`.
 
     Returns
     -------
@@ -1893,6 +1917,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     inp, out = _path(input, 'input'), _path(output, 'output')
     err_code = _c.JOB_ERRORS[None if errors is None else _choice(errors, 'errors', ('blocking', 'segments'))]
     nseg = _int(segments, 'segments', lo=2 if errors == 'segments' else None)
+    if errors != 'segments' and nseg != _SEGMENTS:
+        _ignored(f"segments={nseg} is ignored: it is the segments of errors='segments' (errors={errors!r})")
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, offsets=offsets, bins=bins, m=m,
                      smooth=smooth, threshold=threshold, delta=delta)
     src = _c.SourceOptions()

@@ -167,7 +167,10 @@ def test_bad_arguments(data):
         ipcf.pcf_errors(data, offsets=[(0, 0)], nbins=1)
     with pytest.raises(ipcf.IpcfTypeError):
         ipcf.pcf_errors(data, offsets=[(0, 0)], out=numpy.zeros((SIZE, SIZE, 1, 32)))
-    # segments is not used by blocking: any integer is fine there
-    a = ipcf.pcf_errors(data, offsets=[(0, 0)], nbins=8, segments=1)
+    # segments is not used by blocking: any integer is ignored there, with a
+    # warning at the caller's line (ipcf pcf refuses --segments with blocking)
+    with pytest.warns(ipcf.IgnoredOptionWarning, match="segments=1 is ignored: method='blocking'") as w:
+        a = ipcf.pcf_errors(data, offsets=[(0, 0)], nbins=8, segments=1)
+    assert w[0].filename == __file__
     b = ipcf.pcf_errors(data, offsets=[(0, 0)], nbins=8)
     assert (a == b).all()

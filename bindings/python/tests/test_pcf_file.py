@@ -51,6 +51,8 @@ def pcf_args(fx, **kw):
     """The fixture's pCF parameters, with keyword overrides."""
     args = dict(radius=fx['radius'], npoints=fx['npoints'], nbins=fx['nbins'])
     args.update(kw)
+    if args.get('bins') == 'multitau':
+        del args['nbins']  # multi-tau places its points by m (nbins: IgnoredOptionWarning)
     return args
 
 
@@ -469,6 +471,17 @@ def test_errors_bad_arguments(fixture, tmp_path, kw, exc, text):
         ipcf.pcf_file(fixture['root'] / 'series', out, **{**pcf_args(fixture), **kw})
     assert text in str(info.value)
     assert os.listdir(tmp_path) == []
+
+
+def test_segments_without_segments_warns(fixture, stack_npy, tmp_path):
+    """segments with errors=None or 'blocking' does nothing (ipcf pcf
+    refuses it): IgnoredOptionWarning at the caller's line."""
+    for errors in (None, 'blocking'):
+        out = tmp_path / f'{errors}.npy'
+        with pytest.warns(ipcf.IgnoredOptionWarning, match=f"segments=4 is ignored: .*errors={errors!r}") as w:
+            ipcf.pcf_file(stack_npy, out, errors=errors, segments=4, **pcf_args(fixture))
+        assert [x.filename for x in w] == [__file__]
+        assert out.exists() and pathlib.Path(str(out)[:-4] + '.sd.npy').exists() == (errors == 'blocking')
 
 
 def test_open_errors_checks_the_file(fixture, stack_npy, tmp_path):

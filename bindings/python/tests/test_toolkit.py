@@ -751,3 +751,31 @@ def test_npoints_ignored_warns():
         warnings.simplefilter('error')
         ipcf.pcf(stack, radius=1, npoints=4)  # the circle takes it
         ipcf.pcf(line, radius=1, npoints=32)  # the default: nothing to say
+
+
+def test_binning_options_ignored_warn():
+    """nbins with bins='multitau' and m without it do nothing (ipcf pcf
+    refuses both): IgnoredOptionWarning at the caller's line, the result
+    that of the call without them; the defaults say nothing."""
+    rng = numpy.random.default_rng(2)
+    stack = rng.poisson(100, (256, 6, 6)).astype(numpy.uint16)
+    one = [(0, 0), (1, 0)]
+    cases = [
+        ('nbins=8 is ignored', lambda: ipcf.pcf(stack, offsets=one, bins='multitau', m=4, nbins=8),
+         lambda: ipcf.pcf(stack, offsets=one, bins='multitau', m=4)),
+        ('m=4 is ignored', lambda: ipcf.pcf(stack, offsets=one, nbins=8, m=4),
+         lambda: ipcf.pcf(stack, offsets=one, nbins=8)),
+        ('m=8 is ignored', lambda: ipcf.delays(stack.shape, offsets=one, bins='linear', nbins=8, m=8),
+         lambda: ipcf.delays(stack.shape, offsets=one, bins='linear', nbins=8)),
+    ]
+    for needle, call, want in cases:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            got = call()
+        assert len(w) == 1 and issubclass(w[0].category, ipcf.IgnoredOptionWarning), [str(x.message) for x in w]
+        assert needle in str(w[0].message) and w[0].filename == __file__, (needle, str(w[0].message))
+        numpy.testing.assert_array_equal(got, want())
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        ipcf.pcf(stack, offsets=one, bins='multitau', m=4, nbins=32)  # the default nbins
+        ipcf.pcf(stack, offsets=one, nbins=8, m=16)  # the default m
