@@ -44,7 +44,8 @@ function [G, info] = ipcf_pcf(data, varargin)
 %                   default), 'linear' (evenly spaced) or 'multitau' (a
 %                   multi-tau correlator, 'M' channels per level); or, as
 %                   before, a number: the requested log bins
-%     'Nbins'       requested bins of 'log' and 'linear' (32)
+%     'Nbins'       requested bins of 'log' and 'linear' (32; with
+%                   'multitau' ignored, warning ipcf:ignored)
 %     'Bleach'      photobleaching filter size, 0 = off (0)
 %     'BleachMean'  'real' (exact) or 'floor' (the tutorial's Cython) ('real')
 %     'Threads'     worker threads, 0 = all cores (0)
@@ -75,7 +76,8 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     'Data2'       a second channel, DATA's size and class: G correlates
 %                   the pixel's series of DATA with the neighbour's of
 %                   DATA2 ([] = DATA)
-%     'M'           multi-tau channels per level, even, >= 2 (16)
+%     'M'           multi-tau channels per level, even, >= 2 (16; with
+%                   other bins ignored, warning ipcf:ignored)
 %     'Smooth'      smoothing weight w of the previous point, 0 <= w < 1:
 %                   c(i) = (1-w)*c(i) + w*c(i-1) forwards, then backwards;
 %                   0 = off (0.7, the tutorial's). G(:, :, :, 1) is

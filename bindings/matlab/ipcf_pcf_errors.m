@@ -28,7 +28,7 @@ function [sd, info] = ipcf_pcf_errors(data, varargin)
 %                   of the point over 'Segments' segments of the series,
 %                   divided by sqrt(Segments)
 %     'Segments'    segments of 'segments', 2 .. the frames used (8); a
-%                   whole number, not used by 'blocking'
+%                   whole number, not used by 'blocking' (warning ipcf:ignored)
 %   The error bars are always computed on the CPU ('Device' is checked, not
 %   used); they cost about a hundred times IPCF_PCF. Blocking needs blocks
 %   much longer than the correlations of a point's series, which last about
@@ -63,6 +63,10 @@ method = ipcf_text(o.Method, 'Method', fname);
 k = find(strcmpi(method, {'blocking', 'segments'}));
 if isempty(k)
   error('ipcf:invalid_argument', '%s: Method ''%s'': want ''blocking'' or ''segments''', fname, method);
+end
+if k == 1 && any(strcmp(given, 'Segments'))
+  % (ipcf pcf refuses --segments with blocking; Python warns)
+  warning('ipcf:ignored', '%s: ''Segments'' is ignored: ''blocking'' chooses its blocks itself', fname);
 end
 errs = struct('Method', k - 1, 'Segments', o.Segments);   % Segments checked by the gateway
 o = rmfield(o, {'Method', 'Segments'});

@@ -107,7 +107,7 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %                     IPCF_READ. A .zarr OUTPUT with error bars raises
 %                     ipcf:invalid_argument. '' or 'none': none ('')
 %     'Segments'      segments of 'segments', 2 .. the frames used (8);
-%                     a whole number, not used otherwise
+%                     a whole number, not used otherwise (warning ipcf:ignored)
 %   Out of core
 %     'CopyInput'     true: copy the frames into scratch first even where
 %                     the input file can be read in place (one file with
@@ -182,6 +182,10 @@ if isempty(o.Shape) && ~strcmpi(o.Format, 'raw') && ~isempty(raw)
 end
 o.BleachMean = ipcf_mean(o.BleachMean, fname);
 o.Errors = error_bars(o.Errors, fname);   % Segments checked by the gateway
+if o.Errors ~= 2 && any(strcmp(given, 'Segments'))
+  % (ipcf pcf refuses --segments without --errors segments; Python warns)
+  warning('ipcf:ignored', '%s: ''Segments'' is ignored: it is the segments of ''Errors'', ''segments''', fname);
+end
 if islogical(o.CopyInput)
   o.CopyInput = double(o.CopyInput);      % 0 or 1, checked by the gateway
 end

@@ -81,6 +81,13 @@ end
 if isfield(o, 'M')
   tk.M = o.M;
 end
+% (ipcf pcf refuses --nbins with multi-tau and --m without; Python warns)
+if tk.BinMode == 2 && nbins_given
+  warning('ipcf:ignored', '%s: ''Nbins'' is ignored: ''Bins'' ''multitau'' places its points by ''M''', fname);
+end
+if tk.BinMode ~= 2 && any(strcmp(given, 'M'))
+  warning('ipcf:ignored', '%s: ''M'' is ignored: it is the multi-tau channels per level (''Bins'', ''multitau'')', fname);
+end
 if isfield(o, 'Smooth')
   tk.Smooth = o.Smooth;
 end

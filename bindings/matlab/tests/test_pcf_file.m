@@ -169,6 +169,14 @@ try
   end
   [~, s] = ipcf_pcf_file(raw, fullfile(tmp, 'noerrors.npy'), 'Shape', [frames sz sz], 'ByteOrder', 'big', opts{:});
   check(isempty(s.errors) && ~exist(fullfile(tmp, 'noerrors.sd.npy'), 'file'), 'no Errors: an error bars file');
+  % 'Segments' without 'Errors', 'segments' is ignored, with a warning
+  lastwarn('', '');
+  [~, s] = ipcf_pcf_file(raw, fullfile(tmp, 'noerrors4.npy'), 'Shape', [frames sz sz], 'ByteOrder', 'big', opts{:}, ...
+                         'Segments', 4);
+  [msg, id] = lastwarn();
+  check(strcmp(id, 'ipcf:ignored') && ~isempty(strfind(msg, '''Segments'' is ignored')) && isempty(s.errors) && ...
+        isequal(file_bytes(fullfile(tmp, 'noerrors4.npy')), file_bytes(fullfile(tmp, 'noerrors.npy'))), ...
+        sprintf('Segments without Errors segments: warning "%s" "%s"', id, msg));
   bad = fullfile(tmp, 'bad.npy');
   % 6c. Out of core, a raw file with 2 KiB rows is read in place
   %     (summary.read_in_place); 'CopyInput' copies it into scratch first,

@@ -110,6 +110,26 @@ Gp = ipcf_pcf(data, 'Offsets', 'disk', 'Radius', 2, 'Points', 4, 'Nbins', 6);
 [msg, id] = lastwarn();
 check(strcmp(id, 'ipcf:ignored') && ~isempty(strfind(msg, '''Points'' is ignored')) && isequaln(Gp, G), ...
       'disk with Points: warning ipcf:ignored, the disk''s result', [id ': ' msg]);
+% 'Nbins' with multi-tau, 'M' without, 'Segments' without the segments:
+% ignored, with a warning (they were silent; ipcf pcf refuses them)
+ign = {{@() ipcf_pcf(data, 'Offsets', [1 0], 'Bins', 'multitau', 'M', 4, 'Nbins', 8), ...
+        @() ipcf_pcf(data, 'Offsets', [1 0], 'Bins', 'multitau', 'M', 4), '''Nbins'' is ignored'}, ...
+       {@() ipcf_pcf(data, 'Offsets', [1 0], 'Nbins', 6, 'M', 4), ...
+        @() ipcf_pcf(data, 'Offsets', [1 0], 'Nbins', 6), '''M'' is ignored'}, ...
+       {@() ipcf_pcf_errors(data, 'Offsets', [1 0], 'Nbins', 6, 'Segments', 4), ...
+        @() ipcf_pcf_errors(data, 'Offsets', [1 0], 'Nbins', 6), '''Segments'' is ignored'}};
+for i = 1:numel(ign)
+  lastwarn('', '');
+  got = ign{i}{1}();
+  [msg, id] = lastwarn();
+  check(strcmp(id, 'ipcf:ignored') && ~isempty(strfind(msg, ign{i}{3})) && isequaln(got, ign{i}{2}()), ...
+        ['ignored option warns: ' ign{i}{3}], [id ': ' msg]);
+end
+lastwarn('', '');
+ipcf_pcf(data, 'Offsets', [1 0], 'Bins', 'multitau', 'M', 4);
+ipcf_pcf_errors(data, 'Offsets', [1 0], 'Nbins', 6, 'Method', 'segments', 'Segments', 4);
+[msg, id] = lastwarn();
+check(isempty(id), 'options that apply: no warning', [id ': ' msg]);
 
 c = base();
 c.offsets = line(3);
