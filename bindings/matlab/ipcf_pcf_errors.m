@@ -30,10 +30,10 @@ function [sd, info] = ipcf_pcf_errors(data, varargin)
 %     'Segments'    segments of 'segments', 2 .. the frames used (8); a
 %                   whole number, not used by 'blocking' (warning ipcf:ignored)
 %   The error bars are always computed on the CPU ('Device' is checked, not
-%   used); they cost about a hundred times IPCF_PCF. Blocking needs blocks
-%   much longer than the correlations of a point's series, which last about
-%   its bin's width: the error bars of bins wider than about 1/64 of the
-%   frames are rough.
+%   used); they cost about 30 times IPCF_PCF at the default settings.
+%   Blocking needs blocks much longer than the correlations of a point's
+%   series, which last about its bin's width: the error bars of bins wider
+%   than about 1/64 of the frames are rough.
 %
 %   For the error bars of IPCF_ACF's curves give 'Offsets', [0 0]: SD is
 %   then (H, W, 1, B), which IPCF_FIT takes as 'Sigma' of the ACF's
