@@ -450,7 +450,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log or linear bins (refused with --bins multitau, whose points follow --m)")
 	fs.IntVar(&o.Bleach, "bleach", o.Bleach, "bleaching filter size (0: off)")
 	mean := fs.String("bleach-mean", "real", "bleaching mean: real or floor")
-	fs.StringVar(&spec.Mask, "mask", "", "mask .npy (rows, columns); zero: not computed")
+	fs.StringVar(&spec.Mask, "mask", "", "mask .npy (rows, columns), or (columns,) for a line scan; zero: not computed")
 	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
 	fs.StringVar(&o.Device, "device", "auto", "auto, cpu, cuda or cuda:N")
 	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM or of the cgroup memory limit); out of core it must hold the spectra of the rows one row's pairs reach, radius + 1 for the circle (a smaller one is refused with the smallest that works)")

@@ -679,3 +679,43 @@ func TestToolkitPlot(t *testing.T) {
 		}
 	}
 }
+
+// TestToolkitLineScanMask: a line scan's mask is its columns, (columns,)
+// as Python takes it, or the one row (1, columns): the same result, that
+// of the library with the mask; a 1-D mask of an image is refused.
+func TestToolkitLineScanMask(t *testing.T) {
+	d := newTKData(t)
+	p := func(n string) string { return filepath.Join(d.dir, n) }
+	keep := func(i int) float64 {
+		if i == 7 || i == 100 {
+			return 0
+		}
+		return 1
+	}
+	writeNpy(t, p("m1.npy"), array.Uint8, []int{tkLineW}, keep)
+	writeNpy(t, p("m2.npy"), array.Uint8, []int{1, tkLineW}, keep)
+	args := []string{"--preset", "line", "--radius", "2", "--nbins", "8", "--quiet"}
+	for _, m := range []string{"m1", "m2"} {
+		if code, msg := runCLI(t, m, time.Minute, append([]string{"pcf", d.line, "-o", p(m + ".out.npy"), "--mask", p(m + ".npy")}, args...)...); code != 0 {
+			t.Fatalf("mask %s: exit %d: %s", m, code, msg)
+		}
+	}
+	mv, done := loadView(t, p("m2.npy"))
+	defer done()
+	o := pcf.DefaultOptions()
+	offs, err := pcf.Line(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Offsets, o.Nbins = offs, 8
+	m2 := array.View{DType: mv.DType, Order: mv.Order, Shape: []int{1, tkLineW}, Strides: []int{tkLineW, 1}, Data: mv.Data, Offset: mv.Offset}
+	o.Mask = &m2
+	want := reference(t, d.line, "", o)
+	if got1, got2 := npyBytes(t, p("m1.out.npy")), npyBytes(t, p("m2.out.npy")); !bytes.Equal(got1, want) || !bytes.Equal(got2, want) {
+		t.Errorf("line scan masks (columns,) and (1, columns): equal to the library's result: %v, %v", bytes.Equal(got1, want), bytes.Equal(got2, want))
+	}
+	code, msg := runCLI(t, "image", time.Minute, "pcf", d.a, "-o", p("img.npy"), "--mask", p("m1.npy"), "--quiet")
+	if code != 1 || !strings.Contains(msg, "want (rows, columns)") {
+		t.Errorf("a 1-D mask of an image: exit %d: %s, want 1 and the shape wanted", code, msg)
+	}
+}

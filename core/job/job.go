@@ -511,8 +511,17 @@ func (j *Job) openMask(h, w int) error {
 	if v == nil {
 		return nil
 	}
+	if H, _, _, _ := source.Frame(j.src); v.NDim() == 1 && H == 1 {
+		// A line scan's (or any one-row frame's) mask of its columns, as
+		// Python takes it: the one row.
+		r, err := array.New(v.DType, v.Order, []int{1, v.Shape[0]}, []int{0, v.Strides[0]}, v.Data, v.Offset)
+		if err != nil {
+			return err
+		}
+		v = &r
+	}
 	if v.NDim() != 2 {
-		return fmt.Errorf("%w: mask shape %v, want (rows, columns)", pcf.ErrShape, v.Shape)
+		return fmt.Errorf("%w: mask shape %v, want (rows, columns) (or (columns,) for a line scan)", pcf.ErrShape, v.Shape)
 	}
 	// Checked whole, before a crop: the position named is the file's.
 	if err := pcf.CheckMaskValues(*v); err != nil {
