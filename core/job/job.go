@@ -750,6 +750,18 @@ func (j *Job) chooseEngine() error {
 
 // makeKey hashes every setting that changes the output's bytes and the
 // input's fingerprint.
+// formatKey is how a job's input is read, for its key: "raw" (a shape
+// given, or the raw format), else "file". A format named ("npy", "tiff")
+// or detected (auto, "" from C) reads the same samples of the same file,
+// as a file's content is one format or another: the same job from every
+// host (Fiji passes NULL where the CLI passes "auto").
+func formatKey(in Input) string {
+	if in.Format == "raw" || in.Raw.T > 0 {
+		return "raw"
+	}
+	return "file"
+}
+
 func (j *Job) makeKey() error {
 	o := j.spec.PCF
 	in := j.spec.Input
@@ -760,8 +772,8 @@ func (j *Job) makeKey() error {
 	T, H, W := j.src.Shape()
 	f := map[string]string{
 		"input":       fp,
-		"format":      in.Format,
-		"raw":         fmt.Sprintf("%d,%d,%d %v %v +%d", in.Raw.T, in.Raw.H, in.Raw.W, in.Raw.DType, in.Raw.Order, in.Raw.Offset),
+		"format":      formatKey(in),
+		"raw":         "",
 		"selection":   fmt.Sprintf("crop %q frames %q -> %dx%dx%d %s", in.Crop, in.Frames, T, H, W, j.src.DType()),
 		"radius":      strconv.Itoa(o.Radius),
 		"npoints":     strconv.Itoa(o.Npoints),
@@ -772,6 +784,9 @@ func (j *Job) makeKey() error {
 		"mask":        "none",
 		"output":      j.outAbs,
 		"version":     Version,
+	}
+	if f["format"] == "raw" {
+		f["raw"] = fmt.Sprintf("%d,%d,%d %v %v +%d", in.Raw.T, in.Raw.H, in.Raw.W, in.Raw.DType, in.Raw.Order, in.Raw.Offset)
 	}
 	if j.mask != nil {
 		f["mask"] = fmt.Sprintf("%08x", ooc.CRC(j.mask.Data))

@@ -101,6 +101,10 @@ func TestKeyCoversEverySetting(t *testing.T) {
 	same = append(same,
 		func(s *Spec) { s.PCF.SetSmooth(pcf.DefaultSmooth) },
 		func(s *Spec) { s.PCF.M = 8 }, // not multitau: m does nothing
+		// the format read, named, detected ("auto") or left to detection
+		// (C's NULL, Fiji's): the same samples, the same job on every host
+		func(s *Spec) { s.Input.Format = "" },
+		func(s *Spec) { s.Input.Format = "npy" },
 	)
 	for i, f := range same {
 		s := base
@@ -530,5 +534,55 @@ func TestScratchInsideZarrOutput(t *testing.T) {
 		if len(left) > 0 {
 			t.Errorf("--scratch %s: left %v", scratch, left)
 		}
+	}
+}
+
+// TestKeyRaw: a raw reading's shape, type, byte order and offset are in
+// the key, and a raw reading of a file is not its .npy reading.
+func TestKeyRaw(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	f, err := npy.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr := f.Header.Offset
+	f.Close()
+	key := func(s Spec) string {
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		return j.Key()
+	}
+	spec := func(r source.Raw) Spec {
+		s := DefaultSpec()
+		s.Input.Path, s.Output = in, filepath.Join(dir, "out.npy")
+		s.Input.Raw = r
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		return s
+	}
+	raw := source.Raw{T: 64, H: 12, W: 12, DType: array.Uint16, Order: array.Little, Offset: hdr}
+	keys := map[string]string{"npy": key(spec(source.Raw{}))}
+	for name, r := range map[string]source.Raw{
+		"raw":        raw,
+		"big-endian": {T: 64, H: 12, W: 12, DType: array.Uint16, Order: array.Big, Offset: hdr},
+		"int16":      {T: 64, H: 12, W: 12, DType: array.Int16, Order: array.Little, Offset: hdr},
+		"offset":     {T: 63, H: 12, W: 12, DType: array.Uint16, Order: array.Little, Offset: hdr + 288},
+		"shape":      {T: 64, H: 6, W: 24, DType: array.Uint16, Order: array.Little, Offset: hdr},
+	} {
+		k := key(spec(r))
+		for other, ko := range keys {
+			if k == ko {
+				t.Errorf("raw reading %s has the key of %s", name, other)
+			}
+		}
+		keys[name] = k
+	}
+	s := spec(raw)
+	s.Input.Format = "raw"
+	if key(s) != keys["raw"] {
+		t.Error("format raw named or implied by the shape: another key")
 	}
 }
