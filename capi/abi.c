@@ -218,6 +218,12 @@ ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_opt
 }
 IPCF_SAME_TYPE(correct_bleaching);
 
+ipcf_status ipcf_check_units(double pixel_size, double frame_interval) {
+	IPCF_FORK_CHECK(check_units);
+	return ipcfgo_check_units(pixel_size, frame_interval);
+}
+IPCF_SAME_TYPE(check_units);
+
 ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts, char *buf, size_t len) {
 	IPCF_FORK_CHECK(check_counts);
 	return ipcfgo_check_counts(data, counts, buf, len);

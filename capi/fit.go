@@ -55,6 +55,24 @@ func (s *fitSpec) name() string { return fitModelNames[s.model] }
 // acf reports the models of the autocorrelation, which take no offsets.
 func (s *fitSpec) acf() bool { return s.model == C.IPCF_MODEL_ACF2D || s.model == C.IPCF_MODEL_ACF3D }
 
+//export ipcfgo_check_units
+func ipcfgo_check_units(pixelSize, frameInterval C.double) (st status) {
+	const fn = "ipcf_check_units"
+	defer guard(fn, &st)
+	for _, v := range []struct {
+		name string
+		v    C.double
+	}{{"pixel_size", pixelSize}, {"frame_interval", frameInterval}} {
+		if err := checkFinite(v.name, v.v); err != nil {
+			return finish(fn, err)
+		}
+		if v.v < 0 {
+			return finish(fn, fail(eInvalid, "%s=%g, want >= 0 (0: unknown)", v.name, float64(v.v)))
+		}
+	}
+	return finish(fn, fit.Units{PixelSize: float64(pixelSize), FrameInterval: float64(frameInterval)}.Check())
+}
+
 //export ipcfgo_fit_options_init
 func ipcfgo_fit_options_init(o *C.ipcf_fit_options) {
 	if o == nil {

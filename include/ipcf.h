@@ -604,6 +604,15 @@ ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_opt
  * IPCF_E_FORKED. Since 0.3. */
 ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts /* out */, char *buf, size_t len);
 
+/* ipcf_check_units: refuses a pixel size (micrometres) or frame interval
+ * (seconds) that a result may not carry: outside 1e-6..1e6 um or
+ * 1e-12..1e6 s (beyond them a fit's float32 maps hold +Inf or 0), negative,
+ * NaN or infinite; 0 means unknown and passes. ipcf_pcf_file and ipcf_fit
+ * check the same ranges; hosts call it for the units they label curves
+ * with. Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (the message names the
+ * unit and the range), IPCF_E_FORKED. Since 0.3. */
+ipcf_status ipcf_check_units(double pixel_size, double frame_interval);
+
 /* ipcf_file_crc32c: the CRC-32C (Castagnoli) and size of the regular file
  * at path (a link is followed; a FIFO is refused, never opened for
  * reading), as ipcf's sidecars record them

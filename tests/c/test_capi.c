@@ -352,6 +352,21 @@ static void test_bad_input(void) {
     CHECK(ipcf_pcf_output_shape(&in, &o, shape) == IPCF_OK && strstr(ipcf_last_error(), "frames=0"), "message kept");
 }
 
+/* ipcf_check_units: the ranges of the units a result may carry (as
+ * ipcf_pcf_file and ipcf_fit check them); 0 is unknown; the bounds pass. */
+static void test_check_units(void) {
+    CHECK(ipcf_check_units(0, 0) == IPCF_OK, "unknown units");
+    CHECK(ipcf_check_units(0.1, 0.005) == IPCF_OK, "ordinary units");
+    CHECK(ipcf_check_units(1e-6, 1e-12) == IPCF_OK && ipcf_check_units(1e6, 1e6) == IPCF_OK, "the bounds");
+    CHECK(ipcf_check_units(1e-7, 0) == IPCF_E_INVALID_ARGUMENT &&
+              strstr(ipcf_last_error(), "pixel size 1e-07: want 1e-06 to 1e+06 um") != NULL, "1e-7 um: %s", ipcf_last_error());
+    CHECK(ipcf_check_units(0, 2e6) == IPCF_E_INVALID_ARGUMENT &&
+              strstr(ipcf_last_error(), "frame interval 2e+06: want 1e-12 to 1e+06 s") != NULL, "2e6 s: %s", ipcf_last_error());
+    CHECK(ipcf_check_units(-0.1, 0) == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "pixel_size=-0.1"), "negative");
+    CHECK(ipcf_check_units(0, NAN) == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "frame_interval=NaN"), "NaN");
+    CHECK(ipcf_check_units(INFINITY, 0) == IPCF_E_INVALID_ARGUMENT, "infinity");
+}
+
 /* ipcf_check_counts: 1 for counts (uint16 unread, whole floats and int32 in
  * range), 0 with a sentence naming the first other sample; the message is
  * cut to the buffer and still IPCF_OK; bad descriptors are refused. */
@@ -731,6 +746,7 @@ int main(int argc, char **argv) {
     test_params_and_correlate();
     test_bad_input();
     test_check_counts();
+    test_check_units();
     test_file_crc32c();
     test_cancel();
     if (argc > 2) test_pcf_file(argv[2]);
