@@ -749,6 +749,20 @@ def _positive(value, name):
     return f
 
 
+def _units(frame_interval, pixel_size):
+    """The frame interval (s) and pixel size (um), None or finite > 0,
+    within the ranges a result may carry (ipcf_check_units: 1e-12..1e6 s,
+    1e-6..1e6 um; beyond, a fit's maps would hold +Inf or 0)."""
+    fi = _positive(frame_interval, 'frame_interval')
+    ps = _positive(pixel_size, 'pixel_size')
+    if getattr(_lib, 'has_check_units', False):
+        for name, v, args in (('frame_interval', fi, (0.0, fi)), ('pixel_size', ps, (ps, 0.0))):
+            if v is not None and _lib.ipcf_check_units(*args):
+                # 'ipcf_check_units: fit: units out of range: ...': the range
+                raise _invalid(f'{name}={v}: {_last_error().split(": ", 1)[-1]}')
+    return fi, ps
+
+
 def _smooth(value):
     f = _float(value, 'smooth')
     if not 0 <= f < 1:
@@ -1018,7 +1032,7 @@ def delays(shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach
     [0.0, 0.5, 1.5, 4.5]
     """
     _check_process()
-    fi = _positive(frame_interval, 'frame_interval')
+    fi, _ = _units(frame_interval, None)
     x = shape_or_data
     frames_only = isinstance(x, (numbers.Integral, numpy.integer)) and not isinstance(x, (bool, numpy.bool_))
     if frames_only:
@@ -1193,8 +1207,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     data = _time_first(_input(data, 'data', (3, 2)), time_axis, 'data', stacklevel=4)
     labelled = _bool(labelled, 'labelled')
     line = data.ndim == 2
-    _positive(frame_interval, 'frame_interval')
-    _positive(pixel_size, 'pixel_size')
+    _units(frame_interval, pixel_size)
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device,
                      offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, smooth=smooth, threshold=threshold,
                      delta=delta, line=line)
@@ -1349,13 +1362,14 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         pixel), each binned and smoothed: the asymmetry of the flow. With
         one channel, the curves of the offset (0, 0) are then 0.
     frame_interval : float, optional
-        Seconds between frames. The numbers do not depend on it; `delays`
+        Seconds between frames, 1e-12 to 1e6 (as every host and fit takes
+        them). The numbers do not depend on it; `delays`
         with the same options and this interval gives the delay of each
         curve point in seconds, and a `labelled` result carries them.
     pixel_size : float, optional
-        Micrometres per pixel; `distances` gives the offsets' distances
-        with it (a `labelled` result carries them). Does not change the
-        numbers either.
+        Micrometres per pixel, 1e-6 to 1e6; `distances` gives the offsets'
+        distances with it (a `labelled` result carries them). Does not
+        change the numbers either.
     time_axis : int, optional
         The axis of `data` (and `data2`) that is time, e.g. -1 for a
         (row, column, time) stack: moved first without a copy. None: the
@@ -1834,9 +1848,9 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         shared drive or one that may change during the job. Default: read
         in place where possible (``summary['read_in_place']``).
     frame_interval : float, optional
-        Seconds between frames, written into the metadata.
+        Seconds between frames (1e-12 to 1e6), written into the metadata.
     pixel_size : float, optional
-        Micrometres per pixel, written into the metadata.
+        Micrometres per pixel (1e-6 to 1e6), written into the metadata.
     progress : bool
         Show a progress bar per phase ('read', 'pcf', 'transpose',
         'errors', 'pcf+errors', 'check' when a resumed run compares the

@@ -14,7 +14,7 @@ import numbers
 
 import numpy
 
-from . import (_PRESETS, _choice, _int, _invalid, _offsets_array, _positive, _preset_offsets, _unsupported,
+from . import (_PRESETS, _choice, _int, _invalid, _offsets_array, _positive, _preset_offsets, _units, _unsupported,
                __version__, delays, pcf_output_shape)
 
 __all__ = ['label', 'Labelled']
@@ -217,8 +217,7 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
     values = result.values if hasattr(result, 'dims') and hasattr(result, 'values') else result
     if not isinstance(values, numpy.ndarray):
         values = numpy.asarray(values)
-    fi = _positive(frame_interval, 'frame_interval')
-    ps = _positive(pixel_size, 'pixel_size')
+    fi, ps = _units(frame_interval, pixel_size)
     try:
         oy, ox = (int(v) for v in origin)
     except (TypeError, ValueError):

@@ -304,6 +304,10 @@ def load():
             raise ImportError(msg)
         f.restype = res
         f.argtypes = args
+    # Unit ranges, since 0.3: optional (without it only the sign is checked).
+    lib.has_check_units = hasattr(lib, 'ipcf_check_units')
+    if lib.has_check_units:
+        lib.ipcf_check_units.restype, lib.ipcf_check_units.argtypes = c.c_int32, [c.c_double, c.c_double]
     lib.has_file_jobs = all(hasattr(lib, name) for name in file_sigs)
     if lib.has_file_jobs:
         for name, (res, args) in file_sigs.items():

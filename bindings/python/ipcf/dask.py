@@ -35,7 +35,7 @@ True
 import numpy
 
 from . import (DEFAULT_FILTERSIZE, _bleach_dtype, _bool, _check_dtype, _int, _invalid, _mean, _not_masked,
-               _pcf_options, _positive, _threads, _time_first, _unsupported)
+               _pcf_options, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
@@ -122,7 +122,7 @@ def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     scan gives a result without the row axis. The result has the in-memory
     shape and values, bit for bit, chunked like the input's rows and
     columns (less the outer border of the offsets' margin); blocks overlap
-    by `halo`. `time_axis` as for `ipcf.pcf` (the axis is moved first,
+    by `halo()` (rows, columns). `time_axis` as for `ipcf.pcf` (the axis is moved first,
     lazily); ``ipcf.label(result.compute(), darr, ...)`` labels the result.
     """
     return _lazy(darr, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
@@ -153,8 +153,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
     # Every parameter is checked now, not when a block computes.
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, 'cpu', offsets=offsets, bins=bins, m=m,
                      smooth=smooth, threshold=threshold, delta=delta, line=line)
-    _positive(frame_interval, 'frame_interval')
-    _positive(pixel_size, 'pixel_size')
+    _units(frame_interval, pixel_size)
     threads = _threads(threads)
     r, p = o.radius, o.npoints
     offs = 'circle' if o.uv is None else o.uv
