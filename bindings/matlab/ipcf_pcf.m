@@ -85,10 +85,11 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     'Threshold'   pixels whose mean over the frames used is <= Threshold
 %                   get NaN curves ([] = none)
 %     'Delta'       true: the delta-CCF G(p->q) - G(q->p) (false)
-%     'FrameInterval'  seconds between frames, for INFO.delays_s (0 = unknown);
+%     'FrameInterval'  seconds between frames, for INFO.delays_s (0 = unknown;
+%                   else 1e-12 to 1e6, as every host and fit takes them);
 %                   'frame_interval' is the same option
-%     'PixelSize'   micrometres, for INFO.distances_um (0 = unknown);
-%                   'pixel_size' is the same option
+%     'PixelSize'   micrometres, for INFO.distances_um (0 = unknown; else
+%                   1e-6 to 1e6); 'pixel_size' is the same option
 %
 %   Whole-number options must be real whole numbers within range: 2.7,
 %   NaN, Inf, 2^31, true, '3' or [2 3] raise ipcf:invalid_argument naming

@@ -1,5 +1,8 @@
 function v = ipcf_unit(v, name, fname)
-%IPCF_UNIT A frame interval or pixel size: a real finite scalar >= 0 ([] or 0 = unknown), as a double.
+%IPCF_UNIT A frame interval or pixel size: a real finite scalar >= 0 ([] or 0 = unknown), as a double,
+%   within the range a result may carry (the library's ipcf_check_units:
+%   1e-12 to 1e6 s, 1e-6 to 1e6 um). NAME says which (it names a time
+%   when it holds 'rame' or 'nterval').
 if isnumeric(v) && isequal(size(v), [0 0])
   v = 0;
   return
@@ -11,5 +14,17 @@ end
 v = double(v);
 if ~(v >= 0) || isinf(v)
   error('ipcf:invalid_argument', '%s: %s=%g, want a finite value >= 0 (0 = unknown)', fname, name, v);
+end
+if v > 0
+  try
+    if ~isempty(strfind(name, 'rame')) || ~isempty(strfind(name, 'nterval'))
+      ipcf_check_units_mex(0, v);
+    else
+      ipcf_check_units_mex(v, 0);
+    end
+  catch e
+    msg = regexprep(e.message, '^(ipcf_check_units_mex: )?ipcf_check_units: (fit: )?', '');
+    error('ipcf:invalid_argument', '%s: %s=%g: %s', fname, name, v, msg);
+  end
 end
 end
