@@ -45,6 +45,24 @@ public class CalibrationTest {
         } catch (IllegalArgumentException e) {
             check(e.getMessage().contains("calibration") && e.getMessage().contains("OD"), "message: " + e.getMessage());
         }
+        // An image's own frame interval or pixel size out of the range a result may carry
+        // (ipcf_check_units) is not used, with a Log warning; the same given as an option is
+        // refused before any work.
+        ImagePlus odd = stack(64, 6, 6, 0);
+        odd.getCalibration().frameInterval = 1e-13;
+        odd.getCalibration().setTimeUnit("s");
+        odd.getCalibration().pixelWidth = odd.getCalibration().pixelHeight = 2e6;
+        odd.getCalibration().setUnit("um");
+        ImagePlus res = Ipcf.pcf(odd, Ipcf.Params.parse("radius=1 points=4 nbins=4"));
+        check("0.0".equals(res.getProp("ipcf.frame_interval")) && "0.0".equals(res.getProp("ipcf.pixel_size")),
+            "out-of-range calibration used: frame interval " + res.getProp("ipcf.frame_interval") + ", pixel size "
+            + res.getProp("ipcf.pixel_size"));
+        try {
+            Ipcf.pcf(odd, Ipcf.Params.parse("radius=1 points=4 nbins=4 frame_interval=1e-13"));
+            check(false, "frame_interval=1e-13 accepted");
+        } catch (IllegalArgumentException e) {
+            check(e.getMessage().contains("frame interval 1e-13: want 1e-12"), "message: " + e.getMessage());
+        }
         if (failures > 0) System.exit(1);
         System.out.println("PASS: calibrations");
     }

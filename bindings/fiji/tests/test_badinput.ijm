@@ -95,6 +95,9 @@ expect("cross of one channel", call("ipcf.Ipcf.pcf", "cross"), "cross: want an i
 expect("cross=1", call("ipcf.Ipcf.pcf", "cross=1"), "option 'cross' takes no value");
 expect("frame_interval=NaN", call("ipcf.Ipcf.pcf", "frame_interval=NaN"), "frame_interval=NaN: want a finite number >= 0");
 expect("pixel_size=-1", call("ipcf.Ipcf.pcf", "pixel_size=-1"), "pixel_size=-1: want a finite number >= 0");
+// the ranges a result's units may have (ipcf_check_units), as file jobs and fits check them
+expect("frame_interval=1e-13", call("ipcf.Ipcf.pcf", "frame_interval=1e-13"), "units out of range: frame interval 1e-13: want 1e-12 to 1e+06 s");
+expect("pixel_size=2e6", call("ipcf.Ipcf.pcf", "pixel_size=2e6"), "units out of range: pixel size 2e+06: want 1e-06 to 1e+06 um");
 
 // ---- correctBleaching: options ----
 expect("filter=2.5", call("ipcf.Ipcf.correctBleaching", "filter=2.5"), "filter=2.5: not a whole number");

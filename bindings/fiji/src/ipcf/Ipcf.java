@@ -370,6 +370,18 @@ public final class Ipcf {
     }
 
     /** Seconds per frame from a calibration (its frame interval in its time unit); 0 if unknown. */
+    /** Refuses units a result may not carry (ipcf_check_units), naming the option given. */
+    static void checkUnits(double pixelSize, double frameInterval, String given) {
+        String bad = unitsRefusal(pixelSize, frameInterval);
+        if (bad != null) throw new IllegalArgumentException(given + ": " + bad);
+    }
+
+    /** Why a result may not carry these units (0: unknown), or null: ipcf_check_units. */
+    static String unitsRefusal(double pixelSize, double frameInterval) {
+        if (Native.lib().ipcf_check_units(pixelSize, frameInterval) == Native.OK) return null;
+        return Native.lib().ipcf_last_error().replaceFirst("^ipcf_check_units: (fit: )?", "");
+    }
+
     public static double secondsPerFrame(Calibration cal) {
         double fi = cal == null ? 0 : cal.frameInterval;
         if (!(fi > 0) || Double.isInfinite(fi)) return 0;
@@ -458,6 +470,10 @@ public final class Ipcf {
      */
     static ImagePlus pcf(ImagePlus imp, Params p, int method, int segments) {
         Jna.require();
+        // Units given are checked before the work (the ranges a result may
+        // carry, as file jobs and fits check them); the image's own, after.
+        if (p.frameInterval > 0) checkUnits(0, p.frameInterval, "frame_interval=" + p.frameInterval);
+        if (p.pixelSize > 0) checkUnits(p.pixelSize, 0, "pixel_size=" + p.pixelSize);
         Engine.Result r = Engine.compute(imp, p, method, segments);
         int nx = r.nx, ny = r.ny, np = r.np, nb = r.nb;
         int w = imp.getWidth(), h = r.lineScan ? 1 : imp.getHeight();
@@ -465,6 +481,15 @@ public final class Ipcf {
         Calibration src = imp.getCalibration();
         double fi = Double.isNaN(p.frameInterval) ? secondsPerFrame(src) : p.frameInterval;
         double ps = Double.isNaN(p.pixelSize) ? micrometresPerPixel(src) : p.pixelSize;
+        String bad;
+        if (Double.isNaN(p.frameInterval) && (bad = unitsRefusal(0, fi)) != null) {
+            IJ.log("ipcf: warning: " + imp.getTitle() + ": the image's frame interval is not used: " + bad + "; give frame_interval=S");
+            fi = 0;
+        }
+        if (Double.isNaN(p.pixelSize) && (bad = unitsRefusal(ps, 0)) != null) {
+            IJ.log("ipcf: warning: " + imp.getTitle() + ": the image's pixel size is not used: " + bad + "; give pixel_size=UM");
+            ps = 0;
+        }
         if (Double.isNaN(p.pixelSize) && ps > 0 && !r.lineScan && !squarePixels(src)) {
             IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " x "
                 + src.pixelHeight + " " + src.getUnit() + "): distances, pixel size and fits stay in pixels;"

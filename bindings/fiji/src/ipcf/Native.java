@@ -253,6 +253,8 @@ public final class Native {
         /** Since 0.3: counts[0] 1 if every sample is an integer in 0..65535, else 0 and buf names the first other one. */
         int ipcf_check_counts(IpcfArray data, int[] counts, byte[] buf, long len);
 
+        int ipcf_check_units(double pixelSize, double frameInterval);
+
         int ipcf_circle(int radius, int npoints, int[] uv, long len);
 
         int ipcf_logbins(long size, int nbins, long[] bins, long cap, LongByReference count);
