@@ -17,8 +17,9 @@ function [G, info] = ipcf_acf(data, varargin)
 %   'Offsets', 'Radius' and 'Points': 'Bins' ('log', 'linear', 'multitau'
 %   or a number of log bins), 'Nbins', 'M', 'Smooth', 'Threshold', 'Data2'
 %   (the cross-correlation of two channels per pixel), 'Delta' (with
-%   'Data2': G(a->b) - G(b->a); without 'Data2' it is 0 everywhere, as
-%   both directions of an autocorrelation are one curve), 'Bleach', 'BleachMean', 'Threads', 'Mask',
+%   'Data2': G(a->b) - G(b->a); without 'Data2' it is 0 up to rounding,
+%   about 1e-8, as both directions of an autocorrelation are one curve),
+%   'Bleach', 'BleachMean', 'Threads', 'Mask',
 %   'Layout' ('tyx', 'yxt' for an imread stack DATA(y, x, t), or 'xyt';
 %   read in place, warning ipcf:layout when the time axis looks misplaced),
 %   'Device', 'FrameInterval', 'PixelSize'.

@@ -98,7 +98,8 @@ type Spec struct {
 	// .tif (.tiff) file: see OutputFormat.
 	Output string
 	// Engine is "auto" (or ""): in memory when the job fits the budget
-	// and the output is .npy, else out of core; "memory" or "ooc".
+	// and the output is .npy or .tif, else out of core (Zarr outputs
+	// always); "memory" or "ooc".
 	Engine  string
 	Memory  int64  // peak memory budget in bytes; 0: DefaultMemory()
 	Scratch string // folder for scratch files; "": beside the output

@@ -1464,7 +1464,8 @@ def acf(data, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=N
     the cross-correlation of the two channels at each pixel (the pixel's
     series from `data`, the partner's from `data2`); with `delta` also,
     G(data -> data2) - G(data2 -> data). Without `data2`, `delta` gives 0
-    everywhere: both directions of an autocorrelation are one curve.
+    up to rounding (about 1e-8; the two directions are computed apart):
+    both directions of an autocorrelation are one curve.
 
     Parameters
     ----------
@@ -1835,7 +1836,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         Folder for out-of-core scratch files; default: beside the output.
     engine : {'auto', 'memory', 'ooc'}
         'auto' computes in memory when the job fits the budget and the
-        output is .npy, else out of core ('ooc').
+        output is .npy or .tif, else out of core ('ooc'; Zarr outputs
+        always).
     tile : (rows, columns), optional
         Out of core: the output tile; default: chosen from the budget. On
         the CPU the tiles are bands of `rows` full rows (the columns are not
