@@ -492,6 +492,13 @@ func TestCLIBadInput(t *testing.T) {
 		{"simulate size negative", []string{"simulate", "-o", out, "--size", "-4", "--quiet"}, 2, []string{"size"}, nil},
 		{"simulate size huge", []string{"simulate", "-o", out, "--size", "3000000000", "--quiet"}, 2, []string{"size"}, nil},
 		{"simulate frames huge", []string{"simulate", "-o", out, "--frames", "9223372036854775807", "--quiet"}, 1, []string{"frames"}, nil},
+		// more than the memory: said so, without pcf's advice (the out-of-core engine)
+		{"simulate frames over memory", []string{"simulate", "-o", out, "--frames", "2147483648", "--quiet"}, 1,
+			[]string{"not enough memory: the simulated stack would take 16777216 MiB, this process may use"}, func(t *testing.T) {
+				if _, err := os.Stat(out); err == nil {
+					t.Error("a refused simulation left its output")
+				}
+			}},
 		// convolve
 		{"convolve even kernel", []string{"convolve", p("img.npy"), p("kern_even.npy"), "-o", out}, 1, []string{"kernel", "odd"}, nil},
 		{"convolve 3-D", []string{"convolve", p("img3d.npy"), p("kern.npy"), "-o", out}, 1, []string{"2-D"}, nil},

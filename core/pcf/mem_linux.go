@@ -13,9 +13,9 @@ import (
 )
 
 // ErrMemory reports a computation that cannot fit in this machine's memory.
-var ErrMemory = fmt.Errorf("pcf: not enough memory")
+var ErrMemory = fmt.Errorf("not enough memory")
 
-func checkMemory(need int64) error { return CheckMemory("the spectra", need) }
+func checkMemory(need int64) error { return spectraMemory(need) }
 
 // CheckMemory refuses an allocation of need bytes (what: its name in the
 // message) larger than three quarters of the memory the process may use
@@ -30,7 +30,7 @@ func CheckMemory(what string, need int64) error {
 		return nil
 	}
 	if need > total*3/4 {
-		return fmt.Errorf("%w: %s need %d MiB, this process may use %d MiB (RAM or its cgroup limit; use the out-of-core engine or a smaller crop)", ErrMemory, what, need>>20, total>>20)
+		return fmt.Errorf("%w: %s would take %d MiB, this process may use %d MiB (RAM or its cgroup limit)", ErrMemory, what, need>>20, total>>20)
 	}
 	return nil
 }

@@ -5,15 +5,15 @@ package pcf
 import "fmt"
 
 // ErrMemory reports a computation that cannot fit in this machine's memory.
-var ErrMemory = fmt.Errorf("pcf: not enough memory")
+var ErrMemory = fmt.Errorf("not enough memory")
 
-func checkMemory(need int64) error { return CheckMemory("the spectra", need) }
+func checkMemory(need int64) error { return spectraMemory(need) }
 
 // CheckMemory refuses an allocation of need bytes larger than 1 TiB (the
 // machine's RAM is not known here) or negative (an overflowed size).
 func CheckMemory(what string, need int64) error {
 	if need < 0 || need > 1<<40 {
-		return fmt.Errorf("%w: %s need %d MiB", ErrMemory, what, need>>20)
+		return fmt.Errorf("%w: %s would take %d MiB", ErrMemory, what, need>>20)
 	}
 	return nil
 }
