@@ -66,7 +66,7 @@ if isfield(o, 'Offsets')
     if k > 1
       % the preset's offsets (Radius checked by ipcf_offsets_mex)
       tk.Offsets = ipcf_offsets_mex(k - 1, radius, 1);
-      if any(strcmp(given, 'Points'))
+      if any(strcmp(given, 'Points')) || any(strcmp(given, 'Npoints'))  % ipcf_pcf_file's name
         % (ipcf pcf refuses --npoints with these presets; Python warns)
         warning('ipcf:ignored', '%s: ''Points'' is ignored: the ''%s'' offsets take ''Radius'' only', fname, preset);
       end

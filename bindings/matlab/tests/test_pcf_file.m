@@ -177,6 +177,13 @@ try
   check(strcmp(id, 'ipcf:ignored') && ~isempty(strfind(msg, '''Segments'' is ignored')) && isempty(s.errors) && ...
         isequal(file_bytes(fullfile(tmp, 'noerrors4.npy')), file_bytes(fullfile(tmp, 'noerrors.npy'))), ...
         sprintf('Segments without Errors segments: warning "%s" "%s"', id, msg));
+  % 'Npoints' (ipcf_pcf_file's name of 'Points') with the disk: ignored, with a warning
+  lastwarn('', '');
+  ipcf_pcf_file(raw, fullfile(tmp, 'disk12.npy'), 'Shape', [frames sz sz], 'ByteOrder', 'big', ...
+                'Offsets', 'disk', 'Radius', 1, 'Npoints', 12, 'Nbins', 4);
+  [msg, id] = lastwarn();
+  check(strcmp(id, 'ipcf:ignored') && ~isempty(strfind(msg, '''Points'' is ignored')), ...
+        sprintf('Npoints with the disk (file job): warning "%s" "%s"', id, msg));
   bad = fullfile(tmp, 'bad.npy');
   % 6c. Out of core, a raw file with 2 KiB rows is read in place
   %     (summary.read_in_place); 'CopyInput' copies it into scratch first,
