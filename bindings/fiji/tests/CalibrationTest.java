@@ -63,6 +63,22 @@ public class CalibrationTest {
         } catch (IllegalArgumentException e) {
             check(e.getMessage().contains("frame interval 1e-13: want 1e-12"), "message: " + e.getMessage());
         }
+        // Options that do nothing (values other than the defaults; a recorded macro holds every
+        // key): Params.ignored lists them, and the commands log them as warnings.
+        String[][] ign = {
+            {"preset=disk radius=2 points=12", "points=12 is ignored: preset=disk"},
+            {"offsets=1,0;0,1 radius=3", "radius=3 is ignored: the offsets given"},
+            {"acf radius=3", "radius=3 is ignored: acf"},
+            {"m=8 nbins=16", "m=8 is ignored"},
+            {"bins=multitau nbins=16", "nbins=16 is ignored: bins=multitau"},
+        };
+        for (String[] c : ign) {
+            java.util.List<String> w = Ipcf.Params.parse(c[0]).ignored();
+            check(w.size() == 1 && w.get(0).startsWith(c[1]), c[0] + ": ignored " + w);
+        }
+        for (String o : new String[] {"preset=disk radius=2 points=32 m=16 nbins=32", "radius=3 points=12 nbins=16",
+                "bins=multitau m=8", "acf", "offsets=1,0"})
+            check(Ipcf.Params.parse(o).ignored().isEmpty(), o + ": ignored " + Ipcf.Params.parse(o).ignored());
         if (failures > 0) System.exit(1);
         System.out.println("PASS: calibrations");
     }

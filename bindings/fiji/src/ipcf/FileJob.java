@@ -122,6 +122,7 @@ public final class FileJob {
         j.pixelSize = doubleOpt(o, "pixel_size", 0);
         j.open = Pattern.compile("(^|\\s)open(\\s|$)").matcher(o).find();
         j.copyInput = Pattern.compile("(^|\\s)copy_input(\\s|$)").matcher(o).find();
+        j.pcf.warnIgnored();
         return j;
     }
 

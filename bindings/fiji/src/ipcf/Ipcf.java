@@ -146,6 +146,33 @@ public final class Ipcf {
             return p;
         }
 
+        /** Logs each option of {@link #ignored} as "ipcf: warning: ..." (the Log window). */
+        void warnIgnored() {
+            for (String w : ignored()) IJ.log("ipcf: warning: " + w);
+        }
+
+        /**
+         * The options of these parameters that do nothing, each as a sentence: values other than
+         * the defaults of points with the disk, the line, the ACF or given offsets, of radius
+         * with the ACF or given offsets, of m without multi-tau, of nbins with it. (A recorded
+         * macro holds every key of the dialog, so the defaults say nothing; ipcf pcf refuses
+         * these, Python and MATLAB/Octave warn.)
+         */
+        public java.util.List<String> ignored() {
+            Params d = new Params();
+            java.util.List<String> w = new java.util.ArrayList<>();
+            String what = acf ? "acf (the offset 0,0 alone)" : offsets != null ? "the offsets given" : "preset=" + preset;
+            boolean circle = !acf && offsets == null && preset.equals("circle");
+            if (points != d.points && !circle) w.add("points=" + points + " is ignored: " + what + " takes no circle points");
+            if (radius != d.radius && (acf || offsets != null))
+                w.add("radius=" + radius + " is ignored: " + what + " has no radius");
+            if (m != d.m && !binning.equals("multitau"))
+                w.add("m=" + m + " is ignored: it is the multi-tau channels per level (bins=multitau)");
+            if (bins != d.bins && binning.equals("multitau"))
+                w.add("nbins=" + bins + " is ignored: bins=multitau places its points by m");
+            return w;
+        }
+
         /**
          * The keys that give these curves again through {@link #parse} (a result's
          * ipcf.pcf_options, for its error bars): the offsets, binning, smoothing, threshold,
@@ -753,6 +780,7 @@ public final class Ipcf {
                 throw new IllegalArgumentException("the ACF is the offset (0,0) alone: offsets and preset are for the pCF");
             p.acf = true;
         }
+        p.warnIgnored();
         return p;
     }
 
@@ -843,6 +871,7 @@ public final class Ipcf {
                 throw new IllegalArgumentException("segments=" + seg + " is for method=segments");
             int segments = seg == null ? 0 : (int) whole("segments", seg, 2, Integer.MAX_VALUE);
             Params p = Params.parse(pointsKey(o)); // reads the pCF's keys only
+            p.warnIgnored();
             ImagePlus imp = WindowManager.getCurrentImage();
             if (imp == null) return "error: no image";
             ImagePlus res = pcf(imp, p, method.equals("segments") ? Native.ERRORS_SEGMENTS : Native.ERRORS_BLOCKING, segments);
