@@ -68,7 +68,7 @@ func TestPlotAwkwardData(t *testing.T) {
 	// Too small a picture for its labels: refused, naming the options.
 	writeNpy(t, p("p3.npy"), array.Uint16, []int{64, 3, 3}, func(i int) float64 { return float64(100 + i%7) })
 	code, msg := ipcf(t, "plot", "--mean", p("p3.npy"), "-o", p("small.png"), "--height", "27")
-	if code != 1 || !strings.Contains(msg, "1100 x 27 pixels leaves no room") || !strings.Contains(msg, "--height") {
+	if code != 2 || !strings.Contains(msg, "1100 x 27 pixels leaves no room") || !strings.Contains(msg, "--height") {
 		t.Errorf("plot --height 27: exit %d: %s", code, msg)
 	}
 	if _, err := os.Stat(p("small.png")); !os.IsNotExist(err) {
@@ -80,7 +80,7 @@ func TestPlotAwkwardData(t *testing.T) {
 	if code, msg := ipcf(t, "fit", res, "-o", p("maps.npy"), "--quiet"); code != 0 {
 		t.Fatalf("fit: exit %d: %s", code, msg)
 	}
-	if code, msg := ipcf(t, "plot", p("maps.npy"), "-o", p("tiny.png"), "--height", "45"); code != 1 || !strings.Contains(msg, "no room") {
+	if code, msg := ipcf(t, "plot", p("maps.npy"), "-o", p("tiny.png"), "--height", "45"); code != 2 || !strings.Contains(msg, "no room") {
 		t.Errorf("plot of maps --height 45: exit %d: %s", code, msg)
 	}
 	emptyCopy(t, p("maps.npy"), p("maps0.npy"))
