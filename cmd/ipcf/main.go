@@ -61,7 +61,7 @@ const usage = `usage:
            --errors writes the error bars of every curve point beside OUT.npy: OUT.sd.npy)
   ipcf bleach INPUT -o OUT.npy [--filtersize F (1024)] [--bleach-mean real|floor] [--channel N] [--threads N] [--quiet] [--json]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
-         or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big] [--offset BYTES]
+         or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big|native] [--offset BYTES]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet] [--json]
   ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
   ipcf fit RESULT.npy -o MAPS.npy|MAPS.zarr|MAPS.tif [--model pcf1d|acf2d|acf3d|ccf2d|itir] [--waist W | --waist-um W] [--joint]
@@ -353,7 +353,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "auto", "input format: auto, npy, tiff or raw")
 	fs.StringVar(&f.shape, "shape", "", "raw input: T,H,W")
 	fs.StringVar(&f.dtype, "dtype", "uint16", "raw input: sample type")
-	fs.StringVar(&f.byteorder, "byteorder", "little", "raw input: little or big")
+	fs.StringVar(&f.byteorder, "byteorder", "little", "raw input: little, big or native (this machine's)")
 	fs.IntVar(&f.offset, f.rawOffset, 0, "raw input: bytes to skip")
 	fs.StringVar(&f.crop, "crop", "", "rows and columns y0:y1,x0:x1")
 	fs.StringVar(&f.frames, "frames", "", "frames start:stop")

@@ -259,7 +259,7 @@ func ParseByteOrder(s string) (array.ByteOrder, error) {
 	case "native":
 		return array.NativeOrder, nil
 	}
-	return 0, fmt.Errorf("byte order %q: want little or big", s)
+	return 0, fmt.Errorf("byte order %q: want little, big or native (this machine's)", s)
 }
 
 // checkFormat refuses an input whose given format contradicts the other
