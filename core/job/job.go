@@ -749,20 +749,27 @@ func (j *Job) chooseEngine() error {
 	return nil
 }
 
-// makeKey hashes every setting that changes the output's bytes and the
-// input's fingerprint.
-// formatKey is how a job's input is read, for its key: "raw" (a shape
-// given, or the raw format), else "file". A format named ("npy", "tiff")
-// or detected (auto, "" from C) reads the same samples of the same file,
-// as a file's content is one format or another: the same job from every
-// host (Fiji passes NULL where the CLI passes "auto").
-func formatKey(in Input) string {
+// inputKey is how a job's input is read, for its key: "raw" and the raw
+// reading (shape, type, byte order, offset; the type uint16 when none is
+// given, as openSource reads it), or "auto" and no raw reading for a file
+// read by its content. A format named ("npy", "tiff") or detected ("auto",
+// "" from C and Fiji) reads the same samples of the same file, as a file's
+// content is one format or another: the same job from every host, under
+// the key the command line gave it before.
+func inputKey(in Input) (format, raw string) {
+	r := source.Raw{}
+	format = "auto"
 	if in.Format == "raw" || in.Raw.T > 0 {
-		return "raw"
+		format, r = "raw", in.Raw
+		if r.DType == 0 {
+			r.DType = array.Uint16
+		}
 	}
-	return "file"
+	return format, fmt.Sprintf("%d,%d,%d %v %v +%d", r.T, r.H, r.W, r.DType, r.Order, r.Offset)
 }
 
+// makeKey hashes every setting that changes the output's bytes and the
+// input's fingerprint.
 func (j *Job) makeKey() error {
 	o := j.spec.PCF
 	in := j.spec.Input
@@ -773,7 +780,7 @@ func (j *Job) makeKey() error {
 	T, H, W := j.src.Shape()
 	f := map[string]string{
 		"input":       fp,
-		"format":      formatKey(in),
+		"format":      "",
 		"raw":         "",
 		"selection":   fmt.Sprintf("crop %q frames %q -> %dx%dx%d %s", in.Crop, in.Frames, T, H, W, j.src.DType()),
 		"radius":      strconv.Itoa(o.Radius),
@@ -786,9 +793,7 @@ func (j *Job) makeKey() error {
 		"output":      j.outAbs,
 		"version":     Version,
 	}
-	if f["format"] == "raw" {
-		f["raw"] = fmt.Sprintf("%d,%d,%d %v %v +%d", in.Raw.T, in.Raw.H, in.Raw.W, in.Raw.DType, in.Raw.Order, in.Raw.Offset)
-	}
+	f["format"], f["raw"] = inputKey(in)
 	if j.mask != nil {
 		f["mask"] = fmt.Sprintf("%08x", ooc.CRC(j.mask.Data))
 	}

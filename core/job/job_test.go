@@ -585,4 +585,9 @@ func TestKeyRaw(t *testing.T) {
 	if key(s) != keys["raw"] {
 		t.Error("format raw named or implied by the shape: another key")
 	}
+	s = spec(raw)
+	s.Input.Raw.DType = 0 // read as uint16
+	if key(s) != keys["raw"] {
+		t.Error("a raw type not given (uint16) and uint16: another key")
+	}
 }
