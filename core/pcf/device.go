@@ -219,7 +219,7 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	if errors.Is(err, ErrCancelled) || ctx.Err() != nil || (e.o.Device != "" && e.o.Device != "auto") {
 		return err
 	}
-	if err := checkMemory(e.g.SpectraBytes()); err != nil {
+	if err := checkMemory(e.g.SpectraBytes(), 0); err != nil {
 		return err
 	}
 	if err := e.run(ctx); err != nil {
@@ -276,7 +276,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		maxRaw = max(maxRaw, int64(nt)*int64(bh*bw)*int64(es))
 	}
 	if err := CheckMemory("the GPU's staging buffers", 2*maxRaw); err != nil {
-		return err
+		return fmt.Errorf("%w; use a smaller crop or the CPU (device cpu)", err)
 	}
 	job, err := cuda.Open(dev, int(maxRaw))
 	if err != nil {
@@ -304,7 +304,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		// indices and curves (at most one pair per pixel and point).
 		host := int64(bh*bw) * int64(len(g.Offsets)) * (32 + 8*int64(nb))
 		if err := CheckMemory("the GPU's host buffers", 3*host); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w; use a smaller crop or the CPU (device cpu)", err)
 		}
 		bl := &block{b: &cuda.Block{N: g.N, NPix: bh * bw, Bins: bins}}
 		b := bl.b

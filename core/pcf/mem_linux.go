@@ -15,8 +15,6 @@ import (
 // ErrMemory reports a computation that cannot fit in this machine's memory.
 var ErrMemory = fmt.Errorf("not enough memory")
 
-func checkMemory(need int64) error { return spectraMemory(need) }
-
 // CheckMemory refuses an allocation of need bytes (what: its name in the
 // message) larger than three quarters of the memory the process may use
 // (RAM or its cgroup limit), which would otherwise end the host process:

@@ -467,7 +467,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 			return e.computeGPU(ctx, dev)
 		}
 	}
-	if err := checkMemory(g.SpectraBytesBand(o.Band)); err != nil {
+	if err := checkMemory(g.SpectraBytesBand(o.Band), o.Band); err != nil {
 		return err
 	}
 	return e.run(ctx)

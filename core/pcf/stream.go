@@ -139,7 +139,7 @@ func Stream(ctx context.Context, shape [3]int, dtype array.DType, o Options, fir
 	if first == nb {
 		return nil
 	}
-	if err := checkMemory(g.StreamBytes(band)); err != nil {
+	if err := checkMemory(g.StreamBytes(band), max(band, 1)); err != nil {
 		return err
 	}
 	o.Band = band
