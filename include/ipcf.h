@@ -288,7 +288,8 @@ typedef struct ipcf_source_options {
     int64_t raw_offset;         /* raw input: bytes to skip before the first sample (0 to 2^50) */
     const char *crop;           /* NULL or "y0:y1,x0:x1" (a bound may be empty) */
     const char *frames;         /* NULL or "start:stop" */
-    const char *mask;           /* NULL or a .npy mask (rows, columns) of the frame or the crop */
+    const char *mask;           /* NULL or a .npy mask (rows, columns) of the frame or the crop, or
+                                   (columns,) of a line scan's */
     /* Since 0.3; read only when struct_size covers them (0 otherwise). */
     int32_t channel;            /* 0: none selected (a multi-channel ImageJ hyperstack or OME-TIFF is
                                    refused); N >= 1: channel N, numbered from 1 as in ImageJ, of such a

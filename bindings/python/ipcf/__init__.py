@@ -321,7 +321,8 @@ def _input(data, name, ndim=None):
             raise _unsupported(f'{name}: not an array of numbers ({exc})') from None
     if ndim is not None and data.ndim not in (ndim if isinstance(ndim, tuple) else (ndim,)):
         want = {1: '1 (series)', 2: '2 (row, column)', 3: '3 (time, row, column)',
-                (3, 2): '3 (time, row, column) or 2 (time, column: a line scan)'}.get(ndim, ndim)
+                (3, 2): '3 (time, row, column) or 2 (time, column: a line scan)',
+                (2, 1): '2 (row, column) or 1 (column, of a line scan)'}.get(ndim, ndim)
         raise _invalid(f'{name}: {data.ndim} dimensions, want {want}')
     key = f'{data.dtype.kind}{data.dtype.itemsize}'
     if key in _c.DTYPE_CODES:
@@ -1804,9 +1805,9 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         in the metadata (``channel``, ``channel2``). A channel the file
         does not have raises an `IpcfValueError`.
     mask : str, os.PathLike or array_like, optional
-        (row, column) mask of the input frame or of the crop, a path of a
-        .npy file or an array; pixels where it is zero are not computed and
-        their curves are NaN.
+        (row, column) mask of the input frame or of the crop (a line scan's:
+        (column,) or (1, column)), a path of a .npy file or an array;
+        pixels where it is zero are not computed and their curves are NaN.
     crop : str or pair, optional
         Rows and columns to use: ``'y0:y1,x0:x1'`` (a bound may be empty),
         or a pair of slices or (start, stop) pairs, e.g.
@@ -1950,7 +1951,9 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     if isinstance(mask, (str, bytes, os.PathLike)):
         src.mask = _path(mask, 'mask')
     elif mask is not None:
-        mk = _input(mask, 'mask', 2)
+        # (row, column), or a line scan's (column,): the file job checks it
+        # against the input's frames
+        mk = _input(mask, 'mask', (2, 1))
         o.mask = ctypes.pointer(_descriptor(mk, 'mask'))
     job = _c.JobOptions()
     _lib.ipcf_job_options_init(ctypes.byref(job))

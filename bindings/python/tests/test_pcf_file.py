@@ -300,6 +300,26 @@ def test_mask_array_and_path(fixture, ooc_series, tmp_path):
     assert results[0] == results[1] == results[2] == results[3]
 
 
+def test_line_scan_mask_1d(tmp_path):
+    """A line scan's mask is its columns: a 1-D array or .npy, or (1, W),
+    give ipcf.pcf's masked result; a 1-D mask of an image is refused."""
+    rng = numpy.random.default_rng(5)
+    line = rng.poisson(100, (512, 24)).astype(numpy.uint16)
+    numpy.save(tmp_path / 'line.npy', line)
+    m = numpy.ones(24, numpy.uint8)
+    m[[3, 11]] = 0
+    numpy.save(tmp_path / 'm1.npy', m)
+    want = ipcf.pcf(line, radius=2, nbins=8, mask=m)
+    for k, mk in enumerate((m, m[None, :], tmp_path / 'm1.npy')):
+        got, _ = ipcf.open_result(ipcf.pcf_file(tmp_path / 'line.npy', tmp_path / f'o{k}.npy', radius=2, nbins=8,
+                                                offsets='line', mask=mk))
+        numpy.testing.assert_array_equal(got.reshape(want.shape), want)
+    image = rng.poisson(100, (256, 6, 24)).astype(numpy.uint16)
+    numpy.save(tmp_path / 'image.npy', image)
+    with pytest.raises(ipcf.IpcfValueError, match=r'want \(rows, columns\)'):
+        ipcf.pcf_file(tmp_path / 'image.npy', tmp_path / 'img.npy', radius=1, npoints=4, nbins=8, mask=m)
+
+
 def test_crop_frames_and_masked_crop(fixture, stack, stack_npy, tmp_path):
     args = pcf_args(fixture)
     a = ipcf.pcf_file(stack_npy, tmp_path / 'a.npy', crop='4:30,2:', frames='0:512', **args)
