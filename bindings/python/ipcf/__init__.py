@@ -759,8 +759,9 @@ def _units(frame_interval, pixel_size):
     if getattr(_lib, 'has_check_units', False):
         for name, v, args in (('frame_interval', fi, (0.0, fi)), ('pixel_size', ps, (ps, 0.0))):
             if v is not None and _lib.ipcf_check_units(*args):
-                # 'ipcf_check_units: fit: units out of range: ...': the range
-                raise _invalid(f'{name}={v}: {_last_error().split(": ", 1)[-1]}')
+                # 'ipcf_check_units: fit: units out of range: ...': from 'units'
+                msg = _last_error()
+                raise _invalid(f'{name}={v}: {msg[msg.find("units out of range"):] if "units out of range" in msg else msg}')
     return fi, ps
 
 
@@ -981,7 +982,7 @@ def distances(offsets, pixel_size=None, *, radius=6, npoints=32):
     [2.0, 2.0, 2.0, 2.0]
     """
     _check_process()
-    ps = _positive(pixel_size, 'pixel_size')
+    _, ps = _units(None, pixel_size)
     if isinstance(offsets, str):
         kind = _choice(offsets, 'offsets', _PRESETS)
         uv = _preset_offsets(kind, _int(radius, 'radius'), _int(npoints, 'npoints'))
@@ -1154,9 +1155,26 @@ class IgnoredOptionWarning(UserWarning):
     error bars. (Only values other than the default are noticed.)"""
 
 
+_said = threading.local()  # .quiet: the options were checked (and warned about) once already
+
+
 def _ignored(message):
-    """Warn IgnoredOptionWarning at the first caller outside this package."""
-    warnings.warn(f'ipcf: {message}', IgnoredOptionWarning, stacklevel=_outside_stacklevel())
+    """Warn IgnoredOptionWarning at the first caller outside this package
+    (once a call: not again while `_checked_once` holds)."""
+    if not getattr(_said, 'quiet', False):
+        warnings.warn(f'ipcf: {message}', IgnoredOptionWarning, stacklevel=_outside_stacklevel())
+
+
+class _checked_once:
+    """Within it, this thread's calls with options already checked and
+    warned about (a labelled result's delays, dask's blocks) warn no more."""
+
+    def __enter__(self):
+        self.was = getattr(_said, 'quiet', False)
+        _said.quiet = True
+
+    def __exit__(self, *exc):
+        _said.quiet = self.was
 
 
 def _outside_stacklevel():
@@ -1263,9 +1281,10 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     if errors is None:
         _warn_fallback(name, stacklevel=4)
     if labelled:
-        return label(out, data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
-                     offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, acf=acf, delta=delta,
-                     frame_interval=frame_interval, pixel_size=pixel_size, smooth=smooth)
+        with _checked_once():
+            return label(out, data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
+                         offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, acf=acf, delta=delta,
+                         frame_interval=frame_interval, pixel_size=pixel_size, smooth=smooth)
     return out
 
 

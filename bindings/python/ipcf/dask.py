@@ -35,7 +35,7 @@ True
 import numpy
 
 from . import (DEFAULT_FILTERSIZE, _bleach_dtype, _bool, _check_dtype, _int, _invalid, _mean, _not_masked,
-               _pcf_options, _threads, _units, _time_first, _unsupported)
+               _checked_once, _pcf_options, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
@@ -174,8 +174,9 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
             d2 = d2[:, None, :]
     darr = _prepare(darr, depth)
     T, H, W = darr.shape
-    shape = pcf_output_shape((T, H, W), radius=r, npoints=p, nbins=nbins, bleach=bleach, offsets=offs, bins=bins,
-                             m=m)
+    with _checked_once():
+        shape = pcf_output_shape((T, H, W), radius=r, npoints=p, nbins=nbins, bleach=bleach, offsets=offs, bins=bins,
+                                 m=m)
     if mask is not None:
         _not_masked(mask, 'mask')
         mask = numpy.asarray(mask)
@@ -200,7 +201,8 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         lo = [starts[a][loc[a]] - (depth[a] if loc[a] > 0 else 0) for a in (0, 1)]
         hi = [starts[a][loc[a] + 1] + (depth[a] if loc[a] < counts[a] - 1 else 0) for a in (0, 1)]
         mk = None if mask is None else mask[lo[0]:hi[0], lo[1]:hi[1]]
-        res = _pcf(x, mask=mk, data2=x2, **kw)
+        with _checked_once():  # warned when the graph was built
+            res = _pcf(x, mask=mk, data2=x2, **kw)
         crop = []
         for a in (0, 1):
             first = starts[a][loc[a]] - lo[a] - margin[a] if loc[a] > 0 else 0

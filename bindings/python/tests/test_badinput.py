@@ -450,11 +450,13 @@ CASES = [
     # the ranges of the units a result may carry (ipcf_check_units), as file
     # jobs and fits check them: beyond, a fit's maps hold +Inf or 0
     ('pcf-frame-interval-tiny', lambda c: c.pcf(frame_interval=1e-13), ValueError,
-     'frame_interval=1e-13: fit: units out of range: frame interval 1e-13: want 1e-12 to 1e+06 s'),
-    ('pcf-pixel-size-tiny', lambda c: c.pcf(pixel_size=1e-7), ValueError, 'pixel_size=1e-07: fit: units out of range'),
+     'frame_interval=1e-13: units out of range: frame interval 1e-13: want 1e-12 to 1e+06 s'),
+    ('pcf-pixel-size-tiny', lambda c: c.pcf(pixel_size=1e-7), ValueError, 'pixel_size=1e-07: units out of range'),
     ('pcf-frame-interval-huge', lambda c: c.pcf(frame_interval=2e6), ValueError, 'frame interval 2e+06: want'),
     ('delays-frame-interval-tiny', lambda c: ipcf.delays(c.d, radius=R, frame_interval=1e-13), ValueError,
      'frame interval 1e-13: want 1e-12'),
+    ('distances-pixel-size-tiny', lambda c: ipcf.distances([(1, 0)], 1e-9), ValueError,
+     'pixel_size=1e-09: units out of range: pixel size 1e-09: want 1e-06'),
     ('label-pixel-size-huge', lambda c: ipcf.label(c.ref, c.d, radius=R, npoints=P, nbins=B, pixel_size=2e6),
      ValueError, 'pixel size 2e+06: want 1e-06 to 1e+06 um'),
     ('pcf-line-mask-2d', lambda c: c.pcf(c.d[:, 0, :], mask=numpy.ones((1, 10))), ValueError,

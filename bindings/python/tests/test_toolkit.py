@@ -775,6 +775,16 @@ def test_binning_options_ignored_warn():
         assert len(w) == 1 and issubclass(w[0].category, ipcf.IgnoredOptionWarning), [str(x.message) for x in w]
         assert needle in str(w[0].message) and w[0].filename == __file__, (needle, str(w[0].message))
         numpy.testing.assert_array_equal(got, want())
+    # once a call, at the caller's line: a labelled result (its delays and
+    # labels check the options again) and dask (its graph and every block)
+    import dask.array as da
+    for call in (lambda: ipcf.pcf(stack, offsets=one, nbins=8, m=4, labelled=True),
+                 lambda: ipcf.dask.pcf(da.from_array(stack, chunks=(256, 3, 3)), offsets=one, nbins=8, m=4).compute()):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            call()
+        assert [(x.category, x.filename) for x in w] == [(ipcf.IgnoredOptionWarning, __file__)], \
+            [(str(x.message), x.filename) for x in w]
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         ipcf.pcf(stack, offsets=one, bins='multitau', m=4, nbins=32)  # the default nbins
