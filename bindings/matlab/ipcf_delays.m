@@ -24,7 +24,7 @@ fname = 'ipcf_delays';
 d = struct('Bins', 32, 'Nbins', 32, 'M', 16, 'FrameInterval', 0);
 [o, given] = ipcf_options(d, varargin, fname, {'frame_interval', 'FrameInterval'});
 [tk, nbins] = ipcf_toolkit(o, given, fname, 1);
-fi = ipcf_unit(o.FrameInterval, 'FrameInterval', fname);
+fi = ipcf_unit(o.FrameInterval, 'FrameInterval', fname, 'time');
 frames = ipcf_delays_mex(T, nbins, tk);
 seconds = [];
 if fi > 0

@@ -207,10 +207,10 @@ if isgiven('Offsets')
   uv = o.Offsets;
 end
 if isgiven('FrameInterval')
-  fi = ipcf_unit(o.FrameInterval, 'FrameInterval', fname);
+  fi = ipcf_unit(o.FrameInterval, 'FrameInterval', fname, 'time');
 end
 if isgiven('PixelSize')
-  ps = ipcf_unit(o.PixelSize, 'PixelSize', fname);
+  ps = ipcf_unit(o.PixelSize, 'PixelSize', fname, 'length');
 end
 if isgiven('Delta')
   delta = flag(o.Delta, 'Delta', fname);
@@ -519,8 +519,8 @@ if isfield(s, 'pixel_size')
 elseif isfield(s, 'units') && isstruct(s.units) && isfield(s.units, 'pixel_size_um')
   ps = s.units.pixel_size_um;
 end
-fi = ipcf_unit(fi, 'Info''s frame interval', fname);
-ps = ipcf_unit(ps, 'Info''s pixel size', fname);
+fi = ipcf_unit(fi, 'Info''s frame interval', fname, 'time');
+ps = ipcf_unit(ps, 'Info''s pixel size', fname, 'length');
 if isfield(s, 'delta') && ~isempty(s.delta)
   delta = flag(s.delta, 'Info''s delta', fname);
 end

@@ -11,8 +11,8 @@ end
 layout = ipcf_layout(o.Layout, fname);
 bmean = ipcf_mean(o.BleachMean, fname);
 device = ipcf_device(o.Device, fname);
-frame_interval = ipcf_unit(o.FrameInterval, 'FrameInterval', fname);
-pixel_size = ipcf_unit(o.PixelSize, 'PixelSize', fname);
+frame_interval = ipcf_unit(o.FrameInterval, 'FrameInterval', fname, 'time');
+pixel_size = ipcf_unit(o.PixelSize, 'PixelSize', fname, 'length');
 if acf
   o.Offsets = [0 0];
 end

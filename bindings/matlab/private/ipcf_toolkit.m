@@ -66,9 +66,10 @@ if isfield(o, 'Offsets')
     if k > 1
       % the preset's offsets (Radius checked by ipcf_offsets_mex)
       tk.Offsets = ipcf_offsets_mex(k - 1, radius, 1);
-      if any(strcmp(given, 'Points')) || any(strcmp(given, 'Npoints'))  % ipcf_pcf_file's name
+      pts = intersect({'Points', 'Npoints'}, given);  % ipcf_pcf_file's name is 'Npoints'
+      if ~isempty(pts)
         % (ipcf pcf refuses --npoints with these presets; Python warns)
-        warning('ipcf:ignored', '%s: ''Points'' is ignored: the ''%s'' offsets take ''Radius'' only', fname, preset);
+        warning('ipcf:ignored', '%s: ''%s'' is ignored: the ''%s'' offsets take ''Radius'' only', fname, pts{1}, preset);
       end
     end
   elseif isnumeric(off) && isempty(off) && isequal(size(off), [0 0])

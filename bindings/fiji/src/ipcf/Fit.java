@@ -376,7 +376,7 @@ final class Fit {
 
     /** The error bars of the result's curves (ipcf_pcf_errors) on its input src, with the result's pCF options. */
     static float[][] errorBars(ImagePlus res, ImagePlus src, Input in, Spec s) {
-        Ipcf.Params q = Ipcf.params(res.getProp("ipcf.pcf_options"), false);
+        Ipcf.Params q = Ipcf.paramsQuiet(res.getProp("ipcf.pcf_options"), false);
         q.threads = s.threads;
         q.roiMask = false; // masked pixels have NaN curves: their fits fail whatever the error bars
         Engine.Result r = Engine.compute(src, q, s.errors.equals("segments") ? Native.ERRORS_SEGMENTS : Native.ERRORS_BLOCKING, s.segments);

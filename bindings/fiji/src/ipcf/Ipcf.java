@@ -396,19 +396,27 @@ public final class Ipcf {
         return "error: a time series needs more than one slice or frame";
     }
 
-    /** Seconds per frame from a calibration (its frame interval in its time unit); 0 if unknown. */
     /** Refuses units a result may not carry (ipcf_check_units), naming the option given. */
     static void checkUnits(double pixelSize, double frameInterval, String given) {
         String bad = unitsRefusal(pixelSize, frameInterval);
         if (bad != null) throw new IllegalArgumentException(given + ": " + bad);
     }
 
-    /** Why a result may not carry these units (0: unknown), or null: ipcf_check_units. */
+    /**
+     * Why a result may not carry these units (0: unknown), or null: ipcf_check_units (a library
+     * older than 0.3 has none: then null, and its file jobs and fits check them).
+     */
     static String unitsRefusal(double pixelSize, double frameInterval) {
-        if (Native.lib().ipcf_check_units(pixelSize, frameInterval) == Native.OK) return null;
+        if (pixelSize == 0 && frameInterval == 0) return null;
+        try {
+            if (Native.lib().ipcf_check_units(pixelSize, frameInterval) == Native.OK) return null;
+        } catch (UnsatisfiedLinkError e) {
+            return null;
+        }
         return Native.lib().ipcf_last_error().replaceFirst("^ipcf_check_units: (fit: )?", "");
     }
 
+    /** Seconds per frame from a calibration (its frame interval in its time unit); 0 if unknown. */
     public static double secondsPerFrame(Calibration cal) {
         double fi = cal == null ? 0 : cal.frameInterval;
         if (!(fi > 0) || Double.isInfinite(fi)) return 0;
@@ -771,8 +779,18 @@ public final class Ipcf {
         return run(options, true);
     }
 
-    /** The options parsed and checked for the pCF, or the ACF (acf set; offsets and presets refused). */
+    /**
+     * The options parsed and checked for the pCF, or the ACF (acf set; offsets and presets
+     * refused); options that do nothing are logged ({@link Params#warnIgnored}).
+     */
     static Params params(String options, boolean acf) {
+        Params p = paramsQuiet(options, acf);
+        p.warnIgnored();
+        return p;
+    }
+
+    /** {@link #params} without the warnings: for a result's own ipcf.pcf_options, warned when it was made. */
+    static Params paramsQuiet(String options, boolean acf) {
         checkOptions(options, PCF_KEYS_ALIASED, PCF_FLAGS, FileJob.ALIASES, PCF_LISTING);
         Params p = Params.parse(pointsKey(options));
         if (acf) {
@@ -780,7 +798,6 @@ public final class Ipcf {
                 throw new IllegalArgumentException("the ACF is the offset (0,0) alone: offsets and preset are for the pCF");
             p.acf = true;
         }
-        p.warnIgnored();
         return p;
     }
 
