@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
@@ -820,11 +821,46 @@ type Snapshot struct {
 	versions []string
 	statuses []string
 	inexact  bool // a status time of whole seconds, or unknown
+	racy     bool // a status time not RacyWindow in the past after RacyWait
 }
+
+// The kernel stamps status changes with a clock of coarse ticks (1 to 10
+// ms), so a rewrite within the tick of a file's last change leaves its
+// status as it was (git's "racily clean" index entries). Snap therefore
+// waits, at most RacyWait, until every file's status time is RacyWindow in
+// the past: any later rewrite then has another status time. A file whose
+// status time stays in the future (another machine's clock: NFS) makes
+// the snapshot Racy, and Touched.
+const (
+	RacyWindow = 25 * time.Millisecond
+	RacyWait   = time.Second
+)
 
 // Snap records the Version and Status of the files of the sources.
 func Snap(srcs ...Source) (Snapshot, error) {
-	var s Snapshot
+	deadline := time.Now().Add(RacyWait)
+	for {
+		s, latest, err := snap(srcs)
+		if err != nil {
+			return Snapshot{}, err
+		}
+		d := time.Until(latest.Add(RacyWindow))
+		if d <= 0 {
+			return s, nil
+		}
+		// A file changed just now: a rewrite within the same tick would
+		// keep its status. Wait for the tick to pass, then take the
+		// snapshot again (what the frames read after it must match).
+		if time.Now().Add(d).After(deadline) {
+			s.racy = true
+			return s, nil
+		}
+		time.Sleep(d)
+	}
+}
+
+// snap is Snap without the wait: the snapshot and the latest status time.
+func snap(srcs []Source) (s Snapshot, latest time.Time, err error) {
 	for _, src := range srcs {
 		if src == nil {
 			continue
@@ -832,14 +868,17 @@ func Snap(srcs ...Source) (Snapshot, error) {
 		for _, f := range Files(src) {
 			st, err := os.Stat(f)
 			if err != nil {
-				return Snapshot{}, err
+				return Snapshot{}, time.Time{}, err
 			}
 			status, exact := fileStatus(st)
 			s.files, s.versions, s.statuses = append(s.files, f), append(s.versions, Version(st)), append(s.statuses, status)
 			s.inexact = s.inexact || !exact
+			if t := statusTime(st); t.After(latest) {
+				latest = t
+			}
 		}
 	}
-	return s, nil
+	return s, latest, nil
 }
 
 // Check returns ErrChanged, naming the file, if a file's Version is not
@@ -859,7 +898,7 @@ func (s Snapshot) Check() error {
 // it cannot be read), or the statuses cannot tell (Inexact): its content
 // may have changed with the same Version.
 func (s Snapshot) Touched() bool {
-	if s.inexact {
+	if s.inexact || s.racy {
 		return true
 	}
 	for i, f := range s.files {
@@ -876,6 +915,11 @@ func (s Snapshot) Touched() bool {
 // it as it was) or is unknown: equal statuses do not tell that a file
 // was left alone.
 func (s Snapshot) Inexact() bool { return s.inexact }
+
+// Racy reports whether a file's status time was still not RacyWindow in
+// the past after Snap waited RacyWait (a clock ahead of this machine's):
+// a rewrite within its tick would leave it equal.
+func (s Snapshot) Racy() bool { return s.racy }
 
 // Stamp is a short text of the files' statuses when the snapshot was
 // taken, for a result's metadata: a later Snap with another Stamp had its

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 )
 
 // fileStatus is a file's identity and status-change time (see Status);
@@ -16,4 +17,12 @@ func fileStatus(st os.FileInfo) (status string, exact bool) {
 		return fmt.Sprintf("%d:%d %d", s.Dev, s.Ino, syscall.TimespecToNsec(s.Ctimespec)), s.Ctimespec.Nsec != 0
 	}
 	return "", false
+}
+
+// statusTime is a file's status-change time (zero where unknown).
+func statusTime(st os.FileInfo) time.Time {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return time.Unix(s.Ctimespec.Unix())
+	}
+	return time.Time{}
 }
