@@ -777,12 +777,12 @@ func (j *Job) makeKey() error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	T, H, W := j.src.Shape()
+	j.origin[0], j.origin[1], j.origin[2], _ = source.Origin(j.src)
 	f := map[string]string{
 		"input":       fp,
 		"format":      "",
 		"raw":         "",
-		"selection":   fmt.Sprintf("crop %q frames %q -> %dx%dx%d %s", in.Crop, in.Frames, T, H, W, j.src.DType()),
+		"selection":   selectionKey(j.src),
 		"radius":      strconv.Itoa(o.Radius),
 		"npoints":     strconv.Itoa(o.Npoints),
 		"nbins":       strconv.Itoa(o.Nbins),
@@ -830,12 +830,6 @@ func (j *Job) makeKey() error {
 	if err := j.toolkitFields(f); err != nil {
 		return err
 	}
-	if rows, cols, err := source.ParseCrop(in.Crop); err == nil {
-		j.origin[1], j.origin[2] = rows.Start, cols.Start
-	}
-	if fr, err := source.ParseRange(in.Frames); err == nil {
-		j.origin[0] = fr.Start
-	}
 	h := sha256.New()
 	for _, k := range sortedKeys(f) {
 		fmt.Fprintf(h, "%s=%s\n", k, f[k])
@@ -845,6 +839,19 @@ func (j *Job) makeKey() error {
 	return nil
 }
 
+// selectionKey is the input's selection as read, for the key: where it
+// starts in the input and its shape, however --frames and --crop spelt
+// it (0:4096 of 4096 frames, a crop of the whole frame and none are one
+// selection). The whole input keeps the text its key had before.
+func selectionKey(src source.Source) string {
+	T, H, W := src.Shape()
+	t0, y0, x0, whole := source.Origin(src)
+	if t0 == 0 && y0 == 0 && x0 == 0 && whole == [3]int{T, H, W} {
+		return fmt.Sprintf("crop \"\" frames \"\" -> %dx%dx%d %s", T, H, W, src.DType())
+	}
+	return fmt.Sprintf("frames %d+%d rows %d+%d columns %d+%d %s", t0, T, y0, H, x0, W, src.DType())
+}
+
 // fingerprint describes the input files: names, sizes and modification
 // times (source.Version), and the CRC-32C of samples of their contents
 // (the first and last 64 KiB and 16 blocks between, of up to 64 files
@@ -852,12 +859,13 @@ func (j *Job) makeKey() error {
 // changes no sampled byte keeps the key: sameInput catches it.
 func fingerprint(files []string) (string, error) {
 	h := sha256.New()
+	dirs := map[string]string{}
 	for i, name := range files {
 		st, err := os.Stat(name)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(h, "%s %s\n", name, source.Version(st))
+		fmt.Fprintf(h, "%s %s\n", resolvedPath(name, dirs), source.Version(st))
 		if len(files) > 64 && i%(len(files)/64) != 0 && i != len(files)-1 {
 			continue
 		}
@@ -868,6 +876,33 @@ func fingerprint(files []string) (string, error) {
 		fmt.Fprintf(h, "%08x\n", crc)
 	}
 	return fmt.Sprintf("%d files %x", len(files), h.Sum(nil)[:12]), nil
+}
+
+// resolvedPath is a file's absolute path with its links resolved, as in
+// the key: "s.npy", "./s.npy", "/data/s.npy" and "link/s.npy" name one
+// input, so one job from every host and folder. dirs caches the folders
+// resolved (a series of 35,000 files lies in one); on an error the path
+// is kept as far as it was resolved.
+func resolvedPath(name string, dirs map[string]string) string {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return name
+	}
+	dir, base := filepath.Split(abs)
+	rd, ok := dirs[dir]
+	if !ok {
+		if rd, err = filepath.EvalSymlinks(dir); err != nil {
+			rd = dir
+		}
+		dirs[dir] = rd
+	}
+	p := filepath.Join(rd, base)
+	if st, err := os.Lstat(p); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r
+		}
+	}
+	return p
 }
 
 func sampleCRC(name string, size int64) (crc uint32, err error) {

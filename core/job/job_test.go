@@ -84,6 +84,12 @@ func TestKeyCoversEverySetting(t *testing.T) {
 	base := DefaultSpec()
 	base.Input.Path, base.Output = in, filepath.Join(dir, "out.npy")
 	base.PCF.Radius, base.PCF.Npoints, base.PCF.Nbins = 2, 8, 6
+	linked := filepath.Join(t.TempDir(), "linked")
+	if err := os.Symlink(dir, linked); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Dir(dir))
+	rel := filepath.Join(filepath.Base(dir), "in.npy")
 	key := func(s Spec) string {
 		j, err := Open(s)
 		if err != nil {
@@ -105,6 +111,15 @@ func TestKeyCoversEverySetting(t *testing.T) {
 		// (C's NULL, Fiji's): the same samples, the same job on every host
 		func(s *Spec) { s.Input.Format = "" },
 		func(s *Spec) { s.Input.Format = "npy" },
+		// the selection as read: the whole input however it is spelt
+		func(s *Spec) { s.Input.Frames = "0:64" },
+		func(s *Spec) { s.Input.Crop = "0:12,0:12" },
+		func(s *Spec) { s.Input.Crop, s.Input.Frames = ":,:", ":" },
+		// the input's path however it is spelt: through a linked folder,
+		// relative, with ./ (a Fiji dialog gives absolute paths)
+		func(s *Spec) { s.Input.Path = filepath.Join(linked, "in.npy") },
+		func(s *Spec) { s.Input.Path = rel },
+		func(s *Spec) { s.Input.Path = "./" + rel },
 	)
 	for i, f := range same {
 		s := base

@@ -701,6 +701,18 @@ func Frame(src Source) (h, w, y0, x0 int) {
 	return h, w, 0, 0
 }
 
+// Origin is the place of a source's first sample in its input: the first
+// frame, row and column a selection (Select) starts at, and the input's
+// whole shape; 0s and the source's own shape for others.
+func Origin(src Source) (t0, y0, x0 int, whole [3]int) {
+	if s, ok := src.(*selection); ok {
+		whole[0], whole[1], whole[2] = s.src.Shape()
+		return s.t0, s.y0, s.x0, whole
+	}
+	whole[0], whole[1], whole[2] = src.Shape()
+	return 0, 0, 0, whole
+}
+
 func (s *selection) Shape() (int, int, int) { return s.t1 - s.t0, s.y1 - s.y0, s.x1 - s.x0 }
 func (s *selection) DType() array.DType     { return s.src.DType() }
 func (s *selection) Name() string           { return s.src.Name() }
