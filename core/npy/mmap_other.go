@@ -12,11 +12,18 @@ func mmap(f *os.File, size int64) ([]byte, func() error, error) {
 // MapFile reads the regular file at path; anything else (a folder, a
 // device) is refused with ErrNotRegular.
 func MapFile(path string) ([]byte, func() error, error) {
-	if _, err := RegularFile(path); err != nil {
-		return nil, nil, err
+	b, unmap, _, err := MapFileInfo(path)
+	return b, unmap, err
+}
+
+// MapFileInfo is MapFile, with the file's status.
+func MapFileInfo(path string) ([]byte, func() error, os.FileInfo, error) {
+	st, err := RegularFile(path)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	b, err := os.ReadFile(path)
-	return b, func() error { return nil }, err
+	return b, func() error { return nil }, st, err
 }
 
 // openNonblock: none here (ReadRegular checks the file's type first).

@@ -21,22 +21,30 @@ import (
 // again after opening, so a regular file replaced by a pipe in between is
 // refused too.
 func MapFile(path string) ([]byte, func() error, error) {
+	b, unmap, _, err := MapFileInfo(path)
+	return b, unmap, err
+}
+
+// MapFileInfo is MapFile, with the status of the file mapped (of the file
+// opened, not of whatever the path names later).
+func MapFileInfo(path string) ([]byte, func() error, os.FileInfo, error) {
 	if _, err := RegularFile(path); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%s is %s, %w", path, kind(st.Mode()), ErrNotRegular)
+		return nil, nil, nil, fmt.Errorf("%s is %s, %w", path, kind(st.Mode()), ErrNotRegular)
 	}
-	return mmap(f, st.Size())
+	b, unmap, err := mmap(f, st.Size())
+	return b, unmap, st, err
 }
 
 func mmap(f *os.File, size int64) ([]byte, func() error, error) {

@@ -167,3 +167,39 @@ func TestSnapshotSameTick(t *testing.T) {
 		t.Errorf("%d of %d rewrites at once after a snapshot went unseen (neither Check nor Touched)", unseen, rounds)
 	}
 }
+
+// TestSnapReplacedWhileOpen: a file renamed over an input between its
+// opening (mapping) and the snapshot is refused: the snapshot would record
+// the new file's status for the frames of the old one mapped, and a rerun
+// on the new file would call the old one's result its own.
+func TestSnapReplacedWhileOpen(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "stack.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path, other := filepath.Join(dir, "s.npy"), filepath.Join(dir, "o.npy")
+	for _, f := range []string{path, other} {
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	sel, err := Select(src, Range{}, Range{}, Range{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Snap(sel); err != nil {
+		t.Fatalf("unchanged: %v", err)
+	}
+	if err := os.Rename(other, path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Snap(sel); !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), "replaced while the job opened it") {
+		t.Errorf("renamed over after opening: Snap: %v, want ErrChanged", err)
+	}
+}

@@ -92,14 +92,41 @@ type mapping struct {
 	path  string
 	data  []byte
 	unmap func() error
+	id    string // the identity (device, inode) of the file mapped; "" unknown
 }
 
 func mapFile(path string) (*mapping, error) {
-	data, unmap, err := npy.MapFile(path)
+	data, unmap, st, err := npy.MapFileInfo(path)
 	if err != nil {
 		return nil, err
 	}
-	return &mapping{path: path, data: data, unmap: unmap}, nil
+	return &mapping{path: path, data: data, unmap: unmap, id: identity(st)}, nil
+}
+
+// identity is the device and inode part of a file's Status ("" where
+// unknown).
+func identity(st os.FileInfo) string {
+	s, _ := fileStatus(st)
+	id, _, _ := strings.Cut(s, " ")
+	return id
+}
+
+// heldMappings are the mappings a source holds open now (its frames are
+// read from them, not from their paths).
+func heldMappings(src Source) []*mapping {
+	switch s := src.(type) {
+	case *stack:
+		return []*mapping{s.m}
+	case *pageSource:
+		return []*mapping{s.m}
+	case *series:
+		if s.cur != nil {
+			return []*mapping{s.cur}
+		}
+	case *selection:
+		return heldMappings(s.src)
+	}
+	return nil
 }
 
 func (m *mapping) close() error {
@@ -872,10 +899,21 @@ func Snap(srcs ...Source) (Snapshot, error) {
 }
 
 // snap is Snap without the wait: the snapshot and the latest status time.
+// A file that a source holds mapped must still be the file at its path:
+// one renamed over it since it was opened (before the snapshot) would have
+// its status recorded for the other's frames.
 func snap(srcs []Source) (s Snapshot, latest time.Time, err error) {
 	for _, src := range srcs {
 		if src == nil {
 			continue
+		}
+		for _, m := range heldMappings(src) {
+			if m == nil || m.id == "" {
+				continue
+			}
+			if st, err := os.Stat(m.path); err != nil || identity(st) != m.id {
+				return Snapshot{}, time.Time{}, fmt.Errorf("%w: %s was replaced while the job opened it (another file renamed or linked into its place): run again", ErrChanged, m.path)
+			}
 		}
 		for _, f := range Files(src) {
 			st, err := os.Stat(f)
