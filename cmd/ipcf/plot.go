@@ -949,9 +949,10 @@ func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
 			return fmt.Errorf("plot: cancelled before %s was written: %w", pic.path, err)
 		}
 		if !drawPanel(c, pn) {
-			// an option value that does not fit the picture's content: usage (exit 2)
-			return usageError{fmt.Sprintf("plot: a picture of %.0f x %.0f pixels leaves no room for the data beside the labels: give a larger --width or --height",
-				float64(w/vg.Inch)*plotDPI, float64(h/vg.Inch)*plotDPI)}
+			// an option value that does not fit the picture's content: a
+			// bad option (exit 2), as one outside the result is
+			return fmt.Errorf("%w: plot: a picture of %.0f x %.0f pixels leaves no room for the data beside the labels: give a larger --width or --height",
+				job.ErrOption, float64(w/vg.Inch)*plotDPI, float64(h/vg.Inch)*plotDPI)
 		}
 	}
 	if err := pic.ctx.Err(); err != nil {
