@@ -677,3 +677,42 @@ func TestPlotMeanNearMaxFloat(t *testing.T) {
 		}
 	}
 }
+
+// TestRerunSpelledOtherwise: a finished job rerun with its input spelt
+// otherwise (relative, ./, through a linked folder, --frames and --crop of
+// the whole input) is already complete, without reading the input again
+// (before, each spelling was another job, computed again, and once the key
+// was one, the recorded status named the path as spelt and the frames
+// were read again to compare).
+func TestRerunSpelledOtherwise(t *testing.T) {
+	dir := t.TempDir()
+	const T, H, W = 256, 8, 8
+	writeNpy(t, filepath.Join(dir, "s.npy"), array.Uint16, []int{T, H, W}, func(i int) float64 { return float64(100 + (i*7919)%31) })
+	linked := filepath.Join(t.TempDir(), "l")
+	if err := os.Symlink(dir, linked); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	out := filepath.Join(dir, "o.npy")
+	args := func(in string, more ...string) []string {
+		return append([]string{"pcf", in, "-o", out, "--radius", "1", "--npoints", "4", "--nbins", "6"}, more...)
+	}
+	if code, msg := ipcf(t, args("s.npy")...); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, msg)
+	}
+	first := npyBytes(t, out)
+	for _, c := range [][]string{
+		args(filepath.Join(dir, "s.npy")),
+		args("./s.npy"),
+		args(filepath.Join(linked, "s.npy")),
+		args("s.npy", "--frames", fmt.Sprintf("0:%d", T), "--crop", fmt.Sprintf("0:%d,0:%d", H, W)),
+	} {
+		code, msg := ipcf(t, c...)
+		if code != 0 || !strings.Contains(msg, "already the complete result") || strings.Contains(msg, "comparing its frames") {
+			t.Errorf("%v: exit %d: %s, want already complete without a check", c[1:], code, msg)
+		}
+	}
+	if !bytes.Equal(npyBytes(t, out), first) {
+		t.Error("the result changed")
+	}
+}

@@ -1438,6 +1438,8 @@ func (j *Job) sameInput(ctx context.Context, path string) (bool, error) {
 	switch {
 	case now.Inexact():
 		j.log("%s: the input's file system keeps times of whole seconds (or none): comparing its frames with the result's record", j.spec.Output)
+	case now.Racy():
+		j.log("%s: the input's status time is ahead of this machine's clock: comparing its frames with the result's record", j.spec.Output)
 	case m.Status != "" && m.Status == now.Stamp():
 		return true, nil // untouched since
 	case m.Status == "" && m.CRC == "":

@@ -975,9 +975,12 @@ func (s Snapshot) Racy() bool { return s.racy }
 // taken, for a result's metadata: a later Snap with another Stamp had its
 // files touched in between.
 func (s Snapshot) Stamp() string {
+	// The statuses alone (identity and time), in order: not the paths as
+	// spelt, which a rerun may spell otherwise ("./s.npy", a linked folder)
+	// for the same job.
 	h := sha256.New()
-	for i, f := range s.files {
-		fmt.Fprintf(h, "%s %s\n", f, s.statuses[i])
+	for _, st := range s.statuses {
+		fmt.Fprintf(h, "%s\n", st)
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)[:12])
 }
