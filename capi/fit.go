@@ -40,6 +40,10 @@ const (
 	fitMaxIter = 1 << 20
 )
 
+// headerDefaultWaist is ipcf.h's IPCF_FIT_DEFAULT_WAIST, which the hosts
+// report: fit.DefaultWaist, the value used (TestHeaderDefaultWaist).
+var headerDefaultWaist = float64(C.IPCF_FIT_DEFAULT_WAIST)
+
 // fitSpec is a checked ipcf_fit_options.
 type fitSpec struct {
 	model int32     // IPCF_MODEL_*

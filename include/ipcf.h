@@ -156,6 +156,10 @@ typedef int32_t ipcf_status;
 #define IPCF_FIT_GINF 2  /* fit a constant offset Ginf (not PCF1D, not a delta-CCF) */
 #define IPCF_FIT_JOINT 4 /* PCF1D, ITIR: one fit of a pixel's K curves (CCF2D: always) */
 #define IPCF_FIT_DELTA 8 /* CCF2D: the curves are delta-CCFs (IPCF_OUTPUT_DELTA) */
+/* The waist (pixels) a fit takes when options->waist is 0 and
+ * options->pixel_size is 0: the simulator's PSF (sigma 1 pixel, W = 2
+ * sigma). Hosts report it as the waist used. Since 0.3. */
+#define IPCF_FIT_DEFAULT_WAIST 2.0
 
 /* Correlation modes for ipcf_correlate. Since 0.1. */
 #define IPCF_CORR_CIRCULAR 0 /* normalized circular G(tau), tau < n/2 (FFT) */
@@ -263,9 +267,9 @@ typedef struct ipcf_fit_options {
     int32_t max_iter;           /* most trial steps of a fit, 0..1048576; 0 = 200 (0) */
     int32_t threads;            /* worker threads, 0 = all cores (0) */
     int32_t reserved0;          /* 0 */
-    double waist;               /* PSF waist (1/e^2 radius) in pixels, 1e-6..1e6; 0: 2 pixels (the
-                                   simulator's PSF, sigma 1 pixel) when pixel_size is 0, refused
-                                   when it is set (0) */
+    double waist;               /* PSF waist (1/e^2 radius) in pixels, 1e-6..1e6; 0:
+                                   IPCF_FIT_DEFAULT_WAIST (2 pixels, the simulator's PSF) when
+                                   pixel_size is 0, refused when it is set (0) */
     double kappa;               /* ACF3D: axial / lateral waist, > 0; other models: 0 (0) */
     double pixel_side;          /* ITIR: the side of a camera pixel in pixels, > 0 (1) */
     double pixel_size;          /* micrometres per pixel for the outputs, 1e-6..1e6; 0 = pixels (0) */

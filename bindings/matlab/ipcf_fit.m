@@ -330,7 +330,7 @@ elseif ps > 0
   error('ipcf:invalid_argument', ['%s: the data have a pixel size (%g um): give the PSF waist, ''Waist'' (pixels) or ' ...
         '''WaistUm'' (micrometres); the default 2 pixels is the simulator''s PSF, for data without a pixel size'], fname, ps);
 else
-  waist = 2;   % the simulator's PSF (sigma 1 pixel, W = 2 sigma)
+  waist = 2;   % IPCF_FIT_DEFAULT_WAIST, the simulator's PSF (tests/test_fit.m checks it against ipcf.h)
 end
 
 % The error bars: G's size.

@@ -79,6 +79,15 @@ public class CalibrationTest {
         for (String o : new String[] {"preset=disk radius=2 points=32 m=16 nbins=32", "radius=3 points=12 nbins=16",
                 "bins=multitau m=8", "acf", "offsets=1,0"})
             check(Ipcf.Params.parse(o).ignored().isEmpty(), o + ": ignored " + Ipcf.Params.parse(o).ignored());
+        // The plugin's copies of ipcf.h's constants are the header's (run from the repository).
+        try {
+            String h = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("include", "ipcf.h")), "UTF-8");
+            java.util.regex.Matcher mw = java.util.regex.Pattern.compile("#define IPCF_FIT_DEFAULT_WAIST ([0-9.]+)").matcher(h);
+            check(mw.find() && Double.parseDouble(mw.group(1)) == ipcf.Native.FIT_DEFAULT_WAIST,
+                "Native.FIT_DEFAULT_WAIST " + ipcf.Native.FIT_DEFAULT_WAIST + " is not ipcf.h's");
+        } catch (java.io.IOException e) {
+            check(false, "include/ipcf.h: " + e);
+        }
         if (failures > 0) System.exit(1);
         System.out.println("PASS: calibrations");
     }

@@ -204,6 +204,11 @@ G3 = repmat(reshape(g, 1, 1, []), [3 2 1]);
 m3 = ipcf_fit(G3, 'Delays', TAU, 'Model', 'acf2d');
 m4 = ipcf_fit(reshape(G3, 3, 2, 1, []), 'Delays', TAU, 'Model', 'acf2d');
 check(same_maps(m3, m4) && isequal(size(m3.D), [3 2]), 'ACF curves (H, W, P) and (H, W, 1, P) fit alike');
+% without a waist or pixel size: the header's IPCF_FIT_DEFAULT_WAIST, as reported
+[~, dinfo] = ipcf_fit(G3, 'Delays', TAU, 'Model', 'acf2d');
+hdr = fileread(fullfile(fileparts(mfilename('fullpath')), '..', '..', '..', 'include', 'ipcf.h'));
+dw = str2double(regexp(hdr, '#define IPCF_FIT_DEFAULT_WAIST ([0-9.]+)', 'tokens', 'once'));
+check(dinfo.waist == dw, sprintf('default waist %g, ipcf.h IPCF_FIT_DEFAULT_WAIST %g', dinfo.waist, dw));
 mm = ipcf_fit(repmat(g, 4, 1), 'Delays', TAU, 'Model', 'acf2d');
 mv = ipcf_fit(g, 'Delays', TAU', 'Model', 'acf2d');
 mc = ipcf_fit(g', 'Delays', TAU, 'Model', 'acf2d');

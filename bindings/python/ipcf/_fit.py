@@ -428,7 +428,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         return a
     maps, smaps, chi, st = shaped(par), shaped(se), shaped(chi), shaped(st)
     units = _units(cols, ps, fi)
-    result = FitResult(maps, smaps, chi, st, cols, units, model=model, waist=o.waist if o.waist else 2.0,
+    result = FitResult(maps, smaps, chi, st, cols, units, model=model, waist=o.waist if o.waist else _c.FIT_DEFAULT_WAIST,
                        pixel_size=ps, frame_interval=fi, joint=joint or model == 'ccf2d', delta=delta,
                        offsets=fitted_uv, delays=tau)
     if labelled:

@@ -258,6 +258,18 @@ def test_version():
     assert ipcf.version().startswith(ipcf.__version__)
 
 
+def test_header_constants():
+    """The binding's copies of ipcf.h's constants are the header's."""
+    with open(os.path.join(ROOT, 'include', 'ipcf.h')) as fh:
+        h = fh.read()
+    assert float(re.search(r'#define IPCF_FIT_DEFAULT_WAIST ([0-9.]+)', h).group(1)) == ipcf._c.FIT_DEFAULT_WAIST
+    for name, v in (('FLOW', ipcf._c.FIT_FLOW), ('GINF', ipcf._c.FIT_GINF), ('JOINT', ipcf._c.FIT_JOINT),
+                    ('DELTA', ipcf._c.FIT_DELTA)):
+        assert int(re.search(rf'#define IPCF_FIT_{name} (\d+)', h).group(1)) == v, name
+    for name, v in ipcf._c.MODELS.items():
+        assert int(re.search(rf'#define IPCF_MODEL_{name.upper()} (\d+)', h).group(1)) == v, name
+
+
 def test_threads_env_warning(monkeypatch, stack):
     monkeypatch.setenv('IPCF_NUM_THREADS', 'lots')
     with pytest.warns(UserWarning, match='IPCF_NUM_THREADS'):

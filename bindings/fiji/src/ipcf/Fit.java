@@ -434,7 +434,7 @@ final class Fit {
         out.setProp("ipcf.fit_offsets", offs.toString());
         out.setProp("ipcf.fit_per_offset", perOffset ? "1" : "0");
         out.setProp("ipcf.fit_joint", s.joint() && !s.acf() ? "1" : "0");
-        out.setProp("ipcf.fit_waist_px", Double.toString(s.waistPx > 0 ? s.waistPx : 2));
+        out.setProp("ipcf.fit_waist_px", Double.toString(s.waistPx > 0 ? s.waistPx : Native.FIT_DEFAULT_WAIST));
         out.setProp("ipcf.fit_kappa", s.model == Native.MODEL_ACF3D ? Double.toString(s.kappa) : "");
         out.setProp("ipcf.fit_flags", ((s.flow ? "flow " : "") + (s.ginf ? "ginf " : "") + (s.joint() && !s.acf() ? "joint " : "")
                 + (s.delta ? "delta" : "")).trim());

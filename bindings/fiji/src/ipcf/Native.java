@@ -30,6 +30,8 @@ public final class Native {
     public static final int ERRORS_BLOCKING = 0, ERRORS_SEGMENTS = 1;
     /** ipcf_fit_options.model (since 0.3): IPCF_MODEL_PCF1D, _ACF2D, _ACF3D, _CCF2D, _ITIR. */
     public static final int MODEL_PCF1D = 0, MODEL_ACF2D = 1, MODEL_ACF3D = 2, MODEL_CCF2D = 3, MODEL_ITIR = 4;
+    /** IPCF_FIT_DEFAULT_WAIST: the waist (pixels) of a fit given none and no pixel size. */
+    public static final double FIT_DEFAULT_WAIST = 2.0;
     /** ipcf_fit_options.flags (since 0.3): IPCF_FIT_FLOW, _GINF, _JOINT, _DELTA. */
     public static final int FIT_FLOW = 1, FIT_GINF = 2, FIT_JOINT = 4, FIT_DELTA = 8;
 
