@@ -901,24 +901,26 @@ func Snap(srcs ...Source) (Snapshot, error) {
 // snap is Snap without the wait: the snapshot and the latest status time.
 // A file that a source holds mapped must still be the file at its path:
 // one renamed over it since it was opened (before the snapshot) would have
-// its status recorded for the other's frames.
+// its status recorded for the other's frames. The status recorded and the
+// identity compared come from one stat.
 func snap(srcs []Source) (s Snapshot, latest time.Time, err error) {
 	for _, src := range srcs {
 		if src == nil {
 			continue
 		}
+		held := map[string]string{}
 		for _, m := range heldMappings(src) {
-			if m == nil || m.id == "" {
-				continue
-			}
-			if st, err := os.Stat(m.path); err != nil || identity(st) != m.id {
-				return Snapshot{}, time.Time{}, fmt.Errorf("%w: %s was replaced while the job opened it (another file renamed or linked into its place): run again", ErrChanged, m.path)
+			if m != nil && m.id != "" {
+				held[m.path] = m.id
 			}
 		}
 		for _, f := range Files(src) {
 			st, err := os.Stat(f)
 			if err != nil {
 				return Snapshot{}, time.Time{}, err
+			}
+			if id, ok := held[f]; ok && identity(st) != id {
+				return Snapshot{}, time.Time{}, fmt.Errorf("%w: %s was replaced while the job opened it (another file renamed or linked into its place): run again", ErrChanged, f)
 			}
 			status, exact := fileStatus(st)
 			s.files, s.versions, s.statuses = append(s.files, f), append(s.versions, Version(st)), append(s.statuses, status)
