@@ -778,10 +778,11 @@ func (j *Job) makeKey() error {
 		return fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	j.origin[0], j.origin[1], j.origin[2], _ = source.Origin(j.src)
+	format, raw := inputKey(in)
 	f := map[string]string{
 		"input":       fp,
-		"format":      "",
-		"raw":         "",
+		"format":      format,
+		"raw":         raw,
 		"selection":   selectionKey(j.src),
 		"radius":      strconv.Itoa(o.Radius),
 		"npoints":     strconv.Itoa(o.Npoints),
@@ -793,7 +794,6 @@ func (j *Job) makeKey() error {
 		"output":      j.outAbs,
 		"version":     Version,
 	}
-	f["format"], f["raw"] = inputKey(in)
 	if j.mask != nil {
 		f["mask"] = fmt.Sprintf("%08x", ooc.CRC(j.mask.Data))
 	}

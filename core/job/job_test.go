@@ -76,6 +76,17 @@ func TestKeyScaledSeries(t *testing.T) {
 	}
 }
 
+// specKey is the key of the job s opens.
+func specKey(t *testing.T, s Spec) string {
+	t.Helper()
+	j, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	return j.Key()
+}
+
 // TestKeyCoversEverySetting: every setting that changes the output's
 // bytes changes the key; the thread count and the budget do not.
 func TestKeyCoversEverySetting(t *testing.T) {
@@ -90,14 +101,7 @@ func TestKeyCoversEverySetting(t *testing.T) {
 	}
 	t.Chdir(filepath.Dir(dir))
 	rel := filepath.Join(filepath.Base(dir), "in.npy")
-	key := func(s Spec) string {
-		j, err := Open(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer j.Close()
-		return j.Key()
-	}
+	key := func(s Spec) string { return specKey(t, s) }
 	k0 := key(base)
 	same := []func(*Spec){
 		func(s *Spec) { s.PCF.Threads = 1 },
@@ -563,14 +567,7 @@ func TestKeyRaw(t *testing.T) {
 	}
 	hdr := f.Header.Offset
 	f.Close()
-	key := func(s Spec) string {
-		j, err := Open(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer j.Close()
-		return j.Key()
-	}
+	key := func(s Spec) string { return specKey(t, s) }
 	spec := func(r source.Raw) Spec {
 		s := DefaultSpec()
 		s.Input.Path, s.Output = in, filepath.Join(dir, "out.npy")

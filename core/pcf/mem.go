@@ -2,6 +2,9 @@ package pcf
 
 import "fmt"
 
+// ErrMemory reports a computation that cannot fit in this machine's memory.
+var ErrMemory = fmt.Errorf("not enough memory")
+
 // checkMemory is CheckMemory for the spectra of a computation (band > 0:
 // of a band of rows, out of core), with the way out: in memory, the
 // out-of-core engine, which holds a band's only; out of core, a smaller

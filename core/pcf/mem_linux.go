@@ -12,9 +12,6 @@ import (
 	"github.com/ipcf/ipcf/core/internal/sysmem"
 )
 
-// ErrMemory reports a computation that cannot fit in this machine's memory.
-var ErrMemory = fmt.Errorf("not enough memory")
-
 // CheckMemory refuses an allocation of need bytes (what: its name in the
 // message) larger than three quarters of the memory the process may use
 // (RAM or its cgroup limit), which would otherwise end the host process:

@@ -4,9 +4,6 @@ package pcf
 
 import "fmt"
 
-// ErrMemory reports a computation that cannot fit in this machine's memory.
-var ErrMemory = fmt.Errorf("not enough memory")
-
 // CheckMemory refuses an allocation of need bytes larger than 1 TiB (the
 // machine's RAM is not known here) or negative (an overflowed size).
 func CheckMemory(what string, need int64) error {

@@ -61,13 +61,7 @@ func TestSnapshotCheck(t *testing.T) {
 		{"chmod", func(p string) error { time.Sleep(10 * time.Millisecond); return os.Chmod(p, 0o600) }, true},
 	} {
 		path := filepath.Join(t.TempDir(), "s.npy")
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		src, err := Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		src := writeOpen(t, path, b)
 		snap, err := Snap(src)
 		if err != nil {
 			t.Fatal(err)
@@ -119,6 +113,19 @@ func (faultValue) Error() string { return "unexpected fault address" }
 func (faultValue) Addr() uintptr { return 0x1000 }
 func (faultValue) RuntimeError() {}
 
+// writeOpen writes b to path and opens it as a source.
+func writeOpen(t *testing.T, path string, b []byte) Source {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
 // TestSnapshotSameTick: a file rewritten at once after a snapshot taken at
 // once after its last change is Touched. The kernel's status times advance
 // a clock tick at a time, so the rewrite, within the tick of the change
@@ -133,13 +140,7 @@ func TestSnapshotSameTick(t *testing.T) {
 	unseen := 0
 	const rounds = 40
 	for i := 0; i < rounds; i++ {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		src, err := Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		src := writeOpen(t, path, b)
 		snap, err := Snap(src)
 		src.Close()
 		if err != nil {

@@ -761,7 +761,8 @@ def _units(frame_interval, pixel_size):
             if v is not None and _lib.ipcf_check_units(*args):
                 # 'ipcf_check_units: fit: units out of range: ...': from 'units'
                 msg = _last_error()
-                raise _invalid(f'{name}={v}: {msg[msg.find("units out of range"):] if "units out of range" in msg else msg}')
+                _, found, rest = msg.partition('units out of range')
+                raise _invalid(f'{name}={v}: {found + rest if found else msg}')
     return fi, ps
 
 
