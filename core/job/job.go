@@ -1282,15 +1282,25 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 // runInMemory reads the selected frames into memory (guarded: an input
 // that shrinks gives an error, not SIGBUS), computes and writes.
 func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, scratch string) (crc, crc2 uint32, err error) {
-	view, crc, err := j.readStack(ctx, j.src, 0)
+	var frees []func()
+	release := func() {
+		for _, f := range frees {
+			f()
+		}
+		frees = nil
+	}
+	defer func() { release() }()
+	view, crc, free, err := j.readStack(ctx, j.src, 0)
 	if err != nil {
 		return 0, 0, err
 	}
+	frees = append(frees, free)
 	if j.src2 != nil {
-		v2, c2, err := j.readStack(ctx, j.src2, j.nread)
+		v2, c2, free, err := j.readStack(ctx, j.src2, j.nread)
 		if err != nil {
 			return 0, 0, err
 		}
+		frees = append(frees, free)
 		o.Data2, crc2 = &v2, c2
 	}
 	if err := j.inputCheck(ctx, crc, crc2); err != nil {
@@ -1324,6 +1334,7 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 		}
 	}
 	view, o.Data2 = array.View{}, nil
+	release()
 	debug.FreeOSMemory()
 	// Changed during the work: refused as the out-of-core engine refuses
 	// it (the frames were read whole before, but the result would be
@@ -1483,13 +1494,17 @@ func (j *Job) inputCRCs(ctx context.Context) (crc, crc2 uint32, err error) {
 // readStack reads the nread frames of src into memory as a (nread, H, W)
 // array and returns it with the CRC-32C of its samples; the read phase's
 // progress counts from done0 of the frames of every channel.
-func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (array.View, uint32, error) {
+func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ array.View, _ uint32, free func(), err error) {
 	_, H, W := src.Shape()
 	dt := src.DType()
 	es := dt.Size()
 	frame := H * W * es
-	buf := make([]byte, j.nread*frame)
-	fft.Populate(buf) // written whole below: one system call, not a fault a page
+	buf, rel := fft.BigBytes(j.nread * frame) // written whole below
+	defer func() {
+		if err != nil {
+			rel()
+		}
+	}()
 	var crc uint32
 	var order array.ByteOrder = array.NativeOrder
 	name := src.Name()
@@ -1500,7 +1515,7 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (arra
 	}
 	for t := 0; t < j.nread; t++ {
 		if t%64 == 0 && ctx.Err() != nil {
-			return array.View{}, 0, pcf.ErrCancelled
+			return array.View{}, 0, nil, pcf.ErrCancelled
 		}
 		err := source.Guard(name, func() error {
 			fr, err := src.Frame(t)
@@ -1532,17 +1547,17 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (arra
 			return nil
 		})
 		if err != nil {
-			return array.View{}, 0, err
+			return array.View{}, 0, nil, err
 		}
 		if r, ok := src.(source.Releaser); ok && (t+1)%64 == 0 {
 			r.Release(t-63, t+1)
 		}
 		if prog != nil && (t%64 == 0 || t == j.nread-1) && !prog("read", done0+t+1, total) {
-			return array.View{}, 0, pcf.ErrCancelled
+			return array.View{}, 0, nil, pcf.ErrCancelled
 		}
 	}
 	view, err := array.New(dt, order, []int{j.nread, H, W}, []int{frame, W * es, es}, buf, 0)
-	return view, crc, err
+	return view, crc, rel, err
 }
 
 // swapSamples reverses the bytes of each es-byte sample of b.

@@ -8,63 +8,106 @@ import (
 	"unsafe"
 )
 
-// spare is the mapping last released by a BigComplex64s free function,
+// spare is the mapping last released by a BigBytes free function,
 // kept (lazily freeable, see free) for the next call: a pCF run touches
 // every page of its spectra, and fresh pages cost the kernel a fault and a
 // zeroing each (6-8 % of a default-dataset run).
 var (
 	spareMu   sync.Mutex
-	spare     []byte
+	spare     bigMapping
 	reuseBigs = true // tests switch it off to compare
 )
 
 // BigComplex64s returns n complex64 for a large, short-lived array (the
-// spectra of a pCF run) and a function that releases them. The values are
-// not zeroed: they may hold data of an earlier array. On Linux the memory
-// is mapped directly, in 4 KiB pages: marked for transparent huge pages it
-// cost more than it saved (default dataset, 6 interleaved runs each: system
-// time 0.27-0.47 s with them, 0.20-0.23 s without, user time the same; the
-// kernel zeroes each fresh 2 MiB page on its first touch, and that took 15 %
-// of a run's samples under perf). free hands the pages back with MADV_FREE and keeps
+// spectra of a pCF run) and a function that releases them, as BigBytes.
+func BigComplex64s(n int) (c []complex64, free func()) {
+	if n*8 < bigMin {
+		return Complex64s(n), func() {}
+	}
+	b, free := BigBytes(n * 8)
+	return unsafe.Slice((*complex64)(unsafe.Pointer(&b[0])), n), free
+}
+
+// bigMin is the smallest array BigBytes maps itself.
+const bigMin = 4 << 20
+
+// hugePage is the size of a transparent huge page on amd64 and arm64
+// (4 KiB base pages).
+const hugePage = 2 << 20
+
+// BigBytes returns n bytes for a large, short-lived array that is about to
+// be written whole (the frames a job reads, the spectra of a pCF run) and a
+// function that releases them. The values are not zeroed: they may hold
+// data of an earlier array.
+//
+// On Linux the memory is mapped directly, aligned to 2 MiB, marked for
+// transparent huge pages and populated in one system call (Populate): the
+// first write to each fresh 4 KiB page cost far more than the kernel's
+// zeroing on the project's machine. Writing the 128 MiB of the default
+// dataset's frames a row of 128 bytes at a time, fresh mapping each time
+// (BenchmarkBigBytes): 4 KiB pages 360-450 ms unpopulated and 165-190 ms
+// populated, huge pages 9-15 ms populated (plus 6 ms in the call) but
+// 16-240 ms unpopulated; an earlier session measured huge pages without
+// Populate as a loss. free hands the pages back with MADV_FREE and keeps
 // the mapping for the next call of a size it fits (at least half of it);
 // the kernel reclaims the pages only under memory pressure, and pages it
 // has not reclaimed are reused without a fault.
-func BigComplex64s(n int) (c []complex64, free func()) {
-	size := n * 8
-	if size < 4<<20 {
-		return Complex64s(n), func() {}
+func BigBytes(n int) (b []byte, free func()) {
+	if n < bigMin {
+		return make([]byte, n), func() {}
 	}
 	spareMu.Lock()
-	b := spare
-	if b != nil && len(b) >= size && len(b)/2 <= size && reuseBigs {
-		spare = nil
+	m := spare
+	if m.b != nil && len(m.b) >= n && len(m.b)/2 <= n && reuseBigs {
+		spare = bigMapping{}
 	} else {
-		b = nil
+		m = bigMapping{}
 	}
 	spareMu.Unlock()
-	if b == nil {
+	if m.b == nil {
 		var err error
-		b, err = syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
-		if err != nil {
-			return Complex64s(n), func() {}
+		if m.b, m.whole, err = mapHuge(n); err != nil {
+			return make([]byte, n), func() {}
 		}
-		Populate(b)
 	}
-	c = unsafe.Slice((*complex64)(unsafe.Pointer(&b[0])), n)
-	return c, func() {
+	return m.b[:n:n], func() {
 		const madvFree = 8
-		if !reuseBigs || syscall.Madvise(b, madvFree) != nil {
-			syscall.Munmap(b)
+		if !reuseBigs || syscall.Madvise(m.b, madvFree) != nil {
+			syscall.Munmap(m.whole)
 			return
 		}
 		spareMu.Lock()
 		old := spare
-		spare = b
+		spare = m
 		spareMu.Unlock()
-		if old != nil {
-			syscall.Munmap(old)
+		if old.whole != nil {
+			syscall.Munmap(old.whole)
 		}
 	}
+}
+
+// bigMapping is a mapping of mapHuge: the aligned bytes and the whole.
+type bigMapping struct{ b, whole []byte }
+
+// mapHuge maps n bytes (rounded up to whole huge pages) at an address
+// aligned to a huge page, asks for transparent huge pages (a hint: where
+// they are off or unavailable the pages are 4 KiB) and populates them. It
+// returns the aligned bytes and the whole mapping, for syscall.Munmap (the
+// unaligned head and tail, less than a huge page, are never touched and so
+// take no memory).
+func mapHuge(n int) (b, whole []byte, err error) {
+	size := (n + hugePage - 1) &^ (hugePage - 1)
+	whole, err = syscall.Mmap(-1, 0, size+hugePage, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := uintptr(unsafe.Pointer(&whole[0]))
+	head := int((hugePage - p%hugePage) % hugePage)
+	b = whole[head : head+size : head+size]
+	const madvHugepage = 14
+	syscall.Madvise(b, madvHugepage)
+	Populate(b)
+	return b, whole, nil
 }
 
 // Populate asks the kernel to map and zero the pages of b now, in one

@@ -6,5 +6,9 @@ package fft
 // Callers must not rely on the values being zero (they are here).
 func BigComplex64s(n int) (c []complex64, free func()) { return Complex64s(n), func() {} }
 
+// BigBytes returns n bytes and a no-op release function. Callers must not
+// rely on the values being zero (they are here).
+func BigBytes(n int) (b []byte, free func()) { return make([]byte, n), func() {} }
+
 // Populate does nothing here (see the Linux version).
 func Populate(b []byte) {}
