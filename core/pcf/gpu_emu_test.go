@@ -3,6 +3,7 @@ package pcf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -360,6 +361,28 @@ func emuDTypes(t *testing.T) {
 		{"float64 tiny", array.Float64, array.Little, 1e-300, 0},
 	} {
 		againstCPU(t, c.name, convert(base, c.dt, c.bo, c.s, c.a), o)
+	}
+	// A constant pixel of any magnitude: its curves are 0 on both (its
+	// normalisation is scaled by its mean; see TestConstantPixelAnyMagnitude).
+	for _, c := range []struct {
+		dt array.DType
+		v  float64
+	}{{array.Float32, 1e-40}, {array.Float64, 1e-310}, {array.Float64, 1e300}, {array.Uint16, 7}} {
+		d := convert(base, c.dt, array.Little, 1, 0)
+		for tt := 0; tt < d.Shape[0]; tt++ {
+			d.Store(((tt*d.Shape[1]+6)*d.Shape[2]+5)*c.dt.Size(), c.v)
+		}
+		againstCPU(t, fmt.Sprintf("%s constant %g", c.dt, c.v), d, o)
+		got, _, _ := gpuCompute(t, d, Options{Radius: 2, Npoints: 8, Nbins: 8, Device: "cuda"})
+		g, _ := Plan(d.Shape, o)
+		os := g.OutShape
+		for i := range g.Offsets {
+			for b := 0; b < os[3]; b++ {
+				if v := got[(((6-2)*os[1]+5-2)*os[2]+i)*os[3]+b]; !(math.Abs(float64(v)) <= 1e-6) {
+					t.Fatalf("%s constant %g: its curve %d bin %d on the GPU is %v, want 0", c.dt, c.v, i, b, v)
+				}
+			}
+		}
 	}
 	// float64 samples whose pixel sums overflow: the CPU scales such series
 	// (seriesSum); 'auto' runs them there and says why, 'cuda' refuses.

@@ -660,8 +660,8 @@ func (e *engine) progress(units, ntasks int) pool.Progress {
 // own. Scaled, every series' largest deviation is in [0.5, 1).
 
 // scaleOf returns k such that the deviations devs of pixel p times 2**k
-// have their largest magnitude in [0.5, 1), and records the pixel's
-// normalisation sum*2**k. Scaling by a power of two is exact, so G (a
+// have their largest magnitude in [0.5, 1) (a constant series: its mean),
+// and records the pixel's normalisation sum*2**k. Scaling by a power of two is exact, so G (a
 // ratio) does not depend on the data's scale. A pixel with a non-finite
 // sum is not scaled; its curves are NaN (see usable).
 func (e *engine) scaleOf(c, p int, sum float64, devs func(func(float64) bool)) int {
@@ -674,8 +674,16 @@ func (e *engine) scaleOf(c, p int, sum float64, devs func(func(float64) bool)) i
 		m = max(m, math.Abs(d))
 	}
 	k := 0
-	if m > 0 && !math.IsInf(m, 0) {
+	switch {
+	case m > 0 && !math.IsInf(m, 0):
 		_, exp := math.Frexp(m)
+		k = -exp
+	case m == 0:
+		// A constant series: its curves are 0 whatever the scale, but its
+		// normalisation divides the rounding that the pair packed with it
+		// leaves in its bin sums; scaled by the mean, it is about N (a
+		// tiny constant gave curves of 1e30 or Inf).
+		_, exp := math.Frexp(sum / float64(e.g.N))
 		k = -exp
 	}
 	e.norm[c][p] = math.Ldexp(sum, k)

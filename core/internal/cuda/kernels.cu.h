@@ -77,6 +77,9 @@ __global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix,
             if (m > 0 && m - m == 0) {
                 frexp(m, &k);
                 k = -k;
+            } else if (m == 0) { /* a constant series: scaled by its mean (core/pcf scaleOf) */
+                frexp(mean, &k);
+                k = -k;
             }
         }
         sums[p] = sum;

@@ -202,8 +202,9 @@ static void range_scalar(const float *s, int n, float *lo, float *hi) {
 
 // scale_of is the pCF engine's scaleOf for a series of integers from lo to
 // hi summing to sum (n of them): the power of two 2^k that puts its
-// largest deviation from the mean in [0.5, 1), returned as the factor
-// (1 for a series that sums to 0: it has no curves), with the series'
+// largest deviation from the mean (a constant series: its mean) in [0.5,
+// 1), returned as the factor (1 for a series that sums to 0: it has no
+// curves), with the series'
 // normalisation sum * 2^k in *norm. The largest |v - mean| over the series
 // is that of lo or hi: rounding is monotonic.
 static double scale_of(float lo, float hi, double sum, int n, double *norm) {
@@ -211,7 +212,8 @@ static double scale_of(float lo, float hi, double sum, int n, double *norm) {
 	if (sum == 0) return 1;
 	double mean = sum / n, a = (double)hi - mean, b = mean - (double)lo;
 	double m = a > b ? a : b;
-	if (!(m > 0)) return 1;
+	// A constant series is scaled by its mean (see scaleOf).
+	if (!(m > 0)) m = mean;
 	int e;
 	frexp(m, &e);
 	*norm = ldexp(sum, -e);

@@ -37,7 +37,7 @@ func TestSpectraU16Paths(t *testing.T) {
 			slot := int64(c.n/2+1+15) &^ 15
 			npx := c.ny * c.nx
 			if v.scale {
-				// Pixel 0 constant (no scaling), pixel 1 all zero (sums
+				// Pixel 0 constant (scaled by its mean), pixel 1 all zero (sums
 				// to 0), pixel 2 one large sample among small ones.
 				for i := 0; i < c.n; i++ {
 					o := 6 + i*stT
@@ -101,6 +101,9 @@ func TestSpectraU16Paths(t *testing.T) {
 				if m := 0.0; v.scale {
 					for _, s := range series {
 						m = max(m, math.Abs(float64(s)-mean))
+					}
+					if m == 0 {
+						m = mean // a constant series: scaled by its mean
 					}
 					if sum != 0 && m > 0 {
 						_, e := math.Frexp(m)
