@@ -646,14 +646,8 @@ func npyOutput(cmd, out string) error {
 // newArray allocates a C-order array, refusing a size that overflows or
 // does not fit in memory (Go cannot recover from running out of memory).
 func newArray(what string, dt array.DType, shape []int) (array.View, error) {
-	n, ok := npy.DataSize(dt, shape)
-	if !ok {
-		return array.View{}, fmt.Errorf("%w: %s of shape %v overflows", pcf.ErrMemory, what, shape)
-	}
-	if err := pcf.CheckMemory(what, n); err != nil {
-		return array.View{}, err
-	}
-	return array.Contiguous(dt, shape, make([]byte, n))
+	v, _, err := pcf.NewArray(what, dt, shape) // kept until the command ends
+	return v, err
 }
 
 // loadStack copies the source into memory as one (T, H, W) array and

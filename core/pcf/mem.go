@@ -1,6 +1,12 @@
 package pcf
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/internal/fft"
+	"github.com/ipcf/ipcf/core/npy"
+)
 
 // ErrMemory reports a computation that cannot fit in this machine's memory.
 var ErrMemory = fmt.Errorf("not enough memory")
@@ -17,4 +23,28 @@ func checkMemory(need int64, band int) error {
 		return fmt.Errorf("%w; use the out-of-core engine (a file job: ipcf pcf, pcf_file) or a smaller crop", err)
 	}
 	return nil
+}
+
+// NewArray returns a zeroed contiguous array of dtype dt and shape for a
+// large, short-lived result or copy that is about to be written whole (the
+// CLI's corrected, simulated or convolved stacks), after CheckMemory, and
+// a function that releases its memory (the array must not be used after).
+// Its memory comes in huge pages, populated at once: on the project's
+// machine the first write to each fresh 4 KiB page of a Go slice cost
+// more than the work written (see fft.BigBytes).
+func NewArray(what string, dt array.DType, shape []int) (array.View, func(), error) {
+	n, ok := npy.DataSize(dt, shape)
+	if !ok {
+		return array.View{}, func() {}, fmt.Errorf("%w: %s of shape %v overflows", ErrMemory, what, shape)
+	}
+	if err := CheckMemory(what, n); err != nil {
+		return array.View{}, func() {}, err
+	}
+	b, free := fft.BigZeroed(int(n))
+	v, err := array.Contiguous(dt, shape, b)
+	if err != nil {
+		free()
+		return array.View{}, func() {}, err
+	}
+	return v, free, nil
 }

@@ -68,6 +68,34 @@ func TestBigBytes(t *testing.T) {
 	free()
 }
 
+// TestBigZeroed checks that BigZeroed hands back zeros, also when it
+// reuses a released mapping that BigBytes left holding data.
+func TestBigZeroed(t *testing.T) {
+	b, free := BigBytes(bigMin + 4096)
+	p := &b[0]
+	for i := range b {
+		b[i] = 0xa5
+	}
+	free()
+	z, free := BigZeroed(bigMin)
+	defer free()
+	if &z[0] != p {
+		t.Fatalf("mapping not reused: the test checks nothing")
+	}
+	for i, v := range z {
+		if v != 0 {
+			t.Fatalf("byte %d of BigZeroed is %#x", i, v)
+		}
+	}
+	s, free2 := BigZeroed(100)
+	defer free2()
+	for i, v := range s {
+		if v != 0 {
+			t.Fatalf("byte %d of a small BigZeroed is %#x", i, v)
+		}
+	}
+}
+
 // BenchmarkBigBytes writes the 128 MiB of the default dataset's frames a
 // row of 128 bytes at a time (as the in-memory job reads them) into a
 // fresh mapping of 4 KiB pages populated as before, and into one of

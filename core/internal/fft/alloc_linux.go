@@ -52,7 +52,13 @@ const hugePage = 2 << 20
 // the mapping for the next call of a size it fits (at least half of it);
 // the kernel reclaims the pages only under memory pressure, and pages it
 // has not reclaimed are reused without a fault.
-func BigBytes(n int) (b []byte, free func()) {
+func BigBytes(n int) (b []byte, free func()) { return bigBytes(n, false) }
+
+// BigZeroed is BigBytes with the bytes zeroed (a fresh mapping is; a
+// reused one is cleared).
+func BigZeroed(n int) (b []byte, free func()) { return bigBytes(n, true) }
+
+func bigBytes(n int, zero bool) (b []byte, free func()) {
 	if n < bigMin {
 		return make([]byte, n), func() {}
 	}
@@ -64,6 +70,9 @@ func BigBytes(n int) (b []byte, free func()) {
 		m = bigMapping{}
 	}
 	spareMu.Unlock()
+	if m.b != nil && zero {
+		clear(m.b[:n])
+	}
 	if m.b == nil {
 		var err error
 		if m.b, m.whole, err = mapHuge(n); err != nil {

@@ -10,5 +10,8 @@ func BigComplex64s(n int) (c []complex64, free func()) { return Complex64s(n), f
 // rely on the values being zero (they are here).
 func BigBytes(n int) (b []byte, free func()) { return make([]byte, n), func() {} }
 
+// BigZeroed returns n zeroed bytes and a no-op release function.
+func BigZeroed(n int) (b []byte, free func()) { return make([]byte, n), func() {} }
+
 // Populate does nothing here (see the Linux version).
 func Populate(b []byte) {}
