@@ -1306,7 +1306,10 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	if err := j.inputCheck(ctx, crc, crc2); err != nil {
 		return 0, 0, err
 	}
-	res := make([]byte, j.outBytes())
+	// Fresh memory in huge pages (see fft.BigBytes): Compute writes every
+	// value, but a failed run must not publish leftovers either way.
+	res, freeRes := fft.BigZeroed(int(j.outBytes()))
+	defer freeRes()
 	rv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], res)
 	if err != nil {
 		return 0, 0, err
@@ -1320,7 +1323,9 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	var sdRes []byte
 	if j.errs != nil {
 		// The error bars of the same data, options and mask.
-		sdRes = make([]byte, j.outBytes())
+		var freeSD func()
+		sdRes, freeSD = fft.BigZeroed(int(j.outBytes()))
+		defer freeSD()
 		sv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], sdRes)
 		if err != nil {
 			return 0, 0, err
