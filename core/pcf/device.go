@@ -130,7 +130,37 @@ func gpuEligible(data array.View, o Options) error {
 	if hugeSums(data) {
 		return errors.New("float64 samples so large that a pixel's sum can overflow: the CPU engine scales such series first (seriesSum), the GPU kernels do not")
 	}
+	if tinySeries(data) {
+		return errors.New("a float64 pixel series whose samples are all below 2^-1000: the CPU engine scales such series first (seriesSum), the GPU kernels would compute its mean and deviations in the subnormal range")
+	}
 	return nil
+}
+
+// tinySeries reports whether a float64 stack has a pixel whose largest
+// |sample| is nonzero and below 2^-1000, 22 bits above float64's
+// subnormals, where deviations from the mean lose the bits a float32
+// transform keeps (seriesShift scales such series up; on the CPU, from
+// 2^-500).
+func tinySeries(data array.View) bool {
+	if data.DType != array.Float64 || data.NDim() != 3 {
+		return false
+	}
+	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
+	m := make([]float64, H*W)
+	for t := 0; t < T; t++ {
+		for y := 0; y < H; y++ {
+			o := data.Offset + t*data.Strides[0] + y*data.Strides[1]
+			for x := 0; x < W; x++ {
+				m[y*W+x] = max(m[y*W+x], math.Abs(data.Load(o+x*data.Strides[2])))
+			}
+		}
+	}
+	for _, v := range m {
+		if v > 0 && v < 0x1p-1000 {
+			return true
+		}
+	}
+	return false
 }
 
 // hugeSums reports whether a float64 stack has a finite sample so large

@@ -367,7 +367,7 @@ func emuDTypes(t *testing.T) {
 	for _, c := range []struct {
 		dt array.DType
 		v  float64
-	}{{array.Float32, 1e-40}, {array.Float64, 1e-310}, {array.Float64, 1e300}, {array.Uint16, 7}} {
+	}{{array.Float32, 1e-40}, {array.Float64, 1e-290}, {array.Float64, 1e300}, {array.Uint16, 7}} {
 		d := convert(base, c.dt, array.Little, 1, 0)
 		for tt := 0; tt < d.Shape[0]; tt++ {
 			d.Store(((tt*d.Shape[1]+6)*d.Shape[2]+5)*c.dt.Size(), c.v)
@@ -383,6 +383,12 @@ func emuDTypes(t *testing.T) {
 				}
 			}
 		}
+	}
+	// A float64 series in the subnormal range: the CPU scales it (seriesSum),
+	// 'cuda' refuses it.
+	sub := convert(base, array.Float64, array.Little, 5e-324, 0)
+	if _, _, err := gpuCompute(t, sub, Options{Radius: 2, Npoints: 8, Nbins: 8, Device: "cuda"}); err == nil || !strings.Contains(err.Error(), "2^-1000") {
+		t.Fatalf("subnormal float64, cuda: %v, want a refusal", err)
 	}
 	// float64 samples whose pixel sums overflow: the CPU scales such series
 	// (seriesSum); 'auto' runs them there and says why, 'cuda' refuses.

@@ -192,3 +192,44 @@ func TestConstantPixelAnyMagnitude(t *testing.T) {
 		}
 	}
 }
+
+// Float64 series at the ends of the range are scaled by a power of two
+// before any arithmetic (seriesSum): series of subnormal samples (their
+// mean was rounded: curves of 0 instead of -1) and samples so large that a
+// deviation from the mean overflowed although the sum did not (NaN
+// curves). Both must give the curves of the same data at an ordinary
+// scale; the GPU engine refuses both ('auto' runs them on the CPU).
+func TestExtremeFloat64Series(t *testing.T) {
+	base := randomStack(13, 64, 8, 8, 40) // counts of 14 to 67
+	o := Options{Radius: 2, Npoints: 8, Nbins: 6}
+	for _, c := range []struct {
+		name  string
+		shift float64 // the data: (count - off) * shift
+		off   float64
+	}{
+		{"subnormal counts", 5e-324, 0},
+		{"subnormal, signed", 5e-324, 40},
+		{"tiny normal", 0x1p-900, 0},
+		{"deviations near the largest float64", 0x1p1017, 40},
+		{"counts near the largest float64", 0x1p1017, 0},
+	} {
+		n := base.Len()
+		data, _ := array.Contiguous(array.Float64, base.Shape, make([]byte, 8*n))
+		plain, _ := array.Contiguous(array.Float64, base.Shape, make([]byte, 8*n))
+		for i := 0; i < n; i++ {
+			v := base.Load(2*i) - c.off
+			plain.Store(8*i, v)
+			data.Store(8*i, v*c.shift)
+		}
+		want, _ := compute(t, plain, o)
+		got, _ := compute(t, data, o)
+		for i := range got {
+			if math.IsNaN(float64(want[i])) != math.IsNaN(float64(got[i])) || math.Abs(float64(got[i]-want[i])) > 1e-6 {
+				t.Fatalf("%s: out[%d]=%v, want %v (the data at scale 1)", c.name, i, got[i], want[i])
+			}
+		}
+		if err := gpuEligible(data, o); (err == nil) != (c.shift == 0x1p-900) {
+			t.Errorf("%s: GPU eligibility %v; the kernels do not scale series, which matters near the subnormals and the largest float64 only", c.name, err)
+		}
+	}
+}

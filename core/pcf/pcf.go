@@ -690,31 +690,56 @@ func (e *engine) scaleOf(c, p int, sum float64, devs func(func(float64) bool)) i
 	return k
 }
 
-// seriesSum returns the sum of the series s in float64. A sum that
-// overflows while every sample is finite (samples near float64's largest)
-// is not a pixel without curves: the series is scaled by a power of two
-// in place until it sums to a finite value. The curves do not change: a
-// pair's normalized correlation does not depend on either series' scale,
-// and the scaling is exact (no sample of such a series is near the
-// subnormals that matter to it).
+// seriesSum returns the sum of the series s in float64, scaling s in
+// place by a power of two first where its magnitude would make the
+// float64 arithmetic inexact: samples so large (|v| >= 2^1023/len(s))
+// that the sum or a deviation v - mean could overflow are scaled down by
+// 2^-64 at a time, and a series whose largest |v| is below 2^-500 (nonzero)
+// is scaled up to put it in [0.5, 1), so that its mean is not rounded in
+// the subnormal range (a series of 5e-324 had curves of 0 instead of -1).
+// The curves do not change: a pair's normalized correlation does not
+// depend on either series' scale, and the scaling is exact (up: always;
+// down: but for samples 2^-958 times smaller than the largest, which the
+// sums round away anyway). hugeSums and tinySeries keep such series off
+// the GPU, whose kernels do not scale them. A non-finite sample is left
+// alone: the sum is NaN or Inf and the pixel has no curves.
 func seriesSum(s []float64) float64 {
+	var m float64
+	for _, v := range s {
+		m = max(m, math.Abs(v))
+	}
+	if math.IsNaN(m) || math.IsInf(m, 0) {
+		var sum float64
+		for _, v := range s {
+			sum += v
+		}
+		return sum
+	}
+	if k := seriesShift(m, len(s)); k != 0 {
+		for i, v := range s {
+			s[i] = math.Ldexp(v, k)
+		}
+	}
 	var sum float64
 	for _, v := range s {
 		sum += v
 	}
-	for math.IsInf(sum, 0) {
-		for _, v := range s {
-			if math.IsInf(v, 0) || math.IsNaN(v) {
-				return sum // a non-finite sample: no curves
-			}
-		}
-		sum = 0
-		for i, v := range s {
-			s[i] = math.Ldexp(v, -64)
-			sum += s[i]
-		}
-	}
 	return sum
+}
+
+// seriesShift is the power of two seriesSum scales a series of n samples
+// whose largest magnitude is m (finite) by: 0 for most.
+func seriesShift(m float64, n int) int {
+	limit := math.Ldexp(1, 1023) / float64(max(n, 1))
+	k := 0
+	for math.Ldexp(m, k) >= limit {
+		k -= 64
+	}
+	if m > 0 && m < 0x1p-500 {
+		_, e := math.Frexp(m)
+		k = -e
+	}
+	return k
 }
 
 // usable reports whether a pixel with series sum s has curves: a zero sum
