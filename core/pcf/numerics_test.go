@@ -3,6 +3,7 @@ package pcf
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -230,6 +231,57 @@ func TestExtremeFloat64Series(t *testing.T) {
 		}
 		if err := gpuEligible(data, o); (err == nil) != (c.shift == 0x1p-900) {
 			t.Errorf("%s: GPU eligibility %v; the kernels do not scale series, which matters near the subnormals and the largest float64 only", c.name, err)
+		}
+	}
+}
+
+// A pair with a constant series has curves of exactly 0, whatever the
+// other series: next to pixels whose mean is near zero (a small
+// normalisation), the rounding of the pair packed into the same transform
+// gave curves of up to 5e-3 for it. Log, linear and multi-tau bins, the
+// delta-CCF and a second channel; float32 and float64.
+func TestFlatPairExactlyZero(t *testing.T) {
+	const T, H, W = 64, 7, 7
+	rng := rand.New(rand.NewPCG(17, 3))
+	at := [2]int{3, 4}
+	for _, dt := range []array.DType{array.Float32, array.Float64} {
+		data, _ := array.Contiguous(dt, []int{T, H, W}, make([]byte, T*H*W*dt.Size()))
+		data2, _ := array.Contiguous(dt, []int{T, H, W}, make([]byte, T*H*W*dt.Size()))
+		for i := 0; i < T*H*W; i++ {
+			v := 1e-6 + float64(1-2*(i%2)) // balanced +-1: a mean near zero
+			if rng.IntN(3) == 0 {
+				v = 1e-6 + 2*rng.Float64() - 1
+			}
+			data.Store(i*dt.Size(), v)
+			data2.Store(i*dt.Size(), v*3+1e-5)
+		}
+		for tt := 0; tt < T; tt++ {
+			data.Store(((tt*H+at[0])*W+at[1])*dt.Size(), 7)
+		}
+		for _, o := range []Options{
+			{Radius: 1, Npoints: 8, Nbins: 6},
+			{Radius: 2, Npoints: 8, Nbins: 6, Bins: LinearBinning},
+			{Radius: 1, Npoints: 4, Bins: Multitau, M: 4},
+			{Radius: 1, Npoints: 8, Nbins: 6, Delta: true},
+			{Radius: 1, Npoints: 8, Nbins: 6, Data2: &data2},
+		} {
+			got, g := compute(t, data, o)
+			r, os := o.Radius, g.OutShape
+			for y := r; y < H-r; y++ {
+				for x := r; x < W-r; x++ {
+					for i, c := range g.Offsets {
+						involved := (y == at[0] && x == at[1]) || (o.Data2 == nil && y+c.V == at[0] && x+c.U == at[1])
+						if !involved {
+							continue
+						}
+						for b := 0; b < os[3]; b++ {
+							if v := got[(((y-r)*os[1]+x-r)*os[2]+i)*os[3]+b]; v != 0 {
+								t.Fatalf("%s %+v: out[%d,%d,%d,%d]=%v, want exactly 0 (a constant series)", dt, o, y-r, x-r, i, b, v)
+							}
+						}
+					}
+				}
+			}
 		}
 	}
 }

@@ -499,6 +499,8 @@ type engine struct {
 	sums     [2][]float64 // sum of each pixel's used series, per channel
 	norm     [2][]float64 // sums[c][p] times the power of two its series was scaled by (scaleOf)
 	active   []bool       // pixel has an output to compute (before the threshold)
+	// zeroCurve is the curve of a pair with a constant series (flat).
+	zeroCurve []float64
 
 	wNew, wPrev float64 // smoothing weights
 	smooth      bool
@@ -599,6 +601,7 @@ func (e *engine) setup() (band int, free func()) {
 		e.sums[c] = make([]float64, g.H*g.W)
 		e.norm[c] = make([]float64, g.H*g.W)
 	}
+	e.zeroCurve = make([]float64, g.OutShape[3])
 	e.total = nch*g.H + 4*len(e.grp)*g.H
 	return band, free
 }
@@ -945,13 +948,39 @@ func (e *engine) bad(jb job) bool {
 }
 
 // nanJob stores NaN curves for the wanted outputs of a pair.
-func (e *engine) nanJob(jb job) {
-	g := e.g
+func (e *engine) nanJob(jb job) { e.fillJob(jb, nil) }
+
+// flat reports whether a pair (both of its series usable) involves a
+// constant series: its deviations from the mean, hence its spectrum, are
+// all zero (the transform of a series that is not constant is not). Such
+// a pair's curves are exactly 0 at every delay (G = <da db>/(<a><b>)), and
+// they are stored as such rather than computed: in a shared transform,
+// the rounding of the pair packed with it, divided by a small
+// normalisation of the other series (a mean near zero), gave up to 5e-3.
+func (e *engine) flat(jb job) bool {
+	return zeros(e.spec(0, jb.p)) || zeros(e.spec(e.qch(), jb.q))
+}
+
+// zeros reports whether every value of s is zero. A spectrum that is not
+// all zero almost always has a nonzero value among its first few.
+func zeros(s []complex64) bool {
+	for _, v := range s {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// fillJob stores g (nil: NaN) as the curves of the wanted outputs of a pair
+// (with the delta-CCF, the pixel's only: the difference of the two).
+func (e *engine) fillJob(jb job, g []float64) {
+	w := e.g.W
 	if jb.needF {
-		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], nil)
+		e.store(jb.p/w, jb.p%w, jb.gr[0], g)
 	}
 	if jb.needB && !e.o.Delta {
-		e.store(jb.q/g.W, jb.q%g.W, jb.gr[1], nil)
+		e.store(jb.q/w, jb.q%w, jb.gr[1], g)
 	}
 }
 
@@ -1086,7 +1115,7 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 // rowJobs appends to dst the pair jobs of the pixels of row y, columns
 // [xs, xe): two entries per unit (the second has p < 0 if absent), all
 // units of a pixel together (its spectrum stays in cache). Pairs with
-// NaN curves are stored at once and left out.
+// NaN curves (bad) or curves of 0 (flat) are stored at once and left out.
 func (e *engine) rowJobs(dst []job, y, xs, xe int, units [][2]int) []job {
 	nu := len(units)
 	for i := 0; i < (xe-xs)*nu; i++ {
@@ -1098,8 +1127,12 @@ func (e *engine) rowJobs(dst []job, y, xs, xe int, units [][2]int) []job {
 				continue
 			}
 			hs[k], ok[k] = e.half(y, x, e.grp[gi])
-			if ok[k] && e.bad(hs[k]) {
+			switch {
+			case ok[k] && e.bad(hs[k]):
 				e.nanJob(hs[k])
+				ok[k] = false
+			case ok[k] && e.flat(hs[k]):
+				e.fillJob(hs[k], e.zeroCurve)
 				ok[k] = false
 			}
 		}
