@@ -40,6 +40,11 @@ import (
 // Version is the library version written into every output's metadata.
 const Version = "0.3.0"
 
+// numerics names the last change of the engines' arithmetic that changed
+// results of jobs whose settings did not: a job's key holds it, so a
+// result or scratch computed before is not taken for this job's.
+const numerics = "2026-12-03 constant series 0, float64 scaled to range"
+
 // ErrInput reports an input that cannot be used; ErrOutput an output that
 // is refused (it is an input, lies in an input folder, is a folder that is
 // not an ipcf result, or is in use by another run).
@@ -817,6 +822,13 @@ func (j *Job) makeKey() error {
 		// job's. Float jobs keep their keys.
 		f["scaled"] = "every series"
 	}
+	// Every job's results changed on 2026-12-03 where a series is
+	// constant (its pairs' curves are exactly 0, core/pcf's flat) or a
+	// float64 series lies near the subnormals or the largest float64
+	// (scaled by a power of two before any arithmetic): which inputs hold
+	// such a series is known only once they are read, so every result and
+	// scratch from before is computed again.
+	f["numerics"] = numerics
 	// The units are in the result's metadata (its sidecar, the TIFF's
 	// resolution and Info, the Zarr's attributes): a rerun with others is
 	// another job, not "already complete". Only when given: a job without
@@ -830,13 +842,18 @@ func (j *Job) makeKey() error {
 	if err := j.toolkitFields(f); err != nil {
 		return err
 	}
+	j.key = keyOf(f)
+	j.fields = f
+	return nil
+}
+
+// keyOf is the job key of its fields: a hash of every name and value.
+func keyOf(f map[string]string) string {
 	h := sha256.New()
 	for _, k := range sortedKeys(f) {
 		fmt.Fprintf(h, "%s=%s\n", k, f[k])
 	}
-	j.key = hex.EncodeToString(h.Sum(nil)[:16])
-	j.fields = f
-	return nil
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // selectionKey is the input's selection as read, for the key: where it

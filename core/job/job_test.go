@@ -12,6 +12,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
@@ -71,6 +72,11 @@ func TestKeyScaledSeries(t *testing.T) {
 		}
 		if _, ok := j.fields["scaled"]; ok != c.want {
 			t.Errorf("%s bleach %d: key field scaled %v, want %v", filepath.Base(c.in), c.bleach, ok, c.want)
+		}
+		// Constant series and extreme float64 ones changed every kind
+		// of job's results since: every key names that revision.
+		if got := j.fields["numerics"]; got != numerics {
+			t.Errorf("%s bleach %d: key field numerics %q, want %q", filepath.Base(c.in), c.bleach, got, numerics)
 		}
 		j.Close()
 	}
@@ -601,5 +607,76 @@ func TestKeyRaw(t *testing.T) {
 	s.Input.Raw.DType = 0 // read as uint16
 	if key(s) != keys["raw"] {
 		t.Error("a raw type not given (uint16) and uint16: another key")
+	}
+}
+
+// TestResultFromBeforeNumerics: a result whose sidecar holds the key a job
+// had before the numerics revision (every field but "numerics") is not
+// taken for this job's: it is computed again, and the result is the same
+// as a fresh run's, its sidecar naming the current key.
+func TestResultFromBeforeNumerics(t *testing.T) {
+	dir := t.TempDir()
+	s := DefaultSpec()
+	s.Input.Path, s.Output = writeInput(t, dir, 3), filepath.Join(dir, "out.npy")
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+	run := func() (Summary, string) {
+		t.Helper()
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		sum, err := j.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sum, j.Key()
+	}
+	if sum, _ := run(); sum.AlreadyComplete {
+		t.Fatal("first run already complete")
+	}
+	first, err := os.ReadFile(s.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]string{}
+	for k, v := range j.fields {
+		if k != "numerics" {
+			old[k] = v
+		}
+	}
+	key := j.Key()
+	j.Close()
+	oldKey := keyOf(old)
+	if oldKey == key {
+		t.Fatal("the key before the revision is the key after it")
+	}
+	side := ooc.SidecarName(s.Output)
+	b, err := os.ReadFile(side)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(key)) {
+		t.Fatalf("sidecar does not hold the job's key %s:\n%s", key, b)
+	}
+	if err := os.WriteFile(side, bytes.ReplaceAll(b, []byte(key), []byte(oldKey)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sum, _ := run(); sum.AlreadyComplete {
+		t.Error("a result from before the numerics revision taken as already complete")
+	}
+	again, _ := os.ReadFile(s.Output)
+	if !bytes.Equal(again, first) {
+		t.Error("the result computed again differs from the first run's")
+	}
+	if b, _ := os.ReadFile(side); !bytes.Contains(b, []byte(key)) || bytes.Contains(b, []byte(oldKey)) {
+		t.Errorf("sidecar after the rerun does not name the current key:\n%s", b)
+	}
+	if sum, _ := run(); !sum.AlreadyComplete {
+		t.Error("the recomputed result is not complete on the next run")
 	}
 }
