@@ -397,10 +397,22 @@ func testBleachConformance(t *testing.T, conformance string) {
 }
 
 // TestSpectraInCMatchesGo checks that the C transpose-and-transform path
-// gives bitwise the Go path's result, for both byte orders.
+// gives bitwise the Go path's result, for both byte orders, with constant
+// pixels of the largest and of a small value, whose pairs are exactly 0.
+// The input is over smallInput, so the C path is taken (where the build
+// has one: fft.HasSpectraU16; the pure-Go build checks its one path).
 func TestSpectraInCMatchesGo(t *testing.T) {
 	for _, big := range []bool{false, true} {
-		data := randomStack(11, 128, 13, 21, 40)
+		data := randomStack(11, 512, 13, 21, 40)
+		if readInGo(data, nil) {
+			t.Fatalf("%d bytes of input are read in Go: the C path is not tested", len(data.Data))
+		}
+		constant := [][3]int{{6, 10, 65535}, {0, 0, 7}, {12, 20, 0}}
+		for _, c := range constant {
+			for tt := 0; tt < data.Shape[0]; tt++ {
+				data.Store(((tt*data.Shape[1]+c[0])*data.Shape[2]+c[1])*2, float64(c[2]))
+			}
+		}
 		if big {
 			T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
 			bv, _ := array.New(array.Uint16, array.Big, []int{T, H, W}, data.Strides, make([]byte, len(data.Data)), 0)
@@ -417,6 +429,37 @@ func TestSpectraInCMatchesGo(t *testing.T) {
 			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
 				t.Fatalf("big=%v: C and Go spectra paths differ at %d: %v %v", big, i, a[i], b[i])
 			}
+		}
+		// Every pair one of whose pixels is constant: exactly 0.
+		g, _ := Plan(data.Shape, o)
+		isConst := func(y, x int) bool {
+			for _, c := range constant {
+				if c[0] == y && c[1] == x {
+					return true
+				}
+			}
+			return false
+		}
+		s := g.OutShape
+		zeros := 0
+		for y := 0; y < s[0]; y++ {
+			for x := 0; x < s[1]; x++ {
+				for d, off := range g.Offsets {
+					py, px := y+g.Margin[0], x+g.Margin[1]
+					if !isConst(py, px) && !isConst(py+off.V, px+off.U) {
+						continue
+					}
+					for k := 0; k < s[3]; k++ {
+						if v := a[((y*s[1]+x)*s[2]+d)*s[3]+k]; math.Float32bits(v) != 0 {
+							t.Fatalf("big=%v: pair (%d,%d)+%v bin %d has a constant pixel: %v, want exactly 0", big, py, px, off, k, v)
+						}
+						zeros++
+					}
+				}
+			}
+		}
+		if zeros == 0 {
+			t.Fatal("no pair of a constant pixel checked")
 		}
 	}
 }
