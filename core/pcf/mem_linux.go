@@ -20,6 +20,9 @@ func CheckMemory(what string, need int64) error {
 	if need < 0 {
 		return fmt.Errorf("%w: %s would need more than %d bytes", ErrMemory, what, int64(1<<63-1))
 	}
+	if need <= smallNeed {
+		return nil
+	}
 	total := TotalMemory()
 	if total == 0 {
 		return nil
@@ -29,6 +32,13 @@ func CheckMemory(what string, need int64) error {
 	}
 	return nil
 }
+
+// smallNeed is the largest need CheckMemory takes without reading the
+// limits (RAM, and the control group's from /proc and /sys: 0.2 ms, more
+// than a small call's work): it would be refused only where the process
+// may use less than 4/3 of it, where the Go runtime and its host (Python,
+// a JVM, MATLAB) cannot run at all.
+const smallNeed = 16 << 20
 
 // TotalMemory is the memory this process may use in bytes (the
 // machine's RAM or its cgroup limit, sysmem.Total), or 0 where it cannot

@@ -4,8 +4,10 @@ package pcf
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -128,5 +130,29 @@ func TestComputeTruncatedMapping(t *testing.T) {
 	err = Compute(context.Background(), out, data, o)
 	if _, ok := pool.FaultAddr(err); !ok {
 		t.Fatalf("Compute on a truncated mapping: %v, want the fault as an error", err)
+	}
+}
+
+// TestCheckMemory: a need over three quarters of the memory the process
+// may use is refused naming what and both sizes, as is a negative
+// (overflowed) one; a need up to smallNeed is taken without reading the
+// limits, and one just over it is read and taken on this machine.
+func TestCheckMemory(t *testing.T) {
+	total := TotalMemory()
+	if total <= 4*smallNeed {
+		t.Fatalf("TotalMemory %d: too little to test", total)
+	}
+	for _, c := range []struct {
+		need int64
+		ok   bool
+	}{{0, true}, {smallNeed, true}, {smallNeed + 1, true}, {total / 2, true}, {total * 3 / 4, true},
+		{total*3/4 + 1, false}, {total, false}, {1<<63 - 1, false}, {-1, false}} {
+		err := CheckMemory("the thing", c.need)
+		if (err == nil) != c.ok {
+			t.Errorf("CheckMemory(%d) = %v, want ok %v", c.need, err, c.ok)
+		}
+		if err != nil && (!errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "the thing")) {
+			t.Errorf("CheckMemory(%d): %v does not name ErrMemory and what", c.need, err)
+		}
 	}
 }
