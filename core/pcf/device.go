@@ -130,22 +130,27 @@ func gpuEligible(data array.View, o Options) error {
 	if hugeSums(data) {
 		return errors.New("float64 samples so large that a pixel's sum can overflow: the CPU engine scales such series first (seriesSum), the GPU kernels do not")
 	}
-	if tinySeries(data) {
+	if tinySeries(data, o) {
 		return errors.New("a float64 pixel series whose samples are all below 2^-1000: the CPU engine scales such series first (seriesSum), the GPU kernels would compute its mean and deviations in the subnormal range")
 	}
 	return nil
 }
 
 // tinySeries reports whether a float64 stack has a pixel whose largest
-// |sample| is nonzero and below 2^-1000, 22 bits above float64's
-// subnormals, where deviations from the mean lose the bits a float32
-// transform keeps (seriesShift scales such series up; on the CPU, from
-// 2^-500).
-func tinySeries(data array.View) bool {
+// |sample| over the frames used is nonzero and below 2^-1000, 22 bits
+// above float64's subnormals, where deviations from the mean lose the bits
+// a float32 transform keeps (seriesShift scales such series up; on the
+// CPU, from 2^-500). Without bleaching the frames used are the first N
+// (a larger sample after them does not lift the series); with it, all of
+// them (the corrected series are whole numbers, never tiny).
+func tinySeries(data array.View, o Options) bool {
 	if data.DType != array.Float64 || data.NDim() != 3 {
 		return false
 	}
 	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
+	if o.Bleach <= 0 {
+		T = PowerOfTwoFloor(T)
+	}
 	m := make([]float64, H*W)
 	for t := 0; t < T; t++ {
 		for y := 0; y < H; y++ {

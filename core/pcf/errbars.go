@@ -184,8 +184,9 @@ func (p *errPlan) newScratch() *errScratch {
 }
 
 // read fills dst with pixel (y, x)'s series of d, the frames used (after
-// the bleaching correction), and returns its sum.
-func (p *errPlan) read(sc *errScratch, dst []float64, d array.View, y, x int) float64 {
+// the bleaching correction), and returns its sum and the power of two
+// seriesSum scaled it by.
+func (p *errPlan) read(sc *errScratch, dst []float64, d array.View, y, x int) (float64, int) {
 	at := d.Offset + y*d.Strides[1] + x*d.Strides[2]
 	if sc.bc != nil {
 		sc.bc.Gather([][]float64{dst}, d, at, d.Strides[0], d.Strides[2])
@@ -219,13 +220,13 @@ func (p *errPlan) run(ctx context.Context, sd, data array.View, threads int) err
 			storeErr(sd, y, x, i, nil)
 			return nil
 		}
-		sa := p.read(sc, sc.a, data, yi, xi)
-		if o.ThresholdOn && !(sa/float64(g.N) > o.Threshold) {
+		sa, ka := p.read(sc, sc.a, data, yi, xi)
+		if o.ThresholdOn && !(meanOf(sa, ka, g.N) > o.Threshold) {
 			storeErr(sd, y, x, i, nil)
 			return nil
 		}
 		off := g.Offsets[i]
-		sb := p.read(sc, sc.b, d2, yi+off.V, xi+off.U)
+		sb, _ := p.read(sc, sc.b, d2, yi+off.V, xi+off.U)
 		if !usable(sa) || !usable(sb) {
 			storeErr(sd, y, x, i, nil)
 			return nil

@@ -285,3 +285,140 @@ func TestFlatPairExactlyZero(t *testing.T) {
 		}
 	}
 }
+
+// nanMask reports which values of v are NaN.
+func nanMask(v []float32) []bool {
+	m := make([]bool, len(v))
+	for i, x := range v {
+		m[i] = math.IsNaN(float64(x))
+	}
+	return m
+}
+
+// A threshold is a mean intensity in the data's units: float64 data and
+// threshold scaled by the same power of two select the same pixels, also
+// where the series are scaled before the arithmetic (seriesSum: near the
+// subnormals and the largest float64), for the curves and the error bars.
+func TestThresholdAnyScale(t *testing.T) {
+	base := randomStack(13, 64, 8, 8, 40) // counts of 14 to 67, means about 40
+	var want, wantSD []bool
+	for _, scale := range []float64{1, 0x1p-600, 0x1p-1040, 0x1p1000, 0x1p1012} {
+		data := floatStack(t, base, array.Float64, scale)
+		o := Options{Radius: 2, Npoints: 8, Nbins: 6}
+		o.SetThreshold(40 * scale)
+		got, g := compute(t, data, o)
+		s := g.OutShape
+		sd, _ := array.Contiguous(array.Float32, s[:], make([]byte, 4*s[0]*s[1]*s[2]*s[3]))
+		if err := ErrorBars(t.Context(), sd, data, o, ErrOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		bars := make([]float32, len(got))
+		for i := range bars {
+			bars[i] = float32(sd.Load(4 * i))
+		}
+		nan, nanSD := nanMask(got), nanMask(bars)
+		if want == nil {
+			want, wantSD = nan, nanSD
+			n := 0
+			for _, b := range nan {
+				if b {
+					n++
+				}
+			}
+			if n == 0 || n == len(nan) {
+				t.Fatalf("threshold 40 leaves %d of %d values NaN: want some", n, len(nan))
+			}
+			continue
+		}
+		for i := range nan {
+			if nan[i] != want[i] || nanSD[i] != wantSD[i] {
+				t.Fatalf("scale %g: value %d NaN %v, error bar NaN %v; at scale 1 %v, %v", scale, i, nan[i], nanSD[i], want[i], wantSD[i])
+			}
+		}
+	}
+}
+
+// A constant series whose sum of samples is inexact (64 x 0.1 is not 6.4
+// in float64) still has deviations of exactly 0: its mean is its value
+// (seriesSum). Its pairs' curves are exactly 0, and a threshold at its
+// value leaves it out ("at or below").
+func TestConstantInexactSum(t *testing.T) {
+	const T, H, W = 64, 7, 7
+	rng := rand.New(rand.NewPCG(17, 3))
+	at := [2]int{3, 4}
+	for _, dt := range []array.DType{array.Float32, array.Float64} {
+		for _, cv := range []float64{0.1, 0.7, 1.1, 7, 1e-3} {
+			if dt == array.Float32 {
+				cv = float64(float32(cv))
+			}
+			data, _ := array.Contiguous(dt, []int{T, H, W}, make([]byte, T*H*W*dt.Size()))
+			for i := 0; i < T*H*W; i++ {
+				v := 1e-6 + float64(1-2*(i%2))
+				if rng.IntN(3) == 0 {
+					v = 1e-6 + 2*rng.Float64() - 1
+				}
+				data.Store(i*dt.Size(), v)
+			}
+			for tt := 0; tt < T; tt++ {
+				data.Store(((tt*H+at[0])*W+at[1])*dt.Size(), cv)
+			}
+			o := Options{Radius: 1, Npoints: 8, Nbins: 6}
+			got, g := compute(t, data, o)
+			r, s := o.Radius, g.OutShape
+			checked := 0
+			for y := r; y < H-r; y++ {
+				for x := r; x < W-r; x++ {
+					for i, c := range g.Offsets {
+						if !((y == at[0] && x == at[1]) || (y+c.V == at[0] && x+c.U == at[1])) {
+							continue
+						}
+						for b := 0; b < s[3]; b++ {
+							if v := got[(((y-r)*s[1]+x-r)*s[2]+i)*s[3]+b]; math.Float32bits(v) != 0 {
+								t.Fatalf("%s constant %v: pair (%d,%d)+%v bin %d = %g, want exactly 0", dt, cv, y, x, c, b, v)
+							}
+							checked++
+						}
+					}
+				}
+			}
+			if checked == 0 {
+				t.Fatal("no pair of the constant pixel checked")
+			}
+			o.SetThreshold(cv)
+			got, _ = compute(t, data, o)
+			for i := range g.Offsets {
+				if v := got[(((at[0]-r)*s[1]+at[1]-r)*s[2]+i)*s[3]]; !math.IsNaN(float64(v)) {
+					t.Fatalf("%s constant %v, threshold %v: curve %d = %g, want NaN (mean at the threshold)", dt, cv, cv, i, v)
+				}
+			}
+		}
+	}
+}
+
+// The GPU engine leaves a float64 series tiny over the frames used to the
+// CPU, whatever the frames after them hold (T = 65: 64 frames used).
+func TestTinySeriesFramesUsed(t *testing.T) {
+	const T, H, W = 65, 6, 6
+	data, _ := array.Contiguous(array.Float64, []int{T, H, W}, make([]byte, T*H*W*8))
+	for i := 0; i < T*H*W; i++ {
+		data.Store(8*i, float64(1+i%7))
+	}
+	for tt := 0; tt < T; tt++ {
+		v := 0.0
+		if tt%4 == 3 {
+			v = 5e-324
+		}
+		if tt == T-1 {
+			v = 1 // not used
+		}
+		data.Store(((tt*H+2)*W+3)*8, v)
+	}
+	o := Options{Radius: 1, Npoints: 4, Nbins: 4}
+	if err := gpuEligible(data, o); err == nil {
+		t.Error("a series tiny over the 64 frames used is eligible for the GPU")
+	}
+	data.Store(((10*H+2)*W+3)*8, 1) // now within the frames used
+	if err := gpuEligible(data, o); err != nil {
+		t.Errorf("a series not tiny over the frames used: %v", err)
+	}
+}

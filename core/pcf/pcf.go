@@ -498,6 +498,7 @@ type engine struct {
 	outSlots int
 	sums     [2][]float64 // sum of each pixel's used series, per channel
 	norm     [2][]float64 // sums[c][p] times the power of two its series was scaled by (scaleOf)
+	shift    []int32      // the power of two seriesSum scaled pixel p's series of channel 0 by (meanOf)
 	active   []bool       // pixel has an output to compute (before the threshold)
 	// zeroCurve is the curve of a pair with a constant series (flat).
 	zeroCurve []float64
@@ -601,6 +602,7 @@ func (e *engine) setup() (band int, free func()) {
 		e.sums[c] = make([]float64, g.H*g.W)
 		e.norm[c] = make([]float64, g.H*g.W)
 	}
+	e.shift = make([]int32, g.H*g.W)
 	e.zeroCurve = make([]float64, g.OutShape[3])
 	e.total = nch*g.H + 4*len(e.grp)*g.H
 	return band, free
@@ -637,7 +639,14 @@ func (e *engine) want(p int) bool {
 	if !e.active[p] {
 		return false
 	}
-	return !e.o.ThresholdOn || e.sums[0][p]/float64(e.g.N) > e.o.Threshold
+	return !e.o.ThresholdOn || meanOf(e.sums[0][p], int(e.shift[p]), e.g.N) > e.o.Threshold
+}
+
+// meanOf is the mean of a series of n samples whose sum, after seriesSum
+// scaled them by 2**k, is sum: the mean of the samples as given, which a
+// threshold compares.
+func meanOf(sum float64, k, n int) float64 {
+	return math.Ldexp(sum/float64(n), -k)
 }
 
 // progress returns the pool callback for a phase worth units progress
@@ -693,41 +702,48 @@ func (e *engine) scaleOf(c, p int, sum float64, devs func(func(float64) bool)) i
 	return k
 }
 
-// seriesSum returns the sum of the series s in float64, scaling s in
-// place by a power of two first where its magnitude would make the
+// seriesSum returns the sum of the series s in float64 and k, scaling s
+// in place by 2**k first where its magnitude would make the
 // float64 arithmetic inexact: samples so large (|v| >= 2^1023/len(s))
 // that the sum or a deviation v - mean could overflow are scaled down by
 // 2^-64 at a time, and a series whose largest |v| is below 2^-500 (nonzero)
 // is scaled up to put it in [0.5, 1), so that its mean is not rounded in
 // the subnormal range (a series of 5e-324 had curves of 0 instead of -1).
+// A constant series sums to its value times len(s), so that its mean is
+// its value and its deviations exactly 0 (its pairs are flat).
 // The curves do not change: a pair's normalized correlation does not
 // depend on either series' scale, and the scaling is exact (up: always;
 // down: but for samples 2^-958 times smaller than the largest, which the
 // sums round away anyway). hugeSums and tinySeries keep such series off
 // the GPU, whose kernels do not scale them. A non-finite sample is left
 // alone: the sum is NaN or Inf and the pixel has no curves.
-func seriesSum(s []float64) float64 {
+func seriesSum(s []float64) (sum float64, k int) {
+	if len(s) == 0 {
+		return 0, 0
+	}
 	var m float64
+	constant := true
 	for _, v := range s {
 		m = max(m, math.Abs(v))
+		constant = constant && v == s[0]
 	}
-	if math.IsNaN(m) || math.IsInf(m, 0) {
-		var sum float64
-		for _, v := range s {
-			sum += v
-		}
-		return sum
+	if !math.IsNaN(m) && !math.IsInf(m, 0) {
+		k = seriesShift(m, len(s))
 	}
-	if k := seriesShift(m, len(s)); k != 0 {
+	if k != 0 {
 		for i, v := range s {
 			s[i] = math.Ldexp(v, k)
 		}
 	}
-	var sum float64
+	if constant {
+		// Its mean is its value, exactly (len(s) is a power of two), so
+		// its deviations are exactly 0: added up, 64 x 0.1 is not 6.4.
+		return s[0] * float64(len(s)), k
+	}
 	for _, v := range s {
 		sum += v
 	}
-	return sum
+	return sum, k
 }
 
 // seriesShift is the power of two seriesSum scales a series of n samples
@@ -881,9 +897,12 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 			}
 			// Bleach-corrected values are integers and raw samples of these
 			// dtypes may not be exact in float32: sum in float64 here.
-			sum := seriesSum(s[:g.N])
+			sum, shift := seriesSum(s[:g.N])
 			p := y*g.W + x0 + k
 			sums[p] = sum
+			if c == 0 {
+				e.shift[p] = int32(shift)
+			}
 			mean := sum / float64(g.N)
 			k := e.scaleOf(c, p, sum, func(yield func(float64) bool) {
 				for _, v := range s[:g.N] {
