@@ -407,7 +407,9 @@ func TestSpectraInCMatchesGo(t *testing.T) {
 		if readInGo(data, nil) {
 			t.Fatalf("%d bytes of input are read in Go: the C path is not tested", len(data.Data))
 		}
-		constant := [][3]int{{6, 10, 65535}, {0, 0, 7}, {12, 20, 0}}
+		// (row, column, value) inside the output, so that pairs reach
+		// them: a constant 0 sums to zero, its pairs are NaN.
+		constant := [][3]int{{6, 10, 65535}, {6, 3, 7}, {3, 14, 0}}
 		for _, c := range constant {
 			for tt := 0; tt < data.Shape[0]; tt++ {
 				data.Store(((tt*data.Shape[1]+c[0])*data.Shape[2]+c[1])*2, float64(c[2]))
@@ -432,34 +434,48 @@ func TestSpectraInCMatchesGo(t *testing.T) {
 		}
 		// Every pair one of whose pixels is constant: exactly 0.
 		g, _ := Plan(data.Shape, o)
-		isConst := func(y, x int) bool {
+		constAt := func(y, x int) (value int, ok bool) {
 			for _, c := range constant {
 				if c[0] == y && c[1] == x {
-					return true
+					return c[2], true
 				}
 			}
-			return false
+			return 0, false
 		}
 		s := g.OutShape
-		zeros := 0
+		checked := map[int]int{} // bins checked, by the constant's value
 		for y := 0; y < s[0]; y++ {
 			for x := 0; x < s[1]; x++ {
 				for d, off := range g.Offsets {
 					py, px := y+g.Margin[0], x+g.Margin[1]
-					if !isConst(py, px) && !isConst(py+off.V, px+off.U) {
+					v1, ok1 := constAt(py, px)
+					v2, ok2 := constAt(py+off.V, px+off.U)
+					if !ok1 && !ok2 {
 						continue
 					}
+					zero := (ok1 && v1 == 0) || (ok2 && v2 == 0)
 					for k := 0; k < s[3]; k++ {
-						if v := a[((y*s[1]+x)*s[2]+d)*s[3]+k]; math.Float32bits(v) != 0 {
+						v := a[((y*s[1]+x)*s[2]+d)*s[3]+k]
+						if zero && !math.IsNaN(float64(v)) {
+							t.Fatalf("big=%v: pair (%d,%d)+%v bin %d has a pixel of zero sum: %v, want NaN", big, py, px, off, k, v)
+						}
+						if !zero && math.Float32bits(v) != 0 {
 							t.Fatalf("big=%v: pair (%d,%d)+%v bin %d has a constant pixel: %v, want exactly 0", big, py, px, off, k, v)
 						}
-						zeros++
+						if ok1 {
+							checked[v1]++
+						}
+						if ok2 {
+							checked[v2]++
+						}
 					}
 				}
 			}
 		}
-		if zeros == 0 {
-			t.Fatal("no pair of a constant pixel checked")
+		for _, c := range constant {
+			if checked[c[2]] == 0 {
+				t.Fatalf("no pair of the constant pixel %v checked", c)
+			}
 		}
 	}
 }
