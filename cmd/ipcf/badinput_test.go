@@ -591,7 +591,8 @@ func TestLoadStackTruncated(t *testing.T) {
 	if err := os.Truncate(path, 4096); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = loadStack(src)
+	_, _, free, err := loadStack(src)
+	free()
 	if !errors.Is(err, source.ErrChanged) || !strings.Contains(err.Error(), "in.npy") {
 		t.Fatalf("loadStack of a truncated input: %v, want ErrChanged naming in.npy", err)
 	}

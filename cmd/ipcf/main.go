@@ -644,26 +644,28 @@ func npyOutput(cmd, out string) error {
 }
 
 // newArray allocates a C-order array, refusing a size that overflows or
-// does not fit in memory (Go cannot recover from running out of memory).
-func newArray(what string, dt array.DType, shape []int) (array.View, error) {
-	v, _, err := pcf.NewArray(what, dt, shape) // kept until the command ends
-	return v, err
+// does not fit in memory (Go cannot recover from running out of memory),
+// and returns the function that releases it once it is written out: its
+// memory lies outside Go's heap (pcf.NewArray), so the collector never
+// would, and a host running commands in one process (the tests) would
+// keep every command's arrays.
+func newArray(what string, dt array.DType, shape []int) (array.View, func(), error) {
+	return pcf.NewArray(what, dt, shape)
 }
 
 // loadStack copies the source into memory as one (T, H, W) array and
 // returns it with the frames' checksum (ooc.FramesCRC's). The copy is
 // guarded: an input truncated or replaced while it is read gives an error
 // naming it, not SIGBUS (the workers that use the array never touch the
-// mapped file).
-func loadStack(src source.Source) (array.View, uint32, error) {
+// mapped file). free releases the array (newArray).
+func loadStack(src source.Source) (v array.View, crc uint32, free func(), err error) {
 	T, H, W := src.Shape()
 	dt := src.DType()
-	v, err := newArray("the input stack", dt, []int{T, H, W})
+	v, free, err = newArray("the input stack", dt, []int{T, H, W})
 	if err != nil || H == 0 || W == 0 { // (no pixel: nothing to read, however many frames)
-		return v, 0, err
+		return v, 0, free, err
 	}
 	es := dt.Size()
-	var crc uint32
 	err = source.Guard(src.Name(), func() error {
 		for t := 0; t < T; t++ {
 			fr, err := src.Frame(t)
@@ -687,7 +689,11 @@ func loadStack(src source.Source) (array.View, uint32, error) {
 		}
 		return nil
 	})
-	return v, crc, err
+	if err != nil {
+		free()
+		return array.View{}, 0, func() {}, err
+	}
+	return v, crc, free, nil
 }
 
 // testHookBleach, if set, runs just before the correction starts (tests
@@ -762,8 +768,12 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 		crc = c[0]
-	} else if data, crc, err = loadStack(src); err != nil {
-		return err
+	} else {
+		var free func()
+		if data, crc, free, err = loadStack(src); err != nil {
+			return err
+		}
+		defer free()
 	}
 	// Samples that are not counts in 0..65535 are rounded and clipped by
 	// the definition: computed as defined, with a warning.
@@ -777,10 +787,11 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		dt = array.Uint16
 	}
 	shape := []int{T - 2**f, H, W}
-	res, err := newArray("the corrected stack", dt, shape)
+	res, free, err := newArray("the corrected stack", dt, shape)
 	if err != nil {
 		return err
 	}
+	defer free()
 	buf := res.Data
 	if testHookBleach != nil {
 		testHookBleach()
@@ -855,10 +866,11 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	shape := []int{o.Frames, o.Size, o.Size}
-	res, err := newArray("the simulated stack", array.Uint16, shape)
+	res, free, err := newArray("the simulated stack", array.Uint16, shape)
 	if err != nil {
 		return fmt.Errorf("--frames %d, --size %d: %w", o.Frames, o.Size, err)
 	}
+	defer free()
 	buf := res.Data
 	bar := newBar(stderr, "simulate", *quiet)
 	o.Progress = bar.update
@@ -975,10 +987,11 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		dt = array.Int32
 	}
 	shape := []int{f.Shape[0] + k.Shape[0] - 1, f.Shape[1] + k.Shape[1] - 1}
-	res, err := newArray("the convolution", dt, shape)
+	res, free, err := newArray("the convolution", dt, shape)
 	if err != nil {
 		return err
 	}
+	defer free()
 	buf := res.Data
 	if err := conv.Convolve2DContext(ctx, res, f.View, k.View); err != nil {
 		return err
