@@ -888,13 +888,8 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 		} else {
 			d.Gather2(sc.buf[:nx], at, d.Strides[0], nread, d.Strides[2])
 		}
-		series := make([]float32, 0, g.N)
 		for k := 0; k < nx; k++ {
 			s := sc.buf[k]
-			series = series[:0]
-			for _, v := range s[:g.N] {
-				series = append(series, float32(v))
-			}
 			// Bleach-corrected values are integers and raw samples of these
 			// dtypes may not be exact in float32: sum in float64 here.
 			sum, shift := seriesSum(s[:g.N])
