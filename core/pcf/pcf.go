@@ -671,19 +671,24 @@ func (e *engine) progress(units, ntasks int) pool.Progress {
 // a dim series) would leak into the curves of the pair packed with its
 // own. Scaled, every series' largest deviation is in [0.5, 1).
 
-// scaleOf returns k such that the deviations devs of pixel p times 2**k
-// have their largest magnitude in [0.5, 1) (a constant series: its mean),
-// and records the pixel's normalisation sum*2**k. Scaling by a power of two is exact, so G (a
+// maxDev is the largest |v - mean| of the series s (NaN if one is).
+func maxDev[T float32 | float64](s []T, mean float64) float64 {
+	var m float64
+	for _, v := range s {
+		m = max(m, math.Abs(float64(v)-mean))
+	}
+	return m
+}
+
+// scaleOf returns k such that the deviations of pixel p, whose largest
+// magnitude is m (maxDev), times 2**k have their largest magnitude in
+// [0.5, 1) (a constant series: its mean), and records the pixel's normalisation sum*2**k. Scaling by a power of two is exact, so G (a
 // ratio) does not depend on the data's scale. A pixel with a non-finite
 // sum is not scaled; its curves are NaN (see usable).
-func (e *engine) scaleOf(c, p int, sum float64, devs func(func(float64) bool)) int {
+func (e *engine) scaleOf(c, p int, sum, m float64) int {
 	if !usable(sum) {
 		e.norm[c][p] = sum
 		return 0
-	}
-	var m float64
-	for d := range devs {
-		m = max(m, math.Abs(d))
 	}
 	k := 0
 	switch {
@@ -810,13 +815,7 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 		sums[p] = sum
 		mean := sum / float64(g.N)
 		f := sc.f32[:len(series)]
-		k := e.scaleOf(c, p, sum, func(yield func(float64) bool) {
-			for _, v := range series {
-				if !yield(float64(v) - mean) {
-					return
-				}
-			}
-		})
+		k := e.scaleOf(c, p, sum, maxDev(series, mean))
 		sf := math.Ldexp(1, k) // a power of two: exact (float32 samples keep k in range)
 		for i, v := range series {
 			f[i] = float32((float64(v) - mean) * sf)
@@ -899,13 +898,7 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 				e.shift[p] = int32(shift)
 			}
 			mean := sum / float64(g.N)
-			k := e.scaleOf(c, p, sum, func(yield func(float64) bool) {
-				for _, v := range s[:g.N] {
-					if !yield(v - mean) {
-						return
-					}
-				}
-			})
+			k := e.scaleOf(c, p, sum, maxDev(s[:g.N], mean))
 			switch {
 			case k == 0:
 				for i, v := range s[:g.N] {
