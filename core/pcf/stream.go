@@ -89,9 +89,11 @@ func (g Geometry) StreamPieces(band int) [][2]int {
 }
 
 // StreamBytes is the memory Stream needs besides its input rows: the
-// spectra of SpectraRows(band) rows, the ring of output rows and the sums.
+// spectra of SpectraRows(band) rows, the ring of output rows, and per
+// pixel the sums and normalisations (8 bytes each per channel) and the
+// series' scaling (4 bytes, engine.shift).
 func (g Geometry) StreamBytes(band int) int64 {
-	return g.SpectraBytesBand(band) + g.streamOutRows(band)*g.OutRowBytes() + int64(g.H)*int64(g.W)*8*2*int64(g.channels())
+	return g.SpectraBytesBand(band) + g.streamOutRows(band)*g.OutRowBytes() + int64(g.H)*int64(g.W)*(8*2*int64(g.channels())+4)
 }
 
 // OutRowBytes is the bytes of one row of the output.
