@@ -82,6 +82,18 @@ func TestKeyScaledSeries(t *testing.T) {
 	}
 }
 
+// runSpec opens the job of s (failing the test if it cannot), runs it
+// and closes it.
+func runSpec(t *testing.T, s Spec) (Summary, error) {
+	t.Helper()
+	j, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	return j.Run(t.Context())
+}
+
 // specKey is the key of the job s opens.
 func specKey(t *testing.T, s Spec) string {
 	t.Helper()
@@ -282,12 +294,7 @@ func TestRunFailsWhenInputChangesWhileRead(t *testing.T) {
 			os.Chtimes(in, st.ModTime(), st.ModTime())
 			return true
 		}
-		j, err := Open(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = j.Run(t.Context())
-		j.Close()
+		_, err := runSpec(t, s)
 		if !changed {
 			t.Fatalf("%s: no %q progress", c.engine, c.phase)
 		}
@@ -380,12 +387,7 @@ func TestInputStatusOnlyChanged(t *testing.T) {
 				}
 				return true
 			}
-			j, err := Open(s)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer j.Close()
-			sum, err := j.Run(t.Context())
+			sum, err := runSpec(t, s)
 			if err != nil {
 				t.Fatalf("%s: %v (phases %v)", engine, err, phases)
 			}
@@ -454,12 +456,7 @@ func TestInputRewrittenDuringWork(t *testing.T) {
 			}
 			return true
 		}
-		j, err := Open(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum, err := j.Run(t.Context())
-		j.Close()
+		sum, err := runSpec(t, s)
 		if !done || !errors.Is(err, source.ErrChanged) {
 			t.Errorf("%s: rewritten during the work (%v): %v, want source.ErrChanged", engine, done, err)
 		}
@@ -491,14 +488,7 @@ func TestCopiedInputChangedDuringWork(t *testing.T) {
 	if err := os.WriteFile(ref.Input.Path, orig, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	run := func(s Spec) (Summary, error) {
-		j, err := Open(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer j.Close()
-		return j.Run(t.Context())
-	}
+	run := func(s Spec) (Summary, error) { return runSpec(t, s) }
 	if _, err := run(ref); err != nil {
 		t.Fatal(err)
 	}
@@ -619,20 +609,15 @@ func TestResultFromBeforeNumerics(t *testing.T) {
 	s := DefaultSpec()
 	s.Input.Path, s.Output = writeInput(t, dir, 3), filepath.Join(dir, "out.npy")
 	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
-	run := func() (Summary, string) {
+	run := func() Summary {
 		t.Helper()
-		j, err := Open(s)
+		sum, err := runSpec(t, s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer j.Close()
-		sum, err := j.Run(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sum, j.Key()
+		return sum
 	}
-	if sum, _ := run(); sum.AlreadyComplete {
+	if sum := run(); sum.AlreadyComplete {
 		t.Fatal("first run already complete")
 	}
 	first, err := os.ReadFile(s.Output)
@@ -666,7 +651,7 @@ func TestResultFromBeforeNumerics(t *testing.T) {
 	if err := os.WriteFile(side, bytes.ReplaceAll(b, []byte(key), []byte(oldKey)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if sum, _ := run(); sum.AlreadyComplete {
+	if sum := run(); sum.AlreadyComplete {
 		t.Error("a result from before the numerics revision taken as already complete")
 	}
 	again, _ := os.ReadFile(s.Output)
@@ -676,7 +661,7 @@ func TestResultFromBeforeNumerics(t *testing.T) {
 	if b, _ := os.ReadFile(side); !bytes.Contains(b, []byte(key)) || bytes.Contains(b, []byte(oldKey)) {
 		t.Errorf("sidecar after the rerun does not name the current key:\n%s", b)
 	}
-	if sum, _ := run(); !sum.AlreadyComplete {
+	if sum := run(); !sum.AlreadyComplete {
 		t.Error("the recomputed result is not complete on the next run")
 	}
 }
