@@ -127,67 +127,57 @@ func gpuEligible(data array.View, o Options) error {
 	if modes != nil {
 		return fmt.Errorf("the GPU engine computes the circle pCF with log bins only; asked for %s", strings.Join(modes, ", "))
 	}
-	if hugeSums(data) {
+	huge, tiny := extremeSeries(data, o)
+	if huge {
 		return errors.New("float64 samples so large that a pixel's sum can overflow: the CPU engine scales such series first (seriesSum), the GPU kernels do not")
 	}
-	if tinySeries(data, o) {
+	if tiny {
 		return errors.New("a float64 pixel series whose samples are all below 2^-1000: the CPU engine scales such series first (seriesSum), the GPU kernels would compute its mean and deviations in the subnormal range")
 	}
 	return nil
 }
 
-// tinySeries reports whether a float64 stack has a pixel whose largest
-// |sample| over the frames used is nonzero and below 2^-1000, 22 bits
-// above float64's subnormals, where deviations from the mean lose the bits
-// a float32 transform keeps (seriesShift scales such series up; on the
-// CPU, from 2^-500). Without bleaching the frames used are the first N
-// (a larger sample after them does not lift the series); with it, all of
-// them (the corrected series are whole numbers, never tiny).
-func tinySeries(data array.View, o Options) bool {
+// extremeSeries reports, in one pass over a float64 stack, whether a
+// finite sample is so large that a pixel's sum over the frames can
+// overflow float64 (huge: |x| >= 2^1023 over the frame count), and whether
+// a pixel's largest |sample| over the frames used is nonzero and below
+// 2^-1000 (tiny: 22 bits above float64's subnormals, where deviations from
+// the mean lose the bits a float32 transform keeps). seriesShift scales
+// both on the CPU (tiny ones from 2^-500). Without bleaching the frames
+// used are the first N (a larger sample after them does not lift the
+// series); with it, all of them (the corrected series are whole numbers,
+// never tiny). Float32 and integer samples are neither.
+func extremeSeries(data array.View, o Options) (huge, tiny bool) {
 	if data.DType != array.Float64 || data.NDim() != 3 {
-		return false
+		return false, false
 	}
 	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
+	used := T
 	if o.Bleach <= 0 {
-		T = PowerOfTwoFloor(T)
+		used = PowerOfTwoFloor(T)
 	}
+	limit := math.Ldexp(1, 1023) / float64(max(T, 1))
 	m := make([]float64, H*W)
 	for t := 0; t < T; t++ {
 		for y := 0; y < H; y++ {
 			o := data.Offset + t*data.Strides[0] + y*data.Strides[1]
 			for x := 0; x < W; x++ {
-				m[y*W+x] = max(m[y*W+x], math.Abs(data.Load(o+x*data.Strides[2])))
+				a := math.Abs(data.Load(o + x*data.Strides[2]))
+				if a >= limit && !math.IsInf(a, 0) {
+					return true, false
+				}
+				if t < used {
+					m[y*W+x] = max(m[y*W+x], a)
+				}
 			}
 		}
 	}
 	for _, v := range m {
 		if v > 0 && v < 0x1p-1000 {
-			return true
+			return false, true
 		}
 	}
-	return false
-}
-
-// hugeSums reports whether a float64 stack has a finite sample so large
-// that a pixel's sum over the frames can overflow float64 (|x| >= 2^1023
-// over the frame count); float32 and integer samples never do.
-func hugeSums(data array.View) bool {
-	if data.DType != array.Float64 || data.NDim() != 3 {
-		return false
-	}
-	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
-	limit := math.Ldexp(1, 1023) / float64(max(T, 1))
-	for t := 0; t < T; t++ {
-		for y := 0; y < H; y++ {
-			o := data.Offset + t*data.Strides[0] + y*data.Strides[1]
-			for x := 0; x < W; x++ {
-				if a := math.Abs(data.Load(o + x*data.Strides[2])); a >= limit && !math.IsInf(a, 0) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return false, false
 }
 
 // gpuTiles splits an oh x ow output into tiles whose blocks (tile plus a

@@ -719,7 +719,7 @@ func (e *engine) scaleOf(c, p int, sum, m float64) int {
 // The curves do not change: a pair's normalized correlation does not
 // depend on either series' scale, and the scaling is exact (up: always;
 // down: but for samples 2^-958 times smaller than the largest, which the
-// sums round away anyway). hugeSums and tinySeries keep such series off
+// sums round away anyway). extremeSeries keeps such series off
 // the GPU, whose kernels do not scale them. A non-finite sample is left
 // alone: the sum is NaN or Inf and the pixel has no curves.
 func seriesSum(s []float64) (sum float64, k int) {
