@@ -643,25 +643,16 @@ func npyOutput(cmd, out string) error {
 	return nil
 }
 
-// newArray allocates a C-order array, refusing a size that overflows or
-// does not fit in memory (Go cannot recover from running out of memory),
-// and returns the function that releases it once it is written out: its
-// memory lies outside Go's heap (pcf.NewArray), so the collector never
-// would, and a host running commands in one process (the tests) would
-// keep every command's arrays.
-func newArray(what string, dt array.DType, shape []int) (array.View, func(), error) {
-	return pcf.NewArray(what, dt, shape)
-}
-
 // loadStack copies the source into memory as one (T, H, W) array and
 // returns it with the frames' checksum (ooc.FramesCRC's). The copy is
 // guarded: an input truncated or replaced while it is read gives an error
 // naming it, not SIGBUS (the workers that use the array never touch the
-// mapped file). free releases the array (newArray).
+// mapped file). free releases the array (pcf.NewArray), whose memory lies
+// outside Go's heap: the collector never would.
 func loadStack(src source.Source) (v array.View, crc uint32, free func(), err error) {
 	T, H, W := src.Shape()
 	dt := src.DType()
-	v, free, err = newArray("the input stack", dt, []int{T, H, W})
+	v, free, err = pcf.NewArray("the input stack", dt, []int{T, H, W})
 	if err != nil || H == 0 || W == 0 { // (no pixel: nothing to read, however many frames)
 		return v, 0, free, err
 	}
@@ -787,7 +778,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		dt = array.Uint16
 	}
 	shape := []int{T - 2**f, H, W}
-	res, free, err := newArray("the corrected stack", dt, shape)
+	res, free, err := pcf.NewArray("the corrected stack", dt, shape)
 	if err != nil {
 		return err
 	}
@@ -866,7 +857,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	shape := []int{o.Frames, o.Size, o.Size}
-	res, free, err := newArray("the simulated stack", array.Uint16, shape)
+	res, free, err := pcf.NewArray("the simulated stack", array.Uint16, shape)
 	if err != nil {
 		return fmt.Errorf("--frames %d, --size %d: %w", o.Frames, o.Size, err)
 	}
@@ -987,7 +978,7 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		dt = array.Int32
 	}
 	shape := []int{f.Shape[0] + k.Shape[0] - 1, f.Shape[1] + k.Shape[1] - 1}
-	res, free, err := newArray("the convolution", dt, shape)
+	res, free, err := pcf.NewArray("the convolution", dt, shape)
 	if err != nil {
 		return err
 	}
