@@ -682,7 +682,8 @@ func maxDev[T float32 | float64](s []T, mean float64) float64 {
 
 // scaleOf returns k such that the deviations of pixel p, whose largest
 // magnitude is m (maxDev), times 2**k have their largest magnitude in
-// [0.5, 1) (a constant series: its mean), and records the pixel's normalisation sum*2**k. Scaling by a power of two is exact, so G (a
+// [0.5, 1) (a constant series: its mean), and records the pixel's
+// normalisation sum*2**k. Scaling by a power of two is exact, so G (a
 // ratio) does not depend on the data's scale. A pixel with a non-finite
 // sum is not scaled; its curves are NaN (see usable).
 func (e *engine) scaleOf(c, p int, sum, m float64) int {
