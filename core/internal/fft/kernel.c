@@ -313,20 +313,71 @@ sum2_512(const float *restrict z, int a, int b, double *s1, double *s2) {
 }
 
 IPCF_BINS2(bins2_512, sum2_512, __attribute__((target("avx512f"))))
+
+// sum2_256 is sum2 with acc[4v .. 4v+3] in register v, kept in registers
+// through the tail (lanes 0 and 1 of v0, one packed addition per complex
+// value) and the tree: sum2 as compiled spilled and zeroed the 32
+// accumulators in memory on every call, 60 calls a unit, most of them for
+// bins of fewer than 16 values.
+__attribute__((target("avx2"))) static inline __attribute__((always_inline)) void
+sum2_256(const float *restrict z, int a, int b, double *s1, double *s2) {
+	__m256d v0 = _mm256_setzero_pd(), v1 = v0, v2 = v0, v3 = v0, v4 = v0, v5 = v0, v6 = v0, v7 = v0;
+	int t = a;
+	for (; t + IPCF_NACC / 2 <= b; t += IPCF_NACC / 2) {
+		const float *p = z + 2 * t;
+		v0 = _mm256_add_pd(v0, _mm256_cvtps_pd(_mm_loadu_ps(p)));
+		v1 = _mm256_add_pd(v1, _mm256_cvtps_pd(_mm_loadu_ps(p + 4)));
+		v2 = _mm256_add_pd(v2, _mm256_cvtps_pd(_mm_loadu_ps(p + 8)));
+		v3 = _mm256_add_pd(v3, _mm256_cvtps_pd(_mm_loadu_ps(p + 12)));
+		v4 = _mm256_add_pd(v4, _mm256_cvtps_pd(_mm_loadu_ps(p + 16)));
+		v5 = _mm256_add_pd(v5, _mm256_cvtps_pd(_mm_loadu_ps(p + 20)));
+		v6 = _mm256_add_pd(v6, _mm256_cvtps_pd(_mm_loadu_ps(p + 24)));
+		v7 = _mm256_add_pd(v7, _mm256_cvtps_pd(_mm_loadu_ps(p + 28)));
+	}
+	// The tail into acc[0] and acc[1], in order.
+	__m128d lo = _mm256_castpd256_pd128(v0);
+	for (; t < b; t++)
+		lo = _mm_add_pd(lo, _mm_cvtps_pd(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(z + 2 * t)))));
+	v0 = _mm256_insertf128_pd(v0, lo, 0);
+	// The tree: w = 16, 8, 4 (acc[j] += acc[j + w] for j < w), then 2.
+	v0 = _mm256_add_pd(v0, v4);
+	v1 = _mm256_add_pd(v1, v5);
+	v2 = _mm256_add_pd(v2, v6);
+	v3 = _mm256_add_pd(v3, v7);
+	v0 = _mm256_add_pd(v0, v2);
+	v1 = _mm256_add_pd(v1, v3);
+	v0 = _mm256_add_pd(v0, v1);
+	lo = _mm_add_pd(_mm256_castpd256_pd128(v0), _mm256_extractf128_pd(v0, 1));
+	*s1 = _mm_cvtsd_f64(lo);
+	*s2 = _mm_cvtsd_f64(_mm_unpackhi_pd(lo, lo));
+}
+
+IPCF_BINS2(bins2_256, sum2_256, __attribute__((target("avx2"))))
 #endif
+
+// ipcf_bin_sums is the bin sums of ipcf_pair2 on the transform's output
+// z (f2 and w2 are NULL for one pair), on the code path the level picks.
+void ipcf_bin_sums(const float *z, int n, const int *bins, int nb, double *f1, double *w1, double *f2, double *w2) {
+#ifdef IPCF_SIMD
+	int level = build_force >= 0 ? build_force : simd_level();
+	if (level == 2) {
+		bins2_512(z, n, bins, nb, f1, w1, f2, w2);
+		return;
+	}
+	if (level == 1) {
+		bins2_256(z, n, bins, nb, f1, w1, f2, w2);
+		return;
+	}
+#endif
+	bins2(z, n, bins, nb, f1, w1, f2, w2);
+}
 
 void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, const float *b2,
                 float *zin, float *zout, int n, const int *bins, int nb,
                 double *f1, double *w1, double *f2, double *w2) {
 	build(a1, b1, a2, b2, zin, n);
 	fftwf_execute_dft((fftwf_plan)plan, (fftwf_complex *)zin, (fftwf_complex *)zout);
-#ifdef IPCF_SIMD
-	if ((build_force >= 0 ? build_force : simd_level()) == 2) {
-		bins2_512(zout, n, bins, nb, f1, w1, a2 ? f2 : 0, a2 ? w2 : 0);
-		return;
-	}
-#endif
-	bins2(zout, n, bins, nb, f1, w1, a2 ? f2 : 0, a2 ? w2 : 0);
+	ipcf_bin_sums(zout, n, bins, nb, f1, w1, a2 ? f2 : 0, a2 ? w2 : 0);
 }
 
 // ipcf_pairs runs ipcf_pair2 over nunits units of one or two pairs. Unit u

@@ -62,8 +62,8 @@ func HasWisdom(n int) bool {
 }
 
 // buildLevel forces the code paths that pack Z and sum the bins (-1: the
-// best the CPU has; 0: the reference, 1: AVX2 packing, 2: AVX-512F packing
-// and bin sums) and returns the one that will run. Tests use it; every path
+// best the CPU has; 0: the reference, 1: AVX2, 2: AVX-512F packing and
+// bin sums) and returns the one that will run. Tests use it; every path
 // gives bitwise the same results.
 func buildLevel(level int) int { return int(C.ipcf_build_level(C.int(level))) }
 
@@ -136,6 +136,17 @@ func (k *PairKernel) Pairs(base []complex64, units []Unit, out []float64) {
 	}
 	C.ipcf_pairs(unsafe.Pointer(k.plan), fptr(base), &units[0], C.int(n), fptr(k.zin), fptr(k.zout),
 		C.int(k.n), &k.bins[0], C.int(nb), dptr(out))
+}
+
+// binSums runs the kernel's bin sums (on the code path buildLevel set) on
+// z as the transform's output, for tests: f2 and w2 are for z's imaginary
+// parts and nil with them for one pair; w1 may be nil.
+func binSums(z []complex64, bins []int, f1, w1, f2, w2 []float64) {
+	cb := make([]C.int, len(bins))
+	for i, b := range bins {
+		cb[i] = C.int(b)
+	}
+	C.ipcf_bin_sums(fptr(z), C.int(len(z)), &cb[0], C.int(len(bins)), dptr(f1), dptr(w1), dptr(f2), dptr(w2))
 }
 
 // transformLoop runs the kernel's complex transform iters times on copies

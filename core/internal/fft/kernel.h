@@ -3,6 +3,7 @@ void ipcf_pair2(void *plan, const float *a1, const float *b1, const float *a2, c
                 float *zin, float *zout, int n, const int *bins, int nb,
                 double *f1, double *w1, double *f2, double *w2);
 int ipcf_build_level(int level);
+void ipcf_bin_sums(const float *z, int n, const int *bins, int nb, double *f1, double *w1, double *f2, double *w2);
 int ipcf_spectra_level(int level);
 typedef struct ipcf_unit {
 	int64_t p1, q1, p2, q2; /* spectrum offsets in complex values; p2 < 0: no second pair */

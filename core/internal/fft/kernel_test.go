@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestPairKernel checks the fused kernel against per-pair Forward, direct
@@ -149,10 +150,20 @@ func TestBuildLevels(t *testing.T) {
 	defer buildLevel(-1)
 	t.Logf("code paths 0..%d", best)
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range []int{4, 8, 16, 32, 64, 1024, 16384} {
+	for i, n := range []int{4, 8, 16, 32, 64, 1024, 16384, 64, 1024, 16384} {
 		bins := []int{1, 2, n / 4, n / 2}
 		if n == 4 {
 			bins = []int{1, 2}
+		}
+		if i >= 7 {
+			// Bins of every width from 1 up, most of them not a multiple
+			// of the 16 values a vector pass takes (the engine's log bins).
+			bins = bins[:0]
+			for e, w := 0, 1; e+w < n/2; w = w*5/4 + 1 {
+				e += w
+				bins = append(bins, e)
+			}
+			bins = append(bins, n/2)
 		}
 		nb := len(bins)
 		h := n/2 + 1
@@ -189,6 +200,106 @@ func TestBuildLevels(t *testing.T) {
 					t.Fatalf("n=%d level %d: Z[%d] = %v, reference %v", n, level, i, zin[i], k.zin[i])
 				}
 			}
+		}
+	}
+}
+
+// sum2Model is the order of additions every code path of the bin sums
+// keeps (kernel.c's sum2): 32 float64 accumulators over blocks of 16
+// complex values, the remaining values into the first two, then a fixed
+// tree.
+func sum2Model(z []float32, a, b int) (float64, float64) {
+	var acc [32]float64
+	t := a
+	for ; t+16 <= b; t += 16 {
+		for j := range acc {
+			acc[j] += float64(z[2*t+j])
+		}
+	}
+	for ; t < b; t++ {
+		acc[0] += float64(z[2*t])
+		acc[1] += float64(z[2*t+1])
+	}
+	for w := 16; w >= 2; w /= 2 {
+		for j := 0; j < w; j++ {
+			acc[j] += acc[j+w]
+		}
+	}
+	return acc[0], acc[1]
+}
+
+// TestBinSumsOrder checks every code path of the bin sums against
+// sum2Model bit for bit, on values whose magnitudes span 2^-40..2^40, so
+// that the float64 sums round and any other order of additions shows; with
+// bins of every width from 1 (most not a multiple of 16).
+func TestBinSumsOrder(t *testing.T) {
+	best := buildLevel(-1)
+	defer buildLevel(-1)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{4, 64, 1000, 16384} {
+		z := Complex64s(n)
+		zf := unsafe.Slice((*float32)(unsafe.Pointer(&z[0])), 2*n)
+		for i := range zf {
+			zf[i] = float32(math.Ldexp(rng.Float64()+1, rng.IntN(81)-40))
+			if rng.IntN(2) == 0 {
+				zf[i] = -zf[i]
+			}
+		}
+		var bins []int
+		for e, w := 0, 1; e+w < n/2; w = w*5/4 + 1 {
+			e += w
+			bins = append(bins, e)
+		}
+		bins = append(bins, n/2)
+		nb := len(bins)
+		want := make([]float64, 4*nb)
+		lo := 0
+		for j, hi := range bins {
+			want[j], want[2*nb+j] = sum2Model(zf, lo, hi)
+			var b1, b2 float64
+			if lo == 0 {
+				b1, b2 = sum2Model(zf, n-hi+1, n)
+				b1 += float64(zf[0])
+				b2 += float64(zf[1])
+			} else {
+				b1, b2 = sum2Model(zf, n-hi+1, n-lo+1)
+			}
+			want[nb+j], want[3*nb+j] = b1, b2
+			lo = hi
+		}
+		inexact := 0
+		for level := 0; level <= best; level++ {
+			buildLevel(level)
+			got := make([]float64, 4*nb)
+			binSums(z, bins, got[:nb], got[nb:2*nb], got[2*nb:3*nb], got[3*nb:])
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("n=%d level %d: sum %d (bin %d) = %v, the model's order gives %v", n, level, i, i%nb, got[i], want[i])
+				}
+			}
+			// One pair: the same real-part sums, nothing else written.
+			one := make([]float64, 2*nb)
+			binSums(z, bins, one[:nb], nil, nil, nil)
+			for j := 0; j < nb; j++ {
+				if math.Float64bits(one[j]) != math.Float64bits(want[j]) || one[nb+j] != 0 {
+					t.Fatalf("n=%d level %d, one pair: bin %d = %v, want %v", n, level, j, one[j], want[j])
+				}
+			}
+		}
+		// The data make the order matter: summed in plain order, some bins differ.
+		lo = 0
+		for j, hi := range bins {
+			var s float64
+			for t := lo; t < hi; t++ {
+				s += float64(zf[2*t])
+			}
+			if s != want[j] {
+				inexact++
+			}
+			lo = hi
+		}
+		if n >= 1000 && inexact == 0 {
+			t.Fatalf("n=%d: no bin's sum depends on the order of additions; the test data do not discriminate", n)
 		}
 	}
 }

@@ -118,3 +118,44 @@ func BenchmarkPairsBuild(b *testing.B) {
 	fmt.Printf("pair kernel, n=16384, median of %d interleaved segments: reference packing %.2f us/pair, SIMD level %d %.2f us/pair (%.2fx)\n",
 		len(ref), mr, best, ms, ms/mr)
 }
+
+// BenchmarkBinSums compares the bin sums' code paths (the compiler's
+// vectorization of the reference against the SIMD one the CPU takes) on
+// one transform's output with the engine's default log bins, interleaved
+// in one process, and prints the medians per unit (two pairs, both
+// directions) and their ratio.
+func BenchmarkBinSums(b *testing.B) {
+	const n = 16384
+	z := Complex64s(n)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range z {
+		z[i] = complex(float32(rng.NormFloat64()), float32(rng.NormFloat64()))
+	}
+	nb := len(benchBins)
+	out := make([]float64, 4*nb)
+	best := buildLevel(-1)
+	defer buildLevel(-1)
+	var ref, simd []float64
+	const reps = 200
+	for b.Loop() {
+		for _, level := range []int{0, best} {
+			buildLevel(level)
+			t0 := time.Now()
+			for range reps {
+				binSums(z, benchBins, out[:nb], out[nb:2*nb], out[2*nb:3*nb], out[3*nb:])
+			}
+			us := float64(time.Since(t0).Nanoseconds()) / reps / 1e3
+			if level == 0 {
+				ref = append(ref, us)
+			} else {
+				simd = append(simd, us)
+			}
+		}
+	}
+	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	mr, ms := med(ref), med(simd)
+	b.ReportMetric(mr, "ref-us/unit")
+	b.ReportMetric(ms, "simd-us/unit")
+	fmt.Printf("bin sums, n=16384, %d bins each way, two pairs, median of %d interleaved rounds: reference %.2f us/unit, SIMD level %d %.2f us/unit (%.2fx)\n",
+		nb, len(ref), mr, best, ms, ms/mr)
+}
