@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"os"
@@ -250,6 +251,33 @@ func TestTIFFBadInput(t *testing.T) {
 		{"OME two images both here", hyper(`<OME><Image><Pixels SizeT="3"><TiffData IFD="0" PlaneCount="3"/></Pixels></Image>`+
 			`<Image><Pixels SizeT="3"><TiffData IFD="3" PlaneCount="3"/></Pixels></Image></OME>`, 6),
 			[]string{"holding 2 of its 2 images"}, 0},
+		// One channel: the TiffData must place the pages, read in file
+		// order, in time order (a series stored backwards was read forwards).
+		{"OME one channel, TiffData backwards", hyper(omeOne(3, `<TiffData IFD="0" FirstT="2"/><TiffData IFD="1" FirstT="1"/><TiffData IFD="2" FirstT="0"/>`), 3),
+			[]string{"TiffData puts plane C=0 Z=0 T=2 at IFD 0, not at 2", "file order"}, 0},
+		{"OME one channel, TiffData per plane", hyper(omeOne(3, `<TiffData IFD="0" FirstT="0" PlaneCount="1"/><TiffData IFD="1" FirstT="1"/><TiffData IFD="2" FirstT="2"/>`), 3), nil, 3},
+		{"OME one channel, z slices per plane", hyper(`<OME><Image><Pixels DimensionOrder="XYZTC" SizeC="1" SizeZ="3" SizeT="1">`+
+			`<TiffData IFD="0" FirstZ="0" PlaneCount="3"/></Pixels></Image></OME>`, 3), nil, 3},
+		{"OME one channel, TiffData IFD past the pages", hyper(omeOne(3, `<TiffData IFD="1000" FirstT="0"/>`), 3),
+			[]string{"to IFD 1000: past the file's 3 pages"}, 0},
+		{"OME one channel, TiffData plane past SizeT", hyper(omeOne(3, `<TiffData IFD="0" FirstT="7"/>`), 3),
+			[]string{"names plane C=0 Z=0 T=7 of an image of 1 channels x 1 z slices x 3 time points"}, 0},
+		{"OME one channel, PlaneCount past the planes", hyper(omeOne(3, `<TiffData IFD="0" FirstT="1" PlaneCount="3"/>`), 3),
+			[]string{"maps 3 planes from C=0 Z=0 T=1 to IFD 0"}, 0},
+		{"OME one channel, bad PlaneCount", hyper(omeOne(3, `<TiffData PlaneCount="-3"/>`), 3),
+			[]string{`TiffData with PlaneCount="-3"`}, 0},
+		// a file of a multi-file series (Micro-Manager splits long ones):
+		// it holds time points 3..5 of 6, the TiffData of the others name
+		// their own file; its pages are read in order as its series
+		{"omesplit", hyper(omeOne(6, `<TiffData IFD="0" FirstT="0" PlaneCount="3"><UUID FileName="other.tif">u</UUID></TiffData>`+
+			`<TiffData IFD="0" FirstT="3" PlaneCount="3"><UUID FileName="omesplit.tif">u</UUID></TiffData>`), 3), nil, 3},
+		{"omesplit backwards", hyper(omeOne(6, `<TiffData IFD="0" FirstT="5"><UUID FileName="omesplit_backwards.tif">u</UUID></TiffData>`+
+			`<TiffData IFD="1" FirstT="4"><UUID FileName="omesplit_backwards.tif">u</UUID></TiffData>`), 3),
+			[]string{"puts plane C=0 Z=0 T=4 at IFD 1, out of the order of plane 5 at IFD 0"}, 0},
+		{"omesplit before its planes", hyper(omeOne(6, `<TiffData IFD="1" FirstT="0"/>`), 3),
+			[]string{"put its 3 pages at planes -1 to 1 of an image of 6"}, 0},
+		{"omesplit past its planes", hyper(omeOne(6, `<TiffData IFD="0" FirstT="4" PlaneCount="2"/>`), 3),
+			[]string{"put its 3 pages at planes 4 to 6 of an image of 6"}, 0},
 		{"OME image of fewer planes than pages", hyper(`<OME><Image><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image></OME>`, 6),
 			[]string{"1 channels x 1 z slices x 3 time points holds 6 pages"}, 0},
 		{"ImageJ signed 16-bit", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=0\nc0=-32768.0\nc1=1.0\nvunit=Gray Value\n", 3),
@@ -284,6 +312,12 @@ func TestTIFFBadInput(t *testing.T) {
 			checkError(t, err, append([]string{path}, c.want...)...)
 		})
 	}
+}
+
+// omeOne is the OME-XML of one image of one channel and t time points
+// holding tiffData.
+func omeOne(t int, tiffData string) string {
+	return fmt.Sprintf(`<OME><Image ID="Image:0"><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="%d">%s</Pixels></Image></OME>`, t, tiffData)
 }
 
 func srcH(s Source) int { _, h, _ := s.Shape(); return h }

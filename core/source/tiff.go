@@ -617,7 +617,7 @@ var (
 	omeTiffData = regexp.MustCompile(`<(?:[\w.-]+:)?TiffData\b([^>]*)>`)
 	// a TiffData element with its content (a UUID naming the file)
 	omeTiffDataFull = regexp.MustCompile(`(?s)<(?:[\w.-]+:)?TiffData\b(?:[^>]*/>|[^>]*>.*?</(?:[\w.-]+:)?TiffData\s*>)`)
-	omeAttr         = regexp.MustCompile(`\b(IFD|FirstC|FirstZ|FirstT)\s*=\s*["']([^"']*)["']`)
+	omeAttr         = regexp.MustCompile(`\b(IFD|FirstC|FirstZ|FirstT|PlaneCount)\s*=\s*["']([^"']*)["']`)
 )
 
 // planes says how a multi-channel TIFF file stores its channels: channel
@@ -671,6 +671,12 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points holds %d pages, more than its planes: not read as one time series",
 				size["C"], size["Z"], size["T"], images)
 		case size["C"] <= 1:
+			// One channel: its pages are read in file order, so the
+			// TiffData must put them in time (or z) order.
+			idx := func(at map[string]int) int { return at["FirstZ"] + at["FirstT"] }
+			if err := r.omePlaneMap(block, size, idx, images, "XYCZT"); err != nil {
+				return pl, false, err
+			}
 			continue
 		case ch < 0:
 			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first", size["C"], channelHint(size["C"]))
@@ -700,19 +706,11 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 			s *= size[string(d)]
 		}
 		// TiffData that maps a plane to an IFD must agree with the order.
-		for _, td := range omeTiffData.FindAllStringSubmatch(block, -1) {
-			at := map[string]int{}
-			for _, a := range omeAttr.FindAllStringSubmatch(td[1], -1) {
-				v, err := strconv.Atoi(a[2])
-				if err != nil || v < 0 {
-					return pl, false, r.errf("OME-TIFF TiffData with %s=%q", a[1], a[2])
-				}
-				at[a[1]] = v
-			}
-			if want := at["FirstC"]*stride['C'] + at["FirstZ"]*stride['Z'] + at["FirstT"]*stride['T']; at["IFD"] != want {
-				return pl, false, r.errf("OME-TIFF whose TiffData puts plane C=%d Z=%d T=%d at IFD %d, not at %d as DimensionOrder %s does: not supported",
-					at["FirstC"], at["FirstZ"], at["FirstT"], at["IFD"], want, order)
-			}
+		idx := func(at map[string]int) int {
+			return at["FirstC"]*stride['C'] + at["FirstZ"]*stride['Z'] + at["FirstT"]*stride['T']
+		}
+		if err := r.omePlaneMap(block, size, idx, images, order); err != nil {
+			return pl, false, err
 		}
 		pl = planes{what: "OME-TIFF", channels: size["C"], frames: size["Z"] * size["T"], cstride: stride['C'], tstride: stride['T']}
 		if size["Z"] > 1 { // z slices as time points, as in a file of one channel
@@ -721,6 +719,75 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		ok = true
 	}
 	return pl, ok, nil
+}
+
+// omePlaneMap checks the TiffData of an image (its Pixels block, of
+// size C x Z x T planes) that place planes in this file (no UUID
+// FileName, or this file's): IFD i must hold plane offset + i, planes
+// numbered by index (DimensionOrder's), for one offset, which is 0 when
+// the file holds every plane (a file of a multi-file dataset may hold a
+// later run of them). The pages are read in file order, so a series
+// stored in another order (backwards, shuffled) is refused, as are
+// TiffData naming a plane outside the image or an IFD past the pages.
+func (r *tiffReader) omePlaneMap(block string, size map[string]int, index func(map[string]int) int, images int, order string) error {
+	base := filepath.Base(r.path)
+	planes := -1 // C*Z*T, -1 beyond 2^62 (every size >= 1 here)
+	if hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"])); hi == 0 {
+		if hi, lo = bits.Mul64(lo, uint64(size["T"])); hi == 0 && lo < 1<<62 {
+			planes = int(lo)
+		}
+	}
+	offset, first := 0, true
+	firstPlane, firstIFD := 0, 0
+	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
+		if m := omeUUIDFile.FindStringSubmatch(full); m != nil && m[1] != base {
+			continue // a plane of another file
+		}
+		tag := omeTiffData.FindStringSubmatch(full)
+		if tag == nil {
+			continue
+		}
+		at := map[string]int{}
+		for _, a := range omeAttr.FindAllStringSubmatch(tag[1], -1) {
+			v, err := strconv.Atoi(a[2])
+			if err != nil || v < 0 {
+				return r.errf("OME-TIFF TiffData with %s=%q", a[1], a[2])
+			}
+			at[a[1]] = v
+		}
+		if at["FirstC"] >= size["C"] || at["FirstZ"] >= size["Z"] || at["FirstT"] >= size["T"] {
+			return r.errf("OME-TIFF whose TiffData names plane C=%d Z=%d T=%d of an image of %d channels x %d z slices x %d time points",
+				at["FirstC"], at["FirstZ"], at["FirstT"], size["C"], size["Z"], size["T"])
+		}
+		// PlaneCount: 1 by default where an IFD is named, else every page.
+		count, ok := at["PlaneCount"]
+		if _, ifd := at["IFD"]; !ok && !ifd {
+			count = images
+		} else if !ok {
+			count = 1
+		}
+		want := index(at)
+		if at["IFD"] >= images || count > images-at["IFD"] || (planes >= 0 && count > planes-want) {
+			return r.errf("OME-TIFF whose TiffData maps %d planes from C=%d Z=%d T=%d to IFD %d: past the file's %d pages or the image's planes",
+				count, at["FirstC"], at["FirstZ"], at["FirstT"], at["IFD"], images)
+		}
+		switch {
+		case planes == images && want != at["IFD"]:
+			return r.errf("OME-TIFF whose TiffData puts plane C=%d Z=%d T=%d at IFD %d, not at %d as DimensionOrder %s does: not supported (ipcf reads the pages in file order)",
+				at["FirstC"], at["FirstZ"], at["FirstT"], at["IFD"], want, order)
+		case !first && want-at["IFD"] != offset:
+			return r.errf("OME-TIFF whose TiffData puts plane C=%d Z=%d T=%d at IFD %d, out of the order of plane %d at IFD %d (planes numbered as DimensionOrder %s stores them): not supported (ipcf reads the pages in file order)",
+				at["FirstC"], at["FirstZ"], at["FirstT"], at["IFD"], firstPlane, firstIFD, order)
+		case first:
+			firstPlane, firstIFD = want, at["IFD"]
+		}
+		offset, first = want-at["IFD"], false
+	}
+	if offset < 0 || (planes >= 0 && offset > planes-images) {
+		return r.errf("OME-TIFF whose TiffData put its %d pages at planes %d to %d of an image of %d: not supported (pages that are not its planes)",
+			images, offset, offset+images-1, planes)
+	}
+	return nil
 }
 
 var omeUUIDFile = regexp.MustCompile(`<(?:[\w.-]+:)?UUID\b[^>]*\bFileName\s*=\s*["']([^"']*)["']`)
