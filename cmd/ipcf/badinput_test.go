@@ -492,6 +492,12 @@ func TestCLIBadInput(t *testing.T) {
 		{"simulate size negative", []string{"simulate", "-o", out, "--size", "-4", "--quiet"}, 2, []string{"size"}, nil},
 		{"simulate size huge", []string{"simulate", "-o", out, "--size", "3000000000", "--quiet"}, 2, []string{"size"}, nil},
 		{"simulate frames huge", []string{"simulate", "-o", out, "--frames", "9223372036854775807", "--quiet"}, 1, []string{"frames"}, nil},
+		// an infinite bleach tau was run, then refused by the metadata's JSON
+		{"simulate bleach tau inf", []string{"simulate", "-o", out, "--frames", "8", "--size", "8", "--bleach-tau", "inf", "--quiet"}, 2,
+			[]string{"bleach tau=+Inf", "finite"}, nil},
+		// the default channel width does not fit: said to be the default
+		{"simulate size 5", []string{"simulate", "-o", out, "--frames", "8", "--size", "5", "--quiet"}, 2,
+			[]string{"channel width=4", "3.536 for size 5", "--channel-width 4 is the default", "0 for no barrier"}, nil},
 		// more than the memory: said so, without pcf's advice (the out-of-core engine)
 		{"simulate frames over memory", []string{"simulate", "-o", out, "--frames", "2147483648", "--quiet"}, 1,
 			[]string{"not enough memory: the simulated stack would take 16777216 MiB"}, func(t *testing.T) {
@@ -561,6 +567,16 @@ func TestCLIBadInput(t *testing.T) {
 	}
 	if len(cases) < 100 {
 		t.Errorf("%d cases", len(cases))
+	}
+}
+
+// TestSimulateWidthGiven checks that a --channel-width given and too
+// large for --size is refused without calling it the default.
+func TestSimulateWidthGiven(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "s.npy")
+	code, msg := runCLI(t, "width given", 30*time.Second, "simulate", "-o", out, "--frames", "8", "--size", "5", "--channel-width", "4", "--quiet")
+	if code != 2 || !strings.Contains(msg, "channel width=4") || strings.Contains(msg, "default") {
+		t.Fatalf("exit %d, %q: want 2, the width named, not called the default", code, msg)
 	}
 }
 

@@ -846,6 +846,15 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if err := o.Check(); err != nil {
+		// The default channel width (4) does not fit a small --size: say
+		// that it is the default, and how to choose another.
+		widthGiven := false
+		fs.Visit(func(fl *flag.Flag) { widthGiven = widthGiven || fl.Name == "channel-width" })
+		c := o
+		c.ChannelWidth = 0
+		if cerr := c.Check(); !widthGiven && (cerr == nil || cerr.Error() != err.Error()) {
+			err = fmt.Errorf("%w (--channel-width %g is the default: pass a smaller one, or 0 for no barrier)", err, o.ChannelWidth)
+		}
 		return err
 	}
 	unlock, err := lockPlain("simulate", *out)

@@ -62,15 +62,15 @@ func (o Options) Check() error {
 	case !(o.Diffusion >= 0) || o.Diffusion > float64(o.Size):
 		return fmt.Errorf("%w: diffusion=%g, want 0..size", ErrParam, o.Diffusion)
 	case !(o.ChannelWidth >= 0) || o.ChannelWidth >= float64(o.Size)/math.Sqrt2:
-		return fmt.Errorf("%w: channel width=%g, want 0 <= width < size/sqrt(2)", ErrParam, o.ChannelWidth)
+		return fmt.Errorf("%w: channel width=%g, want 0 <= width < size/sqrt(2) (%.4g for size %d)", ErrParam, o.ChannelWidth, float64(o.Size)/math.Sqrt2, o.Size)
 	case !(o.PSFSigma > 0) || o.PSFSigma > float64(o.Size):
 		return fmt.Errorf("%w: psf sigma=%g, want > 0", ErrParam, o.PSFSigma)
 	case !(o.Brightness >= 0) || !(o.Background >= 0) || o.Brightness+o.Background > 1e4:
 		return fmt.Errorf("%w: brightness=%g, background=%g, want >= 0 and a sum <= 10000", ErrParam, o.Brightness, o.Background)
 	case !(math.Abs(o.FlowU) <= float64(o.Size)/2) || !(math.Abs(o.FlowV) <= float64(o.Size)/2):
 		return fmt.Errorf("%w: flow=(%g, %g), want |flow| <= size/2 pixels per frame", ErrParam, o.FlowU, o.FlowV)
-	case !(o.BleachTau >= 0):
-		return fmt.Errorf("%w: bleach tau=%g, want >= 0", ErrParam, o.BleachTau)
+	case !(o.BleachTau >= 0) || math.IsInf(o.BleachTau, 1):
+		return fmt.Errorf("%w: bleach tau=%g, want a finite number >= 0 (0: no bleaching)", ErrParam, o.BleachTau)
 	case o.Threads < 0:
 		return fmt.Errorf("%w: threads=%d, want >= 0", ErrParam, o.Threads)
 	}

@@ -94,6 +94,9 @@ func TestOptionErrors(t *testing.T) {
 		"diffusion": func(o *Options) { o.Diffusion = math.NaN() },
 		"channel":   func(o *Options) { o.ChannelWidth = 1000 },
 		"psf":       func(o *Options) { o.PSFSigma = 0 },
+		"bleach":    func(o *Options) { o.BleachTau = -1 },
+		"bleachinf": func(o *Options) { o.BleachTau = math.Inf(1) },
+		"bleachnan": func(o *Options) { o.BleachTau = math.NaN() },
 	} {
 		o := DefaultOptions()
 		mod(&o)
