@@ -111,12 +111,10 @@ func checkSize(name string, ss C.uint32_t, size uintptr, init string) error {
 	return nil
 }
 
-// maxThreads bounds every threads option.
-const maxThreads = 4096
-
+// checkThreads refuses a threads option outside pool.CheckThreads' range.
 func checkThreads(name string, n C.int32_t) error {
-	if n < 0 || n > maxThreads {
-		return fail(eInvalid, "%s=%d, want 0 (all cores) .. %d", name, n, maxThreads)
+	if err := pool.CheckThreads(name, int(n)); err != nil {
+		return fail(eInvalid, "%v", err)
 	}
 	return nil
 }

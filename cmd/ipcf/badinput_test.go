@@ -301,6 +301,9 @@ func TestCLIBadInput(t *testing.T) {
 		{"radius not integer", pcf(good, "--radius", "2.7"), 2, []string{"radius", "2.7"}, nil},
 		{"radius overflows int64", pcf(good, "--radius", "99999999999999999999"), 2, []string{"radius", "out of range"}, nil},
 		{"radius huge", pcf(good, "--radius", "9223372036854775807"), 2, []string{"radius=9223372036854775807"}, nil},
+		// a thread count beyond any machine's ended the Go runtime for want of memory
+		{"threads huge", pcf(good, "--threads", "99999999999"), 2, []string{"threads=99999999999", "4096"}, nil},
+		{"threads huge ooc", pcf(good, "--threads", "4097", "--engine", "ooc"), 2, []string{"threads=4097"}, nil},
 		{"radius zero", pcf(good, "--radius", "0"), 2, []string{"radius=0"}, nil},
 		{"radius negative", pcf(good, "--radius", "-3"), 2, []string{"radius=-3"}, nil},
 		{"radius too large", pcf(good, "--radius", "6"), 2, []string{"radius=6 too large"}, nil},
@@ -484,6 +487,8 @@ func TestCLIBadInput(t *testing.T) {
 		{"bleach no output", []string{"bleach", good, "--filtersize", "3"}, 2, []string{"-o", "required"}, nil},
 		{"bleach zero", []string{"bleach", good, "-o", out, "--filtersize", "0"}, 2, []string{"filtersize"}, nil},
 		{"bleach too large", []string{"bleach", good, "-o", out, "--filtersize", "40"}, 2, []string{"filtersize=40"}, nil},
+		{"bleach threads huge", []string{"bleach", good, "-o", out, "--filtersize", "3", "--threads", "99999999999"}, 2, []string{"threads=99999999999"}, nil},
+		{"simulate threads huge", []string{"simulate", "-o", out, "--frames", "8", "--size", "8", "--threads", "5000", "--quiet"}, 2, []string{"threads=5000"}, nil},
 		{"bleach overflow", []string{"bleach", good, "-o", out, "--filtersize", "9223372036854775807"}, 2, []string{"leaves no frame"}, nil},
 		{"bleach fifo", []string{"bleach", fifo, "-o", out, "--filtersize", "3"}, 1, []string{"fifo.npy", "not a regular file"}, nil},
 		{"bleach output folder", []string{"bleach", good, "-o", p("outdir.npy"), "--filtersize", "3"}, 1, []string{"outdir.npy"}, nil},

@@ -21,6 +21,7 @@ import (
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/source"
 )
 
@@ -156,8 +157,8 @@ func parseFit(args []string) (fitFlags, error) {
 	if f.given["waist"] && f.given["waist-um"] {
 		return f, usageError{"fit: give --waist (pixels) or --waist-um (micrometres), not both"}
 	}
-	if f.threads < 0 {
-		return f, usageError{fmt.Sprintf("fit: --threads %d: want >= 0", f.threads)}
+	if err := pool.CheckThreads("--threads", f.threads); err != nil {
+		return f, usageError{"fit: " + err.Error()}
 	}
 	if err := checkSigmaFlags(f); err != nil {
 		return f, err

@@ -22,8 +22,8 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 		return fmt.Errorf("%w: data and out must be 3-D (time, rows, columns), got %d and %d dimensions", ErrParam, data.NDim(), out.NDim())
 	}
 	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
-	if threads < 0 {
-		return fmt.Errorf("%w: threads=%d, want >= 0 (0: all cores)", ErrParam, threads)
+	if err := pool.CheckThreads("threads", threads); err != nil {
+		return fmt.Errorf("%w: %w", ErrParam, err)
 	}
 	if err := Check(T, filtersize, mean); err != nil {
 		return err

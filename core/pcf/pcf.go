@@ -263,8 +263,8 @@ func Plan(shape []int, o Options) (Geometry, error) {
 	if o.Bins != Multitau && o.Nbins < 2 {
 		return g, fmt.Errorf("%w: nbins=%d, want >= 2", ErrParam, o.Nbins)
 	}
-	if o.Threads < 0 {
-		return g, fmt.Errorf("%w: threads=%d, want >= 0", ErrParam, o.Threads)
+	if err := pool.CheckThreads("threads", o.Threads); err != nil {
+		return g, fmt.Errorf("%w: %w", ErrParam, err)
 	}
 	if o.NoSmooth && o.Smooth != 0 {
 		return g, fmt.Errorf("%w: smooth=%g with smoothing off", ErrParam, o.Smooth)

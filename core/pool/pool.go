@@ -38,11 +38,27 @@ func FaultAddr(err error) (uintptr, bool) {
 	return 0, false
 }
 
+// MaxThreads bounds every threads option (the C ABI's, the commands',
+// the engines'): engines keep scratch slots per thread, and a count far
+// beyond any machine's (--threads 99999999999) ended the Go runtime for
+// want of memory.
+const MaxThreads = 4096
+
+// CheckThreads returns an error naming the option name unless n is a
+// valid thread count: 0 (all cores) to MaxThreads. Callers wrap it with
+// their own parameter error.
+func CheckThreads(name string, n int) error {
+	if n < 0 || n > MaxThreads {
+		return fmt.Errorf("%s=%d, want 0 (all cores) .. %d", name, n, MaxThreads)
+	}
+	return nil
+}
+
 // Threads returns the worker count for a requested count: n itself if
-// n > 0, otherwise GOMAXPROCS.
+// n > 0 (at most MaxThreads), otherwise GOMAXPROCS.
 func Threads(n int) int {
 	if n > 0 {
-		return n
+		return min(n, MaxThreads)
 	}
 	return runtime.GOMAXPROCS(0)
 }

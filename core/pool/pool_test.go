@@ -3,6 +3,8 @@ package pool
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -85,5 +87,27 @@ func TestFinalProgressCancels(t *testing.T) {
 		func(done, total int) bool { return done < total })
 	if !errors.Is(err, ErrCancelled) {
 		t.Fatalf("err = %v, want ErrCancelled from the final progress call", err)
+	}
+}
+
+// TestCheckThreads checks the one range of every threads option, and that
+// Threads never hands out more workers than it allows.
+func TestCheckThreads(t *testing.T) {
+	for _, n := range []int{0, 1, 2, MaxThreads} {
+		if err := CheckThreads("threads", n); err != nil {
+			t.Errorf("%d: %v", n, err)
+		}
+	}
+	for _, n := range []int{-1, MaxThreads + 1, 99999999999} {
+		err := CheckThreads("--threads", n)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("--threads=%d, want 0 (all cores) .. %d", n, MaxThreads)) {
+			t.Errorf("%d: %v", n, err)
+		}
+	}
+	if got := Threads(99999999999); got != MaxThreads {
+		t.Errorf("Threads(99999999999) = %d, want %d", got, MaxThreads)
+	}
+	if got := Threads(3); got != 3 {
+		t.Errorf("Threads(3) = %d", got)
 	}
 }

@@ -71,8 +71,9 @@ func (o Options) Check() error {
 		return fmt.Errorf("%w: flow=(%g, %g), want |flow| <= size/2 pixels per frame", ErrParam, o.FlowU, o.FlowV)
 	case !(o.BleachTau >= 0) || math.IsInf(o.BleachTau, 1):
 		return fmt.Errorf("%w: bleach tau=%g, want a finite number >= 0 (0: no bleaching)", ErrParam, o.BleachTau)
-	case o.Threads < 0:
-		return fmt.Errorf("%w: threads=%d, want >= 0", ErrParam, o.Threads)
+	}
+	if err := pool.CheckThreads("threads", o.Threads); err != nil {
+		return fmt.Errorf("%w: %w", ErrParam, err)
 	}
 	return nil
 }
