@@ -423,7 +423,10 @@ func TestCLIBadInput(t *testing.T) {
 		{"npy line scan of no column", []string{"pcf", p("line0.npy"), "-o", out, "--preset", "line", "--quiet"}, 1, []string{"line0.npy", "a (time, x) line scan of shape [64 0]: no sample"}, nil},
 		{"npy 0-d", pcf(p("scalar.npy")), 1, []string{"scalar.npy", "shape [], want 3 dimensions"}, nil},
 		{"3 frames", pcf(p("short.npy")), 2, []string{"3 frames usable"}, nil},
-		{"mask shape", pcf(good, "--mask", p("mask_small.npy")), 1, []string{"mask", "[5 5]"}, nil},
+		// a mask file that does not fit the input: an option, like a
+		// second channel of another shape (exit 2, the file named)
+		{"mask shape", pcf(good, "--mask", p("mask_small.npy")), 2, []string{"mask shape [5 5]", "mask_small.npy"}, nil},
+		{"mask shape, crop", pcf(good, "--mask", p("mask_small.npy"), "--crop", "0:8,0:8"), 2, []string{"mask shape [5 5]", "mask_small.npy", "crop 0:8,0:8"}, nil},
 		{"mask missing", pcf(good, "--mask", p("nomask.npy")), 1, []string{"nomask.npy"}, nil},
 		{"mask with a NaN", pcf(good, "--mask", p("mask_nan.npy")), 1, []string{"mask_nan.npy", "NaN at row 3, column 4"}, nil},
 		{"mask fifo", pcf(good, "--mask", fifo), 1, []string{"fifo.npy", "not a regular file"}, nil},
@@ -511,8 +514,8 @@ func TestCLIBadInput(t *testing.T) {
 				}
 			}},
 		// convolve
-		{"convolve even kernel", []string{"convolve", p("img.npy"), p("kern_even.npy"), "-o", out}, 1, []string{"kernel", "odd"}, nil},
-		{"convolve 3-D", []string{"convolve", p("img3d.npy"), p("kern.npy"), "-o", out}, 1, []string{"2-D"}, nil},
+		{"convolve even kernel", []string{"convolve", p("img.npy"), p("kern_even.npy"), "-o", out}, 1, []string{"kernel", "odd", "kern_even.npy", "img.npy"}, nil},
+		{"convolve 3-D", []string{"convolve", p("img3d.npy"), p("kern.npy"), "-o", out}, 1, []string{"2-D", "img3d.npy", "kern.npy"}, nil},
 		{"convolve missing", []string{"convolve", p("nope.npy"), p("kern.npy"), "-o", out}, 1, []string{"nope.npy"}, nil},
 		{"convolve fifo", []string{"convolve", fifo, p("kern.npy"), "-o", out}, 1, []string{"fifo.npy", "not a regular file"}, nil},
 		// plot

@@ -980,7 +980,7 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer k.Close()
 	if f.NDim() != 2 || k.NDim() != 2 {
-		return fmt.Errorf("convolve: image %v and kernel %v must be 2-D", f.Shape, k.Shape)
+		return fmt.Errorf("convolve: image %s %v and kernel %s %v must be 2-D", pos[0], f.Shape, pos[1], k.Shape)
 	}
 	dt := array.Float64
 	if f.DType.IsInteger() && k.DType.IsInteger() {
@@ -994,7 +994,8 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	defer free()
 	buf := res.Data
 	if err := conv.Convolve2DContext(ctx, res, f.View, k.View); err != nil {
-		return err
+		// The files' content (a kernel of even size): named.
+		return fmt.Errorf("convolve %s with the kernel %s: %w", pos[0], pos[1], err)
 	}
 	meta := map[string]any{"image": pos[0], "kernel": pos[1], "shape": shape, "dtype": dt.String()}
 	return writePlain("convolve", *out, dt, shape, buf, meta)

@@ -157,7 +157,7 @@ func TestBadInput(t *testing.T) {
 		{"nbins 1", []string{"pcf", good, "-o", out, "--radius", "2", "--nbins", "1"}, 2, "nbins=1"},
 		{"npoints 0", []string{"pcf", good, "-o", out, "--radius", "2", "--npoints", "0"}, 2, "npoints=0"},
 		{"fewer than 4 frames", []string{"pcf", short, "-o", out, "--radius", "2"}, 2, "3 frames usable"},
-		{"mask wrong shape", []string{"pcf", good, "-o", out, "--radius", "2", "--mask", badmask}, 1, "mask shape"},
+		{"mask wrong shape", []string{"pcf", good, "-o", out, "--radius", "2", "--mask", badmask}, 2, "mask shape"},
 		{"bad bleach mean", []string{"pcf", good, "-o", out, "--bleach-mean", "median"}, 2, "want real or floor"},
 		{"bleach too large", []string{"bleach", good, "-o", out, "--filtersize", "40"}, 2, "filtersize=40"},
 		{"bad flag", []string{"pcf", good, "-o", out, "--radius", "x"}, 2, "invalid value"},

@@ -526,8 +526,19 @@ func (j *Job) openMask(h, w int) error {
 		}
 		v = &r
 	}
+	// A mask file of another shape than the frames' is an option that
+	// does not fit the input, as a second channel of another shape is
+	// (ErrOption, naming the file); a mask array a host passed is a shape
+	// mismatch of its call.
+	shapeErr := func(format string, a ...any) error {
+		msg := fmt.Sprintf("mask shape %v", v.Shape)
+		if j.spec.Mask != "" {
+			return optErr("%s (%s)%s", msg, j.spec.Mask, fmt.Sprintf(format, a...))
+		}
+		return fmt.Errorf("%w: %s%s", pcf.ErrShape, msg, fmt.Sprintf(format, a...))
+	}
 	if v.NDim() != 2 {
-		return fmt.Errorf("%w: mask shape %v, want (rows, columns) (or (columns,) for a line scan)", pcf.ErrShape, v.Shape)
+		return shapeErr(", want (rows, columns) (or (columns,) for a line scan)")
 	}
 	// Checked whole, before a crop: the position named is the file's.
 	if err := pcf.CheckMaskValues(*v); err != nil {
@@ -548,9 +559,9 @@ func (j *Job) openMask(h, w int) error {
 	}
 	if v.Shape[0] != h || v.Shape[1] != w {
 		if H, W, _, _ := source.Frame(j.src); H != h || W != w {
-			return fmt.Errorf("%w: mask shape %v: want the crop's %dx%d (crop %s) or the whole frame's %dx%d", pcf.ErrShape, v.Shape, h, w, j.spec.Input.Crop, H, W)
+			return shapeErr(": want the crop's %dx%d (crop %s) or the whole frame's %dx%d", h, w, j.spec.Input.Crop, H, W)
 		}
-		return fmt.Errorf("%w: mask shape %v, the input frames are %dx%d", pcf.ErrShape, v.Shape, h, w)
+		return shapeErr(", the input frames are %dx%d", h, w)
 	}
 	// A contiguous float64 copy: owned by the job, hashed for the key.
 	buf := make([]byte, h*w*8)
