@@ -715,7 +715,7 @@ func TestToolkitLineScanMask(t *testing.T) {
 		t.Errorf("line scan masks (columns,) and (1, columns): equal to the library's result: %v, %v", bytes.Equal(got1, want), bytes.Equal(got2, want))
 	}
 	code, msg := runCLI(t, "image", time.Minute, "pcf", d.a, "-o", p("img.npy"), "--mask", p("m1.npy"), "--quiet")
-	if code != 1 || !strings.Contains(msg, "want (rows, columns)") {
-		t.Errorf("a 1-D mask of an image: exit %d: %s, want 1 and the shape wanted", code, msg)
+	if code != 2 || !strings.Contains(msg, "want (rows, columns)") || !strings.Contains(msg, "m1.npy") {
+		t.Errorf("a 1-D mask of an image: exit %d: %s, want 2 (a mask file that does not fit the input), the file and the shape wanted", code, msg)
 	}
 }
