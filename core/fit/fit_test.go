@@ -541,3 +541,38 @@ func TestFittedCount(t *testing.T) {
 		t.Errorf("Fitted(32) with 40 left out = %d, want -8", n)
 	}
 }
+
+// TestSlowDiffusionUnbracketed checks that pcf1d fits of exact model
+// curves whose peak lies beyond the delays (slow diffusion, far offsets)
+// or that are constant (D = 0) find the true parameters: their guess of D
+// read the last delay as the peak and the fit converged, status 0, in a
+// local minimum (D = 0.0176 for 1e-4 at d = 5, chi-square 4 times the
+// curve's largest value squared).
+func TestSlowDiffusionUnbracketed(t *testing.T) {
+	var tau []float64 // multi-tau delays, m = 8, 4096 frames: 0..1792
+	for lvl, step := 0, 1.0; len(tau) < 40; lvl, step = lvl+1, step*2 {
+		n, t0 := 4, 0.0
+		if lvl == 0 {
+			n = 8
+		} else {
+			t0 = tau[len(tau)-1] + step
+		}
+		for i := 0; i < n && len(tau) < 40; i++ {
+			tau = append(tau, t0+float64(i)*step)
+		}
+	}
+	for _, c := range []struct{ d, D float64 }{{5, 1e-4}, {6, 1e-5}, {8, 1e-4}, {4, 0}, {3, 0}} {
+		m := PCF1D{W: 2, Dist: c.d}
+		y := make([]float64, len(tau))
+		for i, tt := range tau {
+			q := 4*c.D*tt + 4
+			y[i] = float64(float32(0.05 * 4 / q * math.Exp(-c.d*c.d/q)))
+		}
+		r := NewFitter(DefaultOptions(m)).Fit(m, tau, y, nil)
+		dc, d := r.P()[0], r.P()[1]
+		okD := math.Abs(d-c.D) <= 1e-4*c.D || (c.D == 0 && d == 0)
+		if math.Abs(dc-0.05) > 1e-4*0.05 || !okD || r.Status == Failed || r.Status == MaxIter {
+			t.Errorf("d=%g D=%g: fitted DC=%g D=%g, status %v, chi-square %g", c.d, c.D, dc, d, r.Status, r.ChiSq)
+		}
+	}
+}

@@ -174,6 +174,8 @@ type Fitter struct {
 	jac, jt   []float64
 	gbuf, col []float64 // joint guesses
 	sm        []float64 // the curves averaged over 5 points (retry)
+	dscale    float64   // not 0: the start's D is the guess's times it (spreadStarts)
+	probe     bool      // run returns the start's chi-square only (spreadStarts)
 	pf, pg    [MaxParams]float64
 	gy        []float64 // not nil: the values the models' guesses read (retry)
 	sc        float64   // the scale run divided the points by (scale)
@@ -252,21 +254,24 @@ func (ft *Fitter) FitJoint(ms []Model, tau []float64, ys, sigmas [][]float64) Re
 	return r
 }
 
-// retry fits once more from a second start when the fit did not converge
-// (at a bound, out of iterations, failed), and keeps the better fit (the
-// lower chi-square). The models' guesses read a curve's highest point,
-// and a noisy point far from the peak can be it (the fit then slides to D = 0, chi-square 605 where 64
-// was there); the second start is the guess from the curves averaged
-// over 5 points, and when weighted (1/sigma^2) divided by the mean's
-// error: the peak that stands out of the noise. A fit that converged
-// from the first start is kept as it is.
+// retry fits again from other starts where the first fit may have
+// stopped short of the best: once from the curves averaged over 5 points
+// when it did not converge (smoothedStart), then from starts spread over
+// D when the fit leaves much of the curves unexplained (spreadStarts).
+// It keeps the fit with the lowest chi-square.
 func (ft *Fitter) retry(r *Result) {
-	if ft.o.Guess != nil || r.Status == Converged {
+	if ft.o.Guess != nil {
 		return
 	}
-	np := r.NParams
-	// run scaled the points by ft.sc: back to the curves as loaded, so that
-	// the second run scales them the same way
+	if r.Status != Converged {
+		ft.smoothedStart(r)
+	}
+	ft.spreadStarts(r)
+}
+
+// unscale undoes run's scaling of the points (ft.sc), so that the next
+// run scales them the same way.
+func (ft *Fitter) unscale() {
 	if ft.sc != 1 && ft.sc != 0 {
 		for i := range ft.y {
 			ft.y[i] *= ft.sc
@@ -276,6 +281,39 @@ func (ft *Fitter) retry(r *Result) {
 		}
 		ft.sc = 1
 	}
+}
+
+// sumSquares is the curves' weighted sum of squares (the chi-square of
+// the model 0), on the points as loaded.
+func (ft *Fitter) sumSquares() float64 {
+	var ss float64
+	for i, v := range ft.y {
+		w := 1.0
+		if ft.weighted {
+			w = ft.w[i]
+		}
+		ss += w * v * v
+	}
+	return ss
+}
+
+// better reports whether r2 replaces r: a usable fit whose chi-square is
+// lower by more than rounding (a millionth of the curves' own sum of
+// squares ss: two exact fits differ by noise).
+func better(r2, r *Result, ss float64) bool {
+	return r2.Status != Failed && (r.Status == Failed || r2.ChiSq < r.ChiSq-1e-6*ss)
+}
+
+// smoothedStart fits once more from a second start when the fit did not
+// converge (at a bound, out of iterations, failed), and keeps the better
+// fit. The models' guesses read a curve's highest point, and a noisy
+// point far from the peak can be it (the fit then slides to D = 0,
+// chi-square 605 where 64 was there); the second start is the guess from
+// the curves averaged over 5 points, and when weighted (1/sigma^2)
+// divided by the mean's error: the peak that stands out of the noise.
+func (ft *Fitter) smoothedStart(r *Result) {
+	np := r.NParams
+	ft.unscale()
 	ft.sm = grow(ft.sm, len(ft.y))
 	for _, s := range ft.segs {
 		for i := s.lo; i < s.hi; i++ {
@@ -299,24 +337,87 @@ func (ft *Fitter) retry(r *Result) {
 	if ft.pf == ft.pg {
 		return // the same start: the same fit
 	}
-	// Better by more than rounding: chi-square lower by a millionth of
-	// the curves' own sum of squares (two exact fits differ by noise),
-	// taken before run scales the points again.
-	var scale float64
-	for i, v := range ft.y {
-		w := 1.0
-		if ft.weighted {
-			w = ft.w[i]
-		}
-		scale += w * v * v
-	}
-	ft.gy = ft.sm // the start from the averaged curves, the amplitude set as for the first
+	ss := ft.sumSquares() // before run scales the points again
+	ft.gy = ft.sm         // the start from the averaged curves, the amplitude set as for the first
 	r2 := Result{NParams: np}
 	ft.run(&r2)
 	ft.gy = nil
-	if r2.Status != Failed && (r.Status == Failed || r2.ChiSq < r.ChiSq-1e-6*scale) {
+	if better(&r2, r, ss) {
 		*r = r2
 	}
+}
+
+// unbracketed reports whether a curve's largest value is its last point
+// or all its values are equal: its peak, if any, is beyond the delays
+// fitted, and the guess of D that reads it may lie far from the fit.
+func (ft *Fitter) unbracketed() bool {
+	for _, s := range ft.segs {
+		y := ft.y[s.lo:s.hi]
+		if len(y) == 0 {
+			continue
+		}
+		top, flat := 0, true
+		for i, v := range y {
+			if v > y[top] {
+				top = i
+			}
+			flat = flat && v == y[0]
+		}
+		if flat || top == len(y)-1 {
+			return true
+		}
+	}
+	return false
+}
+
+// spreadScales are the factors of the guessed D that spreadStarts tries.
+var spreadScales = [...]float64{1e-4, 1e-3, 1e-2, 1e-1, 10, 100}
+
+// spreadStarts looks at starts with the guess's D (every model's second
+// parameter) times each of spreadScales, the amplitude set by least
+// squares as for the first start, and fits again from each whose
+// chi-square is already lower than the fit's: a start in another basin.
+// It keeps the best fit. It looks only at curves whose largest value is
+// the last point fitted, or constant (unbracketed). A pCF still rising at its last delay (slow
+// diffusion, a far offset) has its peak, which the guess of D reads,
+// beyond the delays: the guess lay on the far side of a barrier, and the
+// fit converged (status 0) in a local minimum whose chi-square was 4 to 11
+// times the curve's largest value squared, where the true parameters fit
+// exactly; a constant curve (D = 0) likewise. Looking costs about a
+// fifth of a fit per start.
+func (ft *Fitter) spreadStarts(r *Result) {
+	if r.Status == Failed || r.NParams < 2 || r.ChiSq == 0 {
+		return
+	}
+	ft.unscale()
+	if !ft.unbracketed() {
+		return
+	}
+	ss := ft.sumSquares()
+	np := r.NParams
+	ft.pf = [MaxParams]float64{}
+	ft.guessFrom(np, ft.pf[:np], ft.y)
+	if d := ft.pf[1]; !(d > 0) || math.IsInf(d, 0) {
+		return
+	}
+	for _, k := range spreadScales {
+		ft.dscale = k
+		ft.probe = true
+		s := Result{NParams: np}
+		ft.run(&s)
+		ft.unscale()
+		ft.probe = false
+		if !better(&s, r, ss) {
+			continue
+		}
+		r2 := Result{NParams: np}
+		ft.run(&r2)
+		ft.unscale()
+		if better(&r2, r, ss) {
+			*r = r2
+		}
+	}
+	ft.dscale = 0
 }
 
 // begin resets the points and checks the model and options.
@@ -463,9 +564,12 @@ func (ft *Fitter) guess(np int, p []float64) {
 	}
 	if ft.gy != nil {
 		ft.guessFrom(np, p, ft.gy)
-		return
+	} else {
+		ft.guessFrom(np, p, ft.y)
 	}
-	ft.guessFrom(np, p, ft.y)
+	if ft.dscale != 0 {
+		p[1] *= ft.dscale // spreadStarts
+	}
 }
 
 // guessFrom sets p to the models' guess from the values y (ft.y, or
@@ -592,6 +696,14 @@ func (ft *Fitter) run(r *Result) {
 	if !finite(chi2) || !finiteNormal(np, &a, &g) {
 		*r = failed(*r)
 		r.N, r.DoF = n, n-nf
+		return
+	}
+	if ft.probe {
+		// spreadStarts: the start's chi-square only.
+		r.Status, r.ChiSq = Converged, chi2
+		if !ft.weighted {
+			r.ChiSq = r.ChiSq * sc * sc
+		}
 		return
 	}
 	for _, j := range free[:nf] {
