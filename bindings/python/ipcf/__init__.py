@@ -498,9 +498,10 @@ class _PhaseProgress:
 # thread waits on a lock (which a
 # signal interrupts): on Ctrl+C the main thread cancels the call's token
 # and waits until the library has returned (it must not write into arrays
-# the caller may free), then raises KeyboardInterrupt. Helper threads are
-# kept for the next call (starting a thread per call costs more than a
-# small call). Calls from other threads (dask workers, ...) run directly:
+# the caller may free), then raises KeyboardInterrupt. Up to
+# _MAX_IDLE_WORKERS helper threads are kept for the next call (starting a
+# thread per call costs more than a small call); others end when their
+# call has returned. Calls from other threads (dask workers, ...) run directly:
 # Python delivers signals to the main thread only.
 
 _IDLE_WORKERS = []  # helper threads waiting for a call
@@ -531,6 +532,8 @@ class _Worker:
     def _loop(self):
         while True:
             job = self.jobs.get()
+            if job is None:  # not kept for another call (_release_worker): the thread ends
+                return
             with job.state:
                 run = not job.aborted
                 job.started = run
@@ -558,16 +561,29 @@ def _acquire_worker():
 
 
 def _release_worker(worker):
+    """Keep worker for the next call, or end its thread when enough are
+    kept (calls left to finish after Ctrl+C start new helpers: without an
+    end, each left a thread blocked on its queue for good)."""
     if len(_IDLE_WORKERS) < _MAX_IDLE_WORKERS:
         _IDLE_WORKERS.append(worker)
+    else:
+        worker.jobs.put(None)
 
 
-def _wait(lock):
-    """Acquire lock, ignoring KeyboardInterrupt (the library must return first)."""
+def _wait_finished(job):
+    """Return once the helper has finished job's call, ignoring
+    KeyboardInterrupt (the library must return first).
+
+    It reads job.finished, which the helper sets before it releases
+    job.done: a KeyboardInterrupt raised just after acquire() returned
+    would lose the lock it took, and acquiring it again would wait for
+    good (Ctrl+C then ignored)."""
     while True:
         try:
-            if lock.acquire(timeout=0.05):
-                return
+            with job.state:
+                if job.finished:
+                    return
+            job.done.acquire(timeout=0.05)
         except KeyboardInterrupt:
             pass
 
@@ -600,7 +616,7 @@ def _run_in_helper(fn, args, token, keep):
                         job.orphan = worker is not None and not (started and token)
                 if started and not finished and token:
                     _lib.ipcf_token_cancel(token)
-                    _wait(job.done)
+                    _wait_finished(job)
                     finished = True
                 if finished and worker is not None:
                     _release_worker(worker)

@@ -781,6 +781,91 @@ def test_ctrl_c_returns_from_a_call_without_a_token():
     assert elapsed < 3, f'exited {elapsed:.2f} s after SIGINT'
 
 
+def run_python(code, timeout=120):
+    """Run code in a subprocess (it sends its own signals); return (stdout, stderr)."""
+    proc = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], capture_output=True, env=ENV, text=True,
+                          timeout=timeout)
+    return proc.stdout, proc.stderr
+
+
+def test_wait_finished_returns_with_the_lock_lost():
+    # A KeyboardInterrupt raised just after acquire() took job.done loses the
+    # lock: waiting by acquiring it again never returned, and every later
+    # Ctrl+C was swallowed (a hang). The wait reads job.finished instead.
+    job = ipcf._Job(lambda: 0, (), ())
+    with job.state:
+        job.finished = True  # the helper finished; job.done stays held
+    t = threading.Thread(target=ipcf._wait_finished, args=(job,), daemon=True)
+    t.start()
+    t.join(5)
+    assert not t.is_alive(), '_wait_finished waits for a lock nobody will release'
+
+
+def test_ctrl_c_storm_never_hangs():
+    # Ctrl+C every half millisecond while calls run, are cancelled and
+    # return: every call ends (interrupted or not) and the process exits.
+    out, err = run_python('''
+        import os, signal, threading, time, warnings, ipcf
+        warnings.simplefilter('ignore')
+        data = ipcf.simulate(frames=2048, size=24, seed=4)
+        stop = []
+        def storm():
+            while not stop:
+                time.sleep(0.0005)
+                os.kill(os.getpid(), signal.SIGINT)
+        threading.Thread(target=storm, daemon=True).start()
+        n = 0
+        t0 = time.monotonic()
+        while n < 100000:
+            try:
+                n += 1
+                if time.monotonic() - t0 > 5:
+                    break
+                ipcf.pcf(data, radius=3, npoints=8)
+            except KeyboardInterrupt:
+                pass
+        stop.append(1)
+        while True:
+            try:
+                time.sleep(0.05)
+                print('done', n, flush=True)
+                break
+            except KeyboardInterrupt:
+                pass
+    ''')
+    assert 'done' in out, (out, err[-2000:])
+
+
+def test_left_helpers_end_beyond_the_pool():
+    # Calls without a token (correlate) interrupted by Ctrl+C are left to
+    # finish in their helper threads, and the next call starts a new one:
+    # helpers beyond the pool's size end instead of waiting on their queue
+    # for good (a thread lost per interrupt before).
+    out, err = run_python('''
+        import os, signal, threading, time, numpy, ipcf
+        a = numpy.random.default_rng(0).random(1 << 19)
+        ipcf.correlate(a, a, 'linear')
+        before = len(os.listdir('/proc/self/task'))
+        for i in range(12):
+            threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT)).start()
+            try:
+                ipcf.correlate(a, a, 'linear')
+            except KeyboardInterrupt:
+                pass
+        for _ in range(100):  # the calls left behind finish
+            time.sleep(0.1)
+            helpers = [t for t in threading.enumerate() if t.name == 'ipcf-call']
+            if len(helpers) <= ipcf._MAX_IDLE_WORKERS:
+                break
+        print('helpers', len(helpers), 'threads', before, len(os.listdir('/proc/self/task')), flush=True)
+    ''')
+    line = [ln for ln in out.splitlines() if ln.startswith('helpers')]
+    assert line, (out, err[-2000:])
+    _, helpers, _, before, after = line[0].split()
+    assert int(helpers) <= ipcf._MAX_IDLE_WORKERS, line
+    assert int(after) <= int(before) + 2, line
+
+
 def test_alarm_exception_cancels_and_waits():
     # Any asynchronous exception (here a SIGALRM handler's) cancels the call
     # and waits for the library before it propagates: out is never written
