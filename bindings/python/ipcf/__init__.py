@@ -564,6 +564,8 @@ def _release_worker(worker):
     """Keep worker for the next call, or end its thread when enough are
     kept (calls left to finish after Ctrl+C start new helpers: without an
     end, each left a thread blocked on its queue for good)."""
+    if any(w is worker for w in _IDLE_WORKERS):
+        return  # released already (a Ctrl+C made the caller's cleanup run twice)
     if len(_IDLE_WORKERS) < _MAX_IDLE_WORKERS:
         _IDLE_WORKERS.append(worker)
     else:

@@ -836,6 +836,24 @@ def test_ctrl_c_storm_never_hangs():
     assert 'done' in out, (out, err[-2000:])
 
 
+def test_helper_released_twice_stays_alive(monkeypatch):
+    # A Ctrl+C between the release of a helper and the end of the caller's
+    # cleanup runs the cleanup again: a second release of a helper already
+    # in a full pool must not end its thread (the next call then waited on
+    # a queue nobody read).
+    monkeypatch.setattr(ipcf, '_IDLE_WORKERS', [])
+    a, b = ipcf._Worker(), ipcf._Worker()
+    ipcf._release_worker(a)
+    ipcf._release_worker(b)  # the pool is full
+    ipcf._release_worker(b)
+    assert ipcf._IDLE_WORKERS == [a, b]
+    job = ipcf._Job(lambda: 0, (), ())
+    b.jobs.put(job)
+    assert job.done.acquire(timeout=10), 'the helper kept in the pool no longer runs calls'
+    for w in (a, b):
+        w.jobs.put(None)
+
+
 def test_left_helpers_end_beyond_the_pool():
     # Calls without a token (correlate) interrupted by Ctrl+C are left to
     # finish in their helper threads, and the next call starts a new one:
