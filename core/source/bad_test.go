@@ -271,6 +271,15 @@ func TestTIFFBadInput(t *testing.T) {
 		// their own file; its pages are read in order as its series
 		{"omesplit", hyper(omeOne(6, `<TiffData IFD="0" FirstT="0" PlaneCount="3"><UUID FileName="other.tif">u</UUID></TiffData>`+
 			`<TiffData IFD="0" FirstT="3" PlaneCount="3"><UUID FileName="omesplit.tif">u</UUID></TiffData>`), 3), nil, 3},
+		// UUIDs without FileName (optional in the schema) name the file by
+		// the root OME element's UUID
+		{"omeuuid", hyper(`<OME UUID="urn:uuid:aaaa"><Image><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="6">`+
+			`<TiffData IFD="0" FirstT="0" PlaneCount="3"><UUID>urn:uuid:aaaa</UUID></TiffData>`+
+			`<TiffData IFD="0" FirstT="3" PlaneCount="3"><UUID>urn:uuid:bbbb</UUID></TiffData></Pixels></Image></OME>`, 3), nil, 3},
+		{"omeuuid backwards", hyper(`<OME UUID="urn:uuid:aaaa"><Image><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="3">`+
+			`<TiffData IFD="0" FirstT="2"><UUID>urn:uuid:aaaa</UUID></TiffData>`+
+			`<TiffData IFD="2" FirstT="0"><UUID>urn:uuid:aaaa</UUID></TiffData></Pixels></Image></OME>`, 3),
+			[]string{"puts plane C=0 Z=0 T=2 at IFD 0, not at 2"}, 0},
 		{"omesplit backwards", hyper(omeOne(6, `<TiffData IFD="0" FirstT="5"><UUID FileName="omesplit_backwards.tif">u</UUID></TiffData>`+
 			`<TiffData IFD="1" FirstT="4"><UUID FileName="omesplit_backwards.tif">u</UUID></TiffData>`), 3),
 			[]string{"puts plane C=0 Z=0 T=4 at IFD 1, out of the order of plane 5 at IFD 0"}, 0},

@@ -646,9 +646,13 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		return pl, false, nil
 	}
 	desc = omeText(desc)
+	root := ""
+	if m := omeRootUUID.FindStringSubmatch(desc); m != nil {
+		root = m[1]
+	}
 	pixels := omePixels.Split(desc, -1)[1:]
 	if len(pixels) > 1 {
-		if pixels, err = r.omeHeld(pixels); err != nil {
+		if pixels, err = r.omeHeld(pixels, root); err != nil {
 			return pl, false, err
 		}
 	}
@@ -674,7 +678,7 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 			// One channel: its pages are read in file order, so the
 			// TiffData must put them in time (or z) order.
 			idx := func(at map[string]int) int { return at["FirstZ"] + at["FirstT"] }
-			if err := r.omePlaneMap(block, size, idx, images, "XYCZT"); err != nil {
+			if err := r.omePlaneMap(block, root, size, idx, images, "XYCZT"); err != nil {
 				return pl, false, err
 			}
 			continue
@@ -709,7 +713,7 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		idx := func(at map[string]int) int {
 			return at["FirstC"]*stride['C'] + at["FirstZ"]*stride['Z'] + at["FirstT"]*stride['T']
 		}
-		if err := r.omePlaneMap(block, size, idx, images, order); err != nil {
+		if err := r.omePlaneMap(block, root, size, idx, images, order); err != nil {
 			return pl, false, err
 		}
 		pl = planes{what: "OME-TIFF", channels: size["C"], frames: size["Z"] * size["T"], cstride: stride['C'], tstride: stride['T']}
@@ -729,7 +733,7 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 // later run of them). The pages are read in file order, so a series
 // stored in another order (backwards, shuffled) is refused, as are
 // TiffData naming a plane outside the image or an IFD past the pages.
-func (r *tiffReader) omePlaneMap(block string, size map[string]int, index func(map[string]int) int, images int, order string) error {
+func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index func(map[string]int) int, images int, order string) error {
 	base := filepath.Base(r.path)
 	planes := -1 // C*Z*T, -1 beyond 2^62 (every size >= 1 here)
 	if hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"])); hi == 0 {
@@ -740,7 +744,7 @@ func (r *tiffReader) omePlaneMap(block string, size map[string]int, index func(m
 	offset, first := 0, true
 	firstPlane, firstIFD := 0, 0
 	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
-		if m := omeUUIDFile.FindStringSubmatch(full); m != nil && m[1] != base {
+		if !omeHeldHere(full, base, root) {
 			continue // a plane of another file
 		}
 		tag := omeTiffData.FindStringSubmatch(full)
@@ -790,7 +794,28 @@ func (r *tiffReader) omePlaneMap(block string, size map[string]int, index func(m
 	return nil
 }
 
-var omeUUIDFile = regexp.MustCompile(`<(?:[\w.-]+:)?UUID\b[^>]*\bFileName\s*=\s*["']([^"']*)["']`)
+var (
+	omeUUIDFile = regexp.MustCompile(`<(?:[\w.-]+:)?UUID\b[^>]*\bFileName\s*=\s*["']([^"']*)["']`)
+	// a UUID element's text: the file it names, when it has no FileName
+	omeUUIDText = regexp.MustCompile(`(?s)<(?:[\w.-]+:)?UUID\b[^>]*>\s*([^<]*?)\s*</(?:[\w.-]+:)?UUID\s*>`)
+	// the UUID of the file whose OME-XML this is (the root OME element's)
+	omeRootUUID = regexp.MustCompile(`<(?:[\w.-]+:)?OME\b[^>]*\bUUID\s*=\s*["']([^"']*)["']`)
+)
+
+// omeHeldHere reports whether the TiffData element td places its planes
+// in this file (named base, its OME-XML's root UUID root, "" if none):
+// TiffData without a UUID do; one whose UUID names a FileName does if it
+// is this file's; one whose UUID has no FileName (optional in the schema)
+// does if its value is this file's UUID, or when the file has none.
+func omeHeldHere(td, base, root string) bool {
+	if m := omeUUIDFile.FindStringSubmatch(td); m != nil {
+		return m[1] == base
+	}
+	if m := omeUUIDText.FindStringSubmatch(td); m != nil && root != "" {
+		return m[1] == root
+	}
+	return true
+}
 
 // omeHeld picks, of the Pixels blocks of an OME-XML that describes
 // several images (series or positions: text from each <Pixels to the
@@ -800,7 +825,7 @@ var omeUUIDFile = regexp.MustCompile(`<(?:[\w.-]+:)?UUID\b[^>]*\bFileName\s*=\s*
 // without UUID: this file). More than one image here, or images whose
 // TiffData do not tell, are refused: their pages would be read as one
 // series.
-func (r *tiffReader) omeHeld(blocks []string) ([]string, error) {
+func (r *tiffReader) omeHeld(blocks []string, root string) ([]string, error) {
 	base := filepath.Base(r.path)
 	var held []string
 	for _, b := range blocks {
@@ -809,8 +834,7 @@ func (r *tiffReader) omeHeld(blocks []string) ([]string, error) {
 			return nil, r.errf("OME-TIFF of %d images (series or positions) that does not say which are in this file: ipcf reads one time series per file; save each image to its own file", len(blocks))
 		}
 		for _, td := range tds {
-			m := omeUUIDFile.FindStringSubmatch(td)
-			if m == nil || m[1] == base {
+			if omeHeldHere(td, base, root) {
 				held = append(held, b)
 				break
 			}
