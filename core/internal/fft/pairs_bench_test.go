@@ -95,28 +95,32 @@ func BenchmarkPairs(b *testing.B) {
 // segment at a time, and prints the medians per pair and their ratio.
 func BenchmarkPairsBuild(b *testing.B) {
 	pb := newPairsBench(16384)
-	best := buildLevel(-1)
-	defer buildLevel(-1)
-	var ref, simd []float64
-	for b.Loop() {
-		for _, level := range []int{0, best} {
-			buildLevel(level)
-			t0 := time.Now()
-			pb.run()
-			us := float64(time.Since(t0).Nanoseconds()) / float64(pb.pairs) / 1e3
-			if level == 0 {
-				ref = append(ref, us)
-			} else {
-				simd = append(simd, us)
-			}
-		}
-	}
-	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
-	mr, ms := med(ref), med(simd)
+	mr, ms, rounds, best := levelMedians(b, func() float64 {
+		t0 := time.Now()
+		pb.run()
+		return float64(time.Since(t0).Nanoseconds()) / float64(pb.pairs) / 1e3
+	})
 	b.ReportMetric(mr, "ref-us/pair")
 	b.ReportMetric(ms, "simd-us/pair")
 	fmt.Printf("pair kernel, n=16384, median of %d interleaved segments: reference packing %.2f us/pair, SIMD level %d %.2f us/pair (%.2fx)\n",
-		len(ref), mr, best, ms, ms/mr)
+		rounds, mr, best, ms, ms/mr)
+}
+
+// levelMedians runs measure (a time in us) on the reference code path
+// (level 0) and the best the CPU has, interleaved once per b.Loop
+// iteration, and returns the medians, the rounds and the best level.
+func levelMedians(b *testing.B, measure func() float64) (ref, simd float64, rounds, best int) {
+	best = buildLevel(-1)
+	defer buildLevel(-1)
+	var r, s []float64
+	for b.Loop() {
+		buildLevel(0)
+		r = append(r, measure())
+		buildLevel(best)
+		s = append(s, measure())
+	}
+	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	return med(r), med(s), len(r), best
 }
 
 // BenchmarkBinSums compares the bin sums' code paths (the compiler's
@@ -133,29 +137,16 @@ func BenchmarkBinSums(b *testing.B) {
 	}
 	nb := len(benchBins)
 	out := make([]float64, 4*nb)
-	best := buildLevel(-1)
-	defer buildLevel(-1)
-	var ref, simd []float64
 	const reps = 200
-	for b.Loop() {
-		for _, level := range []int{0, best} {
-			buildLevel(level)
-			t0 := time.Now()
-			for range reps {
-				binSums(z, benchBins, out[:nb], out[nb:2*nb], out[2*nb:3*nb], out[3*nb:])
-			}
-			us := float64(time.Since(t0).Nanoseconds()) / reps / 1e3
-			if level == 0 {
-				ref = append(ref, us)
-			} else {
-				simd = append(simd, us)
-			}
+	mr, ms, rounds, best := levelMedians(b, func() float64 {
+		t0 := time.Now()
+		for range reps {
+			binSums(z, benchBins, out[:nb], out[nb:2*nb], out[2*nb:3*nb], out[3*nb:])
 		}
-	}
-	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
-	mr, ms := med(ref), med(simd)
+		return float64(time.Since(t0).Nanoseconds()) / reps / 1e3
+	})
 	b.ReportMetric(mr, "ref-us/unit")
 	b.ReportMetric(ms, "simd-us/unit")
 	fmt.Printf("bin sums, n=16384, %d bins each way, two pairs, median of %d interleaved rounds: reference %.2f us/unit, SIMD level %d %.2f us/unit (%.2fx)\n",
-		nb, len(ref), mr, best, ms, ms/mr)
+		nb, rounds, mr, best, ms, ms/mr)
 }
