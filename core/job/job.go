@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ipcf/ipcf/core/internal/fft"
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 	"io"
 	"math"
 	"os"
@@ -158,8 +159,11 @@ type Job struct {
 	format    string // see OutputFormat
 	zarr      bool   // a Zarr folder (plain or OME-Zarr): out of core only
 	inMemNeed int64
-	errs      *pcf.ErrOptions // the error bars' options (segments set), or nil
-	errPath   string          // their file (ErrorsName of the output)
+	// addressLeft is the address space left below a limit (ulimit -v) when
+	// it set the default budget, else 0.
+	addressLeft int64
+	errs        *pcf.ErrOptions // the error bars' options (segments set), or nil
+	errPath     string          // their file (ErrorsName of the output)
 }
 
 // Summary describes a finished job.
@@ -727,6 +731,9 @@ func (j *Job) outBytes() int64 {
 	return int64(g[0]) * int64(g[1]) * int64(g[2]) * int64(g[3]) * 4
 }
 
+// addressLeft is sysmem.AddressLeft (tests replace it).
+var addressLeft = sysmem.AddressLeft
+
 // chooseEngine picks the in-memory engine when its input, output and
 // spectra fit the budget (and the output is .npy), else out of core.
 func (j *Job) chooseEngine() error {
@@ -740,6 +747,20 @@ func (j *Job) chooseEngine() error {
 		// The error bars and their series, computed after the curves.
 		o := j.spec.PCF
 		j.inMemNeed += j.outBytes() + ooc.ErrorsMemory(j.geom, o, 0, 0)
+	}
+	// Below a limit of address space (ulimit -v, a batch system's h_vmem)
+	// the arrays must leave sysmem.AddressReserve of it free (fft.BigBytes
+	// refuses a mapping that would not; Go ends the process when it cannot
+	// start a thread or grow its heap): the default budget shrinks to what
+	// is left, and auto runs out of core where the arrays in memory do not
+	// fit.
+	left, limited := addressLeft()
+	room := left - sysmem.AddressReserve
+	if limited && j.spec.Memory == 0 && room < j.memory {
+		j.memory = max(room&^(16<<20-1), 16<<20)
+		j.addressLeft = left
+		j.log("the limit of address space (ulimit -v) leaves %s to this process: the memory budget is %s",
+			ooc.SizeText(left), ooc.SizeText(j.memory))
 	}
 	switch j.spec.Engine {
 	case "memory":
@@ -758,7 +779,7 @@ func (j *Job) chooseEngine() error {
 		j.engine = "ooc"
 	default:
 		j.engine = "ooc"
-		if !j.zarr && j.inMemNeed+j.inMemNeed/10 <= j.memory {
+		if !j.zarr && j.inMemNeed+j.inMemNeed/10 <= j.memory && (!limited || j.inMemNeed <= room) {
 			j.engine = "memory"
 		}
 	}
@@ -1272,6 +1293,12 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if err = j.snap.Check(); err == nil {
 		res, err = ooc.Run(ctx, j.src, out, oo)
 	}
+	if errors.Is(err, ooc.ErrBudget) && j.addressLeft > 0 {
+		// The budget is what the limit of address space left: another
+		// --memory cannot help, a larger limit can.
+		err = fmt.Errorf("%w: the limit of address space (ulimit -v) leaves %s to this process and %s of it must stay free for threads and the Go runtime: raise the limit (%v)",
+			pcf.ErrMemory, ooc.SizeText(j.addressLeft), ooc.SizeText(sysmem.AddressReserve), err)
+	}
 	if err != nil {
 		os.Remove(scratch) // only if empty: a failure before anything resumable was written
 	}
@@ -1336,8 +1363,11 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	}
 	// Fresh memory in huge pages (see fft.BigBytes): Compute writes every
 	// value, but a failed run must not publish leftovers either way.
-	res, freeRes := fft.BigZeroed(int(j.outBytes()))
+	res, freeRes, err := fft.BigZeroed(int(j.outBytes()))
 	defer freeRes()
+	if err != nil {
+		return 0, 0, pcf.MapError("the result", err)
+	}
 	rv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], res)
 	if err != nil {
 		return 0, 0, err
@@ -1352,8 +1382,11 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	if j.errs != nil {
 		// The error bars of the same data, options and mask.
 		var freeSD func()
-		sdRes, freeSD = fft.BigZeroed(int(j.outBytes()))
+		sdRes, freeSD, err = fft.BigZeroed(int(j.outBytes()))
 		defer freeSD()
+		if err != nil {
+			return 0, 0, pcf.MapError("the error bars", err)
+		}
 		sv, err := array.Contiguous(array.Float32, j.geom.OutShape[:], sdRes)
 		if err != nil {
 			return 0, 0, err
@@ -1532,7 +1565,10 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 	dt := src.DType()
 	es := dt.Size()
 	frame := H * W * es
-	buf, rel := fft.BigBytes(j.nread * frame) // written whole below
+	buf, rel, err := fft.BigBytes(j.nread * frame) // written whole below
+	if err != nil {
+		return array.View{}, 0, nil, pcf.MapError("the frames read into memory", err)
+	}
 	defer func() {
 		if err != nil {
 			rel()

@@ -25,6 +25,13 @@ func checkMemory(need int64, band int) error {
 	return nil
 }
 
+// MapError is the error of memory for what (the spectra, a result) that
+// the kernel refused to map (fft.BigBytes' error): ErrMemory, with the
+// refusal and its likely cause.
+func MapError(what string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrMemory, what, err)
+}
+
 // NewArray returns a zeroed contiguous array of dtype dt and shape for a
 // large, short-lived result or copy that is about to be written whole (the
 // CLI's corrected, simulated or convolved stacks), after CheckMemory, and
@@ -40,7 +47,10 @@ func NewArray(what string, dt array.DType, shape []int) (array.View, func(), err
 	if err := CheckMemory(what, n); err != nil {
 		return array.View{}, func() {}, err
 	}
-	b, free := fft.BigZeroed(int(n))
+	b, free, err := fft.BigZeroed(int(n))
+	if err != nil {
+		return array.View{}, free, MapError(what, err)
+	}
 	v, err := array.Contiguous(dt, shape, b)
 	if err != nil {
 		free()

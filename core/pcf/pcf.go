@@ -540,8 +540,11 @@ func (e *engine) cU16(d array.View) bool {
 // take SpectraRows(band) rows of memory instead of the image.
 func (e *engine) run(ctx context.Context) error {
 	g, o := e.g, e.o
-	band, free := e.setup()
+	band, free, err := e.setup()
 	defer free()
+	if err != nil {
+		return err
+	}
 	_, down := g.pairRows()
 	next := 0 // first row whose spectra are not computed yet
 	for y0 := 0; y0 < g.H; y0 += band {
@@ -568,8 +571,9 @@ func (e *engine) run(ctx context.Context) error {
 // setup prepares the engine's state for the CPU: the pixels to compute,
 // the point groups, the ring of spectra and the sums. It returns the band
 // of rows whose pairs are computed per pass (Options.Band) and the
-// function that frees the ring.
-func (e *engine) setup() (band int, free func()) {
+// function that frees the ring (never nil), or ErrMemory where the ring
+// cannot be mapped.
+func (e *engine) setup() (band int, free func(), err error) {
 	g, o := e.g, e.o
 	e.threads = pool.Threads(o.Threads)
 	e.newFFT = o.NewFFT
@@ -597,7 +601,9 @@ func (e *engine) setup() (band int, free func()) {
 	e.slots = g.SpectraRows(band)
 	e.stride = g.slotStride()
 	e.chBase = e.slots * g.W * e.stride
-	e.ring, free = fft.BigComplex64s(nch * e.chBase)
+	if e.ring, free, err = fft.BigComplex64s(nch * e.chBase); err != nil {
+		return band, free, MapError("the spectra", err)
+	}
 	for c := 0; c < nch; c++ {
 		e.sums[c] = make([]float64, g.H*g.W)
 		e.norm[c] = make([]float64, g.H*g.W)
@@ -605,7 +611,7 @@ func (e *engine) setup() (band int, free func()) {
 	e.shift = make([]int32, g.H*g.W)
 	e.zeroCurve = make([]float64, g.OutShape[3])
 	e.total = nch*g.H + 4*len(e.grp)*g.H
-	return band, free
+	return band, free, nil
 }
 
 // pairsOf computes the pairs of the pixels of rows [y0, y1) (FFT bins or

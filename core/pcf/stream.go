@@ -148,8 +148,11 @@ func Stream(ctx context.Context, shape [3]int, dtype array.DType, o Options, fir
 	o.Device = "cpu"
 	e := &engine{g: g, o: o}
 	e.data = array.View{DType: dtype, Shape: shape[:]}
-	_, free := e.setup()
+	_, free, err := e.setup()
 	defer free()
+	if err != nil {
+		return err
+	}
 	oh, ow, np, nbins := g.OutShape[0], g.OutShape[1], g.OutShape[2], g.OutShape[3]
 	e.outSlots = int(g.streamOutRows(band))
 	ringBytes := make([]byte, int64(e.outSlots)*g.OutRowBytes())

@@ -3,27 +3,31 @@
 package fft
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 )
 
 // TestBigComplex64sReuse checks that a released array's mapping is reused
 // by the next call of a size it fits, and not by one it does not.
 func TestBigComplex64sReuse(t *testing.T) {
-	c, free := BigComplex64s(1 << 20)
+	c, free, _ := BigComplex64s(1 << 20)
 	p := &c[0]
 	c[5] = 1
 	free()
-	c, free = BigComplex64s(3 << 18)
+	c, free, _ = BigComplex64s(3 << 18)
 	if &c[0] != p {
 		t.Errorf("mapping not reused")
 	}
 	free()
-	c, free = BigComplex64s(1 << 18) // less than half: a new one
+	c, free, _ = BigComplex64s(1 << 18) // less than half: a new one
 	if &c[0] == p {
 		t.Errorf("mapping reused for an array of a quarter of its size")
 	}
@@ -35,7 +39,7 @@ func TestBigComplex64sReuse(t *testing.T) {
 // what is written to all of it, and that a small one is an ordinary slice.
 func TestBigBytes(t *testing.T) {
 	for _, n := range []int{bigMin, bigMin + 1, 3*hugePage + 12345} {
-		b, free := BigBytes(n)
+		b, free, _ := BigBytes(n)
 		if len(b) != n || cap(b) != n {
 			t.Fatalf("BigBytes(%d): len %d cap %d", n, len(b), cap(b))
 		}
@@ -52,16 +56,16 @@ func TestBigBytes(t *testing.T) {
 		}
 		free()
 	}
-	b, free := BigBytes(100)
+	b, free, _ := BigBytes(100)
 	if len(b) != 100 {
 		t.Fatalf("BigBytes(100): len %d", len(b))
 	}
 	free()
 	// A released array is handed out again, and can be released again.
-	b, free = BigBytes(bigMin + 4096)
+	b, free, _ = BigBytes(bigMin + 4096)
 	p := &b[0]
 	free()
-	b, free = BigBytes(bigMin)
+	b, free, _ = BigBytes(bigMin)
 	if &b[0] != p {
 		t.Errorf("mapping not reused")
 	}
@@ -71,13 +75,13 @@ func TestBigBytes(t *testing.T) {
 // TestBigZeroed checks that BigZeroed hands back zeros, also when it
 // reuses a released mapping that BigBytes left holding data.
 func TestBigZeroed(t *testing.T) {
-	b, free := BigBytes(bigMin + 4096)
+	b, free, _ := BigBytes(bigMin + 4096)
 	p := &b[0]
 	for i := range b {
 		b[i] = 0xa5
 	}
 	free()
-	z, free := BigZeroed(bigMin)
+	z, free, _ := BigZeroed(bigMin)
 	defer free()
 	if &z[0] != p {
 		t.Fatalf("mapping not reused: the test checks nothing")
@@ -87,7 +91,7 @@ func TestBigZeroed(t *testing.T) {
 			t.Fatalf("byte %d of BigZeroed is %#x", i, v)
 		}
 	}
-	s, free2 := BigZeroed(100)
+	s, free2, _ := BigZeroed(100)
 	defer free2()
 	for i, v := range s {
 		if v != 0 {
@@ -126,7 +130,7 @@ func BenchmarkBigBytes(b *testing.B) {
 		syscall.Munmap(m)
 		small = append(small, float64(time.Since(t0).Microseconds())/1e3)
 		t0 = time.Now()
-		d, free := BigBytes(n)
+		d, free, _ := BigBytes(n)
 		write(d)
 		free()
 		huge = append(huge, float64(time.Since(t0).Microseconds())/1e3)
@@ -147,7 +151,7 @@ func BenchmarkBigComplex64s(b *testing.B) {
 		for _, reuse := range []bool{false, true} {
 			reuseBigs = reuse
 			t0 := time.Now()
-			c, free := BigComplex64s(n)
+			c, free, _ := BigComplex64s(n)
 			for i := 0; i < len(c); i += 512 {
 				c[i] = 1
 			}
@@ -208,5 +212,61 @@ func TestPopulate(t *testing.T) {
 		if v != byte(i*7) {
 			t.Fatalf("byte %d changed by Populate: %d, want %d", i, v, byte(i*7))
 		}
+	}
+}
+
+// TestBigBytesRefused checks that a mapping the kernel refuses (a limit of
+// address space) is an error naming the size, with a free function, and
+// never memory from Go's heap: Go ends the process when its heap cannot
+// grow.
+func TestBigBytesRefused(t *testing.T) {
+	testHookMap = func(int) ([]byte, error) { return nil, syscall.ENOMEM }
+	reuseBigs = false // no spare: every call maps
+	defer func() { testHookMap, reuseBigs = nil, true }()
+	for _, n := range []int{bigMin, 3*hugePage + 12345} {
+		b, free, err := BigBytes(n)
+		if err == nil || !errors.Is(err, syscall.ENOMEM) || b != nil || free == nil {
+			t.Fatalf("BigBytes(%d) refused: %d bytes, err %v, free %v", n, len(b), err, free != nil)
+		}
+		free()
+		if want := fmt.Sprintf("cannot map %d MiB", (n+(1<<20)-1)>>20); !strings.Contains(err.Error(), want) {
+			t.Errorf("BigBytes(%d): %q, want %q", n, err, want)
+		}
+		if _, _, err := BigZeroed(n); !errors.Is(err, syscall.ENOMEM) {
+			t.Errorf("BigZeroed(%d): %v", n, err)
+		}
+		if _, _, err := BigComplex64s(n / 8); !errors.Is(err, syscall.ENOMEM) {
+			t.Errorf("BigComplex64s(%d): %v", n/8, err)
+		}
+	}
+	// Small arrays come from Go's heap and are not refused.
+	if b, _, err := BigBytes(100); err != nil || len(b) != 100 {
+		t.Errorf("BigBytes(100): %d bytes, %v", len(b), err)
+	}
+}
+
+// TestBigBytesAddressReserve: below a limit of address space a mapping
+// that would leave less than sysmem.AddressReserve of it is refused,
+// naming the limit; one that leaves it is made.
+func TestBigBytesAddressReserve(t *testing.T) {
+	reuseBigs = false // no spare: every call maps
+	defer func() { addressLeft, reuseBigs = sysmem.AddressLeft, true }()
+	n := 3*hugePage + 12345
+	need := int64(n) + 2*hugePage + sysmem.AddressReserve
+	addressLeft = func() (int64, bool) { return need - 1, true }
+	if _, _, err := BigBytes(n); err == nil || !strings.Contains(err.Error(), "ulimit -v") {
+		t.Errorf("%d bytes left, %d needed: %v, want a refusal naming ulimit -v", need-1, need, err)
+	}
+	addressLeft = func() (int64, bool) { return need, true }
+	b, free, err := BigBytes(n)
+	if err != nil || len(b) != n {
+		t.Fatalf("%d bytes left, %d needed: %d bytes, %v", need, need, len(b), err)
+	}
+	free()
+	addressLeft = func() (int64, bool) { return 0, false } // no limit
+	if _, free, err := BigBytes(n); err != nil {
+		t.Errorf("no limit: %v", err)
+	} else {
+		free()
 	}
 }

@@ -3,9 +3,12 @@
 package fft
 
 import (
+	"fmt"
 	"sync"
 	"syscall"
 	"unsafe"
+
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 )
 
 // spare is the mapping last released by a BigBytes free function,
@@ -20,12 +23,15 @@ var (
 
 // BigComplex64s returns n complex64 for a large, short-lived array (the
 // spectra of a pCF run) and a function that releases them, as BigBytes.
-func BigComplex64s(n int) (c []complex64, free func()) {
+func BigComplex64s(n int) (c []complex64, free func(), err error) {
 	if n*8 < bigMin {
-		return Complex64s(n), func() {}
+		return Complex64s(n), func() {}, nil
 	}
-	b, free := BigBytes(n * 8)
-	return unsafe.Slice((*complex64)(unsafe.Pointer(&b[0])), n), free
+	b, free, err := BigBytes(n * 8)
+	if err != nil {
+		return nil, free, err
+	}
+	return unsafe.Slice((*complex64)(unsafe.Pointer(&b[0])), n), free, nil
 }
 
 // bigMin is the smallest array BigBytes maps itself.
@@ -52,15 +58,28 @@ const hugePage = 2 << 20
 // the mapping for the next call of a size it fits (at least half of it);
 // the kernel reclaims the pages only under memory pressure, and pages it
 // has not reclaimed are reused without a fault.
-func BigBytes(n int) (b []byte, free func()) { return bigBytes(n, false) }
+//
+// A mapping the kernel refuses (a limit of address space: ulimit -v, a
+// batch system's h_vmem) is an error, never a fallback to Go's heap: Go
+// ends the whole process (the host's too) when its heap cannot grow. So
+// is one that would leave less than sysmem.AddressReserve of the address
+// space below such a limit: the threads and the heap that the Go runtime
+// maps later without a way to fail. free is never nil.
+func BigBytes(n int) (b []byte, free func(), err error) { return bigBytes(n, false) }
 
 // BigZeroed is BigBytes with the bytes zeroed (a fresh mapping is; a
 // reused one is cleared).
-func BigZeroed(n int) (b []byte, free func()) { return bigBytes(n, true) }
+func BigZeroed(n int) (b []byte, free func(), err error) { return bigBytes(n, true) }
 
-func bigBytes(n int, zero bool) (b []byte, free func()) {
+// testHookMap, when set, replaces mapHuge's mmap (tests of a refusal).
+var testHookMap func(size int) ([]byte, error)
+
+// addressLeft is sysmem.AddressLeft (tests replace it).
+var addressLeft = sysmem.AddressLeft
+
+func bigBytes(n int, zero bool) (b []byte, free func(), err error) {
 	if n < bigMin {
-		return make([]byte, n), func() {}
+		return make([]byte, n), func() {}, nil
 	}
 	spareMu.Lock()
 	m := spare
@@ -74,9 +93,12 @@ func bigBytes(n int, zero bool) (b []byte, free func()) {
 		clear(m.b[:n])
 	}
 	if m.b == nil {
-		var err error
+		if left, ok := addressLeft(); ok && int64(n)+2*hugePage+sysmem.AddressReserve > left {
+			return nil, func() {}, fmt.Errorf("cannot map %d MiB of memory: the limit of address space (ulimit -v) leaves %d MiB, and %d MiB must stay free for threads and the Go runtime",
+				(int64(n)+(1<<20)-1)>>20, left>>20, sysmem.AddressReserve>>20)
+		}
 		if m.b, m.whole, err = mapHuge(n); err != nil {
-			return make([]byte, n), func() {}
+			return nil, func() {}, fmt.Errorf("cannot map %d MiB of memory (%w: a limit of address space, ulimit -v?)", (int64(n)+(1<<20)-1)>>20, err)
 		}
 	}
 	return m.b[:n:n], func() {
@@ -92,7 +114,7 @@ func bigBytes(n int, zero bool) (b []byte, free func()) {
 		if old.whole != nil {
 			syscall.Munmap(old.whole)
 		}
-	}
+	}, nil
 }
 
 // bigMapping is a mapping of mapHuge: the aligned bytes and the whole.
@@ -106,7 +128,11 @@ type bigMapping struct{ b, whole []byte }
 // take no memory).
 func mapHuge(n int) (b, whole []byte, err error) {
 	size := (n + hugePage - 1) &^ (hugePage - 1)
-	whole, err = syscall.Mmap(-1, 0, size+hugePage, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if testHookMap != nil {
+		whole, err = testHookMap(size + hugePage)
+	} else {
+		whole, err = syscall.Mmap(-1, 0, size+hugePage, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

@@ -21,7 +21,7 @@ func BenchmarkSpectraU16(b *testing.B) {
 	}
 	f := NewFFTW(n)
 	slot := int64(n/2+1+15) &^ 15
-	base, _ := BigComplex64s(int(slot) * ny * nx)
+	base, _, _ := BigComplex64s(int(slot) * ny * nx)
 	off := make([]int64, ny*nx)
 	for p := range off {
 		off[p] = int64(p) * slot

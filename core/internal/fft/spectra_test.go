@@ -49,7 +49,7 @@ func TestSpectraU16Paths(t *testing.T) {
 			}
 			run := func(level int) ([]complex64, []float64, []float64) {
 				spectraLevel(level)
-				base, _ := BigComplex64s(int(slot) * (npx + 1))
+				base, _, _ := BigComplex64s(int(slot) * (npx + 1))
 				off := make([]int64, npx)
 				for p := range off {
 					off[p] = int64(npx-p) * slot // slots in reverse order

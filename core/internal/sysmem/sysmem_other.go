@@ -10,3 +10,10 @@ func Total() int64 { return 0 }
 
 // CgroupHeadroom is unknown here.
 func CgroupHeadroom() (int64, bool) { return 0, false }
+
+// AddressReserve is what a large mapping leaves free below a limit of
+// address space (see the Linux version).
+const AddressReserve = 128 << 20
+
+// AddressLeft is unknown here.
+func AddressLeft() (int64, bool) { return 0, false }
