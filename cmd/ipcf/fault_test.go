@@ -687,6 +687,60 @@ func TestInputThatCannotBeMapped(t *testing.T) {
 	}
 }
 
+// TestAddressLimitSweep runs the pCF of a 64 MiB stack under limits of
+// address space (ulimit -v, as a batch system's h_vmem sets) from 1.6 to
+// 2.6 GB: each run either writes the bytes of an unlimited run or exits 1
+// naming the limit; never a crash. The Go runtime ends the process when
+// its heap cannot grow or it cannot start a thread, and ipcf fell back to
+// Go's heap when a mapping was refused: "fatal error: out of memory" and
+// "pthread_create failed" at 1.8 to 1.9 GB. Below about 1.5 GB the runtime
+// can fail as it starts, before ipcf runs (README).
+func TestAddressLimitSweep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary (-short)")
+	}
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	if code, msg := runIn(t, "simulate", "-o", p("in.npy"), "--frames", "8192", "--size", "64", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	args := []string{"pcf", p("in.npy"), "--threads", "2", "--quiet"}
+	if code, msg := runIn(t, append(args, "-o", p("ref.npy"))...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	want, err := os.ReadFile(p("ref.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ran, refused int
+	for kb := 1600000; kb <= 2600000; kb += 50000 {
+		out := p(fmt.Sprintf("o%d.npy", kb))
+		cmd := exec.Command("bash", append([]string{"-c", fmt.Sprintf(`ulimit -v %d && exec "$0" "$@"`, kb), binary(t)}, append(args, "-o", out)...)...)
+		cmd.Env = append(os.Environ(), "GOMAXPROCS=2")
+		msg, _ := cmd.CombinedOutput()
+		code := cmd.ProcessState.ExitCode()
+		crashed := strings.Contains(string(msg), "fatal error") || strings.Contains(string(msg), "goroutine ") ||
+			strings.Contains(string(msg), "SIGABRT") || strings.Contains(string(msg), "panic")
+		switch {
+		case crashed || (code != 0 && code != 1):
+			t.Errorf("ulimit -v %d: exit %d, a crash: %.400s", kb, code, msg)
+		case code == 1:
+			refused++
+			if !strings.Contains(string(msg), "ulimit -v") {
+				t.Errorf("ulimit -v %d: exit 1 without naming the limit: %s", kb, msg)
+			}
+		default:
+			ran++
+			if got, err := os.ReadFile(out); err != nil || !bytes.Equal(got, want) {
+				t.Errorf("ulimit -v %d: exit 0, but the result differs from the unlimited run's (%v)", kb, err)
+			}
+		}
+	}
+	if ran == 0 || refused == 0 {
+		t.Errorf("%d runs done and %d refused: the sweep should cross the limit this job needs", ran, refused)
+	}
+}
+
 // TestSidecarWriteFailsKeepsOldResult: a run that cannot write its
 // result's sidecar (a full disk; here a file size limit above the small
 // result and below its sidecar) leaves the earlier result and its sidecar

@@ -1045,3 +1045,47 @@ def test_non_utf8_message_does_not_crash(tmp_path):
         ipcf.pcf_file(missing, tmp_path / 'out.npy', radius=2, npoints=8, nbins=6)
     assert '.npy' in str(info.value) and info.value.status == 9
     assert os.listdir(tmp_path) == []
+
+
+def test_address_limit_never_ends_the_host():
+    # Under a limit of address space (ulimit -v, a batch system's h_vmem),
+    # set here above what the interpreter maps before it loads ipcf (the Go
+    # runtime reserves about 1.8 GB as it starts), every call returns the
+    # result of an unlimited call or raises an IpcfMemoryError naming the
+    # limit. The library fell back to Go's heap when a mapping was refused,
+    # and the Go runtime then could not start a thread: the interpreter
+    # ended with SIGABRT ("pthread_create failed"), seen at 1.75 GB above
+    # it. Closer to the runtime's own reservation it can fail as the
+    # library loads, which no code of ipcf's can catch (README).
+    code = '''
+        import re, resource, sys, numpy
+        data = (numpy.arange(8192 * 64 * 64, dtype=numpy.uint64) * 2654435761 % 11).astype(numpy.uint16).reshape(8192, 64, 64)
+        vm = int(re.search(r'VmSize:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) << 10
+        resource.setrlimit(resource.RLIMIT_AS, (vm + (int(sys.argv[1]) << 20), resource.RLIM_INFINITY))
+        try:
+            import ipcf
+        except (ImportError, OSError) as exc:
+            print('LOAD', exc)
+            sys.exit(0)
+        try:
+            print('OK', ipcf.pcf(data, radius=2, npoints=8, nbins=8, threads=2).tobytes().hex())
+        except ipcf.IpcfMemoryError as exc:
+            print('REFUSED', exc)
+    '''
+    want = None
+    outcomes = []
+    for mb in (1 << 20, *range(1800, 2700, 100)):
+        proc = subprocess.run([sys.executable, '-c', textwrap.dedent(code), str(mb)], capture_output=True,
+                              env=ENV, text=True, timeout=300)
+        assert proc.returncode == 0, f'{mb} MiB above the interpreter: exit {proc.returncode}: {proc.stderr[-600:]}'
+        kind, _, rest = proc.stdout.strip().partition(' ')
+        assert kind in ('OK', 'REFUSED', 'LOAD'), f'{mb} MiB: {proc.stdout[-300:]} {proc.stderr[-300:]}'
+        if want is None:
+            assert kind == 'OK', f'no limit: {proc.stdout[-300:]}'
+            want = rest
+        elif kind == 'OK':
+            assert rest == want, f'{mb} MiB: the result differs from the unlimited call'
+        elif kind == 'REFUSED':
+            assert 'ulimit -v' in rest, f'{mb} MiB: {rest}'
+        outcomes.append(kind)
+    assert 'OK' in outcomes[1:] and 'REFUSED' in outcomes, outcomes
