@@ -65,7 +65,7 @@ cyclic one, the others (D, speed, tauD, ...) on a sequential one (viridis)
 over their 1st to 99th percentile; failed fits and NaN grey; status draws
 the four categories with their counts. A --param the maps lack exits with
 status 2 and the list of their parameters.`},
-	"devices": {"ipcf devices", "Lists the compute devices (CPU, CUDA GPUs) and why a GPU is not usable."},
+	"devices": {"ipcf devices", "Lists the CUDA GPUs ipcf can use, or why none is usable (jobs then run on the CPU)."},
 	"version": {"ipcf version", "Prints the version and the FFT library."},
 }
 

@@ -49,7 +49,7 @@ const Version = job.Version
 
 const usage = `usage:
   ipcf pcf INPUT -o OUT.npy|OUT.zarr|OUT.ome.zarr|OUT.tif [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
-           [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory 2GiB] [--scratch DIR]
+           [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory 2GiB] [--scratch DIR] [--copy-input]
            [--engine auto|memory|ooc] [--tile ROWS,COLS] [--crop y0:y1,x0:x1] [--frames a:b]
            [--device auto|cpu|cuda|cuda:N] [--frame-interval S] [--pixel-size UM] [--quiet] [--json]
            toolkit: [--preset circle|disk|line | --offsets "u,v;u,v;..."|FILE | --acf]
@@ -161,7 +161,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			_, err = fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
 		}
 	case "help", "-h", "--help":
-		if len(args) > 1 && args[1] != "" && !strings.HasPrefix(args[1], "-") {
+		if len(args) > 1 && args[1] != "" && !strings.HasPrefix(args[1], "-") && args[1] != "help" {
 			if _, ok := helps[args[1]]; !ok {
 				err = usageError{fmt.Sprintf("help: unknown command %q", args[1])}
 				break
@@ -314,7 +314,30 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 	if npos >= 0 && len(pos) != npos {
 		return nil, usageError{fmt.Sprintf("%s: want %d input file(s), got %d", fs.Name(), npos, len(pos))}
 	}
+	// An option given an empty value (an unset shell variable: --mask
+	// "$MASK") is refused: taken as its default, the run would go without
+	// what was asked for (no mask, no threshold, every frame).
+	var empty []string
+	fs.Visit(func(f *flag.Flag) {
+		if g, ok := f.Value.(flag.Getter); ok {
+			if v, ok := g.Get().(string); ok && strings.TrimSpace(v) == "" {
+				empty = append(empty, flagName(f.Name))
+			}
+		}
+	})
+	if len(empty) > 0 {
+		return nil, usageError{fmt.Sprintf("%s: %s given an empty value (an unset shell variable?): give a value, or leave an option out for its default",
+			fs.Name(), strings.Join(empty, ", "))}
+	}
 	return pos, nil
+}
+
+// flagName is how a flag is written on the command line: -o, --radius.
+func flagName(name string) string {
+	if name == "o" {
+		return "-o"
+	}
+	return "--" + name
 }
 
 func parseMean(s string) (bleach.Mean, error) {
@@ -695,7 +718,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("bleach", flag.ContinueOnError)
 	var in inputFlags
 	in.register(fs)
-	out := fs.String("o", "", "output .npy file")
+	out := fs.String("o", "", "output .npy file (required)")
 	f := fs.Int("filtersize", bleach.DefaultFilterSize, "filter size in frames")
 	mean := fs.String("bleach-mean", "real", "mean: real or floor")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
@@ -825,7 +848,7 @@ func summaryJSON(w io.Writer, on bool, cmd, out string, shape []int, dt array.DT
 func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	o := simulate.DefaultOptions()
-	out := fs.String("o", "", "output .npy file")
+	out := fs.String("o", "", "output .npy file (required)")
 	fs.IntVar(&o.Frames, "frames", o.Frames, "frames")
 	fs.IntVar(&o.Size, "size", o.Size, "image height and width; the image is periodic (a particle leaving one side enters the opposite one; their number is fixed): check fitted D on 64 or more (16 gave about twice the simulated D)")
 	seed := fs.Uint64("seed", o.Seed, "random seed")
@@ -953,7 +976,7 @@ func (b *bar) done() {
 // kernel: int32 (exact) for integer inputs, float64 otherwise.
 func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("convolve", flag.ContinueOnError)
-	out := fs.String("o", "", "output .npy file")
+	out := fs.String("o", "", "output .npy file (required)")
 	pos, err := parse(fs, args, 2)
 	if err != nil {
 		return err

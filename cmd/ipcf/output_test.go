@@ -538,6 +538,24 @@ func TestHelp(t *testing.T) {
 			t.Errorf("ipcf help %s: exit %d, differs from --help", name, code)
 		}
 	}
+	// -o is required by every command that writes, and its help says so
+	// (bleach, simulate and convolve said "default: none").
+	for name, pos := range map[string][]string{"pcf": {"x.npy"}, "bleach": {"x.npy"}, "simulate": nil,
+		"convolve": {"a.npy", "b.npy"}, "fit": {"r.npy"}, "plot": {"r.npy"}} {
+		code, _, errs := runSplit(append([]string{name}, pos...)...)
+		if code != 2 || !strings.Contains(errs, "-o") || !strings.Contains(errs, "required") {
+			t.Errorf("%s without -o: exit %d, %q", name, code, errs)
+		}
+		_, out, _ := runSplit(name, "--help")
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "-o ") && !strings.Contains(l, "(required)") {
+				t.Errorf("%s --help: %q, want (required)", name, l)
+			}
+		}
+	}
+	if code, out, _ := runSplit("help", "help"); code != 0 || out != usage {
+		t.Errorf("ipcf help help: exit %d, %.80q, want the usage", code, out)
+	}
 	_, out, _ := runSplit("pcf", "--help")
 	for _, w := range []string{"--radius int", "(default 6)", "--npoints int", "(default 32)", "--nbins int", "--engine string",
 		"(default auto)", "--json", "--smooth float", "(default 0.7)", "OUT.npy", "OUT.zarr", "OUT.ome.zarr", "OUT.tif", "_ARRAY_DIMENSIONS",
@@ -866,4 +884,33 @@ func equalTrees(a, b map[string][]byte) bool {
 		}
 	}
 	return true
+}
+
+// TestEmptyFlagValues: every option that takes a string, given an empty
+// value (an unset shell variable: --mask "$MASK"), is a usage error naming
+// it; --threshold "", --mask "" and --frames "" ran as if left out.
+func TestEmptyFlagValues(t *testing.T) {
+	pos := map[string][]string{"pcf": {"x.npy"}, "bleach": {"x.npy"}, "convolve": {"a.npy", "b.npy"}, "fit": {"r.npy"}, "plot": {"r.npy"}}
+	n := 0
+	for name := range helps {
+		_, out, _ := runSplit(name, "--help")
+		for _, l := range strings.Split(out, "\n") {
+			f := strings.Fields(l)
+			if len(f) < 2 || f[1] != "string" || !strings.HasPrefix(f[0], "-") {
+				continue
+			}
+			args := append(append([]string{name}, pos[name]...), f[0], "")
+			if f[0] != "-o" {
+				args = append(args, "-o", "out.npy")
+			}
+			code, _, errs := runSplit(args...)
+			if code != 2 || !strings.Contains(errs, f[0]+" given an empty value") {
+				t.Errorf("ipcf %s: exit %d, %q", strings.Join(args, " "), code, errs)
+			}
+			n++
+		}
+	}
+	if n < 30 {
+		t.Errorf("%d string options checked, want the 30 or more the commands have", n)
+	}
 }

@@ -121,7 +121,8 @@ func TestPlainOutputsNeverReplaceUserFiles(t *testing.T) {
 	if err := os.WriteFile(r, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, msg := runIn(t, "pcf", in, "-o", r, "--radius", "3", "--npoints", "4", "--nbins", "8", "--quiet"); code != 1 || !strings.Contains(msg, "not an ipcf result") {
+	if code, msg := runIn(t, "pcf", in, "-o", r, "--radius", "3", "--npoints", "4", "--nbins", "8", "--quiet"); code != 1 || !strings.Contains(msg, "not an ipcf result") ||
+		!strings.Contains(msg, "its sidecar r.npy.json describes other bytes") {
 		t.Errorf("pcf over a copied-over result: exit %d, %q", code, msg)
 	}
 	if b, _ := os.ReadFile(r); !bytes.Equal(b, data) {

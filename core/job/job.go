@@ -697,7 +697,12 @@ func (j *Job) checkOutput() error {
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
 		case !j.zarr && !ooc.NpyIsOurs(out) && !(ooc.HasScratch(j.spec.Scratch, out) && j.leftByRun(out)):
-			why := fmt.Sprintf("no ipcf sidecar %s describing it", filepath.Base(ooc.SidecarName(out)))
+			side := filepath.Base(ooc.SidecarName(out))
+			why := fmt.Sprintf("no ipcf sidecar %s describing it", side)
+			if _, err := os.Lstat(ooc.SidecarName(out)); err == nil {
+				// A sidecar of other bytes: a file copied over a result.
+				why = fmt.Sprintf("its sidecar %s describes other bytes (size or checksum)", side)
+			}
 			if c, ok := ooc.Describes(out); ok && c != "" {
 				why = "it is the output of ipcf " + c
 			}
