@@ -263,6 +263,19 @@ def _threads(threads):
     return _int(threads, 'threads', lo=0)
 
 
+def _defaults(struct, init):
+    """Return a struct of options holding the library's defaults (init).
+
+    The one place a call first reaches the library: a forked child is
+    refused here, before anything reads the struct (there, the library
+    refuses every call and leaves it zeroed: a zeroed default made the
+    default m look given, an IgnoredOptionWarning before the error)."""
+    _check_process()
+    o = struct()
+    init(ctypes.byref(o))
+    return o
+
+
 def _descriptor(a, name):
     """Return an ipcf_array describing numpy array a (no copy)."""
     dt = a.dtype
@@ -853,8 +866,7 @@ def _offsets_array(value, name='offsets'):
 
 def _default_npoints():
     """The library's default number of circle points (32)."""
-    o = _c.PcfOptions()
-    _lib.ipcf_pcf_options_init(ctypes.byref(o))
+    o = _defaults(_c.PcfOptions, _lib.ipcf_pcf_options_init)
     return o.npoints
 
 
@@ -889,8 +901,7 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
     The offsets array handed to the library lives on the struct
     (``o.uv``), so that it outlives the call with the struct.
     """
-    o = _c.PcfOptions()
-    _lib.ipcf_pcf_options_init(ctypes.byref(o))
+    o = _defaults(_c.PcfOptions, _lib.ipcf_pcf_options_init)
     default_nbins, default_m = o.nbins, o.multitau_m
     o.radius, o.npoints, o.nbins = _int(radius, 'radius'), _int(npoints, 'npoints'), _int(nbins, 'nbins')
     o.bleach = _int(0 if bleach is None else bleach, 'bleach')
@@ -1977,8 +1988,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         _ignored(f"segments={nseg} is ignored: it is the segments of errors='segments' (errors={errors!r})")
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, offsets=offsets, bins=bins, m=m,
                      smooth=smooth, threshold=threshold, delta=delta)
-    src = _c.SourceOptions()
-    _lib.ipcf_source_options_init(ctypes.byref(src))
+    src = _defaults(_c.SourceOptions, _lib.ipcf_source_options_init)
     src.format = _cstr(format, 'format')
     _raw_source(src, shape, dtype, byteorder, offset, format)
     src.crop = _cstr(_crop_text(crop), 'crop')
@@ -1993,8 +2003,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         # against the input's frames
         mk = _input(mask, 'mask', (2, 1))
         o.mask = ctypes.pointer(_descriptor(mk, 'mask'))
-    job = _c.JobOptions()
-    _lib.ipcf_job_options_init(ctypes.byref(job))
+    job = _defaults(_c.JobOptions, _lib.ipcf_job_options_init)
     if tile is not None:
         try:
             rows, cols = tile
@@ -2404,8 +2413,7 @@ def correct_bleaching(data, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
     given = data.dtype
     data = _time_first(_input(data, 'data', 3), time_axis, 'data', stacklevel=3)
     f = _int(filtersize, 'filtersize', lo=1)
-    o = _c.BleachOptions()
-    _lib.ipcf_bleach_options_init(ctypes.byref(o))
+    o = _defaults(_c.BleachOptions, _lib.ipcf_bleach_options_init)
     o.filtersize = f
     o.mean = _mean(mean, 'mean')
     o.threads = _threads(threads)
@@ -2575,8 +2583,7 @@ def simulate(frames=32000, size=64, seed=1, *, particles=200, diffusion=0.5, cha
     >>> a.shape, a.dtype.name, bool((a == b).all())
     ((10, 8, 8), 'uint16', True)
     """
-    o = _c.SimulateOptions()
-    _lib.ipcf_simulate_options_init(ctypes.byref(o))
+    o = _defaults(_c.SimulateOptions, _lib.ipcf_simulate_options_init)
     o.frames, o.size = _int(frames, 'frames', lo=1), _int(size, 'size', lo=1)
     o.particles = _int(particles, 'particles')
     o.seed = _int(seed, 'seed', 'uint64')

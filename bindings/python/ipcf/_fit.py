@@ -13,7 +13,7 @@ import warnings
 
 import numpy
 
-from . import (_bool, _c, _call, _check_result_bytes, _choice, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
+from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
                _last_error, _lib, _not_masked, _offsets_array, _positive, _threads, _unsupported, open_errors,
                open_result)
 from ._label import Labelled, label
@@ -362,8 +362,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         raise _invalid(f'offsets: model {model!r} needs each curve\'s (u, v) offset, as given to pcf '
                        '(ipcf.offsets(\'circle\', radius, npoints) for its default), or a labelled result')
     # options
-    o = _c.FitOptions()
-    _lib.ipcf_fit_options_init(ctypes.byref(o))
+    o = _defaults(_c.FitOptions, _lib.ipcf_fit_options_init)
     o.model = _c.MODELS[model]
     o.flags = ((_c.FIT_FLOW if flow else 0) | (_c.FIT_GINF if ginf else 0) | (_c.FIT_JOINT if joint else 0)
                | (_c.FIT_DELTA if delta else 0))
