@@ -35,6 +35,7 @@ var statusTable = []struct {
 	{"context.Canceled", context.Canceled, eCancelled},
 	{"context.DeadlineExceeded", context.DeadlineExceeded, eCancelled},
 	{"pcf.ErrMemory", pcf.ErrMemory, eMemory},
+	{"npy.ErrNotReserved", npy.ErrNotReserved, eIO}, // the command line's results only (it writes them from memory then)
 	{"pcf.ErrNoDevice", pcf.ErrNoDevice, eNoDevice},
 	{"job.ErrBusy", job.ErrBusy, eBusy},
 	{"source.ErrChanged", source.ErrChanged, eIO},
@@ -71,6 +72,7 @@ var statusTable = []struct {
 // here (checked by core's own tests of that wrapping).
 var internalSentinels = map[string]string{
 	"cuda.ErrUnavailable": "pcf.ErrNoDevice",
+	"sysmem.ErrMemory":    "pcf.ErrMemory", // the same error: pcf.ErrMemory is sysmem.ErrMemory
 }
 
 // statusOf maps an error to its status: an apiError's own code, a worker's

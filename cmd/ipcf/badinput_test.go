@@ -506,9 +506,10 @@ func TestCLIBadInput(t *testing.T) {
 		// the default channel width does not fit: said to be the default
 		{"simulate size 5", []string{"simulate", "-o", out, "--frames", "8", "--size", "5", "--quiet"}, 2,
 			[]string{"channel width=4", "3.536 for size 5", "--channel-width 4 is the default", "0 for no barrier"}, nil},
-		// more than the memory: said so, without pcf's advice (the out-of-core engine)
-		{"simulate frames over memory", []string{"simulate", "-o", out, "--frames", "2147483648", "--quiet"}, 1,
-			[]string{"not enough memory: the simulated stack would take 16777216 MiB"}, func(t *testing.T) {
+		// more than the disk (16 TiB, computed into the output's mapping):
+		// refused before the work, naming the folder
+		{"simulate frames over the disk", []string{"simulate", "-o", out, "--frames", "2147483648", "--quiet"}, 1,
+			[]string{"reserving 17592186044544 bytes in " + filepath.Dir(out)}, func(t *testing.T) {
 				if _, err := os.Stat(out); err == nil {
 					t.Error("a refused simulation left its output")
 				}

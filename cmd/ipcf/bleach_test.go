@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -347,5 +349,122 @@ func TestBleachImageWithoutPixels(t *testing.T) {
 		if want := []int{shape[0] - 8, shape[1], shape[2]}; fmt.Sprint(h.Shape) != fmt.Sprint(want) || h.DType != array.Uint16 {
 			t.Errorf("shape %v: result %v of %v, want %v uint16", shape, h.Shape, h.DType, want)
 		}
+	}
+}
+
+// TestBleachMappedOutput: the corrected stack is computed into a shared
+// mapping of the output's temporary file; the file and its sidecar are
+// those of the path from memory, byte for byte. The temporary file cut
+// short while the result is written into it is an error saying so (never
+// SIGBUS, nothing published, nothing left); a disk without room for the
+// result is refused before the work.
+func TestBleachMappedOutput(t *testing.T) {
+	dir := t.TempDir()
+	in, _ := bleachInput(t, dir, 4096, 8, 64)
+	p := func(s string) string { return filepath.Join(dir, s) }
+	args := func(out string) []string { return []string{"bleach", in, "-o", out, "--filtersize", "16", "--quiet"} }
+	if code, msg := runIn(t, args(p("mapped.npy"))...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	mapPlainOutputs = false
+	code, msg := runIn(t, args(p("memory.npy"))...)
+	mapPlainOutputs = true
+	if code != 0 {
+		t.Fatal(code, msg)
+	}
+	a, _ := os.ReadFile(p("mapped.npy"))
+	b, _ := os.ReadFile(p("memory.npy"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("mapped output (%d bytes) differs from the one written from memory (%d)", len(a), len(b))
+	}
+	sa, _ := os.ReadFile(p("mapped.npy.json"))
+	sb, _ := os.ReadFile(p("memory.npy.json"))
+	if strings.ReplaceAll(string(sa), "mapped.npy", "X") != strings.ReplaceAll(string(sb), "memory.npy", "X") {
+		t.Errorf("sidecars differ:\n%s\n%s", sa, sb)
+	}
+
+	// Its temporary file cut short under the mapping.
+	testHookBleach = func() {
+		tmps, _ := filepath.Glob(p(".ipcf-*.tmp"))
+		if len(tmps) != 1 {
+			t.Errorf("temporary files %v, want the mapped output's", tmps)
+			return
+		}
+		if err := os.Truncate(tmps[0], 4096); err != nil {
+			t.Error(err)
+		}
+	}
+	code, msg = runIn(t, args(p("cut.npy"))...)
+	testHookBleach = nil
+	if code != 1 || !strings.Contains(msg, "cut.npy") || !strings.Contains(msg, "cut short") || strings.Contains(msg, "goroutine ") {
+		t.Errorf("temporary file cut short: exit %d, %q", code, msg)
+	}
+	if _, err := os.Stat(p("cut.npy")); !os.IsNotExist(err) {
+		t.Errorf("cut.npy published: %v", err)
+	}
+	if tmps, _ := filepath.Glob(p(".ipcf-*.tmp")); len(tmps) != 0 {
+		t.Errorf("left %v", tmps)
+	}
+
+	// No room: refused at once (a file size limit stands for a full disk).
+	cmd := exec.Command("bash", append([]string{"-c", `ulimit -f 1024 && exec "$0" "$@"`, binary(t)}, args(p("big.npy"))...)...)
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "big.npy") || !strings.Contains(string(out), "file too large") {
+		t.Errorf("result over the file size limit: exit %d, %q", code, out)
+	}
+	if _, err := os.Stat(p("big.npy")); !os.IsNotExist(err) {
+		t.Errorf("big.npy published: %v", err)
+	}
+}
+
+// TestMappedCRC: the checksum of a mapped file cut short is an error, not
+// SIGBUS.
+func TestMappedCRC(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, make([]byte, 3*4096), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := syscall.Mmap(int(f.Fd()), 0, 3*4096, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(b)
+	if c, err := mappedCRC(b); err != nil || c != crc32.Checksum(make([]byte, 3*4096), castagnoli) {
+		t.Errorf("whole: %08x, %v", c, err)
+	}
+	if err := f.Truncate(4096); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mappedCRC(b); err == nil || !strings.Contains(err.Error(), "fault") {
+		t.Errorf("cut short: %v, want a fault", err)
+	}
+}
+
+// TestSimulateMappedOutput: ipcf simulate computes into the mapped
+// output too; the bytes are those written from memory.
+func TestSimulateMappedOutput(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	args := func(out string) []string {
+		return []string{"simulate", "-o", out, "--frames", "300", "--size", "16", "--seed", "9", "--quiet"}
+	}
+	if code, msg := runIn(t, args(p("mapped.npy"))...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	mapPlainOutputs = false
+	code, msg := runIn(t, args(p("memory.npy"))...)
+	mapPlainOutputs = true
+	if code != 0 {
+		t.Fatal(code, msg)
+	}
+	a, _ := os.ReadFile(p("mapped.npy"))
+	b, _ := os.ReadFile(p("memory.npy"))
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("mapped output (%d bytes) differs from the one written from memory (%d)", len(a), len(b))
 	}
 }

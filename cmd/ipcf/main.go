@@ -801,20 +801,19 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		dt = array.Uint16
 	}
 	shape := []int{T - 2**f, H, W}
-	res, free, err := pcf.NewArray("the corrected stack", dt, shape)
+	res, err := newPlainArray("bleach", *out, "the corrected stack", dt, shape)
 	if err != nil {
 		return err
 	}
-	defer free()
-	buf := res.Data
+	defer res.release()
 	if testHookBleach != nil {
 		testHookBleach()
 	}
 	bar := newBar(stderr, "bleach", *quiet)
-	err = bleach.Stack(ctx, res, data, *f, m, *threads, bar.update)
+	err = bleach.Stack(ctx, res.View, data, *f, m, *threads, bar.update)
 	bar.done()
 	if err != nil {
-		return source.Faulted(src.Name(), err)
+		return source.Faulted(src.Name(), res.faulted("bleach", *out, err))
 	}
 	if err := snap.Check(); err != nil {
 		return err
@@ -830,7 +829,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	meta := map[string]any{"input": pos[0], "input_files": source.Files(src), "input_dtype": src.DType().String(),
 		"input_shape": []int{T, H, W}, "bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String()}
-	if err := writePlain("bleach", *out, dt, shape, buf, meta); err != nil {
+	if err := res.publish("bleach", *out, meta); err != nil {
 		return err
 	}
 	return summaryJSON(stdout, *jsonOut, "bleach", *out, shape, dt, start)
@@ -889,22 +888,21 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	shape := []int{o.Frames, o.Size, o.Size}
-	res, free, err := pcf.NewArray("the simulated stack", array.Uint16, shape)
+	res, err := newPlainArray("simulate", *out, "the simulated stack", array.Uint16, shape)
 	if err != nil {
 		return fmt.Errorf("--frames %d, --size %d: %w", o.Frames, o.Size, err)
 	}
-	defer free()
-	buf := res.Data
+	defer res.release()
 	bar := newBar(stderr, "simulate", *quiet)
 	o.Progress = bar.update
-	err = simulate.Run(ctx, res, o)
+	err = simulate.Run(ctx, res.View, o)
 	bar.done()
 	if err != nil {
-		return err
+		return res.faulted("simulate", *out, err)
 	}
 	meta := map[string]any{"frames": o.Frames, "size": o.Size, "seed": o.Seed, "particles": o.Particles, "diffusion": o.Diffusion,
 		"channel_width": o.ChannelWidth, "bleach_tau": o.BleachTau, "shape": shape, "dtype": array.Uint16.String()}
-	if err := writePlain("simulate", *out, array.Uint16, shape, buf, meta); err != nil {
+	if err := res.publish("simulate", *out, meta); err != nil {
 		return err
 	}
 	return summaryJSON(stdout, *jsonOut, "simulate", *out, shape, array.Uint16, start)

@@ -35,8 +35,8 @@ func hugeBytes(t *testing.T) int64 {
 }
 
 // TestCommandsReleaseArrays: the large arrays of ipcf simulate, bleach and
-// convolve lie outside Go's heap (pcf.NewArray), so each command releases
-// them once written: commands run in one process (as here) do not keep
+// convolve lie outside Go's heap (a mapping of the output's file, or
+// pcf.NewArray), so each command releases them once written: commands run in one process (as here) do not keep
 // every earlier command's arrays mapped (a simulation of 8 MiB and its
 // correction of 7 MiB were 20 MiB of mappings more per round).
 func TestCommandsReleaseArrays(t *testing.T) {
@@ -59,6 +59,15 @@ func TestCommandsReleaseArrays(t *testing.T) {
 			t.Fatalf("bleach: exit %d: %s", code, se.String())
 		}
 	}
+	// Outputs written through a mapping of their file (plainArray) leave
+	// no mapping of a file of dir behind.
+	round(0)
+	if maps, err := os.ReadFile("/proc/self/maps"); err != nil || strings.Contains(string(maps), dir) {
+		t.Errorf("a mapping of a file in %s is left after the commands (%v)", dir, err)
+	}
+	// The path from memory (file systems without fallocate).
+	mapPlainOutputs = false
+	defer func() { mapPlainOutputs = true }()
 	round(0) // the pool's threads and their stacks, the spare mapping
 	before := hugeBytes(t)
 	const rounds = 6

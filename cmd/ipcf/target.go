@@ -7,11 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/pool"
 )
 
 // The outputs of the commands that write plain files (bleach, convolve,
@@ -119,22 +122,116 @@ func plainMeta(cmd string, meta map[string]any, crc uint32, size int64) map[stri
 // previous record, after it the new one (plainCheck takes either).
 func writePlain(cmd, out string, dt array.DType, shape []int, data []byte, meta map[string]any) error {
 	crc, size := npyCRC(dt, shape, data)
-	return writeOwned(cmd, out, crc, size, func(w io.Writer) error { return npy.Write(w, dt, shape, data) }, meta)
+	return writeOwned(cmd, out, crc, size, func(before func() error) error {
+		return npy.WriteAtomicThen(out, func(w io.Writer) error { return npy.Write(w, dt, shape, data) }, before)
+	}, meta)
+}
+
+// plainArray is the array a command's .npy result is computed into: a
+// shared mapping of the output's temporary file where the file system
+// reserves its blocks (npy.CreateMapped: the result lands in the page
+// cache as it is computed, neither zeroed in fresh memory nor copied to
+// be written), else memory (pcf.NewArray). publish writes it as
+// writePlain does; release frees it (after publish too).
+type plainArray struct {
+	array.View
+	dt     array.DType
+	shape  []int
+	mapped *npy.Mapped
+	free   func()
+}
+
+// mapPlainOutputs is off in tests of the path from memory.
+var mapPlainOutputs = true
+
+// newPlainArray returns the array of out's result (what: its name in a
+// message). A disk without room for it is an error now, before the work.
+func newPlainArray(cmd, out, what string, dt array.DType, shape []int) (*plainArray, error) {
+	p := &plainArray{dt: dt, shape: shape, free: func() {}}
+	m, err := npy.CreateMapped(out, dt, shape)
+	if err == nil && !mapPlainOutputs {
+		m.Abort()
+		err = npy.ErrNotReserved
+	}
+	if err == nil {
+		if p.View, err = array.Contiguous(dt, shape, m.Data); err != nil {
+			m.Abort()
+			return nil, err
+		}
+		p.mapped = m
+		return p, nil
+	}
+	if !errors.Is(err, npy.ErrNotReserved) {
+		return nil, fmt.Errorf("%s: writing %s: %w", cmd, out, err)
+	}
+	if p.View, p.free, err = pcf.NewArray(what, dt, shape); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// faulted is err, or where err is a memory fault in the mapped output (its
+// temporary file cut short by someone else) an error saying so.
+func (p *plainArray) faulted(cmd, out string, err error) error {
+	if addr, ok := pool.FaultAddr(err); ok && p.mapped != nil && p.mapped.Contains(addr) {
+		return fmt.Errorf("%s: writing %s: its temporary file was cut short while the result was written into it (fault at %#x)", cmd, out, addr)
+	}
+	return err
+}
+
+// publish writes the result to out with its sidecar (writePlain).
+func (p *plainArray) publish(cmd, out string, meta map[string]any) error {
+	if p.mapped == nil {
+		return writePlain(cmd, out, p.dt, p.shape, p.Data, meta)
+	}
+	m := p.mapped
+	crc, err := mappedCRC(m.File)
+	if err != nil {
+		return fmt.Errorf("%s: writing %s: its temporary file was cut short after the result was written into it (%v)", cmd, out, err)
+	}
+	return writeOwned(cmd, out, crc, int64(len(m.File)), m.Commit, meta)
+}
+
+// mappedCRC is the CRC-32C of b, a file's mapping, or an error where
+// reading it faults (the file cut short under it): never SIGBUS.
+func mappedCRC(b []byte) (crc uint32, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(interface{ Addr() uintptr })
+			if !ok {
+				panic(r)
+			}
+			err = fmt.Errorf("fault at %#x", f.Addr())
+		}
+	}()
+	return crc32.Checksum(b, castagnoli), nil
+}
+
+// release frees the array: the mapping and, unless published, its file.
+func (p *plainArray) release() {
+	if p.mapped != nil {
+		p.mapped.Abort()
+	}
+	p.free()
 }
 
 // writeOwnedBytes is writePlain for content already encoded (plot's PNG).
 func writeOwnedBytes(cmd, out string, content []byte, meta map[string]any) error {
 	crc := crc32.Checksum(content, castagnoli)
-	return writeOwned(cmd, out, crc, int64(len(content)), func(w io.Writer) error {
-		_, err := w.Write(content)
-		return err
+	return writeOwned(cmd, out, crc, int64(len(content)), func(before func() error) error {
+		return npy.WriteAtomicThen(out, func(w io.Writer) error {
+			_, err := w.Write(content)
+			return err
+		}, before)
 	}, meta)
 }
 
 // writeOwned writes out atomically with its sidecar as writePlain
-// describes: write writes the content, whose CRC-32C and size are crc and
-// size.
-func writeOwned(cmd, out string, crc uint32, size int64, write func(io.Writer) error, meta map[string]any) error {
+// describes: publish (npy.WriteAtomicThen or Mapped.Commit) writes the
+// content, whose CRC-32C and size are crc and size, calls its argument
+// (the sidecar) and renames it into place.
+func writeOwned(cmd, out string, crc uint32, size int64, publish func(before func() error) error, meta map[string]any) error {
 	npy.RemoveStaleTemps(filepath.Dir(out)) // left by runs killed while writing
 	side := ooc.SidecarName(out)
 	m := plainMeta(cmd, meta, crc, size)
@@ -156,7 +253,7 @@ func writeOwned(cmd, out string, crc uint32, size int64, write func(io.Writer) e
 		}
 		return nil
 	}
-	err := npy.WriteAtomicThen(out, write, sidecarFirst)
+	err := publish(sidecarFirst)
 	if err != nil {
 		return fmt.Errorf("%s: writing %s: %w", cmd, out, err)
 	}
