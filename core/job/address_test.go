@@ -17,7 +17,7 @@ import (
 // sysmem.AddressReserve, auto runs out of core when the arrays in memory
 // would not fit (same bytes as in memory), and a limit that leaves too
 // little for any budget is ErrMemory naming the limit, not a budget the
-// user could change. A given budget is kept.
+// user could change. A given budget larger than what is left is capped.
 func TestAddressLimit(t *testing.T) {
 	dir := t.TempDir()
 	in := writeInput(t, dir, 5)
@@ -82,12 +82,26 @@ func TestAddressLimit(t *testing.T) {
 		t.Errorf("c.npy: %v, want no file", err)
 	}
 
-	// A given budget is the user's: kept.
+	// A given budget is capped too (the engines take much of it from Go's
+	// heap: --memory 4GiB under ulimit -v 1450000 ended the process); one
+	// that fits is kept.
 	s := spec("d.npy")
 	s.Memory = 3 << 30
 	j = open(s, sysmem.AddressReserve+(64<<20))
-	if j.Memory() != 3<<30 {
-		t.Errorf("given budget 3 GiB under a limit: %d", j.Memory())
+	if j.Memory() != 64<<20 {
+		t.Errorf("given budget 3 GiB, 64 MiB left after the reserve: budget %d, want %d", j.Memory(), 64<<20)
 	}
 	j.Close()
+	j = open(s, sysmem.AddressReserve+(4<<30))
+	if j.Memory() != 3<<30 {
+		t.Errorf("given budget 3 GiB, 4 GiB left after the reserve: budget %d", j.Memory())
+	}
+	j.Close()
+	// Nothing at all left: ErrMemory, not a budget to change.
+	j = open(spec("e.npy"), 0)
+	_, err = j.Run(t.Context())
+	j.Close()
+	if !errors.Is(err, pcf.ErrMemory) || !strings.Contains(err.Error(), "ulimit -v") {
+		t.Errorf("no address space left: %v, want ErrMemory naming ulimit -v", err)
+	}
 }

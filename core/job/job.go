@@ -159,11 +159,12 @@ type Job struct {
 	format    string // see OutputFormat
 	zarr      bool   // a Zarr folder (plain or OME-Zarr): out of core only
 	inMemNeed int64
-	// addressLeft is the address space left below a limit (ulimit -v) when
-	// it set the default budget, else 0.
-	addressLeft int64
-	errs        *pcf.ErrOptions // the error bars' options (segments set), or nil
-	errPath     string          // their file (ErrorsName of the output)
+	// addressLimited: a limit of address space (ulimit -v) set the budget;
+	// addressLeft is what it left then.
+	addressLimited bool
+	addressLeft    int64
+	errs           *pcf.ErrOptions // the error bars' options (segments set), or nil
+	errPath        string          // their file (ErrorsName of the output)
 }
 
 // Summary describes a finished job.
@@ -761,11 +762,16 @@ func (j *Job) chooseEngine() error {
 	// fit.
 	left, limited := addressLeft()
 	room := left - sysmem.AddressReserve
-	if limited && j.spec.Memory == 0 && room < j.memory {
+	if limited && room < j.memory {
+		// A given budget too: the engines take much of it from Go's heap.
+		given := ""
+		if j.spec.Memory > 0 {
+			given = fmt.Sprintf(" (not the %s given)", ooc.SizeText(j.spec.Memory))
+		}
 		j.memory = max(room&^(16<<20-1), 16<<20)
-		j.addressLeft = left
-		j.log("the limit of address space (ulimit -v) leaves %s to this process: the memory budget is %s",
-			ooc.SizeText(left), ooc.SizeText(j.memory))
+		j.addressLimited, j.addressLeft = true, left
+		j.log("the limit of address space (ulimit -v) leaves %s to this process: the memory budget is %s%s",
+			ooc.SizeText(left), ooc.SizeText(j.memory), given)
 	}
 	switch j.spec.Engine {
 	case "memory":
@@ -1298,7 +1304,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if err = j.snap.Check(); err == nil {
 		res, err = ooc.Run(ctx, j.src, out, oo)
 	}
-	if errors.Is(err, ooc.ErrBudget) && j.addressLeft > 0 {
+	if errors.Is(err, ooc.ErrBudget) && j.addressLimited {
 		// The budget is what the limit of address space left: another
 		// --memory cannot help, a larger limit can.
 		err = fmt.Errorf("%w: the limit of address space (ulimit -v) leaves %s to this process and %s of it must stay free for threads and the Go runtime: raise the limit (%v)",

@@ -60,8 +60,8 @@ func mmap(f *os.File, size int64) ([]byte, func() error, error) {
 		// cannot recover from running out of memory. Out of address
 		// space (ENOMEM: ulimit -v), reading would need the same.
 		if errors.Is(err, syscall.ENOMEM) {
-			return nil, nil, fmt.Errorf("%s: cannot map its %d bytes into memory (%v: a limit of address space, ulimit -v?), and reading them would need as much",
-				f.Name(), size, err)
+			return nil, nil, fmt.Errorf("%w: %s: cannot map its %d bytes into memory (%v: a limit of address space, ulimit -v?), and reading them would need as much",
+				sysmem.ErrMemory, f.Name(), size, err)
 		}
 		if total := sysmem.Total(); total > 0 && size > total*3/4 {
 			return nil, nil, fmt.Errorf("%s: cannot map it (%v), and its %d bytes are more than three quarters of this machine's memory to read",

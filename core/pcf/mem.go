@@ -5,11 +5,12 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/internal/fft"
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 	"github.com/ipcf/ipcf/core/npy"
 )
 
 // ErrMemory reports a computation that cannot fit in this machine's memory.
-var ErrMemory = fmt.Errorf("not enough memory")
+var ErrMemory = sysmem.ErrMemory
 
 // checkMemory is CheckMemory for the spectra of a computation (band > 0:
 // of a band of rows, out of core), with the way out: in memory, the

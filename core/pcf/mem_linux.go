@@ -20,6 +20,11 @@ func CheckMemory(what string, need int64) error {
 	if need < 0 {
 		return fmt.Errorf("%w: %s would need more than %d bytes", ErrMemory, what, int64(1<<63-1))
 	}
+	// Below a limit of address space, need must leave sysmem.AddressReserve
+	// free, whatever its size (a getrlimit, and /proc only under a limit).
+	if err := sysmem.CheckAddress(what, need); err != nil {
+		return err
+	}
 	if need <= smallNeed {
 		return nil
 	}

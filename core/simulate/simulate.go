@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 	"github.com/ipcf/ipcf/core/pool"
 )
 
@@ -133,6 +134,11 @@ func run(ctx context.Context, outs []array.View, o Options) error {
 	// (at least a frame for each worker: many particles made blocks of
 	// fewer frames than threads)
 	chunk := min(o.Frames, max(pool.Threads(o.Threads), posBlock/(8*max(np, 1))))
+	// From Go's heap, which ends the process where it cannot grow: under a
+	// limit of address space (ulimit -v) the check refuses it first.
+	if err := sysmem.CheckAddress("the particles' positions", 8*int64(np)*int64(chunk)); err != nil {
+		return err
+	}
 	pos := make([]float32, 2*np*chunk)
 	step := math.Sqrt(2 * o.Diffusion)
 	// Rendering and noise: parallel over frames, one stream per frame.

@@ -32,6 +32,7 @@ Examples
 """
 
 import ctypes
+import errno
 import json
 import logging
 import math
@@ -570,7 +571,12 @@ def _acquire_worker():
     try:
         return _IDLE_WORKERS.pop()
     except IndexError:
+        pass
+    try:
         return _Worker()
+    except RuntimeError as exc:  # "can't start new thread": a limit of threads or of address space
+        raise _error(_c.E_OUT_OF_MEMORY, f'ipcf: cannot start the helper thread of the call ({exc}): '
+                                         'a limit of address space (ulimit -v) or of threads?') from None
 
 
 def _release_worker(worker):
@@ -2120,6 +2126,9 @@ def open_result(path):
     try:
         array = numpy.load(p, mmap_mode='r', allow_pickle=False)
     except OSError as exc:
+        if exc.errno == errno.ENOMEM:  # its mapping refused: a limit of address space (ulimit -v)?
+            raise _error(_c.E_OUT_OF_MEMORY, f'{p}: cannot map it into memory ({exc.strerror}: a limit of '
+                                             'address space, ulimit -v?)') from None
         raise _error(_c.E_IO, f'{p}: {exc.strerror or exc}') from None
     except Exception as exc:  # noqa: BLE001 - not a .npy file, or a damaged one
         raise _error(_c.E_IO, f'{p}: not a .npy result ({type(exc).__name__}: {exc})') from None

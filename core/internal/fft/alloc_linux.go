@@ -86,6 +86,12 @@ func bigBytes(n int, zero bool) (b []byte, free func(), err error) {
 	if m.b != nil && len(m.b) >= n && len(m.b)/2 <= n && reuseBigs {
 		spare = bigMapping{}
 	} else {
+		if m.whole != nil {
+			// A spare that does not fit goes: under a limit of address
+			// space it would count against this mapping.
+			syscall.Munmap(m.whole)
+			spare = bigMapping{}
+		}
 		m = bigMapping{}
 	}
 	spareMu.Unlock()

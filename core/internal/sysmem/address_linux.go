@@ -3,6 +3,8 @@
 package sysmem
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -51,4 +53,18 @@ func statusBytes(status, field string) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// ErrMemory reports an allocation that cannot fit (pcf.ErrMemory is it).
+var ErrMemory = errors.New("not enough memory")
+
+// CheckAddress refuses need bytes (what: their name in the message) that
+// would leave less than AddressReserve below a limit of address space:
+// ErrMemory naming the limit. Without a limit it costs a getrlimit.
+func CheckAddress(what string, need int64) error {
+	if left, ok := AddressLeft(); ok && need+AddressReserve > left {
+		return fmt.Errorf("%w: %s would take %d MiB: the limit of address space (ulimit -v) leaves %d MiB, and %d MiB must stay free for threads and the Go runtime",
+			ErrMemory, what, (need+1<<20-1)>>20, left>>20, AddressReserve>>20)
+	}
+	return nil
 }

@@ -3,7 +3,9 @@
 package sysmem
 
 import (
+	"errors"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -48,6 +50,12 @@ func TestAddressLeft(t *testing.T) {
 	left, ok := AddressLeft()
 	if !ok || left < 448<<20 || left > 512<<20 {
 		t.Errorf("512 MiB above the mappings: %d MiB left (%v), want 448..512", left>>20, ok)
+	}
+	if err := CheckAddress("a test array", 64<<20); err != nil {
+		t.Errorf("64 MiB of 512 left: %v", err)
+	}
+	if err := CheckAddress("a test array", 448<<20); !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "ulimit -v") {
+		t.Errorf("448 MiB of 512 left, 128 reserved: %v, want ErrMemory naming ulimit -v", err)
 	}
 	lim.Cur = uint64(vm / 2) // below the mappings: none left
 	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &lim); err != nil {
