@@ -1649,7 +1649,19 @@ def _empty(shape, dtype, name):
     except (MemoryError, ValueError) as exc:
         nbytes = int(numpy.prod([int(s) for s in shape], dtype=object)) * numpy.dtype(dtype).itemsize
         msg = f'{name}: cannot allocate {numpy.dtype(dtype)} {tuple(shape)} ({nbytes} bytes): {exc}'
+        if isinstance(exc, MemoryError) and _address_limited():
+            msg += ' (this process has a limit of address space: ulimit -v)'
         raise _error(_c.E_OUT_OF_MEMORY, msg) from None
+
+
+def _address_limited():
+    """Whether a limit of address space (RLIMIT_AS: ulimit -v) holds."""
+    try:
+        import resource
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return False
+    return soft != resource.RLIM_INFINITY
 
 
 _log = logging.getLogger('ipcf')
