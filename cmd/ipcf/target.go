@@ -185,6 +185,9 @@ func (p *plainArray) publish(cmd, out string, meta map[string]any) error {
 		return writePlain(cmd, out, p.dt, p.shape, p.Data, meta)
 	}
 	m := p.mapped
+	if err := m.Check(); err != nil {
+		return fmt.Errorf("%s: writing %s: %w", cmd, out, err)
+	}
 	crc, err := mappedCRC(m.File)
 	if err != nil {
 		return fmt.Errorf("%s: writing %s: its temporary file was cut short after the result was written into it (%v)", cmd, out, err)

@@ -3,6 +3,7 @@
 package npy
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -19,11 +20,43 @@ import (
 // written, 6 interleaved runs: 1.01-1.08 CPU-s against 1.38-1.70 from
 // memory). Commit publishes it as WriteAtomicThen does; Abort removes it.
 type Mapped struct {
-	Data []byte // the samples, after the header
-	File []byte // the whole file: header and samples
-	tmp  *os.File
-	path string
-	done bool // committed or aborted
+	Data  []byte // the samples, after the header
+	File  []byte // the whole file: header and samples
+	tmp   *os.File
+	path  string
+	size  int64
+	hdr   []byte
+	whole bool // the file system showed every block allocated after fallocate
+	done  bool // committed or aborted
+}
+
+func fstat(f *os.File) (*syscall.Stat_t, error) {
+	var st syscall.Stat_t
+	return &st, syscall.Fstat(int(f.Fd()), &st)
+}
+
+// Check reports a temporary file that someone else changed while the
+// result was written into it: deleted, cut short or grown, cut short and
+// grown back (its header or blocks gone: the pages written before read
+// back as zeros), so that Commit never publishes a wrong file under a
+// checksum of it. Call it after the work, before the checksum.
+func (m *Mapped) Check() error {
+	st, err := fstat(m.tmp)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", m.tmp.Name(), err)
+	case st.Nlink == 0:
+		return fmt.Errorf("%s was deleted while the result was written into it", m.tmp.Name())
+	case st.Size != m.size:
+		return fmt.Errorf("%s was changed while the result was written into it: %d bytes, want %d", m.tmp.Name(), st.Size, m.size)
+	case m.whole && st.Blocks*512 < m.size:
+		return fmt.Errorf("%s was cut short while the result was written into it: %d of its %d bytes have blocks", m.tmp.Name(), st.Blocks*512, m.size)
+	}
+	got := make([]byte, len(m.hdr))
+	if _, err := m.tmp.ReadAt(got, 0); err != nil || !bytes.Equal(got, m.hdr) {
+		return fmt.Errorf("%s was cut short while the result was written into it: its header is gone", m.tmp.Name())
+	}
+	return nil
 }
 
 // ErrNotReserved reports a file system that cannot reserve a file's blocks
@@ -49,11 +82,14 @@ func CreateMapped(path string, dt array.DType, shape []int) (*Mapped, error) {
 	if size != int64(int(size)) {
 		return nil, fmt.Errorf("npy: %d bytes cannot be mapped", size)
 	}
+	// Temporary files of killed runs first: one holds the blocks of a
+	// whole result, which a full disk would otherwise never get back.
+	RemoveStaleTemps(dirOf(path))
 	tmp, err := createTemp(dirOf(path))
 	if err != nil {
 		return nil, err
 	}
-	m := &Mapped{tmp: tmp, path: path}
+	m := &Mapped{tmp: tmp, path: path, size: size, hdr: hdr}
 	fail := func(err error) (*Mapped, error) {
 		m.Abort()
 		return nil, err
@@ -70,15 +106,19 @@ func CreateMapped(path string, dt array.DType, shape []int) (*Mapped, error) {
 	case err != nil:
 		return fail(fmt.Errorf("%w (%v)", ErrNotReserved, err))
 	}
-	if size == 0 {
-		return m, nil
+	// The header written, not copied through the mapping: nothing can fault
+	// outside the workers (whose faults are errors).
+	if _, err := tmp.WriteAt(hdr, 0); err != nil {
+		return fail(fmt.Errorf("writing %s: %w", tmp.Name(), err))
+	}
+	if st, err := fstat(tmp); err == nil {
+		m.whole = st.Blocks*512 >= size // every block allocated (not so where a file system compresses)
 	}
 	b, err := syscall.Mmap(int(tmp.Fd()), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	if err != nil {
 		return fail(fmt.Errorf("%w (mapping: %v)", ErrNotReserved, err))
 	}
 	m.File, m.Data = b, b[len(hdr):]
-	copy(b, hdr)
 	// Every page is about to be written: fault them all in now, in one
 	// call (MADV_POPULATE_WRITE, Linux 5.14; a hint, nothing where it is
 	// missing), not one fault and block reservation per 4 KiB page as the
@@ -107,11 +147,14 @@ func (m *Mapped) Commit(before func() error) error {
 	if len(m.File) > 0 {
 		const msSync = 4
 		if _, _, e := syscall.Syscall(syscall.SYS_MSYNC, uintptr(unsafe.Pointer(&m.File[0])), uintptr(len(m.File)), msSync); e != 0 {
-			err = e
+			err = fmt.Errorf("syncing %s: %w", m.tmp.Name(), e)
 		}
 	}
 	if err == nil {
 		err = m.tmp.Sync()
+	}
+	if err == nil {
+		err = m.Check() // changed since the checksum?
 	}
 	if err == nil {
 		err = m.tmp.Chmod(0o644) // CreateTemp makes 0600 files

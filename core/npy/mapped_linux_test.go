@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -92,5 +93,81 @@ func TestCreateMapped(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, wantBytes) {
 		t.Error("a refused CreateMapped changed the existing file")
+	}
+}
+
+// TestMappedCheck: a temporary file someone else changed while the result
+// was written into it is refused by Check and by Commit: cut short and
+// grown back (to nothing, or past its header), grown, deleted; never
+// published under a checksum of the damage.
+func TestMappedCheck(t *testing.T) {
+	dir := t.TempDir()
+	shape := []int{4, 64, 64}
+	for _, c := range []struct {
+		name   string
+		change func(path string, size int64) error
+		want   string
+	}{
+		{"cut to 0 and grown back", func(p string, n int64) error {
+			if err := os.Truncate(p, 0); err != nil {
+				return err
+			}
+			return os.Truncate(p, n)
+		}, "cut short"},
+		{"cut past the header and grown back", func(p string, n int64) error {
+			if err := os.Truncate(p, 4096); err != nil {
+				return err
+			}
+			return os.Truncate(p, n)
+		}, "cut short"},
+		{"grown", func(p string, n int64) error { return os.Truncate(p, n+1) }, "bytes, want"},
+		{"deleted", func(p string, n int64) error { return os.Remove(p) }, "deleted"},
+	} {
+		out := filepath.Join(dir, "out.npy")
+		m, err := CreateMapped(out, array.Float32, shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range m.Data {
+			m.Data[i] = byte(i | 1)
+		}
+		if err := m.Check(); err != nil {
+			t.Fatalf("%s: untouched: %v", c.name, err)
+		}
+		tmps, _ := filepath.Glob(filepath.Join(dir, tempPattern))
+		if len(tmps) != 1 {
+			t.Fatalf("temporary files %v", tmps)
+		}
+		if err := c.change(tmps[0], int64(len(m.File))); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Check(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Check: %v, want %q", c.name, err, c.want)
+		}
+		if err := m.Commit(nil); err == nil {
+			t.Errorf("%s: committed", c.name)
+		}
+		if _, err := os.Stat(out); !os.IsNotExist(err) {
+			t.Errorf("%s: published (%v)", c.name, err)
+		}
+	}
+}
+
+// TestCreateMappedRemovesStaleTemps: a killed run's temporary file (a
+// whole result's blocks) goes before the new one's are reserved: on a
+// full disk it would otherwise make every later run fail.
+func TestCreateMappedRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".ipcf-123.tmp")
+	if err := os.WriteFile(stale, make([]byte, 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := CreateMapped(filepath.Join(dir, "out.npy"), array.Uint8, []int{10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Abort()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temporary file kept: %v", err)
 	}
 }

@@ -27,5 +27,8 @@ func (m *Mapped) Contains(addr uintptr) bool { return false }
 // Commit is never reached here.
 func (m *Mapped) Commit(before func() error) error { return ErrNotReserved }
 
+// Check is never reached here.
+func (m *Mapped) Check() error { return ErrNotReserved }
+
 // Abort does nothing here.
 func (m *Mapped) Abort() {}
