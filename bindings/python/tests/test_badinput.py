@@ -810,18 +810,21 @@ def test_ctrl_c_storm_never_hangs():
         warnings.simplefilter('ignore')
         data = ipcf.simulate(frames=2048, size=24, seed=4)
         stop = []
+        go = threading.Event()  # the storm starts once start() has returned here
         def storm():
+            go.wait()
             while not stop:
                 time.sleep(0.0005)
                 os.kill(os.getpid(), signal.SIGINT)
         threading.Thread(target=storm, daemon=True).start()
         n = 0
         t0 = time.monotonic()
-        while n < 100000:
+        go.set()  # the storm's first SIGINT comes 0.5 ms after this, in the try below
+        while True:
             try:
-                n += 1
-                if time.monotonic() - t0 > 5:
+                if n >= 100000 or time.monotonic() - t0 > 5:
                     break
+                n += 1
                 ipcf.pcf(data, radius=3, npoints=8)
             except KeyboardInterrupt:
                 pass
