@@ -363,20 +363,7 @@ func TestBleachMappedOutput(t *testing.T) {
 	in, _ := bleachInput(t, dir, 4096, 8, 64)
 	p := func(s string) string { return filepath.Join(dir, s) }
 	args := func(out string) []string { return []string{"bleach", in, "-o", out, "--filtersize", "16", "--quiet"} }
-	if code, msg := runIn(t, args(p("mapped.npy"))...); code != 0 {
-		t.Fatal(code, msg)
-	}
-	mapPlainOutputs = false
-	code, msg := runIn(t, args(p("memory.npy"))...)
-	mapPlainOutputs = true
-	if code != 0 {
-		t.Fatal(code, msg)
-	}
-	a, _ := os.ReadFile(p("mapped.npy"))
-	b, _ := os.ReadFile(p("memory.npy"))
-	if len(a) == 0 || !bytes.Equal(a, b) {
-		t.Errorf("mapped output (%d bytes) differs from the one written from memory (%d)", len(a), len(b))
-	}
+	mappedEqualsMemory(t, p, args)
 	sa, _ := os.ReadFile(p("mapped.npy.json"))
 	sb, _ := os.ReadFile(p("memory.npy.json"))
 	if strings.ReplaceAll(string(sa), "mapped.npy", "X") != strings.ReplaceAll(string(sb), "memory.npy", "X") {
@@ -394,7 +381,7 @@ func TestBleachMappedOutput(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	code, msg = runIn(t, args(p("cut.npy"))...)
+	code, msg := runIn(t, args(p("cut.npy"))...)
 	testHookBleach = nil
 	if code != 1 || !strings.Contains(msg, "cut.npy") || !strings.Contains(msg, "cut short") || strings.Contains(msg, "goroutine ") {
 		t.Errorf("temporary file cut short: exit %d, %q", code, msg)
@@ -453,6 +440,15 @@ func TestSimulateMappedOutput(t *testing.T) {
 	args := func(out string) []string {
 		return []string{"simulate", "-o", out, "--frames", "300", "--size", "16", "--seed", "9", "--quiet"}
 	}
+	mappedEqualsMemory(t, p, args)
+}
+
+// mappedEqualsMemory runs the command args(OUT) into p("mapped.npy") (its
+// result computed into the output's mapping) and into p("memory.npy")
+// (mapPlainOutputs off: computed in memory, then written), and checks
+// that the two files are the same bytes.
+func mappedEqualsMemory(t *testing.T, p func(string) string, args func(out string) []string) {
+	t.Helper()
 	if code, msg := runIn(t, args(p("mapped.npy"))...); code != 0 {
 		t.Fatal(code, msg)
 	}

@@ -54,7 +54,7 @@ func TotalMemory() int64 { return sysmem.Total() }
 // (MemAvailable in /proc/meminfo), or less where the process's control
 // group has less left below its limit; 0 if unknown.
 func MemAvailable() int64 {
-	m := procKB("/proc/meminfo", "MemAvailable:")
+	m := sysmem.ProcBytes("/proc/meminfo", "MemAvailable:")
 	if h, ok := sysmem.CgroupHeadroom(); ok && (m == 0 || h < m) {
 		m = max(h, 1) // 1: known to be none (0 would say unknown)
 	}
@@ -63,26 +63,7 @@ func MemAvailable() int64 {
 
 // PeakResident is this process's peak resident memory (VmHWM in
 // /proc/self/status), 0 if unknown.
-func PeakResident() int64 { return procKB("/proc/self/status", "VmHWM:") }
-
-// procKB reads the field (such as "VmHWM:") of a /proc file, given in kB,
-// in bytes; 0 if absent or unreadable.
-func procKB(path, field string) int64 {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, field); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
-}
+func PeakResident() int64 { return sysmem.ProcBytes("/proc/self/status", "VmHWM:") }
 
 // fileBacked reports whether any byte of b lies in a mapping of a file
 // (an inode in /proc/self/maps: a memory-mapped .npy, /dev/shm): memory

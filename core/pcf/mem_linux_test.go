@@ -12,10 +12,11 @@ import (
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 	"github.com/ipcf/ipcf/core/pool"
 )
 
-// TestProcFields: procKB reads a "kB" field of a /proc-style file in bytes
+// TestProcFields: sysmem.ProcBytes reads a "kB" field of a /proc-style file in bytes
 // (0 when absent or malformed), and the machine's figures are consistent:
 // available memory within the total, and the peak resident memory grows by
 // what a touched allocation adds.
@@ -23,11 +24,11 @@ func TestProcFields(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "status")
 	os.WriteFile(f, []byte("Name:\tx\nVmHWM:\t   1234 kB\nBad:\tabc kB\n"), 0o644)
 	for field, want := range map[string]int64{"VmHWM:": 1234 << 10, "Bad:": 0, "Missing:": 0} {
-		if got := procKB(f, field); got != want {
-			t.Errorf("procKB(%q) = %d, want %d", field, got, want)
+		if got := sysmem.ProcBytes(f, field); got != want {
+			t.Errorf("sysmem.ProcBytes(%q) = %d, want %d", field, got, want)
 		}
 	}
-	if got := procKB(filepath.Join(t.TempDir(), "none"), "VmHWM:"); got != 0 {
+	if got := sysmem.ProcBytes(filepath.Join(t.TempDir(), "none"), "VmHWM:"); got != 0 {
 		t.Errorf("procKB of a missing file = %d", got)
 	}
 	total, avail := TotalMemory(), MemAvailable()

@@ -32,15 +32,22 @@ func AddressLeft() (int64, bool) {
 	if syscall.Getrlimit(syscall.RLIMIT_AS, &r) != nil || r.Cur >= unlimited {
 		return 0, false
 	}
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, false
-	}
-	size, ok := statusBytes(string(b), "VmSize:")
-	if !ok {
+	size := ProcBytes("/proc/self/status", "VmSize:")
+	if size == 0 {
 		return 0, false
 	}
 	return max(0, int64(r.Cur)-size), true
+}
+
+// ProcBytes is the field (such as "VmHWM:") of a /proc file (status,
+// meminfo), given there in kB, in bytes; 0 if absent or unreadable.
+func ProcBytes(path, field string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	v, _ := statusBytes(string(b), field)
+	return v
 }
 
 // statusBytes is the field (such as "VmSize:") of a /proc/PID/status
@@ -48,8 +55,11 @@ func AddressLeft() (int64, bool) {
 func statusBytes(status, field string) (int64, bool) {
 	for line := range strings.Lines(status) {
 		if v, ok := strings.CutPrefix(line, field); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, err == nil && kb >= 0
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil || kb < 0 {
+				return 0, false
+			}
+			return kb << 10, true
 		}
 	}
 	return 0, false
