@@ -15,6 +15,8 @@
 // the wrapper by a _Static_assert, so neither side can drift.
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "../include/ipcf.h"
 #include "_cgo_export.h"
@@ -124,11 +126,45 @@ ipcf_status ipcf_devices(char *buf, size_t len) {
 }
 IPCF_SAME_TYPE(devices);
 
+// The device note, kept here by ipcf_note_store (the Go side's pcf.OnNote
+// hook) so that reading it never enters Go: a binding reads it after
+// every pCF, and a call into Go costs far more than the copy.
+static pthread_mutex_t ipcf_note_mu = PTHREAD_MUTEX_INITIALIZER;
+static char *ipcf_note;
+static size_t ipcf_note_len;
+
+void ipcf_note_store(const char *s, size_t n) {
+	pthread_mutex_lock(&ipcf_note_mu);
+	char *p = realloc(ipcf_note, n + 1);
+	if (p) {  // out of memory: the previous note stays
+		if (n) memcpy(p, s, n);
+		p[n] = 0;
+		ipcf_note = p;
+		ipcf_note_len = n;
+	}
+	pthread_mutex_unlock(&ipcf_note_mu);
+}
+
 ipcf_status ipcf_last_device_note(char *buf, size_t len) {
 	IPCF_FORK_CHECK(last_device_note);
-	return ipcfgo_last_device_note(buf, len);
+	char msg[160];
+	if (!buf || len == 0) {
+		int k = snprintf(msg, sizeof msg, "ipcf_last_device_note: buf is NULL or len is 0");
+		ipcf_set_error(msg, (size_t)k);
+		return IPCF_E_INVALID_ARGUMENT;
+	}
+	pthread_mutex_lock(&ipcf_note_mu);
+	size_t n = ipcf_note_len, m = n < len - 1 ? n : len - 1;
+	if (m) memcpy(buf, ipcf_note, m);
+	buf[m] = 0;
+	pthread_mutex_unlock(&ipcf_note_mu);
+	if (m < n) {
+		int k = snprintf(msg, sizeof msg, "ipcf_last_device_note: len=%zu: the text needs %zu bytes", len, n + 1);
+		ipcf_set_error(msg, (size_t)k);
+		return IPCF_E_BUFFER_TOO_SMALL;
+	}
+	return IPCF_OK;
 }
-IPCF_SAME_TYPE(last_device_note);
 
 ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim, const int64_t *shape,
                                        void *data) {

@@ -17,6 +17,7 @@ typedef const ipcf_simulate_options ipcf_csimulate_options;
 typedef const char ipcf_cchar;
 typedef const int64_t ipcf_cint64;
 void ipcf_set_error(const char *msg, size_t n);
+void ipcf_note_store(const char *s, size_t n);
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total);
 int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total);
 void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg);
@@ -686,14 +687,12 @@ func ipcfgo_devices(buf *C.char, n C.size_t) (st status) {
 	return copyText(fn, buf, n, pcf.Devices())
 }
 
-//export ipcfgo_last_device_note
-func ipcfgo_last_device_note(buf *C.char, n C.size_t) (st status) {
-	const fn = "ipcf_last_device_note"
-	defer guard(fn, &st)
-	if buf == nil || n == 0 {
-		return finish(fn, fail(eInvalid, "buf is NULL or len is 0"))
-	}
-	return copyText(fn, buf, n, pcf.LastDeviceNote())
+// The C side keeps a copy of the device note for ipcf_last_device_note
+// (abi.c), which answers without entering Go.
+func init() {
+	pcf.OnNote(func(s string) {
+		C.ipcf_note_store((*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)))
+	})
 }
 
 // copyText writes text, NUL-terminated and cut to n bytes, into buf.

@@ -17,12 +17,29 @@ import (
 
 var note struct {
 	sync.Mutex
-	s string
+	s    string
+	hook func(string)
 }
 
 func setNote(s string) {
 	note.Lock()
 	note.s = s
+	if note.hook != nil {
+		note.hook(s)
+	}
+	note.Unlock()
+}
+
+// OnNote hands every device note, the current one first, to f as it is
+// set (in order: under the note's lock): the C library keeps a copy that
+// ipcf_last_device_note reads without entering Go (a Python call reads it
+// after each pCF).
+func OnNote(f func(string)) {
+	note.Lock()
+	note.hook = f
+	if f != nil {
+		f(note.s)
+	}
 	note.Unlock()
 }
 

@@ -189,3 +189,24 @@ func TestGPUMaxPixels(t *testing.T) {
 		}
 	}
 }
+
+// OnNote hands the current note at once, then every note as it is set, in
+// order; nil stops it.
+func TestOnNote(t *testing.T) {
+	t.Cleanup(func() { OnNote(nil) })
+	setNote("before")
+	var got []string
+	OnNote(func(s string) { got = append(got, s) })
+	setNote("cpu")
+	setNote("")
+	setNote("cpu (auto: cuda:0 failed, ran on the CPU: x)")
+	OnNote(nil)
+	setNote("after")
+	want := []string{"before", "cpu", "", "cpu (auto: cuda:0 failed, ran on the CPU: x)"}
+	if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
+		t.Fatalf("notes handed: %q, want %q", got, want)
+	}
+	if LastDeviceNote() != "after" {
+		t.Fatalf("LastDeviceNote() = %q after the hook was removed", LastDeviceNote())
+	}
+}

@@ -389,7 +389,11 @@ static void test_table(void) {
             fprintf(stderr, "FAIL device note after a CPU run: \"%s\", want \"cpu\"\n", note);
             exit(1);
         }
-        CASE("device note len 2", SMALL, "ipcf_last_device_note|len=2", ipcf_last_device_note(note, 2));
+        CASE("device note len 2", SMALL, "ipcf_last_device_note|len=2|needs 4 bytes", ipcf_last_device_note(note, 2));
+        if (strcmp(note, "c") != 0) {
+            fprintf(stderr, "FAIL device note cut to len 2: \"%s\", want \"c\"\n", note);
+            exit(1);
+        }
     }
     CASE("null file input", INV, "ipcf_pcf_file|input", ipcf_pcf_file(NULL, NULL, output, NULL, NULL, NULL));
     CASE("null file output", INV, "ipcf_pcf_file|output", ipcf_pcf_file(missing, NULL, NULL, NULL, NULL, NULL));

@@ -259,6 +259,7 @@ def _threads(threads):
             if threads < 0:
                 raise ValueError
         except ValueError:
+            _warned[0] += 1
             warnings.warn(f'ipcf: ignoring IPCF_NUM_THREADS={env!r}: not a whole number >= 0', stacklevel=3)
             return 0
     return _int(threads, 'threads', lo=0)
@@ -277,25 +278,26 @@ def _defaults(struct, init):
     return o
 
 
+_ARRAY_SIZE = ctypes.sizeof(_c.Array)
+_DTYPES = {}  # numpy dtype -> (ipcf dtype code, byte order) of the dtypes seen
+
+
 def _descriptor(a, name):
     """Return an ipcf_array describing numpy array a (no copy)."""
     dt = a.dtype
-    key = f'{dt.kind}{dt.itemsize}'
-    code = _c.DTYPE_CODES.get(key)
-    if code is None:
-        msg = f'{name}: dtype {dt} is not supported (uint8, uint16, int16, int32, float32, float64)'
-        raise _unsupported(msg)
-    if a.ndim < 1 or a.ndim > _c.MAX_NDIM:
-        raise _invalid(f'{name}: {a.ndim} dimensions, want 1..{_c.MAX_NDIM}')
-    d = _c.Array()
-    d.struct_size = ctypes.sizeof(_c.Array)
-    d.dtype = code
-    bo = dt.byteorder
-    d.byte_order = {'<': _c.ORDER_LITTLE, '>': _c.ORDER_BIG}.get(bo, _c.ORDER_NATIVE)
-    d.ndim = a.ndim
-    for i in range(a.ndim):
-        d.shape[i] = a.shape[i]
-        d.strides[i] = a.strides[i]
+    known = _DTYPES.get(dt)
+    if known is None:
+        code = _c.DTYPE_CODES.get(f'{dt.kind}{dt.itemsize}')
+        if code is None:
+            msg = f'{name}: dtype {dt} is not supported (uint8, uint16, int16, int32, float32, float64)'
+            raise _unsupported(msg)
+        known = _DTYPES[dt] = (code, {'<': _c.ORDER_LITTLE, '>': _c.ORDER_BIG}.get(dt.byteorder, _c.ORDER_NATIVE))
+    n = a.ndim
+    if n < 1 or n > _c.MAX_NDIM:
+        raise _invalid(f'{name}: {n} dimensions, want 1..{_c.MAX_NDIM}')
+    d = _c.Array(_ARRAY_SIZE, known[0], known[1], n)
+    d.shape[:n] = a.shape
+    d.strides[:n] = a.strides
     d.data = a.__array_interface__['data'][0] or None
     return d
 
@@ -312,6 +314,8 @@ def _check_dtype(dtype, name):
 
 def _not_masked(data, name):
     """Refuse a masked array (numpy.asarray would silently drop its mask)."""
+    if type(data) is numpy.ndarray:
+        return
     if isinstance(data, numpy.ma.MaskedArray) or isinstance(getattr(data, '_meta', None), numpy.ma.MaskedArray):
         msg = (f'{name}: a masked array; its mask would be ignored. Pass {name}.filled(value), '
                'or for pcf a (row, column) mask= of the pixels to compute')
@@ -349,6 +353,9 @@ def _input(data, name, ndim=None):
 
 def _self_overlapping(a):
     """Whether distinct elements of a may share bytes (zero or interleaved strides)."""
+    flags = a.flags
+    if flags.c_contiguous or flags.f_contiguous:
+        return False  # each element its own itemsize bytes
     extent = a.itemsize
     dims = sorted((abs(s), n) for n, s in zip(a.shape, a.strides) if n > 1)
     for s, n in dims:
@@ -384,9 +391,10 @@ def _output(out, name, shape, kinds, want, inputs=()):
         raise _unsupported(f'{name}: dtype {out.dtype}, want {want}')
     if out.shape != tuple(shape):
         raise _error(_c.E_BUFFER_TOO_SMALL, f'{name}: shape {out.shape}, want {tuple(shape)}')
-    if not out.flags.writeable:
+    flags = out.flags
+    if not flags.writeable:
         raise _invalid(f'{name}: the array is read-only (flags.writeable is False); ipcf never writes into it')
-    if not out.flags.aligned:
+    if not flags.aligned:
         raise _invalid(f'{name}: the array is not aligned to its {out.dtype.itemsize}-byte items')
     if _self_overlapping(out):
         raise _invalid(f'{name}: elements overlap in memory (zero or interleaved strides {out.strides})')
@@ -900,13 +908,63 @@ def _offsets_for(value, radius, npoints, line):
     return _offsets_array(value)
 
 
+# Options structs already checked, by the values (and types) they were made
+# from: a small call repeated in a loop (a region of interest at a time)
+# spends most of its time in the binding otherwise (make bench). Only
+# plain values are keys (int, float, str, bool, None; offsets a preset
+# name or None); a struct whose making warned is not kept, so the warning
+# comes again with the next call.
+_OPTIONS_CACHE = {}
+_OPTIONS_CACHE_MAX = 64
+_PLAIN = frozenset((int, float, str, bool, type(None)))
+_warned = [0]  # option warnings given (or held back by _checked_once) so far
+
+
+def _options_key(*values):
+    """A cache key for values, or None when one is not a plain value.
+
+    Types are part of the key (True is not 1, 2.0 is not 2), and floats
+    are keyed by repr (-0.0 is not 0.0)."""
+    if not _PLAIN.issuperset(map(type, values)):
+        return None
+    return tuple(map(type, values)) + tuple(repr(v) if type(v) is float else v for v in values)
+
+
 def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='auto', *, offsets=None,
                  bins='log', m=16, smooth=0.7, threshold=None, delta=False, line=False):
     """The ipcf_pcf_options of a pCF call, every parameter checked.
 
     The offsets array handed to the library lives on the struct
-    (``o.uv``), so that it outlives the call with the struct.
+    (``o.uv``), so that it outlives the call with the struct. ``o.key``
+    is the cache key of the values it was made from (None: not cached);
+    each call gets a struct of its own (a copy), which it may change.
     """
+    env = os.environ.get('IPCF_NUM_THREADS') if threads is None else None
+    key = _options_key(radius, npoints, nbins, bleach, bleach_mean, threads, env, device, offsets, bins, m, smooth,
+                       threshold, delta, line)
+    if key is not None:
+        hit = _OPTIONS_CACHE.get(key)
+        if hit is not None:
+            _check_process()
+            o = _c.PcfOptions.from_buffer_copy(hit[0])
+            o.uv, o.key = hit[1], key
+            return o
+    warned = _warned[0]
+    o = _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, offsets=offsets,
+                             bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta, line=line)
+    o.key = None
+    if key is not None and _warned[0] == warned:
+        if len(_OPTIONS_CACHE) >= _OPTIONS_CACHE_MAX:
+            _OPTIONS_CACHE.clear()
+        if o.uv is not None:
+            o.uv.flags.writeable = False  # shared by the structs made from the cache
+        _OPTIONS_CACHE[key] = (bytes(o), o.uv)
+        o.key = key
+    return o
+
+
+def _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, *, offsets, bins, m, smooth,
+                         threshold, delta, line):
     o = _defaults(_c.PcfOptions, _lib.ipcf_pcf_options_init)
     default_nbins, default_m = o.nbins, o.multitau_m
     o.radius, o.npoints, o.nbins = _int(radius, 'radius'), _int(npoints, 'npoints'), _int(nbins, 'nbins')
@@ -1197,6 +1255,7 @@ _said = threading.local()  # .quiet: the options were checked (and warned about)
 def _ignored(message):
     """Warn IgnoredOptionWarning at the first caller outside this package
     (once a call: not again while `_checked_once` holds)."""
+    _warned[0] += 1
     if not getattr(_said, 'quiet', False):
         warnings.warn(f'ipcf: {message}', IgnoredOptionWarning, stacklevel=_outside_stacklevel())
 
@@ -1252,6 +1311,26 @@ def _time_first(data, time_axis, name='data', stacklevel=4, move=None):
     return data if axis == 0 else (move or numpy.moveaxis)(data, axis, 0)
 
 
+_SHAPE_CACHE = {}
+
+
+def _pcf_output_shape(din, o, data, plain):
+    """The library's output shape of data (described by din) with options
+    o, as a tuple of 4. Kept for options from the cache (o.key) without a
+    mask or second channel (plain), by data's shape and dtype."""
+    key = (o.key, data.shape, data.dtype.str) if plain and o.key is not None else None
+    shape = _SHAPE_CACHE.get(key) if key is not None else None
+    if shape is None:
+        dims = (ctypes.c_int64 * 4)()
+        _direct(_lib.ipcf_pcf_output_shape, ctypes.byref(din), ctypes.byref(o), dims)
+        shape = tuple(int(v) for v in dims)
+        if key is not None:
+            if len(_SHAPE_CACHE) >= _OPTIONS_CACHE_MAX:
+                _SHAPE_CACHE.clear()
+            _SHAPE_CACHE[key] = shape
+    return shape
+
+
 def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threads, out, progress,
               device, offsets, data2, bins, m, smooth, threshold, delta, frame_interval, pixel_size,
               time_axis=None, labelled=False, errors=None):
@@ -1294,9 +1373,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
         else:
             mk = _input(mask, 'mask', 2)
         o.mask = ctypes.pointer(_descriptor(mk[None, :] if line else mk, 'mask'))
-    dims = (ctypes.c_int64 * 4)()
-    _direct(_lib.ipcf_pcf_output_shape, ctypes.byref(din), ctypes.byref(o), dims)
-    shape = tuple(int(v) for v in dims)
+    shape = _pcf_output_shape(din, o, d3, mk is None and d2 is None)
     if acf:
         shape = shape[:2] + shape[3:]  # one offset: no offset axis
     shape = shape[line:]  # a line scan: no row axis
@@ -1314,7 +1391,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     work = data.size * (o.noffsets if o.uv is not None else o.npoints)
     quick = errors is None and work <= _QUICK_WORK
     _call(fn, name, args, o, progress, keep=(data, d3, d2, mk, out, full), quick=quick)
-    if errors is None:
+    if errors is None and o.device != _c.DEVICE_CPU:  # only device='auto' falls back to the CPU
         _warn_fallback(name, stacklevel=4)
     if labelled:
         with _checked_once():

@@ -2,6 +2,7 @@
 
 import ctypes
 import json
+import math
 import os
 import re
 import signal
@@ -354,9 +355,10 @@ def test_gil_released():
 def test_forked_child_gets_an_error():
     if not hasattr(os, 'fork'):
         pytest.skip('no fork on this platform')
+    data = numpy.ones((16, 6, 6), numpy.uint16)
+    ipcf.pcf(data, radius=1)  # the child's pcf finds these options in the binding's cache
     r, w = os.pipe()
     pid = os.fork()
-    data = numpy.ones((16, 6, 6), numpy.uint16)
     if pid == 0:
         os.close(r)
         # Every call is refused before it reads anything of the library's:
@@ -522,3 +524,92 @@ def test_bleaching_counts_do_not_warn():
             warnings.simplefilter('error', ipcf.CountsWarning)
             ipcf.correct_bleaching(data, 10)
             ipcf.pcf(data, bleach=10, radius=1, npoints=4, nbins=4)
+
+
+# --- the options cache: a repeated small call skips the checks it already made ---
+
+def _fresh_caches():
+    ipcf._OPTIONS_CACHE.clear()
+    ipcf._SHAPE_CACHE.clear()
+
+
+def test_option_warnings_come_with_every_call():
+    # A struct whose making warned is never kept: the warning is not lost
+    # on the second call with the same options.
+    _fresh_caches()
+    data = ipcf.simulate(64, 16, seed=1)
+    for kw in (dict(bins='multitau', nbins=8), dict(m=8), dict(offsets='disk', radius=1, npoints=4)):
+        for _ in range(3):
+            with warnings.catch_warnings(record=True) as got:
+                warnings.simplefilter('always')
+                ipcf.pcf(data, **kw)
+            assert [w.category for w in got] == [ipcf.IgnoredOptionWarning], (kw, got)
+
+
+def test_cached_options_keep_types_and_signs():
+    _fresh_caches()
+    data = ipcf.simulate(64, 8, seed=1)
+    assert ipcf.pcf(data, radius=1, npoints=4, nbins=4).shape == (6, 6, 4, 4)
+    with pytest.raises(ipcf.IpcfTypeError):
+        ipcf.pcf(data, radius=True, npoints=4, nbins=4)  # True == 1 and hash(True) == hash(1)
+    assert ipcf.pcf(data, radius=2.0, npoints=4, nbins=4).shape == (4, 4, 4, 4)
+    with pytest.raises(ipcf.IpcfTypeError):
+        ipcf.pcf(data, radius=2.5, npoints=4, nbins=4)
+    # -0.0 == 0.0: the struct must still hold the value given
+    for smooth in (0.0, -0.0, 0.0):
+        for _ in range(2):
+            o = ipcf._pcf_options(1, 4, 4, 0, 'real', 1, smooth=smooth)
+            assert math.copysign(1, o.smooth) == math.copysign(1, smooth)
+    for threshold in (0.0, -0.0):
+        o = ipcf._pcf_options(1, 4, 4, 0, 'real', 1, threshold=threshold)
+        assert math.copysign(1, o.threshold) == math.copysign(1, threshold)
+
+
+def test_cached_options_are_a_copy_per_call():
+    _fresh_caches()
+    a = ipcf._pcf_options(2, 32, 4, 0, 'real', 1, offsets='disk')
+    assert a.key is not None
+    b = ipcf._pcf_options(2, 32, 4, 0, 'real', 1, offsets='disk')
+    assert ctypes.addressof(a) != ctypes.addressof(b)
+    a.threads, a.token = 7, 12345
+    c = ipcf._pcf_options(2, 32, 4, 0, 'real', 1, offsets='disk')
+    assert (c.threads, c.token) == (1, 0)
+    assert c.uv is b.uv and c.noffsets == len(c.uv) == 12
+    assert ctypes.cast(c.offsets, ctypes.c_void_p).value == c.uv.ctypes.data  # the struct points at the array kept
+    assert not c.uv.flags.writeable  # shared between structs: nobody writes it
+    assert numpy.array_equal(c.uv, ipcf.offsets('disk', 2))
+    # not plain values: never a key
+    assert ipcf._pcf_options(numpy.int32(2), 8, 4, 0, 'real', 1).key is None
+    assert ipcf._pcf_options(2, 8, 4, 0, 'real', 1, offsets=[(1, 0)]).key is None
+
+
+def test_cached_options_follow_the_thread_variable(monkeypatch):
+    _fresh_caches()
+    monkeypatch.setenv('IPCF_NUM_THREADS', '3')
+    assert ipcf._pcf_options(1, 4, 4, 0, 'real', None).threads == 3
+    monkeypatch.setenv('IPCF_NUM_THREADS', '2')
+    assert ipcf._pcf_options(1, 4, 4, 0, 'real', None).threads == 2
+    monkeypatch.setenv('IPCF_NUM_THREADS', 'many')
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter('always')
+            assert ipcf._pcf_options(1, 4, 4, 0, 'real', None).threads == 0
+        assert len(got) == 1 and 'IPCF_NUM_THREADS' in str(got[0].message)
+
+
+def test_cached_shapes_follow_the_data():
+    # Same options, another input shape or a mask: never the cached shape;
+    # results equal to those of a call with empty caches.
+    data = ipcf.simulate(64, 10, seed=2)
+    for crop in ((64, 10, 10), (64, 9, 10), (64, 10, 7), (32, 10, 10), (64, 10, 10)):
+        d = numpy.ascontiguousarray(data[:crop[0], :crop[1], :crop[2]])
+        _fresh_caches()
+        want = ipcf.pcf(d, radius=2, npoints=8, nbins=6, threads=1)
+        for _ in range(2):
+            got = ipcf.pcf(d, radius=2, npoints=8, nbins=6, threads=1)
+            assert got.shape == (crop[1] - 4, crop[2] - 4, 8, got.shape[3])
+            assert numpy.array_equal(got, want, equal_nan=True)
+    with pytest.raises(ipcf.IpcfValueError, match='mask'):
+        ipcf.pcf(data, radius=2, npoints=8, nbins=6, mask=numpy.ones((9, 10)))
+    with pytest.raises(ipcf.IpcfValueError):
+        ipcf.pcf(data[:, :4, :4], radius=2, npoints=8, nbins=6)
