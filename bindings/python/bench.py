@@ -67,17 +67,25 @@ def main():
     tiny = numpy.ones((8, 5, 5), numpy.uint16)
     tout = numpy.empty(ipcf.pcf_output_shape(tiny.shape, radius=1, npoints=4, nbins=2), numpy.float32)
     raw_tiny = raw_call(tiny, tout, 1, 4, 2, 1)
-    n = 2000
-    t = time.perf_counter()
-    for _ in range(n):
+
+    def py_call():
         ipcf.pcf(tiny, radius=1, npoints=4, nbins=2, threads=1, out=tout)
-    py_tiny = (time.perf_counter() - t) / n
-    t = time.perf_counter()
-    for _ in range(n):
-        raw_tiny()
-    c_tiny = (time.perf_counter() - t) / n
+
+    def per_call(fn, n):
+        t = time.perf_counter()
+        for _ in range(n):
+            fn()
+        return (time.perf_counter() - t) / n
+
+    per_call(py_call, 200)  # warm: the first calls fill caches (the binding's and the CPU's)
+    per_call(raw_tiny, 200)
+    t_py, t_c = [], []
+    for _ in range(9):  # interleaved rounds, medians: this machine's speed drifts
+        t_py.append(per_call(py_call, 500))
+        t_c.append(per_call(raw_tiny, 500))
+    py_tiny, c_tiny = float(numpy.median(t_py)), float(numpy.median(t_c))
     print(f'tiny input {tiny.shape}: ipcf.pcf {py_tiny * 1e6:.1f} us per call, C call {c_tiny * 1e6:.1f} us, '
-          f'binding overhead {(py_tiny - c_tiny) * 1e6:.1f} us (want < 50)')
+          f'binding overhead {(py_tiny - c_tiny) * 1e6:.1f} us (want < 50; medians of 9 interleaved rounds of 500)')
 
     crop = numpy.ascontiguousarray(data[:16384, 16:44, 16:44])
     t_np = median_time(lambda: numpy_pcf(crop), 1)

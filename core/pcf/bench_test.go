@@ -23,3 +23,28 @@ func BenchmarkCompute(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(g.Pairs())/1e3, "us/pair-wall")
 }
+
+// BenchmarkTinyCall is the library's own cost of a pCF call on a tiny
+// input (8 x 5 x 5 uint16, radius 1, 4 points, 2 bins, 1 thread, device
+// auto): the C call that bindings/python/bench.py measures the binding's
+// overhead against (go test -run XXX -bench TinyCall ./core/pcf).
+func BenchmarkTinyCall(b *testing.B) {
+	in := make([]byte, 8*5*5*2)
+	for i := range in {
+		in[i] = byte(i % 7)
+	}
+	data, _ := array.Contiguous(array.Uint16, []int{8, 5, 5}, in)
+	o := DefaultOptions()
+	o.Radius, o.Npoints, o.Nbins, o.Threads, o.Device = 1, 4, 2, 1, "auto"
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Compute(context.Background(), out, data, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -799,6 +799,8 @@ def _units(frame_interval, pixel_size):
     """The frame interval (s) and pixel size (um), None or finite > 0,
     within the ranges a result may carry (ipcf_check_units: 1e-12..1e6 s,
     1e-6..1e6 um; beyond, a fit's maps would hold +Inf or 0)."""
+    if frame_interval is None and pixel_size is None:
+        return None, None
     fi = _positive(frame_interval, 'frame_interval')
     ps = _positive(pixel_size, 'pixel_size')
     if getattr(_lib, 'has_check_units', False):
@@ -920,14 +922,21 @@ _PLAIN = frozenset((int, float, str, bool, type(None)))
 _warned = [0]  # option warnings given (or held back by _checked_once) so far
 
 
-def _options_key(*values):
-    """A cache key for values, or None when one is not a plain value.
+def _options_key(radius, npoints, nbins, bleach, bleach_mean, threads, env, device, offsets, bins, m, smooth,
+                 threshold, delta, line):
+    """A cache key for _pcf_options' values, or None when one is not a
+    plain value.
 
-    Types are part of the key (True is not 1, 2.0 is not 2), and floats
-    are keyed by repr (-0.0 is not 0.0)."""
-    if not _PLAIN.issuperset(map(type, values)):
+    Types are part of the key (True is not 1, 2.0 is not 2), and so are the
+    signs of the float parameters (-0.0 == 0.0; an integer parameter given
+    -0.0 is 0 either way)."""
+    values = (radius, npoints, nbins, bleach, bleach_mean, threads, env, device, offsets, bins, m, smooth, threshold,
+              delta, line)
+    types = tuple(map(type, values))
+    if not _PLAIN.issuperset(types):
         return None
-    return tuple(map(type, values)) + tuple(repr(v) if type(v) is float else v for v in values)
+    return values + types + (math.copysign(1.0, smooth) if types[11] is float else 0.0,
+                             math.copysign(1.0, threshold) if types[12] is float else 0.0)
 
 
 def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='auto', *, offsets=None,

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -33,12 +34,22 @@ type Device struct {
 	CC      int // compute capability x 10
 }
 
+// none is the reason no device is usable, once ipcf_cuda_init has found
+// none: it loads the libraries once per process and keeps its answer, so
+// the reason is kept here too (device "auto" asks on every pCF call).
+var none atomic.Pointer[error]
+
 // Devices lists the usable devices, or returns the reason there are none.
 func Devices() ([]Device, error) {
+	if err := none.Load(); err != nil {
+		return nil, *err
+	}
 	why := make([]byte, 512)
 	n := int(C.ipcf_cuda_init((*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))))
 	if n == 0 {
-		return nil, fmt.Errorf("%w: %s", ErrUnavailable, cstr(why))
+		err := fmt.Errorf("%w: %s", ErrUnavailable, cstr(why))
+		none.Store(&err)
+		return nil, err
 	}
 	var out []Device
 	buf := make([]byte, 512)
