@@ -259,8 +259,9 @@ def _threads(threads):
             if threads < 0:
                 raise ValueError
         except ValueError:
-            _warned[0] += 1
-            warnings.warn(f'ipcf: ignoring IPCF_NUM_THREADS={env!r}: not a whole number >= 0', stacklevel=3)
+            _count_warning()
+            warnings.warn(f'ipcf: ignoring IPCF_NUM_THREADS={env!r}: not a whole number >= 0',
+                          stacklevel=_outside_stacklevel())
             return 0
     return _int(threads, 'threads', lo=0)
 
@@ -918,8 +919,16 @@ def _offsets_for(value, radius, npoints, line):
 # comes again with the next call.
 _OPTIONS_CACHE = {}
 _OPTIONS_CACHE_MAX = 64
+_CACHED_OFFSETS_MAX = 1 << 12  # a preset's offsets kept with its struct: at most 32 KiB
 _PLAIN = frozenset((int, float, str, bool, type(None)))
+_ACF_OFFSETS = ((0, 0),)  # acf's offsets: a key of their own (another tuple is not a plain value)
 _warned = [0]  # option warnings given (or held back by _checked_once) so far
+_warned_lock = threading.Lock()
+
+
+def _count_warning():
+    with _warned_lock:
+        _warned[0] += 1
 
 
 def _options_key(radius, npoints, nbins, bleach, bleach_mean, threads, env, device, offsets, bins, m, smooth,
@@ -930,12 +939,13 @@ def _options_key(radius, npoints, nbins, bleach, bleach_mean, threads, env, devi
     Types are part of the key (True is not 1, 2.0 is not 2), and so are the
     signs of the float parameters (-0.0 == 0.0; an integer parameter given
     -0.0 is 0 either way)."""
-    values = (radius, npoints, nbins, bleach, bleach_mean, threads, env, device, offsets, bins, m, smooth, threshold,
-              delta, line)
+    acf = offsets is _ACF_OFFSETS
+    values = (radius, npoints, nbins, bleach, bleach_mean, threads, env, device, None if acf else offsets, bins, m,
+              smooth, threshold, delta, line)
     types = tuple(map(type, values))
     if not _PLAIN.issuperset(types):
         return None
-    return values + types + (math.copysign(1.0, smooth) if types[11] is float else 0.0,
+    return values + types + (acf, math.copysign(1.0, smooth) if types[11] is float else 0.0,
                              math.copysign(1.0, threshold) if types[12] is float else 0.0)
 
 
@@ -962,7 +972,7 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
     o = _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, offsets=offsets,
                              bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta, line=line)
     o.key = None
-    if key is not None and _warned[0] == warned:
+    if key is not None and _warned[0] == warned and (o.uv is None or len(o.uv) <= _CACHED_OFFSETS_MAX):
         if len(_OPTIONS_CACHE) >= _OPTIONS_CACHE_MAX:
             _OPTIONS_CACHE.clear()
         if o.uv is not None:
@@ -1264,7 +1274,7 @@ _said = threading.local()  # .quiet: the options were checked (and warned about)
 def _ignored(message):
     """Warn IgnoredOptionWarning at the first caller outside this package
     (once a call: not again while `_checked_once` holds)."""
-    _warned[0] += 1
+    _count_warning()
     if not getattr(_said, 'quiet', False):
         warnings.warn(f'ipcf: {message}', IgnoredOptionWarning, stacklevel=_outside_stacklevel())
 
@@ -1352,7 +1362,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     line = data.ndim == 2
     _units(frame_interval, pixel_size)
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device,
-                     offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, smooth=smooth, threshold=threshold,
+                     offsets=_ACF_OFFSETS if acf else offsets, bins=bins, m=m, smooth=smooth, threshold=threshold,
                      delta=delta, line=line)
     d3 = data[:, None, :] if line else data
     if o.bleach > 0:

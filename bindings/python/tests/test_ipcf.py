@@ -613,3 +613,36 @@ def test_cached_shapes_follow_the_data():
         ipcf.pcf(data, radius=2, npoints=8, nbins=6, mask=numpy.ones((9, 10)))
     with pytest.raises(ipcf.IpcfValueError):
         ipcf.pcf(data[:, :4, :4], radius=2, npoints=8, nbins=6)
+
+
+def test_cached_acf_and_large_presets():
+    _fresh_caches()
+    data = ipcf.simulate(64, 10, seed=4)
+    want = ipcf.acf(data, nbins=6)
+    assert len(ipcf._OPTIONS_CACHE) == 1  # acf's own offsets are a key
+    assert numpy.array_equal(ipcf.acf(data, nbins=6), want, equal_nan=True)
+    assert numpy.array_equal(ipcf.pcf(data, offsets=[(0, 0)], nbins=6)[:, :, 0], want, equal_nan=True)
+    with pytest.raises(ipcf.IpcfValueError, match='offsets'):
+        ipcf.pcf(data, offsets='acf')  # not acf's key: a name that is no preset
+    # a preset of more offsets than _CACHED_OFFSETS_MAX is not kept with its struct
+    o = ipcf._pcf_options(40, 32, 4, 0, 'real', 1, offsets='disk')
+    assert len(o.uv) > ipcf._CACHED_OFFSETS_MAX and o.key is None
+    assert all(e[1] is None or len(e[1]) <= ipcf._CACHED_OFFSETS_MAX for e in ipcf._OPTIONS_CACHE.values())
+
+
+def test_thread_variable_warning_names_the_caller(monkeypatch):
+    data = ipcf.simulate(64, 8, seed=1)
+    monkeypatch.setenv('IPCF_NUM_THREADS', 'bad')
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter('always')
+        ipcf.pcf(data, radius=2)
+    assert [os.path.basename(w.filename) for w in got] == ['test_ipcf.py'], [(w.filename, w.lineno) for w in got]
+
+
+def test_zero_size_out_is_taken():
+    # No element of a zero-size array overlaps another (numpy flags it
+    # contiguous, with strides (0, 0, 0)): the same result as out=None.
+    d = numpy.zeros((8, 0, 8), numpy.uint16)
+    out = numpy.zeros((4, 0, 8), numpy.uint16)
+    assert ipcf.correct_bleaching(d, 2, out=out) is out
+    assert ipcf.correct_bleaching(d, 2).shape == (4, 0, 8)
