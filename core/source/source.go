@@ -399,11 +399,17 @@ func openGlob(pattern string, ch int) (Source, error) {
 // ._frame.tif), are skipped.
 func tiffFiles(dir string) ([]string, error) {
 	var files []string
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	root := dir
+	if st, err := os.Lstat(dir); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		// A link to the folder: walked as the folder (WalkDir does not
+		// follow a link, the root's either; "link/" is the folder).
+		root = dir + string(filepath.Separator)
+	}
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p != dir && strings.HasPrefix(d.Name(), ".") {
+		if p != root && strings.HasPrefix(d.Name(), ".") {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

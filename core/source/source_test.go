@@ -73,6 +73,14 @@ func TestFormats(t *testing.T) {
 		{"big-endian float32 TIFF", func() (Source, error) { return Open("testdata/float_be.tif") }, true, 7},
 		{"Micro-Manager folder of big-endian single pages", func() (Source, error) { return Open("testdata/mm") }, false, 1},
 		{"glob", func() (Source, error) { return Open("testdata/mm/Pos0/img_*_Default_000.tif") }, false, 1},
+		{"link to the Micro-Manager folder", func() (Source, error) {
+			link := filepath.Join(t.TempDir(), "mmlink")
+			abs, _ := filepath.Abs("testdata/mm")
+			if err := os.Symlink(abs, link); err != nil {
+				return nil, err
+			}
+			return Open(link) // not "link/": WalkDir did not follow the link, "no .tif files"
+		}, false, 1},
 		{"raw little-endian", func() (Source, error) {
 			return OpenRaw("testdata/raw_le.bin", Raw{T: 20, H: 6, W: 7, DType: array.Uint16, Order: array.Little})
 		}, true, 1},
