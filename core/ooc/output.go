@@ -348,7 +348,22 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) e
 func publishRenames(path, sdPath string, curves, sd bool) error {
 	p := PartialName(path)
 	dir := filepath.Dir(path)
+	// A rename that fails (an immutable or busy file) leaves the earlier
+	// result in place: its sidecar is put back, or that result would be
+	// taken for no ipcf result. (Not once a rename is done: the sidecar
+	// would describe other bytes.)
+	var oldSide []byte
+	restore := func(err error) error {
+		if oldSide == nil {
+			return err
+		}
+		if werr := npy.WriteAtomic(SidecarName(path), func(w io.Writer) error { _, e := w.Write(oldSide); return e }); werr != nil {
+			return fmt.Errorf("%w (putting back the earlier result's sidecar: %v)", err, werr)
+		}
+		return err
+	}
 	if curves || sd {
+		oldSide, _ = npy.ReadRegular(SidecarName(path), 64<<20)
 		stale := sdPath == "" && RecordsErrors(path, ErrorsName(path))
 		if err := os.Remove(SidecarName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("output %s: %w", path, err)
@@ -361,17 +376,18 @@ func publishRenames(path, sdPath string, curves, sd bool) error {
 	}
 	if sd {
 		// The error bars first: the curves' rename is the last.
-		if err := os.Rename(PartialName(sdPath), sdPath); err != nil {
-			return fmt.Errorf("output %s: %w", sdPath, err)
+		if err := renameFile(PartialName(sdPath), sdPath); err != nil {
+			return restore(fmt.Errorf("output %s: %w", sdPath, err))
 		}
+		oldSide = nil // the earlier error bars are replaced
 		if err := syncDir(filepath.Dir(sdPath)); err != nil {
 			return fmt.Errorf("output %s: %w", sdPath, err)
 		}
 		fault("publish-errors")
 	}
 	if curves {
-		if err := os.Rename(p, path); err != nil {
-			return fmt.Errorf("output %s: %w", path, err)
+		if err := renameFile(p, path); err != nil {
+			return restore(fmt.Errorf("output %s: %w", path, err))
 		}
 		if err := syncDir(dir); err != nil {
 			return fmt.Errorf("output %s: %w", path, err)
@@ -380,6 +396,9 @@ func publishRenames(path, sdPath string, curves, sd bool) error {
 	}
 	return nil
 }
+
+// renameFile is os.Rename (a test makes it fail).
+var renameFile = os.Rename
 
 func isRegular(path string) bool {
 	st, err := os.Stat(path)
