@@ -418,6 +418,29 @@ func TestFaultOutputSafety(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(series, "x.zarr")); err == nil {
 		t.Fatal("-o inside the input folder created the output")
 	}
+	// The same rule for bleach and plot --mean, also through a link to
+	// the folder: their outputs went into it.
+	link := filepath.Join(r.dir, "mmlink")
+	abs, _ := filepath.Abs(series)
+	if err := os.Symlink(abs, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"bleach", series, "-o", filepath.Join(series, "b.npy"), "--filtersize", "4", "--quiet"},
+		{"bleach", link, "-o", filepath.Join(series, "Pos0", "b.npy"), "--filtersize", "4", "--quiet"},
+		{"plot", "--mean", series, "-o", filepath.Join(link, "m.png")},
+	} {
+		msg, err = r.run(nil, args...)
+		if err == nil || !strings.Contains(msg, "inside the input folder") {
+			t.Errorf("%v: %v %q, want a refusal: inside the input folder", args, err, msg)
+		}
+	}
+	for _, f := range []string{"b.npy", "b.npy.json", "m.png", "m.png.json", "Pos0/b.npy"} {
+		if _, err := os.Stat(filepath.Join(series, f)); err == nil {
+			os.Remove(filepath.Join(series, f))
+			t.Errorf("%s written into the input folder", f)
+		}
+	}
 	theirs := filepath.Join(r.dir, "theirs.zarr")
 	os.MkdirAll(filepath.Join(theirs, "sub"), 0o755)
 	os.WriteFile(filepath.Join(theirs, "sub", "notes.txt"), []byte("keep me"), 0o644)

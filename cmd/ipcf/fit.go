@@ -743,6 +743,10 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if prevCompanions, err = checkFitNpyTarget(names, append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)); err != nil {
 			return err
 		}
+	} else if fitFormatOf(f.out) == "tif" {
+		if err := plainCheck("fit", f.out, append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)...); err != nil {
+			return err
+		}
 	}
 	in, err := readFitInput(f.in, f)
 	if err != nil {
@@ -826,7 +830,15 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	case "tif":
 		err = writeMapsTIFF(f.out, d)
 	default:
-		err = writeMapsNpy(names, mb, d)
+		// Checked again: a user's file that appeared at MAPS.npy, its
+		// metadata or a companion during the run is never replaced.
+		var now map[string]fitCompanion
+		if now, err = checkFitNpyTarget(names, nil); err == nil && !mapsEqual(now, prevCompanions) {
+			err = fmt.Errorf("fit: %w: the companions of %s changed during the run: not replacing them", errTarget, names.Params)
+		}
+		if err == nil {
+			err = writeMapsNpy(names, mb, d)
+		}
 	}
 	if err != nil {
 		return err
@@ -995,4 +1007,17 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"status_counts":  map[string]int{fit.Converged.String(): counts[fit.Converged], fit.AtBound.String(): counts[fit.AtBound], fit.MaxIter.String(): counts[fit.MaxIter], fit.Failed.String(): counts[fit.Failed]},
 		"stderr_derived": "derived parameters' standard errors to first order from the fitted ones', covariances ignored",
 	}
+}
+
+// mapsEqual reports whether two records of companions are the same.
+func mapsEqual(a, b map[string]fitCompanion) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }

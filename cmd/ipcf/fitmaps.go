@@ -2,11 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	byteorder "encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -81,9 +81,8 @@ func checkFitTarget(out string, h, w, k, np int) error {
 			return fmt.Errorf("fit: %w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name", errTarget, out, f)
 		}
 	case "tif":
-		if err := checkFitTIFF(out); err != nil {
-			return err
-		}
+		// (An existing MAPS.tif is checked as every plain output is:
+		// plainCheck, by the fit command.)
 		pages := int64(k) * int64(2*np+2)
 		if n := 8 + pages*(int64(h)*int64(w)*4+256) + 1<<20; n > ooc.MaxTIFFBytes {
 			return fitNeeds("the output %s would take %d MiB: a TIFF holds at most 4 GiB (write MAPS.npy or MAPS.zarr)", out, n>>20)
@@ -118,58 +117,6 @@ func removeStaleZarrs(out string) {
 		}
 		os.RemoveAll(filepath.Join(filepath.Dir(out), n))
 	}
-}
-
-// checkFitTIFF refuses to replace an existing MAPS.tif that is not a
-// fit's: a regular file whose ImageJ Info (UTF-16, as writeMapsTIFF
-// stores the metadata) names ipcf's fit.
-func checkFitTIFF(out string) error {
-	st, err := os.Lstat(out)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("fit: %w: %v", errTarget, err)
-	}
-	if !st.Mode().IsRegular() {
-		return fmt.Errorf("fit: %w: %s exists and is %s, not a file: not replacing it", errTarget, out, npy.Kind(st.Mode()))
-	}
-	f, err := os.Open(out)
-	if err != nil {
-		return fmt.Errorf("fit: %w: %v", errTarget, err)
-	}
-	defer f.Close()
-	marks := [][]byte{utf16be(`"software": "ipcf"`), utf16be(`"command": "fit"`)}
-	found := make([]bool, len(marks))
-	buf := make([]byte, 1<<20)
-	keep := 0 // bytes carried over, so that a mark across two reads is seen
-	for {
-		n, err := f.Read(buf[keep:])
-		chunk := buf[:keep+n]
-		all := true
-		for i, m := range marks {
-			found[i] = found[i] || bytes.Contains(chunk, m)
-			all = all && found[i]
-		}
-		if all {
-			return nil
-		}
-		if err != nil {
-			break
-		}
-		keep = min(len(chunk), 64)
-		copy(buf, chunk[len(chunk)-keep:])
-	}
-	return fmt.Errorf("fit: %w: %s exists and is not the maps of an ipcf fit: not replacing it; remove it or choose another name", errTarget, out)
-}
-
-// utf16be encodes ASCII text as UTF-16 big-endian, as ImageJ stores Info.
-func utf16be(s string) []byte {
-	b := make([]byte, 0, 2*len(s))
-	for i := 0; i < len(s); i++ {
-		b = append(b, 0, s[i])
-	}
-	return b
 }
 
 // syncFolder flushes a folder's entries to disk.
@@ -474,7 +421,7 @@ func writeMapsTIFF(out string, d *fitMapsData) error {
 	if tw.dataEnd()+int64(len(ifds)) > ooc.MaxTIFFBytes {
 		return fitNeeds("the output %s would take %d MiB: a TIFF holds at most 4 GiB (write MAPS.npy or MAPS.zarr)", out, (tw.dataEnd()+int64(len(ifds)))>>20)
 	}
-	err = npy.WriteAtomic(out, func(w io.Writer) error {
+	fill := func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
 		le := byteorder.LittleEndian
 		hdr := []byte{'I', 'I', 42, 0}
@@ -490,11 +437,30 @@ func writeMapsTIFF(out string, d *fitMapsData) error {
 		}
 		bw.Write(ifds)
 		return bw.Flush()
-	})
-	if err != nil {
+	}
+	// Published as every plain output is (writeOwned): with MAPS.tif.json
+	// naming the file's size and CRC-32C, so that an edited MAPS.tif is a
+	// user's file (its ImageJ Info holds the metadata too, for ImageJ).
+	h := crc32.New(castagnoli)
+	cw := &countingWriter{w: h}
+	if err := fill(cw); err != nil {
 		return fmt.Errorf("fit: writing %s: %w", out, err)
 	}
-	return nil
+	return writeOwned("fit", out, h.Sum32(), cw.n, func(before func() error) error {
+		return npy.WriteAtomicThen(out, fill, before)
+	}, d.meta)
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // imageJStack lays out an ImageJ TIFF of float32 pages of w x h pixels,

@@ -641,3 +641,41 @@ func TestFitMapsTIFFReadByImageJ(t *testing.T) {
 	}
 	t.Logf("ImageJ: %s", strings.ReplaceAll(strings.TrimSpace(string(out)), "\n", "; "))
 }
+
+// TestFitTIFFEditedIsAUsersFile: MAPS.tif is published with MAPS.tif.json
+// (its size and CRC-32C): a rerun replaces it, but not once it was edited
+// (saved from ImageJ, say), nor a TIFF without the sidecar whose Info
+// names ipcf's fit.
+func TestFitTIFFEditedIsAUsersFile(t *testing.T) {
+	r := newFitRig(t)
+	calib := r.pcf(t, "calib.npy", "--radius", "3", "--npoints", "8", "--pixel-size", "0.1", "--frame-interval", "0.002")
+	tif := filepath.Join(r.dir, "maps.tif")
+	fit := func() (int, string) { return ipcf(t, "fit", calib, "-o", tif, "--waist-um", "0.2", "--quiet") }
+	if code, msg := fit(); code != 0 {
+		t.Fatalf("fit: exit %d: %s", code, msg)
+	}
+	if c, ok := ooc.Describes(tif); !ok || c != "fit" {
+		t.Fatalf("maps.tif.json does not describe maps.tif as the fit's (%q, %v)", c, ok)
+	}
+	if code, msg := fit(); code != 0 {
+		t.Fatalf("rerun over its own maps: exit %d: %s", code, msg)
+	}
+	b, err := os.ReadFile(tif)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(b[len(b)/2:], "USEREDIT")
+	if err := os.WriteFile(tif, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := fit(); code != 1 || !strings.Contains(msg, "not an output of ipcf fit") {
+		t.Fatalf("rerun over edited maps: exit %d: %s", code, msg)
+	}
+	if now, _ := os.ReadFile(tif); !bytes.Equal(now, b) {
+		t.Fatal("the edited maps.tif was replaced")
+	}
+	os.Remove(tif + ".json") // a TIFF without the sidecar (written before it)
+	if code, msg := fit(); code != 1 || !strings.Contains(msg, "no sidecar") {
+		t.Fatalf("rerun over maps without sidecar: exit %d: %s", code, msg)
+	}
+}

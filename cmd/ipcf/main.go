@@ -485,7 +485,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.Float64Var(&spec.PixelSize, "pixel-size", 0, "pixel size in micrometres, 1e-6 to 1e6, for the metadata and calibration (0: the input's, if any)")
 	fs.BoolVar(&pf.quiet, "quiet", false, "no progress bar or summary")
 	fs.BoolVar(&pf.json, "json", false, "print a JSON summary on stdout (shape, engine, seconds, output, ...; on failure the error and exit code)")
-	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a Go CPU profile to this file")
+	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a Go CPU profile to this new file (an existing one is refused)")
 	tk := job.DefaultToolkit()
 	fs.StringVar(&tk.Offsets, "offsets", "", `neighbour offsets "u,v;u,v;..." or a file of "u v" lines (u columns, v rows; # comments), instead of the circle`)
 	fs.StringVar(&tk.Preset, "preset", tk.Preset, "offsets: circle (--radius, --npoints), disk or line (--radius)")
@@ -546,9 +546,11 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	stateOf(ctx).json = pf.json
 	quiet, cpuprofile, out := &pf.quiet, &pf.cpuprofile, &spec.Output
 	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+		// A new file only: never the input, a result or a user's file
+		// (O_EXCL also refuses a link, dangling or not).
+		f, err := os.OpenFile(*cpuprofile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
-			return err
+			return fmt.Errorf("--cpuprofile: %w (it writes a new file only: give a path where none is)", err)
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	bin "encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/png"
 	"io/fs"
@@ -912,5 +913,65 @@ func TestEmptyFlagValues(t *testing.T) {
 	}
 	if n < 30 {
 		t.Errorf("%d string options checked, want the 30 or more the commands have", n)
+	}
+}
+
+// TestCPUProfileNeverReplaces: --cpuprofile writes a new file only; an
+// existing one (the input, a result, a user's file) is left as it was.
+func TestCPUProfileNeverReplaces(t *testing.T) {
+	r := newOutRig(t)
+	res := filepath.Join(r.dir, "res.npy")
+	r.pcf(t, res)
+	user := filepath.Join(r.dir, "notes.txt")
+	if err := os.WriteFile(user, []byte("mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(r.dir, "dangling")
+	if err := os.Symlink(filepath.Join(r.dir, "nowhere"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{r.in, res, user, link} {
+		before, _ := os.ReadFile(p)
+		code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", filepath.Join(r.dir, "x.npy"), "--cpuprofile", p}, r.common...)...)
+		if code != 1 || !strings.Contains(msg, "--cpuprofile") {
+			t.Errorf("--cpuprofile %s: exit %d, %q; want 1 naming the option", p, code, msg)
+		}
+		if after, _ := os.ReadFile(p); !bytes.Equal(before, after) {
+			t.Errorf("--cpuprofile %s changed it", p)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(r.dir, "nowhere")); err == nil {
+		t.Error("--cpuprofile followed a dangling link")
+	}
+	prof := filepath.Join(r.dir, "cpu.prof")
+	if code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", filepath.Join(r.dir, "y.npy"), "--cpuprofile", prof}, r.common...)...); code != 0 {
+		t.Fatalf("--cpuprofile to a new file: exit %d: %s", code, msg)
+	}
+	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+		t.Fatalf("no profile written: %v", err)
+	}
+}
+
+// TestPlainOutputAppearingDuringRun: a user's file put at a plain
+// command's output (or its sidecar) after the command's first check is
+// never replaced when it publishes (writeOwned checks again).
+func TestPlainOutputAppearingDuringRun(t *testing.T) {
+	for _, victim := range []string{"out.npy", "out.npy.json"} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "out.npy")
+		if err := plainCheck("simulate", out); err != nil {
+			t.Fatal(err)
+		}
+		user := filepath.Join(dir, victim)
+		if err := os.WriteFile(user, []byte("a user's file\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := writePlain("simulate", out, array.Uint16, []int{2, 3}, make([]byte, 12), nil)
+		if !errors.Is(err, errTarget) || !strings.Contains(err.Error(), victim) {
+			t.Errorf("%s appearing: %v, want errTarget naming it", victim, err)
+		}
+		if b, _ := os.ReadFile(user); string(b) != "a user's file\n" {
+			t.Errorf("%s replaced: %q", victim, b)
+		}
 	}
 }

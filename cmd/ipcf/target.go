@@ -32,6 +32,11 @@ var errTarget = errors.New("output refused")
 // (its sidecar OUT.json names ipcf and cmd and describes the file as it
 // is: ooc.Describes).
 func plainCheck(cmd, out string, inputs ...string) error {
+	for _, in := range inputs {
+		if ooc.InsideFolder(out, in) { // a folder of frames: its files are read as they are found
+			return fmt.Errorf("%s: %w: %s lies inside the input folder %s", cmd, errTarget, out, in)
+		}
+	}
 	if st, err := os.Stat(filepath.Dir(out)); err != nil {
 		return fmt.Errorf("%s: %w: the folder of %s: %v", cmd, errTarget, out, err)
 	} else if !st.IsDir() {
@@ -238,7 +243,12 @@ func writeOwned(cmd, out string, crc uint32, size int64, publish func(before fun
 	npy.RemoveStaleTemps(filepath.Dir(out)) // left by runs killed while writing
 	side := ooc.SidecarName(out)
 	m := plainMeta(cmd, meta, crc, size)
-	// An existing out is this command's: plainCheck said so, under the lock.
+	// What lies at out now is checked again (plainCheck, under the lock):
+	// a user's file that appeared there during the run is never replaced.
+	if err := plainCheck(cmd, out); err != nil {
+		return err
+	}
+	// An existing out is this command's.
 	if pc, ps, err := ooc.FileCRC(out); err == nil {
 		m["previous_output_crc32c"], m["previous_output_bytes"] = fmt.Sprintf("%08x", pc), ps
 	}

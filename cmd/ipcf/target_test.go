@@ -262,8 +262,8 @@ func TestCompanionOutputsLocked(t *testing.T) {
 	}
 }
 
-// fit -o MAPS.tif replaces only a fit's maps (its ImageJ Info names ipcf's
-// fit): not a user's file, nor a pCF result's TIFF.
+// fit -o MAPS.tif replaces only a fit's maps (MAPS.tif.json describes
+// it): not a user's file, nor a pCF result's TIFF.
 func TestFitTIFFNeverReplacesUserFiles(t *testing.T) {
 	_, p, in := smallInput(t)
 	acf := p("acf.npy")
@@ -282,7 +282,7 @@ func TestFitTIFFNeverReplacesUserFiles(t *testing.T) {
 	}
 	for _, n := range []string{"user.tif", "r.tif"} {
 		before, _ := os.ReadFile(p(n))
-		if code, msg := fit(p(n)); code != 1 || !strings.Contains(msg, "not the maps of an ipcf fit") {
+		if code, msg := fit(p(n)); code != 1 || !strings.Contains(msg, "not an output of ipcf fit") {
 			t.Errorf("fit -o %s: exit %d, %q", n, code, msg)
 		}
 		if after, _ := os.ReadFile(p(n)); !bytes.Equal(after, before) {

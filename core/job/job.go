@@ -164,6 +164,7 @@ type Job struct {
 	addressLimited bool
 	addressLeft    int64
 	errs           *pcf.ErrOptions // the error bars' options (segments set), or nil
+	outSeen        []os.FileInfo   // what lay at outputPaths when checkOutput took them
 	errPath        string          // their file (ErrorsName of the output)
 }
 
@@ -473,6 +474,7 @@ func Open(s Spec) (*Job, error) {
 	if err := j.checkOutput(); err != nil {
 		return nil, err
 	}
+	j.outSeen = statPaths(j.outputPaths())
 	if n := ooc.TIFFBytes(j.geom.OutShape); j.format == FormatTIFF && n > ooc.MaxTIFFBytes {
 		return nil, fmt.Errorf("%w: %s: the result takes %d MiB, a TIFF at most 4 GiB (ImageJ reads classic TIFF only): write .npy, .zarr or .ome.zarr",
 			ErrOutput, s.Output, n>>20)
@@ -594,13 +596,53 @@ func (j *Job) leftByRun(out string) bool {
 		ooc.ScratchReplaces(j.spec.Scratch, out, out)
 }
 
+// outputPaths are the paths the job replaces: the output, its sidecar
+// and its error bars.
+func (j *Job) outputPaths() []string {
+	p := []string{j.outAbs, ooc.SidecarName(j.outAbs)}
+	if j.errPath != "" {
+		p = append(p, j.errPath)
+	}
+	return p
+}
+
+// statPaths is what lies at each path (Lstat), nil where nothing does.
+func statPaths(paths []string) []os.FileInfo {
+	st := make([]os.FileInfo, len(paths))
+	for i, p := range paths {
+		st[i], _ = os.Lstat(p)
+	}
+	return st
+}
+
+// recheckOutput checks the output's paths again before the result is
+// published, when what lies there changed since the job was opened (a
+// user's file that appeared during the run is never replaced); what
+// checkOutput took then and is unchanged stays taken (a file a killed
+// run left, whose scratch this run has replaced since).
+func (j *Job) recheckOutput() error {
+	now := statPaths(j.outputPaths())
+	same := len(now) == len(j.outSeen)
+	for i := 0; same && i < len(now); i++ {
+		a, b := now[i], j.outSeen[i]
+		same = (a == nil) == (b == nil) && (a == nil || os.SameFile(a, b) && a.Size() == b.Size() &&
+			a.Mode() == b.Mode() && a.ModTime().Equal(b.ModTime()))
+	}
+	if same {
+		return nil
+	}
+	return j.checkOutput()
+}
+
 // checkOutput refuses outputs that would overwrite an input or a folder
 // that is not an ipcf result.
 func (j *Job) checkOutput() error {
 	out := j.outAbs
 	dir := filepath.Dir(out)
-	if st, err := os.Stat(dir); err != nil {
+	if st, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%w: the folder of %s does not exist", ErrOutput, j.spec.Output)
+	} else if err != nil {
+		return fmt.Errorf("%w: the folder of %s: %v", ErrOutput, j.spec.Output, err)
 	} else if !st.IsDir() {
 		return fmt.Errorf("%w: the folder of %s, %s, is %s, not a folder", ErrOutput, j.spec.Output, filepath.Dir(j.spec.Output), npy.Kind(st.Mode()))
 	}
@@ -630,7 +672,7 @@ func (j *Job) checkOutput() error {
 			if err != nil {
 				abs, _ = filepath.Abs(in)
 			}
-			if within(out, abs) { // out: its folder's links resolved (ooc.OutputPath)
+			if within(out, abs) || ooc.InsideFolder(out, in) { // out: its folder's links resolved (ooc.OutputPath)
 				return fmt.Errorf("%w: %s lies inside the input folder %s", ErrOutput, j.spec.Output, in)
 			}
 		}
@@ -1296,7 +1338,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	progress := j.spec.Progress
 	oo := ooc.Options{PCF: o, Src2: j.src2, Memory: j.memory, Scratch: j.spec.Scratch, CopyInput: j.spec.CopyInput,
 		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress,
-		InputCheck: j.inputCheck}
+		InputCheck: j.inputCheck, OutputCheck: j.recheckOutput}
 	if j.errs != nil {
 		oo.Errors, oo.ErrOut = j.errs, ooc.NewNpyOutput(j.errPath)
 	}
@@ -1458,6 +1500,9 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 		if sdcrc, err = sd.Finish(nil); err != nil {
 			return 0, 0, err
 		}
+	}
+	if err := j.recheckOutput(); err != nil {
+		return 0, 0, err
 	}
 	// Published under a mark in the scratch folder: a rerun after a kill
 	// between the renames and the sidecar takes the files for its own,

@@ -665,3 +665,48 @@ func TestResultFromBeforeNumerics(t *testing.T) {
 		t.Error("the recomputed result is not complete on the next run")
 	}
 }
+
+// TestUserFileAppearingDuringRun: a file that is not ipcf's, put at the
+// output's path (or its sidecar's, or the error bars') while the job
+// runs, is never replaced: the run fails naming it, in memory and out of
+// core, and a run after it is removed publishes the result.
+func TestUserFileAppearingDuringRun(t *testing.T) {
+	for _, engine := range []string{"memory", "ooc"} {
+		for _, victim := range []string{"out.npy", "out.npy.json", "out.sd.npy"} {
+			t.Run(engine+"/"+victim, func(t *testing.T) {
+				dir := t.TempDir()
+				s := DefaultSpec()
+				s.Input.Path, s.Output = writeInput(t, dir, 3), filepath.Join(dir, "out.npy")
+				s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+				s.Engine = engine
+				s.Errors = &pcf.ErrOptions{}
+				user := filepath.Join(dir, victim)
+				dropped := false
+				s.Progress = func(phase string, done, total int) bool {
+					if !dropped && phase != "read" && phase != "transpose" {
+						dropped = true
+						if err := os.WriteFile(user, []byte("a user's file\n"), 0o644); err != nil {
+							t.Error(err)
+						}
+					}
+					return true
+				}
+				_, err := runSpec(t, s)
+				if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), victim) {
+					t.Fatalf("run with %s appearing: %v, want ErrOutput naming it", victim, err)
+				}
+				if b, _ := os.ReadFile(user); string(b) != "a user's file\n" {
+					t.Fatalf("%s replaced: %q", victim, b)
+				}
+				os.Remove(user)
+				s.Progress = nil
+				if _, err := runSpec(t, s); err != nil {
+					t.Fatalf("run after the user's file went: %v", err)
+				}
+				if !ooc.NpyIsOurs(s.Output) {
+					t.Fatal("no result after the user's file went")
+				}
+			})
+		}
+	}
+}

@@ -55,6 +55,10 @@ type Options struct {
 	// scratch, as the copy ends (the work reads the copy alone): an error
 	// (source.ErrChanged for an input rewritten meanwhile) stops the run.
 	InputCheck func(ctx context.Context, inputCRC, input2CRC uint32) error
+	// OutputCheck, if set, is called before the result is committed: an
+	// error (a user's file that appeared at the output's path during the
+	// run) stops the run, and nothing there is replaced.
+	OutputCheck func() error
 	// Log receives notes for the user (stale scratch removed, damaged
 	// scratch or tiles computed again).
 	Log func(msg string)
@@ -410,6 +414,29 @@ func OutputPath(path string) (string, error) {
 		return filepath.Abs(path)
 	}
 	return filepath.Join(d, base), nil
+}
+
+// InsideFolder reports whether the output path out lies inside the
+// existing folder dir, at any depth: a folder on the way up from out's
+// folder (OutputPath, links resolved) is dir itself (os.SameFile: through
+// a link or a bind mount too).
+func InsideFolder(out, dir string) bool {
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return false
+	}
+	p, err := OutputPath(out)
+	if err != nil {
+		return false
+	}
+	for d := filepath.Dir(p); ; d = filepath.Dir(d) {
+		if dst, err := os.Stat(d); err == nil && os.SameFile(dst, st) {
+			return true
+		}
+		if d == filepath.Dir(d) {
+			return false
+		}
+	}
 }
 
 // RealPath is the absolute path, without links, of the existing file or
@@ -946,6 +973,11 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	sum.InputCRC, sum.Input2CRC = inputCRCs()
 	if o.InputCheck != nil && d != nil { // (a copy was checked as it ended)
 		if err := o.InputCheck(ctx, sum.InputCRC, sum.Input2CRC); err != nil {
+			return sum, err
+		}
+	}
+	if o.OutputCheck != nil {
+		if err := o.OutputCheck(); err != nil {
 			return sum, err
 		}
 	}
