@@ -435,6 +435,15 @@ func TestFaultOutputSafety(t *testing.T) {
 			t.Errorf("%v: %v %q, want a refusal: inside the input folder", args, err, msg)
 		}
 	}
+	// A relative --scratch inside the input folder (compared with an
+	// absolute folder, it passed), and through the link.
+	for _, in := range []string{series, link} {
+		msg, err = r.run(nil, "pcf", in, "-o", filepath.Join(r.dir, "s.npy"), "--scratch", filepath.Join(series, "Pos0"),
+			"--engine", "ooc", "--radius", "2", "--npoints", "4", "--nbins", "4", "--quiet")
+		if err == nil || !strings.Contains(msg, "lies inside the input folder") {
+			t.Errorf("--scratch inside the input folder %s: %v %q", in, err, msg)
+		}
+	}
 	for _, f := range []string{"b.npy", "b.npy.json", "m.png", "m.png.json", "Pos0/b.npy"} {
 		if _, err := os.Stat(filepath.Join(series, f)); err == nil {
 			os.Remove(filepath.Join(series, f))

@@ -25,6 +25,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
@@ -546,11 +547,10 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	stateOf(ctx).json = pf.json
 	quiet, cpuprofile, out := &pf.quiet, &pf.cpuprofile, &spec.Output
 	if *cpuprofile != "" {
-		// A new file only: never the input, a result or a user's file
-		// (O_EXCL also refuses a link, dangling or not).
-		f, err := os.OpenFile(*cpuprofile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		job := []string{spec.Input.Path, spec.Mask, spec.Input2, spec.Output, ooc.SidecarName(spec.Output), ooc.ErrorsName(spec.Output)}
+		f, err := openProfile(*cpuprofile, job)
 		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w (it writes a new file only: give a path where none is)", err)
+			return err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
@@ -1022,4 +1022,54 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	meta := map[string]any{"image": pos[0], "kernel": pos[1], "shape": shape, "dtype": dt.String()}
 	return writePlain("convolve", *out, dt, shape, buf, meta)
+}
+
+// openProfile opens the CPU profile file path: a new file, or one an
+// earlier run wrote (a regular file starting as gzip does, as a Go
+// profile does), never a link or one of the job's files (avoid: its
+// inputs, the output, its sidecar and error bars), which a typo would
+// otherwise have emptied before anything was checked.
+func openProfile(path string, avoid []string) (*os.File, error) {
+	refuse := func(why string) (*os.File, error) {
+		return nil, fmt.Errorf("--cpuprofile %s: %s: not writing the profile over it (give a new path)", path, why)
+	}
+	abs, _ := filepath.Abs(path)
+	st, err := os.Lstat(path)
+	for _, a := range avoid {
+		if a == "" {
+			continue
+		}
+		aa, _ := filepath.Abs(a)
+		ast, aerr := os.Stat(a)
+		if aa == abs || (err == nil && aerr == nil && os.SameFile(st, ast)) {
+			return refuse("it is a file of this job")
+		}
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		return f, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return refuse("it exists and is " + npy.Kind(st.Mode()))
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	var magic [2]byte
+	if n, _ := f.ReadAt(magic[:], 0); n != 2 || magic != [2]byte{0x1f, 0x8b} {
+		f.Close()
+		return refuse("it exists and is not a profile (gzip)")
+	}
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return f, nil
 }

@@ -916,8 +916,9 @@ func TestEmptyFlagValues(t *testing.T) {
 	}
 }
 
-// TestCPUProfileNeverReplaces: --cpuprofile writes a new file only; an
-// existing one (the input, a result, a user's file) is left as it was.
+// TestCPUProfileNeverReplaces: --cpuprofile writes a new file or one an
+// earlier run wrote (a profile: the same command line runs again), never
+// the input, a result, the output to be, a link or a user's file.
 func TestCPUProfileNeverReplaces(t *testing.T) {
 	r := newOutRig(t)
 	res := filepath.Join(r.dir, "res.npy")
@@ -930,9 +931,10 @@ func TestCPUProfileNeverReplaces(t *testing.T) {
 	if err := os.Symlink(filepath.Join(r.dir, "nowhere"), link); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{r.in, res, user, link} {
+	x := filepath.Join(r.dir, "x.npy")
+	for _, p := range []string{r.in, res, user, link, x} {
 		before, _ := os.ReadFile(p)
-		code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", filepath.Join(r.dir, "x.npy"), "--cpuprofile", p}, r.common...)...)
+		code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", x, "--cpuprofile", p}, r.common...)...)
 		if code != 1 || !strings.Contains(msg, "--cpuprofile") {
 			t.Errorf("--cpuprofile %s: exit %d, %q; want 1 naming the option", p, code, msg)
 		}
@@ -944,11 +946,13 @@ func TestCPUProfileNeverReplaces(t *testing.T) {
 		t.Error("--cpuprofile followed a dangling link")
 	}
 	prof := filepath.Join(r.dir, "cpu.prof")
-	if code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", filepath.Join(r.dir, "y.npy"), "--cpuprofile", prof}, r.common...)...); code != 0 {
-		t.Fatalf("--cpuprofile to a new file: exit %d: %s", code, msg)
-	}
-	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
-		t.Fatalf("no profile written: %v", err)
+	for run := 0; run < 2; run++ { // the second: the same command line, its profile there
+		if code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", filepath.Join(r.dir, "y.npy"), "--cpuprofile", prof}, r.common...)...); code != 0 {
+			t.Fatalf("run %d with --cpuprofile %s: exit %d: %s", run, prof, code, msg)
+		}
+		if b, err := os.ReadFile(prof); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Fatalf("run %d: no profile written: %v", run, err)
+		}
 	}
 }
 
@@ -972,6 +976,9 @@ func TestPlainOutputAppearingDuringRun(t *testing.T) {
 		}
 		if b, _ := os.ReadFile(user); string(b) != "a user's file\n" {
 			t.Errorf("%s replaced: %q", victim, b)
+		}
+		if left, _ := os.ReadDir(dir); len(left) != 1 {
+			t.Errorf("%s appearing: left %v, want the user's file only", victim, left)
 		}
 	}
 }

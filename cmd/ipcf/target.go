@@ -243,16 +243,18 @@ func writeOwned(cmd, out string, crc uint32, size int64, publish func(before fun
 	npy.RemoveStaleTemps(filepath.Dir(out)) // left by runs killed while writing
 	side := ooc.SidecarName(out)
 	m := plainMeta(cmd, meta, crc, size)
-	// What lies at out now is checked again (plainCheck, under the lock):
-	// a user's file that appeared there during the run is never replaced.
-	if err := plainCheck(cmd, out); err != nil {
-		return err
-	}
-	// An existing out is this command's.
-	if pc, ps, err := ooc.FileCRC(out); err == nil {
-		m["previous_output_crc32c"], m["previous_output_bytes"] = fmt.Sprintf("%08x", pc), ps
-	}
 	sidecarFirst := func() error {
+		// What lies at out now is checked again (plainCheck, under the
+		// lock), once the content is written and synced, just before the
+		// sidecar and the rename: a user's file that appeared there during
+		// the run is never replaced.
+		if err := plainCheck(cmd, out); err != nil {
+			return err
+		}
+		// An existing out is this command's.
+		if pc, ps, err := ooc.FileCRC(out); err == nil {
+			m["previous_output_crc32c"], m["previous_output_bytes"] = fmt.Sprintf("%08x", pc), ps
+		}
 		if testHookPlainBeforeRename != nil {
 			if err := testHookPlainBeforeRename(); err != nil {
 				return err

@@ -631,7 +631,29 @@ func (j *Job) recheckOutput() error {
 	if same {
 		return nil
 	}
-	return j.checkOutput()
+	if err := j.checkOutput(); err != nil {
+		return err
+	}
+	if j.zarr {
+		return nil // (ZarrOutput.Publish checks the folder again as it renames)
+	}
+	// A file that appeared since is taken only if its sidecar describes
+	// it: checkOutput also takes what a killed run left (the scratch
+	// says so), but this run's own scratch proves nothing about it.
+	paths := j.outputPaths()
+	for i, st := range now {
+		if st == nil || (j.outSeen[i] != nil && os.SameFile(st, j.outSeen[i])) && st.Size() == j.outSeen[i].Size() &&
+			st.ModTime().Equal(j.outSeen[i].ModTime()) {
+			continue
+		}
+		switch {
+		case paths[i] == j.outAbs && !ooc.NpyIsOurs(j.outAbs):
+			return fmt.Errorf("%w: %s appeared during the run and is not an ipcf result: not replacing it; remove it or choose another name", ErrOutput, j.spec.Output)
+		case paths[i] == j.errPath && !ooc.RecordsErrors(j.outAbs, j.errPath):
+			return fmt.Errorf("%w: %s appeared during the run and is not the error bars of an ipcf result: not replacing it; remove it or choose another name", ErrOutput, j.errPath)
+		}
+	}
+	return nil
 }
 
 // checkOutput refuses outputs that would overwrite an input or a folder
@@ -688,7 +710,8 @@ func (j *Job) checkOutput() error {
 		}
 		for _, in := range inputs {
 			if st, err := os.Stat(in); err == nil && st.IsDir() {
-				if a, err := filepath.Abs(in); err == nil && within(ooc.ScratchDir(j.spec.Scratch, out), a) {
+				scratch := ooc.ScratchDir(j.spec.Scratch, out)
+				if a, err := filepath.Abs(in); err == nil && within(scratch, a) || ooc.InsideFolder(filepath.Join(scratch, "job"), in) {
 					return fmt.Errorf("%w: the scratch folder %s lies inside the input folder %s", ErrOutput, j.spec.Scratch, in)
 				}
 			}

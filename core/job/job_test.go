@@ -669,34 +669,56 @@ func TestResultFromBeforeNumerics(t *testing.T) {
 // TestUserFileAppearingDuringRun: a file that is not ipcf's, put at the
 // output's path (or its sidecar's, or the error bars') while the job
 // runs, is never replaced: the run fails naming it, in memory and out of
-// core, and a run after it is removed publishes the result.
+// core (whose own scratch must not vouch for it), also when it is shaped
+// like a result (another result's .npy copied without its sidecar) or
+// the output is a TIFF; a run after it is removed publishes the result.
 func TestUserFileAppearingDuringRun(t *testing.T) {
+	other := t.TempDir()
+	o := DefaultSpec()
+	o.Input.Path, o.Output = writeInput(t, other, 9), filepath.Join(other, "other.npy")
+	o.PCF.Radius, o.PCF.Npoints, o.PCF.Nbins = 2, 8, 6
+	if _, err := runSpec(t, o); err != nil {
+		t.Fatal(err)
+	}
+	shaped, err := os.ReadFile(o.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := []byte("a user's file\n")
 	for _, engine := range []string{"memory", "ooc"} {
-		for _, victim := range []string{"out.npy", "out.npy.json", "out.sd.npy"} {
-			t.Run(engine+"/"+victim, func(t *testing.T) {
+		for _, c := range []struct {
+			out, victim string
+			content     []byte
+		}{
+			{"out.npy", "out.npy", text}, {"out.npy", "out.npy.json", text}, {"out.npy", "out.sd.npy", text},
+			{"out.npy", "out.npy", shaped}, {"out.npy", "out.sd.npy", shaped}, {"out.tif", "out.tif", text},
+		} {
+			t.Run(fmt.Sprintf("%s/%s/%d", engine, c.victim, len(c.content)), func(t *testing.T) {
 				dir := t.TempDir()
 				s := DefaultSpec()
-				s.Input.Path, s.Output = writeInput(t, dir, 3), filepath.Join(dir, "out.npy")
+				s.Input.Path, s.Output = writeInput(t, dir, 3), filepath.Join(dir, c.out)
 				s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
 				s.Engine = engine
-				s.Errors = &pcf.ErrOptions{}
-				user := filepath.Join(dir, victim)
+				if c.out == "out.npy" {
+					s.Errors = &pcf.ErrOptions{}
+				}
+				user := filepath.Join(dir, c.victim)
 				dropped := false
 				s.Progress = func(phase string, done, total int) bool {
 					if !dropped && phase != "read" && phase != "transpose" {
 						dropped = true
-						if err := os.WriteFile(user, []byte("a user's file\n"), 0o644); err != nil {
+						if err := os.WriteFile(user, c.content, 0o644); err != nil {
 							t.Error(err)
 						}
 					}
 					return true
 				}
 				_, err := runSpec(t, s)
-				if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), victim) {
-					t.Fatalf("run with %s appearing: %v, want ErrOutput naming it", victim, err)
+				if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), c.victim) {
+					t.Fatalf("run with %s appearing: %v, want ErrOutput naming it", c.victim, err)
 				}
-				if b, _ := os.ReadFile(user); string(b) != "a user's file\n" {
-					t.Fatalf("%s replaced: %q", victim, b)
+				if b, _ := os.ReadFile(user); !bytes.Equal(b, c.content) {
+					t.Fatalf("%s replaced", c.victim)
 				}
 				os.Remove(user)
 				s.Progress = nil

@@ -976,11 +976,6 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 			return sum, err
 		}
 	}
-	if o.OutputCheck != nil {
-		if err := o.OutputCheck(); err != nil {
-			return sum, err
-		}
-	}
 	m := meta()
 	crc, err := out.Finish(m)
 	if err != nil {
@@ -993,6 +988,13 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 			return sum, err
 		}
 		line += fmt.Sprintf(" %08x", sdcrc)
+	}
+	// As late as it can be: once committed, a rerun after a kill
+	// publishes without asking.
+	if o.OutputCheck != nil {
+		if err := o.OutputCheck(); err != nil {
+			return sum, err
+		}
 	}
 	if err := j.add(line); err != nil {
 		return sum, err

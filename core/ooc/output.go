@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
@@ -353,7 +354,13 @@ func publishRenames(path, sdPath string, curves, sd bool) error {
 	// taken for no ipcf result. (Not once a rename is done: the sidecar
 	// would describe other bytes.)
 	var oldSide []byte
+	aside := "" // the earlier error bars, set aside (a temporary name) until the curves are renamed
 	restore := func(err error) error {
+		if aside != "" {
+			if rerr := renameFile(aside, ErrorsName(path)); rerr != nil {
+				return fmt.Errorf("%w (putting back the earlier error bars, kept as %s: %v)", err, aside, rerr)
+			}
+		}
 		if oldSide == nil {
 			return err
 		}
@@ -369,8 +376,15 @@ func publishRenames(path, sdPath string, curves, sd bool) error {
 			return fmt.Errorf("output %s: %w", path, err)
 		}
 		if stale {
-			if err := os.Remove(ErrorsName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("output %s: %w", ErrorsName(path), err)
+			// Set aside under a temporary file's name (npy.RemoveStaleTemps
+			// removes it after a kill) and removed once the curves are
+			// renamed; put back if that rename fails.
+			aside = filepath.Join(dir, fmt.Sprintf(".ipcf-%d%d.tmp", os.Getpid(), time.Now().UnixNano()))
+			if err := renameFile(ErrorsName(path), aside); err != nil {
+				aside = ""
+				if !errors.Is(err, os.ErrNotExist) {
+					return restore(fmt.Errorf("output %s: %w", ErrorsName(path), err))
+				}
 			}
 		}
 	}
@@ -388,6 +402,9 @@ func publishRenames(path, sdPath string, curves, sd bool) error {
 	if curves {
 		if err := renameFile(p, path); err != nil {
 			return restore(fmt.Errorf("output %s: %w", path, err))
+		}
+		if aside != "" {
+			os.Remove(aside)
 		}
 		if err := syncDir(dir); err != nil {
 			return fmt.Errorf("output %s: %w", path, err)

@@ -54,8 +54,8 @@ func writeResult(t *testing.T, out string, v float32, withErrors bool) {
 
 // TestPublishRenameFailsKeepsEarlierResult: when the rename of a new
 // result fails (an immutable file: EPERM), the earlier result stays an
-// ipcf result, its sidecar put back; a rename done before the failure
-// (the error bars') leaves no sidecar describing other bytes.
+// ipcf result, its sidecar put back, and its error bars (with a new
+// result that has none, they are set aside before the rename) too.
 func TestPublishRenameFailsKeepsEarlierResult(t *testing.T) {
 	for _, withErrors := range []bool{false, true} {
 		dir := t.TempDir()
@@ -103,6 +103,14 @@ func TestPublishRenameFailsKeepsEarlierResult(t *testing.T) {
 		}
 		if !NpyIsOurs(out) {
 			t.Fatalf("errors=%v: the earlier result is no longer an ipcf result", withErrors)
+		}
+		// The new result has no error bars: the earlier ones, which its
+		// sidecar names, were set aside, and are put back.
+		if withErrors && !RecordsErrors(out, ErrorsName(out)) {
+			t.Fatal("the earlier result's error bars are gone or changed")
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".ipcf-*")); len(left) != 0 {
+			t.Fatalf("left %v", left)
 		}
 	}
 }
