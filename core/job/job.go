@@ -635,6 +635,12 @@ func (j *Job) recheckOutput() error {
 		return err
 	}
 	if j.zarr {
+		// A file put into the earlier result during the run: refused
+		// now, the result left as it is (replacing it would keep that
+		// result aside, with the file, and fail).
+		if f := ooc.ZarrForeign(j.outAbs); f != "" {
+			return fmt.Errorf("%w: %s holds %s, which ipcf did not write (put there during the run): not replacing the folder; move it out or choose another name", ErrOutput, j.spec.Output, f)
+		}
 		return nil // (ZarrOutput.Publish checks the folder again as it renames)
 	}
 	// A file that appeared since is taken only if its sidecar describes

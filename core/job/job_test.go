@@ -732,3 +732,53 @@ func TestUserFileAppearingDuringRun(t *testing.T) {
 		}
 	}
 }
+
+// TestUserFileIntoZarrDuringRun: a file put into the earlier Zarr result
+// while a run that replaces it works is refused before anything is
+// replaced; once moved out, the run publishes.
+func TestUserFileIntoZarrDuringRun(t *testing.T) {
+	for _, engine := range []string{"auto", "ooc"} {
+		dir := t.TempDir()
+		s := DefaultSpec()
+		s.Input.Path, s.Output = writeInput(t, dir, 5), filepath.Join(dir, "out.zarr")
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		s.Engine = engine
+		if _, err := runSpec(t, s); err != nil {
+			t.Fatal(err)
+		}
+		attrs, _ := os.ReadFile(filepath.Join(s.Output, ".zattrs"))
+		s.PCF.Nbins = 5
+		notes := filepath.Join(s.Output, "notes.txt")
+		dropped := false
+		s.Progress = func(phase string, done, total int) bool {
+			if !dropped && phase != "read" && phase != "transpose" {
+				dropped = true
+				if err := os.WriteFile(notes, []byte("mine\n"), 0o644); err != nil {
+					t.Error(err)
+				}
+			}
+			return true
+		}
+		_, err := runSpec(t, s)
+		if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "notes.txt") {
+			t.Fatalf("%s: run with notes.txt put into the result: %v, want ErrOutput naming it", engine, err)
+		}
+		if b, _ := os.ReadFile(notes); string(b) != "mine\n" {
+			t.Fatalf("%s: notes.txt lost", engine)
+		}
+		if now, _ := os.ReadFile(filepath.Join(s.Output, ".zattrs")); !bytes.Equal(now, attrs) {
+			t.Fatalf("%s: the earlier result was replaced", engine)
+		}
+		os.Remove(notes)
+		s.Progress = nil
+		if _, err := runSpec(t, s); err != nil {
+			t.Fatalf("%s: run after notes.txt went: %v", engine, err)
+		}
+		if now, _ := os.ReadFile(filepath.Join(s.Output, ".zattrs")); bytes.Equal(now, attrs) {
+			t.Fatalf("%s: the result was not replaced", engine)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, "*.old")); len(left) != 0 {
+			t.Fatalf("%s: left %v", engine, left)
+		}
+	}
+}
