@@ -486,7 +486,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.Float64Var(&spec.PixelSize, "pixel-size", 0, "pixel size in micrometres, 1e-6 to 1e6, for the metadata and calibration (0: the input's, if any)")
 	fs.BoolVar(&pf.quiet, "quiet", false, "no progress bar or summary")
 	fs.BoolVar(&pf.json, "json", false, "print a JSON summary on stdout (shape, engine, seconds, output, ...; on failure the error and exit code)")
-	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a Go CPU profile to this new file (an existing one is refused)")
+	fs.StringVar(&pf.cpuprofile, "cpuprofile", "", "write a Go CPU profile to this file: a new one, or a profile written before (never a file of the job or another file)")
 	tk := job.DefaultToolkit()
 	fs.StringVar(&tk.Offsets, "offsets", "", `neighbour offsets "u,v;u,v;..." or a file of "u v" lines (u columns, v rows; # comments), instead of the circle`)
 	fs.StringVar(&tk.Preset, "preset", tk.Preset, "offsets: circle (--radius, --npoints), disk or line (--radius)")
