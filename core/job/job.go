@@ -621,14 +621,13 @@ func statPaths(paths []string) []os.FileInfo {
 // checkOutput took then and is unchanged stays taken (a file a killed
 // run left, whose scratch this run has replaced since).
 func (j *Job) recheckOutput() error {
-	now := statPaths(j.outputPaths())
-	same := len(now) == len(j.outSeen)
-	for i := 0; same && i < len(now); i++ {
-		a, b := now[i], j.outSeen[i]
-		same = (a == nil) == (b == nil) && (a == nil || os.SameFile(a, b) && a.Size() == b.Size() &&
-			a.Mode() == b.Mode() && a.ModTime().Equal(b.ModTime()))
+	paths := j.outputPaths()
+	now := statPaths(paths)
+	changed := false
+	for i := range now {
+		changed = changed || !unchanged(now[i], j.outSeen[i])
 	}
-	if same {
+	if !changed {
 		return nil
 	}
 	if err := j.checkOutput(); err != nil {
@@ -646,10 +645,8 @@ func (j *Job) recheckOutput() error {
 	// A file that appeared since is taken only if its sidecar describes
 	// it: checkOutput also takes what a killed run left (the scratch
 	// says so), but this run's own scratch proves nothing about it.
-	paths := j.outputPaths()
 	for i, st := range now {
-		if st == nil || (j.outSeen[i] != nil && os.SameFile(st, j.outSeen[i])) && st.Size() == j.outSeen[i].Size() &&
-			st.ModTime().Equal(j.outSeen[i].ModTime()) {
+		if st == nil || unchanged(st, j.outSeen[i]) {
 			continue
 		}
 		switch {
@@ -660,6 +657,15 @@ func (j *Job) recheckOutput() error {
 		}
 	}
 	return nil
+}
+
+// unchanged reports whether a and b (Lstat results, nil for nothing) are
+// the same file, as it was: inode, size, mode and modification time.
+func unchanged(a, b os.FileInfo) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.Mode() == b.Mode() && a.ModTime().Equal(b.ModTime())
 }
 
 // checkOutput refuses outputs that would overwrite an input or a folder
