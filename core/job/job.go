@@ -584,16 +584,17 @@ func (j *Job) openMask(h, w int) error {
 
 // leftByRun reports whether the existing output file out, without a
 // sidecar describing it, can be what a run of this output killed between
-// its publication and its sidecar left: a .npy of the result's shape (a
-// TIFF is taken as it is). A user's file put there since is not.
+// its publication and its sidecar left: a .npy of the result's shape, or
+// a file whose checksum the scratch records (a TIFF: only that). A user's
+// file put there since is not.
 func (j *Job) leftByRun(out string) bool {
-	if j.format != FormatNpy {
+	// Any run's killed while it published (its scratch records the
+	// file's checksum).
+	if ooc.ScratchPublished(j.spec.Scratch, out) || ooc.ScratchReplaces(j.spec.Scratch, out, out) {
 		return true
 	}
-	// This job's killed run's result, or any run's killed while it
-	// published (its scratch records the file's checksum).
-	return ooc.LooksLikeResult(out, j.geom.OutShape[:]) || ooc.ScratchPublished(j.spec.Scratch, out) ||
-		ooc.ScratchReplaces(j.spec.Scratch, out, out)
+	// This job's killed run's result.
+	return j.format == FormatNpy && ooc.LooksLikeResult(out, j.geom.OutShape[:])
 }
 
 // outputPaths are the paths the job replaces: the output, its sidecar

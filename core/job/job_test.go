@@ -782,3 +782,45 @@ func TestUserFileIntoZarrDuringRun(t *testing.T) {
 		}
 	}
 }
+
+// TestUserTIFFWithScratchLeft: a user's file at OUT.tif is refused at
+// Open also when the scratch folder of an interrupted run of that output
+// is there (which took any TIFF as what a killed run left).
+func TestUserTIFFWithScratchLeft(t *testing.T) {
+	dir := t.TempDir()
+	s := DefaultSpec()
+	s.Input.Path, s.Output = writeInput(t, dir, 7), filepath.Join(dir, "out.tif")
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+	s.Engine, s.Tile = "ooc", [2]int{2, 2}
+	calls := 0
+	s.Progress = func(phase string, done, total int) bool {
+		calls++
+		return phase != "pcf" || done == 0 // interrupted once the pCF has begun
+	}
+	if _, err := runSpec(t, s); err == nil {
+		t.Fatal("the interrupted run succeeded")
+	}
+	if p, _ := ooc.OutputPath(s.Output); !ooc.HasScratch("", p) {
+		t.Fatal("no scratch left by the interrupted run")
+	}
+	user := []byte("II*\x00 a user's TIFF")
+	if err := os.WriteFile(s.Output, user, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.Progress = nil
+	j, err := Open(s)
+	if err == nil {
+		j.Close()
+		t.Fatal("Open took a user's TIFF for what a killed run left")
+	}
+	if !errors.Is(err, ErrOutput) {
+		t.Fatalf("Open: %v, want ErrOutput", err)
+	}
+	if b, _ := os.ReadFile(s.Output); !bytes.Equal(b, user) {
+		t.Fatal("the user's TIFF changed")
+	}
+	os.Remove(s.Output)
+	if _, err := runSpec(t, s); err != nil {
+		t.Fatalf("the resumed run: %v", err)
+	}
+}
