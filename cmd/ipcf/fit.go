@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdmaps "maps" // (maps is the fit's maps in this file)
 	"math"
 	"os"
 	"path/filepath"
@@ -833,7 +834,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		// Checked again: a user's file that appeared at MAPS.npy, its
 		// metadata or a companion during the run is never replaced.
 		var now map[string]fitCompanion
-		if now, err = checkFitNpyTarget(names, nil); err == nil && !mapsEqual(now, prevCompanions) {
+		if now, err = checkFitNpyTarget(names, nil); err == nil && !stdmaps.Equal(now, prevCompanions) {
 			err = fmt.Errorf("fit: %w: the companions of %s changed during the run: not replacing them", errTarget, names.Params)
 		}
 		if err == nil {
@@ -1007,17 +1008,4 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"status_counts":  map[string]int{fit.Converged.String(): counts[fit.Converged], fit.AtBound.String(): counts[fit.AtBound], fit.MaxIter.String(): counts[fit.MaxIter], fit.Failed.String(): counts[fit.Failed]},
 		"stderr_derived": "derived parameters' standard errors to first order from the fitted ones', covariances ignored",
 	}
-}
-
-// mapsEqual reports whether two records of companions are the same.
-func mapsEqual(a, b map[string]fitCompanion) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

@@ -8,20 +8,15 @@ import (
 	"testing"
 )
 
-// writeResult writes a finished result of value v at out (its partial
-// file, then Publish) and returns its checksum.
-func writeResult(t *testing.T, out string, v float32, withErrors bool) {
+// finished writes data as the finished partial file of path (a 2 x 3 x 1
+// x 2 result) and returns its output and checksum; the test closes it.
+func finished(t *testing.T, path string, data []float32) (*NpyOutput, uint32) {
 	t.Helper()
-	shape := [4]int{2, 3, 1, 2}
-	data := make([]float32, 12)
-	for i := range data {
-		data[i] = v + float32(i)
-	}
-	o := NewNpyOutput(out)
-	if err := o.Open(shape, [2]int{2, 3}, false); err != nil {
+	o := NewNpyOutput(path)
+	if err := o.Open([4]int{2, 3, 1, 2}, [2]int{2, 3}, false); err != nil {
 		t.Fatal(err)
 	}
-	defer o.Close()
+	t.Cleanup(func() { o.Close() })
 	if _, err := o.WriteTile(0, 0, 2, 3, data); err != nil {
 		t.Fatal(err)
 	}
@@ -29,25 +24,27 @@ func writeResult(t *testing.T, out string, v float32, withErrors bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return o, crc
+}
+
+// writeResult publishes a result of value v at out, with error bars or
+// without.
+func writeResult(t *testing.T, out string, v float32, withErrors bool) {
+	t.Helper()
+	data := make([]float32, 12)
+	for i := range data {
+		data[i] = v + float32(i)
+	}
+	o, crc := finished(t, out, data)
+	meta := map[string]any{"software": Marker}
 	if !withErrors {
-		if err := o.Publish(map[string]any{"software": Marker}, crc); err != nil {
+		if err := o.Publish(meta, crc); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	sd := NewNpyOutput(ErrorsName(out))
-	if err := sd.Open(shape, [2]int{2, 3}, false); err != nil {
-		t.Fatal(err)
-	}
-	defer sd.Close()
-	if _, err := sd.WriteTile(0, 0, 2, 3, data); err != nil {
-		t.Fatal(err)
-	}
-	sdcrc, err := sd.Finish(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := PublishPair(o, sd, map[string]any{"software": Marker}, crc, sdcrc); err != nil {
+	sd, sdcrc := finished(t, ErrorsName(out), data)
+	if err := PublishPair(o, sd, meta, crc, sdcrc); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -77,20 +74,8 @@ func TestPublishRenameFailsKeepsEarlierResult(t *testing.T) {
 					t.Fatal(r)
 				}
 			}()
-			shape := [4]int{2, 3, 1, 2}
-			o := NewNpyOutput(out)
-			if err := o.Open(shape, [2]int{2, 3}, false); err != nil {
-				t.Fatal(err)
-			}
-			defer o.Close()
-			if _, err := o.WriteTile(0, 0, 2, 3, make([]float32, 12)); err != nil {
-				t.Fatal(err)
-			}
-			crc, err := o.Finish(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = o.Publish(map[string]any{"software": Marker}, crc)
+			o, crc := finished(t, out, make([]float32, 12))
+			err := o.Publish(map[string]any{"software": Marker}, crc)
 			if !errors.Is(err, os.ErrPermission) {
 				t.Fatalf("publish with the rename refused: %v", err)
 			}
