@@ -448,9 +448,7 @@ func peakRSS() int64 {
 	if b := pcf.PeakResident(); b > 0 {
 		return b
 	}
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Maxrss * 1024
+	return maxRSS()
 }
 
 // pcfFlags are the pcf command's flags that are not part of the job.
@@ -1058,7 +1056,7 @@ func openProfile(path string, avoid []string) (*os.File, error) {
 	if !st.Mode().IsRegular() {
 		return refuse("it exists and is " + npy.Kind(st.Mode()))
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDWR|noFollow, 0)
 	if err != nil {
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}

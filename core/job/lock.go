@@ -28,9 +28,9 @@ func lock(out string) (func(), error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		// Never through a link, never blocking on a FIFO: the file is
 		// truncated and written below, so it must be ipcf's own.
-		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|lockOpenFlags, 0o644)
 		if err != nil {
-			if errors.Is(err, syscall.ELOOP) {
+			if isLinkErr(err) {
 				return nil, fmt.Errorf("%w: lock %s is a link: not writing through it; remove it", ErrOutput, name)
 			}
 			dir := filepath.Dir(name)
@@ -45,11 +45,11 @@ func lock(out string) (func(), error) {
 			f.Close()
 			return nil, fmt.Errorf("%w: lock %s %v: not writing it; remove it", ErrOutput, name, err)
 		}
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if busy, err := tryLock(f); err != nil {
 			holder := make([]byte, 200)
 			n, _ := f.ReadAt(holder, 0)
 			f.Close()
-			if errors.Is(err, syscall.EWOULDBLOCK) {
+			if busy {
 				return nil, fmt.Errorf("%w: %s is being written by another ipcf run (%s)", ErrBusy, out, strings.TrimSpace(string(holder[:n])))
 			}
 			return nil, fmt.Errorf("%w: lock %s: %v", ErrOutput, name, err)
@@ -65,10 +65,7 @@ func lock(out string) (func(), error) {
 		host, _ := os.Hostname()
 		f.Truncate(0)
 		f.WriteAt([]byte(fmt.Sprintf("pid %d on %s since %s\n", os.Getpid(), host, time.Now().Format(time.RFC3339))), 0)
-		return func() {
-			os.Remove(name)
-			f.Close()
-		}, nil
+		return func() { unlockRemove(f, name) }, nil
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
 }
@@ -84,8 +81,8 @@ func ownLock(f *os.File) error {
 	if !st.Mode().IsRegular() {
 		return fmt.Errorf("is not a file")
 	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && sys.Nlink > 1 {
-		return fmt.Errorf("has %d names (a hard link)", sys.Nlink)
+	if n := nlink(st); n > 1 {
+		return fmt.Errorf("has %d names (a hard link)", n)
 	}
 	if st.Size() > 0 {
 		head := make([]byte, 4)

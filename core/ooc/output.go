@@ -106,7 +106,7 @@ func openOwn(name string, flags int) (*os.File, error) {
 	trunc := flags&os.O_TRUNC != 0
 	flags &^= os.O_TRUNC // truncated after the checks, not by the open
 	for attempt := 0; ; attempt++ {
-		f, err := os.OpenFile(name, flags|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0o644)
+		f, err := os.OpenFile(name, flags|noFollow, 0o644)
 		if err == nil {
 			st, serr := f.Stat()
 			// One name only: a hard link someone made to it would be
@@ -240,7 +240,7 @@ func fileCRC(path string) (uint32, int64, error) {
 	// Never blocking on a FIFO: only a regular file has a checksum here. A
 	// link is followed (a user's result reached through one is theirs to
 	// name; ipcf's own hidden names are checked with Lstat first).
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|noBlock, 0)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -1222,7 +1222,7 @@ func readOwn(path string) ([]byte, error) {
 	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is %s, not a regular file", path, npy.Kind(st.Mode()))
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -1252,13 +1252,4 @@ func FileMatches(path, crc string, bytes *int64) (bool, error) {
 		return false, err
 	}
 	return fmt.Sprintf("%08x", got) == crc && (bytes == nil || *bytes == n), nil
-}
-
-// nlink is the number of names of the file st describes (1 where the
-// system does not say).
-func nlink(st os.FileInfo) uint64 {
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		return uint64(sys.Nlink)
-	}
-	return 1
 }
