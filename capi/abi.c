@@ -5,9 +5,11 @@
 //
 // Why C first: a Go runtime does not survive fork(). Its threads are gone in
 // the child, so the first call into Go can block forever (golang/go#15538).
-// A pthread_atfork child handler sets ipcf_forked, and every export tests it
-// before it could enter Go, returning IPCF_E_FORKED with a message instead
-// of hanging. Constants (versions, struct sizes, status strings) are
+// A pthread_atfork child handler sets ipcf_forked, and every export tests
+// it (ipcf_in_child) before it could enter Go, returning IPCF_E_FORKED with
+// a message instead of hanging. A child made without the fork handlers
+// (_Fork(), the raw fork system call) is told by its process id, which the
+// library's constructor keeps. Constants (versions, struct sizes, status strings) are
 // answered in C and keep working in a child.
 //
 // Each wrapper's prototype is checked against ipcf.h by the compiler (the
@@ -18,18 +20,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "../include/ipcf.h"
 #include "_cgo_export.h"
 
 void ipcf_set_error(const char *msg, size_t n);
 
 static volatile sig_atomic_t ipcf_forked;
+static pid_t ipcf_pid;
 
 static void ipcf_atfork_child(void) { ipcf_forked = 1; }
 
 __attribute__((constructor)) static void ipcf_fork_init(void) {
+	ipcf_pid = getpid();
 	pthread_atfork(NULL, NULL, ipcf_atfork_child);
 }
+
+// ipcf_in_child reports whether this process is a child forked after the
+// library was loaded (getpid is a system call of some 50 ns).
+static int ipcf_in_child(void) { return ipcf_forked || getpid() != ipcf_pid; }
 
 // ipcf_fork_refuse records why a call in a forked child is refused.
 static ipcf_status ipcf_fork_refuse(const char *fn) {
@@ -50,7 +59,7 @@ static ipcf_status ipcf_fork_refuse(const char *fn) {
 
 #define IPCF_FORK_CHECK(name)                                                                     \
 	do {                                                                                          \
-		if (ipcf_forked) return ipcf_fork_refuse("ipcf_" #name);                                  \
+		if (ipcf_in_child()) return ipcf_fork_refuse("ipcf_" #name);                                  \
 	} while (0)
 
 // --- constants, answered in C ---
@@ -84,7 +93,7 @@ const char *ipcf_status_string(ipcf_status s) {
 static const char *volatile ipcf_version_text;
 
 const char *ipcf_version_string(void) {
-	if (ipcf_forked) {
+	if (ipcf_in_child()) {
 		const char *v = ipcf_version_text;
 		return v ? v : IPCF_STR(IPCF_VERSION_MAJOR) "." IPCF_STR(IPCF_VERSION_MINOR) "." IPCF_STR(IPCF_VERSION_PATCH);
 	}
@@ -99,7 +108,7 @@ IPCF_SAME_TYPE(version_string);
 
 #define IPCF_INIT(name, type)                                   \
 	void ipcf_##name(type *o) {                                 \
-		if (ipcf_forked) {                                      \
+		if (ipcf_in_child()) {                                  \
 			ipcf_fork_refuse("ipcf_" #name);                    \
 			if (o) {                                            \
 				memset(o, 0, sizeof *o);                        \

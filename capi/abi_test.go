@@ -208,7 +208,7 @@ func TestForkCheckFirst(t *testing.T) {
 			}
 			body := c[:call]
 			body = body[strings.LastIndex(body, "\n}")+1:]
-			if !strings.Contains(body, "IPCF_FORK_CHECK(") && !strings.Contains(body, "if (ipcf_forked)") {
+			if !strings.Contains(body, "IPCF_FORK_CHECK(") && !strings.Contains(body, "if (ipcf_in_child())") {
 				t.Errorf("abi.c calls %s without testing the fork flag first:\n%s", m[1], body)
 			}
 		}

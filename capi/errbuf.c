@@ -31,7 +31,12 @@ static char *ipcf_errbuf(int create) {
 void ipcf_set_error(const char *msg, size_t n) {
 	char *b = ipcf_errbuf(1);
 	if (!b) return;
-	if (n >= IPCF_ERRBUF_SIZE) n = IPCF_ERRBUF_SIZE - 1;
+	if (n >= IPCF_ERRBUF_SIZE) {
+		// cut before a UTF-8 character, never inside one (hosts that
+		// decode strictly, Java's or C++'s, would fail on half of it)
+		n = IPCF_ERRBUF_SIZE - 1;
+		while (n > 0 && ((unsigned char)msg[n] & 0xC0) == 0x80) n--;
+	}
 	memcpy(b, msg, n);
 	b[n] = 0;
 }

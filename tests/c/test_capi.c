@@ -423,6 +423,26 @@ static void test_file_crc32c(void) {
     CHECK(ipcf_file_crc32c("/tmp", &crc, &n) == IPCF_E_IO && strstr(ipcf_last_error(), "not a regular file"), "folder");
     CHECK(ipcf_file_crc32c(NULL, &crc, &n) == IPCF_E_INVALID_ARGUMENT, "NULL path");
     CHECK(ipcf_file_crc32c(path, NULL, &n) == IPCF_E_INVALID_ARGUMENT, "NULL crc");
+    /* A message longer than the error buffer is cut before a character,
+     * never inside one: paths of 1100 two-byte characters, one after an
+     * odd ASCII prefix, so that the cut falls on either byte of one. */
+    for (int odd = 0; odd < 2; odd++) {
+        char longpath[8 + 2 * 1100 + 1];
+        size_t k = (size_t)snprintf(longpath, sizeof longpath, odd ? "/tmp/x" : "/tmp/");
+        for (int i = 0; i < 1100; i++) { longpath[k++] = (char)0xc3; longpath[k++] = (char)0xa9; }
+        longpath[k] = 0;
+        CHECK(ipcf_file_crc32c(longpath, &crc, &n) != IPCF_OK, "long path: missing");
+        const unsigned char *e = (const unsigned char *)ipcf_last_error();
+        size_t len = strlen((const char *)e);
+        int valid = len > 1000 && len < 2048;
+        for (size_t i = 0; valid && i < len;) {
+            int more = e[i] < 0x80 ? 0 : (e[i] & 0xe0) == 0xc0 ? 1 : (e[i] & 0xf0) == 0xe0 ? 2 : (e[i] & 0xf8) == 0xf0 ? 3 : -1;
+            if (more < 0 || i + more >= len) { valid = 0; break; }
+            for (int j = 1; j <= more; j++) if ((e[i + j] & 0xc0) != 0x80) valid = 0;
+            i += 1 + more;
+        }
+        CHECK(valid, "long path %d: the message (%zu bytes) is whole UTF-8 characters", odd, len);
+    }
 }
 
 static int stop_after(void *user, int64_t done, int64_t total) {
