@@ -582,7 +582,30 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 			return o, fail(eInvalid, "options.device=%d, want IPCF_DEVICE_AUTO, IPCF_DEVICE_CPU or a CUDA ordinal", dev)
 		}
 	}
-	return o, toolkitOptions(co, &o)
+	if err := toolkitOptions(co, &o); err != nil {
+		return o, err
+	}
+	return o, unusedInRange(o)
+}
+
+// unusedInRange refuses radius, npoints and nbins outside the header's
+// ranges also where the mode does not use them (radius and npoints with
+// offsets, nbins with multi-tau bins), as it refuses multitau_m and
+// bleach_mean out of range: a value no call could mean is an error.
+func unusedInRange(o pcf.Options) error {
+	const most = 1 << 20
+	if o.Offsets != nil {
+		if o.Radius < 1 || o.Radius > most {
+			return fail(eInvalid, "options.radius=%d, want 1..%d (checked with options.offsets set too)", o.Radius, most)
+		}
+		if o.Npoints < 1 || o.Npoints > most {
+			return fail(eInvalid, "options.npoints=%d, want 1..%d (checked with options.offsets set too)", o.Npoints, most)
+		}
+	}
+	if o.Bins == pcf.Multitau && o.Nbins < 2 {
+		return fail(eInvalid, "options.nbins=%d, want >= 2 (checked with IPCF_BINS_MULTITAU too)", o.Nbins)
+	}
+	return nil
 }
 
 // checkData2 refuses a second channel whose shape or dtype differs from
@@ -1088,8 +1111,24 @@ func ipcfgo_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status
 		if err := checkSize("options", ss, unsafe.Sizeof(full), "ipcf_simulate_options_init"); err != nil {
 			return err
 		}
-		// Copy the caller's prefix over the defaults.
-		n := min(uintptr(ss), unsafe.Sizeof(full))
+		// Copy the caller's prefix over the defaults: whole fields only,
+		// as the header promises (a struct_size ending inside a field
+		// leaves that field's default).
+		f := &full
+		n := uintptr(0)
+		for _, end := range []uintptr{
+			unsafe.Offsetof(f.frames) + 4, unsafe.Offsetof(f.size) + 4, unsafe.Offsetof(f.seed) + 8,
+			unsafe.Offsetof(f.particles) + 4, unsafe.Offsetof(f.threads) + 4, unsafe.Offsetof(f.diffusion) + 8,
+			unsafe.Offsetof(f.channel_width) + 8, unsafe.Offsetof(f.psf_sigma) + 8,
+			unsafe.Offsetof(f.brightness) + 8, unsafe.Offsetof(f.background) + 8,
+			unsafe.Offsetof(f.bleach_tau) + 8, unsafe.Offsetof(f.progress) + unsafe.Sizeof(f.progress),
+			unsafe.Offsetof(f.progress_user) + unsafe.Sizeof(f.progress_user),
+			unsafe.Offsetof(f.token) + unsafe.Sizeof(f.token),
+		} {
+			if has(ss, 0, end) {
+				n = end
+			}
+		}
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&full)), n), unsafe.Slice((*byte)(unsafe.Pointer(co)), n))
 		for _, x := range []struct {
 			name string

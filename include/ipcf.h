@@ -193,7 +193,9 @@ typedef struct ipcf_pcf_options {
     uint32_t struct_size;       /* sizeof(ipcf_pcf_options) */
     int32_t radius;             /* circle radius in pixels, 1..1048576 (6) */
     int32_t npoints;            /* circle points, 1..1048576 (32) */
-    int32_t nbins;              /* requested log or linear bins, >= 2 (32) */
+    int32_t nbins;              /* requested log or linear bins, >= 2 (32); these three
+                                   are checked also where offsets or IPCF_BINS_MULTITAU
+                                   leave them unused */
     int32_t bleach;             /* bleaching filter size, 0 = off (0) */
     int32_t bleach_mean;        /* IPCF_MEAN_* (IPCF_MEAN_REAL) */
     int32_t threads;            /* worker threads, 0 = all cores (0) */

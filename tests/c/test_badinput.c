@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,13 +105,16 @@ static int child_checks(void) {
     return bad ? 1 : 0;
 }
 
-static void test_fork(void) {
-    current = "fork";
+/* raw: the child is made by the clone system call itself, as _Fork() does,
+ * without glibc's fork handlers (pthread_atfork): the library tells it by
+ * its process id. */
+static void test_fork_with(int raw) {
+    current = raw ? "raw fork" : "fork";
     /* The parent has used the library (the Go runtime runs). */
     int32_t uv[8];
     expect("fork: parent before", ipcf_circle(3, 4, uv, 8), IPCF_OK, NULL);
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = raw ? (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) : fork();
     if (pid < 0) { perror("fork"); failures++; return; }
     if (pid == 0) _exit(child_checks());
     int ws = 0;
@@ -124,6 +129,11 @@ static void test_fork(void) {
     }
     /* The parent still works. */
     expect("fork: parent after", ipcf_circle(3, 4, uv, 8), IPCF_OK, NULL);
+}
+
+static void test_fork(void) {
+    test_fork_with(0);
+    test_fork_with(1);
 }
 
 /* ------------------------------------------------------------ fixtures */
@@ -285,6 +295,13 @@ static void test_toolkit(void) {
     CASE("multitau_m 0", INV, "options.multitau_m=0", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 0, pcf()));
     CASE("multitau_m -2", INV, "options.multitau_m=-2", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = -2, pcf()));
     CASE("multitau_m INT32_MIN", INV, "options.multitau_m=-2147483648", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = INT32_MIN, pcf()));
+    /* fields the mode does not use are still checked against their ranges */
+    CASE("offsets with radius -5", INV, "options.radius=-5", (OFFS, O.radius = -5, pcf()));
+    CASE("offsets with npoints INT32_MIN, output_shape", INV, "options.npoints=-2147483648",
+         (OFFS, O.npoints = INT32_MIN, shape()));
+    CASE("multitau with nbins 1", INV, "options.nbins=1", (O.bins = IPCF_BINS_MULTITAU, O.nbins = 1, pcf()));
+    CASE("multitau with nbins -7, delays", INV, "options.nbins=-7",
+         (O.bins = IPCF_BINS_MULTITAU, O.nbins = -7, pdelays(64, &count)));
     CASE("multitau_m 8192", INV, "options.multitau_m=8192", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 8192, pcf()));
     CASE("multitau_m 1, delays", INV, "ipcf_pcf_delays|options.multitau_m=1", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 1, pdelays(64, &count)));
     CASE("multitau_m 0 with log bins", INV, "options.multitau_m=0", (O.multitau_m = 0, pcf()));
@@ -509,6 +526,9 @@ static void test_table(void) {
     CASE("pcf options struct_size 4096", INV, "options.struct_size=4096", (O.struct_size = 4096, pcf()));
     CASE("bleach options struct_size", INV, "options.struct_size=65536", (BO.struct_size = 65536, bleach()));
     CASE("simulate options struct_size 0", INV, "options.struct_size=0", (SO.struct_size = 0, simulate()));
+    /* a struct_size that ends inside frames: its default (32000) is used, not half of the caller's 4 */
+    CASE("simulate options struct_size inside a field", SMALL, "32000",
+         (SO.struct_size = offsetof(ipcf_simulate_options, frames) + 2, simulate()));
     CASE("job struct_size", INV, "job.struct_size=1048576", (JOB.struct_size = 1 << 20, file(missing, output)));
     CASE("source struct_size 3", INV, "source.struct_size=3", (SRC.struct_size = 3, file(missing, output)));
     CASE("summary struct_size 2", INV, "summary.struct_size=2", (SUM.struct_size = 2, file(missing, output)));

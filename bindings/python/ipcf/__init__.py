@@ -997,6 +997,7 @@ def _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, d
     # here, where one dict of options often serves several calls)
     if o.bins == _c.BINS['multitau'] and o.nbins != default_nbins:
         _ignored(f"nbins={o.nbins} is ignored: bins='multitau' places its points by m (m={o.multitau_m})")
+        o.nbins = default_nbins   # (the library checks the field's range even where it is not used)
     if o.bins != _c.BINS['multitau'] and o.multitau_m != default_m:
         _ignored(f"m={o.multitau_m} is ignored: m is the multi-tau correlator's channels per level (bins='multitau')")
     o.smooth = _smooth(smooth)

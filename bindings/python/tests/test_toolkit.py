@@ -763,6 +763,9 @@ def test_binning_options_ignored_warn():
     cases = [
         ('nbins=8 is ignored', lambda: ipcf.pcf(stack, offsets=one, bins='multitau', m=4, nbins=8),
          lambda: ipcf.pcf(stack, offsets=one, bins='multitau', m=4)),
+        # out of nbins' range: ignored too, not refused after the warning (the library checks the field)
+        ('nbins=1 is ignored', lambda: ipcf.pcf(stack, offsets=one, bins='multitau', m=4, nbins=1),
+         lambda: ipcf.pcf(stack, offsets=one, bins='multitau', m=4)),
         ('m=4 is ignored', lambda: ipcf.pcf(stack, offsets=one, nbins=8, m=4),
          lambda: ipcf.pcf(stack, offsets=one, nbins=8)),
         ('m=8 is ignored', lambda: ipcf.delays(stack.shape, offsets=one, bins='linear', nbins=8, m=8),
