@@ -163,6 +163,7 @@ test-octave: $(LIB) $(FILEJOB)/params.txt ## MATLAB/Octave MEX gateways: build w
 	  test_badinput('$(CURDIR)/$(FILEJOB)')"
 	bindings/matlab/tests/interrupt.sh
 	bindings/matlab/tests/interrupt_file.sh
+	bindings/matlab/tests/interrupt_fit.sh
 
 IJ_CP     := /usr/share/java/ij.jar:/usr/share/java/jna.jar
 FIJI_JAR  := $(BUILD)/fiji/ipcf_.jar

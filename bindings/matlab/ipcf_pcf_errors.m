@@ -65,8 +65,19 @@ if isempty(k)
   error('ipcf:invalid_argument', '%s: Method ''%s'': want ''blocking'' or ''segments''', fname, method);
 end
 if k == 1 && any(strcmp(given, 'Segments'))
-  % (ipcf pcf refuses --segments with blocking; Python warns)
+  % (ipcf pcf refuses --segments with blocking; Python warns): a value
+  % that is no whole number is refused, as Python does, before the
+  % warning that says it is ignored; the one passed on is the default
+  s = o.Segments;
+  if ~(isnumeric(s) && isreal(s) && isscalar(s) && isfinite(s) && s == fix(s))
+    v = '';
+    if isnumeric(s) && isscalar(s)
+      v = sprintf('=%g', real(s));
+    end
+    error('ipcf:invalid_argument', '%s: Segments%s must be a whole number (it is not used by ''blocking'')', fname, v);
+  end
   warning('ipcf:ignored', '%s: ''Segments'' is ignored: ''blocking'' chooses its blocks itself', fname);
+  o.Segments = d.Segments;
 end
 errs = struct('Method', k - 1, 'Segments', o.Segments);   % Segments checked by the gateway
 o = rmfield(o, {'Method', 'Segments'});

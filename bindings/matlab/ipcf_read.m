@@ -30,7 +30,8 @@ function [data, meta] = ipcf_read(path)
 %   R2016b, Octave before 7), META is the raw JSON text. META is [] when
 %   there is no metadata file. Where the metadata record the result's
 %   checksums (ipcf writes them: output_crc32c, or a Zarr's chunks_crc32c
-%   and metadata_crc32c), the files are checked against them: a result
+%   and metadata_crc32c), the files are checked against them, with one
+%   output or two: a result
 %   changed since, or another result's sidecar beside it, raises ipcf:io
 %   (data and metadata that do not describe each other would give fits
 %   of other offsets or delays).
@@ -73,10 +74,9 @@ else
   data = read_npy(path);
   metafile = [path '.json'];
 end
-if nargout > 1
-  [meta, text] = read_meta(metafile);
-  check_bytes(path, metafile, text, exist(path, 'dir') ~= 0);
-end
+% checked with one output too: DATA = IPCF_READ(PATH) is the common call
+[meta, text] = read_meta(metafile, nargout > 1);
+check_bytes(path, metafile, text, exist(path, 'dir') ~= 0);
 end
 
 function check_bytes(path, metafile, text, zarr)
@@ -131,7 +131,7 @@ for field = {'chunks_crc32c', 'metadata_crc32c'}
 end
 end
 
-function [meta, text] = read_meta(file)
+function [meta, text] = read_meta(file, decode)
 meta = [];
 text = '';
 if ~exist(file, 'file')
@@ -144,7 +144,9 @@ if fid < 0
 end
 text = fread(fid, Inf, 'uint8=>char')';
 fclose(fid);
-if exist('jsondecode') ~= 0 %#ok<EXIST>
+if ~decode
+  return   % (the checksums are read from the text itself)
+elseif exist('jsondecode') ~= 0 %#ok<EXIST>
   meta = jsondecode(text);
 else
   meta = text;
