@@ -868,3 +868,77 @@ func TestScratchOfOneOutputSpeltTwoWays(t *testing.T) {
 		t.Error("the result differs from a clean run's")
 	}
 }
+
+// TestFaultFileAppearsWhilePublishing stops the run (IPCF_FAULT_STOP) after
+// its last check of the output paths, where it renames the finished files
+// into place, and puts a user's file at a path that was empty: the file
+// is never replaced (renameat2's RENAME_NOREPLACE), the run fails naming
+// it, and once the file is gone a rerun publishes the result.
+func TestFaultFileAppearsWhilePublishing(t *testing.T) {
+	r := newFaultRig(t)
+	want := r.reference("plain")
+	text := []byte("a user's file\n")
+	for _, engine := range []string{"memory", "ooc"} {
+		for _, c := range []struct {
+			out, victim string
+			extra       []string
+		}{
+			{"out.npy", "out.npy", nil},
+			{"out.npy", "out.sd.npy", []string{"--errors", "blocking"}},
+			{"out.npy", "out.npy", []string{"--errors", "blocking"}},
+			{"out.tif", "out.tif", nil},
+		} {
+			dir := t.TempDir()
+			out, user := filepath.Join(dir, c.out), filepath.Join(dir, c.victim)
+			args := r.args(out, c.extra...)
+			for i, s := range args {
+				if s == "ooc" {
+					args[i] = engine
+				}
+			}
+			name := fmt.Sprintf("%s %s%v", engine, c.victim, c.extra)
+			cmd := exec.Command(r.bin, args...)
+			cmd.Env = append(os.Environ(), "IPCF_FAULT_STOP=publish-renames")
+			var msg bytes.Buffer
+			cmd.Stderr = &msg
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			stopped := false
+			for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+				b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+				if i := bytes.LastIndexByte(b, ')'); i > 0 && len(b) > i+2 && b[i+2] == 'T' {
+					stopped = true
+					break
+				}
+			}
+			if !stopped {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("%s: the run never stopped at publish-renames: %s", name, msg.String())
+			}
+			if err := os.WriteFile(user, text, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Process.Signal(syscall.SIGCONT)
+			err := cmd.Wait()
+			if err == nil || !strings.Contains(msg.String(), "appeared during the run") || !strings.Contains(msg.String(), c.victim) {
+				t.Errorf("%s: %v %q, want a failure naming the file that appeared", name, err, msg.String())
+			}
+			if b, _ := os.ReadFile(user); !bytes.Equal(b, text) {
+				t.Fatalf("%s: the user's file was replaced", name)
+			}
+			os.Remove(user)
+			if m, err := r.run(nil, args...); err != nil {
+				t.Fatalf("%s: rerun after the file went: %v %s", name, err, m)
+			}
+			if c.out == "out.npy" {
+				if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+					t.Fatalf("%s: the rerun's result differs from the reference", name)
+				}
+			} else if b, err := os.ReadFile(out + ".json"); err != nil || !bytes.Contains(b, []byte(`"output_crc32c"`)) {
+				t.Fatalf("%s: no result after the rerun: %v", name, err)
+			}
+		}
+	}
+}

@@ -165,6 +165,7 @@ type Job struct {
 	addressLeft    int64
 	errs           *pcf.ErrOptions // the error bars' options (segments set), or nil
 	outSeen        []os.FileInfo   // what lay at outputPaths when checkOutput took them
+	outAbsent      []bool          // nothing lay at each of outputPaths at recheckOutput
 	errPath        string          // their file (ErrorsName of the output)
 }
 
@@ -624,6 +625,10 @@ func statPaths(paths []string) []os.FileInfo {
 func (j *Job) recheckOutput() error {
 	paths := j.outputPaths()
 	now := statPaths(paths)
+	j.outAbsent = make([]bool, len(now))
+	for i := range now {
+		j.outAbsent[i] = now[i] == nil
+	}
 	changed := false
 	for i := range now {
 		changed = changed || !unchanged(now[i], j.outSeen[i])
@@ -658,6 +663,28 @@ func (j *Job) recheckOutput() error {
 		}
 	}
 	return nil
+}
+
+// absentAt is the Absent of the output at outputPaths()[i]: a file put
+// there after recheckOutput found nothing is never replaced.
+func (j *Job) absentAt(i int) func() bool {
+	return func() bool { return i < len(j.outAbsent) && j.outAbsent[i] }
+}
+
+// errorsOutput is the output of the error bars.
+func (j *Job) errorsOutput() *ooc.NpyOutput {
+	sd := ooc.NewNpyOutput(j.errPath)
+	sd.Absent = j.absentAt(2)
+	return sd
+}
+
+// appeared classes a file that appeared at an output during the
+// publication (ooc.ErrAppeared) as a refused output.
+func appeared(err error) error {
+	if errors.Is(err, ooc.ErrAppeared) && !errors.Is(err, ErrOutput) {
+		return fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	return err
 }
 
 // unchanged reports whether a and b (Lstat results, nil for nothing) are
@@ -1317,6 +1344,12 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		npy.RemoveStaleTemps(j.outAbs)
 	}
 	out := j.output()
+	switch o := out.(type) {
+	case *ooc.NpyOutput:
+		o.Absent = j.absentAt(0)
+	case *ooc.TiffOutput:
+		o.Absent = j.absentAt(0)
+	}
 	scratch := ooc.ScratchDir(j.spec.Scratch, j.outAbs)
 	// A removal of the scratch killed half-way.
 	if err := os.RemoveAll(scratch + ".trash"); err != nil {
@@ -1369,14 +1402,14 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 			}
 		}
 		sum.InputCRC, sum.Input2CRC, err = j.runInMemory(ctx, out, o, scratch)
-		return sum, err
+		return sum, appeared(err)
 	}
 	progress := j.spec.Progress
 	oo := ooc.Options{PCF: o, Src2: j.src2, Memory: j.memory, Scratch: j.spec.Scratch, CopyInput: j.spec.CopyInput,
 		Tile: j.spec.Tile, Key: j.key, Fields: j.fields, Meta: j.Metadata, Log: j.spec.Log, Progress: progress,
 		InputCheck: j.inputCheck, OutputCheck: j.recheckOutput}
 	if j.errs != nil {
-		oo.Errors, oo.ErrOut = j.errs, ooc.NewNpyOutput(j.errPath)
+		oo.Errors, oo.ErrOut = j.errs, j.errorsOutput()
 	}
 	var res ooc.Summary
 	if err = j.snap.Check(); err == nil {
@@ -1420,7 +1453,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 			}
 		}
 	}
-	return sum, err
+	return sum, appeared(err)
 }
 
 // runInMemory reads the selected frames into memory (guarded: an input
@@ -1525,7 +1558,7 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	var sd *ooc.NpyOutput
 	var sdcrc uint32
 	if j.errs != nil {
-		sd = ooc.NewNpyOutput(j.errPath)
+		sd = j.errorsOutput()
 		if err := sd.Open(s, [2]int{s[0], s[1]}, false); err != nil {
 			return 0, 0, err
 		}

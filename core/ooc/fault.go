@@ -10,7 +10,15 @@ import (
 // windows of the commit (see TestFaultInjection in cmd/ipcf).
 var faultAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_KILL") })
 
+// stopAt is the point named by IPCF_FAULT_STOP, where the process stops
+// itself with SIGSTOP: a test changes files, then sends SIGCONT (see
+// TestFaultFileAppearsWhilePublishing in cmd/ipcf).
+var stopAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_STOP") })
+
 func fault(point string) {
+	if stopAt() == point {
+		stopSelf()
+	}
 	if faultAt() == point {
 		if p, err := os.FindProcess(os.Getpid()); err == nil {
 			p.Kill() // SIGKILL on Unix

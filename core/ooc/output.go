@@ -79,6 +79,12 @@ func SidecarName(path string) string { return path + ".json" }
 // with the job's metadata in a JSON sidecar (PATH.json) that names the
 // file's checksum.
 type NpyOutput struct {
+	// Absent, if set, reports whether nothing lay at the path at the
+	// caller's last check before the publication: the rename then never
+	// replaces a file put there since (renameat2's RENAME_NOREPLACE on
+	// Linux), failing with ErrAppeared.
+	Absent func() bool
+
 	path   string
 	f      *os.File
 	shape  [4]int
@@ -257,17 +263,17 @@ func fileCRC(path string) (uint32, int64, error) {
 // (no sidecar ever describes other bytes than its file), then the rename,
 // then the new sidecar takes its name (publishFiles).
 func (o *NpyOutput) Publish(meta map[string]any, crc uint32) error {
-	return publishFile(o.path, meta, crc)
+	return publishFiles(o.path, "", meta, crc, 0, absent(o.Absent), false)
 }
+
+// absent calls f, false when it is nil.
+func absent(f func() bool) bool { return f != nil && f() }
+
+// ErrAppeared: a file appeared at an output after the last check before
+// its publication; it is not replaced.
+var ErrAppeared = errors.New("appeared during the run")
 
 func (o *NpyOutput) Verify(key string) bool { return verifyFile(o.path, key) }
-
-// publishFile gives the finished partial file of path its final name and
-// writes its sidecar (PATH.json) with the file's checksum and size; see
-// Output.Publish. The .npy and TIFF outputs share it.
-func publishFile(path string, meta map[string]any, crc uint32) error {
-	return publishFiles(path, "", meta, crc, 0)
-}
 
 // publishFiles publishes the finished partial file of path and, when
 // sdPath is not "", the finished partial file of its error bars (see
@@ -276,8 +282,10 @@ func publishFile(path string, meta map[string]any, crc uint32) error {
 // the old sidecar goes (no sidecar ever describes other bytes than its
 // files), the files are renamed, and the new sidecar last. The error
 // bars of the result replaced that its sidecar names (ErrorsName(path))
-// go with it when the new result has none.
-func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) error {
+// go with it when the new result has none. fresh, sdFresh: nothing may
+// lie at path, sdPath (NpyOutput.Absent). The .npy and TIFF outputs
+// share it.
+func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, fresh, sdFresh bool) error {
 	p := PartialName(path)
 	dir := filepath.Dir(path)
 	curves := isRegular(p)
@@ -330,7 +338,7 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) e
 		_, err := w.Write(append(b, '\n'))
 		return err
 	}, func() error {
-		renameErr = publishRenames(path, sdPath, curves, sd)
+		renameErr = publishRenames(path, sdPath, curves, sd, fresh, sdFresh)
 		return renameErr
 	})
 	if err != nil && err != renameErr {
@@ -345,8 +353,11 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32) e
 // publishRenames removes the earlier result's sidecar (and the error bars
 // it names, when the new result has none) and gives the finished partial
 // files their names, the error bars first; sd and curves: whether each
-// is still to be renamed.
-func publishRenames(path, sdPath string, curves, sd bool) error {
+// is still to be renamed; fresh, sdFresh: nothing may lie at path,
+// sdPath (a file put there since the caller's check is not replaced:
+// ErrAppeared).
+func publishRenames(path, sdPath string, curves, sd, fresh, sdFresh bool) error {
+	fault("publish-renames")
 	p := PartialName(path)
 	dir := filepath.Dir(path)
 	// A rename that fails (an immutable or busy file) leaves the earlier
@@ -390,7 +401,7 @@ func publishRenames(path, sdPath string, curves, sd bool) error {
 	}
 	if sd {
 		// The error bars first: the curves' rename is the last.
-		if err := renameFile(PartialName(sdPath), sdPath); err != nil {
+		if err := renameTo(PartialName(sdPath), sdPath, sdFresh); err != nil {
 			return restore(fmt.Errorf("output %s: %w", sdPath, err))
 		}
 		oldSide = nil // the earlier error bars are replaced
@@ -400,7 +411,7 @@ func publishRenames(path, sdPath string, curves, sd bool) error {
 		fault("publish-errors")
 	}
 	if curves {
-		if err := renameFile(p, path); err != nil {
+		if err := renameTo(p, path, fresh); err != nil {
 			return restore(fmt.Errorf("output %s: %w", path, err))
 		}
 		if aside != "" {
@@ -416,6 +427,30 @@ func publishRenames(path, sdPath string, curves, sd bool) error {
 
 // renameFile is os.Rename (a test makes it fail).
 var renameFile = os.Rename
+
+// renameChecked renames old to new after checking that nothing lies at
+// new (a window remains between the two).
+func renameChecked(old, new string) error {
+	if _, err := os.Lstat(new); err == nil {
+		return &os.LinkError{Op: "rename", Old: old, New: new, Err: os.ErrExist}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return renameFile(old, new)
+}
+
+// renameTo renames old to new; fresh: never replacing a file at new
+// (ErrAppeared).
+func renameTo(old, new string, fresh bool) error {
+	if !fresh {
+		return renameFile(old, new)
+	}
+	err := renameNoReplace(old, new)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("a file %w at %s, which this run found empty: not replacing it; remove it or choose another name (a rerun then publishes the finished result)", ErrAppeared, new)
+	}
+	return err
+}
 
 func isRegular(path string) bool {
 	st, err := os.Stat(path)
@@ -438,7 +473,7 @@ func ErrorsName(path string) string {
 // any point it leaves no sidecar that describes another pair, and like
 // Publish it may be repeated.
 func PublishPair(out, sd *NpyOutput, meta map[string]any, crc, sdcrc uint32) error {
-	return publishFiles(out.path, sd.path, meta, crc, sdcrc)
+	return publishFiles(out.path, sd.path, meta, crc, sdcrc, absent(out.Absent), absent(sd.Absent))
 }
 
 // errorsRecord is what a sidecar says of the result's error bars.

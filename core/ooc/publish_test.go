@@ -99,3 +99,31 @@ func TestPublishRenameFailsKeepsEarlierResult(t *testing.T) {
 		}
 	}
 }
+
+// TestRenameNoReplace: renameat2's RENAME_NOREPLACE and the checked
+// fallback both rename onto an empty name and refuse an occupied one
+// (os.ErrExist), leaving both files as they were.
+func TestRenameNoReplace(t *testing.T) {
+	for name, rename := range map[string]func(string, string) error{"renameNoReplace": renameNoReplace, "renameChecked": renameChecked} {
+		dir := t.TempDir()
+		a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+		os.WriteFile(a, []byte("new"), 0o644)
+		os.WriteFile(b, []byte("user"), 0o644)
+		if err := rename(a, b); !errors.Is(err, os.ErrExist) {
+			t.Fatalf("%s onto a file: %v, want os.ErrExist", name, err)
+		}
+		if x, _ := os.ReadFile(a); string(x) != "new" {
+			t.Fatalf("%s: the source changed", name)
+		}
+		if x, _ := os.ReadFile(b); string(x) != "user" {
+			t.Fatalf("%s: the file at the target was replaced", name)
+		}
+		os.Remove(b)
+		if err := rename(a, b); err != nil {
+			t.Fatalf("%s onto nothing: %v", name, err)
+		}
+		if x, _ := os.ReadFile(b); string(x) != "new" {
+			t.Fatalf("%s: not renamed", name)
+		}
+	}
+}
