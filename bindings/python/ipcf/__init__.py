@@ -1358,6 +1358,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
 
     errors (pcf_errors): (method, segments) for one ipcf_pcf_errors instead.
     """
+    int8 = getattr(data, 'dtype', None) == numpy.int8 and getattr(data2, 'dtype', numpy.int8) == numpy.int8
     data = _time_first(_input(data, 'data', (3, 2)), time_axis, 'data', stacklevel=4)
     labelled = _bool(labelled, 'labelled')
     line = data.ndim == 2
@@ -1368,7 +1369,6 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     d3 = data[:, None, :] if line else data
     if o.bleach > 0:
         _warn_counts(d3, 'data', 4)
-    din = _descriptor(d3, 'data')
     d2 = None
     if data2 is not None:
         d2 = _input(data2, 'data2')
@@ -1381,6 +1381,20 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
             raise _unsupported(msg)
         if o.bleach > 0:
             _warn_counts(d2[:, None, :] if line else d2, 'data2', 4)
+    if o.bleach > 0 and int8:
+        # int8 reaches the library as float64, whose correction clips at
+        # 65535; the spec clips at the input's type (127): corrected here
+        # as correct_bleaching does, the library correcting nothing (its
+        # frames and delays are those of the corrected series either way).
+        def corrected(x):
+            c = correct_bleaching(x.astype(numpy.int8), o.bleach, mean=bleach_mean, threads=threads)
+            return c.astype(numpy.float64)
+        d3 = corrected(d3)
+        d2 = None if d2 is None else corrected(d2[:, None, :] if line else d2)
+        d2 = None if d2 is None else (d2[:, 0, :] if line else d2)
+        o.bleach = 0
+    din = _descriptor(d3, 'data')
+    if d2 is not None:
         o.data2 = ctypes.pointer(_descriptor(d2[:, None, :] if line else d2, 'data2'))
     mk = None
     if mask is not None:
@@ -1455,7 +1469,8 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         `IgnoredOptionWarning`).
     bleach : int
         Photobleaching filter size; 0 means no correction. With correction
-        the first and last `bleach` frames are dropped.
+        the first and last `bleach` frames are dropped. The corrected
+        values are clipped as `correct_bleaching` clips them (int8 at 127).
     bleach_mean : {'real', 'floor'}
         Mean used by the bleaching correction: the exact mean, or the
         tutorial's Cython integer division (to reproduce its numbers).

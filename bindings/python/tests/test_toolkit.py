@@ -792,3 +792,34 @@ def test_binning_options_ignored_warn():
         warnings.simplefilter('error')
         ipcf.pcf(stack, offsets=one, bins='multitau', m=4, nbins=32)  # the default nbins
         ipcf.pcf(stack, offsets=one, nbins=8, m=16)  # the default m
+
+
+def test_int8_bleach_clips_to_int8():
+    """int8 data reach the library as float64, whose bleaching correction
+    clips at 65535; the spec clips at the input's type (int8: 127). pcf,
+    acf and pcf_errors with bleach=F equal the same calls on
+    correct_bleaching's output, which clips at 127: also with a second
+    channel, a line scan and labelled results."""
+    rng = numpy.random.default_rng(0)
+    t = numpy.arange(64)[:, None, None]
+    d = 127 * 0.8 * numpy.exp(-t / 12) * rng.uniform(0.5, 1.5, (64, 5, 5))
+    d[20:40:3] = 127  # bright frames late in the decay: corrected above 127
+    x = numpy.clip(numpy.round(d), 0, 127).astype(numpy.int8)
+    y = numpy.clip(numpy.round(d[:, ::-1]), 0, 127).astype(numpy.int8)
+    cx, cy = ipcf.correct_bleaching(x, 8, threads=1), ipcf.correct_bleaching(y, 8, threads=1)
+    assert cx.dtype == numpy.int8 and cx.max() == 127
+    kw = dict(radius=1, npoints=4, nbins=4, smooth=0, threads=1)
+    for got, want in [
+        (ipcf.pcf(x, bleach=8, **kw), ipcf.pcf(cx, **kw)),
+        (ipcf.pcf(x, bleach=8, data2=y, **kw), ipcf.pcf(cx, data2=cy, **kw)),
+        (ipcf.acf(x, bleach=8, nbins=4, threads=1), ipcf.acf(cx, nbins=4, threads=1)),
+        (ipcf.pcf_errors(x, bleach=8, **kw), ipcf.pcf_errors(cx, **kw)),
+        (ipcf.pcf(x[:, 0, :], bleach=8, offsets='line', radius=1, nbins=4, threads=1),
+         ipcf.pcf(cx[:, 0, :], offsets='line', radius=1, nbins=4, threads=1)),
+    ]:
+        assert got.shape == want.shape
+        numpy.testing.assert_array_equal(got, want)
+    lab = ipcf.pcf(x, bleach=8, labelled=True, **kw)
+    numpy.testing.assert_array_equal(numpy.asarray(lab), ipcf.pcf(cx, **kw))
+    numpy.testing.assert_array_equal(ipcf.delays(x.shape, bleach=8, **{k: kw[k] for k in ('radius', 'npoints', 'nbins')}),
+                                     ipcf.delays(cx.shape, **{k: kw[k] for k in ('radius', 'npoints', 'nbins')}))
