@@ -217,6 +217,9 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_fit.ijm $(CURDIR)/$(BIN) | tee $(BUILD)/fiji/test_fit.log
 	grep -q '^PASS: fit' $(BUILD)/fiji/test_fit.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_fit.log
+	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_sources.ijm | tee $(BUILD)/fiji/test_sources.log
+	grep -q '^PASS: sources' $(BUILD)/fiji/test_sources.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_sources.log
 	@# without jna.jar on the class path: messages saying how to install it (7 of them, see the macro)
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp /usr/share/java/ij.jar ij.ImageJ \
 	  -batch bindings/fiji/tests/test_nojna.ijm | tee $(BUILD)/fiji/test_nojna.log

@@ -88,6 +88,21 @@ public class CalibrationTest {
         } catch (java.io.IOException e) {
             check(false, "include/ipcf.h: " + e);
         }
+        // A second image whose title holds [ or ] (the dialog offers any open image): refused,
+        // as ImageJ's options (the Recorder's macro, the result's ipcf.pcf_options, which Fit's
+        // errors= reads back) cannot hold it; "s] channel2=[1" was read back as another image.
+        for (String title : new String[] {"a]b", "x[1]", "s] channel2=[1"}) {
+            Ipcf.Params p = new Ipcf.Params();
+            p.radius = 1;
+            p.points = 4;
+            p.second = title;
+            try {
+                Ipcf.pcf(stack(64, 6, 6, 0), p);
+                check(false, "second image '" + title + "' was used");
+            } catch (IllegalArgumentException e) {
+                check(e.getMessage().contains("[ or ]") && e.getMessage().contains(title), "message: " + e.getMessage());
+            }
+        }
         if (failures > 0) System.exit(1);
         System.out.println("PASS: calibrations");
     }

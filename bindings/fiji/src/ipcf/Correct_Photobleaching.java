@@ -21,9 +21,13 @@ public class Correct_Photobleaching implements PlugIn {
             int f = Ipcf.wholeNumber("filter size", gd.getNextNumber(), 1);
             boolean floor = gd.getNextChoiceIndex() == 1;
             int threads = Ipcf.wholeNumber("threads", gd.getNextNumber(), 0);
+            IJ.resetEscape(); // an Esc that cancelled an earlier command does not cancel this one
             Ipcf.correctBleaching(imp, f, floor, threads).show();
         } catch (IpcfException e) {
-            if (e.status == 6) IJ.showStatus("bleaching correction: cancelled");
+            if (e.status == Native.E_CANCELLED) {
+                IJ.showStatus("bleaching correction: cancelled");
+                IJ.log("ipcf: bleaching correction of " + imp.getTitle() + ": cancelled (Esc); no image made");
+            }
             else Ipcf.error(e.getMessage());
         } catch (RuntimeException | LinkageError | OutOfMemoryError e) {
             Ipcf.error(Ipcf.describe(e));

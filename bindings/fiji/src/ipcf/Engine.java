@@ -40,6 +40,9 @@ final class Engine {
         boolean lineScan;
         String dataName, data2Name;
         boolean hasData2;
+        /** CRC-32 of the series computed (Series.crc), data2's -1 without one; data2's image id, 0 if none. */
+        long dataCrc, data2Crc = -1;
+        int data2Id;
     }
 
     /** The pCF of imp with every toolkit mode of p (see {@link Ipcf#pcf(ImagePlus, Ipcf.Params)}). */
@@ -117,6 +120,9 @@ final class Engine {
         r.dataName = in.dataName;
         r.data2Name = in.data2Name;
         r.hasData2 = in.data2 != null;
+        r.dataCrc = in.data.crc();
+        r.data2Crc = in.data2 == null ? -1 : in.data2.crc();
+        r.data2Id = in.data2Id;
         r.planes = new float[np * nb][];
         for (int k = 0; k < np * nb; k++) {
             float[] plane = new float[nx * ny];
@@ -296,6 +302,15 @@ final class Engine {
             array.strides[2] = es;
             array.data = memory;
         }
+
+        /** CRC-32 of the series' bytes as the library reads them: what a result records of its input. */
+        long crc() {
+            java.util.zip.CRC32 c = new java.util.zip.CRC32();
+            long size = memory.size();
+            for (long off = 0; off < size; off += 1 << 30)
+                c.update(memory.getByteBuffer(off, Math.min(1L << 30, size - off)));
+            return c.getValue();
+        }
     }
 
     /** Whether imp is a signed 16-bit image (raw value + 32768, calibrated back by ImageJ). */
@@ -309,6 +324,8 @@ final class Engine {
         boolean lineScan;
         /** "channel 2 of 'title'" etc., for the log and the result's properties. */
         String dataName, data2Name;
+        /** The id of the second image, 0 if none. */
+        int data2Id;
 
         Input(ImagePlus imp, Ipcf.Params p) {
             int c = imp.getNChannels();
@@ -340,8 +357,8 @@ final class Engine {
             data = new Series(imp, ch, lineScan);
             dataName = c > 1 ? "channel " + ch + " of " + imp.getTitle() : imp.getTitle();
             if (p.second != null) {
-                ImagePlus im2 = WindowManager.getImage(p.second);
-                if (im2 == null) throw new IllegalArgumentException("second=" + p.second + ": no open image has that title");
+                ImagePlus im2 = secondImage(p);
+                data2Id = im2.getID();
                 int c2 = im2.getNChannels();
                 int k = p.channel2 > 0 ? p.channel2 : 1;
                 if (p.channel2 == 0 && c2 > 1)
@@ -367,6 +384,37 @@ final class Engine {
                 throw new IllegalArgumentException("second image '" + p.second + "' has " + data2.frames + " time points, the image "
                         + data.frames + ": want the same number");
         }
+    }
+
+    /**
+     * The second image: by its id where the dialog or a result gave one (a title may be shared),
+     * else by its title, which must be unique and must not hold [ or ] (ImageJ's options, which
+     * the Recorder and the result's ipcf.pcf_options write, cannot hold those).
+     */
+    static ImagePlus secondImage(Ipcf.Params p) {
+        if (p.second.indexOf('[') >= 0 || p.second.indexOf(']') >= 0)
+            throw new IllegalArgumentException("second image '" + p.second + "': a title with [ or ] cannot be written into ImageJ's "
+                    + "options (a macro, the result's ipcf.pcf_options): rename the image (Image > Rename...)");
+        if (p.secondId != 0) {
+            ImagePlus im = WindowManager.getImage(p.secondId);
+            if (im != null) return im;
+        }
+        ImagePlus found = null;
+        int n = 0;
+        int[] ids = WindowManager.getIDList();
+        for (int id : ids == null ? new int[0] : ids) {
+            ImagePlus im = WindowManager.getImage(id);
+            if (im != null && p.second.equals(im.getTitle())) {
+                found = im;
+                n++;
+            }
+        }
+        if (found == null) found = WindowManager.getImage(p.second); // (an image not in the id list: batch mode)
+        if (found == null) throw new IllegalArgumentException("second=" + p.second + ": no open image has that title");
+        if (n > 1)
+            throw new IllegalArgumentException("second=" + p.second + ": " + n + " open images have that title: rename all but one "
+                    + "(Image > Rename...)");
+        return found;
     }
 
     static void check(int status) {

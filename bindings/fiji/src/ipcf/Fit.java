@@ -367,7 +367,10 @@ final class Fit {
         } catch (RuntimeException e) {
             src = null;
         }
-        if (src == null || !title.equals(src.getTitle())) src = WindowManager.getImage(title);
+        // By its id, renamed or not; else by its title (closed and opened again). Its series is
+        // checked against the result's ipcf.source_crc32 in errorBars: an image edited since, or
+        // another of that title, is refused.
+        if (src == null) src = WindowManager.getImage(title);
         if (src == null)
             throw new IllegalArgumentException("errors=" + s.errors + ": the result's input '" + title + "' is not open: open it (the same "
                     + "stack), or give sigma=TITLE, an image of the error bars");
@@ -378,12 +381,27 @@ final class Fit {
     static float[][] errorBars(ImagePlus res, ImagePlus src, Input in, Spec s) {
         Ipcf.Params q = Ipcf.paramsQuiet(res.getProp("ipcf.pcf_options"), false);
         q.threads = s.threads;
+        try {
+            q.secondId = Integer.parseInt(res.getProp("ipcf.data2_id").trim());
+        } catch (RuntimeException e) {
+            q.secondId = 0; // none, or a result of before 2026-12-03: by its title
+        }
         q.roiMask = false; // masked pixels have NaN curves: their fits fail whatever the error bars
         Engine.Result r = Engine.compute(src, q, s.errors.equals("segments") ? Native.ERRORS_SEGMENTS : Native.ERRORS_BLOCKING, s.segments);
         if (r.nx != in.nx || r.ny != in.ny || r.np != in.k || r.nb != in.p || !Arrays.equals(r.delays, in.delays) || !Arrays.equals(r.uv, in.uv))
             throw new IllegalArgumentException("errors=" + s.errors + ": the input '" + src.getTitle() + "' gives error bars of " + r.nx + "x" + r.ny
                     + ", " + r.np + " offsets, " + r.nb + " points, other offsets or delays than the result (" + in.nx + "x" + in.ny + ", " + in.k
                     + ", " + in.p + "): not the stack it was computed from");
+        String crc = res.getProp("ipcf.source_crc32"), crc2 = res.getProp("ipcf.data2_crc32");
+        if (!empty(crc) && !crc.trim().equals(String.format("%08x", r.dataCrc)))
+            throw new IllegalArgumentException("errors=" + s.errors + ": the input '" + src.getTitle() + "' is not the stack the curves were "
+                    + "computed from (its pixels changed since, or it is another image of that title; checksum " + String.format("%08x", r.dataCrc)
+                    + ", the result records " + crc.trim() + "): compute the curves again, or give sigma=TITLE, an image of their error bars");
+        if (!empty(crc2) && !crc2.trim().equals(String.format("%08x", r.data2Crc)))
+            throw new IllegalArgumentException("errors=" + s.errors + ": the second channel " + (r.data2Name == null ? "" : "'" + r.data2Name + "' ")
+                    + "is not the one the curves were computed from (its pixels changed since, or it is another image of that title; checksum "
+                    + (r.data2Crc < 0 ? "none" : String.format("%08x", r.data2Crc)) + ", the result records " + crc2.trim()
+                    + "): compute the curves again, or give sigma=TITLE, an image of their error bars");
         return r.planes;
     }
 

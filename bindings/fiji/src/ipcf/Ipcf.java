@@ -71,6 +71,8 @@ public final class Ipcf {
         public double threshold = Double.NEGATIVE_INFINITY;
         /** Title of a second open image (the neighbours' channel), or null. */
         public String second;
+        /** The second image's id where known (the dialog, a result), 0: by its title. Not an option. */
+        public int secondId;
         /** Channel of the image (data) and of the second channel (data2, 0 = none); cross = 1 and 2. */
         public int channel = 0, channel2 = 0;
         public boolean cross;
@@ -555,6 +557,11 @@ public final class Ipcf {
         // what Fit pCF Maps... needs for error bars (errors=blocking): the input and the keys
         res.setProp("ipcf.source_title", imp.getTitle());
         res.setProp("ipcf.source_id", Integer.toString(imp.getID()));
+        // the series computed, as the library read them: Fit's errors= computes the error bars on
+        // the same series, or refuses (an image edited since, or another one of that title)
+        res.setProp("ipcf.source_crc32", String.format("%08x", r.dataCrc));
+        res.setProp("ipcf.data2_crc32", r.data2Crc < 0 ? "" : String.format("%08x", r.data2Crc));
+        res.setProp("ipcf.data2_id", r.data2Id == 0 ? "" : Integer.toString(r.data2Id));
         res.setProp("ipcf.pcf_options", p.toOptions());
         res.setProp("ipcf.smooth", Double.toString(p.smooth));
         if (method >= 0) {
@@ -803,6 +810,7 @@ public final class Ipcf {
 
     private static String run(String options, boolean acf) {
         try {
+            IJ.resetEscape(); // an Esc that cancelled an earlier command does not cancel this one
             Params p = params(options, acf);
             ImagePlus imp = WindowManager.getCurrentImage();
             if (imp == null) return "error: no image";
@@ -887,6 +895,7 @@ public final class Ipcf {
             if (seg != null && !method.equals("segments"))
                 throw new IllegalArgumentException("segments=" + seg + " is for method=segments");
             int segments = seg == null ? 0 : (int) whole("segments", seg, 2, Integer.MAX_VALUE);
+            IJ.resetEscape();
             Params p = Params.parse(pointsKey(o)); // reads the pCF's keys only
             p.warnIgnored();
             ImagePlus imp = WindowManager.getCurrentImage();
@@ -993,6 +1002,7 @@ public final class Ipcf {
                 throw new IllegalArgumentException("mean=" + mean + ": want real or floor");
             int filter = intOpt(o, "filter", 1024, 1), threads = intOpt(o, "threads", 0, 0);
             if (imp == null) return "error: no image";
+            IJ.resetEscape();
             ImagePlus res = correctBleaching(imp, filter, mean.equals("floor"), threads);
             res.show();
             return res.getTitle();

@@ -104,18 +104,29 @@ public class Pair_Correlation implements PlugIn {
         return b.toString();
     }
 
-    /** Titles of the other open images of imp's size (for the second channel). */
-    static String[] secondChoices(ImagePlus imp) {
+    /** "none" and the titles of the images ids (for the second channel). */
+    static String[] secondChoices(int[] ids) {
         List<String> t = new ArrayList<>();
         t.add("none");
+        for (int id : ids) {
+            ImagePlus o = WindowManager.getImage(id);
+            t.add(o == null ? "(closed)" : o.getTitle());
+        }
+        return t.toArray(new String[0]);
+    }
+
+    /** The ids of those images, in the same order (two may share a title). */
+    static int[] secondIds(ImagePlus imp) {
+        List<Integer> t = new ArrayList<>();
         int[] ids = WindowManager.getIDList();
         if (ids != null)
             for (int id : ids) {
                 ImagePlus o = WindowManager.getImage(id);
-                if (o != null && o != imp && o.getWidth() == imp.getWidth() && o.getHeight() == imp.getHeight())
-                    t.add(o.getTitle());
+                if (o != null && o != imp && o.getWidth() == imp.getWidth() && o.getHeight() == imp.getHeight()) t.add(id);
             }
-        return t.toArray(new String[0]);
+        int[] a = new int[t.size()];
+        for (int i = 0; i < a.length; i++) a[i] = t.get(i);
+        return a;
     }
 
     /**
@@ -150,7 +161,8 @@ public class Pair_Correlation implements PlugIn {
         gd.addNumericField("Smooth", d.smooth, 3, 6, "weight of the previous point (0 = off)");
         gd.addStringField("Threshold", d.threshold == Double.NEGATIVE_INFINITY ? "none" : full(d.threshold), 8);
         gd.addMessage("Threshold: pixels whose mean is <= it get NaN curves (none = every pixel)");
-        String[] seconds = secondChoices(imp);
+        int[] secondIds = secondIds(imp);
+        String[] seconds = secondChoices(secondIds);
         String sec = d.second != null && java.util.Arrays.asList(seconds).contains(d.second) ? d.second : "none";
         gd.addChoice("Second channel (neighbours' image)", seconds, sec);
         if (c > 1) {
@@ -184,7 +196,8 @@ public class Pair_Correlation implements PlugIn {
         o.append(" m=").append(Ipcf.wholeNumber("m", gd.getNextNumber(), 2));
         o.append(" smooth=").append(gd.getNextNumber());
         o.append(" threshold=[").append(gd.getNextString().trim()).append("]");
-        String second = gd.getNextChoice();
+        int secondIndex = gd.getNextChoiceIndex();
+        String second = seconds[secondIndex];
         if (c > 1) {
             o.append(" channel=").append(Ipcf.wholeNumber("channel", gd.getNextNumber(), 1));
             o.append(" channel2=").append(Ipcf.wholeNumber("channel2", gd.getNextNumber(), 0));
@@ -199,8 +212,11 @@ public class Pair_Correlation implements PlugIn {
         if (gd.getNextBoolean()) o.append(" roi");
         if (gd.invalidNumber()) throw new IllegalArgumentException("invalid number in the dialog");
         Ipcf.Params p = Ipcf.params(o.toString(), acf);
-        if (!second.equals("none")) { // set here: a title may hold any character
+        if (secondIndex > 0) { // set here: a title may hold any character, and may be shared
             p.second = second;
+            // the image chosen (two may share a title); a macro's second=TITLE is looked up by
+            // its title, which must then be unique (Engine.secondImage)
+            if (Macro.getOptions() == null) p.secondId = secondIds[secondIndex - 1];
             if (p.cross)
                 throw new IllegalArgumentException("cross is channel 1 against channel 2 of this image: choose it or a second image");
         }
