@@ -54,6 +54,7 @@ var statusTable = []struct {
 	{"xcorr.ErrZeroSum", xcorr.ErrZeroSum, eInvalid},
 	{"job.ErrInput", job.ErrInput, eInvalid},
 	{"job.ErrOutput", job.ErrOutput, eInvalid},
+	{"ooc.ErrAppeared", ooc.ErrAppeared, eInvalid}, // (the job wraps it in job.ErrOutput)
 	{"source.ErrChannel", source.ErrChannel, eInvalid},
 	{"fit.ErrModel", fit.ErrModel, eInvalid},
 	{"fit.ErrShape", fit.ErrShape, eInvalid},

@@ -882,12 +882,18 @@ func TestFaultFileAppearsWhilePublishing(t *testing.T) {
 		for _, c := range []struct {
 			out, victim string
 			extra       []string
+			resumed     bool // the publication of a run killed there, resumed
 		}{
-			{"out.npy", "out.npy", nil},
-			{"out.npy", "out.sd.npy", []string{"--errors", "blocking"}},
-			{"out.npy", "out.npy", []string{"--errors", "blocking"}},
-			{"out.tif", "out.tif", nil},
+			{"out.npy", "out.npy", nil, false},
+			{"out.npy", "out.npy.json", nil, false},
+			{"out.npy", "out.sd.npy", []string{"--errors", "blocking"}, false},
+			{"out.npy", "out.npy", []string{"--errors", "blocking"}, false},
+			{"out.tif", "out.tif", nil, false},
+			{"out.npy", "out.npy", nil, true},
 		} {
+			if c.resumed && engine == "memory" {
+				continue // (a killed in-memory run is computed again)
+			}
 			dir := t.TempDir()
 			out, user := filepath.Join(dir, c.out), filepath.Join(dir, c.victim)
 			args := r.args(out, c.extra...)
@@ -896,7 +902,12 @@ func TestFaultFileAppearsWhilePublishing(t *testing.T) {
 					args[i] = engine
 				}
 			}
-			name := fmt.Sprintf("%s %s%v", engine, c.victim, c.extra)
+			name := fmt.Sprintf("%s %s%v resumed=%v", engine, c.victim, c.extra, c.resumed)
+			if c.resumed {
+				if m, err := r.run([]string{"IPCF_FAULT_KILL=publish-renames"}, args...); err == nil {
+					t.Fatalf("%s: the run was not killed at publish-renames: %s", name, m)
+				}
+			}
 			cmd := exec.Command(r.bin, args...)
 			cmd.Env = append(os.Environ(), "IPCF_FAULT_STOP=publish-renames")
 			var msg bytes.Buffer

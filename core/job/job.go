@@ -1346,9 +1346,9 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	out := j.output()
 	switch o := out.(type) {
 	case *ooc.NpyOutput:
-		o.Absent = j.absentAt(0)
+		o.Absent, o.SidecarAbsent = j.absentAt(0), j.absentAt(1)
 	case *ooc.TiffOutput:
-		o.Absent = j.absentAt(0)
+		o.Absent, o.SidecarAbsent = j.absentAt(0), j.absentAt(1)
 	}
 	scratch := ooc.ScratchDir(j.spec.Scratch, j.outAbs)
 	// A removal of the scratch killed half-way.

@@ -888,6 +888,13 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 				return sum, err
 			}
 		}
+		// What lies at the output's paths is checked again here too: a
+		// file put there since the killed run is never replaced.
+		if o.OutputCheck != nil {
+			if err := o.OutputCheck(); err != nil {
+				return sum, err
+			}
+		}
 		if err := publish(meta(), state.commitCRC, state.commitSD); err == nil {
 			sum.Resumed = sum.Tiles
 			sum.InputCRC, sum.Input2CRC = inputCRCs()

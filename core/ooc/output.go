@@ -82,8 +82,9 @@ type NpyOutput struct {
 	// Absent, if set, reports whether nothing lay at the path at the
 	// caller's last check before the publication: the rename then never
 	// replaces a file put there since (renameat2's RENAME_NOREPLACE on
-	// Linux), failing with ErrAppeared.
-	Absent func() bool
+	// Linux), failing with ErrAppeared. SidecarAbsent: the same of the
+	// sidecar, where a file found then is never removed.
+	Absent, SidecarAbsent func() bool
 
 	path   string
 	f      *os.File
@@ -263,11 +264,15 @@ func fileCRC(path string) (uint32, int64, error) {
 // (no sidecar ever describes other bytes than its file), then the rename,
 // then the new sidecar takes its name (publishFiles).
 func (o *NpyOutput) Publish(meta map[string]any, crc uint32) error {
-	return publishFiles(o.path, "", meta, crc, 0, absent(o.Absent), false)
+	return publishFiles(o.path, "", meta, crc, 0, freshness{out: absent(o.Absent), sidecar: absent(o.SidecarAbsent)})
 }
 
 // absent calls f, false when it is nil.
 func absent(f func() bool) bool { return f != nil && f() }
+
+// freshness says which of a publication's paths must be empty (the
+// outputs' Absent and SidecarAbsent).
+type freshness struct{ out, sidecar, sd bool }
 
 // ErrAppeared: a file appeared at an output after the last check before
 // its publication; it is not replaced.
@@ -282,10 +287,9 @@ func (o *NpyOutput) Verify(key string) bool { return verifyFile(o.path, key) }
 // the old sidecar goes (no sidecar ever describes other bytes than its
 // files), the files are renamed, and the new sidecar last. The error
 // bars of the result replaced that its sidecar names (ErrorsName(path))
-// go with it when the new result has none. fresh, sdFresh: nothing may
-// lie at path, sdPath (NpyOutput.Absent). The .npy and TIFF outputs
-// share it.
-func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, fresh, sdFresh bool) error {
+// go with it when the new result has none. fresh: which paths must be
+// empty (NpyOutput.Absent). The .npy and TIFF outputs share it.
+func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, fresh freshness) error {
 	p := PartialName(path)
 	dir := filepath.Dir(path)
 	curves := isRegular(p)
@@ -338,7 +342,7 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 		_, err := w.Write(append(b, '\n'))
 		return err
 	}, func() error {
-		renameErr = publishRenames(path, sdPath, curves, sd, fresh, sdFresh)
+		renameErr = publishRenames(path, sdPath, curves, sd, fresh)
 		return renameErr
 	})
 	if err != nil && err != renameErr {
@@ -353,10 +357,10 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 // publishRenames removes the earlier result's sidecar (and the error bars
 // it names, when the new result has none) and gives the finished partial
 // files their names, the error bars first; sd and curves: whether each
-// is still to be renamed; fresh, sdFresh: nothing may lie at path,
-// sdPath (a file put there since the caller's check is not replaced:
+// is still to be renamed; fresh: the paths where nothing may lie (a file
+// put there since the caller's check is neither replaced nor removed:
 // ErrAppeared).
-func publishRenames(path, sdPath string, curves, sd, fresh, sdFresh bool) error {
+func publishRenames(path, sdPath string, curves, sd bool, fresh freshness) error {
 	fault("publish-renames")
 	p := PartialName(path)
 	dir := filepath.Dir(path)
@@ -381,6 +385,9 @@ func publishRenames(path, sdPath string, curves, sd, fresh, sdFresh bool) error 
 		return err
 	}
 	if curves || sd {
+		if _, err := os.Lstat(SidecarName(path)); err == nil && fresh.sidecar {
+			return fmt.Errorf("a file %w at %s, which this run found empty: not removing it; remove it and run again (the finished result is published then)", ErrAppeared, SidecarName(path))
+		}
 		oldSide, _ = npy.ReadRegular(SidecarName(path), 64<<20)
 		stale := sdPath == "" && RecordsErrors(path, ErrorsName(path))
 		if err := os.Remove(SidecarName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -401,7 +408,7 @@ func publishRenames(path, sdPath string, curves, sd, fresh, sdFresh bool) error 
 	}
 	if sd {
 		// The error bars first: the curves' rename is the last.
-		if err := renameTo(PartialName(sdPath), sdPath, sdFresh); err != nil {
+		if err := renameTo(PartialName(sdPath), sdPath, fresh.sd); err != nil {
 			return restore(fmt.Errorf("output %s: %w", sdPath, err))
 		}
 		oldSide = nil // the earlier error bars are replaced
@@ -411,7 +418,7 @@ func publishRenames(path, sdPath string, curves, sd, fresh, sdFresh bool) error 
 		fault("publish-errors")
 	}
 	if curves {
-		if err := renameTo(p, path, fresh); err != nil {
+		if err := renameTo(p, path, fresh.out); err != nil {
 			return restore(fmt.Errorf("output %s: %w", path, err))
 		}
 		if aside != "" {
@@ -447,7 +454,7 @@ func renameTo(old, new string, fresh bool) error {
 	}
 	err := renameNoReplace(old, new)
 	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("a file %w at %s, which this run found empty: not replacing it; remove it or choose another name (a rerun then publishes the finished result)", ErrAppeared, new)
+		return fmt.Errorf("a file %w at %s, which this run found empty: not replacing it; remove it and run again (the finished result is published then)", ErrAppeared, new)
 	}
 	return err
 }
@@ -473,7 +480,8 @@ func ErrorsName(path string) string {
 // any point it leaves no sidecar that describes another pair, and like
 // Publish it may be repeated.
 func PublishPair(out, sd *NpyOutput, meta map[string]any, crc, sdcrc uint32) error {
-	return publishFiles(out.path, sd.path, meta, crc, sdcrc, absent(out.Absent), absent(sd.Absent))
+	return publishFiles(out.path, sd.path, meta, crc, sdcrc,
+		freshness{out: absent(out.Absent), sidecar: absent(out.SidecarAbsent), sd: absent(sd.Absent)})
 }
 
 // errorsRecord is what a sidecar says of the result's error bars.

@@ -28,7 +28,9 @@ func renameNoReplace(old, new string) error {
 		switch {
 		case e == 0:
 			return nil
-		case e != syscall.ENOSYS && e != syscall.EINVAL:
+		case e != syscall.ENOSYS && e != syscall.EINVAL && e != syscall.EPERM && e != syscall.EOPNOTSUPP:
+			// (those four: renameat2 or its flag not there, or refused by
+			// a seccomp filter; a real EPERM fails os.Rename again)
 			return &os.LinkError{Op: "rename", Old: old, New: new, Err: e}
 		}
 	}

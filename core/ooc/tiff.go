@@ -43,7 +43,7 @@ const tiffIFDBytes = 2 + 15*12 + 4
 // the tiles are written in place into a partial file that is renamed when
 // complete, so resume and commit work as for .npy.
 type TiffOutput struct {
-	Absent func() bool // as NpyOutput's
+	Absent, SidecarAbsent func() bool // as NpyOutput's
 
 	path  string
 	f     *os.File
@@ -203,7 +203,7 @@ func (o *TiffOutput) Finish(meta map[string]any) (uint32, error) {
 }
 
 func (o *TiffOutput) Publish(meta map[string]any, crc uint32) error {
-	return publishFiles(o.path, "", o.attrs(meta), crc, 0, absent(o.Absent), false)
+	return publishFiles(o.path, "", o.attrs(meta), crc, 0, freshness{out: absent(o.Absent), sidecar: absent(o.SidecarAbsent)})
 }
 
 // attrs are the metadata with the pages' axes and their units.
