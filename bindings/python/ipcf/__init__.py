@@ -985,7 +985,7 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
 def _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, *, offsets, bins, m, smooth,
                          threshold, delta, line):
     o = _defaults(_c.PcfOptions, _lib.ipcf_pcf_options_init)
-    default_nbins, default_m = o.nbins, o.multitau_m
+    default_nbins, default_m, default_radius, default_npoints = o.nbins, o.multitau_m, o.radius, o.npoints
     o.radius, o.npoints, o.nbins = _int(radius, 'radius'), _int(npoints, 'npoints'), _int(nbins, 'nbins')
     o.bleach = _int(0 if bleach is None else bleach, 'bleach')
     o.bleach_mean = _mean(bleach_mean, 'bleach_mean')
@@ -1008,6 +1008,9 @@ def _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, d
     if uv is not None:
         o.offsets = _int32_ptr(uv)
         o.noffsets = len(uv)
+        # made the offsets here (a preset) or unused (given offsets): the
+        # library checks their range even so, and gets the defaults
+        o.radius, o.npoints = default_radius, default_npoints
     return o
 
 
@@ -1358,7 +1361,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
 
     errors (pcf_errors): (method, segments) for one ipcf_pcf_errors instead.
     """
-    int8 = getattr(data, 'dtype', None) == numpy.int8 and getattr(data2, 'dtype', numpy.int8) == numpy.int8
+    int8 = getattr(data, 'dtype', None) == numpy.int8 and (data2 is None or getattr(data2, 'dtype', None) == numpy.int8)
     data = _time_first(_input(data, 'data', (3, 2)), time_axis, 'data', stacklevel=4)
     labelled = _bool(labelled, 'labelled')
     line = data.ndim == 2
@@ -1387,12 +1390,12 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
         # as correct_bleaching does, the library correcting nothing (its
         # frames and delays are those of the corrected series either way).
         def corrected(x):
-            c = correct_bleaching(x.astype(numpy.int8), o.bleach, mean=bleach_mean, threads=threads)
+            c = _correct_bleaching(x.astype(numpy.int8), o.bleach, bleach_mean, threads, None, False, 0, warn=False)
             return c.astype(numpy.float64)
         d3 = corrected(d3)
         d2 = None if d2 is None else corrected(d2[:, None, :] if line else d2)
         d2 = None if d2 is None else (d2[:, 0, :] if line else d2)
-        o.bleach = 0
+        o.bleach, o.key = 0, None  # (no longer the options the key names: no cached shape)
     din = _descriptor(d3, 'data')
     if d2 is not None:
         o.data2 = ctypes.pointer(_descriptor(d2[:, None, :] if line else d2, 'data2'))
@@ -2539,12 +2542,18 @@ def correct_bleaching(data, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
     >>> correct_bleaching(data, 50).shape
     (200, 8, 8)
     """
+    return _correct_bleaching(data, filtersize, mean, threads, out, progress, time_axis, warn=True)
+
+
+def _correct_bleaching(data, filtersize, mean, threads, out, progress, time_axis, warn):
+    """correct_bleaching; warn: the CountsWarning (pcf's int8 path has
+    given it already)."""
     # The dtype given (a list's as numpy reads it), before _input converts
     # the types the library does not take.
     if not isinstance(getattr(data, 'dtype', None), numpy.dtype):
         data = numpy.asarray(data)
     given = data.dtype
-    data = _time_first(_input(data, 'data', 3), time_axis, 'data', stacklevel=3)
+    data = _time_first(_input(data, 'data', 3), time_axis, 'data', stacklevel=4)
     f = _int(filtersize, 'filtersize', lo=1)
     o = _defaults(_c.BleachOptions, _lib.ipcf_bleach_options_init)
     o.filtersize = f
@@ -2562,7 +2571,8 @@ def correct_bleaching(data, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
             keep = _bleach_dtype(given)
     else:
         _output(out, 'out', shape, _BLEACH_LIB_DTYPES, 'uint8, uint16, int16 or int32', ((data, 'data'),))
-    _warn_counts(data, 'data', 3)
+    if warn:
+        _warn_counts(data, 'data', 4)
     din = _descriptor(data, 'data')
     dout = _descriptor(out, 'out')
     # Two passes over each series: 2**20 samples took 3.5 ms, so a quarter

@@ -823,3 +823,39 @@ def test_int8_bleach_clips_to_int8():
     numpy.testing.assert_array_equal(numpy.asarray(lab), ipcf.pcf(cx, **kw))
     numpy.testing.assert_array_equal(ipcf.delays(x.shape, bleach=8, **{k: kw[k] for k in ('radius', 'npoints', 'nbins')}),
                                      ipcf.delays(cx.shape, **{k: kw[k] for k in ('radius', 'npoints', 'nbins')}))
+
+
+def test_int8_bleach_path_leaves_no_trace():
+    """The int8 + bleach path (pre-corrected here) caches no output shape
+    under the options' key (a later float call of the same options kept
+    the corrected series' shape), warns about non-counts once, at the
+    caller's line, and follows time_axis=0 without a TimeAxisWarning."""
+    rng = numpy.random.default_rng(3)
+    x = rng.integers(0, 100, (80, 6, 6)).astype(numpy.int8)
+    kw = dict(radius=1, bins='multitau', m=4)
+    a = ipcf.pcf(x, bleach=8, **kw)
+    f = rng.poisson(40, (64, 6, 6)).astype(numpy.float64)
+    numpy.testing.assert_array_equal(ipcf.pcf(f, bleach=8, **kw), ipcf.pcf(f.copy(), bleach=8, **kw))
+    assert a.shape == ipcf.pcf(ipcf.correct_bleaching(x, 8), **kw).shape
+    y = rng.integers(-5, 100, (20, 8, 8)).astype(numpy.int8)  # negative: not counts
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        ipcf.pcf(y, bleach=2, radius=1, npoints=4, nbins=4, time_axis=0)
+    assert [(x.category, x.filename) for x in w] == [(ipcf.CountsWarning, __file__)], \
+        [(str(x.message), x.filename) for x in w]
+
+
+def test_unused_radius_npoints_with_offsets():
+    """radius and npoints that offsets leave unused pass (the library
+    checks those fields' ranges; the binding gives it their defaults):
+    npoints=0 with the line preset warns that it is ignored and runs, and
+    radius=0 or npoints=-1 with given offsets run as without them."""
+    d = numpy.random.default_rng(1).poisson(50, (64, 6, 6)).astype(numpy.uint16)
+    want = ipcf.pcf(d, offsets=[(1, 0)], nbins=4)
+    numpy.testing.assert_array_equal(ipcf.pcf(d, offsets=[(1, 0)], radius=0, nbins=4), want)
+    numpy.testing.assert_array_equal(ipcf.pcf(d, offsets=[(1, 0)], npoints=-1, nbins=4), want)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        got = ipcf.pcf(d, offsets='line', radius=1, npoints=0, nbins=4)
+    assert [x.category for x in w] == [ipcf.IgnoredOptionWarning] and 'npoints=0 is ignored' in str(w[0].message)
+    numpy.testing.assert_array_equal(got, ipcf.pcf(d, offsets='line', radius=1, nbins=4))
