@@ -7,7 +7,8 @@ var passes = 0;
 // 3. Fit's errors=blocking computes the error bars on the stack the curves came from: found by
 //    its id when renamed (not another image that took its title), refused when its pixels
 //    changed since or another image of its title stands in for it (the result's
-//    ipcf.source_crc32), and so for the second channel (ipcf.data2_crc32).
+//    ipcf.source_crc32), and so for the second channel (ipcf.data2_crc32); ids of another
+//    session (ipcf.session) are not used.
 // As in test.ijm: conditions go through a variable before check().
 // java -Djava.awt.headless=true -Dplugins.dir=build/fiji -cp ij.jar:jna.jar ij.ImageJ -batch test_sources.ijm
 setBatchMode(true);
@@ -92,11 +93,16 @@ mk("A", 7, 500);
 selectWindow("res"); f = call("ipcf.Ipcf.fit", "model=pcf1d errors=blocking"); selectWindow(f); rename("fit1");
 ok = (same("fit1", "want"));
 check(ok, "the source renamed and another 'A' opened: its own error bars (by id)", "maps differ");
-// renamed only
+// renamed only; with a stale Esc too
 close("A"); selectWindow("A (kept)"); rename("A renamed");
-selectWindow("res"); f = call("ipcf.Ipcf.fit", "model=pcf1d errors=blocking"); selectWindow(f); rename("fit2");
+selectWindow("res"); setKeyDown("esc");
+f = call("ipcf.Ipcf.fit", "model=pcf1d errors=blocking"); selectWindow(f); rename("fit2");
 ok = (same("fit2", "want"));
-check(ok, "the source only renamed: its own error bars", "maps differ");
+check(ok, "the source only renamed (and a stale Esc): its own error bars", "maps differ");
+// a result of another session (ImageJ's ids start again in each): its ids are not used
+selectWindow("res"); Property.set("ipcf.session", "another session");
+expect("another session's result: by title only", call("ipcf.Ipcf.fit", "model=pcf1d errors=blocking"), "the result's input 'A' is not open");
+Property.set("ipcf.session", "");
 // edited in place: refused
 selectWindow("A renamed"); rename("A");
 edit("A");

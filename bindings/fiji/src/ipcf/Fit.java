@@ -296,6 +296,7 @@ final class Fit {
      * shown). Needs JNA (the caller checks).
      */
     static ImagePlus run(ImagePlus res, String options) {
+        IJ.resetEscape(); // an Esc that cancelled an earlier command cancels neither the error bars nor the fit
         Spec s = parse(options);
         Input in = read(res);
         plan(s, in);
@@ -363,7 +364,8 @@ final class Fit {
                     + "(call(\"ipcf.Ipcf.errors\", ...) on its input with its keys)");
         ImagePlus src = null;
         try {
-            src = WindowManager.getImage(Integer.parseInt(res.getProp("ipcf.source_id").trim()));
+            if (Ipcf.SESSION.equals(res.getProp("ipcf.session"))) // ids start again in every session
+                src = WindowManager.getImage(Integer.parseInt(res.getProp("ipcf.source_id").trim()));
         } catch (RuntimeException e) {
             src = null;
         }
@@ -382,9 +384,9 @@ final class Fit {
         Ipcf.Params q = Ipcf.paramsQuiet(res.getProp("ipcf.pcf_options"), false);
         q.threads = s.threads;
         try {
-            q.secondId = Integer.parseInt(res.getProp("ipcf.data2_id").trim());
+            if (Ipcf.SESSION.equals(res.getProp("ipcf.session"))) q.secondId = Integer.parseInt(res.getProp("ipcf.data2_id").trim());
         } catch (RuntimeException e) {
-            q.secondId = 0; // none, or a result of before 2026-12-03: by its title
+            q.secondId = 0; // none, another session's, or a result of before 2026-12-03: by its title
         }
         q.roiMask = false; // masked pixels have NaN curves: their fits fail whatever the error bars
         Engine.Result r = Engine.compute(src, q, s.errors.equals("segments") ? Native.ERRORS_SEGMENTS : Native.ERRORS_BLOCKING, s.segments);

@@ -48,6 +48,9 @@ public final class Ipcf {
      * (second=TITLE, channel=N, channel2=N, cross), frame_interval=S and pixel_size=UM (default:
      * the image's calibration).
      */
+    /** This JVM's session: image ids (ipcf.source_id, ipcf.data2_id) mean something in it only. */
+    static final String SESSION = java.util.UUID.randomUUID().toString();
+
     public static class Params {
         /** bins is the number of bins (the nbins key; bins=NUMBER is still read as it). */
         public int radius = 6, points = 32, bins = 32, bleach = 0, threads = 0;
@@ -557,6 +560,7 @@ public final class Ipcf {
         // what Fit pCF Maps... needs for error bars (errors=blocking): the input and the keys
         res.setProp("ipcf.source_title", imp.getTitle());
         res.setProp("ipcf.source_id", Integer.toString(imp.getID()));
+        res.setProp("ipcf.session", SESSION); // image ids start again in every session
         // the series computed, as the library read them: Fit's errors= computes the error bars on
         // the same series, or refuses (an image edited since, or another one of that title)
         res.setProp("ipcf.source_crc32", String.format("%08x", r.dataCrc));
