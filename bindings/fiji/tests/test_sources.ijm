@@ -9,6 +9,7 @@ var passes = 0;
 //    changed since or another image of its title stands in for it (the result's
 //    ipcf.source_crc32), and so for the second channel (ipcf.data2_crc32); ids of another
 //    session (ipcf.session) are not used.
+// 4. openPcf refuses a result file its sidecar does not describe (output_crc32c, output_bytes).
 // As in test.ijm: conditions go through a variable before check().
 // java -Djava.awt.headless=true -Dplugins.dir=build/fiji -cp ij.jar:jna.jar ij.ImageJ -batch test_sources.ijm
 setBatchMode(true);
@@ -126,6 +127,29 @@ edit("B");
 selectWindow("res2");
 expect("the second channel edited in place", call("ipcf.Ipcf.fit", "model=pcf1d errors=blocking"), "the second channel");
 close("*");
+
+// ---- 4. an opened result file must be the one its metadata describe ----
+tmp = getDirectory("temp");
+if (!endsWith(tmp, "/")) tmp = tmp + "/";
+tmp = tmp + "ipcf_sources_" + d2s(getTime(), 0) + "_" + d2s(round(random * 1e6), 0) + "/";
+File.makeDirectory(tmp);
+mk("A", 1, 50); saveAs("Tiff", tmp + "a.tif"); close();
+mk("B", 2, 55); saveAs("Tiff", tmp + "b.tif"); close();
+r = call("ipcf.Ipcf.pcfFile", tmp + "a.tif", tmp + "a.npy", opts);
+r = call("ipcf.Ipcf.pcfFile", tmp + "b.tif", tmp + "b.npy", opts);
+t = call("ipcf.Ipcf.openPcf", tmp + "a.npy");
+ok = (!startsWith(t, "error"));
+check(ok, "openPcf of a result with its own sidecar", t);
+close("*");
+File.copy(tmp + "b.npy.json", tmp + "a.npy.json");   // another result's sidecar beside it
+expect("openPcf with another result's sidecar", call("ipcf.Ipcf.openPcf", tmp + "a.npy"), "not this result's metadata");
+File.copy(tmp + "b.npy", tmp + "c.npy");
+File.copy(tmp + "b.npy.json", tmp + "c.npy.json");
+File.append("x", tmp + "c.npy");                      // the file changed since
+expect("openPcf of a result changed since", call("ipcf.Ipcf.openPcf", tmp + "c.npy"), "not this result's metadata");
+list = getFileList(tmp);
+for (i = 0; i < list.length; i++) ok = File.delete(tmp + list[i]);
+ok = File.delete(tmp);
 
 print("test_sources: " + passes + " passed, " + failures + " failed");
 if (failures == 0) print("PASS: sources");

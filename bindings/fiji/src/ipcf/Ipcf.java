@@ -1135,7 +1135,8 @@ public final class Ipcf {
      * one {@link #pcf(ImagePlus, Params)} makes (slices: offsets, frames: curve points), described
      * from its OUTPUT.json when present (offsets, delays, binning, delta, frame interval and pixel
      * size: labels, properties, calibration) and shown with the diverging display. Without JNA or
-     * metadata the offsets of a circle of the recorded radius are used, or none. Returns the title
+     * metadata the offsets of a circle of the recorded radius are used, or none. With JNA, a file
+     * its metadata do not describe (output_crc32c, output_bytes) is refused. Returns the title
      * or "error: ...".
      */
     public static String openPcf(String path) {
@@ -1151,6 +1152,22 @@ public final class Ipcf {
             java.io.File meta = new java.io.File(path + ".json");
             if (meta.isFile() && meta.length() < (64 << 20))
                 js = new String(java.nio.file.Files.readAllBytes(meta.toPath()), "UTF-8");
+            // The file must be the one its metadata describe (ipcf writes its checksum there): a
+            // result changed since, or another result's sidecar beside it, would give curves
+            // other offsets or delays. Checked by the library (without JNA: not checked).
+            String want = jsonValue(js, "output_crc32c");
+            if (want != null && Jna.problem() == null) {
+                want = want.replace("\"", "").trim();
+                com.sun.jna.ptr.IntByReference crc = new com.sun.jna.ptr.IntByReference();
+                com.sun.jna.ptr.LongByReference bytes = new com.sun.jna.ptr.LongByReference();
+                Engine.check(Native.lib().ipcf_file_crc32c(Native.cstring(path), crc, bytes));
+                String got = String.format("%08x", crc.getValue());
+                double size = jsonNumber(jsonValue(js, "output_bytes"), -1);
+                if (!got.equals(want) || size >= 0 && size != bytes.getValue())
+                    return "error: " + path + ": checksum " + got + " (" + bytes.getValue() + " bytes), but " + path + ".json records "
+                            + want + (size >= 0 ? " (" + (long) size + " bytes)" : "") + ": not this result's metadata (the file "
+                            + "changed since, or another result's sidecar lies beside it)";
+            }
             int[] uv = null;
             double[] uvNum = jsonNumbers(jsonValue(js, "offsets_uv"));
             if (uvNum != null && uvNum.length == 2 * np) {

@@ -275,6 +275,8 @@ public final class Native {
 
         int ipcf_pcf_file(byte[] input, SourceOptions source, byte[] output, PcfOptions options, JobOptions job,
                 JobSummary summary);
+
+        int ipcf_file_crc32c(byte[] path, IntByReference crc, LongByReference bytes);
     }
 
     private static Lib lib;
