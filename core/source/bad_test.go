@@ -118,6 +118,13 @@ func TestTIFFBadInput(t *testing.T) {
 		return writeTIFF(tiffOpts{}, ps)
 	}
 	valid := writeTIFF(tiffOpts{}, g)
+	// Pages pointing at the first page's strip (byte 8): 3 pages of 4096
+	// samples in a file of about 4.5 KB.
+	shared := []tpage{{w: 64, h: 64, bps: 8, sf: 1, strips: [][]byte{make([]byte, 4096)}}}
+	for range 2 {
+		shared = append(shared, tpage{w: 64, h: 64, bps: 8, sf: 1, strips: [][]byte{{}},
+			tags: []ttag{{273, 4, []uint64{8}, ""}, {279, 0, nil, ""}}})
+	}
 	cases := []struct {
 		name string
 		file []byte
@@ -125,6 +132,7 @@ func TestTIFFBadInput(t *testing.T) {
 		n    int      // frames of a valid file
 	}{
 		{"tiled", writeTIFF(tiffOpts{}, []tpage{tiled}), []string{"tiled TIFF is not supported", "TileWidth"}, 0},
+		{"pages sharing one strip", writeTIFF(tiffOpts{}, shared), []string{"pages 1 to 2 hold 8192 bytes of samples, more than the file's", "pages share their data"}, 0},
 		{"tiled with strips", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(322, 16), u(323, 16))}), []string{"tiled TIFF is not supported"}, 0},
 		{"RGB chunky", writeTIFF(tiffOpts{}, []tpage{rgb}), []string{"3 samples per pixel", "not supported"}, 0},
 		{"RGB planar", writeTIFF(tiffOpts{}, []tpage{planar}), []string{"3 samples per pixel (planar configuration 2)", "not supported"}, 0},
@@ -206,6 +214,16 @@ func TestTIFFBadInput(t *testing.T) {
 		// tifffile: a user's description, then its own; one series of (time, rows, columns)
 		{"tifffile two descriptions", writeTIFF(tiffOpts{}, withFirst(g, ij("Acquired on scope 3"), ij(`{"shape": [3, 4, 5]}`))), nil, 3},
 		{"tifffile shape with singletons", hyper(`{"shape": [1, 3, 1, 4, 5]}`, 3), nil, 3},
+		// imwrite of a (3, 4, 5, 1) array: a samples axis of 1 after the image
+		{"tifffile shape with a trailing samples axis", hyper(`{"shape": [3, 4, 5, 1]}`, 3), nil, 3},
+		{"tifffile frames with a trailing samples axis", func() []byte {
+			ps := grayPages(le, 3, 4, 5, 0)
+			for i := range ps {
+				ps[i] = with(ps[i], ij(`{"shape": [4, 5, 1]}`))
+			}
+			return writeTIFF(tiffOpts{}, ps)
+		}(), nil, 3},
+		{"tifffile shape ending in 1 that is not the samples", hyper(`{"shape": [3, 2, 4, 5, 1]}`, 6), []string{"2 axes before the image"}, 0},
 		{"tifffile two series", func() []byte {
 			ps := grayPages(le, 6, 4, 5, 0)
 			ps[0], ps[3] = with(ps[0], ij(`{"shape": [3, 4, 5]}`)), with(ps[3], ij(`{"shape": [3, 4, 5]}`))

@@ -57,6 +57,12 @@ type tiffReader struct {
 	big   bool
 	path  string
 	first int64 // offset of the first IFD
+
+	// Pages may share out-of-line values (a crafted file: 3000 pages of
+	// one 1 MB description took 5.6 GB): each description is copied, and
+	// the descriptions of a page weighed, once.
+	descs map[[2]int64]string // by where its bytes lie
+	metas map[string]string   // metaDesc by those places
 }
 
 func (r *tiffReader) errf(format string, a ...any) error {
@@ -126,8 +132,9 @@ func (r *tiffReader) values(e int64) (typ uint16, vals []int64, raw []byte, ok b
 		return typ, nil, raw, false, nil
 	}
 	vals = make([]int64, count)
+	size := typeSize[typ]
 	for i := range vals {
-		switch typeSize[typ] {
+		switch size {
 		case 1:
 			vals[i] = int64(raw[i])
 		case 2:
@@ -200,6 +207,7 @@ func (r *tiffReader) pages(max int) ([]page, error) {
 	}
 	var out []page
 	seen := map[int64]bool{}
+	var pixels int64 // the pages' samples, in bytes
 	for next := r.first; next != 0 && (max < 0 || len(out) < max); {
 		if seen[next] {
 			return nil, r.errf("IFD loop at byte %d", next)
@@ -208,6 +216,13 @@ func (r *tiffReader) pages(max int) ([]page, error) {
 		p, n, err := r.page(next, len(out))
 		if err != nil {
 			return nil, err
+		}
+		// Uncompressed pages hold their samples in the file: more than
+		// the file has bytes is pages pointing at the same data (a
+		// crafted file: 200 KB read as a 200 MB stack), refused.
+		pixels += int64(p.w) * int64(p.h) * int64(p.dtype.Size())
+		if pixels > int64(len(r.b)) {
+			return nil, r.errf("pages 1 to %d hold %d bytes of samples, more than the file's %d: pages share their data (a damaged or crafted file)", len(out)+1, pixels, len(r.b))
 		}
 		out = append(out, p)
 		if next, err = r.offset(n); err != nil {
@@ -251,6 +266,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	}
 	tags := map[uint16][]int64{}
 	var descs []string
+	var descAt []byte // where descs lie, the key of r.metas
 	offSize := int64(4)
 	if r.big {
 		offSize = 8
@@ -277,16 +293,34 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 		if _, dup := tags[tag]; dup && tag != 270 { // tifffile writes a user's description and its own
 			return page{}, 0, r.errf("page %d has tag %s twice", i, name)
 		}
-		typ, vals, raw, ok, err := r.values(e)
-		if err != nil {
-			return page{}, 0, err
-		}
 		if tag == 270 {
-			if typ == 2 {
-				descs = append(descs, strings.TrimRight(string(raw), "\x00"))
+			// (its bytes: values() would make an integer of each)
+			typ, _, data, n, known, err := r.locate(e)
+			if err != nil {
+				return page{}, 0, err
+			}
+			if known && (data < 0 || data > int64(len(r.b))-n) {
+				return page{}, 0, r.errf("tag data outside the file")
+			}
+			if known && typ == 2 {
+				key := [2]int64{data, n}
+				d, seen := r.descs[key]
+				if !seen {
+					d = strings.TrimRight(string(r.b[data:data+n]), "\x00")
+					if r.descs == nil {
+						r.descs = map[[2]int64]string{}
+					}
+					r.descs[key] = d
+				}
+				descs = append(descs, d)
+				descAt = fmt.Appendf(descAt, "%d+%d,", data, n)
 			}
 			tags[tag] = nil
 			continue
+		}
+		typ, vals, _, ok, err := r.values(e)
+		if err != nil {
+			return page{}, 0, err
 		}
 		if !ok || len(vals) == 0 {
 			return page{}, 0, r.errf("page %d: tag %s has type %d and %d values; want unsigned integers", i, name, typ, len(vals))
@@ -383,7 +417,15 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 			return page{}, 0, r.errf("page %d: strip %d (bytes %d to %d) outside the file of %d bytes (truncated?)", i, k, o, o+need, len(r.b))
 		}
 	}
-	p.offsets, p.desc, p.tags = offs, metaDesc(descs), extents
+	meta, seen := r.metas[string(descAt)]
+	if !seen {
+		meta = metaDesc(descs)
+		if r.metas == nil {
+			r.metas = map[string]string{}
+		}
+		r.metas[string(descAt)] = meta
+	}
+	p.offsets, p.desc, p.tags = offs, meta, extents
 	return p, at + n*entry, nil
 }
 
@@ -568,7 +610,8 @@ func (r *tiffReader) shapedSeries(pages []page) error {
 	for i, p := range pages {
 		if isShaped(p.desc) {
 			starts = append(starts, i)
-			if sh, ok := tifffileShape(p.desc); !ok || len(sh) < 2 || slices.ContainsFunc(sh[:len(sh)-2], func(s int64) bool { return s != 1 }) {
+			sh, ok := tifffileShape(p.desc)
+			if sh = samplesOff(sh, p); !ok || len(sh) < 2 || slices.ContainsFunc(sh[:len(sh)-2], func(s int64) bool { return s != 1 }) {
 				one = false
 			}
 		}
@@ -587,6 +630,7 @@ func (r *tiffReader) shapedSeries(pages []page) error {
 		return nil
 	}
 	shape, ok := tifffileShape(pages[0].desc)
+	shape = samplesOff(shape, pages[0])
 	if !ok || len(shape) < 2 {
 		return nil // not tifffile's (or a shape this reader does not use)
 	}
@@ -609,6 +653,16 @@ func (r *tiffReader) shapedSeries(pages []page) error {
 		return r.errf("tifffile shape %v: %d planes, but the file holds %d pages", shape, n, len(pages))
 	}
 	return nil
+}
+
+// samplesOff is a tifffile shape without its trailing samples axis of 1
+// (imwrite of a (..., rows, columns, 1) array) where the two sizes
+// before it are the page's rows and columns.
+func samplesOff(sh []int64, p page) []int64 {
+	if n := len(sh); n >= 3 && sh[n-1] == 1 && sh[n-3] == int64(p.h) && sh[n-2] == int64(p.w) {
+		return sh[:n-1]
+	}
+	return sh
 }
 
 var (
