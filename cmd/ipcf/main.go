@@ -406,7 +406,7 @@ func (f *inputFlags) input(path string) (job.Input, error) {
 			}
 		})
 		if len(raw) > 0 {
-			return in, usageError{fmt.Sprintf("%s: describes raw input only (with --shape T,H,W); %s has its own type and layout", strings.Join(raw, ", "), path)}
+			return in, usageError{fmt.Sprintf("%s: describes raw input only: give --shape T,H,W too if %s is a raw file (a .npy or TIFF file has its own type and layout)", strings.Join(raw, ", "), path)}
 		}
 	}
 	if f.format == "raw" || f.shape != "" {
