@@ -210,6 +210,7 @@ type fitResultMeta struct {
 		V          *int     `json:"v"`
 		DistancePx *float64 `json:"distance_px"`
 	} `json:"offsets"`
+	OffsetsUV   [][]int   `json:"offsets_uv"` // the same offsets as (u, v) pairs
 	DelayFrames []float64 `json:"delay_frames"`
 	Units       struct {
 		FrameInterval *float64 `json:"frame_interval_s"`
@@ -277,7 +278,7 @@ func unitsOrigin(from string) string {
 
 // readFitInput reads RESULT.npy and RESULT.npy.json.
 func readFitInput(path string, f fitFlags) (*fitInput, error) {
-	res, err := npy.Open(path)
+	res, err := openNpyResult("fit", path)
 	if err != nil {
 		return nil, err
 	}
@@ -335,6 +336,18 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 			return nil, fmt.Errorf("%s: offset %d (%d, %d) has distance_px %g, want %g", side, i, *o.U, *o.V, *o.DistancePx, d)
 		}
 		in.offsets = append(in.offsets, fitOffset{U: *o.U, V: *o.V, Dist: *o.DistancePx})
+	}
+	// The sidecar names the offsets twice (Python's fit_result reads
+	// offsets_uv): metadata edited in one place are refused.
+	if meta.OffsetsUV != nil {
+		same := len(meta.OffsetsUV) == len(in.offsets)
+		for i := 0; same && i < len(in.offsets); i++ {
+			uv := meta.OffsetsUV[i]
+			same = len(uv) == 2 && uv[0] == in.offsets[i].U && uv[1] == in.offsets[i].V
+		}
+		if !same {
+			return nil, fmt.Errorf("%s: offsets and offsets_uv name different offsets: not metadata as ipcf wrote it (edited?); compute the result again", side)
+		}
 	}
 	in.delta, in.jobKey, in.mode, in.bins = meta.Delta, meta.JobKey, meta.Mode, meta.BinsMode
 	if meta.Smooth != nil && *meta.Smooth > 0 {
@@ -1008,4 +1021,29 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"status_counts":  map[string]int{fit.Converged.String(): counts[fit.Converged], fit.AtBound.String(): counts[fit.AtBound], fit.MaxIter.String(): counts[fit.MaxIter], fit.Failed.String(): counts[fit.Failed]},
 		"stderr_derived": "derived parameters' standard errors to first order from the fitted ones', covariances ignored",
 	}
+}
+
+// openNpyResult opens the .npy result path for cmd (fit, plot), naming a
+// pCF job's other result formats, which these commands do not read.
+func openNpyResult(cmd, path string) (*npy.File, error) {
+	res, err := npy.Open(path)
+	if err == nil {
+		return res, nil
+	}
+	if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+		if _, zerr := os.Stat(filepath.Join(path, ".zarray")); zerr == nil || strings.HasSuffix(strings.TrimRight(path, "/"), ".zarr") {
+			return nil, fmt.Errorf("%s is a Zarr result: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy; Python's fit_result reads Zarr)", path, cmd)
+		}
+	}
+	if st, serr := os.Stat(path); serr == nil && st.Mode().IsRegular() {
+		if f, oerr := os.Open(path); oerr == nil {
+			b := make([]byte, 4)
+			n, _ := io.ReadFull(f, b)
+			f.Close()
+			if m := string(b[:n]); m == "II*\x00" || m == "MM\x00*" || m == "II+\x00" || m == "MM\x00+" {
+				return nil, fmt.Errorf("%s is a TIFF file: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy)", path, cmd)
+			}
+		}
+	}
+	return nil, err
 }

@@ -421,6 +421,14 @@ func TestFitCLIBadInput(t *testing.T) {
 	farther := sidecar("farther.npy", circle, func(m map[string]any) {
 		m["offsets"].([]any)[0].(map[string]any)["distance_px"] = 7.5
 	})
+	// one offset moved, consistently (u and distance), in offsets only:
+	// the file's checksum still matches
+	movedUV := sidecar("moved.npy", circle, func(m map[string]any) {
+		o := m["offsets"].([]any)[0].(map[string]any)
+		o["u"], o["v"], o["distance_px"] = 4.0, 0.0, 4.0
+	})
+	tifRes := r.pcf(t, "res.tif", "--radius", "2", "--npoints", "4")
+	zarrRes := r.pcf(t, "res.zarr", "--radius", "2", "--npoints", "4")
 	negUnits := sidecar("negunits.npy", circle, func(m map[string]any) {
 		m["units"] = map[string]any{"frame_interval_s": -0.001, "pixel_size_um": nil}
 	})
@@ -475,6 +483,9 @@ func TestFitCLIBadInput(t *testing.T) {
 		{1, "0 delays (delay_frames)", []string{noDelays, "-o", out}},
 		{1, "want finite, non-negative, ascending delays", []string{unsorted, "-o", out}},
 		{1, "has distance_px 7.5", []string{farther, "-o", out}},
+		{1, "offsets and offsets_uv name different offsets", []string{movedUV, "-o", out}},
+		{1, "is a TIFF file: ipcf fit reads .npy results", []string{tifRes, "-o", out}},
+		{1, "is a Zarr result: ipcf fit reads .npy results", []string{zarrRes, "-o", out}},
 		{1, "units.frame_interval_s -0.001: want a positive number or null", []string{negUnits, "-o", out}},
 		{0, "", []string{negUnits, "-o", filepath.Join(r.dir, "negunits-maps.npy"), "--frame-interval", "0.001"}},
 		{2, "would overwrite the input", []string{circle, "-o", circle}},

@@ -157,7 +157,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if given["param"] || given["offset"] {
 			return usageError{fmt.Sprintf("plot: --param and --offset draw ipcf fit's maps (MAPS.npy with MAPS.npy.json naming the model and parameters, or MAPS.zarr); %s is not one", pos[0])}
 		}
-		res, err := npy.Open(pos[0])
+		res, err := openNpyResult("plot", pos[0])
 		if err != nil {
 			return err
 		}

@@ -2381,6 +2381,13 @@ def _check_result_bytes(path, meta):
     """Raise an IpcfIOError unless the .npy result at path has the bytes its
     sidecar records (output_crc32c, output_bytes): a sidecar copied from
     another result of the same shape describes other offsets or delays."""
+    offs, uv = meta.get('offsets'), meta.get('offsets_uv')
+    if isinstance(offs, list) and isinstance(uv, list):
+        # named twice (ipcf fit reads offsets): metadata edited in one place are refused
+        named = [[o.get('u'), o.get('v')] if isinstance(o, dict) else None for o in offs]
+        if named != [list(p) if isinstance(p, list) else p for p in uv]:
+            raise _error(_c.E_IO, f'{path}.json: offsets and offsets_uv name different offsets: not metadata as '
+                                  f'ipcf wrote it (edited?); compute the result again')
     if os.path.isdir(path):
         _check_zarr_bytes(path, meta)
         return

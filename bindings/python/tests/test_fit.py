@@ -422,3 +422,19 @@ def test_bad_input():
         ipcf.fit(numpy.ma.masked_invalid(g), TAU, RING4)
     with pytest.raises(ipcf.IpcfIOError):
         ipcf.fit_result('/nonexistent/result.npy')
+
+
+def test_fit_result_refuses_edited_offsets(tmp_path):
+    """A sidecar whose offsets and offsets_uv name different offsets (one
+    edited, the file's checksum still right) is refused, as ipcf fit
+    refuses it: the fit would use offsets the curves were not computed at."""
+    data = ipcf.simulate(frames=512, size=12, seed=3)
+    numpy.save(tmp_path / 'data.npy', data)
+    res = ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'g.npy'), offsets=[(2, 0), (0, 2)], bins='multitau',
+                        m=8, smooth=0)
+    ipcf.fit_result(res, 'pcf1d', waist=2)
+    meta = json.loads((tmp_path / 'g.npy.json').read_text())
+    meta['offsets'][0].update(u=4, v=0, distance_px=4.0)
+    (tmp_path / 'g.npy.json').write_text(json.dumps(meta))
+    with pytest.raises(ipcf.IpcfIOError, match='offsets and offsets_uv name different offsets'):
+        ipcf.fit_result(res, 'pcf1d', waist=2)
