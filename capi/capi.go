@@ -90,9 +90,18 @@ func setError(fn, msg string) {
 }
 
 // guard turns a panic in an export into IPCF_E_INTERNAL. Every export
-// defers it first.
-func guard(fn string, st *status) {
+// defers guard(fn, &st, debug.SetPanicOnFault(true)): a fault
+// reading the caller's memory on the calling goroutine (a curves, mask or
+// series array memory-mapped from a file truncated meanwhile) is then a
+// panic, reported as IPCF_E_IO, not the end of the host process (the
+// engines' workers do the same, core/pool); faultWas is restored.
+func guard(fn string, st *status, faultWas bool) {
+	debug.SetPanicOnFault(faultWas)
 	if r := recover(); r != nil {
+		if f, ok := r.(interface{ Addr() uintptr }); ok && pcf.InFileMapping(f.Addr()) {
+			*st = finish(fn, unreadable(f.Addr()))
+			return
+		}
 		stack := string(debug.Stack())
 		if len(stack) > 1200 {
 			stack = stack[:1200]
@@ -250,7 +259,7 @@ func tokenFlag(t C.ipcf_token) (*atomic.Bool, error) {
 
 //export ipcfgo_token_create
 func ipcfgo_token_create(out *C.ipcf_token) (st status) {
-	defer guard("ipcf_token_create", &st)
+	defer guard("ipcf_token_create", &st, debug.SetPanicOnFault(true))
 	if out == nil {
 		return finish("ipcf_token_create", fail(eInvalid, "token is NULL"))
 	}
@@ -264,7 +273,7 @@ func ipcfgo_token_create(out *C.ipcf_token) (st status) {
 
 //export ipcfgo_token_cancel
 func ipcfgo_token_cancel(t C.ipcf_token) (st status) {
-	defer guard("ipcf_token_cancel", &st)
+	defer guard("ipcf_token_cancel", &st, debug.SetPanicOnFault(true))
 	f, err := tokenFlag(t)
 	if err == nil && f == nil {
 		err = fail(eBadHandle, "token 0 is no token")
@@ -278,7 +287,7 @@ func ipcfgo_token_cancel(t C.ipcf_token) (st status) {
 
 //export ipcfgo_token_destroy
 func ipcfgo_token_destroy(t C.ipcf_token) (st status) {
-	defer guard("ipcf_token_destroy", &st)
+	defer guard("ipcf_token_destroy", &st, debug.SetPanicOnFault(true))
 	tokMu.Lock()
 	_, found := tokens[uint64(t)]
 	delete(tokens, uint64(t))
@@ -316,7 +325,7 @@ func ipcfgo_version_string() *C.ipcf_cchar { return versionString }
 //export ipcfgo_array_init_contiguous
 func ipcfgo_array_init_contiguous(a *C.ipcf_array, dtype, ndim C.uint32_t, shape *C.ipcf_cint64, data unsafe.Pointer) (st status) {
 	const fn = "ipcf_array_init_contiguous"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	if a == nil || shape == nil {
 		return finish(fn, fail(eInvalid, "array or shape is NULL"))
 	}
@@ -349,7 +358,7 @@ func ipcfgo_array_init_contiguous(a *C.ipcf_array, dtype, ndim C.uint32_t, shape
 //export ipcfgo_circle
 func ipcfgo_circle(radius, npoints C.int32_t, uv *C.int32_t, n C.size_t) (st status) {
 	const fn = "ipcf_circle"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	if radius < 1 || npoints < 1 || radius > 1<<20 || npoints > 1<<20 {
 		_, err := pcf.Circle(int(radius), int(npoints))
 		return finish(fn, err)
@@ -374,7 +383,7 @@ func ipcfgo_circle(radius, npoints C.int32_t, uv *C.int32_t, n C.size_t) (st sta
 //export ipcfgo_offsets
 func ipcfgo_offsets(kind, radius, npoints C.int32_t, uv *C.int32_t, cp C.size_t, count *C.size_t) (st status) {
 	const fn = "ipcf_offsets"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	if count == nil {
 		return finish(fn, fail(eInvalid, "count is NULL"))
 	}
@@ -410,7 +419,7 @@ func ipcfgo_offsets(kind, radius, npoints C.int32_t, uv *C.int32_t, cp C.size_t,
 //export ipcfgo_logbins
 func ipcfgo_logbins(size C.int64_t, nbins C.int32_t, bins *C.int64_t, cp C.size_t, count *C.size_t) (st status) {
 	const fn = "ipcf_logbins"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	if count == nil {
 		return finish(fn, fail(eInvalid, "count is NULL"))
 	}
@@ -441,7 +450,7 @@ func series(v array.View) []float64 {
 //export ipcfgo_correlate
 func ipcfgo_correlate(a, b *C.ipcf_carray, mode C.int32_t, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_correlate"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		va, err := view("a", (*C.ipcf_array)(a))
 		if err != nil {
@@ -703,7 +712,7 @@ func toolkitOptions(co *C.ipcf_pcf_options, o *pcf.Options) error {
 //export ipcfgo_devices
 func ipcfgo_devices(buf *C.char, n C.size_t) (st status) {
 	const fn = "ipcf_devices"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	if buf == nil || n == 0 {
 		return finish(fn, fail(eInvalid, "buf is NULL or len is 0"))
 	}
@@ -769,7 +778,7 @@ func geometry(data *C.ipcf_carray, co *C.ipcf_cpcf_options) (pcf.Geometry, error
 //export ipcfgo_pcf_output_shape
 func ipcfgo_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape *C.int64_t) (st status) {
 	const fn = "ipcf_pcf_output_shape"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		if shape == nil {
 			return fail(eInvalid, "shape is NULL")
@@ -789,7 +798,7 @@ func ipcfgo_pcf_output_shape(data *C.ipcf_carray, co *C.ipcf_cpcf_options, shape
 //export ipcfgo_pcf_delays
 func ipcfgo_pcf_delays(data *C.ipcf_carray, co *C.ipcf_cpcf_options, delays *C.double, cp C.size_t, count *C.size_t) (st status) {
 	const fn = "ipcf_pcf_delays"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		if count == nil {
 			return fail(eInvalid, "count is NULL")
@@ -816,7 +825,7 @@ func ipcfgo_pcf_delays(data *C.ipcf_carray, co *C.ipcf_cpcf_options, delays *C.d
 //export ipcfgo_pcf_compute
 func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_pcf_compute"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		o, err := pcfOptions((*C.ipcf_pcf_options)(co))
 		if err != nil {
@@ -867,7 +876,7 @@ func pcfInputs(vd array.View, o pcf.Options) []array.View {
 //export ipcfgo_pcf_errors
 func ipcfgo_pcf_errors(data *C.ipcf_carray, co *C.ipcf_cpcf_options, method, segments C.int32_t, sd *C.ipcf_array) (st status) {
 	const fn = "ipcf_pcf_errors"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		o, err := pcfOptions((*C.ipcf_pcf_options)(co))
 		if err != nil {
@@ -915,7 +924,7 @@ func ipcfgo_bleach_options_init(o *C.ipcf_bleach_options) {
 //export ipcfgo_correct_bleaching
 func ipcfgo_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_correct_bleaching"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		var d C.ipcf_bleach_options
 		filtersize, mean, threads := bleach.DefaultFilterSize, bleach.Real, 0
@@ -972,7 +981,7 @@ func ipcfgo_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, o
 //export ipcfgo_check_counts
 func ipcfgo_check_counts(data *C.ipcf_carray, counts *C.int32_t, buf *C.char, n C.size_t) (st status) {
 	const fn = "ipcf_check_counts"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	if counts == nil {
 		return finish(fn, fail(eInvalid, "counts is NULL"))
 	}
@@ -1007,7 +1016,7 @@ func ipcfgo_check_counts(data *C.ipcf_carray, counts *C.int32_t, buf *C.char, n 
 //export ipcfgo_file_crc32c
 func ipcfgo_file_crc32c(path *C.ipcf_cchar, crc *C.uint32_t, bytes *C.int64_t) (st status) {
 	const fn = "ipcf_file_crc32c"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	if path == nil || crc == nil || bytes == nil {
 		return finish(fn, fail(eInvalid, "path, crc or bytes is NULL"))
 	}
@@ -1056,7 +1065,7 @@ func exactFloat(o, f, g array.View) error {
 //export ipcfgo_convolve2d
 func ipcfgo_convolve2d(image, kernel *C.ipcf_carray, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_convolve2d"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		f, err := view("image", (*C.ipcf_array)(image))
 		if err != nil {
@@ -1100,7 +1109,7 @@ func ipcfgo_simulate_options_init(o *C.ipcf_simulate_options) {
 //export ipcfgo_simulate
 func ipcfgo_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status) {
 	const fn = "ipcf_simulate"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		if co == nil {
 			return fail(eInvalid, "options is NULL")

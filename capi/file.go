@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"runtime/debug"
 	"syscall"
 	"time"
 	"unsafe"
@@ -266,7 +267,7 @@ func jobErrors(method, segments C.int32_t) (*pcf.ErrOptions, error) {
 func ipcfgo_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C.ipcf_cchar,
 	co *C.ipcf_cpcf_options, jo *C.ipcf_cjob_options, summary *C.ipcf_job_summary) (st status) {
 	const fn = "ipcf_pcf_file"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		if input == nil || output == nil {
 			return fail(eInvalid, "input or output is NULL")

@@ -17,6 +17,7 @@ import "C"
 import (
 	"context"
 	"math"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -62,7 +63,7 @@ func (s *fitSpec) acf() bool { return s.model == C.IPCF_MODEL_ACF2D || s.model =
 //export ipcfgo_check_units
 func ipcfgo_check_units(pixelSize, frameInterval C.double) (st status) {
 	const fn = "ipcf_check_units"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	for _, v := range []struct {
 		name string
 		v    C.double
@@ -305,7 +306,7 @@ func (s *fitSpec) columns(dists []float64) []fit.Column {
 //export ipcfgo_fit_nparams
 func ipcfgo_fit_nparams(co *C.ipcf_cfit_options, uv *C.ipcf_cint32, k C.int64_t, nparams *C.int32_t, names *C.char, cp C.size_t) (st status) {
 	const fn = "ipcf_fit_nparams"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	if nparams == nil {
 		return finish(fn, fail(eInvalid, "nparams is NULL"))
 	}
@@ -375,7 +376,7 @@ func isUint8(d array.DType) bool { return d == array.Uint8 }
 func ipcfgo_fit(curves *C.ipcf_carray, delays *C.ipcf_cdouble, uv *C.ipcf_cint32, sigma *C.ipcf_carray, co *C.ipcf_cfit_options,
 	params, stderr_, chisq, stat *C.ipcf_array) (st status) {
 	const fn = "ipcf_fit"
-	defer guard(fn, &st)
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
 	return finish(fn, func() error {
 		s, err := fitOptions((*C.ipcf_fit_options)(co))
 		if err != nil {

@@ -109,9 +109,14 @@ func finish(fn string, err error) status {
 		return ok
 	}
 	if addr, isFault := pool.FaultAddr(err); isFault && pcf.InFileMapping(addr) {
-		err = fmt.Errorf("%w: the memory of an array of the call became unreadable (a memory-mapped file truncated or replaced?): fault at %#x", source.ErrChanged, addr)
+		err = unreadable(addr)
 	}
 	code := statusOf(err)
 	setError(fn, err.Error())
 	return code
+}
+
+// unreadable is the error of a fault at addr, in a mapping of a file.
+func unreadable(addr uintptr) error {
+	return fmt.Errorf("%w: the memory of an array of the call became unreadable (a memory-mapped file truncated or replaced?): fault at %#x", source.ErrChanged, addr)
 }

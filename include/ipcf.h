@@ -61,7 +61,11 @@
  *     below the need is IPCF_E_BUFFER_TOO_SMALL, a larger one is fine;
  *   - an integer or float option out of its documented range, NaN or
  *     infinite, or a size that does not fit the library's integers:
- *     IPCF_E_INVALID_ARGUMENT (never wrapped or truncated).
+ *     IPCF_E_INVALID_ARGUMENT (never wrapped or truncated);
+ *   - an array memory-mapped from a file that is cut short before or
+ *     during the call (its lost pages fault when read): IPCF_E_IO, "the
+ *     memory of an array of the call became unreadable", never a crash of
+ *     the host (Linux; any array of any function).
  *
  * ABI policy: IPCF_VERSION_MAJOR changes when the ABI breaks. Enum values
  * are never renumbered. Structs start with struct_size and only ever grow
