@@ -33,6 +33,7 @@ Examples
 
 import ctypes
 import errno
+import importlib
 import json
 import logging
 import math
@@ -47,7 +48,9 @@ import warnings
 
 import numpy
 
-from . import _lib as _c
+# (not "from . import _lib": the package attribute _lib is the library
+# below, which importlib.reload(ipcf) would take for the module)
+_c = importlib.import_module(__name__ + '._lib')
 
 __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
@@ -87,6 +90,12 @@ class IpcfError(RuntimeError):
         self.status = status
         self.message = message
         super().__init__(message)
+
+    def __reduce__(self):
+        # pickled as (status, message): a worker process's error reaches
+        # multiprocessing's or dask's parent as itself (args holds the
+        # message alone, which __init__ would take for the status)
+        return type(self), (self.status, self.message)
 
 
 class IpcfValueError(IpcfError, ValueError):

@@ -669,6 +669,71 @@ def test_truncated_memmap_input_is_an_error_not_a_crash(tmp_path, call):
     assert 'alive (4, 2)' in out and err == '', err
 
 
+@pytest.mark.parametrize('call', [
+    'ipcf.fit(mm(g), dl, uv, threads=1)',
+    'ipcf.fit(g, dl, uv, sigma=mm(s), threads=1)',
+    'ipcf.pcf(d, radius=2, npoints=8, nbins=8, mask=mm(numpy.ones((4096, 64), numpy.uint8))[::256, :16], threads=1)',
+    'ipcf.pcf_file(src, out, radius=2, npoints=4, nbins=8, mask=mm(numpy.ones((4096, 64), numpy.uint8))[::256, :16], '
+    'threads=1)',
+    'ipcf.correlate(mm(numpy.arange(100000.0)), numpy.arange(100000.0))',
+    'ipcf.convolve2d(mm(numpy.ones((512, 512))), numpy.ones((3, 3)))',
+], ids=['fit-curves', 'fit-sigma', 'pcf-mask', 'pcf_file-mask', 'correlate', 'convolve2d'])
+def test_truncated_memmap_of_other_arrays(tmp_path, call):
+    # The same for the arrays the library reads on the calling thread (a
+    # fit's curves and sigma, a mask, a series, an image): a Go "fatal
+    # error: fault" ended Python there.
+    code = f'''
+        import os, numpy, ipcf
+        path = {str(tmp_path / 'mm.npy')!r}
+        def mm(arr):
+            numpy.save(path, arr)
+            m = numpy.load(path, mmap_mode='r')
+            os.truncate(path, 4096)
+            return m
+        d = ipcf.simulate(frames=1024, size=16, seed=1, threads=1)
+        src, out = {str(tmp_path / 'src.npy')!r}, {str(tmp_path / 'out.npy')!r}
+        numpy.save(src, d)
+        g = ipcf.pcf(d, radius=2, npoints=8, nbins=8, threads=1)
+        s = ipcf.pcf_errors(d, radius=2, npoints=8, nbins=8, threads=1)
+        dl, uv = ipcf.delays(d, radius=2, npoints=8, nbins=8), ipcf.offsets('circle', 2, 8)
+        try:
+            {call}
+            print('no error')
+        except ipcf.IpcfError as exc:
+            print(type(exc).__name__, exc)
+        print('alive', ipcf.circle(3, 4).shape)
+    '''
+    rc, out, err = isolated(code)
+    assert rc == 0, (rc, out, err)
+    assert 'IpcfIOError' in out and 'memory-mapped file truncated' in out, (out, err)
+    assert 'goroutine' not in out and 'panic' not in out, out
+    assert 'alive (4, 2)' in out and err == '', err
+
+
+def test_errors_pickle_and_reload():
+    """Every IpcfError round-trips through pickle (a multiprocessing
+    worker's error reached the parent as a TypeError that hung Pool.map),
+    and importlib.reload(ipcf) leaves the module working."""
+    import importlib
+    import pickle
+    for cls in (ipcf.IpcfError, ipcf.IpcfValueError, ipcf.IpcfTypeError, ipcf.IpcfIOError, ipcf.IpcfBusyError,
+                ipcf.IpcfMemoryError):
+        e = pickle.loads(pickle.dumps(cls(7, 'a message')))
+        assert type(e) is cls and e.status == 7 and e.message == 'a message' and str(e) == 'a message'
+    try:
+        ipcf.circle(-1, 4)
+    except ipcf.IpcfValueError as exc:
+        e = pickle.loads(pickle.dumps(exc))
+        assert type(e) is ipcf.IpcfValueError and e.status == exc.status and str(e) == str(exc)
+    code = '''
+        import importlib, ipcf
+        importlib.reload(ipcf)
+        print('reloaded', ipcf.pcf(ipcf.simulate(frames=64, size=8, seed=1), radius=1, npoints=4, nbins=4).shape)
+    '''
+    rc, out, err = isolated(code)
+    assert rc == 0 and 'reloaded (6, 6, 4, 4)' in out, (rc, out, err)
+
+
 def test_readonly_out_untouched():
     out = numpy.full((6, 6, 8, 6), 7, numpy.float32)
     out.flags.writeable = False
