@@ -367,6 +367,75 @@ func TestFaultChangedJob(t *testing.T) {
 	}
 }
 
+// TestOutputMatchingInputPattern: an output that the input's pattern of
+// files matches (the result, its sidecar, its error bars; also through a
+// link to the folder) is refused by pcf, bleach and plot --mean: written,
+// it joined the series, and a later run read it as a frame.
+func TestOutputMatchingInputPattern(t *testing.T) {
+	r := newFaultRig(t)
+	dir := filepath.Join(r.dir, "frames")
+	os.Mkdir(dir, 0o755)
+	src, _ := filepath.Glob(filepath.Join("..", "..", "core", "source", "testdata", "mm", "Pos0", "*.tif"))
+	if len(src) < 8 {
+		t.Fatalf("%d test frames", len(src))
+	}
+	for i, f := range src {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.tif", i)), b, 0o644)
+	}
+	link := filepath.Join(r.dir, "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Fatal(err)
+	}
+	small := []string{"--radius", "1", "--npoints", "4", "--nbins", "2", "--quiet"}
+	cases := []struct {
+		args    []string
+		matched string // the file named as matching
+	}{
+		{append([]string{"pcf", filepath.Join(dir, "*.tif"), "-o", filepath.Join(dir, "out.tif")}, small...), "out.tif"},
+		{append([]string{"pcf", filepath.Join(link, "f*.tif"), "-o", filepath.Join(dir, "f-out.tif")}, small...), "f-out.tif"},
+		{append([]string{"pcf", filepath.Join(dir, "f*.tif"), "-o", filepath.Join(link, "fx.tif"), "--engine", "ooc"}, small...), "fx.tif"},
+		{append([]string{"pcf", filepath.Join(dir, "*"), "-o", filepath.Join(dir, "r.npy")}, small...), "r.npy"},
+		{append([]string{"pcf", filepath.Join(dir, "f*.tif"), "-o", filepath.Join(dir, "f.tif.zarr")}, small...), ""},
+		{append([]string{"pcf", filepath.Join(dir, "f[0-9]*"), "-o", filepath.Join(dir, "f9.npy"), "--errors", "blocking"}, small...), "f9.npy"},
+		{append([]string{"pcf", filepath.Join(dir, "*[.][tj]*"), "-o", filepath.Join(dir, "j.npy")}, small...), "j.npy.json"},
+		{append([]string{"pcf", filepath.Join(dir, "*[.][st]*"), "-o", filepath.Join(dir, "e.npy"), "--errors", "blocking"}, small...), "e.sd.npy"},
+		{[]string{"bleach", filepath.Join(dir, "f*"), "-o", filepath.Join(dir, "fb.npy"), "--filtersize", "4", "--quiet"}, "fb.npy"},
+		{[]string{"bleach", filepath.Join(dir, "*[.][tj]*"), "-o", filepath.Join(link, "b.npy"), "--filtersize", "4", "--quiet"}, "b.npy.json"},
+		{[]string{"plot", "--mean", filepath.Join(link, "*"), "-o", filepath.Join(dir, "m.png")}, "m.png"},
+	}
+	before, _ := os.ReadDir(dir)
+	for _, c := range cases {
+		msg, err := r.run(nil, c.args...)
+		if c.matched == "" {
+			// Not matched by the pattern: written.
+			if err != nil {
+				t.Errorf("%v: %v %q, want it written (the pattern does not match it)", c.args, err, msg)
+			}
+			os.RemoveAll(c.args[3])
+			continue
+		}
+		if err == nil || !strings.Contains(msg, "matches the input pattern") || !strings.Contains(msg, c.matched) {
+			t.Errorf("%v: %v %q, want a refusal naming %s", c.args, err, msg, c.matched)
+		}
+	}
+	after, _ := os.ReadDir(dir)
+	if len(after) != len(before) {
+		var names []string
+		for _, e := range after {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the frames' folder holds %d entries after the refusals, %d before: %v", len(after), len(before), names)
+	}
+	// Beside the pattern's files, not matched by it: written.
+	if msg, err := r.run(nil, append([]string{"pcf", filepath.Join(dir, "f*.tif"), "-o", filepath.Join(dir, "result.npy")}, small...)...); err != nil {
+		t.Errorf("an output the pattern does not match: %v %q", err, msg)
+	}
+}
+
 // TestFaultOutputSafety: concurrent runs, outputs that are inputs or
 // inside input folders, existing folders that are not ours.
 func TestFaultOutputSafety(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 // The outputs of the commands that write plain files (bleach, convolve,
@@ -35,6 +36,11 @@ func plainCheck(cmd, out string, inputs ...string) error {
 	for _, in := range inputs {
 		if ooc.InsideFolder(out, in) { // a folder of frames: its files are read as they are found
 			return fmt.Errorf("%s: %w: %s lies inside the input folder %s", cmd, errTarget, out, in)
+		}
+		for _, p := range []string{out, ooc.SidecarName(out)} {
+			if source.MatchesPattern(in, p) { // a pattern of frames: what it matches is read
+				return fmt.Errorf("%s: %w: %s matches the input pattern %s: a later run would read it as a frame; write it elsewhere", cmd, errTarget, p, in)
+			}
 		}
 	}
 	if st, err := os.Stat(filepath.Dir(out)); err != nil {

@@ -708,6 +708,14 @@ func (j *Job) checkOutput() error {
 	} else if !st.IsDir() {
 		return fmt.Errorf("%w: the folder of %s, %s, is %s, not a folder", ErrOutput, j.spec.Output, filepath.Dir(j.spec.Output), npy.Kind(st.Mode()))
 	}
+	// A pattern of files: what the job writes must not join its series.
+	for _, in := range []string{j.spec.Input.Path, j.spec.Input2} {
+		for _, p := range j.outputPaths() {
+			if in != "" && source.MatchesPattern(in, p) {
+				return fmt.Errorf("%w: %s matches the input pattern %s: a later run would read it as a frame; write it elsewhere", ErrOutput, p, in)
+			}
+		}
+	}
 	inputs := append(append([]string{j.spec.Input.Path, j.spec.Mask, j.spec.Input2}, j.files...), j.files2...)
 	outSt, outErr := os.Stat(out)
 	var sdSt os.FileInfo

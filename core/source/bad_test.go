@@ -701,3 +701,44 @@ func TestGuardTruncated(t *testing.T) {
 		t.Fatalf("read after truncation: %v, want ErrChanged naming %s", err, p)
 	}
 }
+
+// TestMatchesPattern: which paths a pattern input would read as frames,
+// compared absolute, relative to the working folder, through links to
+// folders and with special characters in folder names.
+func TestMatchesPattern(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"a", "b", "a/sub"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(dir, "a", "f1.tif"), nil, 0o644)
+	os.Symlink(filepath.Join(dir, "a"), filepath.Join(dir, "link"))
+	t.Chdir(dir)
+	cases := []struct {
+		input, path string
+		want        bool
+	}{
+		{"a/*.tif", "a/out.tif", true},
+		{"a/*.tif", filepath.Join(dir, "a", "out.tif"), true},
+		{filepath.Join(dir, "a", "*.tif"), "a/out.tif", true},
+		{"a/*.tif", "link/out.tif", true},
+		{"link/*.tif", "a/out.tif", true},
+		{"a/*.tif", "./a/../a/out.tif", true},
+		{"*/*.tif", "a/out.tif", true},
+		{"*/*.tif", "link/out.tif", true},
+		{"a/*.tif", "a/out.npy", false},
+		{"a/*.tif", "a/out.tif.json", false},
+		{"a/*.tif", "a/.out.tif", false},
+		{"a/.*.tif", "a/.out.tif", true},
+		{"a/*.tif", "b/out.tif", false},
+		{"a/*.tif", "a/sub/out.tif", false},
+		{"a/f1.tif", "a/f1.tif", false}, // a file, not a pattern
+		{"a/[.tif", "a/x.tif", false},   // malformed: matches nothing
+		{"a/f?.tif", "a/f2.tif", true},
+		{"a/f?.tif", "a/f10.tif", false},
+	}
+	for _, c := range cases {
+		if got := MatchesPattern(c.input, c.path); got != c.want {
+			t.Errorf("MatchesPattern(%q, %q) = %v, want %v", c.input, c.path, got, c.want)
+		}
+	}
+}

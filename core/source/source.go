@@ -319,10 +319,74 @@ func SingleChannel(src Source, c int) (Source, error) {
 	return nil, channelErr(name, c, 1)
 }
 
+// IsPattern reports whether Open reads path as a pattern of files:
+// nothing is at path and it holds one of the pattern's special
+// characters (filepath.Match).
+func IsPattern(path string) bool {
+	_, err := os.Stat(path)
+	return errors.Is(err, fs.ErrNotExist) && patternChars(path)
+}
+
+// patternChars reports whether p holds a special character of
+// filepath.Match.
+func patternChars(p string) bool { return strings.ContainsAny(p, "*?[\\") }
+
+// MatchesPattern reports whether input is a pattern (IsPattern) that a
+// file at path, existing or not, would match: a later Open of input would
+// read that file as a frame (an output written there would join the
+// series). Paths are compared absolute, lexically and with the folders'
+// links resolved, and by the identity of the folder where the pattern
+// names a folder without special characters; hidden files match as in
+// openGlob.
+func MatchesPattern(input, path string) bool {
+	if !IsPattern(input) {
+		return false
+	}
+	base := filepath.Base(path)
+	if strings.HasPrefix(base, ".") && !strings.HasPrefix(filepath.Base(input), ".") {
+		return false
+	}
+	var pats, paths []string
+	if a, err := filepath.Abs(input); err == nil {
+		pats = append(pats, a)
+	}
+	if a, err := filepath.Abs(path); err == nil {
+		paths = append(paths, a)
+	}
+	if d, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		if a, err := filepath.Abs(filepath.Join(d, base)); err == nil {
+			paths = append(paths, a)
+		}
+	}
+	pdir := filepath.Dir(input)
+	if !patternChars(pdir) {
+		if ok, err := filepath.Match(filepath.Base(input), base); err == nil && ok {
+			a, aerr := os.Stat(pdir)
+			b, berr := os.Stat(filepath.Dir(path))
+			if aerr == nil && berr == nil && os.SameFile(a, b) {
+				return true
+			}
+		}
+		if d, err := filepath.EvalSymlinks(pdir); err == nil {
+			if a, err := filepath.Abs(filepath.Join(d, filepath.Base(input))); err == nil {
+				pats = append(pats, a)
+			}
+		}
+	}
+	for _, pat := range pats {
+		for _, p := range paths {
+			if ok, err := filepath.Match(pat, p); err == nil && ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // open opens path with channel ch selected (0-based; -1: none).
 func open(path string, ch int) (Source, error) {
 	st, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(path, "*?[\\") {
+	if errors.Is(err, fs.ErrNotExist) && patternChars(path) {
 		return openGlob(path, ch)
 	}
 	if err != nil {
