@@ -281,6 +281,12 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc, int64_t *bytes) {
 }
 IPCF_SAME_TYPE(file_crc32c);
 
+ipcf_status ipcf_check_metadata(const void *text, size_t len) {
+	IPCF_FORK_CHECK(check_metadata);
+	return ipcfgo_check_metadata(text, len);
+}
+IPCF_SAME_TYPE(check_metadata);
+
 ipcf_status ipcf_convolve2d(const ipcf_array *image, const ipcf_array *kernel, ipcf_array *out) {
 	IPCF_FORK_CHECK(convolve2d);
 	return ipcfgo_convolve2d(image, kernel, out);

@@ -15,6 +15,7 @@ typedef const ipcf_pcf_options ipcf_cpcf_options;
 typedef const ipcf_bleach_options ipcf_cbleach_options;
 typedef const ipcf_simulate_options ipcf_csimulate_options;
 typedef const char ipcf_cchar;
+typedef const void ipcf_cvoid;
 typedef const int64_t ipcf_cint64;
 void ipcf_set_error(const char *msg, size_t n);
 void ipcf_note_store(const char *s, size_t n);
@@ -1025,6 +1026,26 @@ func ipcfgo_file_crc32c(path *C.ipcf_cchar, crc *C.uint32_t, bytes *C.int64_t) (
 		return finish(fn, fail(eIO, "%v", err))
 	}
 	*crc, *bytes = C.uint32_t(c), C.int64_t(n)
+	return ok
+}
+
+//export ipcfgo_check_metadata
+func ipcfgo_check_metadata(text *C.ipcf_cvoid, n C.size_t) (st status) {
+	const fn = "ipcf_check_metadata"
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
+	if text == nil && n > 0 {
+		return finish(fn, fail(eInvalid, "text is NULL with len %d", uint64(n)))
+	}
+	if uint64(n) > 1<<30 {
+		return finish(fn, fail(eInvalid, "len %d: ipcf's metadata are far smaller (at most 1 GiB is read)", uint64(n)))
+	}
+	var b []byte
+	if n > 0 {
+		b = unsafe.Slice((*byte)(unsafe.Pointer(text)), int(n))
+	}
+	if err := ooc.CheckSeal(b); err != nil {
+		return finish(fn, fmt.Errorf("%w: not used (edited or damaged since; compute the result again)", err))
+	}
 	return ok
 }
 

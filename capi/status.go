@@ -55,6 +55,7 @@ var statusTable = []struct {
 	{"job.ErrInput", job.ErrInput, eInvalid},
 	{"job.ErrOutput", job.ErrOutput, eInvalid},
 	{"ooc.ErrAppeared", ooc.ErrAppeared, eInvalid}, // (the job wraps it in job.ErrOutput)
+	{"ooc.ErrSealBroken", ooc.ErrSealBroken, eIO},
 	{"source.ErrChannel", source.ErrChannel, eInvalid},
 	{"fit.ErrModel", fit.ErrModel, eInvalid},
 	{"fit.ErrShape", fit.ErrShape, eInvalid},

@@ -85,7 +85,7 @@ extern "C" {
 
 #define IPCF_VERSION_MAJOR 0
 #define IPCF_VERSION_MINOR 3
-#define IPCF_VERSION_PATCH 0
+#define IPCF_VERSION_PATCH 1
 #define IPCF_VERSION_NUMBER (IPCF_VERSION_MAJOR * 10000 + IPCF_VERSION_MINOR * 100 + IPCF_VERSION_PATCH)
 #define IPCF_MAX_NDIM 8
 
@@ -633,6 +633,19 @@ ipcf_status ipcf_check_units(double pixel_size, double frame_interval);
  * IPCF_E_IO (missing, not a regular file, unreadable), IPCF_E_FORKED.
  * Since 0.3. */
 ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t *bytes /* out */);
+
+/* ipcf_check_metadata: checks the bytes of an ipcf metadata file (a
+ * result's sidecar OUT.json, a Zarr result's .zattrs; text, len bytes, as
+ * read from the file) against the checksum they record of themselves
+ * ("self_crc32c": the CRC-32C of the file with those 8 hex digits read as
+ * "00000000"). The metadata give a result its meaning (its delays,
+ * offsets and units): metadata edited or damaged since ipcf wrote them
+ * are refused. Metadata of a version before 0.3.1 (no "self_crc32c") pass.
+ * Hosts check a result's metadata with it before they use them.
+ * Returns: IPCF_OK, IPCF_E_IO (changed: the message says how),
+ * IPCF_E_INVALID_ARGUMENT (text NULL with len > 0, len over 1 GiB),
+ * IPCF_E_FORKED. Since 0.3.1. */
+ipcf_status ipcf_check_metadata(const void *text, size_t len);
 
 /* ipcf_convolve2d: full 2-D convolution of image (H, W) with kernel
  * (kh, kw) into out (H+kh-1, W+kw-1), as the Cython tutorial's

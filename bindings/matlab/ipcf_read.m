@@ -34,7 +34,9 @@ function [data, meta] = ipcf_read(path)
 %   output or two: a result
 %   changed since, or another result's sidecar beside it, raises ipcf:io
 %   (data and metadata that do not describe each other would give fits
-%   of other offsets or delays).
+%   of other offsets or delays). Metadata written since ipcf 0.3.1 record
+%   a checksum of themselves (self_crc32c): metadata edited or damaged
+%   since ipcf wrote them raise ipcf:io.
 %
 %   IPCF_READ_RESULT is the same function under its former name.
 %
@@ -144,6 +146,10 @@ if fid < 0
 end
 text = fread(fid, Inf, 'uint8=>char')';
 fclose(fid);
+% ipcf's metadata record a checksum of themselves (self_crc32c): a file
+% edited or damaged since is refused (ipcf:io), never read for a result's
+% delays, offsets or units.
+ipcf_check_metadata_mex(text);
 if ~decode
   return   % (the checksums are read from the text itself)
 elseif exist('jsondecode') ~= 0 %#ok<EXIST>

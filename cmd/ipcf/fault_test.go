@@ -722,7 +722,7 @@ func TestRerunAfterInputRewrittenUnsampled(t *testing.T) {
 				t.Fatalf("%s: no input_status in %s (%v)", name, side, err)
 			}
 			m["input_status"] = ""
-			if b, err := json.Marshal(m); err != nil || os.WriteFile(side, b, 0o644) != nil {
+			if err := os.WriteFile(side, sealed(t, m), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}

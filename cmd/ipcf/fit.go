@@ -299,6 +299,9 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ooc.CheckMeta(side, b); err != nil {
+		return nil, err
+	}
 	var meta fitResultMeta
 	if err := json.Unmarshal(b, &meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", side, err)
@@ -584,7 +587,7 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 	// Each file's step runs once its own temporary file is complete, just
 	// before its rename: the next file's, and so on inwards.
 	meta := func() error {
-		return npy.WriteAtomicThen(names.Meta, func(w io.Writer) error { _, err := w.Write(append(mb, '\n')); return err },
+		return npy.WriteAtomicThen(names.Meta, func(w io.Writer) error { _, err := w.Write(mb); return err },
 			func() error {
 				if err := os.Remove(names.Params); err != nil && !errors.Is(err, os.ErrNotExist) {
 					return err
@@ -634,7 +637,7 @@ func checkFitNpyTarget(names fitOutputs, inputs []string) (map[string]fitCompani
 	}
 	ours := false
 	if b, err := npy.ReadRegular(names.Meta, maxJSON); err == nil {
-		ours = json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker && m.Command == "fit"
+		ours = ooc.CheckSeal(b) == nil && json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker && m.Command == "fit"
 	}
 	if st, err := os.Lstat(names.Meta); err == nil && !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("fit: %w: %s exists and is %s, not a file: not replacing it", errTarget, names.Meta, npy.Kind(st.Mode()))
@@ -825,7 +828,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		meta["companions"] = comp
 	}
-	mb, err := json.MarshalIndent(meta, "", " ")
+	mb, err := ooc.Seal(meta)
 	if err != nil {
 		return err
 	}

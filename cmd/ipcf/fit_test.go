@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 )
 
 // fitRig is a small simulation (the default channel data, 1024 frames of
@@ -400,8 +402,7 @@ func TestFitCLIBadInput(t *testing.T) {
 			t.Fatal(err)
 		}
 		edit(m)
-		b, _ = json.Marshal(m)
-		if err := os.WriteFile(path+".json", b, 0o644); err != nil {
+		if err := os.WriteFile(path+".json", sealed(t, m), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return path
@@ -572,5 +573,59 @@ func TestFitWarnsOnSmoothedCurves(t *testing.T) {
 			(c.smooth > 0 && !strings.Contains(meta.Warnings[0], "biased")) {
 			t.Errorf("%s: metadata result_smooth %v, warnings %q; want %g and one warning iff smoothed", c.name, meta.ResultSmooth, meta.Warnings, c.smooth)
 		}
+	}
+}
+
+// TestEditedMetadataRefused: a result's sidecar (or a Zarr result's
+// .zattrs) with one value changed since ipcf wrote it (its delays, units
+// or radius) is refused by fit and plot, and a rerun does not replace it;
+// the metadata as written are taken again.
+func TestEditedMetadataRefused(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	if code, msg := ipcf(t, "simulate", "-o", in, "--frames", "1024", "--size", "16", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	res := filepath.Join(dir, "r.npy")
+	z := filepath.Join(dir, "r.zarr")
+	for _, out := range []string{res, z} {
+		if code, msg := ipcf(t, "pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "8", "--smooth", "0",
+			"--frame-interval", "0.001", "--quiet"); code != 0 {
+			t.Fatal(msg)
+		}
+	}
+	side := res + ".json"
+	orig, _ := os.ReadFile(side)
+	if !bytes.Contains(orig, []byte(`"`+ooc.SealKey+`": "`)) || !bytes.Contains(orig, []byte(`"frame_interval_s": 0.001`)) {
+		t.Fatalf("the sidecar records no seal or frame interval:\n%s", orig)
+	}
+	for _, edit := range [][2]string{
+		{`"frame_interval_s": 0.001`, `"frame_interval_s": 0.002`},
+		{`"radius": 2`, `"radius": 3`},
+		{`"` + ooc.SealKey + `"`, `"self_crc32C"`},
+	} {
+		os.WriteFile(side, bytes.Replace(orig, []byte(edit[0]), []byte(edit[1]), 1), 0o644)
+		for _, args := range [][]string{
+			{"fit", res, "-o", filepath.Join(dir, "m.npy")},
+			{"plot", res, "-o", filepath.Join(dir, "p.png")},
+		} {
+			if code, msg := ipcf(t, args...); code != 1 || !strings.Contains(msg, "metadata changed since ipcf wrote it") {
+				t.Errorf("%s, %v: exit %d, %q", edit[1], args[:1], code, msg)
+			}
+		}
+		code, msg := ipcf(t, "pcf", in, "-o", res, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet")
+		if b, _ := os.ReadFile(side); code != 1 || !bytes.Contains(b, []byte(edit[1])) {
+			t.Errorf("%s: a rerun over the edited sidecar: exit %d %q; the sidecar replaced: %v", edit[1], code, msg, !bytes.Contains(b, []byte(edit[1])))
+		}
+	}
+	os.WriteFile(side, orig, 0o644)
+	if code, msg := ipcf(t, "fit", res, "-o", filepath.Join(dir, "m.npy")); code != 0 {
+		t.Errorf("fit of the metadata as written: %d %s", code, msg)
+	}
+	za := filepath.Join(z, ".zattrs")
+	zorig, _ := os.ReadFile(za)
+	os.WriteFile(za, bytes.Replace(zorig, []byte(`"radius": 2`), []byte(`"radius": 3`), 1), 0o644)
+	if code, msg := ipcf(t, "plot", z, "-o", filepath.Join(dir, "pz.png")); code != 1 || !strings.Contains(msg, "metadata changed since ipcf wrote it") {
+		t.Errorf("plot of a Zarr result with edited .zattrs: exit %d, %q", code, msg)
 	}
 }

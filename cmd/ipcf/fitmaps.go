@@ -224,7 +224,11 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 		if err := putJSON(filepath.Join(tmp, ".zgroup"), map[string]any{"zarr_format": 2}); err != nil {
 			return err
 		}
-		if err := putJSON(filepath.Join(tmp, ".zattrs"), meta); err != nil {
+		sealed, err := ooc.Seal(meta)
+		if err != nil {
+			return err
+		}
+		if err := put(filepath.Join(tmp, ".zattrs"), sealed); err != nil {
 			return err
 		}
 		for _, a := range arrays {

@@ -10,6 +10,8 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -145,6 +147,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		input.Lines = true // a 2-D (time, x) .npy too: a line scan of one row
 		return plotMean(ctx, input, pic, size)
 	case len(pos) == 1:
+		if err := checkSeal(pos[0]); err != nil {
+			return err
+		}
 		if m, ok := readMapsMeta(pos[0]); ok {
 			for _, n := range []string{"point", "bin", "pixel"} {
 				if given[n] {
@@ -248,6 +253,22 @@ func checkRecorded(path, side, crc string, bytes *int64) error {
 		return fmt.Errorf("%s: its checksum is not the one %s records (%s): the file changed since it was written, or the metadata are another file's; compute it again", path, side, crc)
 	}
 	return nil
+}
+
+// checkSeal refuses a result or maps whose metadata (PATH.json, a Zarr's
+// .zattrs) changed since ipcf wrote them (ooc.CheckSeal): their units and
+// delays label the picture. Without metadata it passes (the readers say
+// what is missing).
+func checkSeal(path string) error {
+	side := npySidecar(path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		side = filepath.Join(path, ".zattrs")
+	}
+	b, err := npy.ReadRegular(side, maxJSON)
+	if err != nil {
+		return nil
+	}
+	return ooc.CheckMeta(side, b)
 }
 
 func readResultMeta(path string, shape [4]int) resultMeta {

@@ -42,8 +42,7 @@ func emptyCopy(t *testing.T, src, dst string) {
 	meta["shape"] = shape
 	meta["output_bytes"] = len(out)
 	meta["output_crc32c"] = fmt.Sprintf("%08x", crc32.Checksum(out, crc32.MakeTable(crc32.Castagnoli)))
-	side, _ = json.Marshal(meta)
-	if err := os.WriteFile(dst+".json", side, 0o644); err != nil {
+	if err := os.WriteFile(dst+".json", sealed(t, meta), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

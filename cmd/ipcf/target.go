@@ -285,9 +285,13 @@ func writeOwned(cmd, out string, crc uint32, size int64, publish func(before fun
 // written, and between it and the rename.
 var testHookPlainBeforeRename, testHookPlainAfterSidecar func() error
 
-// writeSidecar writes the JSON metadata m to path atomically.
+// writeSidecar writes the JSON metadata m to path atomically, sealed
+// (ooc.Seal).
 func writeSidecar(cmd, path string, m map[string]any) error {
-	err := npy.WriteAtomic(path, func(w io.Writer) error { return writeJSON(w, m) })
+	b, err := ooc.Seal(m)
+	if err == nil {
+		err = npy.WriteAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+	}
 	if err != nil {
 		return fmt.Errorf("%s: writing %s: %w", cmd, path, err)
 	}

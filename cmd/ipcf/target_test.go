@@ -701,8 +701,7 @@ func TestFitCompanionsNeverReplaceUserFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	delete(sm, "companions")
-	legacy, _ := json.Marshal(sm)
-	os.WriteFile(side, legacy, 0o644)
+	os.WriteFile(side, sealed(t, sm), 0o644)
 	os.WriteFile(p("m.chisq.npy"), user, 0o644)
 	if code, msg := fit(p("m.npy"), "2"); code != 1 || !strings.Contains(msg, "m.chisq.npy") {
 		t.Errorf("fit over a user's m.chisq.npy beside older metadata: exit %d, %q", code, msg)
@@ -983,4 +982,15 @@ func TestKilledPublishingErrorsThenRunWithout(t *testing.T) {
 	if code, msg := runIn(t, append(args, "--errors", "blocking")...); code != 0 {
 		t.Fatalf("run with error bars after: exit %d: %s", code, msg)
 	}
+}
+
+// sealed is the metadata m as ipcf writes it (ooc.Seal): a test that
+// edits a sidecar to stand for one ipcf wrote so writes it back sealed.
+func sealed(t testing.TB, m map[string]any) []byte {
+	t.Helper()
+	b, err := ooc.Seal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

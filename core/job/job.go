@@ -39,7 +39,7 @@ import (
 )
 
 // Version is the library version written into every output's metadata.
-const Version = "0.3.0"
+const Version = "0.3.1"
 
 // numerics names the last change of the engines' arithmetic that changed
 // results of jobs whose settings did not: a job's key holds it, so a

@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -648,7 +649,7 @@ func TestResultFromBeforeNumerics(t *testing.T) {
 	if !bytes.Contains(b, []byte(key)) {
 		t.Fatalf("sidecar does not hold the job's key %s:\n%s", key, b)
 	}
-	if err := os.WriteFile(side, bytes.ReplaceAll(b, []byte(key), []byte(oldKey)), 0o644); err != nil {
+	if err := os.WriteFile(side, resealed(t, bytes.ReplaceAll(b, []byte(key), []byte(oldKey))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if sum := run(); sum.AlreadyComplete {
@@ -823,4 +824,19 @@ func TestUserTIFFWithScratchLeft(t *testing.T) {
 	if _, err := runSpec(t, s); err != nil {
 		t.Fatalf("the resumed run: %v", err)
 	}
+}
+
+// resealed is metadata text b edited as ipcf would have written it: with
+// its seal (ooc.SealKey) computed again.
+func resealed(t *testing.T, b []byte) []byte {
+	t.Helper()
+	m := map[string]any{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ooc.Seal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

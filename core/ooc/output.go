@@ -329,7 +329,7 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 		e["bytes"] = size
 		m["errors"] = e
 	}
-	b, err := json.MarshalIndent(m, "", " ")
+	b, err := Seal(m)
 	if err != nil {
 		return err
 	}
@@ -339,7 +339,7 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 	// sidecar its own.
 	var renameErr error
 	err = npy.WriteAtomicThen(SidecarName(path), func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
+		_, err := w.Write(b)
 		return err
 	}, func() error {
 		renameErr = publishRenames(path, sdPath, curves, sd, fresh)
@@ -497,7 +497,7 @@ func sidecarErrors(path string) *errorsRecord {
 		Software string          `json:"software"`
 		Errors   json.RawMessage `json:"errors"`
 	}
-	b, err := readOwn(SidecarName(path))
+	b, err := ReadMeta(SidecarName(path))
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || len(m.Errors) == 0 || string(m.Errors) == "null" {
 		return nil
 	}
@@ -539,7 +539,7 @@ func verifyFile(path, key string) bool {
 		CRC      string `json:"output_crc32c"`
 		Bytes    int64  `json:"output_bytes"`
 	}
-	b, err := readOwn(SidecarName(path))
+	b, err := ReadMeta(SidecarName(path))
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || m.Key != key {
 		return false
 	}
@@ -849,11 +849,10 @@ func (o *ZarrOutput) Finish(meta map[string]any) (uint32, error) {
 	} else {
 		m["_ARRAY_DIMENSIONS"] = ZarrAxes
 	}
-	b, err := json.MarshalIndent(m, "", " ")
+	b, err := Seal(m)
 	if err != nil {
 		return 0, err
 	}
-	b = append(b, '\n')
 	if err := npy.WriteAtomic(filepath.Join(p, ".zattrs"), func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 		return 0, fmt.Errorf("output %s: %w", o.path, err)
 	}
@@ -938,7 +937,7 @@ func (o *ZarrOutput) Verify(key string) bool {
 		Chunks   map[string]string `json:"chunks_crc32c"`
 		Multi    json.RawMessage   `json:"multiscales"`
 	}
-	b, err := readOwn(filepath.Join(o.path, ".zattrs"))
+	b, err := ReadMeta(filepath.Join(o.path, ".zattrs"))
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || m.Key != key || len(m.Chunks) == 0 {
 		return false
 	}
@@ -995,7 +994,7 @@ func NpyIsOurs(path string) bool {
 // replaces, written just before a rename that a kill may prevent) describe
 // the file too.
 func Describes(path string) (command string, ok bool) {
-	b, err := readOwn(SidecarName(path))
+	b, err := ReadMeta(SidecarName(path))
 	if err != nil {
 		return "", false
 	}
@@ -1034,7 +1033,7 @@ func IsSidecar(path string) bool {
 	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
 		return false
 	}
-	b, err := readOwn(path)
+	b, err := ReadMeta(path)
 	if err != nil {
 		return false
 	}
@@ -1047,7 +1046,7 @@ func IsSidecar(path string) bool {
 // ZarrCommand returns the "command" of the ipcf Zarr folder path's .zattrs
 // ("" for a pCF result, "fit" for a fit's maps) and whether it is one.
 func ZarrCommand(path string) (string, bool) {
-	b, err := readOwn(filepath.Join(path, ".zattrs"))
+	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
 	if err != nil {
 		return "", false
 	}
@@ -1205,7 +1204,7 @@ func LooksLikeResult(path string, shape []int) bool {
 // IsOurs reports whether the folder path is an ipcf Zarr result: its
 // .zattrs names ipcf as the software.
 func IsOurs(path string) bool {
-	b, err := readOwn(filepath.Join(path, ".zattrs"))
+	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
 	if err != nil {
 		return false
 	}
@@ -1250,9 +1249,9 @@ func unmarshalExact(b []byte, v any) error {
 // .zattrs of a Zarr folder.
 func MetaOf(path string) ([]byte, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return readOwn(filepath.Join(path, ".zattrs"))
+		return ReadMeta(filepath.Join(path, ".zattrs"))
 	}
-	return readOwn(SidecarName(path))
+	return ReadMeta(SidecarName(path))
 }
 
 // readOwn reads the regular file path, never through a link and never

@@ -407,6 +407,41 @@ static void test_check_counts(void) {
     CHECK(ipcf_check_counts(&a, &counts, msg, sizeof msg) == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "ndim=2"), "2-D");
 }
 
+/* ipcf_check_metadata: text whose self_crc32c is the CRC-32C of the text
+ * with those digits read as "00000000" (computed here through
+ * ipcf_file_crc32c) passes; one byte changed, a damaged key in metadata
+ * of a sealing version, and NULL with a length are refused; metadata of
+ * 0.3.0 without a seal pass. */
+static void test_check_metadata(void) {
+    char text[] = "{\n \"radius\": 6,\n \"self_crc32c\": \"00000000\",\n \"version\": \"0.3.1\"\n}\n";
+    char path[] = "/tmp/ipcf-meta-XXXXXX";
+    int fd = mkstemp(path);
+    size_t n = strlen(text);
+    CHECK(fd >= 0 && write(fd, text, n) == (ssize_t)n, "mkstemp");
+    close(fd);
+    uint32_t crc = 0;
+    int64_t bytes = 0;
+    CHECK(ipcf_file_crc32c(path, &crc, &bytes) == IPCF_OK, "crc");
+    unlink(path);
+    char *v = strstr(text, "00000000");
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08x", (unsigned)crc);
+    memcpy(v, hex, 8);
+    CHECK(ipcf_check_metadata(text, n) == IPCF_OK, "sealed text: %s", ipcf_last_error());
+    text[13] = '7'; /* "radius": 7 */
+    CHECK(ipcf_check_metadata(text, n) == IPCF_E_IO && strstr(ipcf_last_error(), "metadata changed since ipcf wrote it"),
+          "edited: %s", ipcf_last_error());
+    text[13] = '6';
+    char *k = strstr(text, "self_crc32c");
+    k[0] = 'S';
+    CHECK(ipcf_check_metadata(text, n) == IPCF_E_IO && strstr(ipcf_last_error(), "records no self_crc32c"), "damaged key: %s",
+          ipcf_last_error());
+    const char *old = "{\"software\": \"ipcf\", \"version\": \"0.3.0\"}";
+    CHECK(ipcf_check_metadata(old, strlen(old)) == IPCF_OK, "0.3.0 metadata");
+    CHECK(ipcf_check_metadata(NULL, 5) == IPCF_E_INVALID_ARGUMENT, "NULL text");
+    CHECK(ipcf_check_metadata(NULL, 0) == IPCF_OK, "no text");
+}
+
 /* ipcf_file_crc32c: CRC-32C's check value for "123456789" (0xe3069283)
  * and the size; a missing file, a folder and NULLs are refused. */
 static void test_file_crc32c(void) {
@@ -768,6 +803,7 @@ int main(int argc, char **argv) {
     test_check_counts();
     test_check_units();
     test_file_crc32c();
+    test_check_metadata();
     test_cancel();
     if (argc > 2) test_pcf_file(argv[2]);
     else printf("test_pcf_file: skipped, no fixture folder given (make test-c gives it)\n");

@@ -9,7 +9,8 @@ var passes = 0;
 //    changed since or another image of its title stands in for it (the result's
 //    ipcf.source_crc32), and so for the second channel (ipcf.data2_crc32); ids of another
 //    session (ipcf.session) are not used.
-// 4. openPcf refuses a result file its sidecar does not describe (output_crc32c, output_bytes).
+// 4. openPcf refuses a result file its sidecar does not describe (output_crc32c, output_bytes),
+//    and a sidecar edited since ipcf wrote it (self_crc32c).
 // As in test.ijm: conditions go through a variable before check().
 // java -Djava.awt.headless=true -Dplugins.dir=build/fiji -cp ij.jar:jna.jar ij.ImageJ -batch test_sources.ijm
 setBatchMode(true);
@@ -147,6 +148,17 @@ File.copy(tmp + "b.npy", tmp + "c.npy");
 File.copy(tmp + "b.npy.json", tmp + "c.npy.json");
 File.append("x", tmp + "c.npy");                      // the file changed since
 expect("openPcf of a result changed since", call("ipcf.Ipcf.openPcf", tmp + "c.npy"), "not this result's metadata");
+// metadata edited since ipcf wrote them (the checksum they record of themselves)
+side = File.openAsRawString(tmp + "b.npy.json", 1000000);
+ok = (indexOf(side, "\"self_crc32c\": \"") >= 0 && indexOf(side, "\"radius\": 1") >= 0);
+check(ok, "the sidecar records its own checksum", side);
+File.saveString(replace(side, "\"radius\": 1", "\"radius\": 2"), tmp + "b.npy.json");
+expect("openPcf of edited metadata", call("ipcf.Ipcf.openPcf", tmp + "b.npy"), "metadata changed since ipcf wrote it");
+File.saveString(side, tmp + "b.npy.json");
+t = call("ipcf.Ipcf.openPcf", tmp + "b.npy");
+ok = (!startsWith(t, "error"));
+check(ok, "openPcf of the metadata as written", t);
+close("*");
 list = getFileList(tmp);
 for (i = 0; i < list.length; i++) ok = File.delete(tmp + list[i]);
 ok = File.delete(tmp);

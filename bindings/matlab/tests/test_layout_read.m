@@ -200,6 +200,27 @@ try
   expect_error(@() two_outputs(badz), 'ipcf:io', '.zarray: checksum', 'read: changed .zarray');
   expect_error(@() ipcf_read(badz), 'ipcf:io', '.zarray: checksum', 'read: changed .zarray, one output');
 
+  % Metadata edited or damaged since ipcf wrote them (the checksum they
+  % record of themselves, self_crc32c) are refused: one digit changed in
+  % the sidecar and in the Zarr's .zattrs; the key itself damaged too.
+  copyfile(npy, bad);
+  side = fileread([npy '.json']);
+  check(~isempty(strfind(side, '"self_crc32c": "')) && ~isempty(strfind(side, '"radius": 3')), 'read: a sealed sidecar');
+  write_text([bad '.json'], strrep(side, '"radius": 3', '"radius": 4'));
+  expect_error(@() two_outputs(bad), 'ipcf:io', 'metadata changed since ipcf wrote it', 'read: edited sidecar');
+  expect_error(@() ipcf_read(bad), 'ipcf:io', 'metadata changed since ipcf wrote it', 'read: edited sidecar, one output');
+  write_text([bad '.json'], strrep(side, '"self_crc32c"', '"self_crc32d"'));
+  expect_error(@() two_outputs(bad), 'ipcf:io', 'records no self_crc32c', 'read: damaged seal key');
+  write_text([bad '.json'], side);
+  [B, bmeta] = ipcf_read(bad);
+  check(isequal_bits(B, N) && isstruct(bmeta) && bmeta.radius == 3, 'read: the sidecar as written');
+  rmdir(badz, 's');
+  copyfile(zarr, badz);
+  za = fileread(fullfile(badz, '.zattrs'));
+  write_text(fullfile(badz, '.zattrs'), strrep(za, '"radius": 3', '"radius": 4'));
+  expect_error(@() two_outputs(badz), 'ipcf:io', 'metadata changed since ipcf wrote it', 'read: edited .zattrs');
+  expect_error(@() ipcf_read(badz), 'ipcf:io', 'metadata changed since ipcf wrote it', 'read: edited .zattrs, one output');
+
   % a hand-made Zarr v2 array: 3 x 5 float64 in 2 x 3 chunks, one missing (fill NaN)
   hz = fullfile(tmp, 'hand.zarr');
   mkdir(hz);

@@ -2271,7 +2271,7 @@ def open_result(path):
     if not isinstance(array, numpy.ndarray):
         raise _error(_c.E_IO, f'{p}: not a .npy result (an archive of {type(array).__name__})')
     sidecar = p + '.json'
-    meta = _read_json(sidecar) if os.path.exists(sidecar) else {}
+    meta = _read_json(sidecar, meta=True) if os.path.exists(sidecar) else {}
     return array, meta
 
 
@@ -2283,7 +2283,7 @@ def _errors_record(path):
     sidecar = p + '.json'
     if not os.path.exists(sidecar):
         return None
-    rec = _read_json(sidecar).get('errors')
+    rec = _read_json(sidecar, meta=True).get('errors')
     if rec is None:
         return None
     f = rec.get('file') if isinstance(rec, dict) else None
@@ -2430,13 +2430,22 @@ def _check_zarr_bytes(path, meta):
                                       f'it was written; compute the result again')
 
 
-def _read_json(path):
-    """A JSON object from a file, or an IpcfIOError naming the file."""
+def _read_json(path, meta=False):
+    """A JSON object from a file, or an IpcfIOError naming the file. With
+    meta, ipcf's metadata (a sidecar, a Zarr's .zattrs): refused when
+    changed since ipcf wrote them (the checksum they record of themselves,
+    checked by the library: ipcf_check_metadata)."""
     try:
-        with open(path, encoding='utf-8') as fh:
-            value = json.load(fh)
+        with open(path, 'rb') as fh:
+            text = fh.read()
     except OSError as exc:
         raise _error(_c.E_IO, f'{path}: {exc.strerror or exc}') from None
+    if meta:
+        st = _lib.ipcf_check_metadata(text, len(text))
+        if st != 0:
+            raise _error(st, f'{path}: ' + _lib.ipcf_last_error().decode(errors='replace'))
+    try:
+        value = json.loads(text.decode('utf-8'))
     except ValueError as exc:  # also UnicodeDecodeError
         raise _error(_c.E_IO, f'{path}: damaged JSON ({exc})') from None
     if not isinstance(value, dict):
@@ -2450,7 +2459,7 @@ def _open_zarr(path):
     za = _read_json(zpath)
     meta = {}
     if os.path.exists(os.path.join(path, '.zattrs')):
-        meta = _read_json(os.path.join(path, '.zattrs'))
+        meta = _read_json(os.path.join(path, '.zattrs'), meta=True)
     if za.get('zarr_format') != 2 or za.get('compressor') is not None or za.get('filters'):
         msg = (f'{path}: Zarr format {za.get("zarr_format")}, compressor {za.get("compressor")}, filters '
                f'{za.get("filters")}: open_result reads uncompressed Zarr v2 (use the zarr package)')

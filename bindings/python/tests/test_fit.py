@@ -436,5 +436,11 @@ def test_fit_result_refuses_edited_offsets(tmp_path):
     meta = json.loads((tmp_path / 'g.npy.json').read_text())
     meta['offsets'][0].update(u=4, v=0, distance_px=4.0)
     (tmp_path / 'g.npy.json').write_text(json.dumps(meta))
+    with pytest.raises(ipcf.IpcfIOError, match='metadata changed since ipcf wrote it'):
+        ipcf.fit_result(res, 'pcf1d', waist=2)
+    # the same edit in metadata of 0.3.0, which record no checksum of themselves
+    del meta['self_crc32c']
+    meta['version'] = '0.3.0'
+    (tmp_path / 'g.npy.json').write_text(json.dumps(meta))
     with pytest.raises(ipcf.IpcfIOError, match='offsets and offsets_uv name different offsets'):
         ipcf.fit_result(res, 'pcf1d', waist=2)

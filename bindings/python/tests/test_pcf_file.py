@@ -532,6 +532,31 @@ def test_open_errors_checks_the_file(fixture, stack_npy, tmp_path):
         ipcf.open_errors(result)
 
 
+def test_edited_metadata_refused(fixture, stack_npy, tmp_path):
+    """A sidecar (or a Zarr result's .zattrs) edited since ipcf wrote it,
+    one value changed or its seal's key damaged, is refused by open_result,
+    fit_result and open_errors (the library checks the checksum it records
+    of itself: ipcf_check_metadata); the text as written is read again."""
+    result = ipcf.pcf_file(stack_npy, tmp_path / 'e.npy', errors='blocking', **pcf_args(fixture))
+    side = pathlib.Path(str(result) + '.json')
+    orig = side.read_bytes()
+    radius = f'"radius": {pcf_args(fixture)["radius"]}'.encode()
+    assert b'"self_crc32c": "' in orig and radius in orig
+    for old, new in [(radius, radius[:-1] + b'9'), (b'"self_crc32c"', b'"self_crc32C"'), (b'\n}', b' \n}')]:
+        side.write_bytes(orig.replace(old, new, 1))
+        for call in (ipcf.open_result, lambda p: ipcf.fit_result(p, 'pcf1d'), ipcf.open_errors):
+            with pytest.raises(ipcf.IpcfIOError, match='metadata changed since ipcf wrote it'):
+                call(result)
+    side.write_bytes(orig)
+    values, meta = ipcf.open_result(result)
+    assert meta['radius'] == pcf_args(fixture)['radius'] and values.ndim == 4
+    z = ipcf.pcf_file(stack_npy, tmp_path / 'e.zarr', **pcf_args(fixture))
+    zattrs = pathlib.Path(str(z), '.zattrs')
+    zattrs.write_bytes(zattrs.read_bytes().replace(radius, radius[:-1] + b'9', 1))
+    with pytest.raises(ipcf.IpcfIOError, match='metadata changed since ipcf wrote it'):
+        ipcf.open_result(z)
+
+
 def test_read_in_place_and_copy_input(tmp_path):
     """Out of core, a .npy with 2 KiB rows is read in place
     (summary['read_in_place']); copy_input=True copies it into scratch first

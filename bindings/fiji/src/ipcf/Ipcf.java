@@ -1150,8 +1150,17 @@ public final class Ipcf {
             java.nio.FloatBuffer fb = n.data.asFloatBuffer();
             String js = "";
             java.io.File meta = new java.io.File(path + ".json");
-            if (meta.isFile() && meta.length() < (64 << 20))
-                js = new String(java.nio.file.Files.readAllBytes(meta.toPath()), "UTF-8");
+            if (meta.isFile() && meta.length() < (64 << 20)) {
+                byte[] raw = java.nio.file.Files.readAllBytes(meta.toPath());
+                // ipcf's metadata record a checksum of themselves (self_crc32c, since 0.3.1):
+                // metadata edited or damaged since ipcf wrote them are refused, never read for
+                // the curves' offsets, delays or units (checked by the library).
+                if (Jna.problem() == null) {
+                    int st = Native.lib().ipcf_check_metadata(raw, raw.length);
+                    if (st != Native.OK) return "error: " + path + ".json: " + Native.lib().ipcf_last_error();
+                }
+                js = new String(raw, "UTF-8");
+            }
             // The file must be the one its metadata describe (ipcf writes its checksum there): a
             // result changed since, or another result's sidecar beside it, would give curves
             // other offsets or delays. Checked by the library (without JNA: not checked).

@@ -277,6 +277,8 @@ public final class Native {
                 JobSummary summary);
 
         int ipcf_file_crc32c(byte[] path, IntByReference crc, LongByReference bytes);
+
+        int ipcf_check_metadata(byte[] text, long len);
     }
 
     private static Lib lib;

@@ -1,0 +1,136 @@
+package ooc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+)
+
+// SealKey is the field of every metadata file ipcf writes (a sidecar
+// OUT.json, a Zarr result's .zattrs) that holds the file's own checksum:
+// the CRC-32C of the file's bytes with the field's 8 hex digits read as
+// "00000000". A sidecar is what gives a result its meaning (its delays,
+// offsets and units), and a changed digit there changes a fit's numbers:
+// a sidecar that was edited or corrupted since ipcf wrote it is refused.
+const SealKey = "self_crc32c"
+
+// ErrSealBroken reports metadata whose bytes are not those its SealKey
+// records (changed since ipcf wrote it).
+var ErrSealBroken = errors.New("metadata changed since ipcf wrote it")
+
+var (
+	sealPlaceholder = []byte(`"` + SealKey + `": "00000000"`)
+	sealField       = regexp.MustCompile(`"` + SealKey + `"\s*:\s*"([^"]*)"`)
+)
+
+// Seal returns m as indented JSON text ending in a newline, with SealKey
+// set to the text's checksum. m is not changed.
+func Seal(m map[string]any) ([]byte, error) {
+	c := make(map[string]any, len(m)+1)
+	for k, v := range m {
+		c[k] = v
+	}
+	c[SealKey] = "00000000"
+	b, err := json.MarshalIndent(c, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, '\n')
+	i := bytes.Index(b, sealPlaceholder)
+	if i < 0 || bytes.Index(b[i+1:], sealPlaceholder) >= 0 {
+		return nil, fmt.Errorf("metadata: %s not found once in the text", SealKey)
+	}
+	crc := CRC(b)
+	copy(b[i+len(sealPlaceholder)-9:], fmt.Sprintf("%08x", crc))
+	return b, nil
+}
+
+// CheckSeal checks metadata text against the checksum its SealKey
+// records, returning an error wrapping ErrSealBroken if they differ or
+// the field is not one field of 8 lower-case hex digits. Text without the
+// field passes when its "version" is one before SealVersion (or it has
+// none: not ipcf's).
+func CheckSeal(b []byte) error {
+	loc := sealField.FindAllSubmatchIndex(b, 2)
+	switch {
+	case len(loc) == 0:
+		// Without the field: metadata of a version that seals (a damaged
+		// key would otherwise turn the check off) is refused.
+		var v struct {
+			Version string `json:"version"`
+		}
+		if json.Unmarshal(b, &v) == nil && sealsVersion(v.Version) {
+			return fmt.Errorf("%w: version %s records no %s", ErrSealBroken, v.Version, SealKey)
+		}
+		return nil
+	case len(loc) > 1:
+		return fmt.Errorf("%w: %s appears more than once", ErrSealBroken, SealKey)
+	}
+	v := b[loc[0][2]:loc[0][3]]
+	if len(v) != 8 || !isHex(v) {
+		return fmt.Errorf("%w: %s is %q, not 8 hex digits", ErrSealBroken, SealKey, v)
+	}
+	zeroed := bytes.Clone(b)
+	copy(zeroed[loc[0][2]:], "00000000")
+	if got := fmt.Sprintf("%08x", CRC(zeroed)); got != string(v) {
+		return fmt.Errorf("%w: its checksum is %s, it records %s (%s)", ErrSealBroken, got, v, SealKey)
+	}
+	return nil
+}
+
+// SealVersion is the first version whose metadata are sealed.
+const SealVersion = "0.3.1"
+
+// sealsVersion reports whether version v (major.minor.patch, as the
+// metadata's "version") is SealVersion or later; a version that does not
+// parse is one (it was changed).
+func sealsVersion(v string) bool {
+	if v == "" {
+		return false
+	}
+	var a, b [3]int
+	if n, err := fmt.Sscanf(v, "%d.%d.%d", &a[0], &a[1], &a[2]); n != 3 || err != nil || fmt.Sprintf("%d.%d.%d", a[0], a[1], a[2]) != v {
+		return true
+	}
+	fmt.Sscanf(SealVersion, "%d.%d.%d", &b[0], &b[1], &b[2])
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] > b[i]
+		}
+	}
+	return true
+}
+
+func isHex(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// ReadMeta reads the metadata file path (a regular file, never through a
+// link or blocking on a FIFO) and checks its seal (CheckSeal); the error
+// names the file and says what to do.
+func ReadMeta(path string) ([]byte, error) {
+	b, err := readOwn(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckMeta(path, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// CheckMeta is CheckSeal of the text b of the metadata file path, its
+// error naming the file and saying what to do.
+func CheckMeta(path string, b []byte) error {
+	if err := CheckSeal(b); err != nil {
+		return fmt.Errorf("%s: %w: not used (edited or damaged since; compute the result again, or remove the file)", path, err)
+	}
+	return nil
+}

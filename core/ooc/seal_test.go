@@ -1,0 +1,116 @@
+package ooc
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func sealedSample(t *testing.T) []byte {
+	t.Helper()
+	m := map[string]any{
+		"software": Marker, "version": SealVersion, "radius": 6, "delay_frames": []float64{0, 1.5, 6},
+		"units": map[string]any{"frame_interval_s": 0.001, "pixel_size_um": nil}, "input": `a "quoted" name`,
+	}
+	b, err := Seal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestSeal: sealed metadata pass and parse to what was sealed; every
+// change of one byte is refused (or leaves no JSON to read); metadata of
+// a version before the seal pass without one, of a later version not.
+func TestSeal(t *testing.T) {
+	b := sealedSample(t)
+	if err := CheckSeal(b); err != nil {
+		t.Fatalf("sealed text refused: %v\n%s", err, b)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m["radius"] != 6.0 || len(m[SealKey].(string)) != 8 {
+		t.Fatalf("sealed text: %v %v", err, m)
+	}
+	if !bytes.HasSuffix(b, []byte("\n")) {
+		t.Error("sealed text does not end in a newline")
+	}
+	for i := range b {
+		for _, c := range []byte{b[i] ^ 1, '0', 'f', ' '} {
+			if c == b[i] {
+				continue
+			}
+			d := bytes.Clone(b)
+			d[i] = c
+			if CheckSeal(d) == nil && json.Valid(d) {
+				t.Fatalf("byte %d (%q) changed to %q: passed\n%s", i, b[i], c, d)
+			}
+		}
+	}
+	// Reformatted (same values, other bytes): refused.
+	var v map[string]any
+	json.Unmarshal(b, &v)
+	compact, _ := json.Marshal(v)
+	if err := CheckSeal(compact); !errors.Is(err, ErrSealBroken) {
+		t.Errorf("reformatted: %v", err)
+	}
+	for _, c := range []struct {
+		text string
+		ok   bool
+	}{
+		{`{"software": "ipcf", "version": "0.3.0", "radius": 6}`, true}, // before the seal
+		{`{"software": "ipcf", "radius": 6}`, true},                     // no version: not ipcf's
+		{`{"software": "ipcf", "version": "0.3.1", "radius": 6}`, false},
+		{`{"software": "ipcf", "version": "0.4.0", "radius": 6}`, false},
+		{`{"software": "ipcf", "version": "1.0.0"}`, false},
+		{`{"software": "ipcf", "version": "0.3.0x"}`, false}, // changed
+		{`{"software": "ipcf", "version": "0.3.1", "self_crc32c": "0000000"}`, false},
+		{`{"software": "ipcf", "version": "0.3.1", "self_crc32c": "0000000G"}`, false},
+		{`{"self_crc32c": "00000000", "self_crc32c": "00000000"}`, false},
+		{``, true}, // no JSON: the caller's parse says so
+	} {
+		if err := CheckSeal([]byte(c.text)); (err == nil) != c.ok || err != nil && !errors.Is(err, ErrSealBroken) {
+			t.Errorf("%s: %v, want ok %v", c.text, err, c.ok)
+		}
+	}
+}
+
+// TestReadMetaSealed: the readers of ipcf's metadata (Describes,
+// IsSidecar, MetaOf) take sealed metadata and refuse them edited.
+func TestReadMetaSealed(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.npy")
+	data := []byte("some result bytes")
+	os.WriteFile(out, data, 0o644)
+	b, err := Seal(map[string]any{"software": Marker, "version": SealVersion, "command": "bleach",
+		"output_bytes": len(data), "output_crc32c": hex8(CRC(data))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(SidecarName(out), b, 0o644)
+	if c, ok := Describes(out); !ok || c != "bleach" || !IsSidecar(SidecarName(out)) {
+		t.Fatalf("sealed sidecar: Describes %q %v, IsSidecar %v", c, ok, IsSidecar(SidecarName(out)))
+	}
+	if _, err := MetaOf(out); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(SidecarName(out), bytes.Replace(b, []byte(`"bleach"`), []byte(`"bleacH"`), 1), 0o644)
+	if _, ok := Describes(out); ok || IsSidecar(SidecarName(out)) {
+		t.Error("an edited sidecar describes its file")
+	}
+	if _, err := MetaOf(out); !errors.Is(err, ErrSealBroken) {
+		t.Errorf("MetaOf of an edited sidecar: %v", err)
+	}
+}
+
+func hex8(c uint32) string {
+	const digits = "0123456789abcdef"
+	b := make([]byte, 8)
+	for i := 7; i >= 0; i-- {
+		b[i] = digits[c&15]
+		c >>= 4
+	}
+	return string(b)
+}
