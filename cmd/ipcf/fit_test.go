@@ -614,7 +614,7 @@ func TestEditedMetadataRefused(t *testing.T) {
 			}
 		}
 		code, msg := ipcf(t, "pcf", in, "-o", res, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet")
-		if b, _ := os.ReadFile(side); code != 1 || !bytes.Contains(b, []byte(edit[1])) {
+		if b, _ := os.ReadFile(side); code != 1 || !bytes.Contains(b, []byte(edit[1])) || !strings.Contains(msg, "not ipcf's metadata") {
 			t.Errorf("%s: a rerun over the edited sidecar: exit %d %q; the sidecar replaced: %v", edit[1], code, msg, !bytes.Contains(b, []byte(edit[1])))
 		}
 	}
@@ -627,5 +627,9 @@ func TestEditedMetadataRefused(t *testing.T) {
 	os.WriteFile(za, bytes.Replace(zorig, []byte(`"radius": 2`), []byte(`"radius": 3`), 1), 0o644)
 	if code, msg := ipcf(t, "plot", z, "-o", filepath.Join(dir, "pz.png")); code != 1 || !strings.Contains(msg, "metadata changed since ipcf wrote it") {
 		t.Errorf("plot of a Zarr result with edited .zattrs: exit %d, %q", code, msg)
+	}
+	code, msg := ipcf(t, "pcf", in, "-o", z, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet")
+	if b, _ := os.ReadFile(za); code != 1 || !bytes.Contains(b, []byte(`"radius": 3`)) || !strings.Contains(msg, "changed since ipcf wrote it") {
+		t.Errorf("a rerun over a Zarr result with edited .zattrs: exit %d, %q", code, msg)
 	}
 }

@@ -57,8 +57,8 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		// a file removed since, or of a run killed between the two).
 		side := ooc.SidecarName(out)
 		if _, err := os.Lstat(side); err == nil && !ooc.IsSidecar(side) {
-			return fmt.Errorf("%s: %w: %s exists and is not ipcf's metadata: not replacing it; remove it or choose another name",
-				cmd, errTarget, side)
+			return fmt.Errorf("%s: %w: %s exists and is not ipcf's metadata%s: not replacing it; remove it or choose another name",
+				cmd, errTarget, side, ooc.SealNote(side))
 		}
 		return nil
 	}
@@ -78,6 +78,9 @@ func plainCheck(cmd, out string, inputs ...string) error {
 	}
 	if c, ok := ooc.Describes(out); !ok || c != cmd {
 		why := fmt.Sprintf("no sidecar %s describing it", filepath.Base(ooc.SidecarName(out)))
+		if note := ooc.SealNote(ooc.SidecarName(out)); note != "" {
+			why = fmt.Sprintf("its sidecar %s%s", filepath.Base(ooc.SidecarName(out)), note)
+		}
 		switch {
 		case ok && c == "":
 			why = "it is a pCF result"

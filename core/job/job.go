@@ -785,7 +785,7 @@ func (j *Job) checkOutput() error {
 			case !lst.Mode().IsRegular():
 				return fmt.Errorf("%w: %s exists and is %s, not ipcf's metadata: not replacing it", ErrOutput, side, npy.Kind(lst.Mode()))
 			case !ooc.IsSidecar(side):
-				return fmt.Errorf("%w: %s exists and is not ipcf's metadata: not replacing it; remove it or choose another name", ErrOutput, side)
+				return fmt.Errorf("%w: %s exists and is not ipcf's metadata%s: not replacing it; remove it or choose another name", ErrOutput, side, ooc.SealNote(side))
 			}
 			for _, in := range inputs {
 				if st, err := os.Stat(in); err == nil && in != "" && os.SameFile(st, lst) {
@@ -805,7 +805,11 @@ func (j *Job) checkOutput() error {
 		case j.zarr && !outSt.IsDir():
 			return fmt.Errorf("%w: %s exists and is not a folder: not replacing it", ErrOutput, j.spec.Output)
 		case j.zarr && !zours:
-			return fmt.Errorf("%w: %s exists and is not an ipcf result (no ipcf .zattrs): not replacing it", ErrOutput, j.spec.Output)
+			why := "no ipcf .zattrs"
+			if note := ooc.SealNote(filepath.Join(out, ".zattrs")); note != "" {
+				why = "its .zattrs" + note
+			}
+			return fmt.Errorf("%w: %s exists and is not an ipcf result (%s): not replacing it", ErrOutput, j.spec.Output, why)
 		case j.zarr && zcmd != "":
 			return fmt.Errorf("%w: %s exists and is not a pCF result (it is the output of ipcf %s): not replacing it", ErrOutput, j.spec.Output, zcmd)
 		case !j.zarr && !outSt.Mode().IsRegular():
@@ -816,6 +820,9 @@ func (j *Job) checkOutput() error {
 			if _, err := os.Lstat(ooc.SidecarName(out)); err == nil {
 				// A sidecar of other bytes: a file copied over a result.
 				why = fmt.Sprintf("its sidecar %s describes other bytes (size or checksum)", side)
+				if note := ooc.SealNote(ooc.SidecarName(out)); note != "" {
+					why = fmt.Sprintf("its sidecar %s%s", side, note)
+				}
 			}
 			if c, ok := ooc.Describes(out); ok && c != "" {
 				why = "it is the output of ipcf " + c

@@ -134,3 +134,16 @@ func CheckMeta(path string, b []byte) error {
 	}
 	return nil
 }
+
+// SealNote says why the metadata file path is not taken for ipcf's when
+// its seal is broken ("" otherwise): for the messages of a refused output.
+func SealNote(path string) string {
+	b, err := readOwn(path)
+	if err != nil {
+		return ""
+	}
+	if err := CheckSeal(b); err != nil {
+		return " (" + err.Error() + ")"
+	}
+	return ""
+}
