@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 	"github.com/ipcf/ipcf/core/pool"
 )
 
@@ -51,6 +52,13 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 	}
 	ntasks := (npix + lanes - 1) / lanes
 	lanes = min(lanes, npix)
+	// The workers' buffers come from Go's heap: under a limit of address
+	// space (ulimit -v) a heap that cannot grow ends the process, so they
+	// are checked as every allocation is (sysmem.AddressReserve left free).
+	per := 8*int64(2*segLen*lanes+((T+segLen-1)/segLen)*lanes+3*lanes) + 16*int64(lanes)
+	if err := sysmem.CheckAddress("the bleaching correction's buffers", per*int64(len(scr))); err != nil {
+		return err
+	}
 	return pool.Run(ctx, threads, ntasks, func(w, task int) error {
 		sc := scr[w]
 		if sc == nil {
