@@ -603,6 +603,7 @@ func TestEditedMetadataRefused(t *testing.T) {
 		{`"frame_interval_s": 0.001`, `"frame_interval_s": 0.002`},
 		{`"radius": 2`, `"radius": 3`},
 		{`"` + ooc.SealKey + `"`, `"self_crc32C"`},
+		{`"` + ooc.SealKey + `"`, ` ` + ooc.SealKey + `"`}, // its quote: no longer JSON
 	} {
 		os.WriteFile(side, bytes.Replace(orig, []byte(edit[0]), []byte(edit[1]), 1), 0o644)
 		for _, args := range [][]string{
@@ -627,6 +628,46 @@ func TestEditedMetadataRefused(t *testing.T) {
 	os.WriteFile(za, bytes.Replace(zorig, []byte(`"radius": 2`), []byte(`"radius": 3`), 1), 0o644)
 	if code, msg := ipcf(t, "plot", z, "-o", filepath.Join(dir, "pz.png")); code != 1 || !strings.Contains(msg, "metadata changed since ipcf wrote it") {
 		t.Errorf("plot of a Zarr result with edited .zattrs: exit %d, %q", code, msg)
+	}
+	// fit's Zarr maps: every file but the group's .zattrs is recorded there
+	// (files_crc32c); a chunk's byte or an array's metadata changed is
+	// refused by plot.
+	for _, damage := range []func(mz string) error{
+		func(mz string) error {
+			f := filepath.Join(mz, "params", ".zarray")
+			b, err := os.ReadFile(f)
+			if err != nil || !bytes.Contains(b, []byte(`"dimension_separator": "."`)) {
+				return fmt.Errorf("%s: %v %s", f, err, b)
+			}
+			return os.WriteFile(f, bytes.Replace(b, []byte(`"dimension_separator": "."`), []byte(`"dimension_separator": "/"`), 1), 0o644)
+		},
+		func(mz string) error {
+			chunks, _ := filepath.Glob(filepath.Join(mz, "params", "0.*"))
+			if len(chunks) == 0 {
+				return fmt.Errorf("no chunk in %s", mz)
+			}
+			b, err := os.ReadFile(chunks[0])
+			if err != nil {
+				return err
+			}
+			b[len(b)/2] ^= 4
+			return os.WriteFile(chunks[0], b, 0o644)
+		},
+	} {
+		mz := filepath.Join(dir, "mz.zarr")
+		os.RemoveAll(mz)
+		if code, msg := ipcf(t, "fit", res, "-o", mz, "--no-sigma"); code != 0 {
+			t.Fatal(msg)
+		}
+		if code, msg := ipcf(t, "plot", mz, "-o", filepath.Join(dir, "mz.png"), "--param", "D"); code != 0 {
+			t.Fatalf("plot of fit's Zarr maps: %d %s", code, msg)
+		}
+		if err := damage(mz); err != nil {
+			t.Fatal(err)
+		}
+		if code, msg := ipcf(t, "plot", mz, "-o", filepath.Join(dir, "mz.png"), "--param", "D"); code != 1 || !strings.Contains(msg, "files_crc32c") {
+			t.Errorf("plot of damaged Zarr maps: exit %d, %q", code, msg)
+		}
 	}
 	code, msg := ipcf(t, "pcf", in, "-o", z, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet")
 	if b, _ := os.ReadFile(za); code != 1 || !bytes.Contains(b, []byte(`"radius": 3`)) || !strings.Contains(msg, "changed since ipcf wrote it") {

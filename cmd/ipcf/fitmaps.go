@@ -194,7 +194,13 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes 0700 folders
 		return fmt.Errorf("fit: writing %s: %w", out, err)
 	}
+	// The CRC-32C of every file but the group's .zattrs, which records
+	// them (files_crc32c) and is written last, sealed: plot checks them.
+	crcs := map[string]string{}
 	put := func(path string, b []byte) error {
+		if rel, err := filepath.Rel(tmp, path); err == nil {
+			crcs[filepath.ToSlash(rel)] = fmt.Sprintf("%08x", ooc.CRC(b))
+		}
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err != nil {
 			return err
@@ -224,17 +230,18 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 		if err := putJSON(filepath.Join(tmp, ".zgroup"), map[string]any{"zarr_format": 2}); err != nil {
 			return err
 		}
+		for _, a := range arrays {
+			if err := writeZarrArray(filepath.Join(tmp, a.name), a, cy, put, putJSON); err != nil {
+				return err
+			}
+		}
+		meta["files_crc32c"] = crcs
 		sealed, err := ooc.Seal(meta)
 		if err != nil {
 			return err
 		}
 		if err := put(filepath.Join(tmp, ".zattrs"), sealed); err != nil {
 			return err
-		}
-		for _, a := range arrays {
-			if err := writeZarrArray(filepath.Join(tmp, a.name), a, cy, put, putJSON); err != nil {
-				return err
-			}
 		}
 		return syncFolder(tmp)
 	}()

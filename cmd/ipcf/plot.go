@@ -268,7 +268,14 @@ func checkSeal(path string) error {
 	if err != nil {
 		return nil
 	}
-	return ooc.CheckMeta(side, b)
+	if err := ooc.CheckMeta(side, b); err != nil {
+		return err
+	}
+	if !json.Valid(b) {
+		// Not drawn without it: its delays, units and the result's checksum.
+		return fmt.Errorf("%s: not valid JSON (damaged?): not used; remove the result with its metadata and compute it again", side)
+	}
+	return nil
 }
 
 func readResultMeta(path string, shape [4]int) resultMeta {

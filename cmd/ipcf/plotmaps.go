@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
@@ -58,6 +60,7 @@ type mapsMeta struct {
 	OutputCRC   string                  `json:"output_crc32c"`
 	OutputBytes *int64                  `json:"output_bytes"`
 	Companions  map[string]fitCompanion `json:"companions"`
+	FilesCRC    map[string]string       `json:"files_crc32c"` // a Zarr group's files (since 0.3.1)
 }
 
 // readMapsMeta reads the metadata of path when it is ipcf fit's maps: a
@@ -118,6 +121,11 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 		return strings.TrimSuffix(path, filepath.Ext(path)) + suffix
 	}
 	pname := "params"
+	if st.IsDir() {
+		if err := checkZarrFiles(path, m.FilesCRC); err != nil {
+			return nil, err
+		}
+	}
 	if !st.IsDir() {
 		pname = path
 		if m.OutputCRC != "" {
@@ -160,6 +168,27 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 		*c.dst = v
 	}
 	return d, nil
+}
+
+// checkZarrFiles checks the files of fit's Zarr maps at path against the
+// CRC-32C its .zattrs records of each (files_crc32c; none in maps of
+// 0.3.0): a changed chunk or array metadata (its units, its dtype, its
+// chunk layout) would draw other numbers.
+func checkZarrFiles(path string, crcs map[string]string) error {
+	for _, name := range slices.Sorted(maps.Keys(crcs)) {
+		if name == "" || strings.HasPrefix(name, "/") || slices.Contains(strings.Split(name, "/"), "..") || strings.Contains(name, "\\") {
+			return fmt.Errorf("%s: .zattrs lists %q (files_crc32c), not a file of the folder", path, name)
+		}
+		file := filepath.Join(path, filepath.FromSlash(name))
+		ok, err := ooc.FileMatches(file, crcs[name], nil)
+		if err != nil {
+			return fmt.Errorf("%s: listed in .zattrs (files_crc32c) but not readable: %w; compute the maps again", file, err)
+		}
+		if !ok {
+			return fmt.Errorf("%s: its checksum is not the one .zattrs records (files_crc32c %s): changed or damaged since ipcf fit wrote it; compute the maps again", file, crcs[name])
+		}
+	}
+	return nil
 }
 
 // readNpyValues reads a .npy array's values in C order.

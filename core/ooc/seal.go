@@ -61,7 +61,14 @@ func CheckSeal(b []byte) error {
 		var v struct {
 			Version string `json:"version"`
 		}
-		if json.Unmarshal(b, &v) == nil && sealsVersion(v.Version) {
+		if err := json.Unmarshal(b, &v); err != nil {
+			if bytes.Contains(b, []byte(SealKey)) {
+				// The field's own bytes damaged (a quote or the colon).
+				return fmt.Errorf("%w: %s is there but not as a field: not valid JSON (%v)", ErrSealBroken, SealKey, err)
+			}
+			return nil // not JSON: the caller's parse says so
+		}
+		if sealsVersion(v.Version) {
 			return fmt.Errorf("%w: version %s records no %s", ErrSealBroken, v.Version, SealKey)
 		}
 		return nil
@@ -130,7 +137,7 @@ func ReadMeta(path string) ([]byte, error) {
 // error naming the file and saying what to do.
 func CheckMeta(path string, b []byte) error {
 	if err := CheckSeal(b); err != nil {
-		return fmt.Errorf("%s: %w: not used (edited or damaged since; compute the result again, or remove the file)", path, err)
+		return fmt.Errorf("%s: %w: not used (edited or damaged since: remove the result with its metadata, error bars or companions, and compute it again)", path, err)
 	}
 	return nil
 }

@@ -69,7 +69,10 @@ func TestSeal(t *testing.T) {
 		{`{"software": "ipcf", "version": "0.3.1", "self_crc32c": "0000000"}`, false},
 		{`{"software": "ipcf", "version": "0.3.1", "self_crc32c": "0000000G"}`, false},
 		{`{"self_crc32c": "00000000", "self_crc32c": "00000000"}`, false},
-		{``, true}, // no JSON: the caller's parse says so
+		{`{"version": "0.3.1",  self_crc32c": "00000000"}`, false}, // its quote damaged
+		{`{"version": "0.3.1", "self_crc32c" "00000000"}`, false},  // its colon
+		{``, true},                // no JSON: the caller's parse says so
+		{`not json at all`, true}, // (a user's file; not ipcf's either way)
 	} {
 		if err := CheckSeal([]byte(c.text)); (err == nil) != c.ok || err != nil && !errors.Is(err, ErrSealBroken) {
 			t.Errorf("%s: %v, want ok %v", c.text, err, c.ok)

@@ -735,10 +735,31 @@ func TestMatchesPattern(t *testing.T) {
 		{"a/[.tif", "a/x.tif", false},   // malformed: matches nothing
 		{"a/f?.tif", "a/f2.tif", true},
 		{"a/f?.tif", "a/f10.tif", false},
+		{"l*/*.tif", "a/out.tif", true}, // a link that a wildcard folder matches
+		{"[kl]ink/*.tif", "a/out.tif", true},
+		{"b*/*.tif", "a/out.tif", false},
 	}
 	for _, c := range cases {
 		if got := MatchesPattern(c.input, c.path); got != c.want {
 			t.Errorf("MatchesPattern(%q, %q) = %v, want %v", c.input, c.path, got, c.want)
+		}
+	}
+	// A working folder whose name holds special characters: not read as
+	// part of a relative pattern.
+	odd := filepath.Join(dir, "exp[2]")
+	os.MkdirAll(filepath.Join(odd, "d2"), 0o755)
+	t.Chdir(odd)
+	for _, c := range []struct {
+		input, path string
+		want        bool
+	}{
+		{"d*/*.tif", "d2/out.tif", true},
+		{"d2/*.tif", "d2/out.tif", true},
+		{filepath.Join(dir, `exp\[2\]`, "d*", "*.tif"), "d2/out.tif", true},
+		{"e*/*.tif", "d2/out.tif", false},
+	} {
+		if got := MatchesPattern(c.input, c.path); got != c.want {
+			t.Errorf("in %s: MatchesPattern(%q, %q) = %v, want %v", odd, c.input, c.path, got, c.want)
 		}
 	}
 }

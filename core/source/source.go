@@ -334,10 +334,10 @@ func patternChars(p string) bool { return strings.ContainsAny(p, "*?[\\") }
 // MatchesPattern reports whether input is a pattern (IsPattern) that a
 // file at path, existing or not, would match: a later Open of input would
 // read that file as a frame (an output written there would join the
-// series). Paths are compared absolute, lexically and with the folders'
-// links resolved, and by the identity of the folder where the pattern
-// names a folder without special characters; hidden files match as in
-// openGlob.
+// series). As filepath.Glob reads a pattern, the folders its folder part
+// matches (through links, relative to the working folder) are compared
+// with path's folder by identity, and path's name with its last part;
+// hidden files match as in openGlob.
 func MatchesPattern(input, path string) bool {
 	if !IsPattern(input) {
 		return false
@@ -346,38 +346,22 @@ func MatchesPattern(input, path string) bool {
 	if strings.HasPrefix(base, ".") && !strings.HasPrefix(filepath.Base(input), ".") {
 		return false
 	}
-	var pats, paths []string
-	if a, err := filepath.Abs(input); err == nil {
-		pats = append(pats, a)
+	if ok, err := filepath.Match(filepath.Base(input), base); err != nil || !ok {
+		return false
 	}
-	if a, err := filepath.Abs(path); err == nil {
-		paths = append(paths, a)
+	out, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		return false
 	}
-	if d, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
-		if a, err := filepath.Abs(filepath.Join(d, base)); err == nil {
-			paths = append(paths, a)
+	dirs := []string{filepath.Dir(input)}
+	if patternChars(dirs[0]) {
+		if dirs, err = filepath.Glob(dirs[0]); err != nil {
+			return false
 		}
 	}
-	pdir := filepath.Dir(input)
-	if !patternChars(pdir) {
-		if ok, err := filepath.Match(filepath.Base(input), base); err == nil && ok {
-			a, aerr := os.Stat(pdir)
-			b, berr := os.Stat(filepath.Dir(path))
-			if aerr == nil && berr == nil && os.SameFile(a, b) {
-				return true
-			}
-		}
-		if d, err := filepath.EvalSymlinks(pdir); err == nil {
-			if a, err := filepath.Abs(filepath.Join(d, filepath.Base(input))); err == nil {
-				pats = append(pats, a)
-			}
-		}
-	}
-	for _, pat := range pats {
-		for _, p := range paths {
-			if ok, err := filepath.Match(pat, p); err == nil && ok {
-				return true
-			}
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err == nil && os.SameFile(st, out) {
+			return true
 		}
 	}
 	return false
