@@ -2230,7 +2230,9 @@ def open_result(path):
         checksums are not verified here (that would read the whole result
         first); `fit_result` and `open_errors` verify theirs, and
         `pcf_file` verifies them on a rerun. Empty if a .npy file has no
-        sidecar.
+        sidecar. The metadata's own checksum (``self_crc32c``, since
+        0.3.1) is verified: metadata edited or damaged since ipcf wrote
+        them raise IpcfIOError, as in `fit_result` and `open_errors`.
 
     Examples
     --------
