@@ -551,19 +551,38 @@ func TestPlotMaps(t *testing.T) {
 			os.WriteFile(c, append(b, 0, 0, 0, 0), 0o644)
 		}, "more than the"},
 	} {
-		z := copyZarr(strings.ReplaceAll(c.name, " ", "_") + ".zarr")
-		c.harm(z)
-		done := make(chan struct{})
-		var code int
-		var msg string
-		go func() { code, msg = ipcf(t, "plot", z, "-o", bad); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Fatalf("plot of a Zarr with %s: still running after 30 s", c.name)
-		}
-		if code != 1 || !strings.Contains(msg, c.msg) {
-			t.Errorf("plot of a Zarr with %s: exit %d, want 1 with %q: %s", c.name, code, c.msg, firstLine(msg))
+		// Maps of 0.3.1 record every file's checksum (files_crc32c): the
+		// harm is found there. Maps of 0.3.0 (no checksums, no seal) are
+		// read, and the reader's own checks must find it.
+		for _, older := range []bool{false, true} {
+			z := copyZarr(strings.ReplaceAll(c.name, " ", "_") + fmt.Sprint(older) + ".zarr")
+			want := "files_crc32c"
+			if older {
+				want = c.msg
+				za := filepath.Join(z, ".zattrs")
+				var m map[string]any
+				if b, err := os.ReadFile(za); err != nil || json.Unmarshal(b, &m) != nil || m["files_crc32c"] == nil {
+					t.Fatalf("%s: %v, no files_crc32c", za, err)
+				}
+				delete(m, "files_crc32c")
+				delete(m, ooc.SealKey)
+				m["version"] = "0.3.0"
+				b, _ := json.Marshal(m)
+				os.WriteFile(za, b, 0o644)
+			}
+			c.harm(z)
+			done := make(chan struct{})
+			var code int
+			var msg string
+			go func() { code, msg = ipcf(t, "plot", z, "-o", bad); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("plot of a Zarr with %s: still running after 30 s", c.name)
+			}
+			if code != 1 || !strings.Contains(msg, want) {
+				t.Errorf("plot of a Zarr (older %v) with %s: exit %d, want 1 with %q: %s", older, c.name, code, want, firstLine(msg))
+			}
 		}
 	}
 	// The colour maps.
