@@ -39,6 +39,8 @@ var statusTable = []struct {
 	{"pcf.ErrNoDevice", pcf.ErrNoDevice, eNoDevice},
 	{"job.ErrBusy", job.ErrBusy, eBusy},
 	{"source.ErrChanged", source.ErrChanged, eIO},
+	{"ooc.ErrSealBroken", ooc.ErrSealBroken, eIO},
+	{"ooc.ErrWrittenChanged", ooc.ErrWrittenChanged, eIO}, // (the job wraps it in job.ErrInput)
 	{"npy.ErrNotRegular", npy.ErrNotRegular, eIO},
 	{"array.ErrDType", array.ErrDType, eLayout},
 	{"array.ErrLayout", array.ErrLayout, eLayout},
@@ -55,7 +57,6 @@ var statusTable = []struct {
 	{"job.ErrInput", job.ErrInput, eInvalid},
 	{"job.ErrOutput", job.ErrOutput, eInvalid},
 	{"ooc.ErrAppeared", ooc.ErrAppeared, eInvalid}, // (the job wraps it in job.ErrOutput)
-	{"ooc.ErrSealBroken", ooc.ErrSealBroken, eIO},
 	{"source.ErrChannel", source.ErrChannel, eInvalid},
 	{"fit.ErrModel", fit.ErrModel, eInvalid},
 	{"fit.ErrShape", fit.ErrShape, eInvalid},

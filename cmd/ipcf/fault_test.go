@@ -38,6 +38,10 @@ func newFaultRig(t *testing.T) *faultRig {
 	if out, err := exec.Command(r.bin, "simulate", "-o", r.in, "--frames", "2048", "--size", "40", "--seed", "3", "--quiet").CombinedOutput(); err != nil {
 		t.Fatalf("%v %s", err, out)
 	}
+	// The input stands for a user's data, which the tests rewrite: without
+	// simulate's sidecar (with it, a changed file is refused as one ipcf
+	// wrote: TestInputWrittenByIpcfChecked).
+	os.Remove(r.in + ".json")
 	r.mask = filepath.Join(r.dir, "mask.npy")
 	r.writeMask(0)
 	return r

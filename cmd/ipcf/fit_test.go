@@ -674,3 +674,58 @@ func TestEditedMetadataRefused(t *testing.T) {
 		t.Errorf("a rerun over a Zarr result with edited .zattrs: exit %d, %q", code, msg)
 	}
 }
+
+// TestInputWrittenByIpcfChecked: a file ipcf wrote (a bleached stack, a
+// simulation), read as an input by pcf, bleach or plot --mean, is checked
+// against its sidecar: one bit flipped, or the sidecar edited or another
+// file's, is refused; without its sidecar it is read as it is.
+func TestInputWrittenByIpcfChecked(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	if code, msg := ipcf(t, "simulate", "-o", p("in.npy"), "--frames", "1024", "--size", "12", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	for _, n := range []string{"b.npy", "c.npy"} {
+		if code, msg := ipcf(t, "bleach", p("in.npy"), "-o", p(n), "--filtersize", "32", "--quiet"); code != 0 {
+			t.Fatal(msg)
+		}
+	}
+	pcfArgs := []string{"pcf", p("b.npy"), "-o", p("r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}
+	reads := [][]string{pcfArgs, {"bleach", p("b.npy"), "-o", p("bb.npy"), "--filtersize", "16", "--quiet"}, {"plot", "--mean", p("b.npy"), "-o", p("m.png")}}
+	for _, args := range reads {
+		if code, msg := ipcf(t, args...); code != 0 {
+			t.Fatalf("%v: %d %s", args[:2], code, msg)
+		}
+	}
+	data, _ := os.ReadFile(p("b.npy"))
+	side, _ := os.ReadFile(p("b.npy.json"))
+	other, _ := os.ReadFile(p("in.npy.json"))
+	flipped := bytes.Clone(data)
+	flipped[len(flipped)-100] ^= 0x40
+	for _, c := range []struct {
+		name       string
+		data, side []byte
+		want       string
+	}{
+		{"one bit flipped", flipped, side, "changed or damaged since ipcf wrote it"},
+		{"the sidecar edited", data, bytes.Replace(side, []byte(`"bleach_filtersize": 32`), []byte(`"bleach_filtersize": 33`), 1), "metadata changed since ipcf wrote it"},
+		{"another file's sidecar", data, other, "changed or damaged since ipcf wrote it"},
+	} {
+		if c.name == "the sidecar edited" && bytes.Equal(c.side, side) {
+			t.Fatalf("%s: the edit did not apply", c.name)
+		}
+		os.WriteFile(p("b.npy"), c.data, 0o644)
+		os.WriteFile(p("b.npy.json"), c.side, 0o644)
+		for _, args := range reads {
+			if code, msg := ipcf(t, args...); code != 1 || !strings.Contains(msg, c.want) || !strings.Contains(msg, "remove b.npy.json") {
+				t.Errorf("%s, %v: exit %d, %q", c.name, args[:2], code, msg)
+			}
+		}
+	}
+	// Without its sidecar: the user's file, read as it is.
+	os.WriteFile(p("b.npy"), flipped, 0o644)
+	os.Remove(p("b.npy.json"))
+	if code, msg := ipcf(t, pcfArgs...); code != 0 {
+		t.Errorf("the file without its sidecar: %d %s", code, msg)
+	}
+}

@@ -317,6 +317,10 @@ func openSource(in Input, flag string) (source.Source, error) {
 	if err := checkFormat(in); err != nil {
 		return nil, err
 	}
+	// A file ipcf wrote (a bleached stack) is read only as it was written.
+	if err := ooc.CheckWritten(in.Path); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
 	lines := false
 	if in.Lines && (in.Format == "npy" || in.Format == "auto" || in.Format == "") && in.Raw.T == 0 {
 		if src, lines, err = openLineScan(in.Path); err != nil {

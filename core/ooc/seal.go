@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 )
 
@@ -19,6 +21,10 @@ const SealKey = "self_crc32c"
 // ErrSealBroken reports metadata whose bytes are not those its SealKey
 // records (changed since ipcf wrote it).
 var ErrSealBroken = errors.New("metadata changed since ipcf wrote it")
+
+// ErrWrittenChanged reports an input file ipcf wrote that is no longer
+// what its sidecar records (CheckWritten).
+var ErrWrittenChanged = errors.New("changed or damaged since ipcf wrote it")
 
 var (
 	sealPlaceholder = []byte(`"` + SealKey + `": "00000000"`)
@@ -153,4 +159,49 @@ func SealNote(path string) string {
 		return " (" + err.Error() + ")"
 	}
 	return ""
+}
+
+// CheckWritten checks an input file that ipcf wrote (a bleached stack, a
+// simulation: its sidecar PATH.json names ipcf's bleach or simulate and
+// records the file's size and CRC-32C) against that record, so that a file damaged or
+// changed since is not read as if it were the one ipcf wrote. A file
+// without such a sidecar (the user's own data) passes; so does one
+// whose sidecar records no checksum. The error says how to use the file
+// as it is (remove its sidecar).
+func CheckWritten(path string) error {
+	side := SidecarName(path)
+	lst, err := os.Lstat(side)
+	if err != nil || !lst.Mode().IsRegular() {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return nil // a folder of frames, a pattern: read as they are
+	}
+	b, err := readOwn(side)
+	if err != nil {
+		return nil
+	}
+	var m struct {
+		Software string `json:"software"`
+		Command  string `json:"command"`
+		CRC      string `json:"output_crc32c"`
+		Bytes    *int64 `json:"output_bytes"`
+	}
+	if json.Unmarshal(b, &m) != nil || m.Software != Marker || (m.Command != "bleach" && m.Command != "simulate") {
+		// Not ipcf's, or metadata of what is never an input (a result,
+		// maps, a picture): left beside a file put at its path since.
+		return nil
+	}
+	if err := CheckSeal(b); err != nil {
+		return fmt.Errorf("%w: %s: %w: its file %s is not taken for what ipcf wrote; remove %s to read the file as it is", ErrWrittenChanged, side, err, path, filepath.Base(side))
+	}
+	if m.CRC == "" || m.Bytes == nil {
+		return nil
+	}
+	if _, ok := Describes(path); !ok {
+		return fmt.Errorf("%s: its size or CRC-32C is not what %s records (output_bytes %d, output_crc32c %s): %w; compute it again, or remove %s to read the file as it is",
+			path, filepath.Base(side), *m.Bytes, m.CRC, ErrWrittenChanged, filepath.Base(side))
+	}
+	return nil
 }

@@ -444,3 +444,24 @@ def test_fit_result_refuses_edited_offsets(tmp_path):
     (tmp_path / 'g.npy.json').write_text(json.dumps(meta))
     with pytest.raises(ipcf.IpcfIOError, match='offsets and offsets_uv name different offsets'):
         ipcf.fit_result(res, 'pcf1d', waist=2)
+
+
+def test_pcf_file_checks_an_input_ipcf_wrote(tmp_path):
+    """A stack the CLI bleached, damaged since (one bit), is refused by
+    pcf_file (IpcfIOError naming its sidecar's record) as by the CLI; without
+    its sidecar it is read as it is."""
+    data = ipcf.simulate(frames=512, size=10, seed=2)
+    numpy.save(tmp_path / 'in.npy', data)
+    b = str(tmp_path / 'b.npy')
+    proc = subprocess.run([_cli(), 'bleach', str(tmp_path / 'in.npy'), '-o', b, '--filtersize', '16', '--quiet'],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    ipcf.pcf_file(b, tmp_path / 'r.npy', radius=1, npoints=4, nbins=4)
+    raw = bytearray(open(b, 'rb').read())
+    raw[-50] ^= 0x10
+    open(b, 'wb').write(raw)
+    with pytest.raises(ipcf.IpcfIOError, match='changed or damaged since ipcf wrote it.*remove b.npy.json'):
+        ipcf.pcf_file(b, tmp_path / 'r2.npy', radius=1, npoints=4, nbins=4)
+    assert not (tmp_path / 'r2.npy').exists()
+    os.remove(b + '.json')
+    ipcf.pcf_file(b, tmp_path / 'r2.npy', radius=1, npoints=4, nbins=4)
