@@ -637,6 +637,25 @@ def test_readonly_memmap_out_is_refused_not_a_crash(tmp_path, call):
     assert 'alive (4, 2)' in out and err == '', err
 
 
+def _truncated_call_is_an_error(setup, call):
+    """Run setup, then call (which reads a memory-mapped array whose file
+    was truncated) in a child interpreter: an IpcfIOError naming the
+    truncated mapping, and the interpreter alive after it."""
+    code = textwrap.dedent(setup) + textwrap.dedent(f'''
+        try:
+            {call}
+            print('no error')
+        except ipcf.IpcfError as exc:
+            print(type(exc).__name__, exc)
+        print('alive', ipcf.circle(3, 4).shape)
+    ''')
+    rc, out, err = isolated(code)
+    assert rc == 0, (rc, out, err)
+    assert 'IpcfIOError' in out and 'memory-mapped file truncated' in out, (out, err)
+    assert 'goroutine' not in out and 'panic' not in out, out
+    assert 'alive (4, 2)' in out and err == '', err
+
+
 @pytest.mark.parametrize('call', [
     'ipcf.pcf(mm, radius=2, npoints=4, threads=1)',
     'ipcf.acf(mm, threads=1)',
@@ -655,18 +674,8 @@ def test_truncated_memmap_input_is_an_error_not_a_crash(tmp_path, call):
         numpy.save(path, numpy.random.default_rng(1).poisson(50, (1024, 16, 16)).astype(numpy.uint16))
         mm = numpy.load(path, mmap_mode='r')
         os.truncate(path, 4096)
-        try:
-            {call}
-            print('no error')
-        except ipcf.IpcfError as exc:
-            print(type(exc).__name__, exc)
-        print('alive', ipcf.circle(3, 4).shape)
     '''
-    rc, out, err = isolated(code)
-    assert rc == 0, (rc, out, err)
-    assert 'IpcfIOError' in out and 'memory-mapped file truncated' in out, (out, err)
-    assert 'goroutine' not in out and 'panic' not in out, out
-    assert 'alive (4, 2)' in out and err == '', err
+    _truncated_call_is_an_error(code, call)
 
 
 @pytest.mark.parametrize('call', [
@@ -696,18 +705,8 @@ def test_truncated_memmap_of_other_arrays(tmp_path, call):
         g = ipcf.pcf(d, radius=2, npoints=8, nbins=8, threads=1)
         s = ipcf.pcf_errors(d, radius=2, npoints=8, nbins=8, threads=1)
         dl, uv = ipcf.delays(d, radius=2, npoints=8, nbins=8), ipcf.offsets('circle', 2, 8)
-        try:
-            {call}
-            print('no error')
-        except ipcf.IpcfError as exc:
-            print(type(exc).__name__, exc)
-        print('alive', ipcf.circle(3, 4).shape)
     '''
-    rc, out, err = isolated(code)
-    assert rc == 0, (rc, out, err)
-    assert 'IpcfIOError' in out and 'memory-mapped file truncated' in out, (out, err)
-    assert 'goroutine' not in out and 'panic' not in out, out
-    assert 'alive (4, 2)' in out and err == '', err
+    _truncated_call_is_an_error(code, call)
 
 
 def test_errors_pickle_and_reload():
