@@ -1,6 +1,7 @@
 package bleach
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -129,4 +130,40 @@ func BenchmarkCheckCounts(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(T*H*W), "ns/sample")
+}
+
+// TestFilterSizeOne pins the definition's value where it is not a number:
+// with filtersize 1 the filter is the series itself, so every sample is
+// the rounded mean, except a 0 count, where sqrt(|mean/0|)*0 is NaN and
+// the output is 0 (numpy's conversion of the reference's NaN to uint16,
+// and the tutorial's Cython cast, on x86-64). The block kernel (Stack)
+// gives the same as Correct.
+func TestFilterSizeOne(t *testing.T) {
+	in := []float64{34, 46, 0, 43, 32, 24, 26, 28} // mean 29.125
+	want := []float64{29, 0, 29, 29, 29, 29}
+	got := Correct(append([]float64(nil), in...), nil, 1, Real, 0, 65535)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("Correct: got %v, want %v", got, want)
+		}
+	}
+	data, err := array.Contiguous(array.Uint16, []int{len(in), 1, 1}, make([]byte, 2*len(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range in {
+		data.Set(v, i, 0, 0)
+	}
+	out, err := array.Contiguous(array.Uint16, []int{len(want), 1, 1}, make([]byte, 2*len(want)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Stack(context.Background(), out, data, 1, Real, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range want {
+		if g := out.At(i, 0, 0); g != w {
+			t.Fatalf("Stack: sample %d is %v, want %v", i, g, w)
+		}
+	}
 }
