@@ -3,6 +3,7 @@ package ooc
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -361,5 +362,68 @@ func TestZarrUserFileAddedDuringRun(t *testing.T) {
 	}
 	if !NewZarrOutput(out).Verify("8") {
 		t.Error("the run after the file was moved out did not publish its result")
+	}
+}
+
+// TestRemoveOldZarrKilledAnywhere: the earlier Zarr result set aside at
+// publication is removed so that a kill after any number of its removals
+// leaves a folder still taken for ipcf's (ZarrForeign), which the next
+// run removes. Removed in directory order, .zattrs and .zarray could go
+// before the chunks, and every later run refused the folder. Plain and
+// OME-Zarr (a group, nested chunk keys).
+func TestRemoveOldZarrKilledAnywhere(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 128, 17, 19)
+	o := pcf.Options{Radius: 2, Npoints: 4, Nbins: 6}
+	g, _ := pcf.Plan([]int{128, 17, 19}, o)
+	meta := func(uint32, uint32) map[string]any { return testMeta(g, 0.25, 0.002) }
+	for _, out := range []Output{NewZarrOutput(filepath.Join(dir, "r.zarr")), NewOMEZarrOutput(filepath.Join(dir, "r.ome.zarr"))} {
+		src, err := source.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Run(context.Background(), src, out, Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{5, 6}, Key: "k", Meta: meta})
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := out.Path()
+		order, err := zarrRemovalOrder(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chunks := 0
+		for _, p := range order {
+			if b := filepath.Base(p); b != ".zattrs" && b != ".zarray" && b != ".zgroup" {
+				if st, err := os.Stat(p); err == nil && !st.IsDir() {
+					chunks++
+				}
+			}
+		}
+		if chunks < 2 {
+			t.Fatalf("%s: %d chunks, want several", res, chunks)
+		}
+		for k := 0; k <= len(order); k++ {
+			old := filepath.Join(dir, fmt.Sprintf(".old%d", k))
+			if err := os.CopyFS(old, os.DirFS(res)); err != nil {
+				t.Fatal(err)
+			}
+			// Killed after the first k removals.
+			for _, p := range order[:k] {
+				rel, _ := filepath.Rel(res, p)
+				if err := os.Remove(filepath.Join(old, rel)); err != nil {
+					t.Fatalf("%s, removal %d: %v", res, k, err)
+				}
+			}
+			if f := ZarrForeign(old); f != "" {
+				t.Fatalf("%s killed after %d of %d removals: %s taken for a file ipcf did not write", res, k, len(order), f)
+			}
+			if err := RemoveOldZarr(old); err != nil {
+				t.Fatalf("%s killed after %d removals: %v", res, k, err)
+			}
+			if _, err := os.Lstat(old); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("%s killed after %d removals: the rerun left it: %v", res, k, err)
+			}
+		}
 	}
 }
