@@ -16,6 +16,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -546,7 +548,7 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	quiet, cpuprofile, out := &pf.quiet, &pf.cpuprofile, &spec.Output
 	if *cpuprofile != "" {
 		job := []string{spec.Input.Path, spec.Mask, spec.Input2, spec.Output, ooc.SidecarName(spec.Output), ooc.ErrorsName(spec.Output)}
-		f, err := openProfile(*cpuprofile, job)
+		f, err := openProfile(*cpuprofile, job, []string{spec.Output, ooc.ErrorsName(spec.Output)})
 		if err != nil {
 			return err
 		}
@@ -1023,11 +1025,14 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 // openProfile opens the CPU profile file path: a new file, or one an
-// earlier run wrote (a regular file starting as gzip does, as a Go
-// profile does), never a link or one of the job's files (avoid: its
-// inputs, the output, its sidecar and error bars), which a typo would
-// otherwise have emptied before anything was checked.
-func openProfile(path string, avoid []string) (*os.File, error) {
+// earlier run wrote (a Go profile: isGoProfile), never a link or one of
+// the job's files (avoid: its inputs, the output, its sidecar and error
+// bars; and the hidden files beside each of outs, ".OUT..." in its
+// folder: the partial output, the lock, the earlier result set aside),
+// which a typo would otherwise have emptied before anything was checked.
+// A profile opened at the partial output's path was renamed with it into
+// the result, and the profile written at exit replaced the result.
+func openProfile(path string, avoid, outs []string) (*os.File, error) {
 	refuse := func(why string) (*os.File, error) {
 		return nil, fmt.Errorf("--cpuprofile %s: %s: not writing the profile over it (give a new path)", path, why)
 	}
@@ -1041,6 +1046,15 @@ func openProfile(path string, avoid []string) (*os.File, error) {
 		ast, aerr := os.Stat(a)
 		if aa == abs || (err == nil && aerr == nil && os.SameFile(st, ast)) {
 			return refuse("it is a file of this job")
+		}
+	}
+	dirSt, derr := os.Stat(filepath.Dir(abs))
+	for _, o := range outs {
+		oa, _ := filepath.Abs(strings.TrimRight(o, "/"))
+		odSt, oerr := os.Stat(filepath.Dir(oa))
+		sameDir := filepath.Dir(oa) == filepath.Dir(abs) || (derr == nil && oerr == nil && os.SameFile(dirSt, odSt))
+		if sameDir && strings.HasPrefix(filepath.Base(abs), "."+filepath.Base(oa)) {
+			return refuse("it is a hidden file of this job's output " + o)
 		}
 	}
 	if errors.Is(err, os.ErrNotExist) {
@@ -1060,14 +1074,35 @@ func openProfile(path string, avoid []string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
-	var magic [2]byte
-	if n, _ := f.ReadAt(magic[:], 0); n != 2 || magic != [2]byte{0x1f, 0x8b} {
+	if !isGoProfile(f) {
 		f.Close()
-		return refuse("it exists and is not a profile (gzip)")
+		return refuse("it exists and is not a Go profile (gzip as Go writes it)")
 	}
 	if err := f.Truncate(0); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("--cpuprofile: %w", err)
 	}
 	return f, nil
+}
+
+// goProfileHeader is the gzip header Go's runtime/pprof writes (compress/gzip
+// at BestSpeed: no name, no time, XFL 4, OS unknown). gzip(1) and tar
+// write the OS (3 on Unix) and usually a time or a name.
+var goProfileHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 0xff}
+
+// isGoProfile reports whether f holds what an earlier --cpuprofile
+// wrote: Go's gzip header and a whole gzip stream (its checksum right).
+// Any gzip file passed before, and a user's archive was replaced.
+func isGoProfile(f *os.File) bool {
+	head := make([]byte, len(goProfileHeader))
+	if n, _ := f.ReadAt(head, 0); n != len(head) || !bytes.Equal(head, goProfileHeader) {
+		return false
+	}
+	zr, err := gzip.NewReader(io.NewSectionReader(f, 0, 1<<62))
+	if err != nil {
+		return false
+	}
+	zr.Multistream(false)
+	n, err := io.Copy(io.Discard, io.LimitReader(zr, 256<<20))
+	return err == nil && n > 0 && n < 256<<20
 }

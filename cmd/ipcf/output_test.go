@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	bin "encoding/binary"
 	"encoding/json"
 	"errors"
@@ -20,7 +21,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/source"
 )
 
@@ -931,10 +934,23 @@ func TestCPUProfileNeverReplaces(t *testing.T) {
 	if err := os.Symlink(filepath.Join(r.dir, "nowhere"), link); err != nil {
 		t.Fatal(err)
 	}
+	// A user's gzip archive, as gzip(1) writes it (OS Unix, a time).
+	archive := filepath.Join(r.dir, "backup.tar.gz")
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.OS, zw.ModTime = 3, time.Unix(1.7e9, 0)
+	zw.Write([]byte("precious"))
+	zw.Close()
+	if err := os.WriteFile(archive, zb.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	x := filepath.Join(r.dir, "x.npy")
-	for _, p := range []string{r.in, res, user, link, x} {
+	// The output's hidden files: its partial output (also the error
+	// bars'), its lock; a profile opened there went into the result.
+	hidden := []string{ooc.PartialName(x), ooc.PartialName(ooc.ErrorsName(x)), job.LockName(x)}
+	for _, p := range append([]string{r.in, res, user, link, x, archive}, hidden...) {
 		before, _ := os.ReadFile(p)
-		code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", x, "--cpuprofile", p}, r.common...)...)
+		code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", x, "--errors", "blocking", "--cpuprofile", p}, r.common...)...)
 		if code != 1 || !strings.Contains(msg, "--cpuprofile") {
 			t.Errorf("--cpuprofile %s: exit %d, %q; want 1 naming the option", p, code, msg)
 		}
