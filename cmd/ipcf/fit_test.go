@@ -700,6 +700,16 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 	data, _ := os.ReadFile(p("b.npy"))
 	side, _ := os.ReadFile(p("b.npy.json"))
 	other, _ := os.ReadFile(p("in.npy.json"))
+	// c.npy (the same bytes as b.npy) replaced by a rerun with another
+	// filter size: its sidecar records the file it replaced too, as a
+	// kill between the rerun's renames leaves it beside that file.
+	if code, msg := ipcf(t, "bleach", p("in.npy"), "-o", p("c.npy"), "--filtersize", "16", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	rerun, _ := os.ReadFile(p("c.npy.json"))
+	if !bytes.Contains(rerun, []byte("previous_output_crc32c")) {
+		t.Fatalf("the rerun's sidecar records no previous file: %s", rerun)
+	}
 	flipped := bytes.Clone(data)
 	flipped[len(flipped)-100] ^= 0x40
 	for _, c := range []struct {
@@ -710,6 +720,7 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 		{"one bit flipped", flipped, side, "changed or damaged since ipcf wrote it"},
 		{"the sidecar edited", data, bytes.Replace(side, []byte(`"bleach_filtersize": 32`), []byte(`"bleach_filtersize": 33`), 1), "metadata changed since ipcf wrote it"},
 		{"another file's sidecar", data, other, "changed or damaged since ipcf wrote it"},
+		{"the earlier file under a rerun's sidecar", data, rerun, "changed or damaged since ipcf wrote it"},
 	} {
 		if c.name == "the sidecar edited" && bytes.Equal(c.side, side) {
 			t.Fatalf("%s: the edit did not apply", c.name)

@@ -199,9 +199,14 @@ func CheckWritten(path string) error {
 	if m.CRC == "" || m.Bytes == nil {
 		return nil
 	}
-	if _, ok := Describes(path); !ok {
-		return fmt.Errorf("%s: its size or CRC-32C is not what %s records (output_bytes %d, output_crc32c %s): %w; compute it again, or remove %s to read the file as it is",
-			path, filepath.Base(side), *m.Bytes, m.CRC, ErrWrittenChanged, filepath.Base(side))
+	// The file the sidecar describes now, not the one it replaced
+	// (previous_output_crc32c, which Describes accepts for a rerun that
+	// replaces it): a kill between a rerun's two renames (bleach with
+	// another filter size) left the earlier stack under the new sidecar.
+	crc, n, err := fileCRC(path)
+	if err != nil || n != *m.Bytes || fmt.Sprintf("%08x", crc) != m.CRC {
+		return fmt.Errorf("%s: its size or CRC-32C is not what %s records (output_bytes %d, output_crc32c %s): %w; compute it again (a %s run killed while it replaced the file leaves the earlier file under the new metadata: run it again), or remove %s to read the file as it is",
+			path, filepath.Base(side), *m.Bytes, m.CRC, ErrWrittenChanged, m.Command, filepath.Base(side))
 	}
 	return nil
 }
