@@ -137,7 +137,12 @@
 // Ginf from the mean of the last quarter of the curve; a flow speed off
 // zero, where its derivative vanishes. The Fitter then sets G0 (and Ginf)
 // by linear least squares, the model being linear in them. A joint fit
-// starts from the median of its curves' guesses.
+// starts from the median of its curves' guesses. A model with a velocity
+// (CCF2D, ITIRFCS with Flow) is fitted again from the fit's velocity
+// mirrored (negated, and across each axis) and from the four directions
+// of the axes at its speed, and the best fit is kept: from no flow, two
+// offsets against the flow led to its mirror image, status Converged.
+// That costs about five times the single fit.
 //
 // # Performance
 //

@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -573,6 +574,35 @@ func TestSlowDiffusionUnbracketed(t *testing.T) {
 		okD := math.Abs(d-c.D) <= 1e-4*c.D || (c.D == 0 && d == 0)
 		if math.Abs(dc-0.05) > 1e-4*0.05 || !okD || r.Status == Failed || r.Status == MaxIter {
 			t.Errorf("d=%g D=%g: fitted DC=%g D=%g, status %v, chi-square %g", c.d, c.D, dc, d, r.Status, r.ChiSq)
+		}
+	}
+}
+
+// TestFlowAgainstTwoOffsets: a flow against both of two offsets in two
+// directions (the fewest a joint fit of the velocity takes) is found, not
+// its mirror image: from the first start (no flow) the fit converged to
+// about the negated velocity with chi-square 1e-6 of the curves' sum of
+// squares, where the truth fits exactly (velocityStarts). A grid of
+// velocities and offsets, CCF2D and ITIRFCS.
+func TestFlowAgainstTwoOffsets(t *testing.T) {
+	tau := logDelays(4096, 36)
+	for _, c := range []struct {
+		m    OffsetModel
+		offs []Vec
+	}{
+		{CCF2D{W: 2}, []Vec{{3, 0}, {0, 3}}},
+		{CCF2D{W: 2}, []Vec{{2, 2}, {-2, 2}}},
+		{ITIRFCS{A: 1, W: 2, Flow: true}, []Vec{{0, 0}, {1, 0}, {0, 1}}},
+	} {
+		for _, d := range []float64{0.1, 0.5} {
+			for _, vx := range []float64{-0.3, -0.1, 0.2} {
+				for _, vy := range []float64{-0.4, -0.2, 0.1} {
+					p := []float64{0.02, d, vx, vy}
+					ms, ys := jointCurves(c.m, p, tau, c.offs)
+					r := NewFitter(DefaultOptions(c.m)).FitJoint(ms, tau, ys, nil)
+					checkParams(t, fmt.Sprintf("%T at %v, D %g, v (%g, %g)", c.m, c.offs, d, vx, vy), r, p, 1e-5)
+				}
+			}
 		}
 	}
 }

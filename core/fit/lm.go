@@ -175,7 +175,10 @@ type Fitter struct {
 	gbuf, col []float64 // joint guesses
 	sm        []float64 // the curves averaged over 5 points (retry)
 	dscale    float64   // not 0: the start's D is the guess's times it (spreadStarts)
-	probe     bool      // run returns the start's chi-square only (spreadStarts)
+	vstart    Vec       // the start's velocity (vx, vy) when vset (velocityStarts)
+	vset      bool
+	vstarts   [3 + velocityDirs]Vec
+	probe     bool // run returns the start's chi-square only (spreadStarts)
 	pf, pg    [MaxParams]float64
 	gy        []float64 // not nil: the values the models' guesses read (retry)
 	sc        float64   // the scale run divided the points by (scale)
@@ -267,6 +270,80 @@ func (ft *Fitter) retry(r *Result) {
 		ft.smoothedStart(r)
 	}
 	ft.spreadStarts(r)
+	ft.velocityStarts(r)
+}
+
+// velocityStarts fits a model with a velocity (parameters 2 and 3 are vx
+// and vy: CCF2D, ITIRFCS with Flow) again from other velocities and keeps
+// the best fit: the fit's velocity mirrored (negated, and across each
+// axis) and the four directions of the axes at its speed (or, at rest, the speed at
+// which the curves' peaks would be reached). The first start has no flow,
+// and from there the fit can slide into the basin of a mirror image:
+// noise-free CCFs at offsets (3, 0) and (0, 3) of a flow against both,
+// v = (-0.20, -0.23), converged (status 0) to v = (0.33, 0.27) with
+// chi-square 3.5e-8 where the truth fits to 4e-20; in 24 of 81 flows of
+// a grid (an adversarial fit campaign).
+func (ft *Fitter) velocityStarts(r *Result) {
+	np := r.NParams
+	if np < 4 || len(ft.segs) == 0 {
+		return
+	}
+	if names := ft.segs[0].m.ParamNames(); len(names) < 4 || names[2] != "vx" || names[3] != "vy" {
+		return
+	}
+	ft.unscale()
+	ss := ft.sumSquares()
+	v := Vec{r.Params[2], r.Params[3]}
+	speed := math.Hypot(v.X, v.Y)
+	starts := ft.vstarts[:0]
+	if r.Status != Failed && finite(speed) && speed > 0 {
+		starts = append(starts, Vec{-v.X, -v.Y}, Vec{v.X, -v.Y}, Vec{-v.X, v.Y})
+	} else {
+		speed = ft.peakSpeed()
+	}
+	if !(speed > 0) || !finite(speed) {
+		return
+	}
+	for k := 0; k < velocityDirs; k++ {
+		a := float64(k) * 2 * math.Pi / float64(velocityDirs)
+		starts = append(starts, Vec{speed * math.Cos(a), speed * math.Sin(a)})
+	}
+	ft.vset = true
+	for _, st := range starts {
+		ft.vstart = st
+		r2 := Result{NParams: np}
+		ft.run(&r2)
+		ft.unscale()
+		if better(&r2, r, ss) {
+			*r = r2
+		}
+	}
+	ft.vset = false
+}
+
+const velocityDirs = 4
+
+// peakSpeed is a velocity scale from the curves: the median over the
+// curves at an offset R of |R| over the delay of the curve's peak.
+func (ft *Fitter) peakSpeed() float64 {
+	c := ft.col[:0]
+	for _, s := range ft.segs {
+		om, ok := s.m.(interface{ Displacement() Vec })
+		if !ok || s.hi-s.lo < 1 {
+			continue
+		}
+		r := om.Displacement()
+		d := math.Hypot(r.X, r.Y)
+		if tp := peakDelay(ft.tau[s.lo:s.hi], ft.y[s.lo:s.hi]); d > 0 && tp > 0 && finite(tp) {
+			c = append(c, d/tp)
+		}
+	}
+	if len(c) == 0 {
+		return 0
+	}
+	slices.Sort(c)
+	ft.col = c
+	return c[len(c)/2]
 }
 
 // unscale undoes run's scaling of the points (ft.sc), so that the next
@@ -569,6 +646,9 @@ func (ft *Fitter) guess(np int, p []float64) {
 	}
 	if ft.dscale != 0 {
 		p[1] *= ft.dscale // spreadStarts
+	}
+	if ft.vset {
+		p[2], p[3] = ft.vstart.X, ft.vstart.Y // velocityStarts
 	}
 }
 

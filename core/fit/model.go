@@ -337,6 +337,7 @@ func (m CCF2D) off() bool            { return m.Offset && !m.Delta }
 func (m CCF2D) NumParams() int       { return 4 + b2i(m.off()) }
 func (m CCF2D) ParamNames() []string { return namesCCF[b2i(m.off())] }
 func (m CCF2D) At(r Vec) Model       { m.R = r; return m }
+func (m CCF2D) Displacement() Vec    { return m.R }
 
 func (m CCF2D) Check() error {
 	if err := positive("CCF2D.W", m.W); err != nil {
@@ -460,6 +461,7 @@ type ITIRFCS struct {
 func (m ITIRFCS) NumParams() int       { return 2 + 2*b2i(m.Flow) + b2i(m.Offset) }
 func (m ITIRFCS) ParamNames() []string { return namesVel[b2i(m.Flow)+2*b2i(m.Offset)] }
 func (m ITIRFCS) At(r Vec) Model       { m.R = r; return m }
+func (m ITIRFCS) Displacement() Vec    { return m.R }
 
 func (m ITIRFCS) Check() error {
 	if err := positive("ITIRFCS.A", m.A); err != nil {
