@@ -434,6 +434,13 @@ func TestPlotMaps(t *testing.T) {
 				b[len(b)-len(data)+i] = 3
 			}
 		}
+		if n == "maps.npy" {
+			// tauD (column 2) of pixel (1, 0) at offset 0 infinite, as
+			// of a fit on its bound D = 0.
+			shape, data := npyLEBytes(t, filepath.Join(dir, n))
+			at := len(b) - len(data) + 4*((1*shape[1]*shape[2])*shape[3]+2)
+			byteorder.NativeEndian.PutUint32(b[at:], math.Float32bits(float32(math.Inf(1))))
+		}
 		os.WriteFile(filepath.Join(fdir, n), b, 0o644)
 	}
 	// The metadata record the edited status map, as a fit that failed
@@ -448,6 +455,10 @@ func TestPlotMaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	sm["companions"].(map[string]any)["status"].(map[string]any)["crc32c"] = fmt.Sprintf("%08x", crc)
+	if crc, _, err = ooc.FileCRC(filepath.Join(fdir, "maps.npy")); err != nil {
+		t.Fatal(err)
+	}
+	sm["output_crc32c"] = fmt.Sprintf("%08x", crc)
 	if err := os.WriteFile(side, sealed(t, sm), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -466,6 +477,35 @@ func TestPlotMaps(t *testing.T) {
 	after := grey(png("dfailed.png", filepath.Join(fdir, "maps.npy")))
 	if after < before+1000 {
 		t.Errorf("failed fits: %d grey pixels, %d before: want a grey row", after, before)
+	}
+	// The picture's metadata count the grey pixels by cause, as its
+	// title does: an infinite tauD was drawn grey and counted as nothing.
+	greyOf := func(name string) map[string]int {
+		t.Helper()
+		var m struct {
+			Grey map[string]int `json:"grey_pixels"`
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, name+".json")); err != nil || json.Unmarshal(b, &m) != nil {
+			t.Fatalf("%s.json: %v", name, err)
+		}
+		return m.Grey
+	}
+	shape, _ := npyLEBytes(t, filepath.Join(fdir, "maps.status.npy"))
+	if g := greyOf("dfailed.png"); g["failed"] != shape[1] || g["infinite"] != 0 || g["not_a_number"] != 0 {
+		t.Errorf("dfailed.png: grey %v, want %d failed", g, shape[1])
+	}
+	png("tauD.png", filepath.Join(fdir, "maps.npy"), "--param", "tauD")
+	// The infinite tauD at offset 0 of the pixels that did not fail (row
+	// 0 failed): the one set above, and any fit on its bound D = 0.
+	ms, md := npyLEBytes(t, filepath.Join(fdir, "maps.npy"))
+	inf := 0
+	for px := ms[1]; px < ms[0]*ms[1]; px++ {
+		if math.IsInf(float64(math.Float32frombits(byteorder.LittleEndian.Uint32(md[4*(px*ms[2]*ms[3]+2):]))), 0) {
+			inf++
+		}
+	}
+	if g := greyOf("tauD.png"); g["failed"] != shape[1] || g["infinite"] != inf || inf < 1 {
+		t.Errorf("tauD.png: grey %v, want %d failed and %d infinite", g, shape[1], inf)
 	}
 	// Mistakes: exit 2 with a message, no picture.
 	bad := filepath.Join(dir, "bad.png")

@@ -62,7 +62,9 @@ parameter of the maps, or chisq, status) at --offset K (maps with an offset
 axis), with a colour bar labelled with its unit: velocity components (vx,
 vy) and Ginf on a diverging scale symmetric about 0, the flow angle on a
 cyclic one, the others (D, speed, tauD, ...) on a sequential one (viridis)
-over their 1st to 99th percentile; failed fits and NaN grey; status draws
+over their 1st to 99th percentile; failed fits, infinite values (tauD at
+D = 0) and NaN grey, counted by cause in the title and in FIG.png.json
+(grey_pixels); status draws
 the four categories with their counts. A --param the maps lack exits with
 status 2 and the list of their parameters.`},
 	"devices": {"ipcf devices", "Lists the CUDA GPUs ipcf can use, or why none is usable (jobs then run on the CPU)."},

@@ -39,6 +39,8 @@ type picture struct {
 	// ctx is the command's: a signal while the picture is drawn stops it
 	// before anything is written (savePanels).
 	ctx context.Context
+	// meta, if not nil, adds to the picture's metadata (FIG.png.json).
+	meta map[string]any
 }
 
 // maxPicture is the largest picture side in pixels (16384^2 RGBA: 1 GiB).
@@ -128,7 +130,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := plainCheck("plot", *out, inputs...); err != nil {
 		return err
 	}
-	pic := picture{*out, args, ctx}
+	pic := picture{path: *out, args: args, ctx: ctx}
 	size := func(w, h int) (vg.Length, vg.Length) {
 		if *width > 0 {
 			w = *width
@@ -990,7 +992,11 @@ func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
 		return fmt.Errorf("plot: %w", err)
 	}
-	return writeOwnedBytes("plot", pic.path, b.Bytes(), map[string]any{"format": "png", "arguments": pic.args})
+	meta := map[string]any{"format": "png", "arguments": pic.args}
+	for k, v := range pic.meta {
+		meta[k] = v
+	}
+	return writeOwnedBytes("plot", pic.path, b.Bytes(), meta)
 }
 
 // drawPanel draws a panel in c: its plot, narrowed or shortened to its

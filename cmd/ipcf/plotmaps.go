@@ -499,6 +499,9 @@ func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bo
 	img := mat.NewDense(d.h, d.w, nil)
 	unit, desc := "", ""
 	scale := mapsScaleOf(name)
+	// Grey: failed fits, and values that are not finite (tauD = +Inf of a
+	// fit at D = 0, on its bound); counted apart in the title.
+	var failed, infinite, nan int
 	for y := 0; y < d.h; y++ {
 		for x := 0; x < d.w; x++ {
 			f := (y*d.w+x)*d.k + offset
@@ -517,11 +520,15 @@ func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bo
 			default:
 				v = d.params[f*d.p+j]
 			}
-			if name != "status" && d.status != nil && d.status[f] == 3 {
+			switch {
+			case name != "status" && d.status != nil && d.status[f] == 3:
 				v = math.NaN() // a failed fit: grey
-			}
-			if math.IsInf(v, 0) {
+				failed++
+			case math.IsInf(v, 0):
 				v = math.NaN()
+				infinite++
+			case math.IsNaN(v):
+				nan++
 			}
 			img.Set(y, x, v)
 		}
@@ -611,15 +618,19 @@ func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bo
 	case m.OffsetAxis:
 		title += fmt.Sprintf("\noffset %d of %d", offset, d.k)
 	}
-	failed := 0
-	for k := offset; d.status != nil && k < len(d.status); k += d.k {
-		if d.status[k] == 3 {
-			failed++
+	var grey []string
+	for _, g := range []struct {
+		n    int
+		what string
+	}{{failed, "failed fit(s)"}, {infinite, "infinite"}, {nan, "not a number"}} {
+		if g.n > 0 {
+			grey = append(grey, fmt.Sprintf("%d %s", g.n, g.what))
 		}
 	}
-	if name != "status" && failed > 0 {
-		title += fmt.Sprintf("\ngrey: %d failed fit(s)", failed)
+	if len(grey) > 0 {
+		title += "\ngrey: " + strings.Join(grey, ", ")
 	}
+	out.meta = map[string]any{"grey_pixels": map[string]int{"failed": failed, "infinite": infinite, "not_a_number": nan}}
 	p.Title.Text = title
 	p.X.Label.Text, p.Y.Label.Text = xl, yl
 	addRaster(p, img, ext, cm)
