@@ -43,7 +43,8 @@ Models (W: the PSF waist, 1/e^2 radius; q = 4 D tau + W^2):
   ccf2d  G = G0 W^2/q exp(-|R - v tau|^2/q) [+ Ginf] (a delta result: the
          delta-CCF), the offsets of a pixel fitted jointly: D, vx, vy
   itir   imaging FCS: square camera pixels of side 1 pixel (Sankaran 2009);
-         with --flow an ACF alone gives |vx| and |vy| only: use --joint
+         with --flow an ACF alone barely tells the velocity (about vx^2 + vy^2
+         only), so its fits mostly fail: use --joint over offsets
 Every curve is fitted but its first and last points; pcf1d clips negative points.
 The models describe unsmoothed curves: a result smoothed (by default, pcf's
 smoothing is 0.7) gives biased parameters, and fit warns (stderr, and

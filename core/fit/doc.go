@@ -67,7 +67,8 @@
 // column across R vanishes: a single-curve fit then gives Failed, unless
 // a bound fixes that component); the curves of a pixel's offsets fitted together (FitJoint,
 // FitAll with Joint) give the direction and speed. The same holds for an
-// ITIRFCS ACF with flow, which sees vx^2 and vy^2 only.
+// ITIRFCS ACF with flow, which sees little more than vx^2 + vy^2 (its
+// Jacobian nearly singular: such fits mostly end Failed).
 //
 // # ICSx64
 //
