@@ -334,7 +334,7 @@ func patternChars(p string) bool { return strings.ContainsAny(p, "*?[\\") }
 // MatchesPattern reports whether input is a pattern (IsPattern) that a
 // file at path, existing or not, would match: a later Open of input would
 // read that file as a frame (an output written there would join the
-// series). As filepath.Glob reads a pattern, the folders its folder part
+// series). As Glob (filepath.Glob) reads a pattern, the folders its folder part
 // matches (through links, relative to the working folder) are compared
 // with path's folder by identity, and path's name with its last part;
 // hidden files match as in openGlob.
@@ -355,7 +355,7 @@ func MatchesPattern(input, path string) bool {
 	}
 	dirs := []string{filepath.Dir(input)}
 	if patternChars(dirs[0]) {
-		if dirs, err = filepath.Glob(dirs[0]); err != nil {
+		if dirs, err = Glob(dirs[0]); err != nil {
 			return false
 		}
 	}
@@ -416,9 +416,11 @@ func open(path string, ch int) (Source, error) {
 // (naturalCompare), as a series
 // (channel ch selected, 0-based; -1: none).
 func openGlob(pattern string, ch int) (Source, error) {
-	files, err := filepath.Glob(pattern)
-	if err != nil {
+	files, err := Glob(pattern)
+	if errors.Is(err, filepath.ErrBadPattern) {
 		return nil, fmt.Errorf("%w: %s does not exist, and is no valid pattern: %v", ErrFormat, pattern, err)
+	} else if err != nil {
+		return nil, fmt.Errorf("%s: %w", pattern, err)
 	}
 	// Hidden files (.thumb.tif, macOS's ._frame.tif) are not frames, as a
 	// shell's * leaves them out; unless the pattern names them.
