@@ -15,6 +15,7 @@ import (
 	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
+	"github.com/ipcf/ipcf/internal/asuser"
 )
 
 // fitRig is a small simulation (the default channel data, 1024 frames of
@@ -739,4 +740,57 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 	if code, msg := ipcf(t, pcfArgs...); code != 0 {
 		t.Errorf("the file without its sidecar: %d %s", code, msg)
 	}
+}
+
+// TestUnreadableMetadataRefused: metadata that are there but cannot be
+// read (another user's, mode 600) are refused, not taken for absent:
+// a damaged stack that ipcf simulated was read with exit 0 as its
+// sidecar's record went unchecked, and plot drew a damaged result (a
+// permissions campaign). Run as nobody where the test runs as root.
+func TestUnreadableMetadataRefused(t *testing.T) {
+	check := func(t *testing.T, dir string) {
+		p := func(n string) string { return filepath.Join(dir, n) }
+		for _, c := range []struct{ args []string }{
+			{[]string{"pcf", p("s.npy"), "-o", p("out/r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}},
+			{[]string{"bleach", p("s.npy"), "-o", p("out/b.npy"), "--filtersize", "16", "--quiet"}},
+			{[]string{"plot", "--mean", p("s.npy"), "-o", p("out/m.png")}},
+			{[]string{"plot", p("r.npy"), "-o", p("out/r.png"), "--point", "0", "--bin", "0"}},
+		} {
+			code, msg := ipcf(t, c.args...)
+			if code != 1 || !strings.Contains(msg, "cannot be read") {
+				t.Errorf("%v: exit %d, %q; want 1, the metadata cannot be read", c.args[:2], code, msg)
+			}
+		}
+	}
+	if asuser.Child() {
+		wd, _ := os.Getwd()
+		check(t, wd)
+		return
+	}
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	if code, msg := ipcf(t, "simulate", "-o", p("s.npy"), "--frames", "256", "--size", "8", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "pcf", p("s.npy"), "-o", p("r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if err := os.Mkdir(p("out"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(p("out"), 0o777)
+	mode := os.FileMode(0o600) // root's: nobody cannot read it
+	if os.Getuid() != 0 {
+		mode = 0 // the user's own, unreadable
+	}
+	for _, n := range []string{"s.npy.json", "r.npy.json"} {
+		if err := os.Chmod(p(n), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if os.Getuid() != 0 {
+		check(t, dir)
+		return
+	}
+	asuser.Rerun(t, "TestUnreadableMetadataRefused", dir)
 }

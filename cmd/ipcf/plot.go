@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"image/color"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -267,8 +269,12 @@ func checkSeal(path string) error {
 		side = filepath.Join(path, ".zattrs")
 	}
 	b, err := npy.ReadRegular(side, maxJSON)
-	if err != nil {
-		return nil
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // a user's array without metadata: drawn as it is
+	} else if err != nil {
+		// There but unreadable (permissions): drawn without it, a result
+		// would not be checked against its recorded checksum.
+		return fmt.Errorf("%s: %w: the metadata of %s cannot be read (its delays, units and checksum); make them readable", side, err, path)
 	}
 	if err := ooc.CheckMeta(side, b); err != nil {
 		return err

@@ -179,8 +179,12 @@ func CheckWritten(path string) error {
 		return nil // a folder of frames, a pattern: read as they are
 	}
 	b, err := readOwn(side)
-	if err != nil {
-		return nil
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // gone since the Lstat
+	} else if err != nil {
+		// Unreadable (permissions): its record cannot be checked, and
+		// taking the file as a user's own would read a damaged one.
+		return fmt.Errorf("%w: the metadata beside %s cannot be read, so the file cannot be checked against their record; make them readable, or remove %s to read the file as it is", err, path, filepath.Base(side))
 	}
 	var m struct {
 		Software string `json:"software"`

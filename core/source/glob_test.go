@@ -1,15 +1,14 @@
 package source
 
 import (
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/ipcf/ipcf/internal/asuser"
 )
 
 // TestGlobAsFilepath: Glob matches what filepath.Glob matches, in the same
@@ -45,8 +44,9 @@ func TestGlobUnreadableFolder(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("folder permissions are POSIX modes here")
 	}
-	if d := os.Getenv("IPCF_GLOB_CHILD"); d != "" {
-		globUnreadable(t, d)
+	if asuser.Child() {
+		wd, _ := os.Getwd()
+		globUnreadable(t, wd)
 		return
 	}
 	dir := t.TempDir()
@@ -65,42 +65,11 @@ func TestGlobUnreadableFolder(t *testing.T) {
 		globUnreadable(t, dir)
 		return
 	}
-	// As root: the test binary again, as nobody, over a folder root owns
-	// with mode 700.
+	// As root: again as nobody, over a folder root owns with mode 700.
 	if err := os.Chmod(filepath.Join(dir, "Pos1"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for d := dir; d != "/" && d != "."; d = filepath.Dir(d) {
-		if strings.HasPrefix(d, os.TempDir()) && d != filepath.Clean(os.TempDir()) {
-			os.Chmod(d, 0o755)
-		}
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "source.test")
-	in, err := os.Open(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := os.OpenFile(bin, os.O_CREATE|os.O_WRONLY, 0o755)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = io.Copy(out, in)
-	in.Close()
-	if cerr := out.Close(); err != nil || cerr != nil {
-		t.Fatal(err, cerr)
-	}
-	cmd := exec.Command(bin, "-test.run=^TestGlobUnreadableFolder$", "-test.v")
-	cmd.Env = append(os.Environ(), "IPCF_GLOB_CHILD="+dir, "HOME="+dir)
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	b, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(b), "--- PASS: TestGlobUnreadableFolder") {
-		t.Fatalf("as nobody: %v\n%s", err, b)
-	}
+	asuser.Rerun(t, "TestGlobUnreadableFolder", dir)
 }
 
 func globUnreadable(t *testing.T, dir string) {
