@@ -451,6 +451,7 @@ class _Progress:
         self.last = 0
         self.total = 0
         self.tqdm = _tqdm()
+        self.interrupted = False
 
     def _open(self, total):
         kw = dict(desc=self.desc, leave=True, dynamic_ncols=True)
@@ -482,6 +483,12 @@ class _Progress:
                 sys.stderr.write(f'\r{self.desc} [{"#" * n}{"." * (width - n)}] {100 * done / total:3.0f}%{count}')
                 sys.stderr.flush()
             self.last = max(self.last, pos)
+        except KeyboardInterrupt:
+            # Ctrl+C during a quick call on the main thread is raised here,
+            # in the callback, where ctypes would swallow it (the call then
+            # failed as cancelled): cancel, and _call raises it.
+            self.interrupted = True
+            return 1
         except Exception:  # never let a display problem stop the computation
             pass
         return 0
@@ -710,6 +717,8 @@ def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick
             # A token whose call may still run (Ctrl+C before it started)
             # is unknown once destroyed: the library then refuses the call.
             _lib.ipcf_token_destroy(token.value)
+    if getattr(bar, 'interrupted', False):
+        raise KeyboardInterrupt
     if status:
         raise _error(status, message)
 
