@@ -717,7 +717,11 @@ def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick
             # A token whose call may still run (Ctrl+C before it started)
             # is unknown once destroyed: the library then refuses the call.
             _lib.ipcf_token_destroy(token.value)
-    if getattr(bar, 'interrupted', False):
+    if getattr(bar, 'interrupted', False) or (
+            status == _c.E_CANCELLED and token is None and isinstance(bar, _Progress)):
+        # Only our own bar cancels a call without a token, and only on
+        # Ctrl+C: raised as the bar's callback was entered, before its
+        # handler, ctypes swallowed it and the call ended cancelled.
         raise KeyboardInterrupt
     if status:
         raise _error(status, message)
