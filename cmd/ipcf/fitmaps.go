@@ -191,7 +191,7 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes 0700 folders
+	if err := os.Chmod(tmp, npy.CreateMode(0o777)); err != nil { // MkdirTemp makes 0700 folders
 		return fmt.Errorf("fit: writing %s: %w", out, err)
 	}
 	// The CRC-32C of every file but the group's .zattrs, which records

@@ -157,7 +157,7 @@ func (m *Mapped) Commit(before func() error) error {
 		err = m.Check() // changed since the checksum?
 	}
 	if err == nil {
-		err = m.tmp.Chmod(0o644) // CreateTemp makes 0600 files
+		err = m.tmp.Chmod(CreateMode(0o666)) // CreateTemp makes 0600 files
 	}
 	if err == nil && before != nil {
 		err = before()

@@ -341,7 +341,7 @@ func WriteAtomicThen(path string, fill func(w io.Writer) error, before func() er
 		err = tmp.Sync()
 	}
 	if err == nil {
-		err = tmp.Chmod(0o644) // CreateTemp makes 0600 files
+		err = tmp.Chmod(CreateMode(0o666)) // CreateTemp makes 0600 files
 	}
 	if err == nil && before != nil {
 		err = before()
