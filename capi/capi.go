@@ -908,6 +908,8 @@ func ipcfgo_pcf_errors(data *C.ipcf_carray, co *C.ipcf_cpcf_options, method, seg
 		if err != nil {
 			return err
 		}
+		// The device is checked, not used: the note says where this ran.
+		pcf.NoteCPU("error bars run on the CPU")
 		return pcf.ErrorBars(context.Background(), vo, vd, o, e)
 	}())
 }

@@ -122,3 +122,45 @@ func TestAutoDeviceFallbackSaysWhy(t *testing.T) {
 		t.Fatalf("auto with the emulated GPU: %v %q", err, msg)
 	}
 }
+
+// TestAutoDeviceTightBudgetRunsOnCPU: a --memory budget too small for the
+// GPU's tiles (with halos) but enough for the CPU's bands runs on the CPU
+// under --device auto, saying why, with the CPU's bytes; it failed where a
+// GPU was found (and ran where none was). --device cuda refuses it as a
+// budget too small (exit 2), with the budget that works.
+func TestAutoDeviceTightBudgetRunsOnCPU(t *testing.T) {
+	emu := emuDir(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{512, 31, 29}, func(i int) float64 { return float64(80 + (i*7919)%41) })
+	run := func(out string, extra ...string) (string, int) {
+		cmd := exec.Command(binary(t), append([]string{"pcf", in, "-o", out, "--radius", "3", "--npoints", "18", "--threads", "1", "--memory", "42MiB", "--json"}, extra...)...)
+		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+emu)
+		b, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), code
+	}
+	cpu, auto := filepath.Join(dir, "cpu.npy"), filepath.Join(dir, "auto.npy")
+	// Out of core on the CPU as asked: the note says so (it was empty).
+	if msg, code := run(cpu, "--device", "cpu"); code != 0 || !strings.Contains(msg, `"device_note":"cpu"`) {
+		t.Fatalf("cpu: exit %d: %s", code, msg)
+	}
+	msg, code := run(auto, "--device", "auto")
+	if code != 0 || !strings.Contains(msg, `cpu (auto: the GPU's tiles need a memory budget of at least`) {
+		t.Fatalf("auto on a budget too small for the GPU's tiles: exit %d: %s", code, msg)
+	}
+	a, _ := os.ReadFile(cpu)
+	b, _ := os.ReadFile(auto)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("auto on the CPU is not the CPU result")
+	}
+	msg, code = run(filepath.Join(dir, "cuda.npy"), "--device", "cuda")
+	if code != 2 || !strings.Contains(msg, "give at least") {
+		t.Fatalf("--device cuda on a budget too small for its tiles: exit %d: %s; want 2 with the budget that works", code, msg)
+	}
+}

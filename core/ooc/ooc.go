@@ -225,6 +225,15 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if auto := o.PCF.Device == "" || o.PCF.Device == "auto"; gpu && auto && !tilesOnCPU && !(o.Tile[0] > 0 && o.Tile[1] > 0) {
+		// "auto" runs on the CPU what the GPU cannot: its tiles with
+		// halos need more memory than the CPU's bands, and a budget the
+		// CPU meets failed where a GPU was found (and ran where none was).
+		if _, _, need := p.fitTiles(o.PCF, o.Memory); need > o.Memory {
+			gpu = false
+			pcf.NoteCPU(fmt.Sprintf("auto: the GPU's tiles need a memory budget of at least %s, more than %s: ran on the CPU in bands", MiBText(MinBudget(need)), SizeText(given)))
+		}
+	}
 	if o.Memory <= 0 {
 		// Nothing after the process's own, whatever the tiles: a forced
 		// --tile would run with chunks of one frame (a journal line and a
@@ -247,20 +256,14 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 				p.tile[0], p.tile[1], SizeText(need), SizeText(o.Memory), SizeText(given))
 		}
 	} else {
-		// The widest tiles that fit, then the tallest: few halos.
-		ty, tx := oh, ow
-		for tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch, p.errs) > o.Memory && (ty > 8 || tx > 8) {
-			if tx >= 2*ty && tx > 8 {
-				tx = (tx + 1) / 2
-			} else if ty > 8 {
-				ty = (ty + 1) / 2
-			} else {
-				tx = (tx + 1) / 2
+		ty, tx, need := p.fitTiles(o.PCF, o.Memory)
+		if need > o.Memory {
+			left, needs := SizeText(o.Memory), SizeText(need)
+			if left == needs { // rounded alike: in KiB
+				left, needs = fmt.Sprintf("%d KiB", o.Memory>>10), fmt.Sprintf("%d KiB", (need+1<<10-1)>>10)
 			}
-		}
-		if tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch, p.errs) > o.Memory {
-			return nil, fmt.Errorf("ooc: a memory budget of %.1f MiB (%.1f MiB for data after the process's own) is too small for a tile of %dx%d pixels of %d frames (needs %.1f MiB)",
-				float64(given)/(1<<20), float64(o.Memory)/(1<<20), ty, tx, p.nread, float64(tileMemory(g, o.PCF, ty, tx, p.nread, p.es, nch, p.errs))/(1<<20))
+			return nil, fmt.Errorf("%w: a budget of %s leaves %s for the data after the process's own, too little for tiles of %dx%d pixels of %d frames (%s): give at least %s",
+				ErrBudget, SizeText(given), left, ty, tx, p.nread, needs, MiBText(MinBudget(need)))
 		}
 		p.tile = [2]int{ty, tx}
 	}
@@ -283,6 +286,24 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	p.chunk = int(max(1, min(int64(p.nread), budget/perFrame)))
 	p.nchunks = (p.nread + p.chunk - 1) / p.chunk
 	return p, nil
+}
+
+// fitTiles returns the widest tiles whose phase 2 fits in memory bytes,
+// then the tallest (few halos), and what they need: more than memory when
+// even tiles of 8 x 8 pixels do not fit.
+func (p *plan) fitTiles(o pcf.Options, memory int64) (ty, tx int, need int64) {
+	g := p.g
+	ty, tx = g.OutShape[0], g.OutShape[1]
+	for tileMemory(g, o, ty, tx, p.nread, p.es, p.nch, p.errs) > memory && (ty > 8 || tx > 8) {
+		if tx >= 2*ty && tx > 8 {
+			tx = (tx + 1) / 2
+		} else if ty > 8 {
+			ty = (ty + 1) / 2
+		} else {
+			tx = (tx + 1) / 2
+		}
+	}
+	return ty, tx, tileMemory(g, o, ty, tx, p.nread, p.es, p.nch, p.errs)
 }
 
 // bandMemory estimates the memory of phase 2 in band mode for bands of

@@ -497,6 +497,7 @@ func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, buf []byte, threads
 // do the computation).
 func OnGPU(o Options) (bool, error) {
 	if o.Device == "cpu" {
+		setNote("cpu")
 		return false, nil
 	}
 	dev, err := resolveDevice(o.Device)
@@ -511,6 +512,10 @@ func OnGPU(o Options) (bool, error) {
 	}
 	return true, nil
 }
+
+// NoteCPU sets the device note of a run that a caller moved to the CPU
+// under device "auto", saying why: "cpu (why)".
+func NoteCPU(why string) { setNote("cpu (" + why + ")") }
 
 // CheckDevice validates a device option before a job starts: "auto" and
 // "cpu" always pass; "cuda" and "cuda:N" fail with ErrNoDevice (saying

@@ -514,6 +514,10 @@ def test_gpu_fallback_warns(tmp_path):
         'assert "cpu (auto: cuda:0 failed, ran on the CPU" in ipcf.last_device(), ipcf.last_device()\n'
         'assert any(issubclass(x.category, RuntimeWarning) and "ran on the CPU" in str(x.message) for x in w), w\n'
         'numpy.testing.assert_array_equal(auto, cpu)\n'
+        # Error bars run on the CPU whatever the device: the note says so
+        # (it kept the last pCF's device).
+        'ipcf.pcf_errors(d, radius=2, device="auto")\n'
+        'assert ipcf.last_device() == "cpu (error bars run on the CPU)", ipcf.last_device()\n'
         'print("ok")\n')
     env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, IPCF_EMU_FAIL='launch')
     r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
