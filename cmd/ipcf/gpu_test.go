@@ -11,6 +11,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pcf"
 )
 
 // TestDefaultDatasetOnEmulatedGPU runs the default dataset (64 x 64 x
@@ -162,5 +163,31 @@ func TestAutoDeviceTightBudgetRunsOnCPU(t *testing.T) {
 	msg, code = run(filepath.Join(dir, "cuda.npy"), "--device", "cuda")
 	if code != 2 || !strings.Contains(msg, "give at least") {
 		t.Fatalf("--device cuda on a budget too small for its tiles: exit %d: %s; want 2 with the budget that works", code, msg)
+	}
+}
+
+// TestDeviceSpellingsOneJob: --device cuda and --device cuda:0 (and
+// Python's device='cuda', an ordinal) are one job: the rerun with the
+// other spelling finds the result complete. They were two keys.
+func TestDeviceSpellingsOneJob(t *testing.T) {
+	emu := emuDir(t)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.npy"), filepath.Join(dir, "out.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 10, 10}, func(i int) float64 { return float64(60 + (i*7919)%29) })
+	for i, dev := range []string{"cuda", "cuda:0", "cuda:00"} {
+		cmd := exec.Command(binary(t), "pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "4", "--device", dev, "--json")
+		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+emu)
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("--device %s: %v %s", dev, err, b)
+		}
+		if done := strings.Contains(string(b), `"already_complete":true`); done != (i > 0) {
+			t.Errorf("--device %s after %d runs: %s", dev, i, b)
+		}
+	}
+	for dev, want := range map[string]string{"": "auto", "auto": "auto", "cpu": "cpu", "cuda": "cuda:0", "cuda:0": "cuda:0", "cuda:007": "cuda:7"} {
+		if got := pcf.CanonicalDevice(dev); got != want {
+			t.Errorf("CanonicalDevice(%q) = %q, want %q", dev, got, want)
+		}
 	}
 }

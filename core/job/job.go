@@ -469,6 +469,9 @@ func Open(s Spec) (*Job, error) {
 	if err := pcf.CheckDevice(o.Device); err != nil {
 		return nil, err
 	}
+	// One spelling in the key and the metadata: --device cuda and
+	// Python's device='cuda' (an ordinal: cuda:0) are one job.
+	j.spec.PCF.Device = pcf.CanonicalDevice(o.Device)
 	if err := j.checkErrors(); err != nil {
 		return nil, err
 	}

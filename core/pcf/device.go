@@ -513,6 +513,24 @@ func OnGPU(o Options) (bool, error) {
 	return true, nil
 }
 
+// CanonicalDevice is the one spelling of a device option (CheckDevice
+// accepts it): "auto" for "" and "auto", "cpu", and "cuda:N" for "cuda"
+// (N = 0) and "cuda:N" (N without leading zeros). A job's key and
+// metadata record it, so that spellings of one request are one job.
+func CanonicalDevice(dev string) string {
+	switch {
+	case dev == "" || dev == "auto":
+		return "auto"
+	case dev == "cuda":
+		return "cuda:0"
+	case strings.HasPrefix(dev, "cuda:"):
+		if n, err := strconv.Atoi(dev[5:]); err == nil && n >= 0 {
+			return fmt.Sprintf("cuda:%d", n)
+		}
+	}
+	return dev
+}
+
 // NoteCPU sets the device note of a run that a caller moved to the CPU
 // under device "auto", saying why: "cpu (why)".
 func NoteCPU(why string) { setNote("cpu (" + why + ")") }
