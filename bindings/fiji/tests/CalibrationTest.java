@@ -36,6 +36,25 @@ public class CalibrationTest {
         short[] a = (short[]) Ipcf.correctBleaching(plain, 20, false, 1).getStack().getPixels(7);
         short[] b = (short[]) Ipcf.correctBleaching(signed, 20, false, 1).getStack().getPixels(7);
         check(java.util.Arrays.equals(a, b), "signed 16-bit correction differs from the same values unsigned");
+        // A TIFF Virtual Stack of a signed 16-bit file holds raw value + 32768 without the
+        // calibration: its file type (GRAY16_SIGNED) tells, and it is computed from its values
+        // (it was computed from the shifted ones, silently).
+        ImageStack shifted = stack(200, 6, 6, 32768).getStack();
+        ij.VirtualStack vs = new ij.VirtualStack(6, 6, null, "") {
+            @Override public int getSize() { return shifted.getSize(); }
+            @Override public Object getPixels(int n) { return shifted.getPixels(n); }
+            @Override public ij.process.ImageProcessor getProcessor(int n) { return shifted.getProcessor(n); }
+        };
+        ImagePlus virt = new ImagePlus("v", vs);
+        ij.io.FileInfo fi = new ij.io.FileInfo();
+        fi.fileType = ij.io.FileInfo.GRAY16_SIGNED;
+        virt.setFileInfo(fi);
+        short[] cv = (short[]) Ipcf.correctBleaching(virt, 20, false, 1).getStack().getPixels(7);
+        check(java.util.Arrays.equals(a, cv), "a signed 16-bit virtual stack was corrected on its shifted values");
+        Ipcf.Params pp = Ipcf.Params.parse("radius=1 points=4 nbins=4");
+        float[] ga = (float[]) Ipcf.pcf(plain, pp).getStack().getPixels(1);
+        float[] gv = (float[]) Ipcf.pcf(virt, pp).getStack().getPixels(1);
+        check(java.util.Arrays.equals(ga, gv), "the pCF of a signed 16-bit virtual stack differs from its values'");
         ImagePlus od = stack(200, 6, 6, 0);
         Calibration cal = od.getCalibration();
         cal.setFunction(Calibration.STRAIGHT_LINE, new double[] {0, 1.0 / 65535}, "OD");

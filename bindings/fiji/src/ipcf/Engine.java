@@ -313,9 +313,16 @@ final class Engine {
         }
     }
 
-    /** Whether imp is a signed 16-bit image (raw value + 32768, calibrated back by ImageJ). */
+    /**
+     * Whether imp is a signed 16-bit image (raw value + 32768, calibrated back by ImageJ). A TIFF
+     * Virtual Stack of a signed 16-bit file holds the shifted values without the calibration that
+     * says so: its file type tells (read as unsigned, its curves were off by up to 0.02, silently).
+     */
     static boolean signed16(ImagePlus imp) {
-        return imp.getBitDepth() == 16 && imp.getCalibration().isSigned16Bit();
+        if (imp.getBitDepth() != 16) return false;
+        if (imp.getCalibration().isSigned16Bit()) return true;
+        ij.io.FileInfo fi = imp.getOriginalFileInfo();
+        return fi != null && fi.fileType == ij.io.FileInfo.GRAY16_SIGNED && imp.getStack().isVirtual();
     }
 
     /** The input of a pCF: the image's channel, and the second channel when asked for. */
