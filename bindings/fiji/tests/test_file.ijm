@@ -43,6 +43,18 @@ check(ok, "series: result equals cli_series.npy byte for byte", same);
 ok = File.exists(tmp + "series.npy.json");
 check(ok, "series: series.npy.json written", "");
 
+// Words that are flags (roi, open, copy_input) inside a [value] are part of it: a path
+// holding "roi" was refused, and one holding "open" opened the result.
+odd = tmp + "cell roi open copy_input/";
+File.makeDirectory(odd);
+close("*");
+r = call("ipcf.Ipcf.pcfFile", "", "", "input=[" + dir + "stack.raw] output=[" + odd + "raw.npy] " + rawOpts);
+ok = (r == "" && nImages == 0);
+check(ok, "flag words in a bracketed path: pcfFile succeeds, opens nothing", r + " (" + nImages + " images open)");
+same = call("ipcf.Ipcf.sameFileBytes", odd + "raw.npy", dir + "cli_raw.npy");
+ok = (same == "1");
+check(ok, "flag words in a bracketed path: the CLI's bytes", same);
+
 // Raw big-endian uint16 with the raw options: the same bytes as the CLI's.
 r = call("ipcf.Ipcf.pcfFile", dir + "stack.raw", tmp + "raw.npy", rawOpts);
 ok = (r == "");

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A pCF file job (ipcf_pcf_file): the library reads the input file or folder itself, in memory or
@@ -89,7 +88,7 @@ public final class FileJob {
         String o = options == null ? "" : options.trim();
         checkKeys(o);
         FileJob j = new FileJob();
-        if (Pattern.compile("(^|\\s)roi(\\s|$)").matcher(o).find())
+        if (Ipcf.flag(o, "roi")) // a word, not one inside a [value] (a path)
             throw new IllegalArgumentException("roi: a file job takes a mask file (mask=FILE.npy), not a selection");
         j.pcf = Ipcf.Params.parse(withoutZeroChannel(o)); // channel=0 (the dialog's "none") is no channel
         if (j.pcf.second != null)
@@ -120,8 +119,8 @@ public final class FileJob {
             throw new IllegalArgumentException("offset is for raw input: give shape=FRAMES,ROWS,COLUMNS too");
         j.frameInterval = doubleOpt(o, "frame_interval", 0);
         j.pixelSize = doubleOpt(o, "pixel_size", 0);
-        j.open = Pattern.compile("(^|\\s)open(\\s|$)").matcher(o).find();
-        j.copyInput = Pattern.compile("(^|\\s)copy_input(\\s|$)").matcher(o).find();
+        j.open = Ipcf.flag(o, "open");
+        j.copyInput = Ipcf.flag(o, "copy_input");
         j.pcf.warnIgnored();
         return j;
     }
