@@ -333,7 +333,14 @@ else
   waist = 2;   % IPCF_FIT_DEFAULT_WAIST, the simulator's PSF (tests/test_fit.m checks it against ipcf.h)
 end
 
-% The error bars: G's size.
+% The error bars: G's size. A result's META that records error bars,
+% without 'Sigma': fitted unweighted, said (ipcf fit and Python weight by
+% them by default).
+if ~isgiven('Sigma') && isgiven('Info') && isstruct(o.Info) && isfield(o.Info, 'errors') && isstruct(o.Info.errors)
+  warning('ipcf:unweighted', ['%s: the result has error bars (META.errors), fitted unweighted here: ' ...
+          'give ''Sigma'', SD of [R, META, SD] = ipcf_read(PATH) to weight the fit as ipcf fit and Python''s ' ...
+          'fit_result do, or ''Sigma'', [] to fit unweighted without this warning'], fname);
+end
 S = o.Sigma;
 if ~(isnumeric(S) && isequal(size(S), [0 0]))
   S = numbers(S, 'Sigma', fname);

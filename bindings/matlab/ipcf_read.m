@@ -1,4 +1,4 @@
-function [data, meta] = ipcf_read(path)
+function [data, meta, sd] = ipcf_read(path)
 %IPCF_READ Read a result written by the ipcf CLI, IPCF_PCF_FILE or any host.
 %   DATA = IPCF_READ(PATH) reads PATH, a .npy file or a .zarr folder (not an
 %   .ome.zarr: its array is its folder 0, in another axis order)
@@ -37,6 +37,12 @@ function [data, meta] = ipcf_read(path)
 %   of other offsets or delays). Metadata written since ipcf 0.3.1 record
 %   a checksum of themselves (self_crc32c): metadata edited or damaged
 %   since ipcf wrote them raise ipcf:io.
+%
+%   [DATA, META, SD] = IPCF_READ(PATH) also returns the error bars of a
+%   result computed with them (META.errors: PATH's OUT.sd.npy, checked
+%   against the size and checksum META.errors records), DATA's size, or []
+%   when it has none: IPCF_FIT(DATA, 'Info', META, 'Sigma', SD) weights the
+%   fit by them as `ipcf fit` and Python's fit_result do by default.
 %
 %   IPCF_READ_RESULT is the same function under its former name.
 %
@@ -79,6 +85,34 @@ end
 % checked with one output too: DATA = IPCF_READ(PATH) is the common call
 [meta, text] = read_meta(metafile, nargout > 1);
 check_bytes(path, metafile, text, exist(path, 'dir') ~= 0);
+if nargout > 2
+  sd = read_errors(path, text);
+end
+end
+
+function sd = read_errors(path, text)
+% The error bars META.errors records (file, bytes, crc32c), checked.
+sd = [];
+block = regexp(text, '"errors"\s*:\s*\{([^{}]*)\}', 'tokens', 'once');
+if isempty(block)
+  return
+end
+f = regexp(block{1}, '"file"\s*:\s*"([^"/\\]+)"', 'tokens', 'once');
+c = regexp(block{1}, '"crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens', 'once');
+n = regexp(block{1}, '"bytes"\s*:\s*(\d+)', 'tokens', 'once');
+if isempty(f) || isempty(c)
+  error('ipcf:io', 'ipcf_read: %s: its metadata record error bars without their file and checksum', path);
+end
+name = fullfile(fileparts(path), f{1});
+if ~exist(name, 'file') || exist(name, 'dir')
+  error('ipcf:io', 'ipcf_read: %s: its error bars %s are missing: compute the result again', path, name);
+end
+[crc, bytes] = ipcf_file_crc32c_mex(name);
+if ~strcmp(crc, c{1}) || (~isempty(n) && str2double(n{1}) ~= bytes)
+  error('ipcf:io', ['ipcf_read: %s: checksum %s, but the metadata of %s record %s: not this result''s error ' ...
+                    'bars (changed since?); compute the result again'], name, crc, path, c{1});
+end
+sd = read_npy(name);
 end
 
 function check_bytes(path, metafile, text, zarr)

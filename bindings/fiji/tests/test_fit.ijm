@@ -240,6 +240,18 @@ for (j = 0; j < methods.length; j++) {
     close();
     selectImage(sd);
     close();
+    // The CLI's result opened with openPcf records its error bars: a fit without sigma=
+    // or errors= says that it is unweighted (ipcf fit weights by them).
+    if (j == 0) {
+        opened = call("ipcf.Ipcf.openPcf", tmp + e + ".npy");
+        fitted = call("ipcf.Ipcf.fit", "model=pcf1d waist=2");
+        warned = call("ipcf.Ipcf.lastWarning");
+        ok = (indexOf(warned, "fitted unweighted") >= 0 && indexOf(warned, e + ".sd.npy") >= 0);
+        check(ok, "fit of an opened result with error bars, without sigma=: warns that it is unweighted", warned);
+        close();
+        selectImage(opened);
+        close();
+    }
 }
 
 // the ACF's error bars from its ipcf.pcf_options (acf, multi-tau, no smoothing): a weighted acf2d fit

@@ -425,6 +425,24 @@ check(isstruct(mm) && isfield(mm, 'weights') && isstruct(mm.weights) && mm.weigh
       'ipcf fit weights by the error bars beside the result');
 [m, mi] = ipcf_fit(G, 'Info', meta, 'Sigma', sdm);
 compare_cli(m, mi, out, 'cli weighted pcf1d');
+% IPCF_READ's third output: the error bars META.errors records, checked;
+% IPCF_FIT of META without 'Sigma' says that it fits unweighted.
+[G3, meta3, sd3] = ipcf_read(werr);
+check(isequal(bits(sd3), bits(sdc)), 'ipcf_read''s third output is the result''s error bars');
+[m, mi] = ipcf_fit(G3, 'Info', meta3, 'Sigma', sd3);
+compare_cli(m, mi, out, 'cli weighted pcf1d, error bars from ipcf_read');
+lastwarn('');
+ipcf_fit(G3, 'Info', meta3);
+[~, wid] = lastwarn();
+check(strcmp(wid, 'ipcf:unweighted'), 'ipcf_fit of a result with error bars, without Sigma: warns ipcf:unweighted', wid);
+lastwarn('');
+ipcf_fit(G3, 'Info', meta3, 'Sigma', []);
+[~, wid] = lastwarn();
+check(isempty(wid), 'ipcf_fit with Sigma [] fits unweighted without the warning', wid);
+[~, ~, none] = ipcf_read(out);
+check(isempty(none), 'ipcf_read''s third output of a file without error bars is empty');
+fid = fopen(fullfile(tmp, 'werr.sd.npy'), 'r+'); fseek(fid, -4, 'eof'); fwrite(fid, [1 2 3 4], 'uint8'); fclose(fid);
+expect_error(@() ipcf_read_sd(werr), 'ipcf:io', 'checksum', 'ipcf_read of a result whose error bars changed');
 
 %% 6. Bad input.
 layout_warning = warning('off', 'ipcf:layout');   % data(1:3, :, :) below
@@ -626,4 +644,8 @@ if exist(folder, 'dir')
     rmdir(folder, 's');
   end
 end
+end
+
+function sd = ipcf_read_sd(path)
+[~, ~, sd] = ipcf_read(path);
 end

@@ -310,6 +310,14 @@ final class Fit {
             sigma = errorBars(res, src, in, s);
             weights = "errors=" + s.errors + (s.errors.equals("segments") ? " segments=" + (s.segments == 0 ? 8 : s.segments) : "")
                     + " of " + src.getTitle();
+        } else if (res.getProp("ipcf.errors_file") != null) {
+            // A result opened with its error bars recorded: ipcf fit and Python's fit_result
+            // weight by them by default; here they are not open, so say it.
+            String msg = "ipcf: warning: " + res.getTitle() + " has error bars (" + res.getProp("ipcf.errors_file")
+                    + " beside it), fitted unweighted here: open them (openPcf) and give sigma=[their title] to weight "
+                    + "the fit as ipcf fit does";
+            Engine.lastWarning = msg;
+            IJ.log(msg);
         }
         float[][] planes = in.planes;
         int k = in.k;

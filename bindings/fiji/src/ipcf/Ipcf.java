@@ -1229,6 +1229,10 @@ public final class Ipcf {
             res.setProp("ipcf.file", path);
             String sm = jsonValue(js, "smooth");
             if (sm != null) res.setProp("ipcf.smooth", Double.toString(jsonNumber(sm, 0)));
+            // Error bars beside the result (OUT.sd.npy): Fit pCF Maps... says that it fits
+            // unweighted without them, where ipcf fit and Python weight by them.
+            String ef = jsonString(jsonValue(jsonValue(js, "errors"), "file"), "");
+            if (!ef.isEmpty()) res.setProp("ipcf.errors_file", ef);
             res.show();
             return res.getTitle();
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
