@@ -230,8 +230,8 @@ var lengthUnits = map[string]float64{
 var timeUnits = map[string]float64{
 	"s": 1, "sec": 1, "second": 1, "seconds": 1,
 	"ms": 1e-3, "msec": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3,
-	"us": 1e-6, "µs": 1e-6, "μs": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
-	"ns": 1e-9, "nanosecond": 1e-9, "nanoseconds": 1e-9,
+	"us": 1e-6, "usec": 1e-6, "µs": 1e-6, "μs": 1e-6, "µsec": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
+	"ns": 1e-9, "nsec": 1e-9, "nanosecond": 1e-9, "nanoseconds": 1e-9,
 	"min": 60, "minute": 60, "minutes": 60,
 	"h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "d": 86400,
 }

@@ -76,6 +76,10 @@ func TestUnits(t *testing.T) {
 		{"imagej escaped µm, tunit ms", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+`unit=\u00B5m`+"\nfinterval=25\ntunit=ms\n"),
 			rat(282, 10, 1), rat(283, 10, 1))),
 			Units{0.025, 0.1, "ImageJ"}},
+		// ImageJ's Properties write "usec" (Fiji read it; the CLI did not).
+		{"imagej tunit usec", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=um\nfinterval=50\ntunit=usec\n"),
+			rat(282, 10, 1), rat(283, 10, 1))),
+			Units{5e-5, 0.1, "ImageJ"}},
 		{"imagej nm, no YResolution", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=nm\n"), rat(282, 1, 160))),
 			Units{0, 0.16, "ImageJ"}},
 		{"imagej uncalibrated (unit=pixel)", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=pixel\nfinterval=2\n"),
