@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -793,4 +794,59 @@ func TestUnreadableMetadataRefused(t *testing.T) {
 		return
 	}
 	asuser.Rerun(t, "TestUnreadableMetadataRefused", dir)
+}
+
+// TestLockOfAnotherUser: an output whose lock file another user owns says
+// whose it is and whether a run holds it (busy: that user's run, exit 1;
+// else a lock left behind, to remove), instead of "permission denied".
+// Run as nobody against root's lock where the test runs as root.
+func TestLockOfAnotherUser(t *testing.T) {
+	if asuser.Child() {
+		wd, _ := os.Getwd()
+		want, _ := os.ReadFile(filepath.Join(wd, "expect"))
+		code, msg := ipcf(t, "pcf", filepath.Join(wd, "in.npy"), "-o", filepath.Join(wd, "out", "r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet")
+		frag := map[string]string{"busy": "being written by another user's ipcf run (user 0: pid 1", "stale": "belongs to user 0, and no run holds it"}[string(want)]
+		if code != 1 || frag == "" || !strings.Contains(msg, frag) {
+			t.Fatalf("%s lock of another user: exit %d, %q; want 1 and %q", want, code, msg, frag)
+		}
+		return
+	}
+	if os.Getuid() != 0 {
+		t.Skip("needs root to own a lock that the test's user (nobody) cannot write")
+	}
+	dir := t.TempDir()
+	if code, msg := ipcf(t, "simulate", "-o", filepath.Join(dir, "in.npy"), "--frames", "64", "--size", "6", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "out"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Join(dir, "out"), 0o777)
+	lock := filepath.Join(dir, "out", ".r.npy.lock")
+	if err := os.WriteFile(lock, []byte("pid 1 on host since 2026-12-04T08:00:00Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"busy", "stale"} {
+		if err := os.WriteFile(filepath.Join(dir, "expect"), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var held *os.File
+		if c == "busy" {
+			f, err := os.Open(lock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+				t.Fatal(err)
+			}
+			held = f
+		}
+		asuser.Rerun(t, "TestLockOfAnotherUser", dir)
+		if held != nil {
+			held.Close()
+		}
+	}
+	if b, err := os.ReadFile(lock); err != nil || !strings.HasPrefix(string(b), "pid 1 ") {
+		t.Errorf("the other user's lock changed: %q, %v", b, err)
+	}
 }

@@ -39,6 +39,13 @@ func lock(out string) (func(), error) {
 			} else if serr == nil && !st.IsDir() {
 				return nil, fmt.Errorf("%w: the folder of %s is not a folder", ErrOutput, out)
 			}
+			if errors.Is(err, os.ErrPermission) {
+				if msg, busy := othersLock(name); msg != "" && busy {
+					return nil, fmt.Errorf("%w: %s: %s", ErrBusy, out, msg)
+				} else if msg != "" {
+					return nil, fmt.Errorf("%w: %s: %s", ErrOutput, out, msg)
+				}
+			}
 			return nil, fmt.Errorf("%w: lock %s: %v", ErrOutput, name, err)
 		}
 		if err := ownLock(f); err != nil {
@@ -68,6 +75,34 @@ func lock(out string) (func(), error) {
 		return func() { unlockRemove(f, name) }, nil
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
+}
+
+// othersLock describes the lock file name that this user may not open
+// for writing when another user owns it, and whether a run holds it (a
+// shared read of the file tells): that user's run (busy, with its holder
+// line), or a lock left by a run that ended without removing it. "" when
+// the file is not another user's (the folder's permissions: the caller's
+// error says so).
+func othersLock(name string) (msg string, busy bool) {
+	st, err := os.Lstat(name)
+	if err != nil || !st.Mode().IsRegular() {
+		return "", false
+	}
+	uid, ok := owner(st)
+	if !ok || int(uid) == os.Getuid() {
+		return "", false
+	}
+	f, err := os.OpenFile(name, os.O_RDONLY|lockOpenFlags, 0)
+	if err != nil {
+		return fmt.Sprintf("its lock %s belongs to user %d and cannot be read: remove it if no run of theirs is going", name, uid), false
+	}
+	defer f.Close()
+	holder := make([]byte, 200)
+	n, _ := f.ReadAt(holder, 0)
+	if b, _ := tryLock(f); b {
+		return fmt.Sprintf("it is being written by another user's ipcf run (user %d: %s)", uid, strings.TrimSpace(string(holder[:n]))), true
+	}
+	return fmt.Sprintf("its lock %s belongs to user %d, and no run holds it (one ended without removing it): remove it if the output is yours to write", name, uid), false
 }
 
 // ownLock returns an error saying why the open file f is not an ipcf

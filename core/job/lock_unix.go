@@ -36,3 +36,11 @@ func nlink(st os.FileInfo) uint64 {
 	}
 	return 1
 }
+
+// owner is the user id of the file st describes, if known.
+func owner(st os.FileInfo) (uint32, bool) {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return sys.Uid, true
+	}
+	return 0, false
+}

@@ -36,3 +36,5 @@ func unlockRemove(f *os.File, name string) {
 }
 
 func nlink(os.FileInfo) uint64 { return 1 }
+
+func owner(os.FileInfo) (uint32, bool) { return 0, false }
