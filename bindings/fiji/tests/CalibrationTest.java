@@ -64,6 +64,18 @@ public class CalibrationTest {
         } catch (IllegalArgumentException e) {
             check(e.getMessage().contains("calibration") && e.getMessage().contains("OD"), "message: " + e.getMessage());
         }
+        // A height in its own unit (yunit, as ImageJ's TIFF writes it) is compared in
+        // micrometres: 0.1 um by 100 nm is square and gives 0.1 um per pixel (it was taken
+        // as 0.1 by 100, not square, and the pixel size dropped).
+        ImagePlus yu = stack(64, 6, 6, 0);
+        Calibration yc = yu.getCalibration();
+        yc.setUnit("um");
+        yc.setYUnit("nm");
+        yc.pixelWidth = 0.1;
+        yc.pixelHeight = 100;
+        check(Ipcf.micrometresPerPixel(yu) == 0.1, "0.1 um by 100 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
+        yc.pixelHeight = 200;
+        check(Ipcf.micrometresPerPixel(yu) == 0, "0.1 um by 200 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
         // An image's own frame interval or pixel size out of the range a result may carry
         // (ipcf_check_units) is not used, with a Log warning; the same given as an option is
         // refused before any work.

@@ -443,7 +443,15 @@ public final class Ipcf {
      * 2 pixel widths.
      */
     static boolean squarePixels(Calibration cal) {
-        return Math.abs(cal.pixelWidth - cal.pixelHeight) <= 1e-6 * Math.max(Math.abs(cal.pixelWidth), Math.abs(cal.pixelHeight));
+        double w = cal.pixelWidth, h = cal.pixelHeight;
+        // The height in its own unit (yunit, as ImageJ's TIFF writes it): in micrometres both,
+        // where both units are lengths (0.1 um by 100 nm is square).
+        double wu = micrometres(w, cal.getUnit()), hu = micrometres(h, cal.getYUnit());
+        if (wu > 0 && hu > 0) {
+            w = wu;
+            h = hu;
+        }
+        return Math.abs(w - h) <= 1e-6 * Math.max(Math.abs(w), Math.abs(h));
     }
 
     /**
@@ -460,14 +468,19 @@ public final class Ipcf {
     /** Micrometres per pixel (width) from a calibration in a length unit; 0 if unknown or not a length. */
     public static double micrometresPerPixel(Calibration cal) {
         if (cal == null || !cal.scaled() || !(cal.pixelWidth > 0) || Double.isInfinite(cal.pixelWidth)) return 0;
-        String u = cal.getUnit() == null ? "" : cal.getUnit().trim().toLowerCase(java.util.Locale.US);
+        return micrometres(cal.pixelWidth, cal.getUnit());
+    }
+
+    /** v in the length unit named unit, in micrometres; 0 if unit is not a length. */
+    static double micrometres(double v, String unit) {
+        String u = unit == null ? "" : unit.trim().toLowerCase(java.util.Locale.US);
         switch (u) {
             case "\u00b5m": case "\u03bcm": case "um": case "micron": case "microns": case "micrometer": case "micrometre":
-            case "micrometers": case "micrometres": return cal.pixelWidth;
-            case "nm": case "nanometer": case "nanometre": case "nanometers": case "nanometres": return cal.pixelWidth * 1e-3;
-            case "mm": case "millimeter": case "millimetre": return cal.pixelWidth * 1e3;
-            case "cm": return cal.pixelWidth * 1e4;
-            case "m": case "meter": case "metre": case "meters": case "metres": return cal.pixelWidth * 1e6;
+            case "micrometers": case "micrometres": return v;
+            case "nm": case "nanometer": case "nanometre": case "nanometers": case "nanometres": return v * 1e-3;
+            case "mm": case "millimeter": case "millimetre": return v * 1e3;
+            case "cm": return v * 1e4;
+            case "m": case "meter": case "metre": case "meters": case "metres": return v * 1e6;
             default: return 0;
         }
     }
