@@ -26,7 +26,8 @@ type Units struct {
 	// square (width and height differ by more than 1 part in 10^4).
 	PixelSize float64
 	// Origin names the metadata the known fields came from: "OME-XML",
-	// "ImageJ", "Micro-Manager", or several joined by "+" in that order
+	// "ImageJ", "Micro-Manager", "TIFF" (the resolution tags alone), or
+	// several joined by "+" in that order
 	// (each field is taken from the first of them that records it); ""
 	// when no field is known.
 	Origin string
@@ -39,11 +40,13 @@ type Units struct {
 //     TimeIncrement with TimeIncrementUnit (default s), or else the
 //     difference of the DeltaT (DeltaTUnit) of the planes TheT=1 and
 //     TheT=0 (of TheC=0, TheZ=0).
+//
 //   - ImageJ TIFF: the pixel width is 1/XResolution (and the height
 //     1/YResolution) in the description's unit= (micron, um, µm, nm, mm,
 //     cm, m, inch; yunit= for the height if given); the frame interval is
 //     finterval= in tunit= (default sec; ms, us, min, h also). spacing= is
 //     the z step and is not used; fps= is the display rate and is not used.
+//
 //   - Micro-Manager: the JSON of the first page's MicroManagerMetadata tag
 //     (51123), the summary metadata in the header of Micro-Manager's
 //     multi-page TIFF files, and for a folder or pattern of single-page
@@ -53,8 +56,12 @@ type Units struct {
 //     interval_ms, WaitInterval; milliseconds). An interval of 0 (as fast
 //     as possible) is unknown.
 //
-// Other TIFF resolution tags (such as 72 dpi) and npy and raw files give no
-// units. UnitsOf never fails: metadata that is missing, malformed,
+//   - Any other TIFF: the pixel width is 1/XResolution (and the height
+//     1/YResolution) where ResolutionUnit is 3 (centimetre), as ImageJ
+//     reads it (tifffile writes it so). Resolutions per inch (such as
+//     72 dpi) are a display's or a printer's and give no units.
+//
+// npy and raw files give no units. UnitsOf never fails: metadata that is missing, malformed,
 // non-positive, not finite or in a unit it does not know leaves the field
 // unknown. A selection (Select) has the units of its source.
 func UnitsOf(src Source) Units {
@@ -129,13 +136,14 @@ func tiffUnits(r *tiffReader, extra ...metadata) Units {
 	if s := r.mmSummary(); s != nil {
 		ms = append(ms, mmUnits(s))
 	}
-	return merge(append(ms, extra...)...)
+	return merge(append(append(ms, extra...), resolutionUnits(t))...)
 }
 
 // metaTags are the first IFD's tags that hold units.
 type metaTags struct {
 	desc       string
 	xres, yres float64 // pixels per unit; 0 = absent or malformed
+	resUnit    uint16  // ResolutionUnit: 1 none, 2 inch (the default), 3 cm; 0 = absent or malformed
 	mm         []byte  // MicroManagerMetadata JSON
 }
 
@@ -174,7 +182,7 @@ func (r *tiffReader) metaTags() metaTags {
 	for k := int64(0); k < n; k++ {
 		e := at + k*entry
 		tag, err := r.u16(e)
-		if err != nil || (tag != 270 && tag != 282 && tag != 283 && tag != 51123) {
+		if err != nil || (tag != 270 && tag != 282 && tag != 283 && tag != 296 && tag != 51123) {
 			continue
 		}
 		typ, _, raw, _, err := r.values(e)
@@ -190,6 +198,10 @@ func (r *tiffReader) metaTags() metaTags {
 			t.xres = rational(typ, raw)
 		case 283:
 			t.yres = rational(typ, raw)
+		case 296:
+			if typ == 3 && len(raw) >= 2 {
+				t.resUnit = r.bo.Uint16(raw)
+			}
 		case 51123:
 			if typ == 1 || typ == 2 || typ == 7 {
 				t.mm = bytes.TrimRight(raw, "\x00")
@@ -197,6 +209,20 @@ func (r *tiffReader) metaTags() metaTags {
 		}
 	}
 	return t
+}
+
+// resolutionUnits reads the resolution tags of a TIFF without other
+// metadata: pixels per centimetre (ResolutionUnit 3) only.
+func resolutionUnits(t metaTags) metadata {
+	m := metadata{name: "TIFF"}
+	if t.resUnit != 3 || !good(t.xres) {
+		return m
+	}
+	m.pixelX = lengthUnits["cm"] / t.xres
+	if good(t.yres) {
+		m.pixelY = lengthUnits["cm"] / t.yres
+	}
+	return m
 }
 
 // mmSummaryHeader marks the summary metadata in the header of

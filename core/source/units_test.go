@@ -123,6 +123,20 @@ func TestUnits(t *testing.T) {
 			Units{0.03, 0.5, "OME-XML+Micro-Manager"}},
 		// none
 		{"no metadata", writeTIFF(tiffOpts{}, g), Units{}},
+		// the resolution tags alone: per centimetre (as ImageJ and tifffile), never per inch
+		{"resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 20000, 1), u(296, 3))),
+			Units{0, 0.5, "TIFF"}},
+		{"resolution per cm, big-endian, no YResolution", writeTIFF(tiffOpts{bo: be}, withFirst(grayPages(be, 3, 4, 5, 0), rat(282, 100000, 13), u(296, 3))),
+			Units{0, 1.3, "TIFF"}},
+		{"resolution per cm not square", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 10000, 1), u(296, 3))), Units{}},
+		{"resolution per cm, unit as LONG", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 20000, 1), ttag{id: 296, typ: 4, vals: []uint64{3}})), Units{}},
+		{"resolution per cm, zero", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 0, 1), u(296, 3))), Units{}},
+		{"imagej unit before resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=nm\nfinterval=2\n"), rat(282, 1, 100), rat(283, 1, 100), u(296, 3))),
+			Units{2, 0.1, "ImageJ"}},
+		{"imagej interval, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"finterval=2\n"), rat(282, 20000, 1), rat(283, 20000, 1), u(296, 3))),
+			Units{2, 0.5, "ImageJ+TIFF"}},
+		{"ome interval, micro-manager size, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`TimeIncrement="0.5"`, "")), asc(51123, `{"PixelSizeUm":0.2}`), rat(282, 20000, 1), u(296, 3))),
+			Units{0.5, 0.2, "OME-XML+Micro-Manager"}},
 		{"resolution without ImageJ (72 dpi)", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 72, 1), rat(283, 72, 1), u(296, 2))), Units{}},
 		{"another description", writeTIFF(tiffOpts{}, withFirst(g, asc(270, "Acquired with unit=micron finterval=3"))), Units{}},
 		// malformed: never an error, the field unknown
