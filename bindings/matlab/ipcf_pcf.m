@@ -62,8 +62,9 @@ function [G, info] = ipcf_pcf(data, varargin)
 %                   time axis is probably elsewhere: warning ipcf:layout.
 %     'Device'      'auto' (a CUDA GPU when usable, else the CPU), 'cpu',
 %                   'cuda' or 'cuda:N' (error ipcf:no_device if unusable;
-%                   the GPU computes the default options only: 'auto' runs
-%                   the others on the CPU)
+%                   the GPU computes one channel with log bins and the
+%                   default smoothing, any 'Offsets': 'auto' runs the
+%                   others on the CPU)
 %   The correlation toolkit (library 0.3):
 %     'Offsets'     the neighbours: 'circle' (default: 'Points' points on
 %                   a circle of 'Radius', margin Radius on both axes),

@@ -120,12 +120,9 @@ func gpuEligible(data array.View, o Options) error {
 	if o.NewFFT != nil {
 		return errors.New("a custom FFT backend was asked for")
 	}
-	// The GPU kernels compute the tutorial's analysis: the circle, log
-	// bins and smoothing, one channel.
+	// The GPU kernels compute the tutorial's analysis: any offsets (the
+	// circle or Options.Offsets), log bins and smoothing, one channel.
 	var modes []string
-	if o.Offsets != nil {
-		modes = append(modes, "offsets other than the circle")
-	}
 	if o.Data2 != nil {
 		modes = append(modes, "two channels")
 	}
@@ -142,7 +139,7 @@ func gpuEligible(data array.View, o Options) error {
 		modes = append(modes, "the delta-CCF")
 	}
 	if modes != nil {
-		return fmt.Errorf("the GPU engine computes the circle pCF with log bins only; asked for %s", strings.Join(modes, ", "))
+		return fmt.Errorf("the GPU engine computes the pCF of one channel with log bins only; asked for %s", strings.Join(modes, ", "))
 	}
 	huge, tiny := extremeSeries(data, o)
 	if huge {
@@ -197,15 +194,16 @@ func extremeSeries(data array.View, o Options) (huge, tiny bool) {
 	return false, false
 }
 
-// gpuTiles splits an oh x ow output into tiles whose blocks (tile plus a
-// halo of r, clipped to the h x w image) have at most maxPix pixels.
-// Tiles are returned as {oy0, oy1, ox0, ox1}.
-func gpuTiles(h, w, r int, maxPix int64) ([][4]int, error) {
-	oh, ow := h-2*r, w-2*r
+// gpuTiles splits the output of an h x w image with margins m (rows,
+// columns; the output is h-2*m[0] x w-2*m[1]) into tiles whose blocks
+// (tile plus a halo of 2*m, clipped to the image) have at most maxPix
+// pixels. Tiles are returned as {oy0, oy1, ox0, ox1}.
+func gpuTiles(h, w int, m [2]int, maxPix int64) ([][4]int, error) {
+	oh, ow := h-2*m[0], w-2*m[1]
 	ty, tx := oh, ow
-	for int64(min(h, ty+2*r))*int64(min(w, tx+2*r)) > maxPix {
+	for int64(min(h, ty+2*m[0]))*int64(min(w, tx+2*m[1])) > maxPix {
 		if ty == 1 && tx == 1 {
-			return nil, fmt.Errorf("%w: a block of %dx%d pixels does not fit the GPU's memory", ErrNoDevice, 1+2*r, 1+2*r)
+			return nil, fmt.Errorf("%w: a block of %dx%d pixels does not fit the GPU's memory", ErrNoDevice, 1+2*m[0], 1+2*m[1])
 		}
 		if tx >= ty {
 			tx = (tx + 1) / 2
@@ -231,12 +229,12 @@ const gpuChunk = 1 << 16
 // sample; two device tiles: the next block's upload overlaps this one's
 // compute; with bleaching correction also the corrected float64 frames), the
 // float32 series and spectra of the n frames used, and the pair indices
-// (up to npoints pairs); per pair of a launch (at most gpuChunk, at most
+// (up to one pair per offset); per pair of a launch (at most gpuChunk, at most
 // one per pixel) the products and the correlations, twice, for cuFFT's
 // work area.
-func gpuMaxPixels(n, nt, npoints int, bleach bool, free int64) int64 {
+func gpuMaxPixels(n, nt, noffsets int, bleach bool, free int64) int64 {
 	h := int64(n/2 + 1)
-	pix := 2*int64(nt)*8 + int64(n)*4 + h*8 + 8*int64(npoints) + 64
+	pix := 2*int64(nt)*8 + int64(n)*4 + h*8 + 8*int64(noffsets) + 64
 	if bleach {
 		pix += int64(nt) * 8
 	}
@@ -287,15 +285,15 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	if o.Bleach > 0 {
 		nt = g.T
 	}
-	maxPix := gpuMaxPixels(g.N, nt, o.Npoints, o.Bleach > 0, free)
-	tiles, err := gpuTiles(g.H, g.W, o.Radius, maxPix)
+	maxPix := gpuMaxPixels(g.N, nt, len(g.Offsets), o.Bleach > 0, free)
+	tiles, err := gpuTiles(g.H, g.W, g.Margin, maxPix)
 	if err != nil {
 		return err
 	}
-	r := o.Radius
+	my, mx := g.Margin[0], g.Margin[1]
 	e.active = make([]bool, g.H*g.W)
-	for y := r; y < g.H-r; y++ {
-		for x := r; x < g.W-r; x++ {
+	for y := my; y < g.H-my; y++ {
+		for x := mx; x < g.W-mx; x++ {
 			e.active[y*g.W+x] = o.Mask == nil || o.Mask.At(y, x) != 0
 		}
 	}
@@ -314,7 +312,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	es := e.data.DType.Size()
 	var maxRaw int64
 	for _, t := range tiles {
-		bh, bw := min(g.H, t[1]+2*r)-max(0, t[0]), min(g.W, t[3]+2*r)-max(0, t[2])
+		bh, bw := min(g.H, t[1]+2*my)-max(0, t[0]), min(g.W, t[3]+2*mx)-max(0, t[2])
 		maxRaw = max(maxRaw, int64(nt)*int64(bh*bw)*int64(es))
 	}
 	if err := CheckMemory("the GPU's staging buffers", 2*maxRaw); err != nil {
@@ -338,9 +336,9 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		if ctx.Err() != nil {
 			return nil, ErrCancelled
 		}
-		// Block: the tile's image pixels plus r around them.
-		y0, y1 := max(0, t[0]), min(g.H, t[1]+2*r)
-		x0, x1 := max(0, t[2]), min(g.W, t[3]+2*r)
+		// Block: the tile's image pixels plus the margins around them.
+		y0, y1 := max(0, t[0]), min(g.H, t[1]+2*my)
+		x0, x1 := max(0, t[2]), min(g.W, t[3]+2*mx)
 		bh, bw := y1-y0, x1-x0
 		// Host memory of the block besides the staging buffers: pair
 		// indices and curves (at most one pair per pixel and point).
@@ -360,7 +358,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		if err := job.Upload(slot, len(b.Raw)); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrNoDevice, err)
 		}
-		inTile := func(y, x int) bool { return y-r >= t[0] && y-r < t[1] && x-r >= t[2] && x-r < t[3] }
+		inTile := func(y, x int) bool { return y-my >= t[0] && y-my < t[1] && x-mx >= t[2] && x-mx < t[3] }
 		for gi, gr := range grp {
 			i, j := gr[0], gr[1]
 			off := g.Offsets[i]

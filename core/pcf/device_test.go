@@ -47,18 +47,20 @@ func TestDeviceOptionWithoutGPU(t *testing.T) {
 
 func TestGPUTiles(t *testing.T) {
 	for _, c := range []struct {
-		h, w, r int
-		max     int64
-	}{{64, 64, 6, 1 << 20}, {512, 1024, 6, 100000}, {100, 37, 3, 500}, {20, 20, 2, 30}} {
-		tiles, err := gpuTiles(c.h, c.w, c.r, c.max)
+		h, w int
+		m    [2]int
+		max  int64
+	}{{64, 64, [2]int{6, 6}, 1 << 20}, {512, 1024, [2]int{6, 6}, 100000}, {100, 37, [2]int{3, 3}, 500}, {20, 20, [2]int{2, 2}, 30},
+		{40, 50, [2]int{0, 3}, 200}, {41, 23, [2]int{5, 1}, 150}, {30, 30, [2]int{0, 0}, 7}} {
+		tiles, err := gpuTiles(c.h, c.w, c.m, c.max)
 		if err != nil {
 			t.Fatalf("%+v: %v", c, err)
 		}
-		oh, ow := c.h-2*c.r, c.w-2*c.r
+		oh, ow := c.h-2*c.m[0], c.w-2*c.m[1]
 		cover := make([]int, oh*ow)
 		for _, tl := range tiles {
-			bh := min(c.h, tl[1]+2*c.r) - tl[0]
-			bw := min(c.w, tl[3]+2*c.r) - tl[2]
+			bh := min(c.h, tl[1]+2*c.m[0]) - tl[0]
+			bw := min(c.w, tl[3]+2*c.m[1]) - tl[2]
 			if int64(bh*bw) > c.max {
 				t.Fatalf("%+v: block %v has %d pixels", c, tl, bh*bw)
 			}
@@ -74,7 +76,7 @@ func TestGPUTiles(t *testing.T) {
 			}
 		}
 	}
-	if _, err := gpuTiles(64, 64, 6, 10); !errors.Is(err, ErrNoDevice) {
+	if _, err := gpuTiles(64, 64, [2]int{6, 6}, 10); !errors.Is(err, ErrNoDevice) {
 		t.Errorf("too little memory: %v", err)
 	}
 }

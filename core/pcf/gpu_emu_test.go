@@ -245,12 +245,38 @@ func emuBig(t *testing.T) {
 	}
 }
 
-// emuBlocks: 1 MiB of device memory splits the image into several blocks.
+// emuBlocks: 1 MiB of device memory splits the image into several blocks,
+// with the circle and with offsets of their own.
 func emuBlocks(t *testing.T) {
 	data := randomStack(8, 64, 40, 36, 25)
 	againstCPU(t, "blocks", data, Options{Radius: 3, Npoints: 8, Nbins: 8})
 	if n := strings.Count(emuLog(t), "plan r2c"); n < 2 {
 		t.Fatalf("%d blocks, want several", n)
+	}
+	for name, offs := range testOffsets() {
+		os.Truncate(os.Getenv("IPCF_EMU_LOG"), 0)
+		againstCPU(t, "blocks, offsets "+name, data, Options{Offsets: offs, Nbins: 8})
+		if n := strings.Count(emuLog(t), "plan r2c"); n < 2 {
+			t.Fatalf("offsets %s: %d blocks, want several", name, n)
+		}
+	}
+}
+
+// testOffsets are offsets of their own for the GPU: the circle's, margins
+// that differ by axis or are 0, the autocorrelation, repeats, offsets
+// without an opposite.
+func testOffsets() map[string][]Offset {
+	circle, _ := Circle(2, 8)
+	disk, _ := Disk(2)
+	line, _ := Line(3)
+	return map[string][]Offset{
+		"the circle's":         circle,
+		"disk":                 disk,
+		"line":                 line,
+		"one column":           {{U: 1, V: 0}},
+		"autocorrelation only": {{U: 0, V: 0}},
+		"rows only, repeats":   {{U: 0, V: 2}, {U: 0, V: -2}, {U: 0, V: 2}, {U: 0, V: 0}, {U: 0, V: -1}},
+		"no opposites":         {{U: 3, V: 1}, {U: -1, V: 2}, {U: 2, V: -2}},
 	}
 }
 
@@ -464,6 +490,25 @@ func emuDTypes(t *testing.T) {
 	againstCPU(t, "NaN and Inf samples", f, o)
 	// Radius 3 with 18 points: points without an opposite.
 	againstCPU(t, "no symmetry", base, Options{Radius: 3, Npoints: 18, Nbins: 8})
+	// Offsets of their own (margins that differ by axis, none, the
+	// autocorrelation, repeats, no opposites), whole and in tiles: they
+	// ran on the CPU only ("offsets other than the circle"), even the
+	// circle's own.
+	for name, offs := range testOffsets() {
+		againstCPU(t, "offsets "+name, base, Options{Offsets: offs, Nbins: 6})
+	}
+	// The circle given as offsets is bit for bit the circle.
+	circle, _ := Circle(2, 8)
+	a, _, errA := gpuCompute(t, base, Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "cuda"})
+	b, _, errB := gpuCompute(t, base, Options{Offsets: circle, Nbins: 6, Device: "cuda"})
+	if errA != nil || errB != nil || len(a) != len(b) {
+		t.Fatalf("circle: %v, %v, %d and %d values", errA, errB, len(a), len(b))
+	}
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("the circle as offsets differs from the circle at %d", i)
+		}
+	}
 }
 
 // emuFallback: with a failure switched on, device "auto" runs on the CPU
@@ -582,7 +627,6 @@ func emuToolkit(t *testing.T) {
 	sm := Options{Radius: 2, Npoints: 8, Nbins: 6}
 	sm.SetSmooth(0)
 	for name, o := range map[string]Options{
-		"offsets":      {Offsets: []Offset{{U: 1, V: 0}}, Nbins: 6},
 		"two channels": {Radius: 2, Npoints: 8, Nbins: 6, Data2: &data},
 		"linear bins":  {Radius: 2, Npoints: 8, Nbins: 6, Bins: LinearBinning},
 		"multitau":     {Radius: 2, Npoints: 8, Bins: Multitau, M: 4},
@@ -597,7 +641,7 @@ func emuToolkit(t *testing.T) {
 		}
 		o.Device = "auto"
 		got, note, err := gpuCompute(t, data, o)
-		if err != nil || !strings.HasPrefix(note, "cpu (auto: cuda:0 not used: the GPU engine computes the circle pCF with log bins only") {
+		if err != nil || !strings.HasPrefix(note, "cpu (auto: cuda:0 not used: the GPU engine computes the pCF of one channel with log bins only") {
 			t.Fatalf("%s: auto: note %q, err %v", name, note, err)
 		}
 		for i := range got {

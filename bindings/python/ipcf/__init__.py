@@ -1517,9 +1517,10 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         and masks included), and runs on the CPU if the GPU path fails;
         'cuda' fails with an
         `IpcfError` (status 8) saying why if the GPU cannot be used. See
-        `devices`. The GPU computes the defaults only: other offsets,
-        `data2`, bins, smoothing weights, a threshold or `delta` run on
-        the CPU with 'auto' and fail with 'cuda'.
+        `devices`. The GPU computes one channel with log bins and the
+        default smoothing, for any offsets: `data2`, other bins or
+        smoothing weights, a threshold or `delta` run on the CPU with
+        'auto' and fail with 'cuda'.
     offsets : (k, 2) array_like of int or {'circle', 'disk', 'line'}, optional
         The neighbours: (u, v) pairs, u columns and v rows (the neighbour
         of pixel (y, x) is (y + v, x + u)), in the order of the result's

@@ -633,7 +633,7 @@ def test_pcf_file_refuses_data2(tmp_path, data):
     assert not (tmp_path / 'out.npy').exists()
 
 
-# --- devices: the GPU computes the defaults only -------------------------------------
+# --- devices: the GPU computes one channel, log bins, default smoothing ---------
 
 
 def test_toolkit_runs_on_the_cpu_with_device_auto():
@@ -657,7 +657,7 @@ def test_toolkit_runs_on_the_cpu_with_device_auto():
         '    note = ipcf.last_device()\n'
         '    a = ipcf.acf(d, smooth=0.5)\n'
         'assert not w, [str(x.message) for x in w]\n'
-        'assert note.startswith("cpu (auto: cuda:0 not used:") and "offsets other than the circle" in note, note\n'
+        'assert note.startswith("cpu (auto: cuda:0 not used:") and "the delta-CCF" in note, note\n'
         'assert auto.tobytes() == cpu.tobytes()\n'
         'try:\n'
         '    ipcf.pcf(d, radius=2, smooth=0, device="cuda")\n'
