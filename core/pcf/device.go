@@ -291,12 +291,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		return err
 	}
 	my, mx := g.Margin[0], g.Margin[1]
-	e.active = make([]bool, g.H*g.W)
-	for y := my; y < g.H-my; y++ {
-		for x := mx; x < g.W-mx; x++ {
-			e.active[y*g.W+x] = o.Mask == nil || o.Mask.At(y, x) != 0
-		}
-	}
+	e.setActive()
 	threads := pool.Threads(o.Threads)
 	grp := groups(g.Offsets, true)
 	bins := make([]int32, len(g.Bins))
@@ -341,7 +336,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		x0, x1 := max(0, t[2]), min(g.W, t[3]+2*mx)
 		bh, bw := y1-y0, x1-x0
 		// Host memory of the block besides the staging buffers: pair
-		// indices and curves (at most one pair per pixel and point).
+		// indices and curves (at most one pair per pixel and offset).
 		host := int64(bh*bw) * int64(len(g.Offsets)) * (32 + 8*int64(nb))
 		if err := CheckMemory("the GPU's host buffers", 3*host); err != nil {
 			return nil, fmt.Errorf("%w; use a smaller crop or the CPU (device cpu)", err)

@@ -568,6 +568,19 @@ func (e *engine) run(ctx context.Context) error {
 	return nil
 }
 
+// setActive marks the pixels with an output to compute: inside the
+// margins and not masked (the CPU's and the GPU's).
+func (e *engine) setActive() {
+	g, mask := e.g, e.o.Mask
+	my, mx := g.Margin[0], g.Margin[1]
+	e.active = make([]bool, g.H*g.W)
+	for y := my; y < g.H-my; y++ {
+		for x := mx; x < g.W-mx; x++ {
+			e.active[y*g.W+x] = mask == nil || mask.At(y, x) != 0
+		}
+	}
+}
+
 // setup prepares the engine's state for the CPU: the pixels to compute,
 // the point groups, the ring of spectra and the sums. It returns the band
 // of rows whose pairs are computed per pass (Options.Band) and the
@@ -580,13 +593,7 @@ func (e *engine) setup() (band int, free func(), err error) {
 	if e.newFFT == nil {
 		e.newFFT = fft.New
 	}
-	my, mx := g.Margin[0], g.Margin[1]
-	e.active = make([]bool, g.H*g.W)
-	for y := my; y < g.H-my; y++ {
-		for x := mx; x < g.W-mx; x++ {
-			e.active[y*g.W+x] = o.Mask == nil || o.Mask.At(y, x) != 0
-		}
-	}
+	e.setActive()
 	e.grp = groups(g.Offsets, g.share)
 	e.wNew, e.wPrev, e.smooth = o.smoothWeights()
 	nch := g.channels()

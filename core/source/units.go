@@ -61,9 +61,9 @@ type Units struct {
 //     reads it (tifffile writes it so). Resolutions per inch (such as
 //     72 dpi) are a display's or a printer's and give no units.
 //
-// npy and raw files give no units. UnitsOf never fails: metadata that is missing, malformed,
-// non-positive, not finite or in a unit it does not know leaves the field
-// unknown. A selection (Select) has the units of its source.
+// npy and raw files give no units. UnitsOf never fails: metadata that is
+// missing, malformed, non-positive, not finite or in a unit it does not
+// know leaves the field unknown. A selection (Select) has the units of its source.
 func UnitsOf(src Source) Units {
 	if u, ok := src.(interface{ units() Units }); ok {
 		return u.units()
