@@ -647,6 +647,9 @@ func checkFitNpyTarget(names fitOutputs, inputs []string) (map[string]fitCompani
 	}
 	now := map[string]fitCompanion{}
 	for _, c := range names.companions() {
+		if err := npy.Unreplaceable(c.path); err != nil {
+			return nil, fmt.Errorf("fit: %w: %w", errTarget, err)
+		}
 		st, err := os.Lstat(c.path)
 		if errors.Is(err, os.ErrNotExist) {
 			continue

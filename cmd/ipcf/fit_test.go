@@ -850,3 +850,75 @@ func TestLockOfAnotherUser(t *testing.T) {
 		t.Errorf("the other user's lock changed: %q, %v", b, err)
 	}
 }
+
+// TestStickyOutputOfAnotherUser: in a sticky folder (as /tmp) an output
+// that belongs to another user cannot be replaced by this one; every
+// command refuses it before any work, saying whose it is, and leaves
+// nothing behind (it failed when it published: "operation not permitted"
+// after the whole run, with a scratch folder and a partial file left). A
+// rerun of the job that wrote it is still "already complete". Run as
+// nobody against files of user 1 where the test runs as root.
+func TestStickyOutputOfAnotherUser(t *testing.T) {
+	if asuser.Child() {
+		wd, _ := os.Getwd()
+		out := filepath.Join(wd, "out")
+		in := filepath.Join(wd, "in.npy")
+		before, _ := os.ReadDir(out)
+		if code, msg := ipcf(t, "pcf", in, "-o", filepath.Join(out, "r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "8"); code != 0 || !strings.Contains(msg, "already complete") {
+			t.Errorf("the same job on the other user's result: exit %d, %q; want 0, already complete", code, msg)
+		}
+		for _, args := range [][]string{
+			{"pcf", in, "-o", filepath.Join(out, "r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "9", "--quiet"},
+			{"pcf", in, "-o", filepath.Join(out, "r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "9", "--engine", "ooc", "--quiet"},
+			{"bleach", in, "-o", filepath.Join(out, "b.npy"), "--filtersize", "8", "--quiet"},
+			{"simulate", "-o", filepath.Join(out, "s.npy"), "--frames", "32", "--size", "8", "--seed", "3", "--quiet"},
+			{"fit", filepath.Join(out, "r.npy"), "-o", filepath.Join(out, "f.npy"), "--waist", "1.5", "--no-sigma"},
+		} {
+			code, msg := ipcf(t, args...)
+			if code != 1 || !strings.Contains(msg, "belongs to user 1 and its folder") || !strings.Contains(msg, "is sticky") {
+				t.Errorf("%s over user 1's file in a sticky folder: exit %d, %q; want 1, whose it is", args[0], code, msg)
+			}
+		}
+		after, _ := os.ReadDir(out)
+		if len(after) != len(before) {
+			t.Errorf("the refused runs left files: %d entries before, %d after", len(before), len(after))
+		}
+		return
+	}
+	if os.Getuid() != 0 {
+		t.Skip("needs root to give files to user 1 and run as nobody")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	in := filepath.Join(dir, "in.npy")
+	if err := os.Mkdir(out, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(out, 0o777|os.ModeSticky)
+	for _, args := range [][]string{
+		{"simulate", "-o", in, "--frames", "256", "--size", "6", "--quiet"},
+		{"pcf", in, "-o", filepath.Join(out, "r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "8", "--quiet"},
+		{"bleach", in, "-o", filepath.Join(out, "b.npy"), "--filtersize", "16", "--quiet"},
+		{"simulate", "-o", filepath.Join(out, "s.npy"), "--frames", "32", "--size", "8", "--quiet"},
+		{"fit", filepath.Join(out, "r.npy"), "-o", filepath.Join(out, "f.npy"), "--waist", "1", "--no-sigma"},
+	} {
+		if code, msg := ipcf(t, args...); code != 0 {
+			t.Fatalf("%v: %s", args, msg)
+		}
+	}
+	files := map[string][]byte{}
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		p := filepath.Join(out, e.Name())
+		if err := os.Lchown(p, 1, 1); err != nil {
+			t.Fatal(err)
+		}
+		files[p], _ = os.ReadFile(p)
+	}
+	asuser.Rerun(t, "TestStickyOutputOfAnotherUser", dir)
+	for p, b := range files {
+		if now, err := os.ReadFile(p); err != nil || !bytes.Equal(now, b) {
+			t.Errorf("%s changed: %v", p, err)
+		}
+	}
+}

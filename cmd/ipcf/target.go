@@ -48,6 +48,11 @@ func plainCheck(cmd, out string, inputs ...string) error {
 	} else if !st.IsDir() {
 		return fmt.Errorf("%s: %w: the folder of %s is not a folder", cmd, errTarget, out)
 	}
+	for _, p := range []string{out, ooc.SidecarName(out)} {
+		if err := npy.Unreplaceable(p); err != nil {
+			return fmt.Errorf("%s: %w: %w", cmd, errTarget, err)
+		}
+	}
 	st, err := os.Stat(out)
 	if errors.Is(err, os.ErrNotExist) {
 		if _, lerr := os.Lstat(out); lerr == nil {

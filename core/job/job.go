@@ -1410,6 +1410,13 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 				ErrOutput, j.spec.Output, f)
 		}
 	}
+	// Not this job's complete result, and another user's in a sticky
+	// folder: publishing would fail after all the work.
+	for _, p := range j.outputPaths() {
+		if err := npy.Unreplaceable(p); err != nil {
+			return sum, fmt.Errorf("%w: %w", ErrOutput, err)
+		}
+	}
 	o := j.spec.PCF
 	o.Mask, o.Data2 = j.mask, nil // the second channel is read from j.src2
 	if o.Bleach > 0 {

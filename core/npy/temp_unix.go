@@ -3,6 +3,7 @@
 package npy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,4 +66,31 @@ func RemoveStaleTemps(dir string) {
 		}
 		f.Close()
 	}
+}
+
+// Unreplaceable returns an error naming path when this process could not
+// replace or remove the file there although it may write in its folder:
+// the folder is sticky (as /tmp is) and the file belongs to another user,
+// so only that user, the folder's owner or root may rename over it or
+// remove it. A command checks its outputs with it before any work, which
+// would otherwise end in "operation not permitted" when it publishes. It
+// returns nil when nothing lies at path.
+func Unreplaceable(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	dst, err := os.Stat(dir)
+	if err != nil || dst.Mode()&os.ModeSticky == 0 {
+		return nil
+	}
+	fs, ok := st.Sys().(*syscall.Stat_t)
+	ds, ok2 := dst.Sys().(*syscall.Stat_t)
+	euid := os.Geteuid()
+	if !ok || !ok2 || euid == 0 || int(fs.Uid) == euid || int(ds.Uid) == euid {
+		return nil
+	}
+	return fmt.Errorf("%s belongs to user %d and its folder %s is sticky (as /tmp is: only the file's owner, the folder's owner or root may replace or remove it): ask that user to remove it, or choose another name",
+		path, fs.Uid, dir)
 }
