@@ -909,7 +909,7 @@ func ipcfgo_pcf_errors(data *C.ipcf_carray, co *C.ipcf_cpcf_options, method, seg
 			return err
 		}
 		// The device is checked, not used: the note says where this ran.
-		pcf.NoteCPU("error bars run on the CPU")
+		pcf.NoteCPU(context.Background(), "error bars run on the CPU")
 		return pcf.ErrorBars(context.Background(), vo, vd, o, e)
 	}())
 }

@@ -122,6 +122,13 @@ func TestAutoDeviceFallbackSaysWhy(t *testing.T) {
 	if err != nil || !strings.Contains(msg, "cuda:0") {
 		t.Fatalf("auto with the emulated GPU: %v %q", err, msg)
 	}
+	// The metadata say where each result was computed.
+	for name, want := range map[string]string{"cpu.npy": "cpu", "auto.npy": "cpu (auto: cuda:0 failed, ran on the CPU", "gpu.npy": "cuda:0 ("} {
+		m := readMeta(t, filepath.Join(dir, name))
+		if got, _ := m["device_used"].(string); !strings.HasPrefix(got, want) {
+			t.Errorf("%s: device_used %q, want %q...", name, got, want)
+		}
+	}
 }
 
 // TestAutoDeviceTightBudgetRunsOnCPU: a --memory budget too small for the
@@ -154,6 +161,9 @@ func TestAutoDeviceTightBudgetRunsOnCPU(t *testing.T) {
 	msg, code := run(auto, "--device", "auto")
 	if code != 0 || !strings.Contains(msg, `cpu (auto: the GPU's tiles need a memory budget of at least`) {
 		t.Fatalf("auto on a budget too small for the GPU's tiles: exit %d: %s", code, msg)
+	}
+	if got, _ := readMeta(t, auto)["device_used"].(string); !strings.HasPrefix(got, "cpu (auto: the GPU's tiles need") {
+		t.Errorf("auto out of core on the CPU: device_used %q", got)
 	}
 	a, _ := os.ReadFile(cpu)
 	b, _ := os.ReadFile(auto)

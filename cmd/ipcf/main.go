@@ -604,7 +604,7 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	default:
 		summary = fmt.Sprintf("out of core: %d tiles (%d resumed), %d chunks", sum.Tiles, sum.Resumed, sum.Chunks)
 	}
-	if n := pcf.LastDeviceNote(); n != "" && !sum.AlreadyComplete {
+	if n := j.Device(); n != "" {
 		summary += ", " + n // the device used, or why auto ran on the CPU
 	}
 	secs := time.Since(start).Seconds()
@@ -615,7 +615,7 @@ func cmdPCF(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			"engine": sum.Engine, "seconds": secs, "already_complete": sum.AlreadyComplete,
 			"tiles": sum.Tiles, "resumed": sum.Resumed, "chunks": sum.Chunks, "read_in_place": sum.InPlace,
 			"frames": g.T, "frames_used": g.N, "curves": g.OutShape[0] * g.OutShape[1] * g.OutShape[2],
-			"peak_memory_bytes": peakRSS(), "memory_budget_bytes": j.Memory(), "device_note": pcf.LastDeviceNote(),
+			"peak_memory_bytes": peakRSS(), "memory_budget_bytes": j.Memory(), "device_note": j.Device(),
 			"job_key": j.Key(), "summary": summary, "errors": errorsMethod(spec), "errors_output": nullable(j.ErrorsPath()),
 		})
 	}

@@ -25,8 +25,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -167,6 +169,10 @@ type Job struct {
 	outSeen        []os.FileInfo   // what lay at outputPaths when checkOutput took them
 	outAbsent      []bool          // nothing lay at each of outputPaths at recheckOutput
 	errPath        string          // their file (ErrorsName of the output)
+	devices        struct {
+		sync.Mutex
+		notes []string // the device notes of this run's computation, each once, in order
+	}
 }
 
 // Summary describes a finished job.
@@ -1187,6 +1193,25 @@ func (j *Job) Close() error {
 	return j.src.Close()
 }
 
+// noteDevice records a device note of this run's computation.
+func (j *Job) noteDevice(note string) {
+	j.devices.Lock()
+	defer j.devices.Unlock()
+	if note != "" && !slices.Contains(j.devices.notes, note) {
+		j.devices.notes = append(j.devices.notes, note)
+	}
+}
+
+// Device says where Run computed: pcf's device notes ("cpu", "cuda:0
+// (sm_90 CUBIN)", "cpu (auto: why)"), several joined by "; " when tiles
+// ran on different ones; "" when it computed nothing (already complete,
+// or every tile resumed).
+func (j *Job) Device() string {
+	j.devices.Lock()
+	defer j.devices.Unlock()
+	return strings.Join(j.devices.notes, "; ")
+}
+
 // Metadata is written with the output (a .npy file's sidecar, a Zarr
 // folder's .zattrs), given the CRC-32C of the input's and the second
 // channel's samples read.
@@ -1235,6 +1260,7 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 		"bleach_mean":       []string{"real", "floor"}[o.BleachMean],
 		"mask":              j.fields["mask"],
 		"device":            o.Device,
+		"device_used":       j.Device(), // where this run computed ("" for none)
 		"shape":             g.OutShape,
 		"axes":              "row, column, circle point, delay bin",
 		"units":             units,
@@ -1341,6 +1367,7 @@ func (j *Job) Format() string { return j.format }
 // a second run on the same output fails at once.
 func (j *Job) Run(ctx context.Context) (Summary, error) {
 	sum := Summary{Engine: j.engine, Geometry: j.geom}
+	ctx = pcf.WithDeviceNote(ctx, j.noteDevice)
 	unlock, err := lock(j.outAbs)
 	if err != nil {
 		return sum, err

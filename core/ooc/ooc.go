@@ -191,7 +191,7 @@ func tileMemory(g pcf.Geometry, o pcf.Options, ty, tx, nread, es, nch int, errs 
 // (half the budget) while the input frames of that chunk are mapped (the
 // other half at most: they are released chunk by chunk); phase 2 holds
 // one tile's data, its spectra window and results.
-func newPlan(src source.Source, o Options) (*plan, error) {
+func newPlan(ctx context.Context, src source.Source, o Options) (*plan, error) {
 	given := o.Memory
 	o.Memory = dataMemory(o.Memory)
 	T, H, W := src.Shape()
@@ -221,7 +221,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 	}
 	p.es = p.dtype.Size()
 	oh, ow := g.OutShape[0], g.OutShape[1]
-	gpu, err := pcf.OnGPU(o.PCF)
+	gpu, err := pcf.OnGPU(ctx, o.PCF)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func newPlan(src source.Source, o Options) (*plan, error) {
 		// CPU meets failed where a GPU was found (and ran where none was).
 		if _, _, need := p.fitTiles(o.PCF, o.Memory); need > o.Memory {
 			gpu = false
-			pcf.NoteCPU(fmt.Sprintf("auto: the GPU's tiles need a memory budget of at least %s, more than %s: ran on the CPU in bands", MiBText(MinBudget(need)), SizeText(given)))
+			pcf.NoteCPU(ctx, fmt.Sprintf("auto: the GPU's tiles need a memory budget of at least %s, more than %s: ran on the CPU in bands", MiBText(MinBudget(need)), SizeText(given)))
 		}
 	}
 	if o.Memory <= 0 {
@@ -809,7 +809,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if o.Errors != nil && (!isNpy || o.ErrOut == nil) {
 		return sum, fmt.Errorf("%w: the error bars are written beside a .npy output (Options.ErrOut)", pcf.ErrParam)
 	}
-	p, err := newPlan(src, o)
+	p, err := newPlan(ctx, src, o)
 	if err != nil {
 		return sum, err
 	}

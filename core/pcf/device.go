@@ -21,13 +21,30 @@ var note struct {
 	hook func(string)
 }
 
-func setNote(s string) {
+// noteKey is the context key of WithDeviceNote's function.
+type noteKey struct{}
+
+// WithDeviceNote returns a context under which every device note of a
+// Compute (and of the out-of-core engine's choice) is handed to f as
+// well: a job records the device its own computation ran on, whatever
+// other jobs of the process do meanwhile (LastDeviceNote is the
+// process's). f may be called from several goroutines.
+func WithDeviceNote(ctx context.Context, f func(string)) context.Context {
+	return context.WithValue(ctx, noteKey{}, f)
+}
+
+func setNote(ctx context.Context, s string) {
 	note.Lock()
 	note.s = s
 	if note.hook != nil {
 		note.hook(s)
 	}
 	note.Unlock()
+	if ctx != nil {
+		if f, _ := ctx.Value(noteKey{}).(func(string)); f != nil {
+			f(s)
+		}
+	}
 }
 
 // OnNote hands every device note, the current one first, to f as it is
@@ -74,20 +91,20 @@ func Devices() string {
 // resolveDevice maps a device option to a CUDA ordinal, or -1 for the CPU.
 // "auto" picks the first usable GPU and falls back to the CPU; "cuda" and
 // "cuda:N" fail with ErrNoDevice if that GPU cannot be used.
-func resolveDevice(dev string) (int, error) {
+func resolveDevice(ctx context.Context, dev string) (int, error) {
 	switch {
 	case dev == "" || dev == "auto":
 		if _, err := cuda.Devices(); err != nil {
-			setNote("cpu (auto: no CUDA device: " + strings.TrimPrefix(err.Error(), "cuda: not available: ") + ")")
+			setNote(ctx, "cpu (auto: no CUDA device: "+strings.TrimPrefix(err.Error(), "cuda: not available: ")+")")
 			return -1, nil
 		}
 		if _, err := cuda.Compile(0); err != nil {
-			setNote("cpu (auto: cuda:0 unusable: " + strings.TrimPrefix(err.Error(), "cuda: not available: ") + ")")
+			setNote(ctx, "cpu (auto: cuda:0 unusable: "+strings.TrimPrefix(err.Error(), "cuda: not available: ")+")")
 			return -1, nil
 		}
 		return 0, nil
 	case dev == "cpu":
-		setNote("cpu")
+		setNote(ctx, "cpu")
 		return -1, nil
 	case dev == "cuda" || strings.HasPrefix(dev, "cuda:"):
 		i := 0
@@ -253,7 +270,7 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	img, _ := cuda.Compile(dev) // cached: resolveDevice compiled it
 	err := e.gpu(ctx, dev)
 	if err == nil {
-		setNote(fmt.Sprintf("cuda:%d (%s)", dev, img))
+		setNote(ctx, fmt.Sprintf("cuda:%d (%s)", dev, img))
 		return nil
 	}
 	if errors.Is(err, ErrCancelled) || ctx.Err() != nil || (e.o.Device != "" && e.o.Device != "auto") {
@@ -265,7 +282,7 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	if err := e.run(ctx); err != nil {
 		return err
 	}
-	setNote(fmt.Sprintf("cpu (auto: cuda:%d failed, ran on the CPU: %s)", dev,
+	setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d failed, ran on the CPU: %s)", dev,
 		strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrNoDevice.Error()+": "), "cuda: ")))
 	return nil
 }
@@ -488,12 +505,12 @@ func (e *engine) gpuTile(ctx context.Context, b *cuda.Block, buf []byte, threads
 // "auto" with a usable GPU and a computation the GPU engine does, or
 // "cuda", "cuda:N" (ErrNoDevice when that GPU cannot be used or does not
 // do the computation).
-func OnGPU(o Options) (bool, error) {
+func OnGPU(ctx context.Context, o Options) (bool, error) {
 	if o.Device == "cpu" {
-		setNote("cpu")
+		setNote(ctx, "cpu")
 		return false, nil
 	}
-	dev, err := resolveDevice(o.Device)
+	dev, err := resolveDevice(ctx, o.Device)
 	if err != nil || dev < 0 {
 		return false, err
 	}
@@ -526,7 +543,7 @@ func CanonicalDevice(dev string) string {
 
 // NoteCPU sets the device note of a run that a caller moved to the CPU
 // under device "auto", saying why: "cpu (why)".
-func NoteCPU(why string) { setNote("cpu (" + why + ")") }
+func NoteCPU(ctx context.Context, why string) { setNote(ctx, "cpu ("+why+")") }
 
 // CheckDevice validates a device option before a job starts: "auto" and
 // "cpu" always pass; "cuda" and "cuda:N" fail with ErrNoDevice (saying
@@ -535,6 +552,6 @@ func CheckDevice(dev string) error {
 	if dev == "" || dev == "auto" || dev == "cpu" {
 		return nil
 	}
-	_, err := resolveDevice(dev)
+	_, err := resolveDevice(context.Background(), dev)
 	return err
 }

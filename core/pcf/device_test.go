@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -196,19 +197,65 @@ func TestGPUMaxPixels(t *testing.T) {
 // order; nil stops it.
 func TestOnNote(t *testing.T) {
 	t.Cleanup(func() { OnNote(nil) })
-	setNote("before")
+	setNote(context.Background(), "before")
 	var got []string
 	OnNote(func(s string) { got = append(got, s) })
-	setNote("cpu")
-	setNote("")
-	setNote("cpu (auto: cuda:0 failed, ran on the CPU: x)")
+	setNote(context.Background(), "cpu")
+	setNote(context.Background(), "")
+	setNote(context.Background(), "cpu (auto: cuda:0 failed, ran on the CPU: x)")
 	OnNote(nil)
-	setNote("after")
+	setNote(context.Background(), "after")
 	want := []string{"before", "cpu", "", "cpu (auto: cuda:0 failed, ran on the CPU: x)"}
 	if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
 		t.Fatalf("notes handed: %q, want %q", got, want)
 	}
 	if LastDeviceNote() != "after" {
 		t.Fatalf("LastDeviceNote() = %q after the hook was removed", LastDeviceNote())
+	}
+}
+
+// TestDeviceNotePerContext: a Compute hands its device notes to the
+// function of its own context only: jobs running at once in one process
+// (a Python or dask worker) each record their own device, where
+// LastDeviceNote is whichever ran last.
+func TestDeviceNotePerContext(t *testing.T) {
+	data := randomStack(3, 64, 6, 6, 20)
+	o := Options{Radius: 1, Npoints: 4, Nbins: 4, Threads: 1}
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	notes := make([][]string, 2)
+	for k, dev := range []string{"cpu", "auto"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mu sync.Mutex
+			ctx := WithDeviceNote(context.Background(), func(s string) { mu.Lock(); notes[k] = append(notes[k], s); mu.Unlock() })
+			oo := o
+			oo.Device = dev
+			for range 20 {
+				out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]))
+				if err := Compute(ctx, out, data, oo); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(notes[0]) != 20 || len(notes[1]) < 20 {
+		t.Fatalf("notes: %d for cpu, %d for auto; want one a Compute", len(notes[0]), len(notes[1]))
+	}
+	for _, n := range notes[0] {
+		if n != "cpu" {
+			t.Fatalf("the cpu job got the note %q", n)
+		}
+	}
+	for _, n := range notes[1] {
+		if n == "cpu" || n == "" {
+			t.Fatalf("the auto job got the note %q (auto says cuda:N or why it ran on the CPU)", n)
+		}
 	}
 }

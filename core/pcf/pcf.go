@@ -453,7 +453,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 	}
 	e := &engine{g: g, o: o, out: out, data: data}
 	e.goRead = readInGo(data, o.Data2)
-	dev, err := resolveDevice(o.Device)
+	dev, err := resolveDevice(ctx, o.Device)
 	if err != nil {
 		return err
 	}
@@ -462,7 +462,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 			if o.Device != "" && o.Device != "auto" {
 				return fmt.Errorf("%w: %s: %v", ErrNoDevice, o.Device, why)
 			}
-			setNote(fmt.Sprintf("cpu (auto: cuda:%d not used: %v)", dev, why))
+			setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d not used: %v)", dev, why))
 		} else {
 			return e.computeGPU(ctx, dev)
 		}
