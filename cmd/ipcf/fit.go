@@ -313,7 +313,7 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	if meta.OutputCRC != "" {
 		// ipcf's sidecar names its file's bytes: another result's (of the
 		// same shape, its offsets and delays other) is refused.
-		if ok, err := ooc.FileMatches(path, meta.OutputCRC, meta.OutputBytes); err != nil {
+		if ok, err := mappedMatches(res, path, meta.OutputCRC, meta.OutputBytes); err != nil {
 			return nil, err
 		} else if !ok {
 			return nil, fmt.Errorf("%s: its checksum is not the one %s records (output_crc32c %s): not this result's metadata (another result's, or the file changed since); compute the result again", path, side, meta.OutputCRC)
@@ -1030,11 +1030,20 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 	}
 }
 
+// testHookOpened, if set, runs when fit or plot has opened a .npy result
+// (whose metadata are read next), and when plot is about to open a .npy
+// map (whose metadata were read before): tests replace the file and its
+// metadata there, as a rerun would.
+var testHookOpened func(path string)
+
 // openNpyResult opens the .npy result path for cmd (fit, plot), naming a
 // pCF job's other result formats, which these commands do not read.
 func openNpyResult(cmd, path string) (*npy.File, error) {
 	res, err := npy.Open(path)
 	if err == nil {
+		if testHookOpened != nil {
+			testHookOpened(path)
+		}
 		return res, nil
 	}
 	if st, serr := os.Stat(path); serr == nil && st.IsDir() {

@@ -10,7 +10,6 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
-	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
@@ -97,13 +96,12 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 		return fitNeeds("error bars %s: %s array of shape %v, want float32 or float64 of the result's shape [%d %d %d %d]", file, sd.DType, s, in.h, in.w, in.k, in.p)
 	}
 	if checkCRC {
-		// The pair the result's sidecar recorded: the same bytes.
-		b, err := os.ReadFile(file)
-		if err != nil {
+		// The pair the result's sidecar recorded: the same bytes, those
+		// of the mapping read below.
+		if ok, err := mappedMatches(sd, file, rec.CRC, rec.Bytes); err != nil {
 			return err
-		}
-		if got := fmt.Sprintf("%08x", ooc.CRC(b)); got != rec.CRC || (rec.Bytes != nil && int64(len(b)) != *rec.Bytes) {
-			return fmt.Errorf("error bars %s: checksum %s, but %s.json recorded %s: not the error bars of this result (compute them again with ipcf pcf --errors, or fit unweighted with --no-sigma)", file, got, path, rec.CRC)
+		} else if !ok {
+			return fmt.Errorf("error bars %s: its checksum is not the one %s.json records (%s): not the error bars of this result (compute them again with ipcf pcf --errors, or fit unweighted with --no-sigma)", file, path, rec.CRC)
 		}
 	}
 	n := int64(in.h) * int64(in.w) * int64(in.k) * int64(in.p)

@@ -180,7 +180,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		ny, nx, np, nb := res.Shape[0], res.Shape[1], res.Shape[2], res.Shape[3]
 		meta := readResultMeta(pos[0], [4]int{ny, nx, np, nb})
 		if meta.crc != "" {
-			if err := checkRecorded(pos[0], npySidecar(pos[0]), meta.crc, meta.bytes); err != nil {
+			if err := checkRecorded(res, pos[0], npySidecar(pos[0]), meta.crc, meta.bytes); err != nil {
 				return err
 			}
 		}
@@ -195,10 +195,15 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				return fmt.Errorf("%w: plot: --pixel %s outside the %dx%d result", job.ErrOption, *pixel, ny, nx)
 			}
 			carpet := mat.NewDense(np, nb, nil)
-			for i := 0; i < np; i++ {
-				for j := 0; j < nb; j++ {
-					carpet.Set(i, j, res.At(y, x, i, j))
+			if err := source.Guard(pos[0], func() error { // mapped: never SIGBUS
+				for i := 0; i < np; i++ {
+					for j := 0; j < nb; j++ {
+						carpet.Set(i, j, res.At(y, x, i, j))
+					}
 				}
+				return nil
+			}); err != nil {
+				return err
 			}
 			w, h := size(1500, 480)
 			return plotPixel(pic, w, h, meta, carpet, y, x)
@@ -211,10 +216,15 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("%w: plot: point %d, bin %d outside %d points and %d bins", job.ErrOption, *point, b, np, nb)
 		}
 		img := mat.NewDense(ny, nx, nil)
-		for y := 0; y < ny; y++ {
-			for x := 0; x < nx; x++ {
-				img.Set(y, x, res.At(y, x, *point, b))
+		if err := source.Guard(pos[0], func() error {
+			for y := 0; y < ny; y++ {
+				for x := 0; x < nx; x++ {
+					img.Set(y, x, res.At(y, x, *point, b))
+				}
 			}
+			return nil
+		}); err != nil {
+			return err
 		}
 		w, h := size(720, 560)
 		return plotImage(pic, w, h, meta, img, *point, b)
@@ -244,12 +254,13 @@ type resultMeta struct {
 	bytes *int64
 }
 
-// checkRecorded returns an error unless the file path has the CRC-32C crc
-// (8 hex digits) and size (if not nil) that the metadata side record for
-// it: a picture of a result changed since, or of another result's
-// metadata, would show wrong numbers (ipcf fit refuses them too).
-func checkRecorded(path, side, crc string, bytes *int64) error {
-	ok, err := ooc.FileMatches(path, crc, bytes)
+// checkRecorded returns an error unless f, the .npy file opened at path,
+// has the CRC-32C crc (8 hex digits) and size (if not nil) that the
+// metadata side record for it: a picture of a result changed since, or of
+// another result's metadata, would show wrong numbers (ipcf fit refuses
+// them too).
+func checkRecorded(f *npy.File, path, side, crc string, bytes *int64) error {
+	ok, err := mappedMatches(f, path, crc, bytes)
 	if err != nil {
 		return err
 	}
@@ -257,6 +268,21 @@ func checkRecorded(path, side, crc string, bytes *int64) error {
 		return fmt.Errorf("%s: its checksum is not the one %s records (%s): the file changed since it was written, or the metadata are another file's; compute it again", path, side, crc)
 	}
 	return nil
+}
+
+// mappedMatches reports whether f, the .npy file opened at path, has the
+// CRC-32C crc (8 hex digits) and size (if not nil) recorded for it. The
+// bytes checked are those of f's mapping, which the caller then reads, not
+// of whatever path names by now: a check that opened path again passed on
+// a result replaced in between (a rerun of ipcf pcf with other options),
+// and the old result's numbers were fitted or drawn under the new
+// result's metadata. A file cut short under the mapping is an error.
+func mappedMatches(f *npy.File, path, crc string, bytes *int64) (bool, error) {
+	var got uint32
+	if err := source.Guard(path, func() error { got = ooc.CRC(f.Bytes()); return nil }); err != nil {
+		return false, err
+	}
+	return fmt.Sprintf("%08x", got) == crc && (bytes == nil || *bytes == int64(len(f.Bytes()))), nil
 }
 
 // checkSeal refuses a result or maps whose metadata (PATH.json, a Zarr's

@@ -104,11 +104,33 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 	if err != nil {
 		return nil, err
 	}
-	read := func(name string) ([]int, []float64, error) {
+	// rec: the CRC-32C and size the metadata record for a .npy file
+	// (crc "": none), checked on the bytes read.
+	read := func(name, crc string, bytes *int64) ([]int, []float64, error) {
 		if st.IsDir() {
-			return readZarrValues(filepath.Join(path, name))
+			// Each file read is checked against the CRC-32C .zattrs
+			// records: checkZarrFiles checked the files before, and
+			// one replaced since would be read unchecked.
+			return readZarrValues(filepath.Join(path, name), func(file string, b []byte) error {
+				rel := name + "/" + file
+				want, ok := m.FilesCRC[rel]
+				switch {
+				case !ok:
+					return nil
+				case b == nil:
+					return fmt.Errorf("%s: listed in .zattrs (files_crc32c) but gone: compute the maps again", filepath.Join(path, filepath.FromSlash(rel)))
+				case fmt.Sprintf("%08x", ooc.CRC(b)) != want:
+					return fmt.Errorf("%s: its checksum is not the one .zattrs records (files_crc32c %s): changed or damaged since ipcf fit wrote it; compute the maps again", filepath.Join(path, filepath.FromSlash(rel)), want)
+				}
+				return nil
+			})
 		}
-		return readNpyValues(name)
+		return readNpyValues(name, func(f *npy.File) error {
+			if crc == "" {
+				return nil
+			}
+			return checkRecorded(f, name, npySidecar(path), crc, bytes)
+		})
 	}
 	dir := filepath.Dir(path)
 	companion := func(key, suffix string) string {
@@ -126,15 +148,12 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 			return nil, err
 		}
 	}
+	var pcrc string
+	var pbytes *int64
 	if !st.IsDir() {
-		pname = path
-		if m.OutputCRC != "" {
-			if err := checkRecorded(path, npySidecar(path), m.OutputCRC, m.OutputBytes); err != nil {
-				return nil, err
-			}
-		}
+		pname, pcrc, pbytes = path, m.OutputCRC, m.OutputBytes
 	}
-	shape, params, err := read(pname)
+	shape, params, err := read(pname, pcrc, pbytes)
 	if err != nil {
 		return nil, err
 	}
@@ -150,17 +169,17 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 		dst         *[]float64
 	}{{"chisq", ".chisq.npy", &d.chisq}, {"status", ".status.npy", &d.status}} {
 		name := companion(c.key, c.suffix)
-		s, v, err := read(name)
+		var crc string
+		var bytes *int64
+		if r, ok := m.Companions[c.key]; ok && !st.IsDir() {
+			crc, bytes = r.CRC, &r.Bytes
+		}
+		s, v, err := read(name, crc, bytes)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
 		if err != nil {
 			return nil, err
-		}
-		if r, ok := m.Companions[c.key]; ok && !st.IsDir() {
-			if err := checkRecorded(name, npySidecar(path), r.CRC, &r.Bytes); err != nil {
-				return nil, err
-			}
 		}
 		if !slices.Equal(s, shape[:len(shape)-1]) {
 			return nil, fmt.Errorf("%s: the %s map has shape %v, want %v", path, c.key, s, shape[:len(shape)-1])
@@ -191,13 +210,22 @@ func checkZarrFiles(path string, crcs map[string]string) error {
 	return nil
 }
 
-// readNpyValues reads a .npy array's values in C order.
-func readNpyValues(path string) ([]int, []float64, error) {
+// readNpyValues reads a .npy array's values in C order, after check
+// (if not nil) passed on the file opened.
+func readNpyValues(path string, check func(*npy.File) error) ([]int, []float64, error) {
+	if testHookOpened != nil {
+		testHookOpened(path) // (before: the maps' metadata were read before)
+	}
 	f, err := npy.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
+	if check != nil {
+		if err := check(f); err != nil {
+			return nil, nil, err
+		}
+	}
 	vals := make([]float64, f.Len())
 	err = source.Guard(path, func() error {
 		idx := make([]int, f.NDim())
@@ -221,9 +249,12 @@ func readNpyValues(path string) ([]int, []float64, error) {
 
 // readZarrValues reads an uncompressed Zarr v2 array (what ipcf writes:
 // little-endian float32, float64 or uint8, C order) in C order.
-func readZarrValues(dir string) ([]int, []float64, error) {
+func readZarrValues(dir string, check func(file string, b []byte) error) ([]int, []float64, error) {
 	b, err := npy.ReadRegular(filepath.Join(dir, ".zarray"), maxJSON)
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := check(".zarray", b); err != nil {
 		return nil, nil, err
 	}
 	var z struct {
@@ -295,6 +326,11 @@ func readZarrValues(dir string) ([]int, []float64, error) {
 			key[i] = strconv.Itoa(c)
 		}
 		data, err := npy.ReadRegular(filepath.Join(dir, filepath.FromSlash(strings.Join(key, z.Sep))), int64(clen))
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			if err := check(strings.Join(key, z.Sep), data); err != nil {
+				return nil, nil, err
+			}
+		}
 		switch {
 		case errors.Is(err, os.ErrNotExist):
 			data = nil

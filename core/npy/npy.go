@@ -244,6 +244,11 @@ func Open(path string) (*File, error) {
 	return &File{View: v, Header: h, data: data, unmap: unmap}, nil
 }
 
+// Bytes returns the whole file as mapped (header and data): a checksum of
+// it is one of the bytes the View reads, whatever the path names since.
+// Reading it faults where the file was cut short meanwhile.
+func (f *File) Bytes() []byte { return f.data }
+
 // Close unmaps the file. The View must not be used afterwards.
 func (f *File) Close() error {
 	if f.unmap == nil {
