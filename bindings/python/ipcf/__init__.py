@@ -31,6 +31,7 @@ Examples
 (16, 16, 16, 15)
 """
 
+import contextlib
 import ctypes
 import errno
 import importlib
@@ -41,6 +42,7 @@ import numbers
 import operator
 import os
 import queue
+import stat
 import sys
 import threading
 import _thread
@@ -2275,8 +2277,14 @@ def open_result(path):
     if p.lower().endswith(('.tif', '.tiff')):
         raise _unsupported(f'{p}: a TIFF: open_result reads .npy and .zarr results (read an ImageJ TIFF with '
                            f'tifffile or ImageJ)')
+    return _open_npy_result(p, p)
+
+
+def _open_npy_result(p, name):
+    """open_result of the .npy result p, its array mapped through name (p,
+    or a name of the file p named when it was pinned: _pinned)."""
     try:
-        array = numpy.load(p, mmap_mode='r', allow_pickle=False)
+        array = numpy.load(name, mmap_mode='r', allow_pickle=False)
     except OSError as exc:
         if exc.errno == errno.ENOMEM:  # its mapping refused: a limit of address space (ulimit -v)?
             raise _error(_c.E_OUT_OF_MEMORY, f'{p}: cannot map it into memory ({exc.strerror}: a limit of '
@@ -2291,15 +2299,43 @@ def open_result(path):
     return array, meta
 
 
-def _errors_record(path):
-    """The ``errors`` record of a .npy result's sidecar: a dict, or None."""
+@contextlib.contextmanager
+def _pinned(p):
+    """A name of the regular file that p names now, valid in the block
+    whatever p names meanwhile: /proc/self/fd/N, the file held open (p
+    itself where there is no /proc, or p is not a regular file: the
+    readers say why). What is mapped and what is checksummed through it
+    are one file: a checksum of p taken after mapping it passed on a file
+    replaced in between (a rerun of pcf_file with other options), and the
+    old curves were fitted under the new file's metadata."""
+    fd = -1
+    if os.path.isdir('/proc/self/fd'):
+        try:
+            fd = os.open(p, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                fd = -1
+        except OSError:
+            fd = -1
+    try:
+        yield p if fd < 0 else f'/proc/self/fd/{fd}'
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _errors_record(path, meta=None):
+    """The ``errors`` record of a .npy result's sidecar (or of meta, its
+    metadata read before): a dict, or None."""
     p = os.fsdecode(os.fspath(path))
     if os.path.isdir(p):
         return None  # a Zarr result has no error bars
     sidecar = p + '.json'
-    if not os.path.exists(sidecar):
-        return None
-    rec = _read_json(sidecar, meta=True).get('errors')
+    if meta is None:
+        if not os.path.exists(sidecar):
+            return None
+        meta = _read_json(sidecar, meta=True)
+    rec = meta.get('errors')
     if rec is None:
         return None
     f = rec.get('file') if isinstance(rec, dict) else None
@@ -2362,15 +2398,28 @@ def open_errors(path):
         p = os.fsdecode(os.fspath(path))
     except TypeError:
         raise _unsupported(f'path={path!r}: want a path (str or os.PathLike)') from None
-    rec = _errors_record(p)
+    return _open_errors(p)
+
+
+def _open_errors(p, meta=None):
+    """open_errors of the result p, by the errors record of meta (its
+    metadata as read with its curves) or of its sidecar read now."""
+    rec = _errors_record(p, meta)
     if rec is None:
         why = 'a Zarr result' if os.path.isdir(p) else ('no metadata beside it (PATH.json)'
                                                         if not os.path.exists(p + '.json') else 'computed without them')
         raise _invalid(f'{p}: no error bars ({why}): compute them with pcf_file(..., errors=\'blocking\') or '
                        f'\'segments\' into a .npy result')
     sd = _errors_file(p, rec)
+    with _pinned(sd) as name:
+        return _check_errors(p, sd, name, rec)
+
+
+def _check_errors(p, sd, name, rec):
+    """The error bars sd of the result p, mapped through name (_pinned),
+    checked against rec, the result's record of them."""
     try:
-        array = numpy.load(sd, mmap_mode='r', allow_pickle=False)
+        array = numpy.load(name, mmap_mode='r', allow_pickle=False)
     except OSError as exc:
         raise _error(_c.E_IO, f'{p}.json names the error bars {sd}: {exc.strerror or exc}; compute them again') from None
     except Exception as exc:  # noqa: BLE001 - not a .npy file, or a damaged one
@@ -2386,9 +2435,11 @@ def open_errors(path):
         raise _error(_c.E_IO, f'{sd}: {got}, {os.path.getsize(sd)} bytes, but {p}.json recorded shape {want_shape}, '
                               f'{want_bytes} bytes: not the error bars of this result; compute them again')
     want_crc = rec.get('crc32c')
-    if isinstance(want_crc, str) and _file_crc32c(sd)[0] != want_crc:
-        raise _error(_c.E_IO, f'{sd}: checksum {_file_crc32c(sd)[0]}, but {p}.json recorded {want_crc}: not the error '
-                              f'bars of this result (another run\'s?); compute them again')
+    if isinstance(want_crc, str):
+        got = _file_crc32c(name)[0]
+        if got != want_crc:
+            raise _error(_c.E_IO, f'{sd}: checksum {got}, but {p}.json recorded {want_crc}: not the error '
+                                  f'bars of this result (another run\'s?); compute them again')
     return array
 
 
@@ -2402,10 +2453,11 @@ def _file_crc32c(path):
     return f'{crc.value:08x}', size.value
 
 
-def _check_result_bytes(path, meta):
-    """Raise an IpcfIOError unless the .npy result at path has the bytes its
-    sidecar records (output_crc32c, output_bytes): a sidecar copied from
-    another result of the same shape describes other offsets or delays."""
+def _check_result_bytes(path, meta, name=None):
+    """Raise an IpcfIOError unless the .npy result at path (read through
+    name, when given: _pinned) has the bytes its sidecar records
+    (output_crc32c, output_bytes): a sidecar copied from another result of
+    the same shape describes other offsets or delays."""
     offs, uv = meta.get('offsets'), meta.get('offsets_uv')
     if isinstance(offs, list) and isinstance(uv, list):
         # named twice (ipcf fit reads offsets): metadata edited in one place are refused
@@ -2419,7 +2471,7 @@ def _check_result_bytes(path, meta):
     want = meta.get('output_crc32c')
     if not isinstance(want, str):
         return
-    crc, size = _file_crc32c(path)
+    crc, size = _file_crc32c(path if name is None else name)
     nbytes = meta.get('output_bytes')
     if crc != want or (isinstance(nbytes, int) and nbytes != size):
         raise _error(_c.E_IO, f'{path}: checksum {crc}, but {path}.json records {want}: not this result\'s metadata '

@@ -446,6 +446,41 @@ def test_fit_result_refuses_edited_offsets(tmp_path):
         ipcf.fit_result(res, 'pcf1d', waist=2)
 
 
+@pytest.mark.parametrize('errors', [None, 'segments'])
+def test_fit_result_refuses_a_result_replaced_while_read(tmp_path, monkeypatch, errors):
+    """A result replaced with its sidecar (and error bars) between
+    fit_result's mapping it and reading its metadata (a rerun of pcf_file
+    with other options) is refused: the checksum is taken of the file
+    mapped. It was taken of the file the path named by then, which matched
+    the new metadata, and the old curves were fitted under them (an
+    adversarial campaign: 4 in 200)."""
+    data = ipcf.simulate(frames=512, size=12, seed=3)
+    numpy.save(tmp_path / 'data.npy', data)
+    common = dict(offsets=[(2, 0), (0, 2)], bins='multitau', m=8, errors=errors)
+    x = ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'x.npy'), smooth=0, **common)
+    ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'b.npy'), smooth=0.5, **common)
+    ipcf.fit_result(x, 'pcf1d', waist=2)
+    read_json = ipcf._read_json
+    replaced = []
+
+    def replace_then_read(name, **kw):
+        if name == x + '.json' and not replaced:
+            replaced.append(name)
+            for suffix in ['.npy', '.npy.json']:  # (b's error bars stay: its sidecar names b.sd.npy)
+                os.replace(tmp_path / ('b' + suffix), tmp_path / ('x' + suffix))
+            b = json.loads((tmp_path / 'x.npy.json').read_text())
+            assert b['smooth'] == 0.5
+        return read_json(name, **kw)
+
+    monkeypatch.setattr(ipcf, '_read_json', replace_then_read)
+    with pytest.raises(ipcf.IpcfIOError, match='not this result'):
+        ipcf.fit_result(x, 'pcf1d', waist=2)
+    assert replaced
+    monkeypatch.setattr(ipcf, '_read_json', read_json)
+    with pytest.warns(ipcf.SmoothedCurvesWarning):
+        ipcf.fit_result(x, 'pcf1d', waist=2)  # the new result with its own metadata: fitted
+
+
 def test_pcf_file_checks_an_input_ipcf_wrote(tmp_path):
     """A stack the CLI bleached, damaged since (one bit), is refused by
     pcf_file (IpcfIOError naming its sidecar's record) as by the CLI; without
