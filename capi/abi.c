@@ -281,6 +281,12 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc, int64_t *bytes) {
 }
 IPCF_SAME_TYPE(file_crc32c);
 
+ipcf_status ipcf_crc32c(const void *data, size_t len, uint32_t *crc) {
+	IPCF_FORK_CHECK(crc32c);
+	return ipcfgo_crc32c(data, len, crc);
+}
+IPCF_SAME_TYPE(crc32c);
+
 ipcf_status ipcf_check_metadata(const void *text, size_t len) {
 	IPCF_FORK_CHECK(check_metadata);
 	return ipcfgo_check_metadata(text, len);

@@ -1031,6 +1031,24 @@ func ipcfgo_file_crc32c(path *C.ipcf_cchar, crc *C.uint32_t, bytes *C.int64_t) (
 	return ok
 }
 
+//export ipcfgo_crc32c
+func ipcfgo_crc32c(data *C.ipcf_cvoid, n C.size_t, crc *C.uint32_t) (st status) {
+	const fn = "ipcf_crc32c"
+	defer guard(fn, &st, debug.SetPanicOnFault(true)) // a mapping cut short: IPCF_E_IO
+	if crc == nil || (data == nil && n > 0) {
+		return finish(fn, fail(eInvalid, "crc is NULL, or data is NULL with len %d", uint64(n)))
+	}
+	if uint64(n) > math.MaxInt {
+		return finish(fn, fail(eInvalid, "len %d: larger than memory", uint64(n)))
+	}
+	var b []byte
+	if n > 0 {
+		b = unsafe.Slice((*byte)(unsafe.Pointer(data)), int(n))
+	}
+	*crc = C.uint32_t(ooc.CRC(b))
+	return ok
+}
+
 //export ipcfgo_check_metadata
 func ipcfgo_check_metadata(text *C.ipcf_cvoid, n C.size_t) (st status) {
 	const fn = "ipcf_check_metadata"

@@ -634,6 +634,16 @@ ipcf_status ipcf_check_units(double pixel_size, double frame_interval);
  * Since 0.3. */
 ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t *bytes /* out */);
 
+/* ipcf_crc32c: the CRC-32C (Castagnoli) of len bytes at data, as ipcf's
+ * sidecars record a file's (output_crc32c, errors.crc32c). Hosts that read
+ * a result's file into memory or map it check those bytes, the ones they
+ * then use, against its metadata with it: a check of the path, opened
+ * again, passes on a file replaced in between (a rerun of the job).
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (crc NULL, data NULL with
+ * len > 0), IPCF_E_IO (data cut short under a mapping while read),
+ * IPCF_E_FORKED. Since 0.3.1. */
+ipcf_status ipcf_crc32c(const void *data, size_t len, uint32_t *crc /* out */);
+
 /* ipcf_check_metadata: checks the bytes of an ipcf metadata file (a
  * result's sidecar OUT.json, a Zarr result's .zattrs; text, len bytes, as
  * read from the file) against the checksum they record of themselves

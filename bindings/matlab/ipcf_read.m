@@ -67,6 +67,7 @@ if any(path == char(0))
         find(path == char(0), 1), numel(path));
 end
 path = regexprep(path, '[/\\]+$', '');
+raw = [];
 if exist(path, 'dir')
   if exist(fullfile(path, '.zarray'), 'file')
     data = read_zarr(path);
@@ -79,12 +80,12 @@ if exist(path, 'dir')
     error('ipcf:invalid_argument', 'ipcf_read: %s is a folder without .zarray (not a Zarr array)', path);
   end
 else
-  data = read_npy(path);
+  [data, raw] = read_npy(path);
   metafile = [path '.json'];
 end
 % checked with one output too: DATA = IPCF_READ(PATH) is the common call
 [meta, text] = read_meta(metafile, nargout > 1);
-check_bytes(path, metafile, text, exist(path, 'dir') ~= 0);
+check_bytes(path, metafile, text, exist(path, 'dir') ~= 0, raw);
 if nargout > 2
   sd = read_errors(path, text);
 end
@@ -107,15 +108,15 @@ name = fullfile(fileparts(path), f{1});
 if ~exist(name, 'file') || exist(name, 'dir')
   error('ipcf:io', 'ipcf_read: %s: its error bars %s are missing: compute the result again', path, name);
 end
-[crc, bytes] = ipcf_file_crc32c_mex(name);
+[sd, raw] = read_npy(name);
+[crc, bytes] = ipcf_file_crc32c_mex(raw);  % of the bytes read
 if ~strcmp(crc, c{1}) || (~isempty(n) && str2double(n{1}) ~= bytes)
   error('ipcf:io', ['ipcf_read: %s: checksum %s, but the metadata of %s record %s: not this result''s error ' ...
                     'bars (changed since?); compute the result again'], name, crc, path, c{1});
 end
-sd = read_npy(name);
 end
 
-function check_bytes(path, metafile, text, zarr)
+function check_bytes(path, metafile, text, zarr, raw)
 % The data and the metadata returned together must describe each other:
 % where ipcf's metadata record the result's checksums (output_crc32c and
 % output_bytes of a .npy; chunks_crc32c and metadata_crc32c of a Zarr),
@@ -124,14 +125,16 @@ function check_bytes(path, metafile, text, zarr)
 % the file changed since), as Python's fit_result and ipcf fit do. The
 % records are read from the JSON text itself (jsondecode would turn chunk
 % keys such as 0.0.0.0 into other field names, and MATLAB's takes no
-% option to keep them). TEXT is the metadata file's ('' without one).
+% option to keep them). TEXT is the metadata file's ('' without one); RAW
+% the bytes of the .npy file the data were read from (its checksum is of
+% them: the path may name another file by now).
 if ~zarr
   t = regexp(text, '"output_crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens', 'once');
   if isempty(t)
     return
   end
   want = t{1};
-  [crc, bytes] = ipcf_file_crc32c_mex(path);
+  [crc, bytes] = ipcf_file_crc32c_mex(raw);
   n = regexp(text, '"output_bytes"\s*:\s*(\d+)', 'tokens', 'once');
   if ~strcmp(crc, want) || (~isempty(n) && str2double(n{1}) ~= bytes)
     error('ipcf:io', ['ipcf_read: %s: checksum %s, but %s records %s: not this result''s metadata ' ...
@@ -193,19 +196,26 @@ else
 end
 end
 
-function data = read_npy(path)
+function [data, raw] = read_npy(path)
+% The .npy file at PATH read whole, once, into RAW (uint8): the values come
+% from RAW and check_bytes takes the checksum of RAW, so the two are of
+% one file whatever PATH names meanwhile (a checksum of the path, opened
+% again, passed on a result replaced in between, and the old values were
+% returned with the new metadata).
 check_regular(path);
-fid = fopen(path, 'r', 'ieee-le');
+fid = fopen(path, 'r');
 if fid < 0
   error('ipcf:io', 'ipcf_read: cannot open %s', path);
 end
+c = onCleanup(@() fclose(fid));
 try
-  [h, offset] = npy_header(fid, path);
+  raw = fread(fid, Inf, 'uint8=>uint8');
 catch err
-  fclose(fid);
-  rethrow(err);
+  error('ipcf:out_of_memory', 'ipcf_read: %s does not fit in memory (%s)', path, err.message);
 end
-fclose(fid);
+clear c;
+raw = raw(:);
+[h, offset] = npy_header(raw, path);
 t = regexp(h, '[''"]descr[''"]\s*:\s*[''"]([^''"]*)[''"]', 'tokens', 'once');
 if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read: %s: no descr in the header (structured dtypes are not supported)', path);
@@ -224,16 +234,7 @@ end
 % In double: exact up to 2^53 elements, beyond that (or Inf) far more than
 % any file holds; compared with the file's size before anything is read.
 n = prod(shape);   % 1 for shape ()
-if order == 'n'
-  order = 'l';
-end
-fid = fopen(path, 'r', ['ieee-' order 'e']);
-if fid < 0
-  error('ipcf:io', 'ipcf_read: cannot open %s', path);
-end
-c = onCleanup(@() fclose(fid));
-fseek(fid, 0, 'eof');
-bytes = ftell(fid) - offset;
+bytes = numel(raw) - offset;
 if n > 0 && n * es > bytes
   error('ipcf:io', 'ipcf_read: %s: shape (%s) needs %.15g bytes of data, the file holds %d (file truncated)', ...
         path, t{1}, n * es, bytes);
@@ -241,39 +242,46 @@ end
 if n == 0 && prod(max(shape, 1)) > flintmax
   error('ipcf:invalid_argument', 'ipcf_read: %s: shape (%s) is too large', path, t{1});
 end
-fseek(fid, offset, 'bof');
-data = read_values(fid, n, prec, path);
-if numel(data) ~= n
-  error('ipcf:io', 'ipcf_read: %s: %d of %d values (file truncated)', path, numel(data), n);
+try
+  data = typecast(raw(offset + 1:offset + n * es), regexprep(prec, '=>.*$', ''));
+catch err
+  error('ipcf:out_of_memory', 'ipcf_read: %s: %.15g values do not fit in memory (%s)', path, n, err.message);
+end
+[~, ~, e] = computer();
+if order ~= 'n' && order ~= lower(e)
+  data = swapbytes(data);
 end
 if islogical
   data = data ~= 0;
 end
-data = shape_array(data, shape, fortran);
+data = shape_array(data(:), shape, fortran);
 end
 
-function [h, offset] = npy_header(fid, path)
-magic = fread(fid, 6, 'uint8=>char')';
-if numel(magic) ~= 6 || ~strcmp(magic, [char(147) 'NUMPY'])
+function [h, offset] = npy_header(raw, path)
+% The header text of the .npy bytes RAW, and the offset of its data.
+if numel(raw) < 6 || ~isequal(double(raw(1:6))', [147 double('NUMPY')])
   error('ipcf:invalid_argument', 'ipcf_read: %s is not a .npy file', path);
 end
-ver = fread(fid, 2, 'uint8');
-if numel(ver) ~= 2
+if numel(raw) < 8
   error('ipcf:io', 'ipcf_read: %s: truncated header', path);
 end
-if ver(1) == 1
-  hlen = fread(fid, 1, 'uint16');
-  offset = 10 + hlen;
-elseif ver(1) == 2 || ver(1) == 3
-  hlen = fread(fid, 1, 'uint32');
-  offset = 12 + hlen;
+ver = double(raw(7));
+if ver == 1
+  lenbytes = 2;
+elseif ver == 2 || ver == 3
+  lenbytes = 4;
 else
-  error('ipcf:invalid_argument', 'ipcf_read: %s: .npy version %d not supported', path, ver(1));
+  error('ipcf:invalid_argument', 'ipcf_read: %s: .npy version %d not supported', path, ver);
 end
-h = fread(fid, hlen, 'uint8=>char')';
-if numel(h) ~= hlen
+if numel(raw) < 8 + lenbytes
   error('ipcf:io', 'ipcf_read: %s: truncated header', path);
 end
+hlen = sum(double(raw(9:8 + lenbytes))' .* 256 .^ (0:lenbytes - 1));
+offset = 8 + lenbytes + hlen;
+if numel(raw) < offset
+  error('ipcf:io', 'ipcf_read: %s: truncated header', path);
+end
+h = char(raw(9 + lenbytes:offset))';
 end
 
 function data = shape_array(data, shape, fortran)

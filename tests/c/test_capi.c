@@ -442,6 +442,27 @@ static void test_check_metadata(void) {
     CHECK(ipcf_check_metadata(NULL, 0) == IPCF_OK, "no text");
 }
 
+/* ipcf_crc32c: CRC-32C's check value for "123456789" (0xe3069283); the
+ * same of a file's bytes as ipcf_file_crc32c; empty data; NULLs refused. */
+static void test_crc32c(void) {
+    uint32_t crc = 0;
+    CHECK(ipcf_crc32c("123456789", 9, &crc) == IPCF_OK && crc == 0xe3069283u, "check value: %08x", (unsigned)crc);
+    CHECK(ipcf_crc32c(NULL, 0, &crc) == IPCF_OK && crc == 0, "empty: %08x", (unsigned)crc);
+    unsigned char buf[4099];
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(i * 7919 >> 3);
+    char path[] = "/tmp/ipcf-crcbuf-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, buf, sizeof buf) == (ssize_t)sizeof buf, "mkstemp");
+    close(fd);
+    uint32_t fcrc = 0;
+    int64_t bytes = 0;
+    CHECK(ipcf_file_crc32c(path, &fcrc, &bytes) == IPCF_OK, "file crc");
+    unlink(path);
+    CHECK(ipcf_crc32c(buf, sizeof buf, &crc) == IPCF_OK && crc == fcrc, "buffer %08x, file %08x", (unsigned)crc, (unsigned)fcrc);
+    CHECK(ipcf_crc32c(NULL, 3, &crc) == IPCF_E_INVALID_ARGUMENT, "NULL data with a length");
+    CHECK(ipcf_crc32c(buf, 3, NULL) == IPCF_E_INVALID_ARGUMENT, "NULL crc");
+}
+
 /* ipcf_file_crc32c: CRC-32C's check value for "123456789" (0xe3069283)
  * and the size; a missing file, a folder and NULLs are refused. */
 static void test_file_crc32c(void) {
@@ -804,6 +825,7 @@ int main(int argc, char **argv) {
     test_check_units();
     test_file_crc32c();
     test_check_metadata();
+    test_crc32c();
     test_cancel();
     if (argc > 2) test_pcf_file(argv[2]);
     else printf("test_pcf_file: skipped, no fixture folder given (make test-c gives it)\n");

@@ -174,6 +174,17 @@ try
   copyfile([npy '.json'], [bad '.json']);
   [B, bmeta] = ipcf_read(bad);
   check(isequal_bits(B, N) && isstruct(bmeta), 'read: a copy of the result with its sidecar');
+  % The checksum is of the bytes the data were read from (the path may
+  % name another file by now): the library's CRC-32C of a uint8 array is
+  % the file's.
+  fid = fopen(bad, 'r');
+  raw = fread(fid, Inf, 'uint8=>uint8');
+  fclose(fid);
+  [c1, b1] = ipcf_file_crc32c_mex(bad);
+  [c2, b2] = ipcf_file_crc32c_mex(raw);
+  check(strcmp(c1, c2) && b1 == b2 && b2 == numel(raw), 'read: the CRC-32C of the bytes read is the file''s');
+  [c3, b3] = ipcf_file_crc32c_mex(uint8('123456789'));
+  check(strcmp(c3, 'e3069283') && b3 == 9, 'read: CRC-32C check value of uint8 bytes');
   flip_last_byte(bad);
   expect_error(@() ipcf_read(bad), 'ipcf:io', 'not this result''s metadata', 'read: changed .npy, one output');
   expect_error(@() two_outputs(bad), 'ipcf:io', 'not this result''s metadata', 'read: changed .npy with metadata');

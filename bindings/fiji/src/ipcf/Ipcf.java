@@ -1152,9 +1152,13 @@ public final class Ipcf {
      * its metadata do not describe (output_crc32c, output_bytes) is refused. Returns the title
      * or "error: ...".
      */
+    /** Tests: runs when openPcf has mapped the result, before it reads the metadata. */
+    public static Runnable testHookOpened;
+
     public static String openPcf(String path) {
         try {
             Npy n = readNpy(path);
+            if (testHookOpened != null) testHookOpened.run();
             if (n.shape.length != 4 || !n.descr.equals("<f4"))
                 return "error: " + path + ": want a float32 (rows, columns, points, bins) pCF result, not " + n.descr
                         + " of " + n.shape.length + " dimensions";
@@ -1176,17 +1180,18 @@ public final class Ipcf {
             }
             // The file must be the one its metadata describe (ipcf writes its checksum there): a
             // result changed since, or another result's sidecar beside it, would give curves
-            // other offsets or delays. Checked by the library (without JNA: not checked).
+            // other offsets or delays. Checked on the bytes mapped, which are the curves read (a
+            // check of the path, opened again, passed on a result replaced in between with its
+            // metadata, and the old curves were labelled with the new delays). Checked by the
+            // library (without JNA: not checked).
             String want = jsonValue(js, "output_crc32c");
             if (want != null && Jna.problem() == null) {
                 want = want.replace("\"", "").trim();
-                com.sun.jna.ptr.IntByReference crc = new com.sun.jna.ptr.IntByReference();
-                com.sun.jna.ptr.LongByReference bytes = new com.sun.jna.ptr.LongByReference();
-                Engine.check(Native.lib().ipcf_file_crc32c(Native.cstring(path), crc, bytes));
-                String got = String.format("%08x", crc.getValue());
+                String got = n.crc32c();
+                long nbytes = n.whole.capacity();
                 double size = jsonNumber(jsonValue(js, "output_bytes"), -1);
-                if (!got.equals(want) || size >= 0 && size != bytes.getValue())
-                    return "error: " + path + ": checksum " + got + " (" + bytes.getValue() + " bytes), but " + path + ".json records "
+                if (!got.equals(want) || size >= 0 && size != nbytes)
+                    return "error: " + path + ": checksum " + got + " (" + nbytes + " bytes), but " + path + ".json records "
                             + want + (size >= 0 ? " (" + (long) size + " bytes)" : "") + ": not this result's metadata (the file "
                             + "changed since, or another result's sidecar lies beside it)";
             }
@@ -1337,6 +1342,15 @@ public final class Ipcf {
         String descr;
         int[] shape;
         ByteBuffer data;
+        /** The whole file as mapped (header and data): its checksum is the one of the data read. */
+        ByteBuffer whole;
+
+        /** CRC-32C (as ipcf's metadata record it) of the whole file as mapped, by the library. */
+        String crc32c() {
+            com.sun.jna.ptr.IntByReference crc = new com.sun.jna.ptr.IntByReference();
+            Engine.check(Native.lib().ipcf_crc32c(whole, whole.capacity(), crc));
+            return String.format("%08x", crc.getValue());
+        }
     }
 
     /**
@@ -1380,8 +1394,11 @@ public final class Ipcf {
                 shape[k++] = Integer.parseInt(s.trim());
             }
             n.shape = java.util.Arrays.copyOf(shape, k);
-            long size = ch.size() - start - hlen;
-            n.data = ch.map(FileChannel.MapMode.READ_ONLY, start + hlen, size).order(ByteOrder.LITTLE_ENDIAN);
+            if (ch.size() < start + hlen) throw new IOException(path + ": file too short for its header");
+            n.whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+            ByteBuffer d = n.whole.duplicate();
+            d.position(start + hlen);
+            n.data = d.slice().order(ByteOrder.LITTLE_ENDIAN);
             return n;
         }
     }

@@ -279,6 +279,8 @@ public final class Native {
         int ipcf_file_crc32c(byte[] path, IntByReference crc, LongByReference bytes);
 
         int ipcf_check_metadata(byte[] text, long len);
+
+        int ipcf_crc32c(java.nio.Buffer data, long len, IntByReference crc);
     }
 
     private static Lib lib;
