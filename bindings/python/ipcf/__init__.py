@@ -339,9 +339,11 @@ def _input(data, name, ndim=None):
 
     Supported dtypes pass through untouched (views, any strides, either byte
     order). Other integer dtypes and float16 are converted to float64
-    (a copy, exact for integers below 2**53); bool to uint8. Masked arrays
-    are refused (the library has no per-sample mask; the mask would be
-    silently dropped), so are complex, object, string, ... dtypes.
+    (a copy, exact for integers of magnitude up to 2**53: 64-bit integers
+    beyond are refused, their fluctuations would be rounded away); bool to
+    uint8. Masked arrays are refused (the library has no per-sample mask;
+    the mask would be silently dropped), so are complex, object, string,
+    ... dtypes.
     """
     _not_masked(data, name)
     if not isinstance(data, numpy.ndarray):
@@ -360,6 +362,13 @@ def _input(data, name, ndim=None):
     _check_dtype(data.dtype, name)
     if data.dtype.kind == 'b':
         return data.view(numpy.uint8)
+    if data.dtype.kind in 'iu' and data.dtype.itemsize == 8 and data.size:
+        hi, lo = data.max(), data.min()
+        if hi > 2 ** 53 or lo < -2 ** 53:
+            raise _invalid(f'{name}: {data.dtype} values from {lo} to {hi}: beyond 2**53 float64, in which the '
+                           f'library computes them, does not hold every integer, and their fluctuations would be '
+                           f'rounded away (a result of zeros). Subtract an offset first ({name} - {name}.min()), '
+                           f'or scale them to floats yourself')
     return data.astype(numpy.float64)
 
 
@@ -2267,17 +2276,24 @@ def open_result(path):
         p = os.fsdecode(os.fspath(path))
     except TypeError:
         raise _unsupported(f'path={path!r}: want a path (str or os.PathLike)') from None
+    return _open_result(p)
+
+
+def _open_result(p, name=None, read=None):
+    """open_result of p: a .npy mapped through name (_pinned; p when
+    None), or a Zarr folder whose files' checksums as read go to read (a
+    dict, when given: _open_zarr)."""
     if os.path.isdir(p):
         if not os.path.exists(os.path.join(p, '.zarray')):
             kind = ('an OME-Zarr result (its array is the folder "0", axes delay, offset, row, column)'
                     if os.path.exists(os.path.join(p, '0', '.zarray')) else 'not a Zarr array folder (no .zarray)')
             raise _unsupported(f'{p}: {kind}: open_result reads .npy results and plain .zarr results '
                                f'(OUT.zarr); use the zarr package for others')
-        return _open_zarr(p)
+        return _open_zarr(p, read)
     if p.lower().endswith(('.tif', '.tiff')):
         raise _unsupported(f'{p}: a TIFF: open_result reads .npy and .zarr results (read an ImageJ TIFF with '
                            f'tifffile or ImageJ)')
-    return _open_npy_result(p, p)
+    return _open_npy_result(p, p if name is None else name)
 
 
 def _open_npy_result(p, name):
@@ -2453,7 +2469,7 @@ def _file_crc32c(path):
     return f'{crc.value:08x}', size.value
 
 
-def _check_result_bytes(path, meta, name=None):
+def _check_result_bytes(path, meta, name=None, read=None):
     """Raise an IpcfIOError unless the .npy result at path (read through
     name, when given: _pinned) has the bytes its sidecar records
     (output_crc32c, output_bytes): a sidecar copied from another result of
@@ -2466,7 +2482,7 @@ def _check_result_bytes(path, meta, name=None):
             raise _error(_c.E_IO, f'{path}.json: offsets and offsets_uv name different offsets: not metadata as '
                                   f'ipcf wrote it (edited?); compute the result again')
     if os.path.isdir(path):
-        _check_zarr_bytes(path, meta)
+        _check_zarr_bytes(path, meta, read)
         return
     want = meta.get('output_crc32c')
     if not isinstance(want, str):
@@ -2478,36 +2494,53 @@ def _check_result_bytes(path, meta, name=None):
                               f'(another result\'s, or the file changed since); compute the result again')
 
 
-def _check_zarr_bytes(path, meta):
+def _check_zarr_bytes(path, meta, read=None):
     """Raise an IpcfIOError unless every chunk and metadata file that the
     Zarr result's .zattrs lists (chunks_crc32c, metadata_crc32c) has the
     checksum recorded there: a chunk damaged or replaced since is not this
-    result's."""
+    result's. read: the checksums of the files as _open_zarr read them
+    (taken instead of reading a file again)."""
     for field in ('chunks_crc32c', 'metadata_crc32c'):
         listed = meta.get(field)
         if not isinstance(listed, dict):
             continue
         for key, want in sorted(listed.items()):
             name = os.path.join(path, key)
-            if not os.path.isfile(name):
+            if read is not None and key in read:
+                crc = read[key]
+            elif not os.path.isfile(name):
                 raise _error(_c.E_IO, f'{name}: listed in .zattrs ({field}) but missing or not a file: compute the '
                                       f'result again')
-            crc = _file_crc32c(name)[0]
+            else:
+                crc = _file_crc32c(name)[0]
             if crc != want:
                 raise _error(_c.E_IO, f'{name}: checksum {crc}, but .zattrs records {want}: damaged or changed since '
                                       f'it was written; compute the result again')
 
 
-def _read_json(path, meta=False):
+def _bytes_crc32c(b):
+    """CRC-32C of the bytes b as 8 hex digits (the library computes it:
+    ipcf_crc32c), as ipcf's metadata record a file's."""
+    crc = ctypes.c_uint32()
+    st = _lib.ipcf_crc32c(bytes(b), len(b), ctypes.byref(crc))
+    if st != 0:
+        raise _error(st, _lib.ipcf_last_error().decode(errors='replace'))
+    return f'{crc.value:08x}'
+
+
+def _read_json(path, meta=False, crcs=None, key=None):
     """A JSON object from a file, or an IpcfIOError naming the file. With
     meta, ipcf's metadata (a sidecar, a Zarr's .zattrs): refused when
     changed since ipcf wrote them (the checksum they record of themselves,
-    checked by the library: ipcf_check_metadata)."""
+    checked by the library: ipcf_check_metadata). With crcs, a dict, the
+    CRC-32C of the bytes read goes to crcs[key]."""
     try:
         with open(path, 'rb') as fh:
             text = fh.read()
     except OSError as exc:
         raise _error(_c.E_IO, f'{path}: {exc.strerror or exc}') from None
+    if crcs is not None:
+        crcs[key] = _bytes_crc32c(text)
     if meta:
         st = _lib.ipcf_check_metadata(text, len(text))
         if st != 0:
@@ -2521,10 +2554,13 @@ def _read_json(path, meta=False):
     return value
 
 
-def _open_zarr(path):
-    """Read an uncompressed Zarr v2 array folder into a read-only array."""
+def _open_zarr(path, crcs=None):
+    """Read an uncompressed Zarr v2 array folder into a read-only array.
+    With crcs, a dict, the CRC-32C of each file read (.zarray, chunks)
+    goes there under its name in the folder: _check_zarr_bytes checks
+    those bytes, not the files the names hold a moment later."""
     zpath = os.path.join(path, '.zarray')
-    za = _read_json(zpath)
+    za = _read_json(zpath, crcs=crcs, key='.zarray')
     meta = {}
     if os.path.exists(os.path.join(path, '.zattrs')):
         meta = _read_json(os.path.join(path, '.zattrs'), meta=True)
@@ -2580,9 +2616,15 @@ def _open_zarr(path):
         if not os.path.isfile(name):
             raise _error(_c.E_IO, f'{name}: a chunk that is not a file')
         try:
-            block = numpy.fromfile(name, dtype=dt)
+            with open(name, 'rb') as fh:
+                raw = fh.read()
         except OSError as exc:
             raise _error(_c.E_IO, f'{name}: {exc.strerror or exc}') from None
+        if crcs is not None:
+            crcs[key] = _bytes_crc32c(raw)
+        if len(raw) % dt.itemsize:
+            raise _error(_c.E_IO, f'{name}: {len(raw)} bytes, want {want} (a chunk of {chunks} {dt})')
+        block = numpy.frombuffer(raw, dtype=dt)
         if block.nbytes != want:
             msg = f'{name}: {block.nbytes} bytes, want {want} (a chunk of {chunks} {dt})'
             raise _error(_c.E_IO, msg)

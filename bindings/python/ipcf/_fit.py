@@ -14,8 +14,8 @@ import warnings
 import numpy
 
 from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
-               _last_error, _lib, _not_masked, _offsets_array, _open_errors, _open_npy_result, _pinned, _positive,
-               _threads, _unsupported, open_result)
+               _last_error, _lib, _not_masked, _offsets_array, _open_errors, _open_result, _pinned, _positive,
+               _threads, _unsupported)
 from ._label import Labelled, label
 
 __all__ = ['fit', 'fit_result', 'FitResult', 'MODELS', 'STATUS', 'SmoothedCurvesWarning']
@@ -524,11 +524,13 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     # metadata read once: the file p names when it is opened, held open
     # (a result replaced meanwhile, by a rerun with other options, is
     # refused by its checksum, never fitted under the other's delays).
+    # A Zarr result's files are checked as read likewise.
+    read = {}
     with _pinned(p) as name:
-        values, meta = open_result(p) if os.path.isdir(p) else _open_npy_result(p, name)
+        values, meta = _open_result(p, name, read)
         if not meta:
             raise _invalid(f'{p}: no metadata beside it (PATH.json): fit_result needs the result\'s delays and offsets')
-        _check_result_bytes(p, meta, name)  # as ipcf fit does
+        _check_result_bytes(p, meta, name, read)  # as ipcf fit does
     curves = label(values, meta)
     if sigma is None:
         sigma = _open_errors(p, meta) if meta.get('errors') else None

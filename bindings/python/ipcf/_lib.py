@@ -263,6 +263,7 @@ def load():
         'ipcf_correct_bleaching': (c.c_int32, [P(Array), P(BleachOptions), P(Array)]),
         'ipcf_check_counts': (c.c_int32, [P(Array), P(c.c_int32), c.c_char_p, c.c_size_t]),
         'ipcf_file_crc32c': (c.c_int32, [c.c_char_p, P(c.c_uint32), P(c.c_int64)]),
+        'ipcf_crc32c': (c.c_int32, [c.c_char_p, c.c_size_t, P(c.c_uint32)]),
         'ipcf_check_metadata': (c.c_int32, [c.c_char_p, c.c_size_t]),
         'ipcf_convolve2d': (c.c_int32, [P(Array), P(Array), P(Array)]),
         'ipcf_simulate_options_init': (None, [P(SimulateOptions)]),

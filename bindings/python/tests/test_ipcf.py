@@ -161,6 +161,24 @@ def test_correct_bleaching_keeps_every_integer_type(dtype):
         numpy.testing.assert_array_equal(lst, want)
 
 
+@pytest.mark.parametrize('dtype', ['int64', 'uint64', '>i8'])
+def test_64bit_integers_beyond_float64_refused(dtype):
+    # 2**60 + counts: float64 holds steps of 256 there, every series became
+    # constant and every curve exactly 0, without a word (a campaign). Up to
+    # 2**53 they are exact, and computed.
+    x = numpy.random.default_rng(4).poisson(30, (256, 6, 6))
+    for f in (lambda d: ipcf.pcf(d, radius=1, npoints=4, nbins=4), lambda d: ipcf.correct_bleaching(d, 16),
+              lambda d: ipcf.acf(d, nbins=4)):
+        with pytest.raises(ipcf.IpcfValueError, match=r'beyond 2\*\*53'):
+            f((x + 2 ** 60).astype(dtype))
+        if dtype != 'uint64':
+            with pytest.raises(ipcf.IpcfValueError, match=r'beyond 2\*\*53'):
+                f((x - 2 ** 60).astype(dtype))
+    edge = (x + 2 ** 53 - 100).astype(dtype)
+    numpy.testing.assert_array_equal(ipcf.pcf(edge, radius=1, npoints=4, nbins=4),
+                                     ipcf.pcf(edge.astype(numpy.float64), radius=1, npoints=4, nbins=4))
+
+
 def test_default_filtersize_is_the_librarys():
     o = ipcf._c.BleachOptions()
     ipcf._lib.ipcf_bleach_options_init(ctypes.byref(o))
