@@ -1337,8 +1337,11 @@ func transpose(ctx context.Context, src source.Source, p *plan, dir string, j *j
 	// scratch). A rewrite that set them back is caught by the next run
 	// (job: the result's input checksum when the input's status changed).
 	snap, err := source.Snap(srcs...)
+	if err != nil && !errors.Is(err, source.ErrChanged) {
+		err = fmt.Errorf("%w: %v", source.ErrChanged, err)
+	}
 	if err != nil {
-		return fmt.Errorf("%w: %v", source.ErrChanged, err)
+		return err // (once: "source: input changed: source: input changed: ..." it said)
 	}
 	files := make([]*os.File, p.nch*ntiles) // channel ch, tile t: ch*ntiles + t
 	defer func() {

@@ -700,6 +700,11 @@ func TestGuardTruncated(t *testing.T) {
 	if !errors.Is(err, ErrChanged) || !strings.Contains(err.Error(), p) {
 		t.Fatalf("read after truncation: %v, want ErrChanged naming %s", err, p)
 	}
+	// The fault's address, not the runtime's words for it, which read as
+	// a bug ("invalid memory address or nil pointer dereference").
+	if msg := err.Error(); !strings.Contains(msg, "fault at 0x") || strings.Contains(msg, "nil pointer") {
+		t.Fatalf("read after truncation: %q", msg)
+	}
 }
 
 // TestMatchesPattern: which paths a pattern input would read as frames,

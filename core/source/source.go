@@ -870,8 +870,10 @@ func Guard(name string, f func() error) (err error) {
 	defer func() {
 		debug.SetPanicOnFault(old)
 		if r := recover(); r != nil {
-			if _, ok := r.(interface{ Addr() uintptr }); ok {
-				err = fmt.Errorf("%w: %s: the input changed while it was read (truncated or replaced?): %v", ErrChanged, name, r)
+			if f, ok := r.(interface{ Addr() uintptr }); ok {
+				// (not r's text, "invalid memory address or nil pointer
+				// dereference", which reads as a bug)
+				err = fmt.Errorf("%w: %s: the input changed while it was read (truncated or replaced?): fault at %#x", ErrChanged, name, f.Addr())
 				return
 			}
 			panic(r)
