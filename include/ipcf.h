@@ -650,7 +650,9 @@ ipcf_status ipcf_crc32c(const void *data, size_t len, uint32_t *crc /* out */);
  * ("self_crc32c": the CRC-32C of the file with those 8 hex digits read as
  * "00000000"). The metadata give a result its meaning (its delays,
  * offsets and units): metadata edited or damaged since ipcf wrote them
- * are refused. Metadata of a version before 0.3.1 (no "self_crc32c") pass.
+ * are refused, and so is text that is not one complete JSON object (empty,
+ * cut short: a cut drops the checksum, written last). Metadata of a
+ * version before 0.3.1 (no "self_crc32c") pass.
  * Hosts check a result's metadata with it before they use them.
  * Returns: IPCF_OK, IPCF_E_IO (changed: the message says how),
  * IPCF_E_INVALID_ARGUMENT (text NULL with len > 0, len over 1 GiB),

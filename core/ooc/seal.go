@@ -139,6 +139,26 @@ func ReadMeta(path string) ([]byte, error) {
 	return b, nil
 }
 
+// CheckMetaText is CheckSeal of text b that must be metadata: text that is
+// not one complete JSON object (empty, cut short: a cut drops the seal and
+// the version, written last) is refused too, never taken for metadata of
+// a version before the seal. For hosts whose own JSON readers take what
+// is left of damaged text (ImageJ's, Octave's one-output read);
+// CheckSeal leaves such text to the caller's parse.
+func CheckMetaText(b []byte) error {
+	if err := CheckSeal(b); err != nil {
+		return err
+	}
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil || v == nil {
+		if err == nil {
+			err = errors.New("not an object")
+		}
+		return fmt.Errorf("%w: damaged JSON, not one complete JSON object (cut short?): %v", ErrSealBroken, err)
+	}
+	return nil
+}
+
 // CheckMeta is CheckSeal of the text b of the metadata file path, its
 // error naming the file and saying what to do.
 func CheckMeta(path string, b []byte) error {

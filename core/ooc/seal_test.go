@@ -49,6 +49,16 @@ func TestSeal(t *testing.T) {
 			}
 		}
 	}
+	// Cut short anywhere: CheckMetaText refuses it (a cut drops the seal
+	// and the version, written last, and passed for 0.3.0 metadata).
+	for n := 0; n < len(b)-1; n++ {
+		if CheckMetaText(b[:n]) == nil {
+			t.Fatalf("cut to %d of %d bytes: passed\n%s", n, len(b), b[:n])
+		}
+	}
+	if err := CheckMetaText(b); err != nil {
+		t.Fatalf("whole: %v", err)
+	}
 	// Reformatted (same values, other bytes): refused.
 	var v map[string]any
 	json.Unmarshal(b, &v)
@@ -76,6 +86,11 @@ func TestSeal(t *testing.T) {
 	} {
 		if err := CheckSeal([]byte(c.text)); (err == nil) != c.ok || err != nil && !errors.Is(err, ErrSealBroken) {
 			t.Errorf("%s: %v, want ok %v", c.text, err, c.ok)
+		}
+		// Hosts' check: also refuses text that is not one JSON object.
+		strict := c.ok && c.text != "" && c.text != "not json at all"
+		if err := CheckMetaText([]byte(c.text)); (err == nil) != strict || err != nil && !errors.Is(err, ErrSealBroken) {
+			t.Errorf("CheckMetaText(%s): %v, want ok %v", c.text, err, strict)
 		}
 	}
 }

@@ -439,7 +439,12 @@ static void test_check_metadata(void) {
     const char *old = "{\"software\": \"ipcf\", \"version\": \"0.3.0\"}";
     CHECK(ipcf_check_metadata(old, strlen(old)) == IPCF_OK, "0.3.0 metadata");
     CHECK(ipcf_check_metadata(NULL, 5) == IPCF_E_INVALID_ARGUMENT, "NULL text");
-    CHECK(ipcf_check_metadata(NULL, 0) == IPCF_OK, "no text");
+    CHECK(ipcf_check_metadata(NULL, 0) == IPCF_E_IO, "no text: %s", ipcf_last_error());
+    /* cut short (the seal and version, written last, dropped): refused, not
+     * taken for metadata of a version before 0.3.1 */
+    CHECK(ipcf_check_metadata(text, 20) == IPCF_E_IO && strstr(ipcf_last_error(), "damaged JSON"), "cut short: %s",
+          ipcf_last_error());
+    CHECK(ipcf_check_metadata("{", 1) == IPCF_E_IO, "one brace");
 }
 
 /* ipcf_crc32c: CRC-32C's check value for "123456789" (0xe3069283); the

@@ -188,6 +188,16 @@ try
   flip_last_byte(bad);
   expect_error(@() ipcf_read(bad), 'ipcf:io', 'not this result''s metadata', 'read: changed .npy, one output');
   expect_error(@() two_outputs(bad), 'ipcf:io', 'not this result''s metadata', 'read: changed .npy with metadata');
+  % Metadata cut short (their checksum and version, written last, dropped)
+  % are refused, with one output too (which reads the text without
+  % jsondecode): not taken for metadata of a version before the checksum.
+  copyfile(npy, bad);
+  side = fileread([npy '.json']);
+  fid = fopen([bad '.json'], 'w');
+  fwrite(fid, side(1:floor(end / 2)));
+  fclose(fid);
+  expect_error(@() ipcf_read(bad), 'ipcf:io', 'damaged JSON', 'read: metadata cut short, one output');
+  expect_error(@() two_outputs(bad), 'ipcf:io', 'damaged JSON', 'read: metadata cut short');
   copyfile(npy, bad);
   copyfile(fullfile(fixture, 'cli_series.npy.json'), [bad '.json']);   % another result's sidecar
   expect_error(@() two_outputs(bad), 'ipcf:io', 'not this result''s metadata', 'read: another result''s sidecar');

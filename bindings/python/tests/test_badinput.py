@@ -539,7 +539,7 @@ CASES = [
     ('open-missing', lambda c: ipcf.open_result(c.tmp / 'nothing.npy'), OSError, 'nothing.npy'),
     ('open-not-npy', lambda c: ipcf.open_result(not_npy(c)), OSError, 'text.npy: not a .npy result'),
     ('open-damaged-sidecar', lambda c: ipcf.open_result(npy_with_damaged_sidecar(c)), OSError,
-     'sidecar.npy.json: damaged JSON'),
+     'damaged JSON, not one complete JSON object'),
     ('open-damaged-zarr', lambda c: ipcf.open_result(damaged_zarr(c)), OSError, '.zarray: not a Zarr v2'),
     ('open-type', lambda c: ipcf.open_result(5), TypeError, 'path=5'),
     ('plot-ndim', lambda c: ipcf.plot.pcf_image(c.ref[0, 0]), ValueError, 'result: 2 dimensions'),
