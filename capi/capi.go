@@ -1038,8 +1038,8 @@ func ipcfgo_crc32c(data *C.ipcf_cvoid, n C.size_t, crc *C.uint32_t) (st status) 
 	if crc == nil || (data == nil && n > 0) {
 		return finish(fn, fail(eInvalid, "crc is NULL, or data is NULL with len %d", uint64(n)))
 	}
-	if uint64(n) > math.MaxInt {
-		return finish(fn, fail(eInvalid, "len %d: larger than memory", uint64(n)))
+	if base := uintptr(unsafe.Pointer(data)); uint64(n) > maxSpan || base+uintptr(n) < base || base+uintptr(n) > 1<<63 {
+		return finish(fn, fail(eInvalid, "len %d from data: beyond the address space", uint64(n)))
 	}
 	var b []byte
 	if n > 0 {

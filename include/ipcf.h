@@ -640,7 +640,7 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t 
  * then use, against its metadata with it: a check of the path, opened
  * again, passes on a file replaced in between (a rerun of the job).
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (crc NULL, data NULL with
- * len > 0), IPCF_E_IO (data cut short under a mapping while read),
+ * len > 0, len bytes from data beyond the address space), IPCF_E_IO (data cut short under a mapping while read),
  * IPCF_E_FORKED. Since 0.3.1. */
 ipcf_status ipcf_crc32c(const void *data, size_t len, uint32_t *crc /* out */);
 

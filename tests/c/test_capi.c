@@ -466,6 +466,9 @@ static void test_crc32c(void) {
     CHECK(ipcf_crc32c(buf, sizeof buf, &crc) == IPCF_OK && crc == fcrc, "buffer %08x, file %08x", (unsigned)crc, (unsigned)fcrc);
     CHECK(ipcf_crc32c(NULL, 3, &crc) == IPCF_E_INVALID_ARGUMENT, "NULL data with a length");
     CHECK(ipcf_crc32c(buf, 3, NULL) == IPCF_E_INVALID_ARGUMENT, "NULL crc");
+    CHECK(ipcf_crc32c(buf, (size_t)1 << 62, &crc) == IPCF_E_INVALID_ARGUMENT && strstr(ipcf_last_error(), "address space"),
+          "a length beyond the address space: %s", ipcf_last_error());
+    CHECK(ipcf_crc32c(buf, SIZE_MAX, &crc) == IPCF_E_INVALID_ARGUMENT, "SIZE_MAX");
 }
 
 /* ipcf_file_crc32c: CRC-32C's check value for "123456789" (0xe3069283)
