@@ -143,6 +143,7 @@ func DefaultSpec() Spec { return Spec{PCF: pcf.DefaultOptions(), Engine: "auto"}
 // Job is an opened, validated job.
 type Job struct {
 	unitsFrom map[string]string // where the frame interval and pixel size came from
+	notSquare string            // the input's pixels, when they are not square and no size is given
 	spec      Spec
 	src       source.Source
 	files     []string
@@ -1182,6 +1183,12 @@ func (j *Job) fileUnits() map[string]string {
 			from[f.name] = u.Origin
 		}
 	}
+	if j.spec.PixelSize == 0 && u.NotSquare != "" {
+		// Distances have one unit only for square pixels: said, not
+		// silently dropped (the result's distances are in pixels).
+		j.log("warning: the input's pixels are not square (%s): no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) to use one", u.NotSquare)
+		j.notSquare = u.NotSquare
+	}
 	return from
 }
 
@@ -1219,6 +1226,9 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 	o := j.spec.PCF
 	g := j.geom
 	units := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil, "from": j.unitsFrom}
+	if j.notSquare != "" {
+		units["pixels_not_square"] = j.notSquare // why there is no pixel size
+	}
 	if j.spec.FrameInterval > 0 {
 		units["frame_interval_s"] = j.spec.FrameInterval
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -12,6 +13,11 @@ import (
 // pixels whose first page has an ImageJ description with finterval=fi
 // (seconds) and resolution tags of res pixels per micron.
 func writeImageJTIFF(t *testing.T, path string, frames, h, w int, fi float64, res uint32) {
+	writeImageJTIFFRes(t, path, frames, h, w, fi, res, res)
+}
+
+// writeImageJTIFFRes is writeImageJTIFF with X and Y resolutions of their own.
+func writeImageJTIFFRes(t *testing.T, path string, frames, h, w int, fi float64, res, yres uint32) {
 	desc := "ImageJ=1.53t\nimages=" + itoa(frames) + "\nframes=" + itoa(frames) + "\nunit=micron\nfinterval=" +
 		ftoa(fi) + "\n\x00"
 	le := binary.LittleEndian
@@ -39,12 +45,14 @@ func writeImageJTIFF(t *testing.T, path string, frames, h, w int, fi float64, re
 			resOff = len(b)
 			b = le.AppendUint32(b, res)
 			b = le.AppendUint32(b, 1)
+			b = le.AppendUint32(b, yres)
+			b = le.AppendUint32(b, 1)
 			tags = append(tags, tag{270, 2, uint32(len(desc)), uint32(descOff)})
 		}
 		tags = append(tags, tag{273, 4, 1, uint32(dataOff)}, tag{277, 3, 1, 1}, tag{278, 3, 1, uint32(h)},
 			tag{279, 4, 1, uint32(2 * h * w)})
 		if f == 0 {
-			tags = append(tags, tag{282, 5, 1, uint32(resOff)}, tag{283, 5, 1, uint32(resOff)}, tag{296, 3, 1, 1})
+			tags = append(tags, tag{282, 5, 1, uint32(resOff)}, tag{283, 5, 1, uint32(resOff + 8)}, tag{296, 3, 1, 1})
 		}
 		if len(b)%2 == 1 {
 			b = append(b, 0)
@@ -78,6 +86,41 @@ func writeImageJTIFF(t *testing.T, path string, frames, h, w int, fi float64, re
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// TestUnitsPixelsNotSquare: an input whose metadata give pixels that are
+// not square has no pixel size, and the job says so (a warning, and
+// units.pixels_not_square in the metadata) instead of dropping it
+// silently; --pixel-size gives one, without the warning.
+func TestUnitsPixelsNotSquare(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "aniso.tif")
+	// ImageJ's description, X resolution 10 and Y resolution 5 pixels per
+	// micron: 0.1 x 0.2 um.
+	writeImageJTIFFRes(t, in, 64, 12, 12, 0.005, 10, 5)
+	for _, px := range []float64{0, 0.3} {
+		s := DefaultSpec()
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
+		s.Input.Path = in
+		s.Output = filepath.Join(dir, "out.npy")
+		s.PixelSize = px
+		var logs []string
+		s.Log = func(m string) { logs = append(logs, m) }
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := j.Metadata(0, 0)["units"].(map[string]any)
+		j.Close()
+		warned := strings.Contains(strings.Join(logs, "\n"), "pixels are not square (0.1 x 0.2 um (ImageJ))")
+		note, _ := u["pixels_not_square"].(string)
+		if px == 0 && (!warned || note != "0.1 x 0.2 um (ImageJ)" || u["pixel_size_um"] != nil) {
+			t.Errorf("not square, no --pixel-size: logs %q, units %v", logs, u)
+		}
+		if px > 0 && (warned || note != "" || u["pixel_size_um"] != px) {
+			t.Errorf("not square, --pixel-size %g: logs %q, units %v", px, logs, u)
+		}
+	}
+}
 
 // TestUnitsFromMetadata: the frame interval and pixel size come from the
 // file's metadata unless given, and the metadata says where from.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -31,6 +32,10 @@ type Units struct {
 	// (each field is taken from the first of them that records it); ""
 	// when no field is known.
 	Origin string
+	// NotSquare describes the pixels of metadata that record a width and
+	// a height that differ ("0.1 x 0.2 um (ImageJ)"), when no pixel size
+	// is known: a caller says why its results are in pixels.
+	NotSquare string
 }
 
 // UnitsOf returns the physical units recorded in src's file metadata:
@@ -82,6 +87,7 @@ type metadata struct {
 	interval, pixel float64 // seconds, micrometres; 0 = unknown
 	pixelX, pixelY  float64 // before the squareness check; pixelY 0 = as pixelX
 	aspect          float64 // Micro-Manager's PixelAspect; 0 = not given
+	notSquare       string  // finish: width x height when they differ
 }
 
 // finish sets pixel from pixelX and pixelY: unknown unless square.
@@ -95,6 +101,11 @@ func (m *metadata) finish() {
 	}
 	if good(x) && good(y) && math.Abs(x-y) <= 1e-4*math.Max(x, y) {
 		m.pixel = x
+	} else if good(m.pixelX) && good(y) {
+		m.notSquare = fmt.Sprintf("%.6g x %.6g um", m.pixelX, y)
+		if m.aspect != 0 {
+			m.notSquare = fmt.Sprintf("aspect %.6g", m.aspect)
+		}
 	}
 	if !good(m.interval) {
 		m.interval = 0
@@ -108,7 +119,8 @@ func good(v float64) bool { return v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) 
 func merge(ms ...metadata) Units {
 	var u Units
 	var names []string
-	for _, m := range ms {
+	for i := range ms {
+		m := &ms[i]
 		m.finish()
 		used := false
 		if u.FrameInterval == 0 && m.interval > 0 {
@@ -124,6 +136,14 @@ func merge(ms ...metadata) Units {
 		}
 	}
 	u.Origin = strings.Join(names, "+")
+	if u.PixelSize == 0 {
+		for _, m := range ms {
+			if m.notSquare != "" {
+				u.NotSquare = m.notSquare + " (" + m.name + ")"
+				break
+			}
+		}
+	}
 	return u
 }
 
