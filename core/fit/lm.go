@@ -96,7 +96,20 @@ type Options struct {
 	// unconstrained parameters is at most GTol times sqrt(chi-square)
 	// (0 means 1e-12).
 	GTol float64
+	// Bins, when not nil, holds for every point of a curve (First and
+	// Last included) the integer lags [From, To) whose mean of G the point
+	// is (a log or linear bin of the engine): the model is then averaged
+	// over those lags instead of taken at the point's delay, which
+	// biases the parameters where the curve bends within a bin (D 2.2
+	// times the truth with bins of 32 lags, 14 % low with 8 log bins, in a
+	// test). A point's delay must be its bin's mean lag, (From + To -
+	// 1) / 2, in the delays' unit (frames, or seconds: times the frame
+	// interval). Multi-tau points (one lag each) need none.
+	Bins []Bin
 }
+
+// Bin is the range of integer lags [From, To) a curve point averages.
+type Bin struct{ From, To int64 }
 
 // DefaultOptions returns the options a model is meant to be fitted with:
 // the first and last points left out (the library's first point repeats
@@ -142,6 +155,11 @@ func (o Options) check(np int) error {
 			return fmt.Errorf("fit: Guess[%d] is infinite", j)
 		}
 	}
+	for i, b := range o.Bins {
+		if b.From < 0 || b.To <= b.From || b.To > 1<<40 {
+			return fmt.Errorf("fit: Bins[%d] = [%d, %d), want 0 <= From < To", i, b.From, b.To)
+		}
+	}
 	if o.Lower != nil && o.Upper != nil {
 		for j := range o.Lower {
 			if o.Lower[j] > o.Upper[j] {
@@ -153,8 +171,9 @@ func (o Options) check(np int) error {
 }
 
 type segment struct {
-	m      Model
-	lo, hi int
+	m        Model
+	lo, hi   int
+	nlo, nhi int // its nodes (Options.Bins)
 }
 
 // Fitter fits models to curves by Levenberg-Marquardt with box bounds. It
@@ -180,6 +199,11 @@ type Fitter struct {
 	vstarts   [3 + velocityDirs]Vec
 	probe     bool // run returns the start's chi-square only (spreadStarts)
 	pf, pg    [MaxParams]float64
+	// With Options.Bins: the delays the model is evaluated at (nt), each
+	// with its weight in its point's mean (nw); point i's are
+	// nptr[i]..nptr[i+1]; nf and nj hold the model there.
+	nt, nw, nf, nj []float64
+	nptr           []int
 	gy        []float64 // not nil: the values the models' guesses read (retry)
 	sc        float64   // the scale run divided the points by (scale)
 	// Parameters handed to the models: interface calls make their
@@ -500,6 +524,7 @@ func (ft *Fitter) spreadStarts(r *Result) {
 // begin resets the points and checks the model and options.
 func (ft *Fitter) begin(m Model, r *Result) bool {
 	ft.tau, ft.y, ft.w, ft.segs, ft.sc = ft.tau[:0], ft.y[:0], ft.w[:0], ft.segs[:0], 1
+	ft.nt, ft.nw, ft.nptr = ft.nt[:0], ft.nw[:0], append(ft.nptr[:0], 0)
 	if m == nil {
 		*r = failed(*r)
 		return false
@@ -528,7 +553,7 @@ func failed(r Result) Result {
 // load appends the points of one curve, leaving out First and Last,
 // clipping when asked; false for a curve that cannot be fitted.
 func load[T float32 | float64](ft *Fitter, m Model, tau []float64, y, sigma []T) bool {
-	if len(tau) != len(y) || (sigma != nil && len(sigma) != len(y)) {
+	if len(tau) != len(y) || (sigma != nil && len(sigma) != len(y)) || (ft.o.Bins != nil && len(ft.o.Bins) != len(y)) {
 		return false
 	}
 	if len(ft.segs) == 0 {
@@ -540,7 +565,7 @@ func load[T float32 | float64](ft *Fitter, m Model, tau []float64, y, sigma []T)
 	if hi-lo < 1 {
 		return false
 	}
-	start := len(ft.y)
+	start, nstart := len(ft.y), len(ft.nt)
 	for i := lo; i < hi; i++ {
 		t, v := tau[i], float64(y[i])
 		if math.IsNaN(t) || math.IsInf(t, 0) || t < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
@@ -554,6 +579,10 @@ func load[T float32 | float64](ft *Fitter, m Model, tau []float64, y, sigma []T)
 		}
 		ft.tau = append(ft.tau, t)
 		ft.y = append(ft.y, v)
+		if ft.o.Bins != nil {
+			ft.nt, ft.nw = binNodes(t, ft.o.Bins[i], ft.nt, ft.nw)
+			ft.nptr = append(ft.nptr, len(ft.nt))
+		}
 		if sigma != nil {
 			s := float64(sigma[i])
 			if !(s > 0) || math.IsInf(s, 0) {
@@ -562,20 +591,108 @@ func load[T float32 | float64](ft *Fitter, m Model, tau []float64, y, sigma []T)
 			ft.w = append(ft.w, 1/(s*s))
 		}
 	}
-	ft.segs = append(ft.segs, segment{m: m, lo: start, hi: len(ft.y)})
+	ft.segs = append(ft.segs, segment{m: m, lo: start, hi: len(ft.y), nlo: nstart, nhi: len(ft.nt)})
 	return true
+}
+
+// binExact is the lag below which a bin's lags are all evaluated: there a
+// curve may bend within a few lags.
+const binExact = 32
+
+// gl4 are the nodes and weights of 4-point Gauss-Legendre quadrature on
+// [-1, 1].
+var gl4 = [4][2]float64{
+	{-0.8611363115940526, 0.3478548451374538}, {-0.3399810435848563, 0.6521451548625461},
+	{0.3399810435848563, 0.6521451548625461}, {0.8611363115940526, 0.3478548451374538},
+}
+
+// binNodes appends the delays and weights that average a model over the
+// lags of bin b, whose mean lag is the point's delay t: every lag below
+// binExact (and every lag of a piece of at most 8); above it, pieces
+// [a, c] of at most a lags by the Euler-Maclaurin formula (the sum is the
+// integral, plus half the end values, plus (f'(c) - f'(a)) / 12), the
+// integral by 4-point Gauss-Legendre and the derivatives by central
+// differences: the models are smooth there (their poles lie at delays
+// <= 0), to about 1e-7 of the bin's mean.
+func binNodes(t float64, b Bin, nt, nw []float64) ([]float64, []float64) {
+	n := b.To - b.From
+	if n == 1 {
+		return append(nt, t), append(nw, 1)
+	}
+	u := t / (float64(b.From+b.To-1) / 2) // the delays' unit per lag
+	inv := 1 / float64(n)
+	k := b.From
+	for ; k < b.To && k < binExact; k++ {
+		nt, nw = append(nt, u*float64(k)), append(nw, inv)
+	}
+	for k < b.To {
+		end := min(b.To, 2*k) // the piece [k, end)
+		if end-k <= 8 {
+			for ; k < end; k++ {
+				nt, nw = append(nt, u*float64(k)), append(nw, inv)
+			}
+			continue
+		}
+		a, c := float64(k), float64(end-1)
+		mid, h := (a+c)/2, (c-a)/2
+		for _, g := range gl4 {
+			nt, nw = append(nt, u*(mid+h*g[0])), append(nw, h*g[1]*inv)
+		}
+		nt, nw = append(nt, u*a, u*c), append(nw, 0.5*inv, 0.5*inv)
+		// + (f'(c) - f'(a)) / 12, the derivatives by central differences
+		e := inv / 24
+		nt, nw = append(nt, u*(c+1), u*(c-1), u*(a+1), u*(a-1)), append(nw, e, -e, -e, e)
+		k = end
+	}
+	return nt, nw
 }
 
 // eval sets f (and jac) to the model at p[:np] over all points.
 func (ft *Fitter) eval(np int, pv *[MaxParams]float64, f, jac []float64) {
 	ft.pe = *pv
 	p := ft.pe[:np]
+	if ft.o.Bins != nil {
+		ft.evalBins(np, p, f, jac)
+		return
+	}
 	for _, s := range ft.segs {
 		var j []float64
 		if jac != nil {
 			j = jac[s.lo*np : s.hi*np]
 		}
 		s.m.Eval(p, ft.tau[s.lo:s.hi], f[s.lo:s.hi], j)
+	}
+}
+
+// evalBins is eval with Options.Bins: each point the mean of the model
+// (and of its derivatives) over its bin's nodes.
+func (ft *Fitter) evalBins(np int, p, f, jac []float64) {
+	for _, s := range ft.segs {
+		n := s.nhi - s.nlo
+		ft.nf = grow(ft.nf, n)
+		var nj []float64
+		if jac != nil {
+			ft.nj = grow(ft.nj, n*np)
+			nj = ft.nj
+		}
+		s.m.Eval(p, ft.nt[s.nlo:s.nhi], ft.nf, nj)
+		for i := s.lo; i < s.hi; i++ {
+			var v float64
+			var d [MaxParams]float64
+			for k := ft.nptr[i]; k < ft.nptr[i+1]; k++ {
+				w, kk := ft.nw[k], k-s.nlo
+				v += w * ft.nf[kk]
+				if jac != nil {
+					for j := range np {
+						d[j] += w * nj[kk*np+j]
+					}
+				}
+			}
+			f[i] = v
+			if jac != nil {
+				copy(jac[i*np:(i+1)*np], d[:np])
+			}
+		}
 	}
 }
 
