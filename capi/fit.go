@@ -36,7 +36,8 @@ const (
 	fitGinf  = C.IPCF_FIT_GINF
 	fitJoint = C.IPCF_FIT_JOINT
 	fitDelta = C.IPCF_FIT_DELTA
-	fitFlags = fitFlow | fitGinf | fitJoint | fitDelta
+	fitBins  = C.IPCF_FIT_BINS
+	fitFlags = fitFlow | fitGinf | fitJoint | fitDelta | fitBins
 	// fitMaxIter bounds options.max_iter.
 	fitMaxIter = 1 << 20
 )
@@ -52,6 +53,7 @@ type fitSpec struct {
 	waist float64   // pixels
 	units fit.Units // of the outputs
 	joint bool      // one fit per pixel
+	bins  bool      // IPCF_FIT_BINS: the points are log or linear bins
 	opts  fit.AllOptions
 }
 
@@ -149,7 +151,7 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 	}
 	s.model = int32(o.model)
 	if o.flags&^fitFlags != 0 {
-		return s, fail(eInvalid, "options.flags=%#x: unknown bits %#x (want IPCF_FIT_FLOW, _GINF, _JOINT, _DELTA)", uint32(o.flags), uint32(o.flags&^fitFlags))
+		return s, fail(eInvalid, "options.flags=%#x: unknown bits %#x (want IPCF_FIT_FLOW, _GINF, _JOINT, _DELTA, _BINS)", uint32(o.flags), uint32(o.flags&^fitFlags))
 	}
 	for _, v := range []struct {
 		name   string
@@ -190,6 +192,7 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 	}
 	flow, ginf, delta := o.flags&fitFlow != 0, o.flags&fitGinf != 0, o.flags&fitDelta != 0
 	s.joint = o.flags&fitJoint != 0
+	s.bins = o.flags&fitBins != 0
 	refuse := func(bit C.uint32_t, flag, why string) error {
 		if o.flags&bit != 0 {
 			return fail(eInvalid, "options.flags: %s does not apply to %s (%s)", flag, s.name(), why)
@@ -428,6 +431,13 @@ func ipcfgo_fit(curves *C.ipcf_carray, delays *C.ipcf_cdouble, uv *C.ipcf_cint32
 			if i > 0 && !(tau[i] > tau[i-1]) {
 				return fail(eInvalid, "delays[%d]=%g after delays[%d]=%g: want strictly ascending delays", i, tau[i], i-1, tau[i-1])
 			}
+		}
+		if s.bins {
+			bins, err := fit.ContiguousBins(tau)
+			if err != nil {
+				return fail(eInvalid, "options.flags: IPCF_FIT_BINS, but %v", err)
+			}
+			s.opts.Bins = bins
 		}
 		vecs, dists, err := fitOffsets(&s, uv, int64(k), "curves.shape[2] (offsets)")
 		if err != nil {

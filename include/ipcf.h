@@ -160,6 +160,12 @@ typedef int32_t ipcf_status;
 #define IPCF_FIT_GINF 2  /* fit a constant offset Ginf (not PCF1D, not a delta-CCF) */
 #define IPCF_FIT_JOINT 4 /* PCF1D, ITIR: one fit of a pixel's K curves (CCF2D: always) */
 #define IPCF_FIT_DELTA 8 /* CCF2D: the curves are delta-CCFs (IPCF_OUTPUT_DELTA) */
+#define IPCF_FIT_BINS 16 /* the curves' points are log or linear bins (IPCF_BINS_LOG, _LINEAR), delays
+                            in frames: each the mean of G over the lags [from, to) that follow the
+                            previous point's from lag 0, its delay the mean lag (from + to - 1) / 2.
+                            The model is averaged over each bin, not taken at the point's delay, which
+                            biases the parameters where a curve bends within a bin. Not for
+                            multi-tau points (single lags). Since 0.3.1. */
 /* The waist (pixels) a fit takes when options->waist is 0 and
  * options->pixel_size is 0: the simulator's PSF (sigma 1 pixel, W = 2
  * sigma). Hosts report it as the waist used. Since 0.3. */
@@ -727,7 +733,9 @@ ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *off
  * IPCF_FIT_JOINT (always for CCF2D), each pixel's K curves together, by
  * Levenberg-Marquardt with the models' analytic derivatives (core/fit).
  * The first and last points of each curve are left out as options say;
- * PCF1D clips negative points to 0 (ICSx64). sigma is NULL, or the error
+ * PCF1D clips negative points to 0 (ICSx64). With IPCF_FIT_BINS (log or
+ * linear bins, delays in frames) the model is averaged over each point's
+ * lags; without it, taken at the delays. sigma is NULL, or the error
  * bars of the points (float32, curves' shape, any strides;
  * ipcf_pcf_errors' output): the fits are weighted by 1/sigma^2 and the
  * standard errors are not rescaled by the reduced chi-square. Outputs

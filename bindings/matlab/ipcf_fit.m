@@ -77,7 +77,10 @@ function [maps, info] = ipcf_fit(G, varargin)
 %     'Info'       INFO of IPCF_PCF or IPCF_ACF ([G, INFO] = ...), or META
 %                  of IPCF_READ ([G, META] = IPCF_READ('result.npy')): the
 %                  delays, the offsets, the delta flag and the units are
-%                  taken from it (the options below override them)
+%                  taken from it (the options below override them); with
+%                  log or linear bins (INFO.bins, META.bins_mode) the
+%                  model is averaged over each bin's lags, as the points
+%                  are means of G over them (not with 'Delays' given)
 %     'Delays'     the delay of each point in frames (INFO.delays; not
 %                  INFO.delays_s: give 'FrameInterval' for results per
 %                  second); required without 'Info'
@@ -190,9 +193,10 @@ ps = 0;
 delta = false;
 rows = [];
 columns = [];
+binned = false;
 fit_warnings = {};
 if isgiven('Info') && ~(isnumeric(o.Info) && isempty(o.Info))
-  [delays, uv, fi, ps, delta, rows, columns] = from_info(o.Info, fname);
+  [delays, uv, fi, ps, delta, rows, columns, binned] = from_info(o.Info, fname);
   if isfield(o.Info, 'smooth') && isnumeric(o.Info.smooth) && isscalar(o.Info.smooth) && o.Info.smooth > 0
     fit_warnings{end + 1} = sprintf(['the curves are smoothed (smooth %g): the models describe unsmoothed curves, and ' ...
         'fits to smoothed ones give biased parameters (D 0.2 for 0.5 in a test); compute the curves with ''Smooth'', 0, ' ...
@@ -202,6 +206,7 @@ if isgiven('Info') && ~(isnumeric(o.Info) && isempty(o.Info))
 end
 if isgiven('Delays')
   delays = o.Delays;
+  binned = false;   % the caller's delays: fitted at, as given
 end
 if isgiven('Offsets')
   uv = o.Offsets;
@@ -360,7 +365,9 @@ if isnumeric(max_iter) && isempty(max_iter)
 elseif isnumeric(max_iter) && isscalar(max_iter) && isreal(max_iter) && max_iter < 1
   error('ipcf:invalid_argument', '%s: MaxIter=%g, want a whole number >= 1 ([] = 200)', fname, double(max_iter));
 end
-flags = flow * 1 + ginf * 2 + joint * 4 + delta * 8;
+% binned: log and linear bins hold the mean of G over their lags, and the
+% model is averaged over them (IPCF_FIT_BINS), as ipcf fit does
+flags = flow * 1 + ginf * 2 + joint * 4 + delta * 8 + binned * 16;
 opts = struct('Model', code, 'Flags', flags, 'First', o.First, 'Last', o.Last, 'MaxIter', max_iter, ...
               'Threads', o.Threads, 'Waist', waist, 'Kappa', kappa, 'PixelSide', side, 'PixelSize', ps, ...
               'FrameInterval', fi, 'Select', select);
@@ -485,8 +492,9 @@ if ~(v > 0) || isinf(v)
 end
 end
 
-function [delays, uv, fi, ps, delta, rows, columns] = from_info(s, fname)
-%FROM_INFO The delays, offsets, units and delta flag of INFO (ipcf_pcf, ipcf_acf) or META (ipcf_read).
+function [delays, uv, fi, ps, delta, rows, columns, binned] = from_info(s, fname)
+%FROM_INFO The delays, offsets, units and delta flag of INFO (ipcf_pcf, ipcf_acf) or META (ipcf_read),
+%and whether its points are log or linear bins (INFO.bins; META.bins_mode, log when absent).
 if ~isstruct(s) || numel(s) ~= 1
   error('ipcf:invalid_argument', ['%s: Info must be the INFO struct of [G, INFO] = ipcf_pcf(...) or the META ' ...
         'struct of [G, META] = ipcf_read(...), not a %s of size %s'], fname, class(s), mat2str(size(s)));
@@ -534,5 +542,12 @@ end
 if isfield(s, 'rows') && isfield(s, 'columns')
   rows = s.rows;
   columns = s.columns;
+end
+if isfield(s, 'bins_mode') && ischar(s.bins_mode)
+  binned = any(strcmp(s.bins_mode, {'log', 'linear'}));
+elseif isfield(s, 'bins') && ischar(s.bins)
+  binned = any(strcmp(s.bins, {'log', 'linear'}));
+else
+  binned = isfield(s, 'delay_frames');   % a result's metadata of before the bins modes: log bins
 end
 end

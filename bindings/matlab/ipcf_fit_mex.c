@@ -97,7 +97,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
                           (long long)K);
     ipcf_fit_options_init(&o);
     o.model = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Model"), "Model", 0, 4);
-    flags = (uint32_t)ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Flags"), "Flags", 0, 15);
+    flags = (uint32_t)ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Flags"), "Flags", 0, 31);
     o.flags = flags;
     o.first = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "First"), "First", 0, 1073741824.0);
     o.last = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Last"), "Last", 0, 1073741824.0);

@@ -243,6 +243,7 @@ type fitInput struct {
 	h, w, k, p int
 	data       []float32 // (h, w, k, p)
 	tau        []float64 // delays in frames
+	lagBins    []fit.Bin // each point's lags (log and linear bins), or nil
 	offsets    []fitOffset
 	delta      bool
 	jobKey     string
@@ -328,6 +329,15 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 		}
 	}
 	in.tau = meta.DelayFrames
+	if meta.BinsMode != "multitau" {
+		// Log and linear bins: each point is the mean of G over its bin's
+		// lags, and the models are averaged over them (fit.Options.Bins;
+		// the C ABI's IPCF_FIT_BINS, which the other hosts set).
+		var err error
+		if in.lagBins, err = fit.ContiguousBins(in.tau); err != nil {
+			return nil, fmt.Errorf("%s: bins_mode %q: %v", side, meta.BinsMode, err)
+		}
+	}
 	if len(meta.Offsets) != in.k {
 		return nil, fmt.Errorf("%s: %d offsets for %d curves per pixel: fit needs every curve's offset (u, v) and distance", side, len(meta.Offsets), in.k)
 	}
@@ -513,6 +523,7 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 	}
 	pl.curves = c
 	pl.opts = fit.AllOptions{Options: fit.DefaultOptions(pl.model), Joint: f.joint, Threads: f.threads}
+	pl.opts.Bins = in.lagBins
 	pl.perOffset = !f.joint && pl.acfIndex < 0
 	if n := pl.opts.Fitted(in.p); n <= pl.model.NumParams() {
 		return nil, fitNeeds("the curves have %d points, %d fitted (the first and last are left out): too few for the %d parameters of %s", in.p, max(n, 0), pl.model.NumParams(), f.model)
@@ -1023,6 +1034,7 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"files":          map[string]string{"params": base(names.Params), "stderr": base(names.StdErr), "chisq": base(names.ChiSq), "status": base(names.Status)},
 		"chisq":          chisqText(in),
 		"weights":        in.weights,
+		"bins_averaged":  len(in.lagBins) > 0, // the model averaged over each point's lags (fit.Options.Bins)
 		"dof":            dofv,
 		"status_codes":   map[string]string{"0": fit.Converged.String(), "1": fit.AtBound.String(), "2": fit.MaxIter.String(), "3": fit.Failed.String()},
 		"status_counts":  map[string]int{fit.Converged.String(): counts[fit.Converged], fit.AtBound.String(): counts[fit.AtBound], fit.MaxIter.String(): counts[fit.MaxIter], fit.Failed.String(): counts[fit.Failed]},

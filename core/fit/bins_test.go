@@ -92,6 +92,33 @@ func TestBinsAveraged(t *testing.T) {
 	}
 }
 
+// TestContiguousBins: log and linear bins from their delays; multi-tau
+// lags and delays in seconds are refused.
+func TestContiguousBins(t *testing.T) {
+	for _, want := range [][]Bin{linearBins(8, 16), logBins([]int64{1, 2, 5, 17, 64, 256, 1024, 16384}), {{0, 1}, {1, 9}, {9, 17}}} {
+		var tau []float64
+		for _, b := range want {
+			tau = append(tau, float64(b.From+b.To-1)/2)
+		}
+		got, err := ContiguousBins(tau)
+		if err != nil || len(got) != len(want) {
+			t.Fatalf("%v: %v, %v", want, got, err)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%v: %v", want, got)
+			}
+		}
+	}
+	// (Multi-tau's lags 0, 1, 2, 3, 4, 6, 8, ... happen to fit such bins:
+	// the caller knows its curves' bins mode.)
+	for _, tau := range [][]float64{{0, 1, 2, 3, 5, 6}, {0, 0.001, 0.0025}, {0, 4.5, 3}, {-1}} {
+		if got, err := ContiguousBins(tau); err == nil {
+			t.Errorf("%v: %v, want an error", tau, got)
+		}
+	}
+}
+
 // TestBinNodes: the weights of a bin's nodes sum to 1 and give the mean
 // lag of the bin, for bins of one lag to 16,384.
 func TestBinNodes(t *testing.T) {

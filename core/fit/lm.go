@@ -204,8 +204,8 @@ type Fitter struct {
 	// nptr[i]..nptr[i+1]; nf and nj hold the model there.
 	nt, nw, nf, nj []float64
 	nptr           []int
-	gy        []float64 // not nil: the values the models' guesses read (retry)
-	sc        float64   // the scale run divided the points by (scale)
+	gy             []float64 // not nil: the values the models' guesses read (retry)
+	sc             float64   // the scale run divided the points by (scale)
 	// Parameters handed to the models: interface calls make their
 	// arguments escape, so they live here rather than on the stack.
 	pe, ml, mh [MaxParams]float64
@@ -593,6 +593,28 @@ func load[T float32 | float64](ft *Fitter, m Model, tau []float64, y, sigma []T)
 	}
 	ft.segs = append(ft.segs, segment{m: m, lo: start, hi: len(ft.y), nlo: nstart, nhi: len(ft.nt)})
 	return true
+}
+
+// ContiguousBins returns the bins of lags of curve points at the delays
+// tau (in frames) that are the engine's log or linear bins: contiguous
+// from lag 0, each point's delay its bin's mean lag (From + To - 1) / 2.
+// It fails for delays that are not (multi-tau's single lags, delays in
+// seconds); multi-tau's lags may pass as bins (0, 1, 2, 3, 4, 6, 8, ...
+// are the means of [0, 1), ..., [5, 8), ...): the caller knows its curves'
+// bins mode.
+func ContiguousBins(tau []float64) ([]Bin, error) {
+	bins := make([]Bin, len(tau))
+	var lo int64
+	for i, t := range tau {
+		h := 2*t + 1 - float64(lo)
+		hi := int64(math.Round(h))
+		if !(t >= 0) || math.IsInf(t, 0) || math.Abs(h-float64(hi)) > 1e-9*(1+t) || hi <= lo || hi > 1<<40 {
+			return nil, fmt.Errorf("fit: delay %d, %g, is not the mean lag of a bin of lags from %d (the bins of log or linear curves in frames; not multi-tau points)", i, t, lo)
+		}
+		bins[i] = Bin{From: lo, To: hi}
+		lo = hi
+	}
+	return bins, nil
 }
 
 // binExact is the lag below which a bin's lags are all evaluated: there a

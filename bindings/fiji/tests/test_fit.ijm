@@ -389,6 +389,9 @@ function model(m, us, vs, tau, unit) {
     s = "";
     for (b = 0; b < p; b++) s = s + "," + tau[b];
     Property.set("ipcf.delays_frames", substring(s, 1));
+    // the model at each delay, as multi-tau points (single lags) are: log
+    // or linear bins would be averaged over their lags (FIT_BINS)
+    Property.set("ipcf.bins", "multitau");
 }
 
 // The expected value of a column at a pixel; d2: the squared distance for tau_peak. dscale, tscale: um^2/s, s.

@@ -146,7 +146,7 @@ def _float32(a, name):
 
 def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_um=None, kappa=None, pixel_side=1.0,
         sigma=None, joint=False, flow=False, ginf=False, delta=None, frame_interval=None, pixel_size=None, first=1,
-        last=1, max_iter=None, threads=None, progress=False, labelled=False):
+        last=1, max_iter=None, threads=None, progress=False, labelled=False, bins=None):
     """Fit a model to every correlation curve: the parameters' maps.
 
     Levenberg-Marquardt with the models' analytic derivatives, in the
@@ -207,6 +207,14 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     delta : bool, optional
         The curves are delta-CCFs (``pcf(..., delta=True)``; ccf2d only).
         None: a labelled result's flag, else False.
+    bins : {'log', 'linear', 'multitau'}, optional
+        The curves' bins, as ``pcf(..., bins=)`` computed them. A log or
+        linear bin holds the mean of G over its lags, and the model is
+        averaged over them (delays in frames, each its bin's mean lag, as
+        `delays` gives them), not taken at the point's delay, which biases
+        the parameters where a curve bends within a bin; multi-tau points
+        are single lags. None: a labelled result's (with its own delays),
+        else none (the model at each delay).
     frame_interval : float, optional
         Seconds per frame: the results per second. None: a labelled
         result's, or per frame.
@@ -271,6 +279,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     labelled = _bool(labelled, 'labelled')
     fi, ps = _positive(frame_interval, 'frame_interval'), _positive(pixel_size, 'pixel_size')
     coords = {}
+    bins_given = bins is not None  # else a labelled result's (FIT_BINS: the points are log or linear bins)
+    bins = bins_given and _choice(bins, 'bins', ('log', 'linear', 'multitau')) != 'multitau'
     if _labelled_of(curves):
         dims = tuple(curves.dims)
         attrs = dict(getattr(curves, 'attrs', {}) or {})
@@ -279,12 +289,18 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         if dims not in known:
             raise _invalid(f'curves: dims {dims}, want those of a pcf or acf result (y, x, offset, delay)')
         values = numpy.asarray(curves.values) if not isinstance(curves.values, numpy.ndarray) else curves.values
+        own_delays = delays is None
         if delays is None:
             delays = numpy.asarray(cc['delay'].values, numpy.float64)
         if offsets is None and 'offset' in dims:
             offsets = numpy.stack([numpy.asarray(cc['u'].values), numpy.asarray(cc['v'].values)], axis=1)
         if delta is None:
             delta = bool(attrs.get('delta', False))
+        # Log and linear bins hold the mean of G over their lags: the model
+        # is averaged over them (as ipcf fit does), not taken at the delay.
+        # (Delays given by the caller are theirs: fitted at, as unlabelled curves.)
+        if not bins_given and own_delays:
+            bins = attrs.get('bins_mode', 'log') in ('log', 'linear')
         _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')
@@ -365,7 +381,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     o = _defaults(_c.FitOptions, _lib.ipcf_fit_options_init)
     o.model = _c.MODELS[model]
     o.flags = ((_c.FIT_FLOW if flow else 0) | (_c.FIT_GINF if ginf else 0) | (_c.FIT_JOINT if joint else 0)
-               | (_c.FIT_DELTA if delta else 0))
+               | (_c.FIT_DELTA if delta else 0) | (_c.FIT_BINS if bins else 0))
     o.first, o.last = _int(first, 'first', lo=0), _int(last, 'last', lo=0)
     o.max_iter = 0 if max_iter is None else _int(max_iter, 'max_iter', lo=1)
     o.threads = _threads(threads)

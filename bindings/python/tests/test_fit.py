@@ -312,6 +312,41 @@ def test_equals_cli(results, which, name, flags, opts):
     assert r2.maps.tobytes() == r.maps.tobytes()
 
 
+@pytest.mark.parametrize('bins,nbins', [('log', 12), ('linear', 256)])
+def test_bins_averaged_equals_cli(results, bins, nbins):
+    """Log and linear bins hold the mean of G over their lags: ipcf fit,
+    fit_result and fit(..., bins=) average the model over them, the same
+    bits; at the bins' delays (bins='multitau', or delays of one's own) the
+    maps differ, and on exact binned curves only the average gives D back."""
+    tmp, _ = results
+    src = str(tmp / 'data.npy')
+    path = ipcf.pcf_file(src, str(tmp / f'acf-{bins}.npy'), offsets=[(0, 0)], bins=bins, nbins=nbins, smooth=0)
+    maps = str(tmp / f'maps-acf-{bins}.npy')
+    got, meta = _cli_maps(path, maps, ['--model', 'acf2d', '--ginf'])
+    assert meta['bins_averaged'] is True
+    r = ipcf.fit_result(path, 'acf2d', ginf=True)
+    assert r.maps.tobytes() == got[0].tobytes() and r.stderr_maps.tobytes() == got[1].tobytes()
+    g, m = ipcf.open_result(path)
+    r2 = ipcf.fit(g, m['delay_frames'], None, 'acf2d', ginf=True, bins=bins)
+    assert r2.maps.tobytes() == r.maps.tobytes()
+    r3 = ipcf.fit(g, m['delay_frames'], None, 'acf2d', ginf=True, bins='multitau')
+    assert r3.maps.tobytes() != r.maps.tobytes()
+    # exact curves binned as the engine bins them (D = 0.5, W = 2: tauD 2 frames)
+    edges, lo = [], 0
+    for t in m['delay_frames']:
+        hi = int(round(2 * t + 1 - lo))
+        edges.append((lo, hi))
+        lo = hi
+    g0, d = 0.02, 0.5
+    lag = numpy.arange(edges[-1][1])
+    model = g0 / (1 + 4 * d * lag / 4) + 0.001
+    exact = numpy.array([model[a:b].mean() for a, b in edges], numpy.float32).reshape(1, 1, -1)
+    fa = ipcf.fit(exact, m['delay_frames'], None, 'acf2d', ginf=True, bins=bins)
+    fb = ipcf.fit(exact, m['delay_frames'], None, 'acf2d', ginf=True)
+    assert abs(fa['D'][0, 0] / d - 1) < 2e-4, fa['D']  # float32 curves
+    assert abs(fb['D'][0, 0] / d - 1) > 4e-3, fb['D']  # (12 log bins: 0.5 % off; bins of 8 lags: more)
+
+
 def _cli_maps(path, out, flags):
     proc = subprocess.run([_cli(), 'fit', str(path), '-o', out, '--quiet'] + flags, capture_output=True, text=True,
                           timeout=300)

@@ -39,6 +39,8 @@ final class Fit {
         String modelName = "pcf1d";
         int model;
         boolean joint, flow, ginf, delta;
+        /** The points are log or linear bins: the model is averaged over each (FIT_BINS), as ipcf fit does. */
+        boolean binned;
         int threads;
         /** The keys as given: NaN when absent. */
         double waist = Double.NaN, waistUm = Double.NaN, kappaGiven = Double.NaN;
@@ -52,7 +54,7 @@ final class Fit {
 
         int flags() {
             return (flow ? Native.FIT_FLOW : 0) | (ginf ? Native.FIT_GINF : 0) | (joint ? Native.FIT_JOINT : 0)
-                    | (delta ? Native.FIT_DELTA : 0);
+                    | (delta ? Native.FIT_DELTA : 0) | (binned ? Native.FIT_BINS : 0);
         }
 
         /** One fit per pixel (its offsets together): joint, or ccf2d; the ACF models fit one curve per pixel. */
@@ -84,6 +86,8 @@ final class Fit {
         /** The curves' smoothing weight (ipcf.smooth; 0: none or not known). */
         double smooth;
         boolean delta;
+        /** Log or linear bins (ipcf.bins; log when absent): each point the mean of G over its lags. */
+        boolean binned;
     }
 
     /** The options parsed (keys: {@link #LISTING}), not yet checked against a result. */
@@ -135,6 +139,7 @@ final class Fit {
         s.pixelSize = in.pixelSize;
         s.frameInterval = in.frameInterval;
         s.delta = in.delta;
+        s.binned = in.binned;
         if (!Double.isNaN(s.waist)) s.waistPx = s.waist;
         else if (!Double.isNaN(s.waistUm)) {
             if (!(in.pixelSize > 0))
@@ -210,6 +215,8 @@ final class Fit {
         in.frameInterval = unit(res, "ipcf.frame_interval");
         in.pixelSize = unit(res, "ipcf.pixel_size");
         in.delta = "delta".equals(res.getProp("ipcf.output"));
+        String bins = res.getProp("ipcf.bins");
+        in.binned = empty(bins) || bins.trim().equals("log") || bins.trim().equals("linear");
         in.planes = planes(res);
         String sm = res.getProp("ipcf.smooth");
         if (!empty(sm)) {

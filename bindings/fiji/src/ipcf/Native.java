@@ -33,7 +33,7 @@ public final class Native {
     /** IPCF_FIT_DEFAULT_WAIST: the waist (pixels) of a fit given none and no pixel size. */
     public static final double FIT_DEFAULT_WAIST = 2.0;
     /** ipcf_fit_options.flags (since 0.3): IPCF_FIT_FLOW, _GINF, _JOINT, _DELTA. */
-    public static final int FIT_FLOW = 1, FIT_GINF = 2, FIT_JOINT = 4, FIT_DELTA = 8;
+    public static final int FIT_FLOW = 1, FIT_GINF = 2, FIT_JOINT = 4, FIT_DELTA = 8, FIT_BINS = 16;
 
     /** ipcf_progress_fn: non-zero return cancels. */
     public interface Progress extends Callback {
