@@ -44,7 +44,8 @@ func logBins(edges []int64) []Bin {
 // point the mean of G over its lags) give back their parameters when the
 // fit averages the model over the bins (Options.Bins); taken at the bins'
 // mean delays, as before, they gave D 2.2 times the truth with linear
-// bins of 32 lags and 14 % low with 8 log bins. Delays in seconds (a
+// bins of 32 lags and 14 % low with 8 log bins; averaged, to 1e-4 (the
+// quadrature above lag 32). Delays in seconds (a
 // frame interval) too, and bins of one lag equal the plain fit.
 func TestBinsAveraged(t *testing.T) {
 	m := ACF2D{W: 2}
@@ -69,7 +70,7 @@ func TestBinsAveraged(t *testing.T) {
 			if unit == 1 && (c.name == "linear, 32 lags" || c.name == "log, 8 bins") && math.Abs(plain.Params[1]-truth[1]) < 0.03*truth[1] {
 				t.Errorf("%s: at the mean delays D=%g: the bias this test is about is gone", c.name, plain.Params[1])
 			}
-			if got.Status != Converged || math.Abs(d-truth[1]) > 1e-5*truth[1] || math.Abs(got.Params[0]-truth[0]) > 1e-5*truth[0] {
+			if got.Status != Converged || math.Abs(d-truth[1]) > 1e-4*truth[1] || math.Abs(got.Params[0]-truth[0]) > 1e-4*truth[0] {
 				t.Errorf("%s, unit %g: %v D=%.6g G0=%.6g, want %g, %g (at the mean delays: D=%.4g)",
 					c.name, unit, got.Status, d, got.Params[0], truth[1], truth[0], plain.Params[1])
 			}

@@ -630,12 +630,13 @@ var gl4 = [4][2]float64{
 
 // binNodes appends the delays and weights that average a model over the
 // lags of bin b, whose mean lag is the point's delay t: every lag below
-// binExact (and every lag of a piece of at most 8); above it, pieces
-// [a, c] of at most a lags by the Euler-Maclaurin formula (the sum is the
-// integral, plus half the end values, plus (f'(c) - f'(a)) / 12), the
-// integral by 4-point Gauss-Legendre and the derivatives by central
-// differences: the models are smooth there (their poles lie at delays
-// <= 0), to about 1e-7 of the bin's mean.
+// binExact (and every lag of a piece of at most 8); above it, pieces of
+// lags a..c (at most a of them) by the integral over [a - 1/2, c + 1/2]
+// (the sum less (f'(c + 1/2) - f'(a - 1/2)) / 24: about 1e-4 of the bin's
+// mean at lag 32, 1e-5 at 100, for the models' slopes), by 4-point
+// Gauss-Legendre: the models are smooth there (their poles lie at delays
+// <= 0). Four nodes a wide bin: the default pCF's fits cost about 3 times
+// the model at the delays.
 func binNodes(t float64, b Bin, nt, nw []float64) ([]float64, []float64) {
 	n := b.To - b.From
 	if n == 1 {
@@ -655,15 +656,11 @@ func binNodes(t float64, b Bin, nt, nw []float64) ([]float64, []float64) {
 			}
 			continue
 		}
-		a, c := float64(k), float64(end-1)
-		mid, h := (a+c)/2, (c-a)/2
+		// the lags k..end-1: the integral over [k - 1/2, end - 1/2]
+		mid, h := float64(k+end-1)/2, float64(end-k)/2
 		for _, g := range gl4 {
 			nt, nw = append(nt, u*(mid+h*g[0])), append(nw, h*g[1]*inv)
 		}
-		nt, nw = append(nt, u*a, u*c), append(nw, 0.5*inv, 0.5*inv)
-		// + (f'(c) - f'(a)) / 12, the derivatives by central differences
-		e := inv / 24
-		nt, nw = append(nt, u*(c+1), u*(c-1), u*(a+1), u*(a-1)), append(nw, e, -e, -e, e)
 		k = end
 	}
 	return nt, nw
