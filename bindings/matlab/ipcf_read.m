@@ -216,15 +216,29 @@ end
 clear c;
 raw = raw(:);
 [h, offset] = npy_header(raw, path);
-t = regexp(h, '[''"]descr[''"]\s*:\s*[''"]([^''"]*)[''"]', 'tokens', 'once');
+% The header is a dict of exactly descr, fortran_order and shape, each
+% once (as numpy requires): each is taken out, and nothing else may be
+% left. A search for each anywhere read a key's text inside another
+% value (a header whose extra key held "'fortran_order': True" was read
+% transposed), a duplicate key, or a value that is neither True nor False.
+rest = h;
+[t, rest] = take_entry(rest, '[''"]descr[''"]\s*:\s*[''"]([^''"]*)[''"]', 'descr', path);
 if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read: %s: no descr in the header (structured dtypes are not supported)', path);
 end
 [prec, order, islogical, es] = npy_dtype(t{1}, path);
-fortran = ~isempty(regexp(h, '[''"]fortran_order[''"]\s*:\s*True', 'once'));
-t = regexp(h, '[''"]shape[''"]\s*:\s*\(([^)]*)\)', 'tokens', 'once');
+[f, rest] = take_entry(rest, '[''"]fortran_order[''"]\s*:\s*(True|False)', 'fortran_order', path);
+if isempty(f)
+  error('ipcf:invalid_argument', 'ipcf_read: %s: no fortran_order True or False in the header', path);
+end
+fortran = strcmp(f{1}, 'True');
+[t, rest] = take_entry(rest, '[''"]shape[''"]\s*:\s*\(([^)]*)\)', 'shape', path);
 if isempty(t)
   error('ipcf:invalid_argument', 'ipcf_read: %s: no shape in the header', path);
+end
+if ~isempty(regexprep(rest, '[{}\s,]', '')) || numel(strfind(rest, '{')) ~= 1 || numel(strfind(rest, '}')) ~= 1
+  error('ipcf:invalid_argument', 'ipcf_read: %s: the header holds more than descr, fortran_order and shape (%s)', ...
+        path, strtrim(rest));
 end
 % numpy before 1.14 (Python 2) wrote long integers as 2L
 shape = str2double(regexprep(regexp(t{1}, '[^,\s]+', 'match'), '^(\d+)L$', '$1'));
@@ -255,6 +269,19 @@ if islogical
   data = data ~= 0;
 end
 data = shape_array(data(:), shape, fortran);
+end
+
+function [t, rest] = take_entry(rest, pattern, key, path)
+% The tokens of the one entry of the header text REST that PATTERN matches
+% ({} when none), and REST without it; two are an error.
+t = regexp(rest, pattern, 'tokens');
+if numel(t) > 1
+  error('ipcf:invalid_argument', 'ipcf_read: %s: the header gives %s %d times', path, key, numel(t));
+end
+if ~isempty(t)
+  t = t{1};
+  rest = regexprep(rest, pattern, '', 'once');
+end
 end
 
 function [h, offset] = npy_header(raw, path)

@@ -187,6 +187,22 @@ try
   check(strcmp(c3, 'e3069283') && b3 == 9, 'read: CRC-32C check value of uint8 bytes');
   flip_last_byte(bad);
   expect_error(@() ipcf_read(bad), 'ipcf:io', 'not this result''s metadata', 'read: changed .npy, one output');
+  % Headers numpy refuses are refused: a key's text inside another value
+  % (read as Fortran order: transposed data), a duplicate key, a value
+  % that is neither True nor False; a well-formed one reads.
+  crafted = fullfile(tmp, 'crafted.npy');
+  vals = 0:511;   % (8, 8, 8) in C order
+  want = permute(reshape(vals, 8, 8, 8), [3 2 1]);
+  write_npy_header(crafted, '{''descr'': ''<u2'', ''fortran_order'': False, ''shape'': (8, 8, 8), }', vals);
+  check(isequal(double(ipcf_read(crafted)), want), 'read: a well-formed header');
+  write_npy_header(crafted, '{''descr'': ''<u2'', ''fortran_order'': False, ''shape'': (8, 8, 8), ''x'': "''fortran_order'': True"}', vals);
+  expect_error(@() ipcf_read(crafted), 'ipcf:invalid_argument', 'fortran_order 2 times', 'read: fortran_order inside another value');
+  write_npy_header(crafted, '{''descr'': ''<u2'', ''fortran_order'': False, ''shape'': (8, 8, 8), ''shape'': (8, 8, 8), }', vals);
+  expect_error(@() ipcf_read(crafted), 'ipcf:invalid_argument', 'shape 2 times', 'read: a duplicate key');
+  write_npy_header(crafted, '{''descr'': ''<u2'', ''fortran_order'': Maybe, ''shape'': (8, 8, 8), }', vals);
+  expect_error(@() ipcf_read(crafted), 'ipcf:invalid_argument', 'no fortran_order True or False', 'read: fortran_order Maybe');
+  write_npy_header(crafted, '{''descr'': ''<u2'', ''fortran_order'': False, ''shape'': (8, 8, 8), ''extra'': 1}', vals);
+  expect_error(@() ipcf_read(crafted), 'ipcf:invalid_argument', 'more than descr', 'read: an extra key');
   expect_error(@() two_outputs(bad), 'ipcf:io', 'not this result''s metadata', 'read: changed .npy with metadata');
   % Metadata cut short (their checksum and version, written last, dropped)
   % are refused, with one output too (which reads the text without
@@ -283,6 +299,18 @@ end
 
 function two_outputs(path)
 [~, ~] = ipcf_read(path);
+end
+
+function write_npy_header(file, header, values)
+% A .npy file (version 1.0) of uint16 VALUES (C order) with the header text HEADER.
+n = numel(header) + 11;
+header = [header repmat(' ', 1, mod(-n, 64)) char(10)];
+fid = fopen(file, 'w');
+fwrite(fid, [147 double('NUMPY') 1 0], 'uint8');
+fwrite(fid, numel(header), 'uint16', 0, 'ieee-le');
+fwrite(fid, header, 'char');
+fwrite(fid, values, 'uint16', 0, 'ieee-le');
+fclose(fid);
 end
 
 function flip_last_byte(file)

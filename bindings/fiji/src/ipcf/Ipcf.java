@@ -1366,6 +1366,17 @@ public final class Ipcf {
             throw new IOException(path + ": not a regular file (a named pipe, device or socket)");
     }
 
+    /** The group of the one match of regex in rest[0], which loses it; none or two: an error naming what. */
+    static String takeEntry(String[] rest, String regex, String what, String path) throws IOException {
+        Matcher m = Pattern.compile(regex).matcher(rest[0]);
+        if (!m.find()) throw new IOException(path + ": no " + what + " in the header");
+        String g = m.group(1);
+        int start = m.start(), end = m.end();
+        if (m.find()) throw new IOException(path + ": the header gives " + what + " twice");
+        rest[0] = rest[0].substring(0, start) + rest[0].substring(end);
+        return g;
+    }
+
     static Npy readNpy(String path) throws IOException {
         regularFile(path);
         try (FileChannel ch = FileChannel.open(Paths.get(path), StandardOpenOption.READ)) {
@@ -1379,18 +1390,23 @@ public final class Ipcf {
             ch.read(hb, start);
             String h = new String(hb.array(), "latin1");
             Npy n = new Npy();
-            Matcher m = Pattern.compile("'descr':\\s*'([^']*)'").matcher(h);
-            if (!m.find()) throw new IOException(path + ": no descr");
-            n.descr = m.group(1);
-            if (h.contains("'fortran_order': True")) throw new IOException(path + ": Fortran order not supported");
-            m = Pattern.compile("'shape':\\s*\\(([^)]*)\\)").matcher(h);
-            if (!m.find()) throw new IOException(path + ": no shape");
-            String[] parts = m.group(1).split(",");
+            // The header is a dict of exactly descr, fortran_order and shape, each once (as numpy
+            // requires): each is taken out and nothing else may be left (a search anywhere read a
+            // key's text inside another value, or the first of two).
+            String[] rest = {h};
+            n.descr = takeEntry(rest, "'descr':\\s*'([^']*)'", "descr", path);
+            String fortran = takeEntry(rest, "'fortran_order':\\s*(True|False)", "fortran_order True or False", path);
+            String shapeText = takeEntry(rest, "'shape':\\s*\\(([^)]*)\\)", "shape", path);
+            String left = rest[0].replaceAll("[{}\\s,]", "");
+            if (!left.isEmpty() || rest[0].indexOf('{') != rest[0].lastIndexOf('{') || rest[0].indexOf('}') != rest[0].lastIndexOf('}'))
+                throw new IOException(path + ": the header holds more than descr, fortran_order and shape (" + rest[0].trim() + ")");
+            if (fortran.equals("True")) throw new IOException(path + ": Fortran order not supported");
+            String[] parts = shapeText.split(",");
             int k = 0;
             int[] shape = new int[parts.length];
             for (String s : parts) {
                 if (s.trim().isEmpty()) continue;
-                if (!s.trim().matches("[0-9]{1,9}")) throw new IOException(path + ": shape (" + m.group(1) + ") is not whole numbers >= 0");
+                if (!s.trim().matches("[0-9]{1,9}")) throw new IOException(path + ": shape (" + shapeText + ") is not whole numbers >= 0");
                 shape[k++] = Integer.parseInt(s.trim());
             }
             n.shape = java.util.Arrays.copyOf(shape, k);

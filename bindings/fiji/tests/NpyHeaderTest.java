@@ -1,0 +1,59 @@
+import ipcf.Ipcf;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The plugin's .npy reader takes the header as numpy does, a dict of exactly descr, fortran_order
+ * and shape: a key's text inside another value (which a search anywhere read as Fortran order),
+ * a duplicate key, a value other than True or False and an extra key are refused; a well-formed
+ * header reads. Prints PASS or exits 1.
+ */
+public class NpyHeaderTest {
+    static int failures;
+
+    static void check(boolean ok, String what) {
+        if (!ok) {
+            failures++;
+            System.out.println("FAIL: " + what);
+        }
+    }
+
+    static Path write(Path dir, String name, String header) throws Exception {
+        int n = header.length() + 11;
+        StringBuilder h = new StringBuilder(header);
+        for (int i = 0; i < (64 - n % 64) % 64; i++) h.append(' ');
+        h.append('\n');
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) (h.length() & 0xff), (byte) (h.length() >> 8)});
+        b.write(h.toString().getBytes(StandardCharsets.ISO_8859_1));
+        for (int i = 0; i < 8 * 8 * 8; i++) {
+            b.write(i & 0xff);
+            b.write(i >> 8);
+        }
+        Path p = dir.resolve(name);
+        Files.write(p, b.toByteArray());
+        return p;
+    }
+
+    public static void main(String[] args) throws Exception {
+        ij.macro.Interpreter.batchMode = true; // images are not shown (headless)
+        Path dir = Files.createTempDirectory("ipcf_npyheader");
+        String ok = Ipcf.openNpy(write(dir, "ok.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': (8, 8, 8), }").toString());
+        check(!ok.startsWith("error"), "a well-formed header: " + ok);
+        String[][] bad = {
+            {"{'descr': '<u2', 'fortran_order': False, 'shape': (8, 8, 8), 'x': \"'fortran_order': True\"}", "fortran_order True or False twice"},
+            {"{'descr': '<u2', 'fortran_order': False, 'shape': (8, 8, 8), 'shape': (8, 8, 8), }", "shape twice"},
+            {"{'descr': '<u2', 'fortran_order': Maybe, 'shape': (8, 8, 8), }", "no fortran_order True or False"},
+            {"{'descr': '<u2', 'fortran_order': False, 'shape': (8, 8, 8), 'extra': 1}", "more than descr, fortran_order and shape"},
+        };
+        for (int i = 0; i < bad.length; i++) {
+            String got = Ipcf.openNpy(write(dir, "bad" + i + ".npy", bad[i][0]).toString());
+            check(got.startsWith("error") && got.contains(bad[i][1]), bad[i][0] + ": " + got + "; want an error saying " + bad[i][1]);
+        }
+        if (failures > 0) System.exit(1);
+        System.out.println("PASS: npy header");
+        System.exit(0);
+    }
+}
