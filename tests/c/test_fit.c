@@ -450,8 +450,13 @@ static void test_bad_input(void) {
     FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.model=5", "model 5");
     b = o, b.model = -1;
     FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.model=-1", "model -1");
-    b = o, b.flags = 16;
-    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.flags", "flags 16");
+    b = o, b.flags = 32;
+    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.flags", "flags 32");
+    /* IPCF_FIT_BINS: delays that are not log or linear bins' mean lags in frames */
+    double lags[P];
+    for (int i = 0; i < P; i++) lags[i] = 0.5 * i * i; /* 0, 0.5, 2, 4.5, ...: [0, 1), then [1, 1) */
+    b = o, b.flags = IPCF_FIT_BINS;
+    FIT(&c, lags, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "IPCF_FIT_BINS", "bins of other delays");
     b = o, b.flags = IPCF_FIT_FLOW;
     FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "IPCF_FIT_FLOW", "pcf1d flow");
     b = o, b.flags = IPCF_FIT_GINF;
