@@ -90,6 +90,9 @@ class FitResult(collections.abc.Mapping):
         whether they are delta-CCFs, the (k, 2) (u, v) offsets of the
         curves fitted (None for the ACF models) and the delays (frames,
         or the unit given).
+    bins_averaged : bool
+        Whether the model was averaged over log or linear bins (``bins``),
+        as ``bins_averaged`` in ``ipcf fit``'s metadata.
     """
 
     def __init__(self, maps, stderr_maps, chisq, status, names, units, **attrs):
@@ -445,7 +448,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     units = _units(cols, ps, fi)
     result = FitResult(maps, smaps, chi, st, cols, units, model=model, waist=o.waist if o.waist else _c.FIT_DEFAULT_WAIST,
                        pixel_size=ps, frame_interval=fi, joint=joint or model == 'ccf2d', delta=delta,
-                       offsets=fitted_uv, delays=tau)
+                       offsets=fitted_uv, delays=tau, bins_averaged=bool(bins))
     if labelled:
         _label_maps(result, coords, fitted_uv if per_offset else None, has_y)
     return result

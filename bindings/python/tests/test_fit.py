@@ -326,11 +326,12 @@ def test_bins_averaged_equals_cli(results, bins, nbins):
     assert meta['bins_averaged'] is True
     r = ipcf.fit_result(path, 'acf2d', ginf=True)
     assert r.maps.tobytes() == got[0].tobytes() and r.stderr_maps.tobytes() == got[1].tobytes()
+    assert r.bins_averaged is True
     g, m = ipcf.open_result(path)
     r2 = ipcf.fit(g, m['delay_frames'], None, 'acf2d', ginf=True, bins=bins)
     assert r2.maps.tobytes() == r.maps.tobytes()
     r3 = ipcf.fit(g, m['delay_frames'], None, 'acf2d', ginf=True, bins='multitau')
-    assert r3.maps.tobytes() != r.maps.tobytes()
+    assert r3.maps.tobytes() != r.maps.tobytes() and r3.bins_averaged is False
     # exact curves binned as the engine bins them (D = 0.5, W = 2: tauD 2 frames)
     edges, lo = [], 0
     for t in m['delay_frames']:
