@@ -637,14 +637,16 @@ const binPiece = 4
 type binPiecer interface{ binPieces() int }
 
 // flowPieces is binPieces of a model with a flow over the displacement r:
-// pieces of about a third of the peak's width (1e-6 of the peak in a test,
-// where a quarter of the lag gave 6e-4 and a 1.5 % bias of D).
+// pieces of about the peak's width, sqrt(2) |R| / W a lag (a peak of W at
+// 12 pixels with v = 0.25: 1e-9 of the peak, where a quarter of the lag
+// gave 6e-4 and a 1.5 % bias of D; at most 4e-5 for |R| of 3 to 24 pixels
+// and v of 0.05 to 1 px/frame, the bins' own error far from the peak).
 func flowPieces(r Vec, w float64) int {
-	n := 3 * math.Hypot(r.X, r.Y) / w
+	n := math.Sqrt2 * math.Hypot(r.X, r.Y) / w
 	if !(n < 1024) {
 		return 1024
 	}
-	return max(8, int(math.Ceil(n)))
+	return max(binPiece, int(math.Ceil(n)))
 }
 
 func (m CCF2D) binPieces() int { return flowPieces(m.R, m.W) }
