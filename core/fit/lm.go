@@ -668,12 +668,11 @@ var gl4 = [4][2]float64{
 // binNodes appends the delays and weights that average a model over the
 // lags of bin b, whose mean lag is the point's delay t: every lag below
 // binExact (and every lag of a piece of at most 8); above it, pieces of
-// lags a..c (at most a of them) by the integral over [a - 1/2, c + 1/2]
-// (the sum less (f'(c + 1/2) - f'(a - 1/2)) / 24: about 1e-4 of the bin's
-// mean at lag 32, 1e-5 at 100, for the models' slopes), by 4-point
-// Gauss-Legendre: the models are smooth there (their poles lie at delays
-// <= 0). Four nodes a wide bin: the default pCF's fits cost about 3 times
-// the model at the delays.
+// lags a..c (at most a/pieces of them) by the integral over [a - 1/2,
+// c + 1/2] (the sum less (f'(c + 1/2) - f'(a - 1/2)) / 24: about 1e-4 of
+// the bin's mean at lag 32, 1e-5 at 100, for the models' slopes), by
+// 4-point Gauss-Legendre, 4 nodes a piece (pieces: binPiece, or a flow's
+// binPieces). The README gives the fits' cost.
 func binNodes(t float64, b Bin, pieces int, nt, nw []float64) ([]float64, []float64) {
 	n := b.To - b.From
 	if n == 1 {
