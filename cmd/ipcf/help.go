@@ -71,6 +71,17 @@ status 2 and the list of their parameters.`},
 	"version": {"ipcf version", "Prints the version and the FFT library."},
 }
 
+// usageOf is what a usage error of command cmd prints after the message:
+// the command's synopsis and where its flags are listed, or the whole
+// usage for an unknown command.
+func usageOf(cmd string) string {
+	h, ok := helps[cmd]
+	if !ok {
+		return usage
+	}
+	return fmt.Sprintf("usage: %s\n(ipcf help %s lists its flags with their defaults)\n", h.synopsis, cmd)
+}
+
 // printHelp prints a command's synopsis, description and every flag with
 // its default.
 func printHelp(w io.Writer, fs *flag.FlagSet) {

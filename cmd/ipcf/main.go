@@ -196,7 +196,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage)
+		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usageOf(args[0]))
 		return 2
 	}
 	if job.Usage(err) {
@@ -305,7 +305,7 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, helpError{fs}
 			}
-			return nil, usageError{err.Error()}
+			return nil, usageError{flagError(fs.Name(), err)}
 		}
 		args = fs.Args()
 		if len(args) == 0 {
@@ -336,6 +336,32 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 }
 
 // flagName is how a flag is written on the command line: -o, --radius.
+// flagError words a flag package error as the command line spells flags
+// (--radius, -o), naming the command: "pcf: unknown flag --bogus".
+func flagError(cmd string, err error) string {
+	msg := err.Error()
+	for _, r := range [][2]string{
+		{"flag provided but not defined: -", "unknown flag -"},
+		{"flag needs an argument: -", "flag needs a value: -"},
+		{" for flag -", " for flag -"},
+		{" for -", " for -"}, // invalid boolean value "x" for -quiet: ...
+	} {
+		i := strings.Index(msg, r[0])
+		if i < 0 {
+			continue
+		}
+		rest := msg[i+len(r[0]):]
+		name, tail, _ := strings.Cut(rest, ":")
+		name = strings.TrimLeft(name, "-")
+		if tail != "" {
+			tail = ":" + tail
+		}
+		msg = msg[:i] + r[1][:len(r[1])-1] + flagName(name) + tail
+		break
+	}
+	return cmd + ": " + msg
+}
+
 func flagName(name string) string {
 	if name == "o" {
 		return "-o"

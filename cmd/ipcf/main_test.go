@@ -716,3 +716,34 @@ func TestRerunSpelledOtherwise(t *testing.T) {
 		t.Error("the result changed")
 	}
 }
+
+// A usage mistake in a command prints the message in the command line's
+// spelling of flags and that command's synopsis, not the usage of every
+// command; an unknown command still gets the whole usage.
+func TestCommandUsageErrors(t *testing.T) {
+	cases := []struct {
+		args      []string
+		msg, synt string
+	}{
+		{[]string{"pcf", "in.npy", "-o", "out.npy", "--bogus"}, "pcf: unknown flag --bogus\n", "usage: ipcf pcf INPUT"},
+		{[]string{"pcf", "in.npy", "-o"}, "pcf: flag needs a value: -o\n", "usage: ipcf pcf INPUT"},
+		{[]string{"pcf", "in.npy", "-o", "x.npy", "--radius", "x"}, `pcf: invalid value "x" for flag --radius: parse error`, "usage: ipcf pcf INPUT"},
+		{[]string{"bleach", "in.npy", "-o", "x.npy", "--quiet=maybe"}, `bleach: invalid boolean value "maybe" for --quiet: parse error`, "usage: ipcf bleach INPUT"},
+		{[]string{"fit"}, "fit: want 1 input file(s), got 0", "usage: ipcf fit RESULT.npy"},
+		{[]string{"plot", "r.npy"}, "-o FIG.png is required", "usage: ipcf plot RESULT.npy"},
+		{[]string{"devices", "x"}, "devices: want 0 input file(s), got 1", "usage: ipcf devices\n"},
+	}
+	for _, c := range cases {
+		code, msg := ipcf(t, c.args...)
+		if code != 2 || !strings.Contains(msg, c.msg) || !strings.Contains(msg, c.synt) ||
+			!strings.Contains(msg, "ipcf help "+c.args[0]+" lists its flags") {
+			t.Errorf("%q: exit %d, %q; want exit 2 with %q and %q", c.args, code, msg, c.msg, c.synt)
+		}
+		if strings.Contains(msg, "ipcf simulate") && c.args[0] != "simulate" {
+			t.Errorf("%q: printed the usage of every command: %q", c.args, msg)
+		}
+	}
+	if code, msg := ipcf(t, "frobnicate"); code != 2 || !strings.Contains(msg, "ipcf simulate -o") {
+		t.Errorf("unknown command: exit %d, %q; want 2 and the whole usage", code, msg)
+	}
+}
