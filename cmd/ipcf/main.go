@@ -80,8 +80,23 @@ exit status: 0 done, 1 refused input or failed run, 2 usage, 70 a bug, 130 inter
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	var stdout io.Writer = os.Stdout
+	if stdoutClosedAtStart() {
+		// Writes there would vanish into the runtime's /dev/null: they
+		// fail instead, as they would in a C program.
+		stdout = closedStdout{}
+	}
+	os.Exit(run(os.Args[1:], stdout, os.Stderr))
 }
+
+// errStdoutClosed is the error of a write to a stdout the process was
+// started without.
+var errStdoutClosed = errors.New("standard output is closed (started with >&-): nowhere to write the output")
+
+// closedStdout stands for a standard output that was closed at start.
+type closedStdout struct{}
+
+func (closedStdout) Write([]byte) (int, error) { return 0, errStdoutClosed }
 
 // usageError is a command-line mistake: exit status 2.
 type usageError struct{ msg string }
@@ -135,6 +150,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		rs.json = rs.json || a == "--json" || a == "-json" || a == "--json=true" || a == "-json=true"
 	}
 	ctx = context.WithValue(ctx, runStateKey{}, rs)
+	if _, closed := stdout.(closedStdout); closed && rs.json {
+		// Refused before any work: the outcome could not be told.
+		fmt.Fprintf(stderr, "ipcf %s: --json: %v\n", args[0], errStdoutClosed)
+		return 1
+	}
 	defer func() {
 		if code != 0 && rs.json {
 			// The outcome as JSON too: the message is on stderr.
