@@ -74,7 +74,7 @@ fitted alone, absent for acf2d, acf3d, ccf2d and --joint):
   MAPS.zarr        instead of the above: a Zarr v2 group of the arrays params,
                    stderr, chisq and status (their dimensions y, x[, offset],
                    param in _ARRAY_DIMENSIONS), the metadata in .zattrs
-  MAPS.tif         instead: an ImageJ stack, one float32 slice per parameter
+  MAPS.tif         (or .tiff) instead: an ImageJ stack, one float32 slice per parameter
                    (label "D (um^2/s)"), then their standard errors, the
                    chi-square and the status; the offsets as channels; the
                    pixel size in micrometres; the metadata as its Info
@@ -113,7 +113,7 @@ var fitModels = []string{"pcf1d", "acf2d", "acf3d", "ccf2d", "itir"}
 func parseFit(args []string) (fitFlags, error) {
 	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
 	var f fitFlags
-	out := fs.String("o", "", "output MAPS.npy (companions MAPS.stderr.npy, MAPS.chisq.npy, MAPS.status.npy, MAPS.npy.json), MAPS.zarr (a Zarr group) or MAPS.tif (an ImageJ stack) (required)")
+	out := fs.String("o", "", "output MAPS.npy (companions MAPS.stderr.npy, MAPS.chisq.npy, MAPS.status.npy, MAPS.npy.json), MAPS.zarr (a Zarr group) or MAPS.tif (an ImageJ stack; .tiff too) (required)")
 	fs.StringVar(&f.model, "model", "pcf1d", "model: pcf1d, acf2d, acf3d, ccf2d or itir")
 	fs.Float64Var(&f.waist, "waist", 0, "PSF waist (1/e^2 radius) in pixels, 1e-6 to 1e6 (0: --waist-um, or 2 pixels for a result without a pixel size)")
 	fs.Float64Var(&f.waistUm, "waist-um", 0, "PSF waist in micrometres (needs the pixel size; 0: --waist)")
@@ -139,7 +139,7 @@ func parseFit(args []string) (fitFlags, error) {
 		return f, usageError{"fit: -o MAPS.npy is required"}
 	}
 	if fitFormatOf(f.out) == "" {
-		return f, usageError{fmt.Sprintf("fit: -o %s: want MAPS.npy, MAPS.zarr or MAPS.tif (the extension chooses the format)", f.out)}
+		return f, usageError{fmt.Sprintf("fit: -o %s: want MAPS.npy, MAPS.zarr or MAPS.tif (.tiff) (the extension chooses the format)", f.out)}
 	}
 	known := false
 	for _, m := range fitModels {

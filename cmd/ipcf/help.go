@@ -83,8 +83,15 @@ func usageOf(cmd string) string {
 }
 
 // printHelp prints a command's synopsis, description and every flag with
-// its default.
-func printHelp(w io.Writer, fs *flag.FlagSet) {
+// its default; it fails if the text could not be written.
+func printHelp(w io.Writer, fs *flag.FlagSet) error {
+	var b strings.Builder
+	writeHelp(&b, fs)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeHelp(w io.Writer, fs *flag.FlagSet) {
 	h, ok := helps[fs.Name()]
 	if !ok {
 		h = cmdHelp{synopsis: "ipcf " + fs.Name() + " [flags]"}

@@ -223,13 +223,17 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		// An invalid option value, or one that does not fit the input
 		// (offsets beyond the image, a second channel of another shape, a
 		// --memory too small out of core): a usage mistake.
-		fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
+		fmt.Fprintf(stderr, "ipcf %s: %s\n%s", args[0], strings.TrimPrefix(err.Error(), args[0]+": "), usageOf(args[0]))
 		return 2
 	}
 	var he helpError
 	if errors.As(err, &he) {
+		if err := printHelp(stdout, he.fs); err != nil {
+			lastError = err.Error()
+			fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
+			return 1
+		}
 		lastError = ""
-		printHelp(stdout, he.fs)
 		return 0
 	}
 	var pe *pool.PanicError

@@ -732,12 +732,18 @@ func TestCommandUsageErrors(t *testing.T) {
 		{[]string{"fit"}, "fit: want 1 input file(s), got 0", "usage: ipcf fit RESULT.npy"},
 		{[]string{"plot", "r.npy"}, "-o FIG.png is required", "usage: ipcf plot RESULT.npy"},
 		{[]string{"devices", "x"}, "devices: want 0 input file(s), got 1", "usage: ipcf devices\n"},
+		// an invalid value found by the library, not the flag parser
+		{[]string{"simulate", "-o", filepath.Join(t.TempDir(), "s.npy"), "--size", "0"}, "ipcf simulate: invalid parameter: size=0", "usage: ipcf simulate -o"},
+		{[]string{"plot", "r.npy", "-o", "f.png", "--pixel", "1,1", "--point", "2"}, "give one or the other", "usage: ipcf plot RESULT.npy"},
 	}
 	for _, c := range cases {
 		code, msg := ipcf(t, c.args...)
 		if code != 2 || !strings.Contains(msg, c.msg) || !strings.Contains(msg, c.synt) ||
 			!strings.Contains(msg, "ipcf help "+c.args[0]+" lists its flags") {
 			t.Errorf("%q: exit %d, %q; want exit 2 with %q and %q", c.args, code, msg, c.msg, c.synt)
+		}
+		if strings.Contains(" "+msg, " "+c.args[0]+": "+c.args[0]+": ") {
+			t.Errorf("%q: the command named twice: %q", c.args, msg)
 		}
 		if strings.Contains(msg, "ipcf simulate") && c.args[0] != "simulate" {
 			t.Errorf("%q: printed the usage of every command: %q", c.args, msg)

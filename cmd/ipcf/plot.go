@@ -112,6 +112,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return usageError{fmt.Sprintf("plot: --%s %d: want 1..%d pixels (0: the default)", d.name, d.v, maxPicture)}
 		}
 	}
+	if given["pixel"] && (given["point"] || given["bin"]) {
+		return usageError{"plot: --pixel draws the curves at a pixel, --point and --bin the image at one offset and delay: give one or the other"}
+	}
 	switch {
 	case *mean != "" && len(pos) > 0:
 		return usageError{"plot: give a RESULT.npy (or MAPS.npy) or --mean INPUT, not both"}

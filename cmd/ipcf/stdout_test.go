@@ -34,6 +34,9 @@ func TestStdoutClosedAtStart(t *testing.T) {
 	if code, msg := sh(`exec 2>&1; "$1" version >&-`); code != 1 || !strings.Contains(msg, "standard output is closed") {
 		t.Errorf("version >&-: exit %d, %q; want 1 and a message", code, msg)
 	}
+	if code, msg := sh(`exec 2>&1; "$1" help pcf >&-`); code != 1 || !strings.Contains(msg, "standard output is closed") {
+		t.Errorf("help pcf >&-: exit %d, %q; want 1 and a message", code, msg)
+	}
 	if code, msg := sh(`exec 2>&1; ` + sim + ` --json >&-`); code != 1 || !strings.Contains(msg, "--json: standard output is closed") {
 		t.Errorf("simulate --json >&-: exit %d, %q; want 1 and a message", code, msg)
 	}
