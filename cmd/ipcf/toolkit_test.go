@@ -356,7 +356,7 @@ func TestToolkitMetadata(t *testing.T) {
 		px   float64
 	}{
 		{"log circle", []string{"--radius", "2", "--npoints", "4", "--nbins", "10"}, func(o *pcf.Options) { o.Radius, o.Npoints, o.Nbins = 2, 4, 10 },
-			map[string]any{"mode": "circle", "bins_mode": "log", "multitau_m": nil, "smooth": 0.7, "threshold": nil, "delta": false, "channels": 1.0, "input2": nil, "delay_s": nil}, 0, 0},
+			map[string]any{"mode": "circle", "bins_mode": "log", "nbins_requested": 10.0, "multitau_m": nil, "smooth": 0.7, "threshold": nil, "delta": false, "channels": 1.0, "input2": nil, "delay_s": nil}, 0, 0},
 		{"linear offsets", []string{"--offsets", "3,4;0,0", "--bins", "linear", "--nbins", "9", "--smooth", "0", "--threshold", "12.5"},
 			func(o *pcf.Options) {
 				o.Offsets, o.Bins, o.Nbins = []pcf.Offset{{U: 3, V: 4}, {}}, pcf.LinearBinning, 9
@@ -364,7 +364,7 @@ func TestToolkitMetadata(t *testing.T) {
 			map[string]any{"mode": "offsets", "bins_mode": "linear", "smooth": 0.0, "threshold": 12.5, "delta": false}, 0.002, 0.25},
 		{"multitau disk delta", []string{"--preset", "disk", "--radius", "1", "--bins", "multitau", "--m", "6", "--delta", "--smooth", "0.4"},
 			func(o *pcf.Options) { o.Offsets, _ = pcf.Disk(1); o.Bins, o.M = pcf.Multitau, 6 },
-			map[string]any{"mode": "disk", "bins_mode": "multitau", "multitau_m": 6.0, "smooth": 0.4, "delta": true, "radius": 1.0, "npoints": nil}, 0.5, 0},
+			map[string]any{"mode": "disk", "bins_mode": "multitau", "nbins_requested": nil, "delays_frames": nil, "multitau_m": 6.0, "smooth": 0.4, "delta": true, "radius": 1.0, "npoints": nil}, 0.5, 0},
 		{"acf two channels zarr", []string{"--acf", "--input2", d.b, "--bins", "multitau"},
 			func(o *pcf.Options) { o.Offsets, o.Bins = []pcf.Offset{{}}, pcf.Multitau },
 			map[string]any{"mode": "acf", "multitau_m": 16.0, "channels": 2.0, "input2": d.b, "radius": nil, "npoints": nil}, 1e-3, 0.1},

@@ -1245,6 +1245,11 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 			lower[i] = g.Bins[i-1]
 		}
 	}
+	var nbins, delays any = o.Nbins, map[string]any{"from_inclusive": lower, "to_exclusive": g.Bins} // bin j: lags [from, to)
+	if o.Bins == pcf.Multitau {
+		// No bins: multitau_lags and multitau_levels tell the points.
+		nbins, delays = nil, nil
+	}
 	m := map[string]any{
 		"software":          ooc.Marker,
 		"version":           Version,
@@ -1260,9 +1265,9 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 		"first_frame":       j.origin[0],
 		"radius":            o.Radius,
 		"npoints":           o.Npoints,
-		"nbins_requested":   o.Nbins,
+		"nbins_requested":   nbins,
 		"bins":              g.Bins,
-		"delays_frames":     map[string]any{"from_inclusive": lower, "to_exclusive": g.Bins}, // bin j: lags [from, to)
+		"delays_frames":     delays,
 		"circle":            g.Offsets,
 		"offsets_uv":        offsets,
 		"frames_used":       g.N,
