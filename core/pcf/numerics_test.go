@@ -422,3 +422,49 @@ func TestTinySeriesFramesUsed(t *testing.T) {
 		t.Errorf("a series not tiny over the frames used: %v", err)
 	}
 }
+
+// Fluctuations tiny beside the mean (float samples of 1e6 varying by
+// about 2): each series' mean is taken out in float64 before the float32
+// transforms, so the curves keep float32's relative precision. With
+// D = M + s*B for a base stack B of per-pixel means b, G_D of a pair
+// (a, q) is G_B * s^2 * b_a * b_q / (m_a * m_q), m = M + s*b; the spec's
+// formula taken literally in float64 (the correlation of the samples,
+// less 1) loses about 1 % there.
+func TestTinyFluctuationsOnLargeMean(t *testing.T) {
+	base := randomStack(11, 256, 7, 7, 50)
+	o := Options{Radius: 2, Npoints: 8, Nbins: 8}
+	gb, g := compute(t, base, o)
+	const big, s = 1e6, 0.3
+	T, H, W := base.Shape[0], base.Shape[1], base.Shape[2]
+	d := floatStack(t, base, array.Float64, s)
+	mean := make([]float64, H*W)
+	for i := 0; i < T*H*W; i++ {
+		d.Store(8*i, big+d.Load(8*i))
+		mean[i%(H*W)] += base.Load(2*i) / float64(T)
+	}
+	if g.N != T {
+		t.Fatalf("N = %d, want every frame (%d)", g.N, T)
+	}
+	got, _ := compute(t, d, o)
+	os := g.OutShape
+	var worst, scale float64
+	for y := 0; y < os[0]; y++ {
+		for x := 0; x < os[1]; x++ {
+			a := (y+o.Radius)*W + x + o.Radius
+			for i, c := range g.Offsets {
+				q := a + c.V*W + c.U
+				f := s * s * mean[a] * mean[q] / ((big + s*mean[a]) * (big + s*mean[q]))
+				for j := 0; j < os[3]; j++ {
+					k := ((y*os[1]+x)*os[2]+i)*os[3] + j
+					want := float64(gb[k]) * f
+					worst = max(worst, math.Abs(float64(got[k])-want))
+					scale = max(scale, math.Abs(want))
+				}
+			}
+		}
+	}
+	if !(worst <= 1e-5*scale) {
+		t.Fatalf("curves of 1e6 + 0.3*B: worst error %g, %g of the curves' scale %g (want 1e-5)", worst, worst/scale, scale)
+	}
+	t.Logf("worst error %.3g of the curves' scale %.3g", worst/scale, scale)
+}
