@@ -1680,8 +1680,17 @@ func (j *Job) inputCheck(ctx context.Context, crc, crc2 uint32) error {
 	if err != nil {
 		return err
 	}
-	if now != crc || (j.src2 != nil && now2 != crc2) {
-		return fmt.Errorf("%w: %s changed while the job read it (its frames differ from those read)", source.ErrChanged, j.src.Name())
+	// Name the input whose frames changed (the second channel's file, or
+	// both; once where both channels are one file's).
+	var changed []string
+	if now != crc {
+		changed = append(changed, j.src.Name())
+	}
+	if j.src2 != nil && now2 != crc2 && !slices.Contains(changed, j.src2.Name()) {
+		changed = append(changed, j.src2.Name())
+	}
+	if len(changed) > 0 {
+		return fmt.Errorf("%w: %s changed while the job read it (its frames differ from those read)", source.ErrChanged, strings.Join(changed, " and "))
 	}
 	return nil
 }

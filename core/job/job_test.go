@@ -423,11 +423,15 @@ func TestInputStatusOnlyChanged(t *testing.T) {
 // publishes nothing, in both engines: the in-memory engine checked the
 // input after reading only, and published the result of frames the file
 // no longer held.
+//
+// With a second channel (--input2), the error names the file that changed:
+// it named the first input whichever had.
 func TestInputRewrittenDuringWork(t *testing.T) {
-	for _, engine := range []string{"memory", "ooc"} {
+	for _, c := range []struct{ engine, changed string }{{"memory", "in"}, {"ooc", "in"}, {"memory", "in2"}, {"ooc", "in2"}} {
+		engine := c.engine
 		dir := t.TempDir()
 		// rows of 2200 bytes: the out-of-core engine reads them in place
-		in := filepath.Join(dir, "in.npy")
+		in, in2 := filepath.Join(dir, "in.npy"), filepath.Join(dir, "in2.npy")
 		buf := make([]byte, 64*8*1100*2)
 		for i := range buf {
 			buf[i] = byte(i * 7)
@@ -438,6 +442,19 @@ func TestInputRewrittenDuringWork(t *testing.T) {
 		s := DefaultSpec()
 		s.Input.Path, s.Output, s.Engine, s.Memory = in, filepath.Join(dir, "out.npy"), engine, 256<<20
 		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		if c.changed == "in2" {
+			for i := range buf {
+				buf[i] = byte(i * 5)
+			}
+			if err := npy.WriteFile(in2, array.Uint16, []int{64, 8, 1100}, buf); err != nil {
+				t.Fatal(err)
+			}
+			s.Input2 = in2
+		}
+		other := in2
+		if c.changed == "in2" {
+			in, other = in2, filepath.Join(dir, "in.npy")
+		}
 		st, err := os.Stat(in)
 		if err != nil {
 			t.Fatal(err)
@@ -458,8 +475,8 @@ func TestInputRewrittenDuringWork(t *testing.T) {
 			return true
 		}
 		sum, err := runSpec(t, s)
-		if !done || !errors.Is(err, source.ErrChanged) {
-			t.Errorf("%s: rewritten during the work (%v): %v, want source.ErrChanged", engine, done, err)
+		if !done || !errors.Is(err, source.ErrChanged) || !strings.Contains(err.Error(), in+" changed") || strings.Contains(err.Error(), other) {
+			t.Errorf("%s: %s rewritten during the work (%v): %v, want source.ErrChanged naming it alone", engine, c.changed, done, err)
 		}
 		if engine == "ooc" && !sum.InPlace {
 			t.Errorf("ooc: the input was copied, not read in place")
