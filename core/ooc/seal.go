@@ -67,6 +67,7 @@ func CheckSeal(b []byte) error {
 		var v struct {
 			Version string `json:"version"`
 		}
+		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(b, &v); err != nil {
 			if bytes.Contains(b, []byte(SealKey)) {
 				// The field's own bytes damaged (a quote or the colon).
@@ -76,6 +77,15 @@ func CheckSeal(b []byte) error {
 		}
 		if sealsVersion(v.Version) {
 			return fmt.Errorf("%w: version %s records no %s", ErrSealBroken, v.Version, SealKey)
+		}
+		if v.Version != "" && json.Unmarshal(b, &fields) == nil {
+			for _, k := range sealedOnly {
+				if _, ok := fields[k]; ok {
+					// Metadata of a sealing version whose "version" was
+					// set back, and its seal removed.
+					return fmt.Errorf("%w: version %s records no %s, and never wrote %s (a field of %s and later)", ErrSealBroken, v.Version, SealKey, k, SealVersion)
+				}
+			}
 		}
 		return nil
 	case len(loc) > 1:
@@ -95,6 +105,11 @@ func CheckSeal(b []byte) error {
 
 // SealVersion is the first version whose metadata are sealed.
 const SealVersion = "0.3.1"
+
+// sealedOnly are the metadata fields that versions before SealVersion
+// never wrote: unsealed metadata holding one are a later version's,
+// edited.
+var sealedOnly = []string{"device_used", "bins_averaged"}
 
 // sealsVersion reports whether version v (major.minor.patch, as the
 // metadata's "version") is SealVersion or later; a version that does not
