@@ -1419,6 +1419,14 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if err := os.RemoveAll(scratch + ".trash"); err != nil {
 		return sum, fmt.Errorf("scratch: %w", err)
 	}
+	// A run of this output killed while its scratch was elsewhere (another
+	// --scratch, the output reached through another mount): nothing will
+	// resume it there.
+	if old, err := ooc.SweepScratch(j.outAbs, scratch); err != nil {
+		j.log("could not remove the scratch of an earlier run of %s: %v", j.spec.Output, err)
+	} else if old != "" {
+		j.log("removed the scratch of an earlier run of %s, kept elsewhere: %s", j.spec.Output, old)
+	}
 	if !j.zarr && j.errPath == "" {
 		// A run with error bars killed while it published them (they go
 		// into place first), followed by this job without: they are that
@@ -1439,6 +1447,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		if same {
 			j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
 			sum.AlreadyComplete = true
+			ooc.ForgetScratch(j.outAbs)
 			return sum, nil
 		}
 		j.log("%s: the input was rewritten since this result was computed (its size and time are the same, its frames are not): computing it again", j.spec.Output)
@@ -1459,6 +1468,16 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 			return sum, fmt.Errorf("%w: %w", ErrOutput, err)
 		}
 	}
+	// Where this run's scratch goes, for a later run that keeps it
+	// elsewhere (SweepScratch): only cleanup depends on it.
+	if err := ooc.NoteScratch(j.outAbs, scratch); err != nil {
+		j.log("could not note where the scratch of %s goes: %v", j.spec.Output, err)
+	}
+	defer func() {
+		if _, serr := os.Lstat(scratch); errors.Is(serr, os.ErrNotExist) {
+			ooc.ForgetScratch(j.outAbs)
+		}
+	}()
 	o := j.spec.PCF
 	o.Mask, o.Data2 = j.mask, nil // the second channel is read from j.src2
 	if o.Bleach > 0 {

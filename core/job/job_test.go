@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -856,4 +857,125 @@ func resealed(t *testing.T, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A run killed (here: cancelled) out of core leaves its scratch folder to
+// resume from; a later run of the same output that keeps its scratch
+// elsewhere (another Scratch, or the output reached through another bind
+// mount of its folder: the scratch is named by the output's path) removes
+// it, by the note beside the output (ooc.NoteScratch). Both folders stayed
+// for good, about the size of the frames used.
+func TestScratchKeptElsewhereRemoved(t *testing.T) {
+	cases := []string{"another scratch folder"}
+	if os.Geteuid() == 0 {
+		cases = append(cases, "another mount")
+	} else {
+		t.Log("not root: the bind-mount case is not run (CI runs as root)")
+	}
+	for _, c := range cases {
+		t.Run(strings.ReplaceAll(c, " ", "_"), func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in.npy")
+			buf := make([]byte, 64*24*40*2)
+			for i := range buf {
+				buf[i] = byte(i * 7)
+			}
+			if err := npy.WriteFile(in, array.Uint16, []int{64, 24, 40}, buf); err != nil {
+				t.Fatal(err)
+			}
+			out1, out2 := filepath.Join(dir, "o", "out.npy"), filepath.Join(dir, "o", "out.npy")
+			s1, s2 := "", ""
+			os.Mkdir(filepath.Join(dir, "o"), 0o755)
+			switch c {
+			case "another scratch folder":
+				s1, s2 = filepath.Join(dir, "s1"), filepath.Join(dir, "s2")
+				os.Mkdir(s1, 0o755)
+				os.Mkdir(s2, 0o755)
+			case "another mount":
+				m := filepath.Join(dir, "m")
+				os.Mkdir(m, 0o755)
+				if out, err := exec.Command("mount", "--bind", filepath.Join(dir, "o"), m).CombinedOutput(); err != nil {
+					t.Skipf("mount --bind failed although root (a container without CAP_SYS_ADMIN?): %v: %s", err, out)
+				}
+				defer exec.Command("umount", m).Run()
+				out1 = filepath.Join(m, "out.npy")
+			}
+			spec := func(out, scratch string) Spec {
+				s := DefaultSpec()
+				s.Input.Path, s.Output, s.Engine, s.Memory, s.Tile = in, out, "ooc", 256<<20, [2]int{4, 0}
+				s.Scratch = scratch
+				s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+				return s
+			}
+			first := spec(out1, s1)
+			calls := 0
+			first.Progress = func(phase string, done, total int) bool {
+				if phase == "pcf" && done > 0 {
+					calls++
+				}
+				return calls < 2 // cancelled after a tile or two
+			}
+			if _, err := runSpec(t, first); err == nil {
+				t.Fatal("the first run was not cancelled")
+			}
+			old := ooc.ScratchDir(s1, out1)
+			if _, err := os.Stat(filepath.Join(old, "job.json")); err != nil {
+				t.Fatalf("the cancelled run left no scratch to resume: %v", err)
+			}
+			second := spec(out2, s2)
+			var logs []string
+			second.Log = func(msg string) { logs = append(logs, msg) }
+			if _, err := runSpec(t, second); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Lstat(old); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the scratch of the cancelled run stays: %s (%v); log %q", old, err, logs)
+			}
+			if !strings.Contains(strings.Join(logs, "\n"), "removed the scratch of an earlier run") {
+				t.Errorf("no note of the removal: %q", logs)
+			}
+			if _, err := os.Lstat(ooc.ScratchNoteName(out2)); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the scratch note stays after the run: %v", err)
+			}
+			// The result is the job's, as a run without any earlier one gives.
+			clean := spec(filepath.Join(dir, "clean.npy"), "")
+			if _, err := runSpec(t, clean); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := os.ReadFile(out2)
+			b, _ := os.ReadFile(clean.Output)
+			if len(a) == 0 || !bytes.Equal(a, b) {
+				t.Errorf("the result differs from a clean run's (%d and %d bytes)", len(a), len(b))
+			}
+		})
+	}
+}
+
+// A note that names a folder of another output, or any other folder, is
+// left alone with what it names.
+func TestScratchNoteNamesNothingElse(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.npy")
+	victim := filepath.Join(dir, "data")
+	os.Mkdir(victim, 0o755)
+	other := ooc.ScratchDir("", filepath.Join(dir, "other.npy"))
+	os.Mkdir(other, 0o755)
+	for _, note := range []string{
+		fmt.Sprintf(`{"scratch":%q,"output":%q}`, victim, out),
+		fmt.Sprintf(`{"scratch":%q,"output":%q}`, other, out),
+		fmt.Sprintf(`{"scratch":%q,"output":%q}`, other, filepath.Join(dir, "other.npy")),
+		`not json`,
+	} {
+		if err := os.WriteFile(ooc.ScratchNoteName(out), []byte(note), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := ooc.SweepScratch(out, ooc.ScratchDir("", out)); got != "" || err != nil {
+			t.Errorf("note %s: removed %q (%v)", note, got, err)
+		}
+		for _, d := range []string{victim, other} {
+			if _, err := os.Stat(d); err != nil {
+				t.Fatalf("note %s: %s is gone", note, d)
+			}
+		}
+	}
 }

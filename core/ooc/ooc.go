@@ -491,8 +491,14 @@ func ScratchDir(folder, output string) string {
 	if folder == "" {
 		folder = filepath.Dir(abs)
 	}
+	return filepath.Join(folder, scratchName(abs))
+}
+
+// scratchName is the name of the scratch folder of the output at the
+// absolute path abs.
+func scratchName(abs string) string {
 	h := sha256.Sum256([]byte(abs))
-	return filepath.Join(folder, ".ipcf-scratch-"+hex.EncodeToString(h[:8]))
+	return ".ipcf-scratch-" + hex.EncodeToString(h[:8])
 }
 
 // HasScratch reports whether a run of ipcf left its scratch for output

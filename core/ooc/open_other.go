@@ -14,3 +14,6 @@ const (
 
 // nlink is 1: hard links are not counted here.
 func nlink(st os.FileInfo) uint64 { return 1 }
+
+// ownedByMe is true: file owners are not compared here.
+func ownedByMe(st os.FileInfo) bool { return true }

@@ -22,3 +22,11 @@ func nlink(st os.FileInfo) uint64 {
 	}
 	return 1
 }
+
+// ownedByMe reports whether the file st describes belongs to this
+// process's effective user (or the process is root's).
+func ownedByMe(st os.FileInfo) bool {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	euid := os.Geteuid()
+	return ok && (euid == 0 || int(sys.Uid) == euid)
+}

@@ -1,0 +1,96 @@
+package ooc
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/ipcf/ipcf/core/npy"
+)
+
+// The scratch note: where the job of an output keeps its scratch folder,
+// recorded beside the output (.OUT.scratch) while the folder may exist.
+// A later run of that output whose scratch folder is another (--scratch
+// changed, or the output reached through another bind mount of its
+// folder: the folder is named by the output's path) removes the one the
+// note names. Without the note, a killed run's scratch, about the size of
+// the frames used, stayed there for good.
+
+// scratchNote is the note's content.
+type scratchNote struct {
+	Scratch string `json:"scratch"` // the scratch folder
+	Output  string `json:"output"`  // the output's absolute path, as that run named it
+}
+
+// ScratchNoteName is the note of the output at the absolute path output.
+func ScratchNoteName(output string) string {
+	return filepath.Join(filepath.Dir(output), "."+filepath.Base(output)+".scratch")
+}
+
+// NoteScratch records that the job of output (an absolute path) keeps its
+// scratch folder in dir (ScratchDir).
+func NoteScratch(output, dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(scratchNote{Scratch: dir, Output: output})
+	return npy.WriteAtomic(ScratchNoteName(output), func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// ForgetScratch removes the note of output (its scratch folder is gone).
+func ForgetScratch(output string) {
+	if notOwn(ScratchNoteName(output)) {
+		return // not ipcf's note
+	}
+	os.Remove(ScratchNoteName(output))
+}
+
+// SweepScratch removes the scratch folder that the note of output names
+// when it is not dir (this run's) and is a scratch folder of this output:
+// named for a path of it (the recorded one, whose folder is the output's
+// folder, through whatever mount) and a folder of this user. It returns
+// the folder removed ("" for none) and removes a note whose folder is gone.
+// A note that is not one, or names something else, is left alone.
+func SweepScratch(output, dir string) (string, error) {
+	name := ScratchNoteName(output)
+	b, err := readOwn(name)
+	if err != nil {
+		return "", nil
+	}
+	var n scratchNote
+	if unmarshalExact(b, &n) != nil || n.Scratch == "" || n.Output == "" ||
+		!filepath.IsAbs(n.Scratch) || !filepath.IsAbs(n.Output) {
+		return "", nil
+	}
+	if abs, err := filepath.Abs(dir); err != nil || filepath.Clean(n.Scratch) == abs {
+		return "", nil
+	}
+	if filepath.Base(n.Scratch) != scratchName(n.Output) || filepath.Base(n.Output) != filepath.Base(output) {
+		return "", nil
+	}
+	here, err1 := os.Stat(filepath.Dir(output))
+	there, err2 := os.Stat(filepath.Dir(n.Output))
+	if err1 != nil || err2 != nil || !os.SameFile(here, there) {
+		return "", nil // another output, or its path no longer reaches it
+	}
+	st, err := os.Lstat(n.Scratch)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if _, err := os.Lstat(n.Scratch + ".trash"); errors.Is(err, os.ErrNotExist) {
+			os.Remove(name)
+			return "", nil
+		}
+	case err != nil:
+		return "", nil
+	case !st.IsDir() || !ownedByMe(st):
+		return "", nil
+	}
+	if err := removeScratch(n.Scratch); err != nil {
+		return "", err
+	}
+	os.Remove(name)
+	return n.Scratch, nil
+}
