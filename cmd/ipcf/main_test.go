@@ -753,3 +753,43 @@ func TestCommandUsageErrors(t *testing.T) {
 		t.Errorf("unknown command: exit %d, %q; want 2 and the whole usage", code, msg)
 	}
 }
+
+// An input rewritten while plot --mean reads it (size and time set back:
+// only its status changed) fails the plot, which would draw the means of
+// neither version, and leaves no picture; one left alone is drawn.
+func TestPlotMeanInputRewrittenWhileRead(t *testing.T) {
+	dir := t.TempDir()
+	in, fig := filepath.Join(dir, "in.npy"), filepath.Join(dir, "mean.png")
+	b := make([]byte, 2*64*6*6)
+	for i := range b {
+		b[i] = byte(i * 13)
+	}
+	if err := npy.WriteFile(in, array.Uint16, []int{64, 6, 6}, b); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(in, old, old)
+	if code, msg := ipcf(t, "plot", "--mean", in, "-o", fig); code != 0 {
+		t.Fatalf("left alone: exit %d, %s", code, msg)
+	}
+	os.Remove(fig)
+	os.Remove(fig + ".json")
+	testHookMeanRead = func(path string) {
+		time.Sleep(30 * time.Millisecond) // past the status clock's tick
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte{9, 9, 9, 9}, 200)
+		f.Close()
+		os.Chtimes(path, old, old)
+	}
+	defer func() { testHookMeanRead = nil }()
+	code, msg := ipcf(t, "plot", "--mean", in, "-o", fig)
+	if code != 1 || !strings.Contains(msg, "changed while ipcf plot read it") {
+		t.Errorf("rewritten while read: exit %d, %q; want 1, the input changed", code, msg)
+	}
+	if _, err := os.Stat(fig); !os.IsNotExist(err) {
+		t.Errorf("a picture was written: %v", err)
+	}
+}

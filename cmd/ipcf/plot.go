@@ -584,6 +584,9 @@ func plotPixel(out picture, w, h vg.Length, rm resultMeta, carpet *mat.Dense, y,
 }
 
 // plotMean draws an input's mean image and its mean time series.
+// testHookMeanRead, if set, runs when plot --mean has read its input.
+var testHookMeanRead func(path string)
+
 func plotMean(ctx context.Context, input job.Input, out picture, size func(int, int) (vg.Length, vg.Length)) error {
 	// Every input the pcf command reads, with its options.
 	src, err := job.OpenSource(input)
@@ -594,6 +597,13 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 	if T, H, W := src.Shape(); T < 1 || H < 1 || W < 1 {
 		return fmt.Errorf("%s: %d frames of %d x %d pixels: nothing to draw", src.Name(), T, H, W)
 	}
+	// An input rewritten while it is read gives a picture of neither
+	// version: its size or time changed, or its status (a rewrite that set
+	// them back), fails the plot.
+	snap, err := source.Snap(src)
+	if err != nil {
+		return err
+	}
 	var img *mat.Dense
 	var series []float64
 	err = source.Guard(src.Name(), func() (err error) {
@@ -602,6 +612,15 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 	})
 	if err != nil {
 		return err
+	}
+	if testHookMeanRead != nil {
+		testHookMeanRead(src.Name())
+	}
+	if err := snap.Check(); err != nil {
+		return err
+	}
+	if snap.Touched() && !snap.Inexact() && !snap.Racy() { // (where statuses can tell)
+		return fmt.Errorf("%w: %s changed while ipcf plot read it (its status changed: rewritten, or its mode or links changed): draw it again", source.ErrChanged, src.Name())
 	}
 	u := source.UnitsOf(src)
 	rm := resultMeta{pixelSize: u.PixelSize, frameInterval: u.FrameInterval}
