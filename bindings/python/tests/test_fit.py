@@ -478,6 +478,11 @@ def test_fit_result_refuses_edited_offsets(tmp_path):
     del meta['self_crc32c']
     meta['version'] = '0.3.0'
     (tmp_path / 'g.npy.json').write_text(json.dumps(meta))
+    # ... but 0.3.0 never wrote device_used: a later sidecar set back
+    with pytest.raises(ipcf.IpcfIOError, match='never wrote device_used'):
+        ipcf.fit_result(res, 'pcf1d', waist=2)
+    del meta['device_used']
+    (tmp_path / 'g.npy.json').write_text(json.dumps(meta))
     with pytest.raises(ipcf.IpcfIOError, match='offsets and offsets_uv name different offsets'):
         ipcf.fit_result(res, 'pcf1d', waist=2)
 
