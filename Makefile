@@ -103,19 +103,23 @@ $(BUILD)/test_badinput: tests/c/test_badinput.c $(LIB)
 $(BUILD)/test_errbars: tests/c/test_errbars.c $(LIB)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
+$(BUILD)/test_sigcancel: tests/c/test_sigcancel.c $(LIB)
+	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lpthread -o $@
+
 $(BUILD)/test_fit: tests/c/test_fit.c $(LIB)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
 $(BUILD)/test_toolkit: tests/c/test_toolkit.c $(LIB)
 	$(CC) -std=c11 -D_GNU_SOURCE -Wall -Werror $(ASAN) -Iinclude $< -L$(BUILD)/lib -lipcf -Wl,-rpath,'$$ORIGIN/lib' -lm -o $@
 
-test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/test_toolkit $(BUILD)/test_errbars $(BUILD)/test_fit $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
+test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/test_toolkit $(BUILD)/test_errbars $(BUILD)/test_fit $(BUILD)/test_sigcancel $(BUILD)/pcf_example $(FILEJOB)/params.txt ## C programs under AddressSanitizer
 	IPCF_LIB=$(CURDIR)/$(LIB) $(GO) test -count=1 -run 'TestExportedSymbols|TestExportsMap|TestHeaderDocs|TestForkCheckFirst' ./capi
 	$(BUILD)/test_capi $(CONF) $(FILEJOB)
 	$(BUILD)/test_badinput
 	$(BUILD)/test_toolkit
 	$(BUILD)/test_errbars
 	$(BUILD)/test_fit
+	$(BUILD)/test_sigcancel
 	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)
 	$(BUILD)/pcf_example $(CONF)/pcf_basic.input.npy $(CONF)/pcf_basic.expected.npy 4 16 16
 

@@ -17,6 +17,8 @@
 // the wrapper by a _Static_assert, so neither side can drift.
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,8 +190,56 @@ ipcf_status ipcf_token_create(ipcf_token *token) {
 }
 IPCF_SAME_TYPE(token_create);
 
+// --- tokens: their state lives here, in C ---
+//
+// Cancelling is what a SIGINT handler does, and a call into the Go runtime
+// from a signal handler can abort the process ("fatal error: morestack on
+// g0", seen with Ctrl+C pressed twice). So ipcf_token_cancel is C that
+// touches only this table: one atomic word a token, async-signal-safe for a
+// token that exists. A slot's word is token << 1 | cancelled (0: free); a
+// token's low IPCF_TOKEN_BITS bits are its slot, the rest a serial number,
+// so a destroyed token's slot taken again never answers for it.
+#define IPCF_TOKEN_BITS 16
+#define IPCF_TOKEN_MASK ((UINT64_C(1) << IPCF_TOKEN_BITS) - 1)
+static _Atomic uint64_t ipcf_tokens[UINT64_C(1) << IPCF_TOKEN_BITS];
+
+// ipcf_tok_claim takes the slot of token t (free: 1; taken: 0).
+int ipcf_tok_claim(uint64_t t) {
+	uint64_t free_ = 0;
+	return atomic_compare_exchange_strong(&ipcf_tokens[t & IPCF_TOKEN_MASK], &free_, t << 1);
+}
+
+// ipcf_tok_state: 0 no such token, 1 live, 2 cancelled.
+int ipcf_tok_state(uint64_t t) {
+	uint64_t w = atomic_load(&ipcf_tokens[t & IPCF_TOKEN_MASK]);
+	if (t == 0 || w >> 1 != t) return 0;
+	return 1 + (int)(w & 1);
+}
+
+// ipcf_tok_cancel marks token t cancelled (1), or finds no such token (0).
+int ipcf_tok_cancel(uint64_t t) {
+	_Atomic uint64_t *s = &ipcf_tokens[t & IPCF_TOKEN_MASK];
+	uint64_t w = atomic_load(s);
+	do {
+		if (t == 0 || w >> 1 != t) return 0;
+	} while (!atomic_compare_exchange_weak(s, &w, w | 1));
+	return 1;
+}
+
+// ipcf_tok_release frees token t's slot (1), or finds no such token (0).
+int ipcf_tok_release(uint64_t t) {
+	_Atomic uint64_t *s = &ipcf_tokens[t & IPCF_TOKEN_MASK];
+	uint64_t w = atomic_load(s);
+	do {
+		if (t == 0 || w >> 1 != t) return 0;
+	} while (!atomic_compare_exchange_weak(s, &w, 0));
+	return 1;
+}
+
 ipcf_status ipcf_token_cancel(ipcf_token token) {
 	IPCF_FORK_CHECK(token_cancel);
+	if (ipcf_tok_cancel(token)) return IPCF_OK;
+	// Not async-signal-safe from here on (the message): a bad handle.
 	return ipcfgo_token_cancel(token);
 }
 IPCF_SAME_TYPE(token_cancel);

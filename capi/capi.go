@@ -22,6 +22,10 @@ void ipcf_note_store(const char *s, size_t n);
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total);
 int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total);
 void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg);
+int ipcf_tok_claim(uint64_t t);
+int ipcf_tok_state(uint64_t t);
+int ipcf_tok_cancel(uint64_t t);
+int ipcf_tok_release(uint64_t t);
 typedef const ipcf_source_options ipcf_csource_options;
 typedef const ipcf_job_options ipcf_cjob_options;
 */
@@ -35,7 +39,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -239,23 +242,36 @@ func isIntegerType(d array.DType) bool { return d.IsInteger() }
 
 // --- tokens ---
 
-var (
-	tokMu   sync.Mutex
-	tokens  = map[uint64]*atomic.Bool{}
-	tokNext uint64
+// Tokens live in a table in C (abi.c), which ipcf_token_cancel sets
+// without entering Go: cancelling from a signal handler must not call
+// into the Go runtime.
+const (
+	tokenBits  = 16
+	tokenSlots = 1 << tokenBits
 )
 
-func tokenFlag(t C.ipcf_token) (*atomic.Bool, error) {
+var (
+	tokMu     sync.Mutex
+	tokSerial uint64 // the serial of the last token made
+	tokSlot   uint64 // where the search for a free slot starts
+)
+
+// cToken is a token a computation polls; nil is none.
+type cToken uint64
+
+// Load reports whether the token was cancelled (a destroyed token no
+// longer is).
+func (t *cToken) Load() bool { return t != nil && C.ipcf_tok_state(C.uint64_t(*t)) == 2 }
+
+func tokenFlag(t C.ipcf_token) (*cToken, error) {
 	if t == 0 {
 		return nil, nil
 	}
-	tokMu.Lock()
-	defer tokMu.Unlock()
-	f := tokens[uint64(t)]
-	if f == nil {
+	if C.ipcf_tok_state(C.uint64_t(t)) == 0 {
 		return nil, fail(eBadHandle, "token %d is unknown or destroyed", uint64(t))
 	}
-	return f, nil
+	c := cToken(t)
+	return &c, nil
 }
 
 //export ipcfgo_token_create
@@ -265,35 +281,40 @@ func ipcfgo_token_create(out *C.ipcf_token) (st status) {
 		return finish("ipcf_token_create", fail(eInvalid, "token is NULL"))
 	}
 	tokMu.Lock()
-	tokNext++
-	tokens[tokNext] = new(atomic.Bool)
-	*out = C.ipcf_token(tokNext)
-	tokMu.Unlock()
-	return ok
+	defer tokMu.Unlock()
+	for range tokenSlots {
+		slot := tokSlot % tokenSlots
+		tokSlot++
+		tokSerial++
+		t := tokSerial<<tokenBits | slot
+		if t>>63 != 0 {
+			tokSerial = 1 // (after 2^47 tokens) serials start again
+			t = tokSerial<<tokenBits | slot
+		}
+		if C.ipcf_tok_claim(C.uint64_t(t)) != 0 {
+			*out = C.ipcf_token(t)
+			return ok
+		}
+	}
+	return finish("ipcf_token_create", fail(eMemory, "%d tokens exist: destroy those no longer used (ipcf_token_destroy)", tokenSlots))
 }
 
 //export ipcfgo_token_cancel
 func ipcfgo_token_cancel(t C.ipcf_token) (st status) {
 	defer guard("ipcf_token_cancel", &st, debug.SetPanicOnFault(true))
-	f, err := tokenFlag(t)
-	if err == nil && f == nil {
-		err = fail(eBadHandle, "token 0 is no token")
+	if t == 0 {
+		return finish("ipcf_token_cancel", fail(eBadHandle, "token 0 is no token"))
 	}
-	if err != nil {
-		return finish("ipcf_token_cancel", err)
+	if C.ipcf_tok_cancel(C.uint64_t(t)) == 0 {
+		return finish("ipcf_token_cancel", fail(eBadHandle, "token %d is unknown or destroyed", uint64(t)))
 	}
-	f.Store(true)
 	return ok
 }
 
 //export ipcfgo_token_destroy
 func ipcfgo_token_destroy(t C.ipcf_token) (st status) {
 	defer guard("ipcf_token_destroy", &st, debug.SetPanicOnFault(true))
-	tokMu.Lock()
-	_, found := tokens[uint64(t)]
-	delete(tokens, uint64(t))
-	tokMu.Unlock()
-	if !found {
+	if C.ipcf_tok_release(C.uint64_t(t)) == 0 {
 		return finish("ipcf_token_destroy", fail(eBadHandle, "token %d is unknown or destroyed", uint64(t)))
 	}
 	return ok
@@ -301,7 +322,7 @@ func ipcfgo_token_destroy(t C.ipcf_token) (st status) {
 
 // progressFunc builds the pool callback: the C callback (on this thread)
 // and the token.
-func progressFunc(fn C.ipcf_progress_fn, user unsafe.Pointer, tok *atomic.Bool) pool.Progress {
+func progressFunc(fn C.ipcf_progress_fn, user unsafe.Pointer, tok *cToken) pool.Progress {
 	if fn == nil && tok == nil {
 		return nil
 	}
@@ -569,7 +590,7 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 	}
 	var fn C.ipcf_progress_fn
 	var user unsafe.Pointer
-	var tok *atomic.Bool
+	var tok *cToken
 	if has(ss, unsafe.Offsetof(d.progress_user), 8) {
 		fn, user = co.progress, co.progress_user
 	}
@@ -949,7 +970,7 @@ func ipcfgo_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, o
 				}
 				threads = int(co.threads)
 			}
-			var tok *atomic.Bool
+			var tok *cToken
 			if has(ss, unsafe.Offsetof(d.token), 8) {
 				var err error
 				if tok, err = tokenFlag(co.token); err != nil {

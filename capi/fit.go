@@ -20,7 +20,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -94,7 +93,7 @@ func ipcfgo_fit_options_init(o *C.ipcf_fit_options) {
 func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 	var o C.ipcf_fit_options
 	ipcfgo_fit_options_init(&o)
-	var tok *atomic.Bool
+	var tok *cToken
 	if co != nil {
 		ss := co.struct_size
 		if err := checkSize("options", ss, unsafe.Sizeof(o), "ipcf_fit_options_init"); err != nil {

@@ -31,7 +31,8 @@
  * Thread safety: every function may be called from any thread, also
  * concurrently; concurrent calls must not write to the same output.
  * ipcf_token_cancel is meant to be called from another thread while a
- * computation runs. Progress callbacks run on the thread that made the
+ * computation runs, or from a signal handler (Ctrl+C): for a token that
+ * exists it is async-signal-safe (it never enters the Go runtime). Progress callbacks run on the thread that made the
  * call. A Go runtime lives inside the library and does not survive
  * fork(): in a child process forked after the library was loaded, every
  * function that needs the runtime returns IPCF_E_FORKED at once (the
@@ -440,11 +441,15 @@ ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t n
                                        const int64_t *shape, void *data);
 
 /* ipcf_token_create, ipcf_token_cancel, ipcf_token_destroy: cancellation
- * tokens. cancel may be called from any thread; a computation using the
+ * tokens. cancel may be called from any thread, and from a signal handler
+ * (async-signal-safe for a token that exists; a bad token also writes the
+ * message of ipcf_last_error, which is not); a computation using the
  * token stops within a fraction of a second and returns IPCF_E_CANCELLED.
- * A cancelled token stays cancelled.
+ * A cancelled token stays cancelled. At most 65,536 tokens exist at once
+ * (ipcf_token_create: IPCF_E_OUT_OF_MEMORY beyond).
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (token NULL),
- * IPCF_E_BAD_HANDLE (an unknown, destroyed or 0 token), IPCF_E_FORKED.
+ * IPCF_E_BAD_HANDLE (an unknown, destroyed or 0 token),
+ * IPCF_E_OUT_OF_MEMORY (create: 65,536 tokens exist), IPCF_E_FORKED.
  * Since 0.1. */
 ipcf_status ipcf_token_create(ipcf_token *token /* out */);
 ipcf_status ipcf_token_cancel(ipcf_token token);
