@@ -67,10 +67,11 @@ func PeakResident() int64 { return sysmem.ProcBytes("/proc/self/status", "VmHWM:
 
 // fileBacked reports whether any byte of b lies in a mapping of a file
 // (an inode in /proc/self/maps: a memory-mapped .npy, /dev/shm): memory
-// that a truncation of the file takes away, so that reading it faults.
-// The engines read such memory in Go only, where pool workers turn the
-// fault into an error, never in C, where it kills the host process. True
-// when the maps cannot be read.
+// that a truncation of the file takes away, so that reading it faults; or
+// in no mapping, or one that cannot be read (a caller's wild pointer, a
+// PROT_NONE page). The engines read such memory in Go only, where pool
+// workers turn the fault into an error, never in C, where it kills the
+// host process. True when the maps cannot be read.
 func fileBacked(b []byte) bool {
 	if len(b) == 0 {
 		return false
@@ -84,10 +85,13 @@ func fileBacked(b []byte) bool {
 	return mapsFileBacked(string(maps), lo, hi)
 }
 
-// mapsFileBacked reports whether a line of maps (the format of
-// /proc/self/maps: "start-end perms offset dev inode [path]") with an
-// inode other than 0 overlaps [lo, hi).
+// mapsFileBacked reports whether [lo, hi) is not wholly covered by
+// readable anonymous mappings in maps (the format of /proc/self/maps:
+// "start-end perms offset dev inode [path]", in address order): a byte
+// in a mapping of a file (an inode other than 0), in one without read
+// permission, or in none.
 func mapsFileBacked(maps string, lo, hi uint64) bool {
+	cur := lo // the bytes below cur are covered
 	for line := range strings.Lines(maps) {
 		f := strings.Fields(line)
 		if len(f) < 5 {
@@ -99,14 +103,18 @@ func mapsFileBacked(maps string, lo, hi uint64) bool {
 		}
 		start, err1 := strconv.ParseUint(a, 16, 64)
 		end, err2 := strconv.ParseUint(b, 16, 64)
-		if err1 != nil || err2 != nil || end <= lo || start >= hi {
+		if err1 != nil || err2 != nil || end <= cur || start >= hi {
 			continue
 		}
-		if f[4] != "0" {
+		if start > cur || f[4] != "0" || !strings.HasPrefix(f[1], "r") {
 			return true
 		}
+		cur = end
+		if cur >= hi {
+			return false
+		}
 	}
-	return false
+	return cur < hi
 }
 
 // InFileMapping reports whether the address lies in a mapping of a file

@@ -48,12 +48,16 @@ func TestProcFields(t *testing.T) {
 
 // TestFileBacked: memory of a mapped file counts as file-backed (a
 // truncation of the file takes it away), the Go heap and anonymous
-// mappings do not; a range counts when any mapping it overlaps is a file's.
+// mappings do not; a range counts when any mapping it overlaps is a file's,
+// or any byte of it lies in no mapping or an unreadable one.
 func TestFileBacked(t *testing.T) {
 	maps := "00400000-00452000 r-xp 00000000 08:02 173521 /usr/bin/x\n" +
 		"7f0000000000-7f0000010000 rw-p 00000000 00:00 0 \n" +
 		"7f0000010000-7f0000020000 r--s 00000000 08:02 99 /data/in.npy\n" +
-		"7ffc000000-7ffc001000 rw-p 00000000 00:00 0 [stack]\n"
+		"7ffc000000-7ffc001000 rw-p 00000000 00:00 0 [stack]\n" +
+		"7f1000000000-7f1000010000 ---p 00000000 00:00 0 \n" +
+		"7f1000010000-7f1000020000 rw-p 00000000 00:00 0 \n" +
+		"7f1000020000-7f1000030000 r--p 00000000 00:00 0 \n"
 	for _, c := range []struct {
 		lo, hi uint64
 		want   bool
@@ -61,9 +65,14 @@ func TestFileBacked(t *testing.T) {
 		{0x7f0000000000, 0x7f0000000100, false},
 		{0x7f000000ff00, 0x7f0000010100, true}, // reaches into the file's
 		{0x7f0000010000, 0x7f0000010001, true},
-		{0x7f0000020000, 0x7f0000030000, false},
+		{0x7f0000020000, 0x7f0000030000, true}, // no mapping: a wild pointer
 		{0x00400000, 0x00400001, true},
 		{0x7ffc000000, 0x7ffc000100, false},
+		{0x7f0000020000 - 1, 0x7f0000020000, true}, // the last byte of the file's
+		{0x7ffc000fff, 0x7ffc001001, true},         // past the stack's end
+		{0x7f1000000000, 0x7f1000000010, true},     // PROT_NONE
+		{0x7f1000010000, 0x7f1000030000, false},    // two readable ones, adjacent
+		{0x7f100000fff0, 0x7f1000010010, true},     // from PROT_NONE into readable
 	} {
 		if got := mapsFileBacked(maps, c.lo, c.hi); got != c.want {
 			t.Errorf("[%#x, %#x): %v, want %v", c.lo, c.hi, got, c.want)
@@ -155,5 +164,53 @@ func TestCheckMemory(t *testing.T) {
 		if err != nil && (!errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "the thing")) {
 			t.Errorf("CheckMemory(%d): %v does not name ErrMemory and what", c.need, err)
 		}
+	}
+}
+
+// TestComputeUnreadableMemory: uint16 input in anonymous memory whose last
+// page cannot be read (a caller's descriptor reaching past its buffer into
+// a PROT_NONE page) is read in Go, where the fault is an error; the C path
+// ended the host process with SIGSEGV (a host campaign).
+func TestComputeUnreadableMemory(t *testing.T) {
+	const T, H, W = 4096, 8, 8 // 512 KiB: over smallInput
+	n := T * H * W * 2
+	page := os.Getpagesize()
+	m, err := syscall.Mmap(-1, 0, n+page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(m)
+	for i := range m {
+		m[i] = byte(i * 7)
+	}
+	// The descriptor's last frame lies in the last page, made unreadable.
+	if err := syscall.Mprotect(m[n+page-page:], syscall.PROT_NONE); err != nil {
+		t.Fatal(err)
+	}
+	data, err := array.Contiguous(array.Uint16, []int{T, H, W}, m[page : page+n])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fileBacked(data.Data) {
+		t.Fatal("memory with an unreadable page taken for readable")
+	}
+	o := DefaultOptions()
+	o.Radius, o.Npoints, o.Nbins, o.Threads = 1, 4, 4, 1
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]))
+	err = Compute(context.Background(), out, data, o)
+	if _, ok := pool.FaultAddr(err); !ok {
+		t.Fatalf("Compute on memory with an unreadable page: %v, want the fault as an error", err)
+	}
+	// The same memory, all readable: computed (in C), as a copy gives.
+	syscall.Mprotect(m[n:], syscall.PROT_READ)
+	if fileBacked(data.Data) {
+		t.Error("readable anonymous memory taken for a file's")
+	}
+	if err := Compute(context.Background(), out, data, o); err != nil {
+		t.Fatal(err)
 	}
 }
