@@ -1793,6 +1793,8 @@ def pcf_errors(data, /, *, method='blocking', segments=_SEGMENTS, radius=6, npoi
 
 def _empty(shape, dtype, name):
     """numpy.empty, with an IpcfMemoryError naming what could not be allocated."""
+    if isinstance(shape, (int, numpy.integer)):
+        shape = (shape,)
     try:
         return numpy.empty(shape, dtype)
     except (MemoryError, ValueError) as exc:

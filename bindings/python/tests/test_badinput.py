@@ -1208,3 +1208,15 @@ def test_result_mapping_refused_is_a_memory_error(tmp_path, monkeypatch):
     monkeypatch.setattr(numpy, 'load', refuse)
     with pytest.raises(ipcf.IpcfMemoryError, match='ulimit -v'):
         ipcf.open_result(p)
+
+
+def test_correlate_output_refused_is_a_memory_error(monkeypatch):
+    # correlate's output, whose shape is a plain int, refused by numpy: an
+    # IpcfMemoryError naming it; it was a TypeError from the message's
+    # own arithmetic (a host campaign, under ulimit -v).
+    def refuse(shape, dtype=float, *args, **kwargs):
+        raise MemoryError('Unable to allocate')
+    a = numpy.arange(64, dtype=numpy.float64)
+    monkeypatch.setattr(numpy, 'empty', refuse)
+    with pytest.raises(ipcf.IpcfMemoryError, match=r'out: cannot allocate float64 \(\d+,\)'):
+        ipcf.correlate(a, a)
