@@ -34,6 +34,7 @@ Examples
 import contextlib
 import ctypes
 import errno
+import faulthandler
 import importlib
 import json
 import logging
@@ -59,7 +60,7 @@ __all__ = [
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
     'label', 'Labelled', 'TimeAxisWarning', 'IgnoredOptionWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult', 'SmoothedCurvesWarning',
-    'open_errors', 'DEFAULT_FILTERSIZE',
+    'open_errors', 'DEFAULT_FILTERSIZE', 'FaultHandlerWarning',
 ]
 
 _lib = _c.load()
@@ -179,7 +180,27 @@ def _unsupported(message):
     return _error(_c.E_UNSUPPORTED_LAYOUT, message)
 
 
+# Python's faulthandler, enabled after the library was loaded, takes the
+# signals of memory faults from the Go runtime, which turns a fault on a
+# file cut short under its mapping into an IpcfIOError: the process then
+# ends instead (SIGBUS). Enabled before (as pytest and python -X
+# faulthandler do), it passes them on.
+_FAULTHANDLER_AT_IMPORT = faulthandler.is_enabled()
+_faulthandler_warned = False
+
+
+class FaultHandlerWarning(RuntimeWarning):
+    """faulthandler was enabled after ipcf was imported (see _check_process)."""
+
+
 def _check_process():
+    global _faulthandler_warned
+    if not _faulthandler_warned and not _FAULTHANDLER_AT_IMPORT and faulthandler.is_enabled():
+        _faulthandler_warned = True
+        warnings.warn('faulthandler was enabled after ipcf was imported: a file cut short while ipcf reads it '
+                      'will end this process (SIGBUS) instead of raising IpcfIOError; enable faulthandler before '
+                      'importing ipcf (python -X faulthandler, or faulthandler.enable() first)',
+                      FaultHandlerWarning, stacklevel=4)
     if os.getpid() != _PID:
         msg = (
             'ipcf: this process was forked after libipcf was loaded; the Go runtime inside '

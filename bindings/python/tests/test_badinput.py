@@ -1220,3 +1220,32 @@ def test_correlate_output_refused_is_a_memory_error(monkeypatch):
     monkeypatch.setattr(numpy, 'empty', refuse)
     with pytest.raises(ipcf.IpcfMemoryError, match=r'out: cannot allocate float64 \(\d+,\)'):
         ipcf.correlate(a, a)
+
+
+@pytest.mark.parametrize('order', ['after', 'before', 'never'])
+def test_faulthandler_enabled_after_import_warns(order):
+    # faulthandler enabled after ipcf was imported takes the fault signals
+    # from the Go runtime: a file cut short under ipcf then ends the process
+    # (SIGBUS, exit 139; a host campaign) instead of raising IpcfIOError.
+    # The first call warns once; enabled before import (as pytest does) it
+    # passes them on, and nothing is said.
+    code = textwrap.dedent(f'''
+        import faulthandler, warnings, numpy
+        if {order!r} == 'before':
+            faulthandler.enable()
+        import ipcf
+        if {order!r} == 'after':
+            faulthandler.enable()
+        data = numpy.ones((64, 6, 6), numpy.uint16)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            ipcf.pcf(data, radius=1, npoints=4, nbins=4)
+            ipcf.pcf(data, radius=1, npoints=4, nbins=4)
+        print(sum(issubclass(x.category, ipcf.FaultHandlerWarning) for x in w), [str(x.message)[:60] for x in w])
+    ''')
+    env = dict(ENV)
+    env.pop('PYTHONFAULTHANDLER', None)
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, env=env, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-600:]
+    want = '1' if order == 'after' else '0'
+    assert proc.stdout.split(' ', 1)[0] == want, proc.stdout
