@@ -7,6 +7,11 @@ function c = ipcf_correlate(a, b, mode)
 %   (zero-padded, mean-subtracted) or 'same' (numpy correlate(a, b, 'same'),
 %   exact for integers).
 %
+%   Unlike the pCF and bleaching functions, a correlation runs to its end:
+%   Ctrl+C does not cancel it. 'same' sums directly, in time proportional
+%   to length(A) * length(B) (about 2 s for two series of 2^16 samples,
+%   minutes beyond 2^18); 'circular' and 'linear' use FFTs.
+%
 %   Example:
 %     ipcf_correlate([1 2 3], [4 8 16], 'same')   % [40; 68; 32]
 if nargin < 2
