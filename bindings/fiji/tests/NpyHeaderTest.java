@@ -52,6 +52,26 @@ public class NpyHeaderTest {
             String got = Ipcf.openNpy(write(dir, "bad" + i + ".npy", bad[i][0]).toString());
             check(got.startsWith("error") && got.contains(bad[i][1]), bad[i][0] + ": " + got + "; want an error saying " + bad[i][1]);
         }
+        // A header claiming more than the file holds (version 1: 64 KiB; 2 and 3: up to 4 GiB) is
+        // refused before anything is allocated: it ran the JVM out of heap ("Java heap space",
+        // "capacity < 0").
+        for (byte major : new byte[] {1, 2, 3}) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            b.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', major, 0, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+            b.write(new byte[9]);
+            Path p = dir.resolve("claims" + major + ".npy");
+            Files.write(p, b.toByteArray());
+            String got = Ipcf.openNpy(p.toString());
+            check(got.startsWith("error") && got.contains("file too short for its header"), "version " + major + " header claiming 4 GiB: " + got);
+        }
+        // A shape with a 0 holds nothing to open ("Stack is empty", or an image of height 0).
+        for (String shape : new String[] {"(0, 8, 8)", "(8, 0, 8)"}) {
+            String got = Ipcf.openNpy(write(dir, "empty.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': " + shape + ", }").toString());
+            check(got.startsWith("error") && got.contains("holds no values"), "shape " + shape + ": " + got);
+        }
+        // '<u1' is uint8 as '|u1' is (numpy writes the latter; the message listed uint8 as supported).
+        String u1 = Ipcf.openNpy(write(dir, "u1.npy", "{'descr': '<u1', 'fortran_order': False, 'shape': (8, 8, 8), }").toString());
+        check(!u1.startsWith("error"), "'<u1': " + u1);
         if (failures > 0) System.exit(1);
         System.out.println("PASS: npy header");
         System.exit(0);

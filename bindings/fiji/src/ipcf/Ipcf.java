@@ -1384,9 +1384,15 @@ public final class Ipcf {
             ch.read(head, 0);
             if (head.get(0) != (byte) 0x93 || head.get(1) != 'N') throw new IOException(path + ": not a .npy file");
             int major = head.get(6);
-            int hlen = major == 1 ? (head.getShort(8) & 0xffff) : head.getInt(8);
+            if (major < 1 || major > 3) throw new IOException(path + ": .npy format version " + major + " not supported (1, 2 or 3)");
+            long hlen = major == 1 ? (head.getShort(8) & 0xffff) : (head.getInt(8) & 0xffffffffL);
             int start = major == 1 ? 10 : 12;
-            ByteBuffer hb = ByteBuffer.allocate(hlen);
+            // Checked before anything is allocated: a header claiming more than the file holds
+            // (up to 4 GiB) ran the JVM out of heap.
+            if (ch.size() < start + hlen) throw new IOException(path + ": file too short for its header (" + hlen + " bytes claimed, the file has " + ch.size() + ")");
+            if (ch.size() > Integer.MAX_VALUE)
+                throw new IOException(path + ": " + (ch.size() >> 20) + " MiB: ImageJ maps files of up to 2 GiB; open part of it (a --crop of the pCF, or the Python or Octave binding)");
+            ByteBuffer hb = ByteBuffer.allocate((int) hlen);
             ch.read(hb, start);
             String h = new String(hb.array(), "latin1");
             Npy n = new Npy();
@@ -1410,10 +1416,13 @@ public final class Ipcf {
                 shape[k++] = Integer.parseInt(s.trim());
             }
             n.shape = java.util.Arrays.copyOf(shape, k);
-            if (ch.size() < start + hlen) throw new IOException(path + ": file too short for its header");
+            for (int v : n.shape)
+                if (v == 0) throw new IOException(path + ": shape (" + shapeText.trim() + ") holds no values: nothing to open");
+            // numpy writes '|u1' for uint8; '<u1' and '>u1' are the same type.
+            if (n.descr.equals("<u1") || n.descr.equals(">u1")) n.descr = "|u1";
             n.whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
             ByteBuffer d = n.whole.duplicate();
-            d.position(start + hlen);
+            d.position((int) (start + hlen));
             n.data = d.slice().order(ByteOrder.LITTLE_ENDIAN);
             return n;
         }
