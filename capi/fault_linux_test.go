@@ -14,7 +14,9 @@ import (
 
 // TestFaultStatus: a worker's fault in a mapping of a file cut short is
 // IPCF_E_IO (an array memory-mapped from a file truncated during the
-// call); a fault anywhere else stays a bug, IPCF_E_INTERNAL.
+// call); one in unreadable memory is a caller's array reaching past its
+// buffer, IPCF_E_INVALID_ARGUMENT; a nil pointer's stays a bug,
+// IPCF_E_INTERNAL.
 func TestFaultStatus(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
 	if err := os.WriteFile(path, make([]byte, 1<<16), 0o644); err != nil {
@@ -45,7 +47,12 @@ func TestFaultStatus(t *testing.T) {
 	if got := finish("test", read(file)); got != eIO {
 		t.Errorf("fault in a truncated file's mapping: status %d, want IPCF_E_IO", got)
 	}
-	if got := finish("test", read(anon)); got != eInternal {
-		t.Errorf("fault in anonymous memory: status %d, want IPCF_E_INTERNAL", got)
+	if got := finish("test", read(anon)); got != eInvalid {
+		t.Errorf("fault in unreadable anonymous memory: status %d, want IPCF_E_INVALID_ARGUMENT (a caller's array past its buffer)", got)
+	}
+	var null *[1 << 13]byte
+	nilRead := pool.Run(context.Background(), 1, 1, func(_, _ int) error { _ = null[4096]; return nil }, nil)
+	if got := finish("test", nilRead); got != eInternal {
+		t.Errorf("a nil pointer's fault: status %d (%v), want IPCF_E_INTERNAL (a bug)", got, nilRead)
 	}
 }

@@ -105,13 +105,22 @@ func statusOf(err error) status {
 // finish maps an error to a status and records its message. A worker's
 // fault in a mapping of a file (an array of the call memory-mapped from a
 // file truncated while it was read) is IPCF_E_IO with a message saying
-// so; a fault elsewhere stays a bug (IPCF_E_INTERNAL, with its stack).
+// so; one in no readable mapping (beyond a nil pointer's first 64 KiB) is
+// a caller's array reaching past its memory: IPCF_E_INVALID_ARGUMENT; a
+// fault elsewhere stays a bug (IPCF_E_INTERNAL, with its stack).
 func finish(fn string, err error) status {
 	if err == nil {
 		return ok
 	}
-	if addr, isFault := pool.FaultAddr(err); isFault && pcf.InFileMapping(addr) {
-		err = unreadable(addr)
+	if addr, isFault := pool.FaultAddr(err); isFault {
+		switch {
+		case pcf.InFileMapping(addr):
+			err = unreadable(addr)
+		case pcf.Unmapped(addr):
+			// The library's own memory is always mapped: a caller's array
+			// reaches past its buffer (or was freed during the call).
+			err = fail(eInvalid, "the memory of an array of the call cannot be read at %#x: a descriptor reaching past its buffer (its shape, strides or offset), or memory freed during the call", addr)
+		}
 	}
 	code := statusOf(err)
 	setError(fn, err.Error())

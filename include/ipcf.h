@@ -66,7 +66,12 @@
  *   - an array memory-mapped from a file that is cut short before or
  *     during the call (its lost pages fault when read): IPCF_E_IO, "the
  *     memory of an array of the call became unreadable", never a crash of
- *     the host (Linux; any array of any function).
+ *     the host (Linux; any array of any function);
+ *   - an array whose descriptor reaches past its memory into pages that
+ *     cannot be read (or memory freed during the call):
+ *     IPCF_E_INVALID_ARGUMENT, "the memory of an array of the call cannot
+ *     be read" (Linux; memory that is mapped but belongs to something
+ *     else cannot be told from the array's and is read as it).
  *
  * ABI policy: IPCF_VERSION_MAJOR changes when the ABI breaks. Enum values
  * are never renumbered. Structs start with struct_size and only ever grow

@@ -91,7 +91,14 @@ func fileBacked(b []byte) bool {
 // in a mapping of a file (an inode other than 0), in one without read
 // permission, or in none.
 func mapsFileBacked(maps string, lo, hi uint64) bool {
-	cur := lo // the bytes below cur are covered
+	file, unreadable := mapsOf(maps, lo, hi)
+	return file || unreadable
+}
+
+// mapsOf reports whether a byte of [lo, hi) lies in a mapping of a file,
+// and whether one lies in no mapping or one without read permission.
+func mapsOf(maps string, lo, hi uint64) (file, unreadable bool) {
+	cur := lo // the bytes below cur are mapped
 	for line := range strings.Lines(maps) {
 		f := strings.Fields(line)
 		if len(f) < 5 {
@@ -106,15 +113,30 @@ func mapsFileBacked(maps string, lo, hi uint64) bool {
 		if err1 != nil || err2 != nil || end <= cur || start >= hi {
 			continue
 		}
-		if start > cur || f[4] != "0" || !strings.HasPrefix(f[1], "r") {
-			return true
-		}
+		unreadable = unreadable || start > cur || !strings.HasPrefix(f[1], "r")
+		file = file || f[4] != "0"
 		cur = end
 		if cur >= hi {
-			return false
+			break
 		}
 	}
-	return cur < hi
+	return file, unreadable || cur < hi
+}
+
+// Unmapped reports whether the address lies in no mapping, or one that
+// cannot be read (/proc/self/maps): a fault there, beyond the first 64 KiB
+// (a nil pointer's), is a caller's array reaching past its memory, or
+// memory freed during the call. False when the maps cannot be read.
+func Unmapped(addr uintptr) bool {
+	if addr < 1<<16 {
+		return false
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return false
+	}
+	_, unreadable := mapsOf(string(maps), uint64(addr), uint64(addr)+1)
+	return unreadable
 }
 
 // InFileMapping reports whether the address lies in a mapping of a file
@@ -122,5 +144,9 @@ func mapsFileBacked(maps string, lo, hi uint64) bool {
 // mapping, not a bug (hosts tell the two apart by it).
 func InFileMapping(addr uintptr) bool {
 	maps, err := os.ReadFile("/proc/self/maps")
-	return err == nil && mapsFileBacked(string(maps), uint64(addr), uint64(addr)+1)
+	if err != nil {
+		return false
+	}
+	file, _ := mapsOf(string(maps), uint64(addr), uint64(addr)+1)
+	return file
 }

@@ -30,3 +30,7 @@ func fileBacked(b []byte) bool { return len(b) > 0 }
 // InFileMapping is true here: the mappings are not read on this system,
 // and a fault is taken for a file cut short under its mapping.
 func InFileMapping(addr uintptr) bool { return true }
+
+// Unmapped is false here: the mappings are not read on this system, and a
+// fault elsewhere than in a file's mapping stays a bug.
+func Unmapped(addr uintptr) bool { return false }

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ipcf.h"
@@ -578,12 +579,47 @@ static void test_table(void) {
     test_toolkit();
 }
 
+/* ------------------------------------------------------------ unreadable */
+
+/* An array whose descriptor reaches past its buffer into an unreadable page
+ * (here its last frame): IPCF_E_INVALID_ARGUMENT saying so, for uint16 (read
+ * in C for large anonymous inputs: it killed the host with SIGSEGV) and
+ * float32 (IPCF_E_INTERNAL, "a bug", with a Go stack). */
+static void test_unreadable(void) {
+    for (int f32 = 0; f32 < 2; f32++) {
+        int64_t T = 512, H = 32, W = 32, es = f32 ? 4 : 2; /* 512 KiB or 2 MiB: over the C path's 256 KiB */
+        size_t need = (size_t)(T * H * W * es), pg = (size_t)sysconf(_SC_PAGESIZE);
+        size_t len = (need + pg - 1) / pg * pg + pg;
+        char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) { perror("mmap"); failures++; return; }
+        memset(p, 1, len);
+        mprotect(p + len - pg, pg, PROT_NONE);
+        char *data = p + len - pg - need + H * W * es; /* the last frame in the unreadable page */
+        ipcf_array a, ao;
+        int64_t sh[3] = {T, H, W}, os[4];
+        ipcf_array_init_contiguous(&a, f32 ? IPCF_DTYPE_FLOAT32 : IPCF_DTYPE_UINT16, 3, sh, data);
+        ipcf_pcf_options o;
+        ipcf_pcf_options_init(&o);
+        o.radius = 2; o.npoints = 4; o.nbins = 8; o.threads = 1;
+        ipcf_pcf_output_shape(&a, &o, os);
+        float *out = malloc((size_t)(os[0] * os[1] * os[2] * os[3]) * sizeof *out);
+        ipcf_array_init_contiguous(&ao, IPCF_DTYPE_FLOAT32, 4, os, out);
+        current = f32 ? "unreadable float32" : "unreadable uint16";
+        alarm(60);
+        expect(current, ipcf_pcf_compute(&a, &o, &ao), IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_compute|cannot be read|reaching past its buffer");
+        alarm(0);
+        free(out);
+        munmap(p, len);
+    }
+}
+
 int main(void) {
     signal(SIGALRM, on_alarm);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/ipcf_badinput.XXXXXX");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
     setup();
     test_table();
+    test_unreadable();
     test_fork();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
