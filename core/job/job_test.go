@@ -35,6 +35,11 @@ func TestParseSize(t *testing.T) {
 	if _, err := ParseSize("99999999TiB"); err == nil || !strings.Contains(err.Error(), "too large") {
 		t.Errorf("ParseSize(99999999TiB): %v, want 'too large'", err)
 	}
+	// The message lists every unit taken (it named GiB to B, not TiB), and
+	// the limit for one it does not take.
+	if _, err := ParseSize("16EiB"); err == nil || !strings.Contains(err.Error(), "TiB") || !strings.Contains(err.Error(), "less than 4 EiB") {
+		t.Errorf("ParseSize(16EiB): %v, want the units and the limit", err)
+	}
 }
 
 func writeInput(t *testing.T, dir string, seed byte) string {
