@@ -196,45 +196,49 @@ IPCF_SAME_TYPE(token_create);
 // from a signal handler can abort the process ("fatal error: morestack on
 // g0", seen with Ctrl+C pressed twice). So ipcf_token_cancel is C that
 // touches only this table: one atomic word a token, async-signal-safe for a
-// token that exists. A slot's word is token << 1 | cancelled (0: free); a
-// token's low IPCF_TOKEN_BITS bits are its slot, the rest a serial number,
-// so a destroyed token's slot taken again never answers for it.
+// token that exists. A slot's word is token << 2 | destroyed << 1 |
+// cancelled (0: never used); a token's low IPCF_TOKEN_BITS bits are its
+// slot, the rest a serial number, so a slot taken again never answers for
+// an earlier token. A destroyed token's word stays until its slot is taken
+// again (after the other 65,535 slots): a call still running with it
+// stays cancelled if it was.
 #define IPCF_TOKEN_BITS 16
 #define IPCF_TOKEN_MASK ((UINT64_C(1) << IPCF_TOKEN_BITS) - 1)
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "tokens need lock-free 64-bit atomics (async-signal-safe cancel)");
 static _Atomic uint64_t ipcf_tokens[UINT64_C(1) << IPCF_TOKEN_BITS];
 
-// ipcf_tok_claim takes the slot of token t (free: 1; taken: 0).
+// ipcf_tok_claim takes the slot of token t, unless a live token holds it
+// (taken: 1; not: 0).
 int ipcf_tok_claim(uint64_t t) {
-	uint64_t free_ = 0;
-	return atomic_compare_exchange_strong(&ipcf_tokens[t & IPCF_TOKEN_MASK], &free_, t << 1);
+	_Atomic uint64_t *s = &ipcf_tokens[t & IPCF_TOKEN_MASK];
+	uint64_t w = atomic_load(s);
+	do {
+		if (w != 0 && !(w & 2)) return 0;
+	} while (!atomic_compare_exchange_weak(s, &w, t << 2));
+	return 1;
 }
 
-// ipcf_tok_state: 0 no such token, 1 live, 2 cancelled.
+// ipcf_tok_state: -1 for no such token (never made, or its slot taken
+// since), else its bits: 1 cancelled, 2 destroyed.
 int ipcf_tok_state(uint64_t t) {
 	uint64_t w = atomic_load(&ipcf_tokens[t & IPCF_TOKEN_MASK]);
-	if (t == 0 || w >> 1 != t) return 0;
-	return 1 + (int)(w & 1);
+	if (t == 0 || w >> 2 != t) return -1;
+	return (int)(w & 3);
 }
 
-// ipcf_tok_cancel marks token t cancelled (1), or finds no such token (0).
-int ipcf_tok_cancel(uint64_t t) {
+// ipcf_tok_set sets bit (1 cancel, 2 destroy) of live token t (1), or
+// finds no live token t (0).
+static int ipcf_tok_set(uint64_t t, uint64_t bit) {
 	_Atomic uint64_t *s = &ipcf_tokens[t & IPCF_TOKEN_MASK];
 	uint64_t w = atomic_load(s);
 	do {
-		if (t == 0 || w >> 1 != t) return 0;
-	} while (!atomic_compare_exchange_weak(s, &w, w | 1));
+		if (t == 0 || w >> 2 != t || (w & 2)) return 0;
+	} while (!atomic_compare_exchange_weak(s, &w, w | bit));
 	return 1;
 }
 
-// ipcf_tok_release frees token t's slot (1), or finds no such token (0).
-int ipcf_tok_release(uint64_t t) {
-	_Atomic uint64_t *s = &ipcf_tokens[t & IPCF_TOKEN_MASK];
-	uint64_t w = atomic_load(s);
-	do {
-		if (t == 0 || w >> 1 != t) return 0;
-	} while (!atomic_compare_exchange_weak(s, &w, 0));
-	return 1;
-}
+int ipcf_tok_cancel(uint64_t t) { return ipcf_tok_set(t, 1); }
+int ipcf_tok_release(uint64_t t) { return ipcf_tok_set(t, 2); }
 
 ipcf_status ipcf_token_cancel(ipcf_token token) {
 	IPCF_FORK_CHECK(token_cancel);

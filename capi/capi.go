@@ -259,15 +259,21 @@ var (
 // cToken is a token a computation polls; nil is none.
 type cToken uint64
 
-// Load reports whether the token was cancelled (a destroyed token no
-// longer is).
-func (t *cToken) Load() bool { return t != nil && C.ipcf_tok_state(C.uint64_t(*t)) == 2 }
+// Load reports whether the token was cancelled (also when it was
+// destroyed since, while the call ran).
+func (t *cToken) Load() bool {
+	if t == nil {
+		return false
+	}
+	st := C.ipcf_tok_state(C.uint64_t(*t))
+	return st >= 0 && st&1 != 0
+}
 
 func tokenFlag(t C.ipcf_token) (*cToken, error) {
 	if t == 0 {
 		return nil, nil
 	}
-	if C.ipcf_tok_state(C.uint64_t(t)) == 0 {
+	if st := C.ipcf_tok_state(C.uint64_t(t)); st < 0 || st&2 != 0 {
 		return nil, fail(eBadHandle, "token %d is unknown or destroyed", uint64(t))
 	}
 	c := cToken(t)
@@ -287,8 +293,8 @@ func ipcfgo_token_create(out *C.ipcf_token) (st status) {
 		tokSlot++
 		tokSerial++
 		t := tokSerial<<tokenBits | slot
-		if t>>63 != 0 {
-			tokSerial = 1 // (after 2^47 tokens) serials start again
+		if t>>62 != 0 {
+			tokSerial = 1 // (after 2^46 tokens) serials start again
 			t = tokSerial<<tokenBits | slot
 		}
 		if C.ipcf_tok_claim(C.uint64_t(t)) != 0 {

@@ -450,7 +450,8 @@ ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t n
  * (async-signal-safe for a token that exists; a bad token also writes the
  * message of ipcf_last_error, which is not); a computation using the
  * token stops within a fraction of a second and returns IPCF_E_CANCELLED.
- * A cancelled token stays cancelled. At most 65,536 tokens exist at once
+ * A cancelled token stays cancelled, also for the calls still running with
+ * it when it is destroyed. At most 65,536 tokens exist at once
  * (ipcf_token_create: IPCF_E_OUT_OF_MEMORY beyond).
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (token NULL),
  * IPCF_E_BAD_HANDLE (an unknown, destroyed or 0 token),

@@ -35,6 +35,14 @@ static void *sender(void *arg) {
 	return NULL;
 }
 
+static void *cancel_destroy(void *arg) {
+	(void)arg;
+	usleep(30000);
+	ipcf_token t = tok;
+	if (ipcf_token_cancel(t) != IPCF_OK || ipcf_token_destroy(t) != IPCF_OK) fprintf(stderr, "cancel_destroy: %s\n", ipcf_last_error());
+	return NULL;
+}
+
 #define CHECK(c)                                                        \
 	do {                                                                \
 		if (!(c)) {                                                     \
@@ -87,8 +95,12 @@ int main(void) {
 		CHECK(ipcf_token_destroy(old) == IPCF_OK);
 	}
 	CHECK(pthread_join(th, NULL) == 0);
+	for (int i = 0; i < 300 && nsig < 40; i++) usleep(10000); /* the last one may still be on its way */
 	CHECK(nsig == 40);
 	CHECK(cancelled > 0);
+	CHECK(ipcf_token_create(&t) == IPCF_OK);
+	CHECK(ipcf_token_destroy(tok) == IPCF_OK);
+	tok = t;
 	o.token = tok;
 	CHECK(ipcf_pcf_compute(&in, &o, &out) == IPCF_OK);
 	CHECK(memcmp(want, got, m * sizeof *got) == 0);
@@ -98,6 +110,30 @@ int main(void) {
 	CHECK(ipcf_token_cancel(gone) == IPCF_E_BAD_HANDLE && strstr(ipcf_last_error(), "unknown or destroyed"));
 	CHECK(ipcf_token_cancel(0) == IPCF_E_BAD_HANDLE);
 	CHECK(ipcf_token_destroy(gone) == IPCF_E_BAD_HANDLE);
+	/* Cancelled, then destroyed, while a call runs with it: the call stops
+	 * cancelled (a destroyed token's cancel stays for the calls using it). */
+	int64_t sh2[3] = {16384, 40, 40};
+	size_t n2 = (size_t)(sh2[0] * sh2[1] * sh2[2]);
+	uint16_t *px2 = malloc(n2 * sizeof *px2);
+	CHECK(px2 != NULL);
+	for (size_t i = 0; i < n2; i++) px2[i] = (uint16_t)(100 + ((i * 2654435761u) >> 26));
+	ipcf_array in2, out2;
+	CHECK(ipcf_array_init_contiguous(&in2, IPCF_DTYPE_UINT16, 3, sh2, px2) == IPCF_OK);
+	o.threads = 1;
+	CHECK(ipcf_token_create(&t) == IPCF_OK);
+	o.token = t;
+	CHECK(ipcf_pcf_output_shape(&in2, &o, os) == IPCF_OK);
+	float *big = malloc((size_t)(os[0] * os[1] * os[2] * os[3]) * sizeof *big);
+	CHECK(big != NULL);
+	CHECK(ipcf_array_init_contiguous(&out2, IPCF_DTYPE_FLOAT32, 4, os, big) == IPCF_OK);
+	tok = t;
+	pthread_t kd;
+	CHECK(pthread_create(&kd, NULL, cancel_destroy, NULL) == 0);
+	ipcf_status s2 = ipcf_pcf_compute(&in2, &o, &out2);
+	CHECK(pthread_join(kd, NULL) == 0);
+	CHECK(s2 == IPCF_E_CANCELLED);
+	free(px2);
+	free(big);
 	printf("PASS: sigcancel (%d runs, %d cancelled by %d SIGINTs)\n", runs, cancelled, (int)nsig);
 	free(px);
 	free(want);
