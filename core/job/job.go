@@ -1422,11 +1422,17 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	// A run of this output killed while its scratch was elsewhere (another
 	// --scratch, the output reached through another mount): nothing will
 	// resume it there.
-	if old, err := ooc.SweepScratch(j.outAbs, scratch); err != nil {
-		j.log("could not remove the scratch of an earlier run of %s: %v", j.spec.Output, err)
-	} else if old != "" {
-		j.log("removed the scratch of an earlier run of %s, kept elsewhere: %s", j.spec.Output, old)
+	sweep := func(force bool) string {
+		old, kept, err := ooc.SweepScratch(j.outAbs, scratch, force)
+		switch {
+		case err != nil:
+			j.log("could not remove the scratch of an earlier run of %s: %v", j.spec.Output, err)
+		case old != "":
+			j.log("removed the scratch of an earlier run of %s, kept elsewhere: %s", j.spec.Output, old)
+		}
+		return kept
 	}
+	kept := sweep(false)
 	if !j.zarr && j.errPath == "" {
 		// A run with error bars killed while it published them (they go
 		// into place first), followed by this job without: they are that
@@ -1447,10 +1453,18 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		if same {
 			j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
 			sum.AlreadyComplete = true
+			if kept != "" {
+				sweep(true) // nothing of it is left to finish
+			}
 			ooc.ForgetScratch(j.outAbs)
 			return sum, nil
 		}
 		j.log("%s: the input was rewritten since this result was computed (its size and time are the same, its frames are not): computing it again", j.spec.Output)
+	}
+	if kept != "" {
+		// Its files among the renames are told from a user's by it alone.
+		return sum, fmt.Errorf("%w: an earlier run of %s was killed while it published its result, and its scratch folder %s records which files are its: run again with that scratch folder (--scratch %s) to finish it, or remove the folder",
+			ErrOutput, j.spec.Output, kept, filepath.Dir(kept))
 	}
 	if j.zarr {
 		// Not this job's complete result: it would be replaced (checked

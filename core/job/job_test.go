@@ -974,7 +974,7 @@ func TestScratchNoteNamesNothingElse(t *testing.T) {
 		if err := os.WriteFile(ooc.ScratchNoteName(out), []byte(note), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := ooc.SweepScratch(out, ooc.ScratchDir("", out)); got != "" || err != nil {
+		if got, _, err := ooc.SweepScratch(out, ooc.ScratchDir("", out), false); got != "" || err != nil {
 			t.Errorf("note %s: removed %q (%v)", note, got, err)
 		}
 		for _, d := range []string{victim, other} {
@@ -982,5 +982,76 @@ func TestScratchNoteNamesNothingElse(t *testing.T) {
 				t.Fatalf("note %s: %s is gone", note, d)
 			}
 		}
+	}
+}
+
+// The scratch note's folder spelled another way (through a linked folder)
+// is this run's own: a killed run resumes from it, never removes it. A
+// scratch elsewhere that records a result being published (a run killed
+// among its renames) is kept, and the run refuses naming it: only a run
+// with it tells that run's files from a user's (removed, it stranded the
+// error bars that run had published).
+func TestScratchNoteSameFolderAndPublishing(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 3)
+	real := filepath.Join(dir, "real")
+	os.Mkdir(real, 0o755)
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.npy")
+	spec := func(scratch string) Spec {
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Engine, s.Memory, s.Tile = in, out, "ooc", 256<<20, [2]int{2, 0}
+		s.Scratch = scratch
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		return s
+	}
+	first := spec(link)
+	calls := 0
+	first.Progress = func(phase string, done, total int) bool {
+		if phase == "pcf" && done > 0 {
+			calls++
+		}
+		return calls < 2
+	}
+	if _, err := runSpec(t, first); err == nil {
+		t.Fatal("the first run was not cancelled")
+	}
+	second := spec(real)
+	var logs []string
+	second.Log = func(msg string) { logs = append(logs, msg) }
+	sum, err := runSpec(t, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Resumed == 0 || strings.Contains(strings.Join(logs, "\n"), "removed the scratch") {
+		t.Errorf("the same scratch folder through a link: resumed %d tiles, log %q; want resumed, nothing removed", sum.Resumed, logs)
+	}
+
+	// A scratch elsewhere recording a publication in progress.
+	os.Remove(out)
+	os.Remove(out + ".json")
+	other := filepath.Join(dir, "other")
+	os.Mkdir(other, 0o755)
+	old := ooc.ScratchDir(other, out)
+	if err := os.Mkdir(old, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	key := specKey(t, second)
+	if err := ooc.MarkPublishing(old, key, map[string]string{}, 0x1234, false, 0); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(out)
+	if err := ooc.NoteScratch(abs, old); err != nil {
+		t.Fatal(err)
+	}
+	_, err = runSpec(t, spec(real))
+	if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "killed while it published") || !strings.Contains(err.Error(), other) {
+		t.Errorf("a scratch elsewhere recording a publication: %v; want ErrOutput naming it", err)
+	}
+	if _, serr := os.Stat(old); serr != nil {
+		t.Errorf("the scratch recording a publication was removed: %v", serr)
 	}
 }

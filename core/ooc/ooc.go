@@ -625,7 +625,11 @@ func ScratchPublishedErrors(folder, output, sdPath string) bool {
 // scratch folder of output records as committed: the curves' (crc) and
 // the error bars' (sd, when hasSD). ok is false without a commit.
 func scratchCommit(folder, output string) (crc, sd uint32, hasSD, ok bool) {
-	dir := ScratchDir(folder, output)
+	return scratchCommitAt(ScratchDir(folder, output))
+}
+
+// scratchCommitAt is scratchCommit of the scratch folder dir.
+func scratchCommitAt(dir string) (crc, sd uint32, hasSD, ok bool) {
 	have, ok := readScratchJob(dir)
 	if !ok || have.Key == "" {
 		return 0, 0, false, false

@@ -49,48 +49,79 @@ func ForgetScratch(output string) {
 }
 
 // SweepScratch removes the scratch folder that the note of output names
-// when it is not dir (this run's) and is a scratch folder of this output:
-// named for a path of it (the recorded one, whose folder is the output's
-// folder, through whatever mount) and a folder of this user. It returns
-// the folder removed ("" for none) and removes a note whose folder is gone.
-// A note that is not one, or names something else, is left alone.
-func SweepScratch(output, dir string) (string, error) {
+// when it is not dir (this run's, however spelled) and is a scratch folder
+// of this output: named for a path of it (the recorded one, whose folder is
+// the output's folder, through whatever mount) and a folder of this user.
+// It returns the folder removed ("" for none) and removes a note whose
+// folder is gone. A scratch that records a result being published (a run
+// killed among its renames: only a run with it can tell its files from a
+// user's) is kept, and returned as kept, unless force (the output is
+// complete: nothing is left to finish). A note that is not one, or names
+// something else, is left alone.
+func SweepScratch(output, dir string, force bool) (removed, kept string, err error) {
 	name := ScratchNoteName(output)
 	b, err := readOwn(name)
 	if err != nil {
-		return "", nil
+		return "", "", nil
 	}
 	var n scratchNote
 	if unmarshalExact(b, &n) != nil || n.Scratch == "" || n.Output == "" ||
 		!filepath.IsAbs(n.Scratch) || !filepath.IsAbs(n.Output) {
-		return "", nil
+		return "", "", nil
 	}
-	if abs, err := filepath.Abs(dir); err != nil || filepath.Clean(n.Scratch) == abs {
-		return "", nil
+	abs, err := filepath.Abs(dir)
+	if err != nil || filepath.Clean(n.Scratch) == abs || sameFolder(n.Scratch, abs) {
+		return "", "", nil
 	}
 	if filepath.Base(n.Scratch) != scratchName(n.Output) || filepath.Base(n.Output) != filepath.Base(output) {
-		return "", nil
+		return "", "", nil
 	}
 	here, err1 := os.Stat(filepath.Dir(output))
 	there, err2 := os.Stat(filepath.Dir(n.Output))
 	if err1 != nil || err2 != nil || !os.SameFile(here, there) {
-		return "", nil // another output, or its path no longer reaches it
+		return "", "", nil // another output, or its path no longer reaches it
 	}
 	st, err := os.Lstat(n.Scratch)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if _, err := os.Lstat(n.Scratch + ".trash"); errors.Is(err, os.ErrNotExist) {
 			os.Remove(name)
-			return "", nil
+			return "", "", nil
 		}
 	case err != nil:
-		return "", nil
+		return "", "", nil
 	case !st.IsDir() || !ownedByMe(st):
-		return "", nil
+		return "", "", nil
+	default:
+		if !force && publishing(n.Scratch) {
+			return "", n.Scratch, nil
+		}
 	}
 	if err := removeScratch(n.Scratch); err != nil {
-		return "", err
+		return "", "", err
 	}
 	os.Remove(name)
-	return n.Scratch, nil
+	return n.Scratch, "", nil
+}
+
+// sameFolder reports whether the scratch folders a and b are one: the same
+// name in the same folder, however the paths spell it (links, mounts).
+func sameFolder(a, b string) bool {
+	if filepath.Base(a) != filepath.Base(b) {
+		return false
+	}
+	x, err1 := os.Stat(filepath.Dir(a))
+	y, err2 := os.Stat(filepath.Dir(b))
+	return err1 == nil && err2 == nil && os.SameFile(x, y)
+}
+
+// publishing reports whether the scratch folder dir records a result being
+// published: a commit (out of core), the checksum of a result computed in
+// memory (MarkPublishing), or the files publishing replaces (MarkReplacing).
+func publishing(dir string) bool {
+	if have, ok := readScratchJob(dir); ok && (have.OutputCRC != "" || len(have.Replaces) > 0) {
+		return true
+	}
+	_, _, _, committed := scratchCommitAt(dir)
+	return committed
 }
