@@ -75,7 +75,7 @@ func TestSeal(t *testing.T) {
 		// removed (a fault campaign halved D through fit this way).
 		{`{"software": "ipcf", "version": "0.3.0", "radius": 6, "device_used": "cpu"}`, false},
 		{`{"software": "ipcf", "version": "0.2.9", "bins_averaged": true}`, false},
-		{`{"software": "ipcf", "radius": 6}`, true},                     // no version: not ipcf's
+		{`{"software": "ipcf", "radius": 6}`, true}, // no version: not ipcf's
 		{`{"software": "ipcf", "version": "0.3.1", "radius": 6}`, false},
 		{`{"software": "ipcf", "version": "0.4.0", "radius": 6}`, false},
 		{`{"software": "ipcf", "version": "1.0.0"}`, false},

@@ -187,7 +187,7 @@ func TestComputeUnreadableMemory(t *testing.T) {
 	if err := syscall.Mprotect(m[n+page-page:], syscall.PROT_NONE); err != nil {
 		t.Fatal(err)
 	}
-	data, err := array.Contiguous(array.Uint16, []int{T, H, W}, m[page : page+n])
+	data, err := array.Contiguous(array.Uint16, []int{T, H, W}, m[page:page+n])
 	if err != nil {
 		t.Fatal(err)
 	}
