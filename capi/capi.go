@@ -190,7 +190,7 @@ func view(name string, a *C.ipcf_array) (array.View, error) {
 		if lo < 0 && uintptr(-lo) > base {
 			return array.View{}, fail(eInvalid, "%s: negative strides reach below address 0", name)
 		}
-		if hi-lo > maxSpan || base+uintptr(hi) < base || base+uintptr(hi) > 1<<63 {
+		if hi-lo > maxSpan || base+uintptr(hi) < base || base+uintptr(hi) > 1<<63 || pcf.BeyondUserSpace(base+uintptr(hi)) {
 			return array.View{}, fail(eInvalid, "%s: shape and strides span bytes [%d, %d) from data, beyond the address space", name, lo, hi)
 		}
 		data = unsafe.Slice((*byte)(unsafe.Add(a.data, lo)), hi-lo)
@@ -1065,7 +1065,7 @@ func ipcfgo_crc32c(data *C.ipcf_cvoid, n C.size_t, crc *C.uint32_t) (st status) 
 	if crc == nil || (data == nil && n > 0) {
 		return finish(fn, fail(eInvalid, "crc is NULL, or data is NULL with len %d", uint64(n)))
 	}
-	if base := uintptr(unsafe.Pointer(data)); uint64(n) > maxSpan || base+uintptr(n) < base || base+uintptr(n) > 1<<63 {
+	if base := uintptr(unsafe.Pointer(data)); uint64(n) > maxSpan || base+uintptr(n) < base || base+uintptr(n) > 1<<63 || pcf.BeyondUserSpace(base+uintptr(n)) {
 		return finish(fn, fail(eInvalid, "len %d from data: beyond the address space", uint64(n)))
 	}
 	var b []byte

@@ -114,6 +114,8 @@ func finish(fn string, err error) status {
 	}
 	if addr, isFault := pool.FaultAddr(err); isFault {
 		switch {
+		case pcf.ReadOnly(addr):
+			err = fail(eInvalid, "the memory of an array of the call cannot be written at %#x: an output array in read-only memory", addr)
 		case pcf.InFileMapping(addr):
 			err = unreadable(addr)
 		case pcf.Unmapped(addr):

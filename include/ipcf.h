@@ -70,8 +70,11 @@
  *   - an array whose descriptor reaches past its memory into pages that
  *     cannot be read (or memory freed during the call):
  *     IPCF_E_INVALID_ARGUMENT, "the memory of an array of the call cannot
- *     be read" (Linux; memory that is mapped but belongs to something
- *     else cannot be told from the array's and is read as it).
+ *     be read"; an output in read-only memory: IPCF_E_INVALID_ARGUMENT,
+ *     "cannot be written" (Linux; memory that is mapped but belongs to
+ *     something else cannot be told from the array's and is used as it);
+ *     a span beyond the addresses a process can map (x86-64: 2^47, where
+ *     a fault would read as the library's own bug) is refused up front.
  *
  * ABI policy: IPCF_VERSION_MAJOR changes when the ABI breaks. Enum values
  * are never renumbered. Structs start with struct_size and only ever grow

@@ -5,6 +5,7 @@ package pcf
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -137,6 +138,77 @@ func Unmapped(addr uintptr) bool {
 	}
 	_, unreadable := mapsOf(string(maps), uint64(addr), uint64(addr)+1)
 	return unreadable
+}
+
+// ReadOnly reports whether the address lies in a mapping that can be read
+// but not written, whose page is there to read (anonymous, or a file's
+// page within the file's size): a fault there is a write, to an output
+// array in read-only memory, not a file cut short under its mapping.
+func ReadOnly(addr uintptr) bool {
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(maps)) {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		a, b, ok := strings.Cut(f[0], "-")
+		start, err1 := strconv.ParseUint(a, 16, 64)
+		end, err2 := strconv.ParseUint(b, 16, 64)
+		if !ok || err1 != nil || err2 != nil || uint64(addr) < start || uint64(addr) >= end {
+			continue
+		}
+		if !strings.HasPrefix(f[1], "r") || f[1][1] == 'w' {
+			return false
+		}
+		if f[4] == "0" {
+			return true
+		}
+		off, err := strconv.ParseUint(f[2], 16, 64)
+		if err != nil || len(f) < 6 {
+			return false
+		}
+		st, err := os.Stat(strings.Join(f[5:], " "))
+		if err != nil {
+			return false
+		}
+		page := uint64(os.Getpagesize())
+		return (off+uint64(addr)-start)/page*page < uint64(st.Size())
+	}
+	return false
+}
+
+// userTop is where a process's addresses end with 4-level page tables
+// (x86-64: 2^47; arm64 with 48-bit addresses: 2^48). Beyond, an address
+// is non-canonical on x86-64: its fault reports address 0, which reads as
+// a nil pointer's (a bug), not a caller's array past its memory.
+var userTop = map[string]uint64{"amd64": 1 << 47, "arm64": 1 << 48}[runtime.GOARCH]
+
+// BeyondUserSpace reports whether the end of a span, end (exclusive),
+// lies beyond the addresses this process can map: above userTop, where no
+// mapping of the process reaches (5-level page tables allow more, for
+// mappings that asked for it).
+func BeyondUserSpace(end uintptr) bool {
+	if userTop == 0 || uint64(end) <= userTop {
+		return false
+	}
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(maps)) {
+		a, b, ok := strings.Cut(strings.Fields(line + " ")[0], "-")
+		if !ok {
+			continue
+		}
+		hi, err := strconv.ParseUint(b, 16, 64)
+		if lo, err2 := strconv.ParseUint(a, 16, 64); err == nil && err2 == nil && lo < hi && hi >= uint64(end) && hi > userTop && lo < 1<<63 { // ([vsyscall] is the kernel's)
+			return false // the process maps addresses there (5-level page tables)
+		}
+	}
+	return true
 }
 
 // InFileMapping reports whether the address lies in a mapping of a file

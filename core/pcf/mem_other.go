@@ -34,3 +34,10 @@ func InFileMapping(addr uintptr) bool { return true }
 // Unmapped is false here: the mappings are not read on this system, and a
 // fault elsewhere than in a file's mapping stays a bug.
 func Unmapped(addr uintptr) bool { return false }
+
+// BeyondUserSpace is false here: the address space is not read on this
+// system.
+func BeyondUserSpace(end uintptr) bool { return false }
+
+// ReadOnly is false here: the mappings are not read on this system.
+func ReadOnly(addr uintptr) bool { return false }

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -611,6 +612,40 @@ static void test_unreadable(void) {
         free(out);
         munmap(p, len);
     }
+    /* An output in read-only memory: IPCF_E_INVALID_ARGUMENT saying so (was
+     * IPCF_E_INTERNAL with a nil-dereference stack); a data pointer beyond
+     * the user address space (x86-64: non-canonical, whose fault reads as a
+     * nil pointer's), also through a negative stride: refused up front. */
+    int64_t sh[3] = {256, 12, 12}, os[4];
+    uint16_t *px = malloc(256 * 12 * 12 * sizeof *px);
+    for (int i = 0; i < 256 * 12 * 12; i++) px[i] = (uint16_t)(100 + i % 7);
+    ipcf_array a, ao;
+    ipcf_array_init_contiguous(&a, IPCF_DTYPE_UINT16, 3, sh, px);
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 2; o.npoints = 4; o.nbins = 8; o.threads = 1;
+    ipcf_pcf_output_shape(&a, &o, os);
+    size_t n = (size_t)(os[0] * os[1] * os[2] * os[3]) * sizeof(float);
+    float *ro = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ipcf_array_init_contiguous(&ao, IPCF_DTYPE_FLOAT32, 4, os, ro);
+    current = "read-only output";
+    alarm(60);
+    expect(current, ipcf_pcf_compute(&a, &o, &ao), IPCF_E_INVALID_ARGUMENT, "cannot be written|read-only memory");
+    float *out = malloc(n);
+    ipcf_array_init_contiguous(&ao, IPCF_DTYPE_FLOAT32, 4, os, out);
+#if defined(__x86_64__)
+    ipcf_array_init_contiguous(&a, IPCF_DTYPE_UINT16, 3, sh, (void *)(uintptr_t)0x900000000000ULL);
+    current = "non-canonical data";
+    expect(current, ipcf_pcf_compute(&a, &o, &ao), IPCF_E_INVALID_ARGUMENT, "data: shape and strides|beyond the address space");
+    ipcf_array_init_contiguous(&a, IPCF_DTYPE_UINT16, 3, sh, (void *)(uintptr_t)((1ULL << 47) + (1ULL << 40)));
+    a.strides[0] = -((int64_t)1 << 38); /* frames from 2^47 - 254 * 2^38 up: the first frame past 2^47 */
+    current = "negative stride from beyond the address space";
+    expect(current, ipcf_pcf_compute(&a, &o, &ao), IPCF_E_INVALID_ARGUMENT, "beyond the address space");
+#endif
+    alarm(0);
+    munmap(ro, n);
+    free(out);
+    free(px);
 }
 
 int main(void) {
