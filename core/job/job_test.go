@@ -983,6 +983,11 @@ func TestScratchNoteNamesNothingElse(t *testing.T) {
 			}
 		}
 	}
+	// A file of the note's name that is not a note is not removed.
+	ooc.ForgetScratch(out)
+	if _, err := os.Stat(ooc.ScratchNoteName(out)); err != nil {
+		t.Errorf("a file of the note's name that is not one was removed: %v", err)
+	}
 }
 
 // The scratch note's folder spelled another way (through a linked folder)

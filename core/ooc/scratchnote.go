@@ -40,10 +40,13 @@ func NoteScratch(output, dir string) error {
 	return npy.WriteAtomic(ScratchNoteName(output), func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
-// ForgetScratch removes the note of output (its scratch folder is gone).
+// ForgetScratch removes the note of output (its scratch folder is gone),
+// only if it is one: a file of that name that is not a note stays.
 func ForgetScratch(output string) {
-	if notOwn(ScratchNoteName(output)) {
-		return // not ipcf's note
+	b, err := readOwn(ScratchNoteName(output))
+	var n scratchNote
+	if err != nil || unmarshalExact(b, &n) != nil || n.Scratch == "" || n.Output == "" {
+		return
 	}
 	os.Remove(ScratchNoteName(output))
 }
