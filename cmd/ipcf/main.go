@@ -216,7 +216,12 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usageOf(args[0]))
+		if _, known := helps[args[0]]; known {
+			// As every other message of a command: "ipcf pcf: ...".
+			fmt.Fprintf(stderr, "ipcf %s: %s\n%s", args[0], strings.TrimPrefix(err.Error(), args[0]+": "), usageOf(args[0]))
+		} else {
+			fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage)
+		}
 		return 2
 	}
 	if job.Usage(err) {
