@@ -1463,8 +1463,8 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	}
 	if kept != "" {
 		// Its files among the renames are told from a user's by it alone.
-		return sum, fmt.Errorf("%w: an earlier run of %s was killed while it published its result, and its scratch folder %s records which files are its: run again with that scratch folder (--scratch %s) to finish it, or remove the folder",
-			ErrOutput, j.spec.Output, kept, filepath.Dir(kept))
+		return sum, fmt.Errorf("%w: an earlier run of %s was killed while it published its result, and its scratch folder %s records which files are its: run again as that run was (-o %s, its scratch in %s) to finish it, or remove that folder",
+			ErrOutput, j.spec.Output, kept, ooc.KeptScratchOutput(j.outAbs), filepath.Dir(kept))
 	}
 	if j.zarr {
 		// Not this job's complete result: it would be replaced (checked

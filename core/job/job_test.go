@@ -1053,7 +1053,8 @@ func TestScratchNoteSameFolderAndPublishing(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = runSpec(t, spec(real))
-	if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "killed while it published") || !strings.Contains(err.Error(), other) {
+	if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "killed while it published") || !strings.Contains(err.Error(), other) ||
+		!strings.Contains(err.Error(), "-o "+abs) {
 		t.Errorf("a scratch elsewhere recording a publication: %v; want ErrOutput naming it", err)
 	}
 	if _, serr := os.Stat(old); serr != nil {

@@ -51,6 +51,18 @@ func ForgetScratch(output string) {
 	os.Remove(ScratchNoteName(output))
 }
 
+// KeptScratchOutput is the output path the run that kept the scratch
+// folder of output's note used ("" if none): a rerun that finishes it
+// names the output so.
+func KeptScratchOutput(output string) string {
+	b, err := readOwn(ScratchNoteName(output))
+	var n scratchNote
+	if err != nil || unmarshalExact(b, &n) != nil {
+		return ""
+	}
+	return n.Output
+}
+
 // SweepScratch removes the scratch folder that the note of output names
 // when it is not dir (this run's, however spelled) and is a scratch folder
 // of this output: named for a path of it (the recorded one, whose folder is
