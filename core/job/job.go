@@ -829,6 +829,9 @@ func (j *Job) checkOutput() error {
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
 		case !j.zarr && !ooc.NpyIsOurs(out) && !(ooc.HasScratch(j.spec.Scratch, out) && j.leftByRun(out)):
+			if err := j.publishingElsewhere(out); err != nil {
+				return err
+			}
 			side := filepath.Base(ooc.SidecarName(out))
 			why := fmt.Sprintf("no ipcf sidecar %s describing it", side)
 			if _, err := os.Lstat(ooc.SidecarName(out)); err == nil {
@@ -854,9 +857,30 @@ func (j *Job) checkOutput() error {
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not a file: not replacing it", ErrOutput, j.errPath, j.spec.Output)
 		case !ooc.RecordsErrors(out, j.errPath) && !(ooc.ScratchHasErrors(j.spec.Scratch, out) && ooc.LooksLikeResult(j.errPath, j.geom.OutShape[:])) &&
 			!ooc.ScratchPublishedErrors(j.spec.Scratch, out, j.errPath) && !ooc.ScratchReplaces(j.spec.Scratch, out, j.errPath):
+			if err := j.publishingElsewhere(out); err != nil {
+				return err
+			}
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not the error bars of an ipcf result (the sidecar %s does not name it, or names other bytes): not replacing it; remove it or choose another name",
 				ErrOutput, j.errPath, j.spec.Output, filepath.Base(ooc.SidecarName(out)))
 		}
+	}
+	return nil
+}
+
+// publishingErr refuses a run of an output that a killed run was
+// publishing, whose scratch folder kept (not this run's) records which
+// files are that run's: only a run with it tells them from a user's.
+func (j *Job) publishingErr(kept string) error {
+	return fmt.Errorf("%w: an earlier run of %s was killed while it published its result, and its scratch folder %s records which files are its: run again as that run was (-o %s, its scratch in %s) to finish it, or remove that folder",
+		ErrOutput, j.spec.Output, kept, ooc.KeptScratchOutput(j.outAbs), filepath.Dir(kept))
+}
+
+// publishingElsewhere is publishingErr when the output's scratch note
+// names such a folder, else nil: said before a file of the output is
+// refused as a user's.
+func (j *Job) publishingElsewhere(out string) error {
+	if kept := ooc.PublishingElsewhere(out, ooc.ScratchDir(j.spec.Scratch, out)); kept != "" {
+		return j.publishingErr(kept)
 	}
 	return nil
 }
@@ -1462,9 +1486,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		j.log("%s: the input was rewritten since this result was computed (its size and time are the same, its frames are not): computing it again", j.spec.Output)
 	}
 	if kept != "" {
-		// Its files among the renames are told from a user's by it alone.
-		return sum, fmt.Errorf("%w: an earlier run of %s was killed while it published its result, and its scratch folder %s records which files are its: run again as that run was (-o %s, its scratch in %s) to finish it, or remove that folder",
-			ErrOutput, j.spec.Output, kept, ooc.KeptScratchOutput(j.outAbs), filepath.Dir(kept))
+		return sum, j.publishingErr(kept)
 	}
 	if j.zarr {
 		// Not this job's complete result: it would be replaced (checked

@@ -1060,4 +1060,37 @@ func TestScratchNoteSameFolderAndPublishing(t *testing.T) {
 	if _, serr := os.Stat(old); serr != nil {
 		t.Errorf("the scratch recording a publication was removed: %v", serr)
 	}
+	// The result that run had renamed into place, without its sidecar yet:
+	// refused naming that scratch, not as a user's file to remove.
+	if err := os.WriteFile(out, []byte("the published result"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := Open(spec(real)); err == nil {
+		j.Close()
+		t.Error("a result being published by a run with another scratch: opened")
+	} else if !strings.Contains(err.Error(), "killed while it published") || !strings.Contains(err.Error(), other) {
+		t.Errorf("a result being published by a run with another scratch: %v; want the refusal naming its scratch", err)
+	}
+
+	// A relative scratch folder from a working folder reached through a
+	// link is noted where the system puts it (../ taken physically).
+	deep := filepath.Join(dir, "deep", "c")
+	os.MkdirAll(deep, 0o755)
+	os.Mkdir(filepath.Join(dir, "deep", "S"), 0o755)
+	os.Symlink(deep, filepath.Join(dir, "L"))
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	if err := os.Chdir(filepath.Join(dir, "L")); err != nil {
+		t.Fatal(err)
+	}
+	os.Setenv("PWD", filepath.Join(dir, "L"))
+	defer os.Setenv("PWD", wd)
+	rel := ooc.ScratchDir("../S", abs)
+	if err := ooc.NoteScratch(abs, rel); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(ooc.ScratchNoteName(abs))
+	if want := filepath.Join(dir, "deep", "S"); !strings.Contains(string(b), want+"/") {
+		t.Errorf("note of ../S from a linked folder: %s; want it in %s", b, want)
+	}
 }

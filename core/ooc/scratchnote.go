@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/ipcf/ipcf/core/npy"
 )
@@ -32,7 +33,7 @@ func ScratchNoteName(output string) string {
 // NoteScratch records that the job of output (an absolute path) keeps its
 // scratch folder in dir (ScratchDir).
 func NoteScratch(output, dir string) error {
-	dir, err := filepath.Abs(dir)
+	dir, err := physicalAbs(dir)
 	if err != nil {
 		return err
 	}
@@ -74,49 +75,92 @@ func KeptScratchOutput(output string) string {
 // complete: nothing is left to finish). A note that is not one, or names
 // something else, is left alone.
 func SweepScratch(output, dir string, force bool) (removed, kept string, err error) {
-	name := ScratchNoteName(output)
-	b, err := readOwn(name)
-	if err != nil {
+	n, state := notedElsewhere(output, dir)
+	switch {
+	case state == notedNone:
 		return "", "", nil
+	case state == notedGone:
+		os.Remove(ScratchNoteName(output))
+		return "", "", nil
+	case state == notedPublishing && !force:
+		return "", n.Scratch, nil
 	}
+	if err := removeScratch(n.Scratch); err != nil {
+		return "", "", err
+	}
+	os.Remove(ScratchNoteName(output))
+	return n.Scratch, "", nil
+}
+
+// PublishingElsewhere returns the scratch folder that the note of output
+// names, other than dir, when it records a result being published ("" if
+// not): the files a killed run published are told from a user's by it
+// alone, so a run with another scratch refuses them naming it.
+func PublishingElsewhere(output, dir string) string {
+	if n, state := notedElsewhere(output, dir); state == notedPublishing {
+		return n.Scratch
+	}
+	return ""
+}
+
+// What notedElsewhere found.
+const (
+	notedNone       = iota // no note, not one, or naming dir or something else
+	notedGone              // a scratch of this output, gone
+	notedScratch           // a scratch of this output, another than dir
+	notedPublishing        // that, recording a result being published
+)
+
+// notedElsewhere reads the note of output: a scratch folder of this output
+// other than dir (however spelled), named for a path of it (the recorded
+// one, whose folder is the output's folder, through whatever mount), a
+// folder of this user.
+func notedElsewhere(output, dir string) (scratchNote, int) {
 	var n scratchNote
-	if unmarshalExact(b, &n) != nil || n.Scratch == "" || n.Output == "" ||
+	b, err := readOwn(ScratchNoteName(output))
+	if err != nil || unmarshalExact(b, &n) != nil || n.Scratch == "" || n.Output == "" ||
 		!filepath.IsAbs(n.Scratch) || !filepath.IsAbs(n.Output) {
-		return "", "", nil
+		return n, notedNone
 	}
-	abs, err := filepath.Abs(dir)
+	abs, err := physicalAbs(dir)
 	if err != nil || filepath.Clean(n.Scratch) == abs || sameFolder(n.Scratch, abs) {
-		return "", "", nil
+		return n, notedNone
 	}
 	if filepath.Base(n.Scratch) != scratchName(n.Output) || filepath.Base(n.Output) != filepath.Base(output) {
-		return "", "", nil
+		return n, notedNone
 	}
 	here, err1 := os.Stat(filepath.Dir(output))
 	there, err2 := os.Stat(filepath.Dir(n.Output))
 	if err1 != nil || err2 != nil || !os.SameFile(here, there) {
-		return "", "", nil // another output, or its path no longer reaches it
+		return n, notedNone // another output, or its path no longer reaches it
 	}
 	st, err := os.Lstat(n.Scratch)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if _, err := os.Lstat(n.Scratch + ".trash"); errors.Is(err, os.ErrNotExist) {
-			os.Remove(name)
-			return "", "", nil
+			return n, notedGone
 		}
-	case err != nil:
-		return "", "", nil
-	case !st.IsDir() || !ownedByMe(st):
-		return "", "", nil
-	default:
-		if !force && publishing(n.Scratch) {
-			return "", n.Scratch, nil
-		}
+		return n, notedScratch // its removal was cut short
+	case err != nil || !st.IsDir() || !ownedByMe(st):
+		return n, notedNone
+	case publishing(n.Scratch):
+		return n, notedPublishing
 	}
-	if err := removeScratch(n.Scratch); err != nil {
-		return "", "", err
+	return n, notedScratch
+}
+
+// physicalAbs is dir made absolute from the physical working folder
+// (getcwd: "../S" from a folder reached through a link is the one the
+// system opens), not $PWD as filepath.Abs takes it.
+func physicalAbs(dir string) (string, error) {
+	if filepath.IsAbs(dir) {
+		return filepath.Clean(dir), nil
 	}
-	os.Remove(name)
-	return n.Scratch, "", nil
+	wd, err := syscall.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(wd, dir), nil
 }
 
 // sameFolder reports whether the scratch folders a and b are one: the same
