@@ -66,6 +66,43 @@ func MemAvailable() int64 {
 // /proc/self/status), 0 if unknown.
 func PeakResident() int64 { return sysmem.ProcBytes("/proc/self/status", "VmHWM:") }
 
+// mapping is a line of /proc/self/maps: "start-end perms offset dev
+// inode [path]".
+type mapping struct {
+	start, end, off uint64
+	perms, inode    string
+	path            string
+}
+
+// mappings yields the well-formed lines of maps (/proc/self/maps' text,
+// in address order).
+func mappings(maps string) func(yield func(mapping) bool) {
+	return func(yield func(mapping) bool) {
+		for line := range strings.Lines(maps) {
+			f := strings.Fields(line)
+			if len(f) < 5 {
+				continue
+			}
+			a, b, ok := strings.Cut(f[0], "-")
+			start, err1 := strconv.ParseUint(a, 16, 64)
+			end, err2 := strconv.ParseUint(b, 16, 64)
+			off, err3 := strconv.ParseUint(f[2], 16, 64)
+			if !ok || err1 != nil || err2 != nil || err3 != nil || end <= start {
+				continue
+			}
+			if !yield(mapping{start: start, end: end, off: off, perms: f[1], inode: f[4], path: strings.Join(f[5:], " ")}) {
+				return
+			}
+		}
+	}
+}
+
+// readMaps is /proc/self/maps' text ("" and false if it cannot be read).
+func readMaps() (string, bool) {
+	b, err := os.ReadFile("/proc/self/maps")
+	return string(b), err == nil
+}
+
 // fileBacked reports whether any byte of b lies in a mapping of a file
 // (an inode in /proc/self/maps: a memory-mapped .npy, /dev/shm): memory
 // that a truncation of the file takes away, so that reading it faults; or
@@ -78,19 +115,13 @@ func fileBacked(b []byte) bool {
 		return false
 	}
 	lo := uint64(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
-	hi := lo + uint64(len(b))
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return true
-	}
-	return mapsFileBacked(string(maps), lo, hi)
+	maps, ok := readMaps()
+	return !ok || mapsFileBacked(maps, lo, lo+uint64(len(b)))
 }
 
 // mapsFileBacked reports whether [lo, hi) is not wholly covered by
-// readable anonymous mappings in maps (the format of /proc/self/maps:
-// "start-end perms offset dev inode [path]", in address order): a byte
-// in a mapping of a file (an inode other than 0), in one without read
-// permission, or in none.
+// readable anonymous mappings in maps: a byte in a mapping of a file (an
+// inode other than 0), in one without read permission, or in none.
 func mapsFileBacked(maps string, lo, hi uint64) bool {
 	file, unreadable := mapsOf(maps, lo, hi)
 	return file || unreadable
@@ -100,23 +131,13 @@ func mapsFileBacked(maps string, lo, hi uint64) bool {
 // and whether one lies in no mapping or one without read permission.
 func mapsOf(maps string, lo, hi uint64) (file, unreadable bool) {
 	cur := lo // the bytes below cur are mapped
-	for line := range strings.Lines(maps) {
-		f := strings.Fields(line)
-		if len(f) < 5 {
+	for m := range mappings(maps) {
+		if m.end <= cur || m.start >= hi {
 			continue
 		}
-		a, b, ok := strings.Cut(f[0], "-")
-		if !ok {
-			continue
-		}
-		start, err1 := strconv.ParseUint(a, 16, 64)
-		end, err2 := strconv.ParseUint(b, 16, 64)
-		if err1 != nil || err2 != nil || end <= cur || start >= hi {
-			continue
-		}
-		unreadable = unreadable || start > cur || !strings.HasPrefix(f[1], "r")
-		file = file || f[4] != "0"
-		cur = end
+		unreadable = unreadable || m.start > cur || !strings.HasPrefix(m.perms, "r")
+		file = file || m.inode != "0"
+		cur = m.end
 		if cur >= hi {
 			break
 		}
@@ -132,12 +153,9 @@ func Unmapped(addr uintptr) bool {
 	if addr < 1<<16 {
 		return false
 	}
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return false
-	}
-	_, unreadable := mapsOf(string(maps), uint64(addr), uint64(addr)+1)
-	return unreadable
+	maps, ok := readMaps()
+	_, unreadable := mapsOf(maps, uint64(addr), uint64(addr)+1)
+	return ok && unreadable
 }
 
 // ReadOnly reports whether the address lies in a mapping that can be read
@@ -145,37 +163,23 @@ func Unmapped(addr uintptr) bool {
 // page within the file's size): a fault there is a write, to an output
 // array in read-only memory, not a file cut short under its mapping.
 func ReadOnly(addr uintptr) bool {
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return false
-	}
-	for line := range strings.Lines(string(maps)) {
-		f := strings.Fields(line)
-		if len(f) < 5 {
+	maps, _ := readMaps()
+	for m := range mappings(maps) {
+		if uint64(addr) < m.start || uint64(addr) >= m.end {
 			continue
 		}
-		a, b, ok := strings.Cut(f[0], "-")
-		start, err1 := strconv.ParseUint(a, 16, 64)
-		end, err2 := strconv.ParseUint(b, 16, 64)
-		if !ok || err1 != nil || err2 != nil || uint64(addr) < start || uint64(addr) >= end {
-			continue
-		}
-		if !strings.HasPrefix(f[1], "r") || f[1][1] == 'w' {
+		if !strings.HasPrefix(m.perms, "r") || m.perms[1] == 'w' {
 			return false
 		}
-		if f[4] == "0" {
+		if m.inode == "0" {
 			return true
 		}
-		off, err := strconv.ParseUint(f[2], 16, 64)
-		if err != nil || len(f) < 6 {
-			return false
-		}
-		st, err := os.Stat(strings.Join(f[5:], " "))
+		st, err := os.Stat(m.path)
 		if err != nil {
 			return false
 		}
 		page := uint64(os.Getpagesize())
-		return (off+uint64(addr)-start)/page*page < uint64(st.Size())
+		return (m.off+uint64(addr)-m.start)/page*page < uint64(st.Size())
 	}
 	return false
 }
@@ -194,17 +198,12 @@ func BeyondUserSpace(end uintptr) bool {
 	if userTop == 0 || uint64(end) <= userTop {
 		return false
 	}
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
+	maps, ok := readMaps()
+	if !ok {
 		return false
 	}
-	for line := range strings.Lines(string(maps)) {
-		a, b, ok := strings.Cut(strings.Fields(line + " ")[0], "-")
-		if !ok {
-			continue
-		}
-		hi, err := strconv.ParseUint(b, 16, 64)
-		if lo, err2 := strconv.ParseUint(a, 16, 64); err == nil && err2 == nil && lo < hi && hi >= uint64(end) && hi > userTop && lo < 1<<63 { // ([vsyscall] is the kernel's)
+	for m := range mappings(maps) {
+		if m.end >= uint64(end) && m.end > userTop && m.start < 1<<63 { // ([vsyscall] is the kernel's)
 			return false // the process maps addresses there (5-level page tables)
 		}
 	}
@@ -215,10 +214,7 @@ func BeyondUserSpace(end uintptr) bool {
 // (/proc/self/maps): a fault there is the file cut short under the
 // mapping, not a bug (hosts tell the two apart by it).
 func InFileMapping(addr uintptr) bool {
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		return false
-	}
-	file, _ := mapsOf(string(maps), uint64(addr), uint64(addr)+1)
+	maps, _ := readMaps()
+	file, _ := mapsOf(maps, uint64(addr), uint64(addr)+1)
 	return file
 }
