@@ -130,14 +130,7 @@ func TestComputeTruncatedMapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := DefaultOptions()
-	o.Radius, o.Npoints, o.Nbins, o.Threads = 1, 4, 4, 1
-	g, err := Plan(data.Shape, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]))
-	err = Compute(context.Background(), out, data, o)
+	err = computeSmall(t, data)
 	if _, ok := pool.FaultAddr(err); !ok {
 		t.Fatalf("Compute on a truncated mapping: %v, want the fault as an error", err)
 	}
@@ -194,14 +187,7 @@ func TestComputeUnreadableMemory(t *testing.T) {
 	if !fileBacked(data.Data) {
 		t.Fatal("memory with an unreadable page taken for readable")
 	}
-	o := DefaultOptions()
-	o.Radius, o.Npoints, o.Nbins, o.Threads = 1, 4, 4, 1
-	g, err := Plan(data.Shape, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]))
-	err = Compute(context.Background(), out, data, o)
+	err = computeSmall(t, data)
 	if _, ok := pool.FaultAddr(err); !ok {
 		t.Fatalf("Compute on memory with an unreadable page: %v, want the fault as an error", err)
 	}
@@ -210,7 +196,21 @@ func TestComputeUnreadableMemory(t *testing.T) {
 	if fileBacked(data.Data) {
 		t.Error("readable anonymous memory taken for a file's")
 	}
-	if err := Compute(context.Background(), out, data, o); err != nil {
+	if err := computeSmall(t, data); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// computeSmall runs Compute on data with a radius of 1, 4 points, 4 bins
+// and one thread.
+func computeSmall(t *testing.T, data array.View) error {
+	t.Helper()
+	o := DefaultOptions()
+	o.Radius, o.Npoints, o.Nbins, o.Threads = 1, 4, 4, 1
+	g, err := Plan(data.Shape, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*g.OutShape[0]*g.OutShape[1]*g.OutShape[2]*g.OutShape[3]))
+	return Compute(context.Background(), out, data, o)
 }

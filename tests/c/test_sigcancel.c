@@ -51,14 +51,21 @@ static void *cancel_destroy(void *arg) {
 		}                                                               \
 	} while (0)
 
-int main(void) {
-	int64_t sh[3] = {4096, 20, 20};
+/* counts fills a new uint16 stack of shape sh with pseudo-random counts
+ * and describes it in a; the caller frees the returned samples. */
+static uint16_t *counts(const int64_t sh[3], ipcf_array *a) {
 	size_t n = (size_t)(sh[0] * sh[1] * sh[2]);
 	uint16_t *px = malloc(n * sizeof *px);
 	CHECK(px != NULL);
 	for (size_t i = 0; i < n; i++) px[i] = (uint16_t)(100 + ((i * 2654435761u) >> 26));
+	CHECK(ipcf_array_init_contiguous(a, IPCF_DTYPE_UINT16, 3, sh, px) == IPCF_OK);
+	return px;
+}
+
+int main(void) {
+	int64_t sh[3] = {4096, 20, 20};
 	ipcf_array in, out;
-	CHECK(ipcf_array_init_contiguous(&in, IPCF_DTYPE_UINT16, 3, sh, px) == IPCF_OK);
+	uint16_t *px = counts(sh, &in);
 	ipcf_pcf_options o;
 	ipcf_pcf_options_init(&o);
 	o.radius = 3;
@@ -113,12 +120,8 @@ int main(void) {
 	/* Cancelled, then destroyed, while a call runs with it: the call stops
 	 * cancelled (a destroyed token's cancel stays for the calls using it). */
 	int64_t sh2[3] = {16384, 40, 40};
-	size_t n2 = (size_t)(sh2[0] * sh2[1] * sh2[2]);
-	uint16_t *px2 = malloc(n2 * sizeof *px2);
-	CHECK(px2 != NULL);
-	for (size_t i = 0; i < n2; i++) px2[i] = (uint16_t)(100 + ((i * 2654435761u) >> 26));
 	ipcf_array in2, out2;
-	CHECK(ipcf_array_init_contiguous(&in2, IPCF_DTYPE_UINT16, 3, sh2, px2) == IPCF_OK);
+	uint16_t *px2 = counts(sh2, &in2);
 	o.threads = 1;
 	CHECK(ipcf_token_create(&t) == IPCF_OK);
 	o.token = t;
