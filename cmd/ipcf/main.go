@@ -214,21 +214,17 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		lastError = fmt.Sprintf("interrupted (%v): %v", sig, err)
 		return 128 + int(sig)
 	}
+	// A usage mistake, or an invalid option value or one that does not
+	// fit the input (offsets beyond the image, a second channel of another
+	// shape, a --memory too small out of core): the message as every
+	// other of a command ("ipcf pcf: ..."), then the command's synopsis.
 	var ue usageError
-	if errors.As(err, &ue) {
-		if _, known := helps[args[0]]; known {
-			// As every other message of a command: "ipcf pcf: ...".
-			fmt.Fprintf(stderr, "ipcf %s: %s\n%s", args[0], strings.TrimPrefix(err.Error(), args[0]+": "), usageOf(args[0]))
-		} else {
-			fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage)
-		}
+	if _, known := helps[args[0]]; (errors.As(err, &ue) && known) || job.Usage(err) {
+		fmt.Fprintf(stderr, "ipcf %s: %s\n%s", args[0], strings.TrimPrefix(err.Error(), args[0]+": "), usageOf(args[0]))
 		return 2
 	}
-	if job.Usage(err) {
-		// An invalid option value, or one that does not fit the input
-		// (offsets beyond the image, a second channel of another shape, a
-		// --memory too small out of core): a usage mistake.
-		fmt.Fprintf(stderr, "ipcf %s: %s\n%s", args[0], strings.TrimPrefix(err.Error(), args[0]+": "), usageOf(args[0]))
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "ipcf: %v\n%s", err, usage) // an unknown command
 		return 2
 	}
 	var he helpError
@@ -364,7 +360,6 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 	return pos, nil
 }
 
-// flagName is how a flag is written on the command line: -o, --radius.
 // flagError words a flag package error as the command line spells flags
 // (--radius, -o), naming the command: "pcf: unknown flag --bogus".
 func flagError(cmd string, err error) string {
@@ -391,6 +386,7 @@ func flagError(cmd string, err error) string {
 	return cmd + ": " + msg
 }
 
+// flagName is how a flag is written on the command line: -o, --radius.
 func flagName(name string) string {
 	if name == "o" {
 		return "-o"
