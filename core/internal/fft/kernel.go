@@ -25,6 +25,11 @@ type PairKernel struct {
 	plan      C.fftwf_plan
 	zin, zout []complex64
 	bins      []C.int
+	// The dot path's weights (nil where it does not apply) and scratch.
+	dot    *dotWeights
+	dotPQ  []int64
+	dotX   []float32
+	dotAcc []float64
 }
 
 // HasPairKernel reports whether NewPairKernel is available.
@@ -51,6 +56,7 @@ func NewPairKernel(n int, bins []int) *PairKernel {
 	}
 	planMu.Unlock()
 	k.plan = p
+	k.dot = dotWeightsFor(n, bins)
 	return k
 }
 
@@ -133,6 +139,10 @@ func (k *PairKernel) Pairs(base []complex64, units []Unit, out []float64) {
 		if !in(u.p1) || !in(u.q1) || (u.p2 >= 0 && (!in(u.p2) || !in(u.q2))) {
 			panic("fft: Pairs: spectrum outside base")
 		}
+	}
+	if k.dot != nil && dotCode() != 0 {
+		k.pairsDot(base, units, out)
+		return
 	}
 	C.ipcf_pairs(unsafe.Pointer(k.plan), fptr(base), &units[0], C.int(n), fptr(k.zin), fptr(k.zout),
 		C.int(k.n), &k.bins[0], C.int(nb), dptr(out))

@@ -15,3 +15,15 @@ void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_
                       int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums,
                       double *norm);
 void ipcf_transform_loop(void *plan, const float *zin, float *work, float *zout, int n, int iters, int copy_only);
+// The dot path (dot.c): the bin sums as weighted sums of the cross spectrum.
+#define IPCF_DOT_FB 128
+#define IPCF_DOT_T 12
+typedef struct ipcf_dotw {
+	int n, nb, nj;     /* series length (even), bins, weights per kind (nb rounded up to 16, <= 48) */
+	const float *w;    /* for f = 1..n/2-1: nj cosine weights, then nj sine weights */
+	const double *cnt; /* nb: the width of bin j */
+	const double *alt; /* nb: the sum over bin j of (-1)^tau */
+} ipcf_dotw;
+int ipcf_dot_level(int level);
+void ipcf_pairs_dot(int n, int nb, int nj, const float *w, const double *cnt, const double *alt, const float *base,
+                    const ipcf_unit *units, int nunits, int64_t *pq, float *x, double *acc, double *out);

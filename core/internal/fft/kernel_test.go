@@ -92,6 +92,7 @@ func BenchmarkPair2(b *testing.B) {
 
 // TestPairsBatch checks that the batch call equals Pair2 pair by pair.
 func TestPairsBatch(t *testing.T) {
+	defer dotLevel(dotLevel(0)) // the transform's path (TestDotPath: the dot path)
 	n, bins := 64, []int{1, 2, 5, 11, 32}
 	nb := len(bins)
 	h := n/2 + 1
@@ -146,6 +147,7 @@ func TestEmbeddedWisdom(t *testing.T) {
 // lengths around the vector widths, with a -0 among the inputs (the engine
 // never passes non-finite spectra).
 func TestBuildLevels(t *testing.T) {
+	defer dotLevel(dotLevel(0)) // the transform's path
 	best := buildLevel(-1)
 	defer buildLevel(-1)
 	t.Logf("code paths 0..%d", best)

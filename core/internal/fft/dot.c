@@ -1,0 +1,242 @@
+// The pair kernel's dot path: the bin sums of a pair's circular
+// correlation as weighted sums of its cross spectrum, with no inverse
+// transform. See dot.go for the derivation and when it runs.
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel.h"
+
+// Keep a*b+c unfused (the cross spectrum's products round as in the FFT
+// path); the accumulations call fmaf or the FMA intrinsics explicitly.
+#pragma GCC optimize("fp-contract=off")
+
+// Block of frequencies whose float32 partial sums are added to the
+// float64 totals: part of the definition of the rounding, the same on
+// every code path.
+#define FB IPCF_DOT_FB
+
+static inline int imin(int a, int b) { return a < b ? a : b; }
+
+// The pairs of the units, flattened: pq[2k], pq[2k+1] are pair k's
+// spectrum offsets (floats); returns the number of pairs.
+static int flatten(const ipcf_unit *units, int nunits, int64_t *pq) {
+	int np = 0;
+	for (int u = 0; u < nunits; u++) {
+		pq[2 * np] = 2 * units[u].p1;
+		pq[2 * np + 1] = 2 * units[u].q1;
+		np++;
+		if (units[u].p2 >= 0) {
+			pq[2 * np] = 2 * units[u].p2;
+			pq[2 * np + 1] = 2 * units[u].q2;
+			np++;
+		}
+	}
+	return np;
+}
+
+// finish turns pair k's totals (acc: nj cosine sums, then nj sine sums)
+// into the bin sums of both directions, written where the FFT path
+// writes them.
+static void finish(const ipcf_dotw *d, const float *a, const float *b, const double *acc, double *f, double *w) {
+	int h = d->n / 2, nj = d->nj;
+	double x0 = (double)(b[0] * a[0] + b[1] * a[1]);
+	double xh = (double)(b[2 * h] * a[2 * h] + b[2 * h + 1] * a[2 * h + 1]);
+	for (int j = 0; j < d->nb; j++) {
+		double base = d->cnt[j] * x0 + d->alt[j] * xh;
+		f[j] = base + (acc[j] - acc[nj + j]);
+		if (w) w[j] = base + (acc[j] + acc[nj + j]);
+	}
+}
+
+static void outputs(const ipcf_dotw *d, const float *base, const ipcf_unit *units, int nunits, const double *acc,
+                    double *out) {
+	int nb = d->nb, nj = d->nj, k = 0;
+	for (int u = 0; u < nunits; u++) {
+		const ipcf_unit *un = units + u;
+		double *o = out + (size_t)u * 4 * nb;
+		finish(d, base + 2 * un->p1, base + 2 * un->q1, acc + (size_t)k * 2 * nj, o, un->needb1 ? o + nb : 0);
+		k++;
+		if (un->p2 >= 0) {
+			finish(d, base + 2 * un->p2, base + 2 * un->q2, acc + (size_t)k * 2 * nj, o + 2 * nb,
+			       un->needb2 ? o + 3 * nb : 0);
+			k++;
+		}
+	}
+}
+
+// dot_ref is the reference: for every pair, weight j, block of FB
+// frequencies, a float32 sum of x*w in frequency order by fmaf, added to
+// the float64 total. x is the cross spectrum b*conj(a): real part
+// br*ar + bi*ai for the cosine weights, imaginary part bi*ar - br*ai for
+// the sine weights.
+static void dot_ref(const ipcf_dotw *d, const float *base, const int64_t *pq, int np, double *acc) {
+	int h = d->n / 2, nj = d->nj;
+	for (int k = 0; k < np; k++) {
+		const float *a = base + pq[2 * k], *b = base + pq[2 * k + 1];
+		double *t = acc + (size_t)k * 2 * nj;
+		for (int j = 0; j < 2 * nj; j++) t[j] = 0;
+		for (int f0 = 1; f0 < h; f0 += FB) {
+			int f1 = imin(f0 + FB, h);
+			for (int j = 0; j < 2 * nj; j++) {
+				float s = 0;
+				for (int f = f0; f < f1; f++) {
+					float ar = a[2 * f], ai = a[2 * f + 1], br = b[2 * f], bi = b[2 * f + 1];
+					float x = j < nj ? br * ar + bi * ai : bi * ar - br * ai;
+					s = fmaf(x, d->w[(size_t)(f - 1) * 2 * nj + j], s);
+				}
+				t[j] += s;
+			}
+		}
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define IPCF_DOT_SIMD 1
+
+__attribute__((target("avx512f"))) static inline __m512 dconj16(__m512 a, __m512 b) {
+	__m512 p = _mm512_mul_ps(b, a);
+	__m512 q = _mm512_mul_ps(b, _mm512_permute_ps(a, 0xB1));
+	return _mm512_mask_blend_ps(0xAAAA, _mm512_add_ps(p, _mm512_permute_ps(p, 0xB1)),
+	                            _mm512_sub_ps(q, _mm512_permute_ps(q, 0xB1)));
+}
+
+// cross writes the cross spectra of nt pairs for [f0, f1) into x (pair t
+// at x + t*2*FB, interleaved), zeros for the pairs up to T.
+__attribute__((target("avx512f"))) static void cross512(const float *base, const int64_t *pq, int nt, int T, int f0,
+                                                        int f1, float *x) {
+	for (int t = 0; t < T; t++) {
+		float *xt = x + t * 2 * FB;
+		if (t >= nt) {
+			for (int i = 0; i < 2 * FB; i++) xt[i] = 0;
+			continue;
+		}
+		const float *a = base + pq[2 * t], *b = base + pq[2 * t + 1];
+		int f = f0;
+		for (; f + 8 <= f1; f += 8)
+			_mm512_storeu_ps(xt + 2 * (f - f0), dconj16(_mm512_loadu_ps(a + 2 * f), _mm512_loadu_ps(b + 2 * f)));
+		for (; f < f1; f++) {
+			float ar = a[2 * f], ai = a[2 * f + 1], br = b[2 * f], bi = b[2 * f + 1];
+			xt[2 * (f - f0)] = br * ar + bi * ai;
+			xt[2 * (f - f0) + 1] = bi * ar - br * ai;
+		}
+	}
+}
+
+// block512 runs one block for a tile of T pairs with NJ16 vectors of
+// weights of each kind: accumulators in registers (2*NJ16*T <= 24), the
+// weights of a frequency loaded once for the tile, the cross spectrum
+// broadcast. While it runs, it prefetches the next tile's spectra
+// (nq offsets in pn, one cache line per frequency).
+__attribute__((target("avx512f"), always_inline)) static inline void
+block512(const int NJ16, const int T, const float *w, const float *x, int f0, int f1, double *acc, int nt,
+         const float *base, const int64_t *pn, int nn) {
+	__m512 s[24];
+	const int nj = 16 * NJ16;
+#pragma GCC unroll 24
+	for (int i = 0; i < 2 * NJ16 * T; i++) s[i] = _mm512_setzero_ps();
+	int lines = (f1 - f0) / 8, npf = nn * 2 * lines; // 64-byte lines of each slice
+	for (int f = f0; f < f1; f++) {
+		int i = f - f0;
+		for (int m = 2 * i; m < 2 * i + 2 && m < npf; m++) {
+			// line l of slice sl (pair sl/2's a, then its b)
+			int sl = m / lines, l = m % lines;
+			__builtin_prefetch(base + pn[sl] + 2 * f0 + 16 * l);
+		}
+		const float *wf = w + (size_t)(f - 1) * 2 * nj;
+		__m512 wv[6];
+#pragma GCC unroll 6
+		for (int k = 0; k < 2 * NJ16; k++) wv[k] = _mm512_loadu_ps(wf + 16 * k);
+#pragma GCC unroll 12
+		for (int t = 0; t < T; t++) {
+			__m512 xr = _mm512_set1_ps(x[t * 2 * FB + 2 * i]), xi = _mm512_set1_ps(x[t * 2 * FB + 2 * i + 1]);
+#pragma GCC unroll 3
+			for (int k = 0; k < NJ16; k++) {
+				s[t * 2 * NJ16 + k] = _mm512_fmadd_ps(xr, wv[k], s[t * 2 * NJ16 + k]);
+				s[t * 2 * NJ16 + NJ16 + k] = _mm512_fmadd_ps(xi, wv[NJ16 + k], s[t * 2 * NJ16 + NJ16 + k]);
+			}
+		}
+	}
+#pragma GCC unroll 12
+	for (int t = 0; t < T; t++) {
+		if (t >= nt) break;
+		double *a = acc + (size_t)t * 2 * nj;
+#pragma GCC unroll 6
+		for (int k = 0; k < 2 * NJ16; k++) {
+			__m512 v = s[t * 2 * NJ16 + k];
+			__m256 lo = _mm512_castps512_ps256(v);
+			__m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+			_mm512_storeu_pd(a + 16 * k, _mm512_add_pd(_mm512_loadu_pd(a + 16 * k), _mm512_cvtps_pd(lo)));
+			_mm512_storeu_pd(a + 16 * k + 8, _mm512_add_pd(_mm512_loadu_pd(a + 16 * k + 8), _mm512_cvtps_pd(hi)));
+		}
+	}
+}
+
+// dot512 is dot_ref with AVX-512F: the same operations in the same order
+// for every weight (a lane), frequency blocks outermost so that a block's
+// weights stay in L1 for all pairs of the batch.
+#define IPCF_DOT512(NAME, NJ16, T)                                                                      \
+	__attribute__((target("avx512f"))) static void NAME(const ipcf_dotw *d, const float *base,      \
+	                                                    const int64_t *pq, int np, float *x, double *acc) { \
+		int h = d->n / 2, nj = d->nj;                                                           \
+		for (size_t i = 0; i < (size_t)np * 2 * nj; i++) acc[i] = 0;                            \
+		/* The next tile's spectra to prefetch: a then b of each pair. */                       \
+		for (int f0 = 1; f0 < h; f0 += FB) {                                                    \
+			int f1 = imin(f0 + FB, h);                                                      \
+			for (int t0 = 0; t0 < np; t0 += T) {                                            \
+				int nt = imin(T, np - t0), nn = imin(T, np - t0 - T);                   \
+				if (nn < 0) nn = 0;                                                     \
+				cross512(base, pq + 2 * t0, nt, T, f0, f1, x);                          \
+				block512(NJ16, T, d->w, x, f0, f1, acc + (size_t)t0 * 2 * nj, nt, base, \
+				         pq + 2 * (t0 + T), nn);                                        \
+			}                                                                               \
+		}                                                                                       \
+	}
+IPCF_DOT512(dot512_1, 1, 12)
+IPCF_DOT512(dot512_2, 2, 6)
+IPCF_DOT512(dot512_3, 3, 4)
+
+static int dot_simd(void) {
+	static int level = -1;
+	if (level < 0) {
+		__builtin_cpu_init();
+		level = __builtin_cpu_supports("avx512f") ? 2 : 0;
+	}
+	return level;
+}
+#endif
+
+// ipcf_dot_level forces the dot path's code (0: the reference, 2:
+// AVX-512F; -1: the best available) and returns the level that runs.
+static int dot_force = -1;
+int ipcf_dot_level(int level) {
+	dot_force = level;
+#ifdef IPCF_DOT_SIMD
+	return level >= 0 ? level : dot_simd();
+#else
+	return 0;
+#endif
+}
+
+// ipcf_pairs_dot is ipcf_pairs by the dot path: out as there (backward
+// sums only where asked for). pq holds 4*nunits offsets, x T*2*FB floats
+// (T = 12), acc 2*nj doubles per pair, all scratch.
+void ipcf_pairs_dot(int n, int nb, int nj, const float *w, const double *cnt, const double *alt, const float *base,
+                    const ipcf_unit *units, int nunits, int64_t *pq, float *x, double *acc, double *out) {
+	ipcf_dotw dw = {n, nb, nj, w, cnt, alt}, *d = &dw;
+	int np = flatten(units, nunits, pq);
+#ifdef IPCF_DOT_SIMD
+	int level = dot_force >= 0 ? dot_force : dot_simd();
+	if (level == 2) {
+		switch (d->nj / 16) {
+		case 1: dot512_1(d, base, pq, np, x, acc); break;
+		case 2: dot512_2(d, base, pq, np, x, acc); break;
+		default: dot512_3(d, base, pq, np, x, acc); break;
+		}
+		outputs(d, base, units, nunits, acc, out);
+		return;
+	}
+#endif
+	dot_ref(d, base, pq, np, acc);
+	outputs(d, base, units, nunits, acc, out);
+}

@@ -1,0 +1,169 @@
+//go:build cgo && !ipcf_purego
+
+package fft
+
+/*
+#include "kernel.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"math"
+	"unsafe"
+)
+
+// The dot path of the pair kernel computes the same bin sums as the
+// transform, without the transform. For real series of even length n, the
+// unnormalized circular correlation is
+//
+//	c(τ) = Σ_f X(f) e^{2πifτ/n} = X(0) + X(n/2)(-1)^τ + 2 Σ_{f=1}^{n/2-1} Re(X(f) e^{2πifτ/n})
+//
+// with X = b·conj(a) (a, b the pixel's and the neighbour's spectra). A bin
+// sum over τ in [lo, hi) is therefore, with Cj(f) = 2 Σ cos(2πfτ/n) and
+// Sj(f) = 2 Σ sin(2πfτ/n) over the bin,
+//
+//	forward:  cnt_j X(0) + alt_j X(n/2) + Σ_f (Re X(f) Cj(f) - Im X(f) Sj(f))
+//	backward: cnt_j X(0) + alt_j X(n/2) + Σ_f (Re X(f) Cj(f) + Im X(f) Sj(f))
+//
+// (backward: c(-τ), the reverse direction), cnt_j the bin's width and alt_j
+// the sum of (-1)^τ over it. Per pair that is 2·nb multiply-adds per
+// frequency against the transform's ~2.5·log2(n) flops per point; with
+// the weights of a block of frequencies in L1 and the accumulators in
+// registers, it runs near the FMA units' peak where the FFT does not. It
+// is the exact definition (no approximation); only the rounding differs
+// from the transform's: each weight's products are summed in float32 in
+// frequency order within blocks of IPCF_DOT_FB frequencies, and the
+// blocks' sums in float64, on every code path alike (dot.c's reference
+// with fmaf, and the SIMD paths). X(0) and X(n/2), the mean's large term
+// included, are taken in float64 apart from the sums.
+
+// dotMaxBins is the most bins the dot path takes (its cost grows with
+// them; the transform's does not).
+const dotMaxBins = 48
+
+// dotWeights are the weights of one (n, bins).
+type dotWeights struct {
+	n, nb, nj int
+	w         []float32 // (n/2-1) rows of nj cosine, then nj sine weights
+	cnt, alt  []float64
+}
+
+// dotCache holds the weights per (n, bins), under planMu; at most
+// dotCacheMax entries (the kernels hold their own).
+var dotCache = map[string]*dotWeights{}
+
+const dotCacheMax = 8
+
+// dotWeightsFor returns the dot path's weights for n and bins (upper
+// edges, increasing, at most n-1), or nil where the path does not apply:
+// odd or small n, or more than dotMaxBins bins.
+func dotWeightsFor(n int, bins []int) *dotWeights {
+	nb := len(bins)
+	if n%2 != 0 || n < 64 || nb == 0 || nb > dotMaxBins || bins[nb-1] >= n {
+		return nil
+	}
+	key := fmt.Sprint(n, bins)
+	planMu.Lock()
+	defer planMu.Unlock()
+	if d := dotCache[key]; d != nil {
+		return d
+	}
+	d := newDotWeights(n, bins)
+	if len(dotCache) >= dotCacheMax {
+		for k := range dotCache {
+			delete(dotCache, k)
+			break
+		}
+	}
+	dotCache[key] = d
+	return d
+}
+
+// newDotWeights computes the weights in float64 from the closed form
+// Σ_{τ=lo}^{hi-1} e^{iφτ} = e^{iφ(lo+hi-1)/2} sin(φ(hi-lo)/2) / sin(φ/2),
+// φ = 2πf/n, each angle reduced exactly in integers first.
+func newDotWeights(n int, bins []int) *dotWeights {
+	nb := len(bins)
+	nj := (nb + 15) / 16 * 16
+	h := n / 2
+	d := &dotWeights{n: n, nb: nb, nj: nj, w: Float32s((h - 1) * 2 * nj), cnt: make([]float64, nb), alt: make([]float64, nb)}
+	// sinPi(m) = sin(π m / n) for an integer m, reduced mod 2n.
+	sinPi := func(m int64) float64 { return math.Sin(math.Pi * float64(m%int64(2*n)) / float64(n)) }
+	cosPi := func(m int64) float64 { return math.Cos(math.Pi * float64(m%int64(2*n)) / float64(n)) }
+	lo := 0
+	for j, hi := range bins {
+		d.cnt[j] = float64(hi - lo)
+		// (-1)^τ over [lo, hi): 0 for an even width, else (-1)^lo.
+		if (hi-lo)%2 != 0 {
+			d.alt[j] = 1 - 2*float64(lo%2)
+		}
+		for f := 1; f < h; f++ {
+			f64 := int64(f)
+			amp := sinPi(f64*int64(hi-lo)) / sinPi(f64)
+			mid := f64 * int64(lo+hi-1) // the phase π·mid/n
+			row := d.w[(f-1)*2*nj:]
+			row[j] = float32(2 * amp * cosPi(mid))
+			row[nj+j] = float32(2 * amp * sinPi(mid))
+		}
+		lo = hi
+	}
+	return d
+}
+
+// dotLevel forces the dot path (-1: on with the best SIMD code where the
+// CPU has it, else off; 0: off, the transform; 1: the reference; 2:
+// AVX-512F) for tests and benchmarks, and returns the previous setting.
+func dotLevel(level int) int {
+	old := dotMode
+	dotMode = level
+	return old
+}
+
+var dotMode = -1
+
+// dotCode returns the dot path's code level for this call (0 = the
+// transform instead).
+func dotCode() int {
+	switch dotMode {
+	case -1:
+		if C.ipcf_dot_level(-1) == 2 {
+			return 2
+		}
+		return 0
+	case 1:
+		C.ipcf_dot_level(0)
+		return 1
+	case 2:
+		C.ipcf_dot_level(2)
+		return 2
+	}
+	return 0
+}
+
+// pairsDot is Pairs by the dot path.
+func (k *PairKernel) pairsDot(base []complex64, units []Unit, out []float64) {
+	d := k.dot
+	np := 0
+	for _, u := range units {
+		np++
+		if u.p2 >= 0 {
+			np++
+		}
+	}
+	if len(k.dotPQ) < 4*len(units) {
+		k.dotPQ = make([]int64, 4*len(units))
+	}
+	if len(k.dotAcc) < np*2*d.nj {
+		k.dotAcc = make([]float64, np*2*d.nj)
+	}
+	if k.dotX == nil {
+		k.dotX = Float32s(C.IPCF_DOT_T * 2 * C.IPCF_DOT_FB)
+	}
+	C.ipcf_pairs_dot(C.int(d.n), C.int(d.nb), C.int(d.nj), (*C.float)(unsafe.Pointer(&d.w[0])),
+		dptr(d.cnt), dptr(d.alt), fptr(base), &units[0], C.int(len(units)),
+		(*C.int64_t)(unsafe.Pointer(&k.dotPQ[0])), (*C.float)(unsafe.Pointer(&k.dotX[0])), dptr(k.dotAcc), dptr(out))
+}
+
+// dotSIMD reports whether the CPU runs the dot path's SIMD code.
+func dotSIMD() bool { return C.ipcf_dot_level(-1) == 2 }

@@ -1,0 +1,146 @@
+//go:build cgo && !ipcf_purego
+
+package fft
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// dotSpectra returns the float32 spectra (stride apart in one aligned
+// buffer) of m series of length n: a mean of 100 with Gaussian
+// fluctuations of 10, and the series themselves.
+func dotSpectra(n, m int, seed uint64) (base []complex64, stride int, series [][]float32) {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	h := n/2 + 1
+	stride = (h + 7) / 8 * 8
+	base = Complex64s(m * stride)
+	g := NewGonum(n)
+	for i := 0; i < m; i++ {
+		x := make([]float32, n)
+		for k := range x {
+			x[k] = float32(100 + 10*rng.NormFloat64())
+		}
+		g.Forward(base[i*stride:i*stride+h], x)
+		series = append(series, x)
+	}
+	return base, stride, series
+}
+
+// exactBinSums is the definition in float64: n Σ_t a[t] b[(t+τ) mod n]
+// summed over each bin (forward) and over -τ (backward).
+func exactBinSums(a, b []float32, bins []int) (f, w []float64) {
+	n := len(a)
+	c := make([]float64, n)
+	for tau := 0; tau < n; tau++ {
+		var s float64
+		for t := 0; t < n; t++ {
+			s += float64(a[t]) * float64(b[(t+tau)%n])
+		}
+		c[tau] = float64(n) * s
+	}
+	lo := 0
+	for _, hi := range bins {
+		var sf, sw float64
+		for tau := lo; tau < hi; tau++ {
+			sf += c[tau]
+			sw += c[(n-tau)%n]
+		}
+		f, w = append(f, sf), append(w, sw)
+		lo = hi
+	}
+	return f, w
+}
+
+func logBins(n, nbins int) []int {
+	var bins []int
+	l := math.Log2(float64(n / 2))
+	for k := 0; k < nbins; k++ {
+		y := float64(k) * l / float64(nbins-1)
+		if k == nbins-1 {
+			y = l
+		}
+		b := int(math.Pow(2, y))
+		if len(bins) == 0 || b > bins[len(bins)-1] {
+			bins = append(bins, b)
+		}
+	}
+	return bins
+}
+
+// TestDotPath checks the dot path against the definition in float64 (as a
+// pCF value: a bin sum over the bin's width times X(0), the error of G)
+// and against the transform, for every count of weight vectors (1 to 48
+// bins), on the reference and the SIMD code.
+func TestDotPath(t *testing.T) {
+	defer dotLevel(dotLevel(-1))
+	simd := dotSIMD()
+	for _, c := range []struct{ n, nbins int }{{64, 8}, {1024, 12}, {1024, 32}, {1024, 60}, {1024, 400}, {256, 128}} {
+		bins := logBins(c.n, c.nbins)
+		if c.nbins == 400 {
+			bins = bins[:0]
+			for e := 1; e <= c.n/2; e += 11 {
+				bins = append(bins, e) // 47 linear bins
+			}
+		}
+		nb := len(bins)
+		base, stride, series := dotSpectra(c.n, 5, uint64(c.n+nb))
+		k := NewPairKernel(c.n, bins)
+		if (k.dot != nil) != (nb <= dotMaxBins) {
+			t.Fatalf("n=%d nb=%d: dot weights %v", c.n, nb, k.dot != nil)
+		}
+		if k.dot == nil {
+			continue
+		}
+		units := []Unit{NewUnit(0, stride, 2*stride, 3*stride, true, true), NewUnit(4*stride, 0, -1, -1, true, false),
+			NewUnit(stride, stride, stride, 2*stride, true, true)}
+		pairs := [][2]int{{0, 1}, {2, 3}, {4, 0}, {1, 1}, {1, 2}}
+		slot := []int{0, 2, 4, 8, 10} // the forward sums' offsets in units of nb
+		run := func(level int) []float64 {
+			dotLevel(level)
+			out := make([]float64, 4*nb*len(units))
+			k.Pairs(base, units, out)
+			return out
+		}
+		fft, ref := run(0), run(1)
+		var worstDot, worstFFT float64
+		for i, p := range pairs {
+			ef, ew := exactBinSums(series[p[0]], series[p[1]], bins)
+			scale := float64(real(base[p[0]*stride])) * float64(real(base[p[1]*stride]))
+			for j := 0; j < nb; j++ {
+				norm := scale * float64(binWidth(bins, j))
+				for dir, e := range []float64{ef[j], ew[j]} {
+					if dir == 1 && (i == 2 || i == 4) {
+						continue // not asked for
+					}
+					o := (slot[i] + dir) * nb
+					worstDot = max(worstDot, math.Abs(ref[o+j]-e)/norm)
+					worstFFT = max(worstFFT, math.Abs(fft[o+j]-e)/norm)
+				}
+			}
+		}
+		t.Logf("n=%d nb=%d: largest error of G, dot path %.2g, transform %.2g", c.n, nb, worstDot, worstFFT)
+		if worstDot > 1e-6 || worstDot > 4*worstFFT+1e-8 {
+			t.Errorf("n=%d nb=%d: dot path error %.3g (transform %.3g)", c.n, nb, worstDot, worstFFT)
+		}
+		if simd {
+			got := run(2)
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(ref[i]) {
+					t.Fatalf("n=%d nb=%d: AVX-512 out[%d] = %v, reference %v", c.n, nb, i, got[i], ref[i])
+				}
+			}
+		}
+	}
+	if !simd {
+		t.Log("no AVX-512F here: the SIMD code was not compared (the dot path is off on this CPU)")
+	}
+}
+
+func binWidth(bins []int, j int) int {
+	if j == 0 {
+		return bins[0]
+	}
+	return bins[j] - bins[j-1]
+}
