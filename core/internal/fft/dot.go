@@ -111,9 +111,10 @@ func newDotWeights(n int, bins []int) *dotWeights {
 	return d
 }
 
-// dotLevel forces the dot path (-1: on with the best SIMD code where the
-// CPU has it, else off; 0: off, the transform; 1: the reference; 2:
-// AVX-512F) for tests and benchmarks, and returns the previous setting.
+// dotLevel forces the dot path for tests and benchmarks and returns the
+// previous setting: -1 (the default) runs it where the CPU has AVX-512F,
+// and the transform elsewhere; 0 runs the transform; 1 the dot path's
+// reference; 2 its AVX-512F code.
 func dotLevel(level int) int {
 	old := dotMode
 	dotMode = level
@@ -122,8 +123,8 @@ func dotLevel(level int) int {
 
 var dotMode = -1
 
-// dotCode returns the dot path's code level for this call (0 = the
-// transform instead).
+// dotCode returns the dot path's code level for this call (dotLevel's
+// numbering; 0: the transform).
 func dotCode() int {
 	switch dotMode {
 	case -1:
@@ -140,6 +141,9 @@ func dotCode() int {
 	}
 	return 0
 }
+
+// dotSIMD reports whether the CPU runs the dot path's AVX-512F code.
+func dotSIMD() bool { return C.ipcf_dot_level(-1) == 2 }
 
 // pairsDot is Pairs by the dot path.
 func (k *PairKernel) pairsDot(base []complex64, units []Unit, out []float64) {
@@ -164,6 +168,3 @@ func (k *PairKernel) pairsDot(base []complex64, units []Unit, out []float64) {
 		dptr(d.cnt), dptr(d.alt), fptr(base), &units[0], C.int(len(units)),
 		(*C.int64_t)(unsafe.Pointer(&k.dotPQ[0])), (*C.float)(unsafe.Pointer(&k.dotX[0])), dptr(k.dotAcc), dptr(out))
 }
-
-// dotSIMD reports whether the CPU runs the dot path's SIMD code.
-func dotSIMD() bool { return C.ipcf_dot_level(-1) == 2 }
