@@ -122,7 +122,11 @@ func NewUnit(p1, q1, p2, q2 int, needB1, needB2 bool) Unit {
 	return Unit{p1: C.int64_t(p1), q1: C.int64_t(q1), p2: C.int64_t(p2), q2: C.int64_t(q2), needb1: b(needB1), needb2: b(needB2)}
 }
 
-// Pairs runs Pair2 over a batch of units in one C call. Unit u's bin sums
+// Pairs runs Pair2 over a batch of units in one C call, or, where the
+// CPU has AVX-512F and the dot path applies (even n >= 64, at most 48
+// bins, see dot.go), computes the same bin sums from the cross spectra
+// without a transform: the same values up to rounding (closer to the
+// definition), each pair's independent of the batch. Unit u's bin sums
 // go to out[u*4*nb:]: forward 1, backward 1, forward 2, backward 2 (each nb
 // = len(bins) values; backward ones only if asked for). out must hold
 // 4*nb*len(units) values.

@@ -169,3 +169,57 @@ func BenchmarkBinSums(b *testing.B) {
 	fmt.Printf("bin sums, n=16384, %d bins each way, two pairs, median of %d interleaved rounds: reference %.2f us/unit, SIMD level %d %.2f us/unit (%.2fx)\n",
 		nb, rounds, mr, best, ms, ms/mr)
 }
+
+// BenchmarkPairsSizes compares the dot path with the transform's over
+// series lengths and bin counts (the engine-like working set of
+// BenchmarkPairs; log bins, and 48 bins of growing width), the best of 3
+// interleaved rounds each, and prints the CPU per pair, their ratio and
+// the time to compute the dot path's weights. Where the dot path does not
+// apply it says so.
+func BenchmarkPairsSizes(b *testing.B) {
+	defer dotLevel(dotLevel(-1))
+	if !dotSIMD() {
+		fmt.Println("pair kernel sizes: no AVX-512F here, Pairs takes the transform; nothing to compare")
+	}
+	for b.Loop() {
+		for _, n := range []int{256, 1024, 4096, 16384, 32768, 65536} {
+			for _, nbins := range []int{16, 32, 48} {
+				bins := logBins(n, nbins)
+				if nbins == 48 {
+					bins = bins[:0]
+					for e := 1; len(bins) < 47; e = e*9/8 + 1 {
+						bins = append(bins, e)
+					}
+					bins = append(bins, n/2)
+				}
+				pb := newPairsBench(n)
+				t0 := time.Now()
+				pb.k = NewPairKernel(n, bins)
+				tw := time.Since(t0)
+				pb.out = make([]float64, 4*len(bins)*len(pb.units))
+				if pb.k.dot == nil || !dotSIMD() {
+					fmt.Printf("n=%d, %d bins: the transform only (the dot path does not apply)\n", n, len(bins))
+					continue
+				}
+				var res [2]float64
+				for r := 0; r < 3; r++ {
+					for i, l := range []int{0, 2} {
+						dotLevel(l)
+						pb.run()
+						c0 := cpuTime()
+						reps := 1 + 200000/n
+						for range reps {
+							pb.run()
+						}
+						v := (cpuTime() - c0).Seconds() / float64(reps*pb.pairs) * 1e6
+						if r == 0 || v < res[i] {
+							res[i] = v
+						}
+					}
+				}
+				fmt.Printf("n=%d, %d bins: transform %.2f CPU-us per pair, dot path %.2f (%.2fx); kernel with weights made in %.1f ms\n",
+					n, len(bins), res[0], res[1], res[1]/res[0], tw.Seconds()*1e3)
+			}
+		}
+	}
+}
