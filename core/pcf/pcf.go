@@ -1053,14 +1053,17 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 	g := e.g
 	nb := len(g.Bins)
 	rows := y1 - y0
-	// Tasks run segment by segment of segW columns, row by row within a
-	// segment: the spectra within reach of a segment ((segW+2r) x (r+1)
-	// of them, ~12 MiB for the defaults) stay in the L3 cache from one row
-	// to the next.
-	const segW = 16
+	// Tasks run segment by segment of segW columns, segRows rows at a
+	// time within a segment: the spectra within reach of a segment
+	// ((segW+2r) x (r+1) of them, ~12 MiB for the defaults) stay in the L3
+	// cache from one task to the next, and a task's pairs take each
+	// spectrum they share from L2 (the kernel's dot path reads them a
+	// block of frequencies at a time for all pairs of the task).
+	const segW, segRows = 16, 4
 	nseg := (g.W + segW - 1) / segW
+	ngrp := (rows + segRows - 1) / segRows
 	units := e.units()
-	ntasks := nseg * rows
+	ntasks := nseg * ngrp
 	type scratch struct {
 		k     *fft.PairKernel
 		plan  fft.Plan
@@ -1087,9 +1090,12 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 			sc.buf = [2][]float64{make([]float64, nb), make([]float64, nb)}
 			scr[w] = sc
 		}
-		y := y0 + task%rows
-		xs := task / rows * segW
-		sc.jobs = e.rowJobs(sc.jobs[:0], y, xs, min(g.W, xs+segW), units)
+		ya := y0 + task%ngrp*segRows
+		xs := task / ngrp * segW
+		sc.jobs = sc.jobs[:0]
+		for y := ya; y < min(y1, ya+segRows); y++ {
+			sc.jobs = e.rowJobs(sc.jobs, y, xs, min(g.W, xs+segW), units)
+		}
 		if !kernel {
 			for _, jb := range sc.jobs {
 				if jb.p < 0 {
