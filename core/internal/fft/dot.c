@@ -209,31 +209,29 @@ static int dot_simd(void) {
 }
 #endif
 
-// ipcf_dot_level forces the dot path's code (0: the reference, 2:
-// AVX-512F; -1: the best available) and returns the level that runs. An
-// AVX2 + FMA version (eight weights a vector, at most twelve accumulators
-// in sixteen registers) took 17.9 us per pair against the transform's
-// 14.3 on the Zen 5 machine, and was not kept: CPUs without AVX-512F run
-// the transform.
-static int dot_force = -1;
-int ipcf_dot_level(int level) {
-	dot_force = level;
+// ipcf_dot_best returns the best code level of the dot path the CPU runs:
+// 2 with AVX-512F, else 0 (the reference). An AVX2 + FMA version (eight
+// weights a vector, at most twelve accumulators in sixteen registers)
+// took 17.9 us per pair against the transform's 14.3 on the Zen 5
+// machine, and was not kept: CPUs without AVX-512F run the transform.
+int ipcf_dot_best(void) {
 #ifdef IPCF_DOT_SIMD
-	return level >= 0 ? level : dot_simd();
+	return dot_simd();
 #else
 	return 0;
 #endif
 }
 
-// ipcf_pairs_dot is ipcf_pairs by the dot path: out as there (backward
-// sums only where asked for). pq holds 4*nunits offsets, x T*2*FB floats
-// (T = 12), acc 2*nj doubles per pair, all scratch.
-void ipcf_pairs_dot(int n, int nb, int nj, const float *w, const double *cnt, const double *alt, const float *base,
+// ipcf_pairs_dot is ipcf_pairs by the dot path, on code level (0: the
+// reference, 2: AVX-512F, which the caller checked with ipcf_dot_best):
+// out as there (backward sums only where asked for). pq holds 4*nunits
+// offsets, x T*2*FB floats (T = 12), acc 2*nj doubles per pair, all
+// scratch.
+void ipcf_pairs_dot(int level, int n, int nb, int nj, const float *w, const double *cnt, const double *alt, const float *base,
                     const ipcf_unit *units, int nunits, int64_t *pq, float *x, double *acc, double *out) {
 	ipcf_dotw dw = {n, nb, nj, w, cnt, alt}, *d = &dw;
 	int np = flatten(units, nunits, pq);
 #ifdef IPCF_DOT_SIMD
-	int level = dot_force >= 0 ? dot_force : dot_simd();
 	if (level == 2) {
 		switch (d->nj / 16) {
 		case 1: dot512_1(d, base, pq, np, x, acc); break;

@@ -137,25 +137,22 @@ var dotMode = -1
 func dotCode() int {
 	switch dotMode {
 	case -1:
-		if C.ipcf_dot_level(-1) == 2 {
+		if dotSIMD() {
 			return 2
 		}
 		return 0
-	case 1:
-		C.ipcf_dot_level(0)
-		return 1
-	case 2:
-		C.ipcf_dot_level(2)
-		return 2
+	case 1, 2:
+		return dotMode
 	}
 	return 0
 }
 
 // dotSIMD reports whether the CPU runs the dot path's AVX-512F code.
-func dotSIMD() bool { return C.ipcf_dot_level(-1) == 2 }
+func dotSIMD() bool { return C.ipcf_dot_best() == 2 }
 
-// pairsDot is Pairs by the dot path.
-func (k *PairKernel) pairsDot(base []complex64, units []Unit, out []float64) {
+// pairsDot is Pairs by the dot path on code level code (dotLevel's
+// numbering, 1 or 2).
+func (k *PairKernel) pairsDot(code int, base []complex64, units []Unit, out []float64) {
 	d := k.dot
 	np := 0
 	for _, u := range units {
@@ -173,7 +170,7 @@ func (k *PairKernel) pairsDot(base []complex64, units []Unit, out []float64) {
 	if k.dotX == nil {
 		k.dotX = Float32s(C.IPCF_DOT_T * 2 * C.IPCF_DOT_FB)
 	}
-	C.ipcf_pairs_dot(C.int(d.n), C.int(d.nb), C.int(d.nj), (*C.float)(unsafe.Pointer(&d.w[0])),
+	C.ipcf_pairs_dot(C.int(2*(code-1)), C.int(d.n), C.int(d.nb), C.int(d.nj), (*C.float)(unsafe.Pointer(&d.w[0])),
 		dptr(d.cnt), dptr(d.alt), fptr(base), &units[0], C.int(len(units)),
 		(*C.int64_t)(unsafe.Pointer(&k.dotPQ[0])), (*C.float)(unsafe.Pointer(&k.dotX[0])), dptr(k.dotAcc), dptr(out))
 }

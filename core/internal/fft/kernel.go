@@ -144,8 +144,8 @@ func (k *PairKernel) Pairs(base []complex64, units []Unit, out []float64) {
 			panic("fft: Pairs: spectrum outside base")
 		}
 	}
-	if k.dot != nil && dotCode() != 0 {
-		k.pairsDot(base, units, out)
+	if code := dotCode(); k.dot != nil && code != 0 {
+		k.pairsDot(code, base, units, out)
 		return
 	}
 	C.ipcf_pairs(unsafe.Pointer(k.plan), fptr(base), &units[0], C.int(n), fptr(k.zin), fptr(k.zout),
