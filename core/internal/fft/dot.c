@@ -10,9 +10,15 @@
 // path); the accumulations call fmaf or the FMA intrinsics explicitly.
 #pragma GCC optimize("fp-contract=off")
 
-// Block of frequencies whose float32 partial sums are added to the
-// float64 totals: part of the definition of the rounding, the same on
-// every code path.
+// Groups of FS frequencies (from f = 1) whose float32 sums are added to
+// the float64 totals: part of the definition of the rounding, the same on
+// every code path. Longer float32 chains (128) gave 6 to 10 times the
+// transform's error where one delay dominates the correlation (low-count
+// ACFs, a saturated frame in every pixel); 16 gives 1.1-1.6 times it (a
+// campaign's cases against float64). FB is the block of frequencies the
+// SIMD code takes for all the pairs of a batch (a multiple of FS): its
+// weights stay in L1.
+#define FS 16
 #define FB IPCF_DOT_FB
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
@@ -64,7 +70,7 @@ static void outputs(const ipcf_dotw *d, const float *base, const ipcf_unit *unit
 	}
 }
 
-// dot_ref is the reference: for every pair, weight j, block of FB
+// dot_ref is the reference: for every pair, weight j, group of FS
 // frequencies, a float32 sum of x*w in frequency order by fmaf, added to
 // the float64 total. x is the cross spectrum b*conj(a): real part
 // br*ar + bi*ai for the cosine weights, imaginary part bi*ar - br*ai for
@@ -75,8 +81,8 @@ static void dot_ref(const ipcf_dotw *d, const float *base, const int64_t *pq, in
 		const float *a = base + pq[2 * k], *b = base + pq[2 * k + 1];
 		double *t = acc + (size_t)k * 2 * nj;
 		for (int j = 0; j < 2 * nj; j++) t[j] = 0;
-		for (int f0 = 1; f0 < h; f0 += FB) {
-			int f1 = imin(f0 + FB, h);
+		for (int f0 = 1; f0 < h; f0 += FS) {
+			int f1 = imin(f0 + FS, h);
 			for (int j = 0; j < 2 * nj; j++) {
 				float s = 0;
 				for (int f = f0; f < f1; f++) {
@@ -136,41 +142,44 @@ block512(const int NJ16, const int T, const float *w, const float *x, int f0, in
          const float *base, const int64_t *pn, int nn) {
 	__m512 s[24];
 	const int nj = 16 * NJ16;
-#pragma GCC unroll 24
-	for (int i = 0; i < 2 * NJ16 * T; i++) s[i] = _mm512_setzero_ps();
 	int lines = (f1 - f0) / 8, npf = nn * 2 * lines; // 64-byte lines of each slice
-	for (int f = f0; f < f1; f++) {
-		int i = f - f0;
-		for (int m = 2 * i; m < 2 * i + 2 && m < npf; m++) {
-			// line l of slice sl (pair sl/2's a, then its b)
-			int sl = m / lines, l = m % lines;
-			__builtin_prefetch(base + pn[sl] + 2 * f0 + 16 * l);
-		}
-		const float *wf = w + (size_t)(f - 1) * 2 * nj;
-		__m512 wv[6];
+	for (int g0 = f0; g0 < f1; g0 += FS) {
+		int g1 = g0 + FS < f1 ? g0 + FS : f1;
+#pragma GCC unroll 24
+		for (int i = 0; i < 2 * NJ16 * T; i++) s[i] = _mm512_setzero_ps();
+		for (int f = g0; f < g1; f++) {
+			int i = f - f0;
+			for (int m = 2 * i; m < 2 * i + 2 && m < npf; m++) {
+				// line l of slice sl (pair sl/2's a, then its b)
+				int sl = m / lines, l = m % lines;
+				__builtin_prefetch(base + pn[sl] + 2 * f0 + 16 * l);
+			}
+			const float *wf = w + (size_t)(f - 1) * 2 * nj;
+			__m512 wv[6];
 #pragma GCC unroll 6
-		for (int k = 0; k < 2 * NJ16; k++) wv[k] = _mm512_loadu_ps(wf + 16 * k);
+			for (int k = 0; k < 2 * NJ16; k++) wv[k] = _mm512_loadu_ps(wf + 16 * k);
 #pragma GCC unroll 12
-		for (int t = 0; t < T; t++) {
-			__m512 xr = _mm512_set1_ps(x[t * 2 * FB + 2 * i]), xi = _mm512_set1_ps(x[t * 2 * FB + 2 * i + 1]);
+			for (int t = 0; t < T; t++) {
+				__m512 xr = _mm512_set1_ps(x[t * 2 * FB + 2 * i]), xi = _mm512_set1_ps(x[t * 2 * FB + 2 * i + 1]);
 #pragma GCC unroll 3
-			for (int k = 0; k < NJ16; k++) {
-				s[t * 2 * NJ16 + k] = _mm512_fmadd_ps(xr, wv[k], s[t * 2 * NJ16 + k]);
-				s[t * 2 * NJ16 + NJ16 + k] = _mm512_fmadd_ps(xi, wv[NJ16 + k], s[t * 2 * NJ16 + NJ16 + k]);
+				for (int k = 0; k < NJ16; k++) {
+					s[t * 2 * NJ16 + k] = _mm512_fmadd_ps(xr, wv[k], s[t * 2 * NJ16 + k]);
+					s[t * 2 * NJ16 + NJ16 + k] = _mm512_fmadd_ps(xi, wv[NJ16 + k], s[t * 2 * NJ16 + NJ16 + k]);
+				}
 			}
 		}
-	}
 #pragma GCC unroll 12
-	for (int t = 0; t < T; t++) {
-		if (t >= nt) break;
-		double *a = acc + (size_t)t * 2 * nj;
+		for (int t = 0; t < T; t++) {
+			if (t >= nt) break;
+			double *a = acc + (size_t)t * 2 * nj;
 #pragma GCC unroll 6
-		for (int k = 0; k < 2 * NJ16; k++) {
-			__m512 v = s[t * 2 * NJ16 + k];
-			__m256 lo = _mm512_castps512_ps256(v);
-			__m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-			_mm512_storeu_pd(a + 16 * k, _mm512_add_pd(_mm512_loadu_pd(a + 16 * k), _mm512_cvtps_pd(lo)));
-			_mm512_storeu_pd(a + 16 * k + 8, _mm512_add_pd(_mm512_loadu_pd(a + 16 * k + 8), _mm512_cvtps_pd(hi)));
+			for (int k = 0; k < 2 * NJ16; k++) {
+				__m512 v = s[t * 2 * NJ16 + k];
+				__m256 lo = _mm512_castps512_ps256(v);
+				__m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+				_mm512_storeu_pd(a + 16 * k, _mm512_add_pd(_mm512_loadu_pd(a + 16 * k), _mm512_cvtps_pd(lo)));
+				_mm512_storeu_pd(a + 16 * k + 8, _mm512_add_pd(_mm512_loadu_pd(a + 16 * k + 8), _mm512_cvtps_pd(hi)));
+			}
 		}
 	}
 }
