@@ -206,7 +206,6 @@ block512(const int NJ16, const int T, const float *w, const float *x, int f0, in
 	}
 IPCF_DOT512(dot512_1, 1, 12)
 IPCF_DOT512(dot512_2, 2, 6)
-IPCF_DOT512(dot512_3, 3, 4)
 
 static int dot_simd(void) {
 	static int level = -1;
@@ -242,11 +241,10 @@ void ipcf_pairs_dot(int level, int n, int nb, int nj, const float *w, const doub
 	int np = flatten(units, nunits, pq);
 #ifdef IPCF_DOT_SIMD
 	if (level == 2) {
-		switch (d->nj / 16) {
-		case 1: dot512_1(d, base, pq, np, x, acc); break;
-		case 2: dot512_2(d, base, pq, np, x, acc); break;
-		default: dot512_3(d, base, pq, np, x, acc); break;
-		}
+		if (d->nj == 16)
+			dot512_1(d, base, pq, np, x, acc);
+		else
+			dot512_2(d, base, pq, np, x, acc);
 		outputs(d, base, units, nunits, acc, out);
 		return;
 	}

@@ -46,10 +46,11 @@ import (
 // them; the transform's does not), dotMaxWeights the most bytes of
 // weights (n = 32,768 with 32 bins; they live on the Go heap, within the
 // process's own allowance of the out-of-core budgets). Measured against
-// the transform on the Zen 5 machine (BenchmarkPairsSizes):
-// 0.17-0.79x the CPU per pair for n = 256..65,536 and 15..48 bins.
+// the transform on the Zen 5 machine (BenchmarkPairsSizes): 0.18-0.59x
+// the CPU per pair with 15 bins or fewer, 0.50-0.77x with 25-30, and
+// 1.00x with 48 (n = 4,096 and 16,384), where the dot path is no gain.
 const (
-	dotMaxBins    = 48
+	dotMaxBins    = 32
 	dotMaxWeights = 4 << 20
 )
 

@@ -71,7 +71,7 @@ func logBins(n, nbins int) []int {
 
 // TestDotPath checks the dot path against the definition in float64 (as a
 // pCF value: a bin sum over the bin's width times X(0), the error of G)
-// and against the transform, for every count of weight vectors (1 to 48
+// and against the transform, for every count of weight vectors (1 to 32
 // bins), on the reference and the SIMD code.
 func TestDotPath(t *testing.T) {
 	defer dotLevel(dotLevel(-1))

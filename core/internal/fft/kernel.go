@@ -123,7 +123,7 @@ func NewUnit(p1, q1, p2, q2 int, needB1, needB2 bool) Unit {
 }
 
 // Pairs runs Pair2 over a batch of units in one C call, or, where the
-// CPU has AVX-512F and the dot path applies (even n >= 64, at most 48
+// CPU has AVX-512F and the dot path applies (even n >= 64, at most 32
 // bins, see dot.go), computes the same bin sums from the cross spectra
 // without a transform: the same values up to rounding (closer to the
 // definition), each pair's independent of the batch. Unit u's bin sums

@@ -19,7 +19,7 @@ void ipcf_transform_loop(void *plan, const float *zin, float *work, float *zout,
 #define IPCF_DOT_FB 128
 #define IPCF_DOT_T 12
 typedef struct ipcf_dotw {
-	int n, nb, nj;     /* series length (even), bins, weights per kind (nb rounded up to 16, <= 48) */
+	int n, nb, nj;     /* series length (even), bins, weights per kind (nb rounded up to 16, <= 32) */
 	const float *w;    /* for f = 1..n/2-1: nj cosine weights, then nj sine weights */
 	const double *cnt; /* nb: the width of bin j */
 	const double *alt; /* nb: the sum over bin j of (-1)^tau */
