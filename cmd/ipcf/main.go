@@ -544,7 +544,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.BoolVar(&tk.ACF, "acf", false, "autocorrelation: the single offset (0,0)")
 	fs.StringVar(&tk.Bins, "bins", tk.Bins, "delay bins: log, linear or multitau")
 	fs.IntVar(&tk.M, "m", pcf.DefaultM, "multi-tau channels per level, even, 2..4096 (with --bins multitau only)")
-	fs.Float64Var(&tk.Smooth, "smooth", tk.Smooth, "smoothing weight, 0 <= w < 1 (0: no smoothing)")
+	fs.Float64Var(&tk.Smooth, "smooth", tk.Smooth, "smoothing weight, 0 <= w < 1 (0: no smoothing; the first point, delay 0, still takes the second's value, as in the tutorial)")
 	fs.StringVar(&tk.Threshold, "threshold", "", "pixels whose mean intensity is <= T give NaN curves (default: none)")
 	fs.BoolVar(&tk.Delta, "delta", false, "delta-CCF: G(pixel -> neighbour) - G(neighbour -> pixel)")
 	fs.StringVar(&tk.Input2, "input2", "", "second channel (same shape, type and selection): the neighbours' series")
