@@ -14,8 +14,8 @@
 // the float64 totals: part of the definition of the rounding, the same on
 // every code path. Longer float32 chains (128) gave 6 to 10 times the
 // transform's error where one delay dominates the correlation (low-count
-// ACFs, a saturated frame in every pixel); 16 gives 1.1-1.6 times it (a
-// campaign's cases against float64). FB is the block of frequencies the
+// ACFs, a saturated frame in every pixel); 16 gives 1.4-2.3 times it (a
+// campaign's cases against float64; TestDotPathIllConditioned). FB is the block of frequencies the
 // SIMD code takes for all the pairs of a batch (a multiple of FS): its
 // weights stay in L1.
 #define FS 16
@@ -45,8 +45,8 @@ static int flatten(const ipcf_unit *units, int nunits, int64_t *pq) {
 // writes them.
 static void finish(const ipcf_dotw *d, const float *a, const float *b, const double *acc, double *f, double *w) {
 	int h = d->n / 2, nj = d->nj;
-	double x0 = (double)(b[0] * a[0] + b[1] * a[1]);
-	double xh = (double)(b[2 * h] * a[2 * h] + b[2 * h + 1] * a[2 * h + 1]);
+	double x0 = (double)b[0] * a[0] + (double)b[1] * a[1];
+	double xh = (double)b[2 * h] * a[2 * h] + (double)b[2 * h + 1] * a[2 * h + 1];
 	for (int j = 0; j < d->nb; j++) {
 		double base = d->cnt[j] * x0 + d->alt[j] * xh;
 		f[j] = base + (acc[j] - acc[nj + j]);
