@@ -10,15 +10,17 @@
 // path); the accumulations call fmaf or the FMA intrinsics explicitly.
 #pragma GCC optimize("fp-contract=off")
 
-// Groups of FS frequencies (from f = 1) whose float32 sums are added to
-// the float64 totals: part of the definition of the rounding, the same on
-// every code path. Longer float32 chains (128) gave 6 to 10 times the
-// transform's error where one delay dominates the correlation (low-count
-// ACFs, a saturated frame in every pixel); 16 gives 1.4-2.3 times it (a
-// campaign's cases against float64; TestDotPathIllConditioned). FB is the block of frequencies the
-// SIMD code takes for all the pairs of a batch (a multiple of FS): its
+// Groups of FS frequencies (from f = 1) whose float32 sums, less the
+// group's mean of the cross spectrum, are added to the float64 totals:
+// part of the definition of the rounding, the same on every code path.
+// Where one delay dominates the correlation (low-count ACFs, a saturated
+// frame in every pixel), float32 sums over 128 frequencies gave 6 to 10
+// times the transform's error; over 16, 1.4-2.3 times; with the means
+// taken out, 1.0-1.2 times or less (a campaign's cases against float64;
+// TestDotPathIllConditioned). FB is the block of frequencies the SIMD
+// code takes for all the pairs of a batch (a multiple of FS): its
 // weights stay in L1.
-#define FS 16
+#define FS IPCF_DOT_FS
 #define FB IPCF_DOT_FB
 
 static inline int imin(int a, int b) { return a < b ? a : b; }
@@ -70,27 +72,51 @@ static void outputs(const ipcf_dotw *d, const float *base, const ipcf_unit *unit
 	}
 }
 
-// dot_ref is the reference: for every pair, weight j, group of FS
-// frequencies, a float32 sum of x*w in frequency order by fmaf, added to
-// the float64 total. x is the cross spectrum b*conj(a): real part
-// br*ar + bi*ai for the cosine weights, imaginary part bi*ar - br*ai for
-// the sine weights.
+// gmean returns the mean of 16 values v[0], v[stride], ... by the tree
+// the SIMD code takes: v[k] + v[k+8], then + the value 4, 2 and 1 further
+// on, times 1/16 (exact).
+static float gmean(const float *v, int stride) {
+	float s8[8], s4[4], s2[2];
+	for (int k = 0; k < 8; k++) s8[k] = v[k * stride] + v[(k + 8) * stride];
+	for (int k = 0; k < 4; k++) s4[k] = s8[k] + s8[k + 4];
+	for (int k = 0; k < 2; k++) s2[k] = s4[k] + s4[k + 2];
+	return (s2[0] + s2[1]) * 0.0625f;
+}
+
+// dot_ref is the reference: for every pair, group g of FS frequencies
+// and weight j, a float32 sum of (x - m)*w in frequency order by fmaf,
+// added to the float64 total, then m times the group's sum of the
+// weights (gsum, float64) added too, by one fma. x is the cross spectrum b*conj(a):
+// real part br*ar + bi*ai for the cosine weights, imaginary part
+// bi*ar - br*ai for the sine weights; m is the group's mean of it (gmean;
+// 0 for a last group of fewer than FS). Taking the mean out keeps a
+// component common to all frequencies (the product of two pixels' shared
+// bright frame) out of the float32 sums, where it cancels.
 static void dot_ref(const ipcf_dotw *d, const float *base, const int64_t *pq, int np, double *acc) {
 	int h = d->n / 2, nj = d->nj;
+	float x[2 * FS];
 	for (int k = 0; k < np; k++) {
 		const float *a = base + pq[2 * k], *b = base + pq[2 * k + 1];
 		double *t = acc + (size_t)k * 2 * nj;
 		for (int j = 0; j < 2 * nj; j++) t[j] = 0;
 		for (int f0 = 1; f0 < h; f0 += FS) {
 			int f1 = imin(f0 + FS, h);
+			for (int f = f0; f < f1; f++) {
+				float ar = a[2 * f], ai = a[2 * f + 1], br = b[2 * f], bi = b[2 * f + 1];
+				x[2 * (f - f0)] = br * ar + bi * ai;
+				x[2 * (f - f0) + 1] = bi * ar - br * ai;
+			}
+			float mr = 0, mi = 0;
+			if (f1 - f0 == FS) {
+				mr = gmean(x, 2);
+				mi = gmean(x + 1, 2);
+			}
+			const double *gs = d->gsum + (size_t)((f0 - 1) / FS) * 2 * nj;
 			for (int j = 0; j < 2 * nj; j++) {
-				float s = 0;
-				for (int f = f0; f < f1; f++) {
-					float ar = a[2 * f], ai = a[2 * f + 1], br = b[2 * f], bi = b[2 * f + 1];
-					float x = j < nj ? br * ar + bi * ai : bi * ar - br * ai;
-					s = fmaf(x, d->w[(size_t)(f - 1) * 2 * nj + j], s);
-				}
-				t[j] += s;
+				float m = j < nj ? mr : mi, s = 0;
+				for (int f = f0; f < f1; f++)
+					s = fmaf(x[2 * (f - f0) + (j < nj ? 0 : 1)] - m, d->w[(size_t)(f - 1) * 2 * nj + j], s);
+				t[j] = fma((double)m, gs[j], t[j] + s);
 			}
 		}
 	}
@@ -108,26 +134,48 @@ __attribute__((target("avx512f"))) static inline __m512 dconj16(__m512 a, __m512
 }
 
 // cross writes the cross spectra of nt pairs for [f0, f1) into x (pair t
-// at x + t*2*FB, interleaved), zeros for the pairs up to T.
-// Not inlined: inlined into the FMA code below, GCC contracted its
-// products and sums into FMAs despite the pragma, and rounded otherwise
-// than the reference (seen with an AVX2 + FMA version).
+// at x + t*2*FB, interleaved), less each full group's mean (dot_ref),
+// and the means into mb (pair t, group g at mb + 2*(t*FB/FS + g)); zeros
+// for the pairs up to T. Not inlined: inlined into the FMA code below,
+// GCC contracted its products and sums into FMAs despite the pragma, and
+// rounded otherwise than the reference (seen with an AVX2 + FMA version).
 __attribute__((target("avx512f"), noinline)) static void cross512(const float *base, const int64_t *pq, int nt, int T, int f0,
-                                                        int f1, float *x) {
+                                                        int f1, float *x, float *mb) {
 	for (int t = 0; t < T; t++) {
-		float *xt = x + t * 2 * FB;
+		float *xt = x + t * 2 * FB, *mt = mb + t * 2 * (FB / FS);
 		if (t >= nt) {
 			for (int i = 0; i < 2 * FB; i++) xt[i] = 0;
+			for (int i = 0; i < 2 * (FB / FS); i++) mt[i] = 0;
 			continue;
 		}
 		const float *a = base + pq[2 * t], *b = base + pq[2 * t + 1];
-		int f = f0;
-		for (; f + 8 <= f1; f += 8)
-			_mm512_storeu_ps(xt + 2 * (f - f0), dconj16(_mm512_loadu_ps(a + 2 * f), _mm512_loadu_ps(b + 2 * f)));
-		for (; f < f1; f++) {
-			float ar = a[2 * f], ai = a[2 * f + 1], br = b[2 * f], bi = b[2 * f + 1];
-			xt[2 * (f - f0)] = br * ar + bi * ai;
-			xt[2 * (f - f0) + 1] = bi * ar - br * ai;
+		for (int g0 = f0; g0 < f1; g0 += FS) {
+			float *xg = xt + 2 * (g0 - f0), *mg = mt + 2 * ((g0 - f0) / FS);
+			if (g0 + FS <= f1) {
+				__m512 v0 = dconj16(_mm512_loadu_ps(a + 2 * g0), _mm512_loadu_ps(b + 2 * g0));
+				__m512 v1 = dconj16(_mm512_loadu_ps(a + 2 * g0 + 16), _mm512_loadu_ps(b + 2 * g0 + 16));
+				__m512 s8 = _mm512_add_ps(v0, v1);
+				__m256 s4 = _mm256_add_ps(_mm512_castps512_ps256(s8),
+				                          _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s8), 1)));
+				__m128 s2 = _mm_add_ps(_mm256_castps256_ps128(s4), _mm256_extractf128_ps(s4, 1));
+				__m128 s1 = _mm_mul_ps(_mm_add_ps(s2, _mm_movehl_ps(s2, s2)), _mm_set1_ps(0.0625f));
+				// (mr, mi) in every complex lane
+				__m512 m = _mm512_castpd_ps(_mm512_broadcastsd_pd(_mm_castps_pd(s1)));
+				_mm512_storeu_ps(xg, _mm512_sub_ps(v0, m));
+				_mm512_storeu_ps(xg + 16, _mm512_sub_ps(v1, m));
+				_mm_storel_pi((__m64 *)mg, s1);
+			} else {
+				// A last group of fewer than FS: its mean is not taken out.
+				// Masked loads, not a scalar loop, which GCC vectorized
+				// with its products and sums contracted into FMAs.
+				int len = f1 - g0;
+				__mmask16 k0 = (__mmask16)((1u << (2 * (len < 8 ? len : 8))) - 1);
+				__mmask16 k1 = (__mmask16)(len > 8 ? (1u << (2 * (len - 8))) - 1 : 0);
+				_mm512_storeu_ps(xg, dconj16(_mm512_maskz_loadu_ps(k0, a + 2 * g0), _mm512_maskz_loadu_ps(k0, b + 2 * g0)));
+				_mm512_storeu_ps(xg + 16, dconj16(_mm512_maskz_loadu_ps(k1, a + 2 * g0 + 16),
+				                                  _mm512_maskz_loadu_ps(k1, b + 2 * g0 + 16)));
+				mg[0] = mg[1] = 0;
+			}
 		}
 	}
 }
@@ -138,8 +186,8 @@ __attribute__((target("avx512f"), noinline)) static void cross512(const float *b
 // broadcast. While it runs, it prefetches the next tile's spectra
 // (nq offsets in pn, one cache line per frequency).
 __attribute__((target("avx512f"), always_inline)) static inline void
-block512(const int NJ16, const int T, const float *w, const float *x, int f0, int f1, double *acc, int nt,
-         const float *base, const int64_t *pn, int nn) {
+block512(const int NJ16, const int T, const float *w, const float *x, const float *mb, const double *gsum, int f0,
+         int f1, double *acc, int nt, const float *base, const int64_t *pn, int nn) {
 	__m512 s[24];
 	const int nj = 16 * NJ16;
 	int lines = (f1 - f0) / 8, npf = nn * 2 * lines; // 64-byte lines of each slice
@@ -168,17 +216,25 @@ block512(const int NJ16, const int T, const float *w, const float *x, int f0, in
 				}
 			}
 		}
+		const double *gs = gsum + (size_t)((g0 - 1) / FS) * 2 * nj;
 #pragma GCC unroll 12
 		for (int t = 0; t < T; t++) {
 			if (t >= nt) break;
 			double *a = acc + (size_t)t * 2 * nj;
+			const float *m = mb + t * 2 * (FB / FS) + 2 * ((g0 - f0) / FS);
+			__m512d mr = _mm512_set1_pd(m[0]), mi = _mm512_set1_pd(m[1]);
 #pragma GCC unroll 6
 			for (int k = 0; k < 2 * NJ16; k++) {
 				__m512 v = s[t * 2 * NJ16 + k];
 				__m256 lo = _mm512_castps512_ps256(v);
 				__m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
-				_mm512_storeu_pd(a + 16 * k, _mm512_add_pd(_mm512_loadu_pd(a + 16 * k), _mm512_cvtps_pd(lo)));
-				_mm512_storeu_pd(a + 16 * k + 8, _mm512_add_pd(_mm512_loadu_pd(a + 16 * k + 8), _mm512_cvtps_pd(hi)));
+				__m512d mk = k < NJ16 ? mr : mi;
+				__m512d t0 = _mm512_add_pd(_mm512_loadu_pd(a + 16 * k), _mm512_cvtps_pd(lo));
+				__m512d t1 = _mm512_add_pd(_mm512_loadu_pd(a + 16 * k + 8), _mm512_cvtps_pd(hi));
+				// Fused in both (dot_ref calls fma): GCC would fuse a
+				// product and a sum here anyway.
+				_mm512_storeu_pd(a + 16 * k, _mm512_fmadd_pd(mk, _mm512_loadu_pd(gs + 16 * k), t0));
+				_mm512_storeu_pd(a + 16 * k + 8, _mm512_fmadd_pd(mk, _mm512_loadu_pd(gs + 16 * k + 8), t1));
 			}
 		}
 	}
@@ -198,9 +254,9 @@ block512(const int NJ16, const int T, const float *w, const float *x, int f0, in
 			for (int t0 = 0; t0 < np; t0 += T) {                                            \
 				int nt = imin(T, np - t0), nn = imin(T, np - t0 - T);                   \
 				if (nn < 0) nn = 0;                                                     \
-				cross512(base, pq + 2 * t0, nt, T, f0, f1, x);                          \
-				block512(NJ16, T, d->w, x, f0, f1, acc + (size_t)t0 * 2 * nj, nt, base, \
-				         pq + 2 * (t0 + T), nn);                                        \
+				cross512(base, pq + 2 * t0, nt, T, f0, f1, x, x + T * 2 * FB);          \
+				block512(NJ16, T, d->w, x, x + T * 2 * FB, d->gsum, f0, f1,             \
+				         acc + (size_t)t0 * 2 * nj, nt, base, pq + 2 * (t0 + T), nn);   \
 			}                                                                               \
 		}                                                                                       \
 	}
@@ -235,9 +291,10 @@ int ipcf_dot_best(void) {
 // out as there (backward sums only where asked for). pq holds 4*nunits
 // offsets, x T*2*FB floats (T = 12), acc 2*nj doubles per pair, all
 // scratch.
-void ipcf_pairs_dot(int level, int n, int nb, int nj, const float *w, const double *cnt, const double *alt, const float *base,
-                    const ipcf_unit *units, int nunits, int64_t *pq, float *x, double *acc, double *out) {
-	ipcf_dotw dw = {n, nb, nj, w, cnt, alt}, *d = &dw;
+void ipcf_pairs_dot(int level, int n, int nb, int nj, const float *w, const double *gsum, const double *cnt,
+                    const double *alt, const float *base, const ipcf_unit *units, int nunits, int64_t *pq, float *x,
+                    double *acc, double *out) {
+	ipcf_dotw dw = {n, nb, nj, w, gsum, cnt, alt}, *d = &dw;
 	int np = flatten(units, nunits, pq);
 #ifdef IPCF_DOT_SIMD
 	if (level == 2) {

@@ -33,14 +33,16 @@ import (
 // registers, it runs near the FMA units' peak where the FFT does not. It
 // is the exact definition (no approximation); only the rounding differs
 // from the transform's: each weight's products are summed in float32 in
-// frequency order within groups of 16 frequencies, and the groups' sums
-// in float64, on every code path alike (dot.c's reference with fmaf, and
-// the SIMD code). X(0) and X(n/2), the mean's large term included, are
-// taken in float64 apart from the sums. Where one delay dominates the
-// correlation (sparse photon counts, a saturated frame), every bin sum
-// cancels large terms; its error then stays within 2.5 times the
-// transform's (TestDotPathIllConditioned; groups of 128 frequencies gave
-// 6 to 10 times).
+// frequency order within groups of 16 frequencies, less the group's mean
+// of the cross spectrum (added back in float64 as the mean times the
+// group's sum of the weights), and the groups' sums in float64, on every
+// code path alike (dot.c's reference with fmaf and fma, and the SIMD
+// code). X(0) and X(n/2), the mean's large term included, are taken in
+// float64 apart from the sums. Where one delay dominates the correlation
+// (sparse photon counts, a saturated frame), every bin sum cancels large
+// terms; its error then stays within 1.5 times the transform's
+// (TestDotPathIllConditioned; groups of 128 frequencies without the
+// means gave 6 to 10 times).
 
 // dotMaxBins is the most bins the dot path takes (its cost grows with
 // them; the transform's does not), dotMaxWeights the most bytes of
@@ -58,6 +60,7 @@ const (
 type dotWeights struct {
 	n, nb, nj int
 	w         []float32 // (n/2-1) rows of nj cosine, then nj sine weights
+	gsum      []float64 // per group of 16 rows (from f = 1): the sums of w's rows, in row order
 	cnt, alt  []float64
 }
 
@@ -122,6 +125,18 @@ func newDotWeights(n int, bins []int) *dotWeights {
 		}
 		lo = hi
 	}
+	// The groups' sums of the weights as rounded (dot.c takes each
+	// group's mean of the cross spectrum out of the float32 sums and adds
+	// it back as mean times these).
+	fs := int(C.IPCF_DOT_FS)
+	ng := (h - 1 + fs - 1) / fs
+	d.gsum = make([]float64, ng*2*nj)
+	for f := 1; f < h; f++ {
+		g := d.gsum[(f-1)/fs*2*nj:]
+		for j, v := range d.w[(f-1)*2*nj : f*2*nj] {
+			g[j] += float64(v)
+		}
+	}
 	return d
 }
 
@@ -173,9 +188,9 @@ func (k *PairKernel) pairsDot(code int, base []complex64, units []Unit, out []fl
 		k.dotAcc = make([]float64, np*2*d.nj)
 	}
 	if k.dotX == nil {
-		k.dotX = Float32s(C.IPCF_DOT_T * 2 * C.IPCF_DOT_FB)
+		k.dotX = Float32s(C.IPCF_DOT_XLEN)
 	}
 	C.ipcf_pairs_dot(C.int(2*(code-1)), C.int(d.n), C.int(d.nb), C.int(d.nj), (*C.float)(unsafe.Pointer(&d.w[0])),
-		dptr(d.cnt), dptr(d.alt), fptr(base), &units[0], C.int(len(units)),
+		dptr(d.gsum), dptr(d.cnt), dptr(d.alt), fptr(base), &units[0], C.int(len(units)),
 		(*C.int64_t)(unsafe.Pointer(&k.dotPQ[0])), (*C.float)(unsafe.Pointer(&k.dotX[0])), dptr(k.dotAcc), dptr(out))
 }
