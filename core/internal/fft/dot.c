@@ -16,7 +16,9 @@
 // Where one delay dominates the correlation (low-count ACFs, a saturated
 // frame in every pixel), float32 sums over 128 frequencies gave 6 to 10
 // times the transform's error; over 16, 1.4-2.3 times; with the means
-// taken out, 1.0-1.2 times or less (a campaign's cases against float64;
+// taken out, over 16, 1.2 times or less, and over 32 (the cost of the
+// float64 additions halved: 9.3 against 10.3-10.9 us per pair), 1.5
+// times or less (a campaign's cases against float64;
 // TestDotPathIllConditioned). FB is the block of frequencies the SIMD
 // code takes for all the pairs of a batch (a multiple of FS): its
 // weights stay in L1.
@@ -72,15 +74,15 @@ static void outputs(const ipcf_dotw *d, const float *base, const ipcf_unit *unit
 	}
 }
 
-// gmean returns the mean of 16 values v[0], v[stride], ... by the tree
-// the SIMD code takes: v[k] + v[k+8], then + the value 4, 2 and 1 further
-// on, times 1/16 (exact).
+// gmean returns the mean of FS values v[0], v[stride], ... by the tree
+// the SIMD code takes: v[k] + v[k+FS/2], then + the value FS/4, ..., 1
+// further on, times 1/FS (exact).
 static float gmean(const float *v, int stride) {
-	float s8[8], s4[4], s2[2];
-	for (int k = 0; k < 8; k++) s8[k] = v[k * stride] + v[(k + 8) * stride];
-	for (int k = 0; k < 4; k++) s4[k] = s8[k] + s8[k + 4];
-	for (int k = 0; k < 2; k++) s2[k] = s4[k] + s4[k + 2];
-	return (s2[0] + s2[1]) * 0.0625f;
+	float t[FS];
+	for (int k = 0; k < FS; k++) t[k] = v[k * stride];
+	for (int w = FS / 2; w >= 1; w /= 2)
+		for (int k = 0; k < w; k++) t[k] = t[k] + t[k + w];
+	return t[0] * (1.0f / FS);
 }
 
 // dot_ref is the reference: for every pair, group g of FS frequencies
@@ -152,28 +154,35 @@ __attribute__((target("avx512f"), noinline)) static void cross512(const float *b
 		for (int g0 = f0; g0 < f1; g0 += FS) {
 			float *xg = xt + 2 * (g0 - f0), *mg = mt + 2 * ((g0 - f0) / FS);
 			if (g0 + FS <= f1) {
-				__m512 v0 = dconj16(_mm512_loadu_ps(a + 2 * g0), _mm512_loadu_ps(b + 2 * g0));
-				__m512 v1 = dconj16(_mm512_loadu_ps(a + 2 * g0 + 16), _mm512_loadu_ps(b + 2 * g0 + 16));
-				__m512 s8 = _mm512_add_ps(v0, v1);
+				__m512 v[FS / 8];
+				for (int q = 0; q < FS / 8; q++)
+					v[q] = dconj16(_mm512_loadu_ps(a + 2 * g0 + 16 * q), _mm512_loadu_ps(b + 2 * g0 + 16 * q));
+				// The tree of gmean: vectors FS/16 apart first (complex
+				// values FS/2 apart), then within a vector.
+				__m512 u[FS / 8];
+				for (int q = 0; q < FS / 8; q++) u[q] = v[q];
+				for (int wq = FS / 16; wq >= 1; wq /= 2)
+					for (int q = 0; q < wq; q++) u[q] = _mm512_add_ps(u[q], u[q + wq]);
+				__m512 s8 = u[0];
 				__m256 s4 = _mm256_add_ps(_mm512_castps512_ps256(s8),
 				                          _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s8), 1)));
 				__m128 s2 = _mm_add_ps(_mm256_castps256_ps128(s4), _mm256_extractf128_ps(s4, 1));
-				__m128 s1 = _mm_mul_ps(_mm_add_ps(s2, _mm_movehl_ps(s2, s2)), _mm_set1_ps(0.0625f));
+				__m128 s1 = _mm_mul_ps(_mm_add_ps(s2, _mm_movehl_ps(s2, s2)), _mm_set1_ps(1.0f / FS));
 				// (mr, mi) in every complex lane
 				__m512 m = _mm512_castpd_ps(_mm512_broadcastsd_pd(_mm_castps_pd(s1)));
-				_mm512_storeu_ps(xg, _mm512_sub_ps(v0, m));
-				_mm512_storeu_ps(xg + 16, _mm512_sub_ps(v1, m));
+				for (int q = 0; q < FS / 8; q++) _mm512_storeu_ps(xg + 16 * q, _mm512_sub_ps(v[q], m));
 				_mm_storel_pi((__m64 *)mg, s1);
 			} else {
 				// A last group of fewer than FS: its mean is not taken out.
 				// Masked loads, not a scalar loop, which GCC vectorized
 				// with its products and sums contracted into FMAs.
 				int len = f1 - g0;
-				__mmask16 k0 = (__mmask16)((1u << (2 * (len < 8 ? len : 8))) - 1);
-				__mmask16 k1 = (__mmask16)(len > 8 ? (1u << (2 * (len - 8))) - 1 : 0);
-				_mm512_storeu_ps(xg, dconj16(_mm512_maskz_loadu_ps(k0, a + 2 * g0), _mm512_maskz_loadu_ps(k0, b + 2 * g0)));
-				_mm512_storeu_ps(xg + 16, dconj16(_mm512_maskz_loadu_ps(k1, a + 2 * g0 + 16),
-				                                  _mm512_maskz_loadu_ps(k1, b + 2 * g0 + 16)));
+				for (int q = 0; q < FS / 8; q++) {
+					int c = len - 8 * q < 0 ? 0 : len - 8 * q > 8 ? 8 : len - 8 * q;
+					__mmask16 km = (__mmask16)((1u << (2 * c)) - 1);
+					_mm512_storeu_ps(xg + 16 * q, dconj16(_mm512_maskz_loadu_ps(km, a + 2 * g0 + 16 * q),
+					                                      _mm512_maskz_loadu_ps(km, b + 2 * g0 + 16 * q)));
+				}
 				mg[0] = mg[1] = 0;
 			}
 		}

@@ -33,7 +33,7 @@ import (
 // registers, it runs near the FMA units' peak where the FFT does not. It
 // is the exact definition (no approximation); only the rounding differs
 // from the transform's: each weight's products are summed in float32 in
-// frequency order within groups of 16 frequencies, less the group's mean
+// frequency order within groups of 32 frequencies, less the group's mean
 // of the cross spectrum (added back in float64 as the mean times the
 // group's sum of the weights), and the groups' sums in float64, on every
 // code path alike (dot.c's reference with fmaf and fma, and the SIMD
@@ -60,7 +60,7 @@ const (
 type dotWeights struct {
 	n, nb, nj int
 	w         []float32 // (n/2-1) rows of nj cosine, then nj sine weights
-	gsum      []float64 // per group of 16 rows (from f = 1): the sums of w's rows, in row order
+	gsum      []float64 // per group of IPCF_DOT_FS rows (from f = 1): the sums of w's rows, in row order
 	cnt, alt  []float64
 }
 

@@ -176,9 +176,9 @@ func binWidth(bins []int, j int) int {
 // and 0.002 a frame) and pairs of pixels sharing one saturated frame. The
 // spectra are of the deviations from the mean, as in the engine, and the
 // error is of G (a bin's mean over the product of the raw sums). The
-// float32 sums over groups of 16 frequencies, each group's mean of the
+// float32 sums over groups of 32 frequencies, each group's mean of the
 // cross spectrum taken out of them, keep the dot path within 1.5 times
-// the transform's error (here 0.03-1.0 times; over groups of 128 without
+// the transform's error (here 0.03-0.9 times; over groups of 128 without
 // the means it was 6 to 10 times); an error of G up to 1e-6 is the
 // conformance tolerance.
 func TestDotPathIllConditioned(t *testing.T) {
