@@ -678,11 +678,12 @@ func (e *engine) progress(units, ntasks int) pool.Progress {
 // Every series is scaled by a power of two before the float32 transforms
 // (scaleOf): floating-point samples can have any magnitude, and their
 // deviations would overflow or underflow the float32 spectra and products
-// otherwise; and two pairs share each complex inverse transform (the pair
-// kernel), whose rounding error is relative to the larger of the two, so
-// a pixel whose deviations dwarf its neighbours' (one saturated sample in
-// a dim series) would leak into the curves of the pair packed with its
-// own. Scaled, every series' largest deviation is in [0.5, 1).
+// otherwise; and on the pair kernel's transform path two pairs share each
+// complex inverse transform, whose rounding error is relative to the
+// larger of the two, so a pixel whose deviations dwarf its neighbours'
+// (one saturated sample in a dim series) would leak into the curves of
+// the pair packed with its own (the dot path computes each pair alone).
+// Scaled, every series' largest deviation is in [0.5, 1).
 
 // maxDev is the largest |v - mean| of the series s (NaN if one is).
 func maxDev[T float32 | float64](s []T, mean float64) float64 {
