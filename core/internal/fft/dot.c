@@ -126,14 +126,8 @@ static void dot_ref(const ipcf_dotw *d, const float *base, const int64_t *pq, in
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#include "simd.h"
 #define IPCF_DOT_SIMD 1
-
-__attribute__((target("avx512f"))) static inline __m512 dconj16(__m512 a, __m512 b) {
-	__m512 p = _mm512_mul_ps(b, a);
-	__m512 q = _mm512_mul_ps(b, _mm512_permute_ps(a, 0xB1));
-	return _mm512_mask_blend_ps(0xAAAA, _mm512_add_ps(p, _mm512_permute_ps(p, 0xB1)),
-	                            _mm512_sub_ps(q, _mm512_permute_ps(q, 0xB1)));
-}
 
 // cross writes the cross spectra of nt pairs for [f0, f1) into x (pair t
 // at x + t*2*FB, interleaved), less each full group's mean (dot_ref),
@@ -156,7 +150,7 @@ __attribute__((target("avx512f"), noinline)) static void cross512(const float *b
 			if (g0 + FS <= f1) {
 				__m512 v[FS / 8];
 				for (int q = 0; q < FS / 8; q++)
-					v[q] = dconj16(_mm512_loadu_ps(a + 2 * g0 + 16 * q), _mm512_loadu_ps(b + 2 * g0 + 16 * q));
+					v[q] = xconj16(_mm512_loadu_ps(a + 2 * g0 + 16 * q), _mm512_loadu_ps(b + 2 * g0 + 16 * q));
 				// The tree of gmean: vectors FS/16 apart first (complex
 				// values FS/2 apart), then within a vector.
 				__m512 u[FS / 8];
@@ -180,7 +174,7 @@ __attribute__((target("avx512f"), noinline)) static void cross512(const float *b
 				for (int q = 0; q < FS / 8; q++) {
 					int c = len - 8 * q < 0 ? 0 : len - 8 * q > 8 ? 8 : len - 8 * q;
 					__mmask16 km = (__mmask16)((1u << (2 * c)) - 1);
-					_mm512_storeu_ps(xg + 16 * q, dconj16(_mm512_maskz_loadu_ps(km, a + 2 * g0 + 16 * q),
+					_mm512_storeu_ps(xg + 16 * q, xconj16(_mm512_maskz_loadu_ps(km, a + 2 * g0 + 16 * q),
 					                                      _mm512_maskz_loadu_ps(km, b + 2 * g0 + 16 * q)));
 				}
 				mg[0] = mg[1] = 0;
@@ -271,15 +265,6 @@ block512(const int NJ16, const int T, const float *w, const float *x, const floa
 	}
 IPCF_DOT512(dot512_1, 1, 12)
 IPCF_DOT512(dot512_2, 2, 6)
-
-static int dot_simd(void) {
-	static int level = -1;
-	if (level < 0) {
-		__builtin_cpu_init();
-		level = __builtin_cpu_supports("avx512f") ? 2 : 0;
-	}
-	return level;
-}
 #endif
 
 // ipcf_dot_best returns the best code level of the dot path the CPU runs:
@@ -289,7 +274,7 @@ static int dot_simd(void) {
 // machine, and was not kept: CPUs without AVX-512F run the transform.
 int ipcf_dot_best(void) {
 #ifdef IPCF_DOT_SIMD
-	return dot_simd();
+	return ipcf_simd_level() == 2 ? 2 : 0;
 #else
 	return 0;
 #endif

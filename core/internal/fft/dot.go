@@ -10,6 +10,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"sync"
 	"unsafe"
 )
 
@@ -167,8 +168,9 @@ func dotCode() int {
 	return 0
 }
 
-// dotSIMD reports whether the CPU runs the dot path's AVX-512F code.
-func dotSIMD() bool { return C.ipcf_dot_best() == 2 }
+// dotSIMD reports whether the CPU runs the dot path's AVX-512F code
+// (asked of C once, not on every Pairs call).
+var dotSIMD = sync.OnceValue(func() bool { return C.ipcf_dot_best() == 2 })
 
 // pairsDot is Pairs by the dot path on code level code (dotLevel's
 // numbering, 1 or 2).

@@ -110,18 +110,13 @@ func TestDotPath(t *testing.T) {
 		var worstDot, worstFFT float64
 		for i, p := range pairs {
 			ef, ew := exactBinSums(series[p[0]], series[p[1]], bins)
-			scale := float64(real(base[p[0]*stride])) * float64(real(base[p[1]*stride]))
-			for j := 0; j < nb; j++ {
-				norm := scale * float64(binWidth(bins, j))
-				for dir, e := range []float64{ef[j], ew[j]} {
-					if dir == 1 && (i == 2 || i == 4) {
-						continue // not asked for
-					}
-					o := (slot[i] + dir) * nb
-					worstDot = max(worstDot, math.Abs(ref[o+j]-e)/norm)
-					worstFFT = max(worstFFT, math.Abs(fft[o+j]-e)/norm)
-				}
+			bo := (slot[i] + 1) * nb
+			if i == 2 || i == 4 {
+				bo = -1 // not asked for
 			}
+			scale := float64(real(base[p[0]*stride])) * float64(real(base[p[1]*stride]))
+			ed, et := gErrors(ref, fft, slot[i]*nb, bo, ef, ew, bins, scale)
+			worstDot, worstFFT = max(worstDot, ed), max(worstFFT, et)
 		}
 		t.Logf("n=%d nb=%d: largest error of G, dot path %.2g, transform %.2g", c.n, nb, worstDot, worstFFT)
 		if worstDot > 1e-6 || worstDot > 4*worstFFT+1e-8 {
@@ -161,6 +156,28 @@ func TestDotPath(t *testing.T) {
 	if best < 2 {
 		t.Log("no AVX-512F here: only the dot path's reference ran (Pairs takes the transform on this CPU)")
 	}
+}
+
+// gErrors returns the largest errors of G in two outputs a and b of
+// Pairs for one pair, whose forward sums start at index fo and backward
+// sums at bo (bo < 0: not asked for), against the float64 sums ef and ew:
+// a bin's error over its width times scale, the product of the pair's
+// raw sums.
+func gErrors(a, b []float64, fo, bo int, ef, ew []float64, bins []int, scale float64) (ea, eb float64) {
+	for j := range bins {
+		norm := scale * float64(binWidth(bins, j))
+		for _, c := range []struct {
+			o int
+			e float64
+		}{{fo, ef[j]}, {bo, ew[j]}} {
+			if c.o < 0 {
+				continue
+			}
+			ea = max(ea, math.Abs(a[c.o+j]-c.e)/norm)
+			eb = max(eb, math.Abs(b[c.o+j]-c.e)/norm)
+		}
+	}
+	return ea, eb
 }
 
 func binWidth(bins []int, j int) int {
@@ -242,14 +259,8 @@ func TestDotPathIllConditioned(t *testing.T) {
 		var worstDot, worstFFT float64
 		for i, p := range pairs {
 			ef, ew := exactBinSums(dev[p[0]], dev[p[1]], bins)
-			for j := 0; j < nb; j++ {
-				norm := sums[p[0]] * sums[p[1]] * float64(binWidth(bins, j))
-				for dir, e := range []float64{ef[j], ew[j]} {
-					o := (2*i+dir)*nb + j
-					worstDot = max(worstDot, math.Abs(dot[o]-e)/norm)
-					worstFFT = max(worstFFT, math.Abs(fft[o]-e)/norm)
-				}
-			}
+			ed, et := gErrors(dot, fft, 2*i*nb, (2*i+1)*nb, ef, ew, bins, sums[p[0]]*sums[p[1]])
+			worstDot, worstFFT = max(worstDot, ed), max(worstFFT, et)
 		}
 		t.Logf("%s: largest error of G, dot path %.2g, transform %.2g", kind, worstDot, worstFFT)
 		if worstDot > 1.5*worstFFT+1e-9 {

@@ -98,16 +98,8 @@ static void build1(const float *restrict a1, const float *restrict b1, float *re
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#include "simd.h"
 #define IPCF_SIMD 1
-
-// X = b*conj(a) for 8 interleaved complex values: even lanes br*ar + bi*ai
-// (P + swap(P)), odd lanes bi*ar - br*ai (Q - swap(Q), Q = b*swap(a)).
-__attribute__((target("avx512f"))) static inline __m512 xconj16(__m512 a, __m512 b) {
-	__m512 p = _mm512_mul_ps(b, a);
-	__m512 q = _mm512_mul_ps(b, _mm512_permute_ps(a, 0xB1));
-	return _mm512_mask_blend_ps(0xAAAA, _mm512_add_ps(p, _mm512_permute_ps(p, 0xB1)),
-	                            _mm512_sub_ps(q, _mm512_permute_ps(q, 0xB1)));
-}
 
 __attribute__((target("avx512f"))) static void build_avx512(const float *restrict a1, const float *restrict b1,
                                                             const float *restrict a2, const float *restrict b2,
@@ -184,8 +176,9 @@ __attribute__((target("avx2"))) static void build_avx2(const float *restrict a1,
 	}
 }
 
-// simd_level: 2 AVX-512F, 1 AVX2, 0 neither (set once; a race writes the same value).
-static int simd_level(void) {
+// ipcf_simd_level: 2 AVX-512F, 1 AVX2, 0 neither (set once; a race
+// writes the same value). dot.c asks it too.
+int ipcf_simd_level(void) {
 	static int level = -1;
 	if (level < 0) {
 		__builtin_cpu_init();
@@ -202,7 +195,7 @@ static int build_force = -1;
 int ipcf_build_level(int level) {
 	build_force = level;
 #ifdef IPCF_SIMD
-	return level >= 0 ? level : simd_level();
+	return level >= 0 ? level : ipcf_simd_level();
 #else
 	return 0;
 #endif
@@ -211,7 +204,7 @@ int ipcf_build_level(int level) {
 // build writes Z for two pairs (a2 != NULL) or one.
 static void build(const float *a1, const float *b1, const float *a2, const float *b2, float *z, int n) {
 #ifdef IPCF_SIMD
-	int level = build_force >= 0 ? build_force : simd_level();
+	int level = build_force >= 0 ? build_force : ipcf_simd_level();
 	if (level == 2) {
 		build_avx512(a1, b1, a2, b2, z, n);
 		return;
@@ -359,7 +352,7 @@ IPCF_BINS2(bins2_256, sum2_256, __attribute__((target("avx2"))))
 // z (f2 and w2 are NULL for one pair), on the code path the level picks.
 void ipcf_bin_sums(const float *z, int n, const int *bins, int nb, double *f1, double *w1, double *f2, double *w2) {
 #ifdef IPCF_SIMD
-	int level = build_force >= 0 ? build_force : simd_level();
+	int level = build_force >= 0 ? build_force : ipcf_simd_level();
 	if (level == 2) {
 		bins2_512(z, n, bins, nb, f1, w1, f2, w2);
 		return;

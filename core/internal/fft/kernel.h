@@ -27,6 +27,7 @@ typedef struct ipcf_dotw {
 	const double *cnt; /* nb: the width of bin j */
 	const double *alt; /* nb: the sum over bin j of (-1)^tau */
 } ipcf_dotw;
+int ipcf_simd_level(void);
 int ipcf_dot_best(void);
 void ipcf_pairs_dot(int level, int n, int nb, int nj, const float *w, const double *gsum, const double *cnt,
                     const double *alt, const float *base, const ipcf_unit *units, int nunits, int64_t *pq, float *x,
