@@ -1015,7 +1015,7 @@ func (e *engine) emit(jb job, f, b []float64) {
 	scale := 1 / (e.norm[0][jb.p] * e.norm[qc][jb.q])
 	if e.o.Delta {
 		if jb.needF {
-			f, b = e.finish(f, scale), e.finish(b, scale)
+			e.finish2(f, b, scale)
 			for k := range f {
 				f[k] -= b[k]
 			}
@@ -1023,10 +1023,14 @@ func (e *engine) emit(jb job, f, b []float64) {
 		}
 		return
 	}
-	if jb.needF {
+	switch {
+	case jb.needF && jb.needB:
+		e.finish2(f, b, scale)
+		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], f)
+		e.store(jb.q/g.W, jb.q%g.W, jb.gr[1], b)
+	case jb.needF:
 		e.store(jb.p/g.W, jb.p%g.W, jb.gr[0], e.finish(f, scale))
-	}
-	if jb.needB {
+	case jb.needB:
 		e.store(jb.q/g.W, jb.q%g.W, jb.gr[1], e.finish(b, scale))
 	}
 }
@@ -1307,6 +1311,35 @@ func (e *engine) finish(g []float64, scale float64) []float64 {
 		}
 	}
 	return smoothCurve(g, e.wNew, e.wPrev, e.smooth)
+}
+
+// finish2 is finish of f and of b, two curves of one length, in the
+// same loops: each step of a smoothing waits for the one before (a
+// multiply and an add), and the two curves' chains overlap. The same
+// operations as finish on each (TestFinish2).
+func (e *engine) finish2(f, b []float64, scale float64) {
+	if e.g.Bins == nil || !e.smooth || len(f) != len(b) || len(f) < 2 {
+		e.finish(f, scale)
+		e.finish(b, scale)
+		return
+	}
+	lo := 0
+	for j, hi := range e.g.Bins {
+		w := float64(hi - lo)
+		f[j] = f[j] * scale / w
+		b[j] = b[j] * scale / w
+		lo = hi
+	}
+	f[0], b[0] = f[1], b[1]
+	wNew, wPrev := e.wNew, e.wPrev
+	for i := 1; i < len(f); i++ {
+		f[i] = wNew*f[i] + wPrev*f[i-1]
+		b[i] = wNew*b[i] + wPrev*b[i-1]
+	}
+	for i := len(f) - 2; i >= 0; i-- {
+		f[i] = wNew*f[i] + wPrev*f[i+1]
+		b[i] = wNew*b[i] + wPrev*b[i+1]
+	}
 }
 
 // smoothCurve sets g[0] = g[1], then, if on, smooths g forward and
