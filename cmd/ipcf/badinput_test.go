@@ -623,3 +623,43 @@ func TestLoadStackTruncated(t *testing.T) {
 		t.Fatalf("loadStack of a truncated input: %v, want ErrChanged naming in.npy", err)
 	}
 }
+
+// hiddenStack hides a source's type: loadStack reads it frame by frame.
+type hiddenStack struct{ source.Source }
+
+// TestLoadStackRuns: loadStack's runs of frames by read(2) give the bytes
+// and CRC of its frame-by-frame path (frames of 8 KiB, runs of 32; and
+// a big-endian file, converted sample by sample).
+func TestLoadStackRuns(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		dt   array.DType
+	}{{"le.npy", array.Uint16}, {"f.npy", array.Float32}} {
+		path := filepath.Join(dir, c.name)
+		writeNpy(t, path, c.dt, []int{70, 64, 64}, func(i int) float64 { return float64(i%1000) * 1.5 })
+		src, err := source.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, ok := source.NewFrameReader(src); !ok {
+			t.Fatalf("%s: no frame reader", c.name)
+		} else {
+			r.Close()
+		}
+		v1, crc1, free1, err := loadStack(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v2, crc2, free2, err := loadStack(hiddenStack{src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if crc1 != crc2 || v1.Order != v2.Order || !bytes.Equal(v1.Data[:70*64*64*c.dt.Size()], v2.Data[:70*64*64*c.dt.Size()]) {
+			t.Errorf("%s: runs give CRC %08x, frame by frame %08x (or other bytes)", c.name, crc1, crc2)
+		}
+		free1()
+		free2()
+		src.Close()
+	}
+}

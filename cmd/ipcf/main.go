@@ -733,6 +733,21 @@ func loadStack(src source.Source) (v array.View, crc uint32, free func(), err er
 		return v, 0, free, err
 	}
 	es := dt.Size()
+	if r, ok := source.NewFrameReader(src); ok && r.Order() == v.Order {
+		// Runs of frames by read(2), as the pCF job reads its input.
+		err = r.ReadRuns(T, v.Data[:T*H*W*es], func(run []byte, _ int) error {
+			crc = ooc.CRCUpdate(crc, run)
+			return nil
+		})
+		r.Close()
+		if err != nil {
+			free()
+			return array.View{}, 0, func() {}, err
+		}
+		return v, crc, free, nil
+	} else if ok {
+		r.Close()
+	}
 	err = source.Guard(src.Name(), func() error {
 		for t := 0; t < T; t++ {
 			fr, err := src.Frame(t)

@@ -1847,23 +1847,20 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 		// Runs of frames by read(2), each checksummed while it is in the
 		// cache: the same bytes, order and CRC as frame by frame below.
 		defer fr.Close()
-		run := max(1, min(64, (256<<10)/frame))
-		for t := 0; t < j.nread; t += run {
+		order = fr.Order()
+		err := fr.ReadRuns(j.nread, buf, func(run []byte, next int) error {
+			crc = ooc.CRCUpdate(crc, run)
 			if ctx.Err() != nil {
-				return array.View{}, 0, nil, pcf.ErrCancelled
+				return pcf.ErrCancelled
 			}
-			k := min(run, j.nread-t)
-			dst := buf[t*frame : (t+k)*frame]
-			if err := fr.Read(t, dst); err != nil {
-				return array.View{}, 0, nil, err
+			if prog != nil && ((next-len(run)/frame)/64 != next/64 || next == j.nread) && !prog("read", done0+next, total) {
+				return pcf.ErrCancelled
 			}
-			crc = ooc.CRCUpdate(crc, dst)
-			if prog != nil && (t/64 != (t+k)/64 || t+k == j.nread) && !prog("read", done0+t+k, total) {
-				return array.View{}, 0, nil, pcf.ErrCancelled
-			}
+			return nil
+		})
+		if err != nil {
+			return array.View{}, 0, nil, err
 		}
-		v, _ := src.Stack()
-		order = v.Order
 	}
 	for t := 0; t < j.nread && !fast; t++ {
 		if t%64 == 0 && ctx.Err() != nil {

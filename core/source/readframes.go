@@ -3,6 +3,8 @@ package source
 import (
 	"fmt"
 	"os"
+
+	"github.com/ipcf/ipcf/core/array"
 )
 
 // FrameReader reads the frames of a stack (npy, raw, an ImageJ TIFF) with
@@ -19,6 +21,7 @@ type FrameReader struct {
 	step  int // bytes from one frame to the next
 	frame int // bytes of a frame
 	t     int // frames
+	order array.ByteOrder
 }
 
 // NewFrameReader returns a reader of src's frames if src is a stack whose
@@ -44,7 +47,7 @@ func NewFrameReader(src Source) (_ *FrameReader, ok bool) {
 		f.Close()
 		return nil, false
 	}
-	return &FrameReader{f: f, name: s.name, off: v.Offset, step: v.Strides[0], frame: v.Shape[1] * v.Strides[1], t: v.Shape[0]}, true
+	return &FrameReader{f: f, name: s.name, off: v.Offset, step: v.Strides[0], frame: v.Shape[1] * v.Strides[1], t: v.Shape[0], order: v.Order}, true
 }
 
 // FrameBytes is the size of one frame in dst (H x W samples).
@@ -72,6 +75,32 @@ func (r *FrameReader) Read(t0 int, dst []byte) error {
 	}
 	return nil
 }
+
+// runBytes is the most ReadRuns reads at a time: a run is checksummed and
+// converted while it is in the L2 cache.
+const runBytes = 256 << 10
+
+// ReadRuns reads frames [0, n) into dst (n frames, as Read) in runs of
+// whole frames of at most 256 KiB (one frame where a frame is larger),
+// calling each with a run's bytes and the frame after it once the run is
+// in dst; an error from each stops it and is returned.
+func (r *FrameReader) ReadRuns(n int, dst []byte, each func(run []byte, next int) error) error {
+	run := max(1, min(64, runBytes/max(1, r.frame)))
+	for t := 0; t < n; t += run {
+		k := min(run, n-t)
+		b := dst[t*r.frame : (t+k)*r.frame]
+		if err := r.Read(t, b); err != nil {
+			return err
+		}
+		if err := each(b, t+k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Order is the byte order of the frames Read copies.
+func (r *FrameReader) Order() array.ByteOrder { return r.order }
 
 // Close closes the file.
 func (r *FrameReader) Close() error { return r.f.Close() }
