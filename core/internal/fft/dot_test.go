@@ -268,3 +268,50 @@ func TestDotPathIllConditioned(t *testing.T) {
 		}
 	}
 }
+
+// TestDotWeightsTables: the weights from the tables of sin and cos are
+// those of the calls per weight (sin and cos of π m / n, m reduced mod
+// 2n), bit for bit, for sizes and bins of the dot path's range.
+func TestDotWeightsTables(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		bins []int
+	}{
+		{64, []int{1, 2, 3, 5, 8, 13, 21, 32}},
+		{1000, []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 500}},
+		{16384, logBinsForTest(16384, 30)},
+		{32768, logBinsForTest(32768, 32)},
+	} {
+		d := newDotWeights(c.n, c.bins)
+		n := c.n
+		sinPi := func(m int64) float64 { return math.Sin(math.Pi * float64(m%int64(2*n)) / float64(n)) }
+		cosPi := func(m int64) float64 { return math.Cos(math.Pi * float64(m%int64(2*n)) / float64(n)) }
+		lo := 0
+		for j, hi := range c.bins {
+			for f := 1; f < n/2; f++ {
+				f64 := int64(f)
+				amp := sinPi(f64*int64(hi-lo)) / sinPi(f64)
+				mid := f64 * int64(lo+hi-1)
+				wc, ws := float32(2*amp*cosPi(mid)), float32(2*amp*sinPi(mid))
+				row := d.w[(f-1)*2*d.nj:]
+				if math.Float32bits(row[j]) != math.Float32bits(wc) || math.Float32bits(row[d.nj+j]) != math.Float32bits(ws) {
+					t.Fatalf("n %d bin %d f %d: weights %v %v, want %v %v", n, j, f, row[j], row[d.nj+j], wc, ws)
+				}
+			}
+			lo = hi
+		}
+	}
+}
+
+// logBinsForTest returns nb increasing bin ends up to n/2, log-spaced.
+func logBinsForTest(n, nb int) []int {
+	var b []int
+	for i := 1; i <= nb; i++ {
+		e := int(math.Round(math.Pow(float64(n/2), float64(i)/float64(nb))))
+		if len(b) > 0 && e <= b[len(b)-1] {
+			e = b[len(b)-1] + 1
+		}
+		b = append(b, e)
+	}
+	return b
+}
