@@ -57,6 +57,26 @@ func ReadRegular(path string, max int64) ([]byte, error) {
 	return b, err
 }
 
+// OpenRegular opens the regular file at path (following links) for
+// reading, with its status: a FIFO, a device or a folder there (swapped
+// in since it was checked) is an error wrapping ErrNotRegular, and a FIFO
+// is never waited on.
+func OpenRegular(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s is %s, %w", path, kind(st.Mode()), ErrNotRegular)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, st, nil
+}
+
 // kind names the file type of m for messages.
 func kind(m fs.FileMode) string {
 	switch {

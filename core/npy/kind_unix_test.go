@@ -90,3 +90,43 @@ func TestReadRegular(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenRegular: a regular file (and a link to one) opens with its
+// status; a FIFO (never waited on), a device and a folder are
+// ErrNotRegular naming the path.
+func TestOpenRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.raw")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "a.raw")
+	os.WriteFile(file, []byte("abcd"), 0o644)
+	link := filepath.Join(dir, "link.raw")
+	os.Symlink(file, link)
+	for _, c := range []struct{ path, want string }{
+		{file, ""}, {link, ""}, {fifo, "named pipe"}, {"/dev/null", "character device"}, {dir, "directory"},
+	} {
+		done := make(chan struct{})
+		var f *os.File
+		var st os.FileInfo
+		var err error
+		go func() { f, st, err = OpenRegular(c.path); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("OpenRegular(%s) blocks", c.path)
+		}
+		if c.want == "" {
+			if err != nil || st.Size() != 4 {
+				t.Errorf("OpenRegular(%s): %v, %v", c.path, st, err)
+			} else {
+				f.Close()
+			}
+			continue
+		}
+		if err == nil || !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), c.path) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("OpenRegular(%s): %v, want ErrNotRegular naming it, %q", c.path, err, c.want)
+		}
+	}
+}

@@ -1,3 +1,5 @@
+//go:build unix
+
 package source
 
 import (
@@ -7,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 )
@@ -152,4 +156,25 @@ func TestFrameReader(t *testing.T) {
 		t.Error("a frame reader for a file renamed over the one mapped")
 	}
 	src.Close()
+
+	// A named pipe put in its place: no reader, and no wait for a writer.
+	src, err = OpenRaw(rawPath, Raw{T: 7, H: 5, W: 3, DType: array.Uint16, Offset: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	os.Remove(rawPath)
+	if err := syscall.Mkfifo(rawPath, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan bool, 1)
+	go func() { _, ok := NewFrameReader(src); done <- ok }()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Error("a frame reader for a named pipe put in place of the file mapped")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("NewFrameReader waits on a named pipe put in place of the file mapped")
+	}
 }
