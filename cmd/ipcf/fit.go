@@ -1064,7 +1064,7 @@ func openNpyResult(cmd, path string) (*npy.File, error) {
 		}
 	}
 	if st, serr := os.Stat(path); serr == nil && st.Mode().IsRegular() {
-		if f, oerr := os.Open(path); oerr == nil {
+		if f, _, oerr := npy.OpenRegular(path); oerr == nil {
 			b := make([]byte, 4)
 			n, _ := io.ReadFull(f, b)
 			f.Close()

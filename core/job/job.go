@@ -295,7 +295,7 @@ func checkFormat(in Input) error {
 	if err != nil || !st.Mode().IsRegular() {
 		return nil // a folder or glob of TIFFs, or an error OpenSource names
 	}
-	f, err := os.Open(in.Path)
+	f, _, err := npy.OpenRegular(in.Path) // never waiting on a named pipe swapped in
 	if err != nil {
 		return nil
 	}
@@ -1132,8 +1132,11 @@ func sampleCRC(name string, size int64) (crc uint32, err error) {
 			err = fmt.Errorf("%s: %w", name, err)
 		}
 	}()
-	f, err := os.Open(name)
-	if err != nil {
+	f, _, err := npy.OpenRegular(name)
+	if errors.Is(err, npy.ErrNotRegular) {
+		// A named pipe or a folder put in its place: never waited on.
+		return 0, fmt.Errorf("%w: %s: the input changed while it was read (%w)", source.ErrChanged, name, err)
+	} else if err != nil {
 		return 0, err
 	}
 	defer f.Close()

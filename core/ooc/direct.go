@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/source"
@@ -118,7 +119,9 @@ func newDirect(p *plan, srcs []source.Source, o Options) *directInput {
 		if !ok {
 			return d.fail()
 		}
-		f, err := os.Open(name)
+		// Never waiting on a named pipe put in place of the input since
+		// it was mapped (source.Snap below then fails the run).
+		f, _, err := npy.OpenRegular(name)
 		if err != nil {
 			return d.fail()
 		}

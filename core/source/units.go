@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -503,7 +502,7 @@ func mmFolderUnits(dir string) metadata {
 	if _, err := npy.RegularFile(path); err != nil {
 		return m // absent, or a named pipe that opening would block on
 	}
-	f, err := os.Open(path)
+	f, _, err := npy.OpenRegular(path) // a FIFO swapped in since: not waited on
 	if err != nil {
 		return m
 	}
