@@ -223,7 +223,7 @@ func ParseOffsets(arg string) ([]pcf.Offset, error) {
 		if st.Size() > maxOffsetsFile {
 			return nil, optErr("--offsets %s: %d bytes, more than an offsets file of %d", arg, st.Size(), maxOffsetsFile)
 		}
-		b, err := os.ReadFile(arg)
+		b, err := npy.ReadRegular(arg, maxOffsetsFile) // a FIFO swapped in since: not waited on
 		if err != nil {
 			return nil, optErr("--offsets: %v", err)
 		}
