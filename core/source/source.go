@@ -100,8 +100,15 @@ func mapFile(path string) (*mapping, error) {
 	if err != nil {
 		return nil, err
 	}
+	if testHookMapped != nil {
+		testHookMapped(path)
+	}
 	return &mapping{path: path, data: data, unmap: unmap, id: identity(st)}, nil
 }
+
+// testHookMapped, if set, runs when a file has just been mapped (tests
+// truncate it there).
+var testHookMapped func(path string)
 
 // identity is the device and inode part of a file's Status ("" where
 // unknown).
@@ -178,7 +185,7 @@ func OpenNpy(path string) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := openNpy(m)
+	src, err := parsed(m, func() (Source, error) { return openNpy(m) })
 	if err != nil {
 		m.close()
 		return nil, err
@@ -393,18 +400,19 @@ func open(path string, ch int) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	var src Source
-	switch head := m.data; {
-	case len(head) >= 6 && string(head[:6]) == "\x93NUMPY":
-		src, err = openNpy(m)
-		if err == nil && ch > 0 {
-			src, err = nil, channelErr(path, ch, 1)
+	src, err := parsed(m, func() (Source, error) {
+		switch head := m.data; {
+		case len(head) >= 6 && string(head[:6]) == "\x93NUMPY":
+			src, err := openNpy(m)
+			if err == nil && ch > 0 {
+				src, err = nil, channelErr(path, ch, 1)
+			}
+			return src, err
+		case len(head) >= 4 && (string(head[:2]) == "II" || string(head[:2]) == "MM"):
+			return openTIFF(m, ch)
 		}
-	case len(head) >= 4 && (string(head[:2]) == "II" || string(head[:2]) == "MM"):
-		src, err = openTIFF(m, ch)
-	default:
-		err = fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give --shape and --dtype)", ErrFormat, path)
-	}
+		return nil, fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give --shape and --dtype)", ErrFormat, path)
+	})
 	if err != nil {
 		m.close()
 		return nil, err
@@ -636,11 +644,16 @@ func openSeries(files []string, ch int) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, r, err := singlePage(m)
+	var p page
 	var u Units
-	if err == nil {
-		u = tiffUnits(r, folder)
-	}
+	_, err = parsed(m, func() (Source, error) {
+		var r *tiffReader
+		var err error
+		if p, r, err = singlePage(m); err == nil {
+			u = tiffUnits(r, folder)
+		}
+		return nil, err
+	})
 	m.close()
 	if err != nil {
 		return nil, err
@@ -880,6 +893,29 @@ func Guard(name string, f func() error) (err error) {
 		}
 	}()
 	return f()
+}
+
+// parsed runs parse, which reads the mapping m (a header, a TIFF's
+// pages and tags), under Guard: a file truncated since it was mapped is
+// ErrChanged naming it, not a crash of the process (SIGBUS) while its
+// pages are walked.
+func parsed(m *mapping, parse func() (Source, error)) (src Source, err error) {
+	err = Guard(m.path, func() error {
+		var e error
+		src, e = parse()
+		return e
+	})
+	if err != nil && !errors.Is(err, ErrChanged) {
+		// A file cut short within its last page reads as zeros there,
+		// not a fault: the format error it gives would blame the file.
+		if st, serr := os.Stat(m.path); serr != nil || st.Size() != int64(len(m.data)) || (m.id != "" && identity(st) != m.id) {
+			err = fmt.Errorf("%w: %s: the input changed while it was opened (truncated or replaced?): %w", ErrChanged, m.path, err)
+		}
+	}
+	if err != nil {
+		src = nil
+	}
+	return src, err
 }
 
 // Faulted turns err, the error of a pool run whose workers read src's

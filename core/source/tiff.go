@@ -969,7 +969,7 @@ func openTIFFPath(path string, ch int) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := openTIFF(m, ch)
+	src, err := parsed(m, func() (Source, error) { return openTIFF(m, ch) })
 	if err != nil {
 		m.close()
 		return nil, err
