@@ -319,6 +319,9 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 		} else if !ok {
 			return nil, fmt.Errorf("%s: its checksum is not the one %s records (output_crc32c %s): not this result's metadata (another result's, or the file changed since); compute the result again", path, side, meta.OutputCRC)
 		}
+		if testHookChecked != nil {
+			testHookChecked(path)
+		}
 	}
 	if len(meta.DelayFrames) != in.p {
 		return nil, fmt.Errorf("%s: %d delays (delay_frames) for %d points per curve: fit needs every point's delay", side, len(meta.DelayFrames), in.p)
@@ -422,6 +425,12 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if meta.OutputCRC != "" {
+		// The bytes copied are those checked only if they still are.
+		if err := recheckMapped(res, path, meta.OutputCRC, meta.OutputBytes); err != nil {
+			return nil, err
+		}
 	}
 	if err := readSigma(in, path, meta.Errors, f); err != nil {
 		return nil, err

@@ -103,6 +103,9 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 		} else if !ok {
 			return fmt.Errorf("error bars %s: its checksum is not the one %s.json records (%s): not the error bars of this result (compute them again with ipcf pcf --errors, or fit unweighted with --no-sigma)", file, path, rec.CRC)
 		}
+		if testHookChecked != nil {
+			testHookChecked(file)
+		}
 	}
 	n := int64(in.h) * int64(in.w) * int64(in.k) * int64(in.p)
 	if err := pcf.CheckMemory("the error bars", 4*n); err != nil {
@@ -127,6 +130,11 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	})
 	if err != nil {
 		return err
+	}
+	if checkCRC {
+		if err := recheckMapped(sd, file, rec.CRC, rec.Bytes); err != nil {
+			return err
+		}
 	}
 	in.weights = map[string]any{"used": true, "weight": "1/sigma^2", "sigma": file, "from": from, "method": nil, "segments": nil}
 	if rec != nil && fitSamePath(file, recorded) {

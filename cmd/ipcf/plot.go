@@ -186,6 +186,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if err := checkRecorded(res, pos[0], npySidecar(pos[0]), meta.crc, meta.bytes); err != nil {
 				return err
 			}
+			if testHookChecked != nil {
+				testHookChecked(pos[0])
+			}
 		}
 		if *pixel != "" {
 			yx := strings.Split(*pixel, ",")
@@ -208,6 +211,11 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}); err != nil {
 				return err
 			}
+			if meta.crc != "" {
+				if err := recheckMapped(res, pos[0], meta.crc, meta.bytes); err != nil {
+					return err
+				}
+			}
 			w, h := size(1500, 480)
 			return plotPixel(pic, w, h, meta, carpet, y, x)
 		}
@@ -228,6 +236,11 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return nil
 		}); err != nil {
 			return err
+		}
+		if meta.crc != "" {
+			if err := recheckMapped(res, pos[0], meta.crc, meta.bytes); err != nil {
+				return err
+			}
 		}
 		w, h := size(720, 560)
 		return plotImage(pic, w, h, meta, img, *point, b)
@@ -287,6 +300,23 @@ func mappedMatches(f *npy.File, path, crc string, bytes *int64) (bool, error) {
 	}
 	return fmt.Sprintf("%08x", got) == crc && (bytes == nil || *bytes == int64(len(f.Bytes()))), nil
 }
+
+// recheckMapped fails with source.ErrChanged where f's bytes no longer
+// have the checksum crc that they had when checked, before they were
+// copied: the file was rewritten in place while it was read, and the copy
+// may hold bytes of either version (fit exited 0 with such maps).
+func recheckMapped(f *npy.File, path, crc string, bytes *int64) error {
+	if ok, err := mappedMatches(f, path, crc, bytes); err != nil {
+		return err
+	} else if !ok {
+		return fmt.Errorf("%w: %s changed while it was read (its checksum is no longer the one its metadata records): run again once nothing writes it", source.ErrChanged, path)
+	}
+	return nil
+}
+
+// testHookChecked, if set, runs when a file's checksum has been checked
+// and before its samples are copied (tests rewrite it there).
+var testHookChecked func(path string)
 
 // checkSeal refuses a result or maps whose metadata (PATH.json, a Zarr's
 // .zattrs) changed since ipcf wrote them (ooc.CheckSeal): their units and

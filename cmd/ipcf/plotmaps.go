@@ -225,6 +225,9 @@ func readNpyValues(path string, check func(*npy.File) error) ([]int, []float64, 
 		if err := check(f); err != nil {
 			return nil, nil, err
 		}
+		if testHookChecked != nil {
+			testHookChecked(path)
+		}
 	}
 	vals := make([]float64, f.Len())
 	err = source.Guard(path, func() error {
@@ -244,6 +247,13 @@ func readNpyValues(path string, check func(*npy.File) error) ([]int, []float64, 
 		}
 		return nil
 	})
+	if err == nil && check != nil {
+		// The values copied are those checked only if the file still
+		// passes (rewritten in place meanwhile, it may hold either's).
+		if cerr := check(f); cerr != nil {
+			err = fmt.Errorf("%w: %s changed while it was read: %w", source.ErrChanged, path, cerr)
+		}
+	}
 	return f.Shape, vals, err
 }
 

@@ -80,3 +80,93 @@ func TestResultReplacedWhileRead(t *testing.T) {
 		}
 	}
 }
+
+// TestResultRewrittenWhileRead: a result (or its error bars) rewritten in
+// place after fit checked its checksum and before it copied its samples
+// fails the fit with source.ErrChanged and writes no maps (it exited 0
+// with maps of the rewritten pixels: an adversarial campaign, 5 of 5);
+// plot of a result or of maps rewritten so draws nothing.
+func TestResultRewrittenWhileRead(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	run := func(args ...string) {
+		t.Helper()
+		if code, msg := ipcf(t, args...); code != 0 {
+			t.Fatalf("%v: %s", args, msg)
+		}
+	}
+	run("simulate", "-o", p("in.npy"), "--frames", "512", "--size", "10", "--quiet")
+	run("pcf", p("in.npy"), "-o", p("r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "8", "--smooth", "0", "--errors", "blocking", "--quiet")
+	t.Cleanup(func() { testHookChecked = nil })
+	for _, target := range []string{p("r.npy"), p("r.sd.npy")} {
+		orig, err := os.ReadFile(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hit := false
+		testHookChecked = func(path string) {
+			if path != target {
+				return
+			}
+			hit = true
+			f, err := os.OpenFile(target, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteAt([]byte{0x12, 0x34, 0x56, 0x78}, int64(len(orig)-64)) // a sample of the last pixel
+			f.Close()
+		}
+		out := p("m.npy")
+		code, msg := ipcf(t, "fit", p("r.npy"), "-o", out, "--waist", "1", "--quiet")
+		testHookChecked = nil
+		if !hit {
+			t.Fatalf("%s: the hook did not run", target)
+		}
+		if code != 1 || !strings.Contains(msg, "changed while it was read") || !strings.Contains(msg, filepath.Base(target)) {
+			t.Errorf("fit with %s rewritten while read: exit %d, %q; want 1, naming it as changed", target, code, msg)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("fit with %s rewritten while read wrote maps", target)
+		}
+		if err := os.WriteFile(target, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("fit", p("r.npy"), "-o", p("m.npy"), "--waist", "1", "--quiet")
+	// plot of the result, of one pixel and of one bin
+	for _, args := range [][]string{{"--pixel", "3,3"}, {"--point", "1", "--bin", "2"}} {
+		orig, _ := os.ReadFile(p("r.npy"))
+		testHookChecked = func(path string) {
+			f, _ := os.OpenFile(path, os.O_WRONLY, 0)
+			f.WriteAt([]byte{0x12, 0x34, 0x56, 0x78}, int64(len(orig)-64))
+			f.Close()
+		}
+		code, msg := ipcf(t, append([]string{"plot", p("r.npy"), "-o", p("r.png")}, args...)...)
+		testHookChecked = nil
+		if code != 1 || !strings.Contains(msg, "changed while it was read") {
+			t.Errorf("plot %v with the result rewritten while read: exit %d, %q; want 1, changed", args, code, msg)
+		}
+		if _, err := os.Stat(p("r.png")); err == nil {
+			t.Errorf("plot %v with the result rewritten while read drew it", args)
+		}
+		os.WriteFile(p("r.npy"), orig, 0o644)
+	}
+	// plot of the maps
+	orig, _ := os.ReadFile(p("m.npy"))
+	testHookChecked = func(path string) {
+		if filepath.Base(path) != "m.npy" {
+			return
+		}
+		f, _ := os.OpenFile(path, os.O_WRONLY, 0)
+		f.WriteAt([]byte{0x12, 0x34, 0x56, 0x78}, int64(len(orig)-8))
+		f.Close()
+	}
+	code, msg := ipcf(t, "plot", p("m.npy"), "-o", p("m.png"), "--param", "D")
+	testHookChecked = nil
+	if code != 1 || !strings.Contains(msg, "changed while it was read") {
+		t.Errorf("plot of maps rewritten while read: exit %d, %q; want 1, changed", code, msg)
+	}
+	if _, err := os.Stat(p("m.png")); err == nil {
+		t.Error("plot of maps rewritten while read drew them")
+	}
+}
