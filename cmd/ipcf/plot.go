@@ -342,6 +342,14 @@ func checkSeal(path string) error {
 		// Not drawn without it: its delays, units and the result's checksum.
 		return fmt.Errorf("%s: not valid JSON (damaged?): not used; remove the result with its metadata and compute it again", side)
 	}
+	var m struct {
+		Software *string `json:"software"`
+	}
+	if json.Unmarshal(b, &m) != nil || m.Software == nil || *m.Software != ooc.Marker {
+		// (null, [], {}: drawn as a user's array, the result's checksum
+		// went unchecked, as fit and pcf refuse them.)
+		return fmt.Errorf("%s: not ipcf's metadata (no JSON object with \"software\": %q): not used, and %s is not drawn without them (a result whose metadata were replaced would go unchecked); remove or rename %s to draw it as an array without metadata", side, ooc.Marker, path, filepath.Base(side))
+	}
 	return nil
 }
 

@@ -170,3 +170,37 @@ func TestResultRewrittenWhileRead(t *testing.T) {
 		t.Error("plot of maps rewritten while read drew them")
 	}
 }
+
+// TestPlotForeignSidecar: plot refuses a result whose sidecar is JSON but
+// not ipcf's metadata (null, [], {}, another program's object), as fit
+// and pcf do: it drew such a result as a user's array, its checksum
+// unchecked. Without a sidecar the array is drawn as it is.
+func TestPlotForeignSidecar(t *testing.T) {
+	dir := t.TempDir()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	if code, msg := ipcf(t, "simulate", "-o", p("in.npy"), "--frames", "256", "--size", "10", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "pcf", p("in.npy"), "-o", p("r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	for _, side := range []string{"null", "[]", "{}", `{"software": "other", "shape": [8, 8, 4, 6]}`} {
+		if err := os.WriteFile(p("r.npy.json"), []byte(side+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{}, {"--pixel", "2,2"}} {
+			code, msg := ipcf(t, append([]string{"plot", p("r.npy"), "-o", p("r.png")}, args...)...)
+			if code != 1 || !strings.Contains(msg, "not ipcf's metadata") || !strings.Contains(msg, "r.npy.json") {
+				t.Errorf("plot %v with sidecar %s: exit %d, %q; want 1, not ipcf's metadata", args, side, code, msg)
+			}
+			if _, err := os.Stat(p("r.png")); err == nil {
+				t.Errorf("plot %v with sidecar %s drew the result", args, side)
+				os.Remove(p("r.png"))
+			}
+		}
+	}
+	os.Remove(p("r.npy.json"))
+	if code, msg := ipcf(t, "plot", p("r.npy"), "-o", p("r.png")); code != 0 {
+		t.Errorf("plot of an array without metadata: exit %d, %q", code, msg)
+	}
+}
