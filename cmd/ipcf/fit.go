@@ -304,6 +304,9 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	if err := ooc.CheckMeta(side, b); err != nil {
 		return nil, err
 	}
+	if !ipcfMeta(b) {
+		return nil, fmt.Errorf("%s: not ipcf's metadata (no JSON object with \"software\": %q): fit needs the result's offsets, delays and units that ipcf pcf writes beside it", side, ooc.Marker)
+	}
 	var meta fitResultMeta
 	if err := json.Unmarshal(b, &meta); err != nil {
 		return nil, fmt.Errorf("%s: %w", side, err)

@@ -301,6 +301,15 @@ func mappedMatches(f *npy.File, path, crc string, bytes *int64) (bool, error) {
 	return fmt.Sprintf("%08x", got) == crc && (bytes == nil || *bytes == int64(len(f.Bytes()))), nil
 }
 
+// ipcfMeta reports whether b is a JSON object with "software": "ipcf",
+// the metadata of an ipcf output.
+func ipcfMeta(b []byte) bool {
+	var m struct {
+		Software *string `json:"software"`
+	}
+	return json.Unmarshal(b, &m) == nil && m.Software != nil && *m.Software == ooc.Marker
+}
+
 // recheckMapped fails with source.ErrChanged where f's bytes no longer
 // have the checksum crc that they had when checked, before they were
 // copied: the file was rewritten in place while it was read, and the copy
@@ -342,10 +351,7 @@ func checkSeal(path string) error {
 		// Not drawn without it: its delays, units and the result's checksum.
 		return fmt.Errorf("%s: not valid JSON (damaged?): not used; remove the result with its metadata and compute it again", side)
 	}
-	var m struct {
-		Software *string `json:"software"`
-	}
-	if json.Unmarshal(b, &m) != nil || m.Software == nil || *m.Software != ooc.Marker {
+	if !ipcfMeta(b) {
 		// (null, [], {}: drawn as a user's array, the result's checksum
 		// went unchecked, as fit and pcf refuse them.)
 		return fmt.Errorf("%s: not ipcf's metadata (no JSON object with \"software\": %q): not used, and %s is not drawn without them (a result whose metadata were replaced would go unchecked); remove or rename %s to draw it as an array without metadata", side, ooc.Marker, path, filepath.Base(side))

@@ -174,7 +174,8 @@ func TestResultRewrittenWhileRead(t *testing.T) {
 // TestPlotForeignSidecar: plot refuses a result whose sidecar is JSON but
 // not ipcf's metadata (null, [], {}, another program's object), as fit
 // and pcf do: it drew such a result as a user's array, its checksum
-// unchecked. Without a sidecar the array is drawn as it is.
+// unchecked; fit says so too (for [] it gave Go's unmarshal error).
+// Without a sidecar the array is drawn as it is.
 func TestPlotForeignSidecar(t *testing.T) {
 	dir := t.TempDir()
 	p := func(name string) string { return filepath.Join(dir, name) }
@@ -197,6 +198,10 @@ func TestPlotForeignSidecar(t *testing.T) {
 				t.Errorf("plot %v with sidecar %s drew the result", args, side)
 				os.Remove(p("r.png"))
 			}
+		}
+		code, msg := ipcf(t, "fit", p("r.npy"), "-o", p("m.npy"), "--quiet")
+		if code != 1 || !strings.Contains(msg, "not ipcf's metadata") || strings.Contains(msg, "unmarshal") {
+			t.Errorf("fit with sidecar %s: exit %d, %q; want 1, not ipcf's metadata", side, code, msg)
 		}
 	}
 	os.Remove(p("r.npy.json"))
