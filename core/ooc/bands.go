@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"runtime/debug"
 	"sync"
 
@@ -49,7 +48,7 @@ func computeBands(ctx context.Context, p *plan, dir string, j *journal, st *jour
 			return d.load(ctx, ch, k, buf)
 		}
 		data := buf[:need]
-		f, err := os.Open(tileFile(dir, ch, k))
+		f, err := openOwnRead(tileFile(dir, ch, k))
 		if err != nil {
 			return array.View{}, errScratch{0, k}
 		}

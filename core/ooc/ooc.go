@@ -1596,7 +1596,7 @@ func compute(ctx context.Context, p *plan, dir string, j *journal, st *journalSt
 		for ch := range views {
 			// Load the tile: C-order (nread, bh, bw) samples.
 			data := dataBufs[ch][:px*p.nread*p.es]
-			f, err := os.Open(tileFile(dir, ch, ti))
+			f, err := openOwnRead(tileFile(dir, ch, ti))
 			if err != nil {
 				return errScratch{0, ti}
 			}

@@ -143,6 +143,23 @@ func openOwn(name string, flags int) (*os.File, error) {
 	}
 }
 
+// openOwnRead opens name, a file of ipcf's own hidden names (a scratch
+// piece), for reading: never through a link and never waiting on a FIFO
+// (one put in a piece's place hung a resumed run for good, deaf to
+// SIGTERM); an entry of another kind is an error, and the caller computes
+// the piece again.
+func openOwnRead(name string) (*os.File, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	return f, nil
+}
+
 // ownDir makes sure that dir, a folder of ipcf's own hidden names (a
 // partial Zarr, a scratch folder), is not a link: a link there is removed
 // (not what it points to).
