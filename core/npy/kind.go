@@ -39,17 +39,11 @@ func ReadRegular(path string, max int64) ([]byte, error) {
 	if st.Size() > max {
 		return nil, fmt.Errorf("%s: %d bytes, more than the %d expected", path, st.Size(), max)
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0) // a FIFO swapped in meanwhile must not block
+	f, _, err := OpenRegular(path) // a FIFO swapped in meanwhile: not waited on, refused
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err = f.Stat(); err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() { // replaced since the check
-		return nil, fmt.Errorf("%s is %s, %w", path, kind(st.Mode()), ErrNotRegular)
-	}
 	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err == nil && int64(len(b)) > max {
 		return nil, fmt.Errorf("%s: more than the %d bytes expected", path, max)

@@ -153,9 +153,13 @@ func openOwnRead(name string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s is %s, not a regular file", name, npy.Kind(st.Mode()))
+	}
+	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file", name)
+		return nil, err
 	}
 	return f, nil
 }
@@ -1355,18 +1359,11 @@ func readOwn(path string) ([]byte, error) {
 	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is %s, not a regular file", path, npy.Kind(st.Mode()))
 	}
-	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
+	f, err := openOwnRead(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is %s, not a regular file", path, npy.Kind(st.Mode()))
-	}
 	return io.ReadAll(f)
 }
 
