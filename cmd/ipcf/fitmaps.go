@@ -248,7 +248,7 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	if err != nil {
 		return fmt.Errorf("fit: writing %s: %w", out, err)
 	}
-	// Publish: an earlier ipcf Zarr aside, the new one in, the old removed.
+	// Publish: the new maps in place of earlier ones, which are removed.
 	old := strings.TrimSuffix(tmp, ".tmp") + ".old"
 	st, err := os.Lstat(out)
 	switch {
@@ -260,11 +260,10 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 		} else if f := ooc.ZarrForeign(out); f != "" {
 			return fmt.Errorf("fit: %w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name", errTarget, out, f)
 		}
-		if err := os.Rename(out, old); err != nil {
-			return fmt.Errorf("fit: writing %s: %w", out, err)
-		}
-		if err := os.Rename(tmp, out); err != nil {
-			os.Rename(old, out)
+		// In one step where the system can: a kill leaves the earlier
+		// maps or the new ones at out, and the other in a folder that the
+		// next run removes (removeStaleZarrs).
+		if err := ooc.ReplaceDir(tmp, out, old); err != nil {
 			return fmt.Errorf("fit: writing %s: %w", out, err)
 		}
 	case errors.Is(err, os.ErrNotExist):

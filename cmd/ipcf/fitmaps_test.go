@@ -739,3 +739,56 @@ func TestFitTIFFEditedIsAUsersFile(t *testing.T) {
 		t.Fatalf("rerun over maps without sidecar: exit %d: %s", code, msg)
 	}
 }
+
+// TestFitZarrKillPublish kills a fit that replaces earlier maps in a Zarr
+// folder at the moment of the replacement: the new maps are whole at the
+// output (swapped in one step), and a rerun leaves them and nothing else;
+// on a system without the swap (two renames) the kill leaves nothing at
+// the output, and a rerun publishes the maps.
+func TestFitZarrKillPublish(t *testing.T) {
+	r := newFaultRig(t)
+	res1, res2 := filepath.Join(r.dir, "r1.npy"), filepath.Join(r.dir, "r2.npy")
+	for i, res := range []string{res1, res2} {
+		if msg, err := r.run(nil, r.args(res, "--smooth", []string{"0.7", "0"}[i])...); err != nil {
+			t.Fatalf("%v %s", err, msg)
+		}
+	}
+	z := filepath.Join(r.dir, "maps.zarr")
+	fit := func(res string) []string { return []string{"fit", res, "-o", z, "--quiet"} }
+	for _, two := range []bool{false, true} {
+		os.RemoveAll(z)
+		if msg, err := r.run(nil, fit(res1)...); err != nil {
+			t.Fatalf("%v %s", err, msg)
+		}
+		earlier := tree(t, z)
+		env := []string{"IPCF_FAULT_KILL=publish"}
+		if two {
+			env = append(env, "IPCF_FAULT_NO_EXCHANGE=1")
+		}
+		if msg, err := r.run(env, fit(res2)...); err == nil {
+			t.Fatalf("two renames %v: not killed: %s", two, msg)
+		}
+		_, gone := os.Stat(z)
+		var killed map[string][]byte
+		if gone == nil {
+			killed = tree(t, z)
+		}
+		old, _ := filepath.Glob(filepath.Join(r.dir, ".ipcf-maps.zarr-*.old"))
+		if msg, err := r.run(nil, fit(res2)...); err != nil {
+			t.Fatalf("two renames %v: rerun: %v %s", two, err, msg)
+		}
+		want := tree(t, z)
+		if equalTrees(want, earlier) {
+			t.Fatal("the two fits gave the same maps: the test cannot tell them apart")
+		}
+		if !two && (gone != nil || !equalTrees(killed, want) || len(old) != 0) {
+			t.Errorf("killed while replacing: the output is not the new maps (stat: %v, aside: %v)", gone, old)
+		}
+		if two && (gone == nil || len(old) != 1) {
+			t.Errorf("two renames, killed between them: stat %v, aside %v", gone, old)
+		}
+		if left, _ := filepath.Glob(filepath.Join(r.dir, ".ipcf-*")); len(left) > 0 {
+			t.Errorf("two renames %v: left after the rerun: %v", two, left)
+		}
+	}
+}

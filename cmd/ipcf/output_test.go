@@ -830,8 +830,16 @@ func TestOutputKillAndResume(t *testing.T) {
 			os.RemoveAll(out)
 			os.Remove(out + ".json")
 		}
-		for _, kill := range []string{"tile 5", "commit", "publish"} {
-			if kill == "publish" && strings.HasSuffix(name, ".zarr") {
+		for _, kill := range []string{"tile 5", "commit", "publish", "publish, two renames"} {
+			env := []string{"IPCF_FAULT_KILL=" + strings.TrimSuffix(kill, ", two renames")}
+			if kill == "publish, two renames" {
+				if !strings.HasSuffix(name, ".zarr") {
+					continue
+				}
+				// As on a file system without RENAME_EXCHANGE.
+				env = append(env, "IPCF_FAULT_NO_EXCHANGE=1")
+			}
+			if strings.HasPrefix(kill, "publish") && strings.HasSuffix(name, ".zarr") {
 				// A Zarr output's commit point is moving an earlier
 				// result aside: one there, not this job's (damaged).
 				os.WriteFile(filepath.Join(out, "0", "0", "0", "0", "0"), []byte("damaged"), 0o644)
@@ -842,14 +850,40 @@ func TestOutputKillAndResume(t *testing.T) {
 				if !r.killWhen("tile", 5, out) {
 					t.Fatalf("%s: the job ended before its fifth tile", name)
 				}
-			} else if msg, err := r.run([]string{"IPCF_FAULT_KILL=" + kill}, r.args(out)...); err == nil {
+			} else if msg, err := r.run(env, r.args(out)...); err == nil {
 				t.Fatalf("%s: not killed at %s: %s", name, kill, msg)
+			}
+			old := filepath.Join(r.dir, "."+name+".old")
+			switch {
+			case kill == "publish" && strings.HasSuffix(name, ".zarr"):
+				// Swapped in one step: the new result is whole at out
+				// before any rerun, the earlier one in the partial folder.
+				if got := tree(t, out); !equalTrees(got, want) {
+					t.Errorf("%s, killed at %s: out is not the new result before the rerun", name, kill)
+				}
+				if _, err := os.Stat(old); err == nil {
+					t.Errorf("%s, killed at %s: %s exists", name, kill, old)
+				}
+			case kill == "publish, two renames":
+				// Between the renames: nothing at out, the earlier result
+				// set aside (the window the swap closes).
+				if _, err := os.Stat(out); err == nil {
+					t.Errorf("%s, killed at %s: out exists", name, kill)
+				}
+				if _, err := os.Stat(old); err != nil {
+					t.Errorf("%s, killed at %s: the earlier result is not at %s: %v", name, kill, old, err)
+				}
 			}
 			if msg, err := r.run(nil, r.args(out)...); err != nil {
 				t.Fatalf("%s, killed at %s: rerun failed: %v %s", name, kill, err, msg)
 			}
 			if got := tree(t, out); !equalTrees(got, want) {
 				t.Errorf("%s, killed at %s: the rerun's output differs from an uninterrupted run's", name, kill)
+			}
+			for _, left := range []string{old, filepath.Join(r.dir, "."+name+".partial")} {
+				if _, err := os.Stat(left); err == nil {
+					t.Errorf("%s, killed at %s: %s left after the rerun", name, kill, left)
+				}
 			}
 		}
 		clean()

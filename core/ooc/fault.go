@@ -15,6 +15,11 @@ var faultAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_KILL")
 // TestFaultFileAppearsWhilePublishing in cmd/ipcf).
 var stopAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_STOP") })
 
+// noExchange, set by IPCF_FAULT_NO_EXCHANGE, makes ReplaceDir take its
+// two renames, as on a system without RENAME_EXCHANGE (the tests of that
+// path's narrow window).
+var noExchange = os.Getenv("IPCF_FAULT_NO_EXCHANGE") != ""
+
 func fault(point string) {
 	if stopAt() == point {
 		stopSelf()

@@ -896,13 +896,22 @@ func (o *ZarrOutput) Finish(meta map[string]any) (uint32, error) {
 	return CRC(b), nil
 }
 
-// Publish moves an earlier result aside, renames the partial folder, then
-// removes the earlier result.
+// Publish puts the partial folder in place of an earlier result in one
+// step where the system can (ReplaceDir), then removes the earlier result.
 func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 	p := PartialName(o.path)
 	old := filepath.Join(filepath.Dir(o.path), "."+filepath.Base(o.path)+".old")
 	dir := filepath.Dir(o.path)
-	if o.PartialExists() {
+	if o.PartialExists() && zarrPublished(o.path, crc) {
+		// Killed between the swap and setting the earlier result aside
+		// (ReplaceDir): the partial folder holds that one now.
+		if err := RemoveOldZarr(old); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+		if err := os.Rename(p, old); err != nil {
+			return fmt.Errorf("output %s: %w", o.path, err)
+		}
+	} else if o.PartialExists() {
 		b, err := readOwn(filepath.Join(p, ".zattrs"))
 		if err != nil || CRC(b) != crc {
 			return fmt.Errorf("output %s: the finished partial output changed (checksum of .zattrs)", o.path)
@@ -928,12 +937,10 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 			if err := RemoveOldZarr(old); err != nil {
 				return fmt.Errorf("output %s: %w", o.path, err)
 			}
-			if err := os.Rename(o.path, old); err != nil {
+			if err := ReplaceDir(p, o.path, old); err != nil {
 				return fmt.Errorf("output %s: %w", o.path, err)
 			}
-			fault("publish")
-		}
-		if err := os.Rename(p, o.path); err != nil {
+		} else if err := os.Rename(p, o.path); err != nil {
 			return fmt.Errorf("output %s: %w", o.path, err)
 		}
 		if err := syncDir(dir); err != nil {
@@ -948,6 +955,17 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
 	return nil
+}
+
+// zarrPublished reports whether the Zarr folder at path is the finished
+// result whose .zattrs has the checksum crc, every file as it records.
+func zarrPublished(path string, crc uint32) bool {
+	b, err := readOwn(filepath.Join(path, ".zattrs"))
+	if err != nil || CRC(b) != crc {
+		return false
+	}
+	_, ok := zarrFilesMatch(path, b)
+	return ok
 }
 
 // RemoveOldZarr removes the earlier Zarr result (a pCF result's or a
