@@ -735,6 +735,43 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 			}
 		}
 	}
+	// A damaged sidecar, or something else at its path, switched the
+	// check off: the damaged file was read with exit 0 (a campaign).
+	cut := side[:len(side)/2]
+	bit := bytes.Clone(side)
+	bit[bytes.IndexByte(bit, '{')] ^= 0x01 // '{' becomes 'z'
+	os.WriteFile(p("side.json"), side, 0o644)
+	for _, c := range []struct {
+		name, want string
+		put        func() error
+	}{
+		{"the sidecar cut short", "not valid JSON", func() error { return os.WriteFile(p("b.npy.json"), cut, 0o644) }},
+		{"a bit of the sidecar flipped", "not valid JSON", func() error { return os.WriteFile(p("b.npy.json"), bit, 0o644) }},
+		{"a named pipe", "not a regular file", func() error { return syscall.Mkfifo(p("b.npy.json"), 0o644) }},
+		{"a folder", "not a regular file", func() error { return os.Mkdir(p("b.npy.json"), 0o755) }},
+		// Followed: the record is checked, the damaged file refused.
+		{"a link to the sidecar", "changed or damaged since ipcf wrote it", func() error { return os.Symlink(p("side.json"), p("b.npy.json")) }},
+	} {
+		os.WriteFile(p("b.npy"), flipped, 0o644)
+		os.RemoveAll(p("b.npy.json"))
+		if err := c.put(); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range reads {
+			if code, msg := ipcf(t, args...); code != 1 || !strings.Contains(msg, c.want) || !strings.Contains(msg, "remove b.npy.json") {
+				t.Errorf("%s, %v: exit %d, %q; want 1, %q", c.name, args[:2], code, msg, c.want)
+			}
+		}
+	}
+	// Another program's JSON (or null, {}): the user's metadata, not
+	// ipcf's record; the file is the user's, read as it is.
+	for _, other := range []string{`{"exposure_ms": 1}`, `null`, `{}`} {
+		os.RemoveAll(p("b.npy.json"))
+		os.WriteFile(p("b.npy.json"), []byte(other), 0o644)
+		if code, msg := ipcf(t, pcfArgs...); code != 0 {
+			t.Errorf("a sidecar %s: exit %d, %s", other, code, msg)
+		}
+	}
 	// Without its sidecar: the user's file, read as it is.
 	os.WriteFile(p("b.npy"), flipped, 0o644)
 	os.Remove(p("b.npy.json"))

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+
+	"github.com/ipcf/ipcf/core/npy"
 )
 
 // SealKey is the field of every metadata file ipcf writes (a sidecar
@@ -196,30 +198,45 @@ func SealNote(path string) string {
 	return ""
 }
 
+// maxSidecar bounds the metadata CheckWritten reads.
+const maxSidecar = 256 << 20
+
 // CheckWritten checks an input file that ipcf wrote (a bleached stack, a
 // simulation: its sidecar PATH.json names ipcf's bleach or simulate and
 // records the file's size and CRC-32C) against that record, so that a file damaged or
 // changed since is not read as if it were the one ipcf wrote. A file
 // without such a sidecar (the user's own data) passes; so does one
-// whose sidecar records no checksum. The error says how to use the file
-// as it is (remove its sidecar).
+// whose sidecar records no checksum, or whose sidecar is JSON but not
+// ipcf's metadata; one that is not JSON (damaged, cut short) or not a
+// file is refused. The error says how to use the file as it is (remove
+// its sidecar).
 func CheckWritten(path string) error {
 	side := SidecarName(path)
-	lst, err := os.Lstat(side)
-	if err != nil || !lst.Mode().IsRegular() {
+	if _, err := os.Lstat(side); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	st, err := os.Stat(path)
 	if err != nil || !st.Mode().IsRegular() {
 		return nil // a folder of frames, a pattern: read as they are
 	}
-	b, err := readOwn(side)
+	// Through a link too (data and sidecar linked from elsewhere); a
+	// FIFO, a folder or a device there is refused, never waited on nor
+	// taken for absent: it would switch the check off.
+	if sst, err := os.Stat(side); err == nil && !sst.Mode().IsRegular() {
+		return fmt.Errorf("%w: %s is %s, not a regular file, so %s cannot be checked against ipcf's record; remove %s to read the file as it is", ErrWrittenChanged, side, npy.Kind(sst.Mode()), path, filepath.Base(side))
+	}
+	b, err := npy.ReadRegular(side, maxSidecar)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil // gone since the Lstat
+		return nil // gone since the Lstat, or a dangling link
 	} else if err != nil {
 		// Unreadable (permissions): its record cannot be checked, and
 		// taking the file as a user's own would read a damaged one.
 		return fmt.Errorf("%w: the metadata beside %s cannot be read, so the file cannot be checked against their record; make them readable, or remove %s to read the file as it is", err, path, filepath.Base(side))
+	}
+	if !json.Valid(b) {
+		// Damaged or truncated (ipcf's are written whole, then renamed):
+		// taken for absent, they let a damaged file through unchecked.
+		return fmt.Errorf("%w: %s is not valid JSON (damaged or cut short?), so %s cannot be checked against its record; remove %s to read the file as it is", ErrWrittenChanged, side, path, filepath.Base(side))
 	}
 	var m struct {
 		Software string `json:"software"`
@@ -228,8 +245,9 @@ func CheckWritten(path string) error {
 		Bytes    *int64 `json:"output_bytes"`
 	}
 	if json.Unmarshal(b, &m) != nil || m.Software != Marker || (m.Command != "bleach" && m.Command != "simulate") {
-		// Not ipcf's, or metadata of what is never an input (a result,
-		// maps, a picture): left beside a file put at its path since.
+		// Not ipcf's (another program's JSON, null, [], {}), or metadata
+		// of what is never an input (a result, maps, a picture): left
+		// beside a file put at its path since.
 		return nil
 	}
 	if err := CheckSeal(b); err != nil {
