@@ -66,10 +66,32 @@ if any(path == char(0))
   error('ipcf:invalid_argument', 'ipcf_read: PATH contains a NUL character (character %d of %d)', ...
         find(path == char(0), 1), numel(path));
 end
-path = regexprep(path, '[/\\]+$', '');
+% trailing separators off, without regexprep: it refuses a name that is
+% not UTF-8 (a Latin-1 file name that ipcf_pcf_file wrote)
+while numel(path) > 1 && any(path(end) == '/\\')
+  path(end) = [];
+end
+% Errors of Octave's or MATLAB's own functions on damaged bytes (regexp
+% refuses text that is not UTF-8) get ipcf's identifier, as every other.
+try
+  if nargout > 2
+    [data, meta, sd] = read_all(path, nargout);
+  else
+    [data, meta] = read_all(path, nargout);
+  end
+catch err
+  if ~isempty(err.identifier) && strncmp(err.identifier, 'ipcf:', 5)
+    rethrow(err);
+  end
+  error('ipcf:io', 'ipcf_read: %s: %s', path, err.message);
+end
+end
+
+function [data, meta, sd] = read_all(path, nout)
 raw = [];
 if exist(path, 'dir')
   if exist(fullfile(path, '.zarray'), 'file')
+    in_omezarr(path);
     data = read_zarr(path);
     metafile = fullfile(path, '.zattrs');
   elseif exist(fullfile(path, '0', '.zarray'), 'file')
@@ -84,10 +106,37 @@ else
   metafile = [path '.json'];
 end
 % checked with one output too: DATA = IPCF_READ(PATH) is the common call
-[meta, text] = read_meta(metafile, nargout > 1);
+[meta, text] = read_meta(metafile, nout > 1);
 check_bytes(path, metafile, text, exist(path, 'dir') ~= 0, raw);
-if nargout > 2
+sd = [];
+if nout > 2
   sd = read_errors(path, text);
+end
+end
+
+function in_omezarr(path)
+% Refuses the array folder of an ipcf OME-Zarr result (OUT.ome.zarr/0):
+% its chunks' checksums are in the group's .zattrs, one folder up, which
+% this reader does not check (a damaged chunk was returned).
+[parent, name] = fileparts(path);
+if isempty(parent)
+  parent = '.';
+end
+group = fullfile(parent, '.zattrs');
+if ~exist(fullfile(parent, '.zgroup'), 'file') || ~exist(group, 'file') || exist(group, 'dir')
+  return
+end
+check_regular(group);
+fid = fopen(group, 'r');
+if fid < 0
+  return
+end
+text = fread(fid, Inf, 'uint8=>char')';
+fclose(fid);
+if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once'))
+  error('ipcf:invalid_argument', ['ipcf_read: %s is the array "%s" of the OME-Zarr result %s (axes delay, ' ...
+                                  'offset, row, column), whose checksums ipcf_read does not check: it reads ' ...
+                                  '.npy results and plain .zarr results (OUT.zarr)'], path, name, parent);
 end
 end
 
@@ -129,13 +178,25 @@ function check_bytes(path, metafile, text, zarr, raw)
 % the bytes of the .npy file the data were read from (its checksum is of
 % them: the path may name another file by now).
 if ~zarr
-  t = regexp(text, '"output_crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens', 'once');
-  if isempty(t)
+  if isempty(regexp(text, '"output_crc32c"\s*:', 'once'))
     return
   end
-  want = t{1};
+  % Once each, in the form ipcf writes (8 lower-case hex digits; digits):
+  % another form, a repeat or a nested key of that name is not read as
+  % ipcf's record (a regexp took one copy while jsondecode returned
+  % another, and an upper-case record went unchecked).
+  t = regexp(text, '"output_crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens');
+  n = regexp(text, '"output_bytes"\s*:\s*(\d+)\s*[,}]', 'tokens');
+  if numel(t) ~= 1 || numel(regexp(text, '"output_crc32c"\s*:')) ~= 1 || ...
+     numel(n) > 1 || numel(n) ~= numel(regexp(text, '"output_bytes"\s*:'))
+    error('ipcf:io', ['ipcf_read: %s: output_crc32c or output_bytes is not recorded as ipcf records it (once, ' ...
+                      'as 8 lower-case hex digits and a whole number): not ipcf''s metadata as written'], metafile);
+  end
+  want = t{1}{1};
+  if ~isempty(n)
+    n = n{1};
+  end
   [crc, bytes] = ipcf_file_crc32c_mex(raw);
-  n = regexp(text, '"output_bytes"\s*:\s*(\d+)', 'tokens', 'once');
   if ~strcmp(crc, want) || (~isempty(n) && str2double(n{1}) ~= bytes)
     error('ipcf:io', ['ipcf_read: %s: checksum %s, but %s records %s: not this result''s metadata ' ...
                       '(another result''s, or the file changed since); compute the result again'], ...
@@ -146,7 +207,13 @@ end
 for field = {'chunks_crc32c', 'metadata_crc32c'}
   block = regexp(text, ['"' field{1} '"\s*:\s*\{([^{}]*)\}'], 'tokens', 'once');
   if isempty(block)
+    if ~isempty(regexp(text, ['"' field{1} '"\s*:'], 'once'))
+      error('ipcf:io', 'ipcf_read: %s: %s is not a record of checksums as ipcf writes it', metafile, field{1});
+    end
     continue
+  end
+  if numel(regexp(text, ['"' field{1} '"\s*:'])) ~= 1
+    error('ipcf:io', 'ipcf_read: %s: %s is recorded more than once: not ipcf''s metadata as written', metafile, field{1});
   end
   pairs = regexp(block{1}, '"([^"]+)"\s*:\s*"([^"]*)"', 'tokens');
   for k = 1:numel(pairs)
@@ -240,9 +307,12 @@ if ~isempty(regexprep(rest, '[{}\s,]', '')) || numel(strfind(rest, '{')) ~= 1 ||
   error('ipcf:invalid_argument', 'ipcf_read: %s: the header holds more than descr, fortran_order and shape (%s)', ...
         path, strtrim(rest));
 end
-% numpy before 1.14 (Python 2) wrote long integers as 2L
-shape = str2double(regexprep(regexp(t{1}, '[^,\s]+', 'match'), '^(\d+)L$', '$1'));
-if any(isnan(shape) | shape < 0 | shape ~= floor(shape))
+% numpy before 1.14 (Python 2) wrote long integers as 2L; each item is
+% digits only, no leading zero, as numpy writes them (str2double also
+% took 08, 1e1, 0x10)
+items = regexp(t{1}, '[^,\s]+', 'match');
+shape = str2double(regexprep(items, '^(\d+)L$', '$1'));
+if any(cellfun(@isempty, regexp(items, '^(0|[1-9]\d*)L?$', 'once'))) || any(isnan(shape) | shape < 0 | shape ~= floor(shape))
   error('ipcf:invalid_argument', 'ipcf_read: %s: shape (%s) is not a tuple of whole numbers >= 0', path, t{1});
 end
 % In double: exact up to 2^53 elements, beyond that (or Inf) far more than
@@ -252,6 +322,13 @@ bytes = numel(raw) - offset;
 if n > 0 && n * es > bytes
   error('ipcf:io', 'ipcf_read: %s: shape (%s) needs %.15g bytes of data, the file holds %d (file truncated)', ...
         path, t{1}, n * es, bytes);
+end
+% Exactly: numpy writes nothing after the data, so bytes beyond them mean
+% a header that names less than the file holds (its length or shape
+% damaged: every value shifted, or rows dropped), as the library refuses.
+if n * es ~= bytes
+  error('ipcf:io', ['ipcf_read: %s: shape (%s) of %s needs %.15g bytes of data, the file holds %d after its ' ...
+                    'header (trailing bytes: a damaged header?)'], path, t{1}, descr_of(h), n * es, bytes);
 end
 if n == 0 && prod(max(shape, 1)) > flintmax
   error('ipcf:invalid_argument', 'ipcf_read: %s: shape (%s) is too large', path, t{1});
@@ -269,6 +346,16 @@ if islogical
   data = data ~= 0;
 end
 data = shape_array(data(:), shape, fortran);
+end
+
+function d = descr_of(h)
+% the header's descr as written, for messages
+d = regexp(h, '[''"]descr[''"]\s*:\s*[''"]([^''"]*)[''"]', 'tokens', 'once');
+if isempty(d)
+  d = '?';
+else
+  d = d{1};
+end
 end
 
 function [t, rest] = take_entry(rest, pattern, key, path)
@@ -307,6 +394,11 @@ hlen = sum(double(raw(9:8 + lenbytes))' .* 256 .^ (0:lenbytes - 1));
 offset = 8 + lenbytes + hlen;
 if numel(raw) < offset
   error('ipcf:io', 'ipcf_read: %s: truncated header', path);
+end
+if any(raw(9 + lenbytes:offset) > 127)
+  % numpy writes the header in ASCII (the dtypes read here have no field
+  % names): a byte beyond is damage (and Octave's regexp refuses it).
+  error('ipcf:invalid_argument', 'ipcf_read: %s: the .npy header holds bytes that are not ASCII (damaged?)', path);
 end
 h = char(raw(9 + lenbytes:offset))';
 end

@@ -67,6 +67,47 @@ e11 = fullfile(tmp, 'e11_shape.npy');             % 1e11 elements
 npy_header_file(e11, '<f4', '(100000, 1000, 1000)', zeros(1, 64, 'uint8'));
 short = fullfile(tmp, 'short.npy');               % 6 values of 2 bytes, 10 bytes there
 npy_header_file(short, '<u2', '(2, 3)', zeros(1, 10, 'uint8'));
+% Damaged headers that still parse (the campaign of 2026-12-05): data
+% bytes beyond the shape (a header length or shape lowered: every value
+% shifted, rows dropped), shapes numpy never writes, bytes beyond ASCII
+trail = fullfile(tmp, 'trailing.npy');            % 6 values of 2 bytes, 14 bytes there
+npy_header_file(trail, '<u2', '(2, 3)', zeros(1, 14, 'uint8'));
+octal = fullfile(tmp, 'octal_shape.npy');
+npy_header_file(octal, '<u2', '(08, 3)', zeros(1, 48, 'uint8'));
+expo = fullfile(tmp, 'exp_shape.npy');
+npy_header_file(expo, '<u2', '(1e1,)', zeros(1, 20, 'uint8'));
+latin = fullfile(tmp, 'latin1.npy');
+npy_header_file(latin, '<u2', ['(2, 3)' char(233)], zeros(1, 12, 'uint8'));
+% a Latin-1 file name (not UTF-8) is read like any other
+latinname = [tmp filesep 'caf' char(233) '.npy'];   % (fullfile refuses a name that is not UTF-8)
+npy_header_file(latinname, '<u2', '(2, 3)', uint8([1 0 2 0 3 0 4 0 5 0 6 0]));
+% sidecars whose checksum records ipcf would not write: each was taken
+% unchecked, or one copy checked while another was returned
+good = fullfile(tmp, 'good.npy');
+npy_header_file(good, '<u2', '(2, 3)', uint8([1 0 2 0 3 0 4 0 5 0 6 0]));
+goodcrc = ipcf_file_crc32c_mex(good);
+sidecars = {'upper', sprintf('{"output_crc32c": "%s"}', upper('deadbeef'));
+            'twice', sprintf('{"output_crc32c": "%s", "output_crc32c": "deadbeef"}', goodcrc);
+            'nested', sprintf('{"output_crc32c": "%s", "x": {"output_crc32c": "deadbeef"}}', goodcrc);
+            'notstring', '{"output_crc32c": ["deadbeef"]}';
+            'latin', sprintf('{"note": "caf%s", "output_crc32c": "%s"}', char(233), goodcrc)};
+for k = 1:size(sidecars, 1)
+  f = fullfile(tmp, ['side_' sidecars{k, 1} '.npy']);
+  copyfile(good, f);
+  fid = fopen([f '.json'], 'w');
+  fwrite(fid, sidecars{k, 2}, 'char');
+  fclose(fid);
+end
+side = @(name) fullfile(tmp, ['side_' name '.npy']);
+% the array folder of an ipcf OME-Zarr: its checksums are one folder up
+omearr = fullfile(tmp, 'res.ome.zarr');
+mkdir(fullfile(omearr, '0'));
+fid = fopen(fullfile(omearr, '.zgroup'), 'w'); fprintf(fid, '{"zarr_format": 2}'); fclose(fid);
+fid = fopen(fullfile(omearr, '.zattrs'), 'w'); fprintf(fid, '{"software": "ipcf", "chunks_crc32c": {}}'); fclose(fid);
+fid = fopen(fullfile(omearr, '0', '.zarray'), 'w');
+fprintf(fid, ['{"chunks": [2, 2], "compressor": null, "dtype": "<f4", "fill_value": "NaN", "filters": null, ' ...
+              '"order": "C", "shape": [2, 2], "zarr_format": 2}']);
+fclose(fid);
 % Zarr arrays with bad shape or chunks in .zarray
 zarrs = struct('chunks0', {'[4, 4]', '[0, 2]'}, 'negshape', {'[-4, 4]', '[2, 2]'}, ...
                'fracchunks', {'[4, 4]', '[2.5, 2]'}, 'lengths', {'[4]', '[2, 2]'});
@@ -291,6 +332,17 @@ cases = {
   'read npy shape of 2^96 elements',    @() ipcf_read(huge), IO, [huge ': shape (4294967296, 4294967296, 4294967296) needs']
   'read npy shape of 1e11 elements',    @() ipcf_read(e11), IO, [e11 ': shape (100000, 1000, 1000) needs 400000000000 bytes']
   'read npy truncated',                 @() ipcf_read(short), IO, 'needs 12 bytes of data, the file holds 10 (file truncated)'
+  'read npy trailing bytes',            @() ipcf_read(trail), IO, 'needs 12 bytes of data, the file holds 14 after its header (trailing bytes'
+  'read npy shape (08, 3)',             @() ipcf_read(octal), IA, 'shape (08, 3) is not a tuple of whole numbers'
+  'read npy shape (1e1,)',              @() ipcf_read(expo), IA, 'shape (1e1,) is not a tuple of whole numbers'
+  'read npy header not ASCII',          @() ipcf_read(latin), IA, 'header holds bytes that are not ASCII'
+  'read a Latin-1 file name',           @() ipcf_read(latinname), 'ok', @(D) isequal(D, uint16([1 2 3; 4 5 6]))
+  'read sidecar crc upper-case',        @() ipcf_read(side('upper')), IO, 'output_crc32c or output_bytes is not recorded as ipcf records it'
+  'read sidecar crc twice',             @() ipcf_read(side('twice')), IO, 'output_crc32c or output_bytes is not recorded as ipcf records it'
+  'read sidecar crc nested again',      @() ipcf_read(side('nested')), IO, 'output_crc32c or output_bytes is not recorded as ipcf records it'
+  'read sidecar crc not a string',      @() ipcf_read(side('notstring')), IO, 'output_crc32c or output_bytes is not recorded as ipcf records it'
+  'read sidecar not UTF-8',             @() ipcf_read(side('latin')), IO, side('latin')
+  'read the array of an OME-Zarr',      @() ipcf_read(fullfile(omearr, '0')), IA, 'is the array "0" of the OME-Zarr result'
   'read zarr shape [-4, 4]',            @() ipcf_read(fullfile(tmp, 'negshape.zarr')), IA, 'negshape.zarr/.zarray: shape [-4, 4]: want whole numbers >= 0'
   'read zarr chunks [2.5, 2]',          @() ipcf_read(fullfile(tmp, 'fracchunks.zarr')), IA, 'fracchunks.zarr/.zarray: chunks [2.5, 2]: want whole numbers >= 1'
   'read zarr shape [4], chunks [2, 2]', @() ipcf_read(fullfile(tmp, 'lengths.zarr')), IA, 'shape [4] and chunks [2, 2] differ in length'
