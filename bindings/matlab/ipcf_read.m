@@ -574,11 +574,16 @@ for k = 1:prod(grid)
     error('ipcf:io', 'ipcf_read: cannot open %s', name);
   end
   fseek(fid, 0, 'eof');
-  if ftell(fid) < prod(chunks) * es
+  if ftell(fid) ~= prod(chunks) * es
+    % exactly: an uncompressed chunk is never longer (as the Python reader)
     bytes = ftell(fid);
     fclose(fid);
-    error('ipcf:io', 'ipcf_read: %s: %d bytes, chunks [%s] need %.15g (chunk truncated)', name, bytes, ctext, ...
-          prod(chunks) * es);
+    why = 'chunk truncated';
+    if bytes > prod(chunks) * es
+      why = 'bytes beyond the chunk: not a chunk of this array';
+    end
+    error('ipcf:io', 'ipcf_read: %s: %d bytes, chunks [%s] need %.15g (%s)', name, bytes, ctext, ...
+          prod(chunks) * es, why);
   end
   fseek(fid, 0, 'bof');
   try

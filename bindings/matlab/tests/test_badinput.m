@@ -108,6 +108,14 @@ fid = fopen(fullfile(omearr, '0', '.zarray'), 'w');
 fprintf(fid, ['{"chunks": [2, 2], "compressor": null, "dtype": "<f4", "fill_value": "NaN", "filters": null, ' ...
               '"order": "C", "shape": [2, 2], "zarr_format": 2}']);
 fclose(fid);
+% a chunk longer than a chunk (no checksums to catch it)
+longz = fullfile(tmp, 'longchunk.zarr');
+mkdir(longz);
+fid = fopen(fullfile(longz, '.zarray'), 'w');
+fprintf(fid, ['{"chunks": [2, 2], "compressor": null, "dtype": "<f4", "fill_value": "NaN", "filters": null, ' ...
+              '"order": "C", "shape": [2, 2], "zarr_format": 2}']);
+fclose(fid);
+fid = fopen(fullfile(longz, '0.0'), 'w'); fwrite(fid, zeros(1, 20, 'uint8'), 'uint8'); fclose(fid);
 % Zarr arrays with bad shape or chunks in .zarray
 zarrs = struct('chunks0', {'[4, 4]', '[0, 2]'}, 'negshape', {'[-4, 4]', '[2, 2]'}, ...
                'fracchunks', {'[4, 4]', '[2.5, 2]'}, 'lengths', {'[4]', '[2, 2]'});
@@ -343,6 +351,7 @@ cases = {
   'read sidecar crc not a string',      @() ipcf_read(side('notstring')), IO, 'output_crc32c or output_bytes is not recorded as ipcf records it'
   'read sidecar not UTF-8',             @() ipcf_read(side('latin')), IO, side('latin')
   'read the array of an OME-Zarr',      @() ipcf_read(fullfile(omearr, '0')), IA, 'is the array "0" of the OME-Zarr result'
+  'read zarr chunk too long',           @() ipcf_read(longz), IO, '20 bytes, chunks [2, 2] need 16 (bytes beyond the chunk'
   'read zarr shape [-4, 4]',            @() ipcf_read(fullfile(tmp, 'negshape.zarr')), IA, 'negshape.zarr/.zarray: shape [-4, 4]: want whole numbers >= 0'
   'read zarr chunks [2.5, 2]',          @() ipcf_read(fullfile(tmp, 'fracchunks.zarr')), IA, 'fracchunks.zarr/.zarray: chunks [2.5, 2]: want whole numbers >= 1'
   'read zarr shape [4], chunks [2, 2]', @() ipcf_read(fullfile(tmp, 'lengths.zarr')), IA, 'shape [4] and chunks [2, 2] differ in length'
