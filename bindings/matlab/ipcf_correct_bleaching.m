@@ -20,6 +20,6 @@ d = struct('FilterSize', 1024, 'Mean', 'real', 'Threads', 0, 'Layout', 'tyx');
 o = ipcf_options(d, varargin, 'ipcf_correct_bleaching');
 layout = ipcf_layout(o.Layout, 'ipcf_correct_bleaching');
 ipcf_layout_check(data, layout, 'ipcf_correct_bleaching');
-out = ipcf_correct_bleaching_mex(data, o.FilterSize, ipcf_mean(o.Mean, 'ipcf_correct_bleaching', 'Mean'), ...
-                                 o.Threads, layout);
+out = ipcf_mex_call('ipcf_correct_bleaching', @ipcf_correct_bleaching_mex, data, o.FilterSize, ...
+                    ipcf_mean(o.Mean, 'ipcf_correct_bleaching', 'Mean'), o.Threads, layout);
 end

@@ -371,7 +371,7 @@ flags = flow * 1 + ginf * 2 + joint * 4 + delta * 8 + binned * 16;
 opts = struct('Model', code, 'Flags', flags, 'First', o.First, 'Last', o.Last, 'MaxIter', max_iter, ...
               'Threads', o.Threads, 'Waist', waist, 'Kappa', kappa, 'PixelSide', side, 'PixelSize', ps, ...
               'FrameInterval', fi, 'Select', select);
-[par, se, chi, st, names] = ipcf_fit_mex(reshape(G, H, W, K, P), delays, fitted_uv, S, opts);
+[par, se, chi, st, names] = ipcf_mex_call('ipcf_fit', @ipcf_fit_mex, reshape(G, H, W, K, P), delays, fitted_uv, S, opts);
 names = strsplit(names, ',');
 
 status_names = {'converged', 'at bound', 'max iterations', 'failed'};

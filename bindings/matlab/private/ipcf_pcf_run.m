@@ -39,10 +39,10 @@ if isinteger(mask) && isreal(mask) && ~any(strcmp(class(mask), {'uint8', 'uint16
 end
 args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, mask, device, tk, errs};
 if nargout < 2
-  G = ipcf_pcf_mex(args{:});
+  G = ipcf_mex_call(fname, @ipcf_pcf_mex, args{:});
   return
 end
-[G, delays] = ipcf_pcf_mex(args{:});
+[G, delays] = ipcf_mex_call(fname, @ipcf_pcf_mex, args{:});
 
 % INFO: the axes of G.
 if layout == 0

@@ -340,6 +340,7 @@ cases = {
   'read npy shape of 2^96 elements',    @() ipcf_read(huge), IO, [huge ': shape (4294967296, 4294967296, 4294967296) needs']
   'read npy shape of 1e11 elements',    @() ipcf_read(e11), IO, [e11 ': shape (100000, 1000, 1000) needs 400000000000 bytes']
   'read npy truncated',                 @() ipcf_read(short), IO, 'needs 12 bytes of data, the file holds 10 (file truncated)'
+  'output of 1 TiB (host allocator)',   @() ipcf_pcf(uint8(mod(reshape(1:131072 * 64, 131072, 8, 8), 7)), 'Offsets', zeros(65536, 2), 'Bins', 'linear', 'Nbins', 65536, 'Smooth', 0), 'ipcf:out_of_memory', 'ipcf_pcf: the output does not fit in memory'
   'read npy trailing bytes',            @() ipcf_read(trail), IO, 'needs 12 bytes of data, the file holds 14 after its header (trailing bytes'
   'read npy shape (08, 3)',             @() ipcf_read(octal), IA, 'shape (08, 3) is not a tuple of whole numbers'
   'read npy shape (1e1,)',              @() ipcf_read(expo), IA, 'shape (1e1,) is not a tuple of whole numbers'
