@@ -2246,20 +2246,28 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     return JobResult(path, info, sd)
 
 
-def open_result(path):
+def open_result(path, *, mmap=False):
     """Return the array and metadata of a `pcf_file` result.
 
     Parameters
     ----------
     path : str or os.PathLike
         A .npy result (with its ``PATH.json`` sidecar) or a .zarr folder.
+    mmap : bool
+        False (the default): the result is read into memory, once, and
+        checked against the checksums its metadata record (the values
+        returned are the bytes checked). True: a .npy result is
+        memory-mapped instead (``numpy.load(path, mmap_mode='r')``), for a
+        result larger than memory; its checksum is not verified, and, as
+        for any memory-mapped file, a change to the file later changes the
+        array, and a file cut short later ends the Python process with
+        SIGBUS when the lost part is read (numpy cannot catch it).
 
     Returns
     -------
     array : numpy.ndarray
-        Read-only float32 (rows, columns, points, bins). A .npy result is
-        memory-mapped (``numpy.load(path, mmap_mode='r')``); a Zarr result
-        is read into memory from its chunks (uncompressed Zarr v2, as
+        Read-only float32 (rows, columns, points, bins). A Zarr result is
+        read into memory from its chunks (uncompressed Zarr v2, as
         `pcf_file` writes it; the zarr package is not needed), edge chunks'
         NaN padding cropped.
     metadata : dict
@@ -2274,11 +2282,11 @@ def open_result(path):
         ``delta``, ... A .npy result's
         sidecar also holds ``output_bytes`` and ``output_crc32c`` (the
         CRC-32C, Castagnoli, of the whole .npy file, as 8 hex digits); a
-        Zarr result's .zattrs ``chunks_crc32c`` (of every chunk file). The
-        checksums are not verified here (that would read the whole result
-        first); `fit_result` and `open_errors` verify theirs, and
-        `pcf_file` verifies them on a rerun. Empty if a .npy file has no
-        sidecar. The metadata's own checksum (``self_crc32c``, since
+        Zarr result's .zattrs ``chunks_crc32c`` (of every chunk file).
+        They are verified here (not with ``mmap=True``), as in
+        `fit_result` and `open_errors`: a result changed or damaged since
+        it was written, or metadata of another result beside it, raise
+        IpcfIOError. Empty if a .npy file has no sidecar. The metadata's own checksum (``self_crc32c``, since
         0.3.1) is verified: metadata edited or damaged since ipcf wrote
         them raise IpcfIOError, as in `fit_result` and `open_errors`.
 
@@ -2295,17 +2303,25 @@ def open_result(path):
     >>> del array
     >>> shutil.rmtree(tmp)
     """
-    try:
-        p = os.fsdecode(os.fspath(path))
-    except TypeError:
-        raise _unsupported(f'path={path!r}: want a path (str or os.PathLike)') from None
-    return _open_result(p)
+    p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
+    if not isinstance(mmap, bool):
+        raise _unsupported(f'mmap={mmap!r}: want True or False')
+    if mmap:
+        with _pinned(p) as name:
+            return _open_result(p, name, mmap=True)
+    read = {}
+    with _pinned(p) as name:
+        array, meta = _open_result(p, name, read)
+    if meta:
+        _check_result_bytes(p, meta, name, read)
+    return array, meta
 
 
-def _open_result(p, name=None, read=None):
-    """open_result of p: a .npy mapped through name (_pinned; p when
-    None), or a Zarr folder whose files' checksums as read go to read (a
-    dict, when given: _open_zarr)."""
+def _open_result(p, name=None, read=None, mmap=False):
+    """open_result of p: a .npy read through name (_pinned; p when None)
+    into memory (mmap: mapped), or a Zarr folder; the checksums of the
+    files as read go to read (a dict, when given: '' for the .npy file,
+    else the Zarr's names, _open_zarr)."""
     if os.path.isdir(p):
         if not os.path.exists(os.path.join(p, '.zarray')):
             kind = ('an OME-Zarr result (its array is the folder "0", axes delay, offset, row, column)'
@@ -2316,26 +2332,133 @@ def _open_result(p, name=None, read=None):
     if p.lower().endswith(('.tif', '.tiff')):
         raise _unsupported(f'{p}: a TIFF: open_result reads .npy and .zarr results (read an ImageJ TIFF with '
                            f'tifffile or ImageJ)')
-    return _open_npy_result(p, p if name is None else name)
+    return _open_npy_result(p, p if name is None else name, read, mmap)
 
 
-def _open_npy_result(p, name):
-    """open_result of the .npy result p, its array mapped through name (p,
-    or a name of the file p named when it was pinned: _pinned)."""
-    try:
-        array = numpy.load(name, mmap_mode='r', allow_pickle=False)
-    except OSError as exc:
-        if exc.errno == errno.ENOMEM:  # its mapping refused: a limit of address space (ulimit -v)?
-            raise _error(_c.E_OUT_OF_MEMORY, f'{p}: cannot map it into memory ({exc.strerror}: a limit of '
-                                             'address space, ulimit -v?)') from None
-        raise _error(_c.E_IO, f'{p}: {exc.strerror or exc}') from None
-    except Exception as exc:  # noqa: BLE001 - not a .npy file, or a damaged one
-        raise _error(_c.E_IO, f'{p}: not a .npy result ({type(exc).__name__}: {exc})') from None
-    if not isinstance(array, numpy.ndarray):
-        raise _error(_c.E_IO, f'{p}: not a .npy result (an archive of {type(array).__name__})')
+def _open_npy_result(p, name, read=None, mmap=False):
+    """open_result of the .npy result p, its array read (mmap: mapped)
+    through name (p, or a name of the file p named when it was pinned:
+    _pinned); read['']: the checksum and size of the bytes read."""
+    if mmap:
+        try:
+            array = numpy.load(name, mmap_mode='r', allow_pickle=False)
+        except OSError as exc:
+            if exc.errno == errno.ENOMEM:  # its mapping refused: a limit of address space (ulimit -v)?
+                raise _error(_c.E_OUT_OF_MEMORY, f'{p}: cannot map it into memory ({exc.strerror}: a limit of '
+                                                 'address space, ulimit -v?)') from None
+            raise _error(_c.E_IO, f'{p}: {exc.strerror or exc}') from None
+        except Exception as exc:  # noqa: BLE001 - not a .npy file, or a damaged one
+            raise _error(_c.E_IO, f'{p}: not a .npy result ({type(exc).__name__}: {exc})') from None
+        if not isinstance(array, numpy.ndarray):
+            raise _error(_c.E_IO, f'{p}: not a .npy result (an archive of {type(array).__name__})')
+    else:
+        array = _read_npy(name, p, 'a .npy result', read)
     sidecar = p + '.json'
-    meta = _read_json(sidecar, meta=True) if os.path.exists(sidecar) else {}
+    meta = _read_json(sidecar, meta=True) if os.path.lexists(sidecar) else {}
     return array, meta
+
+
+def _file_kind(mode):
+    """What a file of mode is, for messages (a FIFO, a folder, ...)."""
+    for test, kind in ((stat.S_ISDIR, 'a folder'), (stat.S_ISFIFO, 'a named pipe (FIFO)'),
+                       (stat.S_ISCHR, 'a character device'), (stat.S_ISBLK, 'a block device'),
+                       (stat.S_ISSOCK, 'a socket')):
+        if test(mode):
+            return kind
+    return 'not a regular file'
+
+
+def _open_regular(path, name=None):
+    """The regular file at path (a link followed) opened for binary
+    reading, unbuffered; name, when given, names it in messages. A FIFO,
+    a device, a socket or a folder is refused (IpcfIOError naming its
+    kind), never waited on: opening a FIFO for reading blocks until a
+    writer comes, and a device may never end."""
+    name = path if name is None else name
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
+    except OSError as exc:
+        raise _error(_c.E_IO, f'{name}: {exc.strerror or exc}') from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as exc:
+        os.close(fd)
+        raise _error(_c.E_IO, f'{name}: {exc.strerror or exc}') from None
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise _error(_c.E_IO, f'{name} is {_file_kind(mode)}, not a regular file')
+    return os.fdopen(fd, 'rb', buffering=0)
+
+
+def _read_whole(fh, name, limit=None):
+    """The bytes of the open regular file fh, read once, as a uint8 array
+    (IpcfMemoryError where they do not fit; IpcfIOError where the file is
+    longer than limit, or its size changes while it is read)."""
+    size = os.fstat(fh.fileno()).st_size
+    if limit is not None and size > limit:
+        raise _error(_c.E_IO, f'{name}: {size} bytes, more than the {limit} expected')
+    buf = _empty(size, numpy.uint8, name)
+    view = memoryview(buf)
+    n = 0
+    try:
+        while n < size:
+            k = fh.readinto(view[n:])
+            if not k:
+                break
+            n += k
+        more = fh.read(1)
+    except OSError as exc:
+        raise _error(_c.E_IO, f'{name}: {exc.strerror or exc}') from None
+    if n != size or more:
+        raise _error(_c.E_IO, f'{name}: its size changed while it was read ({size} bytes when opened): changed '
+                              f'during the call?')
+    return buf
+
+
+def _buffer_crc32c(buf):
+    """CRC-32C as 8 hex digits of the uint8 array buf (the library's)."""
+    crc = ctypes.c_uint32()
+    st = _lib.ipcf_crc32c(buf.ctypes.data_as(ctypes.c_char_p) if buf.size else None, buf.size, ctypes.byref(crc))
+    if st != 0:
+        raise _error(st, _lib.ipcf_last_error().decode(errors='replace'))
+    return f'{crc.value:08x}'
+
+
+def _read_npy(path, name, what, read=None):
+    """The array of the .npy file at path (name in messages), read into
+    memory once, read-only: a view of the file's bytes, whose checksum
+    and size go to read[''] (a dict, when given). IpcfIOError for a file
+    that is not a .npy of numbers, or whose data are not exactly what
+    its header describes."""
+    with _open_regular(path, name) as fh:
+        buf = _read_whole(fh, name)
+    if read is not None:
+        read[''] = (_buffer_crc32c(buf), buf.size)
+    import io
+    head = io.BytesIO(bytes(buf[:min(buf.size, 1 << 20)]))
+    fmt = numpy.lib.format
+    try:
+        version = fmt.read_magic(head)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(head)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(head)
+        else:
+            shape, fortran, dtype = fmt._read_array_header(head, version)
+    except Exception as exc:  # noqa: BLE001 - not a .npy file, or a damaged header
+        raise _error(_c.E_IO, f'{name}: not {what} ({type(exc).__name__}: {exc})') from None
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in 'biuf':
+        raise _error(_c.E_IO, f'{name}: not {what} (dtype {dtype})')
+    offset = head.tell()
+    count = math.prod(shape)
+    if buf.size - offset != count * dtype.itemsize:
+        raise _error(_c.E_IO, f'{name}: not {what}: shape {shape} of {dtype} needs {count * dtype.itemsize} bytes of '
+                              f'data, the file holds {buf.size - offset} after its header (truncated, or a damaged '
+                              f'header)')
+    array = numpy.frombuffer(buf, dtype=dtype, count=count, offset=offset)
+    array = array.reshape(shape, order='F' if fortran else 'C')
+    array.flags.writeable = False
+    return array
 
 
 @contextlib.contextmanager
@@ -2351,7 +2474,12 @@ def _pinned(p):
     if os.path.isdir('/proc/self/fd'):
         try:
             fd = os.open(p, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            mode = os.fstat(fd).st_mode
+            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+                # never handed to a reader: a FIFO would block it for good
+                os.close(fd)
+                raise _error(_c.E_IO, f'{p} is {_file_kind(mode)}, not a regular file')
+            if stat.S_ISDIR(mode):  # a Zarr folder: read by its names
                 os.close(fd)
                 fd = -1
         except OSError:
@@ -2433,10 +2561,7 @@ def open_errors(path):
     >>> del sd
     >>> shutil.rmtree(tmp)
     """
-    try:
-        p = os.fsdecode(os.fspath(path))
-    except TypeError:
-        raise _unsupported(f'path={path!r}: want a path (str or os.PathLike)') from None
+    p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
     return _open_errors(p)
 
 
@@ -2457,25 +2582,23 @@ def _open_errors(p, meta=None):
 def _check_errors(p, sd, name, rec):
     """The error bars sd of the result p, mapped through name (_pinned),
     checked against rec, the result's record of them."""
-    try:
-        array = numpy.load(name, mmap_mode='r', allow_pickle=False)
-    except OSError as exc:
-        raise _error(_c.E_IO, f'{p}.json names the error bars {sd}: {exc.strerror or exc}; compute them again') from None
-    except Exception as exc:  # noqa: BLE001 - not a .npy file, or a damaged one
-        raise _error(_c.E_IO, f'{sd}: not a .npy file of error bars ({type(exc).__name__}: {exc})') from None
+    if not os.path.lexists(name):
+        raise _error(_c.E_IO, f'{p}.json names the error bars {sd}: No such file or directory; compute them again')
+    read = {}
+    array = _read_npy(name, sd, 'a .npy file of error bars', read)
+    got_crc, got_size = read['']
     want_bytes = rec.get('bytes')
     want_shape = rec.get('shape')
     if want_shape is not None and (not isinstance(want_shape, list)
                                    or not all(type(v) is int for v in want_shape)):
         raise _error(_c.E_IO, f'{p}.json: errors: shape {want_shape!r}: want a list of integers')
-    if (not isinstance(array, numpy.ndarray) or (want_shape is not None and list(array.shape) != list(want_shape))
-            or (isinstance(want_bytes, int) and os.path.getsize(sd) != want_bytes)):
-        got = getattr(array, 'shape', type(array).__name__)
-        raise _error(_c.E_IO, f'{sd}: {got}, {os.path.getsize(sd)} bytes, but {p}.json recorded shape {want_shape}, '
+    if ((want_shape is not None and list(array.shape) != list(want_shape))
+            or (isinstance(want_bytes, int) and got_size != want_bytes)):
+        raise _error(_c.E_IO, f'{sd}: {array.shape}, {got_size} bytes, but {p}.json recorded shape {want_shape}, '
                               f'{want_bytes} bytes: not the error bars of this result; compute them again')
     want_crc = rec.get('crc32c')
     if isinstance(want_crc, str):
-        got = _file_crc32c(name)[0]
+        got = got_crc  # of the bytes returned
         if got != want_crc:
             raise _error(_c.E_IO, f'{sd}: checksum {got}, but {p}.json recorded {want_crc}: not the error '
                                   f'bars of this result (another run\'s?); compute them again')
@@ -2510,7 +2633,10 @@ def _check_result_bytes(path, meta, name=None, read=None):
     want = meta.get('output_crc32c')
     if not isinstance(want, str):
         return
-    crc, size = _file_crc32c(path if name is None else name)
+    if read is not None and '' in read:
+        crc, size = read['']  # of the bytes the array was read from
+    else:
+        crc, size = _file_crc32c(path if name is None else name)
     nbytes = meta.get('output_bytes')
     if crc != want or (isinstance(nbytes, int) and nbytes != size):
         raise _error(_c.E_IO, f'{path}: checksum {crc}, but {path}.json records {want}: not this result\'s metadata '
@@ -2551,17 +2677,17 @@ def _bytes_crc32c(b):
     return f'{crc.value:08x}'
 
 
+_MAX_JSON = 256 << 20  # the most bytes of metadata read (the CLI's bound)
+
+
 def _read_json(path, meta=False, crcs=None, key=None):
     """A JSON object from a file, or an IpcfIOError naming the file. With
     meta, ipcf's metadata (a sidecar, a Zarr's .zattrs): refused when
     changed since ipcf wrote them (the checksum they record of themselves,
     checked by the library: ipcf_check_metadata). With crcs, a dict, the
     CRC-32C of the bytes read goes to crcs[key]."""
-    try:
-        with open(path, 'rb') as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise _error(_c.E_IO, f'{path}: {exc.strerror or exc}') from None
+    with _open_regular(path) as fh:  # a FIFO or /dev/zero there: refused, never read
+        text = _read_whole(fh, path, _MAX_JSON).tobytes()
     if crcs is not None:
         crcs[key] = _bytes_crc32c(text)
     if meta:
@@ -2636,13 +2762,8 @@ def _open_zarr(path, crcs=None):
             if isinstance(listed, dict) and key in listed:
                 raise _error(_c.E_IO, f'{name}: a chunk that .zattrs lists is missing (an incomplete copy?)')
             continue  # a missing chunk holds fill values
-        if not os.path.isfile(name):
-            raise _error(_c.E_IO, f'{name}: a chunk that is not a file')
-        try:
-            with open(name, 'rb') as fh:
-                raw = fh.read()
-        except OSError as exc:
-            raise _error(_c.E_IO, f'{name}: {exc.strerror or exc}') from None
+        with _open_regular(name) as fh:  # a FIFO or a folder swapped in: refused, never waited on
+            raw = _read_whole(fh, name).tobytes()
         if crcs is not None:
             crcs[key] = _bytes_crc32c(raw)
         if len(raw) % dt.itemsize:

@@ -14,7 +14,7 @@ import warnings
 import numpy
 
 from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
-               _last_error, _lib, _not_masked, _offsets_array, _open_errors, _open_result, _pinned, _positive,
+               _last_error, _lib, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _positive, _read_npy,
                _threads, _unsupported)
 from ._label import Labelled, label
 
@@ -535,15 +535,14 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     >>> r.names, r['D'].shape
     (['G0', 'D', 'Ginf', 'tauD'], (12, 12))
     """
-    try:
-        p = os.fsdecode(os.fspath(path))
-    except TypeError:
-        raise _unsupported(f'path={path!r}: want a path (str or os.PathLike)') from None
-    # The curves mapped, checksummed and labelled are of one file with the
-    # metadata read once: the file p names when it is opened, held open
-    # (a result replaced meanwhile, by a rerun with other options, is
-    # refused by its checksum, never fitted under the other's delays).
-    # A Zarr result's files are checked as read likewise.
+    p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
+    # The curves fitted are the bytes read and checksummed, once, into
+    # memory, with the metadata read once: of the file p names when it is
+    # opened, held open (a result replaced meanwhile, by a rerun with other
+    # options, is refused by its checksum, never fitted under the other's
+    # delays; one rewritten in place during the fit no longer changes the
+    # curves, as it did through a mapping). A Zarr result's files are
+    # checked as read likewise.
     read = {}
     with _pinned(p) as name:
         values, meta = _open_result(p, name, read)
@@ -556,12 +555,9 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     elif sigma is False:
         sigma = None
     elif isinstance(sigma, (str, bytes, os.PathLike)):
-        try:
-            sigma = numpy.load(sigma, mmap_mode='r', allow_pickle=False)
-        except OSError as exc:
-            raise _error(_c.E_IO, f'sigma={sigma!r}: {exc.strerror or exc}') from None
-        except Exception as exc:  # noqa: BLE001 - not a .npy file
-            raise _error(_c.E_IO, f'sigma={sigma!r}: not a .npy file ({type(exc).__name__}: {exc})') from None
+        # read into memory, never waited on (a FIFO) nor mapped (a file cut
+        # short during the fit would end the process with SIGBUS)
+        sigma = _read_npy(os.fsdecode(os.fspath(sigma)), f'sigma={sigma!r}', 'a .npy file')
     elif sigma is True:
         raise _unsupported('sigma=True: want None (the result\'s error bars, if any), False (unweighted), an array or '
                            'a .npy path')

@@ -542,6 +542,10 @@ CASES = [
      'damaged JSON, not one complete JSON object'),
     ('open-damaged-zarr', lambda c: ipcf.open_result(damaged_zarr(c)), OSError, '.zarray: not a Zarr v2'),
     ('open-type', lambda c: ipcf.open_result(5), TypeError, 'path=5'),
+    ('open-empty-path', lambda c: ipcf.open_result(''), ValueError, "path='': want a non-empty path"),
+    ('open-errors-empty-path', lambda c: ipcf.open_errors(''), ValueError, "path='': want a non-empty path"),
+    ('fit-result-empty-path', lambda c: ipcf.fit_result(''), ValueError, "path='': want a non-empty path"),
+    ('open-mmap-type', lambda c: ipcf.open_result(c.tmp / 'x.npy', mmap='yes'), TypeError, "mmap='yes'"),
     ('plot-ndim', lambda c: ipcf.plot.pcf_image(c.ref[0, 0]), ValueError, 'result: 2 dimensions'),
     ('plot-lines-offsets', lambda c: ipcf.plot.lines(c.ref, 1, 1, offsets=[(1, 0)]), ValueError,
      'offsets: shape (1, 2), want (8, 2)'),
@@ -1207,6 +1211,15 @@ def test_result_mapping_refused_is_a_memory_error(tmp_path, monkeypatch):
         raise OSError(errno.ENOMEM, 'Cannot allocate memory')
     monkeypatch.setattr(numpy, 'load', refuse)
     with pytest.raises(ipcf.IpcfMemoryError, match='ulimit -v'):
+        ipcf.open_result(p, mmap=True)
+    monkeypatch.undo()
+    # read into memory (the default): its buffer refused, an
+    # IpcfMemoryError naming the file too
+
+    def refuse_empty(shape, dtype=float, *args, **kwargs):
+        raise MemoryError('Unable to allocate')
+    monkeypatch.setattr(numpy, 'empty', refuse_empty)
+    with pytest.raises(ipcf.IpcfMemoryError, match=r'r\.npy: cannot allocate uint8'):
         ipcf.open_result(p)
 
 

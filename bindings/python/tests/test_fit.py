@@ -541,3 +541,34 @@ def test_pcf_file_checks_an_input_ipcf_wrote(tmp_path):
     assert not (tmp_path / 'r2.npy').exists()
     os.remove(b + '.json')
     ipcf.pcf_file(b, tmp_path / 'r2.npy', radius=1, npoints=4, nbins=4)
+
+
+@pytest.mark.parametrize('errors', [None, 'segments'])
+def test_fit_result_fits_the_bytes_it_checked(tmp_path, monkeypatch, errors):
+    """A result (and its error bars) rewritten in place during fit_result,
+    same size, other values, after its checksum was taken: the maps are
+    those of the result as checked. Through a mapping, the rewritten
+    values were fitted and returned without an error (a campaign: 2 of 4
+    rewrites)."""
+    data = ipcf.simulate(frames=512, size=12, seed=3)
+    numpy.save(tmp_path / 'data.npy', data)
+    x = ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'x.npy'), offsets=[(2, 0), (0, 2)],
+                      bins='multitau', m=8, smooth=0, errors=errors)
+    want = ipcf.fit_result(x, 'pcf1d', waist=2)
+    fit = ipcf._fit.fit
+
+    def rewrite_then_fit(*args, **kw):
+        for name in [x] + ([str(tmp_path / 'x.sd.npy')] if errors else []):
+            size = os.path.getsize(name)
+            with open(name, 'r+b') as fh:  # the data after the header: 1.5 everywhere
+                fh.seek(128)
+                fh.write(numpy.full((size - 128) // 4, 1.5, '<f4').tobytes())
+        return fit(*args, **kw)
+
+    monkeypatch.setattr(ipcf._fit, 'fit', rewrite_then_fit)
+    got = ipcf.fit_result(x, 'pcf1d', waist=2)
+    for k in ('maps', 'stderr_maps', 'chisq', 'status'):
+        numpy.testing.assert_array_equal(getattr(got, k), getattr(want, k), err_msg=k)
+    monkeypatch.setattr(ipcf._fit, 'fit', fit)
+    with pytest.raises(ipcf.IpcfIOError, match='checksum'):
+        ipcf.fit_result(x, 'pcf1d', waist=2)  # the rewritten file: refused

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 
 import numpy
@@ -675,3 +676,80 @@ def test_fit_result_checks_a_zarr_results_chunks(fixture, stack_npy, tmp_path):
     with pytest.raises(ipcf.IpcfIOError, match='missing'):
         ipcf.fit_result(res, 'pcf1d', sigma=False)
     assert good.maps.shape[:2] == ipcf.open_result(other)[0].shape[:2]
+
+
+def _small_result(tmp_path, errors=None):
+    tmp_path.mkdir(exist_ok=True)
+    data = ipcf.simulate(frames=256, size=10, seed=4)
+    numpy.save(tmp_path / 'data.npy', data)
+    return ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'r.npy'), radius=1, npoints=4, nbins=4,
+                         errors=errors)
+
+
+def test_open_result_reads_and_checks_into_memory(tmp_path):
+    """open_result reads a .npy result into memory and checks it against
+    its sidecar's checksum: a result cut short after it was opened no
+    longer ends Python with SIGBUS when the array is read, a rewrite no
+    longer changes it, and a damaged one is refused; mmap=True maps it as
+    before (unchecked)."""
+    r = _small_result(tmp_path, errors='segments')
+    a, meta = ipcf.open_result(r)
+    sd = ipcf.open_errors(r)
+    assert not isinstance(a, numpy.memmap) and not a.flags.writeable and a.dtype == numpy.float32
+    want, want_sd = numpy.load(r), numpy.load(tmp_path / 'r.sd.npy')
+    numpy.testing.assert_array_equal(a, want)
+    for name in (r, str(tmp_path / 'r.sd.npy')):
+        with open(name, 'r+b') as fh:
+            fh.truncate(200)
+    numpy.testing.assert_array_equal(a, want)  # read after the truncation: no SIGBUS
+    numpy.testing.assert_array_equal(sd, want_sd)
+    with pytest.raises(ipcf.IpcfIOError, match='not a .npy result'):
+        ipcf.open_result(r)
+    r = _small_result(tmp_path / 'again')
+    raw = bytearray(open(r, 'rb').read())
+    raw[-5] ^= 0x10
+    open(r, 'wb').write(raw)
+    with pytest.raises(ipcf.IpcfIOError, match='checksum'):
+        ipcf.open_result(r)
+    m, _ = ipcf.open_result(r, mmap=True)  # mapped, not checked
+    assert isinstance(m, numpy.memmap) and m.tobytes() == bytes(raw[-m.nbytes:])
+    del m
+    with pytest.raises(ipcf.IpcfTypeError, match='mmap=1'):
+        ipcf.open_result(r, mmap=1)
+
+
+@pytest.mark.parametrize('what', ['result', 'sidecar', 'errors', 'chunk'])
+def test_file_functions_refuse_a_fifo(tmp_path, what):
+    """A named pipe in place of a result, its sidecar, its error bars or a
+    Zarr chunk is refused at once by open_result, open_errors and
+    fit_result, never waited on (each hung until a writer came)."""
+    if what == 'chunk':
+        data = ipcf.simulate(frames=256, size=10, seed=4)
+        numpy.save(tmp_path / 'data.npy', data)
+        r = ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'r.zarr'), radius=1, npoints=4, nbins=4)
+        target = os.path.join(r, '0.0.0.0')
+        calls = ['open_result(r)', 'fit_result(r, "pcf1d", waist=2)']
+    else:
+        r = _small_result(tmp_path, errors='segments')
+        target = {'result': r, 'sidecar': r + '.json', 'errors': str(tmp_path / 'r.sd.npy')}[what]
+        calls = {'result': ['open_result(r)', 'fit_result(r, "pcf1d", waist=2)'],
+                 'sidecar': ['open_result(r)', 'open_errors(r)', 'fit_result(r, "pcf1d", waist=2)'],
+                 'errors': ['open_errors(r)', 'fit_result(r, "pcf1d", waist=2)']}[what]
+    os.remove(target)
+    os.mkfifo(target)
+    code = textwrap.dedent(f'''
+        import ipcf, sys
+        r = {r!r}
+        for call in {calls!r}:
+            try:
+                eval(call, {{'r': r, **vars(ipcf)}})
+            except ipcf.IpcfIOError as exc:
+                assert 'named pipe' in str(exc), (call, str(exc))
+                print('refused', call)
+            else:
+                sys.exit(call + ': no error, from ' + ipcf.__file__)
+        ''')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, 'PYTHONPATH': os.pathsep.join(sys.path)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count('refused') == len(calls), proc.stdout
