@@ -10,6 +10,19 @@ if nargin < 4
 end
 opts = defaults;
 names = fieldnames(defaults);
+% Every name is checked first, the last one without a value too: a value
+% given alone (ipcf_correct_bleaching(data, 3)) is named as a value where
+% an option's name belongs, not as an option without a value.
+for k = 1:2:numel(args)
+  name = args{k};
+  if isa(name, 'string') && numel(name) == 1
+    name = char(name);
+  end
+  if ~ischar(name) || isempty(name) || size(name, 1) ~= 1
+    error('ipcf:invalid_argument', ['%s: option name %d must be text, not a %s: options come as name-value ' ...
+                                    'pairs (options: %s)'], fname, (k + 1) / 2, class(name), strjoin(names', ', '));
+  end
+end
 if mod(numel(args), 2) ~= 0
   error('ipcf:invalid_argument', '%s: options come as name-value pairs: option ''%s'' has no value', ...
         fname, ipcf_describe(args{end}));
@@ -19,10 +32,6 @@ for k = 1:2:numel(args)
   name = args{k};
   if isa(name, 'string') && numel(name) == 1
     name = char(name);
-  end
-  if ~ischar(name) || isempty(name) || size(name, 1) ~= 1
-    error('ipcf:invalid_argument', '%s: option name %d must be text, not a %s (options: %s)', ...
-          fname, (k + 1) / 2, class(name), strjoin(names', ', '));
   end
   hit = find(strcmpi(name, aliases(:, 1)));
   if ~isempty(hit)
