@@ -39,6 +39,12 @@ if bins_given && (ischar(o.Bins) || (isa(o.Bins, 'string') && numel(o.Bins) == 1
     nbins = o.Nbins;
   end
 elseif bins_given
+  if nbins_given && (~isnumeric(o.Bins) || ~isreal(o.Bins) || ~isscalar(o.Bins))
+    % neither a mode nor a number ({}, true, [8 16]): named as such, not
+    % as a number of bins given twice
+    error('ipcf:invalid_argument', ['%s: Bins must be ''log'', ''linear'', ''multitau'' or a number of bins, ' ...
+                                    'not a %s of %d elements'], fname, class(o.Bins), numel(o.Bins));
+  end
   if nbins_given
     error('ipcf:invalid_argument', ['%s: ''Bins'' and ''Nbins'' both give the number of bins: give the number once ' ...
                                     '(''Bins'' takes a mode too: ''log'', ''linear'' or ''multitau'')'], fname);

@@ -186,6 +186,8 @@ cases = {
   'misspelt option',                    @() ipcf_pcf(data, 'Radus', 2), IA, 'unknown option ''Radus'' (options: Radius, Points, Bins, Bleach'
   'option given twice',                 @() ipcf_pcf(data, 'Radius', 2, 'RADIUS', 3), IA, 'option ''Radius'' given twice'
   'option name not text',               @() ipcf_pcf(data, 2, 'Radius'), IA, 'option name 1 must be text'
+  'Bins {} with Nbins',                 @() ipcf_pcf(data, 'Radius', 2, 'Bins', {}, 'Nbins', 8), IA, 'Bins must be ''log'', ''linear'', ''multitau'' or a number of bins, not a cell of 0 elements'
+  'Bins true with Nbins',               @() ipcf_pcf(data, 'Radius', 2, 'Bins', true, 'Nbins', 8), IA, 'not a logical of 1 elements'
   'a value alone, where a name belongs', @() ipcf_correct_bleaching(data, 3), IA, 'option name 1 must be text, not a double: options come as name-value pairs'
   'BleachMean ''flor''',                @() ipcf_pcf(data, 'Radius', 2, 'BleachMean', 'flor'), IA, 'BleachMean ''flor'': want ''real'' or ''floor'''
   'BleachMean 1',                       @() ipcf_pcf(data, 'Radius', 2, 'BleachMean', 1), IA, 'BleachMean must be a character vector'
