@@ -21,6 +21,11 @@ public class NpyHeaderTest {
     }
 
     static Path write(Path dir, String name, String header) throws Exception {
+        return write(dir, name, header, 2);
+    }
+
+    /** A .npy file of the header given and 8 x 8 x 8 values of es bytes (exactly: readers refuse trailing bytes). */
+    static Path write(Path dir, String name, String header, int es) throws Exception {
         int n = header.length() + 11;
         StringBuilder h = new StringBuilder(header);
         for (int i = 0; i < (64 - n % 64) % 64; i++) h.append(' ');
@@ -30,7 +35,7 @@ public class NpyHeaderTest {
         b.write(h.toString().getBytes(StandardCharsets.ISO_8859_1));
         for (int i = 0; i < 8 * 8 * 8; i++) {
             b.write(i & 0xff);
-            b.write(i >> 8);
+            if (es == 2) b.write(i >> 8);
         }
         Path p = dir.resolve(name);
         Files.write(p, b.toByteArray());
@@ -64,13 +69,17 @@ public class NpyHeaderTest {
             String got = Ipcf.openNpy(p.toString());
             check(got.startsWith("error") && got.contains("file too short for its header"), "version " + major + " header claiming 4 GiB: " + got);
         }
+        // Bytes beyond the shape's data (a header whose shape was damaged to less): refused,
+        // never a stack of the first values (as the library and the other bindings refuse them).
+        String trail = Ipcf.openNpy(write(dir, "trail.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': (4, 8, 8), }").toString());
+        check(trail.startsWith("error") && trail.contains("trailing bytes"), "shape (4, 8, 8) over 8 x 8 x 8 values: " + trail);
         // A shape with a 0 holds nothing to open ("Stack is empty", or an image of height 0).
         for (String shape : new String[] {"(0, 8, 8)", "(8, 0, 8)"}) {
             String got = Ipcf.openNpy(write(dir, "empty.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': " + shape + ", }").toString());
             check(got.startsWith("error") && got.contains("holds no values"), "shape " + shape + ": " + got);
         }
         // '<u1' is uint8 as '|u1' is (numpy writes the latter; the message listed uint8 as supported).
-        String u1 = Ipcf.openNpy(write(dir, "u1.npy", "{'descr': '<u1', 'fortran_order': False, 'shape': (8, 8, 8), }").toString());
+        String u1 = Ipcf.openNpy(write(dir, "u1.npy", "{'descr': '<u1', 'fortran_order': False, 'shape': (8, 8, 8), }", 1).toString());
         check(!u1.startsWith("error"), "'<u1': " + u1);
         if (failures > 0) System.exit(1);
         System.out.println("PASS: npy header");

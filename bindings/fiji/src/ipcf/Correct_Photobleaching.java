@@ -11,13 +11,15 @@ public class Correct_Photobleaching implements PlugIn {
         if (!Jna.check()) return; // before any class that needs JNA: a message, not "Plugin or class not found"
         ImagePlus imp = IJ.getImage();
         if (imp == null) return;
-        GenericDialog gd = new GenericDialog("Correct Photobleaching");
-        gd.addNumericField("Filter size", 1024, 0, 6, "frames");
-        gd.addChoice("Mean", Pair_Correlation.MEANS, "real");
-        gd.addNumericField("Threads", 0, 0, 4, "(0 = all cores)");
-        gd.showDialog();
-        if (gd.wasCanceled()) return;
         try {
+            // (in the try: without a display and without macro options the dialog throws
+            // HeadlessException, which gets ipcf's message, not a stack trace)
+            GenericDialog gd = new GenericDialog("Correct Photobleaching");
+            gd.addNumericField("Filter size", 1024, 0, 6, "frames");
+            gd.addChoice("Mean", Pair_Correlation.MEANS, "real");
+            gd.addNumericField("Threads", 0, 0, 4, "(0 = all cores)");
+            gd.showDialog();
+            if (gd.wasCanceled()) return;
             int f = Ipcf.wholeNumber("filter size", gd.getNextNumber(), 1);
             boolean floor = gd.getNextChoiceIndex() == 1;
             int threads = Ipcf.wholeNumber("threads", gd.getNextNumber(), 0);

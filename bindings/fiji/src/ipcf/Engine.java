@@ -588,14 +588,16 @@ final class Engine {
     }
 
     static int[] circle(int radius, int npoints) {
-        int[] uv = new int[2 * Math.max(npoints, 1)];
+        // Sized only within the library's range (1..2^20 points): beyond it the library names
+        // the range, where the array's size overflowed or ran the heap out first.
+        int[] uv = new int[2 * (npoints >= 1 && npoints <= (1 << 20) ? npoints : 1)];
         check(Native.lib().ipcf_circle(radius, npoints, uv, uv.length));
         return uv;
     }
 
     static long[] logbins(long frames, int nbins) {
         long n = Long.highestOneBit(Math.max(frames, 1));
-        long[] bins = new long[Math.max(nbins, 1)];
+        long[] bins = new long[nbins >= 1 && nbins <= 65536 ? nbins : 1]; // (as circle: the library names the range)
         LongByReference count = new LongByReference();
         check(Native.lib().ipcf_logbins(n / 2, nbins, bins, bins.length, count));
         long[] res = new long[(int) count.getValue()];

@@ -151,6 +151,35 @@ public final class Ipcf {
             return p;
         }
 
+        /**
+         * Refuses fields set directly (the Java API) that no options string could give: parse
+         * checks each key as it reads it, and this again for every caller of
+         * {@link Ipcf#pcf(ImagePlus, Params)} (an unknown binning was recorded in the result,
+         * preset=bogus computed the circle, negative units recorded, an odd offsets array lost
+         * its last value). IllegalArgumentException naming the field.
+         */
+        public void check() {
+            if (binning == null || !(binning.equals("log") || binning.equals("linear") || binning.equals("multitau")))
+                throw new IllegalArgumentException("binning=" + binning + ": want log, linear or multitau");
+            if (preset == null || !(preset.equals("circle") || preset.equals("disk") || preset.equals("line")))
+                throw new IllegalArgumentException("preset=" + preset + ": want circle, disk or line");
+            if (device == null) throw new IllegalArgumentException("device=null: want auto, cpu, cuda or cuda:N");
+            if (offsets != null && (offsets.length < 2 || offsets.length % 2 != 0))
+                throw new IllegalArgumentException("offsets: " + offsets.length + " values, want pairs (u, v): an even number, at least 2");
+            if (m < 2 || m > 4096 || m % 2 != 0)
+                throw new IllegalArgumentException("m=" + m + ": want an even number 2..4096 (multi-tau channels per level)");
+            if (!(smooth >= 0 && smooth < 1))
+                throw new IllegalArgumentException("smooth=" + smooth + ": want 0 <= smooth < 1 (0 turns smoothing off)");
+            if (Double.isNaN(threshold))
+                throw new IllegalArgumentException("threshold=NaN: want a number, or -Infinity for none");
+            if (channel < 0 || channel2 < 0)
+                throw new IllegalArgumentException("channel=" + channel + ", channel2=" + channel2 + ": want 0 (none) or a channel 1, 2, ...");
+            for (double[] u : new double[][] {{frameInterval, 0}, {pixelSize, 1}})
+                if (!Double.isNaN(u[0]) && !(u[0] >= 0 && !Double.isInfinite(u[0])))
+                    throw new IllegalArgumentException((u[1] == 0 ? "frameInterval=" : "pixelSize=") + u[0]
+                            + ": want >= 0 (0: unknown; NaN: from the image's calibration)");
+        }
+
         /** Logs each option of {@link #ignored} as "ipcf: warning: ..." (the Log window). */
         void warnIgnored() {
             for (String w : ignored()) IJ.log("ipcf: warning: " + w);
@@ -372,6 +401,10 @@ public final class Ipcf {
 
     /** A message for any throwable: its message, or its class when it has none. */
     static String describe(Throwable e) {
+        if (e instanceof java.awt.HeadlessException)
+            return "this command shows a dialog, and ImageJ runs without a display (headless): give its options "
+                    + "in a macro, run(\"COMMAND...\", \"key=value ...\") (Plugins > Macros > Record... shows them), "
+                    + "or call ipcf.Ipcf's functions";
         String m = e.getMessage();
         return m == null || m.isEmpty() ? e.getClass().getSimpleName() : m;
     }
@@ -523,6 +556,7 @@ public final class Ipcf {
      */
     static ImagePlus pcf(ImagePlus imp, Params p, int method, int segments) {
         Jna.require();
+        p.check();
         // Units given are checked before the work (the ranges a result may
         // carry, as file jobs and fits check them); the image's own, after.
         if (p.frameInterval > 0) checkUnits(0, p.frameInterval, "frame_interval=" + p.frameInterval);
@@ -1152,8 +1186,10 @@ public final class Ipcf {
      * its metadata do not describe (output_crc32c, output_bytes) is refused. Returns the title
      * or "error: ...".
      */
-    /** Tests: runs when openPcf has mapped the result, before it reads the metadata. */
+    /** Tests: runs when openPcf has read the result, before it reads the metadata. */
     public static Runnable testHookOpened;
+    /** Tests: runs when openPcf has checked the result's checksum, before it builds the image. */
+    public static Runnable testHookChecked;
 
     public static String openPcf(String path) {
         try {
@@ -1167,7 +1203,14 @@ public final class Ipcf {
             java.nio.FloatBuffer fb = n.data.asFloatBuffer();
             String js = "";
             java.io.File meta = new java.io.File(path + ".json");
-            if (meta.isFile() && meta.length() < (64 << 20)) {
+            // A sidecar there that is not a file (a FIFO, a folder, a device) or too large for
+            // metadata is refused, never taken for absent: that switched the checksum off.
+            if (meta.exists() && !meta.isFile())
+                return "error: " + path + ".json is not a regular file (a folder, named pipe or device): the result cannot be checked against its metadata; remove it to open the array without them";
+            if (meta.isFile() && meta.length() >= (64 << 20))
+                return "error: " + path + ".json: " + meta.length() + " bytes, more than metadata take (64 MiB): not ipcf's metadata; remove it to open the array without them";
+            if (meta.isFile()) {
+                regularFile(meta.getPath());
                 byte[] raw = java.nio.file.Files.readAllBytes(meta.toPath());
                 // ipcf's metadata record a checksum of themselves (self_crc32c, since 0.3.1):
                 // metadata edited or damaged since ipcf wrote them are refused, never read for
@@ -1182,8 +1225,8 @@ public final class Ipcf {
             // result changed since, or another result's sidecar beside it, would give curves
             // other offsets or delays. Checked on the bytes mapped, which are the curves read (a
             // check of the path, opened again, passed on a result replaced in between with its
-            // metadata, and the old curves were labelled with the new delays). Checked by the
-            // library (without JNA: not checked).
+            // metadata, and the old curves were labelled with the new delays), read once into
+            // memory (readNpy). Checked by the library (without JNA: not checked).
             String want = jsonValue(js, "output_crc32c");
             if (want != null && Jna.problem() == null) {
                 want = want.replace("\"", "").trim();
@@ -1195,6 +1238,13 @@ public final class Ipcf {
                             + want + (size >= 0 ? " (" + (long) size + " bytes)" : "") + ": not this result's metadata (the file "
                             + "changed since, or another result's sidecar lies beside it)";
             }
+            // exactly (after the checksum, which names a file changed since): bytes beyond the
+            // shape's data mean a damaged header (its length or shape), whose values would be
+            // shifted or cut (as the library refuses)
+            if ((long) ny * nx * np * nb * 4 != n.data.capacity())
+                return "error: " + path + ": " + n.data.capacity() + " bytes of data after its header, its shape needs "
+                        + (long) ny * nx * np * nb * 4 + " (trailing bytes: a damaged header?)";
+            if (testHookChecked != null) testHookChecked.run();
             int[] uv = null;
             double[] uvNum = jsonNumbers(jsonValue(js, "offsets_uv"));
             if (uvNum != null && uvNum.length == 2 * np) {
@@ -1253,7 +1303,7 @@ public final class Ipcf {
             if (!ef.isEmpty()) res.setProp("ipcf.errors_file", ef);
             res.show();
             return res.getTitle();
-        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError | InternalError e) {
             return "error: " + describe(e);
         }
     }
@@ -1380,21 +1430,29 @@ public final class Ipcf {
     static Npy readNpy(String path) throws IOException {
         regularFile(path);
         try (FileChannel ch = FileChannel.open(Paths.get(path), StandardOpenOption.READ)) {
-            ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(head, 0);
+            long fsize = ch.size();
+            if (fsize > Integer.MAX_VALUE)
+                throw new IOException(path + ": " + (fsize >> 20) + " MiB: ImageJ reads files of up to 2 GiB; open part of it (a --crop of the pCF, or the Python or Octave binding)");
+            // The whole file read once into memory, not mapped: the header, the values and the
+            // checksum are of these bytes, so a file rewritten in place while it is opened can
+            // no longer show values other than those checked (a campaign: 38 of 55 opens mixed
+            // two results), and one cut short can no longer fault in a mapping (an
+            // InternalError that ended the macro).
+            ByteBuffer all = ByteBuffer.allocate((int) fsize).order(ByteOrder.LITTLE_ENDIAN);
+            while (all.hasRemaining() && ch.read(all, all.position()) >= 0) {
+            }
+            if (all.hasRemaining() || ch.size() != fsize)
+                throw new IOException(path + ": its size changed while it was read (" + fsize + " bytes when opened): changed during the call?");
+            all.clear();
+            if (fsize < 12) throw new IOException(path + ": not a .npy file (" + fsize + " bytes)");
+            ByteBuffer head = all;
             if (head.get(0) != (byte) 0x93 || head.get(1) != 'N') throw new IOException(path + ": not a .npy file");
             int major = head.get(6);
             if (major < 1 || major > 3) throw new IOException(path + ": .npy format version " + major + " not supported (1, 2 or 3)");
             long hlen = major == 1 ? (head.getShort(8) & 0xffff) : (head.getInt(8) & 0xffffffffL);
             int start = major == 1 ? 10 : 12;
-            // Checked before anything is allocated: a header claiming more than the file holds
-            // (up to 4 GiB) ran the JVM out of heap.
-            if (ch.size() < start + hlen) throw new IOException(path + ": file too short for its header (" + hlen + " bytes claimed, the file has " + ch.size() + ")");
-            if (ch.size() > Integer.MAX_VALUE)
-                throw new IOException(path + ": " + (ch.size() >> 20) + " MiB: ImageJ maps files of up to 2 GiB; open part of it (a --crop of the pCF, or the Python or Octave binding)");
-            ByteBuffer hb = ByteBuffer.allocate((int) hlen);
-            ch.read(hb, start);
-            String h = new String(hb.array(), "latin1");
+            if (fsize < start + hlen) throw new IOException(path + ": file too short for its header (" + hlen + " bytes claimed, the file has " + fsize + ")");
+            String h = new String(all.array(), start, (int) hlen, "latin1");
             Npy n = new Npy();
             // The header is a dict of exactly descr, fortran_order and shape, each once (as numpy
             // requires): each is taken out and nothing else may be left (a search anywhere read a
@@ -1420,7 +1478,7 @@ public final class Ipcf {
                 if (v == 0) throw new IOException(path + ": shape (" + shapeText.trim() + ") holds no values: nothing to open");
             // numpy writes '|u1' for uint8; '<u1' and '>u1' are the same type.
             if (n.descr.equals("<u1") || n.descr.equals(">u1")) n.descr = "|u1";
-            n.whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+            n.whole = all;
             ByteBuffer d = n.whole.duplicate();
             d.position((int) (start + hlen));
             n.data = d.slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -1444,6 +1502,9 @@ public final class Ipcf {
             }
             if ((long) t * h * w * es > n.data.capacity() || (long) h * w > Integer.MAX_VALUE)
                 return "error: " + path + ": file too short for its shape (" + t + ", " + h + ", " + w + ")";
+            if ((long) t * h * w * es != n.data.capacity())
+                return "error: " + path + ": " + n.data.capacity() + " bytes of data after its header, its shape ("
+                        + t + ", " + h + ", " + w + ") needs " + (long) t * h * w * es + " (trailing bytes: a damaged header?)";
             ImageStack st = new ImageStack(w, h);
             for (int i = 0; i < t; i++) {
                 if (es == 2) {
