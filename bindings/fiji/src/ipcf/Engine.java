@@ -539,6 +539,9 @@ final class Engine {
         o.threads = threads;
         o.progress = new EscProgress();
         long frames = s.array.shape[0];
+        if (frames < 3) // no filter size leaves a frame: "want 1..0" said nothing
+            throw new IllegalArgumentException("the image has " + frames + " frame" + (frames == 1 ? "" : "s")
+                + ": the bleaching correction drops 2*filtersize frames and keeps at least one, so it needs at least 3");
         if (filtersize < 1 || filtersize > (frames - 1) / 2) // never forms 2*filtersize (int overflow)
             throw new IllegalArgumentException("filter size " + filtersize + " leaves no frame of " + frames
                 + " (it drops 2*filtersize; want 1.." + Math.max(0, (frames - 1) / 2) + ")");
