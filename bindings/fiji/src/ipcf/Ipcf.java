@@ -1600,9 +1600,13 @@ public final class Ipcf {
     public static String equalsNpy(String path) {
         try {
             ImagePlus imp = WindowManager.getCurrentImage();
+            if (imp == null) return "error: no image";
             Npy n = readNpy(path);
+            if (n.shape.length != 3 || !n.descr.equals("<u2"))
+                return "error: " + path + ": want a (t, y, x) uint16 .npy, not " + n.descr + " of " + n.shape.length + " dimensions";
             int t = n.shape[0], h = n.shape[1], w = n.shape[2];
-            if (imp == null || imp.getStackSize() != t || imp.getWidth() != w || imp.getHeight() != h) return "0";
+            if (imp.getStackSize() != t || imp.getWidth() != w || imp.getHeight() != h) return "0";
+            if (imp.getBitDepth() != 16) return "0";
             java.nio.ShortBuffer want = n.data.asShortBuffer();
             for (int i = 0; i < t; i++) {
                 short[] px = (short[]) imp.getStack().getPixels(i + 1);
