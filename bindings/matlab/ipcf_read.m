@@ -133,7 +133,9 @@ if fid < 0
 end
 text = fread(fid, Inf, 'uint8=>char')';
 fclose(fid);
-if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once'))
+% a pCF result's group (OME-NGFF multiscales); a fit's maps.zarr has none,
+% and its arrays are read as plain arrays
+if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(text, '"multiscales"\s*:', 'once'))
   error('ipcf:invalid_argument', ['ipcf_read: %s is the array "%s" of the OME-Zarr result %s (axes delay, ' ...
                                   'offset, row, column), whose checksums ipcf_read does not check: it reads ' ...
                                   '.npy results and plain .zarr results (OUT.zarr)'], path, name, parent);

@@ -765,7 +765,9 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 	}
 	// Another program's JSON (or null, {}): the user's metadata, not
 	// ipcf's record; the file is the user's, read as it is.
-	for _, other := range []string{`{"exposure_ms": 1}`, `null`, `{}`} {
+	// So is a user's own that is not strict JSON (NaN from Python's
+	// json.dump, a BOM, an empty file): it names nothing of ipcf's.
+	for _, other := range []string{`{"exposure_ms": 1}`, `null`, `{}`, `{"exposure_ms": NaN}`, "\ufeff{\"exposure_ms\": 1}", ``} {
 		os.RemoveAll(p("b.npy.json"))
 		os.WriteFile(p("b.npy.json"), []byte(other), 0o644)
 		if code, msg := ipcf(t, pcfArgs...); code != 0 {

@@ -20,7 +20,12 @@ func ReplaceDir(dir, out, old string) error {
 	err := exchange(dir, out)
 	if err == nil {
 		fault("publish")
-		return os.Rename(dir, old)
+		// Published: setting the earlier result aside is best effort (it
+		// stays at dir, which the next run removes as a stale partial or
+		// temporary folder), never an error of a run whose result is in
+		// place.
+		os.Rename(dir, old)
+		return nil
 	}
 	if !errors.Is(err, errors.ErrUnsupported) {
 		return err

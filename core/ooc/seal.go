@@ -198,6 +198,20 @@ func SealNote(path string) string {
 	return ""
 }
 
+// looksOurs reports whether metadata bytes that are not valid JSON were
+// ipcf's: they hold one of the keys or values every ipcf sidecar of an
+// input holds (a damaged byte or two cannot remove them all, and "command",
+// early in the sorted keys, survives a file cut short).
+func looksOurs(b []byte) bool {
+	for _, k := range []string{`"` + SealKey + `"`, `"output_crc32c"`, `"software"`, `"` + Marker + `"`,
+		`"command": "bleach"`, `"command": "simulate"`} {
+		if bytes.Contains(b, []byte(k)) {
+			return true
+		}
+	}
+	return false
+}
+
 // maxSidecar bounds the metadata CheckWritten reads.
 const maxSidecar = 256 << 20
 
@@ -206,9 +220,10 @@ const maxSidecar = 256 << 20
 // records the file's size and CRC-32C) against that record, so that a file damaged or
 // changed since is not read as if it were the one ipcf wrote. A file
 // without such a sidecar (the user's own data) passes; so does one
-// whose sidecar records no checksum, or whose sidecar is JSON but not
-// ipcf's metadata; one that is not JSON (damaged, cut short) or not a
-// file is refused. The error says how to use the file as it is (remove
+// whose sidecar records no checksum, or whose sidecar is not ipcf's
+// metadata (another program's JSON, null, {}, or text that is not JSON and
+// names nothing of ipcf's); ipcf's metadata damaged into text that is not
+// JSON, or a sidecar that is not a file, are refused. The error says how to use the file as it is (remove
 // its sidecar).
 func CheckWritten(path string) error {
 	side := SidecarName(path)
@@ -233,9 +248,11 @@ func CheckWritten(path string) error {
 		// taking the file as a user's own would read a damaged one.
 		return fmt.Errorf("%w: the metadata beside %s cannot be read, so the file cannot be checked against their record; make them readable, or remove %s to read the file as it is", err, path, filepath.Base(side))
 	}
-	if !json.Valid(b) {
+	if !json.Valid(b) && looksOurs(b) {
 		// Damaged or truncated (ipcf's are written whole, then renamed):
 		// taken for absent, they let a damaged file through unchecked.
+		// (A user's own that is not strict JSON, with NaN or a BOM, stays
+		// the user's.)
 		return fmt.Errorf("%w: %s is not valid JSON (damaged or cut short?), so %s cannot be checked against its record; remove %s to read the file as it is", ErrWrittenChanged, side, path, filepath.Base(side))
 	}
 	var m struct {

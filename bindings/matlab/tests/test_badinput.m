@@ -103,7 +103,17 @@ side = @(name) fullfile(tmp, ['side_' name '.npy']);
 omearr = fullfile(tmp, 'res.ome.zarr');
 mkdir(fullfile(omearr, '0'));
 fid = fopen(fullfile(omearr, '.zgroup'), 'w'); fprintf(fid, '{"zarr_format": 2}'); fclose(fid);
-fid = fopen(fullfile(omearr, '.zattrs'), 'w'); fprintf(fid, '{"software": "ipcf", "chunks_crc32c": {}}'); fclose(fid);
+fid = fopen(fullfile(omearr, '.zattrs'), 'w'); fprintf(fid, '{"software": "ipcf", "chunks_crc32c": {}, "multiscales": []}'); fclose(fid);
+% a fit's maps.zarr (ipcf's group, no multiscales): its arrays are read as plain arrays
+mapsz = fullfile(tmp, 'maps.zarr');
+mkdir(fullfile(mapsz, 'chisq'));
+fid = fopen(fullfile(mapsz, '.zgroup'), 'w'); fprintf(fid, '{"zarr_format": 2}'); fclose(fid);
+fid = fopen(fullfile(mapsz, '.zattrs'), 'w'); fprintf(fid, '{"software": "ipcf", "command": "fit"}'); fclose(fid);
+fid = fopen(fullfile(mapsz, 'chisq', '.zarray'), 'w');
+fprintf(fid, ['{"chunks": [2, 2], "compressor": null, "dtype": "<f4", "fill_value": "NaN", "filters": null, ' ...
+              '"order": "C", "shape": [2, 2], "zarr_format": 2}']);
+fclose(fid);
+fid = fopen(fullfile(mapsz, 'chisq', '0.0'), 'w'); fwrite(fid, single([1 2 3 4]), 'single', 0, 'ieee-le'); fclose(fid);
 fid = fopen(fullfile(omearr, '0', '.zarray'), 'w');
 fprintf(fid, ['{"chunks": [2, 2], "compressor": null, "dtype": "<f4", "fill_value": "NaN", "filters": null, ' ...
               '"order": "C", "shape": [2, 2], "zarr_format": 2}']);
@@ -355,6 +365,7 @@ cases = {
   'read sidecar crc not a string',      @() ipcf_read(side('notstring')), IO, 'output_crc32c or output_bytes is not recorded as ipcf records it'
   'read sidecar not UTF-8',             @() ipcf_read(side('latin')), IO, side('latin')
   'read the array of an OME-Zarr',      @() ipcf_read(fullfile(omearr, '0')), IA, 'is the array "0" of the OME-Zarr result'
+  'read an array of a fit''s maps.zarr', @() ipcf_read(fullfile(mapsz, 'chisq')), 'ok', @(D) isequal(D, single([1 2; 3 4]))
   'read zarr chunk too long',           @() ipcf_read(longz), IO, '20 bytes, chunks [2, 2] need 16 (bytes beyond the chunk'
   'read zarr shape [-4, 4]',            @() ipcf_read(fullfile(tmp, 'negshape.zarr')), IA, 'negshape.zarr/.zarray: shape [-4, 4]: want whole numbers >= 0'
   'read zarr chunks [2.5, 2]',          @() ipcf_read(fullfile(tmp, 'fracchunks.zarr')), IA, 'fracchunks.zarr/.zarray: chunks [2.5, 2]: want whole numbers >= 1'

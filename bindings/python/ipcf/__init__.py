@@ -2323,6 +2323,14 @@ def _open_result(p, name=None, read=None, mmap=False):
     files as read go to read (a dict, when given: '' for the .npy file,
     else the Zarr's names, _open_zarr)."""
     if os.path.isdir(p):
+        group = os.path.dirname(os.path.abspath(p))
+        if os.path.exists(os.path.join(p, '.zarray')) and _is_ome_result(group):
+            # its chunks' checksums are in the group's .zattrs, one folder up:
+            # read as a plain array, a damaged chunk went unchecked
+            raise _unsupported(f'{p}: the array "{os.path.basename(os.path.abspath(p))}" of the OME-Zarr result '
+                               f'{group} (axes delay, offset, row, column), whose checksums open_result does not '
+                               f'check: it reads .npy results and plain .zarr results (OUT.zarr); use the zarr '
+                               f'package for others')
         if not os.path.exists(os.path.join(p, '.zarray')):
             kind = ('an OME-Zarr result (its array is the folder "0", axes delay, offset, row, column)'
                     if os.path.exists(os.path.join(p, '0', '.zarray')) else 'not a Zarr array folder (no .zarray)')
@@ -2333,6 +2341,21 @@ def _open_result(p, name=None, read=None, mmap=False):
         raise _unsupported(f'{p}: a TIFF: open_result reads .npy and .zarr results (read an ImageJ TIFF with '
                            f'tifffile or ImageJ)')
     return _open_npy_result(p, p if name is None else name, read, mmap)
+
+
+def _is_ome_result(folder):
+    """Whether folder is the group of an ipcf OME-Zarr pCF result (.zgroup,
+    and .zattrs naming ipcf with OME-NGFF multiscales; a fit's maps.zarr
+    has none)."""
+    attrs = os.path.join(folder, '.zattrs')
+    if not os.path.isfile(os.path.join(folder, '.zgroup')) or not os.path.isfile(attrs):
+        return False
+    try:
+        with _open_regular(attrs) as fh:
+            meta = json.loads(_read_whole(fh, attrs, _MAX_JSON).tobytes().decode('utf-8'))
+    except (IpcfError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get('software') == 'ipcf' and 'multiscales' in meta
 
 
 def _open_npy_result(p, name, read=None, mmap=False):
@@ -2354,7 +2377,7 @@ def _open_npy_result(p, name, read=None, mmap=False):
     else:
         array = _read_npy(name, p, 'a .npy result', read)
     sidecar = p + '.json'
-    meta = _read_json(sidecar, meta=True) if os.path.lexists(sidecar) else {}
+    meta = _read_json(sidecar, meta=True) if os.path.exists(sidecar) else {}  # (a dangling link: none, as everywhere)
     return array, meta
 
 
@@ -2416,7 +2439,10 @@ def _read_whole(fh, name, limit=None):
 
 
 def _buffer_crc32c(buf):
-    """CRC-32C as 8 hex digits of the uint8 array buf (the library's)."""
+    """CRC-32C as 8 hex digits of the bytes of buf (bytes, bytearray or a
+    uint8 array; not copied) as ipcf's metadata record a file's (the
+    library computes it: ipcf_crc32c)."""
+    buf = numpy.frombuffer(buf, numpy.uint8)
     crc = ctypes.c_uint32()
     st = _lib.ipcf_crc32c(buf.ctypes.data_as(ctypes.c_char_p) if buf.size else None, buf.size, ctypes.byref(crc))
     if st != 0:
@@ -2470,20 +2496,21 @@ def _pinned(p):
     are one file: a checksum of p taken after mapping it passed on a file
     replaced in between (a rerun of pcf_file with other options), and the
     old curves were fitted under the new file's metadata."""
-    fd = -1
-    if os.path.isdir('/proc/self/fd'):
-        try:
-            fd = os.open(p, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
-            mode = os.fstat(fd).st_mode
-            if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-                # never handed to a reader: a FIFO would block it for good
-                os.close(fd)
-                raise _error(_c.E_IO, f'{p} is {_file_kind(mode)}, not a regular file')
-            if stat.S_ISDIR(mode):  # a Zarr folder: read by its names
-                os.close(fd)
-                fd = -1
-        except OSError:
-            fd = -1
+    fd, mode = -1, None
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
+        mode = os.fstat(fd).st_mode
+    except OSError:  # missing, unreadable: the readers say why
+        if fd >= 0:
+            os.close(fd)
+        fd = -1
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        # never handed to a reader: a FIFO would block it for good (numpy.load too)
+        os.close(fd)
+        raise _error(_c.E_IO, f'{p} is {_file_kind(mode)}, not a regular file')
+    if fd >= 0 and (stat.S_ISDIR(mode) or not os.path.isdir('/proc/self/fd')):
+        os.close(fd)  # a Zarr folder, read by its names; or no /proc to name the file by
+        fd = -1
     try:
         yield p if fd < 0 else f'/proc/self/fd/{fd}'
     finally:
@@ -2667,16 +2694,6 @@ def _check_zarr_bytes(path, meta, read=None):
                                       f'it was written; compute the result again')
 
 
-def _bytes_crc32c(b):
-    """CRC-32C of the bytes b as 8 hex digits (the library computes it:
-    ipcf_crc32c), as ipcf's metadata record a file's."""
-    crc = ctypes.c_uint32()
-    st = _lib.ipcf_crc32c(bytes(b), len(b), ctypes.byref(crc))
-    if st != 0:
-        raise _error(st, _lib.ipcf_last_error().decode(errors='replace'))
-    return f'{crc.value:08x}'
-
-
 _MAX_JSON = 256 << 20  # the most bytes of metadata read (the CLI's bound)
 
 
@@ -2689,7 +2706,7 @@ def _read_json(path, meta=False, crcs=None, key=None):
     with _open_regular(path) as fh:  # a FIFO or /dev/zero there: refused, never read
         text = _read_whole(fh, path, _MAX_JSON).tobytes()
     if crcs is not None:
-        crcs[key] = _bytes_crc32c(text)
+        crcs[key] = _buffer_crc32c(text)
     if meta:
         st = _lib.ipcf_check_metadata(text, len(text))
         if st != 0:
@@ -2765,7 +2782,7 @@ def _open_zarr(path, crcs=None):
         with _open_regular(name) as fh:  # a FIFO or a folder swapped in: refused, never waited on
             raw = _read_whole(fh, name).tobytes()
         if crcs is not None:
-            crcs[key] = _bytes_crc32c(raw)
+            crcs[key] = _buffer_crc32c(raw)
         if len(raw) % dt.itemsize:
             raise _error(_c.E_IO, f'{name}: {len(raw)} bytes, want {want} (a chunk of {chunks} {dt})')
         block = numpy.frombuffer(raw, dtype=dt)

@@ -732,7 +732,7 @@ def test_file_functions_refuse_a_fifo(tmp_path, what):
     else:
         r = _small_result(tmp_path, errors='segments')
         target = {'result': r, 'sidecar': r + '.json', 'errors': str(tmp_path / 'r.sd.npy')}[what]
-        calls = {'result': ['open_result(r)', 'fit_result(r, "pcf1d", waist=2)'],
+        calls = {'result': ['open_result(r)', 'open_result(r, mmap=True)', 'fit_result(r, "pcf1d", waist=2)'],
                  'sidecar': ['open_result(r)', 'open_errors(r)', 'fit_result(r, "pcf1d", waist=2)'],
                  'errors': ['open_errors(r)', 'fit_result(r, "pcf1d", waist=2)']}[what]
     os.remove(target)
@@ -753,3 +753,17 @@ def test_file_functions_refuse_a_fifo(tmp_path, what):
                           env={**os.environ, 'PYTHONPATH': os.pathsep.join(sys.path)})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count('refused') == len(calls), proc.stdout
+
+
+def test_open_result_refuses_the_array_of_an_ome_zarr(tmp_path):
+    """The array folder of an OME-Zarr result (OUT.ome.zarr/0) is refused:
+    its chunks' checksums are in the group's .zattrs, one folder up, and it
+    was read unchecked (a damaged chunk returned); the group itself is
+    refused as before. A fit's maps.zarr arrays are not such a result."""
+    data = ipcf.simulate(frames=256, size=10, seed=4)
+    numpy.save(tmp_path / 'data.npy', data)
+    r = ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'r.ome.zarr'), radius=1, npoints=4, nbins=4)
+    for path in (r, os.path.join(r, '0')):
+        with pytest.raises(ipcf.IpcfTypeError, match='OME-Zarr'):
+            ipcf.open_result(path)
+    assert not ipcf._is_ome_result(str(tmp_path))

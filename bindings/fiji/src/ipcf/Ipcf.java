@@ -402,9 +402,9 @@ public final class Ipcf {
     /** A message for any throwable: its message, or its class when it has none. */
     static String describe(Throwable e) {
         if (e instanceof java.awt.HeadlessException)
-            return "this command shows a dialog, and ImageJ runs without a display (headless): give its options "
-                    + "in a macro, run(\"COMMAND...\", \"key=value ...\") (Plugins > Macros > Record... shows them), "
-                    + "or call ipcf.Ipcf's functions";
+            return "this needs a display (a dialog or a window), and ImageJ runs without one (headless): give a "
+                    + "command's options in a macro, run(\"COMMAND...\", \"key=value ...\") (Plugins > Macros > "
+                    + "Record... shows them), or call ipcf.Ipcf's functions in batch mode";
         String m = e.getMessage();
         return m == null || m.isEmpty() ? e.getClass().getSimpleName() : m;
     }
@@ -1431,8 +1431,8 @@ public final class Ipcf {
         regularFile(path);
         try (FileChannel ch = FileChannel.open(Paths.get(path), StandardOpenOption.READ)) {
             long fsize = ch.size();
-            if (fsize > Integer.MAX_VALUE)
-                throw new IOException(path + ": " + (fsize >> 20) + " MiB: ImageJ reads files of up to 2 GiB; open part of it (a --crop of the pCF, or the Python or Octave binding)");
+            if (fsize > Integer.MAX_VALUE - 8) // (the largest Java array)
+                throw new IOException(path + ": " + (fsize >> 20) + " MiB: ImageJ reads files of up to 2 GiB (into its heap, beside the image: give the JVM -Xmx of more than twice the file); open part of it (a --crop of the pCF, or the Python or Octave binding)");
             // The whole file read once into memory, not mapped: the header, the values and the
             // checksum are of these bytes, so a file rewritten in place while it is opened can
             // no longer show values other than those checked (a campaign: 38 of 55 opens mixed
