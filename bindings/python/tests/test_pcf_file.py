@@ -361,10 +361,15 @@ args = dict(radius=3, npoints=12, nbins=16, threads=1, engine='ooc', tile=(3, 16
 show = ipcf._PhaseProgress.__call__
 
 def spy(self, user, phase, done, total):
-    # Tell the parent when some tiles are done: it sends SIGINT.
-    if phase == b'pcf' and done >= 5 and not spy.told:
+    # Tell the parent at the first report of some tiles done, not all: it
+    # sends SIGINT. The job is held at this progress point while the SIGINT
+    # comes and the main thread cancels it (within 50 ms). Waiting for 5
+    # tiles failed in CI: reports are rate-limited, the next one after the
+    # first tile was often the last (25 of 25), and the job published.
+    if phase == b'pcf' and 0 < done < total and not spy.told:
         spy.told = True
         print('tiles', done, flush=True)
+        time.sleep(0.5)
     return show(self, user, phase, done, total)
 
 spy.told = False
@@ -391,6 +396,7 @@ except KeyboardInterrupt:
             assert proc.stdout.readline().strip() == 'ready'
             line = proc.stdout.readline()
             assert line.startswith('tiles'), line
+            held = int(line.split()[1])  # tiles done when the job was held
             sent = time.monotonic()
             proc.send_signal(signal.SIGINT)
             line = proc.stdout.readline()
@@ -408,9 +414,9 @@ except KeyboardInterrupt:
     lines = out.split('\n')
     assert lines[0] == 'published False', (out, err)
     _, tiles, resumed, complete = lines[1].split()
-    # resumed == tiles when the signal lands after the last tile, before
-    # the commit: still interrupted, unpublished, and resumed bit for bit.
-    assert int(tiles) >= int(resumed) >= 5 and complete == 'False', (out, err)
+    # The tiles journaled before the cancel (at least those reported) are
+    # resumed, the rest computed: bit for bit.
+    assert int(tiles) > int(resumed) >= held >= 1 and complete == 'False', (out, err)
     assert lines[2] == 'same True', (out, err)
     assert proc.returncode == 0, err
 
