@@ -126,13 +126,7 @@ group = fullfile(parent, '.zattrs');
 if ~exist(fullfile(parent, '.zgroup'), 'file') || ~exist(group, 'file') || exist(group, 'dir')
   return
 end
-check_regular(group);
-fid = fopen(group, 'r');
-if fid < 0
-  return
-end
-text = fread(fid, Inf, 'uint8=>char')';
-fclose(fid);
+text = read_text(group);
 % a pCF result's group (OME-NGFF multiscales); a fit's maps.zarr has none,
 % and its arrays are read as plain arrays
 if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(text, '"multiscales"\s*:', 'once'))
@@ -245,13 +239,7 @@ text = '';
 if ~exist(file, 'file')
   return
 end
-check_regular(file);
-fid = fopen(file, 'r');
-if fid < 0
-  return
-end
-text = fread(fid, Inf, 'uint8=>char')';
-fclose(fid);
+text = read_text(file);
 % ipcf's metadata record a checksum of themselves (self_crc32c): a file
 % edited or damaged since is refused (ipcf:io), never read for a result's
 % delays, offsets or units.
@@ -480,13 +468,10 @@ es = str2double(descr(3:end));
 end
 
 function data = read_zarr(path)
-check_regular(fullfile(path, '.zarray'));
-fid = fopen(fullfile(path, '.zarray'), 'r');
-if fid < 0
+[h, ok] = read_text(fullfile(path, '.zarray'));
+if ~ok
   error('ipcf:io', 'ipcf_read: cannot open %s', fullfile(path, '.zarray'));
 end
-h = fread(fid, Inf, 'uint8=>char')';
-fclose(fid);
 % JSON escapes of the characters a dtype may hold (Go writes "\u003cf4")
 h = regexprep(h, '\\u003[cC]', '<');
 h = regexprep(h, '\\u003[eE]', '>');
@@ -638,6 +623,19 @@ end
 function ok = whole(v, lo)
 % whole numbers >= lo (finite: NaN marks an item that is not a number)
 ok = all(isfinite(v) & v == floor(v) & v >= lo);
+end
+
+function [text, ok] = read_text(file)
+% The text of the regular file FILE ('' and OK false where it cannot be
+% opened); a named pipe or device raises ipcf:io (check_regular).
+text = '';
+check_regular(file);
+fid = fopen(file, 'r');
+ok = fid >= 0;
+if ok
+  text = fread(fid, Inf, 'uint8=>char')';
+  fclose(fid);
+end
 end
 
 function check_regular(file)

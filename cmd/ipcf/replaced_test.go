@@ -7,6 +7,20 @@ import (
 	"testing"
 )
 
+// cliDir gives a test's temporary folder as p(name) and run(args...),
+// which runs the CLI and fails the test unless it exits 0.
+func cliDir(t *testing.T) (p func(string) string, run func(...string)) {
+	dir := t.TempDir()
+	p = func(name string) string { return filepath.Join(dir, name) }
+	run = func(args ...string) {
+		t.Helper()
+		if code, msg := ipcf(t, args...); code != 0 {
+			t.Fatalf("%v: %s", args, msg)
+		}
+	}
+	return p, run
+}
+
 // TestResultReplacedWhileRead: a result (or maps) replaced with its
 // metadata while fit or plot reads them (a rerun of ipcf pcf with other
 // options) is refused: the checksum is taken of the bytes then read, not
@@ -16,14 +30,7 @@ import (
 // they were opened were read new under the old metadata (exit 0 either
 // way; an adversarial campaign saw it 1 in 300 fits).
 func TestResultReplacedWhileRead(t *testing.T) {
-	dir := t.TempDir()
-	p := func(name string) string { return filepath.Join(dir, name) }
-	run := func(args ...string) {
-		t.Helper()
-		if code, msg := ipcf(t, args...); code != 0 {
-			t.Fatalf("%v: %s", args, msg)
-		}
-	}
+	p, run := cliDir(t)
 	run("simulate", "-o", p("in.npy"), "--frames", "512", "--size", "10", "--quiet")
 	common := []string{"--radius", "1", "--npoints", "4", "--nbins", "10", "--smooth", "0", "--quiet"}
 	run(append([]string{"pcf", p("in.npy"), "-o", p("a.npy"), "--bins", "log"}, common...)...)
@@ -87,14 +94,7 @@ func TestResultReplacedWhileRead(t *testing.T) {
 // with maps of the rewritten pixels: an adversarial campaign, 5 of 5);
 // plot of a result or of maps rewritten so draws nothing.
 func TestResultRewrittenWhileRead(t *testing.T) {
-	dir := t.TempDir()
-	p := func(name string) string { return filepath.Join(dir, name) }
-	run := func(args ...string) {
-		t.Helper()
-		if code, msg := ipcf(t, args...); code != 0 {
-			t.Fatalf("%v: %s", args, msg)
-		}
-	}
+	p, run := cliDir(t)
 	run("simulate", "-o", p("in.npy"), "--frames", "512", "--size", "10", "--quiet")
 	run("pcf", p("in.npy"), "-o", p("r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "8", "--smooth", "0", "--errors", "blocking", "--quiet")
 	t.Cleanup(func() { testHookChecked = nil })

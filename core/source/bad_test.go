@@ -777,14 +777,7 @@ func TestMatchesPattern(t *testing.T) {
 // (the page walk of a TIFF read the mapping unguarded: SIGBUS), nor a
 // format error blaming a file that was whole when opened.
 func TestTruncatedWhileOpened(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	dir, write := tempWriter(t)
 	lef := writeTIFF(tiffOpts{}, grayPages(binary.LittleEndian, 64, 32, 32, 8))
 	bef := writeTIFF(tiffOpts{bo: binary.BigEndian, big: true}, grayPages(binary.BigEndian, 64, 32, 32, 0))
 	one := writeTIFF(tiffOpts{}, grayPages(binary.LittleEndian, 1, 32, 32, 0))

@@ -45,19 +45,28 @@ func checkPages(t *testing.T, src Source, idx []int, h, w int) {
 	}
 }
 
-// TestChannels reads each channel of multi-channel ImageJ hyperstacks and
-// OME-TIFFs (OpenChannel, 0-based) and checks that channel c's frame t is
-// the page the file's order puts it on; an input of one channel has
-// channel 0 only.
-func TestChannels(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
+// tempWriter gives a test's temporary folder and write(name, bytes), which
+// writes a file there (its folders made) and returns its path.
+func tempWriter(t *testing.T) (dir string, write func(name string, b []byte) string) {
+	dir = t.TempDir()
+	return dir, func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
+}
+
+// TestChannels reads each channel of multi-channel ImageJ hyperstacks and
+// OME-TIFFs (OpenChannel, 0-based) and checks that channel c's frame t is
+// the page the file's order puts it on; an input of one channel has
+// channel 0 only.
+func TestChannels(t *testing.T) {
+	_, write := tempWriter(t)
 	hyper := func(bo order, big bool, desc string, n, rps int) []byte {
 		ps := grayPages(bo, n, 4, 5, rps)
 		ps[0] = with(ps[0], ij(desc))
@@ -186,17 +195,7 @@ func itoa(n int) string {
 // have (ErrChannel, numbered from 1 in messages) and that a channel
 // selected keeps every refusal of what is not a series of frames.
 func TestChannelBadInput(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	_, write := tempWriter(t)
 	hyper := func(desc string, n int) []byte {
 		ps := grayPages(le, n, 4, 5, 0)
 		ps[0] = with(ps[0], ij(desc))

@@ -2391,6 +2391,18 @@ def _file_kind(mode):
     return 'not a regular file'
 
 
+def _open_nonblocking(path):
+    """(descriptor, mode) of path opened for reading without waiting (a
+    FIFO opens at once; the caller refuses it by its mode); OSError where
+    it cannot be opened, the descriptor closed."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
+    try:
+        return fd, os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
+
+
 def _open_regular(path, name=None):
     """The regular file at path (a link followed) opened for binary
     reading, unbuffered; name, when given, names it in messages. A FIFO,
@@ -2399,13 +2411,8 @@ def _open_regular(path, name=None):
     writer comes, and a device may never end."""
     name = path if name is None else name
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
+        fd, mode = _open_nonblocking(path)
     except OSError as exc:
-        raise _error(_c.E_IO, f'{name}: {exc.strerror or exc}') from None
-    try:
-        mode = os.fstat(fd).st_mode
-    except OSError as exc:
-        os.close(fd)
         raise _error(_c.E_IO, f'{name}: {exc.strerror or exc}') from None
     if not stat.S_ISREG(mode):
         os.close(fd)
@@ -2496,14 +2503,10 @@ def _pinned(p):
     are one file: a checksum of p taken after mapping it passed on a file
     replaced in between (a rerun of pcf_file with other options), and the
     old curves were fitted under the new file's metadata."""
-    fd, mode = -1, None
     try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0) | getattr(os, 'O_CLOEXEC', 0))
-        mode = os.fstat(fd).st_mode
+        fd, mode = _open_nonblocking(p)
     except OSError:  # missing, unreadable: the readers say why
-        if fd >= 0:
-            os.close(fd)
-        fd = -1
+        fd, mode = -1, None
     if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
         # never handed to a reader: a FIFO would block it for good (numpy.load too)
         os.close(fd)
