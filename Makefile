@@ -310,10 +310,10 @@ bench-big: $(BIN) ## full-frame out-of-core benchmark (1024x512x16384, 17 GB; no
 	  -o $(BIG)/result.npy --memory 2GiB --threads 2 2>&1 | tee $(BIG)/bench.log | \
 	  grep -E "pcf:|Elapsed|User time|System time|Maximum resident|File system outputs"
 
-wisdom: ## regenerate the embedded FFTW wisdom (every transform, 2^2..2^20; about 3 minutes on a quiet machine)
+wisdom: ## regenerate the embedded FFTW wisdom (every transform, 2^2..2^20, each the fastest of 3 plans; about 10 minutes on a quiet machine)
 	@mkdir -p $(BUILD)
 	$(CC) -O2 core/internal/fft/wisdomgen/wisdomgen.c -lfftw3f -o $(BUILD)/wisdomgen
-	$(BUILD)/wisdomgen 17 20 > $(BUILD)/wisdom.txt
+	$(BUILD)/wisdomgen 17 20 3 > $(BUILD)/wisdom.txt
 	mv $(BUILD)/wisdom.txt core/internal/fft/wisdom.txt
 
 clean: ## remove build outputs
