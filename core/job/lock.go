@@ -46,7 +46,10 @@ func lock(out string) (func(), error) {
 					return nil, fmt.Errorf("%w: %s: %s", ErrOutput, out, msg)
 				}
 			}
-			return nil, fmt.Errorf("%w: lock %s: %v", ErrOutput, name, err)
+			// The file system's own refusal (a read-only folder or file
+			// system, no space, an I/O error): an I/O error, as any write
+			// of the output would be, not a refused output.
+			return nil, fmt.Errorf("cannot create the lock file of the output %s: %w", out, err)
 		}
 		if err := ownLock(f); err != nil {
 			f.Close()
@@ -59,7 +62,7 @@ func lock(out string) (func(), error) {
 			if busy {
 				return nil, fmt.Errorf("%w: %s is being written by another ipcf run (%s)", ErrBusy, out, strings.TrimSpace(string(holder[:n])))
 			}
-			return nil, fmt.Errorf("%w: lock %s: %v", ErrOutput, name, err)
+			return nil, fmt.Errorf("cannot lock the output %s (%s): %w", out, name, err)
 		}
 		// The file may have been removed by the previous holder between
 		// our open and our lock: then lock the new one.

@@ -140,6 +140,16 @@ def test_memory_engine_equals_cli(fixture, tmp_path):
     assert read(raw) == read(fixture['root'] / 'cli_raw.npy')
 
 
+def test_output_the_file_system_refuses_is_an_io_error(fixture):
+    """An output whose lock the file system will not create (in /sys, where
+    even root gets EACCES) is IpcfIOError, an OSError, naming the output:
+    it was IpcfValueError ("output refused"), as for a bad argument."""
+    assert os.path.isdir('/sys'), 'the test needs Linux sysfs at /sys'
+    with pytest.raises(ipcf.IpcfIOError, match='lock file of the output /sys/ipcf-test.npy.*permission denied') as e:
+        ipcf.pcf_file(fixture['root'] / 'series', '/sys/ipcf-test.npy', engine='memory', **pcf_args(fixture))
+    assert isinstance(e.value, OSError) and not isinstance(e.value, ValueError)
+
+
 def test_open_result_npy(fixture, ooc_series):
     out, result = ooc_series
     array, meta = ipcf.open_result(out)
