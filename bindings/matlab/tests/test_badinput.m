@@ -331,7 +331,7 @@ cases = {
   'file input not a .npy',              @() ipcf_pcf_file(text, out), {IA, IO}, text
   'file output a folder',               @() ipcf_pcf_file(sim, notres), IA, [notres ': want a .npy file or a .zarr folder']
   'file output in a missing folder',    @() ipcf_pcf_file(sim, fullfile(tmp, 'no', 'x.npy')), {IA, IO}, 'does not exist'
-  'file output unwritable',             @() ipcf_pcf_file(sim, unwritable), {IA, IO}, 'output refused'
+  'file output unwritable',             @() ipcf_pcf_file(sim, unwritable), {IO}, 'cannot create the lock file of the output'
   'file output /dev/null',              @() ipcf_pcf_file(sim, '/dev/null'), {IO}, 'output "/dev/null" is a device'
   'file output is the input',           @() ipcf_pcf_file(sim, sim), {IA}, 'output refused'
   % a NUL character would cut the C string: another path, never used

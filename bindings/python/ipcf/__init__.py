@@ -43,9 +43,11 @@ import numbers
 import operator
 import os
 import queue
+import socket
 import stat
 import sys
 import threading
+import time
 import _thread
 import warnings
 
@@ -2286,7 +2288,11 @@ def open_result(path, *, mmap=False):
         They are verified here (not with ``mmap=True``), as in
         `fit_result` and `open_errors`: a result changed or damaged since
         it was written, or metadata of another result beside it, raise
-        IpcfIOError. Empty if a .npy file has no sidecar. The metadata's own checksum (``self_crc32c``, since
+        IpcfIOError. Empty if a .npy file has no sidecar. While a run of
+        ipcf on this machine holds the result's lock and publishes over it
+        (its earlier sidecar is removed before the renames), a read that
+        finds no sidecar or files of both results is made again, for up
+        to 5 s. The metadata's own checksum (``self_crc32c``, since
         0.3.1) is verified: metadata edited or damaged since ipcf wrote
         them raise IpcfIOError, as in `fit_result` and `open_errors`.
 
@@ -2306,15 +2312,72 @@ def open_result(path, *, mmap=False):
     p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
     if not isinstance(mmap, bool):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
-    if mmap:
-        with _pinned(p) as name:
-            return _open_result(p, name, mmap=True)
-    read = {}
-    with _pinned(p) as name:
-        array, meta = _open_result(p, name, read)
-    if meta:
-        _check_result_bytes(p, meta, name, read)
-    return array, meta
+    # While a run of ipcf publishes over the result (the earlier sidecar is
+    # removed before the renames, the files renamed one by one), a read
+    # can find the .npy without its sidecar, or files of both results:
+    # read again, rather than return the array without its metadata or
+    # fail on the mixture, for as long as that run lives (at most
+    # _PUBLISH_WAIT seconds).
+    # One more read after a run that has just finished, too (the files read
+    # while it renamed them): a damaged result fails again.
+    deadline, once = time.monotonic() + _PUBLISH_WAIT, True
+    while True:
+        read = None if mmap else {}
+        try:
+            with _pinned(p) as name:
+                array, meta = _open_result(p, name, read, mmap=mmap)
+            if not meta and not os.path.isdir(p) and _sidecar_coming(p, deadline):
+                continue
+            if meta and not mmap:
+                _check_result_bytes(p, meta, name, read)
+            return array, meta
+        except IpcfIOError:
+            if time.monotonic() > deadline:
+                raise
+            if not _live_writer(p):
+                if not once:
+                    raise
+                once = False
+            time.sleep(0.02)
+
+
+_PUBLISH_WAIT = 5.0  # seconds open_result reads again while a run publishes over the result
+
+
+def _live_writer(p):
+    """Whether a live ipcf process on this host holds the lock of the
+    output p: the lock file's first line, 'pid N on HOST since ...', only
+    read, never locked (a reader must not make a writer's lock fail)."""
+    lock = os.path.join(os.path.dirname(p.rstrip(os.sep)), '.' + os.path.basename(p.rstrip(os.sep)) + '.lock')
+    try:
+        fd, mode = _open_nonblocking(lock)
+        try:
+            line = os.read(fd, 200).decode('utf-8', 'replace') if stat.S_ISREG(mode) else ''
+        finally:
+            os.close(fd)
+    except OSError:
+        return False
+    words = line.split()
+    if len(words) < 4 or words[0] != 'pid' or words[2] != 'on' or words[3] != socket.gethostname():
+        return False
+    try:
+        os.kill(int(words[1]), 0)
+    except (ValueError, OverflowError, ProcessLookupError):
+        return False
+    except PermissionError:
+        pass  # another user's live process
+    return True
+
+
+def _sidecar_coming(p, deadline):
+    """Whether the sidecar of the .npy result p, absent, appears before
+    deadline (time.monotonic) while a live ipcf process holds its lock."""
+    while True:
+        if os.path.exists(p + '.json'):
+            return True
+        if time.monotonic() > deadline or not _live_writer(p):
+            return False
+        time.sleep(0.02)
 
 
 def _open_result(p, name=None, read=None, mmap=False):
