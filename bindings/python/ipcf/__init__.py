@@ -2348,7 +2348,8 @@ def _live_writer(p):
     """Whether a live ipcf process on this host holds the lock of the
     output p: the lock file's first line, 'pid N on HOST since ...', only
     read, never locked (a reader must not make a writer's lock fail)."""
-    lock = os.path.join(os.path.dirname(p.rstrip(os.sep)), '.' + os.path.basename(p.rstrip(os.sep)) + '.lock')
+    folder, base = os.path.split(p.rstrip(os.sep))
+    lock = os.path.join(folder, '.' + base + '.lock')
     try:
         fd, mode = _open_nonblocking(lock)
         try:

@@ -166,20 +166,26 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path):
     saved = side.read_bytes()
     want, want_meta = ipcf.open_result(out)
     lock = tmp_path / '.r.npy.lock'
-    lock.write_text(f'pid {os.getpid()} on {socket.gethostname()} since 2026-12-05T00:00:00Z\n')
+    live = f'pid {os.getpid()} on {socket.gethostname()} since 2026-12-05T00:00:00Z\n'
+
+    def open_while_published():
+        # This process holds the lock; the run's sidecar comes 0.3 s later.
+        lock.write_text(live)
+
+        def publish():
+            time.sleep(0.3)
+            side.write_bytes(saved)
+
+        t = threading.Thread(target=publish)
+        t.start()
+        t0 = time.monotonic()
+        array, meta = ipcf.open_result(out)
+        waited = time.monotonic() - t0
+        t.join()
+        assert meta == want_meta and numpy.array_equal(array, want) and waited >= 0.25, (waited, meta)
+
     side.unlink()
-
-    def publish():
-        time.sleep(0.3)
-        side.write_bytes(saved)
-
-    t = threading.Thread(target=publish)
-    t.start()
-    t0 = time.monotonic()
-    array, meta = ipcf.open_result(out)
-    waited = time.monotonic() - t0
-    t.join()
-    assert meta == want_meta and numpy.array_equal(array, want) and waited >= 0.25, (waited, meta)
+    open_while_published()
     # The sidecar of the next result over this one's array (read while the
     # run renames them): read again while the run lives.
     other = ipcf.pcf_file(fixture['root'] / 'series', tmp_path / 'other.npy', engine='memory',
@@ -188,14 +194,7 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path):
     with pytest.raises(ipcf.IpcfIOError, match='checksum'):
         lock.unlink()
         ipcf.open_result(out)  # no run: the mixture is refused
-    lock.write_text(f'pid {os.getpid()} on {socket.gethostname()} since 2026-12-05T00:00:00Z\n')
-    t = threading.Thread(target=publish)
-    t.start()
-    t0 = time.monotonic()
-    array, meta = ipcf.open_result(out)
-    waited = time.monotonic() - t0
-    t.join()
-    assert meta == want_meta and numpy.array_equal(array, want) and waited >= 0.25, (waited, meta)
+    open_while_published()
     for line in ('pid 999999999 on %s since 2026-12-05T00:00:00Z\n' % socket.gethostname(),  # gone
                  'pid %d on another-host-%d since 2026-12-05T00:00:00Z\n' % (os.getpid(), os.getpid()),
                  'not a lock\n', None):
