@@ -1094,3 +1094,42 @@ func TestScratchNoteSameFolderAndPublishing(t *testing.T) {
 		t.Errorf("note of ../S from a linked folder: %s; want it in %s", b, want)
 	}
 }
+
+// TestInputTruncatedDuringWork: an input cut short while the in-memory
+// engine computes the pCF (its later rows' frames not read yet: the
+// engine reads them in the file's mapping) is source.ErrChanged naming
+// it, from the fault of the read (not only the check at the end), never
+// a crash, and nothing is published.
+func TestInputTruncatedDuringWork(t *testing.T) {
+	for _, engine := range []string{"memory"} {
+		dir := t.TempDir()
+		in := filepath.Join(dir, "in.npy")
+		buf := make([]byte, 256*24*48*2)
+		for i := range buf {
+			buf[i] = byte(i * 7)
+		}
+		if err := npy.WriteFile(in, array.Uint16, []int{256, 24, 48}, buf); err != nil {
+			t.Fatal(err)
+		}
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Engine, s.Memory = in, filepath.Join(dir, "out.npy"), engine, 256<<20
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		cut := false
+		s.Progress = func(phase string, _, _ int) bool {
+			if phase == "pcf" && !cut {
+				cut = true
+				if err := os.Truncate(in, int64(len(buf)/3)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return true
+		}
+		_, err := runSpec(t, s)
+		if !cut || !errors.Is(err, source.ErrChanged) || !strings.Contains(err.Error(), in) || !strings.Contains(err.Error(), "fault at") {
+			t.Errorf("%s: input cut short during the work (%v): %v, want source.ErrChanged naming it, from a fault", engine, cut, err)
+		}
+		if _, serr := os.Stat(s.Output); !os.IsNotExist(serr) {
+			t.Errorf("%s: a result was published: %v", engine, serr)
+		}
+	}
+}

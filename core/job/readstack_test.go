@@ -17,11 +17,13 @@ import (
 // frame through Frame (its path for sources other than stacks).
 type frameByFrame struct{ source.Source }
 
-// TestReadStackRuns: readStack's runs of frames by read(2) (a stack) give
-// the bytes, byte order and CRC of its frame-by-frame path, for frame
+// TestReadStackRuns: readStack's view of a stack's frames in the file's
+// mapping and its runs of frames by read(2) (copyFrames) give the bytes,
+// byte order and CRC of its frame-by-frame path, for frame
 // sizes that make runs of 64, of a few and of single frames and for a
 // count of frames read short of the file's; progress reaches the frames
-// read; a file cut short after it was opened is ErrChanged.
+// read; a file cut short after it was opened is ErrChanged on either
+// path.
 func TestReadStackRuns(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
@@ -53,11 +55,11 @@ func TestReadStackRuns(t *testing.T) {
 		} else {
 			r.Close()
 		}
-		var got [2]array.View
-		var crc [2]uint32
-		for i, s := range []source.Source{src, frameByFrame{src}} {
+		var got [3]array.View
+		var crc [3]uint32
+		for i, s := range []source.Source{src, src, frameByFrame{src}} {
 			last := 0
-			j := &Job{nread: c.nread}
+			j := &Job{nread: c.nread, copyFrames: i == 1}
 			j.spec.Progress = func(phase string, done, total int) bool {
 				if phase != "read" || done < last || total != c.nread {
 					t.Errorf("%v: progress %s %d of %d after %d", c, phase, done, total, last)
@@ -73,18 +75,26 @@ func TestReadStackRuns(t *testing.T) {
 			if last != c.nread {
 				t.Errorf("%v (%d): progress ended at %d of %d", c, i, last, c.nread)
 			}
+			if (i == 0) != (v.Offset == 128) {
+				t.Errorf("%v (%d): view at offset %d: the mapping (offset 128, the header's size) is for path 0 only", c, i, v.Offset)
+			}
 			got[i], crc[i] = v, k
 		}
 		n := c.nread * c.H * c.W * es
-		if crc[0] != crc[1] || got[0].Order != got[1].Order || !bytes.Equal(got[0].Data[:n], got[1].Data[:n]) || !bytes.Equal(got[0].Data[:n], data[:n]) {
-			t.Errorf("%v: runs give CRC %08x, order %v; frame by frame %08x, %v; bytes equal %v", c, crc[0], got[0].Order, crc[1], got[1].Order, bytes.Equal(got[0].Data[:n], got[1].Data[:n]))
+		for i := range 2 {
+			a, b := got[i], got[2]
+			if crc[i] != crc[2] || a.Order != b.Order || !bytes.Equal(a.Data[a.Offset:a.Offset+n], b.Data[:n]) || !bytes.Equal(b.Data[:n], data[:n]) {
+				t.Errorf("%v: path %d gives CRC %08x, order %v; frame by frame %08x, %v; bytes equal %v", c, i, crc[i], a.Order, crc[2], b.Order, bytes.Equal(a.Data[a.Offset:a.Offset+n], b.Data[:n]))
+			}
 		}
 		if err := os.Truncate(p, 128+int64(c.H*c.W*es)); err != nil {
 			t.Fatal(err)
 		}
-		j := &Job{nread: c.nread}
-		if _, _, _, err := j.readStack(context.Background(), src, 0); !errors.Is(err, source.ErrChanged) {
-			t.Errorf("%v: read of a truncated input: %v, want source.ErrChanged", c, err)
+		for _, copyFrames := range []bool{false, true} {
+			j := &Job{nread: c.nread, copyFrames: copyFrames}
+			if _, _, _, err := j.readStack(context.Background(), src, 0); !errors.Is(err, source.ErrChanged) {
+				t.Errorf("%v, copy %v: read of a truncated input: %v, want source.ErrChanged", c, copyFrames, err)
+			}
 		}
 		src.Close()
 	}

@@ -89,7 +89,8 @@ type Options struct {
 	// changes nothing in the results.
 	RowsRead func(y int)
 
-	noC bool // tests: use the Go transpose even where the C one applies
+	noC  bool // tests: use the Go transpose even where the C one applies
+	inGo bool // tests: read the input in Go only, as a file's mapping (readInGo)
 }
 
 // DefaultOptions returns the tutorial's parameters: radius 6, 32 points,
@@ -452,7 +453,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 		return err
 	}
 	e := &engine{g: g, o: o, out: out, data: data}
-	e.goRead = readInGo(data, o.Data2)
+	e.goRead = o.inGo || readInGo(data, o.Data2)
 	dev, err := resolveDevice(ctx, o.Device)
 	if err != nil {
 		return err
@@ -531,7 +532,64 @@ const smallInput = 256 << 10
 // cU16 reports whether d has uint16 samples with packed columns, and the
 // input is not read in Go only (readInGo): spectra in C (SpectraU16).
 func (e *engine) cU16(d array.View) bool {
-	return !e.o.noC && !e.goRead && d.DType == array.Uint16 && d.Strides[2] == 2 && d.Strides[0] > 0 && d.Strides[1] > 0
+	return !e.o.noC && !e.goRead && u16Packed(d)
+}
+
+// chunkedU16 reports whether d is such an input read in Go only (a file's
+// mapping): its frames are copied in Go, a chunk at a time, and the
+// spectra computed from the copies in C (spectraChunked).
+func (e *engine) chunkedU16(d array.View) bool {
+	return !e.o.noC && e.goRead && u16Packed(d)
+}
+
+func u16Packed(d array.View) bool {
+	return d.DType == array.Uint16 && d.Strides[2] == 2 && d.Strides[0] > 0 && d.Strides[1] > 0
+}
+
+// chunkBytes bounds the copy of a chunk of frames (spectraChunked): rows
+// are taken in groups whose chunk fits (one row at least).
+const chunkBytes = 1 << 20
+
+// spectraChunked computes the spectra of rows [a, b) of channel c as
+// SpectraU16 does, bitwise, with the frames read in Go: for each group of
+// rows, fft.SpectraChunk frames at a time are copied from d (a file's
+// mapping: a file cut short faults in this copy, which the pool turns
+// into an error, never in C) into raw, and transposed from there.
+func (e *engine) spectraChunked(fw *fft.FFTW, d array.View, c, a, b int, raw *[]byte, off *[]int64, f32 []float32) {
+	g := e.g
+	rowBytes := 2 * g.W
+	group := max(1, min(b-a, chunkBytes/(fft.SpectraChunk*rowBytes)))
+	if len(*raw) < fft.SpectraChunk*group*rowBytes {
+		*raw = make([]byte, fft.SpectraChunk*group*rowBytes)
+	}
+	buf := *raw
+	sums, norm := e.sums[c], e.norm[c]
+	for ya := a; ya < b; ya += group {
+		yb := min(b, ya+group)
+		ny := yb - ya
+		*off = (*off)[:0]
+		for p := ya * g.W; p < yb*g.W; p++ {
+			*off = append(*off, int64(e.specOffset(c, p)))
+		}
+		fr := ny * rowBytes // a frame's rows in buf
+		base := d.Offset + (ya-e.rowBase[c])*d.Strides[1]
+		for t0 := 0; t0 < g.N; t0 += fft.SpectraChunk {
+			k := min(fft.SpectraChunk, g.N-t0)
+			for i := range k {
+				src := base + (t0+i)*d.Strides[0]
+				dst := buf[i*fr : (i+1)*fr]
+				if d.Strides[1] == rowBytes {
+					copy(dst, d.Data[src:src+fr])
+					continue
+				}
+				for y := range ny {
+					copy(dst[y*rowBytes:(y+1)*rowBytes], d.Data[src+y*d.Strides[1]:])
+				}
+			}
+			fw.SpectraU16Part(buf, 0, fr, rowBytes, t0, k, g.N, ny, g.W, d.Order == array.Big, e.ring, *off, sums[ya*g.W:yb*g.W])
+		}
+		fw.SpectraU16Finish(g.N, ny, g.W, e.ring, *off, f32, sums[ya*g.W:yb*g.W], norm[ya*g.W:yb*g.W])
+	}
 }
 
 // The engine walks the image in bands of rows. For the pixels p of a
@@ -799,6 +857,7 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 		f32  []float32
 		dst  [][]float32
 		off  []int64
+		raw  []byte // spectraChunked's copy of a chunk of frames
 		plan fft.Plan
 		mt   multitauScratch
 	}
@@ -864,6 +923,10 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 				}
 				fw.SpectraU16(d.Data, d.Offset+(a-e.rowBase[c])*d.Strides[1], d.Strides[0], d.Strides[1], g.N, b-a, g.W,
 					d.Order == array.Big, e.ring, sc.off, sc.f32, sums[a*g.W:b*g.W], norm[a*g.W:b*g.W])
+				return nil
+			}
+			if fw, ok := sc.plan.(*fft.FFTW); ok && fft.HasSpectraU16 && e.chunkedU16(d) {
+				e.spectraChunked(fw, d, c, a, b, &sc.raw, &sc.off, sc.f32)
 				return nil
 			}
 			d.GatherF32(sc.dst, d.Offset+(a-e.rowBase[c])*d.Strides[1], d.Strides[0], g.N, b-a, d.Strides[1], g.W, d.Strides[2])

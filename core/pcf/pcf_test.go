@@ -397,7 +397,9 @@ func testBleachConformance(t *testing.T, conformance string) {
 }
 
 // TestSpectraInCMatchesGo checks that the C transpose-and-transform path
-// gives bitwise the Go path's result, for both byte orders, with constant
+// gives bitwise the Go path's result, and so does the path of an input in
+// a file's mapping (frames copied in Go in chunks, then the C path's
+// steps), for both byte orders, with constant
 // pixels of the largest and of a small value, whose pairs are exactly 0.
 // The input is over smallInput, so the C path is taken (where the build
 // has one: fft.HasSpectraU16; the pure-Go build checks its one path).
@@ -425,11 +427,16 @@ func TestSpectraInCMatchesGo(t *testing.T) {
 		}
 		o := Options{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2}
 		a, _ := compute(t, data, o)
+		o.inGo = true // a file's mapping: copied in Go a chunk of frames at a time, then C
+		c, _ := compute(t, data, o)
 		o.noC = true
 		b, _ := compute(t, data, o)
 		for i := range a {
 			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
 				t.Fatalf("big=%v: C and Go spectra paths differ at %d: %v %v", big, i, a[i], b[i])
+			}
+			if math.Float32bits(a[i]) != math.Float32bits(c[i]) {
+				t.Fatalf("big=%v: C path and C from chunks copied in Go differ at %d: %v %v", big, i, a[i], c[i])
 			}
 		}
 		// Every pair one of whose pixels is constant: exactly 0.

@@ -108,3 +108,63 @@ func (r *FrameReader) Order() array.ByteOrder { return r.order }
 
 // Close closes the file.
 func (r *FrameReader) Close() error { return r.f.Close() }
+
+// ReadMapped walks frames [0, n) of src in the file mapping they lie in,
+// where src is a stack NewFrameReader reads (each frame one run of bytes
+// of the file it has mapped), and returns them as a view of the mapping;
+// ok is false (nothing read) for other sources. It walks them in runs as
+// ReadRuns reads them (the same bytes in the same order: frames back to
+// back form one run), mapping each run's pages in one call first, and
+// calls each with a run's bytes and the frame after it. A file cut short
+// or replaced since it was opened is ErrChanged: a fault while a run is
+// read (Guard), or the file's size or identity after the walk (a cut
+// within the last page reads as zeros, not a fault).
+//
+// Code that reads the view later must read it in Go, under Guard or in a
+// pool worker: a file cut short under the mapping faults there (an
+// error), where C code would end the process. The pCF engine reads such
+// views so (its readInGo). The frames then take no fresh memory, which
+// the project machine's kernel zeroes at 1-3 GB/s.
+func ReadMapped(src Source, n int, each func(run []byte, next int) error) (v array.View, ok bool, err error) {
+	s, isStack := src.(*stack)
+	if !isStack || s.m == nil || s.m.id == "" || n < 1 || n > s.v.Shape[0] {
+		return array.View{}, false, nil
+	}
+	v = s.v
+	es := v.DType.Size()
+	if len(v.Shape) != 3 || es == 0 || v.Strides[2] != es || v.Strides[1] != v.Shape[2]*es || v.Strides[0] < v.Shape[1]*v.Strides[1] || v.Shape[1]*v.Strides[1] == 0 {
+		return array.View{}, false, nil
+	}
+	v.Shape = []int{n, v.Shape[1], v.Shape[2]}
+	frame := v.Shape[1] * v.Strides[1]
+	step := v.Strides[0]
+	run := max(1, min(64, runBytes/max(1, frame)))
+	err = Guard(s.name, func() error {
+		for t := 0; t < n; t += run {
+			k := min(run, n-t)
+			lo := v.Offset + t*step
+			populate(v.Data[lo : lo+(k-1)*step+frame])
+			if step == frame {
+				if err := each(v.Data[lo:lo+k*frame], t+k); err != nil {
+					return err
+				}
+				continue
+			}
+			for i := t; i < t+k; i++ {
+				o := v.Offset + i*step
+				if err := each(v.Data[o:o+frame], i+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return array.View{}, true, err
+	}
+	end := int64(v.Offset + (n-1)*step + frame)
+	if st, err := os.Stat(s.m.path); err != nil || st.Size() < end || identity(st) != s.m.id {
+		return array.View{}, true, fmt.Errorf("%w: %s: the input changed while it was read (truncated or replaced?)", ErrChanged, s.name)
+	}
+	return v, true, nil
+}

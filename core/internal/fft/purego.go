@@ -50,3 +50,16 @@ type FFTW struct{ Gonum }
 func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, base []complex64, off []int64, scratch []float32, sums, norm []float64) {
 	panic("fft: no SpectraU16 in pure-Go builds")
 }
+
+// SpectraChunk is the cgo build's chunk of SpectraU16Part.
+const SpectraChunk = 256
+
+// SpectraU16Part is not available in pure-Go builds.
+func (f *FFTW) SpectraU16Part(data []byte, o, stT, stY, t0, k, n, ny, nx int, big bool, base []complex64, off []int64, sums []float64) {
+	panic("fft: no SpectraU16Part in pure-Go builds")
+}
+
+// SpectraU16Finish is not available in pure-Go builds.
+func (f *FFTW) SpectraU16Finish(n, ny, nx int, base []complex64, off []int64, scratch []float32, sums, norm []float64) {
+	panic("fft: no SpectraU16Finish in pure-Go builds")
+}

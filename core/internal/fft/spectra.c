@@ -233,33 +233,53 @@ static double sum_exact(const float *s, int n) {
 	return (s0 + s1) + (s2 + s3);
 }
 
-void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
-                      int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums,
-                      double *norm) {
-	int simd = 0;
+// spectra_simd reports whether the transposition and centring of n
+// samples take the AVX2 path (n a multiple of 16).
+static int spectra_simd(int n) {
 #ifdef IPCF_SPECTRA_SIMD
-	simd = have_avx2() && n % 16 == 0;
+	return have_avx2() && n % 16 == 0;
+#else
+	(void)n;
+	return 0;
 #endif
-	int nx8 = simd ? nx / 8 * 8 : 0;
+}
+
+// ipcf_spectra_u16_part transposes frames [t0, t0+k) of the series of n
+// samples into the slots (frame t0's samples at data, st_t apart), as
+// ipcf_spectra_u16 does for all n at once: the slots' samples t0 to
+// t0+k-1, and on the AVX2 path their sums added into sums (zeroed first
+// where t0 is 0). On that path t0 and k are multiples of 16. The caller
+// calls ipcf_spectra_u16_finish once every frame is in.
+void ipcf_spectra_u16_part(const uint8_t *data, int64_t st_t, int64_t st_y, int t0, int k, int n, int ny, int nx,
+                           int big, float *ring, const int64_t *off, double *sums) {
+	int nx8 = spectra_simd(n) ? nx / 8 * 8 : 0;
 #ifdef IPCF_SPECTRA_SIMD
 	if (nx8 > 0) {
-		for (int y = 0; y < ny; y++)
-			for (int x = 0; x < nx8; x++) sums[y * nx + x] = 0;
-		transpose_u16_avx2(data, st_t, st_y, n, ny, nx, nx8, big, ring, off, sums);
+		if (t0 == 0)
+			for (int y = 0; y < ny; y++)
+				for (int x = 0; x < nx8; x++) sums[y * nx + x] = 0;
+		transpose_u16_avx2(data, st_t, st_y, k, ny, nx, nx8, big, ring + t0, off, sums);
 		_mm_sfence();
 	}
 #endif
-	if (nx8 == 0) {
-		transpose_u16(data, st_t, st_y, n, ny, nx, big, ring, off);
-		for (int p = 0; p < ny * nx; p++) sums[p] = sum_exact(ring + 2 * off[p], n);
-	} else if (nx8 < nx) {
-		// The remaining columns of each row.
-		for (int y = 0; y < ny; y++) {
-			transpose_u16(data + (int64_t)y * st_y + 2 * nx8, st_t, st_y, n, 1, nx - nx8, big, ring,
+	if (nx8 == 0)
+		transpose_u16(data, st_t, st_y, k, ny, nx, big, ring + t0, off);
+	else if (nx8 < nx)
+		for (int y = 0; y < ny; y++)
+			transpose_u16(data + (int64_t)y * st_y + 2 * nx8, st_t, st_y, k, 1, nx - nx8, big, ring + t0,
 			              off + y * nx + nx8);
-			for (int x = nx8; x < nx; x++) sums[y * nx + x] = sum_exact(ring + 2 * off[y * nx + x], n);
-		}
-	}
+}
+
+// ipcf_spectra_u16_finish completes ipcf_spectra_u16 once the slots hold
+// the series (ipcf_spectra_u16_part): the sums the transposition did not
+// take, each series' range, its centring and scaling, and its forward
+// transform in place.
+void ipcf_spectra_u16_finish(void *plan, int n, int ny, int nx, float *ring, const int64_t *off, float *scratch,
+                             double *sums, double *norm) {
+	int simd = spectra_simd(n);
+	int nx8 = simd ? nx / 8 * 8 : 0;
+	for (int y = 0; y < ny; y++)
+		for (int x = nx8; x < nx; x++) sums[y * nx + x] = sum_exact(ring + 2 * off[y * nx + x], n);
 	for (int p = 0; p < ny * nx; p++) {
 		float *s = ring + 2 * off[p];
 		double mean = sums[p] / n, f = 1;
@@ -281,4 +301,11 @@ void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_
 			for (int i = 0; i < n; i++) scratch[i] = (float)(((double)s[i] - mean) * f);
 		fftwf_execute_dft_r2c((fftwf_plan)plan, scratch, (fftwf_complex *)s);
 	}
+}
+
+void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
+                      int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums,
+                      double *norm) {
+	ipcf_spectra_u16_part(data, st_t, st_y, 0, n, n, ny, nx, big, ring, off, sums);
+	ipcf_spectra_u16_finish(plan, n, ny, nx, ring, off, scratch, sums, norm);
 }

@@ -3,6 +3,7 @@
 package fft
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -23,7 +24,7 @@ func TestSpectraU16Paths(t *testing.T) {
 	defer spectraLevel(-1)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, c := range []struct{ n, ny, nx, pad int }{
-		{4, 2, 9, 0}, {8, 1, 8, 0}, {16, 2, 16, 1}, {32, 1, 11, 0}, {64, 3, 17, 6}, {128, 2, 24, 0}, {256, 5, 13, 2}, {1024, 1, 40, 0},
+		{4, 2, 9, 0}, {8, 1, 8, 0}, {16, 2, 16, 1}, {32, 1, 11, 0}, {64, 3, 17, 6}, {128, 2, 24, 0}, {256, 5, 13, 2}, {1024, 1, 40, 0}, {2048, 2, 19, 1},
 	} {
 		for _, v := range []struct{ big, scale bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
 			big := v.big
@@ -47,7 +48,7 @@ func TestSpectraU16Paths(t *testing.T) {
 				}
 				data[6+(c.n/2)*stT+4], data[6+(c.n/2)*stT+5] = 0xff, 0xff
 			}
-			run := func(level int) ([]complex64, []float64, []float64) {
+			run := func(level int, chunked bool) ([]complex64, []float64, []float64) {
 				spectraLevel(level)
 				base, _, _ := BigComplex64s(int(slot) * (npx + 1))
 				off := make([]int64, npx)
@@ -59,24 +60,34 @@ func TestSpectraU16Paths(t *testing.T) {
 				if v.scale {
 					norm = make([]float64, npx)
 				}
-				f.SpectraU16(data, 6, stT, stY, c.n, c.ny, c.nx, big, base, off, Float32s(c.n), sums, norm)
+				if !chunked {
+					f.SpectraU16(data, 6, stT, stY, c.n, c.ny, c.nx, big, base, off, Float32s(c.n), sums, norm)
+					return base, sums, norm
+				}
+				for i := range sums {
+					sums[i] = -1 // Part zeroes them
+				}
+				// Each chunk's rows copied out back to back (frame stride
+				// ny*stY), as the engine copies a file's mapping.
+				for t0 := 0; t0 < c.n; t0 += SpectraChunk {
+					k := min(SpectraChunk, c.n-t0)
+					fr := c.ny * stY
+					buf := make([]byte, k*fr)
+					for i := 0; i < k; i++ {
+						copy(buf[i*fr:(i+1)*fr], data[6+(t0+i)*stT:])
+					}
+					f.SpectraU16Part(buf, 0, fr, stY, t0, k, c.n, c.ny, c.nx, big, base, off, sums)
+				}
+				f.SpectraU16Finish(c.n, c.ny, c.nx, base, off, Float32s(c.n), sums, norm)
 				return base, sums, norm
 			}
-			refBase, refSums, refNorm := run(0)
-			gotBase, gotSums, gotNorm := run(1)
-			for p := range refSums {
-				if refSums[p] != gotSums[p] {
-					t.Fatalf("%+v big=%v: sum of pixel %d: %v, reference %v", c, big, p, gotSums[p], refSums[p])
-				}
-				if v.scale && refNorm[p] != gotNorm[p] {
-					t.Fatalf("%+v big=%v: norm of pixel %d: %v, reference %v", c, big, p, gotNorm[p], refNorm[p])
-				}
-			}
-			for i := range refBase {
-				if math.Float32bits(real(refBase[i])) != math.Float32bits(real(gotBase[i])) ||
-					math.Float32bits(imag(refBase[i])) != math.Float32bits(imag(gotBase[i])) {
-					t.Fatalf("%+v big=%v: spectra differ at %d: %v, reference %v", c, big, i, gotBase[i], refBase[i])
-				}
+			refBase, refSums, refNorm := run(0, false)
+			for _, r := range []struct {
+				level   int
+				chunked bool
+			}{{1, false}, {0, true}, {1, true}} {
+				gotBase, gotSums, gotNorm := run(r.level, r.chunked)
+				compare(t, fmt.Sprintf("%+v big=%v level=%d chunked=%v", c, big, r.level, r.chunked), refBase, refSums, refNorm, gotBase, gotSums, gotNorm, v.scale)
 			}
 			// The reference against Forward on the series built here.
 			series := Float32s(c.n)
@@ -127,6 +138,26 @@ func TestSpectraU16Paths(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// compare fails t where got's sums, norms (when scaled) or spectra differ
+// in a bit from the reference's.
+func compare(t *testing.T, what string, refBase []complex64, refSums, refNorm []float64, gotBase []complex64, gotSums, gotNorm []float64, scaled bool) {
+	t.Helper()
+	for p := range refSums {
+		if refSums[p] != gotSums[p] {
+			t.Fatalf("%s: sum of pixel %d: %v, reference %v", what, p, gotSums[p], refSums[p])
+		}
+		if scaled && refNorm[p] != gotNorm[p] {
+			t.Fatalf("%s: norm of pixel %d: %v, reference %v", what, p, gotNorm[p], refNorm[p])
+		}
+	}
+	for i := range refBase {
+		if math.Float32bits(real(refBase[i])) != math.Float32bits(real(gotBase[i])) ||
+			math.Float32bits(imag(refBase[i])) != math.Float32bits(imag(gotBase[i])) {
+			t.Fatalf("%s: spectra differ at %d: %v, reference %v", what, i, gotBase[i], refBase[i])
 		}
 	}
 }
