@@ -36,7 +36,10 @@ function [data, meta, sd] = ipcf_read(path)
 %   (data and metadata that do not describe each other would give fits
 %   of other offsets or delays). Metadata written since ipcf 0.3.1 record
 %   a checksum of themselves (self_crc32c): metadata edited or damaged
-%   since ipcf wrote them raise ipcf:io.
+%   since ipcf wrote them raise ipcf:io. While a run of ipcf on this
+%   machine holds the result's lock and publishes over it (its earlier
+%   sidecar is removed before the renames), a read that finds no sidecar
+%   or files of both results is made again, for up to 5 s.
 %
 %   [DATA, META, SD] = IPCF_READ(PATH) also returns the error bars of a
 %   result computed with them (META.errors: PATH's OUT.sd.npy, checked
@@ -71,19 +74,138 @@ end
 while numel(path) > 1 && any(path(end) == '/\\')
   path(end) = [];
 end
+% While a run of ipcf on this machine publishes over the result (its lock
+% file names a live process; the earlier sidecar is removed before the
+% renames, the files renamed one by one), a read can find the .npy without
+% its sidecar, or files of both results: it is made again rather than
+% return the data without metadata or fail on the mixture, for as long as
+% that run lives (at most 5 s), and once more after a run that has just
+% ended (the files read while it renamed them). A damaged result fails.
+t0 = tic;
+once = true;
+writer = struct('host', '');  % the host name, asked once
+while true
+  try
+    [data, meta, sd] = read_once(path, max(nargout, 1));
+    if ~exist(path, 'dir') && ~exist([path '.json'], 'file')
+      [coming, writer] = sidecar_coming(path, t0, writer);
+      if coming
+        continue;
+      end
+    end
+    return;
+  catch err
+    if ~strcmp(err.identifier, 'ipcf:io') || toc(t0) > 5
+      rethrow(err);
+    end
+    [live, writer] = live_writer(path, writer);
+    if ~live
+      if ~once
+        rethrow(err);
+      end
+      once = false;
+    end
+    pause(0.02);
+  end
+end
+end
+
+function [data, meta, sd] = read_once(path, nout)
 % Errors of Octave's or MATLAB's own functions on damaged bytes (regexp
 % refuses text that is not UTF-8) get ipcf's identifier, as every other.
+sd = [];
 try
-  if nargout > 2
-    [data, meta, sd] = read_all(path, nargout);
+  if nout > 2
+    [data, meta, sd] = read_all(path, nout);
   else
-    [data, meta] = read_all(path, nargout);
+    [data, meta] = read_all(path, nout);
   end
 catch err
   if ~isempty(err.identifier) && strncmp(err.identifier, 'ipcf:', 5)
     rethrow(err);
   end
   error('ipcf:io', 'ipcf_read: %s: %s', path, err.message);
+end
+end
+
+function [coming, writer] = sidecar_coming(path, t0, writer)
+% Whether the sidecar of the .npy result PATH, absent, appears within 5 s
+% of T0 while a live ipcf process holds its lock.
+while true
+  if exist([path '.json'], 'file')
+    coming = true;
+    return;
+  end
+  [live, writer] = live_writer(path, writer);
+  if toc(t0) > 5 || ~live
+    coming = false;
+    return;
+  end
+  pause(0.02);
+end
+end
+
+function [live, writer] = live_writer(path, writer)
+% Whether a live ipcf process on this host holds the lock of the output
+% PATH: the lock file's first line, 'pid N on HOST since ...', only read,
+% never locked (a reader must not make a writer's lock fail), and only
+% from a regular file (opening a FIFO would block).
+live = false;
+[folder, name, ext] = fileparts(path);
+lock = fullfile(folder, ['.' name ext '.lock']);
+if ~is_regular(lock)
+  return;
+end
+fid = fopen(lock, 'r');
+if fid < 0
+  return;
+end
+line = fgetl(fid);
+fclose(fid);
+if ~ischar(line)
+  return;
+end
+words = strsplit(strtrim(line));
+if numel(words) < 4 || ~strcmp(words{1}, 'pid') || ~strcmp(words{3}, 'on')
+  return;
+end
+if isempty(writer.host)
+  writer.host = host_name();
+end
+pid = str2double(words{2});
+if ~strcmp(words{4}, writer.host) || ~(pid >= 1) || pid ~= fix(pid)
+  return;
+end
+live = process_lives(pid);
+end
+
+function ok = is_regular(file)
+if exist('OCTAVE_VERSION', 'builtin')
+  [info, err] = lstat(file);
+  ok = err == 0 && S_ISREG(info.mode);
+else
+  ok = java.nio.file.Files.isRegularFile(java.nio.file.Paths.get(file, javaArray('java.lang.String', 0)), ...
+                                         javaArray('java.nio.file.LinkOption', 0));
+end
+end
+
+function h = host_name()
+if exist('gethostname', 'builtin') || exist('gethostname', 'file')
+  h = gethostname();
+else
+  [~, h] = system('hostname');
+  h = strtrim(h);
+end
+end
+
+function ok = process_lives(pid)
+if exist('/proc/self', 'dir')
+  ok = exist(sprintf('/proc/%d', pid), 'dir') ~= 0;
+elseif exist('OCTAVE_VERSION', 'builtin')
+  [err, msg] = kill(pid, 0);
+  ok = err == 0 || ~isempty(strfind(msg, 'not permitted'));
+else
+  ok = true;  % not known here: the wait is bounded by 5 s
 end
 end
 

@@ -272,6 +272,56 @@ try
   [H, hmeta] = ipcf_read(hz);
   check(isequaln(H, want) && isa(H, 'double'), sprintf('read: hand-made zarr %s', mat2str(H)));
   check(isstruct(hmeta) && strcmp(hmeta.what, 'hand') && isequal(hmeta.n, [1; 2; 3]), 'read: hand-made .zattrs');
+
+  % A .npy result read while a live ipcf process on this host holds its
+  % lock and publishes over it (a rerun removes the earlier sidecar before
+  % the renames, then renames the files one by one): read again until its
+  % sidecar is there, not returned without metadata or refused for a
+  % mixture of both results. A lock of a process that is gone, of another
+  % host, a file that is not a lock, or none: no wait.
+  pub = fullfile(tmp, 'pub.npy');
+  side = [pub '.json'];
+  copyfile(fullfile(fixture, 'cli_series.npy'), pub);
+  copyfile(fullfile(fixture, 'cli_series.npy.json'), side);
+  [W, wmeta] = ipcf_read(pub);
+  lock = fullfile(tmp, '.pub.npy.lock');
+  live = sprintf('pid %d on %s since 2026-12-05T00:00:00Z\n', getpid(), gethostname());
+  for other = {'', [npy '.json']}
+    if isempty(other{1})
+      delete(side);                                          % the earlier sidecar removed
+      what = 'no sidecar';
+    else
+      copyfile(other{1}, side);                              % the next result's sidecar (crop.npy's)
+      what = 'another result''s sidecar';
+      if exist(lock, 'file')
+        delete(lock);
+      end
+      expect_error(@() ipcf_read(pub), 'ipcf:io', 'not this result''s metadata', 'read: a mixture, no run');
+    end
+    write_text(lock, live);
+    copyfile(fullfile(fixture, 'cli_series.npy.json'), [side '.next']);
+    system(sprintf('(sleep 0.3; mv ''%s'' ''%s'') >/dev/null 2>&1 &', [side '.next'], side));
+    t = tic;
+    [A, m] = ipcf_read(pub);
+    waited = toc(t);
+    check(isequal(m, wmeta) && isequal_bits(A, W) && waited >= 0.25, ...
+          sprintf('read while a run publishes (%s): waited %.2f s, metadata as published %d', what, waited, isequal(m, wmeta)));
+  end
+  for line = {sprintf('pid 999999999 on %s since 2026-12-05T00:00:00Z\n', gethostname()), ...
+              sprintf('pid %d on another-host-%d since 2026-12-05T00:00:00Z\n', getpid(), getpid()), ...
+              sprintf('not a lock\n'), ''}
+    if exist(side, 'file')
+      delete(side);
+    end
+    if isempty(line{1})
+      delete(lock);
+    else
+      write_text(lock, line{1});
+    end
+    t = tic;
+    [A, m] = ipcf_read(pub);
+    check(isempty(m) && isequal_bits(A, W) && toc(t) < 1, sprintf('read: no wait for lock "%s"', strtrim(line{1})));
+  end
 catch err
   rmdir(tmp, 's');
   rethrow(err);
