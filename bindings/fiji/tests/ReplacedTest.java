@@ -4,13 +4,16 @@ import ij.ImageStack;
 import ipcf.Ipcf;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 
 /**
  * A result replaced with its metadata while openPcf reads it (a rerun of the job with other
- * options) is refused: the checksum is taken of the file mapped, whose curves are shown. It was
- * taken of the file the path named by then, which matched the new metadata, and the old curves
- * were labelled with the new delays. Prints PASS or exits 1.
+ * options) is never shown with the other's metadata: the checksum is taken of the file mapped,
+ * whose curves are shown. It was taken of the file the path named by then, which matched the
+ * new metadata, and the old curves were labelled with the new delays. The read is made again
+ * (once; for up to 5 s while a live ipcf process holds the result's lock and publishes it).
+ * Prints PASS or exits 1.
  */
 public class ReplacedTest {
     static int failures;
@@ -48,6 +51,7 @@ public class ReplacedTest {
         String x = dir.resolve("x.npy").toString();
         boolean[] ran = {false};
         Ipcf.testHookOpened = () -> {
+            if (ran[0]) return; // the first read only
             ran[0] = true;
             try {
                 for (String s : new String[] {"", ".json"})
@@ -59,10 +63,55 @@ public class ReplacedTest {
         String got = Ipcf.openPcf(x);
         Ipcf.testHookOpened = null;
         check(ran[0], "the hook ran");
-        check(got.startsWith("error:") && got.contains("not this result's metadata"),
-                "a result replaced while it was read: " + got + "; want it refused by its checksum");
+        // The first read fails its checksum (the old curves, the new metadata); the one more
+        // read openPcf makes after it (as after a run that has just published) opens the new
+        // result with its own metadata.
+        check(!got.startsWith("error") && Ipcf.equalsPcf(dir.resolve("b.npy").toString()).equals("1"),
+                "a result replaced while it was read: " + got + "; want the new result read again, whole");
         got = Ipcf.openPcf(x);
         check(!got.startsWith("error"), "the new result with its metadata opens: " + got);
+
+        // Read while a live ipcf process on this host holds the result's lock and publishes over
+        // it (the earlier sidecar removed before the renames; or the next result's sidecar renamed
+        // in before its curves): read again until the result is whole, not shown without its
+        // metadata nor refused. A lock of a process that is gone, of another host, or none: no wait.
+        Path p = dir.resolve("p.npy"), side = dir.resolve("p.npy.json"), lock = dir.resolve(".p.npy.lock");
+        Files.copy(dir.resolve("a.npy"), p);
+        String host = new String(Files.readAllBytes(Paths.get("/proc/sys/kernel/hostname")), "UTF-8").trim();
+        String pid = Files.readSymbolicLink(Paths.get("/proc/self")).toString();
+        for (String other : new String[] {null, "b.npy.json"}) {
+            if (other == null) Files.deleteIfExists(side);
+            else Files.copy(dir.resolve(other), side, StandardCopyOption.REPLACE_EXISTING);
+            Files.write(lock, ("pid " + pid + " on " + host + " since 2026-12-05T00:00:00Z\n").getBytes("UTF-8"));
+            Thread publish = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                    Files.copy(dir.resolve("a.npy.json"), dir.resolve("p.next"), StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(dir.resolve("p.next"), side, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            publish.start();
+            long t0 = System.nanoTime();
+            got = Ipcf.openPcf(p.toString());
+            double waited = (System.nanoTime() - t0) / 1e9;
+            publish.join();
+            check(!got.startsWith("error") && waited >= 0.25 && IJ.getImage().getProperty("ipcf.radius") != null
+                    && Ipcf.equalsPcf(dir.resolve("a.npy").toString()).equals("1"),
+                    "read while a run publishes (" + (other == null ? "no sidecar" : "another result's sidecar") + "): " + got
+                            + ", waited " + waited + " s; want a.npy's curves with their metadata");
+        }
+        for (String line : new String[] {"pid 999999999 on " + host, "pid " + pid + " on another-host-" + pid, "not a lock", null}) {
+            Files.deleteIfExists(side);
+            if (line == null) Files.deleteIfExists(lock);
+            else Files.write(lock, (line + " since 2026-12-05T00:00:00Z\n").getBytes("UTF-8"));
+            long t0 = System.nanoTime();
+            got = Ipcf.openPcf(p.toString());
+            double waited = (System.nanoTime() - t0) / 1e9;
+            check(!got.startsWith("error") && waited < 1 && IJ.getImage().getProperty("ipcf.radius") == null,
+                    "no sidecar, lock \"" + line + "\": " + got + ", waited " + waited + " s; want the curves at once, without metadata");
+        }
 
         // Rewritten in place (same size, other curves) after its checksum was checked: the image
         // shows the curves checked, read once (through a mapping, a campaign saw 38 of 55 opens

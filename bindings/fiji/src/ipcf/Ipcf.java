@@ -15,6 +15,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -1192,23 +1195,122 @@ public final class Ipcf {
     public static Runnable testHookChecked;
 
     public static String openPcf(String path) {
+        // While a run of ipcf on this machine publishes over the result (its lock file names a
+        // live process; the earlier sidecar is removed before the renames, the files renamed one
+        // by one), a read can find the .npy without its sidecar, or files of both results: it is
+        // made again rather than show the curves without their metadata or refuse the mixture,
+        // for as long as that run lives (at most 5 s), and once more after a run that has just
+        // ended (the files read while it renamed them), as Python's open_result. A damaged
+        // result is refused again.
+        long deadline = System.nanoTime() + PUBLISH_WAIT_NS;
+        boolean once = true;
+        while (true) {
+            Opened o = openPcfOnce(path);
+            if (o.error == null) {
+                if (!o.meta && sidecarComing(path, deadline)) continue;
+                o.image.show();
+                return o.image.getTitle();
+            }
+            if (System.nanoTime() > deadline) return o.error;
+            if (!liveWriter(path)) {
+                if (!once) return o.error;
+                once = false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return o.error;
+            }
+        }
+    }
+
+    /** How long openPcf reads a result again while a run publishes over it. */
+    static final long PUBLISH_WAIT_NS = 5_000_000_000L;
+
+    /** A result openPcfOnce read: its image (not shown) and whether it had metadata, or an error. */
+    private static final class Opened {
+        ImagePlus image;
+        boolean meta;
+        String error;
+
+        static Opened error(String e) {
+            Opened o = new Opened();
+            o.error = e;
+            return o;
+        }
+    }
+
+    /**
+     * Whether a live ipcf process on this host holds the lock of the output path: the lock
+     * file's first line, "pid N on HOST since ...", only read, never locked (a reader must not
+     * make a writer's lock fail), and only from a regular file (opening a FIFO would block).
+     */
+    static boolean liveWriter(String path) {
+        try {
+            Path p = Paths.get(path).toAbsolutePath();
+            Path lock = p.resolveSibling("." + p.getFileName() + ".lock");
+            if (!Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS)) return false;
+            byte[] head = new byte[200];
+            int n = 0;
+            try (java.io.InputStream in = Files.newInputStream(lock, LinkOption.NOFOLLOW_LINKS)) {
+                for (int k; n < head.length && (k = in.read(head, n, head.length - n)) > 0; ) n += k;
+            }
+            String[] w = new String(head, 0, n, "UTF-8").trim().split("\\s+");
+            if (w.length < 4 || !w[0].equals("pid") || !w[2].equals("on") || !w[3].equals(hostName())) return false;
+            long pid = Long.parseLong(w[1]);
+            // (Java 8: no ProcessHandle) Linux's /proc; elsewhere taken for alive, for 5 s at most
+            return pid > 0 && (!Files.isDirectory(Paths.get("/proc/self")) || Files.isDirectory(Paths.get("/proc/" + pid)));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The host name as ipcf writes it in lock files (the kernel's, as Go's os.Hostname). */
+    static String hostName() {
+        try {
+            return new String(Files.readAllBytes(Paths.get("/proc/sys/kernel/hostname")), "UTF-8").trim();
+        } catch (IOException | RuntimeException e) {
+            try {
+                return java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException e2) {
+                return "";
+            }
+        }
+    }
+
+    /** Whether the absent sidecar of the .npy result path appears before deadline while a live ipcf process holds its lock. */
+    static boolean sidecarComing(String path, long deadline) {
+        while (true) {
+            if (new java.io.File(path + ".json").exists()) return true;
+            if (System.nanoTime() > deadline || !liveWriter(path)) return false;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    static Opened openPcfOnce(String path) {
         try {
             Npy n = readNpy(path);
             if (testHookOpened != null) testHookOpened.run();
             if (n.shape.length != 4 || !n.descr.equals("<f4"))
-                return "error: " + path + ": want a float32 (rows, columns, points, bins) pCF result, not " + n.descr
-                        + " of " + n.shape.length + " dimensions";
+                return Opened.error("error: " + path + ": want a float32 (rows, columns, points, bins) pCF result, not " + n.descr
+                        + " of " + n.shape.length + " dimensions");
             int ny = n.shape[0], nx = n.shape[1], np = n.shape[2], nb = n.shape[3];
-            if ((long) ny * nx * np * nb * 4 > n.data.capacity()) return "error: " + path + ": file too short";
+            if ((long) ny * nx * np * nb * 4 > n.data.capacity()) return Opened.error("error: " + path + ": file too short");
             java.nio.FloatBuffer fb = n.data.asFloatBuffer();
             String js = "";
             java.io.File meta = new java.io.File(path + ".json");
             // A sidecar there that is not a file (a FIFO, a folder, a device) or too large for
             // metadata is refused, never taken for absent: that switched the checksum off.
             if (meta.exists() && !meta.isFile())
-                return "error: " + path + ".json is not a regular file (a folder, named pipe or device): the result cannot be checked against its metadata; remove it to open the array without them";
+                return Opened.error("error: " + path + ".json is not a regular file (a folder, named pipe or device): the result cannot be checked against its metadata; remove it to open the array without them");
             if (meta.isFile() && meta.length() >= (64 << 20))
-                return "error: " + path + ".json: " + meta.length() + " bytes, more than metadata take (64 MiB): not ipcf's metadata; remove it to open the array without them";
+                return Opened.error("error: " + path + ".json: " + meta.length() + " bytes, more than metadata take (64 MiB): not ipcf's metadata; remove it to open the array without them");
             if (meta.isFile()) {
                 regularFile(meta.getPath());
                 byte[] raw = java.nio.file.Files.readAllBytes(meta.toPath());
@@ -1217,7 +1319,7 @@ public final class Ipcf {
                 // the curves' offsets, delays or units (checked by the library).
                 if (Jna.problem() == null) {
                     int st = Native.lib().ipcf_check_metadata(raw, raw.length);
-                    if (st != Native.OK) return "error: " + path + ".json: " + Native.lib().ipcf_last_error();
+                    if (st != Native.OK) return Opened.error("error: " + path + ".json: " + Native.lib().ipcf_last_error());
                 }
                 js = new String(raw, "UTF-8");
             }
@@ -1234,16 +1336,16 @@ public final class Ipcf {
                 long nbytes = n.whole.capacity();
                 double size = jsonNumber(jsonValue(js, "output_bytes"), -1);
                 if (!got.equals(want) || size >= 0 && size != nbytes)
-                    return "error: " + path + ": checksum " + got + " (" + nbytes + " bytes), but " + path + ".json records "
+                    return Opened.error("error: " + path + ": checksum " + got + " (" + nbytes + " bytes), but " + path + ".json records "
                             + want + (size >= 0 ? " (" + (long) size + " bytes)" : "") + ": not this result's metadata (the file "
-                            + "changed since, or another result's sidecar lies beside it)";
+                            + "changed since, or another result's sidecar lies beside it)");
             }
             // exactly (after the checksum, which names a file changed since): bytes beyond the
             // shape's data mean a damaged header (its length or shape), whose values would be
             // shifted or cut (as the library refuses)
             if ((long) ny * nx * np * nb * 4 != n.data.capacity())
-                return "error: " + path + ": " + n.data.capacity() + " bytes of data after its header, its shape needs "
-                        + (long) ny * nx * np * nb * 4 + " (trailing bytes: a damaged header?)";
+                return Opened.error("error: " + path + ": " + n.data.capacity() + " bytes of data after its header, its shape needs "
+                        + (long) ny * nx * np * nb * 4 + " (trailing bytes: a damaged header?)");
             if (testHookChecked != null) testHookChecked.run();
             int[] uv = null;
             double[] uvNum = jsonNumbers(jsonValue(js, "offsets_uv"));
@@ -1301,10 +1403,12 @@ public final class Ipcf {
             // unweighted without them, where ipcf fit and Python weight by them.
             String ef = jsonString(jsonValue(jsonValue(js, "errors"), "file"), "");
             if (!ef.isEmpty()) res.setProp("ipcf.errors_file", ef);
-            res.show();
-            return res.getTitle();
+            Opened o = new Opened();
+            o.image = res;
+            o.meta = !js.isEmpty();
+            return o;
         } catch (IOException | RuntimeException | OutOfMemoryError | InternalError e) {
-            return "error: " + describe(e);
+            return Opened.error("error: " + describe(e));
         }
     }
 
