@@ -151,8 +151,24 @@ function [live, writer] = live_writer(path, writer)
 % never locked (a reader must not make a writer's lock fail), and only
 % from a regular file (opening a FIFO would block).
 live = false;
-[folder, name, ext] = fileparts(path);
-lock = fullfile(folder, ['.' name ext '.lock']);
+try
+  [live, writer] = lock_names_live(path, writer);
+catch
+  % (a name that is not UTF-8, which Octave's string functions refuse; an
+  % unreadable lock): no reason to wait
+  live = false;
+end
+end
+
+function [live, writer] = lock_names_live(path, writer)
+live = false;
+% the lock .NAME.lock beside NAME, without fullfile and fileparts (they
+% refuse a file name that is not UTF-8)
+cut = find(path == '/' | (ispc() & path == '\'), 1, 'last');
+if isempty(cut)
+  cut = 0;
+end
+lock = [path(1:cut) '.' path(cut+1:end) '.lock'];
 if ~is_regular(lock)
   return;
 end
