@@ -1854,6 +1854,19 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 	if j.src2 != nil {
 		total *= 2
 	}
+	// Each run of frames read (either path below): checksummed while it
+	// is in the cache, with the read phase's progress.
+	var crc uint32
+	each := func(run []byte, next int) error {
+		crc = ooc.CRCUpdate(crc, run)
+		if ctx.Err() != nil {
+			return pcf.ErrCancelled
+		}
+		if prog != nil && ((next-len(run)/frame)/64 != next/64 || next == j.nread) && !prog("read", done0+next, total) {
+			return pcf.ErrCancelled
+		}
+		return nil
+	}
 	if !j.copyFrames && j.errs == nil {
 		// The frames where the file's mapping has them: the engine reads
 		// them in Go (pcf's readInGo), so a file cut short is an error
@@ -1863,17 +1876,7 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 		// every series again for each offset, a frame (a page) apart:
 		// from a copy in huge pages (8 % less CPU on the default
 		// dataset than from the mapping's 4 KiB pages).
-		var crc uint32
-		v, ok, err := source.ReadMapped(src, j.nread, func(run []byte, next int) error {
-			crc = ooc.CRCUpdate(crc, run)
-			if ctx.Err() != nil {
-				return pcf.ErrCancelled
-			}
-			if prog != nil && ((next-len(run)/frame)/64 != next/64 || next == j.nread) && !prog("read", done0+next, total) {
-				return pcf.ErrCancelled
-			}
-			return nil
-		})
+		v, ok, err := source.ReadMapped(src, j.nread, each)
 		if err != nil {
 			return array.View{}, 0, nil, err
 		}
@@ -1890,7 +1893,6 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 			rel()
 		}
 	}()
-	var crc uint32
 	var order array.ByteOrder = array.NativeOrder
 	name := src.Name()
 	fr, fast := source.NewFrameReader(src)
@@ -1899,16 +1901,7 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 		// cache: the same bytes, order and CRC as frame by frame below.
 		defer fr.Close()
 		order = fr.Order()
-		err := fr.ReadRuns(j.nread, buf, func(run []byte, next int) error {
-			crc = ooc.CRCUpdate(crc, run)
-			if ctx.Err() != nil {
-				return pcf.ErrCancelled
-			}
-			if prog != nil && ((next-len(run)/frame)/64 != next/64 || next == j.nread) && !prog("read", done0+next, total) {
-				return pcf.ErrCancelled
-			}
-			return nil
-		})
+		err := fr.ReadRuns(j.nread, buf, each)
 		if err != nil {
 			return array.View{}, 0, nil, err
 		}

@@ -25,24 +25,34 @@ type FrameReader struct {
 	order array.ByteOrder
 }
 
-// NewFrameReader returns a reader of src's frames if src is a stack whose
-// frames are each one run of bytes (rows back to back, samples back to
-// back) in the file it has mapped, and the file at its path is still that
-// file (its identity checked on the open descriptor); else ok is false,
-// and the frames are read through src.Frame.
-func NewFrameReader(src Source) (_ *FrameReader, ok bool) {
+// runStack returns src as a stack whose frames are each one run of bytes
+// (rows back to back, samples back to back, at least one sample) in the
+// file it has mapped, whose identity is known; ok is false for any other
+// source.
+func runStack(src Source) (s *stack, ok bool) {
 	s, isStack := src.(*stack)
 	if !isStack || s.m == nil || s.m.id == "" {
 		return nil, false
 	}
 	v := s.v
 	es := v.DType.Size()
-	if len(v.Shape) != 3 || es == 0 || v.Strides[2] != es || v.Strides[1] != v.Shape[2]*es || v.Strides[0] < v.Shape[1]*v.Strides[1] {
+	if len(v.Shape) != 3 || es == 0 || v.Strides[2] != es || v.Strides[1] != v.Shape[2]*es || v.Strides[0] < v.Shape[1]*v.Strides[1] || v.Shape[1]*v.Strides[1] == 0 {
 		return nil, false
 	}
-	if v.Shape[1]*v.Strides[1] == 0 {
-		return nil, false // no sample in a frame
+	return s, true
+}
+
+// NewFrameReader returns a reader of src's frames if src is a stack whose
+// frames are each one run of bytes (rows back to back, samples back to
+// back) in the file it has mapped, and the file at its path is still that
+// file (its identity checked on the open descriptor); else ok is false,
+// and the frames are read through src.Frame.
+func NewFrameReader(src Source) (_ *FrameReader, ok bool) {
+	s, ok := runStack(src)
+	if !ok {
+		return nil, false
 	}
+	v := s.v
 	f, st, err := npy.OpenRegular(s.m.path)
 	if err != nil {
 		return nil, false
@@ -126,15 +136,11 @@ func (r *FrameReader) Close() error { return r.f.Close() }
 // views so (its readInGo). The frames then take no fresh memory, which
 // the project machine's kernel zeroes at 1-3 GB/s.
 func ReadMapped(src Source, n int, each func(run []byte, next int) error) (v array.View, ok bool, err error) {
-	s, isStack := src.(*stack)
-	if !isStack || s.m == nil || s.m.id == "" || n < 1 || n > s.v.Shape[0] {
+	s, ok := runStack(src)
+	if !ok || n < 1 || n > s.v.Shape[0] {
 		return array.View{}, false, nil
 	}
 	v = s.v
-	es := v.DType.Size()
-	if len(v.Shape) != 3 || es == 0 || v.Strides[2] != es || v.Strides[1] != v.Shape[2]*es || v.Strides[0] < v.Shape[1]*v.Strides[1] || v.Shape[1]*v.Strides[1] == 0 {
-		return array.View{}, false, nil
-	}
 	v.Shape = []int{n, v.Shape[1], v.Shape[2]}
 	frame := v.Shape[1] * v.Strides[1]
 	step := v.Strides[0]
