@@ -1502,6 +1502,17 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 				ErrOutput, j.spec.Output, f)
 		}
 	}
+	// A user's file or folder at a partial output's hidden name, which the
+	// run would overwrite or remove (ipcf's own is resumed or replaced).
+	for _, p := range []string{j.outAbs, j.errPath} {
+		if p == "" {
+			continue
+		}
+		if what := ooc.PartialForeign(p, p == j.outAbs && j.zarr); what != "" {
+			return sum, fmt.Errorf("%w: %s is %s: a run would overwrite or remove it; move it away or choose another output name",
+				ErrOutput, ooc.PartialName(p), what)
+		}
+	}
 	// Not this job's complete result, and another user's in a sticky
 	// folder: publishing would fail after all the work.
 	for _, p := range j.outputPaths() {

@@ -1133,3 +1133,111 @@ func TestInputTruncatedDuringWork(t *testing.T) {
 		}
 	}
 }
+
+// TestUserEntryAtPartialName: a user's file or folder at an output's
+// hidden partial name (.OUT.partial) is refused before any work and left
+// as it was (a run removed a folder of that name with what it held, and
+// overwrote a file); what ipcf leaves there (an empty file, a header cut
+// short, an empty folder, a damaged partial Zarr) is replaced by a run
+// that gives the result.
+func TestUserEntryAtPartialName(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 3)
+	spec := func(out string) Spec {
+		s := DefaultSpec()
+		s.Input.Path, s.Output = in, filepath.Join(dir, out)
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		return s
+	}
+	ref := spec("ref.npy")
+	if _, err := runSpec(t, ref); err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(ref.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type entry struct {
+		file   []byte // a file with these bytes, or with nil:
+		folder map[string]string
+	}
+	place := func(p string, e entry) {
+		os.RemoveAll(p)
+		if e.folder == nil {
+			if err := os.WriteFile(p, e.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		for name, text := range e.folder {
+			os.MkdirAll(filepath.Dir(filepath.Join(p, name)), 0o755)
+			if err := os.WriteFile(filepath.Join(p, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.MkdirAll(p, 0o755)
+	}
+	same := func(p string, e entry) bool {
+		if e.folder == nil {
+			b, err := os.ReadFile(p)
+			return err == nil && bytes.Equal(b, e.file)
+		}
+		for name, text := range e.folder {
+			if b, err := os.ReadFile(filepath.Join(p, name)); err != nil || string(b) != text {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range []struct {
+		out     string
+		e       entry
+		refused bool
+	}{
+		{"a.npy", entry{file: []byte("my notes\n")}, true},
+		{"a.npy", entry{folder: map[string]string{"thesis.txt": "chapter 1"}}, true},
+		{"a.tif", entry{file: []byte("MM\x00*big-endian: not ipcf's")}, true},
+		{"a.zarr", entry{folder: map[string]string{"notes.txt": "x", "0.0.0.0": "chunk"}}, true},
+		{"a.zarr", entry{folder: map[string]string{"sub/data.csv": "1,2"}}, true},
+		{"a.zarr", entry{file: []byte("a file")}, true},
+		{"a.npy", entry{file: []byte{}}, false},
+		{"a.npy", entry{file: []byte("\x93NU")}, false},
+		{"a.npy", entry{file: append([]byte("\x93NUMPY"), 0xff, 0, 1, 2)}, false},
+		{"a.tif", entry{file: []byte("II*\x00\x08")}, false},
+		{"a.npy", entry{folder: map[string]string{}}, false},
+		{"a.zarr", entry{folder: map[string]string{".zarray": "{damaged", "0.0.0.0": "xx", "1.0.0.0.tmp": "",
+			".ipcf-1.tmp": ""}}, false},
+		{"a.ome.zarr", entry{folder: map[string]string{".zgroup": "{}", "0/.zarray": "{", "0/0/0/1/2": "x"}}, false},
+	} {
+		s := spec(c.out)
+		os.RemoveAll(s.Output)
+		os.Remove(s.Output + ".json")
+		p := ooc.PartialName(s.Output)
+		place(p, c.e)
+		_, err := runSpec(t, s)
+		if !c.refused {
+			if err != nil {
+				t.Errorf("%s, %q at the partial name: %v, want the result", c.out, c.e, err)
+				continue
+			}
+			if c.out == "a.npy" {
+				if got, _ := os.ReadFile(s.Output); !bytes.Equal(got, want) {
+					t.Errorf("%s, %q at the partial name: the result differs from a run without it", c.out, c.e)
+				}
+			}
+			if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s, %q at the partial name: still there after the run (%v)", c.out, c.e, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "move it away") {
+			t.Errorf("%s, %q at the partial name: %v, want ErrOutput naming it", c.out, c.e, err)
+		}
+		if !same(p, c.e) {
+			t.Errorf("%s, %q at the partial name: changed by the refused run", c.out, c.e)
+		}
+		if _, err := os.Lstat(s.Output); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: an output was written (%v)", c.out, err)
+		}
+	}
+}

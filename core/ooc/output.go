@@ -1,6 +1,7 @@
 package ooc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -72,6 +73,92 @@ func PartialName(path string) string {
 	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".partial")
 }
 
+// PartialForeign describes what lies at the partial output of path
+// (PartialName) that ipcf did not write there, "" when nothing does or
+// only ipcf's: a user's file or folder of that hidden name, which a run
+// would overwrite or remove. A partial output of a file (.npy, TIFF, error
+// bars) is ipcf's when it is empty (a run killed before its header) or
+// begins with the .npy magic or a little-endian TIFF header; a partial
+// Zarr folder when it holds only files ipcf writes there (ZarrForeign).
+// Links, FIFOs and empty folders are replaced without touching anything
+// they point to or hold (openOwn, ownDir), so they are not reported.
+func PartialForeign(path string, folder bool) string {
+	p := PartialName(path)
+	st, err := os.Lstat(p)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case st.IsDir() && folder:
+		if f := partialZarrForeign(p); f != "" {
+			return fmt.Sprintf("a folder holding %s, which ipcf does not write there", f)
+		}
+		return ""
+	case st.IsDir():
+		if ents, err := os.ReadDir(p); err != nil || len(ents) > 0 {
+			return "a folder that is not empty"
+		}
+		return ""
+	case !st.Mode().IsRegular():
+		return ""
+	case folder:
+		return "a file, where ipcf writes a folder"
+	case st.Size() == 0:
+		return ""
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|noFollow|noBlock, 0)
+	if err != nil {
+		return fmt.Sprintf("a file that cannot be read (%v)", err)
+	}
+	defer f.Close()
+	head := make([]byte, 6)
+	k, _ := io.ReadFull(f, head)
+	head = head[:k]
+	// A prefix of a magic too: a partial output cut short.
+	for _, m := range [][]byte{[]byte("\x93NUMPY"), []byte("II*\x00")} {
+		if bytes.HasPrefix(head, m) || bytes.HasPrefix(m, head) {
+			return ""
+		}
+	}
+	return "a file that is not a partial output of ipcf"
+}
+
+// partialZarrForeign is the first file in the partial Zarr folder p that
+// ipcf does not write there ("" if none), judged by name alone (a damaged
+// .zarray of ipcf's leaves its chunks ipcf's): metadata (.zarray, .zattrs,
+// .zgroup), chunk keys (indices joined by '.' or '/'), and the temporary
+// files of both (NAME.tmp, .ipcf-*.tmp). Links are removed, never
+// followed, and folders judged by what they hold.
+func partialZarrForeign(p string) string {
+	chunkKey := func(rel string) bool {
+		for _, part := range strings.FieldsFunc(rel, func(r rune) bool { return r == '.' || r == '/' }) {
+			if strings.Trim(part, "0123456789") != "" {
+				return false
+			}
+		}
+		return rel != "" && !strings.HasPrefix(rel, ".") && !strings.Contains(rel, "..") && !strings.HasSuffix(rel, ".")
+	}
+	foreign := ""
+	filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
+		if err != nil || name == p || d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		rel, _ := filepath.Rel(p, name)
+		rel = filepath.ToSlash(rel)
+		base := filepath.Base(rel)
+		key := strings.TrimSuffix(rel, ".tmp")
+		ok := d.Type().IsRegular() && (base == ".zarray" || base == ".zattrs" || base == ".zgroup" ||
+			(strings.HasPrefix(base, ".ipcf-") && strings.HasSuffix(base, ".tmp")) ||
+			filepath.Base(key) == ".zarray" || filepath.Base(key) == ".zattrs" || chunkKey(strings.TrimPrefix(key, "0/")) || chunkKey(key))
+		if !ok {
+			foreign = rel
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	return foreign
+}
+
 // SidecarName is the metadata file of a .npy output.
 func SidecarName(path string) string { return path + ".json" }
 
@@ -131,7 +218,7 @@ func openOwn(name string, flags int) (*os.File, error) {
 			if serr != nil {
 				return nil, serr
 			}
-		} else if !errors.Is(err, syscall.ELOOP) && !errors.Is(err, syscall.ENXIO) {
+		} else if !errors.Is(err, syscall.ELOOP) && !errors.Is(err, syscall.ENXIO) && !errors.Is(err, syscall.EISDIR) {
 			return nil, err
 		}
 		if attempt > 0 {
