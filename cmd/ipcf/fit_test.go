@@ -714,12 +714,21 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 	}
 	flipped := bytes.Clone(data)
 	flipped[len(flipped)-100] ^= 0x40
+	// In the frames that pcf reads (the in-memory job checks the file
+	// with the frames it reads in the mapping, and reads only the rest),
+	// and in the header.
+	inFrames, inHeader := bytes.Clone(data), bytes.Clone(data)
+	inFrames[200] ^= 0x01
+	inHeader[20] ^= 0x01
 	for _, c := range []struct {
 		name       string
 		data, side []byte
 		want       string
 	}{
 		{"one bit flipped", flipped, side, "changed or damaged since ipcf wrote it"},
+		{"one bit flipped in the frames read", inFrames, side, "changed or damaged since ipcf wrote it"},
+		{"one bit flipped in the header", inHeader, side, "changed or damaged since ipcf wrote it"},
+		{"cut short", data[:len(data)-2], side, "changed or damaged since ipcf wrote it"},
 		{"the sidecar edited", data, bytes.Replace(side, []byte(`"bleach_filtersize": 32`), []byte(`"bleach_filtersize": 33`), 1), "metadata changed since ipcf wrote it"},
 		{"another file's sidecar", data, other, "changed or damaged since ipcf wrote it"},
 		{"the earlier file under a rerun's sidecar", data, rerun, "changed or damaged since ipcf wrote it"},
@@ -734,6 +743,18 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 				t.Errorf("%s, %v: exit %d, %q", c.name, args[:2], code, msg)
 			}
 		}
+	}
+	// A complete result of the stack, which is then damaged in frames
+	// the job does not read: its rerun is refused, as the job's open
+	// refused it, not "already complete".
+	os.WriteFile(p("b.npy"), data, 0o644)
+	os.WriteFile(p("b.npy.json"), side, 0o644)
+	if code, msg := ipcf(t, pcfArgs...); code != 0 {
+		t.Fatal(msg)
+	}
+	os.WriteFile(p("b.npy"), flipped, 0o644)
+	if code, msg := ipcf(t, pcfArgs...); code != 1 || !strings.Contains(msg, "changed or damaged since ipcf wrote it") {
+		t.Errorf("a complete result's input damaged outside the frames read: exit %d, %q", code, msg)
 	}
 	// A damaged sidecar, or something else at its path, switched the
 	// check off: the damaged file was read with exit 0 (a campaign).

@@ -143,6 +143,10 @@ func DefaultSpec() Spec { return Spec{PCF: pcf.DefaultOptions(), Engine: "auto"}
 
 // Job is an opened, validated job.
 type Job struct {
+	// written is the record of an input that ipcf wrote, where its check
+	// waits for the in-memory job to read the frames (readStack): nil
+	// where there is none, or it was checked when the job opened.
+	written   *ooc.Written
 	unitsFrom map[string]string // where the frame interval and pixel size came from
 	notSquare string            // the input's pixels, when they are not square and no size is given
 	spec      Spec
@@ -316,20 +320,49 @@ func OpenSource(in Input) (source.Source, error) {
 }
 
 // openSource opens an input; flag names its channel option in messages.
+// A file ipcf wrote (a bleached stack) is read only as it was written:
+// checked whole against its record first (ooc.CheckWritten).
 func openSource(in Input, flag string) (source.Source, error) {
+	src, w, err := openSourceRecord(in, flag)
+	if err == nil && w != nil {
+		if err = w.Check(); err != nil {
+			src.Close()
+			return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		}
+	}
+	return src, err
+}
+
+// openSourceRecord is openSource with the check of a file ipcf wrote left
+// to the caller (w: its record, nil where there is none to check; the
+// sidecar and the file's size are checked here), who reads the frames
+// anyway (the in-memory job: Job.readStack). A file that cannot be opened
+// is checked here, so that a damaged one says so.
+func openSourceRecord(in Input, flag string) (_ source.Source, w *ooc.Written, err error) {
+	if in.Channel < 0 {
+		return nil, nil, optErr("%s %d: want a channel number from 1, as in ImageJ (0: none selected)", flag, in.Channel)
+	}
+	if err := checkFormat(in); err != nil {
+		return nil, nil, err
+	}
+	if w, err = ooc.WrittenRecord(in.Path); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	src, err := openSourceUnchecked(in, flag)
+	if err != nil && w != nil {
+		if cerr := w.Check(); cerr != nil {
+			return nil, nil, fmt.Errorf("%w: %w", ErrInput, cerr)
+		}
+	}
+	return src, w, err
+}
+
+// openSourceUnchecked is openSource without the check of a file ipcf
+// wrote.
+func openSourceUnchecked(in Input, flag string) (source.Source, error) {
 	var src source.Source
 	var err error
-	if in.Channel < 0 {
-		return nil, optErr("%s %d: want a channel number from 1, as in ImageJ (0: none selected)", flag, in.Channel)
-	}
 	ch := in.Channel - 1 // 0-based; -1: none selected
-	if err := checkFormat(in); err != nil {
-		return nil, err
-	}
-	// A file ipcf wrote (a bleached stack) is read only as it was written.
-	if err := ooc.CheckWritten(in.Path); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, err)
-	}
 	lines := false
 	if in.Lines && (in.Format == "npy" || in.Format == "auto" || in.Format == "") && in.Raw.T == 0 {
 		if src, lines, err = openLineScan(in.Path); err != nil {
@@ -441,7 +474,7 @@ func Open(s Spec) (*Job, error) {
 		return nil, optErr("--channel2 %d: want a channel number from 1, as in ImageJ (0: none selected)", s.Channel2)
 	}
 	j.spec.Input.Lines = lineScan(s.PCF.Offsets)
-	j.src, err = OpenSource(j.spec.Input)
+	j.src, j.written, err = openSourceRecord(j.spec.Input, "--channel")
 	if err != nil {
 		return nil, lineScanHint(err, j.spec.Input)
 	}
@@ -498,6 +531,14 @@ func Open(s Spec) (*Job, error) {
 	}
 	if err := j.chooseEngine(); err != nil {
 		return nil, err
+	}
+	// An input ipcf wrote: checked whole now, unless the in-memory job
+	// reads its frames in the file's mapping, where the check reads only
+	// the rest of the file (readStack).
+	if j.written != nil && (j.engine != "memory" || j.errs != nil || j.src2 != nil) {
+		if err := j.checkWritten(); err != nil {
+			return nil, err
+		}
 	}
 	// Taken before the fingerprint: an input whose size or time changes
 	// from here to the end of its reading fails the run rather than giving
@@ -1480,6 +1521,11 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 			return sum, err
 		}
 		if same {
+			// The check of an input ipcf wrote that readStack would have
+			// made (a damaged one is refused, as when the job opens).
+			if err := j.checkWritten(); err != nil {
+				return sum, err
+			}
 			j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
 			sum.AlreadyComplete = true
 			if kept != "" {
@@ -1892,7 +1938,26 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 			return array.View{}, 0, nil, err
 		}
 		if ok {
+			// An input ipcf wrote: the frames just checksummed are one
+			// run of the file, and only the rest is read for its check.
+			if j.written != nil && src == j.src {
+				if v.Strides[0] != frame {
+					err = j.checkWritten()
+				} else if err = j.written.CheckExcept(int64(v.Offset), int64(j.nread*frame), crc); err != nil {
+					err = fmt.Errorf("%w: %w", ErrInput, err)
+				} else {
+					j.written = nil
+				}
+				if err != nil {
+					return array.View{}, 0, nil, err
+				}
+			}
 			return v, crc, func() {}, nil
+		}
+	}
+	if src == j.src {
+		if err := j.checkWritten(); err != nil {
+			return array.View{}, 0, nil, err
 		}
 	}
 	buf, rel, err := fft.BigBytes(j.nread * frame) // written whole below
@@ -1962,6 +2027,19 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 	}
 	view, err := array.New(dt, order, []int{j.nread, H, W}, []int{frame, W * es, es}, buf, 0)
 	return view, crc, rel, err
+}
+
+// checkWritten checks an input ipcf wrote whole against its record (the
+// record left to readStack, which did not run).
+func (j *Job) checkWritten() error {
+	if j.written == nil {
+		return nil
+	}
+	if err := j.written.Check(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInput, err)
+	}
+	j.written = nil
+	return nil
 }
 
 // swapSamples reverses the bytes of each es-byte sample of b.

@@ -53,3 +53,10 @@ func crcRaw(b []byte) uint32 { return ^CRCUpdate(^uint32(0), b) }
 func crcFromRaw(raw uint32, n int64) uint32 {
 	return ^(raw ^ crcShift(crcShiftOp(n), ^uint32(0)))
 }
+
+// CRCCombine returns the CRC-32C of a followed by b from crcA, crcB and
+// b's length (zlib's crc32_combine): a file's checksum from its parts'
+// without reading a part again.
+func CRCCombine(crcA, crcB uint32, lenB int64) uint32 {
+	return crcShift(crcShiftOp(lenB), crcA) ^ crcB
+}

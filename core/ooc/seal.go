@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -226,34 +227,53 @@ const maxSidecar = 256 << 20
 // JSON, or a sidecar that is not a file, are refused. The error says how to use the file as it is (remove
 // its sidecar).
 func CheckWritten(path string) error {
+	w, err := WrittenRecord(path)
+	if err != nil || w == nil {
+		return err
+	}
+	return w.Check()
+}
+
+// Written is the record of a file that ipcf wrote, as its sidecar names
+// it (WrittenRecord): its size and CRC-32C.
+type Written struct {
+	path, side, command, crc string
+	bytes                    int64
+}
+
+// WrittenRecord is CheckWritten without reading the file: every check of
+// the sidecar and the file's size, and the record to check the file's
+// bytes against (Check, CheckExcept); nil where CheckWritten passes a file
+// unread.
+func WrittenRecord(path string) (*Written, error) {
 	side := SidecarName(path)
 	if _, err := os.Lstat(side); errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	st, err := os.Stat(path)
 	if err != nil || !st.Mode().IsRegular() {
-		return nil // a folder of frames, a pattern: read as they are
+		return nil, nil // a folder of frames, a pattern: read as they are
 	}
 	// Through a link too (data and sidecar linked from elsewhere); a
 	// FIFO, a folder or a device there is refused, never waited on nor
 	// taken for absent: it would switch the check off.
 	if sst, err := os.Stat(side); err == nil && !sst.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s is %s, not a regular file, so %s cannot be checked against ipcf's record; remove %s to read the file as it is", ErrWrittenChanged, side, npy.Kind(sst.Mode()), path, filepath.Base(side))
+		return nil, fmt.Errorf("%w: %s is %s, not a regular file, so %s cannot be checked against ipcf's record; remove %s to read the file as it is", ErrWrittenChanged, side, npy.Kind(sst.Mode()), path, filepath.Base(side))
 	}
 	b, err := npy.ReadRegular(side, maxSidecar)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil // gone since the Lstat, or a dangling link
+		return nil, nil // gone since the Lstat, or a dangling link
 	} else if err != nil {
 		// Unreadable (permissions): its record cannot be checked, and
 		// taking the file as a user's own would read a damaged one.
-		return fmt.Errorf("%w: the metadata beside %s cannot be read, so the file cannot be checked against their record; make them readable, or remove %s to read the file as it is", err, path, filepath.Base(side))
+		return nil, fmt.Errorf("%w: the metadata beside %s cannot be read, so the file cannot be checked against their record; make them readable, or remove %s to read the file as it is", err, path, filepath.Base(side))
 	}
 	if !json.Valid(b) && looksOurs(b) {
 		// Damaged or truncated (ipcf's are written whole, then renamed):
 		// taken for absent, they let a damaged file through unchecked.
 		// (A user's own that is not strict JSON, with NaN or a BOM, stays
 		// the user's.)
-		return fmt.Errorf("%w: %s is not valid JSON (damaged or cut short?), so %s cannot be checked against its record; remove %s to read the file as it is", ErrWrittenChanged, side, path, filepath.Base(side))
+		return nil, fmt.Errorf("%w: %s is not valid JSON (damaged or cut short?), so %s cannot be checked against its record; remove %s to read the file as it is", ErrWrittenChanged, side, path, filepath.Base(side))
 	}
 	var m struct {
 		Software string `json:"software"`
@@ -265,22 +285,66 @@ func CheckWritten(path string) error {
 		// Not ipcf's (another program's JSON, null, [], {}), or metadata
 		// of what is never an input (a result, maps, a picture): left
 		// beside a file put at its path since.
-		return nil
+		return nil, nil
 	}
 	if err := CheckSeal(b); err != nil {
-		return fmt.Errorf("%w: %s: %w: its file %s is not taken for what ipcf wrote; remove %s to read the file as it is", ErrWrittenChanged, side, err, path, filepath.Base(side))
+		return nil, fmt.Errorf("%w: %s: %w: its file %s is not taken for what ipcf wrote; remove %s to read the file as it is", ErrWrittenChanged, side, err, path, filepath.Base(side))
 	}
 	if m.CRC == "" || m.Bytes == nil {
-		return nil
+		return nil, nil
 	}
 	// The file the sidecar describes now, not the one it replaced
 	// (previous_output_crc32c, which Describes accepts for a rerun that
 	// replaces it): a kill between a rerun's two renames (bleach with
 	// another filter size) left the earlier stack under the new sidecar.
-	crc, n, err := fileCRC(path)
-	if err != nil || n != *m.Bytes || fmt.Sprintf("%08x", crc) != m.CRC {
-		return fmt.Errorf("%s: its size or CRC-32C is not what %s records (output_bytes %d, output_crc32c %s): %w; compute it again (a %s run killed while it replaced the file leaves the earlier file under the new metadata: run it again), or remove %s to read the file as it is",
-			path, filepath.Base(side), *m.Bytes, m.CRC, ErrWrittenChanged, m.Command, filepath.Base(side))
+	w := &Written{path: path, side: side, command: m.Command, crc: m.CRC, bytes: *m.Bytes}
+	if st.Size() != w.bytes {
+		return nil, w.differs()
+	}
+	return w, nil
+}
+
+// differs is the error of a file that is not what its record says.
+func (w *Written) differs() error {
+	return fmt.Errorf("%s: its size or CRC-32C is not what %s records (output_bytes %d, output_crc32c %s): %w; compute it again (a %s run killed while it replaced the file leaves the earlier file under the new metadata: run it again), or remove %s to read the file as it is",
+		w.path, filepath.Base(w.side), w.bytes, w.crc, ErrWrittenChanged, w.command, filepath.Base(w.side))
+}
+
+// Check reads the whole file and compares it with its record.
+func (w *Written) Check() error {
+	crc, n, err := fileCRC(w.path)
+	if err != nil || n != w.bytes || fmt.Sprintf("%08x", crc) != w.crc {
+		return w.differs()
+	}
+	return nil
+}
+
+// CheckExcept is Check where the caller has read the file's bytes [off,
+// off+n) already, with CRC-32C crc: only the bytes before and after them
+// are read, and the three checksums combined (CRCCombine). On the default
+// dataset's in-memory job the frames it reads are half the file.
+func (w *Written) CheckExcept(off, n int64, crc uint32) error {
+	if off < 0 || n < 0 || off+n > w.bytes {
+		return w.differs()
+	}
+	f, err := os.OpenFile(w.path, os.O_RDONLY|noBlock, 0)
+	if err != nil {
+		return w.differs()
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || st.Size() != w.bytes {
+		return w.differs()
+	}
+	head, hn, err := crcOf(io.NewSectionReader(f, 0, off))
+	if err != nil || hn != off {
+		return w.differs()
+	}
+	tail, tn, err := crcOf(io.NewSectionReader(f, off+n, w.bytes-off-n+1))
+	if err != nil || off+n+tn != w.bytes {
+		return w.differs()
+	}
+	if fmt.Sprintf("%08x", CRCCombine(CRCCombine(head, crc, n), tail, tn)) != w.crc {
+		return w.differs()
 	}
 	return nil
 }

@@ -136,3 +136,25 @@ func hex8(c uint32) string {
 	}
 	return string(b)
 }
+
+// TestCRCCombineParts: the CRC-32C of a whole from its parts' checksums, for
+// parts of every length from 0 to 300 bytes and long ones, against the
+// checksum of the whole.
+func TestCRCCombineParts(t *testing.T) {
+	b := make([]byte, 5000)
+	for i := range b {
+		b[i] = byte(i*131 + i>>7)
+	}
+	for _, cut := range [][2]int{{0, 0}, {0, 5000}, {5000, 5000}, {1, 2}, {7, 4999}, {2500, 2600}} {
+		a, m, z := b[:cut[0]], b[cut[0]:cut[1]], b[cut[1]:]
+		got := CRCCombine(CRCCombine(CRC(a), CRC(m), int64(len(m))), CRC(z), int64(len(z)))
+		if got != CRC(b) {
+			t.Errorf("cut %v: %08x, want %08x", cut, got, CRC(b))
+		}
+	}
+	for n := 0; n <= 300; n++ {
+		if got := CRCCombine(CRC(b[:100]), CRC(b[100:100+n]), int64(n)); got != CRC(b[:100+n]) {
+			t.Fatalf("a part of %d bytes: %08x, want %08x", n, got, CRC(b[:100+n]))
+		}
+	}
+}
