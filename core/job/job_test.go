@@ -1202,6 +1202,8 @@ func TestUserEntryAtPartialName(t *testing.T) {
 		{"a.zarr", entry{file: []byte("a file")}, true},
 		{"a.npy", entry{file: []byte{}}, false},
 		{"a.npy", entry{file: []byte("\x93NU")}, false},
+		{"a.npy", entry{file: []byte("\x92NUMPY\x01\x00")}, false}, // a damaged magic
+		{"a.tif", entry{file: []byte("IJ*\x00\x08\x00")}, false},
 		{"a.npy", entry{file: append([]byte("\x93NUMPY"), 0xff, 0, 1, 2)}, false},
 		{"a.tif", entry{file: []byte("II*\x00\x08")}, false},
 		{"a.npy", entry{folder: map[string]string{}}, false},
@@ -1238,6 +1240,88 @@ func TestUserEntryAtPartialName(t *testing.T) {
 		}
 		if _, err := os.Lstat(s.Output); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s: an output was written (%v)", c.out, err)
+		}
+	}
+}
+
+// TestDamagedOwnFilesRecovered: files of ipcf's that a campaign damaged
+// between runs no longer block reruns, and a user's file at the scratch
+// note's name is no longer replaced: a folder with a file in place of a
+// scratch piece (every rerun failed: "directory not empty"), a finished
+// Zarr result whose .zarray is gone (refused as holding chunks ipcf did
+// not write), a user's .OUT.scratch (replaced without a word).
+func TestDamagedOwnFilesRecovered(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 9)
+	spec := func(out string) Spec {
+		s := DefaultSpec()
+		s.Input.Path, s.Output = in, filepath.Join(dir, out)
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		return s
+	}
+	ref := spec("ref.npy")
+	if _, err := runSpec(t, ref); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(ref.Output)
+
+	// A folder in place of a scratch piece of an interrupted run.
+	s := spec("a.npy")
+	s.Engine, s.Tile = "ooc", [2]int{2, 2}
+	s.Progress = func(phase string, done, total int) bool { return phase != "pcf" || done == 0 }
+	if _, err := runSpec(t, s); err == nil {
+		t.Fatal("the interrupted run succeeded")
+	}
+	scratch := ooc.ScratchDir("", s.Output)
+	pieces, _ := filepath.Glob(filepath.Join(scratch, "*.bin"))
+	if len(pieces) == 0 {
+		t.Fatalf("no scratch pieces in %s", scratch)
+	}
+	p := pieces[len(pieces)-1] // one piece: the run reads it again
+	os.Remove(p)
+	os.MkdirAll(filepath.Join(p, "sub"), 0o755)
+	os.WriteFile(filepath.Join(p, "sub", "x"), []byte("x"), 0o644)
+	s.Progress = nil
+	if _, err := runSpec(t, s); err != nil {
+		t.Fatalf("the rerun over folders in place of scratch pieces: %v", err)
+	}
+	if got, _ := os.ReadFile(s.Output); !bytes.Equal(got, want) {
+		t.Error("the rerun over folders in place of scratch pieces: the result differs")
+	}
+
+	// A finished Zarr result without its .zarray: computed again.
+	z := spec("z.zarr")
+	if _, err := runSpec(t, z); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(z.Output, ".zarray"))
+	if _, err := runSpec(t, z); err != nil {
+		t.Fatalf("a rerun over a Zarr result without .zarray: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(z.Output, ".zarray")); err != nil {
+		t.Errorf("the rerun did not write .zarray again: %v", err)
+	}
+
+	// The scratch note's name: a user's file stays; ipcf's damaged note
+	// is replaced, and removed with the scratch.
+	for _, c := range []struct {
+		text string
+		kept bool
+	}{{"my notes\n", true}, {`{"scratch":"/tmp/x", "outp`, false}, {"", false}} {
+		u := spec("u.npy")
+		os.Remove(u.Output)
+		os.Remove(u.Output + ".json")
+		note := ooc.ScratchNoteName(u.Output)
+		os.WriteFile(note, []byte(c.text), 0o644)
+		if _, err := runSpec(t, u); err != nil {
+			t.Fatalf("%q at the note's name: %v", c.text, err)
+		}
+		b, err := os.ReadFile(note)
+		switch {
+		case c.kept && (err != nil || string(b) != c.text):
+			t.Errorf("a user's %q at the note's name: now %q, %v", c.text, b, err)
+		case !c.kept && err == nil:
+			t.Errorf("ipcf's damaged note %q: still there after the run (%q)", c.text, b)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package ooc
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -114,13 +113,39 @@ func PartialForeign(path string, folder bool) string {
 	head := make([]byte, 6)
 	k, _ := io.ReadFull(f, head)
 	head = head[:k]
-	// A prefix of a magic too: a partial output cut short.
+	// A magic cut short, or with a byte or two damaged, is ipcf's too: a
+	// partial output is computed again wherever it is damaged.
 	for _, m := range [][]byte{[]byte("\x93NUMPY"), []byte("II*\x00")} {
-		if bytes.HasPrefix(head, m) || bytes.HasPrefix(m, head) {
+		if nearPrefix(head, m) {
 			return ""
 		}
 	}
 	return "a file that is not a partial output of ipcf"
+}
+
+// nearPrefix reports whether head begins as magic does, but for at most a
+// quarter of magic's bytes (a prefix of it, when head is shorter).
+func nearPrefix(head, magic []byte) bool {
+	n := min(len(head), len(magic))
+	diff := 0
+	for i := range n {
+		if head[i] != magic[i] {
+			diff++
+		}
+	}
+	return n > 0 && diff <= len(magic)/4 && (n == len(magic) || n == len(head))
+}
+
+// chunkKey reports whether rel is named as a Zarr chunk: indices joined
+// by '.' or '/'.
+func chunkKey(rel string) bool {
+	for _, part := range strings.FieldsFunc(rel, func(r rune) bool { return r == '.' || r == '/' }) {
+		if strings.Trim(part, "0123456789") != "" {
+			return false
+		}
+	}
+	return rel != "" && !strings.HasPrefix(rel, ".") && !strings.Contains(rel, "..") && !strings.HasSuffix(rel, ".") &&
+		!strings.HasPrefix(rel, "/") && !strings.HasSuffix(rel, "/") && !strings.Contains(rel, "//")
 }
 
 // partialZarrForeign is the first file in the partial Zarr folder p that
@@ -130,14 +155,6 @@ func PartialForeign(path string, folder bool) string {
 // files of both (NAME.tmp, .ipcf-*.tmp). Links are removed, never
 // followed, and folders judged by what they hold.
 func partialZarrForeign(p string) string {
-	chunkKey := func(rel string) bool {
-		for _, part := range strings.FieldsFunc(rel, func(r rune) bool { return r == '.' || r == '/' }) {
-			if strings.Trim(part, "0123456789") != "" {
-				return false
-			}
-		}
-		return rel != "" && !strings.HasPrefix(rel, ".") && !strings.Contains(rel, "..") && !strings.HasSuffix(rel, ".")
-	}
 	foreign := ""
 	filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
 		if err != nil || name == p || d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
@@ -224,10 +241,26 @@ func openOwn(name string, flags int) (*os.File, error) {
 		if attempt > 0 {
 			return nil, fmt.Errorf("%s is not a regular file and could not be replaced", name)
 		}
-		if err := os.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		err = os.Remove(name)
+		if err != nil && inScratch(name) {
+			// A folder with files in place of a scratch piece: nothing of
+			// a user's is in ipcf's scratch (it blocked every rerun).
+			err = os.RemoveAll(name)
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s is not a regular file: %w", name, err)
 		}
 	}
+}
+
+// inScratch reports whether path lies in a scratch folder (ScratchDir).
+func inScratch(path string) bool {
+	for d := filepath.Dir(path); d != filepath.Dir(d); d = filepath.Dir(d) {
+		if strings.HasPrefix(filepath.Base(d), ".ipcf-scratch-") {
+			return true
+		}
+	}
+	return false
 }
 
 // openOwnRead opens name, a file of ipcf's own hidden names (a scratch
@@ -1306,6 +1339,10 @@ func ZarrForeign(path string) string {
 				return true
 			}
 			if g, ok := grids[a]; ok && g.chunk(rest) {
+				return true
+			} else if !ok && chunkKey(rest) {
+				// The array's .zarray gone or damaged: its chunks are
+				// told by their names (a rerun writes it again).
 				return true
 			}
 		}

@@ -1,8 +1,10 @@
 package ooc
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -37,8 +39,25 @@ func NoteScratch(output, dir string) error {
 	if err != nil {
 		return err
 	}
+	name := ScratchNoteName(output)
+	// A user's file of that name stays (it was replaced without a word);
+	// a note of ipcf's, whole or damaged, is replaced.
+	if st, err := os.Lstat(name); err == nil && st.Mode().IsRegular() {
+		if old, err := readOwn(name); err != nil || !noteOfIpcf(old) {
+			return fmt.Errorf("%s is not ipcf's note of a scratch folder: left as it is", name)
+		}
+	}
 	b, _ := json.Marshal(scratchNote{Scratch: dir, Output: output})
-	return npy.WriteAtomic(ScratchNoteName(output), func(w io.Writer) error { _, err := w.Write(b); return err })
+	return npy.WriteAtomic(name, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+// noteOfIpcf reports whether b is a scratch note's content, or what is
+// left of one cut short or damaged past its first key: empty, or
+// beginning as NoteScratch writes one.
+func noteOfIpcf(b []byte) bool {
+	head := []byte(`{"scratch":`)
+	var n scratchNote
+	return bytes.HasPrefix(b, head) || bytes.HasPrefix(head, b) || unmarshalExact(b, &n) == nil
 }
 
 // ForgetScratch removes the note of output (its scratch folder is gone),
