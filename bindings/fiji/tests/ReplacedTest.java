@@ -112,6 +112,26 @@ public class ReplacedTest {
             check(!got.startsWith("error") && waited < 1 && IJ.getImage().getProperty("ipcf.radius") == null,
                     "no sidecar, lock \"" + line + "\": " + got + ", waited " + waited + " s; want the curves at once, without metadata");
         }
+        // A sidecar there that names nothing (empty, {}), with no run or a live one: no
+        // publication under way, no endless reads (Python's open_result read again for ever).
+        for (String text : new String[] {"", "{}"}) {
+            for (boolean live : new boolean[] {false, true}) {
+                Files.write(side, text.getBytes("UTF-8"));
+                if (live) Files.write(lock, ("pid " + pid + " on " + host + " since 2026-12-05T00:00:00Z\n").getBytes("UTF-8"));
+                else Files.deleteIfExists(lock);
+                String[] res = {null};
+                Thread t = new Thread(() -> res[0] = Ipcf.openPcf(p.toString()));
+                t.setDaemon(true);
+                long t0 = System.nanoTime();
+                t.start();
+                t.join(10000);
+                double waited = (System.nanoTime() - t0) / 1e9;
+                // (A refusal while a run lives is made again for up to 5 s.)
+                check(!t.isAlive() && waited < (live ? 7 : 1), "sidecar \"" + text + "\", " + (live ? "a live run's lock" : "no lock")
+                        + ": " + res[0] + ", waited " + waited + " s; want one read, or reads for at most 5 s");
+            }
+        }
+        Files.deleteIfExists(lock);
 
         // Rewritten in place (same size, other curves) after its checksum was checked: the image
         // shows the curves checked, read once (through a mapping, a campaign saw 38 of 55 opens

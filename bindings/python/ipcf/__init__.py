@@ -2323,10 +2323,13 @@ def open_result(path, *, mmap=False):
     deadline, once = time.monotonic() + _PUBLISH_WAIT, True
     while True:
         read = None if mmap else {}
+        # Metadata that are there and name nothing ({}, another program's
+        # JSON) are no publication under way: read again for ever, once.
+        absent = not os.path.lexists(p + '.json')
         try:
             with _pinned(p) as name:
                 array, meta = _open_result(p, name, read, mmap=mmap)
-            if not meta and not os.path.isdir(p) and _sidecar_coming(p, deadline):
+            if not meta and absent and not os.path.isdir(p) and _sidecar_coming(p, deadline):
                 continue
             if meta and not mmap:
                 _check_result_bytes(p, meta, name, read)

@@ -206,6 +206,18 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path):
         t0 = time.monotonic()
         array, meta = ipcf.open_result(out)
         assert meta == {} and numpy.array_equal(array, want) and time.monotonic() - t0 < 1, line
+    # Metadata that name nothing ({}, as another program's JSON): no run
+    # publishes, whatever the lock says (open_result read again for ever).
+    for line in (None, live):
+        side.write_text('{}')
+        if line is None:
+            lock.unlink(missing_ok=True)
+        else:
+            lock.write_text(line)
+        for mm in (False, True):
+            t0 = time.monotonic()
+            array, meta = ipcf.open_result(out, mmap=mm)
+            assert meta == {} and numpy.array_equal(array, want) and time.monotonic() - t0 < 1, (line, mm)
 
 
 def test_open_result_npy(fixture, ooc_series):

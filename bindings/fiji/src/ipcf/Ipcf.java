@@ -1205,9 +1205,12 @@ public final class Ipcf {
         long deadline = System.nanoTime() + PUBLISH_WAIT_NS;
         boolean once = true;
         while (true) {
+            // A sidecar there that names nothing (empty, {}) is no publication under way: the
+            // read is not made again for it (it was, for ever).
+            boolean absent = !new java.io.File(path + ".json").exists();
             Opened o = openPcfOnce(path);
             if (o.error == null) {
-                if (!o.meta && sidecarComing(path, deadline)) continue;
+                if (!o.meta && absent && sidecarComing(path, deadline)) continue;
                 o.image.show();
                 return o.image.getTitle();
             }
