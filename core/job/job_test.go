@@ -1325,3 +1325,54 @@ func TestDamagedOwnFilesRecovered(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoCopiedInputChangedDuringWork: an input that the out-of-core
+// engine copies into scratch of its own accord (here a narrow image; also
+// a TIFF series), changed or removed after the copy, is refused before
+// the result is published, as the in-memory engine and the in-place read
+// refuse it; the run published the copy's result with no error (a
+// campaign). With --copy-input the copy's result stands
+// (TestCopiedInputChangedDuringWork).
+func TestAutoCopiedInputChangedDuringWork(t *testing.T) {
+	for _, change := range []string{"rewrite", "remove", "truncate"} {
+		dir := t.TempDir()
+		in := writeInput(t, dir, 4)
+		orig, _ := os.ReadFile(in)
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Engine, s.Memory = in, filepath.Join(dir, "out.npy"), "ooc", 256<<20
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
+		s.Tile = [2]int{4, 4}
+		done := false
+		s.Progress = func(phase string, _, _ int) bool {
+			if phase == "pcf" && !done {
+				done = true
+				switch change {
+				case "rewrite": // same size, its time kept
+					st, _ := os.Stat(in)
+					f, _ := os.OpenFile(in, os.O_WRONLY, 0)
+					f.WriteAt([]byte{1, 2, 3}, int64(len(orig)/2))
+					f.Close()
+					os.Chtimes(in, st.ModTime(), st.ModTime())
+				case "remove":
+					os.Remove(in)
+				case "truncate":
+					os.Truncate(in, 1000)
+				}
+			}
+			return true
+		}
+		if p, _ := ooc.OutputPath(s.Output); ooc.HasScratch("", p) {
+			t.Fatal("scratch before the run")
+		}
+		_, err := runSpec(t, s)
+		if !done {
+			t.Fatalf("%s: the input was not changed during the pCF", change)
+		}
+		if !errors.Is(err, source.ErrChanged) && !errors.Is(err, ErrInput) {
+			t.Errorf("%s after the copy: %v, want the input refused as changed", change, err)
+		}
+		if _, serr := os.Lstat(s.Output); !errors.Is(serr, os.ErrNotExist) {
+			t.Errorf("%s after the copy: a result was published (%v)", change, serr)
+		}
+	}
+}

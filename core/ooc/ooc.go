@@ -977,9 +977,10 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 				return sum, err
 			}
 			// The copy is checked against the input as it ends: the
-			// work reads the copy alone, so the input may change from
-			// here on (what --copy-input is for; a rerun sees the change
-			// and computes again).
+			// work reads the copy alone, so with --copy-input the input
+			// may change from here on (what it is for; a rerun sees the
+			// change and computes again); without, it is checked again
+			// before the result is committed.
 			if o.InputCheck != nil {
 				c1, c2 := inputCRCs()
 				if err := o.InputCheck(ctx, c1, c2); err != nil {
@@ -1009,7 +1010,13 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 	}
 	sum.InputCRC, sum.Input2CRC = inputCRCs()
-	if o.InputCheck != nil && d != nil { // (a copy was checked as it ended)
+	// The input read in place, or copied without --copy-input (a TIFF
+	// series, a narrow image: the copy is the engine's choice, not the
+	// user's, and the run refuses an input changed meanwhile as the
+	// in-memory engine does; it published the copy's result with exit
+	// status 0). With --copy-input the copy was checked as it ended, and
+	// the result is the copy's.
+	if o.InputCheck != nil && (d != nil || !o.CopyInput) {
 		if err := o.InputCheck(ctx, sum.InputCRC, sum.Input2CRC); err != nil {
 			return sum, err
 		}
