@@ -533,9 +533,9 @@ func Open(s Spec) (*Job, error) {
 		return nil, err
 	}
 	// An input ipcf wrote: checked whole now, unless the in-memory job
-	// reads its frames in the file's mapping, where the check reads only
-	// the rest of the file (readStack).
-	if j.written != nil && (j.engine != "memory" || j.errs != nil || j.src2 != nil) {
+	// reads its frames (readStack checks it then: with only the rest of
+	// the file read, where it reads them in the file's mapping).
+	if j.written != nil && j.engine != "memory" {
 		if err := j.checkWritten(); err != nil {
 			return nil, err
 		}

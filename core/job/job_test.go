@@ -1134,16 +1134,14 @@ func TestInputTruncatedDuringWork(t *testing.T) {
 	}
 }
 
-// TestUserEntryAtPartialName: a user's file or folder at an output's
-// hidden partial name (.OUT.partial) is refused before any work and left
-// as it was (a run removed a folder of that name with what it held, and
-// overwrote a file); what ipcf leaves there (an empty file, a header cut
-// short, an empty folder, a damaged partial Zarr) is replaced by a run
-// that gives the result.
-func TestUserEntryAtPartialName(t *testing.T) {
+// smallJobs returns the spec of a small pCF job of writeInput's input
+// (seed) that writes out in a temporary folder, and the result of an
+// in-memory run of it.
+func smallJobs(t *testing.T, seed byte) (spec func(out string) Spec, want []byte) {
+	t.Helper()
 	dir := t.TempDir()
-	in := writeInput(t, dir, 3)
-	spec := func(out string) Spec {
+	in := writeInput(t, dir, seed)
+	spec = func(out string) Spec {
 		s := DefaultSpec()
 		s.Input.Path, s.Output = in, filepath.Join(dir, out)
 		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
@@ -1157,6 +1155,17 @@ func TestUserEntryAtPartialName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return spec, want
+}
+
+// TestUserEntryAtPartialName: a user's file or folder at an output's
+// hidden partial name (.OUT.partial) is refused before any work and left
+// as it was (a run removed a folder of that name with what it held, and
+// overwrote a file); what ipcf leaves there (an empty file, a header cut
+// short, an empty folder, a damaged partial Zarr) is replaced by a run
+// that gives the result.
+func TestUserEntryAtPartialName(t *testing.T) {
+	spec, want := smallJobs(t, 3)
 	type entry struct {
 		file   []byte // a file with these bytes, or with nil:
 		folder map[string]string
@@ -1251,19 +1260,7 @@ func TestUserEntryAtPartialName(t *testing.T) {
 // Zarr result whose .zarray is gone (refused as holding chunks ipcf did
 // not write), a user's .OUT.scratch (replaced without a word).
 func TestDamagedOwnFilesRecovered(t *testing.T) {
-	dir := t.TempDir()
-	in := writeInput(t, dir, 9)
-	spec := func(out string) Spec {
-		s := DefaultSpec()
-		s.Input.Path, s.Output = in, filepath.Join(dir, out)
-		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
-		return s
-	}
-	ref := spec("ref.npy")
-	if _, err := runSpec(t, ref); err != nil {
-		t.Fatal(err)
-	}
-	want, _ := os.ReadFile(ref.Output)
+	spec, want := smallJobs(t, 9)
 
 	// A folder in place of a scratch piece of an interrupted run.
 	s := spec("a.npy")

@@ -77,8 +77,8 @@ func PartialName(path string) string {
 // only ipcf's: a user's file or folder of that hidden name, which a run
 // would overwrite or remove. A partial output of a file (.npy, TIFF, error
 // bars) is ipcf's when it is empty (a run killed before its header) or
-// begins with the .npy magic or a little-endian TIFF header; a partial
-// Zarr folder when it holds only files ipcf writes there (ZarrForeign).
+// begins with the .npy magic or a little-endian TIFF header (nearPrefix); a partial
+// Zarr folder when it holds only files ipcf writes there (zarrForeign).
 // Links, FIFOs and empty folders are replaced without touching anything
 // they point to or hold (openOwn, ownDir), so they are not reported.
 func PartialForeign(path string, folder bool) string {
@@ -89,7 +89,7 @@ func PartialForeign(path string, folder bool) string {
 	}
 	switch {
 	case st.IsDir() && folder:
-		if f := partialZarrForeign(p); f != "" {
+		if f := zarrForeign(p, true); f != "" {
 			return fmt.Sprintf("a folder holding %s, which ipcf does not write there", f)
 		}
 		return ""
@@ -146,34 +146,6 @@ func chunkKey(rel string) bool {
 	}
 	return rel != "" && !strings.HasPrefix(rel, ".") && !strings.Contains(rel, "..") && !strings.HasSuffix(rel, ".") &&
 		!strings.HasPrefix(rel, "/") && !strings.HasSuffix(rel, "/") && !strings.Contains(rel, "//")
-}
-
-// partialZarrForeign is the first file in the partial Zarr folder p that
-// ipcf does not write there ("" if none), judged by name alone (a damaged
-// .zarray of ipcf's leaves its chunks ipcf's): metadata (.zarray, .zattrs,
-// .zgroup), chunk keys (indices joined by '.' or '/'), and the temporary
-// files of both (NAME.tmp, .ipcf-*.tmp). Links are removed, never
-// followed, and folders judged by what they hold.
-func partialZarrForeign(p string) string {
-	foreign := ""
-	filepath.WalkDir(p, func(name string, d fs.DirEntry, err error) error {
-		if err != nil || name == p || d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
-			return nil
-		}
-		rel, _ := filepath.Rel(p, name)
-		rel = filepath.ToSlash(rel)
-		base := filepath.Base(rel)
-		key := strings.TrimSuffix(rel, ".tmp")
-		ok := d.Type().IsRegular() && (base == ".zarray" || base == ".zattrs" || base == ".zgroup" ||
-			(strings.HasPrefix(base, ".ipcf-") && strings.HasSuffix(base, ".tmp")) ||
-			filepath.Base(key) == ".zarray" || filepath.Base(key) == ".zattrs" || chunkKey(strings.TrimPrefix(key, "0/")) || chunkKey(key))
-		if !ok {
-			foreign = rel
-			return filepath.SkipAll
-		}
-		return nil
-	})
-	return foreign
 }
 
 // SidecarName is the metadata file of a .npy output.
@@ -1306,7 +1278,13 @@ func ZarrCommand(path string) (string, bool) {
 // chisq and status of a fit's maps) .zarray, .zattrs and the chunks that
 // the .zarray's shape and chunks name; temporary files of a killed run
 // (NAME.tmp, .ipcf-*.tmp) are its own too. A link is never ipcf's.
-func ZarrForeign(path string) string {
+func ZarrForeign(path string) string { return zarrForeign(path, false) }
+
+// zarrForeign is ZarrForeign, or with partial that of a partial Zarr
+// folder (PartialName): chunks judged by their names alone (a damaged
+// .zarray of ipcf's leaves its chunks ipcf's), and links left out (a run
+// removes them, never what they point to).
+func zarrForeign(path string, partial bool) string {
 	cmd, _ := ZarrCommand(path)
 	_, gerr := os.Lstat(filepath.Join(path, ".zgroup"))
 	arrays := []string{"."}
@@ -1318,7 +1296,7 @@ func ZarrForeign(path string) string {
 	}
 	grids := map[string]zarrGrid{}
 	for _, a := range arrays {
-		if g, ok := readZarrGrid(filepath.Join(path, a, ".zarray")); ok {
+		if g, ok := readZarrGrid(filepath.Join(path, a, ".zarray")); ok && !partial {
 			grids[a] = g
 		}
 	}
@@ -1358,6 +1336,7 @@ func ZarrForeign(path string) string {
 		ok := false
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
+			ok = partial
 		case d.IsDir():
 			ok = true // judged by the files inside (an empty folder holds nothing to lose)
 		case d.Type().IsRegular():
