@@ -486,6 +486,7 @@ class _Progress:
         self.total = 0
         self.tqdm = _tqdm()
         self.interrupted = False
+        self.raised = None  # a BaseException other than KeyboardInterrupt the bar raised
 
     def _open(self, total):
         kw = dict(desc=self.desc, leave=True, dynamic_ncols=True)
@@ -525,6 +526,12 @@ class _Progress:
             return 1
         except Exception:  # never let a display problem stop the computation
             pass
+        except BaseException as exc:
+            # SystemExit (a bar's handler calling sys.exit) and the like: the
+            # caller asked to stop. ctypes would print and swallow it and the
+            # call go on: cancel, and _call raises it.
+            self.raised = exc
+            return 1
         return 0
 
     def close(self):
@@ -545,6 +552,8 @@ class _PhaseProgress:
         self.desc = desc
         self.phase = None
         self.bar = None
+        self.interrupted = False
+        self.raised = None
 
     def __call__(self, user, phase, done, total):
         try:
@@ -553,9 +562,17 @@ class _PhaseProgress:
                 self.close()
                 self.phase = phase
                 self.bar = _Progress(f'{self.desc} {phase}'.strip())
-            self.bar(user, done, total)
+            if self.bar(user, done, total):
+                # The phase's bar was stopped (see _Progress.__call__).
+                self.interrupted = self.interrupted or self.bar.interrupted
+                self.raised = self.raised or self.bar.raised
+                return 1
         except Exception:  # never let a display problem stop the computation
             pass
+        except BaseException as exc:  # as in _Progress.__call__
+            self.interrupted = self.interrupted or isinstance(exc, KeyboardInterrupt)
+            self.raised = self.raised or (None if isinstance(exc, KeyboardInterrupt) else exc)
+            return 1
         return 0
 
     def close(self):
@@ -751,6 +768,8 @@ def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick
             # A token whose call may still run (Ctrl+C before it started)
             # is unknown once destroyed: the library then refuses the call.
             _lib.ipcf_token_destroy(token.value)
+    if getattr(bar, 'raised', None) is not None:
+        raise bar.raised
     if getattr(bar, 'interrupted', False) or (
             status == _c.E_CANCELLED and token is None and isinstance(bar, _Progress)):
         # Only our own bar cancels a call without a token, and only on

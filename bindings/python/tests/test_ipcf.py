@@ -371,6 +371,43 @@ def test_ctrl_c_in_a_quick_call_is_keyboardinterrupt(monkeypatch, stack):
     assert numpy.array_equal(ipcf.pcf(small, radius=2, npoints=4, nbins=4, progress=True), want, equal_nan=True)
 
 
+def test_a_bar_raising_systemexit_stops_the_call_and_raises_it(monkeypatch, stack, tmp_path):
+    """A progress bar whose update raises SystemExit (a handler calling
+    sys.exit) or another BaseException: ctypes printed and swallowed it in
+    the callback, and the call went on or failed as 'cancelled'. The call
+    is now cancelled and the exception raised, for quick calls, calls in
+    the helper thread and file jobs' phase bars; the next call works."""
+    class Stop(BaseException):
+        pass
+
+    for exc in (SystemExit(3), Stop()):
+        class Bar:
+            def __init__(self, **kw):
+                pass
+
+            def update(self, n):
+                raise exc
+
+            def close(self):
+                pass
+
+        monkeypatch.setattr(ipcf, '_tqdm', lambda: Bar)
+        small, big = stack[:64, :9, :9], numpy.concatenate([stack] * 4)  # big: not a quick call
+        numpy.save(tmp_path / 'in.npy', stack)
+        out = tmp_path / 'out.npy'
+        for call in (lambda: ipcf.pcf(small, radius=2, npoints=4, nbins=4, progress=True),  # quick
+                     lambda: ipcf.pcf(big, radius=2, npoints=4, nbins=4, progress=True),  # helper thread
+                     lambda: ipcf.correct_bleaching(small, 4, progress=True),
+                     lambda: ipcf.pcf_file(tmp_path / 'in.npy', out, radius=2, npoints=4, nbins=4, progress=True)):
+            with pytest.raises(type(exc)) as info:
+                call()
+            assert info.value is exc
+        assert not out.exists()  # the file job was cancelled, not finished
+    monkeypatch.setattr(ipcf, '_tqdm', lambda: None)
+    want = ipcf.pcf(stack, radius=2, npoints=4, nbins=4)
+    assert numpy.array_equal(ipcf.pcf(stack, radius=2, npoints=4, nbins=4, progress=True), want, equal_nan=True)
+
+
 def test_progress_without_tqdm_keeps_the_line(monkeypatch, capsys):
     monkeypatch.setattr(ipcf, '_tqdm', lambda: None)
     ipcf.simulate(frames=100, size=8, progress=True)
