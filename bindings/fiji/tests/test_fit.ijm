@@ -177,6 +177,31 @@ same = call("ipcf.Ipcf.equalsMaps", tmp + "m0.npy");
 ok = (same == "1" && startsWith(Property.get("ipcf.fit_warnings"), "the curves are smoothed (smooth 0.7)"));
 check(ok, "an opened result file: the same maps, and the smoothing warning from its metadata", same + " " + Property.get("ipcf.fit_warnings"));
 close();
+// Plot pCF Curves' input on the opened file: its ipcf.margin, from its metadata, is the image
+// command's, so a region drawn on the input gives the same curves (without it, the pixels were
+// taken unshifted: other curves, without a word)
+mo = Property.get("ipcf.margin");
+makeRectangle(4, 5, 3, 2);
+dummy = call("ipcf.Ipcf.plotCurves", "from=selection input");
+go = getResult("G (3, 0)", 1);
+selectImage(res);
+mr = Property.get("ipcf.margin");
+makeRectangle(4, 5, 3, 2);
+dummy = call("ipcf.Ipcf.plotCurves", "from=selection input");
+gr = getResult("G (3, 0)", 1);
+selectImage(res);
+Roi.remove;
+ok = (mo == "3,3" && mo == mr && go == gr && !isNaN(go));
+check(ok, "an opened result file: ipcf.margin from its metadata, the image command's; the same curves of a region drawn on the input",
+      "'" + mo + "' '" + mr + "' " + go + " " + gr);
+selectImage(o);
+close();
+// a result that does not say where its pixels lie in the input (no ipcf.margin): input is
+// refused, never taken as no margin
+model("pcf1d", newArray(3, -3), newArray(0, 0), tau, "px");
+makeRectangle(1, 1, 2, 2);
+expect("Plot pCF Curves input on a result without ipcf.margin", call("ipcf.Ipcf.plotCurves", "from=selection input"),
+       "does not record where its pixels lie in its input");
 close();
 
 // the ACF: acf2d with Ginf, acf3d
@@ -238,8 +263,40 @@ for (j = 0; j < methods.length; j++) {
     ok = (same == "1");
     check(ok, "fit sigma=[" + sd + "] (" + methods[j] + "): the same maps", same);
     close();
+    // two open images of that title (errors of another method, say): sigma= is refused, never
+    // the first of them taken (it weighted the fit by the other's error bars without a word)
+    selectImage(sim);
+    sd2 = call("ipcf.Ipcf.errors", keys + keyE);
+    selectImage(res);
+    expect("sigma=[" + sd + "] with two images of that title", call("ipcf.Ipcf.fit", "model=pcf1d waist=2 sigma=[" + sd + "]"),
+           "2 open images have that title: rename all but one");
     selectImage(sd);
     close();
+    selectImage(sd);
+    close();
+    // the CLI's error bars opened with openPcf: checked against their result's metadata (its
+    // errors record) and labelled from them; the weighted fit is ipcf fit's
+    opened = call("ipcf.Ipcf.openPcf", tmp + e + ".sd.npy");
+    ok = (opened == "pCF error bars of " + e + ".npy" && Property.get("ipcf.errors_of") == tmp + e + ".npy");
+    check(ok, "openPcf of " + e + ".sd.npy: the error bars of " + e + ".npy", opened + " " + Property.get("ipcf.errors_of"));
+    selectImage(res);
+    t = call("ipcf.Ipcf.fit", "model=pcf1d waist=2 sigma=[" + opened + "]");
+    same = call("ipcf.Ipcf.equalsMaps", tmp + "w" + j + ".npy");
+    ok = (same == "1");
+    check(ok, "fit sigma=[" + opened + "] (opened): the weighted maps of ipcf fit", same);
+    close();
+    selectImage(opened);
+    close();
+    // damaged since (a byte changed), or beside a result that records none: refused, as ipcf
+    // fit refuses them (they weighted the fit without a word)
+    dummy = File.copy(tmp + e + ".sd.npy", tmp + "keep.sd.npy");
+    dummy = exec("sh", "-c", "printf 'z' | dd of=" + q(tmp + e + ".sd.npy") + " bs=1 seek=300 conv=notrunc 2>/dev/null");
+    expect("openPcf of damaged error bars", call("ipcf.Ipcf.openPcf", tmp + e + ".sd.npy"), "for its error bars: not the error bars of this result");
+    dummy = File.copy(tmp + "keep.sd.npy", tmp + e + ".sd.npy");
+    dummy = File.copy(tmp + "keep.sd.npy", tmp + "r.sd.npy");
+    expect("openPcf of error bars its result does not record", call("ipcf.Ipcf.openPcf", tmp + "r.sd.npy"), "r.npy.json records no error bars");
+    dummy = File.delete(tmp + "r.sd.npy");
+    dummy = File.delete(tmp + "keep.sd.npy");
     // The CLI's result opened with openPcf records its error bars: a fit without sigma=
     // or errors= says that it is unweighted (ipcf fit weights by them).
     if (j == 0) {
@@ -267,6 +324,21 @@ if (File.exists(tmp + "ae.sd.npy")) {
     check(ok, "acf2d ginf errors=blocking: the weighted maps of ipcf fit bit for bit (" + Property.get("ipcf.fit_counts") + ")", same + " " + out);
     close();
 } else print("SKIP the ACF's error bars: this ipcf has no pcf --errors: " + out);
+
+// a stack ipcf wrote (ipcf bleach), opened with openNpy: checked against its metadata as the
+// CLI and pcfFile check it; damaged since (a byte changed), refused (it was opened and computed on)
+out = cli("bleach " + q(tmp + "sim.npy") + " -o " + q(tmp + "bl.npy") + " --filtersize 64 --quiet");
+bl = call("ipcf.Ipcf.openNpy", tmp + "bl.npy");
+ok = (bl == "bl.npy");
+check(ok, "openNpy of ipcf bleach's output, intact", bl + " " + out);
+close();
+dummy = exec("sh", "-c", "printf 'z' | dd of=" + q(tmp + "bl.npy") + " bs=1 seek=5000 conv=notrunc 2>/dev/null");
+expect("openNpy of ipcf bleach's output, damaged", call("ipcf.Ipcf.openNpy", tmp + "bl.npy"), "is not what " + tmp + "bl.npy.json records");
+dummy = File.delete(tmp + "bl.npy.json");
+bl = call("ipcf.Ipcf.openNpy", tmp + "bl.npy");
+ok = (bl == "bl.npy");
+check(ok, "openNpy of the damaged file without its metadata: opened as the user's own", bl);
+close();
 
 // ---- 3. bad keys and bad use ----
 selectImage(sim);

@@ -82,11 +82,14 @@ final class Curves {
         if (fis != null && !fis.isEmpty()) fi = Double.parseDouble(fis);
         int dx = 0, dy = 0;
         if (input) {
+            // Where the result's pixel (0, 0) lies in the input: without it the regions drawn on the
+            // input would be taken from other pixels (a result opened without metadata).
             double[] m = numbers(res.getProp("ipcf.margin"), ",");
-            if (m.length == 2) {
-                dx = (int) m[0];
-                dy = (int) m[1];
-            }
+            if (m.length != 2)
+                throw new IllegalArgumentException("input: " + res.getTitle() + " does not record where its pixels lie in its input "
+                        + "(ipcf.margin; a result opened without its metadata?): draw the regions on the result itself and leave out input");
+            dx = (int) m[0];
+            dy = (int) m[1];
         }
         Made made = new Made();
         if (manager) {

@@ -406,20 +406,29 @@ final class Engine {
             ImagePlus im = WindowManager.getImage(p.secondId);
             if (im != null) return im;
         }
+        return imageByTitle("second", p.second);
+    }
+
+    /**
+     * The one open image titled title, named by the option key (second=, sigma=): refused when
+     * none or several have that title (WindowManager.getImage(title) returns the first of them,
+     * and a fit weighted by another image's error bars gave other numbers without a word).
+     */
+    static ImagePlus imageByTitle(String key, String title) {
         ImagePlus found = null;
         int n = 0;
         int[] ids = WindowManager.getIDList();
         for (int id : ids == null ? new int[0] : ids) {
             ImagePlus im = WindowManager.getImage(id);
-            if (im != null && p.second.equals(im.getTitle())) {
+            if (im != null && title.equals(im.getTitle())) {
                 found = im;
                 n++;
             }
         }
-        if (found == null) found = WindowManager.getImage(p.second); // (an image not in the id list: batch mode)
-        if (found == null) throw new IllegalArgumentException("second=" + p.second + ": no open image has that title");
+        if (found == null) found = WindowManager.getImage(title); // (an image not in the id list: batch mode)
+        if (found == null) throw new IllegalArgumentException(key + "=" + title + ": no open image has that title");
         if (n > 1)
-            throw new IllegalArgumentException("second=" + p.second + ": " + n + " open images have that title: rename all but one "
+            throw new IllegalArgumentException(key + "=" + title + ": " + n + " open images have that title: rename all but one "
                     + "(Image > Rename...)");
         return found;
     }

@@ -360,8 +360,7 @@ final class Fit {
 
     /** The planes of the error-bar image of that title, which must have the result's shape. */
     static float[][] sigmaPlanes(String title, Input in) {
-        ImagePlus sd = WindowManager.getImage(title);
-        if (sd == null) throw new IllegalArgumentException("sigma=" + title + ": no open image has that title");
+        ImagePlus sd = Engine.imageByTitle("sigma", title);
         if (sd.getBitDepth() != 32 || sd.getNChannels() != 1 || sd.getWidth() != in.nx || sd.getHeight() != in.ny
                 || sd.getNSlices() != in.k || sd.getNFrames() != in.p)
             throw new IllegalArgumentException("sigma=" + title + ": " + sd.getBitDepth() + "-bit " + sd.getWidth() + "x" + sd.getHeight()

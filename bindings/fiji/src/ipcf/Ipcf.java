@@ -1306,25 +1306,21 @@ public final class Ipcf {
             int ny = n.shape[0], nx = n.shape[1], np = n.shape[2], nb = n.shape[3];
             if ((long) ny * nx * np * nb * 4 > n.data.capacity()) return Opened.error("error: " + path + ": file too short");
             java.nio.FloatBuffer fb = n.data.asFloatBuffer();
-            String js = "";
-            java.io.File meta = new java.io.File(path + ".json");
-            // A sidecar there that is not a file (a FIFO, a folder, a device) or too large for
-            // metadata is refused, never taken for absent: that switched the checksum off.
-            if (meta.exists() && !meta.isFile())
-                return Opened.error("error: " + path + ".json is not a regular file (a folder, named pipe or device): the result cannot be checked against its metadata; remove it to open the array without them");
-            if (meta.isFile() && meta.length() >= (64 << 20))
-                return Opened.error("error: " + path + ".json: " + meta.length() + " bytes, more than metadata take (64 MiB): not ipcf's metadata; remove it to open the array without them");
-            if (meta.isFile()) {
-                regularFile(meta.getPath());
-                byte[] raw = java.nio.file.Files.readAllBytes(meta.toPath());
-                // ipcf's metadata record a checksum of themselves (self_crc32c, since 0.3.1):
-                // metadata edited or damaged since ipcf wrote them are refused, never read for
-                // the curves' offsets, delays or units (checked by the library).
-                if (Jna.problem() == null) {
-                    int st = Native.lib().ipcf_check_metadata(raw, raw.length);
-                    if (st != Native.OK) return Opened.error("error: " + path + ".json: " + Native.lib().ipcf_last_error());
+            String js = readMetadata(path + ".json", "the result");
+            String errorsOf = null; // the result whose error bars these are (OUT.sd.npy of OUT.npy)
+            if (js.isEmpty() && !new java.io.File(path + ".json").exists() && path.endsWith(".sd.npy")) {
+                // Error bars (ipcf pcf --errors: OUT.sd.npy) have no metadata of their own: their
+                // result's record them (errors: file, bytes, CRC-32C, shape). Checked as ipcf fit
+                // and Python's open_errors check them, else damaged or another run's error bars
+                // weighted a fit (sigma=) without a word.
+                String base = path.substring(0, path.length() - ".sd.npy".length()) + ".npy";
+                String bjs = readMetadata(base + ".json", "the error bars");
+                if (!bjs.isEmpty()) {
+                    String bad = errorsMismatch(path, n, base, bjs);
+                    if (bad != null) return Opened.error("error: " + bad);
+                    js = bjs;
+                    errorsOf = base;
                 }
-                js = new String(raw, "UTF-8");
             }
             // The file must be the one its metadata describe (ipcf writes its checksum there): a
             // result changed since, or another result's sidecar beside it, would give curves
@@ -1332,7 +1328,7 @@ public final class Ipcf {
             // check of the path, opened again, passed on a result replaced in between with its
             // metadata, and the old curves were labelled with the new delays), read once into
             // memory (readNpy). Checked by the library (without JNA: not checked).
-            String want = jsonValue(js, "output_crc32c");
+            String want = errorsOf != null ? null : jsonValue(js, "output_crc32c");
             if (want != null && Jna.problem() == null) {
                 want = want.replace("\"", "").trim();
                 String got = n.crc32c();
@@ -1399,13 +1395,19 @@ public final class Ipcf {
             else divergingDisplay(res);
             if (edges != null) res.setProperty("ipcf.delays", edges);
             if (radius > 0) res.setProperty("ipcf.radius", (int) radius);
+            String margin = marginOf(js, uv, radius);
+            if (margin != null) res.setProp("ipcf.margin", margin);
             res.setProp("ipcf.file", path);
+            if (errorsOf != null) {
+                res.setTitle("pCF error bars of " + Paths.get(errorsOf).getFileName());
+                res.setProp("ipcf.errors_of", errorsOf);
+            }
             String sm = jsonValue(js, "smooth");
             if (sm != null) res.setProp("ipcf.smooth", Double.toString(jsonNumber(sm, 0)));
             // Error bars beside the result (OUT.sd.npy): Fit pCF Maps... says that it fits
             // unweighted without them, where ipcf fit and Python weight by them.
             String ef = jsonString(jsonValue(jsonValue(js, "errors"), "file"), "");
-            if (!ef.isEmpty()) res.setProp("ipcf.errors_file", ef);
+            if (!ef.isEmpty() && errorsOf == null) res.setProp("ipcf.errors_file", ef);
             Opened o = new Opened();
             o.image = res;
             o.meta = !js.isEmpty();
@@ -1413,6 +1415,84 @@ public final class Ipcf {
         } catch (IOException | RuntimeException | OutOfMemoryError | InternalError e) {
             return Opened.error("error: " + describe(e));
         }
+    }
+
+    /**
+     * The text of the metadata file at meta, read whole ("" if there is none), for what (the
+     * result, the error bars): refused (an IOException naming it) when it is there but not a
+     * regular file (a FIFO, a folder, a device) or larger than metadata take, never taken for
+     * absent, which switched the checksum off; and when ipcf's metadata were edited or damaged
+     * since ipcf wrote them (self_crc32c, since 0.3.1, checked by the library): never read for
+     * the curves' offsets, delays or units.
+     */
+    static String readMetadata(String meta, String what) throws IOException {
+        java.io.File f = new java.io.File(meta);
+        if (f.exists() && !f.isFile())
+            throw new IOException(meta + " is not a regular file (a folder, named pipe or device): " + what + " cannot be checked "
+                    + "against its metadata; remove it to open the array without them");
+        if (!f.isFile()) return "";
+        if (f.length() >= (64 << 20))
+            throw new IOException(meta + ": " + f.length() + " bytes, more than metadata take (64 MiB): not ipcf's metadata; remove it "
+                    + "to open the array without them");
+        regularFile(meta);
+        byte[] raw = java.nio.file.Files.readAllBytes(f.toPath());
+        if (Jna.problem() == null) {
+            int st = Native.lib().ipcf_check_metadata(raw, raw.length);
+            if (st != Native.OK) throw new IOException(meta + ": " + Native.lib().ipcf_last_error());
+        }
+        return new String(raw, "UTF-8");
+    }
+
+    /**
+     * Why the error bars n read from path are not those the metadata bjs of their result base
+     * record (errors: file, bytes, crc32c, shape), or null if they are.
+     */
+    static String errorsMismatch(String path, Npy n, String base, String bjs) {
+        String rec = jsonValue(bjs, "errors");
+        String name = Paths.get(path).getFileName().toString();
+        String file = jsonString(jsonValue(rec, "file"), "");
+        if (rec == null || rec.equals("null") || !file.equals(name))
+            return path + ": " + base + ".json records " + (file.isEmpty() ? "no error bars" : "the error bars " + file)
+                    + ": not the error bars of that result (an earlier run's?); compute them again (ipcf pcf --errors), or rename "
+                    + "the file to open it without metadata";
+        if (Jna.problem() != null) return null; // (no library: nothing checks checksums; openPcf says so)
+        String want = jsonString(jsonValue(rec, "crc32c"), "");
+        double bytes = jsonNumber(jsonValue(rec, "bytes"), -1);
+        double[] shape = jsonNumbers(jsonValue(rec, "shape"));
+        String got = n.crc32c();
+        long size = n.whole.capacity();
+        boolean shapeOk = shape == null || shape.length == n.shape.length;
+        for (int k = 0; shapeOk && shape != null && k < shape.length; k++) shapeOk = shape[k] == n.shape[k];
+        if (!got.equals(want) || bytes != size || !shapeOk)
+            return path + ": checksum " + got + " (" + size + " bytes), but " + base + ".json records " + (want.isEmpty() ? "none" : want)
+                    + " (" + (bytes < 0 ? "no size" : (long) bytes + " bytes") + ") for its error bars: not the error bars of this result "
+                    + "(changed since, or another run's); compute them again (ipcf pcf --errors)";
+        return null;
+    }
+
+    /**
+     * ipcf.margin ("columns,rows") of a result with metadata js: where its pixel (0, 0) lies in
+     * the input, the offsets' margin (the circle's radius, else the largest |u| and |v|) plus
+     * the crop's origin; null without metadata that say it (Plot pCF Curves refuses input then).
+     */
+    static String marginOf(String js, int[] uv, double radius) {
+        if (js == null || js.isEmpty()) return null;
+        String mode = jsonString(jsonValue(js, "mode"), "circle");
+        long mx = 0, my = 0;
+        if (mode.equals("circle")) {
+            if (!(radius >= 0)) return null;
+            mx = my = (long) radius;
+        } else {
+            if (uv == null) return null;
+            for (int k = 0; k + 1 < uv.length; k += 2) {
+                mx = Math.max(mx, Math.abs((long) uv[k]));
+                my = Math.max(my, Math.abs((long) uv[k + 1]));
+            }
+        }
+        double[] o = jsonNumbers(jsonValue(js, "crop_origin"));
+        if (o != null && o.length != 2) return null;
+        long oy = o == null ? 0 : (long) o[0], ox = o == null ? 0 : (long) o[1];
+        return (ox + mx) + "," + (oy + my);
     }
 
     /**
@@ -1593,10 +1673,49 @@ public final class Ipcf {
         }
     }
 
+    /**
+     * Why the stack n read from path is not the one its ipcf metadata (PATH.json of ipcf
+     * simulate or ipcf bleach) record (output_bytes, output_crc32c), or null if it is, or has no
+     * such metadata (a user's own JSON, another program's). A file ipcf wrote, damaged or cut
+     * since, was opened and computed on, where the CLI and pcfFile refuse it (core/ooc's
+     * CheckWritten, the same rule): metadata there that are not a regular file, or ipcf's but
+     * damaged, are refused too, never taken for absent.
+     */
+    static String writtenMismatch(String path, Npy n) throws IOException {
+        String meta = path + ".json";
+        java.io.File f = new java.io.File(meta);
+        if (!f.exists()) return null;
+        if (!f.isFile() || f.length() >= (64 << 20))
+            return meta + " is not a regular file of metadata (a folder, named pipe, device, or over 64 MiB), so " + path
+                    + " cannot be checked against ipcf's record; remove it to open the file as it is";
+        regularFile(meta);
+        byte[] raw = java.nio.file.Files.readAllBytes(f.toPath());
+        String js = new String(raw, "UTF-8");
+        String sw = jsonString(jsonValue(js, "software"), ""), cmd = jsonString(jsonValue(js, "command"), "");
+        boolean ours = sw.equals("ipcf") || js.contains("\"software\": \"ipcf\"") || js.contains("\"software\":\"ipcf\"");
+        if (!ours || Jna.problem() != null) return null;
+        if (Native.lib().ipcf_check_metadata(raw, raw.length) != Native.OK)
+            return meta + ": " + Native.lib().ipcf_last_error() + ", so " + path + " cannot be checked against its record; remove "
+                    + meta + " to open the file as it is";
+        if (!cmd.equals("simulate") && !cmd.equals("bleach")) return null; // a result's or maps' metadata: not an input's
+        String want = jsonString(jsonValue(js, "output_crc32c"), "");
+        double bytes = jsonNumber(jsonValue(js, "output_bytes"), -1);
+        String got = n.crc32c();
+        long size = n.whole.capacity();
+        if (want.isEmpty() || !want.equals(got) || bytes >= 0 && bytes != size)
+            return path + ": its size or CRC-32C (" + size + " bytes, " + got + ") is not what " + meta + " records ("
+                    + (bytes < 0 ? "no size" : (long) bytes + " bytes") + ", " + (want.isEmpty() ? "no checksum" : want) + "): "
+                    + "the file changed or was damaged since ipcf " + cmd + " wrote it; write it again, or remove " + meta
+                    + " to open the file as it is";
+        return null;
+    }
+
     /** Opens a (t, y, x) .npy stack (uint8, uint16, float32) as an image with time along slices; returns its title. */
     public static String openNpy(String path) {
         try {
             Npy n = readNpy(path);
+            String bad = writtenMismatch(path, n);
+            if (bad != null) return "error: " + bad;
             if (n.shape.length != 3) return "error: " + path + ": want 3 dimensions";
             int t = n.shape[0], h = n.shape[1], w = n.shape[2];
             boolean signed = n.descr.equals("<i2");
