@@ -2307,7 +2307,11 @@ def open_result(path, *, mmap=False):
         They are verified here (not with ``mmap=True``), as in
         `fit_result` and `open_errors`: a result changed or damaged since
         it was written, or metadata of another result beside it, raise
-        IpcfIOError. Empty if a .npy file has no sidecar. While a run of
+        IpcfIOError. Empty if a .npy file has no sidecar. Error bars
+        (``OUT.sd.npy``, which have none of their own) are checked and
+        described as `open_errors` reads them: the metadata returned are
+        their result's (``OUT.npy.json``), and error bars that it does not
+        record (an earlier run's) or changed since raise IpcfIOError. While a run of
         ipcf on this machine holds the result's lock and publishes over it
         (its earlier sidecar is removed before the renames), a read that
         finds no sidecar or files of both results is made again, for up
@@ -2331,6 +2335,10 @@ def open_result(path, *, mmap=False):
     p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
     if not isinstance(mmap, bool):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
+    if p.endswith('.sd.npy') and not os.path.lexists(p + '.json'):
+        base = p[:-len('.sd.npy')] + '.npy'
+        if os.path.lexists(base + '.json'):
+            return _open_errors_as_result(p, base, mmap)
     # While a run of ipcf publishes over the result (the earlier sidecar is
     # removed before the renames, the files renamed one by one), a read
     # can find the .npy without its sidecar, or files of both results:
@@ -2679,6 +2687,25 @@ def open_errors(path):
     """
     p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
     return _open_errors(p)
+
+
+def _open_errors_as_result(p, base, mmap):
+    """open_result of the error bars p (OUT.sd.npy), which have no metadata
+    of their own: checked against, and described by, those of their result
+    base (OUT.npy.json, its errors record), as open_errors reads them. They
+    were returned unchecked, with no metadata: damaged error bars, or an
+    earlier run's, then weighted a fit."""
+    meta = _read_json(base + '.json', meta=True)
+    rec = _errors_record(base, meta)
+    if rec is None or rec['file'] != os.path.basename(p):
+        named = 'no error bars' if rec is None else f'the error bars {rec["file"]}'
+        raise _error(_c.E_IO, f'{p}: {base}.json records {named}: not the error bars of that result (an earlier '
+                              f'run\'s?); compute them again, or rename the file to read it without metadata')
+    sd = _open_errors(base, meta)
+    if not mmap:
+        sd = numpy.array(sd)  # in memory, as open_result reads a result
+        sd.flags.writeable = False
+    return sd, meta
 
 
 def _open_errors(p, meta=None):

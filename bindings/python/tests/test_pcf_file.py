@@ -619,6 +619,37 @@ def test_open_errors_checks_the_file(fixture, stack_npy, tmp_path):
         ipcf.open_errors(result)
 
 
+def test_open_result_of_error_bars_checks_them(fixture, stack_npy, tmp_path):
+    """open_result of OUT.sd.npy (no sidecar of its own) returned the error
+    bars unchecked with no metadata: damaged ones, or an earlier run's,
+    then weighted a fit. They are now checked against, and described by,
+    their result's metadata, as open_errors reads them."""
+    result = ipcf.pcf_file(stack_npy, tmp_path / 'g.npy', errors='blocking', **pcf_args(fixture))
+    sd = pathlib.Path(result.errors)
+    want = numpy.array(ipcf.open_errors(result))
+    for mmap in (False, True):
+        values, meta = ipcf.open_result(sd, mmap=mmap)
+        assert numpy.array_equal(values, want, equal_nan=True) and not values.flags.writeable
+        assert meta['errors']['file'] == sd.name and meta['shape'] == list(want.shape)
+        del values
+    keep = sd.read_bytes()
+    damaged = bytearray(keep)
+    damaged[-5] ^= 0x10
+    sd.write_bytes(bytes(damaged))
+    with pytest.raises(ipcf.IpcfIOError, match='checksum .* not the error bars of this result'):
+        ipcf.open_result(sd)
+    sd.write_bytes(keep)
+    # beside a result that records none (computed without them): an earlier run's
+    plain = ipcf.pcf_file(stack_npy, tmp_path / 'p.npy', **pcf_args(fixture))
+    shutil.copy(sd, tmp_path / 'p.sd.npy')
+    with pytest.raises(ipcf.IpcfIOError, match='p.npy.json records no error bars'):
+        ipcf.open_result(tmp_path / 'p.sd.npy')
+    # a user's own X.sd.npy with no result beside it: read as it is, no metadata
+    os.remove(str(plain) + '.json')
+    values, meta = ipcf.open_result(tmp_path / 'p.sd.npy')
+    assert meta == {} and numpy.array_equal(values, want, equal_nan=True)
+
+
 def test_edited_metadata_refused(fixture, stack_npy, tmp_path):
     """A sidecar (or a Zarr result's .zattrs) edited since ipcf wrote it,
     one value changed or its seal's key damaged, is refused by open_result,
