@@ -47,6 +47,11 @@ function [data, meta, sd] = ipcf_read(path)
 %   when it has none: IPCF_FIT(DATA, 'Info', META, 'Sigma', SD) weights the
 %   fit by them as `ipcf fit` and Python's fit_result do by default.
 %
+%   Error bars read by their own path (OUT.sd.npy, which has no metadata
+%   of its own) are checked against their result's META.errors as above,
+%   and META is their result's metadata (OUT.npy.json): error bars it does
+%   not record (an earlier run's), or changed since, raise ipcf:io.
+%
 %   IPCF_READ_RESULT is the same function under its former name.
 %
 %   Example:
@@ -240,6 +245,17 @@ if exist(path, 'dir')
     error('ipcf:invalid_argument', 'ipcf_read: %s is a folder without .zarray (not a Zarr array)', path);
   end
 else
+  base = errors_base(path);
+  if ~isempty(base)
+    % Error bars (OUT.sd.npy) have no metadata of their own: checked against
+    % their result's errors record, and described by its metadata. They were
+    % returned unchecked with none: damaged ones, or an earlier run's, then
+    % weighted a fit.
+    [meta, text] = read_meta([base '.json'], nout > 1);
+    data = read_errors(base, text, path);
+    sd = [];
+    return
+  end
   [data, raw] = read_npy(path);
   metafile = [path '.json'];
 end
@@ -274,11 +290,32 @@ if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(
 end
 end
 
-function sd = read_errors(path, text)
-% The error bars META.errors records (file, bytes, crc32c), checked.
+function base = errors_base(path)
+% The result (OUT.npy) whose metadata describe the error bars PATH
+% (OUT.sd.npy, without metadata of its own), or '' when PATH is no such
+% file or has no such result beside it (read as it is).
+base = '';
+suffix = '.sd.npy';
+if numel(path) <= numel(suffix) || ~strcmp(path(end-numel(suffix)+1:end), suffix) || exist([path '.json'], 'file')
+  return
+end
+b = [path(1:end-numel(suffix)) '.npy'];
+if exist([b '.json'], 'file')
+  base = b;
+end
+end
+
+function sd = read_errors(path, text, want)
+% The error bars META.errors records (file, bytes, crc32c), checked. With
+% WANT (the error bars' path, read through ipcf_read), that file must be
+% the one recorded.
 sd = [];
 block = regexp(text, '"errors"\s*:\s*\{([^{}]*)\}', 'tokens', 'once');
 if isempty(block)
+  if nargin > 2
+    error('ipcf:io', ['ipcf_read: %s: %s.json records no error bars: not the error bars of that result ' ...
+                      '(an earlier run''s?); compute them again, or rename the file to read it without metadata'], want, path);
+  end
   return
 end
 f = regexp(block{1}, '"file"\s*:\s*"([^"/\\]+)"', 'tokens', 'once');
@@ -286,6 +323,13 @@ c = regexp(block{1}, '"crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens', 'once');
 n = regexp(block{1}, '"bytes"\s*:\s*(\d+)', 'tokens', 'once');
 if isempty(f) || isempty(c)
   error('ipcf:io', 'ipcf_read: %s: its metadata record error bars without their file and checksum', path);
+end
+if nargin > 2
+  [~, wn, we] = fileparts(want);
+  if ~strcmp(f{1}, [wn we])
+    error('ipcf:io', ['ipcf_read: %s: %s.json records the error bars %s: not the error bars of that result ' ...
+                      '(an earlier run''s?); compute them again, or rename the file to read it without metadata'], want, path, f{1});
+  end
 end
 name = fullfile(fileparts(path), f{1});
 if ~exist(name, 'file') || exist(name, 'dir')

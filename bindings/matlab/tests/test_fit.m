@@ -441,8 +441,20 @@ ipcf_fit(G3, 'Info', meta3, 'Sigma', []);
 check(isempty(wid), 'ipcf_fit with Sigma [] fits unweighted without the warning', wid);
 [~, ~, none] = ipcf_read(out);
 check(isempty(none), 'ipcf_read''s third output of a file without error bars is empty');
+% The error bars read by their own path (no metadata of their own): checked
+% against their result's record and described by its metadata; they were
+% read unchecked with none.
+[sdp, sdmeta] = ipcf_read(fullfile(tmp, 'werr.sd.npy'));
+check(isequal(bits(sdp), bits(sdc)) && isequal(sdmeta, meta3), ...
+      'ipcf_read of OUT.sd.npy: the error bars, with their result''s metadata');
+copyfile(fullfile(tmp, 'werr.sd.npy'), fullfile(tmp, 'mw.sd.npy'));
+expect_error(@() ipcf_read(fullfile(tmp, 'mw.sd.npy')), 'ipcf:io', 'records no error bars', ...
+             'ipcf_read of error bars beside a result that records none');
+delete(fullfile(tmp, 'mw.sd.npy'));
 fid = fopen(fullfile(tmp, 'werr.sd.npy'), 'r+'); fseek(fid, -4, 'eof'); fwrite(fid, [1 2 3 4], 'uint8'); fclose(fid);
 expect_error(@() ipcf_read_sd(werr), 'ipcf:io', 'checksum', 'ipcf_read of a result whose error bars changed');
+expect_error(@() ipcf_read(fullfile(tmp, 'werr.sd.npy')), 'ipcf:io', 'checksum', ...
+             'ipcf_read of OUT.sd.npy changed since');
 
 %% 6. Bad input.
 layout_warning = warning('off', 'ipcf:layout');   % data(1:3, :, :) below
