@@ -14,10 +14,12 @@
 #include "ipcf.h"
 
 #if defined(IPCF_OCTAVE)
-/* Octave sets these when Ctrl+C is pressed (octave/quit.h, C linkage). */
-extern volatile sig_atomic_t octave_signal_caught;
+/* Octave's handler of SIGINT (Ctrl+C) counts it in octave_interrupt_state
+ * (octave/quit.h, C linkage). octave_signal_caught is set for every signal
+ * Octave handles, SIGCHLD too: a child process ending (system(..., 'async'),
+ * popen, gnuplot) cancelled the computation as if Ctrl+C had been pressed. */
 extern sig_atomic_t octave_interrupt_state;
-static int ipcf_interrupt_pending(void) { return octave_signal_caught || octave_interrupt_state > 0; }
+static int ipcf_interrupt_pending(void) { return octave_interrupt_state > 0; }
 #elif defined(MATLAB_MEX_FILE) && !defined(IPCF_NO_UT)
 /* MATLAB: libut (link with -lut). */
 extern bool utIsInterruptPending(void);
