@@ -586,16 +586,89 @@ func (o fitOutputs) companions() []struct{ key, path string } {
 	return []struct{ key, path string }{{"stderr", o.StdErr}, {"chisq", o.ChiSq}, {"status", o.Status}}
 }
 
-// testHookFitCompanion, if set, runs after writeMapsNpy wrote the first
-// companion (tests stop the run there, as a kill would).
+// testHookFitCompanion, if set, runs after writeMapsNpy renamed the first
+// companion into place; an error it returns is a failure there, as a
+// rename that fails (tests).
 var testHookFitCompanion func(path string) error
+
+// fitAside is a path of the earlier maps' set and what setAside kept of
+// it: aside, the temporary name of its file ("" for none); had, whether
+// a file was there.
+type fitAside struct {
+	path, aside string
+	had         bool
+}
+
+// setAside keeps the earlier set's files (those of paths there now) under
+// temporary files' names in their folder, so that a run that fails among
+// its renames puts them back (putBack): MAPS.npy, the first of paths, is
+// renamed aside (the metadata's rename requires it gone, see
+// writeMapsNpy), the others hard-linked (they stay in place until
+// replaced). A file that cannot be linked (a file system without hard
+// links) is not kept, and a failure among the renames leaves a mixed set
+// there, as a kill does, which the next run replaces. After a kill the
+// kept files are stale temporary files (npy.RemoveStaleTemps removes
+// them).
+func setAside(paths []string) ([]fitAside, error) {
+	var kept []fitAside
+	for i, p := range paths {
+		st, err := os.Lstat(p)
+		k := fitAside{path: p, had: err == nil}
+		if err == nil && st.Mode().IsRegular() {
+			k.aside = filepath.Join(filepath.Dir(p), fmt.Sprintf(".ipcf-%d%d%d.tmp", os.Getpid(), time.Now().UnixNano(), i))
+			if i == 0 {
+				if err := os.Rename(p, k.aside); err != nil {
+					putBack(kept)
+					return nil, err
+				}
+			} else if os.Link(p, k.aside) != nil {
+				k.aside = ""
+			}
+		}
+		kept = append(kept, k)
+	}
+	return kept, nil
+}
+
+// putBack puts the files setAside kept back at their paths and removes
+// what a failed run put where there was none; a file it cannot put back
+// stays under its temporary name, which the error names.
+func putBack(kept []fitAside) error {
+	var errs []error
+	for _, k := range kept {
+		if k.aside != "" {
+			if err := os.Rename(k.aside, k.path); err != nil {
+				errs = append(errs, fmt.Errorf("the earlier %s is kept as %s: %w", filepath.Base(k.path), k.aside, err))
+				continue
+			}
+			// A file not replaced yet is the link itself: rename(2) then
+			// does nothing and leaves both names.
+			os.Remove(k.aside)
+		} else if !k.had {
+			os.Remove(k.path)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// dropAside removes the files setAside kept, once the new set is in place.
+func dropAside(kept []fitAside) {
+	for _, k := range kept {
+		if k.aside != "" {
+			os.Remove(k.aside)
+		}
+	}
+}
 
 // writeMapsNpy writes MAPS.npy and its companions so that a failure
 // while writing them (a full disk, a file size limit) leaves the earlier
 // set as it was: every file is first written whole to a temporary file
 // beside it and synced, MAPS.npy's first; only then is an earlier MAPS.npy
-// removed and the files renamed into place, the metadata first and
+// set aside and the files renamed into place, the metadata first and
 // MAPS.npy last: when it is there, so are its companions of the same run.
+// A rename that fails (an immutable or busy file, an I/O error) puts the
+// earlier set back (setAside, putBack): it removed the earlier MAPS.npy
+// and left the new metadata beside the old companions (a fault campaign).
 // A run killed among the renames leaves files that its metadata names as
 // a fit's (checkFitNpyTarget replaces them).
 func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
@@ -610,13 +683,15 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 	}
 	// Each file's step runs once its own temporary file is complete, just
 	// before its rename: the next file's, and so on inwards.
+	var kept []fitAside
+	renaming := false // the renames began: a failure puts the earlier set back
 	meta := func() error {
 		return npy.WriteAtomicThen(names.Meta, func(w io.Writer) error { _, err := w.Write(mb); return err },
 			func() error {
-				if err := os.Remove(names.Params); err != nil && !errors.Is(err, os.ErrNotExist) {
-					return err
-				}
-				return nil
+				var err error
+				kept, err = setAside([]string{names.Params, names.Meta, names.StdErr, names.ChiSq, names.Status})
+				renaming = err == nil
+				return err
 			})
 	}
 	stderr := func() error {
@@ -637,8 +712,16 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 		return npy.WriteAtomicThen(names.Status, npyFill(names.Status, array.Uint8, d.sshape, d.status), chisq)
 	}
 	if err := npy.WriteAtomicThen(names.Params, npyFill(names.Params, array.Float32, d.shape, d.params), status); err != nil {
+		if renaming {
+			if perr := putBack(kept); perr != nil {
+				err = fmt.Errorf("%w (putting the earlier maps back: %w)", err, perr)
+			} else {
+				err = fmt.Errorf("%w (the earlier maps are as they were)", err)
+			}
+		}
 		return fmt.Errorf("fit: writing %s and its companions: %w", names.Params, err)
 	}
+	dropAside(kept)
 	return nil
 }
 

@@ -915,6 +915,35 @@ func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
 	if tmp, _ := filepath.Glob(p(".ipcf-*")); len(tmp) > 0 {
 		t.Errorf("temporary files left: %v", tmp)
 	}
+	// A rename that fails once the renames began (here after the metadata
+	// and the first companion; an immutable file, an I/O error alike): the
+	// earlier set is put back. The earlier MAPS.npy was removed, and the new
+	// metadata stayed beside the old companions (a fault campaign).
+	failed := errors.New("rename failed")
+	testHookFitCompanion = func(string) error { return failed }
+	code, msg := runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
+	testHookFitCompanion = nil
+	if code != 1 || !strings.Contains(msg, "rename failed") || !strings.Contains(msg, "the earlier maps are as they were") {
+		t.Errorf("refit whose rename fails: exit %d: %s", code, msg)
+	}
+	for _, f := range files {
+		if b, err := os.ReadFile(p(f)); err != nil || !bytes.Equal(b, before[f]) {
+			t.Errorf("%s changed or went (%v) after a refit whose rename failed", f, err)
+		}
+	}
+	if tmp, _ := filepath.Glob(p(".ipcf-*")); len(tmp) > 0 {
+		t.Errorf("temporary files left: %v", tmp)
+	}
+	// The first fit to a new name fails alike: nothing of it is left.
+	testHookFitCompanion = func(string) error { return failed }
+	code, msg = runIn(t, "fit", acf, "-o", p("n.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
+	testHookFitCompanion = nil
+	if left, _ := filepath.Glob(p("n.*")); code != 1 || len(left) > 0 {
+		t.Errorf("first fit whose rename fails: exit %d (%s), left %v", code, msg, left)
+	}
+	if code, msg := runIn(t, "plot", p("m.npy"), "-o", p("m.png"), "--param", "D"); code != 0 {
+		t.Errorf("plot of the maps put back: exit %d: %s", code, msg)
+	}
 }
 
 // TestOutputPathThroughLinkThenParent: -o link/../out.npy, where link
