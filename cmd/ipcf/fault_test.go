@@ -792,6 +792,40 @@ func TestInputThatCannotBeMapped(t *testing.T) {
 	}
 }
 
+// TestPlotTooLargeRefused: plot --mean of a long trace (300 M frames of
+// one pixel, a sparse raw file) under a limit of address space crashed
+// with the Go runtime's "fatal error: out of memory" (exit 2, a goroutine
+// dump, its lock left). It is refused, exit 1, naming the limit, and
+// leaves no lock. A non-numeric --pixel is a usage error, not "outside".
+func TestPlotTooLargeRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary (-short)")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "long.raw")
+	if f, err := os.Create(in); err != nil {
+		t.Fatal(err)
+	} else if err = f.Truncate(300_000_000); f.Close() != nil || err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-c", `ulimit -v 4000000 && exec "$0" "$@"`, binary(t), "plot", "--mean", in,
+		"--shape", "300000000,1,1", "--dtype", "uint8", "-o", filepath.Join(dir, "m.png"))
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "not enough memory: the plot of the mean image and trace") {
+		t.Errorf("plot --mean of 300 M frames under ulimit -v: exit %d: %.300s", code, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".m.png*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	r := newFitRig(t)
+	res := r.pcf(t, "res.npy", "--radius", "2", "--npoints", "4")
+	for _, px := range []string{"a,b", "1.5,2", "1,2x"} {
+		if code, msg := ipcf(t, "plot", res, "-o", filepath.Join(dir, "p.png"), "--pixel", px); code != 2 || !strings.Contains(msg, "want two whole numbers Y,X") {
+			t.Errorf("plot --pixel %s: exit %d: %s", px, code, msg)
+		}
+	}
+}
+
 // TestAddressLimitSweep runs the pCF of a 64 MiB stack under limits of
 // address space (ulimit -v, as a batch system's h_vmem sets) from 1.6 to
 // 2.6 GB: each run either writes the bytes of an unlimited run or exits 1

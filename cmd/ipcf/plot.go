@@ -30,6 +30,7 @@ import (
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
+	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
 
@@ -197,8 +198,17 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			y, e1 := strconv.Atoi(strings.TrimSpace(yx[0]))
 			x, e2 := strconv.Atoi(strings.TrimSpace(yx[1]))
-			if e1 != nil || e2 != nil || y < 0 || x < 0 || y >= ny || x >= nx {
+			if e1 != nil || e2 != nil {
+				return usageError{fmt.Sprintf("plot: --pixel %s: want two whole numbers Y,X", *pixel)}
+			}
+			if y < 0 || x < 0 || y >= ny || x >= nx {
 				return fmt.Errorf("%w: plot: --pixel %s outside the %dx%d result", job.ErrOption, *pixel, ny, nx)
+			}
+			// The carpet, its raster and the polar sprite's: refused, never
+			// the Go runtime's fatal "out of memory" (a result of many
+			// points or delays).
+			if err := pcf.CheckMemory("the plot of a pixel's curves", plotBytes(np, nb)); err != nil {
+				return err
 			}
 			carpet := mat.NewDense(np, nb, nil)
 			if err := source.Guard(pos[0], func() error { // mapped: never SIGBUS
@@ -225,6 +235,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if *point < 0 || *point >= np || b < 0 || b >= nb {
 			return fmt.Errorf("%w: plot: point %d, bin %d outside %d points and %d bins", job.ErrOption, *point, b, np, nb)
+		}
+		if err := pcf.CheckMemory("the plot of the result's image", plotBytes(ny, nx)); err != nil {
+			return err
 		}
 		img := mat.NewDense(ny, nx, nil)
 		if err := source.Guard(pos[0], func() error {
@@ -741,10 +754,26 @@ func envelope(v []float64, cols int) []int {
 	return idx
 }
 
+// plotBytes is the memory a plot of an r x c grid of values takes: the
+// float64 values and their raster (RGBA) with room for the drawing's
+// copies; an overflowed size is negative (refused).
+func plotBytes(r, c int) int64 {
+	n := int64(r) * int64(c)
+	if r < 0 || c < 0 || (r > 0 && n/int64(r) != int64(c)) || n > (1<<63-1)/32 {
+		return -1
+	}
+	return 32 * n
+}
+
 // means returns the mean image and the mean of each frame; a cancelled
 // ctx (Ctrl+C) stops it.
 func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, error) {
 	T, H, W := src.Shape()
+	// Refused, never the Go runtime's fatal "out of memory" (a long trace,
+	// a huge frame).
+	if err := pcf.CheckMemory("the plot of the mean image and trace", plotBytes(H, W)+plotBytes(1, T)); err != nil {
+		return nil, nil, err
+	}
 	img := mat.NewDense(H, W, nil)
 	series := make([]float64, T)
 	for t := 0; t < T; t++ {
