@@ -519,6 +519,20 @@ func ipcfgo_correlate(a, b *C.ipcf_carray, mode C.int32_t, out *C.ipcf_array) (s
 			return err
 		}
 		sa, sb := series(va), series(vb)
+		if mode == C.IPCF_CORR_SAME && va.DType.IsInteger() && vb.DType.IsInteger() {
+			// The header promises exact sums for integer samples: refused
+			// where out (or the float64 sums) could round one (it returned
+			// rounded values with IPCF_OK: an Octave campaign).
+			amax, asum := absMaxSum(sa)
+			bmax, bsum := absMaxSum(sb)
+			advice := "a float64 out holds more; else scale the samples down"
+			if vo.DType != array.Float32 {
+				advice = "scale the samples down"
+			}
+			if err := exactBound(vo, min(amax*bsum, asum*bmax), "min(max|a| * sum|b|, sum|a| * max|b|)", advice); err != nil {
+				return err
+			}
+		}
 		var res []float64
 		switch mode {
 		case C.IPCF_CORR_CIRCULAR:
@@ -1106,10 +1120,6 @@ func exactFloat(o, f, g array.View) error {
 	if !f.DType.IsInteger() || !g.DType.IsInteger() || o.DType.IsInteger() {
 		return nil
 	}
-	limit := float64(1 << 53)
-	if o.DType == array.Float32 {
-		limit = 1 << 24
-	}
 	var fmax, gsum float64
 	for y := 0; y < f.Shape[0]; y++ {
 		for x := 0; x < f.Shape[1]; x++ {
@@ -1121,11 +1131,33 @@ func exactFloat(o, f, g array.View) error {
 			gsum += math.Abs(g.At(y, x))
 		}
 	}
-	// Both factors are exact integers below 2^53 here; the product rounds
-	// up at most, which only refuses more.
-	if b := fmax * gsum; b >= limit {
-		return fail(eInvalid, "out.dtype=%s cannot hold every integer result exactly: max|image| * sum|kernel| = %.0f >= 2^%d (use an integer or a wider out)",
-			o.DType, b, map[bool]int{true: 24, false: 53}[o.DType == array.Float32])
+	return exactBound(o, fmax*gsum, "max|image| * sum|kernel|", "use an integer or a wider out")
+}
+
+// absMaxSum returns the largest magnitude of s and the sum of the
+// magnitudes.
+func absMaxSum(s []float64) (m, sum float64) {
+	for _, v := range s {
+		m = max(m, math.Abs(v))
+		sum += math.Abs(v)
+	}
+	return m, sum
+}
+
+// exactBound refuses a float out unless bound, the largest magnitude an
+// integer result can take (named by what), is below 2^24 (float32) or 2^53
+// (float64): every result and every partial sum is then an integer the
+// float holds exactly (sums in float64). The factors of bound are exact
+// integers below 2^53; their product rounds up at most, which only refuses
+// more.
+func exactBound(o array.View, bound float64, what, advice string) error {
+	bits := 53
+	if o.DType == array.Float32 {
+		bits = 24
+	}
+	if bound >= math.Ldexp(1, bits) {
+		return fail(eInvalid, "out.dtype=%s cannot hold every integer result exactly: %s = %.0f >= 2^%d (%s)",
+			o.DType, what, bound, bits, advice)
 	}
 	return nil
 }

@@ -499,9 +499,12 @@ ipcf_status ipcf_logbins(int64_t size, int32_t nbins, int64_t *bins /* out */, s
 /* ipcf_correlate: correlate two 1-D arrays a and b (any dtypes) into out,
  * a 1-D float32 or float64 array of exactly n/2 elements (CIRCULAR,
  * LINEAR; equal lengths n >= 2) or max(len a, len b) (SAME). A series
- * summing to zero gives NaN values and IPCF_OK.
+ * summing to zero gives NaN values and IPCF_OK. SAME of integer samples is
+ * exact: refused (IPCF_E_INVALID_ARGUMENT) where a value could exceed what
+ * out holds exactly, min(max|a| * sum|b|, sum|a| * max|b|) >= 2^24 (float32)
+ * or 2^53 (float64).
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (a descriptor, mode, lengths,
- * aliasing), IPCF_E_BUFFER_TOO_SMALL (out shape), IPCF_E_UNSUPPORTED_LAYOUT
+ * aliasing, an inexact SAME), IPCF_E_BUFFER_TOO_SMALL (out shape), IPCF_E_UNSUPPORTED_LAYOUT
  * (dtypes), IPCF_E_OUT_OF_MEMORY, IPCF_E_FORKED. Since 0.1. */
 ipcf_status ipcf_correlate(const ipcf_array *a, const ipcf_array *b, int32_t mode, ipcf_array *out);
 

@@ -5,7 +5,9 @@ function c = ipcf_correlate(a, b, mode)
 %   (A and B of equal length N).
 %   C = IPCF_CORRELATE(A, B, MODE) with MODE 'circular', 'linear'
 %   (zero-padded, mean-subtracted) or 'same' (numpy correlate(a, b, 'same'),
-%   exact for integers).
+%   exact for integers: ipcf:invalid_argument where a value could exceed
+%   2^53, what a double holds exactly, min(max|A| * sum|B|, sum|A| * max|B|)
+%   >= 2^53).
 %
 %   Unlike the pCF and bleaching functions, a correlation runs to its end:
 %   Ctrl+C does not cancel it. 'same' sums directly, in time proportional

@@ -374,6 +374,8 @@ static void test_toolkit(void) {
 #undef TWO
 }
 
+static void test_correlate_same_exact(void);
+
 static void test_table(void) {
     int32_t uv[64];
     int64_t bins[64], sh[4] = {2, -3, 1, 1}, big[2] = {INT64_C(1) << 40, INT64_C(1) << 40};
@@ -577,7 +579,46 @@ static void test_table(void) {
         }
     CASE("int32 into int16 out of range", INV, "int16",
          (img[5] = 1 << 20, contiguous(&COUT, IPCF_DTYPE_INT16, 2, 6, 6, 0, 0, cres), conv()));
+    test_correlate_same_exact();
     test_toolkit();
+}
+
+/* ipcf_correlate(SAME), "exact" for integer samples: refused where the out
+ * (or the float64 sums) could round a value; it returned rounded ones with
+ * IPCF_OK (uint16 65535 * 65533 + 65535 into float32; int32 products near
+ * 2^60 into float64: an Octave campaign). */
+static ipcf_status corr_same(int32_t dt, const void *a, const void *b, int64_t n, int32_t odt, void *out) {
+    ipcf_array A, B, O;
+    ipcf_array_init_contiguous(&A, dt, 1, &n, (void *)a);
+    ipcf_array_init_contiguous(&B, dt, 1, &n, (void *)b);
+    ipcf_array_init_contiguous(&O, odt, 1, &n, out);
+    return ipcf_correlate(&A, &B, IPCF_CORR_SAME, &O);
+}
+
+static void test_correlate_same_exact(void) {
+    static const uint16_t a16[2] = {65535, 65535}, b16[2] = {65533, 1}, s16[2] = {2000, 2000};
+    static const int32_t a32[3] = {1073741825, 1073741827, -1073741817}, b32[3] = {1073741823, 1073741829, 1073741833};
+    float f[3];
+    double d[3];
+    CASE("correlate same uint16 into float32, not exact", INV, "out.dtype=float32|exactly|float64 out",
+         corr_same(IPCF_DTYPE_UINT16, a16, b16, 2, IPCF_DTYPE_FLOAT32, f));
+    CASE("correlate same uint16 into float32, exact", IPCF_OK, NULL,
+         corr_same(IPCF_DTYPE_UINT16, s16, s16, 2, IPCF_DTYPE_FLOAT32, f));
+    cases++;
+    if (f[0] != 2000.0f * 2000 || f[1] != 2.0f * 2000 * 2000) {
+        failures++;
+        fprintf(stderr, "FAIL correlate same float32: [%.9g, %.9g]\n", f[0], f[1]);
+    }
+    CASE("correlate same uint16 into float64, exact", IPCF_OK, NULL,
+         corr_same(IPCF_DTYPE_UINT16, a16, b16, 2, IPCF_DTYPE_FLOAT64, d));
+    cases++;
+    /* numpy.correlate(a, b, 'same') = [a0*b1, a0*b0 + a1*b1] */
+    if (d[0] != 65535.0 || d[1] != 65535.0 * 65533 + 65535) {
+        failures++;
+        fprintf(stderr, "FAIL correlate same float64: [%.17g, %.17g]\n", d[0], d[1]);
+    }
+    CASE("correlate same int32 into float64, not exact", INV, "out.dtype=float64|exactly|2^53",
+         corr_same(IPCF_DTYPE_INT32, a32, b32, 3, IPCF_DTYPE_FLOAT64, d));
 }
 
 /* ------------------------------------------------------------ unreadable */

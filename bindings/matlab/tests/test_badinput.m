@@ -295,6 +295,8 @@ cases = {
   'correlate char',                     @() ipcf_correlate('ab', [1 2]), UL, 'a: a char array is not supported'
   'correlate b logical',                @() ipcf_correlate([1 2], [true false]), UL, 'b: a logical array is not supported'
   'correlate int16 = double',           @() ipcf_correlate(int16([1 2 3]), [4 8 16], 'same'), 'ok', @(c) isequal(c, [40; 68; 32])
+  'correlate same int32 not exact',     @() ipcf_correlate(int32([1073741825 1073741827 -1073741817]), int32([1073741823 1073741829 1073741833]), 'same'), IA, 'cannot hold every integer result exactly'
+  'correlate same uint16 exact',        @() ipcf_correlate(uint16([65535 65535]), uint16([65533 1]), 'same'), 'ok', @(c) isequal(c, [65535; 65535 * 65533 + 65535])
   % file jobs: options
   'file Radius 2.7',                    @() ipcf_pcf_file(sim, out, 'Radius', 2.7), IA, 'Radius=2.7'
   'file Points and Npoints',            @() ipcf_pcf_file(sim, out, 'Points', 8, 'Npoints', 8), IA, 'option ''Npoints'' given twice'

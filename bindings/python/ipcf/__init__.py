@@ -3066,7 +3066,9 @@ def correlate(a, b, mode='circular'):
     mode : {'circular', 'linear', 'same'}
         'circular': the normalized ``G(tau)`` of the pCF for tau < n/2;
         'linear': zero-padded, mean-subtracted variant, tau < n/2;
-        'same': numpy.correlate(a, b, 'same'), exact for integers.
+        'same': numpy.correlate(a, b, 'same'), exact for integers
+        (IpcfValueError where a value could exceed 2**53, what float64
+        holds exactly: min(max|a| * sum|b|, sum|a| * max|b|) >= 2**53).
 
     Examples
     --------

@@ -261,6 +261,13 @@ def test_parameters():
     assert ipcf.logbins(8192, 32)[-1] == 8192 and len(ipcf.logbins(8192, 32)) == 30
     assert ipcf.correlate([1, 2, 3, 4], [5, 6, 7, 8], mode='same').tolist() == [23, 44, 70, 56]
     assert ipcf.correlate([1, 2], [3, 4], mode='same').tolist() == [4, 11]
+    # exact for integers: refused where float64 could round a value (it
+    # returned 4294967296 for 4294967328 here: an Octave campaign)
+    big = numpy.array([1073741825, 1073741827, -1073741817], numpy.int32), numpy.array([1073741823, 1073741829, 1073741833], numpy.int32)
+    with pytest.raises(ipcf.IpcfValueError, match='cannot hold every integer result exactly'):
+        ipcf.correlate(*big, mode='same')
+    u = numpy.array([65535, 65535], numpy.uint16), numpy.array([65533, 1], numpy.uint16)
+    assert ipcf.correlate(*u, mode='same').tolist() == [65535, 65535 * 65533 + 65535]
     a = numpy.random.default_rng(1).uniform(1, 2, 64)
     b = numpy.roll(a, 5)
     c = ipcf.correlate(a, b)
