@@ -82,9 +82,16 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		return fmt.Errorf("%s: %w: %s is a link: not replacing what it points to", cmd, errTarget, out)
 	}
 	if c, ok := ooc.Describes(out); !ok || c != cmd {
-		why := fmt.Sprintf("no sidecar %s describing it", filepath.Base(ooc.SidecarName(out)))
+		side := filepath.Base(ooc.SidecarName(out))
+		why := fmt.Sprintf("no sidecar %s describing it", side)
 		if note := ooc.SealNote(ooc.SidecarName(out)); note != "" {
-			why = fmt.Sprintf("its sidecar %s%s", filepath.Base(ooc.SidecarName(out)), note)
+			why = fmt.Sprintf("its sidecar %s%s", side, note)
+		} else if ooc.IsSidecar(ooc.SidecarName(out)) {
+			// ipcf's metadata of other bytes: the file changed or was damaged
+			// since (it said "no sidecar", which was there). Still refused: it
+			// may be a user's file put at the path; the user decides.
+			why = fmt.Sprintf("%s is ipcf's but records other bytes: the file changed or was damaged since ipcf wrote it; "+
+				"if it is ipcf's, remove it to write it again", side)
 		}
 		switch {
 		case ok && c == "":

@@ -1023,3 +1023,39 @@ func sealed(t testing.TB, m map[string]any) []byte {
 	}
 	return b
 }
+
+// TestDamagedOutputRerunAdvice: an output of ipcf simulate damaged since
+// (a byte changed) is refused as an input with advice that works: the
+// rerun of simulate refused it saying "no sidecar s.npy.json describing
+// it", which was there; it now says that the sidecar records other bytes,
+// and the rerun after removing the file writes it again.
+func TestDamagedOutputRerunAdvice(t *testing.T) {
+	dir := t.TempDir()
+	s := filepath.Join(dir, "s.npy")
+	sim := []string{"simulate", "-o", s, "--frames", "128", "--size", "8", "--quiet"}
+	if code, msg := runIn(t, sim...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	clean, _ := os.ReadFile(s)
+	b := append([]byte(nil), clean...)
+	b[len(b)-7] ^= 0x20
+	os.WriteFile(s, b, 0o644)
+	code, msg := runIn(t, "pcf", s, "-o", filepath.Join(dir, "r.npy"), "--radius", "1", "--npoints", "4", "--quiet")
+	if code != 1 || !strings.Contains(msg, "remove it and compute it again with ipcf simulate") {
+		t.Errorf("pcf of a damaged simulate output: exit %d: %s", code, msg)
+	}
+	code, msg = runIn(t, sim...)
+	if code != 1 || !strings.Contains(msg, "s.npy.json is ipcf's but records other bytes") || strings.Contains(msg, "no sidecar") {
+		t.Errorf("simulate over its damaged output: exit %d: %s", code, msg)
+	}
+	if got, _ := os.ReadFile(s); !bytes.Equal(got, b) {
+		t.Error("the damaged file was replaced (it may be a user's)")
+	}
+	os.Remove(s)
+	if code, msg := runIn(t, sim...); code != 0 {
+		t.Fatalf("simulate after the damaged file was removed: exit %d: %s", code, msg)
+	}
+	if got, _ := os.ReadFile(s); !bytes.Equal(got, clean) {
+		t.Error("the rerun wrote other bytes")
+	}
+}

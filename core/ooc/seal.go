@@ -306,7 +306,7 @@ func WrittenRecord(path string) (*Written, error) {
 
 // differs is the error of a file that is not what its record says.
 func (w *Written) differs() error {
-	return fmt.Errorf("%s: its size or CRC-32C is not what %s records (output_bytes %d, output_crc32c %s): %w; compute it again (a %s run killed while it replaced the file leaves the earlier file under the new metadata: run it again), or remove %s to read the file as it is",
+	return fmt.Errorf("%s: its size or CRC-32C is not what %s records (output_bytes %d, output_crc32c %s): %w; remove it and compute it again with ipcf %s (a run killed while it replaced the file leaves the earlier file under the new metadata: run it again, without removing it), or remove %s to read the file as it is",
 		w.path, filepath.Base(w.side), w.bytes, w.crc, ErrWrittenChanged, w.command, filepath.Base(w.side))
 }
 
