@@ -59,7 +59,7 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 	if err := sysmem.CheckAddress("the bleaching correction's buffers", per*int64(len(scr))); err != nil {
 		return err
 	}
-	return pool.Run(ctx, threads, ntasks, func(w, task int) error {
+	return pool.RunPolled(ctx, threads, ntasks, func(w, task int, stopped func() bool) error {
 		sc := scr[w]
 		if sc == nil {
 			sc = &scratch{newKernel(T, filtersize, mean, lo, hi, lanes), make([]int, lanes), make([]int, lanes)}
@@ -82,10 +82,29 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 				}
 			}
 		}
+		// A block runs along the whole time axis: the run's end is polled
+		// every 8 segments read (Ctrl+C waited seconds for a block's end),
+		// and a stopped block reads and writes no more (the kernel's
+		// arithmetic on its stale buffers is cheap).
+		halted, reads := false, 0
 		sc.k.run(nl,
-			func(x []float64, a, b int) { gatherLanes(x, data, din, a, b) },
-			func(x []float64, a, b int) { scatterLanes(out, dout, x, a-filtersize, b-filtersize) },
+			func(x []float64, a, b int) {
+				if reads++; reads%8 == 0 { // every 128 frames
+					halted = halted || stopped()
+				}
+				if !halted {
+					gatherLanes(x, data, din, a, b)
+				}
+			},
+			func(x []float64, a, b int) {
+				if !halted {
+					scatterLanes(out, dout, x, a-filtersize, b-filtersize)
+				}
+			},
 			pre)
+		if halted {
+			return pool.ErrCancelled
+		}
 		return nil
 	}, progress)
 }

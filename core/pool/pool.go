@@ -85,6 +85,18 @@ var Interval = 100 * time.Millisecond
 // should be short (well under Interval) for progress and cancellation to
 // be prompt.
 func Run(ctx context.Context, threads, ntasks int, fn func(worker, task int) error, progress Progress) error {
+	return RunPolled(ctx, threads, ntasks, func(w, t int, _ func() bool) error { return fn(w, t) }, progress)
+}
+
+// RunPolled is Run for tasks that cannot be short (a bleaching block runs
+// along the whole time axis: 4 s on a loaded machine, and Ctrl+C waited
+// for its end): fn gets stopped, which reports whether the run is being
+// stopped (an error, ctx done, or progress returning false), to call now
+// and then, and to return ErrCancelled when it returns true (its work is
+// then unfinished). On the calling goroutine, stopped also calls progress
+// (at most every Interval, with the tasks finished so far), the only
+// place where a host's Ctrl+C is seen.
+func RunPolled(ctx context.Context, threads, ntasks int, fn func(worker, task int, stopped func() bool) error, progress Progress) error {
 	if ntasks <= 0 {
 		if progress != nil && !progress(0, 0) {
 			return ErrCancelled
@@ -108,6 +120,12 @@ func Run(ctx context.Context, threads, ntasks int, fn func(worker, task int) err
 		stop.Store(true)
 	}
 	work := func(w int, report func()) {
+		stopped := func() bool {
+			if report != nil {
+				report()
+			}
+			return stop.Load() || ctx.Err() != nil
+		}
 		// A fault on memory that went away (a mapped input file truncated
 		// while it is read) panics instead of killing the process, and the
 		// panic becomes the run's error (see FaultAddr).
@@ -126,7 +144,7 @@ func Run(ctx context.Context, threads, ntasks int, fn func(worker, task int) err
 			if t >= ntasks {
 				return
 			}
-			if err := fn(w, t); err != nil {
+			if err := fn(w, t, stopped); err != nil {
 				fail(err)
 				return
 			}
