@@ -592,36 +592,60 @@ func (o fitOutputs) companions() []struct{ key, path string } {
 var testHookFitCompanion func(path string) error
 
 // fitAside is a path of the earlier maps' set and what setAside kept of
-// it: aside, the temporary name of its file ("" for none); had, whether
+// it: aside, the name of its file kept aside ("" for none); had, whether
 // a file was there.
 type fitAside struct {
 	path, aside string
 	had         bool
 }
 
-// setAside keeps the earlier set's files (those of paths there now) under
-// temporary files' names in their folder, so that a run that fails among
-// its renames puts them back (putBack): MAPS.npy, the first of paths, is
-// renamed aside (the metadata's rename requires it gone, see
-// writeMapsNpy), the others hard-linked (they stay in place until
-// replaced). A file that cannot be linked (a file system without hard
-// links) is not kept, and a failure among the renames leaves a mixed set
-// there, as a kill does, which the next run replaces. After a kill the
-// kept files are stale temporary files (npy.RemoveStaleTemps removes
-// them).
+// keptName is the name under which setAside keeps the earlier file of
+// path, ".ipcf-NAME-DIGITS.old" beside it: not a temporary file's name,
+// which another ipcf run in the folder removes when it is not locked
+// (npy.RemoveStaleTemps); removeKept removes those of a killed run.
+func keptName(path string, i int) string {
+	return filepath.Join(filepath.Dir(path), fmt.Sprintf(".ipcf-%s-%d%d%d.old", filepath.Base(path), os.Getpid(), time.Now().UnixNano(), i))
+}
+
+// removeKept removes the files setAside kept for paths that a killed run
+// left (the caller holds the output's lock: no other run keeps them now).
+func removeKept(paths []string) {
+	for _, p := range paths {
+		base := ".ipcf-" + filepath.Base(p) + "-"
+		names, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".ipcf-*.old"))
+		for _, n := range names {
+			digits, ok := strings.CutPrefix(filepath.Base(n), base)
+			digits = strings.TrimSuffix(digits, ".old")
+			if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+				continue // another file's, or not one of ours
+			}
+			if st, err := os.Lstat(n); err == nil && st.Mode().IsRegular() {
+				os.Remove(n)
+			}
+		}
+	}
+}
+
+// setAside keeps the earlier set's files (those of paths there now)
+// beside them (keptName), so that a run that fails among its renames puts
+// them back (putBack): MAPS.npy, the first of paths, is renamed aside
+// (the metadata's rename requires it gone, see writeMapsNpy), the others
+// hard-linked (they stay in place until replaced). A file that cannot be
+// linked (a file system without hard links) is not kept; a failure among
+// the renames then leaves a mixed set, as a kill does, which the next run
+// replaces.
 func setAside(paths []string) ([]fitAside, error) {
 	var kept []fitAside
 	for i, p := range paths {
 		st, err := os.Lstat(p)
 		k := fitAside{path: p, had: err == nil}
 		if err == nil && st.Mode().IsRegular() {
-			k.aside = filepath.Join(filepath.Dir(p), fmt.Sprintf(".ipcf-%d%d%d.tmp", os.Getpid(), time.Now().UnixNano(), i))
+			k.aside = keptName(p, i)
 			if i == 0 {
 				if err := os.Rename(p, k.aside); err != nil {
-					putBack(kept)
 					return nil, err
 				}
-			} else if os.Link(p, k.aside) != nil {
+			} else if linkFile(p, k.aside) != nil {
 				k.aside = ""
 			}
 		}
@@ -630,26 +654,64 @@ func setAside(paths []string) ([]fitAside, error) {
 	return kept, nil
 }
 
-// putBack puts the files setAside kept back at their paths and removes
-// what a failed run put where there was none; a file it cannot put back
-// stays under its temporary name, which the error names.
+// putBack puts the files setAside kept back at their paths, and removes
+// what a failed run put where there was none, in the order that leaves a
+// set the next run takes at every step: the companions first; the
+// metadata only when every companion is the earlier one again (else the
+// new metadata stays, naming the companions of both runs, as after a
+// kill); MAPS.npy last, only when the metadata is the earlier one again
+// (MAPS.npy beside the new metadata was refused by every later run). It
+// returns nil when the earlier set is whole again, else what is not; a
+// MAPS.npy not put back stays under its kept name until the next fit to
+// it (removeKept).
 func putBack(kept []fitAside) error {
-	var errs []error
-	for _, k := range kept {
-		if k.aside != "" {
+	restore := func(k fitAside) error {
+		switch {
+		case k.aside != "":
 			if err := os.Rename(k.aside, k.path); err != nil {
-				errs = append(errs, fmt.Errorf("the earlier %s is kept as %s: %w", filepath.Base(k.path), k.aside, err))
-				continue
+				os.Remove(k.aside)
+				return fmt.Errorf("the earlier %s could not be put back: %w", filepath.Base(k.path), err)
 			}
 			// A file not replaced yet is the link itself: rename(2) then
 			// does nothing and leaves both names.
 			os.Remove(k.aside)
-		} else if !k.had {
-			os.Remove(k.path)
+		case !k.had:
+			if err := os.Remove(k.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		default:
+			return fmt.Errorf("the earlier %s was not kept (no hard links here)", filepath.Base(k.path))
+		}
+		return nil
+	}
+	params, meta := kept[0], kept[1]
+	var errs []error
+	for _, k := range kept[2:] {
+		if err := restore(k); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		if err := restore(meta); err != nil {
+			errs = append(errs, err)
+		}
+	} else if meta.aside != "" {
+		os.Remove(meta.aside)
+	}
+	if params.aside != "" {
+		if len(errs) > 0 {
+			return errors.Join(append(errs, fmt.Errorf("the earlier %s is kept as %s until the next fit to it", filepath.Base(params.path), params.aside))...)
+		}
+		if err := os.Rename(params.aside, params.path); err != nil {
+			errs = append(errs, fmt.Errorf("the earlier %s is kept as %s until the next fit to it: %w", filepath.Base(params.path), params.aside, err))
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// linkFile is os.Link (tests make it fail, as on a file system without
+// hard links).
+var linkFile = os.Link
 
 // dropAside removes the files setAside kept, once the new set is in place.
 func dropAside(kept []fitAside) {
@@ -683,6 +745,7 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 	}
 	// Each file's step runs once its own temporary file is complete, just
 	// before its rename: the next file's, and so on inwards.
+	removeKept(names.list())
 	var kept []fitAside
 	renaming := false // the renames began: a failure puts the earlier set back
 	meta := func() error {
@@ -714,7 +777,7 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 	if err := npy.WriteAtomicThen(names.Params, npyFill(names.Params, array.Float32, d.shape, d.params), status); err != nil {
 		if renaming {
 			if perr := putBack(kept); perr != nil {
-				err = fmt.Errorf("%w (putting the earlier maps back: %w)", err, perr)
+				err = fmt.Errorf("%w (%w; the next fit to %s replaces what is there)", err, perr, filepath.Base(names.Params))
 			} else {
 				err = fmt.Errorf("%w (the earlier maps are as they were)", err)
 			}

@@ -944,6 +944,34 @@ func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
 	if code, msg := runIn(t, "plot", p("m.npy"), "-o", p("m.png"), "--param", "D"); code != 0 {
 		t.Errorf("plot of the maps put back: exit %d: %s", code, msg)
 	}
+	// Where hard links fail (vfat, some FUSE mounts) the companions are not
+	// kept: the set left is the one a kill leaves, never the earlier
+	// MAPS.npy beside the new metadata (which every later run refused),
+	// the message does not say the maps are as they were, and the next fit
+	// replaces the set and removes the MAPS.npy kept aside.
+	linkFile = func(string, string) error { return errors.New("no hard links here") }
+	testHookFitCompanion = func(string) error { return failed }
+	code, msg = runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
+	testHookFitCompanion = nil
+	linkFile = os.Link
+	if code != 1 || strings.Contains(msg, "as they were") || !strings.Contains(msg, "not kept (no hard links here)") {
+		t.Errorf("refit whose rename fails, no hard links: exit %d: %s", code, msg)
+	}
+	if _, err := os.Stat(p("m.npy")); err == nil {
+		t.Error("the earlier m.npy was put back beside the new metadata")
+	}
+	if kept, _ := filepath.Glob(p(".ipcf-m.npy-*.old")); len(kept) != 1 {
+		t.Errorf("the earlier m.npy is not kept aside: %v", kept)
+	}
+	if code, msg := runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet"); code != 0 {
+		t.Fatalf("the fit after a failed refit without hard links: exit %d: %s", code, msg)
+	}
+	if left, _ := filepath.Glob(p(".ipcf-*")); len(left) > 0 {
+		t.Errorf("left after the next fit: %v", left)
+	}
+	if code, msg := runIn(t, "plot", p("m.npy"), "-o", p("m.png"), "--param", "D"); code != 0 {
+		t.Errorf("plot of the next fit's maps: exit %d: %s", code, msg)
+	}
 }
 
 // TestOutputPathThroughLinkThenParent: -o link/../out.npy, where link
