@@ -49,8 +49,9 @@ function [data, meta, sd] = ipcf_read(path)
 %
 %   Error bars read by their own path (OUT.sd.npy, which has no metadata
 %   of its own) are checked against their result's META.errors as above,
-%   and META is their result's metadata (OUT.npy.json): error bars it does
-%   not record (an earlier run's), or changed since, raise ipcf:io.
+%   and META is struct('errors_of', 'OUT.npy', 'errors', that record), not
+%   a result's metadata (error bars are no curves): error bars it does not
+%   record (an earlier run's), or changed since, raise ipcf:io.
 %
 %   IPCF_READ_RESULT is the same function under its former name.
 %
@@ -254,6 +255,13 @@ else
     [meta, text] = read_meta([base '.json'], nout > 1);
     data = read_errors(base, text, path);
     sd = [];
+    % Their record and their result, not the result's metadata: error bars
+    % are no curves (IPCF_FIT refuses them as such).
+    if isstruct(meta) && isfield(meta, 'errors')
+      meta = struct('errors_of', base, 'errors', meta.errors);
+    elseif nout > 1
+      meta = struct('errors_of', base);
+    end
     return
   end
   [data, raw] = read_npy(path);
@@ -318,7 +326,15 @@ if isempty(block)
   end
   return
 end
-f = regexp(block{1}, '"file"\s*:\s*"([^"/\\]+)"', 'tokens', 'once');
+f = regexp(block{1}, '"file"\s*:\s*"((?:[^"\\]|\\.)+)"', 'tokens', 'once');
+if ~isempty(f)
+  % JSON escapes decoded (Go writes &, < and > as \u0026, \u003c, \u003e:
+  % the name of a result 'a&b.npy' was refused); a name beside the result
+  f = {json_unescape(f{1})};
+  if any(f{1} == '/') || any(f{1} == '\') || any(strcmp(f{1}, {'.', '..'}))
+    f = {};
+  end
+end
 c = regexp(block{1}, '"crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens', 'once');
 n = regexp(block{1}, '"bytes"\s*:\s*(\d+)', 'tokens', 'once');
 if isempty(f) || isempty(c)
@@ -340,6 +356,50 @@ end
 if ~strcmp(crc, c{1}) || (~isempty(n) && str2double(n{1}) ~= bytes)
   error('ipcf:io', ['ipcf_read: %s: checksum %s, but the metadata of %s record %s: not this result''s error ' ...
                     'bars (changed since?); compute the result again'], name, crc, path, c{1});
+end
+end
+
+function s = json_unescape(t)
+% The text of a JSON string's contents T with its escapes decoded.
+s = '';
+k = 1;
+while k <= numel(t)
+  c = t(k);
+  if c ~= '\' || k == numel(t)
+    s(end+1) = c;
+    k = k + 1;
+    continue
+  end
+  e = t(k + 1);
+  switch e
+    case 'u'
+      if k + 5 <= numel(t) && all(isstrprop(t(k+2:k+5), 'xdigit'))
+        code = hex2dec(t(k+2:k+5));
+        if code < 128
+          s(end+1) = char(code);
+        elseif code < 2048  % UTF-8 bytes, as the name is written on disk
+          s = [s char([192 + floor(code / 64), 128 + mod(code, 64)])];
+        else
+          s = [s char([224 + floor(code / 4096), 128 + mod(floor(code / 64), 64), 128 + mod(code, 64)])];
+        end
+        k = k + 6;
+        continue
+      end
+      s(end+1:end+2) = t(k:k+1);
+    case 'n'
+      s(end+1) = char(10);
+    case 't'
+      s(end+1) = char(9);
+    case 'r'
+      s(end+1) = char(13);
+    case 'b'
+      s(end+1) = char(8);
+    case 'f'
+      s(end+1) = char(12);
+    otherwise  % \" \\ \/
+      s(end+1) = e;
+  end
+  k = k + 2;
 end
 end
 

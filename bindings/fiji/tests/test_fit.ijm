@@ -277,8 +277,9 @@ for (j = 0; j < methods.length; j++) {
     // the CLI's error bars opened with openPcf: checked against their result's metadata (its
     // errors record) and labelled from them; the weighted fit is ipcf fit's
     opened = call("ipcf.Ipcf.openPcf", tmp + e + ".sd.npy");
-    ok = (opened == "pCF error bars of " + e + ".npy" && Property.get("ipcf.errors_of") == tmp + e + ".npy");
-    check(ok, "openPcf of " + e + ".sd.npy: the error bars of " + e + ".npy", opened + " " + Property.get("ipcf.errors_of"));
+    ok = (opened == "pCF error bars of " + e + ".npy" && Property.get("ipcf.errors_of") == tmp + e + ".npy" && Property.get("ipcf.errors") == methods[j]);
+    check(ok, "openPcf of " + e + ".sd.npy: the error bars of " + e + ".npy", opened + " " + Property.get("ipcf.errors_of") + " " + Property.get("ipcf.errors"));
+    expect("fit of opened error bars as curves", call("ipcf.Ipcf.fit", "model=pcf1d waist=2"), "holds error bars, not curves");
     selectImage(res);
     t = call("ipcf.Ipcf.fit", "model=pcf1d waist=2 sigma=[" + opened + "]");
     same = call("ipcf.Ipcf.equalsMaps", tmp + "w" + j + ".npy");
@@ -297,6 +298,14 @@ for (j = 0; j < methods.length; j++) {
     expect("openPcf of error bars its result does not record", call("ipcf.Ipcf.openPcf", tmp + "r.sd.npy"), "r.npy.json records no error bars");
     dummy = File.delete(tmp + "r.sd.npy");
     dummy = File.delete(tmp + "keep.sd.npy");
+    // a name that ipcf's metadata escape (& as \u0026): the record is decoded, not compared escaped
+    if (j == 0) {
+        out = cli("pcf " + q(tmp + "sim.npy") + " -o " + q(tmp + "a&b.npy") + clik + cliE);
+        opened = call("ipcf.Ipcf.openPcf", tmp + "a&b.sd.npy");
+        ok = (opened == "pCF error bars of a&b.npy");
+        check(ok, "openPcf of a&b.sd.npy (its name escaped in the metadata)", opened + " " + out);
+        if (ok) close();
+    }
     // The CLI's result opened with openPcf records its error bars: a fit without sigma=
     // or errors= says that it is unweighted (ipcf fit weights by them).
     if (j == 0) {

@@ -445,12 +445,20 @@ check(isempty(none), 'ipcf_read''s third output of a file without error bars is 
 % against their result's record and described by its metadata; they were
 % read unchecked with none.
 [sdp, sdmeta] = ipcf_read(fullfile(tmp, 'werr.sd.npy'));
-check(isequal(bits(sdp), bits(sdc)) && isequal(sdmeta, meta3), ...
-      'ipcf_read of OUT.sd.npy: the error bars, with their result''s metadata');
+check(isequal(bits(sdp), bits(sdc)) && strcmp(sdmeta.errors_of, werr) && isequal(sdmeta.errors, meta3.errors), ...
+      'ipcf_read of OUT.sd.npy: the error bars, with their result''s record of them');
+expect_error(@() ipcf_fit(sdp, 'Info', sdmeta, 'Waist', 2), 'ipcf:invalid_argument', 'Info has no delays', ...
+             'ipcf_fit of error bars read by their path, as curves');
 copyfile(fullfile(tmp, 'werr.sd.npy'), fullfile(tmp, 'mw.sd.npy'));
 expect_error(@() ipcf_read(fullfile(tmp, 'mw.sd.npy')), 'ipcf:io', 'records no error bars', ...
              'ipcf_read of error bars beside a result that records none');
 delete(fullfile(tmp, 'mw.sd.npy'));
+% a name that ipcf's metadata escape (& as \u0026): decoded, not refused
+amp = fullfile(tmp, 'w&e.npy');
+run_cli(sprintf('pcf "%s" -o "%s" --offsets "0,0;4,0" %s --errors blocking', src, amp, common), 'cli pcf --errors, w&e.npy');
+[~, ~, sda] = ipcf_read(amp);
+[sdb, sdbm] = ipcf_read(fullfile(tmp, 'w&e.sd.npy'));
+check(~isempty(sda) && isequaln(sda, sdb) && strcmp(sdbm.errors_of, amp), 'ipcf_read of w&e.sd.npy (its name escaped in the metadata)');
 fid = fopen(fullfile(tmp, 'werr.sd.npy'), 'r+'); fseek(fid, -4, 'eof'); fwrite(fid, [1 2 3 4], 'uint8'); fclose(fid);
 expect_error(@() ipcf_read_sd(werr), 'ipcf:io', 'checksum', 'ipcf_read of a result whose error bars changed');
 expect_error(@() ipcf_read(fullfile(tmp, 'werr.sd.npy')), 'ipcf:io', 'checksum', ...

@@ -2308,10 +2308,11 @@ def open_result(path, *, mmap=False):
         `fit_result` and `open_errors`: a result changed or damaged since
         it was written, or metadata of another result beside it, raise
         IpcfIOError. Empty if a .npy file has no sidecar. Error bars
-        (``OUT.sd.npy``, which have none of their own) are checked and
-        described as `open_errors` reads them: the metadata returned are
-        their result's (``OUT.npy.json``), and error bars that it does not
-        record (an earlier run's) or changed since raise IpcfIOError. While a run of
+        (``OUT.sd.npy``, which have none of their own) are checked as
+        `open_errors` reads them, against their result's record: the
+        metadata returned are ``{'errors_of': 'OUT.npy', 'errors': the
+        record}``, and error bars that it does not record (an earlier
+        run's) or changed since raise IpcfIOError. While a run of
         ipcf on this machine holds the result's lock and publishes over it
         (its earlier sidecar is removed before the renames), a read that
         finds no sidecar or files of both results is made again, for up
@@ -2705,7 +2706,9 @@ def _open_errors_as_result(p, base, mmap):
     if not mmap:
         sd = numpy.array(sd)  # in memory, as open_result reads a result
         sd.flags.writeable = False
-    return sd, meta
+    # Their record and their result, not the result's metadata: error bars
+    # are no curves, and label, fit and fit_result refuse them as such.
+    return sd, {'errors_of': base, 'errors': rec}
 
 
 def _open_errors(p, meta=None):

@@ -630,8 +630,14 @@ def test_open_result_of_error_bars_checks_them(fixture, stack_npy, tmp_path):
     for mmap in (False, True):
         values, meta = ipcf.open_result(sd, mmap=mmap)
         assert numpy.array_equal(values, want, equal_nan=True) and not values.flags.writeable
-        assert meta['errors']['file'] == sd.name and meta['shape'] == list(want.shape)
+        assert meta['errors']['file'] == sd.name and meta['errors_of'] == str(result)
+        assert meta['errors']['shape'] == list(want.shape)
         del values
+    # error bars are no curves: labelled or fitted as such, refused
+    with pytest.raises(ipcf.IpcfValueError):
+        ipcf.label(*ipcf.open_result(sd))
+    with pytest.raises(ipcf.IpcfError):
+        ipcf.fit_result(sd, 'pcf1d')
     keep = sd.read_bytes()
     damaged = bytearray(keep)
     damaged[-5] ^= 0x10

@@ -1399,8 +1399,11 @@ public final class Ipcf {
             if (margin != null) res.setProp("ipcf.margin", margin);
             res.setProp("ipcf.file", path);
             if (errorsOf != null) {
+                // Error bars, not curves: Fit pCF Maps... refuses them as curves (they were
+                // fitted), as the error bars the image commands make (ipcf.errors).
                 res.setTitle("pCF error bars of " + Paths.get(errorsOf).getFileName());
                 res.setProp("ipcf.errors_of", errorsOf);
+                res.setProp("ipcf.errors", jsonString(jsonValue(jsonValue(js, "errors"), "method"), "blocking"));
             }
             String sm = jsonValue(js, "smooth");
             if (sm != null) res.setProp("ipcf.smooth", Double.toString(jsonNumber(sm, 0)));
@@ -1569,8 +1572,45 @@ public final class Ipcf {
         }
     }
 
+    /**
+     * The text of a JSON string value (with its quotes, as jsonValue returns it), its escapes
+     * decoded (Go's encoder writes &, < and > as \\u0026, \\u003c and \\u003e: a file name holding
+     * them was compared escaped); def for another value.
+     */
     static String jsonString(String v, String def) {
-        return v != null && v.length() >= 2 && v.startsWith("\"") ? v.substring(1, v.length() - 1) : def;
+        if (v == null || v.length() < 2 || !v.startsWith("\"") || !v.endsWith("\"")) return def;
+        String t = v.substring(1, v.length() - 1);
+        if (t.indexOf('\\') < 0) return t;
+        StringBuilder b = new StringBuilder(t.length());
+        for (int k = 0; k < t.length(); k++) {
+            char c = t.charAt(k);
+            if (c != '\\' || k + 1 >= t.length()) {
+                b.append(c);
+                continue;
+            }
+            char e = t.charAt(++k);
+            switch (e) {
+                case 'b': b.append('\b'); break;
+                case 'f': b.append('\f'); break;
+                case 'n': b.append('\n'); break;
+                case 'r': b.append('\r'); break;
+                case 't': b.append('\t'); break;
+                case 'u':
+                    if (k + 4 < t.length()) {
+                        try {
+                            b.append((char) Integer.parseInt(t.substring(k + 1, k + 5), 16));
+                            k += 4;
+                            break;
+                        } catch (NumberFormatException ignored) {
+                            // not an escape: kept as written
+                        }
+                    }
+                    b.append('\\').append(e);
+                    break;
+                default: b.append(e); // \" \\ \/
+            }
+        }
+        return b.toString();
     }
 
     // ---- .npy files (C order, little-endian uint8/uint16/float32) ----
