@@ -3080,8 +3080,19 @@ def correlate(a, b, mode='circular'):
     """
     _check_process()
     mode = _choice(mode, 'mode', tuple(_c.CORR_MODES))
+    ints = []
+    for v, name in ((a, 'a'), (b, 'b')):
+        _not_masked(v, name)
+        try:
+            ints.append(numpy.asarray(v).dtype.kind in 'iub')
+        except (ValueError, TypeError):
+            ints.append(False)  # _input says why
     a = _input(a, 'a', 1)
     b = _input(b, 'b', 1)
+    if mode == 'same' and all(ints) and a.size and b.size:
+        # The library's check sees integer dtypes only: 64-bit integers and
+        # lists arrive here converted to float64 (they were returned rounded).
+        _exact_same(a, b)
     n = max(len(a), len(b)) if mode == 'same' else len(a) // 2
     out = _empty(n, numpy.float64, 'out')
     da, db, do = _descriptor(a, 'a'), _descriptor(b, 'b'), _descriptor(out, 'out')
@@ -3091,6 +3102,18 @@ def correlate(a, b, mode='circular'):
     _call(_lib.ipcf_correlate, 'correlate', (ctypes.byref(da), ctypes.byref(db), _c.CORR_MODES[mode],
                                              ctypes.byref(do)), keep=(a, b, out), quick=work <= _QUICK_WORK)
     return out
+
+
+def _exact_same(a, b):
+    """Refuse correlate(a, b, 'same') of integer samples (held in any
+    dtype) where a value could exceed 2**53, which float64 holds exactly:
+    the bound the library applies to integer dtypes. Float64 rounding of
+    the bound is monotonic, so a bound of 2**53 or more is seen as such."""
+    fa, fb = numpy.abs(a.astype(numpy.float64)), numpy.abs(b.astype(numpy.float64))
+    bound = min(float(fa.max()) * math.fsum(fb), math.fsum(fa) * float(fb.max()))
+    if bound >= 2.0 ** 53:
+        raise _invalid(f'out.dtype=float64 cannot hold every integer result exactly: min(max|a| * sum|b|, '
+                       f'sum|a| * max|b|) = {bound:.0f} >= 2^53 (scale the samples down)')
 
 
 def convolve2d(image, kernel):
