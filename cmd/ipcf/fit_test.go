@@ -770,6 +770,12 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 		{"a bit of the sidecar flipped", "not valid JSON", func() error { return os.WriteFile(p("b.npy.json"), bit, 0o644) }},
 		{"a named pipe", "not a regular file", func() error { return syscall.Mkfifo(p("b.npy.json"), 0o644) }},
 		{"a folder", "not a regular file", func() error { return os.Mkdir(p("b.npy.json"), 0o755) }},
+		// Still JSON, a key's byte damaged ("softwarg"): its own checksum
+		// no longer matches (it was taken for another program's JSON, and
+		// the damaged file read with exit 0: a campaign).
+		{"the sidecar's software key damaged", "metadata changed since ipcf wrote it", func() error {
+			return os.WriteFile(p("b.npy.json"), bytes.Replace(side, []byte(`"software"`), []byte(`"softwarg"`), 1), 0o644)
+		}},
 		// Followed: the record is checked, the damaged file refused.
 		{"a link to the sidecar", "changed or damaged since ipcf wrote it", func() error { return os.Symlink(p("side.json"), p("b.npy.json")) }},
 	} {

@@ -282,6 +282,14 @@ func WrittenRecord(path string) (*Written, error) {
 		Bytes    *int64 `json:"output_bytes"`
 	}
 	if json.Unmarshal(b, &m) != nil || m.Software != Marker || (m.Command != "bleach" && m.Command != "simulate") {
+		// ipcf's metadata whose own checksum no longer matches: a damaged
+		// key ("softwarg") made them another program's and switched the
+		// check off (a campaign: a damaged stack read with exit 0).
+		if bytes.Contains(b, []byte(`"`+SealKey+`"`)) && looksOurs(b) {
+			if err := CheckSeal(b); err != nil {
+				return nil, fmt.Errorf("%w: %s: %w: its file %s is not taken for what ipcf wrote; remove %s to read the file as it is", ErrWrittenChanged, side, err, path, filepath.Base(side))
+			}
+		}
 		// Not ipcf's (another program's JSON, null, [], {}), or metadata
 		// of what is never an input (a result, maps, a picture): left
 		// beside a file put at its path since.

@@ -343,6 +343,19 @@ check(ok, "openNpy of ipcf bleach's output, intact", bl + " " + out);
 close();
 dummy = exec("sh", "-c", "printf 'z' | dd of=" + q(tmp + "bl.npy") + " bs=1 seek=5000 conv=notrunc 2>/dev/null");
 expect("openNpy of ipcf bleach's output, damaged", call("ipcf.Ipcf.openNpy", tmp + "bl.npy"), "is not what " + tmp + "bl.npy.json records");
+// its metadata damaged as well: cut short (the "software" key, near the end, gone), or a key's
+// byte changed (still JSON): refused, never taken for a user's own (the damaged stack was opened)
+side = File.openAsString(tmp + "bl.npy.json");
+dummy = File.saveString(substring(side, 0, lengthOf(side) / 2), tmp + "bl.npy.json");
+expect("openNpy of a damaged stack whose metadata are cut short", call("ipcf.Ipcf.openNpy", tmp + "bl.npy"), "remove " + tmp + "bl.npy.json");
+dummy = File.saveString(replace(side, "\"software\"", "\"softwarg\""), tmp + "bl.npy.json");
+expect("openNpy of a damaged stack whose metadata have a damaged key", call("ipcf.Ipcf.openNpy", tmp + "bl.npy"), "changed since ipcf wrote it");
+// metadata before 0.3 (no checksum recorded): nothing to check, opened as the CLI reads it
+dummy = File.saveString("{\"command\": \"simulate\", \"software\": \"ipcf\", \"version\": \"0.2.0\"}", tmp + "bl.npy.json");
+bl = call("ipcf.Ipcf.openNpy", tmp + "bl.npy");
+ok = (bl == "bl.npy");
+check(ok, "openNpy of a stack whose 0.2 metadata record no checksum", bl);
+close();
 dummy = File.delete(tmp + "bl.npy.json");
 bl = call("ipcf.Ipcf.openNpy", tmp + "bl.npy");
 ok = (bl == "bl.npy");

@@ -1730,23 +1730,31 @@ public final class Ipcf {
                     + " cannot be checked against ipcf's record; remove it to open the file as it is";
         regularFile(meta);
         byte[] raw = java.nio.file.Files.readAllBytes(f.toPath());
+        if (Jna.problem() != null) return null; // (no library: nothing checks checksums; openPcf says so)
         String js = new String(raw, "UTF-8");
+        // Not one complete JSON object, or its own checksum no longer matches: ipcf's metadata
+        // damaged (cut short: its "software" key, near the end, gone; a key's byte changed) are
+        // refused, a user's own text that names nothing of ipcf's is theirs (core/ooc looksOurs).
+        if (Native.lib().ipcf_check_metadata(raw, raw.length) != Native.OK) {
+            String why = Native.lib().ipcf_last_error();
+            for (String k : new String[] {"\"self_crc32c\"", "\"output_crc32c\"", "\"software\"", "\"ipcf\"",
+                    "\"command\": \"bleach\"", "\"command\": \"simulate\""})
+                if (js.contains(k))
+                    return meta + ": " + why + ", so " + path + " cannot be checked against its record; remove " + meta
+                            + " to open the file as it is";
+            return null;
+        }
         String sw = jsonString(jsonValue(js, "software"), ""), cmd = jsonString(jsonValue(js, "command"), "");
-        boolean ours = sw.equals("ipcf") || js.contains("\"software\": \"ipcf\"") || js.contains("\"software\":\"ipcf\"");
-        if (!ours || Jna.problem() != null) return null;
-        if (Native.lib().ipcf_check_metadata(raw, raw.length) != Native.OK)
-            return meta + ": " + Native.lib().ipcf_last_error() + ", so " + path + " cannot be checked against its record; remove "
-                    + meta + " to open the file as it is";
-        if (!cmd.equals("simulate") && !cmd.equals("bleach")) return null; // a result's or maps' metadata: not an input's
+        if (!sw.equals("ipcf") || !cmd.equals("simulate") && !cmd.equals("bleach")) return null; // not an input's record
         String want = jsonString(jsonValue(js, "output_crc32c"), "");
         double bytes = jsonNumber(jsonValue(js, "output_bytes"), -1);
+        if (want.isEmpty() || bytes < 0) return null; // (metadata before 0.3 recorded no checksum)
         String got = n.crc32c();
         long size = n.whole.capacity();
-        if (want.isEmpty() || !want.equals(got) || bytes >= 0 && bytes != size)
+        if (!want.equals(got) || bytes != size)
             return path + ": its size or CRC-32C (" + size + " bytes, " + got + ") is not what " + meta + " records ("
-                    + (bytes < 0 ? "no size" : (long) bytes + " bytes") + ", " + (want.isEmpty() ? "no checksum" : want) + "): "
-                    + "the file changed or was damaged since ipcf " + cmd + " wrote it; write it again, or remove " + meta
-                    + " to open the file as it is";
+                    + (long) bytes + " bytes, " + want + "): the file changed or was damaged since ipcf " + cmd + " wrote it; "
+                    + "remove it and compute it again, or remove " + meta + " to open the file as it is";
         return null;
     }
 
