@@ -13,7 +13,8 @@ import warnings
 
 import numpy
 
-from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _float, _int, _int32_ptr, _invalid,
+from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record,
+               _float, _int, _int32_ptr, _invalid,
                _last_error, _lib, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _positive, _read_npy,
                _threads, _unsupported)
 from ._label import Labelled, label
@@ -487,6 +488,16 @@ def _label_maps(result, coords, uv, has_y):
                                                        '3 failed')
 
 
+def _same_file(a, b):
+    """Whether paths a and b name one file (as ipcf fit's fitSamePath)."""
+    if os.path.abspath(a) == os.path.abspath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, joint=False, flow=False, ginf=False,
                frame_interval=None, pixel_size=None, threads=None, progress=False, labelled=False, sigma=None):
     """Fit a model to every curve of a `pcf_file` result (or ``ipcf pcf``'s).
@@ -555,9 +566,17 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     elif sigma is False:
         sigma = None
     elif isinstance(sigma, (str, bytes, os.PathLike)):
-        # read into memory, never waited on (a FIFO) nor mapped (a file cut
-        # short during the fit would end the process with SIGBUS)
-        sigma = _read_npy(os.fsdecode(os.fspath(sigma)), f'sigma={sigma!r}', 'a .npy file')
+        sp = os.fsdecode(os.fspath(sigma))
+        rec = _errors_record(p, meta) if meta.get('errors') else None
+        if rec is not None and _same_file(sp, _errors_file(p, rec)):
+            # The error bars the result records, named: checked against
+            # that record as ipcf fit --sigma checks them (another run's or
+            # damaged ones were fitted).
+            sigma = _open_errors(p, meta)
+        else:
+            # read into memory, never waited on (a FIFO) nor mapped (a file
+            # cut short during the fit would end the process with SIGBUS)
+            sigma = _read_npy(sp, f'sigma={sigma!r}', 'a .npy file')
     elif sigma is True:
         raise _unsupported('sigma=True: want None (the result\'s error bars, if any), False (unweighted), an array or '
                            'a .npy path')

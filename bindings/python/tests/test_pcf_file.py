@@ -609,6 +609,14 @@ def test_open_errors_checks_the_file(fixture, stack_npy, tmp_path):
     shutil.copy(other.errors, sd)
     with pytest.raises(ipcf.IpcfIOError, match='checksum .* not the error bars of this result'):
         ipcf.open_errors(result)
+    # named as sigma, the file the result records is checked as ipcf fit
+    # --sigma checks it (another run's were fitted); another file is the
+    # user's choice
+    for named in (sd, str(sd), tmp_path / '.' / sd.name):
+        with pytest.raises(ipcf.IpcfIOError, match='not the error bars of this result'):
+            ipcf.fit_result(result, 'pcf1d', sigma=named)
+    with pytest.warns(ipcf.SmoothedCurvesWarning):
+        assert ipcf.fit_result(result, 'pcf1d', sigma=other.errors).maps.shape[:2] == ipcf.open_result(result)[0].shape[:2]
     # fit_result refuses a sidecar of another result of the same shape, as ipcf fit does
     shutil.copy(str(other) + '.json', str(result) + '.json')
     with pytest.raises(ipcf.IpcfIOError, match="not this result's metadata"):
