@@ -170,6 +170,8 @@ same = call("ipcf.Ipcf.equalsMaps", tmp + "m0.npy");
 ok = (getTitle() == "pcf1d fit of " + res && same == "1");
 check(ok, "run(\"Fit pCF Maps...\", \"model=pcf1d waist=2\") = call()", getTitle() + " " + same);
 close();
+// the maps of ipcf fit are no pCF result: refused (their parameters were shown as curve points)
+expect("openPcf of ipcf fit's maps", call("ipcf.Ipcf.openPcf", tmp + "m0.npy"), "the maps of ipcf fit (parameters, not curves)");
 // the CLI's result file, opened: its metadata give the same fit
 o = call("ipcf.Ipcf.openPcf", tmp + "r.npy");
 t = call("ipcf.Ipcf.fit", "model=pcf1d waist=2");

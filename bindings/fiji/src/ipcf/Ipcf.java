@@ -1328,6 +1328,11 @@ public final class Ipcf {
             // check of the path, opened again, passed on a result replaced in between with its
             // metadata, and the old curves were labelled with the new delays), read once into
             // memory (readNpy). Checked by the library (without JNA: not checked).
+            // The maps of ipcf fit are 4-D float32 too (rows, columns, offsets, parameters): opened as
+            // a pCF, their parameters were shown as curve points.
+            if (jsonString(jsonValue(js, "command"), "").equals("fit"))
+                return Opened.error("error: " + path + ": the maps of ipcf fit (parameters, not curves), not a pCF result: "
+                        + "write them as a TIFF (ipcf fit -o MAPS.tif) and open that with File > Open");
             String want = errorsOf != null ? null : jsonValue(js, "output_crc32c");
             if (want != null && Jna.problem() == null) {
                 want = want.replace("\"", "").trim();
