@@ -2338,8 +2338,22 @@ def open_result(path, *, mmap=False):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
     if p.endswith('.sd.npy') and not os.path.lexists(p + '.json'):
         base = p[:-len('.sd.npy')] + '.npy'
-        if os.path.lexists(base + '.json'):
-            return _open_errors_as_result(p, base, mmap)
+        deadline, once = time.monotonic() + _PUBLISH_WAIT, True
+        # Their result's sidecar, removed while a run publishes over it, is
+        # waited for as open_result waits for a result's (they were read
+        # unchecked), and a pair read while it renames them is read again.
+        if os.path.lexists(base + '.json') or _sidecar_coming(base, deadline):
+            while True:
+                try:
+                    return _open_errors_as_result(p, base, mmap)
+                except IpcfIOError:
+                    if time.monotonic() > deadline:
+                        raise
+                    if not _live_writer(base):
+                        if not once:
+                            raise
+                        once = False
+                    time.sleep(0.02)
     # While a run of ipcf publishes over the result (the earlier sidecar is
     # removed before the renames, the files renamed one by one), a read
     # can find the .npy without its sidecar, or files of both results:

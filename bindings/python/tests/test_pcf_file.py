@@ -658,6 +658,20 @@ def test_open_result_of_error_bars_checks_them(fixture, stack_npy, tmp_path):
     shutil.copy(sd, tmp_path / 'p.sd.npy')
     with pytest.raises(ipcf.IpcfIOError, match='p.npy.json records no error bars'):
         ipcf.open_result(tmp_path / 'p.sd.npy')
+    # while a live run publishes over the result (its sidecar removed before
+    # the renames), its sidecar is waited for (the error bars were read
+    # unchecked with {})
+    side = pathlib.Path(str(result) + '.json')
+    saved = side.read_bytes()
+    side.unlink()
+    lock = pathlib.Path(result).parent / ('.' + pathlib.Path(result).name + '.lock')
+    lock.write_text(f'pid {os.getpid()} on {socket.gethostname()} since 2026-12-05T00:00:00Z\n')
+    t = threading.Thread(target=lambda: (time.sleep(0.3), side.write_bytes(saved)))
+    t.start()
+    values, meta = ipcf.open_result(sd)
+    t.join()
+    lock.unlink()
+    assert meta.get('errors_of') == str(result) and numpy.array_equal(values, want, equal_nan=True), meta
     # a user's own X.sd.npy with no result beside it: read as it is, no metadata
     os.remove(str(plain) + '.json')
     values, meta = ipcf.open_result(tmp_path / 'p.sd.npy')
