@@ -597,6 +597,7 @@ var testHookFitCompanion func(path string) error
 type fitAside struct {
 	path, aside string
 	had         bool
+	was         os.FileInfo // the file that was there (had)
 }
 
 // keptName is the name under which setAside keeps the earlier file of
@@ -608,7 +609,8 @@ func keptName(path string, i int) string {
 }
 
 // removeKept removes the files setAside kept for paths that a killed run
-// left (the caller holds the output's lock: no other run keeps them now).
+// left, once a new set is in place (the caller holds the output's lock:
+// no other run keeps them now).
 func removeKept(paths []string) {
 	for _, p := range paths {
 		base := ".ipcf-" + filepath.Base(p) + "-"
@@ -638,7 +640,7 @@ func setAside(paths []string) ([]fitAside, error) {
 	var kept []fitAside
 	for i, p := range paths {
 		st, err := os.Lstat(p)
-		k := fitAside{path: p, had: err == nil}
+		k := fitAside{path: p, had: err == nil, was: st}
 		if err == nil && st.Mode().IsRegular() {
 			k.aside = keptName(p, i)
 			if i == 0 {
@@ -680,7 +682,12 @@ func putBack(kept []fitAside) error {
 				return err
 			}
 		default:
-			return fmt.Errorf("the earlier %s was not kept (no hard links here)", filepath.Base(k.path))
+			// Not kept (no hard links here, or an immutable file, which
+			// cannot be linked): still there if it was never replaced.
+			if st, err := os.Lstat(k.path); err == nil && os.SameFile(st, k.was) {
+				return nil
+			}
+			return fmt.Errorf("the earlier %s could not be kept aside (no hard links here?)", filepath.Base(k.path))
 		}
 		return nil
 	}
@@ -745,7 +752,6 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 	}
 	// Each file's step runs once its own temporary file is complete, just
 	// before its rename: the next file's, and so on inwards.
-	removeKept(names.list())
 	var kept []fitAside
 	renaming := false // the renames began: a failure puts the earlier set back
 	meta := func() error {
@@ -785,6 +791,9 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 		return fmt.Errorf("fit: writing %s and its companions: %w", names.Params, err)
 	}
 	dropAside(kept)
+	// The files a killed run kept go once a set is in place again (not
+	// before: they may be the only copy of the earlier maps).
+	removeKept(names.list())
 	return nil
 }
 

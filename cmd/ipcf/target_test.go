@@ -934,6 +934,28 @@ func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
 	if tmp, _ := filepath.Glob(p(".ipcf-*")); len(tmp) > 0 {
 		t.Errorf("temporary files left: %v", tmp)
 	}
+	// A file that cannot be linked but was never replaced (an immutable
+	// companion, whose rename is the one that fails): it is the earlier
+	// one, and the set is put back whole (it was taken for lost, and the
+	// earlier MAPS.npy with it: a review).
+	linkFile = func(old, new string) error {
+		if filepath.Base(old) == "m.chisq.npy" {
+			return errors.New("operation not permitted")
+		}
+		return os.Link(old, new)
+	}
+	testHookFitCompanion = func(string) error { return failed }
+	code, msg = runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
+	testHookFitCompanion = nil
+	linkFile = os.Link
+	if code != 1 || !strings.Contains(msg, "the earlier maps are as they were") {
+		t.Errorf("refit whose rename fails, a companion not linkable: exit %d: %s", code, msg)
+	}
+	for _, f := range files {
+		if b, err := os.ReadFile(p(f)); err != nil || !bytes.Equal(b, before[f]) {
+			t.Errorf("%s changed or went (%v) after a refit whose unlinkable companion was never replaced", f, err)
+		}
+	}
 	// The first fit to a new name fails alike: nothing of it is left.
 	testHookFitCompanion = func(string) error { return failed }
 	code, msg = runIn(t, "fit", acf, "-o", p("n.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
@@ -954,7 +976,7 @@ func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
 	code, msg = runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet")
 	testHookFitCompanion = nil
 	linkFile = os.Link
-	if code != 1 || strings.Contains(msg, "as they were") || !strings.Contains(msg, "not kept (no hard links here)") {
+	if code != 1 || strings.Contains(msg, "as they were") || !strings.Contains(msg, "could not be kept aside") {
 		t.Errorf("refit whose rename fails, no hard links: exit %d: %s", code, msg)
 	}
 	if _, err := os.Stat(p("m.npy")); err == nil {
@@ -962,6 +984,13 @@ func TestFitFailedRefitKeepsOldMaps(t *testing.T) {
 	}
 	if kept, _ := filepath.Glob(p(".ipcf-m.npy-*.old")); len(kept) != 1 {
 		t.Errorf("the earlier m.npy is not kept aside: %v", kept)
+	}
+	// A fit that fails before its renames keeps it (it may be the only copy).
+	if code, _ := runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "-1", "--quiet"); code == 0 {
+		t.Fatal("a fit with a negative waist exited 0")
+	}
+	if kept, _ := filepath.Glob(p(".ipcf-m.npy-*.old")); len(kept) != 1 {
+		t.Errorf("a failed fit removed the earlier m.npy kept aside: %v", kept)
 	}
 	if code, msg := runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "3", "--quiet"); code != 0 {
 		t.Fatalf("the fit after a failed refit without hard links: exit %d: %s", code, msg)

@@ -193,6 +193,16 @@ func TestStackPollsWithinABlock(t *testing.T) {
 	if !errors.Is(err, pool.ErrCancelled) || len(calls) != 3 || calls[0] != 0 || calls[2] != 0 {
 		t.Fatalf("progress false within the block: %v, progress calls (done) %v", err, calls)
 	}
+	// The block returns at the stop: no more reads of its input (a long
+	// line scan's block went on with its arithmetic, 37 % of it: a review).
+	reads := 0
+	k := newKernel(T, F, Real, 0, 65535, W)
+	k.run(W, func(x []float64, a, b int) bool { reads++; return reads < 5 }, func([]float64, int, int) {
+		t.Error("stored after the stop")
+	}, nil)
+	if reads != 5 {
+		t.Errorf("the kernel read %d segments, want 5 (stopped at the 5th)", reads)
+	}
 	written := 0
 	for i := range T - 2*F {
 		if out.At(i, 0, 0) != 0 {

@@ -76,7 +76,7 @@ func newKernel(n, filtersize int, mean Mean, lo, hi float64, lanes int) *kernel 
 // the segment that load will be asked for next (and in the second pass,
 // backward is true and store too), while the current one is being
 // filtered: a chance to prefetch it.
-func (k *kernel) run(nl int, load, store func(x []float64, a, b int), pre func(a, b int, backward bool)) {
+func (k *kernel) run(nl int, load func(x []float64, a, b int) bool, store func(x []float64, a, b int), pre func(a, b int, backward bool)) {
 	n, F := k.n, k.filtersize
 	f0, f1 := k.f0, k.f1
 	c, sum := k.c[:nl], k.sum[:nl]
@@ -97,7 +97,9 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int), pre func(a
 				pre(last, n, true)
 			}
 		}
-		load(x, a, b)
+		if !load(x, a, b) {
+			return // stopped (Stack: the run is being cancelled)
+		}
 		if a == 0 {
 			copy(c, x[:nl])
 			copy(sum, x[:nl])
@@ -126,7 +128,9 @@ func (k *kernel) run(nl int, load, store func(x []float64, a, b int), pre func(a
 		if pre != nil && a > F { // the next segment holds samples >= F
 			pre(a-segLen, a, true)
 		}
-		load(x, a, b)
+		if !load(x, a, b) {
+			return // stopped (Stack: the run is being cancelled)
+		}
 		// Recompute the forward values of the segment.
 		if a == 0 {
 			copy(s[:nl], x[:nl])

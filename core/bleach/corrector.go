@@ -53,13 +53,14 @@ func (c *Corrector) Correct(ds [][]float64) {
 		blk := ds[:min(len(ds), maxLanes)]
 		ds = ds[len(blk):]
 		nl := len(blk)
-		c.k.run(nl, func(x []float64, a, b int) {
+		c.k.run(nl, func(x []float64, a, b int) bool {
 			for j, d := range blk {
 				col := d[a:b]
 				for i, v := range col {
 					x[i*nl+j] = v
 				}
 			}
+			return true
 		}, func(x []float64, a, b int) {
 			for j, d := range blk {
 				col := d[a:b]
@@ -100,8 +101,9 @@ func (c *Corrector) Gather(dst [][]float64, v array.View, o, st, sj int) {
 		if unitStride(off, es) {
 			pre = func(a, b int, _ bool) { prefetchRows(v.Data, off[0]+a*st, st, b-a, nl*es) }
 		}
-		c.k.run(nl, func(x []float64, a, b int) {
+		c.k.run(nl, func(x []float64, a, b int) bool {
 			gatherLanes(x, v, off, a, b)
+			return true
 		}, func(x []float64, a, b int) {
 			for j, d := range blk {
 				col := d[a-F : b-F]

@@ -252,12 +252,13 @@ func TestKernelMatchesReference(t *testing.T) {
 					}
 					k := newKernel(n, f, mean, 0, 65535, nl)
 					calls := 0
-					k.run(nl, func(x []float64, a, b int) {
+					k.run(nl, func(x []float64, a, b int) bool {
 						for t := a; t < b; t++ {
 							for j := range nl {
 								x[(t-a)*nl+j] = ser[j][t]
 							}
 						}
+						return true
 					}, func(x []float64, a, b int) {
 						calls++
 						if a < f || b > n-f || a >= b {

@@ -84,23 +84,19 @@ func Stack(ctx context.Context, out, data array.View, filtersize int, mean Mean,
 		}
 		// A block runs along the whole time axis: the run's end is polled
 		// every 8 segments read (Ctrl+C waited seconds for a block's end),
-		// and a stopped block reads and writes no more (the kernel's
-		// arithmetic on its stale buffers is cheap).
+		// and a stopped block returns there.
 		halted, reads := false, 0
 		sc.k.run(nl,
-			func(x []float64, a, b int) {
+			func(x []float64, a, b int) bool {
 				if reads++; reads%8 == 0 { // every 128 frames
-					halted = halted || stopped()
+					halted = stopped()
 				}
 				if !halted {
 					gatherLanes(x, data, din, a, b)
 				}
+				return !halted
 			},
-			func(x []float64, a, b int) {
-				if !halted {
-					scatterLanes(out, dout, x, a-filtersize, b-filtersize)
-				}
-			},
+			func(x []float64, a, b int) { scatterLanes(out, dout, x, a-filtersize, b-filtersize) },
 			pre)
 		if halted {
 			return pool.ErrCancelled
