@@ -794,7 +794,11 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 	// ipcf's record; the file is the user's, read as it is.
 	// So is a user's own that is not strict JSON (NaN from Python's
 	// json.dump, a BOM, an empty file): it names nothing of ipcf's.
-	for _, other := range []string{`{"exposure_ms": 1}`, `null`, `{}`, `{"exposure_ms": NaN}`, "\ufeff{\"exposure_ms\": 1}", ``} {
+	// (Also a user's metadata that embed ipcf's, sealed, and another
+	// program's that name a software and a version of their own.)
+	embedded := `{"pipeline": "mine", "upstream": ` + string(side) + `}`
+	for _, other := range []string{`{"exposure_ms": 1}`, `null`, `{}`, `{"exposure_ms": NaN}`, "\ufeff{\"exposure_ms\": 1}", ``, embedded,
+		`{"software": "MicroManager", "version": "2.0", "exposure": 10}`, `[{"software": "MicroManager"}]`} {
 		os.RemoveAll(p("b.npy.json"))
 		os.WriteFile(p("b.npy.json"), []byte(other), 0o644)
 		if code, msg := ipcf(t, pcfArgs...); code != 0 {

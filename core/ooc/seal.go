@@ -285,7 +285,11 @@ func WrittenRecord(path string) (*Written, error) {
 		// ipcf's metadata whose own checksum no longer matches: a damaged
 		// key ("softwarg") made them another program's and switched the
 		// check off (a campaign: a damaged stack read with exit 0).
-		if bytes.Contains(b, []byte(`"`+SealKey+`"`)) && looksOurs(b) {
+		// (A seal of the top level only: a user's metadata that embed
+		// ipcf's, sealed, are the user's.)
+		var top map[string]json.RawMessage
+		_ = json.Unmarshal(b, &top) // not an object: no key
+		if _, sealed := top[SealKey]; sealed && looksOurs(b) {
 			if err := CheckSeal(b); err != nil {
 				return nil, fmt.Errorf("%w: %s: %w: its file %s is not taken for what ipcf wrote; remove %s to read the file as it is", ErrWrittenChanged, side, err, path, filepath.Base(side))
 			}

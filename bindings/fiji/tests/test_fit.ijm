@@ -352,6 +352,17 @@ dummy = File.saveString(substring(side, 0, lengthOf(side) / 2), tmp + "bl.npy.js
 expect("openNpy of a damaged stack whose metadata are cut short", call("ipcf.Ipcf.openNpy", tmp + "bl.npy"), "remove " + tmp + "bl.npy.json");
 dummy = File.saveString(replace(side, "\"software\"", "\"softwarg\""), tmp + "bl.npy.json");
 expect("openNpy of a damaged stack whose metadata have a damaged key", call("ipcf.Ipcf.openNpy", tmp + "bl.npy"), "changed since ipcf wrote it");
+// another program's metadata (its own software and version), a user's that embed ipcf's, a
+// JSON array: theirs, the stack opened as the CLI reads it (the damaged byte is theirs too)
+others = newArray("{\"software\": \"MicroManager\", \"version\": \"2.0\", \"exposure\": 10}",
+                  "{\"pipeline\": \"mine\", \"upstream\": " + side + "}", "[{\"software\": \"MicroManager\"}]");
+for (i = 0; i < others.length; i++) {
+    dummy = File.saveString(others[i], tmp + "bl.npy.json");
+    bl = call("ipcf.Ipcf.openNpy", tmp + "bl.npy");
+    ok = (bl == "bl.npy");
+    check(ok, "openNpy beside another program's or a user's metadata " + i, bl);
+    if (ok) close();
+}
 // metadata before 0.3 (no checksum recorded): nothing to check, opened as the CLI reads it
 dummy = File.saveString("{\"command\": \"simulate\", \"software\": \"ipcf\", \"version\": \"0.2.0\"}", tmp + "bl.npy.json");
 bl = call("ipcf.Ipcf.openNpy", tmp + "bl.npy");

@@ -1737,20 +1737,25 @@ public final class Ipcf {
         byte[] raw = java.nio.file.Files.readAllBytes(f.toPath());
         if (Jna.problem() != null) return null; // (no library: nothing checks checksums; openPcf says so)
         String js = new String(raw, "UTF-8");
-        // Not one complete JSON object, or its own checksum no longer matches: ipcf's metadata
-        // damaged (cut short: its "software" key, near the end, gone; a key's byte changed) are
-        // refused, a user's own text that names nothing of ipcf's is theirs (core/ooc looksOurs).
-        if (Native.lib().ipcf_check_metadata(raw, raw.length) != Native.OK) {
-            String why = Native.lib().ipcf_last_error();
-            for (String k : new String[] {"\"self_crc32c\"", "\"output_crc32c\"", "\"software\"", "\"ipcf\"",
-                    "\"command\": \"bleach\"", "\"command\": \"simulate\""})
-                if (js.contains(k))
-                    return meta + ": " + why + ", so " + path + " cannot be checked against its record; remove " + meta
-                            + " to open the file as it is";
-            return null;
+        // core/ooc's rule (WrittenRecord), step by step: text that is not JSON but names ipcf's
+        // keys is ipcf's metadata damaged (cut short: the "software" key, near the end, gone);
+        // an input's metadata (ipcf simulate or bleach) must carry their own checksum, and so
+        // must other JSON that names ipcf's keys and has a seal at its top level (a key's byte
+        // damaged: "softwarg"); anything else is a user's or another program's, read as it is.
+        boolean ours = false;
+        for (String k : new String[] {"\"self_crc32c\"", "\"output_crc32c\"", "\"software\"", "\"ipcf\"",
+                "\"command\": \"bleach\"", "\"command\": \"simulate\""})
+            ours |= js.contains(k);
+        if (!Json.valid(js)) {
+            return !ours ? null : meta + " is not valid JSON (damaged or cut short?), so " + path + " cannot be checked against its "
+                    + "record; remove " + meta + " to open the file as it is";
         }
         String sw = jsonString(jsonValue(js, "software"), ""), cmd = jsonString(jsonValue(js, "command"), "");
-        if (!sw.equals("ipcf") || !cmd.equals("simulate") && !cmd.equals("bleach")) return null; // not an input's record
+        boolean input = sw.equals("ipcf") && (cmd.equals("simulate") || cmd.equals("bleach"));
+        if ((input || ours && jsonValue(js, "self_crc32c") != null) && Native.lib().ipcf_check_metadata(raw, raw.length) != Native.OK)
+            return meta + ": " + Native.lib().ipcf_last_error() + ", so " + path + " cannot be checked against its record; remove "
+                    + meta + " to open the file as it is";
+        if (!input) return null; // not an input's record
         String want = jsonString(jsonValue(js, "output_crc32c"), "");
         double bytes = jsonNumber(jsonValue(js, "output_bytes"), -1);
         if (want.isEmpty() || bytes < 0) return null; // (metadata before 0.3 recorded no checksum)
@@ -1761,6 +1766,113 @@ public final class Ipcf {
                     + (long) bytes + " bytes, " + want + "): the file changed or was damaged since ipcf " + cmd + " wrote it; "
                     + "remove it and compute it again, or remove " + meta + " to open the file as it is";
         return null;
+    }
+
+    /** A strict JSON syntax check (RFC 8259, as Go's json.Valid): no NaN, no BOM, one value. */
+    static final class Json {
+        final String t;
+        int k;
+
+        Json(String t) {
+            this.t = t;
+        }
+
+        static boolean valid(String t) {
+            Json j = new Json(t);
+            try {
+                j.ws();
+                j.value(0);
+                j.ws();
+                return j.k == t.length();
+            } catch (IllegalStateException | StringIndexOutOfBoundsException e) {
+                return false;
+            }
+        }
+
+        void ws() {
+            while (k < t.length() && " \t\n\r".indexOf(t.charAt(k)) >= 0) k++;
+        }
+
+        void expect(char c) {
+            if (k >= t.length() || t.charAt(k) != c) throw new IllegalStateException();
+            k++;
+        }
+
+        void value(int depth) {
+            if (depth > 512) throw new IllegalStateException(); // (deeper: not metadata, and the stack)
+            char c = t.charAt(k);
+            if (c == '{') {
+                k++;
+                ws();
+                if (t.charAt(k) == '}') {
+                    k++;
+                    return;
+                }
+                while (true) {
+                    ws();
+                    string();
+                    ws();
+                    expect(':');
+                    ws();
+                    value(depth + 1);
+                    ws();
+                    if (t.charAt(k) == ',') {
+                        k++;
+                        continue;
+                    }
+                    expect('}');
+                    return;
+                }
+            } else if (c == '[') {
+                k++;
+                ws();
+                if (t.charAt(k) == ']') {
+                    k++;
+                    return;
+                }
+                while (true) {
+                    ws();
+                    value(depth + 1);
+                    ws();
+                    if (t.charAt(k) == ',') {
+                        k++;
+                        continue;
+                    }
+                    expect(']');
+                    return;
+                }
+            } else if (c == '"') {
+                string();
+            } else if (t.startsWith("true", k)) {
+                k += 4;
+            } else if (t.startsWith("false", k)) {
+                k += 5;
+            } else if (t.startsWith("null", k)) {
+                k += 4;
+            } else {
+                java.util.regex.Matcher m = NUMBER.matcher(t).region(k, t.length());
+                if (!m.lookingAt()) throw new IllegalStateException();
+                k = m.end();
+            }
+        }
+
+        void string() {
+            expect('"');
+            while (true) {
+                char c = t.charAt(k++);
+                if (c == '"') return;
+                if (c < 0x20) throw new IllegalStateException();
+                if (c == '\\') {
+                    char e = t.charAt(k++);
+                    if (e == 'u') {
+                        for (int i = 0; i < 4; i++)
+                            if (Character.digit(t.charAt(k++), 16) < 0) throw new IllegalStateException();
+                    } else if ("\"\\/bfnrt".indexOf(e) < 0) throw new IllegalStateException();
+                }
+            }
+        }
+
+        static final Pattern NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
     }
 
     /** Opens a (t, y, x) .npy stack (uint8, uint16, float32) as an image with time along slices; returns its title. */
