@@ -5,7 +5,8 @@ function c = ipcf_correlate(a, b, mode)
 %   (A and B of equal length N).
 %   C = IPCF_CORRELATE(A, B, MODE) with MODE 'circular', 'linear'
 %   (zero-padded, mean-subtracted) or 'same' (numpy correlate(a, b, 'same'),
-%   exact for integer classes (int8..uint64): ipcf:invalid_argument where a
+%   exact for the integer classes it takes (uint8, uint16, int16, int32):
+%   ipcf:invalid_argument where a
 %   value could exceed 2^53, what a double holds exactly, min(max|A| *
 %   sum|B|, sum|A| * max|B|) >= 2^53; whole numbers held in doubles are
 %   doubles, summed as such).

@@ -318,7 +318,9 @@ function sd = read_errors(path, text, want)
 % WANT (the error bars' path, read through ipcf_read), that file must be
 % the one recorded.
 sd = [];
-block = regexp(text, '"errors"\s*:\s*\{([^{}]*)\}', 'tokens', 'once');
+% (braces inside its strings are text: a result named 'r{1}.npy' had its
+% error bars taken for none)
+block = regexp(text, '"errors"\s*:\s*\{((?:[^{}"]|"(?:[^"\\]|\\.)*")*)\}', 'tokens', 'once');
 if isempty(block)
   if nargin > 2
     error('ipcf:io', ['ipcf_read: %s: %s.json records no error bars: not the error bars of that result ' ...
@@ -331,7 +333,7 @@ if ~isempty(f)
   % JSON escapes decoded (Go writes &, < and > as \u0026, \u003c, \u003e:
   % the name of a result 'a&b.npy' was refused); a name beside the result
   f = {json_unescape(f{1})};
-  if any(f{1} == '/') || any(f{1} == '\') || any(strcmp(f{1}, {'.', '..'}))
+  if any(f{1} == '/') || (ispc() && any(f{1} == '\')) || any(strcmp(f{1}, {'.', '..'}))
     f = {};
   end
 end

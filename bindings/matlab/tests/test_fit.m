@@ -459,6 +459,14 @@ run_cli(sprintf('pcf "%s" -o "%s" --offsets "0,0;4,0" %s --errors blocking', src
 [~, ~, sda] = ipcf_read(amp);
 [sdb, sdbm] = ipcf_read(fullfile(tmp, 'w&e.sd.npy'));
 check(~isempty(sda) && isequaln(sda, sdb) && strcmp(sdbm.errors_of, amp), 'ipcf_read of w&e.sd.npy (its name escaped in the metadata)');
+% braces and a backslash in the name: text of the record, not its structure
+for odd = {'r{1}', 'b\s'}
+  res = fullfile(tmp, [odd{1} '.npy']);
+  run_cli(sprintf('pcf "%s" -o "%s" --offsets "0,0;4,0" %s --errors blocking', src, res, common), ['cli pcf --errors, ' odd{1}]);
+  [~, ~, sda] = ipcf_read(res);
+  sdb = ipcf_read(fullfile(tmp, [odd{1} '.sd.npy']));
+  check(~isempty(sda) && isequaln(sda, sdb), ['ipcf_read of the error bars of ' odd{1} '.npy']);
+end
 fid = fopen(fullfile(tmp, 'werr.sd.npy'), 'r+'); fseek(fid, -4, 'eof'); fwrite(fid, [1 2 3 4], 'uint8'); fclose(fid);
 expect_error(@() ipcf_read_sd(werr), 'ipcf:io', 'checksum', 'ipcf_read of a result whose error bars changed');
 expect_error(@() ipcf_read(fullfile(tmp, 'werr.sd.npy')), 'ipcf:io', 'checksum', ...
