@@ -3098,7 +3098,10 @@ def correlate(a, b, mode='circular'):
     for v, name in ((a, 'a'), (b, 'b')):
         _not_masked(v, name)
         try:
-            ints.append(numpy.asarray(v).dtype.kind in 'iub')
+            kind = numpy.asarray(v).dtype.kind
+            # (a list of Python ints beyond int64, numpy makes floats of)
+            ints.append(kind in 'iub' or (kind == 'f' and isinstance(v, (list, tuple))
+                                          and all(isinstance(x, (int, numpy.integer)) for x in v)))
         except (ValueError, TypeError):
             ints.append(False)  # _input says why
     a = _input(a, 'a', 1)

@@ -267,6 +267,10 @@ def test_parameters():
     for x, y in (big, (big[0].astype(numpy.int64), big[1].astype(numpy.int64)), (big[0].tolist(), big[1].tolist())):
         with pytest.raises(ipcf.IpcfValueError, match='cannot hold every integer result exactly'):
             ipcf.correlate(x, y, mode='same')  # int32; int64 and lists arrive as float64
+    # a list of Python ints beyond int64 (numpy makes floats of it)
+    with pytest.raises(ipcf.IpcfValueError, match='cannot hold every integer result exactly'):
+        ipcf.correlate([2 ** 63 + 1, 1], [1, 0], mode='same')
+    assert ipcf.correlate([3, 1], [1, 2], mode='same').tolist() == [6, 5]  # numpy.correlate's
     # integers held in floats are floats: no promise, numpy's value
     assert ipcf.correlate(big[0].astype(float), big[1].astype(float), mode='same')[2] == numpy.correlate(
         big[0].astype(float), big[1].astype(float), 'same')[2]
