@@ -613,12 +613,9 @@ func keptName(path string, i int) string {
 // no other run keeps them now).
 func removeKept(paths []string) {
 	for _, p := range paths {
-		base := ".ipcf-" + filepath.Base(p) + "-"
 		names, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".ipcf-*.old"))
 		for _, n := range names {
-			digits, ok := strings.CutPrefix(filepath.Base(n), base)
-			digits = strings.TrimSuffix(digits, ".old")
-			if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" {
+			if !leftoverOf(filepath.Base(n), p, ".old") {
 				continue // another file's, or not one of ours
 			}
 			if st, err := os.Lstat(n); err == nil && st.Mode().IsRegular() {

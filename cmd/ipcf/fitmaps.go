@@ -96,19 +96,13 @@ func checkFitTarget(out string, h, w, k, np int) error {
 // written, and ".ipcf-OUT-DIGITS.old", the earlier maps set aside). The
 // caller holds out's lock, so no other run writes them.
 func removeStaleZarrs(out string) {
-	base := ".ipcf-" + filepath.Base(strings.TrimRight(out, "/")) + "-"
 	entries, err := os.ReadDir(filepath.Dir(out))
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
 		n := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(n, base) {
-			continue
-		}
-		rest := strings.TrimPrefix(n, base)
-		digits := strings.TrimSuffix(strings.TrimSuffix(rest, ".tmp"), ".old")
-		if digits == rest || digits == "" || strings.Trim(digits, "0123456789") != "" {
+		if !e.IsDir() || !leftoverOf(n, strings.TrimRight(out, "/"), ".tmp", ".old") {
 			continue // another output's, or not one of ours
 		}
 		if strings.HasSuffix(n, ".old") {
@@ -117,6 +111,22 @@ func removeStaleZarrs(out string) {
 		}
 		os.RemoveAll(filepath.Join(filepath.Dir(out), n))
 	}
+}
+
+// leftoverOf reports whether the file name n is one that a fit to out
+// leaves beside it while it writes, ".ipcf-OUT-DIGITS" and one of the
+// suffixes (removeStaleZarrs, removeKept).
+func leftoverOf(n, out string, suffixes ...string) bool {
+	rest, ok := strings.CutPrefix(n, ".ipcf-"+filepath.Base(out)+"-")
+	if !ok {
+		return false
+	}
+	for _, s := range suffixes {
+		if digits, ok := strings.CutSuffix(rest, s); ok {
+			return digits != "" && strings.Trim(digits, "0123456789") == ""
+		}
+	}
+	return false
 }
 
 // syncFolder flushes a folder's entries to disk.

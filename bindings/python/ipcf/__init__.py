@@ -2338,22 +2338,17 @@ def open_result(path, *, mmap=False):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
     if p.endswith('.sd.npy') and not os.path.lexists(p + '.json'):
         base = p[:-len('.sd.npy')] + '.npy'
-        deadline, once = time.monotonic() + _PUBLISH_WAIT, True
+        deadline = time.monotonic() + _PUBLISH_WAIT
         # Their result's sidecar, removed while a run publishes over it, is
         # waited for as open_result waits for a result's (they were read
         # unchecked), and a pair read while it renames them is read again.
         if os.path.lexists(base + '.json') or _sidecar_coming(base, deadline):
+            tried = [False]
             while True:
                 try:
                     return _open_errors_as_result(p, base, mmap)
                 except IpcfIOError:
-                    if time.monotonic() > deadline:
-                        raise
-                    if not _live_writer(base):
-                        if not once:
-                            raise
-                        once = False
-                    time.sleep(0.02)
+                    _read_again(base, deadline, tried)
     # While a run of ipcf publishes over the result (the earlier sidecar is
     # removed before the renames, the files renamed one by one), a read
     # can find the .npy without its sidecar, or files of both results:
@@ -2362,7 +2357,7 @@ def open_result(path, *, mmap=False):
     # _PUBLISH_WAIT seconds).
     # One more read after a run that has just finished, too (the files read
     # while it renamed them): a damaged result fails again.
-    deadline, once = time.monotonic() + _PUBLISH_WAIT, True
+    deadline, tried = time.monotonic() + _PUBLISH_WAIT, [False]
     while True:
         read = None if mmap else {}
         # Metadata that are there and name nothing ({}, another program's
@@ -2377,16 +2372,25 @@ def open_result(path, *, mmap=False):
                 _check_result_bytes(p, meta, name, read)
             return array, meta
         except IpcfIOError:
-            if time.monotonic() > deadline:
-                raise
-            if not _live_writer(p):
-                if not once:
-                    raise
-                once = False
-            time.sleep(0.02)
+            _read_again(p, deadline, tried)
 
 
 _PUBLISH_WAIT = 5.0  # seconds open_result reads again while a run publishes over the result
+
+
+def _read_again(p, deadline, tried):
+    """Called while an IpcfIOError of a read of the output p is handled:
+    returns, after a short pause, when the read is to be made again (while
+    a live ipcf run publishes over p, until deadline, and once more after
+    it ended: tried, a one-item list, records that extra read); re-raises
+    the error otherwise."""
+    if time.monotonic() > deadline:
+        raise
+    if not _live_writer(p):
+        if tried[0]:
+            raise
+        tried[0] = True
+    time.sleep(0.02)
 
 
 def _live_writer(p):

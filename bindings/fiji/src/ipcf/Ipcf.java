@@ -1801,44 +1801,29 @@ public final class Ipcf {
         void value(int depth) {
             if (depth > 512) throw new IllegalStateException(); // (deeper: not metadata, and the stack)
             char c = t.charAt(k);
-            if (c == '{') {
+            if (c == '{' || c == '[') { // an object's members are a key, ':' and a value
+                char close = c == '{' ? '}' : ']';
                 k++;
                 ws();
-                if (t.charAt(k) == '}') {
+                if (t.charAt(k) == close) {
                     k++;
                     return;
                 }
                 while (true) {
                     ws();
-                    string();
-                    ws();
-                    expect(':');
-                    ws();
+                    if (close == '}') {
+                        string();
+                        ws();
+                        expect(':');
+                        ws();
+                    }
                     value(depth + 1);
                     ws();
                     if (t.charAt(k) == ',') {
                         k++;
                         continue;
                     }
-                    expect('}');
-                    return;
-                }
-            } else if (c == '[') {
-                k++;
-                ws();
-                if (t.charAt(k) == ']') {
-                    k++;
-                    return;
-                }
-                while (true) {
-                    ws();
-                    value(depth + 1);
-                    ws();
-                    if (t.charAt(k) == ',') {
-                        k++;
-                        continue;
-                    }
-                    expect(']');
+                    expect(close);
                     return;
                 }
             } else if (c == '"') {
