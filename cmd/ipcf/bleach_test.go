@@ -97,6 +97,76 @@ func TestBleachMappedEqualsInMemory(t *testing.T) {
 	}
 }
 
+// A 2-D (time, x) .npy is a line scan, as for pcf --preset line: corrected
+// as the (time, 1, x) stack it is and written as (time, x), with a crop of
+// its columns and frames; its output is an input pcf --preset line takes
+// (checked against its metadata), and the 3-D stack of one row gives the
+// same bytes with its own shape.
+func TestBleachLineScan(t *testing.T) {
+	dir := t.TempDir()
+	const T, W, F = 500, 40, 30
+	in3, data := bleachInput(t, dir, T, 1, W)
+	in := filepath.Join(dir, "line.npy")
+	writeNpy(t, in, array.Uint16, []int{T, W}, func(i int) float64 {
+		return float64(uint16(data[2*i]) | uint16(data[2*i+1])<<8)
+	})
+	src, err := array.Contiguous(array.Uint16, []int{T, 1, W}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bleached(t, src, F)
+	var stdout, stderr bytes.Buffer
+	out := filepath.Join(dir, "out.npy")
+	if code := run([]string{"bleach", in, "-o", out, "--filtersize", "30", "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	f, err := npy.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shape := fmt.Sprint(f.Header.Shape)
+	f.Close()
+	if shape != fmt.Sprint([]int{T - 2*F, W}) {
+		t.Errorf("shape %s, want [%d %d]", shape, T-2*F, W)
+	}
+	if got := npyData(t, out); !bytes.Equal(got, want) {
+		t.Error("the line scan's correction differs from bleach.Stack on its (time, 1, x) stack")
+	}
+	meta, err := os.ReadFile(out + ".json")
+	if err != nil || !strings.Contains(string(bytes.Join(bytes.Fields(meta), nil)), fmt.Sprintf(`"input_shape":[%d,%d]`, T, W)) {
+		t.Errorf("metadata: %v %s, want input_shape [%d, %d]", err, meta, T, W)
+	}
+	out3 := filepath.Join(dir, "out3.npy")
+	if code := run([]string{"bleach", in3, "-o", out3, "--filtersize", "30", "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("3-D: exit %d: %s", code, stderr.String())
+	}
+	if f, err = npy.Open(out3); err != nil {
+		t.Fatal(err)
+	}
+	if s := fmt.Sprint(f.Header.Shape); s != fmt.Sprint([]int{T - 2*F, 1, W}) {
+		t.Errorf("3-D input of one row: shape %s, want [%d 1 %d]", s, T-2*F, W)
+	}
+	f.Close()
+	if !bytes.Equal(npyData(t, out3), want) {
+		t.Error("3-D input of one row: other bytes")
+	}
+	sub, err := array.New(array.Uint16, src.Order, []int{470, 1, 25}, src.Strides, data, 10*src.Strides[0]+5*src.Strides[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	crop := filepath.Join(dir, "crop.npy")
+	if code := run([]string{"bleach", in, "-o", crop, "--filtersize", "30", "--crop", "0:1,5:30", "--frames", "10:480", "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("crop: exit %d: %s", code, stderr.String())
+	}
+	if !bytes.Equal(npyData(t, crop), bleached(t, sub, F)) {
+		t.Error("crop: the CLI's correction differs from bleach.Stack on the cropped line scan")
+	}
+	stderr.Reset()
+	if code := run([]string{"pcf", out, "-o", filepath.Join(dir, "p.npy"), "--preset", "line", "--radius", "2", "--nbins", "8", "--quiet"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("pcf of the corrected line scan: exit %d: %s", code, stderr.String())
+	}
+}
+
 // An input truncated while it is corrected (the workers fault on the
 // mapping) or rewritten in place with the same size is an error naming it,
 // exit status 1, and no output; the process survives the fault.

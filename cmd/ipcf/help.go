@@ -44,7 +44,8 @@ weights its fits by them. Other output formats are refused with --errors.`},
 smoothed forwards and backwards with an exponential filter of size F
 (default 1024, the tutorial's; its trend s), and a sample d becomes sqrt(mean/s) * (d - s) + mean, rounded and
 clipped to the integer type; F frames are dropped at each end. Writes .npy
-only.`},
+only. A 2-D (time, x) .npy is a line scan (as for pcf --preset line) and
+gives a (time, x) output.`},
 	"simulate": {"ipcf simulate -o OUT.npy [flags]", `Simulates particles diffusing in a square image with a diagonal channel
 (uint16 frames). Writes .npy only.`},
 	"convolve": {"ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy", `The full 2-D convolution of an image with a kernel of odd sizes: int32 for

@@ -809,7 +809,14 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	src, err := in.open(pos[0])
+	input, err := in.input(pos[0])
+	if err != nil {
+		return err
+	}
+	// A 2-D (time, x) .npy is a line scan, as for pcf --preset line: read
+	// as (time, 1, x), corrected per pixel, written back as (time, x).
+	input.Lines = true
+	src, err := job.OpenSource(input)
 	if err != nil {
 		return err
 	}
@@ -823,6 +830,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	T, H, W := src.Shape()
+	lines := H == 1 && job.LineScanInput(input)
 	if err := bleach.Check(T, *f, m); err != nil {
 		filtersizeGiven := false
 		fs.Visit(func(fl *flag.Flag) { filtersizeGiven = filtersizeGiven || fl.Name == "filtersize" })
@@ -868,7 +876,10 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if !dt.IsInteger() {
 		dt = array.Uint16
 	}
-	shape := []int{T - 2**f, H, W}
+	shape, inShape := []int{T - 2**f, H, W}, []int{T, H, W}
+	if lines {
+		shape, inShape = []int{T - 2**f, W}, []int{T, W}
+	}
 	res, err := newPlainArray("bleach", *out, "the corrected stack", dt, shape)
 	if err != nil {
 		return err
@@ -877,8 +888,15 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if testHookBleach != nil {
 		testHookBleach()
 	}
+	view := res.View
+	if lines { // the (time, x) output as the (time, 1, x) stack it is
+		v := res.View
+		if view, err = array.New(v.DType, v.Order, []int{shape[0], 1, W}, []int{v.Strides[0], v.Strides[0], v.Strides[1]}, v.Data, v.Offset); err != nil {
+			return err
+		}
+	}
 	bar := newBar(stderr, "bleach", *quiet)
-	err = bleach.Stack(ctx, res.View, data, *f, m, *threads, bar.update)
+	err = bleach.Stack(ctx, view, data, *f, m, *threads, bar.update)
 	bar.done()
 	if err != nil {
 		return source.Faulted(src.Name(), res.faulted("bleach", *out, err))
@@ -896,7 +914,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	meta := map[string]any{"input": pos[0], "input_files": source.Files(src), "input_dtype": src.DType().String(),
-		"input_shape": []int{T, H, W}, "bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String()}
+		"input_shape": inShape, "bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String()}
 	if err := res.publish("bleach", *out, meta); err != nil {
 		return err
 	}

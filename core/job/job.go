@@ -364,7 +364,7 @@ func openSourceUnchecked(in Input, flag string) (source.Source, error) {
 	var err error
 	ch := in.Channel - 1 // 0-based; -1: none selected
 	lines := false
-	if in.Lines && (in.Format == "npy" || in.Format == "auto" || in.Format == "") && in.Raw.T == 0 {
+	if linesWanted(in) {
 		if src, lines, err = openLineScan(in.Path); err != nil {
 			return nil, err
 		}

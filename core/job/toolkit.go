@@ -340,6 +340,31 @@ func lineScan(offs []pcf.Offset) bool {
 	return true
 }
 
+// linesWanted reports whether in asks for a 2-D .npy to be read as a line
+// scan (Lines set, a .npy or auto format, not raw).
+func linesWanted(in Input) bool {
+	return in.Lines && (in.Format == "npy" || in.Format == "auto" || in.Format == "") && in.Raw.T == 0
+}
+
+// LineScanInput reports whether OpenSource reads in as a (time, x) line
+// scan: Lines set and the file a 2-D .npy, opened as (time, 1, x). A
+// caller that writes frames back (ipcf bleach) checks the source it
+// opened too (one row), since the file may be replaced in between.
+func LineScanInput(in Input) bool {
+	if !linesWanted(in) {
+		return false
+	}
+	if _, err := npy.RegularFile(in.Path); err != nil {
+		return false
+	}
+	f, err := npy.Open(in.Path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return len(f.Header.Shape) == 2
+}
+
 // openLineScan opens a 2-D C-order .npy (time, x) as the (time, 1, x)
 // raw source it is byte for byte; ok is false for anything else.
 func openLineScan(path string) (src source.Source, ok bool, err error) {

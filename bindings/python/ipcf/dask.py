@@ -224,11 +224,12 @@ def correct_bleaching(darr, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
     """Return the bleaching-corrected (time, row, column) dask array, lazily.
 
     The time axis becomes one chunk; rows and columns keep their chunks.
-    `time_axis` as for `ipcf.pcf`.
+    `time_axis` as for `ipcf.pcf`. A (time, column) line scan gives a
+    (time, column) array.
     """
     import dask.array as da
 
-    darr = _asarray(darr, time_axis=time_axis, stacklevel=4)
+    darr = _asarray(darr, line_ok=True, time_axis=time_axis, stacklevel=4)
     f = _int(filtersize, 'filtersize', lo=1)
     _mean(mean, 'mean')
     threads = _threads(threads)
@@ -241,4 +242,4 @@ def correct_bleaching(darr, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
         return _correct_bleaching(x, f, mean=mean, threads=threads, time_axis=0)
 
     return da.map_blocks(block, darr, dtype=dt, chunks=((n,),) + darr.chunks[1:],
-                         meta=numpy.empty((0, 0, 0), dt))
+                         meta=numpy.empty((0,) * darr.ndim, dt))

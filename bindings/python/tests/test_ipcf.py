@@ -161,6 +161,30 @@ def test_correct_bleaching_keeps_every_integer_type(dtype):
         numpy.testing.assert_array_equal(lst, want)
 
 
+def test_correct_bleaching_line_scan_is_its_one_row_stack():
+    # A (time, column) line scan, which pcf takes, is corrected as the
+    # (time, 1, column) stack it is and comes back (time, column), in
+    # memory, into out, with time_axis, lazily with dask, and by the CLI.
+    t = numpy.arange(400)[:, None]
+    x = numpy.random.default_rng(5).poisson(200 * numpy.exp(-t / 300), (400, 23)).astype(numpy.uint16)
+    want = ipcf.correct_bleaching(x[:, None, :], 60)[:, 0, :]
+    got = ipcf.correct_bleaching(x, 60)
+    assert got.shape == (280, 23) and got.dtype == numpy.uint16
+    numpy.testing.assert_array_equal(got, want)
+    out = numpy.zeros((280, 23), numpy.int32)
+    assert ipcf.correct_bleaching(x, 60, out=out) is out
+    numpy.testing.assert_array_equal(out, want)
+    numpy.testing.assert_array_equal(ipcf.correct_bleaching(x.T, 60, time_axis=-1), want)
+    with pytest.raises(ipcf.IpcfValueError, match=r'want \(280, 23\)'):
+        ipcf.correct_bleaching(x, 60, out=numpy.zeros((280, 1, 23), numpy.uint16))
+    da = pytest.importorskip('dask.array')
+    from ipcf import dask as ipcf_dask
+
+    lazy = ipcf_dask.correct_bleaching(da.from_array(x, chunks=(100, 7)), 60)
+    assert lazy.shape == (280, 23) and lazy.dtype == numpy.uint16
+    numpy.testing.assert_array_equal(lazy.compute(), want)
+
+
 @pytest.mark.parametrize('dtype', ['int64', 'uint64', '>i8'])
 def test_64bit_integers_beyond_float64_refused(dtype):
     # 2**60 + counts: float64 holds steps of 256 there, every series became
