@@ -53,6 +53,13 @@ function [data, meta, sd] = ipcf_read(path)
 %   a result's metadata (error bars are no curves): error bars it does not
 %   record (an earlier run's), or changed since, raise ipcf:io.
 %
+%   The maps of `ipcf fit` beside MAPS.npy (MAPS.chisq.npy, .status.npy,
+%   .stderr.npy) are checked against the record of them in MAPS.npy.json
+%   (companions), and META is struct('companion_of', 'MAPS.npy', 'map',
+%   'chisq', 'companion', that record); an array of fit's Zarr maps
+%   (MAPS.zarr/params, ...) against the group's files_crc32c. A map changed
+%   since, or one the maps do not record, raises ipcf:io.
+%
 %   IPCF_READ_RESULT is the same function under its former name.
 %
 %   Example:
@@ -238,6 +245,7 @@ if exist(path, 'dir')
     in_omezarr(path);
     data = read_zarr(path);
     metafile = fullfile(path, '.zattrs');
+    check_maps_array(path);
   elseif exist(fullfile(path, '0', '.zarray'), 'file')
     error('ipcf:invalid_argument', ['ipcf_read: %s is an OME-Zarr result (its array is the folder "0", ' ...
                                     'axes delay, offset, row, column): ipcf_read reads .npy results and ' ...
@@ -262,6 +270,18 @@ else
     elseif nout > 1
       meta = struct('errors_of', base);
     end
+    return
+  end
+  [base, key] = companion_base(path);
+  if ~isempty(base)
+    % A map beside ipcf fit's MAPS.npy (MAPS.chisq.npy, .status.npy,
+    % .stderr.npy) has no metadata of its own: checked against the maps'
+    % record of it (companions), as ipcf plot checks it. It was returned
+    % unchecked: a damaged map, or an earlier fit's, read as these.
+    [~, text] = read_meta([base '.json'], false);
+    [data, rec] = read_companion(base, text, path, key);
+    meta = struct('companion_of', base, 'map', key, 'companion', rec);
+    sd = [];
     return
   end
   [data, raw] = read_npy(path);
@@ -295,6 +315,123 @@ if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(
   error('ipcf:invalid_argument', ['ipcf_read: %s is the array "%s" of the OME-Zarr result %s (axes delay, ' ...
                                   'offset, row, column), whose checksums ipcf_read does not check: it reads ' ...
                                   '.npy results and plain .zarr results (OUT.zarr)'], path, name, parent);
+end
+end
+
+function [base, key] = companion_base(path)
+% The maps (MAPS.npy) of ipcf fit whose metadata record PATH, a map beside
+% them without metadata of its own (MAPS.chisq.npy, .status.npy,
+% .stderr.npy), and its key; '' when PATH is no such file.
+base = '';
+key = '';
+if exist([path '.json'], 'file')
+  return
+end
+for k = {'chisq', 'status', 'stderr'}
+  suffix = ['.' k{1} '.npy'];
+  if numel(path) > numel(suffix) && strcmp(path(end-numel(suffix)+1:end), suffix)
+    b = [path(1:end-numel(suffix)) '.npy'];
+    if ~exist([b '.json'], 'file') || exist([b '.json'], 'dir')
+      return
+    end
+    try
+      text = read_text([b '.json']);
+    catch
+      return
+    end
+    if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ...
+       ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once')) && ~isempty(regexp(text, '"companions"\s*:', 'once'))
+      base = b;
+      key = k{1};
+    end
+    return
+  end
+end
+end
+
+function [data, rec] = read_companion(base, text, path, key)
+% The map PATH of ipcf fit's maps BASE, checked against the record of it
+% in their metadata TEXT (companions.KEY: file, crc32c, bytes).
+str = '"(?:[^"\\]|\\.)*"';
+flat = ['\{(?:[^{}"]|' str ')*\}'];
+block = regexp(text, ['"companions"\s*:\s*\{((?:[^{}"]|' str '|' flat ')*)\}'], 'tokens', 'once');
+entry = {};
+if ~isempty(block)
+  entry = regexp(block{1}, ['"' key '"\s*:\s*\{((?:[^{}"]|' str ')*)\}'], 'tokens', 'once');
+end
+f = {};
+if ~isempty(entry)
+  f = regexp(entry{1}, '"file"\s*:\s*"((?:[^"\\]|\\.)+)"', 'tokens', 'once');
+end
+[~, wn, we] = fileparts(path);
+if isempty(f) || ~strcmp(json_unescape(f{1}), [wn we])
+  error('ipcf:io', ['ipcf_read: %s: %s.json (ipcf fit''s maps) records no %s map of that name: not a map of ' ...
+                    'those maps (an earlier fit''s?); fit again, or rename the file to read it without metadata'], ...
+        path, base, key);
+end
+c = regexp(entry{1}, '"crc32c"\s*:\s*"([0-9a-f]{8})"', 'tokens', 'once');
+n = regexp(entry{1}, '"bytes"\s*:\s*(\d+)', 'tokens', 'once');
+if isempty(c)
+  error('ipcf:io', 'ipcf_read: %s.json: the %s map is recorded without its checksum', base, key);
+end
+[data, raw] = read_npy(path);
+[crc, bytes] = ipcf_file_crc32c_mex(raw);  % of the bytes read
+if ~strcmp(crc, c{1}) || (~isempty(n) && str2double(n{1}) ~= bytes)
+  error('ipcf:io', ['ipcf_read: %s: checksum %s, %d bytes, but %s.json records %s: changed or damaged since ' ...
+                    'ipcf fit wrote it, or an earlier fit''s; fit again'], path, crc, bytes, base, c{1});
+end
+rec = struct('file', [wn we], 'crc32c', c{1}, 'bytes', bytes);
+end
+
+function check_maps_array(path)
+% An array folder of ipcf fit's Zarr maps (MAPS.zarr/params, ...): each of
+% its files is checked against the CRC-32C the group's .zattrs records
+% (files_crc32c), as ipcf plot checks them; an array it does not record is
+% refused. They were read unchecked (no checksums of their own).
+[parent, name, ext] = fileparts(path);
+name = [name ext];
+if isempty(parent)
+  parent = '.';
+end
+group = fullfile(parent, '.zattrs');
+if ~exist(fullfile(parent, '.zgroup'), 'file') || ~exist(group, 'file') || exist(group, 'dir')
+  return
+end
+text = read_text(group);
+if isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) || isempty(regexp(text, '"command"\s*:\s*"fit"', 'once')) ...
+   || isempty(regexp(text, '"files_crc32c"\s*:', 'once'))
+  return
+end
+ipcf_check_metadata_mex(text);  % the group's metadata as ipcf fit wrote them
+block = regexp(text, '"files_crc32c"\s*:\s*\{([^{}]*)\}', 'tokens', 'once');
+if isempty(block)
+  error('ipcf:io', 'ipcf_read: %s: files_crc32c is not a record of checksums as ipcf writes it', group);
+end
+pairs = regexp(block{1}, '"([^"]+)"\s*:\s*"([^"]*)"', 'tokens');
+found = false;
+for k = 1:numel(pairs)
+  key = pairs{k}{1};
+  if ~strncmp(key, [name '/'], numel(name) + 1)
+    continue
+  end
+  found = true;
+  rel = key(numel(name)+2:end);
+  if isempty(rel) || rel(1) == '/' || any(strcmp(strsplit(rel, '/'), '..')) || any(rel == '\')
+    error('ipcf:io', 'ipcf_read: %s lists %s, not a file of the Zarr folder', group, key);
+  end
+  file = fullfile(path, rel);
+  if ~exist(file, 'file') || exist(file, 'dir')
+    error('ipcf:io', 'ipcf_read: %s: listed in %s (files_crc32c) but missing or not a file: fit again', file, group);
+  end
+  crc = ipcf_file_crc32c_mex(file);
+  if ~strcmp(crc, pairs{k}{2})
+    error('ipcf:io', ['ipcf_read: %s: checksum %s, but %s records %s: changed or damaged since ipcf fit wrote ' ...
+                      'it; fit again'], file, crc, group, pairs{k}{2});
+  end
+end
+if ~found
+  error('ipcf:io', ['ipcf_read: %s: %s (ipcf fit''s maps) records no files of an array "%s": not an array of ' ...
+                    'those maps; fit again'], path, group, name);
 end
 end
 

@@ -471,6 +471,38 @@ fid = fopen(fullfile(tmp, 'werr.sd.npy'), 'r+'); fseek(fid, -4, 'eof'); fwrite(f
 expect_error(@() ipcf_read_sd(werr), 'ipcf:io', 'checksum', 'ipcf_read of a result whose error bars changed');
 expect_error(@() ipcf_read(fullfile(tmp, 'werr.sd.npy')), 'ipcf:io', 'checksum', ...
              'ipcf_read of OUT.sd.npy changed since');
+% ipcf fit's maps beside MAPS.npy (MAPS.chisq.npy, ...) and the arrays of its
+% Zarr maps have no metadata of their own: checked against the maps' record
+% of them (companions, files_crc32c), as ipcf plot checks them. They were
+% read unchecked: a damaged map, or an earlier fit's, read as these.
+cmaps = fullfile(tmp, 'cmaps.npy');
+cz = fullfile(tmp, 'cmaps.zarr');
+run_cli(sprintf('fit "%s" -o "%s" --quiet', results.plain, cmaps), 'cli fit for its companions');
+run_cli(sprintf('fit "%s" -o "%s" --quiet', results.plain, cz), 'cli fit to Zarr for its arrays');
+[cm, ~] = ipcf_read(cmaps);
+[cc, ccm] = ipcf_read(fullfile(tmp, 'cmaps.chisq.npy'));
+cs = ipcf_read(fullfile(tmp, 'cmaps.status.npy'));
+check(isstruct(ccm) && strcmp(ccm.companion_of, cmaps) && strcmp(ccm.map, 'chisq') && ...
+      strcmp(ccm.companion.file, 'cmaps.chisq.npy'), 'ipcf_read of MAPS.chisq.npy: with the maps'' record of it');
+zp = ipcf_read(fullfile(cz, 'params'));
+zc = ipcf_read(fullfile(cz, 'chisq'));
+check(isequaln(zp, cm) && isequaln(zc, cc), 'ipcf_read of MAPS.zarr/params and /chisq: the maps of MAPS.npy');
+copyfile(fullfile(tmp, 'cmaps.chisq.npy'), fullfile(tmp, 'keep.chisq'));
+fid = fopen(fullfile(tmp, 'cmaps.chisq.npy'), 'r+'); fseek(fid, -3, 'eof'); fwrite(fid, 9, 'uint8'); fclose(fid);
+expect_error(@() ipcf_read(fullfile(tmp, 'cmaps.chisq.npy')), 'ipcf:io', 'changed or damaged since ipcf fit wrote it', ...
+             'ipcf_read of MAPS.chisq.npy damaged since');
+copyfile(fullfile(tmp, 'cmaps.status.npy'), fullfile(tmp, 'cmaps.chisq.npy'));
+expect_error(@() ipcf_read(fullfile(tmp, 'cmaps.chisq.npy')), 'ipcf:io', 'records', ...
+             'ipcf_read of another map in the place of MAPS.chisq.npy');
+copyfile(fullfile(tmp, 'keep.chisq'), fullfile(tmp, 'cmaps.chisq.npy'));
+check(isequaln(ipcf_read(fullfile(tmp, 'cmaps.chisq.npy')), cc) && isequaln(cs, ipcf_read(fullfile(tmp, 'cmaps.status.npy'))), ...
+      'ipcf_read of MAPS.chisq.npy put back');
+fid = fopen(fullfile(cz, 'params', '0.0.0.0'), 'r+'); fseek(fid, 40, 'bof'); fwrite(fid, 9, 'uint8'); fclose(fid);
+expect_error(@() ipcf_read(fullfile(cz, 'params')), 'ipcf:io', 'changed or damaged since ipcf fit wrote it', ...
+             'ipcf_read of a Zarr maps array whose chunk changed');
+copyfile(fullfile(cz, 'status'), fullfile(cz, 'extra'));
+expect_error(@() ipcf_read(fullfile(cz, 'extra')), 'ipcf:io', 'records no files of an array "extra"', ...
+             'ipcf_read of an array that the Zarr maps do not record');
 
 %% 6. Bad input.
 layout_warning = warning('off', 'ipcf:layout');   % data(1:3, :, :) below

@@ -2312,7 +2312,13 @@ def open_result(path, *, mmap=False):
         `open_errors` reads them, against their result's record: the
         metadata returned are ``{'errors_of': 'OUT.npy', 'errors': the
         record}``, and error bars that it does not record (an earlier
-        run's) or changed since raise IpcfIOError. While a run of
+        run's) or changed since raise IpcfIOError. The maps of ``ipcf
+        fit`` beside MAPS.npy (``MAPS.chisq.npy``, ``.status.npy``,
+        ``.stderr.npy``) are checked against the record of them in
+        MAPS.npy.json (``companions``): the metadata returned are
+        ``{'companion_of': 'MAPS.npy', 'map': 'chisq', 'companion': the
+        record}``; an array of fit's Zarr maps (``MAPS.zarr/params``...)
+        against the group's ``files_crc32c``. While a run of
         ipcf on this machine holds the result's lock and publishes over it
         (its earlier sidecar is removed before the renames), a read that
         finds no sidecar or files of both results is made again, for up
@@ -2349,6 +2355,15 @@ def open_result(path, *, mmap=False):
                     return _open_errors_as_result(p, base, mmap)
                 except IpcfIOError:
                     _read_again(base, deadline, tried)
+    comp = _maps_companion(p)
+    if comp is not None:
+        base, key = comp
+        deadline, tried = time.monotonic() + _PUBLISH_WAIT, [False]
+        while True:
+            try:
+                return _open_companion(p, base, key)
+            except IpcfIOError:
+                _read_again(base, deadline, tried)
     # While a run of ipcf publishes over the result (the earlier sidecar is
     # removed before the renames, the files renamed one by one), a read
     # can find the .npy without its sidecar, or files of both results:
@@ -2376,6 +2391,93 @@ def open_result(path, *, mmap=False):
 
 
 _PUBLISH_WAIT = 5.0  # seconds open_result reads again while a run publishes over the result
+
+_MAPS_COMPANIONS = ('chisq', 'status', 'stderr')  # ipcf fit's maps beside MAPS.npy: MAPS.KEY.npy
+
+
+def _maps_companion(p):
+    """(MAPS.npy, key) when p, without a sidecar of its own, is a companion
+    MAPS.KEY.npy of ipcf fit's maps (their sidecar beside MAPS.npy lists
+    companions); None otherwise."""
+    if os.path.lexists(p + '.json'):
+        return None
+    for key in _MAPS_COMPANIONS:
+        suffix = f'.{key}.npy'
+        if p.endswith(suffix) and len(p) > len(suffix):
+            base = p[:-len(suffix)] + '.npy'
+            try:
+                meta = _read_json(base + '.json')
+            except IpcfError:
+                return None  # no maps' metadata there (or unreadable: _open_companion is not reached)
+            if meta.get('software') == 'ipcf' and meta.get('command') == 'fit' and 'companions' in meta:
+                return base, key
+    return None
+
+
+def _open_companion(p, base, key):
+    """open_result of a companion of ipcf fit's maps (MAPS.chisq.npy,
+    .status.npy, .stderr.npy), which has no metadata of its own: checked
+    against the record of it in the maps' sidecar (companions: file,
+    crc32c, bytes), as ipcf plot checks it. It was returned unchecked,
+    with no metadata: a damaged map, or an earlier fit's, read as these."""
+    meta = _read_json(base + '.json', meta=True)
+    comps = meta.get('companions')
+    rec = comps.get(key) if isinstance(comps, dict) else None
+    if not isinstance(rec, dict) or rec.get('file') != os.path.basename(p):
+        named = f'the {key} map {rec.get("file")!r}' if isinstance(rec, dict) else f'no {key} map'
+        raise _error(_c.E_IO, f'{p}: {base}.json (ipcf fit\'s maps) records {named}: not a map of those maps (an '
+                              f'earlier fit\'s?); fit again, or rename the file to read it without metadata')
+    read = {}
+    with _pinned(p) as name:
+        array = _read_npy(name, p, f'a .npy file of the {key} map', read)
+    crc, size = read['']
+    want_crc, want_bytes = rec.get('crc32c'), rec.get('bytes')
+    if crc != want_crc or (isinstance(want_bytes, int) and size != want_bytes):
+        raise _error(_c.E_IO, f'{p}: checksum {crc}, {size} bytes, but {base}.json records {want_crc}, {want_bytes} '
+                              f'bytes: changed or damaged since ipcf fit wrote it, or an earlier fit\'s; fit again')
+    return array, {'companion_of': base, 'map': key, 'companion': rec}
+
+
+def _fit_maps_group(folder):
+    """The metadata of ipcf fit's Zarr maps when folder is their group
+    (.zgroup, and .zattrs naming ipcf's fit with files_crc32c), checked
+    (self_crc32c); None otherwise."""
+    attrs = os.path.join(folder, '.zattrs')
+    if not os.path.isfile(os.path.join(folder, '.zgroup')) or not os.path.isfile(attrs):
+        return None
+    try:
+        meta = _read_json(attrs)
+    except IpcfError:
+        return None
+    if meta.get('software') != 'ipcf' or meta.get('command') != 'fit' or 'files_crc32c' not in meta:
+        return None
+    return _read_json(attrs, meta=True)  # metadata damaged since: refused
+
+
+def _check_maps_array(p, group, meta, read):
+    """Raise an IpcfIOError unless every file of the array folder p of ipcf
+    fit's Zarr maps (group: their .zattrs) has the CRC-32C the group
+    records (files_crc32c), as ipcf plot checks them; read: the checksums
+    of the files as read (by name in the folder)."""
+    name = os.path.basename(os.path.abspath(p))
+    listed = group.get('files_crc32c')
+    listed = {k[len(name) + 1:]: v for k, v in listed.items() if k.startswith(name + '/')} \
+        if isinstance(listed, dict) else {}
+    where = os.path.join(os.path.dirname(os.path.abspath(p)), '.zattrs')
+    if not listed:
+        raise _error(_c.E_IO, f'{p}: {where} (ipcf fit\'s maps) records no files of an array "{name}": not an array '
+                              f'of those maps; fit again')
+    for key, want in sorted(listed.items()):
+        f = os.path.join(p, key)
+        if key in read:
+            crc = read[key]
+        elif not os.path.isfile(f):
+            raise _error(_c.E_IO, f'{f}: listed in {where} (files_crc32c) but missing or not a file: fit again')
+        else:
+            crc = _file_crc32c(f)[0]
+        if crc != want:
+            raise _error(_c.E_IO, f'{f}: checksum {crc}, but {where} records {want}: changed or damaged since ipcf '
+                                  f'fit wrote it; fit again')
 
 
 def _read_again(p, deadline, tried):
@@ -2449,7 +2551,15 @@ def _open_result(p, name=None, read=None, mmap=False):
                     if os.path.exists(os.path.join(p, '0', '.zarray')) else 'not a Zarr array folder (no .zarray)')
             raise _unsupported(f'{p}: {kind}: open_result reads .npy results and plain .zarr results '
                                f'(OUT.zarr); use the zarr package for others')
-        return _open_zarr(p, read)
+        group = _fit_maps_group(os.path.dirname(os.path.abspath(p)))
+        if group is None:
+            return _open_zarr(p, read)
+        crcs = {}  # an array of ipcf fit's Zarr maps: checked against the group's files_crc32c
+        array, meta = _open_zarr(p, crcs)
+        if os.path.exists(os.path.join(p, '.zattrs')):
+            crcs['.zattrs'] = _file_crc32c(os.path.join(p, '.zattrs'))[0]
+        _check_maps_array(p, group, meta, crcs)
+        return array, meta
     if p.lower().endswith(('.tif', '.tiff')):
         raise _unsupported(f'{p}: a TIFF: open_result reads .npy and .zarr results (read an ImageJ TIFF with '
                            f'tifffile or ImageJ)')

@@ -13,6 +13,7 @@ make), or $IPCF_CLI.
 import json
 import math
 import os
+import shutil
 import subprocess
 import warnings
 
@@ -381,6 +382,56 @@ def test_weighted_by_the_results_error_bars_equals_cli(results):
         ipcf.fit_result(res, sigma=True)
     with pytest.raises(ipcf.IpcfIOError):
         ipcf.fit_result(res, sigma=str(tmp / 'missing.npy'))
+
+
+def test_open_result_checks_the_maps_companions_and_zarr_arrays(results):
+    """ipcf fit's MAPS.chisq.npy (.status.npy, .stderr.npy) have no sidecar of their own, and an array of
+    MAPS.zarr none either: open_result checks them against the maps' record (companions, files_crc32c), as
+    ipcf plot does. They were returned unchecked: a damaged map, or an earlier fit's, read as these."""
+    tmp, out = results
+    maps = str(tmp / 'cmaps.npy')
+    want, meta = _cli_maps(out['plain'], maps, [])
+    zmaps = str(tmp / 'cmaps.zarr')
+    subprocess.run([_cli(), 'fit', str(out['plain']), '-o', zmaps, '--quiet'], check=True, capture_output=True,
+                   timeout=300)
+    base = maps[:-len('.npy')]
+    for key, w in (('stderr', want[1]), ('chisq', want[2]), ('status', want[3])):
+        a, m = ipcf.open_result(f'{base}.{key}.npy')
+        assert a.tobytes() == w.tobytes() and m['companion_of'] == maps and m['map'] == key, m
+        assert m['companion'] == meta['companions'][key]
+    for name, w in (('params', want[0]), ('chisq', want[2])):
+        a, _ = ipcf.open_result(os.path.join(zmaps, name))
+        numpy.testing.assert_array_equal(a, w)
+    # damaged: one byte of the data
+    chisq = f'{base}.chisq.npy'
+    good = open(chisq, 'rb').read()
+    with open(chisq, 'r+b') as fh:
+        fh.seek(len(good) - 3)
+        fh.write(bytes([good[-3] ^ 1]))
+    with pytest.raises(ipcf.IpcfIOError, match='changed or damaged since ipcf fit wrote it'):
+        ipcf.open_result(chisq)
+    # another map of the same shape in its place (an earlier fit's, or the status map)
+    shutil.copy(f'{base}.status.npy', chisq)
+    with pytest.raises(ipcf.IpcfIOError, match='records 0*' + meta['companions']['chisq']['crc32c']):
+        ipcf.open_result(chisq)
+    with open(chisq, 'wb') as fh:
+        fh.write(good)
+    assert ipcf.open_result(chisq)[0].tobytes() == want[2].tobytes()
+    # a Zarr array's chunk and its .zattrs (the units and parameter names)
+    chunk = os.path.join(zmaps, 'params', '0.0.0.0')
+    data = bytearray(open(chunk, 'rb').read())
+    data[40] ^= 1
+    open(chunk, 'wb').write(data)
+    with pytest.raises(ipcf.IpcfIOError, match='0.0.0.0: checksum .* changed or damaged'):
+        ipcf.open_result(os.path.join(zmaps, 'params'))
+    with open(os.path.join(zmaps, 'chisq', '.zattrs'), 'a') as fh:
+        fh.write(' ')
+    with pytest.raises(ipcf.IpcfIOError, match=r'chisq.\.zattrs: checksum'):
+        ipcf.open_result(os.path.join(zmaps, 'chisq'))
+    # an array the group does not record
+    shutil.copytree(os.path.join(zmaps, 'status'), os.path.join(zmaps, 'extra'))
+    with pytest.raises(ipcf.IpcfIOError, match='records no files of an array "extra"'):
+        ipcf.open_result(os.path.join(zmaps, 'extra'))
 
 
 # --- physics: simulate -> acf -> fit ----------------------------------------
