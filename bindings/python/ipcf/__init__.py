@@ -751,7 +751,10 @@ def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick
         options.progress = _c.PROGRESS(bar) if bar else _c.PROGRESS()
     token = None
     try:
-        if quick or threading.current_thread() is not threading.main_thread():
+        # While Python finalizes (a __del__ of a module global), daemon
+        # threads run no Python code: a call handed to the helper thread
+        # waited for it for ever. It runs on the calling thread then.
+        if quick or threading.current_thread() is not threading.main_thread() or sys.is_finalizing():
             status = fn(*args)
             message = _last_error() if status else ''
         else:

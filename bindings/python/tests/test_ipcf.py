@@ -618,6 +618,26 @@ def test_gpu_fallback_warns(tmp_path):
     assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
 
 
+def test_call_while_python_finalizes_completes():
+    # An object whose __del__ calls ipcf, collected as Python finalizes (a
+    # module global): a call larger than _QUICK_WORK went to the helper
+    # thread, which runs no Python code by then, and the process hung for
+    # ever (Ctrl+C ignored). It runs on the calling thread, and completes.
+    code = (
+        'import numpy, ipcf\n'
+        'data = ipcf.simulate(frames=1024, size=16, seed=1)\n'
+        'assert data.size * 8 > ipcf._QUICK_WORK\n'
+        'ipcf.pcf(data[:64], radius=2, npoints=8, nbins=6)  # the helper thread exists already\n'
+        'class Holder:\n'
+        '    def __del__(self):\n'
+        '        r = ipcf.pcf(data, radius=2, npoints=8, nbins=6)\n'
+        '        b = ipcf.correct_bleaching(data, 100)\n'
+        '        print("done", r.shape, b.shape, flush=True)\n'
+        'h = Holder()\n')
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and 'done (12, 12, 8, 6) (824, 16, 16)' in r.stdout, (r.returncode, r.stdout, r.stderr)
+
+
 @pytest.mark.parametrize('kind', ['fraction', 'int32-large', 'negative', 'nan'])
 def test_bleaching_warns_for_data_that_are_not_counts(kind):
     # The correction rounds and clips to 0..65535 (the definition): such
