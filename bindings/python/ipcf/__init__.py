@@ -1092,6 +1092,18 @@ def _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, d
     return o
 
 
+def _as_given(x):
+    """x as a numpy array where it is array-like without a dtype (a list),
+    so that its dtype is the one numpy reads; anything else unchanged (the
+    readers refuse it with a message naming the argument)."""
+    if x is None or isinstance(getattr(x, 'dtype', None), numpy.dtype):
+        return x
+    try:
+        return numpy.asarray(x)
+    except Exception:  # noqa: BLE001 - ragged lists and the like: _input says why
+        return x
+
+
 def _shape_descriptor(shape, name='shape'):
     """An ipcf_array without data for a (time, row, column) shape, or a
     (time, column) line scan as (time, 1, column); and whether it is one."""
@@ -1439,7 +1451,19 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
 
     errors (pcf_errors): (method, segments) for one ipcf_pcf_errors instead.
     """
-    int8 = getattr(data, 'dtype', None) == numpy.int8 and (data2 is None or getattr(data2, 'dtype', None) == numpy.int8)
+    # The dtypes as given (a list's as numpy reads it): _input turns int8,
+    # int64, uint32, uint64 and float16 into float64, and a pair compared
+    # after that was taken (int8 with float64: its int8 channel's
+    # correction then went unclipped at 127), as dask refuses it.
+    data, data2 = _as_given(data), _as_given(data2)
+    given, given2 = getattr(data, 'dtype', None), getattr(data2, 'dtype', None)
+    if data2 is not None and isinstance(given, numpy.dtype) and isinstance(given2, numpy.dtype):
+        _check_dtype(given, 'data')
+        _check_dtype(given2, 'data2')
+    if (data2 is not None and isinstance(given, numpy.dtype) and isinstance(given2, numpy.dtype)
+            and (given.kind, given.itemsize) != (given2.kind, given2.itemsize)):
+        raise _unsupported(f'data2: dtype {given2}, want {given} (the dtype of data; convert one of them)')
+    int8 = given == numpy.int8
     data = _time_first(_input(data, 'data', (3, 2)), time_axis, 'data', stacklevel=4)
     labelled = _bool(labelled, 'labelled')
     line = data.ndim == 2
@@ -3070,7 +3094,9 @@ def correct_bleaching(data, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
     out : numpy.ndarray, optional
         uint8, uint16, int16 or int32 array of shape (time - 2 filtersize,
         row, column) ((time - 2 filtersize, column) for a line scan):
-        writeable, aligned, sharing no memory with `data`.
+        writeable, aligned, sharing no memory with `data`. The values are
+        those returned without it (clipped to the input's type): an out
+        that cannot hold them all (uint8 for uint16 data) is refused.
     progress : bool
         Show a progress bar.
     time_axis : int, optional
@@ -3120,6 +3146,18 @@ def _correct_bleaching(data, filtersize, mean, threads, out, progress, time_axis
             keep = _bleach_dtype(given)
     else:
         _output(out, 'out', shape, _BLEACH_LIB_DTYPES, 'uint8, uint16, int16 or int32', ((data, 'data'),))
+        # The values are clipped to the input's type (its range where it is
+        # smaller than 0..65535), whatever out's: the library clips to out's,
+        # so an int32 out of int16 data held 32904 where the result is 32767,
+        # and a uint8 out of uint16 data saturated without a word.
+        hi = min(65535, int(numpy.iinfo(_bleach_dtype(given)).max))
+        out_hi = min(65535, int(numpy.iinfo(out.dtype).max))
+        if out_hi < hi:
+            raise _unsupported(f'out: dtype {out.dtype} holds corrected values up to {out_hi}, and those of '
+                               f'{given} data reach {hi}: want an out of {_bleach_dtype(given)}'
+                               + (', or a wider type' if hi < 65535 else ' or int32'))
+        if out_hi > hi:
+            keep = 'clip', hi
     if warn:
         _warn_counts(data, 'data', 4)
     din = _descriptor(data[:, None, :] if line else data, 'data')
@@ -3128,6 +3166,9 @@ def _correct_bleaching(data, filtersize, mean, threads, out, progress, time_axis
     # of _QUICK_WORK stays under a millisecond.
     _call(_lib.ipcf_correct_bleaching, 'bleach', (ctypes.byref(din), ctypes.byref(o), ctypes.byref(dout)),
           o, progress, keep=(data, out), quick=data.size <= _QUICK_WORK // 4)
+    if isinstance(keep, tuple):  # out given, wider than the input's type: clipped to it in place
+        numpy.minimum(out, keep[1], out=out)
+        return out
     if keep is not None:
         # Clipped to the type as the library clips its own integer types
         # (0 to 65535 or the type's largest): the same as clipping there.

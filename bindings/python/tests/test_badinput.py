@@ -398,8 +398,8 @@ CASES = [
      Ok(same(lambda c: ipcf.correct_bleaching(c.d, 4)))),
     ('dask-complex', lambda c: ipcf.dask.pcf(__import__('dask.array').array.zeros((64, 10, 10), dtype=complex), radius=R),
      TypeError, 'data: dtype complex128'),
-    ('dask-2d', lambda c: ipcf.dask.correct_bleaching(__import__('dask.array').array.zeros((64, 10)), 4),
-     ValueError, 'data: 2 dimensions'),
+    ('dask-1d', lambda c: ipcf.dask.correct_bleaching(__import__('dask.array').array.zeros((64,)), 4),
+     ValueError, 'data: 1 dimensions'),
     ('dask-masked', lambda c: ipcf.dask.pcf(__import__('dask.array').array.ma.masked_array(
         __import__('dask.array').array.from_array(c.d)), radius=R), TypeError, 'data: a masked array'),
     ('dask-unknown-chunks', lambda c: ipcf.dask.pcf((lambda x: x[x[:, 0, 0] >= 0])(
@@ -443,6 +443,14 @@ CASES = [
     ('pcf-data2-shape', lambda c: c.pcf(data2=c.d[:, :9]), ValueError, 'data2: shape (64, 9, 10), want (64, 10, 10)'),
     ('pcf-data2-dtype', lambda c: c.pcf(data2=c.d.astype(numpy.int32)), TypeError, 'data2: dtype int32, want uint16'),
     ('pcf-data2-object', lambda c: c.pcf(data2=c.d.astype(object)), TypeError, 'data2: dtype object'),
+    # compared as given, before int8, int64, uint32, uint64 and float16 become float64 (as dask compares them):
+    # int8 data with float64 data2 was taken, its int8 channel's bleaching correction then unclipped at 127
+    ('pcf-data2-int8-float64', lambda c: c.pcf(c.d.astype(numpy.int8), data2=c.d.astype(numpy.float64), bleach=8),
+     TypeError, 'data2: dtype float64, want int8'),
+    ('pcf-data2-int64-uint32', lambda c: c.pcf(c.d.astype(numpy.int64), data2=c.d.astype(numpy.uint32)), TypeError,
+     'data2: dtype uint32, want int64'),
+    ('pcf-data2-list', lambda c: c.pcf(c.d.astype(numpy.float16), data2=c.d.tolist()), TypeError,
+     'data2: dtype int64, want float16'),
     ('pcf-data2-masked', lambda c: c.pcf(data2=numpy.ma.masked_array(c.d)), TypeError, 'data2: a masked array'),
     ('pcf-out-overlaps-data2', lambda c: (lambda d, o: c.pcf(d, data2=d, out=o))(*overlapping_data_and_out(c)),
      ValueError, 'out shares memory with data'),

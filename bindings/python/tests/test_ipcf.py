@@ -618,6 +618,32 @@ def test_gpu_fallback_warns(tmp_path):
     assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
 
 
+@pytest.mark.parametrize('given,into', [('int16', 'int32'), ('int16', 'uint16'), ('int8', 'uint8'), ('int8', 'int32'),
+                                        ('uint8', 'uint16'), ('uint8', 'int16'), ('uint16', 'int32')])
+def test_correct_bleaching_into_out_gives_the_values_returned_without(given, into):
+    # out= wider than the input's type held values above the type's top
+    # (32904 for int16 data in an int32 out, where the result is 32767):
+    # clipped to the input's type as without out.
+    t = numpy.arange(400)[:, None, None]
+    top = min(65535, numpy.iinfo(given).max)
+    x = top * 0.5 * numpy.exp(-t / 200) + numpy.random.default_rng(7).integers(0, 3, (400, 4, 5))
+    x[330, :, :2] = top  # late and bright: corrected above the type's top
+    x = x.clip(0, top).astype(given)
+    want = ipcf.correct_bleaching(x, 40)
+    assert want.max() == top  # corrected values reach the type's top
+    out = numpy.zeros(want.shape, into)
+    assert ipcf.correct_bleaching(x, 40, out=out) is out
+    numpy.testing.assert_array_equal(out, want)
+
+
+def test_correct_bleaching_into_a_narrower_out_is_refused():
+    # uint16 data into a uint8 out saturated every sample at 255 without a word
+    x = numpy.full((200, 3, 3), 30000, numpy.uint16)
+    for into, top in (('uint8', 255), ('int16', 32767)):
+        with pytest.raises(ipcf.IpcfTypeError, match=f'out: dtype {into} holds corrected values up to {top}'):
+            ipcf.correct_bleaching(x, 20, out=numpy.zeros((160, 3, 3), into))
+
+
 def test_call_while_python_finalizes_completes():
     # An object whose __del__ calls ipcf, collected as Python finalizes (a
     # module global): a call larger than _QUICK_WORK went to the helper
