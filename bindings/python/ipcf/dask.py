@@ -13,7 +13,9 @@ neighbour can lie another reach away. The ACF (offset (0, 0)) needs no
 halo. At the outer image border there is no halo and those pixels are not
 in the output, as in-memory. Each block runs the library with ``threads``
 threads (default 1): dask's threads times the library's threads should
-equal the cores.
+equal the cores. A compute on dask's threaded or synchronous scheduler
+that ends in an error or KeyboardInterrupt (Ctrl+C) cancels the blocks
+still running on its worker threads.
 
 Examples
 --------
@@ -32,16 +34,85 @@ True
 True
 """
 
+import functools
+import threading
+
 import numpy
 
 from . import (DEFAULT_FILTERSIZE, _bleach_dtype, _bool, _check_dtype, _int, _invalid, _mean, _not_masked,
-               _checked_once, _pcf_options, _threads, _units, _time_first, _unsupported)
+               _Cancels, _cancel_scope, _checked_once, _pcf_options, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
 from . import pcf_output_shape
 
 __all__ = ['pcf', 'acf', 'correct_bleaching', 'halo']
+
+
+def _cancelling(fn):
+    """fn, a block function, with the ipcf calls it makes on dask's worker
+    threads cancellable: when a compute whose graph holds it fails or is
+    interrupted (Ctrl+C in the thread that called compute), its running
+    calls are cancelled (a dask callback, _on_finish). They ran to their
+    end: an interrupted compute kept every core busy for as long as its
+    running blocks took."""
+    cancels = _Cancels()
+
+    @functools.wraps(fn)  # (its signature, block_info included, as map_blocks reads it)
+    def run(*args, **kwargs):
+        with _cancel_scope(cancels):
+            return fn(*args, **kwargs)
+
+    run._ipcf_cancels = cancels
+    _watch()
+    return run
+
+
+_WATCHING = []  # the dask callback of _watch, once registered
+_WATCH_LOCK = threading.Lock()
+
+
+def _watch():
+    """Register, once, the dask callback that cancels the running blocks
+    of a compute that ends in an error or KeyboardInterrupt."""
+    from dask.callbacks import Callback
+
+    with _WATCH_LOCK:
+        if not _WATCHING:
+            cb = Callback(finish=_on_finish)
+            cb.register()
+            _WATCHING.append(cb)
+
+
+def _on_finish(dsk, state, errored):
+    """dask's finish callback: a compute that did not succeed cancels the
+    running ipcf calls of the blocks its graph holds."""
+    if errored:
+        for cancels in _cancels_in(dsk):
+            cancels.cancel()
+
+
+def _cancels_in(dsk):
+    """The _Cancels of the block functions (_cancelling) in the task graph
+    dsk, however dask fused them (tasks, SubgraphCallables, partials)."""
+    found, seen, todo = [], set(), list(dsk.values()) if isinstance(dsk, dict) else []
+    while todo:
+        x = todo.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        c = getattr(x, '_ipcf_cancels', None) if callable(x) else None
+        if isinstance(c, _Cancels):
+            found.append(c)
+        elif isinstance(x, (tuple, list)):
+            todo.extend(x)
+        elif isinstance(x, dict):
+            todo.extend(x.values())
+        elif isinstance(x, functools.partial):
+            todo.extend((x.func,) + tuple(x.args) + tuple(x.keywords.values()))
+        elif isinstance(getattr(x, 'dsk', None), dict):  # a SubgraphCallable (fused tasks)
+            todo.extend(x.dsk.values())
+    return found
 
 
 def _asarray(darr, name='data', line_ok=False, time_axis=None, stacklevel=5):
@@ -213,7 +284,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
 
     chunks = (_out_chunks(darr.chunks[1], margin[0]), _out_chunks(darr.chunks[2], margin[1]), (shape[2],),
               (shape[3],))
-    out = da.map_blocks(block, *args, dtype=numpy.float32, chunks=chunks, drop_axis=0, new_axis=[2, 3],
+    out = da.map_blocks(_cancelling(block), *args, dtype=numpy.float32, chunks=chunks, drop_axis=0, new_axis=[2, 3],
                         meta=numpy.empty((0, 0, 0, 0), numpy.float32))
     if acf:
         out = out[:, :, 0]
@@ -241,5 +312,5 @@ def correct_bleaching(darr, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
     def block(x):
         return _correct_bleaching(x, f, mean=mean, threads=threads, time_axis=0)
 
-    return da.map_blocks(block, darr, dtype=dt, chunks=((n,),) + darr.chunks[1:],
+    return da.map_blocks(_cancelling(block), darr, dtype=dt, chunks=((n,),) + darr.chunks[1:],
                          meta=numpy.empty((0,) * darr.ndim, dt))

@@ -541,6 +541,70 @@ except KeyboardInterrupt:
     assert elapsed < 2, f'exited {elapsed:.2f} s after SIGINT'
 
 
+@pytest.mark.parametrize('scheduler', ['threads', 'sync'])
+def test_ctrl_c_cancels_the_running_dask_blocks(scheduler):
+    # Ctrl+C during an ipcf.dask compute on dask's threaded scheduler (its
+    # default) raised KeyboardInterrupt, but the blocks running on dask's
+    # worker threads, called without a token, ran to their end. They are
+    # cancelled now: each block call ends in IpcfError E_CANCELLED, none
+    # completes. The graph is fused (.sum()) and the block a correction
+    # too (correct_bleaching), as dask fuses them.
+    pytest.importorskip('dask.array')
+    code = r'''
+import os, signal, sys, threading, time, numpy, dask.array as da, ipcf, ipcf.dask as idk
+data = ipcf.simulate(frames=4096, size=72, seed=1)
+events, lock, state = [], threading.Lock(), {'started': 0, 'running': 0}
+both = threading.Event()
+def recording(fn):
+    def run(*args, **kwargs):
+        with lock:
+            state['started'] += 1
+            state['running'] += 1
+            if state['started'] == want:
+                both.set()
+        try:
+            fn(*args, **kwargs)
+            events.append('completed')
+        except BaseException as e:
+            events.append('%s %s' % (type(e).__name__, getattr(e, 'status', '')))
+            raise
+        finally:
+            with lock:
+                state['running'] -= 1
+    return run
+idk._pcf = recording(idk._pcf)
+idk._correct_bleaching = recording(idk._correct_bleaching)
+# one block per worker (sync: one block at a time), each far longer than the wait for Ctrl+C
+want = 2 if sys.argv[1] == 'threads' else 1
+for lazy in (idk.pcf(da.from_array(data, chunks=(-1, 72, 36)), radius=3, npoints=64, nbins=16).sum(),
+             idk.correct_bleaching(da.from_array(numpy.tile(data, (16, 1, 1)), chunks=(-1, 72, 36)), 8).sum()):
+    events.clear()
+    both.clear()
+    state['started'] = 0
+    threading.Thread(target=lambda: (both.wait(), time.sleep(0.05), os.kill(os.getpid(), signal.SIGINT))).start()
+    try:
+        lazy.compute(scheduler=sys.argv[1], num_workers=2)
+        print('finished')
+    except KeyboardInterrupt:
+        pass
+    for _ in range(3000):  # until the running blocks end (cancelled, or at their end)
+        with lock:
+            if state['running'] == 0:
+                break
+        time.sleep(0.01)
+    print('events', sorted(events), flush=True)
+'''
+    want = "['IpcfError 6', 'IpcfError 6']" if scheduler == 'threads' else "['KeyboardInterrupt ']"
+    env = dict(os.environ, PYTHONPATH=os.path.join(HERE, '..'))
+    proc = subprocess.run([sys.executable, '-c', code, scheduler], capture_output=True, text=True, env=env,
+                          timeout=300)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith('events')]
+    assert proc.returncode == 0 and len(lines) == 2, (proc.stdout, proc.stderr)
+    assert ipcf._c.E_CANCELLED == 6
+    for ln in lines:
+        assert ln == f'events {want}', (ln, proc.stdout, proc.stderr)
+
+
 @pytest.mark.parametrize('name, args, size', [
     ('pcf_image', dict(point=1, bin=3), (500, 400)),
     ('carpet', dict(y=4, x=5), (500, 400)),
