@@ -215,7 +215,22 @@ const maxOffsetsFile = 16 << 20
 // ParseOffsets parses offsets given as "u,v;u,v;..." or, if arg names an
 // existing file, as the lines of that file: "u v" or "u,v", blank lines
 // and # comments ignored. u counts columns, v rows. Errors wrap ErrOption.
+// Text that is a list of offsets and also names a file is refused: which
+// was meant cannot be told (a file "1,0" was read silently for the offset
+// (1, 0)), and "./1,0" names the file.
 func ParseOffsets(arg string) ([]pcf.Offset, error) {
+	offs, textErr := parseOffsetsText(arg)
+	if _, err := os.Stat(arg); err == nil {
+		if textErr == nil {
+			return nil, optErr("--offsets %q is both a list of offsets and the name of a file here: write \"./%s\" (or a path with a folder) for the file", arg, arg)
+		}
+		return parseOffsetsFile(arg)
+	}
+	return offs, textErr
+}
+
+// parseOffsetsFile reads the offsets file arg.
+func parseOffsetsFile(arg string) ([]pcf.Offset, error) {
 	if st, err := os.Stat(arg); err == nil {
 		if !st.Mode().IsRegular() {
 			return nil, optErr("--offsets %s is %s, not a file of offsets", arg, npy.Kind(st.Mode()))
@@ -250,7 +265,13 @@ func ParseOffsets(arg string) ([]pcf.Offset, error) {
 			return nil, optErr("--offsets %s holds no offsets (want lines of u v or u,v)", arg)
 		}
 		return offs, checkOffsetList("--offsets "+arg, offs)
+	} else {
+		return nil, optErr("--offsets: %v", err)
 	}
+}
+
+// parseOffsetsText parses offsets given as "u,v;u,v;...".
+func parseOffsetsText(arg string) ([]pcf.Offset, error) {
 	var offs []pcf.Offset
 	for i, pair := range strings.Split(arg, ";") {
 		pair = strings.TrimSpace(pair)

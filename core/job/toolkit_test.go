@@ -50,6 +50,26 @@ func TestParseOffsets(t *testing.T) {
 	}
 }
 
+// A list of offsets that also names a file in the working folder is
+// refused: the file "1,0" (holding "0 1") was read silently for the
+// offset (1, 0). A path with a folder names the file.
+func TestParseOffsetsTextNamingAFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "1,0"), []byte("0 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if got, err := ParseOffsets("1,0"); !errors.Is(err, ErrOption) || !strings.Contains(fmt.Sprint(err), `write "./1,0"`) {
+		t.Errorf(`ParseOffsets("1,0") beside a file "1,0" = %v, %v; want ErrOption naming "./1,0"`, got, err)
+	}
+	if got, err := ParseOffsets("./1,0"); err != nil || !reflect.DeepEqual(got, []pcf.Offset{{V: 1}}) {
+		t.Errorf(`ParseOffsets("./1,0") = %v, %v; want the file's [(0, 1)]`, got, err)
+	}
+	if got, err := ParseOffsets("2,0"); err != nil || !reflect.DeepEqual(got, []pcf.Offset{{U: 2}}) {
+		t.Errorf(`ParseOffsets("2,0") = %v, %v; want [(2, 0)]`, got, err)
+	}
+}
+
 func TestMode(t *testing.T) {
 	disk, _ := pcf.Disk(2)
 	line, _ := pcf.Line(3)
