@@ -717,7 +717,7 @@ func (s *series) Frame(t int) (array.View, error) {
 		return array.View{}, err
 	}
 	if p.w != s.w || p.h != s.h || p.dtype != s.dtype {
-		return array.View{}, fmt.Errorf("%w: %s is %dx%d %s, the first file %dx%d %s", ErrFormat, s.files[t], p.w, p.h, p.dtype, s.w, s.h, s.dtype)
+		return array.View{}, fmt.Errorf("%w: %s is %dx%d (rows x columns) %s, the first file %dx%d %s", ErrFormat, s.files[t], p.h, p.w, p.dtype, s.h, s.w, s.dtype)
 	}
 	v, err := pageView(p, r.order, s.cur.data)
 	if err != nil {

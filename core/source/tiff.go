@@ -992,7 +992,7 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 	frame := p0.frameBytes()
 	for i, p := range pages {
 		if p.w != p0.w || p.h != p0.h || p.dtype != p0.dtype {
-			return nil, r.errf("page %d is %dx%d %s, page 0 %dx%d %s", i, p.w, p.h, p.dtype, p0.w, p0.h, p0.dtype)
+			return nil, r.errf("page %d is %dx%d (rows x columns) %s, page 0 %dx%d %s", i, p.h, p.w, p.dtype, p0.h, p0.w, p0.dtype)
 		}
 	}
 	if err := r.shapedSeries(pages); err != nil {
