@@ -1017,7 +1017,12 @@ def _offsets_array(value, name='offsets'):
     if lo < -(1 << 31) or hi > (1 << 31) - 1:
         bad = lo if lo < -(1 << 31) else hi
         raise _invalid(f'{name}: value {bad} is out of range for the library\'s int32')
-    return numpy.ascontiguousarray(a, dtype=numpy.int32)
+    # A copy, always: kept beyond the call (ipcf.dask's blocks, a fit's
+    # offsets), the caller's own int32 array was read when a block ran,
+    # refilled since: other offsets than the graph's shape and crop.
+    c = numpy.array(a, dtype=numpy.int32, order='C', copy=True)
+    c.flags.writeable = False
+    return c
 
 
 def _default_npoints():

@@ -140,13 +140,18 @@ def _prepare(darr, depth):
     for axis, d in zip((1, 2), depth):
         chunks = list(darr.chunks[axis])
         merged = []
+        # A chunk grows until it is wider than the halo, then the next one
+        # starts (merging every later chunk too once one was narrow made
+        # the whole axis one block: all the image in one task); a narrow
+        # last chunk joins the one before it.
         for c in chunks:
-            if merged and (merged[-1] <= d or c <= d):
+            if merged and merged[-1] <= d:
                 merged[-1] += c
             else:
                 merged.append(c)
         if len(merged) > 1 and merged[-1] <= d:
-            merged[-2] += merged.pop()
+            last = merged.pop()
+            merged[-1] += last
         if tuple(merged) != darr.chunks[axis]:
             darr = darr.rechunk({axis: tuple(merged)})
     return darr
@@ -192,8 +197,9 @@ def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     data's shape and dtype (rechunked like data). A (time, column) line
     scan gives a result without the row axis. The result has the in-memory
     shape and values, bit for bit, chunked like the input's rows and
-    columns (less the outer border of the offsets' margin); blocks overlap
-    by `halo()` (rows, columns). `time_axis` as for `ipcf.pcf` (the axis is moved first,
+    columns (less the outer border of the offsets' margin; a chunk no
+    wider than the halo is merged with the next until it is wider); blocks
+    overlap by `halo()` (rows, columns). `time_axis` as for `ipcf.pcf` (the axis is moved first,
     lazily); ``ipcf.label(result.compute(), darr, ...)`` labels the result.
     """
     return _lazy(darr, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,

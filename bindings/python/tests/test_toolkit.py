@@ -570,6 +570,43 @@ def test_dask_acf_two_channels_and_line(big):
     assert got.tobytes() == ipcf.acf(scan, nbins=6, data2=mix[:, 2, :]).tobytes()
 
 
+def test_dask_chunks_narrower_than_the_halo_stay_tiled(big):
+    # Uniform chunks no wider than the halo (12 for radius 6) were merged
+    # into one block: the whole image in one task. They are merged only
+    # until each is wider than the halo.
+    import dask.array as da
+    data = numpy.zeros((64, 100, 90), numpy.uint16)
+    lazy = ipcf.dask.pcf(da.from_array(data, chunks=(-1, 10, 8)), radius=6, npoints=8, nbins=6)
+    assert lazy.numblocks[:2] == (5, 5), lazy.chunks  # rows (20,)*5 and columns (16,)*4 + (26,), less the margins
+    assert ipcf.dask._prepare(da.from_array(data, chunks=(-1, 10, 8)), (12, 12)).chunks[1:] == (
+        (20, 20, 20, 20, 20), (16, 16, 16, 16, 26))
+    assert ipcf.dask._prepare(da.from_array(data, chunks=(-1, (13, 3, 84), (50, 30, 10))), (12, 12)).chunks[1:] == (
+        (13, 87), (50, 40))
+    d, _ = big
+    kw = dict(radius=3, npoints=12, nbins=6)
+    lazy = ipcf.dask.pcf(da.from_array(d, chunks=(-1, 3, 3)), **kw)
+    assert lazy.numblocks[0] > 1 and lazy.numblocks[1] > 1
+    assert lazy.compute(scheduler='sync').tobytes() == ipcf.pcf(d, **kw).tobytes()
+
+
+def test_dask_graph_keeps_its_own_offsets(big):
+    # The caller's C-contiguous int32 offsets were kept by reference in the
+    # graph: a buffer refilled for the next direction changed what earlier
+    # graphs computed (another shape than the lazy array's, other values).
+    import dask.array as da
+    data, _ = big
+    darr = da.from_array(data, chunks=(-1, 8, 8))
+    offs = numpy.zeros((2, 2), numpy.int32)
+    lazies, wants = [], []
+    for u in (1, 2, 3):
+        offs[:] = [(u, 0), (-u, 0)]
+        lazies.append(ipcf.dask.pcf(darr, offsets=offs, nbins=6))
+        wants.append(ipcf.pcf(data, offsets=offs, nbins=6))
+    for lazy, want in zip(lazies, wants):
+        got = lazy.compute(scheduler='sync')
+        assert lazy.shape == got.shape == want.shape and got.tobytes() == want.tobytes()
+
+
 def test_dask_halo():
     assert ipcf.dask.halo(radius=6, npoints=32) == (12, 12)
     assert ipcf.dask.halo(radius=3, npoints=2) == (3, 6)  # margin 3, reach 0 rows and 3 columns
