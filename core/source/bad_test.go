@@ -585,6 +585,14 @@ func TestPathBadInput(t *testing.T) {
 	mmChannels := mm("mmchannels", "img_000000000_DAPI_000.tif", "img_000000000_GFP_000.tif", "img_000000001_DAPI_000.tif", "img_000000001_GFP_000.tif")
 	mmZT := mm("mmzt", "img_000000000_Default_000.tif", "img_000000000_Default_001.tif", "img_000000001_Default_000.tif", "img_000000001_Default_001.tif")
 	mmPos := mm("mmpos", "img_channel000_position000_time000000000_z000.tif", "img_channel000_position001_time000000000_z000.tif")
+	mmGap := mm("mmgap", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif", "img_000000003_Default_000.tif")
+	mmZ := filepath.Join(dir, "mmz") // one time point, z slices 0..2 holding frames 0..2
+	for i := 0; i < 3; i++ {
+		write(filepath.Join(mmZ, fmt.Sprintf("img_000000005_Default_%03d.tif", i)), one(i))
+	}
+	mmTwo := filepath.Join(dir, "mmtwo")
+	mm("mmtwo/Pos0", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif")
+	mm("mmtwo/Pos1", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif")
 	globFifo := filepath.Join(dir, "gf")
 	write(filepath.Join(globFifo, "a1.tif"), one(0))
 	mkfifo(filepath.Join(globFifo, "a2.tif"))
@@ -631,7 +639,11 @@ func TestPathBadInput(t *testing.T) {
 		{"Micro-Manager channels by pattern", func() (Source, error) { return Open(mmChannels + "/img_*.tif") }, []string{"img_*.tif", "2 channels"}, 0},
 		{"Micro-Manager slices and times", func() (Source, error) { return Open(mmZT) }, []string{mmZT, "2 z slices at 2 time points"}, 0},
 		{"Micro-Manager 2.0 positions", func() (Source, error) { return Open(mmPos) }, []string{mmPos, "2 positions"}, 0},
+		// a pattern over Pos0/ and Pos1/ (1.4 names hold no position) joined both; a gap shifted later frames
+		{"Micro-Manager positions by pattern", func() (Source, error) { return Open(mmTwo + "/*/img_*.tif") }, []string{"have the same time index 0", filepath.Join("Pos1", "img_000000000_Default_000.tif")}, 0},
+		{"Micro-Manager time gap", func() (Source, error) { return Open(mmGap) }, []string{mmGap, "time indices 0 to 3 lack index 2"}, 0},
 		// valid
+		{"Micro-Manager z series", func() (Source, error) { return Open(mmZ) }, nil, 3},
 		{"one Micro-Manager channel by pattern", func() (Source, error) { return Open(mmChannels + "/img_*_DAPI_*.tif") }, nil, 2},
 		{"literal name with brackets", func() (Source, error) { return Open(filepath.Join(lit, "run[1].tif")) }, nil, 2},
 		{"pattern when no literal file", func() (Source, error) { return Open(filepath.Join(lit, "run[12].tif")) }, nil, -1},

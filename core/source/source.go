@@ -576,6 +576,7 @@ var (
 func oneSeries(files []string) error {
 	chans, pos, slices, times := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var names []string // channel names in order of appearance
+	var tz [][2]string // each file's time and slice index, as named
 	for _, f := range files {
 		var c, p, t, z string
 		if m := microManager20.FindStringSubmatch(filepath.Base(f)); m != nil {
@@ -589,6 +590,7 @@ func oneSeries(files []string) error {
 			names = append(names, c)
 		}
 		chans[c], pos[p], slices[z], times[t] = true, true, true, true
+		tz = append(tz, [2]string{t, z})
 	}
 	switch {
 	case len(chans) > 1:
@@ -599,6 +601,40 @@ func oneSeries(files []string) error {
 	case len(slices) > 1 && len(times) > 1:
 		return fmt.Errorf("Micro-Manager images of %d z slices at %d time points would interleave as frames: give the files of one slice with a pattern",
 			len(slices), len(times))
+	}
+	return mmFrames(files, tz, len(slices) > 1)
+}
+
+// mmFrames refuses Micro-Manager files whose frame indices (time, or z
+// with zs) repeat or skip: a pattern over Pos0/ and Pos1/ (1.4 names
+// hold no position) joined two positions end to end as one series, each
+// time index twice, and a missing file shifted every later frame by one
+// interval; both were read without a word. tz: each file's time and z
+// index as named.
+func mmFrames(files []string, tz [][2]string, zs bool) error {
+	k, what := 0, "time"
+	if zs {
+		k, what = 1, "z"
+	}
+	seen := map[int]string{}
+	lo, hi := math.MaxInt, math.MinInt
+	for i, f := range files {
+		n, err := strconv.Atoi(tz[i][k])
+		if err != nil || n > 1<<40 {
+			return fmt.Errorf("Micro-Manager image %s: %s index %q is not a whole number", f, what, tz[i][k])
+		}
+		if g, dup := seen[n]; dup {
+			return fmt.Errorf("Micro-Manager images %s and %s have the same %s index %d: two series (positions, or acquisitions) would join end to end as one; give the files of one series with a pattern", g, f, what, n)
+		}
+		seen[n] = f
+		lo, hi = min(lo, n), max(hi, n)
+	}
+	if hi-lo+1 != len(files) {
+		for n := lo; n <= hi; n++ {
+			if _, ok := seen[n]; !ok {
+				return fmt.Errorf("Micro-Manager images of %s indices %d to %d lack index %d (%d files of %d): every frame after it would be taken one interval early; give the files of a part without gaps with a pattern", what, lo, hi, n, len(files), hi-lo+1)
+			}
+		}
 	}
 	return nil
 }
