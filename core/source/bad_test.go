@@ -100,6 +100,15 @@ func ij(desc string) ttag { return ttag{id: 270, typ: 2, ascii: desc} }
 
 func u(id uint16, v ...uint64) ttag { return ttag{id: id, typ: 3, vals: v} }
 
+// manyDescs is n ImageDescription tags, each its own text.
+func manyDescs(n int) []ttag {
+	var ts []ttag
+	for i := 0; i < n; i++ {
+		ts = append(ts, ttag{id: 270, typ: 2, ascii: fmt.Sprintf("description %d", i)})
+	}
+	return ts
+}
+
 // TestTIFFBadInput checks that every TIFF the reader cannot read as one
 // grayscale time frame per page is refused with a message naming the
 // file and the feature, and that valid but unusual layouts read right.
@@ -146,6 +155,20 @@ func TestTIFFBadInput(t *testing.T) {
 		{"uint32", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 32))}), []string{"32-bit samples of format 1"}, 0},
 		{"complex float", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 64), u(339, 6))}), []string{"64-bit samples of format 6"}, 0},
 		{"fill order 2", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(266, 2))}), []string{"fill order 2"}, 0},
+		// read as intensities, they gave a pCF of colour-map indices or inverted values, and flipped images other neighbours
+		{"WhiteIsZero", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(262, 0))}), []string{"page 0 is WhiteIsZero (PhotometricInterpretation 0)", "inverted"}, 0},
+		{"palette", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], u(262, 3))}), []string{"page 1 has PhotometricInterpretation 3, a palette: the samples are colour-map indices"}, 0},
+		{"RGB of one sample", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(262, 2))}), []string{"PhotometricInterpretation 2, RGB"}, 0},
+		{"transparency mask", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(262, 4))}), []string{"PhotometricInterpretation 4, a transparency mask"}, 0},
+		{"no PhotometricInterpretation (BlackIsZero)", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{262, 0, nil, ""})}), nil, 1},
+		{"flipped", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(274, 3))}), []string{"page 0 has Orientation 3", "want 1"}, 0},
+		{"Orientation 1", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(274, 1))}), nil, 1},
+		// counts that cannot be right are refused before their values are read: a small file of such tags
+		// took gigabytes, or minutes when thousands of pages shared one array
+		{"BitsPerSample of 100000 values", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, make([]uint64, 100000)...))}), []string{"tag BitsPerSample has 100000 values, want 1"}, 0},
+		{"ImageWidth of 17 values", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 4, make([]uint64, 17), ""})}), []string{"tag ImageWidth has 17 values"}, 0},
+		{"17 descriptions", writeTIFF(tiffOpts{}, []tpage{with(g[0], manyDescs(17)...)}), []string{"page 0 has more than 16 ImageDescription tags"}, 0},
+		{"16 descriptions", writeTIFF(tiffOpts{}, []tpage{with(g[0], manyDescs(16)...)}), nil, 1},
 		{"reduced-resolution page", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], ttag{254, 4, []uint64{1}, ""})}), []string{"page 1 is a reduced-resolution image or a mask"}, 0},
 		{"pages of two sizes", writeTIFF(tiffOpts{}, []tpage{g[0], grayPages(le, 1, 3, 5, 0)[0]}), []string{"page 1 is 3x5 (rows x columns) uint16, page 0 4x5 uint16"}, 0},
 		{"pages of two dtypes", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], u(339, 2))}), []string{"page 1 is 4x5 (rows x columns) int16, page 0 4x5 uint16"}, 0},

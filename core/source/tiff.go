@@ -109,7 +109,7 @@ var typeSize = map[uint16]int64{1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 
 // tagNames names the tags the reader uses, for messages.
 var tagNames = map[uint16]string{
 	254: "NewSubfileType", 256: "ImageWidth", 257: "ImageLength", 258: "BitsPerSample",
-	259: "Compression", 266: "FillOrder", 270: "ImageDescription", 273: "StripOffsets",
+	259: "Compression", 262: "PhotometricInterpretation", 266: "FillOrder", 270: "ImageDescription", 273: "StripOffsets", 274: "Orientation",
 	277: "SamplesPerPixel", 278: "RowsPerStrip", 279: "StripByteCounts", 284: "PlanarConfiguration",
 	322: "TileWidth", 323: "TileLength", 324: "TileOffsets", 325: "TileByteCounts", 339: "SampleFormat",
 }
@@ -150,6 +150,28 @@ func (r *tiffReader) values(e int64) (typ uint16, vals []int64, raw []byte, ok b
 		}
 	}
 	return typ, vals, raw, true, nil
+}
+
+// maxDescriptions is the most ImageDescription tags a page may have
+// (tifffile writes two: a user's and its own); maxTagValues the most values
+// of another tag the reader uses, other than the strips' (one per sample,
+// and one sample per pixel is all it reads).
+const (
+	maxDescriptions = 16
+	maxTagValues    = 16
+)
+
+// intValues is values for a tag the reader uses (name, of page i):
+// unsigned integers, at least one, or an error saying what it holds.
+func (r *tiffReader) intValues(e int64, i int, name string) ([]int64, error) {
+	typ, vals, _, ok, err := r.values(e)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || len(vals) == 0 {
+		return nil, r.errf("page %d: tag %s has type %d and %d values; want unsigned integers", i, name, typ, len(vals))
+	}
+	return vals, nil
 }
 
 // header reads the byte order, the version and the first IFD's offset.
@@ -265,6 +287,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 		return page{}, 0, r.errf("page %d: an IFD without entries at byte %d (no image size, no strips)", i, ifd)
 	}
 	tags := map[uint16][]int64{}
+	strips := map[uint16]int64{} // the entries of StripOffsets and StripByteCounts, read once the strips are known
 	var descs []string
 	var descAt []byte // where descs lie, the key of r.metas
 	offSize := int64(4)
@@ -294,6 +317,11 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 			return page{}, 0, r.errf("page %d has tag %s twice", i, name)
 		}
 		if tag == 270 {
+			// (tifffile writes two; a page of thousands, all naming one
+			// long text, was parsed once per entry: minutes for a small file)
+			if len(descs) >= maxDescriptions {
+				return page{}, 0, r.errf("page %d has more than %d ImageDescription tags", i, maxDescriptions)
+			}
 			// (its bytes: values() would make an integer of each)
 			typ, _, data, n, known, err := r.locate(e)
 			if err != nil {
@@ -318,12 +346,27 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 			tags[tag] = nil
 			continue
 		}
-		typ, vals, _, ok, err := r.values(e)
+		// The values are made integers of only where their count can be
+		// right: a small file whose tags each claimed its whole length
+		// (or one shared array per page, thousands of pages) took gigabytes
+		// and minutes before the page was refused.
+		_, count, _, _, _, err := r.locate(e)
 		if err != nil {
 			return page{}, 0, err
 		}
-		if !ok || len(vals) == 0 {
-			return page{}, 0, r.errf("page %d: tag %s has type %d and %d values; want unsigned integers", i, name, typ, len(vals))
+		switch {
+		case tag >= 322 && tag <= 325: // tiled: refused below, by its presence
+			tags[tag] = nil
+			continue
+		case tag == 273 || tag == 279:
+			strips[tag] = e
+			continue
+		case count > maxTagValues:
+			return page{}, 0, r.errf("page %d: tag %s has %d values, want 1 (one per sample)", i, name, count)
+		}
+		vals, err := r.intValues(e, i, name)
+		if err != nil {
+			return page{}, 0, err
 		}
 		tags[tag] = vals
 	}
@@ -348,6 +391,20 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	spp, planar := one(277, 1), one(284, 1)
 	if spp != 1 {
 		return page{}, 0, r.errf("page %d has %d samples per pixel (planar configuration %d): not supported, want 1 sample per pixel (grayscale); split the channels first", i, spp, planar)
+	}
+	switch ph := one(262, 1); ph { // absent: read as BlackIsZero, as every reader does
+	case 1:
+	case 0:
+		return page{}, 0, r.errf("page %d is WhiteIsZero (PhotometricInterpretation 0): its samples are inverted intensities; not supported, want BlackIsZero (1): invert it and save it again", i)
+	default:
+		what := map[int64]string{2: "RGB", 3: "a palette: the samples are colour-map indices", 4: "a transparency mask", 5: "CMYK", 6: "YCbCr", 8: "CIELab"}[ph]
+		if what != "" {
+			what = ", " + what
+		}
+		return page{}, 0, r.errf("page %d has PhotometricInterpretation %d%s: not grayscale intensities; not supported, want BlackIsZero (1)", i, ph, what)
+	}
+	if o := one(274, 1); o != 1 {
+		return page{}, 0, r.errf("page %d has Orientation %d (rows or columns flipped, or the image transposed): not supported, want 1 (rows from the top, columns from the left): the offsets would name other neighbours", i, o)
 	}
 	if planar != 1 && planar != 2 { // 2 with one sample per pixel is 1 (TIFF 6.0)
 		return page{}, 0, r.errf("page %d has planar configuration %d: not supported, want 1 or 2 (chunky or planar)", i, planar)
@@ -397,16 +454,26 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	}
 	p.rps = int(min(rps, h))
 	nstrips := (p.h + p.rps - 1) / p.rps
-	offs, ok := tags[273]
+	eo, ok := strips[273]
 	if !ok {
 		return page{}, 0, r.errf("page %d has no StripOffsets", i)
 	}
-	if len(offs) != nstrips {
-		return page{}, 0, r.errf("page %d has %d strips, want %d (%d rows, %d rows per strip)", i, len(offs), nstrips, p.h, p.rps)
+	if _, c, _, _, _, err := r.locate(eo); err != nil || c != uint64(nstrips) {
+		return page{}, 0, r.errf("page %d has %d strips, want %d (%d rows, %d rows per strip)", i, c, nstrips, p.h, p.rps)
 	}
-	counts, ok := tags[279]
-	if ok && len(counts) != len(offs) {
-		return page{}, 0, r.errf("page %d has %d StripOffsets and %d StripByteCounts", i, len(offs), len(counts))
+	offs, err := r.intValues(eo, i, tagNames[273])
+	if err != nil {
+		return page{}, 0, err
+	}
+	var counts []int64
+	ec, ok := strips[279]
+	if ok {
+		if _, c, _, _, _, err := r.locate(ec); err != nil || c != uint64(len(offs)) {
+			return page{}, 0, r.errf("page %d has %d StripOffsets and %d StripByteCounts", i, len(offs), c)
+		}
+		if counts, err = r.intValues(ec, i, tagNames[279]); err != nil {
+			return page{}, 0, err
+		}
 	}
 	for k, o := range offs {
 		need := int64(p.stripBytes(k))
@@ -607,13 +674,26 @@ func (r *tiffReader) shapedSeries(pages []page) error {
 	// series of one plane per page: its pages are frames.
 	var starts []int
 	one := true
+	// Pages naming one description (the same bytes, shared by the reader:
+	// the comparison is of two pointers) are read once: a file of 2048 pages
+	// naming one 1 MB description took 19 s.
+	var last struct {
+		desc          string
+		w, h          int
+		shaped, plane bool
+	}
 	for i, p := range pages {
-		if isShaped(p.desc) {
-			starts = append(starts, i)
-			sh, ok := tifffileShape(p.desc)
-			if sh = samplesOff(sh, p); !ok || len(sh) < 2 || slices.ContainsFunc(sh[:len(sh)-2], func(s int64) bool { return s != 1 }) {
-				one = false
+		if i == 0 || p.desc != last.desc || p.w != last.w || p.h != last.h {
+			last.desc, last.w, last.h, last.shaped, last.plane = p.desc, p.w, p.h, isShaped(p.desc), false
+			if last.shaped {
+				sh, ok := tifffileShape(p.desc)
+				sh = samplesOff(sh, p)
+				last.plane = ok && len(sh) >= 2 && !slices.ContainsFunc(sh[:len(sh)-2], func(s int64) bool { return s != 1 })
 			}
+		}
+		if last.shaped {
+			starts = append(starts, i)
+			one = one && last.plane
 		}
 	}
 	if len(starts) > 1 && starts[0] == 0 && one && len(starts) == len(pages) {
