@@ -471,6 +471,50 @@ _UNITS = {'simulate': 'frame', 'read': 'frame', 'transpose': 'frame',
           'check': 'frame'}
 
 
+class _Stderr:
+    """sys.stderr (whatever it is when written) for the progress bars, its
+    errors swallowed: a bar's write failing inside tqdm (stderr closed, a
+    full disk, a pipe whose reader quit) left tqdm's global lock held by
+    the thread that drew it, and the next bar made on another thread waited
+    for it for ever."""
+
+    def write(self, text):
+        try:
+            f = sys.stderr
+            if f is not None:
+                f.write(text)
+        except Exception:  # noqa: BLE001 - a display problem must not stop or hang the computation
+            pass
+        return len(text)
+
+    def flush(self):
+        try:
+            f = sys.stderr
+            if f is not None:
+                f.flush()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def fileno(self):  # (tqdm asks the terminal's width through it)
+        f = sys.stderr
+        if f is None:
+            raise OSError(errno.EBADF, 'no stderr')
+        return f.fileno()
+
+    def isatty(self):
+        try:
+            return sys.stderr is not None and sys.stderr.isatty()
+        except Exception:  # noqa: BLE001
+            return False
+
+    @property
+    def encoding(self):  # (tqdm draws Unicode blocks where the stream takes them)
+        return getattr(sys.stderr, 'encoding', None)
+
+
+_STDERR = _Stderr()
+
+
 class _Progress:
     """Progress bar fed by the library's callback (tqdm if installed).
 
@@ -489,7 +533,7 @@ class _Progress:
         self.raised = None  # a BaseException other than KeyboardInterrupt the bar raised
 
     def _open(self, total):
-        kw = dict(desc=self.desc, leave=True, dynamic_ncols=True)
+        kw = dict(desc=self.desc, leave=True, dynamic_ncols=True, file=_STDERR)
         if self.unit == '%':
             # Percent of the work: no count of internal units, no rate of them.
             kw.update(total=100, unit='%', bar_format='{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]')
@@ -515,8 +559,8 @@ class _Progress:
                 width = 30
                 n = int(width * done / total)
                 count = '' if self.unit == '%' else f' {int(done)}/{int(total)} {self.unit}s'
-                sys.stderr.write(f'\r{self.desc} [{"#" * n}{"." * (width - n)}] {100 * done / total:3.0f}%{count}')
-                sys.stderr.flush()
+                _STDERR.write(f'\r{self.desc} [{"#" * n}{"." * (width - n)}] {100 * done / total:3.0f}%{count}')
+                _STDERR.flush()
             self.last = max(self.last, pos)
         except KeyboardInterrupt:
             # Ctrl+C during a quick call on the main thread is raised here,
@@ -539,8 +583,8 @@ class _Progress:
             if self.bar is not None:
                 self.bar.close()
             elif self.tqdm is None and self.total:
-                sys.stderr.write('\n')  # keep the finished bar
-                sys.stderr.flush()
+                _STDERR.write('\n')  # keep the finished bar
+                _STDERR.flush()
         except Exception:  # noqa: BLE001 - a display problem must not hide the call's outcome
             pass
 

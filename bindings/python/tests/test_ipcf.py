@@ -708,6 +708,32 @@ def test_correct_bleaching_into_a_narrower_out_is_refused():
             ipcf.correct_bleaching(x, 20, out=numpy.zeros((160, 3, 3), into))
 
 
+@pytest.mark.parametrize('stderr', ['closed', 'full', 'none'])
+def test_progress_with_stderr_unwritable_does_not_hang(stderr):
+    # tqdm's bar whose write failed (stderr closed, a full disk, a pipe
+    # whose reader quit) left tqdm's global lock held by ipcf's helper
+    # thread; the next bar, drawn on the main thread, waited for ever.
+    pytest.importorskip('tqdm')
+    code = (
+        'import sys, ipcf\n'
+        + ('sys.stderr = None\n' if stderr == 'none' else '')
+        + 'data = ipcf.simulate(frames=1024, size=16, seed=1)\n'
+        'a = ipcf.pcf(data, radius=2, npoints=8, nbins=6, progress=True)  # on the helper thread\n'
+        'b = ipcf.pcf(data[:256], radius=2, npoints=8, nbins=6, progress=True)  # quick: on this one\n'
+        'c = ipcf.correct_bleaching(data, 100, progress=True)\n'
+        'print("done", a.shape, b.shape, c.shape, flush=True)\n')
+    env = dict(os.environ, PYTHONPATH=os.path.join(HERE, '..'))
+    err = {'closed': None, 'full': open('/dev/full', 'w'), 'none': subprocess.DEVNULL}[stderr]
+    kw = dict(pass_fds=()) if err is not None else dict(preexec_fn=lambda: os.close(2))
+    try:
+        r = subprocess.run([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+                           timeout=120, **kw)
+    finally:
+        if hasattr(err, 'close'):
+            err.close()
+    assert r.returncode == 0 and 'done (12, 12, 8, 6) (12, 12, 8, 6) (824, 16, 16)' in r.stdout, (r.returncode, r.stdout)
+
+
 def test_call_while_python_finalizes_completes():
     # An object whose __del__ calls ipcf, collected as Python finalizes (a
     # module global): a call larger than _QUICK_WORK went to the helper
