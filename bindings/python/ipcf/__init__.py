@@ -777,48 +777,41 @@ def _run_in_helper(fn, args, token, keep):
 _QUICK_WORK = 1 << 20
 
 
-class _Cancels:
-    """The cancellation tokens of the calls running on other threads
-    within `_cancel_scope(self)` (ipcf.dask's blocks on dask's worker
-    threads): cancel() cancels them, as Ctrl+C cancels a call made on the
-    main thread. Their calls were made without a token, and an interrupted
-    compute left every running block to its end."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.tokens = set()
-
-    # Sent to another process (dask's distributed workers) as a new, empty
-    # one: tokens are of this process, and a lock is not picklable.
-    def __getstate__(self):
-        return {}
-
-    def __setstate__(self, state):
-        self.__init__()
-
-    def cancel(self):
-        with self.lock:
-            for t in self.tokens:
-                _lib.ipcf_token_cancel(t)
-
-    def running(self):
-        with self.lock:
-            return bool(self.tokens)
-
-
-_SCOPE = threading.local()  # .cancels: the _Cancels of calls made on this thread now
+_BLOCKS_LOCK = threading.Lock()
+_BLOCKS = {}  # thread ident -> {'token': the running call's, 'cancelled': bool} of each thread inside a block
 
 
 @contextlib.contextmanager
-def _cancel_scope(cancels):
-    """Calls made on this thread in the block are registered with cancels
-    (a _Cancels), each with a token of its own."""
-    before = getattr(_SCOPE, 'cancels', None)
-    _SCOPE.cancels = cancels
+def _block_scope():
+    """The calls made on this thread in the block (an ipcf.dask block on a
+    dask worker thread) get cancellation tokens that `_cancel_blocks` of
+    this thread cancels; once cancelled, the block's later calls are
+    refused. They were made without a token: an interrupted compute left
+    every running block to its end."""
+    ident = threading.get_ident()
+    with _BLOCKS_LOCK:
+        outer = _BLOCKS.get(ident)
+        _BLOCKS[ident] = {'token': None, 'cancelled': False}
     try:
         yield
     finally:
-        _SCOPE.cancels = before
+        with _BLOCKS_LOCK:
+            if outer is None:
+                del _BLOCKS[ident]
+            else:
+                _BLOCKS[ident] = outer
+
+
+def _cancel_blocks(idents):
+    """Cancel the running call of each of the threads idents that is inside
+    a `_block_scope`, and the calls they would make next in it."""
+    with _BLOCKS_LOCK:
+        for ident in idents:
+            rec = _BLOCKS.get(ident)
+            if rec is not None:
+                rec['cancelled'] = True
+                if rec['token']:
+                    _lib.ipcf_token_cancel(rec['token'])
 
 
 def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick=False):
@@ -842,23 +835,24 @@ def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick
         # While Python finalizes (a __del__ of a module global), daemon
         # threads run no Python code: a call handed to the helper thread
         # waited for it for ever. It runs on the calling thread then.
-        cancels = getattr(_SCOPE, 'cancels', None)
-        if (not quick and options is not None and cancels is not None
-                and threading.current_thread() is not threading.main_thread()):
-            # a call of a scope (an ipcf.dask block on a worker thread): made
-            # here, with a token the scope can cancel
+        block = _BLOCKS.get(threading.get_ident()) if _BLOCKS else None
+        if block is not None and options is not None and threading.current_thread() is not threading.main_thread():
+            # a call in a block (ipcf.dask's, on a dask worker thread): made
+            # here, with a token that _cancel_blocks cancels
             token = ctypes.c_uint64()
             if _lib.ipcf_token_create(ctypes.byref(token)):
                 raise _error(_c.E_INTERNAL, _last_error())
             options.token = token.value
-            with cancels.lock:
-                cancels.tokens.add(token.value)
+            with _BLOCKS_LOCK:
+                if block['cancelled']:
+                    raise _error(_c.E_CANCELLED, f'{name}: cancelled (the dask compute of this block ended)')
+                block['token'] = token.value
             try:
                 status = fn(*args)
                 message = _last_error() if status else ''
             finally:
-                with cancels.lock:
-                    cancels.tokens.discard(token.value)
+                with _BLOCKS_LOCK:
+                    block['token'] = None
         elif quick or threading.current_thread() is not threading.main_thread() or sys.is_finalizing():
             status = fn(*args)
             message = _last_error() if status else ''

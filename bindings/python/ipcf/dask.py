@@ -40,7 +40,7 @@ import threading
 import numpy
 
 from . import (DEFAULT_FILTERSIZE, _bleach_dtype, _bool, _check_dtype, _int, _invalid, _mean, _not_masked,
-               _Cancels, _cancel_scope, _checked_once, _pcf_options, _threads, _units, _time_first, _unsupported)
+               _block_scope, _cancel_blocks, _checked_once, _pcf_options, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
@@ -51,68 +51,68 @@ __all__ = ['pcf', 'acf', 'correct_bleaching', 'halo']
 
 def _cancelling(fn):
     """fn, a block function, with the ipcf calls it makes on dask's worker
-    threads cancellable: when a compute whose graph holds it fails or is
-    interrupted (Ctrl+C in the thread that called compute), its running
-    calls are cancelled (a dask callback, _on_finish). They ran to their
-    end: an interrupted compute kept every core busy for as long as its
-    running blocks took."""
-    cancels = _Cancels()
+    threads cancellable: when a compute on dask's threaded scheduler fails
+    or is interrupted (Ctrl+C), its running blocks' calls are cancelled
+    (a dask callback, _on_finish). They ran to their end: an interrupted
+    compute kept every core busy for as long as its running blocks took."""
 
     @functools.wraps(fn)  # (its signature, block_info included, as map_blocks reads it)
     def run(*args, **kwargs):
-        with _cancel_scope(cancels):
+        with _block_scope():
             return fn(*args, **kwargs)
 
-    run._ipcf_cancels = cancels
     _watch()
     return run
 
 
-_WATCHING = []  # the dask callback of _watch, once registered
+_CALLBACK = []  # the dask callback of _watch
 _WATCH_LOCK = threading.Lock()
 
 
 def _watch():
-    """Register, once, the dask callback that cancels the running blocks
-    of a compute that ends in an error or KeyboardInterrupt."""
+    """Register the dask callback that cancels the running blocks of a
+    compute that ends in an error or KeyboardInterrupt, unless it is
+    registered. (dask swaps its set of callbacks while a compute runs: a
+    registration made then is lost when the compute ends, and made again
+    by the next graph built.)"""
     from dask.callbacks import Callback
 
     with _WATCH_LOCK:
-        if not _WATCHING:
-            cb = Callback(finish=_on_finish)
-            cb.register()
-            _WATCHING.append(cb)
+        if not _CALLBACK:
+            _CALLBACK.append(Callback(finish=_on_finish))
+        if _CALLBACK[0]._callback not in Callback.active:
+            _CALLBACK[0].register()
 
 
 def _on_finish(dsk, state, errored):
-    """dask's finish callback: a compute that did not succeed cancels the
-    running ipcf calls of the blocks its graph holds."""
-    if errored:
-        for cancels in _cancels_in(dsk):
-            cancels.cancel()
+    """dask's finish callback, on the thread that called compute: a
+    compute that did not succeed cancels the ipcf calls running in blocks
+    on its worker threads, those of the threaded scheduler's pools of this
+    thread (dask keeps one per calling thread: a compute of the same graph
+    on another thread goes on), and on this thread (the synchronous
+    scheduler)."""
+    if not errored:
+        return
+    idents = {threading.get_ident()}
+    try:
+        import dask.threaded as dt
+
+        me = threading.current_thread()
+        with dt.pools_lock:
+            pools = list(dt.pools.get(me, {}).values())
+            if me is threading.main_thread() and dt.default_pool is not None:
+                pools.append(dt.default_pool)
+        for pool in pools:
+            idents.update(t.ident for t in list(getattr(pool, '_threads', ())))
+    except Exception:  # noqa: BLE001 - another dask: only this thread's blocks
+        pass
+    _cancel_blocks(idents)
 
 
-def _cancels_in(dsk):
-    """The _Cancels of the block functions (_cancelling) in the task graph
-    dsk, however dask fused them (tasks, SubgraphCallables, partials)."""
-    found, seen, todo = [], set(), list(dsk.values()) if isinstance(dsk, dict) else []
-    while todo:
-        x = todo.pop()
-        if id(x) in seen:
-            continue
-        seen.add(id(x))
-        c = getattr(x, '_ipcf_cancels', None) if callable(x) else None
-        if isinstance(c, _Cancels):
-            found.append(c)
-        elif isinstance(x, (tuple, list)):
-            todo.extend(x)
-        elif isinstance(x, dict):
-            todo.extend(x.values())
-        elif isinstance(x, functools.partial):
-            todo.extend((x.func,) + tuple(x.args) + tuple(x.keywords.values()))
-        elif isinstance(getattr(x, 'dsk', None), dict):  # a SubgraphCallable (fused tasks)
-            todo.extend(x.dsk.values())
-    return found
+try:  # registered now too: a module imported before any compute runs
+    _watch()
+except ImportError:  # dask not installed: the functions say so when called
+    pass
 
 
 def _asarray(darr, name='data', line_ok=False, time_axis=None, stacklevel=5):

@@ -605,6 +605,41 @@ for lazy in (idk.pcf(da.from_array(data, chunks=(-1, 72, 36)), radius=3, npoints
         assert ln == f'events {want}', (ln, proc.stdout, proc.stderr)
 
 
+def test_failed_dask_compute_cancels_only_its_own_blocks():
+    # A compute that fails cancelled the running calls of every compute of
+    # the same lazy array: B (the graph plus a task failing after 0.8 s)
+    # failed, and A, the graph alone on another thread, with "cancelled".
+    da = pytest.importorskip('dask.array')
+    import ipcf.dask
+
+    data = ipcf.simulate(frames=4096, size=80, seed=1)
+    kw = dict(radius=3, npoints=64, nbins=16, threads=1)
+    lazy = ipcf.dask.pcf(da.from_array(data, chunks=(-1, -1, -1)), **kw)
+    want = ipcf.pcf(data, **kw)  # (its time: a block of A runs when B fails)
+
+    def boom(x):
+        time.sleep(0.8)
+        raise RuntimeError('an unrelated task of B failed')
+
+    fail_later = da.map_blocks(boom, da.zeros(lazy.shape, chunks=lazy.chunks, dtype=numpy.float32),
+                               dtype=numpy.float32, meta=numpy.empty((0, 0, 0, 0), numpy.float32))
+    res = {}
+
+    def run_b():
+        try:
+            (lazy[:1, :1] + fail_later[:1, :1]).compute(scheduler='threads', num_workers=2)
+        except RuntimeError as e:
+            res['B'] = str(e)
+
+    b = threading.Thread(target=run_b)
+    b.start()
+    time.sleep(0.2)
+    res['A'] = lazy.compute(scheduler='threads', num_workers=1)
+    b.join()
+    assert res['B'] == 'an unrelated task of B failed'
+    assert res['A'].tobytes() == want.tobytes()
+
+
 @pytest.mark.parametrize('name, args, size', [
     ('pcf_image', dict(point=1, bin=3), (500, 400)),
     ('carpet', dict(y=4, x=5), (500, 400)),
