@@ -322,6 +322,14 @@ func TestTIFFBadInput(t *testing.T) {
 			`<TiffData IFD="0" FirstT="2"><UUID>urn:uuid:aaaa</UUID></TiffData>`+
 			`<TiffData IFD="2" FirstT="0"><UUID>urn:uuid:aaaa</UUID></TiffData></Pixels></Image></OME>`, 3),
 			[]string{"puts plane C=0 Z=0 T=2 at IFD 0, not at 2"}, 0},
+		// a file renamed (or copied, or linked) since it was written: its TiffData name the old name with
+		// its own root UUID, and are its own (taken for another file's, the order went unchecked)
+		{"omerenamed backwards", hyper(`<OME UUID="urn:uuid:aaaa"><Image><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="3">`+
+			`<TiffData IFD="0" FirstT="2"><UUID FileName="orig.ome.tif">urn:uuid:aaaa</UUID></TiffData>`+
+			`<TiffData IFD="2" FirstT="0"><UUID FileName="orig.ome.tif">urn:uuid:aaaa</UUID></TiffData></Pixels></Image></OME>`, 3),
+			[]string{"puts plane C=0 Z=0 T=2 at IFD 0, not at 2"}, 0},
+		{"omerenamed", hyper(`<OME UUID="urn:uuid:aaaa"><Image><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="3">`+
+			`<TiffData IFD="0" FirstT="0" PlaneCount="3"><UUID FileName="orig.ome.tif">urn:uuid:aaaa</UUID></TiffData></Pixels></Image></OME>`, 3), nil, 3},
 		{"omesplit backwards", hyper(omeOne(6, `<TiffData IFD="0" FirstT="5"><UUID FileName="omesplit_backwards.tif">u</UUID></TiffData>`+
 			`<TiffData IFD="1" FirstT="4"><UUID FileName="omesplit_backwards.tif">u</UUID></TiffData>`), 3),
 			[]string{"puts plane C=0 Z=0 T=4 at IFD 1, out of the order of plane 5 at IFD 0"}, 0},

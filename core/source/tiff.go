@@ -938,10 +938,17 @@ var (
 
 // omeHeldHere reports whether the TiffData element td places its planes
 // in this file (named base, its OME-XML's root UUID root, "" if none):
-// TiffData without a UUID do; one whose UUID names a FileName does if it
-// is this file's; one whose UUID has no FileName (optional in the schema)
-// does if its value is this file's UUID, or when the file has none.
+// TiffData without a UUID do; one whose UUID is this file's root UUID
+// does, whatever FileName it names (a file renamed, copied or reached
+// through a link keeps its UUID: taken for another file's, its planes'
+// order went unchecked and a channel-by-channel file was read
+// interleaved); one whose UUID names a FileName does if it is this file's;
+// one whose UUID has no FileName (optional in the schema) does if its
+// value is this file's UUID, or when the file has none.
 func omeHeldHere(td, base, root string) bool {
+	if m := omeUUIDText.FindStringSubmatch(td); m != nil && root != "" && m[1] == root {
+		return true
+	}
 	if m := omeUUIDFile.FindStringSubmatch(td); m != nil {
 		return m[1] == base
 	}
