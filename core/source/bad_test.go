@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -882,5 +883,76 @@ func TestTruncatedWhileOpened(t *testing.T) {
 				os.WriteFile(filepath.Join(series, "img_000.tif"), one, 0o644)
 			}
 		}
+	}
+}
+
+// sharedTagsTIFF is a classic little-endian TIFF of n 1x1 uint16 pages
+// whose entries of tag (BYTE or ASCII typ, count) all point into one
+// shared region of size bytes, page k at its byte k*shift.
+func sharedTagsTIFF(n int, tag, typ uint16, count, size, shift int) []byte {
+	b := make([]byte, 8, 8+size+2+n*(2+8*12+4))
+	copy(b, "II*\x00")
+	region := 8
+	b = append(b, bytes.Repeat([]byte{'a'}, size)...)
+	b[region+size-1] = 0
+	pixel := len(b)
+	b = append(b, 7, 0) // the one sample, shared
+	le.PutUint32(b[4:], uint32(len(b)))
+	for k := 0; k < n; k++ {
+		type ent struct {
+			tag, typ  uint16
+			count, at uint32
+		}
+		es := []ent{{256, 3, 1, 1}, {257, 3, 1, 1}, {258, 3, 1, 16}, {273, 4, 1, uint32(pixel)}, {279, 4, 1, 2}}
+		es = append(slices.DeleteFunc(es, func(e ent) bool { return e.tag == tag }), ent{tag, typ, uint32(count), uint32(region + k*shift)})
+		slices.SortFunc(es, func(a, b ent) int { return int(a.tag) - int(b.tag) })
+		b = le.AppendUint16(b, uint16(len(es)))
+		for _, e := range es {
+			b = le.AppendUint16(b, e.tag)
+			b = le.AppendUint16(b, e.typ)
+			b = le.AppendUint32(b, e.count)
+			b = le.AppendUint32(b, e.at)
+		}
+		next := 0
+		if k < n-1 {
+			next = len(b) + 4
+		}
+		b = le.AppendUint32(b, uint32(next))
+	}
+	return b
+}
+
+// A small file whose pages' tags share, or overlap in, one region was
+// parsed in time and memory of pages x region: minutes, gigabytes, or Go's
+// fatal out of memory. Such counts and overlaps are refused at once.
+func TestTIFFSharedTagsRefusedAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		file []byte
+		want string
+	}{
+		{"BitsPerSample of 200000 values on every page", sharedTagsTIFF(400, 258, 1, 200000, 200000, 0), "tag BitsPerSample has 200000 values, want 1"},
+		{"descriptions shifted by a byte", sharedTagsTIFF(400, 270, 2, 100000, 100400, 1), "descriptions overlapping one another"},
+		{"one description shared by every page", sharedTagsTIFF(400, 270, 2, 100000, 100000, 0), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".tif")
+			if err := os.WriteFile(path, c.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			src, err := within(t, func() (Source, error) { return Open(path) })
+			if c.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer src.Close()
+				if T, H, W := src.Shape(); T != 400 || H != 1 || W != 1 {
+					t.Errorf("shape %d x %d x %d, want 400 x 1 x 1", T, H, W)
+				}
+				return
+			}
+			checkError(t, err, path, c.want)
+		})
 	}
 }

@@ -62,7 +62,11 @@ type tiffReader struct {
 	// one 1 MB description took 5.6 GB): each description is copied, and
 	// the descriptions of a page weighed, once.
 	descs map[[2]int64]string // by where its bytes lie
-	metas map[string]string   // metaDesc by those places
+	// descBytes counts the bytes of descs: at most the file's, each
+	// description in bytes of its own (descriptions shifted by a byte from
+	// page to page, each read as its own text, made 410 MB of a 384 KB file)
+	descBytes int64
+	metas     map[string]string // metaDesc by those places
 }
 
 func (r *tiffReader) errf(format string, a ...any) error {
@@ -334,6 +338,9 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 				key := [2]int64{data, n}
 				d, seen := r.descs[key]
 				if !seen {
+					if r.descBytes += n; r.descBytes > int64(len(r.b)) {
+						return page{}, 0, r.errf("page %d: its descriptions and those before it hold %d bytes, more than the file's %d: descriptions overlapping one another", i, r.descBytes, len(r.b))
+					}
 					d = strings.TrimRight(string(r.b[data:data+n]), "\x00")
 					if r.descs == nil {
 						r.descs = map[[2]int64]string{}
