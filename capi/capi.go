@@ -52,6 +52,9 @@ import (
 	"github.com/ipcf/ipcf/core/xcorr"
 )
 
+// ipcf.h's IPCF_MAX_THREADS is pool.MaxThreads: a compile error otherwise.
+var _ = [1]struct{}{}[C.IPCF_MAX_THREADS-pool.MaxThreads]
+
 func main() {}
 
 // Version is the library version; it must equal the header's.

@@ -97,6 +97,8 @@ extern "C" {
 #define IPCF_VERSION_PATCH 1
 #define IPCF_VERSION_NUMBER (IPCF_VERSION_MAJOR * 10000 + IPCF_VERSION_MINOR * 100 + IPCF_VERSION_PATCH)
 #define IPCF_MAX_NDIM 8
+/* The most worker threads an options struct's threads may ask (0: all cores). Since 0.3.1. */
+#define IPCF_MAX_THREADS 4096
 
 /* Status codes. Since 0.1. */
 typedef int32_t ipcf_status;

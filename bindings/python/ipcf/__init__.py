@@ -290,14 +290,15 @@ def _threads(threads):
             return 0
         try:
             threads = int(env)
-            if threads < 0:
+            if not 0 <= threads <= _c.MAX_THREADS:
                 raise ValueError
         except ValueError:
             _count_warning()
-            warnings.warn(f'ipcf: ignoring IPCF_NUM_THREADS={env!r}: not a whole number >= 0',
+            warnings.warn(f'ipcf: ignoring IPCF_NUM_THREADS={env!r}: not a whole number 0..{_c.MAX_THREADS}',
                           stacklevel=_outside_stacklevel())
             return 0
-    return _int(threads, 'threads', lo=0)
+    # (checked here, before any call: ipcf.dask checked it only when a block ran)
+    return _int(threads, 'threads', lo=0, hi=_c.MAX_THREADS)
 
 
 def _defaults(struct, init):
@@ -979,6 +980,7 @@ def _units(frame_interval, pixel_size):
     1e-6..1e6 um; beyond, a fit's maps would hold +Inf or 0)."""
     if frame_interval is None and pixel_size is None:
         return None, None
+    _check_process()  # (a forked child: the library's refusal blamed the argument)
     fi = _positive(frame_interval, 'frame_interval')
     ps = _positive(pixel_size, 'pixel_size')
     if getattr(_lib, 'has_check_units', False):

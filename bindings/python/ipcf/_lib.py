@@ -43,6 +43,7 @@ ENGINE_MEMORY, ENGINE_OOC = 0, 1
 # Fits (ipcf_fit), since 0.3.
 MODELS = {'pcf1d': 0, 'acf2d': 1, 'acf3d': 2, 'ccf2d': 3, 'itir': 4}
 FIT_FLOW, FIT_GINF, FIT_JOINT, FIT_DELTA, FIT_BINS = 1, 2, 4, 8, 16
+MAX_THREADS = 4096  # IPCF_MAX_THREADS: threads 0 (all cores) .. 4096
 FIT_DEFAULT_WAIST = 2.0  # IPCF_FIT_DEFAULT_WAIST: options.waist 0 without a pixel size
 
 PROGRESS = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64)

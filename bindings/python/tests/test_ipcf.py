@@ -326,6 +326,30 @@ def test_header_constants():
         assert int(re.search(rf'#define IPCF_FIT_{name} (\d+)', h).group(1)) == v, name
     for name, v in ipcf._c.MODELS.items():
         assert int(re.search(rf'#define IPCF_MODEL_{name.upper()} (\d+)', h).group(1)) == v, name
+    assert int(re.search(r'#define IPCF_MAX_THREADS (\d+)', h).group(1)) == ipcf._c.MAX_THREADS
+
+
+def test_threads_beyond_the_librarys_refused_when_given():
+    # threads=5000 built ipcf.dask's graph and failed at compute, once per
+    # block; IPCF_NUM_THREADS=99999 failed every call with a message that
+    # did not name the variable. Refused (or ignored, named) at once.
+    x = numpy.zeros((64, 8, 8), numpy.uint16)
+    with pytest.raises(ipcf.IpcfValueError, match='threads=4097'):
+        ipcf.pcf(x, radius=1, npoints=4, nbins=4, threads=4097)
+    da = pytest.importorskip('dask.array')
+    from ipcf import dask as ipcf_dask
+    for f in (lambda d: ipcf_dask.pcf(d, radius=1, npoints=4, nbins=4, threads=5000),
+              lambda d: ipcf_dask.acf(d, nbins=4, threads=5000), lambda d: ipcf_dask.correct_bleaching(d, 8, threads=5000)):
+        with pytest.raises(ipcf.IpcfValueError, match='threads=5000'):
+            f(da.from_array(x, chunks=(-1, 4, 4)))
+
+
+def test_threads_env_beyond_the_librarys_ignored(monkeypatch, stack):
+    monkeypatch.setenv('IPCF_NUM_THREADS', '99999')
+    with pytest.warns(UserWarning, match="ignoring IPCF_NUM_THREADS='99999': not a whole number 0..4096"):
+        got = ipcf.pcf(stack[:64], radius=2, npoints=4, nbins=4)
+    monkeypatch.delenv('IPCF_NUM_THREADS')
+    assert got.tobytes() == ipcf.pcf(stack[:64], radius=2, npoints=4, nbins=4).tobytes()
 
 
 def test_threads_env_warning(monkeypatch, stack):
@@ -488,7 +512,9 @@ def test_forked_child_gets_an_error():
         warnings.simplefilter('error')
         msgs = []
         for call in (lambda: ipcf.circle(3, 4), lambda: ipcf.pcf(data, radius=1),
-                     lambda: ipcf.correct_bleaching(data, 2), lambda: ipcf.simulate(16, 6)):
+                     lambda: ipcf.correct_bleaching(data, 2), lambda: ipcf.simulate(16, 6),
+                     # (the units' check blamed the argument: IpcfValueError, status 1)
+                     lambda: ipcf.pcf(data, radius=1, frame_interval=0.1), lambda: ipcf.delays(64, frame_interval=0.1)):
             try:
                 call()
                 msgs.append(b'no error')
@@ -510,7 +536,7 @@ def test_forked_child_gets_an_error():
         pytest.fail('the forked child hung')
     msgs = os.read(r, 2000).split(b'|')
     # IPCF_E_FORKED (11), as the library reports it to C hosts: not a bug (7)
-    assert len(msgs) == 4 and all(m.startswith(b'ok 11 ') and b'spawn' in m for m in msgs), msgs
+    assert len(msgs) == 6 and all(m.startswith(b'ok 11 ') and b'spawn' in m for m in msgs), msgs
 
 
 def test_ctrl_c_cancels():
