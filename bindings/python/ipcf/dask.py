@@ -261,6 +261,12 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         if mask.shape != want:
             raise _invalid(f'mask shape {mask.shape}, want {want}')
         _check_dtype(mask.dtype, 'mask')
+        if mask.dtype.kind in 'fc' and numpy.isnan(mask).any():
+            # the library's rule, checked now and in image coordinates (each
+            # block refused it at compute, at the row and column in its block)
+            at = [int(i) for i in numpy.argwhere(numpy.isnan(mask))[0]]
+            where = f'column {at[-1]}' if line else f'row {at[0]}, column {at[1]}'
+            raise _invalid(f'mask value NaN at {where}: want 0 (not computed) or another number (computed)')
         if line:
             mask = mask[None, :]
     ov = da.overlap.overlap(darr, depth={0: 0, 1: depth[0], 2: depth[1]}, boundary='none')

@@ -344,6 +344,22 @@ def test_threads_beyond_the_librarys_refused_when_given():
             f(da.from_array(x, chunks=(-1, 4, 4)))
 
 
+def test_dask_mask_nan_refused_when_built():
+    # refused at compute, once per block, at the row and column inside the
+    # overlapped block (row 7, column 3 for 9, 13)
+    da = pytest.importorskip('dask.array')
+    from ipcf import dask as ipcf_dask
+    x = numpy.zeros((64, 20, 20), numpy.uint16)
+    mask = numpy.ones((20, 20))
+    mask[9, 13] = numpy.nan
+    with pytest.raises(ipcf.IpcfValueError, match='mask value NaN at row 9, column 13'):
+        ipcf.pcf(x, radius=1, npoints=4, nbins=4, mask=mask)
+    with pytest.raises(ipcf.IpcfValueError, match='mask value NaN at row 9, column 13'):
+        ipcf_dask.pcf(da.from_array(x, chunks=(-1, 4, 4)), radius=1, npoints=4, nbins=4, mask=mask)
+    with pytest.raises(ipcf.IpcfValueError, match='mask value NaN at column 13'):
+        ipcf_dask.pcf(da.from_array(x[:, 0], chunks=(-1, 4)), radius=1, nbins=4, mask=mask[9])
+
+
 def test_threads_env_beyond_the_librarys_ignored(monkeypatch, stack):
     monkeypatch.setenv('IPCF_NUM_THREADS', '99999')
     with pytest.warns(UserWarning, match="ignoring IPCF_NUM_THREADS='99999': not a whole number 0..4096"):
