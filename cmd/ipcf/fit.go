@@ -571,8 +571,8 @@ func fitOutputNames(out string) fitOutputs {
 	switch fitFormatOf(out) {
 	case "zarr": // arrays of the group
 		return fitOutputs{Params: out + "/params", StdErr: out + "/stderr", ChiSq: out + "/chisq", Status: out + "/status", Meta: out + "/.zattrs"}
-	case "tif": // one file
-		return fitOutputs{Params: out, StdErr: out, ChiSq: out, Status: out, Meta: out}
+	case "tif": // one file; the metadata in it too, and with its size and CRC-32C beside it (named: --json listed the file twice, not the sidecar)
+		return fitOutputs{Params: out, StdErr: out, ChiSq: out, Status: out, Meta: out + ".json"}
 	}
 	base := out[:len(out)-len(".npy")]
 	return fitOutputs{Params: out, StdErr: base + ".stderr.npy", ChiSq: base + ".chisq.npy", Status: base + ".status.npy", Meta: out + ".json"}

@@ -992,3 +992,34 @@ func TestStickyOutputOfAnotherUser(t *testing.T) {
 		}
 	}
 }
+
+// The files that --json names are the files written, the metadata file
+// among them: for MAPS.tif it named MAPS.tif (twice over) and not the
+// MAPS.tif.json beside it.
+func TestFitJSONNamesTheFilesWritten(t *testing.T) {
+	r := newFitRig(t)
+	res := r.pcf(t, "res.npy", "--radius", "2", "--npoints", "4")
+	for _, out := range []string{"m.npy", "m.tif", "m.zarr"} {
+		path := filepath.Join(r.dir, out)
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"fit", res, "-o", path, "--json"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("%s: exit %d: %s", out, code, stderr.String())
+		}
+		var j struct {
+			Files map[string]string `json:"files"`
+		}
+		if err := json.Unmarshal(stdout.Bytes(), &j); err != nil {
+			t.Fatalf("%s: %v: %s", out, err, stdout.String())
+		}
+		meta := j.Files["metadata"]
+		want := map[string]string{"m.npy": path + ".json", "m.tif": path + ".json", "m.zarr": filepath.Join(path, ".zattrs")}[out]
+		if meta != want {
+			t.Errorf("%s: --json names the metadata %q, want %q", out, meta, want)
+		}
+		for k, f := range j.Files {
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("%s: --json names the %s %s: %v", out, k, f, err)
+			}
+		}
+	}
+}

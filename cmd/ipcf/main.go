@@ -232,6 +232,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		if err := printHelp(stdout, he.fs); err != nil {
 			lastError = err.Error()
 			fmt.Fprintf(stderr, "ipcf %s: %v\n", args[0], err)
+			if errors.Is(err, syscall.EPIPE) { // its reader quit (ipcf help pcf | head): as for every command
+				return 128 + int(syscall.SIGPIPE)
+			}
 			return 1
 		}
 		lastError = ""

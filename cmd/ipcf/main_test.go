@@ -621,7 +621,8 @@ func TestStopSignalsAndClosedStdout(t *testing.T) {
 	}
 	noLock("closed stdout", sim)
 	// What only prints (version, devices, help) says so too: it exited 0.
-	for _, args := range [][]string{{"version"}, {"devices"}, {"help"}} {
+	// A command's help too (it exited 1).
+	for _, args := range [][]string{{"version"}, {"devices"}, {"help"}, {"help", "pcf"}, {"pcf", "--help"}, {"bleach", "-h"}} {
 		r, w, err := os.Pipe()
 		if err != nil {
 			t.Fatal(err)
@@ -632,7 +633,7 @@ func TestStopSignalsAndClosedStdout(t *testing.T) {
 		cmd.Run()
 		w.Close()
 		if code := cmd.ProcessState.ExitCode(); code != 141 {
-			t.Errorf("%s into a closed pipe: exit %d, want 141", args[0], code)
+			t.Errorf("%s into a closed pipe: exit %d, want 141", strings.Join(args, " "), code)
 		}
 	}
 }
