@@ -14,8 +14,8 @@ import numbers
 
 import numpy
 
-from . import (_PRESETS, _choice, _int, _invalid, _offsets_array, _positive, _preset_offsets, _units, _unsupported,
-               __version__, delays, pcf_output_shape)
+from . import (_PRESETS, _bool, _choice, _int, _invalid, _offsets_array, _positive, _preset_offsets, _smooth, _units,
+               _unsupported, __version__, delays, pcf_output_shape)
 
 __all__ = ['label', 'Labelled']
 
@@ -218,10 +218,15 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
     if not isinstance(values, numpy.ndarray):
         values = numpy.asarray(values)
     fi, ps = _units(frame_interval, pixel_size)
+    # checked as pcf checks them: delta='no' labelled a plain pCF a delta
+    # pCF, smooth=5 or NaN went to the attrs, origin=(0.9, 2.7) was (0, 2)
+    acf, delta = _bool(acf, 'acf'), _bool(delta, 'delta')
+    smooth = None if smooth is None else _smooth(smooth)
     try:
-        oy, ox = (int(v) for v in origin)
+        oy, ox = origin
     except (TypeError, ValueError):
         raise _unsupported(f'origin={origin!r}: want (row, column)') from None
+    oy, ox = _int(oy, 'origin[0]', 'int64'), _int(ox, 'origin[1]', 'int64')
     attrs = {}
     if isinstance(shape_or_data, dict):
         uv, t, mfi, mps, (my, mx), kind, delta, attrs = _from_metadata(shape_or_data)
