@@ -438,6 +438,14 @@ func TestToolkitMetadata(t *testing.T) {
 			if len(offs) != len(g.Offsets) {
 				t.Fatalf("offsets %v, want %d", m["offsets"], len(g.Offsets))
 			}
+			// named twice (offsets, offsets_uv), no more: a third list, "circle" with Go's U and V, named
+			// the offsets of every preset
+			if _, ok := m["circle"]; ok {
+				t.Errorf("metadata name the offsets under \"circle\" too: %v", m["circle"])
+			}
+			if uv, _ := m["offsets_uv"].([]any); len(uv) != len(g.Offsets) {
+				t.Errorf("offsets_uv %v, want %d pairs", m["offsets_uv"], len(g.Offsets))
+			}
 			for i, x := range offs {
 				e := x.(map[string]any)
 				u, vv := g.Offsets[i].U, g.Offsets[i].V

@@ -1338,7 +1338,6 @@ func (j *Job) Metadata(inputCRC, input2CRC uint32) map[string]any {
 		"nbins_requested":   nbins,
 		"bins":              g.Bins,
 		"delays_frames":     delays,
-		"circle":            g.Offsets,
 		"offsets_uv":        offsets,
 		"frames_used":       g.N,
 		"bleach_filtersize": o.Bleach,
