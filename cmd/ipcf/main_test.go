@@ -136,6 +136,9 @@ func TestBadInput(t *testing.T) {
 	}
 	trunc := write("trunc.npy", raw[:len(raw)-10])
 	corrupt := write("corrupt.npy", append([]byte("\x93NUMPX"), raw[6:]...))
+	empty := write("empty.tif", nil)
+	dict := "{'descr': '<i8', 'fortran_order': False, 'shape': (4, 2, 2), }"
+	int64s := write("int64.npy", []byte("\x93NUMPY\x01\x00v\x00"+dict+strings.Repeat(" ", 118-len(dict)-1)+"\n"+strings.Repeat("\x00", 4*4*8)))
 	short := filepath.Join(dir, "short.npy")
 	ipcf(t, "simulate", "-o", short, "--frames", "3", "--size", "12", "--quiet")
 	badmask := filepath.Join(dir, "mask.npy")
@@ -153,6 +156,8 @@ func TestBadInput(t *testing.T) {
 		{"missing input", []string{"pcf", filepath.Join(dir, "nope.npy"), "-o", out}, 1, "no such file"},
 		{"truncated npy", []string{"pcf", trunc, "-o", out}, 1, "truncated data"},
 		{"corrupt npy", []string{"pcf", corrupt, "-o", out}, 1, "neither .npy nor TIFF"},
+		{"empty file", []string{"pcf", empty, "-o", out}, 1, "empty.tif is empty (0 bytes)"},
+		{"int64 npy (numpy's integers)", []string{"pcf", int64s, "-o", out}, 1, `dtype "<i8" not supported (want b1, u1, u2, i2, i4, f4 or f8); convert it, e.g. numpy.save(path, a.astype(numpy.uint16))`},
 		{"radius too large", []string{"pcf", good, "-o", out, "--radius", "6"}, 2, "radius=6 too large"},
 		{"nbins 1", []string{"pcf", good, "-o", out, "--radius", "2", "--nbins", "1"}, 2, "nbins=1"},
 		{"npoints 0", []string{"pcf", good, "-o", out, "--radius", "2", "--npoints", "0"}, 2, "npoints=0"},

@@ -60,7 +60,12 @@ func parseDescr(s string) (array.DType, array.ByteOrder, error) {
 	case "f8":
 		dt = array.Float64
 	default:
-		return 0, 0, fmt.Errorf("%w: dtype %q not supported (want b1, u1, u2, i2, i4, f4 or f8)", ErrFormat, s)
+		hint := ""
+		switch s[1:] {
+		case "i8", "u4", "u8", "i1", "f2": // numpy's default integer (numpy.random's counts) among them
+			hint = "; convert it, e.g. numpy.save(path, a.astype(numpy.uint16)) for counts in 0..65535, or a.astype(numpy.float64)"
+		}
+		return 0, 0, fmt.Errorf("%w: dtype %q not supported (want b1, u1, u2, i2, i4, f4 or f8)%s", ErrFormat, s, hint)
 	}
 	return dt, bo, nil
 }

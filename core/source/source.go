@@ -411,6 +411,9 @@ func open(path string, ch int) (Source, error) {
 		case len(head) >= 4 && (string(head[:2]) == "II" || string(head[:2]) == "MM"):
 			return openTIFF(m, ch)
 		}
+		if len(m.data) == 0 {
+			return nil, fmt.Errorf("%w: %s is empty (0 bytes)", ErrFormat, path)
+		}
 		return nil, fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give --shape and --dtype)", ErrFormat, path)
 	})
 	if err != nil {
