@@ -157,8 +157,11 @@ func TestTIFFBadInput(t *testing.T) {
 		{"complex float", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 64), u(339, 6))}), []string{"64-bit samples of format 6"}, 0},
 		{"fill order 2", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(266, 2))}), []string{"fill order 2"}, 0},
 		// read as intensities, they gave a pCF of colour-map indices or inverted values, and flipped images other neighbours
-		{"WhiteIsZero", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(262, 0))}), []string{"page 0 is WhiteIsZero (PhotometricInterpretation 0)", "inverted"}, 0},
-		{"palette", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], u(262, 3))}), []string{"page 1 has PhotometricInterpretation 3, a palette: the samples are colour-map indices"}, 0},
+		// ImageJ saves a stack shown with an inverted LUT as WhiteIsZero, one with a colour LUT as a
+		// palette: their samples are the intensities, read as ImageJ reads them
+		{"WhiteIsZero (ImageJ's inverted LUT)", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(262, 0)), with(g[1], u(262, 0))}), nil, 2},
+		{"palette (ImageJ's colour LUT)", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(262, 3), ttag{320, 3, make([]uint64, 3*65536), ""}), with(g[1], u(262, 3))}), nil, 2},
+		{"CMYK", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], u(262, 5))}), []string{"page 1 has PhotometricInterpretation 5, CMYK"}, 0},
 		{"RGB of one sample", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(262, 2))}), []string{"PhotometricInterpretation 2, RGB"}, 0},
 		{"transparency mask", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(262, 4))}), []string{"PhotometricInterpretation 4, a transparency mask"}, 0},
 		{"no PhotometricInterpretation (BlackIsZero)", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{262, 0, nil, ""})}), nil, 1},
@@ -166,7 +169,8 @@ func TestTIFFBadInput(t *testing.T) {
 		{"Orientation 1", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(274, 1))}), nil, 1},
 		// counts that cannot be right are refused before their values are read: a small file of such tags
 		// took gigabytes, or minutes when thousands of pages shared one array
-		{"BitsPerSample of 100000 values", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, make([]uint64, 100000)...))}), []string{"tag BitsPerSample has 100000 values, want 1"}, 0},
+		{"BitsPerSample of 100000 values", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, make([]uint64, 100000)...))}), []string{"tag BitsPerSample has 100000 values, one per sample", "want 1 sample per pixel"}, 0},
+		{"StripOffsets twice", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{273, 4, []uint64{8}, ""}, ttag{273, 4, []uint64{8}, ""})}), []string{"page 0 has tag StripOffsets twice"}, 0},
 		{"ImageWidth of 17 values", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 4, make([]uint64, 17), ""})}), []string{"tag ImageWidth has 17 values"}, 0},
 		{"17 descriptions", writeTIFF(tiffOpts{}, []tpage{with(g[0], manyDescs(17)...)}), []string{"page 0 has more than 16 ImageDescription tags"}, 0},
 		{"16 descriptions", writeTIFF(tiffOpts{}, []tpage{with(g[0], manyDescs(16)...)}), nil, 1},
@@ -186,8 +190,8 @@ func TestTIFFBadInput(t *testing.T) {
 		{"version 44", []byte("II,\x00\x08\x00\x00\x00\x00\x00"), []string{"TIFF version 44 not supported"}, 0},
 		{"too short", []byte("II*\x00\x08"), []string{"too short for a TIFF header"}, 0},
 		{"no IFD", []byte("MM\x00*\x00\x00\x00\x00"), []string{"no image"}, 0},
-		{"zero width", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 4, []uint64{0}, ""})}), []string{"image size 0 x 4"}, 0},
-		{"absurd size", writeTIFF(tiffOpts{big: true}, []tpage{with(g[0], ttag{256, 16, []uint64{1 << 40}, ""}, ttag{257, 16, []uint64{1 << 40}, ""})}), []string{"1099511627776 x 1099511627776 uint16 samples is larger than the file"}, 0},
+		{"zero width", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 4, []uint64{0}, ""})}), []string{"image size 4 x 0 (rows x columns)"}, 0},
+		{"absurd size", writeTIFF(tiffOpts{big: true}, []tpage{with(g[0], ttag{256, 16, []uint64{1 << 40}, ""}, ttag{257, 16, []uint64{1 << 40}, ""})}), []string{"1099511627776 x 1099511627776 (rows x columns) uint16 samples is larger than the file"}, 0},
 		{"width as rational", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 5, []uint64{5}, ""})}), []string{"tag ImageWidth has type 5"}, 0},
 		{"BigTIFF offset size 4", func() []byte {
 			b := writeTIFF(tiffOpts{big: true}, g)
@@ -622,6 +626,10 @@ func TestPathBadInput(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		write(filepath.Join(mmZ, fmt.Sprintf("img_000000005_Default_%03d.tif", i)), one(i))
 	}
+	mmZGap := mm("mmzgap", "img_000000005_Default_000.tif", "img_000000005_Default_002.tif")
+	mmZTwice := filepath.Join(dir, "mmztwice")
+	mm("mmztwice/a", "img_000000005_Default_000.tif", "img_000000005_Default_001.tif")
+	mm("mmztwice/b", "img_000000005_Default_001.tif")
 	mmTwo := filepath.Join(dir, "mmtwo")
 	mm("mmtwo/Pos0", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif")
 	mm("mmtwo/Pos1", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif")
@@ -673,7 +681,9 @@ func TestPathBadInput(t *testing.T) {
 		{"Micro-Manager 2.0 positions", func() (Source, error) { return Open(mmPos) }, []string{mmPos, "2 positions"}, 0},
 		// a pattern over Pos0/ and Pos1/ (1.4 names hold no position) joined both; a gap shifted later frames
 		{"Micro-Manager positions by pattern", func() (Source, error) { return Open(mmTwo + "/*/img_*.tif") }, []string{"have the same time index 0", filepath.Join("Pos1", "img_000000000_Default_000.tif")}, 0},
-		{"Micro-Manager time gap", func() (Source, error) { return Open(mmGap) }, []string{mmGap, "time indices 0 to 3 lack index 2"}, 0},
+		{"Micro-Manager time gap", func() (Source, error) { return Open(mmGap) }, []string{mmGap, "time indices 0 to 3 lack index 2", "one interval early"}, 0},
+		{"Micro-Manager z gap", func() (Source, error) { return Open(mmZGap) }, []string{mmZGap, "z indices 0 to 2 lack index 1", "every slice after it"}, 0},
+		{"Micro-Manager z index twice", func() (Source, error) { return Open(mmZTwice + "/*/img_*.tif") }, []string{"have the same z index 1"}, 0},
 		// valid
 		{"Micro-Manager z series", func() (Source, error) { return Open(mmZ) }, nil, 3},
 		{"one Micro-Manager channel by pattern", func() (Source, error) { return Open(mmChannels + "/img_*_DAPI_*.tif") }, nil, 2},
@@ -932,7 +942,7 @@ func TestTIFFSharedTagsRefusedAtOnce(t *testing.T) {
 		file []byte
 		want string
 	}{
-		{"BitsPerSample of 200000 values on every page", sharedTagsTIFF(400, 258, 1, 200000, 200000, 0), "tag BitsPerSample has 200000 values, want 1"},
+		{"BitsPerSample of 200000 values on every page", sharedTagsTIFF(400, 258, 1, 200000, 200000, 0), "tag BitsPerSample has 200000 values, one per sample"},
 		{"descriptions shifted by a byte", sharedTagsTIFF(400, 270, 2, 100000, 100400, 1), "descriptions overlapping one another"},
 		{"one description shared by every page", sharedTagsTIFF(400, 270, 2, 100000, 100000, 0), ""},
 	} {

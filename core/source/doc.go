@@ -3,7 +3,9 @@
 // numpy .npy, raw binary, single-page TIFF files in a folder or glob
 // (Micro-Manager), multi-page TIFF, BigTIFF and ImageJ hyperstack TIFF, in
 // either byte order, with 8/16/32-bit integer and 32/64-bit float samples.
-// Files are memory-mapped; a frame is a strided view into the mapping
+// A page's samples are its values, as ImageJ reads them, also where ImageJ
+// saved a lookup table with them (an inverted one as WhiteIsZero, a colour
+// one as a palette). Files are memory-mapped; a frame is a strided view into the mapping
 // whenever its samples are stored contiguously (uncompressed strips).
 //
 // OpenChannel reads one channel of a multi-channel ImageJ hyperstack
@@ -16,7 +18,9 @@
 //
 // What it cannot read as one grayscale time frame per page or file it
 // refuses with an error that names the file and the feature, rather than
-// read something else: tiled, compressed or multi-sample TIFF, ImageJ and
+// read something else: tiled, compressed or multi-sample TIFF, pages of
+// colour (RGB, CMYK, YCbCr, a transparency mask) or not upright
+// (Orientation), ImageJ and
 // OME-TIFF files of several channels without a channel selected (or of
 // slices and frames), folders that
 // hold several series (Micro-Manager channels, positions, Pos0 and Pos1),

@@ -615,9 +615,9 @@ func oneSeries(files []string) error {
 // interval; both were read without a word. tz: each file's time and z
 // index as named.
 func mmFrames(files []string, tz [][2]string, zs bool) error {
-	k, what := 0, "time"
+	k, what, later := 0, "time", "every frame after it would be taken one interval early"
 	if zs {
-		k, what = 1, "z"
+		k, what, later = 1, "z", "every slice after it would be taken one step too close"
 	}
 	seen := map[int]string{}
 	lo, hi := math.MaxInt, math.MinInt
@@ -635,7 +635,7 @@ func mmFrames(files []string, tz [][2]string, zs bool) error {
 	if hi-lo+1 != len(files) {
 		for n := lo; n <= hi; n++ {
 			if _, ok := seen[n]; !ok {
-				return fmt.Errorf("Micro-Manager images of %s indices %d to %d lack index %d (%d files of %d): every frame after it would be taken one interval early; give the files of a part without gaps with a pattern", what, lo, hi, n, len(files), hi-lo+1)
+				return fmt.Errorf("Micro-Manager images of %s indices %d to %d lack index %d (%d files of %d): %s; give the files of a part without gaps with a pattern", what, lo, hi, n, len(files), hi-lo+1, later)
 			}
 		}
 	}

@@ -366,10 +366,15 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 			tags[tag] = nil
 			continue
 		case tag == 273 || tag == 279:
+			if _, dup := strips[tag]; dup {
+				return page{}, 0, r.errf("page %d has tag %s twice", i, name)
+			}
 			strips[tag] = e
 			continue
+		case count > maxTagValues && (tag == 258 || tag == 339):
+			return page{}, 0, r.errf("page %d: tag %s has %d values, one per sample: %d samples per pixel? Not supported, want 1 sample per pixel (grayscale); split the channels first", i, name, count, count)
 		case count > maxTagValues:
-			return page{}, 0, r.errf("page %d: tag %s has %d values, want 1 (one per sample)", i, name, count)
+			return page{}, 0, r.errf("page %d: tag %s has %d values, want 1", i, name, count)
 		}
 		vals, err := r.intValues(e, i, name)
 		if err != nil {
@@ -399,10 +404,13 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	if spp != 1 {
 		return page{}, 0, r.errf("page %d has %d samples per pixel (planar configuration %d): not supported, want 1 sample per pixel (grayscale); split the channels first", i, spp, planar)
 	}
-	switch ph := one(262, 1); ph { // absent: read as BlackIsZero, as every reader does
-	case 1:
-	case 0:
-		return page{}, 0, r.errf("page %d is WhiteIsZero (PhotometricInterpretation 0): its samples are inverted intensities; not supported, want BlackIsZero (1): invert it and save it again", i)
+	// Grayscale: BlackIsZero (1, or absent); WhiteIsZero (0) and a palette
+	// (3) are read as their samples' values too, as ImageJ reads them: it
+	// saves a stack shown with an inverted lookup table as WhiteIsZero and
+	// one with a colour table (Green, Fire) as a palette, the samples the
+	// intensities either way.
+	switch ph := one(262, 1); ph {
+	case 0, 1, 3:
 	default:
 		what := map[int64]string{2: "RGB", 3: "a palette: the samples are colour-map indices", 4: "a transparency mask", 5: "CMYK", 6: "YCbCr", 8: "CIELab"}[ph]
 		if what != "" {
@@ -448,11 +456,11 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	}
 	w, h := one(256, 0), one(257, 0)
 	if w < 1 || h < 1 {
-		return page{}, 0, r.errf("page %d: image size %d x %d", i, w, h)
+		return page{}, 0, r.errf("page %d: image size %d x %d (rows x columns)", i, h, w)
 	}
 	es := int64(p.dtype.Size())
 	if hi, lo := bits.Mul64(uint64(w), uint64(h)); hi != 0 || lo > uint64(len(r.b))/uint64(es) {
-		return page{}, 0, r.errf("page %d of %d x %d %s samples is larger than the file of %d bytes (truncated?)", i, w, h, p.dtype, len(r.b))
+		return page{}, 0, r.errf("page %d of %d x %d (rows x columns) %s samples is larger than the file of %d bytes (truncated?)", i, h, w, p.dtype, len(r.b))
 	}
 	p.w, p.h = int(w), int(h)
 	rps := one(278, h)
