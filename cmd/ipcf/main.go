@@ -554,7 +554,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.IntVar(&tk.Channel, "channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
 	fs.IntVar(&tk.Channel2, "channel2", 0, "second channel: channel N of the input (or of --input2), from 1")
 	errMethod := fs.String("errors", "", "error bars of every curve point, written beside the curves (OUT.sd.npy for OUT.npy, same shape): blocking or segments")
-	segments := fs.Int("segments", 0, fmt.Sprintf("--errors segments: the segments, 2 to the frames used (%d when not given; refused with --errors blocking)", pcf.DefaultSegments))
+	segments := fs.Int("segments", 0, fmt.Sprintf("--errors segments: the segments, 2 to the frames used (default %d; refused with --errors blocking)", pcf.DefaultSegments))
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return spec, pf, err

@@ -534,6 +534,10 @@ func TestHelp(t *testing.T) {
 			if (strings.HasPrefix(f, "--") || strings.HasPrefix(f, "-o ")) && !strings.Contains(f, "default") && !strings.Contains(f, "required") {
 				t.Errorf("%s --help: flag without its default: %q", name, l)
 			}
+			// one default per flag: --segments said "(0: 8; ...) (default 0)", and 0 is refused
+			if strings.Count(f, "default") > 1 {
+				t.Errorf("%s --help: two defaults: %q", name, l)
+			}
 		}
 		if _, h, _ := runSplit(name, "-h"); h != out {
 			t.Errorf("%s -h differs from --help", name)
@@ -562,7 +566,7 @@ func TestHelp(t *testing.T) {
 	}
 	_, out, _ := runSplit("pcf", "--help")
 	for _, w := range []string{"--radius int", "(default 6)", "--npoints int", "(default 32)", "--nbins int", "--engine string",
-		"(default auto)", "--json", "--smooth float", "(default 0.7)", "OUT.npy", "OUT.zarr", "OUT.ome.zarr", "OUT.tif", "_ARRAY_DIMENSIONS",
+		"(default auto)", "--json", "--smooth float", "(default 0.7)", "--segments int", "(default 8; refused with --errors blocking)", "OUT.npy", "OUT.zarr", "OUT.ome.zarr", "OUT.tif", "_ARRAY_DIMENSIONS",
 		"OME-NGFF 0.4", "ImageJ hyperstack"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("pcf --help lacks %q", w)
