@@ -339,8 +339,14 @@ for k = {'chisq', 'status', 'stderr'}
     catch
       return
     end
-    if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ...
-       ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once')) && ~isempty(regexp(text, '"companions"\s*:', 'once'))
+    damaged = false;
+    try
+      ipcf_check_metadata_mex(text);
+    catch
+      damaged = true;  % ipcf's metadata changed or cut short: refused by read_companion, not read past
+    end
+    if damaged || (~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ...
+                   ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once')))
       base = b;
       key = k{1};
     end

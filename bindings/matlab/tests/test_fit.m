@@ -497,6 +497,11 @@ expect_error(@() ipcf_read(fullfile(tmp, 'cmaps.chisq.npy')), 'ipcf:io', 'record
 copyfile(fullfile(tmp, 'keep.chisq'), fullfile(tmp, 'cmaps.chisq.npy'));
 check(isequaln(ipcf_read(fullfile(tmp, 'cmaps.chisq.npy')), cc) && isequaln(cs, ipcf_read(fullfile(tmp, 'cmaps.status.npy'))), ...
       'ipcf_read of MAPS.chisq.npy put back');
+side = fileread([cmaps '.json']);
+fid = fopen([cmaps '.json'], 'w'); fwrite(fid, side(1:200)); fclose(fid);
+expect_error(@() ipcf_read(fullfile(tmp, 'cmaps.chisq.npy')), 'ipcf:io', 'cut short', ...
+             'ipcf_read of MAPS.chisq.npy beside maps'' metadata cut short');
+fid = fopen([cmaps '.json'], 'w'); fwrite(fid, side); fclose(fid);
 fid = fopen(fullfile(cz, 'params', '0.0.0.0'), 'r+'); fseek(fid, 40, 'bof'); fwrite(fid, 9, 'uint8'); fclose(fid);
 expect_error(@() ipcf_read(fullfile(cz, 'params')), 'ipcf:io', 'changed or damaged since ipcf fit wrote it', ...
              'ipcf_read of a Zarr maps array whose chunk changed');

@@ -2494,7 +2494,7 @@ def open_result(path, *, mmap=False):
         deadline, tried = time.monotonic() + _PUBLISH_WAIT, [False]
         while True:
             try:
-                return _open_companion(p, base, key)
+                return _open_companion(p, base, key, mmap)
             except IpcfIOError:
                 _read_again(base, deadline, tried)
     # While a run of ipcf publishes over the result (the earlier sidecar is
@@ -2538,21 +2538,26 @@ def _maps_companion(p):
         suffix = f'.{key}.npy'
         if p.endswith(suffix) and len(p) > len(suffix):
             base = p[:-len(suffix)] + '.npy'
+            if not os.path.lexists(base + '.json'):
+                return None
             try:
                 meta = _read_json(base + '.json')
             except IpcfError:
-                return None  # no maps' metadata there (or unreadable: _open_companion is not reached)
-            if meta.get('software') == 'ipcf' and meta.get('command') == 'fit' and 'companions' in meta:
+                # metadata there but damaged (cut short): _open_companion
+                # refuses them, rather than the map be read unchecked
+                return base, key
+            if meta.get('software') == 'ipcf' and meta.get('command') == 'fit':
                 return base, key
     return None
 
 
-def _open_companion(p, base, key):
+def _open_companion(p, base, key, mmap=False):
     """open_result of a companion of ipcf fit's maps (MAPS.chisq.npy,
     .status.npy, .stderr.npy), which has no metadata of its own: checked
     against the record of it in the maps' sidecar (companions: file,
     crc32c, bytes), as ipcf plot checks it. It was returned unchecked,
-    with no metadata: a damaged map, or an earlier fit's, read as these."""
+    with no metadata: a damaged map, or an earlier fit's, read as these.
+    With mmap, mapped and its bytes not checked (as a mapped result's)."""
     meta = _read_json(base + '.json', meta=True)
     comps = meta.get('companions')
     rec = comps.get(key) if isinstance(comps, dict) else None
@@ -2560,6 +2565,9 @@ def _open_companion(p, base, key):
         named = f'the {key} map {rec.get("file")!r}' if isinstance(rec, dict) else f'no {key} map'
         raise _error(_c.E_IO, f'{p}: {base}.json (ipcf fit\'s maps) records {named}: not a map of those maps (an '
                               f'earlier fit\'s?); fit again, or rename the file to read it without metadata')
+    if mmap:
+        array, _ = _open_npy_result(p, p, None, mmap=True)
+        return array, {'companion_of': base, 'map': key, 'companion': rec}
     read = {}
     with _pinned(p) as name:
         array = _read_npy(name, p, f'a .npy file of the {key} map', read)

@@ -428,6 +428,18 @@ def test_open_result_checks_the_maps_companions_and_zarr_arrays(results):
         fh.write(' ')
     with pytest.raises(ipcf.IpcfIOError, match=r'chisq.\.zattrs: checksum'):
         ipcf.open_result(os.path.join(zmaps, 'chisq'))
+    # mapped where asked (not checked, as a mapped result), and refused beside damaged metadata (cut short:
+    # the map was read unchecked, with {})
+    a, m = ipcf.open_result(chisq, mmap=True)
+    assert isinstance(a, numpy.memmap) and a.tobytes() == want[2].tobytes() and m['map'] == 'chisq'
+    del a
+    side = open(maps + '.json', 'rb').read()
+    with open(maps + '.json', 'wb') as fh:
+        fh.write(side[:200])
+    with pytest.raises(ipcf.IpcfIOError):
+        ipcf.open_result(chisq)
+    with open(maps + '.json', 'wb') as fh:
+        fh.write(side)
     # an array the group does not record
     shutil.copytree(os.path.join(zmaps, 'status'), os.path.join(zmaps, 'extra'))
     with pytest.raises(ipcf.IpcfIOError, match='records no files of an array "extra"'):
