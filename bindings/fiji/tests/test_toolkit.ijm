@@ -179,6 +179,39 @@ check(ok, "bleaching keeps the frame interval: the pCF of the corrected stack in
 close();
 selectImage(corrected);
 close();
+// a line scan (one plane, rows are time points) is corrected as the pCF reads it: its rows as
+// frames, the same values as the stack of one-row frames; it was refused ("needs more than one
+// slice or frame")
+selectImage(kymo);
+r = call("ipcf.Ipcf.correctBleaching", "filter=4");
+ok = !startsWith(r, "error") && nSlices == 1 && getWidth() == KW && getHeight() == T - 8;
+check(ok, "bleaching of a line scan: one plane of the rows kept", r + " " + getWidth() + "x" + getHeight() + "x" + nSlices);
+lineCorr = getImageID();
+newImage("kstack", "16-bit black", KW, 1, T);
+kstack = getImageID();
+for (t = 0; t < T; t++) {
+    setSlice(t + 1);
+    for (x = 0; x < KW; x++) setPixel(x, 0, K[t * KW + x]);
+}
+r2 = call("ipcf.Ipcf.correctBleaching", "filter=4");
+stackCorr = getImageID();
+eq = (nSlices == T - 8);
+for (t = 0; eq && t < T - 8; t++) {
+    selectImage(stackCorr);
+    setSlice(t + 1);
+    for (x = 0; x < KW; x++) {
+        selectImage(stackCorr);
+        a = getPixel(x, 0);
+        selectImage(lineCorr);
+        b = getPixel(x, t);
+        if (a != b) eq = false;
+    }
+}
+ok = eq && !startsWith(r2, "error");
+check(ok, "bleaching of a line scan equals that of its rows as frames", r2);
+selectImage(stackCorr); close();
+selectImage(kstack); close();
+selectImage(lineCorr); close();
 // npoints, the other hosts' name of points, is taken; both at once are refused
 selectImage(ch1);
 r = call("ipcf.Ipcf.pcf", "radius=1 npoints=4 nbins=8");

@@ -539,7 +539,10 @@ final class Engine {
 
     /** Photobleaching correction of imp into a new stack of the same type (32-bit input gives 16-bit). */
     static ImagePlus correctBleaching(ImagePlus imp, int filtersize, boolean floorMean, int threads) {
-        Series s = new Series(imp);
+        // One plane of several rows: a line scan, its rows the time points, as the pCF reads it
+        // (preset line): corrected as (t, 1, x), given back as one plane of the rows kept.
+        boolean line = imp.getStackSize() == 1 && imp.getHeight() > 1;
+        Series s = line ? new Series(imp, 0, true) : new Series(imp);
         Native.Lib lib = Native.lib();
         Native.BleachOptions o = new Native.BleachOptions();
         lib.ipcf_bleach_options_init(o);
@@ -555,7 +558,7 @@ final class Engine {
             throw new IllegalArgumentException("filter size " + filtersize + " leaves no frame of " + frames
                 + " (it drops 2*filtersize; want 1.." + Math.max(0, (frames - 1) / 2) + ")");
         int n = (int) (frames - 2L * filtersize);
-        int w = imp.getWidth(), h = imp.getHeight();
+        int w = imp.getWidth(), h = line ? 1 : imp.getHeight();
         boolean bytes = s.array.dtype == Native.DTYPE_UINT8;
         int es = bytes ? 1 : 2;
         Memory outMem = new Memory((long) n * w * h * es);
@@ -577,8 +580,19 @@ final class Engine {
         int status = lib.ipcf_correct_bleaching(s.array, o, out);
         IJ.showProgress(1.0);
         check(status);
-        ImageStack st = new ImageStack(w, h);
-        for (int i = 0; i < n; i++) {
+        ImageStack st = new ImageStack(w, line ? n : h);
+        if (line) { // the n rows kept, one plane
+            if (bytes) {
+                byte[] px = new byte[w * n];
+                outMem.read(0, px, 0, px.length);
+                st.addSlice("", px);
+            } else {
+                short[] px = new short[w * n];
+                outMem.read(0, px, 0, px.length);
+                st.addSlice("", px);
+            }
+        }
+        for (int i = 0; i < (line ? 0 : n); i++) {
             if (bytes) {
                 byte[] px = new byte[w * h];
                 outMem.read((long) i * w * h, px, 0, px.length);
