@@ -44,7 +44,7 @@ import math
 
 import numpy
 
-from . import _invalid, _time_first, _unsupported, circle, logbins
+from . import _float, _int, _invalid, _time_first, _unsupported, circle, logbins
 
 __all__ = ['pcf_image', 'carpet', 'polar', 'lines', 'mean', 'delays', 'Figure']
 
@@ -130,12 +130,7 @@ class _View:
         a labelled result, indices otherwise."""
         out = []
         for value, coords, what in ((y, self.ys, 'row'), (x, self.xs, 'column')):
-            try:
-                v = int(value)
-                if v != value:
-                    raise ValueError
-            except (TypeError, ValueError):
-                raise _unsupported(f'{what}={value!r}: want an integer') from None
+            v = _int(value, what, 'int64')  # (a bool, True taken for 1, is refused)
             if self.framed:
                 hit = numpy.flatnonzero(coords == v)
                 if not hit.size:
@@ -149,12 +144,7 @@ class _View:
         return tuple(out)
 
     def index(self, value, n, what):
-        try:
-            i = int(value)
-            if i != value:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise _unsupported(f'{what}={value!r}: want an integer') from None
+        i = _int(value, what, 'int64')  # the binding's integer rule: a bool (True: 1) is refused
         if not -n <= i < n:
             raise _invalid(f'{what}={i}: want 0..{n - 1}')
         return i % n
@@ -276,7 +266,11 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
 def _limit(values, vmax):
     """The symmetric colour limit: vmax, or the largest finite |value|."""
     if vmax is not None:
-        return float(vmax)
+        # a number > 0: vmax=-1 drew -1.1..1, 0 and NaN silently +-0.1, True 1
+        m = _float(vmax, 'vmax')
+        if not m > 0:
+            raise _invalid(f'vmax={m}: want a number > 0 (the colour range is -vmax..vmax)')
+        return m
     a = numpy.abs(numpy.asarray(values, dtype=numpy.float64))
     a = a[numpy.isfinite(a)]
     m = float(a.max()) if a.size else 0.0
@@ -480,6 +474,8 @@ def lines(result, y, x, *, ax=None, radius=None, points=None, offsets=None, dela
     else:
         ax.set_xscale('log')
         t = t[keep]
+    if points is not None and (isinstance(points, (str, bytes)) or not hasattr(points, '__iter__')):
+        raise _unsupported(f'points={points!r}: want a list of offset indices, e.g. [0, 2]')
     chosen = [view.index(i, k, 'points') for i in (points if points is not None else range(k))]
     many = len(chosen) > 8
     colours = None

@@ -4,6 +4,7 @@ units in its titles and axes where they are known; figures display
 themselves in notebooks (a PNG rich display)."""
 
 import math
+import re
 import warnings
 
 import numpy
@@ -286,3 +287,23 @@ def test_empty_results_are_refused(plain):
             warnings.simplefilter('ignore')  # (a TimeAxisWarning for some)
             with pytest.raises(ValueError, match='nothing to draw'):
                 ipcf.plot.mean(numpy.zeros(empty, numpy.uint16))
+
+
+def test_display_arguments_are_checked(plain):
+    """vmax=-1 drew -1.1..1, 0 and NaN silently +-0.1, True 1; a bool point was index 1; 'x' and a list
+    raised Python's plain errors: the binding's rules, naming the argument."""
+    for vmax, exc, text in ((-1, ipcf.IpcfValueError, 'vmax=-1.0: want a number > 0'),
+                            (0, ipcf.IpcfValueError, 'vmax=0.0: want a number > 0'),
+                            (float('nan'), ipcf.IpcfValueError, 'vmax=nan'),
+                            (True, ipcf.IpcfTypeError, 'vmax=True'), ('x', ipcf.IpcfTypeError, "vmax='x'"),
+                            ([0, 1], ipcf.IpcfTypeError, 'vmax=')):
+        with pytest.raises(exc, match=re.escape(text)):
+            ipcf.plot.pcf_image(plain, vmax=vmax)
+    with pytest.raises(ipcf.IpcfTypeError, match='point=True: want an integer, not a bool'):
+        ipcf.plot.pcf_image(plain, point=True)
+    with pytest.raises(ipcf.IpcfTypeError, match='row=True'):
+        ipcf.plot.carpet(plain, True, 0)
+    with pytest.raises(ipcf.IpcfTypeError, match='points=3: want a list of offset indices'):
+        ipcf.plot.lines(plain, 0, 0, points=3)
+    fig = ipcf.plot.pcf_image(plain, vmax=0.5)
+    assert fig.axes[0].images[0].norm.vmax == 0.5 and fig.axes[0].images[0].norm.vmin == -0.5
