@@ -345,8 +345,10 @@ for k = {'chisq', 'status', 'stderr'}
     catch
       damaged = true;  % ipcf's metadata changed or cut short: refused by read_companion, not read past
     end
+    % (maps of 0.3.0 record no companions: their maps are read as they are)
     if damaged || (~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ...
-                   ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once')))
+                   ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once')) && ...
+                   ~isempty(regexp(text, '"companions"\s*:', 'once')))
       base = b;
       key = k{1};
     end

@@ -2538,7 +2538,7 @@ def _maps_companion(p):
         suffix = f'.{key}.npy'
         if p.endswith(suffix) and len(p) > len(suffix):
             base = p[:-len(suffix)] + '.npy'
-            if not os.path.lexists(base + '.json'):
+            if not os.path.exists(base + '.json'):  # (a dangling link: none, as for a result)
                 return None
             try:
                 meta = _read_json(base + '.json')
@@ -2546,7 +2546,8 @@ def _maps_companion(p):
                 # metadata there but damaged (cut short): _open_companion
                 # refuses them, rather than the map be read unchecked
                 return base, key
-            if meta.get('software') == 'ipcf' and meta.get('command') == 'fit':
+            # (maps of 0.3.0 record no companions: their maps are read as they are)
+            if meta.get('software') == 'ipcf' and meta.get('command') == 'fit' and 'companions' in meta:
                 return base, key
     return None
 
@@ -2565,8 +2566,14 @@ def _open_companion(p, base, key, mmap=False):
         named = f'the {key} map {rec.get("file")!r}' if isinstance(rec, dict) else f'no {key} map'
         raise _error(_c.E_IO, f'{p}: {base}.json (ipcf fit\'s maps) records {named}: not a map of those maps (an '
                               f'earlier fit\'s?); fit again, or rename the file to read it without metadata')
-    if mmap:
-        array, _ = _open_npy_result(p, p, None, mmap=True)
+    if mmap:  # mapped, its size checked (a FIFO or a device refused, never opened for reading)
+        with _pinned(p) as name:
+            array, _ = _open_npy_result(p, name, None, mmap=True)
+            size = os.stat(name).st_size
+        want_bytes = rec.get('bytes')
+        if isinstance(want_bytes, int) and size != want_bytes:
+            raise _error(_c.E_IO, f'{p}: {size} bytes, but {base}.json records {want_bytes}: changed or damaged since '
+                                  f'ipcf fit wrote it, or an earlier fit\'s; fit again')
         return array, {'companion_of': base, 'map': key, 'companion': rec}
     read = {}
     with _pinned(p) as name:

@@ -267,6 +267,11 @@ def _limit(values, vmax):
     """The symmetric colour limit: vmax, or the largest finite |value|."""
     if vmax is not None:
         # a number > 0: vmax=-1 drew -1.1..1, 0 and NaN silently +-0.1, True 1
+        if numpy.ndim(vmax) == 0 and not isinstance(vmax, (bool, numpy.bool_, str, bytes)) and hasattr(vmax, '__float__'):
+            try:  # a 0-d array (abs(result).max(), xarray's, dask's), a Decimal
+                vmax = float(vmax)
+            except (TypeError, ValueError):
+                pass
         m = _float(vmax, 'vmax')
         if not m > 0:
             raise _invalid(f'vmax={m}: want a number > 0 (the colour range is -vmax..vmax)')
@@ -466,6 +471,10 @@ def lines(result, y, x, *, ax=None, radius=None, points=None, offsets=None, dela
                  pixel_size=pixel_size)
     iy, ix = view.pixel(y, x)
     k = view.values.shape[2]
+    # checked before anything is drawn (the caller's ax was set to a log scale first)
+    if points is not None and (isinstance(points, (str, bytes)) or not hasattr(points, '__iter__')):
+        raise _unsupported(f'points={points!r}: want a list of offset indices, e.g. [0, 2]')
+    chosen = [view.index(i, k, 'points') for i in (points if points is not None else range(k))]
     fig, ax, made = _axes(ax, figsize, dpi)
     t, label, keep = _delay_axis(view)
     if t is None or not keep.any():
@@ -474,9 +483,6 @@ def lines(result, y, x, *, ax=None, radius=None, points=None, offsets=None, dela
     else:
         ax.set_xscale('log')
         t = t[keep]
-    if points is not None and (isinstance(points, (str, bytes)) or not hasattr(points, '__iter__')):
-        raise _unsupported(f'points={points!r}: want a list of offset indices, e.g. [0, 2]')
-    chosen = [view.index(i, k, 'points') for i in (points if points is not None else range(k))]
     many = len(chosen) > 8
     colours = None
     if many:

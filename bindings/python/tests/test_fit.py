@@ -440,6 +440,39 @@ def test_open_result_checks_the_maps_companions_and_zarr_arrays(results):
         ipcf.open_result(chisq)
     with open(maps + '.json', 'wb') as fh:
         fh.write(side)
+    # maps of 0.3.0 record no companions (nor a checksum of their metadata): their maps are read as they are
+    old = str(tmp / 'old030')
+    os.mkdir(old)
+    meta030 = {k: v for k, v in meta.items() if k not in ('companions', 'self_crc32c')}
+    meta030['version'] = '0.3.0'
+    with open(os.path.join(old, 'cmaps.npy.json'), 'w') as fh:
+        json.dump(meta030, fh)
+    for f in ('cmaps.npy', 'cmaps.chisq.npy'):
+        shutil.copy(os.path.join(str(tmp), f), os.path.join(old, f))
+    a, m = ipcf.open_result(os.path.join(old, 'cmaps.chisq.npy'))
+    assert a.tobytes() == want[2].tobytes() and m == {}
+    # a named pipe in a map's place is refused, mapped or not (with mmap=True it was opened: for ever)
+    if hasattr(os, 'mkfifo'):
+        import threading
+        fifo = os.path.join(old, 'fifo')
+        os.mkdir(fifo)
+        shutil.copy(maps, os.path.join(fifo, 'cmaps.npy'))
+        shutil.copy(maps + '.json', os.path.join(fifo, 'cmaps.npy.json'))
+        os.mkfifo(os.path.join(fifo, 'cmaps.chisq.npy'))
+        for mm in (False, True):
+            got = []
+
+            def read():
+                try:
+                    ipcf.open_result(os.path.join(fifo, 'cmaps.chisq.npy'), mmap=mm)
+                    got.append('read')
+                except ipcf.IpcfIOError as e:
+                    got.append(str(e))
+
+            th = threading.Thread(target=read, daemon=True)
+            th.start()
+            th.join(30)
+            assert got and 'named pipe' in got[0], (mm, got)
     # an array the group does not record
     shutil.copytree(os.path.join(zmaps, 'status'), os.path.join(zmaps, 'extra'))
     with pytest.raises(ipcf.IpcfIOError, match='records no files of an array "extra"'):

@@ -303,7 +303,11 @@ def test_display_arguments_are_checked(plain):
         ipcf.plot.pcf_image(plain, point=True)
     with pytest.raises(ipcf.IpcfTypeError, match='row=True'):
         ipcf.plot.carpet(plain, True, 0)
+    import matplotlib.figure
+    ax = matplotlib.figure.Figure().subplots()
     with pytest.raises(ipcf.IpcfTypeError, match='points=3: want a list of offset indices'):
-        ipcf.plot.lines(plain, 0, 0, points=3)
-    fig = ipcf.plot.pcf_image(plain, vmax=0.5)
-    assert fig.axes[0].images[0].norm.vmax == 0.5 and fig.axes[0].images[0].norm.vmin == -0.5
+        ipcf.plot.lines(plain, 0, 0, points=3, ax=ax, delays=numpy.arange(1, plain.shape[3] + 1))
+    assert ax.get_xscale() == 'linear'  # refused before anything was drawn
+    for vmax in (0.5, numpy.float32(0.5), numpy.array(0.5), numpy.abs(plain).max() * 0 + 0.5):
+        fig = ipcf.plot.pcf_image(plain, vmax=vmax)  # a 0-d array (abs(result).max()) too
+        assert fig.axes[0].images[0].norm.vmax == 0.5 and fig.axes[0].images[0].norm.vmin == -0.5
