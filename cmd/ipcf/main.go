@@ -551,8 +551,8 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&tk.Threshold, "threshold", "", "pixels whose mean intensity is <= T give NaN curves (default: none)")
 	fs.BoolVar(&tk.Delta, "delta", false, "delta-CCF: G(pixel -> neighbour) - G(neighbour -> pixel)")
 	fs.StringVar(&tk.Input2, "input2", "", "second channel (same shape, type and selection): the neighbours' series")
-	fs.IntVar(&tk.Channel, "channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
-	fs.IntVar(&tk.Channel2, "channel2", 0, "second channel: channel N of the input (or of --input2), from 1")
+	fs.IntVar(&tk.Channel, "channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ (default: none, for an input of one channel)")
+	fs.IntVar(&tk.Channel2, "channel2", 0, "second channel: channel N of the input (or of --input2), from 1 (default: none)")
 	errMethod := fs.String("errors", "", "error bars of every curve point, written beside the curves (OUT.sd.npy for OUT.npy, same shape): blocking or segments")
 	segments := fs.Int("segments", 0, fmt.Sprintf("--errors segments: the segments, 2 to the frames used (default %d; refused with --errors blocking)", pcf.DefaultSegments))
 	pos, err := parse(fs, args, 1)
@@ -795,7 +795,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (shape, seconds, output; on failure the error and exit code)")
-	in.registerChannel(fs, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
+	in.registerChannel(fs, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ (default: none, for an input of one channel)")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return err

@@ -538,6 +538,10 @@ func TestHelp(t *testing.T) {
 			if strings.Count(f, "default") > 1 {
 				t.Errorf("%s --help: two defaults: %q", name, l)
 			}
+			// a default that, given, is refused: --channel 0 ("want a channel number from 1")
+			if strings.HasPrefix(f, "--channel") && strings.Contains(f, "(default 0)") {
+				t.Errorf("%s --help: %q: 0, given, is refused", name, l)
+			}
 		}
 		if _, h, _ := runSplit(name, "-h"); h != out {
 			t.Errorf("%s -h differs from --help", name)

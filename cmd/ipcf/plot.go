@@ -74,7 +74,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// --raw-offset here: --offset picks a map).
 	in := inputFlags{rawOffset: "raw-offset"}
 	in.register(fs)
-	in.registerChannel(fs, "--mean: channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ")
+	in.registerChannel(fs, "--mean: channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ (default: none, for an input of one channel)")
 	pos, err := parse(fs, args, -1)
 	if err != nil {
 		return err

@@ -97,7 +97,12 @@ func Descr(dt array.DType, bo array.ByteOrder) string {
 // bytes of the file up to the end of the header).
 func ParseHeader(b []byte) (Header, error) {
 	var h Header
-	if len(b) < 10 || !bytes.Equal(b[:6], magic) {
+	switch {
+	case len(b) == 0:
+		return h, fmt.Errorf("%w: empty (0 bytes)", ErrFormat)
+	case len(b) >= 6 && bytes.Equal(b[:6], magic) && len(b) < 10:
+		return h, fmt.Errorf("%w: cut short in its header (%d bytes)", ErrFormat, len(b))
+	case len(b) < 10 || !bytes.Equal(b[:6], magic):
 		return h, fmt.Errorf("%w: no .npy magic", ErrFormat)
 	}
 	if b[7] != 0 || b[6] < 1 || b[6] > 3 {

@@ -90,6 +90,12 @@ func TestBadFiles(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrFormat", name, err)
 		}
 	}
+	// said as what they are (both said "no .npy magic")
+	for b, want := range map[string]string{"": "empty (0 bytes)", "\x93NUMPY\x01": "cut short in its header (7 bytes)", "hello": "no .npy magic"} {
+		if _, err := ParseHeader([]byte(b)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseHeader(%q) = %v, want %q", b, err, want)
+		}
+	}
 }
 
 // header returns a version 1.0 header holding dict, padded as numpy pads.

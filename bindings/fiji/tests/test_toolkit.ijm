@@ -212,6 +212,12 @@ check(ok, "bleaching of a line scan equals that of its rows as frames", r2);
 selectImage(stackCorr); close();
 selectImage(kstack); close();
 selectImage(lineCorr); close();
+// its messages speak of rows (they said "2 frames" of a 6 x 2 plane)
+newImage("kshort", "16-bit black", 6, 2, 1);
+r = call("ipcf.Ipcf.correctBleaching", "filter=4");
+ok = startsWith(r, "error") && indexOf(r, "2 rows (a line scan") >= 0;
+check(ok, "bleaching of a line scan too short: its rows named", r);
+close();
 // npoints, the other hosts' name of points, is taken; both at once are refused
 selectImage(ch1);
 r = call("ipcf.Ipcf.pcf", "radius=1 npoints=4 nbins=8");

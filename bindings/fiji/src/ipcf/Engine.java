@@ -551,11 +551,13 @@ final class Engine {
         o.threads = threads;
         o.progress = new EscProgress();
         long frames = s.array.shape[0];
+        // a line scan's time points are its rows
+        String unit = line ? "row" : "frame", of = line ? " (a line scan: one plane, its rows the time points)" : "";
         if (frames < 3) // no filter size leaves a frame: "want 1..0" said nothing
-            throw new IllegalArgumentException("the image has " + frames + " frame" + (frames == 1 ? "" : "s")
-                + ": the bleaching correction drops 2*filtersize frames and keeps at least one, so it needs at least 3");
+            throw new IllegalArgumentException("the image has " + frames + " " + unit + (frames == 1 ? "" : "s") + of
+                + ": the bleaching correction drops 2*filtersize " + unit + "s and keeps at least one, so it needs at least 3");
         if (filtersize < 1 || filtersize > (frames - 1) / 2) // never forms 2*filtersize (int overflow)
-            throw new IllegalArgumentException("filter size " + filtersize + " leaves no frame of " + frames
+            throw new IllegalArgumentException("filter size " + filtersize + " leaves no " + unit + " of " + frames + of
                 + " (it drops 2*filtersize; want 1.." + Math.max(0, (frames - 1) / 2) + ")");
         int n = (int) (frames - 2L * filtersize);
         int w = imp.getWidth(), h = line ? 1 : imp.getHeight();
