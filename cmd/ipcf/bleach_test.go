@@ -165,6 +165,17 @@ func TestBleachLineScan(t *testing.T) {
 	if code := run([]string{"pcf", out, "-o", filepath.Join(dir, "p.npy"), "--preset", "line", "--radius", "2", "--nbins", "8", "--quiet"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("pcf of the corrected line scan: exit %d: %s", code, stderr.String())
 	}
+	// A line scan saved as one image (a kymograph from Fiji, one frame of T rows) is not read as one:
+	// the message says how (it said "leaves no frame of 1", "1 frames usable")
+	img := filepath.Join(dir, "kymo.npy")
+	writeNpy(t, img, array.Uint16, []int{1, T, W}, func(i int) float64 { return float64(100 + i%7) })
+	for _, args := range [][]string{{"bleach", img, "-o", filepath.Join(dir, "kb.npy"), "--filtersize", "30"},
+		{"pcf", img, "-o", filepath.Join(dir, "kp.npy"), "--preset", "line", "--radius", "2"}} {
+		stderr.Reset()
+		if code := run(append(args, "--quiet"), &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), fmt.Sprintf("one frame of %d rows", T)) || !strings.Contains(stderr.String(), "2-D (time, x) .npy") {
+			t.Errorf("%s of one image of %d rows: exit %d, %q; want the line scan's advice", args[0], T, code, stderr.String())
+		}
+	}
 }
 
 // An input truncated while it is corrected (the workers fault on the
