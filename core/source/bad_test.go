@@ -333,6 +333,11 @@ func TestTIFFBadInput(t *testing.T) {
 			`<TiffData IFD="0" FirstT="2"><UUID FileName="orig.ome.tif">urn:uuid:aaaa</UUID></TiffData>`+
 			`<TiffData IFD="2" FirstT="0"><UUID FileName="orig.ome.tif">urn:uuid:aaaa</UUID></TiffData></Pixels></Image></OME>`, 3),
 			[]string{"puts plane C=0 Z=0 T=2 at IFD 0, not at 2"}, 0},
+		// every TiffData in another file (not this one's name or UUID): its pages were read in file order
+		{"omeelsewhere", hyper(`<OME UUID="urn:uuid:aaaa"><Image><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="3">`+
+			`<TiffData IFD="2" FirstT="0"><UUID FileName="other.ome.tif">urn:uuid:bbbb</UUID></TiffData>`+
+			`<TiffData IFD="0" FirstT="2"><UUID FileName="other.ome.tif">urn:uuid:bbbb</UUID></TiffData></Pixels></Image></OME>`, 3),
+			[]string{"TiffData put every plane of its image in other.ome.tif, none in this file (omeelsewhere.tif)"}, 0},
 		{"omerenamed", hyper(`<OME UUID="urn:uuid:aaaa"><Image><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="3">`+
 			`<TiffData IFD="0" FirstT="0" PlaneCount="3"><UUID FileName="orig.ome.tif">urn:uuid:aaaa</UUID></TiffData></Pixels></Image></OME>`, 3), nil, 3},
 		{"omesplit backwards", hyper(omeOne(6, `<TiffData IFD="0" FirstT="5"><UUID FileName="omesplit_backwards.tif">u</UUID></TiffData>`+
@@ -630,6 +635,8 @@ func TestPathBadInput(t *testing.T) {
 	mmZTwice := filepath.Join(dir, "mmztwice")
 	mm("mmztwice/a", "img_000000005_Default_000.tif", "img_000000005_Default_001.tif")
 	mm("mmztwice/b", "img_000000005_Default_001.tif")
+	ijSeq := mm("ijseq", "img_t001_c001.tif", "img_t001_c002.tif", "img_t002_c001.tif", "img_t002_c002.tif")
+	ijSeqZT := mm("ijseqzt", "img_t001_z001.tif", "img_t001_z002.tif", "img_t002_z001.tif", "img_t002_z002.tif")
 	mmTwo := filepath.Join(dir, "mmtwo")
 	mm("mmtwo/Pos0", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif")
 	mm("mmtwo/Pos1", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif")
@@ -684,7 +691,11 @@ func TestPathBadInput(t *testing.T) {
 		{"Micro-Manager time gap", func() (Source, error) { return Open(mmGap) }, []string{mmGap, "time indices 0 to 3 lack index 2", "one interval early"}, 0},
 		{"Micro-Manager z gap", func() (Source, error) { return Open(mmZGap) }, []string{mmZGap, "z indices 0 to 2 lack index 1", "every slice after it"}, 0},
 		{"Micro-Manager z index twice", func() (Source, error) { return Open(mmZTwice + "/*/img_*.tif") }, []string{"have the same z index 1"}, 0},
+		// ImageJ's Save As > Image Sequence of a hyperstack: channels read as alternating frames, exit 0
+		{"ImageJ image sequence of 2 channels", func() (Source, error) { return Open(ijSeq) }, []string{ijSeq, "ImageJ hyperstack of 2 channels (c001, c002, ...)", `"*_c001.tif"`}, 0},
+		{"ImageJ image sequence of slices and times", func() (Source, error) { return Open(ijSeqZT) }, []string{"2 z slices at 2 time points"}, 0},
 		// valid
+		{"one channel of an ImageJ image sequence", func() (Source, error) { return Open(ijSeq + "/*_c001.tif") }, nil, 2},
 		{"Micro-Manager z series", func() (Source, error) { return Open(mmZ) }, nil, 3},
 		{"one Micro-Manager channel by pattern", func() (Source, error) { return Open(mmChannels + "/img_*_DAPI_*.tif") }, nil, 2},
 		{"literal name with brackets", func() (Source, error) { return Open(filepath.Join(lit, "run[1].tif")) }, nil, 2},

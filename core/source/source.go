@@ -577,6 +577,9 @@ var (
 // or of several z slices and time points: sorted by name, they would
 // interleave as frames.
 func oneSeries(files []string) error {
+	if err := imageJSequence(files); err != nil {
+		return err
+	}
 	chans, pos, slices, times := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var names []string // channel names in order of appearance
 	var tz [][2]string // each file's time and slice index, as named
@@ -606,6 +609,39 @@ func oneSeries(files []string) error {
 			len(slices), len(times))
 	}
 	return mmFrames(files, tz, len(slices) > 1)
+}
+
+// imageJName is the name ImageJ's File > Save As > Image Sequence gives
+// each image of a hyperstack: NAME_t001_z001_c001.tif, each index there
+// only when the hyperstack has more than one of it.
+var imageJName = regexp.MustCompile(`^.*?(_t\d+)?(_z\d+)?(_c\d+)?\.tiff?$`)
+
+// imageJSequence refuses the images of an ImageJ hyperstack saved as an
+// image sequence, of several channels, or of z slices and time points:
+// sorted by name they interleave as frames (read as one series, with
+// --channel 1 taken and ignored); the hyperstack in one file is read, or
+// refused, by its channels and slices.
+func imageJSequence(files []string) error {
+	ts, zs, cs := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var first []string // the channels in order of appearance
+	for _, f := range files {
+		m := imageJName.FindStringSubmatch(strings.ToLower(filepath.Base(f)))
+		if m == nil || m[1]+m[2]+m[3] == "" {
+			return nil // not ImageJ's naming
+		}
+		if m[3] != "" && !cs[m[3]] {
+			first = append(first, m[3])
+		}
+		ts[m[1]], zs[m[2]], cs[m[3]] = true, true, true
+	}
+	switch {
+	case len(cs) > 1:
+		return fmt.Errorf("images of an ImageJ hyperstack of %d channels (%s, %s, ...), saved as an image sequence, would interleave as frames: give the files of one channel with a pattern (\"*%s.tif\")",
+			len(cs), first[0][1:], first[1][1:], first[0])
+	case len(zs) > 1 && len(ts) > 1:
+		return fmt.Errorf("images of an ImageJ hyperstack of %d z slices at %d time points, saved as an image sequence, would interleave as frames: give the files of one slice with a pattern (\"*_z001*.tif\")", len(zs), len(ts))
+	}
+	return nil
 }
 
 // mmFrames refuses Micro-Manager files whose frame indices (time, or z

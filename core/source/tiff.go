@@ -892,10 +892,16 @@ func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index 
 	}
 	offset, first := 0, true
 	firstPlane, firstIFD := 0, 0
-	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
+	tds := omeTiffDataFull.FindAllString(block, -1)
+	other, held := "", 0 // a file that TiffData name; how many name this one
+	for _, full := range tds {
 		if !omeHeldHere(full, base, root) {
+			if m := omeUUIDFile.FindStringSubmatch(full); m != nil && other == "" {
+				other = m[1]
+			}
 			continue // a plane of another file
 		}
+		held++
 		tag := omeTiffData.FindStringSubmatch(full)
 		if tag == nil {
 			continue
@@ -935,6 +941,14 @@ func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index 
 			firstPlane, firstIFD = want, at["IFD"]
 		}
 		offset, first = want-at["IFD"], false
+	}
+	if len(tds) > 0 && held == 0 {
+		// every TiffData puts its planes in other files: by its metadata this file holds none of
+		// them, and its pages were read in file order unchecked
+		if other == "" {
+			other = "other files"
+		}
+		return r.errf("OME-TIFF whose TiffData put every plane of its image in %s, none in this file (%s): not read as its image (a file of a multi-file dataset renamed? give it its name again)", other, base)
 	}
 	if offset < 0 || (planes >= 0 && offset > planes-images) {
 		return r.errf("OME-TIFF whose TiffData put its %d pages at planes %d to %d of an image of %d: not supported (pages that are not its planes)",
