@@ -137,6 +137,8 @@ func TestBadInput(t *testing.T) {
 	trunc := write("trunc.npy", raw[:len(raw)-10])
 	corrupt := write("corrupt.npy", append([]byte("\x93NUMPX"), raw[6:]...))
 	empty := write("empty.tif", nil)
+	oneDict := "{'descr': '<u2', 'fortran_order': False, 'shape': (1, 8, 8), }"
+	oneFrame := write("one.npy", []byte("\x93NUMPY\x01\x00v\x00"+oneDict+strings.Repeat(" ", 118-len(oneDict)-1)+"\n"+strings.Repeat("\x01\x00", 64)))
 	dict := "{'descr': '<i8', 'fortran_order': False, 'shape': (4, 2, 2), }"
 	int64s := write("int64.npy", []byte("\x93NUMPY\x01\x00v\x00"+dict+strings.Repeat(" ", 118-len(dict)-1)+"\n"+strings.Repeat("\x00", 4*4*8)))
 	short := filepath.Join(dir, "short.npy")
@@ -157,6 +159,7 @@ func TestBadInput(t *testing.T) {
 		{"truncated npy", []string{"pcf", trunc, "-o", out}, 1, "truncated data"},
 		{"corrupt npy", []string{"pcf", corrupt, "-o", out}, 1, "neither .npy nor TIFF"},
 		{"empty file", []string{"pcf", empty, "-o", out}, 1, "empty.tif is empty (0 bytes)"},
+		{"one frame (a single image)", []string{"pcf", oneFrame, "-o", out, "--radius", "2"}, 1, "holds one frame (a single image)"},
 		{"int64 npy (numpy's integers)", []string{"pcf", int64s, "-o", out}, 1, `dtype "<i8" not supported (want b1, u1, u2, i2, i4, f4 or f8); convert it, e.g. numpy.save(path, a.astype(numpy.uint16))`},
 		{"radius too large", []string{"pcf", good, "-o", out, "--radius", "6"}, 2, "radius=6 too large"},
 		{"nbins 1", []string{"pcf", good, "-o", out, "--radius", "2", "--nbins", "1"}, 2, "nbins=1"},

@@ -498,6 +498,10 @@ func Open(s Spec) (*Job, error) {
 		// kymograph), whose rows are read here as one frame's
 		return nil, optErr("%s: one frame of %d rows: ipcf reads a file's pages (or files) as its frames; a line scan, its rows the time points, is read from a 2-D (time, x) .npy (numpy.save(path, image)) or in Fiji (one plane)", j.src.Name(), H)
 	}
+	if T == 1 && j.spec.Input.Frames == "" {
+		// the input itself, not an option: refused as input (exit 1), not as "1 frames usable" (a usage error)
+		return nil, fmt.Errorf("%w: %s holds one frame (a single image): the pCF correlates a time series; give a stack, a folder or pattern of images, or a file of frames", ErrInput, j.src.Name())
+	}
 	if err := j.checkToolkit(T, H, W); err != nil {
 		return nil, err
 	}

@@ -152,9 +152,9 @@ func TestTIFFBadInput(t *testing.T) {
 		{"LZW", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(259, 5))}), []string{"compression 5, LZW", "only uncompressed TIFF is supported"}, 0},
 		{"Deflate", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(259, 8))}), []string{"compression 8, Adobe Deflate"}, 0},
 		{"PackBits on page 2", writeTIFF(tiffOpts{}, []tpage{g[0], with(g[1], u(259, 32773))}), []string{"page 1 is compressed", "PackBits"}, 0},
-		{"12-bit", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 12))}), []string{"12-bit samples of format 1 are not supported"}, 0},
-		{"uint32", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 32))}), []string{"32-bit samples of format 1"}, 0},
-		{"complex float", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 64), u(339, 6))}), []string{"64-bit samples of format 6"}, 0},
+		{"12-bit", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 12))}), []string{"12-bit unsigned samples are not supported (SampleFormat 1"}, 0},
+		{"uint32", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 32))}), []string{"32-bit unsigned samples are not supported", "convert it, e.g. to 32-bit float"}, 0},
+		{"complex float", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(258, 64), u(339, 6))}), []string{"64-bit of format 6 samples"}, 0},
 		{"fill order 2", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(266, 2))}), []string{"fill order 2"}, 0},
 		// read as intensities, they gave a pCF of colour-map indices or inverted values, and flipped images other neighbours
 		// ImageJ saves a stack shown with an inverted LUT as WhiteIsZero, one with a colour LUT as a

@@ -452,7 +452,11 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	case sf == 3 && bps == 64:
 		p.dtype = array.Float64
 	default:
-		return page{}, 0, r.errf("page %d: %d-bit samples of format %d are not supported (want 8/16-bit unsigned, 16/32-bit signed, 32/64-bit float)", i, bps, sf)
+		what := map[int64]string{1: "unsigned", 2: "signed", 3: "float"}[sf]
+		if what == "" {
+			what = fmt.Sprintf("of format %d", sf)
+		}
+		return page{}, 0, r.errf("page %d: %d-bit %s samples are not supported (SampleFormat %d; want 8/16-bit unsigned, 16/32-bit signed, 32/64-bit float): convert it, e.g. to 32-bit float (Fiji: Image > Type > 32-bit) or, counts in 0..65535, to 16-bit", i, bps, what, sf)
 	}
 	w, h := one(256, 0), one(257, 0)
 	if w < 1 || h < 1 {
