@@ -227,6 +227,8 @@ func TestTIFFBadInput(t *testing.T) {
 			}
 			return ps
 		}()), nil, 2},
+		{"OME-TIFF of 6 channels and nothing else (tifffile's ome=True without axes)", hyper(`<OME><Image><Pixels DimensionOrder="XYCZT" SizeC="6" SizeT="1" SizeZ="1"></Pixels></Image></OME>`, 6),
+			[]string{"OME-TIFF with 6 channels (SizeC)", "metadata={'axes': 'TYX'}"}, 0},
 		{"OME-TIFF of 2 channels", hyper(`<?xml version="1.0"?><OME><Image ID="Image:0"><Pixels DimensionOrder="XYCZT" ID="Pixels:0" SizeC="2" SizeT="3" SizeX="5" SizeY="4" SizeZ="1" Type="uint16"></Pixels></Image></OME>`, 6), []string{"OME-TIFF with 2 channels (SizeC): select one with --channel N (1 to 2"}, 0},
 		{"OME-TIFF of z slices and time points", hyper(`<OME><Image><Pixels SizeZ="2" SizeT="3" SizeC="1"/></Image></OME>`, 6), []string{"OME-TIFF with 2 z slices and 3 time points"}, 0},
 		{"OME-TIFF of time points", hyper(`<OME><Image><Pixels SizeZ="1" SizeT="3" SizeC="1"/></Image></OME>`, 3), nil, 3},
@@ -945,6 +947,17 @@ func sharedTagsTIFF(n int, tag, typ uint16, count, size, shift int) []byte {
 
 // A small file whose pages' tags share, or overlap in, one region was
 // parsed in time and memory of pages x region: minutes, gigabytes, or Go's
+// A ZIP archive (ImageJ's File > Save As > ZIP) is said to be one (it was
+// "neither .npy nor TIFF").
+func TestZIPArchiveSaidSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stack.zip")
+	if err := os.WriteFile(path, append([]byte("PK\x03\x04"), make([]byte, 60)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path)
+	checkError(t, err, path, "is a ZIP archive (ImageJ's File > Save As > ZIP): unzip it")
+}
+
 // fatal out of memory. Such counts and overlaps are refused at once.
 func TestTIFFSharedTagsRefusedAtOnce(t *testing.T) {
 	dir := t.TempDir()

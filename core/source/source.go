@@ -414,6 +414,9 @@ func open(path string, ch int) (Source, error) {
 		if len(m.data) == 0 {
 			return nil, fmt.Errorf("%w: %s is empty (0 bytes)", ErrFormat, path)
 		}
+		if len(m.data) >= 4 && string(m.data[:4]) == "PK\x03\x04" {
+			return nil, fmt.Errorf("%w: %s is a ZIP archive (ImageJ's File > Save As > ZIP): unzip it, and give the TIFF it holds", ErrFormat, path)
+		}
 		return nil, fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give --shape and --dtype)", ErrFormat, path)
 	})
 	if err != nil {

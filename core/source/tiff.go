@@ -835,6 +835,10 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 				return pl, false, err
 			}
 			continue
+		case ch < 0 && size["Z"] <= 1 && size["T"] <= 1:
+			// tifffile labels a plain 3-D stack written with ome=True and no axes as channels
+			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first "+
+				"(a time series written by tifffile needs metadata={'axes': 'TYX'})", size["C"], channelHint(size["C"]))
 		case ch < 0:
 			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first", size["C"], channelHint(size["C"]))
 		}
