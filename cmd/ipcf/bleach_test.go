@@ -172,8 +172,8 @@ func TestBleachLineScan(t *testing.T) {
 	for _, args := range [][]string{{"bleach", img, "-o", filepath.Join(dir, "kb.npy"), "--filtersize", "30"},
 		{"pcf", img, "-o", filepath.Join(dir, "kp.npy"), "--preset", "line", "--radius", "2"}} {
 		stderr.Reset()
-		if code := run(append(args, "--quiet"), &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), fmt.Sprintf("one frame of %d rows", T)) || !strings.Contains(stderr.String(), "2-D (time, x) .npy") {
-			t.Errorf("%s of one image of %d rows: exit %d, %q; want the line scan's advice", args[0], T, code, stderr.String())
+		if code := run(append(args, "--quiet"), &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), fmt.Sprintf("holds one frame (a single image of %d rows)", T)) || !strings.Contains(stderr.String(), "2-D (time, x) .npy") {
+			t.Errorf("%s of one image of %d rows: exit %d, %q; want exit 1 and the line scan's advice", args[0], T, code, stderr.String())
 		}
 	}
 }

@@ -835,7 +835,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	T, H, W := src.Shape()
 	lines := H == 1 && job.LineScanInput(input)
 	if T == 1 && H > 1 {
-		return fmt.Errorf("%w: %s: one frame of %d rows: ipcf reads a file's pages (or files) as its frames; a line scan, its rows the time points, is read from a 2-D (time, x) .npy (numpy.save(path, image)) or in Fiji (one plane)", source.ErrFormat, src.Name(), H)
+		return fmt.Errorf("%w: %s", source.ErrFormat, source.OneImageAdvice(src.Name(), H))
 	}
 	if err := bleach.Check(T, *f, m); err != nil {
 		filtersizeGiven := false

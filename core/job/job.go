@@ -496,7 +496,7 @@ func Open(s Spec) (*Job, error) {
 	if T == 1 && H > 1 && j.spec.Input.Lines && !LineScanInput(j.spec.Input) {
 		// one image of several rows, offsets along x: a line scan saved as an image (Fiji's
 		// kymograph), whose rows are read here as one frame's
-		return nil, optErr("%s: one frame of %d rows: ipcf reads a file's pages (or files) as its frames; a line scan, its rows the time points, is read from a 2-D (time, x) .npy (numpy.save(path, image)) or in Fiji (one plane)", j.src.Name(), H)
+		return nil, fmt.Errorf("%w: %s", ErrInput, source.OneImageAdvice(j.src.Name(), H))
 	}
 	if T == 1 && j.spec.Input.Frames == "" {
 		// the input itself, not an option: refused as input (exit 1), not as "1 frames usable" (a usage error)

@@ -639,6 +639,20 @@ func TestPathBadInput(t *testing.T) {
 	mm("mmztwice/b", "img_000000005_Default_001.tif")
 	ijSeq := mm("ijseq", "img_t001_c001.tif", "img_t001_c002.tif", "img_t002_c001.tif", "img_t002_c002.tif")
 	ijSeqZT := mm("ijseqzt", "img_t001_z001.tif", "img_t001_z002.tif", "img_t002_z001.tif", "img_t002_z002.tif")
+	ijSeqUp := mm("ijsequp", "IMG_T001_C001.TIFF", "IMG_T001_C002.TIFF", "IMG_T002_C001.TIFF", "IMG_T002_C002.TIFF")
+	ijSeqCZT := filepath.Join(dir, "ijseqczt") // slice 1, channel 1 holds frames 0 and 1
+	for i := 0; i < 8; i++ {
+		tt, z, c := i/4, i/2%2, i%2
+		v := 9
+		if z == 0 && c == 0 {
+			v = tt
+		}
+		write(filepath.Join(ijSeqCZT, fmt.Sprintf("hs_t%03d_z%03d_c%03d.tif", tt+1, z+1, c+1)), one(v))
+	}
+	cycles := filepath.Join(dir, "cycles") // a series numbered NAME_c0001.tif: no hyperstack's (no _t or _z)
+	for i := 0; i < 3; i++ {
+		write(filepath.Join(cycles, fmt.Sprintf("movie_c%04d.tif", i+1)), one(i))
+	}
 	mmTwo := filepath.Join(dir, "mmtwo")
 	mm("mmtwo/Pos0", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif")
 	mm("mmtwo/Pos1", "img_000000000_Default_000.tif", "img_000000001_Default_000.tif")
@@ -695,9 +709,15 @@ func TestPathBadInput(t *testing.T) {
 		{"Micro-Manager z index twice", func() (Source, error) { return Open(mmZTwice + "/*/img_*.tif") }, []string{"have the same z index 1"}, 0},
 		// ImageJ's Save As > Image Sequence of a hyperstack: channels read as alternating frames, exit 0
 		{"ImageJ image sequence of 2 channels", func() (Source, error) { return Open(ijSeq) }, []string{ijSeq, "ImageJ hyperstack of 2 channels (c001, c002, ...)", `"*_c001.tif"`}, 0},
-		{"ImageJ image sequence of slices and times", func() (Source, error) { return Open(ijSeqZT) }, []string{"2 z slices at 2 time points"}, 0},
+		{"ImageJ image sequence of slices and times", func() (Source, error) { return Open(ijSeqZT) }, []string{"2 z slices at 2 time points", `"*_z001.tif"`}, 0},
+		// the pattern advised matches the files: their case and extension, and the slice with the channel
+		{"ImageJ image sequence, upper case", func() (Source, error) { return Open(ijSeqUp) }, []string{`"*_C001.TIFF"`}, 0},
+		{"ImageJ image sequence of channels, slices and times", func() (Source, error) { return Open(ijSeqCZT) }, []string{`"*_z001_c001.tif"`}, 0},
 		// valid
 		{"one channel of an ImageJ image sequence", func() (Source, error) { return Open(ijSeq + "/*_c001.tif") }, nil, 2},
+		{"one channel of an upper-case ImageJ image sequence", func() (Source, error) { return Open(ijSeqUp + "/*_C001.TIFF") }, nil, 2},
+		{"one slice and channel of an ImageJ image sequence", func() (Source, error) { return Open(ijSeqCZT + "/*_z001_c001.tif") }, nil, 2},
+		{"a series numbered _c0001", func() (Source, error) { return Open(cycles) }, nil, 3},
 		{"Micro-Manager z series", func() (Source, error) { return Open(mmZ) }, nil, 3},
 		{"one Micro-Manager channel by pattern", func() (Source, error) { return Open(mmChannels + "/img_*_DAPI_*.tif") }, nil, 2},
 		{"literal name with brackets", func() (Source, error) { return Open(filepath.Join(lit, "run[1].tif")) }, nil, 2},

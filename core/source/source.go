@@ -614,35 +614,65 @@ func oneSeries(files []string) error {
 	return mmFrames(files, tz, len(slices) > 1)
 }
 
+// OneImageAdvice is the message for an input of one frame of h rows where
+// a time series is wanted: a single image, or a line scan saved as one
+// image (a kymograph), whose rows ipcf does not read as time points.
+func OneImageAdvice(name string, h int) string {
+	return fmt.Sprintf("%s holds one frame (a single image of %d rows): a time series is wanted; ipcf reads a file's pages (or a folder's files) as its frames, and a line scan, its rows the time points, from a 2-D (time, x) .npy or as one plane in Fiji", name, h)
+}
+
 // imageJName is the name ImageJ's File > Save As > Image Sequence gives
 // each image of a hyperstack: NAME_t001_z001_c001.tif, each index there
 // only when the hyperstack has more than one of it.
-var imageJName = regexp.MustCompile(`^.*?(_t\d+)?(_z\d+)?(_c\d+)?\.tiff?$`)
+var imageJName = regexp.MustCompile(`(?i)^.*?(_t\d+)?(_z\d+)?(_c\d+)?\.tiff?$`)
 
 // imageJSequence refuses the images of an ImageJ hyperstack saved as an
 // image sequence, of several channels, or of z slices and time points:
 // sorted by name they interleave as frames (read as one series, with
 // --channel 1 taken and ignored); the hyperstack in one file is read, or
-// refused, by its channels and slices.
+// refused, by its channels and slices. Channel indices alone (no _t or _z)
+// are no hyperstack's: a series numbered NAME_c0001.tif is read as one.
 func imageJSequence(files []string) error {
 	ts, zs, cs := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var first []string // the channels in order of appearance
-	for _, f := range files {
-		m := imageJName.FindStringSubmatch(strings.ToLower(filepath.Base(f)))
-		if m == nil || m[1]+m[2]+m[3] == "" {
-			return nil // not ImageJ's naming
+	var idx []int      // the first file's submatch indices
+	for i, f := range files {
+		base := filepath.Base(f)
+		m := imageJName.FindStringSubmatchIndex(base)
+		if m == nil || m[2] < 0 && m[4] < 0 {
+			return nil // not ImageJ's naming (or channels alone)
 		}
-		if m[3] != "" && !cs[m[3]] {
-			first = append(first, m[3])
+		part := func(k int) string {
+			if m[2*k] < 0 {
+				return ""
+			}
+			return strings.ToLower(base[m[2*k]:m[2*k+1]])
 		}
-		ts[m[1]], zs[m[2]], cs[m[3]] = true, true, true
+		t, z, c := part(1), part(2), part(3)
+		if c != "" && !cs[c] {
+			first = append(first, c)
+		}
+		if i == 0 {
+			idx = m
+		}
+		ts[t], zs[z], cs[c] = true, true, true
+	}
+	// the pattern of the first file's series: its name from the first index that varies
+	base := filepath.Base(files[0])
+	from := idx[6] // its channel
+	if len(zs) > 1 && len(ts) > 1 {
+		from = idx[4] // its slice (and channel)
+	}
+	pattern := base // (names of mixed forms: the first file's whole)
+	if from >= 0 {
+		pattern = "*" + base[from:]
 	}
 	switch {
 	case len(cs) > 1:
-		return fmt.Errorf("images of an ImageJ hyperstack of %d channels (%s, %s, ...), saved as an image sequence, would interleave as frames: give the files of one channel with a pattern (\"*%s.tif\")",
-			len(cs), first[0][1:], first[1][1:], first[0])
+		return fmt.Errorf("images of an ImageJ hyperstack of %d channels (%s, %s, ...), saved as an image sequence, would interleave as frames: give the files of one channel (and slice) with a pattern (\"%s\")",
+			len(cs), first[0][1:], first[1][1:], pattern)
 	case len(zs) > 1 && len(ts) > 1:
-		return fmt.Errorf("images of an ImageJ hyperstack of %d z slices at %d time points, saved as an image sequence, would interleave as frames: give the files of one slice with a pattern (\"*_z001*.tif\")", len(zs), len(ts))
+		return fmt.Errorf("images of an ImageJ hyperstack of %d z slices at %d time points, saved as an image sequence, would interleave as frames: give the files of one slice with a pattern (\"%s\")", len(zs), len(ts), pattern)
 	}
 	return nil
 }
