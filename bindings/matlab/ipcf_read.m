@@ -296,19 +296,27 @@ if nout > 2
 end
 end
 
-function in_omezarr(path)
-% Refuses the array folder of an ipcf OME-Zarr result (OUT.ome.zarr/0):
-% its chunks' checksums are in the group's .zattrs, one folder up, which
-% this reader does not check (a damaged chunk was returned).
-[parent, name] = fileparts(path);
+function [parent, name, group, text] = zarr_group(path)
+% The Zarr group holding the array folder PATH: its folder, the array's
+% name in it, its .zattrs and their text ('' where PATH is in no group
+% with attributes).
+[parent, name, ext] = fileparts(path);
+name = [name ext];
 if isempty(parent)
   parent = '.';
 end
 group = fullfile(parent, '.zattrs');
-if ~exist(fullfile(parent, '.zgroup'), 'file') || ~exist(group, 'file') || exist(group, 'dir')
-  return
+text = '';
+if exist(fullfile(parent, '.zgroup'), 'file') && exist(group, 'file') && ~exist(group, 'dir')
+  text = read_text(group);
 end
-text = read_text(group);
+end
+
+function in_omezarr(path)
+% Refuses the array folder of an ipcf OME-Zarr result (OUT.ome.zarr/0):
+% its chunks' checksums are in the group's .zattrs, one folder up, which
+% this reader does not check (a damaged chunk was returned).
+[parent, name, ~, text] = zarr_group(path);
 % a pCF result's group (OME-NGFF multiscales); a fit's maps.zarr has none,
 % and its arrays are read as plain arrays
 if ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(text, '"multiscales"\s*:', 'once'))
@@ -396,16 +404,7 @@ function check_maps_array(path)
 % its files is checked against the CRC-32C the group's .zattrs records
 % (files_crc32c), as ipcf plot checks them; an array it does not record is
 % refused. They were read unchecked (no checksums of their own).
-[parent, name, ext] = fileparts(path);
-name = [name ext];
-if isempty(parent)
-  parent = '.';
-end
-group = fullfile(parent, '.zattrs');
-if ~exist(fullfile(parent, '.zgroup'), 'file') || ~exist(group, 'file') || exist(group, 'dir')
-  return
-end
-text = read_text(group);
+[~, name, group, text] = zarr_group(path);
 if isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) || isempty(regexp(text, '"command"\s*:\s*"fit"', 'once')) ...
    || isempty(regexp(text, '"files_crc32c"\s*:', 'once'))
   return

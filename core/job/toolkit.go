@@ -375,30 +375,29 @@ func LineScanInput(in Input) bool {
 	if !linesWanted(in) {
 		return false
 	}
-	if _, err := npy.RegularFile(in.Path); err != nil {
-		return false
+	h, ok := npyHeader(in.Path)
+	return ok && len(h.Shape) == 2
+}
+
+// npyHeader is the header of the .npy file at path; ok is false where
+// path is no regular file or no .npy (a FIFO is refused, never opened).
+func npyHeader(path string) (h npy.Header, ok bool) {
+	if _, err := npy.RegularFile(path); err != nil {
+		return h, false
 	}
-	f, err := npy.Open(in.Path)
+	f, err := npy.Open(path)
 	if err != nil {
-		return false
+		return h, false
 	}
 	defer f.Close()
-	return len(f.Header.Shape) == 2
+	return f.Header, true
 }
 
 // openLineScan opens a 2-D C-order .npy (time, x) as the (time, 1, x)
 // raw source it is byte for byte; ok is false for anything else.
 func openLineScan(path string) (src source.Source, ok bool, err error) {
-	if _, err := npy.RegularFile(path); err != nil {
-		return nil, false, nil
-	}
-	f, err := npy.Open(path)
-	if err != nil {
-		return nil, false, nil
-	}
-	h := f.Header
-	f.Close()
-	if len(h.Shape) != 2 {
+	h, ok := npyHeader(path)
+	if !ok || len(h.Shape) != 2 {
 		return nil, false, nil
 	}
 	if h.Fortran && h.Shape[0] > 1 && h.Shape[1] > 1 {
@@ -417,15 +416,7 @@ func lineScanHint(err error, in Input) error {
 	if in.Lines || !errors.Is(err, source.ErrFormat) || in.Raw.T > 0 || (in.Format != "" && in.Format != "auto" && in.Format != "npy") {
 		return err
 	}
-	if _, ferr := npy.RegularFile(in.Path); ferr != nil {
-		return err
-	}
-	f, ferr := npy.Open(in.Path)
-	if ferr != nil {
-		return err
-	}
-	defer f.Close()
-	if len(f.Header.Shape) != 2 {
+	if h, ok := npyHeader(in.Path); !ok || len(h.Shape) != 2 {
 		return err
 	}
 	return fmt.Errorf("%w (a 2-D (time, x) .npy is read as a line scan with --preset line or offsets of v = 0)", err)
