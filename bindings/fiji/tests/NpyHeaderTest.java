@@ -35,7 +35,7 @@ public class NpyHeaderTest {
         b.write(h.toString().getBytes(StandardCharsets.ISO_8859_1));
         for (int i = 0; i < 8 * 8 * 8; i++) {
             b.write(i & 0xff);
-            if (es == 2) b.write(i >> 8);
+            for (int k = 1; k < es; k++) b.write(k == 1 ? i >> 8 : 0);
         }
         Path p = dir.resolve(name);
         Files.write(p, b.toByteArray());
@@ -81,6 +81,12 @@ public class NpyHeaderTest {
         // '<u1' is uint8 as '|u1' is (numpy writes the latter; the message listed uint8 as supported).
         String u1 = Ipcf.openNpy(write(dir, "u1.npy", "{'descr': '<u1', 'fortran_order': False, 'shape': (8, 8, 8), }", 1).toString());
         check(!u1.startsWith("error"), "'<u1': " + u1);
+        // A dtype ImageJ has no type for (int64, as numpy makes integers by default, big-endian,
+        // float64) says how to convert it, as the command line does.
+        for (String[] d : new String[][] {{"<i8", "8"}, {">u2", "2"}, {"<f8", "8"}}) {
+            String got = Ipcf.openNpy(write(dir, "dtype.npy", "{'descr': '" + d[0] + "', 'fortran_order': False, 'shape': (8, 8, 8), }", Integer.parseInt(d[1])).toString());
+            check(got.startsWith("error") && got.contains("dtype " + d[0] + " not supported") && got.contains("a.astype(numpy.uint16)"), d[0] + ": " + got);
+        }
         if (failures > 0) System.exit(1);
         System.out.println("PASS: npy header");
         System.exit(0);

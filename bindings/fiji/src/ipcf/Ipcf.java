@@ -1874,7 +1874,8 @@ public final class Ipcf {
                 case "<u2": case "<i2": es = 2; break;
                 case "|u1": es = 1; break;
                 case "<f4": es = 4; break;
-                default: return "error: " + path + ": dtype " + n.descr + " not supported (uint8, uint16, int16, float32, little-endian)";
+                default: return "error: " + path + ": dtype " + n.descr + " not supported (uint8, uint16, int16, float32, little-endian);"
+                        + " convert it, e.g. numpy.save(path, a.astype(numpy.uint16)) for counts in 0..65535, or a.astype(numpy.float32)";
             }
             if ((long) t * h * w * es > n.data.capacity() || (long) h * w > Integer.MAX_VALUE)
                 return "error: " + path + ": file too short for its shape (" + t + ", " + h + ", " + w + ")";
