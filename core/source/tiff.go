@@ -563,6 +563,7 @@ func (r *tiffReader) outOfLine(e int64) (x [2]int64, ok bool) {
 type imagej struct {
 	images, channels, slices, frames int
 	cf, c0, c1                       string
+	coef                             []string // "cN=value" in the description's order
 }
 
 // parseImageJ reads the description ImageJ writes ("ImageJ=1.54f\n
@@ -595,6 +596,9 @@ func parseImageJ(desc string) (ij imagej, ok bool) {
 		case "c1":
 			ij.c1 = v
 		}
+		if len(k) > 1 && k[0] == 'c' && strings.Trim(k[1:], "0123456789") == "" && len(ij.coef) < 8 {
+			ij.coef = append(ij.coef, k+"="+v)
+		}
 	}
 	return ij, true
 }
@@ -616,8 +620,17 @@ func (ij imagej) calibrated(r *tiffReader) error {
 		return r.errf("an ImageJ signed 16-bit image (stored as unsigned samples plus 32768, calibration c0=-32768): " +
 			"its values are not the stored samples; save it as 32-bit (Image > Type > 32-bit) or as a .npy of int16")
 	}
-	return r.errf("an ImageJ image with a pixel value calibration (function cf=%s, c0=%s, c1=%s): its values are not the stored samples; "+
-		"remove the calibration (Analyze > Calibrate: None) or save the values as 32-bit", ij.cf, ij.c0, ij.c1)
+	// ImageJ's Calibration: 21 is UNCALIBRATED_OD (no coefficients), 0
+	// to 13 its curve-fitting functions.
+	fn := "function cf=" + ij.cf
+	if ij.cf == "21" {
+		fn = "uncalibrated OD, cf=21"
+	}
+	if len(ij.coef) > 0 {
+		fn += ", " + strings.Join(ij.coef, ", ")
+	}
+	return r.errf("an ImageJ image with a pixel value calibration (%s): its values are not the stored samples; "+
+		"remove the calibration (Analyze > Calibrate: None) or save the values as 32-bit", fn)
 }
 
 var (
