@@ -241,6 +241,23 @@ func TestTIFFBadInput(t *testing.T) {
 			p = with(p, ij("ImageJ=1.54f\nimages=4\nframes=4\n"), ttag{279, 4, []uint64{40}, ""})
 			return writeTIFF(tiffOpts{}, []tpage{p})
 		}(), nil, 4},
+		// tifffile's imwrite(..., truncate=True): one page, the planes back to back
+		{"tifffile truncate=True", func() []byte {
+			p := grayPages(le, 1, 4, 5, 0)[0]
+			for t := 1; t < 4; t++ {
+				p.strips[0] = append(p.strips[0], stripsOf(le, t, 4, 5, 4)[0]...)
+			}
+			p = with(p, ij(`{"truncated": true, "shape": [4, 4, 5]}`), ttag{279, 4, []uint64{40}, ""})
+			return writeTIFF(tiffOpts{}, []tpage{p})
+		}(), nil, 4},
+		{"tifffile truncate=True, file cut short", hyper(`{"truncated": true, "shape": [9, 4, 5]}`, 1),
+			[]string{"tifffile (truncate=True) file announces 9 images of 40 bytes", "holds fewer (truncated?)"}, 0},
+		{"tifffile truncate=True, planes past the stored ones", func() []byte {
+			p := grayPages(le, 1, 4, 5, 0)[0]
+			return writeTIFF(tiffOpts{}, []tpage{with(p, ij(`{"truncated": true, "shape": [3, 4, 5]}`+strings.Repeat(" ", 200)))})
+		}(), []string{"tifffile (truncate=True) file announces 3 images of 40 bytes", "hold the TIFF's tags"}, 0},
+		{"tifffile truncate=True of time and channels", hyper(`{"truncated": true, "shape": [3, 2, 4, 5]}`, 1), []string{"2 axes before the image"}, 0},
+		{"tifffile shape of planes on one page, not truncated", hyper(`{"shape": [3, 4, 5]}`, 1), []string{"3 planes, but the file holds 1 pages"}, 0},
 		{"explicit planar configuration 1", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(284, 1), u(277, 1))}), nil, 1},
 		// tifffile: a user's description, then its own; one series of (time, rows, columns)
 		{"tifffile two descriptions", writeTIFF(tiffOpts{}, withFirst(g, ij("Acquired on scope 3"), ij(`{"shape": [3, 4, 5]}`))), nil, 3},

@@ -701,7 +701,10 @@ func omeText(desc string) string {
 // description {"shape": ...} on a later page starts one) or as one series
 // of more axes than (time, rows, columns) (time and channels, [256, 2, 8,
 // 10]), which would otherwise be read as one time series of every page.
-func (r *tiffReader) shapedSeries(pages []page) error {
+// It returns the planes of a series tifffile wrote with truncate=True (one
+// page, {"truncated": true}: the planes lie back to back from the page's
+// samples), else 0.
+func (r *tiffReader) shapedSeries(pages []page) (int, error) {
 	// A file written a frame at a time (imwrite(..., append=True)) is a
 	// series of one plane per page: its pages are frames.
 	var starts []int
@@ -729,22 +732,22 @@ func (r *tiffReader) shapedSeries(pages []page) error {
 		}
 	}
 	if len(starts) > 1 && starts[0] == 0 && one && len(starts) == len(pages) {
-		return nil
+		return 0, nil
 	}
 	if len(starts) > 1 || (len(starts) == 1 && starts[0] > 0) {
 		at := starts[0] // the first series that does not start at page 0
 		if at == 0 {
 			at = starts[1]
 		}
-		return r.errf("a file of several series (tifffile: a series starts at page %d): ipcf reads one time series per file; save each series to its own file", at)
+		return 0, r.errf("a file of several series (tifffile: a series starts at page %d): ipcf reads one time series per file; save each series to its own file", at)
 	}
 	if len(starts) == 0 {
-		return nil
+		return 0, nil
 	}
 	shape, ok := tifffileShape(pages[0].desc)
 	shape = samplesOff(shape, pages[0])
 	if !ok || len(shape) < 2 {
-		return nil // not tifffile's (or a shape this reader does not use)
+		return 0, nil // not tifffile's (or a shape this reader does not use)
 	}
 	lead := shape[:len(shape)-2]
 	axes, n := 0, int64(1)
@@ -753,18 +756,30 @@ func (r *tiffReader) shapedSeries(pages []page) error {
 			axes++
 		}
 		if s < 0 || (s > 0 && n > math.MaxInt64/s) {
-			return r.errf("tifffile shape %v: not a shape", shape)
+			return 0, r.errf("tifffile shape %v: not a shape", shape)
 		}
 		n *= s
 	}
 	switch {
 	case axes > 1:
-		return r.errf("tifffile shape %v: %d axes before the image (time and channels?), stored one plane after the other; ipcf reads (time, rows, columns): "+
+		return 0, r.errf("tifffile shape %v: %d axes before the image (time and channels?), stored one plane after the other; ipcf reads (time, rows, columns): "+
 			"save one channel per file, or an ImageJ hyperstack (imwrite(..., imagej=True, metadata={'axes': 'TCYX'})) and select a channel with --channel", shape, axes)
+	case n > 1 && len(pages) == 1 && tifffileTruncated(pages[0].desc) && n <= math.MaxInt32:
+		return int(n), nil
 	case n != int64(len(pages)):
-		return r.errf("tifffile shape %v: %d planes, but the file holds %d pages", shape, n, len(pages))
+		return 0, r.errf("tifffile shape %v: %d planes, but the file holds %d pages", shape, n, len(pages))
 	}
-	return nil
+	return 0, nil
+}
+
+// tifffileTruncated reports whether a tifffile description says the
+// series was written with truncate=True: its first page alone, the
+// planes' samples back to back.
+func tifffileTruncated(desc string) bool {
+	var meta struct {
+		Truncated bool `json:"truncated"`
+	}
+	return json.Unmarshal([]byte(desc), &meta) == nil && meta.Truncated
 }
 
 // samplesOff is a tifffile shape without its trailing samples axis of 1
@@ -1132,7 +1147,8 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 			return nil, r.errf("page %d is %dx%d (rows x columns) %s, page 0 %dx%d %s", i, p.h, p.w, p.dtype, p0.h, p0.w, p0.dtype)
 		}
 	}
-	if err := r.shapedSeries(pages); err != nil {
+	truncated, err := r.shapedSeries(pages)
+	if err != nil {
 		return nil, err
 	}
 	pl, multi, err := r.omePlanes(p0.desc, len(pages), ch)
@@ -1163,30 +1179,46 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 		return nil, channelErr(m.path, ch, 1)
 	}
 	u := tiffUnits(r)
+	// backToBack is the stack of n images lying back to back from the
+	// first page's samples (writer: who says so), of channel ch where
+	// multi.
+	backToBack := func(writer string, n int) (Source, error) {
+		o := p0.contiguous()
+		if o < 0 {
+			return nil, r.errf("%s file announces %d images stored back to back, but its first page's samples are not in one piece", writer, n)
+		}
+		shape, stride, off := []int{n, p0.h, p0.w}, frame, int(o)
+		if multi {
+			shape[0], stride, off = pl.frames, pl.tstride*frame, off+ch*pl.cstride*frame
+		}
+		v, err := array.New(p0.dtype, r.order, shape, []int{stride, p0.w * es, es}, m.data, off)
+		if err != nil {
+			return nil, r.errf("%s file announces %d images of %d bytes from byte %d; the file of %d bytes holds fewer (truncated?)", writer, n, frame, o, len(m.data))
+		}
+		// The images lie back to back from o (array.New checked that
+		// they fit the file): none may hold the IFD or its tags' data,
+		// or the "frames" past the stored ones would be metadata.
+		end := o + int64(n)*int64(frame)
+		for _, x := range p0.tags {
+			if x[0] < end && x[1] > o {
+				return nil, r.errf("%s file announces %d images of %d bytes from byte %d, but bytes %d to %d hold the TIFF's tags: it holds fewer images (truncated, or the description is wrong)",
+					writer, n, frame, o, x[0], x[1]-1)
+			}
+		}
+		return &stack{m: m, v: v, name: m.path, u: u}, nil
+	}
+	if truncated > 0 && !isIJ && !multi {
+		if ch > 0 {
+			return nil, channelErr(m.path, ch, 1)
+		}
+		return backToBack("tifffile (truncate=True)", truncated)
+	}
 	if isIJ {
 		// ImageJ writes files over 4 GiB with one IFD for all images, stored contiguously.
 		n := ij.images
 		switch o := p0.contiguous(); {
 		case n > len(pages) && len(pages) == 1 && o >= 0:
-			shape, stride, off := []int{n, p0.h, p0.w}, frame, int(o)
-			if multi {
-				shape[0], stride, off = pl.frames, pl.tstride*frame, off+ch*pl.cstride*frame
-			}
-			v, err := array.New(p0.dtype, r.order, shape, []int{stride, p0.w * es, es}, m.data, off)
-			if err != nil {
-				return nil, r.errf("ImageJ file announces %d images of %d bytes from byte %d; the file of %d bytes holds fewer (truncated?)", n, frame, o, len(m.data))
-			}
-			// The images lie back to back from o (array.New checked that
-			// they fit the file): none may hold the IFD or its tags' data,
-			// or the "frames" past the stored ones would be metadata.
-			end := o + int64(n)*int64(frame)
-			for _, x := range p0.tags {
-				if x[0] < end && x[1] > o {
-					return nil, r.errf("ImageJ file announces %d images of %d bytes from byte %d, but bytes %d to %d hold the TIFF's tags: it holds fewer images (truncated, or the description is wrong)",
-						n, frame, o, x[0], x[1]-1)
-				}
-			}
-			return &stack{m: m, v: v, name: m.path, u: u}, nil
+			return backToBack("ImageJ", n)
 		case n > 0 && n != len(pages):
 			return nil, r.errf("ImageJ file announces %d images but holds %d pages", n, len(pages))
 		}
