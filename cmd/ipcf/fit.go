@@ -123,7 +123,7 @@ func parseFit(args []string) (fitFlags, error) {
 	fs.BoolVar(&f.flow, "flow", false, "acf2d, acf3d: fit a flow speed v; itir: a velocity (vx, vy)")
 	fs.BoolVar(&f.ginf, "ginf", false, "fit a constant offset Ginf (acf2d, acf3d, itir; ccf2d of a result that is not a delta-CCF)")
 	fs.BoolVar(&f.joint, "joint", false, "pcf1d, itir: fit a pixel's offsets together, one set of parameters per pixel (ccf2d: always)")
-	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: all cores)")
+	intVar(fs, &f.threads, "threads", 0, "worker threads (0: all cores)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar or summary")
 	fs.BoolVar(&f.json, "json", false, "print a JSON summary on stdout (outputs, shape, parameters, statuses, seconds)")
 	fs.StringVar(&f.sigma, "sigma", "", "error bars of the result's points (.npy, the result's shape): weighted fits (default: RESULT.sd.npy when the result's metadata names it)")

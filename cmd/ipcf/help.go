@@ -105,6 +105,12 @@ func writeHelp(w io.Writer, fs *flag.FlagSet) {
 	width := 0
 	fs.VisitAll(func(f *flag.Flag) {
 		arg, usage := flag.UnquoteUsage(f)
+		switch f.Value.(type) {
+		case decInt:
+			arg = "int"
+		case decUint64:
+			arg = "uint"
+		}
 		name := "--" + f.Name
 		if f.Name == "o" {
 			name = "-o"

@@ -421,7 +421,7 @@ type inputFlags struct {
 
 // registerChannel adds --channel (usage: its help) to the input options.
 func (f *inputFlags) registerChannel(fs *flag.FlagSet, usage string) {
-	fs.IntVar(&f.channel, "channel", 0, usage)
+	intVar(fs, &f.channel, "channel", 0, usage)
 	f.ownChannel = true
 }
 
@@ -434,7 +434,7 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.shape, "shape", "", "raw input: T,H,W")
 	fs.StringVar(&f.dtype, "dtype", "uint16", "raw input: sample type")
 	fs.StringVar(&f.byteorder, "byteorder", "little", "raw input: little, big or native (this machine's)")
-	fs.IntVar(&f.offset, f.rawOffset, 0, "raw input: bytes to skip")
+	intVar(fs, &f.offset, f.rawOffset, 0, "raw input: bytes to skip")
 	fs.StringVar(&f.crop, "crop", "", "rows and columns y0:y1,x0:x1")
 	fs.StringVar(&f.frames, "frames", "", "frames start:stop")
 }
@@ -523,13 +523,13 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	var pf pcfFlags
 	in.register(fs)
 	out := fs.String("o", "", "output; its extension chooses the format: .npy, .zarr, .ome.zarr (OME-NGFF) or .tif (ImageJ hyperstack) (required)")
-	fs.IntVar(&o.Radius, "radius", o.Radius, "circle radius in pixels")
-	fs.IntVar(&o.Npoints, "npoints", o.Npoints, "circle points")
-	fs.IntVar(&o.Nbins, "nbins", o.Nbins, "requested log or linear bins (refused with --bins multitau, whose points follow --m)")
-	fs.IntVar(&o.Bleach, "bleach", o.Bleach, "bleaching filter size (0: off)")
+	intVar(fs, &o.Radius, "radius", o.Radius, "circle radius in pixels")
+	intVar(fs, &o.Npoints, "npoints", o.Npoints, "circle points")
+	intVar(fs, &o.Nbins, "nbins", o.Nbins, "requested log or linear bins (refused with --bins multitau, whose points follow --m)")
+	intVar(fs, &o.Bleach, "bleach", o.Bleach, "bleaching filter size (0: off)")
 	mean := fs.String("bleach-mean", "real", "bleaching mean: real or floor")
 	fs.StringVar(&spec.Mask, "mask", "", "mask .npy (rows, columns), or (columns,) for a line scan; zero: not computed")
-	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
+	intVar(fs, &o.Threads, "threads", 0, "worker threads (0: all cores)")
 	fs.StringVar(&o.Device, "device", "auto", "auto, cpu, cuda or cuda:N")
 	memory := fs.String("memory", "", "peak memory budget (default: a quarter of RAM or of the cgroup memory limit); out of core it must hold the spectra of the rows one row's pairs reach, radius + 1 for the circle (a smaller one is refused with the smallest that works)")
 	fs.StringVar(&spec.Scratch, "scratch", "", "folder for scratch files (default: next to the output)")
@@ -546,15 +546,15 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	fs.StringVar(&tk.Preset, "preset", tk.Preset, "offsets: circle (--radius, --npoints), disk or line (--radius)")
 	fs.BoolVar(&tk.ACF, "acf", false, "autocorrelation: the single offset (0,0)")
 	fs.StringVar(&tk.Bins, "bins", tk.Bins, "delay bins: log, linear or multitau")
-	fs.IntVar(&tk.M, "m", pcf.DefaultM, "multi-tau channels per level, even, 2..4096 (with --bins multitau only)")
+	intVar(fs, &tk.M, "m", pcf.DefaultM, "multi-tau channels per level, even, 2..4096 (with --bins multitau only)")
 	fs.Float64Var(&tk.Smooth, "smooth", tk.Smooth, "smoothing weight, 0 <= w < 1 (0: no smoothing; the first point, delay 0, still takes the second's value, as in the tutorial)")
 	fs.StringVar(&tk.Threshold, "threshold", "", "pixels whose mean intensity is <= T give NaN curves (default: none)")
 	fs.BoolVar(&tk.Delta, "delta", false, "delta-CCF: G(pixel -> neighbour) - G(neighbour -> pixel)")
 	fs.StringVar(&tk.Input2, "input2", "", "second channel (same shape, type and selection): the neighbours' series")
-	fs.IntVar(&tk.Channel, "channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ (default: none, for an input of one channel)")
-	fs.IntVar(&tk.Channel2, "channel2", 0, "second channel: channel N of the input (or of --input2), from 1 (default: none)")
+	intVar(fs, &tk.Channel, "channel", 0, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ (default: none, for an input of one channel)")
+	intVar(fs, &tk.Channel2, "channel2", 0, "second channel: channel N of the input (or of --input2), from 1 (default: none)")
 	errMethod := fs.String("errors", "", "error bars of every curve point, written beside the curves (OUT.sd.npy for OUT.npy, same shape): blocking or segments")
-	segments := fs.Int("segments", 0, fmt.Sprintf("--errors segments: the segments, 2 to the frames used (default %d; refused with --errors blocking)", pcf.DefaultSegments))
+	segments := intFlag(fs, "segments", 0, fmt.Sprintf("--errors segments: the segments, 2 to the frames used (default %d; refused with --errors blocking)", pcf.DefaultSegments))
 	pos, err := parse(fs, args, 1)
 	if err != nil {
 		return spec, pf, err
@@ -790,9 +790,9 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var in inputFlags
 	in.register(fs)
 	out := fs.String("o", "", "output .npy file (required)")
-	f := fs.Int("filtersize", bleach.DefaultFilterSize, "filter size in frames")
+	f := intFlag(fs, "filtersize", bleach.DefaultFilterSize, "filter size in frames")
 	mean := fs.String("bleach-mean", "real", "mean: real or floor")
-	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
+	threads := intFlag(fs, "threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (shape, seconds, output; on failure the error and exit code)")
 	in.registerChannel(fs, "channel of a multi-channel ImageJ or OME-TIFF input, from 1 as in ImageJ (default: none, for an input of one channel)")
@@ -940,14 +940,14 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	o := simulate.DefaultOptions()
 	out := fs.String("o", "", "output .npy file (required)")
-	fs.IntVar(&o.Frames, "frames", o.Frames, "frames")
-	fs.IntVar(&o.Size, "size", o.Size, "image height and width; the image is periodic (a particle leaving one side enters the opposite one; their number is fixed): check fitted D on 64 or more (16 gave about twice the simulated D)")
-	seed := fs.Uint64("seed", o.Seed, "random seed")
-	fs.IntVar(&o.Particles, "particles", o.Particles, "particles")
+	intVar(fs, &o.Frames, "frames", o.Frames, "frames")
+	intVar(fs, &o.Size, "size", o.Size, "image height and width; the image is periodic (a particle leaving one side enters the opposite one; their number is fixed): check fitted D on 64 or more (16 gave about twice the simulated D)")
+	seed := uint64Flag(fs, "seed", o.Seed, "random seed")
+	intVar(fs, &o.Particles, "particles", o.Particles, "particles")
 	fs.Float64Var(&o.Diffusion, "diffusion", o.Diffusion, "diffusion coefficient (pixel^2/frame)")
 	fs.Float64Var(&o.ChannelWidth, "channel-width", o.ChannelWidth, "channel width (pixels, 0: no barrier)")
 	fs.Float64Var(&o.BleachTau, "bleach-tau", 0, "bleaching time constant (frames, 0: none)")
-	fs.IntVar(&o.Threads, "threads", 0, "worker threads (0: all cores)")
+	intVar(fs, &o.Threads, "threads", 0, "worker threads (0: all cores)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout (shape, seconds, output; on failure the error and exit code)")
 	if _, err := parse(fs, args, 0); err != nil {

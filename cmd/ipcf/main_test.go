@@ -736,7 +736,7 @@ func TestCommandUsageErrors(t *testing.T) {
 	}{
 		{[]string{"pcf", "in.npy", "-o", "out.npy", "--bogus"}, "ipcf pcf: unknown flag --bogus\n", "usage: ipcf pcf INPUT"},
 		{[]string{"pcf", "in.npy", "-o"}, "ipcf pcf: flag needs a value: -o\n", "usage: ipcf pcf INPUT"},
-		{[]string{"pcf", "in.npy", "-o", "x.npy", "--radius", "x"}, `ipcf pcf: invalid value "x" for flag --radius: parse error`, "usage: ipcf pcf INPUT"},
+		{[]string{"pcf", "in.npy", "-o", "x.npy", "--radius", "x"}, `ipcf pcf: invalid value "x" for flag --radius: want a whole number in decimal digits`, "usage: ipcf pcf INPUT"},
 		{[]string{"bleach", "in.npy", "-o", "x.npy", "--quiet=maybe"}, `ipcf bleach: invalid boolean value "maybe" for --quiet: parse error`, "usage: ipcf bleach INPUT"},
 		{[]string{"fit"}, "ipcf fit: want 1 input file(s), got 0", "usage: ipcf fit RESULT.npy"},
 		{[]string{"plot", "r.npy"}, "-o FIG.png is required", "usage: ipcf plot RESULT.npy"},

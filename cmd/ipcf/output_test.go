@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -958,6 +959,60 @@ func TestEmptyFlagValues(t *testing.T) {
 	}
 	if n < 30 {
 		t.Errorf("%d string options checked, want the 30 or more the commands have", n)
+	}
+}
+
+// TestIntFlagsDecimal: every whole-number flag of every command reads
+// decimal digits, as --frames and --offsets do: Go's flag.Int read
+// --radius 010 as 8 (octal) and took 0x3, 0b11 and 1_0.
+func TestIntFlagsDecimal(t *testing.T) {
+	pos := map[string][]string{"pcf": {"x.npy"}, "bleach": {"x.npy"}, "convolve": {"a.npy", "b.npy"}, "fit": {"r.npy"}, "plot": {"r.npy"}}
+	n := 0
+	for name := range helps {
+		_, out, _ := runSplit(name, "--help")
+		for _, l := range strings.Split(out, "\n") {
+			f := strings.Fields(l)
+			if len(f) < 2 || (f[1] != "int" && f[1] != "uint") || !strings.HasPrefix(f[0], "-") {
+				continue
+			}
+			for _, v := range []string{"0x10", "0b11", "1_0", "0o7", "1e3", " 3"} {
+				args := append(append([]string{name}, pos[name]...), f[0], v, "-o", "out.npy")
+				code, _, errs := runSplit(args...)
+				if code != 2 || !strings.Contains(errs, fmt.Sprintf("invalid value %q for flag %s: want a whole number in decimal digits", v, f[0])) {
+					t.Errorf("ipcf %q: exit %d, %q", args, code, errs)
+				}
+			}
+			n++
+		}
+	}
+	if n < 20 {
+		t.Errorf("%d whole-number flags checked, want the 20 or more the commands have", n)
+	}
+	// Leading zeros are decimal: the same simulation as without them.
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.npy")
+	if code, _, errs := runSplit("simulate", "-o", a, "--frames", "0100", "--size", "016", "--seed", "010", "--particles", "09", "--threads", "01", "--quiet"); code != 0 {
+		t.Fatalf("zero-padded simulate: exit %d, %s", code, errs)
+	}
+	if code, _, errs := runSplit("simulate", "-o", b, "--frames", "100", "--size", "16", "--seed", "10", "--particles", "9", "--threads", "1", "--quiet"); code != 0 {
+		t.Fatalf("simulate: exit %d, %s", code, errs)
+	}
+	ba, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if len(ba) != 128+2*100*16*16 || !bytes.Equal(ba, bb) {
+		t.Errorf("--frames 0100 --size 016 --seed 010: %d bytes, equal to the undecorated run: %v", len(ba), bytes.Equal(ba, bb))
+	}
+	r := filepath.Join(dir, "r.npy")
+	if code, _, errs := runSplit("pcf", a, "-o", r, "--radius", "03", "--npoints", "08", "--nbins", "010", "--quiet"); code != 0 {
+		t.Fatalf("zero-padded pcf: exit %d, %s", code, errs)
+	}
+	f, err := npy.Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if want := []int{16 - 6, 16 - 6, 8}; !slices.Equal(f.Shape[:3], want) {
+		t.Errorf("--radius 03 --npoints 08: shape %v, want %v and delays", f.Shape, want)
 	}
 }
 

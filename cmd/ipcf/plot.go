@@ -62,14 +62,14 @@ const plotDPI = 96
 func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	out := fs.String("o", "", "output .png file (required)")
-	point := fs.Int("point", 0, "offset (circle point) of the pCF image, numbered from 0")
-	bin := fs.Int("bin", -1, "delay point (bin) of the pCF image, numbered from 0 (default: the middle one)")
+	point := intFlag(fs, "point", 0, "offset (circle point) of the pCF image, numbered from 0")
+	bin := intFlag(fs, "bin", -1, "delay point (bin) of the pCF image, numbered from 0 (default: the middle one)")
 	pixel := fs.String("pixel", "", "Y,X: carpet, polar sprite and curves at this output pixel (row, column of the result)")
 	mean := fs.String("mean", "", "INPUT: mean image and mean time series of an input")
-	width := fs.Int("width", 0, "picture width in pixels (default 720, 1500 for --pixel, 1100 for --mean)")
-	height := fs.Int("height", 0, "picture height in pixels (default 560, 480 for --pixel and --mean)")
+	width := intFlag(fs, "width", 0, "picture width in pixels (default 720, 1500 for --pixel, 1100 for --mean)")
+	height := intFlag(fs, "height", 0, "picture height in pixels (default 560, 480 for --pixel and --mean)")
 	param := fs.String("param", "D", "maps of ipcf fit (MAPS.npy, MAPS.zarr): the parameter drawn, or chisq, status")
-	offset := fs.Int("offset", 0, "maps of ipcf fit with an offset axis: the offset drawn, numbered from 0")
+	offset := intFlag(fs, "offset", 0, "maps of ipcf fit with an offset axis: the offset drawn, numbered from 0")
 	// --mean's input: the options of pcf's (its raw header bytes are
 	// --raw-offset here: --offset picks a map).
 	in := inputFlags{rawOffset: "raw-offset"}
