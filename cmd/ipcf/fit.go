@@ -1223,19 +1223,36 @@ func openNpyResult(cmd, path string) (*npy.File, error) {
 		return res, nil
 	}
 	if st, serr := os.Stat(path); serr == nil && st.IsDir() {
-		if _, zerr := os.Stat(filepath.Join(path, ".zarray")); zerr == nil || strings.HasSuffix(strings.TrimRight(path, "/"), ".zarr") {
+		_, zerr := os.Stat(filepath.Join(path, ".zarray"))
+		_, gerr := os.Stat(filepath.Join(path, ".zgroup"))
+		switch name := strings.TrimRight(path, "/"); {
+		case strings.HasSuffix(name, ".ome.zarr") || (gerr == nil && zerr != nil):
+			// Python's open_result reads plain .zarr results only.
+			return nil, fmt.Errorf("%s is an OME-Zarr result: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy)", path, cmd)
+		case zerr == nil || strings.HasSuffix(name, ".zarr"):
 			return nil, fmt.Errorf("%s is a Zarr result: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy; Python's fit_result reads Zarr)", path, cmd)
 		}
 	}
-	if st, serr := os.Stat(path); serr == nil && st.Mode().IsRegular() {
-		if f, _, oerr := npy.OpenRegular(path); oerr == nil {
-			b := make([]byte, 4)
-			n, _ := io.ReadFull(f, b)
-			f.Close()
-			if m := string(b[:n]); m == "II*\x00" || m == "MM\x00*" || m == "II+\x00" || m == "MM\x00+" {
-				return nil, fmt.Errorf("%s is a TIFF file: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy)", path, cmd)
-			}
-		}
+	if isTIFF(path) {
+		return nil, fmt.Errorf("%s is a TIFF file: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy)", path, cmd)
 	}
 	return nil, err
+}
+
+// isTIFF reports whether path is a regular file starting as a TIFF or
+// BigTIFF file does.
+func isTIFF(path string) bool {
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	f, _, err := npy.OpenRegular(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, 4)
+	n, _ := io.ReadFull(f, b)
+	m := string(b[:n])
+	return m == "II*\x00" || m == "MM\x00*" || m == "II+\x00" || m == "MM\x00+"
 }

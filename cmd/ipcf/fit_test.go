@@ -432,6 +432,7 @@ func TestFitCLIBadInput(t *testing.T) {
 	})
 	tifRes := r.pcf(t, "res.tif", "--radius", "2", "--npoints", "4")
 	zarrRes := r.pcf(t, "res.zarr", "--radius", "2", "--npoints", "4")
+	omeRes := r.pcf(t, "res.ome.zarr", "--radius", "2", "--npoints", "4")
 	negUnits := sidecar("negunits.npy", circle, func(m map[string]any) {
 		m["units"] = map[string]any{"frame_interval_s": -0.001, "pixel_size_um": nil}
 	})
@@ -488,7 +489,9 @@ func TestFitCLIBadInput(t *testing.T) {
 		{1, "has distance_px 7.5", []string{farther, "-o", out}},
 		{1, "offsets and offsets_uv name different offsets", []string{movedUV, "-o", out}},
 		{1, "is a TIFF file: ipcf fit reads .npy results", []string{tifRes, "-o", out}},
-		{1, "is a Zarr result: ipcf fit reads .npy results", []string{zarrRes, "-o", out}},
+		{1, "is a Zarr result: ipcf fit reads .npy results (ipcf pcf ... -o OUT.npy; Python's fit_result reads Zarr)", []string{zarrRes, "-o", out}},
+		// Python's fit_result refuses OME-Zarr: not advised for one.
+		{1, "res.ome.zarr is an OME-Zarr result: ipcf fit reads .npy results (ipcf pcf ... -o OUT.npy)\n", []string{omeRes, "-o", out}},
 		{1, "units.frame_interval_s -0.001: want a positive number or null", []string{negUnits, "-o", out}},
 		{0, "", []string{negUnits, "-o", filepath.Join(r.dir, "negunits-maps.npy"), "--frame-interval", "0.001"}},
 		{2, "would overwrite the input", []string{circle, "-o", circle}},

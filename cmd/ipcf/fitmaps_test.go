@@ -399,6 +399,27 @@ func TestPlotMaps(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(dir, "dz.png")); !bytes.Equal(a, b) {
 		t.Error("the picture of MAPS.zarr differs from that of MAPS.npy")
 	}
+	// A companion of the maps is no pCF result: the standard errors (the
+	// maps' shape) were drawn as "G(tau) at offset 0, delay bin 2", exit
+	// 0; the maps as TIFF said "no .npy magic".
+	tmaps := filepath.Join(dir, "maps.tif")
+	if code, msg := ipcf(t, "fit", calib, "-o", tmaps, "--waist-um", "0.2", "--quiet"); code != 0 {
+		t.Fatalf("fit -o maps.tif: exit %d: %s", code, msg)
+	}
+	for _, c := range []struct{ in, want string }{
+		{filepath.Join(dir, "maps.stderr.npy"), "maps.stderr.npy holds the standard errors of ipcf fit's maps " + maps + ", not a pCF result"},
+		{filepath.Join(dir, "maps.chisq.npy"), "maps.chisq.npy holds the chi-square of ipcf fit's maps"},
+		{filepath.Join(dir, "maps.status.npy"), "maps.status.npy holds the fit status of ipcf fit's maps"},
+		{tmaps, "maps.tif holds ipcf fit's maps as an ImageJ stack (open it in ImageJ or Fiji): ipcf plot draws maps written as MAPS.npy or MAPS.zarr"},
+	} {
+		out := filepath.Join(dir, "companion.png")
+		if code, msg := ipcf(t, "plot", c.in, "-o", out); code != 1 || !strings.Contains(msg, c.want) {
+			t.Errorf("plot %s: exit %d, %q; want 1 and %q", c.in, code, msg, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("plot %s: a picture written", c.in)
+		}
+	}
 	// vx of a delta-CCF fit: a diverging scale, blue to red.
 	img = png("vx.png", ccf, "--param", "vx")
 	size("vx.png", img, 720, 560)

@@ -159,6 +159,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		if m, ok := readMapsMeta(pos[0]); ok {
+			if isTIFF(pos[0]) {
+				return fmt.Errorf("%s holds ipcf fit's maps as an ImageJ stack (open it in ImageJ or Fiji): ipcf plot draws maps written as MAPS.npy or MAPS.zarr (ipcf fit RESULT.npy -o MAPS.npy)", pos[0])
+			}
 			for _, n := range []string{"point", "bin", "pixel"} {
 				if given[n] {
 					return usageError{fmt.Sprintf("plot: --%s draws a pCF result; %s holds ipcf fit's maps (--param, --offset)", n, pos[0])}
@@ -166,6 +169,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			w, h := size(720, 560)
 			return plotMaps(pos[0], m, *param, *offset, given["offset"], pic, w, h)
+		}
+		if maps, key := mapsCompanion(pos[0]); maps != "" {
+			return fmt.Errorf("%s holds the %s of ipcf fit's maps %s, not a pCF result: draw the maps (ipcf plot %s --param D, or --param chisq, status)", pos[0], key, maps, maps)
 		}
 		if given["param"] || given["offset"] {
 			return usageError{fmt.Sprintf("plot: --param and --offset draw ipcf fit's maps (MAPS.npy with MAPS.npy.json naming the model and parameters, or MAPS.zarr); %s is not one", pos[0])}

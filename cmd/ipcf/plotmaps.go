@@ -87,6 +87,24 @@ func readMapsMeta(path string) (*mapsMeta, bool) {
 	return &m, true
 }
 
+// mapsCompanion returns the maps (MAPS.npy) whose metadata name the file
+// at path as a companion (MAPS.stderr.npy, .chisq.npy, .status.npy) and
+// what it holds, or "" when it is none: the standard errors have the
+// maps' shape and would be drawn as a pCF result's curves.
+func mapsCompanion(path string) (maps, what string) {
+	for key, what := range map[string]string{"stderr": "standard errors", "chisq": "chi-square", "status": "fit status"} {
+		suffix := "." + key + ".npy"
+		if !strings.HasSuffix(path, suffix) {
+			continue
+		}
+		cand := strings.TrimSuffix(path, suffix) + ".npy"
+		if m, ok := readMapsMeta(cand); ok && m.Files[key] == filepath.Base(path) {
+			return cand, what
+		}
+	}
+	return "", ""
+}
+
 // mapsData are the maps read for a picture, in C order: params (H, W, K,
 // P), chisq and status (H, W, K), K = 1 without the offset axis; chisq and
 // status nil when their files are missing.
