@@ -148,6 +148,13 @@ func parseFit(args []string) (fitFlags, error) {
 	if !known {
 		return f, usageError{fmt.Sprintf("fit: --model %q: want one of %s", f.model, strings.Join(fitModels, ", "))}
 	}
+	// 0 is these options' default, as their help says (and pcf's
+	// --pixel-size and --frame-interval take it): given, it is left out.
+	for name, v := range map[string]float64{"waist": f.waist, "waist-um": f.waistUm, "pixel-size": f.pixelSize, "frame-interval": f.frame} {
+		if v == 0 {
+			delete(f.given, name)
+		}
+	}
 	for _, v := range []struct {
 		name string
 		v    float64

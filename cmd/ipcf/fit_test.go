@@ -460,7 +460,6 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "want MAPS.npy, MAPS.zarr or MAPS.tif", []string{circle, "-o", filepath.Join(r.dir, "maps.ome.zarr")}},
 		{2, "want 1 input file", []string{"-o", out}},
 		{2, `--model "nope"`, []string{circle, "-o", out, "--model", "nope"}},
-		{2, "--waist 0", []string{circle, "-o", out, "--waist", "0"}},
 		{2, "--waist -1", []string{circle, "-o", out, "--waist", "-1"}},
 		{2, "--waist NaN", []string{circle, "-o", out, "--waist", "NaN"}},
 		{2, "not both", []string{calib, "-o", out, "--waist", "2", "--waist-um", "0.2"}},
@@ -1024,5 +1023,36 @@ func TestFitJSONNamesTheFilesWritten(t *testing.T) {
 				t.Errorf("%s: --json names the %s %s: %v", out, k, f, err)
 			}
 		}
+	}
+}
+
+// TestFitZeroIsDefault: --waist, --waist-um, --pixel-size and
+// --frame-interval given 0, their help's default, are left out (pcf takes
+// --pixel-size 0 and --frame-interval 0 so); they were refused (exit 2).
+func TestFitZeroIsDefault(t *testing.T) {
+	r := newFitRig(t)
+	res := r.pcf(t, "res.npy", "--radius", "2", "--npoints", "4")
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.npy")
+	if code, msg := ipcf(t, "fit", res, "-o", a, "--quiet"); code != 0 {
+		t.Fatalf("fit: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "fit", res, "-o", b, "--quiet", "--waist", "0", "--waist-um", "0", "--pixel-size", "0", "--frame-interval", "0"); code != 0 {
+		t.Fatalf("fit with 0s: exit %d: %s", code, msg)
+	}
+	for _, ext := range []string{".npy", ".stderr.npy", ".chisq.npy", ".status.npy"} {
+		x, _ := os.ReadFile(strings.TrimSuffix(a, ".npy") + ext)
+		y, _ := os.ReadFile(strings.TrimSuffix(b, ".npy") + ext)
+		if len(x) == 0 || !bytes.Equal(x, y) {
+			t.Errorf("%s: %d bytes, the maps with 0s given differ", ext, len(x))
+		}
+	}
+	// 0 with the other waist: that one alone.
+	c := filepath.Join(dir, "c.npy")
+	if code, msg := ipcf(t, "fit", res, "-o", c, "--quiet", "--waist", "2.5", "--waist-um", "0"); code != 0 {
+		t.Fatalf("--waist 2.5 --waist-um 0: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "fit", res, "-o", c, "--quiet", "--waist", "-0.5"); code != 2 || !strings.Contains(msg, "--waist -0.5: want a positive finite number") {
+		t.Errorf("--waist -0.5: exit %d: %s", code, msg)
 	}
 }
