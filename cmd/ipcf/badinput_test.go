@@ -446,7 +446,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"frame interval overflows the delays", pcf(good, "--frame-interval", "1e307"), 2, []string{"frame interval 1e+307: want 1e-12 to 1e+06 s"}, nil},
 		{"pixel size overflows the distances", pcf(good, "--pixel-size", "1e308"), 2, []string{"pixel size 1e+308: want 1e-06 to 1e+06 um"}, nil},
 		// (a result that ipcf fit refuses: its units are out of range there)
-		{"pixel size below a fit's range", pcf(good, "--pixel-size", "1e-7"), 2, []string{"pixel size 1e-07: want 1e-06 to 1e+06 um"}, nil},
+		{"pixel size below a fit's range", pcf(good, "--pixel-size", "1e-7"), 2, []string{"ipcf pcf: invalid parameter: pixel size 1e-07: want 1e-06 to 1e+06 um (micrometres), the range a fit of the result takes\n"}, nil},
 		{"frame interval below a fit's range", pcf(good, "--frame-interval", "1e-13"), 2, []string{"frame interval 1e-13: want 1e-12"}, nil},
 		{"format tiff of a .npy", pcf(good, "--format", "tiff"), 1, []string{"good.npy", "not a TIFF"}, nil},
 		{"format tiff of raw bytes", pcf(stack, "--format", "tiff"), 1, []string{"stack.raw", "not a TIFF"}, nil},

@@ -75,6 +75,21 @@ func inRange(what, unit string, v, lo, hi float64, known bool) error {
 	return nil
 }
 
+// CheckResult refuses the units of a correlation job as Check refuses a
+// fit's, saying why a job that fits nothing is held to them: a fit of
+// its result could not use them.
+func (u Units) CheckResult() error {
+	for _, c := range []struct {
+		what, unit string
+		v, lo, hi  float64
+	}{{"pixel size", "um (micrometres)", u.PixelSize, MinPixelSize, MaxPixelSize}, {"frame interval", "s (seconds)", u.FrameInterval, MinFrameInterval, MaxFrameInterval}} {
+		if c.v != 0 && !(c.v >= c.lo && c.v <= c.hi) {
+			return fmt.Errorf("%s %g: want %g to %g %s, the range a fit of the result takes", c.what, c.v, c.lo, c.hi, c.unit)
+		}
+	}
+	return nil
+}
+
 // ErrUnits reports units or a waist that Units.Check refuses.
 var ErrUnits = errors.New("fit: units out of range")
 

@@ -449,7 +449,7 @@ func Open(s Spec) (*Job, error) {
 		}
 	}
 	// The ranges a fit of the result takes (it could not fit one outside).
-	if err := (fit.Units{PixelSize: s.PixelSize, FrameInterval: s.FrameInterval}).Check(); err != nil {
+	if err := (fit.Units{PixelSize: s.PixelSize, FrameInterval: s.FrameInterval}).CheckResult(); err != nil {
 		return nil, fmt.Errorf("%w: %w", pcf.ErrParam, err)
 	}
 	switch s.Engine {
