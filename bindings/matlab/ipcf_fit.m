@@ -543,11 +543,30 @@ if isfield(s, 'rows') && isfield(s, 'columns')
   rows = s.rows;
   columns = s.columns;
 end
-if isfield(s, 'bins_mode') && ischar(s.bins_mode)
-  binned = any(strcmp(s.bins_mode, {'log', 'linear'}));
-elseif isfield(s, 'bins') && ischar(s.bins)
-  binned = any(strcmp(s.bins, {'log', 'linear'}));
+if isfield(s, 'bins_mode') || isfield(s, 'bins')
+  % log or linear bins are averaged over, multi-tau points are not: another
+  % value was taken for the latter, silently.
+  if isfield(s, 'bins_mode')
+    key = 'bins_mode';
+  else
+    key = 'bins';
+  end
+  b = s.(key);
+  if ~ischar(b) || ~any(strcmp(b, {'log', 'linear', 'multitau'}))
+    error('ipcf:invalid_argument', '%s: Info''s %s must be ''log'', ''linear'' or ''multitau'' (the curves'' bins), not %s', ...
+          fname, key, value_text(b));
+  end
+  binned = any(strcmp(b, {'log', 'linear'}));
 else
   binned = isfield(s, 'delay_frames');   % a result's metadata of before the bins modes: log bins
+end
+end
+
+function t = value_text(v)
+%VALUE_TEXT A short description of v for a message: '...' for a row of characters, else its class and size.
+if ischar(v) && (isrow(v) || isempty(v))
+  t = ['''' v ''''];
+else
+  t = sprintf('a %s of size %s', class(v), mat2str(size(v)));
 end
 end

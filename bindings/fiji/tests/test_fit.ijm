@@ -387,6 +387,11 @@ expect("waist and waist_um", call("ipcf.Ipcf.fit", "waist=2 waist_um=0.2"), "giv
 expect("calibrated without a waist", call("ipcf.Ipcf.fit", "model=pcf1d"), "the result is calibrated (pixel size 0.1");
 expect("threads=-1", call("ipcf.Ipcf.fit", "waist=2 threads=-1"), "threads=-1: out of range");
 expect("joint=1", call("ipcf.Ipcf.fit", "waist=2 joint=1"), "option 'joint' takes no value");
+// a bins property not one of the three was taken for multi-tau points, silently
+keptBins = Property.get("ipcf.bins");
+Property.set("ipcf.bins", "Log");
+expect("ipcf.bins=Log", call("ipcf.Ipcf.fit", "waist=2"), "ipcf.bins=Log: want log, linear or multitau (the curves' bins; absent: log)");
+Property.set("ipcf.bins", keptBins);
 expect("kappa for pcf1d", call("ipcf.Ipcf.fit", "waist=2 kappa=3"), "kappa is for model=acf3d");
 expect("flow for pcf1d", call("ipcf.Ipcf.fit", "waist=2 flow"), "flow: model=pcf1d has no flow");
 expect("ginf for pcf1d", call("ipcf.Ipcf.fit", "waist=2 ginf"), "ginf: model=pcf1d (ICSx64's model) has no offset Ginf");

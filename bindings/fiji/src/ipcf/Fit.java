@@ -215,7 +215,12 @@ final class Fit {
         in.frameInterval = unit(res, "ipcf.frame_interval");
         in.pixelSize = unit(res, "ipcf.pixel_size");
         in.delta = "delta".equals(res.getProp("ipcf.output"));
+        // Log or linear bins are averaged over; multi-tau points are not. Absent: log bins (the
+        // results before the bins modes). Another value was taken for multi-tau, silently.
         String bins = res.getProp("ipcf.bins");
+        if (!empty(bins) && !bins.trim().equals("log") && !bins.trim().equals("linear") && !bins.trim().equals("multitau"))
+            throw new IllegalArgumentException("'" + res.getTitle() + "': ipcf.bins=" + bins.trim()
+                    + ": want log, linear or multitau (the curves' bins; absent: log)");
         in.binned = empty(bins) || bins.trim().equals("log") || bins.trim().equals("linear");
         in.planes = planes(res);
         String sm = res.getProp("ipcf.smooth");
