@@ -335,6 +335,18 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc, int64_t *bytes) {
 }
 IPCF_SAME_TYPE(file_crc32c);
 
+ipcf_status ipcf_unit_scale(const char *unit, int32_t kind, double *scale) {
+	IPCF_FORK_CHECK(unit_scale);
+	return ipcfgo_unit_scale(unit, kind, scale);
+}
+IPCF_SAME_TYPE(unit_scale);
+
+ipcf_status ipcf_square_pixels(double width, double height, int32_t *square) {
+	IPCF_FORK_CHECK(square_pixels);
+	return ipcfgo_square_pixels(width, height, square);
+}
+IPCF_SAME_TYPE(square_pixels);
+
 ipcf_status ipcf_crc32c(const void *data, size_t len, uint32_t *crc) {
 	IPCF_FORK_CHECK(crc32c);
 	return ipcfgo_crc32c(data, len, crc);

@@ -380,3 +380,41 @@ func tokenCancelled(co *C.ipcf_cpcf_options) bool {
 	f, err := tokenFlag(co.token)
 	return err == nil && f != nil && f.Load()
 }
+
+//export ipcfgo_unit_scale
+func ipcfgo_unit_scale(unit *C.ipcf_cchar, kind C.int32_t, scale *C.double) (st status) {
+	const fn = "ipcf_unit_scale"
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
+	if unit == nil || scale == nil {
+		return finish(fn, fail(eInvalid, "unit and scale must not be NULL"))
+	}
+	var f float64
+	var known bool
+	switch name := goString(unit); kind {
+	case C.IPCF_UNIT_LENGTH:
+		f, known = source.LengthUnit(name)
+	case C.IPCF_UNIT_TIME:
+		f, known = source.TimeUnit(name)
+	default:
+		return finish(fn, fail(eInvalid, "kind=%d, want IPCF_UNIT_LENGTH (0) or IPCF_UNIT_TIME (1)", int32(kind)))
+	}
+	if !known {
+		f = 0
+	}
+	*scale = C.double(f)
+	return ok
+}
+
+//export ipcfgo_square_pixels
+func ipcfgo_square_pixels(width, height C.double, square *C.int32_t) (st status) {
+	const fn = "ipcf_square_pixels"
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
+	if square == nil {
+		return finish(fn, fail(eInvalid, "square must not be NULL"))
+	}
+	*square = 0
+	if source.SquarePixels(float64(width), float64(height)) {
+		*square = 1
+	}
+	return ok
+}

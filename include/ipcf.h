@@ -659,6 +659,30 @@ ipcf_status ipcf_check_units(double pixel_size, double frame_interval);
  * Since 0.3. */
 ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t *bytes /* out */);
 
+/* The kinds of unit ipcf_unit_scale names. Since 0.3.1. */
+#define IPCF_UNIT_LENGTH 0
+#define IPCF_UNIT_TIME 1
+
+/* ipcf_unit_scale: the micrometres per unit of the length unit named unit
+ * (kind IPCF_UNIT_LENGTH) or the seconds per unit of the time unit
+ * (IPCF_UNIT_TIME), as the library's file readers take the units of
+ * ImageJ, OME and Micro-Manager metadata ("µm", "micron", "nm", "Å",
+ * "sec", "ms", ...; case and surrounding spaces ignored, but for the
+ * angstrom's "A"); 0 in *scale for a name that is no such unit ("pixel",
+ * "inch": a scanner's dpi default). Hosts that read a calibration
+ * themselves (the ImageJ plugin's image commands) take it from here, so
+ * one image gives one pixel size and frame interval on every path.
+ * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (unit or scale NULL, kind
+ * neither), IPCF_E_FORKED. Since 0.3.1. */
+ipcf_status ipcf_unit_scale(const char *unit, int32_t kind, double *scale /* out */);
+
+/* ipcf_square_pixels: *square = 1 where pixels of width and height (one
+ * unit) are square as the file readers take them (positive, finite, equal
+ * to 1 part in 10^4), else 0: pixels that are not square give no pixel
+ * size. Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (square NULL),
+ * IPCF_E_FORKED. Since 0.3.1. */
+ipcf_status ipcf_square_pixels(double width, double height, int32_t *square /* out */);
+
 /* ipcf_crc32c: the CRC-32C (Castagnoli) of len bytes at data, as ipcf's
  * sidecars record a file's (output_crc32c, errors.crc32c). Hosts that read
  * a result's file into memory or map it check those bytes, the ones they

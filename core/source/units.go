@@ -98,7 +98,7 @@ func (m *metadata) finish() {
 	if m.aspect != 0 && !(math.Abs(m.aspect-1) <= 1e-4) {
 		x = 0
 	}
-	if good(x) && good(y) && math.Abs(x-y) <= 1e-4*math.Max(x, y) {
+	if SquarePixels(x, y) {
 		m.pixel = x
 	} else if good(m.pixelX) && good(y) {
 		m.notSquare = fmt.Sprintf("%.6g x %.6g um", m.pixelX, y)
@@ -237,9 +237,9 @@ func resolutionUnits(t metaTags) metadata {
 	if t.resUnit != 3 || !good(t.xres) {
 		return m
 	}
-	m.pixelX = lengthUnits["cm"] / t.xres
+	m.pixelX = 1e4 / t.xres // micrometres per centimetre
 	if good(t.yres) {
-		m.pixelY = lengthUnits["cm"] / t.yres
+		m.pixelY = 1e4 / t.yres
 	}
 	return m
 }
@@ -263,22 +263,64 @@ func (r *tiffReader) mmSummary() []byte {
 	return r.b[40 : 40+int64(n)]
 }
 
-// lengthUnits are micrometres per unit, by the names ImageJ and OME use.
+// lengthUnits are micrometres per unit, by the names ImageJ and OME use,
+// in lower case (LengthUnit folds the case, but for the angstrom's A and
+// Å). Inches are none: an "inch" calibration is a scanner's or a
+// program's 72 or 96 dpi default, never a microscope's (the resolution
+// tags in inches are skipped too, resolutionUnits).
 var lengthUnits = map[string]float64{
-	"micron": 1, "microns": 1, "um": 1, "µm": 1, "μm": 1, "micrometer": 1, "micrometre": 1,
-	"nm": 1e-3, "nanometer": 1e-3, "pm": 1e-6, "Å": 1e-4, "A": 1e-4, "angstrom": 1e-4,
-	"mm": 1e3, "cm": 1e4, "dm": 1e5, "m": 1e6, "meter": 1e6, "metre": 1e6,
-	"inch": 25400, "in": 25400,
+	"micron": 1, "microns": 1, "um": 1, "µm": 1, "μm": 1,
+	"micrometer": 1, "micrometre": 1, "micrometers": 1, "micrometres": 1,
+	"nm": 1e-3, "nanometer": 1e-3, "nanometre": 1e-3, "nanometers": 1e-3, "nanometres": 1e-3,
+	"pm": 1e-6, "picometer": 1e-6, "picometre": 1e-6, "picometers": 1e-6, "picometres": 1e-6,
+	"angstrom": 1e-4, "angstroms": 1e-4, "ångström": 1e-4,
+	"mm": 1e3, "millimeter": 1e3, "millimetre": 1e3, "millimeters": 1e3, "millimetres": 1e3,
+	"cm": 1e4, "centimeter": 1e4, "centimetre": 1e4, "centimeters": 1e4, "centimetres": 1e4,
+	"dm": 1e5, "m": 1e6, "meter": 1e6, "metre": 1e6, "meters": 1e6, "metres": 1e6,
 }
 
-// timeUnits are seconds per unit.
+// caseLengthUnits are the units whose case tells them apart (a is no
+// length).
+var caseLengthUnits = map[string]float64{"Å": 1e-4, "A": 1e-4}
+
+// timeUnits are seconds per unit, in lower case (TimeUnit folds the case).
 var timeUnits = map[string]float64{
-	"s": 1, "sec": 1, "second": 1, "seconds": 1,
-	"ms": 1e-3, "msec": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3,
-	"us": 1e-6, "usec": 1e-6, "µs": 1e-6, "μs": 1e-6, "µsec": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
+	"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+	"ms": 1e-3, "msec": 1e-3, "msecs": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3,
+	"us": 1e-6, "usec": 1e-6, "µs": 1e-6, "μs": 1e-6, "µsec": 1e-6, "μsec": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
 	"ns": 1e-9, "nsec": 1e-9, "nanosecond": 1e-9, "nanoseconds": 1e-9,
-	"min": 60, "minute": 60, "minutes": 60,
-	"h": 3600, "hr": 3600, "hour": 3600, "hours": 3600, "d": 86400,
+	"min": 60, "mins": 60, "minute": 60, "minutes": 60,
+	"h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+	"d": 86400, "day": 86400, "days": 86400,
+}
+
+// LengthUnit returns the micrometres per unit of the length unit named as
+// ImageJ, OME or Micro-Manager name them (case and surrounding spaces
+// ignored, but for A and Å), and whether it is one. Every reader of a
+// calibration takes it from here: the file readers and, through the C
+// ABI's ipcf_unit_scale, the ImageJ plugin's image commands.
+func LengthUnit(name string) (float64, bool) {
+	name = strings.TrimSpace(name)
+	if f, ok := caseLengthUnits[name]; ok {
+		return f, true
+	}
+	f, ok := lengthUnits[strings.ToLower(name)]
+	return f, ok
+}
+
+// TimeUnit returns the seconds per unit of the time unit named (case and
+// surrounding spaces ignored), and whether it is one.
+func TimeUnit(name string) (float64, bool) {
+	f, ok := timeUnits[strings.ToLower(strings.TrimSpace(name))]
+	return f, ok
+}
+
+// SquarePixels reports whether pixels of width w and height h (one unit)
+// are square: equal to 1 part in 10^4 (the rationals of TIFF resolution
+// tags and the decimals of OME sizes differ by less). Where they are
+// not, no pixel size is taken: an offset (0, 2) is not 2 pixel widths.
+func SquarePixels(w, h float64) bool {
+	return good(w) && good(h) && math.Abs(w-h) <= 1e-4*math.Max(w, h)
 }
 
 // number parses a decimal value; NaN if it is not one.
@@ -306,11 +348,11 @@ func imagejUnits(desc string, xres, yres float64) metadata {
 			}
 		}
 	}
-	if f, ok := lengthUnits[kv["unit"]]; ok && good(xres) {
+	if f, ok := LengthUnit(kv["unit"]); ok && good(xres) {
 		m.pixelX = f / xres
 		fy := f
 		if yu, ok := kv["yunit"]; ok {
-			if fy, ok = lengthUnits[yu]; !ok {
+			if fy, ok = LengthUnit(yu); !ok {
 				fy = math.NaN()
 			}
 		}
@@ -326,7 +368,7 @@ func imagejUnits(desc string, xres, yres float64) metadata {
 		if !ok {
 			tu = "sec"
 		}
-		if f, ok := timeUnits[tu]; ok {
+		if f, ok := TimeUnit(tu); ok {
 			m.interval = number(fi) * f
 		}
 	}
@@ -379,7 +421,7 @@ func omeUnits(desc string) metadata {
 		if !ok {
 			unit = "µm"
 		}
-		f, ok := lengthUnits[unit]
+		f, ok := LengthUnit(unit)
 		if !ok || !good(number(v)) {
 			return math.NaN()
 		}
@@ -394,7 +436,7 @@ func omeUnits(desc string) metadata {
 		if !ok {
 			unit = "s"
 		}
-		f, ok := timeUnits[unit]
+		f, ok := TimeUnit(unit)
 		return number(v) * f, ok
 	}
 	inPixels := false

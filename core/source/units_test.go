@@ -320,3 +320,49 @@ func TestUnitsMicroManagerFolder(t *testing.T) {
 		t.Errorf("testdata/mm: units %+v, want none", got)
 	}
 }
+
+// TestUnitNames: the names of lengths and times every reader of a
+// calibration takes (the file readers, the ImageJ plugin through
+// ipcf_unit_scale), case folded but for the angstrom's A; an inch (a 72
+// dpi default) is no length. The ImageJ plugin and the library had two
+// tables: "Micron", "NM", "micrometres" and "secs" were known to one,
+// "pm", "A" and "d" to the other.
+func TestUnitNames(t *testing.T) {
+	for name, want := range map[string]float64{
+		"µm": 1, "μm": 1, "um": 1, "Micron": 1, "microns": 1, "micrometres": 1, " MICROMETER ": 1,
+		"nm": 1e-3, "NM": 1e-3, "nanometres": 1e-3, "pm": 1e-6, "A": 1e-4, "Å": 1e-4, "angstrom": 1e-4,
+		"mm": 1e3, "cm": 1e4, "dm": 1e5, "m": 1e6, "metres": 1e6,
+	} {
+		if f, ok := LengthUnit(name); !ok || f != want {
+			t.Errorf("LengthUnit(%q) = %g, %v; want %g", name, f, ok, want)
+		}
+	}
+	for _, name := range []string{"inch", "in", "a", "pixel", "pixels", "", "µ", "unit"} {
+		if f, ok := LengthUnit(name); ok {
+			t.Errorf("LengthUnit(%q) = %g: want none", name, f)
+		}
+	}
+	for name, want := range map[string]float64{
+		"s": 1, "sec": 1, "secs": 1, "Sec": 1, "seconds": 1, "ms": 1e-3, "MS": 1e-3, "msec": 1e-3,
+		"µs": 1e-6, "μs": 1e-6, "us": 1e-6, "usec": 1e-6, "ns": 1e-9, "nanoseconds": 1e-9,
+		"min": 60, "minutes": 60, "h": 3600, "hr": 3600, "hours": 3600, "d": 86400, "days": 86400,
+	} {
+		if f, ok := TimeUnit(name); !ok || f != want {
+			t.Errorf("TimeUnit(%q) = %g, %v; want %g", name, f, ok, want)
+		}
+	}
+	for _, name := range []string{"frame", "frames", "", "fps", "Hz"} {
+		if f, ok := TimeUnit(name); ok {
+			t.Errorf("TimeUnit(%q) = %g: want none", name, f)
+		}
+	}
+	for _, c := range []struct {
+		w, h   float64
+		square bool
+	}{{0.1, 0.1, true}, {0.1, 0.1000005, true}, {0.1, 0.10001, true}, {0.1, 0.1001, false}, {0.1, 0.2, false},
+		{0, 0, false}, {0.1, 0, false}, {math.NaN(), 0.1, false}, {math.Inf(1), math.Inf(1), false}} {
+		if got := SquarePixels(c.w, c.h); got != c.square {
+			t.Errorf("SquarePixels(%g, %g) = %v, want %v", c.w, c.h, got, c.square)
+		}
+	}
+}

@@ -367,6 +367,35 @@ static void test_check_units(void) {
     CHECK(ipcf_check_units(INFINITY, 0) == IPCF_E_INVALID_ARGUMENT, "infinity");
 }
 
+/* ipcf_unit_scale and ipcf_square_pixels: the names of units and the
+ * squareness the file readers use, for hosts reading a calibration. */
+static void test_unit_scale(void) {
+    struct {
+        const char *name;
+        int32_t kind;
+        double want;
+    } cases[] = {
+        {"\xc2\xb5m", IPCF_UNIT_LENGTH, 1}, {"Micron", IPCF_UNIT_LENGTH, 1}, {" micrometres ", IPCF_UNIT_LENGTH, 1},
+        {"NM", IPCF_UNIT_LENGTH, 1e-3}, {"A", IPCF_UNIT_LENGTH, 1e-4}, {"a", IPCF_UNIT_LENGTH, 0},
+        {"inch", IPCF_UNIT_LENGTH, 0}, {"pixel", IPCF_UNIT_LENGTH, 0}, {"", IPCF_UNIT_LENGTH, 0},
+        {"secs", IPCF_UNIT_TIME, 1}, {"ms", IPCF_UNIT_TIME, 1e-3}, {"d", IPCF_UNIT_TIME, 86400}, {"um", IPCF_UNIT_TIME, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double f = -1;
+        CHECK(ipcf_unit_scale(cases[i].name, cases[i].kind, &f) == IPCF_OK && f == cases[i].want, "unit %s kind %d: %g, want %g",
+              cases[i].name, cases[i].kind, f, cases[i].want);
+    }
+    double f;
+    EXPECT(ipcf_unit_scale(NULL, IPCF_UNIT_LENGTH, &f), IPCF_E_INVALID_ARGUMENT, "NULL");
+    EXPECT(ipcf_unit_scale("um", IPCF_UNIT_LENGTH, NULL), IPCF_E_INVALID_ARGUMENT, "NULL");
+    EXPECT(ipcf_unit_scale("um", 2, &f), IPCF_E_INVALID_ARGUMENT, "kind=2");
+    int32_t sq = -1;
+    CHECK(ipcf_square_pixels(0.1, 0.10001, &sq) == IPCF_OK && sq == 1, "0.1 x 0.10001 square: %d", sq);
+    CHECK(ipcf_square_pixels(0.1, 0.1001, &sq) == IPCF_OK && sq == 0, "0.1 x 0.1001 not square: %d", sq);
+    CHECK(ipcf_square_pixels(NAN, NAN, &sq) == IPCF_OK && sq == 0, "NaN: %d", sq);
+    EXPECT(ipcf_square_pixels(1, 1, NULL), IPCF_E_INVALID_ARGUMENT, "NULL");
+}
+
 /* ipcf_check_counts: 1 for counts (uint16 unread, whole floats and int32 in
  * range), 0 with a sentence naming the first other sample; the message is
  * cut to the buffer and still IPCF_OK; bad descriptors are refused. */
@@ -831,6 +860,7 @@ int main(int argc, char **argv) {
     test_bad_input();
     test_check_counts();
     test_check_units();
+    test_unit_scale();
     test_file_crc32c();
     test_check_metadata();
     test_crc32c();

@@ -76,6 +76,32 @@ public class CalibrationTest {
         check(Ipcf.micrometresPerPixel(yu) == 0.1, "0.1 um by 100 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
         yc.pixelHeight = 200;
         check(Ipcf.micrometresPerPixel(yu) == 0, "0.1 um by 200 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
+        // The names of units and the squareness are the library's (ipcf_unit_scale,
+        // ipcf_square_pixels), as its file readers take them from the TIFF ImageJ saves: the
+        // plugin's own table knew "Micron" and "secs" but not "A" or "d", and called 0.1 by
+        // 0.10001 um not square, so one image had two pixel sizes.
+        Object[][] lengths = {{"Micron", 0.1, 0.1}, {"micrometres", 0.1, 0.1}, {"NM", 100.0, 0.1}, {"A", 1000.0, 0.1},
+            {"pm", 1e5, 0.1}, {"inch", 0.1, 0.0}, {"pixel", 0.1, 0.0}};
+        for (Object[] c : lengths) {
+            ImagePlus im = stack(64, 6, 6, 0);
+            Calibration ca = im.getCalibration();
+            ca.setUnit((String) c[0]);
+            ca.pixelWidth = ca.pixelHeight = (Double) c[1];
+            double got = Ipcf.micrometresPerPixel(im);
+            check(Math.abs(got - (Double) c[2]) <= 1e-12, "unit " + c[0] + ": pixel size " + got + ", want " + c[2]);
+        }
+        Object[][] times = {{"secs", 1.0}, {"Sec", 1.0}, {"ms", 1e-3}, {"d", 86400.0}, {"frame", 0.0}};
+        for (Object[] c : times) {
+            Calibration ca = new Calibration();
+            ca.frameInterval = 0.5;
+            ca.setTimeUnit((String) c[0]);
+            double got = Ipcf.secondsPerFrame(ca);
+            check(got == 0.5 * (Double) c[1], "time unit " + c[0] + ": " + got + " s per frame, want " + 0.5 * (Double) c[1]);
+        }
+        yc.pixelHeight = 100.001; // 1 part in 10^5: square, as the file readers take it
+        check(Ipcf.micrometresPerPixel(yu) == 0.1, "0.1 um by 100.001 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
+        yc.pixelHeight = 100.1;
+        check(Ipcf.micrometresPerPixel(yu) == 0, "0.1 um by 100.1 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
         // An image's own frame interval or pixel size out of the range a result may carry
         // (ipcf_check_units) is not used, with a Log warning; the same given as an option is
         // refused before any work.

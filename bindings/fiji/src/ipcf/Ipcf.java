@@ -461,20 +461,23 @@ public final class Ipcf {
     public static double secondsPerFrame(Calibration cal) {
         double fi = cal == null ? 0 : cal.frameInterval;
         if (!(fi > 0) || Double.isInfinite(fi)) return 0;
-        String u = cal.getTimeUnit() == null ? "" : cal.getTimeUnit().trim().toLowerCase(java.util.Locale.US);
-        switch (u) {
-            case "s": case "sec": case "secs": case "second": case "seconds": return fi;
-            case "ms": case "msec": case "millisecond": case "milliseconds": return fi * 1e-3;
-            case "us": case "\u00b5s": case "\u03bcs": case "usec": case "microsecond": case "microseconds": return fi * 1e-6;
-            case "ns": case "nsec": return fi * 1e-9;
-            case "min": case "minute": case "minutes": return fi * 60;
-            case "h": case "hr": case "hour": case "hours": return fi * 3600;
-            default: return 0;
-        }
+        return fi * unitScale(cal.getTimeUnit(), 1);
     }
 
     /**
-     * Whether a calibration's pixels are square (width and height equal to 1e-6): one pixel
+     * Micrometres (kind 0) or seconds (kind 1) per unit named, 0 if it is none: the library's
+     * table (ipcf_unit_scale), so an image and the file it is saved to give one pixel size and
+     * frame interval (the plugin's own table knew "Micron" and "secs", the library "pm" and "A").
+     */
+    static double unitScale(String unit, int kind) {
+        double[] f = new double[1];
+        if (Native.lib().ipcf_unit_scale(unit == null ? "" : unit, kind, f) != Native.OK)
+            throw new IllegalStateException(Native.lib().ipcf_last_error());
+        return f[0];
+    }
+
+    /**
+     * Whether a calibration's pixels are square (width and height equal to 1 part in 10^4, the library's rule): one pixel
      * size then gives every offset's distance; otherwise an offset (0, 2) would be taken as
      * 2 pixel widths.
      */
@@ -487,7 +490,11 @@ public final class Ipcf {
             w = wu;
             h = hu;
         }
-        return Math.abs(w - h) <= 1e-6 * Math.max(Math.abs(w), Math.abs(h));
+        // The library's rule (ipcf_square_pixels), as the file readers apply it.
+        int[] square = new int[1];
+        if (Native.lib().ipcf_square_pixels(w, h, square) != Native.OK)
+            throw new IllegalStateException(Native.lib().ipcf_last_error());
+        return square[0] == 1;
     }
 
     /**
@@ -509,16 +516,7 @@ public final class Ipcf {
 
     /** v in the length unit named unit, in micrometres; 0 if unit is not a length. */
     static double micrometres(double v, String unit) {
-        String u = unit == null ? "" : unit.trim().toLowerCase(java.util.Locale.US);
-        switch (u) {
-            case "\u00b5m": case "\u03bcm": case "um": case "micron": case "microns": case "micrometer": case "micrometre":
-            case "micrometers": case "micrometres": return v;
-            case "nm": case "nanometer": case "nanometre": case "nanometers": case "nanometres": return v * 1e-3;
-            case "mm": case "millimeter": case "millimetre": return v * 1e3;
-            case "cm": return v * 1e4;
-            case "m": case "meter": case "metre": case "meters": case "metres": return v * 1e6;
-            default: return 0;
-        }
+        return v * unitScale(unit, 0);
     }
 
     static int deviceCode(String d) {

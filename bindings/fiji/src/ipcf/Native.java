@@ -257,6 +257,12 @@ public final class Native {
 
         int ipcf_check_units(double pixelSize, double frameInterval);
 
+        /** Since 0.3.1: micrometres (kind 0) or seconds (kind 1) per unit named, as the file readers take them; 0 if none. */
+        int ipcf_unit_scale(String unit, int kind, double[] scale);
+
+        /** Since 0.3.1: square[0] 1 where pixels of width and height are square as the file readers take them. */
+        int ipcf_square_pixels(double width, double height, int[] square);
+
         int ipcf_circle(int radius, int npoints, int[] uv, long len);
 
         int ipcf_logbins(long size, int nbins, long[] bins, long cap, LongByReference count);
