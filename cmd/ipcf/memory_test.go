@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,5 +91,38 @@ func TestPeakMemorySmallestBudget(t *testing.T) {
 		if peak > int64(mib)<<20 {
 			t.Errorf("--memory %dMiB %v: peak resident memory %.1f MiB is over the budget", mib, extra, float64(peak)/(1<<20))
 		}
+	}
+}
+
+// TestPeakMemoryBleachFloat runs a float32 input with --bleach out of
+// core: the scan for samples that are not counts (the warning that the
+// correction rounds them) mapped the whole input, and 128 MiB of it took
+// the run to 142 MiB with --memory 51MiB; uint16 inputs are not scanned.
+func TestPeakMemoryBleachFloat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 128 MiB input: skipped with -short")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.raw")
+	const T, H, W = 8192, 64, 64
+	b := make([]byte, T*H*W*4)
+	for i := 0; i < len(b); i += 4 {
+		f := math.Float32bits(float32(20 + (i*2654435761>>9)%21)) // whole counts around 30
+		b[i], b[i+1], b[i+2], b[i+3] = byte(f), byte(f>>8), byte(f>>16), byte(f>>24)
+	}
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.npy")
+	msg, err := exec.Command(bin, "pcf", in, "--shape", "8192,64,64", "--dtype", "float32", "-o", out, "--engine", "ooc",
+		"--memory", "51MiB", "--bleach", "100", "--threads", "1", "--radius", "2", "--npoints", "4", "--json").Output()
+	if err != nil {
+		t.Fatalf("%v %s", err, msg)
+	}
+	peak := childPeak(t, msg)
+	t.Logf("float32 --bleach 100 --memory 51MiB: peak resident %.1f MiB", float64(peak)/(1<<20))
+	if peak > 51<<20 {
+		t.Errorf("float32 --bleach 100 --memory 51MiB: peak resident memory %.1f MiB is over the budget", float64(peak)/(1<<20))
 	}
 }
