@@ -499,6 +499,11 @@ if ~isstruct(s) || numel(s) ~= 1
   error('ipcf:invalid_argument', ['%s: Info must be the INFO struct of [G, INFO] = ipcf_pcf(...) or the META ' ...
         'struct of [G, META] = ipcf_read(...), not a %s of size %s'], fname, class(s), mat2str(size(s)));
 end
+if isfield(s, 'command') && ischar(s.command) && strcmp(s.command, 'fit')
+  % maps of the curves' shape (a parameter per delay) were fitted
+  error('ipcf:invalid_argument', ['%s: Info is the META of ipcf fit''s maps (parameters, not curves): fit the ' ...
+        'correlation result they were fitted from'], fname);
+end
 delays = [];
 uv = [];
 fi = 0;

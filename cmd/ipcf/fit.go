@@ -287,6 +287,14 @@ func unitsOrigin(from string) string {
 
 // readFitInput reads RESULT.npy and RESULT.npy.json.
 func readFitInput(path string, f fitFlags) (*fitInput, error) {
+	// Maps of the curves' shape (a parameter per delay) carry the
+	// result's delays and offsets in their metadata: they were fitted.
+	if _, ok := readMapsMeta(path); ok {
+		return nil, fmt.Errorf("%s holds ipcf fit's maps (parameters, not curves): fit the correlation result they were fitted from", path)
+	}
+	if maps, what := mapsCompanion(path); maps != "" {
+		return nil, fmt.Errorf("%s holds the %s of ipcf fit's maps %s, not curves: fit the correlation result they were fitted from", path, what, maps)
+	}
 	res, err := openNpyResult("fit", path)
 	if err != nil {
 		return nil, err

@@ -433,6 +433,10 @@ func TestFitCLIBadInput(t *testing.T) {
 	tifRes := r.pcf(t, "res.tif", "--radius", "2", "--npoints", "4")
 	zarrRes := r.pcf(t, "res.zarr", "--radius", "2", "--npoints", "4")
 	omeRes := r.pcf(t, "res.ome.zarr", "--radius", "2", "--npoints", "4")
+	fitted := filepath.Join(r.dir, "fitted-maps.npy")
+	if code, msg := ipcf(t, "fit", circle, "-o", fitted, "--quiet"); code != 0 {
+		t.Fatalf("fit: exit %d: %s", code, msg)
+	}
 	negUnits := sidecar("negunits.npy", circle, func(m map[string]any) {
 		m["units"] = map[string]any{"frame_interval_s": -0.001, "pixel_size_um": nil}
 	})
@@ -505,6 +509,10 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "frame interval 1e-40: want 1e-12 to 1e+06 s (seconds)", []string{acf, "-o", out, "--model", "acf2d", "--frame-interval", "1e-40"}},
 		{2, "frame interval 1e+07: want 1e-12 to 1e+06 s", []string{acf, "-o", out, "--model", "acf2d", "--frame-interval", "1e7"}},
 		{1, "garbage.npy", []string{garbage, "-o", out}},
+		// fit's own maps (and their companions) are no curves: maps of the
+		// curves' shape were fitted, exit 0
+		{1, "fitted-maps.npy holds ipcf fit's maps (parameters, not curves): fit the correlation result they were fitted from", []string{fitted, "-o", out}},
+		{1, "fitted-maps.stderr.npy holds the standard errors of ipcf fit's maps", []string{strings.TrimSuffix(fitted, ".npy") + ".stderr.npy", "-o", out}},
 		{1, "nothere.npy", []string{filepath.Join(r.dir, "nothere.npy"), "-o", out}},
 		{1, "want a correlation result", []string{r.sim, "-o", out}},
 	} {

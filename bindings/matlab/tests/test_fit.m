@@ -75,6 +75,9 @@ UL = 'ipcf:unsupported_layout';
   function compare_cli(m, mi, file, label)
     % m, mi: ipcf_fit's MAPS and INFO; file: the MAPS.npy of ipcf fit.
     [cM, cmeta] = ipcf_read(file);
+    % the maps and their META are no curves (maps of the curves' shape were fitted)
+    expect_error(@() ipcf_fit(cM, 'Info', cmeta), 'ipcf:invalid_argument', 'Info is the META of ipcf fit''s maps (parameters, not curves)', ...
+                 [label ': maps refused as curves']);
     cbase = file(1:end - 4);
     cS = ipcf_read([cbase '.stderr.npy']);
     cC = ipcf_read([cbase '.chisq.npy']);

@@ -559,6 +559,10 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
         values, meta = _open_result(p, name, read)
         if not meta:
             raise _invalid(f'{p}: no metadata beside it (PATH.json): fit_result needs the result\'s delays and offsets')
+        if meta.get('command') == 'fit':
+            # (a KeyError of label's said so, or maps of the curves' shape were fitted)
+            raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '
+                           'were fitted from')
         _check_result_bytes(p, meta, name, read)  # as ipcf fit does
     curves = label(values, meta)
     if sigma is None:

@@ -668,3 +668,17 @@ def test_fit_result_fits_the_bytes_it_checked(tmp_path, monkeypatch, errors):
     monkeypatch.setattr(ipcf._fit, 'fit', fit)
     with pytest.raises(ipcf.IpcfIOError, match='checksum'):
         ipcf.fit_result(x, 'pcf1d', waist=2)  # the rewritten file: refused
+
+
+def test_fit_result_refuses_fit_maps(tmp_path):
+    """ipcf fit's maps are no curves: fit_result of them said
+    "label: not pcf_file metadata ...: KeyError: 'offsets_uv'" (and ipcf
+    fit and Octave fitted maps of the curves' shape)."""
+    data = ipcf.simulate(frames=512, size=12, seed=3)
+    numpy.save(tmp_path / 'data.npy', data)
+    res = ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'g.npy'), offsets=[(2, 0), (0, 2)], bins='multitau',
+                        m=8, smooth=0)
+    maps = str(tmp_path / 'maps.npy')
+    subprocess.run([_cli(), 'fit', str(res), '-o', maps, '--quiet'], check=True, capture_output=True)
+    with pytest.raises(ValueError, match=r"maps.npy holds ipcf fit's maps \(parameters, not curves\)"):
+        ipcf.fit_result(maps, 'pcf1d', waist=2)
