@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	bin "encoding/binary"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -406,5 +407,47 @@ func TestPlotMeanInputOptions(t *testing.T) {
 	}
 	if _, err := os.Stat(p("w.png")); err == nil {
 		t.Error("a refused plot wrote its picture")
+	}
+}
+
+// TestBleachKeepsUnits: a stack ipcf bleach corrected keeps its input's
+// units for a pCF of it (read from its record, checked with it): they
+// were dropped, and the pCF of the corrected stack had none.
+func TestBleachKeepsUnits(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "cal.tif")
+	const T = 400
+	writeHyperstack(t, in, 1, T, tkH, tkW, fmt.Sprintf("ImageJ=1.54f\nimages=%d\nframes=%d\nfinterval=2.5\ntunit=ms\n", T, T), func(_, i int) float64 {
+		return float64(100 + (i*2654435761>>11)%37)
+	})
+	cor, res := filepath.Join(dir, "cor.npy"), filepath.Join(dir, "res.npy")
+	if code, msg := ipcf(t, "bleach", in, "-o", cor, "--filtersize", "20", "--quiet"); code != 0 {
+		t.Fatalf("bleach: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "pcf", cor, "-o", res, "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code != 0 {
+		t.Fatalf("pcf of the corrected stack: exit %d: %s", code, msg)
+	}
+	var m struct {
+		Units struct {
+			FrameInterval *float64          `json:"frame_interval_s"`
+			From          map[string]string `json:"from"`
+		} `json:"units"`
+	}
+	b, _ := os.ReadFile(res + ".json")
+	if err := json.Unmarshal(b, &m); err != nil || m.Units.FrameInterval == nil || *m.Units.FrameInterval != 0.0025 ||
+		m.Units.From["frame_interval_s"] != "ipcf bleach" {
+		t.Errorf("units of the pCF of the corrected stack: %s", b)
+	}
+	// A stack corrected twice keeps them too.
+	cor2, res2 := filepath.Join(dir, "cor2.npy"), filepath.Join(dir, "res2.npy")
+	if code, msg := ipcf(t, "bleach", cor, "-o", cor2, "--filtersize", "20", "--quiet"); code != 0 {
+		t.Fatalf("bleach again: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "pcf", cor2, "-o", res2, "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code != 0 {
+		t.Fatalf("pcf: exit %d: %s", code, msg)
+	}
+	b, _ = os.ReadFile(res2 + ".json")
+	if err := json.Unmarshal(b, &m); err != nil || m.Units.FrameInterval == nil || *m.Units.FrameInterval != 0.0025 {
+		t.Errorf("units of the pCF of the stack corrected twice: %s", b)
 	}
 }

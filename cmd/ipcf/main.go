@@ -38,6 +38,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/conv"
+	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
@@ -920,11 +921,34 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	meta := map[string]any{"input": pos[0], "input_files": source.Files(src), "input_dtype": src.DType().String(),
-		"input_shape": inShape, "bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String()}
+		"input_shape": inShape, "bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String(),
+		"units": bleachUnits(src, pos[0])}
 	if err := res.publish("bleach", *out, meta); err != nil {
 		return err
 	}
 	return summaryJSON(stdout, *jsonOut, "bleach", *out, shape, dt, start)
+}
+
+// bleachUnits are the units of the input src (at path) that a corrected
+// stack keeps, for a pCF of it (core/job reads them from its record):
+// the input's metadata's, or those of a stack ipcf bleach wrote; each
+// outside the range a result may carry is left out, as pcf leaves it.
+func bleachUnits(src source.Source, path string) map[string]any {
+	u := source.UnitsOf(src)
+	if u.FrameInterval == 0 && u.PixelSize == 0 {
+		if w, err := ooc.WrittenRecord(path); err == nil && w != nil {
+			u.FrameInterval, u.PixelSize = w.Units()
+			u.Origin = "ipcf bleach"
+		}
+	}
+	m := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil, "from": nil}
+	if u.FrameInterval > 0 && (fit.Units{FrameInterval: u.FrameInterval}).CheckResult() == nil {
+		m["frame_interval_s"], m["from"] = u.FrameInterval, u.Origin
+	}
+	if u.PixelSize > 0 && (fit.Units{PixelSize: u.PixelSize}).CheckResult() == nil {
+		m["pixel_size_um"], m["from"] = u.PixelSize, u.Origin
+	}
+	return m
 }
 
 // summaryJSON prints the JSON summary of a command that wrote a .npy.

@@ -146,27 +146,30 @@ type Job struct {
 	// written is the record of an input that ipcf wrote, where its check
 	// waits for the in-memory job to read the frames (readStack): nil
 	// where there is none, or it was checked when the job opened.
-	written   *ooc.Written
-	unitsFrom map[string]string // where the frame interval and pixel size came from
-	notSquare string            // the input's pixels, when they are not square and no size is given
-	spec      Spec
-	src       source.Source
-	files     []string
-	src2      source.Source // the second channel, or nil
-	files2    []string
-	snap      source.Snapshot // the inputs' versions when the job was opened
-	mask      *array.View
-	geom      pcf.Geometry
-	engine    string
-	nread     int // frames read per pixel: N, or T with bleaching correction
-	memory    int64
-	key       string
-	fields    map[string]string
-	origin    [3]int // first frame, row and column of the selection
-	outAbs    string
-	format    string // see OutputFormat
-	zarr      bool   // a Zarr folder (plain or OME-Zarr): out of core only
-	inMemNeed int64
+	written *ooc.Written
+	// writtenFI, writtenPS: the units the record of an input ipcf wrote
+	// gives it (a bleached stack keeps its input's), 0 unknown
+	writtenFI, writtenPS float64
+	unitsFrom            map[string]string // where the frame interval and pixel size came from
+	notSquare            string            // the input's pixels, when they are not square and no size is given
+	spec                 Spec
+	src                  source.Source
+	files                []string
+	src2                 source.Source // the second channel, or nil
+	files2               []string
+	snap                 source.Snapshot // the inputs' versions when the job was opened
+	mask                 *array.View
+	geom                 pcf.Geometry
+	engine               string
+	nread                int // frames read per pixel: N, or T with bleaching correction
+	memory               int64
+	key                  string
+	fields               map[string]string
+	origin               [3]int // first frame, row and column of the selection
+	outAbs               string
+	format               string // see OutputFormat
+	zarr                 bool   // a Zarr folder (plain or OME-Zarr): out of core only
+	inMemNeed            int64
 	// addressLimited: a limit of address space (ulimit -v) set the budget;
 	// addressLeft is what it left then.
 	addressLimited bool
@@ -475,6 +478,7 @@ func Open(s Spec) (*Job, error) {
 	}
 	j.spec.Input.Lines = lineScan(s.PCF.Offsets)
 	j.src, j.written, err = openSourceRecord(j.spec.Input, "--channel")
+	j.writtenFI, j.writtenPS = j.written.Units()
 	if err != nil {
 		return nil, lineScanHint(err, j.spec.Input)
 	}
@@ -1240,6 +1244,11 @@ func (j *Job) InputName() string { return j.src.Name() }
 // metadata's origin, or "" when unknown.
 func (j *Job) fileUnits() map[string]string {
 	u := source.UnitsOf(j.src)
+	if u.FrameInterval == 0 && u.PixelSize == 0 && (j.writtenFI > 0 || j.writtenPS > 0) {
+		// A stack ipcf bleach corrected (checked against its record
+		// before its frames are used): its input's units.
+		u = source.Units{FrameInterval: j.writtenFI, PixelSize: j.writtenPS, Origin: "ipcf bleach"}
+	}
 	from := map[string]string{}
 	for _, f := range []struct {
 		name     string

@@ -239,6 +239,18 @@ func CheckWritten(path string) error {
 type Written struct {
 	path, side, command, crc string
 	bytes                    int64
+	// units: those its input had (ipcf bleach records them), 0 unknown
+	frameInterval, pixelSize float64
+}
+
+// Units returns the frame interval (s) and pixel size (um) the record
+// gives the file (a stack ipcf bleach corrected keeps its input's), 0
+// where it gives none.
+func (w *Written) Units() (frameInterval, pixelSize float64) {
+	if w == nil {
+		return 0, 0
+	}
+	return w.frameInterval, w.pixelSize
 }
 
 // WrittenRecord is CheckWritten without reading the file: every check of
@@ -280,6 +292,10 @@ func WrittenRecord(path string) (*Written, error) {
 		Command  string `json:"command"`
 		CRC      string `json:"output_crc32c"`
 		Bytes    *int64 `json:"output_bytes"`
+		Units    struct {
+			FrameInterval float64 `json:"frame_interval_s"`
+			PixelSize     float64 `json:"pixel_size_um"`
+		} `json:"units"`
 	}
 	if json.Unmarshal(b, &m) != nil || m.Software != Marker || (m.Command != "bleach" && m.Command != "simulate") {
 		// ipcf's metadata whose own checksum no longer matches: a damaged
@@ -309,7 +325,8 @@ func WrittenRecord(path string) (*Written, error) {
 	// (previous_output_crc32c, which Describes accepts for a rerun that
 	// replaces it): a kill between a rerun's two renames (bleach with
 	// another filter size) left the earlier stack under the new sidecar.
-	w := &Written{path: path, side: side, command: m.Command, crc: m.CRC, bytes: *m.Bytes}
+	w := &Written{path: path, side: side, command: m.Command, crc: m.CRC, bytes: *m.Bytes,
+		frameInterval: m.Units.FrameInterval, pixelSize: m.Units.PixelSize}
 	if st.Size() != w.bytes {
 		return nil, w.differs()
 	}
