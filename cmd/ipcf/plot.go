@@ -1024,7 +1024,14 @@ func finiteRange(m *mat.Dense) (float64, float64) {
 	case math.IsInf(lo, 1):
 		return 0, 1
 	case !(hi > lo):
-		return lo - math.Max(1, math.Abs(lo)), hi + math.Max(1, math.Abs(hi))
+		// One value: a scale of 1 % about it (of 1 about 0). It spanned
+		// the value +- 1: a D of 0.18 drawn on a scale down to -0.82,
+		// its colour bar a line.
+		d := math.Abs(lo) / 100
+		if d == 0 {
+			d = 1
+		}
+		return math.Max(lo-d, -math.MaxFloat64), math.Min(hi+d, math.MaxFloat64)
 	case math.IsInf(hi-lo, 0):
 		return -math.MaxFloat64 / 4, math.MaxFloat64 / 4
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
+	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
 )
 
@@ -117,6 +119,21 @@ func TestRowAxisLabels(t *testing.T) {
 		widenFlat(&a)
 		if a.Min != c.lo || a.Max != c.hi { // (gonum's +-1 stays below 2^53)
 			t.Errorf("widenFlat(%g): [%g, %g], want [%g, %g]", c.v, a.Min, a.Max, c.lo, c.hi)
+		}
+	}
+}
+
+// TestFiniteRangeOfOneValue: an image or map of one value is drawn on a
+// scale of 1 % about it (of 1 about 0): a map of D = 0.18 everywhere was
+// drawn on -0.82 to 1.18, negative D on its colour bar.
+func TestFiniteRangeOfOneValue(t *testing.T) {
+	for _, c := range []struct{ v, lo, hi float64 }{
+		{0.18, 0.1782, 0.1818}, {-5, -5.05, -4.95}, {0, -1, 1}, {1e-300, 0.99e-300, 1.01e-300}, {5e-324, -1, 1}, {math.MaxFloat64, math.MaxFloat64 * 0.99, math.MaxFloat64},
+	} {
+		m := mat.NewDense(2, 3, []float64{c.v, c.v, math.NaN(), c.v, math.Inf(1), c.v})
+		lo, hi := finiteRange(m)
+		if math.Abs(lo-c.lo) > 1e-12*math.Abs(c.lo) || math.Abs(hi-c.hi) > 1e-12*math.Abs(c.hi) || !(hi > lo) {
+			t.Errorf("finiteRange of %g: %g to %g, want %g to %g", c.v, lo, hi, c.lo, c.hi)
 		}
 	}
 }
