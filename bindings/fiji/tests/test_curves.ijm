@@ -142,6 +142,9 @@ expect("from=somewhere", call("ipcf.Ipcf.plotCurves", "from=somewhere"), "from=s
 expect("misspelt key", call("ipcf.Ipcf.plotCurves", "form=selection"), "unknown option 'form' (options: from input)");
 makeRectangle(30, 30, 4, 4);
 expect("a selection outside the result", call("ipcf.Ipcf.plotCurves", ""), "covers no pixel of the result");
+// a region of NaN curves alone: an error (it plotted NaN and filled the table with NaN)
+makeRectangle(0, 0, 2, 2);
+expect("a selection of NaN curves alone", call("ipcf.Ipcf.plotCurves", "from=selection"), "'selection' of " + rt + " holds no curve: its 4 pixel(s) are NaN throughout");
 Roi.remove;
 close("*");
 

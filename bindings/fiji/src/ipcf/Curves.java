@@ -40,6 +40,7 @@ final class Curves {
         String name;
         Point[] pixels;
         double[][] mean;
+        int curves; // the pixels whose curves are averaged: those not NaN throughout (thresholded, masked)
     }
 
     /** What the plots and the table were made of. */
@@ -113,7 +114,13 @@ final class Curves {
                 made.regions.add(region(name, roi, w, h, dx, dy));
             }
         }
-        for (Region r : made.regions) r.mean = mean(res, r.pixels);
+        for (Region r : made.regions) {
+            r.mean = mean(res, r.pixels);
+            r.curves = curves(res, r.pixels);
+            if (r.curves == 0)
+                throw new IllegalArgumentException("'" + r.name + "' of " + res.getTitle() + " holds no curve: its " + r.pixels.length
+                        + " pixel(s) are NaN throughout (below the threshold, or masked)");
+        }
         // the table: one row per curve point, a column per region and offset
         ResultsTable rt = ResultsTable.getResultsTable();
         rt.reset();
@@ -144,7 +151,9 @@ final class Curves {
         for (Region r : made.regions) {
             Plot plot = plot(res, r, uv, delays, fi, delta);
             made.plots.add(show(plot));
-            IJ.log("ipcf: curves of " + res.getTitle() + " in " + r.name + ": mean of " + r.pixels.length + " pixels");
+            IJ.log("ipcf: curves of " + res.getTitle() + " in " + r.name + ": mean of " + r.curves + " pixels"
+                    + (r.curves < r.pixels.length ? " (" + (r.pixels.length - r.curves) + " of the region's " + r.pixels.length
+                    + " left out: NaN throughout, below the threshold or masked)" : ""));
         }
         return made;
     }
@@ -164,6 +173,23 @@ final class Curves {
         r.name = name;
         r.pixels = in.toArray(new Point[0]);
         return r;
+    }
+
+    /** The pixels with a value that is not NaN, at some offset and point: the curves averaged. */
+    static int curves(ImagePlus res, Point[] pixels) {
+        int np = res.getNSlices(), nb = res.getNFrames(), w = res.getWidth();
+        boolean[] seen = new boolean[pixels.length];
+        int n = 0;
+        for (int i = 0; i < np && n < pixels.length; i++)
+            for (int b = 0; b < nb && n < pixels.length; b++) {
+                float[] plane = (float[]) res.getStack().getPixels(res.getStackIndex(1, i + 1, b + 1));
+                for (int k = 0; k < pixels.length; k++)
+                    if (!seen[k] && !Float.isNaN(plane[pixels[k].y * w + pixels[k].x])) {
+                        seen[k] = true;
+                        n++;
+                    }
+            }
+        return n;
     }
 
     /** The mean over the pixels of each offset's curve [offset][point]; NaN values left out (NaN where all are). */
