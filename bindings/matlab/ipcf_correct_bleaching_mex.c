@@ -25,8 +25,10 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.progress = ipcf_mex_progress;
     taxis = ipcf_mex_time_dim(layout);
     if ((int64_t)dims[taxis] - 2 * (int64_t)f < 1 || f < 1)
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "FilterSize=%d leaves %lld of %lld frames", f,
-                          (long long)dims[taxis] - 2LL * f, (long long)dims[taxis]);
+        /* (as the library says it: a count of frames left is never negative) */
+        mexErrMsgIdAndTxt("ipcf:invalid_argument",
+                          "FilterSize=%d leaves no frame of %lld (it drops 2*FilterSize; at most %lld)", f,
+                          (long long)dims[taxis], (long long)(dims[taxis] > 0 ? (dims[taxis] - 1) / 2 : 0));
     dims[taxis] -= (mwSize)(2 * f);
     cls = mxGetClassID(prhs[0]);
     if (cls != mxUINT8_CLASS && cls != mxUINT16_CLASS && cls != mxINT16_CLASS && cls != mxINT32_CLASS) cls = mxUINT16_CLASS;

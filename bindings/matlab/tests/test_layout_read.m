@@ -83,7 +83,7 @@ Cy = ipcf_correct_bleaching(Y, 'FilterSize', 64, 'Layout', 'yxt');
 check(isequal(size(Cy), [20 26 1024 - 128]), sprintf('bleaching: yxt size %s', mat2str(size(Cy))));
 check(strcmp(class(Cy), class(C)) && isequal(Cy, permute(C, [2 3 1])), 'bleaching: yxt differs from tyx');
 expect_error(@() ipcf_correct_bleaching(Y(:, :, 1:100), 'FilterSize', 64, 'Layout', 'yxt'), ...
-             'ipcf:invalid_argument', 'FilterSize=64 leaves -28 of 100 frames', 'bleaching: frames counted on the 3rd dimension');
+             'ipcf:invalid_argument', 'FilterSize=64 leaves no frame of 100 (it drops 2*FilterSize; at most 49)', 'bleaching: frames counted on the 3rd dimension');
 
 % 4. Line scans: a (t, x) matrix, or (x, t) with 'yxt' (and a 1 x W x T stack).
 L = reshape(D(:, 7, :), 1024, 26);                    % L(t, x)
