@@ -470,12 +470,34 @@ func TestFitWeighted(t *testing.T) {
 	// another shape (status 2); the recorded error bars missing or of
 	// another run (status 1); an output over the error bars (2).
 	bad := filepath.Join(r.dir, "bad.npy")
+	// float16 error bars: refused with the fix for error bars (the .npy
+	// reader's advice was astype(numpy.uint16), refused next).
+	f16 := filepath.Join(r.dir, "sd16.npy")
+	{
+		rf, err := npy.Open(circle)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sh := rf.Shape
+		rf.Close()
+		hdr := fmt.Sprintf("{'descr': '<f2', 'fortran_order': False, 'shape': (%d, %d, %d, %d), }", sh[0], sh[1], sh[2], sh[3])
+		for (10+len(hdr)+1)%64 != 0 {
+			hdr += " "
+		}
+		b := append([]byte("\x93NUMPY\x01\x00"), byte(len(hdr)+1), byte((len(hdr)+1)>>8))
+		b = append(append(b, hdr...), '\n')
+		b = append(b, make([]byte, 2*sh[0]*sh[1]*sh[2]*sh[3])...)
+		if err := os.WriteFile(f16, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, c := range []struct {
 		name string
 		args []string
 		code int
 		msg  string
 	}{
+		{"float16", []string{"fit", circle, "-o", bad, "--sigma", f16}, 2, "want float32 or float64 error bars of the result's shape"},
 		{"both", []string{"fit", circle, "-o", bad, "--sigma", sdName(circle), "--no-sigma"}, 2, "not both"},
 		{"empty", []string{"fit", circle, "-o", bad, "--sigma", ""}, 2, "empty"},
 		{"shape", []string{"fit", circle, "-o", bad, "--sigma", sdName(acf)}, 2, "shape"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
@@ -87,6 +88,12 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	}
 	checkCRC := rec != nil && rec.CRC != "" && fitSamePath(file, recorded)
 	sd, err := npy.Open(file)
+	if msg, _, _ := strings.Cut(fmt.Sprint(err), "; convert it"); errors.Is(err, npy.ErrFormat) && strings.Contains(msg, "not supported (want") {
+		// A dtype .npy reading refuses (float16): refused as other
+		// dtypes of error bars are, with their fix (npy's advised
+		// uint16, which the next check refused).
+		return fitNeeds("error bars %s: %s; want float32 or float64 error bars of the result's shape [%d %d %d %d]: numpy.save(path, sd.astype(numpy.float32))", file, msg, in.h, in.w, in.k, in.p)
+	}
 	if err != nil {
 		return err
 	}
