@@ -471,8 +471,12 @@ public final class Ipcf {
      */
     static double unitScale(String unit, int kind) {
         double[] f = new double[1];
-        if (Native.lib().ipcf_unit_scale(unit == null ? "" : unit, kind, f) != Native.OK)
-            throw new IllegalStateException(Native.lib().ipcf_last_error());
+        try {
+            if (Native.lib().ipcf_unit_scale(unit == null ? "" : unit, kind, f) != Native.OK)
+                throw new IllegalStateException(Native.lib().ipcf_last_error());
+        } catch (UnsatisfiedLinkError e) { // a libipcf older than the plugin
+            throw new IllegalStateException("libipcf " + Native.file() + " is older than the plugin (no ipcf_unit_scale): install the library of this plugin's release", e);
+        }
         return f[0];
     }
 
@@ -492,8 +496,12 @@ public final class Ipcf {
         }
         // The library's rule (ipcf_square_pixels), as the file readers apply it.
         int[] square = new int[1];
-        if (Native.lib().ipcf_square_pixels(w, h, square) != Native.OK)
-            throw new IllegalStateException(Native.lib().ipcf_last_error());
+        try {
+            if (Native.lib().ipcf_square_pixels(w, h, square) != Native.OK)
+                throw new IllegalStateException(Native.lib().ipcf_last_error());
+        } catch (UnsatisfiedLinkError e) { // a libipcf older than the plugin
+            throw new IllegalStateException("libipcf " + Native.file() + " is older than the plugin (no ipcf_square_pixels): install the library of this plugin's release", e);
+        }
         return square[0] == 1;
     }
 
