@@ -949,22 +949,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 		defer o.ErrOut.Close()
 	}
-	for ti, crc := range state.tiles {
-		oy0, oy1, ox0, ox1, _, _, _, _ := p.block(ti/p.nx, ti%p.nx)
-		if got, err := out.TileCRC(oy0, ox0, oy1-oy0, ox1-ox0); err != nil || got != crc {
-			o.log("tile %d of the partial output is damaged: computing it again", ti)
-			delete(state.tiles, ti)
-			continue
-		}
-		if !p.errs {
-			continue
-		}
-		sdcrc, ok := state.sdTiles[ti]
-		if got, err := o.ErrOut.TileCRC(oy0, ox0, oy1-oy0, ox1-ox0); !ok || err != nil || got != sdcrc {
-			o.log("tile %d of the partial error bars is damaged: computing it again", ti)
-			delete(state.tiles, ti)
-		}
-	}
+	checkTiles(p, out, o, &state)
 	sum.Resumed = len(state.tiles)
 	if d != nil {
 		if err := d.readUnseen(ctx, true); err != nil {
@@ -1009,6 +994,24 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 			return sum, err
 		}
 	}
+	// Every tile as the journal records it, read back before the output
+	// is finished: a tile changed in the partial output after it was
+	// written (another program, a storage fault) was published with a
+	// checksum vouching for it. Damaged ones are computed again.
+	if testHookComputed != nil {
+		testHookComputed(PartialName(out.Path()))
+	}
+	for again := 0; checkTiles(p, out, o, &state) > 0; again++ {
+		if again == 2 {
+			return sum, fmt.Errorf("output %s: tiles of the partial output %s keep changing after they are written (another program writing it?)", out.Path(), PartialName(out.Path()))
+		}
+		if err := compute(ctx, p, dir, j, &state, out, o, d); err != nil {
+			return sum, err
+		}
+		if testHookComputed != nil {
+			testHookComputed(PartialName(out.Path()))
+		}
+	}
 	sum.InputCRC, sum.Input2CRC = inputCRCs()
 	// The input read in place, or copied without --copy-input (a TIFF
 	// series, a narrow image: the copy is the engine's choice, not the
@@ -1049,6 +1052,37 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		return sum, err
 	}
 	return sum, removeScratch(dir)
+}
+
+// testHookComputed, if set, runs when every tile is computed, before they
+// are read back (checkTiles) and the output finished; it gets the partial
+// output's path.
+var testHookComputed func(partial string)
+
+// checkTiles reads back every tile the journal records (state.tiles) from
+// the partial output (and error bars) and forgets, to be computed again,
+// those whose CRC-32C is not the journal's; it returns how many.
+func checkTiles(p *plan, out Output, o Options, state *journalState) int {
+	n := 0
+	for ti, crc := range state.tiles {
+		oy0, oy1, ox0, ox1, _, _, _, _ := p.block(ti/p.nx, ti%p.nx)
+		if got, err := out.TileCRC(oy0, ox0, oy1-oy0, ox1-ox0); err != nil || got != crc {
+			o.log("tile %d of the partial output is damaged: computing it again", ti)
+			delete(state.tiles, ti)
+			n++
+			continue
+		}
+		if !p.errs {
+			continue
+		}
+		sdcrc, ok := state.sdTiles[ti]
+		if got, err := o.ErrOut.TileCRC(oy0, ox0, oy1-oy0, ox1-ox0); !ok || err != nil || got != sdcrc {
+			o.log("tile %d of the partial error bars is damaged: computing it again", ti)
+			delete(state.tiles, ti)
+			n++
+		}
+	}
+	return n
 }
 
 // copiedInputMatches reads again the frames of the chunks the journal

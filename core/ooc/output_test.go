@@ -399,3 +399,68 @@ func TestScratchRecordsNotFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestTileDamagedBeforeFinish: a tile changed in the partial output after
+// it was written, while the run goes on (another program, a storage
+// fault), is computed again before the output is finished: .npy and TIFF
+// outputs published it with exit 0 and a checksum vouching for it (Zarr
+// checked its chunks). One that keeps changing fails the run.
+func TestTileDamagedBeforeFinish(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 128, 12, 13)
+	o := pcf.Options{Radius: 2, Npoints: 4, Nbins: 4}
+	g, _ := pcf.Plan([]int{128, 12, 13}, o)
+	meta := func(uint32, uint32) map[string]any { return testMeta(g, 0.1, 0.01) }
+	src, _ := source.Open(in)
+	defer src.Close()
+	opts := Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{2, 4}, Key: "k", Meta: meta}
+	defer func() { testHookComputed = nil }()
+	for _, c := range []struct {
+		name string
+		out  func(string) Output
+		at   int64 // a byte of the first tile's values
+	}{
+		{"npy", func(p string) Output { return NewNpyOutput(p) }, 200},
+		{"tif", func(p string) Output { return NewTiffOutput(p) }, 8 + 4*13},
+	} {
+		ref := filepath.Join(dir, "ref."+c.name)
+		testHookComputed = nil
+		if _, err := Run(context.Background(), src, c.out(ref), opts); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := os.ReadFile(ref)
+		damage := func(partial string) {
+			f, err := os.OpenFile(partial, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteAt([]byte{0x55, 0x55, 0x55, 0x55}, c.at)
+			f.Close()
+		}
+		times := 0
+		testHookComputed = func(partial string) {
+			if times++; times == 1 {
+				damage(partial)
+			}
+		}
+		out := filepath.Join(dir, "out."+c.name)
+		if _, err := Run(context.Background(), src, c.out(out), opts); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Errorf("%s: a tile damaged before the output was finished was published", c.name)
+		}
+		if times != 2 {
+			t.Errorf("%s: %d checks of the computed tiles, want 2 (the damaged tile computed again)", c.name, times)
+		}
+		// Damaged after every computation: the run fails, nothing published.
+		out2 := filepath.Join(dir, "out2."+c.name)
+		testHookComputed = damage
+		if _, err := Run(context.Background(), src, c.out(out2), opts); err == nil || !strings.Contains(err.Error(), "keep changing after they are written") {
+			t.Errorf("%s: damaged again and again: %v", c.name, err)
+		}
+		if _, err := os.Stat(out2); err == nil {
+			t.Errorf("%s: published", c.name)
+		}
+	}
+}
