@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ipcf/ipcf/core/npy"
 )
@@ -263,57 +264,62 @@ func (r *tiffReader) mmSummary() []byte {
 	return r.b[40 : 40+int64(n)]
 }
 
-// lengthUnits are micrometres per unit, by the names ImageJ and OME use,
-// in lower case (LengthUnit folds the case, but for the angstrom's A and
-// Å). Inches are none: an "inch" calibration is a scanner's or a
-// program's 72 or 96 dpi default, never a microscope's (the resolution
-// tags in inches are skipped too, resolutionUnits).
+// lengthUnits are micrometres per unit, by the names ImageJ and OME use:
+// symbols as written (OME's are case-sensitive: Mm is a megametre, Pm a
+// petametre, neither a millimetre nor a picometre), words in lower case
+// (LengthUnit folds the case of words). Inches are none: an "inch"
+// calibration is a scanner's or a program's 72 or 96 dpi default, never a
+// microscope's (the resolution tags in inches are skipped too,
+// resolutionUnits).
 var lengthUnits = map[string]float64{
-	"micron": 1, "microns": 1, "um": 1, "µm": 1, "μm": 1,
-	"micrometer": 1, "micrometre": 1, "micrometers": 1, "micrometres": 1,
-	"nm": 1e-3, "nanometer": 1e-3, "nanometre": 1e-3, "nanometers": 1e-3, "nanometres": 1e-3,
-	"pm": 1e-6, "picometer": 1e-6, "picometre": 1e-6, "picometers": 1e-6, "picometres": 1e-6,
+	"um": 1, "µm": 1, "μm": 1, "nm": 1e-3, "pm": 1e-6, "Å": 1e-4, "A": 1e-4,
+	"mm": 1e3, "cm": 1e4, "dm": 1e5, "m": 1e6,
+	"micron": 1, "microns": 1, "micrometer": 1, "micrometre": 1, "micrometers": 1, "micrometres": 1,
+	"nanometer": 1e-3, "nanometre": 1e-3, "nanometers": 1e-3, "nanometres": 1e-3,
+	"picometer": 1e-6, "picometre": 1e-6, "picometers": 1e-6, "picometres": 1e-6,
 	"angstrom": 1e-4, "angstroms": 1e-4, "ångström": 1e-4,
-	"mm": 1e3, "millimeter": 1e3, "millimetre": 1e3, "millimeters": 1e3, "millimetres": 1e3,
-	"cm": 1e4, "centimeter": 1e4, "centimetre": 1e4, "centimeters": 1e4, "centimetres": 1e4,
-	"dm": 1e5, "m": 1e6, "meter": 1e6, "metre": 1e6, "meters": 1e6, "metres": 1e6,
+	"millimeter": 1e3, "millimetre": 1e3, "millimeters": 1e3, "millimetres": 1e3,
+	"centimeter": 1e4, "centimetre": 1e4, "centimeters": 1e4, "centimetres": 1e4,
+	"meter": 1e6, "metre": 1e6, "meters": 1e6, "metres": 1e6,
 }
 
-// caseLengthUnits are the units whose case tells them apart (a is no
-// length).
-var caseLengthUnits = map[string]float64{"Å": 1e-4, "A": 1e-4}
-
-// timeUnits are seconds per unit, in lower case (TimeUnit folds the case).
+// timeUnits are seconds per unit: symbols as written (Ms is a megasecond),
+// words in lower case (TimeUnit folds the case of words).
 var timeUnits = map[string]float64{
-	"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-	"ms": 1e-3, "msec": 1e-3, "msecs": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3,
-	"us": 1e-6, "usec": 1e-6, "µs": 1e-6, "μs": 1e-6, "µsec": 1e-6, "μsec": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
-	"ns": 1e-9, "nsec": 1e-9, "nanosecond": 1e-9, "nanoseconds": 1e-9,
+	"s": 1, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ns": 1e-9, "h": 3600, "hr": 3600, "d": 86400,
+	"sec": 1, "secs": 1, "second": 1, "seconds": 1,
+	"msec": 1e-3, "msecs": 1e-3, "millisecond": 1e-3, "milliseconds": 1e-3,
+	"usec": 1e-6, "µsec": 1e-6, "μsec": 1e-6, "microsecond": 1e-6, "microseconds": 1e-6,
+	"nsec": 1e-9, "nanosecond": 1e-9, "nanoseconds": 1e-9,
 	"min": 60, "mins": 60, "minute": 60, "minutes": 60,
-	"h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
-	"d": 86400, "day": 86400, "days": 86400,
+	"hrs": 3600, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400,
+}
+
+// unitOf looks name up in table: as written, else, for a word (three
+// characters or more), in lower case ("Micron", "SEC"); a symbol's case
+// is its meaning.
+func unitOf(table map[string]float64, name string) (float64, bool) {
+	name = strings.TrimSpace(name)
+	if f, ok := table[name]; ok {
+		return f, true
+	}
+	if utf8.RuneCountInString(name) < 3 {
+		return 0, false
+	}
+	f, ok := table[strings.ToLower(name)]
+	return f, ok
 }
 
 // LengthUnit returns the micrometres per unit of the length unit named as
-// ImageJ, OME or Micro-Manager name them (case and surrounding spaces
-// ignored, but for A and Å), and whether it is one. Every reader of a
-// calibration takes it from here: the file readers and, through the C
-// ABI's ipcf_unit_scale, the ImageJ plugin's image commands.
-func LengthUnit(name string) (float64, bool) {
-	name = strings.TrimSpace(name)
-	if f, ok := caseLengthUnits[name]; ok {
-		return f, true
-	}
-	f, ok := lengthUnits[strings.ToLower(name)]
-	return f, ok
-}
+// ImageJ, OME or Micro-Manager name them (surrounding spaces and the case
+// of words ignored; symbols as written), and whether it is one. Every
+// reader of a calibration takes it from here: the file readers and,
+// through the C ABI's ipcf_unit_scale, the ImageJ plugin's image commands.
+func LengthUnit(name string) (float64, bool) { return unitOf(lengthUnits, name) }
 
-// TimeUnit returns the seconds per unit of the time unit named (case and
-// surrounding spaces ignored), and whether it is one.
-func TimeUnit(name string) (float64, bool) {
-	f, ok := timeUnits[strings.ToLower(strings.TrimSpace(name))]
-	return f, ok
-}
+// TimeUnit returns the seconds per unit of the time unit named, as
+// LengthUnit does for lengths.
+func TimeUnit(name string) (float64, bool) { return unitOf(timeUnits, name) }
 
 // SquarePixels reports whether pixels of width w and height h (one unit)
 // are square: equal to 1 part in 10^4 (the rationals of TIFF resolution

@@ -330,20 +330,22 @@ func TestUnitsMicroManagerFolder(t *testing.T) {
 func TestUnitNames(t *testing.T) {
 	for name, want := range map[string]float64{
 		"µm": 1, "μm": 1, "um": 1, "Micron": 1, "microns": 1, "micrometres": 1, " MICROMETER ": 1,
-		"nm": 1e-3, "NM": 1e-3, "nanometres": 1e-3, "pm": 1e-6, "A": 1e-4, "Å": 1e-4, "angstrom": 1e-4,
+		"nm": 1e-3, "Nanometres": 1e-3, "pm": 1e-6, "A": 1e-4, "Å": 1e-4, "angstrom": 1e-4,
 		"mm": 1e3, "cm": 1e4, "dm": 1e5, "m": 1e6, "metres": 1e6,
 	} {
 		if f, ok := LengthUnit(name); !ok || f != want {
 			t.Errorf("LengthUnit(%q) = %g, %v; want %g", name, f, ok, want)
 		}
 	}
-	for _, name := range []string{"inch", "in", "a", "pixel", "pixels", "", "µ", "unit"} {
+	// Symbols are case-sensitive (OME's Mm is a megametre, Pm a
+	// petametre, Ms a megasecond): another case is none, never another unit.
+	for _, name := range []string{"inch", "in", "a", "pixel", "pixels", "", "µ", "unit", "Mm", "Pm", "NM", "UM", "M"} {
 		if f, ok := LengthUnit(name); ok {
 			t.Errorf("LengthUnit(%q) = %g: want none", name, f)
 		}
 	}
 	for name, want := range map[string]float64{
-		"s": 1, "sec": 1, "secs": 1, "Sec": 1, "seconds": 1, "ms": 1e-3, "MS": 1e-3, "msec": 1e-3,
+		"s": 1, "sec": 1, "secs": 1, "Sec": 1, "SECONDS": 1, "ms": 1e-3, "msec": 1e-3,
 		"µs": 1e-6, "μs": 1e-6, "us": 1e-6, "usec": 1e-6, "ns": 1e-9, "nanoseconds": 1e-9,
 		"min": 60, "minutes": 60, "h": 3600, "hr": 3600, "hours": 3600, "d": 86400, "days": 86400,
 	} {
@@ -351,7 +353,7 @@ func TestUnitNames(t *testing.T) {
 			t.Errorf("TimeUnit(%q) = %g, %v; want %g", name, f, ok, want)
 		}
 	}
-	for _, name := range []string{"frame", "frames", "", "fps", "Hz"} {
+	for _, name := range []string{"frame", "frames", "", "fps", "Hz", "Ms", "MS", "S", "H", "D"} {
 		if f, ok := TimeUnit(name); ok {
 			t.Errorf("TimeUnit(%q) = %g: want none", name, f)
 		}
