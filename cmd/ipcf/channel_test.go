@@ -450,4 +450,29 @@ func TestBleachKeepsUnits(t *testing.T) {
 	if err := json.Unmarshal(b, &m); err != nil || m.Units.FrameInterval == nil || *m.Units.FrameInterval != 0.0025 {
 		t.Errorf("units of the pCF of the stack corrected twice: %s", b)
 	}
+	// Units from sealed metadata only: metadata set back to 0.3.0, whose
+	// sidecars were not sealed, could be edited to give any.
+	var side map[string]any
+	b, _ = os.ReadFile(cor + ".json")
+	if err := json.Unmarshal(b, &side); err != nil {
+		t.Fatal(err)
+	}
+	delete(side, "self_crc32c")
+	side["version"] = "0.3.0"
+	side["units"] = map[string]any{"frame_interval_s": 7.5, "pixel_size_um": 3.0, "from": "ImageJ"}
+	b, _ = json.Marshal(side)
+	os.WriteFile(cor+".json", b, 0o644)
+	res3 := filepath.Join(dir, "res3.npy")
+	code, msg := ipcf(t, "pcf", cor, "-o", res3, "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet")
+	b, _ = os.ReadFile(res3 + ".json")
+	var m3 struct {
+		Units struct {
+			FrameInterval *float64 `json:"frame_interval_s"`
+			PixelSize     *float64 `json:"pixel_size_um"`
+		} `json:"units"`
+	}
+	if code == 0 && (json.Unmarshal(b, &m3) != nil || m3.Units.FrameInterval != nil || m3.Units.PixelSize != nil) {
+		t.Errorf("units of an unsealed sidecar taken: %s", b)
+	}
+	_ = msg
 }

@@ -1263,7 +1263,7 @@ func (j *Job) fileUnits() map[string]string {
 			if f.name == "pixel_size_um" {
 				fu = fit.Units{PixelSize: f.fromFile}
 			}
-			if err := fu.Check(); err != nil {
+			if err := fu.CheckResult(); err != nil {
 				j.log("the input's %s is not used: %v", f.name, err)
 				continue
 			}

@@ -325,8 +325,13 @@ func WrittenRecord(path string) (*Written, error) {
 	// (previous_output_crc32c, which Describes accepts for a rerun that
 	// replaces it): a kill between a rerun's two renames (bleach with
 	// another filter size) left the earlier stack under the new sidecar.
-	w := &Written{path: path, side: side, command: m.Command, crc: m.CRC, bytes: *m.Bytes,
-		frameInterval: m.Units.FrameInterval, pixelSize: m.Units.PixelSize}
+	w := &Written{path: path, side: side, command: m.Command, crc: m.CRC, bytes: *m.Bytes}
+	if sealField.Match(b) {
+		// Units from sealed metadata only (CheckSeal passed): bleach
+		// records them since the seal, and metadata of 0.3.0, unsealed,
+		// could be edited to give any.
+		w.frameInterval, w.pixelSize = m.Units.FrameInterval, m.Units.PixelSize
+	}
 	if st.Size() != w.bytes {
 		return nil, w.differs()
 	}
