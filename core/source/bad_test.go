@@ -256,6 +256,14 @@ func TestTIFFBadInput(t *testing.T) {
 			p := grayPages(le, 1, 4, 5, 0)[0]
 			return writeTIFF(tiffOpts{}, []tpage{with(p, ij(`{"truncated": true, "shape": [3, 4, 5]}`+strings.Repeat(" ", 200)))})
 		}(), []string{"tifffile (truncate=True) file announces 3 images of 40 bytes", "hold the TIFF's tags"}, 0},
+		{"tifffile truncate=True, planes of another size", func() []byte {
+			p := grayPages(le, 1, 4, 5, 0)[0]
+			for t := 1; t < 4; t++ {
+				p.strips[0] = append(p.strips[0], stripsOf(le, t, 4, 5, 4)[0]...)
+			}
+			p = with(p, ij(`{"truncated": true, "shape": [2, 8, 5]}`), ttag{279, 4, []uint64{40}, ""})
+			return writeTIFF(tiffOpts{}, []tpage{p})
+		}(), []string{"tifffile shape [2 8 5]: planes of 8 x 5 (rows x columns), but its page is 4 x 5"}, 0},
 		{"tifffile truncate=True of time and channels", hyper(`{"truncated": true, "shape": [3, 2, 4, 5]}`, 1), []string{"2 axes before the image"}, 0},
 		{"tifffile shape of planes on one page, not truncated", hyper(`{"shape": [3, 4, 5]}`, 1), []string{"3 planes, but the file holds 1 pages"}, 0},
 		{"explicit planar configuration 1", writeTIFF(tiffOpts{}, []tpage{with(g[0], u(284, 1), u(277, 1))}), nil, 1},

@@ -765,6 +765,11 @@ func (r *tiffReader) shapedSeries(pages []page) (int, error) {
 		return 0, r.errf("tifffile shape %v: %d axes before the image (time and channels?), stored one plane after the other; ipcf reads (time, rows, columns): "+
 			"save one channel per file, or an ImageJ hyperstack (imwrite(..., imagej=True, metadata={'axes': 'TCYX'})) and select a channel with --channel", shape, axes)
 	case n > 1 && len(pages) == 1 && tifffileTruncated(pages[0].desc) && n <= math.MaxInt32:
+		// The planes are the page's: a shape of other planes would read
+		// the samples in other rows.
+		if h, w := shape[len(shape)-2], shape[len(shape)-1]; h != int64(pages[0].h) || w != int64(pages[0].w) {
+			return 0, r.errf("tifffile shape %v: planes of %d x %d (rows x columns), but its page is %d x %d", shape, h, w, pages[0].h, pages[0].w)
+		}
 		return int(n), nil
 	case n != int64(len(pages)):
 		return 0, r.errf("tifffile shape %v: %d planes, but the file holds %d pages", shape, n, len(pages))
