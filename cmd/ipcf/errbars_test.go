@@ -490,6 +490,14 @@ func TestFitWeighted(t *testing.T) {
 		if err := os.WriteFile(f16, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// A .npy of another format version is not a dtype to convert:
+		// the reader's own refusal (exit 1), not the float32 advice.
+		b[6] = 4
+		v4 := filepath.Join(r.dir, "sdv4.npy")
+		os.WriteFile(v4, b, 0o644)
+		if code, msg := ipcf(t, "fit", circle, "-o", bad, "--sigma", v4); code != 1 || !strings.Contains(msg, "format version 4.0 not supported") || strings.Contains(msg, "float32") {
+			t.Errorf("--sigma of format version 4.0: exit %d: %s", code, firstLine(msg))
+		}
 	}
 	for _, c := range []struct {
 		name string

@@ -88,7 +88,7 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	}
 	checkCRC := rec != nil && rec.CRC != "" && fitSamePath(file, recorded)
 	sd, err := npy.Open(file)
-	if msg, _, _ := strings.Cut(fmt.Sprint(err), "; convert it"); errors.Is(err, npy.ErrFormat) && strings.Contains(msg, "not supported (want") {
+	if msg, _, _ := strings.Cut(fmt.Sprint(err), "; convert it"); errors.Is(err, npy.ErrDType) {
 		// A dtype .npy reading refuses (float16): refused as other
 		// dtypes of error bars are, with their fix (npy's advised
 		// uint16, which the next check refused).

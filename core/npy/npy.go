@@ -19,6 +19,15 @@ import (
 // ErrFormat reports a file that is not a valid or supported .npy file.
 var ErrFormat = errors.New("npy: invalid file")
 
+// ErrDType marks, besides ErrFormat, a file refused for its dtype alone
+// (errors.Is), for callers that advise another conversion; it adds
+// nothing to the message.
+var ErrDType error = dtypeMark{}
+
+type dtypeMark struct{}
+
+func (dtypeMark) Error() string { return "" }
+
 var magic = []byte("\x93NUMPY")
 
 // Header is the parsed header of a .npy file.
@@ -65,7 +74,7 @@ func parseDescr(s string) (array.DType, array.ByteOrder, error) {
 		case "i8", "u4", "u8", "i1", "f2": // numpy's default integer (numpy.random's counts) among them
 			hint = "; convert it, e.g. numpy.save(path, a.astype(numpy.uint16)) for counts in 0..65535, or a.astype(numpy.float64)"
 		}
-		return 0, 0, fmt.Errorf("%w: dtype %q not supported (want b1, u1, u2, i2, i4, f4 or f8)%s", ErrFormat, s, hint)
+		return 0, 0, fmt.Errorf("%w: dtype %q not supported (want b1, u1, u2, i2, i4, f4 or f8)%s%w", ErrFormat, s, hint, ErrDType)
 	}
 	return dt, bo, nil
 }
