@@ -548,14 +548,16 @@ if isfield(s, 'rows') && isfield(s, 'columns')
   rows = s.rows;
   columns = s.columns;
 end
-if isfield(s, 'bins_mode') || isfield(s, 'bins')
+% META's bins is the list of bin edges (numbers), INFO's the label
+key = '';
+if isfield(s, 'bins_mode')
+  key = 'bins_mode';
+elseif isfield(s, 'bins') && ischar(s.bins)
+  key = 'bins';
+end
+if ~isempty(key)
   % log or linear bins are averaged over, multi-tau points are not: another
   % value was taken for the latter, silently.
-  if isfield(s, 'bins_mode')
-    key = 'bins_mode';
-  else
-    key = 'bins';
-  end
   b = s.(key);
   if ~ischar(b) || ~any(strcmp(b, {'log', 'linear', 'multitau'}))
     error('ipcf:invalid_argument', '%s: Info''s %s must be ''log'', ''linear'' or ''multitau'' (the curves'' bins), not %s', ...

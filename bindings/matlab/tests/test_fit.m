@@ -428,6 +428,12 @@ check(isstruct(mm) && isfield(mm, 'weights') && isstruct(mm.weights) && mm.weigh
       'ipcf fit weights by the error bars beside the result');
 [m, mi] = ipcf_fit(G, 'Info', meta, 'Sigma', sdm);
 compare_cli(m, mi, out, 'cli weighted pcf1d');
+% META's bins (numbers: the bin edges) is no label: without bins_mode, the
+% points are log bins, as META of before the bins modes (it was refused)
+check(isfield(meta, 'bins') && isnumeric(meta.bins), 'META''s bins are numbers');
+mlog = ipcf_fit(G, 'Info', setfield(meta, 'bins_mode', 'log'), 'Sigma', sdm);
+mnum = ipcf_fit(G, 'Info', rmfield(meta, 'bins_mode'), 'Sigma', sdm);
+check(same_maps(mlog, mnum), 'META without bins_mode, its numeric bins kept: log bins');
 % IPCF_READ's third output: the error bars META.errors records, checked;
 % IPCF_FIT of META without 'Sigma' says that it fits unweighted.
 [G3, meta3, sd3] = ipcf_read(werr);
