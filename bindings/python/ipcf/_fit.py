@@ -304,7 +304,12 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         # is averaged over them (as ipcf fit does), not taken at the delay.
         # (Delays given by the caller are theirs: fitted at, as unlabelled curves.)
         if not bins_given and own_delays:
-            bins = attrs.get('bins_mode', 'log') in ('log', 'linear')
+            mode = attrs.get('bins_mode', 'log')
+            if not isinstance(mode, str) or mode not in ('log', 'linear', 'multitau'):
+                # (another label was taken for multi-tau points, silently, as ImageJ and Octave did)
+                raise _invalid(f"curves.attrs['bins_mode']={mode!r}: want 'log', 'linear' or 'multitau' (the curves' "
+                               "bins; absent: log)")
+            bins = mode in ('log', 'linear')
         _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')

@@ -682,3 +682,18 @@ def test_fit_result_refuses_fit_maps(tmp_path):
     subprocess.run([_cli(), 'fit', str(res), '-o', maps, '--quiet'], check=True, capture_output=True)
     with pytest.raises(ValueError, match=r"maps.npy holds ipcf fit's maps \(parameters, not curves\)"):
         ipcf.fit_result(maps, 'pcf1d', waist=2)
+
+
+@pytest.mark.parametrize('mode', ['Log', 'LINEAR', 'foo', 3])
+def test_fit_refuses_an_unknown_bins_mode(tmp_path, mode):
+    """A labelled result's bins_mode other than log, linear or multitau is
+    refused: it was taken for multi-tau points (no averaging), silently, as
+    ImageJ's ipcf.bins and Octave's Info.bins were."""
+    data = ipcf.simulate(frames=512, size=12, seed=3)
+    numpy.save(tmp_path / 'data.npy', data)
+    res = ipcf.pcf_file(str(tmp_path / 'data.npy'), str(tmp_path / 'g.npy'), offsets=[(2, 0), (0, 2)], nbins=12, smooth=0)
+    g = ipcf.label(*ipcf.open_result(res))
+    ipcf.fit(g, model='pcf1d', waist=2)
+    g.attrs['bins_mode'] = mode
+    with pytest.raises(ValueError, match="bins_mode.*want 'log', 'linear' or 'multitau'"):
+        ipcf.fit(g, model='pcf1d', waist=2)
