@@ -14,6 +14,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 )
 
@@ -475,4 +476,42 @@ func TestBleachKeepsUnits(t *testing.T) {
 		t.Errorf("units of an unsealed sidecar taken: %s", b)
 	}
 	_ = msg
+}
+
+// TestBleachKeepsPixelsNotSquare: a corrected stack whose input's pixels
+// were not square (no pixel size) says so in its record, and a pCF of it
+// warns and records it as a pCF of the input does (both were lost).
+func TestBleachKeepsPixelsNotSquare(t *testing.T) {
+	dir := t.TempDir()
+	in, cor, res := filepath.Join(dir, "in.npy"), filepath.Join(dir, "cor.npy"), filepath.Join(dir, "res.npy")
+	if code, msg := ipcf(t, "simulate", "-o", in, "--frames", "300", "--size", "12", "--quiet"); code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "bleach", in, "-o", cor, "--filtersize", "20", "--quiet"); code != 0 {
+		t.Fatalf("bleach: exit %d: %s", code, msg)
+	}
+	// The record ipcf bleach writes for an input of 0.1 x 0.3 um pixels.
+	var side map[string]any
+	b, _ := os.ReadFile(cor + ".json")
+	if err := json.Unmarshal(b, &side); err != nil {
+		t.Fatal(err)
+	}
+	delete(side, "self_crc32c")
+	side["units"] = map[string]any{"frame_interval_s": 0.01, "pixel_size_um": nil, "from": "ImageJ", "pixels_not_square": "0.1 x 0.3 um (ImageJ)"}
+	b, err := ooc.Seal(side)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(cor+".json", b, 0o644)
+	code, msg := ipcf(t, "pcf", cor, "-o", res, "--radius", "1", "--npoints", "4", "--nbins", "6")
+	if code != 0 || !strings.Contains(msg, "the input's pixels are not square (0.1 x 0.3 um (ImageJ))") {
+		t.Fatalf("pcf: exit %d: %s", code, msg)
+	}
+	var m struct {
+		Units map[string]any `json:"units"`
+	}
+	b, _ = os.ReadFile(res + ".json")
+	if json.Unmarshal(b, &m) != nil || m.Units["pixels_not_square"] != "0.1 x 0.3 um (ImageJ)" || m.Units["pixel_size_um"] != nil || m.Units["frame_interval_s"] != 0.01 {
+		t.Errorf("units: %s", b)
+	}
 }

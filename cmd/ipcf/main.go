@@ -935,13 +935,16 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // outside the range a result may carry is left out, as pcf leaves it.
 func bleachUnits(src source.Source, path string) map[string]any {
 	u := source.UnitsOf(src)
-	if u.FrameInterval == 0 && u.PixelSize == 0 {
+	if u.FrameInterval == 0 && u.PixelSize == 0 && u.NotSquare == "" {
 		if w, err := ooc.WrittenRecord(path); err == nil && w != nil {
-			u.FrameInterval, u.PixelSize = w.Units()
+			u.FrameInterval, u.PixelSize, u.NotSquare = w.Units()
 			u.Origin = "ipcf bleach"
 		}
 	}
 	m := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil, "from": nil}
+	if u.NotSquare != "" {
+		m["pixels_not_square"] = u.NotSquare // a pCF of the stack warns as one of its input does
+	}
 	if u.FrameInterval > 0 && (fit.Units{FrameInterval: u.FrameInterval}).CheckResult() == nil {
 		m["frame_interval_s"], m["from"] = u.FrameInterval, u.Origin
 	}

@@ -150,6 +150,7 @@ type Job struct {
 	// writtenFI, writtenPS: the units the record of an input ipcf wrote
 	// gives it (a bleached stack keeps its input's), 0 unknown
 	writtenFI, writtenPS float64
+	writtenNS            string // its input's pixels were not square
 	unitsFrom            map[string]string // where the frame interval and pixel size came from
 	notSquare            string            // the input's pixels, when they are not square and no size is given
 	spec                 Spec
@@ -478,7 +479,7 @@ func Open(s Spec) (*Job, error) {
 	}
 	j.spec.Input.Lines = lineScan(s.PCF.Offsets)
 	j.src, j.written, err = openSourceRecord(j.spec.Input, "--channel")
-	j.writtenFI, j.writtenPS = j.written.Units()
+	j.writtenFI, j.writtenPS, j.writtenNS = j.written.Units()
 	if err != nil {
 		return nil, lineScanHint(err, j.spec.Input)
 	}
@@ -1244,10 +1245,10 @@ func (j *Job) InputName() string { return j.src.Name() }
 // metadata's origin, or "" when unknown.
 func (j *Job) fileUnits() map[string]string {
 	u := source.UnitsOf(j.src)
-	if u.FrameInterval == 0 && u.PixelSize == 0 && (j.writtenFI > 0 || j.writtenPS > 0) {
+	if u.FrameInterval == 0 && u.PixelSize == 0 && u.NotSquare == "" && (j.writtenFI > 0 || j.writtenPS > 0 || j.writtenNS != "") {
 		// A stack ipcf bleach corrected (checked against its record
 		// before its frames are used): its input's units.
-		u = source.Units{FrameInterval: j.writtenFI, PixelSize: j.writtenPS, Origin: "ipcf bleach"}
+		u = source.Units{FrameInterval: j.writtenFI, PixelSize: j.writtenPS, NotSquare: j.writtenNS, Origin: "ipcf bleach"}
 	}
 	from := map[string]string{}
 	for _, f := range []struct {

@@ -239,18 +239,20 @@ func CheckWritten(path string) error {
 type Written struct {
 	path, side, command, crc string
 	bytes                    int64
-	// units: those its input had (ipcf bleach records them), 0 unknown
+	// units: those its input had (ipcf bleach records them), 0 unknown;
+	// notSquare: its input's pixels were not square ("" where they were)
 	frameInterval, pixelSize float64
+	notSquare                string
 }
 
 // Units returns the frame interval (s) and pixel size (um) the record
 // gives the file (a stack ipcf bleach corrected keeps its input's), 0
 // where it gives none.
-func (w *Written) Units() (frameInterval, pixelSize float64) {
+func (w *Written) Units() (frameInterval, pixelSize float64, notSquare string) {
 	if w == nil {
-		return 0, 0
+		return 0, 0, ""
 	}
-	return w.frameInterval, w.pixelSize
+	return w.frameInterval, w.pixelSize, w.notSquare
 }
 
 // WrittenRecord is CheckWritten without reading the file: every check of
@@ -295,6 +297,7 @@ func WrittenRecord(path string) (*Written, error) {
 		Units    struct {
 			FrameInterval float64 `json:"frame_interval_s"`
 			PixelSize     float64 `json:"pixel_size_um"`
+			NotSquare     string  `json:"pixels_not_square"`
 		} `json:"units"`
 	}
 	if json.Unmarshal(b, &m) != nil || m.Software != Marker || (m.Command != "bleach" && m.Command != "simulate") {
@@ -330,7 +333,7 @@ func WrittenRecord(path string) (*Written, error) {
 		// Units from sealed metadata only (CheckSeal passed): bleach
 		// records them since the seal, and metadata of 0.3.0, unsealed,
 		// could be edited to give any.
-		w.frameInterval, w.pixelSize = m.Units.FrameInterval, m.Units.PixelSize
+		w.frameInterval, w.pixelSize, w.notSquare = m.Units.FrameInterval, m.Units.PixelSize, m.Units.NotSquare
 	}
 	if st.Size() != w.bytes {
 		return nil, w.differs()
