@@ -667,8 +667,9 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t 
  * (kind IPCF_UNIT_LENGTH) or the seconds per unit of the time unit
  * (IPCF_UNIT_TIME), as the library's file readers take the units of
  * ImageJ, OME and Micro-Manager metadata ("µm", "micron", "nm", "Å",
- * "sec", "ms", ...; surrounding spaces and the case of words ignored,
- * symbols as written: OME's "Mm" is no millimetre); 0 in *scale for a name that is no such unit ("pixel",
+ * "sec", "ms", ...; surrounding spaces and the case of words and of
+ * symbols in capitals ignored, mixed-case symbols as written: OME's "Mm"
+ * is no millimetre); 0 in *scale for a name that is no such unit ("pixel",
  * "inch": a scanner's dpi default). Hosts that read a calibration
  * themselves (the ImageJ plugin's image commands) take it from here, so
  * one image gives one pixel size and frame interval on every path.

@@ -295,15 +295,18 @@ var timeUnits = map[string]float64{
 	"hrs": 3600, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400,
 }
 
-// unitOf looks name up in table: as written, else, for a word (three
-// characters or more), in lower case ("Micron", "SEC"); a symbol's case
-// is its meaning.
+// unitOf looks name up in table: as written, else in lower case for a
+// word (three characters or more: "Micron", "SEC") or a symbol of two
+// written all in capitals ("UM", "NM", "MS": ImageJ keeps a unit as
+// typed); a mixed-case symbol's case is its meaning (OME's Mm, Pm, Ms),
+// and single letters are taken as written (M, S, H, D are none).
 func unitOf(table map[string]float64, name string) (float64, bool) {
 	name = strings.TrimSpace(name)
 	if f, ok := table[name]; ok {
 		return f, true
 	}
-	if utf8.RuneCountInString(name) < 3 {
+	n := utf8.RuneCountInString(name)
+	if n < 2 || (n == 2 && name != strings.ToUpper(name)) {
 		return 0, false
 	}
 	f, ok := table[strings.ToLower(name)]
@@ -312,7 +315,7 @@ func unitOf(table map[string]float64, name string) (float64, bool) {
 
 // LengthUnit returns the micrometres per unit of the length unit named as
 // ImageJ, OME or Micro-Manager name them (surrounding spaces and the case
-// of words ignored; symbols as written), and whether it is one. Every
+// of words and capitalised symbols ignored, unitOf), and whether it is one. Every
 // reader of a calibration takes it from here: the file readers and,
 // through the C ABI's ipcf_unit_scale, the ImageJ plugin's image commands.
 func LengthUnit(name string) (float64, bool) { return unitOf(lengthUnits, name) }

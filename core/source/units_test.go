@@ -323,14 +323,15 @@ func TestUnitsMicroManagerFolder(t *testing.T) {
 
 // TestUnitNames: the names of lengths and times every reader of a
 // calibration takes (the file readers, the ImageJ plugin through
-// ipcf_unit_scale), case folded but for the angstrom's A; an inch (a 72
-// dpi default) is no length. The ImageJ plugin and the library had two
+// ipcf_unit_scale): words and symbols in capitals case-folded, mixed-case
+// symbols and single letters as written; an inch (a 72 dpi default) is no
+// length. The ImageJ plugin and the library had two
 // tables: "Micron", "NM", "micrometres" and "secs" were known to one,
 // "pm", "A" and "d" to the other.
 func TestUnitNames(t *testing.T) {
 	for name, want := range map[string]float64{
 		"µm": 1, "μm": 1, "um": 1, "Micron": 1, "microns": 1, "micrometres": 1, " MICROMETER ": 1,
-		"nm": 1e-3, "Nanometres": 1e-3, "pm": 1e-6, "A": 1e-4, "Å": 1e-4, "angstrom": 1e-4,
+		"nm": 1e-3, "NM": 1e-3, "UM": 1, "Nanometres": 1e-3, "pm": 1e-6, "A": 1e-4, "Å": 1e-4, "angstrom": 1e-4,
 		"mm": 1e3, "cm": 1e4, "dm": 1e5, "m": 1e6, "metres": 1e6,
 	} {
 		if f, ok := LengthUnit(name); !ok || f != want {
@@ -339,13 +340,13 @@ func TestUnitNames(t *testing.T) {
 	}
 	// Symbols are case-sensitive (OME's Mm is a megametre, Pm a
 	// petametre, Ms a megasecond): another case is none, never another unit.
-	for _, name := range []string{"inch", "in", "a", "pixel", "pixels", "", "µ", "unit", "Mm", "Pm", "NM", "UM", "M"} {
+	for _, name := range []string{"inch", "in", "a", "pixel", "pixels", "", "µ", "unit", "Mm", "Pm", "uM", "M", "nM"} {
 		if f, ok := LengthUnit(name); ok {
 			t.Errorf("LengthUnit(%q) = %g: want none", name, f)
 		}
 	}
 	for name, want := range map[string]float64{
-		"s": 1, "sec": 1, "secs": 1, "Sec": 1, "SECONDS": 1, "ms": 1e-3, "msec": 1e-3,
+		"s": 1, "sec": 1, "secs": 1, "Sec": 1, "SECONDS": 1, "ms": 1e-3, "MS": 1e-3, "msec": 1e-3,
 		"µs": 1e-6, "μs": 1e-6, "us": 1e-6, "usec": 1e-6, "ns": 1e-9, "nanoseconds": 1e-9,
 		"min": 60, "minutes": 60, "h": 3600, "hr": 3600, "hours": 3600, "d": 86400, "days": 86400,
 	} {
@@ -353,7 +354,7 @@ func TestUnitNames(t *testing.T) {
 			t.Errorf("TimeUnit(%q) = %g, %v; want %g", name, f, ok, want)
 		}
 	}
-	for _, name := range []string{"frame", "frames", "", "fps", "Hz", "Ms", "MS", "S", "H", "D"} {
+	for _, name := range []string{"frame", "frames", "", "fps", "Hz", "Ms", "mS", "S", "H", "D"} {
 		if f, ok := TimeUnit(name); ok {
 			t.Errorf("TimeUnit(%q) = %g: want none", name, f)
 		}

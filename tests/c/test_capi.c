@@ -376,7 +376,7 @@ static void test_unit_scale(void) {
         double want;
     } cases[] = {
         {"\xc2\xb5m", IPCF_UNIT_LENGTH, 1}, {"Micron", IPCF_UNIT_LENGTH, 1}, {" micrometres ", IPCF_UNIT_LENGTH, 1},
-        {"nm", IPCF_UNIT_LENGTH, 1e-3}, {"Mm", IPCF_UNIT_LENGTH, 0}, {"A", IPCF_UNIT_LENGTH, 1e-4}, {"a", IPCF_UNIT_LENGTH, 0},
+        {"nm", IPCF_UNIT_LENGTH, 1e-3}, {"UM", IPCF_UNIT_LENGTH, 1}, {"Mm", IPCF_UNIT_LENGTH, 0}, {"A", IPCF_UNIT_LENGTH, 1e-4}, {"a", IPCF_UNIT_LENGTH, 0},
         {"inch", IPCF_UNIT_LENGTH, 0}, {"pixel", IPCF_UNIT_LENGTH, 0}, {"", IPCF_UNIT_LENGTH, 0},
         {"secs", IPCF_UNIT_TIME, 1}, {"ms", IPCF_UNIT_TIME, 1e-3}, {"d", IPCF_UNIT_TIME, 86400}, {"um", IPCF_UNIT_TIME, 0},
     };

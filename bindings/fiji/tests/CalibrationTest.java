@@ -80,7 +80,7 @@ public class CalibrationTest {
         // ipcf_square_pixels), as its file readers take them from the TIFF ImageJ saves: the
         // plugin's own table knew "Micron" and "secs" but not "A" or "d", and called 0.1 by
         // 0.10001 um not square, so one image had two pixel sizes.
-        Object[][] lengths = {{"Micron", 0.1, 0.1}, {"micrometres", 0.1, 0.1}, {"nm", 100.0, 0.1}, {"A", 1000.0, 0.1},
+        Object[][] lengths = {{"Micron", 0.1, 0.1}, {"micrometres", 0.1, 0.1}, {"nm", 100.0, 0.1}, {"NM", 100.0, 0.1}, {"A", 1000.0, 0.1},
             {"pm", 1e5, 0.1}, {"Mm", 1e-7, 0.0}, {"inch", 0.1, 0.0}, {"pixel", 0.1, 0.0}};
         for (Object[] c : lengths) {
             ImagePlus im = stack(64, 6, 6, 0);
