@@ -552,13 +552,16 @@ end
 key = '';
 if isfield(s, 'bins_mode')
   key = 'bins_mode';
-elseif isfield(s, 'bins') && ischar(s.bins)
+elseif isfield(s, 'bins') && ~isnumeric(s.bins)
   key = 'bins';
 end
 if ~isempty(key)
   % log or linear bins are averaged over, multi-tau points are not: another
   % value was taken for the latter, silently.
   b = s.(key);
+  if isa(b, 'string') && isscalar(b)
+    b = char(b);   % MATLAB's string "log"
+  end
   if ~ischar(b) || ~any(strcmp(b, {'log', 'linear', 'multitau'}))
     error('ipcf:invalid_argument', '%s: Info''s %s must be ''log'', ''linear'' or ''multitau'' (the curves'' bins), not %s', ...
           fname, key, value_text(b));

@@ -591,7 +591,8 @@ bad = {
   @() ipcf_fit(G, 'Info', gi), IA, 'delays for curves of 33 points'
   % a bins value not one of the three was taken for multi-tau points, silently
   @() ipcf_fit(G, 'Info', setfield(gi, 'bins', 'Log')), IA, 'Info''s bins must be ''log'', ''linear'' or ''multitau'' (the curves'' bins), not ''Log'''
-  @() ipcf_fit(G, 'Info', setfield(gi, 'bins', 'foo')), IA, 'not ''foo'''
+  @() ipcf_fit(G, 'Info', setfield(gi, 'bins', 'foo')), IA, 'not ''foo'
+  @() ipcf_fit(G, 'Info', setfield(gi, 'bins', {'log'})), IA, 'Info''s bins must be ''log'', ''linear'' or ''multitau'' (the curves'' bins), not a cell of size [1 1]'
   @() ipcf_fit(G, 'Info', struct('delay_frames', 1:4, 'offsets_uv', RING4, 'bins_mode', 2)), IA, 'Info''s bins_mode must be ''log'', ''linear'' or ''multitau'' (the curves'' bins), not a double of size [1 1]'
   @() ipcf_fit(ones(2, 2, 8, numel(gi.delays), 'single'), 'Info', gi, 'Offsets', RING4), IA, '4 offsets [u v] for 8 curves'
   @() ipcf_pcf_errors(), IA, 'DATA is required'
