@@ -150,7 +150,7 @@ type Job struct {
 	// writtenFI, writtenPS: the units the record of an input ipcf wrote
 	// gives it (a bleached stack keeps its input's), 0 unknown
 	writtenFI, writtenPS float64
-	writtenNS            string // its input's pixels were not square
+	writtenNS            string            // its input's pixels were not square
 	unitsFrom            map[string]string // where the frame interval and pixel size came from
 	notSquare            string            // the input's pixels, when they are not square and no size is given
 	spec                 Spec
