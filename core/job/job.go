@@ -1272,6 +1272,14 @@ func (j *Job) fileUnits() map[string]string {
 			from[f.name] = u.Origin
 		}
 	}
+	// A calibration in a unit ipcf does not know: said, not dropped
+	// silently (its distances, then its fits' D, would be in pixels).
+	if j.spec.PixelSize == 0 && u.UnknownLength != "" {
+		j.log("warning: the input's pixel size is in a unit ipcf does not know as a length, %s: no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) in micrometres to use one", u.UnknownLength)
+	}
+	if j.spec.FrameInterval == 0 && u.UnknownTime != "" {
+		j.log("warning: the input's frame interval is in a unit ipcf does not know as a time, %s: no frame interval is used, delays are in frames; give --frame-interval (frame_interval) in seconds to use one", u.UnknownTime)
+	}
 	if j.spec.PixelSize == 0 && u.NotSquare != "" {
 		// Distances have one unit only for square pixels: said, not
 		// silently dropped (the result's distances are in pixels).

@@ -1,6 +1,7 @@
 package job
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -162,5 +163,33 @@ func TestUnitsFromMetadata(t *testing.T) {
 		if d := m["delay_s"].([]float64); len(d) < 2 || d[1] != 1*c.wantFI {
 			t.Errorf("%s: delay_s %v, want the second delay 1 frame = %g s", c.name, d, c.wantFI)
 		}
+	}
+}
+
+// TestUnitsUnknownWarned: an input calibrated in a unit ipcf does not know
+// gives no pixel size, with a warning naming the unit (it was silent).
+func TestUnitsUnknownWarned(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fur.tif")
+	writeImageJTIFF(t, in, 64, 12, 12, 0.005, 10)
+	b, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(in, bytes.Replace(b, []byte("unit=micron"), []byte("unit=furlon"), 1), 0o644) // the same length
+	s := DefaultSpec()
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
+	s.Input.Path = in
+	s.Output = filepath.Join(dir, "out.npy")
+	var logs []string
+	s.Log = func(m string) { logs = append(logs, m) }
+	j, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := j.Metadata(0, 0)["units"].(map[string]any)
+	j.Close()
+	if !strings.Contains(strings.Join(logs, "\n"), `the input's pixel size is in a unit ipcf does not know as a length, "furlon" (ImageJ)`) || u["pixel_size_um"] != nil {
+		t.Errorf("unknown unit: logs %q, units %v", logs, u)
 	}
 }

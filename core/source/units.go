@@ -36,6 +36,11 @@ type Units struct {
 	// a height that differ ("0.1 x 0.2 um (ImageJ)"), when no pixel size
 	// is known: a caller says why its results are in pixels.
 	NotSquare string
+	// UnknownLength and UnknownTime name a unit of the metadata that is
+	// no length (time) this reader knows, with the metadata's name,
+	// where no pixel size (frame interval) is known: a calibration that
+	// was not used ("furlong (ImageJ)"); "" otherwise.
+	UnknownLength, UnknownTime string
 }
 
 // UnitsOf returns the physical units recorded in src's file metadata:
@@ -88,6 +93,9 @@ type metadata struct {
 	pixelX, pixelY  float64 // before the squareness check; pixelY 0 = as pixelX
 	aspect          float64 // Micro-Manager's PixelAspect; 0 = not given
 	notSquare       string  // finish: width x height when they differ
+	// lengthUnit, timeUnit: a unit the metadata name that is none this
+	// reader knows (LengthUnit, TimeUnit), "" where there is none such
+	lengthUnit, timeUnit string
 }
 
 // finish sets pixel from pixelX and pixelY: unknown unless square.
@@ -136,6 +144,14 @@ func merge(ms ...metadata) Units {
 		}
 	}
 	u.Origin = strings.Join(names, "+")
+	for _, m := range ms {
+		if u.PixelSize == 0 && u.UnknownLength == "" && m.lengthUnit != "" {
+			u.UnknownLength = fmt.Sprintf("%q (%s)", m.lengthUnit, m.name)
+		}
+		if u.FrameInterval == 0 && u.UnknownTime == "" && m.timeUnit != "" {
+			u.UnknownTime = fmt.Sprintf("%q (%s)", m.timeUnit, m.name)
+		}
+	}
 	if u.PixelSize == 0 {
 		for _, m := range ms {
 			if m.notSquare != "" {
@@ -295,6 +311,16 @@ var timeUnits = map[string]float64{
 	"hrs": 3600, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400,
 }
 
+// pixelUnit reports a name of no unit at all (ImageJ's uncalibrated
+// "pixel"), whose calibration is none.
+func pixelUnit(name string) bool {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "pixel", "pixels", "px":
+		return true
+	}
+	return false
+}
+
 // unitOf looks name up in table: as written, else in lower case for a
 // word (three characters or more: "Micron", "SEC") or a symbol of two
 // written all in capitals ("UM", "NM", "MS": ImageJ keeps a unit as
@@ -355,6 +381,16 @@ func imagejUnits(desc string, xres, yres float64) metadata {
 			if _, dup := kv[k]; !dup {
 				kv[k] = unescapeImageJ(strings.TrimSpace(v))
 			}
+		}
+	}
+	if un := kv["unit"]; un != "" && good(xres) {
+		if _, ok := LengthUnit(un); !ok && !pixelUnit(un) {
+			m.lengthUnit = un
+		}
+	}
+	if tu := kv["tunit"]; kv["finterval"] != "" && tu != "" {
+		if _, ok := TimeUnit(tu); !ok {
+			m.timeUnit = tu
 		}
 	}
 	if f, ok := LengthUnit(kv["unit"]); ok && good(xres) {
@@ -431,6 +467,9 @@ func omeUnits(desc string) metadata {
 			unit = "µm"
 		}
 		f, ok := LengthUnit(unit)
+		if !ok && !pixelUnit(unit) && good(number(v)) {
+			m.lengthUnit = unit
+		}
 		if !ok || !good(number(v)) {
 			return math.NaN()
 		}
@@ -446,6 +485,9 @@ func omeUnits(desc string) metadata {
 			unit = "s"
 		}
 		f, ok := TimeUnit(unit)
+		if !ok {
+			m.timeUnit = unit
+		}
 		return number(v) * f, ok
 	}
 	inPixels := false

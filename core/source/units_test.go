@@ -72,71 +72,71 @@ func TestUnits(t *testing.T) {
 		// ImageJ: pixel width = 1/XResolution in unit=, interval finterval= in tunit= (default sec)
 		{"imagej micron", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nfinterval=0.05\nspacing=2.0\nloop=false\n"),
 			rat(282, 2500000, 1000000), rat(283, 2500000, 1000000), u(296, 1))),
-			Units{0.05, 0.4, "ImageJ", ""}},
+			Units{FrameInterval: 0.05, PixelSize: 0.4, Origin: "ImageJ", NotSquare: ""}},
 		{"imagej escaped µm, tunit ms", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+`unit=\u00B5m`+"\nfinterval=25\ntunit=ms\n"),
 			rat(282, 10, 1), rat(283, 10, 1))),
-			Units{0.025, 0.1, "ImageJ", ""}},
+			Units{FrameInterval: 0.025, PixelSize: 0.1, Origin: "ImageJ", NotSquare: ""}},
 		// ImageJ's Properties write "usec" (Fiji read it; the CLI did not).
 		{"imagej tunit usec", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=um\nfinterval=50\ntunit=usec\n"),
 			rat(282, 10, 1), rat(283, 10, 1))),
-			Units{5e-5, 0.1, "ImageJ", ""}},
+			Units{FrameInterval: 5e-5, PixelSize: 0.1, Origin: "ImageJ", NotSquare: ""}},
 		{"imagej nm, no YResolution", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=nm\n"), rat(282, 1, 160))),
-			Units{0, 0.16, "ImageJ", ""}},
+			Units{FrameInterval: 0, PixelSize: 0.16, Origin: "ImageJ", NotSquare: ""}},
 		{"imagej uncalibrated (unit=pixel)", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=pixel\nfinterval=2\n"),
 			rat(282, 1, 1), rat(283, 1, 1))),
-			Units{2, 0, "ImageJ", ""}},
+			Units{FrameInterval: 2, PixelSize: 0, Origin: "ImageJ", NotSquare: ""}},
 		{"imagej pixels not square", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nfinterval=0.5\n"),
 			rat(282, 2, 1), rat(283, 4, 1))),
-			Units{0.5, 0, "ImageJ", "0.5 x 0.25 um (ImageJ)"}},
+			Units{FrameInterval: 0.5, PixelSize: 0, Origin: "ImageJ", NotSquare: "0.5 x 0.25 um (ImageJ)"}},
 		{"imagej yunit other than unit", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nyunit=nm\n"),
 			rat(282, 2, 1))),
 			Units{NotSquare: "0.5 x 0.0005 um (ImageJ)"}},
 		{"scifio micron", writeTIFF(tiffOpts{}, withFirst(g, asc(270, "SCIFIO=0.46.0\nimages=3\nframes=3\nunit=micron\nfinterval=0.05\n"),
 			rat(282, 2500000, 1000000), rat(283, 2500000, 1000000))),
-			Units{0.05, 0.4, "ImageJ", ""}},
+			Units{FrameInterval: 0.05, PixelSize: 0.4, Origin: "ImageJ", NotSquare: ""}},
 		{"ome with a namespace prefix and single quotes", writeTIFF(tiffOpts{}, withFirst(g, asc(270, `<?xml version='1.0'?><ome:OME xmlns:ome='http://www.openmicroscopy.org/Schemas/OME/2016-06'>`+
 			`<ome:Image ID='Image:0'><ome:Pixels PhysicalSizeX='0.5' PhysicalSizeY='0.5' TimeIncrement='0.02' SizeT='3'/></ome:Image></ome:OME>`))),
-			Units{0.02, 0.5, "OME-XML", ""}},
+			Units{FrameInterval: 0.02, PixelSize: 0.5, Origin: "OME-XML", NotSquare: ""}},
 		// Micro-Manager: the image's MicroManagerMetadata, with its Summary
 		{"micro-manager tag", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, mmJSON))),
-			Units{0.1, 0.108, "Micro-Manager", ""}},
+			Units{FrameInterval: 0.1, PixelSize: 0.108, Origin: "Micro-Manager", NotSquare: ""}},
 		{"micro-manager 2 keys", writeTIFF(tiffOpts{bo: be}, withFirst(grayPages(be, 3, 4, 5, 0), asc(51123, `{"PixelSizeUm":0.065,"IntervalMs":40,"PixelAspect":1.0}`))),
-			Units{0.04, 0.065, "Micro-Manager", ""}},
+			Units{FrameInterval: 0.04, PixelSize: 0.065, Origin: "Micro-Manager", NotSquare: ""}},
 		{"micro-manager interval 0 (as fast as possible)", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSize_um":0.2,"Interval_ms":0}`))),
-			Units{0, 0.2, "Micro-Manager", ""}},
+			Units{FrameInterval: 0, PixelSize: 0.2, Origin: "Micro-Manager", NotSquare: ""}},
 		{"micro-manager pixel aspect 2", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSizeUm":0.2,"PixelAspect":2,"Interval_ms":5}`))),
-			Units{0.005, 0, "Micro-Manager", "aspect 2 (Micro-Manager)"}},
+			Units{FrameInterval: 0.005, PixelSize: 0, Origin: "Micro-Manager", NotSquare: "aspect 2 (Micro-Manager)"}},
 		{"micro-manager header summary", mmHeaderFile(`{"Prefix":"run","PixelSize_um":0.0645,"Interval_ms":20,"Frames":3}`),
-			Units{0.02, 0.0645, "Micro-Manager", ""}},
+			Units{FrameInterval: 0.02, PixelSize: 0.0645, Origin: "Micro-Manager", NotSquare: ""}},
 		// OME-XML: PhysicalSizeX/Y with units (default µm), TimeIncrement with unit (default s)
 		{"ome", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0.5" PhysicalSizeXUnit="µm" PhysicalSizeY="0.5" PhysicalSizeYUnit="µm" TimeIncrement="25" TimeIncrementUnit="ms"`, "")))),
-			Units{0.025, 0.5, "OME-XML", ""}},
+			Units{FrameInterval: 0.025, PixelSize: 0.5, Origin: "OME-XML", NotSquare: ""}},
 		{"ome default units, BigTIFF big-endian", writeTIFF(tiffOpts{bo: be, big: true}, withFirst(grayPages(be, 3, 4, 5, 0), asc(270, ome(`PhysicalSizeX="0.25" PhysicalSizeY="0.25" TimeIncrement="0.5"`, "")))),
-			Units{0.5, 0.25, "OME-XML", ""}},
+			Units{FrameInterval: 0.5, PixelSize: 0.25, Origin: "OME-XML", NotSquare: ""}},
 		{"ome nm as entity, interval from DeltaT", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="130" PhysicalSizeXUnit="nm" PhysicalSizeY="130" PhysicalSizeYUnit="nm"`,
 			`<Plane TheC="0" TheT="0" TheZ="0" DeltaT="1.5" DeltaTUnit="s"/><Plane TheC="0" TheT="1" TheZ="0" DeltaT="1750" DeltaTUnit="ms"/><Plane TheC="0" TheT="2" TheZ="0" DeltaT="2.0"/>`)))),
-			Units{0.25, 0.13, "OME-XML", ""}},
+			Units{FrameInterval: 0.25, PixelSize: 0.13, Origin: "OME-XML", NotSquare: ""}},
 		{"ome unit as character reference", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0.3" PhysicalSizeXUnit="&#181;m" PhysicalSizeY="0.3" PhysicalSizeYUnit="&#xB5;m"`, "")))),
-			Units{0, 0.3, "OME-XML", ""}},
+			Units{FrameInterval: 0, PixelSize: 0.3, Origin: "OME-XML", NotSquare: ""}},
 		// several: each field from the first that knows it (OME-XML, ImageJ, Micro-Manager)
 		{"ome size, micro-manager interval", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0.5" PhysicalSizeY="0.5"`, "")), asc(51123, `{"PixelSizeUm":9,"Interval_ms":30}`))),
-			Units{0.03, 0.5, "OME-XML+Micro-Manager", ""}},
+			Units{FrameInterval: 0.03, PixelSize: 0.5, Origin: "OME-XML+Micro-Manager", NotSquare: ""}},
 		// none
 		{"no metadata", writeTIFF(tiffOpts{}, g), Units{}},
 		// the resolution tags alone: per centimetre (as ImageJ and tifffile), never per inch
 		{"resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 20000, 1), u(296, 3))),
-			Units{0, 0.5, "TIFF", ""}},
+			Units{FrameInterval: 0, PixelSize: 0.5, Origin: "TIFF", NotSquare: ""}},
 		{"resolution per cm, big-endian, no YResolution", writeTIFF(tiffOpts{bo: be}, withFirst(grayPages(be, 3, 4, 5, 0), rat(282, 100000, 13), u(296, 3))),
-			Units{0, 1.3, "TIFF", ""}},
+			Units{FrameInterval: 0, PixelSize: 1.3, Origin: "TIFF", NotSquare: ""}},
 		{"resolution per cm not square", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 10000, 1), u(296, 3))), Units{NotSquare: "0.5 x 1 um (TIFF)"}},
 		{"resolution per cm, unit as LONG", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 20000, 1), ttag{id: 296, typ: 4, vals: []uint64{3}})), Units{}},
 		{"resolution per cm, zero", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 0, 1), u(296, 3))), Units{}},
 		{"imagej unit before resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=nm\nfinterval=2\n"), rat(282, 1, 100), rat(283, 1, 100), u(296, 3))),
-			Units{2, 0.1, "ImageJ", ""}},
+			Units{FrameInterval: 2, PixelSize: 0.1, Origin: "ImageJ", NotSquare: ""}},
 		{"imagej interval, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"finterval=2\n"), rat(282, 20000, 1), rat(283, 20000, 1), u(296, 3))),
-			Units{2, 0.5, "ImageJ+TIFF", ""}},
+			Units{FrameInterval: 2, PixelSize: 0.5, Origin: "ImageJ+TIFF", NotSquare: ""}},
 		{"ome interval, micro-manager size, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`TimeIncrement="0.5"`, "")), asc(51123, `{"PixelSizeUm":0.2}`), rat(282, 20000, 1), u(296, 3))),
-			Units{0.5, 0.2, "OME-XML+Micro-Manager", ""}},
+			Units{FrameInterval: 0.5, PixelSize: 0.2, Origin: "OME-XML+Micro-Manager", NotSquare: ""}},
 		{"resolution without ImageJ (72 dpi)", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 72, 1), rat(283, 72, 1), u(296, 2))), Units{}},
 		{"another description", writeTIFF(tiffOpts{}, withFirst(g, asc(270, "Acquired with unit=micron finterval=3"))), Units{}},
 		// malformed: never an error, the field unknown
@@ -146,13 +146,13 @@ func TestUnits(t *testing.T) {
 		{"imagej finterval inf", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"finterval=1e999\n"))), Units{}},
 		{"imagej resolution as SHORT", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\n"), u(282, 2), u(283, 2))), Units{}},
 		{"imagej resolution outside the file", badResolution(writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nfinterval=0.1\n"), rat(282, 2, 1), rat(283, 2, 1)))),
-			Units{0.1, 0, "ImageJ", ""}},
+			Units{FrameInterval: 0.1, PixelSize: 0, Origin: "ImageJ", NotSquare: ""}},
 		{"ome truncated", writeTIFF(tiffOpts{}, withFirst(g, asc(270, `<?xml version="1.0"?><OME><Image><Pixels SizeT="3" PhysicalSizeX="0.2`))), Units{}},
 		{"ome bad values", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="-1" PhysicalSizeY="-1" TimeIncrement="NaN"`, "")))), Units{}},
 		{"ome unknown units", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="1" PhysicalSizeXUnit="pixel" PhysicalSizeY="1" TimeIncrement="1" TimeIncrementUnit="fortnight"`, "")))), Units{}},
 		{"ome only one axis in a known unit", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="1" PhysicalSizeY="1" PhysicalSizeYUnit="parsec"`, "")))), Units{}},
 		{"ome encoding ISO-8859-1", writeTIFF(tiffOpts{}, withFirst(g, asc(270, strings.Replace(ome(`PhysicalSizeX="2" PhysicalSizeY="2"`, ""), "UTF-8", "ISO-8859-1", 1)))),
-			Units{0, 2, "OME-XML", ""}},
+			Units{FrameInterval: 0, PixelSize: 2, Origin: "OME-XML", NotSquare: ""}},
 		{"micro-manager not JSON", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSizeUm": 0.1,`))), Units{}},
 		{"micro-manager odd types", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSizeUm":[1],"Interval_ms":"fast","Summary":7}`))), Units{}},
 		{"micro-manager JSON array", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `[1,2]`))), Units{}},
@@ -175,7 +175,7 @@ func TestUnits(t *testing.T) {
 	if _, ok := src.(*pageSource); !ok {
 		t.Fatalf("%T, want a pageSource", src)
 	}
-	want := Units{0.05, 0.2, "ImageJ", ""}
+	want := Units{FrameInterval: 0.05, PixelSize: 0.2, Origin: "ImageJ", NotSquare: ""}
 	if got := UnitsOf(src); !sameUnits(got, want) {
 		t.Errorf("page source: units %+v, want %+v", got, want)
 	}
@@ -268,15 +268,15 @@ func TestUnitsMicroManagerFolder(t *testing.T) {
 		want Units
 	}{
 		{"summary", 3, nil, `{"Summary": {"Slices": 1, "Interval_ms": 50, "PixelSize_um": 0.108, "Prefix": "run"}, ` + frames + `"Last": {}}`,
-			Units{0.05, 0.108, "Micro-Manager", ""}},
+			Units{FrameInterval: 0.05, PixelSize: 0.108, Origin: "Micro-Manager", NotSquare: ""}},
 		{"summary after the frames", 3, nil, `{` + frames + `"Summary": {"IntervalMs": "250", "PixelSize_um": "0.5"}}`,
-			Units{0.25, 0.5, "Micro-Manager", ""}},
+			Units{FrameInterval: 0.25, PixelSize: 0.5, Origin: "Micro-Manager", NotSquare: ""}},
 		{"file tags first", 3, []ttag{asc(51123, `{"PixelSizeUm":"0.2"}`)}, `{"Summary": {"Interval_ms": 50, "PixelSize_um": 0.108}}`,
-			Units{0.05, 0.2, "Micro-Manager", ""}},
+			Units{FrameInterval: 0.05, PixelSize: 0.2, Origin: "Micro-Manager", NotSquare: ""}},
 		{"one file", 1, []ttag{asc(270, "ImageJ=1.54f\nimages=1\nunit=micron\n"), rat(282, 4, 1), rat(283, 4, 1)}, `{"Summary": {"Interval_ms": 10}}`,
-			Units{0.01, 0.25, "ImageJ+Micro-Manager", ""}},
+			Units{FrameInterval: 0.01, PixelSize: 0.25, Origin: "ImageJ+Micro-Manager", NotSquare: ""}},
 		{"composite origin", 1, []ttag{asc(270, ome(`PhysicalSizeX="0.5" PhysicalSizeY="0.5"`, "")), asc(51123, `{"Interval_ms":30}`)}, `{"Summary": {"Interval_ms": 10, "PixelSize_um": 0.108}}`,
-			Units{0.03, 0.5, "OME-XML+Micro-Manager", ""}},
+			Units{FrameInterval: 0.03, PixelSize: 0.5, Origin: "OME-XML+Micro-Manager", NotSquare: ""}},
 		{"no metadata.txt", 3, nil, "", Units{}},
 		{"malformed metadata.txt", 3, nil, `{"Summary": {"Interval_ms": 50, "PixelSize_um": `, Units{}},
 		{"metadata.txt not an object", 3, nil, `["Summary"]`, Units{}},
@@ -366,6 +366,31 @@ func TestUnitNames(t *testing.T) {
 		{0, 0, false}, {0.1, 0, false}, {math.NaN(), 0.1, false}, {math.Inf(1), math.Inf(1), false}} {
 		if got := SquarePixels(c.w, c.h); got != c.square {
 			t.Errorf("SquarePixels(%g, %g) = %v, want %v", c.w, c.h, got, c.square)
+		}
+	}
+}
+
+// TestUnknownUnits: a calibration in a unit no reader knows is named
+// (Units.UnknownLength, UnknownTime; the job warns with it) where no
+// pixel size or frame interval is known: it was dropped silently, and a
+// pCF's distances and fits were in pixels without a word.
+func TestUnknownUnits(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		u            Units
+		length, time string
+		ps, fi       float64
+	}{
+		{"ImageJ furlongs", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=furlong\nfinterval=0.5\ntunit=fortnight\n", 10, 10)), `"furlong" (ImageJ)`, `"fortnight" (ImageJ)`, 0, 0},
+		{"ImageJ microns", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=micron\nfinterval=0.5\ntunit=ms\n", 10, 10)), "", "", 0.1, 5e-4},
+		{"ImageJ pixels", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=pixel\n", 1, 1)), "", "", 0, 0},
+		{"OME furlongs", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong" TimeIncrement="2" TimeIncrementUnit="fortnight"/></Image></OME>`)), `"furlong" (OME-XML)`, `"fortnight" (OME-XML)`, 0, 0},
+		{"OME defaults", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeY="0.1" TimeIncrement="2"/></Image></OME>`)), "", "", 0.1, 2},
+		// another flavour's known unit wins: nothing to say
+		{"OME furlongs, ImageJ microns", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong"/></Image></OME>`), imagejUnits("ImageJ=1.54f\nunit=micron\n", 5, 5)), "", "", 0.2, 0},
+	} {
+		if c.u.UnknownLength != c.length || c.u.UnknownTime != c.time || c.u.PixelSize != c.ps || math.Abs(c.u.FrameInterval-c.fi) > 1e-15 {
+			t.Errorf("%s: %+v, want unknown length %s, time %s, pixel size %g, frame interval %g", c.name, c.u, c.length, c.time, c.ps, c.fi)
 		}
 	}
 }

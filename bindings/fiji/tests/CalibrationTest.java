@@ -98,6 +98,24 @@ public class CalibrationTest {
             double got = Ipcf.secondsPerFrame(ca);
             check(got == 0.5 * (Double) c[1], "time unit " + c[0] + ": " + got + " s per frame, want " + 0.5 * (Double) c[1]);
         }
+        // A calibration in a unit no reader knows is said in the Log, as the file readers say
+        // it, not dropped silently (distances and fits in pixels without a word).
+        ImagePlus fur = stack(64, 6, 6, 0);
+        fur.getCalibration().setUnit("furlong");
+        fur.getCalibration().pixelWidth = fur.getCalibration().pixelHeight = 0.5;
+        fur.getCalibration().frameInterval = 2;
+        fur.getCalibration().setTimeUnit("fortnight");
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(log, true));
+        try {
+            Ipcf.pcf(fur, Ipcf.Params.parse("radius=1 points=4 nbins=4"));
+        } finally {
+            System.setOut(out);
+        }
+        check(log.toString().contains("the pixel size is in a unit ipcf does not know as a length, \"furlong\"")
+            && log.toString().contains("the frame interval is in a unit ipcf does not know as a time, \"fortnight\""),
+            "unknown units: the Log says " + log);
         yc.pixelHeight = 100.001; // 1 part in 10^5: square, as the file readers take it
         check(Ipcf.micrometresPerPixel(yu) == 0.1, "0.1 um by 100.001 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
         yc.pixelHeight = 100.1;

@@ -586,6 +586,14 @@ public final class Ipcf {
             IJ.log("ipcf: warning: " + imp.getTitle() + ": the image's pixel size is not used: " + bad + "; give pixel_size=UM");
             ps = 0;
         }
+        // A calibration in a unit the library does not know: said, as the file readers say it.
+        if (Double.isNaN(p.pixelSize) && ps == 0 && src.scaled() && unitScale(src.getUnit(), 0) == 0
+                && !src.getUnit().trim().toLowerCase(java.util.Locale.US).startsWith("pixel"))
+            IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixel size is in a unit ipcf does not know as a length, \""
+                + src.getUnit() + "\": distances, pixel size and fits stay in pixels; give pixel_size=UM");
+        if (Double.isNaN(p.frameInterval) && fi == 0 && src.frameInterval > 0 && unitScale(src.getTimeUnit(), 1) == 0)
+            IJ.log("ipcf: warning: " + imp.getTitle() + ": the frame interval is in a unit ipcf does not know as a time, \""
+                + src.getTimeUnit() + "\": delays stay in frames; give frame_interval=S");
         if (Double.isNaN(p.pixelSize) && ps > 0 && !r.lineScan && !squarePixels(src)) {
             IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " x "
                 + src.pixelHeight + " " + src.getUnit() + "): distances, pixel size and fits stay in pixels;"
