@@ -156,7 +156,7 @@ func gpuEligible(data array.View, o Options) error {
 		modes = append(modes, "the delta-CCF")
 	}
 	if modes != nil {
-		return fmt.Errorf("the GPU engine computes the pCF of one channel with log bins only; asked for %s", strings.Join(modes, ", "))
+		return fmt.Errorf("the GPU engine computes the pCF of one channel with log bins and the default smoothing, without a threshold or the delta-CCF; asked for %s", strings.Join(modes, ", "))
 	}
 	huge, tiny := extremeSeries(data, o)
 	if huge {

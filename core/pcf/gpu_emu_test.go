@@ -641,7 +641,7 @@ func emuToolkit(t *testing.T) {
 		}
 		o.Device = "auto"
 		got, note, err := gpuCompute(t, data, o)
-		if err != nil || !strings.HasPrefix(note, "cpu (auto: cuda:0 not used: the GPU engine computes the pCF of one channel with log bins only") {
+		if err != nil || !strings.HasPrefix(note, "cpu (auto: cuda:0 not used: the GPU engine computes the pCF of one channel with log bins and the default smoothing, without a threshold or the delta-CCF; asked for ") {
 			t.Fatalf("%s: auto: note %q, err %v", name, note, err)
 		}
 		for i := range got {
