@@ -201,3 +201,45 @@ func TestDeviceSpellingsOneJob(t *testing.T) {
 		}
 	}
 }
+
+// TestDevicesSaysWhyALibraryDidNotLoad: a CUDA library that is there but
+// does not load (not a library, not the driver) is named with the loader's
+// reason; it was "not found ... no NVIDIA driver installed", and a library
+// without the driver's functions was named "L.cu".
+func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
+	dir := t.TempDir()
+	lib := filepath.Join(dir, "libcuda.so.1")
+	devices := func() string {
+		t.Helper()
+		cmd := exec.Command(binary(t), "devices")
+		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+dir)
+		b, _ := cmd.CombinedOutput()
+		return string(b)
+	}
+	if got := devices(); !strings.Contains(got, "not found") {
+		t.Errorf("no library: %q", got)
+	}
+	os.WriteFile(lib, []byte("not a library\n"), 0o644)
+	if got := devices(); !strings.Contains(got, "CUDA driver library did not load (tried libcuda.so.1: "+lib+": ") || strings.Contains(got, "no NVIDIA driver installed") {
+		t.Errorf("a text file as the driver: %q", got)
+	}
+	// A library that loads but is not the driver: named by its file.
+	var other string
+	for _, p := range []string{"/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6", "/lib64/libm.so.6"} {
+		if _, err := os.Stat(p); err == nil {
+			other = p
+			break
+		}
+	}
+	if other == "" {
+		t.Fatal("no libm.so.6 to copy (looked in /lib/x86_64-linux-gnu, /usr/lib/x86_64-linux-gnu, /lib64)")
+	}
+	b, err := os.ReadFile(other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(lib, b, 0o644)
+	if got := devices(); !strings.Contains(got, lib+" lacks cuInit") {
+		t.Errorf("libm as the driver: %q", got)
+	}
+}

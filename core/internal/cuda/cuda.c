@@ -4,6 +4,7 @@
  * with NVRTC on first use and cached per device. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ typedef int cufftResult;
 
 static struct {
     int loaded, ndev, nvrtc_version;
-    char why[512];
+    char why[1024];
     void *cu, *nvrtc, *cufft;
     CUresult (*cuInit)(unsigned);
     CUresult (*cuDriverGetVersion)(int *);
@@ -121,22 +122,45 @@ static void setwhy(char *why, size_t n, const char *fmt, ...) {
 }
 
 /* dlopen the first name that loads; IPCF_CUDA_LIBDIR is tried first. */
-static void *open_any(const char *const *names, char *tried, size_t n) {
+/* open_any opens the first of names that loads (from IPCF_CUDA_LIBDIR
+ * first, then the system's search path); tried lists the names, with the
+ * loader's reason for one that is there but does not load (not an ELF
+ * library, a missing dependency, another architecture): "not found" would
+ * send the user to install what is installed. */
+static void *open_any(const char *const *names, char *tried, size_t n, int *present) {
     const char *dir = getenv("IPCF_CUDA_LIBDIR");
     char path[1024];
     tried[0] = 0;
     for (int k = 0; names[k]; k++) {
         void *h = 0;
+        char err[400] = ""; /* (dlerror's text: copied, the next dlopen overwrites it) */
+        const char *e;
         if (dir && *dir) {
             snprintf(path, sizeof path, "%s/%s", dir, names[k]);
             h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+            if (!h && (e = dlerror()) && !strstr(e, "No such file")) snprintf(err, sizeof err, "%s", e);
         }
-        if (!h) h = dlopen(names[k], RTLD_NOW | RTLD_LOCAL);
+        if (!h) {
+            h = dlopen(names[k], RTLD_NOW | RTLD_LOCAL);
+            if (!h && !err[0] && (e = dlerror()) && !strstr(e, "No such file")) snprintf(err, sizeof err, "%s", e);
+        }
         if (h) return h;
         size_t used = strlen(tried);
-        snprintf(tried + used, n - used, "%s%s", used ? ", " : "", names[k]);
+        if (err[0]) {
+            snprintf(tried + used, n - used, "%s%s: %s", used ? "; " : "", names[k], err);
+            *present = 1;
+        } else {
+            snprintf(tried + used, n - used, "%s%s", used ? ", " : "", names[k]);
+        }
     }
     return 0;
+}
+
+/* libpath is the file a handle of dlopen was loaded from, for messages. */
+static const char *libpath(void *h) {
+    struct link_map *lm = 0;
+    if (dlinfo(h, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_name && *lm->l_name) return lm->l_name;
+    return "the library";
 }
 
 #define SYM(lib, field, name)                                                         \
@@ -144,7 +168,7 @@ static void *open_any(const char *const *names, char *tried, size_t n) {
         *(void **)&L.field = dlsym(lib, name);                                        \
         if (!L.field) {                                                               \
             snprintf(L.why, sizeof L.why, "%s lacks %s (driver or library too old?)", \
-                     #lib, name);                                                     \
+                     libpath(lib), name);                                             \
             return 0;                                                                 \
         }                                                                             \
     } while (0)
@@ -154,10 +178,14 @@ static int load(void) {
     static const char *const cu[] = {"libcuda.so.1", "libcuda.so", 0};
     static const char *const nv[] = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so", 0};
     static const char *const ff[] = {"libcufft.so.12", "libcufft.so.11", "libcufft.so.10", "libcufft.so", 0};
-    char tried[256];
+    char tried[768];
     int v = 0;
-    if (!(L.cu = open_any(cu, tried, sizeof tried))) {
-        snprintf(L.why, sizeof L.why, "CUDA driver library not found (tried %s): no NVIDIA driver installed", tried);
+    int present = 0; /* a library there that does not load */
+    if (!(L.cu = open_any(cu, tried, sizeof tried, &present))) {
+        if (present)
+            snprintf(L.why, sizeof L.why, "CUDA driver library did not load (tried %s)", tried);
+        else
+            snprintf(L.why, sizeof L.why, "CUDA driver library not found (tried %s): no NVIDIA driver installed", tried);
         return 0;
     }
     SYM(L.cu, cuInit, "cuInit");
@@ -211,8 +239,12 @@ static int load(void) {
         L.ndev = 0;
         return 0;
     }
-    if (!(L.nvrtc = open_any(nv, tried, sizeof tried))) {
-        snprintf(L.why, sizeof L.why, "NVRTC not found (tried %s): install the CUDA runtime compiler", tried);
+    present = 0;
+    if (!(L.nvrtc = open_any(nv, tried, sizeof tried, &present))) {
+        if (present)
+            snprintf(L.why, sizeof L.why, "NVRTC did not load (tried %s)", tried);
+        else
+            snprintf(L.why, sizeof L.why, "NVRTC not found (tried %s): install the CUDA runtime compiler", tried);
         return 0;
     }
     OPTSYM(L.nvrtc, nvrtcVersion, "nvrtcVersion");
@@ -227,8 +259,12 @@ static int load(void) {
     SYM(L.nvrtc, nvrtcGetProgramLogSize, "nvrtcGetProgramLogSize");
     SYM(L.nvrtc, nvrtcGetProgramLog, "nvrtcGetProgramLog");
     SYM(L.nvrtc, nvrtcDestroyProgram, "nvrtcDestroyProgram");
-    if (!(L.cufft = open_any(ff, tried, sizeof tried))) {
-        snprintf(L.why, sizeof L.why, "cuFFT not found (tried %s): install libcufft", tried);
+    present = 0;
+    if (!(L.cufft = open_any(ff, tried, sizeof tried, &present))) {
+        if (present)
+            snprintf(L.why, sizeof L.why, "cuFFT did not load (tried %s)", tried);
+        else
+            snprintf(L.why, sizeof L.why, "cuFFT not found (tried %s): install libcufft", tried);
         return 0;
     }
     SYM(L.cufft, cufftPlanMany, "cufftPlanMany");
