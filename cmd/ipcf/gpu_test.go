@@ -243,3 +243,18 @@ func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
 		t.Errorf("libm as the driver: %q", got)
 	}
 }
+
+// TestDevicesMarksUnusable: a device pcf refuses (compute capability
+// below 6.0) is listed as not usable, saying why; it was listed as any
+// other.
+func TestDevicesMarksUnusable(t *testing.T) {
+	emu := emuDir(t)
+	for cc, want := range map[string]string{"35": "compute 3.5, 1024 MiB, 1024 MiB free (not usable: compute capability 3.5; 6.0 or newer is needed)", "90": "compute 9.0, 1024 MiB, 1024 MiB free\n"} {
+		cmd := exec.Command(binary(t), "devices")
+		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+emu, "IPCF_EMU_CC="+cc)
+		b, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("compute %s: %v %q, want %q", cc, err, b, want)
+		}
+	}
+}

@@ -83,7 +83,12 @@ func Devices() string {
 	}
 	var b strings.Builder
 	for _, d := range devs {
-		fmt.Fprintf(&b, "%s, %d MiB free\n", d.Desc, d.FreeMem>>20)
+		fmt.Fprintf(&b, "%s, %d MiB free", d.Desc, d.FreeMem>>20)
+		if d.CC > 0 && d.CC < 60 {
+			// Listed, but pcf refuses it (cuda.Compile): said here.
+			fmt.Fprintf(&b, " (not usable: compute capability %d.%d; 6.0 or newer is needed)", d.CC/10, d.CC%10)
+		}
+		b.WriteByte('\n')
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
