@@ -207,6 +207,7 @@ func TestDeviceSpellingsOneJob(t *testing.T) {
 // reason; it was "not found ... no NVIDIA driver installed", and a library
 // without the driver's functions was named "L.cu".
 func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
+	emuDir(t) // (a build with the GPU path: the pure-Go build has none to load)
 	dir := t.TempDir()
 	lib := filepath.Join(dir, "libcuda.so.1")
 	devices := func() string {
