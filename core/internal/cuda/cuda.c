@@ -121,16 +121,16 @@ static void setwhy(char *why, size_t n, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* dlopen the first name that loads; IPCF_CUDA_LIBDIR is tried first. */
 /* open_any opens the first of names that loads (from IPCF_CUDA_LIBDIR
- * first, then the system's search path); tried lists the names, with the
- * loader's reason for one that is there but does not load (not an ELF
- * library, a missing dependency, another architecture): "not found" would
- * send the user to install what is installed. */
-static void *open_any(const char *const *names, char *tried, size_t n, int *present) {
+ * first, then the system's search path); where none does, it sets L.why:
+ * what was not found (with hint), or, for a library that is there but does
+ * not load (not an ELF library, a missing dependency, another
+ * architecture), the loader's reason: "not found" would send the user to
+ * install what is installed. */
+static void *open_any(const char *const *names, const char *what, const char *hint) {
     const char *dir = getenv("IPCF_CUDA_LIBDIR");
-    char path[1024];
-    tried[0] = 0;
+    char path[1024], tried[768] = "";
+    int present = 0;
     for (int k = 0; names[k]; k++) {
         void *h = 0;
         char err[400] = ""; /* (dlerror's text: copied, the next dlopen overwrites it) */
@@ -147,12 +147,16 @@ static void *open_any(const char *const *names, char *tried, size_t n, int *pres
         if (h) return h;
         size_t used = strlen(tried);
         if (err[0]) {
-            snprintf(tried + used, n - used, "%s%s: %s", used ? "; " : "", names[k], err);
-            *present = 1;
+            snprintf(tried + used, sizeof tried - used, "%s%s: %s", used ? "; " : "", names[k], err);
+            present = 1;
         } else {
-            snprintf(tried + used, n - used, "%s%s", used ? ", " : "", names[k]);
+            snprintf(tried + used, sizeof tried - used, "%s%s", used ? ", " : "", names[k]);
         }
     }
+    if (present)
+        snprintf(L.why, sizeof L.why, "%s did not load (tried %s)", what, tried);
+    else
+        snprintf(L.why, sizeof L.why, "%s not found (tried %s): %s", what, tried, hint);
     return 0;
 }
 
@@ -178,16 +182,8 @@ static int load(void) {
     static const char *const cu[] = {"libcuda.so.1", "libcuda.so", 0};
     static const char *const nv[] = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2", "libnvrtc.so", 0};
     static const char *const ff[] = {"libcufft.so.12", "libcufft.so.11", "libcufft.so.10", "libcufft.so", 0};
-    char tried[768];
     int v = 0;
-    int present = 0; /* a library there that does not load */
-    if (!(L.cu = open_any(cu, tried, sizeof tried, &present))) {
-        if (present)
-            snprintf(L.why, sizeof L.why, "CUDA driver library did not load (tried %s)", tried);
-        else
-            snprintf(L.why, sizeof L.why, "CUDA driver library not found (tried %s): no NVIDIA driver installed", tried);
-        return 0;
-    }
+    if (!(L.cu = open_any(cu, "CUDA driver library", "no NVIDIA driver installed"))) return 0;
     SYM(L.cu, cuInit, "cuInit");
     SYM(L.cu, cuDriverGetVersion, "cuDriverGetVersion");
     SYM(L.cu, cuDeviceGetCount, "cuDeviceGetCount");
@@ -239,14 +235,7 @@ static int load(void) {
         L.ndev = 0;
         return 0;
     }
-    present = 0;
-    if (!(L.nvrtc = open_any(nv, tried, sizeof tried, &present))) {
-        if (present)
-            snprintf(L.why, sizeof L.why, "NVRTC did not load (tried %s)", tried);
-        else
-            snprintf(L.why, sizeof L.why, "NVRTC not found (tried %s): install the CUDA runtime compiler", tried);
-        return 0;
-    }
+    if (!(L.nvrtc = open_any(nv, "NVRTC", "install the CUDA runtime compiler"))) return 0;
     OPTSYM(L.nvrtc, nvrtcVersion, "nvrtcVersion");
     SYM(L.nvrtc, nvrtcCreateProgram, "nvrtcCreateProgram");
     SYM(L.nvrtc, nvrtcCompileProgram, "nvrtcCompileProgram");
@@ -259,14 +248,7 @@ static int load(void) {
     SYM(L.nvrtc, nvrtcGetProgramLogSize, "nvrtcGetProgramLogSize");
     SYM(L.nvrtc, nvrtcGetProgramLog, "nvrtcGetProgramLog");
     SYM(L.nvrtc, nvrtcDestroyProgram, "nvrtcDestroyProgram");
-    present = 0;
-    if (!(L.cufft = open_any(ff, tried, sizeof tried, &present))) {
-        if (present)
-            snprintf(L.why, sizeof L.why, "cuFFT did not load (tried %s)", tried);
-        else
-            snprintf(L.why, sizeof L.why, "cuFFT not found (tried %s): install libcufft", tried);
-        return 0;
-    }
+    if (!(L.cufft = open_any(ff, "cuFFT", "install libcufft"))) return 0;
     SYM(L.cufft, cufftPlanMany, "cufftPlanMany");
     OPTSYM(L.cufft, cufftCreate, "cufftCreate");
     OPTSYM(L.cufft, cufftMakePlanMany64, "cufftMakePlanMany64");
