@@ -929,18 +929,12 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return summaryJSON(stdout, *jsonOut, "bleach", *out, shape, dt, start)
 }
 
-// bleachUnits are the units of the input src (at path) that a corrected
-// stack keeps, for a pCF of it (core/job reads them from its record):
-// the input's metadata's, or those of a stack ipcf bleach wrote; each
-// outside the range a result may carry is left out, as pcf leaves it.
+// bleachUnits are the units of the input src (at path, job.InputUnits)
+// that a corrected stack keeps, for a pCF of it (core/job reads them from
+// its record); each outside the range a result may carry is left out, as
+// pcf leaves it.
 func bleachUnits(src source.Source, path string) map[string]any {
-	u := source.UnitsOf(src)
-	if u.FrameInterval == 0 && u.PixelSize == 0 && u.NotSquare == "" {
-		if w, err := ooc.WrittenRecord(path); err == nil && w != nil {
-			u.FrameInterval, u.PixelSize, u.NotSquare = w.Units()
-			u.Origin = "ipcf bleach"
-		}
-	}
+	u := job.InputUnits(src, path)
 	m := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil, "from": nil}
 	if u.NotSquare != "" {
 		m["pixels_not_square"] = u.NotSquare // a pCF of the stack warns as one of its input does

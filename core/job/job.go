@@ -146,31 +146,28 @@ type Job struct {
 	// written is the record of an input that ipcf wrote, where its check
 	// waits for the in-memory job to read the frames (readStack): nil
 	// where there is none, or it was checked when the job opened.
-	written *ooc.Written
-	// writtenFI, writtenPS: the units the record of an input ipcf wrote
-	// gives it (a bleached stack keeps its input's), 0 unknown
-	writtenFI, writtenPS float64
-	writtenNS            string            // its input's pixels were not square
-	unitsFrom            map[string]string // where the frame interval and pixel size came from
-	notSquare            string            // the input's pixels, when they are not square and no size is given
-	spec                 Spec
-	src                  source.Source
-	files                []string
-	src2                 source.Source // the second channel, or nil
-	files2               []string
-	snap                 source.Snapshot // the inputs' versions when the job was opened
-	mask                 *array.View
-	geom                 pcf.Geometry
-	engine               string
-	nread                int // frames read per pixel: N, or T with bleaching correction
-	memory               int64
-	key                  string
-	fields               map[string]string
-	origin               [3]int // first frame, row and column of the selection
-	outAbs               string
-	format               string // see OutputFormat
-	zarr                 bool   // a Zarr folder (plain or OME-Zarr): out of core only
-	inMemNeed            int64
+	written      *ooc.Written
+	writtenUnits source.Units      // the units the record of an input ipcf wrote keeps (writtenUnits)
+	unitsFrom    map[string]string // where the frame interval and pixel size came from
+	notSquare    string            // the input's pixels, when they are not square and no size is given
+	spec         Spec
+	src          source.Source
+	files        []string
+	src2         source.Source // the second channel, or nil
+	files2       []string
+	snap         source.Snapshot // the inputs' versions when the job was opened
+	mask         *array.View
+	geom         pcf.Geometry
+	engine       string
+	nread        int // frames read per pixel: N, or T with bleaching correction
+	memory       int64
+	key          string
+	fields       map[string]string
+	origin       [3]int // first frame, row and column of the selection
+	outAbs       string
+	format       string // see OutputFormat
+	zarr         bool   // a Zarr folder (plain or OME-Zarr): out of core only
+	inMemNeed    int64
 	// addressLimited: a limit of address space (ulimit -v) set the budget;
 	// addressLeft is what it left then.
 	addressLimited bool
@@ -479,7 +476,7 @@ func Open(s Spec) (*Job, error) {
 	}
 	j.spec.Input.Lines = lineScan(s.PCF.Offsets)
 	j.src, j.written, err = openSourceRecord(j.spec.Input, "--channel")
-	j.writtenFI, j.writtenPS, j.writtenNS = j.written.Units()
+	j.writtenUnits = writtenUnits(j.written)
 	if err != nil {
 		return nil, lineScanHint(err, j.spec.Input)
 	}
@@ -1244,12 +1241,9 @@ func (j *Job) InputName() string { return j.src.Name() }
 // source.UnitsOf) and says where each came from: "options", the
 // metadata's origin, or "" when unknown.
 func (j *Job) fileUnits() map[string]string {
-	u := source.UnitsOf(j.src)
-	if u.FrameInterval == 0 && u.PixelSize == 0 && u.NotSquare == "" && (j.writtenFI > 0 || j.writtenPS > 0 || j.writtenNS != "") {
-		// A stack ipcf bleach corrected (checked against its record
-		// before its frames are used): its input's units.
-		u = source.Units{FrameInterval: j.writtenFI, PixelSize: j.writtenPS, NotSquare: j.writtenNS, Origin: "ipcf bleach"}
-	}
+	// (A stack ipcf bleach corrected is checked against its record
+	// before its frames are used.)
+	u := withWritten(source.UnitsOf(j.src), j.writtenUnits)
 	from := map[string]string{}
 	for _, f := range []struct {
 		name     string
@@ -1287,6 +1281,33 @@ func (j *Job) fileUnits() map[string]string {
 		j.notSquare = u.NotSquare
 	}
 	return from
+}
+
+// InputUnits are the units of the input src read from path: its
+// metadata's, or, for a stack ipcf bleach corrected, those its sealed
+// record keeps of its own input. pcf jobs (fileUnits) and ipcf bleach,
+// which records them, take them from here.
+func InputUnits(src source.Source, path string) source.Units {
+	w, err := ooc.WrittenRecord(path)
+	if err != nil {
+		w = nil
+	}
+	return withWritten(source.UnitsOf(src), writtenUnits(w))
+}
+
+// writtenUnits are the units the record w keeps (none for nil).
+func writtenUnits(w *ooc.Written) source.Units {
+	fi, ps, ns := w.Units()
+	return source.Units{FrameInterval: fi, PixelSize: ps, NotSquare: ns, Origin: "ipcf bleach"}
+}
+
+// withWritten is u, or the record's units w where u knows nothing and w
+// something.
+func withWritten(u, w source.Units) source.Units {
+	if u.FrameInterval == 0 && u.PixelSize == 0 && u.NotSquare == "" && (w.FrameInterval > 0 || w.PixelSize > 0 || w.NotSquare != "") {
+		return w
+	}
+	return u
 }
 
 // Close releases the input.
