@@ -2,6 +2,7 @@ package pcf
 
 import (
 	"context"
+	"syscall"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -47,4 +48,40 @@ func BenchmarkTinyCall(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkErrorBars is the cost of the error bars (blocking, the default
+// geometry's 32 points and 30 log bins, smoothing on) per curve, 1 thread,
+// beside the curves' own cost (Compute) on the same data in the same run.
+func BenchmarkErrorBars(b *testing.B) {
+	data := randomStack(5, 4096, 20, 20, 20)
+	o := DefaultOptions()
+	o.Threads = 1
+	g, _ := Plan(data.Shape, o)
+	n := g.OutShape[0] * g.OutShape[1] * g.OutShape[2] * g.OutShape[3]
+	out, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*n))
+	sd, _ := array.Contiguous(array.Float32, g.OutShape[:], make([]byte, 4*n))
+	curves := float64(g.OutShape[0] * g.OutShape[1] * g.OutShape[2])
+	var tc, te float64
+	for b.Loop() {
+		c0 := cpuSeconds()
+		if err := Compute(context.Background(), out, data, o); err != nil {
+			b.Fatal(err)
+		}
+		c1 := cpuSeconds()
+		if err := ErrorBars(context.Background(), sd, data, o, ErrOptions{}); err != nil {
+			b.Fatal(err)
+		}
+		tc += c1 - c0
+		te += cpuSeconds() - c1
+	}
+	b.ReportMetric(te/float64(b.N)/curves*1e6, "errbars-cpu-us/curve")
+	b.ReportMetric(tc/float64(b.N)/curves*1e6, "curves-cpu-us/curve")
+	b.ReportMetric(te/tc, "errbars/curves")
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

@@ -289,16 +289,23 @@ func (p *errPlan) series(sc *errScratch, sa, sb float64) {
 	}
 	wn, wp := p.wNew, p.wPrev
 	for i := 1; i < len(z); i++ {
-		zi, zp := z[i], z[i-1]
-		for t := range zi {
-			zi[t] = wn*zi[t] + wp*zp[t]
-		}
+		smoothInto(z[i], z[i-1], wn, wp)
 	}
 	for i := len(z) - 2; i >= 0; i-- {
-		zi, zn := z[i], z[i+1]
-		for t := range zi {
-			zi[t] = wn*zi[t] + wp*zn[t]
-		}
+		smoothInto(z[i], z[i+1], wn, wp)
+	}
+}
+
+// smoothInto sets zi[t] = wn*zi[t] + wo*zo[t] (zo at least as long as zi).
+func smoothInto(zi, zo []float64, wn, wo float64) {
+	zo = zo[:len(zi)]
+	t := 0
+	for ; t+4 <= len(zi); t += 4 {
+		a, b := zi[t:t+4:t+4], zo[t:t+4:t+4]
+		a[0], a[1], a[2], a[3] = wn*a[0]+wo*b[0], wn*a[1]+wo*b[1], wn*a[2]+wo*b[2], wn*a[3]+wo*b[3]
+	}
+	for ; t < len(zi); t++ {
+		zi[t] = wn*zi[t] + wo*zo[t]
 	}
 }
 
@@ -321,27 +328,74 @@ func (p *errPlan) binSeries(sc *errScratch) {
 	}
 	lo := 0
 	for j, hi := range g.Bins {
-		z := sc.z[j]
+		z := sc.z[j][:n]
 		inv := 1 / float64(hi-lo)
-		pv, pu := sc.pv, sc.pu
-		var sum float64
+		vh, vl := sc.pv[hi:hi+n], sc.pv[lo:lo+n]
+		uu, vv := u[:n], v[:n]
+		// Four partial sums (t mod 4), added at the end: the sum's
+		// additions do not wait on each other (scalars, not an array,
+		// which the compiler keeps in memory).
+		var s0, s1, s2, s3 float64
 		if p.o.Delta {
+			uh, ul := sc.pu[hi:hi+n], sc.pu[lo:lo+n]
 			for t := 0; t < n; t++ {
-				z[t] = (u[t]*(pv[t+hi]-pv[t+lo]) - v[t]*(pu[t+hi]-pu[t+lo])) * inv
-				sum += z[t]
+				x := (uu[t]*(vh[t]-vl[t]) - vv[t]*(uh[t]-ul[t])) * inv
+				z[t] = x
+				switch t & 3 {
+				case 0:
+					s0 += x
+				case 1:
+					s1 += x
+				case 2:
+					s2 += x
+				default:
+					s3 += x
+				}
 			}
 		} else {
-			for t := 0; t < n; t++ {
-				z[t] = u[t] * (pv[t+hi] - pv[t+lo]) * inv
-				sum += z[t]
+			t := 0
+			for ; t+4 <= n; t += 4 {
+				ut, ht, lt, zt := uu[t:t+4:t+4], vh[t:t+4:t+4], vl[t:t+4:t+4], z[t:t+4:t+4]
+				x0 := ut[0] * (ht[0] - lt[0]) * inv
+				x1 := ut[1] * (ht[1] - lt[1]) * inv
+				x2 := ut[2] * (ht[2] - lt[2]) * inv
+				x3 := ut[3] * (ht[3] - lt[3]) * inv
+				zt[0], zt[1], zt[2], zt[3] = x0, x1, x2, x3
+				s0 += x0
+				s1 += x1
+				s2 += x2
+				s3 += x3
+			}
+			for ; t < n; t++ {
+				x := uu[t] * (vh[t] - vl[t]) * inv
+				z[t] = x
+				s0 += x
 			}
 		}
-		gj := sum / float64(n)
-		for t := 0; t < n; t++ {
-			z[t] -= gj * (u[t] + v[t])
+		gj := ((s0 + s1) + (s2 + s3)) / float64(n)
+		for t := range z {
+			z[t] -= gj * (uu[t] + vv[t])
 		}
 		lo = hi
 	}
+}
+
+// sum4 returns the sum of x by four partial sums (x[t], t mod 4),
+// (s0 + s1) + (s2 + s3): the additions do not wait on each other.
+func sum4(x []float64) float64 {
+	var s0, s1, s2, s3 float64
+	t := 0
+	for ; t+4 <= len(x); t += 4 {
+		v := x[t : t+4 : t+4]
+		s0 += v[0]
+		s1 += v[1]
+		s2 += v[2]
+		s3 += v[3]
+	}
+	for ; t < len(x); t++ {
+		s0 += x[t]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // multitauSeries fills sc.z for the multi-tau points: level k's block
@@ -436,11 +490,7 @@ const minBlocks = 16
 // than minBlocks values, sigma_0.
 func blockingSD(x []float64) float64 {
 	n := len(x)
-	var mean float64
-	for _, v := range x {
-		mean += v
-	}
-	mean /= float64(n)
+	mean := sum4(x) / float64(n)
 	var sig, e [64]float64
 	last := 0
 	for k := 0; k < len(sig); k++ {
@@ -448,19 +498,32 @@ func blockingSD(x []float64) float64 {
 		if k > 0 && m < minBlocks {
 			break
 		}
+		// The level's biased variance (four partial sums) and the next
+		// level's block means in one pass (m is even beyond a level of one
+		// value: n is a power of two).
 		y := x[:m]
-		var c float64
-		for _, v := range y {
-			d := v - mean
-			c += d * d
+		var c0, c1, c2, c3 float64
+		i := 0
+		for ; i+4 <= m; i += 4 {
+			v := y[i : i+4 : i+4]
+			d0, d1, d2, d3 := v[0]-mean, v[1]-mean, v[2]-mean, v[3]-mean
+			c0 += d0 * d0
+			c1 += d1 * d1
+			c2 += d2 * d2
+			c3 += d3 * d3
+			y[i/2], y[i/2+1] = (v[0]+v[1])/2, (v[2]+v[3])/2
 		}
-		c /= float64(m)
+		for ; i < m; i++ {
+			d := y[i] - mean
+			c0 += d * d
+			if i%2 == 1 {
+				y[i/2] = (y[i-1] + y[i]) / 2
+			}
+		}
+		c := ((c0 + c1) + (c2 + c3)) / float64(m)
 		sig[k] = math.Sqrt(c / float64(m-1))
 		e[k] = sig[k] / math.Sqrt(2*float64(m-1))
 		last = k
-		for i := 0; i < m/2; i++ {
-			y[i] = (y[2*i] + y[2*i+1]) / 2
-		}
 	}
 	// Levels whose sigmas differ by less than the float32 result can show
 	// of the largest are level: an exactly periodic series has block means
