@@ -290,6 +290,7 @@ demo: $(BIN) ## simulate the default dataset, compute its pCF, write pictures
 bench: $(BIN) $(LIB) ## benchmarks: engine, FFT kernel, CLI and Python on the default dataset
 	$(GO) test -run XXX -bench 'Pair2|Pairs|Inverse16384|SpectraU16' -benchtime 200x ./core/internal/fft
 	$(GO) test -run XXX -bench Compute -benchtime 3x ./core/pcf
+	$(GO) test -run XXX -bench ErrorBars -benchtime 2x ./core/pcf
 	$(GO) test -run XXX -bench ReadStack -benchtime 5x ./core/source
 	$(GO) test -run XXX -bench FileCRC -benchtime 5x ./core/ooc
 	IPCF_BIN=$(CURDIR)/$(BIN) $(GO) test -run XXX -bench DefaultDataset -benchtime 3x ./cmd/ipcf

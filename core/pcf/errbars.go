@@ -159,6 +159,9 @@ type errScratch struct {
 	z      [][]float64 // each point's series, N samples
 	bc     *bleach.Corrector
 	blk    []float64 // blocking scratch
+	aAt    [2]int    // the image pixel whose series a holds ({-1, -1}: none)
+	sa     float64   // its sum and scale (read)
+	ka     int
 }
 
 func (p *errPlan) newScratch() *errScratch {
@@ -180,6 +183,7 @@ func (p *errPlan) newScratch() *errScratch {
 		sc.z[j] = make([]float64, n)
 	}
 	sc.blk = make([]float64, 0, 64)
+	sc.aAt = [2]int{-1, -1}
 	return sc
 }
 
@@ -220,7 +224,13 @@ func (p *errPlan) run(ctx context.Context, sd, data array.View, threads int) err
 			storeErr(sd, y, x, i, nil)
 			return nil
 		}
-		sa, ka := p.read(sc, sc.a, data, yi, xi)
+		// A worker's tasks come in order, the offsets of a pixel together:
+		// its series is read once for them.
+		if sc.aAt != [2]int{yi, xi} {
+			sc.sa, sc.ka = p.read(sc, sc.a, data, yi, xi)
+			sc.aAt = [2]int{yi, xi}
+		}
+		sa, ka := sc.sa, sc.ka
 		if o.ThresholdOn && !(meanOf(sa, ka, g.N) > o.Threshold) {
 			storeErr(sd, y, x, i, nil)
 			return nil
