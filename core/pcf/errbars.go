@@ -8,6 +8,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
+	"github.com/ipcf/ipcf/core/internal/errk"
 	"github.com/ipcf/ipcf/core/pool"
 )
 
@@ -156,7 +157,8 @@ type errScratch struct {
 	a, b   []float64   // the pair's series (N samples; bleaching: T)
 	u, v   []float64   // relative deviations
 	pu, pv []float64   // prefix sums over 2N samples (bins), block means (multitau)
-	z      [][]float64 // each point's series, N samples
+	z      [][]float64 // each point's series, N samples: rows of zb
+	zb     []float64
 	bc     *bleach.Corrector
 	blk    []float64 // blocking scratch
 	aAt    [2]int    // the image pixel whose series a holds ({-1, -1}: none)
@@ -178,9 +180,11 @@ func (p *errPlan) newScratch() *errScratch {
 		lo, hi := bleach.Limits(p.dtype)
 		sc.bc, _ = bleach.NewCorrector(g.T, p.o.Bleach, p.o.BleachMean, lo, hi) // Plan checked the parameters
 	}
-	sc.z = make([][]float64, g.OutShape[3])
+	nb := g.OutShape[3]
+	sc.zb = make([]float64, nb*n)
+	sc.z = make([][]float64, nb)
 	for j := range sc.z {
-		sc.z[j] = make([]float64, n)
+		sc.z[j] = sc.zb[j*n : (j+1)*n : (j+1)*n]
 	}
 	sc.blk = make([]float64, 0, 64)
 	sc.aAt = [2]int{-1, -1}
@@ -292,31 +296,7 @@ func (p *errPlan) series(sc *errScratch, sa, sb float64) {
 	} else {
 		p.multitauSeries(sc)
 	}
-	z := sc.z
-	copy(z[0], z[1])
-	if !p.smooth {
-		return
-	}
-	wn, wp := p.wNew, p.wPrev
-	for i := 1; i < len(z); i++ {
-		smoothInto(z[i], z[i-1], wn, wp)
-	}
-	for i := len(z) - 2; i >= 0; i-- {
-		smoothInto(z[i], z[i+1], wn, wp)
-	}
-}
-
-// smoothInto sets zi[t] = wn*zi[t] + wo*zo[t] (zo at least as long as zi).
-func smoothInto(zi, zo []float64, wn, wo float64) {
-	zo = zo[:len(zi)]
-	t := 0
-	for ; t+4 <= len(zi); t += 4 {
-		a, b := zi[t:t+4:t+4], zo[t:t+4:t+4]
-		a[0], a[1], a[2], a[3] = wn*a[0]+wo*b[0], wn*a[1]+wo*b[1], wn*a[2]+wo*b[2], wn*a[3]+wo*b[3]
-	}
-	for ; t < len(zi); t++ {
-		zi[t] = wn*zi[t] + wo*zo[t]
-	}
+	errk.Smooth(sc.zb, n, len(sc.z), p.smooth, p.wNew, p.wPrev)
 }
 
 // binSeries fills sc.z for log or linear bins.
@@ -336,76 +316,31 @@ func (p *errPlan) binSeries(sc *errScratch) {
 	if p.o.Delta {
 		prefix(sc.pu, u)
 	}
+	if !p.o.Delta {
+		errk.Bins(sc.zb, n, u, v, sc.pv, g.Bins)
+		return
+	}
+	// The delta-CCF's points (errk.Bins's order of operations, with the
+	// backward term).
 	lo := 0
 	for j, hi := range g.Bins {
 		z := sc.z[j][:n]
 		inv := 1 / float64(hi-lo)
 		vh, vl := sc.pv[hi:hi+n], sc.pv[lo:lo+n]
+		uh, ul := sc.pu[hi:hi+n], sc.pu[lo:lo+n]
 		uu, vv := u[:n], v[:n]
-		// Four partial sums (t mod 4), added at the end: the sum's
-		// additions do not wait on each other (scalars, not an array,
-		// which the compiler keeps in memory).
-		var s0, s1, s2, s3 float64
-		if p.o.Delta {
-			uh, ul := sc.pu[hi:hi+n], sc.pu[lo:lo+n]
-			for t := 0; t < n; t++ {
-				x := (uu[t]*(vh[t]-vl[t]) - vv[t]*(uh[t]-ul[t])) * inv
-				z[t] = x
-				switch t & 3 {
-				case 0:
-					s0 += x
-				case 1:
-					s1 += x
-				case 2:
-					s2 += x
-				default:
-					s3 += x
-				}
-			}
-		} else {
-			t := 0
-			for ; t+4 <= n; t += 4 {
-				ut, ht, lt, zt := uu[t:t+4:t+4], vh[t:t+4:t+4], vl[t:t+4:t+4], z[t:t+4:t+4]
-				x0 := ut[0] * (ht[0] - lt[0]) * inv
-				x1 := ut[1] * (ht[1] - lt[1]) * inv
-				x2 := ut[2] * (ht[2] - lt[2]) * inv
-				x3 := ut[3] * (ht[3] - lt[3]) * inv
-				zt[0], zt[1], zt[2], zt[3] = x0, x1, x2, x3
-				s0 += x0
-				s1 += x1
-				s2 += x2
-				s3 += x3
-			}
-			for ; t < n; t++ {
-				x := uu[t] * (vh[t] - vl[t]) * inv
-				z[t] = x
-				s0 += x
-			}
+		var s [4]float64
+		for t := 0; t < n; t++ {
+			x := (uu[t]*(vh[t]-vl[t]) - vv[t]*(uh[t]-ul[t])) * inv
+			z[t] = x
+			s[t&3] += x
 		}
-		gj := ((s0 + s1) + (s2 + s3)) / float64(n)
+		gj := ((s[0] + s[1]) + (s[2] + s[3])) / float64(n)
 		for t := range z {
 			z[t] -= gj * (uu[t] + vv[t])
 		}
 		lo = hi
 	}
-}
-
-// sum4 returns the sum of x by four partial sums (x[t], t mod 4),
-// (s0 + s1) + (s2 + s3): the additions do not wait on each other.
-func sum4(x []float64) float64 {
-	var s0, s1, s2, s3 float64
-	t := 0
-	for ; t+4 <= len(x); t += 4 {
-		v := x[t : t+4 : t+4]
-		s0 += v[0]
-		s1 += v[1]
-		s2 += v[2]
-		s3 += v[3]
-	}
-	for ; t < len(x); t++ {
-		s0 += x[t]
-	}
-	return (s0 + s1) + (s2 + s3)
 }
 
 // multitauSeries fills sc.z for the multi-tau points: level k's block
@@ -499,42 +434,14 @@ const minBlocks = 16
 // as none) is the plateau. Without one, the largest sigma_k; with fewer
 // than minBlocks values, sigma_0.
 func blockingSD(x []float64) float64 {
-	n := len(x)
-	mean := sum4(x) / float64(n)
-	var sig, e [64]float64
-	last := 0
-	for k := 0; k < len(sig); k++ {
-		m := n >> k
-		if k > 0 && m < minBlocks {
-			break
-		}
-		// The level's biased variance (four partial sums) and the next
-		// level's block means in one pass (m is even beyond a level of one
-		// value: n is a power of two).
-		y := x[:m]
-		var c0, c1, c2, c3 float64
-		i := 0
-		for ; i+4 <= m; i += 4 {
-			v := y[i : i+4 : i+4]
-			d0, d1, d2, d3 := v[0]-mean, v[1]-mean, v[2]-mean, v[3]-mean
-			c0 += d0 * d0
-			c1 += d1 * d1
-			c2 += d2 * d2
-			c3 += d3 * d3
-			y[i/2], y[i/2+1] = (v[0]+v[1])/2, (v[2]+v[3])/2
-		}
-		for ; i < m; i++ {
-			d := y[i] - mean
-			c0 += d * d
-			if i%2 == 1 {
-				y[i/2] = (y[i-1] + y[i]) / 2
-			}
-		}
-		c := ((c0 + c1) + (c2 + c3)) / float64(m)
-		sig[k] = math.Sqrt(c / float64(m-1))
+	var sig, e, c [64]float64
+	_, levels := errk.Levels(x, minBlocks, c[:])
+	for k := 0; k < levels; k++ {
+		m := len(x) >> k
+		sig[k] = math.Sqrt(c[k] / float64(m-1))
 		e[k] = sig[k] / math.Sqrt(2*float64(m-1))
-		last = k
 	}
+	last := levels - 1
 	// Levels whose sigmas differ by less than the float32 result can show
 	// of the largest are level: an exactly periodic series has block means
 	// all equal from some level on (sigma_k = 0 there), which the rounding

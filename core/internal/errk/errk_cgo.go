@@ -1,0 +1,41 @@
+//go:build cgo && !ipcf_purego
+
+package errk
+
+/*
+#cgo CFLAGS: -O2
+#include "errk.h"
+*/
+import "C"
+
+import "unsafe"
+
+// The C code runs where the CPU has AVX2 (asked once, at start-up).
+func init() {
+	if C.ipcf_errk_avx2() != 0 {
+		binsImpl, smoothImpl, levelsImpl = binsC, smoothC, levelsC
+	}
+}
+
+func dp(x []float64) *C.double { return (*C.double)(unsafe.Pointer(&x[0])) }
+
+func binsC(z []float64, n int, u, v, pv []float64, bins []int) {
+	b := make([]int64, len(bins))
+	for i, x := range bins {
+		b[i] = int64(x)
+	}
+	C.ipcf_errk_bins(dp(z), C.int64_t(n), dp(u), dp(v), dp(pv), (*C.int64_t)(unsafe.Pointer(&b[0])), C.int64_t(len(b)))
+}
+
+func smoothC(z []float64, n, nb int, wn, wp float64) {
+	C.ipcf_errk_smooth(dp(z), C.int64_t(n), C.int64_t(nb), C.double(wn), C.double(wp))
+}
+
+func levelsC(x []float64, minBlocks int, c []float64) (float64, int) {
+	if len(x) == 0 || len(c) == 0 {
+		return levelsGo(x, minBlocks, c)
+	}
+	var lv C.int64_t
+	mean := C.ipcf_errk_levels(dp(x), C.int64_t(len(x)), C.int64_t(minBlocks), dp(c), C.int64_t(len(c)), &lv)
+	return float64(mean), int(lv)
+}
