@@ -218,7 +218,10 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         `delays` gives them), not taken at the point's delay, which biases
         the parameters where a curve bends within a bin; multi-tau points
         are single lags. None: a labelled result's (with its own delays),
-        else none (the model at each delay).
+        else none (the model at each delay). A labelled result's log or
+        linear points must be its bins from the first (``delay_from``,
+        ``delay_to``): a selection of them (``isel``) is refused, as the
+        lags averaged would be others.
     frame_interval : float, optional
         Seconds per frame: the results per second. None: a labelled
         result's, or per frame.
@@ -310,6 +313,21 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                 raise _invalid(f"curves.attrs['bins_mode']={mode!r}: want 'log', 'linear' or 'multitau' (the curves' "
                                "bins; absent: log)")
             bins = mode in ('log', 'linear')
+        if bins and own_delays and 'delay_from' in cc and 'delay_to' in cc:
+            # The fit takes the points for the curve's bins from lag 0 (their
+            # lags inferred from the delays): a selection of them (every
+            # other point, points from the middle) would be averaged over
+            # other lags, and fit to biased parameters.
+            fr = numpy.asarray(cc['delay_from'].values, numpy.int64).ravel()
+            to = numpy.asarray(cc['delay_to'].values, numpy.int64).ravel()
+            if len(fr) and (fr[0] != 0 or not numpy.array_equal(fr[1:], to[:-1])):
+                gap = 0 if fr[0] != 0 else int(numpy.flatnonzero(fr[1:] != to[:-1])[0]) + 1
+                raise _invalid(f'curves: point {gap} (delay {float(delays[gap]):g}) is the bin of lags '
+                               f'[{int(fr[gap])}, {int(to[gap])}), which does not follow the '
+                               + ('previous point\'s' if gap else 'lag 0') + ': the points are not the '
+                               'curve\'s bins from the first (a selection of delays); fit them all and leave points '
+                               'out with first= and last=, or give the delays (delays=) to fit the model at each '
+                               'delay, not averaged over bins')
         _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')

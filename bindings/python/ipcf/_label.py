@@ -155,6 +155,24 @@ def _from_metadata(meta):
             origin[1] + margin[1]), kind, bool(meta.get('delta')), attrs)
 
 
+def _bin_edges(t):
+    """(from, to) int64 arrays of the bins of lags [from, to) of log or
+    linear curve points at the delays t (frames): contiguous from lag 0,
+    each delay its bin's mean lag (from + to - 1) / 2, as the library's
+    fits take them (core/fit.ContiguousBins); None where t are not such
+    delays."""
+    lo, fr, to = 0, [], []
+    for d in numpy.asarray(t, numpy.float64).tolist():
+        h = 2 * d + 1 - lo
+        hi = round(h) if numpy.isfinite(h) else None
+        if hi is None or abs(h - hi) > 1e-9 * (1 + abs(d)) or hi <= lo:
+            return None
+        fr.append(lo)
+        to.append(hi)
+        lo = hi
+    return numpy.asarray(fr, numpy.int64), numpy.asarray(to, numpy.int64)
+
+
 def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, offsets=None, bins='log', m=16,
           acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None, smooth=None):
     """Return a result with its coordinates (an xarray.DataArray).
@@ -281,6 +299,14 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
             coords['distance_um'] = (('offset',), dist * ps, {'long_name': 'distance', 'units': 'um'})
     t = numpy.asarray(t, numpy.float64)
     coords['delay'] = (('delay',), t, {'long_name': 'delay', 'units': 'frame'})
+    edges = _bin_edges(t) if attrs.get('bins_mode', bins if not isinstance(shape_or_data, dict) else 'log') in (
+        'log', 'linear') else None
+    if edges is not None:
+        # Each point's bin of lags [delay_from, delay_to): what a fit
+        # averages the model over, and how it tells that a selection of
+        # the points (isel) is not the curve's bins from lag 0.
+        coords['delay_from'] = (('delay',), edges[0], {'long_name': 'first lag of the bin', 'units': 'frame'})
+        coords['delay_to'] = (('delay',), edges[1], {'long_name': 'lag after the bin', 'units': 'frame'})
     if fi is not None:
         coords['delay_s'] = (('delay',), t * fi, {'long_name': 'delay', 'units': 's'})
     if smooth is not None and 'smooth' not in attrs:

@@ -697,3 +697,37 @@ def test_fit_refuses_an_unknown_bins_mode(tmp_path, mode):
     g.attrs['bins_mode'] = mode
     with pytest.raises(ValueError, match="bins_mode.*want 'log', 'linear' or 'multitau'"):
         ipcf.fit(g, model='pcf1d', waist=2)
+
+
+def test_labelled_selection_of_bins_refused(tmp_path):
+    # A labelled result's log or linear points carry their bins of lags
+    # (delay_from, delay_to); the fit averages the model over the bins it
+    # infers from the delays, contiguous from lag 0, so a selection of the
+    # points (every other one, points from the middle) would be averaged
+    # over other lags and fitted to biased parameters: refused. A prefix
+    # is the curve's first bins, and fits.
+    data = ipcf.simulate(frames=1024, size=10, seed=3)
+    for bins in ('log', 'linear'):
+        g = ipcf.pcf(data, radius=2, npoints=4, nbins=10, bins=bins, smooth=0, labelled=True)
+        fr, to = g.coords['delay_from'].values, g.coords['delay_to'].values
+        assert fr[0] == 0 and list(fr[1:]) == list(to[:-1]) and to[-1] == 512
+        numpy.testing.assert_array_equal((fr + to - 1) / 2, g.coords['delay'].values)
+        full = ipcf.fit(g, model='pcf1d')
+        assert full.bins_averaged
+        ipcf.fit(g.isel(delay=slice(0, 6)), model='pcf1d')
+        for sel in (slice(None, None, 2), slice(2, None), [0, 1, 3, 4]):
+            with pytest.raises(ipcf.IpcfValueError, match="not the curve's bins from the first"):
+                ipcf.fit(g.isel(delay=sel), model='pcf1d')
+        # the delays given: the model at each delay, as asked
+        sub = g.isel(delay=slice(None, None, 2))
+        r = ipcf.fit(sub, delays=sub.coords['delay'].values, model='pcf1d')
+        assert not r.bins_averaged
+    # multi-tau points are single lags: no bins, any selection fits
+    gm = ipcf.pcf(data, radius=2, npoints=4, bins='multitau', m=8, smooth=0, labelled=True)
+    assert 'delay_from' not in gm.coords
+    ipcf.fit(gm.isel(delay=slice(None, None, 2)), model='pcf1d')
+    # a file result labelled from its metadata has the bins too
+    numpy.save(tmp_path / 'in.npy', data)
+    res = ipcf.pcf_file(str(tmp_path / 'in.npy'), str(tmp_path / 'r.npy'), radius=2, npoints=4, nbins=10)
+    lab = ipcf.label(*ipcf.open_result(str(tmp_path / 'r.npy')))
+    assert lab.coords['delay_from'].values[0] == 0 and lab.coords['delay_to'].values[-1] == 512
