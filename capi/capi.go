@@ -97,17 +97,21 @@ func setError(fn, msg string) {
 }
 
 // guard turns a panic in an export into IPCF_E_INTERNAL. Every export
-// defers guard(fn, &st, debug.SetPanicOnFault(true)): a fault
-// reading the caller's memory on the calling goroutine (a curves, mask or
-// series array memory-mapped from a file truncated meanwhile) is then a
-// panic, reported as IPCF_E_IO, not the end of the host process (the
-// engines' workers do the same, core/pool); faultWas is restored.
+// defers guard(fn, &st, debug.SetPanicOnFault(true)): a fault in the
+// caller's memory on the calling goroutine is then a panic, not the end of
+// the host process, reported as the engines' workers' are (finish,
+// faultError): a curves, mask or series array memory-mapped from a file
+// truncated meanwhile IPCF_E_IO, an array reaching past its buffer or an
+// output in read-only memory IPCF_E_INVALID_ARGUMENT; faultWas is
+// restored.
 func guard(fn string, st *status, faultWas bool) {
 	debug.SetPanicOnFault(faultWas)
 	if r := recover(); r != nil {
-		if f, ok := r.(interface{ Addr() uintptr }); ok && pcf.InFileMapping(f.Addr()) {
-			*st = finish(fn, unreadable(f.Addr()))
-			return
+		if f, ok := r.(interface{ Addr() uintptr }); ok {
+			if err := faultError(f.Addr()); err != nil {
+				*st = finish(fn, err)
+				return
+			}
 		}
 		stack := string(debug.Stack())
 		if len(stack) > 1200 {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -54,5 +56,63 @@ func TestFaultStatus(t *testing.T) {
 	nilRead := pool.Run(context.Background(), 1, 1, func(_, _ int) error { _ = null[4096]; return nil }, nil)
 	if got := finish("test", nilRead); got != eInternal {
 		t.Errorf("a nil pointer's fault: status %d (%v), want IPCF_E_INTERNAL (a bug)", got, nilRead)
+	}
+}
+
+// TestGuardFaultStatus: a fault on the calling goroutine of an export
+// (guard's recover, not a pool worker's) is classified as finish
+// classifies a worker's: unreadable memory and a read-only output are the
+// caller's arrays, IPCF_E_INVALID_ARGUMENT naming the memory; a file cut
+// short IPCF_E_IO; a nil pointer's stays a bug, IPCF_E_INTERNAL.
+func TestGuardFaultStatus(t *testing.T) {
+	call := func(f func()) (st status) {
+		defer guard("test", &st, debug.SetPanicOnFault(true))
+		f()
+		return ok
+	}
+	anon, err := syscall.Mmap(-1, 0, 1<<16, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(anon)
+	ro, err := syscall.Mmap(-1, 0, 1<<16, syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(ro)
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, make([]byte, 1<<16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	file, err := syscall.Mmap(int(f.Fd()), 0, 1<<16, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(file)
+	os.Truncate(path, 0)
+	var sink byte
+	var null *[1 << 13]byte
+	for _, c := range []struct {
+		name string
+		f    func()
+		want status
+		msg  string
+	}{
+		{"read of unreadable memory", func() { sink += anon[4096] }, eInvalid, "cannot be read"},
+		{"write to read-only memory", func() { ro[4096] = 1 }, eInvalid, "cannot be written"},
+		{"read of a truncated file's mapping", func() { sink += file[4096] }, eIO, "became unreadable"},
+		{"a nil pointer", func() { sink += null[4096] }, eInternal, "internal error"},
+	} {
+		if got := call(c.f); got != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, got, c.want)
+		}
+		if msg := lastError(); !strings.Contains(msg, c.msg) {
+			t.Errorf("%s: message %q, want it to say %q", c.name, msg, c.msg)
+		}
 	}
 }

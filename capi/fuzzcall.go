@@ -667,3 +667,7 @@ func (h *fuzzHarness) check(c *fuzzCall, st status) {
 		}
 	}
 }
+
+// lastError is ipcf_last_error's text, for tests (cgo cannot appear in
+// _test.go files).
+func lastError() string { return C.GoString(C.ipcf_last_error()) }

@@ -113,20 +113,32 @@ func finish(fn string, err error) status {
 		return ok
 	}
 	if addr, isFault := pool.FaultAddr(err); isFault {
-		switch {
-		case pcf.ReadOnly(addr):
-			err = fail(eInvalid, "the memory of an array of the call cannot be written at %#x: an output array in read-only memory", addr)
-		case pcf.InFileMapping(addr):
-			err = unreadable(addr)
-		case pcf.Unmapped(addr):
-			// The library's own memory is always mapped: a caller's array
-			// reaches past its buffer (or was freed during the call).
-			err = fail(eInvalid, "the memory of an array of the call cannot be read at %#x: a descriptor reaching past its buffer (its shape, strides or offset), or memory freed during the call", addr)
+		if e := faultError(addr); e != nil {
+			err = e
 		}
 	}
 	code := statusOf(err)
 	setError(fn, err.Error())
 	return code
+}
+
+// faultError is the error of a fault at addr in the caller's memory, a
+// worker's (finish) or the calling goroutine's (guard): an output in
+// read-only memory, a file cut short under its mapping, or an array
+// reaching past its buffer; nil for any other fault (a nil pointer's: a
+// bug).
+func faultError(addr uintptr) error {
+	switch {
+	case pcf.ReadOnly(addr):
+		return fail(eInvalid, "the memory of an array of the call cannot be written at %#x: an output array in read-only memory", addr)
+	case pcf.InFileMapping(addr):
+		return unreadable(addr)
+	case pcf.Unmapped(addr):
+		// The library's own memory is always mapped: a caller's array
+		// reaches past its buffer (or was freed during the call).
+		return fail(eInvalid, "the memory of an array of the call cannot be read at %#x: a descriptor reaching past its buffer (its shape, strides or offset), or memory freed during the call", addr)
+	}
+	return nil
 }
 
 // unreadable is the error of a fault at addr, in a mapping of a file.

@@ -689,6 +689,89 @@ static void test_unreadable(void) {
     free(px);
 }
 
+/* The functions that read the caller's arrays on the calling thread (not in
+ * the engines' workers): an argument reaching into an unreadable page, or an
+ * output in read-only memory, is IPCF_E_INVALID_ARGUMENT saying so, as for
+ * ipcf_pcf_compute (these returned IPCF_E_INTERNAL, "a bug", with a Go
+ * stack). */
+static void test_unreadable_direct(void) {
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = 16 * pg;
+    char *g = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (g == MAP_FAILED) { perror("mmap"); failures++; return; }
+    memset(g, 1, len);
+    mprotect(g + len, len, PROT_NONE); /* bad: the second half */
+    char *ro = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *end = g + len;                /* readable bytes end here */
+    alarm(60);
+    uint32_t crc;
+    current = "crc32c into an unreadable page";
+    expect(current, ipcf_crc32c(end - 100, 4096, &crc), IPCF_E_INVALID_ARGUMENT, "ipcf_crc32c|cannot be read");
+    current = "check_metadata into an unreadable page";
+    expect(current, ipcf_check_metadata(end - 100, 4096), IPCF_E_INVALID_ARGUMENT, "ipcf_check_metadata|cannot be read");
+    /* correlate: a into the unreadable page, then a read-only output */
+    int64_t n1 = 2048, n2 = 1024;
+    ipcf_array a, b, c;
+    ipcf_array_init_contiguous(&a, IPCF_DTYPE_UINT16, 1, &n1, end - 2000);
+    ipcf_array_init_contiguous(&b, IPCF_DTYPE_UINT16, 1, &n1, g);
+    float *cbuf = malloc(4096 * sizeof *cbuf);
+    ipcf_array_init_contiguous(&c, IPCF_DTYPE_FLOAT32, 1, &n2, cbuf);
+    current = "correlate, a into an unreadable page";
+    expect(current, ipcf_correlate(&a, &b, IPCF_CORR_CIRCULAR, &c), IPCF_E_INVALID_ARGUMENT, "ipcf_correlate|cannot be read");
+    ipcf_array_init_contiguous(&a, IPCF_DTYPE_UINT16, 1, &n1, g);
+    ipcf_array_init_contiguous(&c, IPCF_DTYPE_FLOAT32, 1, &n2, ro);
+    current = "correlate into read-only memory";
+    expect(current, ipcf_correlate(&a, &b, IPCF_CORR_LINEAR, &c), IPCF_E_INVALID_ARGUMENT, "ipcf_correlate|cannot be written");
+    /* convolve2d: the image into the unreadable page, then a read-only output */
+    int64_t is[2] = {16, 16}, ks[2] = {3, 3}, os[2] = {18, 18};
+    float k[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
+    ipcf_array img, ker, out;
+    ipcf_array_init_contiguous(&img, IPCF_DTYPE_FLOAT32, 2, is, end - 100);
+    ipcf_array_init_contiguous(&ker, IPCF_DTYPE_FLOAT32, 2, ks, k);
+    float *obuf = malloc(18 * 18 * sizeof *obuf);
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 2, os, obuf);
+    current = "convolve2d, image into an unreadable page";
+    expect(current, ipcf_convolve2d(&img, &ker, &out), IPCF_E_INVALID_ARGUMENT, "ipcf_convolve2d|cannot be read");
+    memset(g, 0, 16 * 16 * 4);
+    ipcf_array_init_contiguous(&img, IPCF_DTYPE_FLOAT32, 2, is, g);
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 2, os, ro);
+    current = "convolve2d into read-only memory";
+    expect(current, ipcf_convolve2d(&img, &ker, &out), IPCF_E_INVALID_ARGUMENT, "ipcf_convolve2d|cannot be written");
+    /* check_counts: the data into the unreadable page */
+    int64_t ds[3] = {64, 4, 4};
+    ipcf_array d;
+    ipcf_array_init_contiguous(&d, IPCF_DTYPE_INT16, 3, ds, end - 100);
+    int32_t counts;
+    current = "check_counts into an unreadable page";
+    expect(current, ipcf_check_counts(&d, &counts, NULL, 0), IPCF_E_INVALID_ARGUMENT, "ipcf_check_counts|cannot be read");
+    /* fit: the curves into the unreadable page, then read-only params */
+    ipcf_fit_options fo;
+    ipcf_fit_options_init(&fo);
+    fo.model = IPCF_MODEL_ACF2D;
+    int32_t off[2] = {0, 0}, np = 0;
+    ipcf_fit_nparams(&fo, off, 1, &np, NULL, 0);
+    int64_t cs[4] = {4, 4, 1, 32}, ps[4] = {4, 4, 1, np};
+    double dl[32];
+    for (int i = 0; i < 32; i++) dl[i] = i + 1;
+    ipcf_array cv, par;
+    ipcf_array_init_contiguous(&cv, IPCF_DTYPE_FLOAT32, 4, cs, end - 100);
+    float *pbuf = malloc(4 * 4 * 16 * sizeof *pbuf);
+    ipcf_array_init_contiguous(&par, IPCF_DTYPE_FLOAT32, 4, ps, pbuf);
+    current = "fit, curves into an unreadable page";
+    expect(current, ipcf_fit(&cv, dl, off, NULL, &fo, &par, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "ipcf_fit|cannot be read");
+    float *curves = (float *)g;
+    for (int i = 0; i < 4 * 4 * 32; i++) curves[i] = 0.1f / (1 + (float)(i % 32) / 8);
+    ipcf_array_init_contiguous(&cv, IPCF_DTYPE_FLOAT32, 4, cs, curves);
+    ipcf_array_init_contiguous(&par, IPCF_DTYPE_FLOAT32, 4, ps, ro);
+    current = "fit into read-only memory";
+    expect(current, ipcf_fit(&cv, dl, off, NULL, &fo, &par, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "ipcf_fit|cannot be written");
+    alarm(0);
+    free(cbuf);
+    free(obuf);
+    free(pbuf);
+    munmap(ro, len);
+    munmap(g, 2 * len);
+}
+
 int main(void) {
     signal(SIGALRM, on_alarm);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/ipcf_badinput.XXXXXX");
@@ -696,6 +779,7 @@ int main(void) {
     setup();
     test_table();
     test_unreadable();
+    test_unreadable_direct();
     test_fork();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
