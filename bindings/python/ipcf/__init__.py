@@ -829,7 +829,7 @@ def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick
     """
     _check_process()
     if bar is None and options is not None:
-        bar = _Progress(name) if progress else None
+        bar = _Progress(name) if _bool(progress, 'progress') else None
         options.progress = _c.PROGRESS(bar) if bar else _c.PROGRESS()
     token = None
     try:
@@ -2362,7 +2362,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     job.errors = err_code
     job.segments = nseg if errors == 'segments' else 0
     job.copy_input = 1 if _bool(copy_input, 'copy_input') else 0
-    bar = _PhaseProgress('pcf_file') if progress else None
+    bar = _PhaseProgress('pcf_file') if _bool(progress, 'progress') else None
     job.progress = _c.JOB_PROGRESS(bar) if bar else _c.JOB_PROGRESS()
 
     counts = []  # the job's warnings that the data are not counts (bleaching)

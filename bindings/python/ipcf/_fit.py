@@ -381,6 +381,9 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     sg = None
     if sigma is not None:
         sg = _float32(sigma.values if _labelled_of(sigma) else sigma, 'sigma')
+        if sg.shape != numpy.shape(values):
+            raise _invalid(f'sigma: shape {numpy.shape(sigma)}, want the curves\' {numpy.shape(values)} (the error '
+                           'bar of every point)')
         if not has_k:
             sg = sg[..., None, :]
         if not has_y:

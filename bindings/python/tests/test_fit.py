@@ -225,6 +225,17 @@ def test_smoothed_curves_warn(tmp_path):
         ipcf.fit(numpy.asarray(g.values), numpy.asarray(g.coords['delay'].values), model='acf2d')   # plain arrays: no warning
 
 
+def test_sigma_of_another_shape_refused():
+    # sigma is the error bar of every point: a scalar or a curve's worth
+    # raised a bare IndexError from inside the binding
+    g = numpy.full((2, 2, 5), 0.1, numpy.float32)
+    t = numpy.arange(1, 6.0)
+    for bad in (0.01, numpy.ones(5), numpy.ones((2, 5)), numpy.ones((2, 2, 1, 5))):
+        with pytest.raises(ipcf.IpcfValueError, match=r"sigma: shape .*want the curves' \(2, 2, 5\)"):
+            ipcf.fit(g, t, model='acf2d', sigma=bad)
+    ipcf.fit(g, t, model='acf2d', sigma=numpy.ones((2, 2, 5)))
+
+
 def test_nan_and_sigma():
     uv = [(4, 0), (0, 4)]
     p = truth(0, 'pcf1d', 0, 0)

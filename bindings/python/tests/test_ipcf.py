@@ -389,6 +389,16 @@ def test_progress(stack, capsys):
     assert 'unit' not in err and 'it/s' not in err, repr(err)
 
 
+def test_progress_not_a_bool_refused(stack, tmp_path):
+    # progress= is True or False as the other switches: an array raised
+    # numpy's "truth value of an array is ambiguous" from inside the binding
+    for bad in (numpy.ones(3), None, 1, 'yes'):
+        with pytest.raises(ipcf.IpcfTypeError, match='progress=.*want True or False'):
+            ipcf.pcf(stack, radius=3, npoints=12, nbins=10, progress=bad)
+        with pytest.raises(ipcf.IpcfTypeError, match='progress=.*want True or False'):
+            ipcf.pcf_file(str(tmp_path / 'missing.npy'), str(tmp_path / 'r.npy'), progress=bad)
+
+
 def test_progress_bar_options(monkeypatch, stack, tmp_path):
     made = []
 
