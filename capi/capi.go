@@ -181,6 +181,9 @@ func view(name string, a *C.ipcf_array) (array.View, error) {
 		if s < 0 {
 			return array.View{}, fail(eInvalid, "%s.shape[%d]=%d is negative", name, i, s)
 		}
+		if s == 1 {
+			st = 0 // never used: any value (numpy's relaxed strides may leave one of 2^63-1)
+		}
 		shape[i], strides[i] = int(s), int(st)
 	}
 	lo, hi, err := array.Extent(shape, strides, dt.Size())

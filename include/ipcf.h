@@ -51,7 +51,8 @@
  *   - a descriptor: an unknown dtype or byte order is
  *     IPCF_E_UNSUPPORTED_LAYOUT; ndim outside 1..IPCF_MAX_NDIM, a negative
  *     shape, strides whose extent overflows or leaves the address space,
- *     or data NULL for a non-empty array are IPCF_E_INVALID_ARGUMENT;
+ *     or data NULL for a non-empty array are IPCF_E_INVALID_ARGUMENT (the
+ *     stride of an axis of length 1 is not used: any value is taken);
  *   - an output array: a dtype the function does not write is
  *     IPCF_E_UNSUPPORTED_LAYOUT; an ndim or shape that differs from the
  *     required shape (smaller or larger) is IPCF_E_BUFFER_TOO_SMALL, with

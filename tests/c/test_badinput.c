@@ -772,6 +772,41 @@ static void test_unreadable_direct(void) {
     munmap(g, 2 * len);
 }
 
+/* The stride of an axis of length 1 is never used: any value is taken (it
+ * was refused as overflowing beyond 2^61), with the same result. */
+static void test_length1_strides(void) {
+    enum { T = 64, H = 5, W = 7 };
+    static uint16_t px[T * H * W];
+    for (int i = 0; i < T * H * W; i++) px[i] = (uint16_t)(10 + (i * 7919) % 23);
+    ipcf_array d, out;
+    int64_t sh[3] = {T, H, W}, os[4];
+    ipcf_array_init_contiguous(&d, IPCF_DTYPE_UINT16, 3, sh, px);
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 2; o.npoints = 8; o.nbins = 6; o.threads = 1;
+    ipcf_pcf_output_shape(&d, &o, os); /* (1, 3, 8, 6) */
+    size_t n = (size_t)(os[0] * os[1] * os[2] * os[3]);
+    float *ref = malloc(n * sizeof *ref), *got = malloc(n * sizeof *got);
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, os, ref);
+    current = "length-1 axis: reference";
+    expect(current, ipcf_pcf_compute(&d, &o, &out), IPCF_OK, NULL);
+    int64_t junk[3] = {INT64_MAX, INT64_MIN, (int64_t)1 << 62};
+    for (int k = 0; k < 3; k++) {
+        memset(got, 0, n * sizeof *got);
+        ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, os, got);
+        out.strides[0] = junk[k];
+        current = "length-1 axis with a junk stride";
+        expect(current, ipcf_pcf_compute(&d, &o, &out), IPCF_OK, NULL);
+        cases++;
+        if (memcmp(ref, got, n * sizeof *ref) != 0) {
+            failures++;
+            fprintf(stderr, "FAIL %s %lld: another result\n", current, (long long)junk[k]);
+        }
+    }
+    free(ref);
+    free(got);
+}
+
 int main(void) {
     signal(SIGALRM, on_alarm);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/ipcf_badinput.XXXXXX");
@@ -780,6 +815,7 @@ int main(void) {
     test_table();
     test_unreadable();
     test_unreadable_direct();
+    test_length1_strides();
     test_fork();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
