@@ -312,7 +312,9 @@ func TestCLIBadInput(t *testing.T) {
 		{"nbins 1", pcf(good, "--nbins", "1"), 2, []string{"nbins=1"}, nil},
 		{"nbins huge", pcf(good, "--nbins", "9223372036854775807"), 2, []string{"nbins=9223372036854775807"}, nil},
 		{"bleach huge", pcf(good, "--bleach", "9223372036854775807"), 2, []string{"filtersize=9223372036854775807", "leaves no frame"}, nil},
-		{"bleach half overflow", pcf(good, "--bleach", "4611686018427387904"), 2, []string{"leaves no frame of 64"}, nil},
+		{"bleach half overflow", pcf(good, "--bleach", "4611686018427387904"), 2, []string{"leaves no frame of 64", "at most 30"}, nil},
+		// the pCF's bound, not bleaching's alone (it said "at most 31", and 31 was refused for "2 frames usable")
+		{"bleach leaves fewer than 4", pcf(good, "--bleach", "31"), 2, []string{"filtersize=31 leaves 2 of 64 frames", "at most 30", "4 frames the pCF needs"}, nil},
 		{"bleach negative", pcf(good, "--bleach", "-1"), 2, []string{"bleach=-1"}, nil},
 		{"bleach mean", pcf(good, "--bleach-mean", "median"), 2, []string{"bleach-mean", "median"}, nil},
 		{"threads negative", pcf(good, "--threads", "-2"), 2, []string{"threads=-2"}, nil},

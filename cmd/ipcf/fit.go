@@ -483,7 +483,11 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 			return nil, fitNeeds("--waist-um %g with a pixel size of %g um is a waist of %g pixels: give --waist in pixels, or the pixel size", f.waistUm, in.pixelSize, pl.waistPx)
 		}
 	case in.pixelSize > 0:
-		return nil, fitNeeds("the result is calibrated (pixel size %g um): give the PSF waist, --waist W (pixels) or --waist-um W (micrometres); the default %g pixels is the simulator's PSF", in.pixelSize, fit.DefaultWaist)
+		from := fmt.Sprintf("the result is calibrated (pixel size %g um)", in.pixelSize)
+		if f.given["pixel-size"] {
+			from = fmt.Sprintf("--pixel-size gives the pixels a size (%g um)", in.pixelSize)
+		}
+		return nil, fitNeeds("%s: give the PSF waist, --waist W (pixels) or --waist-um W (micrometres); the default %g pixels is the simulator's PSF", from, fit.DefaultWaist)
 	default:
 		pl.waistPx, pl.waistFrom = fit.DefaultWaist, "default: the simulator's PSF (sigma 1 pixel, W = 2 sigma), for a result without a pixel size"
 	}

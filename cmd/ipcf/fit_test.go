@@ -482,7 +482,9 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "a delta-CCF has no offset", []string{delta, "-o", out, "--model", "ccf2d", "--ginf"}},
 		{2, "offsets in two directions", []string{line, "-o", out, "--model", "ccf2d"}},
 		{2, "offsets in two directions", []string{acf, "-o", out, "--model", "ccf2d"}},
-		{2, "give the PSF waist", []string{calib, "-o", out}},
+		{2, "the result is calibrated (pixel size", []string{calib, "-o", out}},
+		// the pixel size from the command line, not the result: said so
+		{2, "--pixel-size gives the pixels a size (0.1 um): give the PSF waist", []string{circle, "-o", out, "--pixel-size", "0.1"}},
 		{2, "--waist-um needs the pixel size", []string{circle, "-o", out, "--waist-um", "0.3"}},
 		{1, "not found: fit needs the result's metadata", []string{noSide, "-o", out}},
 		{1, "0 offsets for 4 curves per pixel", []string{noOffsets, "-o", out}},

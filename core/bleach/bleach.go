@@ -130,18 +130,35 @@ func CheckCountsAt(v array.View, first int) error {
 
 // Check validates a filter size for a series of n samples: the output keeps
 // n - 2*filtersize samples, which must be at least 1.
-func Check(n, filtersize int, mean Mean) error {
+func Check(n, filtersize int, mean Mean) error { return CheckKeeping(n, filtersize, mean, 1) }
+
+// CheckKeeping is Check for a caller that needs at least keep >= 1
+// samples of the corrected series (the pCF: 4); the message gives the
+// largest filter size that keeps them.
+func CheckKeeping(n, filtersize int, mean Mean, keep int) error {
 	if mean != Real && mean != Floor {
 		return fmt.Errorf("%w: mean=%d, want real (0) or floor (1)", ErrParam, int(mean))
 	}
 	if filtersize < 1 {
 		return fmt.Errorf("%w: filtersize=%d, want >= 1", ErrParam, filtersize)
 	}
-	if n < 1 || filtersize > (n-1)/2 {
-		// Compared without forming 2*filtersize, which can overflow.
-		return fmt.Errorf("%w: filtersize=%d leaves no frame of %d (it drops 2*filtersize; at most %d)", ErrParam, filtersize, n, max(0, (n-1)/2))
+	// Compared without forming 2*filtersize, which can overflow.
+	most := max(0, (n-keep)/2)
+	if n < keep || filtersize > most {
+		if n < 1 || filtersize > (n-1)/2 {
+			return fmt.Errorf("%w: filtersize=%d leaves no frame of %d (it drops 2*filtersize; at most %d%s)", ErrParam, filtersize, n, most, needs(keep))
+		}
+		return fmt.Errorf("%w: filtersize=%d leaves %d of %d frames (it drops 2*filtersize; at most %d%s)", ErrParam, filtersize, n-2*filtersize, n, most, needs(keep))
 	}
 	return nil
+}
+
+// needs says why a caller needs more than one frame left.
+func needs(keep int) string {
+	if keep <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(", which leaves the %d frames the pCF needs", keep)
 }
 
 // Correct corrects the series d in place and returns d[filtersize:n-filtersize],

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"strings"
 	"unsafe"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -296,8 +297,9 @@ func Plan(shape []int, o Options) (Geometry, error) {
 		if o.Bleach < 0 {
 			return g, fmt.Errorf("%w: bleach=%d, want >= 0", ErrParam, o.Bleach)
 		}
-		if err := bleach.Check(g.T, o.Bleach, o.BleachMean); err != nil {
-			return g, fmt.Errorf("%w: %v", ErrParam, err)
+		if err := bleach.CheckKeeping(g.T, o.Bleach, o.BleachMean, 4); err != nil {
+			// (bleach's own prefix, "bleach: invalid parameter", not repeated)
+			return g, fmt.Errorf("%w: bleach %s", ErrParam, strings.TrimPrefix(err.Error(), bleach.ErrParam.Error()+": "))
 		}
 		g.Frames = g.T - 2*o.Bleach
 	}
