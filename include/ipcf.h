@@ -215,7 +215,7 @@ typedef struct ipcf_pcf_options {
     uint32_t struct_size;       /* sizeof(ipcf_pcf_options) */
     int32_t radius;             /* circle radius in pixels, 1..1048576 (6) */
     int32_t npoints;            /* circle points, 1..1048576 (32) */
-    int32_t nbins;              /* requested log or linear bins, >= 2 (32); these three
+    int32_t nbins;              /* requested log or linear bins, 2..65536 (32); these three
                                    are checked also where offsets or IPCF_BINS_MULTITAU
                                    leave them unused */
     int32_t bleach;             /* bleaching filter size, 0 = off (0) */
@@ -479,6 +479,8 @@ ipcf_status ipcf_circle(int32_t radius, int32_t npoints, int32_t *uv /* out */, 
  * into uv[0..2 * *count - 1]; npoints is used by the circle only. cap is
  * the capacity of uv in offsets (pairs). On IPCF_E_BUFFER_TOO_SMALL
  * *count holds the needed capacity (uv NULL with cap 0 asks for it).
+ * Radius 1..1048576 (the disk's 1..1024: its offsets grow as the square),
+ * npoints 1..1048576.
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (kind, radius or npoints out
  * of range, count NULL, uv NULL with a sufficient cap),
  * IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED.
