@@ -344,6 +344,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		p, q         int // image pixel indices
 		needF, needB bool
 		gi           int32 // point group
+		swapped      bool  // computed as (q, p) (engine.canonical): Fwd is q's curve, Bwd p's
 	}
 	type block struct {
 		b     *cuda.Block
@@ -379,6 +380,11 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		for gi, gr := range grp {
 			i, j := gr[0], gr[1]
 			off := g.Offsets[i]
+			// The group's pairs all have q - p = V*W + U: with one channel,
+			// a group whose q precedes p is computed as (q, p), the
+			// orientation the CPU takes (engine.canonical), its curves read
+			// backwards.
+			swap := e.qch() == 0 && off.V*g.W+off.U < 0
 			n := 0
 			for y := y0; y < y1; y++ {
 				for x := x0; x < x1; x++ {
@@ -387,19 +393,23 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 						continue
 					}
 					p, q := y*g.W+x, yq*g.W+xq
-					pr := pair{p, q, inTile(y, x) && e.active[p], j >= 0 && inTile(yq, xq) && e.active[q], int32(gi)}
+					pr := pair{p, q, inTile(y, x) && e.active[p], j >= 0 && inTile(yq, xq) && e.active[q], int32(gi), swap}
 					if !pr.needF && !pr.needB {
 						continue
 					}
 					bl.pairs = append(bl.pairs, pr)
-					b.P = append(b.P, int32((y-y0)*bw+x-x0))
-					b.Q = append(b.Q, int32((yq-y0)*bw+xq-x0))
+					bp, bq := int32((y-y0)*bw+x-x0), int32((yq-y0)*bw+xq-x0)
+					if swap {
+						bp, bq = bq, bp
+					}
+					b.P = append(b.P, bp)
+					b.Q = append(b.Q, bq)
 					n++
 				}
 			}
 			b.NPairs = append(b.NPairs, int32(n))
 			want := int32(0)
-			if j >= 0 {
+			if j >= 0 || swap {
 				want = 1
 			}
 			b.WantBwd = append(b.WantBwd, want)
@@ -416,15 +426,19 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			for k := task * per; k < min(len(bl.pairs), task*per+per); k++ {
 				pr := bl.pairs[k]
 				gr := grp[pr.gi]
+				fwd, bwd := b.Fwd[k*nb:(k+1)*nb], b.Bwd[k*nb:(k+1)*nb]
+				if pr.swapped {
+					fwd, bwd = bwd, fwd
+				}
 				if pr.needF {
 					for m := range curve {
-						curve[m] = float64(b.Fwd[k*nb+m])
+						curve[m] = float64(fwd[m])
 					}
 					e.store(pr.p/g.W, pr.p%g.W, gr[0], curve)
 				}
 				if pr.needB {
 					for m := range curve {
-						curve[m] = float64(b.Bwd[k*nb+m])
+						curve[m] = float64(bwd[m])
 					}
 					e.store(pr.q/g.W, pr.q%g.W, gr[1], curve)
 				}

@@ -86,6 +86,7 @@ func TestEmulatedGPU(t *testing.T) {
 		{"nocompile", []string{"IPCF_EMU_FAIL=compile"}},
 		{"ptx", []string{"IPCF_EMU_NVRTC_MAX=80"}},
 		{"cubinrejected", []string{"IPCF_EMU_FAIL=cubin"}},
+		{"direction", nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -115,6 +116,13 @@ var emuScenarios = map[string]func(t *testing.T){
 	"nocompile":     emuNoCompile,
 	"ptx":           emuPTX,
 	"cubinrejected": emuCubinRejected,
+	"direction":     emuDirection,
+}
+
+// emuDirection: on the GPU too, the curve at -o is the same whether
+// computed with o (the backward direction of its pairs) or alone.
+func emuDirection(t *testing.T) {
+	directionCheck(t, "GPU, log", Options{Nbins: 12, Device: "cuda"})
 }
 
 func emuLog(t *testing.T) string {

@@ -115,6 +115,13 @@ func (e *engine) pairsMultitau(ctx context.Context, y0, y1 int) error {
 				continue
 			}
 			po, qo := e.specOffset(0, jb.p), e.specOffset(qc, jb.q)
+			// One orientation per pair (engine.canonical): a job of the
+			// other reads the pair's transform backwards.
+			fw, bw := sc.f, sc.b
+			if !e.canonical(jb) {
+				po, qo = qo, po
+				fw, bw = sc.b, sc.f
+			}
 			i := 0
 			for k := range off {
 				m := g.N >> k
@@ -125,8 +132,8 @@ func (e *engine) pairsMultitau(ctx context.Context, y0, y1 int) error {
 				sc.inv[k].Inverse(corr, prod)
 				for ; i < np && g.Levels[i] == k; i++ {
 					l := g.Lags[i] >> k
-					sc.f[i] = float64(corr[l])
-					sc.b[i] = float64(corr[(m-l)%m])
+					fw[i] = float64(corr[l])
+					bw[i] = float64(corr[(m-l)%m])
 				}
 			}
 			e.emit(jb, sc.f, sc.b)

@@ -706,6 +706,17 @@ func (e *engine) specOffset(c, p int) int {
 // qch is the channel of the neighbours' series.
 func (e *engine) qch() int { return e.g.channels() - 1 }
 
+// canonical reports whether job jb's pair is computed as it is oriented
+// (pixel p, neighbour q): the spectrum product X = Q conj(P), whose
+// inverse transform holds the forward curve at lag tau and the backward
+// one at -tau. For one channel a pair is always computed from its pixel of
+// the larger index (X = spec(max) conj(spec(min))), so that the curves of
+// both directions come from the same transform and the same sums whichever
+// pixel asks (the spec: results must not depend on which direction was
+// computed); a job whose p is the larger reads that transform backwards
+// (an ACF, p = q, reads it forwards, as two channels do).
+func (e *engine) canonical(jb job) bool { return e.qch() != 0 || jb.p <= jb.q }
+
 // want reports whether pixel p's curves are computed: it is in the
 // output, not masked, and above the threshold (its sum is known).
 func (e *engine) want(p int) bool {
@@ -1176,38 +1187,62 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 				if jb.p < 0 {
 					continue
 				}
-				mulConj(sc.prod, e.spec(e.qch(), jb.q), e.spec(0, jb.p))
-				sc.plan.Inverse(sc.corr, sc.prod)
-				var bwd []float64
-				if jb.needB {
-					bwd = sc.buf[1]
+				// One orientation per pair (canonical): the same transform
+				// whichever of its pixels asks, read backwards by the other.
+				if e.canonical(jb) {
+					mulConj(sc.prod, e.spec(e.qch(), jb.q), e.spec(0, jb.p))
+					sc.plan.Inverse(sc.corr, sc.prod)
+					var bwd []float64
+					if jb.needB {
+						bwd = sc.buf[1]
+					}
+					binSums(sc.buf[0], bwd, sc.corr, g.Bins)
+				} else {
+					mulConj(sc.prod, e.spec(0, jb.p), e.spec(0, jb.q))
+					sc.plan.Inverse(sc.corr, sc.prod)
+					binSums(sc.buf[1], sc.buf[0], sc.corr, g.Bins)
 				}
-				binSums(sc.buf[0], bwd, sc.corr, g.Bins)
 				e.emit(jb, sc.buf[0], sc.buf[1])
 			}
 			return nil
 		}
-		// One C call for the row segment.
+		// One C call for the row segment, each pair in its canonical
+		// orientation (engine.canonical; the other's curves read from the
+		// backward sums, which are then always computed).
 		sc.units = sc.units[:0]
+		qc := e.qch()
+		orient := func(jb job) (p, q int, needB bool) {
+			if e.canonical(jb) {
+				return e.specOffset(0, jb.p), e.specOffset(qc, jb.q), jb.needB
+			}
+			return e.specOffset(0, jb.q), e.specOffset(0, jb.p), true
+		}
 		for k := 0; k < len(sc.jobs); k += 2 {
 			a, b := sc.jobs[k], sc.jobs[k+1]
-			qc := e.qch()
+			p1, q1, nb1 := orient(a)
 			if b.p < 0 {
-				sc.units = append(sc.units, fft.NewUnit(e.specOffset(0, a.p), e.specOffset(qc, a.q), -1, -1, a.needB, false))
+				sc.units = append(sc.units, fft.NewUnit(p1, q1, -1, -1, nb1, false))
 			} else {
-				sc.units = append(sc.units, fft.NewUnit(e.specOffset(0, a.p), e.specOffset(qc, a.q),
-					e.specOffset(0, b.p), e.specOffset(qc, b.q), a.needB, b.needB))
+				p2, q2, nb2 := orient(b)
+				sc.units = append(sc.units, fft.NewUnit(p1, q1, p2, q2, nb1, nb2))
 			}
 		}
 		if need := 4 * nb * len(sc.units); cap(sc.out) < need {
 			sc.out = make([]float64, need)
 		}
 		sc.k.Pairs(e.ring, sc.units, sc.out[:4*nb*len(sc.units)])
+		emit := func(jb job, o []float64) {
+			if e.canonical(jb) {
+				e.emit(jb, o[:nb], o[nb:2*nb])
+			} else {
+				e.emit(jb, o[nb:2*nb], o[:nb])
+			}
+		}
 		for k := 0; k < len(sc.jobs); k += 2 {
 			o := sc.out[2*nb*k:]
-			e.emit(sc.jobs[k], o[:nb], o[nb:2*nb])
+			emit(sc.jobs[k], o[:2*nb])
 			if sc.jobs[k+1].p >= 0 {
-				e.emit(sc.jobs[k+1], o[2*nb:3*nb], o[3*nb:4*nb])
+				emit(sc.jobs[k+1], o[2*nb:4*nb])
 			}
 		}
 		return nil
