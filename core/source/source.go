@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -769,7 +770,75 @@ func openSeries(files []string, ch int) (Source, error) {
 	if ch > 0 {
 		return nil, channelErr(files[0]+" ...", ch, 1)
 	}
-	return &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u}, nil
+	s := &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u}
+	if err := s.checkAll(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// checkAll parses every file of the series but the first (parsed by
+// openSeries) as a frame, before any work: a file that is not a
+// single-page TIFF of the first one's size and sample type (notes.txt
+// matched by a glob, a damaged or foreign frame) is refused whether or not
+// a job reads its frame (the pCF uses a power of two of the frames). Two
+// workers: about 10 us a file here.
+func (s *series) checkAll() error {
+	const workers = 2
+	bad := make([]*frameErr, workers) // each worker's first bad file
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := 1 + w; t < len(s.files); t += workers {
+				if err := s.check(t); err != nil {
+					bad[w] = &frameErr{t, err}
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var first *frameErr // the first in the series' order
+	for _, fe := range bad {
+		if fe != nil && (first == nil || fe.t < first.t) {
+			first = fe
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return first.err
+}
+
+// frameErr is a series' file t's error.
+type frameErr struct {
+	t   int
+	err error
+}
+
+// check parses file t of the series and compares its page with the first.
+func (s *series) check(t int) error {
+	m, err := mapFile(s.files[t])
+	if err != nil {
+		return err
+	}
+	defer m.close()
+	_, err = parsed(m, func() (Source, error) {
+		p, r, err := singlePage(m)
+		if err != nil {
+			return nil, err
+		}
+		if p.w != s.w || p.h != s.h || p.dtype != s.dtype {
+			return nil, fmt.Errorf("%w: %s is %dx%d (rows x columns) %s, the first file %dx%d %s", ErrFormat, s.files[t], p.h, p.w, p.dtype, s.h, s.w, s.dtype)
+		}
+		if _, err := pageView(p, r.order, m.data); err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrFormat, s.files[t], err)
+		}
+		return nil, nil
+	})
+	return err
 }
 
 // singlePage parses the one page of a file of a series.

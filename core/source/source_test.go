@@ -217,6 +217,55 @@ func TestFolderNaturalOrder(t *testing.T) {
 	}
 }
 
+// TestSeriesCheckedWhole: every file of a folder or pattern is parsed
+// when it is opened, not only the frames a job reads (the pCF uses a power
+// of two of them): a ninth file that is not a TIFF, or one of another size,
+// after eight good frames, and a text file matched by a pattern, are
+// refused naming the file (they were counted as frames, exit 0).
+func TestSeriesCheckedWhole(t *testing.T) {
+	ps := grayPages(le, 8, 4, 5, 0)
+	other := grayPages(le, 1, 3, 5, 0)[0]
+	for _, c := range []struct {
+		name, last string
+		body       []byte
+		pattern    bool
+		want       string
+	}{
+		{"junk ninth file", "frame_8.tif", []byte("junk\n"), false, "frame_8.tif: too short for a TIFF header"},
+		{"ninth file of another size", "frame_8.tif", writeTIFF(tiffOpts{}, []tpage{other}), false, "frame_8.tif is 3x5"},
+		{"text file matched by a pattern", "notes.txt", []byte("calibration notes\n"), true, "notes.txt"},
+	} {
+		dir := t.TempDir()
+		for i, p := range ps {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("frame_%d.tif", i)), writeTIFF(tiffOpts{}, []tpage{p}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		in := dir
+		if c.pattern {
+			in = filepath.Join(dir, "*")
+		}
+		// without the bad file: opens
+		src, err := Open(in)
+		if err != nil {
+			t.Fatalf("%s: good files: %v", c.name, err)
+		}
+		src.Close()
+		if err := os.WriteFile(filepath.Join(dir, c.last), c.body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err = Open(in)
+		if err == nil {
+			n, _, _ := src.Shape()
+			src.Close()
+			t.Fatalf("%s: opened as %d frames, want refused", c.name, n)
+		}
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("%s: %v, want ErrFormat saying %q", c.name, err, c.want)
+		}
+	}
+}
+
 // TestZarrFolderInput: a Zarr folder given as input is named as such.
 func TestZarrFolderInput(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "in.zarr")
