@@ -95,8 +95,10 @@ for dir in "${cases[@]}"; do
   [ -f "$dir/manifest.json" ] || { fail "no $dir/manifest.json"; continue; }
   while read -r name input radius npoints nbins filtersize mean expected; do
     args=("$dir/$input" -o "$work/case.npy" --radius "$radius" --npoints "$npoints" --nbins "$nbins")
-    [ "$filtersize" = 0 ] || args+=(--bleach "$filtersize")
-    case $mean in floor|int) args+=(--bleach-mean floor) ;; esac
+    if [ "$filtersize" != 0 ]; then
+      args+=(--bleach "$filtersize")
+      case $mean in floor|int) args+=(--bleach-mean floor) ;; esac
+    fi
     run "$name" cuda "${args[@]}" || continue
     err=$(compare "$work/case.npy" "$dir/$expected")
     ncase=$((ncase + 1))

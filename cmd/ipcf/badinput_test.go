@@ -317,6 +317,8 @@ func TestCLIBadInput(t *testing.T) {
 		{"bleach leaves fewer than 4", pcf(good, "--bleach", "31"), 2, []string{"filtersize=31 leaves 2 of 64 frames", "at most 30", "4 frames the pCF needs"}, nil},
 		{"bleach negative", pcf(good, "--bleach", "-1"), 2, []string{"bleach=-1"}, nil},
 		{"bleach mean", pcf(good, "--bleach-mean", "median"), 2, []string{"bleach-mean", "median"}, nil},
+		// an option that would do nothing, as --m without multi-tau (it was ignored)
+		{"bleach mean without bleach", pcf(good, "--bleach-mean", "floor"), 2, []string{"--bleach-mean", "needs --bleach F"}, nil},
 		{"threads negative", pcf(good, "--threads", "-2"), 2, []string{"threads=-2"}, nil},
 		{"tile zero", pcf(good, "--tile", "0,4"), 2, []string{"tile"}, nil},
 		{"tile text", pcf(good, "--tile", "abc"), 2, []string{"tile", "abc"}, nil},

@@ -592,6 +592,20 @@ func TestEngineMemoryOverBudgetNote(t *testing.T) {
 	if code != 0 || !strings.Contains(msg, "--tile 4,4 applies out of core only") {
 		t.Errorf("--engine memory --tile: exit %d: %q", code, msg)
 	}
+	// so is --copy-input, with --engine memory or where auto runs in memory
+	// (it was ignored without a word)
+	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "r.npy"), "--radius", "2", "--engine", "memory", "--copy-input", "--quiet")
+	if code != 0 || !strings.Contains(msg, "--copy-input applies out of core only: --engine memory") {
+		t.Errorf("--engine memory --copy-input: exit %d: %q", code, msg)
+	}
+	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "s.npy"), "--radius", "2", "--copy-input", "--quiet")
+	if code != 0 || !strings.Contains(msg, "--copy-input applies out of core only: the job fits the memory budget") {
+		t.Errorf("--copy-input, in memory by auto: exit %d: %q", code, msg)
+	}
+	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "u.npy"), "--radius", "2", "--copy-input", "--engine", "ooc", "--quiet")
+	if code != 0 || strings.Contains(msg, "--copy-input applies") {
+		t.Errorf("--copy-input out of core: exit %d: %q", code, msg)
+	}
 }
 
 // smallInput writes a 64 x 8 x 8 uint16 input into a new folder and

@@ -994,6 +994,9 @@ func (j *Job) chooseEngine() error {
 		if s := j.spec.Tile; s[0] > 0 || s[1] > 0 {
 			j.log("--tile %d,%d applies out of core only: --engine memory computes the whole image at once", s[0], s[1])
 		}
+		if j.spec.CopyInput {
+			j.log("--copy-input applies out of core only: --engine memory reads the input once, without a scratch copy")
+		}
 		if j.inMemNeed > j.memory {
 			j.log("--engine memory needs about %s, more than the budget of %s: it runs as asked, and may take more memory than the budget (--engine auto chooses out of core)",
 				ooc.SizeText(j.inMemNeed), ooc.SizeText(j.memory))
@@ -1004,6 +1007,9 @@ func (j *Job) chooseEngine() error {
 		j.engine = "ooc"
 		if !j.zarr && j.inMemNeed+j.inMemNeed/10 <= j.memory && (!limited || j.inMemNeed <= room) {
 			j.engine = "memory"
+			if j.spec.CopyInput {
+				j.log("--copy-input applies out of core only: the job fits the memory budget and runs in memory, reading the input once without a scratch copy (--engine ooc copies it)")
+			}
 		}
 	}
 	return nil
