@@ -490,6 +490,13 @@ func TestCLIBadInput(t *testing.T) {
 		{"scratch is a file", pcf(good, "--engine", "ooc", "--scratch", good), 1, []string{"good.npy", "not a folder"}, nil},
 		{"scratch missing", pcf(good, "--scratch", p("noscratch")), 1, []string{"noscratch"}, nil},
 		{"output extension", []string{"pcf", good, "-o", p("out.txt"), "--radius", "2", "--quiet"}, 2, []string{"out.txt", "OUT.tif"}, nil},
+		// an empty file argument (an unset shell variable) is a usage error,
+		// as an empty option value (exit 1, "stat : no such file", before)
+		{"pcf empty input", []string{"pcf", "", "-o", out}, 2, []string{"file argument 1 of 1 is empty"}, nil},
+		{"bleach empty input", []string{"bleach", " ", "-o", out}, 2, []string{"file argument 1 of 1 is empty"}, nil},
+		{"convolve empty kernel", []string{"convolve", good, "", "-o", out}, 2, []string{"file argument 2 of 2 is empty"}, nil},
+		{"fit empty result", []string{"fit", "", "-o", out}, 2, []string{"file argument 1 of 1 is empty"}, nil},
+		{"plot empty result", []string{"plot", "", "-o", p("f.png")}, 2, []string{"file argument 1 of 1 is empty"}, nil},
 		// bleach
 		{"bleach no output", []string{"bleach", good, "--filtersize", "3"}, 2, []string{"-o", "required"}, nil},
 		{"bleach zero", []string{"bleach", good, "-o", out, "--filtersize", "0"}, 2, []string{"filtersize"}, nil},

@@ -361,6 +361,12 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 		return nil, usageError{fmt.Sprintf("%s: %s given an empty value (an unset shell variable?): give a value, or leave an option out for its default",
 			fs.Name(), strings.Join(empty, ", "))}
 	}
+	// So is an empty file argument ("$IN" unset): it named no file.
+	for i, p := range pos {
+		if strings.TrimSpace(p) == "" {
+			return nil, usageError{fmt.Sprintf("%s: file argument %d of %d is empty (an unset shell variable?): give a file", fs.Name(), i+1, len(pos))}
+		}
+	}
 	return pos, nil
 }
 
