@@ -176,6 +176,46 @@ func TestAutoDeviceTightBudgetRunsOnCPU(t *testing.T) {
 	}
 }
 
+// TestGPUErrorsNoteCPU: with --errors the curves run on the GPU and the
+// error bars on the CPU; the summary and device_used say both (they said
+// only "cuda:0 (...)"), as ipcf_pcf_errors' note does.
+func TestGPUErrorsNoteCPU(t *testing.T) {
+	emu := emuDir(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{128, 10, 10}, func(i int) float64 { return float64(60 + (i*7919)%29) })
+	for _, c := range []struct {
+		dev, errs string
+		want      string
+	}{
+		{"cuda", "blocking", "cpu (error bars run on the CPU)"},
+		{"cuda", "", ""},
+		{"cpu", "blocking", ""},
+	} {
+		out := filepath.Join(dir, c.dev+c.errs+".npy")
+		args := []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "4", "--device", c.dev, "--json"}
+		if c.errs != "" {
+			args = append(args, "--errors", c.errs)
+		}
+		cmd := exec.Command(binary(t), args...)
+		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+emu)
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v %s", c.dev, c.errs, err, b)
+		}
+		got, _ := readMeta(t, out)["device_used"].(string)
+		if c.want != "" && (!strings.HasPrefix(got, "cuda:0 (") || !strings.HasSuffix(got, "; "+c.want)) {
+			t.Errorf("--device %s --errors %s: device_used %q, want the GPU's note and %q", c.dev, c.errs, got, c.want)
+		}
+		if c.want == "" && strings.Contains(got, "error bars") {
+			t.Errorf("--device %s --errors %q: device_used %q", c.dev, c.errs, got)
+		}
+		if !strings.Contains(string(b), strings.ReplaceAll(got, `"`, `\"`)) {
+			t.Errorf("--device %s: the JSON summary lacks device_used's %q: %s", c.dev, got, b)
+		}
+	}
+}
+
 // TestDeviceSpellingsOneJob: --device cuda and --device cuda:0 (and
 // Python's device='cuda', an ordinal) are one job: the rerun with the
 // other spelling finds the result complete. They were two keys.

@@ -1340,7 +1340,13 @@ func (j *Job) noteDevice(note string) {
 func (j *Job) Device() string {
 	j.devices.Lock()
 	defer j.devices.Unlock()
-	return strings.Join(j.devices.notes, "; ")
+	notes := j.devices.notes
+	// The error bars always run on the CPU (pcf.ErrorBars): said where the
+	// curves ran on a GPU, as ipcf_pcf_errors' note says it.
+	if j.errs != nil && slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, "cuda:") }) {
+		notes = append(slices.Clip(notes), "cpu (error bars run on the CPU)")
+	}
+	return strings.Join(notes, "; ")
 }
 
 // Metadata is written with the output (a .npy file's sidecar, a Zarr
