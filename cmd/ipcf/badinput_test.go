@@ -161,6 +161,10 @@ func TestCLIBadInput(t *testing.T) {
 	const T, H, W = 64, 12, 12
 	good := p("good.npy")
 	writeNpy(t, good, array.Uint16, []int{T, H, W}, func(i int) float64 { return float64(100 + (i*7919)%37) })
+	// 16 x 400 x 400 (5 MB): with a disk of radius 20 (1,256 offsets) its
+	// result takes 4.6 GB
+	wide := p("wide.npy")
+	writeNpy(t, wide, array.Uint16, []int{16, 400, 400}, func(i int) float64 { return float64(100 + i%29) })
 	raw, err := os.ReadFile(good)
 	if err != nil {
 		t.Fatal(err)
@@ -490,6 +494,9 @@ func TestCLIBadInput(t *testing.T) {
 		{"scratch is a file", pcf(good, "--engine", "ooc", "--scratch", good), 1, []string{"good.npy", "not a folder"}, nil},
 		{"scratch missing", pcf(good, "--scratch", p("noscratch")), 1, []string{"noscratch"}, nil},
 		{"output extension", []string{"pcf", good, "-o", p("out.txt"), "--radius", "2", "--quiet"}, 2, []string{"out.txt", "OUT.tif"}, nil},
+		// a TIFF result over 4 GiB, decided by the options and the input's
+		// shape before any work: a usage mistake, as the extension (exit 1 before)
+		{"tif over 4 GiB", []string{"pcf", wide, "-o", p("big.tif"), "--preset", "disk", "--radius", "20", "--quiet"}, 2, []string{"big.tif", "a TIFF at most 4 GiB"}, nil},
 		// an empty file argument (an unset shell variable) is a usage error,
 		// as an empty option value (exit 1, "stat : no such file", before)
 		{"pcf empty input", []string{"pcf", "", "-o", out}, 2, []string{"file argument 1 of 1 is empty"}, nil},

@@ -216,6 +216,29 @@ func TestGPUErrorsNoteCPU(t *testing.T) {
 	}
 }
 
+// TestGPUOptionRefusalsAreUsage: --device cuda with an option the GPU
+// kernels do not compute is a conflict of options, decided before any
+// work: exit status 2 (it was 1, a failed run).
+func TestGPUOptionRefusalsAreUsage(t *testing.T) {
+	emu := emuDir(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 10, 10}, func(i int) float64 { return float64(60 + (i*7919)%29) })
+	for _, extra := range [][]string{{"--threshold", "5"}, {"--delta"}, {"--bins", "linear"}, {"--smooth", "0"}} {
+		args := append([]string{"pcf", in, "-o", filepath.Join(dir, "o.npy"), "--radius", "2", "--device", "cuda", "--quiet"}, extra...)
+		cmd := exec.Command(binary(t), args...)
+		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+emu)
+		b, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		if code != 2 || !strings.Contains(string(b), "the GPU engine computes the pCF of one channel") {
+			t.Errorf("--device cuda %v: exit %d, want 2: %s", extra, code, b)
+		}
+	}
+}
+
 // TestDeviceSpellingsOneJob: --device cuda and --device cuda:0 (and
 // Python's device='cuda', an ordinal) are one job: the rerun with the
 // other spelling finds the result complete. They were two keys.

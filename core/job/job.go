@@ -537,8 +537,10 @@ func Open(s Spec) (*Job, error) {
 	}
 	j.outSeen = statPaths(j.outputPaths())
 	if n := ooc.TIFFBytes(j.geom.OutShape); j.format == FormatTIFF && n > ooc.MaxTIFFBytes {
-		return nil, fmt.Errorf("%w: %s: the result takes %d MiB, a TIFF at most 4 GiB (ImageJ reads classic TIFF only): write .npy, .zarr or .ome.zarr",
-			ErrOutput, s.Output, n>>20)
+		// decided by the options and the input's shape: a usage mistake
+		// (exit status 2), as an output extension that is not written
+		return nil, optErr("-o %s: the result takes %d MiB, a TIFF at most 4 GiB (ImageJ reads classic TIFF only): write .npy, .zarr or .ome.zarr",
+			s.Output, n>>20)
 	}
 	if err := j.chooseEngine(); err != nil {
 		return nil, err

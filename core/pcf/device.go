@@ -142,8 +142,23 @@ func gpuEligible(data array.View, o Options) error {
 	if o.NewFFT != nil {
 		return errors.New("a custom FFT backend was asked for")
 	}
-	// The GPU kernels compute the tutorial's analysis: any offsets (the
-	// circle or Options.Offsets), log bins and smoothing, one channel.
+	if err := gpuModes(o); err != nil {
+		return err
+	}
+	huge, tiny := extremeSeries(data, o)
+	if huge {
+		return errors.New("float64 samples so large that a pixel's sum can overflow: the CPU engine scales such series first (seriesSum), the GPU kernels do not")
+	}
+	if tiny {
+		return errors.New("a float64 pixel series whose samples are all below 2^-1000: the CPU engine scales such series first (seriesSum), the GPU kernels would compute its mean and deviations in the subnormal range")
+	}
+	return nil
+}
+
+// gpuModes says which of the options the GPU kernels do not compute (nil:
+// none): they compute the tutorial's analysis, any offsets (the circle or
+// Options.Offsets), log bins and smoothing, one channel.
+func gpuModes(o Options) error {
 	var modes []string
 	if o.Data2 != nil {
 		modes = append(modes, "two channels")
@@ -163,15 +178,24 @@ func gpuEligible(data array.View, o Options) error {
 	if modes != nil {
 		return fmt.Errorf("the GPU engine computes the pCF of one channel with log bins and the default smoothing, without a threshold or the delta-CCF; asked for %s", strings.Join(modes, ", "))
 	}
-	huge, tiny := extremeSeries(data, o)
-	if huge {
-		return errors.New("float64 samples so large that a pixel's sum can overflow: the CPU engine scales such series first (seriesSum), the GPU kernels do not")
-	}
-	if tiny {
-		return errors.New("a float64 pixel series whose samples are all below 2^-1000: the CPU engine scales such series first (seriesSum), the GPU kernels would compute its mean and deviations in the subnormal range")
-	}
 	return nil
 }
+
+// gpuRefused is the error of a GPU device asked for by name (not auto)
+// that does not do the job: ErrNoDevice, and ErrParam too where the
+// options alone decide it (a usage mistake: exit status 2 on the command
+// line; the C ABI's status stays IPCF_E_NO_DEVICE).
+func gpuRefused(device string, o Options, why error) error {
+	err := fmt.Errorf("%w: %s: %v", ErrNoDevice, device, why)
+	if o.NewFFT == nil && gpuModes(o) != nil {
+		return deviceOptionErr{err}
+	}
+	return err
+}
+
+type deviceOptionErr struct{ error }
+
+func (e deviceOptionErr) Unwrap() []error { return []error{e.error, ErrParam} }
 
 // extremeSeries reports, in one pass over a float64 stack, whether a
 // finite sample is so large that a pixel's sum over the frames can
@@ -535,7 +559,7 @@ func OnGPU(ctx context.Context, o Options) (bool, error) {
 	}
 	if why := gpuEligible(array.View{}, o); why != nil {
 		if o.Device != "" && o.Device != "auto" {
-			return false, fmt.Errorf("%w: %s: %v", ErrNoDevice, o.Device, why)
+			return false, gpuRefused(o.Device, o, why)
 		}
 		return false, nil
 	}

@@ -463,7 +463,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 	if dev >= 0 {
 		if why := gpuEligible(data, o); why != nil {
 			if o.Device != "" && o.Device != "auto" {
-				return fmt.Errorf("%w: %s: %v", ErrNoDevice, o.Device, why)
+				return gpuRefused(o.Device, o, why)
 			}
 			setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d not used: %v)", dev, why))
 		} else {
