@@ -113,7 +113,7 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 		if sh[0] != 0 || sh[1] != 0 || sh[2] != 0 || spec.Input.Format == "raw" {
 			for i, v := range sh {
 				if v < 1 || v > 1<<40 {
-					return fail(eInvalid, "source.raw_shape[%d]=%d, want >= 1 for raw input", i, v)
+					return fail(eInvalid, "source.raw_shape[%d]=%d, want 1 to 2^40 for raw input", i, v)
 				}
 			}
 			dt, ok := dtypeByCode[co.raw_dtype]

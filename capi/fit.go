@@ -469,22 +469,46 @@ func ipcfgo_fit(curves *C.ipcf_carray, delays *C.ipcf_cdouble, uv *C.ipcf_cint32
 		if err != nil {
 			return err
 		}
-		inputs = append(inputs, vp)
+		// Each output its own memory: one overlapping an earlier output is
+		// named with it (it was said to overlap "an input").
+		outs := []struct {
+			name string
+			v    array.View
+		}{{"params", vp}}
+		another := func(name string, v array.View) error {
+			for _, o := range outs {
+				if v.Overlaps(o.v) {
+					return fail(eInvalid, "%s overlaps %s: every output needs its own memory", name, o.name)
+				}
+			}
+			outs = append(outs, struct {
+				name string
+				v    array.View
+			}{name, v})
+			return nil
+		}
 		var ve, vx, vt array.View
 		if stderr_ != nil {
 			if ve, err = outView("stderr_", stderr_, []int{h, w, kf, nc}, isFloat32, "float32", inputs...); err != nil {
 				return err
 			}
-			inputs = append(inputs, ve)
+			if err := another("stderr_", ve); err != nil {
+				return err
+			}
 		}
 		if chisq != nil {
 			if vx, err = outView("chisq", chisq, []int{h, w, kf}, isFloat32, "float32", inputs...); err != nil {
 				return err
 			}
-			inputs = append(inputs, vx)
+			if err := another("chisq", vx); err != nil {
+				return err
+			}
 		}
 		if stat != nil {
 			if vt, err = outView("status", stat, []int{h, w, kf}, isUint8, "uint8", inputs...); err != nil {
+				return err
+			}
+			if err := another("status", vt); err != nil {
 				return err
 			}
 		}

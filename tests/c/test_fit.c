@@ -556,7 +556,7 @@ static void test_bad_input(void) {
     abad = as;
     abad.ndim = 4, abad.shape[3] = 1, abad.strides[3] = 1;
     FIT(&c, tau, ring4, NULL, &o, &ap, &ae, &ac, &abad), IPCF_E_BUFFER_TOO_SMALL, "status.ndim=4", "status ndim");
-    FIT(&c, tau, ring4, NULL, &o, &ap, &ap, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "stderr_ overlaps", "stderr_ is params");
+    FIT(&c, tau, ring4, NULL, &o, &ap, &ap, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "stderr_ overlaps params", "stderr_ is params"); /* both outputs: named (it said "an input") */
     ipcf_array over;
     ipcf_array_init_contiguous(&over, IPCF_DTYPE_FLOAT32, 4, psh, buf + 8);
     FIT(&c, tau, ring4, NULL, &o, &over, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "params overlaps", "params over curves");
