@@ -791,7 +791,17 @@ func (s *series) checkAll() error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for t := 1 + w; t < len(s.files); t += workers {
+			t := 1 + w
+			// A panic of the parser on a goroutine of its own would end
+			// the host process: it is returned as a pool worker's is (a
+			// bug: IPCF_E_INTERNAL, exit 70), naming the file; Guard has
+			// turned faults into errors already.
+			defer func() {
+				if r := recover(); r != nil {
+					bad[w] = &frameErr{t, fmt.Errorf("%s: %w", s.files[t], &pool.PanicError{Value: r, Stack: debug.Stack()})}
+				}
+			}()
+			for ; t < len(s.files); t += workers {
 				if err := s.check(t); err != nil {
 					bad[w] = &frameErr{t, err}
 					return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pool"
 )
 
 // The files in testdata were written by tifffile 2023.2.3 and numpy 1.24
@@ -263,6 +264,33 @@ func TestSeriesCheckedWhole(t *testing.T) {
 		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.want) {
 			t.Fatalf("%s: %v, want ErrFormat saying %q", c.name, err, c.want)
 		}
+	}
+}
+
+// TestSeriesCheckPanicIsAnError: a panic while the files of a series are
+// checked (on goroutines of their own) is returned as a pool worker's
+// panic, naming the file, not the end of the host process.
+func TestSeriesCheckPanicIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	for i, p := range grayPages(le, 8, 4, 5, 0) {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("frame_%d.tif", i)), writeTIFF(tiffOpts{}, []tpage{p}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testHookMapped = func(path string) {
+		if strings.HasSuffix(path, "frame_5.tif") {
+			panic("a parser bug")
+		}
+	}
+	defer func() { testHookMapped = nil }()
+	src, err := Open(dir)
+	if err == nil {
+		src.Close()
+		t.Fatal("opened, want the panic as an error")
+	}
+	var pe *pool.PanicError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "frame_5.tif") || !strings.Contains(err.Error(), "a parser bug") {
+		t.Fatalf("%v, want a *pool.PanicError naming frame_5.tif", err)
 	}
 }
 
