@@ -102,6 +102,7 @@ type errPlan struct {
 	smooth   bool
 	segments int
 	dtype    array.DType // the input's: the bleaching correction's clipping range
+	bins64   []int64     // g.Bins, for errk.Bins
 }
 
 // ErrorBars writes into sd, a float32 array of shape Geometry.OutShape
@@ -127,6 +128,9 @@ func ErrorBars(ctx context.Context, sd, data array.View, o Options, e ErrOptions
 		return err
 	}
 	p := errPlan{g: g, o: o, e: e, segments: e.Segments, dtype: data.DType}
+	for _, b := range g.Bins {
+		p.bins64 = append(p.bins64, int64(b))
+	}
 	switch e.Method {
 	case Blocking:
 	case Segments:
@@ -317,7 +321,7 @@ func (p *errPlan) binSeries(sc *errScratch) {
 		prefix(sc.pu, u)
 	}
 	if !p.o.Delta {
-		errk.Bins(sc.zb, n, u, v, sc.pv, g.Bins)
+		errk.Bins(sc.zb, n, u, v, sc.pv, p.bins64)
 		return
 	}
 	// The delta-CCF's points (errk.Bins's order of operations, with the
@@ -331,13 +335,13 @@ func (p *errPlan) binSeries(sc *errScratch) {
 		uu, vv := u[:n], v[:n]
 		var s [4]float64
 		for t := 0; t < n; t++ {
-			x := (uu[t]*(vh[t]-vl[t]) - vv[t]*(uh[t]-ul[t])) * inv
+			x := (float64(uu[t]*(vh[t]-vl[t])) - float64(vv[t]*(uh[t]-ul[t]))) * inv // unfused (errk)
 			z[t] = x
 			s[t&3] += x
 		}
 		gj := ((s[0] + s[1]) + (s[2] + s[3])) / float64(n)
 		for t := range z {
-			z[t] -= gj * (uu[t] + vv[t])
+			z[t] -= float64(gj * (uu[t] + vv[t]))
 		}
 		lo = hi
 	}

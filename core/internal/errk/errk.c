@@ -4,7 +4,12 @@
 #include <stdint.h>
 #include "errk.h"
 
+// Every product and sum rounded on its own (no FMA contraction), with
+// GCC and with clang (which ignores the GCC pragma).
 #pragma GCC optimize("fp-contract=off")
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>

@@ -4,7 +4,10 @@
 // implementation and, in cgo builds on CPUs with AVX2, a C one that the
 // package dispatches to itself; both give the same bits (the same
 // operations in the same order: sums in four partial sums, t mod 4, added
-// as (s0 + s1) + (s2 + s3); no fused multiply-adds).
+// as (s0 + s1) + (s2 + s3); no fused multiply-adds: every product is
+// converted to float64 explicitly, which the Go spec says rounds it, so
+// that GOAMD64=v3 and arm64 builds do not fuse it into an add, and the C
+// turns contraction off by pragma).
 package errk
 
 // Bins fills z (nb rows of n values, row j at z[j*n:]) with the series
@@ -15,13 +18,13 @@ package errk
 //
 //	x[t] = u[t] * (pv[t+hi] - pv[t+lo]) * (1/(hi-lo)),  g = sum(x)/n,
 //	z_j[t] = x[t] - g*(u[t] + v[t]).
-func Bins(z []float64, n int, u, v, pv []float64, bins []int) {
+func Bins(z []float64, n int, u, v, pv []float64, bins []int64) {
 	if len(bins) == 0 {
 		return
 	}
 	_ = z[len(bins)*n-1]
 	_, _, _ = u[n-1], v[n-1], pv[2*n]
-	if bins[len(bins)-1] > n {
+	if bins[len(bins)-1] > int64(n) || bins[0] < 1 {
 		panic("errk: Bins: a bin beyond n")
 	}
 	binsImpl(z, n, u, v, pv, bins)
@@ -58,10 +61,11 @@ var (
 	levelsImpl = levelsGo
 )
 
-func binsGo(z []float64, n int, u, v, pv []float64, bins []int) {
+func binsGo(z []float64, n int, u, v, pv []float64, bins []int64) {
 	lo := 0
 	u, v = u[:n], v[:n]
-	for j, hi := range bins {
+	for j, hi64 := range bins {
+		hi := int(hi64)
 		zj := z[j*n : (j+1)*n]
 		inv := 1 / float64(hi-lo)
 		vh, vl := pv[hi:hi+n], pv[lo:lo+n]
@@ -69,10 +73,10 @@ func binsGo(z []float64, n int, u, v, pv []float64, bins []int) {
 		t := 0
 		for ; t+4 <= n; t += 4 {
 			ut, ht, lt, zt := u[t:t+4:t+4], vh[t:t+4:t+4], vl[t:t+4:t+4], zj[t:t+4:t+4]
-			x0 := ut[0] * (ht[0] - lt[0]) * inv
-			x1 := ut[1] * (ht[1] - lt[1]) * inv
-			x2 := ut[2] * (ht[2] - lt[2]) * inv
-			x3 := ut[3] * (ht[3] - lt[3]) * inv
+			x0 := float64(ut[0] * (ht[0] - lt[0]) * inv)
+			x1 := float64(ut[1] * (ht[1] - lt[1]) * inv)
+			x2 := float64(ut[2] * (ht[2] - lt[2]) * inv)
+			x3 := float64(ut[3] * (ht[3] - lt[3]) * inv)
 			zt[0], zt[1], zt[2], zt[3] = x0, x1, x2, x3
 			s0 += x0
 			s1 += x1
@@ -80,13 +84,13 @@ func binsGo(z []float64, n int, u, v, pv []float64, bins []int) {
 			s3 += x3
 		}
 		for ; t < n; t++ {
-			x := u[t] * (vh[t] - vl[t]) * inv
+			x := float64(u[t] * (vh[t] - vl[t]) * inv)
 			zj[t] = x
 			s0 += x
 		}
 		g := ((s0 + s1) + (s2 + s3)) / float64(n)
 		for t := range zj {
-			zj[t] -= g * (u[t] + v[t])
+			zj[t] -= float64(g * (u[t] + v[t]))
 		}
 		lo = hi
 	}
@@ -107,10 +111,11 @@ func smoothRow(zi, zo []float64, wn, wo float64) {
 	t := 0
 	for ; t+4 <= len(zi); t += 4 {
 		a, b := zi[t:t+4:t+4], zo[t:t+4:t+4]
-		a[0], a[1], a[2], a[3] = wn*a[0]+wo*b[0], wn*a[1]+wo*b[1], wn*a[2]+wo*b[2], wn*a[3]+wo*b[3]
+		a[0], a[1], a[2], a[3] = float64(wn*a[0])+float64(wo*b[0]), float64(wn*a[1])+float64(wo*b[1]),
+			float64(wn*a[2])+float64(wo*b[2]), float64(wn*a[3])+float64(wo*b[3])
 	}
 	for ; t < len(zi); t++ {
-		zi[t] = wn*zi[t] + wo*zo[t]
+		zi[t] = float64(wn*zi[t]) + float64(wo*zo[t])
 	}
 }
 
@@ -149,15 +154,15 @@ func levelsGo(x []float64, minBlocks int, c []float64) (float64, int) {
 		for ; i+4 <= m; i += 4 {
 			v := y[i : i+4 : i+4]
 			d0, d1, d2, d3 := v[0]-mean, v[1]-mean, v[2]-mean, v[3]-mean
-			c0 += d0 * d0
-			c1 += d1 * d1
-			c2 += d2 * d2
-			c3 += d3 * d3
+			c0 += float64(d0 * d0)
+			c1 += float64(d1 * d1)
+			c2 += float64(d2 * d2)
+			c3 += float64(d3 * d3)
 			y[i/2], y[i/2+1] = (v[0]+v[1])/2, (v[2]+v[3])/2
 		}
 		for ; i < m; i++ {
 			d := y[i] - mean
-			c0 += d * d
+			c0 += float64(d * d)
 			if i%2 == 1 {
 				y[i/2] = (y[i-1] + y[i]) / 2
 			}

@@ -19,12 +19,8 @@ func init() {
 
 func dp(x []float64) *C.double { return (*C.double)(unsafe.Pointer(&x[0])) }
 
-func binsC(z []float64, n int, u, v, pv []float64, bins []int) {
-	b := make([]int64, len(bins))
-	for i, x := range bins {
-		b[i] = int64(x)
-	}
-	C.ipcf_errk_bins(dp(z), C.int64_t(n), dp(u), dp(v), dp(pv), (*C.int64_t)(unsafe.Pointer(&b[0])), C.int64_t(len(b)))
+func binsC(z []float64, n int, u, v, pv []float64, bins []int64) {
+	C.ipcf_errk_bins(dp(z), C.int64_t(n), dp(u), dp(v), dp(pv), (*C.int64_t)(unsafe.Pointer(&bins[0])), C.int64_t(len(bins)))
 }
 
 func smoothC(z []float64, n, nb int, wn, wp float64) {

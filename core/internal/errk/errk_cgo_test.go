@@ -23,8 +23,9 @@ func TestCMatchesGo(t *testing.T) {
 			u[i] *= float64(1 + i%7*1000)
 		}
 		pv := prefix2(v)
-		for _, bins := range [][]int{{1}, {1, 2, 3}, {n}, {1, (n + 1) / 2, n}} {
-			if bins[len(bins)-1] > n || (len(bins) > 1 && bins[1] <= bins[0]) {
+		n64 := int64(n)
+		for _, bins := range [][]int64{{1}, {1, 2, 3}, {n64}, {1, (n64 + 1) / 2, n64}} {
+			if bins[len(bins)-1] > n64 || (len(bins) > 1 && bins[1] <= bins[0]) {
 				continue
 			}
 			zg, zc := make([]float64, len(bins)*n), make([]float64, len(bins)*n)

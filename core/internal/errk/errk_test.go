@@ -30,19 +30,20 @@ func TestBinsDefinition(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{4, 16, 256, 1024} {
 		u, v := series(rng, n), series(rng, n)
-		var bins []int
-		for _, b := range []int{1, 2, 3, 5, 8} {
-			if b <= n {
+		var bins []int64
+		for _, b := range []int64{1, 2, 3, 5, 8} {
+			if b <= int64(n) {
 				bins = append(bins, b)
 			}
 		}
-		for bins[len(bins)-1]*2 <= n {
+		for bins[len(bins)-1]*2 <= int64(n) {
 			bins = append(bins, bins[len(bins)-1]*2)
 		}
 		z := make([]float64, len(bins)*n)
 		Bins(z, n, u, v, prefix2(v), bins)
 		lo := 0
-		for j, hi := range bins {
+		for j, hi64 := range bins {
+			hi := int(hi64)
 			x := make([]float64, n)
 			var g float64
 			for tt := 0; tt < n; tt++ {
@@ -77,12 +78,12 @@ func TestSmoothDefinition(t *testing.T) {
 	wn, wp := 0.3, 0.7
 	for i := 1; i < nb; i++ {
 		for k := 0; k < n; k++ {
-			want[i*n+k] = wn*want[i*n+k] + wp*want[(i-1)*n+k]
+			want[i*n+k] = float64(wn*want[i*n+k]) + float64(wp*want[(i-1)*n+k]) // unfused, as Smooth
 		}
 	}
 	for i := nb - 2; i >= 0; i-- {
 		for k := 0; k < n; k++ {
-			want[i*n+k] = wn*want[i*n+k] + wp*want[(i+1)*n+k]
+			want[i*n+k] = float64(wn*want[i*n+k]) + float64(wp*want[(i+1)*n+k])
 		}
 	}
 	Smooth(z, n, nb, true, wn, wp)
