@@ -323,6 +323,10 @@ func TestCLIBadInput(t *testing.T) {
 		{"bleach mean", pcf(good, "--bleach-mean", "median"), 2, []string{"bleach-mean", "median"}, nil},
 		// an option that would do nothing, as --m without multi-tau (it was ignored)
 		{"bleach mean without bleach", pcf(good, "--bleach-mean", "floor"), 2, []string{"--bleach-mean", "needs --bleach F"}, nil},
+		// a GPU named with an option it does not compute: a conflict of
+		// options, exit 2 with or without a GPU (without one it was 1, "no device")
+		{"cuda with a threshold", pcf(good, "--device", "cuda", "--threshold", "5"), 2, []string{"asked for a threshold"}, nil},
+		{"cuda:0 with linear bins", pcf(good, "--device", "cuda:0", "--bins", "linear"), 2, []string{"asked for linear bins"}, nil},
 		{"threads negative", pcf(good, "--threads", "-2"), 2, []string{"threads=-2"}, nil},
 		{"tile zero", pcf(good, "--tile", "0,4"), 2, []string{"tile"}, nil},
 		{"tile text", pcf(good, "--tile", "abc"), 2, []string{"tile", "abc"}, nil},

@@ -519,6 +519,9 @@ func Open(s Spec) (*Job, error) {
 	if j.geom, err = pcf.Plan([]int{T, H, W}, o); err != nil {
 		return nil, err
 	}
+	if err := pcf.CheckDeviceOptions(o); err != nil {
+		return nil, err
+	}
 	if err := pcf.CheckDevice(o.Device); err != nil {
 		return nil, err
 	}

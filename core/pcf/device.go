@@ -553,6 +553,9 @@ func OnGPU(ctx context.Context, o Options) (bool, error) {
 		setNote(ctx, "cpu")
 		return false, nil
 	}
+	if err := CheckDeviceOptions(o); err != nil {
+		return false, err
+	}
 	dev, err := resolveDevice(ctx, o.Device)
 	if err != nil || dev < 0 {
 		return false, err
@@ -587,6 +590,23 @@ func CanonicalDevice(dev string) string {
 // NoteCPU sets the device note of a run that a caller moved to the CPU
 // under device "auto", saying why: "cpu (why)".
 func NoteCPU(ctx context.Context, why string) { setNote(ctx, "cpu ("+why+")") }
+
+// CheckDeviceOptions refuses a GPU named by the device option ("cuda",
+// "cuda:N"; not auto) with options the GPU kernels do not compute, before
+// the device is looked for: a conflict of options (ErrNoDevice and
+// ErrParam: exit status 2 on the command line, IPCF_E_NO_DEVICE in C),
+// the same on a machine without a GPU as on one with it.
+func CheckDeviceOptions(o Options) error {
+	c := CanonicalDevice(o.Device)
+	n, err := strconv.Atoi(strings.TrimPrefix(c, "cuda:"))
+	if !strings.HasPrefix(c, "cuda:") || err != nil || c != fmt.Sprintf("cuda:%d", n) || o.NewFFT != nil {
+		return nil
+	}
+	if why := gpuModes(o); why != nil {
+		return gpuRefused(o.Device, o, why)
+	}
+	return nil
+}
 
 // CheckDevice validates a device option before a job starts: "auto" and
 // "cpu" always pass; "cuda" and "cuda:N" fail with ErrNoDevice (saying

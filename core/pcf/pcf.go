@@ -456,6 +456,9 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 	}
 	e := &engine{g: g, o: o, out: out, data: data}
 	e.goRead = o.inGo || readInGo(data, o.Data2)
+	if err := CheckDeviceOptions(o); err != nil {
+		return err
+	}
 	dev, err := resolveDevice(ctx, o.Device)
 	if err != nil {
 		return err
