@@ -15,18 +15,37 @@ import (
 // of X and of its conjugate rounded differently (the GPU's: emuDirection).
 func TestDirectionIndependent(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		o    Options
+		name   string
+		o      Options
+		packed bool
 	}{
-		{"log", Options{Nbins: 12}},
-		{"linear", Options{Nbins: 12, Bins: LinearBinning}},
+		{"log", Options{Nbins: 12}, false},
+		{"linear", Options{Nbins: 12, Bins: LinearBinning}, false},
 		// more bins than the dot path takes: the pair kernel's transform
-		{"linear 48 bins, the kernel's transform", Options{Nbins: 48, Bins: LinearBinning}},
-		{"multitau", Options{Bins: Multitau, M: 4}},
-		{"log, per-pair transform", Options{Nbins: 12, NewFFT: fft.New}},
-		{"multitau, per-pair transform", Options{Bins: Multitau, M: 4, NewFFT: func(n int) fft.Plan { return fft.NewGonum(n) }}},
+		{"linear 48 bins, the kernel's transform", Options{Nbins: 48, Bins: LinearBinning}, true},
+		{"multitau", Options{Bins: Multitau, M: 4}, false},
+		{"log, per-pair transform", Options{Nbins: 12, NewFFT: fft.New}, false},
+		{"multitau, per-pair transform", Options{Bins: Multitau, M: 4, NewFFT: func(n int) fft.Plan { return fft.NewGonum(n) }}, false},
 	} {
 		directionCheck(t, c.name, c.o)
+		// (0, 0) twice: the second the same bits as the first (and as
+		// alone), not the first's transform read backwards. (Not on the
+		// kernel's transform, where a pair's rounding depends on the pair
+		// it is packed with in one complex transform, here another offset's.)
+		if c.packed {
+			continue
+		}
+		o := c.o
+		o.Offsets = []Offset{{0, 0}, {1, 0}, {0, 0}}
+		g, geom := compute(t, randomStack(22, 512, 12, 12, 30), o)
+		P := geom.OutShape[3]
+		for px := 0; px < geom.OutShape[0]*geom.OutShape[1]; px++ {
+			for j := 0; j < P; j++ {
+				if a, b := g[(px*3)*P+j], g[(px*3+2)*P+j]; a != b && !(a != a && b != b) {
+					t.Fatalf("%s: the second (0, 0) differs from the first at pixel %d, point %d: %v, %v", c.name, px, j, b, a)
+				}
+			}
+		}
 	}
 }
 

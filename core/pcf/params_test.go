@@ -100,7 +100,7 @@ func groupsScan(c []Offset, share bool) [][2]int {
 		}
 		used[i] = true
 		g := [2]int{i, -1}
-		for j := i + 1; share && j < len(c); j++ {
+		for j := i + 1; share && c[i] != (Offset{}) && j < len(c); j++ { // (0, 0) never shared
 			if !used[j] && c[j].U == -c[i].U && c[j].V == -c[i].V {
 				used[j] = true
 				g[1] = j

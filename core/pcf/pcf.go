@@ -360,7 +360,11 @@ func groups(c []Offset, share bool) [][2]int {
 		}
 		used[i] = true
 		g := [2]int{i, -1}
-		if share {
+		// (0, 0) is its own negation, but a second (0, 0) read backwards
+		// from the first's transform would round otherwise than computed
+		// alone (the spec: results must not depend on the direction): each
+		// is computed forwards.
+		if share && c[i] != (Offset{}) {
 			// the first unused later index of the negation
 			neg := Offset{-c[i].U, -c[i].V}
 			q := at[neg]
