@@ -144,13 +144,25 @@ func CheckKeeping(n, filtersize int, mean Mean, keep int) error {
 	}
 	// Compared without forming 2*filtersize, which can overflow.
 	most := max(0, (n-keep)/2)
-	if n < keep || filtersize > most {
+	if most < 1 {
+		// no filter size works: say so, not "at most 0"
+		return fmt.Errorf("%w: filtersize=%d: %d frames are too few to correct (it drops 2*filtersize, at least 2, and keeps %d%s): want %d frames or more", ErrParam, filtersize, n, keep, needsWhy(keep), keep+2)
+	}
+	if filtersize > most {
 		if n < 1 || filtersize > (n-1)/2 {
 			return fmt.Errorf("%w: filtersize=%d leaves no frame of %d (it drops 2*filtersize; at most %d%s)", ErrParam, filtersize, n, most, needs(keep))
 		}
 		return fmt.Errorf("%w: filtersize=%d leaves %d of %d frames (it drops 2*filtersize; at most %d%s)", ErrParam, filtersize, n-2*filtersize, n, most, needs(keep))
 	}
 	return nil
+}
+
+// needsWhy says who needs keep frames left.
+func needsWhy(keep int) string {
+	if keep <= 1 {
+		return ""
+	}
+	return " for the pCF"
 }
 
 // needs says why a caller needs more than one frame left.

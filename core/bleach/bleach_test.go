@@ -21,8 +21,8 @@ func TestCheck(t *testing.T) {
 		{3, 1, Real, ""},
 		{100, 49, Floor, ""},
 		{100, 50, Real, "filtersize=50 leaves no frame of 100"},
-		{2, 1, Real, "leaves no frame of 2"},
-		{0, 1, Real, "leaves no frame of 0"},
+		{2, 1, Real, "2 frames are too few to correct (it drops 2*filtersize, at least 2, and keeps 1): want 3 frames or more"},
+		{0, 1, Real, "0 frames are too few to correct"},
 		{100, 0, Real, "filtersize=0, want >= 1"},
 		{100, -5, Real, "filtersize=-5, want >= 1"},
 		{100, math.MaxInt / 2, Real, "leaves no frame of 100 (it drops 2*filtersize; at most 49)"},
@@ -41,6 +41,32 @@ func TestCheck(t *testing.T) {
 		}
 		if !errors.Is(err, ErrParam) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Check(%d, %d, %d) = %v, want ErrParam with %q", c.n, c.f, c.mean, err, c.want)
+		}
+	}
+}
+
+// TestCheckKeeping: the pCF's bound (4 frames left) in the message, and
+// a series too short for any filter said to be so, not "at most 0".
+func TestCheckKeeping(t *testing.T) {
+	for _, c := range []struct {
+		n, f int
+		want string
+	}{
+		{64, 30, ""},
+		{64, 31, "filtersize=31 leaves 2 of 64 frames (it drops 2*filtersize; at most 30, which leaves the 4 frames the pCF needs)"},
+		{64, 40, "leaves no frame of 64 (it drops 2*filtersize; at most 30"},
+		{5, 1, "5 frames are too few to correct (it drops 2*filtersize, at least 2, and keeps 4 for the pCF): want 6 frames or more"},
+		{6, 1, ""},
+	} {
+		err := CheckKeeping(c.n, c.f, Real, 4)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("CheckKeeping(%d, %d, 4) = %v, want nil", c.n, c.f, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrParam) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckKeeping(%d, %d, 4) = %v, want ErrParam with %q", c.n, c.f, err, c.want)
 		}
 	}
 }
