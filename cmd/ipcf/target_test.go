@@ -602,6 +602,10 @@ func TestEngineMemoryOverBudgetNote(t *testing.T) {
 	if code != 0 || !strings.Contains(msg, "--copy-input applies out of core only: the job fits the memory budget") {
 		t.Errorf("--copy-input, in memory by auto: exit %d: %q", code, msg)
 	}
+	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "w.npy"), "--radius", "2", "--tile", "4,4", "--quiet")
+	if code != 0 || !strings.Contains(msg, "--tile 4,4 applies out of core only: the job fits the memory budget") {
+		t.Errorf("--tile, in memory by auto: exit %d: %q", code, msg)
+	}
 	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "u.npy"), "--radius", "2", "--copy-input", "--engine", "ooc", "--quiet")
 	if code != 0 || strings.Contains(msg, "--copy-input applies") {
 		t.Errorf("--copy-input out of core: exit %d: %q", code, msg)

@@ -1015,6 +1015,9 @@ func (j *Job) chooseEngine() error {
 			if j.spec.CopyInput {
 				j.log("--copy-input applies out of core only: the job fits the memory budget and runs in memory, reading the input once without a scratch copy (--engine ooc copies it)")
 			}
+			if s := j.spec.Tile; s[0] > 0 || s[1] > 0 {
+				j.log("--tile %d,%d applies out of core only: the job fits the memory budget and runs in memory, the whole image at once (--engine ooc takes the tiles)", s[0], s[1])
+			}
 		}
 	}
 	return nil

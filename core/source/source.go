@@ -486,7 +486,7 @@ func tiffFiles(dir string) ([]string, error) {
 		}
 		if !d.Type().IsRegular() {
 			if _, err := npy.RegularFile(p); err != nil {
-				return fmt.Errorf("%w: folder %s holds %w", ErrFormat, dir, err)
+				return fmt.Errorf("%w: in folder %s: %w", ErrFormat, dir, err)
 			}
 		}
 		files = append(files, p)

@@ -292,15 +292,39 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         dims = tuple(curves.dims)
         attrs = dict(getattr(curves, 'attrs', {}) or {})
         cc = curves.coords
-        known = {('y', 'x', 'offset', 'delay'), ('y', 'x', 'delay'), ('x', 'offset', 'delay'), ('x', 'delay')}
+        # a result, a line scan's, or either averaged over its pixels
+        # (res.mean(('y', 'x'))): one curve per offset, fitted as one pixel
+        known = {('y', 'x', 'offset', 'delay'), ('y', 'x', 'delay'), ('x', 'offset', 'delay'), ('x', 'delay'),
+                 ('offset', 'delay'), ('delay',)}
         if dims not in known:
-            raise _invalid(f'curves: dims {dims}, want those of a pcf or acf result (y, x, offset, delay)')
+            raise _invalid(f'curves: dims {dims}, want those of a pcf or acf result (y, x, offset, delay), or of one '
+                           'averaged over its pixels (offset, delay)')
         values = numpy.asarray(curves.values) if not isinstance(curves.values, numpy.ndarray) else curves.values
         own_delays = delays is None
         if delays is None:
             delays = numpy.asarray(cc['delay'].values, numpy.float64)
         if offsets is None and 'offset' in dims:
             offsets = numpy.stack([numpy.asarray(cc['u'].values), numpy.asarray(cc['v'].values)], axis=1)
+        # xarray's reductions (res.mean('y')) drop the attributes unless
+        # keep_attrs=True: then what fit needs is read from what they keep,
+        # the name (delta_pcf) and the coordinates (delay_from: log or
+        # linear bins; delay_s and distance_um: the units), not taken as a
+        # plain log pCF in pixels (a multi-tau or delta result was fitted as
+        # one, silently).
+        stripped = 'kind' not in attrs
+        if stripped:
+            name = str(getattr(curves, 'name', '') or '')
+            attrs.setdefault('delta', name.startswith('delta_'))
+            attrs.setdefault('bins_mode', 'log' if 'delay_from' in cc else 'multitau')
+            t0 = numpy.asarray(cc['delay'].values, numpy.float64)
+            if 'delay_s' in cc and numpy.any(t0 > 0):
+                k = int(numpy.flatnonzero(t0 > 0)[0])
+                attrs.setdefault('frame_interval', float(numpy.asarray(cc['delay_s'].values)[k] / t0[k]))
+            if 'distance_um' in cc and 'distance' in cc:
+                d0 = numpy.asarray(cc['distance'].values, numpy.float64).ravel()
+                if numpy.any(d0 > 0):
+                    k = int(numpy.flatnonzero(d0 > 0)[0])
+                    attrs.setdefault('pixel_size', float(numpy.asarray(cc['distance_um'].values).ravel()[k] / d0[k]))
         if delta is None:
             delta = bool(attrs.get('delta', False))
         # Log and linear bins hold the mean of G over their lags: the model
@@ -320,6 +344,13 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
             # other lags, and fit to biased parameters.
             fr = numpy.asarray(cc['delay_from'].values, numpy.int64).ravel()
             to = numpy.asarray(cc['delay_to'].values, numpy.int64).ravel()
+            mid = (fr + to - 1) / 2
+            if mid.shape != numpy.shape(delays) or not numpy.array_equal(mid, numpy.asarray(delays, numpy.float64)):
+                # the lags fitted are inferred from the delays: a delay axis
+                # relabelled (seconds put in 'delay') would fit other lags
+                raise _invalid("curves: the delay coordinate is not the mean lag of each point's bin "
+                               "((delay_from + delay_to - 1) / 2, in frames): relabelled? Keep the delays in frames "
+                               "(seconds are delay_s, frame_interval= converts the results), or give delays=")
             if len(fr) and (fr[0] != 0 or not numpy.array_equal(fr[1:], to[:-1])):
                 gap = 0 if fr[0] != 0 else int(numpy.flatnonzero(fr[1:] != to[:-1])[0]) + 1
                 raise _invalid(f'curves: point {gap} (delay {float(delays[gap]):g}) is the bin of lags '
@@ -336,7 +367,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         for d in ('y', 'x'):
             if d in dims:
                 coords[d] = numpy.asarray(cc[d].values)
-        has_y, has_k = 'y' in dims, 'offset' in dims
+        has_y, has_x, has_k = 'y' in dims, 'x' in dims, 'offset' in dims
     else:
         values = curves
         dims = None
@@ -349,11 +380,13 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         if values.ndim not in (3, 4):
             raise _invalid(f'curves: {values.ndim} dimensions, want 4 (rows, columns, offsets, delays: pcf) or 3 '
                            '(rows, columns, delays: acf)')
-        has_y, has_k = True, values.ndim == 4
+        has_y, has_x, has_k = True, True, values.ndim == 4
     delta = False if delta is None else _bool(delta, 'delta')
     g = _float32(values, 'curves')
     if not has_k:
         g = g[..., None, :]
+    if not has_x:
+        g = g[..., None, :, :]
     if not has_y:
         g = g[None]
     if g.ndim != 4:
@@ -386,6 +419,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                            'bar of every point)')
         if not has_k:
             sg = sg[..., None, :]
+        if not has_x:
+            sg = sg[..., None, :, :]
         if not has_y:
             sg = sg[None]
         if sg.shape != g.shape:
@@ -470,6 +505,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
             a = a[:, :, 0]
         if not has_y:
             a = a[0]
+        if not has_x:
+            a = a[0]
         return a
     maps, smaps, chi, st = shaped(par), shaped(se), shaped(chi), shaped(st)
     units = _units(cols, ps, fi)
@@ -477,16 +514,16 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                        pixel_size=ps, frame_interval=fi, joint=joint or model == 'ccf2d', delta=delta,
                        offsets=fitted_uv, delays=tau, bins_averaged=bool(bins))
     if labelled:
-        _label_maps(result, coords, fitted_uv if per_offset else None, has_y)
+        _label_maps(result, coords, fitted_uv if per_offset else None, has_y, has_x)
     return result
 
 
-def _label_maps(result, coords, uv, has_y):
+def _label_maps(result, coords, uv, has_y, has_x=True):
     """Give the maps of result coordinates (in place)."""
-    dims = (('y',) if has_y else ()) + ('x',) + (('offset',) if uv is not None else ())
+    dims = (('y',) if has_y else ()) + (('x',) if has_x else ()) + (('offset',) if uv is not None else ())
     shape = numpy.shape(result.chisq)
     c = {}
-    for i, d in enumerate(dims[:2 if has_y else 1]):
+    for i, d in enumerate(dims[:int(has_y) + int(has_x)]):
         v = coords.get(d)
         if v is None or len(v) != shape[i]:
             v = numpy.arange(shape[i])

@@ -733,6 +733,11 @@ def test_labelled_selection_of_bins_refused(tmp_path):
         sub = g.isel(delay=slice(None, None, 2))
         r = ipcf.fit(sub, delays=sub.coords['delay'].values, model='pcf1d')
         assert not r.bins_averaged
+    # a delay axis relabelled (seconds put in 'delay'): the lags inferred
+    # would be others, refused (it fitted a D off by the factor)
+    gs = g.assign_coords(delay=g.coords['delay'].values * 2.0)
+    with pytest.raises(ipcf.IpcfValueError, match="delay coordinate is not the mean lag"):
+        ipcf.fit(gs, model='pcf1d')
     # multi-tau points are single lags: no bins, any selection fits
     gm = ipcf.pcf(data, radius=2, npoints=4, bins='multitau', m=8, smooth=0, labelled=True)
     assert 'delay_from' not in gm.coords
@@ -742,3 +747,46 @@ def test_labelled_selection_of_bins_refused(tmp_path):
     res = ipcf.pcf_file(str(tmp_path / 'in.npy'), str(tmp_path / 'r.npy'), radius=2, npoints=4, nbins=10)
     lab = ipcf.label(*ipcf.open_result(str(tmp_path / 'r.npy')))
     assert lab.coords['delay_from'].values[0] == 0 and lab.coords['delay_to'].values[-1] == 512
+
+
+def test_fit_of_curves_averaged_over_pixels():
+    # res.mean(('y', 'x')), the common way to fit one pCF curve per offset,
+    # was refused for its dims; it fits as one pixel, the same numbers as
+    # the averaged curves given as a 1 x 1 image
+    data = ipcf.simulate(frames=1024, size=12, seed=2)
+    res = ipcf.pcf(data, radius=2, npoints=4, nbins=10, smooth=0, labelled=True)
+    avg = res.mean(('y', 'x'))
+    r = ipcf.fit(avg, waist=2, labelled=True)
+    assert r.params['D'].dims == ('offset',) and r.params['D'].shape == (4,)
+    one = ipcf.fit(numpy.asarray(avg.values)[None, None], avg.coords['delay'].values,
+                   numpy.stack([avg.coords['u'].values, avg.coords['v'].values], axis=1), waist=2, bins='log')
+    numpy.testing.assert_array_equal(numpy.asarray(r.params['D']), one['D'][0, 0])
+    acf = ipcf.acf(data, nbins=10, smooth=0, labelled=True).mean(('y', 'x'))
+    ra = ipcf.fit(acf, model='acf2d', labelled=True)
+    assert ra.params['D'].dims == () and numpy.isfinite(float(ra.params['D']))
+    # with error bars of the averaged curves' shape
+    ipcf.fit(avg, waist=2, sigma=numpy.full(avg.shape, 0.01))
+
+
+def test_fit_of_reduced_result_without_attrs():
+    # xarray's reductions drop the attributes unless keep_attrs=True; fit
+    # then read a multi-tau or delta result as a plain log pCF (a campaign:
+    # D 0.47794 for 0.47673; a delta-CCF fitted with D 0 and no fit
+    # converged). It reads the name and coordinates instead: the same maps
+    # as with the attributes kept.
+    import xarray
+    data = ipcf.simulate(frames=2048, size=14, seed=2)
+    for kw, fkw in ((dict(bins='multitau', m=8), dict(waist=2)),
+                    (dict(nbins=16), dict(waist=2)),
+                    (dict(nbins=16, delta=True), dict(model='ccf2d', waist=2))):
+        r = ipcf.pcf(data, radius=2, npoints=4, smooth=0, labelled=True, frame_interval=0.01, pixel_size=0.1, **kw)
+        kept = r.mean('y', keep_attrs=True)
+        lost = r.mean('y')
+        assert 'kind' not in lost.attrs
+        a, b = ipcf.fit(kept, **fkw), ipcf.fit(lost, **fkw)
+        assert a.bins_averaged == b.bins_averaged and a.delta == b.delta, kw
+        assert a.units == b.units, kw
+        for n in a.params:
+            numpy.testing.assert_allclose(b[n], a[n], rtol=1e-12, err_msg=f'{kw} {n}')
+    with xarray.set_options(keep_attrs=True):
+        assert 'kind' in r.mean('y').attrs
