@@ -20,26 +20,8 @@ import (
 // buffer, IPCF_E_INVALID_ARGUMENT; a nil pointer's stays a bug,
 // IPCF_E_INTERNAL.
 func TestFaultStatus(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(path, make([]byte, 1<<16), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	file, err := syscall.Mmap(int(f.Fd()), 0, 1<<16, syscall.PROT_READ, syscall.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Munmap(file)
-	os.Truncate(path, 0)
-	anon, err := syscall.Mmap(-1, 0, 1<<16, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Munmap(anon)
+	file := truncatedMapping(t)
+	anon := anonMapping(t, syscall.PROT_NONE)
 	read := func(b []byte) error {
 		var sink byte
 		err := pool.Run(context.Background(), 1, 1, func(_, _ int) error { sink += b[4096]; return nil }, nil)
@@ -70,31 +52,9 @@ func TestGuardFaultStatus(t *testing.T) {
 		f()
 		return ok
 	}
-	anon, err := syscall.Mmap(-1, 0, 1<<16, syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Munmap(anon)
-	ro, err := syscall.Mmap(-1, 0, 1<<16, syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_ANON)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Munmap(ro)
-	path := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(path, make([]byte, 1<<16), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	file, err := syscall.Mmap(int(f.Fd()), 0, 1<<16, syscall.PROT_READ, syscall.MAP_SHARED)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Munmap(file)
-	os.Truncate(path, 0)
+	anon := anonMapping(t, syscall.PROT_NONE)
+	ro := anonMapping(t, syscall.PROT_READ)
+	file := truncatedMapping(t)
 	var sink byte
 	var null *[1 << 13]byte
 	for _, c := range []struct {
@@ -115,4 +75,37 @@ func TestGuardFaultStatus(t *testing.T) {
 			t.Errorf("%s: message %q, want it to say %q", c.name, msg, c.msg)
 		}
 	}
+}
+
+// truncatedMapping maps 64 KiB of a file, then truncates the file: reading
+// the mapping faults (SIGBUS), as for a memory-mapped input cut short.
+func truncatedMapping(t *testing.T) []byte {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, make([]byte, 1<<16), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := syscall.Mmap(int(f.Fd()), 0, 1<<16, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Munmap(m) })
+	os.Truncate(path, 0)
+	return m
+}
+
+// anonMapping maps 64 KiB of anonymous memory with protection prot.
+func anonMapping(t *testing.T, prot int) []byte {
+	t.Helper()
+	m, err := syscall.Mmap(-1, 0, 1<<16, prot, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Munmap(m) })
+	return m
 }

@@ -587,9 +587,7 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 	if o.BleachMean, err = parseMean(*mean); err != nil {
 		return spec, pf, err
 	}
-	meanGiven := false
-	fs.Visit(func(f *flag.Flag) { meanGiven = meanGiven || f.Name == "bleach-mean" })
-	if meanGiven && o.Bleach == 0 {
+	if tk.Given["bleach-mean"] && o.Bleach == 0 {
 		// as --m without multi-tau and --segments without --errors: an
 		// option that would do nothing is refused, not ignored
 		return spec, pf, usageError{"--bleach-mean is the bleaching correction's mean: it needs --bleach F"}
