@@ -148,6 +148,31 @@ def _float32(a, name):
     return a.astype(numpy.float32)
 
 
+
+def _check_sigma_labels(sigma, curves):
+    """Refuse labelled error bars that are not the curves' point by point.
+
+    sigma is used by position: error bars transposed, or of other offsets,
+    pixels or delays, of the same shape weighted the fits without a word.
+    """
+    sd = tuple(sigma.dims)
+    if curves is None:
+        known = (('y', 'x', 'offset', 'delay'), ('y', 'x', 'delay'))
+        if sd not in known:
+            raise _invalid(f'sigma: dims {sd}, want (y, x, offset, delay) or (y, x, delay): the order of the '
+                           'curves\' axes')
+        return
+    cd = tuple(curves.dims)
+    if sd != cd:
+        raise _invalid(f'sigma: dims {sd}, want the curves\' {cd}')
+    for name in ('y', 'x', 'u', 'v', 'delay'):
+        if name in curves.coords and name in sigma.coords:
+            a = numpy.asarray(curves.coords[name].values)
+            b = numpy.asarray(sigma.coords[name].values)
+            if a.shape != b.shape or not numpy.array_equal(a, b):
+                raise _invalid(f"sigma: its coordinate {name!r} is not the curves' (the error bars of other "
+                               'pixels, offsets or delays?)')
+
 def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_um=None, kappa=None, pixel_side=1.0,
         sigma=None, joint=False, flow=False, ginf=False, delta=None, frame_interval=None, pixel_size=None, first=1,
         last=1, max_iter=None, threads=None, progress=False, labelled=False, bins=None):
@@ -305,6 +330,20 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
             delays = numpy.asarray(cc['delay'].values, numpy.float64)
         if offsets is None and 'offset' in dims:
             offsets = numpy.stack([numpy.asarray(cc['u'].values), numpy.asarray(cc['v'].values)], axis=1)
+        elif offsets is None:
+            kind = attrs.get('kind')
+            if kind is None:  # dropped by a reduction: the name tells (acf, pcf, delta_pcf)
+                kind = {'acf': 'acf', 'delta_acf': 'acf', 'pcf': 'pcf', 'delta_pcf': 'pcf'}.get(
+                    str(getattr(curves, 'name', '') or ''))
+            if 'u' in cc and 'v' in cc and numpy.ndim(cc['u'].values) == 0 and numpy.ndim(cc['v'].values) == 0:
+                # one offset selected by a scalar (res.isel(offset=0)): its u
+                # and v stay as scalar coordinates (it was fitted at (0, 0),
+                # as an ACF: D several times off, "converged")
+                offsets = [[int(cc['u'].values), int(cc['v'].values)]]
+            elif kind == 'pcf':
+                raise _invalid("curves: a pCF result without its offsets (its offset axis reduced, res.mean('offset')?): "
+                               'the models need each curve\'s offset; keep the offset axis, or give offsets=[[u, v]] '
+                               'for curves of one offset')
         # xarray's reductions (res.mean('y')) drop the attributes unless
         # keep_attrs=True: then what fit needs is read from what they keep,
         # the name (delta_pcf) and the coordinates (delay_from: log or
@@ -413,6 +452,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         uv = numpy.zeros((1, 2), numpy.int32)  # acf's curves: the offset (0, 0)
     sg = None
     if sigma is not None:
+        if _labelled_of(sigma):
+            _check_sigma_labels(sigma, curves if dims is not None else None)
         sg = _float32(sigma.values if _labelled_of(sigma) else sigma, 'sigma')
         if sg.shape != numpy.shape(values):
             raise _invalid(f'sigma: shape {numpy.shape(sigma)}, want the curves\' {numpy.shape(values)} (the error '

@@ -790,3 +790,52 @@ def test_fit_of_reduced_result_without_attrs():
             numpy.testing.assert_allclose(b[n], a[n], rtol=1e-12, err_msg=f'{kw} {n}')
     with xarray.set_options(keep_attrs=True):
         assert 'kind' in r.mean('y').attrs
+
+
+def test_fit_of_one_offset_selected_by_a_scalar():
+    # res.isel(offset=0) drops the offset axis and keeps u and v as scalar
+    # coordinates: it was fitted as an ACF at (0, 0), D several times off,
+    # "converged" (a campaign: 0.1250 for 0.7025). It fits at its offset,
+    # the numbers of the selection that keeps the axis; a pCF averaged over
+    # its offsets (u and v gone) is refused unless the offsets are given.
+    data = ipcf.simulate(frames=2048, size=14, seed=5, channel_width=0)
+    g = ipcf.pcf(data, offsets=[[3, 0], [0, 3]], bins='multitau', m=8, smooth=0, labelled=True)
+    want = ipcf.fit(g.isel(offset=[1]), model='pcf1d')
+    for one in (g.isel(offset=1), g.sel(offset=1), g.isel(offset=1).mean('y')):
+        got = ipcf.fit(one, model='pcf1d')
+        ref = want if 'y' in one.dims else ipcf.fit(g.isel(offset=[1]).mean('y'), model='pcf1d')
+        for n in ref.params:
+            numpy.testing.assert_array_equal(numpy.asarray(got[n]).ravel(), numpy.asarray(ref[n]).ravel(), err_msg=n)
+    for avg in (g.mean('offset'), g.mean('offset', keep_attrs=True)):
+        with pytest.raises(ipcf.IpcfValueError, match='pCF result without its offsets'):
+            ipcf.fit(avg, model='pcf1d')
+        ipcf.fit(avg, offsets=[[3, 0]], model='pcf1d')
+    # an ACF's curves still fit at (0, 0)
+    a = ipcf.acf(data, bins='multitau', m=8, smooth=0, labelled=True)
+    assert numpy.isfinite(numpy.nanmedian(ipcf.fit(a, model='acf2d')['D']))
+
+
+def test_labelled_sigma_must_match_the_curves():
+    # A labelled sigma was used by position: error bars transposed (a
+    # square image), of other offsets or of other pixels, of the curves'
+    # shape, weighted the fits without a word (a campaign: 528 of 576 D
+    # values changed). Its dims and coordinates must be the curves'.
+    data = ipcf.simulate(frames=1024, size=16, seed=4)
+    kw = dict(offsets=[[2, 0], [-2, 0], [0, 2], [0, -2]], nbins=10, smooth=0)
+    g = ipcf.pcf(data, labelled=True, **kw)
+    e = ipcf.pcf_errors(data, labelled=True, **kw)
+    assert g.shape[0] == g.shape[1]
+    ok = ipcf.fit(g, sigma=e, model='pcf1d')
+    plain = ipcf.fit(g, sigma=numpy.asarray(e.values), model='pcf1d')
+    numpy.testing.assert_array_equal(ok['D'], plain['D'])
+    with pytest.raises(ipcf.IpcfValueError, match=r"sigma: dims \('x', 'y'"):
+        ipcf.fit(g, sigma=e.transpose('x', 'y', 'offset', 'delay'), model='pcf1d')
+    with pytest.raises(ipcf.IpcfValueError, match="sigma: its coordinate 'u'"):
+        ipcf.fit(g.isel(offset=[0, 2]), sigma=e.isel(offset=[1, 3]), model='pcf1d')
+    with pytest.raises(ipcf.IpcfValueError, match="sigma: its coordinate 'y'"):
+        ipcf.fit(g.isel(y=slice(0, 5)), sigma=e.isel(y=slice(5, 10)), model='pcf1d')
+    # unlabelled curves: a labelled sigma in the curves' order of axes
+    ipcf.fit(numpy.asarray(g.values), g.coords['delay'].values, kw['offsets'], sigma=e, model='pcf1d', bins='log')
+    with pytest.raises(ipcf.IpcfValueError, match='sigma: dims'):
+        ipcf.fit(numpy.asarray(g.values), g.coords['delay'].values, kw['offsets'],
+                 sigma=e.transpose('x', 'y', 'offset', 'delay'), model='pcf1d', bins='log')
