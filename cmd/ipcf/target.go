@@ -37,6 +37,9 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		if ooc.InsideFolder(out, in) { // a folder of frames: its files are read as they are found
 			return fmt.Errorf("%s: %w: %s lies inside the input folder %s", cmd, errTarget, out, in)
 		}
+		if what := ooc.Clobbers(in, nil, filepath.Dir(out)); what != "" {
+			return fmt.Errorf("%s: %w: %s: the command would remove this input; move it away or choose another output name", cmd, errTarget, what)
+		}
 		for _, p := range []string{out, ooc.SidecarName(out)} {
 			if source.MatchesPattern(in, p) { // a pattern of frames: what it matches is read
 				return fmt.Errorf("%s: %w: %s matches the input pattern %s: a later run would read it as a frame; write it elsewhere", cmd, errTarget, p, in)

@@ -177,6 +177,51 @@ func TestStaleTempsRemoved(t *testing.T) {
 	}
 }
 
+// An input named as a temporary file in the output's folder, or at the
+// pCF's partial output name, is refused and kept: the run would remove it
+// (RemoveStaleTemps) or write over it; the input at .OUT.partial became
+// the result and was gone, exit 0 (a campaign's finding).
+func TestInputAtOwnNameRefused(t *testing.T) {
+	_, p, in := smallInput(t)
+	orig, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args func(in string) []string
+	}{
+		{".ipcf-21.tmp", func(in string) []string { return []string{"bleach", in, "-o", p("b.npy"), "--filtersize", "8", "--quiet"} }},
+		{".ipcf-22.tmp", func(in string) []string {
+			return []string{"pcf", in, "-o", p("r.npy"), "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"}
+		}},
+		{".r.npy.partial", func(in string) []string {
+			return []string{"pcf", in, "-o", p("r.npy"), "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"}
+		}},
+		{".r.tif.partial", func(in string) []string {
+			return []string{"pcf", in, "-o", p("r.tif"), "--radius", "2", "--npoints", "4", "--nbins", "8", "--engine", "ooc", "--quiet"}
+		}},
+	} {
+		f := p(c.name)
+		if err := os.WriteFile(f, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, msg := runIn(t, c.args(f)...)
+		if code != 1 || !strings.Contains(msg, "output refused") || !strings.Contains(msg, c.name) {
+			t.Errorf("%s: exit %d, %q; want 1, the output refused naming the input", c.name, code, msg)
+		}
+		if b, err := os.ReadFile(f); err != nil || !bytes.Equal(b, orig) {
+			t.Errorf("%s: the input changed or is gone (%v)", c.name, err)
+		}
+		for _, o := range []string{"b.npy", "r.npy", "r.tif"} {
+			if _, err := os.Stat(p(o)); !os.IsNotExist(err) {
+				t.Errorf("%s: %s was written (%v)", c.name, o, err)
+			}
+		}
+		os.Remove(f)
+	}
+}
+
 // A user's OUT.npy.json without OUT.npy is not replaced by a plain
 // command's sidecar, and a plain command holds the output's lock (the
 // pCF job's): a second run on the same output fails at once.

@@ -795,6 +795,18 @@ func (j *Job) checkOutput() error {
 	if j.errPath != "" {
 		sdSt, _ = os.Stat(j.errPath)
 	}
+	// Files of ipcf's own beside the output (ooc.Clobbers).
+	own := map[string]string{
+		ooc.PartialName(out):                "where ipcf writes " + j.spec.Output + " until it is complete",
+		ooc.ScratchDir(j.spec.Scratch, out): "the scratch folder of " + j.spec.Output,
+	}
+	if j.errPath != "" {
+		own[ooc.PartialName(j.errPath)] = "where ipcf writes the error bars " + j.errPath + " until they are complete"
+	}
+	tempDirs := []string{dir}
+	if j.zarr {
+		tempDirs = append(tempDirs, out)
+	}
 	for _, in := range inputs {
 		if in == "" {
 			continue
@@ -808,6 +820,9 @@ func (j *Job) checkOutput() error {
 		}
 		if sdSt != nil && os.SameFile(st, sdSt) {
 			return fmt.Errorf("%w: %s (the error bars' file of %s) is an input of this job", ErrOutput, j.errPath, j.spec.Output)
+		}
+		if what := ooc.Clobbers(in, own, tempDirs...); what != "" {
+			return fmt.Errorf("%w: %s: a run would overwrite or remove this input; move it away or choose another output name", ErrOutput, what)
 		}
 		if st.IsDir() {
 			// The folder the system reads (link/.. is not a lexical one).

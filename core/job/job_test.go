@@ -1253,6 +1253,79 @@ func TestUserEntryAtPartialName(t *testing.T) {
 	}
 }
 
+// TestInputAtOwnName: an input at a name of ipcf's own beside the output
+// (the partial output of the curves or of the error bars, the scratch
+// folder, a temporary file's name in the output's folder) is refused
+// before any work and left as it was. An input of ipcf's format at
+// .OUT.partial passed for a partial output: it was overwritten, renamed
+// to the output in memory (exit 0, the input gone) and removed out of
+// core (a campaign's finding).
+func TestInputAtOwnName(t *testing.T) {
+	spec, _ := smallJobs(t, 5)
+	orig, err := os.ReadFile(spec("x").Input.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(spec("x").Output)
+	other := t.TempDir()
+	for _, c := range []struct {
+		out, engine string
+		errors      bool
+		at          func(s Spec) string // where the input is put
+		refused     bool
+	}{
+		{"a.npy", "memory", false, func(s Spec) string { return ooc.PartialName(s.Output) }, true},
+		{"a.npy", "ooc", false, func(s Spec) string { return ooc.PartialName(s.Output) }, true},
+		{"a.tif", "memory", false, func(s Spec) string { return ooc.PartialName(s.Output) }, true},
+		{"a.npy", "memory", true, func(s Spec) string { return ooc.PartialName(ooc.ErrorsName(s.Output)) }, true},
+		{"a.npy", "memory", false, func(s Spec) string {
+			return filepath.Join(ooc.ScratchDir("", s.Output), "in.npy")
+		}, true},
+		{"a.npy", "memory", false, func(s Spec) string { return filepath.Join(dir, ".ipcf-7.tmp") }, true},
+		{"a.zarr", "memory", false, func(s Spec) string { return filepath.Join(s.Output, ".ipcf-7.tmp") }, true},
+		// Not ipcf's names for this output: taken.
+		{"a.npy", "memory", false, func(s Spec) string { return filepath.Join(other, ".ipcf-7.tmp") }, false},
+		{"a.npy", "memory", false, func(s Spec) string { return ooc.PartialName(filepath.Join(dir, "b.npy")) }, false},
+		{"a.npy", "memory", false, func(s Spec) string { return filepath.Join(dir, ".ipcf-7.tmp.npy") }, false},
+	} {
+		s := spec(c.out)
+		s.Engine = c.engine
+		if c.errors {
+			s.Errors = &pcf.ErrOptions{}
+		}
+		in := c.at(s)
+		name := fmt.Sprintf("%s %s errors=%v, input %s", c.out, c.engine, c.errors, in)
+		os.MkdirAll(filepath.Dir(in), 0o755)
+		if err := os.WriteFile(in, orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s.Input.Path = in
+		j, err := Open(s)
+		if err == nil {
+			_, err = j.Run(t.Context())
+			j.Close()
+		}
+		if c.refused {
+			if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), in) {
+				t.Errorf("%s: %v, want ErrOutput naming the input", name, err)
+			}
+			if _, err := os.Lstat(s.Output); !errors.Is(err, os.ErrNotExist) && c.out != "a.zarr" {
+				t.Errorf("%s: an output was written (%v)", name, err)
+			}
+		} else if err != nil {
+			t.Errorf("%s: %v, want the result", name, err)
+		}
+		if b, err := os.ReadFile(in); err != nil || !bytes.Equal(b, orig) {
+			t.Errorf("%s: the input changed or is gone (%v)", name, err)
+		}
+		os.RemoveAll(in)
+		os.RemoveAll(s.Output)
+		os.Remove(s.Output + ".json")
+		os.Remove(ooc.ErrorsName(s.Output))
+		os.RemoveAll(ooc.ScratchDir("", s.Output))
+	}
+}
+
 // TestDamagedOwnFilesRecovered: files of ipcf's that a campaign damaged
 // between runs no longer block reruns, and a user's file at the scratch
 // note's name is no longer replaced: a folder with a file in place of a

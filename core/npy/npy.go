@@ -385,6 +385,22 @@ func WriteAtomicThen(path string, fill func(w io.Writer) error, before func() er
 // tempPattern names the temporary files of WriteAtomic.
 const tempPattern = ".ipcf-*.tmp"
 
+// IsTempName reports whether base is a name os.CreateTemp gives for
+// tempPattern: ".ipcf-" and digits, then ".tmp". RemoveStaleTemps removes
+// such files that no writer holds.
+func IsTempName(base string) bool {
+	d := strings.TrimSuffix(strings.TrimPrefix(base, ".ipcf-"), ".tmp")
+	if len(d) == 0 || len(d)+len(".ipcf-.tmp") != len(base) {
+		return false
+	}
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // createTemp creates a temporary file in dir, locked (holdTemp) until it
 // is closed.
 func createTemp(dir string) (*os.File, error) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 )
 
@@ -22,21 +21,6 @@ func holdTemp(f *os.File) bool {
 	return syscall.Fstat(int(f.Fd()), &st) != nil || st.Nlink > 0
 }
 
-// tempName reports whether base is a name os.CreateTemp gives for
-// tempPattern: ".ipcf-" and digits, then ".tmp".
-func tempName(base string) bool {
-	d := strings.TrimSuffix(strings.TrimPrefix(base, ".ipcf-"), ".tmp")
-	if len(d) == 0 || len(d)+len(".ipcf-.tmp") != len(base) {
-		return false
-	}
-	for _, c := range d {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // RemoveStaleTemps removes from dir the temporary files of WriteAtomic
 // (".ipcf-*.tmp") that no writer holds: those of a process killed while
 // it wrote them. A writer's file is locked from its creation to its
@@ -44,7 +28,7 @@ func tempName(base string) bool {
 func RemoveStaleTemps(dir string) {
 	names, _ := filepath.Glob(filepath.Join(dir, tempPattern))
 	for _, name := range names {
-		if !tempName(filepath.Base(name)) {
+		if !IsTempName(filepath.Base(name)) {
 			continue // a user's file that only looks like one of ours
 		}
 		if st, err := os.Lstat(name); err != nil || !st.Mode().IsRegular() {

@@ -123,6 +123,44 @@ func PartialForeign(path string, folder bool) string {
 	return "a file that is not a partial output of ipcf"
 }
 
+// Clobbers describes how a run would overwrite or remove the existing
+// input in through a name of ipcf's own: in is, or lies inside, a path of
+// own (mapped to what it is: a partial output, which an input of ipcf's
+// format passes for, or a scratch folder; a run replaces or removes what
+// is there), or it is named as a temporary file in one of the folders
+// dirs, where npy.RemoveStaleTemps removes those no writer holds. It
+// returns "" when none of these holds. An input at an output's own name
+// is the caller's check.
+func Clobbers(in string, own map[string]string, dirs ...string) string {
+	st, err := os.Stat(in)
+	if err != nil {
+		return ""
+	}
+	for p, what := range own {
+		ost, err := os.Stat(p)
+		switch {
+		case err != nil:
+		case os.SameFile(st, ost):
+			return fmt.Sprintf("%s is %s", in, what)
+		case ost.IsDir() && InsideFolder(in, p):
+			return fmt.Sprintf("%s lies inside %s, %s", in, p, what)
+		}
+	}
+	if !st.Mode().IsRegular() || !npy.IsTempName(filepath.Base(in)) {
+		return ""
+	}
+	ist, err := os.Stat(filepath.Dir(in))
+	if err != nil {
+		return ""
+	}
+	for _, d := range dirs {
+		if dst, err := os.Stat(d); err == nil && os.SameFile(dst, ist) {
+			return fmt.Sprintf("%s is named as a temporary file of ipcf's in %s (a run removes those no run holds)", in, d)
+		}
+	}
+	return ""
+}
+
 // nearPrefix reports whether head begins as magic does, but for at most a
 // quarter of magic's bytes (a prefix of it, when head is shorter).
 func nearPrefix(head, magic []byte) bool {
