@@ -110,6 +110,8 @@ func writeHelp(w io.Writer, fs *flag.FlagSet) {
 			arg = "int"
 		case decUint64:
 			arg = "uint"
+		case decFloat:
+			arg = "float"
 		}
 		name := "--" + f.Name
 		if f.Name == "o" {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"strconv"
+
+	"github.com/ipcf/ipcf/core/job"
 )
 
 // Whole-number flags are read in decimal, as --frames, --crop and
@@ -78,4 +80,34 @@ func uint64Flag(fs *flag.FlagSet, name string, value uint64, usage string) *uint
 	*p = value
 	fs.Var(decUint64{p}, name, usage)
 	return p
+}
+
+// decFloat is a float64 flag read in decimal (job.ParseDecimal): Go's
+// flag.Float64 took "0_5" as 5 and hexadecimal floats.
+type decFloat struct{ p *float64 }
+
+func (d decFloat) String() string {
+	if d.p == nil {
+		return "0"
+	}
+	return strconv.FormatFloat(*d.p, 'g', -1, 64)
+}
+
+func (d decFloat) Set(s string) error {
+	v, err := job.ParseDecimal(s)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return errors.New("out of range")
+		}
+		return errors.New("want a number in decimal digits")
+	}
+	*d.p = v
+	return nil
+}
+
+// floatVar defines a float64 flag read in decimal (flag.FlagSet.Float64Var's
+// arguments).
+func floatVar(fs *flag.FlagSet, p *float64, name string, value float64, usage string) {
+	*p = value
+	fs.Var(decFloat{p}, name, usage)
 }

@@ -988,6 +988,36 @@ func TestIntFlagsDecimal(t *testing.T) {
 	if n < 20 {
 		t.Errorf("%d whole-number flags checked, want the 20 or more the commands have", n)
 	}
+	// Numbers with a fraction are read in decimal too: Go's flag.Float64
+	// read --threshold 0_5 as 5 and --smooth 0x1p-1 as 0.5 (a campaign's
+	// finding); --threshold and --memory, read as strings, the same.
+	nf := 0
+	for name := range helps {
+		_, out, _ := runSplit(name, "--help")
+		for _, l := range strings.Split(out, "\n") {
+			f := strings.Fields(l)
+			if len(f) < 2 || f[1] != "float" || !strings.HasPrefix(f[0], "-") {
+				continue
+			}
+			for _, v := range []string{"0_5", "0x1p-1", "-0X1", "1_0e1"} {
+				args := append(append([]string{name}, pos[name]...), f[0], v, "-o", "out.npy")
+				code, _, errs := runSplit(args...)
+				if code != 2 || !strings.Contains(errs, fmt.Sprintf("invalid value %q for flag %s: want a number in decimal digits", v, f[0])) {
+					t.Errorf("ipcf %q: exit %d, %q", args, code, errs)
+				}
+			}
+			nf++
+		}
+	}
+	if nf < 10 {
+		t.Errorf("%d float flags checked, want the 10 or more the commands have", nf)
+	}
+	for _, c := range [][]string{{"--threshold", "0_5"}, {"--threshold", "0x10"}, {"--memory", "1_0GiB"}, {"--memory", "0x10MiB"}} {
+		args := []string{"pcf", "x.npy", "-o", "out.npy", c[0], c[1]}
+		if code, _, errs := runSplit(args...); code != 2 || !strings.Contains(errs, c[1]) {
+			t.Errorf("ipcf %q: exit %d, %q", args, code, errs)
+		}
+	}
 	// Leading zeros are decimal: the same simulation as without them.
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.npy"), filepath.Join(dir, "b.npy")
