@@ -193,7 +193,9 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         (rows, columns, delays): float32 (other real dtypes are rounded to
         float32), read in place in any layout. A labelled result (``pcf(...,
         labelled=True)``, `label`) brings its delays, offsets, line-scan
-        and ACF layout, delta flag, frame interval and pixel size.
+        and ACF layout, delta flag, frame interval and pixel size; one
+        offset selected by a scalar (``res.isel(offset=0)``) is fitted at
+        that offset; a pCF averaged over its offsets needs `offsets`.
     delays : array_like, optional
         The delay of each point in frames (`delays` with the options of
         the `pcf` call, without its `frame_interval`); required unless
@@ -225,7 +227,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     sigma : array_like, optional
         The error bars of the points (`pcf_errors`), the curves' shape:
         the fits are weighted by 1/sigma**2 and the standard errors are not
-        rescaled by the reduced chi-square.
+        rescaled by the reduced chi-square. A labelled sigma must have the
+        curves' dims and y, x, u, v and delay coordinates.
     joint : bool
         pcf1d, itir: fit each pixel's curves together (one set of
         parameters per pixel); ccf2d always does.
