@@ -818,6 +818,7 @@ func (j *Job) checkOutput() error {
 	tempDirs := []string{dir}
 	if j.zarr {
 		tempDirs = append(tempDirs, out)
+		own[ooc.OldName(out)] = "where ipcf sets an earlier " + j.spec.Output + " aside"
 	}
 	for _, in := range inputs {
 		if in == "" {
@@ -1671,6 +1672,15 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		if what := ooc.PartialForeign(p, p == j.outAbs && j.zarr); what != "" {
 			return sum, fmt.Errorf("%w: %s is %s: a run would overwrite or remove it; move it away or choose another output name",
 				ErrOutput, ooc.PartialName(p), what)
+		}
+	}
+	if j.zarr {
+		// ... and at the name where publishing sets the earlier result
+		// aside: kept, but the run failed after all the work, with the
+		// result published (a campaign's finding).
+		if what := ooc.OldForeign(j.outAbs); what != "" {
+			return sum, fmt.Errorf("%w: %s is %s: move it away or choose another output name",
+				ErrOutput, ooc.OldName(j.outAbs), what)
 		}
 	}
 	// Not this job's complete result, and another user's in a sticky

@@ -1253,6 +1253,64 @@ func TestUserEntryAtPartialName(t *testing.T) {
 	}
 }
 
+// TestUserEntryAtOldName: a user's folder or file at the name where
+// publishing a Zarr output sets the earlier result aside (.OUT.old) is
+// refused before any work and kept; the run published the result, then
+// failed, and so did every rerun (a campaign's finding). An earlier
+// result of ipcf's left there (a run killed while it published) or an
+// empty folder is removed by a run that gives the result.
+func TestUserEntryAtOldName(t *testing.T) {
+	spec, _ := smallJobs(t, 6)
+	s := spec("z.zarr")
+	old := ooc.OldName(s.Output)
+	// An earlier result of ipcf's, as a killed publication leaves it.
+	if _, err := runSpec(t, s); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(s.Output, old); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		place   func()
+		refused bool
+	}{
+		{"ipcf's earlier result", func() {}, false},
+		{"an empty folder", func() { os.Mkdir(old, 0o755) }, false},
+		{"a user's folder", func() { os.Mkdir(old, 0o755); os.WriteFile(filepath.Join(old, "notes.txt"), []byte("mine"), 0o644) }, true},
+		{"a user's file", func() { os.WriteFile(old, []byte("mine"), 0o644) }, true},
+	} {
+		if c.name != "ipcf's earlier result" {
+			os.RemoveAll(old)
+			os.RemoveAll(s.Output)
+		}
+		c.place()
+		_, err := runSpec(t, s)
+		if !c.refused {
+			if err != nil {
+				t.Errorf("%s at %s: %v, want the result", c.name, old, err)
+			}
+			if _, err := os.Lstat(old); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s at %s: still there (%v)", c.name, old, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), old) {
+			t.Errorf("%s at %s: %v, want ErrOutput naming it", c.name, old, err)
+		}
+		if _, err := os.Lstat(s.Output); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s at %s: the result was published (%v)", c.name, old, err)
+		}
+		b, err := os.ReadFile(old)
+		if err != nil {
+			b, err = os.ReadFile(filepath.Join(old, "notes.txt"))
+		}
+		if err != nil || string(b) != "mine" {
+			t.Errorf("%s at %s: changed or gone (%v)", c.name, old, err)
+		}
+	}
+}
+
 // TestInputAtOwnName: an input at a name of ipcf's own beside the output
 // (the partial output of the curves or of the error bars, the scratch
 // folder, a temporary file's name in the output's folder) is refused

@@ -1035,7 +1035,7 @@ func (o *ZarrOutput) Finish(meta map[string]any) (uint32, error) {
 // step where the system can (ReplaceDir), then removes the earlier result.
 func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 	p := PartialName(o.path)
-	old := filepath.Join(filepath.Dir(o.path), "."+filepath.Base(o.path)+".old")
+	old := OldName(o.path)
 	dir := filepath.Dir(o.path)
 	if o.PartialExists() && zarrPublished(o.path, crc) {
 		// Killed between the swap and setting the earlier result aside
@@ -1101,6 +1101,32 @@ func zarrPublished(path string, crc uint32) bool {
 	}
 	_, ok := zarrFilesMatch(path, b)
 	return ok
+}
+
+// OldName is where publishing a Zarr output sets the earlier result aside
+// until it is removed.
+func OldName(path string) string {
+	path = strings.TrimRight(path, "/")
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".old")
+}
+
+// OldForeign describes what lies at OldName(path) that ipcf did not put
+// there, "" when nothing does or only an earlier result of ipcf's: a
+// user's folder or file of that hidden name, which publishing would keep,
+// failing after all the work.
+func OldForeign(path string) string {
+	old := OldName(path)
+	st, err := os.Lstat(old)
+	switch {
+	case err != nil:
+		return ""
+	case !st.IsDir():
+		return npy.Kind(st.Mode()) + ", where ipcf sets an earlier result aside"
+	}
+	if f := ZarrForeign(old); f != "" {
+		return fmt.Sprintf("a folder holding %s, which ipcf does not write there", f)
+	}
+	return ""
 }
 
 // RemoveOldZarr removes the earlier Zarr result (a pCF result's or a
