@@ -267,6 +267,8 @@ func writeOwned(cmd, out string, crc uint32, size int64, publish func(before fun
 	npy.RemoveStaleTemps(filepath.Dir(out)) // left by runs killed while writing
 	side := ooc.SidecarName(out)
 	m := plainMeta(cmd, meta, crc, size)
+	var earlier []byte // the earlier output's sidecar (nil: none)
+	placed := false    // the new sidecar is in place, the rename next
 	sidecarFirst := func() error {
 		// What lies at out now is checked again (plainCheck, under the
 		// lock), once the content is written and synced, just before the
@@ -284,15 +286,33 @@ func writeOwned(cmd, out string, crc uint32, size int64, publish func(before fun
 				return err
 			}
 		}
+		if b, err := os.ReadFile(side); err == nil {
+			earlier = b
+		}
 		if err := writeSidecar(cmd, side, m); err != nil {
 			return err
 		}
 		if testHookPlainAfterSidecar != nil {
-			return testHookPlainAfterSidecar()
+			if err := testHookPlainAfterSidecar(); err != nil {
+				return err
+			}
 		}
+		placed = true
 		return nil
 	}
 	err := publish(sidecarFirst)
+	if err != nil && placed {
+		// The rename failed (an I/O error, a folder put at out): the
+		// earlier output stays, and gets its sidecar back, which the new
+		// one replaced (it was refused as changed since ipcf wrote it).
+		// A run killed here leaves the new sidecar, which names the
+		// earlier output's checksum too: a rerun replaces it.
+		if earlier != nil {
+			npy.WriteAtomic(side, func(w io.Writer) error { _, err := w.Write(earlier); return err })
+		} else {
+			os.Remove(side)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: writing %s: %w", cmd, out, err)
 	}

@@ -461,6 +461,62 @@ func TestPlainOutputStoppedMidWrite(t *testing.T) {
 	}
 }
 
+// A plain command whose final rename fails (here: a folder put at the
+// output, standing for an I/O error) exits 1 and leaves the earlier output
+// readable: its sidecar is put back (the new one stayed, and a pCF of
+// the earlier output refused it as changed since; a campaign's finding).
+func TestPlainRenameFailsKeepsEarlierOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "s.npy")
+	aside := filepath.Join(dir, "aside")
+	for _, cmd := range [][]string{
+		{"simulate", "-o", out, "--frames", "64", "--size", "8", "--quiet", "--seed"},
+		{"bleach", filepath.Join(dir, "in.npy"), "-o", out, "--filtersize", "4", "--quiet", "--bleach-mean"},
+	} {
+		writeNpy(t, filepath.Join(dir, "in.npy"), array.Uint16, []int{64, 8, 8}, func(i int) float64 { return float64(100 + i%37) })
+		os.Remove(out)
+		os.Remove(out + ".json")
+		first, second := "1", "2"
+		if cmd[0] == "bleach" {
+			first, second = "real", "floor"
+		}
+		if code, msg := runIn(t, append(cmd, first)...); code != 0 {
+			t.Fatal(code, msg)
+		}
+		before, _ := os.ReadFile(out)
+		side, _ := os.ReadFile(out + ".json")
+		testHookPlainAfterSidecar = func() error {
+			// The rename into out fails: out is a folder holding a file.
+			if err := os.Rename(out, aside); err != nil {
+				return err
+			}
+			os.Mkdir(out, 0o755)
+			return os.WriteFile(filepath.Join(out, "x"), nil, 0o644)
+		}
+		code, msg := runIn(t, append(cmd, second)...)
+		testHookPlainAfterSidecar = nil
+		os.RemoveAll(out)
+		if err := os.Rename(aside, out); err != nil {
+			t.Fatal(err)
+		}
+		if code != 1 {
+			t.Errorf("%s: the rename failed: exit %d, %q, want 1", cmd[0], code, msg)
+		}
+		if now, _ := os.ReadFile(out + ".json"); !bytes.Equal(now, side) {
+			t.Errorf("%s: the earlier sidecar was not put back", cmd[0])
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, before) {
+			t.Fatalf("%s: the earlier output changed", cmd[0])
+		}
+		r := filepath.Join(dir, "r.npy")
+		if code, msg := runIn(t, "pcf", out, "-o", r, "--radius", "2", "--npoints", "4", "--nbins", "6", "--quiet"); code != 0 {
+			t.Errorf("%s: the earlier output is no longer readable: exit %d, %q", cmd[0], code, msg)
+		}
+		os.Remove(r)
+		os.Remove(r + ".json")
+	}
+}
+
 // A fit into a Zarr killed while writing or publishing leaves hidden
 // folders beside it; the next fit of that output removes them, not another
 // output's.
