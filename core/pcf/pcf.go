@@ -1261,9 +1261,50 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 // units of a pixel together (its spectrum stays in cache). Pairs with
 // NaN curves (bad) or curves of 0 (flat) are stored at once and left out.
 func (e *engine) rowJobs(dst []job, y, xs, xe int, units [][2]int) []job {
-	nu := len(units)
+	// The columns where a unit's pairs can have an output to compute: a
+	// pair's pixel inside the margins (its forward curve), or its
+	// neighbour (the backward one); other pixels are passed over without a
+	// look. A disk preset's thousands of offsets over a whole image gave
+	// each pixel's pairs a look, to compute those of a few output pixels
+	// (R = 60, 3 x 3 outputs: 4.3 s).
+	g := e.g
+	my, mx := g.Margin[0], g.Margin[1]
+	inRows := func(y int) bool { return y >= my && y < g.H-my }
+	type active struct {
+		un [2]int
+		iv [4][2]int // columns [from, to); empty where from >= to
+	}
+	var act []active
+	for _, un := range units {
+		a := active{un: un}
+		any := false
+		for k, gi := range un {
+			if gi < 0 {
+				continue
+			}
+			gr := e.grp[gi]
+			off := g.Offsets[gr[0]]
+			if inRows(y) {
+				a.iv[2*k] = [2]int{mx, g.W - mx}
+				any = true
+			}
+			if gr[1] >= 0 && !e.o.Delta && inRows(y+off.V) {
+				a.iv[2*k+1] = [2]int{mx - off.U, g.W - mx - off.U}
+				any = true
+			}
+		}
+		if any {
+			act = append(act, a)
+		}
+	}
+	nu := len(act)
 	for i := 0; i < (xe-xs)*nu; i++ {
-		x, un := xs+i/nu, units[i%nu]
+		x, a := xs+i/nu, &act[i%nu]
+		if !(x >= a.iv[0][0] && x < a.iv[0][1] || x >= a.iv[1][0] && x < a.iv[1][1] ||
+			x >= a.iv[2][0] && x < a.iv[2][1] || x >= a.iv[3][0] && x < a.iv[3][1]) {
+			continue
+		}
+		un := a.un
 		var hs [2]job
 		var ok [2]bool
 		for k, gi := range un {

@@ -157,6 +157,7 @@ func TestToolkitAgainstDirect(t *testing.T) {
 	mv, _ := array.Contiguous(array.Uint8, []int{9, 10}, mask)
 	disk, _ := Disk(2)
 	line, _ := Line(3)
+	disk4, _ := Disk(4) // margins of 4: 1 x 2 outputs, most pairs of no use
 	thr := Options{Offsets: []Offset{{1, 0}, {-1, 0}, {0, 2}, {0, -2}}, Nbins: 8}
 	thr.SetThreshold(2)
 	off := Options{Offsets: []Offset{{1, 2}, {-1, -2}, {3, 0}, {0, 0}, {3, 0}}, Nbins: 8}
@@ -170,6 +171,9 @@ func TestToolkitAgainstDirect(t *testing.T) {
 		{"offsets no smoothing", off, data},
 		{"disk", Options{Offsets: disk, Nbins: 6}, data},
 		{"line", Options{Offsets: line, Nbins: 6}, data},
+		{"disk over the image", Options{Offsets: disk4, Nbins: 6}, data},
+		{"far offsets", Options{Offsets: []Offset{{4, 0}, {-3, 1}, {0, -4}, {2, 3}, {-2, -3}}, Nbins: 6}, data},
+		{"far offsets delta", Options{Offsets: []Offset{{4, 0}, {-3, 1}, {0, -4}}, Nbins: 6, Delta: true}, data},
 		{"acf", Options{Offsets: []Offset{{0, 0}}, Nbins: 10, Mask: &mv}, data},
 		{"acf smooth 0.5", Options{Offsets: []Offset{{0, 0}}, Nbins: 10, Smooth: 0.5}, data},
 		{"two channels", Options{Offsets: []Offset{{0, 0}, {1, 0}, {-1, 0}, {0, 1}}, Nbins: 8, Data2: &mix}, mix},
