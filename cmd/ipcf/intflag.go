@@ -5,7 +5,7 @@ import (
 	"flag"
 	"strconv"
 
-	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 // Whole-number flags are read in decimal, as --frames, --crop and
@@ -82,7 +82,7 @@ func uint64Flag(fs *flag.FlagSet, name string, value uint64, usage string) *uint
 	return p
 }
 
-// decFloat is a float64 flag read in decimal (job.ParseDecimal): Go's
+// decFloat is a float64 flag read in decimal (source.ParseDecimal): Go's
 // flag.Float64 took "0_5" as 5 and hexadecimal floats.
 type decFloat struct{ p *float64 }
 
@@ -94,7 +94,7 @@ func (d decFloat) String() string {
 }
 
 func (d decFloat) Set(s string) error {
-	v, err := job.ParseDecimal(s)
+	v, err := source.ParseDecimal(s)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
 			return errors.New("out of range")

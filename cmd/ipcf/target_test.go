@@ -191,7 +191,9 @@ func TestInputAtOwnNameRefused(t *testing.T) {
 		name string
 		args func(in string) []string
 	}{
-		{".ipcf-21.tmp", func(in string) []string { return []string{"bleach", in, "-o", p("b.npy"), "--filtersize", "8", "--quiet"} }},
+		{".ipcf-21.tmp", func(in string) []string {
+			return []string{"bleach", in, "-o", p("b.npy"), "--filtersize", "8", "--quiet"}
+		}},
 		{".ipcf-22.tmp", func(in string) []string {
 			return []string{"pcf", in, "-o", p("r.npy"), "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"}
 		}},

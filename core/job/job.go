@@ -226,7 +226,7 @@ func ParseSize(s string) (int64, error) {
 			break
 		}
 	}
-	v, err := ParseDecimal(strings.TrimSpace(t))
+	v, err := source.ParseDecimal(strings.TrimSpace(t))
 	if err == nil && v > 0 && v*mul >= 1<<62 {
 		return 0, fmt.Errorf("size %q: too large (want less than 4 EiB)", s)
 	}
@@ -234,18 +234,6 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (TiB, GiB, MiB, KiB, TB, GB, MB, KB, T, G, M, K, B), less than 4 EiB", s)
 	}
 	return int64(v * mul), nil
-}
-
-// ParseDecimal reads a number written in decimal: digits, a point, an
-// exponent (Inf and NaN are the callers' range checks). strconv.ParseFloat
-// takes Go's literals too, digit separators and hexadecimal mantissas, so
-// "--threshold 0_5" was 5 where 0.5 was meant, with exit 0.
-func ParseDecimal(s string) (float64, error) {
-	t := strings.TrimLeft(s, "+-")
-	if strings.Contains(s, "_") || len(t) > 1 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') {
-		return 0, fmt.Errorf("%q: want a number in decimal digits", s)
-	}
-	return strconv.ParseFloat(s, 64)
 }
 
 // ParseMean parses a bleaching mean: "real" or "floor".

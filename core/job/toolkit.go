@@ -180,7 +180,7 @@ func (t Toolkit) Apply(s *Spec) error {
 	o.SetSmooth(t.Smooth)
 	o.Threshold, o.ThresholdOn = 0, false
 	if t.Threshold != "" {
-		v, err := ParseDecimal(strings.TrimSpace(t.Threshold))
+		v, err := source.ParseDecimal(strings.TrimSpace(t.Threshold))
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 			return optErr("--threshold %q: want a finite mean intensity", t.Threshold)
 		}

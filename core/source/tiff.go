@@ -611,8 +611,8 @@ func (ij imagej) calibrated(r *tiffReader) error {
 	if ij.cf == "" || ij.cf == "20" { // 20: Calibration.NONE
 		return nil
 	}
-	c0, err0 := strconv.ParseFloat(ij.c0, 64)
-	c1, err1 := strconv.ParseFloat(ij.c1, 64)
+	c0, err0 := ParseDecimal(ij.c0)
+	c1, err1 := ParseDecimal(ij.c1)
 	if ij.cf == "0" && err0 == nil && err1 == nil && c0 == 0 && c1 > 0 && !math.IsInf(c1, 0) {
 		return nil // values = c1 * samples: the same pCF (G does not change with a scale)
 	}

@@ -358,13 +358,28 @@ func SquarePixels(w, h float64) bool {
 	return good(w) && good(h) && math.Abs(w-h) <= 1e-4*math.Max(w, h)
 }
 
-// number parses a decimal value; NaN if it is not one.
+// number parses a decimal value; NaN if it is not one (ParseDecimal: an
+// ImageJ finterval=0_5 was 5 s, an OME PhysicalSizeX="0_1" 1 um; ImageJ
+// and XML's xsd:float take neither).
 func number(s string) float64 {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	v, err := ParseDecimal(strings.TrimSpace(s))
 	if err != nil {
 		return math.NaN()
 	}
 	return v
+}
+
+// ParseDecimal reads a number written in decimal: digits, a point, an
+// exponent (Inf and NaN are the callers' range checks). strconv.ParseFloat
+// takes Go's literals too, digit separators and hexadecimal mantissas, so
+// "--threshold 0_5" was 5 where 0.5 was meant, with exit 0. Every number
+// ipcf reads from text (options, metadata) is read by it.
+func ParseDecimal(s string) (float64, error) {
+	t := strings.TrimLeft(s, "+-")
+	if strings.Contains(s, "_") || len(t) > 1 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') {
+		return 0, fmt.Errorf("%q: want a number in decimal digits", s)
+	}
+	return strconv.ParseFloat(s, 64)
 }
 
 // imagejUnits reads an ImageJ description's unit=, yunit=, finterval= and

@@ -137,6 +137,13 @@ func TestUnits(t *testing.T) {
 			Units{FrameInterval: 2, PixelSize: 0.5, Origin: "ImageJ+TIFF", NotSquare: ""}},
 		{"ome interval, micro-manager size, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`TimeIncrement="0.5"`, "")), asc(51123, `{"PixelSizeUm":0.2}`), rat(282, 20000, 1), u(296, 3))),
 			Units{FrameInterval: 0.5, PixelSize: 0.2, Origin: "OME-XML+Micro-Manager", NotSquare: ""}},
+		// Numbers in Go's literal syntax are not decimal numbers (ImageJ
+		// and xsd:float take neither): unknown, not 5 s and 1 um.
+		{"imagej finterval 0_5", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nfinterval=0_5\n"),
+			rat(282, 10, 1), rat(283, 10, 1))),
+			Units{FrameInterval: 0, PixelSize: 0.1, Origin: "ImageJ", NotSquare: ""}},
+		{"ome sizes 0_1 and 0x1p-1", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0_1" PhysicalSizeY="0_1" TimeIncrement="0x1p-1"`, "")))),
+			Units{}},
 		{"resolution without ImageJ (72 dpi)", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 72, 1), rat(283, 72, 1), u(296, 2))), Units{}},
 		{"another description", writeTIFF(tiffOpts{}, withFirst(g, asc(270, "Acquired with unit=micron finterval=3"))), Units{}},
 		// malformed: never an error, the field unknown
