@@ -938,6 +938,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			}
 		}
 	}
+	if err := fitLeftoverInput(append(names.list(), f.out), append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)); err != nil {
+		return err
+	}
 	unlock, err := lockPlain("fit", f.out)
 	if err != nil {
 		return err

@@ -113,6 +113,36 @@ func removeStaleZarrs(out string) {
 	}
 }
 
+// fitLeftoverInput refuses an input that is, or lies inside, a file or
+// folder named as those a fit to one of outs leaves beside it
+// (leftoverOf): removeKept and removeStaleZarrs remove them, and the input
+// was gone after an exit 0 (a review's finding).
+func fitLeftoverInput(outs, inputs []string) error {
+	for _, in := range inputs {
+		if _, err := os.Stat(in); err != nil {
+			continue
+		}
+		abs, err := filepath.Abs(in)
+		if err != nil {
+			continue
+		}
+		for a := abs; a != filepath.Dir(a); a = filepath.Dir(a) {
+			for _, o := range outs {
+				if !leftoverOf(filepath.Base(a), strings.TrimRight(o, "/"), ".old", ".tmp") {
+					continue
+				}
+				d1, err1 := os.Stat(filepath.Dir(a))
+				d2, err2 := os.Stat(filepath.Dir(o))
+				if err1 == nil && err2 == nil && os.SameFile(d1, d2) {
+					return fmt.Errorf("fit: %w: the input %s is named as what a fit to %s leaves beside it (%s), which a run removes: move it away or choose another output name",
+						errTarget, in, o, filepath.Base(a))
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // leftoverOf reports whether the file name n is one that a fit to out
 // leaves beside it while it writes, ".ipcf-OUT-DIGITS" and one of the
 // suffixes (removeStaleZarrs, removeKept).

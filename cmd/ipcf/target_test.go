@@ -224,6 +224,54 @@ func TestInputAtOwnNameRefused(t *testing.T) {
 	}
 }
 
+// An input of a fit at a name of what a fit to its output leaves beside
+// it (the earlier maps set aside, .ipcf-MAPS.npy-N.old; a Zarr being
+// written, .ipcf-MAPS.zarr-N.tmp/), or of a pCF inside the folder where a
+// Zarr output's earlier result is set aside (.OUT.zarr.old/), is refused
+// and kept: the fit removed it with exit 0 (a review's finding).
+func TestInputAtFitLeftoverNames(t *testing.T) {
+	_, p, in := smallInput(t)
+	r := p("r.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", r, "--radius", "2", "--npoints", "4", "--nbins", "8", "--smooth", "0", "--errors", "blocking", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	sd, _ := os.ReadFile(p("r.sd.npy"))
+	old := p(".ipcf-m.npy-1.old")
+	if err := os.WriteFile(old, sd, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, "fit", r, "-o", p("m.npy"), "--sigma", old, "--quiet"); code != 1 || !strings.Contains(msg, "output refused") {
+		t.Errorf("--sigma at a kept maps name: exit %d, %q; want 1, refused", code, msg)
+	}
+	if b, err := os.ReadFile(old); err != nil || !bytes.Equal(b, sd) {
+		t.Errorf("the input at %s changed or is gone (%v)", old, err)
+	}
+	tmp := p(".ipcf-mz.zarr-7.tmp")
+	os.Mkdir(tmp, 0o755)
+	for _, n := range []string{"r.npy", "r.npy.json"} {
+		b, _ := os.ReadFile(p(n))
+		os.WriteFile(filepath.Join(tmp, n), b, 0o644)
+	}
+	if code, msg := runIn(t, "fit", filepath.Join(tmp, "r.npy"), "-o", p("mz.zarr"), "--quiet"); code != 1 || !strings.Contains(msg, "output refused") {
+		t.Errorf("a result inside a Zarr fit's leftover folder: exit %d, %q; want 1, refused", code, msg)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "r.npy")); err != nil {
+		t.Errorf("the input inside %s is gone (%v)", tmp, err)
+	}
+	// A pCF input inside .OUT.zarr.old
+	zold := p(".z.zarr.old")
+	os.Mkdir(zold, 0o755)
+	b, _ := os.ReadFile(in)
+	os.WriteFile(filepath.Join(zold, "d.npy"), b, 0o644)
+	code, msg := runIn(t, "pcf", filepath.Join(zold, "d.npy"), "-o", p("z.zarr"), "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet")
+	if code != 1 || !strings.Contains(msg, "output refused") || !strings.Contains(msg, zold) {
+		t.Errorf("an input inside %s: exit %d, %q; want 1, refused naming it", zold, code, msg)
+	}
+	if _, err := os.Stat(p("z.zarr")); !os.IsNotExist(err) {
+		t.Errorf("z.zarr was written (%v)", err)
+	}
+}
+
 // A user's OUT.npy.json without OUT.npy is not replaced by a plain
 // command's sidecar, and a plain command holds the output's lock (the
 // pCF job's): a second run on the same output fails at once.
