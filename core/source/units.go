@@ -379,7 +379,16 @@ func ParseDecimal(s string) (float64, error) {
 	if strings.Contains(s, "_") || len(t) > 1 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X') {
 		return 0, fmt.Errorf("%q: want a number in decimal digits", s)
 	}
-	return strconv.ParseFloat(s, 64)
+	v, err := strconv.ParseFloat(s, 64)
+	if err == nil && v == 0 {
+		// An underflow is 0 without an error: 1e-400 is not 0 (a pixel
+		// size of 0 is "unknown").
+		mant, _, _ := strings.Cut(strings.ToLower(t), "e")
+		if strings.ContainsAny(mant, "123456789") {
+			return 0, &strconv.NumError{Func: "ParseFloat", Num: s, Err: strconv.ErrRange}
+		}
+	}
+	return v, err
 }
 
 // imagejUnits reads an ImageJ description's unit=, yunit=, finterval= and

@@ -401,3 +401,19 @@ func TestUnknownUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDecimal: decimal numbers only (Go's literal syntax refused: 0_5
+// was 5), and an underflow is an error, not 0 (1e-400 as a pixel size
+// became "unknown").
+func TestParseDecimal(t *testing.T) {
+	for s, want := range map[string]float64{"0.5": 0.5, "-2": -2, "+1e3": 1000, "010": 10, "0": 0, "0e5": 0, "-0.0": 0, "5e-324": 5e-324} {
+		if v, err := ParseDecimal(s); err != nil || v != want {
+			t.Errorf("ParseDecimal(%q) = %v, %v; want %v", s, v, err, want)
+		}
+	}
+	for _, s := range []string{"0_5", "1_0", "0x10", "-0X1p3", "0x1p-1", "", "1,5", "1e-400", "-3e-999", "1e400"} {
+		if v, err := ParseDecimal(s); err == nil {
+			t.Errorf("ParseDecimal(%q) = %v, want an error", s, v)
+		}
+	}
+}
