@@ -40,6 +40,8 @@ def _warn_smoothed(smooth, stacklevel=3):
 MODELS = tuple(_c.MODELS)  # 'pcf1d', 'acf2d', 'acf3d', 'ccf2d', 'itir'
 STATUS = ('converged', 'at bound', 'max iterations', 'failed')  # the codes 0..3 of FitResult.status
 _ACF = ('acf2d', 'acf3d')
+# the names of ipcf's labelled results: (kind, delta)
+_IPCF_NAMES = {'acf': ('acf', False), 'delta_acf': ('acf', True), 'pcf': ('pcf', False), 'delta_pcf': ('pcf', True)}
 
 
 def _units(names, pixel_size, frame_interval):
@@ -149,6 +151,14 @@ def _float32(a, name):
 
 
 
+def _same_attr(a, b):
+    """Whether two attribute values are equal (numbers, strings, arrays)."""
+    try:
+        return bool(numpy.array_equal(numpy.asarray(a), numpy.asarray(b)))
+    except (TypeError, ValueError):
+        return a == b
+
+
 def _check_sigma_labels(sigma, curves):
     """Refuse labelled error bars that are not the curves' point by point.
 
@@ -165,6 +175,14 @@ def _check_sigma_labels(sigma, curves):
     cd = tuple(curves.dims)
     if sd != cd:
         raise _invalid(f'sigma: dims {sd}, want the curves\' {cd}')
+    # the error bars of other curves: pcf_errors with other options (its
+    # default smoothing 0.7, curves of smooth=0) understated the errors
+    ca, sa = dict(getattr(curves, 'attrs', {}) or {}), dict(getattr(sigma, 'attrs', {}) or {})
+    for key in ('kind', 'delta', 'smooth', 'bins_mode', 'nbins', 'multitau_m', 'threshold', 'bleach', 'bleach_mean',
+                'frame_interval'):
+        if key in ca and key in sa and not _same_attr(ca[key], sa[key]):
+            raise _invalid(f"sigma: the error bars of other curves: their {key} is {sa[key]!r}, the curves' "
+                           f'{ca[key]!r} (compute them with the options of the curves)')
     for name in ('y', 'x', 'u', 'v', 'delay'):
         if name in curves.coords and name in sigma.coords:
             a = numpy.asarray(curves.coords[name].values)
@@ -204,7 +222,9 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         The (u, v) offset of each curve (u columns, v rows), as given to
         `pcf` (``ipcf.offsets('circle', radius, npoints)`` for its
         default); required for a 4-D unlabelled array unless the model is
-        an ACF; a 3-D array's curves are at (0, 0) unless one pair is given.
+        an ACF; a 3-D array's curves are at (0, 0) unless one pair is given,
+        and a 3-D array given k > 1 pairs for its second axis is a line
+        scan's pCF (columns, offsets, delays).
     model : {'pcf1d', 'acf2d', 'acf3d', 'ccf2d', 'itir'}
         pcf1d: ``G = DC W^2/q exp(-d^2/q)``, q = 4 D tau + W^2, at each
         offset's distance d (ICSx64's 1-D pCF); acf2d: ``G0 W^2/q
@@ -331,19 +351,33 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         own_delays = delays is None
         if delays is None:
             delays = numpy.asarray(cc['delay'].values, numpy.float64)
+        # xarray's reductions (res.mean('y')) drop the attributes unless
+        # keep_attrs=True: then what the curves are is read from their name
+        # (ipcf's: pcf, delta_pcf, acf) and coordinates. Another name (a
+        # Dataset's variable, res.rename('G')) tells nothing: a delta-CCF
+        # was fitted as plain curves, a pCF averaged over its offsets as an
+        # ACF; refused unless the caller says what they are.
+        stripped = 'kind' not in attrs
+        name = str(getattr(curves, 'name', '') or '')
+        named = _IPCF_NAMES.get(name)
+        if stripped and named is None and (delta is None or not bins_given):
+            raise _invalid(f'curves: their attributes are gone (an xarray reduction drops them unless keep_attrs=True) '
+                           f'and their name {name!r} is not one of ipcf\'s (pcf, delta_pcf, acf): what they are '
+                           '(delta-CCFs? which bins?) cannot be told; keep the attributes (res.mean(\'y\', '
+                           'keep_attrs=True), xarray.set_options(keep_attrs=True)), or give delta= and bins=')
+        kind = attrs.get('kind') or (named[0] if named else None)
         if offsets is None and 'offset' in dims:
+            if 'u' not in cc or 'v' not in cc:
+                raise _invalid("curves: the offsets' coordinates u and v are gone (reset_coords(drop=True)?): give "
+                               'offsets=, or keep them')
             offsets = numpy.stack([numpy.asarray(cc['u'].values), numpy.asarray(cc['v'].values)], axis=1)
         elif offsets is None:
-            kind = attrs.get('kind')
-            if kind is None:  # dropped by a reduction: the name tells (acf, pcf, delta_pcf)
-                kind = {'acf': 'acf', 'delta_acf': 'acf', 'pcf': 'pcf', 'delta_pcf': 'pcf'}.get(
-                    str(getattr(curves, 'name', '') or ''))
             if 'u' in cc and 'v' in cc and numpy.ndim(cc['u'].values) == 0 and numpy.ndim(cc['v'].values) == 0:
                 # one offset selected by a scalar (res.isel(offset=0)): its u
                 # and v stay as scalar coordinates (it was fitted at (0, 0),
                 # as an ACF: D several times off, "converged")
                 offsets = [[int(cc['u'].values), int(cc['v'].values)]]
-            elif kind == 'pcf':
+            elif kind != 'acf' and model not in _ACF:
                 raise _invalid("curves: a pCF result without its offsets (its offset axis reduced, res.mean('offset')?): "
                                'the models need each curve\'s offset; keep the offset axis, or give offsets=[[u, v]] '
                                'for curves of one offset')
@@ -353,17 +387,20 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         # linear bins; delay_s and distance_um: the units), not taken as a
         # plain log pCF in pixels (a multi-tau or delta result was fitted as
         # one, silently).
-        stripped = 'kind' not in attrs
         if stripped:
-            name = str(getattr(curves, 'name', '') or '')
-            attrs.setdefault('delta', name.startswith('delta_'))
+            if named is not None:
+                attrs.setdefault('delta', named[1])
             attrs.setdefault('bins_mode', 'log' if 'delay_from' in cc else 'multitau')
             t0 = numpy.asarray(cc['delay'].values, numpy.float64)
             if 'delay_s' in cc and numpy.any(t0 > 0):
                 k = int(numpy.flatnonzero(t0 > 0)[0])
                 attrs.setdefault('frame_interval', float(numpy.asarray(cc['delay_s'].values)[k] / t0[k]))
-            if 'distance_um' in cc and 'distance' in cc:
-                d0 = numpy.asarray(cc['distance'].values, numpy.float64).ravel()
+            if 'pixel_size_um' in cc and numpy.ndim(cc['pixel_size_um'].values) == 0:
+                attrs.setdefault('pixel_size', float(cc['pixel_size_um'].values))
+            if 'distance_um' in cc and ('distance' in cc or 'u' in cc and 'v' in cc):
+                d0 = (numpy.asarray(cc['distance'].values, numpy.float64).ravel() if 'distance' in cc else
+                      numpy.hypot(numpy.asarray(cc['u'].values, numpy.float64),
+                                  numpy.asarray(cc['v'].values, numpy.float64)).ravel())
                 if numpy.any(d0 > 0):
                     k = int(numpy.flatnonzero(d0 > 0)[0])
                     attrs.setdefault('pixel_size', float(numpy.asarray(cc['distance_um'].values).ravel()[k] / d0[k]))
@@ -401,13 +438,34 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                                'curve\'s bins from the first (a selection of delays); fit them all and leave points '
                                'out with first= and last=, or give the delays (delays=) to fit the model at each '
                                'delay, not averaged over bins')
+        if own_delays and not bins_given and bins and not ('delay_from' in cc and 'delay_to' in cc):
+            # log or linear points without their bins' coordinates
+            # (reset_coords(drop=True)): a selection of them cannot be told
+            # from the curve's bins, and was averaged over other lags
+            raise _invalid("curves: log or linear points without their bins' coordinates delay_from and delay_to "
+                           '(reset_coords(drop=True)?): keep them, or give delays= and bins=')
+        if own_delays and not bins:
+            # multi-tau points are lags, whole numbers of frames: delays in
+            # seconds put in 'delay' (assign_coords(delay=res.delay_s)) or
+            # means of points (coarsen) were fitted as lags, D off by the factor
+            t = numpy.asarray(delays, numpy.float64)
+            if not numpy.all(numpy.isfinite(t)) or not numpy.array_equal(t, numpy.round(t)):
+                raise _invalid("curves: multi-tau points whose delays are not whole numbers of frames (relabelled in "
+                               "seconds? means of points?): keep the delays in frames (seconds are delay_s, "
+                               "frame_interval= converts the results), or give delays=")
+        if own_delays and 'delay_s' in cc and not stripped and attrs.get('frame_interval'):
+            t = numpy.asarray(delays, numpy.float64)
+            ts = numpy.asarray(cc['delay_s'].values, numpy.float64)
+            if ts.shape != t.shape or not numpy.allclose(t * float(attrs['frame_interval']), ts, rtol=1e-9, atol=0):
+                raise _invalid("curves: the delay coordinate times the frame interval is not delay_s (relabelled?): "
+                               "keep the delays in frames, or give delays=")
         _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')
         if ps is None and attrs.get('pixel_size') is not None:
             ps = _positive(attrs['pixel_size'], 'pixel_size')
-        for d in ('y', 'x'):
-            if d in dims:
+        for d in ('y', 'x', 'offset'):
+            if d in dims and d in cc:
                 coords[d] = numpy.asarray(cc[d].values)
         has_y, has_x, has_k = 'y' in dims, 'x' in dims, 'offset' in dims
     else:
@@ -423,6 +481,13 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
             raise _invalid(f'curves: {values.ndim} dimensions, want 4 (rows, columns, offsets, delays: pcf) or 3 '
                            '(rows, columns, delays: acf)')
         has_y, has_x, has_k = True, True, values.ndim == 4
+        if values.ndim == 3 and offsets is not None:
+            # a line scan's pCF as pcf returns it, (columns, offsets,
+            # points): its offsets given (it was refused, "k pairs for 1
+            # curves per pixel")
+            k = len(_offsets_array(offsets))
+            if k > 1 and k == values.shape[1]:
+                has_y, has_k = False, True
     delta = False if delta is None else _bool(delta, 'delta')
     g = _float32(values, 'curves')
     if not has_k:
@@ -511,6 +576,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     elif ps is not None:
         raise _invalid(f'waist: the data have a pixel size ({ps} um): give the PSF waist, waist= (pixels) or waist_um= '
                        '(micrometres); the default 2 pixels is the simulator\'s PSF, for data without a pixel size')
+
     if kappa is not None:
         o.kappa = _float(kappa, 'kappa')
     o.pixel_side = _float(pixel_side, 'pixel_side')
@@ -574,7 +640,13 @@ def _label_maps(result, coords, uv, has_y, has_x=True):
         c[d] = ((d,), v, {'long_name': 'row in the input frame' if d == 'y' else 'column in the input frame',
                           'units': 'pixel'})
     if uv is not None:
-        c['offset'] = (('offset',), numpy.arange(len(uv)), {'long_name': 'offset index'})
+        # the curves' offset coordinate where they have one for each (a
+        # selection, res.isel(offset=[1, 2]), keeps its indices: renumbered,
+        # the maps did not line up with the curves)
+        k = coords.get('offset')
+        if k is None or numpy.ndim(k) != 1 or len(k) != len(uv):
+            k = numpy.arange(len(uv))
+        c['offset'] = (('offset',), k, {'long_name': 'offset index'})
         c['u'] = (('offset',), uv[:, 0].astype(numpy.int64), {'long_name': 'column offset', 'units': 'pixel'})
         c['v'] = (('offset',), uv[:, 1].astype(numpy.int64), {'long_name': 'row offset', 'units': 'pixel'})
     try:

@@ -188,13 +188,17 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         metadata of a `pcf_file` result, which holds them all:
         ``ipcf.label(*ipcf.open_result(path))``.
     radius, npoints, nbins, bleach, offsets, bins, m, delta
-        As for `pcf`.
+        As for `pcf`: the options of the call that computed `result`. Only
+        the shape is checked against them, and other options can give the
+        same shape (log nbins 32 and 33, or linear nbins 28, at 1024
+        frames): other delays and bins would be labelled, and fitted.
+        ``pcf(..., labelled=True)`` and a file result's metadata avoid it.
+    pixel_size : float, optional
+        Micrometres per pixel: adds ``distance_um`` and ``pixel_size_um``.
     acf : bool
         The result is `acf`'s (no offset axis).
     frame_interval : float, optional
         Seconds between frames: adds the ``delay_s`` coordinate.
-    pixel_size : float, optional
-        Micrometres per pixel: adds ``distance_um``.
     origin : (row, column)
         Where the input's first pixel lies in a larger frame (a crop's
         origin): added to the ``y`` and ``x`` coordinates.
@@ -309,6 +313,11 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         coords['delay_to'] = (('delay',), edges[1], {'long_name': 'lag after the bin', 'units': 'frame'})
     if fi is not None:
         coords['delay_s'] = (('delay',), t * fi, {'long_name': 'delay', 'units': 's'})
+    if ps is not None:
+        # also a coordinate: it stays where a reduction (res.mean(('y',
+        # 'x'))) drops the attributes, and a fit needs it (an ACF has no
+        # distance_um to infer it from)
+        coords['pixel_size_um'] = ((), float(ps), {'long_name': 'pixel size', 'units': 'um'})
     if smooth is not None and 'smooth' not in attrs:
         attrs['smooth'] = float(smooth)
     attrs.update(kind=kind, delta=int(bool(delta)), software='ipcf', version=__version__)

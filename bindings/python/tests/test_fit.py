@@ -839,3 +839,77 @@ def test_labelled_sigma_must_match_the_curves():
     with pytest.raises(ipcf.IpcfValueError, match='sigma: dims'):
         ipcf.fit(numpy.asarray(g.values), g.coords['delay'].values, kw['offsets'],
                  sigma=e.transpose('x', 'y', 'offset', 'delay'), model='pcf1d', bins='log')
+
+
+def test_labelled_fits_refuse_what_cannot_be_told():
+    # A review's cases, each fitted "converged" to a wrong D before.
+    import xarray
+    data = ipcf.simulate(frames=2048, size=14, seed=7)
+    kw = dict(offsets=[[3, 0], [0, 3], [-3, 0], [0, -3]], smooth=0, frame_interval=0.01, pixel_size=0.1)
+    # multi-tau delays relabelled in seconds, or means of points (coarsen)
+    mt = ipcf.pcf(data, bins='multitau', m=8, labelled=True, **kw)
+    ipcf.fit(mt, waist_um=0.2)
+    for bad in (mt.assign_coords(delay=mt.delay_s.values), mt.coarsen(delay=2, boundary='trim').mean(keep_attrs=True)):
+        with pytest.raises(ipcf.IpcfValueError, match='whole numbers of frames|times the frame interval'):
+            ipcf.fit(bad, waist_um=0.2)
+    # delays relabelled by a whole factor (a frame interval of 2 s): delay_s tells
+    two = ipcf.pcf(data, bins='multitau', m=8, labelled=True, **dict(kw, frame_interval=2.0))
+    with pytest.raises(ipcf.IpcfValueError, match='times the frame interval is not delay_s'):
+        ipcf.fit(two.assign_coords(delay=two.delay_s.values), waist_um=0.2)
+    # renamed or in a Dataset, attributes gone: what they are is unknown
+    g = ipcf.pcf(data, nbins=12, labelled=True, **kw)
+    d = ipcf.pcf(data, nbins=12, delta=True, labelled=True, **kw)
+    ds = xarray.Dataset({'G': g, 'D': d})
+    for bad in (ds.mean('y')['G'], ds.mean('y')['D'], g.rename('G').mean('y'), ds.mean('offset')['G']):
+        with pytest.raises(ipcf.IpcfValueError, match="name .* is not one of ipcf's"):
+            ipcf.fit(bad, waist_um=0.2)
+    # ... unless the caller says so: the same maps as with the attributes kept
+    a = ipcf.fit(ds.mean('y')['D'], model='ccf2d', waist_um=0.2, delta=True, bins='log')
+    b = ipcf.fit(d.mean('y', keep_attrs=True), model='ccf2d', waist_um=0.2)
+    numpy.testing.assert_array_equal(a['D'], b['D'])
+    # an ACF's pixel size stays as a coordinate through a reduction: its
+    # waist is asked for, not taken as the simulator's 2 pixels
+    c = ipcf.acf(data, nbins=12, smooth=0, pixel_size=0.1, labelled=True)
+    for cur in (c, c.mean(('y', 'x'))):
+        with pytest.raises(ipcf.IpcfValueError, match='the data have a pixel size'):
+            ipcf.fit(cur, model='acf2d')
+    r1 = ipcf.fit(c.mean(('y', 'x')), model='acf2d', waist_um=0.2)
+    r2 = ipcf.fit(c.mean(('y', 'x'), keep_attrs=True), model='acf2d', waist_um=0.2)
+    assert r1.units == r2.units and float(r1['D']) == float(r2['D'])
+    # log points without their bins' coordinates; a pCF without u and v
+    with pytest.raises(ipcf.IpcfValueError, match="without their bins' coordinates"):
+        ipcf.fit(c.isel(delay=slice(None, None, 2)).reset_coords(drop=True), model='acf2d', waist_um=0.2)
+    with pytest.raises(ipcf.IpcfValueError, match="coordinates u and v are gone"):
+        ipcf.fit(g.drop_vars(['u', 'v']), waist_um=0.2)
+    # error bars of other curves (pcf_errors' default smoothing 0.7)
+    e0 = ipcf.pcf_errors(data, nbins=12, labelled=True, **kw)
+    e7 = ipcf.pcf_errors(data, nbins=12, labelled=True, **dict(kw, smooth=0.7))
+    ipcf.fit(g, sigma=e0, waist_um=0.2)
+    with pytest.raises(ipcf.IpcfValueError, match='smooth is 0.7'):
+        ipcf.fit(g, sigma=e7, waist_um=0.2)
+
+
+def test_labelled_maps_keep_the_offsets_of_the_curves():
+    data = ipcf.simulate(frames=1024, size=12, seed=7)
+    g = ipcf.pcf(data, offsets=[[2, 0], [3, 0], [0, 2], [0, 3]], nbins=10, smooth=0, labelled=True)
+    sub = g.isel(offset=[1, 2, 3])
+    r = ipcf.fit(sub, labelled=True)
+    assert list(r.params['D'].coords['offset'].values) == [1, 2, 3]
+    assert list(r.params['D'].coords['u'].values) == [3, 0, 0]
+    full = ipcf.fit(g, labelled=True)
+    numpy.testing.assert_array_equal(r.params['D'].sel(offset=2).values, full.params['D'].sel(offset=2).values)
+
+
+def test_unlabelled_line_scan_pcf_with_its_offsets():
+    # pcf of a (time, x) line scan returns (columns, offsets, points); with
+    # its offsets it was refused ("4 (u, v) pairs for 1 curves per pixel"):
+    # it fits as the same curves with a row axis
+    line = ipcf.simulate(frames=2048, size=16, seed=3)[:, 8, :]
+    offs = ipcf.offsets('line', radius=2)
+    g = ipcf.pcf(line, offsets='line', radius=2, nbins=12, smooth=0)
+    assert g.ndim == 3 and g.shape[1] == len(offs)
+    t = ipcf.delays(line, offsets='line', radius=2, nbins=12)
+    a = ipcf.fit(g, t, offs, bins='log')
+    b = ipcf.fit(g[None], t, offs, bins='log')
+    assert numpy.shape(a['D']) == numpy.shape(b['D'])[1:]
+    numpy.testing.assert_array_equal(numpy.asarray(a['D']), numpy.asarray(b['D'])[0])
