@@ -871,7 +871,7 @@ func resealed(t *testing.T, b []byte) []byte {
 // it, by the note beside the output (ooc.NoteScratch). Both folders stayed
 // for good, about the size of the frames used.
 func TestScratchKeptElsewhereRemoved(t *testing.T) {
-	cases := []string{"another scratch folder"}
+	cases := []string{"another scratch folder", "the folder moved"}
 	if os.Geteuid() == 0 {
 		cases = append(cases, "another mount")
 	} else {
@@ -926,6 +926,15 @@ func TestScratchKeptElsewhereRemoved(t *testing.T) {
 			old := ooc.ScratchDir(s1, out1)
 			if _, err := os.Stat(filepath.Join(old, "job.json")); err != nil {
 				t.Fatalf("the cancelled run left no scratch to resume: %v", err)
+			}
+			if c == "the folder moved" {
+				// mv o o2: the scratch beside the output goes with it, under
+				// the name of the old path, which the next run does not use
+				if err := os.Rename(filepath.Join(dir, "o"), filepath.Join(dir, "o2")); err != nil {
+					t.Fatal(err)
+				}
+				out2 = filepath.Join(dir, "o2", "out.npy")
+				old = filepath.Join(dir, "o2", filepath.Base(old))
 			}
 			second := spec(out2, s2)
 			var logs []string

@@ -150,6 +150,16 @@ func notedElsewhere(output, dir string) (scratchNote, int) {
 	}
 	here, err1 := os.Stat(filepath.Dir(output))
 	there, err2 := os.Stat(filepath.Dir(n.Output))
+	if err1 == nil && errors.Is(err2, os.ErrNotExist) && filepath.Dir(n.Scratch) == filepath.Dir(n.Output) {
+		// The output's folder was moved or renamed since a run was killed:
+		// the scratch beside the output went with it, under the name of
+		// the old path (scratchName), which no later run would use; it
+		// stayed for good, a copy of the frames (a campaign's finding).
+		moved := filepath.Join(filepath.Dir(output), filepath.Base(n.Scratch))
+		if st, err := os.Lstat(moved); err == nil && st.IsDir() {
+			n.Scratch, there, err2 = moved, here, nil
+		}
+	}
 	if err1 != nil || err2 != nil || !os.SameFile(here, there) {
 		return n, notedNone // another output, or its path no longer reaches it
 	}
