@@ -167,10 +167,10 @@ def _check_sigma_labels(sigma, curves):
     """
     sd = tuple(sigma.dims)
     if curves is None:
-        known = (('y', 'x', 'offset', 'delay'), ('y', 'x', 'delay'))
+        known = (('y', 'x', 'offset', 'delay'), ('y', 'x', 'delay'), ('x', 'offset', 'delay'))
         if sd not in known:
-            raise _invalid(f'sigma: dims {sd}, want (y, x, offset, delay) or (y, x, delay): the order of the '
-                           'curves\' axes')
+            raise _invalid(f'sigma: dims {sd}, want (y, x, offset, delay), (y, x, delay) or (x, offset, delay): the '
+                           'order of the curves\' axes')
         return
     cd = tuple(curves.dims)
     if sd != cd:
@@ -178,7 +178,9 @@ def _check_sigma_labels(sigma, curves):
     # the error bars of other curves: pcf_errors with other options (its
     # default smoothing 0.7, curves of smooth=0) understated the errors
     ca, sa = dict(getattr(curves, 'attrs', {}) or {}), dict(getattr(sigma, 'attrs', {}) or {})
-    for key in ('kind', 'delta', 'smooth', 'bins_mode', 'nbins', 'multitau_m', 'threshold', 'bleach', 'bleach_mean',
+    # (not their kind: an ACF's error bars are pcf_errors' at the offset
+    # (0, 0), which the dims and u, v check)
+    for key in ('delta', 'smooth', 'bins_mode', 'nbins', 'multitau_m', 'threshold', 'bleach', 'bleach_mean',
                 'frame_interval'):
         if key in ca and key in sa and not _same_attr(ca[key], sa[key]):
             raise _invalid(f"sigma: the error bars of other curves: their {key} is {sa[key]!r}, the curves' "
@@ -360,11 +362,11 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         stripped = 'kind' not in attrs
         name = str(getattr(curves, 'name', '') or '')
         named = _IPCF_NAMES.get(name)
-        if stripped and named is None and (delta is None or not bins_given):
-            raise _invalid(f'curves: their attributes are gone (an xarray reduction drops them unless keep_attrs=True) '
-                           f'and their name {name!r} is not one of ipcf\'s (pcf, delta_pcf, acf): what they are '
-                           '(delta-CCFs? which bins?) cannot be told; keep the attributes (res.mean(\'y\', '
-                           'keep_attrs=True), xarray.set_options(keep_attrs=True)), or give delta= and bins=')
+        if stripped and named is None and delta is None:
+            raise _invalid(f'curves: their attributes are gone (xarray drops them in reductions and arithmetic unless '
+                           f'keep_attrs=True) and their name {name!r} is not one of ipcf\'s (pcf, delta_pcf, acf): '
+                           'whether they are delta-CCFs cannot be told; give delta=False (or True), or keep the '
+                           'attributes (xarray.set_options(keep_attrs=True))')
         kind = attrs.get('kind') or (named[0] if named else None)
         if offsets is None and 'offset' in dims:
             if 'u' not in cc or 'v' not in cc:
@@ -390,7 +392,18 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         if stripped:
             if named is not None:
                 attrs.setdefault('delta', named[1])
-            attrs.setdefault('bins_mode', 'log' if 'delay_from' in cc else 'multitau')
+            # the bins from the coordinates: log or linear points carry
+            # their bins of lags, multi-tau points their levels; neither
+            # (both dropped: res - res.isel(delay=-1)) is refused below
+            if 'delay_from' in cc and 'delay_to' in cc:
+                attrs.setdefault('bins_mode', 'log')
+            elif 'delay_level' in cc:
+                attrs.setdefault('bins_mode', 'multitau')
+            elif not bins_given and own_delays:
+                raise _invalid('curves: their attributes are gone (xarray drops them in reductions and arithmetic '
+                               'unless keep_attrs=True), and so are the coordinates that tell their bins '
+                               '(delay_from and delay_to of log or linear bins, delay_level of multi-tau points): '
+                               "give bins=, or keep the attributes (xarray.set_options(keep_attrs=True))")
             t0 = numpy.asarray(cc['delay'].values, numpy.float64)
             if 'delay_s' in cc and numpy.any(t0 > 0):
                 k = int(numpy.flatnonzero(t0 > 0)[0])
@@ -453,12 +466,15 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                 raise _invalid("curves: multi-tau points whose delays are not whole numbers of frames (relabelled in "
                                "seconds? means of points?): keep the delays in frames (seconds are delay_s, "
                                "frame_interval= converts the results), or give delays=")
-        if own_delays and 'delay_s' in cc and not stripped and attrs.get('frame_interval'):
+        if own_delays and 'delay_s' in cc and attrs.get('frame_interval') and float(attrs['frame_interval']) != 1:
+            # delay_s put in 'delay' (a frame interval of whole seconds
+            # gives whole numbers); a frame interval corrected in the attrs
+            # is the user's to give, and taken
             t = numpy.asarray(delays, numpy.float64)
             ts = numpy.asarray(cc['delay_s'].values, numpy.float64)
-            if ts.shape != t.shape or not numpy.allclose(t * float(attrs['frame_interval']), ts, rtol=1e-9, atol=0):
-                raise _invalid("curves: the delay coordinate times the frame interval is not delay_s (relabelled?): "
-                               "keep the delays in frames, or give delays=")
+            if ts.shape == t.shape and numpy.any(t != 0) and numpy.array_equal(t, ts):
+                raise _invalid("curves: the delay coordinate is delay_s, the delays in seconds (relabelled?): keep "
+                               "the delays in frames (frame_interval= converts the results), or give delays=")
         _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')
@@ -485,8 +501,10 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
             # a line scan's pCF as pcf returns it, (columns, offsets,
             # points): its offsets given (it was refused, "k pairs for 1
             # curves per pixel")
-            k = len(_offsets_array(offsets))
-            if k > 1 and k == values.shape[1]:
+            ou = _offsets_array(offsets)
+            if len(ou) > 1 and len(ou) == values.shape[1] and numpy.all(ou[:, 1] == 0):
+                # (a line's offsets are along x: a 3-D array given other
+                # offsets is not taken for one by its shape)
                 has_y, has_k = False, True
     delta = False if delta is None else _bool(delta, 'delta')
     g = _float32(values, 'curves')

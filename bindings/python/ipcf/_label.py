@@ -305,6 +305,14 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
     coords['delay'] = (('delay',), t, {'long_name': 'delay', 'units': 'frame'})
     edges = _bin_edges(t) if attrs.get('bins_mode', bins if not isinstance(shape_or_data, dict) else 'log') in (
         'log', 'linear') else None
+    if edges is None and attrs.get('bins_mode', bins if not isinstance(shape_or_data, dict) else 'log') == 'multitau':
+        # Each point's multi-tau level (its lag's spacing 2**level): the
+        # curve's points are single lags, which a fit tells from this
+        # coordinate where a reduction or arithmetic dropped the
+        # attributes (it took any points without delay_from for them).
+        mm = int(attrs.get('multitau_m', m) or m)
+        lv = numpy.where(t < mm, 0, numpy.floor(numpy.log2(numpy.maximum(t, 1) / mm)) + 1).astype(numpy.int64)
+        coords['delay_level'] = (('delay',), lv, {'long_name': 'multi-tau level of the point'})
     if edges is not None:
         # Each point's bin of lags [delay_from, delay_to): what a fit
         # averages the model over, and how it tells that a selection of

@@ -850,11 +850,11 @@ def test_labelled_fits_refuse_what_cannot_be_told():
     mt = ipcf.pcf(data, bins='multitau', m=8, labelled=True, **kw)
     ipcf.fit(mt, waist_um=0.2)
     for bad in (mt.assign_coords(delay=mt.delay_s.values), mt.coarsen(delay=2, boundary='trim').mean(keep_attrs=True)):
-        with pytest.raises(ipcf.IpcfValueError, match='whole numbers of frames|times the frame interval'):
+        with pytest.raises(ipcf.IpcfValueError, match='whole numbers of frames|delay coordinate is delay_s'):
             ipcf.fit(bad, waist_um=0.2)
     # delays relabelled by a whole factor (a frame interval of 2 s): delay_s tells
     two = ipcf.pcf(data, bins='multitau', m=8, labelled=True, **dict(kw, frame_interval=2.0))
-    with pytest.raises(ipcf.IpcfValueError, match='times the frame interval is not delay_s'):
+    with pytest.raises(ipcf.IpcfValueError, match='delay coordinate is delay_s'):
         ipcf.fit(two.assign_coords(delay=two.delay_s.values), waist_um=0.2)
     # renamed or in a Dataset, attributes gone: what they are is unknown
     g = ipcf.pcf(data, nbins=12, labelled=True, **kw)
@@ -913,3 +913,54 @@ def test_unlabelled_line_scan_pcf_with_its_offsets():
     b = ipcf.fit(g[None], t, offs, bins='log')
     assert numpy.shape(a['D']) == numpy.shape(b['D'])[1:]
     numpy.testing.assert_array_equal(numpy.asarray(a['D']), numpy.asarray(b['D'])[0])
+
+
+def test_labelled_fits_after_arithmetic_and_with_their_error_bars():
+    # A review of the refusals above: ordinary uses they must not refuse,
+    # and what arithmetic loses.
+    import xarray
+    data = ipcf.simulate(frames=2048, size=14, seed=2)
+    res = ipcf.pcf(data, labelled=True, radius=2, npoints=4, nbins=10, smooth=0, frame_interval=0.01, pixel_size=0.1)
+    mask = xarray.DataArray(numpy.ones((10, 10)), dims=('y', 'x'), coords={'y': res.y, 'x': res.x})
+    mask[0, 0] = numpy.nan
+    ref = ipcf.fit(res.where(mask > 0), waist_um=0.2)
+    # arithmetic with an unnamed array drops the name and the attributes:
+    # the bins and units stay in the coordinates, delta= is asked for
+    for g in (res * mask, xarray.where(mask > 0, res, numpy.nan)):
+        with pytest.raises(ipcf.IpcfValueError, match='delta=False'):
+            ipcf.fit(g, waist_um=0.2)
+        got = ipcf.fit(g, waist_um=0.2, delta=False)
+        numpy.testing.assert_array_equal(got['D'], ref['D'])
+        assert got.units == ref.units
+    # a baseline subtracted drops the bins' coordinates too: bins= is asked for
+    with pytest.raises(ipcf.IpcfValueError, match='coordinates that tell their bins'):
+        ipcf.fit(res - res.isel(delay=-1), waist_um=0.2)
+    # multi-tau points keep their levels through arithmetic
+    mt = ipcf.pcf(data, labelled=True, radius=2, npoints=4, bins='multitau', m=8, smooth=0)
+    assert list(mt.delay_level.values[:9]) == [0] * 8 + [1]
+    a = ipcf.fit(mt * xarray.DataArray(1.0), delta=False)
+    numpy.testing.assert_array_equal(a['D'], ipcf.fit(mt)['D'])
+    # a frame interval corrected in the attributes is taken
+    fixed = res.copy()
+    fixed.attrs['frame_interval'] = 0.02
+    numpy.testing.assert_array_equal(ipcf.fit(fixed, waist_um=0.2)['D'],
+                                     ipcf.fit(res, waist_um=0.2, frame_interval=0.02)['D'])
+    # an ACF with its error bars (pcf_errors at the offset (0, 0))
+    acf = ipcf.acf(data, labelled=True, nbins=10, smooth=0)
+    sd = ipcf.pcf_errors(data, labelled=True, offsets=[(0, 0)], nbins=10, smooth=0)
+    numpy.testing.assert_array_equal(ipcf.fit(acf, model='acf2d', sigma=sd.isel(offset=0))['D'],
+                                     ipcf.fit(acf, model='acf2d', sigma=sd.isel(offset=0).values)['D'])
+    # one offset's curves given all the circle's offsets: refused, not a line scan
+    offs = ipcf.offsets('circle', 2, 8)
+    g = ipcf.pcf(ipcf.simulate(frames=1024, size=12, seed=2), offsets=offs, nbins=8, smooth=0)
+    t = ipcf.delays((1024, 12, 12), offsets=offs, nbins=8)
+    with pytest.raises(ipcf.IpcfValueError, match='8 \\(u, v\\) pairs for 1 curves'):
+        ipcf.fit(g[:, :, 0, :], t, offsets=offs)
+    # a line scan's unlabelled curves with its labelled error bars
+    line = data[:, 5, :].copy()
+    lo = [(2, 0), (-2, 0)]
+    gl = ipcf.pcf(line, offsets=lo, nbins=8, smooth=0)
+    tl = ipcf.delays(line, offsets=lo, nbins=8)
+    sl = ipcf.pcf_errors(line, offsets=lo, nbins=8, smooth=0, labelled=True)
+    numpy.testing.assert_array_equal(ipcf.fit(gl, tl, offsets=lo, sigma=sl)['D'],
+                                     ipcf.fit(gl, tl, offsets=lo, sigma=sl.values)['D'])
