@@ -302,6 +302,14 @@ func writeOwned(cmd, out string, crc uint32, size int64, publish func(before fun
 	}
 	err := publish(sidecarFirst)
 	if err != nil && placed {
+		// (Not where the rename went through and a later step failed,
+		// closing the file: then out is the new file, which the new
+		// sidecar describes.)
+		if c, n, ferr := ooc.FileCRC(out); ferr == nil && c == crc && n == size {
+			placed = false
+		}
+	}
+	if err != nil && placed {
 		// The rename failed (an I/O error, a folder put at out): the
 		// earlier output stays, and gets its sidecar back, which the new
 		// one replaced (it was refused as changed since ipcf wrote it).

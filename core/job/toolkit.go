@@ -181,6 +181,9 @@ func (t Toolkit) Apply(s *Spec) error {
 	o.Threshold, o.ThresholdOn = 0, false
 	if t.Threshold != "" {
 		v, err := source.ParseDecimal(strings.TrimSpace(t.Threshold))
+		if errors.Is(err, strconv.ErrRange) {
+			return optErr("--threshold %q: out of range (want a finite mean intensity)", t.Threshold)
+		}
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 			return optErr("--threshold %q: want a finite mean intensity", t.Threshold)
 		}
