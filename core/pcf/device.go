@@ -410,25 +410,39 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			// backwards.
 			swap := e.qch() == 0 && off.V*g.W+off.U < 0
 			n := 0
-			for y := y0; y < y1; y++ {
-				for x := x0; x < x1; x++ {
-					yq, xq := y+off.V, x+off.U
-					if yq < y0 || yq >= y1 || xq < x0 || xq >= x1 {
-						continue
+			// Only the rows and columns where the pixel (forward) or its
+			// neighbour (backward) lies in the tile: a disk preset's
+			// thousands of offsets over a block with few outputs looked at
+			// every pixel (as the CPU's rowJobs did). The order is kept.
+			ry, rx := [2]int{t[0] + my, t[1] + my}, [2]int{t[2] + mx, t[3] + mx}
+			by, bx := ry, rx
+			if j >= 0 {
+				by, bx = [2]int{ry[0] - off.V, ry[1] - off.V}, [2]int{rx[0] - off.U, rx[1] - off.U}
+			}
+			xspans := spans(x0, x1, rx, bx)
+			for _, ys := range spans(y0, y1, ry, by) {
+				for y := ys[0]; y < ys[1]; y++ {
+					for _, xs := range xspans {
+						for x := xs[0]; x < xs[1]; x++ {
+							yq, xq := y+off.V, x+off.U
+							if yq < y0 || yq >= y1 || xq < x0 || xq >= x1 {
+								continue
+							}
+							p, q := y*g.W+x, yq*g.W+xq
+							pr := pair{p, q, inTile(y, x) && e.active[p], j >= 0 && inTile(yq, xq) && e.active[q], int32(gi), swap}
+							if !pr.needF && !pr.needB {
+								continue
+							}
+							bl.pairs = append(bl.pairs, pr)
+							bp, bq := int32((y-y0)*bw+x-x0), int32((yq-y0)*bw+xq-x0)
+							if swap {
+								bp, bq = bq, bp
+							}
+							b.P = append(b.P, bp)
+							b.Q = append(b.Q, bq)
+							n++
+						}
 					}
-					p, q := y*g.W+x, yq*g.W+xq
-					pr := pair{p, q, inTile(y, x) && e.active[p], j >= 0 && inTile(yq, xq) && e.active[q], int32(gi), swap}
-					if !pr.needF && !pr.needB {
-						continue
-					}
-					bl.pairs = append(bl.pairs, pr)
-					bp, bq := int32((y-y0)*bw+x-x0), int32((yq-y0)*bw+xq-x0)
-					if swap {
-						bp, bq = bq, bp
-					}
-					b.P = append(b.P, bp)
-					b.Q = append(b.Q, bq)
-					n++
 				}
 			}
 			b.NPairs = append(b.NPairs, int32(n))
@@ -617,4 +631,27 @@ func CheckDevice(dev string) error {
 	}
 	_, err := resolveDevice(context.Background(), dev)
 	return err
+}
+
+// spans returns the union of the ranges [a[0], a[1]) and [b[0], b[1])
+// within [lo, hi): at most two ranges, in increasing order, not
+// overlapping.
+func spans(lo, hi int, a, b [2]int) [][2]int {
+	clip := func(r [2]int) [2]int { return [2]int{max(lo, r[0]), min(hi, r[1])} }
+	a, b = clip(a), clip(b)
+	if a[0] > b[0] {
+		a, b = b, a
+	}
+	var out [][2]int
+	for _, r := range [][2]int{a, b} {
+		if r[0] >= r[1] {
+			continue
+		}
+		if n := len(out); n > 0 && r[0] <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], r[1])
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }

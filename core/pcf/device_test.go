@@ -3,6 +3,7 @@ package pcf
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -256,6 +257,29 @@ func TestDeviceNotePerContext(t *testing.T) {
 	for _, n := range notes[1] {
 		if n == "cpu" || n == "" {
 			t.Fatalf("the auto job got the note %q (auto says cuda:N or why it ran on the CPU)", n)
+		}
+	}
+}
+
+// TestSpans: the union of two ranges within bounds, in order, merged.
+func TestSpans(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi int
+		a, b   [2]int
+		want   [][2]int
+	}{
+		{0, 10, [2]int{2, 4}, [2]int{6, 8}, [][2]int{{2, 4}, {6, 8}}},
+		{0, 10, [2]int{6, 8}, [2]int{2, 4}, [][2]int{{2, 4}, {6, 8}}},
+		{0, 10, [2]int{2, 6}, [2]int{4, 8}, [][2]int{{2, 8}}},
+		{0, 10, [2]int{2, 4}, [2]int{4, 8}, [][2]int{{2, 8}}},
+		{0, 10, [2]int{2, 4}, [2]int{2, 4}, [][2]int{{2, 4}}},
+		{0, 10, [2]int{-5, 3}, [2]int{8, 20}, [][2]int{{0, 3}, {8, 10}}},
+		{0, 10, [2]int{-5, -1}, [2]int{12, 20}, nil},
+		{3, 7, [2]int{0, 10}, [2]int{4, 5}, [][2]int{{3, 7}}},
+	} {
+		got := spans(c.lo, c.hi, c.a, c.b)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("spans(%d, %d, %v, %v) = %v, want %v", c.lo, c.hi, c.a, c.b, got, c.want)
 		}
 	}
 }

@@ -277,6 +277,7 @@ func testOffsets() map[string][]Offset {
 	circle, _ := Circle(2, 8)
 	disk, _ := Disk(2)
 	line, _ := Line(3)
+	disk5, _ := Disk(5)
 	return map[string][]Offset{
 		"the circle's":         circle,
 		"disk":                 disk,
@@ -285,6 +286,9 @@ func testOffsets() map[string][]Offset {
 		"autocorrelation only": {{U: 0, V: 0}},
 		"rows only, repeats":   {{U: 0, V: 2}, {U: 0, V: -2}, {U: 0, V: 2}, {U: 0, V: 0}, {U: 0, V: -1}},
 		"no opposites":         {{U: 3, V: 1}, {U: -1, V: 2}, {U: 2, V: -2}},
+		// most pairs of the block touch no output (the pair lists' spans)
+		"disk 5":                    disk5,
+		"far, over the whole image": {{U: 5, V: 0}, {U: -4, V: 3}, {U: 0, V: -5}, {U: 2, V: 5}, {U: -2, V: -5}},
 	}
 }
 
