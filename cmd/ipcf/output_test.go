@@ -938,79 +938,36 @@ func equalTrees(a, b map[string][]byte) bool {
 // it; --threshold "", --mask "" and --frames "" ran as if left out.
 func TestEmptyFlagValues(t *testing.T) {
 	pos := map[string][]string{"pcf": {"x.npy"}, "bleach": {"x.npy"}, "convolve": {"a.npy", "b.npy"}, "fit": {"r.npy"}, "plot": {"r.npy"}}
-	n := 0
-	for name := range helps {
-		_, out, _ := runSplit(name, "--help")
-		for _, l := range strings.Split(out, "\n") {
-			f := strings.Fields(l)
-			if len(f) < 2 || f[1] != "string" || !strings.HasPrefix(f[0], "-") {
-				continue
-			}
-			args := append(append([]string{name}, pos[name]...), f[0], "")
-			if f[0] != "-o" {
-				args = append(args, "-o", "out.npy")
-			}
-			code, _, errs := runSplit(args...)
-			if code != 2 || !strings.Contains(errs, f[0]+" given an empty value") {
-				t.Errorf("ipcf %s: exit %d, %q", strings.Join(args, " "), code, errs)
-			}
-			n++
-		}
-	}
-	if n < 30 {
-		t.Errorf("%d string options checked, want the 30 or more the commands have", n)
-	}
-}
-
-// TestIntFlagsDecimal: every whole-number flag of every command reads
-// decimal digits, as --frames and --offsets do: Go's flag.Int read
-// --radius 010 as 8 (octal) and took 0x3, 0b11 and 1_0.
-func TestIntFlagsDecimal(t *testing.T) {
-	pos := map[string][]string{"pcf": {"x.npy"}, "bleach": {"x.npy"}, "convolve": {"a.npy", "b.npy"}, "fit": {"r.npy"}, "plot": {"r.npy"}}
-	n := 0
-	for name := range helps {
-		_, out, _ := runSplit(name, "--help")
-		for _, l := range strings.Split(out, "\n") {
-			f := strings.Fields(l)
-			if len(f) < 2 || (f[1] != "int" && f[1] != "uint") || !strings.HasPrefix(f[0], "-") {
-				continue
-			}
-			for _, v := range []string{"0x10", "0b11", "1_0", "0o7", "1e3", " 3"} {
-				args := append(append([]string{name}, pos[name]...), f[0], v, "-o", "out.npy")
-				code, _, errs := runSplit(args...)
-				if code != 2 || !strings.Contains(errs, fmt.Sprintf("invalid value %q for flag %s: want a whole number in decimal digits", v, f[0])) {
-					t.Errorf("ipcf %q: exit %d, %q", args, code, errs)
+	// each flag of the types, every command, refused with msg for each value
+	refused := func(types []string, values []string, msg string) int {
+		n := 0
+		for name := range helps {
+			_, out, _ := runSplit(name, "--help")
+			for _, l := range strings.Split(out, "\n") {
+				f := strings.Fields(l)
+				if len(f) < 2 || !slices.Contains(types, f[1]) || !strings.HasPrefix(f[0], "-") {
+					continue
 				}
+				for _, v := range values {
+					args := append(append([]string{name}, pos[name]...), f[0], v, "-o", "out.npy")
+					code, _, errs := runSplit(args...)
+					if code != 2 || !strings.Contains(errs, fmt.Sprintf("invalid value %q for flag %s: %s", v, f[0], msg)) {
+						t.Errorf("ipcf %q: exit %d, %q", args, code, errs)
+					}
+				}
+				n++
 			}
-			n++
 		}
+		return n
 	}
-	if n < 20 {
+	if n := refused([]string{"int", "uint"}, []string{"0x10", "0b11", "1_0", "0o7", "1e3", " 3"}, "want a whole number in decimal digits"); n < 20 {
 		t.Errorf("%d whole-number flags checked, want the 20 or more the commands have", n)
 	}
 	// Numbers with a fraction are read in decimal too: Go's flag.Float64
 	// read --threshold 0_5 as 5 and --smooth 0x1p-1 as 0.5 (a campaign's
 	// finding); --threshold and --memory, read as strings, the same.
-	nf := 0
-	for name := range helps {
-		_, out, _ := runSplit(name, "--help")
-		for _, l := range strings.Split(out, "\n") {
-			f := strings.Fields(l)
-			if len(f) < 2 || f[1] != "float" || !strings.HasPrefix(f[0], "-") {
-				continue
-			}
-			for _, v := range []string{"0_5", "0x1p-1", "-0X1", "1_0e1"} {
-				args := append(append([]string{name}, pos[name]...), f[0], v, "-o", "out.npy")
-				code, _, errs := runSplit(args...)
-				if code != 2 || !strings.Contains(errs, fmt.Sprintf("invalid value %q for flag %s: want a number in decimal digits", v, f[0])) {
-					t.Errorf("ipcf %q: exit %d, %q", args, code, errs)
-				}
-			}
-			nf++
-		}
-	}
-	if nf < 10 {
-		t.Errorf("%d float flags checked, want the 10 or more the commands have", nf)
+	if n := refused([]string{"float"}, []string{"0_5", "0x1p-1", "-0X1", "1_0e1"}, "want a number in decimal digits"); n < 10 {
+		t.Errorf("%d float flags checked, want the 10 or more the commands have", n)
 	}
 	for _, c := range [][]string{{"--threshold", "0_5"}, {"--threshold", "0x10"}, {"--memory", "1_0GiB"}, {"--memory", "0x10MiB"}} {
 		args := []string{"pcf", "x.npy", "-o", "out.npy", c[0], c[1]}

@@ -808,6 +808,11 @@ func (j *Job) checkOutput() error {
 		tempDirs = append(tempDirs, out)
 		own[ooc.OldName(out)] = "where ipcf sets an earlier " + j.spec.Output + " aside"
 	}
+	for p := range own {
+		if _, err := os.Stat(p); err != nil {
+			delete(own, p) // nothing there: looked at once, not for each input (a folder's files)
+		}
+	}
 	for _, in := range inputs {
 		if in == "" {
 			continue
