@@ -302,6 +302,10 @@ func Plan(shape []int, o Options) (Geometry, error) {
 			return g, fmt.Errorf("%w: bleach %s", ErrParam, strings.TrimPrefix(err.Error(), bleach.ErrParam.Error()+": "))
 		}
 		g.Frames = g.T - 2*o.Bleach
+	} else if o.BleachMean != bleach.Real {
+		// An option that would do nothing is refused, not ignored: the
+		// C ABI, Python, Octave and ImageJ as the CLI's --bleach-mean.
+		return g, fmt.Errorf("%w: bleach_mean is the bleaching correction's mean: it needs bleach (a filter size), which is 0", ErrParam)
 	}
 	g.N = PowerOfTwoFloor(g.Frames)
 	if g.N < 4 {

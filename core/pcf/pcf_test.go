@@ -3,10 +3,12 @@ package pcf
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -247,6 +249,27 @@ func TestErrors(t *testing.T) {
 	out, _ := array.Contiguous(array.Float32, []int{6, 6, 8, 2}, make([]byte, 6*6*8*2*4))
 	if err := Compute(context.Background(), out, data, Options{Radius: 1, Npoints: 8, Nbins: 4}); err == nil {
 		t.Error("wrong output shape: no error")
+	}
+}
+
+// TestBleachMeanNeedsBleach: the bleaching correction's mean without the
+// correction is refused (every front end reaches Plan), as the CLI's
+// --bleach-mean without --bleach; with it, or the default mean alone,
+// plans.
+func TestBleachMeanNeedsBleach(t *testing.T) {
+	shape := []int{64, 8, 8}
+	_, err := Plan(shape, Options{Radius: 1, Npoints: 4, Nbins: 4, BleachMean: bleach.Floor})
+	if !errors.Is(err, ErrParam) || !strings.Contains(err.Error(), "bleach_mean") {
+		t.Errorf("floor mean without bleach: %v, want ErrParam naming bleach_mean", err)
+	}
+	for _, o := range []Options{
+		{Radius: 1, Npoints: 4, Nbins: 4},
+		{Radius: 1, Npoints: 4, Nbins: 4, Bleach: 8, BleachMean: bleach.Floor},
+		{Radius: 1, Npoints: 4, Nbins: 4, Bleach: 8},
+	} {
+		if _, err := Plan(shape, o); err != nil {
+			t.Errorf("bleach %d, mean %d: %v", o.Bleach, o.BleachMean, err)
+		}
 	}
 }
 

@@ -25,6 +25,17 @@ for (i = 0; i < names.length; i++) {
     close("*");
 }
 
+// The dialogs always record a mean: with the correction off (bleach=0) it does
+// nothing, as without it (the library refuses a floor mean alone).
+t = call("ipcf.Ipcf.openNpy", dir + "/pcf_basic.input.npy");
+r = call("ipcf.Ipcf.pcf", "radius=4 points=16 bins=16 bleach=0 mean=floor");
+ok = startsWith(r, "error") == false;
+check(ok, "bleach=0 mean=floor: " + r);
+d = call("ipcf.Ipcf.maxAbsDiff", dir + "/pcf_basic.expected.npy");
+ok = startsWith(d, "error") == false && d != "nan-mismatch" && parseFloat(d) <= 1e-6;
+check(ok, "bleach=0 mean=floor: max abs diff " + d);
+close("*");
+
 // Bleaching correction produces the expected stacks exactly.
 t = call("ipcf.Ipcf.openNpy", dir + "/bleach.input.npy");
 r = call("ipcf.Ipcf.correctBleaching", "filter=256 mean=real");

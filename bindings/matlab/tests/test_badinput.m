@@ -200,6 +200,7 @@ cases = {
   'Bins true with Nbins',               @() ipcf_pcf(data, 'Radius', 2, 'Bins', true, 'Nbins', 8), IA, 'not a logical of 1 elements'
   'a value alone, where a name belongs', @() ipcf_correct_bleaching(data, 3), IA, 'option name 1 must be text, not a double: options come as name-value pairs'
   'BleachMean ''flor''',                @() ipcf_pcf(data, 'Radius', 2, 'BleachMean', 'flor'), IA, 'BleachMean ''flor'': want ''real'' or ''floor'''
+  'BleachMean ''floor'' without Bleach', @() ipcf_pcf(data, 'Radius', 2, 'BleachMean', 'floor'), IA, 'bleach_mean is the bleaching correction''s mean: it needs bleach'
   'BleachMean 1',                       @() ipcf_pcf(data, 'Radius', 2, 'BleachMean', 1), IA, 'BleachMean must be a character vector'
   'Layout {''tyx''}',                   @() ipcf_pcf(data, 'Radius', 2, 'Layout', {'tyx'}), IA, 'Layout must be a character vector, not a cell'
   'Device ''cuda:1.5''',                @() ipcf_pcf(data, 'Radius', 2, 'Device', 'cuda:1.5'), IA, 'Device ''cuda:1.5'''

@@ -255,6 +255,7 @@ def test_dask_local_cluster_equals_in_memory(stack, reference):
     (lambda d: ipcf.pcf(d[:3]), ipcf.IpcfValueError, 'want >= 4'),
     (lambda d: ipcf.pcf(d, mask=numpy.ones((3, 3))), ipcf.IpcfValueError, 'mask shape'),
     (lambda d: ipcf.pcf(d, bleach_mean='median'), ValueError, 'median'),
+    (lambda d: ipcf.pcf(d, bleach_mean='floor'), ipcf.IpcfValueError, 'bleach_mean is the bleaching'),
     (lambda d: ipcf.pcf(d, out=numpy.empty(5)), TypeError, 'float32'),
     (lambda d: ipcf.correct_bleaching(d, 200), ValueError, 'filtersize=200'),
     (lambda d: ipcf.correlate([1, 2], [1, 2, 3]), ValueError, 'equal lengths'),

@@ -453,7 +453,9 @@ final class Engine {
         o.npoints = p.points;
         o.nbins = p.bins;
         o.bleach = p.bleach;
-        o.bleach_mean = p.floorMean ? 1 : 0;
+        // The dialogs always show the mean (and record it): with the correction
+        // off it does nothing here, where the library refuses a floor mean alone.
+        o.bleach_mean = p.bleach > 0 && p.floorMean ? 1 : 0;
         o.threads = p.threads;
         o.device = Ipcf.deviceCode(p.device);
         int[] uv = explicitOffsets(p);
