@@ -1037,27 +1037,59 @@ func omeHeldHere(td, base, root string) bool {
 // TiffData do not tell, are refused: their pages would be read as one
 // series.
 func (r *tiffReader) omeHeld(blocks []string, root string) ([]string, error) {
+	k, err := r.omeHeldAt(blocks, root)
+	if err != nil {
+		return nil, err
+	}
+	return blocks[k : k+1], nil
+}
+
+// omeHeldAt is omeHeld's choice as an index into blocks.
+func (r *tiffReader) omeHeldAt(blocks []string, root string) (int, error) {
 	base := filepath.Base(r.path)
-	var held []string
-	for _, b := range blocks {
+	var held []int
+	for i, b := range blocks {
 		tds := omeTiffDataFull.FindAllString(b, -1)
 		if len(tds) == 0 {
-			return nil, r.errf("OME-TIFF of %d images (series or positions) that does not say which are in this file: ipcf reads one time series per file; save each image to its own file", len(blocks))
+			return 0, r.errf("OME-TIFF of %d images (series or positions) that does not say which are in this file: ipcf reads one time series per file; save each image to its own file", len(blocks))
 		}
 		for _, td := range tds {
 			if omeHeldHere(td, base, root) {
-				held = append(held, b)
+				held = append(held, i)
 				break
 			}
 		}
 	}
 	switch len(held) {
 	case 1:
-		return held, nil
+		return held[0], nil
 	case 0:
-		return nil, r.errf("OME-TIFF of %d images (series or positions), none of them stored in this file (%s) by its TiffData", len(blocks), base)
+		return 0, r.errf("OME-TIFF of %d images (series or positions), none of them stored in this file (%s) by its TiffData", len(blocks), base)
 	}
-	return nil, r.errf("OME-TIFF holding %d of its %d images (series or positions): ipcf reads one time series per file; save each image to its own file", len(held), len(blocks))
+	return 0, r.errf("OME-TIFF holding %d of its %d images (series or positions): ipcf reads one time series per file; save each image to its own file", len(held), len(blocks))
+}
+
+// omeImage returns which Pixels element (from 0) of the OME-XML
+// description desc describes the image this file holds (omeHeld): 0 for
+// an OME-XML of one image, and for one that omePlanes refuses.
+func (r *tiffReader) omeImage(desc string) int {
+	if !isOME(desc) {
+		return 0
+	}
+	desc = omeText(desc)
+	blocks := omePixels.Split(desc, -1)[1:]
+	if len(blocks) <= 1 {
+		return 0
+	}
+	root := ""
+	if m := omeRootUUID.FindStringSubmatch(desc); m != nil {
+		root = m[1]
+	}
+	k, err := r.omeHeldAt(blocks, root)
+	if err != nil {
+		return 0
+	}
+	return k
 }
 
 // omeFewerPlanes reports whether an image of size C x Z x T (each >= 1)

@@ -168,7 +168,7 @@ func merge(ms ...metadata) Units {
 // metadata.txt) comes last.
 func tiffUnits(r *tiffReader, extra ...metadata) Units {
 	t := r.metaTags()
-	ms := []metadata{omeUnits(t.desc), imagejUnits(t.desc, t.xres, t.yres), mmUnits(t.mm)}
+	ms := []metadata{omeUnits(t.desc, r.omeImage(t.desc)), imagejUnits(t.desc, t.xres, t.yres), mmUnits(t.mm)}
 	if s := r.mmSummary(); s != nil {
 		ms = append(ms, mmUnits(s))
 	}
@@ -464,8 +464,9 @@ func unescapeImageJ(s string) string {
 	return b.String()
 }
 
-// omeUnits reads the first Pixels element of an OME-XML description.
-func omeUnits(desc string) metadata {
+// omeUnits reads Pixels element k (from 0: the image a file of several
+// holds, tiffReader.omeImage) of an OME-XML description.
+func omeUnits(desc string, k int) metadata {
 	m := metadata{name: "OME-XML"}
 	if !isOME(desc) {
 		return m
@@ -525,6 +526,8 @@ func omeUnits(desc string) metadata {
 		switch e := tok.(type) {
 		case xml.StartElement:
 			switch {
+			case e.Name.Local == "Pixels" && !inPixels && k > 0:
+				k-- // another image's
 			case e.Name.Local == "Pixels" && !inPixels:
 				a := attrs(e)
 				inPixels = true

@@ -160,6 +160,20 @@ func TestUnits(t *testing.T) {
 		{"ome only one axis in a known unit", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="1" PhysicalSizeY="1" PhysicalSizeYUnit="parsec"`, "")))), Units{}},
 		{"ome encoding ISO-8859-1", writeTIFF(tiffOpts{}, withFirst(g, asc(270, strings.Replace(ome(`PhysicalSizeX="2" PhysicalSizeY="2"`, ""), "UTF-8", "ISO-8859-1", 1)))),
 			Units{FrameInterval: 0, PixelSize: 2, Origin: "OME-XML", NotSquare: ""}},
+		// an OME-XML of two images (Micro-Manager's positions): the units of the one this file
+		// holds (TiffData without a UUID), not of the first
+		{"ome second image held", writeTIFF(tiffOpts{}, withFirst(g, asc(270, `<OME UUID="urn:uuid:1">`+
+			`<Image ID="Image:0"><Pixels SizeT="3" PhysicalSizeX="1" PhysicalSizeY="1" TimeIncrement="10">`+
+			`<TiffData IFD="0" PlaneCount="3"><UUID FileName="other.ome.tif">urn:uuid:2</UUID></TiffData></Pixels></Image>`+
+			`<Image ID="Image:1"><Pixels SizeT="3" PhysicalSizeX="0.1" PhysicalSizeY="0.1" TimeIncrement="0.05">`+
+			`<TiffData IFD="0" PlaneCount="3"/></Pixels></Image></OME>`))),
+			Units{FrameInterval: 0.05, PixelSize: 0.1, Origin: "OME-XML", NotSquare: ""}},
+		{"ome first image held", writeTIFF(tiffOpts{}, withFirst(g, asc(270, `<OME UUID="urn:uuid:1">`+
+			`<Image ID="Image:0"><Pixels SizeT="3" PhysicalSizeX="1" PhysicalSizeY="1"><Plane TheT="0" DeltaT="0"/><Plane TheT="1" DeltaT="2"/>`+
+			`<TiffData IFD="0" PlaneCount="3"><UUID FileName="units.tif">urn:uuid:1</UUID></TiffData></Pixels></Image>`+
+			`<Image ID="Image:1"><Pixels SizeT="3" PhysicalSizeX="0.1" PhysicalSizeY="0.1" TimeIncrement="0.05">`+
+			`<TiffData IFD="0" PlaneCount="3"><UUID FileName="other.ome.tif">urn:uuid:2</UUID></TiffData></Pixels></Image></OME>`))),
+			Units{FrameInterval: 2, PixelSize: 1, Origin: "OME-XML", NotSquare: ""}},
 		{"micro-manager not JSON", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSizeUm": 0.1,`))), Units{}},
 		{"micro-manager odd types", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `{"PixelSizeUm":[1],"Interval_ms":"fast","Summary":7}`))), Units{}},
 		{"micro-manager JSON array", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, `[1,2]`))), Units{}},
@@ -391,10 +405,10 @@ func TestUnknownUnits(t *testing.T) {
 		{"ImageJ furlongs", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=furlong\nfinterval=0.5\ntunit=fortnight\n", 10, 10)), `"furlong" (ImageJ)`, `"fortnight" (ImageJ)`, 0, 0},
 		{"ImageJ microns", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=micron\nfinterval=0.5\ntunit=ms\n", 10, 10)), "", "", 0.1, 5e-4},
 		{"ImageJ pixels", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=pixel\n", 1, 1)), "", "", 0, 0},
-		{"OME furlongs", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong" TimeIncrement="2" TimeIncrementUnit="fortnight"/></Image></OME>`)), `"furlong" (OME-XML)`, `"fortnight" (OME-XML)`, 0, 0},
-		{"OME defaults", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeY="0.1" TimeIncrement="2"/></Image></OME>`)), "", "", 0.1, 2},
+		{"OME furlongs", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong" TimeIncrement="2" TimeIncrementUnit="fortnight"/></Image></OME>`, 0)), `"furlong" (OME-XML)`, `"fortnight" (OME-XML)`, 0, 0},
+		{"OME defaults", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeY="0.1" TimeIncrement="2"/></Image></OME>`, 0)), "", "", 0.1, 2},
 		// another flavour's known unit wins: nothing to say
-		{"OME furlongs, ImageJ microns", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong"/></Image></OME>`), imagejUnits("ImageJ=1.54f\nunit=micron\n", 5, 5)), "", "", 0.2, 0},
+		{"OME furlongs, ImageJ microns", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong"/></Image></OME>`, 0), imagejUnits("ImageJ=1.54f\nunit=micron\n", 5, 5)), "", "", 0.2, 0},
 	} {
 		if c.u.UnknownLength != c.length || c.u.UnknownTime != c.time || c.u.PixelSize != c.ps || math.Abs(c.u.FrameInterval-c.fi) > 1e-15 {
 			t.Errorf("%s: %+v, want unknown length %s, time %s, pixel size %g, frame interval %g", c.name, c.u, c.length, c.time, c.ps, c.fi)
