@@ -721,6 +721,8 @@ type series struct {
 	cur   *mapping
 	curI  int
 	u     Units
+	// plane0 is the first file's plane of an OME image (follows).
+	plane0 omePlane
 }
 
 // OpenTIFFSeries opens single-page TIFF files (sorted by the caller) as
@@ -755,11 +757,13 @@ func openSeries(files []string, ch int) (Source, error) {
 	}
 	var p page
 	var u Units
+	var pl omePlane
 	_, err = parsed(m, func() (Source, error) {
 		var r *tiffReader
 		var err error
 		if p, r, err = singlePage(m); err == nil {
 			u = tiffUnits(r, folder)
+			pl, err = r.omeSeriesPlane(p.desc)
 		}
 		return nil, err
 	})
@@ -770,7 +774,7 @@ func openSeries(files []string, ch int) (Source, error) {
 	if ch > 0 {
 		return nil, channelErr(files[0]+" ...", ch, 1)
 	}
-	s := &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u}
+	s := &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u, plane0: pl}
 	if err := s.checkAll(); err != nil {
 		return nil, err
 	}
@@ -846,9 +850,47 @@ func (s *series) check(t int) error {
 		if _, err := pageView(p, r.order, m.data); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrFormat, s.files[t], err)
 		}
-		return nil, nil
+		pl, err := r.omeSeriesPlane(p.desc)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.plane0.follows(pl, t, s.files[0], s.files[t])
 	})
 	return err
+}
+
+// omePlane is the plane of an OME image that a single-page file of a
+// series holds (omeSeriesPlane): its channel c (FirstC) and its index i in
+// time (or z) order (FirstT + FirstZ); -1 where the OME-XML does not say,
+// and for a file without it. channels is the image's SizeC.
+type omePlane struct{ c, i, channels int }
+
+// follows checks that q, the plane of file t of a series, follows p, the
+// first file's (named first and name): the planes of an image stored one
+// a file (Bio-Formats' multi-file OME-TIFF) are read in name order as the
+// frames of one channel, so they must be one channel's, at one plane per
+// file from the first in time (or z) order.
+func (p omePlane) follows(q omePlane, t int, first, name string) error {
+	if p.channels > 1 || q.channels > 1 {
+		if p.c < 0 || q.c < 0 || p.c != q.c {
+			return fmt.Errorf("%w: %s holds channel %s and %s channel %s of an OME image of %d channels: the files of a folder or pattern are read as the frames of one channel, in name order; give the files of one channel (a pattern such as *_C0_*.ome.tif) or the image as one file",
+				ErrFormat, first, omeNumber(p.c), name, omeNumber(q.c), max(p.channels, q.channels))
+		}
+	}
+	if p.i >= 0 && q.i >= 0 && q.i != p.i+t {
+		return fmt.Errorf("%w: %s holds plane %d of its OME image (time or z order, from 0) and %s plane %d, frame %d of the series in name order: the files' names do not put the planes in order (name them so, e.g. with zero-padded numbers, or give the image as one file)",
+			ErrFormat, first, p.i, name, q.i, t)
+	}
+	return nil
+}
+
+// omeNumber is channel c (from 0) numbered from 1 for messages, "?" if
+// unknown.
+func omeNumber(c int) string {
+	if c < 0 {
+		return "?"
+	}
+	return strconv.Itoa(c + 1)
 }
 
 // singlePage parses the one page of a file of a series.

@@ -324,3 +324,99 @@ func TestFolderOfCalibratedImageJ(t *testing.T) {
 		t.Fatalf("Open(%s) = %v, want the signed 16-bit refusal", dir, err)
 	}
 }
+
+// TestFolderOfOMEPlanes: a folder (or pattern) of single-page OME-TIFF
+// files, one plane of an image each, with the dataset's OME-XML in every
+// file naming which file holds which plane (Bio-Formats' multi-file
+// OME-TIFF): the planes of several channels are refused (in name order
+// they were read as one series, the channels end to end), one channel's
+// files are read, and files whose names do not put the planes in order are
+// refused; files that are each their own image of one plane are read.
+func TestFolderOfOMEPlanes(t *testing.T) {
+	const C, T = 2, 4
+	root := t.TempDir()
+	ps := grayPages(le, C*T, 4, 5, 0)
+	name := func(c, t int) string { return fmt.Sprintf("img_C%d_T%d.ome.tif", c, t) }
+	var tds strings.Builder
+	for tt := range T {
+		for c := range C {
+			fmt.Fprintf(&tds, `<TiffData FirstC="%d" FirstT="%d" FirstZ="0" IFD="0" PlaneCount="1"><UUID FileName="%s">urn:uuid:%d</UUID></TiffData>`,
+				c, tt, name(c, tt), 100+c*T+tt)
+		}
+	}
+	dataset := func(dir string, sizeC int, rename func(c, t int) string) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for c := range sizeC {
+			for tt := range T {
+				xml := fmt.Sprintf(`<?xml version="1.0"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06" UUID="urn:uuid:%d">`+
+					`<Image ID="Image:0"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" Type="uint16" SizeX="5" SizeY="4" SizeC="%d" SizeZ="1" SizeT="%d">%s</Pixels></Image></OME>`,
+					100+c*T+tt, sizeC, T, tds.String())
+				b := writeTIFF(tiffOpts{}, []tpage{with(ps[c*T+tt], ij(xml))})
+				if err := os.WriteFile(filepath.Join(dir, rename(c, tt)), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	both := filepath.Join(root, "both")
+	dataset(both, C, name)
+	for _, in := range []string{both, filepath.Join(both, "img_*.ome.tif")} {
+		_, err := Open(in)
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "holds channel 1 and") || !strings.Contains(err.Error(), "of an OME image of 2 channels") {
+			t.Errorf("%s: %v, want the refusal of several channels", in, err)
+		}
+	}
+	// one channel's files (a pattern) are that channel's frames
+	src, err := Open(filepath.Join(both, "img_C1_*.ome.tif"))
+	if err != nil {
+		t.Fatalf("channel 2's files: %v", err)
+	}
+	if n, h, w := src.Shape(); n != T || h != 4 || w != 5 {
+		t.Fatalf("channel 2's files: shape %d,%d,%d, want %d,4,5", n, h, w, T)
+	}
+	for tt := range T {
+		fr, err := src.Frame(tt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fr.At(3, 4), float64(frameValue(T+tt, 3, 4)); got != want {
+			t.Errorf("channel 2's frame %d: %v, want file img_C1_T%d's %v", tt, got, tt, want)
+		}
+	}
+	src.Close()
+	// names that sort the planes out of time order
+	swapped := filepath.Join(root, "swapped")
+	dataset(swapped, C, name)
+	if err := os.Rename(filepath.Join(swapped, name(0, 1)), filepath.Join(swapped, "x.tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(swapped, name(0, 2)), filepath.Join(swapped, name(0, 1))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(swapped, "x.tmp"), filepath.Join(swapped, name(0, 2))); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(filepath.Join(swapped, "img_C0_*.ome.tif"))
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "do not put the planes in order") {
+		t.Errorf("swapped names: %v, want the refusal of the order", err)
+	}
+	// files that are each an image of one plane: no order to check
+	single := filepath.Join(root, "single")
+	if err := os.MkdirAll(single, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range T {
+		xml := `<OME><Image><Pixels SizeC="1" SizeZ="1" SizeT="1"><TiffData IFD="0" PlaneCount="1"/></Pixels></Image></OME>`
+		if err := os.WriteFile(filepath.Join(single, fmt.Sprintf("f%d.ome.tif", i)), writeTIFF(tiffOpts{}, []tpage{with(ps[i], ij(xml))}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err = Open(single)
+	if err != nil {
+		t.Fatalf("one-plane images: %v", err)
+	}
+	checkStack(t, src, T, 4, 5)
+	src.Close()
+}

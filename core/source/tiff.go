@@ -1069,6 +1069,75 @@ func (r *tiffReader) omeHeldAt(blocks []string, root string) (int, error) {
 	return 0, r.errf("OME-TIFF holding %d of its %d images (series or positions): ipcf reads one time series per file; save each image to its own file", len(held), len(blocks))
 }
 
+// omeSeriesPlane reads the OME-XML description desc of a single-page
+// file of a series (a folder or pattern; Bio-Formats writes a multi-file
+// OME-TIFF dataset one plane a file, each with the dataset's OME-XML):
+// the plane this file holds (series.follows checks them in name order).
+// An image of z slices and time points is refused.
+func (r *tiffReader) omeSeriesPlane(desc string) (omePlane, error) {
+	pl := omePlane{c: -1, i: -1, channels: 1}
+	if !isOME(desc) {
+		return pl, nil
+	}
+	desc = omeText(desc)
+	blocks := omePixels.Split(desc, -1)[1:]
+	if len(blocks) == 0 {
+		return pl, nil // a stub (Micro-Manager's BinaryOnly)
+	}
+	root := ""
+	if m := omeRootUUID.FindStringSubmatch(desc); m != nil {
+		root = m[1]
+	}
+	block := blocks[0]
+	if len(blocks) > 1 {
+		k, err := r.omeHeldAt(blocks, root)
+		if err != nil {
+			return pl, err
+		}
+		block = blocks[k]
+	}
+	px, _, _ := strings.Cut(block, ">")
+	size := map[string]int{"C": 1, "Z": 1, "T": 1}
+	for _, m := range omeSize.FindAllStringSubmatch(px, -1) {
+		n, err := strconv.Atoi(m[2])
+		if err != nil {
+			n = -1
+		}
+		size[m[1]] = n
+	}
+	switch {
+	case size["C"] < 1 || size["Z"] < 1 || size["T"] < 1:
+		return pl, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT (%d, %d, %d)", size["C"], size["Z"], size["T"])
+	case size["Z"] > 1 && size["T"] > 1:
+		return pl, r.errf("OME-TIFF plane of an image of %d z slices and %d time points: the files of a folder or pattern are read as the frames of one time series (or z stack)", size["Z"], size["T"])
+	}
+	pl.channels = size["C"]
+	base := filepath.Base(r.path)
+	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
+		tag := omeTiffData.FindStringSubmatch(full)
+		if tag == nil || !omeHeldHere(full, base, root) {
+			continue
+		}
+		at := map[string]int{}
+		for _, a := range omeAttr.FindAllStringSubmatch(tag[1], -1) {
+			v, err := strconv.Atoi(a[2])
+			if err != nil || v < 0 {
+				return pl, r.errf("OME-TIFF TiffData with %s=%q", a[1], a[2])
+			}
+			at[a[1]] = v
+		}
+		if at["IFD"] != 0 {
+			continue
+		}
+		pl.c = at["FirstC"]
+		if size["Z"]*size["T"] > 1 { // else every file its own image: no order to check
+			pl.i = at["FirstZ"] + at["FirstT"]
+		}
+		break
+	}
+	return pl, nil
+}
+
 // omeImage returns which Pixels element (from 0) of the OME-XML
 // description desc describes the image this file holds (omeHeld): 0 for
 // an OME-XML of one image, and for one that omePlanes refuses.
