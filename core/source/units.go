@@ -96,6 +96,17 @@ type metadata struct {
 	// lengthUnit, timeUnit: a unit the metadata name that is none this
 	// reader knows (LengthUnit, TimeUnit), "" where there is none such
 	lengthUnit, timeUnit string
+	// fallback: the bare resolution tags (resolutionUnits), used only
+	// where no flavour before states a pixel size (statesLength): an
+	// ImageJ or OME calibration that is not square or in a unit this
+	// reader does not know is not replaced by the same tags read anew.
+	fallback bool
+}
+
+// statesLength reports whether the metadata state a pixel size, usable
+// or not (not square, in an unknown unit, malformed).
+func (m *metadata) statesLength() bool {
+	return m.pixelX != 0 || m.pixelY != 0 || m.lengthUnit != "" || m.notSquare != ""
 }
 
 // finish sets pixel from pixelX and pixelY: unknown unless square.
@@ -127,9 +138,15 @@ func good(v float64) bool { return v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) 
 func merge(ms ...metadata) Units {
 	var u Units
 	var names []string
+	stated := false
 	for i := range ms {
 		m := &ms[i]
 		m.finish()
+		if m.fallback && stated {
+			*m = metadata{name: m.name}
+			continue
+		}
+		stated = stated || m.statesLength()
 		used := false
 		if u.FrameInterval == 0 && m.interval > 0 {
 			u.FrameInterval, used = m.interval, true
@@ -250,7 +267,7 @@ func (r *tiffReader) metaTags() metaTags {
 // resolutionUnits reads the resolution tags of a TIFF without other
 // metadata: pixels per centimetre (ResolutionUnit 3) only.
 func resolutionUnits(t metaTags) metadata {
-	m := metadata{name: "TIFF"}
+	m := metadata{name: "TIFF", fallback: true}
 	if t.resUnit != 3 || !good(t.xres) {
 		return m
 	}
@@ -423,6 +440,7 @@ func imagejUnits(desc string, xres, yres float64) metadata {
 		if yu, ok := kv["yunit"]; ok {
 			if fy, ok = LengthUnit(yu); !ok {
 				fy = math.NaN()
+				m.lengthUnit = yu // the height's: no pixel size, with a warning naming it
 			}
 		}
 		switch {

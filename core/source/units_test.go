@@ -431,3 +431,38 @@ func TestParseDecimal(t *testing.T) {
 		}
 	}
 }
+
+// TestStatedCalibrationNotReplaced: an ImageJ or OME pixel size that is
+// not square, or in a unit that is no length this reader knows, gives no
+// pixel size and says why; the bare resolution tags (per centimetre, which
+// ImageJ writes for unit=cm) never stand in for it (they read ImageJ's own
+// numbers in another unit: a pixel 0.1 um x 0.1 nm was taken as 1000 um).
+func TestStatedCalibrationNotReplaced(t *testing.T) {
+	g := grayPages(le, 3, 4, 5, 0)
+	ijDesc := "ImageJ=1.54f\nimages=3\nframes=3\n"
+	perCm := []ttag{rat(282, 10, 1), rat(283, 10, 1), u(296, 3)}
+	cases := []struct {
+		name                     string
+		tags                     []ttag
+		notSquare, unknownLength string
+	}{
+		{"ImageJ cm x mm", []ttag{asc(270, ijDesc+"unit=cm\nyunit=mm\n")}, "1000 x 100 um (ImageJ)", ""},
+		{"ImageJ micron x nm", []ttag{asc(270, ijDesc+"unit=micron\nyunit=nm\n")}, "0.1 x 0.0001 um (ImageJ)", ""},
+		{"ImageJ furlong", []ttag{asc(270, ijDesc+"unit=furlong\n")}, "", `"furlong" (ImageJ)`},
+		{"ImageJ height in furlong", []ttag{asc(270, ijDesc+"unit=micron\nyunit=furlong\n")}, "", `"furlong" (ImageJ)`},
+		{"ImageJ height in pixels", []ttag{asc(270, ijDesc+"unit=micron\nyunit=pixel\n")}, "", `"pixel" (ImageJ)`},
+		{"OME not square", []ttag{asc(270, ome(`PhysicalSizeX="0.1" PhysicalSizeY="0.2"`, ""))}, "0.1 x 0.2 um (OME-XML)", ""},
+		{"OME parsec", []ttag{asc(270, ome(`PhysicalSizeX="1" PhysicalSizeXUnit="pc" PhysicalSizeY="1" PhysicalSizeYUnit="pc"`, ""))}, "", `"pc" (OME-XML)`},
+	}
+	for _, c := range cases {
+		src := openBytes(t, "units.tif", writeTIFF(tiffOpts{}, withFirst(g, append(c.tags, perCm...)...)))
+		u := UnitsOf(src)
+		if u.PixelSize != 0 || u.NotSquare != c.notSquare || u.UnknownLength != c.unknownLength {
+			t.Errorf("%s: pixel size %v, not square %q, unknown unit %q; want 0, %q, %q", c.name, u.PixelSize, u.NotSquare, u.UnknownLength, c.notSquare, c.unknownLength)
+		}
+	}
+	// a TIFF with no other calibration reads the tags (0.1 cm a pixel)
+	if u := UnitsOf(openBytes(t, "plain.tif", writeTIFF(tiffOpts{}, withFirst(g, perCm...)))); u.PixelSize != 1000 || u.Origin != "TIFF" {
+		t.Errorf("resolution tags alone: %+v, want 1000 um from TIFF", u)
+	}
+}
