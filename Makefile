@@ -184,7 +184,7 @@ fiji: $(FIJI_JAR) ## build the Fiji plugin jar
 
 $(BUILD)/fiji/test-classes/StressTest.class: bindings/fiji/tests/StressTest.java bindings/fiji/tests/Screenshots.java \
   bindings/fiji/tests/SiteInstall.java bindings/fiji/tests/CalibrationTest.java bindings/fiji/tests/ReplacedTest.java \
-  bindings/fiji/tests/NpyHeaderTest.java bindings/fiji/tests/ParamsTest.java $(FIJI_JAR)
+  bindings/fiji/tests/NpyHeaderTest.java bindings/fiji/tests/ParamsTest.java bindings/fiji/tests/DialogUnitsTest.java $(FIJI_JAR)
 	mkdir -p $(BUILD)/fiji/test-classes
 	javac --release 8 -nowarn -cp $(IJ_CP):$(FIJI_JAR) -d $(BUILD)/fiji/test-classes bindings/fiji/tests/*.java
 
@@ -245,6 +245,10 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	@test -f $(BUILD)/fiji/channel.npy || $(BIN) simulate -o $(BUILD)/fiji/channel.npy --frames 4096 --quiet
 	timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
 	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel.npy $(BUILD)/fiji/shots
+	@# the file dialog, run twice: the next file's own units, not the last run's typed ones
+	rm -rf $(BUILD)/fiji/dialog-units && timeout -k 10 300 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
+	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes DialogUnitsTest $(BUILD)/fiji/dialog-units | tee $(BUILD)/fiji/dialog_units.log
+	grep -q '^PASS: dialog units' $(BUILD)/fiji/dialog_units.log
 	rm -rf $(BUILD)/fiji/nojna && mkdir -p $(BUILD)/fiji/nojna/ImageJ/plugins && cp $(FIJI_JAR) $(BUILD)/fiji/nojna/ImageJ/plugins/
 	timeout -k 10 120 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji/nojna/ImageJ \
 	  -cp /usr/share/java/ij.jar:$(BUILD)/fiji/test-classes Screenshots --nojna $(BUILD)/fiji/shots

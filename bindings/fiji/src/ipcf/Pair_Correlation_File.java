@@ -130,9 +130,11 @@ public class Pair_Correlation_File implements PlugIn {
         gd.addChoice("Byteorder", FileJob.ORDERS, d.byteOrder);
         gd.addNumericField("Offset", d.offset, 0, 8, "bytes");
         gd.addMessage("Dtype, byteorder and offset: raw input only (when Shape is given).");
-        gd.addNumericField("Frame_interval", d.frameInterval, 6, 10, "s");
+        // Units belong to a file, not to the dialog: never the last run's (they would
+        // override the next file's own calibration); 0 takes the file's metadata.
+        gd.addNumericField("Frame_interval", 0, 6, 10, "s (0 = the file's)");
         gd.addToSameRow();
-        gd.addNumericField("Pixel_size", d.pixelSize, 6, 10, "um (metadata; 0 = unknown)");
+        gd.addNumericField("Pixel_size", 0, 6, 10, "um (0 = the file's)");
         gd.addCheckbox("Open the result (a .npy under " + (FileJob.OPEN_LIMIT >> 20) + " MB)", d.open);
         gd.addCheckbox("Copy_input into scratch first (out of core: an input on a slow or shared drive, or one that may change)",
                 d.copyInput);
