@@ -126,6 +126,25 @@ public class DialogUnitsTest {
         check(unit(o2 + ".json", "pixel_size_um") == 0.5 && unit(o2 + ".json", "frame_interval_s") == 0.05,
                 "second run: the file's own units (0.5 um, 0.05 s) in " + o2 + ".json, got "
                         + unit(o2 + ".json", "pixel_size_um") + " um, " + unit(o2 + ".json", "frame_interval_s") + " s");
+        // The image command's dialog shows the image's calibration; left as shown, the image's own
+        // is read, with the Log's warning for pixels that are not square (a given 0 silenced it).
+        Calibration ns = new Calibration();
+        ns.pixelWidth = 0.1;
+        ns.pixelHeight = 0.2;
+        ns.setUnit("micron");
+        String nsPath = new File(dir, "notsquare.tif").getPath();
+        save(nsPath, ns);
+        ImagePlus imp = IJ.openImage(nsPath);
+        imp.show();
+        IJ.log("\\Clear");
+        Thread t = new Thread(() -> IJ.run(imp, "Autocorrelation (ACF)...", ""));
+        t.start();
+        GenericDialog gd = waitDialog();
+        Thread.sleep(300);
+        EventQueue.invokeAndWait(() -> gd.actionPerformed(new ActionEvent(findOk(gd), ActionEvent.ACTION_PERFORMED, "OK")));
+        t.join(300000);
+        String log = IJ.getLog();
+        check(log != null && log.contains("the pixels are not square"), "ACF dialog on 0.1 x 0.2 um pixels: the Log warns: " + log);
         System.out.println(failures == 0 ? "PASS: dialog units" : "FAIL: " + failures + " checks failed");
         System.exit(failures == 0 ? 0 : 1);
     }

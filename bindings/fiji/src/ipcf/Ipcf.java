@@ -493,6 +493,8 @@ public final class Ipcf {
         if (wu > 0 && hu > 0) {
             w = wu;
             h = hu;
+        } else if (!cal.getYUnit().equals(cal.getUnit())) {
+            return false; // a height in another unit that is no length (inch, furlong, pixel): not comparable
         }
         // The library's rule (ipcf_square_pixels), as the file readers apply it.
         int[] square = new int[1];
@@ -588,6 +590,7 @@ public final class Ipcf {
         }
         // A calibration in a unit the library does not know: said, as the file readers say it.
         if (Double.isNaN(p.pixelSize) && ps == 0 && src.scaled() && unitScale(src.getUnit(), 0) == 0
+                && !src.getUnit().trim().isEmpty() // ImageJ's " ": no unit (a TIFF's ResolutionUnit NONE)
                 && !src.getUnit().trim().toLowerCase(java.util.Locale.US).startsWith("pixel"))
             IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixel size is in a unit ipcf does not know as a length, \""
                 + src.getUnit() + "\": distances, pixel size and fits stay in pixels; give pixel_size=UM");
@@ -595,8 +598,8 @@ public final class Ipcf {
             IJ.log("ipcf: warning: " + imp.getTitle() + ": the frame interval is in a unit ipcf does not know as a time, \""
                 + src.getTimeUnit() + "\": delays stay in frames; give frame_interval=S");
         if (Double.isNaN(p.pixelSize) && ps > 0 && !r.lineScan && !squarePixels(src)) {
-            IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " x "
-                + src.pixelHeight + " " + src.getUnit() + "): distances, pixel size and fits stay in pixels;"
+            IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " "
+                + src.getUnit() + " x " + src.pixelHeight + " " + src.getYUnit() + "): distances, pixel size and fits stay in pixels;"
                 + " give pixel_size=UM for one size");
             ps = 0;
         }

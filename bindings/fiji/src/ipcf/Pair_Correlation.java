@@ -174,8 +174,9 @@ public class Pair_Correlation implements PlugIn {
         gd.addChoice("Mean", MEANS, d.floorMean ? MEANS[1] : MEANS[0]);
         gd.addNumericField("Threads", d.threads, 0, 4, "(0 = all cores)");
         gd.addChoice("Device", DEVICES, Pair_Correlation_File.contains(DEVICES, d.device) ? d.device : "auto");
-        gd.addStringField("Frame_interval (s)", full(Ipcf.secondsPerFrame(imp.getCalibration())), 10);
-        gd.addStringField("Pixel_size (\u00b5m)", full(Ipcf.micrometresPerPixel(imp)), 10);
+        String fiShown = full(Ipcf.secondsPerFrame(imp.getCalibration())), psShown = full(Ipcf.micrometresPerPixel(imp));
+        gd.addStringField("Frame_interval (s)", fiShown, 10);
+        gd.addStringField("Pixel_size (\u00b5m)", psShown, 10);
         gd.addMessage("Frame interval and pixel size: from the image's calibration; 0 = unknown");
         gd.addCheckbox("ROI as mask", imp.getRoi() != null && imp.getRoi().isArea());
         gd.addHelp("https://github.com/cgohlke/ipcf.ipynb");
@@ -207,8 +208,12 @@ public class Pair_Correlation implements PlugIn {
         o.append(" mean=").append(gd.getNextChoice());
         o.append(" threads=").append(Ipcf.wholeNumber("threads", gd.getNextNumber(), 0));
         o.append(" device=").append(gd.getNextChoice());
-        o.append(" frame_interval=[").append(gd.getNextString().trim()).append("]");
-        o.append(" pixel_size=[").append(gd.getNextString().trim()).append("]");
+        // A value left as shown is the image's calibration: not given, so that the image's own
+        // is read with its warnings (pixels not square, a unit ipcf does not know), which a
+        // given 0 silenced.
+        String fiText = gd.getNextString().trim(), psText = gd.getNextString().trim();
+        if (!fiText.equals(fiShown)) o.append(" frame_interval=[").append(fiText).append("]");
+        if (!psText.equals(psShown)) o.append(" pixel_size=[").append(psText).append("]");
         if (gd.getNextBoolean()) o.append(" roi");
         if (gd.invalidNumber()) throw new IllegalArgumentException("invalid number in the dialog");
         Ipcf.Params p = Ipcf.params(o.toString(), acf);
