@@ -204,6 +204,7 @@ if isgiven('Info') && ~(isnumeric(o.Info) && isempty(o.Info))
     warning('ipcf:smoothed', '%s: %s', fname, fit_warnings{end});
   end
 end
+info_delays = delays;
 if isgiven('Delays')
   delays = o.Delays;
   binned = false;   % the caller's delays: fitted at, as given
@@ -213,6 +214,14 @@ if isgiven('Offsets')
 end
 if isgiven('FrameInterval')
   fi = ipcf_unit(o.FrameInterval, 'FrameInterval', fname, 'time');
+end
+if isgiven('Delays') && fi > 0 && fi ~= 1 && isnumeric(delays) && isnumeric(info_delays) && ...
+    numel(delays) == numel(info_delays) && any(delays(:) ~= 0) && ...
+    all(abs(double(delays(:)) - double(info_delays(:)) * fi) <= 1e-6 * abs(double(info_delays(:)) * fi))
+  % the Info's delays in seconds (INFO.delay_s) given as 'Delays', with its frame interval
+  % applied to the results: D was 1/frame interval times too large
+  error('ipcf:invalid_argument', ['%s: ''Delays'' are the curves'' delays in seconds (INFO''s delays in frames ' ...
+        'times the frame interval %g s): give them in frames (INFO.delays); the frame interval converts the results'], fname, fi);
 end
 if isgiven('PixelSize')
   ps = ipcf_unit(o.PixelSize, 'PixelSize', fname, 'length');

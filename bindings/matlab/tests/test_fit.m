@@ -275,6 +275,11 @@ r2 = ipcf_fit(gm, 'Delays', info.delays, 'Offsets', info.offsets, 'Waist', W0, '
 check(same_maps(r, r2), 'Info equals the same delays, offsets and units given');
 r3 = ipcf_fit(gm, 'Info', info, 'Waist', W0, 'FrameInterval', 0, 'PixelSize', 0);
 check(rel(r3.D, repmat(p(2), size(r3.D))) < 1e-6, 'options override Info (per frame, in pixels)');
+% the delays in seconds given as 'Delays' with Info's frame interval: D was 100 times too large
+expect_error(@() ipcf_fit(gm, 'Info', info, 'Waist', W0, 'Delays', info.delays * 0.01), 'ipcf:invalid_argument', ...
+             '''Delays'' are the curves'' delays in seconds', 'Delays in seconds with Info''s frame interval');
+r4 = ipcf_fit(gm, 'Info', info, 'Waist', W0, 'Delays', info.delays);
+check(same_maps(r, r4), 'Info with its own delays in frames given again');
 [~, ia] = ipcf_acf(data, 'Bins', 'multitau', 'M', 8, 'Smooth', 0);
 ga = repmat(reshape(single(model('acf2d', p, [0 0], ia.delays, false, false, false, [], 1, W0)), 1, 1, []), [10 10 1]);
 ra = ipcf_fit(ga, 'Info', ia, 'Model', 'acf2d');

@@ -475,6 +475,18 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
             if ts.shape == t.shape and numpy.any(t != 0) and numpy.array_equal(t, ts):
                 raise _invalid("curves: the delay coordinate is delay_s, the delays in seconds (relabelled?): keep "
                                "the delays in frames (frame_interval= converts the results), or give delays=")
+        fi_curves = fi if fi is not None else attrs.get('frame_interval')
+        if not own_delays and 'delay' in cc and fi_curves is not None and float(fi_curves) != 1:
+            # delays= in seconds (the result's delay_s, or ipcf.delays(...,
+            # frame_interval=)) with a frame interval applied to the results:
+            # D off by 1/frame_interval (the same seconds in the delay
+            # coordinate are refused above)
+            t = numpy.asarray(delays, numpy.float64)
+            lags = numpy.asarray(cc['delay'].values, numpy.float64)
+            if t.shape == lags.shape and numpy.any(t != 0) and numpy.allclose(t, lags * float(fi_curves), rtol=1e-6, atol=0):
+                raise _invalid(f"delays= are the curves' delays in seconds (their delays in frames times the frame "
+                               f"interval {float(fi_curves):g} s): give them in frames (the delay coordinate; "
+                               "frame_interval= converts the results)")
         _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')

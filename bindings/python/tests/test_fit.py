@@ -852,6 +852,12 @@ def test_labelled_fits_refuse_what_cannot_be_told():
     for bad in (mt.assign_coords(delay=mt.delay_s.values), mt.coarsen(delay=2, boundary='trim').mean(keep_attrs=True)):
         with pytest.raises(ipcf.IpcfValueError, match='whole numbers of frames|delay coordinate is delay_s'):
             ipcf.fit(bad, waist_um=0.2)
+    # the same seconds given as delays= (the result's delay_s, or ipcf.delays with a frame
+    # interval): D was 1/frame_interval times too large; the lags in frames are taken
+    for t in (mt.delay_s.values, ipcf.delays(data, bins='multitau', m=8, frame_interval=0.01)):
+        with pytest.raises(ipcf.IpcfValueError, match="delays= are the curves' delays in seconds"):
+            ipcf.fit(mt, delays=t, waist_um=0.2)
+    numpy.testing.assert_array_equal(ipcf.fit(mt, delays=mt.delay.values, waist_um=0.2)['D'], ipcf.fit(mt, waist_um=0.2)['D'])
     # delays relabelled by a whole factor (a frame interval of 2 s): delay_s tells
     two = ipcf.pcf(data, bins='multitau', m=8, labelled=True, **dict(kw, frame_interval=2.0))
     with pytest.raises(ipcf.IpcfValueError, match='delay coordinate is delay_s'):
