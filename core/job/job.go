@@ -494,6 +494,9 @@ func Open(s Spec) (*Job, error) {
 	if err := j.openSecond(); err != nil {
 		return nil, err
 	}
+	if err := j.secondUnits(); err != nil {
+		return nil, err
+	}
 	T, H, W := j.src.Shape()
 	if T == 1 && H > 1 && j.spec.Input.Lines && !LineScanInput(j.spec.Input) {
 		// one image of several rows, offsets along x: a line scan saved as an image (Fiji's
@@ -1316,6 +1319,39 @@ func (j *Job) fileUnits() map[string]string {
 		j.notSquare = u.NotSquare
 	}
 	return from
+}
+
+// secondUnits compares the units a second channel's own file records
+// with the first file's (the result's): a cross-correlation of stacks
+// taken at other frame intervals or pixel sizes has no one delay or
+// distance axis, and the result took the first file's silently. A unit
+// given as an option is the caller's to say; where only the second file
+// records one, that is said.
+func (j *Job) secondUnits() error {
+	if j.spec.Input2 == "" || j.src2 == nil {
+		return nil // none, a channel of the same file, or an array
+	}
+	a := withWritten(source.UnitsOf(j.src), j.writtenUnits)
+	b := source.UnitsOf(j.src2)
+	for _, f := range []struct {
+		what, unit, option string
+		a, b               float64
+		given              bool
+	}{
+		{"frame interval", "s", "--frame-interval (frame_interval)", a.FrameInterval, b.FrameInterval, j.unitsFrom["frame_interval_s"] == "options"},
+		{"pixel size", "um", "--pixel-size (pixel_size)", a.PixelSize, b.PixelSize, j.unitsFrom["pixel_size_um"] == "options"},
+	} {
+		switch {
+		case f.given || f.b == 0:
+		case f.a == 0:
+			j.log("warning: the second channel's file %s records a %s of %.6g %s, the first file none: the result has none; give %s to use one",
+				j.spec.Input2, f.what, f.b, f.unit, f.option)
+		case math.Abs(f.a-f.b) > 1e-4*math.Max(f.a, f.b):
+			return fmt.Errorf("%w: the two channels' files record other %ss (%s: %.6g %s, %s: %.6g %s): their cross-correlation has no one axis of %s; give %s if one of them is wrong",
+				ErrInput, f.what, j.spec.Input.Path, f.a, f.unit, j.spec.Input2, f.b, f.unit, map[string]string{"s": "delays", "um": "distances"}[f.unit], f.option)
+		}
+	}
+	return nil
 }
 
 // InputUnits are the units of the input src read from path: its

@@ -2,6 +2,7 @@ package job
 
 import (
 	"bytes"
+	"errors"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -191,5 +192,53 @@ func TestUnitsUnknownWarned(t *testing.T) {
 	j.Close()
 	if !strings.Contains(strings.Join(logs, "\n"), `the input's pixel size is in a unit ipcf does not know as a length, "furlon" (ImageJ)`) || u["pixel_size_um"] != nil {
 		t.Errorf("unknown unit: logs %q, units %v", logs, u)
+	}
+}
+
+// TestUnitsSecondChannelFile: a second channel's file that records other
+// units than the first is refused (the result took the first file's
+// silently: a cross-correlation of stacks at other frame intervals has no
+// one delay axis) unless the unit is given; where only the second records
+// one, the job says so; equal units pass.
+func TestUnitsSecondChannelFile(t *testing.T) {
+	dir := t.TempDir()
+	a, b, same := filepath.Join(dir, "a.tif"), filepath.Join(dir, "b.tif"), filepath.Join(dir, "same.tif")
+	writeImageJTIFF(t, a, 64, 12, 12, 0.001, 10) // 0.1 um, 1 ms
+	writeImageJTIFF(t, b, 64, 12, 12, 0.05, 2)   // 0.5 um, 50 ms
+	writeImageJTIFF(t, same, 64, 12, 12, 0.001, 10)
+	plain := writeInput(t, dir, 3) // in.npy, 64 x 12 x 12 uint16, no units
+	open := func(in, in2 string, fi, px float64) ([]string, error) {
+		s := DefaultSpec()
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
+		s.Input.Path, s.Input2 = in, in2
+		s.Output = filepath.Join(dir, "out.npy")
+		s.FrameInterval, s.PixelSize = fi, px
+		var logs []string
+		s.Log = func(m string) { logs = append(logs, m) }
+		j, err := Open(s)
+		if err == nil {
+			j.Close()
+		}
+		return logs, err
+	}
+	for _, c := range [][2]string{{a, b}, {b, a}} {
+		_, err := open(c[0], c[1], 0, 0)
+		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "the two channels' files record other frame intervals") {
+			t.Errorf("%s with %s: %v, want ErrInput naming the frame intervals", c[0], c[1], err)
+		}
+		_, err = open(c[0], c[1], 0.01, 0)
+		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "other pixel sizes") {
+			t.Errorf("%s with %s, frame interval given: %v, want ErrInput naming the pixel sizes", c[0], c[1], err)
+		}
+		if _, err := open(c[0], c[1], 0.01, 0.2); err != nil {
+			t.Errorf("%s with %s, both units given: %v", c[0], c[1], err)
+		}
+	}
+	if logs, err := open(a, same, 0, 0); err != nil || len(logs) != 0 {
+		t.Errorf("equal units: %v, logs %q", err, logs)
+	}
+	logs, err := open(plain, a, 0, 0)
+	if err != nil || !strings.Contains(strings.Join(logs, "\n"), "the second channel's file "+a+" records a frame interval of 0.001 s, the first file none") {
+		t.Errorf("units only in the second file: %v, logs %q", err, logs)
 	}
 }
