@@ -1312,6 +1312,12 @@ func (j *Job) fileUnits() map[string]string {
 	if j.spec.FrameInterval == 0 && u.UnknownTime != "" {
 		j.log("warning: the input's frame interval is in a unit ipcf does not know as a time, %s: no frame interval is used, delays are in frames; give --frame-interval (frame_interval) in seconds to use one", u.UnknownTime)
 	}
+	if j.spec.PixelSize == 0 && u.BadLength != "" && u.UnknownLength == "" && u.NotSquare == "" {
+		j.log("warning: the input's pixel size is no positive number, %s: no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) in micrometres to use one", u.BadLength)
+	}
+	if j.spec.FrameInterval == 0 && u.BadTime != "" && u.UnknownTime == "" {
+		j.log("warning: the input's frame interval is no positive number, %s: no frame interval is used, delays are in frames; give --frame-interval (frame_interval) in seconds to use one", u.BadTime)
+	}
 	if j.spec.PixelSize == 0 && u.NotSquare != "" {
 		// Distances have one unit only for square pixels: said, not
 		// silently dropped (the result's distances are in pixels).

@@ -3,6 +3,8 @@ package job
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -240,5 +242,31 @@ func TestUnitsSecondChannelFile(t *testing.T) {
 	logs, err := open(plain, a, 0, 0)
 	if err != nil || !strings.Contains(strings.Join(logs, "\n"), "the second channel's file "+a+" records a frame interval of 0.001 s, the first file none") {
 		t.Errorf("units only in the second file: %v, logs %q", err, logs)
+	}
+}
+
+// TestUnitsBadValuesWarned: a frame interval the metadata state that is
+// no positive number (negative, NaN, Inf) is not used, and said (it was
+// dropped without a word, the delays in frames).
+func TestUnitsBadValuesWarned(t *testing.T) {
+	dir := t.TempDir()
+	for _, fi := range []float64{-0.001, math.Inf(1), math.NaN()} {
+		in := filepath.Join(dir, "bad.tif")
+		writeImageJTIFF(t, in, 64, 12, 12, fi, 10)
+		s := DefaultSpec()
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
+		s.Input.Path = in
+		s.Output = filepath.Join(dir, "out.npy")
+		var logs []string
+		s.Log = func(m string) { logs = append(logs, m) }
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := j.Metadata(0, 0)["units"].(map[string]any)
+		j.Close()
+		if !strings.Contains(strings.Join(logs, "\n"), "the input's frame interval is no positive number, "+fmt.Sprintf("%g", fi)+" s (ImageJ)") || u["frame_interval_s"] != nil {
+			t.Errorf("finterval=%g: logs %q, units %v", fi, logs, u)
+		}
 	}
 }

@@ -41,6 +41,11 @@ type Units struct {
 	// where no pixel size (frame interval) is known: a calibration that
 	// was not used ("furlong (ImageJ)"); "" otherwise.
 	UnknownLength, UnknownTime string
+	// BadLength and BadTime describe a pixel size (frame interval) the
+	// metadata state that is not a positive finite number (negative,
+	// zero where a size is stated, NaN, Inf, malformed), where none is
+	// known: "-0.001 s (ImageJ)"; "" otherwise.
+	BadLength, BadTime string
 }
 
 // UnitsOf returns the physical units recorded in src's file metadata:
@@ -96,6 +101,9 @@ type metadata struct {
 	// lengthUnit, timeUnit: a unit the metadata name that is none this
 	// reader knows (LengthUnit, TimeUnit), "" where there is none such
 	lengthUnit, timeUnit string
+	// badLength, badTime: a value stated in a known unit that is no
+	// positive finite number (finish), "" where there is none such
+	badLength, badTime string
 	// fallback: the bare resolution tags (resolutionUnits), used only
 	// where no flavour before states a pixel size (statesLength): an
 	// ImageJ or OME calibration that is not square or in a unit this
@@ -126,7 +134,17 @@ func (m *metadata) finish() {
 			m.notSquare = fmt.Sprintf("aspect %.6g", m.aspect)
 		}
 	}
-	if !good(m.interval) {
+	if m.lengthUnit == "" && m.pixel == 0 && m.notSquare == "" {
+		for _, v := range []float64{m.pixelX, m.pixelY} {
+			if v != 0 && !good(v) && m.badLength == "" {
+				m.badLength = fmt.Sprintf("%g um", v)
+			}
+		}
+	}
+	if m.interval != 0 && !good(m.interval) {
+		if m.timeUnit == "" {
+			m.badTime = fmt.Sprintf("%g s", m.interval)
+		}
 		m.interval = 0
 	}
 }
@@ -167,6 +185,12 @@ func merge(ms ...metadata) Units {
 		}
 		if u.FrameInterval == 0 && u.UnknownTime == "" && m.timeUnit != "" {
 			u.UnknownTime = fmt.Sprintf("%q (%s)", m.timeUnit, m.name)
+		}
+		if u.PixelSize == 0 && u.BadLength == "" && m.badLength != "" {
+			u.BadLength = m.badLength + " (" + m.name + ")"
+		}
+		if u.FrameInterval == 0 && u.BadTime == "" && m.badTime != "" {
+			u.BadTime = m.badTime + " (" + m.name + ")"
 		}
 	}
 	if u.PixelSize == 0 {
