@@ -2,10 +2,10 @@ package job
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
-	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strconv"
