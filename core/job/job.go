@@ -396,7 +396,7 @@ func openSourceUnchecked(in Input, flag string) (source.Source, error) {
 		return nil, optErr("%s %d: %v", flag, in.Channel, err)
 	}
 	if flag != "--channel" && errors.Is(err, source.ErrFormat) && strings.Contains(err.Error(), "--channel N") {
-		return nil, fmt.Errorf("%w (for the second channel: %s N)", err, flag)
+		return nil, fmt.Errorf("%w (for the second channel: --channel2 N, channel2= in Python, ImageJ and file jobs, 'Channel2' in MATLAB/Octave)", err)
 	}
 	if err != nil {
 		return nil, err

@@ -418,7 +418,7 @@ func open(path string, ch int) (Source, error) {
 		if len(m.data) >= 4 && string(m.data[:4]) == "PK\x03\x04" {
 			return nil, fmt.Errorf("%w: %s is a ZIP archive (ImageJ's File > Save As > ZIP): unzip it, and give the TIFF it holds", ErrFormat, path)
 		}
-		return nil, fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give --shape and --dtype)", ErrFormat, path)
+		return nil, fmt.Errorf("%w: %s is neither .npy nor TIFF (for raw data give its shape and dtype: --shape and --dtype; shape= and dtype= in Python and ImageJ, 'Shape' and 'Dtype' in MATLAB/Octave)", ErrFormat, path)
 	})
 	if err != nil {
 		m.close()
