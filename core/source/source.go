@@ -594,7 +594,7 @@ func oneSeries(files []string) error {
 		} else if m := microManager14.FindStringSubmatch(filepath.Base(f)); m != nil {
 			c, t, z = m[2], m[1], m[3]
 		} else {
-			return nil // not Micro-Manager's naming: the caller's order
+			return indexedNames(files) // not Micro-Manager's naming
 		}
 		if !chans[c] {
 			names = append(names, c)
@@ -676,6 +676,95 @@ func imageJSequence(files []string) error {
 		return fmt.Errorf("images of an ImageJ hyperstack of %d z slices at %d time points, saved as an image sequence, would interleave as frames: give the files of one slice with a pattern (\"%s\")", len(zs), len(ts), pattern)
 	}
 	return nil
+}
+
+// nameIndex finds the indices in a file's name that other software
+// writes for the planes of an image (Leica's Series001_t00_ch00.tif,
+// cell1_T005.tif, img_z3_c1.tif): t, z, c or ch and digits, after a
+// character that is no letter or digit.
+var nameIndex = regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(t|z|ch|c)(\d+)`)
+
+// indexedNames refuses files whose names index their planes (nameIndex)
+// where, in the order read (natural order of the names), they are not
+// one channel's time points (or z slices) in order, each once: the
+// channels of Leica's export (_t00_ch00, _t00_ch01) alternated as
+// frames, two series in one folder (cell1_t001 .. and cell2_t001 ..)
+// joined end to end, and a missing time point shifted every later frame;
+// each read without a word. Names with no time or z index that varies
+// (a constant _t1 among frame counters, channel numbers alone) are
+// taken in the caller's order.
+func indexedNames(files []string) error {
+	type index struct{ t, z, c string }
+	idx := make([]index, len(files))
+	ts, zs, cs := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for i, f := range files {
+		base := filepath.Base(f)
+		base = strings.TrimSuffix(base, filepath.Ext(base))
+		for _, m := range nameIndex.FindAllStringSubmatch(base, -1) {
+			v := strings.TrimLeft(m[2], "0")
+			if v == "" {
+				v = "0" // ("" is no index)
+			}
+			switch strings.ToLower(m[1]) {
+			case "t":
+				idx[i].t = v
+			case "z":
+				idx[i].z = v
+			default:
+				idx[i].c = v
+			}
+		}
+		ts[idx[i].t], zs[idx[i].z], cs[idx[i].c] = true, true, true
+	}
+	kind, varies := "time", len(ts) > 1
+	if !varies && len(zs) > 1 {
+		kind, varies = "z", true
+	}
+	if !varies || ts[""] && kind == "time" || zs[""] && kind == "z" {
+		return nil // no index of the planes (or not in every name)
+	}
+	example := filepath.Base(files[0])
+	switch {
+	case len(cs) > 1:
+		return fmt.Errorf("%s and %s are named as planes of %d channels (c or ch in their names): in name order they would interleave as frames; give the files of one channel with a pattern",
+			example, otherName(files, func(k int) bool { return idx[k].c != idx[0].c }), len(cs))
+	case len(ts) > 1 && len(zs) > 1:
+		return fmt.Errorf("%s .. are named as planes of %d z slices at %d time points: in name order they would interleave as frames; give the files of one slice with a pattern", example, len(zs), len(ts))
+	}
+	prev := -1
+	for i, f := range files {
+		s := idx[i].t
+		if kind == "z" {
+			s = idx[i].z
+		}
+		n := 0
+		if s != "" {
+			var err error
+			if n, err = strconv.Atoi(s); err != nil || n > 1<<40 {
+				return fmt.Errorf("%s: %s index %q is not a whole number", f, kind, s)
+			}
+		}
+		switch {
+		case i > 0 && n == prev:
+			return fmt.Errorf("%s and %s are named as the same %s point %d: two series (cells, positions or acquisitions) would join end to end as one; give the files of one series with a pattern", files[i-1], f, kind, n)
+		case i > 0 && n < prev:
+			return fmt.Errorf("%s (%s point %d) follows %s (%s point %d) in name order: two series, or names whose order is not the planes'; give the files of one series with a pattern", f, kind, n, files[i-1], kind, prev)
+		case i > 0 && n != prev+1:
+			return fmt.Errorf("%s and %s are named as %s points %d and %d: %d are missing, and every frame after them would be taken too early; give the files of a part without gaps with a pattern", files[i-1], f, kind, prev, n, n-prev-1)
+		}
+		prev = n
+	}
+	return nil
+}
+
+// otherName is the first of files whose index differs (other(k)).
+func otherName(files []string, other func(k int) bool) string {
+	for k := range files {
+		if other(k) {
+			return filepath.Base(files[k])
+		}
+	}
+	return ""
 }
 
 // mmFrames refuses Micro-Manager files whose frame indices (time, or z

@@ -337,16 +337,18 @@ func TestFolderOfOMEPlanes(t *testing.T) {
 	root := t.TempDir()
 	ps := grayPages(le, C*T, 4, 5, 0)
 	name := func(c, t int) string { return fmt.Sprintf("img_C%d_T%d.ome.tif", c, t) }
-	var tds strings.Builder
-	for tt := range T {
-		for c := range C {
-			fmt.Fprintf(&tds, `<TiffData FirstC="%d" FirstT="%d" FirstZ="0" IFD="0" PlaneCount="1"><UUID FileName="%s">urn:uuid:%d</UUID></TiffData>`,
-				c, tt, name(c, tt), 100+c*T+tt)
-		}
-	}
+	// names that do not tell the planes (indexedNames refuses img_C0_T0 .. img_C1_T0 by name)
+	plain := func(c, t int) string { return fmt.Sprintf("p%02d.ome.tif", c*T+t) }
 	dataset := func(dir string, sizeC int, rename func(c, t int) string) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
+		}
+		var tds strings.Builder
+		for tt := range T {
+			for c := range C {
+				fmt.Fprintf(&tds, `<TiffData FirstC="%d" FirstT="%d" FirstZ="0" IFD="0" PlaneCount="1"><UUID FileName="%s">urn:uuid:%d</UUID></TiffData>`,
+					c, tt, rename(c, tt), 100+c*T+tt)
+			}
 		}
 		for c := range sizeC {
 			for tt := range T {
@@ -361,15 +363,15 @@ func TestFolderOfOMEPlanes(t *testing.T) {
 		}
 	}
 	both := filepath.Join(root, "both")
-	dataset(both, C, name)
-	for _, in := range []string{both, filepath.Join(both, "img_*.ome.tif")} {
+	dataset(both, C, plain)
+	for _, in := range []string{both, filepath.Join(both, "p*.ome.tif")} {
 		_, err := Open(in)
 		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "holds channel 1 and") || !strings.Contains(err.Error(), "of an OME image of 2 channels") {
 			t.Errorf("%s: %v, want the refusal of several channels", in, err)
 		}
 	}
 	// one channel's files (a pattern) are that channel's frames
-	src, err := Open(filepath.Join(both, "img_C1_*.ome.tif"))
+	src, err := Open(filepath.Join(both, "p0[4-7].ome.tif"))
 	if err != nil {
 		t.Fatalf("channel 2's files: %v", err)
 	}
@@ -382,7 +384,7 @@ func TestFolderOfOMEPlanes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got, want := fr.At(3, 4), float64(frameValue(T+tt, 3, 4)); got != want {
-			t.Errorf("channel 2's frame %d: %v, want file img_C1_T%d's %v", tt, got, tt, want)
+			t.Errorf("channel 2's frame %d: %v, want file %s's %v", tt, got, plain(1, tt), want)
 		}
 	}
 	src.Close()
@@ -419,4 +421,51 @@ func TestFolderOfOMEPlanes(t *testing.T) {
 	}
 	checkStack(t, src, T, 4, 5)
 	src.Close()
+}
+
+// TestFolderIndexedNames: files whose names index their planes (t, z, c
+// or ch and digits, as Leica and others name them) are read only as one
+// channel's time points in order, each once: the channels of Leica's
+// _t00_ch00 names alternated as frames, two series in one folder joined
+// end to end, and a missing time point shifted the later frames, each
+// with exit 0. Names whose index does not vary, or channel numbers alone,
+// are taken in name order.
+func TestFolderIndexedNames(t *testing.T) {
+	ps := grayPages(le, 8, 4, 5, 0)
+	folder := func(names ...string) string {
+		dir := t.TempDir()
+		for i, n := range names {
+			if err := os.WriteFile(filepath.Join(dir, n), writeTIFF(tiffOpts{}, []tpage{ps[i]}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	for _, c := range []struct {
+		name  string
+		files []string
+		want  string // "" = read
+	}{
+		{"Leica channels", []string{"Series001_t00_ch00.tif", "Series001_t00_ch01.tif", "Series001_t01_ch00.tif", "Series001_t01_ch01.tif"}, "named as planes of 2 channels"},
+		{"two series", []string{"cell1_t001.tif", "cell1_t002.tif", "cell2_t001.tif", "cell2_t002.tif"}, "(time point 1) follows"},
+		{"a time point twice", []string{"a_t1.tif", "b_t1.tif", "c_t2.tif"}, "named as the same time point 1"},
+		{"a gap", []string{"cell_t1.tif", "cell_t2.tif", "cell_t4.tif", "cell_t5.tif"}, "1 are missing"},
+		{"z slices and times", []string{"s_t1_z1.tif", "s_t1_z2.tif", "s_t2_z1.tif", "s_t2_z2.tif"}, "2 z slices at 2 time points"},
+		{"Leica one channel", []string{"Series001_t00_ch00.tif", "Series001_t01_ch00.tif", "Series001_t02_ch00.tif"}, ""},
+		{"z stack", []string{"stack_z0.tif", "stack_z1.tif", "stack_z2.tif"}, ""},
+		{"a constant _t1 among frame counters", []string{"exp_t1_0001.tif", "exp_t1_0002.tif", "exp_t1_0003.tif"}, ""},
+		{"channel numbers alone (a counter)", []string{"f_c0001.tif", "f_c0002.tif", "f_c0003.tif"}, ""},
+		{"plain numbers", []string{"frame_1.tif", "frame_2.tif", "frame_10.tif"}, ""},
+	} {
+		src, err := Open(folder(c.files...))
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != "" && (!errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want ErrFormat saying %q", c.name, err, c.want)
+		}
+		if err == nil {
+			src.Close()
+		}
+	}
 }
