@@ -39,7 +39,7 @@ import threading
 
 import numpy
 
-from . import (DEFAULT_FILTERSIZE, _bleach_dtype, _bool, _check_dtype, _int, _invalid, _mean, _not_masked,
+from . import (DEFAULT_FILTERSIZE, _bleach_dtype, _bool, _check_dtype, _ignored, _int, _invalid, _mean, _not_masked,
                _block_scope, _cancel_blocks, _checked_once, _pcf_options, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
@@ -231,6 +231,13 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, 'cpu', offsets=offsets, bins=bins, m=m,
                      smooth=smooth, threshold=threshold, delta=delta, line=line)
     _units(frame_interval, pixel_size)
+    if frame_interval is not None or pixel_size is not None:
+        # they label a result, and a lazy result is a plain dask array: said,
+        # not dropped without a word
+        given = ', '.join(f'{k}={v!r}' for k, v in (('frame_interval', frame_interval), ('pixel_size', pixel_size))
+                          if v is not None)
+        _ignored(f'{given}: the lazy result is an unlabelled dask array; give them to '
+                 f'ipcf.label(result.compute(), darr, {given}) to label it')
     threads = _threads(threads)
     r, p = o.radius, o.npoints
     offs = 'circle' if o.uv is None else o.uv

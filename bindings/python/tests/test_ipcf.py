@@ -996,3 +996,18 @@ def test_zero_size_out_is_taken():
     out = numpy.zeros((4, 0, 8), numpy.uint16)
     assert ipcf.correct_bleaching(d, 2, out=out) is out
     assert ipcf.correct_bleaching(d, 2).shape == (4, 0, 8)
+
+
+def test_dask_units_are_said_not_dropped():
+    # A lazy result is a plain dask array: frame_interval= and pixel_size=
+    # were checked and dropped without a word; now an IgnoredOptionWarning
+    # names them and ipcf.label, which takes them.
+    da = pytest.importorskip('dask.array', reason='python3-dask is in the install list (make deps)')
+    import ipcf.dask
+    data = da.from_array(ipcf.simulate(64, 16, seed=1), chunks=(64, 8, 8))
+    with pytest.warns(ipcf.IgnoredOptionWarning, match=r'frame_interval=0\.001, pixel_size=0\.1: the lazy result.*ipcf\.label'):
+        ipcf.dask.acf(data, nbins=8, frame_interval=1e-3, pixel_size=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        r = ipcf.dask.acf(data, nbins=8)
+    numpy.testing.assert_array_equal(r.compute(), ipcf.acf(data.compute(), nbins=8))
