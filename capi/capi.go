@@ -891,6 +891,7 @@ func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipc
 		if err != nil {
 			return err
 		}
+		o.HostMemory = true // the caller may free it during the call: an error, never a crash
 		return pcf.Compute(context.Background(), vo, vd, o)
 	}())
 }

@@ -90,6 +90,12 @@ type Options struct {
 	// changes nothing in the results.
 	RowsRead func(y int)
 
+	// HostMemory says the input lies in a host program's memory, which it
+	// may free or unmap while the call runs (the C ABI's arrays): the
+	// input is read in Go only, as a file's mapping is (readInGo), where
+	// a fault is an error; C code reading it would end the host process.
+	HostMemory bool
+
 	noC  bool // tests: use the Go transpose even where the C one applies
 	inGo bool // tests: read the input in Go only, as a file's mapping (readInGo)
 }
@@ -463,7 +469,7 @@ func Compute(ctx context.Context, out, data array.View, o Options) error {
 		return err
 	}
 	e := &engine{g: g, o: o, out: out, data: data}
-	e.goRead = o.inGo || readInGo(data, o.Data2)
+	e.goRead = o.inGo || o.HostMemory || readInGo(data, o.Data2)
 	if err := CheckDeviceOptions(o); err != nil {
 		return err
 	}

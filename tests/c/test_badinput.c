@@ -689,6 +689,54 @@ static void test_unreadable(void) {
     free(px);
 }
 
+/* Memory the host frees during the call (here made unreadable from the
+ * progress callback, on the calling thread, before the later rows' spectra
+ * are read): IPCF_E_INVALID_ARGUMENT, never a crash. A uint16 input ran the
+ * C transposition on the host's memory, whose fault ended the host process
+ * (SIGSEGV during cgo execution); every other type returned the error. */
+static char *freed_p;
+static size_t freed_len;
+static int freed_calls;
+static int free_on_progress(void *user, int64_t done, int64_t total) {
+    (void)user; (void)done; (void)total;
+    if (freed_calls++ == 0) mprotect(freed_p, freed_len, PROT_NONE);
+    return 0;
+}
+static void test_freed_during_call(void) {
+    for (int f32 = 0; f32 < 2; f32++) {
+        int64_t T = 1024, H = 64, W = 32, es = f32 ? 4 : 2;
+        size_t pg = (size_t)sysconf(_SC_PAGESIZE), need = (size_t)(T * H * W * es);
+        freed_len = (need + pg - 1) / pg * pg;
+        freed_p = mmap(NULL, freed_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (freed_p == MAP_FAILED) { perror("mmap"); failures++; return; }
+        for (size_t i = 0; i < need / (size_t)es; i++) {
+            if (f32) ((float *)freed_p)[i] = (float)(100 + i % 13);
+            else ((uint16_t *)freed_p)[i] = (uint16_t)(100 + i % 13);
+        }
+        freed_calls = 0;
+        ipcf_array a, ao;
+        int64_t sh[3] = {T, H, W}, os[4];
+        ipcf_array_init_contiguous(&a, f32 ? IPCF_DTYPE_FLOAT32 : IPCF_DTYPE_UINT16, 3, sh, freed_p);
+        ipcf_pcf_options o;
+        ipcf_pcf_options_init(&o);
+        o.radius = 2; o.npoints = 4; o.nbins = 8; o.threads = 1;
+        o.progress = free_on_progress;
+        ipcf_pcf_output_shape(&a, &o, os);
+        float *out = malloc((size_t)(os[0] * os[1] * os[2] * os[3]) * sizeof *out);
+        ipcf_array_init_contiguous(&ao, IPCF_DTYPE_FLOAT32, 4, os, out);
+        current = f32 ? "float32 freed during the call" : "uint16 freed during the call";
+        alarm(60);
+        expect(current, ipcf_pcf_compute(&a, &o, &ao), IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_compute|cannot be read");
+        alarm(0);
+        if (freed_calls == 0) {
+            failures++;
+            fprintf(stderr, "FAIL %s: the progress callback was never called\n", current);
+        }
+        free(out);
+        munmap(freed_p, freed_len);
+    }
+}
+
 /* The functions that read the caller's arrays on the calling thread (not in
  * the engines' workers): an argument reaching into an unreadable page, or an
  * output in read-only memory, is IPCF_E_INVALID_ARGUMENT saying so, as for
@@ -814,6 +862,7 @@ int main(void) {
     setup();
     test_table();
     test_unreadable();
+    test_freed_during_call();
     test_unreadable_direct();
     test_length1_strides();
     test_fork();
