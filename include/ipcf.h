@@ -266,7 +266,7 @@ typedef struct ipcf_simulate_options {
     int32_t threads;
     double diffusion;           /* pixel^2 per frame, 0.5 */
     double channel_width;       /* 4; 0 = no barrier */
-    double psf_sigma;           /* 1 */
+    double psf_sigma;           /* 1 (pixels; 0 < psf_sigma <= size) */
     double brightness;          /* counts per frame at a particle's center, 40 */
     double background;          /* counts per pixel and frame, 10 */
     double bleach_tau;          /* frames; 0 = no bleaching */

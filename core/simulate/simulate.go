@@ -65,7 +65,7 @@ func (o Options) Check() error {
 	case !(o.ChannelWidth >= 0) || o.ChannelWidth >= float64(o.Size)/math.Sqrt2:
 		return fmt.Errorf("%w: channel width=%g, want 0 <= width < size/sqrt(2) (%.4g for size %d)", ErrParam, o.ChannelWidth, float64(o.Size)/math.Sqrt2, o.Size)
 	case !(o.PSFSigma > 0) || o.PSFSigma > float64(o.Size):
-		return fmt.Errorf("%w: psf sigma=%g, want > 0", ErrParam, o.PSFSigma)
+		return fmt.Errorf("%w: psf sigma=%g, want 0 < sigma <= size (%d)", ErrParam, o.PSFSigma, o.Size)
 	case !(o.Brightness >= 0) || !(o.Background >= 0) || o.Brightness+o.Background > 1e4:
 		return fmt.Errorf("%w: brightness=%g, background=%g, want >= 0 and a sum <= 10000", ErrParam, o.Brightness, o.Background)
 	case !(math.Abs(o.FlowU) <= float64(o.Size)/2) || !(math.Abs(o.FlowV) <= float64(o.Size)/2):

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,6 +104,12 @@ func TestOptionErrors(t *testing.T) {
 		if o.Check() == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+	// a sigma over the image's size: the message states the rule (it said "want > 0")
+	o := DefaultOptions()
+	o.Size, o.PSFSigma = 8, 9
+	if err := o.Check(); err == nil || !strings.Contains(err.Error(), "psf sigma=9, want 0 < sigma <= size (8)") {
+		t.Errorf("psf sigma 9 of size 8: %v, want the rule", err)
 	}
 }
 
