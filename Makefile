@@ -224,6 +224,8 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_fit.ijm $(CURDIR)/$(BIN) | tee $(BUILD)/fiji/test_fit.log
 	grep -q '^PASS: fit' $(BUILD)/fiji/test_fit.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_fit.log
+	@# a calibration edited on a result is said (the fit keeps the curves' pixel size)
+	grep -q 'its calibration (0.2 .m a pixel) is not the pixel size of its curves (ipcf.pixel_size 0.1 .m)' $(BUILD)/fiji/test_fit.log
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_sources.ijm | tee $(BUILD)/fiji/test_sources.log
 	grep -q '^PASS: sources' $(BUILD)/fiji/test_sources.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_sources.log

@@ -30,9 +30,9 @@ final class Fit {
     /** The statuses of ipcf_fit, in code order (0..3), as the counts name them. */
     static final String[] STATUS = {"converged", "at_bound", "max_iter", "failed"};
     static final Set<String> KEYS = new HashSet<>(Arrays.asList("model", "waist", "waist_um", "kappa", "threads", "errors",
-            "segments", "sigma"));
+            "segments", "sigma", "pixel_size", "frame_interval"));
     static final Set<String> FLAGS = new HashSet<>(Arrays.asList("joint", "flow", "ginf"));
-    static final String LISTING = "model waist waist_um kappa joint flow ginf threads errors segments sigma";
+    static final String LISTING = "model waist waist_um kappa joint flow ginf threads errors segments sigma pixel_size frame_interval";
 
     /** What to fit and how: the options, checked against the result. */
     static final class Spec {
@@ -44,6 +44,8 @@ final class Fit {
         int threads;
         /** The keys as given: NaN when absent. */
         double waist = Double.NaN, waistUm = Double.NaN, kappaGiven = Double.NaN;
+        /** pixel_size= (um) and frame_interval= (s) as given, over the result's (0: none); NaN when absent. */
+        double pixelSizeGiven = Double.NaN, frameIntervalGiven = Double.NaN;
         /** For the library: the waist in pixels (0: its default, 2 pixels), kappa (0 but for acf3d), the units. */
         double waistPx, kappa, pixelSize, frameInterval;
         /** none, blocking or segments; segments: 0 = the library's 8. */
@@ -105,6 +107,8 @@ final class Fit {
         s.waist = positive(o, "waist", "pixels");
         s.waistUm = positive(o, "waist_um", "micrometres");
         s.kappaGiven = positive(o, "kappa", "the axial / lateral waist");
+        s.pixelSizeGiven = nonNegative(o, "pixel_size", "micrometres per pixel, 0: none");
+        s.frameIntervalGiven = nonNegative(o, "frame_interval", "seconds per frame, 0: none");
         s.errors = Ipcf.strOpt(o, "errors", "none");
         if (!Arrays.asList(ERRORS).contains(s.errors))
             throw new IllegalArgumentException("errors=" + s.errors + ": want blocking or segments (or none)");
@@ -124,6 +128,15 @@ final class Fit {
         return s;
     }
 
+    /** A number >= 0 (finite) for key; NaN when absent or empty. */
+    private static double nonNegative(String o, String key, String what) {
+        String v = Ipcf.strOpt(o, key, null);
+        if (v == null || v.trim().isEmpty()) return Double.NaN;
+        double d = Ipcf.number(key, v);
+        if (!(d >= 0) || Double.isInfinite(d)) throw new IllegalArgumentException(key + "=" + v + ": want a number >= 0 (" + what + ")");
+        return d;
+    }
+
     /** A number > 0 (finite) for key; NaN when absent, empty or "none" (a dialog's empty field). */
     private static double positive(String o, String key, String what) {
         String v = Ipcf.strOpt(o, key, null);
@@ -136,6 +149,10 @@ final class Fit {
     /** Checks s against the result in (the model's options, the waist and the units) and completes it. */
     static void plan(Spec s, Input in) {
         String m = "model=" + s.modelName;
+        // Options over the result's units, as ipcf fit's --pixel-size and Python's pixel_size=.
+        if (!Double.isNaN(s.pixelSizeGiven)) in.pixelSize = s.pixelSizeGiven;
+        if (!Double.isNaN(s.frameIntervalGiven)) in.frameInterval = s.frameIntervalGiven;
+        Ipcf.checkUnits(in.pixelSize, in.frameInterval, "the fit's units");
         s.pixelSize = in.pixelSize;
         s.frameInterval = in.frameInterval;
         s.delta = in.delta;
@@ -312,6 +329,12 @@ final class Fit {
         Spec s = parse(options);
         Input in = read(res);
         plan(s, in);
+        // A calibration edited on the result (Image > Properties) is not the pixel size its curves
+        // were computed with: said (the maps carried the edited one, D the other, silently).
+        double calUm = Ipcf.micrometresPerPixel(res.getCalibration());
+        if (Double.isNaN(s.pixelSizeGiven) && calUm > 0 && !(Math.abs(calUm - in.pixelSize) <= 1e-4 * calUm))
+            IJ.log("ipcf: warning: " + res.getTitle() + ": its calibration (" + calUm + " \u00b5m a pixel) is not the pixel size of its "
+                    + "curves (ipcf.pixel_size " + in.pixelSize + " \u00b5m), which the fit uses; give pixel_size=UM to fit with another");
         float[][] sigma = null;
         String weights = "none";
         if (s.sigma != null) {
@@ -458,6 +481,11 @@ final class Fit {
         if (kf > 1) out.setOpenAsHyperStack(true);
         Calibration cal = res.getCalibration().copy();
         cal.frameInterval = 0; // the frames are offsets
+        if (!Double.isNaN(s.pixelSizeGiven)) { // the maps in the pixel size fitted with
+            cal.pixelWidth = cal.pixelHeight = s.pixelSizeGiven > 0 ? s.pixelSizeGiven : 1;
+            cal.setUnit(s.pixelSizeGiven > 0 ? "micron" : "pixel");
+            cal.setYUnit(null);
+        }
         out.setCalibration(cal);
         StringBuilder names = new StringBuilder(), us = new StringBuilder(), offs = new StringBuilder();
         for (int c = 0; c < nc; c++) {
