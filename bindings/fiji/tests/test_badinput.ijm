@@ -125,6 +125,17 @@ close("*");
 newImage("two", "16-bit ramp", 20, 20, 2);
 expect("bleaching of 2 frames", call("ipcf.Ipcf.correctBleaching", "filter=1"), "the image has 2 frames: the bleaching correction drops 2*filtersize frames and keeps at least one, so it needs at least 3");
 close("*");
+// a second image of another calibration: refused unless the unit is given (the first's was taken)
+newImage("fast", "16-bit noise", 20, 20, 1, 1, 64);
+Stack.setFrameInterval(0.001);
+newImage("slow", "16-bit noise", 20, 20, 1, 1, 64);
+Stack.setFrameInterval(0.05);
+selectImage("fast");
+expect("second of another frame interval", call("ipcf.Ipcf.acf", "second=slow"), "have other frame intervals (0.001 and 0.05 s)");
+r = call("ipcf.Ipcf.acf", "second=slow frame_interval=0.002");
+ok = (startsWith(r, "error") == false);
+check(ok, "second of another frame interval, frame_interval given", r);
+close("*");
 newImage("small", "16-bit ramp", 4, 4, 16);
 expect("image smaller than the circle", call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=4"), "radius=2 too large for a 4x4 image");
 close("*");

@@ -381,6 +381,18 @@ final class Engine {
                             + imp.getBitDepth() + "-bit: want the same type");
                 if (lineScan && im2.getStackSize() != 1)
                     throw new IllegalArgumentException("second image '" + p.second + "' is a stack, the image a line scan (one plane)");
+                // Its calibration, where both images have one, must be the image's (the result took
+                // the first's silently), unless the unit is given, as the file jobs do.
+                double fa = Ipcf.secondsPerFrame(imp.getCalibration()), fb = Ipcf.secondsPerFrame(im2.getCalibration());
+                double pa = Ipcf.micrometresPerPixel(imp), pb = Ipcf.micrometresPerPixel(im2);
+                if (Double.isNaN(p.frameInterval) && fa > 0 && fb > 0 && Math.abs(fa - fb) > 1e-4 * Math.max(fa, fb))
+                    throw new IllegalArgumentException("the image '" + imp.getTitle() + "' and the second image '" + p.second
+                            + "' have other frame intervals (" + fa + " and " + fb + " s): their cross-correlation has no one axis of "
+                            + "delays; give frame_interval=S if one of them is wrong");
+                if (Double.isNaN(p.pixelSize) && pa > 0 && pb > 0 && Math.abs(pa - pb) > 1e-4 * Math.max(pa, pb))
+                    throw new IllegalArgumentException("the image '" + imp.getTitle() + "' and the second image '" + p.second
+                            + "' have other pixel sizes (" + pa + " and " + pb + " \u00b5m): their cross-correlation has no one axis of "
+                            + "distances; give pixel_size=UM if one of them is wrong");
                 data2 = new Series(im2, k, lineScan);
                 data2Name = c2 > 1 ? "channel " + k + " of " + im2.getTitle() : im2.getTitle();
             } else if (ch2 > 0) {
