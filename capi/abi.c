@@ -55,6 +55,30 @@ static ipcf_status ipcf_fork_refuse(const char *fn) {
 	return IPCF_E_FORKED;
 }
 
+// ipcf_low_refuse records why a pointer argument below 64 KiB is refused:
+// no process maps memory there (Linux's mmap_min_addr), so it is no
+// struct's, array's or string's, and a fault there read as a nil
+// pointer's, the library's own bug (IPCF_E_INTERNAL); &p->field of a NULL
+// p is such a pointer. Buffers that come with a length are not checked
+// here (an empty one may be a dangling pointer: Rust's, for one).
+static ipcf_status ipcf_low_refuse(const char *fn, const char *arg, const void *p) {
+	char msg[320];
+	int n = snprintf(msg, sizeof msg,
+	                 "%s: %s is %p, below 64 KiB, where no process maps memory: not valid memory "
+	                 "(a field of a NULL struct?)",
+	                 fn, arg, p);
+	ipcf_set_error(msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+	return IPCF_E_INVALID_ARGUMENT;
+}
+
+// IPCF_LOW refuses the pointer argument p of ipcf_name when it is below
+// 64 KiB and not NULL (NULL is each function's own case).
+#define IPCF_LOW(name, p)                                                                         \
+	do {                                                                                          \
+		if ((p) && (uintptr_t)(const void *)(p) < 65536)                                          \
+			return ipcf_low_refuse("ipcf_" #name, #p, (const void *)(p));                          \
+	} while (0)
+
 #define IPCF_SAME_TYPE(name)                                                                      \
 	_Static_assert(__builtin_types_compatible_p(__typeof__(ipcfgo_##name), __typeof__(ipcf_##name)), \
 	               "ipcfgo_" #name " (Go) differs from ipcf_" #name " in ipcf.h")
@@ -180,12 +204,14 @@ ipcf_status ipcf_last_device_note(char *buf, size_t len) {
 ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim, const int64_t *shape,
                                        void *data) {
 	IPCF_FORK_CHECK(array_init_contiguous);
+	IPCF_LOW(array_init_contiguous, a);
 	return ipcfgo_array_init_contiguous(a, dtype, ndim, shape, data);
 }
 IPCF_SAME_TYPE(array_init_contiguous);
 
 ipcf_status ipcf_token_create(ipcf_token *token) {
 	IPCF_FORK_CHECK(token_create);
+	IPCF_LOW(token_create, token);
 	return ipcfgo_token_create(token);
 }
 IPCF_SAME_TYPE(token_create);
@@ -262,18 +288,23 @@ IPCF_SAME_TYPE(circle);
 
 ipcf_status ipcf_offsets(int32_t kind, int32_t radius, int32_t npoints, int32_t *uv, size_t cap, size_t *count) {
 	IPCF_FORK_CHECK(offsets);
+	IPCF_LOW(offsets, count);
 	return ipcfgo_offsets(kind, radius, npoints, uv, cap, count);
 }
 IPCF_SAME_TYPE(offsets);
 
 ipcf_status ipcf_logbins(int64_t size, int32_t nbins, int64_t *bins, size_t cap, size_t *count) {
 	IPCF_FORK_CHECK(logbins);
+	IPCF_LOW(logbins, count);
 	return ipcfgo_logbins(size, nbins, bins, cap, count);
 }
 IPCF_SAME_TYPE(logbins);
 
 ipcf_status ipcf_correlate(const ipcf_array *a, const ipcf_array *b, int32_t mode, ipcf_array *out) {
 	IPCF_FORK_CHECK(correlate);
+	IPCF_LOW(correlate, a);
+	IPCF_LOW(correlate, b);
+	IPCF_LOW(correlate, out);
 	return ipcfgo_correlate(a, b, mode, out);
 }
 IPCF_SAME_TYPE(correlate);
@@ -281,18 +312,27 @@ IPCF_SAME_TYPE(correlate);
 ipcf_status ipcf_pcf_delays(const ipcf_array *data, const ipcf_pcf_options *options, double *delays, size_t cap,
                             size_t *count) {
 	IPCF_FORK_CHECK(pcf_delays);
+	IPCF_LOW(pcf_delays, data);
+	IPCF_LOW(pcf_delays, options);
+	IPCF_LOW(pcf_delays, count);
 	return ipcfgo_pcf_delays(data, options, delays, cap, count);
 }
 IPCF_SAME_TYPE(pcf_delays);
 
 ipcf_status ipcf_pcf_output_shape(const ipcf_array *data, const ipcf_pcf_options *options, int64_t *shape) {
 	IPCF_FORK_CHECK(pcf_output_shape);
+	IPCF_LOW(pcf_output_shape, data);
+	IPCF_LOW(pcf_output_shape, options);
+	IPCF_LOW(pcf_output_shape, shape);
 	return ipcfgo_pcf_output_shape(data, options, shape);
 }
 IPCF_SAME_TYPE(pcf_output_shape);
 
 ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *options, ipcf_array *out) {
 	IPCF_FORK_CHECK(pcf_compute);
+	IPCF_LOW(pcf_compute, data);
+	IPCF_LOW(pcf_compute, options);
+	IPCF_LOW(pcf_compute, out);
 	return ipcfgo_pcf_compute(data, options, out);
 }
 IPCF_SAME_TYPE(pcf_compute);
@@ -300,6 +340,9 @@ IPCF_SAME_TYPE(pcf_compute);
 ipcf_status ipcf_pcf_errors(const ipcf_array *data, const ipcf_pcf_options *options, int32_t method, int32_t segments,
                             ipcf_array *sd) {
 	IPCF_FORK_CHECK(pcf_errors);
+	IPCF_LOW(pcf_errors, data);
+	IPCF_LOW(pcf_errors, options);
+	IPCF_LOW(pcf_errors, sd);
 	return ipcfgo_pcf_errors(data, options, method, segments, sd);
 }
 IPCF_SAME_TYPE(pcf_errors);
@@ -307,12 +350,21 @@ IPCF_SAME_TYPE(pcf_errors);
 ipcf_status ipcf_pcf_file(const char *input, const ipcf_source_options *source, const char *output,
                           const ipcf_pcf_options *options, const ipcf_job_options *job, ipcf_job_summary *summary) {
 	IPCF_FORK_CHECK(pcf_file);
+	IPCF_LOW(pcf_file, input);
+	IPCF_LOW(pcf_file, source);
+	IPCF_LOW(pcf_file, output);
+	IPCF_LOW(pcf_file, options);
+	IPCF_LOW(pcf_file, job);
+	IPCF_LOW(pcf_file, summary);
 	return ipcfgo_pcf_file(input, source, output, options, job, summary);
 }
 IPCF_SAME_TYPE(pcf_file);
 
 ipcf_status ipcf_correct_bleaching(const ipcf_array *data, const ipcf_bleach_options *options, ipcf_array *out) {
 	IPCF_FORK_CHECK(correct_bleaching);
+	IPCF_LOW(correct_bleaching, data);
+	IPCF_LOW(correct_bleaching, options);
+	IPCF_LOW(correct_bleaching, out);
 	return ipcfgo_correct_bleaching(data, options, out);
 }
 IPCF_SAME_TYPE(correct_bleaching);
@@ -325,30 +377,39 @@ IPCF_SAME_TYPE(check_units);
 
 ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts, char *buf, size_t len) {
 	IPCF_FORK_CHECK(check_counts);
+	IPCF_LOW(check_counts, data);
+	IPCF_LOW(check_counts, counts);
 	return ipcfgo_check_counts(data, counts, buf, len);
 }
 IPCF_SAME_TYPE(check_counts);
 
 ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc, int64_t *bytes) {
 	IPCF_FORK_CHECK(file_crc32c);
+	IPCF_LOW(file_crc32c, path);
+	IPCF_LOW(file_crc32c, crc);
+	IPCF_LOW(file_crc32c, bytes);
 	return ipcfgo_file_crc32c(path, crc, bytes);
 }
 IPCF_SAME_TYPE(file_crc32c);
 
 ipcf_status ipcf_unit_scale(const char *unit, int32_t kind, double *scale) {
 	IPCF_FORK_CHECK(unit_scale);
+	IPCF_LOW(unit_scale, unit);
+	IPCF_LOW(unit_scale, scale);
 	return ipcfgo_unit_scale(unit, kind, scale);
 }
 IPCF_SAME_TYPE(unit_scale);
 
 ipcf_status ipcf_square_pixels(double width, double height, int32_t *square) {
 	IPCF_FORK_CHECK(square_pixels);
+	IPCF_LOW(square_pixels, square);
 	return ipcfgo_square_pixels(width, height, square);
 }
 IPCF_SAME_TYPE(square_pixels);
 
 ipcf_status ipcf_crc32c(const void *data, size_t len, uint32_t *crc) {
 	IPCF_FORK_CHECK(crc32c);
+	IPCF_LOW(crc32c, crc);
 	return ipcfgo_crc32c(data, len, crc);
 }
 IPCF_SAME_TYPE(crc32c);
@@ -361,12 +422,17 @@ IPCF_SAME_TYPE(check_metadata);
 
 ipcf_status ipcf_convolve2d(const ipcf_array *image, const ipcf_array *kernel, ipcf_array *out) {
 	IPCF_FORK_CHECK(convolve2d);
+	IPCF_LOW(convolve2d, image);
+	IPCF_LOW(convolve2d, kernel);
+	IPCF_LOW(convolve2d, out);
 	return ipcfgo_convolve2d(image, kernel, out);
 }
 IPCF_SAME_TYPE(convolve2d);
 
 ipcf_status ipcf_simulate(const ipcf_simulate_options *options, ipcf_array *out) {
 	IPCF_FORK_CHECK(simulate);
+	IPCF_LOW(simulate, options);
+	IPCF_LOW(simulate, out);
 	return ipcfgo_simulate(options, out);
 }
 IPCF_SAME_TYPE(simulate);
@@ -374,6 +440,8 @@ IPCF_SAME_TYPE(simulate);
 ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *offsets, int64_t noffsets, int32_t *nparams,
                              char *names, size_t cap) {
 	IPCF_FORK_CHECK(fit_nparams);
+	IPCF_LOW(fit_nparams, options);
+	IPCF_LOW(fit_nparams, nparams);
 	return ipcfgo_fit_nparams(options, offsets, noffsets, nparams, names, cap);
 }
 IPCF_SAME_TYPE(fit_nparams);
@@ -382,6 +450,13 @@ ipcf_status ipcf_fit(const ipcf_array *curves, const double *delays, const int32
                      const ipcf_fit_options *options, ipcf_array *params, ipcf_array *stderr_, ipcf_array *chisq,
                      ipcf_array *status) {
 	IPCF_FORK_CHECK(fit);
+	IPCF_LOW(fit, curves);
+	IPCF_LOW(fit, sigma);
+	IPCF_LOW(fit, options);
+	IPCF_LOW(fit, params);
+	IPCF_LOW(fit, stderr_);
+	IPCF_LOW(fit, chisq);
+	IPCF_LOW(fit, status);
 	return ipcfgo_fit(curves, delays, offsets, sigma, options, params, stderr_, chisq, status);
 }
 IPCF_SAME_TYPE(fit);

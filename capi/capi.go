@@ -200,6 +200,10 @@ func view(name string, a *C.ipcf_array) (array.View, error) {
 		if lo < 0 && uintptr(-lo) > base {
 			return array.View{}, fail(eInvalid, "%s: negative strides reach below address 0", name)
 		}
+		if base < 1<<16 {
+			// no process maps memory there: a fault read as a nil pointer's (a bug)
+			return array.View{}, fail(eInvalid, "%s.data is %#x, below 64 KiB, where no process maps memory: not an array's memory", name, base)
+		}
 		if hi-lo > maxSpan || base+uintptr(hi) < base || base+uintptr(hi) > 1<<63 || pcf.BeyondUserSpace(base+uintptr(hi)) {
 			return array.View{}, fail(eInvalid, "%s: shape and strides span bytes [%d, %d) from data, beyond the address space", name, lo, hi)
 		}

@@ -75,7 +75,11 @@
  *     "cannot be written" (Linux; memory that is mapped but belongs to
  *     something else cannot be told from the array's and is used as it);
  *     a span beyond the addresses a process can map (x86-64: 2^47, where
- *     a fault would read as the library's own bug) is refused up front.
+ *     a fault would read as the library's own bug) is refused up front, as
+ *     is a pointer to a struct, string, scalar output or array data below
+ *     64 KiB, where no process maps memory (&p->field of a NULL p):
+ *     IPCF_E_INVALID_ARGUMENT naming it (buffers that come with a length
+ *     of 0 are not read, whatever their pointer).
  *
  * ABI policy: IPCF_VERSION_MAJOR changes when the ABI breaks. Enum values
  * are never renumbered. Structs start with struct_size and only ever grow

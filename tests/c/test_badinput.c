@@ -737,6 +737,43 @@ static void test_freed_during_call(void) {
     }
 }
 
+/* A pointer argument below 64 KiB, where no process maps memory (&p->field
+ * of a NULL p): IPCF_E_INVALID_ARGUMENT naming it, not IPCF_E_INTERNAL ("a
+ * bug", with a Go stack), as a pointer beyond the address space is. */
+static void test_low_pointers(void) {
+    const void *low = (const void *)(uintptr_t)0x10;
+    int64_t sh[3] = {64, 8, 8}, os[4];
+    uint16_t *px = calloc(64 * 8 * 8, sizeof *px);
+    ipcf_array a, ao;
+    ipcf_array_init_contiguous(&a, IPCF_DTYPE_UINT16, 3, sh, px);
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 1; o.npoints = 4; o.nbins = 4;
+    ipcf_pcf_output_shape(&a, &o, os);
+    float *out = malloc((size_t)(os[0] * os[1] * os[2] * os[3]) * sizeof *out);
+    ipcf_array_init_contiguous(&ao, IPCF_DTYPE_FLOAT32, 4, os, out);
+    current = "pcf_compute, options at 0x10";
+    expect(current, ipcf_pcf_compute(&a, (const ipcf_pcf_options *)low, &ao), IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_compute|options|below 64 KiB");
+    current = "pcf_compute, data at 0x10";
+    expect(current, ipcf_pcf_compute((const ipcf_array *)low, &o, &ao), IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_compute|data|below 64 KiB");
+    current = "pcf_compute, out at 0x10";
+    expect(current, ipcf_pcf_compute(&a, &o, (ipcf_array *)low), IPCF_E_INVALID_ARGUMENT, "out|below 64 KiB");
+    ipcf_array bad = a;
+    bad.data = (void *)(uintptr_t)0x20;
+    current = "pcf_compute, the array's data at 0x20";
+    expect(current, ipcf_pcf_compute(&bad, &o, &ao), IPCF_E_INVALID_ARGUMENT, "data.data is 0x20|below 64 KiB");
+    uint32_t crc;
+    current = "file_crc32c, path at 0x10";
+    expect(current, ipcf_file_crc32c((const char *)low, &crc, NULL), IPCF_E_INVALID_ARGUMENT, "ipcf_file_crc32c|path|below 64 KiB");
+    current = "unit_scale, scale at 0x10";
+    expect(current, ipcf_unit_scale("um", 0, (double *)low), IPCF_E_INVALID_ARGUMENT, "ipcf_unit_scale|scale|below 64 KiB");
+    /* an empty buffer may be a dangling pointer (Rust's): taken */
+    current = "crc32c of 0 bytes at 0x1";
+    expect(current, ipcf_crc32c((const void *)(uintptr_t)1, 0, &crc), IPCF_OK, NULL);
+    free(out);
+    free(px);
+}
+
 /* The functions that read the caller's arrays on the calling thread (not in
  * the engines' workers): an argument reaching into an unreadable page, or an
  * output in read-only memory, is IPCF_E_INVALID_ARGUMENT saying so, as for
@@ -863,6 +900,7 @@ int main(void) {
     test_table();
     test_unreadable();
     test_freed_during_call();
+    test_low_pointers();
     test_unreadable_direct();
     test_length1_strides();
     test_fork();
