@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
@@ -680,9 +681,9 @@ func imageJSequence(files []string) error {
 
 // nameIndex finds the indices in a file's name that other software
 // writes for the planes of an image (Leica's Series001_t00_ch00.tif,
-// cell1_T005.tif, img_z3_c1.tif): t, z, c or ch and digits, after a
-// character that is no letter or digit.
-var nameIndex = regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(t|z|ch|c)(\d+)`)
+// cell1_T005.tif, img_z3_c1.tif, Olympus' _C001T001): t, z, c or ch and
+// digits; indexedNames takes those not after a letter.
+var nameIndex = regexp.MustCompile(`(?i)(ch|t|z|c)(\d+)`)
 
 // indexedNames refuses files whose names index their planes (nameIndex)
 // where, in the order read (natural order of the names), they are not
@@ -700,7 +701,11 @@ func indexedNames(files []string) error {
 	for i, f := range files {
 		base := filepath.Base(f)
 		base = strings.TrimSuffix(base, filepath.Ext(base))
-		for _, m := range nameIndex.FindAllStringSubmatch(base, -1) {
+		for _, ix := range nameIndex.FindAllStringSubmatchIndex(base, -1) {
+			if ix[0] > 0 && unicode.IsLetter(rune(base[ix[0]-1])) {
+				continue // inside a word (batch12, ...)
+			}
+			m := []string{base[ix[0]:ix[1]], base[ix[2]:ix[3]], base[ix[4]:ix[5]]}
 			v := strings.TrimLeft(m[2], "0")
 			if v == "" {
 				v = "0" // ("" is no index)
