@@ -487,7 +487,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                 raise _invalid(f"delays= are the curves' delays in seconds (their delays in frames times the frame "
                                f"interval {float(fi_curves):g} s): give them in frames (the delay coordinate; "
                                "frame_interval= converts the results)")
-        _warn_smoothed(attrs['smooth'] if 'smooth' in attrs else cc['smooth'].values if 'smooth' in cc else None)
+        _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')
         if ps is None and attrs.get('pixel_size') is not None:

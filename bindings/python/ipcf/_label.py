@@ -328,10 +328,6 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         coords['pixel_size_um'] = ((), float(ps), {'long_name': 'pixel size', 'units': 'um'})
     if smooth is not None and 'smooth' not in attrs:
         attrs['smooth'] = float(smooth)
-    if attrs.get('smooth') is not None:
-        # also a coordinate, as pixel_size_um: fit warns about smoothed
-        # curves also after a reduction dropped the attributes
-        coords['smooth'] = ((), float(attrs['smooth']), {'long_name': 'smoothing weight of the curves'})
     attrs.update(kind=kind, delta=int(bool(delta)), software='ipcf', version=__version__)
     if fi is not None:
         attrs['frame_interval'] = fi

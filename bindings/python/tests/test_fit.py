@@ -970,18 +970,3 @@ def test_labelled_fits_after_arithmetic_and_with_their_error_bars():
     sl = ipcf.pcf_errors(line, offsets=lo, nbins=8, smooth=0, labelled=True)
     numpy.testing.assert_array_equal(ipcf.fit(gl, tl, offsets=lo, sigma=sl)['D'],
                                      ipcf.fit(gl, tl, offsets=lo, sigma=sl.values)['D'])
-
-
-def test_smoothing_warning_survives_reductions():
-    # The smoothing weight is a coordinate too: a mean over the pixels (which
-    # drops the attributes) of smoothed curves was fitted without the
-    # SmoothedCurvesWarning; unsmoothed curves give none.
-    d = ipcf.simulate(frames=1024, size=12, seed=2)
-    g = ipcf.pcf(d, offsets=[[2, 0], [0, 2]], nbins=12, labelled=True)  # smooth 0.7
-    for curves in (g, g.mean(('y', 'x')), g.isel(y=slice(0, 4)).mean('y')):
-        with pytest.warns(ipcf.SmoothedCurvesWarning, match='smooth 0.7'):
-            ipcf.fit(curves, model='pcf1d')
-    u = ipcf.pcf(d, offsets=[[2, 0], [0, 2]], nbins=12, smooth=0, labelled=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter('error', ipcf.SmoothedCurvesWarning)
-        ipcf.fit(u.mean(('y', 'x')), model='pcf1d')

@@ -160,8 +160,7 @@ def test_dask_result_labels(data):
     da = pytest.importorskip('dask.array')
     import ipcf.dask
     lazy = ipcf.dask.pcf(da.from_array(data, chunks=(-1, 9, 9)), radius=2, npoints=4, nbins=6)
-    # smooth: the curves' smoothing weight (pcf's default), a coordinate of the labelled result
-    g = ipcf.label(lazy.compute(scheduler='threads'), data, radius=2, npoints=4, nbins=6, smooth=0.7)
+    g = ipcf.label(lazy.compute(scheduler='threads'), data, radius=2, npoints=4, nbins=6)
     xarray.testing.assert_equal(g, ipcf.pcf(data, radius=2, npoints=4, nbins=6, labelled=True))
 
 
