@@ -687,13 +687,13 @@ var nameIndex = regexp.MustCompile(`(?i)(ch|t|z|c)(\d+)`)
 
 // indexedNames refuses files whose names index their planes (nameIndex)
 // where, in the order read (natural order of the names), they are not
-// one channel's time points (or z slices) in order, each once: the
-// channels of Leica's export (_t00_ch00, _t00_ch01) alternated as
-// frames, two series in one folder (cell1_t001 .. and cell2_t001 ..)
-// joined end to end, and a missing time point shifted every later frame;
-// each read without a word. Names with no time or z index that varies
-// (a constant _t1 among frame counters, channel numbers alone) are
-// taken in the caller's order.
+// one channel's time points (or z slices) in order: the channels of
+// Leica's export (_t00_ch00, _t00_ch01) alternated as frames, and two
+// series in one folder (cell1_t001 .. and cell2_t001 ..) were joined end
+// to end, each read without a word. Indices that repeat or step by more
+// than 1 are taken (time stamps, every 10th frame, elapsed times), as are
+// names with no time or z index that varies (a constant _t1 among frame
+// counters, channel numbers alone).
 func indexedNames(files []string) error {
 	type index struct{ t, z, c string }
 	idx := make([]index, len(files))
@@ -705,12 +705,11 @@ func indexedNames(files []string) error {
 			if ix[0] > 0 && unicode.IsLetter(rune(base[ix[0]-1])) {
 				continue // inside a word (batch12, ...)
 			}
-			m := []string{base[ix[0]:ix[1]], base[ix[2]:ix[3]], base[ix[4]:ix[5]]}
-			v := strings.TrimLeft(m[2], "0")
+			v := strings.TrimLeft(base[ix[4]:ix[5]], "0")
 			if v == "" {
 				v = "0" // ("" is no index)
 			}
-			switch strings.ToLower(m[1]) {
+			switch strings.ToLower(base[ix[2]:ix[3]]) {
 			case "t":
 				idx[i].t = v
 			case "z":
@@ -742,22 +741,14 @@ func indexedNames(files []string) error {
 		if kind == "z" {
 			s = idx[i].z
 		}
-		n := 0
-		if s != "" {
-			var err error
-			if n, err = strconv.Atoi(s); err != nil || n > 1<<40 {
-				return fmt.Errorf("%s: %s index %q is not a whole number", f, kind, s)
-			}
+		n, err := strconv.ParseUint(s, 10, 62)
+		if err != nil {
+			return nil // beyond 2^62: no frame index
 		}
-		switch {
-		case i > 0 && n == prev:
-			return fmt.Errorf("%s and %s are named as the same %s point %d: two series (cells, positions or acquisitions) would join end to end as one; give the files of one series with a pattern", files[i-1], f, kind, n)
-		case i > 0 && n < prev:
+		if i > 0 && int(n) < prev {
 			return fmt.Errorf("%s (%s point %d) follows %s (%s point %d) in name order: two series, or names whose order is not the planes'; give the files of one series with a pattern", f, kind, n, files[i-1], kind, prev)
-		case i > 0 && n != prev+1:
-			return fmt.Errorf("%s and %s are named as %s points %d and %d: %d are missing, and every frame after them would be taken too early; give the files of a part without gaps with a pattern", files[i-1], f, kind, prev, n, n-prev-1)
 		}
-		prev = n
+		prev = int(n)
 	}
 	return nil
 }

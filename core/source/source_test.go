@@ -448,8 +448,11 @@ func TestFolderIndexedNames(t *testing.T) {
 	}{
 		{"Leica channels", []string{"Series001_t00_ch00.tif", "Series001_t00_ch01.tif", "Series001_t01_ch00.tif", "Series001_t01_ch01.tif"}, "named as planes of 2 channels"},
 		{"two series", []string{"cell1_t001.tif", "cell1_t002.tif", "cell2_t001.tif", "cell2_t002.tif"}, "(time point 1) follows"},
-		{"a time point twice", []string{"a_t1.tif", "b_t1.tif", "c_t2.tif"}, "named as the same time point 1"},
-		{"a gap", []string{"cell_t1.tif", "cell_t2.tif", "cell_t4.tif", "cell_t5.tif"}, "1 are missing"},
+		{"time stamps (an hour repeats)", []string{"a_T10-59-40.tif", "a_T10-59-50.tif", "a_T11-00-00.tif"}, ""},
+		{"time stamps HHMMSS", []string{"a_T105958.tif", "a_T105959.tif", "a_T110000.tif"}, ""},
+		{"every 10th frame", []string{"img_t0000.tif", "img_t0010.tif", "img_t0020.tif"}, ""},
+		{"decimal times", []string{"img_t0.05s.tif", "img_t0.10s.tif", "img_t1.00s.tif"}, ""},
+		{"a gap (taken)", []string{"cell_t1.tif", "cell_t2.tif", "cell_t4.tif", "cell_t5.tif"}, ""},
 		{"z slices and times", []string{"s_t1_z1.tif", "s_t1_z2.tif", "s_t2_z1.tif", "s_t2_z2.tif"}, "2 z slices at 2 time points"},
 		{"Olympus channels (_C001T001)", []string{"a_C001T001.tif", "a_C001T002.tif", "a_C002T001.tif", "a_C002T002.tif"}, "named as planes of 2 channels"},
 		{"t001c1 names of two channels", []string{"x_t001c1.tif", "x_t001c2.tif", "x_t002c1.tif", "x_t002c2.tif"}, "named as planes of 2 channels"},
