@@ -1352,7 +1352,7 @@ func (j *Job) secondUnits() error {
 		case f.a == 0:
 			j.log("warning: the second channel's file %s records a %s of %.6g %s, the first file none: the result has none; give %s to use one",
 				j.spec.Input2, f.what, f.b, f.unit, f.option)
-		case math.Abs(f.a-f.b) > 1e-4*math.Max(f.a, f.b):
+		case math.Abs(f.a-f.b) > 1e-2*math.Max(f.a, f.b): // 1 %: two cameras' measured intervals differ by less
 			return fmt.Errorf("%w: the two channels' files record other %ss (%s: %.6g %s, %s: %.6g %s): their cross-correlation has no one axis of %s; give %s if one of them is wrong",
 				ErrInput, f.what, j.spec.Input.Path, f.a, f.unit, j.spec.Input2, f.b, f.unit, map[string]string{"s": "delays", "um": "distances"}[f.unit], f.option)
 		}

@@ -239,6 +239,13 @@ func TestUnitsSecondChannelFile(t *testing.T) {
 	if logs, err := open(a, same, 0, 0); err != nil || len(logs) != 0 {
 		t.Errorf("equal units: %v, logs %q", err, logs)
 	}
+	// measured intervals of two cameras differ a little (a review: 0.01002 and 0.00999 s were refused)
+	j1, j2 := filepath.Join(dir, "j1.tif"), filepath.Join(dir, "j2.tif")
+	writeImageJTIFF(t, j1, 64, 12, 12, 0.01002, 10)
+	writeImageJTIFF(t, j2, 64, 12, 12, 0.00999, 10)
+	if _, err := open(j1, j2, 0, 0); err != nil {
+		t.Errorf("intervals 0.3 %% apart: %v", err)
+	}
 	logs, err := open(plain, a, 0, 0)
 	if err != nil || !strings.Contains(strings.Join(logs, "\n"), "the second channel's file "+a+" records a frame interval of 0.001 s, the first file none") {
 		t.Errorf("units only in the second file: %v, logs %q", err, logs)
@@ -265,7 +272,11 @@ func TestUnitsBadValuesWarned(t *testing.T) {
 		}
 		u := j.Metadata(0, 0)["units"].(map[string]any)
 		j.Close()
-		if !strings.Contains(strings.Join(logs, "\n"), "the input's frame interval is no positive number, "+fmt.Sprintf("%g", fi)+" s (ImageJ)") || u["frame_interval_s"] != nil {
+		want := fmt.Sprintf("%g s", fi)
+		if math.IsNaN(fi) {
+			want = "not a number"
+		}
+		if !strings.Contains(strings.Join(logs, "\n"), "the input's frame interval is no positive number, "+want+" (ImageJ)") || u["frame_interval_s"] != nil {
 			t.Errorf("finterval=%g: logs %q, units %v", fi, logs, u)
 		}
 	}

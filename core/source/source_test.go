@@ -404,6 +404,42 @@ func TestFolderOfOMEPlanes(t *testing.T) {
 	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "do not put the planes in order") {
 		t.Errorf("swapped names: %v, want the refusal of the order", err)
 	}
+	// an image of 2 z slices x T time points, one plane a file: one slice's files are read (a
+	// review: all z x t images were refused, also one slice selected by a pattern), the files
+	// of both slices (names that do not tell) are refused
+	zt := filepath.Join(root, "zt")
+	if err := os.MkdirAll(zt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ztName := func(z, tt int) string { return fmt.Sprintf("q%d%d.ome.tif", z, tt) }
+	var ztds strings.Builder
+	for z := range 2 {
+		for tt := range T {
+			fmt.Fprintf(&ztds, `<TiffData FirstC="0" FirstT="%d" FirstZ="%d" IFD="0" PlaneCount="1"><UUID FileName="%s">urn:uuid:%d</UUID></TiffData>`,
+				tt, z, ztName(z, tt), 200+z*T+tt)
+		}
+	}
+	for z := range 2 {
+		for tt := range T {
+			xml := fmt.Sprintf(`<OME UUID="urn:uuid:%d"><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="1" SizeZ="2" SizeT="%d">%s</Pixels></Image></OME>`,
+				200+z*T+tt, T, ztds.String())
+			if err := os.WriteFile(filepath.Join(zt, ztName(z, tt)), writeTIFF(tiffOpts{}, []tpage{with(ps[z*T+tt], ij(xml))}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	src, err = Open(filepath.Join(zt, "q1*.ome.tif"))
+	if err != nil {
+		t.Errorf("one z slice's files: %v", err)
+	} else {
+		if n, _, _ := src.Shape(); n != T {
+			t.Errorf("one z slice's files: %d frames, want %d", n, T)
+		}
+		src.Close()
+	}
+	if _, err := Open(zt); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "z slice") {
+		t.Errorf("both slices' files: %v, want the refusal of several slices", err)
+	}
 	// files that are each an image of one plane: no order to check
 	single := filepath.Join(root, "single")
 	if err := os.MkdirAll(single, 0o755); err != nil {

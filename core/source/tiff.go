@@ -1073,9 +1073,8 @@ func (r *tiffReader) omeHeldAt(blocks []string, root string) (int, error) {
 // file of a series (a folder or pattern; Bio-Formats writes a multi-file
 // OME-TIFF dataset one plane a file, each with the dataset's OME-XML):
 // the plane this file holds (series.follows checks them in name order).
-// An image of z slices and time points is refused.
 func (r *tiffReader) omeSeriesPlane(desc string) (omePlane, error) {
-	pl := omePlane{c: -1, i: -1, channels: 1}
+	pl := omePlane{c: -1, z: -1, t: -1, channels: 1, slices: 1, times: 1}
 	if !isOME(desc) {
 		return pl, nil
 	}
@@ -1105,13 +1104,10 @@ func (r *tiffReader) omeSeriesPlane(desc string) (omePlane, error) {
 		}
 		size[m[1]] = n
 	}
-	switch {
-	case size["C"] < 1 || size["Z"] < 1 || size["T"] < 1:
+	if size["C"] < 1 || size["Z"] < 1 || size["T"] < 1 {
 		return pl, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT (%d, %d, %d)", size["C"], size["Z"], size["T"])
-	case size["Z"] > 1 && size["T"] > 1:
-		return pl, r.errf("OME-TIFF plane of an image of %d z slices and %d time points: the files of a folder or pattern are read as the frames of one time series (or z stack)", size["Z"], size["T"])
 	}
-	pl.channels = size["C"]
+	pl.channels, pl.slices, pl.times = size["C"], size["Z"], size["T"]
 	base := filepath.Base(r.path)
 	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
 		tag := omeTiffData.FindStringSubmatch(full)
@@ -1129,10 +1125,7 @@ func (r *tiffReader) omeSeriesPlane(desc string) (omePlane, error) {
 		if at["IFD"] != 0 {
 			continue
 		}
-		pl.c = at["FirstC"]
-		if size["Z"]*size["T"] > 1 { // else every file its own image: no order to check
-			pl.i = at["FirstZ"] + at["FirstT"]
-		}
+		pl.c, pl.z, pl.t = at["FirstC"], at["FirstZ"], at["FirstT"]
 		break
 	}
 	return pl, nil

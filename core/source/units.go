@@ -136,7 +136,8 @@ func (m *metadata) finish() {
 	}
 	if m.lengthUnit == "" && m.pixel == 0 && m.notSquare == "" {
 		for _, v := range []float64{m.pixelX, m.pixelY} {
-			if v != 0 && !good(v) && m.badLength == "" {
+			if v != 0 && !good(v) && !math.IsNaN(v) && m.badLength == "" {
+				// (NaN: malformed, or in pixels, OME's way of saying none)
 				m.badLength = fmt.Sprintf("%g um", v)
 			}
 		}
@@ -144,6 +145,9 @@ func (m *metadata) finish() {
 	if m.interval != 0 && !good(m.interval) {
 		if m.timeUnit == "" {
 			m.badTime = fmt.Sprintf("%g s", m.interval)
+			if math.IsNaN(m.interval) {
+				m.badTime = "not a number"
+			}
 		}
 		m.interval = 0
 	}
@@ -537,10 +541,10 @@ func omeUnits(desc string, k int) metadata {
 		if !ok && !pixelUnit(unit) && good(number(v)) {
 			m.lengthUnit = unit
 		}
-		if !ok || !good(number(v)) {
+		if !ok || math.IsNaN(number(v)) {
 			return math.NaN()
 		}
-		return number(v) * f
+		return number(v) * f // not good (negative, 0, Inf): finish says so
 	}
 	duration := func(a map[string]string, key, unitKey string) (float64, bool) {
 		v, ok := a[key]

@@ -466,3 +466,23 @@ func TestStatedCalibrationNotReplaced(t *testing.T) {
 		t.Errorf("resolution tags alone: %+v, want 1000 um from TIFF", u)
 	}
 }
+
+// TestBadValuesNamed: a pixel size or frame interval stated in a known
+// unit that is no positive number is named with its value (a review: a
+// negative OME size read as "NaN um"); a size in pixels (OME's none) or
+// malformed text is no such value.
+func TestBadValuesNamed(t *testing.T) {
+	g := grayPages(le, 3, 4, 5, 0)
+	for _, c := range []struct {
+		name, desc, length, time string
+	}{
+		{"OME negative", ome(`PhysicalSizeX="-0.1" PhysicalSizeY="-0.1" TimeIncrement="-2"`, ""), "-0.1 um (OME-XML)", "-2 s (OME-XML)"},
+		{"OME in pixels", ome(`PhysicalSizeX="1" PhysicalSizeXUnit="pixel" PhysicalSizeY="1" PhysicalSizeYUnit="pixel"`, ""), "", ""},
+		{"ImageJ finterval abc", "ImageJ=1.54f\nimages=3\nframes=3\nfinterval=abc\n", "", "not a number (ImageJ)"},
+	} {
+		u := UnitsOf(openBytes(t, "units.tif", writeTIFF(tiffOpts{}, withFirst(g, asc(270, c.desc)))))
+		if u.BadLength != c.length || u.BadTime != c.time {
+			t.Errorf("%s: bad length %q, time %q; want %q, %q", c.name, u.BadLength, u.BadTime, c.length, c.time)
+		}
+	}
+}

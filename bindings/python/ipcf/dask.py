@@ -237,7 +237,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         given = ', '.join(f'{k}={v!r}' for k, v in (('frame_interval', frame_interval), ('pixel_size', pixel_size))
                           if v is not None)
         _ignored(f'{given}: the lazy result is an unlabelled dask array; give them to '
-                 f'ipcf.label(result.compute(), darr, {given}) to label it')
+                 f'ipcf.label(result.compute(), darr, <the options of this call>, {given}) to label it')
     threads = _threads(threads)
     r, p = o.radius, o.npoints
     offs = 'circle' if o.uv is None else o.uv

@@ -385,11 +385,11 @@ final class Engine {
                 // the first's silently), unless the unit is given, as the file jobs do.
                 double fa = Ipcf.secondsPerFrame(imp.getCalibration()), fb = Ipcf.secondsPerFrame(im2.getCalibration());
                 double pa = Ipcf.micrometresPerPixel(imp), pb = Ipcf.micrometresPerPixel(im2);
-                if (Double.isNaN(p.frameInterval) && fa > 0 && fb > 0 && Math.abs(fa - fb) > 1e-4 * Math.max(fa, fb))
+                if (Double.isNaN(p.frameInterval) && fa > 0 && fb > 0 && Math.abs(fa - fb) > 1e-2 * Math.max(fa, fb))
                     throw new IllegalArgumentException("the image '" + imp.getTitle() + "' and the second image '" + p.second
                             + "' have other frame intervals (" + fa + " and " + fb + " s): their cross-correlation has no one axis of "
                             + "delays; give frame_interval=S if one of them is wrong");
-                if (Double.isNaN(p.pixelSize) && pa > 0 && pb > 0 && Math.abs(pa - pb) > 1e-4 * Math.max(pa, pb))
+                if (Double.isNaN(p.pixelSize) && pa > 0 && pb > 0 && Math.abs(pa - pb) > 1e-2 * Math.max(pa, pb))
                     throw new IllegalArgumentException("the image '" + imp.getTitle() + "' and the second image '" + p.second
                             + "' have other pixel sizes (" + pa + " and " + pb + " \u00b5m): their cross-correlation has no one axis of "
                             + "distances; give pixel_size=UM if one of them is wrong");
