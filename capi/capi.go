@@ -155,10 +155,24 @@ const maxSpan = 1 << 47
 // has reports whether a struct of struct_size ss holds the field at off.
 func has(ss C.uint32_t, off, size uintptr) bool { return uintptr(ss) >= off+size }
 
+// lowPointer refuses a pointer below 64 KiB, where no process maps memory
+// (&p->field of a NULL p, in a struct the caller filled): a fault there
+// read as a nil pointer's, the library's own bug. The exports' own
+// arguments are checked in abi.c (IPCF_LOW).
+func lowPointer(name string, p unsafe.Pointer) error {
+	if p != nil && uintptr(p) < 1<<16 {
+		return fail(eInvalid, "%s is %#x, below 64 KiB, where no process maps memory: not valid memory (a field of a NULL struct?)", name, uintptr(p))
+	}
+	return nil
+}
+
 // view converts a C array descriptor into a View over the caller's memory.
 func view(name string, a *C.ipcf_array) (array.View, error) {
 	if a == nil {
 		return array.View{}, fail(eInvalid, "%s is NULL", name)
+	}
+	if err := lowPointer(name, unsafe.Pointer(a)); err != nil {
+		return array.View{}, err
 	}
 	if uintptr(a.struct_size) != unsafe.Sizeof(*a) {
 		return array.View{}, fail(eInvalid, "%s.struct_size=%d, want %d (call ipcf_array_init)", name, a.struct_size, unsafe.Sizeof(*a))
@@ -701,6 +715,9 @@ func toolkitOptions(co *C.ipcf_pcf_options, o *pcf.Options) error {
 		case co.offsets != nil && (n < 1 || n > pcf.MaxOffsets):
 			return fail(eInvalid, "options.noffsets=%d, want 1..%d", n, pcf.MaxOffsets)
 		case co.offsets != nil:
+			if err := lowPointer("options.offsets", unsafe.Pointer(co.offsets)); err != nil {
+				return err
+			}
 			uv := unsafe.Slice(co.offsets, 2*n)
 			o.Offsets = make([]pcf.Offset, n)
 			for i := range o.Offsets {

@@ -758,6 +758,20 @@ static void test_low_pointers(void) {
     expect(current, ipcf_pcf_compute((const ipcf_array *)low, &o, &ao), IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_compute|data|below 64 KiB");
     current = "pcf_compute, out at 0x10";
     expect(current, ipcf_pcf_compute(&a, &o, (ipcf_array *)low), IPCF_E_INVALID_ARGUMENT, "out|below 64 KiB");
+    /* pointers inside the options */
+    ipcf_pcf_options lo = o;
+    lo.mask = (const ipcf_array *)low;
+    current = "pcf_compute, options.mask at 0x10";
+    expect(current, ipcf_pcf_compute(&a, &lo, &ao), IPCF_E_INVALID_ARGUMENT, "options.mask is 0x10|below 64 KiB");
+    lo = o;
+    lo.data2 = (const ipcf_array *)low;
+    current = "pcf_compute, options.data2 at 0x10";
+    expect(current, ipcf_pcf_compute(&a, &lo, &ao), IPCF_E_INVALID_ARGUMENT, "options.data2 is 0x10|below 64 KiB");
+    lo = o;
+    lo.offsets = (const int32_t *)low;
+    lo.noffsets = 1;
+    current = "pcf_output_shape, options.offsets at 0x10";
+    expect(current, ipcf_pcf_output_shape(&a, &lo, os), IPCF_E_INVALID_ARGUMENT, "options.offsets is 0x10|below 64 KiB");
     ipcf_array bad = a;
     bad.data = (void *)(uintptr_t)0x20;
     current = "pcf_compute, the array's data at 0x20";
