@@ -16,9 +16,11 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"runtime/debug"
+	"slices"
 	"syscall"
 	"time"
 	"unsafe"
@@ -65,6 +67,17 @@ func specialFile(name, path string) error {
 	return fail(eIO, "%s %q is a %s, not a file or folder", name, path, kind)
 }
 
+// lowStrings refuses a string of a struct (named what) below 64 KiB
+// (lowPointer), in the order of the fields' names.
+func lowStrings(what string, fields map[string]*C.ipcf_cchar) error {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		if err := lowPointer(what+"."+k, unsafe.Pointer(fields[k])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func goString(p *C.ipcf_cchar) string {
 	if p == nil {
 		return ""
@@ -106,6 +119,9 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 		return err
 	}
 	if has(ss, unsafe.Offsetof(d.format), 8) {
+		if err := lowStrings("source", map[string]*C.ipcf_cchar{"format": co.format}); err != nil {
+			return err
+		}
 		spec.Input.Format = goString(co.format)
 	}
 	if has(ss, unsafe.Offsetof(d.raw_offset), 8) {
@@ -139,6 +155,9 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 		}
 	}
 	if has(ss, unsafe.Offsetof(d.mask), 8) {
+		if err := lowStrings("source", map[string]*C.ipcf_cchar{"crop": co.crop, "frames": co.frames, "mask": co.mask}); err != nil {
+			return err
+		}
 		spec.Input.Crop = goString(co.crop)
 		spec.Input.Frames = goString(co.frames)
 		spec.Mask = goString(co.mask)
@@ -172,6 +191,9 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 		spec.Tile = [2]int{int(co.tile_rows), int(co.tile_cols)}
 	}
 	if has(ss, unsafe.Offsetof(d.engine), 8) {
+		if err := lowStrings("job", map[string]*C.ipcf_cchar{"memory": co.memory, "scratch": co.scratch, "engine": co.engine}); err != nil {
+			return err
+		}
 		if m := goString(co.memory); m != "" {
 			v, err := job.ParseSize(m)
 			if err != nil {

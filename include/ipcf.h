@@ -78,7 +78,8 @@
  *     a fault would read as the library's own bug) is refused up front, as
  *     is a pointer to a struct, string, scalar output or array data below
  *     64 KiB (an argument, an array's data, or the mask, data2 or offsets of
- *     ipcf_pcf_options), where no process maps memory (&p->field of a NULL p):
+ *     ipcf_pcf_options, the strings of the file job's structs), where no
+ *     process maps memory (&p->field of a NULL p):
  *     IPCF_E_INVALID_ARGUMENT naming it (buffers that come with a length
  *     of 0 are not read, whatever their pointer).
  *

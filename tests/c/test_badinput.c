@@ -518,6 +518,9 @@ static void test_table(void) {
     }
     CASE("job tile_rows -1", INV, "job.tile_rows=-1", (JOB.tile_rows = -1, file(missing, output)));
     CASE("job memory", INV, "job.memory", (JOB.memory = "lots", file(missing, output)));
+    /* strings of the file job's structs below 64 KiB (&p->field of a NULL p): named, not IPCF_E_INTERNAL */
+    CASE("job scratch at 0x10", INV, "job.scratch is 0x10|below 64 KiB", (JOB.scratch = (const char *)(uintptr_t)0x10, file(missing, output)));
+    CASE("source crop at 0x10", INV, "source.crop is 0x10|below 64 KiB", (SRC.crop = (const char *)(uintptr_t)0x10, file(missing, output)));
     CASE("raw_shape -1", INV, "source.raw_shape[0]=-1", (SRC.raw_shape[0] = -1, SRC.raw_shape[1] = SRC.raw_shape[2] = 4, file(missing, output)));
     CASE("raw_offset -1", INV, "source.raw_offset=-1", (SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, SRC.raw_offset = -1, file(missing, output)));
     CASE("raw_dtype 42", LAY, "source.raw_dtype=42", (SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, SRC.raw_dtype = 42, file(missing, output)));
