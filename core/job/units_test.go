@@ -91,6 +91,25 @@ func itoa(i int) string { return strconv.Itoa(i) }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
+// openUnits opens a small job on in (the pixel size px given, 0: none)
+// and returns what it logged and the units of its metadata.
+func openUnits(t *testing.T, in string, px float64) ([]string, map[string]any) {
+	t.Helper()
+	s := DefaultSpec()
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
+	s.Input.Path = in
+	s.Output = filepath.Join(filepath.Dir(in), "out.npy")
+	s.PixelSize = px
+	var logs []string
+	s.Log = func(m string) { logs = append(logs, m) }
+	j, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	return logs, j.Metadata(0, 0)["units"].(map[string]any)
+}
+
 // TestUnitsPixelsNotSquare: an input whose metadata give pixels that are
 // not square has no pixel size, and the job says so (a warning, and
 // units.pixels_not_square in the metadata) instead of dropping it
@@ -102,19 +121,7 @@ func TestUnitsPixelsNotSquare(t *testing.T) {
 	// micron: 0.1 x 0.2 um.
 	writeImageJTIFFRes(t, in, 64, 12, 12, 0.005, 10, 5)
 	for _, px := range []float64{0, 0.3} {
-		s := DefaultSpec()
-		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
-		s.Input.Path = in
-		s.Output = filepath.Join(dir, "out.npy")
-		s.PixelSize = px
-		var logs []string
-		s.Log = func(m string) { logs = append(logs, m) }
-		j, err := Open(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u := j.Metadata(0, 0)["units"].(map[string]any)
-		j.Close()
+		logs, u := openUnits(t, in, px)
 		warned := strings.Contains(strings.Join(logs, "\n"), "pixels are not square (0.1 x 0.2 um (ImageJ))")
 		note, _ := u["pixels_not_square"].(string)
 		if px == 0 && (!warned || note != "0.1 x 0.2 um (ImageJ)" || u["pixel_size_um"] != nil) {
@@ -180,18 +187,7 @@ func TestUnitsUnknownWarned(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(in, bytes.Replace(b, []byte("unit=micron"), []byte("unit=furlon"), 1), 0o644) // the same length
-	s := DefaultSpec()
-	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
-	s.Input.Path = in
-	s.Output = filepath.Join(dir, "out.npy")
-	var logs []string
-	s.Log = func(m string) { logs = append(logs, m) }
-	j, err := Open(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := j.Metadata(0, 0)["units"].(map[string]any)
-	j.Close()
+	logs, u := openUnits(t, in, 0)
 	if !strings.Contains(strings.Join(logs, "\n"), `the input's pixel size is in a unit ipcf does not know as a length, "furlon" (ImageJ)`) || u["pixel_size_um"] != nil {
 		t.Errorf("unknown unit: logs %q, units %v", logs, u)
 	}
@@ -260,18 +256,7 @@ func TestUnitsBadValuesWarned(t *testing.T) {
 	for _, fi := range []float64{-0.001, math.Inf(1), math.NaN()} {
 		in := filepath.Join(dir, "bad.tif")
 		writeImageJTIFF(t, in, 64, 12, 12, fi, 10)
-		s := DefaultSpec()
-		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 8
-		s.Input.Path = in
-		s.Output = filepath.Join(dir, "out.npy")
-		var logs []string
-		s.Log = func(m string) { logs = append(logs, m) }
-		j, err := Open(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u := j.Metadata(0, 0)["units"].(map[string]any)
-		j.Close()
+		logs, u := openUnits(t, in, 0)
 		want := fmt.Sprintf("%g s", fi)
 		if math.IsNaN(fi) {
 			want = "not a number"

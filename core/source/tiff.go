@@ -832,10 +832,7 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		return pl, false, nil
 	}
 	desc = omeText(desc)
-	root := ""
-	if m := omeRootUUID.FindStringSubmatch(desc); m != nil {
-		root = m[1]
-	}
+	root := omeRootID(desc)
 	pixels := omePixels.Split(desc, -1)[1:]
 	if len(pixels) > 1 {
 		if pixels, err = r.omeHeld(pixels, root); err != nil {
@@ -844,14 +841,7 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 	}
 	for _, block := range pixels {
 		px, _, _ := strings.Cut(block, ">")
-		size := map[string]int{"C": 1, "Z": 1, "T": 1}
-		for _, m := range omeSize.FindAllStringSubmatch(px, -1) {
-			n, err := strconv.Atoi(m[2])
-			if err != nil {
-				n = -1
-			}
-			size[m[1]] = n
-		}
+		size := omeSizes(block)
 		switch {
 		case size["C"] < 1 || size["Z"] < 1 || size["T"] < 1:
 			return pl, false, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT (%d, %d, %d)", size["C"], size["Z"], size["T"])
@@ -943,17 +933,12 @@ func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index 
 			continue // a plane of another file
 		}
 		held++
-		tag := omeTiffData.FindStringSubmatch(full)
-		if tag == nil {
-			continue
+		at, ok, err := r.omeTiffDataAttrs(full)
+		if err != nil {
+			return err
 		}
-		at := map[string]int{}
-		for _, a := range omeAttr.FindAllStringSubmatch(tag[1], -1) {
-			v, err := strconv.Atoi(a[2])
-			if err != nil || v < 0 {
-				return r.errf("OME-TIFF TiffData with %s=%q", a[1], a[2])
-			}
-			at[a[1]] = v
+		if !ok {
+			continue
 		}
 		if at["FirstC"] >= size["C"] || at["FirstZ"] >= size["Z"] || at["FirstT"] >= size["T"] {
 			return r.errf("OME-TIFF whose TiffData names plane C=%d Z=%d T=%d of an image of %d channels x %d z slices x %d time points",
@@ -1075,26 +1060,68 @@ func (r *tiffReader) omeHeldAt(blocks []string, root string) (int, error) {
 // the plane this file holds (series.follows checks them in name order).
 func (r *tiffReader) omeSeriesPlane(desc string) (omePlane, error) {
 	pl := omePlane{c: -1, z: -1, t: -1, channels: 1, slices: 1, times: 1}
+	block, _, root, ok, err := r.omeHeldBlock(desc)
+	if !ok || err != nil {
+		return pl, err // no OME-XML, or a stub (Micro-Manager's BinaryOnly)
+	}
+	size := omeSizes(block)
+	if size["C"] < 1 || size["Z"] < 1 || size["T"] < 1 {
+		return pl, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT (%d, %d, %d)", size["C"], size["Z"], size["T"])
+	}
+	pl.channels, pl.slices, pl.times = size["C"], size["Z"], size["T"]
+	base := filepath.Base(r.path)
+	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
+		if !omeHeldHere(full, base, root) {
+			continue
+		}
+		at, ok, err := r.omeTiffDataAttrs(full)
+		if err != nil {
+			return pl, err
+		}
+		if !ok || at["IFD"] != 0 {
+			continue
+		}
+		pl.c, pl.z, pl.t = at["FirstC"], at["FirstZ"], at["FirstT"]
+		break
+	}
+	return pl, nil
+}
+
+// omeHeldBlock returns, of the OME-XML description desc, the Pixels
+// block (text from <Pixels to the next) of the image this file holds
+// (omeHeld; the only one of an OME-XML of one image), its index and the
+// root's UUID; ok is false for a description that is no OME-XML or has no
+// Pixels element.
+func (r *tiffReader) omeHeldBlock(desc string) (block string, k int, root string, ok bool, err error) {
 	if !isOME(desc) {
-		return pl, nil
+		return "", 0, "", false, nil
 	}
 	desc = omeText(desc)
 	blocks := omePixels.Split(desc, -1)[1:]
 	if len(blocks) == 0 {
-		return pl, nil // a stub (Micro-Manager's BinaryOnly)
+		return "", 0, "", false, nil
 	}
-	root := ""
-	if m := omeRootUUID.FindStringSubmatch(desc); m != nil {
-		root = m[1]
-	}
-	block := blocks[0]
+	root = omeRootID(desc)
 	if len(blocks) > 1 {
-		k, err := r.omeHeldAt(blocks, root)
-		if err != nil {
-			return pl, err
+		if k, err = r.omeHeldAt(blocks, root); err != nil {
+			return "", 0, root, false, err
 		}
-		block = blocks[k]
 	}
+	return blocks[k], k, root, true, nil
+}
+
+// omeRootID is the UUID of the OME element of the description desc, "" if
+// none.
+func omeRootID(desc string) string {
+	if m := omeRootUUID.FindStringSubmatch(desc); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// omeSizes reads SizeC, SizeZ and SizeT of a Pixels block (1 where
+// absent, -1 where malformed).
+func omeSizes(block string) map[string]int {
 	px, _, _ := strings.Cut(block, ">")
 	size := map[string]int{"C": 1, "Z": 1, "T": 1}
 	for _, m := range omeSize.FindAllStringSubmatch(px, -1) {
@@ -1104,51 +1131,34 @@ func (r *tiffReader) omeSeriesPlane(desc string) (omePlane, error) {
 		}
 		size[m[1]] = n
 	}
-	if size["C"] < 1 || size["Z"] < 1 || size["T"] < 1 {
-		return pl, r.errf("OME-TIFF with a bad SizeC, SizeZ or SizeT (%d, %d, %d)", size["C"], size["Z"], size["T"])
+	return size
+}
+
+// omeTiffDataAttrs reads the attributes IFD, FirstC, FirstZ, FirstT and
+// PlaneCount of the TiffData element full; ok is false where full has no
+// start tag to read, and a value that is no whole number >= 0 is an error.
+func (r *tiffReader) omeTiffDataAttrs(full string) (at map[string]int, ok bool, err error) {
+	tag := omeTiffData.FindStringSubmatch(full)
+	if tag == nil {
+		return nil, false, nil
 	}
-	pl.channels, pl.slices, pl.times = size["C"], size["Z"], size["T"]
-	base := filepath.Base(r.path)
-	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
-		tag := omeTiffData.FindStringSubmatch(full)
-		if tag == nil || !omeHeldHere(full, base, root) {
-			continue
+	at = map[string]int{}
+	for _, a := range omeAttr.FindAllStringSubmatch(tag[1], -1) {
+		v, err := strconv.Atoi(a[2])
+		if err != nil || v < 0 {
+			return nil, false, r.errf("OME-TIFF TiffData with %s=%q", a[1], a[2])
 		}
-		at := map[string]int{}
-		for _, a := range omeAttr.FindAllStringSubmatch(tag[1], -1) {
-			v, err := strconv.Atoi(a[2])
-			if err != nil || v < 0 {
-				return pl, r.errf("OME-TIFF TiffData with %s=%q", a[1], a[2])
-			}
-			at[a[1]] = v
-		}
-		if at["IFD"] != 0 {
-			continue
-		}
-		pl.c, pl.z, pl.t = at["FirstC"], at["FirstZ"], at["FirstT"]
-		break
+		at[a[1]] = v
 	}
-	return pl, nil
+	return at, true, nil
 }
 
 // omeImage returns which Pixels element (from 0) of the OME-XML
 // description desc describes the image this file holds (omeHeld): 0 for
 // an OME-XML of one image, and for one that omePlanes refuses.
 func (r *tiffReader) omeImage(desc string) int {
-	if !isOME(desc) {
-		return 0
-	}
-	desc = omeText(desc)
-	blocks := omePixels.Split(desc, -1)[1:]
-	if len(blocks) <= 1 {
-		return 0
-	}
-	root := ""
-	if m := omeRootUUID.FindStringSubmatch(desc); m != nil {
-		root = m[1]
-	}
-	k, err := r.omeHeldAt(blocks, root)
-	if err != nil {
+	_, k, _, ok, err := r.omeHeldBlock(desc)
+	if !ok || err != nil {
 		return 0
 	}
 	return k

@@ -29,6 +29,19 @@ public class CalibrationTest {
         return new ImagePlus("s", st);
     }
 
+    /** The Log (stdout when headless) of a small pCF of imp. */
+    static String pcfLog(ImagePlus imp) {
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(log, true));
+        try {
+            Ipcf.pcf(imp, Ipcf.Params.parse("radius=1 points=4 nbins=4"));
+        } finally {
+            System.setOut(out);
+        }
+        return log.toString();
+    }
+
     public static void main(String[] args) {
         ImagePlus plain = stack(200, 6, 6, 0);
         ImagePlus signed = stack(200, 6, 6, 32768);
@@ -105,16 +118,9 @@ public class CalibrationTest {
         fur.getCalibration().pixelWidth = fur.getCalibration().pixelHeight = 0.5;
         fur.getCalibration().frameInterval = 2;
         fur.getCalibration().setTimeUnit("fortnight");
-        java.io.PrintStream out = System.out;
-        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(log, true));
-        try {
-            Ipcf.pcf(fur, Ipcf.Params.parse("radius=1 points=4 nbins=4"));
-        } finally {
-            System.setOut(out);
-        }
-        check(log.toString().contains("the pixel size is in a unit ipcf does not know as a length, \"furlong\"")
-            && log.toString().contains("the frame interval is in a unit ipcf does not know as a time, \"fortnight\""),
+        String log = pcfLog(fur);
+        check(log.contains("the pixel size is in a unit ipcf does not know as a length, \"furlong\"")
+            && log.contains("the frame interval is in a unit ipcf does not know as a time, \"fortnight\""),
             "unknown units: the Log says " + log);
         // A height in a unit that is no length (yunit inch, furlong, pixel) is not comparable
         // with the width: not square, with the Log saying both units (it was taken as 0.1 by
@@ -126,28 +132,16 @@ public class CalibrationTest {
             ca.setYUnit(y);
             ca.pixelWidth = ca.pixelHeight = 0.1;
             check(Ipcf.micrometresPerPixel(im) == 0, "0.1 um by 0.1 " + y + ": pixel size " + Ipcf.micrometresPerPixel(im));
-            java.io.ByteArrayOutputStream ylog = new java.io.ByteArrayOutputStream();
-            System.setOut(new java.io.PrintStream(ylog, true));
-            try {
-                Ipcf.pcf(im, Ipcf.Params.parse("radius=1 points=4 nbins=4"));
-            } finally {
-                System.setOut(out);
-            }
-            check(ylog.toString().contains("the pixels are not square (0.1 \u00b5m x 0.1 " + y + ")")
-                    || ylog.toString().contains("the pixels are not square (0.1 um x 0.1 " + y + ")"),
+            String ylog = pcfLog(im);
+            check(ylog.contains("the pixels are not square (0.1 \u00b5m x 0.1 " + y + ")")
+                    || ylog.contains("the pixels are not square (0.1 um x 0.1 " + y + ")"),
                 "0.1 um by 0.1 " + y + ": the Log says " + ylog);
         }
         // ImageJ's unit " " (a TIFF's ResolutionUnit NONE) is no unit: no warning
         ImagePlus blank = stack(64, 6, 6, 0);
         blank.getCalibration().setUnit(" ");
-        java.io.ByteArrayOutputStream blog = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(blog, true));
-        try {
-            Ipcf.pcf(blank, Ipcf.Params.parse("radius=1 points=4 nbins=4"));
-        } finally {
-            System.setOut(out);
-        }
-        check(!blog.toString().contains("warning"), "unit \" \": the Log says " + blog);
+        String blog = pcfLog(blank);
+        check(!blog.contains("warning"), "unit \" \": the Log says " + blog);
         yc.pixelHeight = 100.001; // 1 part in 10^5: square, as the file readers take it
         check(Ipcf.micrometresPerPixel(yu) == 0.1, "0.1 um by 100.001 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
         yc.pixelHeight = 100.1;
