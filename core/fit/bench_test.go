@@ -98,3 +98,24 @@ func BenchmarkFit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFitBins is BenchmarkFitAll's first 8 rows with the model
+// averaged over the log bins (Options.Bins, as every host fits the
+// engine's curves): the nodes are set up for each curve.
+func BenchmarkFitBins(b *testing.B) {
+	tau := logDelays(16384, 32)
+	bins, err := ContiguousBins(tau)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, m := syntheticPCF(8, 52, 32, tau, 0.05, 1)
+	o := AllOptions{Options: DefaultOptions(m), Threads: 1}
+	o.Bins = bins
+	nfit := c.Shape[0] * c.Shape[1] * c.Shape[2]
+	for b.Loop() {
+		if _, err := FitAll(context.Background(), m, c, o); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(nfit), "ns/fit")
+}
