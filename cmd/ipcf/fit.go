@@ -1229,9 +1229,10 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 }
 
 // testHookOpened, if set, runs when fit or plot has opened a .npy result
-// (whose metadata are read next), and when plot is about to open a .npy
-// map (whose metadata were read before): tests replace the file and its
-// metadata there, as a rerun would.
+// (whose metadata are read next), when plot is about to open a .npy map
+// (whose metadata were read before), and when convolve has opened an
+// input (which it copies next): tests replace the file and its metadata
+// there, as a rerun would, or cut it short.
 var testHookOpened func(path string)
 
 // openNpyResult opens the .npy result path for cmd (fit, plot), naming a

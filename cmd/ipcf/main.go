@@ -1114,16 +1114,14 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := plainCheck("convolve", *out, pos[0], pos[1]); err != nil {
 		return err
 	}
-	f, err := npy.Open(pos[0])
+	f, err := npyInMemory(pos[0])
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	k, err := npy.Open(pos[1])
+	k, err := npyInMemory(pos[1])
 	if err != nil {
 		return err
 	}
-	defer k.Close()
 	if f.NDim() != 2 || k.NDim() != 2 {
 		return fmt.Errorf("convolve: image %s %v and kernel %s %v must be 2-D", pos[0], f.Shape, pos[1], k.Shape)
 	}
@@ -1144,6 +1142,42 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	meta := map[string]any{"image": pos[0], "kernel": pos[1], "shape": shape, "dtype": dt.String()}
 	return writePlain("convolve", *out, dt, shape, buf, meta)
+}
+
+// npyInMemory opens the .npy file path and copies it (header and data)
+// into memory under source.Guard: a file truncated while it is read is
+// an error naming it, not SIGBUS (the convolution read its mapping), and
+// a file written meanwhile (its status changed) one too, not a mix of
+// old and new samples.
+func npyInMemory(path string) (*npy.File, error) {
+	f, err := npy.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st0, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if testHookOpened != nil {
+		testHookOpened(path)
+	}
+	var b []byte
+	if err := source.Guard(path, func() error { b = bytes.Clone(f.Bytes()); return nil }); err != nil {
+		return nil, err
+	}
+	st1, err := os.Stat(path)
+	if err == nil && (!os.SameFile(st0, st1) || source.Version(st0) != source.Version(st1) || source.Status(st0) != source.Status(st1)) {
+		err = fmt.Errorf("%w: %s: the input changed while it was read", source.ErrChanged, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	v, h, err := npy.View(b)
+	if err != nil { // (the copy is what npy.Open parsed)
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &npy.File{View: v, Header: h}, nil
 }
 
 // openProfile opens the CPU profile file path: a new file, or one an

@@ -2,6 +2,9 @@ package main
 
 import (
 	"os"
+
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -208,4 +211,73 @@ func TestPlotForeignSidecar(t *testing.T) {
 	if code, msg := ipcf(t, "plot", p("r.npy"), "-o", p("r.png")); code != 0 {
 		t.Errorf("plot of an array without metadata: exit %d, %q", code, msg)
 	}
+}
+
+// TestConvolveInputChangedWhileRead: convolve read its inputs through
+// their mappings; an image cut short while it was read ended the process
+// (SIGBUS, a Go stack trace, exit 2: a campaign's finding), and one
+// rewritten meanwhile was mixed into the result. Both are exit 1 naming
+// the file as changed, with no output; so is a kernel cut short.
+func TestConvolveInputChangedWhileRead(t *testing.T) {
+	p, run := cliDir(t)
+	img := make([]byte, 8*64*64) // float64 (64, 64): 8 pages
+	for i := range img {
+		img[i] = byte(i*7 + 3)
+	}
+	if err := npy.WriteFile(p("img.npy"), array.Float64, []int{64, 64}, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFile(p("k.npy"), array.Float64, []int{3, 3}, make([]byte, 8*9)); err != nil {
+		t.Fatal(err)
+	}
+	orig, err := os.ReadFile(p("img.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { testHookOpened = nil })
+	for _, c := range []struct {
+		name, target string
+		change       func(path string) error
+	}{
+		{"image cut short", "img.npy", func(path string) error { return os.Truncate(path, 200) }},
+		{"kernel cut short", "k.npy", func(path string) error { return os.Truncate(path, 100) }},
+		{"image rewritten", "img.npy", func(path string) error {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteAt([]byte{1, 2, 3, 4, 5, 6, 7, 8}, int64(len(orig)-8))
+			return err
+		}},
+	} {
+		kernel, _ := os.ReadFile(p("k.npy"))
+		hit := false
+		testHookOpened = func(path string) {
+			if filepath.Base(path) == c.target {
+				hit = true
+				if err := c.change(path); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		code, msg := ipcf(t, "convolve", p("img.npy"), p("k.npy"), "-o", p("c.npy"))
+		testHookOpened = nil
+		if !hit {
+			t.Fatalf("%s: the hook did not run", c.name)
+		}
+		if code != 1 || !strings.Contains(msg, "changed while it was read") || !strings.Contains(msg, c.target) {
+			t.Errorf("%s: exit %d, %q; want 1, naming %s as changed", c.name, code, msg, c.target)
+		}
+		if _, err := os.Stat(p("c.npy")); err == nil {
+			t.Errorf("%s: an output was written", c.name)
+		}
+		if err := os.WriteFile(p("img.npy"), orig, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p("k.npy"), kernel, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run("convolve", p("img.npy"), p("k.npy"), "-o", p("c.npy"))
 }
