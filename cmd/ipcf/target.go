@@ -109,9 +109,12 @@ func plainCheck(cmd, out string, inputs ...string) error {
 }
 
 // lockPlain takes the output lock of out (job.Lock, the pCF job's) for a
-// plain command: a second run on the same output fails at once.
+// plain command: a second run on the same output fails at once. The lock
+// lies in out's folder as the kernel finds it (ooc.OutputPath, as the pCF
+// job's): a lexical clean took "link/../x.npy" for ./x.npy, not the link
+// target's parent where the output is written, so two runs wrote it.
 func lockPlain(cmd, out string) (func(), error) {
-	abs, err := filepath.Abs(out)
+	abs, err := ooc.OutputPath(out)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", cmd, errTarget, err)
 	}

@@ -310,6 +310,32 @@ func TestPlainOutputsSidecarAndLock(t *testing.T) {
 	if code == 0 || !strings.Contains(msg, "being written by another ipcf run") {
 		t.Errorf("with the output locked: exit %d, %q", code, msg)
 	}
+	// The same output named through a link and "..": the kernel takes
+	// link/.. for the link target's parent, so that is the output and its
+	// lock (a lexical clean locked dir/u.npy while b/u.npy was written).
+	b := filepath.Join(dir, "b")
+	if err := os.MkdirAll(filepath.Join(b, "c"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(b, "c"), filepath.Join(dir, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err = job.Lock(filepath.Join(b, "u.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range [][]string{
+		{"simulate", "-o", dir + "/sub/../u.npy", "--frames", "64", "--size", "8", "--quiet"},
+		{"convolve", out, out, "-o", dir + "/sub/../u.npy"},
+	} {
+		if code, msg := runIn(t, cmd...); code == 0 || !strings.Contains(msg, "being written by another ipcf run") {
+			t.Errorf("%s through sub/.. with b/u.npy locked: exit %d, %q", cmd[0], code, msg)
+		}
+	}
+	unlock()
+	if _, err := os.Stat(filepath.Join(b, "u.npy")); !os.IsNotExist(err) {
+		t.Errorf("b/u.npy was written while locked (%v)", err)
+	}
 }
 
 // Outputs written beside the named one (fit's MAPS.stderr.npy,
