@@ -913,8 +913,8 @@ func (r fitCompanion) holds(have fitCompanion) bool {
 
 // fitSamePath reports whether two paths name the same file (or would).
 func fitSamePath(a, b string) bool {
-	aa, e1 := filepath.Abs(a)
-	bb, e2 := filepath.Abs(b)
+	aa, e1 := ooc.OutputPath(a) // (folders as the kernel finds them: through links and "..")
+	bb, e2 := ooc.OutputPath(b)
 	if e1 == nil && e2 == nil && aa == bb {
 		return true
 	}

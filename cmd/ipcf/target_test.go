@@ -371,6 +371,26 @@ func TestCompanionOutputsLocked(t *testing.T) {
 	if _, err := os.Stat(p("r.npy")); !os.IsNotExist(err) {
 		t.Errorf("with r.sd.npy locked, the result was written (%v)", err)
 	}
+	// Named through a link and "..": the kernel takes w/L/.. for the
+	// parent of L's target t, the test's folder, so the companions there
+	// are the ones locked (lexically, w/r.sd.npy and w/maps.stderr.npy
+	// were locked while these were written).
+	for _, d := range []string{"t", "w"} {
+		if err := os.Mkdir(p(d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(p("t"), p("w/L")); err != nil {
+		t.Fatal(err)
+	}
+	via := p("w/L") + "/../"
+	held("r.sd.npy", "pcf", in, "-o", via+"r.npy", "--radius", "1", "--npoints", "4", "--nbins", "6", "--errors", "blocking", "--quiet")
+	held("maps.stderr.npy", "fit", acf, "-o", via+"maps.npy", "--model", "acf2d", "--waist", "2", "--quiet")
+	for _, f := range []string{"r.npy", "maps.npy"} {
+		if _, err := os.Stat(p(f)); !os.IsNotExist(err) {
+			t.Errorf("through w/L/.., with its companion locked, %s was written (%v)", f, err)
+		}
+	}
 	// Free, both run, and leave no lock files.
 	if code, msg := runIn(t, fit...); code != 0 {
 		t.Fatal(code, msg)

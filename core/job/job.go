@@ -1611,7 +1611,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 	if j.errPath != "" {
 		// The error bars are an output too: a command writing that name
 		// meanwhile would be overwritten, or overwrite them.
-		abs, err := filepath.Abs(j.errPath)
+		abs, err := ooc.OutputPath(j.errPath) // (its folder as the kernel finds it, as outAbs)
 		if err != nil {
 			return sum, fmt.Errorf("%w: %v", ErrOutput, err)
 		}
