@@ -851,7 +851,21 @@ func seriesSum(s []float64) (sum float64, k int) {
 	for _, v := range s {
 		sum += v
 	}
-	return sum, k
+	if !(sum-sum == 0) {
+		return sum, k
+	}
+	// The running sum's rounding error, measured on the deviations from
+	// its mean and added back (a corrected two-pass sum): samples of 1e13
+	// varying by 10 had means off by several of their spacings, which the
+	// deviations kept, and curves off by 2e-4 of their scale (a
+	// campaign's measurement); integer samples and most float32 ones sum
+	// exactly, and their deviations add up to exactly 0.
+	mean := sum / float64(len(s))
+	var d float64
+	for _, v := range s {
+		d += v - mean
+	}
+	return sum + d, k
 }
 
 // seriesShift is the power of two seriesSum scales a series of n samples

@@ -42,8 +42,8 @@ __device__ double ipcf_load(const void *raw, int dtype, int swap, ipcf_u64 i) {
 
 /* For each pixel p of raw ((n, npix) samples, time slowest): sums[p], the
  * sum of its samples in double (four interleaved accumulators for the
- * dtypes exact in float32, one for int32 and float64: the CPU engine's
- * orders), and its normalisation norm[p] = sum * 2^shift[p]. With scale
+ * dtypes exact in float32, one for int32 and float64 with its rounding
+ * error added back: the CPU engine's orders), and its normalisation norm[p] = sum * 2^shift[p]. With scale
  * != 0 (the engine sets it for every dtype) shift[p] puts the largest
  * deviation from the mean in [0.5, 1), as the CPU engine scales every
  * series before its float32 FFTs; a zero or non-finite sum is not scaled
@@ -56,6 +56,11 @@ __global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix,
         if (dtype == 4 || dtype == 6) {
             for (; t < n; t++) s0 += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
             sum = s0;
+            if (sum - sum == 0) { /* its rounding error added back, as core/pcf seriesSum does */
+                double mean = sum / n, d = 0;
+                for (t = 0; t < n; t++) d += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p) - mean;
+                sum += d;
+            }
         } else {
             for (; t + 4 <= n; t += 4) {
                 s0 += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
