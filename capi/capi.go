@@ -681,8 +681,8 @@ func unusedInRange(o pcf.Options) error {
 			return fail(eInvalid, "options.npoints=%d, want 1..%d (checked with options.offsets set too)", o.Npoints, most)
 		}
 	}
-	if o.Bins == pcf.Multitau && o.Nbins < 2 {
-		return fail(eInvalid, "options.nbins=%d, want >= 2 (checked with IPCF_BINS_MULTITAU too)", o.Nbins)
+	if o.Bins == pcf.Multitau && (o.Nbins < 2 || o.Nbins > pcf.MaxNbins) {
+		return fail(eInvalid, "options.nbins=%d, want 2..%d (checked with IPCF_BINS_MULTITAU too)", o.Nbins, pcf.MaxNbins)
 	}
 	return nil
 }

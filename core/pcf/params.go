@@ -51,8 +51,8 @@ func LogBins(size, nbins int) ([]int, error) {
 	if nbins < 2 {
 		return nil, fmt.Errorf("%w: nbins=%d, want >= 2", ErrParam, nbins)
 	}
-	if nbins > 1<<16 {
-		return nil, fmt.Errorf("%w: nbins=%d, want <= %d", ErrParam, nbins, 1<<16)
+	if nbins > MaxNbins {
+		return nil, fmt.Errorf("%w: nbins=%d, want <= %d", ErrParam, nbins, MaxNbins)
 	}
 	if size < 1 || size > 1<<52 {
 		return nil, fmt.Errorf("%w: bin size=%d, want 1..2**52", ErrParam, size)
@@ -129,6 +129,9 @@ func Line(radius int) ([]Offset, error) {
 // MaxOffsets is the most offsets one computation takes.
 const MaxOffsets = 1 << 16
 
+// MaxNbins is the most log or linear bins a curve may ask for.
+const MaxNbins = 1 << 16
+
 // CheckOffsets returns an error for an empty or too long offset list or
 // an offset that does not fit the library's integers.
 func CheckOffsets(offs []Offset) error {
@@ -151,8 +154,8 @@ func LinearBins(size, nbins int) ([]int, error) {
 	if nbins < 2 {
 		return nil, fmt.Errorf("%w: nbins=%d, want >= 2", ErrParam, nbins)
 	}
-	if nbins > 1<<16 {
-		return nil, fmt.Errorf("%w: nbins=%d, want <= %d", ErrParam, nbins, 1<<16)
+	if nbins > MaxNbins {
+		return nil, fmt.Errorf("%w: nbins=%d, want <= %d", ErrParam, nbins, MaxNbins)
 	}
 	if size < 1 || size > 1<<52 {
 		return nil, fmt.Errorf("%w: bin size=%d, want 1..2**52", ErrParam, size)

@@ -306,6 +306,7 @@ static void test_toolkit(void) {
     CASE("offsets with npoints INT32_MIN, output_shape", INV, "options.npoints=-2147483648",
          (OFFS, O.npoints = INT32_MIN, shape()));
     CASE("multitau with nbins 1", INV, "options.nbins=1", (O.bins = IPCF_BINS_MULTITAU, O.nbins = 1, pcf()));
+    CASE("multitau with nbins 65537", INV, "options.nbins=65537", (O.bins = IPCF_BINS_MULTITAU, O.nbins = 65537, pcf()));
     CASE("multitau with nbins -7, delays", INV, "options.nbins=-7",
          (O.bins = IPCF_BINS_MULTITAU, O.nbins = -7, pdelays(64, &count)));
     CASE("multitau_m 8192", INV, "options.multitau_m=8192", (O.bins = IPCF_BINS_MULTITAU, O.multitau_m = 8192, pcf()));
