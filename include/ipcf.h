@@ -354,8 +354,9 @@ typedef struct ipcf_job_options {
     const char *memory;         /* NULL: a quarter of RAM; "2GiB", "512MiB", "1.5G", or bytes */
     const char *scratch;        /* NULL: scratch folder beside the output */
     const char *engine;         /* NULL or "auto" (in memory if it fits), "memory", "ooc" */
-    double frame_interval;      /* seconds between frames, 1e-12..1e6, for the metadata (0: unknown) */
-    double pixel_size;          /* micrometres, 1e-6..1e6, for the metadata (0: unknown) */
+    double frame_interval;      /* seconds between frames, 1e-12..1e6, for the metadata (0: the
+                                   input's, from ImageJ, Micro-Manager or OME metadata, if any) */
+    double pixel_size;          /* micrometres, 1e-6..1e6, for the metadata (0: the input's, if any) */
     ipcf_job_progress_fn progress; /* optional; else ipcf_pcf_options.progress */
     void *progress_user;
     ipcf_job_log_fn log;        /* optional */

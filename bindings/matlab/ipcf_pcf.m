@@ -77,7 +77,7 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     'Data2'       a second channel, DATA's size and class: G correlates
 %                   the pixel's series of DATA with the neighbour's of
 %                   DATA2 ([] = DATA)
-%     'M'           multi-tau channels per level, even, >= 2 (16; with
+%     'M'           multi-tau channels per level, even, 2..4096 (16; with
 %                   other bins ignored, warning ipcf:ignored)
 %     'Smooth'      smoothing weight w of the previous point, 0 <= w < 1:
 %                   c(i) = (1-w)*c(i) + w*c(i-1) forwards, then backwards;

@@ -54,7 +54,7 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %     'Offsets'       'circle' (default), 'disk', 'line' or a k x 2 matrix
 %                     [u v]; the output is then (H-2*max|v|, W-2*max|u|,
 %                     k, points)
-%     'M'             multi-tau channels per level, even, >= 2 (16)
+%     'M'             multi-tau channels per level, even, 2..4096 (16)
 %     'Smooth'        smoothing weight, 0 <= w < 1, 0 = off (0.7)
 %     'Threshold'     pixels whose mean is <= Threshold get NaN curves
 %                     ([] = none)
@@ -94,10 +94,11 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %                     or 'ooc' ('auto')
 %     'Tile'          out of core: output tile [rows columns] ([] = from
 %                     the budget); on the CPU bands of rows full rows
-%     'FrameInterval' seconds between frames, for the metadata (0 = unknown);
-%                     'frame_interval' is the same option
-%     'PixelSize'     pixel size in micrometres, for the metadata (0);
-%                     'pixel_size' is the same option
+%     'FrameInterval' seconds between frames, for the metadata (0 = the
+%                     input's, from ImageJ, Micro-Manager or OME metadata,
+%                     if any); 'frame_interval' is the same option
+%     'PixelSize'     pixel size in micrometres, for the metadata (0 = the
+%                     input's, if any); 'pixel_size' is the same option
 %   Error bars (library 0.3)
 %     'Errors'        'blocking' or 'segments': also write the error bars
 %                     of every curve point (the numbers of IPCF_PCF_ERRORS

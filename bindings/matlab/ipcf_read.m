@@ -65,7 +65,7 @@ function [data, meta, sd] = ipcf_read(path)
 %   Example:
 %     [G, meta] = ipcf_read('pcf.npy');
 %     curve = squeeze(G(10, 12, 1, :));              % one pixel, circle point 1
-%     semilogx(meta.bins, curve); xlabel('delay (frames)');
+%     semilogx(meta.delay_frames(2:end), curve(2:end)); xlabel('delay (frames)');
 %
 %   See also IPCF_PCF_FILE, IPCF_PCF, IPCF_READ_RESULT.
 if nargin < 1

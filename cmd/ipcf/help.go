@@ -42,7 +42,7 @@ segments, checksum) and published with the curves as one result; ipcf fit
 weights its fits by them. Other output formats are refused with --errors.`},
 	"bleach": {"ipcf bleach INPUT -o OUT.npy [--filtersize F] [flags]", `Corrects photobleaching, the tutorial's way: each pixel's series is
 smoothed forwards and backwards with an exponential filter of size F
-(default 1024, the tutorial's; its trend s), and a sample d becomes sqrt(mean/s) * (d - s) + mean, rounded and
+(default 1024, the tutorial's; its trend s), and a sample d becomes sqrt(|mean/s|) * (d - s) + mean, rounded and
 clipped to the integer type; F frames are dropped at each end. Writes .npy
 only. A 2-D (time, x) .npy is a line scan (as for pcf --preset line) and
 gives a (time, x) output.`},

@@ -2245,8 +2245,11 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         in place where possible (``summary['read_in_place']``).
     frame_interval : float, optional
         Seconds between frames (1e-12 to 1e6), written into the metadata.
+        None or 0 (the default): the input's, from ImageJ, Micro-Manager
+        or OME metadata, if any.
     pixel_size : float, optional
         Micrometres per pixel (1e-6 to 1e6), written into the metadata.
+        None or 0 (the default): the input's, if any.
     progress : bool
         Show a progress bar per phase ('read', 'pcf', 'transpose',
         'errors', 'pcf+errors', 'check' when a resumed run compares the
@@ -2934,7 +2937,8 @@ def open_errors(path):
     Returns
     -------
     numpy.ndarray
-        Read-only float32, memory-mapped, the result's shape (rows,
+        Read-only float32, read into memory (checked against the
+        recorded shape, size and checksum), the result's shape (rows,
         columns, points, bins): the standard deviation of every point of
         the curves, as `pcf_errors` returns it. The method and segments are
         in ``open_result(path)[1]['errors']``.
