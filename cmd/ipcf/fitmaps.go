@@ -73,12 +73,8 @@ func checkFitTarget(out string, h, w, k, np int) error {
 		if err != nil {
 			return err
 		}
-		if c, ok := ooc.ZarrCommand(out); !st.IsDir() || !ok {
-			return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
-		} else if c != "fit" {
-			return fitNeeds("the output %s exists and is not the maps of an ipcf fit (it is a pCF result): not replacing it", out)
-		} else if f := ooc.ZarrForeign(out); f != "" {
-			return fmt.Errorf("fit: %w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name", errTarget, out, f)
+		if err := fitZarrReplaceable(out, st); err != nil {
+			return err
 		}
 	case "tif":
 		// (An existing MAPS.tif is checked as every plain output is:
@@ -293,12 +289,8 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	st, err := os.Lstat(out)
 	switch {
 	case err == nil:
-		if c, ok := ooc.ZarrCommand(out); !st.IsDir() || !ok {
-			return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
-		} else if c != "fit" {
-			return fitNeeds("the output %s exists and is not the maps of an ipcf fit (it is a pCF result): not replacing it", out)
-		} else if f := ooc.ZarrForeign(out); f != "" {
-			return fmt.Errorf("fit: %w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name", errTarget, out, f)
+		if err := fitZarrReplaceable(out, st); err != nil {
+			return err
 		}
 		// In one step where the system can: a kill leaves the earlier
 		// maps or the new ones at out, and the other in a folder that the
@@ -641,4 +633,27 @@ func tiffRational(v float64) (uint32, uint32) {
 	}
 	num := min(max(math.Round(v*den), 1), math.MaxUint32)
 	return uint32(num), uint32(den)
+}
+
+// fitZarrReplaceable refuses an existing output MAPS.zarr (st: its Lstat)
+// that is not the maps of an ipcf fit holding only what ipcf wrote: a
+// folder that is no ipcf Zarr (exit status 2, as a wrong name is), or
+// another command's output or one holding a user's files (exit status 1,
+// as every command's output it will not replace).
+func fitZarrReplaceable(out string, st os.FileInfo) error {
+	c, ok := ooc.ZarrCommand(out)
+	switch {
+	case !st.IsDir() || !ok:
+		return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
+	case c != "fit":
+		what := "a pCF result"
+		if c != "" && c != "pcf" {
+			what = "the output of ipcf " + c
+		}
+		return fmt.Errorf("fit: %w: %s exists and is not the maps of an ipcf fit (it is %s): not replacing it; remove it or choose another name", errTarget, out, what)
+	}
+	if f := ooc.ZarrForeign(out); f != "" {
+		return fmt.Errorf("fit: %w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name", errTarget, out, f)
+	}
+	return nil
 }

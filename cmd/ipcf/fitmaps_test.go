@@ -288,6 +288,16 @@ with tifffile.TiffFile(tif) as f:
 	if b, _ := os.ReadFile(filepath.Join(foreign, ".zattrs")); string(b) != `{"software": "other"}` {
 		t.Errorf("the foreign Zarr changed: %s", b)
 	}
+	// A pCF result's Zarr is another command's output: exit status 1, as
+	// over a pCF result's .npy (it was 2, a usage error), untouched.
+	pz := r.pcf(t, "pcf.zarr", "--offsets", "2,0;0,0;0,2")
+	before, _ := os.ReadFile(filepath.Join(pz, ".zattrs"))
+	if code, msg := ipcf(t, "fit", acf, "-o", pz, "--model", "acf2d", "--quiet"); code != 1 || !strings.Contains(msg, "it is a pCF result") {
+		t.Errorf("fit over a pCF Zarr: exit %d: %s", code, firstLine(msg))
+	}
+	if after, _ := os.ReadFile(filepath.Join(pz, ".zattrs")); !bytes.Equal(before, after) || len(before) == 0 {
+		t.Errorf("the pCF Zarr changed")
+	}
 	if code, msg := ipcf(t, "fit", acf, "-o", filepath.Join(dir, "m.ome.zarr"), "--model", "acf2d"); code != 2 || !strings.Contains(msg, "want MAPS.npy, MAPS.zarr or MAPS.tif") {
 		t.Errorf("fit -o m.ome.zarr: exit %d: %s", code, firstLine(msg))
 	}
