@@ -361,7 +361,7 @@ func TestPlotMeanLineScan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		imgs[i], series[i], err = means(context.Background(), src)
+		imgs[i], series[i], _, err = means(context.Background(), src)
 		src.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -672,7 +672,7 @@ func TestPlotMeanNearMaxFloat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	_, series, err := means(context.Background(), src)
+	_, series, _, err := means(context.Background(), src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -683,6 +683,61 @@ func TestPlotMeanNearMaxFloat(t *testing.T) {
 		}
 		if got := series[f]; math.IsInf(got, 0) || math.Abs(got-want) > 1e-15*math.Abs(want) {
 			t.Errorf("frame %d: mean %v, want %v", f, got, want)
+		}
+	}
+}
+
+// TestPlotMeanDeadPixel: a pixel of NaN (or Inf) in every frame, a dead
+// or masked pixel, is grey in the mean image and left out of the mean
+// time series, the mean of the other pixels (one such pixel made every
+// frame's mean NaN: an empty trace with exit 0, a campaign's finding); a
+// frame of none finite is NaN there.
+func TestPlotMeanDeadPixel(t *testing.T) {
+	const T, H, W = 5, 3, 4
+	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+		vals := make([]float64, T*H*W)
+		for i := range vals {
+			vals[i] = float64(i%7) + 0.5
+			if i%(H*W) == 5 || i/(H*W) == T-1 {
+				vals[i] = bad // pixel (1, 1) in every frame; all of the last frame
+			}
+		}
+		b := make([]byte, 8*len(vals))
+		for i, v := range vals {
+			for k, u := 0, math.Float64bits(v); k < 8; k++ {
+				b[8*i+k] = byte(u >> (8 * k))
+			}
+		}
+		in := filepath.Join(t.TempDir(), "dead.npy")
+		if err := npy.WriteFile(in, array.Float64, []int{T, H, W}, b); err != nil {
+			t.Fatal(err)
+		}
+		src, err := job.OpenSource(job.Input{Path: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, series, partial, err := means(context.Background(), src)
+		src.Close()
+		if err != nil || !partial {
+			t.Fatalf("%v: partial %v, %v", bad, partial, err)
+		}
+		for f := 0; f < T-1; f++ {
+			var want float64
+			for i := f * H * W; i < (f+1)*H*W; i++ {
+				if i%(H*W) != 5 {
+					want += vals[i]
+				}
+			}
+			want /= H*W - 1
+			if got := series[f]; math.Abs(got-want) > 1e-12 {
+				t.Errorf("%v: frame %d: mean %v, want %v (of the finite pixels)", bad, f, got, want)
+			}
+		}
+		if v := series[T-1]; !math.IsNaN(v) {
+			t.Errorf("%v: a frame of no finite sample: mean %v, want NaN", bad, v)
+		}
+		if v := img.At(1, 1); v-v == 0 {
+			t.Errorf("%v: the dead pixel's mean %v, want non-finite (grey)", bad, v)
 		}
 	}
 }

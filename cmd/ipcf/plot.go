@@ -669,8 +669,9 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 	}
 	var img *mat.Dense
 	var series []float64
+	var partial bool
 	err = source.Guard(src.Name(), func() (err error) {
-		img, series, err = means(ctx, src)
+		img, series, partial, err = means(ctx, src)
 		return err
 	})
 	if err != nil {
@@ -715,6 +716,9 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 		p2.X.Label.Text, dt = "time (s)", rm.frameInterval
 	}
 	p2.Y.Label.Text = "mean intensity"
+	if partial {
+		p2.Y.Label.Text = "mean intensity (of the finite samples)"
+	}
 	idx := envelope(series, int(float64(w/vg.Inch)*plotDPI)/3) // about the panel's width in pixels
 	if l := finiteLine(len(idx), func(i int) (float64, float64) { return float64(idx[i]) * dt, series[idx[i]] }, false); l != nil {
 		p2.Add(l)
@@ -771,52 +775,62 @@ func plotBytes(r, c int) int64 {
 	return 32 * n
 }
 
-// means returns the mean image and the mean of each frame; a cancelled
-// ctx (Ctrl+C) stops it.
-func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, error) {
+// means returns the mean image and the mean of each frame over its
+// finite samples (a dead pixel of NaN or Inf is grey in the image, and
+// left out of the trace, which one such pixel emptied: a campaign's
+// finding), and whether any frame had samples left out; a cancelled ctx
+// (Ctrl+C) stops it.
+func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, bool, error) {
 	T, H, W := src.Shape()
 	// Refused, never the Go runtime's fatal "out of memory" (a long trace,
 	// a huge frame).
 	if err := pcf.CheckMemory("the plot of the mean image and trace", plotBytes(H, W)+plotBytes(1, T)); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	img := mat.NewDense(H, W, nil)
 	series := make([]float64, T)
+	partial := false
 	for t := 0; t < T; t++ {
 		if t%64 == 0 && ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("plot: cancelled: %w", ctx.Err())
+			return nil, nil, false, fmt.Errorf("plot: cancelled: %w", ctx.Err())
 		}
 		fr, err := src.Frame(t)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		var s float64
+		n := 0 // the finite samples
 		for y := 0; y < H; y++ {
 			for x := 0; x < W; x++ {
 				v := fr.Load(fr.Offset + y*fr.Strides[0] + x*fr.Strides[1])
-				s += v
+				if v-v == 0 {
+					s += v
+					n++
+				}
 				img.Set(y, x, img.At(y, x)+v/float64(T))
 			}
 		}
-		series[t] = s / float64(H*W)
+		partial = partial || n < H*W
+		series[t] = s / float64(n) // (NaN where none is finite)
 		if math.IsInf(s, 0) {
 			// finite samples whose sum overflows (float64 data near
 			// 1.8e308): the mean of the frame's samples each divided first
-			series[t] = frameMeanScaled(fr, H, W)
+			series[t] = frameMeanScaled(fr, H, W, n)
 		}
 	}
-	return img, series, nil
+	return img, series, partial, nil
 }
 
-// frameMeanScaled is the mean of a frame's samples as the sum of each
-// divided by their number, which stays finite for finite samples (a sum
-// of samples near the float64 maximum overflows).
-func frameMeanScaled(fr array.View, H, W int) float64 {
+// frameMeanScaled is the mean of a frame's n finite samples as the sum of
+// each divided by their number, which stays finite (a sum of samples near
+// the float64 maximum overflows).
+func frameMeanScaled(fr array.View, H, W, n int) float64 {
 	var s float64
-	n := float64(H * W)
 	for y := 0; y < H; y++ {
 		for x := 0; x < W; x++ {
-			s += fr.Load(fr.Offset+y*fr.Strides[0]+x*fr.Strides[1]) / n
+			if v := fr.Load(fr.Offset + y*fr.Strides[0] + x*fr.Strides[1]); v-v == 0 {
+				s += v / float64(n)
+			}
 		}
 	}
 	return s

@@ -550,6 +550,13 @@ def mean(data, *, ax=None, time_axis=None, frame_interval=None, cmap='gray', fig
     fig.colorbar(im, ax=ax0, label='mean intensity')
     if ax1 is not None:
         series = data.mean(axis=(1, 2), dtype=numpy.float64)
+        partial = not numpy.isfinite(series).all() and data.dtype.kind in 'fc'
+        if partial:
+            # A dead pixel of NaN or Inf left out (as ipcf plot --mean):
+            # one made every frame's mean NaN, an empty trace. Each
+            # frame's finite samples (NaN where none is).
+            series = numpy.array([numpy.mean(f[numpy.isfinite(f)], dtype=numpy.float64) if numpy.isfinite(f).any() else numpy.nan
+                                  for f in data])
         if frame_interval is not None:
             if not (isinstance(frame_interval, (int, float, numpy.number)) and frame_interval > 0):
                 raise _invalid(f'frame_interval={frame_interval!r}: want a number > 0')
@@ -558,7 +565,7 @@ def mean(data, *, ax=None, time_axis=None, frame_interval=None, cmap='gray', fig
         else:
             ax1.plot(series)
             ax1.set_xlabel('frame')
-        ax1.set_ylabel('mean intensity')
+        ax1.set_ylabel('mean intensity (of the finite samples)' if partial else 'mean intensity')
         ax1.set_title('mean time series')
     return _done(fig, save, made)
 

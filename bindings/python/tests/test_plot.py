@@ -126,6 +126,26 @@ def test_mean_renders_with_a_colour_bar(tmp_path, data):
     assert series.lines[0].get_xdata()[-1] == pytest.approx((len(data) - 1) * DT)
 
 
+@pytest.mark.parametrize('bad', [numpy.nan, numpy.inf])
+def test_mean_leaves_dead_pixels_out_of_the_series(bad):
+    # A pixel of NaN or Inf in every frame (and a last frame of none
+    # finite): the trace is the mean of the other pixels, NaN there; one
+    # such pixel made every frame's mean NaN, an empty trace.
+    d = (numpy.arange(5 * 3 * 4, dtype=numpy.float64) % 7 + 0.5).reshape(5, 3, 4)
+    d[:, 1, 1] = bad
+    d[-1] = bad
+    fig = ipcf.plot.mean(d, dpi=50)
+    series = fig.axes[1]
+    y = series.lines[0].get_ydata()
+    keep = numpy.ones((3, 4), bool)
+    keep[1, 1] = False
+    numpy.testing.assert_allclose(y[:-1], [f[keep].mean() for f in d[:-1]], rtol=1e-12)
+    assert numpy.isnan(y[-1])
+    assert series.get_ylabel() == 'mean intensity (of the finite samples)'
+    clean = ipcf.plot.mean(d[:-1, :, :1] * 0 + 1, dpi=50)  # nothing left out: the plain label
+    assert clean.axes[1].get_ylabel() == 'mean intensity' and len(clean.axes[1].lines[0].get_ydata()) == 4
+
+
 def test_plots_draw_into_a_given_ax(labelled, acf, data):
     from matplotlib.figure import Figure
 
