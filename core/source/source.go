@@ -462,38 +462,70 @@ func openGlob(pattern string, ch int) (Source, error) {
 // writes Pos0/...), in natural order (naturalCompare). An entry with a
 // TIFF name that is not a regular file (or a link to one) is refused;
 // other names, and hidden files and folders (.thumb.tif, macOS's
-// ._frame.tif), are skipped.
+// ._frame.tif), are skipped. A link to a folder is walked as the folder
+// (its frames were left out with exit 0: a campaign's finding), once: a
+// folder reached again (a loop, two links to one folder) is not.
 func tiffFiles(dir string) ([]string, error) {
 	var files []string
+	var seen []os.FileInfo // the folders walked
+	walked := func(p string) bool {
+		st, err := os.Stat(p)
+		if err != nil {
+			return false
+		}
+		for _, s := range seen {
+			if os.SameFile(s, st) {
+				return true
+			}
+		}
+		seen = append(seen, st)
+		return false
+	}
+	var walk func(root string) error
+	walk = func(root string) error {
+		return filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if p != root && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			ext := strings.ToLower(filepath.Ext(p))
+			tiff := ext == ".tif" || ext == ".tiff"
+			if d.Type()&os.ModeSymlink != 0 && !tiff {
+				if st, err := os.Stat(p); err == nil && st.IsDir() {
+					// (WalkDir follows no link, the root's either: "link/"
+					// is the folder; skipped there if walked already)
+					return walk(p + string(filepath.Separator))
+				}
+				return nil
+			}
+			if d.IsDir() {
+				if walked(p) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !tiff {
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				if _, err := npy.RegularFile(p); err != nil {
+					return fmt.Errorf("%w: in folder %s: %w", ErrFormat, dir, err)
+				}
+			}
+			files = append(files, p)
+			return nil
+		})
+	}
 	root := dir
 	if st, err := os.Lstat(dir); err == nil && st.Mode()&os.ModeSymlink != 0 {
-		// A link to the folder: walked as the folder (WalkDir does not
-		// follow a link, the root's either; "link/" is the folder).
-		root = dir + string(filepath.Separator)
+		root = dir + string(filepath.Separator) // a link to the folder: walked as the folder
 	}
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != root && strings.HasPrefix(d.Name(), ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if d.IsDir() || (ext != ".tif" && ext != ".tiff") {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			if _, err := npy.RegularFile(p); err != nil {
-				return fmt.Errorf("%w: in folder %s: %w", ErrFormat, dir, err)
-			}
-		}
-		files = append(files, p)
-		return nil
-	})
-	if err != nil {
+	if err := walk(root); err != nil {
 		return nil, err
 	}
 	if len(files) == 0 {

@@ -311,6 +311,63 @@ func TestZarrFolderInput(t *testing.T) {
 
 // TestFolderOfCalibratedImageJ: a folder of ImageJ signed 16-bit pages
 // (stored +32768) is refused as a single such file is.
+// TestFolderLinkedSubfolders: a link to a folder inside an input folder
+// is walked as the folder: its frames were left out with exit 0 (a
+// campaign's finding: half a series read). With frames beside it, the
+// frames of two folders are refused as two real folders' are; alone
+// (Pos0 a link), read; a loop or a second link to a folder walked is
+// not walked again.
+func TestFolderLinkedSubfolders(t *testing.T) {
+	ps := grayPages(le, 8, 4, 5, 0)
+	frames := func(dir string, from, to int) {
+		t.Helper()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := from; i < to; i++ {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("frame_%d.tif", i)), writeTIFF(tiffOpts{}, []tpage{ps[i]}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	link := func(target, name string) {
+		t.Helper()
+		if err := os.Symlink(target, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	top := t.TempDir()
+	// d/part1 real, d/part2 a link: two folders, refused.
+	d := filepath.Join(top, "d")
+	frames(filepath.Join(d, "part1"), 0, 4)
+	frames(filepath.Join(top, "elsewhere", "part2"), 4, 8)
+	link(filepath.Join(top, "elsewhere", "part2"), filepath.Join(d, "part2"))
+	if src, err := Open(d); err == nil || !strings.Contains(err.Error(), "TIFF files in 2 folders") {
+		if src != nil {
+			n, _, _ := src.Shape()
+			t.Errorf("part1 and a linked part2: %d frames read, want the two folders refused", n)
+			src.Close()
+		} else {
+			t.Errorf("part1 and a linked part2: %v, want the two folders refused", err)
+		}
+	}
+	// e/Pos0 a link, and links back to e and to Pos0's target: read once.
+	e := filepath.Join(top, "e")
+	frames(filepath.Join(top, "data"), 0, 8)
+	if err := os.Mkdir(e, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link(filepath.Join(top, "data"), filepath.Join(e, "Pos0"))
+	link(filepath.Join(top, "data"), filepath.Join(e, "again"))
+	link(e, filepath.Join(top, "data", "loop"))
+	src, err := Open(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStack(t, src, 8, 4, 5)
+	src.Close()
+}
+
 func TestFolderOfCalibratedImageJ(t *testing.T) {
 	dir := t.TempDir()
 	for i, p := range grayPages(le, 3, 4, 5, 0) {
