@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
@@ -346,6 +347,10 @@ func recheckMapped(f *npy.File, path, crc string, bytes *int64) error {
 // and before its samples are copied (tests rewrite it there).
 var testHookChecked func(path string)
 
+// publishWait is how long plot waits for the metadata of a result that a
+// live ipcf run is publishing (as Python's open_result does).
+const publishWait = 5 * time.Second
+
 // checkSeal refuses a result or maps whose metadata (PATH.json, a Zarr's
 // .zattrs) changed since ipcf wrote them (ooc.CheckSeal): their units and
 // delays label the picture. Without metadata it passes (the readers say
@@ -357,7 +362,29 @@ func checkSeal(path string) error {
 	}
 	b, err := npy.ReadRegular(side, maxJSON)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil // a user's array without metadata: drawn as it is
+		// A user's array without metadata: drawn as it is. Not the output
+		// of an ipcf run that publishes it now (its earlier metadata are
+		// removed before the renames) or was stopped while it did (its
+		// lock left): drawn unlabelled and unchecked, with exit 0 (a
+		// campaign's finding). The sidecar of a live run is waited for.
+		holder, found, live := job.LockHolder(path)
+		for deadline := time.Now().Add(publishWait); found && live && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+			if _, err := os.Lstat(side); err == nil {
+				return checkSeal(path)
+			}
+			holder, found, live = job.LockHolder(path)
+		}
+		if _, err := os.Lstat(side); err == nil {
+			return checkSeal(path)
+		}
+		switch {
+		case found && live:
+			return fmt.Errorf("%s is being written by an ipcf run (%s), and its metadata %s are not there yet: draw it when that run has ended", path, holder, side)
+		case found:
+			return fmt.Errorf("%s has no metadata (%s), and the ipcf run that wrote it (%s) was stopped before it finished: run that job again to finish it", path, side, holder)
+		}
+		return nil
 	} else if err != nil {
 		// There but unreadable (permissions): drawn without it, a result
 		// would not be checked against its recorded checksum.

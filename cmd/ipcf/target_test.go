@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
@@ -1329,5 +1330,58 @@ func TestDamagedOutputRerunAdvice(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(s); !bytes.Equal(got, clean) {
 		t.Error("the rerun wrote other bytes")
+	}
+}
+
+// TestPlotResultWithoutItsMetadata: a .npy result without its sidecar
+// while an ipcf run holds the output's lock (publishing: the earlier
+// sidecar is removed before the renames) is drawn once the sidecar is
+// there; with the lock of a run that was stopped (killed while it
+// published), refused, naming the run; without a lock, a user's array,
+// drawn as it is. Both were drawn unlabelled and unchecked with exit 0
+// (a campaign's finding).
+func TestPlotResultWithoutItsMetadata(t *testing.T) {
+	_, p, in := smallInput(t)
+	res := p("r.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", res, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	side, err := os.ReadFile(res + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	lock := filepath.Join(filepath.Dir(res), ".r.npy.lock")
+	// A live run: this process. Its sidecar comes 0.3 s later.
+	os.Remove(res + ".json")
+	os.WriteFile(lock, []byte(fmt.Sprintf("pid %d on %s since now\n", os.Getpid(), host)), 0o644)
+	done := make(chan struct{})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		os.WriteFile(res+".json", side, 0o644)
+		close(done)
+	}()
+	code, msg := runIn(t, "plot", res, "-o", p("live.png"))
+	<-done
+	if code != 0 {
+		t.Errorf("with the sidecar published 0.3 s later: exit %d, %q", code, msg)
+	}
+	// A stopped run's lock: refused.
+	os.Remove(res + ".json")
+	os.WriteFile(lock, []byte(fmt.Sprintf("pid %d on %s since then\n", dead.Process.Pid, host)), 0o644)
+	if code, msg := runIn(t, "plot", res, "-o", p("dead.png")); code != 1 || !strings.Contains(msg, "was stopped before it finished") {
+		t.Errorf("with a stopped run's lock: exit %d, %q; want 1, saying so", code, msg)
+	}
+	if _, err := os.Stat(p("dead.png")); err == nil {
+		t.Error("with a stopped run's lock: a picture was drawn")
+	}
+	// No lock: a user's array, drawn.
+	os.Remove(lock)
+	if code, msg := runIn(t, "plot", res, "-o", p("user.png")); code != 0 {
+		t.Errorf("a .npy without metadata or lock: exit %d, %q", code, msg)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -136,4 +137,37 @@ func unsafeFloat32(b []byte) []float32 {
 		return nil
 	}
 	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), len(b)/4)
+}
+
+// LockHolder reads the lock file of the output out (LockName), without
+// locking it (a reader must not make a writer's lock fail): found when
+// there is one holding an ipcf run's "pid N on HOST since ..." line
+// (holder, that line), and live when that process runs on this host
+// (another host's is taken as live). A run removes its lock when it
+// ends: one found and not live was stopped (killed) before that, perhaps
+// while it published the output.
+func LockHolder(out string) (holder string, found, live bool) {
+	f, err := os.OpenFile(LockName(out), os.O_RDONLY|lockOpenFlags, 0)
+	if err != nil {
+		return "", false, false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return "", false, false
+	}
+	b := make([]byte, 200)
+	n, _ := f.ReadAt(b, 0)
+	holder = strings.TrimSpace(strings.SplitN(string(b[:n]), "\n", 2)[0])
+	w := strings.Fields(holder)
+	if len(w) < 4 || w[0] != "pid" || w[2] != "on" {
+		return "", false, false
+	}
+	pid, err := strconv.Atoi(w[1])
+	if err != nil || pid <= 0 {
+		return "", false, false
+	}
+	if host, _ := os.Hostname(); w[3] != host {
+		return holder, true, true
+	}
+	return holder, true, processAlive(pid)
 }

@@ -44,3 +44,9 @@ func owner(st os.FileInfo) (uint32, bool) {
 	}
 	return 0, false
 }
+
+// processAlive reports whether process pid runs (another user's too).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
