@@ -934,7 +934,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	for _, o := range append(names.list(), f.out) {
 		for _, i := range append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...) {
 			if fitSamePath(o, i) {
-				return usageError{fmt.Sprintf("fit: the output %s would overwrite the input %s", o, i)}
+				// (exit status 1, as every command's output refused: not a
+				// usage mistake)
+				return fmt.Errorf("fit: %w: the output %s would overwrite the input %s", errTarget, o, i)
 			}
 		}
 	}

@@ -499,8 +499,8 @@ func TestFitCLIBadInput(t *testing.T) {
 		{1, "res.ome.zarr is an OME-Zarr result: ipcf fit reads .npy results (ipcf pcf ... -o OUT.npy)\n", []string{omeRes, "-o", out}},
 		{1, "units.frame_interval_s -0.001: want a positive number or null", []string{negUnits, "-o", out}},
 		{0, "", []string{negUnits, "-o", filepath.Join(r.dir, "negunits-maps.npy"), "--frame-interval", "0.001"}},
-		{2, "would overwrite the input", []string{circle, "-o", circle}},
-		{2, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
+		{1, "would overwrite the input", []string{circle, "-o", circle}},
+		{1, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
 		{1, "not this result's metadata", []string{foreign, "-o", out}},
 		{0, "", []string{linked, "-o", filepath.Join(r.dir, "linked-maps.npy")}}, // a result reached through links
 		{2, "PSF waist 1e+30: want 1e-06 to 1e+06 pixels", []string{acf, "-o", out, "--model", "acf2d", "--waist", "1e30"}},

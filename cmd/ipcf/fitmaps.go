@@ -290,6 +290,12 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	switch {
 	case err == nil:
 		if err := fitZarrReplaceable(out, st); err != nil {
+			var fn fitNeedsError
+			if errors.As(err, &fn) {
+				// Put there during the fit: a refused output, not a usage
+				// mistake (exit status 1).
+				return fmt.Errorf("fit: %w: %s", errTarget, fn.msg)
+			}
 			return err
 		}
 		// In one step where the system can: a kill leaves the earlier
