@@ -80,11 +80,13 @@ func (d *directInput) readAhead(ch, k int) {
 		d.ra = readAheadBytes(p.nread, v.Shape[1]*v.Strides[1])
 	}
 	w := max(1, d.ra/((p.pieces[k][1]-p.pieces[k][0])*v.Strides[1]))
-	if d.ahead[ch] >= min(n, k+1+w) || !d.busy.CompareAndSwap(false, true) {
-		return
-	}
 	a := max(d.ahead[ch], k+1)
 	b := min(n, a+w)
+	// Nothing ahead of the last piece (a line scan's one row: the span of
+	// piece 1 of 1 panicked, a campaign's finding), or read ahead already.
+	if a >= b || d.ahead[ch] >= min(n, k+1+w) || !d.busy.CompareAndSwap(false, true) {
+		return
+	}
 	d.ahead[ch] = b
 	d.wg.Add(1)
 	go func() {

@@ -175,3 +175,35 @@ func TestInPlaceLayouts(t *testing.T) {
 		run(c.name, sel, c.inPlace, inMemory(t, cin, o))
 	}
 }
+
+// TestInPlaceLineScan: a line scan, (T, 1, W), read in place out of core
+// is one piece (one row): the read-ahead of the pieces after the last
+// panicked on a goroutine (index out of range, the process ended with a
+// Go stack: a campaign's finding, rows of 2 KiB and more). Now equal to
+// in memory, at the default threshold of in-place reading.
+func TestInPlaceLineScan(t *testing.T) {
+	const T, H, W = 512, 1, 1100 // a row of 2,200 bytes: read in place
+	dir := t.TempDir()
+	in := writeStack(t, dir, T, H, W)
+	offs, err := pcf.Line(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := pcf.Options{Offsets: offs, Nbins: 8, Threads: 2}
+	src, err := source.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	out := filepath.Join(dir, "line.npy")
+	sum, err := Run(context.Background(), src, NewNpyOutput(out), Options{PCF: o, Memory: 64 << 20, Key: "line"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.InPlace {
+		t.Errorf("not read in place: the case is not tested")
+	}
+	if !bytes.Equal(npyData(t, out), inMemory(t, in, o)) {
+		t.Error("differs from in memory")
+	}
+}
