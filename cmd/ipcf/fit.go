@@ -624,7 +624,19 @@ type fitAside struct {
 // which another ipcf run in the folder removes when it is not locked
 // (npy.RemoveStaleTemps); removeKept removes those of a killed run.
 func keptName(path string, i int) string {
-	return filepath.Join(filepath.Dir(path), fmt.Sprintf(".ipcf-%s-%d%d%d.old", filepath.Base(path), os.Getpid(), time.Now().UnixNano(), i))
+	return filepath.Join(realDir(path), fmt.Sprintf(".ipcf-%s-%d%d%d.old", filepath.Base(path), os.Getpid(), time.Now().UnixNano(), i))
+}
+
+// realDir is the folder of the output path as the kernel finds it
+// (ooc.OutputPath: "link/.." is the link target's parent, where the
+// output lies), not as a lexical clean has it: a fit to sub/../m.npy
+// kept b/m.npy's earlier maps in ./ and removed ./m.npy's (a campaign's
+// finding).
+func realDir(path string) string {
+	if p, err := ooc.OutputPath(path); err == nil {
+		return filepath.Dir(p)
+	}
+	return filepath.Dir(path)
 }
 
 // removeKept removes the files setAside kept for paths that a killed run
@@ -632,7 +644,7 @@ func keptName(path string, i int) string {
 // no other run keeps them now).
 func removeKept(paths []string) {
 	for _, p := range paths {
-		names, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".ipcf-*.old"))
+		names, _ := filepath.Glob(filepath.Join(realDir(p), ".ipcf-*.old"))
 		for _, n := range names {
 			if !leftoverOf(filepath.Base(n), p, ".old") {
 				continue // another file's, or not one of ours
@@ -1040,7 +1052,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if pl.perOffset {
 		d.offsets = pl.fitted
 	}
-	npy.RemoveStaleTemps(filepath.Dir(f.out)) // left by runs killed while writing
+	npy.RemoveStaleTemps(realDir(f.out)) // left by runs killed while writing
 	if fitFormatOf(f.out) == "zarr" {
 		npy.RemoveStaleTemps(f.out)
 	}

@@ -92,7 +92,8 @@ func checkFitTarget(out string, h, w, k, np int) error {
 // written, and ".ipcf-OUT-DIGITS.old", the earlier maps set aside). The
 // caller holds out's lock, so no other run writes them.
 func removeStaleZarrs(out string) {
-	entries, err := os.ReadDir(filepath.Dir(out))
+	dir := realDir(out)
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
@@ -102,10 +103,10 @@ func removeStaleZarrs(out string) {
 			continue // another output's, or not one of ours
 		}
 		if strings.HasSuffix(n, ".old") {
-			ooc.RemoveOldZarr(filepath.Join(filepath.Dir(out), n)) // kept if it holds a user's file
+			ooc.RemoveOldZarr(filepath.Join(dir, n)) // kept if it holds a user's file
 			continue
 		}
-		os.RemoveAll(filepath.Join(filepath.Dir(out), n))
+		os.RemoveAll(filepath.Join(dir, n))
 	}
 }
 
@@ -128,7 +129,7 @@ func fitLeftoverInput(outs, inputs []string) error {
 					continue
 				}
 				d1, err1 := os.Stat(filepath.Dir(a))
-				d2, err2 := os.Stat(filepath.Dir(o))
+				d2, err2 := os.Stat(realDir(o))
 				if err1 == nil && err2 == nil && os.SameFile(d1, d2) {
 					return fmt.Errorf("fit: %w: the input %s is named as what a fit to %s leaves beside it (%s), which a run removes: move it away or choose another output name",
 						errTarget, in, o, filepath.Base(a))
@@ -215,7 +216,7 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	meta["files"] = map[string]string{"params": "params", "stderr": "stderr", "chisq": "chisq", "status": "status"}
 	meta["arrays_dimensions"] = map[string][]string{"params": arrays[0].dims, "stderr": arrays[1].dims, "chisq": dims, "status": dims}
 
-	dir := filepath.Dir(out)
+	dir := realDir(out)
 	removeStaleZarrs(out)
 	tmp, err := os.MkdirTemp(dir, ".ipcf-"+filepath.Base(out)+"-*.tmp")
 	if err != nil {

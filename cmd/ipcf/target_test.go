@@ -390,6 +390,27 @@ func TestCompanionOutputsLocked(t *testing.T) {
 			t.Errorf("through w/L/.., with its companion locked, %s was written (%v)", f, err)
 		}
 	}
+	// A fit through w/L/.. keeps and removes its earlier maps in the test's
+	// folder, where they are: the earlier maps that a killed fit to
+	// w/maps.npy kept in w are another output's (they were removed).
+	kept := p("w/.ipcf-maps.npy-123.old")
+	if err := os.WriteFile(kept, []byte("earlier maps of w/maps.npy"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second replaces the first's maps
+		if code, msg := runIn(t, "fit", acf, "-o", via+"maps.npy", "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+			t.Fatal(code, msg)
+		}
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the kept maps of w/maps.npy: %v", err)
+	}
+	if _, err := os.Stat(p("maps.npy")); err != nil {
+		t.Errorf("the maps through w/L/..: %v", err)
+	}
+	if left, _ := filepath.Glob(p(".ipcf-maps.npy-*")); len(left) != 0 {
+		t.Errorf("left beside the maps: %v", left)
+	}
 	// Free, both run, and leave no lock files.
 	if code, msg := runIn(t, fit...); code != 0 {
 		t.Fatal(code, msg)
