@@ -156,6 +156,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		input.Lines = true // a 2-D (time, x) .npy too: a line scan of one row
 		return plotMean(ctx, input, pic, size)
 	case len(pos) == 1:
+		if err := keptMapsHint(pos[0]); err != nil {
+			return err
+		}
 		if err := checkSeal(pos[0]); err != nil {
 			return err
 		}
@@ -346,6 +349,22 @@ func recheckMapped(f *npy.File, path, crc string, bytes *int64) error {
 // testHookChecked, if set, runs when a file's checksum has been checked
 // and before its samples are copied (tests rewrite it there).
 var testHookChecked func(path string)
+
+// keptMapsHint says, for maps path that are not there, where the earlier
+// maps are that a fit stopped while it replaced them kept beside them
+// (keptName: MAPS.npy is renamed aside first): "no such file" hid them.
+func keptMapsHint(path string) error {
+	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	names, _ := filepath.Glob(filepath.Join(realDir(path), ".ipcf-*.old"))
+	for _, n := range names {
+		if st, err := os.Lstat(n); err == nil && st.Mode().IsRegular() && leftoverOf(filepath.Base(n), path, ".old") {
+			return fmt.Errorf("%s is not there: an ipcf fit was stopped while it replaced those maps, and kept the earlier ones as %s (the next fit to %s removes it): run the fit again, or read that file", path, n, path)
+		}
+	}
+	return nil
+}
 
 // publishWait is how long plot waits for the metadata of a result that a
 // live ipcf run is publishing (as Python's open_result does).

@@ -1404,3 +1404,35 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 		t.Errorf("a .npy without metadata or lock: exit %d, %q", code, msg)
 	}
 }
+
+// TestPlotNamesKeptMaps: a fit stopped while it replaced its maps leaves
+// MAPS.npy renamed aside (.ipcf-MAPS.npy-DIGITS.old); plot of MAPS.npy
+// names that file, where it said only "no such file" (a campaign's
+// finding); a fit to MAPS.npy then writes a whole set and removes it.
+func TestPlotNamesKeptMaps(t *testing.T) {
+	_, p, in := smallInput(t)
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	fit := []string{"fit", acf, "-o", p("maps.npy"), "--model", "acf2d", "--waist", "2", "--quiet"}
+	if code, msg := runIn(t, fit...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	kept := p(".ipcf-maps.npy-4242.old")
+	if err := os.Rename(p("maps.npy"), kept); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, "plot", p("maps.npy"), "-o", p("m.png")); code != 1 || !strings.Contains(msg, kept) {
+		t.Errorf("plot of maps renamed aside: exit %d, %q; want 1, naming %s", code, msg, kept)
+	}
+	if code, msg := runIn(t, fit...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if _, err := os.Stat(kept); !os.IsNotExist(err) {
+		t.Errorf("the kept maps after a new fit: %v", err)
+	}
+	if code, msg := runIn(t, "plot", p("maps.npy"), "-o", p("m.png")); code != 0 {
+		t.Errorf("plot after the new fit: exit %d, %q", code, msg)
+	}
+}
