@@ -109,9 +109,12 @@ function [maps, info] = ipcf_fit(G, varargin)
 %     'Delta'      the curves are delta-CCFs (IPCF_PCF's 'Delta', true;
 %                  'ccf2d' only); default: INFO.delta, else false
 %     'FrameInterval'  seconds per frame: the results per second (default:
-%                  INFO's, else per frame); 'frame_interval' too
+%                  INFO's, else per frame; 0: none, the results per frame,
+%                  where ipcf fit's --frame-interval 0 keeps the result's);
+%                  'frame_interval' too
 %     'PixelSize'  micrometres per pixel: the results in micrometres
-%                  (default: INFO's, else in pixels); 'pixel_size' too
+%                  (default: INFO's, else in pixels; 0: none, the results
+%                  in pixels); 'pixel_size' too
 %     'First', 'Last'  points left out at the start and the end of each
 %                  curve (1, 1: the first point repeats the second, the
 %                  last reaches the correlation's wrap-around)
