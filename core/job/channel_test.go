@@ -28,8 +28,8 @@ func TestChannelSpec(t *testing.T) {
 	}{
 		{"negative channel", func(s *Spec) { s.Input.Channel = -1 }, "--channel -1: want a channel number from 1"},
 		{"negative channel2", func(s *Spec) { s.Channel2 = -3 }, "--channel2 -3: want a channel number from 1"},
-		{"channel 2 of a .npy", func(s *Spec) { s.Input.Channel = 2 }, "--channel 2: source: no such channel: " + in + ": channel 2: the input has one channel"},
-		{"channel2 2 of a .npy", func(s *Spec) { s.Channel2 = 2 }, "--channel2 2:"},
+		{"channel 2 of a .npy", func(s *Spec) { s.Input.Channel = 2 }, "--channel 2 (channel= in Python and ImageJ, 'Channel' in MATLAB/Octave): source: no such channel: " + in + ": channel 2: the input has one channel"},
+		{"channel2 2 of a .npy", func(s *Spec) { s.Channel2 = 2 }, "--channel2 2 (channel2= in Python and ImageJ, 'Channel2' in MATLAB/Octave):"},
 		{"channel2 and an array", func(s *Spec) {
 			f, err := npy.Open(in)
 			if err != nil {

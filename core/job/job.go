@@ -320,6 +320,13 @@ func OpenSource(in Input) (source.Source, error) {
 	return openSource(in, "--channel")
 }
 
+// channelSpelled names the channel options of the CLI (the keys) in the
+// other hosts.
+var channelSpelled = map[string]string{
+	"--channel":  "channel= in Python and ImageJ, 'Channel' in MATLAB/Octave",
+	"--channel2": "channel2= in Python and ImageJ, 'Channel2' in MATLAB/Octave",
+}
+
 // openSource opens an input; flag names its channel option in messages.
 // A file ipcf wrote (a bleached stack) is read only as it was written:
 // checked whole against its record first (ooc.CheckWritten).
@@ -393,7 +400,9 @@ func openSourceUnchecked(in Input, flag string) (source.Source, error) {
 		src, err = source.SingleChannel(src, ch) // a .npy or raw file has one channel
 	}
 	if errors.Is(err, source.ErrChannel) {
-		return nil, optErr("%s %d: %v", flag, in.Channel, err)
+		// Named in every host's spelling: file jobs from Python, Octave
+		// and ImageJ named the CLI's flag alone (a campaign's finding).
+		return nil, optErr("%s %d (%s): %v", flag, in.Channel, channelSpelled[flag], err)
 	}
 	if flag != "--channel" && errors.Is(err, source.ErrFormat) && strings.Contains(err.Error(), "--channel N") {
 		return nil, fmt.Errorf("%w (for the second channel: --channel2 N, channel2= in Python, ImageJ and file jobs, 'Channel2' in MATLAB/Octave)", err)

@@ -172,6 +172,8 @@ expect("file input with NUL", call("ipcf.Ipcf.pcfFile", sim + fromCharCode(0) + 
 expect("file output with NUL", call("ipcf.Ipcf.pcfFile", sim, out + fromCharCode(0) + ".tif", "radius=2"), "contains a NUL character");
 expect("file scratch with NUL", call("ipcf.Ipcf.pcfFile", sim, out, "radius=2 scratch=" + tmp + fromCharCode(0) + "x"), "contains a NUL character");
 expect("file radius=2.7", call("ipcf.Ipcf.pcfFile", sim, out, "radius=2.7"), "radius=2.7: not a whole number");
+expect("file tile=0,5", call("ipcf.Ipcf.pcfFile", sim, out, "radius=2 tile=0,5 engine=ooc"), "tile=0,5: want both positive, or both 0");
+expect("file channel=2 of a .npy", call("ipcf.Ipcf.pcfFile", sim, out, "radius=2 channel=2"), "channel= in Python and ImageJ");
 expect("file npoints and points", call("ipcf.Ipcf.pcfFile", sim, out, "npoints=8 points=8"), "option 'points' given twice");
 expect("file tile=99999999999,8", call("ipcf.Ipcf.pcfFile", sim, out, "tile=99999999999,8"), "tile=99999999999: out of range, want 0..2147483647");
 expect("file tile=8.5,8", call("ipcf.Ipcf.pcfFile", sim, out, "tile=8.5,8"), "tile=8.5,8: want 2 whole numbers separated by commas");

@@ -2357,6 +2357,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
         except (TypeError, ValueError):
             raise _unsupported(f'tile={tile!r}: want (rows, columns)') from None
         job.tile_rows, job.tile_cols = _int(rows, 'tile rows', lo=0), _int(cols, 'tile columns', lo=0)
+        if (job.tile_rows == 0) != (job.tile_cols == 0):  # (the C struct's fields named it)
+            raise _invalid(f'tile={tile!r}: want both positive, or both 0 (chosen from the budget)')
     job.memory = _memory_text(memory)
     job.scratch = None if scratch is None else _path(scratch, 'scratch')
     job.engine = _cstr(engine, 'engine')

@@ -106,6 +106,14 @@ def test_bad_channels(tmp_path, hyper):
         ipcf.pcf_file(path, out, channel=1, channel2=5)
     with pytest.raises(ipcf.IpcfValueError, match=r'channel 2.*the input has one channel \(only channel 1\)'):
         ipcf.pcf_file(npy, out, channel=2)
+    # named as Python names them too (they named the CLI's flags alone)
+    with pytest.raises(ipcf.IpcfValueError, match=r'--channel 2 \(channel= in Python'):
+        ipcf.pcf_file(npy, out, channel=2)
+    with pytest.raises(ipcf.IpcfValueError, match=r'--channel2 5 \(channel2= in Python'):
+        ipcf.pcf_file(path, out, channel=1, channel2=5)
+    for tile in ((0, 5), (5, 0)):  # (the C struct's fields named it)
+        with pytest.raises(ipcf.IpcfValueError, match=r'tile=\(\d, \d\): want both positive, or both 0'):
+            ipcf.pcf_file(npy, out, tile=tile, engine='ooc')
     for bad in (0, -1):
         with pytest.raises(ipcf.IpcfValueError, match=f'channel={bad}'):
             ipcf.pcf_file(path, out, channel=bad)

@@ -193,6 +193,8 @@ public final class FileJob {
     /** "ROWS,COLS", or "" for tiles from the memory budget; 2.5 or 2^31 are errors, never clamped. */
     public void setTile(String t) {
         long[] v = numbers("tile", t, 2, 0, Integer.MAX_VALUE);
+        if (v != null && (v[0] == 0) != (v[1] == 0)) // (the C struct's fields named it)
+            throw new IllegalArgumentException("tile=" + t + ": want both positive, or both 0 (chosen from the budget)");
         tileRows = v == null ? 0 : (int) v[0];
         tileCols = v == null ? 0 : (int) v[1];
     }
