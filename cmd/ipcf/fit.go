@@ -1262,18 +1262,40 @@ func openNpyResult(cmd, path string) (*npy.File, error) {
 	if st, serr := os.Stat(path); serr == nil && st.IsDir() {
 		_, zerr := os.Stat(filepath.Join(path, ".zarray"))
 		_, gerr := os.Stat(filepath.Join(path, ".zgroup"))
+		_, perr := os.Stat(filepath.Join(path, "params", ".zarray"))
+		python := "Python's fit_result reads Zarr"
+		if cmd == "plot" {
+			python = "Python's ipcf.open_result and ipcf.plot read Zarr"
+		}
 		switch name := strings.TrimRight(path, "/"); {
+		case gerr == nil && zerr != nil && perr == nil:
+			return nil, mapsWithoutMeta(path)
 		case strings.HasSuffix(name, ".ome.zarr") || (gerr == nil && zerr != nil):
 			// Python's open_result reads plain .zarr results only.
 			return nil, fmt.Errorf("%s is an OME-Zarr result: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy)", path, cmd)
 		case zerr == nil || strings.HasSuffix(name, ".zarr"):
-			return nil, fmt.Errorf("%s is a Zarr result: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy; Python's fit_result reads Zarr)", path, cmd)
+			return nil, fmt.Errorf("%s is a Zarr result: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy; %s)", path, cmd, python)
 		}
 	}
 	if isTIFF(path) {
 		return nil, fmt.Errorf("%s is a TIFF file: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy)", path, cmd)
 	}
 	return nil, err
+}
+
+// mapsWithoutMeta is the error for the Zarr folder path holding the
+// arrays of ipcf fit's maps without readable group metadata (.zattrs
+// removed or damaged), nil for any other path: it was called an OME-Zarr
+// result, with the advice that plot reads .npy, or, with --param, no
+// maps (a campaign's finding).
+func mapsWithoutMeta(path string) error {
+	_, zerr := os.Stat(filepath.Join(path, ".zarray"))
+	_, gerr := os.Stat(filepath.Join(path, ".zgroup"))
+	_, perr := os.Stat(filepath.Join(path, "params", ".zarray"))
+	if gerr != nil || zerr == nil || perr != nil {
+		return nil
+	}
+	return fmt.Errorf("%s holds the arrays of ipcf fit's maps, but not their metadata (%s, which names the parameters and units and records the checksums): not read; run the fit again", path, filepath.Join(path, ".zattrs"))
 }
 
 // isTIFF reports whether path is a regular file starting as a TIFF or

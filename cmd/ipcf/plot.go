@@ -177,6 +177,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if maps, key := mapsCompanion(pos[0]); maps != "" {
 			return fmt.Errorf("%s holds the %s of ipcf fit's maps %s, not a pCF result: draw the maps (ipcf plot %s --param D, or --param chisq, status)", pos[0], key, maps, maps)
 		}
+		if err := mapsWithoutMeta(pos[0]); err != nil {
+			return err
+		}
 		if given["param"] || given["offset"] {
 			return usageError{fmt.Sprintf("plot: --param and --offset draw ipcf fit's maps (MAPS.npy with MAPS.npy.json naming the model and parameters, or MAPS.zarr); %s is not one", pos[0])}
 		}

@@ -1436,3 +1436,34 @@ func TestPlotNamesKeptMaps(t *testing.T) {
 		t.Errorf("plot after the new fit: exit %d, %q", code, msg)
 	}
 }
+
+// TestPlotMapsZarrWithoutMetadata: fit's maps in Zarr whose group
+// .zattrs is gone are named as such, with or without --param (they were
+// "an OME-Zarr result: ipcf plot reads .npy results", or "not maps" with
+// the usage text: a campaign's finding); a pCF result's Zarr points to
+// Python's readers of it.
+func TestPlotMapsZarrWithoutMetadata(t *testing.T) {
+	_, p, in := smallInput(t)
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, "fit", acf, "-o", p("maps.zarr"), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if err := os.Remove(p("maps.zarr/.zattrs")); err != nil {
+		t.Fatal(err)
+	}
+	for _, extra := range [][]string{nil, {"--param", "D"}} {
+		args := append([]string{"plot", p("maps.zarr"), "-o", p("m.png")}, extra...)
+		if code, msg := runIn(t, args...); code != 1 || !strings.Contains(msg, "holds the arrays of ipcf fit's maps, but not their metadata") {
+			t.Errorf("plot %v of maps without .zattrs: exit %d, %q", extra, code, msg)
+		}
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", p("r.zarr"), "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, "plot", p("r.zarr"), "-o", p("r.png")); code != 1 || !strings.Contains(msg, "ipcf.open_result and ipcf.plot read Zarr") {
+		t.Errorf("plot of a pCF Zarr: exit %d, %q", code, msg)
+	}
+}
