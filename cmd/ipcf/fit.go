@@ -644,7 +644,7 @@ func realDir(path string) string {
 // no other run keeps them now).
 func removeKept(paths []string) {
 	for _, p := range paths {
-		names, _ := filepath.Glob(filepath.Join(realDir(p), ".ipcf-*.old"))
+		names := npy.GlobIn(realDir(p), ".ipcf-*.old")
 		for _, n := range names {
 			if !leftoverOf(filepath.Base(n), p, ".old") {
 				continue // another file's, or not one of ours

@@ -1467,3 +1467,32 @@ func TestPlotMapsZarrWithoutMetadata(t *testing.T) {
 		t.Errorf("plot of a pCF Zarr: exit %d, %q", code, msg)
 	}
 }
+
+// TestFitFolderWithGlobCharacters: a fit into run[1]/ removes the maps a
+// killed fit kept in run[1]/ only: the folder's name was read as a glob
+// pattern, matching run1/, whose kept maps, their only copy, went (a
+// campaign's finding).
+func TestFitFolderWithGlobCharacters(t *testing.T) {
+	_, p, in := smallInput(t)
+	acf := p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	for _, d := range []string{"run[1]", "run1"} {
+		if err := os.Mkdir(p(d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p(d+"/.ipcf-maps.npy-77.old"), []byte("kept maps of "+d), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, msg := runIn(t, "fit", acf, "-o", p("run[1]/maps.npy"), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if _, err := os.Stat(p("run1/.ipcf-maps.npy-77.old")); err != nil {
+		t.Errorf("run1's kept maps after a fit into run[1]: %v", err)
+	}
+	if _, err := os.Stat(p("run[1]/.ipcf-maps.npy-77.old")); !os.IsNotExist(err) {
+		t.Errorf("run[1]'s own kept maps after its fit: %v", err)
+	}
+}

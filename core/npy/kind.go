@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // ErrNotRegular reports a path given or found as an input file that is not
@@ -100,4 +101,23 @@ func Kind(m fs.FileMode) string {
 		return "a regular file"
 	}
 	return kind(m)
+}
+
+// GlobIn returns the paths of the entries of the folder dir whose names
+// match pattern (filepath.Match), in name order: the folder's name is
+// taken as it is, where filepath.Glob reads its metacharacters too (a
+// folder run[1] matched run1, whose files were removed: a campaign's
+// finding). None where dir cannot be read.
+func GlobIn(dir, pattern string) []string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if ok, _ := filepath.Match(pattern, e.Name()); ok {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
 }

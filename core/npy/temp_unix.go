@@ -26,7 +26,7 @@ func holdTemp(f *os.File) bool {
 // it wrote them. A writer's file is locked from its creation to its
 // rename, so a live one is never removed.
 func RemoveStaleTemps(dir string) {
-	names, _ := filepath.Glob(filepath.Join(dir, tempPattern))
+	names := GlobIn(dir, tempPattern)
 	for _, name := range names {
 		if !IsTempName(filepath.Base(name)) {
 			continue // a user's file that only looks like one of ours
