@@ -390,6 +390,26 @@ func TestCompanionOutputsLocked(t *testing.T) {
 			t.Errorf("through w/L/.., with its companion locked, %s was written (%v)", f, err)
 		}
 	}
+	// A pCF job through w/L/.. names its hidden files (the partial output,
+	// the scratch) in the test's folder, where the output is: those of
+	// w/r2.npy, another output, are not its own (they were: two jobs
+	// shared a partial output, and one exited 0 with a mix).
+	if err := os.WriteFile(p("w/.r2.npy.partial"), []byte("a user's notes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, engine := range []string{"memory", "ooc"} {
+		os.Remove(p("r2.npy"))
+		os.Remove(p("r2.npy.json"))
+		if code, msg := runIn(t, "pcf", in, "-o", via+"r2.npy", "--radius", "1", "--npoints", "4", "--nbins", "6", "--engine", engine, "--quiet"); code != 0 {
+			t.Errorf("pcf --engine %s through w/L/.. beside w/.r2.npy.partial: exit %d, %q", engine, code, msg)
+		}
+		if _, err := os.Stat(p("r2.npy")); err != nil {
+			t.Errorf("pcf --engine %s through w/L/..: %v", engine, err)
+		}
+	}
+	if b, _ := os.ReadFile(p("w/.r2.npy.partial")); string(b) != "a user's notes" {
+		t.Errorf("w/.r2.npy.partial changed: %q", b)
+	}
 	// A fit through w/L/.. keeps and removes its earlier maps in the test's
 	// folder, where they are: the earlier maps that a killed fit to
 	// w/maps.npy kept in w are another output's (they were removed).
