@@ -429,12 +429,12 @@ func TestCLIBadInput(t *testing.T) {
 		{"npy complex", pcf(cplx), 1, []string{"complex.npy", "c8"}, nil},
 		{"npy 2-D", pcf(p("two.npy")), 1, []string{"two.npy", "3 dimensions"}, nil},
 		{"npy 4-D", pcf(p("four.npy")), 1, []string{"four.npy", "3 dimensions"}, nil},
-		{"npy no frames", pcf(p("noframes.npy")), 2, []string{"0 frames"}, nil},
-		{"npy no columns", pcf(p("nowidth.npy")), 2, []string{"radius=2 too large"}, nil},
+		{"npy no frames", pcf(p("noframes.npy")), 1, []string{"noframes.npy holds 0 frames"}, nil},
+		{"npy no columns", pcf(p("nowidth.npy")), 1, []string{"nowidth.npy holds frames of", "no pixels to correlate"}, nil},
 		// (were "raw shape 64 x 1 x 0" and "shape [1]")
 		{"npy line scan of no column", []string{"pcf", p("line0.npy"), "-o", out, "--preset", "line", "--quiet"}, 1, []string{"line0.npy", "a (time, x) line scan of shape [64 0]: no sample"}, nil},
 		{"npy 0-d", pcf(p("scalar.npy")), 1, []string{"scalar.npy", "shape [], want 3 dimensions"}, nil},
-		{"3 frames", pcf(p("short.npy")), 2, []string{"3 frames usable"}, nil},
+		{"3 frames", pcf(p("short.npy")), 1, []string{"short.npy holds 3 frames"}, nil},
 		// a mask file that does not fit the input: an option, like a
 		// second channel of another shape (exit 2, the file named)
 		{"mask shape", pcf(good, "--mask", p("mask_small.npy")), 2, []string{"mask shape [5 5]", "mask_small.npy"}, nil},

@@ -164,7 +164,7 @@ func TestBadInput(t *testing.T) {
 		{"radius too large", []string{"pcf", good, "-o", out, "--radius", "6"}, 2, "radius=6 too large"},
 		{"nbins 1", []string{"pcf", good, "-o", out, "--radius", "2", "--nbins", "1"}, 2, "nbins=1"},
 		{"npoints 0", []string{"pcf", good, "-o", out, "--radius", "2", "--npoints", "0"}, 2, "npoints=0"},
-		{"fewer than 4 frames", []string{"pcf", short, "-o", out, "--radius", "2"}, 2, "3 frames usable"},
+		{"fewer than 4 frames", []string{"pcf", short, "-o", out, "--radius", "2"}, 1, "holds 3 frames: the pCF correlates a time series of 4 frames or more"},
 		{"mask wrong shape", []string{"pcf", good, "-o", out, "--radius", "2", "--mask", badmask}, 2, "mask shape"},
 		{"bad bleach mean", []string{"pcf", good, "-o", out, "--bleach-mean", "median"}, 2, "want real or floor"},
 		{"bleach too large", []string{"bleach", good, "-o", out, "--filtersize", "40"}, 2, "filtersize=40"},

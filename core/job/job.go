@@ -541,6 +541,16 @@ func Open(s Spec) (*Job, error) {
 		// the input itself, not an option: refused as input (exit 1), not as "1 frames usable" (a usage error)
 		return nil, fmt.Errorf("%w: %s holds one frame (a single image): the pCF correlates a time series; give a stack, a folder or pattern of images, or a file of frames", ErrInput, j.src.Name())
 	}
+	// An input of too few frames, or of frames without pixels, is refused
+	// as the input, as one of a single frame is (exit status 1): 0, 2 and
+	// 3 frames were "frames usable" (a usage error), and frames of 0 rows
+	// "offsets too far (acf)" (a campaign's finding).
+	if T < pcf.MinFrames && j.spec.Input.Frames == "" {
+		return nil, fmt.Errorf("%w: %s holds %d frames: the pCF correlates a time series of %d frames or more", ErrInput, j.src.Name(), T, pcf.MinFrames)
+	}
+	if H < 1 || W < 1 {
+		return nil, fmt.Errorf("%w: %s holds frames of %d x %d pixels: no pixels to correlate", ErrInput, j.src.Name(), H, W)
+	}
 	if err := j.checkToolkit(T, H, W); err != nil {
 		return nil, err
 	}

@@ -236,6 +236,9 @@ func (g Geometry) Pairs() int64 {
 	return n
 }
 
+// MinFrames is the fewest frames a computation uses.
+const MinFrames = 4
+
 // Plan validates the parameters for an input of shape (T, H, W) and
 // returns the geometry of the computation.
 func Plan(shape []int, o Options) (Geometry, error) {
@@ -314,8 +317,8 @@ func Plan(shape []int, o Options) (Geometry, error) {
 		return g, fmt.Errorf("%w: bleach_mean is the bleaching correction's mean: it needs bleach (a filter size), which is 0", ErrParam)
 	}
 	g.N = PowerOfTwoFloor(g.Frames)
-	if g.N < 4 {
-		return g, fmt.Errorf("%w: %d frames usable, want >= 4", ErrParam, g.Frames)
+	if g.N < MinFrames {
+		return g, fmt.Errorf("%w: %d frames usable, want >= %d", ErrParam, g.Frames, MinFrames)
 	}
 	switch o.Bins {
 	case LogBinning:
