@@ -126,39 +126,3 @@ func TestPeakMemoryBleachFloat(t *testing.T) {
 		t.Errorf("float32 --bleach 100 --memory 51MiB: peak resident memory %.1f MiB is over the budget", float64(peak)/(1<<20))
 	}
 }
-
-// TestPeakMemoryErrors runs the error bars out of core at the smallest
-// budget the CLI takes: they read each pixel's series from the mapping,
-// every frame's span of a band's rows in whole pages, which the budget
-// counted as the rows' bytes (124 MiB under a budget of 106 MiB the CLI
-// itself asked for: a campaign's finding).
-func TestPeakMemoryErrors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("writes a 64 MiB input: skipped with -short")
-	}
-	bin := binary(t)
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in.raw")
-	const T, H, W = 8192, 32, 128
-	b := make([]byte, T*H*W*2)
-	for i := 0; i < len(b); i += 2 {
-		v := 10 + (i*2654435761>>7)%21 // deterministic noise around 20
-		b[i], b[i+1] = byte(v), byte(v>>8)
-	}
-	if err := os.WriteFile(in, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{in, "--shape", "8192,32,128", "--dtype", "uint16", "--radius", "1", "--npoints", "4", "--nbins", "8", "--errors", "blocking", "--device", "cpu"}
-	mib := smallestBudget(t, bin, args...)
-	out := filepath.Join(dir, "out.npy")
-	cmd := append(append([]string{"pcf"}, args...), "-o", out, "--engine", "ooc", "--threads", "1", "--memory", fmt.Sprintf("%dMiB", mib), "--json")
-	msg, err := exec.Command(bin, cmd...).Output()
-	if err != nil {
-		t.Fatalf("--memory %dMiB: %v %s", mib, err, msg)
-	}
-	peak := childPeak(t, msg)
-	t.Logf("--errors blocking --memory %dMiB: peak resident %.1f MiB", mib, float64(peak)/(1<<20))
-	if peak > int64(mib)<<20 {
-		t.Errorf("--errors blocking --memory %dMiB: peak resident memory %.1f MiB is over the budget", mib, float64(peak)/(1<<20))
-	}
-}
