@@ -497,6 +497,13 @@ func tiffFiles(dir string) ([]string, error) {
 			tiff := ext == ".tif" || ext == ".tiff"
 			if d.Type()&os.ModeSymlink != 0 && !tiff {
 				if st, err := os.Stat(p); err == nil && st.IsDir() {
+					// A link to a folder that holds the input folder (an
+					// ancestor, /) would walk all of that: refused at once,
+					// named (a review's finding: / walked for seconds).
+					if holds(p, dir) {
+						return fmt.Errorf("%w: in folder %s: %s is a link to a folder that holds the input folder: not followed; remove the link, or give a pattern for the frames (such as %s)",
+							ErrFormat, dir, p, filepath.Join(dir, "*.tif"))
+					}
 					// (WalkDir follows no link, the root's either: "link/"
 					// is the folder; skipped there if walked already)
 					return walk(p + string(filepath.Separator))
@@ -536,6 +543,17 @@ func tiffFiles(dir string) ([]string, error) {
 	}
 	slices.SortFunc(files, naturalCompare)
 	return files, nil
+}
+
+// holds reports whether the folder outer (through links) is one of the
+// folder inner's ancestors (inner itself, a loop, is walked once).
+func holds(outer, inner string) bool {
+	o, err1 := filepath.EvalSymlinks(outer)
+	i, err2 := filepath.EvalSymlinks(inner)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return i != o && strings.HasPrefix(i, strings.TrimRight(o, string(filepath.Separator))+string(filepath.Separator))
 }
 
 // zarrFolder reports whether dir holds Zarr metadata (v2 or v3).

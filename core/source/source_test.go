@@ -366,6 +366,19 @@ func TestFolderLinkedSubfolders(t *testing.T) {
 	}
 	checkStack(t, src, 8, 4, 5)
 	src.Close()
+	// A link to a folder that holds the input folder (/, its parent) is
+	// refused at once, named: it walked the whole file system.
+	for i, target := range []string{"/", top} {
+		f := filepath.Join(top, fmt.Sprintf("g%d", i), "f")
+		frames(f, 0, 8)
+		link(target, filepath.Join(f, "lnk"))
+		if src, err := Open(f); err == nil || !strings.Contains(err.Error(), "lnk is a link to a folder that holds the input folder") {
+			if src != nil {
+				src.Close()
+			}
+			t.Errorf("a link to %s inside the input folder: %v, want it refused, named", target, err)
+		}
+	}
 }
 
 func TestFolderOfCalibratedImageJ(t *testing.T) {
