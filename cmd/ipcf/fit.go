@@ -627,17 +627,9 @@ func keptName(path string, i int) string {
 	return filepath.Join(realDir(path), fmt.Sprintf(".ipcf-%s-%d%d%d.old", filepath.Base(path), os.Getpid(), time.Now().UnixNano(), i))
 }
 
-// realDir is the folder of the output path as the kernel finds it
-// (ooc.OutputPath: "link/.." is the link target's parent, where the
-// output lies), not as a lexical clean has it: a fit to sub/../m.npy
-// kept b/m.npy's earlier maps in ./ and removed ./m.npy's (a campaign's
-// finding).
-func realDir(path string) string {
-	if p, err := ooc.OutputPath(path); err == nil {
-		return filepath.Dir(p)
-	}
-	return filepath.Dir(path)
-}
+// realDir is ooc.Folder: a fit to sub/../m.npy kept b/m.npy's earlier
+// maps in ./ and removed ./m.npy's (a campaign's finding).
+func realDir(path string) string { return ooc.Folder(path) }
 
 // removeKept removes the files setAside kept for paths that a killed run
 // left, once a new set is in place (the caller holds the output's lock:

@@ -66,7 +66,7 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	}
 	recorded := ""
 	if rec != nil {
-		recorded = filepath.Join(filepath.Dir(path), rec.File)
+		recorded = filepath.Join(realDir(path), rec.File) // (beside the result as the kernel finds it: through link/.. too)
 	}
 	var file, from string
 	switch {

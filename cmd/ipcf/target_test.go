@@ -431,6 +431,26 @@ func TestCompanionOutputsLocked(t *testing.T) {
 	if left, _ := filepath.Glob(p(".ipcf-maps.npy-*")); len(left) != 0 {
 		t.Errorf("left beside the maps: %v", left)
 	}
+	// Readers through w/L/.. find the companions where they are (the
+	// review's findings: looked for lexically in w, "missing"): the maps'
+	// chi-square, a result's error bars.
+	if code, msg := runIn(t, "plot", via+"maps.npy", "-o", p("chisq.png"), "--param", "chisq"); code != 0 {
+		t.Errorf("plot --param chisq through w/L/..: exit %d, %q", code, msg)
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", via+"e.npy", "--acf", "--nbins", "8", "--errors", "blocking", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if code, msg := runIn(t, "fit", via+"e.npy", "-o", p("em.npy"), "--model", "acf2d", "--waist", "2"); code != 0 || !strings.Contains(msg, "e.sd.npy") {
+		t.Errorf("fit of a result with error bars through w/L/..: exit %d, %q (want weighted by e.sd.npy)", code, msg)
+	}
+	// A folder that does not exist before the "..": refused at once,
+	// nothing computed or left (it ran to its end, then failed).
+	if code, msg := runIn(t, "pcf", in, "-o", p("nosuch")+"/../n.npy", "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code == 0 || !strings.Contains(msg, "nosuch") {
+		t.Errorf("pcf -o nosuch/../n.npy: exit %d, %q", code, msg)
+	}
+	if left, _ := filepath.Glob(p(".n.npy*")); len(left) != 0 {
+		t.Errorf("pcf -o nosuch/../n.npy left %v", left)
+	}
 	// Free, both run, and leave no lock files.
 	if code, msg := runIn(t, fit...); code != 0 {
 		t.Fatal(code, msg)
@@ -1417,6 +1437,19 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 	}
 	if _, err := os.Stat(p("dead.png")); err == nil {
 		t.Error("with a stopped run's lock: a picture was drawn")
+	}
+	// The same result spelt through a link and "..": the lock is looked
+	// for where the writers take it (it was not, and the picture drawn).
+	for _, d := range []string{"t", "w"} {
+		if err := os.Mkdir(p(d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(p("t"), p("w/L")); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, "plot", p("w/L")+"/../r.npy", "-o", p("dead2.png")); code != 1 || !strings.Contains(msg, "was stopped before it finished") {
+		t.Errorf("through w/L/.. with a stopped run's lock: exit %d, %q; want 1, saying so", code, msg)
 	}
 	// No lock: a user's array, drawn.
 	os.Remove(lock)

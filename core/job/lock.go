@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/ipcf/ipcf/core/ooc"
 )
 
 // LockName is the lock file of an output.
@@ -147,6 +149,9 @@ func unsafeFloat32(b []byte) []float32 {
 // ends: one found and not live was stopped (killed) before that, perhaps
 // while it published the output.
 func LockHolder(out string) (holder string, found, live bool) {
+	if p, err := ooc.OutputPath(out); err == nil {
+		out = p // (the writers' lock: in the kernel's folder, through link/.. too)
+	}
 	f, err := os.OpenFile(LockName(out), os.O_RDONLY|lockOpenFlags, 0)
 	if err != nil {
 		return "", false, false

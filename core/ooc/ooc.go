@@ -424,7 +424,10 @@ func (p *plan) crcs() int {
 // The folder is resolved as the system does, before any "..": a lexical
 // clean first would name another file than the one written. The output
 // itself is not followed (a link there is refused as an output). A
-// folder that does not exist is taken as given.
+// folder that does not exist is taken as given, but for one spelt with
+// "..", which a lexical clean would make another (nosuch/.. is no folder
+// to the kernel, and a job ran to its end before it failed to publish:
+// a review's finding): its error.
 func OutputPath(path string) (string, error) {
 	dir, base := ".", path
 	if i := strings.LastIndexAny(path, string(filepath.Separator)+"/"); i >= 0 {
@@ -432,9 +435,23 @@ func OutputPath(path string) (string, error) {
 	}
 	d, err := RealPath(dir)
 	if err != nil {
+		if strings.Contains(filepath.ToSlash(dir), "..") {
+			return "", fmt.Errorf("the folder of %s: %w", path, err)
+		}
 		return filepath.Abs(path)
 	}
 	return filepath.Join(d, base), nil
+}
+
+// Folder is the folder of path as the kernel finds it (OutputPath: a
+// "link/.." is the link target's parent), where path's companions lie (a
+// sidecar's error bars, maps' chisq and status, hidden leftovers), not
+// filepath.Dir's lexical clean.
+func Folder(path string) string {
+	if p, err := OutputPath(path); err == nil {
+		return filepath.Dir(p)
+	}
+	return filepath.Dir(path)
 }
 
 // InsideFolder reports whether the output path out lies inside the

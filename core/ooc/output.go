@@ -686,7 +686,7 @@ func RecordsErrors(path, sdPath string) bool {
 	if e == nil || filepath.Base(e.File) != e.File {
 		return false
 	}
-	a, err1 := OutputPath(filepath.Join(filepath.Dir(path), e.File))
+	a, err1 := OutputPath(filepath.Join(Folder(path), e.File))
 	b, err2 := OutputPath(sdPath) // one name through a linked folder too
 	if err1 != nil || err2 != nil || a != b {
 		return false
@@ -729,7 +729,7 @@ func verifyFile(path, key string) bool {
 	if rec == nil || filepath.Base(rec.File) != rec.File || rec.File == "." || rec.File == ".." {
 		return false
 	}
-	crc, n, err = fileCRC(filepath.Join(filepath.Dir(path), rec.File))
+	crc, n, err = fileCRC(filepath.Join(Folder(path), rec.File))
 	return err == nil && n == rec.Bytes && fmt.Sprintf("%08x", crc) == rec.CRC
 }
 
