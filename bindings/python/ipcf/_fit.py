@@ -697,9 +697,20 @@ def _label_maps(result, coords, uv, has_y, has_x=True):
                                                        '3 failed')
 
 
+def _kernel_path(p):
+    """p with its folder as the kernel finds it (ooc.OutputPath): a
+    'link/..' is the link target's parent, where os.path.abspath's lexical
+    clean puts the link's folder."""
+    folder, name = os.path.split(os.fspath(p))
+    return os.path.join(os.path.realpath(folder or '.'), name)
+
+
 def _same_file(a, b):
-    """Whether paths a and b name one file (as ipcf fit's fitSamePath)."""
-    if os.path.abspath(a) == os.path.abspath(b):
+    """Whether paths a and b name one file (as ipcf fit's fitSamePath):
+    their folders as the kernel finds them (a lexical comparison took
+    c/link/../r.sd.npy for c/r.sd.npy, and fitted another file's weights:
+    a review's finding)."""
+    if _kernel_path(a) == _kernel_path(b):
         return True
     try:
         return os.path.samefile(a, b)

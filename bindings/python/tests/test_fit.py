@@ -395,6 +395,26 @@ def test_weighted_by_the_results_error_bars_equals_cli(results):
         ipcf.fit_result(res, sigma=str(tmp / 'missing.npy'))
 
 
+def test_sigma_path_beside_a_result_spelt_through_a_link(results):
+    """A result written as c/link/../r.npy lies where link's target's parent is (a/); a user's error
+    bars at c/r.sd.npy, named as sigma=, are those weights, not the result's own a/r.sd.npy (a lexical
+    comparison took them for the result's: a review's finding)."""
+    tmp, _ = results
+    src = str(tmp / 'data.npy')
+    (tmp / 'a' / 'b').mkdir(parents=True)
+    (tmp / 'c').mkdir()
+    os.symlink('../a/b', tmp / 'c' / 'link')
+    res = ipcf.pcf_file(src, str(tmp / 'c' / 'link') + '/../r.npy', offsets=[(0, 0)] + RING4, bins='multitau',
+                        m=16, smooth=0, errors='blocking')
+    own = numpy.load(tmp / 'a' / 'r.sd.npy')
+    mine = (own * numpy.random.default_rng(0).uniform(0.2, 5, own.shape)).astype(own.dtype)
+    numpy.save(tmp / 'c' / 'r.sd.npy', mine)
+    byname = ipcf.fit_result(res, sigma=str(tmp / 'c' / 'r.sd.npy'))
+    byarray = ipcf.fit_result(res, sigma=mine)
+    assert byname.maps.tobytes() == byarray.maps.tobytes()
+    assert byname.maps.tobytes() != ipcf.fit_result(res).maps.tobytes()
+
+
 def test_open_result_checks_the_maps_companions_and_zarr_arrays(results):
     """ipcf fit's MAPS.chisq.npy (.status.npy, .stderr.npy) have no sidecar of their own, and an array of
     MAPS.zarr none either: open_result checks them against the maps' record (companions, files_crc32c), as
