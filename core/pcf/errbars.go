@@ -205,7 +205,7 @@ func (p *errPlan) read(sc *errScratch, dst []float64, d array.View, y, x int) (f
 	} else {
 		d.Gather(dst, at, d.Strides[0], p.g.N)
 	}
-	return seriesSum(dst[:p.g.N])
+	return seriesSum(dst[:p.g.N], !p.dtype.IsInteger() && p.o.Bleach == 0)
 }
 
 func (p *errPlan) run(ctx context.Context, sd, data array.View, threads int) error {
