@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 )
 
@@ -142,7 +144,7 @@ func TestAutoDeviceTightBudgetRunsOnCPU(t *testing.T) {
 	in := filepath.Join(dir, "in.npy")
 	writeNpy(t, in, array.Uint16, []int{512, 31, 29}, func(i int) float64 { return float64(80 + (i*7919)%41) })
 	run := func(out string, extra ...string) (string, int) {
-		cmd := exec.Command(binary(t), append([]string{"pcf", in, "-o", out, "--radius", "3", "--npoints", "18", "--threads", "1", "--memory", "42MiB", "--json"}, extra...)...)
+		cmd := exec.Command(binary(t), append([]string{"pcf", in, "-o", out, "--radius", "3", "--npoints", "18", "--threads", "1", "--memory", fmt.Sprintf("%dMiB", ooc.ProcessOverhead>>20+2), "--json"}, extra...)...)
 		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+emu)
 		b, err := cmd.CombinedOutput()
 		code := 0

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -438,13 +439,31 @@ func OutputPath(path string) (string, error) {
 		dir, base = path[:i+1], path[i+1:]
 	}
 	d, err := RealPath(dir)
-	if err != nil {
-		if strings.Contains(filepath.ToSlash(dir), "..") {
+	if err == nil {
+		return filepath.Join(d, base), nil
+	}
+	// The deepest folder of dir that exists, as the kernel finds it, and
+	// the rest as given: a ".." in the rest follows a folder that does
+	// not exist, which the kernel refuses (a lexical clean made it another
+	// folder, and the job ran to its end before it failed).
+	parts := strings.Split(filepath.ToSlash(strings.TrimRight(dir, "/")), "/")
+	for i := len(parts) - 1; i >= 0; i-- {
+		head := strings.Join(parts[:i], "/")
+		if i == 0 {
+			head = "."
+		} else if head == "" {
+			head = "/"
+		}
+		real, herr := RealPath(head)
+		if herr != nil {
+			continue
+		}
+		if slices.Contains(parts[i:], "..") {
 			return "", fmt.Errorf("the folder of %s: %w", path, err)
 		}
-		return filepath.Abs(path)
+		return filepath.Join(append(append([]string{real}, parts[i:]...), base)...), nil
 	}
-	return filepath.Join(d, base), nil
+	return filepath.Abs(path)
 }
 
 // Folder is the folder of path as the kernel finds it (OutputPath: a
