@@ -431,8 +431,6 @@ func TestCLIBadInput(t *testing.T) {
 		{"npy 4-D", pcf(p("four.npy")), 1, []string{"four.npy", "3 dimensions"}, nil},
 		{"npy no frames", pcf(p("noframes.npy")), 1, []string{"noframes.npy holds 0 frames"}, nil},
 		{"npy no columns", pcf(p("nowidth.npy")), 1, []string{"nowidth.npy holds frames of", "no pixels to correlate"}, nil},
-		{"bleach of no frames", []string{"bleach", p("noframes.npy"), "-o", p("b0.npy"), "--filtersize", "1"}, 1, []string{"noframes.npy holds 0 frames", "nothing to correct"}, nil},
-		{"bleach of no columns", []string{"bleach", p("nowidth.npy"), "-o", p("b0.npy"), "--filtersize", "1"}, 1, []string{"nowidth.npy holds", "nothing to correct"}, nil},
 		// (were "raw shape 64 x 1 x 0" and "shape [1]")
 		{"npy line scan of no column", []string{"pcf", p("line0.npy"), "-o", out, "--preset", "line", "--quiet"}, 1, []string{"line0.npy", "a (time, x) line scan of shape [64 0]: no sample"}, nil},
 		{"npy 0-d", pcf(p("scalar.npy")), 1, []string{"scalar.npy", "shape [], want 3 dimensions"}, nil},

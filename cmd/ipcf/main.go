@@ -849,12 +849,6 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if T == 1 && H > 1 {
 		return fmt.Errorf("%w: %s", source.ErrFormat, source.OneImageAdvice(src.Name(), H))
 	}
-	// No frames or no pixels: the input refused (exit status 1), as the
-	// pCF refuses it; frames of 0 pixels were corrected into an empty
-	// output with exit 0 (the review's finding).
-	if T < 1 || H < 1 || W < 1 {
-		return fmt.Errorf("%w: %s holds %d frames of %d x %d pixels: nothing to correct", source.ErrFormat, src.Name(), T, H, W)
-	}
 	if err := bleach.Check(T, *f, m); err != nil {
 		filtersizeGiven := false
 		fs.Visit(func(fl *flag.Flag) { filtersizeGiven = filtersizeGiven || fl.Name == "filtersize" })
