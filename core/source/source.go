@@ -553,6 +553,15 @@ func holds(outer, inner string) bool {
 	if err1 != nil || err2 != nil {
 		return false
 	}
+	// Both absolute: a relative input folder ("tf") evaluates to a
+	// relative path, its link's target ("/") to an absolute one (the
+	// review's finding: tf/lnk -> / walked / when tf was spelt relative).
+	if o, err1 = filepath.Abs(o); err1 != nil {
+		return false
+	}
+	if i, err2 = filepath.Abs(i); err2 != nil {
+		return false
+	}
 	return i != o && strings.HasPrefix(i, strings.TrimRight(o, string(filepath.Separator))+string(filepath.Separator))
 }
 
