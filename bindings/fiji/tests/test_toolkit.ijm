@@ -262,7 +262,7 @@ fopts = newArray("offsets=1,2;-1,-2;3,0;0,0 bins=multitau m=4 smooth=0 threshold
                  "acf bins=multitau m=8",
                  "preset=line radius=3 nbins=8 threshold=19.5",
                  "radius=2 points=8 nbins=8 frame_interval=0.005 pixel_size=0.2");
-budgets = newArray("41472KiB", "41472KiB", "41216KiB", "41472KiB", "41472KiB");  // 40 MiB for the process + 512 or 256 KiB for the data: several tiles each (the ACF has no halo)
+budgets = newArray("43520KiB", "43520KiB", "43264KiB", "43520KiB", "43520KiB");  // 42 MiB for the process (ooc.ProcessOverhead) + 512 or 256 KiB for the data: several tiles each (the ACF has no halo)
 for (q = 0; q < fopts.length; q++) {
     selectImage(fj);
     r = call("ipcf.Ipcf.pcf", fopts[q]);
@@ -291,7 +291,7 @@ copts = newArray("offsets=0,0;1,0;-1,0;0,1 nbins=8 cross", "offsets=0,0;1,0 bins
 for (q = 0; q < copts.length; q++) {
     selectImage(hyper);
     r = call("ipcf.Ipcf.pcf", copts[q]);
-    engines = newArray("engine=memory", "engine=ooc memory=41MiB");
+    engines = newArray("engine=memory", "engine=ooc memory=43MiB");
     for (e = 0; e < engines.length; e++) {
         out = ftmp + "c" + q + "_" + e + ".npy";
         r = call("ipcf.Ipcf.pcfFile", ftmp + "hyper.tif", out, copts[q] + " " + engines[e]);

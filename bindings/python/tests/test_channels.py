@@ -65,7 +65,7 @@ def test_cross_channel_equals_pcf_data2(tmp_path, hyper, kw):
     path, data = hyper
     want = ipcf.pcf(data[:, 0], data2=data[:, 1], **kw)
     for output, extra in (('mem.npy', dict(engine='memory')), ('ooc.npy', dict(engine='ooc', tile=(3, 5))),
-                          ('ooc.zarr', dict(memory='41MiB'))):
+                          ('ooc.zarr', dict(memory='43MiB'))):  # 42 MiB for the process + 1 MiB
         result = ipcf.pcf_file(path, tmp_path / output, channel=1, channel2=2, **extra, **kw)
         assert result.summary['shape'] == want.shape
         array, meta = ipcf.open_result(result)
