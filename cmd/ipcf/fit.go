@@ -132,7 +132,9 @@ func parseFit(args []string) (fitFlags, error) {
 	if err != nil {
 		return f, err
 	}
-	f.in, f.out = pos[0], strings.TrimRight(*out, "/")
+	// (through "link/..": the kernel's folders, onto which companions and
+	// a Zarr's files are joined; see npy.KernelPath)
+	f.in, f.out = npy.KernelPath(pos[0]), npy.KernelPath(strings.TrimRight(*out, "/"))
 	f.given = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
 	if f.out == "" {

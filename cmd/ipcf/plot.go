@@ -156,6 +156,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		input.Lines = true // a 2-D (time, x) .npy too: a line scan of one row
 		return plotMean(ctx, input, pic, size)
 	case len(pos) == 1:
+		// (through "link/..": the kernel's folder, onto which a Zarr's
+		// .zattrs and the maps' companions are joined)
+		pos[0] = npy.KernelPath(pos[0])
 		if err := keptMapsHint(pos[0]); err != nil {
 			return err
 		}

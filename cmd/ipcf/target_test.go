@@ -443,6 +443,31 @@ func TestCompanionOutputsLocked(t *testing.T) {
 	if code, msg := runIn(t, "fit", via+"e.npy", "-o", p("em.npy"), "--model", "acf2d", "--waist", "2"); code != 0 || !strings.Contains(msg, "e.sd.npy") {
 		t.Errorf("fit of a result with error bars through w/L/..: exit %d, %q (want weighted by e.sd.npy)", code, msg)
 	}
+	// Zarr maps through w/L/..: their .zattrs joined onto the path (a
+	// lexical clean looked in w, and the maps were "not maps", exit 2).
+	if code, msg := runIn(t, "fit", acf, "-o", via+"mz.zarr", "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	if _, err := os.Stat(p("mz.zarr/.zattrs")); err != nil {
+		t.Errorf("fit -o w/L/../mz.zarr: %v", err)
+	}
+	if code, msg := runIn(t, "plot", via+"mz.zarr", "-o", p("mz.png"), "--param", "D"); code != 0 {
+		t.Errorf("plot --param D of Zarr maps through w/L/..: exit %d, %q", code, msg)
+	}
+	// A folder of frames through w/L/..: its files joined onto the path
+	// (a lexical clean named them w/frames/f0.tif ..., not the input's).
+	if err := os.Mkdir(p("frames"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		writeTIFF(t, p(fmt.Sprintf("frames/f%d.tif", i)), tiffSpec{pages: 1, h: 6, w: 5})
+	}
+	if err := os.Mkdir(p("w/frames"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, "plot", "--mean", via+"frames", "-o", p("fr.png")); code != 0 {
+		t.Errorf("plot --mean of a folder of frames through w/L/..: exit %d, %q", code, msg)
+	}
 	// A folder that does not exist before the "..": refused at once,
 	// nothing computed or left (it ran to its end, then failed).
 	if code, msg := runIn(t, "pcf", in, "-o", p("nosuch")+"/../n.npy", "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code == 0 || !strings.Contains(msg, "nosuch") {

@@ -320,22 +320,6 @@ func OpenSource(in Input) (source.Source, error) {
 	return openSource(in, "--channel")
 }
 
-// lexicalElsewhere reports whether the output path out, cleaned
-// lexically (filepath.Abs), names another folder than real, its folder as
-// the kernel finds it (ooc.OutputPath): a ".." after a link.
-func lexicalElsewhere(out, real string) bool {
-	if !strings.Contains(filepath.ToSlash(out), "..") {
-		return false
-	}
-	a, err := filepath.Abs(out)
-	if err != nil || a == real {
-		return false
-	}
-	st1, err1 := os.Stat(filepath.Dir(a))
-	st2, err2 := os.Stat(filepath.Dir(real))
-	return err1 != nil || err2 != nil || !os.SameFile(st1, st2)
-}
-
 // channelSpelled names the channel options of the CLI (the keys) in the
 // other hosts.
 var channelSpelled = map[string]string{
@@ -496,15 +480,13 @@ func Open(s Spec) (*Job, error) {
 	if j.outAbs, err = ooc.OutputPath(out); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrOutput, err)
 	}
-	if lexicalElsewhere(out, j.outAbs) {
-		// "link/../out.npy": the kernel's folder is the link target's
-		// parent, a lexical clean's the link's. The output's hidden
-		// files (partial output, sidecar, error bars, scratch note) were
-		// named lexically while the lock was not: two jobs shared one
-		// partial output, and one exited 0 with a mix (a campaign's
-		// finding). Every name derives from the kernel's path then.
-		j.spec.Output = j.outAbs + strings.TrimPrefix(s.Output, out)
-	}
+	// "link/../out.npy": the kernel's folder is the link target's parent,
+	// a lexical clean's the link's. The output's hidden files (partial
+	// output, sidecar, error bars, scratch note) were named lexically
+	// while the lock was not: two jobs shared one partial output, and one
+	// exited 0 with a mix (a campaign's finding). Every name derives from
+	// the kernel's path then.
+	j.spec.Output = npy.KernelPath(s.Output)
 	if s.Channel2 < 0 {
 		return nil, optErr("--channel2 %d: want a channel number from 1, as in ImageJ (0: none selected)", s.Channel2)
 	}

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 )
 
 // ErrNotRegular reports a path given or found as an input file that is not
@@ -120,4 +122,43 @@ func GlobIn(dir, pattern string) []string {
 		}
 	}
 	return out
+}
+
+// KernelPath is path itself, or, where a lexical clean of it names another
+// folder than the kernel finds (a ".." after a link), the absolute path
+// with its folder as the kernel finds it: names joined onto it (a Zarr's
+// .zattrs, a folder's frames, a sidecar's companions, a partial output)
+// are then the kernel's too, where filepath.Join's clean took
+// "c/link/../m.zarr/.zattrs" for "c/m.zarr/.zattrs" (a review's
+// finding). A folder that does not exist is left to the caller.
+func KernelPath(path string) string {
+	trimmed := strings.TrimRight(path, "/")
+	if trimmed == "" || !slices.Contains(strings.Split(filepath.ToSlash(trimmed), "/"), "..") {
+		return path
+	}
+	dir, base := filepath.Split(trimmed)
+	if base == ".." {
+		dir, base = trimmed, ""
+	}
+	d, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return path
+	}
+	if d, err = filepath.Abs(d); err != nil {
+		return path
+	}
+	a, err := filepath.Abs(trimmed)
+	if err != nil {
+		return path
+	}
+	real := filepath.Join(d, base)
+	if a == real {
+		return path
+	}
+	st1, err1 := os.Stat(filepath.Dir(a))
+	st2, err2 := os.Stat(filepath.Dir(real))
+	if base != "" && err1 == nil && err2 == nil && os.SameFile(st1, st2) {
+		return path
+	}
+	return real + path[len(trimmed):]
 }

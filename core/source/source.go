@@ -378,6 +378,7 @@ func MatchesPattern(input, path string) bool {
 
 // open opens path with channel ch selected (0-based; -1: none).
 func open(path string, ch int) (Source, error) {
+	path = npy.KernelPath(path) // (a folder's frames joined onto "link/..": the kernel's folder)
 	st, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) && patternChars(path) {
 		return openGlob(path, ch)

@@ -2612,11 +2612,11 @@ def _check_maps_array(p, group, meta, read):
     fit's Zarr maps (group: their .zattrs) has the CRC-32C the group
     records (files_crc32c), as ipcf plot checks them; read: the checksums
     of the files as read (by name in the folder)."""
-    name = os.path.basename(os.path.abspath(p))
+    name = os.path.basename(os.path.realpath(p))  # (realpath: 'link/..' as the kernel finds it)
     listed = group.get('files_crc32c')
     listed = {k[len(name) + 1:]: v for k, v in listed.items() if k.startswith(name + '/')} \
         if isinstance(listed, dict) else {}
-    where = os.path.join(os.path.dirname(os.path.abspath(p)), '.zattrs')
+    where = os.path.join(os.path.dirname(os.path.realpath(p)), '.zattrs')
     if not listed:
         raise _error(_c.E_IO, f'{p}: {where} (ipcf fit\'s maps) records no files of an array "{name}": not an array '
                               f'of those maps; fit again')
@@ -2691,7 +2691,7 @@ def _open_result(p, name=None, read=None, mmap=False):
     files as read go to read (a dict, when given: '' for the .npy file,
     else the Zarr's names, _open_zarr)."""
     if os.path.isdir(p):
-        group = os.path.dirname(os.path.abspath(p))
+        group = os.path.dirname(os.path.realpath(p))
         if os.path.exists(os.path.join(p, '.zarray')) and _is_ome_result(group):
             # its chunks' checksums are in the group's .zattrs, one folder up:
             # read as a plain array, a damaged chunk went unchecked
@@ -2704,7 +2704,9 @@ def _open_result(p, name=None, read=None, mmap=False):
                     if os.path.exists(os.path.join(p, '0', '.zarray')) else 'not a Zarr array folder (no .zarray)')
             raise _unsupported(f'{p}: {kind}: open_result reads .npy results and plain .zarr results '
                                f'(OUT.zarr); use the zarr package for others')
-        group = _fit_maps_group(os.path.dirname(os.path.abspath(p)))
+        # (realpath: through 'link/..' the group is where the kernel finds it; abspath's lexical
+        # clean missed it, and damaged maps were read unchecked: a review's finding)
+        group = _fit_maps_group(os.path.dirname(os.path.realpath(p)))
         if group is None:
             return _open_zarr(p, read)
         crcs = {}  # an array of ipcf fit's Zarr maps: checked against the group's files_crc32c
