@@ -1192,13 +1192,13 @@ func openProfile(path string, avoid, outs []string) (*os.File, error) {
 	refuse := func(why string) (*os.File, error) {
 		return nil, fmt.Errorf("--cpuprofile %s: %s: not writing the profile over it (give a new path)", path, why)
 	}
-	abs, _ := filepath.Abs(path)
+	abs, _ := filepath.Abs(npy.KernelPath(path)) // (through link/..: where the kernel puts it)
 	st, err := os.Lstat(path)
 	for _, a := range avoid {
 		if a == "" {
 			continue
 		}
-		aa, _ := filepath.Abs(a)
+		aa, _ := filepath.Abs(npy.KernelPath(a))
 		ast, aerr := os.Stat(a)
 		if aa == abs || (err == nil && aerr == nil && os.SameFile(st, ast)) {
 			return refuse("it is a file of this job")
@@ -1206,7 +1206,7 @@ func openProfile(path string, avoid, outs []string) (*os.File, error) {
 	}
 	dirSt, derr := os.Stat(filepath.Dir(abs))
 	for _, o := range outs {
-		oa, _ := filepath.Abs(strings.TrimRight(o, "/"))
+		oa, _ := filepath.Abs(npy.KernelPath(strings.TrimRight(o, "/")))
 		odSt, oerr := os.Stat(filepath.Dir(oa))
 		sameDir := filepath.Dir(oa) == filepath.Dir(abs) || (derr == nil && oerr == nil && os.SameFile(dirSt, odSt))
 		if sameDir && strings.HasPrefix(filepath.Base(abs), "."+filepath.Base(oa)) {

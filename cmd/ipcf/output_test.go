@@ -1045,6 +1045,20 @@ func TestCPUProfileNeverReplaces(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(r.dir, "nowhere")); err == nil {
 		t.Error("--cpuprofile followed a dangling link")
 	}
+	// The partial output named through a link and "..": the same file to
+	// the kernel (a lexical clean let the profile become the result).
+	for _, d := range []string{"t", "w"} {
+		if err := os.MkdirAll(filepath.Join(r.dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(r.dir, "t"), filepath.Join(r.dir, "w", "L")); err != nil {
+		t.Fatal(err)
+	}
+	via := filepath.Join(r.dir, "w", "L") + "/../" + filepath.Base(ooc.PartialName(x))
+	if code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", x, "--cpuprofile", via}, r.common...)...); code != 1 || !strings.Contains(msg, "hidden file of this job's output") {
+		t.Errorf("--cpuprofile %s: exit %d, %q; want 1, a hidden file of the output", via, code, msg)
+	}
 	prof := filepath.Join(r.dir, "cpu.prof")
 	for run := 0; run < 2; run++ { // the second: the same command line, its profile there
 		if code, msg := ipcf(t, append([]string{"pcf", r.in, "-o", filepath.Join(r.dir, "y.npy"), "--cpuprofile", prof}, r.common...)...); code != 0 {
