@@ -2521,6 +2521,14 @@ def open_result(path, *, mmap=False):
                 array, meta = _open_result(p, name, read, mmap=mmap)
             if not meta and absent and not os.path.isdir(p) and _sidecar_coming(p, deadline):
                 continue
+            if not meta and absent and not os.path.isdir(p):
+                # Not a user's array without metadata: beside the lock of a run that was stopped (while it
+                # published: the earlier sidecar is removed before the renames), an unlabelled, unchecked
+                # result; refused, as ipcf plot refuses it.
+                line, live = _lock_holder(p)
+                if line is not None and not live and line.split()[3] == socket.gethostname():
+                    raise _error(_c.E_IO, f'{p} has no metadata ({p}.json), and the ipcf run that wrote it ({line}) '
+                                          f'was stopped before it finished: run that job again to finish it')
             if meta and not mmap:
                 _check_result_bytes(p, meta, name, read)
             return array, meta
@@ -2648,12 +2656,16 @@ def _read_again(p, deadline, tried):
     time.sleep(0.02)
 
 
-def _live_writer(p):
-    """Whether a live ipcf process on this host holds the lock of the
-    output p: the lock file's first line, 'pid N on HOST since ...', only
-    read, never locked (a reader must not make a writer's lock fail)."""
-    folder, base = os.path.split(p.rstrip(os.sep))
-    lock = os.path.join(folder, '.' + base + '.lock')
+def _lock_holder(p):
+    """(line, live) of the lock of the output p, or (None, False) where
+    there is none: its first line, 'pid N on HOST since ...', only read,
+    never locked (a reader must not make a writer's lock fail), and
+    whether that process lives on this host. A run removes its lock when
+    it ends: one left and not live was stopped (killed), perhaps while it
+    published p. The lock lies in p's folder as the kernel finds it (as
+    the writers take it, through 'link/..' too)."""
+    folder, base = os.path.split(os.fspath(p).rstrip(os.sep))
+    lock = os.path.join(os.path.realpath(folder or '.'), '.' + base + '.lock')
     try:
         fd, mode = _open_nonblocking(lock)
         try:
@@ -2661,17 +2673,26 @@ def _live_writer(p):
         finally:
             os.close(fd)
     except OSError:
-        return False
+        return None, False
+    line = line.split('\n', 1)[0].strip()
     words = line.split()
-    if len(words) < 4 or words[0] != 'pid' or words[2] != 'on' or words[3] != socket.gethostname():
-        return False
+    if len(words) < 4 or words[0] != 'pid' or words[2] != 'on':
+        return None, False
+    if words[3] != socket.gethostname():
+        return line, False
     try:
         os.kill(int(words[1]), 0)
     except (ValueError, OverflowError, ProcessLookupError):
-        return False
+        return line, False
     except PermissionError:
         pass  # another user's live process
-    return True
+    return line, True
+
+
+def _live_writer(p):
+    """Whether a live ipcf process on this host holds the lock of the
+    output p (_lock_holder)."""
+    return _lock_holder(p)[1]
 
 
 def _sidecar_coming(p, deadline):
