@@ -626,19 +626,15 @@ type fitAside struct {
 // which another ipcf run in the folder removes when it is not locked
 // (npy.RemoveStaleTemps); removeKept removes those of a killed run.
 func keptName(path string, i int) string {
-	return filepath.Join(realDir(path), fmt.Sprintf(".ipcf-%s-%d%d%d.old", filepath.Base(path), os.Getpid(), time.Now().UnixNano(), i))
+	return filepath.Join(ooc.Folder(path), fmt.Sprintf(".ipcf-%s-%d%d%d.old", filepath.Base(path), os.Getpid(), time.Now().UnixNano(), i))
 }
-
-// realDir is ooc.Folder: a fit to sub/../m.npy kept b/m.npy's earlier
-// maps in ./ and removed ./m.npy's (a campaign's finding).
-func realDir(path string) string { return ooc.Folder(path) }
 
 // removeKept removes the files setAside kept for paths that a killed run
 // left, once a new set is in place (the caller holds the output's lock:
 // no other run keeps them now).
 func removeKept(paths []string) {
 	for _, p := range paths {
-		names := npy.GlobIn(realDir(p), ".ipcf-*.old")
+		names := npy.GlobIn(ooc.Folder(p), ".ipcf-*.old")
 		for _, n := range names {
 			if !leftoverOf(filepath.Base(n), p, ".old") {
 				continue // another file's, or not one of ours
@@ -1046,7 +1042,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if pl.perOffset {
 		d.offsets = pl.fitted
 	}
-	npy.RemoveStaleTemps(realDir(f.out)) // left by runs killed while writing
+	npy.RemoveStaleTemps(ooc.Folder(f.out)) // left by runs killed while writing
 	if fitFormatOf(f.out) == "zarr" {
 		npy.RemoveStaleTemps(f.out)
 	}
@@ -1254,16 +1250,16 @@ func openNpyResult(cmd, path string) (*npy.File, error) {
 		return res, nil
 	}
 	if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+		if err := mapsWithoutMeta(path); err != nil {
+			return nil, err
+		}
 		_, zerr := os.Stat(filepath.Join(path, ".zarray"))
 		_, gerr := os.Stat(filepath.Join(path, ".zgroup"))
-		_, perr := os.Stat(filepath.Join(path, "params", ".zarray"))
 		python := "Python's fit_result reads Zarr"
 		if cmd == "plot" {
 			python = "Python's ipcf.open_result and ipcf.plot read Zarr"
 		}
 		switch name := strings.TrimRight(path, "/"); {
-		case gerr == nil && zerr != nil && perr == nil:
-			return nil, mapsWithoutMeta(path)
 		case strings.HasSuffix(name, ".ome.zarr") || (gerr == nil && zerr != nil):
 			// Python's open_result reads plain .zarr results only.
 			return nil, fmt.Errorf("%s is an OME-Zarr result: ipcf %s reads .npy results (ipcf pcf ... -o OUT.npy)", path, cmd)

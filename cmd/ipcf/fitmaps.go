@@ -92,7 +92,7 @@ func checkFitTarget(out string, h, w, k, np int) error {
 // written, and ".ipcf-OUT-DIGITS.old", the earlier maps set aside). The
 // caller holds out's lock, so no other run writes them.
 func removeStaleZarrs(out string) {
-	dir := realDir(out)
+	dir := ooc.Folder(out)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
@@ -129,7 +129,7 @@ func fitLeftoverInput(outs, inputs []string) error {
 					continue
 				}
 				d1, err1 := os.Stat(filepath.Dir(a))
-				d2, err2 := os.Stat(realDir(o))
+				d2, err2 := os.Stat(ooc.Folder(o))
 				if err1 == nil && err2 == nil && os.SameFile(d1, d2) {
 					return fmt.Errorf("fit: %w: the input %s is named as what a fit to %s leaves beside it (%s), which a run removes: move it away or choose another output name",
 						errTarget, in, o, filepath.Base(a))
@@ -216,7 +216,7 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	meta["files"] = map[string]string{"params": "params", "stderr": "stderr", "chisq": "chisq", "status": "status"}
 	meta["arrays_dimensions"] = map[string][]string{"params": arrays[0].dims, "stderr": arrays[1].dims, "chisq": dims, "status": dims}
 
-	dir := realDir(out)
+	dir := ooc.Folder(out)
 	removeStaleZarrs(out)
 	tmp, err := os.MkdirTemp(dir, ".ipcf-"+filepath.Base(out)+"-*.tmp")
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 	"github.com/ipcf/ipcf/core/source"
 )
@@ -66,7 +67,7 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	}
 	recorded := ""
 	if rec != nil {
-		recorded = filepath.Join(realDir(path), rec.File) // (beside the result as the kernel finds it: through link/.. too)
+		recorded = filepath.Join(ooc.Folder(path), rec.File) // (beside the result as the kernel finds it: through link/.. too)
 	}
 	var file, from string
 	switch {

@@ -363,7 +363,7 @@ func keptMapsHint(path string) error {
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	names := npy.GlobIn(realDir(path), ".ipcf-*.old")
+	names := npy.GlobIn(ooc.Folder(path), ".ipcf-*.old")
 	for _, n := range names {
 		if st, err := os.Lstat(n); err == nil && st.Mode().IsRegular() && leftoverOf(filepath.Base(n), path, ".old") {
 			return fmt.Errorf("%s is not there: an ipcf fit was stopped while it replaced those maps, and kept the earlier ones as %s (the next fit to %s removes it): run the fit again, or read that file", path, n, path)

@@ -150,7 +150,7 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 			return checkRecorded(f, name, npySidecar(path), crc, bytes)
 		})
 	}
-	dir := realDir(path) // (the maps' folder as the kernel finds it: through link/.. too)
+	dir := ooc.Folder(path) // (the maps' folder as the kernel finds it: through link/.. too)
 	companion := func(key, suffix string) string {
 		if st.IsDir() {
 			return key

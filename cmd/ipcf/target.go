@@ -37,7 +37,7 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		if ooc.InsideFolder(out, in) { // a folder of frames: its files are read as they are found
 			return fmt.Errorf("%s: %w: %s lies inside the input folder %s", cmd, errTarget, out, in)
 		}
-		if what := ooc.Clobbers(in, nil, realDir(out)); what != "" {
+		if what := ooc.Clobbers(in, nil, ooc.Folder(out)); what != "" {
 			return fmt.Errorf("%s: %w: %s: the command would remove this input; move it away or choose another output name", cmd, errTarget, what)
 		}
 		for _, p := range []string{out, ooc.SidecarName(out)} {
@@ -46,7 +46,7 @@ func plainCheck(cmd, out string, inputs ...string) error {
 			}
 		}
 	}
-	if st, err := os.Stat(realDir(out)); err != nil {
+	if st, err := os.Stat(ooc.Folder(out)); err != nil {
 		return fmt.Errorf("%s: %w: the folder of %s: %v", cmd, errTarget, out, err)
 	} else if !st.IsDir() {
 		return fmt.Errorf("%s: %w: the folder of %s is not a folder", cmd, errTarget, out)
@@ -267,7 +267,7 @@ func writeOwnedBytes(cmd, out string, content []byte, meta map[string]any) error
 // content, whose CRC-32C and size are crc and size, calls its argument
 // (the sidecar) and renames it into place.
 func writeOwned(cmd, out string, crc uint32, size int64, publish func(before func() error) error, meta map[string]any) error {
-	npy.RemoveStaleTemps(realDir(out)) // left by runs killed while writing
+	npy.RemoveStaleTemps(ooc.Folder(out)) // left by runs killed while writing
 	side := ooc.SidecarName(out)
 	m := plainMeta(cmd, meta, crc, size)
 	var earlier []byte // the earlier output's sidecar (nil: none)

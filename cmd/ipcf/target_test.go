@@ -342,11 +342,7 @@ func TestPlainOutputsSidecarAndLock(t *testing.T) {
 // under their own locks too: a run writing one of those names meanwhile
 // makes the command fail at once, and nothing is written.
 func TestCompanionOutputsLocked(t *testing.T) {
-	_, p, in := smallInput(t)
-	acf := p("acf.npy")
-	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
-		t.Fatal(code, msg)
-	}
+	p, in, acf := smallACF(t)
 	held := func(name string, args ...string) {
 		t.Helper()
 		unlock, err := job.Lock(p(name))
@@ -491,11 +487,7 @@ func TestCompanionOutputsLocked(t *testing.T) {
 // fit -o MAPS.tif replaces only a fit's maps (MAPS.tif.json describes
 // it): not a user's file, nor a pCF result's TIFF.
 func TestFitTIFFNeverReplacesUserFiles(t *testing.T) {
-	_, p, in := smallInput(t)
-	acf := p("acf.npy")
-	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
-		t.Fatal(code, msg)
-	}
+	p, in, acf := smallACF(t)
 	if code, msg := runIn(t, "pcf", in, "-o", p("r.tif"), "--acf", "--nbins", "8", "--quiet"); code != 0 {
 		t.Fatal(code, msg)
 	}
@@ -702,11 +694,7 @@ func TestPlainRenameFailsKeepsEarlierOutput(t *testing.T) {
 // folders beside it; the next fit of that output removes them, not another
 // output's.
 func TestFitZarrLeftoversRemoved(t *testing.T) {
-	_, p, in := smallInput(t)
-	acf := p("acf.npy")
-	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
-		t.Fatal(code, msg)
-	}
+	p, _, acf := smallACF(t)
 	stale := []string{p(".ipcf-m.zarr-123.tmp"), p(".ipcf-m.zarr-456.old")}
 	other := p(".ipcf-m.zarr-x.zarr-789.tmp") // the output m.zarr-x.zarr's
 	for _, d := range append(stale, other) {
@@ -892,6 +880,18 @@ func TestEngineMemoryOverBudgetNote(t *testing.T) {
 	if code != 0 || strings.Contains(msg, "--copy-input applies") {
 		t.Errorf("--copy-input out of core: exit %d: %q", code, msg)
 	}
+}
+
+// smallACF is smallInput with its ACF (8 log bins) computed as acf.npy,
+// the result the fit tests start from.
+func smallACF(t *testing.T) (p func(string) string, in, acf string) {
+	t.Helper()
+	_, p, in = smallInput(t)
+	acf = p("acf.npy")
+	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	return p, in, acf
 }
 
 // smallInput writes a 64 x 8 x 8 uint16 input into a new folder and
@@ -1488,11 +1488,7 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 // names that file, where it said only "no such file" (a campaign's
 // finding); a fit to MAPS.npy then writes a whole set and removes it.
 func TestPlotNamesKeptMaps(t *testing.T) {
-	_, p, in := smallInput(t)
-	acf := p("acf.npy")
-	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
-		t.Fatal(code, msg)
-	}
+	p, _, acf := smallACF(t)
 	fit := []string{"fit", acf, "-o", p("maps.npy"), "--model", "acf2d", "--waist", "2", "--quiet"}
 	if code, msg := runIn(t, fit...); code != 0 {
 		t.Fatal(code, msg)
@@ -1521,11 +1517,7 @@ func TestPlotNamesKeptMaps(t *testing.T) {
 // the usage text: a campaign's finding); a pCF result's Zarr points to
 // Python's readers of it.
 func TestPlotMapsZarrWithoutMetadata(t *testing.T) {
-	_, p, in := smallInput(t)
-	acf := p("acf.npy")
-	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
-		t.Fatal(code, msg)
-	}
+	p, in, acf := smallACF(t)
 	if code, msg := runIn(t, "fit", acf, "-o", p("maps.zarr"), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
 		t.Fatal(code, msg)
 	}
@@ -1551,11 +1543,7 @@ func TestPlotMapsZarrWithoutMetadata(t *testing.T) {
 // pattern, matching run1/, whose kept maps, their only copy, went (a
 // campaign's finding).
 func TestFitFolderWithGlobCharacters(t *testing.T) {
-	_, p, in := smallInput(t)
-	acf := p("acf.npy")
-	if code, msg := runIn(t, "pcf", in, "-o", acf, "--acf", "--nbins", "8", "--quiet"); code != 0 {
-		t.Fatal(code, msg)
-	}
+	p, _, acf := smallACF(t)
 	for _, d := range []string{"run[1]", "run1"} {
 		if err := os.Mkdir(p(d), 0o755); err != nil {
 			t.Fatal(err)
