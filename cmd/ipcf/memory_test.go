@@ -126,3 +126,43 @@ func TestPeakMemoryBleachFloat(t *testing.T) {
 		t.Errorf("float32 --bleach 100 --memory 51MiB: peak resident memory %.1f MiB is over the budget", float64(peak)/(1<<20))
 	}
 }
+
+// TestPeakMemoryErrorsOutOfCore runs error bars out of core in bands of
+// one row: the peak stays within the budget. The bands' memory limit ended
+// with them, and their garbage (a band's error-bar rows, 13 rows of 8,192
+// frames) grew the heap during the reads back of the tiles: 112.1 MiB
+// under --memory 108MiB.
+func TestPeakMemoryErrorsOutOfCore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 128 MiB input and computes error bars for 40 s: skipped with -short")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.raw")
+	const T, H, W = 8192, 64, 128
+	b := make([]byte, T*H*W*2)
+	for i := 0; i < len(b); i += 2 {
+		v := 30 + (i*2654435761>>7)%41 // deterministic noise around 50
+		b[i], b[i+1] = byte(v), byte(v>>8)
+	}
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.npy")
+	msg, err := exec.Command(bin, "pcf", in, "--shape", "8192,64,128", "--dtype", "uint16", "-o", out, "--engine", "ooc",
+		"--memory", "108MiB", "--errors", "blocking", "--npoints", "16", "--threads", "2", "--json").Output()
+	if err != nil {
+		t.Fatalf("%v %s", err, msg)
+	}
+	var js struct {
+		Tiles int `json:"tiles"`
+	}
+	if err := json.Unmarshal(msg, &js); err != nil || js.Tiles < 32 {
+		t.Fatalf("want bands of one or two rows (32 tiles or more): %v %s", err, msg)
+	}
+	peak := childPeak(t, msg)
+	t.Logf("--errors blocking --memory 108MiB, %d tiles: peak resident %.1f MiB", js.Tiles, float64(peak)/(1<<20))
+	if peak > 108<<20 {
+		t.Errorf("--errors blocking --memory 108MiB: peak resident memory %.1f MiB is over the budget", float64(peak)/(1<<20))
+	}
+}
