@@ -645,6 +645,16 @@ func oneSeries(files []string) error {
 	if err := imageJSequence(files); err != nil {
 		return err
 	}
+	mm := func(f string) bool {
+		b := filepath.Base(f)
+		return microManager20.MatchString(b) || microManager14.MatchString(b)
+	}
+	if !slices.ContainsFunc(files, mm) {
+		return indexedNames(files) // not Micro-Manager's naming
+	}
+	if odd := slices.IndexFunc(files, func(f string) bool { return !mm(f) }); odd >= 0 {
+		return notAPlane(files[odd], files[slices.IndexFunc(files, mm)], "Micro-Manager's")
+	}
 	chans, pos, slices, times := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var names []string // channel names in order of appearance
 	var tz [][2]string // each file's time and slice index, as named
@@ -654,8 +664,6 @@ func oneSeries(files []string) error {
 			c, p, t, z = "channel"+m[1], m[2], m[3], m[4]
 		} else if m := microManager14.FindStringSubmatch(filepath.Base(f)); m != nil {
 			c, t, z = m[2], m[1], m[3]
-		} else {
-			return indexedNames(files) // not Micro-Manager's naming
 		}
 		if !chans[c] {
 			names = append(names, c)
@@ -694,15 +702,21 @@ var imageJName = regexp.MustCompile(`(?i)^.*?(_t\d+)?(_z\d+)?(_c\d+)?\.tiff?$`)
 // --channel 1 taken and ignored); the hyperstack in one file is read, or
 // refused, by its channels and slices. Channel indices alone (no _t or _z)
 // are no hyperstack's: a series numbered NAME_c0001.tif is read as one.
+//
+// Files not so named among them are left to indexedNames, which refuses
+// the mix: one overview or projection saved beside the sequence switched
+// this check off for the whole folder, and two channels were read
+// alternately as frames.
 func imageJSequence(files []string) error {
 	ts, zs, cs := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	var first []string // the channels in order of appearance
-	var idx []int      // the first file's submatch indices
-	for i, f := range files {
+	var idx []int      // the first named file's submatch indices
+	var named []string // the files so named
+	for _, f := range files {
 		base := filepath.Base(f)
 		m := imageJName.FindStringSubmatchIndex(base)
 		if m == nil || m[2] < 0 && m[4] < 0 {
-			return nil // not ImageJ's naming (or channels alone)
+			continue // not ImageJ's naming (or channels alone)
 		}
 		part := func(k int) string {
 			if m[2*k] < 0 {
@@ -714,13 +728,17 @@ func imageJSequence(files []string) error {
 		if c != "" && !cs[c] {
 			first = append(first, c)
 		}
-		if i == 0 {
+		if named == nil {
 			idx = m
 		}
+		named = append(named, f)
 		ts[t], zs[z], cs[c] = true, true, true
 	}
+	if len(named) < 2 {
+		return nil
+	}
 	// the pattern of the first file's series: its name from the first index that varies
-	base := filepath.Base(files[0])
+	base := filepath.Base(named[0])
 	from := idx[6] // its channel
 	if len(zs) > 1 && len(ts) > 1 {
 		from = idx[4] // its slice (and channel)
@@ -730,6 +748,12 @@ func imageJSequence(files []string) error {
 		pattern = "*" + base[from:]
 	}
 	switch {
+	case cs[""] && len(cs) > 1:
+		// some named with a channel, some without (files of two exports)
+		with := slices.IndexFunc(named, func(f string) bool { return imageJChannel(f) != "" })
+		without := slices.IndexFunc(named, func(f string) bool { return imageJChannel(f) == "" })
+		return fmt.Errorf("%s and %s are named as images of ImageJ hyperstacks saved as image sequences, one with a channel index (_c) and one without: files of two exports would interleave as frames; give the files of one series with a pattern",
+			filepath.Base(named[with]), filepath.Base(named[without]))
 	case len(cs) > 1:
 		return fmt.Errorf("images of an ImageJ hyperstack of %d channels (%s, %s, ...), saved as an image sequence, would interleave as frames: give the files of one channel (and slice) with a pattern (\"%s\")",
 			len(cs), first[0][1:], first[1][1:], pattern)
@@ -737,6 +761,27 @@ func imageJSequence(files []string) error {
 		return fmt.Errorf("images of an ImageJ hyperstack of %d z slices at %d time points, saved as an image sequence, would interleave as frames: give the files of one slice with a pattern (\"%s\")", len(zs), len(ts), pattern)
 	}
 	return nil
+}
+
+// imageJChannel is the channel index (_c001) of an image sequence's file
+// name (imageJName), or "".
+func imageJChannel(f string) string {
+	base := filepath.Base(f)
+	m := imageJName.FindStringSubmatchIndex(base)
+	if m == nil || m[6] < 0 {
+		return ""
+	}
+	return base[m[6]:m[7]]
+}
+
+// notAPlane refuses a file (odd) not named as a plane of the series that
+// other files of the folder (such as plane) are named as, by scheme: an
+// overview, a projection or another export saved beside the series would
+// be read as one more frame, and it had switched the checks of the names
+// off for the whole folder.
+func notAPlane(odd, plane, scheme string) error {
+	return fmt.Errorf("%s is not named as a plane of the series of %s (%s names): an overview, a projection or another export beside the series would be read as a frame; give the files of the series with a pattern, or move the others away",
+		filepath.Base(odd), filepath.Base(plane), scheme)
 }
 
 // nameIndex finds the indices in a file's name that other software
@@ -780,12 +825,25 @@ func indexedNames(files []string) error {
 		}
 		ts[idx[i].t], zs[idx[i].z], cs[idx[i].c] = true, true, true
 	}
-	kind, varies := "time", len(ts) > 1
-	if !varies && len(zs) > 1 {
-		kind, varies = "z", true
+	// Whether the index varies among the names that carry one: a name
+	// without it among them is no plane of the series (an overview or a
+	// projection beside it), and is refused by name.
+	indexed := func(m map[string]bool) int { return len(m) - map[bool]int{true: 1}[m[""]] }
+	kind, varies, missing := "time", indexed(ts) > 1, ts[""]
+	if !varies && indexed(zs) > 1 {
+		kind, varies, missing = "z", true, zs[""]
 	}
-	if !varies || ts[""] && kind == "time" || zs[""] && kind == "z" {
-		return nil // no index of the planes (or not in every name)
+	if !varies {
+		return nil // no index of the planes
+	}
+	if missing {
+		none := func(k int) bool { return idx[k].t == "" }
+		if kind == "z" {
+			none = func(k int) bool { return idx[k].z == "" }
+		}
+		odd := otherName(files, none)
+		plane := otherName(files, func(k int) bool { return !none(k) })
+		return notAPlane(odd, plane, kind+"-indexed")
 	}
 	example := filepath.Base(files[0])
 	switch {

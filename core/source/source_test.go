@@ -580,6 +580,21 @@ func TestFolderIndexedNames(t *testing.T) {
 		{"a constant _t1 among frame counters", []string{"exp_t1_0001.tif", "exp_t1_0002.tif", "exp_t1_0003.tif"}, ""},
 		{"channel numbers alone (a counter)", []string{"f_c0001.tif", "f_c0002.tif", "f_c0003.tif"}, ""},
 		{"plain numbers", []string{"frame_1.tif", "frame_2.tif", "frame_10.tif"}, ""},
+		// One file not named as a plane beside the series (an overview, a
+		// projection) switched every check of the names off: the channels
+		// were read alternately as frames, with exit status 0.
+		{"Leica channels and an overview", []string{"Series001.tif", "Series001_t00_ch00.tif", "Series001_t00_ch01.tif", "Series001_t01_ch00.tif", "Series001_t01_ch01.tif"}, "Series001.tif is not named as a plane of the series of Series001_t00_ch00.tif"},
+		{"Leica one channel and an overview", []string{"Series001.tif", "Series001_t00_ch00.tif", "Series001_t01_ch00.tif", "Series001_t02_ch00.tif"}, "Series001.tif is not named as a plane"},
+		{"ImageJ sequence of 2 channels and a projection", []string{"stack_max.tif", "stack_t001_c001.tif", "stack_t001_c002.tif", "stack_t002_c001.tif", "stack_t002_c002.tif"}, "ImageJ hyperstack of 2 channels (c001, c002"},
+		{"ImageJ sequence and a projection", []string{"stack_max.tif", "stack_t001.tif", "stack_t002.tif", "stack_t003.tif"}, "stack_max.tif is not named as a plane"},
+		{"two series and an overview", []string{"cell1_t001.tif", "cell1_t002.tif", "cell2_t001.tif", "cell2_t002.tif", "overview.tif"}, "overview.tif is not named as a plane"},
+		{"z slices and times and an overview", []string{"overview.tif", "s_t1_z1.tif", "s_t1_z2.tif", "s_t2_z1.tif", "s_t2_z2.tif"}, "2 z slices at 2 time points"},
+		{"Micro-Manager channels and a projection", []string{"img_000000000_Cy5_000.tif", "img_000000000_DAPI_000.tif", "img_000000001_Cy5_000.tif", "img_000000001_DAPI_000.tif", "projection.tif"}, "projection.tif is not named as a plane of the series of img_000000000_Cy5_000.tif (Micro-Manager's names)"},
+		{"Micro-Manager one channel and a projection", []string{"img_000000000_Cy5_000.tif", "img_000000001_Cy5_000.tif", "img_000000002_Cy5_000.tif", "projection.tif"}, "projection.tif is not named as a plane"},
+		// Files of two exports, one with a channel index: an index out of
+		// range (exit status 70) building the message.
+		{"ImageJ sequence, one file with a channel", []string{"stack_t000.tif", "stack_t001.tif", "stack_t002.tif", "stack_t002_c002.tif", "stack_t003.tif"}, "stack_t002_c002.tif and stack_t000.tif are named as images of ImageJ hyperstacks"},
+		{"ImageJ sequence, the first file with a channel", []string{"stack_t000_c001.tif", "stack_t001.tif", "stack_t002.tif"}, "one with a channel index (_c) and one without"},
 	} {
 		src, err := Open(folder(c.files...))
 		switch {
