@@ -924,8 +924,10 @@ type series struct {
 	cur   *mapping
 	curI  int
 	u     Units
-	// plane0 is the first file's plane of an OME image (follows).
+	// plane0 is the first file's plane of an OME image (follows);
+	// planes, the planes of the files its OME-XML lists, by name.
 	plane0 omePlane
+	planes map[string]omePlane
 }
 
 // OpenTIFFSeries opens single-page TIFF files (sorted by the caller) as
@@ -961,12 +963,15 @@ func openSeries(files []string, ch int) (Source, error) {
 	var p page
 	var u Units
 	var pl omePlane
+	var planes map[string]omePlane
 	_, err = parsed(m, func() (Source, error) {
 		var r *tiffReader
 		var err error
 		if p, r, err = singlePage(m); err == nil {
 			u = tiffUnits(r, folder)
-			pl, err = r.omeSeriesPlane(p.desc)
+			if pl, err = r.omeSeriesPlane(p.desc); err == nil && pl.multi() {
+				planes, err = r.omeSeriesPlanes(p.desc)
+			}
 		}
 		return nil, err
 	})
@@ -977,7 +982,7 @@ func openSeries(files []string, ch int) (Source, error) {
 	if ch > 0 {
 		return nil, channelErr(files[0]+" ...", ch, 1)
 	}
-	s := &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u, plane0: pl}
+	s := &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u, plane0: pl, planes: planes}
 	if err := s.checkAll(); err != nil {
 		return nil, err
 	}
@@ -1053,21 +1058,50 @@ func (s *series) check(t int) error {
 		if _, err := pageView(p, r.order, m.data); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w", ErrFormat, s.files[t], err)
 		}
-		if n := len(s.files); t != 1 && t != n/2 && t != n-1 {
-			// The OME-XML of a multi-file dataset lists every file's plane, in
-			// every file: read in all of them, opening 1,000 files took 20 s
-			// instead of 1 (a review's measurement). A second file, the middle
-			// one and the last show channels or slices mixed, or names out of
-			// the planes' order.
+		// Every file's place: by the first file's list of the dataset's
+		// files where it names this one.
+		listed, ok := s.planes[filepath.Base(s.files[t])]
+		if ok {
+			if err := s.plane0.follows(listed, t, s.files[0], s.files[t]); err != nil {
+				return nil, err
+			}
+		}
+		// The OME-XML of a multi-file dataset lists every file's plane, in
+		// every file: read in all of them, opening 1,000 files took 20 s
+		// instead of 1 (a review's measurement). A file's own is read where
+		// the first file's list does not name it, where the first file has
+		// no plane of an OME image and this one has OME-XML (a plain TIFF
+		// that sorts first switched the checks off), and for a second file,
+		// the middle one and the last (that their own lists agree).
+		n := len(s.files)
+		sampled := t == 1 || t == n/2 || t == n-1
+		switch {
+		case sampled:
+		case ok, s.plane0.multi() && len(s.planes) == 0: // a list without names: sampled only
+			return nil, nil
+		case !s.plane0.multi() && !isOME(p.desc):
 			return nil, nil
 		}
 		pl, err := r.omeSeriesPlane(p.desc)
 		if err != nil {
 			return nil, err
 		}
+		if pl.multi() != s.plane0.multi() {
+			plain, ome := s.files[0], s.files[t]
+			if s.plane0.multi() {
+				plain, ome = ome, plain
+			}
+			return nil, fmt.Errorf("%w: %s holds a plane of a multi-file OME-TIFF and %s none: a file that is not a plane of the image (an overview, another export) would be read as a frame; give the image's files with a pattern (such as *.ome.tif)", ErrFormat, ome, plain)
+		}
 		return nil, s.plane0.follows(pl, t, s.files[0], s.files[t])
 	})
 	return err
+}
+
+// multi reports whether p is a plane of an OME image of several planes
+// whose place the OME-XML says (of those a series checks).
+func (p omePlane) multi() bool {
+	return p.channels*p.slices*p.times > 1 && p.c >= 0 && p.z >= 0 && p.t >= 0
 }
 
 // omePlane is the plane of an OME image that a single-page file of a

@@ -541,6 +541,77 @@ func TestFolderOfOMEPlanes(t *testing.T) {
 	src.Close()
 }
 
+// TestFolderOfOMEPlanesEveryFile: every file of a multi-file OME-TIFF is
+// checked, not only the second, the middle and the last: two planes
+// swapped by name elsewhere were read swapped with exit status 0, as were
+// the files of another channel there; and a plain TIFF that sorts first
+// switched the checks off for every file.
+func TestFolderOfOMEPlanesEveryFile(t *testing.T) {
+	const T = 16 // checked by the files' own lists: 1, 8 and 15
+	ps := grayPages(le, T+1, 4, 5, 0)
+	name := func(tt int) string { return fmt.Sprintf("img_%04d.ome.tif", tt) }
+	// dataset writes T files, file i holding time point plane(i) of channel channel(i)
+	dataset := func(plane, channel func(i int) int) string {
+		dir := t.TempDir()
+		var tds strings.Builder
+		for i := range T {
+			fmt.Fprintf(&tds, `<TiffData FirstC="%d" FirstT="%d" FirstZ="0" IFD="0" PlaneCount="1"><UUID FileName="%s">urn:uuid:%d</UUID></TiffData>`,
+				channel(i), plane(i), name(i), 300+i)
+		}
+		for i := range T {
+			xml := fmt.Sprintf(`<OME UUID="urn:uuid:%d"><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="%d">%s</Pixels></Image></OME>`,
+				300+i, T, tds.String())
+			if err := os.WriteFile(filepath.Join(dir, name(i)), writeTIFF(tiffOpts{}, []tpage{with(ps[i], ij(xml))}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	id := func(i int) int { return i }
+	zero := func(int) int { return 0 }
+	src, err := Open(dataset(id, zero))
+	if err != nil {
+		t.Fatalf("planes in order: %v", err)
+	}
+	checkStack(t, src, T, 4, 5)
+	src.Close()
+	swap := func(i int) int {
+		switch i {
+		case 3:
+			return 5
+		case 5:
+			return 3
+		}
+		return i
+	}
+	if _, err := Open(dataset(swap, zero)); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0003.ome.tif plane 5") {
+		t.Errorf("planes 3 and 5 swapped by name: %v, want the refusal of the order naming img_0003.ome.tif", err)
+	}
+	other := func(i int) int { return map[bool]int{true: 1}[i == 6] }
+	if _, err := Open(dataset(id, other)); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0006.ome.tif channel 2") {
+		t.Errorf("file 6 of channel 2: %v, want the refusal of several channels naming img_0006.ome.tif", err)
+	}
+	// names against time, and a plain TIFF that sorts first
+	back := dataset(func(i int) int { return T - 1 - i }, zero)
+	if _, err := Open(back); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "do not put the planes in order") {
+		t.Errorf("names against time: %v, want the refusal of the order", err)
+	}
+	if err := os.WriteFile(filepath.Join(back, "a_overview.tif"), writeTIFF(tiffOpts{}, []tpage{ps[T]}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(back); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0000.ome.tif holds a plane of a multi-file OME-TIFF and ") || !strings.Contains(err.Error(), "a_overview.tif none") {
+		t.Errorf("a plain TIFF first: %v, want its refusal", err)
+	}
+	// a file the first file's list does not name, where none is checked by its own list
+	stray := dataset(id, zero)
+	if err := os.WriteFile(filepath.Join(stray, "img_0004b.tif"), writeTIFF(tiffOpts{}, []tpage{ps[T]}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(stray); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0004b.tif none") {
+		t.Errorf("a plain TIFF among the planes: %v, want its refusal", err)
+	}
+}
+
 // TestFolderIndexedNames: files whose names index their planes (t, z, c
 // or ch and digits, as Leica and others name them) are read only as one
 // channel's time points in order, each once: the channels of Leica's

@@ -1087,6 +1087,35 @@ func (r *tiffReader) omeSeriesPlane(desc string) (omePlane, error) {
 	return pl, nil
 }
 
+// omeSeriesPlanes reads, from the OME-XML description desc of one file
+// of a multi-file OME-TIFF (omeSeriesPlane), the plane of every file its
+// TiffData name (UUID FileName, at IFD 0): the series checks each file's
+// place by name once against the first file's list, instead of reading
+// every file's list (each as long as the dataset).
+func (r *tiffReader) omeSeriesPlanes(desc string) (map[string]omePlane, error) {
+	block, _, _, ok, err := r.omeHeldBlock(desc)
+	if !ok || err != nil {
+		return nil, err
+	}
+	size := omeSizes(block)
+	planes := map[string]omePlane{}
+	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
+		m := omeUUIDFile.FindStringSubmatch(full)
+		if m == nil {
+			continue
+		}
+		at, ok, err := r.omeTiffDataAttrs(full)
+		if err != nil {
+			return nil, err
+		}
+		if _, seen := planes[m[1]]; !ok || at["IFD"] != 0 || seen {
+			continue
+		}
+		planes[m[1]] = omePlane{c: at["FirstC"], z: at["FirstZ"], t: at["FirstT"], channels: size["C"], slices: size["Z"], times: size["T"]}
+	}
+	return planes, nil
+}
+
 // omeHeldBlock returns, of the OME-XML description desc, the Pixels
 // block (text from <Pixels to the next) of the image this file holds
 // (omeHeld; the only one of an OME-XML of one image), its index and the
