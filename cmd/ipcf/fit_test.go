@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -817,8 +818,22 @@ func TestInputWrittenByIpcfChecked(t *testing.T) {
 			t.Errorf("a sidecar %s: exit %d, %s", other, code, msg)
 		}
 	}
-	// Without its sidecar: the user's file, read as it is.
+	// Through a link to the file (a dataset linked into a work folder):
+	// the sidecar beside the file it names is checked. It was looked up
+	// beside the link alone, and the damaged stack read with exit 0.
 	os.WriteFile(p("b.npy"), flipped, 0o644)
+	os.WriteFile(p("b.npy.json"), side, 0o644)
+	if err := os.Symlink(p("b.npy"), p("link.npy")); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range reads {
+		linked := slices.Clone(args)
+		linked[slices.Index(args, p("b.npy"))] = p("link.npy")
+		if code, msg := ipcf(t, linked...); code != 1 || !strings.Contains(msg, "changed or damaged since ipcf wrote it") || !strings.Contains(msg, "remove b.npy.json") {
+			t.Errorf("a link to the damaged file, %v: exit %d, %q", args[:2], code, msg)
+		}
+	}
+	// Without its sidecar: the user's file, read as it is.
 	os.Remove(p("b.npy.json"))
 	if code, msg := ipcf(t, pcfArgs...); code != 0 {
 		t.Errorf("the file without its sidecar: %d %s", code, msg)
