@@ -180,8 +180,9 @@ typedef int32_t ipcf_status;
 #define IPCF_FIT_DELTA 8 /* CCF2D: the curves are delta-CCFs (IPCF_OUTPUT_DELTA) */
 #define IPCF_FIT_BINS 16 /* the curves' points are log or linear bins (IPCF_BINS_LOG, _LINEAR), delays
                             in frames: each the mean of G over the lags [from, to) that follow the
-                            previous point's from lag 0, its delay the mean lag (from + to - 1) / 2.
-                            The model is averaged over each bin, not taken at the point's delay, which
+                            previous point's from lag 0, its delay the mean lag (from + to - 1) / 2:
+                            the whole curve, from its point of delay 0 (other delays[0] are refused;
+                            options->first leaves points out). The model is averaged over each bin, not taken at the point's delay, which
                             biases the parameters where a curve bends within a bin. Not for
                             multi-tau points (single lags). Since 0.3.1. */
 /* The waist (pixels) a fit takes when options->waist is 0 and

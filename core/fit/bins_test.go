@@ -134,7 +134,7 @@ func binsFlow(t *testing.T) {
 // TestContiguousBins: log and linear bins from their delays; multi-tau
 // lags and delays in seconds are refused.
 func TestContiguousBins(t *testing.T) {
-	for _, want := range [][]Bin{linearBins(8, 16), logBins([]int64{1, 2, 5, 17, 64, 256, 1024, 16384}), {{0, 1}, {1, 9}, {9, 17}}} {
+	for _, want := range [][]Bin{{{0, 1}, {1, 17}, {17, 33}, {33, 49}}, logBins([]int64{1, 2, 5, 17, 64, 256, 1024, 16384}), {{0, 1}, {1, 9}, {9, 17}}} {
 		var tau []float64
 		for _, b := range want {
 			tau = append(tau, float64(b.From+b.To-1)/2)
@@ -151,7 +151,10 @@ func TestContiguousBins(t *testing.T) {
 	}
 	// (Multi-tau's lags 0, 1, 2, 3, 4, 6, 8, ... happen to fit such bins:
 	// the caller knows its curves' bins mode.)
-	for _, tau := range [][]float64{{0, 1, 2, 3, 5, 6}, {0, 0.001, 0.0025}, {0, 4.5, 3}, {-1}} {
+	// Delays from another point than the bin of lag 0 (a curve without its
+	// first point): bins rebuilt from lag 0 have the same mean lags but
+	// other lags ([0, 257) for [1, 256)), and were taken.
+	for _, tau := range [][]float64{{0, 1, 2, 3, 5, 6}, {0, 0.001, 0.0025}, {0, 4.5, 3}, {-1}, {128, 383.5, 639.5}, {7.5, 23.5, 39.5}} {
 		if got, err := ContiguousBins(tau); err == nil {
 			t.Errorf("%v: %v, want an error", tau, got)
 		}

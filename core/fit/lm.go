@@ -606,7 +606,16 @@ func load[T float32 | float64](ft *Fitter, m Model, tau []float64, y, sigma []T)
 // seconds); multi-tau's lags may pass as bins (0, 1, 2, 3, 4, 6, 8, ...
 // are the means of [0, 1), ..., [5, 8), ...): the caller knows its curves'
 // bins mode.
+//
+// The engine's log and linear bins start with the point of delay 0 (the
+// bin [0, 1)): delays from another point are refused. Bins rebuilt from
+// lag 0 under them have the same mean lags but other lags (a curve without
+// its first point: [0, 257) for [1, 256) of linear bins), and the model
+// was averaged over those with no error (D 0.622 for 0.5).
 func ContiguousBins(tau []float64) ([]Bin, error) {
+	if len(tau) > 0 && tau[0] != 0 {
+		return nil, fmt.Errorf("fit: delay 0 is %g, not 0: log and linear bins start with the point of delay 0 (the bin of lag 0); give whole curves, from their first point (Options.First leaves points out of the fit), or fit the model at each delay without bins", tau[0])
+	}
 	bins := make([]Bin, len(tau))
 	var lo int64
 	for i, t := range tau {

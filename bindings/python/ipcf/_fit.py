@@ -268,7 +268,10 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         `delays` gives them), not taken at the point's delay, which biases
         the parameters where a curve bends within a bin; multi-tau points
         are single lags. None: a labelled result's (with its own delays),
-        else none (the model at each delay). A labelled result's log or
+        else none (the model at each delay). Log or linear curves given
+        with bins= are whole curves, from their point of delay 0 (first=
+        leaves points out of the fit); a bins= that contradicts a labelled
+        result's ``bins_mode`` is refused. A labelled result's log or
         linear points must be its bins from the first (``delay_from``,
         ``delay_to``): a selection of them (``isel``) is refused, as the
         lags averaged would be others.
@@ -336,7 +339,7 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     labelled = _bool(labelled, 'labelled')
     fi, ps = _positive(frame_interval, 'frame_interval'), _positive(pixel_size, 'pixel_size')
     coords = {}
-    bins_given = bins is not None  # else a labelled result's (FIT_BINS: the points are log or linear bins)
+    bins_given, bins_arg = bins is not None, bins  # else a labelled result's (FIT_BINS: the points are log or linear bins)
     bins = bins_given and _choice(bins, 'bins', ('log', 'linear', 'multitau')) != 'multitau'
     if _labelled_of(curves):
         dims = tuple(curves.dims)
@@ -429,6 +432,12 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                 raise _invalid(f"curves.attrs['bins_mode']={mode!r}: want 'log', 'linear' or 'multitau' (the curves' "
                                "bins; absent: log)")
             bins = mode in ('log', 'linear')
+        elif own_delays and attrs.get('bins_mode') in ('log', 'linear', 'multitau') and \
+                (attrs['bins_mode'] == 'multitau') == bins:
+            # bins= that contradicts the result's own: multi-tau points
+            # averaged over bins rebuilt from their lags, silently
+            raise _invalid(f"bins={bins_arg!r}, but the curves are a result of bins_mode={attrs['bins_mode']!r}: leave "
+                           "bins= out to fit them as their bins")
         if bins and own_delays and 'delay_from' in cc and 'delay_to' in cc:
             # The fit takes the points for the curve's bins from lag 0 (their
             # lags inferred from the delays): a selection of them (every

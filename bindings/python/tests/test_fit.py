@@ -779,6 +779,31 @@ def test_labelled_selection_of_bins_refused(tmp_path):
     assert lab.coords['delay_from'].values[0] == 0 and lab.coords['delay_to'].values[-1] == 512
 
 
+def test_bins_from_another_point_than_lag_0_refused():
+    """Log and linear bins start with the point of delay 0: unlabelled
+    curves given from another point with bins= were averaged over bins
+    rebuilt from lag 0, whose mean lags are the same but whose lags are
+    others ([0, 257) for [1, 256)): D 0.622 for 0.5, status converged.
+    And bins= that contradicts a labelled result's own bins_mode was
+    taken (multi-tau points averaged over bins)."""
+    data = ipcf.simulate(frames=1024, size=10, seed=3)
+    for bins in ('log', 'linear'):
+        g = ipcf.pcf(data, radius=2, npoints=4, nbins=6, bins=bins, smooth=0)
+        d = ipcf.delays(data.shape, radius=2, npoints=4, nbins=6, bins=bins)
+        assert d[0] == 0
+        whole = ipcf.fit(g, d, [(2, 0), (0, 2), (-2, 0), (0, -2)], 'pcf1d', bins=bins)
+        assert whole.bins_averaged
+        with pytest.raises(ipcf.IpcfValueError, match='delay 0 is .*, not 0: log and linear bins start with the point of delay 0'):
+            ipcf.fit(g[..., 1:], d[1:], [(2, 0), (0, 2), (-2, 0), (0, -2)], 'pcf1d', bins=bins)
+    gm = ipcf.pcf(data, radius=2, npoints=4, bins='multitau', m=8, smooth=0, labelled=True)
+    gl = ipcf.pcf(data, radius=2, npoints=4, nbins=6, smooth=0, labelled=True)
+    ipcf.fit(gm, model='pcf1d', bins='multitau')
+    ipcf.fit(gl, model='pcf1d', bins='linear')  # log and linear: both bins of lags
+    for g, bins, mode in ((gm, 'log', 'multitau'), (gm, 'linear', 'multitau'), (gl, 'multitau', 'log')):
+        with pytest.raises(ipcf.IpcfValueError, match=f"bins='{bins}', but the curves are a result of bins_mode='{mode}'"):
+            ipcf.fit(g, model='pcf1d', bins=bins)
+
+
 def test_fit_of_curves_averaged_over_pixels():
     # res.mean(('y', 'x')), the common way to fit one pCF curve per offset,
     # was refused for its dims; it fits as one pixel, the same numbers as
