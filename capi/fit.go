@@ -36,7 +36,8 @@ const (
 	fitJoint = C.IPCF_FIT_JOINT
 	fitDelta = C.IPCF_FIT_DELTA
 	fitBins  = C.IPCF_FIT_BINS
-	fitFlags = fitFlow | fitGinf | fitJoint | fitDelta | fitBins
+	fitMulti = C.IPCF_FIT_MULTITAU
+	fitFlags = fitFlow | fitGinf | fitJoint | fitDelta | fitBins | fitMulti
 	// fitMaxIter bounds options.max_iter.
 	fitMaxIter = 1 << 20
 )
@@ -53,6 +54,8 @@ type fitSpec struct {
 	units fit.Units // of the outputs
 	joint bool      // one fit per pixel
 	bins  bool      // IPCF_FIT_BINS: the points are log or linear bins
+	multi bool      // IPCF_FIT_MULTITAU: the points are multi-tau points
+	mtM   int       // their m (0: read from the delays)
 	opts  fit.AllOptions
 }
 
@@ -119,6 +122,9 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 		if rd(unsafe.Offsetof(o.threads), 4) {
 			o.threads = co.threads
 		}
+		if rd(unsafe.Offsetof(o.multitau_m), 4) {
+			o.multitau_m = co.multitau_m
+		}
 		if rd(unsafe.Offsetof(o.waist), 8) {
 			o.waist = co.waist
 		}
@@ -150,8 +156,17 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 	}
 	s.model = int32(o.model)
 	if o.flags&^fitFlags != 0 {
-		return s, fail(eInvalid, "options.flags=%#x: unknown bits %#x (want IPCF_FIT_FLOW, _GINF, _JOINT, _DELTA, _BINS)", uint32(o.flags), uint32(o.flags&^fitFlags))
+		return s, fail(eInvalid, "options.flags=%#x: unknown bits %#x (want IPCF_FIT_FLOW, _GINF, _JOINT, _DELTA, _BINS, _MULTITAU)", uint32(o.flags), uint32(o.flags&^fitFlags))
 	}
+	switch m := o.multitau_m; {
+	case o.flags&fitMulti == 0 && m != 0:
+		return s, fail(eInvalid, "options.multitau_m=%d without IPCF_FIT_MULTITAU: want 0", m)
+	case o.flags&fitMulti != 0 && o.flags&fitBins != 0:
+		return s, fail(eInvalid, "options.flags: IPCF_FIT_BINS and IPCF_FIT_MULTITAU: the points are log or linear bins or multi-tau points, not both")
+	case o.flags&fitMulti != 0 && m != 0 && (m < 2 || m%2 != 0 || m > 1<<20):
+		return s, fail(eInvalid, "options.multitau_m=%d with IPCF_FIT_MULTITAU, want an even number of 2 to 2^20 (the curves' channels a level; 0 reads it from the delays)", m)
+	}
+	s.multi, s.mtM = o.flags&fitMulti != 0, int(o.multitau_m)
 	for _, v := range []struct {
 		name   string
 		v, max C.int32_t
@@ -435,6 +450,13 @@ func ipcfgo_fit(curves *C.ipcf_carray, delays *C.ipcf_cdouble, uv *C.ipcf_cint32
 			bins, err := fit.ContiguousBins(tau)
 			if err != nil {
 				return fail(eInvalid, "options.flags: IPCF_FIT_BINS, but %v", err)
+			}
+			s.opts.Bins = bins
+		}
+		if s.multi {
+			bins, err := fit.MultiTauBins(tau, s.mtM)
+			if err != nil {
+				return fail(eInvalid, "options.flags: IPCF_FIT_MULTITAU, but %v", err)
 			}
 			s.opts.Bins = bins
 		}

@@ -197,9 +197,10 @@ delta = false;
 rows = [];
 columns = [];
 binned = false;
+multitau_m = -1;   % multi-tau points: their m (0: read from the delays); -1: not
 fit_warnings = {};
 if isgiven('Info') && ~(isnumeric(o.Info) && isempty(o.Info))
-  [delays, uv, fi, ps, delta, rows, columns, binned] = from_info(o.Info, fname);
+  [delays, uv, fi, ps, delta, rows, columns, binned, multitau_m] = from_info(o.Info, fname);
   if isfield(o.Info, 'smooth') && isnumeric(o.Info.smooth) && isscalar(o.Info.smooth) && o.Info.smooth > 0
     fit_warnings{end + 1} = sprintf(['the curves are smoothed (smooth %g): the models describe unsmoothed curves, and ' ...
         'fits to smoothed ones give biased parameters (D 0.2 for 0.5 in a test); compute the curves with ''Smooth'', 0, ' ...
@@ -210,7 +211,7 @@ end
 info_delays = delays;
 if isgiven('Delays')
   delays = o.Delays;
-  binned = false;   % the caller's delays: fitted at, as given
+  binned = false;   % the caller's delays: fitted at, as given (multi-tau points, in frames, stay averaged)
 end
 if isgiven('Offsets')
   uv = o.Offsets;
@@ -378,11 +379,13 @@ elseif isnumeric(max_iter) && isscalar(max_iter) && isreal(max_iter) && max_iter
   error('ipcf:invalid_argument', '%s: MaxIter=%g, want a whole number >= 1 ([] = 200)', fname, double(max_iter));
 end
 % binned: log and linear bins hold the mean of G over their lags, and the
-% model is averaged over them (IPCF_FIT_BINS), as ipcf fit does
-flags = flow * 1 + ginf * 2 + joint * 4 + delta * 8 + binned * 16;
+% model is averaged over them (IPCF_FIT_BINS), as ipcf fit does; multi-tau
+% points are correlations of block sums, the model averaged over each
+% point's lags weighted as a triangle (IPCF_FIT_MULTITAU)
+flags = flow * 1 + ginf * 2 + joint * 4 + delta * 8 + binned * 16 + (multitau_m >= 0) * 32;
 opts = struct('Model', code, 'Flags', flags, 'First', o.First, 'Last', o.Last, 'MaxIter', max_iter, ...
               'Threads', o.Threads, 'Waist', waist, 'Kappa', kappa, 'PixelSide', side, 'PixelSize', ps, ...
-              'FrameInterval', fi, 'Select', select);
+              'FrameInterval', fi, 'Select', select, 'MultitauM', max(multitau_m, 0));
 [par, se, chi, st, names] = ipcf_mex_call('ipcf_fit', @ipcf_fit_mex, reshape(G, H, W, K, P), delays, fitted_uv, S, opts);
 names = strsplit(names, ',');
 
@@ -504,9 +507,10 @@ if ~(v > 0) || isinf(v)
 end
 end
 
-function [delays, uv, fi, ps, delta, rows, columns, binned] = from_info(s, fname)
+function [delays, uv, fi, ps, delta, rows, columns, binned, multitau_m] = from_info(s, fname)
 %FROM_INFO The delays, offsets, units and delta flag of INFO (ipcf_pcf, ipcf_acf) or META (ipcf_read),
-%and whether its points are log or linear bins (INFO.bins; META.bins_mode, log when absent).
+%whether its points are log or linear bins (INFO.bins; META.bins_mode, log when absent), and
+%of multi-tau points their m (INFO.m, META.multitau_m; 0 when absent: read from the delays), else -1.
 if ~isstruct(s) || numel(s) ~= 1
   error('ipcf:invalid_argument', ['%s: Info must be the INFO struct of [G, INFO] = ipcf_pcf(...) or the META ' ...
         'struct of [G, META] = ipcf_read(...), not a %s of size %s'], fname, class(s), mat2str(size(s)));
@@ -516,6 +520,7 @@ if isfield(s, 'command') && ischar(s.command) && strcmp(s.command, 'fit')
   error('ipcf:invalid_argument', ['%s: Info is the META of ipcf fit''s maps (parameters, not curves): fit the ' ...
         'correlation result they were fitted from'], fname);
 end
+multitau_m = -1;
 delays = [];
 uv = [];
 fi = 0;
@@ -579,6 +584,14 @@ if ~isempty(key)
           fname, key, value_text(b));
   end
   binned = any(strcmp(b, {'log', 'linear'}));
+  if strcmp(b, 'multitau')
+    multitau_m = 0;
+    for mk = {'m', 'multitau_m'}
+      if isfield(s, mk{1}) && isnumeric(s.(mk{1})) && isscalar(s.(mk{1}))
+        multitau_m = double(s.(mk{1}));   % checked by the library (even, 2 to 2^20)
+      end
+    end
+  end
 else
   binned = isfield(s, 'delay_frames');   % a result's metadata of before the bins modes: log bins
 end

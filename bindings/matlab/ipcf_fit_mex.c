@@ -97,8 +97,9 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
                           (long long)K);
     ipcf_fit_options_init(&o);
     o.model = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Model"), "Model", 0, 4);
-    flags = (uint32_t)ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Flags"), "Flags", 0, 31);
+    flags = (uint32_t)ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Flags"), "Flags", 0, 63);
     o.flags = flags;
+    o.multitau_m = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "MultitauM"), "MultitauM", 0, 1048576.0);
     o.first = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "First"), "First", 0, 1073741824.0);
     o.last = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Last"), "Last", 0, 1073741824.0);
     o.max_iter = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "MaxIter"), "MaxIter", 0, 1048576.0);

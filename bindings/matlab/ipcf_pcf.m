@@ -26,6 +26,7 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     rows, columns the rows and columns of DATA (1-based) of G's 1st and
 %                   2nd axes
 %     bins          'log', 'linear' or 'multitau'
+%     m             multi-tau channels a level ([] for log and linear bins)
 %     frames_used   the frames used (the largest power of two <= T, or
 %                   <= T - 2*Bleach with the bleaching correction)
 %     frame_interval, pixel_size  as given (0 = unknown)

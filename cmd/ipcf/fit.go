@@ -230,6 +230,9 @@ type fitResultMeta struct {
 	Mode     string `json:"mode"`
 	JobKey   string `json:"job_key"`
 	BinsMode string `json:"bins_mode"`
+	// MultitauM is a multi-tau result's channels a level (absent in a
+	// sidecar of before 0.3: its points are fitted at their lags).
+	MultitauM *int `json:"multitau_m"`
 	// Smooth is the curves' smoothing weight (0: none; absent in a sidecar
 	// of before 0.3: the tutorial's 0.7 unless the mode says otherwise).
 	Smooth *float64 `json:"smooth"`
@@ -359,6 +362,14 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 		var err error
 		if in.lagBins, err = fit.ContiguousBins(in.tau); err != nil {
 			return nil, fmt.Errorf("%s: bins_mode %q: %v", side, meta.BinsMode, err)
+		}
+	} else if meta.MultitauM != nil {
+		// Multi-tau points: each the correlation of block sums, G averaged
+		// over the lags within a block of its own, weighted as a triangle
+		// (the C ABI's IPCF_FIT_MULTITAU).
+		var err error
+		if in.lagBins, err = fit.MultiTauBins(in.tau, *meta.MultitauM); err != nil {
+			return nil, fmt.Errorf("%s: bins_mode \"multitau\", multitau_m %d: %v", side, *meta.MultitauM, err)
 		}
 	}
 	if len(meta.Offsets) != in.k {

@@ -59,6 +59,8 @@ type fitSidecar struct {
 		FrameInterval *float64 `json:"frame_interval_s"`
 		PixelSize     *float64 `json:"pixel_size_um"`
 	} `json:"units"`
+	BinsMode  string `json:"bins_mode"`
+	MultitauM int    `json:"multitau_m"`
 }
 
 // fitDirect fits the result with core/fit.FitAll as the documentation of
@@ -111,7 +113,18 @@ func fitDirectSigma(t *testing.T, result, sd string, m fit.Model, acfK int, join
 			c.Offsets = append(c.Offsets, fit.Vec{X: float64(o.U), Y: float64(o.V)})
 		}
 	}
-	maps, err := fit.FitAll(context.Background(), m, c, fit.AllOptions{Options: fit.DefaultOptions(m), Joint: joint, Threads: 3})
+	o := fit.AllOptions{Options: fit.DefaultOptions(m), Joint: joint, Threads: 3}
+	// each point the mean of G over its lags: a log or linear bin's, a
+	// multi-tau point's blocks (a triangle)
+	if sc.BinsMode == "multitau" {
+		o.Bins, err = fit.MultiTauBins(sc.DelayFrames, sc.MultitauM)
+	} else {
+		o.Bins, err = fit.ContiguousBins(sc.DelayFrames)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps, err := fit.FitAll(context.Background(), m, c, o)
 	if err != nil {
 		t.Fatal(err)
 	}

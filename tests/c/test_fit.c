@@ -450,8 +450,19 @@ static void test_bad_input(void) {
     FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.model=5", "model 5");
     b = o, b.model = -1;
     FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.model=-1", "model -1");
-    b = o, b.flags = 32;
-    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.flags", "flags 32");
+    b = o, b.flags = 64;
+    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.flags", "flags 64");
+    /* IPCF_FIT_MULTITAU: m, and delays that are no multi-tau lags of it */
+    b = o, b.multitau_m = 8;
+    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "multitau_m=8 without IPCF_FIT_MULTITAU", "multitau_m without the flag");
+    b = o, b.flags = IPCF_FIT_MULTITAU, b.multitau_m = 7;
+    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "multitau_m=7", "multitau_m odd");
+    b = o, b.flags = IPCF_FIT_MULTITAU | IPCF_FIT_BINS;
+    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "not both", "multi-tau and bins");
+    b = o, b.flags = IPCF_FIT_MULTITAU, b.multitau_m = 8; /* 9 = 8 + 1 is no lag of level 1 */
+    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "delay 8, 9, is not a multi-tau lag of m=8", "lags of other m");
+    b = o, b.flags = IPCF_FIT_MULTITAU; /* m read from the delays: 0..7, then 9 */
+    FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "multi-tau m cannot be told", "m not told by the delays");
     /* IPCF_FIT_BINS: delays that are not log or linear bins' mean lags in frames */
     double lags[P];
     for (int i = 0; i < P; i++) lags[i] = 0.5 * i * i; /* 0, 0.5, 2, 4.5, ...: [0, 1), then [1, 1) */

@@ -505,18 +505,13 @@ function model(m, us, vs, tau, unit) {
     Stack.setDimensions(1, k, p);
     for (b = 0; b < p; b++) for (i = 0; i < k; i++) {
         Stack.setPosition(1, i + 1, b + 1);
+        // a multi-tau point of m = 4 (level k: lag l 2^k) is the correlation of block sums of
+        // s = 2^k frames: the model averaged over the lags within s, weighted (s - |d|) / s^2
+        s = 1;
+        while (tau[b] >= 4 * s) s = 2 * s;
         for (y = 0; y < h; y++) for (x = 0; x < w; x++) {
-            D = param("D", x, y);
-            A = param("A", x, y);
-            qq = 4 * D * tau[b] + W2;
-            if (m == "pcf1d") g = A * W2 / qq * exp(-(us[i] * us[i] + vs[i] * vs[i]) / qq);
-            if (m == "acf2d") g = A * W2 / qq + param("Ginf", x, y);
-            if (m == "acf3d") g = A * W2 / qq / sqrt(1 + 4 * D * tau[b] / (16 * W2));
-            if (m == "ccf2d") {
-                rx = us[i] - param("vx", x, y) * tau[b];
-                ry = vs[i] - param("vy", x, y) * tau[b];
-                g = A * W2 / qq * exp(-(rx * rx + ry * ry) / qq);
-            }
+            g = 0;
+            for (d = 1 - s; d < s; d++) g = g + (s - abs(d)) / (s * s) * modelAt(m, tau[b] + d, x, y, us[i], vs[i]);
             setPixel(x, y, g);
         }
     }
@@ -526,9 +521,22 @@ function model(m, us, vs, tau, unit) {
     s = "";
     for (b = 0; b < p; b++) s = s + "," + tau[b];
     Property.set("ipcf.delays_frames", substring(s, 1));
-    // the model at each delay, as multi-tau points (single lags) are: log
-    // or linear bins would be averaged over their lags (FIT_BINS)
+    // multi-tau points, averaged over their blocks (FIT_MULTITAU, m read
+    // from the delays); log or linear bins over their lags (FIT_BINS)
     Property.set("ipcf.bins", "multitau");
+}
+
+// Model m at lag t of pixel (x, y) and offset (u, v).
+function modelAt(m, t, x, y, u, v) {
+    D = param("D", x, y);
+    A = param("A", x, y);
+    qq = 4 * D * t + W2;
+    if (m == "pcf1d") return A * W2 / qq * exp(-(u * u + v * v) / qq);
+    if (m == "acf2d") return A * W2 / qq + param("Ginf", x, y);
+    if (m == "acf3d") return A * W2 / qq / sqrt(1 + 4 * D * t / (16 * W2));
+    rx = u - param("vx", x, y) * t;
+    ry = v - param("vy", x, y) * t;
+    return A * W2 / qq * exp(-(rx * rx + ry * ry) / qq);
 }
 
 // The expected value of a column at a pixel; d2: the squared distance for tau_peak. dscale, tscale: um^2/s, s.

@@ -74,6 +74,13 @@ end
 info.rows = margin(1) + (1:size(G, 1))';
 info.columns = margin(2) + (1:size(G, 2))';
 info.bins = modes{tk.BinMode + 1};
+info.m = [];   % multi-tau channels a level (IPCF_FIT averages each point over its blocks)
+if tk.BinMode == 2
+  info.m = 16;
+  if isfield(tk, 'M')
+    info.m = double(tk.M);
+  end
+end
 info.delta = logical(tk.Delta);
 info.smooth = double(tk.Smooth);   % 0: no smoothing (IPCF_FIT warns about smoothed curves)
 info.frames_used = pow2(floor(log2(double(T - 2 * o.Bleach))));   % the bleaching correction drops 2*Bleach frames

@@ -264,15 +264,18 @@ data = uint16(mod(reshape(1:256 * 10 * 10, 256, 10, 10) * 7919, 101) + 20);
 [Gp, info] = ipcf_pcf(data, 'Offsets', [0 0; 2 0; 0 2], 'Bins', 'multitau', 'M', 8, 'Smooth', 0, ...
                       'FrameInterval', 0.01, 'PixelSize', 0.2);
 p = truth(1, 'pcf1d', false, false);
-gm = reshape(single(model('pcf1d', p, info.offsets, info.delays, false, false, false, [], 1, W0)), 1, 1, 3, []);
+gm = reshape(single(multitau_model('pcf1d', p, info.offsets, info.delays, 8, W0)), 1, 1, 3, []);
 gm = repmat(gm, [size(Gp, 1) size(Gp, 2) 1 1]);
 [r, ri] = ipcf_fit(gm, 'Info', info, 'Waist', W0);
 check(strcmp(ri.units.D, 'um^2/s') && rel(r.D, repmat(p(2) * 0.2 ^ 2 / 0.01, size(r.D))) < 1e-6 && ...
       isequal(ri.rows, info.rows) && isequal(ri.columns, info.columns) && isequal(ri.offsets, info.offsets), ...
       'Info of ipcf_pcf gives the delays, offsets and units');
-r2 = ipcf_fit(gm, 'Delays', info.delays, 'Offsets', info.offsets, 'Waist', W0, 'FrameInterval', 0.01, ...
+r2 = ipcf_fit(gm, 'Info', info, 'Delays', info.delays, 'Offsets', info.offsets, 'Waist', W0, 'FrameInterval', 0.01, ...
               'PixelSize', 0.2);
 check(same_maps(r, r2), 'Info equals the same delays, offsets and units given');
+% multi-tau points are correlations of block sums: fitted at their lags alone (no Info), D is biased
+rb = ipcf_fit(gm, 'Delays', info.delays, 'Offsets', info.offsets, 'Waist', W0, 'FrameInterval', 0.01, 'PixelSize', 0.2);
+check(rel(rb.D, repmat(p(2) * 0.2 ^ 2 / 0.01, size(rb.D))) > 1e-3, 'multi-tau points at their lags alone: D biased');
 r3 = ipcf_fit(gm, 'Info', info, 'Waist', W0, 'FrameInterval', 0, 'PixelSize', 0);
 check(rel(r3.D, repmat(p(2), size(r3.D))) < 1e-6, 'options override Info (per frame, in pixels)');
 % the delays in seconds given as 'Delays' with Info's frame interval: D was 100 times too large
@@ -281,7 +284,7 @@ expect_error(@() ipcf_fit(gm, 'Info', info, 'Waist', W0, 'Delays', info.delays *
 r4 = ipcf_fit(gm, 'Info', info, 'Waist', W0, 'Delays', info.delays);
 check(same_maps(r, r4), 'Info with its own delays in frames given again');
 [~, ia] = ipcf_acf(data, 'Bins', 'multitau', 'M', 8, 'Smooth', 0);
-ga = repmat(reshape(single(model('acf2d', p, [0 0], ia.delays, false, false, false, [], 1, W0)), 1, 1, []), [10 10 1]);
+ga = repmat(reshape(single(multitau_model('acf2d', p, [0 0], ia.delays, 8, W0)), 1, 1, []), [10 10 1]);
 ra = ipcf_fit(ga, 'Info', ia, 'Model', 'acf2d');
 check(isequal(size(ra.D), [10 10]) && rel(ra.D, repmat(p(2), 10, 10)) < 1e-6, 'Info of ipcf_acf');
 % curves smoothed (the default 0.7): the fit warns (ipcf:smoothed) and says so in its INFO; unsmoothed: neither
@@ -643,6 +646,21 @@ elseif flow
 end
 if ginf
   p = [p, -0.001 + 0.0003 * i];
+end
+end
+
+function g = multitau_model(name, p, uv, t, m, W0)
+%MULTITAU_MODEL The model's multi-tau points at the lags t of m channels a level: a point of level
+%k >= 1 (lag l 2^k) is the correlation of block sums of s = 2^k frames, the model averaged over the
+%lags within s of its own, weighted (s - |d|) / s^2 (docs/toolkit.md, section 4).
+g = zeros(size(uv, 1), numel(t));
+for j = 1:numel(t)
+  s = 1;
+  while t(j) >= m * s
+    s = s * 2;
+  end
+  d = -(s - 1):(s - 1);
+  g(:, j) = model(name, p, uv, t(j) + d, false, false, false, [], 1, W0) * ((s - abs(d(:))) / (s * s));
 end
 end
 

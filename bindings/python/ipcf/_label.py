@@ -307,7 +307,7 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         'log', 'linear') else None
     if edges is None and attrs.get('bins_mode', bins if not isinstance(shape_or_data, dict) else 'log') == 'multitau':
         # Each point's multi-tau level (its lag's spacing 2**level): the
-        # curve's points are single lags, which a fit tells from this
+        # curve's points are multi-tau points, which a fit tells from this
         # coordinate where a reduction or arithmetic dropped the
         # attributes (it took any points without delay_from for them).
         mm = int(attrs.get('multitau_m', m) or m)

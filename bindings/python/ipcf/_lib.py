@@ -42,7 +42,7 @@ JOB_ERRORS = {None: 0, 'blocking': 1, 'segments': 2}  # ipcf_job_options.errors 
 ENGINE_MEMORY, ENGINE_OOC = 0, 1
 # Fits (ipcf_fit), since 0.3.
 MODELS = {'pcf1d': 0, 'acf2d': 1, 'acf3d': 2, 'ccf2d': 3, 'itir': 4}
-FIT_FLOW, FIT_GINF, FIT_JOINT, FIT_DELTA, FIT_BINS = 1, 2, 4, 8, 16
+FIT_FLOW, FIT_GINF, FIT_JOINT, FIT_DELTA, FIT_BINS, FIT_MULTITAU = 1, 2, 4, 8, 16, 32
 MAX_THREADS = 4096  # IPCF_MAX_THREADS: threads 0 (all cores) .. 4096
 FIT_DEFAULT_WAIST = 2.0  # IPCF_FIT_DEFAULT_WAIST: options.waist 0 without a pixel size
 
@@ -186,7 +186,7 @@ class FitOptions(ctypes.Structure):
         ('last', ctypes.c_int32),
         ('max_iter', ctypes.c_int32),
         ('threads', ctypes.c_int32),
-        ('reserved0', ctypes.c_int32),
+        ('multitau_m', ctypes.c_int32),
         ('waist', ctypes.c_double),
         ('kappa', ctypes.c_double),
         ('pixel_side', ctypes.c_double),

@@ -41,6 +41,21 @@ STAR = [(4, 0), (3, 3), (0, 4), (-3, 3), (-4, 0), (-3, -3), (0, -4), (3, -3)]
 PLUS2 = [(0, 0), (2, 0), (0, 2), (-2, 0), (0, -2)]
 
 
+def multitau_model(name, p, uv, t, m, **kw):
+    """The model's multi-tau points at the lags t of m channels a level: a
+    point of level k >= 1 (lag l 2^k, l = m/2..m-1) is the correlation of
+    block sums of s = 2^k frames, the model averaged over the lags within s
+    of its own, weighted (s - |d|) / s^2 (docs/toolkit.md, section 4)."""
+    out = numpy.empty((len(uv), len(t)))
+    for j, lag in enumerate(numpy.asarray(t, numpy.int64)):
+        s = 1
+        while lag >= m * s:
+            s *= 2
+        d = numpy.arange(-s + 1, s)
+        out[:, j] = model(name, p, uv, lag + d, **kw) @ ((s - numpy.abs(d)) / (s * s))
+    return out
+
+
 def model(name, p, uv, t, flow=False, ginf=False, delta=False, kappa=None, side=1.0):
     """The model's curve at each offset: (len(uv), len(t)) float64."""
     t = numpy.asarray(t, numpy.float64)
@@ -178,7 +193,7 @@ def test_labelled_input_and_output():
     t = ipcf.delays(data_shape, **kw)
     uv = ipcf.offsets('disk', 2)
     p = truth(1, 'pcf1d', 0, 0)
-    g = numpy.broadcast_to(model('pcf1d', p, uv, t).astype(numpy.float32), shape)
+    g = numpy.broadcast_to(multitau_model('pcf1d', p, uv, t, 8).astype(numpy.float32), shape)
     lab = ipcf.label(g, data_shape, frame_interval=0.01, pixel_size=0.1, **kw)
     r = ipcf.fit(lab, waist=W0, labelled=True)
     assert r.units['D'] == 'um^2/s'
@@ -187,11 +202,16 @@ def test_labelled_input_and_output():
     assert d.attrs['units'] == 'um^2/s'
     numpy.testing.assert_allclose(numpy.asarray(d), p[1] * 0.1 ** 2 / 0.01, rtol=1e-6)
     assert r.status.dims == ('y', 'x', 'offset')
-    # the same numbers from the plain array with its delays and offsets
-    r2 = ipcf.fit(g, t, uv, waist=W0, frame_interval=0.01, pixel_size=0.1)
-    assert r2.maps.tobytes() == r.maps.tobytes()
+    # the same numbers from the plain array with its delays and offsets,
+    # its m given or read from the delays
+    for m in (8, None):
+        r2 = ipcf.fit(g, t, uv, waist=W0, frame_interval=0.01, pixel_size=0.1, bins='multitau', m=m)
+        assert r2.maps.tobytes() == r.maps.tobytes() and r2.bins_averaged
+    # at the lags alone (as before): D biased
+    r3 = ipcf.fit(g, t, uv, waist=W0, frame_interval=0.01, pixel_size=0.1)
+    assert not r3.bins_averaged and abs(float(numpy.asarray(r3['D'])[0, 0, 0]) / (p[1] * 0.1 ** 2 / 0.01) - 1) > 1e-3
     # an ACF labelled result: no offset axis
-    ga = numpy.broadcast_to(model('acf2d', p, [(0, 0)], ipcf.delays(data_shape, bins='multitau', m=8))[0]
+    ga = numpy.broadcast_to(multitau_model('acf2d', p, [(0, 0)], ipcf.delays(data_shape, bins='multitau', m=8), 8)[0]
                             .astype(numpy.float32), (14, 14, len(ipcf.delays(data_shape, bins='multitau', m=8))))
     la = ipcf.label(ga, data_shape, acf=True, bins='multitau', m=8)
     ra = ipcf.fit(la, model='acf2d')
@@ -320,7 +340,9 @@ def test_equals_cli(results, which, name, flags, opts):
     kw = dict(opts)
     kw.setdefault('pixel_size', units.get('pixel_size_um'))
     kw.setdefault('frame_interval', units.get('frame_interval_s'))
-    r2 = ipcf.fit(g, m['delay_frames'], [(o['u'], o['v']) for o in m['offsets']], name, delta=bool(m['delta']), **kw)
+    assert m['bins_mode'] == 'multitau' and r.bins_averaged
+    r2 = ipcf.fit(g, m['delay_frames'], [(o['u'], o['v']) for o in m['offsets']], name, delta=bool(m['delta']),
+                  bins='multitau', m=m['multitau_m'], **kw)
     assert r2.maps.tobytes() == r.maps.tobytes()
 
 
@@ -342,8 +364,10 @@ def test_bins_averaged_equals_cli(results, bins, nbins):
     g, m = ipcf.open_result(path)
     r2 = ipcf.fit(g, m['delay_frames'], None, 'acf2d', ginf=True, bins=bins)
     assert r2.maps.tobytes() == r.maps.tobytes()
-    r3 = ipcf.fit(g, m['delay_frames'], None, 'acf2d', ginf=True, bins='multitau')
+    r3 = ipcf.fit(g, m['delay_frames'], None, 'acf2d', ginf=True)
     assert r3.maps.tobytes() != r.maps.tobytes() and r3.bins_averaged is False
+    with pytest.raises(ipcf.IpcfValueError, match='multi-tau m cannot be told from delays'):
+        ipcf.fit(g, m['delay_frames'], None, 'acf2d', ginf=True, bins='multitau')
     # exact curves binned as the engine bins them (D = 0.5, W = 2: tauD 2 frames)
     edges, lo = [], 0
     for t in m['delay_frames']:

@@ -41,6 +41,8 @@ final class Fit {
         boolean joint, flow, ginf, delta;
         /** The points are log or linear bins: the model is averaged over each (FIT_BINS), as ipcf fit does. */
         boolean binned;
+        /** Multi-tau points: the model averaged over each one's blocks (FIT_MULTITAU, m read from the delays). */
+        boolean multitau;
         int threads;
         /** The keys as given: NaN when absent. */
         double waist = Double.NaN, waistUm = Double.NaN, kappaGiven = Double.NaN;
@@ -56,7 +58,7 @@ final class Fit {
 
         int flags() {
             return (flow ? Native.FIT_FLOW : 0) | (ginf ? Native.FIT_GINF : 0) | (joint ? Native.FIT_JOINT : 0)
-                    | (delta ? Native.FIT_DELTA : 0) | (binned ? Native.FIT_BINS : 0);
+                    | (delta ? Native.FIT_DELTA : 0) | (binned ? Native.FIT_BINS : 0) | (multitau ? Native.FIT_MULTITAU : 0);
         }
 
         /** One fit per pixel (its offsets together): joint, or ccf2d; the ACF models fit one curve per pixel. */
@@ -90,6 +92,8 @@ final class Fit {
         boolean delta;
         /** Log or linear bins (ipcf.bins; log when absent): each point the mean of G over its lags. */
         boolean binned;
+        /** Multi-tau points (ipcf.bins=multitau): each the correlation of block sums. */
+        boolean multitau;
     }
 
     /** The options parsed (keys: {@link #LISTING}), not yet checked against a result. */
@@ -157,6 +161,7 @@ final class Fit {
         s.frameInterval = in.frameInterval;
         s.delta = in.delta;
         s.binned = in.binned;
+        s.multitau = in.multitau;
         if (!Double.isNaN(s.waist)) s.waistPx = s.waist;
         else if (!Double.isNaN(s.waistUm)) {
             if (!(in.pixelSize > 0))
@@ -232,13 +237,14 @@ final class Fit {
         in.frameInterval = unit(res, "ipcf.frame_interval");
         in.pixelSize = unit(res, "ipcf.pixel_size");
         in.delta = "delta".equals(res.getProp("ipcf.output"));
-        // Log or linear bins are averaged over; multi-tau points are not. Absent: log bins (the
+        // Log or linear bins are averaged over, multi-tau points over their blocks. Absent: log bins (the
         // results before the bins modes). Another value was taken for multi-tau, silently.
         String bins = res.getProp("ipcf.bins");
         if (!empty(bins) && !bins.trim().equals("log") && !bins.trim().equals("linear") && !bins.trim().equals("multitau"))
             throw new IllegalArgumentException("'" + res.getTitle() + "': ipcf.bins=" + bins.trim()
                     + ": want log, linear or multitau (the curves' bins; absent: log)");
         in.binned = empty(bins) || bins.trim().equals("log") || bins.trim().equals("linear");
+        in.multitau = !empty(bins) && bins.trim().equals("multitau");
         in.planes = planes(res);
         String sm = res.getProp("ipcf.smooth");
         if (!empty(sm)) {

@@ -33,7 +33,7 @@ public final class Native {
     /** IPCF_FIT_DEFAULT_WAIST: the waist (pixels) of a fit given none and no pixel size. */
     public static final double FIT_DEFAULT_WAIST = 2.0;
     /** ipcf_fit_options.flags (since 0.3): IPCF_FIT_FLOW, _GINF, _JOINT, _DELTA. */
-    public static final int FIT_FLOW = 1, FIT_GINF = 2, FIT_JOINT = 4, FIT_DELTA = 8, FIT_BINS = 16;
+    public static final int FIT_FLOW = 1, FIT_GINF = 2, FIT_JOINT = 4, FIT_DELTA = 8, FIT_BINS = 16, FIT_MULTITAU = 32;
 
     /** ipcf_progress_fn: non-zero return cancels. */
     public interface Progress extends Callback {
@@ -101,7 +101,7 @@ public final class Native {
      * 56, frame_interval 64, progress 72, progress_user 80, token 88). {@link Native#lib} refuses a
      * library whose struct has another size.
      */
-    @Structure.FieldOrder({"struct_size", "model", "flags", "first", "last", "max_iter", "threads", "reserved0",
+    @Structure.FieldOrder({"struct_size", "model", "flags", "first", "last", "max_iter", "threads", "multitau_m",
             "waist", "kappa", "pixel_side", "pixel_size", "frame_interval", "progress", "progress_user", "token"})
     public static class FitOptions extends Structure {
         public int struct_size;
@@ -110,7 +110,7 @@ public final class Native {
         public int first, last;   // points left out at each end (1, 1)
         public int max_iter;      // 0 = 200
         public int threads;       // 0 = all cores
-        public int reserved0;
+        public int multitau_m;    // with FIT_MULTITAU: m, 0 = read from the delays
         public double waist;      // pixels; 0 = 2 pixels (uncalibrated)
         public double kappa;      // ACF3D only
         public double pixel_side; // ITIR (1)
