@@ -192,7 +192,7 @@ typedef int32_t ipcf_status;
                             correlation of block sums of s = 2^k frames, G averaged over the lags
                             within s of its own weighted (s - |d|) / s^2, and the model is averaged
                             so. Taken at the lag alone, D was 3.4 % low at m = 4 and a flow's 7 %
-                            high at m = 16. Since 0.3.2. */
+                            high at m = 16. Since 0.3.1. */
 /* The waist (pixels) a fit takes when options->waist is 0 and
  * options->pixel_size is 0: the simulator's PSF (sigma 1 pixel, W = 2
  * sigma). Hosts report it as the waist used. Since 0.3. */
@@ -307,7 +307,7 @@ typedef struct ipcf_fit_options {
     int32_t threads;            /* worker threads, 0 = all cores (0) */
     int32_t multitau_m;         /* with IPCF_FIT_MULTITAU: the curves' channels a level (even, 2 to
                                    2^20), 0 to read it from whole curves' delays; else 0. Since
-                                   0.3.2 (a reserved 0 before) (0) */
+                                   0.3.1 (a reserved 0 before) (0) */
     double waist;               /* PSF waist (1/e^2 radius) in pixels, 1e-6..1e6; 0:
                                    IPCF_FIT_DEFAULT_WAIST (2 pixels, the simulator's PSF) when
                                    pixel_size is 0, refused when it is set (0) */
