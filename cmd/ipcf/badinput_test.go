@@ -455,6 +455,8 @@ func TestCLIBadInput(t *testing.T) {
 		{"raw dtype", rawArgs(stack, "--dtype", "complex64"), 2, []string{"complex64"}, nil},
 		{"raw byteorder", rawArgs(stack, "--byteorder", "middle"), 2, []string{"byteorder", "middle"}, nil},
 		{"format", pcf(good, "--format", "hdf5"), 2, []string{"hdf5"}, nil},
+		// named as the format it is not, not as --shape's misuse (the readers campaign)
+		{"format RAW with --shape", pcf(stack, "--format", "RAW", "--shape", "64,12,12"), 2, []string{`format "RAW": want auto, npy, tiff or raw`}, nil},
 		{"frame interval overflows the delays", pcf(good, "--frame-interval", "1e307"), 2, []string{"frame interval 1e+307: want 1e-12 to 1e+06 s"}, nil},
 		{"pixel size overflows the distances", pcf(good, "--pixel-size", "1e308"), 2, []string{"pixel size 1e+308: want 1e-06 to 1e+06 um"}, nil},
 		// (a result that ipcf fit refuses: its units are out of range there)

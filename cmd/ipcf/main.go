@@ -456,6 +456,9 @@ func (f *inputFlags) input(path string) (job.Input, error) {
 			return in, usageError{err.Error()}
 		}
 	}
+	if err := job.CheckFormat(f.format); err != nil {
+		return in, usageError{strings.TrimPrefix(err.Error(), job.ErrOption.Error()+": ")}
+	}
 	if f.shape != "" && f.format != "raw" && f.format != "auto" && f.format != "" {
 		return in, usageError{fmt.Sprintf("--format %s with --shape: --shape describes raw input only (--format raw)", f.format)}
 	}

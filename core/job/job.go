@@ -291,6 +291,16 @@ func ParseByteOrder(s string) (array.ByteOrder, error) {
 // checkFormat refuses an input whose given format contradicts the other
 // options or the file: --format npy or tiff with a raw shape, --format
 // tiff for a file that is not a TIFF (it would be read by its content).
+// CheckFormat checks an input format's name (Input.Format): "auto" (or
+// ""), "npy", "tiff" or "raw", as written.
+func CheckFormat(format string) error {
+	switch format {
+	case "", "auto", "npy", "tiff", "raw":
+		return nil
+	}
+	return optErr("format %q: want auto, npy, tiff or raw", format)
+}
+
 func checkFormat(in Input) error {
 	if (in.Format == "npy" || in.Format == "tiff") && in.Raw.T > 0 {
 		return fmt.Errorf("%w: format %s: the raw shape (--shape) is for raw input only", ErrInput, in.Format)
@@ -394,7 +404,7 @@ func openSourceUnchecked(in Input, flag string) (source.Source, error) {
 	case in.Format == "tiff" || in.Format == "auto" || in.Format == "":
 		src, err = source.Open(in.Path)
 	default:
-		return nil, optErr("format %q: want auto, npy, tiff or raw", in.Format)
+		return nil, CheckFormat(in.Format)
 	}
 	if err == nil && ch > 0 && (lines || in.Format == "raw" || in.Raw.T > 0 || in.Format == "npy") {
 		src, err = source.SingleChannel(src, ch) // a .npy or raw file has one channel

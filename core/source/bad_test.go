@@ -721,7 +721,7 @@ func TestPathBadInput(t *testing.T) {
 		{"RGB in a folder", func() (Source, error) { return Open(folderRGB) }, []string{filepath.Join(folderRGB, "Pos0", "img_2.tif"), "2 samples per pixel"}, 0},
 		{"empty folder", func() (Source, error) { return Open(filepath.Join(dir, "empty")) }, []string{"no .tif files in " + filepath.Join(dir, "empty")}, 0},
 		{"pattern matching a named pipe", func() (Source, error) { return Open(filepath.Join(globFifo, "a*.tif")) }, []string{filepath.Join(globFifo, "a2.tif"), "named pipe"}, 0},
-		{"pattern matching a folder", func() (Source, error) { return Open(filepath.Join(globDir, "a*.tif")) }, []string{filepath.Join(globDir, "a2.tif"), "is a directory"}, 0},
+		{"pattern matching a folder", func() (Source, error) { return Open(filepath.Join(globDir, "a*.tif")) }, []string{filepath.Join(globDir, "a*.tif") + `": ` + filepath.Join(globDir, "a2.tif") + " is a directory, not a regular file (the files of a pattern are the frames)"}, 0},
 		{"pattern matching nothing", func() (Source, error) { return Open(filepath.Join(dir, "zz*.tif")) }, []string{"no file matches", filepath.Join(dir, "zz*.tif")}, 0},
 		{"bad pattern", func() (Source, error) { return Open(filepath.Join(dir, "[z.tif")) }, []string{filepath.Join(dir, "[z.tif"), "is no valid pattern"}, 0},
 		{"missing file", func() (Source, error) { return Open(filepath.Join(dir, "nope.tif")) }, []string{filepath.Join(dir, "nope.tif"), "no such file"}, 0},

@@ -450,7 +450,7 @@ func openGlob(pattern string, ch int) (Source, error) {
 	slices.SortFunc(files, naturalCompare)
 	for _, f := range files {
 		if _, err := npy.RegularFile(f); err != nil {
-			return nil, fmt.Errorf("%w: pattern %q matches %w", ErrFormat, pattern, err)
+			return nil, fmt.Errorf("%w: pattern %q: %w (the files of a pattern are the frames)", ErrFormat, pattern, err)
 		}
 	}
 	if err := oneSeries(files); err != nil {

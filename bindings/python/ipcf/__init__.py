@@ -2092,6 +2092,8 @@ def _raw_source(src, shape, dtype, byteorder, offset, fmt):
         if dtype is not None or byteorder is not None or offset:
             msg = 'dtype, byteorder and offset describe raw input: give its shape (frames, rows, columns) too'
             raise _invalid(msg)
+        if fmt == 'raw':
+            raise _invalid("format='raw' needs shape=(frames, rows, columns): a raw file holds no layout of its own")
         return
     if fmt not in (None, 'auto', 'raw'):
         msg = f"shape describes raw input, but format={fmt!r}: want 'raw' or 'auto'"

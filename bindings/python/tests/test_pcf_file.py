@@ -131,6 +131,10 @@ def test_raw_ooc_equals_cli(fixture, tmp_path):
                           shape=(fixture['frames'], n, n), dtype='>u2', **ooc_args(fixture))
     assert read(again) == read(out)
     assert again.summary['input_crc32c'] == result.summary['input_crc32c']
+    # format='raw' without its shape: named in Python's words (it named the
+    # C field source.raw_shape[0])
+    with pytest.raises(ipcf.IpcfValueError, match=r"format='raw' needs shape=\(frames, rows, columns\)"):
+        ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'raw3.npy', format='raw')
 
 
 def test_memory_engine_equals_cli(fixture, tmp_path):
