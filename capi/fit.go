@@ -304,7 +304,12 @@ func fitOffsets(s *fitSpec, uv *C.ipcf_cint32, k int64, what string) ([]fit.Vec,
 			twoD = slices.ContainsFunc(offs, func(b pcf.Offset) bool { return offs[a].U*b.V != offs[a].V*b.U })
 		}
 		if !twoD {
-			return nil, nil, fail(eInvalid, "offsets: %s needs offsets in two directions (not all on one line through (0, 0)) to determine the flow's velocity (vx, vy); the %d offset(s) lie on one line", s.name(), k)
+			// On one axis (a line scan's): the velocity across it held at 0.
+			lo, hi, ok := s.m.(fit.CCF2D).LineBounds(vecs)
+			if !ok {
+				return nil, nil, fail(eInvalid, "offsets: %s needs offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the %d offset(s) lie on one line off the axes", s.name(), k)
+			}
+			s.opts.Lower, s.opts.Upper = lo, hi
 		}
 	}
 	return vecs, dists, nil

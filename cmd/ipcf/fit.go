@@ -41,7 +41,8 @@ Models (W: the PSF waist, 1/e^2 radius; q = 4 D tau + W^2):
   acf2d  G = G0 W^2/q [exp(-v^2 tau^2/q)] [+ Ginf], on the offset (0, 0)
   acf3d  acf2d / sqrt(1 + 4 D tau/(kappa W)^2), on the offset (0, 0); --kappa
   ccf2d  G = G0 W^2/q exp(-|R - v tau|^2/q) [+ Ginf] (a delta result: the
-         delta-CCF), the offsets of a pixel fitted jointly: D, vx, vy
+         delta-CCF), the offsets of a pixel fitted jointly: D, vx, vy; offsets
+         on one axis (a line scan's) hold the velocity across it at 0
   itir   imaging FCS: square camera pixels of side 1 pixel (Sankaran 2009);
          with --flow an ACF alone barely tells the velocity (about vx^2 + vy^2
          only), so its fits mostly fail: use --joint over offsets
@@ -474,6 +475,8 @@ type fitPlan struct {
 	model     fit.Model
 	curves    fit.Curves
 	opts      fit.AllOptions
+	lower     []float64 // the bounds of a line scan's ccf2d fit (CCF2D.LineBounds), or nil
+	upper     []float64
 	waistPx   float64
 	waistFrom string
 	acfIndex  int         // acf2d, acf3d: the offset (0, 0) fitted; else -1
@@ -555,10 +558,16 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 				twoD = twoD || a.U*b.V != a.V*b.U
 			}
 		}
+		m := fit.CCF2D{W: w, Delta: in.delta, Offset: f.ginf}
 		if !twoD {
-			return nil, fitNeeds("--model ccf2d needs offsets in two directions (not all on one line through (0, 0)) to determine the flow's velocity (vx, vy); the result has %d offset(s) on one line", in.k)
+			// Offsets on one axis (a line scan's): the velocity across it
+			// held at 0. (A line scan's delta-CCFs were refused by every
+			// model, the message sending the user from one to the other.)
+			if pl.lower, pl.upper, twoD = m.LineBounds(vecs); !twoD {
+				return nil, fitNeeds("--model ccf2d needs offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the result has %d offset(s) on one line off the axes", in.k)
+			}
 		}
-		pl.model = fit.CCF2D{W: w, Delta: in.delta, Offset: f.ginf}
+		pl.model = m
 	case "itir":
 		pl.model = fit.ITIRFCS{A: 1, W: w, Flow: f.flow, Offset: f.ginf}
 	}
@@ -568,6 +577,7 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 	pl.curves = c
 	pl.opts = fit.AllOptions{Options: fit.DefaultOptions(pl.model), Joint: f.joint, Threads: f.threads}
 	pl.opts.Bins = in.lagBins
+	pl.opts.Lower, pl.opts.Upper = pl.lower, pl.upper
 	pl.perOffset = !f.joint && pl.acfIndex < 0
 	if n := pl.opts.Fitted(in.p); n <= pl.model.NumParams() {
 		return nil, fitNeeds("the curves have %d points, %d fitted (the first and last are left out): too few for the %d parameters of %s", in.p, max(n, 0), pl.model.NumParams(), f.model)

@@ -398,7 +398,7 @@ func TestFitCLIBadInput(t *testing.T) {
 	calib := r.pcf(t, "calib.npy", "--radius", "2", "--npoints", "4", "--pixel-size", "0.1")
 	acf := r.pcf(t, "acf.npy", "--acf")
 	delta := r.pcf(t, "delta.npy", "--radius", "2", "--npoints", "4", "--delta")
-	line := r.pcf(t, "line.npy", "--offsets", "2,0;-2,0")
+	line := r.pcf(t, "line.npy", "--offsets", "2,2;-2,-2") // on a diagonal: vx, vy not held by bounds
 	// Results whose metadata lack what fit needs.
 	sidecar := func(name, from string, edit func(m map[string]any)) string {
 		b, err := os.ReadFile(from)
@@ -494,7 +494,7 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "delta-CCFs", []string{delta, "-o", out}},
 		{2, "delta-CCFs", []string{delta, "-o", out, "--model", "itir"}},
 		{2, "a delta-CCF has no offset", []string{delta, "-o", out, "--model", "ccf2d", "--ginf"}},
-		{2, "offsets in two directions", []string{line, "-o", out, "--model", "ccf2d"}},
+		{2, "offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the result has 2 offset(s) on one line off the axes", []string{line, "-o", out, "--model", "ccf2d"}},
 		{2, "offsets in two directions", []string{acf, "-o", out, "--model", "ccf2d"}},
 		{2, "the result is calibrated (pixel size", []string{calib, "-o", out}},
 		// the pixel size from the command line, not the result: said so
@@ -1092,5 +1092,48 @@ func TestFitZeroIsDefault(t *testing.T) {
 	}
 	if code, msg := ipcf(t, "fit", res, "-o", c, "--quiet", "--waist", "-0.5"); code != 2 || !strings.Contains(msg, "--waist -0.5: want a positive finite number") {
 		t.Errorf("--waist -0.5: exit %d: %s", code, msg)
+	}
+}
+
+// TestFitLineScanDelta: a line scan's delta-CCFs (the line preset) are
+// fitted by ccf2d with the velocity across the line held at 0: every model
+// refused them, pcf1d and itir pointing to ccf2d, which refused offsets on
+// one line (the numerics campaign). The flow along the line is the one
+// simulated, its sign too.
+func TestFitLineScanDelta(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	// a line scan: 4,096 time points of 32 pixels, a Gaussian spot
+	// drifting by +0.25 pixel a frame, wrapping (noise-free)
+	const T, X = 4096, 32
+	line := make([]float32, T*X)
+	for ti := range T {
+		for x := range X {
+			for k := -2; k <= 2; k++ {
+				d := float64(x) - math.Mod(0.25*float64(ti), X) - float64(k*X)
+				line[ti*X+x] += float32(100 * math.Exp(-d*d/4))
+			}
+			line[ti*X+x] += 10
+		}
+	}
+	writeNpy(t, p("line.npy"), array.Float32, []int{T, X}, func(i int) float64 { return float64(line[i]) })
+	if code, msg := ipcf(t, "pcf", p("line.npy"), "-o", p("d.npy"), "--preset", "line", "--radius", "4", "--delta", "--bins", "multitau", "--smooth", "0", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "fit", p("d.npy"), "-o", p("m.npy"), "--model", "ccf2d", "--quiet"); code != 0 {
+		t.Fatalf("ccf2d of a line scan's delta-CCFs: exit %d: %s", code, msg)
+	}
+	f, err := npy.Open(p("m.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// (x, parameter): G0, D, vx, vy, tauD, speed, angle
+	n := f.Shape[len(f.Shape)-1]
+	for x := 0; x < f.Shape[1]; x++ {
+		vx, vy := f.Load(f.Offset+4*(x*n+2)), f.Load(f.Offset+4*(x*n+3))
+		if math.Abs(vx-0.25) > 0.04 || vy != 0 { // (a spot, not the model's diffusing particles: a few % off)
+			t.Fatalf("pixel %d: vx %g, vy %g, want 0.25 and 0", x, vx, vy)
+		}
 	}
 }

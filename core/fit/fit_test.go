@@ -606,3 +606,48 @@ func TestFlowAgainstTwoOffsets(t *testing.T) {
 		}
 	}
 }
+
+// TestLineBounds: delta-CCFs at offsets on one axis (a line scan's) give
+// back the flow along the line with the velocity across it held at 0
+// (CCF2D.LineBounds); without it no model fitted them.
+func TestLineBounds(t *testing.T) {
+	tau := make([]float64, 64)
+	for i := range tau {
+		tau[i] = float64(i) * 2
+	}
+	for _, c := range []struct {
+		offs []Vec
+		p    []float64
+	}{
+		{[]Vec{{-2, 0}, {-1, 0}, {1, 0}, {2, 0}}, []float64{0.02, 0.05, 0.1, 0}},
+		{[]Vec{{0, -3}, {0, 3}}, []float64{0.02, 0.2, 0, -0.15}},
+	} {
+		var ms []Model
+		var ys [][]float64
+		for _, r := range c.offs {
+			m := CCF2D{W: 2, R: r, Delta: true}
+			y := make([]float64, len(tau))
+			m.Eval(c.p, tau, y, nil)
+			ms, ys = append(ms, m), append(ys, y)
+		}
+		lo, hi, ok := CCF2D{W: 2, Delta: true}.LineBounds(c.offs)
+		if !ok {
+			t.Fatalf("%v: no line bounds", c.offs)
+		}
+		got := NewFitter(Options{Lower: lo, Upper: hi}).FitJoint(ms, tau, ys, nil)
+		for j := range 4 {
+			if math.Abs(got.Params[j]-c.p[j]) > 1e-7*(1+math.Abs(c.p[j])) {
+				t.Errorf("%v: %v %v, want %v", c.offs, got.Status, got.Params[:4], c.p)
+				break
+			}
+		}
+		if got.Status != Converged {
+			t.Errorf("%v: status %v", c.offs, got.Status)
+		}
+	}
+	for _, offs := range [][]Vec{{{1, 0}, {0, 1}}, {{1, 1}, {-1, -1}}, {{0, 0}}} {
+		if _, _, ok := (CCF2D{W: 2}).LineBounds(offs); ok {
+			t.Errorf("%v: line bounds, want none", offs)
+		}
+	}
+}

@@ -356,6 +356,31 @@ func (m CCF2D) Bounds(lo, hi []float64) {
 	}
 }
 
+// LineBounds returns, for curves at offsets that all lie on one axis
+// through (0, 0) (a line scan's (u, 0), or (0, v) alone), the model's
+// bounds with the velocity across that axis held at 0: a flow along the
+// line is determined by such curves, one across it is not, and the model
+// cannot be fitted otherwise. ok is false where the offsets lie in two
+// directions (no bound needed) or on another line (a diagonal: not held
+// by box bounds).
+func (m CCF2D) LineBounds(offsets []Vec) (lower, upper []float64, ok bool) {
+	alongX, alongY, any := true, true, false
+	for _, r := range offsets {
+		alongX, alongY, any = alongX && r.Y == 0, alongY && r.X == 0, any || r != Vec{}
+	}
+	if !any || alongX == alongY {
+		return nil, nil, false
+	}
+	lower, upper = make([]float64, m.NumParams()), make([]float64, m.NumParams())
+	m.Bounds(lower, upper)
+	k := 3 // vy, across a line along x
+	if alongY {
+		k = 2
+	}
+	lower[k], upper[k] = 0, 0
+	return lower, upper, true
+}
+
 func (m CCF2D) Eval(p, tau, f, jac []float64) {
 	np := m.NumParams()
 	w2 := m.W * m.W

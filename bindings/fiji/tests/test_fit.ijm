@@ -442,8 +442,8 @@ expect("errors of an opened file", call("ipcf.Ipcf.fit", "waist=2 errors=blockin
 close();
 close("*");
 // result-like stacks that do not fit
-model("pcf1d", newArray(3, -3), newArray(0, 0), tau, "px");
-expect("ccf2d, offsets on one line", call("ipcf.Ipcf.fit", "model=ccf2d"), "needs offsets in two directions");
+model("pcf1d", newArray(3, -3), newArray(3, -3), tau, "px");
+expect("ccf2d, offsets on one diagonal line", call("ipcf.Ipcf.fit", "model=ccf2d"), "needs offsets in two directions, or on one axis");
 Property.set("ipcf.output", "delta");
 expect("a delta result fitted with pcf1d", call("ipcf.Ipcf.fit", "model=pcf1d"), "the result holds delta-CCFs (forward minus backward): fit them with model=ccf2d, not pcf1d");
 expect("ginf of a delta result", call("ipcf.Ipcf.fit", "model=ccf2d ginf"), "ginf: a delta-CCF has no offset Ginf");
