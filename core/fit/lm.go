@@ -1343,9 +1343,15 @@ func (ft *Fitter) snap(np int, free []int, lo, hi, p, dsc *[MaxParams]float64, c
 		yy += w * y * y
 	}
 	tol := max(1e-9**chi2, 1e-20*yy)
+	// Near a bound: by 1e-4 of the parameters' scaled norm, or of the
+	// data's where the model is next to nothing (an amplitude of 7e-19
+	// left every parameter's scaled value tiny: the fit of a zero model
+	// with D and v arbitrary was "converged" instead of at the bound,
+	// where D and v are seen undetermined).
+	near := 1e-4 * max(pnorm, math.Sqrt(yy))
 	for _, j := range free {
 		for _, b := range [2]float64{lo[j], hi[j]} {
-			if !finite(b) || p[j] == b || dsc[j]*math.Abs(p[j]-b) > 1e-4*pnorm {
+			if !finite(b) || p[j] == b || dsc[j]*math.Abs(p[j]-b) > near {
 				continue
 			}
 			pt := *p
