@@ -105,6 +105,15 @@ while true
       if coming
         continue;
       end
+      % Not a user's array without metadata: beside the lock of a run of
+      % this host that was stopped (killed while it published: the earlier
+      % sidecar is removed before the renames), an unlabelled, unchecked
+      % result; refused, as ipcf plot and Python's open_result refuse it.
+      [line, stopped, writer] = stopped_writer(path, writer);
+      if stopped
+        error('ipcf:io', ['ipcf_read: %s has no metadata (%s.json), and the ipcf run that wrote it (%s) was ' ...
+              'stopped before it finished: run that job again to finish it'], path, path, line);
+      end
     end
     return;
   catch err
@@ -173,8 +182,25 @@ catch
 end
 end
 
-function [live, writer] = lock_names_live(path, writer)
+function [line, stopped, writer] = stopped_writer(path, writer)
+% The lock line of the output PATH, and whether it names a process of this
+% host that no longer lives (a run removes its lock when it ends: one left
+% was stopped).
+stopped = false;
+line = '';
+try
+  [live, writer, line, here] = lock_names_live(path, writer);
+  stopped = here && ~live;
+catch
+  % (a name that is not UTF-8, an unreadable lock): nothing to tell
+end
+end
+
+function [live, writer, line, here] = lock_names_live(path, writer)
+% here: the lock names a process of this host (whose liveness is live).
 live = false;
+here = false;
+line = '';
 % the lock .NAME.lock beside NAME, without fullfile and fileparts (they
 % refuse a file name that is not UTF-8)
 cut = find(path == '/' | (ispc() & path == '\'), 1, 'last');
@@ -205,6 +231,8 @@ pid = str2double(words{2});
 if ~strcmp(words{4}, writer.host) || ~(pid >= 1) || pid ~= fix(pid)
   return;
 end
+here = true;
+line = strtrim(line);
 live = process_lives(pid);
 end
 

@@ -1228,6 +1228,8 @@ public final class Ipcf {
             Opened o = openPcfOnce(path);
             if (o.error == null) {
                 if (!o.meta && absent && sidecarComing(path, deadline)) continue;
+                String stopped = !o.meta && absent ? stoppedRun(path) : null;
+                if (stopped != null) return stopped;
                 o.image.show();
                 return o.image.getTitle();
             }
@@ -1267,23 +1269,54 @@ public final class Ipcf {
      * make a writer's lock fail), and only from a regular file (opening a FIFO would block).
      */
     static boolean liveWriter(String path) {
+        String[] h = lockHolder(path);
+        return h != null && h[1].equals("live");
+    }
+
+    /**
+     * The lock of the output path as {its first line, "live" or "stopped"} where it names a
+     * process of this host, else null: a run removes its lock when it ends, so one left whose
+     * process is gone was stopped (killed, perhaps while it published path).
+     */
+    static String[] lockHolder(String path) {
         try {
             Path p = Paths.get(path).toAbsolutePath();
             Path lock = p.resolveSibling("." + p.getFileName() + ".lock");
-            if (!Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS)) return false;
+            if (!Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS)) return null;
             byte[] head = new byte[200];
             int n = 0;
             try (java.io.InputStream in = Files.newInputStream(lock, LinkOption.NOFOLLOW_LINKS)) {
                 for (int k; n < head.length && (k = in.read(head, n, head.length - n)) > 0; ) n += k;
             }
-            String[] w = new String(head, 0, n, "UTF-8").trim().split("\\s+");
-            if (w.length < 4 || !w[0].equals("pid") || !w[2].equals("on") || !w[3].equals(hostName())) return false;
+            String line = new String(head, 0, n, "UTF-8").split("\n", 2)[0].trim();
+            String[] w = line.split("\\s+");
+            if (w.length < 4 || !w[0].equals("pid") || !w[2].equals("on") || !w[3].equals(hostName())) return null;
             long pid = Long.parseLong(w[1]);
+            if (pid <= 0) return null;
             // (Java 8: no ProcessHandle) Linux's /proc; elsewhere taken for alive, for 5 s at most
-            return pid > 0 && (!Files.isDirectory(Paths.get("/proc/self")) || Files.isDirectory(Paths.get("/proc/" + pid)));
+            boolean live = !Files.isDirectory(Paths.get("/proc/self")) || Files.isDirectory(Paths.get("/proc/" + pid));
+            return new String[] {line, live ? "live" : "stopped"};
         } catch (IOException | RuntimeException e) {
-            return false;
+            return null;
         }
+    }
+
+    /**
+     * The refusal of a result without metadata beside the lock of a stopped run of this host
+     * (killed while it published: the earlier sidecar is removed before the renames), as ipcf
+     * plot and Python's open_result refuse it; error bars (OUT.sd.npy) by their own lock and
+     * their result's. null where no stopped run left it.
+     */
+    static String stoppedRun(String path) {
+        java.util.List<String> paths = new java.util.ArrayList<>(Arrays.asList(path));
+        if (path.endsWith(".sd.npy")) paths.add(path.substring(0, path.length() - ".sd.npy".length()) + ".npy");
+        for (String q : paths) {
+            String[] h = lockHolder(q);
+            if (h != null && h[1].equals("stopped"))
+                return "error: " + path + " has no metadata (" + q + ".json), and the ipcf run that wrote it (" + h[0]
+                        + ") was stopped before it finished: run that job again to finish it";
+        }
+        return null;
     }
 
     /** The host name as ipcf writes it in lock files (the kernel's, as Go's os.Hostname). */
