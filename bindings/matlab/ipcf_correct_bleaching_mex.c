@@ -21,7 +21,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     f = ipcf_mex_int32(prhs[1], "FilterSize", 1);
     o.filtersize = f;
     o.mean = ipcf_mex_int32_range(prhs[2], "Mean", 0, 1);
-    o.threads = ipcf_mex_int32(prhs[3], "Threads", 0);
+    o.threads = ipcf_mex_threads(prhs[3]);
     o.progress = ipcf_mex_progress;
     taxis = ipcf_mex_time_dim(layout);
     if ((int64_t)dims[taxis] - 2 * (int64_t)f < 1 || f < 1)

@@ -103,7 +103,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.first = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "First"), "First", 0, 1073741824.0);
     o.last = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "Last"), "Last", 0, 1073741824.0);
     o.max_iter = ipcf_mex_int32_range(ipcf_mex_field(s, "ipcf_fit_mex", "MaxIter"), "MaxIter", 0, 1048576.0);
-    o.threads = ipcf_mex_int32(ipcf_mex_field(s, "ipcf_fit_mex", "Threads"), "Threads", 0);
+    o.threads = ipcf_mex_threads(ipcf_mex_field(s, "ipcf_fit_mex", "Threads"));
     o.waist = fit_double(s, "Waist");
     o.kappa = fit_double(s, "Kappa");
     o.pixel_side = fit_double(s, "PixelSide");

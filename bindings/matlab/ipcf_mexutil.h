@@ -234,6 +234,11 @@ static int32_t ipcf_mex_int32(const mxArray *a, const char *name, double lo) {
     return (int32_t)ipcf_mex_integer(a, name, lo, IPCF_MEX_INT32_MAX);
 }
 
+/* ipcf_mex_threads: the worker threads option, 0 (all cores) to
+ * IPCF_MAX_THREADS, named as the user wrote it (its C field was named,
+ * and a range up to 2^31 - 1 given, for values the library refuses). */
+#define ipcf_mex_threads(a) ((int32_t)ipcf_mex_integer((a), "Threads", 0, IPCF_MAX_THREADS))
+
 /* ipcf_mex_int32_range: a whole number in [lo, hi], both within int32. */
 static int32_t ipcf_mex_int32_range(const mxArray *a, const char *name, double lo, double hi) {
     return (int32_t)ipcf_mex_integer(a, name, lo, hi);

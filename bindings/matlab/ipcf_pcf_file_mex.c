@@ -129,7 +129,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     opt.nbins = ipcf_mex_int32(field(o, "Nbins"), f && mxIsChar(f) ? ipcf_mex_string(f, "NbinsName", 0) : "Nbins", 2);
     opt.bleach = ipcf_mex_int32(field(o, "Bleach"), "Bleach", 0);
     opt.bleach_mean = ipcf_mex_int32_range(field(o, "BleachMean"), "BleachMean", 0, 1);
-    opt.threads = ipcf_mex_int32(field(o, "Threads"), "Threads", 0);
+    opt.threads = ipcf_mex_threads(field(o, "Threads"));
     opt.device = (int32_t)ipcf_mex_integer(field(o, "Device"), "Device", IPCF_DEVICE_CPU, 2147483647.0);
     /* the correlation toolkit (Since 0.3): Offsets, BinMode, M, Smooth, Threshold, Delta */
     ipcf_mex_toolkit(o, "ipcf_pcf_file_mex", &opt);

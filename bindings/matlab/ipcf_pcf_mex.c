@@ -57,7 +57,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.nbins = ipcf_mex_int32(prhs[3], nbins_name, 2);
     o.bleach = ipcf_mex_int32(prhs[4], "Bleach", 0);
     o.bleach_mean = ipcf_mex_int32_range(prhs[5], "BleachMean", 0, 1);
-    o.threads = ipcf_mex_int32(prhs[6], "Threads", 0);
+    o.threads = ipcf_mex_threads(prhs[6]);
     o.progress = ipcf_mex_progress;
     o.device = ipcf_mex_int32(prhs[9], "Device", IPCF_DEVICE_CPU);
     /* mask(y, x): axes (y, x) are dims 1, 2; [] is none */

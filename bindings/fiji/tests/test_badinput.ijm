@@ -42,7 +42,8 @@ expect("radus=3 (misspelt)", call("ipcf.Ipcf.pcf", "radus=3"), "unknown option '
 expect("radius given twice", call("ipcf.Ipcf.pcf", "radius=2 radius=3"), "option 'radius' given twice");
 expect("points=0", call("ipcf.Ipcf.pcf", "radius=2 points=0"), "points=0: out of range");
 expect("bins=1", call("ipcf.Ipcf.pcf", "radius=2 bins=1"), "bins=1: out of range, want 2..");
-expect("threads=-1", call("ipcf.Ipcf.pcf", "radius=2 threads=-1"), "threads=-1: out of range");
+expect("threads=-1", call("ipcf.Ipcf.pcf", "radius=2 threads=-1"), "threads=-1: out of range, want 0..4096");
+expect("threads=5000 (the library's 4096)", call("ipcf.Ipcf.pcf", "radius=2 threads=5000"), "threads=5000: out of range, want 0..4096");
 expect("bleach=1.5", call("ipcf.Ipcf.pcf", "radius=2 bleach=1.5"), "bleach=1.5: not a whole number");
 expect("mean=flor", call("ipcf.Ipcf.pcf", "radius=2 mean=flor"), "mean=flor: want real or floor");
 expect("device=cuda:1.5", call("ipcf.Ipcf.pcf", "radius=2 device=cuda:1.5"), "device=cuda:1.5: want auto, cpu, cuda or cuda:N");

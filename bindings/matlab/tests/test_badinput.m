@@ -173,6 +173,8 @@ cases = {
   'Bleach -1',                          @() ipcf_pcf(data, 'Radius', 2, 'Bleach', -1), IA, 'Bleach=-1 is out of range'
   'Threads -1',                         @() ipcf_pcf(data, 'Radius', 2, 'Threads', -1), IA, 'Threads=-1 is out of range'
   'Threads 1e10',                       @() ipcf_pcf(data, 'Radius', 2, 'Threads', 1e10), IA, 'Threads=10000000000 is out of range'
+  'Threads 5000 (the library''s 4096)', @() ipcf_pcf(data, 'Radius', 2, 'Threads', 5000), IA, 'Threads=5000 is out of range, want 0..4096'
+  'fit Threads 5000',                   @() ipcf_fit(zeros(2, 2, 1, 9), 'Delays', 0:8, 'Offsets', [1 0], 'Threads', 5000), IA, 'Threads=5000 is out of range, want 0..4096'
   'Radius int8(2) is 2',                @() ipcf_pcf(data, 'Radius', int8(2), small{:}), 'ok', @(G) isequaln(G, G2)
   'Radius single(2), Bins uint64(8)',   @() ipcf_pcf(data, 'Radius', single(2), 'Points', 8, 'Bins', uint64(8)), 'ok', @(G) isequaln(G, G2)
   % data: classes, dimensions, emptiness

@@ -22,7 +22,7 @@ public class Correct_Photobleaching implements PlugIn {
             if (gd.wasCanceled()) return;
             int f = Ipcf.wholeNumber("filter size", gd.getNextNumber(), 1);
             boolean floor = gd.getNextChoiceIndex() == 1;
-            int threads = Ipcf.wholeNumber("threads", gd.getNextNumber(), 0);
+            int threads = Ipcf.threadsNumber(gd.getNextNumber());
             IJ.resetEscape(); // an Esc that cancelled an earlier command does not cancel this one
             Ipcf.correctBleaching(imp, f, floor, threads).show();
         } catch (IpcfException e) {

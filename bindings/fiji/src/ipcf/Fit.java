@@ -107,7 +107,7 @@ final class Fit {
         s.joint = Ipcf.flag(o, "joint");
         s.flow = Ipcf.flag(o, "flow");
         s.ginf = Ipcf.flag(o, "ginf");
-        s.threads = Ipcf.intOpt(o, "threads", 0, 0);
+        s.threads = Ipcf.threadsOpt(o, 0);
         s.waist = positive(o, "waist", "pixels");
         s.waistUm = positive(o, "waist_um", "micrometres");
         s.kappaGiven = positive(o, "kappa", "the axial / lateral waist");

@@ -97,7 +97,7 @@ public class Fit_Maps implements PlugIn {
         if (gd.getNextBoolean()) o.append(" joint");
         if (gd.getNextBoolean()) o.append(" flow");
         if (gd.getNextBoolean()) o.append(" ginf");
-        o.append(" threads=").append(Ipcf.wholeNumber("threads", gd.getNextNumber(), 0));
+        o.append(" threads=").append(Ipcf.threadsNumber(gd.getNextNumber()));
         String e = gd.getNextChoice(), seg = gd.getNextString().trim(), s = gd.getNextChoice();
         if (!e.equals("none")) o.append(" errors=").append(e);
         if (e.equals("segments") && !seg.isEmpty()) o.append(" segments=").append(seg);

@@ -112,7 +112,7 @@ public final class Ipcf {
             if (p.m % 2 != 0 || p.m > 4096)
                 throw new IllegalArgumentException("m=" + p.m + ": want an even number 2..4096 (multi-tau channels per level)");
             p.bleach = intOpt(o, "bleach", p.bleach, 0);
-            p.threads = intOpt(o, "threads", p.threads, 0);
+            p.threads = threadsOpt(o, p.threads);
             String mean = strOpt(o, "mean", "real");
             if (!mean.equals("real") && !mean.equals("floor")) {
                 throw new IllegalArgumentException("mean=" + mean + ": want real or floor");
@@ -355,6 +355,22 @@ public final class Ipcf {
         if (b.compareTo(java.math.BigInteger.valueOf(min)) < 0 || b.compareTo(java.math.BigInteger.valueOf(max)) > 0)
             throw new IllegalArgumentException(key + "=" + v + ": out of range, want " + min + ".." + max);
         return b.longValue();
+    }
+
+    /** The most worker threads an option may ask (IPCF_MAX_THREADS; 0: all cores). */
+    static final int MAX_THREADS = 4096;
+
+    /** The threads option of a macro string: 0..MAX_THREADS, or def (the library's range, in the user's words). */
+    static int threadsOpt(String o, int def) {
+        String v = strOpt(o, "threads", null);
+        return v == null ? def : (int) whole("threads", v, 0, MAX_THREADS);
+    }
+
+    /** A dialog's threads: 0..MAX_THREADS. */
+    static int threadsNumber(double v) {
+        int n = wholeNumber("threads", v, 0);
+        if (n > MAX_THREADS) throw new IllegalArgumentException("threads=" + n + ": out of range, want 0.." + MAX_THREADS);
+        return n;
     }
 
     /** A dialog number that must be whole (GenericDialog gives doubles: 2.7 is refused, not cut to 2). */
@@ -1071,7 +1087,7 @@ public final class Ipcf {
             String mean = strOpt(o, "mean", "real");
             if (!mean.equals("real") && !mean.equals("floor"))
                 throw new IllegalArgumentException("mean=" + mean + ": want real or floor");
-            int filter = intOpt(o, "filter", 1024, 1), threads = intOpt(o, "threads", 0, 0);
+            int filter = intOpt(o, "filter", 1024, 1), threads = threadsOpt(o, 0);
             if (imp == null) return "error: no image";
             IJ.resetEscape();
             ImagePlus res = correctBleaching(imp, filter, mean.equals("floor"), threads);

@@ -206,7 +206,7 @@ public class Pair_Correlation implements PlugIn {
         }
         o.append(" bleach=").append(Ipcf.wholeNumber("bleach", gd.getNextNumber(), 0));
         o.append(" mean=").append(gd.getNextChoice());
-        o.append(" threads=").append(Ipcf.wholeNumber("threads", gd.getNextNumber(), 0));
+        o.append(" threads=").append(Ipcf.threadsNumber(gd.getNextNumber()));
         o.append(" device=").append(gd.getNextChoice());
         // A value left as shown is the image's calibration: not given, so that the image's own
         // is read with its warnings (pixels not square, a unit ipcf does not know), which a

@@ -162,7 +162,7 @@ public class Pair_Correlation_File implements PlugIn {
         if (ch2 > 0) o.append(" channel2=").append(ch2);
         o.append(" bleach=").append(Ipcf.wholeNumber("bleach", gd.getNextNumber(), 0));
         o.append(" mean=").append(gd.getNextChoice());
-        o.append(" threads=").append(Ipcf.wholeNumber("threads", gd.getNextNumber(), 0));
+        o.append(" threads=").append(Ipcf.threadsNumber(gd.getNextNumber()));
         o.append(" device=").append(gd.getNextChoice());
         j.pcf = Ipcf.params(o.toString(), false);
         j.memory = gd.getNextString().trim();
