@@ -197,7 +197,7 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 		if m := goString(co.memory); m != "" {
 			v, err := job.ParseSize(m)
 			if err != nil {
-				return fail(eInvalid, "job.memory: %v", err)
+				return fail(eInvalid, "the memory budget (job.memory; Memory, memory= in the hosts): %v", err)
 			}
 			spec.Memory = v
 		}

@@ -518,7 +518,7 @@ static void test_table(void) {
         free(big_out);
     }
     CASE("job tile_rows -1", INV, "job.tile_rows=-1", (JOB.tile_rows = -1, file(missing, output)));
-    CASE("job memory", INV, "job.memory", (JOB.memory = "lots", file(missing, output)));
+    CASE("job memory", INV, "the memory budget (job.memory; Memory, memory= in the hosts): size \"lots\"", (JOB.memory = "lots", file(missing, output)));
     /* strings of the file job's structs below 64 KiB (&p->field of a NULL p): named, not IPCF_E_INTERNAL */
     CASE("job scratch at 0x10", INV, "job.scratch is 0x10|below 64 KiB", (JOB.scratch = (const char *)(uintptr_t)0x10, file(missing, output)));
     CASE("source crop at 0x10", INV, "source.crop is 0x10|below 64 KiB", (SRC.crop = (const char *)(uintptr_t)0x10, file(missing, output)));

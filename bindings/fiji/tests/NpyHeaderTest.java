@@ -73,6 +73,11 @@ public class NpyHeaderTest {
         // never a stack of the first values (as the library and the other bindings refuse them).
         String trail = Ipcf.openNpy(write(dir, "trail.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': (4, 8, 8), }").toString());
         check(trail.startsWith("error") && trail.contains("trailing bytes"), "shape (4, 8, 8) over 8 x 8 x 8 values: " + trail);
+        // Whole numbers too large (a damaged header, a truncated file): said so, with the values
+        // they claim and the bytes there are; they were "not whole numbers >= 0" (the hosts campaign).
+        String big = Ipcf.openNpy(write(dir, "big.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': (4294967296, 65536, 65536), }").toString());
+        check(big.startsWith("error") && big.contains("holds 18446744073709551616 values, more than the file's 1024 bytes of data hold (file truncated?)"),
+                "shape (4294967296, 65536, 65536): " + big);
         // A shape with a 0 holds nothing to open ("Stack is empty", or an image of height 0).
         for (String shape : new String[] {"(0, 8, 8)", "(8, 0, 8)"}) {
             String got = Ipcf.openNpy(write(dir, "empty.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': " + shape + ", }").toString());

@@ -213,7 +213,7 @@ expect("file output /dev/null", call("ipcf.Ipcf.pcfFile", sim, "/dev/null", ""),
 expect("file output is the input", call("ipcf.Ipcf.pcfFile", sim, sim, ""), "output refused");
 expect("file job with two arguments", call("ipcf.Ipcf.pcfFile", tmp + "none.npy", out), tmp + "none.npy: no such file");
 expect("file no input", call("ipcf.Ipcf.pcfFile", "", out, ""), "no input file or folder");
-expect("file no output", call("ipcf.Ipcf.pcfFile", sim, "", ""), "no output file (.npy or .zarr)");
+expect("file no output", call("ipcf.Ipcf.pcfFile", sim, "", ""), "no output file (.npy, .zarr, .ome.zarr or .tif)");
 ok = !File.exists(out);
 check(ok, "no output from the refused file jobs", out);
 

@@ -923,3 +923,10 @@ def test_open_result_refuses_the_array_of_an_ome_zarr(tmp_path):
         with pytest.raises(ipcf.IpcfTypeError, match='OME-Zarr'):
             ipcf.open_result(path)
     assert not ipcf._is_ome_result(str(tmp_path))
+
+
+def test_memory_budget_named_in_the_hosts_words(fixture, tmp_path):
+    # A budget that is no size names the option as the hosts spell it (it
+    # named the C struct's field job.memory alone: the hosts campaign).
+    with pytest.raises(ipcf.IpcfValueError, match=r'the memory budget \(job\.memory; Memory, memory= in the hosts\): size "abc"'):
+        ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'm.npy', memory='abc', **raw_args(fixture))

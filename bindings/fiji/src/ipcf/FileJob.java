@@ -267,7 +267,7 @@ public final class FileJob {
     public Summary run(final Listener listener) {
         lastSummary = "";
         if (input == null || input.isEmpty()) throw new IllegalArgumentException("no input file or folder");
-        if (output == null || output.isEmpty()) throw new IllegalArgumentException("no output file (.npy or .zarr)");
+        if (output == null || output.isEmpty()) throw new IllegalArgumentException("no output file (.npy, .zarr, .ome.zarr or .tif)");
         Jna.require();
         Summary s = Engine.runFile(this, listener);
         lastSummary = s.toString();

@@ -1130,7 +1130,7 @@ public final class Ipcf {
     }
 
     /**
-     * pCF of an image time series in a file or folder into output (.npy or .zarr), computed by the
+     * pCF of an image time series in a file or folder into output (.npy, .zarr, .ome.zarr or .tif), computed by the
      * library from the file (in memory or out of core within the memory budget), never through the
      * Java heap. options: as {@link FileJob#parse}: the image commands' keys (one parser: radius,
      * points, preset, offsets, acf, delta, bins=log|linear|multitau, nbins, m, smooth, threshold,
@@ -1768,7 +1768,15 @@ public final class Ipcf {
             int[] shape = new int[parts.length];
             for (String s : parts) {
                 if (s.trim().isEmpty()) continue;
-                if (!s.trim().matches("[0-9]{1,9}")) throw new IOException(path + ": shape (" + shapeText + ") is not whole numbers >= 0");
+                if (!s.trim().matches("[0-9]+")) throw new IOException(path + ": shape (" + shapeText + ") is not whole numbers >= 0");
+                if (!s.trim().matches("0*[0-9]{1,9}")) {
+                    // whole numbers: more values than the file holds (or than one Java array holds)
+                    java.math.BigInteger need = java.math.BigInteger.ONE;
+                    for (String t : parts)
+                        if (!t.trim().isEmpty()) need = need.multiply(new java.math.BigInteger(t.trim()));
+                    throw new IOException(path + ": shape (" + shapeText.trim() + ") holds " + need + " values, more than the file's "
+                            + Math.max(0, all.capacity() - start - hlen) + " bytes of data hold (file truncated?) or ImageJ opens");
+                }
                 shape[k++] = Integer.parseInt(s.trim());
             }
             n.shape = java.util.Arrays.copyOf(shape, k);

@@ -11,7 +11,7 @@ import java.util.Vector;
 
 /**
  * Plugins > ipcf > Pair Correlation of File or Folder...: the pCF of an image time series in a
- * file (.npy, TIFF, BigTIFF, raw) or a folder of single-page TIFFs, written to a .npy or .zarr
+ * file (.npy, TIFF, BigTIFF, raw) or a folder of single-page TIFFs, written to a .npy, .zarr, .ome.zarr or .tif
  * result by the library, in memory or out of core within a memory budget. The stack never enters
  * the Java heap. Every mode of the correlation toolkit (the image commands' keys, read by the same
  * parser). Recordable: run("Pair Correlation of File or Folder...", "input=... output=...
@@ -77,7 +77,7 @@ public class Pair_Correlation_File implements PlugIn {
     static FileJob dialog(FileJob d) {
         GenericDialog gd = new GenericDialog("Pair Correlation of File or Folder");
         gd.addMessage("Input: .npy, TIFF, BigTIFF, ImageJ TIFF, a folder of single-page TIFFs, or raw (give Shape).\n"
-                + "Output: .npy (with OUTPUT.json metadata) or .zarr. The stack is not loaded into ImageJ.");
+                + "Output: .npy (with OUTPUT.json metadata), .zarr, .ome.zarr or .tif. The stack is not loaded into ImageJ.");
         gd.addFileField("Input (file or folder)", d.input, 40);
         gd.addButton("Choose input folder...", e -> {
             DirectoryChooser dc = new DirectoryChooser("Input folder of TIFFs");
@@ -85,7 +85,7 @@ public class Pair_Correlation_File implements PlugIn {
             Vector<?> fields = gd.getStringFields();
             if (dir != null && fields != null && !fields.isEmpty()) ((TextField) fields.get(0)).setText(dir);
         });
-        gd.addStringField("Output (.npy or .zarr)", d.output, 40);
+        gd.addStringField("Output (.npy, .zarr, .ome.zarr or .tif)", d.output, 40);
         Ipcf.Params q = d.pcf; // pairs of fields share a row (the dialog fits a 1024-pixel screen)
         gd.addNumericField("Radius", q.radius, 0, 4, "px");
         gd.addToSameRow();
