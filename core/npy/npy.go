@@ -37,6 +37,9 @@ type Header struct {
 	Fortran bool
 	Shape   []int
 	Offset  int // byte offset of the data
+	// Bool: numpy's bool (b1), read as uint8 0 and 1 (View refuses other
+	// bytes, which numpy reads as True and ipcf read as their values).
+	Bool bool
 }
 
 func parseDescr(s string) (array.DType, array.ByteOrder, error) {
@@ -147,6 +150,7 @@ func ParseHeader(b []byte) (Header, error) {
 	if h.DType, h.Order, err = parseDescr(descr.str); err != nil {
 		return h, err
 	}
+	h.Bool = descr.str[1:] == "b1"
 	if fo.kind != 'b' {
 		return h, fmt.Errorf("%w: header fortran_order is not True or False", ErrFormat)
 	}
@@ -206,6 +210,16 @@ func View(b []byte) (array.View, Header, error) {
 		}
 		return array.View{}, h, fmt.Errorf("%w: %s: shape %v of %s needs %d data bytes, the file has %d after its %d-byte header",
 			ErrFormat, what, h.Shape, Descr(h.DType, h.Order), need, have, h.Offset)
+	}
+	if h.Bool {
+		// numpy reads any byte but 0 as True: such a file (bytes written by
+		// another program, a view of other data as bool) gave other curves
+		// than numpy's own reading, with no error.
+		for i, c := range b[h.Offset:] {
+			if c > 1 {
+				return array.View{}, h, fmt.Errorf("%w: a bool (b1) array whose byte %d is %d, not 0 or 1 (numpy reads it as True): save it as numpy.save(path, a.astype(numpy.uint8))", ErrFormat, i, c)
+			}
+		}
 	}
 	st := h.Strides()
 	if len(h.Shape) == 0 {
