@@ -687,3 +687,42 @@ func TestLoadStackRuns(t *testing.T) {
 		src.Close()
 	}
 }
+
+// TestBoolInputOtherBytes: a bool (b1) .npy holding a byte other than 0
+// and 1 (numpy reads it as True) is refused, as a stack and as a line
+// scan; it was read as the byte's value, other curves than numpy's, with
+// exit 0 (the readers campaign). Of 0 and 1 it is read as uint8.
+func TestBoolInputOtherBytes(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	for _, c := range []struct {
+		name  string
+		shape []int
+		extra []string
+	}{{"stack", []int{64, 6, 6}, []string{"--radius", "1", "--npoints", "4"}}, {"line scan", []int{64, 12}, []string{"--preset", "line", "--radius", "2"}}} {
+		n := 1
+		for _, s := range c.shape {
+			n *= s
+		}
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i * 7919 % 3 / 2) // 0 and 1
+		}
+		if err := npy.WriteFile(p("b.npy"), array.Uint8, c.shape, b); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(p("b.npy"))
+		raw = bytes.Replace(raw, []byte("'|u1'"), []byte("'|b1'"), 1)
+		os.WriteFile(p("b.npy"), raw, 0o644)
+		args := append([]string{"pcf", p("b.npy"), "-o", p(c.name + ".npy"), "--quiet"}, c.extra...)
+		if code, msg := ipcf(t, args...); code != 0 {
+			t.Fatalf("%s of 0 and 1: exit %d: %s", c.name, code, msg)
+		}
+		raw[len(raw)-5] = 7
+		os.WriteFile(p("b.npy"), raw, 0o644)
+		args[3] = p("r2.npy")
+		if code, msg := ipcf(t, args...); code != 1 || !strings.Contains(msg, "not 0 or 1 (numpy reads it as True)") {
+			t.Errorf("%s holding 7: exit %d: %s", c.name, code, msg)
+		}
+	}
+}

@@ -409,6 +409,9 @@ func openLineScan(path string) (src source.Source, ok bool, err error) {
 	if h.Shape[0] == 0 || h.Shape[1] == 0 {
 		return nil, true, fmt.Errorf("%w: %s: a (time, x) line scan of shape %v: no sample", source.ErrFormat, path, h.Shape)
 	}
+	if err := npy.CheckBool(path, h); err != nil {
+		return nil, true, fmt.Errorf("%w: %w", source.ErrFormat, err)
+	}
 	src, err = source.OpenRaw(path, source.Raw{T: h.Shape[0], H: 1, W: h.Shape[1], DType: h.DType, Order: h.Order, Offset: h.Offset})
 	return src, true, err
 }

@@ -37,8 +37,8 @@ type Header struct {
 	Fortran bool
 	Shape   []int
 	Offset  int // byte offset of the data
-	// Bool: numpy's bool (b1), read as uint8 0 and 1 (View refuses other
-	// bytes, which numpy reads as True and ipcf read as their values).
+	// Bool: numpy's bool (b1), read as uint8 0 and 1 (CheckBool refuses
+	// other bytes, which numpy reads as True and ipcf read as their values).
 	Bool bool
 }
 
@@ -211,22 +211,45 @@ func View(b []byte) (array.View, Header, error) {
 		return array.View{}, h, fmt.Errorf("%w: %s: shape %v of %s needs %d data bytes, the file has %d after its %d-byte header",
 			ErrFormat, what, h.Shape, Descr(h.DType, h.Order), need, have, h.Offset)
 	}
-	if h.Bool {
-		// numpy reads any byte but 0 as True: such a file (bytes written by
-		// another program, a view of other data as bool) gave other curves
-		// than numpy's own reading, with no error.
-		for i, c := range b[h.Offset:] {
-			if c > 1 {
-				return array.View{}, h, fmt.Errorf("%w: a bool (b1) array whose byte %d is %d, not 0 or 1 (numpy reads it as True): save it as numpy.save(path, a.astype(numpy.uint8))", ErrFormat, i, c)
-			}
-		}
-	}
 	st := h.Strides()
 	if len(h.Shape) == 0 {
 		st = []int{h.DType.Size()}
 	}
 	v, err := array.New(h.DType, h.Order, shape, st, b, h.Offset)
 	return v, h, err
+}
+
+// CheckBool refuses a bool (b1) array in the file at path (header h) that
+// holds a byte other than 0 and 1: numpy reads any byte but 0 as True, and
+// such a file (bytes written by another program, a view of other data as
+// bool) gave other curves than numpy's reading, with no error. The file is
+// read in pieces, not through a mapping (whose pages would count against
+// a job's memory budget); other arrays pass unread.
+func CheckBool(path string, h Header) error {
+	if !h.Bool {
+		return nil
+	}
+	f, _, err := OpenRegular(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	at := int64(0)
+	for {
+		n, err := f.ReadAt(buf, int64(h.Offset)+at)
+		for i, c := range buf[:n] {
+			if c > 1 {
+				return fmt.Errorf("%w: %s: a bool (b1) array whose byte %d is %d, not 0 or 1 (numpy reads it as True): save it as numpy.save(path, a.astype(numpy.uint8))", ErrFormat, path, at+int64(i), c)
+			}
+		}
+		at += int64(n)
+		if err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
 }
 
 // DataSize returns the byte size of an array of dt with the given shape,

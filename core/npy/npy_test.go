@@ -259,12 +259,15 @@ func TestBoolReadsAsUint8(t *testing.T) {
 	// they were read as their values (7), other curves than numpy's
 	// (the readers campaign).
 	b := append(header("{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }"), 0, 1, 1, 0, 0, 1)
+	path := filepath.Join(t.TempDir(), "b.npy")
+	os.WriteFile(path, b, 0o644)
 	v, h, err := View(b)
-	if err != nil || !h.Bool || v.At(0, 1) != 1 {
-		t.Errorf("a bool array of 0 and 1: %v %v %v", h, err, v)
+	if err != nil || !h.Bool || v.At(0, 1) != 1 || CheckBool(path, h) != nil {
+		t.Errorf("a bool array of 0 and 1: %v %v %v %v", h, err, v, CheckBool(path, h))
 	}
 	b[len(b)-2] = 7
-	if _, _, err := View(b); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "byte 4 is 7, not 0 or 1") {
+	os.WriteFile(path, b, 0o644)
+	if err := CheckBool(path, h); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "byte 4 is 7, not 0 or 1") {
 		t.Errorf("a bool array holding 7: %v", err)
 	}
 }

@@ -203,6 +203,9 @@ func openNpy(m *mapping) (Source, error) {
 	if len(h.Shape) != 3 { // (h: a 0-d array's view has shape [1])
 		return nil, fmt.Errorf("%w: %s: shape %v, want 3 dimensions (time, rows, columns)", ErrFormat, m.path, h.Shape)
 	}
+	if err := npy.CheckBool(m.path, h); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
 	return &stack{m: m, v: v, name: m.path}, nil
 }
 
