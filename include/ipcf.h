@@ -785,7 +785,8 @@ void ipcf_fit_options_init(ipcf_fit_options *options);
  * cap > 0, an option or flag out of range or not for the model, noffsets
  * out of 1..65536, offsets NULL for a model that needs them, an offset
  * out of |u|, |v| <= 2^20, ACF2D and ACF3D offsets other than (0, 0),
- * CCF2D offsets all on one line through (0, 0)), IPCF_E_BAD_HANDLE
+ * CCF2D offsets all on one line through (0, 0) off the axes: on an axis, a
+ * line scan's, the velocity across it is held at 0), IPCF_E_BAD_HANDLE
  * (options->token), IPCF_E_BUFFER_TOO_SMALL, IPCF_E_FORKED. Since 0.3. */
 ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *offsets, int64_t noffsets,
                              int32_t *nparams /* out */, char *names /* out */, size_t cap);

@@ -72,7 +72,8 @@ function [maps, info] = ipcf_fit(G, varargin)
 %                  'ccf2d': G = G0 W^2/q exp(-|R - v tau|^2/q) [+ Ginf] at
 %                  each offset R = (u, v) (delta-CCFs: forward minus
 %                  backward), a pixel's offsets fitted together (they must
-%                  lie in two directions); 'itir': imaging FCS, square
+%                  lie in two directions, or on one axis, a line scan's,
+%                  the velocity across it held at 0); 'itir': imaging FCS, square
 %                  camera pixels of side 'PixelSide' (Sankaran 2009)
 %     'Info'       INFO of IPCF_PCF or IPCF_ACF ([G, INFO] = ...), or META
 %                  of IPCF_READ ([G, META] = IPCF_READ('result.npy')): the

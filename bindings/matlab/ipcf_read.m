@@ -188,9 +188,18 @@ function [line, stopped, writer] = stopped_writer(path, writer)
 % was stopped).
 stopped = false;
 line = '';
+paths = {path};
+if numel(path) > 7 && strcmp(path(end-6:end), '.sd.npy')
+  paths{end + 1} = [path(1:end-7) '.npy'];   % error bars: their result's lock too
+end
 try
-  [live, writer, line, here] = lock_names_live(path, writer);
-  stopped = here && ~live;
+  for k = 1:numel(paths)
+    [live, writer, line, here] = lock_names_live(paths{k}, writer);
+    stopped = here && ~live;
+    if stopped
+      return;
+    end
+  end
 catch
   % (a name that is not UTF-8, an unreadable lock): nothing to tell
 end

@@ -556,7 +556,7 @@ bad = {
   @() ipcf_fit(G, 'Delays', TAU, 'Offsets', RING4(:)), IA, 'Offsets must be a k x 2 matrix'
   @() ipcf_fit(G, ok{:}, 'Model', 'acf2d'), IA, 'which the curves lack'
   @() ipcf_fit(G, 'Delays', TAU, 'Model', 'acf2d'), IA, 'give the offsets of the 4'
-  @() ipcf_fit(G, 'Delays', TAU, 'Offsets', [4 0; 2 0; -4 0; -1 0], 'Model', 'ccf2d'), IA, 'two directions'
+  @() ipcf_fit(G, 'Delays', TAU, 'Offsets', [4 4; 2 2; -4 -4; -1 -1], 'Model', 'ccf2d'), IA, 'two directions, or on one axis'
   @() ipcf_fit(G, ok{:}, 'Flow', true), IA, '''Flow'' does not apply to Model ''pcf1d'''
   @() ipcf_fit(G, ok{:}, 'Ginf', true), IA, '''Ginf'' does not apply to Model ''pcf1d'''
   @() ipcf_fit(A, 'Delays', TAU, 'Model', 'acf2d', 'Joint', true), IA, '''Joint'' does not apply to Model ''acf2d'''

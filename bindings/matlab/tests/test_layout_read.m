@@ -324,6 +324,9 @@ try
       % refused, as ipcf plot and Python refuse it (it was returned
       % unlabelled and unchecked)
       expect_error(@() ipcf_read(pub), 'ipcf:io', 'was stopped before it finished', 'read: a stopped run''s output');
+      copyfile(pub, [pub(1:end-4) '.sd.npy']);   % its error bars, by the result's lock
+      expect_error(@() ipcf_read([pub(1:end-4) '.sd.npy']), 'ipcf:io', 'was stopped before it finished', 'read: a stopped run''s error bars');
+      delete([pub(1:end-4) '.sd.npy']);
       check(toc(t) < 1, 'read: no wait for a stopped run''s lock');
       continue;
     end

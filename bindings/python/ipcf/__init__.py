@@ -2527,10 +2527,12 @@ def open_result(path, *, mmap=False):
                 # Not a user's array without metadata: beside the lock of a run that was stopped (while it
                 # published: the earlier sidecar is removed before the renames), an unlabelled, unchecked
                 # result; refused, as ipcf plot refuses it.
-                line, live = _lock_holder(p)
-                if line is not None and not live and line.split()[3] == socket.gethostname():
-                    raise _error(_c.E_IO, f'{p} has no metadata ({p}.json), and the ipcf run that wrote it ({line}) '
-                                          f'was stopped before it finished: run that job again to finish it')
+                # (error bars, OUT.sd.npy, by their result's lock too)
+                for q in [p] + ([p[:-len('.sd.npy')] + '.npy'] if p.endswith('.sd.npy') else []):
+                    line, live = _lock_holder(q)
+                    if line is not None and not live and line.split()[3] == socket.gethostname():
+                        raise _error(_c.E_IO, f'{p} has no metadata ({q}.json), and the ipcf run that wrote it '
+                                              f'({line}) was stopped before it finished: run that job again to finish it')
             if meta and not mmap:
                 _check_result_bytes(p, meta, name, read)
             return array, meta

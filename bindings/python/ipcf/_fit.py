@@ -233,7 +233,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         [exp(-v^2 tau^2/q)] [+ Ginf]`` of the curves at (0, 0); acf3d: acf2d
         / sqrt(1 + 4 D tau/(kappa W)^2); ccf2d: ``G0 W^2/q exp(-|R - v
         tau|^2/q) [+ Ginf]`` (delta-CCFs: forward minus backward), a
-        pixel's offsets fitted together (offsets in two directions); itir:
+        pixel's offsets fitted together (offsets in two directions, or on
+        one axis, a line scan's, with the velocity across it held at 0); itir:
         imaging FCS with square camera pixels of side `pixel_side`.
     waist : float, optional
         The PSF waist (1/e^2 radius) in pixels. None: `waist_um` /

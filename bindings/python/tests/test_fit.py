@@ -572,8 +572,9 @@ def test_bad_input():
         (E, 'delta-CCFs', dict(delta=True)),
         (E, 'kappa', dict(model='acf3d', offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
         (E, 'offset (0, 0)', dict(model='acf2d')),
-        (E, 'two directions', dict(model='ccf2d', offsets=[(1, 0), (2, 0), (-1, 0), (3, 0)])),
-        (E, 'two directions', dict(model='ccf2d', offsets=[(0, 0), (2, 0), (-1, 0), (0, 0)])),
+        # offsets on one line off the axes (on an axis, a line scan's: the velocity across held at 0)
+        (E, 'two directions, or on one axis', dict(model='ccf2d', offsets=[(1, 1), (2, 2), (-1, -1), (3, 3)])),
+        (E, 'two directions, or on one axis', dict(model='ccf2d', offsets=[(0, 0), (2, 2), (-1, -1), (0, 0)])),
         (E, 'IPCF_FIT_JOINT', dict(model='acf2d', joint=True, offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
         (E, 'waist=-1', dict(waist=-1)),
         (E, 'not both', dict(waist=2, waist_um=1)),
@@ -1049,3 +1050,19 @@ def test_labelled_fits_after_arithmetic_and_with_their_error_bars():
     sl = ipcf.pcf_errors(line, offsets=lo, nbins=8, smooth=0, labelled=True)
     numpy.testing.assert_array_equal(ipcf.fit(gl, tl, offsets=lo, sigma=sl)['D'],
                                      ipcf.fit(gl, tl, offsets=lo, sigma=sl.values)['D'])
+
+
+def test_line_scan_delta_fitted_along_the_line():
+    """A line scan's delta-CCFs (offsets on one axis) are fitted by ccf2d
+    with the velocity across the line held at 0: every model refused them
+    (pcf1d and itir pointing to ccf2d, which refused offsets on one line)."""
+    t, x = numpy.meshgrid(numpy.arange(4096), numpy.arange(32), indexing='ij')
+    line = numpy.full((4096, 32), 10.0)
+    for k in range(-2, 3):
+        d = x - numpy.mod(0.25 * t, 32) - 32 * k
+        line += 100 * numpy.exp(-d * d / 4)
+    g = ipcf.pcf(line.astype(numpy.float32), offsets='line', radius=4, delta=True, bins='multitau', smooth=0,
+                 labelled=True)
+    r = ipcf.fit(g, model='ccf2d')
+    assert numpy.all(r['vy'] == 0) and numpy.all(r.stderr['vy'] == 0)
+    numpy.testing.assert_allclose(r['vx'], 0.25, atol=0.04)  # a spot, not the model's diffusing particles

@@ -214,6 +214,12 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path):
             with pytest.raises(ipcf.IpcfIOError, match='was stopped before it finished'):
                 ipcf.open_result(out)
             assert time.monotonic() - t0 < 1
+            # its error bars (OUT.sd.npy) by the result's lock: they were returned unlabelled
+            sd = pathlib.Path(str(out)[:-len('.npy')] + '.sd.npy')
+            shutil.copyfile(out, sd)
+            with pytest.raises(ipcf.IpcfIOError, match='was stopped before it finished'):
+                ipcf.open_result(sd)
+            sd.unlink()
             continue
         array, meta = ipcf.open_result(out)
         assert meta == {} and numpy.array_equal(array, want) and time.monotonic() - t0 < 1, line
