@@ -694,3 +694,31 @@ func TestZeroModelNotConverged(t *testing.T) {
 		t.Errorf("converged to %v (stderr %v), the truth %v", got.Params[:4], got.StdErr[:4], p)
 	}
 }
+
+// TestFlowAwayFromBothOffsets: CCFs at (4, 0) and (0, 4) of a flow away
+// from both neighbours have no peak, and the guess of D they give is far
+// too large: from it every velocity start converged (status Converged) to
+// D 13 to 1400 times the truth (a campaign). The velocity starts now also
+// start from a hundredth of the guessed D.
+func TestFlowAwayFromBothOffsets(t *testing.T) {
+	tau := multiTauLags(8192, 16)
+	bins, err := MultiTauBins(tau, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][]float64{{0.05, 0.0588, -0.106, -0.191}, {0.05, 0.00242, -0.0258, -0.0106}, {0.05, 0.001, -0.008, -0.006}} {
+		var ms []Model
+		var ys [][]float64
+		for _, r := range []Vec{{4, 0}, {0, 4}} {
+			m := CCF2D{W: 2, R: r}
+			_, y := binnedCurve(m, p, bins, 1)
+			ms, ys = append(ms, m), append(ys, y)
+		}
+		o := DefaultOptions(ms[0])
+		o.Bins = bins
+		got := NewFitter(o).FitJoint(ms, tau, ys, nil)
+		if got.Status != Converged || math.Abs(got.Params[1]/p[1]-1) > 1e-6 || math.Abs(got.Params[2]-p[2]) > 1e-8 || math.Abs(got.Params[3]-p[3]) > 1e-8 {
+			t.Errorf("truth %v: %v %v", p, got.Status, got.Params[:4])
+		}
+	}
+}
