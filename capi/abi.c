@@ -27,6 +27,7 @@
 #include "_cgo_export.h"
 
 void ipcf_set_error(const char *msg, size_t n);
+void ipcf_set_error_signal(const char *msg, size_t n);
 
 static volatile sig_atomic_t ipcf_forked;
 static pid_t ipcf_pid;
@@ -269,10 +270,25 @@ int ipcf_tok_release(uint64_t t) { return ipcf_tok_set(t, 2); }
 ipcf_status ipcf_token_cancel(ipcf_token token) {
 	IPCF_FORK_CHECK(token_cancel);
 	if (ipcf_tok_cancel(token)) return IPCF_OK;
-	// Not async-signal-safe from here on (the message): a bad handle.
-	return ipcfgo_token_cancel(token);
+	// A bad handle: the message made here, never through the Go runtime,
+	// which a signal handler must not enter (a token destroyed just as
+	// Ctrl+C came, a normal race, ended the host with SIGSEGV: a
+	// campaign). No stdio either: the digits by hand.
+	static const char head[] = "ipcf_token_cancel: token ", tail[] = " is unknown or destroyed",
+	                  zero[] = "ipcf_token_cancel: token 0 is no token";
+	char msg[sizeof head + 20 + sizeof tail], digits[20];
+	size_t n = 0, k = 0;
+	if (token == 0) {
+		ipcf_set_error_signal(zero, sizeof zero - 1);
+		return IPCF_E_BAD_HANDLE;
+	}
+	for (uint64_t v = token; v; v /= 10) digits[k++] = (char)('0' + v % 10);
+	memcpy(msg, head, sizeof head - 1), n = sizeof head - 1;
+	while (k) msg[n++] = digits[--k];
+	memcpy(msg + n, tail, sizeof tail - 1), n += sizeof tail - 1;
+	ipcf_set_error_signal(msg, n);
+	return IPCF_E_BAD_HANDLE;
 }
-IPCF_SAME_TYPE(token_cancel);
 
 ipcf_status ipcf_token_destroy(ipcf_token token) {
 	IPCF_FORK_CHECK(token_destroy);

@@ -333,18 +333,6 @@ func ipcfgo_token_create(out *C.ipcf_token) (st status) {
 	return finish("ipcf_token_create", fail(eMemory, "%d tokens exist: destroy those no longer used (ipcf_token_destroy)", tokenSlots))
 }
 
-//export ipcfgo_token_cancel
-func ipcfgo_token_cancel(t C.ipcf_token) (st status) {
-	defer guard("ipcf_token_cancel", &st, debug.SetPanicOnFault(true))
-	if t == 0 {
-		return finish("ipcf_token_cancel", fail(eBadHandle, "token 0 is no token"))
-	}
-	if C.ipcf_tok_cancel(C.uint64_t(t)) == 0 {
-		return finish("ipcf_token_cancel", fail(eBadHandle, "token %d is unknown or destroyed", uint64(t)))
-	}
-	return ok
-}
-
 //export ipcfgo_token_destroy
 func ipcfgo_token_destroy(t C.ipcf_token) (st status) {
 	defer guard("ipcf_token_destroy", &st, debug.SetPanicOnFault(true))

@@ -41,6 +41,17 @@ void ipcf_set_error(const char *msg, size_t n) {
 	b[n] = 0;
 }
 
+// ipcf_set_error_signal is ipcf_set_error for a signal handler: into the
+// thread's buffer if it has one (a first buffer would be calloc'd, which a
+// handler must not call; the message is then lost, the status stays).
+void ipcf_set_error_signal(const char *msg, size_t n) {
+	char *b = ipcf_errbuf(0);
+	if (!b) return;
+	if (n >= IPCF_ERRBUF_SIZE) n = IPCF_ERRBUF_SIZE - 1;
+	memcpy(b, msg, n);
+	b[n] = 0;
+}
+
 const char *ipcf_last_error(void) {
 	const char *b = ipcf_errbuf(0);
 	return b ? b : "";

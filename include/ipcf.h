@@ -32,7 +32,8 @@
  * concurrently; concurrent calls must not write to the same output.
  * ipcf_token_cancel is meant to be called from another thread while a
  * computation runs, or from a signal handler (Ctrl+C): for a token that
- * exists it is async-signal-safe (it never enters the Go runtime). Progress callbacks run on the thread that made the
+ * exists or not it is async-signal-safe (it never enters the Go runtime;
+ * install the handler with SA_ONSTACK). Progress callbacks run on the thread that made the
  * call. A Go runtime lives inside the library and does not survive
  * fork(): in a child process forked after the library was loaded, every
  * function that needs the runtime returns IPCF_E_FORKED at once (the
@@ -471,8 +472,11 @@ ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t n
 
 /* ipcf_token_create, ipcf_token_cancel, ipcf_token_destroy: cancellation
  * tokens. cancel may be called from any thread, and from a signal handler
- * (async-signal-safe for a token that exists; a bad token also writes the
- * message of ipcf_last_error, which is not); a computation using the
+ * (async-signal-safe, for a destroyed or 0 token too: its message goes to
+ * ipcf_last_error only where the thread has had one before). A handler
+ * installed after the library was loaded must be installed with
+ * SA_ONSTACK (Go's runtime runs on small signal stacks: a handler using
+ * kilobytes of stack without it corrupted the host). A computation using the
  * token stops within a fraction of a second and returns IPCF_E_CANCELLED.
  * A cancelled token stays cancelled, also for the calls still running with
  * it when it is destroyed. At most 65,536 tokens exist at once

@@ -19,10 +19,12 @@
 static volatile ipcf_token tok;
 static volatile sig_atomic_t nsig, sending = 1;
 
+static volatile ipcf_status last;
+
 static void on_int(int s) {
 	(void)s;
 	nsig++;
-	ipcf_token_cancel(tok); /* async-signal-safe for a token that exists */
+	last = ipcf_token_cancel(tok); /* async-signal-safe, for a destroyed or 0 token too */
 }
 
 static void *sender(void *arg) {
@@ -115,8 +117,39 @@ int main(void) {
 	ipcf_token gone = tok;
 	CHECK(ipcf_token_destroy(gone) == IPCF_OK);
 	CHECK(ipcf_token_cancel(gone) == IPCF_E_BAD_HANDLE && strstr(ipcf_last_error(), "unknown or destroyed"));
-	CHECK(ipcf_token_cancel(0) == IPCF_E_BAD_HANDLE);
+	CHECK(ipcf_token_cancel(0) == IPCF_E_BAD_HANDLE && strstr(ipcf_last_error(), "token 0 is no token"));
 	CHECK(ipcf_token_destroy(gone) == IPCF_E_BAD_HANDLE);
+	/* The same from the signal handler: a token destroyed just as Ctrl+C
+	 * came (a normal race), and 0, entered the Go runtime on the signal
+	 * stack and ended the process with SIGSEGV (a campaign). */
+	ipcf_token keep;
+	CHECK(ipcf_token_create(&keep) == IPCF_OK);
+	for (int i = 0; i < 2; i++) {
+		tok = i ? 0 : gone;
+		last = IPCF_OK;
+		int before = nsig;
+		CHECK(raise(SIGINT) == 0);
+		CHECK(nsig == before + 1 && last == IPCF_E_BAD_HANDLE);
+	}
+	CHECK(strstr(ipcf_last_error(), "token 0 is no token"));
+	/* And delivered to any thread, the library's own included, while
+	 * computations run (a process-directed SIGINT): the handler's cancel of
+	 * a destroyed token and of 0 never enters the Go runtime; the runs
+	 * with a live token of their own finish, bit for bit. */
+	for (int i = 0; i < 2; i++) {
+		tok = i ? 0 : gone;
+		nsig = 0, sending = 1;
+		CHECK(pthread_create(&th, NULL, sender, NULL) == 0);
+		o.token = keep;
+		while (sending) {
+			CHECK(ipcf_pcf_compute(&in, &o, &out) == IPCF_OK);
+			CHECK(memcmp(want, got, m * sizeof *got) == 0);
+		}
+		CHECK(pthread_join(th, NULL) == 0);
+		for (int k = 0; k < 300 && nsig < 40; k++) usleep(10000);
+		CHECK(nsig == 40 && last == IPCF_E_BAD_HANDLE);
+	}
+	tok = keep;
 	/* Cancelled, then destroyed, while a call runs with it: the call stops
 	 * cancelled (a destroyed token's cancel stays for the calls using it). */
 	int64_t sh2[3] = {16384, 40, 40};
