@@ -189,17 +189,23 @@ ipcf_status ipcf_last_device_note(char *buf, size_t len) {
 		ipcf_set_error(msg, (size_t)k);
 		return IPCF_E_INVALID_ARGUMENT;
 	}
+	IPCF_LOW(last_device_note, buf);
+	// The note copied under the lock, then written into buf by the Go
+	// side, where a fault in caller memory (a read-only buffer) is an
+	// error, not the end of the host (it was a plain memcpy: SIGSEGV).
 	pthread_mutex_lock(&ipcf_note_mu);
-	size_t n = ipcf_note_len, m = n < len - 1 ? n : len - 1;
-	if (m) memcpy(buf, ipcf_note, m);
-	buf[m] = 0;
+	size_t n = ipcf_note_len;
+	char *snap = malloc(n + 1);
+	if (snap && n) memcpy(snap, ipcf_note, n);
 	pthread_mutex_unlock(&ipcf_note_mu);
-	if (m < n) {
-		int k = snprintf(msg, sizeof msg, "ipcf_last_device_note: len=%zu: the text needs %zu bytes", len, n + 1);
+	if (!snap) {
+		int k = snprintf(msg, sizeof msg, "ipcf_last_device_note: out of memory");
 		ipcf_set_error(msg, (size_t)k);
-		return IPCF_E_BUFFER_TOO_SMALL;
+		return IPCF_E_OUT_OF_MEMORY;
 	}
-	return IPCF_OK;
+	ipcf_status st = ipcfgo_write_text((char *)"ipcf_last_device_note", buf, len, snap, n);
+	free(snap);
+	return st;
 }
 
 ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim, const int64_t *shape,

@@ -333,6 +333,23 @@ func ipcfgo_token_create(out *C.ipcf_token) (st status) {
 	return finish("ipcf_token_create", fail(eMemory, "%d tokens exist: destroy those no longer used (ipcf_token_destroy)", tokenSlots))
 }
 
+//export ipcfgo_write_text
+func ipcfgo_write_text(fn *C.char, buf *C.char, n C.size_t, src *C.char, m C.size_t) (st status) {
+	name := C.GoString(fn)
+	defer guard(name, &st, debug.SetPanicOnFault(true))
+	// The text (m bytes) and its NUL into the caller's buffer of n bytes:
+	// as much as fits, and IPCF_E_BUFFER_TOO_SMALL when it does not; a
+	// buffer that cannot be written (read-only memory) is an error.
+	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(n))
+	text := unsafe.Slice((*byte)(unsafe.Pointer(src)), int(m))
+	k := copy(dst[:len(dst)-1], text)
+	dst[k] = 0
+	if k < len(text) {
+		return finish(name, fail(eTooSmall, "len=%d: the text needs %d bytes", int(n), int(m)+1))
+	}
+	return ok
+}
+
 //export ipcfgo_token_destroy
 func ipcfgo_token_destroy(t C.ipcf_token) (st status) {
 	defer guard("ipcf_token_destroy", &st, debug.SetPanicOnFault(true))

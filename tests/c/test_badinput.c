@@ -676,6 +676,12 @@ static void test_unreadable(void) {
     current = "read-only output";
     alarm(60);
     expect(current, ipcf_pcf_compute(&a, &o, &ao), IPCF_E_INVALID_ARGUMENT, "cannot be written|read-only memory");
+    /* The device note into read-only memory, or below 64 KiB: errors (a
+     * plain memcpy ended the host with SIGSEGV: the ABI campaign). */
+    current = "device note into read-only memory";
+    expect(current, ipcf_last_device_note((char *)ro, 64), IPCF_E_INVALID_ARGUMENT, "ipcf_last_device_note|read-only memory");
+    current = "device note below 64 KiB";
+    expect(current, ipcf_last_device_note((char *)(uintptr_t)4096, 64), IPCF_E_INVALID_ARGUMENT, "ipcf_last_device_note|below 64 KiB");
     float *out = malloc(n);
     ipcf_array_init_contiguous(&ao, IPCF_DTYPE_FLOAT32, 4, os, out);
 #if defined(__x86_64__)
