@@ -305,6 +305,9 @@ func fitOffsets(s *fitSpec, uv *C.ipcf_cint32, k int64, what string) ([]fit.Vec,
 		}
 		if !twoD {
 			// On one axis (a line scan's): the velocity across it held at 0.
+			if !slices.ContainsFunc(vecs, func(v fit.Vec) bool { return v != fit.Vec{} }) {
+				return nil, nil, fail(eInvalid, "offsets: %s needs offsets other than (0, 0): autocorrelations alone carry no flow's direction (IPCF_MODEL_ACF2D or _ITIR with IPCF_FIT_FLOW fit them)", s.name())
+			}
 			lo, hi, ok := s.m.(fit.CCF2D).LineBounds(vecs)
 			if !ok {
 				return nil, nil, fail(eInvalid, "offsets: %s needs offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the %d offset(s) lie on one line off the axes", s.name(), k)
@@ -461,7 +464,7 @@ func ipcfgo_fit(curves *C.ipcf_carray, delays *C.ipcf_cdouble, uv *C.ipcf_cint32
 		if s.multi {
 			bins, err := fit.MultiTauBins(tau, s.mtM)
 			if err != nil {
-				return fail(eInvalid, "options.flags: IPCF_FIT_MULTITAU, but %v", err)
+				return fail(eInvalid, "multi-tau points (IPCF_FIT_MULTITAU; bins='multitau' in Python, INFO.bins in Octave, ipcf.bins in Fiji): %v", err)
 			}
 			s.opts.Bins = bins
 		}

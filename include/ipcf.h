@@ -805,7 +805,8 @@ ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *off
  * The first and last points of each curve are left out as options say;
  * PCF1D clips negative points to 0 (ICSx64). With IPCF_FIT_BINS (log or
  * linear bins, delays in frames) the model is averaged over each point's
- * lags; without it, taken at the delays. sigma is NULL, or the error
+ * lags, with IPCF_FIT_MULTITAU (multi-tau points, delays in frames) over
+ * each point's blocks; without either, taken at the delays. sigma is NULL, or the error
  * bars of the points (float32, curves' shape, any strides;
  * ipcf_pcf_errors' output): the fits are weighted by 1/sigma^2 and the
  * standard errors are not rescaled by the reduced chi-square. Outputs

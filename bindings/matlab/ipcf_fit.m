@@ -81,7 +81,9 @@ function [maps, info] = ipcf_fit(G, varargin)
 %                  taken from it (the options below override them); with
 %                  log or linear bins (INFO.bins, META.bins_mode) the
 %                  model is averaged over each bin's lags, as the points
-%                  are means of G over them (not with 'Delays' given)
+%                  are means of G over them (not with 'Delays' given), and
+%                  over each multi-tau point's blocks (INFO.m,
+%                  META.multitau_m; with 'Delays' too, in frames)
 %     'Delays'     the delay of each point in frames (INFO.delays; not
 %                  INFO.delays_s: give 'FrameInterval' for results per
 %                  second); required without 'Info'
@@ -574,7 +576,7 @@ elseif isfield(s, 'bins') && ~isnumeric(s.bins)
   key = 'bins';
 end
 if ~isempty(key)
-  % log or linear bins are averaged over, multi-tau points are not: another
+  % log or linear bins are averaged over, multi-tau points over their blocks: another
   % value was taken for the latter, silently.
   b = s.(key);
   if isa(b, 'string') && isscalar(b)

@@ -563,6 +563,9 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 			// Offsets on one axis (a line scan's): the velocity across it
 			// held at 0. (A line scan's delta-CCFs were refused by every
 			// model, the message sending the user from one to the other.)
+			if !slices.ContainsFunc(vecs, func(v fit.Vec) bool { return v != fit.Vec{} }) {
+				return nil, fitNeeds("--model ccf2d needs offsets other than (0, 0): the result holds autocorrelations alone, which carry no flow's direction (fit them with --model acf2d --flow or itir --flow)")
+			}
 			if pl.lower, pl.upper, twoD = m.LineBounds(vecs); !twoD {
 				return nil, fitNeeds("--model ccf2d needs offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the result has %d offset(s) on one line off the axes", in.k)
 			}

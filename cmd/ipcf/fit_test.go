@@ -495,7 +495,7 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "delta-CCFs", []string{delta, "-o", out, "--model", "itir"}},
 		{2, "a delta-CCF has no offset", []string{delta, "-o", out, "--model", "ccf2d", "--ginf"}},
 		{2, "offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the result has 2 offset(s) on one line off the axes", []string{line, "-o", out, "--model", "ccf2d"}},
-		{2, "offsets in two directions", []string{acf, "-o", out, "--model", "ccf2d"}},
+		{2, "needs offsets other than (0, 0): the result holds autocorrelations alone", []string{acf, "-o", out, "--model", "ccf2d"}},
 		{2, "the result is calibrated (pixel size", []string{calib, "-o", out}},
 		// the pixel size from the command line, not the result: said so
 		{2, "--pixel-size gives the pixels a size (0.1 um): give the PSF waist", []string{circle, "-o", out, "--pixel-size", "0.1"}},

@@ -110,6 +110,11 @@ func TestMultiTauBins(t *testing.T) {
 	if got, err := MultiTauBins([]float64{0, 1, 2, 3, 4, 5}, 0); err != nil || slices.ContainsFunc(got, func(b Bin) bool { return b.Triangle }) {
 		t.Errorf("level 0 alone: %v, %v, want a lag a point", got, err)
 	}
+	// the lags 0..m, an odd count: m channels and level 1's first point (the
+	// engine's whole curve for m = N/2 - 2; taken for level 0 alone before)
+	if got, err := MultiTauBins([]float64{0, 1, 2, 3, 4, 5, 6}, 0); err != nil || got[6] != (Bin{From: 5, To: 8, Triangle: true}) || got[5].Triangle {
+		t.Errorf("lags 0..6: %v, %v, want those of m = 6", got, err)
+	}
 	for _, c := range []struct {
 		tau []float64
 		m   int

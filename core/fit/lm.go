@@ -135,12 +135,14 @@ func MultiTauBins(tau []float64, m int) ([]Bin, error) {
 			j++
 		}
 		switch {
+		case j == len(tau) && j >= 3 && (j-1)%2 == 0:
+			m = j - 1 // the lags 0..m: m channels and the first point of level 1 (the engine's curve of m = N/2 - 2)
 		case j == len(tau):
 			m = max(2, len(tau)+len(tau)%2) // level 0 alone
 		case j >= 3 && (j-1)%2 == 0:
 			m = j - 1
 		default:
-			return nil, fmt.Errorf("fit: multi-tau m cannot be told from delays %v...: give the curves' m (their channels a level), or whole curves from lag 0", tau[:min(len(tau), j+2)])
+			return nil, fmt.Errorf("fit: multi-tau m cannot be told from delays %v...: give the curves' m (their channels a level: multitau_m, m= in Python, INFO.m in Octave), or whole curves from lag 0", tau[:min(len(tau), j+2)])
 		}
 	}
 	if m < 2 || m%2 != 0 || m > 1<<20 {

@@ -350,7 +350,9 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     bins_given, bins_arg = bins is not None, bins  # else a labelled result's (FIT_BINS: the points are log or linear bins)
     bins = bins_given and _choice(bins, 'bins', ('log', 'linear', 'multitau')) != 'multitau'
     multitau = bins_given and not bins  # multi-tau points: the model averaged over each one's blocks
-    mt_m = 0 if m is None else _int(m, 'm', lo=2)
+    mt_m = 0 if m is None else _int(m, 'm', lo=2, hi=1 << 20)
+    if mt_m % 2:
+        raise _invalid(f'm={m}: want an even number of 2 to 2^20 (the multi-tau channels a level, as pcf(..., m=))')
     if _labelled_of(curves):
         dims = tuple(curves.dims)
         attrs = dict(getattr(curves, 'attrs', {}) or {})
@@ -432,8 +434,13 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                     attrs.setdefault('pixel_size', float(numpy.asarray(cc['distance_um'].values).ravel()[k] / d0[k]))
         if delta is None:
             delta = bool(attrs.get('delta', False))
-        if m is None and isinstance(attrs.get('multitau_m'), (int, numpy.integer)) and not isinstance(attrs.get('multitau_m'), bool):
-            mt_m = int(attrs['multitau_m'])
+        own_m = attrs.get('multitau_m')
+        if isinstance(own_m, (int, numpy.integer)) and not isinstance(own_m, bool):
+            if m is not None and mt_m != int(own_m):
+                # every lag of a smaller m is one of a larger: the fit could not tell
+                raise _invalid(f'm={m}, but the curves are a result of multitau_m={int(own_m)}: leave m= out to fit '
+                               'them as their points')
+            mt_m = int(own_m)
         # Log and linear bins hold the mean of G over their lags: the model
         # is averaged over them (as ipcf fit does), not taken at the delay.
         # (Delays given by the caller are theirs: fitted at, as unlabelled curves.)

@@ -1066,3 +1066,21 @@ def test_line_scan_delta_fitted_along_the_line():
     r = ipcf.fit(g, model='ccf2d')
     assert numpy.all(r['vy'] == 0) and numpy.all(r.stderr['vy'] == 0)
     numpy.testing.assert_allclose(r['vx'], 0.25, atol=0.04)  # a spot, not the model's diffusing particles
+
+
+def test_multitau_m_in_pythons_words():
+    """m= that contradicts a labelled result's multitau_m is refused (every
+    lag of a smaller m is one of a larger: D 3 % off, converged), an odd m
+    is named as m=, and m that cannot be read from a selection says m=."""
+    data = ipcf.simulate(frames=1024, size=10, seed=3)
+    g = ipcf.acf(data, bins='multitau', m=8, smooth=0, labelled=True)
+    assert ipcf.fit(g, model='acf2d', m=8).bins_averaged
+    with pytest.raises(ipcf.IpcfValueError, match="m=16, but the curves are a result of multitau_m=8"):
+        ipcf.fit(g, model='acf2d', m=16)
+    raw, d = numpy.asarray(g.values), g.coords['delay'].values
+    with pytest.raises(ipcf.IpcfValueError, match=r'm=3: want an even number of 2 to 2\^20'):
+        ipcf.fit(raw, d, None, 'acf2d', bins='multitau', m=3)
+    with pytest.raises(ipcf.IpcfValueError, match=r"multi-tau points .*bins='multitau' in Python.*m= in Python"):
+        ipcf.fit(raw[..., 2:], d[2:], None, 'acf2d', bins='multitau')
+    a = ipcf.fit(raw[..., 2:], d[2:], None, 'acf2d', bins='multitau', m=8)
+    assert a.bins_averaged and a['D'].shape == (10, 10)
