@@ -87,6 +87,10 @@ end
 while numel(path) > 1 && any(path(end) == '/\\')
   path(end) = [];
 end
+% A result linked into a work folder: read with the metadata beside the
+% file the link names (core/ooc Linked, as every host reads; it was
+% returned unchecked with none).
+path = linked(path);
 % While a run of ipcf on this machine publishes over the result (its lock
 % file names a live process; the earlier sidecar is removed before the
 % renames, the files renamed one by one), a read can find the .npy without
@@ -129,6 +133,26 @@ while true
     end
     pause(0.02);
   end
+end
+end
+
+function p = linked(p)
+% P, or the file a link at P names where no sidecar lies beside the link
+% and one lies beside that file.
+if exist([p '.json'], 'file')
+  return;
+end
+try
+  if exist('OCTAVE_VERSION', 'builtin')
+    real = canonicalize_file_name(p);
+  else
+    real = char(java.io.File(p).getCanonicalPath());
+  end
+catch
+  return;   % (a name that is not UTF-8)
+end
+if ~isempty(real) && ~strcmp(real, p) && exist([real '.json'], 'file')
+  p = real;
 end
 end
 

@@ -954,6 +954,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
+	// A result linked into a work folder: read with the metadata beside the
+	// file the link names (it was refused as lacking metadata).
+	f.in = ooc.Linked(f.in)
 	stateOf(ctx).json = f.json
 	start := time.Now()
 	names := fitOutputNames(f.out)

@@ -1137,3 +1137,37 @@ func TestFitLineScanDelta(t *testing.T) {
 		}
 	}
 }
+
+// TestResultThroughLink: a result linked into a work folder (no sidecar
+// beside the link) is fitted and drawn with the metadata beside the file
+// the link names, and refused damaged: fit refused it as lacking metadata,
+// and plot drew it unchecked (a review).
+func TestResultThroughLink(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	os.Mkdir(p("data"), 0o755)
+	os.Mkdir(p("work"), 0o755)
+	if code, msg := ipcf(t, "simulate", "-o", p("sim.npy"), "--frames", "512", "--size", "10", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "pcf", p("sim.npy"), "-o", p("data/r.npy"), "--acf", "--bins", "multitau", "--smooth", "0", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if err := os.Symlink("../data/r.npy", p("work/r.npy")); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := ipcf(t, "fit", p("work/r.npy"), "-o", p("work/m.npy"), "--model", "acf2d", "--quiet"); code != 0 {
+		t.Fatalf("fit through a link: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "plot", p("work/r.npy"), "-o", p("work/r.png"), "--pixel", "3,3"); code != 0 {
+		t.Fatalf("plot through a link: exit %d: %s", code, msg)
+	}
+	b, _ := os.ReadFile(p("data/r.npy"))
+	b[len(b)-3] ^= 0x10
+	os.WriteFile(p("data/r.npy"), b, 0o644)
+	for _, args := range [][]string{{"fit", p("work/r.npy"), "-o", p("work/m2.npy"), "--model", "acf2d", "--quiet"}, {"plot", p("work/r.npy"), "-o", p("work/r2.png"), "--pixel", "3,3"}} {
+		if code, msg := ipcf(t, args...); code != 1 || !strings.Contains(msg, "checksum") {
+			t.Errorf("%s of a damaged result through a link: exit %d: %s", args[0], code, msg)
+		}
+	}
+}

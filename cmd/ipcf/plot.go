@@ -158,7 +158,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case len(pos) == 1:
 		// (through "link/..": the kernel's folder, onto which a Zarr's
 		// .zattrs and the maps' companions are joined)
-		pos[0] = npy.KernelPath(pos[0])
+		pos[0] = ooc.Linked(npy.KernelPath(pos[0])) // (a result linked into a work folder: its metadata beside the file)
 		if err := keptMapsHint(pos[0]); err != nil {
 			return err
 		}

@@ -189,6 +189,26 @@ func chunkKey(rel string) bool {
 // SidecarName is the metadata file of a .npy output.
 func SidecarName(path string) string { return path + ".json" }
 
+// Linked is path, or the file a link at path names where no sidecar lies
+// beside the link and one lies beside that file: a result (or an input ipcf
+// wrote) linked into a work folder is read with its metadata, companions
+// and lock, not as a file without them (read unchecked and unlabelled, or
+// refused as lacking metadata). The one owner of that rule: the readers
+// call it on the path they are given.
+func Linked(path string) string {
+	if _, err := os.Lstat(SidecarName(path)); !errors.Is(err, os.ErrNotExist) {
+		return path
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil || real == filepath.Clean(path) {
+		return path
+	}
+	if _, err := os.Lstat(SidecarName(real)); err != nil {
+		return path
+	}
+	return real
+}
+
 // NpyOutput writes a C-order float32 .npy file in place, tile by tile,
 // with the job's metadata in a JSON sidecar (PATH.json) that names the
 // file's checksum.

@@ -255,29 +255,17 @@ func (w *Written) Units() (frameInterval, pixelSize float64, notSquare string) {
 	return w.frameInterval, w.pixelSize, w.notSquare
 }
 
-// lexists reports whether anything lies at path (a link not followed).
-func lexists(path string) bool {
-	_, err := os.Lstat(path)
-	return !errors.Is(err, os.ErrNotExist)
-}
-
 // WrittenRecord is CheckWritten without reading the file: every check of
 // the sidecar and the file's size, and the record to check the file's
 // bytes against (Check, CheckExcept); nil where CheckWritten passes a file
 // unread.
 func WrittenRecord(path string) (*Written, error) {
-	side := SidecarName(path)
+	// A link to ipcf's file (a dataset linked into a work folder): the
+	// sidecar beside the file it names (Linked). Looked up beside the link
+	// alone, a damaged stack was read unchecked and without its units.
+	side := SidecarName(Linked(path))
 	if _, err := os.Lstat(side); errors.Is(err, os.ErrNotExist) {
-		// A link to ipcf's file (a dataset linked into a work folder):
-		// the sidecar beside the file it names. Looked up beside the link
-		// alone, a damaged stack was read unchecked and without its units.
-		real, err := filepath.EvalSymlinks(path)
-		if err != nil {
-			return nil, nil
-		}
-		if side = SidecarName(real); !lexists(side) {
-			return nil, nil
-		}
+		return nil, nil
 	}
 	st, err := os.Stat(path)
 	if err != nil || !st.Mode().IsRegular() {

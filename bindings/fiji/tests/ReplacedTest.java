@@ -102,6 +102,12 @@ public class ReplacedTest {
                     "read while a run publishes (" + (other == null ? "no sidecar" : "another result's sidecar") + "): " + got
                             + ", waited " + waited + " s; want a.npy's curves with their metadata");
         }
+        // A result linked into another folder (no sidecar beside the link): opened with the
+        // metadata beside the file the link names (it was shown unlabelled and unchecked).
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Files.createSymbolicLink(work.resolve("a.npy"), dir.resolve("a.npy"));
+        got = Ipcf.openPcf(work.resolve("a.npy").toString());
+        check(!got.startsWith("error") && IJ.getImage().getProperty("ipcf.radius") != null, "a result through a link: " + got + "; want it with its metadata");
         for (String line : new String[] {"pid 999999999 on " + host, "pid " + pid + " on another-host-" + pid, "not a lock", null}) {
             Files.deleteIfExists(side);
             if (line == null) Files.deleteIfExists(lock);

@@ -284,6 +284,12 @@ try
   copyfile(fullfile(fixture, 'cli_series.npy'), pub);
   copyfile(fullfile(fixture, 'cli_series.npy.json'), side);
   [W, wmeta] = ipcf_read(pub);
+  % a result linked into another folder (no sidecar beside the link): read
+  % with the metadata beside the file the link names (returned with none)
+  mkdir(fullfile(tmp, 'work'));
+  system(sprintf('ln -s ''%s'' ''%s''', pub, fullfile(tmp, 'work', 'pub.npy')));
+  [L, lmeta] = ipcf_read(fullfile(tmp, 'work', 'pub.npy'));
+  check(isequal(lmeta, wmeta) && isequal_bits(L, W), 'read: a result through a link, with its metadata');
   lock = fullfile(tmp, '.pub.npy.lock');
   live = sprintf('pid %d on %s since 2026-12-05T00:00:00Z\n', getpid(), gethostname());
   for other = {'', [npy '.json']}

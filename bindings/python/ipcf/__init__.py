@@ -2479,7 +2479,7 @@ def open_result(path, *, mmap=False):
     >>> del array
     >>> shutil.rmtree(tmp)
     """
-    p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
+    p = _linked(os.fsdecode(_path(path, 'path')))  # (empty, NUL: refused naming the argument)
     if not isinstance(mmap, bool):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
     if p.endswith('.sd.npy') and not os.path.lexists(p + '.json'):
@@ -2995,8 +2995,21 @@ def open_errors(path):
     >>> del sd
     >>> shutil.rmtree(tmp)
     """
-    p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
+    p = _linked(os.fsdecode(_path(path, 'path')))  # (empty, NUL: refused naming the argument)
     return _open_errors(p)
+
+
+def _linked(p):
+    """p, or the file a link at p names where no sidecar lies beside the
+    link and one lies beside that file (core/ooc Linked, as every host
+    reads): a result linked into a work folder is read with its metadata,
+    checked and labelled (it was returned unchecked with none)."""
+    if os.path.lexists(p + '.json'):
+        return p
+    real = os.path.realpath(p)
+    if real != os.path.abspath(p) and os.path.lexists(real + '.json'):
+        return real
+    return p
 
 
 def _open_errors_as_result(p, base, mmap):

@@ -15,7 +15,7 @@ import numpy
 
 from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record,
                _float, _int, _int32_ptr, _invalid,
-               _last_error, _lib, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _positive, _read_npy,
+               _last_error, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _positive, _read_npy,
                _threads, _unsupported)
 from ._label import Labelled, label
 
@@ -802,7 +802,7 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     >>> r.names, r['D'].shape
     (['G0', 'D', 'Ginf', 'tauD'], (12, 12))
     """
-    p = os.fsdecode(_path(path, 'path'))  # (empty, NUL: refused naming the argument)
+    p = _linked(os.fsdecode(_path(path, 'path')))  # (empty, NUL: refused naming the argument)
     # The curves fitted are the bytes read and checksummed, once, into
     # memory, with the metadata read once: of the file p names when it is
     # opened, held open (a result replaced meanwhile, by a rerun with other

@@ -936,3 +936,21 @@ def test_memory_budget_named_in_the_hosts_words(fixture, tmp_path):
     # named the C struct's field job.memory alone: the hosts campaign).
     with pytest.raises(ipcf.IpcfValueError, match=r'the memory budget \(job\.memory; Memory, memory= in the hosts\): size "abc"'):
         ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'm.npy', memory='abc', **raw_args(fixture))
+
+
+def test_result_through_a_link_read_with_its_metadata(fixture, tmp_path):
+    # A result linked into a work folder (no sidecar beside the link): read
+    # with the metadata beside the file the link names, checked; it was
+    # returned unchecked with none (a review).
+    data, work = tmp_path / 'data', tmp_path / 'work'
+    data.mkdir()
+    work.mkdir()
+    res = ipcf.pcf_file(fixture['root'] / 'stack.raw', data / 'r.npy', **raw_args(fixture))
+    (work / 'r.npy').symlink_to('../data/r.npy')
+    a, meta = ipcf.open_result(work / 'r.npy')
+    assert meta['software'] == 'ipcf' and numpy.array_equal(a, ipcf.open_result(res)[0])
+    b = bytearray((data / 'r.npy').read_bytes())
+    b[-3] ^= 0x10
+    (data / 'r.npy').write_bytes(bytes(b))
+    with pytest.raises(ipcf.IpcfIOError, match='checksum'):
+        ipcf.open_result(work / 'r.npy')

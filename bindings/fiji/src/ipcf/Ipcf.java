@@ -1228,6 +1228,9 @@ public final class Ipcf {
     public static Runnable testHookChecked;
 
     public static String openPcf(String path) {
+        // A result linked into a work folder: read with the metadata beside the file the link
+        // names (core/ooc Linked, as every host reads; it was shown unchecked, unlabelled).
+        path = linked(path);
         // While a run of ipcf on this machine publishes over the result (its lock file names a
         // live process; the earlier sidecar is removed before the renames, the files renamed one
         // by one), a read can find the .npy without its sidecar, or files of both results: it is
@@ -1261,6 +1264,20 @@ public final class Ipcf {
                 return o.error;
             }
         }
+    }
+
+    /** path, or the file a link at path names where no sidecar lies beside the link and one beside that file. */
+    static String linked(String path) {
+        try {
+            Path p = Paths.get(path);
+            if (Files.exists(Paths.get(path + ".json"), LinkOption.NOFOLLOW_LINKS)) return path;
+            Path real = p.toRealPath();
+            if (!real.equals(p.toAbsolutePath().normalize()) && Files.exists(Paths.get(real + ".json"), LinkOption.NOFOLLOW_LINKS))
+                return real.toString();
+        } catch (IOException | RuntimeException e) {
+            // (no such file: the read says so)
+        }
+        return path;
     }
 
     /** How long openPcf reads a result again while a run publishes over it. */
