@@ -65,7 +65,8 @@ fitted alone, absent for acf2d, acf3d, ccf2d and --joint):
                    over offsets of one distance); ccf2d, itir --flow:
                    speed and angle (degrees from the columns' axis towards
                    the rows'))
-  MAPS.stderr.npy  their standard errors (derived ones to first order)
+  MAPS.stderr.npy  their standard errors (derived ones to first order, the
+                   fitted parameters' covariances ignored)
   MAPS.chisq.npy   (rows, columns[, K]): chi-square of each fit
   MAPS.status.npy  (rows, columns[, K]) uint8: 0 converged, 1 at a bound,
                    2 out of iterations, 3 failed (NaN parameters for a
