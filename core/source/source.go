@@ -931,6 +931,7 @@ type series struct {
 	// planes, the planes of the files its OME-XML lists, by name.
 	plane0 omePlane
 	planes map[string]omePlane
+	byUUID map[string]omePlane // the same planes by the files' UUIDs
 }
 
 // OpenTIFFSeries opens single-page TIFF files (sorted by the caller) as
@@ -986,6 +987,14 @@ func openSeries(files []string, ch int) (Source, error) {
 		return nil, channelErr(files[0]+" ...", ch, 1)
 	}
 	s := &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u, plane0: pl, planes: planes}
+	if planes != nil {
+		s.byUUID = map[string]omePlane{}
+		for _, q := range planes {
+			if q.uuid != "" {
+				s.byUUID[q.uuid] = q
+			}
+		}
+	}
 	if err := s.checkAll(); err != nil {
 		return nil, err
 	}
@@ -1065,6 +1074,17 @@ func (s *series) check(t int) error {
 		// files where it names this one.
 		listed, ok := s.planes[filepath.Base(s.files[t])]
 		if ok {
+			// The file at that name is placed by its own identity (its root
+			// UUID) where the list records the files': another plane's or
+			// channel's file saved under a plane's name was read as that
+			// frame (a review).
+			if root := omeRootID(p.desc); listed.uuid != "" && root != "" && root != listed.uuid {
+				if own, found := s.byUUID[root]; found {
+					listed = own
+				} else {
+					return nil, fmt.Errorf("%w: %s is not a file the dataset's list in %s names (its OME UUID %s): a file of another image saved under a plane's name; give the image's own files", ErrFormat, s.files[t], s.files[0], root)
+				}
+			}
 			if err := s.plane0.follows(listed, t, s.files[0], s.files[t]); err != nil {
 				return nil, err
 			}
@@ -1112,7 +1132,10 @@ func (p omePlane) multi() bool {
 // (FirstC, FirstZ, FirstT), -1 where the OME-XML does not say (and for a
 // file without it); channels, slices and times are the image's SizeC,
 // SizeZ and SizeT.
-type omePlane struct{ c, z, t, channels, slices, times int }
+type omePlane struct {
+	c, z, t, channels, slices, times int
+	uuid                             string // of the file, where a list of the dataset's files names it (omeSeriesPlanes)
+}
 
 // follows checks that q, the plane of file t of a series, follows p, the
 // first file's (named first and name): the planes of an image stored one

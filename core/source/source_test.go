@@ -591,6 +591,26 @@ func TestFolderOfOMEPlanesEveryFile(t *testing.T) {
 	if _, err := Open(dataset(id, other)); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0006.ome.tif channel 2") {
 		t.Errorf("file 6 of channel 2: %v, want the refusal of several channels naming img_0006.ome.tif", err)
 	}
+	// files renamed so (their contents swapped): each file's own UUID places
+	// it, not its name (read swapped with exit 0: a review); a file of
+	// another image under a plane's name is refused
+	renamed := dataset(id, zero)
+	for _, r := range [][2]string{{name(3), "x"}, {name(5), name(3)}, {"x", name(5)}} {
+		if err := os.Rename(filepath.Join(renamed, r[0]), filepath.Join(renamed, r[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Open(renamed); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "do not put the planes in order") {
+		t.Errorf("files 3 and 5 renamed into each other: %v, want the refusal of the order", err)
+	}
+	foreign := dataset(id, zero)
+	xml := `<OME UUID="urn:uuid:999"><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="16"></Pixels></Image></OME>`
+	if err := os.WriteFile(filepath.Join(foreign, name(6)), writeTIFF(tiffOpts{}, []tpage{with(ps[6], ij(xml))}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(foreign); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0006.ome.tif is not a file the dataset's list") {
+		t.Errorf("another image's file at name 6: %v, want its refusal", err)
+	}
 	// names against time, and a plain TIFF that sorts first
 	back := dataset(func(i int) int { return T - 1 - i }, zero)
 	if _, err := Open(back); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "do not put the planes in order") {

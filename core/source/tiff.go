@@ -1111,7 +1111,11 @@ func (r *tiffReader) omeSeriesPlanes(desc string) (map[string]omePlane, error) {
 		if _, seen := planes[m[1]]; !ok || at["IFD"] != 0 || seen {
 			continue
 		}
-		planes[m[1]] = omePlane{c: at["FirstC"], z: at["FirstZ"], t: at["FirstT"], channels: size["C"], slices: size["Z"], times: size["T"]}
+		pl := omePlane{c: at["FirstC"], z: at["FirstZ"], t: at["FirstT"], channels: size["C"], slices: size["Z"], times: size["T"]}
+		if u := omeUUIDText.FindStringSubmatch(full); u != nil {
+			pl.uuid = u[1] // the file's own (its root UUID), to tell another file put at its name
+		}
+		planes[m[1]] = pl
 	}
 	return planes, nil
 }
