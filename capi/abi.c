@@ -190,22 +190,22 @@ ipcf_status ipcf_last_device_note(char *buf, size_t len) {
 		return IPCF_E_INVALID_ARGUMENT;
 	}
 	IPCF_LOW(last_device_note, buf);
-	// The note copied under the lock, then written into buf by the Go
-	// side, where a fault in caller memory (a read-only buffer) is an
-	// error, not the end of the host (it was a plain memcpy: SIGSEGV).
+	// Written into buf by the Go side, where a fault in caller memory (a
+	// read-only buffer) is an error, not the end of the host (it was a
+	// plain memcpy: SIGSEGV).
+	return ipcfgo_last_device_note(buf, len);
+}
+IPCF_SAME_TYPE(last_device_note);
+
+// ipcf_note_snapshot returns a copy of the device note (malloc'd, its
+// length in *n; NULL out of memory), taken under the note's lock.
+char *ipcf_note_snapshot(size_t *n) {
 	pthread_mutex_lock(&ipcf_note_mu);
-	size_t n = ipcf_note_len;
-	char *snap = malloc(n + 1);
-	if (snap && n) memcpy(snap, ipcf_note, n);
+	*n = ipcf_note_len;
+	char *snap = malloc(*n + 1);
+	if (snap && *n) memcpy(snap, ipcf_note, *n);
 	pthread_mutex_unlock(&ipcf_note_mu);
-	if (!snap) {
-		int k = snprintf(msg, sizeof msg, "ipcf_last_device_note: out of memory");
-		ipcf_set_error(msg, (size_t)k);
-		return IPCF_E_OUT_OF_MEMORY;
-	}
-	ipcf_status st = ipcfgo_write_text((char *)"ipcf_last_device_note", buf, len, snap, n);
-	free(snap);
-	return st;
+	return snap;
 }
 
 ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim, const int64_t *shape,

@@ -18,6 +18,7 @@ typedef const char ipcf_cchar;
 typedef const void ipcf_cvoid;
 typedef const int64_t ipcf_cint64;
 void ipcf_set_error(const char *msg, size_t n);
+char *ipcf_note_snapshot(size_t *n);
 void ipcf_note_store(const char *s, size_t n);
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total);
 int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total);
@@ -333,19 +334,26 @@ func ipcfgo_token_create(out *C.ipcf_token) (st status) {
 	return finish("ipcf_token_create", fail(eMemory, "%d tokens exist: destroy those no longer used (ipcf_token_destroy)", tokenSlots))
 }
 
-//export ipcfgo_write_text
-func ipcfgo_write_text(fn *C.char, buf *C.char, n C.size_t, src *C.char, m C.size_t) (st status) {
-	name := C.GoString(fn)
-	defer guard(name, &st, debug.SetPanicOnFault(true))
-	// The text (m bytes) and its NUL into the caller's buffer of n bytes:
-	// as much as fits, and IPCF_E_BUFFER_TOO_SMALL when it does not; a
-	// buffer that cannot be written (read-only memory) is an error.
+//export ipcfgo_last_device_note
+func ipcfgo_last_device_note(buf *C.char, n C.size_t) (st status) {
+	const fn = "ipcf_last_device_note"
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
+	// The note and its NUL into the caller's buffer of n bytes (abi.c
+	// checked buf and n): as much as fits, and IPCF_E_BUFFER_TOO_SMALL when
+	// it does not; a buffer that cannot be written (read-only memory) is
+	// an error, not a fault of the host.
+	var m C.size_t
+	snap := C.ipcf_note_snapshot(&m)
+	if snap == nil {
+		return finish(fn, fail(eMemory, "out of memory"))
+	}
+	defer C.free(unsafe.Pointer(snap))
 	dst := unsafe.Slice((*byte)(unsafe.Pointer(buf)), int(n))
-	text := unsafe.Slice((*byte)(unsafe.Pointer(src)), int(m))
+	text := unsafe.Slice((*byte)(unsafe.Pointer(snap)), int(m))
 	k := copy(dst[:len(dst)-1], text)
 	dst[k] = 0
 	if k < len(text) {
-		return finish(name, fail(eTooSmall, "len=%d: the text needs %d bytes", int(n), int(m)+1))
+		return finish(fn, fail(eTooSmall, "len=%d: the text needs %d bytes", int(n), int(m)+1))
 	}
 	return ok
 }
