@@ -80,6 +80,15 @@ static ipcf_status ipcf_low_refuse(const char *fn, const char *arg, const void *
 			return ipcf_low_refuse("ipcf_" #name, #p, (const void *)(p));                          \
 	} while (0)
 
+// IPCF_LOW_BUF refuses the buffer argument p of ipcf_name that comes with
+// the length n, when n > 0 and p is below 64 KiB (it was read or written
+// as a nil pointer: IPCF_E_INTERNAL, "a bug"); an empty one is not read,
+// whatever its pointer.
+#define IPCF_LOW_BUF(name, p, n)                                                                  \
+	do {                                                                                          \
+		if ((n) > 0) IPCF_LOW(name, p);                                                           \
+	} while (0)
+
 #define IPCF_SAME_TYPE(name)                                                                      \
 	_Static_assert(__builtin_types_compatible_p(__typeof__(ipcfgo_##name), __typeof__(ipcf_##name)), \
 	               "ipcfgo_" #name " (Go) differs from ipcf_" #name " in ipcf.h")
@@ -143,6 +152,12 @@ IPCF_SAME_TYPE(version_string);
 			}                                                   \
 			return;                                             \
 		}                                                       \
+		if (o && (uintptr_t)(const void *)o < 65536) {          \
+			/* &p->field of a NULL p: ignored as NULL is, and   \
+			 * said (it aborted the host: a campaign) */        \
+			ipcf_low_refuse("ipcf_" #name, "the struct", o);    \
+			return;                                             \
+		}                                                       \
 		ipcfgo_##name(o);                                       \
 	}                                                           \
 	IPCF_SAME_TYPE(name)
@@ -158,6 +173,7 @@ IPCF_INIT(fit_options_init, ipcf_fit_options);
 
 ipcf_status ipcf_devices(char *buf, size_t len) {
 	IPCF_FORK_CHECK(devices);
+	IPCF_LOW_BUF(devices, buf, len);
 	return ipcfgo_devices(buf, len);
 }
 IPCF_SAME_TYPE(devices);
@@ -304,6 +320,7 @@ IPCF_SAME_TYPE(token_destroy);
 
 ipcf_status ipcf_circle(int32_t radius, int32_t npoints, int32_t *uv, size_t len) {
 	IPCF_FORK_CHECK(circle);
+	IPCF_LOW_BUF(circle, uv, len);
 	return ipcfgo_circle(radius, npoints, uv, len);
 }
 IPCF_SAME_TYPE(circle);
@@ -311,6 +328,7 @@ IPCF_SAME_TYPE(circle);
 ipcf_status ipcf_offsets(int32_t kind, int32_t radius, int32_t npoints, int32_t *uv, size_t cap, size_t *count) {
 	IPCF_FORK_CHECK(offsets);
 	IPCF_LOW(offsets, count);
+	IPCF_LOW_BUF(offsets, uv, cap);
 	return ipcfgo_offsets(kind, radius, npoints, uv, cap, count);
 }
 IPCF_SAME_TYPE(offsets);
@@ -318,6 +336,7 @@ IPCF_SAME_TYPE(offsets);
 ipcf_status ipcf_logbins(int64_t size, int32_t nbins, int64_t *bins, size_t cap, size_t *count) {
 	IPCF_FORK_CHECK(logbins);
 	IPCF_LOW(logbins, count);
+	IPCF_LOW_BUF(logbins, bins, cap);
 	return ipcfgo_logbins(size, nbins, bins, cap, count);
 }
 IPCF_SAME_TYPE(logbins);
@@ -337,6 +356,7 @@ ipcf_status ipcf_pcf_delays(const ipcf_array *data, const ipcf_pcf_options *opti
 	IPCF_LOW(pcf_delays, data);
 	IPCF_LOW(pcf_delays, options);
 	IPCF_LOW(pcf_delays, count);
+	IPCF_LOW_BUF(pcf_delays, delays, cap);
 	return ipcfgo_pcf_delays(data, options, delays, cap, count);
 }
 IPCF_SAME_TYPE(pcf_delays);
@@ -401,6 +421,7 @@ ipcf_status ipcf_check_counts(const ipcf_array *data, int32_t *counts, char *buf
 	IPCF_FORK_CHECK(check_counts);
 	IPCF_LOW(check_counts, data);
 	IPCF_LOW(check_counts, counts);
+	IPCF_LOW_BUF(check_counts, buf, len);
 	return ipcfgo_check_counts(data, counts, buf, len);
 }
 IPCF_SAME_TYPE(check_counts);
@@ -432,12 +453,14 @@ IPCF_SAME_TYPE(square_pixels);
 ipcf_status ipcf_crc32c(const void *data, size_t len, uint32_t *crc) {
 	IPCF_FORK_CHECK(crc32c);
 	IPCF_LOW(crc32c, crc);
+	IPCF_LOW_BUF(crc32c, data, len);
 	return ipcfgo_crc32c(data, len, crc);
 }
 IPCF_SAME_TYPE(crc32c);
 
 ipcf_status ipcf_check_metadata(const void *text, size_t len) {
 	IPCF_FORK_CHECK(check_metadata);
+	IPCF_LOW_BUF(check_metadata, text, len);
 	return ipcfgo_check_metadata(text, len);
 }
 IPCF_SAME_TYPE(check_metadata);
@@ -464,6 +487,8 @@ ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *off
 	IPCF_FORK_CHECK(fit_nparams);
 	IPCF_LOW(fit_nparams, options);
 	IPCF_LOW(fit_nparams, nparams);
+	IPCF_LOW_BUF(fit_nparams, offsets, noffsets);
+	IPCF_LOW_BUF(fit_nparams, names, cap);
 	return ipcfgo_fit_nparams(options, offsets, noffsets, nparams, names, cap);
 }
 IPCF_SAME_TYPE(fit_nparams);

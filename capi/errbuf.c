@@ -7,6 +7,7 @@
 // dlopen() fail with "cannot allocate memory in static TLS block" (seen
 // from Python ctypes). pthread keys allocate on demand instead.
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "../include/ipcf.h"
@@ -59,6 +60,14 @@ const char *ipcf_last_error(void) {
 
 void ipcf_array_init(ipcf_array *a) {
 	if (!a) return;
+	if ((uintptr_t)(const void *)a < 65536) {
+		// &p->field of a NULL p: ignored as NULL is, and said (it ended
+		// the host with SIGSEGV: a campaign)
+		static const char msg[] = "ipcf_array_init: the struct is below 64 KiB, where no process maps memory: not "
+		                          "valid memory (a field of a NULL struct?)";
+		ipcf_set_error(msg, sizeof msg - 1);
+		return;
+	}
 	memset(a, 0, sizeof *a);
 	a->struct_size = sizeof *a;
 }

@@ -405,6 +405,30 @@ static void test_table(void) {
     CASE("null init shape", INV, "ipcf_array_init_contiguous|NULL", ipcf_array_init_contiguous(&tmp, 1, 1, NULL, px));
     CASE("null devices buf", INV, "ipcf_devices|buf", ipcf_devices(NULL, 10));
     CASE("null device note buf", INV, "ipcf_last_device_note|buf", ipcf_last_device_note(NULL, 10));
+    {
+        /* buffers below 64 KiB given with a length (a field of a NULL
+         * struct): named, not IPCF_E_INTERNAL's "internal error" (the ABI
+         * campaign); of length 0 they are not read */
+        void *low = (void *)(uintptr_t)0x10;
+        size_t cnt;
+        int32_t np;
+        CASE("devices buf at 0x10", INV, "ipcf_devices|buf is 0x10|below 64 KiB", ipcf_devices(low, 10));
+        CASE("circle uv at 0x10", INV, "ipcf_circle|uv|below 64 KiB", ipcf_circle(2, 4, low, 8));
+        CASE("offsets uv at 0x10", INV, "ipcf_offsets|uv|below 64 KiB", ipcf_offsets(IPCF_OFFSETS_CIRCLE, 2, 4, low, 8, &cnt));
+        CASE("logbins bins at 0x10", INV, "ipcf_logbins|bins|below 64 KiB", ipcf_logbins(1024, 8, low, 8, &cnt));
+        CASE("crc32c data at 0x10", INV, "ipcf_crc32c|data|below 64 KiB", ipcf_crc32c(low, 8, (uint32_t *)&np));
+        CASE("crc32c data at 0x10, len 0", IPCF_OK, NULL, ipcf_crc32c(low, 0, (uint32_t *)&np));
+        CASE("check_metadata text at 0x10", INV, "ipcf_check_metadata|text|below 64 KiB", ipcf_check_metadata(low, 8));
+        CASE("fit_nparams names at 0x10", INV, "ipcf_fit_nparams|names|below 64 KiB", ipcf_fit_nparams(NULL, NULL, 0, &np, low, 8));
+        /* the initialisers ignore such a struct, as NULL, and say so (they
+         * aborted the host) */
+        CASE("pcf_options_init at 0x10", INV, "ipcf_pcf_options_init|below 64 KiB",
+             (ipcf_pcf_options_init(low), strstr(ipcf_last_error(), "ipcf_pcf_options_init") ? INV : IPCF_OK));
+        CASE("fit_options_init at 0x10", INV, "ipcf_fit_options_init|below 64 KiB",
+             (ipcf_fit_options_init(low), strstr(ipcf_last_error(), "ipcf_fit_options_init") ? INV : IPCF_OK));
+        CASE("array_init at 0x10", INV, "ipcf_array_init|below 64 KiB",
+             (ipcf_array_init(low), strstr(ipcf_last_error(), "ipcf_array_init") ? INV : IPCF_OK));
+    }
     CASE("device note len 0", INV, "ipcf_last_device_note|len is 0", ipcf_last_device_note(buf, 0));
     {
         /* after a CPU computation the note says "cpu" */
