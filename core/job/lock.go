@@ -59,11 +59,24 @@ func lock(out string) (func(), error) {
 			return nil, fmt.Errorf("%w: lock %s %v: not writing it; remove it", ErrOutput, name, err)
 		}
 		if busy, err := tryLock(f); err != nil {
-			holder := make([]byte, 200)
-			n, _ := f.ReadAt(holder, 0)
+			// The holder writes its line just after it locks: read again
+			// for a moment before saying it has none (two runs started at
+			// once named "()", a campaign).
+			var h string
+			for wait := 0; wait < 20; wait++ {
+				holder := make([]byte, 200)
+				n, _ := f.ReadAt(holder, 0)
+				if h = strings.TrimSpace(string(holder[:n])); h != "" || !busy {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
 			f.Close()
+			if h == "" {
+				h = "a run that has just started"
+			}
 			if busy {
-				return nil, fmt.Errorf("%w: %s is being written by another ipcf run (%s)", ErrBusy, out, strings.TrimSpace(string(holder[:n])))
+				return nil, fmt.Errorf("%w: %s is being written by another ipcf run (%s)", ErrBusy, out, h)
 			}
 			return nil, fmt.Errorf("cannot lock the output %s (%s): %w", out, name, err)
 		}

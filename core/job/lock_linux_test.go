@@ -4,8 +4,10 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLockRefusedByTheFileSystem: a lock file the file system will not
@@ -24,5 +26,31 @@ func TestLockRefusedByTheFileSystem(t *testing.T) {
 	}
 	if !errors.Is(err, fs.ErrPermission) || errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "/sys/ipcf-lock-test.npy") {
 		t.Errorf("lock in /sys: %v; want the permission error, not ErrOutput, naming the output", err)
+	}
+}
+
+// TestBusyNamesItsHolder: a run that finds the lock taken while its holder
+// has not yet written its line (two runs started at once) reads again for
+// a moment, and names the holder, or says the run has just started: the
+// message named "()" (the ABI campaign).
+func TestBusyNamesItsHolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o.npy")
+	f, err := os.OpenFile(LockName(out), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := tryLock(f); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(out); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "another ipcf run (a run that has just started)") {
+		t.Errorf("an empty lock held: %v", err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		f.WriteAt([]byte("pid 42 on here since now\n"), 0)
+	}()
+	if _, err := Lock(out); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "another ipcf run (pid 42 on here since now)") {
+		t.Errorf("a holder writing its line: %v", err)
 	}
 }
