@@ -1618,7 +1618,15 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
         else:
             mk = _input(mask, 'mask', 2)
         o.mask = ctypes.pointer(_descriptor(mk[None, :] if line else mk, 'mask'))
-    shape = _pcf_output_shape(din, o, d3, mk is None and d2 is None)
+    try:
+        shape = _pcf_output_shape(din, o, d3, mk is None and d2 is None)
+    except IpcfError as e:
+        # named as the call made (the library's shape query named itself,
+        # a function the caller never called)
+        call = 'ipcf_pcf_errors' if errors is not None else 'ipcf_pcf_compute'
+        if e.args and isinstance(e.args[0], str) and e.args[0].startswith('ipcf_pcf_output_shape: '):
+            e.args = (call + ': ' + e.args[0][len('ipcf_pcf_output_shape: '):],) + e.args[1:]
+        raise
     if acf:
         shape = shape[:2] + shape[3:]  # one offset: no offset axis
     shape = shape[line:]  # a line scan: no row axis

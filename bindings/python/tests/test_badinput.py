@@ -1282,3 +1282,15 @@ def test_faulthandler_enabled_after_import_warns(order):
     assert proc.returncode == 0, proc.stderr[-600:]
     want = '1' if order == 'after' else '0'
     assert proc.stdout.split(' ', 1)[0] == want, proc.stdout
+
+
+def test_errors_name_the_call_made():
+    # A bad option found by the library's shape query is named as the call
+    # made (ipcf_pcf_compute, ipcf_pcf_errors), not as ipcf_pcf_output_shape,
+    # a function the caller never called (the ABI campaign).
+    d = numpy.zeros((64, 16, 16), numpy.uint16) + 3
+    for f, name in ((lambda: ipcf.pcf(d, radius=-3), 'ipcf_pcf_compute'), (lambda: ipcf.acf(d, nbins=1), 'ipcf_pcf_compute'),
+                    (lambda: ipcf.pcf_errors(d, nbins=1), 'ipcf_pcf_errors')):
+        with pytest.raises(ipcf.IpcfValueError) as e:
+            f()
+        assert str(e.value).startswith(name + ': ') and 'ipcf_pcf_output_shape' not in str(e.value)
