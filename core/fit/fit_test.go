@@ -699,17 +699,22 @@ func TestZeroModelNotConverged(t *testing.T) {
 // from both neighbours have no peak, and the guess of D they give is far
 // too large: from it every velocity start converged (status Converged) to
 // D 13 to 1400 times the truth (a campaign). The velocity starts now also
-// start from a hundredth of the guessed D.
+// start from a thousandth of the guessed D.
 func TestFlowAwayFromBothOffsets(t *testing.T) {
 	tau := multiTauLags(8192, 16)
 	bins, err := MultiTauBins(tau, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range [][]float64{{0.05, 0.0588, -0.106, -0.191}, {0.05, 0.00242, -0.0258, -0.0106}, {0.05, 0.001, -0.008, -0.006}} {
+	for _, c := range []struct {
+		p []float64
+		r float64
+	}{{[]float64{0.05, 0.0588, -0.106, -0.191}, 4}, {[]float64{0.05, 0.00242, -0.0258, -0.0106}, 4}, {[]float64{0.05, 0.001, -0.008, -0.006}, 4},
+		{[]float64{0.05, 0.001, -0.008, -0.006}, 6}, {[]float64{0.05, 0.003, -0.008, -0.006}, 6}} { // (6, 0), (0, 6): a hundredth of D left these
+		p := c.p
 		var ms []Model
 		var ys [][]float64
-		for _, r := range []Vec{{4, 0}, {0, 4}} {
+		for _, r := range []Vec{{c.r, 0}, {0, c.r}} {
 			m := CCF2D{W: 2, R: r}
 			_, y := binnedCurve(m, p, bins, 1)
 			ms, ys = append(ms, m), append(ys, y)
@@ -718,7 +723,7 @@ func TestFlowAwayFromBothOffsets(t *testing.T) {
 		o.Bins = bins
 		got := NewFitter(o).FitJoint(ms, tau, ys, nil)
 		if got.Status != Converged || math.Abs(got.Params[1]/p[1]-1) > 1e-6 || math.Abs(got.Params[2]-p[2]) > 1e-8 || math.Abs(got.Params[3]-p[3]) > 1e-8 {
-			t.Errorf("truth %v: %v %v", p, got.Status, got.Params[:4])
+			t.Errorf("offsets at %g, truth %v: %v %v", c.r, p, got.Status, got.Params[:4])
 		}
 	}
 }

@@ -393,12 +393,13 @@ func (ft *Fitter) velocityStarts(r *Result) {
 	ft.vset = true
 	for _, st := range starts {
 		ft.vstart = st
-		// D from the guess, and from a hundredth of it: a flow away from
+		// D from the guess, and from a thousandth of it: a flow away from
 		// the neighbours gives CCFs without a peak, whose guess of D is far
 		// too large, and from it the fit converged to D 13 to 1400 times
 		// the truth, status Converged (a campaign; choosing the start by
-		// its chi-square alone left 5 of 30 such flows wrong, and a tenth
-		// of D as well cost 3 times the velocity starts for nothing more).
+		// its chi-square alone left 5 of 30 such flows wrong, a hundredth
+		// left slow flows at offsets (6, 0), (0, 6), and a third start
+		// costs half as much again).
 		for _, k := range velocityScales {
 			ft.dscale = k
 			r2 := Result{NParams: np}
@@ -413,7 +414,7 @@ func (ft *Fitter) velocityStarts(r *Result) {
 }
 
 // velocityScales are the factors of the guessed D velocityStarts starts from.
-var velocityScales = [...]float64{1, 0.01}
+var velocityScales = [...]float64{1, 1e-3}
 
 const velocityDirs = 4
 
