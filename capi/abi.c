@@ -146,7 +146,7 @@ IPCF_SAME_TYPE(version_string);
 	void ipcf_##name(type *o) {                                 \
 		if (ipcf_in_child()) {                                  \
 			ipcf_fork_refuse("ipcf_" #name);                    \
-			if (o) {                                            \
+			if (o && (uintptr_t)(const void *)o >= 65536) {     \
 				memset(o, 0, sizeof *o);                        \
 				o->struct_size = sizeof *o;                     \
 			}                                                   \
@@ -228,6 +228,7 @@ ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t n
                                        void *data) {
 	IPCF_FORK_CHECK(array_init_contiguous);
 	IPCF_LOW(array_init_contiguous, a);
+	IPCF_LOW_BUF(array_init_contiguous, shape, ndim);
 	return ipcfgo_array_init_contiguous(a, dtype, ndim, shape, data);
 }
 IPCF_SAME_TYPE(array_init_contiguous);
@@ -504,6 +505,8 @@ ipcf_status ipcf_fit(const ipcf_array *curves, const double *delays, const int32
 	IPCF_LOW(fit, stderr_);
 	IPCF_LOW(fit, chisq);
 	IPCF_LOW(fit, status);
+	IPCF_LOW(fit, delays);  // (their lengths are the curves' shape, read in Go)
+	IPCF_LOW(fit, offsets);
 	return ipcfgo_fit(curves, delays, offsets, sigma, options, params, stderr_, chisq, status);
 }
 IPCF_SAME_TYPE(fit);

@@ -138,8 +138,9 @@ end
 
 function p = linked(p)
 % P, or the file a link at P names where no sidecar lies beside the link
-% and one lies beside that file.
-if exist([p '.json'], 'file')
+% (a result or its error bars: the metadata, companions and lock beside
+% that file).
+if exist([p '.json'], 'file') || ~exist(p, 'file')
   return;
 end
 try
@@ -151,7 +152,7 @@ try
 catch
   return;   % (a name that is not UTF-8)
 end
-if ~isempty(real) && ~strcmp(real, p) && exist([real '.json'], 'file')
+if ~isempty(real) && ~strcmp(real, p)
   p = real;
 end
 end

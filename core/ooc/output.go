@@ -190,20 +190,18 @@ func chunkKey(rel string) bool {
 func SidecarName(path string) string { return path + ".json" }
 
 // Linked is path, or the file a link at path names where no sidecar lies
-// beside the link and one lies beside that file: a result (or an input ipcf
-// wrote) linked into a work folder is read with its metadata, companions
-// and lock, not as a file without them (read unchecked and unlabelled, or
-// refused as lacking metadata). The one owner of that rule: the readers
-// call it on the path they are given.
+// beside the link: a result (its error bars, or an input ipcf wrote)
+// linked into a work folder is read with the metadata, companions and lock
+// beside that file, not as a file without them (read unchecked and
+// unlabelled, or refused as lacking metadata; a stopped run's output
+// beside its lock was read through a link). The one owner of that rule:
+// the readers call it on the path they are given.
 func Linked(path string) string {
 	if _, err := os.Lstat(SidecarName(path)); !errors.Is(err, os.ErrNotExist) {
 		return path
 	}
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil || real == filepath.Clean(path) {
-		return path
-	}
-	if _, err := os.Lstat(SidecarName(real)); err != nil {
 		return path
 	}
 	return real

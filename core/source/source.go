@@ -991,7 +991,7 @@ func openSeries(files []string, ch int) (Source, error) {
 		s.byUUID = map[string]omePlane{}
 		for _, q := range planes {
 			if q.uuid != "" {
-				s.byUUID[q.uuid] = q
+				s.byUUID[strings.ToLower(q.uuid)] = q
 			}
 		}
 	}
@@ -1078,8 +1078,8 @@ func (s *series) check(t int) error {
 			// UUID) where the list records the files': another plane's or
 			// channel's file saved under a plane's name was read as that
 			// frame (a review).
-			if root := omeRootID(p.desc); listed.uuid != "" && root != "" && root != listed.uuid {
-				if own, found := s.byUUID[root]; found {
+			if root := omeRootID(p.desc); listed.uuid != "" && root != "" && !strings.EqualFold(root, listed.uuid) {
+				if own, found := s.byUUID[strings.ToLower(root)]; found { // (UUIDs: any letter case)
 					listed = own
 				} else {
 					return nil, fmt.Errorf("%w: %s is not a file the dataset's list in %s names (its OME UUID %s): a file of another image saved under a plane's name; give the image's own files", ErrFormat, s.files[t], s.files[0], root)

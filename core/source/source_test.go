@@ -603,6 +603,18 @@ func TestFolderOfOMEPlanesEveryFile(t *testing.T) {
 	if _, err := Open(renamed); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "do not put the planes in order") {
 		t.Errorf("files 3 and 5 renamed into each other: %v, want the refusal of the order", err)
 	}
+	// a root UUID differing from the list's in letter case only: the same
+	// file (UUIDs are case-insensitive), read
+	upper := dataset(id, zero)
+	xmlU := fmt.Sprintf(`<OME UUID="URN:UUID:%d"><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="16"></Pixels></Image></OME>`, 306)
+	if err := os.WriteFile(filepath.Join(upper, name(6)), writeTIFF(tiffOpts{}, []tpage{with(ps[6], ij(xmlU))}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if src, err := Open(upper); err != nil {
+		t.Errorf("a UUID in upper case: %v", err)
+	} else {
+		src.Close()
+	}
 	foreign := dataset(id, zero)
 	xml := `<OME UUID="urn:uuid:999"><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="16"></Pixels></Image></OME>`
 	if err := os.WriteFile(filepath.Join(foreign, name(6)), writeTIFF(tiffOpts{}, []tpage{with(ps[6], ij(xml))}), 0o644); err != nil {

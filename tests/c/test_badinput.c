@@ -420,6 +420,13 @@ static void test_table(void) {
         CASE("crc32c data at 0x10, len 0", IPCF_OK, NULL, ipcf_crc32c(low, 0, (uint32_t *)&np));
         CASE("check_metadata text at 0x10", INV, "ipcf_check_metadata|text|below 64 KiB", ipcf_check_metadata(low, 8));
         CASE("fit_nparams names at 0x10", INV, "ipcf_fit_nparams|names|below 64 KiB", ipcf_fit_nparams(NULL, NULL, 0, &np, low, 8));
+        ipcf_array lowa;
+        int64_t one[1] = {4};
+        float f4[4] = {0};
+        ipcf_array_init_contiguous(&lowa, IPCF_DTYPE_FLOAT32, 1, one, f4);
+        CASE("array_init_contiguous shape at 0x10", INV, "ipcf_array_init_contiguous|shape|below 64 KiB", ipcf_array_init_contiguous(&lowa, IPCF_DTYPE_FLOAT32, 1, low, f4));
+        CASE("fit delays at 0x10", INV, "ipcf_fit|delays|below 64 KiB", ipcf_fit(&lowa, low, NULL, NULL, NULL, &lowa, NULL, NULL, NULL));
+        CASE("fit offsets at 0x10", INV, "ipcf_fit|offsets|below 64 KiB", ipcf_fit(&lowa, (double *)f4, low, NULL, NULL, &lowa, NULL, NULL, NULL));
         /* the initialisers ignore such a struct, as NULL, and say so (they
          * aborted the host) */
         CASE("pcf_options_init at 0x10", INV, "ipcf_pcf_options_init|below 64 KiB",

@@ -3009,15 +3009,14 @@ def open_errors(path):
 
 def _linked(p):
     """p, or the file a link at p names where no sidecar lies beside the
-    link and one lies beside that file (core/ooc Linked, as every host
-    reads): a result linked into a work folder is read with its metadata,
-    checked and labelled (it was returned unchecked with none)."""
-    if os.path.lexists(p + '.json'):
+    link (core/ooc Linked, as every host reads): a result, or its error
+    bars, linked into a work folder is read with the metadata, companions
+    and lock beside that file, checked and labelled (it was returned
+    unchecked with none)."""
+    if os.path.lexists(p + '.json') or not os.path.exists(p):
         return p
     real = os.path.realpath(p)
-    if real != os.path.abspath(p) and os.path.lexists(real + '.json'):
-        return real
-    return p
+    return real if real != os.path.abspath(p) else p
 
 
 def _open_errors_as_result(p, base, mmap):

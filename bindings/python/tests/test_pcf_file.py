@@ -949,8 +949,23 @@ def test_result_through_a_link_read_with_its_metadata(fixture, tmp_path):
     (work / 'r.npy').symlink_to('../data/r.npy')
     a, meta = ipcf.open_result(work / 'r.npy')
     assert meta['software'] == 'ipcf' and numpy.array_equal(a, ipcf.open_result(res)[0])
+    # its error bars through a link too (they have no sidecar of their own:
+    # their result's, beside the file the link names; read unchecked before)
+    ipcf.pcf_file(fixture['root'] / 'stack.raw', data / 'e.npy', errors='blocking', **raw_args(fixture))
+    (work / 'e.sd.npy').symlink_to('../data/e.sd.npy')
+    assert numpy.array_equal(ipcf.open_result(work / 'e.sd.npy')[0], ipcf.open_errors(data / 'e.npy'))
+    sd = bytearray((data / 'e.sd.npy').read_bytes())
+    sd[-3] ^= 0x10
+    (data / 'e.sd.npy').write_bytes(bytes(sd))
+    with pytest.raises(ipcf.IpcfIOError, match='checksum'):
+        ipcf.open_result(work / 'e.sd.npy')
     b = bytearray((data / 'r.npy').read_bytes())
     b[-3] ^= 0x10
     (data / 'r.npy').write_bytes(bytes(b))
     with pytest.raises(ipcf.IpcfIOError, match='checksum'):
+        ipcf.open_result(work / 'r.npy')
+    # a stopped run's output beside its lock, through a link: refused as it is directly
+    (data / 'r.npy.json').unlink()
+    (data / '.r.npy.lock').write_text('pid 999999999 on %s since 2026-12-05T00:00:00Z\n' % socket.gethostname())
+    with pytest.raises(ipcf.IpcfIOError, match='was stopped before it finished'):
         ipcf.open_result(work / 'r.npy')

@@ -1266,13 +1266,13 @@ public final class Ipcf {
         }
     }
 
-    /** path, or the file a link at path names where no sidecar lies beside the link and one beside that file. */
+    /** path, or the file a link at path names where no sidecar lies beside the link (its companions and lock beside it). */
     static String linked(String path) {
         try {
             Path p = Paths.get(path);
             if (Files.exists(Paths.get(path + ".json"), LinkOption.NOFOLLOW_LINKS)) return path;
             Path real = p.toRealPath();
-            if (!real.equals(p.toAbsolutePath().normalize()) && Files.exists(Paths.get(real + ".json"), LinkOption.NOFOLLOW_LINKS))
+            if (!real.equals(p.toAbsolutePath().normalize()))
                 return real.toString();
         } catch (IOException | RuntimeException e) {
             // (no such file: the read says so)
