@@ -28,6 +28,18 @@ func binnedCurve(m Model, p []float64, bins []Bin, unit float64) (tau, y []float
 	return tau, y
 }
 
+// offsetCurves is model m's exact binned curves with the parameters p at
+// each offset of rs (binnedCurve), with the models at those offsets.
+func offsetCurves(m CCF2D, p []float64, bins []Bin, rs []Vec) (tau []float64, ms []Model, ys [][]float64) {
+	for _, r := range rs {
+		m.R = r
+		var y []float64
+		tau, y = binnedCurve(m, p, bins, 1)
+		ms, ys = append(ms, m), append(ys, y)
+	}
+	return tau, ms, ys
+}
+
 // multiTauLags are the engine's multi-tau lags below n/2 for m.
 func multiTauLags(n, m int) []float64 {
 	var lags []float64
@@ -70,13 +82,7 @@ func TestMultiTauAveraged(t *testing.T) {
 		// a flow's delta-CCFs
 		for _, c := range []struct{ d, vx, vy float64 }{{0.01, 0.2, 0}, {0.05, 0.05, 0.02}, {0.2, 0.5, 0.3}} {
 			p := []float64{0.02, c.d, c.vx, c.vy}
-			var ms []Model
-			var ys [][]float64
-			for _, r := range []Vec{{6, 0}, {0, 6}, {-6, 0}, {0, -6}} {
-				m := CCF2D{W: 2, R: r, Delta: true}
-				_, y := binnedCurve(m, p, bins, 1)
-				ms, ys = append(ms, m), append(ys, y)
-			}
+			_, ms, ys := offsetCurves(CCF2D{W: 2, Delta: true}, p, bins, []Vec{{6, 0}, {0, 6}, {-6, 0}, {0, -6}})
 			plain := NewFitter(Options{}).FitJoint(ms, tau, ys, nil)
 			got := NewFitter(Options{Bins: bins}).FitJoint(ms, tau, ys, nil)
 			if mt == 16 && c.d == 0.01 && math.Abs(plain.Params[1]-c.d) < 0.03*c.d {
@@ -203,15 +209,7 @@ func binsFlow(t *testing.T) {
 	bins := logBins(append(edges, 8192))
 	for _, d := range []float64{0.002, 0.01} {
 		p := []float64{0.02, d, 0.25, 0}
-		var ms []Model
-		var ys [][]float64
-		var tau []float64
-		for _, r := range []Vec{{12, 0}, {0, 12}, {-12, 0}, {0, -12}} {
-			m := CCF2D{W: 2, R: r, Delta: true}
-			var y []float64
-			tau, y = binnedCurve(m, p, bins, 1)
-			ms, ys = append(ms, m), append(ys, y)
-		}
+		tau, ms, ys := offsetCurves(CCF2D{W: 2, Delta: true}, p, bins, []Vec{{12, 0}, {0, 12}, {-12, 0}, {0, -12}})
 		got := NewFitter(Options{Bins: bins}).FitJoint(ms, tau, ys, nil)
 		if got.Status != Converged || math.Abs(got.Params[1]-d) > 1e-8*d || math.Abs(got.Params[2]-0.25) > 1e-8 || math.Abs(got.Params[3]) > 1e-8 {
 			t.Errorf("delta-CCFs, D %g: %v %v", d, got.Status, got.Params[:4])

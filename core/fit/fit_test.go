@@ -675,17 +675,11 @@ func TestZeroModelNotConverged(t *testing.T) {
 		}
 	}
 	p := []float64{0.02, 0.01, 1, 0}
-	var ms []Model
-	var ys [][]float64
-	var tau []float64
-	for _, r := range []Vec{{6, 0}, {0, 6}, {-6, 0}, {0, -6}} {
-		m := CCF2D{W: 2, R: r, Delta: true}
-		var y []float64
-		tau, y = binnedCurve(m, p, bins, 1)
+	tau, ms, ys := offsetCurves(CCF2D{W: 2, Delta: true}, p, bins, []Vec{{6, 0}, {0, 6}, {-6, 0}, {0, -6}})
+	for _, y := range ys {
 		for i := range y {
 			y[i] = float64(float32(y[i])) // as the engine's float32 curves
 		}
-		ms, ys = append(ms, m), append(ys, y)
 	}
 	o := DefaultOptions(ms[0])
 	o.Bins = bins
@@ -712,13 +706,7 @@ func TestFlowAwayFromBothOffsets(t *testing.T) {
 	}{{[]float64{0.05, 0.0588, -0.106, -0.191}, 4}, {[]float64{0.05, 0.00242, -0.0258, -0.0106}, 4}, {[]float64{0.05, 0.001, -0.008, -0.006}, 4},
 		{[]float64{0.05, 0.001, -0.008, -0.006}, 6}, {[]float64{0.05, 0.003, -0.008, -0.006}, 6}} { // (6, 0), (0, 6): a hundredth of D left these
 		p := c.p
-		var ms []Model
-		var ys [][]float64
-		for _, r := range []Vec{{c.r, 0}, {0, c.r}} {
-			m := CCF2D{W: 2, R: r}
-			_, y := binnedCurve(m, p, bins, 1)
-			ms, ys = append(ms, m), append(ys, y)
-		}
+		_, ms, ys := offsetCurves(CCF2D{W: 2}, p, bins, []Vec{{c.r, 0}, {0, c.r}})
 		o := DefaultOptions(ms[0])
 		o.Bins = bins
 		got := NewFitter(o).FitJoint(ms, tau, ys, nil)
