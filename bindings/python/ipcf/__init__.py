@@ -665,6 +665,10 @@ class _Worker:
         threading.Thread(target=self._loop, name='ipcf-call', daemon=True).start()
 
     def _loop(self):
+        with _c.signals_blocked():  # Ctrl+C goes to the waiting main thread
+            self._serve()
+
+    def _serve(self):
         while True:
             job = self.jobs.get()
             if job is None:  # not kept for another call (_release_worker): the thread ends
@@ -794,7 +798,8 @@ def _block_scope():
         outer = _BLOCKS.get(ident)
         _BLOCKS[ident] = {'token': None, 'cancelled': False}
     try:
-        yield
+        with _c.signals_blocked():  # Ctrl+C goes to the main thread, asleep in the compute
+            yield
     finally:
         with _BLOCKS_LOCK:
             if outer is None:

@@ -1,7 +1,9 @@
 """ctypes declarations of libipcf (include/ipcf.h) and library loading."""
 
+import contextlib
 import ctypes
 import os
+import signal
 import sys
 
 MAX_NDIM = 8
@@ -220,6 +222,37 @@ def _candidates():
     yield os.path.join(here, '..', '..', '..', 'build', 'lib', 'libipcf.so')
 
 
+# The asynchronous signals a Python program handles (Ctrl+C's SIGINT, a
+# job manager's SIGTERM, ...). CPython runs their handlers on the main
+# thread only, and wakes it from a blocking wait (dask's compute waits in
+# queue.get) only when the kernel delivers the signal to the main thread:
+# delivered to another thread, the handler ran when the main thread next
+# woke, which in an ipcf.dask compute was when a block ended (Ctrl+C
+# ignored for a whole block; 1 test run in 10). The threads that run
+# library work for long stretches block them (`signals_blocked`): the
+# library's own threads (they inherit the mask of the thread that loads it),
+# the calls' helper threads, and dask's worker threads inside a block.
+ASYNC_SIGNALS = frozenset(getattr(signal, name) for name in (
+    'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGWINCH', 'SIGCHLD')
+    if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def signals_blocked():
+    """Block ASYNC_SIGNALS on this thread (not the main thread: its
+    handlers run there) for the with block, then restore its mask."""
+    import threading
+
+    if not hasattr(signal, 'pthread_sigmask') or threading.current_thread() is threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, ASYNC_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def load():
     """Return the loaded libipcf with argument and result types declared."""
     errors = []
@@ -228,11 +261,19 @@ def load():
         if not os.path.exists(path):
             errors.append(f'{path}: not found')
             continue
+        old = None
         try:
+            # Its runtime's threads take the mask of the loading thread
+            # (see ASYNC_SIGNALS); this thread's own is restored.
+            if hasattr(signal, 'pthread_sigmask'):
+                old = signal.pthread_sigmask(signal.SIG_BLOCK, ASYNC_SIGNALS)
             lib = ctypes.CDLL(os.path.abspath(path))
             break
         except OSError as exc:
             errors.append(f'{path}: {exc}')
+        finally:
+            if old is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
     if lib is None:
         msg = 'cannot load libipcf (set IPCF_LIBRARY, or run make): ' + '; '.join(errors)
         raise ImportError(msg)
