@@ -995,10 +995,35 @@ func openSeries(files []string, ch int) (Source, error) {
 			}
 		}
 	}
+	if err := distinctFiles(files); err != nil {
+		return nil, err
+	}
 	if err := s.checkAll(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// distinctFiles refuses a series in which two names are one file (a link
+// to a frame of the folder, a hard link): that frame was read twice, as
+// two time points, with exit status 0 (a campaign's finding).
+func distinctFiles(files []string) error {
+	seen := make(map[string]int, len(files))
+	for i, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return err
+		}
+		id := fileID(st)
+		if id == "" {
+			continue
+		}
+		if j, ok := seen[id]; ok {
+			return fmt.Errorf("%w: %s and %s are one file (a link, or a hard link): it would be read as two time points; remove one of them from the series", ErrFormat, files[j], f)
+		}
+		seen[id] = i
+	}
+	return nil
 }
 
 // checkAll parses every file of the series but the first (parsed by

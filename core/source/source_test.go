@@ -711,3 +711,74 @@ func TestFolderIndexedNames(t *testing.T) {
 		}
 	}
 }
+
+// A name in a folder of frames that is another frame's file (a link to a
+// frame of the folder, a hard link) was read as one more time point, with
+// exit status 0. Links to distinct frames elsewhere are read as those.
+func TestFolderSameFileTwice(t *testing.T) {
+	ps := grayPages(le, 8, 4, 5, 0)
+	write := func(dir string, n int) {
+		for i := range n {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("frame_%d.tif", i)), writeTIFF(tiffOpts{}, []tpage{ps[i]}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		link func(old, new string) error
+	}{{"link", os.Symlink}, {"hard link", os.Link}} {
+		dir := t.TempDir()
+		write(dir, 4)
+		if err := c.link(filepath.Join(dir, "frame_1.tif"), filepath.Join(dir, "frame_4.tif")); err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []string{dir, filepath.Join(dir, "frame_*.tif")} {
+			src, err := Open(in)
+			if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "frame_1.tif and "+filepath.Join(dir, "frame_4.tif")+" are one file") {
+				t.Errorf("%s, %s: %v, want ErrFormat naming frame_1.tif and frame_4.tif", c.name, in, err)
+			}
+			if err == nil {
+				src.Close()
+			}
+		}
+	}
+	// a folder of links to the frames of another: read as they are
+	orig, links := t.TempDir(), t.TempDir()
+	write(orig, 4)
+	for i := range 4 {
+		if err := os.Symlink(filepath.Join(orig, fmt.Sprintf("frame_%d.tif", i)), filepath.Join(links, fmt.Sprintf("frame_%d.tif", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, err := Open(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(links)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if n, _, _ := b.Shape(); n != 4 {
+		t.Fatalf("%d frames through the links, want 4", n)
+	}
+	for i := range 4 {
+		va, err := a.Frame(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vb, err := b.Frame(i) // (a's view stays valid: another source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for y := range 4 {
+			for x := range 5 {
+				if va.At(y, x) != vb.At(y, x) {
+					t.Fatalf("frame %d (%d, %d) through a link: %v, want %v", i, y, x, vb.At(y, x), va.At(y, x))
+				}
+			}
+		}
+	}
+}

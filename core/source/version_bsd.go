@@ -19,6 +19,15 @@ func fileStatus(st os.FileInfo) (status string, exact bool) {
 	return "", false
 }
 
+// fileID is a file's identity (device and inode): two names of one file
+// (links) have the same; "" where unknown.
+func fileID(st os.FileInfo) string {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return fmt.Sprintf("%d:%d", s.Dev, s.Ino)
+	}
+	return ""
+}
+
 // statusTime is a file's status-change time (zero where unknown).
 func statusTime(st os.FileInfo) time.Time {
 	if s, ok := st.Sys().(*syscall.Stat_t); ok {
