@@ -2541,16 +2541,27 @@ def open_result(path, *, mmap=False):
                 # published: the earlier sidecar is removed before the renames), an unlabelled, unchecked
                 # result; refused, as ipcf plot refuses it.
                 # (error bars, OUT.sd.npy, by their result's lock too)
-                for q in [p] + ([p[:-len('.sd.npy')] + '.npy'] if p.endswith('.sd.npy') else []):
-                    line, live = _lock_holder(q)
-                    if line is not None and not live and line.split()[3] == socket.gethostname():
-                        raise _error(_c.E_IO, f'{p} has no metadata ({q}.json), and the ipcf run that wrote it '
-                                              f'({line}) was stopped before it finished: run that job again to finish it')
+                _refuse_stopped(p)
             if meta and not mmap:
                 _check_result_bytes(p, meta, name, read)
             return array, meta
         except IpcfIOError:
             _read_again(p, deadline, tried)
+
+
+def _refuse_stopped(p):
+    """Raise IpcfIOError if p, a result (or its error bars, OUT.sd.npy)
+    found without metadata, lies beside the lock of an ipcf run on this
+    machine that was stopped (killed while it published: the earlier
+    sidecar is removed before the renames): not a user's array without
+    metadata but an unlabelled, unchecked result, refused as ipcf plot
+    refuses it. open_result, open_errors and fit_result say so (the last
+    two said "no metadata" or "compute them with errors=")."""
+    for q in [p] + ([p[:-len('.sd.npy')] + '.npy'] if p.endswith('.sd.npy') else []):
+        line, live = _lock_holder(q)
+        if line is not None and not live and line.split()[3] == socket.gethostname():
+            raise _error(_c.E_IO, f'{p} has no metadata ({q}.json), and the ipcf run that wrote it '
+                                  f'({line}) was stopped before it finished: run that job again to finish it')
 
 
 _PUBLISH_WAIT = 5.0  # seconds open_result reads again while a run publishes over the result
@@ -3050,6 +3061,8 @@ def _open_errors(p, meta=None):
     metadata as read with its curves) or of its sidecar read now."""
     rec = _errors_record(p, meta)
     if rec is None:
+        if not os.path.isdir(p) and not os.path.lexists(p + '.json'):
+            _refuse_stopped(p)
         why = 'a Zarr result' if os.path.isdir(p) else ('no metadata beside it (PATH.json)'
                                                         if not os.path.exists(p + '.json') else 'computed without them')
         raise _invalid(f'{p}: no error bars ({why}): compute them with pcf_file(..., errors=\'blocking\') or '

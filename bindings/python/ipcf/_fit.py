@@ -15,7 +15,7 @@ import numpy
 
 from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record,
                _float, _int, _int32_ptr, _invalid,
-               _last_error, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _positive, _read_npy,
+               _last_error, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _positive, _read_npy, _refuse_stopped,
                _threads, _unsupported)
 from ._label import Labelled, label
 
@@ -815,6 +815,8 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     with _pinned(p) as name:
         values, meta = _open_result(p, name, read)
         if not meta:
+            if not os.path.isdir(p) and not os.path.lexists(p + '.json'):
+                _refuse_stopped(p)
             raise _invalid(f'{p}: no metadata beside it (PATH.json): fit_result needs the result\'s delays and offsets')
         if meta.get('command') == 'fit':
             # (a KeyError of label's said so, or maps of the curves' shape were fitted)

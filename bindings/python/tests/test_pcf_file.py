@@ -214,6 +214,10 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path):
             with pytest.raises(ipcf.IpcfIOError, match='was stopped before it finished'):
                 ipcf.open_result(out)
             assert time.monotonic() - t0 < 1
+            # open_errors and fit_result say so too (they said "no metadata", "compute them with errors=")
+            for fn in (ipcf.open_errors, ipcf.fit_result):
+                with pytest.raises(ipcf.IpcfIOError, match='was stopped before it finished'):
+                    fn(out)
             # its error bars (OUT.sd.npy) by the result's lock: they were returned unlabelled
             sd = pathlib.Path(str(out)[:-len('.npy')] + '.sd.npy')
             shutil.copyfile(out, sd)
