@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +211,41 @@ func TestChannelSelect(t *testing.T) {
 	}
 	if got, want := bl(d.hyper, "--channel", "2"), bl(d.c2tif); !bytes.Equal(got, want) {
 		t.Errorf("bleach --channel 2 differs from bleach on the file of channel 2")
+	}
+	// The selection corrected is recorded (it was not): the channel, the
+	// crop's origin and the input's frame of the output's first (the
+	// correction drops --filtersize frames at each end).
+	for _, c := range []struct {
+		extra []string
+		want  map[string]any
+	}{
+		{[]string{"--channel", "2"}, map[string]any{"channel": 2.0, "crop_origin": []any{0.0, 0.0}, "first_frame": 4.0}},
+		{[]string{"--channel", "1", "--crop", "1:4,2:5", "--frames", "3:60"}, map[string]any{"channel": 1.0, "crop_origin": []any{1.0, 2.0}, "first_frame": 7.0}},
+	} {
+		out := filepath.Join(t.TempDir(), "bleach.npy")
+		if code, msg := runCLI(t, "bleach", time.Minute, append([]string{"bleach", d.hyper, "-o", out, "--filtersize", "4", "--quiet"}, c.extra...)...); code != 0 {
+			t.Fatalf("bleach %v: exit %d: %s", c.extra, code, msg)
+		}
+		b, err := os.ReadFile(out + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var meta map[string]any
+		if err := json.Unmarshal(b, &meta); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range c.want {
+			if !reflect.DeepEqual(meta[k], v) {
+				t.Errorf("bleach %v: %s %v, want %v", c.extra, k, meta[k], v)
+			}
+		}
+	}
+	out := filepath.Join(t.TempDir(), "bleach.npy")
+	if code, msg := runCLI(t, "bleach", time.Minute, "bleach", d.c2, "-o", out, "--filtersize", "4", "--quiet"); code != 0 {
+		t.Fatalf("bleach: exit %d: %s", code, msg)
+	}
+	if b, _ := os.ReadFile(out + ".json"); !bytes.Contains(b, []byte(`"channel": null`)) {
+		t.Errorf("bleach of a file of one channel: metadata %s, want channel null", b)
 	}
 }
 

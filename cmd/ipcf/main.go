@@ -934,8 +934,18 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("%w: %s changed while ipcf bleach read it (its frames differ from those read)", source.ErrChanged, src.Name())
 		}
 	}
+	// The selection corrected (--channel, --crop, --frames): it was not
+	// recorded, and a stack of a crop could not be placed on its input.
+	// first_frame is the input's frame of the output's first: the
+	// correction drops filtersize frames at each end.
+	t0, y0, x0, _ := source.Origin(src)
+	var channel any
+	if input.Channel > 0 {
+		channel = input.Channel
+	}
 	meta := map[string]any{"input": pos[0], "input_files": source.Files(src), "input_dtype": src.DType().String(),
-		"input_shape": inShape, "bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String(),
+		"input_shape": inShape, "channel": channel, "crop_origin": []int{y0, x0}, "first_frame": t0 + *f,
+		"bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String(),
 		"units": bleachUnits(src, pos[0])}
 	if err := res.publish("bleach", *out, meta); err != nil {
 		return err
