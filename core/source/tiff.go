@@ -18,6 +18,7 @@ import (
 // page is one image of a TIFF file: its samples' location. The parser has
 // checked that every strip holds its rows inside the file.
 type page struct {
+	ifd     int64 // the offset of its IFD
 	w, h    int
 	dtype   array.DType
 	rps     int // rows per strip, 1..h
@@ -437,7 +438,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 			}
 		}
 	}
-	var p page
+	p := page{ifd: ifd}
 	switch bps, sf := one(258, 1), one(339, 1); {
 	case sf == 1 && bps == 8:
 		p.dtype = array.Uint8
@@ -1320,7 +1321,7 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 	case !multi && ch > 0:
 		return nil, channelErr(m.path, ch, 1)
 	}
-	u := tiffUnits(r)
+	u := tiffUnits(r, r.mmTimed(pages[len(pages)-1].ifd))
 	// backToBack is the stack of n images lying back to back from the
 	// first page's samples (writer: who says so), of channel ch where
 	// multi.

@@ -69,7 +69,10 @@ type Units struct {
 //     PixelSizeUm or PixelSize_um (micrometres; PixelAspect other than 1
 //     means pixels that are not square) and Interval_ms (or IntervalMs,
 //     interval_ms, WaitInterval; milliseconds). An interval of 0 (as fast
-//     as possible) is unknown.
+//     as possible) is unknown. Where the first and last images' JSON hold
+//     ElapsedTime-ms and FrameIndex, the mean interval they measure is
+//     taken instead when no interval is known or the one known (also an
+//     ImageJ or OME one) is more than 2 % from it (mmMeasured).
 //
 //   - Any other TIFF: the pixel width is 1/XResolution (and the height
 //     1/YResolution) where ResolutionUnit is 3 (centimetre), as ImageJ
@@ -210,14 +213,80 @@ func merge(ms ...metadata) Units {
 
 // tiffUnits reads the units of a TIFF file from its first IFD (and, for
 // Micro-Manager's files, the summary in its header); extra (the folder's
-// metadata.txt) comes last.
-func tiffUnits(r *tiffReader, extra ...metadata) Units {
+// metadata.txt) comes last. last is the Micro-Manager metadata of the
+// series' last image (mmTimed), or nil: see mmMeasured.
+func tiffUnits(r *tiffReader, last []byte, extra ...metadata) Units {
 	t := r.metaTags()
 	ms := []metadata{omeUnits(t.desc, r.omeImage(t.desc)), imagejUnits(t.desc, t.xres, t.yres), mmUnits(t.mm)}
 	if s := r.mmSummary(); s != nil {
 		ms = append(ms, mmUnits(s))
 	}
-	return merge(append(append(ms, extra...), resolutionUnits(t))...)
+	ms = append(append(ms, extra...), resolutionUnits(t))
+	u := merge(slices.Clone(ms)...)
+	if m, ok := mmMeasured(t.mm, last); ok && !(math.Abs(u.FrameInterval-m.interval) <= mmIntervalTolerance*m.interval) {
+		u = merge(append([]metadata{m}, ms...)...)
+	}
+	return u
+}
+
+// mmIntervalTolerance is how far (a fraction) the frame interval the
+// metadata state may lie from the one Micro-Manager's time stamps
+// measure before the measured one is taken (mmMeasured).
+const mmIntervalTolerance = 0.02
+
+// mmMeasured is the frame interval that Micro-Manager's time stamps of
+// the first and last images measure (the mean: their ElapsedTime-ms
+// difference over their FrameIndex difference), from the JSON of each
+// (MicroManagerMetadata tag). Interval_ms, and the ImageJ finterval
+// Micro-Manager writes from it, is the interval asked for: a camera that
+// cannot keep up takes its frames farther apart, and an interval of 0 (as
+// fast as possible) says nothing. Where the metadata state no interval,
+// or one more than mmIntervalTolerance from this, this is taken (D came
+// out wrong by the ratio of the two, with exit 0).
+func mmMeasured(first, last []byte) (metadata, bool) {
+	m := metadata{name: "Micro-Manager"}
+	t0, f0, ok0 := mmStamp(first)
+	t1, f1, ok1 := mmStamp(last)
+	if !ok0 || !ok1 || f1 <= f0 || !(t1 > t0) {
+		return m, false
+	}
+	m.interval = (t1 - t0) / 1000 / float64(f1-f0)
+	return m, good(m.interval)
+}
+
+// mmStamp reads an image's ElapsedTime-ms and frame index (FrameIndex, or
+// Frame) from Micro-Manager's JSON metadata of it.
+func mmStamp(b []byte) (ms float64, frame int64, ok bool) {
+	if len(b) == 0 {
+		return 0, 0, false
+	}
+	var top map[string]any
+	if json.Unmarshal(b, &top) != nil {
+		return 0, 0, false
+	}
+	num := func(keys ...string) (float64, bool) {
+		for _, k := range keys {
+			switch v := top[k].(type) {
+			case float64:
+				return v, true
+			case string:
+				return number(v), true
+			}
+		}
+		return 0, false
+	}
+	t, okT := num("ElapsedTime-ms")
+	f, okF := num("FrameIndex", "Frame")
+	if !okT || !okF || math.IsNaN(t) || math.IsInf(t, 0) || f < 0 || f > 1<<53 || f != math.Trunc(f) {
+		return 0, 0, false
+	}
+	return t, int64(f), true
+}
+
+// mmTimed is the MicroManagerMetadata JSON of the IFD at ifd (nil where
+// it has none).
+func (r *tiffReader) mmTimed(ifd int64) []byte {
+	return r.metaTagsAt(ifd).mm
 }
 
 // metaTags are the first IFD's tags that hold units.
@@ -230,10 +299,13 @@ type metaTags struct {
 
 // metaTags reads the units tags of the first IFD, ignoring any that are
 // malformed: they never make a file unreadable.
-func (r *tiffReader) metaTags() metaTags {
+func (r *tiffReader) metaTags() metaTags { return r.metaTagsAt(r.first) }
+
+// metaTagsAt reads the units tags of the IFD at ifd, as metaTags.
+func (r *tiffReader) metaTagsAt(ifd int64) metaTags {
 	var t metaTags
 	var n int64
-	entry, at := int64(12), r.first
+	entry, at := int64(12), ifd
 	if r.big {
 		c, err := r.u64(at)
 		if err != nil || c > 1<<16 {
@@ -721,4 +793,25 @@ func folderUnits(files []string) metadata {
 func withFolder(u Units, folder metadata) Units {
 	file := metadata{name: u.Origin, interval: u.FrameInterval, pixelX: u.PixelSize}
 	return merge(file, folder)
+}
+
+// lastMM is the MicroManagerMetadata JSON of the single-page TIFF file
+// at path (the last of a series of them: see mmMeasured), nil where it
+// has none or cannot be read (checkAll refuses a file that is no frame).
+func lastMM(path string) []byte {
+	m, err := mapFile(path)
+	if err != nil {
+		return nil
+	}
+	defer m.close()
+	var b []byte
+	_, _ = parsed(m, func() (Source, error) {
+		r := &tiffReader{b: m.data, path: m.path}
+		if err := r.header(); err != nil {
+			return nil, err
+		}
+		b = bytes.Clone(r.metaTags().mm) // (the mapping is closed on return)
+		return nil, nil
+	})
+	return b
 }

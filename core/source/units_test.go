@@ -486,3 +486,77 @@ func TestBadValuesNamed(t *testing.T) {
 		}
 	}
 }
+
+// Micro-Manager's Interval_ms (and the ImageJ finterval it writes from
+// it) is the interval asked for; the images' ElapsedTime-ms show when
+// they were taken. A camera that could not keep up took its frames
+// farther apart, and the interval asked for was taken (D wrong by their
+// ratio, exit 0); an interval of 0 (as fast as possible) left the units
+// unknown. The first and last images' time stamps over their frame
+// indices give the mean interval, taken where the metadata state none or
+// one more than 2 % from it, in a multi-page file and in a folder.
+func TestUnitsMicroManagerTimeStamps(t *testing.T) {
+	const n = 4
+	stamp := func(i int, ms float64, extra string) ttag {
+		return asc(51123, fmt.Sprintf(`{"PixelSizeUm":0.1,"ElapsedTime-ms":%g,"FrameIndex":%d%s,"Summary":{"Interval_ms":%s}}`, ms, i, extra, "%s"))
+	}
+	for _, c := range []struct {
+		name     string
+		interval string  // Summary's Interval_ms
+		ij       string  // an ImageJ description's finterval ("": none)
+		step     float64 // the time stamps' step, ms
+		stamps   bool
+		want     float64 // s
+	}{
+		{"asked 10 ms, taken 25 ms apart", "10", "", 25, true, 0.025},
+		{"as fast as possible (0)", "0", "", 3.5, true, 0.0035},
+		{"asked and taken 10 ms (jitter under 2 %)", "10", "", 10.1, true, 0.010},
+		{"ImageJ finterval from the interval asked", "10", "0.01", 25, true, 0.025},
+		{"no time stamps", "10", "", 25, false, 0.010},
+	} {
+		tag := func(i int) ttag {
+			if !c.stamps {
+				return asc(51123, `{"PixelSizeUm":0.1,"Summary":{"Interval_ms":`+c.interval+`}}`)
+			}
+			s := stamp(i, 1000+float64(i)*c.step, "")
+			s.ascii = fmt.Sprintf(s.ascii, c.interval)
+			return s
+		}
+		pages := grayPages(le, n, 4, 5, 0)
+		for i := range pages {
+			pages[i] = with(pages[i], tag(i))
+		}
+		if c.ij != "" {
+			pages[0] = with(pages[0], asc(270, fmt.Sprintf("ImageJ=1.54f\nimages=%d\nframes=%d\nfinterval=%s\n", n, n, c.ij)))
+		}
+		dir := t.TempDir()
+		multi := filepath.Join(dir, "MMStack_Pos0.ome.tif")
+		if err := os.WriteFile(multi, writeTIFF(tiffOpts{}, pages), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		folder := filepath.Join(dir, "Pos0")
+		if err := os.Mkdir(folder, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if err := os.WriteFile(filepath.Join(folder, fmt.Sprintf("img_%09d_Default_000.tif", i)), writeTIFF(tiffOpts{}, []tpage{pages[i]}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ins := []string{multi, folder}
+		if c.ij != "" {
+			ins = ins[:1] // (an ImageJ file of n images is no frame of a folder)
+		}
+		for _, in := range ins {
+			src, err := Open(in)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			got := UnitsOf(src)
+			src.Close()
+			if math.Abs(got.FrameInterval-c.want) > 1e-12 || got.PixelSize != 0.1 || got.Origin != "Micro-Manager" {
+				t.Errorf("%s, %s: units %+v, want interval %g s, pixel 0.1 um from Micro-Manager", c.name, filepath.Base(in), got, c.want)
+			}
+		}
+	}
+}
