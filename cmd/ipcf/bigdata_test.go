@@ -16,6 +16,16 @@ import (
 // buildBinary builds the CLI once per test binary run.
 var builtBinary string
 
+// TestMain removes the CLI binary() built (each run left a 15 MB folder
+// in /tmp).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBinary != "" {
+		os.RemoveAll(filepath.Dir(builtBinary))
+	}
+	os.Exit(code)
+}
+
 func binary(t *testing.T) string {
 	t.Helper()
 	if builtBinary != "" {

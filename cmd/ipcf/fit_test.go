@@ -878,7 +878,7 @@ func TestUnreadableMetadataRefused(t *testing.T) {
 		check(t, wd)
 		return
 	}
-	dir := t.TempDir()
+	dir := asuser.Dir(t)
 	p := func(n string) string { return filepath.Join(dir, n) }
 	if code, msg := ipcf(t, "simulate", "-o", p("s.npy"), "--frames", "256", "--size", "8", "--quiet"); code != 0 {
 		t.Fatal(msg)
@@ -924,7 +924,7 @@ func TestLockOfAnotherUser(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to own a lock that the test's user (nobody) cannot write")
 	}
-	dir := t.TempDir()
+	dir := asuser.Dir(t)
 	if code, msg := ipcf(t, "simulate", "-o", filepath.Join(dir, "in.npy"), "--frames", "64", "--size", "6", "--quiet"); code != 0 {
 		t.Fatal(msg)
 	}
@@ -998,7 +998,7 @@ func TestStickyOutputOfAnotherUser(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root to give files to user 1 and run as nobody")
 	}
-	dir := t.TempDir()
+	dir := asuser.Dir(t)
 	out := filepath.Join(dir, "out")
 	in := filepath.Join(dir, "in.npy")
 	if err := os.Mkdir(out, 0o777); err != nil {

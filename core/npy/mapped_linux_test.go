@@ -54,8 +54,8 @@ func TestCreateMapped(t *testing.T) {
 	if err != nil || !bytes.Equal(got, wantBytes) {
 		t.Errorf("committed file differs from WriteFile's (%v)", err)
 	}
-	if st, _ := os.Stat(out); st.Mode().Perm() != 0o644 {
-		t.Errorf("mode %v, want 0644", st.Mode().Perm())
+	if st, _ := os.Stat(out); st.Mode().Perm() != CreateMode(0o666) {
+		t.Errorf("mode %v, want %v (0666 less the umask)", st.Mode().Perm(), CreateMode(0o666))
 	}
 	if tt := temps(); len(tt) != 0 {
 		t.Errorf("temporary files left: %v", tt)

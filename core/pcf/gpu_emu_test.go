@@ -26,9 +26,20 @@ import (
 
 var emuOnce struct {
 	sync.Once
-	dir string
-	err error
-	out []byte
+	dir  string
+	err  error
+	out  []byte
+	made bool // dir is a temporary folder of this run: TestMain removes it
+}
+
+// TestMain removes the emulator this run built (a folder in /tmp was
+// left by every run without IPCF_CUDA_EMU_DIR).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if emuOnce.made {
+		os.RemoveAll(emuOnce.dir)
+	}
+	os.Exit(code)
 }
 
 // emuDir returns a folder with the emulator: $IPCF_CUDA_EMU_DIR (make
@@ -51,7 +62,7 @@ func emuDir(t *testing.T) string {
 			emuOnce.err = err
 			return
 		}
-		emuOnce.dir = d
+		emuOnce.dir, emuOnce.made = d, true
 		emuOnce.out, emuOnce.err = exec.Command("sh", filepath.Join("..", "..", "tools", "cuda-emu", "build.sh"), d).CombinedOutput()
 	})
 	if emuOnce.err != nil {

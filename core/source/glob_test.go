@@ -49,7 +49,7 @@ func TestGlobUnreadableFolder(t *testing.T) {
 		globUnreadable(t, wd)
 		return
 	}
-	dir := t.TempDir()
+	dir := asuser.Dir(t)
 	for _, f := range []string{"Pos0/img1.npy", "Pos1/img2.npy"} {
 		p := filepath.Join(dir, f)
 		os.MkdirAll(filepath.Dir(p), 0o755)
