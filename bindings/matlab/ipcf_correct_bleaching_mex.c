@@ -24,6 +24,11 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     o.threads = ipcf_mex_threads(prhs[3]);
     o.progress = ipcf_mex_progress;
     taxis = ipcf_mex_time_dim(layout);
+    if (dims[taxis] < 3)
+        /* (as the library says it: no filter size works, not "at most 0") */
+        mexErrMsgIdAndTxt("ipcf:invalid_argument",
+                          "FilterSize=%d: %lld frames are too few to correct (it drops 2*FilterSize, at least 2, and keeps 1): want 3 frames or more",
+                          f, (long long)dims[taxis]);
     if ((int64_t)dims[taxis] - 2 * (int64_t)f < 1 || f < 1)
         /* (as the library says it: a count of frames left is never negative) */
         mexErrMsgIdAndTxt("ipcf:invalid_argument",

@@ -286,6 +286,7 @@ cases = {
   'FilterSize 2.5',                     @() ipcf_correct_bleaching(data, 'FilterSize', 2.5), IA, 'FilterSize=2.5'
   'FilterSize 0',                       @() ipcf_correct_bleaching(data, 'FilterSize', 0), IA, 'FilterSize=0 is out of range'
   'FilterSize too large',               @() ipcf_correct_bleaching(data, 'FilterSize', 40), IA, 'FilterSize=40 leaves'
+  'bleaching 2 frames (not "at most 0")', @() ipcf_correct_bleaching(data(1:2, :, :), 'FilterSize', 1), IA, 'FilterSize=1: 2 frames are too few to correct (it drops 2*FilterSize, at least 2, and keeps 1): want 3 frames or more'
   'bleaching Mean ''x''',               @() ipcf_correct_bleaching(data, 'FilterSize', 4, 'Mean', 'x'), IA, 'Mean ''x'''
   'bleaching Threads NaN',              @() ipcf_correct_bleaching(data, 'FilterSize', 4, 'Threads', NaN), IA, 'Threads=NaN'
   'circle radius 2.5',                  @() ipcf_circle(2.5, 4), IA, 'radius=2.5'

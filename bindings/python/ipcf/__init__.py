@@ -3328,8 +3328,13 @@ def _correct_bleaching(data, filtersize, mean, threads, out, progress, time_axis
     o.threads = _threads(threads)
     n = data.shape[0] - 2 * f
     if n < 1:
-        msg = f'correct_bleaching: filtersize={f} leaves {n} of {data.shape[0]} frames'
-        raise _invalid(msg)
+        # The library says why, in its words, before it looks at the
+        # output (none here): "filtersize=1024 leaves -2045 of 3 frames" was
+        # this binding's own.
+        din = _descriptor(data[:, None, :] if line else data, 'data')
+        _call(_lib.ipcf_correct_bleaching, 'bleach', (ctypes.byref(din), ctypes.byref(o), None), o, quick=True)
+        raise _error(_c.E_INTERNAL, f'correct_bleaching: filtersize={f} leaves no frame of {data.shape[0]}, '
+                                    'and the library did not refuse it')
     shape = (n,) + data.shape[1:]
     keep = None  # an integer dtype the library does not write (int8, uint32, int64, uint64)
     if out is None:

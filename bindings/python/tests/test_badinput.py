@@ -278,7 +278,10 @@ CASES = [
      'filtersize=4294967300 is out of range'),
     ('bleach-filtersize-fraction', lambda c: ipcf.correct_bleaching(c.d, 4.5), TypeError, 'filtersize=4.5'),
     ('bleach-filtersize-zero', lambda c: ipcf.correct_bleaching(c.d, 0), ValueError, 'filtersize=0: want >= 1'),
-    ('bleach-filtersize-large', lambda c: ipcf.correct_bleaching(c.d, 40), ValueError, 'filtersize=40 leaves'),
+    ('bleach-filtersize-large', lambda c: ipcf.correct_bleaching(c.d, 40), ValueError,
+     'filtersize=40 leaves no frame of 64 (it drops 2*filtersize; at most 31)'),  # (it said "leaves -16 of 64")
+    ('bleach-2-frames', lambda c: ipcf.correct_bleaching(c.d[:2], 1, time_axis=0), ValueError,
+     'filtersize=1: 2 frames are too few to correct (it drops 2*filtersize, at least 2, and keeps 1): want 3 frames'),
     ('bleach-threads', lambda c: ipcf.correct_bleaching(c.d, 4, threads=2**31), ValueError, 'threads=2147483648'),
     ('bleach-mean', lambda c: ipcf.correct_bleaching(c.d, 4, mean='median'), ValueError, "mean='median'"),
     ('simulate-frames-wraps', lambda c: ipcf.simulate(frames=2**32 + 8, size=8), ValueError, 'frames=4294967304'),
