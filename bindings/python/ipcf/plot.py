@@ -411,19 +411,45 @@ def polar(result, y, x, *, ax=None, cmap='RdBu_r', vmax=None, offsets=None, radi
     """Plot the polar sprite at one pixel: angle = the offset's direction,
     radius = delay point, colour = G (diverging, centred on zero).
 
-    The offsets go round a circle (`ipcf.circle`, the default): point i at
-    the angle 2 pi i / npoints, drawn as the image shows it (rows grow
-    downwards). `ax` must be a polar Axes. The rings are labelled with
-    their delays where known. Other parameters as for `pcf_image`.
+    Each direction shows the offset nearest to it in angle, as ``ipcf
+    plot --pixel`` draws it: an offset (u, v) at atan2(v, u), drawn as the
+    image shows it (rows grow downwards); where the offsets are not known
+    (an unlabelled result without `offsets` or `radius`), offset i is at
+    the angle 2 pi i / n of the circle's point i (`ipcf.circle`, the
+    default). `ax` must be a polar Axes. The rings are labelled with their
+    delays where known. Other parameters as for `pcf_image`.
     """
     view = _view(result, offsets=offsets, radius=radius, delays=delays, frame_interval=frame_interval,
                  pixel_size=pixel_size)
     iy, ix = view.pixel(y, x)
     k, p = view.values.shape[2:]
     fig, ax, made = _axes(ax, figsize, dpi, polar=True)
-    theta = numpy.linspace(0, 2 * numpy.pi, k + 1) - numpy.pi / k
-    rings = numpy.arange(p + 1)
     c = view.values[iy, ix].T  # (P, K)
+    angles = 2 * numpy.pi * numpy.arange(k) / k
+    if view.uv is not None:
+        # The offsets' own directions: another list than the circle's (a
+        # labelled result of offsets=[(0, 2), (2, 0), ...]) was drawn at
+        # the circle's angles, every sector another direction's curve.
+        u, v = numpy.asarray(view.uv, dtype=float).T
+        own = (u != 0) | (v != 0)
+        angles = numpy.where(own, numpy.arctan2(v, u), angles) % (2 * numpy.pi)
+    # Sectors between the midpoints of neighbouring directions (the nearest
+    # in angle; of offsets in one direction, the first), from the lowest.
+    order = numpy.argsort(angles, kind='stable')
+    a = angles[order]
+    first = numpy.concatenate([[True], numpy.diff(a) > 1e-12])  # a direction's first offset
+    ua = a[first]
+    if len(ua) == 1:
+        lo = ua - numpy.pi
+    else:
+        gaps = numpy.diff(numpy.concatenate([ua, ua[:1] + 2 * numpy.pi]))  # to the next direction
+        lo = ua - numpy.roll(gaps, 1) / 2
+    hi = numpy.concatenate([lo[1:], lo[:1] + 2 * numpy.pi])
+    uid = numpy.cumsum(first) - 1
+    # the others of a direction get empty sectors at its end
+    theta = numpy.concatenate([numpy.where(first, lo[uid], hi[uid]), hi[-1:]])
+    c = c[:, order]
+    rings = numpy.arange(p + 1)
     ax.grid(False)
     # Image rows grow downwards: negate the angle so the sprite looks like the image.
     im = ax.pcolormesh(-theta, rings, c, cmap=cmap, norm=_norm(c, vmax), shading='flat')

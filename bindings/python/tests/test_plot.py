@@ -331,3 +331,30 @@ def test_display_arguments_are_checked(plain):
     for vmax in (0.5, numpy.float32(0.5), numpy.array(0.5), numpy.abs(plain).max() * 0 + 0.5):
         fig = ipcf.plot.pcf_image(plain, vmax=vmax)  # a 0-d array (abs(result).max()) too
         assert fig.axes[0].images[0].norm.vmax == 0.5 and fig.axes[0].images[0].norm.vmin == -0.5
+
+
+@pytest.mark.parametrize('offsets', [
+    [(0, 2), (2, 0), (0, -2), (-2, 0)],  # not the circle's order: drawn at the circle's angles before
+    [(1, 0), (2, 0), (0, 1), (-1, -1)],  # two in one direction: the first is drawn, as ipcf plot does
+    None,  # the circle (radius R, P points)
+])
+def test_polar_draws_each_offset_in_its_direction(data, offsets):
+    kw = dict(offsets=offsets) if offsets is not None else dict(radius=R, npoints=P)
+    lab = ipcf.pcf(data, labelled=True, nbins=B, **kw)
+    uv = numpy.asarray(offsets if offsets is not None else ipcf.circle(R, P), dtype=float)
+    y, x = int(lab.coords['y'][10]), int(lab.coords['x'][10])  # result pixel (10, 10), in input coordinates
+    fig = ipcf.plot.polar(lab, y, x)
+    mesh = fig.axes[0].collections[0]
+    theta = mesh.get_coordinates()[0, :, 0]  # the sectors' edges, as drawn (rows grow downwards: negated)
+    values = numpy.asarray(mesh.get_array()).reshape(-1, len(theta) - 1)  # (points, sectors)
+    curves = numpy.asarray(lab.transpose('y', 'x', 'offset', 'delay').values)[10, 10]  # (offsets, points)
+    lo, width = numpy.minimum(theta[:-1], theta[1:]), numpy.abs(numpy.diff(theta))
+    drawn = set()
+    for i, (u, v) in enumerate(uv):
+        a = -math.atan2(v, u)  # where the image shows direction (u, v)
+        j = [s for s in range(len(lo)) if (a - lo[s]) % (2 * math.pi) < width[s]]  # the sector holding it
+        assert len(j) == 1, (i, a, theta)
+        first = min(m for m in range(len(uv)) if math.isclose(math.atan2(uv[m][1], uv[m][0]), math.atan2(v, u)))
+        numpy.testing.assert_array_equal(values[:, j[0]], curves[first], err_msg=f'offset {i} ({u}, {v})')
+        drawn.add(first)
+    assert len(drawn) == len({round(math.atan2(v, u), 9) for u, v in uv})
