@@ -826,6 +826,58 @@ func TestPlotTooLargeRefused(t *testing.T) {
 	}
 }
 
+// TestScratchUnderAddressLimitRefused: the scratch of plot's picture,
+// simulate's rendering and convolve's float64 copies, too large for a
+// limit of address space, is refused naming the limit (exit 1, nothing
+// left behind). They were allocated unchecked: Go's fatal "out of
+// memory" with a stack dump, exit status 2 (the tools campaign's F5, F6).
+func TestScratchUnderAddressLimitRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary (-short)")
+	}
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	if code, msg := runIn(t, "simulate", "-o", p("s.npy"), "--frames", "64", "--size", "16", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	// a 15000 x 15000 uint8 image (sparse: zeros) and a 1 x 1 kernel
+	img := p("img.npy")
+	dict := "{'descr': '|u1', 'fortran_order': False, 'shape': (15000, 15000), }"
+	dict += strings.Repeat(" ", 127-10-len(dict)) + "\n" // header to 128 bytes
+	hdr := append([]byte("\x93NUMPY\x01\x00"), byte(len(dict)), byte(len(dict)>>8))
+	hdr = append(hdr, dict...)
+	if err := os.WriteFile(img, hdr, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, int64(len(hdr))+15000*15000); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFile(p("k.npy"), array.Uint8, []int{1, 1}, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"plot 16384 x 16384", []string{"plot", "--mean", p("s.npy"), "-o", p("big.png"), "--width", "16384", "--height", "16384"}, "a picture of 16384 x 16384 pixels"},
+		{"simulate --size 16384", []string{"simulate", "-o", p("sim.npy"), "--frames", "1", "--size", "16384", "--particles", "0", "--threads", "1", "--quiet"}, "the rendering of 1 frames at a time"},
+		{"convolve 15000 x 15000", []string{"convolve", img, p("k.npy"), "-o", p("conv.npy")}, "convolve's float64 copies"},
+	} {
+		cmd := exec.Command("bash", append([]string{"-c", `ulimit -v 3000000 && exec "$0" "$@"`, binary(t)}, c.args...)...)
+		out, _ := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "not enough memory: "+c.want) || !strings.Contains(string(out), "ulimit -v") {
+			t.Errorf("%s under ulimit -v 3000000: exit %d: %.400s", c.name, code, out)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if n := e.Name(); n != "s.npy" && n != "s.npy.json" && n != "img.npy" && n != "k.npy" {
+			t.Errorf("left behind: %s", n)
+		}
+	}
+}
+
 // TestAddressLimitSweep runs the pCF of a 64 MiB stack under limits of
 // address space (ulimit -v, as a batch system's h_vmem sets) from 1.6 to
 // 2.6 GB: each run either writes the bytes of an unlimited run or exits 1

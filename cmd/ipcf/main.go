@@ -1175,6 +1175,9 @@ func npyInMemory(path string) (*npy.File, error) {
 	if testHookOpened != nil {
 		testHookOpened(path)
 	}
+	if err := pcf.CheckMemory("the copy of "+path, int64(len(f.Bytes()))); err != nil {
+		return nil, err // (Go's fatal "out of memory" ended the CLI with a stack dump)
+	}
 	var b []byte
 	if err := source.Guard(path, func() error { b = bytes.Clone(f.Bytes()); return nil }); err != nil {
 		return nil, err

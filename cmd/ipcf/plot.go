@@ -47,7 +47,8 @@ type picture struct {
 	meta map[string]any
 }
 
-// maxPicture is the largest picture side in pixels (16384^2 RGBA: 1 GiB).
+// maxPicture is the largest picture side in pixels (16384^2 RGBA: 1 GiB,
+// drawn in about 3: savePanels checks it).
 const maxPicture = 16384
 
 // plotDPI is the pictures' resolution: a picture of --width W is W pixels.
@@ -1160,6 +1161,13 @@ const barWidth = 70 * vg.Millimeter / 4
 
 // savePanels draws the panels side by side into a PNG, atomically.
 func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
+	// The canvas is RGBA twice (vgimg's image and gg's copy of it) and the
+	// PNG: unchecked, 16384 x 16384 under a limit of address space ended
+	// the CLI with Go's fatal "out of memory" (the tools campaign's F5).
+	wp, hp := int64(math.Ceil(float64(w/vg.Inch)*plotDPI)), int64(math.Ceil(float64(h/vg.Inch)*plotDPI))
+	if err := pcf.CheckMemory(fmt.Sprintf("a picture of %d x %d pixels", wp, hp), 3*4*wp*hp); err != nil {
+		return err
+	}
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))
 	dc := draw.New(img)
 	// White background: gonum/plot leaves the canvas transparent otherwise.

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/internal/sysmem"
 )
 
 // ErrParam reports bad shapes or values.
@@ -42,6 +43,11 @@ func Convolve2DContext(ctx context.Context, out, f, g array.View) error {
 	}
 	exact := f.DType.IsInteger() && g.DType.IsInteger()
 	lo, hi := out.DType.Range()
+	// The float64 copies of both inputs, from Go's heap: unchecked, a limit
+	// of address space ended the host (the Python interpreter aborted).
+	if err := sysmem.Check("convolve's float64 copies of the image and the kernel", 8*(int64(H)*int64(W)+int64(kh)*int64(kw))); err != nil {
+		return err
+	}
 	fv := make([]float64, H*W)
 	for y := 0; y < H; y++ {
 		for x := 0; x < W; x++ {

@@ -3,7 +3,6 @@
 package pcf
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -14,37 +13,11 @@ import (
 )
 
 // CheckMemory refuses an allocation of need bytes (what: its name in the
-// message) larger than three quarters of the memory the process may use
-// (RAM or its cgroup limit), which would otherwise end the host process:
-// Go cannot recover from running out of memory. A negative need (an overflowed size) is refused too.
-func CheckMemory(what string, need int64) error {
-	if need < 0 {
-		return fmt.Errorf("%w: %s would need more than %d bytes", ErrMemory, what, int64(1<<63-1))
-	}
-	// Below a limit of address space, need must leave sysmem.AddressReserve
-	// free, whatever its size (a getrlimit, and /proc only under a limit).
-	if err := sysmem.CheckAddress(what, need); err != nil {
-		return err
-	}
-	if need <= smallNeed {
-		return nil
-	}
-	total := TotalMemory()
-	if total == 0 {
-		return nil
-	}
-	if need > total*3/4 {
-		return fmt.Errorf("%w: %s would take %d MiB, this process may use %d MiB (RAM or its cgroup limit)", ErrMemory, what, need>>20, total>>20)
-	}
-	return nil
-}
-
-// smallNeed is the largest need CheckMemory takes without reading the
-// limits (RAM, and the control group's from /proc and /sys: 0.2 ms, more
-// than a small call's work): it would be refused only where the process
-// may use less than 4/3 of it, where the Go runtime and its host (Python,
-// a JVM, MATLAB) cannot run at all.
-const smallNeed = 16 << 20
+// message) that would end the host process (sysmem.Check: negative, beyond
+// the limit of address space, or more than three quarters of the memory
+// the process may use, RAM or its cgroup limit): Go cannot recover from
+// running out of memory.
+func CheckMemory(what string, need int64) error { return sysmem.Check(what, need) }
 
 // TotalMemory is the memory this process may use in bytes (the
 // machine's RAM or its cgroup limit, sysmem.Total), or 0 where it cannot

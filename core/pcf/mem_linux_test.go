@@ -141,6 +141,7 @@ func TestComputeTruncatedMapping(t *testing.T) {
 // (overflowed) one; a need up to smallNeed is taken without reading the
 // limits, and one just over it is read and taken on this machine.
 func TestCheckMemory(t *testing.T) {
+	const smallNeed = 16 << 20 // (sysmem.Check's)
 	total := TotalMemory()
 	if total <= 4*smallNeed {
 		t.Fatalf("TotalMemory %d: too little to test", total)

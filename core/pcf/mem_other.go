@@ -2,16 +2,12 @@
 
 package pcf
 
-import "fmt"
+import "github.com/ipcf/ipcf/core/internal/sysmem"
 
 // CheckMemory refuses an allocation of need bytes larger than 1 TiB (the
-// machine's RAM is not known here) or negative (an overflowed size).
-func CheckMemory(what string, need int64) error {
-	if need < 0 || need > 1<<40 {
-		return fmt.Errorf("%w: %s would take %d MiB", ErrMemory, what, need>>20)
-	}
-	return nil
-}
+// machine's RAM is not known here) or negative (an overflowed size):
+// sysmem.Check.
+func CheckMemory(what string, need int64) error { return sysmem.Check(what, need) }
 
 // TotalMemory is 0 here: the physical memory is not read on this system.
 func TotalMemory() int64 { return 0 }

@@ -139,6 +139,14 @@ func run(ctx context.Context, outs []array.View, o Options) error {
 	if err := sysmem.CheckAddress("the particles' positions", 8*int64(np)*int64(chunk)); err != nil {
 		return err
 	}
+	// and each worker's image in float64 (2 GiB at --size 16384: unchecked,
+	// a limit of address space ended the host with Go's fatal "out of
+	// memory", the Python interpreter too; the tools campaign's F6)
+	workers := int64(min(pool.Threads(o.Threads), max(o.Frames, 1)))
+	if err := sysmem.Check(fmt.Sprintf("the rendering of %d frames at a time (%d x %d float64 each)", workers, o.Size, o.Size),
+		8*int64(np)*int64(chunk)+workers*8*int64(o.Size)*int64(o.Size)); err != nil {
+		return err
+	}
 	pos := make([]float32, 2*np*chunk)
 	step := math.Sqrt(2 * o.Diffusion)
 	// Rendering and noise: parallel over frames, one stream per frame.
