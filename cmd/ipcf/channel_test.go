@@ -551,3 +551,48 @@ func TestBleachKeepsPixelsNotSquare(t *testing.T) {
 		t.Errorf("units: %s", b)
 	}
 }
+
+// TestPlotMeanOfBleachedStackKeepsUnits: plot --mean of a stack ipcf
+// bleach wrote takes the units of its record, as a pCF of it does: it drew
+// pixels and frames, the picture of the same samples without units. Its
+// picture is that of the same samples in a TIFF with the input's frame
+// interval.
+func TestPlotMeanOfBleachedStackKeepsUnits(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	const T, H, W, F = 200, 6, 8, 10
+	desc := func(n int) string { return fmt.Sprintf("ImageJ=1.54f\nimages=%d\nframes=%d\nfinterval=0.005\n", n, n) }
+	writeHyperstack(t, p("d.tif"), 1, T, H, W, desc(T), func(_, i int) float64 { return float64(100 + (i*37)%23 + i/(H*W)/4) })
+	if code, msg := ipcf(t, "bleach", p("d.tif"), "-o", p("b.npy"), "--filtersize", fmt.Sprint(F), "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	b := npyBytes(t, p("b.npy"))
+	writeHyperstack(t, p("b.tif"), 1, T-2*F, H, W, desc(T-2*F), func(_, i int) float64 { return float64(bin.LittleEndian.Uint16(b[2*i:])) })
+	if err := os.WriteFile(p("plain.npy"), mustRead(t, p("b.npy")), 0o644); err != nil { // no sidecar: no units
+		t.Fatal(err)
+	}
+	for _, n := range []string{"b", "plain"} {
+		if code, msg := ipcf(t, "plot", "--mean", p(n+".npy"), "-o", p(n+".png")); code != 0 {
+			t.Fatal(msg)
+		}
+	}
+	if code, msg := ipcf(t, "plot", "--mean", p("b.tif"), "-o", p("tif.png")); code != 0 {
+		t.Fatal(msg)
+	}
+	got, tif, plain := mustRead(t, p("b.png")), mustRead(t, p("tif.png")), mustRead(t, p("plain.png"))
+	if !bytes.Equal(got, tif) {
+		t.Error("plot --mean of the bleached stack differs from that of its frames in a TIFF with the input's frame interval")
+	}
+	if bytes.Equal(got, plain) {
+		t.Error("plot --mean of the bleached stack is that of its samples without units")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

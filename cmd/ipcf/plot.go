@@ -739,7 +739,9 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 	if snap.Touched() && !snap.Inexact() && !snap.Racy() { // (where statuses can tell)
 		return fmt.Errorf("%w: %s changed while ipcf plot read it (its status changed: rewritten, or its mode or links changed): draw it again", source.ErrChanged, src.Name())
 	}
-	u := source.UnitsOf(src)
+	// the units of a stack ipcf bleach wrote are in its record, as a pCF of it
+	// reads them (they were drawn in pixels and frames: the tools campaign's F4)
+	u := job.InputUnits(src, input.Path)
 	rm := resultMeta{pixelSize: u.PixelSize, frameInterval: u.FrameInterval}
 	if !(rm.pixelSize > 0) || math.IsInf(rm.pixelSize, 0) {
 		rm.pixelSize = 0
