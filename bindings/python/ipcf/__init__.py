@@ -43,6 +43,7 @@ import numbers
 import operator
 import os
 import queue
+import re
 import socket
 import stat
 import sys
@@ -1458,7 +1459,41 @@ def _warn_counts(data, name, stacklevel):
     buf = ctypes.create_string_buffer(512)
     d = _descriptor(data, name)
     if _lib.ipcf_check_counts(ctypes.byref(d), ctypes.byref(counts), buf, len(buf)) == 0 and not counts.value:
-        warnings.warn(f'ipcf: {name}: {buf.value.decode(errors="replace")}', CountsWarning, stacklevel=stacklevel)
+        msg = buf.value.decode(errors="replace")
+        at = getattr(_said, 'origin', None)
+        if at is not None:  # data are a block of an image (ipcf.dask): its pixel in the image
+            msg = re.sub(r'pixel \(row (\d+), column (\d+)\)',
+                         lambda m: f'pixel (row {int(m[1]) + at[0]}, column {int(m[2]) + at[1]})', msg, count=1)
+        warnings.warn(f'ipcf: {name}: {msg}', CountsWarning, stacklevel=stacklevel)
+
+
+class _block_origin:
+    """Within it, this thread's calls work on a block of an image (an
+    ipcf.dask block) whose first row and column are those of origin, a
+    (row, column) pair of the image: a CountsWarning names the image's
+    pixel (it named the block's: a pixel that was fine)."""
+
+    def __init__(self, origin):
+        self.origin = (int(origin[0]), int(origin[1]))
+
+    def __enter__(self):
+        self.was = getattr(_said, 'origin', None)
+        _said.origin = self.origin
+
+    def __exit__(self, *exc):
+        _said.origin = self.was
+
+
+def _bleach_frames(frames, filtersize, options):
+    """Refuse a filter size that leaves no frame of frames, in the
+    library's words (it checks before it looks at an output): these
+    bindings said "filtersize=1024 leaves -2045 of 3 frames"."""
+    if frames - 2 * filtersize >= 1:
+        return
+    din = _descriptor(numpy.empty((frames, 0, 0), numpy.uint16), 'data')
+    _call(_lib.ipcf_correct_bleaching, 'bleach', (ctypes.byref(din), ctypes.byref(options), None), options, quick=True)
+    raise _error(_c.E_INTERNAL, f'correct_bleaching: filtersize={filtersize} leaves no frame of {frames}, '
+                                'and the library did not refuse it')
 
 
 # the segments of error bars by the 'segments' method when none are given
@@ -3326,15 +3361,8 @@ def _correct_bleaching(data, filtersize, mean, threads, out, progress, time_axis
     o.filtersize = f
     o.mean = _mean(mean, 'mean')
     o.threads = _threads(threads)
+    _bleach_frames(data.shape[0], f, o)
     n = data.shape[0] - 2 * f
-    if n < 1:
-        # The library says why, in its words, before it looks at the
-        # output (none here): "filtersize=1024 leaves -2045 of 3 frames" was
-        # this binding's own.
-        din = _descriptor(data[:, None, :] if line else data, 'data')
-        _call(_lib.ipcf_correct_bleaching, 'bleach', (ctypes.byref(din), ctypes.byref(o), None), o, quick=True)
-        raise _error(_c.E_INTERNAL, f'correct_bleaching: filtersize={f} leaves no frame of {data.shape[0]}, '
-                                    'and the library did not refuse it')
     shape = (n,) + data.shape[1:]
     keep = None  # an integer dtype the library does not write (int8, uint32, int64, uint64)
     if out is None:

@@ -34,13 +34,15 @@ True
 True
 """
 
+import contextlib
 import functools
 import threading
 
 import numpy
 
-from . import (DEFAULT_FILTERSIZE, _bleach_dtype, _bool, _check_dtype, _ignored, _int, _invalid, _mean, _not_masked,
-               _block_scope, _cancel_blocks, _checked_once, _pcf_options, _threads, _units, _time_first, _unsupported)
+from . import (DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _bool, _check_dtype, _ignored, _int, _invalid, _mean, _not_masked,
+               _block_origin, _block_scope, _bleach_frames, _c, _cancel_blocks, _checked_once, _defaults, _lib,
+               _pcf_options, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
@@ -162,6 +164,21 @@ def _out_chunks(chunks, margin):
     return tuple(c - margin * (i == 0) - margin * (i == n - 1) for i, c in enumerate(chunks))
 
 
+@contextlib.contextmanager
+def _as_eager():
+    """The errors of the library's queries that check a lazy call's
+    options (ipcf_circle, ipcf_pcf_output_shape) named as the eager call
+    names them (ipcf_pcf_compute): they named functions the caller never
+    called."""
+    try:
+        yield
+    except IpcfError as e:
+        for q in ('ipcf_pcf_output_shape: ', 'ipcf_circle: '):
+            if e.args and isinstance(e.args[0], str) and e.args[0].startswith(q):
+                e.args = ('ipcf_pcf_compute: ' + e.args[0][len(q):],) + e.args[1:]
+        raise
+
+
 def _geometry(o):
     """(margin, halo), each (rows, columns), of checked options o (the
     core's Geometry.Margin and Halo())."""
@@ -241,7 +258,8 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
     threads = _threads(threads)
     r, p = o.radius, o.npoints
     offs = 'circle' if o.uv is None else o.uv
-    margin, depth = _geometry(o)
+    with _as_eager():
+        margin, depth = _geometry(o)
     if line:
         darr = darr[:, None, :]
     # time_axis=0: each block is time first (the whole array was checked above).
@@ -258,7 +276,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
             d2 = d2[:, None, :]
     darr = _prepare(darr, depth)
     T, H, W = darr.shape
-    with _checked_once():
+    with _checked_once(), _as_eager():
         shape = pcf_output_shape((T, H, W), radius=r, npoints=p, nbins=nbins, bleach=bleach, offsets=offs, bins=bins,
                                  m=m)
     if mask is not None:
@@ -291,7 +309,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         lo = [starts[a][loc[a]] - (depth[a] if loc[a] > 0 else 0) for a in (0, 1)]
         hi = [starts[a][loc[a] + 1] + (depth[a] if loc[a] < counts[a] - 1 else 0) for a in (0, 1)]
         mk = None if mask is None else mask[lo[0]:hi[0], lo[1]:hi[1]]
-        with _checked_once():  # warned when the graph was built
+        with _checked_once(), _block_origin(lo):  # warned when the graph was built
             res = _pcf(x, mask=mk, data2=x2, **kw)
         crop = []
         for a in (0, 1):
@@ -323,13 +341,16 @@ def correct_bleaching(darr, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
     f = _int(filtersize, 'filtersize', lo=1)
     _mean(mean, 'mean')
     threads = _threads(threads)
+    o = _defaults(_c.BleachOptions, _lib.ipcf_bleach_options_init)
+    o.filtersize = f
+    _bleach_frames(darr.shape[0], f, o)  # (it said "leaves -2045 of 3 frames")
     n = darr.shape[0] - 2 * f
-    if n < 1:
-        raise _invalid(f'correct_bleaching: filtersize={f} leaves {n} of {darr.shape[0]} frames')
     dt = _bleach_dtype(darr.dtype)  # what the in-memory correct_bleaching returns
 
-    def block(x):
-        return _correct_bleaching(x, f, mean=mean, threads=threads, time_axis=0)
+    def block(x, block_info=None):
+        at = block_info[0]['array-location']
+        with _block_origin((at[1][0], at[2][0]) if len(at) == 3 else (0, at[1][0])):
+            return _correct_bleaching(x, f, mean=mean, threads=threads, time_axis=0)
 
     return da.map_blocks(_cancelling(block), darr, dtype=dt, chunks=((n,),) + darr.chunks[1:],
                          meta=numpy.empty((0,) * darr.ndim, dt))

@@ -1080,3 +1080,43 @@ def test_dask_units_are_said_not_dropped():
         warnings.simplefilter('error')
         r = ipcf.dask.acf(data, nbins=8)
     numpy.testing.assert_array_equal(r.compute(), ipcf.acf(data.compute(), nbins=8))
+
+
+def test_dask_counts_warning_names_the_image_pixel():
+    # The blocks of ipcf.dask warned of a sample that is not a count at its
+    # place in the block (row 4, column 5 of a block; row 8, column 9 of a
+    # pCF block, which starts at its halo): a pixel that was fine. They name
+    # the image's pixel now, as the eager calls do.
+    da = pytest.importorskip('dask.array')
+    import ipcf.dask as idk
+    data = ipcf.simulate(frames=256, size=16, seed=3).astype('f4')
+    data[10, 12, 13] = 0.5
+    want = 'sample 0.5 at frame 10, pixel (row 12, column 13)'
+    for call in (lambda: ipcf.correct_bleaching(data, 10),
+                 lambda: idk.correct_bleaching(da.from_array(data, chunks=(-1, 8, 8)), 10).compute(scheduler='sync'),
+                 lambda: idk.pcf(da.from_array(data, chunks=(-1, 8, 8)), radius=2, npoints=4, nbins=8,
+                                 bleach=10).compute(scheduler='sync')):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            call()
+        msgs = [str(x.message) for x in w if issubclass(x.category, ipcf.CountsWarning)]
+        assert msgs and all(want in m for m in msgs), msgs
+    # and a filter size that leaves no frame, in the library's words ("leaves -2045 of 3 frames" before)
+    with pytest.raises(ipcf.IpcfValueError, match=r'filtersize=1024 leaves no frame of 3 \(it drops 2\*filtersize; at most 1\)'):
+        idk.correct_bleaching(da.zeros((3, 8, 8), dtype='u2', chunks=(-1, 4, 4)), 1024)
+
+
+@pytest.mark.parametrize('kw', [dict(radius=6), dict(radius=2, nbins=1), dict(radius=0), dict(radius=2, npoints=0),
+                                dict(offsets=[(20, 0)]), dict(radius=2, bleach=40)])
+def test_dask_option_errors_are_the_eager_calls(kw):
+    # Refused as the graph is built, in the eager call's words: they named
+    # the library's queries ipcf_pcf_output_shape and ipcf_circle, which
+    # the caller never called.
+    da = pytest.importorskip('dask.array')
+    import ipcf.dask as idk
+    data = ipcf.simulate(frames=64, size=12, seed=3)
+    with pytest.raises(ipcf.IpcfError) as eager:
+        ipcf.pcf(data, **kw)
+    with pytest.raises(ipcf.IpcfError) as lazy:
+        idk.pcf(da.from_array(data, chunks=(-1, 6, 6)), **kw)
+    assert str(lazy.value) == str(eager.value) and str(eager.value).startswith('ipcf_pcf_compute: ')
