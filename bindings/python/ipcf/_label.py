@@ -174,7 +174,7 @@ def _bin_edges(t):
 
 
 def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, offsets=None, bins='log', m=16,
-          acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None, smooth=None):
+          acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None, smooth=0.7):
     """Return a result with its coordinates (an xarray.DataArray).
 
     Parameters
@@ -204,9 +204,13 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         origin): added to the ``y`` and ``x`` coordinates.
     time_axis : int, optional
         As for `pcf`, if `shape_or_data` is not time first.
-    smooth : float, optional
+    smooth : float or None
         The curves' smoothing weight, kept in the attrs (`fit` warns
-        about smoothed curves); a file result's metadata give it.
+        about smoothed curves): as for `pcf`, 0.7 by default (a result
+        computed with pcf's defaults, ``ipcf.dask``'s too, was labelled
+        without it, and fitted without the warning); a file result's
+        metadata give it (this is not used then). None: not known (no
+        attrs['smooth']).
 
     Returns
     -------
@@ -326,7 +330,7 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         # 'x'))) drops the attributes, and a fit needs it (an ACF has no
         # distance_um to infer it from)
         coords['pixel_size_um'] = ((), float(ps), {'long_name': 'pixel size', 'units': 'um'})
-    if smooth is not None and 'smooth' not in attrs:
+    if smooth is not None and not isinstance(shape_or_data, dict):  # (a file result's: its metadata's)
         attrs['smooth'] = float(smooth)
     attrs.update(kind=kind, delta=int(bool(delta)), software='ipcf', version=__version__)
     if fi is not None:

@@ -235,3 +235,19 @@ def test_dask_time_axis_warns_once_not_per_block(data):
         short = ipcf.dask.acf(da.from_array(data[:16], chunks=(-1, 9, 9)), nbins=2, time_axis=0).compute()
     assert (got == ipcf.pcf(data, radius=2, npoints=4, nbins=6)).all()
     assert short.shape[:2] == (18, 18)
+
+
+def test_label_defaults_to_pcfs_smoothing():
+    # label's smooth defaults to pcf's (0.7), as its other options do: a
+    # result computed with pcf's defaults (ipcf.dask's, which the warning
+    # of ipcf.dask.pcf tells to label) was labelled without it, and fit
+    # fitted its smoothed curves without the SmoothedCurvesWarning.
+    data = ipcf.simulate(frames=256, size=12, seed=1)
+    kw = dict(radius=2, npoints=4, nbins=8)
+    eager = ipcf.pcf(data, labelled=True, **kw)
+    labelled = ipcf.label(ipcf.pcf(data, **kw), data, **kw)
+    assert eager.attrs['smooth'] == labelled.attrs['smooth'] == 0.7
+    assert ipcf.label(ipcf.pcf(data, smooth=0, **kw), data, smooth=0, **kw).attrs['smooth'] == 0
+    assert 'smooth' not in ipcf.label(ipcf.pcf(data, **kw), data, smooth=None, **kw).attrs
+    with pytest.warns(ipcf.SmoothedCurvesWarning):
+        ipcf.fit(labelled[:2, :2], model='pcf1d')
