@@ -41,7 +41,7 @@ import threading
 import numpy
 
 from . import (DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _bool, _check_dtype, _ignored, _int, _invalid, _mean, _not_masked,
-               _block_origin, _block_scope, _bleach_frames, _c, _cancel_blocks, _checked_once, _defaults, _lib,
+               _block_origin, _block_scope, _bleach_frames, _c, _cancel_blocks, _checked_once, _defaults, _device, _lib,
                _pcf_options, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
@@ -206,10 +206,11 @@ def halo(*, radius=6, npoints=32, offsets=None, line=False):
 
 def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1,
         offsets=None, data2=None, bins='log', m=16, smooth=0.7, threshold=None, delta=False,
-        frame_interval=None, pixel_size=None, time_axis=None):
+        frame_interval=None, pixel_size=None, time_axis=None, device='auto'):
     """Return the pCF of a (time, row, column) dask array as a lazy dask array.
 
-    Parameters are those of `ipcf.pcf`; `mask` is a (row, column) numpy
+    Parameters are those of `ipcf.pcf` (not `out`, `progress`, `labelled`:
+    the result is lazy), `device` too (each block computes there); `mask` is a (row, column) numpy
     array ((column,) for a line scan), `data2` a dask or numpy array of
     data's shape and dtype (rechunked like data). A (time, column) line
     scan gives a result without the row axis. The result has the in-memory
@@ -222,11 +223,12 @@ def pcf(darr, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
     return _lazy(darr, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
                  bleach_mean=bleach_mean, mask=mask, threads=threads, offsets=offsets, data2=data2, bins=bins, m=m,
                  smooth=smooth, threshold=threshold, delta=delta, frame_interval=frame_interval,
-                 pixel_size=pixel_size, time_axis=time_axis)
+                 pixel_size=pixel_size, time_axis=time_axis, device=device)
 
 
 def acf(darr, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1, data2=None, bins='log', m=16,
-        smooth=0.7, threshold=None, delta=False, frame_interval=None, pixel_size=None, time_axis=None):
+        smooth=0.7, threshold=None, delta=False, frame_interval=None, pixel_size=None, time_axis=None,
+        device='auto'):
     """Return the per-pixel autocorrelation of a dask array, lazily.
 
     As `ipcf.acf`: shape (row, column, points), or (column, points) for a
@@ -235,11 +237,11 @@ def acf(darr, /, *, nbins=32, bleach=0, bleach_mean='real', mask=None, threads=1
     return _lazy(darr, acf=True, radius=6, npoints=32, nbins=nbins, bleach=bleach, bleach_mean=bleach_mean,
                  mask=mask, threads=threads, offsets=[(0, 0)], data2=data2, bins=bins, m=m, smooth=smooth,
                  threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size,
-                 time_axis=time_axis)
+                 time_axis=time_axis, device=device)
 
 
 def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threads, offsets, data2, bins, m,
-          smooth, threshold, delta, frame_interval, pixel_size, time_axis=None):
+          smooth, threshold, delta, frame_interval, pixel_size, time_axis=None, device='auto'):
     import dask.array as da
 
     darr = _asarray(darr, 'data', line_ok=True, time_axis=time_axis)
@@ -256,6 +258,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         _ignored(f'{given}: the lazy result is an unlabelled dask array; give them to '
                  f'ipcf.label(result.compute(), darr, <the options of this call>, {given}) to label it')
     threads = _threads(threads)
+    _device(device)  # checked now; each block computes there (every block ran on 'auto', the GPU if any)
     r, p = o.radius, o.npoints
     offs = 'circle' if o.uv is None else o.uv
     with _as_eager():
@@ -264,7 +267,8 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         darr = darr[:, None, :]
     # time_axis=0: each block is time first (the whole array was checked above).
     kw = dict(radius=r, npoints=p, nbins=nbins, bleach=bleach, bleach_mean=bleach_mean, threads=threads,
-              offsets=offs, bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta, time_axis=0)
+              offsets=offs, bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta, time_axis=0,
+              device=device)
     if data2 is not None:
         d2 = _asarray(data2, 'data2', line_ok=True, time_axis=time_axis if time_axis is not None else 0)
         if d2.shape != (darr.shape[:1] + darr.shape[2:] if line else darr.shape):

@@ -1120,3 +1120,36 @@ def test_dask_option_errors_are_the_eager_calls(kw):
     with pytest.raises(ipcf.IpcfError) as lazy:
         idk.pcf(da.from_array(data, chunks=(-1, 6, 6)), **kw)
     assert str(lazy.value) == str(eager.value) and str(eager.value).startswith('ipcf_pcf_compute: ')
+
+
+def test_dask_blocks_compute_on_the_device_given():
+    # ipcf.dask.pcf and acf take device=, as ipcf.pcf does, checked as the
+    # graph is built: every block ran on 'auto' (the GPU where there is
+    # one) and device='cpu' was a TypeError. On the emulated GPU: 'cpu'
+    # blocks give the eager CPU result and leave the CPU as the last device,
+    # 'cuda:0' blocks the eager GPU one.
+    pytest.importorskip('dask.array')
+    with pytest.raises(ipcf.IpcfValueError, match="device='gpu'"):
+        import dask.array as da
+        import ipcf.dask as idk
+        idk.pcf(da.zeros((64, 12, 12), dtype='u2', chunks=(-1, 6, 6)), radius=2, device='gpu')
+    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(ROOT, 'build', 'cuda-emu')
+    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
+    code = '''
+import numpy, dask.array as da, ipcf, ipcf.dask as idk
+d = ipcf.simulate(frames=256, size=16, seed=1)
+x = da.from_array(d, chunks=(-1, 8, 8))
+kw = dict(radius=2, npoints=4, nbins=8)
+for dev in ('cpu', 'cuda:0'):
+    lazy = idk.pcf(x, device=dev, **kw).compute(scheduler='sync')
+    note = ipcf.last_device()
+    assert lazy.tobytes() == ipcf.pcf(d, device=dev, **kw).tobytes(), dev
+    assert note.split()[0] == dev, (dev, note)
+    a = idk.acf(x, nbins=8, device=dev).compute(scheduler='sync')
+    assert a.tobytes() == ipcf.acf(d, nbins=8, device=dev).tobytes(), dev
+print('ok')
+'''
+    env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, PYTHONPATH=os.path.join(HERE, '..'))
+    env.pop('IPCF_EMU_FAIL', None)
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stdout + r.stderr
