@@ -3211,7 +3211,19 @@ def _read_json(path, meta=False, crcs=None, key=None):
     if meta:
         st = _lib.ipcf_check_metadata(text, len(text))
         if st != 0:
-            raise _error(st, f'{path}: ' + _lib.ipcf_last_error().decode(errors='replace'))
+            message = _lib.ipcf_last_error().decode(errors='replace')
+            try:
+                attrs = json.loads(text.decode('utf-8'))
+            except ValueError:
+                attrs = None
+            if (isinstance(attrs, dict) and '_ARRAY_DIMENSIONS' in attrs and 'job_key' not in attrs
+                    and attrs.get('kind') in ('pcf', 'acf')):
+                # a labelled result (ipcf.label's attrs) that xarray saved: called
+                # damaged, with the advice to remove the user's data
+                raise _unsupported(f'{os.path.dirname(path)}: a labelled result saved by xarray (its attributes are '
+                                   f'ipcf.label\'s, with no job of pcf_file), not a pcf_file result: read it with '
+                                   f'xarray.open_zarr (ipcf.fit fits it)')
+            raise _error(st, f'{path}: ' + message)
     try:
         value = json.loads(text.decode('utf-8'))
     except ValueError as exc:  # also UnicodeDecodeError

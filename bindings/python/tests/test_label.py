@@ -251,3 +251,20 @@ def test_label_defaults_to_pcfs_smoothing():
     assert 'smooth' not in ipcf.label(ipcf.pcf(data, **kw), data, smooth=None, **kw).attrs
     with pytest.warns(ipcf.SmoothedCurvesWarning):
         ipcf.fit(labelled[:2, :2], model='pcf1d')
+
+
+def test_labelled_result_saved_by_xarray_is_not_called_damaged(tmp_path):
+    # A labelled result saved with xarray's to_zarr holds label's attrs
+    # (software 'ipcf', a version) in its .zattrs: open_result and
+    # fit_result called it "changed since ipcf wrote it ... remove the
+    # result ... and compute it again". They say what it is now.
+    xarray = pytest.importorskip('xarray')
+    pytest.importorskip('zarr')
+    data = ipcf.simulate(frames=512, size=12, seed=3)
+    g = ipcf.pcf(data, radius=2, npoints=8, nbins=8, labelled=True)
+    p = tmp_path / 'x.zarr'
+    g.to_dataset().to_zarr(p, encoding={'pcf': {'compressor': None}})
+    assert numpy.array_equal(xarray.open_zarr(p)['pcf'].values, g.values, equal_nan=True)
+    for fn in (ipcf.open_result, lambda q: ipcf.fit_result(q, 'pcf1d')):
+        with pytest.raises(ipcf.IpcfTypeError, match='a labelled result saved by xarray .* read it with xarray.open_zarr'):
+            fn(p / 'pcf')
