@@ -248,6 +248,11 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	@test -f $(BUILD)/fiji/channel.npy || $(BIN) simulate -o $(BUILD)/fiji/channel.npy --frames 4096 --quiet
 	timeout -k 10 600 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
 	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes Screenshots $(CURDIR)/$(BUILD)/fiji/channel.npy $(BUILD)/fiji/shots
+	@# menu commands from a macro (run("...", options)): their dialogs need the menus, a display
+	timeout -k 10 120 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_menu.ijm | tee $(BUILD)/fiji/test_menu.log
+	grep -q '^DONE menu' $(BUILD)/fiji/test_menu.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_menu.log
+	grep -q "^ipcf error: unknown option 'filtersize' (options: filter mean threads)" $(BUILD)/fiji/test_menu.log
 	@# the file dialog, run twice: the next file's own units, not the last run's typed ones
 	rm -rf $(BUILD)/fiji/dialog-units && timeout -k 10 300 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji \
 	  -cp $(IJ_CP):$(BUILD)/fiji/test-classes DialogUnitsTest $(BUILD)/fiji/dialog-units | tee $(BUILD)/fiji/dialog_units.log

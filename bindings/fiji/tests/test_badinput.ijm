@@ -239,6 +239,11 @@ File.saveString("dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Pair_Correlation_File\
     + "dummy = call(\"ipcf.Ipcf.openNpy\", \"" + sim + "\");\n"
     + "dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Pair_Correlation\", \"radius=2 bins=cubic\");\n"
     + "dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Autocorrelation\", \"preset=disk\");\n"
+    + "n = nImages;\n"
+    + "dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Correct_Photobleaching\", \"filtersize=64 mean=real threads=1\");\n"
+    + "print(\"IMAGES \" + (nImages - n));\n"
+    + "dummy = call(\"ij.IJ.runPlugIn\", \"ipcf.Correct_Photobleaching\", \"filter=4 mean=real threads=1\");\n"
+    + "print(\"CORRECTED \" + (nImages - n));\n"
     + "print(\"DONE\");\n", sub);
 res = exec("timeout", "-s", "KILL", "60", java, "-Djava.awt.headless=true", "-Dplugins.dir=" + plugins, "-cp", cp, "ij.ImageJ", "-batch", sub);
 ok = (indexOf(res, "ipcf error: radius=2.7: not a whole number") >= 0);
@@ -251,6 +256,12 @@ ok = (indexOf(res, "ipcf error: bins=cubic: want log, linear or multitau") >= 0)
 check(ok, "menu command Pair Correlation bins=cubic: logged", res);
 ok = (indexOf(res, "ipcf error: the ACF is the offset (0,0) alone") >= 0);
 check(ok, "menu command Autocorrelation preset=disk: logged", res);
+// Correct Photobleaching from a script: options with an unknown key are refused (run() from a macro,
+// whose dialog ignored it and corrected with the default filter 1024: test_menu.ijm, under Xvfb)
+ok = (indexOf(res, "ipcf error: unknown option 'filtersize' (options: filter mean threads)") >= 0 && indexOf(res, "IMAGES 0") >= 0);
+check(ok, "menu command Correct Photobleaching filtersize=64: refused, no image", res);
+ok = (indexOf(res, "CORRECTED 1") >= 0);
+check(ok, "menu command Correct Photobleaching filter=4: corrected", res);
 ok = (indexOf(res, "DONE") >= 0 && indexOf(res, "Exception") < 0);
 check(ok, "menu command: no exception, the macro goes on", res);
 
