@@ -285,7 +285,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
                                  m=m)
     if mask is not None:
         _not_masked(mask, 'mask')
-        mask = numpy.asarray(mask)
+        mask = numpy.array(mask)  # a copy: the blocks read it at compute (a buffer reused after the graph was built gave them another mask, exit 0)
         want = (W,) if line else (H, W)
         if mask.shape != want:
             raise _invalid(f'mask shape {mask.shape}, want {want}')

@@ -1153,3 +1153,25 @@ print('ok')
     env.pop('IPCF_EMU_FAIL', None)
     r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0 and 'ok' in r.stdout, r.stdout + r.stderr
+
+
+def test_dask_mask_is_the_one_given_when_the_graph_is_built():
+    # The blocks read the caller's mask array at compute: graphs built in a
+    # loop that refills one buffer all computed with its last contents
+    # (curves where no pixel was selected, exit 0). The mask is copied as
+    # the graph is built, as the offsets are.
+    da = pytest.importorskip('dask.array')
+    import dask
+    import ipcf.dask as idk
+    data = ipcf.simulate(frames=256, size=16, seed=3)
+    d = da.from_array(data, chunks=(-1, 8, 8))
+    kw = dict(radius=2, npoints=8, nbins=8)
+    buf = numpy.zeros((16, 16), numpy.uint8)
+    lazies, eagers = [], []
+    for roi in [(slice(2, 8), slice(2, 8)), (slice(8, 14), slice(8, 14))]:
+        buf[:] = 0
+        buf[roi] = 1
+        lazies.append(idk.pcf(d, mask=buf, **kw))
+        eagers.append(ipcf.pcf(data, mask=buf, **kw))
+    for lazy, eager in zip(dask.compute(*lazies, scheduler='sync'), eagers):
+        assert numpy.array_equal(lazy, eager, equal_nan=True)
