@@ -45,6 +45,7 @@ import math
 import numpy
 
 from . import _float, _int, _invalid, _time_first, _unsupported, circle, logbins
+from . import delays as _delays
 
 __all__ = ['pcf_image', 'carpet', 'polar', 'lines', 'mean', 'delays', 'Figure']
 
@@ -601,7 +602,10 @@ def delays(frames, nbins, bleach=0):
     of `frames` frames, as `ipcf.pcf` bins it with its default log bins.
 
     `ipcf.delays` gives each curve point's mean delay for every bin mode
-    (and in seconds with a frame interval)."""
+    (and in seconds with a frame interval). A series the pCF refuses (too
+    few frames left after `bleach`) is refused as it refuses it (it said
+    "bin size=0", or gave delays for 3 frames)."""
+    _delays(frames, nbins=nbins, bleach=bleach)
     n = frames - 2 * bleach
     p = 1
     while p * 2 <= n:

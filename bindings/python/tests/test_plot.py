@@ -358,3 +358,13 @@ def test_polar_draws_each_offset_in_its_direction(data, offsets):
         numpy.testing.assert_array_equal(values[:, j[0]], curves[first], err_msg=f'offset {i} ({u}, {v})')
         drawn.add(first)
     assert len(drawn) == len({round(math.atan2(v, u), 9) for u, v in uv})
+
+
+def test_delays_refuses_what_the_pcf_refuses():
+    # ipcf.plot.delays said "bin size=0" for a filter that leaves no frame,
+    # and gave delays for 3 frames: the pCF's own words now.
+    with pytest.raises(ipcf.IpcfValueError, match='bleach filtersize=60 leaves no frame of 100'):
+        ipcf.plot.delays(100, 8, bleach=60)
+    with pytest.raises(ipcf.IpcfValueError, match='3 frames usable, want >= 4'):
+        ipcf.plot.delays(3, 4)
+    assert list(ipcf.plot.delays(1024, 8)) == list(ipcf.logbins(512, 8))
