@@ -533,3 +533,28 @@ func TestFitWeighted(t *testing.T) {
 		t.Errorf("error bars missing, --no-sigma: exit %d: %s", code, msg)
 	}
 }
+
+// TestPlotErrorBarsRefused: a result's error bars (OUT.sd.npy, recorded in
+// OUT.npy.json) are no pCF result: they were drawn as G(tau) curves
+// against the delay, exit 0 (the tools campaign's F9), where fit's
+// MAPS.stderr.npy is refused.
+func TestPlotErrorBarsRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	if code, msg := ipcf(t, "simulate", "-o", p("e.npy"), "--frames", "512", "--size", "8", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "pcf", p("e.npy"), "-o", p("a.npy"), "--acf", "--errors", "blocking", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	code, msg := ipcf(t, "plot", p("a.sd.npy"), "-o", p("s.png"), "--pixel", "1,1")
+	if want := "a.sd.npy holds the error bars of the result " + p("a.npy"); code != 1 || !strings.Contains(msg, want) {
+		t.Errorf("plot a.sd.npy: exit %d, %q; want 1 and %q", code, msg, want)
+	}
+	if _, err := os.Stat(p("s.png")); err == nil {
+		t.Error("plot a.sd.npy: a picture written")
+	}
+	if code, msg := ipcf(t, "plot", p("a.npy"), "-o", p("a.png"), "--pixel", "1,1"); code != 0 {
+		t.Errorf("plot a.npy: exit %d: %s", code, msg)
+	}
+}

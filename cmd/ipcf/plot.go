@@ -181,6 +181,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if maps, key := mapsCompanion(pos[0]); maps != "" {
 			return fmt.Errorf("%s holds the %s of ipcf fit's maps %s, not a pCF result: draw the maps (ipcf plot %s --param D, or --param chisq, status)", pos[0], key, maps, maps)
 		}
+		if res := errorsCompanion(pos[0]); res != "" {
+			return fmt.Errorf("%s holds the error bars of the result %s (standard deviations, not a pCF result): draw the result (ipcf plot %s); ipcf fit weights by them", pos[0], res, res)
+		}
 		if err := mapsWithoutMeta(pos[0]); err != nil {
 			return err
 		}

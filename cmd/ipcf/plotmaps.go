@@ -105,6 +105,28 @@ func mapsCompanion(path string) (maps, what string) {
 	return "", ""
 }
 
+// errorsCompanion returns the result (OUT.npy) whose metadata record the
+// file at path (OUT.sd.npy) as its error bars, or "" when none does: the
+// error bars have the result's shape and were drawn as its curves, G(tau)
+// against the delay, with exit status 0.
+func errorsCompanion(path string) string {
+	if !strings.HasSuffix(path, ".sd.npy") {
+		return ""
+	}
+	res := strings.TrimSuffix(path, ".sd.npy") + ".npy"
+	b, err := npy.ReadRegular(npySidecar(res), maxJSON)
+	if err != nil {
+		return ""
+	}
+	var m struct {
+		Errors *fitErrorsRecord `json:"errors"`
+	}
+	if json.Unmarshal(b, &m) != nil || m.Errors == nil || m.Errors.File != filepath.Base(path) {
+		return ""
+	}
+	return res
+}
+
 // mapsData are the maps read for a picture, in C order: params (H, W, K,
 // P), chisq and status (H, W, K), K = 1 without the offset axis; chisq and
 // status nil when their files are missing.
