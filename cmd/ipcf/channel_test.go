@@ -596,3 +596,30 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// TestPlotMeanSelectionInTheInputsTime: plot --mean --frames of a file with
+// a frame interval draws the trace at the selection's times in the input,
+// as a pCF of it places its pixels: it drew it from 0 s (the tools
+// campaign's F7), the picture of the same samples in a file of their own.
+func TestPlotMeanSelectionInTheInputsTime(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	const T, H, W, t0 = 120, 6, 8, 40
+	desc := func(n int) string { return fmt.Sprintf("ImageJ=1.54f\nimages=%d\nframes=%d\nfinterval=0.005\n", n, n) }
+	value := func(_, i int) float64 { return float64(100 + (i*37)%23 + i/(H*W)) }
+	writeHyperstack(t, p("d.tif"), 1, T, H, W, desc(T), value)
+	writeHyperstack(t, p("sub.tif"), 1, T-t0, H, W, desc(T-t0), func(c, i int) float64 { return value(c, i+t0*H*W) })
+	draw := func(name string, args ...string) []byte {
+		out := p(name + ".png")
+		if code, msg := ipcf(t, append([]string{"plot", "--mean"}, append(args, "-o", out)...)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", name, code, msg)
+		}
+		return mustRead(t, out)
+	}
+	if bytes.Equal(draw("sel", p("d.tif"), "--frames", fmt.Sprintf("%d:%d", t0, T)), draw("sub", p("sub.tif"))) {
+		t.Error("--frames 40:120 of a file with a frame interval is drawn from 0 s, as a file of those frames")
+	}
+	if !bytes.Equal(draw("all", p("d.tif"), "--frames", fmt.Sprintf("0:%d", T)), draw("whole", p("d.tif"))) {
+		t.Error("--frames 0:T differs from the whole file")
+	}
+}

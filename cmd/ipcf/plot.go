@@ -745,7 +745,10 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 	// the units of a stack ipcf bleach wrote are in its record, as a pCF of it
 	// reads them (they were drawn in pixels and frames: the tools campaign's F4)
 	u := job.InputUnits(src, input.Path)
-	rm := resultMeta{pixelSize: u.PixelSize, frameInterval: u.FrameInterval}
+	// a selection (--crop, --frames) is drawn where it lies in the input, as
+	// a pCF of it is (it was drawn from 0 um and 0 s: the tools campaign's F7)
+	t0, y0, x0, _ := source.Origin(src)
+	rm := resultMeta{pixelSize: u.PixelSize, frameInterval: u.FrameInterval, origin: [2]int{y0, x0}}
 	if !(rm.pixelSize > 0) || math.IsInf(rm.pixelSize, 0) {
 		rm.pixelSize = 0
 	}
@@ -769,16 +772,16 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 	p2 := plot.New()
 	p2.Title.Text = "mean time series"
 	p2.X.Label.Text = "frame"
-	dt := 1.0
+	dt, first := 1.0, 0 // (in frames: of the selection, as pixels are; in seconds: in the input)
 	if rm.frameInterval > 0 {
-		p2.X.Label.Text, dt = "time (s)", rm.frameInterval
+		p2.X.Label.Text, dt, first = "time (s)", rm.frameInterval, t0
 	}
 	p2.Y.Label.Text = "mean intensity"
 	if partial {
 		p2.Y.Label.Text = "mean intensity (of the finite samples)"
 	}
 	idx := envelope(series, int(float64(w/vg.Inch)*plotDPI)/3) // about the panel's width in pixels
-	if l := finiteLine(len(idx), func(i int) (float64, float64) { return float64(idx[i]) * dt, series[idx[i]] }, false); l != nil {
+	if l := finiteLine(len(idx), func(i int) (float64, float64) { return float64(first+idx[i]) * dt, series[idx[i]] }, false); l != nil {
 		p2.Add(l)
 	}
 	return savePanels(out, w, h, panel{p: p1, aspect: ext.aspect(), bar: colourBar(cm, "intensity")}, panel{p: p2})
