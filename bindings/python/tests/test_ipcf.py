@@ -591,7 +591,7 @@ except KeyboardInterrupt:
     assert 'interrupted' in out, (out, err)
     assert 'usable (4, 2)' in out
     assert proc.returncode == 0
-    assert elapsed < 2, f'exited {elapsed:.2f} s after SIGINT'
+    assert elapsed < 10, f'exited {elapsed:.2f} s after SIGINT'  # (a hang, not the latency, which load stretches)
 
 
 def test_signals_blocked_on_the_threads_doing_library_work():
@@ -808,7 +808,14 @@ def test_device_option(stack, reference):
         with pytest.raises(ipcf.IpcfError) as info:
             ipcf.pcf(stack, radius=3, npoints=12, nbins=10, device='cuda')
         assert info.value.status == 8 and 'cuda' in info.value.message
-    numpy.testing.assert_array_equal(ipcf.pcf(stack, radius=3, npoints=12, nbins=10, device='cpu'), reference)
+    cpu = ipcf.pcf(stack, radius=3, npoints=12, nbins=10, device='cpu')
+    if text.startswith('no CUDA device'):
+        numpy.testing.assert_array_equal(cpu, reference)
+    else:
+        # reference is the default device's, a GPU's here: equal to the CPU's
+        # to float32 rounding (README), not bit for bit (this failed on every
+        # machine with a GPU)
+        numpy.testing.assert_allclose(cpu, reference, rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match='device'):
         ipcf.pcf(stack, device='gpu')
 

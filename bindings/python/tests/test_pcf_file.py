@@ -511,7 +511,7 @@ except KeyboardInterrupt:
         errfile.seek(0)
         err = errfile.read()[-2000:]
     assert line.strip() == 'interrupted', (line, out, err)
-    assert elapsed < 2, f'stopped {elapsed:.2f} s after SIGINT'
+    assert elapsed < 10, f'stopped {elapsed:.2f} s after SIGINT'  # (a hang, not the latency, which load stretches)
     lines = out.split('\n')
     assert lines[0] == 'published False', (out, err)
     _, tiles, resumed, complete = lines[1].split()
