@@ -40,9 +40,9 @@ import threading
 
 import numpy
 
-from . import (DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _bool, _check_dtype, _ignored, _int, _invalid, _mean, _not_masked,
-               _block_origin, _block_scope, _bleach_frames, _c, _cancel_blocks, _checked_once, _defaults, _device, _lib,
-               _pcf_options, _threads, _units, _time_first, _unsupported)
+from . import (DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _block_origin, _block_scope, _bleach_frames, _bool, _c,
+               _cancel_blocks, _check_dtype, _checked_once, _defaults, _device, _ignored, _input, _int, _invalid, _lib,
+               _mean, _not_masked, _pcf_options, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
@@ -285,11 +285,14 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
                                  m=m)
     if mask is not None:
         _not_masked(mask, 'mask')
-        mask = numpy.array(mask)  # a copy: the blocks read it at compute (a buffer reused after the graph was built gave them another mask, exit 0)
+        # a copy: the blocks read it at compute (a buffer reused after the
+        # graph was built gave them another mask, exit 0)
+        mask = numpy.array(mask)
         want = (W,) if line else (H, W)
         if mask.shape != want:
             raise _invalid(f'mask shape {mask.shape}, want {want}')
         _check_dtype(mask.dtype, 'mask')
+        _input(mask, 'mask', mask.ndim)  # the eager call's checks (int64 beyond 2**53 was refused by each block)
         if mask.dtype.kind in 'fc' and numpy.isnan(mask).any():
             # the library's rule, checked now and in image coordinates (each
             # block refused it at compute, at the row and column in its block)

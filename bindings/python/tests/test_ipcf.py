@@ -1182,3 +1182,18 @@ def test_dask_mask_is_the_one_given_when_the_graph_is_built():
         eagers.append(ipcf.pcf(data, mask=buf, **kw))
     for lazy, eager in zip(dask.compute(*lazies, scheduler='sync'), eagers):
         assert numpy.array_equal(lazy, eager, equal_nan=True)
+
+
+def test_dask_mask_checked_as_the_eager_call_checks_it():
+    # An int64 mask beyond 2**53, which ipcf.pcf refuses before computing,
+    # passed ipcf.dask's checks and was refused by each block at compute.
+    da = pytest.importorskip('dask.array')
+    import ipcf.dask as idk
+    data = ipcf.simulate(frames=128, size=12, seed=1)
+    m = numpy.ones((12, 12), numpy.int64)
+    m[3, 4] = 2**53 + 1
+    with pytest.raises(ipcf.IpcfValueError) as eager:
+        ipcf.pcf(data, radius=2, npoints=4, nbins=6, mask=m)
+    with pytest.raises(ipcf.IpcfValueError) as lazy:
+        idk.pcf(da.from_array(data, chunks=(-1, 6, 6)), radius=2, npoints=4, nbins=6, mask=m)
+    assert str(lazy.value) == str(eager.value) and 'beyond 2**53' in str(eager.value)
