@@ -817,7 +817,9 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
         if not meta:
             if not os.path.isdir(p) and not os.path.lexists(p + '.json'):
                 _refuse_stopped(p)
-            raise _invalid(f'{p}: no metadata beside it (PATH.json): fit_result needs the result\'s delays and offsets')
+            where = 'in its .zattrs' if os.path.isdir(p) else 'beside it (PATH.json)'  # (a Zarr's are its .zattrs)
+            raise _invalid(f'{p}: no metadata {where}: fit_result needs the result\'s delays and offsets (a '
+                           f'labelled array: ipcf.fit)')
         if meta.get('command') == 'fit':
             # (a KeyError of label's said so, or maps of the curves' shape were fitted)
             raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '

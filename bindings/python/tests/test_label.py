@@ -268,3 +268,20 @@ def test_labelled_result_saved_by_xarray_is_not_called_damaged(tmp_path):
     for fn in (ipcf.open_result, lambda q: ipcf.fit_result(q, 'pcf1d')):
         with pytest.raises(ipcf.IpcfTypeError, match='a labelled result saved by xarray .* read it with xarray.open_zarr'):
             fn(p / 'pcf')
+
+
+def test_fit_result_of_a_zarr_without_metadata_names_its_zattrs(tmp_path):
+    # A Zarr array without ipcf's metadata (ipcf.dask's result, to_zarr) was
+    # said to lack "PATH.json": a Zarr's metadata are its .zattrs.
+    da = pytest.importorskip('dask.array')
+    pytest.importorskip('zarr')
+    import ipcf.dask as idk
+    data = ipcf.simulate(frames=128, size=12, seed=1)
+    p = tmp_path / 'x.zarr'
+    idk.pcf(da.from_array(data, chunks=(-1, 6, 6)), radius=2, npoints=4, nbins=6).to_zarr(str(p), compressor=None)
+    with pytest.raises(ipcf.IpcfValueError, match=r'no metadata in its \.zattrs: fit_result needs'):
+        ipcf.fit_result(p, 'pcf1d')
+    npy = tmp_path / 'x.npy'
+    numpy.save(npy, ipcf.pcf(data, radius=2, npoints=4, nbins=6))
+    with pytest.raises(ipcf.IpcfValueError, match=r'no metadata beside it \(PATH\.json\): fit_result needs'):
+        ipcf.fit_result(npy, 'pcf1d')
