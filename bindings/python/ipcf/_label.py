@@ -173,8 +173,18 @@ def _bin_edges(t):
     return numpy.asarray(fr, numpy.int64), numpy.asarray(to, numpy.int64)
 
 
+class _Default(float):
+    """pcf's default of an option, as label's default: it reads as the
+    number (help() shows smooth=0.7), and label tells it from the same
+    number given."""
+
+
+_PCF_SMOOTH = _Default(0.7)
+
+
 def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, offsets=None, bins='log', m=16,
-          acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None, smooth=0.7):
+          acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None,
+          smooth=_PCF_SMOOTH):
     """Return a result with its coordinates (an xarray.DataArray).
 
     Parameters
@@ -208,8 +218,9 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         The curves' smoothing weight, kept in the attrs (`fit` warns
         about smoothed curves): as for `pcf`, 0.7 by default (a result
         computed with pcf's defaults, ``ipcf.dask``'s too, was labelled
-        without it, and fitted without the warning); a file result's
-        metadata give it (this is not used then). None: not known (no
+        without it, and fitted without the warning: give the smooth= of
+        that call, as its other options); a file result's metadata give it
+        (the value given is used where they lack it). None: not known (no
         attrs['smooth']).
 
     Returns
@@ -247,6 +258,7 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
     # checked as pcf checks them: delta='no' labelled a plain pCF a delta
     # pCF, smooth=5 or NaN went to the attrs, origin=(0.9, 2.7) was (0, 2)
     acf, delta = _bool(acf, 'acf'), _bool(delta, 'delta')
+    given_default = isinstance(smooth, _Default)
     smooth = None if smooth is None else _smooth(smooth)
     try:
         oy, ox = origin
@@ -330,7 +342,8 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         # 'x'))) drops the attributes, and a fit needs it (an ACF has no
         # distance_um to infer it from)
         coords['pixel_size_um'] = ((), float(ps), {'long_name': 'pixel size', 'units': 'um'})
-    if smooth is not None and not isinstance(shape_or_data, dict):  # (a file result's: its metadata's)
+    if smooth is not None and 'smooth' not in attrs and not (given_default and isinstance(shape_or_data, dict)):
+        # (a file result's metadata decide; pcf's default is no word about one whose metadata lack it)
         attrs['smooth'] = float(smooth)
     attrs.update(kind=kind, delta=int(bool(delta)), software='ipcf', version=__version__)
     if fi is not None:
