@@ -136,6 +136,13 @@ def test_label_of_a_file_result(tmp_path, data):
     assert g.attrs['frame_interval'] == DT and g.attrs['pixel_size'] == PX
     with pytest.raises(ipcf.IpcfValueError, match='not pcf_file metadata'):
         ipcf.label(array, {'software': 'ipcf'})
+    # The metadata's smooth decides; where they lack it (an earlier version's),
+    # a smooth= given is used and pcf's default is not claimed.
+    assert ipcf.label(array, meta).attrs['smooth'] == meta['smooth'] == 0.7
+    assert ipcf.label(array, meta, smooth=0).attrs['smooth'] == 0.7
+    old = {k: v for k, v in meta.items() if k != 'smooth'}
+    assert 'smooth' not in ipcf.label(array, old).attrs
+    assert ipcf.label(array, old, smooth=0).attrs['smooth'] == 0
 
 
 def test_labelled_without_xarray(monkeypatch, data):
