@@ -972,7 +972,7 @@ func openSeries(files []string, ch int) (Source, error) {
 		var r *tiffReader
 		var err error
 		if p, r, err = singlePage(m); err == nil {
-			u = tiffUnits(r, lastMM(files[len(files)-1]), folder)
+			u = tiffUnits(r, lastMM(files[len(files)-1]), len(files), folder)
 			if pl, err = r.omeSeriesPlane(p.desc); err == nil && pl.multi() {
 				planes, err = r.omeSeriesPlanes(p.desc)
 			}

@@ -1321,7 +1321,11 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 	case !multi && ch > 0:
 		return nil, channelErr(m.path, ch, 1)
 	}
-	u := tiffUnits(r, r.mmTimed(pages[len(pages)-1].ifd))
+	frames := len(pages)
+	if multi {
+		frames = pl.frames
+	}
+	u := tiffUnits(r, r.mmTimed(pages[len(pages)-1].ifd), frames)
 	// backToBack is the stack of n images lying back to back from the
 	// first page's samples (writer: who says so), of channel ch where
 	// multi.

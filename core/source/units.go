@@ -214,8 +214,9 @@ func merge(ms ...metadata) Units {
 // tiffUnits reads the units of a TIFF file from its first IFD (and, for
 // Micro-Manager's files, the summary in its header); extra (the folder's
 // metadata.txt) comes last. last is the Micro-Manager metadata of the
-// series' last image (mmTimed), or nil: see mmMeasured.
-func tiffUnits(r *tiffReader, last []byte, extra ...metadata) Units {
+// series' last image (mmTimed), or nil, and frames the series' time
+// points: see mmMeasured.
+func tiffUnits(r *tiffReader, last []byte, frames int, extra ...metadata) Units {
 	t := r.metaTags()
 	ms := []metadata{omeUnits(t.desc, r.omeImage(t.desc)), imagejUnits(t.desc, t.xres, t.yres), mmUnits(t.mm)}
 	if s := r.mmSummary(); s != nil {
@@ -223,7 +224,7 @@ func tiffUnits(r *tiffReader, last []byte, extra ...metadata) Units {
 	}
 	ms = append(append(ms, extra...), resolutionUnits(t))
 	u := merge(slices.Clone(ms)...)
-	if m, ok := mmMeasured(t.mm, last); ok && !(math.Abs(u.FrameInterval-m.interval) <= mmIntervalTolerance*m.interval) {
+	if m, ok := mmMeasured(t.mm, last, frames); ok && !(math.Abs(u.FrameInterval-m.interval) <= mmIntervalTolerance*m.interval) {
 		u = merge(append([]metadata{m}, ms...)...)
 	}
 	return u
@@ -242,27 +243,38 @@ const mmIntervalTolerance = 0.02
 // cannot keep up takes its frames farther apart, and an interval of 0 (as
 // fast as possible) says nothing. Where the metadata state no interval,
 // or one more than mmIntervalTolerance from this, this is taken (D came
-// out wrong by the ratio of the two, with exit 0).
-func mmMeasured(first, last []byte) (metadata, bool) {
+// out wrong by the ratio of the two, with exit 0). Only where the two are
+// the same channel and slice (ChannelIndex, SliceIndex) and the series'
+// frames time points are those between them, one after another
+// (FrameIndex): a substack of every 2nd frame keeps Micro-Manager's
+// indices, and the last image of a stack of channels is another
+// channel's, taken later in its time point (a review).
+func mmMeasured(first, last []byte, frames int) (metadata, bool) {
 	m := metadata{name: "Micro-Manager"}
-	t0, f0, ok0 := mmStamp(first)
-	t1, f1, ok1 := mmStamp(last)
-	if !ok0 || !ok1 || f1 <= f0 || !(t1 > t0) {
+	a, ok0 := mmStamp(first)
+	b, ok1 := mmStamp(last)
+	if !ok0 || !ok1 || frames < 2 || b.frame-a.frame != int64(frames-1) || a.channel != b.channel || a.slice != b.slice || !(b.ms > a.ms) {
 		return m, false
 	}
-	m.interval = (t1 - t0) / 1000 / float64(f1-f0)
+	m.interval = (b.ms - a.ms) / 1000 / float64(frames-1)
 	return m, good(m.interval)
 }
 
-// mmStamp reads an image's ElapsedTime-ms and frame index (FrameIndex, or
-// Frame) from Micro-Manager's JSON metadata of it.
-func mmStamp(b []byte) (ms float64, frame int64, ok bool) {
+// stamp is what mmStamp reads of an image.
+type stamp struct {
+	ms                    float64 // ElapsedTime-ms
+	frame, channel, slice int64   // FrameIndex (or Frame), ChannelIndex, SliceIndex (0 where absent)
+}
+
+// mmStamp reads an image's ElapsedTime-ms and indices from
+// Micro-Manager's JSON metadata of it.
+func mmStamp(b []byte) (st stamp, ok bool) {
 	if len(b) == 0 {
-		return 0, 0, false
+		return st, false
 	}
 	var top map[string]any
 	if json.Unmarshal(b, &top) != nil {
-		return 0, 0, false
+		return st, false
 	}
 	num := func(keys ...string) (float64, bool) {
 		for _, k := range keys {
@@ -275,12 +287,24 @@ func mmStamp(b []byte) (ms float64, frame int64, ok bool) {
 		}
 		return 0, false
 	}
-	t, okT := num("ElapsedTime-ms")
-	f, okF := num("FrameIndex", "Frame")
-	if !okT || !okF || math.IsNaN(t) || math.IsInf(t, 0) || f < 0 || f > 1<<53 || f != math.Trunc(f) {
-		return 0, 0, false
+	index := func(keys ...string) (int64, bool) {
+		f, ok := num(keys...)
+		if !ok {
+			return 0, true // (absent: 0)
+		}
+		if f < 0 || f > 1<<53 || f != math.Trunc(f) {
+			return 0, false
+		}
+		return int64(f), true
 	}
-	return t, int64(f), true
+	t, okT := num("ElapsedTime-ms")
+	if _, okF := num("FrameIndex", "Frame"); !okT || !okF || math.IsNaN(t) || math.IsInf(t, 0) {
+		return st, false
+	}
+	f, ok1 := index("FrameIndex", "Frame")
+	c, ok2 := index("ChannelIndex")
+	z, ok3 := index("SliceIndex")
+	return stamp{t, f, c, z}, ok1 && ok2 && ok3
 }
 
 // mmTimed is the MicroManagerMetadata JSON of the IFD at ifd (nil where

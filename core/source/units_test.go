@@ -560,3 +560,47 @@ func TestUnitsMicroManagerTimeStamps(t *testing.T) {
 		}
 	}
 }
+
+// The time stamps are taken only for a series of consecutive frames of one
+// channel and slice (a review): a substack of every 2nd frame keeps
+// Micro-Manager's frame indices (0, 2, 4, ...), and its stamps over those
+// indices gave half its interval, over a correct ImageJ one; the last image
+// of a stack of channels is another channel's.
+func TestUnitsMicroManagerTimeStampsNotTaken(t *testing.T) {
+	const n = 4
+	for _, c := range []struct {
+		name  string
+		json  func(i int) string
+		ij    string
+		want  float64
+		multi bool
+	}{
+		{"every 2nd frame", func(i int) string {
+			return fmt.Sprintf(`{"ElapsedTime-ms":%d,"FrameIndex":%d,"Summary":{"Interval_ms":10}}`, 1000+20*i, 2*i)
+		}, "0.02", 0.02, false},
+		{"first and last of two channels", func(i int) string {
+			return fmt.Sprintf(`{"ElapsedTime-ms":%d,"FrameIndex":%d,"ChannelIndex":%d,"Summary":{"Interval_ms":100}}`, 1000+60*i, i, map[bool]int{true: 1, false: 0}[i == n-1])
+		}, "", 0.1, false},
+	} {
+		pages := grayPages(le, n, 4, 5, 0)
+		for i := range pages {
+			pages[i] = with(pages[i], asc(51123, c.json(i)))
+		}
+		if c.ij != "" {
+			pages[0] = with(pages[0], asc(270, fmt.Sprintf("ImageJ=1.54f\nimages=%d\nframes=%d\nfinterval=%s\n", n, n, c.ij)))
+		}
+		path := filepath.Join(t.TempDir(), "s.tif")
+		if err := os.WriteFile(path, writeTIFF(tiffOpts{}, pages), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := Open(path)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		got := UnitsOf(src)
+		src.Close()
+		if math.Abs(got.FrameInterval-c.want) > 1e-12 {
+			t.Errorf("%s: interval %g s, want %g s (%+v)", c.name, got.FrameInterval, c.want, got)
+		}
+	}
+}

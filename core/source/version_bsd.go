@@ -22,7 +22,7 @@ func fileStatus(st os.FileInfo) (status string, exact bool) {
 // fileID is a file's identity (device and inode): two names of one file
 // (links) have the same; "" where unknown.
 func fileID(st os.FileInfo) string {
-	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+	if s, ok := st.Sys().(*syscall.Stat_t); ok && s.Ino != 0 { // (0: a file system that numbers none)
 		return fmt.Sprintf("%d:%d", s.Dev, s.Ino)
 	}
 	return ""
