@@ -80,7 +80,7 @@ cuda-emu: $(CUDA_EMU)/libcuda.so.1 ## the emulated CUDA device for the GPU tests
 
 test-go: check-shared $(LIB) $(CUDA_EMU)/libcuda.so.1 ## Go unit, conformance, CLI and physics tests
 	$(GO) vet ./...
-	# (-timeout: cmd/ipcf takes 4 to 5 min here and passed 10, the default, under load)
+	@# (-timeout: cmd/ipcf takes 4 to 5 min here and passed 10, the default, under load)
 	IPCF_REQUIRE_ALL=1 IPCF_CUDA_EMU_DIR=$(CURDIR)/$(CUDA_EMU) $(GO) test -count=1 -timeout 25m ./...
 
 test-purego: deps ## the pure-Go (gonum FFT) build passes the core tests too, and builds for macOS, FreeBSD and Windows
