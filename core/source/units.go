@@ -276,17 +276,7 @@ func mmStamp(b []byte) (st stamp, ok bool) {
 	if json.Unmarshal(b, &top) != nil {
 		return st, false
 	}
-	num := func(keys ...string) (float64, bool) {
-		for _, k := range keys {
-			switch v := top[k].(type) {
-			case float64:
-				return v, true
-			case string:
-				return number(v), true
-			}
-		}
-		return 0, false
-	}
+	num := func(keys ...string) (float64, bool) { return mmNumber([]map[string]any{top}, keys...) }
 	index := func(keys ...string) (int64, bool) {
 		f, ok := num(keys...)
 		if !ok {
@@ -719,24 +709,29 @@ func mmUnits(b []byte) metadata {
 	return mmFromMap(top, m)
 }
 
+// mmNumber is the value of the first of keys in the first of objs that
+// has it, as Micro-Manager writes numbers (a JSON number or a string); ok
+// is false where none has it.
+func mmNumber(objs []map[string]any, keys ...string) (float64, bool) {
+	for _, o := range objs {
+		for _, k := range keys {
+			switch v := o[k].(type) {
+			case float64:
+				return v, true
+			case string:
+				return number(v), true
+			}
+		}
+	}
+	return 0, false
+}
+
 func mmFromMap(top map[string]any, m metadata) metadata {
 	objs := []map[string]any{top}
 	if s, ok := top["Summary"].(map[string]any); ok {
 		objs = append(objs, s)
 	}
-	value := func(keys ...string) (float64, bool) {
-		for _, o := range objs {
-			for _, k := range keys {
-				switch v := o[k].(type) {
-				case float64:
-					return v, true
-				case string:
-					return number(v), true
-				}
-			}
-		}
-		return 0, false
-	}
+	value := func(keys ...string) (float64, bool) { return mmNumber(objs, keys...) }
 	if v, ok := value("PixelSizeUm", "PixelSize_um"); ok {
 		m.pixelX = v
 		if !good(v) {

@@ -42,22 +42,9 @@ public class NpyHeaderTest {
         return p;
     }
 
-    /** Removes dir and what it holds when the JVM exits (System.exit too):
-     *  each run left its folder in /tmp. */
-    static void removedAtExit(Path dir) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (java.io.IOException e) {
-                System.err.println("could not remove " + dir + ": " + e);
-            }
-        }));
-    }
-
     public static void main(String[] args) throws Exception {
         ij.macro.Interpreter.batchMode = true; // images are not shown (headless)
-        Path dir = Files.createTempDirectory("ipcf_npyheader");
-        removedAtExit(dir);
+        Path dir = TempDirs.create("ipcf_npyheader");
         String ok = Ipcf.openNpy(write(dir, "ok.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': (8, 8, 8), }").toString());
         check(!ok.startsWith("error"), "a well-formed header: " + ok);
         String[][] bad = {

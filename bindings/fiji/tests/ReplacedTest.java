@@ -36,22 +36,9 @@ public class ReplacedTest {
         IJ.saveAsTiff(new ImagePlus("s", st), to.toString());
     }
 
-    /** Removes dir and what it holds when the JVM exits (System.exit too):
-     *  each run left its folder in /tmp. */
-    static void removedAtExit(Path dir) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
-                all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (java.io.IOException e) {
-                System.err.println("could not remove " + dir + ": " + e);
-            }
-        }));
-    }
-
     public static void main(String[] args) throws Exception {
         ij.macro.Interpreter.batchMode = true; // images are not shown (headless)
-        Path dir = Files.createTempDirectory("ipcf_replaced");
-        removedAtExit(dir);
+        Path dir = TempDirs.create("ipcf_replaced");
         save(dir.resolve("in.tif"), 3);
         String in = dir.resolve("in.tif").toString();
         String opts = "radius=1 points=4 nbins=8";
