@@ -299,6 +299,9 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	if _, ok := readMapsMeta(path); ok {
 		return nil, fmt.Errorf("%s holds ipcf fit's maps (parameters, not curves): fit the correlation result they were fitted from", path)
 	}
+	if group := mapsArrayOf(path); group != "" {
+		return nil, fmt.Errorf("%s is an array of ipcf fit's maps %s (parameters, not curves): fit the correlation result they were fitted from", path, group)
+	}
 	if maps, what := mapsCompanion(path); maps != "" {
 		return nil, fmt.Errorf("%s holds the %s of ipcf fit's maps %s, not curves: fit the correlation result they were fitted from", path, what, maps)
 	}

@@ -447,6 +447,10 @@ func TestFitCLIBadInput(t *testing.T) {
 	tifRes := r.pcf(t, "res.tif", "--radius", "2", "--npoints", "4")
 	zarrRes := r.pcf(t, "res.zarr", "--radius", "2", "--npoints", "4")
 	omeRes := r.pcf(t, "res.ome.zarr", "--radius", "2", "--npoints", "4")
+	fittedZarr := filepath.Join(r.dir, "fitted-maps.zarr")
+	if code, msg := ipcf(t, "fit", circle, "-o", fittedZarr, "--quiet"); code != 0 {
+		t.Fatalf("fit to Zarr: %d %s", code, msg)
+	}
 	fitted := filepath.Join(r.dir, "fitted-maps.npy")
 	if code, msg := ipcf(t, "fit", circle, "-o", fitted, "--quiet"); code != 0 {
 		t.Fatalf("fit: exit %d: %s", code, msg)
@@ -529,6 +533,9 @@ func TestFitCLIBadInput(t *testing.T) {
 		// curves' shape were fitted, exit 0
 		{1, "fitted-maps.npy holds ipcf fit's maps (parameters, not curves): fit the correlation result they were fitted from", []string{fitted, "-o", out}},
 		{1, "fitted-maps.stderr.npy holds the standard errors of ipcf fit's maps", []string{strings.TrimSuffix(fitted, ".npy") + ".stderr.npy", "-o", out}},
+		// an array of the Zarr maps: called a Zarr result
+		{1, "fitted-maps.zarr/params is an array of ipcf fit's maps " + fittedZarr + " (parameters, not curves)", []string{filepath.Join(fittedZarr, "params"), "-o", out}},
+		{1, "fitted-maps.zarr holds ipcf fit's maps (parameters, not curves)", []string{fittedZarr, "-o", out}},
 		{1, "nothere.npy", []string{filepath.Join(r.dir, "nothere.npy"), "-o", out}},
 		{1, "want a correlation result", []string{r.sim, "-o", out}},
 	} {

@@ -421,6 +421,10 @@ func TestPlotMaps(t *testing.T) {
 		{filepath.Join(dir, "maps.chisq.npy"), "maps.chisq.npy holds the chi-square of ipcf fit's maps"},
 		{filepath.Join(dir, "maps.status.npy"), "maps.status.npy holds the fit status of ipcf fit's maps"},
 		{tmaps, "maps.tif holds ipcf fit's maps as an ImageJ stack (open it in ImageJ or Fiji): ipcf plot draws maps written as MAPS.npy or MAPS.zarr"},
+		// an array of the Zarr maps: "not ipcf's metadata ... remove or
+		// rename .zattrs to draw it as an array without metadata"
+		{filepath.Join(zmaps, "stderr"), "stderr is an array of ipcf fit's maps " + zmaps + ": draw the maps (ipcf plot " + zmaps + " --param D"},
+		{filepath.Join(zmaps, "params") + "/", "params/ is an array of ipcf fit's maps " + zmaps + ": draw the maps"},
 	} {
 		out := filepath.Join(dir, "companion.png")
 		if code, msg := ipcf(t, "plot", c.in, "-o", out); code != 1 || !strings.Contains(msg, c.want) {

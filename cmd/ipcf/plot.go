@@ -163,6 +163,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := keptMapsHint(pos[0]); err != nil {
 			return err
 		}
+		if group := mapsArrayOf(pos[0]); group != "" {
+			return fmt.Errorf("%s is an array of ipcf fit's maps %s: draw the maps (ipcf plot %s --param D, or --param chisq, status)", pos[0], group, group)
+		}
 		if err := checkSeal(pos[0]); err != nil {
 			return err
 		}

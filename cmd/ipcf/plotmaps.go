@@ -87,6 +87,24 @@ func readMapsMeta(path string) (*mapsMeta, bool) {
 	return &m, true
 }
 
+// mapsArrayOf returns the group of ipcf fit's Zarr maps (MAPS.zarr) when
+// path is one of its array folders (MAPS.zarr/params, stderr, chisq,
+// status), else "": fit called such an array a Zarr result, and plot a
+// file whose metadata were not ipcf's.
+func mapsArrayOf(path string) string {
+	if st, err := os.Stat(filepath.Join(path, ".zarray")); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	group := filepath.Dir(filepath.Clean(path))
+	if st, err := os.Stat(filepath.Join(group, ".zgroup")); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	if _, ok := readMapsMeta(group); !ok {
+		return ""
+	}
+	return group
+}
+
 // mapsCompanion returns the maps (MAPS.npy) whose metadata name the file
 // at path as a companion (MAPS.stderr.npy, .chisq.npy, .status.npy) and
 // what it holds, or "" when it is none: the standard errors have the
