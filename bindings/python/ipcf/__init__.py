@@ -2784,6 +2784,10 @@ def _open_result(p, name=None, read=None, mmap=False):
                                f'check: it reads .npy results and plain .zarr results (OUT.zarr); use the zarr '
                                f'package for others')
         if not os.path.exists(os.path.join(p, '.zarray')):
+            if _fit_maps_group(os.path.realpath(p)) is not None:
+                arrays = ', '.join(repr(os.path.join(p, k)) for k in ('params', 'stderr', 'chisq', 'status'))
+                raise _unsupported(f'{p}: the Zarr group of ipcf fit\'s maps, not an array: open_result reads its '
+                                   f'arrays one at a time: {arrays}')
             kind = ('an OME-Zarr result (its array is the folder "0", axes delay, offset, row, column)'
                     if os.path.exists(os.path.join(p, '0', '.zarray')) else 'not a Zarr array folder (no .zarray)')
             raise _unsupported(f'{p}: {kind}: open_result reads .npy results and plain .zarr results '

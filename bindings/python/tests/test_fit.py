@@ -748,6 +748,19 @@ def test_fit_result_refuses_fit_maps(tmp_path):
     subprocess.run([_cli(), 'fit', str(res), '-o', maps, '--quiet'], check=True, capture_output=True)
     with pytest.raises(ValueError, match=r"maps.npy holds ipcf fit's maps \(parameters, not curves\)"):
         ipcf.fit_result(maps, 'pcf1d', waist=2)
+    # The Zarr maps: the group and each of its arrays (an array said
+    # "label: not pcf_file metadata ...: KeyError: 'offsets_uv'", and the
+    # group "use the zarr package" where open_result reads its arrays).
+    zmaps = str(tmp_path / 'maps.zarr')
+    subprocess.run([_cli(), 'fit', str(res), '-o', zmaps, '--quiet'], check=True, capture_output=True)
+    for p in (zmaps, os.path.join(zmaps, 'params'), os.path.join(zmaps, 'status')):
+        with pytest.raises(ValueError, match=r"holds ipcf fit's maps \(parameters, not curves\)"):
+            ipcf.fit_result(p, 'pcf1d', waist=2)
+    with pytest.raises(ipcf.IpcfTypeError, match=r"maps.zarr: the Zarr group of ipcf fit's maps, not an array: "
+                                                 r"open_result reads its arrays one at a time: '.*maps.zarr/params'"):
+        ipcf.open_result(zmaps)
+    params, meta = ipcf.open_result(os.path.join(zmaps, 'params'))
+    numpy.testing.assert_array_equal(params, numpy.load(maps))
 
 
 @pytest.mark.parametrize('mode', ['Log', 'LINEAR', 'foo', 3])
