@@ -372,6 +372,7 @@ cases = {
   'read sidecar not UTF-8',             @() ipcf_read(side('latin')), IO, side('latin')
   'read the array of an OME-Zarr',      @() ipcf_read(fullfile(omearr, '0')), IA, 'is the array "0" of the OME-Zarr result'
   'read an array of a fit''s maps.zarr', @() ipcf_read(fullfile(mapsz, 'chisq')), 'ok', @(D) isequal(D, single([1 2; 3 4]))
+  'read a fit''s maps.zarr group',      @() ipcf_read(mapsz), IA, 'maps.zarr is the Zarr group of ipcf fit''s maps, not an array: ipcf_read reads its arrays one at a time'
   'read zarr chunk too long',           @() ipcf_read(longz), IO, '20 bytes, chunks [2, 2] need 16 (bytes beyond the chunk'
   'read zarr shape [-4, 4]',            @() ipcf_read(fullfile(tmp, 'negshape.zarr')), IA, 'negshape.zarr/.zarray: shape [-4, 4]: want whole numbers >= 0'
   'read zarr chunks [2.5, 2]',          @() ipcf_read(fullfile(tmp, 'fracchunks.zarr')), IA, 'fracchunks.zarr/.zarray: chunks [2.5, 2]: want whole numbers >= 1'
