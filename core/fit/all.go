@@ -126,13 +126,20 @@ func FitAll(ctx context.Context, m Model, c Curves, o AllOptions) (*Maps, error)
 		Status: make([]Status, n),
 	}
 	fitters := make([]*Fitter, pool.Threads(o.Threads))
-	err := pool.Run(ctx, len(fitters), h, func(worker, y int) error {
+	// A task is a row; the run's stop (Ctrl+C, a cancelled token) is
+	// looked at after every pixel: a row of a wide image took seconds
+	// (19 s for 1,600 pixels of 16 ccf2d curves, a campaign), and Ctrl+C
+	// waited for its end.
+	err := pool.RunPolled(ctx, len(fitters), h, func(worker, y int, stopped func() bool) error {
 		ft := fitters[worker]
 		if ft == nil {
 			ft = NewFitter(o.Options)
 			fitters[worker] = ft
 		}
 		for x := 0; x < w; x++ {
+			if x > 0 && stopped() {
+				return pool.ErrCancelled
+			}
 			pix := (y*w + x) * k
 			if o.Joint {
 				r := fitFlat(ft, models, c.Tau, c.Data[pix*p:(pix+k)*p], sub(c.Sigma, pix*p, (pix+k)*p), p)

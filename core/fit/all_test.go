@@ -5,6 +5,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/ipcf/ipcf/core/pool"
 )
 
 // TestFitAll: FitAll fits every curve of a (H, W, K, P) array as Fitter.Fit
@@ -193,5 +195,48 @@ func TestFitAllErrors(t *testing.T) {
 	}
 	if !errors.Is(func() error { _, err := FitAll(ctx, m, Curves{}, AllOptions{}); return err }(), ErrShape) {
 		t.Error("empty curves: want ErrShape")
+	}
+}
+
+// maxGuessesPerFit bounds the guesses of one fit (a second start from the
+// curve averaged over 5 points, see Fitter).
+const maxGuessesPerFit = 4
+
+// guessCounter is ACF2D counting its guesses (one or more a fit) and
+// cancelling its run at the at-th.
+type guessCounter struct {
+	ACF2D
+	n      *int
+	at     int
+	cancel func()
+}
+
+func (g guessCounter) Guess(p, tau, y []float64) {
+	if *g.n++; *g.n == g.at {
+		g.cancel()
+	}
+	g.ACF2D.Guess(p, tau, y)
+}
+
+// TestFitAllStopsWithinARow: a cancelled run stops after the pixel being
+// fitted, not at the end of its row: a task is a row, and a row of 1,600
+// pixels of ccf2d curves took 19 s to answer Ctrl+C (a campaign).
+func TestFitAllStopsWithinARow(t *testing.T) {
+	tau := logDelays(1024, 16)
+	const w = 600
+	c, _ := syntheticPCF(1, w, 1, tau, 0, 5)
+	c.Offsets = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	m := guessCounter{ACF2D: ACF2D{W: 2.5}, n: &n, at: 10, cancel: cancel}
+	_, err := FitAll(ctx, m, c, AllOptions{Options: DefaultOptions(m.ACF2D), Threads: 1})
+	if !errors.Is(err, pool.ErrCancelled) {
+		t.Fatalf("err %v, want cancelled", err)
+	}
+	// The pixel being fitted when it was cancelled ends (its guesses
+	// count); none after it starts.
+	if n < 10 || n > 10+maxGuessesPerFit {
+		t.Errorf("%d guesses of %d pixels' fits: cancelled at the 10th, the run went on", n, w)
 	}
 }
