@@ -20,7 +20,10 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/c/lsan.supp
 PYTHON    ?= /usr/bin/python3
 # The file-job fixture every host reproduces (tools/filejobdata).
 FILEJOB   := $(BUILD)/filejob
-PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF)) IPCF_FILEJOB=$(CURDIR)/$(FILEJOB)
+# PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE unset (empty), whatever the
+# caller's shell exports: CI runners differ, and a test passed only where
+# PYTHONUNBUFFERED=1 was exported (a campaign).
+PYENV     := PYTHONUNBUFFERED= PYTHONDONTWRITEBYTECODE= PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF)) IPCF_FILEJOB=$(CURDIR)/$(FILEJOB)
 
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc g++ clang python3-numpy python3-pytest python3-dask \
