@@ -20,9 +20,11 @@ export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/c/lsan.supp
 PYTHON    ?= /usr/bin/python3
 # The file-job fixture every host reproduces (tools/filejobdata).
 FILEJOB   := $(BUILD)/filejob
-# PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE unset (empty), whatever the
-# caller's shell exports: CI runners differ, and a test passed only where
+# Every recipe (the Go tests start Python, Octave and Java too) runs with
+# PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE unset, whatever the caller's
+# shell exports: CI runners differ, and a test passed only where
 # PYTHONUNBUFFERED=1 was exported (a campaign).
+unexport PYTHONUNBUFFERED PYTHONDONTWRITEBYTECODE
 PYENV     := PYTHONUNBUFFERED= PYTHONDONTWRITEBYTECODE= PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF)) IPCF_FILEJOB=$(CURDIR)/$(FILEJOB)
 
 # Debian packages the build and the tests need.
