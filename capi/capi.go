@@ -987,8 +987,10 @@ func ipcfgo_pcf_errors(data *C.ipcf_carray, co *C.ipcf_cpcf_options, method, seg
 		if err != nil {
 			return err
 		}
-		if e.Method == pcf.Segments && int(segments) > g.N {
-			return fail(eInvalid, "segments=%d, want 0 (8) or 2..%d (the frames used)", segments, g.N)
+		if e.Method == pcf.Segments {
+			if msg := pcf.SegmentsProblem(int(segments), g.N, "segments="); msg != "" {
+				return fail(eInvalid, "%s", msg)
+			}
 		}
 		vo, err := outView("sd", sd, g.OutShape[:], isFloat32, "float32", pcfInputs(vd, o)...)
 		if err != nil {

@@ -296,7 +296,9 @@ func TestErrorsCLIBadInput(t *testing.T) {
 		{"segments with blocking", out, []string{"--errors", "blocking", "--segments", "4"}, 2, "--segments"},
 		{"one segment", out, []string{"--errors", "segments", "--segments", "1"}, 2, "--segments"},
 		{"negative segments", out, []string{"--errors", "segments", "--segments", "-3"}, 2, "--segments"},
-		{"more segments than frames", out, []string{"--errors", "segments", "--segments", "513"}, 2, "2 to 512"},
+		{"more segments than frames", out, []string{"--errors", "segments", "--segments", "513"}, 2, "--segments 513: want 2 to 512 (the frames used)"},
+		// the default named as "--segments 0", a value never given (a campaign)
+		{"the default more than the frames", out, []string{"--errors", "segments", "--frames", "0:6"}, 2, "--segments: the default, 8, is more than the 4 frames used: give 2 to 4"},
 		{"zarr", filepath.Join(r.dir, "out.zarr"), []string{"--errors", "blocking"}, 2, ".npy"},
 		{"ome-zarr", filepath.Join(r.dir, "out.ome.zarr"), []string{"--errors", "blocking"}, 2, ".npy"},
 		{"tif", filepath.Join(r.dir, "out.tif"), []string{"--errors", "blocking"}, 2, ".npy"},

@@ -64,8 +64,8 @@ func (j *Job) checkErrors() error {
 		if c.Segments == 0 {
 			c.Segments = pcf.DefaultSegments
 		}
-		if c.Segments < 2 || c.Segments > j.geom.N {
-			return optErr("--segments %d: want 2 to %d (the frames used)", e.Segments, j.geom.N)
+		if msg := pcf.SegmentsProblem(e.Segments, j.geom.N, "--segments "); msg != "" {
+			return optErr("%s", msg)
 		}
 	default:
 		return optErr("error bar method %v: want blocking or segments", c.Method)

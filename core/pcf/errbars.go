@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
@@ -86,6 +87,26 @@ func (m ErrMethod) String() string {
 // DefaultSegments is the segments of ErrOptions.Segments = 0.
 const DefaultSegments = 8
 
+// SegmentsProblem says why given segments (0: DefaultSegments) do not fit
+// n frames used, naming the option as the host spells it before its
+// value (name: "--segments ", "segments="), or "" when they fit. The
+// default was named as "segments 0" or "0 (8)", values the user never
+// gave (a campaign).
+func SegmentsProblem(given, n int, name string) string {
+	s := given
+	if s == 0 {
+		s = DefaultSegments
+	}
+	if s >= 2 && s <= n {
+		return ""
+	}
+	if given == 0 {
+		return fmt.Sprintf("%s: the default, %d, is more than the %d frames used: give 2 to %d",
+			strings.TrimRight(name, " ="), DefaultSegments, n, n)
+	}
+	return fmt.Sprintf("%s%d: want 2 to %d (the frames used)", name, given, n)
+}
+
 // ErrOptions are the parameters of ErrorBars.
 type ErrOptions struct {
 	Method   ErrMethod
@@ -137,8 +158,8 @@ func ErrorBars(ctx context.Context, sd, data array.View, o Options, e ErrOptions
 		if p.segments == 0 {
 			p.segments = DefaultSegments
 		}
-		if p.segments < 2 || p.segments > g.N {
-			return fmt.Errorf("%w: segments=%d, want 2..%d (the frames used; 0 means %d)", ErrParam, e.Segments, g.N, DefaultSegments)
+		if msg := SegmentsProblem(e.Segments, g.N, "segments="); msg != "" {
+			return fmt.Errorf("%w: %s", ErrParam, msg)
 		}
 	default:
 		return fmt.Errorf("%w: error bar method=%d, want blocking or segments", ErrParam, int(e.Method))

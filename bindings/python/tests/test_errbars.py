@@ -161,6 +161,10 @@ def test_bad_arguments(data):
         ipcf.pcf_errors(data, offsets=[(0, 0)], method='segments', segments=1)
     with pytest.raises(ipcf.IpcfValueError, match='segments'):
         ipcf.pcf_errors(data, offsets=[(0, 0)], method='segments', segments=T + 1)
+    # Python's default, 8, on 6 frames (4 used): the library offered "0 (8)",
+    # which this binding refuses (a campaign)
+    with pytest.raises(ipcf.IpcfValueError, match=r'segments=8: want 2 to 4 \(the frames used\)$'):
+        ipcf.pcf_errors(data[:6], offsets=[(0, 0)], nbins=2, method='segments', time_axis=0)
     with pytest.raises(ipcf.IpcfTypeError, match='segments'):
         ipcf.pcf_errors(data, offsets=[(0, 0)], segments=2.5)
     with pytest.raises(ipcf.IpcfValueError, match='nbins'):
