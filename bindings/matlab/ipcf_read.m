@@ -312,8 +312,7 @@ if exist(path, 'dir')
     error('ipcf:invalid_argument', ['ipcf_read: %s is an OME-Zarr result (its array is the folder "0", ' ...
                                     'axes delay, offset, row, column): ipcf_read reads .npy results and ' ...
                                     'plain .zarr results (OUT.zarr)'], path);
-  elseif exist(fullfile(path, '.zgroup'), 'file') && any(cellfun(@(a) exist(fullfile(path, a, '.zarray'), 'file') ~= 0, ...
-                                                                  {'params', 'stderr', 'chisq', 'status'}))
+  elseif is_fit_maps_group(path)
     % ipcf fit's Zarr maps: a group of arrays, read one at a time (it was
     % called "a folder without .zarray")
     error('ipcf:invalid_argument', ['ipcf_read: %s is the Zarr group of ipcf fit''s maps, not an array: ' ...
@@ -362,6 +361,18 @@ check_bytes(path, metafile, text, exist(path, 'dir') ~= 0, raw);
 sd = [];
 if nout > 2
   sd = read_errors(path, text);
+end
+end
+
+function ok = is_fit_maps_group(path)
+% Whether the folder PATH is the Zarr group of ipcf fit's maps: .zgroup,
+% and .zattrs naming ipcf's fit (any group with an array "params" was
+% called so: a review).
+ok = false;
+attrs = fullfile(path, '.zattrs');
+if exist(fullfile(path, '.zgroup'), 'file') && exist(attrs, 'file') && ~exist(attrs, 'dir')
+  text = read_text(attrs);
+  ok = ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once'));
 end
 end
 

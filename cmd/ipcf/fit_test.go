@@ -451,6 +451,9 @@ func TestFitCLIBadInput(t *testing.T) {
 	if code, msg := ipcf(t, "fit", circle, "-o", fittedZarr, "--quiet"); code != 0 {
 		t.Fatalf("fit to Zarr: %d %s", code, msg)
 	}
+	if code, msg := ipcf(t, "pcf", r.sim, "-o", filepath.Join(fittedZarr, "res.zarr"), "--radius", "2", "--npoints", "4", "--quiet"); code != 0 {
+		t.Fatalf("pcf into the maps' folder: %d %s", code, msg)
+	}
 	fitted := filepath.Join(r.dir, "fitted-maps.npy")
 	if code, msg := ipcf(t, "fit", circle, "-o", fitted, "--quiet"); code != 0 {
 		t.Fatalf("fit: exit %d: %s", code, msg)
@@ -536,6 +539,8 @@ func TestFitCLIBadInput(t *testing.T) {
 		// an array of the Zarr maps: called a Zarr result
 		{1, "fitted-maps.zarr/params is an array of ipcf fit's maps " + fittedZarr + " (parameters, not curves)", []string{filepath.Join(fittedZarr, "params"), "-o", out}},
 		{1, "fitted-maps.zarr holds ipcf fit's maps (parameters, not curves)", []string{fittedZarr, "-o", out}},
+		// a user's own result written inside the maps' group is no array of them (a review)
+		{1, "fitted-maps.zarr/res.zarr is a Zarr result: ipcf fit reads .npy results", []string{filepath.Join(fittedZarr, "res.zarr"), "-o", out}},
 		{1, "nothere.npy", []string{filepath.Join(r.dir, "nothere.npy"), "-o", out}},
 		{1, "want a correlation result", []string{r.sim, "-o", out}},
 	} {

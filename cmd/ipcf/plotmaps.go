@@ -99,10 +99,19 @@ func mapsArrayOf(path string) string {
 	if st, err := os.Stat(filepath.Join(group, ".zgroup")); err != nil || !st.Mode().IsRegular() {
 		return ""
 	}
-	if _, ok := readMapsMeta(group); !ok {
+	m, ok := readMapsMeta(group)
+	if !ok {
 		return ""
 	}
-	return group
+	// one of the arrays the maps' metadata record (a user's own Zarr
+	// result written inside the group is none: a review)
+	name := filepath.Base(filepath.Clean(path)) + "/"
+	for f := range m.FilesCRC {
+		if strings.HasPrefix(f, name) {
+			return group
+		}
+	}
+	return ""
 }
 
 // mapsCompanion returns the maps (MAPS.npy) whose metadata name the file

@@ -118,6 +118,11 @@ fid = fopen(fullfile(omearr, '0', '.zarray'), 'w');
 fprintf(fid, ['{"chunks": [2, 2], "compressor": null, "dtype": "<f4", "fill_value": "NaN", "filters": null, ' ...
               '"order": "C", "shape": [2, 2], "zarr_format": 2}']);
 fclose(fid);
+% a group that is not ipcf's, with an array named as a map's: not called maps
+otherz = fullfile(tmp, 'otherz.zarr');
+mkdir(fullfile(otherz, 'params'));
+fid = fopen(fullfile(otherz, '.zgroup'), 'w'); fprintf(fid, '{"zarr_format": 2}'); fclose(fid);
+copyfile(fullfile(mapsz, 'chisq', '.zarray'), fullfile(otherz, 'params', '.zarray'));
 % a chunk longer than a chunk (no checksums to catch it)
 longz = fullfile(tmp, 'longchunk.zarr');
 mkdir(longz);
@@ -373,6 +378,7 @@ cases = {
   'read the array of an OME-Zarr',      @() ipcf_read(fullfile(omearr, '0')), IA, 'is the array "0" of the OME-Zarr result'
   'read an array of a fit''s maps.zarr', @() ipcf_read(fullfile(mapsz, 'chisq')), 'ok', @(D) isequal(D, single([1 2; 3 4]))
   'read a fit''s maps.zarr group',      @() ipcf_read(mapsz), IA, 'maps.zarr is the Zarr group of ipcf fit''s maps, not an array: ipcf_read reads its arrays one at a time'
+  'read a group with a params array',   @() ipcf_read(otherz), IA, 'otherz.zarr is a folder without .zarray'
   'read zarr chunk too long',           @() ipcf_read(longz), IO, '20 bytes, chunks [2, 2] need 16 (bytes beyond the chunk'
   'read zarr shape [-4, 4]',            @() ipcf_read(fullfile(tmp, 'negshape.zarr')), IA, 'negshape.zarr/.zarray: shape [-4, 4]: want whole numbers >= 0'
   'read zarr chunks [2.5, 2]',          @() ipcf_read(fullfile(tmp, 'fracchunks.zarr')), IA, 'fracchunks.zarr/.zarray: chunks [2.5, 2]: want whole numbers >= 1'

@@ -2678,6 +2678,27 @@ def _fit_maps_group(folder):
     return _read_json(attrs, meta=True)  # metadata damaged since: refused
 
 
+def _maps_array(p):
+    """Whether the folder p is one of the arrays of ipcf fit's Zarr maps
+    (one its group's files_crc32c lists: params, stderr, chisq, status),
+    not a user's own Zarr result written inside the group (a review)."""
+    group = _fit_maps_group(os.path.dirname(os.path.realpath(p)))
+    listed = group.get('files_crc32c') if group is not None else None
+    name = os.path.basename(os.path.realpath(p)) + '/'
+    return isinstance(listed, dict) and any(k.startswith(name) for k in listed)
+
+
+def _pcf_result_attrs(p):
+    """Whether the Zarr array folder p has the .zattrs of an ipcf pCF
+    result (software ipcf, command pcf, acf or pcf_file)."""
+    try:
+        meta = _read_json(os.path.join(p, '.zattrs'))
+    except (IpcfError, OSError):
+        return False
+    return isinstance(meta, dict) and meta.get('software') == 'ipcf' and meta.get('command') != 'fit' \
+        and 'offsets_uv' in meta
+
+
 def _check_maps_array(p, group, meta, read):
     """Raise an IpcfIOError unless every file of the array folder p of ipcf
     fit's Zarr maps (group: their .zattrs) has the CRC-32C the group
@@ -2795,7 +2816,9 @@ def _open_result(p, name=None, read=None, mmap=False):
         # (realpath: through 'link/..' the group is where the kernel finds it; abspath's lexical
         # clean missed it, and damaged maps were read unchecked: a review's finding)
         group = _fit_maps_group(os.path.dirname(os.path.realpath(p)))
-        if group is None:
+        if group is None or (not _maps_array(p) and _pcf_result_attrs(p)):
+            # (a user's own pCF result written inside the maps' group: read
+            # as the result it is, not refused as "no array of those maps")
             return _open_zarr(p, read)
         crcs = {}  # an array of ipcf fit's Zarr maps: checked against the group's files_crc32c
         array, meta = _open_zarr(p, crcs)

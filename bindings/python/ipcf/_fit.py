@@ -15,7 +15,7 @@ import numpy
 
 from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record,
                _float, _int, _int32_ptr, _invalid,
-               _fit_maps_group, _last_error, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned,
+               _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned,
                _positive, _read_npy, _refuse_stopped,
                _threads, _unsupported)
 from ._label import Labelled, label
@@ -812,8 +812,7 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     # delays; one rewritten in place during the fit no longer changes the
     # curves, as it did through a mapping). A Zarr result's files are
     # checked as read likewise.
-    if os.path.isdir(p) and any(_fit_maps_group(g) is not None
-                                for g in (os.path.realpath(p), os.path.dirname(os.path.realpath(p)))):
+    if os.path.isdir(p) and (_fit_maps_group(os.path.realpath(p)) is not None or _maps_array(p)):
         # (the group, or one of its arrays, whose metadata label called
         # "not pcf_file metadata ... KeyError: 'offsets_uv'")
         raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '

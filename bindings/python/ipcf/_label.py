@@ -128,6 +128,12 @@ def _uv_of(offsets, radius, npoints, line, acf):
 def _from_metadata(meta):
     """(uv, delay frames, frame interval, pixel size, origin, kind, attrs)
     of a `pcf_file` result's metadata (``open_result``)."""
+    if isinstance(meta, dict) and (meta.get('command') == 'fit' or 'companion_of' in meta
+                                   or ('model' in meta and 'offsets_uv' not in meta)):
+        # (open_result of ipcf fit's maps: label said "not pcf_file
+        # metadata ...: KeyError: 'offsets_uv'", a review)
+        raise _invalid('label: the metadata of ipcf fit\'s maps (parameters, not curves): label a pCF result\'s '
+                       'curves')
     try:
         uv = numpy.asarray(meta['offsets_uv'], numpy.int64).reshape(-1, 2)
         if meta.get('delay_frames') is not None:

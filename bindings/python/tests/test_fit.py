@@ -761,6 +761,17 @@ def test_fit_result_refuses_fit_maps(tmp_path):
         ipcf.open_result(zmaps)
     params, meta = ipcf.open_result(os.path.join(zmaps, 'params'))
     numpy.testing.assert_array_equal(params, numpy.load(maps))
+    # label of the maps said "not pcf_file metadata ...: KeyError: 'offsets_uv'"
+    for p in (maps, os.path.join(zmaps, 'params'), os.path.join(zmaps, 'chisq')):
+        with pytest.raises(ValueError, match=r"label: the metadata of ipcf fit's maps \(parameters, not curves\)"):
+            ipcf.label(*ipcf.open_result(p))
+    # A result written inside the maps' group is a result, not one of their
+    # arrays (a review: refused as maps, and before as "no array of those
+    # maps ... fit again").
+    inside = ipcf.pcf_file(str(tmp_path / 'data.npy'), os.path.join(zmaps, 'g.zarr'), offsets=[(2, 0), (0, 2)],
+                           bins='multitau', m=8, smooth=0)
+    numpy.testing.assert_array_equal(ipcf.fit_result(str(inside), 'pcf1d', waist=2).maps,
+                                     ipcf.fit_result(str(res), 'pcf1d', waist=2).maps)
 
 
 @pytest.mark.parametrize('mode', ['Log', 'LINEAR', 'foo', 3])
