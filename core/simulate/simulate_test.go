@@ -300,3 +300,37 @@ func TestBlocksOfFrames(t *testing.T) {
 		t.Error("two channels in blocks: the first differs from Run")
 	}
 }
+
+// TestRenderStopsWithinAFrame: a frame stops being drawn 64 rows after
+// the run is stopped, not at its end (8192 x 8192 pixels took 7 s to
+// answer Ctrl+C, a campaign): the rows after those are not written.
+func TestRenderStopsWithinAFrame(t *testing.T) {
+	o := DefaultOptions()
+	o.Frames, o.Size = 1, 256
+	out, err := array.Contiguous(array.Uint16, []int{o.Frames, o.Size, o.Size}, make([]byte, 2*o.Frames*o.Size*o.Size))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hw := int(math.Ceil(3 * o.PSFSigma))
+	img, gx, gy := make([]float64, o.Size*o.Size), make([]float64, 2*hw+1), make([]float64, 2*hw+1)
+	pos := []float32{10, 10}
+	o.Background = 50 // every pixel drawn holds counts
+	calls := 0
+	stopped := func() bool { calls++; return true }
+	if err := render(stopped, o, 0, pos, hw, img, gx, gy, []array.View{out}); !errors.Is(err, pool.ErrCancelled) || calls != 1 {
+		t.Fatalf("render: %v after %d looks, want pool.ErrCancelled after 1", err, calls)
+	}
+	row := func(y int) (sum float64) {
+		for x := 0; x < o.Size; x++ {
+			sum += out.Load(out.Offset + y*out.Strides[1] + x*out.Strides[2])
+		}
+		return sum
+	}
+	if row(0) == 0 || row(o.Size-1) != 0 {
+		t.Errorf("rows 0 and %d hold %g and %g counts: want some, then none (not drawn)", o.Size-1, row(0), row(o.Size-1))
+	}
+	// Not stopped: the whole frame.
+	if err := render(func() bool { return false }, o, 0, pos, hw, img, gx, gy, []array.View{out}); err != nil || row(o.Size-1) == 0 {
+		t.Errorf("render: %v, last row %g", err, row(o.Size-1))
+	}
+}
