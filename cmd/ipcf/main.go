@@ -1153,6 +1153,11 @@ func cmdConvolve(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		// The files' content (a kernel of even size): named.
 		return fmt.Errorf("convolve %s with the kernel %s: %w", pos[0], pos[1], err)
 	}
+	if err := ctx.Err(); err != nil {
+		// a signal during the last stretch: the run is stopped, not
+		// written with exit 0 (a campaign)
+		return fmt.Errorf("convolve: %w", pcf.ErrCancelled)
+	}
 	meta := map[string]any{"image": pos[0], "kernel": pos[1], "shape": shape, "dtype": dt.String()}
 	return writePlain("convolve", *out, dt, shape, buf, meta)
 }

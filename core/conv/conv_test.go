@@ -71,3 +71,30 @@ func TestConvolve2DContext(t *testing.T) {
 		t.Fatalf("not cancelled: %v, h[2, 2] = %v, want 18", err, out.At(2, 2))
 	}
 }
+
+// laterCancelled is a context whose Err is nil at its first look and
+// Canceled from the second.
+type laterCancelled struct {
+	context.Context
+	looks int
+}
+
+func (c *laterCancelled) Err() error {
+	if c.looks++; c.looks > 1 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestCancelWithinARow: the context is looked at within an output row, by
+// the work done: one row of a 1 x 100,001 image and kernel ran 27 s
+// after Ctrl+C, and the CLI then wrote it with exit 0 (a campaign).
+func TestCancelWithinARow(t *testing.T) {
+	const n = 6001
+	f, g := view(array.Int32, 1, n), view(array.Int32, 1, n)
+	out := view(array.Int32, 1, 2*n-1)
+	ctx := &laterCancelled{Context: context.Background()}
+	if err := Convolve2DContext(ctx, out, f, g); !errors.Is(err, context.Canceled) || ctx.looks != 2 {
+		t.Errorf("cancelled after the row's first look: %v after %d looks, want context.Canceled after 2", err, ctx.looks)
+	}
+}
