@@ -147,6 +147,10 @@ func FitAll(ctx context.Context, m Model, c Curves, o AllOptions) (*Maps, error)
 				continue
 			}
 			for i := 0; i < k; i++ {
+				if i > 0 && i&63 == 0 && stopped() {
+					// a pixel of 65,536 curves took 54 s (a campaign)
+					return pool.ErrCancelled
+				}
 				q := pix + i
 				r := fitFlat(ft, models[i:i+1], c.Tau, c.Data[q*p:(q+1)*p], sub(c.Sigma, q*p, (q+1)*p), p)
 				out.put(q, &r)

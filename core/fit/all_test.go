@@ -240,3 +240,24 @@ func TestFitAllStopsWithinARow(t *testing.T) {
 		t.Errorf("%d guesses of %d pixels' fits: cancelled at the 10th, the run went on", n, w)
 	}
 }
+
+// TestFitAllStopsWithinAPixel: a pixel of many curves (offsets) stops
+// every 64 curves: one of 65,536 curves took 54 s to answer Ctrl+C (a
+// campaign).
+func TestFitAllStopsWithinAPixel(t *testing.T) {
+	tau := logDelays(1024, 16)
+	const k = 600
+	c, _ := syntheticPCF(1, 1, k, tau, 0, 5)
+	c.Offsets = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	m := guessCounter{ACF2D: ACF2D{W: 2.5}, n: &n, at: 10, cancel: cancel}
+	_, err := FitAll(ctx, m, c, AllOptions{Options: DefaultOptions(m.ACF2D), Threads: 1})
+	if !errors.Is(err, pool.ErrCancelled) {
+		t.Fatalf("err %v, want cancelled", err)
+	}
+	if n < 10 || n > 64*maxGuessesPerFit {
+		t.Errorf("%d guesses of %d curves' fits: cancelled at the 10th, the pixel went on", n, k)
+	}
+}
