@@ -857,3 +857,36 @@ func TestPlotMeanInputRewrittenWhileRead(t *testing.T) {
 		t.Errorf("a picture was written: %v", err)
 	}
 }
+
+// laterCancelled is a context whose Err is nil at its first look and
+// Canceled from the second.
+type laterCancelled struct {
+	context.Context
+	looks int
+}
+
+func (c *laterCancelled) Err() error {
+	if c.looks++; c.looks > 1 {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestPlotMeanStopsWithinAFrame: plot --mean looks at Ctrl+C within a
+// frame (every 64 rows), not only every 64 frames: frames of 4096 x 4096
+// took 17 to 19 s to stop (a campaign).
+func TestPlotMeanStopsWithinAFrame(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "one.npy")
+	if err := npy.WriteFile(in, array.Uint8, []int{1, 128, 4}, make([]byte, 128*4)); err != nil {
+		t.Fatal(err)
+	}
+	src, err := job.OpenSource(job.Input{Path: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ctx := &laterCancelled{Context: context.Background()}
+	if _, _, _, err := means(ctx, src); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled after the frame's first look: %v after %d looks, want context.Canceled", err, ctx.looks)
+	}
+}
