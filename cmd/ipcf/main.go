@@ -211,8 +211,14 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	if sig := signalled(); sig != 0 && !errors.As(err, new(usageError)) && !errors.As(err, new(helpError)) {
 		// Cancelled by a signal (the command stopped at its next check and
 		// cleaned up): the shell's status for a process the signal ended.
-		fmt.Fprintf(stderr, "ipcf %s: interrupted (%v): %v\n", args[0], sig, err)
-		lastError = fmt.Sprintf("interrupted (%v): %v", sig, err)
+		why := err.Error()
+		if err == pcf.ErrCancelled || errors.Is(err, context.Canceled) && errors.Unwrap(err) == nil {
+			// the bare cancellation (pcf's, which bleach's input check
+			// also returns: "ipcf bleach: ... pcf: cancelled", a campaign)
+			why = "cancelled"
+		}
+		fmt.Fprintf(stderr, "ipcf %s: interrupted (%v): %s\n", args[0], sig, why)
+		lastError = fmt.Sprintf("interrupted (%v): %s", sig, why)
 		return 128 + int(sig)
 	}
 	// A usage mistake, or an invalid option value or one that does not
