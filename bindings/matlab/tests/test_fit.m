@@ -610,7 +610,7 @@ bad = {
   @() ipcf_pcf_errors(data, small{:}, 'Method', 'segments', 'Segments', 2.5), IA, 'Segments=2.5 must be a whole number'
   @() ipcf_pcf_errors(data, small{:}, 'Segments', 2.5), IA, 'Segments=2.5 must be a whole number'
   @() ipcf_pcf_errors(data, small{:}, 'Segments', NaN), IA, 'Segments=NaN must be a whole number (it is not used'
-  @() ipcf_pcf_errors(data, small{:}, 'Method', 'segments', 'Segments', 100000), IA, 'segments=100000, want'
+  @() ipcf_pcf_errors(data, small{:}, 'Method', 'segments', 'Segments', 100000), IA, 'segments=100000: want 2 to 512 (the frames used)'
   @() ipcf_pcf_errors({data}, small{:}), UL, 'not supported'
   @() ipcf_pcf_errors(data(1:3, :, :), small{:}), IA, 'want >= 4'
   @() ipcf_pcf_errors(data, 'Radius', 20), IA, 'radius=20 too large'
