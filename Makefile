@@ -25,7 +25,7 @@ FILEJOB   := $(BUILD)/filejob
 # shell exports: CI runners differ, and a test passed only where
 # PYTHONUNBUFFERED=1 was exported (a campaign).
 unexport PYTHONUNBUFFERED PYTHONDONTWRITEBYTECODE
-PYENV     := PYTHONUNBUFFERED= PYTHONDONTWRITEBYTECODE= PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF)) IPCF_FILEJOB=$(CURDIR)/$(FILEJOB)
+PYENV     := PYTHONPATH=$(CURDIR)/bindings/python IPCF_CONFORMANCE=$(abspath $(CONF)) IPCF_FILEJOB=$(CURDIR)/$(FILEJOB)
 
 # Debian packages the build and the tests need.
 DEB_PKGS  := libfftw3-dev pkg-config cmake gcc g++ clang python3-numpy python3-pytest python3-dask \

@@ -212,7 +212,7 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 		// Cancelled by a signal (the command stopped at its next check and
 		// cleaned up): the shell's status for a process the signal ended.
 		why := err.Error()
-		if err == pcf.ErrCancelled || errors.Is(err, context.Canceled) && errors.Unwrap(err) == nil {
+		if err == pcf.ErrCancelled || err == context.Canceled {
 			// the bare cancellation (pcf's, which bleach's input check
 			// also returns: "ipcf bleach: ... pcf: cancelled", a campaign)
 			why = "cancelled"

@@ -23,6 +23,7 @@ import (
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/internal/ctxtest"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -858,20 +859,6 @@ func TestPlotMeanInputRewrittenWhileRead(t *testing.T) {
 	}
 }
 
-// laterCancelled is a context whose Err is nil at its first look and
-// Canceled from the second.
-type laterCancelled struct {
-	context.Context
-	looks int
-}
-
-func (c *laterCancelled) Err() error {
-	if c.looks++; c.looks > 1 {
-		return context.Canceled
-	}
-	return nil
-}
-
 // TestPlotMeanStopsWithinAFrame: plot --mean looks at Ctrl+C within a
 // frame (every 64 rows), not only every 64 frames: frames of 4096 x 4096
 // took 17 to 19 s to stop (a campaign).
@@ -885,8 +872,8 @@ func TestPlotMeanStopsWithinAFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer src.Close()
-	ctx := &laterCancelled{Context: context.Background()}
+	ctx := ctxtest.New()
 	if _, _, _, err := means(ctx, src); !errors.Is(err, context.Canceled) {
-		t.Errorf("cancelled after the frame's first look: %v after %d looks, want context.Canceled", err, ctx.looks)
+		t.Errorf("cancelled after the frame's first look: %v after %d looks, want context.Canceled", err, ctx.Looks)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/internal/ctxtest"
 )
 
 func view(dt array.DType, h, w int, vals ...float64) array.View {
@@ -72,20 +73,6 @@ func TestConvolve2DContext(t *testing.T) {
 	}
 }
 
-// laterCancelled is a context whose Err is nil at its first look and
-// Canceled from the second.
-type laterCancelled struct {
-	context.Context
-	looks int
-}
-
-func (c *laterCancelled) Err() error {
-	if c.looks++; c.looks > 1 {
-		return context.Canceled
-	}
-	return nil
-}
-
 // TestCancelWithinARow: the context is looked at within an output row, by
 // the work done: one row of a 1 x 100,001 image and kernel ran 27 s
 // after Ctrl+C, and the CLI then wrote it with exit 0 (a campaign).
@@ -93,8 +80,8 @@ func TestCancelWithinARow(t *testing.T) {
 	const n = 6001
 	f, g := view(array.Int32, 1, n), view(array.Int32, 1, n)
 	out := view(array.Int32, 1, 2*n-1)
-	ctx := &laterCancelled{Context: context.Background()}
-	if err := Convolve2DContext(ctx, out, f, g); !errors.Is(err, context.Canceled) || ctx.looks != 2 {
-		t.Errorf("cancelled after the row's first look: %v after %d looks, want context.Canceled after 2", err, ctx.looks)
+	ctx := ctxtest.New()
+	if err := Convolve2DContext(ctx, out, f, g); !errors.Is(err, context.Canceled) || ctx.Looks != 2 {
+		t.Errorf("cancelled after the row's first look: %v after %d looks, want context.Canceled after 2", err, ctx.Looks)
 	}
 }

@@ -222,42 +222,36 @@ func (g guessCounter) Guess(p, tau, y []float64) {
 // fitted, not at the end of its row: a task is a row, and a row of 1,600
 // pixels of ccf2d curves took 19 s to answer Ctrl+C (a campaign).
 func TestFitAllStopsWithinARow(t *testing.T) {
-	tau := logDelays(1024, 16)
 	const w = 600
-	c, _ := syntheticPCF(1, w, 1, tau, 0, 5)
+	// The pixel being fitted when it was cancelled ends (its guesses
+	// count); none after it starts.
+	if n := guessesAfterCancel(t, w, 1); n < 10 || n > 10+maxGuessesPerFit {
+		t.Errorf("%d guesses of %d pixels' fits: cancelled at the 10th, the run went on", n, w)
+	}
+}
+
+// guessesAfterCancel fits a row of w pixels of k curves on one thread,
+// cancelled at the 10th guess, and returns the guesses made in all.
+func guessesAfterCancel(t *testing.T, w, k int) int {
+	t.Helper()
+	c, _ := syntheticPCF(1, w, k, logDelays(1024, 16), 0, 5)
 	c.Offsets = nil
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	n := 0
 	m := guessCounter{ACF2D: ACF2D{W: 2.5}, n: &n, at: 10, cancel: cancel}
-	_, err := FitAll(ctx, m, c, AllOptions{Options: DefaultOptions(m.ACF2D), Threads: 1})
-	if !errors.Is(err, pool.ErrCancelled) {
+	if _, err := FitAll(ctx, m, c, AllOptions{Options: DefaultOptions(m.ACF2D), Threads: 1}); !errors.Is(err, pool.ErrCancelled) {
 		t.Fatalf("err %v, want cancelled", err)
 	}
-	// The pixel being fitted when it was cancelled ends (its guesses
-	// count); none after it starts.
-	if n < 10 || n > 10+maxGuessesPerFit {
-		t.Errorf("%d guesses of %d pixels' fits: cancelled at the 10th, the run went on", n, w)
-	}
+	return n
 }
 
 // TestFitAllStopsWithinAPixel: a pixel of many curves (offsets) stops
 // every 64 curves: one of 65,536 curves took 54 s to answer Ctrl+C (a
 // campaign).
 func TestFitAllStopsWithinAPixel(t *testing.T) {
-	tau := logDelays(1024, 16)
 	const k = 600
-	c, _ := syntheticPCF(1, 1, k, tau, 0, 5)
-	c.Offsets = nil
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	n := 0
-	m := guessCounter{ACF2D: ACF2D{W: 2.5}, n: &n, at: 10, cancel: cancel}
-	_, err := FitAll(ctx, m, c, AllOptions{Options: DefaultOptions(m.ACF2D), Threads: 1})
-	if !errors.Is(err, pool.ErrCancelled) {
-		t.Fatalf("err %v, want cancelled", err)
-	}
-	if n < 10 || n > 64*maxGuessesPerFit {
+	if n := guessesAfterCancel(t, 1, k); n < 10 || n > 64*maxGuessesPerFit {
 		t.Errorf("%d guesses of %d curves' fits: cancelled at the 10th, the pixel went on", n, k)
 	}
 }
