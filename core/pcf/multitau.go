@@ -97,7 +97,7 @@ func (e *engine) pairsMultitau(ctx context.Context, y0, y1 int) error {
 	}
 	scr := make([]*scratch, e.threads)
 	qc := e.qch()
-	return pool.Run(ctx, e.threads, nseg*rows, func(w, task int) error {
+	return pool.RunPolled(ctx, e.threads, nseg*rows, func(w, task int, stopped func() bool) error {
 		sc := scr[w]
 		if sc == nil {
 			sc = &scratch{prod: fft.Complex64s(g.N/2 + 1), corr: fft.Float32s(g.N),
@@ -113,6 +113,9 @@ func (e *engine) pairsMultitau(ctx context.Context, y0, y1 int) error {
 		for _, jb := range sc.jobs {
 			if jb.p < 0 {
 				continue
+			}
+			if stopped() { // a pair of 2^22 frames takes a tenth of a second
+				return pool.ErrCancelled
 			}
 			po, qo := e.specOffset(0, jb.p), e.specOffset(qc, jb.q)
 			// One orientation per pair (engine.canonical): a job of the

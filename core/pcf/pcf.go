@@ -568,18 +568,53 @@ func u16Packed(d array.View) bool {
 	return d.DType == array.Uint16 && d.Strides[2] == 2 && d.Strides[0] > 0 && d.Strides[1] > 0
 }
 
+// pieceSamples bounds the samples of one piece of a task of the fast
+// path's spectra: a few tens of milliseconds of work, between which the
+// task looks at whether the run is being stopped (Ctrl+C, a host's
+// progress callback). A piece is whole rows, or part of one row where a
+// row holds more samples; one series longer than this is one piece.
+// Variable for tests.
+var pieceSamples = 1 << 24
+
+// pieces calls fn for the pieces of rows [a, b) in order (rows [ya, yb),
+// columns [x0, x1): the pixels ya*W+x0 to (yb-1)*W+x1-1, contiguous),
+// returning pool.ErrCancelled as soon as stopped reports the run stopped.
+func (e *engine) pieces(a, b int, stopped func() bool, fn func(ya, yb, x0, x1 int)) error {
+	w, n := e.g.W, e.g.N
+	rows, cols := max(1, pieceSamples/n/w), w
+	if n > pieceSamples/w {
+		cols = max(1, pieceSamples/n)
+	}
+	for ya := a; ya < b; ya += rows {
+		for x0 := 0; x0 < w; x0 += cols {
+			if stopped() {
+				return pool.ErrCancelled
+			}
+			fn(ya, min(b, ya+rows), x0, min(w, x0+cols))
+		}
+	}
+	return nil
+}
+
+// d0 is the byte offset in d of the first sample of row y, column x (a
+// view whose first row is row base of the image).
+func d0(d array.View, base, y, x int) int {
+	return d.Offset + (y-base)*d.Strides[1] + x*d.Strides[2]
+}
+
 // chunkBytes bounds the copy of a chunk of frames (spectraChunked): rows
 // are taken in groups whose chunk fits (one row at least).
 const chunkBytes = 1 << 20
 
-// spectraChunked computes the spectra of rows [a, b) of channel c as
-// SpectraU16 does, bitwise, with the frames read in Go: for each group of
-// rows, fft.SpectraChunk frames at a time are copied from d (a file's
-// mapping: a file cut short faults in this copy, which the pool turns
-// into an error, never in C) into raw, and transposed from there.
-func (e *engine) spectraChunked(fw *fft.FFTW, d array.View, c, a, b int, raw *[]byte, off *[]int64, f32 []float32) {
+// spectraChunked computes the spectra of rows [a, b), columns [x0, x1) of
+// channel c as SpectraU16 does, bitwise, with the frames read in Go: for
+// each group of rows, fft.SpectraChunk frames at a time are copied from d
+// (a file's mapping: a file cut short faults in this copy, which the pool
+// turns into an error, never in C) into raw, and transposed from there.
+func (e *engine) spectraChunked(fw *fft.FFTW, d array.View, c, a, b, x0, x1 int, raw *[]byte, off *[]int64, f32 []float32) {
 	g := e.g
-	rowBytes := 2 * g.W
+	nx := x1 - x0
+	rowBytes := 2 * nx
 	group := max(1, min(b-a, chunkBytes/(fft.SpectraChunk*rowBytes)))
 	if len(*raw) < fft.SpectraChunk*group*rowBytes {
 		*raw = make([]byte, fft.SpectraChunk*group*rowBytes)
@@ -589,12 +624,13 @@ func (e *engine) spectraChunked(fw *fft.FFTW, d array.View, c, a, b int, raw *[]
 	for ya := a; ya < b; ya += group {
 		yb := min(b, ya+group)
 		ny := yb - ya
+		p0, np := ya*g.W+x0, ny*nx // nx < W only for one row
 		*off = (*off)[:0]
-		for p := ya * g.W; p < yb*g.W; p++ {
+		for p := p0; p < p0+np; p++ {
 			*off = append(*off, int64(e.specOffset(c, p)))
 		}
 		fr := ny * rowBytes // a frame's rows in buf
-		base := d.Offset + (ya-e.rowBase[c])*d.Strides[1]
+		base := d0(d, e.rowBase[c], ya, x0)
 		for t0 := 0; t0 < g.N; t0 += fft.SpectraChunk {
 			k := min(fft.SpectraChunk, g.N-t0)
 			for i := range k {
@@ -608,9 +644,9 @@ func (e *engine) spectraChunked(fw *fft.FFTW, d array.View, c, a, b int, raw *[]
 					copy(dst[y*rowBytes:(y+1)*rowBytes], d.Data[src+y*d.Strides[1]:])
 				}
 			}
-			fw.SpectraU16Part(buf, 0, fr, rowBytes, t0, k, g.N, ny, g.W, d.Order == array.Big, e.ring, *off, sums[ya*g.W:yb*g.W])
+			fw.SpectraU16Part(buf, 0, fr, rowBytes, t0, k, g.N, ny, nx, d.Order == array.Big, e.ring, *off, sums[p0:p0+np])
 		}
-		fw.SpectraU16Finish(g.N, ny, g.W, e.ring, *off, f32, sums[ya*g.W:yb*g.W], norm[ya*g.W:yb*g.W])
+		fw.SpectraU16Finish(g.N, ny, nx, e.ring, *off, f32, sums[p0:p0+np], norm[p0:p0+np])
 	}
 }
 
@@ -954,34 +990,38 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 		per := (rows + ntasks - 1) / ntasks
 		ntasks = (rows + per - 1) / per
 		f32 := unsafe.Slice((*float32)(unsafe.Pointer(&e.ring[0])), 2*len(e.ring))
-		return pool.Run(ctx, e.threads, ntasks, func(w, task int) error {
+		return pool.RunPolled(ctx, e.threads, ntasks, func(w, task int, stopped func() bool) error {
 			sc := get(w)
 			a, b := y0+task*per, min(y1, y0+task*per+per)
-			sc.dst = sc.dst[:0]
-			for p := a * g.W; p < b*g.W; p++ {
-				i := 2 * e.specOffset(c, p)
-				sc.dst = append(sc.dst, f32[i:i+g.N])
-			}
-			d := data
-			if fw, ok := sc.plan.(*fft.FFTW); ok && fft.HasSpectraU16 && e.cU16(d) {
-				// The same steps in one C call (bitwise the same results).
-				sc.off = sc.off[:0]
-				for p := a * g.W; p < b*g.W; p++ {
-					sc.off = append(sc.off, int64(e.specOffset(c, p)))
+			return e.pieces(a, b, stopped, func(ya, yb, x0, x1 int) {
+				p0, ny, nx := ya*g.W+x0, yb-ya, x1-x0
+				np := ny * nx // pixels p0 to p0+np-1 (whole rows, or a part of one)
+				at := d0(data, e.rowBase[c], ya, x0)
+				d := data
+				if fw, ok := sc.plan.(*fft.FFTW); ok && fft.HasSpectraU16 && e.cU16(d) {
+					// The same steps in one C call (bitwise the same results).
+					sc.off = sc.off[:0]
+					for p := p0; p < p0+np; p++ {
+						sc.off = append(sc.off, int64(e.specOffset(c, p)))
+					}
+					fw.SpectraU16(d.Data, at, d.Strides[0], d.Strides[1], g.N, ny, nx,
+						d.Order == array.Big, e.ring, sc.off, sc.f32, sums[p0:p0+np], norm[p0:p0+np])
+					return
 				}
-				fw.SpectraU16(d.Data, d.Offset+(a-e.rowBase[c])*d.Strides[1], d.Strides[0], d.Strides[1], g.N, b-a, g.W,
-					d.Order == array.Big, e.ring, sc.off, sc.f32, sums[a*g.W:b*g.W], norm[a*g.W:b*g.W])
-				return nil
-			}
-			if fw, ok := sc.plan.(*fft.FFTW); ok && fft.HasSpectraU16 && e.chunkedU16(d) {
-				e.spectraChunked(fw, d, c, a, b, &sc.raw, &sc.off, sc.f32)
-				return nil
-			}
-			d.GatherF32(sc.dst, d.Offset+(a-e.rowBase[c])*d.Strides[1], d.Strides[0], g.N, b-a, d.Strides[1], g.W, d.Strides[2])
-			for k, series := range sc.dst {
-				transform(sc, a*g.W+k, series)
-			}
-			return nil
+				if fw, ok := sc.plan.(*fft.FFTW); ok && fft.HasSpectraU16 && e.chunkedU16(d) {
+					e.spectraChunked(fw, d, c, ya, yb, x0, x1, &sc.raw, &sc.off, sc.f32)
+					return
+				}
+				sc.dst = sc.dst[:0]
+				for p := p0; p < p0+np; p++ {
+					i := 2 * e.specOffset(c, p)
+					sc.dst = append(sc.dst, f32[i:i+g.N])
+				}
+				d.GatherF32(sc.dst, at, d.Strides[0], g.N, ny, d.Strides[1], nx, d.Strides[2])
+				for k, series := range sc.dst {
+					transform(sc, p0+k, series)
+				}
+			})
 		}, e.progress(rows, ntasks))
 	}
 	// General path: float64 series (bleaching, int32 and float64 input).
@@ -989,12 +1029,15 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 	if o.Bleach > 0 {
 		nread = g.T
 	}
-	nblk := (g.W + pixelBlock - 1) / pixelBlock
+	// A task is a block of pixels of one row: fewer than pixelBlock
+	// where their samples would pass pieceSamples.
+	blk := max(1, min(pixelBlock, pieceSamples/nread))
+	nblk := (g.W + blk - 1) / blk
 	ntasks := (y1 - y0) * nblk
-	return pool.Run(ctx, e.threads, ntasks, func(w, task int) error {
+	return pool.RunPolled(ctx, e.threads, ntasks, func(w, task int, stopped func() bool) error {
 		sc := get(w)
 		if sc.buf == nil {
-			sc.buf = make([][]float64, pixelBlock)
+			sc.buf = make([][]float64, blk)
 			for i := range sc.buf {
 				sc.buf[i] = make([]float64, nread)
 			}
@@ -1003,10 +1046,10 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 				sc.bc, _ = bleach.NewCorrector(g.T, o.Bleach, o.BleachMean, lo, hi) // Plan checked the parameters
 			}
 		}
-		y, x0 := y0+task/nblk, task%nblk*pixelBlock
-		nx := min(pixelBlock, g.W-x0)
+		y, x0 := y0+task/nblk, task%nblk*blk
+		nx := min(blk, g.W-x0)
 		d := data
-		at := d.Offset + (y-e.rowBase[c])*d.Strides[1] + x0*d.Strides[2]
+		at := d0(d, e.rowBase[c], y, x0)
 		if o.Bleach > 0 {
 			// The corrected, kept samples: what Correct returns.
 			sc.bc.Gather(sc.buf[:nx], d, at, d.Strides[0], d.Strides[2])
@@ -1014,6 +1057,9 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 			d.Gather2(sc.buf[:nx], at, d.Strides[0], nread, d.Strides[2])
 		}
 		for k := 0; k < nx; k++ {
+			if stopped() {
+				return pool.ErrCancelled
+			}
 			s := sc.buf[k]
 			// Bleach-corrected values are integers and raw samples of these
 			// dtypes may not be exact in float32: sum in float64 here.
@@ -1164,6 +1210,28 @@ func (e *engine) units() [][2]int {
 	return u
 }
 
+// taskSegment returns the rows and columns of the segment of pixels whose
+// pairs one task of pairs computes, for pixels of units units of pairs
+// and series of n samples: 4 rows of 16 columns where a pixel has at most
+// 64 units (the circle's 32 points have 8), fewer where it has more (with
+// 32,768 points, 4 rows took 3.2 s to stop after Ctrl+C), and for series
+// longer than 16,384 samples, whose transforms take the pair kernel's
+// transform path at more cost a sample, fewer by the square of the ratio
+// (with 2^22 frames, 4 rows of 8 pixels took 1 s): one pixel at least.
+func taskSegment(units, n int) (rows, cols int) {
+	budget := taskUnits
+	if n > 1<<14 {
+		budget >>= 2 * (bits.Len(uint(n-1)) - 14) // n a power of two
+	}
+	pixels := max(1, budget/max(1, units))
+	cols = min(16, pixels)
+	return max(1, min(4, pixels/cols)), cols
+}
+
+// taskUnits is taskSegment's bound: units of pairs of 16,384 samples a
+// task (variable for tests).
+var taskUnits = 64 * 64
+
 // pairs computes every pair whose pixel lies in rows [y0, y1).
 func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 	g := e.g
@@ -1175,13 +1243,10 @@ func (e *engine) pairs(ctx context.Context, y0, y1 int) error {
 	// cache from one task to the next, and a task's pairs take each
 	// spectrum they share from L2 (the kernel's dot path reads them a
 	// block of frequencies at a time for all pairs of the task). A task
-	// is one call of the kernel, and a cancelled job stops between tasks:
-	// up to 4 rows where a pixel has at most 64 units of pairs (the
-	// circle's 32 points have 8), fewer where it has more (with 32,768
-	// points, 4 rows took 3.2 s to stop after Ctrl+C).
-	const segW = 16
+	// is one call of the kernel, and a cancelled job stops between tasks
+	// (taskSegment bounds a task's work).
 	units := e.units()
-	segRows := max(1, min(4, 256/max(1, len(units))))
+	segRows, segW := taskSegment(len(units), g.N)
 	nseg := (g.W + segW - 1) / segW
 	ngrp := (rows + segRows - 1) / segRows
 	ntasks := nseg * ngrp

@@ -15,6 +15,7 @@ import (
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/internal/fft"
 	"github.com/ipcf/ipcf/core/npy"
+	"github.com/ipcf/ipcf/core/pool"
 	"github.com/ipcf/ipcf/core/xcorr"
 )
 
@@ -663,6 +664,133 @@ func TestLargeOffsetFloat64(t *testing.T) {
 				if worst > 1e-5 {
 					t.Fatalf("pixel (%d, %d) offset %v: off by %.3g of the curve's scale (%.3g)", y, x, c, worst, peak)
 				}
+			}
+		}
+	}
+}
+
+// TestPieces checks the pieces a task of the fast path's spectra is cut
+// into: in order, each pixel once, contiguous, within pieceSamples (or one
+// pixel), and that a stop is seen before the next piece.
+func TestPieces(t *testing.T) {
+	defer func(v int) { pieceSamples = v }(pieceSamples)
+	for _, c := range []struct{ w, n, limit, a, b, want int }{
+		{21, 512, 512 * 21 * 2, 3, 8, 3},   // 2 rows a piece: 3+4, 5+6, 7
+		{21, 512, 512 * 3, 5, 7, 14},       // 3 pixels a piece: 7 per row
+		{21, 512, 512*3 + 511, 5, 6, 7},    // still 3
+		{21, 512, 100, 0, 2, 42},           // one pixel
+		{21, 512, 1 << 24, 0, 13, 1},       // the default: one piece
+		{64, 16384, 1 << 24, 0, 32, 2},     // the default dataset: 16 rows
+		{8, 1 << 22, 1 << 24, 0, 4, 2 * 4}, // 4 pixels of one row
+	} {
+		pieceSamples = c.limit
+		e := &engine{g: Geometry{W: c.w, N: c.n}}
+		next, calls := c.a*c.w, 0
+		err := e.pieces(c.a, c.b, func() bool { return false }, func(ya, yb, x0, x1 int) {
+			calls++
+			if p0 := ya*c.w + x0; p0 != next || ya >= yb || x0 >= x1 || x1 > c.w || (yb-ya > 1 && (x0 != 0 || x1 != c.w)) {
+				t.Fatalf("%+v: piece rows [%d, %d) columns [%d, %d) after pixel %d", c, ya, yb, x0, x1, next)
+			}
+			if n := (yb - ya) * (x1 - x0); n > 1 && n*c.n > c.limit {
+				t.Fatalf("%+v: piece of %d pixels of %d samples", c, n, c.n)
+			}
+			next = (yb-1)*c.w + x1
+		})
+		if err != nil || calls != c.want || next != c.b*c.w {
+			t.Fatalf("%+v: %d pieces to pixel %d (%v), want %d to %d", c, calls, next, err, c.want, c.b*c.w)
+		}
+		looks := 0
+		err = e.pieces(c.a, c.b, func() bool { looks++; return looks > 1 }, func(_, _, _, _ int) { calls++ })
+		if calls != c.want+1 || (c.want > 1) != errors.Is(err, pool.ErrCancelled) {
+			t.Fatalf("%+v: stopped after the first piece: %d pieces, %v", c, calls-c.want, err)
+		}
+	}
+}
+
+// TestSpectraPiecesBitwise checks that the spectra computed in pieces of
+// a few pixels are bitwise those computed whole, on each path: C, C from
+// chunks copied in Go, Go, and the general path (bleaching, float64).
+func TestSpectraPiecesBitwise(t *testing.T) {
+	defer func(v int) { pieceSamples = v }(pieceSamples)
+	data := randomStack(12, 512, 13, 21, 40)
+	f64, _ := array.Contiguous(array.Float64, data.Shape, make([]byte, 4*len(data.Data)))
+	for i := 0; i < len(data.Data)/2; i++ {
+		f64.Store(8*i, data.Load(2*i)+0.25)
+	}
+	for _, c := range []struct {
+		name string
+		data array.View
+		o    Options
+	}{
+		{"C", data, Options{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2}},
+		{"C from Go copies", data, Options{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2, inGo: true}},
+		{"Go", data, Options{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2, noC: true}},
+		{"bleach", data, Options{Radius: 2, Npoints: 8, Nbins: 8, Threads: 2, Bleach: 8}},
+		{"float64", f64, Options{Radius: 2, Npoints: 8, Nbins: 8, Threads: 1}},
+	} {
+		pieceSamples = 1 << 24
+		want, _ := compute(t, c.data, c.o)
+		for _, limit := range []int{512 * 21 * 2, 512 * 3, 1} {
+			pieceSamples = limit
+			got, _ := compute(t, c.data, c.o)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s, pieces of %d samples: %d: %v, whole %v", c.name, limit, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestTaskSegment checks the segments of pixels a task of pairs takes:
+// as before series longer than 16,384 samples were bounded (4 rows of 16
+// columns, fewer rows for more than 64 units of pairs a pixel, one row of
+// fewer columns for more than 256), and for longer series at most the
+// same units times the square of the series' length, one pixel at least.
+func TestTaskSegment(t *testing.T) {
+	for units := 1; units <= 5000; units++ {
+		wantRows := max(1, min(4, 256/units))
+		for _, n := range []int{4, 1024, 16384} {
+			rows, cols := taskSegment(units, n)
+			wantCols := 16
+			if units > 256 {
+				wantCols = max(1, 4096/units)
+			}
+			if rows != wantRows || cols != wantCols {
+				t.Fatalf("%d units, n %d: %d x %d, want %d x %d", units, n, rows, cols, wantRows, wantCols)
+			}
+		}
+		for n := 1 << 15; n <= 1<<24; n *= 2 {
+			rows, cols := taskSegment(units, n)
+			r := n / 16384
+			if rows < 1 || cols < 1 || rows > 4 || cols > 16 || (rows*cols > 1 && rows*cols*units*r*r > 4096) {
+				t.Fatalf("%d units, n %d: %d x %d", units, n, rows, cols)
+			}
+		}
+	}
+	if r, c := taskSegment(2, 1<<22); r != 1 || c != 1 {
+		t.Fatalf("2 units of 2^22 samples: %d x %d, want one pixel", r, c)
+	}
+}
+
+// TestPairTasksBitwise checks that the pairs computed one pixel a task
+// are bitwise those computed in the default segments, on the pair
+// kernel's dot and transform paths and on the Go path.
+func TestPairTasksBitwise(t *testing.T) {
+	defer func(v int) { taskUnits = v }(taskUnits)
+	data := randomStack(13, 512, 13, 21, 40)
+	for _, o := range []Options{
+		{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2},
+		{Radius: 2, Npoints: 8, Nbins: 40, Threads: 2, Bins: LinearBinning}, // over 32 bins: the transform path
+		{Radius: 2, Npoints: 8, Nbins: 8, Threads: 2, NewFFT: func(n int) fft.Plan { return fft.NewFFTW(n) }},
+	} {
+		taskUnits = 64 * 64
+		want, _ := compute(t, data, o)
+		taskUnits = 1
+		got, _ := compute(t, data, o)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%+v: %d: %v, in segments %v", o, i, got[i], want[i])
 			}
 		}
 	}
