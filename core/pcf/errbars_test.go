@@ -2,6 +2,7 @@ package pcf
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"math"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/simulate"
+	"github.com/ipcf/ipcf/internal/ctxtest"
 )
 
 // errSim simulates particles diffusing freely (no barrier) as uint16.
@@ -526,6 +528,42 @@ func TestErrorBarsErrors(t *testing.T) {
 	for i := 0; i < n; i++ {
 		if got := be.Load(8 * i); math.Float32bits(float32(got)) != math.Float32bits(float32(want[i])) {
 			t.Fatalf("big-endian strided output differs at %d: %v, want %v", i, got, want[i])
+		}
+	}
+}
+
+// TestErrorBarsStopWithinACurve checks that a cancelled run stops within
+// its first curve (a curve of 2^22 frames took 2.8 s, and Ctrl+C waited
+// for it): with the context cancelled after its first look, the first
+// curve is never stored, for every way of making the points' series.
+func TestErrorBarsStopWithinACurve(t *testing.T) {
+	data := randomStack(6, 256, 3, 4, 30)
+	for _, c := range []struct {
+		name string
+		o    Options
+		e    ErrOptions
+	}{
+		{"log bins", Options{Offsets: []Offset{{1, 0}}, Nbins: 6}, ErrOptions{}},
+		{"delta", Options{Offsets: []Offset{{1, 0}}, Nbins: 6, Delta: true}, ErrOptions{Method: Segments}},
+		{"multitau", Options{Offsets: []Offset{{1, 0}}, Bins: Multitau, M: 4}, ErrOptions{}},
+	} {
+		c.o.Threads = 1
+		g, err := Plan(data.Shape, c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os := g.OutShape
+		out, _ := array.Contiguous(array.Float32, os[:], make([]byte, os[0]*os[1]*os[2]*os[3]*4))
+		const sentinel = 0x12345678
+		for i := 0; i < len(out.Data); i += 4 {
+			binary.LittleEndian.PutUint32(out.Data[i:], sentinel)
+		}
+		ctx := ctxtest.New()
+		if err := ErrorBars(ctx, out, data, c.o, c.e); !errors.Is(err, ErrCancelled) {
+			t.Fatalf("%s: %v, want ErrCancelled", c.name, err)
+		}
+		if bits := binary.LittleEndian.Uint32(out.Data); bits != sentinel {
+			t.Fatalf("%s: the first curve was finished and stored (%d looks at the context)", c.name, ctx.Looks)
 		}
 	}
 }

@@ -62,19 +62,14 @@ __attribute__((target("avx2"))) void ipcf_errk_bins(double *z, int64_t n, const 
 }
 
 // zi = wn*zi + wo*zo over n values.
-__attribute__((target("avx2"))) static void smooth_row(double *zi, const double *zo, int64_t n, double wn,
-                                                       double wo) {
+__attribute__((target("avx2"))) void ipcf_errk_smooth_row(double *zi, const double *zo, int64_t n, double wn,
+                                                          double wo) {
 	__m256d a = _mm256_set1_pd(wn), b = _mm256_set1_pd(wo);
 	int64_t t = 0;
 	for (; t + 4 <= n; t += 4)
 		_mm256_storeu_pd(zi + t, _mm256_add_pd(_mm256_mul_pd(a, _mm256_loadu_pd(zi + t)),
 		                                       _mm256_mul_pd(b, _mm256_loadu_pd(zo + t))));
 	for (; t < n; t++) zi[t] = wn * zi[t] + wo * zo[t];
-}
-
-__attribute__((target("avx2"))) void ipcf_errk_smooth(double *z, int64_t n, int64_t nb, double wn, double wp) {
-	for (int64_t i = 1; i < nb; i++) smooth_row(z + i * n, z + (i - 1) * n, n, wn, wp);
-	for (int64_t i = nb - 2; i >= 0; i--) smooth_row(z + i * n, z + (i + 1) * n, n, wn, wp);
 }
 
 __attribute__((target("avx2"))) double ipcf_errk_levels(double *x, int64_t n, int64_t min_blocks, double *c,
@@ -128,7 +123,7 @@ __attribute__((target("avx2"))) double ipcf_errk_levels(double *x, int64_t n, in
 int ipcf_errk_avx2(void) { return 0; }
 void ipcf_errk_bins(double *z, int64_t n, const double *u, const double *v, const double *pv, const int64_t *bins,
                     int64_t nb) {}
-void ipcf_errk_smooth(double *z, int64_t n, int64_t nb, double wn, double wp) {}
+void ipcf_errk_smooth_row(double *zi, const double *zo, int64_t n, double wn, double wo) {}
 double ipcf_errk_levels(double *x, int64_t n, int64_t min_blocks, double *c, int64_t nc, int64_t *levels) {
 	*levels = 0;
 	return 0;

@@ -18,31 +18,60 @@ package errk
 //
 //	x[t] = u[t] * (pv[t+hi] - pv[t+lo]) * (1/(hi-lo)),  g = sum(x)/n,
 //	z_j[t] = x[t] - g*(u[t] + v[t]).
-func Bins(z []float64, n int, u, v, pv []float64, bins []int64) {
+//
+// Before each point it calls stopped (nil: none) and returns false, z
+// unfinished, if that reports true (a point of 2^24 samples takes a tenth
+// of a second; Ctrl+C is seen between points).
+func Bins(z []float64, n int, u, v, pv []float64, bins []int64, stopped func() bool) bool {
 	if len(bins) == 0 {
-		return
+		return true
 	}
 	_ = z[len(bins)*n-1]
 	_, _, _ = u[n-1], v[n-1], pv[2*n]
 	if bins[len(bins)-1] > int64(n) || bins[0] < 1 {
 		panic("errk: Bins: a bin beyond n")
 	}
-	binsImpl(z, n, u, v, pv, bins)
+	var lo int64
+	for j, hi := range bins {
+		if stopped != nil && stopped() {
+			return false
+		}
+		// Point j alone: its delays [lo, hi) as the first bin of the
+		// prefix sums from lo on (the same operations).
+		one := [1]int64{hi - lo}
+		binsImpl(z[j*n:(j+1)*n], n, u, v, pv[lo:], one[:])
+		lo = hi
+	}
+	return true
 }
 
 // Smooth makes point 0's series a copy of point 1's (the curve's first
 // point takes the second's value) and, with smooth, smooths the nb rows
 // of n values of z as the curves are: forward z_i = wn*z_i + wp*z_{i-1}
 // for i = 1.., then backward z_i = wn*z_i + wp*z_{i+1} for i = nb-2..0.
-func Smooth(z []float64, n, nb int, smooth bool, wn, wp float64) {
+// Before each row it calls stopped (nil: none) as Bins does.
+func Smooth(z []float64, n, nb int, smooth bool, wn, wp float64, stopped func() bool) bool {
 	if nb < 2 {
-		return
+		return true
 	}
 	_ = z[nb*n-1]
 	copy(z[:n], z[n:2*n])
-	if smooth {
-		smoothImpl(z, n, nb, wn, wp)
+	if !smooth {
+		return true
 	}
+	for i := 1; i < nb; i++ {
+		if stopped != nil && stopped() {
+			return false
+		}
+		smoothRowImpl(z[i*n:(i+1)*n], z[(i-1)*n:i*n], wn, wp)
+	}
+	for i := nb - 2; i >= 0; i-- {
+		if stopped != nil && stopped() {
+			return false
+		}
+		smoothRowImpl(z[i*n:(i+1)*n], z[(i+1)*n:(i+2)*n], wn, wp)
+	}
+	return true
 }
 
 // Levels runs the levels of the blocking analysis of x (destroyed; its
@@ -56,9 +85,9 @@ func Levels(x []float64, minBlocks int, c []float64) (mean float64, levels int) 
 }
 
 var (
-	binsImpl   = binsGo
-	smoothImpl = smoothGo
-	levelsImpl = levelsGo
+	binsImpl      = binsGo
+	smoothRowImpl = smoothRow
+	levelsImpl    = levelsGo
 )
 
 func binsGo(z []float64, n int, u, v, pv []float64, bins []int64) {
@@ -93,15 +122,6 @@ func binsGo(z []float64, n int, u, v, pv []float64, bins []int64) {
 			zj[t] -= float64(g * (u[t] + v[t]))
 		}
 		lo = hi
-	}
-}
-
-func smoothGo(z []float64, n, nb int, wn, wp float64) {
-	for i := 1; i < nb; i++ {
-		smoothRow(z[i*n:(i+1)*n], z[(i-1)*n:i*n], wn, wp)
-	}
-	for i := nb - 2; i >= 0; i-- {
-		smoothRow(z[i*n:(i+1)*n], z[(i+1)*n:(i+2)*n], wn, wp)
 	}
 }
 

@@ -13,7 +13,7 @@ import "unsafe"
 // The C code runs where the CPU has AVX2 (asked once, at start-up).
 func init() {
 	if C.ipcf_errk_avx2() != 0 {
-		binsImpl, smoothImpl, levelsImpl = binsC, smoothC, levelsC
+		binsImpl, smoothRowImpl, levelsImpl = binsC, smoothRowC, levelsC
 	}
 }
 
@@ -23,8 +23,12 @@ func binsC(z []float64, n int, u, v, pv []float64, bins []int64) {
 	C.ipcf_errk_bins(dp(z), C.int64_t(n), dp(u), dp(v), dp(pv), (*C.int64_t)(unsafe.Pointer(&bins[0])), C.int64_t(len(bins)))
 }
 
-func smoothC(z []float64, n, nb int, wn, wp float64) {
-	C.ipcf_errk_smooth(dp(z), C.int64_t(n), C.int64_t(nb), C.double(wn), C.double(wp))
+func smoothRowC(zi, zo []float64, wn, wo float64) {
+	if len(zi) == 0 {
+		return
+	}
+	_ = zo[len(zi)-1]
+	C.ipcf_errk_smooth_row(dp(zi), dp(zo), C.int64_t(len(zi)), C.double(wn), C.double(wo))
 }
 
 func levelsC(x []float64, minBlocks int, c []float64) (float64, int) {

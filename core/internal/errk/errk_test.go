@@ -40,7 +40,7 @@ func TestBinsDefinition(t *testing.T) {
 			bins = append(bins, bins[len(bins)-1]*2)
 		}
 		z := make([]float64, len(bins)*n)
-		Bins(z, n, u, v, prefix2(v), bins)
+		Bins(z, n, u, v, prefix2(v), bins, nil)
 		lo := 0
 		for j, hi64 := range bins {
 			hi := int(hi64)
@@ -86,7 +86,7 @@ func TestSmoothDefinition(t *testing.T) {
 			want[i*n+k] = float64(wn*want[i*n+k]) + float64(wp*want[(i+1)*n+k])
 		}
 	}
-	Smooth(z, n, nb, true, wn, wp)
+	Smooth(z, n, nb, true, wn, wp, nil)
 	for i := range z {
 		if z[i] != want[i] {
 			t.Fatalf("z[%d] = %v, want %v", i, z[i], want[i])
@@ -96,7 +96,7 @@ func TestSmoothDefinition(t *testing.T) {
 	z2 := series(rng, n*nb)
 	w2 := append([]float64(nil), z2...)
 	copy(w2[:n], w2[n:2*n])
-	Smooth(z2, n, nb, false, wn, wp)
+	Smooth(z2, n, nb, false, wn, wp, nil)
 	for i := range z2 {
 		if z2[i] != w2[i] {
 			t.Fatalf("no smoothing: z[%d] = %v, want %v", i, z2[i], w2[i])
@@ -143,6 +143,72 @@ func TestLevelsDefinition(t *testing.T) {
 			if math.Abs(c[k]-cv) > 1e-13*math.Max(cv, 1e-3) {
 				t.Fatalf("n %d level %d: %v, want %v", n, k, c[k], cv)
 			}
+		}
+	}
+}
+
+// TestBinsPointByPoint: Bins, which runs each point alone on the prefix
+// sums from its lower edge, gives the bits of the whole-curve loop
+// (binsGo) and of the C code's, and both stop between points.
+func TestBinsPointByPoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{4, 7, 64, 1000, 4096} {
+		u, v := series(rng, n), series(rng, n)
+		for i := range u {
+			u[i] *= float64(1 + i%5*100)
+		}
+		pv := prefix2(v)
+		bins := []int64{1, 2, 3}
+		for b := int64(5); b <= int64(n); b = b*3/2 + 1 {
+			bins = append(bins, b)
+		}
+		for bins[len(bins)-1] > int64(n) {
+			bins = bins[:len(bins)-1]
+		}
+		want, got := make([]float64, len(bins)*n), make([]float64, len(bins)*n)
+		binsGo(want, n, u, v, pv, bins)
+		binsImpl(got, n, u, v, pv, bins)
+		equal(t, "whole-curve C and Go", n, want, got)
+		if !Bins(got, n, u, v, pv, bins, func() bool { return false }) {
+			t.Fatal("Bins stopped")
+		}
+		equal(t, "point by point", n, want, got)
+
+		// Stopped after the first point: the rest untouched.
+		for i := range got {
+			got[i] = math.NaN()
+		}
+		looks := 0
+		if Bins(got, n, u, v, pv, bins, func() bool { looks++; return looks > 1 }) || looks != 2 {
+			t.Fatalf("n %d: Bins did not stop at its second look (%d looks)", n, looks)
+		}
+		equal(t, "the first point", n, want[:n], got[:n])
+		for i, x := range got[n:] {
+			if !math.IsNaN(x) {
+				t.Fatalf("n %d: value %d written after the stop", n, n+i)
+			}
+		}
+		nb := len(bins)
+		// The first row smoothed forward, from point 0 (a copy of point 1).
+		first := append([]float64(nil), want[n:2*n]...)
+		smoothRow(first, want[n:2*n], 0.3, 0.7)
+		looks = 0
+		part := append([]float64(nil), want...)
+		if Smooth(part, n, nb, true, 0.3, 0.7, func() bool { looks++; return looks > 1 }) != (nb < 2) {
+			t.Fatalf("n %d: Smooth did not stop at its second look", n)
+		}
+		if nb >= 2 {
+			equal(t, "the first smoothed row", n, first, part[n:2*n])
+			equal(t, "the rows not reached", n, want[2*n:], part[2*n:])
+		}
+	}
+}
+
+func equal(t *testing.T, what string, n int, want, got []float64) {
+	t.Helper()
+	for i := range want {
+		if want[i] != got[i] {
+			t.Fatalf("%s n %d: [%d] = %v, the Go code %v", what, n, i, got[i], want[i])
 		}
 	}
 }
