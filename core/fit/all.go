@@ -136,6 +136,7 @@ func FitAll(ctx context.Context, m Model, c Curves, o AllOptions) (*Maps, error)
 			ft = NewFitter(o.Options)
 			fitters[worker] = ft
 		}
+		ft.stopped = stopped
 		for x := 0; x < w; x++ {
 			if x > 0 && stopped() {
 				return pool.ErrCancelled
@@ -143,6 +144,9 @@ func FitAll(ctx context.Context, m Model, c Curves, o AllOptions) (*Maps, error)
 			pix := (y*w + x) * k
 			if o.Joint {
 				r := fitFlat(ft, models, c.Tau, c.Data[pix*p:(pix+k)*p], sub(c.Sigma, pix*p, (pix+k)*p), p)
+				if ft.halted {
+					return pool.ErrCancelled
+				}
 				out.put(y*w+x, &r)
 				continue
 			}
@@ -153,6 +157,9 @@ func FitAll(ctx context.Context, m Model, c Curves, o AllOptions) (*Maps, error)
 				}
 				q := pix + i
 				r := fitFlat(ft, models[i:i+1], c.Tau, c.Data[q*p:(q+1)*p], sub(c.Sigma, q*p, (q+1)*p), p)
+				if ft.halted {
+					return pool.ErrCancelled
+				}
 				out.put(q, &r)
 			}
 		}

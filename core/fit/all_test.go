@@ -255,3 +255,40 @@ func TestFitAllStopsWithinAPixel(t *testing.T) {
 		t.Errorf("%d guesses of %d curves' fits: cancelled at the 10th, the pixel went on", n, k)
 	}
 }
+
+// evalCounter is ACF2D counting its evaluations and cancelling its run
+// at the at-th.
+type evalCounter struct {
+	ACF2D
+	n      *int
+	at     int
+	cancel func()
+}
+
+func (e evalCounter) Eval(p, tau, f, jac []float64) {
+	if *e.n++; *e.n == e.at {
+		e.cancel()
+	}
+	e.ACF2D.Eval(p, tau, f, jac)
+}
+
+// TestFitAllStopsWithinAJointFit: a joint fit of many curves looks at the
+// stop between its iterations: one of 32,768 curves took 6.6 s to answer
+// Ctrl+C (a campaign). Cancelled at its 3rd iteration (an evaluation of
+// every curve each), the fit makes at most the evaluations of one more.
+func TestFitAllStopsWithinAJointFit(t *testing.T) {
+	const k = 4096 // curves of 16 points: 65,536 points, a look every iteration
+	c, _ := syntheticPCF(1, 1, k, logDelays(1024, 16), 0.01, 6)
+	c.Offsets = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	m := evalCounter{ACF2D: ACF2D{W: 2.5}, n: &n, at: 3*k + 1, cancel: cancel}
+	_, err := FitAll(ctx, m, c, AllOptions{Options: DefaultOptions(m.ACF2D), Threads: 1, Joint: true})
+	if !errors.Is(err, pool.ErrCancelled) {
+		t.Fatalf("err %v, want cancelled", err)
+	}
+	if n > 4*k+1 {
+		t.Errorf("%d evaluations of %d curves: cancelled at the %d-th, the fit went on", n, k, 3*k+1)
+	}
+}

@@ -241,6 +241,13 @@ type Fitter struct {
 	o                Options
 	xtol, ftol, gtol float64
 	maxIter          int
+	// stopped (FitAll's, nil elsewhere) is looked at between the
+	// iterations of long fits: a joint fit of 32,768 curves took 6.6 s,
+	// and Ctrl+C waited for it. Once it reports true the Fitter is halted:
+	// its fits end at once, with results to be thrown away.
+	stopped func() bool
+	halted  bool
+	work    int // points evaluated since stopped was looked at
 	checkedNP        int  // the parameter count o was last checked for
 	optsOK           bool // o passed that check
 
@@ -345,7 +352,7 @@ func (ft *Fitter) FitJoint(ms []Model, tau []float64, ys, sigmas [][]float64) Re
 // D when the fit leaves much of the curves unexplained (spreadStarts).
 // It keeps the fit with the lowest chi-square.
 func (ft *Fitter) retry(r *Result) {
-	if ft.o.Guess != nil {
+	if ft.o.Guess != nil || ft.halted {
 		return
 	}
 	if r.Status != Converged {
@@ -610,6 +617,21 @@ func (ft *Fitter) begin(m Model, r *Result) bool {
 	}
 	r.NParams = np
 	return true
+}
+
+// stop reports whether the Fitter is halted, looking at stopped (where
+// set) once the fits since the last look evaluated 2^16 points or more:
+// every iteration of a fit of that many, every few fits of small curves.
+func (ft *Fitter) stop(points int) bool {
+	if ft.stopped == nil || ft.halted {
+		return ft.halted
+	}
+	if ft.work += points; ft.work < 1<<16 {
+		return false
+	}
+	ft.work = 0
+	ft.halted = ft.stopped()
+	return ft.halted
 }
 
 func failed(r Result) Result {
@@ -988,6 +1010,10 @@ func (ft *Fitter) guessFrom(np int, p, y []float64) {
 func (ft *Fitter) run(r *Result) {
 	np := r.NParams
 	n := len(ft.y)
+	if ft.stop(n) {
+		*r = failed(*r)
+		return
+	}
 	if ft.weighted && len(ft.w) != n {
 		*r = failed(*r)
 		return
@@ -1100,6 +1126,9 @@ func (ft *Fitter) run(r *Result) {
 	for iter < ft.maxIter {
 		if chi2 == 0 {
 			status = Converged
+			break
+		}
+		if ft.stop(n) {
 			break
 		}
 		// Active bounds: a parameter on a bound that the gradient pushes
