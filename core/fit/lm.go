@@ -245,11 +245,11 @@ type Fitter struct {
 	// iterations of long fits: a joint fit of 32,768 curves took 6.6 s,
 	// and Ctrl+C waited for it. Once it reports true the Fitter is halted:
 	// its fits end at once, with results to be thrown away.
-	stopped func() bool
-	halted  bool
-	work    int // points evaluated since stopped was looked at
-	checkedNP        int  // the parameter count o was last checked for
-	optsOK           bool // o passed that check
+	stopped   func() bool
+	halted    bool
+	work      int  // points evaluated since stopped was looked at
+	checkedNP int  // the parameter count o was last checked for
+	optsOK    bool // o passed that check
 
 	tau, y, w []float64 // the points fitted; w: weights 1/sigma^2 when weighted
 	weighted  bool
