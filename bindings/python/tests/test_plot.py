@@ -368,3 +368,22 @@ def test_delays_refuses_what_the_pcf_refuses():
     with pytest.raises(ipcf.IpcfValueError, match='3 frames usable, want >= 4'):
         ipcf.plot.delays(3, 4)
     assert list(ipcf.plot.delays(1024, 8)) == list(ipcf.logbins(512, 8))
+
+
+@pytest.mark.parametrize('step', [1, 7, 12, 1 << 22])
+def test_mean_reads_a_few_frames_at_a_time(monkeypatch, step):
+    # Python sees Ctrl+C between numpy calls only: the means are taken a
+    # few frames at a time (a step of samples), and come out as numpy's
+    # means of the whole stack.
+    import ipcf.plot as plot
+    rng = numpy.random.default_rng(3)
+    d = rng.poisson(20, (11, 3, 4)).astype(numpy.uint16)
+    d[4, 1, 2] = 65535
+    monkeypatch.setattr(plot, '_MEANS_STEP', step)
+    image, series = plot._means(d)
+    numpy.testing.assert_allclose(image, d.mean(axis=0, dtype=numpy.float64), rtol=1e-15)
+    assert series.tolist() == d.mean(axis=(1, 2), dtype=numpy.float64).tolist()
+    assert plot._means(d, frames=False)[1] is None
+    fig = plot.mean(d, dpi=50)
+    assert numpy.asarray(fig.axes[0].images[0].get_array()).tolist() == image.tolist()
+    assert fig.axes[1].lines[0].get_ydata().tolist() == series.tolist()
