@@ -877,3 +877,36 @@ func TestPlotMeanStopsWithinAFrame(t *testing.T) {
 		t.Errorf("cancelled after the frame's first look: %v after %d looks, want context.Canceled", err, ctx.Looks)
 	}
 }
+
+// TestPlotLeavesItsDrawingOnCancel: gonum/plot draws and encodes without
+// a look at the context (a picture of 16,000 x 16,000 pixels took 2 to 20
+// s to answer Ctrl+C), so a cancelled command returns without waiting for
+// the drawing, and writes nothing.
+func TestPlotLeavesItsDrawingOnCancel(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.npy"), filepath.Join(dir, "m.png")
+	if code, msg := ipcf(t, "simulate", "-o", in, "--frames", "64", "--size", "8", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	release := make(chan struct{})
+	drawing := make(chan struct{})
+	drawHook = func() { close(drawing); cancel(); <-release } // a drawing that does not end by itself
+	defer func() { drawHook = nil }()
+	var stdout, stderr bytes.Buffer
+	err := cmdPlot(ctx, []string{"--mean", in, "-o", out}, &stdout, &stderr)
+	select {
+	case <-drawing:
+	default:
+		t.Fatalf("returned before the drawing started: %v", err)
+	}
+	close(release)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "cancelled before") {
+		t.Errorf("cancelled while drawing: %v", err)
+	}
+	for _, f := range []string{out, out + ".json"} {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("a cancelled plot wrote %s", f)
+		}
+	}
+}

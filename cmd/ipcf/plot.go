@@ -1184,6 +1184,57 @@ func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
 	if err := pcf.CheckMemory(fmt.Sprintf("a picture of %d x %d pixels", wp, hp), 3*4*wp*hp); err != nil {
 		return err
 	}
+	// gonum/plot draws and encodes without a look at ctx: a picture of
+	// 16,000 x 16,000 pixels took 2 to 20 s to answer Ctrl+C. Drawn on
+	// another goroutine, it is left behind on a signal: the command ends
+	// at once, and nothing was written.
+	type drawn struct {
+		png   []byte
+		err   error
+		panic any
+	}
+	done := make(chan drawn, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				done <- drawn{panic: r}
+			}
+		}()
+		b, err := drawPanels(pic, w, h, panels)
+		done <- drawn{png: b, err: err}
+	}()
+	var d drawn
+	select {
+	case d = <-done:
+	case <-pic.ctx.Done():
+		return pic.cancelled()
+	}
+	if d.panic != nil {
+		panic(d.panic) // the command's internal error, as on its own goroutine
+	}
+	if d.err != nil {
+		return d.err
+	}
+	meta := map[string]any{"format": "png", "arguments": pic.args}
+	for k, v := range pic.meta {
+		meta[k] = v
+	}
+	return writeOwnedBytes("plot", pic.path, d.png, meta)
+}
+
+// cancelled is the error of a picture whose command was cancelled.
+func (pic picture) cancelled() error {
+	return fmt.Errorf("plot: cancelled before %s was written: %w", pic.path, pic.ctx.Err())
+}
+
+// drawHook, if set (tests), is called as the drawing starts.
+var drawHook func()
+
+// drawPanels draws the panels side by side and returns the PNG.
+func drawPanels(pic picture, w, h vg.Length, panels []panel) ([]byte, error) {
+	if drawHook != nil {
+		drawHook()
+	}
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI))
 	dc := draw.New(img)
 	// White background: gonum/plot leaves the canvas transparent otherwise.
@@ -1205,28 +1256,24 @@ func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
 		c := inner
 		c.Min.X, c.Max.X = x, x+pw
 		x += pw + pad*2
-		if err := pic.ctx.Err(); err != nil {
-			return fmt.Errorf("plot: cancelled before %s was written: %w", pic.path, err)
+		if pic.ctx.Err() != nil {
+			return nil, pic.cancelled()
 		}
 		if !drawPanel(c, pn) {
 			// an option value that does not fit the picture's content: a
 			// bad option (exit 2), as one outside the result is
-			return fmt.Errorf("%w: plot: a picture of %.0f x %.0f pixels leaves no room for the data beside the labels: give a larger --width or --height",
+			return nil, fmt.Errorf("%w: plot: a picture of %.0f x %.0f pixels leaves no room for the data beside the labels: give a larger --width or --height",
 				job.ErrOption, float64(w/vg.Inch)*plotDPI, float64(h/vg.Inch)*plotDPI)
 		}
 	}
-	if err := pic.ctx.Err(); err != nil {
-		return fmt.Errorf("plot: cancelled before %s was written: %w", pic.path, err)
+	if pic.ctx.Err() != nil {
+		return nil, pic.cancelled()
 	}
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
-		return fmt.Errorf("plot: %w", err)
+		return nil, fmt.Errorf("plot: %w", err)
 	}
-	meta := map[string]any{"format": "png", "arguments": pic.args}
-	for k, v := range pic.meta {
-		meta[k] = v
-	}
-	return writeOwnedBytes("plot", pic.path, b.Bytes(), meta)
+	return b.Bytes(), nil
 }
 
 // drawPanel draws a panel in c: its plot, narrowed or shortened to its
