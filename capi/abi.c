@@ -436,6 +436,15 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc, int64_t *bytes) {
 }
 IPCF_SAME_TYPE(file_crc32c);
 
+ipcf_status ipcf_lock_holder(const char *output, char *buf, size_t len, int32_t *state) {
+	IPCF_FORK_CHECK(lock_holder);
+	IPCF_LOW(lock_holder, output);
+	IPCF_LOW(lock_holder, state);
+	IPCF_LOW_BUF(lock_holder, buf, len);
+	return ipcfgo_lock_holder(output, buf, len, state);
+}
+IPCF_SAME_TYPE(lock_holder);
+
 ipcf_status ipcf_unit_scale(const char *unit, int32_t kind, double *scale) {
 	IPCF_FORK_CHECK(unit_scale);
 	IPCF_LOW(unit_scale, unit);

@@ -1119,6 +1119,28 @@ func ipcfgo_file_crc32c(path *C.ipcf_cchar, crc *C.uint32_t, bytes *C.int64_t) (
 	return ok
 }
 
+//export ipcfgo_lock_holder
+func ipcfgo_lock_holder(output *C.ipcf_cchar, buf *C.char, n C.size_t, state *C.int32_t) (st status) {
+	const fn = "ipcf_lock_holder"
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
+	if output == nil || state == nil || (buf == nil && n > 0) {
+		return finish(fn, fail(eInvalid, "output or state is NULL, or buf is NULL with len %d", uint64(n)))
+	}
+	holder, found, live := job.LockHolder(C.GoString((*C.char)(output)))
+	switch {
+	case !found:
+		*state, holder = C.IPCF_LOCK_NONE, ""
+	case live:
+		*state = C.IPCF_LOCK_LIVE
+	default:
+		*state = C.IPCF_LOCK_STOPPED
+	}
+	if n == 0 {
+		return ok
+	}
+	return copyText(fn, buf, n, holder)
+}
+
 //export ipcfgo_crc32c
 func ipcfgo_crc32c(data *C.ipcf_cvoid, n C.size_t, crc *C.uint32_t) (st status) {
 	const fn = "ipcf_crc32c"

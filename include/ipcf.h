@@ -684,6 +684,25 @@ ipcf_status ipcf_check_units(double pixel_size, double frame_interval);
  * Since 0.3. */
 ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t *bytes /* out */);
 
+/* The states of an output's lock that ipcf_lock_holder reports. Since 0.3.1. */
+#define IPCF_LOCK_NONE 0    /* no lock, or none of an ipcf run */
+#define IPCF_LOCK_STOPPED 1 /* its run was stopped: a process of this host that is gone */
+#define IPCF_LOCK_LIVE 2    /* a live process of this host, or one of another host (not known here) */
+
+/* ipcf_lock_holder: the lock an ipcf run holds on its output path while it
+ * writes it (".NAME.lock" beside it, in the folder the kernel finds through
+ * links), only read, never locked (a reader must not make a writer's lock
+ * fail): *state is one of IPCF_LOCK_*, and buf receives the lock's line
+ * ("pid N on HOST since ..."; "" for IPCF_LOCK_NONE). A run removes its
+ * lock when it ends. Hosts ask it about an output found without its
+ * metadata, as ipcf plot does: a live run's metadata are waited for (the
+ * earlier ones are removed before the renames that publish an output), a
+ * stopped run's output is refused. Returns: IPCF_OK,
+ * IPCF_E_INVALID_ARGUMENT (output or state NULL, buf NULL with len > 0),
+ * IPCF_E_BUFFER_TOO_SMALL (the line cut to len - 1 bytes; a line is at most
+ * 200 bytes), IPCF_E_FORKED. Since 0.3.1. */
+ipcf_status ipcf_lock_holder(const char *output, char *buf, size_t len, int32_t *state /* out */);
+
 /* The kinds of unit ipcf_unit_scale names. Since 0.3.1. */
 #define IPCF_UNIT_LENGTH 0
 #define IPCF_UNIT_TIME 1

@@ -91,32 +91,36 @@ end
 % file the link names (core/ooc Linked, as every host reads; it was
 % returned unchecked with none).
 path = linked(path);
-% While a run of ipcf on this machine publishes over the result (its lock
-% file names a live process; the earlier sidecar is removed before the
-% renames, the files renamed one by one), a read can find the .npy without
-% its sidecar, or files of both results: it is made again rather than
-% return the data without metadata or fail on the mixture, for as long as
-% that run lives (at most 5 s), and once more after a run that has just
-% ended (the files read while it renamed them). A damaged result fails.
+% While a run of ipcf publishes over the result (its lock file names a
+% live process; the earlier sidecar is removed before the renames, the
+% files renamed one by one), a read can find the .npy without its sidecar,
+% or files of both results: it is made again rather than return the data
+% without metadata or fail on the mixture, for as long as that run lives
+% (at most 5 s), and once more after a run that has just ended (the files
+% read while it renamed them). A damaged result fails. The library reads
+% the lock (ipcf_lock_holder, as for ipcf plot and Python's open_result):
+% another host's counts as live.
 t0 = tic;
 once = true;
-writer = struct('host', '');  % the host name, asked once
 while true
   try
     [data, meta, sd] = read_once(path, max(nargout, 1));
     if ~exist(path, 'dir') && ~exist([path '.json'], 'file')
-      [coming, writer] = sidecar_coming(path, t0, writer);
-      if coming
+      if sidecar_coming(path, t0)
         continue;
       end
-      % Not a user's array without metadata: beside the lock of a run of
-      % this host that was stopped (killed while it published: the earlier
-      % sidecar is removed before the renames), an unlabelled, unchecked
-      % result; refused, as ipcf plot and Python's open_result refuse it.
-      [line, stopped, writer] = stopped_writer(path, writer);
-      if stopped
+      % Not a user's array without metadata: beside the lock of a run that
+      % was stopped (killed while it published: the earlier sidecar is
+      % removed before the renames), or of one still publishing after the
+      % wait, an unlabelled, unchecked result; refused, as ipcf plot and
+      % Python's open_result refuse it.
+      [line, state] = lock_of(path);
+      if state == 1
         error('ipcf:io', ['ipcf_read: %s has no metadata (%s.json), and the ipcf run that wrote it (%s) was ' ...
               'stopped before it finished: run that job again to finish it'], path, path, line);
+      elseif state == 2
+        error('ipcf:io', ['ipcf_read: %s is being written by an ipcf run (%s), and its metadata %s.json are ' ...
+              'not there yet: read it when that run has ended'], path, line, path);
       end
     end
     return;
@@ -124,8 +128,7 @@ while true
     if ~strcmp(err.identifier, 'ipcf:io') || toc(t0) > 5
       rethrow(err);
     end
-    [live, writer] = live_writer(path, writer);
-    if ~live
+    if ~live_writer(path)
       if ~once
         rethrow(err);
       end
@@ -175,16 +178,15 @@ catch err
 end
 end
 
-function [coming, writer] = sidecar_coming(path, t0, writer)
+function coming = sidecar_coming(path, t0)
 % Whether the sidecar of the .npy result PATH, absent, appears within 5 s
-% of T0 while a live ipcf process holds its lock.
+% of T0 while a live ipcf run holds its lock.
 while true
   if exist([path '.json'], 'file')
     coming = true;
     return;
   end
-  [live, writer] = live_writer(path, writer);
-  if toc(t0) > 5 || ~live
+  if toc(t0) > 5 || ~live_writer(path)
     coming = false;
     return;
   end
@@ -192,111 +194,32 @@ while true
 end
 end
 
-function [live, writer] = live_writer(path, writer)
-% Whether a live ipcf process on this host holds the lock of the output
-% PATH: the lock file's first line, 'pid N on HOST since ...', only read,
-% never locked (a reader must not make a writer's lock fail), and only
-% from a regular file (opening a FIFO would block).
-live = false;
-try
-  [live, writer] = lock_names_live(path, writer);
-catch
-  % (a name that is not UTF-8, which Octave's string functions refuse; an
-  % unreadable lock): no reason to wait
-  live = false;
-end
+function live = live_writer(path)
+% Whether a live ipcf run holds the lock of the output PATH (lock_of).
+[~, state] = lock_of(path);
+live = state == 2;
 end
 
-function [line, stopped, writer] = stopped_writer(path, writer)
-% The lock line of the output PATH, and whether it names a process of this
-% host that no longer lives (a run removes its lock when it ends: one left
-% was stopped).
-stopped = false;
+function [line, state] = lock_of(path)
+% The lock of the output PATH as the library reads it (ipcf_lock_holder):
+% its line and state, 0 none, 1 its run stopped (a process of this host
+% that is gone), 2 live (or another host's); error bars (.sd.npy) by their
+% result's lock too.
 line = '';
+state = 0;
 paths = {path};
 if numel(path) > 7 && strcmp(path(end-6:end), '.sd.npy')
-  paths{end + 1} = [path(1:end-7) '.npy'];   % error bars: their result's lock too
+  paths{end + 1} = [path(1:end-7) '.npy'];
 end
-try
-  for k = 1:numel(paths)
-    [live, writer, line, here] = lock_names_live(paths{k}, writer);
-    stopped = here && ~live;
-    if stopped
-      return;
-    end
+for k = 1:numel(paths)
+  try
+    [state, line] = ipcf_lock_holder_mex(paths{k});
+  catch
+    state = 0;  % (a name the MEX cannot pass, an unreadable lock): nothing to tell
   end
-catch
-  % (a name that is not UTF-8, an unreadable lock): nothing to tell
-end
-end
-
-function [live, writer, line, here] = lock_names_live(path, writer)
-% here: the lock names a process of this host (whose liveness is live).
-live = false;
-here = false;
-line = '';
-% the lock .NAME.lock beside NAME, without fullfile and fileparts (they
-% refuse a file name that is not UTF-8)
-cut = find(path == '/' | (ispc() & path == '\'), 1, 'last');
-if isempty(cut)
-  cut = 0;
-end
-lock = [path(1:cut) '.' path(cut+1:end) '.lock'];
-if ~is_regular(lock)
-  return;
-end
-fid = fopen(lock, 'r');
-if fid < 0
-  return;
-end
-line = fgetl(fid);
-fclose(fid);
-if ~ischar(line)
-  return;
-end
-words = strsplit(strtrim(line));
-if numel(words) < 4 || ~strcmp(words{1}, 'pid') || ~strcmp(words{3}, 'on')
-  return;
-end
-if isempty(writer.host)
-  writer.host = host_name();
-end
-pid = str2double(words{2});
-if ~strcmp(words{4}, writer.host) || ~(pid >= 1) || pid ~= fix(pid)
-  return;
-end
-here = true;
-line = strtrim(line);
-live = process_lives(pid);
-end
-
-function ok = is_regular(file)
-if exist('OCTAVE_VERSION', 'builtin')
-  [info, err] = lstat(file);
-  ok = err == 0 && S_ISREG(info.mode);
-else
-  ok = java.nio.file.Files.isRegularFile(java.nio.file.Paths.get(file, javaArray('java.lang.String', 0)), ...
-                                         javaArray('java.nio.file.LinkOption', 0));
-end
-end
-
-function h = host_name()
-if exist('gethostname', 'builtin') || exist('gethostname', 'file')
-  h = gethostname();
-else
-  [~, h] = system('hostname');
-  h = strtrim(h);
-end
-end
-
-function ok = process_lives(pid)
-if exist('/proc/self', 'dir')
-  ok = exist(sprintf('/proc/%d', pid), 'dir') ~= 0;
-elseif exist('OCTAVE_VERSION', 'builtin')
-  [err, msg] = kill(pid, 0);
-  ok = err == 0 || ~isempty(strfind(msg, 'not permitted'));
-else
-  ok = true;  % not known here: the wait is bounded by 5 s
+  if state ~= 0
+    return;
+  end
 end
 end
 

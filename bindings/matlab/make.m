@@ -11,7 +11,7 @@ lib = ['-L' fullfile(root, 'build', 'lib')];
 rpath = '-Wl,-rpath,$ORIGIN/../../build/lib';
 names = {'ipcf_pcf_mex', 'ipcf_pcf_file_mex', 'ipcf_correct_bleaching_mex', 'ipcf_correlate_mex', ...
          'ipcf_circle_mex', 'ipcf_logbins_mex', 'ipcf_version_mex', 'ipcf_offsets_mex', 'ipcf_delays_mex', ...
-         'ipcf_fit_mex', 'ipcf_file_crc32c_mex', 'ipcf_check_units_mex', 'ipcf_check_metadata_mex'};
+         'ipcf_fit_mex', 'ipcf_file_crc32c_mex', 'ipcf_check_units_mex', 'ipcf_check_metadata_mex', 'ipcf_lock_holder_mex'};
 octave = exist('OCTAVE_VERSION', 'builtin') ~= 0;
 old = cd(here);
 cleanup = onCleanup(@() cd(old));

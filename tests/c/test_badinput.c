@@ -820,6 +820,11 @@ static void test_low_pointers(void) {
     uint32_t crc;
     current = "file_crc32c, path at 0x10";
     expect(current, ipcf_file_crc32c((const char *)low, &crc, NULL), IPCF_E_INVALID_ARGUMENT, "ipcf_file_crc32c|path|below 64 KiB");
+    int32_t lstate;
+    current = "lock_holder, output at 0x10";
+    expect(current, ipcf_lock_holder((const char *)low, NULL, 0, &lstate), IPCF_E_INVALID_ARGUMENT, "ipcf_lock_holder|output|below 64 KiB");
+    current = "lock_holder, state at 0x10";
+    expect(current, ipcf_lock_holder("/tmp/x.npy", NULL, 0, (int32_t *)low), IPCF_E_INVALID_ARGUMENT, "ipcf_lock_holder|state|below 64 KiB");
     current = "unit_scale, scale at 0x10";
     expect(current, ipcf_unit_scale("um", 0, (double *)low), IPCF_E_INVALID_ARGUMENT, "ipcf_unit_scale|scale|below 64 KiB");
     /* an empty buffer may be a dangling pointer (Rust's): taken */

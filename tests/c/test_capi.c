@@ -476,6 +476,51 @@ static void test_check_metadata(void) {
     CHECK(ipcf_check_metadata("{", 1) == IPCF_E_IO, "one brace");
 }
 
+/* ipcf_lock_holder: none, a live process of this host (this one), a gone
+ * one (stopped), another host's (live: not known here), a file that is
+ * no run's lock; the line copied, cut and refused where buf is too small;
+ * NULLs refused. */
+static void test_lock_holder(void) {
+    char folder[] = "/tmp/ipcf-lock-XXXXXX";
+    CHECK(mkdtemp(folder) != NULL, "mkdtemp");
+    char out[256], lock[256], host[256], line[300], buf[256];
+    snprintf(out, sizeof out, "%s/r.npy", folder);
+    snprintf(lock, sizeof lock, "%s/.r.npy.lock", folder);
+    CHECK(gethostname(host, sizeof host) == 0, "gethostname");
+    int32_t state = -1;
+    CHECK(ipcf_lock_holder(out, buf, sizeof buf, &state) == IPCF_OK && state == IPCF_LOCK_NONE && buf[0] == 0,
+          "no lock: %d", state);
+    struct {
+        const char *what;
+        long pid;
+        const char *host;
+        int32_t want;
+    } cases[] = {
+        {"this process", (long)getpid(), host, IPCF_LOCK_LIVE},
+        {"a gone process", 999999999L, host, IPCF_LOCK_STOPPED},
+        {"another host", (long)getpid(), "another-host-of-test-capi", IPCF_LOCK_LIVE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(line, sizeof line, "pid %ld on %s since 2026-12-06T00:00:00Z", cases[i].pid, cases[i].host);
+        FILE *f = fopen(lock, "w");
+        CHECK(f && fprintf(f, "%s\n", line) > 0 && fclose(f) == 0, "write the lock");
+        state = -1;
+        CHECK(ipcf_lock_holder(out, buf, sizeof buf, &state) == IPCF_OK && state == cases[i].want && strcmp(buf, line) == 0,
+              "%s: state %d, line '%s'", cases[i].what, state, buf);
+        state = -1;
+        CHECK(ipcf_lock_holder(out, NULL, 0, &state) == IPCF_OK && state == cases[i].want, "%s without buf", cases[i].what);
+    }
+    CHECK(ipcf_lock_holder(out, buf, 5, &state) == IPCF_E_BUFFER_TOO_SMALL && strcmp(buf, "pid ") == 0, "cut: '%s'", buf);
+    FILE *f = fopen(lock, "w");
+    CHECK(f && fprintf(f, "not a lock\n") > 0 && fclose(f) == 0, "write");
+    CHECK(ipcf_lock_holder(out, buf, sizeof buf, &state) == IPCF_OK && state == IPCF_LOCK_NONE && buf[0] == 0, "not a lock");
+    CHECK(ipcf_lock_holder(NULL, buf, sizeof buf, &state) == IPCF_E_INVALID_ARGUMENT, "NULL output");
+    CHECK(ipcf_lock_holder(out, buf, sizeof buf, NULL) == IPCF_E_INVALID_ARGUMENT, "NULL state");
+    CHECK(ipcf_lock_holder(out, NULL, 8, &state) == IPCF_E_INVALID_ARGUMENT, "NULL buf with a length");
+    unlink(lock);
+    rmdir(folder);
+}
+
 /* ipcf_crc32c: CRC-32C's check value for "123456789" (0xe3069283); the
  * same of a file's bytes as ipcf_file_crc32c; empty data; NULLs refused. */
 static void test_crc32c(void) {
@@ -863,6 +908,7 @@ int main(int argc, char **argv) {
     test_unit_scale();
     test_file_crc32c();
     test_check_metadata();
+    test_lock_holder();
     test_crc32c();
     test_cancel();
     if (argc > 2) test_pcf_file(argv[2]);

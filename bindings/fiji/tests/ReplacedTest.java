@@ -74,7 +74,10 @@ public class ReplacedTest {
         // Read while a live ipcf process on this host holds the result's lock and publishes over
         // it (the earlier sidecar removed before the renames; or the next result's sidecar renamed
         // in before its curves): read again until the result is whole, not shown without its
-        // metadata nor refused. A lock of a process that is gone, of another host, or none: no wait.
+        // metadata nor refused. A lock of a process that is gone, or none: no wait. One of another
+        // host (live: not known here, as the library reads it) or of a live run whose sidecar
+        // does not come: refused after the wait, as ipcf plot and Python refuse it (it was shown
+        // unlabelled).
         Path p = dir.resolve("p.npy"), side = dir.resolve("p.npy.json"), lock = dir.resolve(".p.npy.lock");
         Files.copy(dir.resolve("a.npy"), p);
         String host = new String(Files.readAllBytes(Paths.get("/proc/sys/kernel/hostname")), "UTF-8").trim();
@@ -115,6 +118,11 @@ public class ReplacedTest {
             long t0 = System.nanoTime();
             got = Ipcf.openPcf(p.toString());
             double waited = (System.nanoTime() - t0) / 1e9;
+            if (line != null && line.contains("another-host")) {
+                check(got.startsWith("error") && got.contains("is being written by an ipcf run") && waited >= 5,
+                        "no sidecar beside another host's lock: " + got + ", waited " + waited + " s; want the refusal after the wait");
+                continue;
+            }
             if (line != null && line.startsWith("pid 999999999")) {
                 // A run of this host that was stopped (killed while it published): refused, as
                 // ipcf plot and Python refuse it (it was shown unlabelled and unchecked); its error
@@ -130,6 +138,13 @@ public class ReplacedTest {
             check(!got.startsWith("error") && waited < 1 && IJ.getImage().getProperty("ipcf.radius") == null,
                     "no sidecar, lock \"" + line + "\": " + got + ", waited " + waited + " s; want the curves at once, without metadata");
         }
+        // A live run (this process) whose sidecar does not come within the wait: refused.
+        Files.write(lock, ("pid " + pid + " on " + host + " since 2026-12-05T00:00:00Z\n").getBytes("UTF-8"));
+        long t1 = System.nanoTime();
+        got = Ipcf.openPcf(p.toString());
+        double waited1 = (System.nanoTime() - t1) / 1e9;
+        check(got.contains("is being written by an ipcf run") && got.contains("open it when that run has ended") && waited1 >= 5,
+                "no sidecar beside a live run's lock: " + got + ", waited " + waited1 + " s; want the refusal after the wait");
         // A sidecar there that names nothing (empty, {}), with no run or a live one: no
         // publication under way, no endless reads (Python's open_result read again for ever).
         for (String text : new String[] {"", "{}"}) {

@@ -44,7 +44,6 @@ import operator
 import os
 import queue
 import re
-import socket
 import stat
 import sys
 import threading
@@ -2586,17 +2585,23 @@ def open_result(path, *, mmap=False):
 
 def _refuse_stopped(p):
     """Raise IpcfIOError if p, a result (or its error bars, OUT.sd.npy)
-    found without metadata, lies beside the lock of an ipcf run on this
-    machine that was stopped (killed while it published: the earlier
-    sidecar is removed before the renames): not a user's array without
-    metadata but an unlabelled, unchecked result, refused as ipcf plot
-    refuses it. open_result, open_errors and fit_result say so (the last
-    two said "no metadata" or "compute them with errors=")."""
+    found without metadata, lies beside the lock of an ipcf run: one that
+    was stopped (killed while it published: the earlier sidecar is removed
+    before the renames), or one live still after the wait for its sidecar
+    (another host's counts as live). Not a user's array without metadata
+    but an unlabelled, unchecked result, refused as ipcf plot refuses it,
+    in its words. open_result, open_errors and fit_result say so (the last
+    two said "no metadata" or "compute them with errors="; a live run's
+    was returned unlabelled)."""
     for q in [p] + ([p[:-len('.sd.npy')] + '.npy'] if p.endswith('.sd.npy') else []):
         line, live = _lock_holder(q)
-        if line is not None and not live and line.split()[3] == socket.gethostname():
-            raise _error(_c.E_IO, f'{p} has no metadata ({q}.json), and the ipcf run that wrote it '
-                                  f'({line}) was stopped before it finished: run that job again to finish it')
+        if line is None:
+            continue
+        if live:
+            raise _error(_c.E_IO, f'{p} is being written by an ipcf run ({line}), and its metadata {q}.json are '
+                                  f'not there yet: read it when that run has ended')
+        raise _error(_c.E_IO, f'{p} has no metadata ({q}.json), and the ipcf run that wrote it '
+                              f'({line}) was stopped before it finished: run that job again to finish it')
 
 
 _PUBLISH_WAIT = 5.0  # seconds open_result reads again while a run publishes over the result
@@ -2742,40 +2747,27 @@ def _read_again(p, deadline, tried):
 
 def _lock_holder(p):
     """(line, live) of the lock of the output p, or (None, False) where
-    there is none: its first line, 'pid N on HOST since ...', only read,
-    never locked (a reader must not make a writer's lock fail), and
-    whether that process lives on this host. A run removes its lock when
-    it ends: one left and not live was stopped (killed), perhaps while it
-    published p. The lock lies in p's folder as the kernel finds it (as
-    the writers take it, through 'link/..' too)."""
-    folder, base = os.path.split(os.fspath(p).rstrip(os.sep))
-    lock = os.path.join(os.path.realpath(folder or '.'), '.' + base + '.lock')
-    try:
-        fd, mode = _open_nonblocking(lock)
-        try:
-            line = os.read(fd, 200).decode('utf-8', 'replace') if stat.S_ISREG(mode) else ''
-        finally:
-            os.close(fd)
-    except OSError:
+    there is none: its first line, 'pid N on HOST since ...', and whether
+    that run is live (a live process of this host, or one of another host:
+    not known here). The library answers (ipcf_lock_holder, as for ipcf
+    plot: the file only read, never locked, in the folder the kernel
+    finds). A run removes its lock when it ends: one left and not live was
+    stopped (killed), perhaps while it published p."""
+    buf, state = ctypes.create_string_buffer(256), ctypes.c_int32()
+    st = _lib.ipcf_lock_holder(os.fsencode(p), buf, len(buf), ctypes.byref(state))
+    if st != 0:
+        raise _error(st, _lib.ipcf_last_error().decode(errors='replace'))
+    if state.value == _LOCK_NONE:
         return None, False
-    line = line.split('\n', 1)[0].strip()
-    words = line.split()
-    if len(words) < 4 or words[0] != 'pid' or words[2] != 'on':
-        return None, False
-    if words[3] != socket.gethostname():
-        return line, False
-    try:
-        os.kill(int(words[1]), 0)
-    except (ValueError, OverflowError, ProcessLookupError):
-        return line, False
-    except PermissionError:
-        pass  # another user's live process
-    return line, True
+    return buf.value.decode('utf-8', 'replace'), state.value == _LOCK_LIVE
+
+
+_LOCK_NONE, _LOCK_LIVE = 0, 2  # ipcf.h's IPCF_LOCK_NONE, IPCF_LOCK_LIVE
 
 
 def _live_writer(p):
-    """Whether a live ipcf process on this host holds the lock of the
-    output p (_lock_holder)."""
+    """Whether a live ipcf run holds the lock of the output p
+    (_lock_holder: another host's counts as live)."""
     return _lock_holder(p)[1]
 
 

@@ -307,6 +307,7 @@ def load():
         'ipcf_file_crc32c': (c.c_int32, [c.c_char_p, P(c.c_uint32), P(c.c_int64)]),
         'ipcf_crc32c': (c.c_int32, [c.c_char_p, c.c_size_t, P(c.c_uint32)]),
         'ipcf_check_metadata': (c.c_int32, [c.c_char_p, c.c_size_t]),
+        'ipcf_lock_holder': (c.c_int32, [c.c_char_p, c.c_char_p, c.c_size_t, P(c.c_int32)]),
         'ipcf_convolve2d': (c.c_int32, [P(Array), P(Array), P(Array)]),
         'ipcf_simulate_options_init': (None, [P(SimulateOptions)]),
         'ipcf_simulate': (c.c_int32, [P(SimulateOptions), P(Array)]),

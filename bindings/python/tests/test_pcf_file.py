@@ -156,14 +156,18 @@ def test_output_the_file_system_refuses_is_an_io_error(fixture):
     assert isinstance(e.value, OSError) and not isinstance(e.value, ValueError)
 
 
-def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path):
+def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path, monkeypatch):
     """A .npy result without its sidecar while a live ipcf process holds
     its lock (a rerun publishing it: the earlier sidecar is removed before
     the renames) is read again once the new sidecar is there: open_result
     returned the array with {} for metadata (884 of about 107,000 opens of
     a campaign's script under reruns); so is one whose sidecar is the
     next result's. A lock file of a process that is gone, or none, is no
-    reason to wait."""
+    reason to wait. One of a run still publishing when the wait ends, or
+    of another host (live: not known here), is refused as ipcf plot
+    refuses it (the library's ipcf_lock_holder answers both; the array was
+    returned unlabelled before)."""
+    monkeypatch.setattr(ipcf, '_PUBLISH_WAIT', 1.0)
     out = tmp_path / 'r.npy'
     ipcf.pcf_file(fixture['root'] / 'series', out, engine='memory', **pcf_args(fixture))
     side = pathlib.Path(str(out) + '.json')
@@ -208,6 +212,11 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path):
         else:
             lock.write_text(line)
         t0 = time.monotonic()
+        if line is not None and 'another-host' in line:
+            with pytest.raises(ipcf.IpcfIOError, match=r'is being written by an ipcf run \(pid .* on another-host'):
+                ipcf.open_result(out)
+            assert time.monotonic() - t0 >= ipcf._PUBLISH_WAIT
+            continue
         if line is not None and line.startswith('pid 999999999'):
             # the lock of a run that was stopped (killed while it published): refused, as ipcf plot
             # refuses it (returned unlabelled and unchecked before)
@@ -227,6 +236,14 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path):
             continue
         array, meta = ipcf.open_result(out)
         assert meta == {} and numpy.array_equal(array, want) and time.monotonic() - t0 < ipcf._PUBLISH_WAIT / 2, line
+    # A live run (this process) whose sidecar does not come within the wait.
+    side.unlink(missing_ok=True)
+    lock.write_text(live)
+    t0 = time.monotonic()
+    for fn in (ipcf.open_result, ipcf.fit_result):
+        with pytest.raises(ipcf.IpcfIOError, match='is being written by an ipcf run .* read it when that run has ended'):
+            fn(out)
+    assert time.monotonic() - t0 >= ipcf._PUBLISH_WAIT
     # Metadata that name nothing ({}, as another program's JSON): no run
     # publishes, whatever the lock says (open_result read again for ever).
     for line in (None, live):

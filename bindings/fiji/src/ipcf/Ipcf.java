@@ -1247,8 +1247,8 @@ public final class Ipcf {
             Opened o = openPcfOnce(path);
             if (o.error == null) {
                 if (!o.meta && absent && sidecarComing(path, deadline)) continue;
-                String stopped = !o.meta && absent ? stoppedRun(path) : null;
-                if (stopped != null) return stopped;
+                String refused = !o.meta && absent ? refusalByLock(path) : null;
+                if (refused != null) return refused;
                 o.image.show();
                 return o.image.getTitle();
             }
@@ -1296,73 +1296,53 @@ public final class Ipcf {
         }
     }
 
-    /**
-     * Whether a live ipcf process on this host holds the lock of the output path: the lock
-     * file's first line, "pid N on HOST since ...", only read, never locked (a reader must not
-     * make a writer's lock fail), and only from a regular file (opening a FIFO would block).
-     */
+    /** Whether a live ipcf run holds the lock of the output path (lockHolder: another host's counts as live). */
     static boolean liveWriter(String path) {
         String[] h = lockHolder(path);
         return h != null && h[1].equals("live");
     }
 
     /**
-     * The lock of the output path as {its first line, "live" or "stopped"} where it names a
-     * process of this host, else null: a run removes its lock when it ends, so one left whose
+     * The lock of the output path as {its line, "live" or "stopped"}, or null where there is
+     * none, as the library reads it (ipcf_lock_holder, as for ipcf plot and Python's
+     * open_result): only read, never locked; live where its process of this host lives, or it
+     * is another host's (not known here); a run removes its lock when it ends, so one left whose
      * process is gone was stopped (killed, perhaps while it published path).
      */
     static String[] lockHolder(String path) {
         try {
-            Path p = Paths.get(path).toAbsolutePath();
-            Path lock = p.resolveSibling("." + p.getFileName() + ".lock");
-            if (!Files.isRegularFile(lock, LinkOption.NOFOLLOW_LINKS)) return null;
-            byte[] head = new byte[200];
+            byte[] buf = new byte[256];
+            com.sun.jna.ptr.IntByReference state = new com.sun.jna.ptr.IntByReference();
+            if (Native.lib().ipcf_lock_holder(Native.cstring(path), buf, buf.length, state) != Native.OK) return null;
+            if (state.getValue() == 0) return null;
             int n = 0;
-            try (java.io.InputStream in = Files.newInputStream(lock, LinkOption.NOFOLLOW_LINKS)) {
-                for (int k; n < head.length && (k = in.read(head, n, head.length - n)) > 0; ) n += k;
-            }
-            String line = new String(head, 0, n, "UTF-8").split("\n", 2)[0].trim();
-            String[] w = line.split("\\s+");
-            if (w.length < 4 || !w[0].equals("pid") || !w[2].equals("on") || !w[3].equals(hostName())) return null;
-            long pid = Long.parseLong(w[1]);
-            if (pid <= 0) return null;
-            // (Java 8: no ProcessHandle) Linux's /proc; elsewhere taken for alive, for 5 s at most
-            boolean live = !Files.isDirectory(Paths.get("/proc/self")) || Files.isDirectory(Paths.get("/proc/" + pid));
-            return new String[] {line, live ? "live" : "stopped"};
-        } catch (IOException | RuntimeException e) {
+            while (n < buf.length && buf[n] != 0) n++;
+            return new String[] {new String(buf, 0, n, "UTF-8"), state.getValue() == 2 ? "live" : "stopped"};
+        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
             return null;
         }
     }
 
     /**
-     * The refusal of a result without metadata beside the lock of a stopped run of this host
-     * (killed while it published: the earlier sidecar is removed before the renames), as ipcf
-     * plot and Python's open_result refuse it; error bars (OUT.sd.npy) by their own lock and
-     * their result's. null where no stopped run left it.
+     * The refusal of a result without metadata beside the lock of a run: one that was stopped
+     * (killed while it published: the earlier sidecar is removed before the renames), or one
+     * live still after the wait for its sidecar (another host's counts as live); refused as
+     * ipcf plot and Python's open_result refuse it; error bars (OUT.sd.npy) by their own lock
+     * and their result's. null where no run's lock is there.
      */
-    static String stoppedRun(String path) {
+    static String refusalByLock(String path) {
         java.util.List<String> paths = new java.util.ArrayList<>(Arrays.asList(path));
         if (path.endsWith(".sd.npy")) paths.add(path.substring(0, path.length() - ".sd.npy".length()) + ".npy");
         for (String q : paths) {
             String[] h = lockHolder(q);
-            if (h != null && h[1].equals("stopped"))
+            if (h != null && h[1].equals("live"))
+                return "error: " + path + " is being written by an ipcf run (" + h[0] + "), and its metadata " + q
+                        + ".json are not there yet: open it when that run has ended";
+            if (h != null)
                 return "error: " + path + " has no metadata (" + q + ".json), and the ipcf run that wrote it (" + h[0]
                         + ") was stopped before it finished: run that job again to finish it";
         }
         return null;
-    }
-
-    /** The host name as ipcf writes it in lock files (the kernel's, as Go's os.Hostname). */
-    static String hostName() {
-        try {
-            return new String(Files.readAllBytes(Paths.get("/proc/sys/kernel/hostname")), "UTF-8").trim();
-        } catch (IOException | RuntimeException e) {
-            try {
-                return java.net.InetAddress.getLocalHost().getHostName();
-            } catch (IOException e2) {
-                return "";
-            }
-        }
     }
 
     /** Whether the absent sidecar of the .npy result path appears before deadline while a live ipcf process holds its lock. */

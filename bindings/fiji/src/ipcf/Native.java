@@ -286,6 +286,8 @@ public final class Native {
 
         int ipcf_check_metadata(byte[] text, long len);
 
+        int ipcf_lock_holder(byte[] output, byte[] buf, long len, IntByReference state);
+
         int ipcf_crc32c(java.nio.Buffer data, long len, IntByReference crc);
     }
 
