@@ -496,9 +496,10 @@ func TestCLIBadInput(t *testing.T) {
 		{"output is a folder", []string{"pcf", good, "-o", p("outdir.npy"), "--radius", "2", "--quiet"}, 1, []string{"outdir.npy"}, nil},
 		{"output parent missing", []string{"pcf", good, "-o", p("no/such/out.npy"), "--radius", "2", "--quiet"}, 1, []string{"no/such"}, nil},
 		{"output is the input", []string{"pcf", good, "-o", good, "--radius", "2", "--quiet"}, 1, []string{"good.npy"}, nil},
-		{"scratch is a FIFO", pcf(good, "--engine", "ooc", "--scratch", fifo), 1, []string{"fifo.npy", "named pipe", "not a folder"}, nil},
-		{"scratch is a file", pcf(good, "--engine", "ooc", "--scratch", good), 1, []string{"good.npy", "not a folder"}, nil},
-		{"scratch missing", pcf(good, "--scratch", p("noscratch")), 1, []string{"noscratch"}, nil},
+		// (in the scratch folder's words: "output refused" named the wrong thing)
+		{"scratch is a FIFO", pcf(good, "--engine", "ooc", "--scratch", fifo), 1, []string{"scratch folder refused", "fifo.npy", "named pipe", "not a folder"}, nil},
+		{"scratch is a file", pcf(good, "--engine", "ooc", "--scratch", good), 1, []string{"scratch folder refused", "good.npy", "not a folder"}, nil},
+		{"scratch missing", pcf(good, "--scratch", p("noscratch")), 1, []string{"scratch folder refused", "noscratch", "does not exist: create it, or give none"}, nil},
 		{"output extension", []string{"pcf", good, "-o", p("out.txt"), "--radius", "2", "--quiet"}, 2, []string{"out.txt", "OUT.tif"}, nil},
 		// a TIFF result over 4 GiB, decided by the options and the input's
 		// shape before any work: a usage mistake, as the extension (exit 1 before)

@@ -21,6 +21,7 @@ import (
 	"github.com/ipcf/ipcf/core/internal/fft"
 	"github.com/ipcf/ipcf/core/internal/sysmem"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -57,6 +58,13 @@ var (
 	ErrOutput = errors.New("job: output refused")
 	ErrBusy   = errors.New("job: output in use")
 )
+
+// scratchError is a scratch folder that cannot be used: ErrOutput to
+// errors.Is (the scratch of an output), in its own words.
+type scratchError struct{ msg string }
+
+func (e scratchError) Error() string { return "job: scratch folder refused: " + e.msg }
+func (e scratchError) Unwrap() error { return ErrOutput }
 
 // Input selects the frames and pixels of an image time series.
 type Input struct {
@@ -882,12 +890,16 @@ func (j *Job) checkOutput() error {
 	}
 	if j.spec.Scratch != "" {
 		// Checked without opening it: a named pipe would block.
+		// (ErrOutput for the hosts' statuses, in the scratch folder's
+		// words: "output refused" named the wrong thing.)
 		st, err := os.Stat(j.spec.Scratch)
 		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return scratchError{fmt.Sprintf("%s does not exist: create it, or give none (the out-of-core engine's scratch goes beside the output)", j.spec.Scratch)}
 		case err != nil:
-			return fmt.Errorf("%w: scratch folder: %v", ErrOutput, err)
+			return scratchError{err.Error()}
 		case !st.IsDir():
-			return fmt.Errorf("%w: scratch folder %s is %s, not a folder", ErrOutput, j.spec.Scratch, npy.Kind(st.Mode()))
+			return scratchError{fmt.Sprintf("%s is %s, not a folder", j.spec.Scratch, npy.Kind(st.Mode()))}
 		}
 		for _, in := range inputs {
 			if st, err := os.Stat(in); err == nil && st.IsDir() {
