@@ -245,8 +245,10 @@ typedef struct ipcf_pcf_options {
     int32_t device;             /* IPCF_DEVICE_AUTO (default), _CPU, or a CUDA ordinal */
     int32_t reserved1;
     /* Since 0.3: the correlation toolkit (docs/toolkit.md). The GPU
-     * computes the defaults only; IPCF_DEVICE_AUTO runs the others on the
-     * CPU, a CUDA ordinal refuses them with IPCF_E_NO_DEVICE. */
+     * computes any offsets of one channel with log bins, the default
+     * smoothing, no threshold and no delta; IPCF_DEVICE_AUTO runs the
+     * others on the CPU, a CUDA ordinal refuses them with
+     * IPCF_E_NO_DEVICE. */
     const int32_t *offsets;     /* optional: noffsets (u, v) pairs, u columns, v rows,
                                    instead of the circle; (0, 0) is the ACF (NULL) */
     int64_t noffsets;           /* 1..65536 when offsets is set (0) */

@@ -63,14 +63,18 @@ const usage = `usage:
            --channel N reads channel N (from 1, as ImageJ) of a multi-channel ImageJ or OME-TIFF,
            --channel2 N makes channel N of the input (or of IN2) the second channel;
            --errors writes the error bars of every curve point beside OUT.npy: OUT.sd.npy)
-  ipcf bleach INPUT -o OUT.npy [--filtersize F (1024)] [--bleach-mean real|floor] [--channel N] [--threads N] [--quiet] [--json]
+  ipcf bleach INPUT -o OUT.npy [--filtersize F (1024)] [--bleach-mean real|floor] [--channel N] [--crop y0:y1,x0:x1]
+              [--frames a:b] [--threads N] [--quiet] [--json]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big|native] [--offset BYTES]
-  ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--threads N] [--quiet] [--json]
+  ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--particles 200]
+              [--diffusion 0.5] [--channel-width 4] [--threads N] [--quiet] [--json]
   ipcf convolve IMAGE.npy KERNEL.npy -o OUT.npy
   ipcf fit RESULT.npy -o MAPS.npy|MAPS.zarr|MAPS.tif [--model pcf1d|acf2d|acf3d|ccf2d|itir] [--waist W | --waist-um W] [--joint]
-           [--sigma SD.npy | --no-sigma] [--json]     (weighted by RESULT.sd.npy when the result has error bars)
-  ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X]
+           [--flow] [--ginf] [--kappa K (acf3d)] [--pixel-size UM] [--frame-interval S]
+           [--sigma SD.npy | --no-sigma] [--threads N] [--quiet] [--json]
+           (weighted by RESULT.sd.npy when the result has error bars)
+  ipcf plot RESULT.npy -o FIG.png [--point I --bin J | --pixel Y,X] [--width W --height H]
   ipcf plot MAPS.npy|MAPS.zarr -o FIG.png [--param D|...|chisq|status] [--offset K]
   ipcf plot --mean INPUT -o FIG.png [input options of pcf; raw --offset is --raw-offset]
   ipcf devices

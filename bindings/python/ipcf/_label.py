@@ -239,7 +239,7 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         ``offset`` (0..k-1) with ``u``, ``v`` and ``distance`` (pixels)
         and ``distance_um``; ``delay`` (frames, as `delays`) and
         ``delay_s``. Attributes: ``kind`` ('pcf' or 'acf'), ``delta``,
-        ``bins``, ``frame_interval`` and ``pixel_size`` where known, ...
+        ``bins_mode``, ``frame_interval`` and ``pixel_size`` where known, ...
         A `Labelled` (same parts) where xarray is not installed.
 
     Examples
