@@ -755,8 +755,8 @@ func TestPlotColourBarAndSymmetricScale(t *testing.T) {
 	}
 	// The colour bar: in the right quarter, a column whose longest run of
 	// coloured pixels goes from blue (bottom) to red (top) through neutral.
-	barX := -1
-	for x := w / 2; x < w && barX < 0; x++ {
+	barX, barCols := -1, 0
+	for x := w / 2; x < w; x++ {
 		// The longest run of coloured (not white, not black) pixels.
 		run, best, end := 0, 0, 0
 		for y := 0; y < h; y++ {
@@ -778,11 +778,20 @@ func TestPlotColourBarAndSymmetricScale(t *testing.T) {
 		rb, _, bb := rgb(x, bottom-2)
 		rm, gm, bm := rgb(x, (top+bottom)/2)
 		if rt > 150 && rt-bt > 80 && bb > 150 && bb-rb > 80 && abs(rm-bm) < 30 && gm > 150 {
-			barX = x // red at the top, blue at the bottom, neutral (0) in the middle
+			barCols++ // red at the top, blue at the bottom, neutral (0) in the middle
+			if barX < 0 {
+				barX = x
+			}
 		}
 	}
 	if barX < 0 {
 		t.Fatal("no colour bar: no column of the right half runs from blue (bottom) through neutral to red (top) over half the picture's height")
+	}
+	// A strip of 4 mm (15 pixels): beside its tick labels, a result wider
+	// than tall (as this one) had a bar of 2 pixels at the picture's edge
+	// (the DOCS campaign's F9).
+	if barCols < 12 {
+		t.Errorf("the colour bar is %d pixels wide, want 12 or more", barCols)
 	}
 	// The heat map: zeros neutral, 0.5 red (-0.1 light blue).
 	neutral, red := 0, 0

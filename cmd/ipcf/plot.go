@@ -1172,8 +1172,21 @@ type panel struct {
 	barW   vg.Length // the colour bar's room (0: barWidth)
 }
 
-// barWidth is the room of a colour bar with its ticks and label.
+// barWidth is the room of a colour bar with its ticks and label, at
+// least (barRoom).
 const barWidth = 70 * vg.Millimeter / 4
+
+// barRoom is the room the colour bar bar needs beside a plot in c: a gap,
+// its tick labels and label as gonum/plot lays them out, and a strip of
+// 4 mm. A fixed room left a strip of 2 pixels at the picture's edge
+// beside labels such as "-0.1" (the DOCS campaign's F9).
+func barRoom(bar *plot.Plot, c draw.Canvas) vg.Length {
+	trial := c
+	trial.Min.X, trial.Max.X = c.Min.X, c.Min.X+vg.Millimeter*60
+	d := bar.DataCanvas(trial)
+	labels := (trial.Max.X - trial.Min.X) - (d.Max.X - d.Min.X)
+	return vg.Millimeter*2 + labels + vg.Millimeter*4
+}
 
 // savePanels draws the panels side by side into a PNG, atomically.
 func savePanels(pic picture, w, h vg.Length, panels ...panel) error {
@@ -1292,6 +1305,7 @@ func drawPanel(c draw.Canvas, pn panel) bool {
 		bw = pn.barW
 	}
 	if pn.bar != nil {
+		bw = max(bw, barRoom(pn.bar, c))
 		pc.Max.X -= bw
 	}
 	if pn.aspect > 0 {
