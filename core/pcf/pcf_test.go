@@ -782,7 +782,7 @@ func TestPairTasksBitwise(t *testing.T) {
 	for _, o := range []Options{
 		{Radius: 3, Npoints: 12, Nbins: 10, Threads: 2},
 		{Radius: 2, Npoints: 8, Nbins: 40, Threads: 2, Bins: LinearBinning}, // over 32 bins: the transform path
-		{Radius: 2, Npoints: 8, Nbins: 8, Threads: 2, NewFFT: func(n int) fft.Plan { return fft.NewFFTW(n) }},
+		{Radius: 2, Npoints: 8, Nbins: 8, Threads: 2, NewFFT: fft.New},
 	} {
 		taskUnits = 64 * 64
 		want, _ := compute(t, data, o)
