@@ -2606,6 +2606,12 @@ def _refuse_stopped(p):
 
 _PUBLISH_WAIT = 5.0  # seconds open_result reads again while a run publishes over the result
 
+
+def _publish_deadline():
+    """The time.monotonic() until which a reader waits for a run that
+    publishes over a result (_PUBLISH_WAIT from now)."""
+    return time.monotonic() + _PUBLISH_WAIT
+
 _MAPS_COMPANIONS = ('chisq', 'status', 'stderr')  # ipcf fit's maps beside MAPS.npy: MAPS.KEY.npy
 
 
@@ -3114,6 +3120,11 @@ def _open_errors(p, meta=None):
     """open_errors of the result p, by the errors record of meta (its
     metadata as read with its curves) or of its sidecar read now."""
     rec = _errors_record(p, meta)
+    if rec is None and not os.path.isdir(p) and not os.path.lexists(p + '.json'):
+        # the sidecar of a run that publishes the result is waited for, as
+        # open_result waits for it (refused at once before)
+        if _sidecar_coming(p, _publish_deadline()):
+            rec = _errors_record(p)
     if rec is None:
         if not os.path.isdir(p) and not os.path.lexists(p + '.json'):
             _refuse_stopped(p)

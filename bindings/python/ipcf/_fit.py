@@ -16,7 +16,7 @@ import numpy
 from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record,
                _float, _int, _int32_ptr, _invalid,
                _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned,
-               _positive, _read_npy, _refuse_stopped,
+               _positive, _publish_deadline, _read_npy, _refuse_stopped, _sidecar_coming,
                _threads, _unsupported)
 from ._label import Labelled, label
 
@@ -817,20 +817,25 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
         # "not pcf_file metadata ... KeyError: 'offsets_uv'")
         raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '
                        'were fitted from')
-    read = {}
-    with _pinned(p) as name:
-        values, meta = _open_result(p, name, read)
-        if not meta:
-            if not os.path.isdir(p) and not os.path.lexists(p + '.json'):
-                _refuse_stopped(p)
-            where = 'in its .zattrs' if os.path.isdir(p) else 'beside it (PATH.json)'  # (a Zarr's are its .zattrs)
-            raise _invalid(f'{p}: no metadata {where}: fit_result needs the result\'s delays and offsets (a '
-                           f'labelled array: ipcf.fit)')
-        if meta.get('command') == 'fit':
-            # (a KeyError of label's said so, or maps of the curves' shape were fitted)
-            raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '
-                           'were fitted from')
-        _check_result_bytes(p, meta, name, read)  # as ipcf fit does
+    deadline = _publish_deadline()
+    while True:
+        read = {}
+        with _pinned(p) as name:
+            values, meta = _open_result(p, name, read)
+            if not meta:
+                if not os.path.isdir(p) and not os.path.lexists(p + '.json'):
+                    if _sidecar_coming(p, deadline):
+                        continue  # a run publishes it: read again with its sidecar, as open_result waits for it
+                    _refuse_stopped(p)
+                where = 'in its .zattrs' if os.path.isdir(p) else 'beside it (PATH.json)'  # (a Zarr's are its .zattrs)
+                raise _invalid(f'{p}: no metadata {where}: fit_result needs the result\'s delays and offsets (a '
+                               f'labelled array: ipcf.fit)')
+            if meta.get('command') == 'fit':
+                # (a KeyError of label's said so, or maps of the curves' shape were fitted)
+                raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '
+                               'were fitted from')
+            _check_result_bytes(p, meta, name, read)  # as ipcf fit does
+        break
     curves = label(values, meta)
     if sigma is None:
         sigma = _open_errors(p, meta) if meta.get('errors') else None

@@ -561,7 +561,7 @@ def _means(data, frames=True):
     for a in range(0, t, step):
         chunk = data[a:a + step]
         if step == 1:
-            numpy.add(total, chunk[0], out=total)  # no temporary frame
+            numpy.add(total, chunk[0], out=total, casting='unsafe')  # no temporary frame (complex: the real part, as mean(dtype=float64) takes)
         else:
             total += chunk.sum(axis=0, dtype=numpy.float64)
         if frames:

@@ -191,6 +191,16 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path, m
         waited = time.monotonic() - t0
         t.join()
         assert meta == want_meta and numpy.array_equal(array, want) and waited >= 0.25, (waited, meta)
+        # fit_result waits for it too (it refused at once: REVIEW4's F3)
+        side.unlink()
+        t = threading.Thread(target=publish)
+        t.start()
+        t0 = time.monotonic()
+        with pytest.warns(ipcf.SmoothedCurvesWarning):
+            fitted = ipcf.fit_result(out, 'pcf1d', waist=2)
+        waited = time.monotonic() - t0
+        t.join()
+        assert fitted['D'].shape == want.shape[:2] + want.shape[2:3] and waited >= 0.25, waited
 
     side.unlink()
     open_while_published()
