@@ -399,22 +399,38 @@ func checkSeal(path string) error {
 		// removed before the renames) or was stopped while it did (its
 		// lock left): drawn unlabelled and unchecked, with exit 0 (a
 		// campaign's finding). The sidecar of a live run is waited for.
-		holder, found, live := job.LockHolder(path)
-		for deadline := time.Now().Add(publishWait); found && live && time.Now().Before(deadline); {
-			time.Sleep(20 * time.Millisecond)
-			if _, err := os.Lstat(side); err == nil {
+		// Error bars (OUT.sd.npy) by their result's lock too, as every
+		// binding asks it: drawn as curves, unlabelled, beside a stopped
+		// run's (REVIEW4's F4); with the result's metadata there they are
+		// recognised as error bars by them.
+		owners := []string{path}
+		if base, ok := strings.CutSuffix(path, ".sd.npy"); ok {
+			owners = append(owners, base+".npy")
+		}
+		for _, q := range owners {
+			qside := npySidecar(q)
+			if q != path {
+				if _, err := os.Lstat(qside); err == nil {
+					continue
+				}
+			}
+			holder, found, live := job.LockHolder(q)
+			for deadline := time.Now().Add(publishWait); found && live && time.Now().Before(deadline); {
+				time.Sleep(20 * time.Millisecond)
+				if _, err := os.Lstat(qside); err == nil {
+					return checkSeal(path)
+				}
+				holder, found, live = job.LockHolder(q)
+			}
+			if _, err := os.Lstat(qside); err == nil {
 				return checkSeal(path)
 			}
-			holder, found, live = job.LockHolder(path)
-		}
-		if _, err := os.Lstat(side); err == nil {
-			return checkSeal(path)
-		}
-		switch {
-		case found && live:
-			return fmt.Errorf("%s is being written by an ipcf run (%s), and its metadata %s are not there yet: draw it when that run has ended", path, holder, side)
-		case found:
-			return fmt.Errorf("%s has no metadata (%s), and the ipcf run that wrote it (%s) was stopped before it finished: run that job again to finish it", path, side, holder)
+			switch {
+			case found && live:
+				return fmt.Errorf("%s is being written by an ipcf run (%s), and its metadata %s are not there yet: draw it when that run has ended", path, holder, qside)
+			case found:
+				return fmt.Errorf("%s has no metadata (%s), and the ipcf run that wrote it (%s) was stopped before it finished: run that job again to finish it", path, qside, holder)
+			}
 		}
 		return nil
 	} else if err != nil {

@@ -1476,6 +1476,17 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 	if code, msg := runIn(t, "plot", p("w/L")+"/../r.npy", "-o", p("dead2.png")); code != 1 || !strings.Contains(msg, "was stopped before it finished") {
 		t.Errorf("through w/L/.. with a stopped run's lock: exit %d, %q; want 1, saying so", code, msg)
 	}
+	// Error bars by their result's lock (drawn as curves, unlabelled,
+	// exit 0: REVIEW4's F4), as every binding asks it.
+	sd := p("r.sd.npy")
+	if b, err := os.ReadFile(res); err != nil || os.WriteFile(sd, b, 0o644) != nil {
+		t.Fatal("copy")
+	}
+	if code, msg := runIn(t, "plot", sd, "-o", p("sd.png")); code != 1 || !strings.Contains(msg, "r.sd.npy has no metadata (") ||
+		!strings.Contains(msg, "r.npy.json), and the ipcf run that wrote it") {
+		t.Errorf("error bars beside their result's stopped lock: exit %d, %q; want 1, naming the result's metadata", code, msg)
+	}
+	os.Remove(sd)
 	// No lock: a user's array, drawn.
 	os.Remove(lock)
 	if code, msg := runIn(t, "plot", res, "-o", p("user.png")); code != 0 {
