@@ -105,8 +105,14 @@ once = true;
 while true
   try
     [data, meta, sd] = read_once(path, max(nargout, 1));
-    if ~exist(path, 'dir') && ~exist([path '.json'], 'file')
-      if sidecar_coming(path, t0)
+    % (error bars, OUT.sd.npy: their metadata are their result's, OUT.npy.json;
+    % with those there they were refused beside a live run's lock: REVIEW4's F2)
+    side = [path '.json'];
+    if numel(path) > 7 && strcmp(path(end-6:end), '.sd.npy')
+      side = [path(1:end-7) '.npy.json'];
+    end
+    if ~exist(path, 'dir') && ~exist(side, 'file')
+      if sidecar_coming(path, side, t0)
         continue;
       end
       % Not a user's array without metadata: beside the lock of a run that
@@ -114,13 +120,17 @@ while true
       % removed before the renames), or of one still publishing after the
       % wait, an unlabelled, unchecked result; refused, as ipcf plot and
       % Python's open_result refuse it.
-      [line, state] = lock_of(path);
+      [line, state, q] = lock_of(path);
       if state == 1
         error('ipcf:io', ['ipcf_read: %s has no metadata (%s.json), and the ipcf run that wrote it (%s) was ' ...
-              'stopped before it finished: run that job again to finish it'], path, path, line);
+              'stopped before it finished: run that job again to finish it'], path, q, line);
       elseif state == 2
         error('ipcf:io', ['ipcf_read: %s is being written by an ipcf run (%s), and its metadata %s.json are ' ...
-              'not there yet: read it when that run has ended'], path, line, path);
+              'not there yet: read it when that run has ended'], path, line, q);
+      elseif state == 3
+        error('ipcf:io', ['ipcf_read: %s has no metadata (%s.json), and the lock file of an ipcf run lies beside ' ...
+              'it, which ipcf_lock_holder_mex could not read (%s): build the MEX gateways (make.m) and read it again'], ...
+              path, q, line);
       end
     end
     return;
@@ -178,11 +188,12 @@ catch err
 end
 end
 
-function coming = sidecar_coming(path, t0)
-% Whether the sidecar of the .npy result PATH, absent, appears within 5 s
-% of T0 while a live ipcf run holds its lock.
+function coming = sidecar_coming(path, side, t0)
+% Whether the sidecar SIDE of the .npy result PATH (for error bars, their
+% result's), absent, appears within 5 s of T0 while a live ipcf run holds
+% its lock.
 while true
-  if exist([path '.json'], 'file')
+  if exist(side, 'file')
     coming = true;
     return;
   end
@@ -200,11 +211,13 @@ function live = live_writer(path)
 live = state == 2;
 end
 
-function [line, state] = lock_of(path)
+function [line, state, q] = lock_of(path)
 % The lock of the output PATH as the library reads it (ipcf_lock_holder):
 % its line and state, 0 none, 1 its run stopped (a process of this host
-% that is gone), 2 live (or another host's); error bars (.sd.npy) by their
-% result's lock too.
+% that is gone), 2 live (or another host's), 3 a lock file there that the
+% MEX could not read (LINE: why; a missing MEX gateway took it for none);
+% error bars (.sd.npy) by their result's lock too. Q: the output whose
+% lock it is.
 line = '';
 state = 0;
 paths = {path};
@@ -212,15 +225,31 @@ if numel(path) > 7 && strcmp(path(end-6:end), '.sd.npy')
   paths{end + 1} = [path(1:end-7) '.npy'];
 end
 for k = 1:numel(paths)
+  q = paths{k};
   try
-    [state, line] = ipcf_lock_holder_mex(paths{k});
-  catch
-    state = 0;  % (a name the MEX cannot pass, an unreadable lock): nothing to tell
+    [state, line] = ipcf_lock_holder_mex(q);
+  catch err
+    state = 0;
+    try
+      % the lock .NAME.lock beside NAME, without fullfile and fileparts
+      % (they refuse a file name that is not UTF-8)
+      cut = find(q == '/' | (ispc() & q == '\'), 1, 'last');
+      if isempty(cut)
+        cut = 0;
+      end
+      if exist([q(1:cut) '.' q(cut+1:end) '.lock'], 'file')
+        state = 3;
+        line = err.message;
+      end
+    catch
+      % (a name Octave's string functions refuse): nothing to tell
+    end
   end
   if state ~= 0
     return;
   end
 end
+q = path;
 end
 
 function [data, meta, sd] = read_all(path, nout)

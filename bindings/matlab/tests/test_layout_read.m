@@ -347,6 +347,16 @@ try
     [A, m] = ipcf_read(pub);
     check(isempty(m) && isequal_bits(A, W) && toc(t) < 1, sprintf('read: no wait for lock "%s"', strtrim(line{1})));
   end
+  % error bars with their result's metadata, beside a live run's lock of
+  % that result (a rerun holds it for its whole run): read at once (they
+  % were refused after 5 s, naming OUT.sd.npy.json: REVIEW4's F2)
+  eb = fullfile(tmp, 'eb.npy');
+  ipcf_pcf_file(fullfile(fixture, 'series'), eb, 'Radius', 1, 'Npoints', 4, 'Nbins', 4, 'Errors', 'blocking');
+  write_text(fullfile(tmp, '.eb.npy.lock'), live);
+  t = tic;
+  [E, em] = ipcf_read(fullfile(tmp, 'eb.sd.npy'));
+  check(~isempty(E) && toc(t) < 1, sprintf('read: error bars beside their result''s live lock, in %.2f s', toc(t)));
+  delete(fullfile(tmp, '.eb.npy.lock'));
   % a live run (this process) whose sidecar does not come within the wait
   write_text(lock, live);
   t = tic;
