@@ -1318,7 +1318,18 @@ public final class Ipcf {
             int n = 0;
             while (n < buf.length && buf[n] != 0) n++;
             return new String[] {new String(buf, 0, n, "UTF-8"), state.getValue() == 2 ? "live" : "stopped"};
-        } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // No library (JNA or libipcf.so missing): a lock file there is no run's state known,
+            // never taken for none (a stopped run's output was shown unlabelled: REVIEW4's F5).
+            try {
+                Path p = Paths.get(path).toAbsolutePath();
+                if (Files.exists(p.resolveSibling("." + p.getFileName() + ".lock"), LinkOption.NOFOLLOW_LINKS)) {
+                    String why = e.getMessage();
+                    return new String[] {why == null ? e.getClass().getSimpleName() : why.split("\n", 2)[0], "unknown"};
+                }
+            } catch (RuntimeException e2) {
+                // (a path Java cannot take): nothing to tell
+            }
             return null;
         }
     }
@@ -1338,6 +1349,9 @@ public final class Ipcf {
             if (h != null && h[1].equals("live"))
                 return "error: " + path + " is being written by an ipcf run (" + h[0] + "), and its metadata " + q
                         + ".json are not there yet: open it when that run has ended";
+            if (h != null && h[1].equals("unknown"))
+                return "error: " + path + " has no metadata (" + q + ".json), and the lock file of an ipcf run lies beside it, "
+                        + "which cannot be read without the ipcf library (" + h[0] + "): install the plugin's library, then open it again";
             if (h != null)
                 return "error: " + path + " has no metadata (" + q + ".json), and the ipcf run that wrote it (" + h[0]
                         + ") was stopped before it finished: run that job again to finish it";
