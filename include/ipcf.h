@@ -695,7 +695,8 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t 
  * writes it (".NAME.lock" beside it, in the folder the kernel finds through
  * links), only read, never locked (a reader must not make a writer's lock
  * fail): *state is one of IPCF_LOCK_*, and buf receives the lock's line
- * ("pid N on HOST since ..."; "" for IPCF_LOCK_NONE). A run removes its
+ * ("pid N on HOST since ..."; "" for IPCF_LOCK_NONE); len 0 (buf may then
+ * be NULL) asks for the state alone. A run removes its
  * lock when it ends. Hosts ask it about an output found without its
  * metadata, as ipcf plot does: a live run's metadata are waited for (the
  * earlier ones are removed before the renames that publish an output), a
