@@ -256,6 +256,10 @@ func TestCLIBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	syscall.Mkfifo(filepath.Join(fifoDir, "b.tif"), 0o644)
+	danglingScratch := p("scratch-link")
+	if err := os.Symlink(p("nowhere"), danglingScratch); err != nil {
+		t.Fatal(err)
+	}
 	os.Mkdir(p("empty"), 0o755)
 	os.Mkdir(p("outdir.npy"), 0o755)
 
@@ -500,6 +504,8 @@ func TestCLIBadInput(t *testing.T) {
 		{"scratch is a FIFO", pcf(good, "--engine", "ooc", "--scratch", fifo), 1, []string{"scratch folder refused", "fifo.npy", "named pipe", "not a folder"}, nil},
 		{"scratch is a file", pcf(good, "--engine", "ooc", "--scratch", good), 1, []string{"scratch folder refused", "good.npy", "not a folder"}, nil},
 		{"scratch missing", pcf(good, "--scratch", p("noscratch")), 1, []string{"scratch folder refused", "noscratch", "does not exist: create it, or give none"}, nil},
+		// (a dangling link was "does not exist: create it", which mkdir refuses: REVIEW5's F3)
+		{"scratch a dangling link", pcf(good, "--scratch", danglingScratch), 1, []string{"scratch folder refused", "is a link to", "which does not exist: create that folder"}, nil},
 		{"output extension", []string{"pcf", good, "-o", p("out.txt"), "--radius", "2", "--quiet"}, 2, []string{"out.txt", "OUT.tif"}, nil},
 		// a TIFF result over 4 GiB, decided by the options and the input's
 		// shape before any work: a usage mistake, as the extension (exit 1 before)

@@ -793,6 +793,7 @@ func TestPlotColourBarAndSymmetricScale(t *testing.T) {
 	if barCols < 12 {
 		t.Errorf("the colour bar is %d pixels wide, want 12 or more", barCols)
 	}
+
 	// The heat map: zeros neutral, 0.5 red (-0.1 light blue).
 	neutral, red := 0, 0
 	for y := h / 4; y < h*3/4; y += 7 {
@@ -1102,6 +1103,25 @@ func TestPlainOutputAppearingDuringRun(t *testing.T) {
 		}
 		if left, _ := os.ReadDir(dir); len(left) != 1 {
 			t.Errorf("%s appearing: left %v, want the user's file only", victim, left)
+		}
+	}
+}
+
+// TestPlotNarrowPictureDrawn: a picture too narrow for the colour bar's
+// measured room keeps the fixed room, and is drawn as before (220 to 230
+// pixels wide were refused, exit 2: REVIEW5's F1).
+func TestPlotNarrowPictureDrawn(t *testing.T) {
+	dir := t.TempDir()
+	in, res := filepath.Join(dir, "sim.npy"), filepath.Join(dir, "r.npy")
+	if code, msg := ipcf(t, "simulate", "-o", in, "--frames", "256", "--size", "16", "--threads", "1", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if code, msg := ipcf(t, "pcf", in, "-o", res, "--threads", "1", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	for _, w := range []string{"220", "230"} {
+		if code, msg := ipcf(t, "plot", res, "--width", w, "--height", "480", "-o", filepath.Join(dir, w+".png")); code != 0 {
+			t.Errorf("a picture %s pixels wide: exit %d, %q", w, code, msg)
 		}
 	}
 }

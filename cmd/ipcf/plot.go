@@ -405,6 +405,12 @@ func checkSeal(path string) error {
 		// recognised as error bars by them.
 		owners := []string{path}
 		if base, ok := strings.CutSuffix(path, ".sd.npy"); ok {
+			if errorsCompanion(path) != "" {
+				// Error bars their result's metadata record: told apart
+				// by those, whatever lock their own name has (it waited
+				// 5 s for OUT.sd.npy.json, which no run writes).
+				return nil
+			}
 			owners = append(owners, base+".npy")
 		}
 		for _, q := range owners {
@@ -1321,7 +1327,16 @@ func drawPanel(c draw.Canvas, pn panel) bool {
 		bw = pn.barW
 	}
 	if pn.bar != nil {
-		bw = max(bw, barRoom(pn.bar, c))
+		// The room the bar's labels take, where the plot keeps room for its
+		// data beside it; the fixed room in a narrow picture (which drew
+		// before, and is not refused now).
+		if wide := max(bw, barRoom(pn.bar, c)); wide > bw {
+			t := c
+			t.Max.X -= wide
+			if hasRoom(pn.p.DataCanvas(t)) {
+				bw = wide
+			}
+		}
 		pc.Max.X -= bw
 	}
 	if pn.aspect > 0 {

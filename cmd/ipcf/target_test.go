@@ -1486,7 +1486,20 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 		!strings.Contains(msg, "r.npy.json), and the ipcf run that wrote it") {
 		t.Errorf("error bars beside their result's stopped lock: exit %d, %q; want 1, naming the result's metadata", code, msg)
 	}
+	// Error bars their result's metadata record are told apart by those at
+	// once, whatever lock their own name has (plot waited 5 s for
+	// e.sd.npy.json, which no run writes: REVIEW5's F2).
 	os.Remove(sd)
+	if code, msg := runIn(t, "pcf", in, "-o", p("e.npy"), "--radius", "2", "--npoints", "4", "--nbins", "8", "--errors", "blocking", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	sdLock := p(".e.sd.npy.lock")
+	os.WriteFile(sdLock, []byte("pid 5 on another-host since then\n"), 0o644)
+	t0 := time.Now()
+	if code, msg := runIn(t, "plot", p("e.sd.npy"), "-o", p("sd2.png")); code == 0 || !strings.Contains(msg, "holds the error bars of the result") || time.Since(t0) > 3*time.Second {
+		t.Errorf("error bars beside a lock of their own name: exit %d, %q after %v; want the error bars named at once", code, msg, time.Since(t0))
+	}
+	os.Remove(sdLock)
 	// No lock: a user's array, drawn.
 	os.Remove(lock)
 	if code, msg := runIn(t, "plot", res, "-o", p("user.png")); code != 0 {

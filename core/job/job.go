@@ -895,6 +895,9 @@ func (j *Job) checkOutput() error {
 		st, err := os.Stat(j.spec.Scratch)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
+			if target, lerr := os.Readlink(j.spec.Scratch); lerr == nil {
+				return scratchError{fmt.Sprintf("%s is a link to %s, which does not exist: create that folder, or give another", j.spec.Scratch, target)}
+			}
 			return scratchError{fmt.Sprintf("%s does not exist: create it, or give none (the out-of-core engine's scratch goes beside the output)", j.spec.Scratch)}
 		case err != nil:
 			return scratchError{err.Error()}
