@@ -104,15 +104,20 @@ t0 = tic;
 once = true;
 while true
   try
-    [data, meta, sd] = read_once(path, max(nargout, 1));
     % (error bars, OUT.sd.npy: their metadata are their result's, OUT.npy.json;
     % with those there they were refused beside a live run's lock: REVIEW4's F2)
     side = [path '.json'];
     if numel(path) > 7 && strcmp(path(end-6:end), '.sd.npy')
       side = [path(1:end-7) '.npy.json'];
     end
-    if ~exist(path, 'dir') && ~exist(side, 'file')
-      if sidecar_coming(path, side, t0)
+    had = exist(side, 'file');  % before the read: one renamed in during it was not read
+    [data, meta, sd] = read_once(path, max(nargout, 1));
+    nometa = isempty(meta) || (isstruct(meta) && isempty(fieldnames(meta)));
+    if ~exist(path, 'dir') && (~had || nometa)
+      % (a sidecar there now came during the read, or one there before
+      % went during it: read again with it; the read without it was
+      % returned, unchecked: REVIEW5's F8)
+      if exist(side, 'file') || sidecar_coming(path, side, t0)
         continue;
       end
       % Not a user's array without metadata: beside the lock of a run that

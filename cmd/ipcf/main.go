@@ -64,7 +64,7 @@ const usage = `usage:
            --channel2 N makes channel N of the input (or of IN2) the second channel;
            --errors writes the error bars of every curve point beside OUT.npy: OUT.sd.npy)
   ipcf bleach INPUT -o OUT.npy [--filtersize F (1024)] [--bleach-mean real|floor] [--channel N] [--crop y0:y1,x0:x1]
-              [--frames a:b] [--threads N] [--quiet] [--json]
+              [--frames a:b] [--format F] [--threads N] [--quiet] [--json]
   INPUT: .npy, .tif (multi-page, BigTIFF, ImageJ), a folder or glob of single-page TIFFs,
          or raw with --shape T,H,W [--dtype uint16] [--byteorder little|big|native] [--offset BYTES]
   ipcf simulate -o OUT.npy [--frames 32000] [--size 64] [--seed 1] [--bleach-tau T] [--particles 200]

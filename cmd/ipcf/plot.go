@@ -403,6 +403,9 @@ func checkSeal(path string) error {
 		// binding asks it: drawn as curves, unlabelled, beside a stopped
 		// run's (REVIEW4's F4); with the result's metadata there they are
 		// recognised as error bars by them.
+		if _, err := os.Lstat(path); err != nil {
+			return nil // (missing: named so by the read, not as a run's output without metadata)
+		}
 		owners := []string{path}
 		if base, ok := strings.CutSuffix(path, ".sd.npy"); ok {
 			if errorsCompanion(path) != "" {
