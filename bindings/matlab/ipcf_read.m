@@ -113,7 +113,8 @@ while true
     had = exist(side, 'file');  % before the read: one renamed in during it was not read
     [data, meta, sd] = read_once(path, max(nargout, 1));
     nometa = isempty(meta) || (isstruct(meta) && isempty(fieldnames(meta)));
-    if ~exist(path, 'dir') && (~had || nometa)
+    gone = had && nometa && ~exist(side, 'file');  % there before the read, gone during it
+    if ~exist(path, 'dir') && (~had || gone)
       % (a sidecar there now came during the read, or one there before
       % went during it: read again with it; the read without it was
       % returned, unchecked: REVIEW5's F8)

@@ -1486,15 +1486,15 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 		!strings.Contains(msg, "r.npy.json), and the ipcf run that wrote it") {
 		t.Errorf("error bars beside their result's stopped lock: exit %d, %q; want 1, naming the result's metadata", code, msg)
 	}
+	// Error bars their result's metadata record are told apart by those at
+	// once, whatever lock their own name has (plot waited 5 s for
+	// e.sd.npy.json, which no run writes: REVIEW5's F2).
+	os.Remove(sd)
 	// Missing error bars are named missing, not as a run's output without
 	// metadata (REVIEW5's F7).
 	if code, msg := runIn(t, "plot", p("r.sd.npy"), "-o", p("gone.png")); code != 1 || !strings.Contains(msg, "no such file") {
 		t.Errorf("missing error bars beside their result's stopped lock: exit %d, %q; want them named missing", code, msg)
 	}
-	// Error bars their result's metadata record are told apart by those at
-	// once, whatever lock their own name has (plot waited 5 s for
-	// e.sd.npy.json, which no run writes: REVIEW5's F2).
-	os.Remove(sd)
 	if code, msg := runIn(t, "pcf", in, "-o", p("e.npy"), "--radius", "2", "--npoints", "4", "--nbins", "8", "--errors", "blocking", "--quiet"); code != 0 {
 		t.Fatal(code, msg)
 	}
