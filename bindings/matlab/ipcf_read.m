@@ -102,6 +102,7 @@ path = linked(path);
 % another host's counts as live.
 t0 = tic;
 once = true;
+flickered = false;
 while true
   try
     % (error bars, OUT.sd.npy: their metadata are their result's, OUT.npy.json;
@@ -111,9 +112,21 @@ while true
       side = [path(1:end-7) '.npy.json'];
     end
     had = exist(side, 'file');  % before the read: one renamed in during it was not read
+    before = file_id(side);
     [data, meta, sd] = read_once(path, max(nargout, 1));
     nometa = isempty(meta) || (isstruct(meta) && isempty(fieldnames(meta)));
     gone = had && nometa && ~exist(side, 'file');  % there before the read, gone during it
+    if had && nometa && ~gone && ~exist(path, 'dir') && ...
+        (~flickered || (~isequal(file_id(side), before) && toc(t0) < 5))
+      % there before the read and after it, and none read: gone and back
+      % during the read (a run renamed the next one in), or metadata that
+      % name nothing ({}); read again (once, and while another file comes
+      % in its place), which tells them apart (211 of 4001 reads of error
+      % bars while their result's sidecar was removed and renamed in again
+      % came without metadata)
+      flickered = true;
+      continue;
+    end
     if ~exist(path, 'dir') && (~had || gone)
       % (a sidecar there now came during the read, or one there before
       % went during it: read again with it; the read without it was
@@ -151,6 +164,23 @@ while true
       once = false;
     end
     pause(0.02);
+  end
+end
+end
+
+function id = file_id(p)
+% What tells the file at P from another put in its place (Octave: inode,
+% change time, size; MATLAB: time and size), [] where there is none.
+id = [];
+if exist('OCTAVE_VERSION', 'builtin')
+  [st, err] = lstat(p);
+  if err == 0
+    id = [st.dev, st.ino, st.ctime, st.size];
+  end
+else
+  d = dir(p);
+  if numel(d) == 1
+    id = [d.datenum, d.bytes];
   end
 end
 end

@@ -105,6 +105,82 @@ public class ReplacedTest {
                     "read while a run publishes (" + (other == null ? "no sidecar" : "another result's sidecar") + "): " + got
                             + ", waited " + waited + " s; want a.npy's curves with their metadata");
         }
+        // Error bars (OUT.sd.npy: no sidecar of their own) read while a run publishes their result:
+        // waited for by the result's sidecar and lock, as the other hosts wait (REVIEW5's F4, F9:
+        // openPcf looked at OUT.sd.npy.json and OUT.sd.npy's own lock, which no run writes, and
+        // refused at once). The two results come from the CLI (the plugin's pcfFile writes no
+        // error bars).
+        String cli = Paths.get("build/bin/ipcf").toAbsolutePath().toString();
+        check(Files.isExecutable(Paths.get(cli)), cli + " (make's $(BIN)) is needed to write error bars");
+        for (String[] r : new String[][] {{"e.npy", "4"}, {"f.npy", "8"}}) {
+            Process pr = new ProcessBuilder(cli, "pcf", in, "-o", dir.resolve(r[0]).toString(), "--radius", "1", "--npoints", "4",
+                    "--nbins", "8", "--errors", "segments", "--segments", r[1], "--quiet").inheritIO().start();
+            check(pr.waitFor() == 0, "ipcf pcf --errors segments --segments " + r[1]);
+        }
+        Path esd = dir.resolve("e.sd.npy"), eside = dir.resolve("e.npy.json"), elock = dir.resolve(".e.npy.lock");
+        byte[] sdBytes = Files.readAllBytes(esd), sideBytes = Files.readAllBytes(eside);
+        Files.copy(esd, dir.resolve("want.sd.npy"));
+        for (String kind : new String[] {"another run's error bars", "no sidecar of their result"}) {
+            if (kind.startsWith("another")) Files.copy(dir.resolve("f.sd.npy"), esd, StandardCopyOption.REPLACE_EXISTING);
+            else Files.delete(eside);
+            Files.write(elock, ("pid " + pid + " on " + host + " since 2026-12-06T00:00:00Z\n").getBytes("UTF-8"));
+            Thread publish = new Thread(() -> {
+                try {
+                    Thread.sleep(300);
+                    Path to = kind.startsWith("another") ? esd : eside;
+                    Files.write(dir.resolve("e.next"), kind.startsWith("another") ? sdBytes : sideBytes);
+                    Files.move(dir.resolve("e.next"), to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            publish.start();
+            long t0 = System.nanoTime();
+            got = Ipcf.openPcf(esd.toString());
+            double waited = (System.nanoTime() - t0) / 1e9;
+            publish.join();
+            check(!got.startsWith("error") && waited >= 0.25 && IJ.getImage().getProperty("ipcf.radius") != null
+                    && Ipcf.equalsPcf(dir.resolve("want.sd.npy").toString()).equals("1"),
+                    "error bars read while a run publishes their result (" + kind + "): " + got + ", waited " + waited
+                            + " s; want e.sd.npy with their result's metadata");
+            // No run: the mixture is refused (after one more read), the missing sidecar said so.
+            Files.delete(elock);
+            if (kind.startsWith("another")) Files.copy(dir.resolve("f.sd.npy"), esd, StandardCopyOption.REPLACE_EXISTING);
+            t0 = System.nanoTime();
+            got = Ipcf.openPcf(esd.toString());
+            waited = (System.nanoTime() - t0) / 1e9;
+            check(kind.startsWith("another") ? got.startsWith("error") && waited < 1 : !got.startsWith("error"),
+                    "error bars, " + kind + ", no run: " + got + ", waited " + waited + " s");
+            Files.write(esd, sdBytes);
+        }
+
+        // A sidecar there before the read, removed during it and put back (a new file in its
+        // place, as a run publishing over the result renames one in): read again, never shown
+        // without its metadata (it was). (A sidecar there is read, or refused as damaged.)
+        for (String s : new String[] {"", ".json"}) Files.copy(dir.resolve("a.npy" + s), dir.resolve("g.npy" + s));
+        Path gside = dir.resolve("g.npy.json");
+        byte[] gBytes = Files.readAllBytes(gside);
+        int[] reads = {0};
+        Ipcf.testHookOpened = () -> {
+            try {
+                if (reads[0]++ == 0) Files.delete(gside);
+            } catch (java.io.IOException e) {
+                throw new RuntimeException(e);
+            }
+        };
+        Ipcf.testHookChecked = () -> {
+            try {
+                if (!Files.exists(gside)) Files.write(gside, gBytes);
+            } catch (java.io.IOException e) {
+                throw new RuntimeException(e);
+            }
+        };
+        got = Ipcf.openPcf(dir.resolve("g.npy").toString());
+        check(!got.startsWith("error") && reads[0] == 2 && IJ.getImage().getProperty("ipcf.radius") != null,
+                "a sidecar gone and back during the read: " + got + ", " + reads[0] + " reads; want 2, the curves with their metadata");
+        Ipcf.testHookChecked = null;
+        Ipcf.testHookOpened = null;
+
         // A result linked into another folder (no sidecar beside the link): opened with the
         // metadata beside the file the link names (it was shown unlabelled and unchecked).
         Path work = Files.createDirectories(dir.resolve("work"));

@@ -2531,7 +2531,7 @@ def open_result(path, *, mmap=False):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
     if p.endswith('.sd.npy') and not os.path.lexists(p + '.json'):
         base = p[:-len('.sd.npy')] + '.npy'
-        deadline = time.monotonic() + _PUBLISH_WAIT
+        deadline = _publish_deadline()
         # Their result's sidecar, removed while a run publishes over it, is
         # waited for as open_result waits for a result's (they were read
         # unchecked), and a pair read while it renames them is read again.
@@ -2545,7 +2545,7 @@ def open_result(path, *, mmap=False):
     comp = _maps_companion(p)
     if comp is not None:
         base, key = comp
-        deadline, tried = time.monotonic() + _PUBLISH_WAIT, [False]
+        deadline, tried = _publish_deadline(), [False]
         while True:
             try:
                 return _open_companion(p, base, key, mmap)
@@ -2559,15 +2559,28 @@ def open_result(path, *, mmap=False):
     # _PUBLISH_WAIT seconds).
     # One more read after a run that has just finished, too (the files read
     # while it renamed them): a damaged result fails again.
-    deadline, tried = time.monotonic() + _PUBLISH_WAIT, [False]
+    deadline, tried = _publish_deadline(), [False]
+    flickered = False
     while True:
         read = None if mmap else {}
         # Metadata that are there and name nothing ({}, another program's
         # JSON) are no publication under way: read again for ever, once.
-        absent = not os.path.lexists(p + '.json')
+        before = _file_id(p + '.json')
+        absent = before is None
         try:
             with _pinned(p) as name:
                 array, meta = _open_result(p, name, read, mmap=mmap)
+            if not meta and not absent and not os.path.isdir(p) and (
+                    not flickered or _file_id(p + '.json') != before and time.monotonic() < deadline):
+                # A sidecar there before the read, and none read: removed
+                # during it (a run publishing over the result; or gone and
+                # back), or metadata that name nothing ({}). Read again
+                # (once, and while another file comes in its place), which
+                # tells them apart: the array was returned with {} (346 of
+                # 1977 reads while a sidecar was removed and renamed in
+                # again, REVIEW5's F8 in Python).
+                flickered = True
+                continue
             if not meta and absent and not os.path.isdir(p) and _sidecar_coming(p, deadline):
                 continue
             if not meta and absent and not os.path.isdir(p):
@@ -2581,6 +2594,16 @@ def open_result(path, *, mmap=False):
             return array, meta
         except IpcfIOError:
             _read_again(p, deadline, tried)
+
+
+def _file_id(p):
+    """What tells the file at p from another put in its place (device,
+    inode, change time, size), or None where there is none."""
+    try:
+        st = os.lstat(p)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_ctime_ns, st.st_size
 
 
 def _refuse_stopped(p):
@@ -3080,7 +3103,16 @@ def open_errors(path):
     >>> shutil.rmtree(tmp)
     """
     p = _linked(os.fsdecode(_path(path, 'path')))  # (empty, NUL: refused naming the argument)
-    return _open_errors(p)
+    # A read made while a run publishes over the result (its files renamed
+    # one by one) can find the sidecar of one run and the error bars of the
+    # other: read again, as open_result reads again (it failed with
+    # "compute them again").
+    deadline, tried = _publish_deadline(), [False]
+    while True:
+        try:
+            return _open_errors(p)
+        except IpcfIOError:
+            _read_again(p, deadline, tried)
 
 
 def _linked(p):
@@ -3120,9 +3152,10 @@ def _open_errors(p, meta=None):
     """open_errors of the result p, by the errors record of meta (its
     metadata as read with its curves) or of its sidecar read now."""
     rec = _errors_record(p, meta)
-    if rec is None and not os.path.isdir(p) and not os.path.lexists(p + '.json'):
+    if rec is None and not os.path.isdir(p):
         # the sidecar of a run that publishes the result is waited for, as
-        # open_result waits for it (refused at once before)
+        # open_result waits for it (refused at once before); one renamed in
+        # just after the look for it is read (it was refused as none)
         if _sidecar_coming(p, _publish_deadline()):
             rec = _errors_record(p)
     if rec is None:

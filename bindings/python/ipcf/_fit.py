@@ -9,14 +9,15 @@ result gives the same numbers, bit for bit, as the maps of ``ipcf fit``.
 import collections.abc
 import ctypes
 import os
+import time
 import warnings
 
 import numpy
 
-from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record,
+from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record, _file_id,
                _float, _int, _int32_ptr, _invalid,
                _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned,
-               _positive, _publish_deadline, _read_npy, _refuse_stopped, _sidecar_coming,
+               IpcfIOError, _positive, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
                _threads, _unsupported)
 from ._label import Labelled, label
 
@@ -756,6 +757,21 @@ def _same_file(a, b):
         return False
 
 
+def _recorded_errors(p, meta, sigma):
+    """The error bars of the result p (meta: its metadata, as read with its
+    curves) that fit_result's sigma asks for, read and checked against the
+    result's record of them: sigma None (those recorded, if any) or a path
+    naming the recorded file (checked as ipcf fit --sigma checks it: another
+    run's or damaged ones were fitted); None for any other sigma."""
+    if sigma is None:
+        return _open_errors(p, meta) if meta.get('errors') else None
+    if isinstance(sigma, (str, bytes, os.PathLike)) and meta.get('errors'):
+        rec = _errors_record(p, meta)
+        if rec is not None and _same_file(os.fsdecode(os.fspath(sigma)), _errors_file(p, rec)):
+            return _open_errors(p, meta)
+    return None
+
+
 def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, joint=False, flow=False, ginf=False,
                frame_interval=None, pixel_size=None, threads=None, progress=False, labelled=False, sigma=None):
     """Fit a model to every curve of a `pcf_file` result (or ``ipcf pcf``'s).
@@ -817,42 +833,50 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
         # "not pcf_file metadata ... KeyError: 'offsets_uv'")
         raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '
                        'were fitted from')
-    deadline = _publish_deadline()
+    # A read made while a run publishes over the result (its files renamed
+    # one by one) can find the curves of one run and the error bars of the
+    # other: read again, as open_result reads again (it failed with
+    # "compute them again").
+    deadline, tried = _publish_deadline(), [False]
+    flickered = False
     while True:
         read = {}
-        with _pinned(p) as name:
-            values, meta = _open_result(p, name, read)
-            if not meta:
-                if not os.path.isdir(p) and not os.path.lexists(p + '.json'):
-                    if _sidecar_coming(p, deadline):
-                        continue  # a run publishes it: read again with its sidecar, as open_result waits for it
-                    _refuse_stopped(p)
-                where = 'in its .zattrs' if os.path.isdir(p) else 'beside it (PATH.json)'  # (a Zarr's are its .zattrs)
-                raise _invalid(f'{p}: no metadata {where}: fit_result needs the result\'s delays and offsets (a '
-                               f'labelled array: ipcf.fit)')
-            if meta.get('command') == 'fit':
-                # (a KeyError of label's said so, or maps of the curves' shape were fitted)
-                raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '
-                               'were fitted from')
-            _check_result_bytes(p, meta, name, read)  # as ipcf fit does
-        break
+        before = _file_id(p + '.json')
+        try:
+            with _pinned(p) as name:
+                values, meta = _open_result(p, name, read)
+                if not meta and before is not None and not os.path.isdir(p) and (
+                        not flickered or _file_id(p + '.json') != before and time.monotonic() < deadline):
+                    # a sidecar there before the read, and none read: removed during it (a run publishing),
+                    # or metadata that name nothing: read again, as open_result does
+                    flickered = True
+                    continue
+                if not meta:
+                    if not os.path.isdir(p) and before is None:  # (one renamed in during the read: read with it)
+                        if _sidecar_coming(p, deadline):
+                            continue  # a run publishes it: read again with its sidecar, as open_result waits for it
+                        _refuse_stopped(p)
+                    where = 'in its .zattrs' if os.path.isdir(p) else 'beside it (PATH.json)'  # (a Zarr's: .zattrs)
+                    raise _invalid(f'{p}: no metadata {where}: fit_result needs the result\'s delays and offsets (a '
+                                   f'labelled array: ipcf.fit)')
+                if meta.get('command') == 'fit':
+                    # (a KeyError of label's said so, or maps of the curves' shape were fitted)
+                    raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result '
+                                   'they were fitted from')
+                _check_result_bytes(p, meta, name, read)  # as ipcf fit does
+            weights = _recorded_errors(p, meta, sigma)
+            break
+        except IpcfIOError:
+            _read_again(p, deadline, tried)
     curves = label(values, meta)
-    if sigma is None:
-        sigma = _open_errors(p, meta) if meta.get('errors') else None
+    if sigma is None or weights is not None:
+        sigma = weights
     elif sigma is False:
         sigma = None
     elif isinstance(sigma, (str, bytes, os.PathLike)):
-        sp = os.fsdecode(os.fspath(sigma))
-        rec = _errors_record(p, meta) if meta.get('errors') else None
-        if rec is not None and _same_file(sp, _errors_file(p, rec)):
-            # The error bars the result records, named: checked against
-            # that record as ipcf fit --sigma checks them (another run's or
-            # damaged ones were fitted).
-            sigma = _open_errors(p, meta)
-        else:
-            # read into memory, never waited on (a FIFO) nor mapped (a file
-            # cut short during the fit would end the process with SIGBUS)
-            sigma = _read_npy(sp, f'sigma={sigma!r}', 'a .npy file')
+        # read into memory, never waited on (a FIFO) nor mapped (a file
+        # cut short during the fit would end the process with SIGBUS)
+        sigma = _read_npy(os.fsdecode(os.fspath(sigma)), f'sigma={sigma!r}', 'a .npy file')
     elif sigma is True:
         raise _unsupported('sigma=True: want None (the result\'s error bars, if any), False (unweighted), an array or '
                            'a .npy path')

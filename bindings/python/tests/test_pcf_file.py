@@ -20,6 +20,7 @@ import sys
 import textwrap
 import threading
 import time
+import warnings
 
 import numpy
 import pytest
@@ -266,6 +267,111 @@ def test_open_result_waits_for_the_sidecar_of_a_publication(fixture, tmp_path, m
             t0 = time.monotonic()
             array, meta = ipcf.open_result(out, mmap=mm)
             assert meta == {} and numpy.array_equal(array, want) and time.monotonic() - t0 < ipcf._PUBLISH_WAIT / 2, (line, mm)
+
+
+def test_read_again_when_the_sidecar_went_during_the_read(fixture, tmp_path, monkeypatch):
+    """A sidecar there before the read and removed during it (a run
+    publishing over the result; here put back at once, a new file in its
+    place) is no result without metadata: open_result and fit_result read
+    again. open_result returned the array with {} (346 of 1977 reads while a
+    script removed and renamed in the sidecar), fit_result refused it ("no
+    metadata"). A sidecar that names nothing ({}) is read twice, not for
+    ever."""
+    out = tmp_path / 'r.npy'
+    ipcf.pcf_file(fixture['root'] / 'series', out, engine='memory', **pcf_args(fixture))
+    side = pathlib.Path(str(out) + '.json')
+    saved = side.read_bytes()
+    want, want_meta = ipcf.open_result(out)
+    calls = []
+
+    def gone_and_back(real):
+        def read(p, name=None, read=None, mmap=False):
+            calls.append(p)
+            if len(calls) > 1:
+                return real(p, name, read, mmap)
+            side.unlink()
+            try:
+                return real(p, name, read, mmap)
+            finally:
+                side.write_bytes(saved)
+        return read
+
+    monkeypatch.setattr(ipcf, '_open_result', gone_and_back(ipcf._open_result))
+    array, meta = ipcf.open_result(out)
+    assert meta == want_meta and numpy.array_equal(array, want) and len(calls) == 2
+    calls.clear()
+    monkeypatch.setattr(ipcf._fit, '_open_result', gone_and_back(ipcf._fit._open_result))
+    with pytest.warns(ipcf.SmoothedCurvesWarning):
+        fitted = ipcf.fit_result(out, 'pcf1d', waist=2)
+    assert 'D' in fitted.names and len(calls) == 2
+    # {}: two reads, then the array without metadata (open_result) or the refusal (fit_result)
+    monkeypatch.undo()
+    side.write_text('{}')
+    seen = []
+    real = ipcf._open_result
+    monkeypatch.setattr(ipcf, '_open_result', lambda *a, **k: seen.append(1) or real(*a, **k))
+    array, meta = ipcf.open_result(out)
+    assert meta == {} and len(seen) == 2
+    with pytest.raises(ipcf.IpcfValueError, match='no metadata beside it'):
+        ipcf.fit_result(out, 'pcf1d', waist=2)
+
+
+def test_error_bars_read_again_while_a_run_publishes(fixture, tmp_path, monkeypatch):
+    """open_errors and fit_result read again what they read while a run
+    publishes over the result (its files renamed one by one: the sidecar
+    of one run beside the error bars of the other), as open_result reads
+    again: they failed at once with "compute them again" (REVIEW5's F5: 19
+    and 2 of 612 reads under republication). Without a live run the mixture
+    is still refused."""
+    monkeypatch.setattr(ipcf, '_PUBLISH_WAIT', 2.0)
+    out = tmp_path / 'r.npy'
+    ipcf.pcf_file(fixture['root'] / 'series', out, engine='memory', errors='segments', segments=4,
+                  **pcf_args(fixture))
+    other = ipcf.pcf_file(fixture['root'] / 'series', tmp_path / 'o.npy', engine='memory', errors='segments',
+                          segments=8, **pcf_args(fixture))
+    sd, sd_other = tmp_path / 'r.sd.npy', tmp_path / 'o.sd.npy'
+    saved = sd.read_bytes()
+    assert saved != sd_other.read_bytes()
+    want = ipcf.open_errors(out)
+    with pytest.warns(ipcf.SmoothedCurvesWarning):
+        want_fit = ipcf.fit_result(out, 'pcf1d', waist=2)
+    lock = tmp_path / '.r.npy.lock'
+
+    def mixed():
+        shutil.copyfile(sd_other, sd)  # the error bars of the other run beside this one's sidecar
+
+    for fn in (ipcf.open_errors, lambda p: ipcf.fit_result(p, 'pcf1d', waist=2)):
+        mixed()
+        lock.write_text(f'pid {os.getpid()} on {socket.gethostname()} since 2026-12-06T00:00:00Z\n')
+
+        def publish():
+            time.sleep(0.3)
+            sd.write_bytes(saved)  # the run's rename of its own error bars
+
+        t = threading.Thread(target=publish)
+        t.start()
+        t0 = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', ipcf.SmoothedCurvesWarning)
+            got = fn(out)
+        waited = time.monotonic() - t0
+        t.join()
+        assert waited >= 0.25, waited
+        if isinstance(got, numpy.ndarray):
+            assert numpy.array_equal(got, want)
+        else:
+            for k in want_fit.params:
+                assert numpy.array_equal(got[k], want_fit[k], equal_nan=True), k
+        # no run: the mixture is refused at once (after one more read)
+        lock.unlink()
+        mixed()
+        t0 = time.monotonic()
+        with pytest.raises(ipcf.IpcfIOError, match='not the error bars of this result'):
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore', ipcf.SmoothedCurvesWarning)
+                fn(out)
+        assert time.monotonic() - t0 < 1.0
+        sd.write_bytes(saved)
 
 
 def test_open_result_npy(fixture, ooc_series):

@@ -1238,22 +1238,36 @@ public final class Ipcf {
         // for as long as that run lives (at most 5 s), and once more after a run that has just
         // ended (the files read while it renamed them), as Python's open_result. A damaged
         // result is refused again.
+        // Error bars (OUT.sd.npy), which have no sidecar of their own, are published with their
+        // result: by its sidecar and its lock (openPcf waited for OUT.sd.npy.json, which no run
+        // writes, and looked at their own lock, which no run takes: a mixture read during a
+        // publication was refused at once, or shown unlabelled: REVIEW5's F4, F9).
+        String subject = published(path);
         long deadline = System.nanoTime() + PUBLISH_WAIT_NS;
-        boolean once = true;
+        boolean once = true, flickered = false;
         while (true) {
             // A sidecar there that names nothing (empty, {}) is no publication under way: the
             // read is not made again for it (it was, for ever).
-            boolean absent = !new java.io.File(path + ".json").exists();
+            Object before = fileId(subject + ".json");
+            boolean absent = before == null;
             Opened o = openPcfOnce(path);
             if (o.error == null) {
-                if (!o.meta && absent && sidecarComing(path, deadline)) continue;
+                // A sidecar there before the read, and none read: removed during it (a run
+                // publishing over the result; or gone and back), or one that names nothing. Read
+                // again (once, and while another file comes in its place), which tells them
+                // apart (it was shown without its metadata).
+                if (!o.meta && !absent && (!flickered || !before.equals(fileId(subject + ".json")) && System.nanoTime() < deadline)) {
+                    flickered = true;
+                    continue;
+                }
+                if (!o.meta && absent && sidecarComing(subject, deadline)) continue;
                 String refused = !o.meta && absent ? refusalByLock(path) : null;
                 if (refused != null) return refused;
                 o.image.show();
                 return o.image.getTitle();
             }
             if (System.nanoTime() > deadline) return o.error;
-            if (!liveWriter(path)) {
+            if (!liveWriter(subject)) {
                 if (!once) return o.error;
                 once = false;
             }
@@ -1264,6 +1278,21 @@ public final class Ipcf {
                 return o.error;
             }
         }
+    }
+
+    /**
+     * The output whose publication path is part of: its result OUT.npy for error bars OUT.sd.npy
+     * without a sidecar of their own (a run publishes them with OUT.npy.json, under OUT.npy's
+     * lock), else path.
+     */
+    static String published(String path) {
+        try {
+            if (path.endsWith(".sd.npy") && !Files.exists(Paths.get(path + ".json"), LinkOption.NOFOLLOW_LINKS))
+                return path.substring(0, path.length() - ".sd.npy".length()) + ".npy";
+        } catch (RuntimeException e) {
+            // (a path Java cannot take: the read says so)
+        }
+        return path;
     }
 
     /** path, or the file a link at path names where no sidecar lies beside the link (its companions and lock beside it). */
@@ -1278,6 +1307,23 @@ public final class Ipcf {
             // (no such file: the read says so)
         }
         return path;
+    }
+
+    /** What tells the file at path from another put in its place (its key, change time, size), or null where there is none. */
+    static Object fileId(String path) {
+        try {
+            java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(Paths.get(path),
+                    java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            Object ctime;
+            try {
+                ctime = Files.getAttribute(Paths.get(path), "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException | RuntimeException e) {
+                ctime = a.lastModifiedTime(); // (no unix view)
+            }
+            return Arrays.asList(a.fileKey(), ctime, a.size());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** How long openPcf reads a result again while a run publishes over it. */
