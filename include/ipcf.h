@@ -835,8 +835,8 @@ ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *off
  * (KF = K, or 1 for a joint fit; NC = ipcf_fit_nparams; any strides):
  * params, float32 (H, W, KF, NC), the parameters in the units of
  * ipcf_fit_options and the derived ones; stderr_ (optional, NULL), the
- * same shape: their standard errors (derived ones to first order, the
- * fitted parameters' covariances ignored);
+ * same shape: their standard errors (derived ones to first order in the
+ * fitted parameters; speed and angle with the covariance of vx and vy);
  * chisq (optional), float32 (H, W, KF): the chi-square of each fit;
  * status (optional), uint8 (H, W, KF): 0 converged, 1 converged at a
  * bound, 2 out of iterations, 3 failed. A failed fit (a curve holding a

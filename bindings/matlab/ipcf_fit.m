@@ -27,8 +27,8 @@ function [maps, info] = ipcf_fit(G, varargin)
 %   with tauD = W^2/(4 D) and the angle of (vx, vy) in degrees from the
 %   columns' axis (x, u) towards the rows' (y, v); and
 %     MAPS.stderr        a struct of the same fields: the standard errors
-%                        (derived ones to first order, covariances
-%                        ignored); with 'Sigma' not
+%                        (derived ones to first order, speed and
+%                        angle with the vx-vy covariance); with 'Sigma' not
 %                        rescaled by the reduced chi-square
 %     MAPS.chisq         single, each fit's chi-square (weighted by
 %                        1/Sigma^2 when given)

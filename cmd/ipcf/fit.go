@@ -65,8 +65,9 @@ fitted alone, absent for acf2d, acf3d, ccf2d and --joint):
                    over offsets of one distance); ccf2d, itir --flow:
                    speed and angle (degrees from the columns' axis towards
                    the rows'))
-  MAPS.stderr.npy  their standard errors (derived ones to first order, the
-                   fitted parameters' covariances ignored)
+  MAPS.stderr.npy  their standard errors (derived ones to first order in the
+                   fitted parameters, speed and angle with the vx-vy
+                   covariance)
   MAPS.chisq.npy   (rows, columns[, K]): chi-square of each fit
   MAPS.status.npy  (rows, columns[, K]) uint8: 0 converged, 1 at a bound,
                    2 out of iterations, 3 failed (NaN parameters for a
@@ -1259,7 +1260,7 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"dof":            dofv,
 		"status_codes":   map[string]string{"0": fit.Converged.String(), "1": fit.AtBound.String(), "2": fit.MaxIter.String(), "3": fit.Failed.String()},
 		"status_counts":  map[string]int{fit.Converged.String(): counts[fit.Converged], fit.AtBound.String(): counts[fit.AtBound], fit.MaxIter.String(): counts[fit.MaxIter], fit.Failed.String(): counts[fit.Failed]},
-		"stderr_derived": "derived parameters' standard errors to first order from the fitted ones', covariances ignored",
+		"stderr_derived": "derived parameters' standard errors to first order in the fitted ones, speed and angle with the covariance of vx and vy",
 	}
 }
 

@@ -49,6 +49,10 @@ type Maps struct {
 	ChiSq       []float64 // (H, W, K): chi-square of each fit
 	DoF         []int32   // (H, W, K): its degrees of freedom
 	Status      []Status  // (H, W, K)
+	// CovV is the covariance of vx and vy (H, W, K) for a model with a
+	// velocity (parameters 2 and 3), which the standard errors of speed and
+	// angle take; nil for other models.
+	CovV []float64
 }
 
 // Counts returns the number of fits with each status, indexed by Status.
@@ -125,6 +129,9 @@ func FitAll(ctx context.Context, m Model, c Curves, o AllOptions) (*Maps, error)
 		DoF:    make([]int32, n),
 		Status: make([]Status, n),
 	}
+	if hasVelocity(out.Names) {
+		out.CovV = make([]float64, n)
+	}
 	fitters := make([]*Fitter, pool.Threads(o.Threads))
 	// A task is a row; the run's stop (Ctrl+C, a cancelled token) is
 	// looked at after every pixel: a row of a wide image took seconds
@@ -184,6 +191,16 @@ func (m *Maps) put(i int, r *Result) {
 	m.ChiSq[i] = r.ChiSq
 	m.DoF[i] = int32(r.DoF)
 	m.Status[i] = r.Status
+	if m.CovV != nil {
+		m.CovV[i] = r.Cov[2][3]
+	}
+}
+
+// hasVelocity reports whether a model's parameters are those of a flow
+// with the velocity (vx, vy) as parameters 2 and 3, of which Columns
+// derives speed and angle.
+func hasVelocity(names []string) bool {
+	return len(names) >= 4 && names[2] == "vx" && names[3] == "vy"
 }
 
 // fitFlat fits the len(ms) curves of p points laid end to end in y.

@@ -139,6 +139,21 @@ func TestFitAllJoint(t *testing.T) {
 			if maps.ChiSq[q] > 1e-3 {
 				t.Errorf("(%d, %d): chi-square %g", y, x, maps.ChiSq[q])
 			}
+			// the vx-vy covariance of the pixel's fit, for speed's and angle's errors
+			ms := make([]Model, k)
+			ys := make([][]float64, k)
+			ss := make([][]float64, k)
+			for i, r := range offs {
+				ms[i] = m.At(r)
+				ys[i], ss[i] = make([]float64, p), make([]float64, p)
+				for j := range ys[i] {
+					ys[i][j], ss[i][j] = float64(data[((q*k)+i)*p+j]), float64(sigma[((q*k)+i)*p+j])
+				}
+			}
+			r := NewFitter(DefaultOptions(m)).FitJoint(ms, tau, ys, ss)
+			if len(maps.CovV) != h*w || maps.CovV[q] != r.Cov[2][3] || r.Cov[2][3] == 0 {
+				t.Errorf("(%d, %d): CovV %v, FitJoint's covariance of vx and vy %g", y, x, maps.CovV, r.Cov[2][3])
+			}
 		}
 	}
 }

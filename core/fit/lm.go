@@ -53,6 +53,11 @@ type Result struct {
 	DoF     int                // N - free parameters
 	Iter    int                // trial steps taken
 	Status  Status
+
+	// Cov is the covariance of the parameters, of which StdErr holds the
+	// square roots of the diagonal: 0 in the rows and columns of fixed
+	// parameters and those the data do not determine; NaN for a failed fit.
+	Cov [MaxParams][MaxParams]float64
 }
 
 // P returns the fitted parameters as a slice of r.Params.
@@ -638,6 +643,9 @@ func failed(r Result) Result {
 	r.Status = Failed
 	for j := range r.Params {
 		r.Params[j], r.StdErr[j] = math.NaN(), math.NaN()
+		for k := range r.Cov[j] {
+			r.Cov[j][k] = math.NaN()
+		}
 	}
 	r.ChiSq = math.NaN()
 	return r
@@ -1244,7 +1252,18 @@ func (ft *Fitter) run(r *Result) {
 		s2 = chi2 / float64(n-nf)
 	}
 	var sing [MaxParams]bool
-	covariance(np, free[:nf], &a, &sing, &r.StdErr)
+	covariance(np, free[:nf], &a, &sing, &r.Cov)
+	for j := 0; j < np; j++ {
+		r.StdErr[j] = r.Cov[j][j]
+		for k := 0; k < np; k++ {
+			switch {
+			case lo[j] == hi[j] || lo[k] == hi[k] || sing[j] || sing[k]:
+				r.Cov[j][k] = 0
+			default:
+				r.Cov[j][k] *= s2
+			}
+		}
+	}
 	for j := 0; j < np; j++ {
 		switch {
 		case lo[j] == hi[j]:
@@ -1270,6 +1289,16 @@ func (ft *Fitter) run(r *Result) {
 	if gi >= 0 {
 		r.Params[gi] *= sc
 		r.StdErr[gi] *= sc
+	}
+	for j := 0; j < np; j++ { // (the amplitudes' rows and columns, as their errors)
+		for k := 0; k < np; k++ {
+			if j == 0 || j == gi {
+				r.Cov[j][k] *= sc
+			}
+			if k == 0 || k == gi {
+				r.Cov[j][k] *= sc
+			}
+		}
 	}
 	if !ft.weighted {
 		// In two steps: sc*sc overflows for curves near 1e154 and beyond,
@@ -1457,10 +1486,11 @@ func cholSolve(m *sq, n int, b, x *[MaxParams]float64) bool {
 // 1 - 5e-13 with the others is taken for a dependence.
 const singularPivot = 1e-12
 
-// covariance sets se[j] to the diagonal of (A^-1) over the free parameters
+// covariance sets cov to (A^-1) over the free parameters (0 elsewhere)
 // and sing[j] for those the data do not determine (a zero column or one
 // dependent on the others), which are left out of the inverse.
-func covariance(np int, free []int, a *sq, sing *[MaxParams]bool, se *[MaxParams]float64) {
+func covariance(np int, free []int, a *sq, sing *[MaxParams]bool, cov *sq) {
+	*cov = sq{}
 	var sc [MaxParams]float64
 	var idx [MaxParams]int
 	n := 0
@@ -1520,6 +1550,8 @@ func covariance(np int, free []int, a *sq, sing *[MaxParams]bool, se *[MaxParams
 			x[i] = s / l[i][i]
 		}
 		j := keep[c]
-		se[j] = x[c] * sc[j] * sc[j]
+		for i := 0; i < nk; i++ {
+			cov[keep[i]][j] = x[i] * sc[keep[i]] * sc[j]
+		}
 	}
 }

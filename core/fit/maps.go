@@ -116,9 +116,10 @@ type Column struct {
 	Description string  `json:"description"`
 	// Value and StdErr compute a derived column (nil for a fitted one)
 	// from the fitted parameters p and standard errors se, in the fit's
-	// units, and the index k of the fit's offset (0 for a joint fit).
-	Value  func(p []float64, k int) float64     `json:"-"`
-	StdErr func(p, se []float64, k int) float64 `json:"-"`
+	// units, the covariance cv of vx and vy (Maps.CovV; 0 for other
+	// models), and the index k of the fit's offset (0 for a joint fit).
+	Value  func(p []float64, k int) float64                 `json:"-"`
+	StdErr func(p, se []float64, cv float64, k int) float64 `json:"-"`
 }
 
 // Columns returns the parameters of the maps of the model m fitted with
@@ -129,7 +130,8 @@ type Column struct {
 // distance per offset for fits of each offset alone, the common distance
 // of the offsets of a joint fit); with a velocity (vx, vy), speed and
 // angle (degrees from the columns' axis towards the rows'). Derived
-// standard errors are first order in the fitted ones, covariances ignored.
+// standard errors are first order in the fitted parameters, with the
+// covariance of vx and vy (Maps.CovV) for speed and angle.
 func Columns(m Model, w float64, u Units, dists []float64) []Column {
 	dist, tim := u.Distance(), u.Time()
 	ps, fi := u.scales()
@@ -161,12 +163,12 @@ func Columns(m Model, w float64, u Units, dists []float64) []Column {
 	cols = append(cols, Column{Name: "tauD", Unit: tim, Scale: fi, Derived: "W^2/(4 D)",
 		Description: "diffusion time through the waist",
 		Value:       func(p []float64, _ int) float64 { return w2 / (4 * p[1]) },
-		StdErr:      func(p, se []float64, _ int) float64 { return w2 / (4 * p[1]) * se[1] / p[1] }})
+		StdErr:      func(p, se []float64, _ float64, _ int) float64 { return w2 / (4 * p[1]) * se[1] / p[1] }})
 	if _, pcf := m.(PCF1D); pcf && dists != nil {
 		cols = append(cols, Column{Name: "tau_peak", Unit: tim, Scale: fi, Derived: "max(d^2 - W^2, 0)/(4 D)",
 			Description: "transit time: the delay of the fitted pCF's maximum at the distance d",
 			Value:       func(p []float64, k int) float64 { d := dists[k]; return max(d*d-w2, 0) / (4 * p[1]) },
-			StdErr: func(p, se []float64, k int) float64 {
+			StdErr: func(p, se []float64, _ float64, k int) float64 {
 				d := dists[k]
 				return max(d*d-w2, 0) / (4 * p[1]) * se[1] / p[1]
 			}})
@@ -175,18 +177,52 @@ func Columns(m Model, w float64, u Units, dists []float64) []Column {
 		cols = append(cols,
 			Column{Name: "speed", Unit: vel, Scale: ps / fi, Derived: "hypot(vx, vy)", Description: "flow speed",
 				Value: func(p []float64, _ int) float64 { return math.Hypot(p[2], p[3]) },
-				StdErr: func(p, se []float64, _ int) float64 {
-					return math.Hypot(p[2]*se[2], p[3]*se[3]) / math.Hypot(p[2], p[3])
+				StdErr: func(p, se []float64, cv float64, _ int) float64 {
+					return speedStdErr(p[2], p[3], se[2], se[3], cv)
 				}},
 			Column{Name: "angle", Unit: "deg", Scale: 1, Derived: "atan2(vy, vx)",
 				Description: "flow direction, degrees from the columns' axis (x) towards the rows' (y, down the image)",
 				Value:       func(p []float64, _ int) float64 { return math.Atan2(p[3], p[2]) * 180 / math.Pi },
-				StdErr: func(p, se []float64, _ int) float64 {
-					s2 := p[2]*p[2] + p[3]*p[3]
-					return math.Hypot(p[3]*se[2], p[2]*se[3]) / s2 * 180 / math.Pi
+				StdErr: func(p, se []float64, cv float64, _ int) float64 {
+					return angleStdErr(p[2], p[3], se[2], se[3], cv) * 180 / math.Pi
 				}})
 	}
 	return cols
+}
+
+// speedStdErr is the first-order standard error of hypot(vx, vy) from
+// those of vx and vy (sx, sy) and their covariance cv:
+// sqrt(vx^2 sx^2 + vy^2 sy^2 + 2 vx vy cv) / hypot(vx, vy).
+func speedStdErr(vx, vy, sx, sy, cv float64) float64 {
+	return quadErr(vx*sx, vy*sy, corr(cv, sx, sy)) / math.Hypot(vx, vy)
+}
+
+// angleStdErr is the first-order standard error, in radians, of
+// atan2(vy, vx): sqrt(vy^2 sx^2 + vx^2 sy^2 - 2 vx vy cv) / (vx^2 + vy^2).
+func angleStdErr(vx, vy, sx, sy, cv float64) float64 {
+	return quadErr(vy*sx, vx*sy, -corr(cv, sx, sy)) / (vx*vx + vy*vy)
+}
+
+// corr is the correlation cv/(sx sy) of two parameters of standard errors
+// sx and sy and covariance cv, within [-1, 1]; 0 where sx or sy is 0 or
+// not finite.
+func corr(cv, sx, sy float64) float64 {
+	if !(sx > 0 && sy > 0) || math.IsInf(sx, 0) || math.IsInf(sy, 0) || math.IsNaN(cv) {
+		return 0
+	}
+	return min(max(cv/sx/sy, -1), 1)
+}
+
+// quadErr returns sqrt(a^2 + b^2 + 2 rho a b) for |rho| <= 1, scaled so
+// that it overflows only where the result does; hypot(a, b) where rho is
+// 0 or a or b is not finite.
+func quadErr(a, b, rho float64) float64 {
+	m := max(math.Abs(a), math.Abs(b))
+	if rho == 0 || m == 0 || math.IsInf(m, 0) || math.IsNaN(m) {
+		return math.Hypot(a, b)
+	}
+	a, b = a/m, b/m
+	return m * math.Sqrt(max(a*a+b*b+2*rho*a*b, 0))
 }
 
 // At returns column j of cols for fit i of maps, in the column's units
@@ -200,7 +236,11 @@ func At(maps *Maps, cols []Column, i, j int) (v, se float64) {
 		v, se = p[j], s[j]
 	} else {
 		k := i % maps.K
-		v, se = c.Value(p, k), c.StdErr(p, s, k)
+		cv := 0.0
+		if maps.CovV != nil {
+			cv = maps.CovV[i]
+		}
+		v, se = c.Value(p, k), c.StdErr(p, s, cv, k)
 	}
 	return v * c.Scale, se * c.Scale
 }

@@ -73,8 +73,8 @@ class FitResult(collections.abc.Mapping):
         with vx, vy: speed, angle).
     params, stderr : dict
         name -> map of the values and of their standard errors (derived
-        ones to first order, the fitted parameters' covariances ignored:
-        speed and angle 8 to 47 % off with two or eight offsets).
+        ones to first order in the fitted parameters; speed and angle with
+        the covariance of vx and vy).
     units : dict
         name -> unit: D in 'um^2/s' when the pixel size and the frame
         interval are known, else 'px^2/frame' (or 'um^2/frame', 'px^2/s');

@@ -18,8 +18,8 @@ import java.util.Set;
  * ipcf.delays_frames, ipcf.frame_interval, ipcf.pixel_size, ipcf.output), so a result of the image
  * commands, an opened result file or a stack a macro labels so can be fitted. The maps are a
  * calibrated 32-bit stack: per parameter its map ("D (um^2/s)") and its standard error ("stderr
- * D (um^2/s)"; derived ones, such as speed and angle, to first order with the fitted parameters'
- * covariances ignored), then the chi-square and the status of each fit; a frame per offset when each
+ * D (um^2/s)"; derived ones, such as speed and angle, to first order in the fitted parameters,
+ * with the covariance of vx and vy), then the chi-square and the status of each fit; a frame per offset when each
  * offset's curves are fitted alone. This class names no JNA type: the fit itself runs in
  * {@link Engine#fit}.
  */
