@@ -194,16 +194,33 @@ block512(const int NJ16, const int T, const float *w, const float *x, const floa
 	__m512 s[24];
 	const int nj = 16 * NJ16;
 	int lines = (f1 - f0) / 8, npf = nn * 2 * lines; // 64-byte lines of each slice
+	// The next line to prefetch, pp, in slice ps (pair ps/2's a, then its
+	// b), which ends at pe; none left when pp is null. Walked, not
+	// computed from the line's index (a division, the offsets read again:
+	// about 20 instructions a frequency, in a loop that issue width bounds).
+	int ps = 0;
+	const float *pp = 0, *pe = 0;
+	if (npf > 0) {
+		pp = base + pn[0] + 2 * f0;
+		pe = pp + 16 * lines;
+	}
 	for (int g0 = f0; g0 < f1; g0 += FS) {
 		int g1 = g0 + FS < f1 ? g0 + FS : f1;
 #pragma GCC unroll 24
 		for (int i = 0; i < 2 * NJ16 * T; i++) s[i] = _mm512_setzero_ps();
 		for (int f = g0; f < g1; f++) {
 			int i = f - f0;
-			for (int m = 2 * i; m < 2 * i + 2 && m < npf; m++) {
-				// line l of slice sl (pair sl/2's a, then its b)
-				int sl = m / lines, l = m % lines;
-				__builtin_prefetch(base + pn[sl] + 2 * f0 + 16 * l);
+			for (int k = 0; k < 2 && pp; k++) {
+				__builtin_prefetch(pp);
+				pp += 16;
+				if (pp == pe) {
+					if (++ps == 2 * nn) {
+						pp = 0;
+					} else {
+						pp = base + pn[ps] + 2 * f0;
+						pe = pp + 16 * lines;
+					}
+				}
 			}
 			const float *wf = w + (size_t)(f - 1) * 2 * nj;
 			__m512 wv[6];
