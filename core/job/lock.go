@@ -26,6 +26,9 @@ func LockName(out string) string {
 // if another run holds it. Every command that writes an output takes it.
 func Lock(out string) (func(), error) { return lock(out) }
 
+// lockWritten, in tests, runs between the two writes of a lock's line.
+var lockWritten func()
+
 func lock(out string) (func(), error) {
 	name := LockName(out)
 	for attempt := 0; attempt < 5; attempt++ {
@@ -88,9 +91,17 @@ func lock(out string) (func(), error) {
 			f.Close()
 			continue
 		}
+		// The line over the earlier one, then the file cut to it: a
+		// reader (LockHolder) finds a holder's line at every moment. The
+		// file emptied first left a moment when a stopped run's lock read
+		// as none, and its unpublished output was taken for a user's array.
 		host, _ := os.Hostname()
-		f.Truncate(0)
-		f.WriteAt([]byte(fmt.Sprintf("pid %d on %s since %s\n", os.Getpid(), host, time.Now().Format(time.RFC3339))), 0)
+		line := []byte(fmt.Sprintf("pid %d on %s since %s\n", os.Getpid(), host, time.Now().Format(time.RFC3339)))
+		f.WriteAt(line, 0)
+		if lockWritten != nil {
+			lockWritten()
+		}
+		f.Truncate(int64(len(line)))
 		return func() { unlockRemove(f, name) }, nil
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)

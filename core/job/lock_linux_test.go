@@ -2,6 +2,7 @@ package job
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -53,4 +54,44 @@ func TestBusyNamesItsHolder(t *testing.T) {
 	if _, err := Lock(out); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "another ipcf run (pid 42 on here since now)") {
 		t.Errorf("a holder writing its line: %v", err)
 	}
+}
+
+// TestLockLineReadableWhileWritten: a run taking the lock of a stopped
+// run (its line left in the file) never leaves the file without a
+// holder's line, which LockHolder reads: the file was emptied, then
+// written, and a reader in between found no lock, so an output the stopped
+// run left unpublished was taken for a user's array.
+func TestLockLineReadableWhileWritten(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o.npy")
+	stale := "pid 999999999 on " + hostname() + " since 2026-12-06T00:00:00Z, a longer line than this run's\n"
+	if err := os.WriteFile(LockName(out), []byte(stale), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	lockWritten = func() {
+		h, found, live := LockHolder(out)
+		seen = append(seen, fmt.Sprintf("%q found %v live %v", h, found, live))
+		if !found || !live {
+			t.Errorf("while the lock's line is written: %q, found %v, live %v; want this run's line", h, found, live)
+		}
+	}
+	defer func() { lockWritten = nil }()
+	release, err := Lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if len(seen) != 1 {
+		t.Fatalf("the hook ran %d times", len(seen))
+	}
+	b, err := os.ReadFile(LockName(out))
+	want := fmt.Sprintf("pid %d on %s since ", os.Getpid(), hostname())
+	if err != nil || !strings.HasPrefix(string(b), want) || strings.Count(string(b), "\n") != 1 || !strings.HasSuffix(string(b), "\n") {
+		t.Errorf("lock file %q (%v); want one line, this run's", b, err)
+	}
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }
