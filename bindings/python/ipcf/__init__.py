@@ -3087,7 +3087,10 @@ def open_errors(path):
     IpcfIOError
         The file the sidecar names is missing, not a .npy file, or not
         the one recorded (another shape, size or CRC-32C): compute them
-        again.
+        again. While a run of ipcf on this machine publishes over the
+        result (its lock held, its files renamed one by one), a read that
+        finds the sidecar of one run beside the error bars of the other is
+        made again for up to 5 s, as `open_result` reads it.
 
     Examples
     --------

@@ -807,7 +807,10 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
         The .npy result's bytes are not those its metadata records
         (``output_crc32c``: another result's metadata, or a file changed
         since), or the error bars are not the recorded ones: as ``ipcf fit``
-        refuses them.
+        refuses them. While a run of ipcf on this machine publishes over the
+        result (its lock held, its files renamed one by one), a read that
+        finds no metadata, or files of both runs, is made again for up to
+        5 s, as `open_result` reads it; a mixture that stays is refused.
 
     Examples
     --------
