@@ -81,6 +81,14 @@ func (c *Corrector) Correct(ds [][]float64) {
 // and never stored uncorrected. It panics if a dst[j] is shorter than
 // n-2*filtersize or a sample lies outside v.Data.
 func (c *Corrector) Gather(dst [][]float64, v array.View, o, st, sj int) {
+	c.GatherPolled(dst, v, o, st, sj, nil)
+}
+
+// GatherPolled is Gather that looks at stopped (when not nil) every 64
+// segments of frames it reads and returns false, dst partly written, once
+// it reports true: a block of series of millions of frames took half a
+// second between a run's looks at its stop.
+func (c *Corrector) GatherPolled(dst [][]float64, v array.View, o, st, sj int, stopped func() bool) bool {
 	F := c.filtersize
 	keep := c.n - 2*F
 	for _, d := range dst {
@@ -101,7 +109,13 @@ func (c *Corrector) Gather(dst [][]float64, v array.View, o, st, sj int) {
 		if unitStride(off, es) {
 			pre = func(a, b int, _ bool) { prefetchRows(v.Data, off[0]+a*st, st, b-a, nl*es) }
 		}
+		halted, loads := false, 0
 		c.k.run(nl, func(x []float64, a, b int) bool {
+			// (every 64 segments: 1,024 frames of up to 128 series)
+			if loads++; stopped != nil && loads%64 == 0 && stopped() {
+				halted = true
+				return false
+			}
 			gatherLanes(x, v, off, a, b)
 			return true
 		}, func(x []float64, a, b int) {
@@ -112,5 +126,9 @@ func (c *Corrector) Gather(dst [][]float64, v array.View, o, st, sj int) {
 				}
 			}
 		}, pre)
+		if halted {
+			return false
+		}
 	}
+	return true
 }

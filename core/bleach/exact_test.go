@@ -738,6 +738,55 @@ func TestCorrectorGather(t *testing.T) {
 	}
 }
 
+// TestGatherPolledStops: GatherPolled looks at its stop every 64 segments
+// of frames, in both passes, and returns false once it reports true; with
+// a stop that never does, it writes what Gather writes, bit for bit.
+func TestGatherPolledStops(t *testing.T) {
+	const T, W, F = 64*segLen*8 + 5, 4, 100
+	v, err := array.New(array.Uint16, array.Little, []int{T, 1, W}, []int{2 * W, 2 * W, 2}, make([]byte, 2*T*W), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(21, 22))
+	for i := 0; i < T; i++ {
+		for x := 0; x < W; x++ {
+			v.Set(float64(100+rng.IntN(900)), i, 0, x)
+		}
+	}
+	c, err := NewCorrector(T, F, Real, 0, 65535)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func() [][]float64 {
+		d := make([][]float64, W)
+		for j := range d {
+			d[j] = make([]float64, T-2*F)
+		}
+		return d
+	}
+	want, got := mk(), mk()
+	c.Gather(want, v, 0, v.Strides[0], v.Strides[2])
+	calls := 0
+	if !c.GatherPolled(got, v, 0, v.Strides[0], v.Strides[2], func() bool { calls++; return false }) {
+		t.Fatal("GatherPolled with a stop that never reports true returned false")
+	}
+	for j := range got {
+		if i := sameBits(got[j], want[j]); i >= 0 {
+			t.Fatalf("series %d sample %d = %v, Gather %v", j, i, got[j][i], want[j][i])
+		}
+	}
+	// two passes over T/segLen segments, a look every 64
+	if segs := 2 * ((T + segLen - 1) / segLen); calls < segs/64-1 || calls > segs/64+1 {
+		t.Errorf("%d looks at the stop for %d segments; want one every 64", calls, segs)
+	}
+	for _, at := range []int{1, 5, calls} { // in the first pass, and in the second
+		n := 0
+		if c.GatherPolled(mk(), v, 0, v.Strides[0], v.Strides[2], func() bool { n++; return n >= at }) || n != at {
+			t.Errorf("a stop at look %d: returned true, or looked %d times", at, n)
+		}
+	}
+}
+
 // BenchmarkCorrectorGather corrects the default dataset's pixels in blocks
 // of 16 along rows, as core/pcf's spectra path reads them: Gather, against
 // View.Gather2 followed by Correct on each series (what core/pcf does).

@@ -1051,8 +1051,12 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 		d := data
 		at := d0(d, e.rowBase[c], y, x0)
 		if o.Bleach > 0 {
-			// The corrected, kept samples: what Correct returns.
-			sc.bc.Gather(sc.buf[:nx], d, at, d.Strides[0], d.Strides[2])
+			// The corrected, kept samples: what Correct returns, with a
+			// look at the stop between segments of frames (a block of 4
+			// series of 2^22 frames took 0.5 s before the first look).
+			if !sc.bc.GatherPolled(sc.buf[:nx], d, at, d.Strides[0], d.Strides[2], stopped) {
+				return pool.ErrCancelled
+			}
 		} else {
 			d.Gather2(sc.buf[:nx], at, d.Strides[0], nread, d.Strides[2])
 		}
