@@ -516,8 +516,9 @@ function base = errors_base(path)
 % file or has no such result beside it (read as it is).
 base = '';
 suffix = '.sd.npy';
-if numel(path) <= numel(suffix) || ~strcmp(path(end-numel(suffix)+1:end), suffix) || exist([path '.json'], 'file')
-  return
+if numel(path) <= numel(suffix) || ~strcmp(path(end-numel(suffix)+1:end), suffix) || exist([path '.json'], 'file') ...
+    || ~exist(path, 'file')
+  return   % (a missing one: 'no such file', not another result's error bars)
 end
 b = [path(1:end-numel(suffix)) '.npy'];
 if exist([b '.json'], 'file')

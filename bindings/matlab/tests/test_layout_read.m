@@ -357,6 +357,11 @@ try
   [E, em] = ipcf_read(fullfile(tmp, 'eb.sd.npy'));
   check(~isempty(E) && toc(t) < 1, sprintf('read: error bars beside their result''s live lock, in %.2f s', toc(t)));
   delete(fullfile(tmp, '.eb.npy.lock'));
+  % error bars that are not there, beside a result without them: no such
+  % file (it said "not the error bars of that result ... rename the file")
+  nb = fullfile(tmp, 'nb.npy');
+  ipcf_pcf_file(fullfile(fixture, 'series'), nb, 'Radius', 1, 'Npoints', 4, 'Nbins', 4);
+  expect_error(@() ipcf_read(fullfile(tmp, 'nb.sd.npy')), 'ipcf:io', 'cannot open', 'read: missing error bars');
   % a live run (this process) whose sidecar does not come within the wait
   write_text(lock, live);
   t = tic;

@@ -2529,7 +2529,8 @@ def open_result(path, *, mmap=False):
     p = _linked(os.fsdecode(_path(path, 'path')))  # (empty, NUL: refused naming the argument)
     if not isinstance(mmap, bool):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
-    if p.endswith('.sd.npy') and not os.path.lexists(p + '.json'):
+    if p.endswith('.sd.npy') and not os.path.lexists(p + '.json') and os.path.lexists(p):
+        # (a missing one: 'no such file', not 'not the error bars of that result')
         base = p[:-len('.sd.npy')] + '.npy'
         deadline = _publish_deadline()
         # Their result's sidecar, removed while a run publishes over it, is

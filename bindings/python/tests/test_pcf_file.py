@@ -372,6 +372,11 @@ def test_error_bars_read_again_while_a_run_publishes(fixture, tmp_path, monkeypa
                 fn(out)
         assert time.monotonic() - t0 < 1.0
         sd.write_bytes(saved)
+    # Error bars that are not there, beside a result without them: no such
+    # file (it said "not the error bars of that result ... rename the file").
+    ipcf.pcf_file(fixture['root'] / 'series', tmp_path / 'n.npy', engine='memory', **pcf_args(fixture))
+    with pytest.raises(ipcf.IpcfIOError, match='n.sd.npy: No such file or directory'):
+        ipcf.open_result(tmp_path / 'n.sd.npy')
 
 
 def test_open_result_npy(fixture, ooc_series):
