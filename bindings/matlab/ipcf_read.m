@@ -102,6 +102,7 @@ path = linked(path);
 % another host's counts as live.
 t0 = tic;
 once = true;
+failed_id = [];
 flickered = false;
 while true
   try
@@ -139,17 +140,19 @@ while true
       % removed before the renames), or of one still publishing after the
       % wait, an unlabelled, unchecked result; refused, as ipcf plot and
       % Python's open_result refuse it.
-      [line, state, q] = lock_of(path);
+      % (SIDE: error bars' metadata are their result's, named so whichever
+      % lock is found; OUT.sd.npy.json was named, REVIEW6's F6)
+      [line, state] = lock_of(path);
       if state == 1
-        error('ipcf:io', ['ipcf_read: %s has no metadata (%s.json), and the ipcf run that wrote it (%s) was ' ...
-              'stopped before it finished: run that job again to finish it'], path, q, line);
+        error('ipcf:io', ['ipcf_read: %s has no metadata (%s), and the ipcf run that wrote it (%s) was ' ...
+              'stopped before it finished: run that job again to finish it'], path, side, line);
       elseif state == 2
-        error('ipcf:io', ['ipcf_read: %s is being written by an ipcf run (%s), and its metadata %s.json are ' ...
-              'not there yet: read it when that run has ended'], path, line, q);
+        error('ipcf:io', ['ipcf_read: %s is being written by an ipcf run (%s), and its metadata %s are ' ...
+              'not there yet: read it when that run has ended'], path, line, side);
       elseif state == 3
-        error('ipcf:io', ['ipcf_read: %s has no metadata (%s.json), and the lock file of an ipcf run lies beside ' ...
+        error('ipcf:io', ['ipcf_read: %s has no metadata (%s), and the lock file of an ipcf run lies beside ' ...
               'it, which ipcf_lock_holder_mex could not read (%s): build the MEX gateways (make.m) and read it again'], ...
-              path, q, line);
+              path, side, line);
       end
     end
     return;
@@ -158,10 +161,15 @@ while true
       rethrow(err);
     end
     if ~live_writer(path)
-      if ~once
+      % one more read after a run that has just ended, and again while
+      % the sidecar changes between failures (back-to-back reruns: the
+      % one more read met the next run's publication, REVIEW6's F3)
+      now_id = file_id(side);
+      if ~once && isequal(now_id, failed_id)
         rethrow(err);
       end
       once = false;
+      failed_id = now_id;
     end
     pause(0.02);
   end
@@ -234,7 +242,9 @@ while true
     return;
   end
   if toc(t0) > 5 || ~live_writer(path)
-    coming = false;
+    % (a run that renamed it in and ended between the two looks: it is
+    % there; it was returned without metadata, REVIEW6's F2)
+    coming = exist(side, 'file') ~= 0;
     return;
   end
   pause(0.02);
@@ -696,7 +706,10 @@ text = '';
 if ~exist(file, 'file')
   return
 end
-text = read_text(file);
+[text, ok] = read_text(file);
+if ~ok && ~exist(file, 'file')
+  return   % removed since the look (a run publishing): none, not damaged ones (REVIEW6's F3)
+end
 % ipcf's metadata record a checksum of themselves (self_crc32c): a file
 % edited or damaged since is refused (ipcf:io), never read for a result's
 % delays, offsets or units.

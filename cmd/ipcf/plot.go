@@ -434,11 +434,14 @@ func checkSeal(path string) error {
 			if _, err := os.Lstat(qside); err == nil {
 				return checkSeal(path)
 			}
+			// (error bars' metadata are their result's: named so whichever
+			// lock is found; OUT.sd.npy.json was named, REVIEW6's F6)
+			meta := npySidecar(owners[len(owners)-1])
 			switch {
 			case found && live:
-				return fmt.Errorf("%s is being written by an ipcf run (%s), and its metadata %s are not there yet: draw it when that run has ended", path, holder, qside)
+				return fmt.Errorf("%s is being written by an ipcf run (%s), and its metadata %s are not there yet: draw it when that run has ended", path, holder, meta)
 			case found:
-				return fmt.Errorf("%s has no metadata (%s), and the ipcf run that wrote it (%s) was stopped before it finished: run that job again to finish it", path, qside, holder)
+				return fmt.Errorf("%s has no metadata (%s), and the ipcf run that wrote it (%s) was stopped before it finished: run that job again to finish it", path, meta, holder)
 			}
 		}
 		return nil

@@ -1486,6 +1486,16 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 		!strings.Contains(msg, "r.npy.json), and the ipcf run that wrote it") {
 		t.Errorf("error bars beside their result's stopped lock: exit %d, %q; want 1, naming the result's metadata", code, msg)
 	}
+	// Beside a stopped run's lock of their own name (a run takes it too):
+	// their metadata named, the result's (it named r.sd.npy.json, which no
+	// run writes: REVIEW6's F6).
+	if b, err := os.ReadFile(job.LockName(res)); err != nil || os.WriteFile(job.LockName(sd), b, 0o644) != nil {
+		t.Fatal("copy the lock")
+	}
+	if code, msg := runIn(t, "plot", sd, "-o", p("sd.png")); code != 1 || !strings.Contains(msg, "r.npy.json), and the ipcf run that wrote it") {
+		t.Errorf("error bars beside a stopped run's lock of their own: exit %d, %q; want 1, naming the result's metadata", code, msg)
+	}
+	os.Remove(job.LockName(sd))
 	// Error bars their result's metadata record are told apart by those at
 	// once, whatever lock their own name has (plot waited 5 s for
 	// e.sd.npy.json, which no run writes: REVIEW5's F2).

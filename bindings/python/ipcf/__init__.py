@@ -640,20 +640,22 @@ class _PhaseProgress:
 # Python delivers signals to the main thread only.
 
 _IDLE_WORKERS = []  # helper threads waiting for a call
+_IDLE_LOCK = threading.Lock()  # guards _IDLE_WORKERS: helpers release themselves (orphan calls) on their threads
 _MAX_IDLE_WORKERS = 2
 
 
 class _Job:
     """One library call handed to a helper thread."""
 
-    __slots__ = ('fn', 'args', 'keep', 'done', 'state', 'started', 'aborted', 'finished', 'orphan', 'status', 'message')
+    __slots__ = ('fn', 'args', 'keep', 'done', 'state', 'taken', 'started', 'aborted', 'finished', 'orphan', 'status',
+                 'message')
 
     def __init__(self, fn, args, keep):
         self.fn, self.args, self.keep = fn, args, keep  # keep: arrays the call reads or writes
         self.done = _thread.allocate_lock()
         self.done.acquire()  # released by the helper when the call returned (or was skipped)
-        self.state = _thread.allocate_lock()  # guards started, aborted, finished, orphan
-        self.started = self.aborted = self.finished = self.orphan = False
+        self.state = _thread.allocate_lock()  # guards taken, started, aborted, finished, orphan
+        self.taken = self.started = self.aborted = self.finished = self.orphan = False
         self.status, self.message = _c.E_INTERNAL, 'ipcf: the helper thread did not run the call'
 
 
@@ -662,6 +664,7 @@ class _Worker:
 
     def __init__(self):
         self.jobs = queue.SimpleQueue()
+        self.ended = False  # sent the end (None): never kept again
         threading.Thread(target=self._loop, name='ipcf-call', daemon=True).start()
 
     def _loop(self):
@@ -674,6 +677,7 @@ class _Worker:
             if job is None:  # not kept for another call (_release_worker): the thread ends
                 return
             with job.state:
+                job.taken = True
                 run = not job.aborted
                 job.started = run
             if run:
@@ -693,10 +697,9 @@ class _Worker:
 
 
 def _acquire_worker():
-    try:
-        return _IDLE_WORKERS.pop()
-    except IndexError:
-        pass
+    with _IDLE_LOCK:
+        if _IDLE_WORKERS:
+            return _IDLE_WORKERS.pop()
     try:
         return _Worker()
     except RuntimeError as exc:  # "can't start new thread": a limit of threads or of address space
@@ -708,12 +711,33 @@ def _release_worker(worker):
     """Keep worker for the next call, or end its thread when enough are
     kept (calls left to finish after Ctrl+C start new helpers: without an
     end, each left a thread blocked on its queue for good)."""
-    if any(w is worker for w in _IDLE_WORKERS):
-        return  # released already (a Ctrl+C made the caller's cleanup run twice)
-    if len(_IDLE_WORKERS) < _MAX_IDLE_WORKERS:
-        _IDLE_WORKERS.append(worker)
-    else:
-        worker.jobs.put(None)
+    # Under a lock: the helpers of calls left behind by Ctrl+C release
+    # themselves on their own threads, often at once, and each found room
+    # for one more (the check and the append apart): 4 idle helpers were
+    # kept for good in 1 of 4 runs of 12 interrupted calls.
+    with _IDLE_LOCK:
+        if worker.ended or any(w is worker for w in _IDLE_WORKERS):
+            return  # released already (a Ctrl+C made the caller's cleanup run twice)
+        if len(_IDLE_WORKERS) < _MAX_IDLE_WORKERS:
+            _IDLE_WORKERS.append(worker)
+            return
+        worker.ended = True
+    worker.jobs.put(None)
+
+
+def _release_despite_interrupts(worker):
+    """_release_worker(worker), made again if a KeyboardInterrupt cuts it
+    short (the worker was lost: a helper thread waiting for good), which is
+    raised once it is done."""
+    pending = None
+    while True:
+        try:
+            _release_worker(worker)
+            break
+        except KeyboardInterrupt as exc:
+            pending = exc
+    if pending is not None:
+        raise pending
 
 
 def _wait_finished(job):
@@ -758,19 +782,30 @@ def _run_in_helper(fn, args, token, keep):
                 with job.state:
                     job.aborted = True  # a call not yet started never starts
                     started, finished = job.started, job.finished
-                    if not finished:
+                    idle = worker is not None and not job.taken
+                    if idle:
+                        # Not taken by the helper: in its queue (taken back
+                        # here) or never put there (the interrupt came
+                        # before): the helper is idle, ours to release (it
+                        # waited for good on a call that never came). One
+                        # that has just taken it skips it (aborted).
+                        try:
+                            worker.jobs.get_nowait()
+                        except queue.Empty:
+                            pass
+                    elif not finished:
                         job.orphan = worker is not None and not (started and token)
                 if started and not finished and token:
                     _lib.ipcf_token_cancel(token)
                     _wait_finished(job)
                     finished = True
-                if finished and worker is not None:
-                    _release_worker(worker)
+                if (finished or idle) and worker is not None:
+                    _release_despite_interrupts(worker)
                 break
             except KeyboardInterrupt:
                 continue
         raise
-    _release_worker(worker)
+    _release_despite_interrupts(worker)
     return job.status, job.message
 
 
@@ -2529,10 +2564,12 @@ def open_result(path, *, mmap=False):
     p = _linked(os.fsdecode(_path(path, 'path')))  # (empty, NUL: refused naming the argument)
     if not isinstance(mmap, bool):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
+    # One wait for a publication, whatever is read (error bars waited 5 s for
+    # their result's sidecar, then 5 s more for one of their own: REVIEW6's F5).
+    deadline = _publish_deadline()
     if p.endswith('.sd.npy') and not os.path.lexists(p + '.json') and os.path.lexists(p):
         # (a missing one: 'no such file', not 'not the error bars of that result')
         base = p[:-len('.sd.npy')] + '.npy'
-        deadline = _publish_deadline()
         # Their result's sidecar, removed while a run publishes over it, is
         # waited for as open_result waits for a result's (they were read
         # unchecked), and a pair read while it renames them is read again.
@@ -2546,7 +2583,7 @@ def open_result(path, *, mmap=False):
     comp = _maps_companion(p)
     if comp is not None:
         base, key = comp
-        deadline, tried = _publish_deadline(), [False]
+        tried = [False]
         while True:
             try:
                 return _open_companion(p, base, key, mmap)
@@ -2560,7 +2597,7 @@ def open_result(path, *, mmap=False):
     # _PUBLISH_WAIT seconds).
     # One more read after a run that has just finished, too (the files read
     # while it renamed them): a damaged result fails again.
-    deadline, tried = _publish_deadline(), [False]
+    tried = [False]
     flickered = False
     while True:
         read = None if mmap else {}
@@ -2617,14 +2654,17 @@ def _refuse_stopped(p):
     in its words. open_result, open_errors and fit_result say so (the last
     two said "no metadata" or "compute them with errors="; a live run's
     was returned unlabelled)."""
+    # (error bars' metadata are their result's: named so whichever lock is
+    # found, theirs or their result's; OUT.sd.npy.json was named, REVIEW6's F6)
+    base = p[:-len('.sd.npy')] + '.npy' if p.endswith('.sd.npy') and not os.path.lexists(p + '.json') else p
     for q in [p] + ([p[:-len('.sd.npy')] + '.npy'] if p.endswith('.sd.npy') else []):
         line, live = _lock_holder(q)
         if line is None:
             continue
         if live:
-            raise _error(_c.E_IO, f'{p} is being written by an ipcf run ({line}), and its metadata {q}.json are '
+            raise _error(_c.E_IO, f'{p} is being written by an ipcf run ({line}), and its metadata {base}.json are '
                                   f'not there yet: read it when that run has ended')
-        raise _error(_c.E_IO, f'{p} has no metadata ({q}.json), and the ipcf run that wrote it '
+        raise _error(_c.E_IO, f'{p} has no metadata ({base}.json), and the ipcf run that wrote it '
                               f'({line}) was stopped before it finished: run that job again to finish it')
 
 
@@ -2764,14 +2804,19 @@ def _read_again(p, deadline, tried):
     """Called while an IpcfIOError of a read of the output p is handled:
     returns, after a short pause, when the read is to be made again (while
     a live ipcf run publishes over p, until deadline, and once more after
-    it ended: tried, a one-item list, records that extra read); re-raises
-    the error otherwise."""
+    it ended, again whenever p's sidecar has changed since the last failure:
+    tried, a list the caller starts as [False], records that extra read and
+    the sidecar's _file_id then); re-raises the error otherwise."""
     if time.monotonic() > deadline:
         raise
     if not _live_writer(p):
-        if tried[0]:
+        # one more read after a run that has just ended, and again while
+        # the sidecar changes between failures (back-to-back reruns: the one
+        # more read met the next run's publication, REVIEW6's F3)
+        now = _file_id(p + '.json')
+        if tried[0] and tried[1:] == [now]:
             raise
-        tried[0] = True
+        tried[:] = [True, now]
     time.sleep(0.02)
 
 
@@ -2808,7 +2853,9 @@ def _sidecar_coming(p, deadline):
         if os.path.exists(p + '.json'):
             return True
         if time.monotonic() > deadline or not _live_writer(p):
-            return False
+            # (a run that renamed it in and ended between the two looks: it
+            # is there; the array was returned with {}, REVIEW6's F2)
+            return os.path.exists(p + '.json')
         time.sleep(0.02)
 
 

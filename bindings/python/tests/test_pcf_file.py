@@ -316,6 +316,72 @@ def test_read_again_when_the_sidecar_went_during_the_read(fixture, tmp_path, mon
         ipcf.fit_result(out, 'pcf1d', waist=2)
 
 
+def test_sidecar_renamed_in_as_the_run_ends(fixture, tmp_path, monkeypatch):
+    """A run that renames its sidecar in and ends between the wait's look
+    at the sidecar (absent) and its look at the run (gone): the sidecar is
+    there, and read; the array was returned with {} (REVIEW6's F2: 4 of
+    about 14,000 reads of Octave's ipcf_read under real reruns)."""
+    out = tmp_path / 'r.npy'
+    ipcf.pcf_file(fixture['root'] / 'series', out, engine='memory', **pcf_args(fixture))
+    want, want_meta = ipcf.open_result(out)
+    side, aside = pathlib.Path(str(out) + '.json'), tmp_path / 'next.json'
+    sleeper = subprocess.Popen(['sleep', '30'])  # the run, live
+    lock = tmp_path / '.r.npy.lock'
+    try:
+        for fn in (ipcf.open_result, ipcf.open_errors, lambda p: ipcf.fit_result(p, 'pcf1d', waist=2)):
+            os.rename(side, aside)  # the run removed the sidecar
+            lock.write_text(f'pid {sleeper.pid} on {socket.gethostname()} since 2026-12-06T00:00:00Z\n')
+            real, looks = ipcf._live_writer, []
+
+            def live(p, real=real, looks=looks):
+                if not looks:  # the run renames its sidecar in and ends now
+                    os.rename(aside, side)
+                    lock.unlink()
+                looks.append(p)
+                return real(p)
+
+            monkeypatch.setattr(ipcf, '_live_writer', live)
+            if fn is ipcf.open_result:
+                array, meta = fn(out)
+                assert meta == want_meta and numpy.array_equal(array, want)
+            elif fn is ipcf.open_errors:
+                with pytest.raises(ipcf.IpcfValueError, match='computed without them'):
+                    fn(out)  # (not "no metadata beside it")
+            else:
+                with pytest.warns(ipcf.SmoothedCurvesWarning):
+                    assert 'D' in fn(out).names  # (it said "no metadata")
+            assert looks
+            monkeypatch.undo()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_error_bars_beside_a_live_run_wait_once_and_name_their_metadata(fixture, tmp_path, monkeypatch):
+    """Error bars without their result's sidecar, beside a live run's lock
+    of their own name (a run takes it too): refused after one wait, naming
+    their metadata, the result's (REVIEW6's F5 and F6: open_result waited
+    twice, for OUT.npy.json and then for OUT.sd.npy.json, which no run
+    writes, and named the latter); beside a stopped one, at once."""
+    monkeypatch.setattr(ipcf, '_PUBLISH_WAIT', 1.0)
+    out = tmp_path / 'r.npy'
+    ipcf.pcf_file(fixture['root'] / 'series', out, engine='memory', errors='segments', segments=4,
+                  **pcf_args(fixture))
+    pathlib.Path(str(out) + '.json').unlink()
+    sd, lock = tmp_path / 'r.sd.npy', tmp_path / '.r.sd.npy.lock'
+    for line, want in ((f'pid {os.getpid()} on {socket.gethostname()} since 2026-12-06T00:00:00Z\n',
+                        'is being written by an ipcf run'),
+                       (f'pid 999999999 on {socket.gethostname()} since 2026-12-06T00:00:00Z\n',
+                        'was stopped before it finished')):
+        lock.write_text(line)
+        t0 = time.monotonic()
+        with pytest.raises(ipcf.IpcfIOError, match=want) as e:
+            ipcf.open_result(sd)
+        waited = time.monotonic() - t0
+        assert str(tmp_path / 'r.npy.json') in str(e.value) and 'r.sd.npy.json' not in str(e.value), e.value
+        assert waited < (1.8 if 'written' in want else 0.5), waited
+
+
 def test_error_bars_read_again_while_a_run_publishes(fixture, tmp_path, monkeypatch):
     """open_errors and fit_result read again what they read while a run
     publishes over the result (its files renamed one by one: the sidecar
