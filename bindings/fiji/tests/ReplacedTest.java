@@ -107,8 +107,8 @@ public class ReplacedTest {
         }
         // Error bars (OUT.sd.npy: no sidecar of their own) read while a run publishes their result:
         // waited for by the result's sidecar and lock, as the other hosts wait (REVIEW5's F4, F9:
-        // openPcf looked at OUT.sd.npy.json and OUT.sd.npy's own lock, which no run writes, and
-        // refused at once). The two results come from the CLI (the plugin's pcfFile writes no
+        // openPcf looked at OUT.sd.npy.json, which no run writes, and at OUT.sd.npy's own lock
+        // only, and refused at once). The two results come from the CLI (the plugin's pcfFile writes no
         // error bars).
         String cli = Paths.get("build/bin/ipcf").toAbsolutePath().toString();
         check(Files.isExecutable(Paths.get(cli)), cli + " (make's $(BIN)) is needed to write error bars");

@@ -1236,12 +1236,12 @@ public final class Ipcf {
         // by one), a read can find the .npy without its sidecar, or files of both results: it is
         // made again rather than show the curves without their metadata or refuse the mixture,
         // for as long as that run lives (at most 5 s), and once more after a run that has just
-        // ended (the files read while it renamed them), as Python's open_result. A damaged
-        // result is refused again.
+        // ended (the files read while it renamed them), again while the sidecar changes between
+        // failures, as Python's open_result. A damaged result is refused again.
         // Error bars (OUT.sd.npy), which have no sidecar of their own, are published with their
         // result: by its sidecar and its lock (openPcf waited for OUT.sd.npy.json, which no run
-        // writes, and looked at their own lock, which no run takes: a mixture read during a
-        // publication was refused at once, or shown unlabelled: REVIEW5's F4, F9).
+        // writes, and looked at their own lock only: a mixture read during a publication was
+        // refused at once, or shown unlabelled: REVIEW5's F4, F9).
         String subject = published(path);
         long deadline = System.nanoTime() + PUBLISH_WAIT_NS;
         boolean once = true, flickered = false;
