@@ -36,6 +36,29 @@ public class ReplacedTest {
         IJ.saveAsTiff(new ImagePlus("s", st), to.toString());
     }
 
+    /**
+     * openPcf(path) while a run publishes: 300 ms in, bytes are renamed in at to (written beside
+     * it first, as a run renames its files); waited[0] gets the seconds openPcf took.
+     */
+    static String openWhilePublished(String path, byte[] bytes, Path to, double[] waited) throws Exception {
+        Thread publish = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+                Path next = to.resolveSibling(to.getFileName() + ".next");
+                Files.write(next, bytes);
+                Files.move(next, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        publish.start();
+        long t0 = System.nanoTime();
+        String got = Ipcf.openPcf(path);
+        waited[0] = (System.nanoTime() - t0) / 1e9;
+        publish.join();
+        return got;
+    }
+
     public static void main(String[] args) throws Exception {
         ij.macro.Interpreter.batchMode = true; // images are not shown (headless)
         Path dir = TempDirs.create("ipcf_replaced");
@@ -86,20 +109,9 @@ public class ReplacedTest {
             if (other == null) Files.deleteIfExists(side);
             else Files.copy(dir.resolve(other), side, StandardCopyOption.REPLACE_EXISTING);
             Files.write(lock, ("pid " + pid + " on " + host + " since 2026-12-05T00:00:00Z\n").getBytes("UTF-8"));
-            Thread publish = new Thread(() -> {
-                try {
-                    Thread.sleep(300);
-                    Files.copy(dir.resolve("a.npy.json"), dir.resolve("p.next"), StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(dir.resolve("p.next"), side, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            publish.start();
-            long t0 = System.nanoTime();
-            got = Ipcf.openPcf(p.toString());
-            double waited = (System.nanoTime() - t0) / 1e9;
-            publish.join();
+            double[] w = {0};
+            got = openWhilePublished(p.toString(), Files.readAllBytes(dir.resolve("a.npy.json")), side, w);
+            double waited = w[0];
             check(!got.startsWith("error") && waited >= 0.25 && IJ.getImage().getProperty("ipcf.radius") != null
                     && Ipcf.equalsPcf(dir.resolve("a.npy").toString()).equals("1"),
                     "read while a run publishes (" + (other == null ? "no sidecar" : "another result's sidecar") + "): " + got
@@ -124,21 +136,10 @@ public class ReplacedTest {
             if (kind.startsWith("another")) Files.copy(dir.resolve("f.sd.npy"), esd, StandardCopyOption.REPLACE_EXISTING);
             else Files.delete(eside);
             Files.write(elock, ("pid " + pid + " on " + host + " since 2026-12-06T00:00:00Z\n").getBytes("UTF-8"));
-            Thread publish = new Thread(() -> {
-                try {
-                    Thread.sleep(300);
-                    Path to = kind.startsWith("another") ? esd : eside;
-                    Files.write(dir.resolve("e.next"), kind.startsWith("another") ? sdBytes : sideBytes);
-                    Files.move(dir.resolve("e.next"), to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            publish.start();
-            long t0 = System.nanoTime();
-            got = Ipcf.openPcf(esd.toString());
-            double waited = (System.nanoTime() - t0) / 1e9;
-            publish.join();
+            double[] w = {0};
+            got = openWhilePublished(esd.toString(), kind.startsWith("another") ? sdBytes : sideBytes,
+                    kind.startsWith("another") ? esd : eside, w);
+            double waited = w[0];
             check(!got.startsWith("error") && waited >= 0.25 && IJ.getImage().getProperty("ipcf.radius") != null
                     && Ipcf.equalsPcf(dir.resolve("want.sd.npy").toString()).equals("1"),
                     "error bars read while a run publishes their result (" + kind + "): " + got + ", waited " + waited
@@ -146,7 +147,7 @@ public class ReplacedTest {
             // No run: the mixture is refused (after one more read), the missing sidecar said so.
             Files.delete(elock);
             if (kind.startsWith("another")) Files.copy(dir.resolve("f.sd.npy"), esd, StandardCopyOption.REPLACE_EXISTING);
-            t0 = System.nanoTime();
+            long t0 = System.nanoTime();
             got = Ipcf.openPcf(esd.toString());
             waited = (System.nanoTime() - t0) / 1e9;
             check(kind.startsWith("another") ? got.startsWith("error") && waited < 1 : !got.startsWith("error"),
