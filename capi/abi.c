@@ -28,6 +28,8 @@
 
 void ipcf_set_error(const char *msg, size_t n);
 void ipcf_set_error_signal(const char *msg, size_t n);
+int ipcf_writable(void *p, size_t n);
+void ipcf_unwritable(const char *fn, const void *p);
 
 static volatile sig_atomic_t ipcf_forked;
 static pid_t ipcf_pid;
@@ -144,22 +146,27 @@ IPCF_SAME_TYPE(version_string);
 
 #define IPCF_INIT(name, type)                                   \
 	void ipcf_##name(type *o) {                                 \
-		if (ipcf_in_child()) {                                  \
-			ipcf_fork_refuse("ipcf_" #name);                    \
-			if (o && (uintptr_t)(const void *)o >= 65536) {     \
-				memset(o, 0, sizeof *o);                        \
-				o->struct_size = sizeof *o;                     \
-			}                                                   \
-			return;                                             \
-		}                                                       \
-		if (o && (uintptr_t)(const void *)o < 65536) {          \
+		if (!o) return;                                         \
+		if ((uintptr_t)(const void *)o < 65536) {               \
 			/* &p->field of a NULL p: ignored as NULL is, and   \
 			 * said (it aborted the host: a campaign) */        \
 			ipcf_low_refuse("ipcf_" #name, "the struct", o);    \
 			return;                                             \
 		}                                                       \
+		if (!ipcf_writable(o, sizeof *o)) {                     \
+			/* read-only memory: its write ended the host */    \
+			ipcf_unwritable("ipcf_" #name, o);                  \
+			return;                                             \
+		}                                                       \
+		if (ipcf_in_child()) {                                  \
+			ipcf_fork_refuse("ipcf_" #name);                    \
+			memset(o, 0, sizeof *o);                            \
+			o->struct_size = sizeof *o;                         \
+			return;                                             \
+		}                                                       \
 		ipcfgo_##name(o);                                       \
 	}                                                           \
+	_Static_assert(sizeof(type) <= 4096, "ipcf_writable's pipe holds 4 KiB"); \
 	IPCF_SAME_TYPE(name)
 
 IPCF_INIT(pcf_options_init, ipcf_pcf_options);

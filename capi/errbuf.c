@@ -6,10 +6,15 @@
 // carved from glibc's small static TLS surplus, and a 2 KiB buffer made
 // dlopen() fail with "cannot allocate memory in static TLS block" (seen
 // from Python ctypes). pthread keys allocate on demand instead.
+#define _GNU_SOURCE // pipe2
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "../include/ipcf.h"
 
 #define IPCF_ERRBUF_SIZE 2048
@@ -58,6 +63,51 @@ const char *ipcf_last_error(void) {
 	return b ? b : "";
 }
 
+// ipcf_writable reports whether the n bytes at p can be written, without
+// a fault and without changing them: the kernel copies them into a pipe
+// and back (a fault there is EFAULT, not a signal; a copy back cut short
+// by a read-only page has written the bytes that were there). An
+// initialiser's plain write into read-only memory ended the host with
+// SIGSEGV; it returns nothing, so it leaves such a struct as it was and
+// says so (ipcf_unwritable). Where no pipe can be made (no descriptor
+// left), the memory is taken as writable, as before. n is a struct's
+// size: at most a pipe's capacity (4 KiB at the least, Linux: 64 KiB).
+int ipcf_writable(void *p, size_t n) {
+	int fd[2];
+#ifdef __linux__
+	if (pipe2(fd, O_CLOEXEC) != 0) return 1;
+#else
+	if (pipe(fd) != 0) return 1;
+#endif
+	int ok = 0;
+	ssize_t w;
+	do w = write(fd[1], p, n); while (w < 0 && errno == EINTR);
+	if (w == (ssize_t)n) {
+		size_t got = 0;
+		while (got < n) {
+			ssize_t r = read(fd[0], (char *)p + got, n - got);
+			if (r < 0 && errno == EINTR) continue;
+			if (r <= 0) break;
+			got += (size_t)r;
+		}
+		ok = got == n;
+	}
+	close(fd[0]);
+	close(fd[1]);
+	return ok;
+}
+
+// ipcf_unwritable records that initialiser fn was given a struct at p that
+// it cannot write.
+void ipcf_unwritable(const char *fn, const void *p) {
+	char msg[320];
+	int k = snprintf(msg, sizeof msg,
+	                 "%s: the struct at %p cannot be written (read-only or unmapped memory, or a struct reaching "
+	                 "into such): left as it was",
+	                 fn, p);
+	ipcf_set_error(msg, k < 0 ? 0 : (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1);
+}
+
 void ipcf_array_init(ipcf_array *a) {
 	if (!a) return;
 	if ((uintptr_t)(const void *)a < 65536) {
@@ -66,6 +116,10 @@ void ipcf_array_init(ipcf_array *a) {
 		static const char msg[] = "ipcf_array_init: the struct is below 64 KiB, where no process maps memory: not "
 		                          "valid memory (a field of a NULL struct?)";
 		ipcf_set_error(msg, sizeof msg - 1);
+		return;
+	}
+	if (!ipcf_writable(a, sizeof *a)) {
+		ipcf_unwritable("ipcf_array_init", a);
 		return;
 	}
 	memset(a, 0, sizeof *a);

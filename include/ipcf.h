@@ -82,7 +82,11 @@
  *     ipcf_pcf_options, the strings of the file job's structs), where no
  *     process maps memory (&p->field of a NULL p):
  *     IPCF_E_INVALID_ARGUMENT naming it (buffers that come with a length
- *     of 0 are not read, whatever their pointer).
+ *     of 0 are not read, whatever their pointer);
+ *   - the initialisers (ipcf_array_init, ipcf_*_options_init) return
+ *     nothing: a struct below 64 KiB, or in memory they cannot write
+ *     (read-only, unreadable, or a struct reaching into such), is left as
+ *     it was and ipcf_last_error says so (also in a forked child).
  *
  * ABI policy: IPCF_VERSION_MAJOR changes when the ABI breaks. Enum values
  * are never renumbered. Structs start with struct_size and only ever grow

@@ -55,6 +55,72 @@ static void expect(const char *name, ipcf_status got, ipcf_status want, const ch
     }
 }
 
+/* ------------------------------------------------- unwritable structs */
+
+/* The initialisers return nothing: given a struct in memory they cannot
+ * write (read-only, unmapped, or reaching from a writable page into a
+ * read-only one) they leave it as it is and say so in ipcf_last_error,
+ * never end the host (their plain write did, with SIGSEGV: every stop's
+ * note since stop 52). In a forked child too (the initialisers' own C
+ * path). Returns the number of failures. */
+static int unwritable_inits(int in_child) {
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    char *m = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) { perror("mmap"); return 1; }
+    memset(m, 0x5a, 3 * pg);
+    mprotect(m + pg, pg, PROT_READ);  /* page 1 read-only */
+    mprotect(m + 2 * pg, pg, PROT_NONE); /* page 2 unmapped to the library */
+    struct { const char *what; char *p; } at[] = {
+        {"read-only", m + pg + 64},
+        {"unreadable", m + 2 * pg + 64},
+        {"writable, then read-only", m + pg - 8}, /* struct_size and a field writable, the rest not */
+    };
+    int bad = 0;
+#define UNWRITABLE(fn, type)                                                                           \
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {                                           \
+        char before[sizeof(type)];                                                                    \
+        int readable = at[i].p < m + 2 * pg && at[i].p + sizeof(type) <= m + 2 * pg;                   \
+        if (readable) memcpy(before, at[i].p, sizeof before);                                         \
+        fn((type *)(void *)at[i].p);                                                                  \
+        const char *e_ = ipcf_last_error();                                                           \
+        cases++;                                                                                      \
+        if (!strstr(e_, #fn) || !strstr(e_, "cannot be written") || !strstr(e_, "left as it was") ||  \
+            (readable && memcmp(before, at[i].p, sizeof before) != 0)) {                              \
+            fprintf(stderr, "FAIL%s %s into %s memory: message %s%s\n", in_child ? " (child)" : "", #fn,   \
+                    at[i].what, e_, readable && memcmp(before, at[i].p, sizeof before) ? ", struct changed" : ""); \
+            bad++;                                                                                    \
+        }                                                                                             \
+    }
+    UNWRITABLE(ipcf_array_init, ipcf_array)
+    UNWRITABLE(ipcf_pcf_options_init, ipcf_pcf_options)
+    UNWRITABLE(ipcf_bleach_options_init, ipcf_bleach_options)
+    UNWRITABLE(ipcf_simulate_options_init, ipcf_simulate_options)
+    UNWRITABLE(ipcf_source_options_init, ipcf_source_options)
+    UNWRITABLE(ipcf_job_options_init, ipcf_job_options)
+    UNWRITABLE(ipcf_fit_options_init, ipcf_fit_options)
+#undef UNWRITABLE
+    /* a writable struct beside them is still filled */
+    ipcf_pcf_options *o = (ipcf_pcf_options *)(void *)(m + 64);
+    ipcf_pcf_options_init(o);
+    ipcf_array *a = (ipcf_array *)(void *)(m + pg - 8 - sizeof *a);
+    ipcf_array_init(a);
+    cases++;
+    if (o->struct_size != sizeof *o || a->struct_size != sizeof *a || a->ndim != 0) {
+        fprintf(stderr, "FAIL%s initialisers of writable structs: struct_size %u and %u\n", in_child ? " (child)" : "",
+                o->struct_size, a->struct_size);
+        bad++;
+    }
+    munmap(m, 3 * pg);
+    return bad;
+}
+
+static void test_unwritable_structs(void) {
+    current = "unwritable structs";
+    alarm(30);
+    failures += unwritable_inits(0);
+    alarm(0);
+}
+
 /* ------------------------------------------------------------------ fork */
 
 /* In a forked child every Go-backed call must return IPCF_E_FORKED at once
@@ -104,6 +170,7 @@ static int child_checks(void) {
         bad++;
     }
 #undef CHILD
+    bad += unwritable_inits(1);
     return bad ? 1 : 0;
 }
 
@@ -963,6 +1030,7 @@ int main(void) {
     test_low_pointers();
     test_unreadable_direct();
     test_length1_strides();
+    test_unwritable_structs();
     test_fork();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
