@@ -33,13 +33,17 @@ import (
 // the weights of a block of frequencies in L1 and the accumulators in
 // registers, it runs near the FMA units' peak where the FFT does not. It
 // is the exact definition (no approximation); only the rounding differs
-// from the transform's: each weight's products are summed in float32 in
-// frequency order within groups of 32 frequencies, less the group's mean
-// of the cross spectrum (added back in float64 as the mean times the
-// group's sum of the weights), and the groups' sums in float64, on every
-// code path alike (dot.c's reference with fmaf and fma, and the SIMD
-// code). X(0) and X(n/2), the mean's large term included, are taken in
-// float64 apart from the sums. Where one delay dominates the correlation
+// from the transform's: the cross spectrum's parts are taken with one
+// fused multiply-add each (re = fma(ar, br, ai·bi)); each weight's
+// products are summed in float32 in frequency order within groups of 32
+// frequencies from f = 0 (a group's loads then start on a cache line of
+// the spectra: from f = 1, every 64-byte load spanned two, and the cross
+// spectra cost a third more), less the group's mean of the cross spectrum
+// (added back in float64 as the mean times the group's sum of the
+// weights), and the groups' sums in float64, on every code path alike
+// (dot.c's reference with fmaf and fma, and the SIMD code). X(0) and
+// X(n/2), the mean's large term included, are taken in float64 apart from
+// the sums (X(0) counts as 0 in its group). Where one delay dominates the correlation
 // (sparse photon counts, a saturated frame), every bin sum cancels large
 // terms; its error then stays within 1.5 times the transform's
 // (TestDotPathIllConditioned; groups of 128 frequencies without the
@@ -60,8 +64,8 @@ const (
 // dotWeights are the weights of one (n, bins).
 type dotWeights struct {
 	n, nb, nj int
-	w         []float32 // (n/2-1) rows of nj cosine, then nj sine weights
-	gsum      []float64 // per group of IPCF_DOT_FS rows (from f = 1): the sums of w's rows, in row order
+	w         []float32 // n/2 rows (f = 0..n/2-1) of nj cosine, then nj sine weights; row 0 zeros
+	gsum      []float64 // per group of IPCF_DOT_FS rows (from f = 0): the sums of w's rows, in row order
 	cnt, alt  []float64
 }
 
@@ -78,7 +82,7 @@ const dotCacheMax = 8
 func dotWeightsFor(n int, bins []int) *dotWeights {
 	nb := len(bins)
 	if n%2 != 0 || n < 64 || nb == 0 || nb > dotMaxBins || bins[nb-1] >= n ||
-		(n/2-1)*2*((nb+15)/16*16)*4 > dotMaxWeights {
+		n/2*2*((nb+15)/16*16)*4 > dotMaxWeights {
 		return nil
 	}
 	key := fmt.Sprint(n, bins)
@@ -105,7 +109,7 @@ func newDotWeights(n int, bins []int) *dotWeights {
 	nb := len(bins)
 	nj := (nb + 15) / 16 * 16
 	h := n / 2
-	d := &dotWeights{n: n, nb: nb, nj: nj, w: Float32s((h - 1) * 2 * nj), cnt: make([]float64, nb), alt: make([]float64, nb)}
+	d := &dotWeights{n: n, nb: nb, nj: nj, w: Float32s(h * 2 * nj), cnt: make([]float64, nb), alt: make([]float64, nb)}
 	// sinPi(m) = sin(π m / n) for an integer m, reduced mod 2n: from
 	// tables of the 2n values (the same calls, made once each, where
 	// every weight calling them took 10 ms of the default dataset's run).
@@ -127,7 +131,7 @@ func newDotWeights(n int, bins []int) *dotWeights {
 			f64 := int64(f)
 			amp := sinPi(f64*int64(hi-lo)) / sinPi(f64)
 			mid := f64 * int64(lo+hi-1) // the phase π·mid/n
-			row := d.w[(f-1)*2*nj:]
+			row := d.w[f*2*nj:]
 			row[j] = float32(2 * amp * cosPi(mid))
 			row[nj+j] = float32(2 * amp * sinPi(mid))
 		}
@@ -137,11 +141,11 @@ func newDotWeights(n int, bins []int) *dotWeights {
 	// group's mean of the cross spectrum out of the float32 sums and adds
 	// it back as mean times these).
 	fs := int(C.IPCF_DOT_FS)
-	ng := (h - 1 + fs - 1) / fs
+	ng := (h + fs - 1) / fs
 	d.gsum = make([]float64, ng*2*nj)
 	for f := 1; f < h; f++ {
-		g := d.gsum[(f-1)/fs*2*nj:]
-		for j, v := range d.w[(f-1)*2*nj : f*2*nj] {
+		g := d.gsum[f/fs*2*nj:]
+		for j, v := range d.w[f*2*nj : (f+1)*2*nj] {
 			g[j] += float64(v)
 		}
 	}

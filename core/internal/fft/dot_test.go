@@ -286,6 +286,11 @@ func TestDotWeightsTables(t *testing.T) {
 		n := c.n
 		sinPi := func(m int64) float64 { return math.Sin(math.Pi * float64(m%int64(2*n)) / float64(n)) }
 		cosPi := func(m int64) float64 { return math.Cos(math.Pi * float64(m%int64(2*n)) / float64(n)) }
+		for j, v := range d.w[:2*d.nj] {
+			if v != 0 {
+				t.Fatalf("n %d: row 0 (f = 0, taken apart) weight %d is %v, want 0", n, j, v)
+			}
+		}
 		lo := 0
 		for j, hi := range c.bins {
 			for f := 1; f < n/2; f++ {
@@ -293,7 +298,7 @@ func TestDotWeightsTables(t *testing.T) {
 				amp := sinPi(f64*int64(hi-lo)) / sinPi(f64)
 				mid := f64 * int64(lo+hi-1)
 				wc, ws := float32(2*amp*cosPi(mid)), float32(2*amp*sinPi(mid))
-				row := d.w[(f-1)*2*d.nj:]
+				row := d.w[f*2*d.nj:]
 				if math.Float32bits(row[j]) != math.Float32bits(wc) || math.Float32bits(row[d.nj+j]) != math.Float32bits(ws) {
 					t.Fatalf("n %d bin %d f %d: weights %v %v, want %v %v", n, j, f, row[j], row[d.nj+j], wc, ws)
 				}

@@ -26,8 +26,8 @@ void ipcf_transform_loop(void *plan, const float *zin, float *work, float *zout,
 #define IPCF_DOT_XLEN (IPCF_DOT_T * 2 * IPCF_DOT_FB + IPCF_DOT_T * 2 * (IPCF_DOT_FB / IPCF_DOT_FS))
 typedef struct ipcf_dotw {
 	int n, nb, nj;     /* series length (even), bins, weights per kind (nb rounded up to 16, <= 32) */
-	const float *w;    /* for f = 1..n/2-1: nj cosine weights, then nj sine weights */
-	const double *gsum; /* per group of IPCF_DOT_FS frequencies (from f = 1): the sums of w over it */
+	const float *w;    /* for f = 0..n/2-1: nj cosine weights, then nj sine weights (f = 0: zeros) */
+	const double *gsum; /* per group of IPCF_DOT_FS frequencies (from f = 0): the sums of w over it */
 	const double *cnt; /* nb: the width of bin j */
 	const double *alt; /* nb: the sum over bin j of (-1)^tau */
 } ipcf_dotw;
