@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include "kernel.h"
 
-// Keep a*b+c unfused: every fused operation (the cross spectrum's, the
-// accumulations) is an explicit fmaf, fma or FMA intrinsic, the same on
-// every code path.
+// Keep a*b+c unfused (the cross spectrum's products are rounded apart,
+// which keeps its symmetries exact); the accumulations call fmaf or the
+// FMA intrinsics explicitly.
 #pragma GCC optimize("fp-contract=off")
 
 // Groups of FS frequencies (from f = 0, whose cross spectrum counts as 0
@@ -91,8 +91,8 @@ static float gmean(const float *v, int stride) {
 // and weight j, a float32 sum of (x - m)*w in frequency order by fmaf,
 // added to the float64 total, then m times the group's sum of the
 // weights (gsum, float64) added too, by one fma. x is the cross spectrum b*conj(a):
-// real part fmaf(ar, br, ai*bi) for the cosine weights, imaginary part
-// fmaf(ar, bi, -(ai*br)) for the sine weights; m is the group's mean of it (gmean;
+// real part ar*br + ai*bi for the cosine weights, imaginary part
+// ar*bi - ai*br for the sine weights (products rounded apart); m is the group's mean of it (gmean;
 // 0 for a last group of fewer than FS). Taking the mean out keeps a
 // component common to all frequencies (the product of two pixels' shared
 // bright frame) out of the float32 sums, where it cancels.
@@ -107,8 +107,8 @@ static void dot_ref(const ipcf_dotw *d, const float *base, const int64_t *pq, in
 			int f1 = imin(f0 + FS, h);
 			for (int f = f0; f < f1; f++) {
 				float ar = a[2 * f], ai = a[2 * f + 1], br = b[2 * f], bi = b[2 * f + 1];
-				x[2 * (f - f0)] = f ? fmaf(ar, br, ai * bi) : 0;
-				x[2 * (f - f0) + 1] = f ? fmaf(ar, bi, -(ai * br)) : 0;
+				x[2 * (f - f0)] = f ? ar * br + ai * bi : 0;
+				x[2 * (f - f0) + 1] = f ? ar * bi - ai * br : 0;
 			}
 			float mr = 0, mi = 0;
 			if (f1 - f0 == FS) {
@@ -131,17 +131,17 @@ static void dot_ref(const ipcf_dotw *d, const float *base, const int64_t *pq, in
 #include "simd.h"
 #define IPCF_DOT_SIMD 1
 
-// xfma16 is the cross spectrum b*conj(a) of eight interleaved complex
-// values as dot_ref takes it: re = fmaf(ar, br, ai*bi), im = fmaf(ar, bi,
-// -(ai*br)). Three operations on the FMA ports (the duplicates of a's real
-// and imaginary parts are loads where a comes from memory), against
-// eight with the products rounded apart (simd.h's xconj16, three of them
-// shuffles): about 5 % off the cross spectra in a C harness (groups from
-// f = 0, whose loads start on a cache line, took off another 25 %).
-__attribute__((target("avx512f"))) static inline __m512 xfma16(__m512 a, __m512 b) {
-	__m512 ar = _mm512_moveldup_ps(a), ai = _mm512_movehdup_ps(a);
-	// even lanes ar*br + ai*bi, odd lanes ar*bi - ai*br
-	return _mm512_fmsubadd_ps(ar, b, _mm512_mul_ps(ai, _mm512_permute_ps(b, 0xB1)));
+// xcross16 is the cross spectrum b*conj(a) of eight interleaved complex
+// values as dot_ref takes it: re = ar*br + ai*bi, im = ar*bi - ai*br, each
+// product rounded (so that an autocorrelation's im is exactly 0 and the
+// pair's two directions exact negatives: the delta-CCF of an ACF is 0).
+// The duplicates of a's real and imaginary parts are loads where a comes
+// from memory: one shuffle, against three in simd.h's xconj16. (One FMA a
+// part broke that symmetry in the last bits: REVIEW7's F1.)
+__attribute__((target("avx512f"))) static inline __m512 xcross16(__m512 a, __m512 b) {
+	__m512 p = _mm512_mul_ps(_mm512_moveldup_ps(a), b);                          // ar*br, ar*bi
+	__m512 q = _mm512_mul_ps(_mm512_movehdup_ps(a), _mm512_permute_ps(b, 0xB1)); // ai*bi, ai*br
+	return _mm512_mask_sub_ps(_mm512_add_ps(p, q), 0xAAAA, p, q);
 }
 
 // cross writes the cross spectra of nt pairs for [f0, f1) into x (pair t
@@ -165,7 +165,7 @@ __attribute__((target("avx512f"), noinline)) static void cross512(const float *b
 			if (g0 + FS <= f1) {
 				__m512 v[FS / 8];
 				for (int q = 0; q < FS / 8; q++)
-					v[q] = xfma16(_mm512_loadu_ps(a + 2 * g0 + 16 * q), _mm512_loadu_ps(b + 2 * g0 + 16 * q));
+					v[q] = xcross16(_mm512_loadu_ps(a + 2 * g0 + 16 * q), _mm512_loadu_ps(b + 2 * g0 + 16 * q));
 				if (g0 == 0) v[0] = _mm512_maskz_mov_ps(0xFFFC, v[0]); // X(0): apart
 				// The tree of gmean: vectors FS/16 apart first (complex
 				// values FS/2 apart), then within a vector.
@@ -191,7 +191,7 @@ __attribute__((target("avx512f"), noinline)) static void cross512(const float *b
 					int c = len - 8 * q < 0 ? 0 : len - 8 * q > 8 ? 8 : len - 8 * q;
 					__mmask16 km = (__mmask16)((1u << (2 * c)) - 1);
 					if (g0 == 0 && q == 0) km &= 0xFFFC; // X(0): apart
-					_mm512_storeu_ps(xg + 16 * q, xfma16(_mm512_maskz_loadu_ps(km, a + 2 * g0 + 16 * q),
+					_mm512_storeu_ps(xg + 16 * q, xcross16(_mm512_maskz_loadu_ps(km, a + 2 * g0 + 16 * q),
 					                                      _mm512_maskz_loadu_ps(km, b + 2 * g0 + 16 * q)));
 				}
 				mg[0] = mg[1] = 0;

@@ -33,9 +33,7 @@ import (
 // the weights of a block of frequencies in L1 and the accumulators in
 // registers, it runs near the FMA units' peak where the FFT does not. It
 // is the exact definition (no approximation); only the rounding differs
-// from the transform's: the cross spectrum's parts are taken with one
-// fused multiply-add each (re = fma(ar, br, ai·bi)); each weight's
-// products are summed in float32 in frequency order within groups of 32
+// from the transform's: each weight's products are summed in float32 in frequency order within groups of 32
 // frequencies from f = 0 (a group's loads then start on a cache line of
 // the spectra: from f = 1, every 64-byte load spanned two, and the cross
 // spectra cost a third more), less the group's mean of the cross spectrum
