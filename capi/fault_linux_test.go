@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"github.com/ipcf/ipcf/core/pool"
 )
@@ -108,4 +109,80 @@ func anonMapping(t *testing.T, prot int) []byte {
 	}
 	t.Cleanup(func() { syscall.Munmap(m) })
 	return m
+}
+
+// TestWritableProbe: the initialisers' probe tells writable memory from
+// read-only and unreadable memory, a span reaching from a writable page
+// into a read-only one included, without changing a byte, by both of its
+// paths (process_vm_readv and process_vm_writev; a pipe where a sandbox
+// refuses those), and by the first at the process's limit of descriptors,
+// where no pipe can be made (REVIEW7's F2: the host then ended with
+// SIGSEGV).
+func TestWritableProbe(t *testing.T) {
+	rw := anonMapping(t, syscall.PROT_READ|syscall.PROT_WRITE)
+	for i := range rw {
+		rw[i] = byte(i * 7)
+	}
+	if err := syscall.Mprotect(rw[len(rw)/2:], syscall.PROT_READ); err != nil {
+		t.Fatal(err)
+	}
+	none := anonMapping(t, syscall.PROT_NONE)
+	half := len(rw) / 2
+	cases := []struct {
+		name string
+		p    unsafe.Pointer
+		want bool
+	}{
+		{"writable", unsafe.Pointer(&rw[64]), true},
+		{"read-only", unsafe.Pointer(&rw[half+64]), false},
+		{"writable, then read-only", unsafe.Pointer(&rw[half-40]), false},
+		{"unreadable", unsafe.Pointer(&none[64]), false},
+	}
+	check := func(how string, pipeOnly bool) {
+		for _, c := range cases {
+			before := append([]byte(nil), rw...)
+			if got := writableProbe(c.p, 200, pipeOnly); got != c.want {
+				t.Errorf("%s, %s: writable %v, want %v", how, c.name, got, c.want)
+			}
+			if string(before) != string(rw) {
+				t.Errorf("%s, %s: the memory changed", how, c.name)
+			}
+		}
+	}
+	check("process_vm", false)
+	check("pipe", true)
+	// At the limit of descriptors: the first path needs none. (The limit
+	// lowered for a moment: no test of this package runs in parallel.)
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	low := lim
+	low.Cur = 256
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	var fds []int
+	defer func() {
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+			t.Error(err)
+		}
+	}()
+	for {
+		fd, err := syscall.Dup(0)
+		if err != nil {
+			if err != syscall.EMFILE {
+				t.Fatalf("dup: %v", err)
+			}
+			break
+		}
+		fds = append(fds, fd)
+		if len(fds) > 256 {
+			t.Fatalf("no limit of descriptors reached (%d)", low.Cur)
+		}
+	}
+	check("process_vm at the limit of descriptors", false)
 }

@@ -86,7 +86,10 @@
  *   - the initialisers (ipcf_array_init, ipcf_*_options_init) return
  *     nothing: a struct below 64 KiB, or in memory they cannot write
  *     (read-only, unreadable, or a struct reaching into such), is left as
- *     it was and ipcf_last_error says so (also in a forked child).
+ *     it was and ipcf_last_error says so (also in a forked child; Linux:
+ *     the memory is probed by process_vm_readv/writev, or a pipe where a
+ *     sandbox refuses those; where neither can be had, it is written as
+ *     given).
  *
  * ABI policy: IPCF_VERSION_MAJOR changes when the ABI breaks. Enum values
  * are never renumbered. Structs start with struct_size and only ever grow
