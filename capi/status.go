@@ -130,7 +130,7 @@ func finish(fn string, err error) status {
 func faultError(addr uintptr) error {
 	switch {
 	case pcf.ReadOnly(addr):
-		return fail(eInvalid, "the memory of an array of the call cannot be written at %#x: an output array in read-only memory", addr)
+		return fail(eInvalid, "the memory of an output of the call cannot be written at %#x: an output array, or a scalar output's pointer, in read-only memory", addr)
 	case pcf.InFileMapping(addr):
 		return unreadable(addr)
 	case pcf.Unmapped(addr):
