@@ -95,7 +95,12 @@
  * are never renumbered. Structs start with struct_size and only ever grow
  * at the end: the library reads a field only if it lies within the
  * caller's struct_size, so programs built against an older header keep
- * working.
+ * working. Except with the initialisers (ipcf_*_options_init): they take
+ * no size and write the whole struct of this library's header, so a
+ * program built against an older header whose struct has grown since
+ * must be rebuilt before it calls them (the option structs grew in 0.3:
+ * a 0.2 program's ipcf_job_options_init would write 16 bytes past its
+ * struct), or fill its struct itself, struct_size included.
  */
 #ifndef IPCF_H
 #define IPCF_H
