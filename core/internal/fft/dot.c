@@ -21,7 +21,8 @@
 // taken out, over 16, 1.2 times or less, and over 32 (the cost of the
 // float64 additions halved: 9.3 against 10.3-10.9 us per pair), 1.5
 // times or less (a campaign's cases against float64;
-// TestDotPathIllConditioned). FB is the block of frequencies the SIMD
+// TestDotPathIllConditioned; over many seeds, below the transform's on
+// average and up to a few times it in single cases: dot.go). FB is the block of frequencies the SIMD
 // code takes for all the pairs of a batch (a multiple of FS): its
 // weights stay in L1.
 #define FS IPCF_DOT_FS
