@@ -74,6 +74,14 @@ static ipcf_status ipcf_low_refuse(const char *fn, const char *arg, const void *
 	return IPCF_E_INVALID_ARGUMENT;
 }
 
+// ipcf_size_refuse records why an initialiser's size below struct_size's
+// is refused.
+static void ipcf_size_refuse(const char *fn, size_t size) {
+	char msg[256];
+	int n = snprintf(msg, sizeof msg, "%s_size: size %zu: want the struct's size, sizeof of it (at least 4)", fn, size);
+	ipcf_set_error(msg, n < 0 ? 0 : (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+}
+
 // IPCF_LOW refuses the pointer argument p of ipcf_name when it is below
 // 64 KiB and not NULL (NULL is each function's own case).
 #define IPCF_LOW(name, p)                                                                         \
@@ -144,29 +152,40 @@ IPCF_SAME_TYPE(version_string);
 // --- void initialisers: in a child they zero the struct and set struct_size,
 // so nothing uninitialised is read; every later call is refused anyway ---
 
-#define IPCF_INIT(name, type)                                   \
-	void ipcf_##name(type *o) {                                 \
-		if (!o) return;                                         \
-		if ((uintptr_t)(const void *)o < 65536) {               \
-			/* &p->field of a NULL p: ignored as NULL is, and   \
-			 * said (it aborted the host: a campaign) */        \
-			ipcf_low_refuse("ipcf_" #name, "the struct", o);    \
-			return;                                             \
-		}                                                       \
-		if (!ipcf_writable(o, sizeof *o)) {                     \
-			/* read-only memory: its write ended the host */    \
-			ipcf_unwritable("ipcf_" #name, o);                  \
-			return;                                             \
-		}                                                       \
-		if (ipcf_in_child()) {                                  \
-			ipcf_fork_refuse("ipcf_" #name);                    \
-			memset(o, 0, sizeof *o);                            \
-			o->struct_size = sizeof *o;                         \
-			return;                                             \
-		}                                                       \
-		ipcfgo_##name(o);                                       \
-	}                                                           \
-	_Static_assert(sizeof(type) <= 4096, "ipcf_writable's pipe holds 4 KiB"); \
+#define IPCF_INIT(name, type)                                                                  \
+	static void ipcf_##name##_sized(type *o, size_t size) {                                \
+		if (!o) return;                                                                    \
+		if ((uintptr_t)(const void *)o < 65536) {                                          \
+			/* &p->field of a NULL p: ignored as NULL is, and said (it aborted the     \
+			 * host: a campaign) */                                                    \
+			ipcf_low_refuse("ipcf_" #name, "the struct", o);                           \
+			return;                                                                    \
+		}                                                                                  \
+		if (size < sizeof o->struct_size) {                                                \
+			ipcf_size_refuse("ipcf_" #name, size);                                     \
+			return;                                                                    \
+		}                                                                                  \
+		/* no more than the caller's struct: one of an older header is smaller */         \
+		size_t n = size < sizeof *o ? size : sizeof *o;                                    \
+		if (!ipcf_writable(o, n)) {                                                        \
+			/* read-only memory: its write ended the host */                           \
+			ipcf_unwritable("ipcf_" #name, o);                                         \
+			return;                                                                    \
+		}                                                                                  \
+		type d;                                                                            \
+		if (ipcf_in_child()) {                                                             \
+			ipcf_fork_refuse("ipcf_" #name);                                           \
+			memset(&d, 0, sizeof d);                                                   \
+		} else {                                                                           \
+			ipcfgo_##name(&d);                                                         \
+		}                                                                                  \
+		d.struct_size = (uint32_t)n;                                                       \
+		memcpy(o, &d, n);                                                                  \
+	}                                                                                          \
+	/* (parenthesised: ipcf.h's macro of the same name passes the size) */                    \
+	void(ipcf_##name)(type * o) { ipcf_##name##_sized(o, sizeof *o); }                        \
+	void ipcf_##name##_size(type *o, size_t size) { ipcf_##name##_sized(o, size); }           \
+	_Static_assert(sizeof(type) <= 4096, "ipcf_writable copies at most 4 KiB");               \
 	IPCF_SAME_TYPE(name)
 
 IPCF_INIT(pcf_options_init, ipcf_pcf_options);

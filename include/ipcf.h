@@ -95,12 +95,13 @@
  * are never renumbered. Structs start with struct_size and only ever grow
  * at the end: the library reads a field only if it lies within the
  * caller's struct_size, so programs built against an older header keep
- * working. Except with the initialisers (ipcf_*_options_init): they take
- * no size and write the whole struct of this library's header, so a
- * program built against an older header whose struct has grown since
- * must be rebuilt before it calls them (the option structs grew in 0.3:
- * a 0.2 program's ipcf_job_options_init would write 16 bytes past its
- * struct), or fill its struct itself, struct_size included.
+ * working. The initialisers (ipcf_*_options_init) are macros since 0.3.2
+ * that pass the header's sizeof of the struct to ipcf_*_options_init_size,
+ * which writes no more than that. A program built against an older header
+ * calls the functions of the same names, which write the whole struct of
+ * this library: it must be rebuilt if its struct has grown since (the
+ * option structs grew in 0.3: a 0.2 program's ipcf_job_options_init would
+ * write 16 bytes past its struct).
  */
 #ifndef IPCF_H
 #define IPCF_H
@@ -114,7 +115,7 @@ extern "C" {
 
 #define IPCF_VERSION_MAJOR 0
 #define IPCF_VERSION_MINOR 3
-#define IPCF_VERSION_PATCH 1
+#define IPCF_VERSION_PATCH 2
 #define IPCF_VERSION_NUMBER (IPCF_VERSION_MAJOR * 10000 + IPCF_VERSION_MINOR * 100 + IPCF_VERSION_PATCH)
 #define IPCF_MAX_NDIM 8
 /* The most worker threads an options struct's threads may ask (0: all cores). Since 0.3.1. */
@@ -553,6 +554,14 @@ ipcf_status ipcf_correlate(const ipcf_array *a, const ipcf_array *b, int32_t mod
  * ignored. Returns: nothing (in a forked child: a zeroed struct, and
  * ipcf_last_error says why). Since 0.1. */
 void ipcf_pcf_options_init(ipcf_pcf_options *options);
+/* ipcf_pcf_options_init_size: ipcf_pcf_options_init of a struct of size bytes (its
+ * header's sizeof), which the macro below passes: the defaults of the
+ * fields within it, struct_size = the smaller of size and this
+ * library's struct; bytes beyond this library's struct are left as they
+ * were. Returns: nothing (size below 4: ipcf_last_error says so).
+ * Since 0.3.2. */
+void ipcf_pcf_options_init_size(ipcf_pcf_options *options, size_t size);
+#define ipcf_pcf_options_init(options) ipcf_pcf_options_init_size((options), sizeof(ipcf_pcf_options))
 
 /* ipcf_pcf_output_shape: the output shape (H-2r, W-2r, npoints, nbins
  * effective) for a (T, H, W) input; with options->offsets, (H-2*max|v|,
@@ -622,6 +631,16 @@ size_t ipcf_job_summary_struct_size(void);
  * child: a zeroed struct, and ipcf_last_error says why). Since 0.2. */
 void ipcf_source_options_init(ipcf_source_options *options);
 void ipcf_job_options_init(ipcf_job_options *options);
+/* ipcf_source_options_init_size, ipcf_job_options_init_size: the
+ * initialisers of a struct of size bytes (its header's sizeof), which the
+ * macros below pass: the defaults of the fields within it, struct_size =
+ * the smaller of size and this library's struct; bytes beyond this
+ * library's struct are left as they were. Returns: nothing (size below
+ * 4: ipcf_last_error says so). Since 0.3.2. */
+void ipcf_source_options_init_size(ipcf_source_options *options, size_t size);
+void ipcf_job_options_init_size(ipcf_job_options *options, size_t size);
+#define ipcf_source_options_init(options) ipcf_source_options_init_size((options), sizeof(ipcf_source_options))
+#define ipcf_job_options_init(options) ipcf_job_options_init_size((options), sizeof(ipcf_job_options))
 
 /* ipcf_pcf_file: the pCF of an image time series in a file or folder
  * (.npy, TIFF, BigTIFF, ImageJ, a folder or glob of single-page TIFFs, or
@@ -652,6 +671,14 @@ ipcf_status ipcf_pcf_file(const char *input, const ipcf_source_options *source, 
  * options is ignored. Returns: nothing (in a forked child: a zeroed
  * struct, and ipcf_last_error says why). Since 0.1. */
 void ipcf_bleach_options_init(ipcf_bleach_options *options);
+/* ipcf_bleach_options_init_size: ipcf_bleach_options_init of a struct of size bytes (its
+ * header's sizeof), which the macro below passes: the defaults of the
+ * fields within it, struct_size = the smaller of size and this
+ * library's struct; bytes beyond this library's struct are left as they
+ * were. Returns: nothing (size below 4: ipcf_last_error says so).
+ * Since 0.3.2. */
+void ipcf_bleach_options_init_size(ipcf_bleach_options *options, size_t size);
+#define ipcf_bleach_options_init(options) ipcf_bleach_options_init_size((options), sizeof(ipcf_bleach_options))
 
 /* ipcf_correct_bleaching: correct data (T, H, W) into out
  * (T - 2*filtersize, H, W), an integer array (values are rounded half
@@ -787,6 +814,14 @@ ipcf_status ipcf_convolve2d(const ipcf_array *image, const ipcf_array *kernel, i
  * options is ignored. Returns: nothing (in a forked child: a zeroed
  * struct, and ipcf_last_error says why). Since 0.1. */
 void ipcf_simulate_options_init(ipcf_simulate_options *options);
+/* ipcf_simulate_options_init_size: ipcf_simulate_options_init of a struct of size bytes (its
+ * header's sizeof), which the macro below passes: the defaults of the
+ * fields within it, struct_size = the smaller of size and this
+ * library's struct; bytes beyond this library's struct are left as they
+ * were. Returns: nothing (size below 4: ipcf_last_error says so).
+ * Since 0.3.2. */
+void ipcf_simulate_options_init_size(ipcf_simulate_options *options, size_t size);
+#define ipcf_simulate_options_init(options) ipcf_simulate_options_init_size((options), sizeof(ipcf_simulate_options))
 
 /* ipcf_simulate: particles diffusing with a diagonal channel barrier into
  * out (frames, size, size), any dtype (counts clipped). Deterministic for
@@ -807,6 +842,14 @@ size_t ipcf_fit_options_struct_size(void);
  * Returns: nothing (in a forked child: a zeroed struct, and
  * ipcf_last_error says why). Since 0.3. */
 void ipcf_fit_options_init(ipcf_fit_options *options);
+/* ipcf_fit_options_init_size: ipcf_fit_options_init of a struct of size bytes (its
+ * header's sizeof), which the macro below passes: the defaults of the
+ * fields within it, struct_size = the smaller of size and this
+ * library's struct; bytes beyond this library's struct are left as they
+ * were. Returns: nothing (size below 4: ipcf_last_error says so).
+ * Since 0.3.2. */
+void ipcf_fit_options_init_size(ipcf_fit_options *options, size_t size);
+#define ipcf_fit_options_init(options) ipcf_fit_options_init_size((options), sizeof(ipcf_fit_options))
 
 /* ipcf_fit_nparams: the number of columns of ipcf_fit's params for
  * options and noffsets curves per pixel at the offsets (noffsets (u, v)

@@ -43,7 +43,7 @@ import (
 )
 
 // Version is the library version written into every output's metadata.
-const Version = "0.3.1"
+const Version = "0.3.2"
 
 // numerics names the last change of the engines' arithmetic that changed
 // results of jobs whose settings did not: a job's key holds it, so a

@@ -1,6 +1,7 @@
 /* C boundary tests for libipcf: conformance, layouts, bad input, cancellation.
  * Built with -fsanitize=address,undefined by `make test`. Prints PASS. */
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -895,6 +896,81 @@ static void test_read_in_place(void) {
     CHECK(system(cmd) == 0, "cleanup");
 }
 
+/* The initialisers write no more than the caller's struct (REVIEW7's F6):
+ * the header's macros pass its sizeof to ipcf_*_options_init_size. A
+ * struct of an older, smaller header (here ipcf_pcf_options as 0.2 had it,
+ * up to offsets) gets the defaults of its fields and its own struct_size,
+ * the bytes after it stay, and a pCF with it equals one with the whole
+ * defaults. The functions of the same names, which programs built against
+ * older headers call, write the whole struct. */
+static void test_sized_init(void) {
+    size_t old = offsetof(ipcf_pcf_options, offsets);
+    _Alignas(16) unsigned char buf[sizeof(ipcf_pcf_options) + 64];
+    memset(buf, 0xAA, sizeof buf);
+    ipcf_pcf_options *o = (ipcf_pcf_options *)(void *)buf;
+    ipcf_pcf_options_init_size(o, old);
+    int tail = 1;
+    for (size_t i = old; i < sizeof buf; i++) tail &= buf[i] == 0xAA;
+    CHECK(o->struct_size == old && o->radius == 6 && o->npoints == 32 && o->nbins == 32 && tail,
+          "init_size of a 0.2 struct (%zu bytes): struct_size %u, radius %d, bytes after it kept %d", old, o->struct_size,
+          o->radius, tail);
+    ipcf_pcf_options full;
+    memset(&full, 0xAA, sizeof full);
+    ipcf_pcf_options_init(&full); /* the macro */
+    CHECK(full.struct_size == sizeof full && full.offsets == NULL && full.noffsets == 0 && full.bins == IPCF_BINS_LOG,
+          "the macro: struct_size %u", full.struct_size);
+    memset(&full, 0xAA, sizeof full);
+    (ipcf_pcf_options_init)(&full); /* the function, as an older program calls it */
+    CHECK(full.struct_size == sizeof full && full.offsets == NULL && full.radius == 6, "the function: struct_size %u",
+          full.struct_size);
+    /* a pCF with the 0.2 struct equals one with the whole defaults */
+    enum { T = 256, H = 16, W = 16 };
+    static uint16_t px[T * H * W];
+    for (int i = 0; i < T * H * W; i++) px[i] = (uint16_t)(100 + (i * 2654435761u >> 24) % 17);
+    ipcf_array in = arr3(IPCF_DTYPE_UINT16, T, H, W, px);
+    o->threads = 1;
+    full.threads = 1;
+    int64_t sh[4];
+    CHECK(ipcf_pcf_output_shape(&in, o, sh) == IPCF_OK, "output shape with the 0.2 struct");
+    size_t n = (size_t)(sh[0] * sh[1] * sh[2] * sh[3]);
+    float *r1 = calloc(n, sizeof *r1), *r2 = calloc(n, sizeof *r2);
+    ipcf_array a1, a2;
+    ipcf_array_init_contiguous(&a1, IPCF_DTYPE_FLOAT32, 4, sh, r1);
+    ipcf_array_init_contiguous(&a2, IPCF_DTYPE_FLOAT32, 4, sh, r2);
+    CHECK(ipcf_pcf_compute(&in, o, &a1) == IPCF_OK && ipcf_pcf_compute(&in, &full, &a2) == IPCF_OK &&
+              memcmp(r1, r2, n * sizeof *r1) == 0,
+          "pCF with the 0.2 struct against the whole defaults");
+    free(r1);
+    free(r2);
+    /* a struct of a newer, larger header: this library's part, the rest kept */
+    memset(buf, 0xAA, sizeof buf);
+    ipcf_pcf_options_init_size(o, sizeof buf);
+    tail = 1;
+    for (size_t i = sizeof(ipcf_pcf_options); i < sizeof buf; i++) tail &= buf[i] == 0xAA;
+    CHECK(o->struct_size == sizeof(ipcf_pcf_options) && tail, "init_size of a larger struct: struct_size %u", o->struct_size);
+    /* a size below struct_size's: refused, the struct left */
+    ipcf_job_options j;
+    memset(&j, 0xAA, sizeof j);
+    ipcf_job_options_init_size(&j, 3);
+    CHECK(j.struct_size == 0xAAAAAAAAu && strstr(ipcf_last_error(), "ipcf_job_options_init_size: size 3"), "size 3");
+    /* every other initialiser by size: no byte after the size written */
+#define SIZED(fn, type)                                                                                  \
+    do {                                                                                                  \
+        _Alignas(16) unsigned char b[sizeof(type) + 16];                                                   \
+        memset(b, 0xAA, sizeof b);                                                                        \
+        fn((type *)(void *)b, 8);                                                                         \
+        int k = 1;                                                                                        \
+        for (size_t i = 8; i < sizeof b; i++) k &= b[i] == 0xAA;                                          \
+        CHECK(((type *)(void *)b)->struct_size == 8 && k, #fn " of 8 bytes");                            \
+    } while (0)
+    SIZED(ipcf_source_options_init_size, ipcf_source_options);
+    SIZED(ipcf_job_options_init_size, ipcf_job_options);
+    SIZED(ipcf_bleach_options_init_size, ipcf_bleach_options);
+    SIZED(ipcf_simulate_options_init_size, ipcf_simulate_options);
+    SIZED(ipcf_fit_options_init_size, ipcf_fit_options);
+#undef SIZED
+}
+
 int main(int argc, char **argv) {
     if (argc > 1) dir = argv[1];
     test_read_in_place();
@@ -902,6 +978,7 @@ int main(int argc, char **argv) {
     test_conformance();
     test_layouts();
     test_params_and_correlate();
+    test_sized_init();
     test_bad_input();
     test_check_counts();
     test_check_units();
