@@ -648,7 +648,7 @@ class _Job:
     """One library call handed to a helper thread."""
 
     __slots__ = ('fn', 'args', 'keep', 'done', 'state', 'taken', 'started', 'aborted', 'finished', 'orphan', 'status',
-                 'message')
+                 'message', 'worker')
 
     def __init__(self, fn, args, keep):
         self.fn, self.args, self.keep = fn, args, keep  # keep: arrays the call reads or writes
@@ -657,14 +657,23 @@ class _Job:
         self.state = _thread.allocate_lock()  # guards taken, started, aborted, finished, orphan
         self.taken = self.started = self.aborted = self.finished = self.orphan = False
         self.status, self.message = _c.E_INTERNAL, 'ipcf: the helper thread did not run the call'
+        self.worker = None  # the helper given the job: set before the job is put in its queue
 
 
 class _Worker:
-    """A daemon thread running one _Job at a time."""
+    """A daemon thread running one _Job at a time; job, if given, is in its
+    queue before the thread starts."""
 
-    def __init__(self):
+    def __init__(self, job=None):
         self.jobs = queue.SimpleQueue()
         self.ended = False  # sent the end (None): never kept again
+        if job is not None:
+            # Before start(): it waits for the new thread, and a Ctrl+C
+            # there left the thread started but its _Worker never returned
+            # (a helper waiting for good, in no pool). Now the thread takes
+            # the job, skips it (aborted) and goes back to the pool itself.
+            job.worker = self
+            self.jobs.put(job)
         threading.Thread(target=self._loop, name='ipcf-call', daemon=True).start()
 
     def _loop(self):
@@ -696,13 +705,31 @@ class _Worker:
                 _release_worker(self)
 
 
-def _acquire_worker():
+def _hand_over(job):
+    """Put job in the queue of a helper: an idle one, else a new one.
+
+    A KeyboardInterrupt can come at any check for signals (Python 3.11
+    checks after each call into C: the pop, the lock's exit; start() waits
+    for the new thread). The helper was taken from the pool (or started)
+    and then handed the job: an interrupt in between lost it, waiting on its
+    queue for good (test_left_helpers_end_beyond_the_pool, under load). Now
+    job.worker names it and the job is in its queue before it leaves the
+    pool or its thread starts: an interrupt before the put leaves it idle in
+    the pool (or never started); after, it takes the job (skipped, aborted)
+    and, the job an orphan, goes back to the pool itself."""
     with _IDLE_LOCK:
         if _IDLE_WORKERS:
-            return _IDLE_WORKERS.pop()
+            worker = job.worker = _IDLE_WORKERS[-1]
+            worker.jobs.put(job)
+            _IDLE_WORKERS.pop()
+            return
     try:
-        return _Worker()
+        _Worker(job)
     except RuntimeError as exc:  # "can't start new thread": a limit of threads or of address space
+        if "can't start" not in str(exc):
+            # (a Ctrl+C inside start()'s wait can surface as "release
+            # unlocked lock": not a limit; FLAKE3's F2)
+            raise
         raise _error(_c.E_OUT_OF_MEMORY, f'ipcf: cannot start the helper thread of the call ({exc}): '
                                          'a limit of address space (ulimit -v) or of threads?') from None
 
@@ -716,12 +743,16 @@ def _release_worker(worker):
     # for one more (the check and the append apart): 4 idle helpers were
     # kept for good in 1 of 4 runs of 12 interrupted calls.
     with _IDLE_LOCK:
-        if worker.ended or any(w is worker for w in _IDLE_WORKERS):
+        if any(w is worker for w in _IDLE_WORKERS):
             return  # released already (a Ctrl+C made the caller's cleanup run twice)
-        if len(_IDLE_WORKERS) < _MAX_IDLE_WORKERS:
-            _IDLE_WORKERS.append(worker)
-            return
-        worker.ended = True
+        if not worker.ended:
+            if len(_IDLE_WORKERS) < _MAX_IDLE_WORKERS:
+                _IDLE_WORKERS.append(worker)
+                return
+            worker.ended = True
+    # Sent again when released again: a Ctrl+C between `ended` and the put
+    # (at the lock's exit) made the release again, which returned without
+    # the end (a helper waiting for good). The thread ends at the first.
     worker.jobs.put(None)
 
 
@@ -769,10 +800,8 @@ def _run_in_helper(fn, args, token, keep):
     KeyboardInterrupt is raised at once.
     """
     job = _Job(fn, args, keep)
-    worker = None
     try:
-        worker = _acquire_worker()
-        worker.jobs.put(job)
+        _hand_over(job)
         while not job.done.acquire(timeout=0.05):
             pass
     except BaseException:
@@ -782,30 +811,24 @@ def _run_in_helper(fn, args, token, keep):
                 with job.state:
                     job.aborted = True  # a call not yet started never starts
                     started, finished = job.started, job.finished
-                    idle = worker is not None and not job.taken
-                    if idle:
-                        # Not taken by the helper: in its queue (taken back
-                        # here) or never put there (the interrupt came
-                        # before): the helper is idle, ours to release (it
-                        # waited for good on a call that never came). One
-                        # that has just taken it skips it (aborted).
-                        try:
-                            worker.jobs.get_nowait()
-                        except queue.Empty:
-                            pass
-                    elif not finished:
-                        job.orphan = worker is not None and not (started and token)
+                    if not finished and not (started and token):
+                        # Left to the helper: it finishes the call (no
+                        # token) or skips it (not started: taken later, or
+                        # never put in its queue, the helper then idle in
+                        # the pool or never started), then goes back to the
+                        # pool itself (_serve).
+                        job.orphan = True
+                    ours = not job.orphan
                 if started and not finished and token:
                     _lib.ipcf_token_cancel(token)
                     _wait_finished(job)
-                    finished = True
-                if (finished or idle) and worker is not None:
-                    _release_despite_interrupts(worker)
+                if ours and job.worker is not None:
+                    _release_despite_interrupts(job.worker)
                 break
             except KeyboardInterrupt:
                 continue
         raise
-    _release_despite_interrupts(worker)
+    _release_despite_interrupts(job.worker)
     return job.status, job.message
 
 

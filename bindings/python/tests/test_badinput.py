@@ -985,6 +985,77 @@ def test_left_helpers_end_beyond_the_pool():
     assert int(after) <= int(before) + 2, line
 
 
+def test_helper_is_not_lost_to_an_interrupt_while_acquired():
+    # A Ctrl+C while a helper was acquired lost it, waiting on its queue for
+    # good in no pool: in Thread.start() (it waits for the new thread: under
+    # load the test above kept 3 helpers in 2 of 30 runs), just after the
+    # pool's pop() (3.11 runs handlers after each call into C), and between
+    # a release's `ended` and its None. Each window is widened here.
+    out, err = run_python('''
+        import os, signal, sys, threading, time, numpy, ipcf
+        a = numpy.random.default_rng(0).random(1 << 19)
+        def lost():  # helpers neither idle nor busy, once the calls left behind ended (30 s: under load)
+            for _ in range(600):
+                n = len([t for t in threading.enumerate() if t.name == 'ipcf-call']) - len(ipcf._IDLE_WORKERS)
+                if n <= 0:
+                    break
+                time.sleep(0.05)
+            return n
+        # in Thread.start(): the new thread's start delayed past the SIGINT
+        orig = threading.Thread._bootstrap
+        def slow(self):
+            if self.name == 'ipcf-call':
+                time.sleep(0.3)
+            orig(self)
+        threading.Thread._bootstrap = slow
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
+        try:
+            timer.start()
+            ipcf.correlate(a, a, 'linear')
+        except KeyboardInterrupt:
+            pass
+        timer.join()
+        threading.Thread._bootstrap = orig
+        ipcf.correlate(a, a, 'linear')
+        print('start', lost(), flush=True)
+        # just after the pool's pop()
+        class PopList(list):
+            def pop(self, *i):
+                w = list.pop(self, *i)
+                os.kill(os.getpid(), signal.SIGINT)
+                return w
+        ipcf._IDLE_WORKERS = PopList(ipcf._IDLE_WORKERS)
+        try:
+            ipcf.correlate(a, a, 'linear')
+        except KeyboardInterrupt:
+            pass
+        ipcf._IDLE_WORKERS = list(ipcf._IDLE_WORKERS)
+        ipcf.correlate(a, a, 'linear')
+        print('pop', lost(), flush=True)
+        # a release's lock left after `ended`, before the None
+        class Lock:
+            lock = threading.Lock()
+            def __enter__(self):
+                return self.lock.__enter__()
+            def __exit__(self, *exc):
+                self.lock.__exit__(*exc)
+                w = sys._getframe(1).f_locals.get('worker')
+                if exc[0] is None and w is not None and w.ended:
+                    ipcf._IDLE_LOCK = self.lock
+                    os.kill(os.getpid(), signal.SIGINT)
+        workers = [ipcf._Worker() for _ in range(ipcf._MAX_IDLE_WORKERS + 1)]
+        for w in workers[:-1]:
+            ipcf._release_worker(w)  # the pool is full
+        ipcf._IDLE_LOCK = Lock()
+        try:
+            ipcf._release_despite_interrupts(workers[-1])
+        except KeyboardInterrupt:
+            pass
+        print('end', lost(), flush=True)
+    ''')
+    assert out.split() == ['start', '0', 'pop', '0', 'end', '0'], (out, err[-2000:])  # before: 1, 2, 3
+
+
 def test_alarm_exception_cancels_and_waits():
     # Any asynchronous exception (here a SIGALRM handler's) cancels the call
     # and waits for the library before it propagates: out is never written
