@@ -716,22 +716,44 @@ def _hand_over(job):
     job.worker names it and the job is in its queue before it leaves the
     pool or its thread starts: an interrupt before the put leaves it idle in
     the pool (or never started); after, it takes the job (skipped, aborted)
-    and, the job an orphan, goes back to the pool itself."""
+    and, the job an orphan, goes back to the pool itself. A new helper is
+    started off this thread (_start_worker)."""
     with _IDLE_LOCK:
         if _IDLE_WORKERS:
             worker = job.worker = _IDLE_WORKERS[-1]
             worker.jobs.put(job)
             _IDLE_WORKERS.pop()
             return
+    # A new helper is started by a thread of its own, not by this one:
+    # Thread.start() runs Python code and waits for the new thread, and a
+    # KeyboardInterrupt (raised on the main thread only) within it left a
+    # Thread in threading's _limbo or its start's lock held (FLAKE3's
+    # injection of one at every check). start_new_thread is one call into
+    # C: the starter runs, or it raises.
     try:
-        _Worker(job)
+        _thread.start_new_thread(_start_worker, (job,))
     except RuntimeError as exc:  # "can't start new thread": a limit of threads or of address space
-        if "can't start" not in str(exc):
-            # (a Ctrl+C inside start()'s wait can surface as "release
-            # unlocked lock": not a limit; FLAKE3's F2)
-            raise
-        raise _error(_c.E_OUT_OF_MEMORY, f'ipcf: cannot start the helper thread of the call ({exc}): '
-                                         'a limit of address space (ulimit -v) or of threads?') from None
+        raise _error(_c.E_OUT_OF_MEMORY, _no_thread(exc)) from None
+
+
+def _no_thread(exc):
+    return f'ipcf: cannot start the helper thread of the call ({exc}): a limit of address space (ulimit -v) or of threads?'
+
+
+def _start_worker(job):
+    """Start the helper of job, on a thread of its own (no signal is
+    raised there); if the system refuses it a thread, job fails with that,
+    as the call's result."""
+    with _c.signals_blocked():  # Ctrl+C goes to the waiting main thread
+        try:
+            _Worker(job)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller
+            job.status = _c.E_OUT_OF_MEMORY if isinstance(exc, RuntimeError) else _c.E_INTERNAL
+            job.message = _no_thread(exc) if isinstance(exc, RuntimeError) else f'ipcf: {type(exc).__name__}: {exc}'
+            job.worker = None  # no helper: none to release
+            with job.state:
+                job.finished = True
+            job.done.release()
 
 
 def _release_worker(worker):
@@ -828,7 +850,8 @@ def _run_in_helper(fn, args, token, keep):
             except KeyboardInterrupt:
                 continue
         raise
-    _release_despite_interrupts(job.worker)
+    if job.worker is not None:  # (none: the system refused the helper a thread)
+        _release_despite_interrupts(job.worker)
     return job.status, job.message
 
 
