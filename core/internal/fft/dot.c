@@ -185,13 +185,13 @@ __attribute__((target("avx512f"), noinline)) static void cross512(const float *b
 				_mm_storel_pi((__m64 *)mg, s1);
 			} else {
 				// A last group of fewer than FS: its mean is not taken out.
+				// (Never group 0, which holds X(0): n/2 >= FS, FB a multiple of FS.)
 				// Masked loads, not a scalar loop, which GCC vectorized
 				// with its products and sums contracted into FMAs.
 				int len = f1 - g0;
 				for (int q = 0; q < FS / 8; q++) {
 					int c = len - 8 * q < 0 ? 0 : len - 8 * q > 8 ? 8 : len - 8 * q;
 					__mmask16 km = (__mmask16)((1u << (2 * c)) - 1);
-					if (g0 == 0 && q == 0) km &= 0xFFFC; // X(0): apart
 					_mm512_storeu_ps(xg + 16 * q, xcross16(_mm512_maskz_loadu_ps(km, a + 2 * g0 + 16 * q),
 					                                      _mm512_maskz_loadu_ps(km, b + 2 * g0 + 16 * q)));
 				}

@@ -331,18 +331,8 @@ func TestDotPathSymmetric(t *testing.T) {
 	defer dotLevel(dotLevel(-1))
 	n := 1024
 	bins := logBinsForTest(n, 16)
-	nb, h := len(bins), n/2+1
-	stride := (h + 7) / 8 * 8
-	base := Complex64s(2 * stride)
-	rng := rand.New(rand.NewPCG(5, 6))
-	g := NewGonum(n)
-	for i := 0; i < 2; i++ {
-		x := make([]float32, n)
-		for k := range x {
-			x[k] = float32(100 + 10*rng.NormFloat64())
-		}
-		g.Forward(base[i*stride:i*stride+h], x)
-	}
+	nb := len(bins)
+	base, stride, _ := dotSpectra(n, 2, 5)
 	levels := []int{1}
 	if dotSIMD() {
 		levels = append(levels, 2)
