@@ -65,6 +65,8 @@ const char *ipcf_last_error(void) {
 	return b ? b : "";
 }
 
+int ipcf_writable_pipe_only; // tests: the pipe's path, as under a sandbox
+
 // ipcf_writable reports whether the n bytes at p can be written, without
 // a fault and without changing them: the kernel copies them out and back
 // (a fault there is EFAULT, not a signal; a copy back cut short by a
@@ -77,8 +79,6 @@ const char *ipcf_last_error(void) {
 // through a pipe. Where neither can be made, the memory is taken as
 // writable, as before. n is a struct's size: at most 4 KiB (a pipe's
 // capacity at the least).
-int ipcf_writable_pipe_only; // tests: the pipe's path, as under a sandbox
-
 int ipcf_writable(void *p, size_t n) {
 	char buf[4096];
 	if (n > sizeof buf) return 1;
