@@ -727,7 +727,7 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t 
 
 /* The states of an output's lock that ipcf_lock_holder reports. Since 0.3.1. */
 #define IPCF_LOCK_NONE 0    /* no lock, or none of an ipcf run */
-#define IPCF_LOCK_STOPPED 1 /* its run was stopped: a process of this host that is gone */
+#define IPCF_LOCK_STOPPED 1 /* its run was stopped: a process of this host that is gone (or a later process with its pid: since 0.3.2 a lock records its run's start time) */
 #define IPCF_LOCK_LIVE 2    /* a live process of this host, or one of another host (not known here) */
 
 /* ipcf_lock_holder: the lock an ipcf run holds on its output path while it

@@ -1463,6 +1463,13 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 	if _, err := os.Stat(p("dead.png")); err == nil {
 		t.Error("with a stopped run's lock: a picture was drawn")
 	}
+	// A stopped run whose pid a live process took over (this one, started
+	// at another time than the lock records): stopped too. It was taken
+	// for a live run, waited for, and refused as one "being written".
+	os.WriteFile(lock, []byte(fmt.Sprintf("pid %d on %s since then\nstart 1\n", os.Getpid(), host)), 0o644)
+	if code, msg := runIn(t, "plot", res, "-o", p("reused.png")); code != 1 || !strings.Contains(msg, "was stopped before it finished") {
+		t.Errorf("with a stopped run's lock, its pid taken over: exit %d, %q; want 1, saying it was stopped", code, msg)
+	}
 	// The same result spelt through a link and "..": the lock is looked
 	// for where the writers take it (it was not, and the picture drawn).
 	for _, d := range []string{"t", "w"} {

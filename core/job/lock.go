@@ -95,8 +95,15 @@ func lock(out string) (func(), error) {
 		// reader (LockHolder) finds a holder's line at every moment. The
 		// file emptied first left a moment when a stopped run's lock read
 		// as none, and its unpublished output was taken for a user's array.
+		// The holder's line (what messages show), then, where the system
+		// tells it, the process's start time: a pid alone named a live
+		// holder when a killed run's pid was reused (a container's runs
+		// all start as the same pid).
 		host, _ := os.Hostname()
 		line := []byte(fmt.Sprintf("pid %d on %s since %s\n", os.Getpid(), host, time.Now().Format(time.RFC3339)))
+		if st, ok := processStart(os.Getpid()); ok {
+			line = append(line, "start "+st+"\n"...)
+		}
 		f.WriteAt(line, 0)
 		if lockWritten != nil {
 			lockWritten()
@@ -169,7 +176,9 @@ func unsafeFloat32(b []byte) []float32 {
 // locking it (a reader must not make a writer's lock fail): found when
 // there is one holding an ipcf run's "pid N on HOST since ..." line
 // (holder, that line), and live when that process runs on this host
-// (another host's is taken as live). A run removes its lock when it
+// (another host's is taken as live) and, where the lock records its start
+// time ("start T" on the next line), started then: a process that took
+// over a stopped run's pid is not that run. A run removes its lock when it
 // ends: one found and not live was stopped (killed) before that, perhaps
 // while it published the output.
 func LockHolder(out string) (holder string, found, live bool) {
@@ -186,7 +195,8 @@ func LockHolder(out string) (holder string, found, live bool) {
 	}
 	b := make([]byte, 200)
 	n, _ := f.ReadAt(b, 0)
-	holder = strings.TrimSpace(strings.SplitN(string(b[:n]), "\n", 2)[0])
+	lines := strings.SplitN(string(b[:n]), "\n", 3)
+	holder = strings.TrimSpace(lines[0])
 	w := strings.Fields(holder)
 	if len(w) < 4 || w[0] != "pid" || w[2] != "on" {
 		return "", false, false
@@ -198,5 +208,15 @@ func LockHolder(out string) (holder string, found, live bool) {
 	if host, _ := os.Hostname(); w[3] != host {
 		return holder, true, true
 	}
-	return holder, true, processAlive(pid)
+	if !processAlive(pid) {
+		return holder, true, false
+	}
+	if len(lines) > 1 {
+		if rec, ok := strings.CutPrefix(strings.TrimSpace(lines[1]), "start "); ok {
+			if st, known := processStart(pid); known && st != rec {
+				return holder, true, false // the pid was taken over
+			}
+		}
+	}
+	return holder, true, true
 }

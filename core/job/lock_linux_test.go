@@ -86,8 +86,53 @@ func TestLockLineReadableWhileWritten(t *testing.T) {
 	}
 	b, err := os.ReadFile(LockName(out))
 	want := fmt.Sprintf("pid %d on %s since ", os.Getpid(), hostname())
-	if err != nil || !strings.HasPrefix(string(b), want) || strings.Count(string(b), "\n") != 1 || !strings.HasSuffix(string(b), "\n") {
-		t.Errorf("lock file %q (%v); want one line, this run's", b, err)
+	st, _ := processStart(os.Getpid())
+	if err != nil || !strings.HasPrefix(string(b), want) || !strings.HasSuffix(string(b), "\nstart "+st+"\n") || strings.Count(string(b), "\n") != 2 {
+		t.Errorf("lock file %q (%v); want this run's line and its start %s", b, err, st)
+	}
+}
+
+// TestLockHolderPidTakenOver: a lock left by a stopped run whose pid a
+// live process has since taken (a container's runs all start as the same
+// pid) is a stopped run's, told by the start time the lock records; it
+// read as live, and readers waited for a run that would never finish.
+func TestLockHolderPidTakenOver(t *testing.T) {
+	st, ok := processStart(os.Getpid())
+	if !ok || st == "0" {
+		t.Fatalf("processStart(self) = %q, %v: /proc/self/stat not read", st, ok)
+	}
+	if _, ok := processStart(999999999); ok {
+		t.Error("processStart of no process: known")
+	}
+	out := filepath.Join(t.TempDir(), "o.npy")
+	line := fmt.Sprintf("pid %d on %s since 2026-12-06T00:00:00Z", os.Getpid(), hostname())
+	for _, c := range []struct {
+		file string
+		live bool
+	}{
+		{line + "\nstart " + st + "\n", true},
+		{line + "\nstart 1\n", false},  // another process, the same pid
+		{line + "\n", true},            // no start recorded (an older run): the pid alone
+		{line + "\nstart 1", false},    // no newline after it
+		{line + "\nsomething\n", true}, // not a start line: ignored
+	} {
+		if err := os.WriteFile(LockName(out), []byte(c.file), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h, found, live := LockHolder(out)
+		if h != line || !found || live != c.live {
+			t.Errorf("lock %q: holder %q, found %v, live %v; want the first line, found, live %v", c.file, h, found, live, c.live)
+		}
+	}
+	// A run's own lock reads as live.
+	os.Remove(LockName(out))
+	release, err := Lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if h, found, live := LockHolder(out); !found || !live || !strings.HasPrefix(h, fmt.Sprintf("pid %d on ", os.Getpid())) {
+		t.Errorf("this run's lock: %q, found %v, live %v", h, found, live)
 	}
 }
 
