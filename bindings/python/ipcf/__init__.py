@@ -1157,6 +1157,16 @@ def _default_npoints():
     return o.npoints
 
 
+def _preset(value):
+    """The preset that the str value names, else an error that also names
+    the other form offsets= takes (a str such as the CLI's '1,0;0,1' was
+    refused as no preset, without a word of the (k, 2) array)."""
+    if value in _PRESETS:
+        return value
+    raise _invalid(f"offsets={value!r}: want 'circle', 'disk' or 'line', or the offsets as a (k, 2) array of "
+                   f"(u, v) pairs such as [(1, 0), (0, 1)] (not the command line's text)")
+
+
 def _offsets_for(value, radius, npoints, line):
     """The offsets array for options.offsets: None for the circle (the
     library's default, with its margin of radius); None given means the
@@ -1165,7 +1175,7 @@ def _offsets_for(value, radius, npoints, line):
     if default:
         value = 'line' if line else 'circle'
     if isinstance(value, str):
-        kind = _choice(value, 'offsets', _PRESETS)
+        kind = _preset(value)
         if kind == 'circle':
             return None
         if npoints != _default_npoints():
@@ -1383,7 +1393,7 @@ def distances(offsets, pixel_size=None, *, radius=6, npoints=32):
     _check_process()
     _, ps = _units(None, pixel_size)
     if isinstance(offsets, str):
-        kind = _choice(offsets, 'offsets', _PRESETS)
+        kind = _preset(offsets)
         uv = _preset_offsets(kind, _int(radius, 'radius'), _int(npoints, 'npoints'))
     else:
         uv = _offsets_array(offsets)

@@ -425,6 +425,9 @@ def test_frame_interval_and_pixel_size_leave_the_result_alone(data):
     (lambda d: ipcf.pcf(d, offsets=numpy.zeros((65537, 2), int)), ValueError, 'offsets: 65537 offsets'),
     (lambda d: ipcf.pcf(d, offsets=[(5, 0)]), ValueError, 'offsets reach 0 rows and 5 columns'),
     (lambda d: ipcf.pcf(d, offsets='ring'), ValueError, "offsets='ring': want 'circle', 'disk' or 'line'"),
+    # The command line's text: the message names the array form too.
+    (lambda d: ipcf.pcf(d, offsets='1,0;0,1'), ValueError, "or the offsets as a (k, 2) array of (u, v) pairs"),
+    (lambda d: ipcf.distances('1,0'), ValueError, "offsets='1,0': want 'circle', 'disk' or 'line', or the offsets"),
     (lambda d: ipcf.pcf(d, offsets='disk', radius=5), ValueError, 'offsets reach 5 rows and 5 columns'),
     (lambda d: ipcf.pcf(d, bins='quadratic'), ValueError, "bins='quadratic': want 'log', 'linear' or 'multitau'"),
     (lambda d: ipcf.pcf(d, bins=2), ValueError, 'bins=2'),
