@@ -11,13 +11,17 @@ typedef struct ipcf_unit {
 } ipcf_unit;
 void ipcf_pairs(void *plan, const float *base, const ipcf_unit *units, int nunits,
                 float *zin, float *zout, int n, const int *bins, int nb, double *out);
-void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
+void ipcf_spectra_u16(void *plan, const float *tw, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
                       int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums,
                       double *norm);
 void ipcf_spectra_u16_part(const uint8_t *data, int64_t st_t, int64_t st_y, int t0, int k, int n, int ny, int nx,
                            int big, float *ring, const int64_t *off, double *sums);
-void ipcf_spectra_u16_finish(void *plan, int n, int ny, int nx, float *ring, const int64_t *off, float *scratch,
+void ipcf_spectra_u16_finish(void *plan, const float *tw, int n, int ny, int nx, float *ring, const int64_t *off, float *scratch,
                              double *sums, double *norm);
+// The forward real transform by a complex one of half the points (r2c.c).
+int ipcf_r2c_level(int level);
+void ipcf_r2c_pack(const float *src, float *dst, int n);
+void ipcf_r2c(void *plan, const float *tw, int n, float *packed, float *zc, float *x);
 void ipcf_transform_loop(void *plan, const float *zin, float *work, float *zout, int n, int iters, int copy_only);
 // The dot path (dot.c): the bin sums as weighted sums of the cross spectrum.
 #define IPCF_DOT_FB 128

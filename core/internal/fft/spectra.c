@@ -126,17 +126,19 @@ __attribute__((target("avx2"))) static void transpose_u16_avx2(const uint8_t *da
 }
 
 // center_avx2 is the mean subtraction's loop: dst[i] = (float)(((double)s[i]
-// - mean) * f), the same IEEE operations per element as the scalar loop.
+// - mean) * f), the same IEEE operations per element as the scalar loop,
+// the odd ones negated (the input of ipcf_r2c; n even).
 __attribute__((target("avx2"))) static void center_avx2(const float *s, float *dst, int n, double mean, double f) {
 	__m256d m = _mm256_set1_pd(mean), fv = _mm256_set1_pd(f);
+	__m256 odd = _mm256_castsi256_ps(_mm256_set1_epi64x((long long)0x8000000000000000ULL));
 	int i = 0;
 	for (; i + 8 <= n; i += 8) {
 		__m256 x = _mm256_loadu_ps(s + i);
 		__m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), m), fv));
 		__m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), m), fv));
-		_mm256_storeu_ps(dst + i, _mm256_set_m128(hi, lo));
+		_mm256_storeu_ps(dst + i, _mm256_xor_ps(_mm256_set_m128(hi, lo), odd));
 	}
-	for (; i < n; i++) dst[i] = (float)(((double)s[i] - mean) * f);
+	for (; i < n; i++) dst[i] = (i & 1) ? -(float)(((double)s[i] - mean) * f) : (float)(((double)s[i] - mean) * f);
 }
 
 // range_avx2 is range_scalar's loop.
@@ -273,8 +275,9 @@ void ipcf_spectra_u16_part(const uint8_t *data, int64_t st_t, int64_t st_y, int 
 // ipcf_spectra_u16_finish completes ipcf_spectra_u16 once the slots hold
 // the series (ipcf_spectra_u16_part): the sums the transposition did not
 // take, each series' range, its centring and scaling, and its forward
-// transform in place.
-void ipcf_spectra_u16_finish(void *plan, int n, int ny, int nx, float *ring, const int64_t *off, float *scratch,
+// transform in place: by ipcf_r2c with plan (the complex one of n/2
+// points) and tw, or without tw by FFTW's r2c, plan.
+void ipcf_spectra_u16_finish(void *plan, const float *tw, int n, int ny, int nx, float *ring, const int64_t *off, float *scratch,
                              double *sums, double *norm) {
 	int simd = spectra_simd(n);
 	int nx8 = simd ? nx / 8 * 8 : 0;
@@ -298,14 +301,22 @@ void ipcf_spectra_u16_finish(void *plan, int n, int ny, int nx, float *ring, con
 			center_avx2(s, scratch, n, mean, f);
 		else
 #endif
-			for (int i = 0; i < n; i++) scratch[i] = (float)(((double)s[i] - mean) * f);
-		fftwf_execute_dft_r2c((fftwf_plan)plan, scratch, (fftwf_complex *)s);
+			for (int i = 0; i < n; i++) {
+				float v = (float)(((double)s[i] - mean) * f);
+				scratch[i] = (i & 1) ? -v : v;
+			}
+		if (tw) {
+			ipcf_r2c(plan, tw, n, scratch, s, s);
+		} else { // n < 8: FFTW's r2c (plan), the samples as they are
+			for (int i = 1; i < n; i += 2) scratch[i] = -scratch[i];
+			fftwf_execute_dft_r2c((fftwf_plan)plan, scratch, (fftwf_complex *)s);
+		}
 	}
 }
 
-void ipcf_spectra_u16(void *plan, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
+void ipcf_spectra_u16(void *plan, const float *tw, const uint8_t *data, int64_t st_t, int64_t st_y, int n, int ny,
                       int nx, int big, float *ring, const int64_t *off, float *scratch, double *sums,
                       double *norm) {
 	ipcf_spectra_u16_part(data, st_t, st_y, 0, n, n, ny, nx, big, ring, off, sums);
-	ipcf_spectra_u16_finish(plan, n, ny, nx, ring, off, scratch, sums, norm);
+	ipcf_spectra_u16_finish(plan, tw, n, ny, nx, ring, off, scratch, sums, norm);
 }

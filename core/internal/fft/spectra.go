@@ -27,7 +27,8 @@ const HasSpectraU16 = true
 func (f *FFTW) SpectraU16(data []byte, o, stT, stY, n, ny, nx int, big bool, base []complex64, off []int64, scratch []float32, sums, norm []float64) {
 	f.checkSpectra(n, ny, nx, base, off, scratch, sums, norm)
 	checkSamples(data, o, stT, stY, n, ny, nx)
-	C.ipcf_spectra_u16(unsafe.Pointer(f.p.fwd), (*C.uint8_t)(unsafe.Pointer(&data[o])), C.int64_t(stT), C.int64_t(stY),
+	plan, tw := f.forwardC()
+	C.ipcf_spectra_u16(plan, tw, (*C.uint8_t)(unsafe.Pointer(&data[o])), C.int64_t(stT), C.int64_t(stY),
 		C.int(n), C.int(ny), C.int(nx), C.int(bint(big)), fptr(base), (*C.int64_t)(unsafe.Pointer(&off[0])),
 		(*C.float)(unsafe.Pointer(&scratch[0])), dptr(sums), dptr(norm))
 }
@@ -60,8 +61,19 @@ func (f *FFTW) SpectraU16Part(data []byte, o, stT, stY, t0, k, n, ny, nx int, bi
 // put in the slots: as SpectraU16 after its transposition.
 func (f *FFTW) SpectraU16Finish(n, ny, nx int, base []complex64, off []int64, scratch []float32, sums, norm []float64) {
 	f.checkSpectra(n, ny, nx, base, off, scratch, sums, norm)
-	C.ipcf_spectra_u16_finish(unsafe.Pointer(f.p.fwd), C.int(n), C.int(ny), C.int(nx), fptr(base),
+	plan, tw := f.forwardC()
+	C.ipcf_spectra_u16_finish(plan, tw, C.int(n), C.int(ny), C.int(nx), fptr(base),
 		(*C.int64_t)(unsafe.Pointer(&off[0])), (*C.float)(unsafe.Pointer(&scratch[0])), dptr(sums), dptr(norm))
+}
+
+// forwardC is the forward transform as the C spectra take it: the
+// complex plan of n/2 points and the twiddles (ipcf_r2c), or FFTW's r2c
+// and no twiddles.
+func (f *FFTW) forwardC() (unsafe.Pointer, *C.float) {
+	if f.p.half != nil {
+		return unsafe.Pointer(f.p.half), fptr32(f.p.tw)
+	}
+	return unsafe.Pointer(f.p.fwd), nil
 }
 
 // checkSpectra panics on arguments the C code would read or write
@@ -102,3 +114,14 @@ func bint(b bool) int {
 // and returns the one that will run. Tests use it; every path gives
 // bitwise the same spectra.
 func spectraLevel(level int) int { return int(C.ipcf_spectra_level(C.int(level))) }
+
+// r2cLevel forces the code path of ipcf_r2c's split (-1: the best the CPU
+// has; 0: scalar; 1: AVX-512F) and returns the one that will run. Tests
+// use it; both give bitwise the same spectra.
+func r2cLevel(level int) int { return int(C.ipcf_r2c_level(C.int(level))) }
+
+// fftwR2C is FFTW's own r2c of src into dst (aligned), for tests to
+// compare Forward with.
+func (f *FFTW) fftwR2C(dst []complex64, src []float32) {
+	C.fftwf_execute_dft_r2c(f.p.fwd, (*C.float)(unsafe.Pointer(&src[0])), (*C.fftwf_complex)(unsafe.Pointer(&dst[0])))
+}

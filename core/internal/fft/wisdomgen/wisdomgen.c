@@ -11,8 +11,9 @@
  * The problems must be exactly those the library plans (fft/plan.go):
  *   c2c  backward, out of place, 64-byte aligned, FFTW_DESTROY_INPUT
  *        (the pair kernel, kernel.go);
- *   r2c  forward, out of place, aligned, input preserved (Forward,
- *        SpectraU16);
+ *   r2c  forward, out of place, aligned, input preserved (Forward and
+ *        SpectraU16 for n < 8 and odd n; even n >= 8 take the c2c plan
+ *        of n/2 points and a split pass, r2c.c);
  *   c2r  backward, out of place, aligned, input destroyed (Inverse).
  * Sizes up to 2^patient are planned with FFTW_PATIENT, larger ones with
  * FFTW_MEASURE (PATIENT takes minutes there). The library asks at the same
