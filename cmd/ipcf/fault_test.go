@@ -1112,3 +1112,73 @@ func TestFaultFileAppearsWhilePublishing(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultKillReplacingUnlabelled: a run replacing an earlier result
+// (other settings) killed once it removed that result's sidecar, before
+// its renames (IPCF_FAULT_KILL=publish-unlabelled), left the earlier files
+// without a sidecar; the same job run again takes them for ipcf's and
+// publishes its result, in both engines, as .npy (with error bars too) and
+// TIFF. Out of core, a TIFF's was refused by every rerun as a user's file:
+// the scratch recorded what a publication replaces for .npy only
+// (FAULT8's F2).
+func TestFaultKillReplacingUnlabelled(t *testing.T) {
+	r := newFaultRig(t)
+	for _, engine := range []string{"memory", "ooc"} {
+		for _, c := range []struct {
+			out   string
+			extra []string
+		}{
+			{"o.npy", nil},
+			{"o.npy", []string{"--errors", "blocking"}},
+			{"o.tif", nil},
+		} {
+			name := fmt.Sprintf("%s %s%v", engine, c.out, c.extra)
+			out := filepath.Join(t.TempDir(), c.out)
+			job := func(radius string) []string {
+				a := r.args(out, append([]string{"--radius", radius}, c.extra...)...)
+				for i, s := range a {
+					if s == "ooc" {
+						a[i] = engine
+					}
+				}
+				return a
+			}
+			// The uninterrupted run's bytes at the same path (a TIFF
+			// records the job's key, which names the output).
+			paths := []string{out}
+			if c.extra != nil {
+				paths = append(paths, strings.Replace(out, ".npy", ".sd.npy", 1))
+			}
+			if msg, err := r.run(nil, job("3")...); err != nil {
+				t.Fatalf("%s: reference: %v %s", name, err, msg)
+			}
+			var want [][]byte
+			for _, p := range paths {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = append(want, b)
+				os.Remove(p)
+			}
+			os.Remove(out + ".json")
+			if msg, err := r.run(nil, job("2")...); err != nil {
+				t.Fatalf("%s: the earlier result: %v %s", name, err, msg)
+			}
+			if msg, err := r.run([]string{"IPCF_FAULT_KILL=publish-unlabelled"}, job("3")...); err == nil {
+				t.Fatalf("%s: fault point publish-unlabelled was not reached: %s", name, msg)
+			}
+			if _, err := os.Stat(out + ".json"); err == nil {
+				t.Fatalf("%s: killed with the earlier sidecar removed, yet one is there", name)
+			}
+			if msg, err := r.run(nil, job("3")...); err != nil {
+				t.Fatalf("%s: the same job after the kill: %v %s", name, err, msg)
+			}
+			for k, p := range paths {
+				if got, err := os.ReadFile(p); err != nil || !bytes.Equal(got, want[k]) {
+					t.Errorf("%s: %s differs from an uninterrupted run's (%v)", name, filepath.Base(p), err)
+				}
+			}
+		}
+	}
+}

@@ -934,14 +934,17 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		return o.Meta(inputCRCs())
 	}
 	publish := func(m map[string]any, crc, sdcrc uint32) error {
-		if isNpy {
-			sd := ""
-			if p.errs {
-				sd = o.ErrOut.Path()
-			}
-			if err := MarkReplacing(dir, out.Path(), sd); err != nil {
-				return err
-			}
+		// The files it replaces (a .npy, a TIFF: a Zarr folder is none),
+		// recorded before the renames: a rerun after a kill between them
+		// and the sidecar takes them for ipcf's. (For .npy only, a TIFF's
+		// killed publication was refused by every rerun as a user's file:
+		// FAULT8's F2.)
+		sd := ""
+		if p.errs {
+			sd = o.ErrOut.Path()
+		}
+		if err := MarkReplacing(dir, out.Path(), sd); err != nil {
+			return err
 		}
 		if p.errs {
 			return PublishPair(npyOut, o.ErrOut, m, crc, sdcrc)

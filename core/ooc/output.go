@@ -524,12 +524,12 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 	// earlier result goes (a full disk fails here, that result untouched);
 	// then the old sidecar goes, the files get their names, and the new
 	// sidecar its own.
-	var renameErr error
+	var renameErr, syncErr error
 	err = npy.WriteAtomicThen(SidecarName(path), func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	}, func() error {
-		renameErr = publishRenames(path, sdPath, curves, sd, fresh)
+		renameErr = publishRenames(path, sdPath, curves, sd, fresh, &syncErr)
 		return renameErr
 	})
 	if err != nil && err != renameErr {
@@ -538,7 +538,15 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 	if err != nil {
 		return err
 	}
-	return syncDir(dir)
+	if err := syncDir(dir); err != nil && syncErr == nil {
+		syncErr = err
+	}
+	if syncErr != nil {
+		// Every file is in place and the new sidecar describes them: the
+		// result is published, and only its durability is in doubt.
+		return fmt.Errorf("output %s: the result is written and named, but its folder could not be synced to the disk (%w): a power cut or crash of the system may lose it; check the disk", path, syncErr)
+	}
+	return nil
 }
 
 // publishRenames removes the earlier result's sidecar (and the error bars
@@ -547,7 +555,12 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 // is still to be renamed; fresh: the paths where nothing may lie (a file
 // put there since the caller's check is neither replaced nor removed:
 // ErrAppeared).
-func publishRenames(path, sdPath string, curves, sd bool, fresh freshness) error {
+//
+// A folder that cannot be synced once a rename is done does not stop the
+// publication midway (that left the earlier curves beside the new error
+// bars without a sidecar: FAULT8's F1): the first such error goes to
+// *syncErr, for the caller to report once the result is whole.
+func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncErr *error) error {
 	fault("publish-renames")
 	p := PartialName(path)
 	dir := filepath.Dir(path)
@@ -592,6 +605,7 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness) error
 				}
 			}
 		}
+		fault("publish-unlabelled") // the earlier result without its sidecar, the new one not yet renamed
 	}
 	if sd {
 		// The error bars first: the curves' rename is the last.
@@ -599,8 +613,8 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness) error
 			return restore(fmt.Errorf("output %s: %w", sdPath, err))
 		}
 		oldSide = nil // the earlier error bars are replaced
-		if err := syncDir(filepath.Dir(sdPath)); err != nil {
-			return fmt.Errorf("output %s: %w", sdPath, err)
+		if err := syncDir(filepath.Dir(sdPath)); err != nil && *syncErr == nil {
+			*syncErr = err
 		}
 		fault("publish-errors")
 	}
@@ -611,8 +625,8 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness) error
 		if aside != "" {
 			os.Remove(aside)
 		}
-		if err := syncDir(dir); err != nil {
-			return fmt.Errorf("output %s: %w", path, err)
+		if err := syncDir(dir); err != nil && *syncErr == nil {
+			*syncErr = err
 		}
 		fault("publish")
 	}
@@ -1517,7 +1531,9 @@ func IsOurs(path string) bool {
 	return unmarshalExact(b, &m) == nil && m.Software == Marker
 }
 
-func syncDir(dir string) error {
+// syncDir syncs the folder dir (its entries: renames, removals). A
+// variable: a test makes it fail.
+var syncDir = func(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -127,3 +127,45 @@ func TestRenameNoReplace(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishSyncFailsAfterARename: a folder that cannot be synced (EIO)
+// once a rename of the publication is done does not stop it midway: the
+// new result is published whole (curves, error bars, the sidecar that
+// describes them) and the error says so. At the first sync (after the
+// error bars' rename) the earlier curves were left beside the new error
+// bars, with no sidecar (FAULT8's F1).
+func TestPublishSyncFailsAfterARename(t *testing.T) {
+	defer func(f func(string) error) { syncDir = f }(syncDir)
+	for fail := 1; fail <= 3; fail++ {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "r.npy")
+		writeResult(t, out, 1, true)
+		calls := 0
+		syncDir = func(d string) error {
+			if calls++; calls == fail {
+				return &os.PathError{Op: "sync", Path: d, Err: errors.New("input/output error")}
+			}
+			return nil
+		}
+		data := make([]float32, 12)
+		for i := range data {
+			data[i] = 100 + float32(i)
+		}
+		o, crc := finished(t, out, data)
+		sd, sdcrc := finished(t, ErrorsName(out), data)
+		err := PublishPair(o, sd, map[string]any{"software": Marker}, crc, sdcrc)
+		syncDir = func(string) error { return nil }
+		if err == nil || !bytes.Contains([]byte(err.Error()), []byte("the result is written and named, but its folder could not be synced")) {
+			t.Errorf("sync %d failing: %v; want the error saying the result is published", fail, err)
+		}
+		if got, _, _ := fileCRC(out); got != crc || !NpyIsOurs(out) {
+			t.Errorf("sync %d failing: the curves are not the new result's, described by its sidecar", fail)
+		}
+		if got, _, _ := fileCRC(ErrorsName(out)); got != sdcrc || !RecordsErrors(out, ErrorsName(out)) {
+			t.Errorf("sync %d failing: the error bars are not the new result's, recorded by its sidecar", fail)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+			t.Errorf("sync %d failing: left %v", fail, left)
+		}
+	}
+}
