@@ -1651,14 +1651,16 @@ func (j *Job) Format() string { return j.format }
 
 // Run computes the job. It holds a lock on the output for its duration:
 // a second run on the same output fails at once.
-func (j *Job) Run(ctx context.Context) (Summary, error) {
-	sum := Summary{Engine: j.engine, Geometry: j.geom}
+func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
+	sum = Summary{Engine: j.engine, Geometry: j.geom}
 	ctx = pcf.WithDeviceNote(ctx, j.noteDevice)
 	unlock, err := lock(j.outAbs)
 	if err != nil {
 		return sum, err
 	}
-	defer unlock()
+	// A publication left half done keeps the lock files: readers refuse
+	// its files as a stopped run's (they took them for a user's array).
+	defer func() { unlock(errors.Is(runErr, ooc.ErrUnlabelled)) }()
 	if j.errPath != "" {
 		// The error bars are an output too: a command writing that name
 		// meanwhile would be overwritten, or overwrite them.
@@ -1670,7 +1672,7 @@ func (j *Job) Run(ctx context.Context) (Summary, error) {
 		if err != nil {
 			return sum, err
 		}
-		defer unlockErrs()
+		defer func() { unlockErrs(errors.Is(runErr, ooc.ErrUnlabelled)) }()
 	}
 	// Temporary files of runs killed while they wrote a file there (a
 	// sidecar, a .zattrs) would stay for good, inside a published Zarr too.

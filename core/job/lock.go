@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,12 +25,21 @@ func LockName(out string) string {
 // beside it, LockName, released by the kernel when the process dies) and
 // returns its release; it fails at once with ErrBusy, naming the holder,
 // if another run holds it. Every command that writes an output takes it.
-func Lock(out string) (func(), error) { return lock(out) }
+func Lock(out string) (func(), error) {
+	release, err := lock(out)
+	if err != nil {
+		return nil, err
+	}
+	return func() { release(false) }, nil
+}
 
 // lockWritten, in tests, runs between the two writes of a lock's line.
 var lockWritten func()
 
-func lock(out string) (func(), error) {
+// lock is Lock whose release keeps the lock file when asked (keep): its
+// line then names a stopped run, and readers refuse the output as one
+// (a publication left half done: ooc.ErrUnlabelled).
+func lock(out string) (func(keep bool), error) {
 	name := LockName(out)
 	for attempt := 0; attempt < 5; attempt++ {
 		// Never through a link, never blocking on a FIFO: the file is
@@ -109,7 +119,18 @@ func lock(out string) (func(), error) {
 			lockWritten()
 		}
 		f.Truncate(int64(len(line)))
-		return func() { unlockRemove(f, name) }, nil
+		return func(keep bool) {
+			if keep {
+				// "ended": the run is over though its process may live
+				// on (a Python or ImageJ host).
+				if st, err := f.Stat(); err == nil {
+					f.WriteAt([]byte("ended\n"), st.Size())
+				}
+				f.Close()
+				return
+			}
+			unlockRemove(f, name)
+		}, nil
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
 }
@@ -178,7 +199,9 @@ func unsafeFloat32(b []byte) []float32 {
 // (holder, that line), and live when that process runs on this host
 // (another host's is taken as live) and, where the lock records its start
 // time ("start T" on the next line), started then: a process that took
-// over a stopped run's pid is not that run. A run removes its lock when it
+// over a stopped run's pid is not that run. A run whose publication was
+// left half done ends its lock with a line "ended" (its process may be a
+// host that lives on): not live either. A run removes its lock when it
 // ends: one found and not live was stopped (killed) before that, perhaps
 // while it published the output.
 func LockHolder(out string) (holder string, found, live bool) {
@@ -195,7 +218,7 @@ func LockHolder(out string) (holder string, found, live bool) {
 	}
 	b := make([]byte, 200)
 	n, _ := f.ReadAt(b, 0)
-	lines := strings.SplitN(string(b[:n]), "\n", 3)
+	lines := strings.Split(string(b[:n]), "\n")
 	holder = strings.TrimSpace(lines[0])
 	w := strings.Fields(holder)
 	if len(w) < 4 || w[0] != "pid" || w[2] != "on" {
@@ -208,7 +231,7 @@ func LockHolder(out string) (holder string, found, live bool) {
 	if host, _ := os.Hostname(); w[3] != host {
 		return holder, true, true
 	}
-	if !processAlive(pid) {
+	if !processAlive(pid) || slices.Contains(lines[1:], "ended") {
 		return holder, true, false
 	}
 	if len(lines) > 1 {

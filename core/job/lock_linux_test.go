@@ -140,3 +140,34 @@ func hostname() string {
 	h, _ := os.Hostname()
 	return h
 }
+
+// TestLockKeptEnded: a lock kept by a run whose publication was left half
+// done (release(true)) stays, read as a stopped run's though its process
+// (a host such as Python) lives on.
+func TestLockKeptEnded(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o.npy")
+	release, err := lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, live := LockHolder(out); !found || !live {
+		t.Fatalf("held: found %v, live %v", found, live)
+	}
+	release(true)
+	h, found, live := LockHolder(out)
+	if !found || live || !strings.HasPrefix(h, fmt.Sprintf("pid %d on ", os.Getpid())) {
+		t.Errorf("kept: %q, found %v, live %v; want this run's line, stopped", h, found, live)
+	}
+	// The next run takes it, and its release removes it.
+	release2, err := lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, found, live := LockHolder(out); !found || !live {
+		t.Errorf("taken again: found %v, live %v", found, live)
+	}
+	release2(false)
+	if _, err := os.Lstat(LockName(out)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("released: the lock file is left (%v)", err)
+	}
+}

@@ -465,6 +465,13 @@ type freshness struct{ out, sidecar, sd bool }
 // its publication; it is not replaced.
 var ErrAppeared = errors.New("appeared during the run")
 
+// ErrUnlabelled: a publication failed once some of its files were
+// renamed into place, and their new sidecar is not there: the output
+// holds files no sidecar describes. The job keeps its lock file, so that
+// readers refuse them as a stopped run's, and a rerun of the job finishes
+// the publication.
+var ErrUnlabelled = errors.New("the result's files are in place without their metadata: run the same job again to finish it")
+
 func (o *NpyOutput) Verify(key string) bool { return verifyFile(o.path, key) }
 
 // publishFiles publishes the finished partial file of path and, when
@@ -525,17 +532,24 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 	// then the old sidecar goes, the files get their names, and the new
 	// sidecar its own.
 	var renameErr, syncErr error
+	renamed := false // (a file of the result renamed into place)
 	err = npy.WriteAtomicThen(SidecarName(path), func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	}, func() error {
-		renameErr = publishRenames(path, sdPath, curves, sd, fresh, &syncErr)
+		renameErr = publishRenames(path, sdPath, curves, sd, fresh, &syncErr, &renamed)
 		return renameErr
 	})
 	if err != nil && err != renameErr {
+		if renamed {
+			return fmt.Errorf("output %s: %w (%w)", SidecarName(path), err, ErrUnlabelled)
+		}
 		return fmt.Errorf("output %s: %w", SidecarName(path), err)
 	}
 	if err != nil {
+		if renamed {
+			return fmt.Errorf("%w (%w)", err, ErrUnlabelled)
+		}
 		return err
 	}
 	if err := syncDir(dir); err != nil && syncErr == nil {
@@ -560,7 +574,7 @@ func publishFiles(path, sdPath string, meta map[string]any, crc, sdcrc uint32, f
 // publication midway (that left the earlier curves beside the new error
 // bars without a sidecar: FAULT8's F1): the first such error goes to
 // *syncErr, for the caller to report once the result is whole.
-func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncErr *error) error {
+func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncErr *error, renamed *bool) error {
 	fault("publish-renames")
 	p := PartialName(path)
 	dir := filepath.Dir(path)
@@ -613,6 +627,7 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncE
 			return restore(fmt.Errorf("output %s: %w", sdPath, err))
 		}
 		oldSide = nil // the earlier error bars are replaced
+		*renamed = true
 		if err := syncDir(filepath.Dir(sdPath)); err != nil && *syncErr == nil {
 			*syncErr = err
 		}
@@ -622,6 +637,7 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncE
 		if err := renameTo(p, path, fresh.out); err != nil {
 			return restore(fmt.Errorf("output %s: %w", path, err))
 		}
+		*renamed = true
 		if aside != "" {
 			os.Remove(aside)
 		}

@@ -169,3 +169,48 @@ func TestPublishSyncFailsAfterARename(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishHalfDoneIsUnlabelled: a publication that fails once a file
+// of it is renamed into place (the error bars, then the curves' rename
+// refused) says so with ErrUnlabelled, for the job to keep its lock (its
+// readers then refuse the files); one that fails before any rename does
+// not (the earlier result is whole).
+func TestPublishHalfDoneIsUnlabelled(t *testing.T) {
+	defer func() { renameFile = os.Rename }()
+	for _, earlier := range []bool{false, true} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "r.npy")
+		if earlier {
+			writeResult(t, out, 1, false)
+		}
+		renameFile = func(a, b string) error {
+			if b == out {
+				return &os.LinkError{Op: "rename", Old: a, New: b, Err: os.ErrPermission}
+			}
+			return os.Rename(a, b)
+		}
+		o, crc := finished(t, out, make([]float32, 12))
+		sd, sdcrc := finished(t, ErrorsName(out), make([]float32, 12))
+		err := PublishPair(o, sd, map[string]any{"software": Marker}, crc, sdcrc)
+		renameFile = os.Rename
+		if !errors.Is(err, os.ErrPermission) || !errors.Is(err, ErrUnlabelled) {
+			t.Fatalf("earlier result %v: the curves' rename refused after the error bars': %v; want ErrPermission and ErrUnlabelled", earlier, err)
+		}
+	}
+	// Refused before any rename: the earlier result stays, not ErrUnlabelled.
+	dir := t.TempDir()
+	out := filepath.Join(dir, "r.npy")
+	writeResult(t, out, 1, false)
+	renameFile = func(a, b string) error {
+		if b == out {
+			return &os.LinkError{Op: "rename", Old: a, New: b, Err: os.ErrPermission}
+		}
+		return os.Rename(a, b)
+	}
+	o, crc := finished(t, out, make([]float32, 12))
+	err := o.Publish(map[string]any{"software": Marker}, crc)
+	renameFile = os.Rename
+	if !errors.Is(err, os.ErrPermission) || errors.Is(err, ErrUnlabelled) {
+		t.Fatalf("the only rename refused: %v; want ErrPermission, not ErrUnlabelled", err)
+	}
+}
