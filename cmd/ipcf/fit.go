@@ -1040,7 +1040,10 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		byteorder.NativeEndian.PutUint32(chisq[4*i:], math.Float32bits(float32(maps.ChiSq[i])))
 		status[i] = uint8(maps.Status[i])
 	}
-	meta := fitMetadata(f, in, pl, maps, cols, names, shape)
+	meta, err := fitMetadata(f, in, pl, maps, cols, names, shape)
+	if err != nil {
+		return err
+	}
 	if fitFormatOf(f.out) == "npy" {
 		// MAPS.npy.json describes MAPS.npy (ooc.Describes): it is replaced
 		// only by a fit (checkFitNpyTarget).
@@ -1165,7 +1168,7 @@ func fitWarnings(in *fitInput) []string {
 	return w
 }
 
-func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []fit.Column, names fitOutputs, shape []int) map[string]any {
+func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []fit.Column, names fitOutputs, shape []int) (map[string]any, error) {
 	nullable := func(v float64) any {
 		if v > 0 {
 			return v
@@ -1220,7 +1223,11 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		delayS = s
 	}
 	var origin any // the input pixel (row, column) of the maps' pixel (0, 0)
-	if rm := readResultMeta(f.in, [4]int{in.h, in.w, in.k, in.p}); rm.known {
+	rm, err := readResultMeta(f.in, [4]int{in.h, in.w, in.k, in.p})
+	if err != nil {
+		return nil, err
+	}
+	if rm.known {
 		origin = []int{rm.margin[0] + rm.origin[0], rm.margin[1] + rm.origin[1]}
 	}
 	return map[string]any{
@@ -1261,7 +1268,7 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"status_codes":   map[string]string{"0": fit.Converged.String(), "1": fit.AtBound.String(), "2": fit.MaxIter.String(), "3": fit.Failed.String()},
 		"status_counts":  map[string]int{fit.Converged.String(): counts[fit.Converged], fit.AtBound.String(): counts[fit.AtBound], fit.MaxIter.String(): counts[fit.MaxIter], fit.Failed.String(): counts[fit.Failed]},
 		"stderr_derived": "derived parameters' standard errors to first order in the fitted ones, speed and angle with the covariance of vx and vy",
-	}
+	}, nil
 }
 
 // testHookOpened, if set, runs when fit or plot has opened a .npy result

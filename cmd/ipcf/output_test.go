@@ -813,7 +813,10 @@ func TestPlotColourBarAndSymmetricScale(t *testing.T) {
 	if lo, hi := symmetricRange(matOf([]float64{-0.1, 0, 0.5, math.NaN(), math.Inf(1)})); lo != -0.5 || hi != 0.5 {
 		t.Errorf("symmetricRange: [%v, %v], want [-0.5, 0.5]", lo, hi)
 	}
-	rm2 := readResultMeta(res, [4]int{ny, nx, no, nd})
+	rm2, err := readResultMeta(res, [4]int{ny, nx, no, nd})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if s := rm2.offsetText(1); s != "(u, v) = (0, -2), 0.4 µm" {
 		t.Errorf("offset label %q", s)
 	}

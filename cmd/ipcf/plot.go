@@ -169,7 +169,11 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := checkSeal(pos[0]); err != nil {
 			return err
 		}
-		if m, ok := readMapsMeta(pos[0]); ok {
+		m, ok, err := readMapsMetaErr(pos[0])
+		if err != nil {
+			return err
+		}
+		if ok {
 			if isTIFF(pos[0]) {
 				return fmt.Errorf("%s holds ipcf fit's maps as an ImageJ stack (open it in ImageJ or Fiji): ipcf plot draws maps written as MAPS.npy or MAPS.zarr (ipcf fit RESULT.npy -o MAPS.npy)", pos[0])
 			}
@@ -205,7 +209,10 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("%s: shape %v: an empty result, nothing to draw", pos[0], res.Shape)
 		}
 		ny, nx, np, nb := res.Shape[0], res.Shape[1], res.Shape[2], res.Shape[3]
-		meta := readResultMeta(pos[0], [4]int{ny, nx, np, nb})
+		meta, err := readResultMeta(pos[0], [4]int{ny, nx, np, nb})
+		if err != nil {
+			return err
+		}
 		if meta.crc != "" {
 			if err := checkRecorded(res, pos[0], npySidecar(pos[0]), meta.crc, meta.bytes); err != nil {
 				return err
@@ -366,17 +373,22 @@ var testHookChecked func(path string)
 // keptMapsHint says, for maps path that are not there, where the earlier
 // maps are that a fit stopped while it replaced them kept beside them
 // (keptName: MAPS.npy is renamed aside first): "no such file" hid them.
+//
+// A path that is not there at all is said so here, first (with --param it
+// was called no maps, a usage error: FAULT8's F4).
 func keptMapsHint(path string) error {
-	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
+	_, err := os.Lstat(path)
+	if !errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	names := npy.GlobIn(ooc.Folder(path), ".ipcf-*.old")
 	for _, n := range names {
-		if st, err := os.Lstat(n); err == nil && st.Mode().IsRegular() && leftoverOf(filepath.Base(n), path, ".old") {
+		// (a MAPS.npy kept as a file, a MAPS.zarr as a folder)
+		if st, err := os.Lstat(n); err == nil && (st.Mode().IsRegular() || st.IsDir()) && leftoverOf(filepath.Base(n), path, ".old") {
 			return fmt.Errorf("%s is not there: an ipcf fit was stopped while it replaced those maps, and kept the earlier ones as %s (the next fit to %s removes it): run the fit again, or read that file", path, n, path)
 		}
 	}
-	return nil
+	return fmt.Errorf("%s is not there: %w", path, err)
 }
 
 // publishWait is how long plot waits for the metadata of a result that a
@@ -465,11 +477,19 @@ func checkSeal(path string) error {
 	return nil
 }
 
-func readResultMeta(path string, shape [4]int) resultMeta {
+// readResultMeta reads the metadata of the result path (shape: its
+// shape), known when they are there and ipcf's. Metadata that are there
+// but cannot be read are an error, not absent ones (an I/O error drew an
+// unlabelled figure, and fit's maps lost their origin, with exit 0:
+// FAULT8's F7).
+func readResultMeta(path string, shape [4]int) (resultMeta, error) {
 	var rm resultMeta
 	b, err := npy.ReadRegular(npySidecar(path), maxJSON)
+	if errors.Is(err, os.ErrNotExist) {
+		return rm, nil
+	}
 	if err != nil {
-		return rm
+		return rm, fmt.Errorf("%s: %w: the metadata of %s cannot be read (its delays, units and checksum)", npySidecar(path), err, path)
 	}
 	var m struct {
 		Units struct {
@@ -493,7 +513,7 @@ func readResultMeta(path string, shape [4]int) resultMeta {
 		Bytes      *int64   `json:"output_bytes"`
 	}
 	if json.Unmarshal(b, &m) != nil {
-		return rm
+		return rm, nil
 	}
 	rm.known = true
 	rm.crc, rm.bytes = m.CRC, m.Bytes
@@ -548,7 +568,7 @@ func readResultMeta(path string, shape [4]int) resultMeta {
 		rm.origin = [2]int{max(0, m.CropOrigin[0]), max(0, m.CropOrigin[1])}
 	}
 	rm.delta, rm.mode = m.Delta, m.Mode
-	return rm
+	return rm, nil
 }
 
 // npySidecar is the metadata file of a .npy result.

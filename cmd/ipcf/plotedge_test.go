@@ -137,3 +137,48 @@ func TestFiniteRangeOfOneValue(t *testing.T) {
 		}
 	}
 }
+
+// TestMetaUnreadableIsAnError: metadata that are there but cannot be read
+// (here a folder at the sidecar's name: an I/O error in the campaign) are
+// an error of readResultMeta and readMapsMetaErr, not absent metadata
+// (ipcf plot drew an unlabelled figure and fit's maps lost their origin,
+// with exit 0: FAULT8's F7); absent ones are none, without an error.
+func TestMetaUnreadableIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	res := filepath.Join(dir, "r.npy")
+	if _, err := readResultMeta(res, [4]int{1, 1, 1, 1}); err != nil {
+		t.Errorf("no metadata: %v", err)
+	}
+	if _, ok, err := readMapsMetaErr(res); ok || err != nil {
+		t.Errorf("no maps metadata: %v %v", ok, err)
+	}
+	if err := os.Mkdir(res+".json", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if rm, err := readResultMeta(res, [4]int{1, 1, 1, 1}); err == nil || rm.known || !strings.Contains(err.Error(), "cannot be read") {
+		t.Errorf("unreadable metadata: %v (known %v)", err, rm.known)
+	}
+	if _, ok, err := readMapsMetaErr(res); ok || err == nil || !strings.Contains(err.Error(), "cannot be read") {
+		t.Errorf("unreadable maps metadata: %v %v", ok, err)
+	}
+}
+
+// TestPlotMissingMaps: maps that are not there are said to be missing,
+// with --param too (a usage error called them no maps), and where a fit
+// was stopped while it replaced a MAPS.zarr, the earlier maps it kept
+// (a folder) are named, as those of a MAPS.npy (FAULT8's F4).
+func TestPlotMissingMaps(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	for _, args := range [][]string{{"plot", p("nothere.npy"), "-o", p("f.png"), "--param", "D"}, {"plot", p("nothere.zarr"), "-o", p("f.png")}} {
+		if code, msg := runIn(t, args...); code != 1 || !strings.Contains(msg, "is not there") || strings.Contains(msg, "is not one") {
+			t.Errorf("%v: exit %d, %q; want 1, saying it is not there", args, code, msg)
+		}
+	}
+	if err := os.Mkdir(p(".ipcf-m.zarr-123.old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, "plot", p("m.zarr"), "-o", p("f.png"), "--param", "D"); code != 1 || !strings.Contains(msg, "kept the earlier ones as "+p(".ipcf-m.zarr-123.old")) {
+		t.Errorf("a MAPS.zarr kept aside: exit %d, %q; want 1, naming it", code, msg)
+	}
+}

@@ -67,24 +67,36 @@ type mapsMeta struct {
 // .npy with its sidecar, or a Zarr group, whose metadata name the model
 // and the parameters.
 func readMapsMeta(path string) (*mapsMeta, bool) {
+	m, ok, _ := readMapsMetaErr(path)
+	return m, ok
+}
+
+// readMapsMetaErr is readMapsMeta with an error for metadata that are
+// there but cannot be read (an I/O error: maps were called no maps, and
+// drawn as a pCF result's curves or refused as a usage error: FAULT8's
+// F7).
+func readMapsMetaErr(path string) (*mapsMeta, bool, error) {
 	side := npySidecar(path)
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		side = filepath.Join(path, ".zattrs")
 	}
 	b, err := npy.ReadRegular(side, maxJSON)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
 	if err != nil {
-		return nil, false
+		return nil, false, fmt.Errorf("%s: %w: the metadata of %s cannot be read", side, err, path)
 	}
 	var m mapsMeta
 	if json.Unmarshal(b, &m) != nil || m.Model == "" || len(m.Parameters) == 0 {
-		return nil, false
+		return nil, false, nil
 	}
 	for _, p := range m.Parameters {
 		if p.Name == "" {
-			return nil, false
+			return nil, false, nil
 		}
 	}
-	return &m, true
+	return &m, true, nil
 }
 
 // mapsArrayOf returns the group of ipcf fit's Zarr maps (MAPS.zarr) when
