@@ -292,6 +292,43 @@ func gpuMaxPixels(n, nt, noffsets int, bleach bool, free int64) int64 {
 	return (budget - gpuChunk*pair) / pix
 }
 
+// gpuBusy holds, per device, the token of the job of this process that
+// runs there (see engine.gpu).
+var gpuBusy struct {
+	sync.Mutex
+	dev map[int]chan struct{}
+}
+
+// acquireGPU waits until no other job of this process runs on device dev,
+// or ctx ends (ErrCancelled), and returns the release.
+func acquireGPU(ctx context.Context, dev int) (func(), error) {
+	gpuBusy.Lock()
+	if gpuBusy.dev == nil {
+		gpuBusy.dev = map[int]chan struct{}{}
+	}
+	c := gpuBusy.dev[dev]
+	if c == nil {
+		c = make(chan struct{}, 1)
+		gpuBusy.dev[dev] = c
+	}
+	gpuBusy.Unlock()
+	select {
+	case c <- struct{}{}:
+		return func() { <-c }, nil
+	case <-ctx.Done():
+		return nil, ErrCancelled
+	}
+}
+
+// gpuHostPixels is the most pixels a GPU block may have for its host
+// buffers (two staging buffers of nt samples of es bytes a pixel, and
+// three blocks' pairs and curves: noffsets pairs a pixel, nbins bins) to
+// take at most half of total, the memory this process may use.
+func gpuHostPixels(nt, es, noffsets, nbins int, total int64) int64 {
+	perPix := 2*int64(nt)*int64(es) + 3*int64(noffsets)*(32+8*int64(nbins))
+	return max(1, total/2/perPix)
+}
+
 // computeGPU runs the pCF on CUDA device dev. With device "auto" (or
 // ""), any GPU error runs the whole job again on the CPU, and
 // LastDeviceNote says why.
@@ -322,6 +359,15 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 // engine's rounding.
 func (e *engine) gpu(ctx context.Context, dev int) error {
 	g, o := e.g, e.o
+	// One job of this process at a time on a device: a job sizes its
+	// blocks from the device's free memory and keeps its buffers there
+	// until it ends, so jobs at once (dask's threads) took each other's
+	// room and were refused (GPUEMU's F1). The others wait, cancellable.
+	release, err := acquireGPU(ctx, dev)
+	if err != nil {
+		return err
+	}
+	defer release()
 	devs, err := cuda.Devices()
 	if err != nil || dev >= len(devs) {
 		return fmt.Errorf("%w: cuda:%d: %v", ErrNoDevice, dev, err)
@@ -332,6 +378,13 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		nt = g.T
 	}
 	maxPix := gpuMaxPixels(g.N, nt, len(g.Offsets), o.Bleach > 0, free)
+	// The host's buffers of a block (two staging buffers of its samples,
+	// three blocks' pairs and curves: see below) bound it too, within half
+	// of the memory this process may use: a GPU with more memory than
+	// the host made blocks whose host buffers were refused (GPUEMU's F4).
+	if total := TotalMemory(); total > 0 {
+		maxPix = min(maxPix, gpuHostPixels(nt, e.data.DType.Size(), len(g.Offsets), len(g.Bins), total))
+	}
 	tiles, err := gpuTiles(g.H, g.W, g.Margin, maxPix)
 	if err != nil {
 		return err
@@ -501,7 +554,7 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	var prev *block
 	for ti := range tiles {
 		done := make(chan error, 1)
-		go func(b *cuda.Block, slot int) { done <- job.PCF(b, slot) }(cur.b, ti&1)
+		go func(b *cuda.Block, slot int) { done <- job.PCF(b, slot, ctx.Done()) }(cur.b, ti&1)
 		// While the device runs block ti: store block ti-1's curves,
 		// then fill and upload block ti+1's samples.
 		var next *block
@@ -512,7 +565,9 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		if herr == nil && ti+1 < len(tiles) {
 			next, herr = prepare(tiles[ti+1], (ti+1)&1)
 		}
-		if err := <-done; err != nil && herr == nil {
+		if err := <-done; errors.Is(err, cuda.ErrCancelled) {
+			return ErrCancelled // (not a device's failure: with auto, no run on the CPU)
+		} else if err != nil && herr == nil {
 			return fmt.Errorf("%w: %v", ErrNoDevice, err)
 		}
 		if herr != nil {

@@ -194,6 +194,32 @@ func TestGPUMaxPixels(t *testing.T) {
 	}
 }
 
+// TestGPUHostPixels: a GPU block's host buffers (staging, pairs and
+// curves) stay within half of the process's memory, however much memory
+// the GPU has: an 80 GB GPU on a 64 GB host put a 1024 x 1024 image of
+// 2,048 frames with the disk of radius 6 (113 offsets) in one block whose
+// host buffers were 74 GB, and the job was refused (GPUEMU's F4).
+func TestGPUHostPixels(t *testing.T) {
+	const total = 64 << 30
+	n, nt, offs, nb := 2048, 2048, 113, 22
+	dev := gpuMaxPixels(n, nt, offs, false, 80<<30)
+	host := gpuHostPixels(nt, 2, offs, nb, total)
+	perPix := 2*int64(nt)*2 + 3*int64(offs)*(32+8*int64(nb))
+	if m := min(dev, host); m*perPix > total/2 || (m+1)*perPix <= total/2 && m == host {
+		t.Errorf("block of %d pixels: host buffers %d bytes, half the memory %d", m, m*perPix, int64(total/2))
+	}
+	if dev <= host {
+		t.Fatalf("the case no longer needs the host's bound: device %d pixels, host %d", dev, host)
+	}
+	tiles, err := gpuTiles(1024, 1024, [2]int{6, 6}, min(dev, host))
+	if err != nil || len(tiles) < 2 {
+		t.Errorf("tiles of the 1024 x 1024 image: %d, %v; want several", len(tiles), err)
+	}
+	if got := gpuHostPixels(nt, 2, offs, nb, 1); got != 1 {
+		t.Errorf("no memory: %d pixels, want 1", got)
+	}
+}
+
 // OnNote hands the current note at once, then every note as it is set, in
 // order; nil stops it.
 func TestOnNote(t *testing.T) {

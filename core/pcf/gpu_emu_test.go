@@ -1,17 +1,22 @@
 package pcf
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
@@ -98,6 +103,8 @@ func TestEmulatedGPU(t *testing.T) {
 		{"ptx", []string{"IPCF_EMU_NVRTC_MAX=80"}},
 		{"cubinrejected", []string{"IPCF_EMU_FAIL=cubin"}},
 		{"direction", nil},
+		{"concurrent", nil},
+		{"cancel", nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -128,6 +135,96 @@ var emuScenarios = map[string]func(t *testing.T){
 	"ptx":           emuPTX,
 	"cubinrejected": emuCubinRejected,
 	"direction":     emuDirection,
+	"concurrent":    emuConcurrent,
+	"cancel":        emuCancel,
+}
+
+// emuConcurrent: jobs at once in one process on one device (dask's
+// threads) each compute their result, equal to the CPU's. Each sized its
+// blocks from the free memory and kept its buffers there, and with 8 MiB
+// they were refused ("a block of 5x5 pixels does not fit the GPU's
+// memory", or out of memory at an allocation: GPUEMU's F1); they now take
+// the device one after another.
+func emuConcurrent(t *testing.T) {
+	// float64 samples (the campaign's: 8 bytes a sample fill the device)
+	rng := rand.New(rand.NewPCG(11, 2))
+	buf := make([]byte, 4096*16*16*8)
+	data, _ := array.Contiguous(array.Float64, []int{4096, 16, 16}, buf)
+	for i := 0; i < 4096*16*16; i++ {
+		binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(float64(rng.IntN(13))))
+	}
+	os.Setenv("IPCF_EMU_MEM_MIB", "12") // (read by the emulator at each call)
+	o := Options{Radius: 2, Npoints: 8, Nbins: 8, Device: "cuda"}
+	// The job alone on the device (within 1e-5 of the CPU's), then four
+	// at once: each the same bytes.
+	alone, _, err := gpuCompute(t, data, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Device = "cpu"
+	cpu, _, err := gpuCompute(t, data, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(t, "alone", alone, func(i int) float64 { return float64(cpu[i]) }); d > 1e-5 {
+		t.Fatalf("alone: max abs difference to the CPU %g", d)
+	}
+	o.Device = "cuda"
+	errs := make(chan error, 8)
+	for k := 0; k < 8; k++ {
+		go func() {
+			got, _, err := gpuCompute(t, data, o)
+			if err == nil && !slices.Equal(got, alone) {
+				err = fmt.Errorf("a result other than the job's alone")
+			}
+			errs <- err
+		}()
+	}
+	for k := 0; k < 8; k++ {
+		if err := <-errs; err != nil {
+			t.Errorf("a job of 8 at once: %v", err)
+		}
+	}
+}
+
+// emuCancel: a cancelled context stops a GPU block between its chunks of
+// pairs (ErrCancelled), without running the job again on the CPU: a
+// Ctrl+C waited for the whole block (half a minute emulated, seconds on a
+// GPU: GPUEMU's F5). The block here takes seconds emulated; its context
+// ends once the emulator has launched its first kernel.
+func emuCancel(t *testing.T) {
+	data := randomStack(12, 256, 120, 120, 20)
+	log := os.Getenv("IPCF_EMU_LOG")
+	for _, dev := range []string{"cuda", "auto"} {
+		os.Truncate(log, 0)
+		ctx, cancel := context.WithCancel(context.Background())
+		go func(ctx context.Context, cancel func()) {
+			for ctx.Err() == nil {
+				if b, _ := os.ReadFile(log); bytes.Contains(b, []byte("launch")) {
+					cancel()
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}(ctx, cancel)
+		o := Options{Radius: 2, Npoints: 8, Nbins: 4, Device: dev}
+		g, err := Plan(data.Shape, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := g.OutShape
+		out, _ := array.Contiguous(array.Float32, s[:], make([]byte, s[0]*s[1]*s[2]*s[3]*4))
+		err = Compute(ctx, out, data, o)
+		if !errors.Is(err, ErrCancelled) {
+			t.Errorf("device %s, cancelled in its first block: %v (note %q); want ErrCancelled", dev, err, LastDeviceNote())
+		}
+		cancel()
+		// Stopped before its chunks of pairs: at most the one in flight
+		// (the whole block launched one a group of offsets, 4 here).
+		if n := strings.Count(emuLog(t), "launch ipcf_mulconj"); n > 1 {
+			t.Errorf("device %s: %d chunks of pairs launched after the cancel; want at most 1", dev, n)
+		}
+	}
 }
 
 // emuDirection: on the GPU too, the curve at -o is the same whether

@@ -735,6 +735,11 @@ int ipcf_cuda_pcf(const ipcf_cuda_block *b, ipcf_cuda_job *j, int slot, char *wh
         for (long long c0 = 0; c0 < b->npairs[g]; c0 += chunk, c++) {
             int np = (int)(b->npairs[g] - c0 < chunk ? b->npairs[g] - c0 : chunk), k = (int)(c & 1);
             long long at = off + c0;
+            if (b->cancel && *b->cancel) {
+                setwhy(why, wn, "cancelled");
+                status = IPCF_CUDA_CANCELLED;
+                goto fail;
+            }
             if (pend[k].np) {
                 CK(L.cuEventSynchronize(ev[k]), "download(curves)");
                 drain(b, &pend[k], hbuf[k], chunk);

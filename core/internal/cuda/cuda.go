@@ -187,8 +187,11 @@ func PCF(dev int, b *Block) error {
 	if err := j.Upload(0, len(b.Raw)); err != nil {
 		return err
 	}
-	return j.PCF(b, 0)
+	return j.PCF(b, 0, nil)
 }
+
+// ErrCancelled: a block stopped by its cancel channel.
+var ErrCancelled = errors.New("cuda: cancelled")
 
 func check(b *Block) error {
 	nb := len(b.Bins)
@@ -210,7 +213,9 @@ func check(b *Block) error {
 
 // PCF runs a block whose samples were uploaded to slot: b.Raw (its
 // length is checked) is the slot's staging buffer, filled before Upload.
-func (j *Job) PCF(b *Block, slot int) error {
+// A close of cancel (nil: none) stops it between chunks of pairs, with
+// ErrCancelled.
+func (j *Job) PCF(b *Block, slot int, cancel <-chan struct{}) error {
 	if err := check(b); err != nil {
 		return err
 	}
@@ -249,8 +254,28 @@ func (j *Job) PCF(b *Block, slot int) error {
 	for _, p := range []any{&b.NPairs[0], &b.WantBwd[0], &b.P[0], &b.Q[0], &b.Bins[0], &b.Fwd[0], &b.Bwd[0]} {
 		pin.Pin(p)
 	}
+	if cancel != nil {
+		// The flag the C loop reads, in C memory; set when cancel closes.
+		flag := (*int32)(C.calloc(1, 4))
+		defer C.free(unsafe.Pointer(flag))
+		stop := make(chan struct{})
+		watched := make(chan struct{})
+		go func() {
+			defer close(watched)
+			select {
+			case <-cancel:
+				atomic.StoreInt32(flag, 1)
+			case <-stop:
+			}
+		}()
+		defer func() { close(stop); <-watched }() // (before the flag is freed)
+		cb.cancel = (*C.int)(unsafe.Pointer(flag))
+	}
 	why := make([]byte, 1024)
-	if C.ipcf_cuda_pcf(&cb, j.h, C.int(slot&1), (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))) != 0 {
+	if r := C.ipcf_cuda_pcf(&cb, j.h, C.int(slot&1), (*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))); r != 0 {
+		if r == C.IPCF_CUDA_CANCELLED {
+			return ErrCancelled
+		}
 		return fmt.Errorf("cuda: %s", cstr(why))
 	}
 	return nil

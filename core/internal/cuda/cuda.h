@@ -32,7 +32,12 @@ typedef struct {
     const int *bins;
     int nb;
     float *fwd, *bwd;
+    /* If not NULL, read between chunks of pairs: nonzero stops the block,
+     * which then returns IPCF_CUDA_CANCELLED (a Ctrl+C waited for the whole
+     * block, up to seconds on a GPU, half a minute emulated). */
+    const volatile int *cancel;
 } ipcf_cuda_block;
+#define IPCF_CUDA_CANCELLED (-2)
 
 /* A job on one device: two staging buffers of size bytes (page-locked,
  * or pageable where that fails: *pinned says which), two device tiles,

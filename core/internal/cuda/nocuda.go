@@ -8,6 +8,9 @@ import "errors"
 // ErrUnavailable reports that no usable CUDA device was found.
 var ErrUnavailable = errors.New("cuda: not available")
 
+// ErrCancelled: a block stopped by its cancel channel.
+var ErrCancelled = errors.New("cuda: cancelled")
+
 // Available is false in pure-Go builds.
 const Available = false
 
@@ -67,4 +70,4 @@ func (j *Job) Upload(slot, n int) error { return ErrUnavailable }
 func (j *Job) Close() {}
 
 // PCF is not available in pure-Go builds.
-func (j *Job) PCF(b *Block, slot int) error { return ErrUnavailable }
+func (j *Job) PCF(b *Block, slot int, cancel <-chan struct{}) error { return ErrUnavailable }
