@@ -350,10 +350,23 @@ func (w *Written) differs() error {
 		w.path, filepath.Base(w.side), w.bytes, w.crc, ErrWrittenChanged, w.command, filepath.Base(w.side))
 }
 
+// unreadable is the error of a file that could not be read to check it:
+// an I/O error, not a changed file (that was said, with the advice to
+// remove a good input: FAULT8's F5).
+func (w *Written) unreadable(err error) error {
+	if errors.Is(err, os.ErrNotExist) {
+		return w.differs()
+	}
+	return fmt.Errorf("%s: %w: it could not be read to check it against %s; nothing was removed: check the disk or the network file system, and run again", w.path, err, filepath.Base(w.side))
+}
+
 // Check reads the whole file and compares it with its record.
 func (w *Written) Check() error {
 	crc, n, err := fileCRC(w.path)
-	if err != nil || n != w.bytes || fmt.Sprintf("%08x", crc) != w.crc {
+	if err != nil {
+		return w.unreadable(err)
+	}
+	if n != w.bytes || fmt.Sprintf("%08x", crc) != w.crc {
 		return w.differs()
 	}
 	return nil
@@ -369,18 +382,28 @@ func (w *Written) CheckExcept(off, n int64, crc uint32) error {
 	}
 	f, err := os.OpenFile(w.path, os.O_RDONLY|noBlock, 0)
 	if err != nil {
-		return w.differs()
+		return w.unreadable(err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || st.Size() != w.bytes {
+	st, err := f.Stat()
+	if err != nil {
+		return w.unreadable(err)
+	}
+	if !st.Mode().IsRegular() || st.Size() != w.bytes {
 		return w.differs()
 	}
 	head, hn, err := crcOf(io.NewSectionReader(f, 0, off))
-	if err != nil || hn != off {
+	if err != nil {
+		return w.unreadable(err)
+	}
+	if hn != off {
 		return w.differs()
 	}
 	tail, tn, err := crcOf(io.NewSectionReader(f, off+n, w.bytes-off-n+1))
-	if err != nil || off+n+tn != w.bytes {
+	if err != nil {
+		return w.unreadable(err)
+	}
+	if off+n+tn != w.bytes {
 		return w.differs()
 	}
 	if fmt.Sprintf("%08x", CRCCombine(CRCCombine(head, crc, n), tail, tn)) != w.crc {

@@ -1,7 +1,9 @@
 package source
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -83,6 +85,11 @@ func (r *FrameReader) Read(t0 int, dst []byte) error {
 		}
 		b := dst[(t-t0)*r.frame : (t-t0+k)*r.frame]
 		if got, err := r.f.ReadAt(b, int64(r.off)+int64(t)*int64(r.step)); got < len(b) {
+			if err != nil && !errors.Is(err, io.EOF) {
+				// An I/O error: not a changed input (whose partial
+				// output and scratch a job removes: FAULT8's F5).
+				return fmt.Errorf("source: %s: frame %d: %w", r.name, t+got/r.frame, err)
+			}
 			return fmt.Errorf("%w: %s: the input changed while it was read (truncated or replaced?): frame %d: %v", ErrChanged, r.name, t+got/r.frame, err)
 		}
 		t += k
