@@ -1128,3 +1128,36 @@ func TestPlotNarrowPictureDrawn(t *testing.T) {
 		}
 	}
 }
+
+// TestOMEZarrWithoutZgroupRecomputed: an OME-Zarr result whose .zgroup was
+// deleted is ipcf's (its group's .zattrs say OME-NGFF), and the same job
+// computes it again; every rerun refused it, calling ipcf's own
+// 0/.zarray a file ipcf did not write (FAULT8's F8). A user's file in it
+// is still refused.
+func TestOMEZarrWithoutZgroupRecomputed(t *testing.T) {
+	_, p, in := smallInput(t)
+	out := p("o.ome.zarr")
+	args := []string{"pcf", in, "-o", out, "--radius", "2", "--npoints", "4", "--nbins", "8", "--quiet"}
+	if code, msg := runIn(t, args...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	want, err := os.ReadFile(filepath.Join(out, "0", ".zarray"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(out, ".zgroup"))
+	if code, msg := runIn(t, args...); code != 0 {
+		t.Fatalf(".zgroup deleted: exit %d, %q; want the result computed again", code, msg)
+	}
+	if _, err := os.Stat(filepath.Join(out, ".zgroup")); err != nil {
+		t.Errorf("the rerun left no .zgroup: %v", err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(out, "0", ".zarray")); string(got) != string(want) {
+		t.Errorf("0/.zarray after the rerun: %s, want %s", got, want)
+	}
+	os.Remove(filepath.Join(out, ".zgroup"))
+	os.WriteFile(filepath.Join(out, "notes.txt"), []byte("mine"), 0o644)
+	if code, msg := runIn(t, args...); code != 1 || !strings.Contains(msg, "notes.txt") {
+		t.Errorf("a user's file in it: exit %d, %q; want it refused, named", code, msg)
+	}
+}

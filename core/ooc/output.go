@@ -1396,14 +1396,30 @@ func ZarrForeign(path string) string { return zarrForeign(path, false) }
 // folder (PartialName): chunks judged by their names alone (a damaged
 // .zarray of ipcf's leaves its chunks ipcf's), and links left out (a run
 // removes them, never what they point to).
+// omeGroup reports whether the .zattrs of the Zarr folder path describe
+// an OME-NGFF group (ipcf's .ome.zarr results: "multiscales").
+func omeGroup(path string) bool {
+	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
+	if err != nil {
+		return false
+	}
+	var m struct {
+		Multiscales json.RawMessage `json:"multiscales"`
+	}
+	return unmarshalExact(b, &m) == nil && len(m.Multiscales) > 0 && string(m.Multiscales) != "null"
+}
+
 func zarrForeign(path string, partial bool) string {
-	cmd, _ := ZarrCommand(path)
+	cmd, isIpcf := ZarrCommand(path)
 	_, gerr := os.Lstat(filepath.Join(path, ".zgroup"))
 	arrays := []string{"."}
 	switch {
 	case cmd == "fit":
 		arrays = []string{"params", "stderr", "chisq", "status"}
-	case gerr == nil:
+	case gerr == nil || (isIpcf && omeGroup(path)):
+		// An OME-Zarr: its array "0". (Told by its group's .zattrs too:
+		// with .zgroup deleted, ipcf's 0/.zarray was called a file ipcf
+		// did not write, and every rerun refused: FAULT8's F8.)
 		arrays = []string{"0"}
 	}
 	grids := map[string]zarrGrid{}
