@@ -621,13 +621,24 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncE
 		}
 		fault("publish-unlabelled") // the earlier result without its sidecar, the new one not yet renamed
 	}
+	sdRenamed := false
 	if sd {
-		// The error bars first: the curves' rename is the last.
+		// The error bars first: the curves' rename is the last. The
+		// earlier ones are set aside until then, so that a refused rename
+		// of the curves (an immutable file) puts the earlier result back
+		// whole; they were replaced, and the earlier curves were left
+		// beside the new error bars (FAULT8's F1).
+		if curves && aside == "" && !fresh.sd && isRegular(sdPath) {
+			a := filepath.Join(dir, fmt.Sprintf(".ipcf-%d%d.tmp", os.Getpid(), time.Now().UnixNano()))
+			if err := renameFile(sdPath, a); err != nil {
+				return restore(fmt.Errorf("output %s: %w", sdPath, err))
+			}
+			aside = a
+		}
 		if err := renameTo(PartialName(sdPath), sdPath, fresh.sd); err != nil {
 			return restore(fmt.Errorf("output %s: %w", sdPath, err))
 		}
-		oldSide = nil // the earlier error bars are replaced
-		*renamed = true
+		sdRenamed, *renamed = true, true
 		if err := syncDir(filepath.Dir(sdPath)); err != nil && *syncErr == nil {
 			*syncErr = err
 		}
@@ -635,7 +646,16 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncE
 	}
 	if curves {
 		if err := renameTo(p, path, fresh.out); err != nil {
-			return restore(fmt.Errorf("output %s: %w", path, err))
+			err = fmt.Errorf("output %s: %w", path, err)
+			if sdRenamed {
+				// The new error bars back to their partial name, then
+				// the earlier result put back.
+				if rerr := renameFile(sdPath, PartialName(sdPath)); rerr != nil {
+					return fmt.Errorf("%w (taking back the new error bars: %v)", err, rerr)
+				}
+				*renamed = false
+			}
+			return restore(err)
 		}
 		*renamed = true
 		if aside != "" {

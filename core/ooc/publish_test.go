@@ -170,47 +170,58 @@ func TestPublishSyncFailsAfterARename(t *testing.T) {
 	}
 }
 
-// TestPublishHalfDoneIsUnlabelled: a publication that fails once a file
-// of it is renamed into place (the error bars, then the curves' rename
-// refused) says so with ErrUnlabelled, for the job to keep its lock (its
-// readers then refuse the files); one that fails before any rename does
-// not (the earlier result is whole).
+// TestPublishHalfDoneIsUnlabelled: the curves' rename refused (an
+// immutable file) after the error bars' puts the earlier result back
+// whole, its own error bars too (they were replaced, and the earlier
+// curves left beside the new error bars: FAULT8's F1); where the new
+// error bars cannot be taken back either, the publication says it is
+// half done (ErrUnlabelled), for the job to keep its lock (its readers
+// then refuse the files).
 func TestPublishHalfDoneIsUnlabelled(t *testing.T) {
 	defer func() { renameFile = os.Rename }()
-	for _, earlier := range []bool{false, true} {
+	for _, c := range []struct {
+		earlierErrors, undoFails bool
+	}{{false, false}, {true, false}, {true, true}} {
 		dir := t.TempDir()
 		out := filepath.Join(dir, "r.npy")
-		if earlier {
-			writeResult(t, out, 1, false)
-		}
+		writeResult(t, out, 1, c.earlierErrors)
+		before, _ := os.ReadFile(out)
+		side, _ := os.ReadFile(SidecarName(out))
+		sdBefore, _ := os.ReadFile(ErrorsName(out))
 		renameFile = func(a, b string) error {
-			if b == out {
+			if b == out || (c.undoFails && b == PartialName(ErrorsName(out))) {
 				return &os.LinkError{Op: "rename", Old: a, New: b, Err: os.ErrPermission}
 			}
 			return os.Rename(a, b)
 		}
-		o, crc := finished(t, out, make([]float32, 12))
-		sd, sdcrc := finished(t, ErrorsName(out), make([]float32, 12))
+		data := make([]float32, 12)
+		for i := range data {
+			data[i] = 100
+		}
+		o, crc := finished(t, out, data)
+		sd, sdcrc := finished(t, ErrorsName(out), data)
 		err := PublishPair(o, sd, map[string]any{"software": Marker}, crc, sdcrc)
 		renameFile = os.Rename
-		if !errors.Is(err, os.ErrPermission) || !errors.Is(err, ErrUnlabelled) {
-			t.Fatalf("earlier result %v: the curves' rename refused after the error bars': %v; want ErrPermission and ErrUnlabelled", earlier, err)
+		if !errors.Is(err, os.ErrPermission) || errors.Is(err, ErrUnlabelled) != c.undoFails {
+			t.Fatalf("%+v: %v; want ErrPermission, ErrUnlabelled %v", c, err, c.undoFails)
 		}
-	}
-	// Refused before any rename: the earlier result stays, not ErrUnlabelled.
-	dir := t.TempDir()
-	out := filepath.Join(dir, "r.npy")
-	writeResult(t, out, 1, false)
-	renameFile = func(a, b string) error {
-		if b == out {
-			return &os.LinkError{Op: "rename", Old: a, New: b, Err: os.ErrPermission}
+		if c.undoFails {
+			continue
 		}
-		return os.Rename(a, b)
-	}
-	o, crc := finished(t, out, make([]float32, 12))
-	err := o.Publish(map[string]any{"software": Marker}, crc)
-	renameFile = os.Rename
-	if !errors.Is(err, os.ErrPermission) || errors.Is(err, ErrUnlabelled) {
-		t.Fatalf("the only rename refused: %v; want ErrPermission, not ErrUnlabelled", err)
+		after, _ := os.ReadFile(out)
+		nowSide, _ := os.ReadFile(SidecarName(out))
+		if !bytes.Equal(after, before) || !bytes.Equal(nowSide, side) || !NpyIsOurs(out) {
+			t.Errorf("%+v: the earlier curves or sidecar were not put back", c)
+		}
+		sdNow, err := os.ReadFile(ErrorsName(out))
+		if c.earlierErrors && (err != nil || !bytes.Equal(sdNow, sdBefore) || !RecordsErrors(out, ErrorsName(out))) {
+			t.Errorf("%+v: the earlier error bars were not put back (%v)", c, err)
+		}
+		if !c.earlierErrors && err == nil {
+			t.Errorf("%+v: new error bars left beside the earlier result, which had none", c)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".ipcf-*")); len(left) != 0 {
+			t.Errorf("%+v: left %v", c, left)
+		}
 	}
 }
