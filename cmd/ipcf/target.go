@@ -84,7 +84,12 @@ func plainCheck(cmd, out string, inputs ...string) error {
 	if lst, err := os.Lstat(out); err == nil && lst.Mode()&os.ModeSymlink != 0 {
 		return fmt.Errorf("%s: %w: %s is a link: not replacing what it points to", cmd, errTarget, out)
 	}
-	if c, ok := ooc.Describes(out); !ok || c != cmd {
+	c, ok, rerr := ooc.DescribesErr(out)
+	if rerr != nil {
+		// Unreadable, not another program's (FAULT8's F5).
+		return fmt.Errorf("%s: %s exists and could not be read to check that it is an output of ipcf %s: %w; nothing was replaced", cmd, out, cmd, rerr)
+	}
+	if !ok || c != cmd {
 		side := filepath.Base(ooc.SidecarName(out))
 		why := fmt.Sprintf("no sidecar %s describing it", side)
 		if note := ooc.SealNote(ooc.SidecarName(out)); note != "" {

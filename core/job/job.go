@@ -949,6 +949,12 @@ func (j *Job) checkOutput() error {
 			// the folder is this job's complete result: nothing replaced.)
 			zcmd, zours = ooc.ZarrCommand(out)
 		}
+		var dcmd string
+		var dours bool
+		var derr error // (an I/O error reading it: FAULT8's F5)
+		if !j.zarr && outSt.Mode().IsRegular() {
+			dcmd, dours, derr = ooc.DescribesErr(out)
+		}
 		switch {
 		case j.zarr && !outSt.IsDir():
 			return fmt.Errorf("%w: %s exists and is not a folder: not replacing it", ErrOutput, j.spec.Output)
@@ -962,7 +968,11 @@ func (j *Job) checkOutput() error {
 			return fmt.Errorf("%w: %s exists and is not a pCF result (it is the output of ipcf %s): not replacing it", ErrOutput, j.spec.Output, zcmd)
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
-		case !j.zarr && !ooc.NpyIsOurs(out) && !(ooc.HasScratch(j.spec.Scratch, out) && j.leftByRun(out)):
+		case !j.zarr && !(dours && dcmd == "") && !(ooc.HasScratch(j.spec.Scratch, out) && j.leftByRun(out)):
+			if derr != nil {
+				// Unreadable, not another program's.
+				return fmt.Errorf("%s exists and could not be read to check that it is an ipcf result: %w; nothing was replaced", j.spec.Output, derr)
+			}
 			if err := j.publishingElsewhere(out); err != nil {
 				return err
 			}
@@ -975,8 +985,8 @@ func (j *Job) checkOutput() error {
 					why = fmt.Sprintf("its sidecar %s%s", side, note)
 				}
 			}
-			if c, ok := ooc.Describes(out); ok && c != "" {
-				why = "it is the output of ipcf " + c
+			if dours && dcmd != "" {
+				why = "it is the output of ipcf " + dcmd
 			}
 			return fmt.Errorf("%w: %s exists and is not an ipcf result (%s): not replacing it; remove it or choose another name",
 				ErrOutput, j.spec.Output, why)

@@ -1336,9 +1336,28 @@ func NpyIsOurs(path string) bool {
 // replaces, written just before a rename that a kill may prevent) describe
 // the file too.
 func Describes(path string) (command string, ok bool) {
+	command, ok, _ = DescribesErr(path)
+	return command, ok
+}
+
+// IsIOError reports whether err is the storage's failure to read or
+// write (EIO, ESTALE, ETIMEDOUT: a disk, a network file system), not a
+// file that is absent, of another kind or content.
+func IsIOError(err error) bool {
+	return errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ESTALE) || errors.Is(err, syscall.ETIMEDOUT)
+}
+
+// DescribesErr is Describes with the error of a sidecar or file that is
+// there but could not be read (an I/O error): not described, and not to
+// be called another program's file (it was, with the advice to remove a
+// good result: FAULT8's F5).
+func DescribesErr(path string) (command string, ok bool, ioErr error) {
 	b, err := ReadMeta(SidecarName(path))
 	if err != nil {
-		return "", false
+		if IsIOError(err) {
+			return "", false, err
+		}
+		return "", false, nil
 	}
 	var m struct {
 		Software string `json:"software"`
@@ -1349,20 +1368,26 @@ func Describes(path string) (command string, ok bool) {
 		PrevSize *int64 `json:"previous_output_bytes"`
 	}
 	if unmarshalExact(b, &m) != nil || m.Software != Marker || m.Bytes == nil {
-		return "", false
+		return "", false, nil
 	}
 	st, err := os.Stat(path)
 	current := err == nil && st.Mode().IsRegular() && st.Size() == *m.Bytes
 	previous := err == nil && st.Mode().IsRegular() && m.PrevSize != nil && st.Size() == *m.PrevSize
 	if !current && !previous {
-		return "", false
+		return "", false, nil
 	}
 	crc, n, err := fileCRC(path)
-	sum := fmt.Sprintf("%08x", crc)
-	if err != nil || !(current && n == *m.Bytes && sum == m.CRC || previous && n == *m.PrevSize && sum == m.PrevCRC) {
-		return "", false
+	if err != nil {
+		if IsIOError(err) {
+			return "", false, err
+		}
+		return "", false, nil
 	}
-	return m.Command, true
+	sum := fmt.Sprintf("%08x", crc)
+	if !(current && n == *m.Bytes && sum == m.CRC || previous && n == *m.PrevSize && sum == m.PrevCRC) {
+		return "", false, nil
+	}
+	return m.Command, true, nil
 }
 
 // FileCRC returns the CRC-32C and the size of the file path, the values a
