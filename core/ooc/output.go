@@ -584,9 +584,10 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncE
 	// would describe other bytes.)
 	var oldSide []byte
 	aside := "" // the earlier error bars, set aside (a temporary name) until the curves are renamed
+	asideFrom := ErrorsName(path)
 	restore := func(err error) error {
 		if aside != "" {
-			if rerr := renameFile(aside, ErrorsName(path)); rerr != nil {
+			if rerr := renameFile(aside, asideFrom); rerr != nil {
 				return fmt.Errorf("%w (putting back the earlier error bars, kept as %s: %v)", err, aside, rerr)
 			}
 		}
@@ -633,7 +634,7 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncE
 			if err := renameFile(sdPath, a); err != nil {
 				return restore(fmt.Errorf("output %s: %w", sdPath, err))
 			}
-			aside = a
+			aside, asideFrom = a, sdPath
 		}
 		if err := renameTo(PartialName(sdPath), sdPath, fresh.sd); err != nil {
 			return restore(fmt.Errorf("output %s: %w", sdPath, err))
