@@ -24,12 +24,17 @@ func renameat2(old, new string, flags uintptr) error {
 		return err
 	}
 	fdcwd := -100 // AT_FDCWD
-	_, _, e := syscall.Syscall6(sysRenameat2, uintptr(fdcwd), uintptr(unsafe.Pointer(o)),
-		uintptr(fdcwd), uintptr(unsafe.Pointer(n)), flags, 0)
-	if e != 0 {
-		return e
+	for {
+		_, _, e := syscall.Syscall6(sysRenameat2, uintptr(fdcwd), uintptr(unsafe.Pointer(o)),
+			uintptr(fdcwd), uintptr(unsafe.Pointer(n)), flags, 0)
+		if e == syscall.EINTR {
+			continue // (as os.Rename retries: an interrupted call renamed nothing)
+		}
+		if e != 0 {
+			return e
+		}
+		return nil
 	}
-	return nil
 }
 
 // flagUnsupported reports an error of renameat2 that says the call or its
