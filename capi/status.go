@@ -41,6 +41,7 @@ var statusTable = []struct {
 	{"source.ErrChanged", source.ErrChanged, eIO},
 	{"ooc.ErrSealBroken", ooc.ErrSealBroken, eIO},
 	{"ooc.ErrWrittenChanged", ooc.ErrWrittenChanged, eIO}, // (the job wraps it in job.ErrInput)
+	{"ooc.ErrUnlabelled", ooc.ErrUnlabelled, eIO},         // a publication half done by a failed rename or write
 	{"npy.ErrNotRegular", npy.ErrNotRegular, eIO},
 	{"array.ErrDType", array.ErrDType, eLayout},
 	{"array.ErrLayout", array.ErrLayout, eLayout},
@@ -75,7 +76,8 @@ var statusTable = []struct {
 // here (checked by core's own tests of that wrapping).
 var internalSentinels = map[string]string{
 	"cuda.ErrUnavailable": "pcf.ErrNoDevice",
-	"sysmem.ErrMemory":    "pcf.ErrMemory", // the same error: pcf.ErrMemory is sysmem.ErrMemory
+	"cuda.ErrCancelled":   "pcf.ErrCancelled", // (the GPU path returns pcf.ErrCancelled for it: TestEmulatedGPU/cancel)
+	"sysmem.ErrMemory":    "pcf.ErrMemory",    // the same error: pcf.ErrMemory is sysmem.ErrMemory
 }
 
 // statusOf maps an error to its status: an apiError's own code, a worker's
