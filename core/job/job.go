@@ -947,7 +947,10 @@ func (j *Job) checkOutput() error {
 		if j.zarr {
 			// (A file in it that ipcf did not write is refused by Run, unless
 			// the folder is this job's complete result: nothing replaced.)
-			zcmd, zours = ooc.ZarrCommand(out)
+			var zerr error
+			if zcmd, zours, zerr = ooc.ZarrCommandErr(out); zerr != nil {
+				return fmt.Errorf("%s exists and its .zattrs could not be read to check that it is an ipcf result: %w; nothing was replaced", j.spec.Output, zerr)
+			}
 		}
 		var dcmd string
 		var dours bool
@@ -2043,6 +2046,10 @@ func (j *Job) inputCheck(ctx context.Context, crc, crc2 uint32) error {
 func (j *Job) sameInput(ctx context.Context, path string) (bool, error) {
 	b, err := ooc.MetaOf(path)
 	if err != nil {
+		if ooc.IsIOError(err) {
+			// (not an input rewritten since: FAULT8's F5)
+			return false, fmt.Errorf("%s: its metadata could not be read to check that it is this job's result: %w; nothing was replaced", j.spec.Output, err)
+		}
 		return false, nil
 	}
 	var m struct {

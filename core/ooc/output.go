@@ -1414,18 +1414,29 @@ func IsSidecar(path string) bool {
 // ZarrCommand returns the "command" of the ipcf Zarr folder path's .zattrs
 // ("" for a pCF result, "fit" for a fit's maps) and whether it is one.
 func ZarrCommand(path string) (string, bool) {
+	c, ok, _ := ZarrCommandErr(path)
+	return c, ok
+}
+
+// ZarrCommandErr is ZarrCommand with the error of a .zattrs that is
+// there but could not be read (IsIOError): not to be called another
+// program's folder (FAULT8's F5).
+func ZarrCommandErr(path string) (string, bool, error) {
 	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
 	if err != nil {
-		return "", false
+		if IsIOError(err) {
+			return "", false, err
+		}
+		return "", false, nil
 	}
 	var m struct {
 		Software string `json:"software"`
 		Command  string `json:"command"`
 	}
 	if unmarshalExact(b, &m) != nil || m.Software != Marker {
-		return "", false
+		return "", false, nil
 	}
-	return m.Command, true
+	return m.Command, true, nil
 }
 
 // ZarrForeign returns the first file or folder inside the ipcf Zarr
