@@ -228,10 +228,13 @@ func LockHolder(out string) (holder string, found, live bool) {
 	if err != nil || pid <= 0 {
 		return "", false, false
 	}
+	if slices.Contains(lines[1:], "ended") {
+		return holder, true, false // (on any host)
+	}
 	if host, _ := os.Hostname(); w[3] != host {
 		return holder, true, true
 	}
-	if !processAlive(pid) || slices.Contains(lines[1:], "ended") {
+	if !processAlive(pid) {
 		return holder, true, false
 	}
 	if len(lines) > 1 {

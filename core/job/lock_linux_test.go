@@ -158,6 +158,16 @@ func TestLockKeptEnded(t *testing.T) {
 	if !found || live || !strings.HasPrefix(h, fmt.Sprintf("pid %d on ", os.Getpid())) {
 		t.Errorf("kept: %q, found %v, live %v; want this run's line, stopped", h, found, live)
 	}
+	// Another host's lock that ended: not live either (another host's
+	// is taken as live otherwise).
+	os.WriteFile(LockName(out), []byte("pid 7 on another-host-of-the-folder since then\nended\n"), 0o644)
+	if _, found, live := LockHolder(out); !found || live {
+		t.Errorf("another host's ended lock: found %v, live %v", found, live)
+	}
+	os.WriteFile(LockName(out), []byte("pid 7 on another-host-of-the-folder since then\n"), 0o644)
+	if _, found, live := LockHolder(out); !found || !live {
+		t.Errorf("another host's lock: found %v, live %v", found, live)
+	}
 	// The next run takes it, and its release removes it.
 	release2, err := lock(out)
 	if err != nil {
