@@ -1117,6 +1117,9 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 		}
 	} else if o.PartialExists() {
 		b, err := readOwn(filepath.Join(p, ".zattrs"))
+		if err != nil && IsIOError(err) {
+			return fmt.Errorf("output %s: the finished partial output's .zattrs could not be read to publish it (nothing was removed): %w", o.path, err)
+		}
 		if err != nil || CRC(b) != crc {
 			return fmt.Errorf("output %s: the finished partial output changed (checksum of .zattrs)", o.path)
 		}
@@ -1152,6 +1155,10 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 		}
 	}
 	b, err := readOwn(filepath.Join(o.path, ".zattrs"))
+	if err != nil && IsIOError(err) {
+		// FAULT8's F5c: an I/O error here is not a changed result.
+		return fmt.Errorf("output %s: its .zattrs could not be read to check the published result (the earlier result, if any, is kept aside): %w", o.path, err)
+	}
 	if err != nil || CRC(b) != crc {
 		return fmt.Errorf("output %s: not the finished result (checksum of .zattrs)", o.path)
 	}
@@ -1665,8 +1672,11 @@ func MetaOf(path string) ([]byte, error) {
 // readOwn reads the regular file path, never through a link and never
 // blocking on a FIFO (an ipcf sidecar, journal, job record or chunk that
 // someone replaced by a FIFO would hang the run in open(2), beyond the
-// reach of SIGINT): anything else there is an error.
-func readOwn(path string) ([]byte, error) {
+// reach of SIGINT): anything else there is an error. A variable for the
+// tests, which inject an I/O error on one read.
+var readOwn = readOwnFile
+
+func readOwnFile(path string) ([]byte, error) {
 	// A socket there fails open(2) with "no such device or address":
 	// named by its kind instead.
 	if st, err := os.Lstat(path); err == nil && !st.Mode().IsRegular() {

@@ -1,6 +1,8 @@
 package ooc
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -8,6 +10,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ipcf/ipcf/core/pcf"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 // TestWrittenUnreadableIsNotChanged: a file ipcf wrote that cannot be
@@ -53,5 +58,74 @@ func TestIsIOError(t *testing.T) {
 	os.WriteFile(p, []byte("x"), 0o644)
 	if _, ok, err := DescribesErr(p); ok || err != nil {
 		t.Errorf("no sidecar: described %v, error %v", ok, err)
+	}
+}
+
+// TestZarrPublishZattrsIOError: an I/O error reading the .zattrs of the
+// finished partial folder, or of the published result when the
+// publication checks it, is reported as an I/O error (IsIOError), not as
+// a changed partial output or "not the finished result" (FAULT8's F5c);
+// nothing is removed, and a rerun without the fault ends with the
+// uninterrupted run's chunks.
+func TestZarrPublishZattrsIOError(t *testing.T) {
+	for _, c := range []struct {
+		name, want string
+		target     func(out string) string
+	}{
+		{"partial", "could not be read to publish it", func(out string) string { return filepath.Join(PartialName(out), ".zattrs") }},
+		{"published", "could not be read to check the published result", func(out string) string { return filepath.Join(out, ".zattrs") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := writeStack(t, dir, 64, 11, 12)
+			o := pcf.Options{Radius: 2, Npoints: 4, Nbins: 6}
+			out := filepath.Join(dir, "out.zarr")
+			run := func() error {
+				src, err := source.Open(in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer src.Close()
+				_, err = Run(context.Background(), src, NewZarrOutput(out), Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{3, 4}})
+				return err
+			}
+			target, faults := c.target(out), 0
+			readOwn = func(path string) ([]byte, error) {
+				if path == target {
+					faults++
+					return nil, &os.PathError{Op: "read", Path: path, Err: syscall.EIO}
+				}
+				return readOwnFile(path)
+			}
+			err := run()
+			readOwn = readOwnFile
+			if faults == 0 {
+				t.Fatalf("%s was never read", target)
+			}
+			if err == nil || !IsIOError(err) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("with EIO reading %s: %v; want an I/O error saying %q", target, err, c.want)
+			}
+			if err := run(); err != nil {
+				t.Fatalf("rerun: %v", err)
+			}
+			ref := filepath.Join(dir, "ref.zarr")
+			src, _ := source.Open(in)
+			_, err = Run(context.Background(), src, NewZarrOutput(ref), Options{PCF: o, Memory: ProcessOverhead + 1<<20, Tile: [2]int{3, 4}})
+			src.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			names, _ := filepath.Glob(filepath.Join(ref, "*.0.0"))
+			if len(names) == 0 {
+				t.Fatal("no chunks in the reference")
+			}
+			for _, n := range names {
+				a, _ := os.ReadFile(n)
+				b, err := os.ReadFile(filepath.Join(out, filepath.Base(n)))
+				if err != nil || !bytes.Equal(a, b) {
+					t.Errorf("chunk %s differs after the rerun (%v)", filepath.Base(n), err)
+				}
+			}
+		})
 	}
 }
