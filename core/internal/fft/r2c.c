@@ -22,7 +22,10 @@
 // ones, X[k] = E + w^k O and X[m-k] = conj(E - w^k O), w = e^(-2 pi i/n)
 // (tw holds w^k as float32 pairs for k < m/2, rounded from float64).
 static void split_scalar(const float *zc, float *x, const float *tw, int m, int k0) {
-	for (int k = k0; k < m / 2; k++) {
+	// Every k < m/2 as a real number: for odd m the last pair is k =
+	// (m-1)/2, j = (m+1)/2 (k < m/2 in integers left it unwritten:
+	// REVIEW8's F1, n = 2 mod 4).
+	for (int k = k0; 2 * k < m; k++) {
 		int j = m - k;
 		float ar = zc[2 * k], ai = -zc[2 * k + 1], br = zc[2 * j], bi = -zc[2 * j + 1];
 		float er = 0.5f * (ar + br), ei = 0.5f * (ai - bi);
@@ -95,7 +98,7 @@ static void split(const float *zc, float *x, const float *tw, int m) {
 	x[1] = 0;
 	x[2 * m] = z0r - z0i;
 	x[2 * m + 1] = 0;
-	if (m % 2 == 0) { // X[m/2] = conj Z[m/2] = zc[m/2] (odd m: every k paired)
+	if (m % 2 == 0) { // X[m/2] = conj Z[m/2] = zc[m/2] (odd m: every k paired above)
 		x[m] = hr;
 		x[m + 1] = hi;
 	}

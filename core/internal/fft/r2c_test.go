@@ -96,3 +96,52 @@ func TestR2CAccuracy(t *testing.T) {
 		}
 	}
 }
+
+// TestR2CEveryEvenN: Forward against a float64 transform for every n from
+// 4 to 600 and larger ones of every residue mod 4 (n = 2 mod 4, whose n/2
+// is odd, left two values unwritten: REVIEW8's F1), both splits, arrays
+// aligned and shifted by one value, the destination filled with NaN first.
+func TestR2CEveryEvenN(t *testing.T) {
+	defer r2cLevel(-1)
+	rng := rand.New(rand.NewPCG(7, 8))
+	var ns []int
+	for n := 4; n <= 600; n++ {
+		ns = append(ns, n)
+	}
+	ns = append(ns, 1000, 1022, 1024, 2046, 4096, 8190, 16384, 30002)
+	for _, n := range ns {
+		x := make([]float32, n)
+		x64 := make([]float64, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+			x64[i] = float64(x[i])
+		}
+		want := NewGonum(n).f.Coefficients(nil, x64)
+		var rms float64
+		for _, w := range want {
+			rms += real(w)*real(w) + imag(w)*imag(w)
+		}
+		rms = math.Sqrt(rms / float64(len(want)))
+		for level := 0; level < 2; level++ {
+			if r2cLevel(level) != level {
+				continue
+			}
+			for _, shift := range []int{0, 1} {
+				p := NewFFTW(n)
+				dst := Complex64s(n/2 + 2)[shift : shift+n/2+1]
+				for i := range dst {
+					dst[i] = complex(float32(math.NaN()), 0)
+				}
+				src := Float32s(n + 1)[shift : shift+n]
+				copy(src, x)
+				p.Forward(dst, src)
+				for k, w := range want {
+					d := math.Hypot(float64(real(dst[k]))-real(w), float64(imag(dst[k]))-imag(w))
+					if !(d <= 1e-5*rms) {
+						t.Fatalf("n=%d split level %d shift %d: X[%d] = %v, float64 %v", n, level, shift, k, dst[k], w)
+					}
+				}
+			}
+		}
+	}
+}
