@@ -553,6 +553,23 @@ func emuDTypes(t *testing.T) {
 			t.Fatalf("float64 of 1e13: the GPU's curves %.3g apart from the CPU's, of %.3g", worst, peak)
 		}
 	}
+	// Float series that sum to exactly 0 with rounded sums that do not
+	// (ipcf_sums sums them exactly, as seriesSum does): NaN curves on both,
+	// the same NaN everywhere (againstCPU), finite elsewhere.
+	for name, series := range zeroSumSeries(128, 2) {
+		for _, dt := range []array.DType{array.Float64, array.Float32} {
+			if name == "1e30 and 1 in float32" && dt != array.Float32 {
+				continue
+			}
+			d := withSeries(base, dt, array.Big, 6, 5, series)
+			againstCPU(t, fmt.Sprintf("zero sum, %s, %s", name, dt), d, o)
+			got, _, _ := gpuCompute(t, d, Options{Radius: 2, Npoints: 8, Nbins: 8, Device: "cuda"})
+			g, _ := Plan(d.Shape, o)
+			if v := got[(((6-2)*g.OutShape[1]+5-2)*g.OutShape[2])*g.OutShape[3]]; !math.IsNaN(float64(v)) {
+				t.Fatalf("zero sum, %s, %s: its curve on the GPU is %v, want NaN", name, dt, v)
+			}
+		}
+	}
 	// A float64 series in the subnormal range: the CPU scales it (seriesSum),
 	// 'cuda' refuses it.
 	sub := convert(base, array.Float64, array.Little, 5e-324, 0)

@@ -468,3 +468,81 @@ func TestTinyFluctuationsOnLargeMean(t *testing.T) {
 	}
 	t.Logf("worst error %.3g of the curves' scale %.3g", worst/scale, scale)
 }
+
+// zeroSumSeries are float series of n samples (n a multiple of 4, at
+// least 16) that sum to exactly 0 while their rounded float64 sums need
+// not: terms that cancel across many binades, a series followed by its
+// negation reversed, and tenths.
+func zeroSumSeries(n int, seed uint64) map[string][]float64 {
+	rng := rand.New(rand.NewPCG(seed, 9))
+	s := map[string][]float64{}
+	wide, tenths, mirror, f32 := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := 0; i < n; i += 4 {
+		copy(wide[i:], []float64{1e16, 1, -1e16, -1})
+		copy(tenths[i:], []float64{0.1, 0.2, -0.1, -0.2})
+	}
+	for i := 0; i < n/2; i++ {
+		mirror[i] = rng.NormFloat64()
+		mirror[n-1-i] = -mirror[i]
+	}
+	copy(f32, []float64{1e30, 0, 0, 0, 1, 0, 0, 0, -1e30, 0, 0, 0, -1})
+	s["1e16, 1, -1e16, -1"], s["tenths"], s["mirrored normals"], s["1e30 and 1 in float32"] = wide, tenths, mirror, f32
+	return s
+}
+
+// withSeries returns stack d converted to dt (byte order bo) with pixel
+// (y, x) holding series (its first frames; the rest as in d).
+func withSeries(d array.View, dt array.DType, bo array.ByteOrder, y, x int, series []float64) array.View {
+	v := convert(d, dt, bo, 1, 0)
+	H, W := d.Shape[1], d.Shape[2]
+	for t, s := range series {
+		v.Store(((t*H+y)*W+x)*dt.Size(), s)
+	}
+	return v
+}
+
+// TestFloatZeroSumIsNaN: a float pixel whose series sums to exactly 0,
+// with float samples whose rounded sum is not 0, has NaN curves, as the
+// spec says, and so has every curve pointing at it; the error bars too.
+// They were finite, 1e14 to 1e29 (a rounding error normalised:
+// NUMERIC9's F10). Every other curve is finite.
+func TestFloatZeroSumIsNaN(t *testing.T) {
+	const T, H, W, y0, x0 = 64, 7, 8, 3, 4
+	base := randomStack(31, T, H, W, 40)
+	o := Options{Radius: 1, Npoints: 4, Nbins: 5}
+	for name, series := range zeroSumSeries(T, 1) {
+		for _, c := range []struct {
+			dt array.DType
+			bo array.ByteOrder
+		}{{array.Float64, array.Little}, {array.Float64, array.Big}, {array.Float32, array.Little}} {
+			if name == "1e30 and 1 in float32" && c.dt != array.Float32 {
+				continue
+			}
+			d := withSeries(base, c.dt, c.bo, y0, x0, series)
+			what := fmt.Sprintf("%s %s (%v)", name, c.dt, c.bo)
+			got, g := compute(t, d, o)
+			sd := errBars(t, d, o, ErrOptions{Method: Segments, Segments: 4})
+			r, s := o.Radius, g.OutShape
+			nan := 0
+			for y := r; y < H-r; y++ {
+				for x := r; x < W-r; x++ {
+					for i, off := range g.Offsets {
+						involved := (y == y0 && x == x0) || (y+off.V == y0 && x+off.U == x0)
+						for b := 0; b < s[3]; b++ {
+							k := (((y-r)*s[1]+x-r)*s[2]+i)*s[3] + b
+							if v := float64(got[k]); math.IsNaN(v) != involved || math.IsNaN(sd[k]) != involved {
+								t.Fatalf("%s: pair (%d,%d)+%v bin %d = %g, error bar %g; want NaN %v", what, y, x, off, b, v, sd[k], involved)
+							}
+							if involved {
+								nan++
+							}
+						}
+					}
+				}
+			}
+			if nan == 0 {
+				t.Fatalf("%s: no curve of the pixel checked", what)
+			}
+		}
+	}
+}

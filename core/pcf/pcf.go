@@ -13,6 +13,7 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/internal/fft"
+	"github.com/ipcf/ipcf/core/internal/fsum"
 	"github.com/ipcf/ipcf/core/pool"
 )
 
@@ -901,11 +902,26 @@ func seriesSum(s []float64, inexact bool) (sum float64, k int) {
 	// too) sum exactly: not inexact, no second pass (it cost 15 % of the
 	// sum, and could move an exact sum of samples near 2^44 by an ulp).
 	mean := sum / float64(len(s))
-	var d float64
+	var d, abs float64
 	for _, v := range s {
 		d += v - mean
+		abs += math.Abs(v)
 	}
-	return sum + d, k
+	return exactIfCancels(sum+d, abs, s), k
+}
+
+// exactIfCancels returns sum, the rounded sum of the float samples s whose
+// magnitudes sum to abs, or where cancellation may have moved it off
+// zero, their exact sum (fsum): a series that sums to exactly 0 has NaN
+// curves, never curves of 1e15 from a rounding error (NUMERIC9's F10).
+// The GPU kernel ipcf_sums does the same.
+func exactIfCancels[T float32 | float64](sum, abs float64, s []T) float64 {
+	if fsum.Cancels(sum, abs, len(s)) {
+		if e, ok := fsum.Exact(s); ok {
+			return e
+		}
+	}
+	return sum
 }
 
 // seriesShift is the power of two seriesSum scales a series of n samples
@@ -970,6 +986,15 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 			s3 += float64(series[i+3])
 		}
 		sum := (s0 + s1) + (s2 + s3)
+		if data.DType == array.Float32 {
+			// Float32 samples of a wide range do not sum exactly in
+			// float64 (integers do): where they cancel, summed exactly.
+			var abs float64
+			for _, v := range series {
+				abs += math.Abs(float64(v))
+			}
+			sum = exactIfCancels(sum, abs, series)
+		}
 		sums[p] = sum
 		mean := sum / float64(g.N)
 		f := sc.f32[:len(series)]

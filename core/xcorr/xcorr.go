@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/ipcf/ipcf/core/internal/fsum"
 	"gonum.org/v1/gonum/dsp/fourier"
 )
 
@@ -14,10 +15,19 @@ var (
 	ErrZeroSum = errors.New("xcorr: series sums to zero")
 )
 
+// sum is the sum of x, exact where its terms cancel (fsum: a series that
+// sums to exactly 0 is ErrZeroSum, never a correlation of 1e15 from a
+// rounding error; NUMERIC9's F10).
 func sum(x []float64) float64 {
-	var s float64
+	var s, abs float64
 	for _, v := range x {
 		s += v
+		abs += math.Abs(v)
+	}
+	if fsum.Cancels(s, abs, len(x)) {
+		if e, ok := fsum.Exact(x); ok {
+			return e
+		}
 	}
 	return s
 }
@@ -106,15 +116,18 @@ func CircularDirect(dst, a, b []float64) ([]float64, error) {
 	n := len(a)
 	dst = resize(dst, n/2)
 	sa, sb := sum(a), sum(b)
+	if sa == 0 || sb == 0 { // all NaN, as Circular
+		for i := range dst {
+			dst[i] = math.NaN()
+		}
+		return dst, ErrZeroSum
+	}
 	for tau := range dst {
 		var s float64
 		for t := 0; t < n; t++ {
 			s += a[t] * b[(t+tau)%n]
 		}
 		dst[tau] = float64(n)*s/(sa*sb) - 1
-	}
-	if sa == 0 || sb == 0 {
-		return dst, ErrZeroSum
 	}
 	return dst, nil
 }
@@ -170,15 +183,18 @@ func LinearDirect(dst, a, b []float64) ([]float64, error) {
 	n := len(a)
 	dst = resize(dst, n/2)
 	ma, mb := sum(a)/float64(n), sum(b)/float64(n)
+	if ma == 0 || mb == 0 { // all NaN, as Linear
+		for i := range dst {
+			dst[i] = math.NaN()
+		}
+		return dst, ErrZeroSum
+	}
 	for tau := range dst {
 		var s float64
 		for t := 0; t+tau < n; t++ {
 			s += (a[t] - ma) * (b[t+tau] - mb)
 		}
 		dst[tau] = s / (float64(n) * ma * mb)
-	}
-	if ma == 0 || mb == 0 {
-		return dst, ErrZeroSum
 	}
 	return dst, nil
 }

@@ -78,6 +78,27 @@ func TestCircularZeroSumAndLengths(t *testing.T) {
 	if !errors.Is(err, ErrZeroSum) || !math.IsNaN(got[0]) {
 		t.Fatalf("zero sum: %v %v", got, err)
 	}
+	// Sums of exactly 0 whose rounded float64 sums are not (NUMERIC9's
+	// F10: correlations of 1e15 came back): ErrZeroSum from every mode.
+	b := []float64{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3}
+	for _, a := range [][]float64{
+		{1e16, 1, -1e16, -1, 1e16, 1, -1e16, -1, 1e16, 1, -1e16, -1, 1e16, 1, -1e16, -1},
+		{0.1, 0.2, -0.1, -0.2, 0.1, 0.2, -0.1, -0.2, 0.1, 0.2, -0.1, -0.2, 0.1, 0.2, -0.1, -0.2},
+	} {
+		var plain float64
+		for _, v := range a {
+			plain += v
+		}
+		if plain == 0 {
+			t.Fatalf("%v: the plain sum is 0 already: the case tests nothing", a)
+		}
+		for name, f := range map[string]func(dst, a, b []float64) ([]float64, error){
+			"Circular": Circular, "CircularDirect": CircularDirect, "Linear": Linear, "LinearDirect": LinearDirect} {
+			if got, err := f(nil, a, b); !errors.Is(err, ErrZeroSum) || !math.IsNaN(got[0]) {
+				t.Errorf("%s of %v: %v, %v; want NaN and ErrZeroSum", name, a[:4], got[:2], err)
+			}
+		}
+	}
 	if _, err := Circular(nil, []float64{1, 2}, []float64{1, 2, 3}); !errors.Is(err, ErrLength) {
 		t.Fatalf("unequal lengths: %v", err)
 	}

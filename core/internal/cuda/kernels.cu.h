@@ -40,6 +40,39 @@ __device__ double ipcf_load(const void *raw, int dtype, int swap, ipcf_u64 i) {
     return __longlong_as_double((long long)u);
 }
 
+/* core/internal/fsum's Cancels and Exact, the same operations in the same
+ * order: sum, the rounded sum of pixel p's n float samples whose
+ * magnitudes sum to a, or their exact sum where cancellation may have
+ * moved it off zero (a series that sums to exactly 0 has NaN curves). */
+__device__ double ipcf_exact_if_cancels(const void *raw, int dtype, int swap, int n, int npix, int p, double sum,
+                                        double a) {
+    if (!(sum - sum == 0 && a - a == 0 && fabs(sum) <= ldexp((double)n, -50) * a)) return sum;
+    double part[128];
+    int np = 0;
+    for (int t = 0; t < n; t++) {
+        double x = ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
+        int i = 0;
+        for (int j = 0; j < np; j++) {
+            double y = part[j];
+            if (fabs(x) < fabs(y)) {
+                double s = x;
+                x = y;
+                y = s;
+            }
+            double hi = x + y;
+            double lo = y - (hi - x);
+            if (lo != 0) part[i++] = lo;
+            x = hi;
+        }
+        if (i == 128) return sum; /* fsum.MaxPartials */
+        part[i] = x;
+        np = i + 1;
+    }
+    double e = 0;
+    for (int i = np - 1; i >= 0; i--) e += part[i];
+    return e;
+}
+
 /* For each pixel p of raw ((n, npix) samples, time slowest): sums[p], the
  * sum of its samples in double (four interleaved accumulators for the
  * dtypes exact in float32, one for int32 and float64 with its rounding
@@ -57,9 +90,14 @@ __global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix,
             for (; t < n; t++) s0 += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
             sum = s0;
             if (sum - sum == 0) { /* its rounding error added back, as core/pcf seriesSum does */
-                double mean = sum / n, d = 0;
-                for (t = 0; t < n; t++) d += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p) - mean;
+                double mean = sum / n, d = 0, a = 0;
+                for (t = 0; t < n; t++) {
+                    double v = ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
+                    d += v - mean;
+                    a += fabs(v);
+                }
                 sum += d;
+                if (dtype == 6) sum = ipcf_exact_if_cancels(raw, dtype, swap, n, npix, p, sum, a);
             }
         } else {
             for (; t + 4 <= n; t += 4) {
@@ -70,6 +108,11 @@ __global__ void ipcf_sums(const void *raw, int dtype, int swap, int n, int npix,
             }
             for (; t < n; t++) s0 += ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p);
             sum = (s0 + s1) + (s2 + s3);
+            if (dtype == 5) {
+                double a = 0;
+                for (t = 0; t < n; t++) a += fabs(ipcf_load(raw, dtype, swap, (ipcf_u64)t * npix + p));
+                sum = ipcf_exact_if_cancels(raw, dtype, swap, n, npix, p, sum, a);
+            }
         }
         int k = 0;
         if (scale && sum != 0 && sum - sum == 0) {
