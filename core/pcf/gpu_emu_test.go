@@ -105,6 +105,7 @@ func TestEmulatedGPU(t *testing.T) {
 		{"direction", nil},
 		{"concurrent", nil},
 		{"cancel", nil},
+		{"waitcancel", nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -137,6 +138,7 @@ var emuScenarios = map[string]func(t *testing.T){
 	"direction":     emuDirection,
 	"concurrent":    emuConcurrent,
 	"cancel":        emuCancel,
+	"waitcancel":    emuWaitCancel,
 }
 
 // emuConcurrent: jobs at once in one process on one device (dask's
@@ -223,6 +225,59 @@ func emuCancel(t *testing.T) {
 		// (the whole block launched one a group of offsets, 4 here).
 		if n := strings.Count(emuLog(t), "launch ipcf_mulconj"); n > 1 {
 			t.Errorf("device %s: %d chunks of pairs launched after the cancel; want at most 1", dev, n)
+		}
+	}
+}
+
+// emuWaitCancel: a job that waits for the device, which another job of
+// the process holds for its block, stops at its cancel, long before that
+// block ends. It waited in the CUDA library's lock, which the running
+// block holds, not in acquireGPU, and returned only when the block ended
+// (REVIEW8's F7). The check counts the running job's launches of pairs,
+// not time: at most half of its block's when the waiting one returns.
+func emuWaitCancel(t *testing.T) {
+	big := randomStack(12, 1024, 48, 48, 50)
+	small := randomStack(13, 256, 16, 16, 50)
+	log := os.Getenv("IPCF_EMU_LOG")
+	run := func(ctx context.Context, d array.View, dev string) error {
+		o := Options{Radius: 3, Npoints: 16, Nbins: 8, Device: dev}
+		g, err := Plan(d.Shape, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := g.OutShape
+		out, _ := array.Contiguous(array.Float32, s[:], make([]byte, s[0]*s[1]*s[2]*s[3]*4))
+		return Compute(ctx, out, d, o)
+	}
+	if err := run(context.Background(), small, "cuda"); err != nil { // compiled: the jobs below start at once
+		t.Fatal(err)
+	}
+	for _, dev := range []string{"cuda", "auto"} {
+		os.Truncate(log, 0)
+		aDone := make(chan error, 1)
+		go func() { aDone <- run(context.Background(), big, "cuda") }()
+		for ctx := t.Context(); ctx.Err() == nil; time.Sleep(time.Millisecond) {
+			if b, _ := os.ReadFile(log); bytes.Contains(b, []byte("launch ipcf_mulconj")) {
+				break // the first job's block runs
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		bDone := make(chan error, 1)
+		go func() { bDone <- run(ctx, small, dev) }()
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+		err := <-bDone
+		at := strings.Count(emuLog(t), "launch ipcf_mulconj")
+		if !errors.Is(err, ErrCancelled) {
+			t.Errorf("device %s, waiting job cancelled: %v; want ErrCancelled", dev, err)
+		}
+		if err := <-aDone; err != nil {
+			t.Fatalf("the running job: %v", err)
+		}
+		total := strings.Count(emuLog(t), "launch ipcf_mulconj")
+		t.Logf("device %s: the waiting job returned after %d of the running job's %d launches of pairs", dev, at, total)
+		if total < 4 || 2*at > total {
+			t.Errorf("device %s: the waiting job returned after %d of the running job's %d launches of pairs; want at most half", dev, at, total)
 		}
 	}
 }

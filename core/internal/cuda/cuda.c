@@ -259,16 +259,24 @@ static int load(void) {
     return L.ndev;
 }
 
+/* The libraries are loaded once, under mu; after that L's loaded, ndev
+ * and why do not change and are read without it. mu is held by a job's
+ * block for as long as it runs (ipcf_cuda_pcf), and a job of another
+ * thread that only asks for the devices, or waits for the device
+ * (core/pcf acquireGPU, cancellable), must not wait for it: such a job
+ * could not be cancelled until the other's block ended (REVIEW8's F7). */
 int ipcf_cuda_init(char *why, size_t n) {
-    pthread_mutex_lock(&mu);
-    if (!L.loaded) {
-        L.loaded = 1;
-        if (!load()) L.ndev = 0;
-        if (L.ndev > MAXDEV) L.ndev = MAXDEV;
+    if (!__atomic_load_n(&L.loaded, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_lock(&mu);
+        if (!L.loaded) {
+            if (!load()) L.ndev = 0;
+            if (L.ndev > MAXDEV) L.ndev = MAXDEV;
+            __atomic_store_n(&L.loaded, 1, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&mu);
     }
     int nd = L.ndev;
     if (!nd) setwhy(why, n, "%s", L.why);
-    pthread_mutex_unlock(&mu);
     return nd;
 }
 
@@ -402,7 +410,7 @@ static int compile_locked(int i, char *why, size_t n) {
         if (L.cuModuleUnload) L.cuModuleUnload(D[i].mod);
         return -1;
     }
-    D[i].compiled = 1;
+    __atomic_store_n(&D[i].compiled, 1, __ATOMIC_RELEASE); /* after the image and module: read without mu */
     return 0;
 }
 
@@ -411,11 +419,16 @@ int ipcf_cuda_compile(int i, char *why, size_t n, char *image, size_t in) {
         if (i >= 0 && L.ndev) setwhy(why, n, "cuda:%d: no such device (%d found)", i, L.ndev);
         return -1;
     }
-    pthread_mutex_lock(&mu);
-    int r = compile_locked(i, why, n);
-    if (!r && image && in) snprintf(image, in, "%s", D[i].image);
-    pthread_mutex_unlock(&mu);
-    return r;
+    /* Compiled once (under mu); a compiled device's image does not
+     * change and is read without mu (see ipcf_cuda_init). */
+    if (!__atomic_load_n(&D[i].compiled, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_lock(&mu);
+        int r = compile_locked(i, why, n);
+        pthread_mutex_unlock(&mu);
+        if (r) return r;
+    }
+    if (image && in) snprintf(image, in, "%s", D[i].image);
+    return 0;
 }
 
 /* plan makes a batched 1-D plan of length n (r2c or c2r, the real side
