@@ -74,6 +74,7 @@ func (e *engine) levelSpectra(mt *multitauScratch, slot []complex64, dev []float
 			f[t] = float32(v)
 		}
 		mt.plan(e.newFFT, m).Forward(slot[off[k]:off[k]+m/2+1], f)
+		slot[off[k]] = 0 // a spectrum of deviations (see usable's note)
 	}
 }
 

@@ -939,6 +939,16 @@ func seriesShift(m float64, n int) int {
 	return k
 }
 
+// The spectra of deviations from a series' mean have 0 at frequency 0:
+// exact deviations sum to 0. The computed ones do not: where the mean
+// itself is rounded (float64 samples of 1e15, whose spacing is 0.125),
+// every deviation carries the same bias d, and the correlation of two
+// such series gains N*da*db at every delay, up to 4e-3 of the curves'
+// scale for samples of 1e15 varying by 3 (NUMERIC9's F14); elsewhere the
+// float32 roundings of the deviations. Every spectrum of deviations (the
+// engines' on the CPU, the multi-tau levels', and the GPU's products) has
+// its frequency 0 set to 0.
+
 // usable reports whether a pixel with series sum s has curves: a zero sum
 // (the spec's rule) or a non-finite one (a NaN or Inf sample) makes every
 // curve involving the pixel NaN, and keeps its spectrum out of every
@@ -968,9 +978,12 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 		}
 		return scr[w]
 	}
-	// forward transforms the deviations in sc.f32 into pixel p's slot.
+	// forward transforms the deviations in sc.f32 into pixel p's slot,
+	// whose frequency 0 is set to 0 (deviationSpectrum).
 	forward := func(sc *scratch, p int) {
-		sc.plan.Forward(e.spec(c, p), sc.f32)
+		sp := e.spec(c, p)
+		sc.plan.Forward(sp, sc.f32)
+		sp[0] = 0
 		if g.Lags != nil {
 			e.levelSpectra(&sc.mt, e.ring[e.specOffset(c, p):], sc.f32)
 		}

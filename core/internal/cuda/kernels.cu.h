@@ -231,6 +231,7 @@ __global__ void ipcf_mulconj(const float2 *spec, int sstride, const int *pp, con
         float re = b.x * a.x, im = b.y * a.x;
         re += b.y * a.y;
         im -= b.x * a.y;
+        if (k == 0) re = im = 0; /* spectra of deviations: 0 at frequency 0, as the CPU engine sets them */
         prod[(ipcf_u64)j * pstride + k] = make_float2(re, im);
     }
 }

@@ -311,6 +311,7 @@ void ipcf_spectra_u16_finish(void *plan, const float *tw, int n, int ny, int nx,
 			for (int i = 1; i < n; i += 2) scratch[i] = -scratch[i];
 			fftwf_execute_dft_r2c((fftwf_plan)plan, scratch, (fftwf_complex *)s);
 		}
+		s[0] = s[1] = 0; // deviations sum to 0 (core/pcf: the note before usable)
 	}
 }
 
