@@ -1,6 +1,7 @@
 package job
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -79,7 +80,7 @@ func lock(out string) (func(keep bool), error) {
 			for wait := 0; wait < 20; wait++ {
 				holder := make([]byte, 200)
 				n, _ := f.ReadAt(holder, 0)
-				if h = strings.TrimSpace(string(holder[:n])); h != "" || !busy {
+				if h = holderLine(holder[:n]); h != "" || !busy {
 					break
 				}
 				time.Sleep(5 * time.Millisecond)
@@ -114,7 +115,15 @@ func lock(out string) (func(keep bool), error) {
 		if st, ok := processStart(os.Getpid()); ok {
 			line = append(line, "start "+st+"\n"...)
 		}
-		f.WriteAt(line, 0)
+		// Over a longer earlier text (a kept lock's "ended" line after a
+		// longer host name or pid), a line of spaces to its end in the
+		// same write: no line of it is read before the cut, where the
+		// "ended" line made this live run read as stopped (REVIEW8's F10).
+		first := line
+		if st, err := f.Stat(); err == nil && st.Size() > int64(len(line)) {
+			first = append(append(append([]byte(nil), line...), bytes.Repeat([]byte(" "), int(st.Size())-len(line)-1)...), '\n')
+		}
+		f.WriteAt(first, 0)
 		if lockWritten != nil {
 			lockWritten()
 		}
@@ -133,6 +142,14 @@ func lock(out string) (func(keep bool), error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
+}
+
+// holderLine is the line of a lock's text that messages show: its first,
+// "pid N on HOST since TIME" (the "start" line after it is the process's
+// start in clock ticks, for LockHolder only).
+func holderLine(text []byte) string {
+	h, _, _ := strings.Cut(strings.TrimSpace(string(text)), "\n")
+	return strings.TrimSpace(h)
 }
 
 // othersLock describes the lock file name that this user may not open
@@ -158,7 +175,7 @@ func othersLock(name string) (msg string, busy bool) {
 	holder := make([]byte, 200)
 	n, _ := f.ReadAt(holder, 0)
 	if b, _ := tryLock(f); b {
-		return fmt.Sprintf("it is being written by another user's ipcf run (user %d: %s)", uid, strings.TrimSpace(string(holder[:n]))), true
+		return fmt.Sprintf("it is being written by another user's ipcf run (user %d: %s)", uid, holderLine(holder[:n])), true
 	}
 	return fmt.Sprintf("its lock %s belongs to user %d, and no run holds it (one ended without removing it): remove it if the output is yours to write", name, uid), false
 }

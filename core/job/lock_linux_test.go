@@ -181,3 +181,41 @@ func TestLockKeptEnded(t *testing.T) {
 		t.Errorf("released: the lock file is left (%v)", err)
 	}
 }
+
+// TestLockTakeoverOfLongerEnded: a run taking over a kept lock ("ended")
+// whose text is longer than its own reads as live at every moment: the
+// earlier "ended" line was left past the new line until the file was cut,
+// and a reader took the live run for a stopped one (REVIEW8's F10). The
+// busy message shows the holder's first line only (not the start line).
+func TestLockTakeoverOfLongerEnded(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o.npy")
+	old := "pid 123456 on a-much-longer-host-name-of-a-cluster-node-0042.example.org since 2026-12-06T22:36:41Z\nstart 123456789\nended\n"
+	if err := os.WriteFile(LockName(out), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var holder string
+	var found, live bool
+	lockWritten = func() { holder, found, live = LockHolder(out) }
+	defer func() { lockWritten = nil }()
+	release, err := lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release(false)
+	if !found || !live {
+		t.Errorf("between the writes: holder %q found %v live %v; want a live holder", holder, found, live)
+	}
+	if b, _ := os.ReadFile(LockName(out)); strings.Contains(string(b), "ended") || strings.Count(string(b), "\n") > 2 {
+		t.Errorf("the lock after the cut: %q", b)
+	}
+	// A second run of the same output is told who writes it, in one line.
+	done := make(chan error, 1)
+	go func() {
+		_, err := lock(out)
+		done <- err
+	}()
+	if err := <-done; !errors.Is(err, ErrBusy) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), fmt.Sprintf("pid %d on", os.Getpid())) {
+		t.Errorf("a second run: %v; want ErrBusy naming this process in one line", err)
+	}
+}
