@@ -99,7 +99,7 @@ func Devices() string {
 func resolveDevice(ctx context.Context, dev string) (int, error) {
 	switch {
 	case dev == "" || dev == "auto":
-		if _, err := cuda.Devices(); err != nil {
+		if _, err := cuda.Count(); err != nil { // (no question to the devices: see cuda.Count)
 			setNote(ctx, "cpu (auto: no CUDA device: "+strings.TrimPrefix(err.Error(), "cuda: not available: ")+")")
 			return -1, nil
 		}
@@ -120,12 +120,12 @@ func resolveDevice(ctx context.Context, dev string) (int, error) {
 			}
 			i = n
 		}
-		devs, err := cuda.Devices()
+		ndev, err := cuda.Count()
 		if err != nil {
 			return -1, fmt.Errorf("%w: %s: %s", ErrNoDevice, dev, strings.TrimPrefix(err.Error(), "cuda: not available: "))
 		}
-		if i >= len(devs) {
-			return -1, fmt.Errorf("%w: %s: %d CUDA device(s) found", ErrNoDevice, dev, len(devs))
+		if i >= ndev {
+			return -1, fmt.Errorf("%w: %s: %d CUDA device(s) found", ErrNoDevice, dev, ndev)
 		}
 		if _, err := cuda.Compile(i); err != nil {
 			return -1, fmt.Errorf("%w: %s: %s", ErrNoDevice, dev, strings.TrimPrefix(err.Error(), "cuda: not available: "))

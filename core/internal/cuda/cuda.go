@@ -39,16 +39,32 @@ type Device struct {
 // the reason is kept here too (device "auto" asks on every pCF call).
 var none atomic.Pointer[error]
 
-// Devices lists the usable devices, or returns the reason there are none.
-func Devices() ([]Device, error) {
+// Count returns the number of devices the driver reports (what Devices
+// would list), or the reason there are none, without asking the devices
+// anything: no free-memory query, which waits while another thread's
+// block runs (so a job choosing its device stays cancellable; REVIEW8's
+// F7).
+func Count() (int, error) {
 	if err := none.Load(); err != nil {
-		return nil, *err
+		return 0, *err
 	}
 	why := make([]byte, 512)
 	n := int(C.ipcf_cuda_init((*C.char)(unsafe.Pointer(&why[0])), C.size_t(len(why))))
 	if n == 0 {
 		err := fmt.Errorf("%w: %s", ErrUnavailable, cstr(why))
 		none.Store(&err)
+		return 0, err
+	}
+	return n, nil
+}
+
+// Devices lists the usable devices, or returns the reason there are none.
+func Devices() ([]Device, error) {
+	if err := none.Load(); err != nil {
+		return nil, *err
+	}
+	n, err := Count()
+	if err != nil {
 		return nil, err
 	}
 	var out []Device

@@ -27,6 +27,12 @@ func Devices() ([]Device, error) {
 	return nil, errors.New("cuda: not available: this build has no GPU path (built without cgo)")
 }
 
+// Count reports that pure-Go builds have no GPU path.
+func Count() (int, error) {
+	_, err := Devices()
+	return 0, err
+}
+
 // Compile is not available in pure-Go builds.
 func Compile(i int) (string, error) { return "", ErrUnavailable }
 
