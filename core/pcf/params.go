@@ -22,8 +22,13 @@ func Circle(radius, npoints int) ([]Offset, error) {
 	if npoints < 1 {
 		return nil, fmt.Errorf("%w: npoints=%d, want >= 1", ErrParam, npoints)
 	}
-	if radius > 1<<20 || npoints > 1<<20 {
-		return nil, fmt.Errorf("%w: radius=%d, npoints=%d, want <= %d", ErrParam, radius, npoints, 1<<20)
+	// (each named apart: "radius=..., npoints=32, want <= ..." left the
+	// reader to guess which; NUMERIC9's M4)
+	if radius > 1<<20 {
+		return nil, fmt.Errorf("%w: radius=%d, want <= %d", ErrParam, radius, 1<<20)
+	}
+	if npoints > 1<<20 {
+		return nil, fmt.Errorf("%w: npoints=%d, want <= %d", ErrParam, npoints, 1<<20)
 	}
 	step := 2 * math.Pi / float64(npoints) // numpy linspace(0, 2pi, n, endpoint=False)
 	out := make([]Offset, npoints)

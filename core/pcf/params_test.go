@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -138,5 +139,17 @@ func TestGroupsMatchScan(t *testing.T) {
 	g, err := Plan([]int{64, 8, 8}, Options{Radius: 2, Npoints: 1 << 20, Nbins: 8})
 	if err != nil || g.OutShape[2] != 1<<20 {
 		t.Fatalf("circle(2, 2^20): %v, shape %v", err, g.OutShape)
+	}
+}
+
+// TestCircleLimitNamesItsParameter: a radius or a number of points over
+// the limit is named alone (the message named both, and the limit, for
+// either; NUMERIC9's M4).
+func TestCircleLimitNamesItsParameter(t *testing.T) {
+	if _, err := Circle(2147483647, 32); err == nil || !strings.Contains(err.Error(), "radius=2147483647, want <= 1048576") || strings.Contains(err.Error(), "npoints") {
+		t.Errorf("radius over the limit: %v", err)
+	}
+	if _, err := Circle(3, 1<<21); err == nil || !strings.Contains(err.Error(), "npoints=2097152, want <= 1048576") || strings.Contains(err.Error(), "radius") {
+		t.Errorf("points over the limit: %v", err)
 	}
 }
