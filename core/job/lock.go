@@ -78,7 +78,7 @@ func lock(out string) (func(keep bool), error) {
 			// once named "()", a campaign).
 			var h string
 			for wait := 0; wait < 20; wait++ {
-				holder := make([]byte, 200)
+				holder := make([]byte, lockTextMax)
 				n, _ := f.ReadAt(holder, 0)
 				if h = holderLine(holder[:n]); h != "" || !busy {
 					break
@@ -119,9 +119,15 @@ func lock(out string) (func(keep bool), error) {
 		// longer host name or pid), a line of spaces to its end in the
 		// same write: no line of it is read before the cut, where the
 		// "ended" line made this live run read as stopped (REVIEW8's F10).
+		// Readers read the first lockTextMax bytes only: the spaces need
+		// not reach further (to a huge or sparse earlier file's end they
+		// were allocated whole, and the run died out of memory, its host
+		// with it: REVIEW9's F3).
 		first := line
-		if st, err := f.Stat(); err == nil && st.Size() > int64(len(line)) {
-			first = append(append(append([]byte(nil), line...), bytes.Repeat([]byte(" "), int(st.Size())-len(line)-1)...), '\n')
+		if st, err := f.Stat(); err == nil {
+			if end := min(st.Size(), lockTextMax); end > int64(len(line)) {
+				first = append(append(append([]byte(nil), line...), bytes.Repeat([]byte(" "), int(end)-len(line)-1)...), '\n')
+			}
 		}
 		f.WriteAt(first, 0)
 		if lockWritten != nil {
@@ -143,6 +149,10 @@ func lock(out string) (func(keep bool), error) {
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
 }
+
+// lockTextMax is how much of a lock file its readers read (LockHolder,
+// the busy messages): the holder's lines fit in it.
+const lockTextMax = 200
 
 // holderLine is the line of a lock's text that messages show: its first,
 // "pid N on HOST since TIME" (the "start" line after it is the process's
@@ -172,7 +182,7 @@ func othersLock(name string) (msg string, busy bool) {
 		return fmt.Sprintf("its lock %s belongs to user %d and cannot be read: remove it if no run of theirs is going", name, uid), false
 	}
 	defer f.Close()
-	holder := make([]byte, 200)
+	holder := make([]byte, lockTextMax)
 	n, _ := f.ReadAt(holder, 0)
 	if b, _ := tryLock(f); b {
 		return fmt.Sprintf("it is being written by another user's ipcf run (user %d: %s)", uid, holderLine(holder[:n])), true
@@ -233,7 +243,7 @@ func LockHolder(out string) (holder string, found, live bool) {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return "", false, false
 	}
-	b := make([]byte, 200)
+	b := make([]byte, lockTextMax)
 	n, _ := f.ReadAt(b, 0)
 	lines := strings.Split(string(b[:n]), "\n")
 	holder = strings.TrimSpace(lines[0])

@@ -219,3 +219,31 @@ func TestLockTakeoverOfLongerEnded(t *testing.T) {
 		t.Errorf("a second run: %v; want ErrBusy naming this process in one line", err)
 	}
 }
+
+// TestLockTakeoverOfHugeFile: a stale lock file of 1 TiB (sparse: a
+// damaged or planted one that starts as a lock does) is taken over and
+// cut; the padding of a takeover went to the earlier file's end, allocated
+// whole, and the run died out of memory with its host (REVIEW9's F3).
+func TestLockTakeoverOfHugeFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o.npy")
+	if err := os.WriteFile(LockName(out), []byte("pid 1 on nohost since 2020\nended\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(LockName(out), 1<<40); err != nil {
+		t.Fatalf("a sparse 1 TiB file: %v", err)
+	}
+	var live bool
+	lockWritten = func() { _, _, live = LockHolder(out) }
+	defer func() { lockWritten = nil }()
+	release, err := lock(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release(false)
+	if !live {
+		t.Error("between the writes: the lock read as not live")
+	}
+	if st, err := os.Stat(LockName(out)); err != nil || st.Size() > lockTextMax {
+		t.Errorf("the lock after the takeover: %v, %v bytes", err, st.Size())
+	}
+}
