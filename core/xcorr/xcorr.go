@@ -75,8 +75,9 @@ func resize(dst []float64, n int) []float64 {
 //
 //	c[tau] = n * sum_t a[t]*b[(t+tau) mod n] / (sum(a)*sum(b)) - 1
 //
-// for tau = 0..n/2-1, computed with real FFTs in float64 as
-// irfft(rfft(b) * conj(rfft(a))). a and b must have the same length n >= 2.
+// for tau = 0..n/2-1, computed with real FFTs in float64 from the
+// deviations (equal in exact arithmetic; see deviations). a and b must
+// have the same length n >= 2.
 // If dst has enough capacity it is used for the result. If either series
 // sums to zero the result is all NaN and ErrZeroSum is returned.
 func Circular(dst, a, b []float64) ([]float64, error) {
@@ -93,18 +94,41 @@ func Circular(dst, a, b []float64) ([]float64, error) {
 		}
 		return dst, ErrZeroSum
 	}
+	// On the deviations: n*sum a[t]b[t+tau] = n*sum da*db + n^2*ma*mb (the
+	// deviations sum to 0), so c = n*sum da*db/(sa*sb) with no "- 1",
+	// whose rounding swamped the curves of series with an offset (100 %
+	// of them at 1e9: REVIEW9's F2), as the pCF engines compute it.
 	f := fourier.NewFFT(n)
-	fa := f.Coefficients(nil, a)
-	fb := f.Coefficients(nil, b)
+	fa := f.Coefficients(nil, deviations(a, sa))
+	fb := f.Coefficients(nil, deviations(b, sb))
 	for i := range fb {
 		fb[i] *= complex(real(fa[i]), -imag(fa[i]))
 	}
-	c := f.Sequence(nil, fb) // unnormalized: n * sum_t a[t] b[t+tau]
+	c := f.Sequence(nil, fb) // unnormalized: n * sum_t da[t] db[t+tau]
 	scale := 1 / (sa * sb)
 	for i := range dst {
-		dst[i] = c[i]*scale - 1
+		dst[i] = c[i] * scale
 	}
 	return dst, nil
+}
+
+// deviations returns x less its mean (sum/len(x)), less the mean of those
+// differences: a rounded mean (samples of 1e15, spaced 0.125) leaves all
+// of them one bias, which the correlations would carry; they sum to 0
+// within rounding.
+func deviations(x []float64, sum float64) []float64 {
+	m := sum / float64(len(x))
+	d := make([]float64, len(x))
+	var c float64
+	for i, v := range x {
+		d[i] = v - m
+		c += d[i]
+	}
+	c /= float64(len(x))
+	for i := range d {
+		d[i] -= c
+	}
+	return d
 }
 
 // CircularDirect is the O(n^2) definition of Circular.
@@ -156,10 +180,8 @@ func Linear(dst, a, b []float64) ([]float64, error) {
 	ma, mb := sa/float64(n), sb/float64(n)
 	pa := make([]float64, 2*n)
 	pb := make([]float64, 2*n)
-	for i := 0; i < n; i++ {
-		pa[i] = a[i] - ma
-		pb[i] = b[i] - mb
-	}
+	copy(pa, deviations(a, sa)) // (the bias of a rounded mean taken out)
+	copy(pb, deviations(b, sb))
 	f := fourier.NewFFT(2 * n)
 	fa := f.Coefficients(nil, pa)
 	fb := f.Coefficients(nil, pb)
