@@ -1133,7 +1133,10 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 			return fmt.Errorf("output %s: %w", o.path, err)
 		}
 		if _, err := os.Stat(o.path); err == nil {
-			if !IsOurs(o.path) {
+			if ours, err := isOurs(o.path); err != nil {
+				// (REVIEW9's F4: it was "not an ipcf result")
+				return fmt.Errorf("output %s: the earlier result's .zattrs could not be read (an I/O error): not replacing it, nothing was removed: %w", o.path, err)
+			} else if !ours {
 				return fmt.Errorf("output %s exists and is not an ipcf result: not replacing it", o.path)
 			}
 			// Checked again here: a file put into the result while this
@@ -1617,14 +1620,24 @@ func LooksLikeResult(path string, shape []int) bool {
 // IsOurs reports whether the folder path is an ipcf Zarr result: its
 // .zattrs names ipcf as the software.
 func IsOurs(path string) bool {
+	ours, _ := isOurs(path)
+	return ours
+}
+
+// isOurs is IsOurs with the I/O error (IsIOError) of a .zattrs that is
+// there but could not be read: not another program's folder.
+func isOurs(path string) (bool, error) {
 	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
 	if err != nil {
-		return false
+		if IsIOError(err) {
+			return false, err
+		}
+		return false, nil
 	}
 	var m struct {
 		Software string `json:"software"`
 	}
-	return unmarshalExact(b, &m) == nil && m.Software == Marker
+	return unmarshalExact(b, &m) == nil && m.Software == Marker, nil
 }
 
 // syncDir syncs the folder dir (its entries: renames, removals). A

@@ -129,3 +129,50 @@ func TestZarrPublishZattrsIOError(t *testing.T) {
 		})
 	}
 }
+
+// TestZarrPublishOverUnreadableEarlier: a job published over an earlier
+// Zarr result whose .zattrs cannot be read (an I/O error) is refused as
+// such, the earlier result kept whole; it was called "not an ipcf
+// result" (REVIEW9's F4). Without the fault the rerun publishes.
+func TestZarrPublishOverUnreadableEarlier(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 64, 11, 12)
+	out := filepath.Join(dir, "out.zarr")
+	run := func(path string, nbins int) error {
+		src, err := source.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		_, err = Run(context.Background(), src, NewZarrOutput(path), Options{PCF: pcf.Options{Radius: 2, Npoints: 4, Nbins: nbins}, Memory: ProcessOverhead + 1<<20, Tile: [2]int{3, 4}})
+		return err
+	}
+	if err := run(out, 5); err != nil { // the earlier result
+		t.Fatal(err)
+	}
+	earlier, err := os.ReadFile(filepath.Join(out, ".zattrs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(out, ".zattrs")
+	readOwn = func(path string) ([]byte, error) {
+		if path == target {
+			return nil, &os.PathError{Op: "read", Path: path, Err: syscall.EIO}
+		}
+		return readOwnFile(path)
+	}
+	err = run(out, 6)
+	readOwn = readOwnFile
+	if err == nil || !IsIOError(err) || !strings.Contains(err.Error(), "could not be read") || strings.Contains(err.Error(), "not an ipcf result") {
+		t.Fatalf("over an earlier result whose .zattrs gives EIO: %v; want an I/O error", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, ".zattrs")); err != nil || !bytes.Equal(b, earlier) {
+		t.Fatalf("the earlier result changed (%v)", err)
+	}
+	if err := run(out, 6); err != nil {
+		t.Fatalf("rerun: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, ".zattrs")); bytes.Equal(b, earlier) {
+		t.Fatal("the rerun did not publish")
+	}
+}
