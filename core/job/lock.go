@@ -76,13 +76,19 @@ func lock(out string) (func(keep bool), error) {
 			// The holder writes its line just after it locks: read again
 			// for a moment before saying it has none (two runs started at
 			// once named "()", a campaign).
+			// Until the text names a live holder: a kept lock's earlier
+			// text (an "ended" line, a dead pid) is not the run that holds
+			// it now, which has yet to write its line (REVIEW9's F5: a
+			// losing run named the dead earlier holder).
 			var h string
 			for wait := 0; wait < 20; wait++ {
 				holder := make([]byte, lockTextMax)
 				n, _ := f.ReadAt(holder, 0)
-				if h = holderLine(holder[:n]); h != "" || !busy {
+				line, found, live := holderOf(holder[:n])
+				if h = line; (found && live) || (!found && h != "") || !busy {
 					break
 				}
+				h = ""
 				time.Sleep(5 * time.Millisecond)
 			}
 			f.Close()
@@ -245,7 +251,12 @@ func LockHolder(out string) (holder string, found, live bool) {
 	}
 	b := make([]byte, lockTextMax)
 	n, _ := f.ReadAt(b, 0)
-	lines := strings.Split(string(b[:n]), "\n")
+	return holderOf(b[:n])
+}
+
+// holderOf is LockHolder of a lock's text (its first lockTextMax bytes).
+func holderOf(text []byte) (holder string, found, live bool) {
+	lines := strings.Split(string(text), "\n")
 	holder = strings.TrimSpace(lines[0])
 	w := strings.Fields(holder)
 	if len(w) < 4 || w[0] != "pid" || w[2] != "on" {

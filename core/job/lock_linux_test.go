@@ -247,3 +247,32 @@ func TestLockTakeoverOfHugeFile(t *testing.T) {
 		t.Errorf("the lock after the takeover: %v, %v bytes", err, st.Size())
 	}
 }
+
+// TestLockBusyNamesNoDeadHolder: a run that finds the output locked by a
+// run that has not yet written its line over a kept lock's text (a dead
+// pid, "ended") does not name that dead holder as the one writing it
+// (REVIEW9's F5, a race of runs started together).
+func TestLockBusyNamesNoDeadHolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "o.npy")
+	host, _ := os.Hostname()
+	for _, text := range []string{
+		"pid 99999999 on " + host + " since 2020-01-01T00:00:00Z\n",
+		"pid 12345 on otherhost since 2020-01-01T00:00:00Z\nended\n",
+	} {
+		if err := os.WriteFile(LockName(out), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(LockName(out), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if busy, err := tryLock(f); busy || err != nil {
+			t.Fatalf("taking the lock: %v %v", busy, err)
+		}
+		_, err = lock(out)
+		f.Close()
+		if !errors.Is(err, ErrBusy) || strings.Contains(err.Error(), "pid 99999999") || strings.Contains(err.Error(), "pid 12345") {
+			t.Errorf("over the text %q: %v; want ErrBusy not naming that run", text, err)
+		}
+	}
+}
