@@ -43,7 +43,7 @@ func tame(x []float64) []float64 {
 	for _, v := range x {
 		m = max(m, math.Abs(v))
 	}
-	if !(m > 0) || math.IsInf(m, 0) || (m <= 0x1p500 && m >= 0x1p-500) {
+	if !(m > 0) || math.IsInf(m, 0) || (m <= 0x1p500/float64(len(x)) && m >= 0x1p-500) {
 		return x
 	}
 	_, e := math.Frexp(m)

@@ -184,3 +184,36 @@ func TestOffsetSeries(t *testing.T) {
 		}
 	}
 }
+
+// TestHugeLongSeries: series of 2^499 over 16,384 samples (inside the
+// range tame left unscaled) give the curves of the same series at an
+// ordinary scale; the normalisation 1/(sum a * sum b) overflowed to 0, and
+// the curves were all 0 (REVIEW10's F2). tame's bound now allows for n.
+func TestHugeLongSeries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	const n = 16384
+	a, b := make([]float64, n), make([]float64, n)
+	ha, hb := make([]float64, n), make([]float64, n)
+	for i := range a {
+		a[i], b[i] = float64(8+rng.IntN(8)), float64(8+rng.IntN(8))
+		ha[i], hb[i] = math.Ldexp(a[i], 496), math.Ldexp(b[i], 496) // below 2^500, sums of 2^513
+	}
+	for name, f := range map[string]func(dst, a, b []float64) ([]float64, error){"Circular": Circular, "Linear": Linear} {
+		want, err := f(nil, a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := f(nil, ha, hb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var peak, worst float64
+		for i := range want {
+			peak = max(peak, math.Abs(want[i]))
+			worst = max(worst, math.Abs(got[i]-want[i]))
+		}
+		if !(worst <= 1e-12*peak) {
+			t.Errorf("%s of series of 2^499: %.3g off, of a scale of %.3g", name, worst, peak)
+		}
+	}
+}
