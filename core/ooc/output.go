@@ -1355,7 +1355,7 @@ func Describes(path string) (command string, ok bool) {
 // write (EIO, ESTALE, ETIMEDOUT: a disk, a network file system), not a
 // file that is absent, of another kind or content.
 func IsIOError(err error) bool {
-	return errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ESTALE) || errors.Is(err, syscall.ETIMEDOUT)
+	return errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ESTALE) || errors.Is(err, syscall.ETIMEDOUT) || fsDamaged(err)
 }
 
 // DescribesErr is Describes with the error of a sidecar or file that is

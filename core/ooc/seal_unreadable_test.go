@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,6 +46,8 @@ func TestIsIOError(t *testing.T) {
 		{&os.PathError{Op: "read", Path: "x", Err: syscall.EIO}, true},
 		{fmt.Errorf("wrapped: %w", &os.PathError{Op: "open", Path: "x", Err: syscall.ESTALE}), true},
 		{syscall.ETIMEDOUT, true},
+		{&os.PathError{Op: "read", Path: "x", Err: syscall.EUCLEAN}, runtime.GOOS == "linux"}, // a damaged ext4 (REVIEW10's F6)
+		{&os.PathError{Op: "read", Path: "x", Err: syscall.EBADMSG}, runtime.GOOS == "linux"}, // its checksum error
 		{&os.PathError{Op: "open", Path: "x", Err: syscall.ENOENT}, false},
 		{&os.PathError{Op: "read", Path: "x", Err: syscall.EISDIR}, false},
 		{errors.New("not ipcf's metadata"), false},

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package ooc
+
+func fsDamaged(error) bool { return false }
