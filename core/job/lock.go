@@ -80,19 +80,30 @@ func lock(out string) (func(keep bool), error) {
 			// text (an "ended" line, a dead pid) is not the run that holds
 			// it now, which has yet to write its line (REVIEW9's F5: a
 			// losing run named the dead earlier holder).
-			var h string
+			var h, last string
 			for wait := 0; wait < 20; wait++ {
 				holder := make([]byte, lockTextMax)
 				n, _ := f.ReadAt(holder, 0)
 				line, found, live := holderOf(holder[:n])
-				if h = line; (found && live) || (!found && h != "") || !busy {
+				if h = line; (found && live) || !busy {
 					break
 				}
 				h = ""
+				if !slices.Contains(strings.Split(string(holder[:n]), "\n")[1:], "ended") {
+					last = line // (an ended run's line is never the writer)
+				}
 				time.Sleep(5 * time.Millisecond)
 			}
 			f.Close()
-			if h == "" {
+			switch {
+			case h != "":
+			case last != "":
+				// A holder this system does not see running holds the lock:
+				// a run in another process namespace sharing this host
+				// name (a container), or one whose line is still to come
+				// (REVIEW10's F5: it was "a run that has just started").
+				h = last + ", a process this system does not see: a run in another container, or one that has just started"
+			default:
 				h = "a run that has just started"
 			}
 			if busy {
