@@ -556,25 +556,10 @@ func TestFloatZeroSumIsNaN(t *testing.T) {
 // reference), times ma*mb/((M+ma)(M+mb)) per pair.
 func TestLargeOffsetDeviationBias(t *testing.T) {
 	const T, H, W = 512, 8, 8
-	counts, _ := array.Contiguous(array.Float64, []int{T, H, W}, make([]byte, T*H*W*8))
-	rng := rand.New(rand.NewPCG(41, 5))
-	for i := 0; i < T*H*W; i++ { // Poisson(10) by inversion
-		u, p, c := rng.Float64(), math.Exp(-10), 0.0
-		for s := p; u > s; s += p {
-			c++
-			p *= 10 / c
-		}
-		counts.Store(8*i, c)
-	}
+	counts := poissonCounts(41, T, H, W)
 	o := Options{Radius: 2, Npoints: 8, Nbins: 8}
 	ref, g := reference(counts, o)
-	mean := func(y, x int) float64 {
-		var s float64
-		for tt := 0; tt < g.N; tt++ {
-			s += counts.At(tt, y, x)
-		}
-		return s / float64(g.N)
-	}
+	mean := func(y, x int) float64 { return seriesMean(counts, g.N, y, x) }
 	for _, m := range []float64{0, 1e13, 1e15, 1 << 52} {
 		d := convert2(counts, m)
 		got, _ := compute(t, d, o)
@@ -618,25 +603,10 @@ func convert2(v array.View, m float64) array.View {
 // 9-74 % off at 1e15 and 2^52 here, 51-94 % in REVIEW9's F1.
 func TestLargeOffsetErrorBars(t *testing.T) {
 	const T, H, W = 512, 6, 6
-	counts, _ := array.Contiguous(array.Float64, []int{T, H, W}, make([]byte, T*H*W*8))
-	rng := rand.New(rand.NewPCG(43, 5))
-	for i := 0; i < T*H*W; i++ { // Poisson(10) by inversion
-		u, p, c := rng.Float64(), math.Exp(-10), 0.0
-		for s := p; u > s; s += p {
-			c++
-			p *= 10 / c
-		}
-		counts.Store(8*i, c)
-	}
+	counts := poissonCounts(43, T, H, W)
 	o := Options{Radius: 1, Npoints: 4, Nbins: 6}
 	g, _ := Plan(counts.Shape, o)
-	mean := func(y, x int) float64 {
-		var s float64
-		for tt := 0; tt < g.N; tt++ {
-			s += counts.At(tt, y, x)
-		}
-		return s / float64(g.N)
-	}
+	mean := func(y, x int) float64 { return seriesMean(counts, g.N, y, x) }
 	for _, e := range []ErrOptions{{}, {Method: Segments, Segments: 4}} {
 		ref := errBars(t, convert2(counts, 1000), o, e)
 		for _, m := range []float64{1e15, 1 << 52} {
@@ -668,4 +638,29 @@ func TestLargeOffsetErrorBars(t *testing.T) {
 			}
 		}
 	}
+}
+
+// poissonCounts is a float64 (T, H, W) stack of Poisson(10) counts (by
+// inversion) from seed.
+func poissonCounts(seed uint64, T, H, W int) array.View {
+	counts, _ := array.Contiguous(array.Float64, []int{T, H, W}, make([]byte, T*H*W*8))
+	rng := rand.New(rand.NewPCG(seed, 5))
+	for i := 0; i < T*H*W; i++ {
+		u, p, c := rng.Float64(), math.Exp(-10), 0.0
+		for s := p; u > s; s += p {
+			c++
+			p *= 10 / c
+		}
+		counts.Store(8*i, c)
+	}
+	return counts
+}
+
+// seriesMean is the mean of the first n samples of pixel (y, x) of d.
+func seriesMean(d array.View, n, y, x int) float64 {
+	var s float64
+	for t := 0; t < n; t++ {
+		s += d.At(t, y, x)
+	}
+	return s / float64(n)
 }

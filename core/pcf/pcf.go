@@ -907,21 +907,10 @@ func seriesSum(s []float64, inexact bool) (sum float64, k int) {
 		d += v - mean
 		abs += math.Abs(v)
 	}
-	return exactIfCancels(sum+d, abs, s), k
-}
-
-// exactIfCancels returns sum, the rounded sum of the float samples s whose
-// magnitudes sum to abs, or where cancellation may have moved it off
-// zero, their exact sum (fsum): a series that sums to exactly 0 has NaN
-// curves, never curves of 1e15 from a rounding error (NUMERIC9's F10).
-// The GPU kernel ipcf_sums does the same.
-func exactIfCancels[T float32 | float64](sum, abs float64, s []T) float64 {
-	if fsum.Cancels(sum, abs, len(s)) {
-		if e, ok := fsum.Exact(s); ok {
-			return e
-		}
-	}
-	return sum
+	// Where the samples cancel, summed exactly (fsum): a series that sums
+	// to exactly 0 has NaN curves, never curves of 1e15 from a rounding
+	// error (NUMERIC9's F10). The GPU kernel ipcf_sums does the same.
+	return fsum.OrExact(sum+d, abs, s), k
 }
 
 // seriesShift is the power of two seriesSum scales a series of n samples
@@ -1006,7 +995,7 @@ func (e *engine) spectra(ctx context.Context, c, y0, y1 int) error {
 			for _, v := range series {
 				abs += math.Abs(float64(v))
 			}
-			sum = exactIfCancels(sum, abs, series)
+			sum = fsum.OrExact(sum, abs, series)
 		}
 		sums[p] = sum
 		mean := sum / float64(g.N)

@@ -24,12 +24,7 @@ func sum(x []float64) float64 {
 		s += v
 		abs += math.Abs(v)
 	}
-	if fsum.Cancels(s, abs, len(x)) {
-		if e, ok := fsum.Exact(x); ok {
-			return e
-		}
-	}
-	return s
+	return fsum.OrExact(s, abs, x)
 }
 
 // tame returns x, or a copy of it scaled by a power of two when its

@@ -59,3 +59,15 @@ func Exact[T float32 | float64](s []T) (sum float64, ok bool) {
 	}
 	return sum, true
 }
+
+// OrExact returns sum, the rounded sum of the samples s whose magnitudes
+// sum to abs, or, where it Cancels, their Exact sum (sum itself where
+// Exact cannot say).
+func OrExact[T float32 | float64](sum, abs float64, s []T) float64 {
+	if Cancels(sum, abs, len(s)) {
+		if e, ok := Exact(s); ok {
+			return e
+		}
+	}
+	return sum
+}
