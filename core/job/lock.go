@@ -34,8 +34,9 @@ func Lock(out string) (func(), error) {
 	return func() { release(false) }, nil
 }
 
-// lockWritten, in tests, runs between the two writes of a lock's line.
-var lockWritten func()
+// lockWritten, in tests, runs between the two writes of a lock's line;
+// lockRead after each read of a busy lock's text.
+var lockWritten, lockRead func()
 
 // lock is Lock whose release keeps the lock file when asked (keep): its
 // line then names a stopped run, and readers refuse the output as one
@@ -80,14 +81,23 @@ func lock(out string) (func(keep bool), error) {
 			// text (an "ended" line, a dead pid) is not the run that holds
 			// it now, which has yet to write its line (REVIEW9's F5: a
 			// losing run named the dead earlier holder).
+			// Another host's line is taken as live (its process cannot be
+			// asked) only when it reads the same twice: a kept lock's text
+			// from a run on another host that was killed was named as the
+			// writer before the winner wrote its line (REVIEW10's F4).
 			var h, last string
+			var prev []byte
 			for wait := 0; wait < 20; wait++ {
 				holder := make([]byte, lockTextMax)
 				n, _ := f.ReadAt(holder, 0)
 				line, found, live := holderOf(holder[:n])
-				if h = line; (found && live) || !busy {
+				if lockRead != nil {
+					lockRead()
+				}
+				if h = line; !busy || (found && live && (!otherHost(line) || bytes.Equal(holder[:n], prev))) {
 					break
 				}
+				prev = holder[:n]
 				h = ""
 				if !slices.Contains(strings.Split(string(holder[:n]), "\n")[1:], "ended") {
 					last = line // (an ended run's line is never the writer)
@@ -265,6 +275,13 @@ func LockHolder(out string) (holder string, found, live bool) {
 	return holderOf(b[:n])
 }
 
+// otherHost tells whether a holder's line names another host than this.
+func otherHost(line string) bool {
+	w := strings.Fields(line)
+	host, _ := os.Hostname()
+	return len(w) >= 4 && w[3] != host
+}
+
 // holderOf is LockHolder of a lock's text (its first lockTextMax bytes).
 func holderOf(text []byte) (holder string, found, live bool) {
 	lines := strings.Split(string(text), "\n")
@@ -280,7 +297,7 @@ func holderOf(text []byte) (holder string, found, live bool) {
 	if slices.Contains(lines[1:], "ended") {
 		return holder, true, false // (on any host)
 	}
-	if host, _ := os.Hostname(); w[3] != host {
+	if otherHost(holder) {
 		return holder, true, true
 	}
 	if !processAlive(pid) {

@@ -280,3 +280,45 @@ func TestLockBusyNamesNoDeadHolder(t *testing.T) {
 		}
 	}
 }
+
+// TestLockBusyOtherHostsKeptLock: over a kept lock of a run on another
+// host (killed: no "ended" line), a losing run names the winner, which
+// writes its line after the loser's first read, not that other host's
+// run (REVIEW10's F4: its line was taken as live at once); a run on
+// another host that holds the lock is still named.
+func TestLockBusyOtherHostsKeptLock(t *testing.T) {
+	defer func() { lockRead = nil }()
+	out := filepath.Join(t.TempDir(), "o.npy")
+	host, _ := os.Hostname()
+	other := "pid 12345 on otherhost-" + host + " since 2020-01-01T00:00:00Z\n"
+	winner := fmt.Sprintf("pid %d on %s since 2026-01-01T00:00:00Z\n", os.Getpid(), host)
+	for _, tc := range []struct {
+		name, after, want, notWant string
+	}{
+		{"winner writes its line", winner, winner[:len(winner)-1], "otherhost"},
+		{"other host holds it", "", other[:len(other)-1], "does not see"},
+	} {
+		if err := os.WriteFile(LockName(out), []byte(other), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(LockName(out), os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if busy, err := tryLock(f); busy || err != nil {
+			t.Fatalf("taking the lock: %v %v", busy, err)
+		}
+		reads := 0
+		lockRead = func() {
+			if reads++; reads == 1 && tc.after != "" {
+				f.WriteAt([]byte(tc.after), 0)
+				f.Truncate(int64(len(tc.after)))
+			}
+		}
+		_, err = lock(out)
+		f.Close()
+		if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "("+tc.want+")") || strings.Contains(err.Error(), tc.notWant) {
+			t.Errorf("%s: %v; want ErrBusy naming %q", tc.name, err, tc.want)
+		}
+	}
+}
