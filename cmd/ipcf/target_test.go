@@ -548,6 +548,8 @@ func TestOutputsAroundTheOutput(t *testing.T) {
 	refused("lock user's file", pcfArgs(p("c.npy")), p(".c.npy.lock"), "something else")
 	syscall.Mkfifo(p(".d.npy.lock"), 0o644)
 	refused("lock FIFO", pcfArgs(p("d.npy")), "", "not a file")
+	os.Mkdir(p(".l.npy.lock"), 0o755) // (REVIEW8's M3: "cannot create the lock file")
+	refused("lock folder", pcfArgs(p("l.npy")), "", "lock "+p(".l.npy.lock")+" is not a file: not writing it; remove it")
 	// Sidecar paths.
 	os.WriteFile(p("e.npy.json"), user, 0o644)
 	refused("a user's sidecar", pcfArgs(p("e.npy")), p("e.npy.json"), "not ipcf's metadata")

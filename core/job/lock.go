@@ -51,6 +51,11 @@ func lock(out string) (func(keep bool), error) {
 			if isLinkErr(err) {
 				return nil, fmt.Errorf("%w: lock %s is a link: not writing through it; remove it", ErrOutput, name)
 			}
+			if st, serr := os.Lstat(name); serr == nil && !st.Mode().IsRegular() {
+				// A folder, a socket: not ipcf's, as a link is not (it was
+				// "cannot create the lock file", an I/O error: REVIEW8's M3).
+				return nil, fmt.Errorf("%w: lock %s is not a file: not writing it; remove it", ErrOutput, name)
+			}
 			dir := filepath.Dir(name)
 			if st, serr := os.Stat(dir); errors.Is(serr, os.ErrNotExist) || errors.Is(serr, syscall.ENOTDIR) {
 				return nil, fmt.Errorf("%w: the folder %s does not exist (the output %s)", ErrOutput, dir, out)
