@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ipcf/ipcf/core/ooc"
@@ -151,5 +152,50 @@ func TestErrorsJob(t *testing.T) {
 		if left, _ := filepath.Glob(filepath.Join(dir, ".ipcf-scratch-*")); c.engine == "memory" && len(left) > 0 {
 			t.Fatalf("in memory: scratch left: %v", left)
 		}
+	}
+}
+
+// TestErrorsFileNotReplaced: an output naming another result's error
+// bars (OUT.sd.npy of OUT.npy, named in its sidecar) is refused as such,
+// and the file is kept (REVIEW8's M5: the message said it had no ipcf
+// sidecar, as for a user's file).
+func TestErrorsFileNotReplaced(t *testing.T) {
+	dir := t.TempDir()
+	s := DefaultSpec()
+	s.Input.Path, s.Output = writeInput(t, dir, 0), filepath.Join(dir, "o.npy")
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 4
+	s.Errors = &pcf.ErrOptions{Method: pcf.Blocking}
+	run := func(s Spec) error {
+		j, err := Open(s)
+		if err != nil {
+			return err
+		}
+		defer j.Close()
+		_, err = j.Run(context.Background())
+		return err
+	}
+	if err := run(s); err != nil {
+		t.Fatal(err)
+	}
+	sd := filepath.Join(dir, "o.sd.npy")
+	before, err := os.ReadFile(sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Output, s.Errors = sd, nil
+	err = run(s)
+	if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "is the error bars of the ipcf result o.npy") {
+		t.Errorf("-o o.sd.npy: %v; want ErrOutput naming o.npy", err)
+	}
+	if after, _ := os.ReadFile(sd); !bytes.Equal(before, after) {
+		t.Error("o.sd.npy changed")
+	}
+	// A file of that name that o.npy's sidecar does not name: a user's.
+	s.Output = filepath.Join(dir, "p.sd.npy")
+	if err := os.WriteFile(s.Output, before, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(s); !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "is not an ipcf result") {
+		t.Errorf("-o p.sd.npy (a copy): %v; want 'not an ipcf result'", err)
 	}
 }

@@ -709,6 +709,30 @@ func ErrorsName(path string) string {
 	return strings.TrimSuffix(path, ext) + ".sd" + ext
 }
 
+// ErrorsOf returns the .npy result whose ipcf sidecar names the file path
+// as its error bars (OUT.npy for OUT.sd.npy), "" if none: a file that is
+// not a result itself but part of one.
+func ErrorsOf(path string) string {
+	base, ok := strings.CutSuffix(path, ".sd.npy")
+	if !ok {
+		return ""
+	}
+	b, err := ReadMeta(SidecarName(base + ".npy"))
+	if err != nil {
+		return ""
+	}
+	var m struct {
+		Software string `json:"software"`
+		Errors   struct {
+			File string `json:"file"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(b, &m) != nil || m.Software != Marker || m.Errors.File != filepath.Base(path) {
+		return ""
+	}
+	return base + ".npy"
+}
+
 // PublishPair publishes the finished curves out (checksum crc) with their
 // finished error bars sd (checksum sdcrc) as one result: the new sidecar
 // is written aside, the old one goes, then the error bars and the curves
