@@ -586,6 +586,13 @@ func TestOutputsAroundTheOutput(t *testing.T) {
 		t.Fatal(code, msg)
 	}
 	refused("pcf over a fit's Zarr", pcfArgs(p("m.zarr"), "--engine", "ooc"), p("m.zarr/.zattrs"), "output of ipcf fit")
+	// A pCF result's error bars (REVIEW8's M5: "no sidecar describing it").
+	if code, msg := runIn(t, pcfArgs(p("eb.npy"), "--errors", "blocking")...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	refused("simulate over error bars", []string{"simulate", "-o", p("eb.sd.npy"), "--frames", "64", "--size", "8", "--quiet"},
+		p("eb.sd.npy"), "is the error bars of the ipcf result eb.npy")
+	refused("pcf over error bars", pcfArgs(p("eb.sd.npy")), p("eb.sd.npy"), "is the error bars of the ipcf result eb.npy")
 	// Still: ordinary reruns.
 	for run := 0; run < 2; run++ {
 		if code, msg := runIn(t, pcfArgs(p("k.npy"))...); code != 0 {
@@ -1520,7 +1527,7 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 	sdLock := p(".e.sd.npy.lock")
 	os.WriteFile(sdLock, []byte("pid 5 on another-host since then\n"), 0o644)
 	t0 := time.Now()
-	if code, msg := runIn(t, "plot", p("e.sd.npy"), "-o", p("sd2.png")); code == 0 || !strings.Contains(msg, "holds the error bars of the result") || time.Since(t0) > 3*time.Second {
+	if code, msg := runIn(t, "plot", p("eb.sd.npy"), "-o", p("sd2.png")); code == 0 || !strings.Contains(msg, "holds the error bars of the result") || time.Since(t0) > 3*time.Second {
 		t.Errorf("error bars beside a lock of their own name: exit %d, %q after %v; want the error bars named at once", code, msg, time.Since(t0))
 	}
 	os.Remove(sdLock)
