@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -149,10 +150,23 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	ctx, stop, signalled := interruptible(stderr)
 	defer stop()
 	rs := &runState{cmd: args[0]}
+	// Set before the flags are parsed: a usage error is reported as JSON
+	// too. Spelled as the flag parser takes it: the last one counts, and
+	// --json=1, =t, =TRUE are true (CLI11's F1: they printed no JSON for
+	// a usage error); files follow "--".
 	for _, a := range args[1:] {
-		// Set before the flags are parsed: a usage error is reported as
-		// JSON too.
-		rs.json = rs.json || a == "--json" || a == "-json" || a == "--json=true" || a == "-json=true"
+		if a == "--" {
+			break
+		}
+		name, v, hasV := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != "json" {
+			continue
+		}
+		if !hasV {
+			rs.json = true
+		} else if b, err := strconv.ParseBool(v); err == nil {
+			rs.json = b
+		}
 	}
 	ctx = context.WithValue(ctx, runStateKey{}, rs)
 	if _, closed := stdout.(closedStdout); closed && rs.json {
@@ -335,6 +349,23 @@ func noFlags(name string, args []string) error {
 	return err
 }
 
+// endsOptions reports whether the arguments that fs.Parse consumed end
+// with the terminator "--" (not the value of a flag: --mask --).
+func endsOptions(fs *flag.FlagSet, consumed []string) bool {
+	n := len(consumed)
+	if n == 0 || consumed[n-1] != "--" {
+		return false
+	}
+	if n >= 2 && strings.HasPrefix(consumed[n-2], "-") && !strings.Contains(consumed[n-2], "=") {
+		if f := fs.Lookup(strings.TrimPrefix(consumed[n-2][1:], "-")); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+				return false // (the flag's value)
+			}
+		}
+	}
+	return true
+}
+
 // parse parses flags placed before or after the positional arguments.
 func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 	fs.SetOutput(io.Discard)
@@ -346,7 +377,15 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 			}
 			return nil, usageError{flagError(fs.Name(), err)}
 		}
-		args = fs.Args()
+		rest := fs.Args()
+		if endsOptions(fs, args[:len(args)-len(rest)]) {
+			// Everything after "--" is a file, as POSIX has it: only
+			// the next was (CLI11's F2: a file -k.npy after another
+			// was read as the flag --k.npy).
+			pos = append(pos, rest...)
+			break
+		}
+		args = rest
 		if len(args) == 0 {
 			break
 		}

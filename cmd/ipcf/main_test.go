@@ -819,6 +819,51 @@ func TestCommandUsageErrors(t *testing.T) {
 	}
 }
 
+// TestJSONSpellingsAndDoubleDash: --json as the flag parser takes it
+// (=1, =t, =TRUE; the last one counts) reports a usage error as JSON too
+// (CLI11's F1), and every argument after "--" is a file, even one that
+// starts with "-" (CLI11's F2: only the first was), while "--" as a
+// flag's value stays that value.
+func TestJSONSpellingsAndDoubleDash(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		json bool
+	}{
+		{[]string{"pcf", "--json"}, true},
+		{[]string{"pcf", "--json=1"}, true},
+		{[]string{"pcf", "-json=t"}, true},
+		{[]string{"pcf", "--json=TRUE"}, true},
+		{[]string{"pcf", "--json", "--json=false"}, false},
+		{[]string{"pcf", "--json=0", "--json"}, true},
+		{[]string{"pcf", "--", "--json"}, false},
+	} {
+		var out, errb bytes.Buffer
+		code := run(c.args, &out, &errb)
+		var m map[string]any
+		got := json.Unmarshal(out.Bytes(), &m) == nil && m["exit_code"] == float64(2)
+		if code != 2 || got != c.json {
+			t.Errorf("%q: exit %d, stdout %q; want exit 2 and JSON %v", c.args, code, out.String(), c.json)
+		}
+	}
+	dir := t.TempDir()
+	a, k, out := filepath.Join(dir, "-a.npy"), filepath.Join(dir, "-k.npy"), filepath.Join(dir, "o.npy")
+	npy.WriteFile(a, 3, []int{2, 3}, make([]byte, 12))
+	npy.WriteFile(k, 3, []int{1, 1}, []byte{1, 0})
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	os.Chdir(dir)
+	if code, msg := ipcf(t, "convolve", "-o", out, "--", "-a.npy", "-k.npy"); code != 0 {
+		t.Errorf("convolve -o o.npy -- -a.npy -k.npy: exit %d, %q; want both read as files", code, msg)
+	}
+	if code, msg := ipcf(t, "convolve", "-a.npy", "-k.npy", "-o", out+"2.npy"); code != 2 || !strings.Contains(msg, "unknown flag") {
+		t.Errorf("files starting with - without --: exit %d, %q; want a usage error", code, msg)
+	}
+	// "--" as the value of -o: the output's name, then the files.
+	if code, msg := ipcf(t, "convolve", "x.npy", "y.npy", "-o", "--"); code != 2 || !strings.Contains(msg, "--") {
+		t.Errorf("-o --: exit %d, %q; want the output -- refused", code, msg)
+	}
+}
+
 // An input rewritten while plot --mean reads it (size and time set back:
 // only its status changed) fails the plot, which would draw the means of
 // neither version, and leaves no picture; one left alone is drawn.
