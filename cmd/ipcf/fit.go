@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/fit"
@@ -965,6 +966,11 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	stateOf(ctx).json = f.json
 	start := time.Now()
 	names := fitOutputNames(f.out)
+	if fitFormatOf(f.out) == "npy" && !utf8.ValidString(filepath.Base(f.out)) {
+		// The metadata names the companions in JSON text, UTF-8 only (a
+		// Latin-1 byte was recorded as U+FFFD: HOSTS11's F2).
+		return usageError{fmt.Sprintf("fit: -o %q: the name is not UTF-8 text, and the metadata could not name the maps' companion files; choose a name in UTF-8", filepath.Base(f.out))}
+	}
 	for _, o := range append(names.list(), f.out) {
 		for _, i := range append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...) {
 			if fitSamePath(o, i) {

@@ -494,6 +494,8 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "--flow does not apply", []string{circle, "-o", out, "--flow"}},
 		{2, "--ginf does not apply", []string{circle, "-o", out, "--ginf"}},
 		{2, "--joint does not apply", []string{acf, "-o", out, "--model", "acf2d", "--joint"}},
+		// (HOSTS11's F2: the companions were named with U+FFFD)
+		{2, `-o "m\xe9.npy": the name is not UTF-8 text`, []string{circle, "-o", filepath.Join(r.dir, "m\xe9.npy")}},
 		{2, "needs --kappa", []string{acf, "-o", out, "--model", "acf3d"}},
 		{2, "--joint=false is not possible", []string{delta, "-o", out, "--model", "ccf2d", "--joint=false"}},
 		{2, "--flow does not apply", []string{delta, "-o", out, "--model", "ccf2d", "--flow"}},

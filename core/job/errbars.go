@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
@@ -72,6 +73,12 @@ func (j *Job) checkErrors() error {
 	}
 	j.errs = &c
 	j.errPath = ErrorsName(j.spec.Output)
+	if name := filepath.Base(j.errPath); !utf8.ValidString(name) {
+		// The sidecar names the error bars' file in JSON text, which holds
+		// UTF-8 only: a Latin-1 name was recorded with U+FFFD for its
+		// byte, and no reader found the file again (HOSTS11's F2).
+		return optErr("the output's name %q is not UTF-8 text: its error bars' file %q could not be named in its metadata; choose a name in UTF-8", filepath.Base(j.spec.Output), name)
+	}
 	return nil
 }
 

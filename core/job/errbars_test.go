@@ -199,3 +199,30 @@ func TestErrorsFileNotReplaced(t *testing.T) {
 		t.Errorf("-o p.sd.npy (a copy): %v; want 'not an ipcf result'", err)
 	}
 }
+
+// TestErrorsNameNotUTF8: error bars beside an output whose name is not
+// UTF-8 (a Latin-1 byte) are refused before any work: the sidecar, JSON
+// text, recorded their file's name with U+FFFD, and no reader found them
+// (HOSTS11's F2). The curves alone are still written under such a name.
+func TestErrorsNameNotUTF8(t *testing.T) {
+	dir := t.TempDir()
+	s := DefaultSpec()
+	s.Input.Path, s.Output = writeInput(t, dir, 0), filepath.Join(dir, "r\xe9.npy")
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 4
+	s.Errors = &pcf.ErrOptions{Method: pcf.Blocking}
+	if _, err := Open(s); !errors.Is(err, ErrOption) || !strings.Contains(err.Error(), "not UTF-8") {
+		t.Errorf("errors beside r\\xe9.npy: %v; want ErrOption saying the name is not UTF-8", err)
+	}
+	if _, err := os.Lstat(s.Output); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("refused job wrote %s: %v", s.Output, err)
+	}
+	s.Errors = nil
+	j, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.Run(context.Background()); err != nil {
+		t.Errorf("curves alone under r\\xe9.npy: %v", err)
+	}
+}
