@@ -236,6 +236,13 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_sources.ijm | tee $(BUILD)/fiji/test_sources.log
 	grep -q '^PASS: sources' $(BUILD)/fiji/test_sources.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_sources.log
+	@# under LANG=C: a result in a folder Java cannot name is written, and opening it says why
+	rm -rf $(BUILD)/fiji/locale && mkdir -p "$(BUILD)/fiji/locale/donn$$(printf '\303\251')es"
+	env -u LC_ALL -u LC_CTYPE LANG=C java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_locale.ijm "$(abspath $(CONF));$(CURDIR)/$(BUILD)/fiji/locale" | tee $(BUILD)/fiji/test_locale.log
+	grep -q '^PASS: locale' $(BUILD)/fiji/test_locale.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_locale.log
+	grep -q "is not opened: .*file-name encoding" $(BUILD)/fiji/test_locale.log
+	test -s "$(BUILD)/fiji/locale/donn$$(printf '\303\251')es/r.npy"
 	@# without jna.jar on the class path: messages saying how to install it (7 of them, see the macro)
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp /usr/share/java/ij.jar ij.ImageJ \
 	  -batch bindings/fiji/tests/test_nojna.ijm | tee $(BUILD)/fiji/test_nojna.log

@@ -1113,7 +1113,10 @@ public final class Ipcf {
             IJ.log(s.describe(j));
             if (j.open) {
                 java.io.File f = new java.io.File(j.output);
-                if (!j.output.toLowerCase(java.util.Locale.US).endsWith(".npy") || !f.isFile())
+                String unnamable = unnamable(j.output);
+                if (unnamable != null)
+                    IJ.log("ipcf: " + j.output + " is not opened: " + unnamable.substring("error: ".length()));
+                else if (!j.output.toLowerCase(java.util.Locale.US).endsWith(".npy") || !f.isFile())
                     IJ.log("ipcf: " + j.output + " is not opened (only .npy results are)");
                 else if (f.length() > FileJob.OPEN_LIMIT)
                     IJ.log("ipcf: " + j.output + " is not opened: " + (f.length() >> 20) + " MiB, more than "
@@ -1227,7 +1230,27 @@ public final class Ipcf {
     /** Tests: runs when openPcf has checked the result's checksum, before it builds the image. */
     public static Runnable testHookChecked;
 
+    /**
+     * "error: ..." where this JVM cannot name path in the file system: its file-name encoding
+     * (sun.jnu.encoding, set from the locale it was started in: ASCII under LANG=C) cannot hold a
+     * character of it, else null. The library takes the name as UTF-8 and writes it; Java's own
+     * reads then said "only .npy results are opened" or "Malformed input" (HOSTS11's F1).
+     */
+    static String unnamable(String path) {
+        String enc = System.getProperty("sun.jnu.encoding");
+        try {
+            if (path == null || enc == null || java.nio.charset.Charset.forName(enc).newEncoder().canEncode(path)) return null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return "error: " + path + ": Java cannot name this file here: its file-name encoding (" + enc
+                + ", from the locale ImageJ was started in) has no place for a character of the name;"
+                + " start ImageJ in a UTF-8 locale (LANG=C.UTF-8) or choose a name in ASCII";
+    }
+
     public static String openPcf(String path) {
+        String unnamable = unnamable(path);
+        if (unnamable != null) return unnamable;
         // A result linked into a work folder: read with the metadata beside the file the link
         // names (core/ooc Linked, as every host reads; it was shown unchecked, unlabelled).
         path = linked(path);
@@ -2004,6 +2027,8 @@ public final class Ipcf {
 
     /** Opens a (t, y, x) .npy stack (uint8, uint16, float32) as an image with time along slices; returns its title. */
     public static String openNpy(String path) {
+        String unnamable = unnamable(path);
+        if (unnamable != null) return unnamable;
         try {
             Npy n = readNpy(path);
             String bad = writtenMismatch(path, n);
