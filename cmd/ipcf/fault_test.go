@@ -1131,8 +1131,9 @@ func TestFaultKillReplacingUnlabelled(t *testing.T) {
 			{"o.npy", nil},
 			{"o.npy", []string{"--errors", "blocking"}},
 			{"o.tif", nil},
+			{"o\xe9.npy", nil}, // (Latin-1: the scratch's record of what is replaced named it with U+FFFD)
 		} {
-			name := fmt.Sprintf("%s %s%v", engine, c.out, c.extra)
+			name := fmt.Sprintf("%s %q%v", engine, c.out, c.extra)
 			out := filepath.Join(t.TempDir(), c.out)
 			job := func(radius string) []string {
 				a := r.args(out, append([]string{"--radius", radius}, c.extra...)...)

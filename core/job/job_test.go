@@ -871,7 +871,9 @@ func resealed(t *testing.T, b []byte) []byte {
 // it, by the note beside the output (ooc.NoteScratch). Both folders stayed
 // for good, about the size of the frames used.
 func TestScratchKeptElsewhereRemoved(t *testing.T) {
-	cases := []string{"another scratch folder", "the folder moved"}
+	// (a Latin-1 folder name: the note recorded its paths with U+FFFD,
+	// and the earlier scratch stayed)
+	cases := []string{"another scratch folder", "the folder moved", "a folder name not in UTF-8"}
 	if os.Geteuid() == 0 {
 		cases = append(cases, "another mount")
 	} else {
@@ -888,11 +890,15 @@ func TestScratchKeptElsewhereRemoved(t *testing.T) {
 			if err := npy.WriteFile(in, array.Uint16, []int{64, 24, 40}, buf); err != nil {
 				t.Fatal(err)
 			}
-			out1, out2 := filepath.Join(dir, "o", "out.npy"), filepath.Join(dir, "o", "out.npy")
+			od := "o"
+			if c == "a folder name not in UTF-8" {
+				od = "o\xe9"
+			}
+			out1, out2 := filepath.Join(dir, od, "out.npy"), filepath.Join(dir, od, "out.npy")
 			s1, s2 := "", ""
-			os.Mkdir(filepath.Join(dir, "o"), 0o755)
+			os.Mkdir(filepath.Join(dir, od), 0o755)
 			switch c {
-			case "another scratch folder":
+			case "another scratch folder", "a folder name not in UTF-8":
 				s1, s2 = filepath.Join(dir, "s1"), filepath.Join(dir, "s2")
 				os.Mkdir(s1, 0o755)
 				os.Mkdir(s2, 0o755)

@@ -603,11 +603,11 @@ func MarkReplacing(dir, out, sdPath string) error {
 		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
 			if c, _, err := fileCRC(f); err == nil {
 				crc = fmt.Sprintf("%08x", c)
-				ok = (f == out && NpyIsOurs(f)) || (f == sdPath && RecordsErrors(out, f)) || have.Replaces[filepath.Base(f)] == crc
+				ok = (f == out && NpyIsOurs(f)) || (f == sdPath && RecordsErrors(out, f)) || have.Replaces[pathText(filepath.Base(f))] == crc
 			}
 		}
-		if ok && have.Replaces[filepath.Base(f)] != crc {
-			have.Replaces[filepath.Base(f)] = crc
+		if ok && have.Replaces[pathText(filepath.Base(f))] != crc {
+			have.Replaces[pathText(filepath.Base(f))] = crc
 			changed = true
 		}
 	}
@@ -626,7 +626,7 @@ func ScratchReplaces(folder, output, file string) bool {
 	if !ok {
 		return false
 	}
-	want, ok := have.Replaces[filepath.Base(file)]
+	want, ok := have.Replaces[pathText(filepath.Base(file))]
 	if !ok {
 		return false
 	}

@@ -2,13 +2,16 @@ package ooc
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/ipcf/ipcf/core/npy"
 )
@@ -25,6 +28,44 @@ import (
 type scratchNote struct {
 	Scratch string `json:"scratch"` // the scratch folder
 	Output  string `json:"output"`  // the output's absolute path, as that run named it
+}
+
+// pathText is a file name or path p as JSON text records it whole:
+// itself where it is UTF-8, else "b64:" and its bytes in base64 (and so
+// a name that starts with that). JSON holds UTF-8 only: a Latin-1 byte
+// was recorded as U+FFFD, and the note named no folder that exists (the
+// scratch of a killed run in a folder "donn\xe9es" stayed for good).
+func pathText(p string) string {
+	if utf8.ValidString(p) && !strings.HasPrefix(p, "b64:") {
+		return p
+	}
+	return "b64:" + base64.StdEncoding.EncodeToString([]byte(p))
+}
+
+// textPath is pathText's inverse ("" for b64: text that is not base64).
+func textPath(t string) string {
+	b64, ok := strings.CutPrefix(t, "b64:")
+	if !ok {
+		return t
+	}
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// readNote reads the scratch note of output, its paths as written.
+func readNote(output string) (n scratchNote, err error) {
+	b, err := readOwn(ScratchNoteName(output))
+	if err != nil {
+		return n, err
+	}
+	if err := unmarshalExact(b, &n); err != nil {
+		return n, err
+	}
+	n.Scratch, n.Output = textPath(n.Scratch), textPath(n.Output)
+	return n, nil
 }
 
 // ScratchNoteName is the note of the output at the absolute path output.
@@ -47,7 +88,7 @@ func NoteScratch(output, dir string) error {
 			return fmt.Errorf("%s is not ipcf's note of a scratch folder: left as it is", name)
 		}
 	}
-	b, _ := json.Marshal(scratchNote{Scratch: dir, Output: output})
+	b, _ := json.Marshal(scratchNote{Scratch: pathText(dir), Output: pathText(output)})
 	return npy.WriteAtomic(name, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
@@ -63,9 +104,7 @@ func noteOfIpcf(b []byte) bool {
 // ForgetScratch removes the note of output (its scratch folder is gone),
 // only if it is one: a file of that name that is not a note stays.
 func ForgetScratch(output string) {
-	b, err := readOwn(ScratchNoteName(output))
-	var n scratchNote
-	if err != nil || unmarshalExact(b, &n) != nil || n.Scratch == "" || n.Output == "" {
+	if n, err := readNote(output); err != nil || n.Scratch == "" || n.Output == "" {
 		return
 	}
 	os.Remove(ScratchNoteName(output))
@@ -75,9 +114,8 @@ func ForgetScratch(output string) {
 // folder of output's note used ("" if none): a rerun that finishes it
 // names the output so.
 func KeptScratchOutput(output string) string {
-	b, err := readOwn(ScratchNoteName(output))
-	var n scratchNote
-	if err != nil || unmarshalExact(b, &n) != nil {
+	n, err := readNote(output)
+	if err != nil {
 		return ""
 	}
 	return n.Output
@@ -135,9 +173,8 @@ const (
 // one, whose folder is the output's folder, through whatever mount), a
 // folder of this user.
 func notedElsewhere(output, dir string) (scratchNote, int) {
-	var n scratchNote
-	b, err := readOwn(ScratchNoteName(output))
-	if err != nil || unmarshalExact(b, &n) != nil || n.Scratch == "" || n.Output == "" ||
+	n, err := readNote(output)
+	if err != nil || n.Scratch == "" || n.Output == "" ||
 		!filepath.IsAbs(n.Scratch) || !filepath.IsAbs(n.Output) {
 		return n, notedNone
 	}
