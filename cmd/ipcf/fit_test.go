@@ -1185,3 +1185,83 @@ func TestResultThroughLink(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadableOutputMetadataNamed: an earlier output whose metadata (or
+// file) another user's mode keeps from being read is refused as
+// unreadable, not as "not ipcf's metadata ... remove it" or "no sidecar
+// describing it" (CLI11's F4: advice to delete a colleague's good
+// result), and left as it is. Run as nobody against root's files where
+// the test runs as root.
+func TestUnreadableOutputMetadataNamed(t *testing.T) {
+	outs := []struct {
+		name string
+		args func(p func(string) string) []string
+	}{
+		{"sim.npy", func(p func(string) string) []string {
+			return []string{"simulate", "-o", p("shared/sim.npy"), "--frames", "256", "--size", "8", "--quiet"}
+		}},
+		{"r.npy", func(p func(string) string) []string {
+			return []string{"pcf", p("s.npy"), "-o", p("shared/r.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}
+		}},
+		{"z.zarr", func(p func(string) string) []string {
+			return []string{"pcf", p("s.npy"), "-o", p("shared/z.zarr"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--engine", "ooc", "--quiet"}
+		}},
+		{"f.npy", func(p func(string) string) []string { // the result unreadable, its sidecar not
+			return []string{"pcf", p("s.npy"), "-o", p("shared/f.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}
+		}},
+	}
+	check := func(dir string) {
+		p := func(n string) string { return filepath.Join(dir, n) }
+		for _, o := range outs {
+			args := o.args(p)
+			code, msg := ipcf(t, args...)
+			if code != 1 || !strings.Contains(msg, "could not be read") || strings.Contains(msg, "remove it") {
+				t.Errorf("%s over an unreadable %s: exit %d, %q; want 1, 'could not be read', no advice to remove it", args[0], o.name, code, msg)
+			}
+		}
+	}
+	if asuser.Child() {
+		wd, _ := os.Getwd()
+		check(wd)
+		return
+	}
+	dir := asuser.Dir(t)
+	p := func(n string) string { return filepath.Join(dir, n) }
+	if code, msg := ipcf(t, "simulate", "-o", p("s.npy"), "--frames", "256", "--size", "8", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
+	if err := os.Mkdir(p("shared"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(p("shared"), 0o777)
+	for _, o := range outs {
+		if code, msg := ipcf(t, o.args(p)...); code != 0 {
+			t.Fatal(o.name, msg)
+		}
+	}
+	unread := []string{"shared/sim.npy.json", "shared/r.npy.json", "shared/z.zarr/.zattrs", "shared/f.npy"}
+	before := map[string][]byte{}
+	mode := os.FileMode(0o600) // root's: nobody cannot read it
+	if os.Getuid() != 0 {
+		mode = 0 // the user's own, unreadable
+	}
+	for _, n := range unread {
+		before[n], _ = os.ReadFile(p(n))
+		if err := os.Chmod(p(n), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if os.Getuid() != 0 {
+		check(dir)
+		for _, n := range unread {
+			os.Chmod(p(n), 0o600)
+		}
+	} else {
+		asuser.Rerun(t, "TestUnreadableOutputMetadataNamed", dir)
+	}
+	for _, n := range unread {
+		if b, err := os.ReadFile(p(n)); err != nil || !bytes.Equal(b, before[n]) {
+			t.Errorf("%s changed (%v)", n, err)
+		}
+	}
+}

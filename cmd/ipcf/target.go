@@ -64,6 +64,9 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		// A sidecar without its file is replaced only if it is ipcf's (of
 		// a file removed since, or of a run killed between the two).
 		side := ooc.SidecarName(out)
+		if rerr := ooc.SidecarReadErr(side); rerr != nil {
+			return fmt.Errorf("%s: %s exists and could not be read to check that it is ipcf's metadata: %w; nothing was replaced", cmd, side, rerr)
+		}
 		if _, err := os.Lstat(side); err == nil && !ooc.IsSidecar(side) {
 			return fmt.Errorf("%s: %w: %s exists and is not ipcf's metadata%s: not replacing it; remove it or choose another name",
 				cmd, errTarget, side, ooc.SealNote(side))

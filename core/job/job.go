@@ -932,6 +932,8 @@ func (j *Job) checkOutput() error {
 			switch {
 			case !lst.Mode().IsRegular():
 				return fmt.Errorf("%w: %s exists and is %s, not ipcf's metadata: not replacing it", ErrOutput, side, npy.Kind(lst.Mode()))
+			case ooc.SidecarReadErr(side) != nil:
+				return fmt.Errorf("%s exists and could not be read to check that it is ipcf's metadata: %w; nothing was replaced", side, ooc.SidecarReadErr(side))
 			case !ooc.IsSidecar(side):
 				return fmt.Errorf("%w: %s exists and is not ipcf's metadata%s: not replacing it; remove it or choose another name", ErrOutput, side, ooc.SealNote(side))
 			}

@@ -1382,14 +1382,35 @@ func IsIOError(err error) bool {
 	return errors.Is(err, syscall.EIO) || errors.Is(err, syscall.ESTALE) || errors.Is(err, syscall.ETIMEDOUT) || fsDamaged(err)
 }
 
+// unreadable reports whether err is a read's failure of a file that is
+// there, not its absence or content: an I/O error (IsIOError) or a
+// permission refused (another user's file of mode 600).
+func unreadable(err error) bool {
+	return IsIOError(err) || errors.Is(err, fs.ErrPermission)
+}
+
+// SidecarReadErr is the error of reading the metadata file path when it
+// is there, a regular file, and cannot be read (unreadable), else nil: it
+// is to be said so, not called "not ipcf's metadata" with the advice to
+// remove it (another user's good result: CLI11's F4).
+func SidecarReadErr(path string) error {
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	if _, err := ReadMeta(path); err != nil && unreadable(err) {
+		return err
+	}
+	return nil
+}
+
 // DescribesErr is Describes with the error of a sidecar or file that is
-// there but could not be read (an I/O error): not described, and not to
-// be called another program's file (it was, with the advice to remove a
-// good result: FAULT8's F5).
+// there but could not be read (an I/O error, a permission refused): not
+// described, and not to be called another program's file (it was, with
+// the advice to remove a good result: FAULT8's F5, CLI11's F4).
 func DescribesErr(path string) (command string, ok bool, ioErr error) {
 	b, err := ReadMeta(SidecarName(path))
 	if err != nil {
-		if IsIOError(err) {
+		if unreadable(err) {
 			return "", false, err
 		}
 		return "", false, nil
@@ -1413,7 +1434,7 @@ func DescribesErr(path string) (command string, ok bool, ioErr error) {
 	}
 	crc, n, err := fileCRC(path)
 	if err != nil {
-		if IsIOError(err) {
+		if unreadable(err) {
 			return "", false, err
 		}
 		return "", false, nil
@@ -1458,7 +1479,7 @@ func ZarrCommand(path string) (string, bool) {
 func ZarrCommandErr(path string) (string, bool, error) {
 	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
 	if err != nil {
-		if IsIOError(err) {
+		if unreadable(err) {
 			return "", false, err
 		}
 		return "", false, nil
