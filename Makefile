@@ -243,6 +243,10 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	grep -q '^PASS: locale' $(BUILD)/fiji/test_locale.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_locale.log
 	grep -q "is not opened: .*file-name encoding" $(BUILD)/fiji/test_locale.log
 	test -s "$(BUILD)/fiji/locale/donn$$(printf '\303\251')es/r.npy"
+	@# a result larger than the heap left to ImageJ: refused before any work
+	java -Xmx128m -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
+	  -batch bindings/fiji/tests/test_heap.ijm | tee $(BUILD)/fiji/test_heap.log
+	grep -q '^PASS: heap' $(BUILD)/fiji/test_heap.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_heap.log
 	@# without jna.jar on the class path: messages saying how to install it (7 of them, see the macro)
 	java -Djava.awt.headless=true -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp /usr/share/java/ij.jar ij.ImageJ \
 	  -batch bindings/fiji/tests/test_nojna.ijm | tee $(BUILD)/fiji/test_nojna.log

@@ -21,6 +21,11 @@ final class Engine {
     private Engine() {}
 
     /** The library's version string. */
+    /** n bytes in MiB, as messages give sizes. */
+    static String mib(long n) {
+        return String.format(java.util.Locale.US, "%.1f MiB", n / 1048576.0);
+    }
+
     static String version() {
         return Native.lib().ipcf_version_string();
     }
@@ -88,6 +93,18 @@ final class Engine {
             throw new IllegalArgumentException("the result (" + shape[0] + ", " + shape[1] + ", " + shape[2] + ", " + shape[3]
                     + ") is too large for an ImageJ stack");
         int ny = (int) shape[0], nx = (int) shape[1], np = (int) shape[2], nb = (int) shape[3];
+        // The result is held twice (the library's float32 output, then the stack's planes on the
+        // Java heap): refused before any work where the heap cannot take it. It computed for
+        // minutes, then failed with "Java heap space", having touched as much native memory
+        // (HOSTS11's F3).
+        long bytes = 4L * ny * nx * np * nb;
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes > free)
+            throw new IllegalArgumentException("the result (" + ny + " x " + nx + " pixels x " + np + " offsets x " + nb
+                    + " bins, " + mib(bytes) + ") does not fit in the memory left to ImageJ (" + mib(free) + " of "
+                    + mib(rt.maxMemory()) + "; Edit > Options > Memory & Threads): use fewer offsets or bins, a smaller"
+                    + " image, or Pair Correlation of File or Folder, which writes the result to a file as it goes");
         double[] delays = delays(s.array, o, nb);
         // Planes (offset, point) contiguous: strides x 4, y 4*nx, offset 4*nx*ny, point 4*nx*ny*np.
         Memory outMem = new Memory(Math.max(1, 4L * ny * nx * np * nb));
