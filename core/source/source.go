@@ -400,6 +400,9 @@ func open(path string, ch int) (Source, error) {
 		if err := oneSeries(files); err != nil {
 			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
 		}
+		if err := oneNameForm(files); err != nil {
+			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
+		}
 		return openSeries(files, ch)
 	}
 	m, err := mapFile(path)
@@ -685,6 +688,43 @@ func oneSeries(files []string) error {
 			len(slices), len(times))
 	}
 	return mmFrames(files, tz, len(slices) > 1)
+}
+
+// digitRun is a run of digits in a file name: a frame's number, a time.
+var digitRun = regexp.MustCompile(`\d+`)
+
+// nameForm is a file name with its runs of digits as "*" (and in lower
+// case): the files of one series share it.
+func nameForm(f string) string {
+	return strings.ToLower(digitRun.ReplaceAllString(filepath.Base(f), "*"))
+}
+
+// oneNameForm refuses a folder's files of more than one name form
+// (nameForm): a file named otherwise beside the frames of a series
+// (Series001.tif or max.tif beside frame_0001.tif ..., an overview, a
+// projection, another export) was read as one more frame, shifting the
+// series by one, exit 0; names that index planes were checked so, other
+// names not (a campaign's M12). A pattern (a glob) takes the files it
+// names, whatever their names.
+func oneNameForm(files []string) error {
+	count := map[string]int{}
+	for _, f := range files {
+		count[nameForm(f)]++
+	}
+	if len(count) < 2 {
+		return nil
+	}
+	// the series: the form most files have (of those as many, the first's)
+	series := nameForm(files[0])
+	for _, f := range files {
+		if form := nameForm(f); count[form] > count[series] {
+			series = form
+		}
+	}
+	odd := slices.IndexFunc(files, func(f string) bool { return nameForm(f) != series })
+	one := slices.IndexFunc(files, func(f string) bool { return nameForm(f) == series })
+	return fmt.Errorf("%s is not named as the %d files of the series (%s, such as %s): an overview, a projection or another export beside the series would be read as a frame; give the files of the series with a pattern (%q), or move the others away",
+		filepath.Base(files[odd]), count[series], series, filepath.Base(files[one]), filepath.Join(filepath.Dir(files[one]), series))
 }
 
 // OneImageAdvice is the message for an input of one frame of h rows where

@@ -631,7 +631,12 @@ func TestFolderOfOMEPlanesEveryFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(back, "a_overview.tif"), writeTIFF(tiffOpts{}, []tpage{ps[T]}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(back); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0000.ome.tif holds a plane of a multi-file OME-TIFF and ") || !strings.Contains(err.Error(), "a_overview.tif none") {
+	// (a folder refuses it by its name, oneNameForm; a pattern that takes
+	// it, by its content)
+	if _, err := Open(back); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "a_overview.tif is not named as the 16 files of the series (img_*.ome.tif") {
+		t.Errorf("a plain TIFF first, in the folder: %v, want its refusal by name", err)
+	}
+	if _, err := Open(filepath.Join(back, "*")); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0000.ome.tif holds a plane of a multi-file OME-TIFF and ") || !strings.Contains(err.Error(), "a_overview.tif none") {
 		t.Errorf("a plain TIFF first: %v, want its refusal", err)
 	}
 	// a file the first file's list does not name, where none is checked by its own list
@@ -639,7 +644,10 @@ func TestFolderOfOMEPlanesEveryFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(stray, "img_0004b.tif"), writeTIFF(tiffOpts{}, []tpage{ps[T]}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(stray); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0004b.tif none") {
+	if _, err := Open(stray); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0004b.tif is not named as the 16 files") {
+		t.Errorf("a plain TIFF among the planes, in the folder: %v, want its refusal by name", err)
+	}
+	if _, err := Open(filepath.Join(stray, "img_*")); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0004b.tif none") {
 		t.Errorf("a plain TIFF among the planes: %v, want its refusal", err)
 	}
 }
@@ -781,4 +789,50 @@ func TestFolderSameFileTwice(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFolderOneNameForm: a folder's file named otherwise than the frames
+// of its series (an overview, a projection, another export: Series001.tif
+// or max.tif beside frame_0001.tif ...) is refused, naming it and the
+// series' form: it was read as frame 0, the series shifted by one, exit
+// 0 (a campaign's M12). A pattern takes what it names; names of one form
+// with numbers of any width, and extensions in either case, are one
+// series.
+func TestFolderOneNameForm(t *testing.T) {
+	ps := grayPages(le, 9, 4, 5, 0)
+	folder := func(names ...string) string {
+		dir := t.TempDir()
+		for i, n := range names {
+			if err := os.WriteFile(filepath.Join(dir, n), writeTIFF(tiffOpts{}, []tpage{ps[i]}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	var frames []string
+	for i := 1; i <= 8; i++ {
+		frames = append(frames, fmt.Sprintf("frame_%04d.tif", i))
+	}
+	for _, odd := range []string{"Series001.tif", "max.tif", "frame_0009_max.tif"} {
+		dir := folder(append(append([]string(nil), frames...), odd)...)
+		_, err := Open(dir)
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), odd+" is not named as the 8 files of the series (frame_*.tif, such as frame_0001.tif)") {
+			t.Errorf("%s beside 8 frames: %v; want its refusal by name", odd, err)
+		}
+		src, err := Open(filepath.Join(dir, "frame_????.tif"))
+		if err != nil {
+			t.Fatalf("%s beside 8 frames, the pattern of the frames: %v", odd, err)
+		}
+		checkStack(t, src, 8, 4, 5)
+		src.Close()
+	}
+	// one form: numbers of any width, upper-case extensions
+	src, err := Open(folder("t_9.tif", "t_10.TIF", "t_11.tif"))
+	if err != nil {
+		t.Fatalf("t_9.tif, t_10.TIF, t_11.tif: %v", err)
+	}
+	if n, _, _ := src.Shape(); n != 3 {
+		t.Errorf("t_9.tif, t_10.TIF, t_11.tif: %d frames, want 3", n)
+	}
+	src.Close()
 }
