@@ -1527,7 +1527,7 @@ func TestPlotResultWithoutItsMetadata(t *testing.T) {
 	sdLock := p(".e.sd.npy.lock")
 	os.WriteFile(sdLock, []byte("pid 5 on another-host since then\n"), 0o644)
 	t0 := time.Now()
-	if code, msg := runIn(t, "plot", p("eb.sd.npy"), "-o", p("sd2.png")); code == 0 || !strings.Contains(msg, "holds the error bars of the result") || time.Since(t0) > 3*time.Second {
+	if code, msg := runIn(t, "plot", p("e.sd.npy"), "-o", p("sd2.png")); code == 0 || !strings.Contains(msg, "holds the error bars of the result") || time.Since(t0) > 3*time.Second {
 		t.Errorf("error bars beside a lock of their own name: exit %d, %q after %v; want the error bars named at once", code, msg, time.Since(t0))
 	}
 	os.Remove(sdLock)
