@@ -90,8 +90,14 @@ func lock(out string) (func(keep bool), error) {
 			// asked) only when it reads the same twice: a kept lock's text
 			// from a run on another host that was killed was named as the
 			// writer before the winner wrote its line (REVIEW10's F4).
+			// Where the system lists the flock's holder (Linux's
+			// /proc/locks) and it is a process here, another host's line
+			// is a killed run's, whatever the time the winner takes to
+			// write its own (REVIEW11's F1: 5 ms were not always enough),
+			// and that process is named where no line names it.
 			var h, last string
 			var prev []byte
+			local := 0
 			for wait := 0; wait < 20; wait++ {
 				holder := make([]byte, lockTextMax)
 				n, _ := f.ReadAt(holder, 0)
@@ -99,7 +105,11 @@ func lock(out string) (func(keep bool), error) {
 				if lockRead != nil {
 					lockRead()
 				}
-				if h = line; !busy || (found && live && (!otherHost(line) || bytes.Equal(holder[:n], prev))) {
+				other := found && otherHost(line)
+				if busy {
+					local = lockHolderPid(f)
+				}
+				if h = line; !busy || (found && live && (!other || local == 0 && bytes.Equal(holder[:n], prev))) {
 					break
 				}
 				prev = holder[:n]
@@ -112,6 +122,9 @@ func lock(out string) (func(keep bool), error) {
 			f.Close()
 			switch {
 			case h != "":
+			case local > 0:
+				host, _ := os.Hostname()
+				h = fmt.Sprintf("pid %d on %s, a run that has just started", local, host)
 			case last != "":
 				// A holder this system does not see running holds the lock:
 				// a run in another process namespace sharing this host
@@ -181,6 +194,10 @@ func lock(out string) (func(keep bool), error) {
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
 }
+
+// lockHolderPid is flockHolder (tests set another: a holder on another
+// host cannot be had in a test).
+var lockHolderPid = flockHolder
 
 // lockTextMax is how much of a lock file its readers read (LockHolder,
 // the busy messages): the holder's lines fit in it.

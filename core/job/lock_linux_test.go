@@ -287,17 +287,25 @@ func TestLockBusyNamesNoDeadHolder(t *testing.T) {
 // run (REVIEW10's F4: its line was taken as live at once); a run on
 // another host that holds the lock is still named.
 func TestLockBusyOtherHostsKeptLock(t *testing.T) {
-	defer func() { lockRead = nil }()
+	defer func() { lockRead, lockHolderPid = nil, flockHolder }()
 	out := filepath.Join(t.TempDir(), "o.npy")
 	host, _ := os.Hostname()
 	other := "pid 12345 on otherhost-" + host + " since 2020-01-01T00:00:00Z\n"
 	winner := fmt.Sprintf("pid %d on %s since 2026-01-01T00:00:00Z\n", os.Getpid(), host)
+	// (this process holds the flock: /proc/locks names it, a run here)
+	slow := fmt.Sprintf("pid %d on %s, a run that has just started", os.Getpid(), host)
 	for _, tc := range []struct {
 		name, after, want, notWant string
+		remote                     bool // the holder not seen here
 	}{
-		{"winner writes its line", winner, winner[:len(winner)-1], "otherhost"},
-		{"other host holds it", "", other[:len(other)-1], "does not see"},
+		{"winner writes its line", winner, winner[:len(winner)-1], "otherhost", false},
+		{"winner slow to write its line", "", slow, "otherhost", false},
+		{"other host holds it", "", other[:len(other)-1], "does not see", true},
 	} {
+		lockHolderPid = flockHolder
+		if tc.remote {
+			lockHolderPid = func(*os.File) int { return 0 }
+		}
 		if err := os.WriteFile(LockName(out), []byte(other), 0o644); err != nil {
 			t.Fatal(err)
 		}
