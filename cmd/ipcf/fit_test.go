@@ -1209,6 +1209,9 @@ func TestUnreadableOutputMetadataNamed(t *testing.T) {
 		{"f.npy", func(p func(string) string) []string { // the result unreadable, its sidecar not
 			return []string{"pcf", p("s.npy"), "-o", p("shared/f.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}
 		}},
+		{"mz.zarr", func(p func(string) string) []string { // (REVIEW11's F3: "not an ipcf Zarr", exit 2)
+			return []string{"fit", p("fin.npy"), "-o", p("shared/mz.zarr"), "--quiet"}
+		}},
 	}
 	check := func(dir string) {
 		p := func(n string) string { return filepath.Join(dir, n) }
@@ -1234,12 +1237,15 @@ func TestUnreadableOutputMetadataNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Chmod(p("shared"), 0o777)
+	if code, msg := ipcf(t, "pcf", p("s.npy"), "-o", p("fin.npy"), "--radius", "1", "--npoints", "4", "--nbins", "16", "--smooth", "0", "--quiet"); code != 0 {
+		t.Fatal(msg)
+	}
 	for _, o := range outs {
 		if code, msg := ipcf(t, o.args(p)...); code != 0 {
 			t.Fatal(o.name, msg)
 		}
 	}
-	unread := []string{"shared/sim.npy.json", "shared/r.npy.json", "shared/z.zarr/.zattrs", "shared/f.npy"}
+	unread := []string{"shared/sim.npy.json", "shared/r.npy.json", "shared/z.zarr/.zattrs", "shared/f.npy", "shared/mz.zarr/.zattrs"}
 	before := map[string][]byte{}
 	mode := os.FileMode(0o600) // root's: nobody cannot read it
 	if os.Getuid() != 0 {

@@ -648,8 +648,12 @@ func tiffRational(v float64) (uint32, uint32) {
 // another command's output or one holding a user's files (exit status 1,
 // as every command's output it will not replace).
 func fitZarrReplaceable(out string, st os.FileInfo) error {
-	c, ok := ooc.ZarrCommand(out)
+	c, ok, rerr := ooc.ZarrCommandErr(out)
 	switch {
+	case st.IsDir() && rerr != nil:
+		// Unreadable (a permission refused, an I/O error), not another
+		// program's folder (REVIEW11's F3: "not an ipcf Zarr", exit 2).
+		return fmt.Errorf("fit: %s exists and its .zattrs could not be read to check that it is the maps of an ipcf fit: %w; nothing was replaced", out, rerr)
 	case !st.IsDir() || !ok:
 		return fitNeeds("the output %s exists and is not an ipcf Zarr (no .zattrs naming ipcf): not replacing it", out)
 	case c != "fit":

@@ -110,9 +110,9 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		case ok:
 			why = "it is the output of ipcf " + c
 		}
-		if res := ooc.ErrorsOf(out); res != "" {
-			return fmt.Errorf("%s: %w: %s exists and is the error bars of the ipcf result %s (its sidecar names them): not replacing it; choose another name",
-				cmd, errTarget, out, filepath.Base(res))
+		if whole, part := ooc.PartOf(out); whole != "" {
+			return fmt.Errorf("%s: %w: %s exists and is %s of the ipcf result %s (its sidecar names it): not replacing it; choose another name",
+				cmd, errTarget, out, part, filepath.Base(whole))
 		}
 		return fmt.Errorf("%s: %w: %s exists and is not an output of ipcf %s (%s): not replacing it; remove it or choose another name",
 			cmd, errTarget, out, cmd, why)

@@ -593,6 +593,18 @@ func TestOutputsAroundTheOutput(t *testing.T) {
 	refused("simulate over error bars", []string{"simulate", "-o", p("eb.sd.npy"), "--frames", "64", "--size", "8", "--quiet"},
 		p("eb.sd.npy"), "is the error bars of the ipcf result eb.npy")
 	refused("pcf over error bars", pcfArgs(p("eb.sd.npy")), p("eb.sd.npy"), "is the error bars of the ipcf result eb.npy")
+	// ... of a result named .NPY, and a fit's companions (REVIEW11's F2).
+	if code, msg := runIn(t, pcfArgs(p("U.NPY"), "--errors", "blocking")...); code != 0 {
+		t.Fatal(code, msg)
+	}
+	refused("simulate over .NPY's error bars", []string{"simulate", "-o", p("U.sd.NPY"), "--frames", "64", "--size", "8", "--quiet"},
+		p("U.sd.NPY"), "is the error bars of the ipcf result U.NPY")
+	if code, msg := runIn(t, "fit", acf, "-o", p("fm.npy"), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	for part, what := range map[string]string{"chisq": "the chi-square map", "stderr": "the standard errors", "status": "the status map"} {
+		refused("pcf over a fit's "+part, pcfArgs(p("fm."+part+".npy")), p("fm."+part+".npy"), "is "+what+" of the fit maps of the ipcf result fm.npy")
+	}
 	// Still: ordinary reruns.
 	for run := 0; run < 2; run++ {
 		if code, msg := runIn(t, pcfArgs(p("k.npy"))...); code != 0 {

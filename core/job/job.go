@@ -993,11 +993,11 @@ func (j *Job) checkOutput() error {
 			if dours && dcmd != "" {
 				why = "it is the output of ipcf " + dcmd
 			}
-			if res := ooc.ErrorsOf(out); res != "" {
-				// Part of another result (REVIEW8's M5: it was "no ipcf
-				// sidecar describing it").
-				return fmt.Errorf("%w: %s exists and is the error bars of the ipcf result %s (its sidecar names them): not replacing it; choose another name",
-					ErrOutput, j.spec.Output, filepath.Base(res))
+			if whole, part := ooc.PartOf(out); whole != "" {
+				// Part of another result (REVIEW8's M5, REVIEW11's F2: it
+				// was "no ipcf sidecar describing it ... remove it").
+				return fmt.Errorf("%w: %s exists and is %s of the ipcf result %s (its sidecar names it): not replacing it; choose another name",
+					ErrOutput, j.spec.Output, part, filepath.Base(whole))
 			}
 			return fmt.Errorf("%w: %s exists and is not an ipcf result (%s): not replacing it; remove it or choose another name",
 				ErrOutput, j.spec.Output, why)

@@ -709,28 +709,47 @@ func ErrorsName(path string) string {
 	return strings.TrimSuffix(path, ext) + ".sd" + ext
 }
 
-// ErrorsOf returns the .npy result whose ipcf sidecar names the file path
-// as its error bars (OUT.npy for OUT.sd.npy), "" if none: a file that is
-// not a result itself but part of one.
-func ErrorsOf(path string) string {
-	base, ok := strings.CutSuffix(path, ".sd.npy")
-	if !ok {
-		return ""
+// PartOf returns the .npy file whose ipcf sidecar names the file path as
+// a part of it, and what part ("" if none): a pCF result's error bars
+// (OUT.sd.npy, "errors"), or a fit's maps' standard errors, chi-square or
+// status (MAPS.stderr.npy, ...), whatever the case of the extension (OUT.NPY's
+// are OUT.sd.NPY). Such a file is not a result of its own, and no output of
+// another run is to replace it (a user told to remove it damaged a result).
+func PartOf(path string) (whole, part string) {
+	ext := filepath.Ext(path)
+	if !strings.EqualFold(ext, ".npy") {
+		return "", ""
 	}
-	b, err := ReadMeta(SidecarName(base + ".npy"))
+	stem := strings.TrimSuffix(path, ext)
+	kind := filepath.Ext(stem)
+	whole = strings.TrimSuffix(stem, kind) + ext
+	b, err := ReadMeta(SidecarName(whole))
 	if err != nil {
-		return ""
+		return "", ""
+	}
+	type file struct {
+		File string `json:"file"`
 	}
 	var m struct {
-		Software string `json:"software"`
-		Errors   struct {
-			File string `json:"file"`
-		} `json:"errors"`
+		Software   string          `json:"software"`
+		Errors     file            `json:"errors"`
+		Companions map[string]file `json:"companions"`
 	}
-	if json.Unmarshal(b, &m) != nil || m.Software != Marker || m.Errors.File != filepath.Base(path) {
-		return ""
+	if json.Unmarshal(b, &m) != nil || m.Software != Marker {
+		return "", ""
 	}
-	return base + ".npy"
+	base := filepath.Base(path)
+	switch {
+	case kind == ".sd" && m.Errors.File == base:
+		return whole, "the error bars"
+	case kind == ".stderr" && m.Companions["stderr"].File == base:
+		return whole, "the standard errors of the fit maps"
+	case kind == ".chisq" && m.Companions["chisq"].File == base:
+		return whole, "the chi-square map of the fit maps"
+	case kind == ".status" && m.Companions["status"].File == base:
+		return whole, "the status map of the fit maps"
+	}
+	return "", ""
 }
 
 // PublishPair publishes the finished curves out (checksum crc) with their
