@@ -690,13 +690,44 @@ func oneSeries(files []string) error {
 	return mmFrames(files, tz, len(slices) > 1)
 }
 
-// digitRun is a run of digits in a file name: a frame's number, a time.
-var digitRun = regexp.MustCompile(`\d+`)
+// digitRun is a run of digits in a file name (a frame's number, a time),
+// with the spaces that pad it (printf's "%5d": "img    9", "img   10").
+var digitRun = regexp.MustCompile(` *\d+`)
 
 // nameForm is a file name with its runs of digits as "*" (and in lower
 // case): the files of one series share it.
 func nameForm(f string) string {
 	return strings.ToLower(digitRun.ReplaceAllString(filepath.Base(f), "*"))
+}
+
+// formPattern is a glob of the files of a series named as f: f's name with
+// each run of digits as "[0-9]*" ("*[0-9]" where spaces pad it), the rest
+// as it is (glob characters escaped).
+func formPattern(f string) string {
+	base := filepath.Base(f)
+	var b strings.Builder
+	last := 0
+	for _, m := range digitRun.FindAllStringIndex(base, -1) {
+		for _, r := range base[last:m[0]] {
+			if strings.ContainsRune(`*?[\`, r) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+		if base[m[0]] == ' ' {
+			b.WriteString("*[0-9]")
+		} else {
+			b.WriteString("[0-9]*")
+		}
+		last = m[1]
+	}
+	for _, r := range base[last:] {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return filepath.Join(filepath.Dir(f), b.String())
 }
 
 // oneNameForm refuses a folder's files of more than one name form
@@ -705,7 +736,8 @@ func nameForm(f string) string {
 // projection, another export) was read as one more frame, shifting the
 // series by one, exit 0; names that index planes were checked so, other
 // names not (a campaign's M12). A pattern (a glob) takes the files it
-// names, whatever their names.
+// names, whatever their names; the message gives one where one names the
+// series' files alone (REVIEW11's F4: "stack_*.tif" took stack_max.tif).
 func oneNameForm(files []string) error {
 	count := map[string]int{}
 	for _, f := range files {
@@ -723,8 +755,19 @@ func oneNameForm(files []string) error {
 	}
 	odd := slices.IndexFunc(files, func(f string) bool { return nameForm(f) != series })
 	one := slices.IndexFunc(files, func(f string) bool { return nameForm(f) == series })
-	return fmt.Errorf("%s is not named as the %d files of the series (%s, such as %s): an overview, a projection or another export beside the series would be read as a frame; give the files of the series with a pattern (%q), or move the others away",
-		filepath.Base(files[odd]), count[series], series, filepath.Base(files[one]), filepath.Join(filepath.Dir(files[one]), series))
+	advice := "give the files of the series with a pattern, or move the others away"
+	pattern := formPattern(files[one])
+	exact := true
+	for _, f := range files {
+		if m, err := filepath.Match(pattern, f); err != nil || m != (nameForm(f) == series) {
+			exact = false
+		}
+	}
+	if exact {
+		advice = fmt.Sprintf("give the files of the series with a pattern (%q), or move the others away", pattern)
+	}
+	return fmt.Errorf("%s is not named as the %d files of the series (such as %s): an overview, a projection or another export beside the series would be read as a frame; %s",
+		filepath.Base(files[odd]), count[series], filepath.Base(files[one]), advice)
 }
 
 // OneImageAdvice is the message for an input of one frame of h rows where

@@ -633,7 +633,7 @@ func TestFolderOfOMEPlanesEveryFile(t *testing.T) {
 	}
 	// (a folder refuses it by its name, oneNameForm; a pattern that takes
 	// it, by its content)
-	if _, err := Open(back); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "a_overview.tif is not named as the 16 files of the series (img_*.ome.tif") {
+	if _, err := Open(back); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "a_overview.tif is not named as the 16 files of the series (such as img_0000.ome.tif)") {
 		t.Errorf("a plain TIFF first, in the folder: %v, want its refusal by name", err)
 	}
 	if _, err := Open(filepath.Join(back, "*")); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0000.ome.tif holds a plane of a multi-file OME-TIFF and ") || !strings.Contains(err.Error(), "a_overview.tif none") {
@@ -816,23 +816,35 @@ func TestFolderOneNameForm(t *testing.T) {
 	for _, odd := range []string{"Series001.tif", "max.tif", "frame_0009_max.tif"} {
 		dir := folder(append(append([]string(nil), frames...), odd)...)
 		_, err := Open(dir)
-		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), odd+" is not named as the 8 files of the series (frame_*.tif, such as frame_0001.tif)") {
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), odd+" is not named as the 8 files of the series (such as frame_0001.tif)") {
 			t.Errorf("%s beside 8 frames: %v; want its refusal by name", odd, err)
 		}
-		src, err := Open(filepath.Join(dir, "frame_????.tif"))
+		// The pattern advised names the frames alone (REVIEW11's F4:
+		// frame_*.tif took frame_0009_max.tif); none where none does.
+		pattern := filepath.Join(dir, "frame_[0-9]*.tif")
+		if advised := strings.Contains(err.Error(), fmt.Sprintf("(%q)", pattern)); advised != (odd != "frame_0009_max.tif") {
+			t.Errorf("%s beside 8 frames: %v; want the pattern %s advised: %v", odd, err, pattern, !advised)
+		}
+		if odd == "frame_0009_max.tif" {
+			pattern = filepath.Join(dir, "frame_????.tif")
+		}
+		src, err := Open(pattern)
 		if err != nil {
 			t.Fatalf("%s beside 8 frames, the pattern of the frames: %v", odd, err)
 		}
 		checkStack(t, src, 8, 4, 5)
 		src.Close()
 	}
-	// one form: numbers of any width, upper-case extensions
-	src, err := Open(folder("t_9.tif", "t_10.TIF", "t_11.tif"))
-	if err != nil {
-		t.Fatalf("t_9.tif, t_10.TIF, t_11.tif: %v", err)
+	// one form: numbers of any width, padded with spaces (printf's %5d:
+	// REVIEW11's F5), upper-case extensions
+	for _, names := range [][]string{{"t_9.tif", "t_10.TIF", "t_11.tif"}, {"img    9.tif", "img   10.tif", "img   11.tif"}} {
+		src, err := Open(folder(names...))
+		if err != nil {
+			t.Fatalf("%q: %v", names, err)
+		}
+		if n, _, _ := src.Shape(); n != 3 {
+			t.Errorf("%q: %d frames, want 3", names, n)
+		}
+		src.Close()
 	}
-	if n, _, _ := src.Shape(); n != 3 {
-		t.Errorf("t_9.tif, t_10.TIF, t_11.tif: %d frames, want 3", n)
-	}
-	src.Close()
 }
