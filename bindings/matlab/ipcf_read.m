@@ -87,6 +87,11 @@ end
 while numel(path) > 1 && any(path(end) == '/\\')
   path(end) = [];
 end
+% A relative name is of the current folder: exist() and fopen() would
+% search every folder of the load path for it (and for its sidecar).
+if ~(path(1) == '/' || (ispc() && (any(path(1) == '\\') || (numel(path) > 1 && path(2) == ':'))))
+  path = [pwd() filesep() path];
+end
 % A result linked into a work folder: read with the metadata beside the
 % file the link names (core/ooc Linked, as every host reads; it was
 % returned unchecked with none).

@@ -369,6 +369,37 @@ try
                'read: a live run''s output without its sidecar');
   check(toc(t) >= 5, sprintf('read: waited %.2f s for a live run', toc(t)));
   delete(lock);
+  % A relative name is of the current folder, not searched for along the
+  % load path (HOSTS11's F4: a plain array refused for another folder's
+  % r.npy.json on the path; a missing file called "not a regular file").
+  onpath = fullfile(tmp, 'onpath');
+  here = fullfile(tmp, 'here');
+  mkdir(onpath);
+  mkdir(here);
+  write_text(fullfile(onpath, 'r.npy.json'), '{}');
+  write_text(fullfile(onpath, 'gone.npy'), 'x');
+  write_npy_header(fullfile(here, 'r.npy'), '{''descr'': ''<u2'', ''fortran_order'': False, ''shape'': (2, 3), }', 1:6);
+  addpath(onpath);
+  % the load path's folders named relative to here (addpath('bindings/matlab')),
+  % as absolute ones: they stay on it after the cd
+  entries = strsplit(path(), pathsep());
+  for k = 1:numel(entries)
+    if ~isempty(entries{k}) && entries{k}(1) ~= '/'
+      addpath(make_absolute_filename(entries{k}), '-end');
+    end
+  end
+  wd = pwd();
+  cd(here);
+  try
+    check(isequal(ipcf_read('r.npy'), uint16([1 2 3; 4 5 6])), 'read: a relative name with a sidecar of that name on the load path');
+    expect_error(@() ipcf_read('gone.npy'), 'ipcf:io', 'cannot open', 'read: a relative name missing here, on the load path');
+  catch err2
+    cd(wd);
+    rmpath(onpath);
+    rethrow(err2);
+  end
+  cd(wd);
+  rmpath(onpath);
 catch err
   rmdir(tmp, 's');
   rethrow(err);
