@@ -306,12 +306,12 @@ end
 function [data, meta, sd] = read_all(path, nout)
 raw = [];
 if exist(path, 'dir')
-  if exist(fullfile(path, '.zarray'), 'file')
+  if exist(pjoin(path, '.zarray'), 'file')
     in_omezarr(path);
     data = read_zarr(path);
-    metafile = fullfile(path, '.zattrs');
+    metafile = pjoin(path, '.zattrs');
     check_maps_array(path);
-  elseif exist(fullfile(path, '0', '.zarray'), 'file')
+  elseif exist(pjoin(path, '0', '.zarray'), 'file')
     error('ipcf:invalid_argument', ['ipcf_read: %s is an OME-Zarr result (its array is the folder "0", ' ...
                                     'axes delay, offset, row, column): ipcf_read reads .npy results and ' ...
                                     'plain .zarr results (OUT.zarr)'], path);
@@ -320,7 +320,7 @@ if exist(path, 'dir')
     % called "a folder without .zarray")
     error('ipcf:invalid_argument', ['ipcf_read: %s is the Zarr group of ipcf fit''s maps, not an array: ' ...
                                     'ipcf_read reads its arrays one at a time: %s, %s, %s, %s'], path, ...
-          fullfile(path, 'params'), fullfile(path, 'stderr'), fullfile(path, 'chisq'), fullfile(path, 'status'));
+          pjoin(path, 'params'), pjoin(path, 'stderr'), pjoin(path, 'chisq'), pjoin(path, 'status'));
   else
     error('ipcf:invalid_argument', 'ipcf_read: %s is a folder without .zarray (not a Zarr array)', path);
   end
@@ -372,8 +372,8 @@ function ok = is_fit_maps_group(path)
 % and .zattrs naming ipcf's fit (any group with an array "params" was
 % called so: a review).
 ok = false;
-attrs = fullfile(path, '.zattrs');
-if exist(fullfile(path, '.zgroup'), 'file') && exist(attrs, 'file') && ~exist(attrs, 'dir')
+attrs = pjoin(path, '.zattrs');
+if exist(pjoin(path, '.zgroup'), 'file') && exist(attrs, 'file') && ~exist(attrs, 'dir')
   text = read_text(attrs);
   ok = ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once'));
 end
@@ -388,9 +388,9 @@ name = [name ext];
 if isempty(parent)
   parent = '.';
 end
-group = fullfile(parent, '.zattrs');
+group = pjoin(parent, '.zattrs');
 text = '';
-if exist(fullfile(parent, '.zgroup'), 'file') && exist(group, 'file') && ~exist(group, 'dir')
+if exist(pjoin(parent, '.zgroup'), 'file') && exist(group, 'file') && ~exist(group, 'dir')
   text = read_text(group);
 end
 end
@@ -509,7 +509,7 @@ for k = 1:numel(pairs)
   if isempty(rel) || rel(1) == '/' || any(strcmp(strsplit(rel, '/'), '..')) || any(rel == '\')
     error('ipcf:io', 'ipcf_read: %s lists %s, not a file of the Zarr folder', group, key);
   end
-  file = fullfile(path, rel);
+  file = pjoin(path, rel);
   if ~exist(file, 'file') || exist(file, 'dir')
     error('ipcf:io', 'ipcf_read: %s: listed in %s (files_crc32c) but missing or not a file: fit again', file, group);
   end
@@ -577,7 +577,7 @@ if nargin > 2
                       '(an earlier run''s?); compute them again, or rename the file to read it without metadata'], want, path, f{1});
   end
 end
-name = fullfile(fileparts(path), f{1});
+name = pjoin(fileparts(path), f{1});
 if ~exist(name, 'file') || exist(name, 'dir')
   error('ipcf:io', 'ipcf_read: %s: its error bars %s are missing: compute the result again', path, name);
 end
@@ -691,7 +691,7 @@ for field = {'chunks_crc32c', 'metadata_crc32c'}
     if key(1) == '/' || any(strcmp(parts, '..')) || any(key == '\')
       error('ipcf:io', 'ipcf_read: %s lists %s (%s), not a file of the Zarr folder', metafile, key, field{1});
     end
-    name = fullfile(path, key);
+    name = pjoin(path, key);
     if ~exist(name, 'file') || exist(name, 'dir')
       error('ipcf:io', 'ipcf_read: %s: listed in .zattrs (%s) but missing or not a file: compute the result again', ...
             name, field{1});
@@ -943,9 +943,9 @@ es = str2double(descr(3:end));
 end
 
 function data = read_zarr(path)
-[h, ok] = read_text(fullfile(path, '.zarray'));
+[h, ok] = read_text(pjoin(path, '.zarray'));
 if ~ok
-  error('ipcf:io', 'ipcf_read: cannot open %s', fullfile(path, '.zarray'));
+  error('ipcf:io', 'ipcf_read: cannot open %s', pjoin(path, '.zarray'));
 end
 % JSON escapes of the characters a dtype may hold (Go writes "\u003cf4")
 h = regexprep(h, '\\u003[cC]', '<');
@@ -954,7 +954,7 @@ h = regexprep(h, '\\u003[eE]', '>');
 [chunks, ctext] = json_ints(h, 'chunks', path);
 % Checked before any use: a chunk size 0 would make an infinite chunk
 % grid, a negative or fractional size a wrong array.
-zarray = fullfile(path, '.zarray');
+zarray = pjoin(path, '.zarray');
 if ~whole(shape, 0)
   error('ipcf:invalid_argument', 'ipcf_read: %s: shape [%s]: want whole numbers >= 0', zarray, stext);
 end
@@ -1022,7 +1022,7 @@ for k = 1:prod(grid)
     g(a) = mod(r, grid(a));
     r = floor(r / grid(a));
   end
-  name = fullfile(path, strjoin(arrayfun(@num2str, g, 'UniformOutput', false), sep));
+  name = pjoin(path, strjoin(arrayfun(@num2str, g, 'UniformOutput', false), sep));
   byte = 'l';
   if order ~= 'n'
     byte = order;
@@ -1131,5 +1131,20 @@ else
 end
 if ~ok
   error('ipcf:io', 'ipcf_read: %s is not a regular file (a named pipe, device or socket?)', file);
+end
+end
+
+function p = pjoin(varargin)
+% fullfile without regexprep, which Octave's fullfile calls and which
+% refuses a name that is not UTF-8 (a Latin-1 result name that
+% ipcf_pcf_file wrote: a .zarr result was refused as an I/O error,
+% HOSTS11's F6).
+p = varargin{1};
+for k = 2:numel(varargin)
+  if isempty(p) || p(end) == '/' || p(end) == filesep()
+    p = [p varargin{k}];
+  else
+    p = [p '/' varargin{k}];
+  end
 end
 end

@@ -369,6 +369,13 @@ try
                'read: a live run''s output without its sidecar');
   check(toc(t) >= 5, sprintf('read: waited %.2f s for a live run', toc(t)));
   delete(lock);
+  % A .zarr result whose name is not UTF-8 (Latin-1, written by
+  % ipcf_pcf_file): read, as a .npy one is (HOSTS11's F6: fullfile's
+  % regexprep refused the name, an ipcf:io error).
+  lat = [tmp '/r' char(233) '.zarr'];  % (fullfile refuses it)
+  ipcf_pcf_file(fullfile(fixture, 'series'), lat, 'Radius', 1, 'Npoints', 4, 'Nbins', 4);
+  [G, m] = ipcf_read(lat);
+  check(size(G, 3) == 4 && m.radius == 1, sprintf('read: a .zarr result of a Latin-1 name: size %s', mat2str(size(G))));
   % A relative name is of the current folder, not searched for along the
   % load path (HOSTS11's F4: a plain array refused for another folder's
   % r.npy.json on the path; a missing file called "not a regular file").
