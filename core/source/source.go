@@ -753,6 +753,12 @@ func oneNameForm(files []string) error {
 			series = form
 		}
 	}
+	if count[series] < 2 {
+		// No form that files share: no series to be read beside (split
+		// multi-page stacks, X_MMStack_Pos0.ome.tif and _1: their own
+		// check says what to give; REVIEW11's F13).
+		return nil
+	}
 	odd := slices.IndexFunc(files, func(f string) bool { return nameForm(f) != series })
 	one := slices.IndexFunc(files, func(f string) bool { return nameForm(f) == series })
 	advice := "give the files of the series with a pattern, or move the others away"

@@ -835,6 +835,12 @@ func TestFolderOneNameForm(t *testing.T) {
 		checkStack(t, src, 8, 4, 5)
 		src.Close()
 	}
+	// no form shared: their own checks speak (REVIEW11's F13: Micro-Manager's
+	// stacks split at 4 GB, X_MMStack_Pos0.ome.tif and X_MMStack_Pos0_1.ome.tif,
+	// were "not named as the 1 files of the series")
+	if err := oneNameForm([]string{"X_MMStack_Pos0.ome.tif", "X_MMStack_Pos0_1.ome.tif"}); err != nil {
+		t.Errorf("two files of two forms: %v; want no name-form refusal", err)
+	}
 	// one form: numbers of any width, padded with spaces (printf's %5d:
 	// REVIEW11's F5), upper-case extensions
 	for _, names := range [][]string{{"t_9.tif", "t_10.TIF", "t_11.tif"}, {"img    9.tif", "img   10.tif", "img   11.tif"}} {
