@@ -1209,6 +1209,9 @@ func TestUnreadableOutputMetadataNamed(t *testing.T) {
 		{"f.npy", func(p func(string) string) []string { // the result unreadable, its sidecar not
 			return []string{"pcf", p("s.npy"), "-o", p("shared/f.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet"}
 		}},
+		{"e.npy", func(p func(string) string) []string { // its error bars unreadable (REVIEW11's F10)
+			return []string{"pcf", p("s.npy"), "-o", p("shared/e.npy"), "--radius", "1", "--npoints", "4", "--nbins", "4", "--errors", "blocking", "--quiet"}
+		}},
 		{"mz.zarr", func(p func(string) string) []string { // (REVIEW11's F3: "not an ipcf Zarr", exit 2)
 			return []string{"fit", p("fin.npy"), "-o", p("shared/mz.zarr"), "--quiet"}
 		}},
@@ -1245,7 +1248,7 @@ func TestUnreadableOutputMetadataNamed(t *testing.T) {
 			t.Fatal(o.name, msg)
 		}
 	}
-	unread := []string{"shared/sim.npy.json", "shared/r.npy.json", "shared/z.zarr/.zattrs", "shared/f.npy", "shared/mz.zarr/.zattrs"}
+	unread := []string{"shared/sim.npy.json", "shared/r.npy.json", "shared/z.zarr/.zattrs", "shared/f.npy", "shared/mz.zarr/.zattrs", "shared/e.sd.npy"}
 	before := map[string][]byte{}
 	mode := os.FileMode(0o600) // root's: nobody cannot read it
 	if os.Getuid() != 0 {

@@ -1007,10 +1007,14 @@ func (j *Job) checkOutput() error {
 		// Replaced only when it is this output's: named by its sidecar,
 		// or left by a run on it that computes error bars (its scratch
 		// says so, and the file is float32 of the result's shape).
+		recorded, sdErr := ooc.RecordsErrorsErr(out, j.errPath)
 		switch {
 		case !sdSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s (the error bars' file of %s) exists and is not a file: not replacing it", ErrOutput, j.errPath, j.spec.Output)
-		case !ooc.RecordsErrors(out, j.errPath) && !(ooc.ScratchHasErrors(j.spec.Scratch, out) && ooc.LooksLikeResult(j.errPath, j.geom.OutShape[:])) &&
+		case sdErr != nil:
+			// Unreadable, not another program's (REVIEW11's F10: "remove it").
+			return fmt.Errorf("%s (the error bars' file of %s) exists and could not be read to check that it is that result's: %w; nothing was replaced", j.errPath, j.spec.Output, sdErr)
+		case !recorded && !(ooc.ScratchHasErrors(j.spec.Scratch, out) && ooc.LooksLikeResult(j.errPath, j.geom.OutShape[:])) &&
 			!ooc.ScratchPublishedErrors(j.spec.Scratch, out, j.errPath) && !ooc.ScratchReplaces(j.spec.Scratch, out, j.errPath):
 			if err := j.publishingElsewhere(out); err != nil {
 				return err

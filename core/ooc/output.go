@@ -794,20 +794,31 @@ func sidecarErrors(path string) *errorsRecord {
 // holds them (the size and CRC-32C the sidecar records): a user's file
 // put in their place is not ipcf's to replace or remove.
 func RecordsErrors(path, sdPath string) bool {
+	ok, _ := RecordsErrorsErr(path, sdPath)
+	return ok
+}
+
+// RecordsErrorsErr is RecordsErrors with the error of error bars that
+// the sidecar names but that cannot be read (a permission refused, an
+// I/O error): not to be called another program's file (REVIEW11's F10).
+func RecordsErrorsErr(path, sdPath string) (bool, error) {
 	e := sidecarErrors(path)
 	if e == nil || filepath.Base(e.File) != e.File {
-		return false
+		return false, nil
 	}
 	a, err1 := OutputPath(filepath.Join(Folder(path), e.File))
 	b, err2 := OutputPath(sdPath) // one name through a linked folder too
 	if err1 != nil || err2 != nil || a != b {
-		return false
+		return false, nil
 	}
 	if st, err := os.Lstat(sdPath); err != nil || !st.Mode().IsRegular() {
-		return false // never opened: a FIFO would block
+		return false, nil // never opened: a FIFO would block
 	}
 	crc, n, err := fileCRC(sdPath)
-	return err == nil && n == e.Bytes && fmt.Sprintf("%08x", crc) == e.CRC
+	if err != nil && unreadable(err) {
+		return false, err
+	}
+	return err == nil && n == e.Bytes && fmt.Sprintf("%08x", crc) == e.CRC, nil
 }
 
 // verifyFile reports whether the file path is complete: its sidecar names
