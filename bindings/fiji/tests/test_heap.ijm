@@ -15,4 +15,19 @@ selectImage("s");
 r = call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=8 threads=1");
 print("small: [" + r + "]");
 if (startsWith(r, "error")) { print("FAIL: a small result: " + r); failed = true; }
+// a bleach correction whose corrected stack the heap cannot take (REVIEW11's F9)
+newImage("b", "16-bit ramp", 256, 256, 560);   // 70 MiB of the 128
+r = call("ipcf.Ipcf.correctBleaching", "filter=16 threads=1");
+print("bleach: [" + r + "]");
+ok = startsWith(r, "error: the corrected stack (") && indexOf(r, "does not fit in the memory left to ImageJ") > 0;
+if (!ok) { print("FAIL: a corrected stack larger than the heap left: " + r); failed = true; }
+close("b");
+// garbage of closed images is collected before refusing (REVIEW11's F6): a result of 45 MiB
+// after 70 MiB were opened and closed
+newImage("g", "16-bit ramp", 256, 256, 560);
+close("g");
+selectImage("s");
+r = call("ipcf.Ipcf.pcf", "radius=2 points=3200 bins=32 threads=1");
+print("after a closed image: [" + r + "]");
+if (startsWith(r, "error")) { print("FAIL: refused for garbage not yet collected: " + r); failed = true; }
 if (!failed) print("PASS: heap");

@@ -21,6 +21,26 @@ final class Engine {
     private Engine() {}
 
     /** The library's version string. */
+    /** Heap bytes an image plane costs beside its pixels (its processor, array header, slice label). */
+    static final long PLANE_COST = 192;
+
+    /**
+     * null where the heap can take bytes more, else the message saying that what (its size) does not
+     * fit in the memory left to ImageJ, and advice. Garbage is collected before refusing (closed
+     * images not yet collected counted as used: REVIEW11's F6); a computation whose result the heap
+     * cannot take was run, then failed with "Java heap space" (HOSTS11's F3).
+     */
+    static String heapShort(long bytes, String what, String advice) {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes <= free) return null;
+        System.gc();
+        free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (bytes <= free) return null;
+        return what + " does not fit in the memory left to ImageJ (" + mib(free) + " of " + mib(rt.maxMemory())
+                + "; Edit > Options > Memory & Threads): " + advice;
+    }
+
     /** n bytes in MiB, as messages give sizes. */
     static String mib(long n) {
         return String.format(java.util.Locale.US, "%.1f MiB", n / 1048576.0);
@@ -97,14 +117,12 @@ final class Engine {
         // Java heap): refused before any work where the heap cannot take it. It computed for
         // minutes, then failed with "Java heap space", having touched as much native memory
         // (HOSTS11's F3).
-        long bytes = 4L * ny * nx * np * nb;
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (bytes > free)
-            throw new IllegalArgumentException("the result (" + ny + " x " + nx + " pixels x " + np + " offsets x " + nb
-                    + " bins, " + mib(bytes) + ") does not fit in the memory left to ImageJ (" + mib(free) + " of "
-                    + mib(rt.maxMemory()) + "; Edit > Options > Memory & Threads): use fewer offsets or bins, a smaller"
-                    + " image, or Pair Correlation of File or Folder, which writes the result to a file as it goes");
+        // (each plane is an object of its own, with its slice's label: PLANE_COST)
+        String tooLarge = heapShort(4L * ny * nx * np * nb + PLANE_COST * np * nb,
+                "the result (" + ny + " x " + nx + " pixels x " + np + " offsets x " + nb + " bins, "
+                + mib(4L * ny * nx * np * nb) + ")",
+                "use fewer offsets or bins, a smaller image, or Pair Correlation of File or Folder, which writes the result to a file as it goes");
+        if (tooLarge != null) throw new IllegalArgumentException(tooLarge);
         double[] delays = delays(s.array, o, nb);
         // Planes (offset, point) contiguous: strides x 4, y 4*nx, offset 4*nx*ny, point 4*nx*ny*np.
         Memory outMem = new Memory(Math.max(1, 4L * ny * nx * np * nb));
@@ -594,6 +612,12 @@ final class Engine {
         int w = imp.getWidth(), h = line ? 1 : imp.getHeight();
         boolean bytes = s.array.dtype == Native.DTYPE_UINT8;
         int es = bytes ? 1 : 2;
+        // The corrected stack is built on the heap: refused before the work where it cannot take it
+        // (REVIEW11's F9: corrected, then "Java heap space").
+        String tooLarge = heapShort((long) n * w * h * es + PLANE_COST * (line ? 1 : n),
+                "the corrected stack (" + mib((long) n * w * h * es) + ")",
+                "close other images, or correct the file with the ipcf command (ipcf bleach) or a pCF file job's bleach option");
+        if (tooLarge != null) throw new IllegalArgumentException(tooLarge);
         Memory outMem = new Memory((long) n * w * h * es);
         Native.IpcfArray out = new Native.IpcfArray();
         // The output keeps the input's type (int16: clipped to 0..32767, as

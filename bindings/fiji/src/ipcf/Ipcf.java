@@ -1113,7 +1113,7 @@ public final class Ipcf {
             IJ.log(s.describe(j));
             if (j.open) {
                 java.io.File f = new java.io.File(j.output);
-                String unnamable = unnamable(j.output);
+                String unnamable = unnamable(j.output), tooLarge = null;
                 if (unnamable != null)
                     IJ.log("ipcf: " + j.output + " is not opened: " + unnamable.substring("error: ".length()));
                 else if (!j.output.toLowerCase(java.util.Locale.US).endsWith(".npy") || !f.isFile())
@@ -1121,6 +1121,8 @@ public final class Ipcf {
                 else if (f.length() > FileJob.OPEN_LIMIT)
                     IJ.log("ipcf: " + j.output + " is not opened: " + (f.length() >> 20) + " MiB, more than "
                             + (FileJob.OPEN_LIMIT >> 20) + " MiB");
+                else if ((tooLarge = openShort(j.output)) != null)
+                    IJ.log("ipcf: " + j.output + " is not opened: " + tooLarge);
                 else {
                     String t = openPcf(j.output);
                     if (t.startsWith("error")) IJ.log("ipcf: " + t);
@@ -1248,9 +1250,22 @@ public final class Ipcf {
                 + " start ImageJ in a UTF-8 locale (LANG=C.UTF-8) or choose a name in ASCII";
     }
 
+    /**
+     * null where the heap can take the result file path as an image (read, then made planes: about
+     * twice its size at once), else why not (REVIEW11's F11: "Java heap space", and an
+     * OutOfMemoryError in JNA's cleaner thread).
+     */
+    static String openShort(String path) {
+        long n = new java.io.File(path).length();
+        return Engine.heapShort(2 * n + Engine.PLANE_COST * (n / 64 + 1), "the result (" + Engine.mib(n) + ", twice that while it is read)",
+                "give ImageJ more memory, or read the result in Python (ipcf.open_result, memory-mapped)");
+    }
+
     public static String openPcf(String path) {
         String unnamable = unnamable(path);
         if (unnamable != null) return unnamable;
+        String tooLarge = openShort(path);
+        if (tooLarge != null) return "error: " + path + ": " + tooLarge;
         // A result linked into a work folder: read with the metadata beside the file the link
         // names (core/ooc Linked, as every host reads; it was shown unchecked, unlabelled).
         path = linked(path);
