@@ -966,6 +966,11 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	stateOf(ctx).json = f.json
 	start := time.Now()
 	names := fitOutputNames(f.out)
+	if fitFormatOf(f.out) == "npy" && filepath.Ext(f.out) != ".npy" {
+		// Every reader finds MAPS.chisq.npy's maps as MAPS.npy: those of
+		// MAPS.NPY were read unchecked (REVIEW11's F12).
+		return usageError{fmt.Sprintf("fit: -o %s: write the maps as .npy in lower case (their companions MAPS.stderr.npy, MAPS.chisq.npy and MAPS.status.npy are found from that name)", filepath.Base(f.out))}
+	}
 	if fitFormatOf(f.out) == "npy" && !utf8.ValidString(filepath.Base(f.out)) {
 		// The metadata names the companions in JSON text, UTF-8 only (a
 		// Latin-1 byte was recorded as U+FFFD: HOSTS11's F2).

@@ -494,6 +494,8 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "--flow does not apply", []string{circle, "-o", out, "--flow"}},
 		{2, "--ginf does not apply", []string{circle, "-o", out, "--ginf"}},
 		{2, "--joint does not apply", []string{acf, "-o", out, "--model", "acf2d", "--joint"}},
+		// (REVIEW11's F12: the companions of M.NPY were read unchecked)
+		{2, "-o M.NPY: write the maps as .npy in lower case", []string{circle, "-o", filepath.Join(r.dir, "M.NPY")}},
 		// (HOSTS11's F2: the companions were named with U+FFFD)
 		{2, `-o "m\xe9.npy": the name is not UTF-8 text`, []string{circle, "-o", filepath.Join(r.dir, "m\xe9.npy")}},
 		{2, "needs --kappa", []string{acf, "-o", out, "--model", "acf3d"}},

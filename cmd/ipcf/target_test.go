@@ -594,9 +594,25 @@ func TestOutputsAroundTheOutput(t *testing.T) {
 		p("eb.sd.npy"), "is the error bars of the ipcf result eb.npy")
 	refused("pcf over error bars", pcfArgs(p("eb.sd.npy")), p("eb.sd.npy"), "is the error bars of the ipcf result eb.npy")
 	// ... of a result named .NPY, and a fit's companions (REVIEW11's F2).
-	if code, msg := runIn(t, pcfArgs(p("U.NPY"), "--errors", "blocking")...); code != 0 {
+	// (error bars beside .NPY are refused since: the readers find them by
+	// OUT.npy, REVIEW11's F12; those of an earlier run are still named)
+	if code, msg := runIn(t, pcfArgs(p("U.NPY"), "--errors", "blocking")...); code != 2 || !strings.Contains(msg, "write the result as .npy") {
+		t.Errorf("error bars beside U.NPY: exit %d, %q; want 2, refused", code, msg)
+	}
+	if code, msg := runIn(t, pcfArgs(p("U.npy"), "--errors", "blocking")...); code != 0 {
 		t.Fatal(code, msg)
 	}
+	for _, f := range []string{"U.npy", "U.sd.npy", "U.npy.json"} {
+		upper := strings.Replace(f, ".npy", ".NPY", 1)
+		if err := os.Rename(p(f), p(upper)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	side, _ := os.ReadFile(p("U.NPY.json"))
+	var m map[string]any
+	json.Unmarshal(side, &m)
+	m["errors"].(map[string]any)["file"] = "U.sd.NPY"
+	os.WriteFile(p("U.NPY.json"), sealed(t, m), 0o644)
 	refused("simulate over .NPY's error bars", []string{"simulate", "-o", p("U.sd.NPY"), "--frames", "64", "--size", "8", "--quiet"},
 		p("U.sd.NPY"), "is the error bars of the ipcf result U.NPY")
 	if code, msg := runIn(t, "fit", acf, "-o", p("fm.npy"), "--model", "acf2d", "--waist", "2", "--quiet"); code != 0 {

@@ -73,6 +73,12 @@ func (j *Job) checkErrors() error {
 	}
 	j.errs = &c
 	j.errPath = ErrorsName(j.spec.Output)
+	if ext := filepath.Ext(strings.TrimRight(j.spec.Output, "/")); ext != ".npy" {
+		// Every reader (Python, Octave, Fiji, ipcf fit) finds OUT.sd.npy's
+		// result by that name: OUT.sd.NPY's was read unchecked as a plain
+		// array, a damaged one returned without error (REVIEW11's F12).
+		return optErr("error bars are written beside a result named .npy in lower case (OUT.sd.npy for OUT.npy): %s ends in %s; write the result as .npy", filepath.Base(j.spec.Output), ext)
+	}
 	if name := filepath.Base(j.errPath); !utf8.ValidString(name) {
 		// The sidecar names the error bars' file in JSON text, which holds
 		// UTF-8 only: a Latin-1 name was recorded with U+FFFD for its
