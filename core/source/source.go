@@ -926,6 +926,28 @@ func indexedNames(files []string) error {
 		kind, varies, missing = "z", true, zs[""]
 	}
 	if !varies {
+		if indexed(cs) > 1 && !cs[""] {
+			// Channels (c or ch and digits) beside another number that
+			// varies, a frame counter without t (img_0001_c1, img_0001_c2,
+			// Series001_0001_ch00 ...): the channels alternated as frames
+			// (REVIEW11's F8). A c index that is the only number varying
+			// numbers the frames of one series (NAME_c0001.tif).
+			others := map[string]bool{}
+			for _, f := range files {
+				base := filepath.Base(f)
+				base = strings.TrimSuffix(base, filepath.Ext(base))
+				for _, ix := range slices.Backward(nameIndex.FindAllStringSubmatchIndex(base, -1)) {
+					if k := strings.ToLower(base[ix[2]:ix[3]]); (k == "c" || k == "ch") && !(ix[0] > 0 && unicode.IsLetter(rune(base[ix[0]-1]))) {
+						base = base[:ix[0]] + base[ix[1]:]
+					}
+				}
+				others[strings.Join(digitRun.FindAllString(base, -1), ",")] = true
+			}
+			if len(others) > 1 {
+				return fmt.Errorf("%s and %s are named as planes of %d channels (c or ch in their names) beside another number: in name order they would interleave as frames; give the files of one channel with a pattern",
+					filepath.Base(files[0]), otherName(files, func(k int) bool { return idx[k].c != idx[0].c }), len(cs))
+			}
+		}
 		return nil // no index of the planes
 	}
 	if missing {

@@ -690,6 +690,10 @@ func TestFolderIndexedNames(t *testing.T) {
 		{"z stack", []string{"stack_z0.tif", "stack_z1.tif", "stack_z2.tif"}, ""},
 		{"a constant _t1 among frame counters", []string{"exp_t1_0001.tif", "exp_t1_0002.tif", "exp_t1_0003.tif"}, ""},
 		{"channel numbers alone (a counter)", []string{"f_c0001.tif", "f_c0002.tif", "f_c0003.tif"}, ""},
+		// channels beside a frame counter without t: alternated as frames (REVIEW11's F8)
+		{"channels beside a counter", []string{"img_0001_c1.tif", "img_0001_c2.tif", "img_0002_c1.tif", "img_0002_c2.tif"}, "named as planes of 2 channels (c or ch in their names) beside another number"},
+		{"Leica channels beside a counter", []string{"Series001_0001_ch00.tif", "Series001_0001_ch01.tif", "Series001_0002_ch00.tif", "Series001_0002_ch01.tif"}, "named as planes of 2 channels"},
+		{"one channel beside a counter", []string{"img_0001_c1.tif", "img_0002_c1.tif", "img_0003_c1.tif"}, ""},
 		{"plain numbers", []string{"frame_1.tif", "frame_2.tif", "frame_10.tif"}, ""},
 		// One file not named as a plane beside the series (an overview, a
 		// projection) switched every check of the names off: the channels
