@@ -1183,3 +1183,55 @@ func TestFaultKillReplacingUnlabelled(t *testing.T) {
 		}
 	}
 }
+
+// TestFaultKillSettingAsideErrorBars: a run without error bars replacing a
+// result with them, killed once it set the earlier error bars aside
+// (IPCF_FAULT_KILL=publish-aside, before their sidecar goes), leaves no
+// OUT.sd.npy that no sidecar names: the rerun publishes the same bytes as
+// an uninterrupted run, nothing beside them, and a later run with error
+// bars is not refused. The sidecar went first: a kill between the two
+// left the earlier error bars beside the new result for good, and the
+// run with error bars refused them as a user's file (FAULT11's F1).
+func TestFaultKillSettingAsideErrorBars(t *testing.T) {
+	r := newFaultRig(t)
+	for _, engine := range []string{"memory", "ooc"} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "r.npy")
+		job := func(extra ...string) []string {
+			a := r.args(out, extra...)
+			for i, s := range a {
+				if s == "ooc" {
+					a[i] = engine
+				}
+			}
+			return a
+		}
+		if msg, err := r.run(nil, job("--smooth", "0.5")...); err != nil {
+			t.Fatalf("%s: reference: %v %s", engine, err, msg)
+		}
+		want, _ := os.ReadFile(out)
+		os.Remove(out)
+		os.Remove(out + ".json")
+		if msg, err := r.run(nil, job("--errors", "blocking")...); err != nil {
+			t.Fatalf("%s: the earlier result: %v %s", engine, err, msg)
+		}
+		if msg, err := r.run([]string{"IPCF_FAULT_KILL=publish-aside"}, job("--smooth", "0.5")...); err == nil {
+			t.Fatalf("%s: fault point publish-aside was not reached: %s", engine, msg)
+		}
+		if msg, err := r.run(nil, job("--smooth", "0.5")...); err != nil {
+			t.Fatalf("%s: the rerun after the kill: %v %s", engine, err, msg)
+		}
+		if got, _ := os.ReadFile(out); !bytes.Equal(got, want) {
+			t.Errorf("%s: the rerun's result differs from an uninterrupted run's", engine)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "r.sd.npy")); !os.IsNotExist(err) {
+			t.Errorf("%s: the earlier error bars stay beside the new result (%v)", engine, err)
+		}
+		if left := npy.GlobIn(dir, ".ipcf-*.tmp"); len(left) > 0 {
+			t.Errorf("%s: left %v", engine, left)
+		}
+		if msg, err := r.run(nil, job("--errors", "blocking")...); err != nil {
+			t.Errorf("%s: a run with error bars after: %v %s", engine, err, msg)
+		}
+	}
+}

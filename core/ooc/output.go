@@ -605,20 +605,31 @@ func publishRenames(path, sdPath string, curves, sd bool, fresh freshness, syncE
 		}
 		oldSide, _ = npy.ReadRegular(SidecarName(path), 64<<20)
 		stale := sdPath == "" && RecordsErrors(path, ErrorsName(path))
-		if err := os.Remove(SidecarName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("output %s: %w", path, err)
-		}
 		if stale {
 			// Set aside under a temporary file's name (npy.RemoveStaleTemps
 			// removes it after a kill) and removed once the curves are
-			// renamed; put back if that rename fails.
+			// renamed; put back if that rename fails. Before the sidecar
+			// that names them goes: a kill between the two left them
+			// beside the new result for good, named by no sidecar, and
+			// a later run with error bars refused them as a user's file
+			// (FAULT11's F1).
 			aside = filepath.Join(dir, fmt.Sprintf(".ipcf-%d%d.tmp", os.Getpid(), time.Now().UnixNano()))
 			if err := renameFile(ErrorsName(path), aside); err != nil {
 				aside = ""
 				if !errors.Is(err, os.ErrNotExist) {
-					return restore(fmt.Errorf("output %s: %w", ErrorsName(path), err))
+					return fmt.Errorf("output %s: %w", ErrorsName(path), err)
 				}
 			}
+			fault("publish-aside") // the earlier error bars set aside, their sidecar still there
+		}
+		if err := os.Remove(SidecarName(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			err = fmt.Errorf("output %s: %w", path, err)
+			if aside != "" {
+				if rerr := renameFile(aside, asideFrom); rerr != nil {
+					return fmt.Errorf("%w (putting back the earlier error bars, kept as %s: %v)", err, aside, rerr)
+				}
+			}
+			return err
 		}
 		fault("publish-unlabelled") // the earlier result without its sidecar, the new one not yet renamed
 	}
