@@ -226,3 +226,51 @@ func TestErrorsNameNotUTF8(t *testing.T) {
 		t.Errorf("curves alone under r\\xe9.npy: %v", err)
 	}
 }
+
+// TestLongOutputNames: an output whose partial name (.NAME.partial, the
+// longest a run writes beside it; .NAME.sd.npy.partial with error bars)
+// would pass the file systems' 255 bytes is refused before any work, and
+// nothing is left; one at the limit is written. A name a few bytes
+// shorter than the lock's limit computed, then failed on its partial
+// name, its scratch left for good (HOSTS11's F7).
+func TestLongOutputNames(t *testing.T) {
+	for _, c := range []struct {
+		n      int // the name's length
+		errors bool
+		ok     bool
+	}{
+		{246, false, true}, // .NAME.partial: 255
+		{247, false, false},
+		{243, true, true}, // .NAME.sd.npy.partial: 255
+		{244, true, false},
+	} {
+		dir := t.TempDir()
+		s := DefaultSpec()
+		s.Input.Path, s.Output = writeInput(t, dir, 0), filepath.Join(dir, strings.Repeat("c", c.n-4)+".npy")
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 4
+		s.Engine = "ooc"
+		if c.errors {
+			s.Errors = &pcf.ErrOptions{Method: pcf.Blocking}
+		}
+		err := func() error {
+			j, err := Open(s)
+			if err != nil {
+				return err
+			}
+			defer j.Close()
+			_, err = j.Run(context.Background())
+			return err
+		}()
+		if c.ok != (err == nil) || !c.ok && (!errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "too long")) {
+			t.Errorf("a name of %d bytes, errors %v: %v; want written %v, else ErrOutput saying it is too long", c.n, c.errors, err, c.ok)
+		}
+		if !c.ok {
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if e.Name() != "in.npy" && e.Name() != filepath.Base(s.Input.Path) {
+					t.Errorf("a name of %d bytes, errors %v: left %.40s...", c.n, c.errors, e.Name())
+				}
+			}
+		}
+	}
+}
