@@ -20,7 +20,6 @@ import java.util.List;
 final class Engine {
     private Engine() {}
 
-    /** The library's version string. */
     /** Heap bytes an image plane costs beside its pixels (its processor, array header, slice label). */
     static final long PLANE_COST = 192;
 
@@ -46,6 +45,7 @@ final class Engine {
         return String.format(java.util.Locale.US, "%.1f MiB", n / 1048576.0);
     }
 
+    /** The library's version string. */
     static String version() {
         return Native.lib().ipcf_version_string();
     }
