@@ -80,10 +80,10 @@ func (j *Job) checkErrors() error {
 		// array, a damaged one returned without error (REVIEW11's F12).
 		return optErr("error bars are written beside a result named .npy in lower case (OUT.sd.npy for OUT.npy): %s ends in %s; write the result as .npy", filepath.Base(j.spec.Output), ext)
 	}
-	if n := len(filepath.Base(PartialOf(j.errPath))); n > nameMax {
+	if partial := filepath.Base(ooc.PartialName(j.errPath)); len(partial) > nameMax {
 		// (HOSTS11's F7: the run computed, then failed and left its scratch)
 		return fmt.Errorf("%w: the name of the output %s is too long for error bars beside it: ipcf writes them as %s first, %d bytes, and file names take at most %d; choose a shorter name",
-			ErrOutput, filepath.Base(j.spec.Output), filepath.Base(PartialOf(j.errPath)), n, nameMax)
+			ErrOutput, filepath.Base(j.spec.Output), partial, len(partial), nameMax)
 	}
 	if name := filepath.Base(j.errPath); !utf8.ValidString(name) {
 		// The sidecar names the error bars' file in JSON text, which holds

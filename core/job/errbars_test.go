@@ -165,15 +165,7 @@ func TestErrorsFileNotReplaced(t *testing.T) {
 	s.Input.Path, s.Output = writeInput(t, dir, 0), filepath.Join(dir, "o.npy")
 	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 4
 	s.Errors = &pcf.ErrOptions{Method: pcf.Blocking}
-	run := func(s Spec) error {
-		j, err := Open(s)
-		if err != nil {
-			return err
-		}
-		defer j.Close()
-		_, err = j.Run(context.Background())
-		return err
-	}
+	run := openRun
 	if err := run(s); err != nil {
 		t.Fatal(err)
 	}
@@ -217,12 +209,7 @@ func TestErrorsNameNotUTF8(t *testing.T) {
 		t.Errorf("refused job wrote %s: %v", s.Output, err)
 	}
 	s.Errors = nil
-	j, err := Open(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	if _, err := j.Run(context.Background()); err != nil {
+	if _, err := runSpec(t, s); err != nil {
 		t.Errorf("curves alone under r\\xe9.npy: %v", err)
 	}
 }
@@ -252,15 +239,7 @@ func TestLongOutputNames(t *testing.T) {
 		if c.errors {
 			s.Errors = &pcf.ErrOptions{Method: pcf.Blocking}
 		}
-		err := func() error {
-			j, err := Open(s)
-			if err != nil {
-				return err
-			}
-			defer j.Close()
-			_, err = j.Run(context.Background())
-			return err
-		}()
+		err := openRun(s)
 		if c.ok != (err == nil) || !c.ok && (!errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "too long")) {
 			t.Errorf("a name of %d bytes, errors %v: %v; want written %v, else ErrOutput saying it is too long", c.n, c.errors, err, c.ok)
 		}
@@ -273,4 +252,16 @@ func TestLongOutputNames(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openRun opens the job s and runs it, returning the error of either
+// (runSpec fails the test where Open fails).
+func openRun(s Spec) error {
+	j, err := Open(s)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	_, err = j.Run(context.Background())
+	return err
 }

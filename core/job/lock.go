@@ -19,10 +19,6 @@ import (
 // nameMax is the longest file name the file systems take (NAME_MAX).
 const nameMax = 255
 
-// PartialOf is the name under which an output is written before it is
-// published (ooc.PartialName), the longest that a run writes beside it.
-func PartialOf(out string) string { return ooc.PartialName(out) }
-
 // LockName is the lock file of an output.
 func LockName(out string) string {
 	out = strings.TrimRight(out, "/")
@@ -50,14 +46,14 @@ var lockWritten, lockRead func()
 // (a publication left half done: ooc.ErrUnlabelled).
 func lock(out string) (func(keep bool), error) {
 	name := LockName(out)
-	if n := len(filepath.Base(PartialOf(out))); n > nameMax {
+	if partial := filepath.Base(ooc.PartialName(out)); len(partial) > nameMax {
 		// The longest name a run writes beside its output (.NAME.partial,
 		// the scratch note .NAME.scratch): refused before any work, as a
 		// name too long for the lock is. One a few bytes shorter took the
 		// lock, computed, then failed and left its scratch behind, and so
 		// did every rerun (HOSTS11's F7).
 		return nil, fmt.Errorf("%w: the name of the output %s is too long: ipcf writes it as %s first, %d bytes, and file names take at most %d; choose a shorter name",
-			ErrOutput, filepath.Base(strings.TrimRight(out, "/")), "."+filepath.Base(strings.TrimRight(out, "/"))+".partial", n, nameMax)
+			ErrOutput, filepath.Base(strings.TrimRight(out, "/")), partial, len(partial), nameMax)
 	}
 	for attempt := 0; attempt < 5; attempt++ {
 		// Never through a link, never blocking on a FIFO: the file is

@@ -262,17 +262,8 @@ func TestLockBusyNamesNoDeadHolder(t *testing.T) {
 		"pid 99999999 on " + host + " since 2020-01-01T00:00:00Z\n",
 		"pid 12345 on otherhost since 2020-01-01T00:00:00Z\nended\n",
 	} {
-		if err := os.WriteFile(LockName(out), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.OpenFile(LockName(out), os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if busy, err := tryLock(f); busy || err != nil {
-			t.Fatalf("taking the lock: %v %v", busy, err)
-		}
-		_, err = lock(out)
+		f := heldLock(t, out, text)
+		_, err := lock(out)
 		f.Close()
 		// A pid this system does not see running is named as such (it
 		// may be a run in another container: REVIEW10's F5), an ended
@@ -309,16 +300,7 @@ func TestLockBusyOtherHostsKeptLock(t *testing.T) {
 		if tc.remote {
 			lockHolderPid = func(*os.File) int { return 0 }
 		}
-		if err := os.WriteFile(LockName(out), []byte(other), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.OpenFile(LockName(out), os.O_RDWR, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if busy, err := tryLock(f); busy || err != nil {
-			t.Fatalf("taking the lock: %v %v", busy, err)
-		}
+		f := heldLock(t, out, other)
 		reads := 0
 		lockRead = func() {
 			if reads++; reads == 1 && tc.after != "" {
@@ -326,10 +308,27 @@ func TestLockBusyOtherHostsKeptLock(t *testing.T) {
 				f.Truncate(int64(len(tc.after)))
 			}
 		}
-		_, err = lock(out)
+		_, err := lock(out)
 		f.Close()
 		if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "("+tc.want+")") || strings.Contains(err.Error(), tc.notWant) {
 			t.Errorf("%s: %v; want ErrBusy naming %q", tc.name, err, tc.want)
 		}
 	}
+}
+
+// heldLock writes text as the lock of out and takes it, as a run that
+// holds it: the caller closes the file to release it.
+func heldLock(t *testing.T, out, text string) *os.File {
+	t.Helper()
+	if err := os.WriteFile(LockName(out), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(LockName(out), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if busy, err := tryLock(f); busy || err != nil {
+		t.Fatalf("taking the lock: %v %v", busy, err)
+	}
+	return f
 }

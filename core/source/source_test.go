@@ -661,15 +661,7 @@ func TestFolderOfOMEPlanesEveryFile(t *testing.T) {
 // are taken in name order.
 func TestFolderIndexedNames(t *testing.T) {
 	ps := grayPages(le, 8, 4, 5, 0)
-	folder := func(names ...string) string {
-		dir := t.TempDir()
-		for i, n := range names {
-			if err := os.WriteFile(filepath.Join(dir, n), writeTIFF(tiffOpts{}, []tpage{ps[i]}), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return dir
-	}
+	folder := func(names ...string) string { return pageFolder(t, ps, names...) }
 	for _, c := range []struct {
 		name  string
 		files []string
@@ -804,15 +796,7 @@ func TestFolderSameFileTwice(t *testing.T) {
 // series.
 func TestFolderOneNameForm(t *testing.T) {
 	ps := grayPages(le, 9, 4, 5, 0)
-	folder := func(names ...string) string {
-		dir := t.TempDir()
-		for i, n := range names {
-			if err := os.WriteFile(filepath.Join(dir, n), writeTIFF(tiffOpts{}, []tpage{ps[i]}), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return dir
-	}
+	folder := func(names ...string) string { return pageFolder(t, ps, names...) }
 	var frames []string
 	for i := 1; i <= 8; i++ {
 		frames = append(frames, fmt.Sprintf("frame_%04d.tif", i))
@@ -857,4 +841,17 @@ func TestFolderOneNameForm(t *testing.T) {
 		}
 		src.Close()
 	}
+}
+
+// pageFolder writes the single-page TIFF files names into a new folder,
+// file i holding page ps[i], and returns the folder.
+func pageFolder(t *testing.T, ps []tpage, names ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), writeTIFF(tiffOpts{}, []tpage{ps[i]}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
