@@ -374,6 +374,16 @@ func TestTIFFBadInput(t *testing.T) {
 			[]string{"put its 3 pages at planes -1 to 1 of an image of 6"}, 0},
 		{"omesplit past its planes", hyper(omeOne(6, `<TiffData IFD="0" FirstT="4" PlaneCount="2"/>`), 3),
 			[]string{"put its 3 pages at planes 4 to 6 of an image of 6"}, 0},
+		// TiffData that put every plane in this file, over fewer pages
+		// than the image's planes: truncated (as an ImageJ file that
+		// announces more images than it holds); 3 of 6 frames were read
+		{"OME one file, fewer pages than planes", hyper(omeOne(6, `<TiffData IFD="0" PlaneCount="3"/>`), 3),
+			[]string{"6 planes holds 3 pages, and its TiffData name no other file", "truncated"}, 0},
+		{"OME one file, bare TiffData, fewer pages than planes", hyper(omeOne(6, `<TiffData/>`), 3),
+			[]string{"6 planes holds 3 pages, and its TiffData name no other file"}, 0},
+		{"OME one file, named by its UUID, fewer pages than planes", hyper(`<OME UUID="urn:uuid:aaaa"><Image><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="6">`+
+			`<TiffData IFD="0" FirstT="0" PlaneCount="3"><UUID>urn:uuid:aaaa</UUID></TiffData></Pixels></Image></OME>`, 3),
+			[]string{"6 planes holds 3 pages, and its TiffData name no other file"}, 0},
 		{"OME image of fewer planes than pages", hyper(`<OME><Image><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image></OME>`, 6),
 			[]string{"1 channels x 1 z slices x 3 time points holds 6 pages"}, 0},
 		{"ImageJ signed 16-bit", hyper("ImageJ=1.54f\nimages=3\nframes=3\ncf=0\nc0=-32768.0\nc1=1.0\nvunit=Gray Value\n", 3),

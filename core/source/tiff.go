@@ -924,10 +924,12 @@ func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index 
 	}
 	offset, first := 0, true
 	firstPlane, firstIFD := 0, 0
+	elsewhere := false // a TiffData puts planes in another file
 	tds := omeTiffDataFull.FindAllString(block, -1)
 	other, held := "", 0 // a file that TiffData name; how many name this one
 	for _, full := range tds {
 		if !omeHeldHere(full, base, root) {
+			elsewhere = true
 			if m := omeUUIDFile.FindStringSubmatch(full); m != nil && other == "" {
 				other = m[1]
 			}
@@ -980,6 +982,14 @@ func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index 
 	if offset < 0 || (planes >= 0 && offset > planes-images) {
 		return r.errf("OME-TIFF whose TiffData put its %d pages at planes %d to %d of an image of %d: not supported (pages that are not its planes)",
 			images, offset, offset+images-1, planes)
+	}
+	if len(tds) > 0 && !elsewhere && planes >= 0 && images < planes {
+		// TiffData that put no plane in another file: this file is the
+		// whole image, and it holds fewer pages than the image's planes
+		// (an ImageJ file that does the same is refused too)
+		return r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %d planes holds %d pages, and its TiffData name no other file: "+
+			"not read (truncated, or an acquisition stopped before its end whose metadata were not rewritten)",
+			size["C"], size["Z"], size["T"], planes, images)
 	}
 	return nil
 }
