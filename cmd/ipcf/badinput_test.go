@@ -415,8 +415,10 @@ func TestCLIBadInput(t *testing.T) {
 		{"input2 is the output", tk(good, "--radius", "2", "--input2", out), 1, []string{"out.npy"}, nil},
 		{"2-D npy as a line scan", tk(p("line.npy"), "--preset", "line", "--radius", "2"), 0, nil, ok(out)},
 		{"2-D npy ACF", tk(p("line.npy"), "--acf"), 0, nil, ok(out)},
-		{"2-D npy circle", tk(p("line.npy"), "--radius", "2"), 1, []string{"line.npy", "3 dimensions", "line scan"}, nil},
-		{"2-D npy disk", tk(p("line.npy"), "--preset", "disk", "--radius", "1"), 1, []string{"line.npy", "3 dimensions"}, nil},
+		{"2-D npy circle", tk(p("line.npy"), "--radius", "2"), 2, []string{"line.npy", "3 dimensions", "line scan"}, nil},
+		{"2-D npy disk", tk(p("line.npy"), "--preset", "disk", "--radius", "1"), 2, []string{"line.npy", "3 dimensions"}, nil},
+		// (exit status 1 before: a line scan that the options do not fit is a usage mistake, as a radius too large)
+		{"2-D npy offsets across rows", tk(p("line.npy"), "--offsets", "0,1"), 2, []string{"line.npy", "3 dimensions", "offsets of v = 0"}, nil},
 		{"2-D npy line too long", tk(p("line.npy"), "--preset", "line", "--radius", "6"), 2, []string{"6 columns", "1x12"}, nil},
 		// input files
 		{"output folder is a file", []string{"pcf", good, "-o", filepath.Join(good, "out.npy"), "--radius", "2"}, 1, []string{"is a regular file, not a folder"}, nil},
@@ -431,7 +433,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"npy unknown key", pcf(unknownKey), 1, []string{"unknownkey.npy", "extra"}, nil},
 		{"npy object dtype", pcf(objNpy), 1, []string{"object.npy", "|O"}, nil},
 		{"npy complex", pcf(cplx), 1, []string{"complex.npy", "c8"}, nil},
-		{"npy 2-D", pcf(p("two.npy")), 1, []string{"two.npy", "3 dimensions"}, nil},
+		{"npy 2-D", pcf(p("two.npy")), 2, []string{"two.npy", "3 dimensions", "line scan"}, nil},
 		{"npy 4-D", pcf(p("four.npy")), 1, []string{"four.npy", "3 dimensions"}, nil},
 		{"npy no frames", pcf(p("noframes.npy")), 1, []string{"noframes.npy holds 0 frames"}, nil},
 		{"npy no columns", pcf(p("nowidth.npy")), 1, []string{"nowidth.npy holds frames of", "no pixels to correlate"}, nil},

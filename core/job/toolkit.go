@@ -417,7 +417,9 @@ func openLineScan(path string) (src source.Source, ok bool, err error) {
 }
 
 // lineScanHint adds to the error of a 2-D .npy input, read without
-// offsets that stay within a row, how to read it as a line scan.
+// offsets that stay within a row, how to read it as a line scan. The
+// file is a line scan the options do not fit: a usage mistake (ErrParam
+// too, exit status 2 on the command line), as a radius too large is.
 func lineScanHint(err error, in Input) error {
 	if in.Lines || !errors.Is(err, source.ErrFormat) || in.Raw.T > 0 || (in.Format != "" && in.Format != "auto" && in.Format != "npy") {
 		return err
@@ -425,8 +427,14 @@ func lineScanHint(err error, in Input) error {
 	if h, ok := npyHeader(in.Path); !ok || len(h.Shape) != 2 {
 		return err
 	}
-	return fmt.Errorf("%w (a 2-D (time, x) .npy is read as a line scan with --preset line or offsets of v = 0)", err)
+	return optionsMisfit{fmt.Errorf("%w (a 2-D (time, x) .npy is read as a line scan with --preset line or offsets of v = 0)", err)}
 }
+
+// optionsMisfit is an error of the input that the options alone cause:
+// its text is the input's error, and it is pcf.ErrParam too.
+type optionsMisfit struct{ error }
+
+func (e optionsMisfit) Unwrap() []error { return []error{e.error, pcf.ErrParam} }
 
 // offsetsText is the offsets as "u,v;u,v;..." (the key).
 func offsetsText(offs []pcf.Offset) string {
