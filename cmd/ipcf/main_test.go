@@ -692,7 +692,7 @@ func TestPlotMeanNearMaxFloat(t *testing.T) {
 // or masked pixel, is grey in the mean image and left out of the mean
 // time series, the mean of the other pixels (one such pixel made every
 // frame's mean NaN: an empty trace with exit 0, a campaign's finding); a
-// frame of none finite is NaN there.
+// frame of none finite is NaN there, and left out of each pixel's mean.
 func TestPlotMeanDeadPixel(t *testing.T) {
 	const T, H, W = 5, 3, 4
 	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
@@ -739,6 +739,21 @@ func TestPlotMeanDeadPixel(t *testing.T) {
 		}
 		if v := img.At(1, 1); v-v == 0 {
 			t.Errorf("%v: the dead pixel's mean %v, want non-finite (grey)", bad, v)
+		}
+		// every other pixel: its mean over the frames where it is finite
+		// (the last frame, all NaN, greyed the whole image: CLI11's M10)
+		for p := 0; p < H*W; p++ {
+			if p == 5 {
+				continue
+			}
+			var want float64
+			for f := 0; f < T-1; f++ {
+				want += vals[f*H*W+p]
+			}
+			want /= T - 1
+			if got := img.At(p/W, p%W); math.Abs(got-want) > 1e-12 {
+				t.Errorf("%v: pixel (%d, %d): mean %v, want %v (of its finite samples)", bad, p/W, p%W, got, want)
+			}
 		}
 	}
 }

@@ -818,6 +818,9 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 	w, h := size(1100, 480)
 	p1 := plot.New()
 	p1.Title.Text = "mean image"
+	if partial {
+		p1.Title.Text = "mean image (of the finite samples)"
+	}
 	p1.X.Label.Text, p1.Y.Label.Text = xl, yl
 	addRaster(p1, img, ext, cm)
 	p2 := plot.New()
@@ -887,11 +890,12 @@ func plotBytes(r, c int) int64 {
 	return 32 * n
 }
 
-// means returns the mean image and the mean of each frame over its
-// finite samples (a dead pixel of NaN or Inf is grey in the image, and
-// left out of the trace, which one such pixel emptied: a campaign's
-// finding), and whether any frame had samples left out; a cancelled ctx
-// (Ctrl+C) stops it.
+// means returns the mean image and the mean of each frame over their
+// finite samples (a dead pixel, NaN or Inf throughout, is grey in the
+// image and left out of the trace, which one such pixel emptied: a
+// campaign's finding; a frame of NaN, once greying the whole image, is
+// left out of every pixel's mean), and whether any sample was left out;
+// a cancelled ctx (Ctrl+C) stops it.
 func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, bool, error) {
 	T, H, W := src.Shape()
 	// Refused, never the Go runtime's fatal "out of memory" (a long trace,
@@ -900,6 +904,7 @@ func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, bool,
 		return nil, nil, false, err
 	}
 	img := mat.NewDense(H, W, nil)
+	finite := make([]int32, H*W) // each pixel's finite samples
 	series := make([]float64, T)
 	partial := false
 	for t := 0; t < T; t++ {
@@ -923,8 +928,11 @@ func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, bool,
 				if v-v == 0 {
 					s += v
 					n++
+					// each divided by T first: a sum of samples near the
+					// float64 maximum overflows
+					img.Set(y, x, img.At(y, x)+v/float64(T))
+					finite[y*W+x]++
 				}
-				img.Set(y, x, img.At(y, x)+v/float64(T))
 			}
 		}
 		partial = partial || n < H*W
@@ -933,6 +941,14 @@ func means(ctx context.Context, src source.Source) (*mat.Dense, []float64, bool,
 			// finite samples whose sum overflows (float64 data near
 			// 1.8e308): the mean of the frame's samples each divided first
 			series[t] = frameMeanScaled(fr, H, W, n)
+		}
+	}
+	for i, n := range finite {
+		switch y, x := i/W, i%W; {
+		case n == 0:
+			img.Set(y, x, math.NaN()) // grey
+		case int(n) < T:
+			img.Set(y, x, img.At(y, x)*(float64(T)/float64(n)))
 		}
 	}
 	return img, series, partial, nil

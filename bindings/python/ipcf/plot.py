@@ -558,6 +558,23 @@ def _means(data, frames=True):
     step = max(1, _MEANS_STEP // (h * w))
     total = numpy.zeros((h, w), numpy.float64)
     series = numpy.empty(t, numpy.float64) if frames else None
+    if data.dtype.kind in 'fc':
+        # Each pixel's mean over its finite samples (as ipcf plot --mean):
+        # a frame of NaN made every pixel's mean NaN, the image all grey;
+        # a pixel of none (a dead one) stays NaN.
+        count = numpy.zeros((h, w), numpy.int64)
+        if data.dtype.kind == 'c':  # the real parts, as numpy's mean(dtype=float64) takes them, with its warning
+            import warnings
+            warnings.warn('Casting complex values to real discards the imaginary part', numpy.ComplexWarning, stacklevel=3)
+        for a in range(0, t, step):
+            chunk = data[a:a + step].real
+            ok = numpy.isfinite(chunk)
+            total += numpy.where(ok, chunk, 0).sum(axis=0, dtype=numpy.float64)
+            count += ok.sum(axis=0)
+            if frames:
+                series[a:a + step] = chunk.mean(axis=(1, 2), dtype=numpy.float64)
+        with numpy.errstate(invalid='ignore', divide='ignore'):
+            return numpy.where(count > 0, total / numpy.maximum(count, 1), numpy.nan), series
     for a in range(0, t, step):
         chunk = data[a:a + step]
         if step == 1:

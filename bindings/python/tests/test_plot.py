@@ -142,6 +142,12 @@ def test_mean_leaves_dead_pixels_out_of_the_series(bad):
     numpy.testing.assert_allclose(y[:-1], [f[keep].mean() for f in d[:-1]], rtol=1e-12)
     assert numpy.isnan(y[-1])
     assert series.get_ylabel() == 'mean intensity (of the finite samples)'
+    # each pixel's mean over its finite samples: the last frame, none
+    # finite, made the whole image NaN (grey); the dead pixel stays NaN
+    image = numpy.asarray(fig.axes[0].images[0].get_array(), dtype=numpy.float64)
+    want = d[:-1].mean(axis=0)
+    want[1, 1] = numpy.nan
+    numpy.testing.assert_allclose(image, want, rtol=1e-12)
     clean = ipcf.plot.mean(d[:-1, :, :1] * 0 + 1, dpi=50)  # nothing left out: the plain label
     assert clean.axes[1].get_ylabel() == 'mean intensity' and len(clean.axes[1].lines[0].get_ydata()) == 4
 
