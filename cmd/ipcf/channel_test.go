@@ -514,6 +514,43 @@ func TestBleachKeepsUnits(t *testing.T) {
 	_ = msg
 }
 
+// TestBleachSaysUnitsNotKept: a frame interval of its input that ipcf
+// bleach does not keep (out of the range a result may carry, in a unit
+// ipcf does not know, no positive number) is said on stderr, as pcf says
+// it of the same input; bleach dropped it silently, and the pCF of the
+// corrected stack then had none, without a word (CLI11's M7).
+func TestBleachSaysUnitsNotKept(t *testing.T) {
+	dir := t.TempDir()
+	const T = 128
+	for i, c := range []struct{ desc, want string }{
+		{"finterval=1e-13\ntunit=sec\n", "the input's frame_interval_s is not used"},
+		{"finterval=2\ntunit=fortnight\n", `in a unit ipcf does not know as a time, "fortnight"`},
+		{"finterval=-2\ntunit=sec\n", "the input's frame interval is no positive number"},
+	} {
+		in := filepath.Join(dir, fmt.Sprintf("in%d.tif", i))
+		writeHyperstack(t, in, 1, T, tkH, tkW, fmt.Sprintf("ImageJ=1.54f\nimages=%d\nframes=%d\n%s", T, T, c.desc), func(_, i int) float64 {
+			return float64(100 + (i*2654435761>>11)%37)
+		})
+		cor := filepath.Join(dir, fmt.Sprintf("cor%d.npy", i))
+		code, msg := ipcf(t, "bleach", in, "-o", cor, "--filtersize", "8", "--quiet")
+		if code != 0 || !strings.Contains(msg, c.want) || !strings.Contains(msg, "the corrected stack records none") {
+			t.Errorf("bleach of %q: exit %d: %q, want a note with %q", c.desc, code, msg, c.want)
+		}
+		// pcf of the input says the same
+		res := filepath.Join(dir, fmt.Sprintf("res%d.npy", i))
+		if code, msg := ipcf(t, "pcf", in, "-o", res, "--radius", "1", "--npoints", "4", "--nbins", "6", "--quiet"); code != 0 || !strings.Contains(msg, c.want) {
+			t.Errorf("pcf of %q: exit %d: %q, want a note with %q", c.desc, code, msg, c.want)
+		}
+		var side struct {
+			Units map[string]any `json:"units"`
+		}
+		b, _ := os.ReadFile(cor + ".json")
+		if err := json.Unmarshal(b, &side); err != nil || side.Units["frame_interval_s"] != nil {
+			t.Errorf("bleach of %q: units %s, want no frame interval", c.desc, b)
+		}
+	}
+}
+
 // TestBleachKeepsPixelsNotSquare: a corrected stack whose input's pixels
 // were not square (no pixel size) says so in its record, and a pCF of it
 // warns and records it as a pCF of the input does (both were lost).

@@ -39,7 +39,6 @@ import (
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/conv"
-	"github.com/ipcf/ipcf/core/fit"
 	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
@@ -995,7 +994,7 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	meta := map[string]any{"input": pos[0], "input_files": source.Files(src), "input_dtype": src.DType().String(),
 		"input_shape": inShape, "channel": channel, "crop_origin": []int{y0, x0}, "first_frame": t0 + *f,
 		"bleach_filtersize": *f, "bleach_mean": *mean, "shape": shape, "dtype": dt.String(),
-		"units": bleachUnits(src, pos[0])}
+		"units": bleachUnits(src, pos[0], stderr)}
 	if err := res.publish("bleach", *out, meta); err != nil {
 		return err
 	}
@@ -1004,19 +1003,24 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 // bleachUnits are the units of the input src (at path, job.InputUnits)
 // that a corrected stack keeps, for a pCF of it (core/job reads them from
-// its record); each outside the range a result may carry is left out, as
-// pcf leaves it.
-func bleachUnits(src source.Source, path string) map[string]any {
+// its record): those a result takes (job.UsedUnits), each one not used
+// said on stderr as pcf says it (an out-of-range frame interval was
+// dropped silently: CLI11's M7).
+func bleachUnits(src source.Source, path string, stderr io.Writer) map[string]any {
 	u := job.InputUnits(src, path)
 	m := map[string]any{"frame_interval_s": nil, "pixel_size_um": nil, "from": nil}
 	if u.NotSquare != "" {
 		m["pixels_not_square"] = u.NotSquare // a pCF of the stack warns as one of its input does
 	}
-	if u.FrameInterval > 0 && (fit.Units{FrameInterval: u.FrameInterval}).CheckResult() == nil {
-		m["frame_interval_s"], m["from"] = u.FrameInterval, u.Origin
+	fi, ps, notes := job.UsedUnits(u, 0, 0)
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "ipcf bleach: %s: %s (the corrected stack records none)\n", src.Name(), n)
 	}
-	if u.PixelSize > 0 && (fit.Units{PixelSize: u.PixelSize}).CheckResult() == nil {
-		m["pixel_size_um"], m["from"] = u.PixelSize, u.Origin
+	if fi > 0 {
+		m["frame_interval_s"], m["from"] = fi, u.Origin
+	}
+	if ps > 0 {
+		m["pixel_size_um"], m["from"] = ps, u.Origin
 	}
 	return m
 }

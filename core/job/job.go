@@ -1358,49 +1358,74 @@ func (j *Job) fileUnits() map[string]string {
 	// (A stack ipcf bleach corrected is checked against its record
 	// before its frames are used.)
 	u := withWritten(source.UnitsOf(j.src), j.writtenUnits)
+	fi, ps, notes := UsedUnits(u, j.spec.FrameInterval, j.spec.PixelSize)
+	for _, n := range notes {
+		j.log("%s", n)
+	}
 	from := map[string]string{}
 	for _, f := range []struct {
-		name     string
-		spec     *float64
-		fromFile float64
-	}{{"frame_interval_s", &j.spec.FrameInterval, u.FrameInterval}, {"pixel_size_um", &j.spec.PixelSize, u.PixelSize}} {
+		name string
+		spec *float64
+		used float64
+	}{{"frame_interval_s", &j.spec.FrameInterval, fi}, {"pixel_size_um", &j.spec.PixelSize, ps}} {
 		switch {
 		case *f.spec > 0:
 			from[f.name] = "options"
-		case f.fromFile > 0:
-			fu := fit.Units{FrameInterval: f.fromFile}
-			if f.name == "pixel_size_um" {
-				fu = fit.Units{PixelSize: f.fromFile}
-			}
-			if err := fu.CheckResult(); err != nil {
-				j.log("the input's %s is not used: %v", f.name, err)
-				continue
-			}
-			*f.spec = f.fromFile
+		case f.used > 0:
+			*f.spec = f.used
 			from[f.name] = u.Origin
 		}
 	}
-	// A calibration in a unit ipcf does not know: said, not dropped
-	// silently (its distances, then its fits' D, would be in pixels).
-	if j.spec.PixelSize == 0 && u.UnknownLength != "" {
-		j.log("warning: the input's pixel size is in a unit ipcf does not know as a length, %s: no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) in micrometres to use one", u.UnknownLength)
-	}
-	if j.spec.FrameInterval == 0 && u.UnknownTime != "" {
-		j.log("warning: the input's frame interval is in a unit ipcf does not know as a time, %s: no frame interval is used, delays are in frames; give --frame-interval (frame_interval) in seconds to use one", u.UnknownTime)
-	}
-	if j.spec.PixelSize == 0 && u.BadLength != "" && u.UnknownLength == "" && u.NotSquare == "" {
-		j.log("warning: the input's pixel size is no positive number, %s: no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) in micrometres to use one", u.BadLength)
-	}
-	if j.spec.FrameInterval == 0 && u.BadTime != "" && u.UnknownTime == "" {
-		j.log("warning: the input's frame interval is no positive number, %s: no frame interval is used, delays are in frames; give --frame-interval (frame_interval) in seconds to use one", u.BadTime)
-	}
 	if j.spec.PixelSize == 0 && u.NotSquare != "" {
-		// Distances have one unit only for square pixels: said, not
-		// silently dropped (the result's distances are in pixels).
-		j.log("warning: the input's pixels are not square (%s): no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) to use one", u.NotSquare)
 		j.notSquare = u.NotSquare
 	}
 	return from
+}
+
+// UsedUnits is what a result takes of its input's units u: the frame
+// interval and pixel size, each given one (> 0: an option) kept, else
+// the input's where a result may carry it (0 where none), and the notes
+// that say why a unit the input records is not used (a value out of
+// range, a unit ipcf does not know as a length or time, no positive
+// number, pixels that are not square): said, never dropped silently
+// (distances, then a fit's D, would be in pixels). pcf jobs and ipcf
+// bleach, which records the units of its input, take them from here.
+func UsedUnits(u source.Units, frameInterval, pixelSize float64) (fi, ps float64, notes []string) {
+	fi, ps = frameInterval, pixelSize
+	for _, f := range []struct {
+		name     string
+		used     *float64
+		fromFile float64
+	}{{"frame_interval_s", &fi, u.FrameInterval}, {"pixel_size_um", &ps, u.PixelSize}} {
+		if *f.used > 0 || !(f.fromFile > 0) {
+			continue
+		}
+		fu := fit.Units{FrameInterval: f.fromFile}
+		if f.name == "pixel_size_um" {
+			fu = fit.Units{PixelSize: f.fromFile}
+		}
+		if err := fu.CheckResult(); err != nil {
+			notes = append(notes, fmt.Sprintf("the input's %s is not used: %v", f.name, err))
+			continue
+		}
+		*f.used = f.fromFile
+	}
+	if ps == 0 && u.UnknownLength != "" {
+		notes = append(notes, fmt.Sprintf("warning: the input's pixel size is in a unit ipcf does not know as a length, %s: no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) in micrometres to use one", u.UnknownLength))
+	}
+	if fi == 0 && u.UnknownTime != "" {
+		notes = append(notes, fmt.Sprintf("warning: the input's frame interval is in a unit ipcf does not know as a time, %s: no frame interval is used, delays are in frames; give --frame-interval (frame_interval) in seconds to use one", u.UnknownTime))
+	}
+	if ps == 0 && u.BadLength != "" && u.UnknownLength == "" && u.NotSquare == "" {
+		notes = append(notes, fmt.Sprintf("warning: the input's pixel size is no positive number, %s: no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) in micrometres to use one", u.BadLength))
+	}
+	if fi == 0 && u.BadTime != "" && u.UnknownTime == "" {
+		notes = append(notes, fmt.Sprintf("warning: the input's frame interval is no positive number, %s: no frame interval is used, delays are in frames; give --frame-interval (frame_interval) in seconds to use one", u.BadTime))
+	}
+	if ps == 0 && u.NotSquare != "" {
+		notes = append(notes, fmt.Sprintf("warning: the input's pixels are not square (%s): no pixel size is used, distances are in pixels; give --pixel-size (pixel_size) to use one", u.NotSquare))
+	}
+	return fi, ps, notes
 }
 
 // secondUnits compares the units a second channel's own file records
