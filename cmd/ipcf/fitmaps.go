@@ -319,6 +319,14 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 	if err := ooc.RemoveOldZarr(old); err != nil {
 		return fmt.Errorf("fit: removing the earlier %s: %w", out, err)
 	}
+	// The earlier maps, where setting them aside failed after the swap
+	// (ReplaceDir: best effort), are still at tmp: removed now, not left
+	// for another fit to find (FAULT11's M1).
+	if _, err := os.Lstat(tmp); err == nil {
+		if err := ooc.RemoveOldZarr(tmp); err != nil {
+			return fmt.Errorf("fit: the maps are published; the earlier %s, left at %s, could not be removed: %w", out, tmp, err)
+		}
+	}
 	return nil
 }
 

@@ -912,6 +912,83 @@ func TestOutputKillAndResume(t *testing.T) {
 	}
 }
 
+// TestZarrEarlierResultNotSetAside: a Zarr result replaced where setting
+// the earlier result aside fails after the swap (an injected I/O error;
+// best effort) leaves no copy of it: the earlier result stayed whole in
+// .OUT.partial, exit 0, and an "already complete" rerun left it there too
+// (FAULT11's M1). Such a copy, from an earlier version, is removed by
+// that rerun; fit's earlier maps likewise.
+func TestZarrEarlierResultNotSetAside(t *testing.T) {
+	r := newFaultRig(t)
+	fail := []string{"IPCF_FAULT_FAIL=set-aside"}
+	for _, name := range []string{"out.zarr", "out.ome.zarr"} {
+		out := filepath.Join(r.dir, name)
+		if msg, err := r.run(nil, r.args(out)...); err != nil {
+			t.Fatalf("%s: %v %s", name, err, msg)
+		}
+		want := tree(t, out)
+		ref := filepath.Join(r.dir, "ref-"+name)
+		if err := os.CopyFS(ref, os.DirFS(out)); err != nil {
+			t.Fatal(err)
+		}
+		if msg, err := r.run(nil, r.args(out, "--smooth", "0.5")...); err != nil {
+			t.Fatalf("%s: %v %s", name, err, msg)
+		}
+		partial, old := filepath.Join(r.dir, "."+name+".partial"), filepath.Join(r.dir, "."+name+".old")
+		if msg, err := r.run(fail, r.args(out)...); err != nil {
+			t.Fatalf("%s: replacing with the set-aside failing: %v %s", name, err, msg)
+		}
+		if got := tree(t, out); !equalTrees(got, want) {
+			t.Errorf("%s: not the new result", name)
+		}
+		for _, left := range []string{partial, old} {
+			if _, err := os.Lstat(left); err == nil {
+				t.Errorf("%s: %s left after the replacement", name, left)
+			}
+		}
+		// A copy an earlier version left: removed by the rerun that finds
+		// the result already complete.
+		if err := os.CopyFS(partial, os.DirFS(ref)); err != nil {
+			t.Fatal(err)
+		}
+		msg, err := r.run(nil, r.args(out)...)
+		if err != nil || !strings.Contains(msg, "already the complete result") || !strings.Contains(msg, "removed "+partial) {
+			t.Errorf("%s: rerun beside a stale partial copy: %v %s", name, err, msg)
+		}
+		if _, err := os.Lstat(partial); err == nil {
+			t.Errorf("%s: the stale partial copy left by an already complete rerun", name)
+		}
+		// A partial folder holding a user's file is kept, and said.
+		os.Mkdir(partial, 0o755)
+		os.WriteFile(filepath.Join(partial, "notes.txt"), []byte("mine"), 0o644)
+		if msg, err := r.run(nil, r.args(out)...); err != nil || !strings.Contains(msg, "could not remove "+partial) {
+			t.Errorf("%s: rerun beside a user's partial folder: %v %s", name, err, msg)
+		}
+		if b, err := os.ReadFile(filepath.Join(partial, "notes.txt")); err != nil || string(b) != "mine" {
+			t.Errorf("%s: the user's file in the partial folder: %q %v", name, b, err)
+		}
+		os.RemoveAll(partial)
+	}
+	// fit's maps: the earlier ones, not set aside, are not left beside them
+	res := filepath.Join(r.dir, "res.npy")
+	if msg, err := r.run(nil, "pcf", r.in, "-o", res, "--radius", "3", "--npoints", "4", "--nbins", "12", "--smooth", "0", "--quiet"); err != nil {
+		t.Fatalf("%v %s", err, msg)
+	}
+	maps := filepath.Join(r.dir, "m.zarr")
+	if msg, err := r.run(nil, "fit", res, "-o", maps, "--model", "pcf1d", "--quiet"); err != nil {
+		t.Fatalf("fit: %v %s", err, msg)
+	}
+	if msg, err := r.run(fail, "fit", res, "-o", maps, "--model", "pcf1d", "--quiet"); err != nil {
+		t.Fatalf("fit again, the set-aside failing: %v %s", err, msg)
+	}
+	ents, _ := os.ReadDir(r.dir)
+	for _, e := range ents {
+		if strings.Contains(e.Name(), "m.zarr") && e.Name() != "m.zarr" {
+			t.Errorf("fit: %s left beside the maps", e.Name())
+		}
+	}
+}
+
 // tree reads a file (and its sidecar) or every file of a folder.
 func tree(t *testing.T, path string) map[string][]byte {
 	m := map[string][]byte{}

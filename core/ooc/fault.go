@@ -3,6 +3,7 @@ package ooc
 import (
 	"os"
 	"sync"
+	"syscall"
 )
 
 // faultAt is the point named by IPCF_FAULT_KILL, where the process kills
@@ -14,6 +15,19 @@ var faultAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_KILL")
 // itself with SIGSTOP: a test changes files, then sends SIGCONT (see
 // TestFaultFileAppearsWhilePublishing in cmd/ipcf).
 var stopAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_STOP") })
+
+// failAt is the point named by IPCF_FAULT_FAIL, where faultErr returns
+// an injected I/O error: a step that fails without a kill (setting an
+// earlier Zarr result aside, "set-aside").
+var failAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_FAIL") })
+
+// faultErr is the injected error at point (see failAt), nil elsewhere.
+func faultErr(point string) error {
+	if failAt() == point {
+		return &os.PathError{Op: "fault " + point, Path: point, Err: syscall.EIO}
+	}
+	return nil
+}
 
 // noExchange, set by IPCF_FAULT_NO_EXCHANGE, makes ReplaceDir take its
 // two renames, as on a system without RENAME_EXCHANGE (the tests of that

@@ -1233,6 +1233,16 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 	if err := RemoveOldZarr(old); err != nil {
 		return fmt.Errorf("output %s: %w", o.path, err)
 	}
+	// Where setting the earlier result aside failed after the swap
+	// (ReplaceDir: best effort), it is still at the partial name: a whole
+	// hidden copy of it stayed there, through every "already complete"
+	// rerun (FAULT11's M1). This run holds the lock: nothing else writes
+	// there.
+	if o.PartialExists() {
+		if err := RemoveOldZarr(p); err != nil {
+			return fmt.Errorf("output %s: the result is published; the earlier result, left at %s, could not be removed: %w", o.path, p, err)
+		}
+	}
 	return nil
 }
 

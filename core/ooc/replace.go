@@ -21,10 +21,12 @@ func ReplaceDir(dir, out, old string) error {
 	if err == nil {
 		fault("publish")
 		// Published: setting the earlier result aside is best effort (it
-		// stays at dir, which the next run removes as a stale partial or
-		// temporary folder), never an error of a run whose result is in
-		// place.
-		os.Rename(dir, old)
+		// stays at dir, which ZarrOutput.Publish then removes, as the next
+		// run removes a stale partial or temporary folder), never an error
+		// of a run whose result is in place.
+		if faultErr("set-aside") == nil {
+			os.Rename(dir, old)
+		}
 		return nil
 	}
 	if !errors.Is(err, errors.ErrUnsupported) {
