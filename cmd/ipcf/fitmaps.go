@@ -317,7 +317,7 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 		return fmt.Errorf("fit: writing %s: %w", out, err)
 	}
 	if err := ooc.RemoveOldZarr(old); err != nil {
-		return fmt.Errorf("fit: removing the earlier %s: %w", out, err)
+		return fmt.Errorf("fit: the maps are published at %s; the earlier ones, set aside at %s, could not be removed: %w", out, old, err)
 	}
 	// The earlier maps, where setting them aside failed after the swap
 	// (ReplaceDir: best effort), are still at tmp: removed now, not left

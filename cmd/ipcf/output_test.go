@@ -989,6 +989,35 @@ func TestZarrEarlierResultNotSetAside(t *testing.T) {
 	}
 }
 
+// TestPublishedScratchNotRemoved: a run whose result is published but
+// whose scratch cannot be removed (an injected I/O error) says that the
+// result is in place (it said only "scratch: rename ...: input/output
+// error", exit 1: FAULT11's M2), and a rerun finds it published and
+// removes the scratch, the result unchanged.
+func TestPublishedScratchNotRemoved(t *testing.T) {
+	r := newFaultRig(t)
+	for _, name := range []string{"out.npy", "out.zarr"} {
+		out := filepath.Join(r.dir, name)
+		msg, err := r.run([]string{"IPCF_FAULT_FAIL=scratch-rename"}, r.args(out)...)
+		if err == nil || !strings.Contains(msg, out+" is published, complete, but this run's scratch could not be removed (a rerun removes it)") {
+			t.Errorf("%s: %v %s", name, err, msg)
+		}
+		want := tree(t, out)
+		if msg, err := r.run(nil, r.args(out)...); err != nil {
+			t.Errorf("%s: rerun: %v %s", name, err, msg)
+		}
+		if got := tree(t, out); !equalTrees(got, want) {
+			t.Errorf("%s: the rerun changed the result", name)
+		}
+		ents, _ := os.ReadDir(r.dir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), ".ipcf-scratch-") || strings.HasSuffix(e.Name(), ".scratch") {
+				t.Errorf("%s: %s left after the rerun", name, e.Name())
+			}
+		}
+	}
+}
+
 // tree reads a file (and its sidecar) or every file of a folder.
 func tree(t *testing.T, path string) map[string][]byte {
 	m := map[string][]byte{}

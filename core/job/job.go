@@ -2057,12 +2057,12 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 		if err := out.Publish(meta, fcrc); err != nil {
 			return 0, 0, err
 		}
-		return crc, crc2, ooc.RemoveScratch(scratch)
+		return crc, crc2, ooc.RemovePublishedScratch(scratch, j.spec.Output)
 	}
 	if err := ooc.PublishPair(out.(*ooc.NpyOutput), sd, meta, fcrc, sdcrc); err != nil {
 		return 0, 0, err
 	}
-	return crc, crc2, ooc.RemoveScratch(scratch)
+	return crc, crc2, ooc.RemovePublishedScratch(scratch, j.spec.Output)
 }
 
 // inputCheck fails with source.ErrChanged if the input changed since the

@@ -798,7 +798,7 @@ func Discard(out Output, scratchDir string) error {
 }
 
 // MarkPublishing records in the scratch folder dir that the job key
-// publishes a result computed in memory: until RemoveScratch, HasScratch
+// publishes a result computed in memory: until RemovePublishedScratch, HasScratch
 // is true, so that a rerun after a kill between the renames of the
 // result's files and its sidecar replaces them (as it does after a kill
 // of an out-of-core run), and a run of any engine removes it as another
@@ -821,14 +821,26 @@ func MarkPublishing(dir, key string, fields map[string]string, crc uint32, hasSD
 	return writeScratchJob(dir, rec)
 }
 
-// RemoveScratch removes the scratch folder dir (see MarkPublishing).
-func RemoveScratch(dir string) error { return removeScratch(dir) }
+// RemovePublishedScratch removes the scratch folder dir of a run whose
+// result, out, is published: an error says that the result is in place
+// (it was a bare "scratch: unlinkat ...: input/output error", exit 1, as
+// if the run had failed: FAULT11's M2); a rerun finds the result
+// complete and removes what is left.
+func RemovePublishedScratch(dir, out string) error {
+	if err := removeScratch(dir); err != nil {
+		return fmt.Errorf("%s is published, complete, but this run's scratch could not be removed (a rerun removes it): %w", out, err)
+	}
+	return nil
+}
 
 // removeScratch renames the folder first, so that a kill during the
 // removal never leaves a journal without its tiles.
 func removeScratch(dir string) error {
 	trash := dir + ".trash"
 	if err := os.RemoveAll(trash); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	if err := faultErr("scratch-rename"); err != nil {
 		return fmt.Errorf("scratch: %w", err)
 	}
 	if err := os.Rename(dir, trash); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -972,7 +984,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		if err := publish(meta(), state.commitCRC, state.commitSD); err == nil {
 			sum.Resumed = sum.Tiles
 			sum.InputCRC, sum.Input2CRC = inputCRCs()
-			return sum, removeScratch(dir)
+			return sum, RemovePublishedScratch(dir, out.Path())
 		} else {
 			o.log("the finished output did not match its checksum (%v): checking every tile", err)
 			state.committed = false
@@ -1100,7 +1112,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 	if err := publish(m, crc, sdcrc); err != nil {
 		return sum, err
 	}
-	return sum, removeScratch(dir)
+	return sum, RemovePublishedScratch(dir, out.Path())
 }
 
 // testHookComputed, if set, runs when every tile is computed, before they

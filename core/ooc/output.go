@@ -1231,7 +1231,7 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 		return fmt.Errorf("output %s: not the finished result (checksum of .zattrs)", o.path)
 	}
 	if err := RemoveOldZarr(old); err != nil {
-		return fmt.Errorf("output %s: %w", o.path, err)
+		return fmt.Errorf("output %s: the result is published; the earlier result, set aside at %s, could not be removed: %w", o.path, old, err)
 	}
 	// Where setting the earlier result aside failed after the swap
 	// (ReplaceDir: best effort), it is still at the partial name: a whole
