@@ -769,7 +769,13 @@ func writeJSON(w io.Writer, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	if _, err = w.Write(append(b, '\n')); err != nil {
+		if m, ok := v.(map[string]any); ok && m["ok"] == true {
+			// A command done: said, not left as a bare write error that
+			// reads as a failed run (stdout on a full disk: CLI11's M11).
+			return fmt.Errorf("done, the output in place, but the JSON summary could not be written to standard output: %w", err)
+		}
+	}
 	return err
 }
 

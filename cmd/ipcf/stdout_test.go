@@ -49,4 +49,18 @@ func TestStdoutClosedAtStart(t *testing.T) {
 	if code, msg := sh(sim + ` --json >/dev/null`); code != 0 || msg != "" {
 		t.Errorf("simulate --json >/dev/null: exit %d, %q; want 0", code, msg)
 	}
+	// A summary that cannot be written (a full disk) after the command
+	// is done says the output is in place (it was a bare "write
+	// /dev/stdout: no space left on device": CLI11's M11).
+	if _, err := os.Stat("/dev/full"); err == nil {
+		os.Remove(filepath.Join(dir, "s.npy"))
+		os.Remove(filepath.Join(dir, "s.npy.json"))
+		code, msg := sh(`exec 2>&1; ` + sim + ` --json >/dev/full`)
+		if code != 1 || !strings.Contains(msg, "done, the output in place, but the JSON summary could not be written to standard output") {
+			t.Errorf("simulate --json >/dev/full: exit %d, %q; want 1 saying the output is in place", code, msg)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "s.npy")); err != nil {
+			t.Errorf("simulate --json >/dev/full: %v", err)
+		}
+	}
 }
