@@ -981,6 +981,12 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			if fitSamePath(o, i) {
 				// (exit status 1, as every command's output refused: not a
 				// usage mistake)
+				if f.sigma == "" && i == job.ErrorsName(f.in) {
+					// the result's error bars' name, read where they are
+					// (CLI11's M8: "would overwrite the input" of a result
+					// without error bars)
+					return fmt.Errorf("fit: %w: the output %s is the name of %s's error bars, which the fit reads where they are: choose another name", errTarget, o, f.in)
+				}
 				return fmt.Errorf("fit: %w: the output %s would overwrite the input %s", errTarget, o, i)
 			}
 		}

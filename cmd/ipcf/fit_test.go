@@ -526,6 +526,9 @@ func TestFitCLIBadInput(t *testing.T) {
 		{0, "", []string{negUnits, "-o", filepath.Join(r.dir, "negunits-maps.npy"), "--frame-interval", "0.001"}},
 		{1, "would overwrite the input", []string{circle, "-o", circle}},
 		{1, "would overwrite the input", []string{companion, "-o", filepath.Join(r.dir, "m.npy")}},
+		// the maps named as the result's error bars (here none): said so
+		// (it was "would overwrite the input", of no such file: CLI11's M8)
+		{1, "is the name of " + circle + "'s error bars, which the fit reads where they are", []string{circle, "-o", strings.TrimSuffix(circle, ".npy") + ".sd.npy"}},
 		{1, "not this result's metadata", []string{foreign, "-o", out}},
 		{0, "", []string{linked, "-o", filepath.Join(r.dir, "linked-maps.npy")}}, // a result reached through links
 		{2, "PSF waist 1e+30: want 1e-06 to 1e+06 pixels", []string{acf, "-o", out, "--model", "acf2d", "--waist", "1e30"}},
