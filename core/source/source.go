@@ -695,9 +695,15 @@ func oneSeries(files []string) error {
 var digitRun = regexp.MustCompile(` *\d+`)
 
 // nameForm is a file name with its runs of digits as "*" (and in lower
-// case): the files of one series share it.
+// case, .tiff as .tif): the files of one series share it (a series whose
+// files end in both was refused, with a pattern advised that read the
+// .tiff ones alone: REVIEW11's M6).
 func nameForm(f string) string {
-	return strings.ToLower(digitRun.ReplaceAllString(filepath.Base(f), "*"))
+	form := strings.ToLower(digitRun.ReplaceAllString(filepath.Base(f), "*"))
+	if strings.HasSuffix(form, ".tiff") {
+		form = strings.TrimSuffix(form, "f")
+	}
+	return form
 }
 
 // formPattern is a glob of the files of a series named as f: f's name with

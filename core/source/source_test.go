@@ -801,7 +801,7 @@ func TestFolderOneNameForm(t *testing.T) {
 	for i := 1; i <= 8; i++ {
 		frames = append(frames, fmt.Sprintf("frame_%04d.tif", i))
 	}
-	for _, odd := range []string{"Series001.tif", "max.tif", "frame_0009_max.tif"} {
+	for _, odd := range []string{"Series001.tif", "max.tif", "frame_0009_max.tif", "max.tiff"} {
 		dir := folder(append(append([]string(nil), frames...), odd)...)
 		_, err := Open(dir)
 		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), odd+" is not named as the 8 files of the series (such as frame_0001.tif)") {
@@ -831,7 +831,8 @@ func TestFolderOneNameForm(t *testing.T) {
 	}
 	// one form: numbers of any width, padded with spaces (printf's %5d:
 	// REVIEW11's F5), upper-case extensions
-	for _, names := range [][]string{{"t_9.tif", "t_10.TIF", "t_11.tif"}, {"img    9.tif", "img   10.tif", "img   11.tif"}} {
+	// (.tif and .tiff: one form, REVIEW11's M6)
+	for _, names := range [][]string{{"t_9.tif", "t_10.TIF", "t_11.tif"}, {"img    9.tif", "img   10.tif", "img   11.tif"}, {"f_1.tif", "f_2.tiff", "f_3.TIFF"}} {
 		src, err := Open(folder(names...))
 		if err != nil {
 			t.Fatalf("%q: %v", names, err)
