@@ -888,7 +888,8 @@ func checkFitNpyTarget(names fitOutputs, inputs []string) (map[string]fitCompani
 		}
 		crc, size, err := ooc.FileCRC(c.path)
 		if err != nil {
-			return nil, fmt.Errorf("fit: %w: %v", errTarget, err)
+			// (REVIEW11's M5: "output refused: open ...: permission denied")
+			return nil, fmt.Errorf("fit: %s could not be read to check that it is an earlier fit's (%w); nothing was replaced", c.path, err)
 		}
 		have := fitCompanion{File: filepath.Base(c.path), CRC: fmt.Sprintf("%08x", crc), Bytes: size}
 		rec, named := m.Companions[c.key]

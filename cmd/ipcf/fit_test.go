@@ -1220,6 +1220,9 @@ func TestUnreadableOutputMetadataNamed(t *testing.T) {
 		{"mz.zarr", func(p func(string) string) []string { // (REVIEW11's F3: "not an ipcf Zarr", exit 2)
 			return []string{"fit", p("fin.npy"), "-o", p("shared/mz.zarr"), "--quiet"}
 		}},
+		{"mn.npy", func(p func(string) string) []string { // a companion unreadable (REVIEW11's M5: "output refused: ... permission denied")
+			return []string{"fit", p("fin.npy"), "-o", p("shared/mn.npy"), "--quiet"}
+		}},
 	}
 	check := func(dir string) {
 		p := func(n string) string { return filepath.Join(dir, n) }
@@ -1253,7 +1256,7 @@ func TestUnreadableOutputMetadataNamed(t *testing.T) {
 			t.Fatal(o.name, msg)
 		}
 	}
-	unread := []string{"shared/sim.npy.json", "shared/r.npy.json", "shared/z.zarr/.zattrs", "shared/f.npy", "shared/mz.zarr/.zattrs", "shared/e.sd.npy"}
+	unread := []string{"shared/sim.npy.json", "shared/r.npy.json", "shared/z.zarr/.zattrs", "shared/f.npy", "shared/mz.zarr/.zattrs", "shared/e.sd.npy", "shared/mn.chisq.npy"}
 	before := map[string][]byte{}
 	mode := os.FileMode(0o600) // root's: nobody cannot read it
 	if os.Getuid() != 0 {
