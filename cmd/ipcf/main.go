@@ -369,6 +369,7 @@ func endsOptions(fs *flag.FlagSet, consumed []string) bool {
 func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
+	dashed := 0 // the files after "--", where one ends the options
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -382,6 +383,7 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 			// the next was (CLI11's F2: a file -k.npy after another
 			// was read as the flag --k.npy).
 			pos = append(pos, rest...)
+			dashed = len(rest)
 			break
 		}
 		args = rest
@@ -392,7 +394,13 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 		args = args[1:]
 	}
 	if npos >= 0 && len(pos) != npos {
-		return nil, usageError{fmt.Sprintf("%s: want %d input file(s), got %d", fs.Name(), npos, len(pos))}
+		msg := fmt.Sprintf("%s: want %d input file(s), got %d", fs.Name(), npos, len(pos))
+		if dashed > 0 && len(pos) > npos {
+			// (REVIEW11's M2: scripts of "ipcf pcf -- IN -o OUT" from
+			// when "--" took only the next argument)
+			msg += fmt.Sprintf(" (every argument after -- is a file, %d here: give the options before --)", dashed)
+		}
+		return nil, usageError{msg}
 	}
 	// An option given an empty value (an unset shell variable: --mask
 	// "$MASK") is refused: taken as its default, the run would go without

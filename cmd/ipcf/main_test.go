@@ -873,6 +873,11 @@ func TestJSONSpellingsAndDoubleDash(t *testing.T) {
 	if code, msg := ipcf(t, "convolve", "-a.npy", "-k.npy", "-o", out+"2.npy"); code != 2 || !strings.Contains(msg, "unknown flag") {
 		t.Errorf("files starting with - without --: exit %d, %q; want a usage error", code, msg)
 	}
+	// A script of "--" before the options (when it took only the next
+	// argument) is told why it has too many files (REVIEW11's M2).
+	if code, msg := ipcf(t, "pcf", "--", "x.npy", "-o", out); code != 2 || !strings.Contains(msg, "got 3 (every argument after -- is a file, 3 here: give the options before --)") {
+		t.Errorf("pcf -- x.npy -o o.npy: exit %d, %q; want the files after -- counted", code, msg)
+	}
 	// "--" as the value of -o: the output's name, then the files.
 	if code, msg := ipcf(t, "convolve", "x.npy", "y.npy", "-o", "--"); code != 2 || !strings.Contains(msg, "--") {
 		t.Errorf("-o --: exit %d, %q; want the output -- refused", code, msg)
