@@ -116,7 +116,7 @@ static const char *ipcf_mex_kind(const mxArray *a, char *buf, size_t n) {
     c = mxGetClassName(a);
     if (mxIsSparse(a)) snprintf(buf, n, "a sparse %s array", c);
     else if (mxIsComplex(a)) snprintf(buf, n, "a complex %s array", c);
-    else snprintf(buf, n, "%s %s array", strchr("aeiou", c[0]) && c[0] ? "an" : "a", c);
+    else snprintf(buf, n, "%s %s array", strchr("aeio", c[0]) && c[0] ? "an" : "a", c); /* "a uint16", "an int32" */
     return buf;
 }
 

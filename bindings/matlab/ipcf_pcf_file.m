@@ -172,6 +172,10 @@ end
 if isa(o.Memory, 'string') || ischar(o.Memory)
   o.Memory = ipcf_text(o.Memory, 'Memory', fname);
 end
+% values in any case, as every other option's (HOSTS11's m3: 'OOC' and
+% 'NPY' were refused by the library)
+o.Format = lower(o.Format);
+o.Engine = lower(o.Engine);
 if strcmpi(o.Format, 'raw') && isempty(o.Shape)
   error('ipcf:invalid_argument', '%s: Format ''raw'' needs ''Shape'', [frames rows columns]', fname);
 end

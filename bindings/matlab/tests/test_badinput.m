@@ -190,7 +190,7 @@ cases = {
   'data sparse',                        @() ipcf_pcf(sparse(double(data(:, :, 1)))), UL, 'data: a sparse double array'
   'data logical',                       @() ipcf_pcf(data > 50), UL, 'data: a logical array is not supported'
   'data int8',                          @() ipcf_pcf(int8(data)), UL, 'data: an int8 array is not supported'
-  'data uint64',                        @() ipcf_pcf(uint64(data)), UL, 'data: an uint64 array is not supported'
+  'data uint64',                        @() ipcf_pcf(uint64(data)), UL, 'data: a uint64 array is not supported'
   'data 2-D: one column, too narrow',   @() ipcf_pcf(data(:, :, 1)), IA, 'radius=6 too large for a 12x1 image'
   'data 4-D',                           @() ipcf_pcf(repmat(data, [1 1 1 2])), IA, 'data: 4 dimensions, want 3'
   'data empty 0x12x12',                 @() ipcf_pcf(zeros(0, 12, 12)), IA, 'data is empty (size 0x12x12)'
