@@ -254,10 +254,18 @@ public final class FileJob {
     };
 
     private static volatile String lastSummary = "";
+    /** The summary of the last job this thread ran (null: none): a macro's own job's. */
+    private static final ThreadLocal<String> threadSummary = new ThreadLocal<>();
 
-    /** The summary of the last successful job ({@link Summary#toString}), or "" after a failure. */
+    /**
+     * The summary of the last successful job ({@link Summary#toString}), or "" after a failure: of
+     * the last job the calling thread ran (a macro runs its jobs on its own thread), else of the
+     * last job any thread ran. One value for the JVM returned another macro's job's summary when
+     * two ran at once (HOSTS11's m8).
+     */
     public static String lastSummary() {
-        return lastSummary;
+        String t = threadSummary.get();
+        return t != null ? t : lastSummary;
     }
 
     /**
@@ -266,11 +274,14 @@ public final class FileJob {
      */
     public Summary run(final Listener listener) {
         lastSummary = "";
+        threadSummary.set("");
         if (input == null || input.isEmpty()) throw new IllegalArgumentException("no input file or folder");
         if (output == null || output.isEmpty()) throw new IllegalArgumentException("no output file (.npy, .zarr, .ome.zarr or .tif)");
         Jna.require();
         Summary s = Engine.runFile(this, listener);
-        lastSummary = s.toString();
+        String text = s.toString();
+        lastSummary = text;
+        threadSummary.set(text);
         return s;
     }
 }

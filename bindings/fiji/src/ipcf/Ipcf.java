@@ -1170,7 +1170,8 @@ public final class Ipcf {
 
     /**
      * What the last successful file job did: "engine=ooc tiles=25 resumed=0 already_complete=1
-     * shape=34,34,12,15 input_crc32c=a2e539b9"; "" after a failed one.
+     * shape=34,34,12,15 input_crc32c=a2e539b9"; "" after a failed one. The calling thread's last
+     * job's (a macro's own), else the last job's of the JVM.
      */
     public static String lastJobSummary() {
         return FileJob.lastSummary();
