@@ -636,6 +636,13 @@ func (j *Job) openMask(h, w int) error {
 	if j.spec.Mask != "" {
 		m, err := npy.Open(j.spec.Mask)
 		if err != nil {
+			var pe *fs.PathError
+			if (errors.As(err, &pe) || errors.Is(err, npy.ErrNotRegular)) && !errors.Is(err, npy.ErrFormat) {
+				// A file that cannot be read (missing, permission, not a
+				// regular file): an I/O error as the input's is, not a bad
+				// mask (HOSTS11's m5: IpcfValueError, ipcf:invalid_argument)
+				return fmt.Errorf("mask: %w", err)
+			}
 			return fmt.Errorf("%w: mask: %v", ErrInput, err)
 		}
 		defer m.Close()

@@ -624,6 +624,13 @@ def test_line_scan_mask_1d(tmp_path):
     numpy.save(tmp_path / 'image.npy', image)
     with pytest.raises(ipcf.IpcfValueError, match=r'want \(rows, columns\)'):
         ipcf.pcf_file(tmp_path / 'image.npy', tmp_path / 'img.npy', radius=1, npoints=4, nbins=8, mask=m)
+    # a mask file that cannot be read is an I/O error, as a missing input
+    # is (HOSTS11's m5: IpcfValueError); one of bad content stays a value error
+    with pytest.raises(ipcf.IpcfIOError, match='no such file'):
+        ipcf.pcf_file(tmp_path / 'line.npy', tmp_path / 'o9.npy', radius=2, nbins=8, offsets='line', mask=tmp_path / 'none.npy')
+    (tmp_path / 'bad.npy').write_bytes(b'not a npy')
+    with pytest.raises(ipcf.IpcfValueError, match='no .npy magic'):
+        ipcf.pcf_file(tmp_path / 'line.npy', tmp_path / 'o9.npy', radius=2, nbins=8, offsets='line', mask=tmp_path / 'bad.npy')
 
 
 def test_crop_frames_and_masked_crop(fixture, stack, stack_npy, tmp_path):
