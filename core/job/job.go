@@ -701,10 +701,24 @@ func (j *Job) openMask(h, w int) error {
 	// A contiguous float64 copy: owned by the job, hashed for the key.
 	buf := make([]byte, h*w*8)
 	c, _ := array.Contiguous(array.Float64, []int{h, w}, buf)
+	selected := 0
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			c.Store((y*w+x)*8, v.Load(v.Offset+y*v.Strides[0]+x*v.Strides[1]))
+			m := v.Load(v.Offset + y*v.Strides[0] + x*v.Strides[1])
+			c.Store((y*w+x)*8, m)
+			if m != 0 {
+				selected++
+			}
 		}
+	}
+	if selected == 0 && h*w > 0 {
+		// Every curve NaN, exit 0 and no word (HOSTS11's m7: an ROI
+		// outside the image, a mask of another region than the crop's)
+		what := "the mask"
+		if j.spec.Mask != "" {
+			what = "the mask " + j.spec.Mask
+		}
+		j.log("warning: %s is 0 at every pixel of the frames used (%dx%d): every curve is NaN", what, h, w)
 	}
 	j.mask = &c
 	return nil

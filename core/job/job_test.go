@@ -314,6 +314,37 @@ func TestRunFailsWhenInputChangesWhileRead(t *testing.T) {
 	}
 }
 
+// TestMaskSelectingNothingWarned: a mask that is 0 at every pixel of the
+// frames used (of the crop: its region elsewhere) gives NaN curves only,
+// which is said (HOSTS11's m7: exit 0 without a word); one that selects
+// a pixel is not warned of.
+func TestMaskSelectingNothingWarned(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0) // 64 frames of 12 x 12
+	m := make([]byte, 12*12)
+	m[0] = 1 // the corner only, outside the crop below
+	v, _ := array.Contiguous(array.Uint8, []int{12, 12}, m)
+	for _, c := range []struct {
+		crop string
+		warn bool
+	}{{"4:12,4:12", true}, {"", false}} {
+		var logs []string
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Input.Crop, s.MaskView = in, filepath.Join(dir, "out.npy"), c.crop, &v
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 1, 4, 6
+		s.Log = func(msg string) { logs = append(logs, msg) }
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j.Close()
+		got := strings.Contains(strings.Join(logs, "\n"), "warning: the mask is 0 at every pixel of the frames used (8x8): every curve is NaN")
+		if got != c.warn {
+			t.Errorf("crop %q: logs %q, want the warning: %v", c.crop, logs, c.warn)
+		}
+	}
+}
+
 // A mask has the crop's shape or the whole frame's (then the crop is
 // taken from it, the same mask); any other shape is refused, also one
 // that the crop's rows and columns happen to fit.
