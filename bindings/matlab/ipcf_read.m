@@ -839,6 +839,12 @@ end
 function [h, offset] = npy_header(raw, path)
 % The header text of the .npy bytes RAW, and the offset of its data.
 if numel(raw) < 6 || ~isequal(double(raw(1:6))', [147 double('NUMPY')])
+  if numel(raw) >= 4 && (isequal(double(raw(1:4))', [73 73 42 0]) || isequal(double(raw(1:4))', [77 77 0 42]) || ...
+                         isequal(double(raw(1:4))', [73 73 43 0]) || isequal(double(raw(1:4))', [77 77 0 43]))
+    % (HOSTS11's m4: what it is, and what reads it, as Python's open_result says)
+    error('ipcf:invalid_argument', ['ipcf_read: %s is a TIFF file, not a .npy file: ipcf_read reads .npy and .zarr ' ...
+                                    'results (read an ImageJ TIFF result with imread or in ImageJ)'], path);
+  end
   error('ipcf:invalid_argument', 'ipcf_read: %s is not a .npy file', path);
 end
 if numel(raw) < 8

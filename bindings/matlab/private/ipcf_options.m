@@ -18,7 +18,12 @@ for k = 1:2:numel(args)
   if isa(name, 'string') && numel(name) == 1
     name = char(name);
   end
-  if ~ischar(name) || isempty(name) || size(name, 1) ~= 1
+  if ischar(name) && isempty(name)
+    % (HOSTS11's m2: "must be text, not a char")
+    error('ipcf:invalid_argument', '%s: option name %d is empty: options come as name-value pairs (options: %s)', ...
+          fname, (k + 1) / 2, strjoin(names', ', '));
+  end
+  if ~ischar(name) || size(name, 1) ~= 1
     error('ipcf:invalid_argument', ['%s: option name %d must be text, not a %s: options come as name-value ' ...
                                     'pairs (options: %s)'], fname, (k + 1) / 2, class(name), strjoin(names', ', '));
   end

@@ -46,6 +46,10 @@ text = fullfile(tmp, 'text.npy');
 fid = fopen(text, 'w');
 fprintf(fid, 'not a npy file\n');
 fclose(fid);
+tiffres = fullfile(tmp, 'r.tif');   % a TIFF's first bytes (ImageJ's TIFF results)
+fid = fopen(tiffres, 'w');
+fwrite(fid, [73 73 42 0 8 0 0 0], 'uint8');
+fclose(fid);
 fifo = fullfile(tmp, 'pipe.npy');
 [st, ~] = system(sprintf('mkfifo "%s"', fifo));
 if st ~= 0
@@ -203,6 +207,7 @@ cases = {
   'misspelt option',                    @() ipcf_pcf(data, 'Radus', 2), IA, 'unknown option ''Radus'' (options: Radius, Points, Bins, Bleach'
   'option given twice',                 @() ipcf_pcf(data, 'Radius', 2, 'RADIUS', 3), IA, 'option ''Radius'' given twice'
   'option name not text',               @() ipcf_pcf(data, 2, 'Radius'), IA, 'option name 1 must be text'
+  'option name empty',                  @() ipcf_pcf(data, '', 2), IA, 'option name 1 is empty: options come as name-value pairs'
   'Bins {} with Nbins',                 @() ipcf_pcf(data, 'Radius', 2, 'Bins', {}, 'Nbins', 8), IA, 'Bins must be ''log'', ''linear'', ''multitau'' or a number of bins, not a cell of 0 elements'
   'Bins true with Nbins',               @() ipcf_pcf(data, 'Radius', 2, 'Bins', true, 'Nbins', 8), IA, 'not a logical of 1 elements'
   'a value alone, where a name belongs', @() ipcf_correct_bleaching(data, 3), IA, 'option name 1 must be text, not a double: options come as name-value pairs'
@@ -356,6 +361,7 @@ cases = {
   % reading results
   'read_result missing',                @() ipcf_read_result(fullfile(tmp, 'none.npy')), IO, 'cannot open'
   'read_result not a .npy',             @() ipcf_read_result(text), IA, 'is not a .npy file'
+  'read a TIFF result',                 @() ipcf_read(tiffres), IA, 'is a TIFF file, not a .npy file: ipcf_read reads .npy and .zarr results'
   'read_result folder',                 @() ipcf_read_result(notres), IA, 'without .zarray'
   'read an OME-Zarr result',            @() ipcf_read(omez), IA, 'is an OME-Zarr result (its array is the folder "0"'
   'read_result shape (-2, 3)',          @() ipcf_read_result(negshape), IA, 'shape (-2, 3) is not a tuple of whole numbers'
@@ -390,7 +396,7 @@ cases = {
 % known: '' or the reported bug outside the binding that makes it fail.
 isolated = {
   'file input FIFO',       sprintf('ipcf_pcf_file(''%s'', ''%s'')', fifo, out), IO, 'FIFO', ''
-  'file Mask path FIFO',   sprintf('ipcf_pcf_file(''%s'', ''%s'', ''Mask'', ''%s'')', sim, out, fifo), IA, 'named pipe', ''
+  'file Mask path FIFO',   sprintf('ipcf_pcf_file(''%s'', ''%s'', ''Mask'', ''%s'')', sim, out, fifo), IO, 'named pipe', ''  % (as the input's; HOSTS11's m5)
   'file output FIFO',      sprintf('ipcf_pcf_file(''%s'', ''%s'')', sim, fifo), IO, 'FIFO', ''
   'file Scratch FIFO',     sprintf('ipcf_pcf_file(''%s'', ''%s'', ''Engine'', ''ooc'', ''Scratch'', ''%s'')', sim, out, fifo), ...
                            IA, 'is a named pipe (FIFO), not a folder', ''
