@@ -185,6 +185,12 @@ expect("file frame_interval=NaN", call("ipcf.Ipcf.pcfFile", sim, out, "frame_int
 expect("file pixel_size=-1", call("ipcf.Ipcf.pcfFile", sim, out, "pixel_size=-1"), "pixel_size=-1: want a finite number >= 0");
 expect("file dtype=uint12", call("ipcf.Ipcf.pcfFile", sim, out, "dtype=uint12"), "dtype=uint12: want one of uint8");
 expect("file crop=[0:10 (unbalanced)", call("ipcf.Ipcf.pcfFile", sim, out, "crop=[0:10"), "cannot read the options from 'crop=[0:10'");
+// a path holding [ or ]: said why it cannot be given in options (HOSTS11's m9)
+expect("file mask path with [ ]", call("ipcf.Ipcf.pcfFile", sim, out, "mask=/data/d[1]/m.npy"), "a value holding [ or ], such as a path, cannot be written in ImageJ's options");
+expect("file mask path with [ ] in brackets", call("ipcf.Ipcf.pcfFile", sim, out, "mask=[/data/d[1]/m.npy]"), "a value holding [ or ], such as a path, cannot be written in ImageJ's options");
+r = call("ipcf.Ipcf.pcfFile", sim, out, "crop=[0:10");
+ok = indexOf(r, "such as a path") < 0;
+check(ok, "file crop=[0:10 not told of paths", r);
 expect("file open=1", call("ipcf.Ipcf.pcfFile", sim, out, "open=1"), "option 'open' takes no value");
 expect("file engine=fast", call("ipcf.Ipcf.pcfFile", sim, out, "engine=fast"), "engine \"fast\": want auto, memory or ooc");
 expect("file memory=lots", call("ipcf.Ipcf.pcfFile", sim, out, "memory=lots"), "size \"lots\"");

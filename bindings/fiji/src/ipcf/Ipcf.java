@@ -304,9 +304,20 @@ public final class Ipcf {
         java.util.Set<String> seen = new java.util.HashSet<>();
         int at = 0;
         while (at < s.length() && !s.substring(at).trim().isEmpty()) {
-            if (!m.find(at) || m.start() != at)
-                throw new IllegalArgumentException("cannot read the options from '" + s.substring(at).trim()
-                        + "': want key=value or key=[value with spaces]");
+            if (!m.find(at) || m.start() != at) {
+                String rest = s.substring(at).trim();
+                // A value holding [ or ] (a path: mask=/data/d[1]/m.npy) cannot be written in
+                // ImageJ's option syntax, with or without brackets (HOSTS11's m9)
+                int eq = rest.indexOf('=');
+                String v = eq > 0 ? rest.substring(eq + 1) : "";
+                int brackets = v.length() - v.replace("[", "").replace("]", "").length();
+                boolean bracketed = brackets > 2 || (brackets > 0 && !v.startsWith("["));
+                throw new IllegalArgumentException("cannot read the options from '" + rest
+                        + "': want key=value or key=[value with spaces]"
+                        + (bracketed ? " (a value holding [ or ], such as a path, cannot be written in ImageJ's options:"
+                                + " move or link the file to a path without them; pcfFile's input and output are"
+                                + " call() arguments and may hold them)" : ""));
+            }
             at = m.end();
             String key = m.group(1);
             String canon = aliases != null && aliases.containsKey(key) ? aliases.get(key) : key;
