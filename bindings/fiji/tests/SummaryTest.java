@@ -8,8 +8,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * lastJobSummary is the summary of the calling thread's own last file job (a macro's), not of
  * whichever job ended last in the JVM (HOSTS11's m8: a macro that read it after its own 12 x 12
- * job got a concurrent 40 x 40 job's shape); a thread that ran none gets the last job's.
- * Prints PASS or exits 1.
+ * job got a concurrent 40 x 40 job's shape); a thread that ran none gets the last job's. A job
+ * whose thread is interrupted is cancelled. Prints PASS or exits 1.
  */
 public class SummaryTest {
     static int failures;
@@ -68,6 +68,27 @@ public class SummaryTest {
         check(got[1].startsWith("|") && got[1].contains("shape=38,38,4,"), "the large job's thread: " + got[1]);
         // a thread that ran no job: the last job's
         check(Ipcf.lastJobSummary().contains("shape=38,38,4,"), "a thread that ran none: " + Ipcf.lastJobSummary());
+        // Thread.interrupt() of the job's thread cancels it, as Esc does (HOSTS11's m6: it ran
+        // to its end); here the thread interrupts itself at the job's first progress.
+        String in = save(dir, "interrupted.tif", 64);
+        ipcf.FileJob j = ipcf.FileJob.parse(in, dir.resolve("interrupted.npy").toString(), opts);
+        final Thread self = Thread.currentThread();
+        int status = 0;
+        try {
+            j.run(new ipcf.FileJob.Listener() {
+                public boolean progress(String phase, long done, long total) {
+                    self.interrupt();
+                    return false;
+                }
+
+                public void log(String message) {}
+            });
+        } catch (ipcf.IpcfException e) {
+            status = e.status;
+        }
+        boolean flag = Thread.interrupted(); // (cleared: the flag stayed set)
+        check(status == ipcf.Native.E_CANCELLED && flag, "an interrupted job: status " + status + ", flag " + flag);
+        check(!dir.resolve("interrupted.npy").toFile().exists(), "an interrupted job published its result");
         if (failures > 0) System.exit(1);
         System.out.println("PASS: summary");
         System.exit(0);

@@ -723,10 +723,14 @@ final class Engine {
         jo.pixel_size = j.pixelSize;
         jo.copy_input = j.copyInput ? 1 : 0;
         final RuntimeException[] thrown = new RuntimeException[1];
+        // Thread.interrupt() of the thread that runs the job cancels it, as Esc does (a script's
+        // or a plugin's worker stopped so ran to its end: HOSTS11's m6); the flag stays set.
+        final Thread caller = Thread.currentThread();
         Native.JobProgress progress = new Native.JobProgress() {
             public int invoke(Pointer user, Pointer phase, long done, long total) {
                 try {
-                    return listener != null && listener.progress(Native.string(phase), done, total) ? 1 : 0;
+                    boolean cancel = listener != null && listener.progress(Native.string(phase), done, total);
+                    return cancel || caller.isInterrupted() ? 1 : 0;
                 } catch (RuntimeException e) { // never unwind through the library
                     thrown[0] = e;
                     return 1;
