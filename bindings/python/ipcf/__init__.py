@@ -39,6 +39,7 @@ import importlib
 import json
 import logging
 import math
+import mmap
 import numbers
 import operator
 import os
@@ -386,6 +387,7 @@ def _input(data, name, ndim=None):
     _check_dtype(data.dtype, name)
     if data.dtype.kind == 'b':
         return data.view(numpy.uint8)
+    _probe_mapped(data, name)  # numpy reads it below, not the library
     if data.dtype.kind in 'iu' and data.dtype.itemsize == 8 and data.size:
         hi, lo = data.max(), data.min()
         if hi > 2 ** 53 or lo < -2 ** 53:
@@ -394,6 +396,38 @@ def _input(data, name, ndim=None):
                            f'rounded away (a result of zeros). Subtract an offset first ({name} - {name}.min()), '
                            f'or scale them to floats yourself')
     return data.astype(numpy.float64)
+
+
+def _file_mapped(a):
+    """Whether the memory of the array a may be a file's mapping: a
+    numpy.memmap (numpy.load's mmap_mode), or a view of an mmap.mmap."""
+    x = a
+    for _ in range(64):
+        if x is None:
+            return False
+        if isinstance(x, (numpy.memmap, mmap.mmap)):
+            return True
+        x = getattr(x, 'base', None)
+    return True  # (a chain that long: taken for one)
+
+
+def _probe_mapped(a, name):
+    """Read the bytes of a file-mapped array a through the library's
+    guarded reader (ipcf_crc32c) before numpy reads them itself (to convert
+    them, or to check their range): a file cut short then raises
+    IpcfIOError, where numpy's read was a SIGBUS that killed Python
+    (APIS12's F3). The library's own reads of the arrays it takes are
+    guarded already."""
+    if not a.size or not _file_mapped(a):
+        return
+    bounds = getattr(numpy, 'byte_bounds', None)
+    if bounds is None:  # numpy 2
+        from numpy.lib.array_utils import byte_bounds as bounds
+    lo, hi = bounds(a)
+    crc = ctypes.c_uint32()
+    st = _lib.ipcf_crc32c(ctypes.cast(lo, ctypes.c_char_p), hi - lo, ctypes.byref(crc))
+    if st != 0:
+        raise _error(st, f'{name}: {_lib.ipcf_last_error().decode(errors="replace")}')
 
 
 def _self_overlapping(a):
@@ -3694,6 +3728,8 @@ def _exact_same(a, b):
     dtype) where a value could exceed 2**53, which float64 holds exactly:
     the bound the library applies to integer dtypes. Float64 rounding of
     the bound is monotonic, so a bound of 2**53 or more is seen as such."""
+    _probe_mapped(a, 'a')
+    _probe_mapped(b, 'b')
     fa, fb = numpy.abs(a.astype(numpy.float64)), numpy.abs(b.astype(numpy.float64))
     bound = min(float(fa.max()) * math.fsum(fb), math.fsum(fa) * float(fb.max()))
     if bound >= 2.0 ** 53:

@@ -16,7 +16,7 @@ import numpy
 
 from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record, _file_id,
                _float, _int, _int32_ptr, _invalid,
-               _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned,
+               _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _probe_mapped,
                IpcfIOError, _positive, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
                _threads, _unsupported)
 from ._label import Labelled, label
@@ -150,6 +150,7 @@ def _float32(a, name):
         raise _unsupported(f'{name}: dtype {a.dtype}, want real numbers (float32: the curves of ipcf.pcf)')
     if a.dtype.kind == 'f' and a.dtype.itemsize == 4:
         return a
+    _probe_mapped(a, name)  # numpy converts it, not the library (a file cut short: SIGBUS)
     return a.astype(numpy.float32)
 
 

@@ -689,7 +689,14 @@ def _truncated_call_is_an_error(setup, call):
     'ipcf.pcf(mm, radius=2, npoints=4, data2=mm, threads=2)',
     'ipcf.pcf_errors(mm, radius=2, npoints=4, threads=1)',
     'ipcf.correct_bleaching(mm, 16, threads=1)',
-], ids=['pcf', 'acf', 'pcf-two-channels', 'pcf_errors', 'correct_bleaching'])
+    # dtypes the binding converts in numpy (APIS12's F3: SIGBUS)
+    'ipcf.pcf(mm64, radius=2, npoints=4, threads=1)',
+    'ipcf.correct_bleaching(mm8, 16, threads=1)',
+    'ipcf.pcf(mm16, radius=2, npoints=4, threads=1)',
+    # 'same' of integer series: their range checked in numpy
+    'ipcf.correlate(mm[:, 0, 0], mm[:, 0, 1], "same")',
+], ids=['pcf', 'acf', 'pcf-two-channels', 'pcf_errors', 'correct_bleaching', 'pcf-int64', 'bleach-int8', 'pcf-float16',
+        'correlate-same'])
 def test_truncated_memmap_input_is_an_error_not_a_crash(tmp_path, call):
     # A memory-mapped input whose file is cut short: reading the lost pages
     # faults (SIGBUS). The library reads such memory where a fault is an
@@ -701,6 +708,13 @@ def test_truncated_memmap_input_is_an_error_not_a_crash(tmp_path, call):
         numpy.save(path, numpy.random.default_rng(1).poisson(50, (1024, 16, 16)).astype(numpy.uint16))
         mm = numpy.load(path, mmap_mode='r')
         os.truncate(path, 4096)
+        def cut(dtype):
+            p = path + '.' + dtype + '.npy'
+            numpy.save(p, numpy.random.default_rng(1).poisson(50, (1024, 16, 16)).astype(dtype))
+            m = numpy.load(p, mmap_mode='r')
+            os.truncate(p, 4096)
+            return m
+        mm64, mm8, mm16 = cut('int64'), cut('int8'), cut('float16')
     '''
     _truncated_call_is_an_error(code, call)
 
@@ -712,8 +726,11 @@ def test_truncated_memmap_input_is_an_error_not_a_crash(tmp_path, call):
     'ipcf.pcf_file(src, out, radius=2, npoints=4, nbins=8, mask=mm(numpy.ones((4096, 64), numpy.uint8))[::256, :16], '
     'threads=1)',
     'ipcf.correlate(mm(numpy.arange(100000.0)), numpy.arange(100000.0))',
+    'ipcf.fit(mm(g.astype(numpy.float64)), dl, uv, threads=1)',  # curves converted in numpy (APIS12's F3)
+    'ipcf.correlate(mm(numpy.arange(100000)), numpy.arange(100000))',  # int64, converted
     'ipcf.convolve2d(mm(numpy.ones((512, 512))), numpy.ones((3, 3)))',
-], ids=['fit-curves', 'fit-sigma', 'pcf-mask', 'pcf_file-mask', 'correlate', 'convolve2d'])
+], ids=['fit-curves', 'fit-sigma', 'pcf-mask', 'pcf_file-mask', 'correlate', 'fit-float64-curves', 'correlate-int64',
+        'convolve2d'])
 def test_truncated_memmap_of_other_arrays(tmp_path, call):
     # The same for the arrays the library reads on the calling thread (a
     # fit's curves and sigma, a mask, a series, an image): a Go "fatal
