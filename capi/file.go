@@ -85,6 +85,18 @@ func goString(p *C.ipcf_cchar) string {
 	return C.GoString((*C.char)(unsafe.Pointer(p)))
 }
 
+// optStrings refuses an option string that is set but empty: NULL is the
+// default, and "" (an unset variable of the host) must not silently mean it
+// (a mask path "" ran without the mask), as the CLI refuses empty values.
+func optStrings(what string, m map[string]*C.ipcf_cchar) error {
+	for _, name := range []string{"format", "crop", "frames", "mask", "memory", "scratch", "engine"} {
+		if p, ok := m[name]; ok && p != nil && *p == 0 {
+			return fail(eInvalid, "%s.%s is \"\" (an empty string): give NULL for the default, or a value", what, name)
+		}
+	}
+	return nil
+}
+
 //export ipcfgo_source_options_init
 func ipcfgo_source_options_init(o *C.ipcf_source_options) {
 	if o == nil {
@@ -120,6 +132,9 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 	}
 	if has(ss, unsafe.Offsetof(d.format), 8) {
 		if err := lowStrings("source", map[string]*C.ipcf_cchar{"format": co.format}); err != nil {
+			return err
+		}
+		if err := optStrings("source", map[string]*C.ipcf_cchar{"format": co.format}); err != nil {
 			return err
 		}
 		spec.Input.Format = goString(co.format)
@@ -158,6 +173,9 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 		if err := lowStrings("source", map[string]*C.ipcf_cchar{"crop": co.crop, "frames": co.frames, "mask": co.mask}); err != nil {
 			return err
 		}
+		if err := optStrings("source", map[string]*C.ipcf_cchar{"crop": co.crop, "frames": co.frames, "mask": co.mask}); err != nil {
+			return err
+		}
 		spec.Input.Crop = goString(co.crop)
 		spec.Input.Frames = goString(co.frames)
 		spec.Mask = goString(co.mask)
@@ -192,6 +210,9 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 	}
 	if has(ss, unsafe.Offsetof(d.engine), 8) {
 		if err := lowStrings("job", map[string]*C.ipcf_cchar{"memory": co.memory, "scratch": co.scratch, "engine": co.engine}); err != nil {
+			return err
+		}
+		if err := optStrings("job", map[string]*C.ipcf_cchar{"memory": co.memory, "scratch": co.scratch, "engine": co.engine}); err != nil {
 			return err
 		}
 		if m := goString(co.memory); m != "" {

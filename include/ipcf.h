@@ -338,7 +338,9 @@ typedef struct ipcf_fit_options {
 } ipcf_fit_options;
 
 /* Input of a file job (ipcf_pcf_file); fill with ipcf_source_options_init.
- * Strings are UTF-8 paths or NULL. Since 0.2. */
+ * Strings are UTF-8 paths or NULL. Since 0.2. A string that is "" (not
+ * NULL) is IPCF_E_INVALID_ARGUMENT, here and in ipcf_job_options: an unset
+ * variable of the caller, never taken as the option left out. */
 typedef struct ipcf_source_options {
     uint32_t struct_size;       /* sizeof(ipcf_source_options) */
     uint32_t raw_dtype;         /* raw input: IPCF_DTYPE_* (IPCF_DTYPE_UINT16) */

@@ -620,6 +620,14 @@ static void test_table(void) {
     /* strings of the file job's structs below 64 KiB (&p->field of a NULL p): named, not IPCF_E_INTERNAL */
     CASE("job scratch at 0x10", INV, "job.scratch is 0x10|below 64 KiB", (JOB.scratch = (const char *)(uintptr_t)0x10, file(missing, output)));
     CASE("source crop at 0x10", INV, "source.crop is 0x10|below 64 KiB", (SRC.crop = (const char *)(uintptr_t)0x10, file(missing, output)));
+    /* "" is not NULL: mask="" ran without the mask, frames="" over every frame (APIS12's F2) */
+    CASE("source mask \"\"", INV, "source.mask is \"\" (an empty string): give NULL for the default", (SRC.mask = "", file(missing, output)));
+    CASE("source frames \"\"", INV, "source.frames is \"\"", (SRC.frames = "", file(missing, output)));
+    CASE("source crop \"\"", INV, "source.crop is \"\"", (SRC.crop = "", file(missing, output)));
+    CASE("source format \"\"", INV, "source.format is \"\"", (SRC.format = "", file(missing, output)));
+    CASE("job memory \"\"", INV, "job.memory is \"\"", (JOB.memory = "", file(missing, output)));
+    CASE("job scratch \"\"", INV, "job.scratch is \"\"", (JOB.scratch = "", file(missing, output)));
+    CASE("job engine \"\"", INV, "job.engine is \"\"", (JOB.engine = "", file(missing, output)));
     CASE("raw_shape -1", INV, "source.raw_shape[0]=-1", (SRC.raw_shape[0] = -1, SRC.raw_shape[1] = SRC.raw_shape[2] = 4, file(missing, output)));
     CASE("raw_offset -1", INV, "source.raw_offset=-1", (SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, SRC.raw_offset = -1, file(missing, output)));
     CASE("raw_dtype 42", LAY, "source.raw_dtype=42", (SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, SRC.raw_dtype = 42, file(missing, output)));

@@ -2215,6 +2215,10 @@ def _cstr(value, name):
         raise _unsupported(f'{name}={value!r}: want a str')
     if '\0' in value:
         raise _invalid(f'{name}={value!r}: contains NUL')
+    if not value:
+        # (an unset variable of the caller: it was taken as the option left
+        # out, frames='' as every frame: APIS12's F2; the CLI refuses it)
+        raise _invalid(f"{name}='': an empty string; leave {name} out (None) for its default")
     return value.encode('utf-8')
 
 

@@ -1391,3 +1391,15 @@ def test_errors_name_the_call_made():
         with pytest.raises(ipcf.IpcfValueError) as e:
             f()
         assert str(e.value).startswith(name + ': ') and 'ipcf_pcf_output_shape' not in str(e.value)
+
+
+@pytest.mark.parametrize('option', ['crop', 'frames', 'format', 'memory', 'engine'])
+def test_pcf_file_empty_string_options_refused(tmp_path, option):
+    # An empty string (an unset variable of the caller) is refused, never
+    # taken as the option left out: frames='' used every frame, crop=''
+    # the whole frame (APIS12's F2; the CLI and the C ABI refuse it too).
+    src = tmp_path / 'in.npy'
+    numpy.save(src, ipcf.simulate(frames=256, size=8, seed=1, threads=1))
+    with pytest.raises(ipcf.IpcfValueError, match=f"{option}='': an empty string; leave {option} out"):
+        ipcf.pcf_file(src, tmp_path / 'out.npy', radius=1, npoints=4, nbins=4, **{option: ''})
+    assert not (tmp_path / 'out.npy').exists()
