@@ -1734,7 +1734,8 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
             and (given.kind, given.itemsize) != (given2.kind, given2.itemsize)):
         raise _unsupported(f'data2: dtype {given2}, want {given} (the dtype of data; convert one of them)')
     int8 = given == numpy.int8
-    data = _time_first(_input(data, 'data', (3, 2)), time_axis, 'data', stacklevel=4)
+    data_in = _input(data, 'data', (3, 2))
+    data = _time_first(data_in, time_axis, 'data', stacklevel=4)
     labelled = _bool(labelled, 'labelled')
     line = data.ndim == 2
     _units(frame_interval, pixel_size)
@@ -1747,10 +1748,14 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     d2 = None
     if data2 is not None:
         d2 = _input(data2, 'data2')
+        given2_shape = d2.shape
         if time_axis is not None and d2.ndim == data.ndim:
             d2 = _time_first(d2, time_axis, 'data2')
         if d2.shape != data.shape:
-            raise _invalid(f'data2: shape {d2.shape}, want {data.shape} (the shape of data)')
+            # The shapes as given (they were named after moving the time
+            # axis: "want" the shape the caller had given: APIS12's F1)
+            moved = f' (time_axis={time_axis} applies to data2 too)' if time_axis is not None else ''
+            raise _invalid(f'data2: shape {given2_shape}, want {data_in.shape} (the shape of data){moved}')
         if (d2.dtype.kind, d2.dtype.itemsize) != (data.dtype.kind, data.dtype.itemsize):
             msg = f'data2: dtype {d2.dtype}, want {data.dtype} (the dtype of data; convert one of them)'
             raise _unsupported(msg)

@@ -244,6 +244,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
           smooth, threshold, delta, frame_interval, pixel_size, time_axis=None, device='auto'):
     import dask.array as da
 
+    given_shape = getattr(darr, 'shape', None)  # as the caller gave it: data2 must match it
     darr = _asarray(darr, 'data', line_ok=True, time_axis=time_axis)
     line = darr.ndim == 2
     # Every parameter is checked now, not when a block computes.
@@ -270,6 +271,12 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
               offsets=offs, bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta, time_axis=0,
               device=device)
     if data2 is not None:
+        given2 = getattr(data2, 'shape', None)
+        if time_axis is not None and given_shape is not None and given2 is not None \
+                and tuple(given2) != tuple(given_shape):
+            # (named after moving the time axis, it "wanted" the shape given: APIS12's F1)
+            raise _invalid(f'data2: shape {tuple(given2)}, want {tuple(given_shape)} (the shape of data; '
+                           f'time_axis={time_axis} applies to data2 too)')
         d2 = _asarray(data2, 'data2', line_ok=True, time_axis=time_axis if time_axis is not None else 0)
         if d2.shape != (darr.shape[:1] + darr.shape[2:] if line else darr.shape):
             want = darr.shape[:1] + darr.shape[2:] if line else darr.shape

@@ -16,6 +16,7 @@ import errno
 import math
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import sys
@@ -1403,3 +1404,23 @@ def test_pcf_file_empty_string_options_refused(tmp_path, option):
     with pytest.raises(ipcf.IpcfValueError, match=f"{option}='': an empty string; leave {option} out"):
         ipcf.pcf_file(src, tmp_path / 'out.npy', radius=1, npoints=4, nbins=4, **{option: ''})
     assert not (tmp_path / 'out.npy').exists()
+
+
+def test_data2_shape_named_as_given_under_time_axis():
+    # data2 of another layout than data, with time_axis: the message names
+    # both shapes as the caller gave them (it said "data2: shape (7, 256,
+    # 6), want (256, 6, 7)", the shape given, after moving the axes:
+    # APIS12's F1, NUMERIC12's F8); ipcf.dask too.
+    import dask.array as da
+    data = numpy.random.default_rng(2).poisson(20, (6, 7, 256)).astype(numpy.uint16)
+    d2 = numpy.moveaxis(data, -1, 0)
+    want = 'data2: shape (256, 6, 7), want (6, 7, 256) (the shape of data'
+    with pytest.raises(ipcf.IpcfValueError, match=re.escape(want)) as e:
+        ipcf.pcf(data, data2=d2, time_axis=-1, radius=1, npoints=4, nbins=4)
+    assert 'time_axis=-1 applies to data2 too' in str(e.value)
+    with pytest.raises(ipcf.IpcfValueError, match=re.escape(want)) as e:
+        ipcf.dask.pcf(da.from_array(data, chunks=(3, 7, 256)), data2=da.from_array(d2), time_axis=-1, radius=1,
+                      npoints=4, nbins=4)
+    assert 'time_axis=-1 applies to data2 too' in str(e.value)
+    # the same layout: computed, as the two channels of a cross-correlation
+    assert ipcf.pcf(data, data2=data, time_axis=-1, radius=1, npoints=4, nbins=4).shape[:2] == (4, 5)
