@@ -74,6 +74,9 @@ func (j *Job) checkErrors() error {
 	}
 	j.errs = &c
 	j.errPath = ErrorsName(j.spec.Output)
+	if note := pcf.SmoothedErrorsNote(j.spec.PCF); note != "" {
+		j.log("%s", note)
+	}
 	if ext := filepath.Ext(strings.TrimRight(j.spec.Output, "/")); ext != ".npy" {
 		// Every reader (Python, Octave, Fiji, ipcf fit) finds OUT.sd.npy's
 		// result by that name: OUT.sd.NPY's was read unchecked as a plain

@@ -2135,12 +2135,19 @@ def pcf_errors(data, /, *, method='blocking', segments=_SEGMENTS, radius=6, npoi
     if code != _c.ERRORS['segments'] and nseg != _SEGMENTS:
         _ignored(f"segments={nseg} is ignored: method={method!r} chooses its blocks itself (segments is "
                  f"method='segments')")
-    return _pcf_call('pcf_errors', data, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
-                     bleach_mean=bleach_mean, mask=mask, threads=threads, out=out, progress=progress,
-                     device=device, offsets=offsets, data2=data2, bins=bins, m=m, smooth=smooth,
-                     threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size,
-                     time_axis=time_axis, labelled=labelled,
-                     errors=(code, nseg if code == _c.ERRORS['segments'] else 0))
+    sd = _pcf_call('pcf_errors', data, acf=False, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
+                   bleach_mean=bleach_mean, mask=mask, threads=threads, out=out, progress=progress,
+                   device=device, offsets=offsets, data2=data2, bins=bins, m=m, smooth=smooth,
+                   threshold=threshold, delta=delta, frame_interval=frame_interval, pixel_size=pixel_size,
+                   time_axis=time_axis, labelled=labelled,
+                   errors=(code, nseg if code == _c.ERRORS['segments'] else 0))
+    if float(smooth) > 0:
+        # (core/pcf SmoothedErrorsNote: NUMERIC12's F15)
+        warnings.warn(f'ipcf.pcf_errors: error bars of smoothed curves (smooth {float(smooth):g}) are biased at their '
+                      f'last points (in simulations up to 2.2 times the spread for an ACF, 0.57 times for a '
+                      f'delta-CCF): for error bars of the last points, or fits weighted by them, compute the curves '
+                      f'and their error bars with smooth=0', SmoothedCurvesWarning, stacklevel=2)
+    return sd
 
 
 def _empty(shape, dtype, name):
@@ -2558,7 +2565,10 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     def log(user, message):
         try:
             text = message.decode('utf-8', 'replace')
-            _log.info('%s', text)
+            # the job's warnings at WARNING, which Python shows without a
+            # logging setup (a unit not used, a mask of no pixel, error
+            # bars of smoothed curves were hidden at INFO); its notes at INFO
+            (_log.warning if text.startswith('warning:') else _log.info)('%s', text)
             if 'not counts in 0..65535' in text:
                 counts.append(text)
         except Exception:  # a logging problem must not stop the job

@@ -25,7 +25,9 @@ __all__ = ['fit', 'fit_result', 'FitResult', 'MODELS', 'STATUS', 'SmoothedCurves
 
 
 class SmoothedCurvesWarning(UserWarning):
-    """A fit to smoothed curves (the pCF's default smoothing): biased parameters."""
+    """A fit to smoothed curves (the pCF's default smoothing): biased
+    parameters; error bars of smoothed curves (pcf_errors): biased at
+    their last points."""
 
 
 def _warn_smoothed(smooth, stacklevel=3):

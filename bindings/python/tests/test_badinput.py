@@ -748,7 +748,7 @@ def test_truncated_memmap_of_other_arrays(tmp_path, call):
         src, out = {str(tmp_path / 'src.npy')!r}, {str(tmp_path / 'out.npy')!r}
         numpy.save(src, d)
         g = ipcf.pcf(d, radius=2, npoints=8, nbins=8, threads=1)
-        s = ipcf.pcf_errors(d, radius=2, npoints=8, nbins=8, threads=1)
+        s = ipcf.pcf_errors(d, radius=2, npoints=8, nbins=8, threads=1, smooth=0)  # (smoothed: SmoothedCurvesWarning)
         dl, uv = ipcf.delays(d, radius=2, npoints=8, nbins=8), ipcf.offsets('circle', 2, 8)
     '''
     _truncated_call_is_an_error(code, call)
