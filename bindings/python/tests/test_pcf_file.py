@@ -1184,3 +1184,19 @@ def test_result_through_a_link_read_with_its_metadata(fixture, tmp_path):
     (data / '.r.npy.lock').write_text('pid 999999999 on %s since 2026-12-05T00:00:00Z\n' % socket.gethostname())
     with pytest.raises(ipcf.IpcfIOError, match='was stopped before it finished'):
         ipcf.open_result(work / 'r.npy')
+
+
+def test_job_warnings_logged_at_warning(tmp_path, caplog):
+    # The job's warnings reach Python's logging at WARNING, which Python
+    # shows without a logging setup (they were at INFO, hidden): here the
+    # error bars of smoothed curves (NUMERIC12's F15); its notes stay INFO.
+    import logging
+    src = tmp_path / 'in.npy'
+    numpy.save(src, ipcf.simulate(frames=256, size=8, seed=1, threads=1))
+    with caplog.at_level(logging.INFO, logger='ipcf'):
+        ipcf.pcf_file(src, tmp_path / 'r.npy', radius=1, npoints=4, nbins=4, errors='blocking')
+        ipcf.pcf_file(src, tmp_path / 'r.npy', radius=1, npoints=4, nbins=4, errors='blocking')
+    warned = [r for r in caplog.records if 'error bars of smoothed curves (smooth 0.7)' in r.getMessage()]
+    assert warned and all(r.levelno == logging.WARNING for r in warned), caplog.records
+    notes = [r for r in caplog.records if 'already the complete result' in r.getMessage()]
+    assert notes and all(r.levelno == logging.INFO for r in notes), caplog.records
