@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"syscall"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
@@ -93,6 +94,13 @@ func statusOf(err error) status {
 	case errors.As(err, &pe):
 		return eInternal
 	}
+	if storageFault(err) {
+		// An input or output the system failed to read or write, whatever
+		// error of the job wraps it (job.ErrInput's "bad input: read ...:
+		// input/output error" was IPCF_E_INVALID_ARGUMENT, IpcfValueError:
+		// FAULT12's F3)
+		return eIO
+	}
 	for _, e := range statusTable {
 		if errors.Is(err, e.err) {
 			return e.code
@@ -102,6 +110,18 @@ func statusOf(err error) status {
 		return eIO
 	}
 	return eInvalid
+}
+
+// storageFault reports whether err wraps a failure of the storage: an I/O
+// error, a disk or quota full, a read-only or stale file system, a timed
+// out network file system.
+func storageFault(err error) bool {
+	for _, e := range []syscall.Errno{syscall.EIO, syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.ESTALE, syscall.ETIMEDOUT} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // finish maps an error to a status and records its message. A worker's

@@ -8,7 +8,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/ipcf/ipcf/core/job"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 // sentinelRE finds exported package-level sentinels:
@@ -107,5 +111,21 @@ func TestStatusOfOthers(t *testing.T) {
 	}
 	if got := statusOf(&os.PathError{Op: "open", Path: "/x", Err: fs.ErrNotExist}); got != eIO {
 		t.Errorf("PathError: %d", got)
+	}
+	// A storage failure wrapped in a job's sentinel of bad input or
+	// output is IPCF_E_IO (job.ErrInput's "bad input: read ...:
+	// input/output error" was IPCF_E_INVALID_ARGUMENT: FAULT12's F3);
+	// the sentinel's own errors keep their status.
+	for _, errno := range []syscall.Errno{syscall.EIO, syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.ESTALE} {
+		read := &os.PathError{Op: "read", Path: "/in.npy", Err: errno}
+		for _, wrapped := range []error{fmt.Errorf("%w: %w", job.ErrInput, read), fmt.Errorf("%w: %w", job.ErrOutput, read),
+			fmt.Errorf("%w: %w", source.ErrFormat, read)} {
+			if got := statusOf(wrapped); got != eIO {
+				t.Errorf("%v: %d, want IPCF_E_IO", wrapped, got)
+			}
+		}
+	}
+	if got := statusOf(fmt.Errorf("%w: the input's frames are not counts", job.ErrInput)); got != eInvalid {
+		t.Errorf("bad input: %d, want IPCF_E_INVALID_ARGUMENT", got)
 	}
 }
