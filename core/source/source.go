@@ -1405,16 +1405,25 @@ func ParseRange(s string) (Range, error) {
 	var r Range
 	var err error
 	if a != "" {
-		if r.Start, err = strconv.Atoi(a); err != nil || r.Start < 0 {
+		if r.Start, err = decimal(a); err != nil {
 			return Range{}, fmt.Errorf("range %q: start %q: %s", s, a, want)
 		}
 	}
 	if b != "" {
-		if r.Stop, err = strconv.Atoi(b); err != nil || r.Stop <= r.Start {
+		if r.Stop, err = decimal(b); err != nil || r.Stop <= r.Start {
 			return Range{}, fmt.Errorf("range %q: stop %q: %s", s, b, want)
 		}
 	}
 	return r, nil
+}
+
+// decimal parses a whole number written in decimal digits alone, as the
+// README has it (strconv.Atoi took "+1" too: APIS12's M5).
+func decimal(s string) (int, error) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.Atoi(s)
 }
 
 func (r Range) resolve(n int, what string) (int, int, error) {
@@ -1530,8 +1539,9 @@ func (s *selection) Stack() (array.View, bool) {
 // ParseCrop parses "y0:y1,x0:x1".
 func ParseCrop(s string) (rows, cols Range, err error) {
 	a, b, ok := strings.Cut(s, ",")
-	if !ok {
-		return rows, cols, fmt.Errorf("crop %q: want y0:y1,x0:x1", s)
+	if !ok || strings.Contains(b, ",") {
+		// (a third part was read into the columns' stop: "stop \"4,5:6\"")
+		return rows, cols, fmt.Errorf("crop %q: want y0:y1,x0:x1 (two ranges, rows then columns)", s)
 	}
 	if rows, err = ParseRange(a); err != nil {
 		return

@@ -102,6 +102,29 @@ func TestFormats(t *testing.T) {
 	}
 }
 
+// TestParseRangeAndCrop: ranges of decimal digits alone, either bound left
+// out; a sign, spaces or a third part of a crop are refused, the crop's
+// named as such (APIS12's M5: "+1:15" was read as 1:15, and "1:2,3:4,5:6"
+// refused as "stop \"4,5:6\"").
+func TestParseRangeAndCrop(t *testing.T) {
+	for s, want := range map[string]Range{"3:17": {3, 17}, ":5": {0, 5}, "2:": {2, 0}, ":": {}, "007:08": {7, 8}} {
+		if got, err := ParseRange(s); err != nil || got != want {
+			t.Errorf("ParseRange(%q) = %v, %v; want %v", s, got, err, want)
+		}
+	}
+	for _, s := range []string{"+1:5", "1:+5", "-1:5", " 1:5", "1:5 ", "1:0x5", "5:5", "6:5", "1", "1_0:20", "１:5"} {
+		if got, err := ParseRange(s); err == nil {
+			t.Errorf("ParseRange(%q) = %v, want an error", s, got)
+		}
+	}
+	if _, _, err := ParseCrop("1:2,3:4,5:6"); err == nil || !strings.Contains(err.Error(), "two ranges, rows then columns") {
+		t.Errorf("a crop of three parts: %v", err)
+	}
+	if rows, cols, err := ParseCrop("1:5,2:7"); err != nil || rows != (Range{1, 5}) || cols != (Range{2, 7}) {
+		t.Errorf("ParseCrop(1:5,2:7) = %v %v %v", rows, cols, err)
+	}
+}
+
 func TestSelection(t *testing.T) {
 	want := reference(t)
 	for _, path := range []string{"testdata/imagej.tif", "testdata/mm"} {
