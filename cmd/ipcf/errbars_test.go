@@ -511,7 +511,7 @@ func TestFitWeighted(t *testing.T) {
 		{"both", []string{"fit", circle, "-o", bad, "--sigma", sdName(circle), "--no-sigma"}, 2, "not both"},
 		{"empty", []string{"fit", circle, "-o", bad, "--sigma", ""}, 2, "empty"},
 		{"shape", []string{"fit", circle, "-o", bad, "--sigma", sdName(acf)}, 2, "shape"},
-		{"over the error bars", []string{"fit", circle, "-o", sdName(circle)}, 1, "overwrite"},
+		{"over the error bars", []string{"fit", circle, "-o", sdName(circle)}, 1, "is the name of " + circle + "'s error bars, which the fit reads where they are"},
 	} {
 		code, msg := ipcf(t, c.args...)
 		if code != c.code || !strings.Contains(msg, c.msg) {

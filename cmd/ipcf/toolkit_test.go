@@ -645,9 +645,10 @@ func TestToolkitLineScan(t *testing.T) {
 		{[]string{"--offsets", "1,0"}, 0, ""},
 		{[]string{"--acf"}, 0, ""},
 		{[]string{"--preset", "line", "--radius", "2", "--crop", "0:1,3:20", "--frames", "0:64"}, 0, ""},
-		{[]string{"--radius", "1"}, 1, "line scan"},
-		{[]string{"--offsets", "1,1"}, 1, "line scan"},
-		{[]string{"--preset", "disk", "--radius", "1"}, 1, "3 dimensions"},
+		// (a line scan the options do not fit: a usage mistake, exit 2)
+		{[]string{"--radius", "1"}, 2, "line scan"},
+		{[]string{"--offsets", "1,1"}, 2, "line scan"},
+		{[]string{"--preset", "disk", "--radius", "1"}, 2, "3 dimensions"},
 		{[]string{"--preset", "line", "--radius", "80"}, 2, "too far"},
 		{[]string{"--preset", "line", "--radius", "2", "--input2", d.a}, 2, "second channel"},
 	} {
