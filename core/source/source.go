@@ -745,6 +745,20 @@ func formPattern(f string) string {
 // names, whatever their names; the message gives one where one names the
 // series' files alone (REVIEW11's F4: "stack_*.tif" took stack_max.tif).
 func oneNameForm(files []string) error {
+	// Two names of one frame, alike but for case or .tif/.tiff: with them
+	// of one name form, every frame was read twice (REVIEW12's F1).
+	same := map[string]string{}
+	for _, f := range files {
+		k := strings.ToLower(filepath.Base(f))
+		if strings.HasSuffix(k, ".tiff") {
+			k = strings.TrimSuffix(k, "f")
+		}
+		if g, ok := same[k]; ok {
+			return fmt.Errorf("%s and %s name one frame (their names differ only in case or .tif/.tiff): one would be read twice; move one set away, or give the files of the series with a pattern",
+				filepath.Base(g), filepath.Base(f))
+		}
+		same[k] = f
+	}
 	count := map[string]int{}
 	for _, f := range files {
 		count[nameForm(f)]++

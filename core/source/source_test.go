@@ -854,6 +854,13 @@ func TestFolderOneNameForm(t *testing.T) {
 	}
 	// one form: numbers of any width, padded with spaces (printf's %5d:
 	// REVIEW11's F5), upper-case extensions
+	// every frame twice, as .tif and .tiff (or in another case): refused,
+	// not read twice (REVIEW12's F1)
+	for _, names := range [][]string{{"f_1.tif", "f_1.tiff", "f_2.tif", "f_2.tiff"}, {"g_1.tif", "g_1.TIF", "g_2.tif"}} {
+		if _, err := Open(folder(names...)); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "name one frame") {
+			t.Errorf("%q: %v; want the names of one frame refused", names, err)
+		}
+	}
 	// (.tif and .tiff: one form, REVIEW11's M6)
 	for _, names := range [][]string{{"t_9.tif", "t_10.TIF", "t_11.tif"}, {"img    9.tif", "img   10.tif", "img   11.tif"}, {"f_1.tif", "f_2.tiff", "f_3.TIFF"}} {
 		src, err := Open(folder(names...))
