@@ -1403,23 +1403,6 @@ func (j *Job) fileUnits() map[string]string {
 	return from
 }
 
-// removeStalePartialZarr removes, beside a Zarr result that is already
-// this job's complete one (with no scratch of a run to finish), a partial
-// folder of ipcf's: an earlier result that a publication failed to set
-// aside (FAULT11's M1: a whole hidden copy stayed there through every
-// rerun). One holding a file ipcf did not write is kept, and said.
-func (j *Job) removeStalePartialZarr() {
-	p := ooc.PartialName(j.outAbs)
-	if st, err := os.Lstat(p); err != nil || !st.IsDir() {
-		return
-	}
-	if err := ooc.RemoveOldZarr(p); err != nil {
-		j.log("could not remove %s, left beside the result by an earlier run: %v", p, err)
-		return
-	}
-	j.log("removed %s: an earlier result an interrupted publication left there", p)
-}
-
 // UsedUnits is what a result takes of its input's units u: the frame
 // interval and pixel size, each given one (> 0: an option) kept, else
 // the input's where a result may carry it (0 where none), and the notes
@@ -1819,9 +1802,6 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 			}
 			j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
 			sum.AlreadyComplete = true
-			if j.zarr {
-				j.removeStalePartialZarr()
-			}
 			if kept != "" {
 				sweep(true) // nothing of it is left to finish
 			}
