@@ -64,12 +64,20 @@ func plainCheck(cmd, out string, inputs ...string) error {
 		// A sidecar without its file is replaced only if it is ipcf's (of
 		// a file removed since, or of a run killed between the two).
 		side := ooc.SidecarName(out)
-		if rerr := ooc.SidecarReadErr(side); rerr != nil {
-			return fmt.Errorf("%s: %s exists and could not be read to check that it is ipcf's metadata: %w; nothing was replaced", cmd, side, rerr)
-		}
-		if _, err := os.Lstat(side); err == nil && !ooc.IsSidecar(side) {
-			return fmt.Errorf("%s: %w: %s exists and is not ipcf's metadata%s: not replacing it; remove it or choose another name",
-				cmd, errTarget, side, ooc.SealNote(side))
+		if lst, err := os.Lstat(side); err == nil {
+			// One read decides (a transient I/O error between two reads
+			// called a good result's metadata another program's: FAULT12's F12)
+			isSide, rerr := false, error(nil)
+			if lst.Mode().IsRegular() {
+				isSide, rerr = ooc.SidecarCheck(side)
+			}
+			if rerr != nil {
+				return fmt.Errorf("%s: %s exists and could not be read to check that it is ipcf's metadata: %w; nothing was replaced", cmd, side, rerr)
+			}
+			if !isSide {
+				return fmt.Errorf("%s: %w: %s exists and is not ipcf's metadata%s: not replacing it; remove it or choose another name",
+					cmd, errTarget, side, ooc.SealNote(side))
+			}
 		}
 		return nil
 	}

@@ -950,12 +950,20 @@ func (j *Job) checkOutput() error {
 		// input, a link, a FIFO or a folder (opening a FIFO would block).
 		side := ooc.SidecarName(out)
 		if lst, err := os.Lstat(side); err == nil {
+			// One read decides: each check read the file again, and a
+			// transient I/O error between them lost its cause (%!w(<nil>))
+			// or called a good result's metadata another program's.
+			var isSide bool
+			var rerr error
+			if lst.Mode().IsRegular() {
+				isSide, rerr = ooc.SidecarCheck(side)
+			}
 			switch {
 			case !lst.Mode().IsRegular():
 				return fmt.Errorf("%w: %s exists and is %s, not ipcf's metadata: not replacing it", ErrOutput, side, npy.Kind(lst.Mode()))
-			case ooc.SidecarReadErr(side) != nil:
-				return fmt.Errorf("%s exists and could not be read to check that it is ipcf's metadata: %w; nothing was replaced", side, ooc.SidecarReadErr(side))
-			case !ooc.IsSidecar(side):
+			case rerr != nil:
+				return fmt.Errorf("%s exists and could not be read to check that it is ipcf's metadata: %w; nothing was replaced", side, rerr)
+			case !isSide:
 				return fmt.Errorf("%w: %s exists and is not ipcf's metadata%s: not replacing it; remove it or choose another name", ErrOutput, side, ooc.SealNote(side))
 			}
 			for _, in := range inputs {

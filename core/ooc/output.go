@@ -785,19 +785,31 @@ type errorsRecord struct {
 
 // sidecarErrors reads the errors record of path's sidecar: nil without one.
 func sidecarErrors(path string) *errorsRecord {
+	e, _ := sidecarErrorsErr(path)
+	return e
+}
+
+// sidecarErrorsErr is sidecarErrors with the error of a sidecar that is
+// there and could not be read (an I/O error, a permission refused): not
+// to be taken for one that names no error bars (FAULT12's F12: a
+// transient I/O error called good error bars another program's).
+func sidecarErrorsErr(path string) (*errorsRecord, error) {
 	var m struct {
 		Software string          `json:"software"`
 		Errors   json.RawMessage `json:"errors"`
 	}
 	b, err := ReadMeta(SidecarName(path))
+	if err != nil && unreadable(err) {
+		return nil, err
+	}
 	if err != nil || unmarshalExact(b, &m) != nil || m.Software != Marker || len(m.Errors) == 0 || string(m.Errors) == "null" {
-		return nil
+		return nil, nil
 	}
 	var e errorsRecord
 	if unmarshalExact(m.Errors, &e) != nil || e.File == "" {
-		return nil
+		return nil, nil
 	}
-	return &e
+	return &e, nil
 }
 
 // RecordsErrors reports whether the sidecar of the ipcf result path names
@@ -813,7 +825,10 @@ func RecordsErrors(path, sdPath string) bool {
 // the sidecar names but that cannot be read (a permission refused, an
 // I/O error): not to be called another program's file (REVIEW11's F10).
 func RecordsErrorsErr(path, sdPath string) (bool, error) {
-	e := sidecarErrors(path)
+	e, err := sidecarErrorsErr(path)
+	if err != nil {
+		return false, err
+	}
 	if e == nil || filepath.Base(e.File) != e.File {
 		return false, nil
 	}
@@ -1440,18 +1455,21 @@ func unreadable(err error) bool {
 	return IsIOError(err) || errors.Is(err, fs.ErrPermission)
 }
 
-// SidecarReadErr is the error of reading the metadata file path when it
-// is there, a regular file, and cannot be read (unreadable), else nil: it
-// is to be said so, not called "not ipcf's metadata" with the advice to
-// remove it (another user's good result: CLI11's F4).
-func SidecarReadErr(path string) error {
-	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
-		return nil
+// SidecarCheck reads path once and reports whether it is ipcf's metadata,
+// or the error of a file that is there but could not be read (an I/O
+// error, a permission refused).
+func SidecarCheck(path string) (bool, error) {
+	b, err := ReadMeta(path)
+	if err != nil {
+		if unreadable(err) {
+			return false, err
+		}
+		return false, nil
 	}
-	if _, err := ReadMeta(path); err != nil && unreadable(err) {
-		return err
+	var m struct {
+		Software string `json:"software"`
 	}
-	return nil
+	return unmarshalExact(b, &m) == nil && m.Software == Marker, nil
 }
 
 // DescribesErr is Describes with the error of a sidecar or file that is
@@ -1507,14 +1525,8 @@ func IsSidecar(path string) bool {
 	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
 		return false
 	}
-	b, err := ReadMeta(path)
-	if err != nil {
-		return false
-	}
-	var m struct {
-		Software string `json:"software"`
-	}
-	return unmarshalExact(b, &m) == nil && m.Software == Marker
+	ok, _ := SidecarCheck(path)
+	return ok
 }
 
 // ZarrCommand returns the "command" of the ipcf Zarr folder path's .zattrs
