@@ -68,6 +68,9 @@ public class SummaryTest {
         check(got[1].startsWith("|") && got[1].contains("shape=38,38,4,"), "the large job's thread: " + got[1]);
         // a thread that ran no job: the last job's
         check(Ipcf.lastJobSummary().contains("shape=38,38,4,"), "a thread that ran none: " + Ipcf.lastJobSummary());
+        // a job refused at its options: "", not an earlier job's summary (REVIEW12's F6)
+        String refused = Ipcf.pcfFile(small, dir.resolve("r.npy").toString(), "radius=[2");
+        check(refused.startsWith("error") && Ipcf.lastJobSummary().isEmpty(), "after a refused job: " + refused + " | " + Ipcf.lastJobSummary());
         // Thread.interrupt() of the job's thread cancels it, as Esc does (HOSTS11's m6: it ran
         // to its end); here the thread interrupts itself at the job's first progress.
         String in = save(dir, "interrupted.tif", 64);

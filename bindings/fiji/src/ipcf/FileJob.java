@@ -257,6 +257,12 @@ public final class FileJob {
     /** The summary of the last job this thread ran (null: none): a macro's own job's. */
     private static final ThreadLocal<String> threadSummary = new ThreadLocal<>();
 
+    /** Clears the summaries before a job that may be refused before {@link #run} (its options). */
+    static void clearSummary() {
+        lastSummary = "";
+        threadSummary.set("");
+    }
+
     /**
      * The summary of the last successful job ({@link Summary#toString}), or "" after a failure: of
      * the last job the calling thread ran (a macro runs its jobs on its own thread), else of the

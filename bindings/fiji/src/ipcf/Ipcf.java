@@ -1157,6 +1157,7 @@ public final class Ipcf {
      * cancelled with Esc); {@link #lastJobSummary} then tells what the job did.
      */
     public static String pcfFile(String input, String output, String options) {
+        FileJob.clearSummary(); // (a job refused at its options left another job's summary: REVIEW12's F6)
         try {
             runFileJob(FileJob.parse(input, output, options));
             return "";
