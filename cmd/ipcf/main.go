@@ -1028,7 +1028,9 @@ func bleachUnits(src source.Source, path string, stderr io.Writer) map[string]an
 	}
 	fi, ps, notes := job.UsedUnits(u, 0, 0)
 	for _, n := range notes {
-		fmt.Fprintf(stderr, "ipcf bleach: %s: %s (the corrected stack records none)\n", src.Name(), n)
+		// (the options the note names are pcf's: bleach has none of them,
+		// REVIEW12's F8)
+		fmt.Fprintf(stderr, "ipcf bleach: %s: %s (the corrected stack records none: the options named are those of ipcf pcf of the corrected stack)\n", src.Name(), n)
 	}
 	if fi > 0 {
 		m["frame_interval_s"], m["from"] = fi, u.Origin
