@@ -44,7 +44,7 @@ import math
 
 import numpy
 
-from . import _float, _int, _invalid, _time_first, _unsupported, circle, logbins
+from . import _float, _int, _invalid, _probe_mapped, _time_first, _unsupported, circle, logbins
 from . import delays as _delays
 
 __all__ = ['pcf_image', 'carpet', 'polar', 'lines', 'mean', 'delays', 'Figure']
@@ -203,6 +203,8 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
     if _is_labelled(result):
         dims = tuple(result.dims)
         values = numpy.asarray(result.values)
+        if values.dtype.kind in 'biufc':
+            _probe_mapped(values, 'result')
         if len(set(dims)) != len(dims) or not set(dims) <= set(_DIMS) or not {'x', 'delay'} <= set(dims):
             raise _invalid(f'result: dims {dims}, want some of {_DIMS} with x and delay (as ipcf.label gives them)')
         values = values.transpose([dims.index(d) for d in _DIMS if d in dims])
@@ -228,6 +230,8 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
     else:
         values = numpy.asarray(result)
         kind = 'pcf'
+        if values.dtype.kind in 'biufc':
+            _probe_mapped(values, 'result')  # numpy reads it (a memory map cut short: SIGBUS, REVIEW12's F5)
         if values.ndim == 3:
             values, kind = values[:, :, None, :], 'acf'
         elif values.ndim != 4:
@@ -595,6 +599,8 @@ def mean(data, *, ax=None, time_axis=None, frame_interval=None, cmap='gray', fig
     columns warns); `frame_interval`: the time axis in seconds.
     """
     data = numpy.asarray(data)
+    if data.dtype.kind in 'biufc':
+        _probe_mapped(data, 'data')  # numpy reads it (a memory map cut short: SIGBUS, REVIEW12's F5)
     if data.ndim != 3:
         raise _invalid(f'data: {data.ndim} dimensions, want 3 (time, row, column)')
     data = _time_first(data, time_axis, 'data', stacklevel=3)

@@ -696,8 +696,11 @@ def _truncated_call_is_an_error(setup, call):
     'ipcf.pcf(mm16, radius=2, npoints=4, threads=1)',
     # 'same' of integer series: their range checked in numpy
     'ipcf.correlate(mm[:, 0, 0], mm[:, 0, 1], "same")',
+    # plots, which numpy reads (REVIEW12's F5)
+    'import ipcf.plot; ipcf.plot.mean(mm)',
+    'import ipcf.plot; ipcf.plot.pcf_image(mm4)',
 ], ids=['pcf', 'acf', 'pcf-two-channels', 'pcf_errors', 'correct_bleaching', 'pcf-int64', 'bleach-int8', 'pcf-float16',
-        'correlate-same'])
+        'correlate-same', 'plot-mean', 'plot-pcf_image'])
 def test_truncated_memmap_input_is_an_error_not_a_crash(tmp_path, call):
     # A memory-mapped input whose file is cut short: reading the lost pages
     # faults (SIGBUS). The library reads such memory where a fault is an
@@ -716,6 +719,10 @@ def test_truncated_memmap_input_is_an_error_not_a_crash(tmp_path, call):
             os.truncate(p, 4096)
             return m
         mm64, mm8, mm16 = cut('int64'), cut('int8'), cut('float16')
+        p4 = path + '.result.npy'  # a (y, x, offset, delay) result, its file cut short
+        numpy.save(p4, numpy.ones((64, 64, 4, 32), numpy.float32))
+        mm4 = numpy.load(p4, mmap_mode='r')
+        os.truncate(p4, 4096)
     '''
     _truncated_call_is_an_error(code, call)
 
