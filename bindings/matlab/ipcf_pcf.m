@@ -51,7 +51,7 @@ function [G, info] = ipcf_pcf(data, varargin)
 %     'BleachMean'  'real' (exact) or 'floor' (the tutorial's Cython) ('real')
 %     'Threads'     worker threads, 0 = all cores (0)
 %     'Mask'        H x W logical or numeric array; zero pixels are not
-%                   computed ([])
+%                   computed ([] or '': none)
 %     'Layout'      where the time axis is: 'tyx' (DATA(t, y, x), default),
 %                   'yxt' (DATA(y, x, t): a stack read with imread or
 %                   tiffread, frame k is DATA(:, :, k)) or 'xyt'

@@ -49,7 +49,8 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %     'Mask'          a .npy file path, or an H x W array indexed
 %                     Mask(row, column) like the frames (or like the crop
 %                     when 'Crop' is given); zero pixels are not computed
-%                     (NaN) ([])
+%                     (NaN) ([] or '': none, as an empty 'Crop' or
+%                     'Frames' is the whole input)
 %   The correlation toolkit (library 0.3; as IPCF_PCF, see its help)
 %     'Offsets'       'circle' (default), 'disk', 'line' or a k x 2 matrix
 %                     [u v]; the output is then (H-2*max|v|, W-2*max|u|,
