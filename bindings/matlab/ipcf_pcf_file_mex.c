@@ -76,13 +76,23 @@ static int ipcf_mex_log_move(ipcf_mex_log_t *l, char ***lines) {
 #define COUNTS_LOG "bleach: the data are not counts in 0..65535" /* core/bleach ErrCounts */
 #define WARNING_PREFIX "warning: "
 
+/* Every other "warning: ..." of the job (a unit not used, a mask of no
+ * pixel, error bars of smoothed curves) is raised as the warning ipcf:job:
+ * they went to summary.log alone, never shown (REVIEW12's F7). */
 static void warn_counts(char **lines, int n) {
     int k;
     for (k = 0; k < n; k++) {
         const char *m = lines[k];
-        if (!strstr(m, COUNTS_LOG)) continue;
-        if (strncmp(m, WARNING_PREFIX, strlen(WARNING_PREFIX)) == 0) m += strlen(WARNING_PREFIX);
-        mexWarnMsgIdAndTxt("ipcf:counts", "%s (frame, row and column counted from 0)", m);
+        int counts = strstr(m, COUNTS_LOG) != NULL;
+        if (strncmp(m, WARNING_PREFIX, strlen(WARNING_PREFIX)) != 0) {
+            if (!counts) continue; /* a note */
+        } else {
+            m += strlen(WARNING_PREFIX);
+        }
+        if (counts)
+            mexWarnMsgIdAndTxt("ipcf:counts", "%s (frame, row and column counted from 0)", m);
+        else
+            mexWarnMsgIdAndTxt("ipcf:job", "%s", m);
     }
 }
 

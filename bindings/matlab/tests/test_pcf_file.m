@@ -168,6 +168,13 @@ try
             meta.errors.segments == 4, 'errors: metadata');
     end
   end
+  % the job's warnings are raised (ipcf:job): here error bars of smoothed
+  % curves (they went to summary.log alone, never shown: REVIEW12's F7)
+  lastwarn('', '');
+  ipcf_pcf_file(raw, fullfile(tmp, 'errors3.npy'), rawopts{:}, engines{1}{:});
+  [msg, id] = lastwarn();
+  check(strcmp(id, 'ipcf:job') && ~isempty(strfind(msg, 'error bars of smoothed curves (smooth 0.7)')), ...
+        sprintf('errors of smoothed curves: warning "%s" "%s"', id, msg));
   [~, s] = ipcf_pcf_file(raw, fullfile(tmp, 'noerrors.npy'), 'Shape', [frames sz sz], 'ByteOrder', 'big', opts{:});
   check(isempty(s.errors) && ~exist(fullfile(tmp, 'noerrors.sd.npy'), 'file'), 'no Errors: an error bars file');
   % 'Segments' without 'Errors', 'segments' is ignored, with a warning
