@@ -379,6 +379,9 @@ func TestTIFFBadInput(t *testing.T) {
 		// announces more images than it holds); 3 of 6 frames were read
 		{"OME one file, fewer pages than planes", hyper(omeOne(6, `<TiffData IFD="0" PlaneCount="3"/>`), 3),
 			[]string{"6 planes holds 3 pages, and its TiffData name no other file", "truncated"}, 0},
+		// pages at a later run of planes, no other file named: a file of a
+		// multi-file dataset, read (refused since b304ef1: REVIEW12's m)
+		{"OME one file, a later run of planes", hyper(omeOne(6, `<TiffData IFD="0" FirstT="3" PlaneCount="3"/>`), 3), nil, 3},
 		{"OME one file, bare TiffData, fewer pages than planes", hyper(omeOne(6, `<TiffData/>`), 3),
 			[]string{"6 planes holds 3 pages, and its TiffData name no other file"}, 0},
 		{"OME one file, named by its UUID, fewer pages than planes", hyper(`<OME UUID="urn:uuid:aaaa"><Image><Pixels DimensionOrder="XYCZT" SizeC="1" SizeZ="1" SizeT="6">`+

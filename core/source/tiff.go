@@ -983,10 +983,13 @@ func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index 
 		return r.errf("OME-TIFF whose TiffData put its %d pages at planes %d to %d of an image of %d: not supported (pages that are not its planes)",
 			images, offset, offset+images-1, planes)
 	}
-	if len(tds) > 0 && !elsewhere && planes >= 0 && images < planes {
-		// TiffData that put no plane in another file: this file is the
-		// whole image, and it holds fewer pages than the image's planes
-		// (an ImageJ file that does the same is refused too)
+	if len(tds) > 0 && !elsewhere && offset == 0 && planes >= 0 && images < planes {
+		// TiffData that put no plane in another file, and this file's
+		// pages at the image's first planes: this file is the whole
+		// image, and it holds fewer pages than the image's planes (an
+		// ImageJ file that does the same is refused too). Pages at a later
+		// run of planes are a file of a multi-file dataset that names no
+		// other file, read as before (REVIEW12's m).
 		return r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %d planes holds %d pages, and its TiffData name no other file: "+
 			"not read (truncated, or an acquisition stopped before its end whose metadata were not rewritten)",
 			size["C"], size["Z"], size["T"], planes, images)
