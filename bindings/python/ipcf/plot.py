@@ -573,12 +573,14 @@ def _means(data, frames=True):
         for a in range(0, t, step):
             chunk = data[a:a + step].real
             ok = numpy.isfinite(chunk)
-            total += numpy.where(ok, chunk, 0).sum(axis=0, dtype=numpy.float64)
+            # each divided by t first, as ipcf plot --mean: a sum of samples
+            # near the float64 maximum overflows (REVIEW12's m9)
+            total += (numpy.where(ok, chunk, 0).astype(numpy.float64) / t).sum(axis=0)
             count += ok.sum(axis=0)
             if frames:
                 series[a:a + step] = chunk.mean(axis=(1, 2), dtype=numpy.float64)
         with numpy.errstate(invalid='ignore', divide='ignore'):
-            return numpy.where(count > 0, total / numpy.maximum(count, 1), numpy.nan), series
+            return numpy.where(count > 0, total * (t / numpy.maximum(count, 1)), numpy.nan), series
     for a in range(0, t, step):
         chunk = data[a:a + step]
         if step == 1:

@@ -399,3 +399,14 @@ def test_mean_reads_a_few_frames_at_a_time(monkeypatch, step):
     with pytest.warns(numpy.ComplexWarning):
         image, series = plot._means(c)
     numpy.testing.assert_allclose(image, d.mean(axis=0, dtype=numpy.float64), rtol=1e-15)
+
+
+def test_mean_image_near_the_float64_maximum():
+    # Samples near the float64 maximum, a frame of NaN among them: each
+    # pixel's mean of its finite samples stays finite (summed before
+    # dividing, it was inf: REVIEW12's m9), as ipcf plot --mean draws it.
+    import ipcf.plot as plot
+    d = numpy.full((4, 2, 3), 1e308)
+    d[1] = numpy.nan
+    image, _ = plot._means(d)
+    numpy.testing.assert_allclose(image, 1e308, rtol=1e-15)
