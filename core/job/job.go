@@ -1778,7 +1778,7 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 		old, kept, err := ooc.SweepScratch(j.outAbs, scratch, force)
 		switch {
 		case err != nil:
-			j.log("could not remove the scratch of an earlier run of %s: %v", j.spec.Output, err)
+			j.log("warning: could not remove the scratch of an earlier run of %s: %v", j.spec.Output, err)
 		case old != "":
 			j.log("removed the scratch of an earlier run of %s, kept elsewhere: %s", j.spec.Output, old)
 		}
@@ -1860,7 +1860,7 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 	// Where this run's scratch goes, for a later run that keeps it
 	// elsewhere (SweepScratch): only cleanup depends on it.
 	if err := ooc.NoteScratch(j.outAbs, scratch); err != nil {
-		j.log("could not note where the scratch of %s goes: %v", j.spec.Output, err)
+		j.log("warning: could not note where the scratch of %s goes: %v", j.spec.Output, err)
 	}
 	defer func() {
 		if _, serr := os.Lstat(scratch); errors.Is(serr, os.ErrNotExist) {
@@ -1924,11 +1924,11 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 			}
 		}
 		if derr := ooc.Discard(out, scratch); derr != nil {
-			j.log("could not remove the partial output and scratch: %v", derr)
+			j.log("warning: could not remove the partial output and scratch: %v", derr)
 		}
 		if j.errPath != "" {
 			if derr := os.RemoveAll(ooc.PartialName(j.errPath)); derr != nil {
-				j.log("could not remove the partial error bars: %v", derr)
+				j.log("warning: could not remove the partial error bars: %v", derr)
 			}
 		}
 	}
