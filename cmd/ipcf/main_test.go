@@ -878,6 +878,14 @@ func TestJSONSpellingsAndDoubleDash(t *testing.T) {
 	if code, msg := ipcf(t, "pcf", "--", "x.npy", "-o", out); code != 2 || !strings.Contains(msg, "got 3 (every argument after -- is a file, 3 here: give the options before --)") {
 		t.Errorf("pcf -- x.npy -o o.npy: exit %d, %q; want the files after -- counted", code, msg)
 	}
+	// plot of two results, or of options after --: told so (REVIEW12's F9:
+	// "give a RESULT.npy", of a command that had two)
+	if code, msg := ipcf(t, "plot", "a.npy", "b.npy", "-o", "x.png"); code != 2 || !strings.Contains(msg, "give one RESULT.npy (or MAPS.npy), not 2: a.npy b.npy") {
+		t.Errorf("plot of two results: exit %d, %q", code, msg)
+	}
+	if code, msg := ipcf(t, "plot", "-o", "x.png", "--", "a.npy", "--point", "1"); code != 2 || !strings.Contains(msg, "every argument after -- is a file") {
+		t.Errorf("plot -o x.png -- a.npy --point 1: exit %d, %q", code, msg)
+	}
 	// "--" as the value of -o: the output's name, then the files.
 	if code, msg := ipcf(t, "convolve", "x.npy", "y.npy", "-o", "--"); code != 2 || !strings.Contains(msg, "--") {
 		t.Errorf("-o --: exit %d, %q; want the output -- refused", code, msg)

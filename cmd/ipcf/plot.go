@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,13 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch {
 	case *mean != "" && len(pos) > 0:
 		return usageError{"plot: give a RESULT.npy (or MAPS.npy) or --mean INPUT, not both"}
+	case *mean == "" && len(pos) > 1:
+		// (REVIEW12's F9: "give a RESULT.npy", of a command that had two)
+		msg := fmt.Sprintf("plot: give one RESULT.npy (or MAPS.npy), not %d: %s", len(pos), strings.Join(pos, " "))
+		if slices.Contains(args, "--") {
+			msg += " (every argument after -- is a file: give the options before --)"
+		}
+		return usageError{msg}
 	case *mean == "" && len(pos) != 1:
 		return usageError{"plot: give a RESULT.npy or --mean INPUT"}
 	}
