@@ -566,6 +566,7 @@ func Open(s Spec) (*Job, error) {
 	if j.geom, err = pcf.Plan([]int{T, H, W}, o); err != nil {
 		return nil, err
 	}
+	j.warnMaskSelectsNone()
 	if err := pcf.CheckDeviceOptions(o); err != nil {
 		return nil, err
 	}
@@ -701,27 +702,42 @@ func (j *Job) openMask(h, w int) error {
 	// A contiguous float64 copy: owned by the job, hashed for the key.
 	buf := make([]byte, h*w*8)
 	c, _ := array.Contiguous(array.Float64, []int{h, w}, buf)
-	selected := 0
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			m := v.Load(v.Offset + y*v.Strides[0] + x*v.Strides[1])
-			c.Store((y*w+x)*8, m)
-			if m != 0 {
-				selected++
-			}
+			c.Store((y*w+x)*8, v.Load(v.Offset+y*v.Strides[0]+x*v.Strides[1]))
 		}
-	}
-	if selected == 0 && h*w > 0 {
-		// Every curve NaN, exit 0 and no word (HOSTS11's m7: an ROI
-		// outside the image, a mask of another region than the crop's)
-		what := "the mask"
-		if j.spec.Mask != "" {
-			what = "the mask " + j.spec.Mask
-		}
-		j.log("warning: %s is 0 at every pixel of the frames used (%dx%d): every curve is NaN", what, h, w)
 	}
 	j.mask = &c
 	return nil
+}
+
+// warnMaskSelectsNone warns of a mask that is 0 at every pixel whose
+// curves are computed (the frames used less the margin the offsets
+// leave at each border): every curve is NaN, exit 0 and no word before
+// (HOSTS11's m7: an ROI outside the image; REVIEW12's F4: a mask set
+// within the margin alone).
+func (j *Job) warnMaskSelectsNone() {
+	if j.mask == nil {
+		return
+	}
+	h, w := j.mask.Shape[0], j.mask.Shape[1]
+	m0, m1 := j.geom.Margin[0], j.geom.Margin[1]
+	if h-2*m0 <= 0 || w-2*m1 <= 0 {
+		return
+	}
+	for y := m0; y < h-m0; y++ {
+		for x := m1; x < w-m1; x++ {
+			if j.mask.Load(j.mask.Offset+y*j.mask.Strides[0]+x*j.mask.Strides[1]) != 0 {
+				return
+			}
+		}
+	}
+	what := "the mask"
+	if j.spec.Mask != "" {
+		what = "the mask " + j.spec.Mask
+	}
+	j.log("warning: %s is 0 at every pixel whose curves are computed (%dx%d, the frames used less %d rows and %d columns at each border): every curve is NaN",
+		what, h-2*m0, w-2*m1, m0, m1)
 }
 
 // leftByRun reports whether the existing output file out, without a

@@ -321,13 +321,19 @@ func TestRunFailsWhenInputChangesWhileRead(t *testing.T) {
 func TestMaskSelectingNothingWarned(t *testing.T) {
 	dir := t.TempDir()
 	in := writeInput(t, dir, 0) // 64 frames of 12 x 12
-	m := make([]byte, 12*12)
-	m[0] = 1 // the corner only, outside the crop below
-	v, _ := array.Contiguous(array.Uint8, []int{12, 12}, m)
 	for _, c := range []struct {
 		crop string
-		warn bool
-	}{{"4:12,4:12", true}, {"", false}} {
+		at   int // the one pixel the mask selects (row*12 + column)
+		warn string
+	}{
+		{"4:12,4:12", 0, "(6x6, the frames used less 1 rows and 1 columns at each border)"}, // outside the crop
+		{"", 0, "(10x10, the frames used less 1 rows and 1 columns at each border)"},        // within the margin alone (REVIEW12's F4)
+		{"", 5*12 + 5, ""},
+		{"", 1*12 + 1, ""}, // the first computed pixel
+	} {
+		m := make([]byte, 12*12)
+		m[c.at] = 1
+		v, _ := array.Contiguous(array.Uint8, []int{12, 12}, m)
 		var logs []string
 		s := DefaultSpec()
 		s.Input.Path, s.Output, s.Input.Crop, s.MaskView = in, filepath.Join(dir, "out.npy"), c.crop, &v
@@ -338,9 +344,10 @@ func TestMaskSelectingNothingWarned(t *testing.T) {
 			t.Fatal(err)
 		}
 		j.Close()
-		got := strings.Contains(strings.Join(logs, "\n"), "warning: the mask is 0 at every pixel of the frames used (8x8): every curve is NaN")
-		if got != c.warn {
-			t.Errorf("crop %q: logs %q, want the warning: %v", c.crop, logs, c.warn)
+		all := strings.Join(logs, "\n")
+		warned := strings.Contains(all, "warning: the mask is 0 at every pixel whose curves are computed")
+		if warned != (c.warn != "") || !strings.Contains(all, c.warn) {
+			t.Errorf("crop %q, pixel %d: logs %q, want the warning %q", c.crop, c.at, logs, c.warn)
 		}
 	}
 }

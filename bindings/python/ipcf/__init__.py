@@ -62,7 +62,7 @@ __all__ = [
     'IpcfError', 'IpcfValueError', 'IpcfTypeError', 'IpcfMemoryError', 'IpcfIOError', 'IpcfBusyError', 'pcf',
     'acf', 'pcf_output_shape', 'pcf_file', 'open_result', 'JobResult', 'correct_bleaching', 'circle', 'offsets',
     'delays', 'distances', 'logbins', 'correlate', 'convolve2d', 'simulate', 'version', 'devices', 'last_device',
-    'label', 'Labelled', 'TimeAxisWarning', 'IgnoredOptionWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult', 'SmoothedCurvesWarning',
+    'label', 'Labelled', 'TimeAxisWarning', 'IgnoredOptionWarning', 'AllNaNWarning', 'CountsWarning', '__version__', 'pcf_errors', 'fit', 'fit_result', 'FitResult', 'SmoothedCurvesWarning',
     'open_errors', 'DEFAULT_FILTERSIZE', 'FaultHandlerWarning',
 ]
 
@@ -1625,6 +1625,11 @@ def _bleach_frames(frames, filtersize, options):
 _SEGMENTS = 8
 
 
+class AllNaNWarning(UserWarning):
+    """Every curve of a result is NaN (a mask of no computed pixel, a
+    threshold above every pixel's mean, data of no fluctuation)."""
+
+
 class IgnoredOptionWarning(UserWarning):
     """An option that does not apply to the call was given, and ignored:
     npoints with the 'line' or 'disk' offsets (a line scan's default), nbins
@@ -1815,6 +1820,17 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     _call(fn, name, args, o, progress, keep=(data, d3, d2, mk, out, full), quick=quick)
     if errors is None and o.device != _c.DEVICE_CPU:  # only device='auto' falls back to the CPU
         _warn_fallback(name, stacklevel=4)
+    if errors is None and out.size and not getattr(_said, 'quiet', False) and not numpy.isfinite(out).any():
+        # Every curve NaN, without a word (a mask of no computed pixel, a
+        # threshold above every pixel's mean: REVIEW12's F4)
+        why = []
+        if mk is not None:
+            why.append('the mask')
+        if threshold is not None:
+            why.append(f'threshold={threshold!r}')
+        warnings.warn(f'ipcf.{name}: every curve is NaN' + (f' (check {" and ".join(why)})' if why else
+                      ' (pixels whose series sum to zero or hold NaN)'), AllNaNWarning,
+                      stacklevel=_outside_stacklevel())
     if labelled:
         with _checked_once():
             return label(out, data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
