@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ipcf/ipcf/core/array"
+	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
 )
@@ -246,6 +248,49 @@ func TestErrorsOfSmoothedCurvesWarned(t *testing.T) {
 		if got != c.warn {
 			t.Errorf("smooth %g, error bars %v: logs %q, want the warning: %v", c.smooth, c.errs, logs, c.warn)
 		}
+	}
+}
+
+// TestOrphanPartialErrorBarsRemoved: the partial error bars a killed run
+// with error bars left (.OUT.sd.npy.partial, the size of a result) are
+// removed by a run of the output that computes curves alone, which
+// writes the partial output they went with (FAULT12's F13: left for
+// good); an "already complete" rerun, which writes nothing, leaves
+// them, and a user's file at that name is refused, never removed.
+func TestOrphanPartialErrorBarsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	s := DefaultSpec()
+	s.Input.Path, s.Output = writeInput(t, dir, 0), filepath.Join(dir, "r.npy")
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 4
+	sdPartial := filepath.Join(dir, ".r.sd.npy.partial")
+	orphan := func() {
+		if err := npy.WriteFile(sdPartial, array.Float32, []int{8, 8, 4, 4}, make([]byte, 4*8*8*4*4)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	orphan()
+	if _, err := runSpec(t, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(sdPartial); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a run of curves alone left the orphan partial error bars: %v", err)
+	}
+	orphan()
+	if sum, err := runSpec(t, s); err != nil || !sum.AlreadyComplete {
+		t.Fatalf("rerun: %+v %v", sum, err)
+	}
+	if _, err := os.Lstat(sdPartial); err != nil {
+		t.Errorf("an already complete rerun removed the partial error bars: %v", err)
+	}
+	os.Remove(sdPartial)
+	os.WriteFile(sdPartial, []byte("a user's notes"), 0o644)
+	os.Remove(s.Output)
+	os.Remove(s.Output + ".json")
+	if _, err := runSpec(t, s); err != nil {
+		t.Errorf("curves alone beside a user's file at the partial error bars' name: %v", err)
+	}
+	if b, err := os.ReadFile(sdPartial); err != nil || string(b) != "a user's notes" {
+		t.Errorf("a user's file at the partial error bars' name: %q %v", b, err)
 	}
 }
 

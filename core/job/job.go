@@ -1846,6 +1846,22 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 				ErrOutput, j.spec.Output, f)
 		}
 	}
+	if !j.zarr && j.errPath == "" {
+		// The partial error bars of a run with error bars killed before
+		// it published them: this run, which computes curves alone,
+		// writes the partial output they went with, so nothing will ever
+		// publish them, and they held the space of a whole result for
+		// good (FAULT12's F13). Only ipcf's (a .npy's bytes, or empty);
+		// an "already complete" rerun, which writes nothing, leaves them.
+		sd := ooc.ErrorsName(j.outAbs)
+		if p := ooc.PartialName(sd); ooc.PartialForeign(sd, false) == "" {
+			if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
+				if err := os.Remove(p); err == nil {
+					j.log("removed %s: the partial error bars of an interrupted run", p)
+				}
+			}
+		}
+	}
 	// A user's file or folder at a partial output's hidden name, which the
 	// run would overwrite or remove (ipcf's own is resumed or replaced).
 	for _, p := range []string{j.outAbs, j.errPath} {
