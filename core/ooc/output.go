@@ -1458,10 +1458,15 @@ func unreadable(err error) bool {
 // SidecarCheck reads path once and reports whether it is ipcf's metadata,
 // or the error of a file that is there but could not be read (an I/O
 // error, a permission refused).
-func SidecarCheck(path string) (bool, error) {
+func SidecarCheck(path string) (bool, error) { return namesIpcf(path, unreadable) }
+
+// namesIpcf reads the metadata file path once and reports whether it
+// names ipcf as its software, or the error of reading it where failed
+// says the file is there but could not be read (not another program's).
+func namesIpcf(path string, failed func(error) bool) (bool, error) {
 	b, err := ReadMeta(path)
 	if err != nil {
-		if unreadable(err) {
+		if failed(err) {
 			return false, err
 		}
 		return false, nil
@@ -1735,17 +1740,7 @@ func IsOurs(path string) bool {
 // isOurs is IsOurs with the I/O error (IsIOError) of a .zattrs that is
 // there but could not be read: not another program's folder.
 func isOurs(path string) (bool, error) {
-	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
-	if err != nil {
-		if IsIOError(err) {
-			return false, err
-		}
-		return false, nil
-	}
-	var m struct {
-		Software string `json:"software"`
-	}
-	return unmarshalExact(b, &m) == nil && m.Software == Marker, nil
+	return namesIpcf(filepath.Join(path, ".zattrs"), IsIOError)
 }
 
 // syncDir syncs the folder dir (its entries: renames, removals). A
