@@ -165,6 +165,7 @@ type Job struct {
 	files2       []string
 	snap         source.Snapshot // the inputs' versions when the job was opened
 	mask         *array.View
+	maskWarned   bool // warnMaskSelectsNone warned: every curve is NaN
 	geom         pcf.Geometry
 	engine       string
 	nread        int // frames read per pixel: N, or T with bleaching correction
@@ -738,6 +739,23 @@ func (j *Job) warnMaskSelectsNone() {
 	}
 	j.log("warning: %s is 0 at every pixel whose curves are computed (%dx%d, the frames used less %d rows and %d columns at each border): every curve is NaN",
 		what, h-2*m0, w-2*m1, m0, m1)
+	j.maskWarned = true
+}
+
+// warnAllNaN warns of a result whose every curve is NaN, exit 0 and no
+// word before (REVIEW12's F4: a threshold above every pixel's mean; data
+// whose every series sums to zero), unless the mask was warned of
+// already. finite says whether the curves this run computed hold a
+// finite value; with tiles resumed from an earlier run it cannot tell.
+func (j *Job) warnAllNaN(finite bool, resumed int) {
+	if finite || resumed > 0 || j.maskWarned {
+		return
+	}
+	why := "pixels whose series sum to zero or hold NaN"
+	if o := j.spec.PCF; o.ThresholdOn {
+		why = fmt.Sprintf("the threshold %s is at or above every pixel's mean intensity, or their series sum to zero", strconv.FormatFloat(o.Threshold, 'g', -1, 64))
+	}
+	j.log("warning: every curve of %s is NaN (%s)", j.spec.Output, why)
 }
 
 // leftByRun reports whether the existing output file out, without a
@@ -1936,6 +1954,9 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 		os.Remove(scratch) // only if empty: a failure before anything resumable was written
 	}
 	sum.Tiles, sum.Resumed, sum.Chunks, sum.InputCRC, sum.Input2CRC = res.Tiles, res.Resumed, res.Chunks, res.InputCRC, res.Input2CRC
+	if err == nil {
+		j.warnAllNaN(res.Finite, res.Resumed)
+	}
 	sum.InPlace = res.InPlace
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
 		// Found while reading: nothing of this run can be resumed.
@@ -2059,6 +2080,7 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	}
 	defer out.Close()
 	tile := unsafeFloat32(res)
+	j.warnAllNaN(ooc.AnyFinite(tile), 0)
 	if _, err := out.WriteTile(0, 0, s[0], s[1], tile); err != nil {
 		return 0, 0, err
 	}

@@ -352,6 +352,66 @@ func TestMaskSelectingNothingWarned(t *testing.T) {
 	}
 }
 
+// TestAllNaNResultWarned: a file job whose every curve is NaN says so
+// (REVIEW12's F4: a threshold above every pixel's mean gave exit 0 and
+// no word), in memory and out of core; a mask already warned of is not
+// warned of twice, and a result with a finite curve is not warned of.
+func TestAllNaNResultWarned(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0) // 64 frames of 12 x 12, samples 0..255
+	zero := filepath.Join(dir, "zero.npy")
+	if err := npy.WriteFile(zero, array.Uint16, []int{64, 12, 12}, make([]byte, 64*12*12*2)); err != nil {
+		t.Fatal(err)
+	}
+	none := make([]byte, 12*12)
+	noneMask, _ := array.Contiguous(array.Uint8, []int{12, 12}, none)
+	for _, engine := range []string{"memory", "ooc"} {
+		for _, c := range []struct {
+			name, in  string
+			threshold float64 // < 0: none
+			mask      *array.View
+			warn      string // "": no warning of NaN curves
+		}{
+			{"threshold above every mean", in, 1e6, nil, "(the threshold 1e+06 is at or above every pixel's mean intensity, or their series sum to zero)"},
+			{"series of zeros", zero, -1, nil, "(pixels whose series sum to zero or hold NaN)"},
+			{"threshold below the means", in, 1, nil, ""},
+			{"no threshold", in, -1, nil, ""},
+			{"mask of nothing, warned of once", in, -1, &noneMask, ""},
+		} {
+			var logs []string
+			s := DefaultSpec()
+			s.Input.Path, s.Output = c.in, filepath.Join(dir, engine+".npy")
+			os.Remove(s.Output)
+			s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 1, 4, 6
+			s.Engine, s.Memory, s.MaskView = engine, 256<<20, c.mask
+			if c.threshold >= 0 {
+				s.PCF.SetThreshold(c.threshold)
+			}
+			s.Log = func(msg string) { logs = append(logs, msg) }
+			if _, err := runSpec(t, s); err != nil {
+				t.Fatalf("%s, %s: %v", engine, c.name, err)
+			}
+			r, err := npy.Open(s.Output)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ooc.AnyFinite(unsafeFloat32(r.View.Data[r.View.Offset:]))
+			r.Close()
+			if got != (c.warn == "" && c.mask == nil) {
+				t.Fatalf("%s, %s: a finite curve %v", engine, c.name, got)
+			}
+			all := strings.Join(logs, "\n")
+			warned := strings.Count(all, "every curve of "+s.Output+" is NaN")
+			if c.warn != "" && (warned != 1 || !strings.Contains(all, c.warn)) || c.warn == "" && warned != 0 {
+				t.Errorf("%s, %s: logs %q, want the warning %q", engine, c.name, logs, c.warn)
+			}
+			if c.mask != nil && strings.Count(all, "every curve is NaN") != 1 {
+				t.Errorf("%s, %s: logs %q, want the mask's warning once", engine, c.name, logs)
+			}
+		}
+	}
+}
+
 // A mask has the crop's shape or the whole frame's (then the crop is
 // taken from it, the same mask); any other shape is refused, also one
 // that the crop's rows and columns happen to fit.

@@ -91,6 +91,20 @@ type Summary struct {
 	InPlace        bool // bands read from the input in place (no chunks)
 	InputCRC       uint32
 	Input2CRC      uint32 // the second channel's samples read (0 without one)
+	// Finite: a tile this run wrote holds a finite value (false when
+	// every curve it computed is NaN, or it computed none).
+	Finite bool
+}
+
+// AnyFinite reports whether v holds a finite value (it stops at the
+// first: a result's curves are NaN only at masked or dropped pixels).
+func AnyFinite(v []float32) bool {
+	for _, x := range v {
+		if x-x == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // plan is the tiling of a job.
@@ -1074,6 +1088,7 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 		}
 	}
 	sum.InputCRC, sum.Input2CRC = inputCRCs()
+	sum.Finite = state.finite
 	// The input read in place, or copied without --copy-input (a TIFF
 	// series, a narrow image: the copy is the engine's choice, not the
 	// user's, and the run refuses an input changed meanwhile as the
@@ -1222,6 +1237,8 @@ type journalState struct {
 	pieceCRC  map[[2]int]uint32
 	committed bool
 	commitCRC uint32
+	// finite: a tile written by this run holds a finite value.
+	finite bool
 	// commitSD is the error bars' checksum of the commit, if it has one.
 	commitSD    uint32
 	commitHasSD bool
@@ -1794,6 +1811,7 @@ func commitTile(ctx context.Context, p *plan, o Options, j *journal, st *journal
 	if err != nil {
 		return err
 	}
+	st.finite = st.finite || AnyFinite(tile)
 	line := fmt.Sprintf("tile %d %08x", at.ti, crc)
 	var sdcrc uint32
 	if p.errs {
