@@ -12,7 +12,9 @@ function [G, info] = ipcf_pcf(data, varargin)
 %   for an H x W image, with B <= Bins log-spaced delay bins (duplicates
 %   removed). G(y, x, i, :) correlates pixel (y+R, x+R) of DATA with its
 %   neighbour at circle point i (see IPCF_CIRCLE). Curves of pixels whose
-%   series sums to zero, and masked pixels, are NaN.
+%   series sums to zero, and masked pixels, are NaN (a result of NaN curves
+%   alone warns ipcf:all_nan: a mask of nothing, a threshold above every
+%   pixel's mean).
 %
 %   [G, INFO] = IPCF_PCF(...) also returns the axes of G in a struct:
 %     delays        the delay of each curve point (G's 4th axis) in frames:

@@ -40,9 +40,29 @@ end
 args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, mask, device, tk, errs};
 if nargout < 2
   G = ipcf_mex_call(fname, @ipcf_pcf_mex, args{:});
+else
+  [G, delays] = ipcf_mex_call(fname, @ipcf_pcf_mex, args{:});
+end
+if isempty(errs) && ~isempty(G) && ~any(isfinite(G(:)))
+  % Every curve NaN, without a word (a mask of no computed pixel, a
+  % threshold above every pixel's mean: REVIEW12's F4), as Python warns.
+  why = {};
+  if ~isempty(mask)
+    why{end + 1} = 'the mask';
+  end
+  if ~isempty(o.Threshold)
+    why{end + 1} = sprintf('''Threshold'' %.17g', double(o.Threshold(1)));
+  end
+  if isempty(why)
+    why = 'pixels whose series sum to zero or hold NaN';
+  else
+    why = ['check ' strjoin(why, ' and ')];
+  end
+  warning('ipcf:all_nan', '%s: every curve is NaN (%s)', fname, why);
+end
+if nargout < 2
   return
 end
-[G, delays] = ipcf_mex_call(fname, @ipcf_pcf_mex, args{:});
 
 % INFO: the axes of G.
 if layout == 0

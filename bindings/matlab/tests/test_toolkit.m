@@ -225,6 +225,23 @@ check(isequal(info.rows, (3:H - 2)') && isequal(info.columns, (2:W - 1)'), 'thre
 c.threshold = -Inf;
 compare(ipcf_pcf(data, 'Offsets', c.offsets, 'Nbins', 8, 'Threshold', -Inf), direct(data, data, c), ...
         'threshold -Inf is none');
+% a threshold above every pixel's mean, a mask of nothing, series of
+% zeros: every curve NaN, warned of (REVIEW12's F4: no word), as Python's
+% AllNaNWarning; a result with a finite curve is not
+nan_cases = {{@() ipcf_pcf(data, 'Offsets', c.offsets, 'Nbins', 8, 'Threshold', 1e6), '(check ''Threshold'' 1000000)'}, ...
+             {@() ipcf_pcf(data, 'Offsets', c.offsets, 'Nbins', 8, 'Mask', zeros(H, W)), '(check the mask)'}, ...
+             {@() ipcf_acf(zeros(size(data), 'uint16'), 'Nbins', 8), '(pixels whose series sum to zero or hold NaN)'}};
+for i = 1:numel(nan_cases)
+  lastwarn('', '');
+  got = nan_cases{i}{1}();
+  [msg, id] = lastwarn();
+  check(all(isnan(got(:))) && strcmp(id, 'ipcf:all_nan') && ~isempty(strfind(msg, ['every curve is NaN ' nan_cases{i}{2}])), ...
+        ['every curve NaN warns: ' nan_cases{i}{2}], [id ': ' msg]);
+end
+lastwarn('', '');
+ipcf_pcf(data, 'Offsets', c.offsets, 'Nbins', 8, 'Threshold', 2);
+[msg, id] = lastwarn();
+check(isempty(id), 'a threshold some pixels pass: no warning', [id ': ' msg]);
 
 % --- defaults, layouts and classes -------------------------------------------
 rng(3);
