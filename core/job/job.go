@@ -1844,6 +1844,15 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 			}
 			j.log("%s is already the complete result of this job: nothing to do", j.spec.Output)
 			sum.AlreadyComplete = true
+			// The engine that computed it, not the one a run now would
+			// take (CLI11's M1: --json said "ooc" of a result whose
+			// metadata say "memory").
+			if b, err := ooc.MetaOf(j.outAbs); err == nil {
+				var m struct{ Engine string }
+				if json.Unmarshal(b, &m) == nil && m.Engine != "" {
+					sum.Engine = m.Engine
+				}
+			}
 			if kept != "" {
 				sweep(true) // nothing of it is left to finish
 			}

@@ -1617,3 +1617,29 @@ func TestAutoCopiedInputChangedDuringWork(t *testing.T) {
 		}
 	}
 }
+
+// TestAlreadyCompleteNamesItsEngine: an "already complete" rerun reports
+// the engine that computed the result (its metadata's), not the one the
+// rerun's options would take (CLI11's M1: --json said "ooc" of a result
+// computed in memory).
+func TestAlreadyCompleteNamesItsEngine(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	for _, c := range []struct{ first, rerun string }{{"memory", "ooc"}, {"ooc", "memory"}} {
+		out := filepath.Join(dir, c.first+".npy")
+		for i, engine := range []string{c.first, c.rerun} {
+			s := DefaultSpec()
+			s.Input.Path, s.Output = in, out
+			s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 1, 4, 6
+			s.Engine, s.Memory = engine, 256<<20
+			sum, err := runSpec(t, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.AlreadyComplete != (i == 1) || sum.Engine != c.first {
+				t.Errorf("%s then %s, run %d: already complete %v, engine %q; want %v, %q",
+					c.first, c.rerun, i, sum.AlreadyComplete, sum.Engine, i == 1, c.first)
+			}
+		}
+	}
+}
