@@ -240,7 +240,7 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q: too large (want less than 4 EiB)", s)
 	}
 	if err != nil || !(v > 0) || v*mul < 1 || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (TiB, GiB, MiB, KiB, TB, GB, MB, KB, T, G, M, K, B), less than 4 EiB", s)
+		return 0, fmt.Errorf("size %q: want a positive number with an optional unit (TiB, GiB, MiB, KiB and T, G, M, K: powers of 1024; TB, GB, MB, KB: powers of 1000; B), less than 4 EiB", s)
 	}
 	return int64(v * mul), nil
 }

@@ -40,6 +40,11 @@ func TestParseSize(t *testing.T) {
 	if _, err := ParseSize("16EiB"); err == nil || !strings.Contains(err.Error(), "TiB") || !strings.Contains(err.Error(), "less than 4 EiB") {
 		t.Errorf("ParseSize(16EiB): %v, want the units and the limit", err)
 	}
+	// ... and which are binary (CLI11's M5: 512M is 512 MiB, 512MB 512e6
+	// bytes, which the message did not say).
+	if _, err := ParseSize("lots"); err == nil || !strings.Contains(err.Error(), "T, G, M, K: powers of 1024; TB, GB, MB, KB: powers of 1000") {
+		t.Errorf("ParseSize(lots): %v, want the binary and decimal units told apart", err)
+	}
 }
 
 func writeInput(t *testing.T, dir string, seed byte) string {
