@@ -31,11 +31,16 @@ public class CalibrationTest {
 
     /** The Log (stdout when headless) of a small pCF of imp. */
     static String pcfLog(ImagePlus imp) {
+        return pcfLog(imp, "radius=1 points=4 nbins=4");
+    }
+
+    /** The Log of a pCF of imp with the options given. */
+    static String pcfLog(ImagePlus imp, String options) {
         java.io.PrintStream out = System.out;
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
         System.setOut(new java.io.PrintStream(log, true));
         try {
-            Ipcf.pcf(imp, Ipcf.Params.parse("radius=1 points=4 nbins=4"));
+            Ipcf.pcf(imp, Ipcf.Params.parse(options));
         } finally {
             System.setOut(out);
         }
@@ -142,6 +147,13 @@ public class CalibrationTest {
         blank.getCalibration().setUnit(" ");
         String blog = pcfLog(blank);
         check(!blog.contains("warning"), "unit \" \": the Log says " + blog);
+        // A threshold above every pixel's mean: every curve NaN, said in the Log (REVIEW12's F4:
+        // no word), as Python's AllNaNWarning; one that pixels pass is not warned of.
+        String tlog = pcfLog(blank, "radius=1 points=4 nbins=4 threshold=1000000");
+        check(tlog.contains("ipcf: warning: every curve of the pCF of s is NaN (check threshold=1000000)"),
+            "threshold above every mean: the Log says " + tlog);
+        String plog = pcfLog(blank, "radius=1 points=4 nbins=4 threshold=45");
+        check(!plog.contains("is NaN"), "threshold 45 (pixels pass it): the Log says " + plog);
         yc.pixelHeight = 100.001; // 1 part in 10^5: square, as the file readers take it
         check(Ipcf.micrometresPerPixel(yu) == 0.1, "0.1 um by 100.001 nm: pixel size " + Ipcf.micrometresPerPixel(yu));
         yc.pixelHeight = 100.1;

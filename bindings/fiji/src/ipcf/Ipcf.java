@@ -601,6 +601,12 @@ public final class Ipcf {
         if (p.pixelSize > 0) checkUnits(p.pixelSize, 0, "pixel_size=" + p.pixelSize);
         Engine.Result r = Engine.compute(imp, p, method, segments);
         int nx = r.nx, ny = r.ny, np = r.np, nb = r.nb;
+        if (method < 0 && allNaN(r.planes))
+            // Every curve NaN, without a word (a threshold above every pixel's mean, a mask or
+            // ROI of no computed pixel: REVIEW12's F4), as Python's AllNaNWarning says it.
+            IJ.log("ipcf: warning: every curve of the " + (p.acf ? "ACF" : "pCF") + " of " + imp.getTitle() + " is NaN ("
+                + (p.threshold != Double.NEGATIVE_INFINITY ? "check threshold=" + Pair_Correlation.full(p.threshold)
+                : "pixels whose series sum to zero or hold NaN, or masked") + ")");
         int w = imp.getWidth(), h = r.lineScan ? 1 : imp.getHeight();
         int mx = (w - nx) / 2, my = (h - ny) / 2;
         Calibration src = imp.getCalibration();
@@ -671,6 +677,14 @@ public final class Ipcf {
             res.setProp("ipcf.display_range", Double.toString(a));
         }
         return res;
+    }
+
+    /** Whether every value of the planes is NaN (or infinite): a result without a finite curve. */
+    static boolean allNaN(float[][] planes) {
+        for (float[] pl : planes)
+            for (float v : pl)
+                if (v - v == 0) return false;
+        return planes.length > 0;
     }
 
     /**
