@@ -269,11 +269,19 @@ func TestOrphanPartialErrorBarsRemoved(t *testing.T) {
 		}
 	}
 	orphan()
+	// ... and their lock (a killed run's line, as it left it)
+	sdLock := filepath.Join(dir, ".r.sd.npy.lock")
+	if err := os.WriteFile(sdLock, []byte("pid 999999999 on elsewhere since 2026-12-07T05:00:00Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := runSpec(t, s); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Lstat(sdPartial); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a run of curves alone left the orphan partial error bars: %v", err)
+	}
+	if _, err := os.Lstat(sdLock); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a run of curves alone left the orphan error bars' lock: %v", err)
 	}
 	orphan()
 	if sum, err := runSpec(t, s); err != nil || !sum.AlreadyComplete {

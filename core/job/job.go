@@ -1888,6 +1888,18 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 				}
 			}
 		}
+		// Their lock too, where no error bars are published beside the
+		// output (FAULT12's F13: a killed run's 55 bytes left for good;
+		// a lock kept over published error bars marks them half done):
+		// taken and released, as any run's, which removes it; one held
+		// is left.
+		if _, err := os.Lstat(sd); errors.Is(err, os.ErrNotExist) {
+			if st, err := os.Lstat(LockName(sd)); err == nil && st.Mode().IsRegular() {
+				if release, err := lock(sd); err == nil {
+					release(false)
+				}
+			}
+		}
 	}
 	// A user's file or folder at a partial output's hidden name, which the
 	// run would overwrite or remove (ipcf's own is resumed or replaced).
