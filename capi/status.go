@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"syscall"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
@@ -94,7 +93,7 @@ func statusOf(err error) status {
 	case errors.As(err, &pe):
 		return eInternal
 	}
-	if storageFault(err) {
+	if job.StorageFault(err) {
 		// An input or output the system failed to read or write, whatever
 		// error of the job wraps it (job.ErrInput's "bad input: read ...:
 		// input/output error" was IPCF_E_INVALID_ARGUMENT, IpcfValueError:
@@ -110,18 +109,6 @@ func statusOf(err error) status {
 		return eIO
 	}
 	return eInvalid
-}
-
-// storageFault reports whether err wraps a failure of the storage: an I/O
-// error, a disk or quota full, a read-only or stale file system, a timed
-// out network file system.
-func storageFault(err error) bool {
-	for _, e := range []syscall.Errno{syscall.EIO, syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.ESTALE, syscall.ETIMEDOUT} {
-		if errors.Is(err, e) {
-			return true
-		}
-	}
-	return false
 }
 
 // finish maps an error to a status and records its message. A worker's

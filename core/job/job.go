@@ -30,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -58,6 +59,35 @@ var (
 	ErrOutput = errors.New("job: output refused")
 	ErrBusy   = errors.New("job: output in use")
 )
+
+// inputReadError is ErrInput for an input the system failed to read
+// (StorageFault): said as such, not as a bad input (the job's "bad input:
+// read ...: input/output error" of a failing disk).
+type inputReadError struct{}
+
+func (inputReadError) Error() string { return "job: the input could not be read" }
+func (inputReadError) Unwrap() error { return ErrInput }
+
+// inputErr wraps an error of reading or checking the input as ErrInput,
+// in the words of inputReadError where the storage failed.
+func inputErr(err error) error {
+	if StorageFault(err) {
+		return fmt.Errorf("%w: %w", inputReadError{}, err)
+	}
+	return fmt.Errorf("%w: %w", ErrInput, err)
+}
+
+// StorageFault reports whether err wraps a failure of the storage: an I/O
+// error, a disk or quota full, a read-only or stale file system, a timed
+// out network file system (the C API's IPCF_E_IO, whatever error wraps it).
+func StorageFault(err error) bool {
+	for _, e := range []syscall.Errno{syscall.EIO, syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.ESTALE, syscall.ETIMEDOUT} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
 
 // scratchError is a scratch folder that cannot be used: ErrOutput to
 // errors.Is (the scratch of an output), in its own words.
@@ -354,7 +384,7 @@ func openSource(in Input, flag string) (source.Source, error) {
 	if err == nil && w != nil {
 		if err = w.Check(); err != nil {
 			src.Close()
-			return nil, fmt.Errorf("%w: %w", ErrInput, err)
+			return nil, inputErr(err)
 		}
 	}
 	return src, err
@@ -373,12 +403,12 @@ func openSourceRecord(in Input, flag string) (_ source.Source, w *ooc.Written, e
 		return nil, nil, err
 	}
 	if w, err = ooc.WrittenRecord(in.Path); err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInput, err)
+		return nil, nil, inputErr(err)
 	}
 	src, err := openSourceUnchecked(in, flag)
 	if err != nil && w != nil {
 		if cerr := w.Check(); cerr != nil {
-			return nil, nil, fmt.Errorf("%w: %w", ErrInput, cerr)
+			return nil, nil, inputErr(cerr)
 		}
 	}
 	return src, w, err
@@ -615,7 +645,7 @@ func Open(s Spec) (*Job, error) {
 		snapSrcs = append(snapSrcs, j.src2)
 	}
 	if j.snap, err = source.Snap(snapSrcs...); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInput, err)
+		return nil, inputErr(err)
 	}
 	if err := j.makeKey(); err != nil {
 		return nil, err
@@ -1212,7 +1242,7 @@ func (j *Job) makeKey() error {
 	in := j.spec.Input
 	fp, err := fingerprint(j.files)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInput, err)
+		return inputErr(err)
 	}
 	j.origin[0], j.origin[1], j.origin[2], _ = source.Origin(j.src)
 	format, raw := inputKey(in)
@@ -2203,7 +2233,7 @@ func (j *Job) sameInput(ctx context.Context, path string) (bool, error) {
 	}
 	now, err := source.Snap(j.src, j.src2)
 	if err != nil {
-		return false, fmt.Errorf("%w: %w", ErrInput, err)
+		return false, inputErr(err)
 	}
 	switch {
 	case now.Inexact():
@@ -2314,7 +2344,7 @@ func (j *Job) readStack(ctx context.Context, src source.Source, done0 int) (_ ar
 				if v.Strides[0] != frame {
 					err = j.checkWritten()
 				} else if err = j.written.CheckExcept(int64(v.Offset), int64(j.nread*frame), crc); err != nil {
-					err = fmt.Errorf("%w: %w", ErrInput, err)
+					err = inputErr(err)
 				} else {
 					j.written = nil
 				}
@@ -2406,7 +2436,7 @@ func (j *Job) checkWritten() error {
 		return nil
 	}
 	if err := j.written.Check(); err != nil {
-		return fmt.Errorf("%w: %w", ErrInput, err)
+		return inputErr(err)
 	}
 	j.written = nil
 	return nil

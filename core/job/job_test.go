@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -1645,6 +1646,26 @@ func TestAlreadyCompleteNamesItsEngine(t *testing.T) {
 				t.Errorf("%s then %s, run %d: already complete %v, engine %q; want %v, %q",
 					c.first, c.rerun, i, sum.AlreadyComplete, sum.Engine, i == 1, c.first)
 			}
+		}
+	}
+}
+
+// TestInputReadErrorWords: an input the storage failed to read is ErrInput
+// (nothing of the run is resumed from it) but said as unreadable, not as a
+// bad input (the job said "bad input: read ...: input/output error" of a
+// failing disk); a refused input stays "bad input".
+func TestInputReadErrorWords(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{&os.PathError{Op: "read", Path: "/d/in.npy", Err: syscall.EIO}, "job: the input could not be read: read /d/in.npy: input/output error"},
+		{fmt.Errorf("source: %w", &os.PathError{Op: "read", Path: "/nfs/in.tif", Err: syscall.ESTALE}), "job: the input could not be read: source: read /nfs/in.tif: stale file handle"},
+		{fmt.Errorf("%w: 3 frames", source.ErrFormat), "job: bad input: "},
+	} {
+		err := inputErr(c.err)
+		if !errors.Is(err, ErrInput) || !errors.Is(err, c.err) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("inputErr(%v) = %v; want ErrInput and its cause, %q", c.err, err, c.want)
 		}
 	}
 }
