@@ -403,6 +403,12 @@ func open(path string, ch int) (Source, error) {
 		if err := oneNameForm(files); err != nil {
 			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
 		}
+		if err := onePerFrame(files); err != nil {
+			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
+		}
+		if err := oneOrder(files); err != nil {
+			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
+		}
 		return openSeries(files, ch)
 	}
 	m, err := mapFile(path)
@@ -460,6 +466,12 @@ func openGlob(pattern string, ch int) (Source, error) {
 		}
 	}
 	if err := oneSeries(files); err != nil {
+		return nil, fmt.Errorf("%w: pattern %q: %w", ErrFormat, pattern, err)
+	}
+	if err := onePerFrame(files); err != nil {
+		return nil, fmt.Errorf("%w: pattern %q: %w", ErrFormat, pattern, err)
+	}
+	if err := oneOrder(files); err != nil {
 		return nil, fmt.Errorf("%w: pattern %q: %w", ErrFormat, pattern, err)
 	}
 	return openSeries(files, ch)
@@ -586,17 +598,28 @@ func zarrFolder(dir string) bool {
 // Sequence import does: runs of digits by their number (frame_2 before
 // frame_10; zero-padded names keep their order), other bytes as they
 // are; names equal so (frame_01, frame_1) by their bytes.
-func naturalCompare(a, b string) int {
-	digit := func(c byte) bool { return '0' <= c && c <= '9' }
+func naturalCompare(a, b string) int { return compareNames(a, b, false) }
+
+// compareNames is naturalCompare, and with decimals decimalCompare.
+func compareNames(a, b string, decimals bool) int {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
-		if digit(a[i]) && digit(b[j]) {
+		if isDigit(a[i]) && isDigit(b[j]) {
+			fraction := decimals && afterPoint(a, i) && afterPoint(b, j)
 			si, sj := i, j
-			for i < len(a) && digit(a[i]) {
+			for i < len(a) && isDigit(a[i]) {
 				i++
 			}
-			for j < len(b) && digit(b[j]) {
+			for j < len(b) && isDigit(b[j]) {
 				j++
+			}
+			if fraction {
+				// 0.25 before 0.5: the digits as they stand, less
+				// trailing zeros (0.50 is 0.5)
+				if c := strings.Compare(strings.TrimRight(a[si:i], "0"), strings.TrimRight(b[sj:j], "0")); c != 0 {
+					return c
+				}
+				continue
 			}
 			na, nb := strings.TrimLeft(a[si:i], "0"), strings.TrimLeft(b[sj:j], "0")
 			if len(na) != len(nb) {
@@ -736,6 +759,83 @@ func formPattern(f string) string {
 	return filepath.Join(filepath.Dir(f), b.String())
 }
 
+// onePerFrame refuses two names of one frame, alike but for case,
+// .tif/.tiff or the zeros that pad a number (img_7.tif, img_0007.tif: a
+// series saved twice with other settings into one folder): with them of
+// one name form, every frame was read twice, exit 0 (REVIEW12's F1,
+// READERS13's F5). A pattern's files too: it names both.
+func onePerFrame(files []string) error {
+	same := map[string]string{}
+	for _, f := range files {
+		k := frameKey(filepath.Base(f))
+		if g, ok := same[k]; ok {
+			return fmt.Errorf("%s and %s name one frame (their names differ only in case, .tif/.tiff or the zeros that pad a number): one would be read twice; move one set away, or give the files of the series with a pattern that names one set",
+				filepath.Base(g), filepath.Base(f))
+		}
+		same[k] = f
+	}
+	return nil
+}
+
+// frameKey is a file name in lower case, .tiff as .tif, each number
+// without the zeros that pad it (but the digits after a decimal point:
+// t0.05s is not t0.5s).
+func frameKey(name string) string {
+	k := strings.ToLower(name)
+	if strings.HasSuffix(k, ".tiff") {
+		k = strings.TrimSuffix(k, "f")
+	}
+	var b strings.Builder
+	for i := 0; i < len(k); {
+		if !isDigit(k[i]) {
+			b.WriteByte(k[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(k) && isDigit(k[j]) {
+			j++
+		}
+		run := k[i:j]
+		if !afterPoint(k, i) {
+			if run = strings.TrimLeft(run, "0"); run == "" {
+				run = "0"
+			}
+		}
+		b.WriteString(run)
+		i = j
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// afterPoint reports whether the digits at s[i:] follow a decimal point:
+// a digit, then '.'.
+func afterPoint(s string, i int) bool { return i >= 2 && s[i-1] == '.' && isDigit(s[i-2]) }
+
+// oneOrder refuses names whose numbers after a decimal point differ in
+// length (t0.25s.tif, t0.5s.tif): read as decimals (0.25 before 0.5) and
+// as counters (Run1.2 before Run1.10, as naturalCompare and ImageJ's
+// Image Sequence read them) they order the frames differently, and one
+// reading was a series out of order, exit 0 (READERS13's F1).
+func oneOrder(files []string) error {
+	dec := slices.Clone(files)
+	slices.SortStableFunc(dec, decimalCompare)
+	for i := range files {
+		if dec[i] != files[i] {
+			a, b := filepath.Base(files[i]), filepath.Base(dec[i])
+			return fmt.Errorf("the numbers after a point in the names (such as %s and %s) order the frames one way read as decimals (times: 0.25 before 0.5) and another read as counters (1.2 before 1.10): the order is not certain; rename the files with as many digits after the point in every name (t0.50s, t0.25s), or give the series as one stack",
+				a, b)
+		}
+	}
+	return nil
+}
+
+// decimalCompare is naturalCompare with the digits after a decimal point
+// (afterPoint in both names) compared as decimals: 0.25 before 0.5.
+func decimalCompare(a, b string) int { return compareNames(a, b, true) }
+
 // oneNameForm refuses a folder's files of more than one name form
 // (nameForm): a file named otherwise beside the frames of a series
 // (Series001.tif or max.tif beside frame_0001.tif ..., an overview, a
@@ -745,20 +845,6 @@ func formPattern(f string) string {
 // names, whatever their names; the message gives one where one names the
 // series' files alone (REVIEW11's F4: "stack_*.tif" took stack_max.tif).
 func oneNameForm(files []string) error {
-	// Two names of one frame, alike but for case or .tif/.tiff: with them
-	// of one name form, every frame was read twice (REVIEW12's F1).
-	same := map[string]string{}
-	for _, f := range files {
-		k := strings.ToLower(filepath.Base(f))
-		if strings.HasSuffix(k, ".tiff") {
-			k = strings.TrimSuffix(k, "f")
-		}
-		if g, ok := same[k]; ok {
-			return fmt.Errorf("%s and %s name one frame (their names differ only in case or .tif/.tiff): one would be read twice; move one set away, or give the files of the series with a pattern",
-				filepath.Base(g), filepath.Base(f))
-		}
-		same[k] = f
-	}
 	count := map[string]int{}
 	for _, f := range files {
 		count[nameForm(f)]++

@@ -886,3 +886,53 @@ func pageFolder(t *testing.T, ps []tpage, names ...string) string {
 	}
 	return dir
 }
+
+// TestFolderNamesOneReading: names whose numbers after a decimal point
+// differ in length order the frames one way as decimals and another as
+// counters: refused, in a folder and a pattern (READERS13's F1: t0.5s was
+// read before t0.25s, exit 0); names of one reading are read in order.
+// One frame under two names, padded and not (img_7, img_0007), is refused
+// (READERS13's F5: every frame read twice), a pattern's too.
+func TestFolderNamesOneReading(t *testing.T) {
+	ps := grayPages(le, 12, 4, 5, 0)
+	folder := func(names ...string) string { return pageFolder(t, ps, names...) }
+	counters := []string{"Run1.1.tif", "Run1.2.tif", "Run1.3.tif", "Run1.4.tif", "Run1.5.tif", "Run1.6.tif", "Run1.7.tif", "Run1.8.tif", "Run1.9.tif", "Run1.10.tif"}
+	for _, names := range [][]string{
+		{"t0.0s.tif", "t0.25s.tif", "t0.5s.tif", "t0.75s.tif", "t1.0s.tif", "t1.25s.tif"},
+		counters,
+	} {
+		dir := folder(names...)
+		for _, in := range []string{dir, filepath.Join(dir, "*.tif")} {
+			if _, err := Open(in); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "the order is not certain") {
+				t.Errorf("%q (%s): %v; want the order refused as uncertain", names, filepath.Base(in), err)
+			}
+		}
+	}
+	for _, names := range [][]string{
+		{"t0.00s.tif", "t0.25s.tif", "t0.50s.tif", "t0.75s.tif", "t1.00s.tif", "t1.25s.tif"}, // one number of decimals
+		{"t0.05s.tif", "t0.5s.tif", "t0.75s.tif"},                                           // 0.05 is not 0.5, and is first either way
+		{"stack.2.tif", "stack.10.tif", "stack.11.tif"},                                      // a point after a letter: counters
+		{"t_9.tif", "t_10.tif", "t_11.tif"},
+	} {
+		dir := folder(names...)
+		for _, in := range []string{dir, filepath.Join(dir, "*.tif")} {
+			src, err := Open(in)
+			if err != nil {
+				t.Fatalf("%q (%s): %v", names, filepath.Base(in), err)
+			}
+			checkStack(t, src, len(names), 4, 5) // file i holds frame i: in this order
+			src.Close()
+		}
+	}
+	for _, names := range [][]string{{"img_7.tif", "img_0007.tif", "img_8.tif", "img_0008.tif"}, {"a_0.tif", "a_00.tif"}} {
+		dir := folder(names...)
+		for _, in := range []string{dir, filepath.Join(dir, "img_*.tif"), filepath.Join(dir, "a_*.tif")} {
+			if strings.Contains(in, "_*") && !strings.Contains(filepath.Base(in), names[0][:2]) {
+				continue
+			}
+			if _, err := Open(in); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "name one frame") {
+				t.Errorf("%q (%s): %v; want the two names of one frame refused", names, filepath.Base(in), err)
+			}
+		}
+	}
+}
