@@ -165,7 +165,9 @@ func sourceInput(path string, co *C.ipcf_csource_options, spec *job.Spec) error 
 			if co.raw_offset < 0 || co.raw_offset > 1<<50 {
 				return fail(eInvalid, "source.raw_offset=%d, want 0 to 2^50 bytes", co.raw_offset)
 			}
-			spec.Input.Format = "raw"
+			// (the format stays as given: "auto" or none with a raw
+			// shape refuses a .npy or TIFF, whose bytes would be read as
+			// raw, its header ignored: READERS13's F6)
 			spec.Input.Raw = source.Raw{T: int(sh[0]), H: int(sh[1]), W: int(sh[2]), DType: dt, Order: bo, Offset: int(co.raw_offset)}
 		}
 	}

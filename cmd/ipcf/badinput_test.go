@@ -472,6 +472,13 @@ func TestCLIBadInput(t *testing.T) {
 		{"format tiff of raw bytes", pcf(stack, "--format", "tiff"), 1, []string{"stack.raw", "not a TIFF"}, nil},
 		{"format npy with a raw shape", pcf(stack, "--format", "npy", "--shape", "64,12,12"), 2, []string{"--format npy", "--shape"}, nil},
 		{"format tiff with a raw shape", pcf(stack, "--format", "tiff", "--shape", "64,12,12"), 2, []string{"--format tiff", "--shape"}, nil},
+		// a raw layout with the format left to the content: a .npy or TIFF is
+		// not read as raw bytes, its header ignored (READERS13's F6: a
+		// Fortran-order or big-endian .npy gave other curves, exit 0)
+		{"a .npy given a raw shape", pcf(good, "--shape", "64,12,12", "--offset", "128"), 2, []string{"good.npy is a .npy file, which has its own type and layout", "give the format raw"}, nil},
+		{"a TIFF given a raw shape", pcf(p("ok.tif"), "--shape", "1,1,1", "--radius", "1"), 2, []string{"ok.tif is a TIFF file"}, nil},
+		{"a .npy read as raw with --format raw", pcf(good, "--format", "raw", "--shape", "64,12,12", "--offset", "128"), 0, nil, ok(out)},
+		{"raw bytes with a raw shape, format left out", pcf(stack, "--shape", "64,12,12"), 0, nil, ok(out)},
 		{"tiff rgb", pcf(p("rgb.tif"), "--radius", "1"), 1, []string{"rgb.tif", "samples per pixel"}, nil},
 		{"tiff planar", pcf(p("planar.tif"), "--radius", "1"), 1, []string{"planar.tif"}, nil},
 		{"tiff tiled", pcf(p("tiled.tif"), "--radius", "1"), 1, []string{"tiled.tif", "tiled"}, nil},

@@ -547,7 +547,8 @@ func (f *inputFlags) input(path string) (job.Input, error) {
 		if f.offset < 0 {
 			return in, usageError{fmt.Sprintf("--%s %d: want >= 0", f.rawOffset, f.offset)}
 		}
-		in.Format = "raw"
+		// (the format stays as given: with --format auto the job refuses
+		// a .npy or TIFF read as raw)
 		in.Raw = source.Raw{T: d[0], H: d[1], W: d[2], DType: dt, Order: bo, Offset: f.offset}
 	}
 	return in, nil

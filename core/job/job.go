@@ -432,6 +432,13 @@ func openSourceUnchecked(in Input, flag string) (source.Source, error) {
 		if in.Raw.T < 1 || in.Raw.H < 1 || in.Raw.W < 1 {
 			return nil, optErr("raw input %s needs its shape (frames, rows, columns)", in.Path)
 		}
+		if kind := source.Formatted(in.Path); kind != "" && in.Format != "raw" {
+			// A raw layout given with the format left to the content: a
+			// .npy or TIFF read as raw bytes, its header ignored (a
+			// Fortran-order or big-endian .npy gave other curves, exit 0:
+			// READERS13's F6).
+			return nil, optErr("%s is a %s file, which has its own type and layout: leave out the raw shape, dtype, byte order and offset, or give the format raw to read its bytes as raw", in.Path, kind)
+		}
 		if in.Raw.DType == 0 {
 			in.Raw.DType = array.Uint16
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -237,6 +238,29 @@ func (r Raw) size(path string) (int64, error) {
 			ErrFormat, path, r.T, r.H, r.W, r.DType, r.Offset)
 	}
 	return n + int64(r.Offset), nil
+}
+
+// Formatted returns the kind of file at path that has a type and layout
+// of its own, from its first bytes: ".npy", "TIFF", or "" (another file,
+// or one that cannot be read: its reader says why).
+func Formatted(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	head := make([]byte, 6)
+	n, _ := io.ReadFull(f, head)
+	switch h := string(head[:n]); {
+	case h == "\x93NUMPY":
+		return ".npy"
+	case len(h) >= 4 && (h[:4] == "II*\x00" || h[:4] == "MM\x00*" || h[:4] == "II+\x00" || h[:4] == "MM\x00+"):
+		return "TIFF"
+	}
+	return ""
 }
 
 // OpenRaw maps a raw binary file of C-order (T, H, W) samples after

@@ -138,6 +138,22 @@ def test_raw_ooc_equals_cli(fixture, tmp_path):
         ipcf.pcf_file(fixture['root'] / 'stack.raw', tmp_path / 'raw3.npy', format='raw')
 
 
+def test_npy_with_raw_shape_refused(tmp_path):
+    # A .npy given a raw layout with the format left to the content is
+    # refused, not read as raw bytes with its header ignored (READERS13's
+    # F6: a Fortran-order or big-endian .npy gave other curves); with
+    # format='raw' its bytes are read as raw, as asked.
+    a = (numpy.arange(64 * 6 * 6) % 23 + 100).astype('>u2').reshape(64, 6, 6)
+    numpy.save(tmp_path / 'be.npy', a)
+    header = (tmp_path / 'be.npy').stat().st_size - a.nbytes
+    with pytest.raises(ipcf.IpcfValueError, match=r"be\.npy is a \.npy file, which has its own type and layout"):
+        ipcf.pcf_file(tmp_path / 'be.npy', tmp_path / 'r.npy', shape=a.shape, offset=header, radius=1, npoints=4)
+    assert not (tmp_path / 'r.npy').exists()
+    raw = ipcf.pcf_file(tmp_path / 'be.npy', tmp_path / 'raw.npy', shape=a.shape, offset=header, dtype='>u2',
+                        format='raw', radius=1, npoints=4)
+    assert numpy.array_equal(numpy.load(raw), ipcf.pcf(a.astype('u2'), radius=1, npoints=4), equal_nan=True)
+
+
 def test_memory_engine_equals_cli(fixture, tmp_path):
     result = ipcf.pcf_file(fixture['root'] / 'series', tmp_path / 'mem.npy', engine='memory', **pcf_args(fixture))
     assert result.summary['engine'] == 'memory'
