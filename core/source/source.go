@@ -1344,6 +1344,13 @@ func (s *series) check(t int) error {
 			// UUID) where the list records the files': another plane's or
 			// channel's file saved under a plane's name was read as that
 			// frame (a review).
+			if listed.uuid != "" && !isOME(p.desc) {
+				// A file at a plane's name without OME-XML (saved over it
+				// by another program: Fiji's ImageJ description) holds no
+				// plane of the image; only the sampled files were checked
+				// so, any other was read as its frame (READERS13's F7).
+				return nil, fmt.Errorf("%w: %s holds a plane of a multi-file OME-TIFF and %s none (no OME-XML), though the dataset's list names it: a file saved over a plane by another program would be read as a frame; give the image's own files", ErrFormat, s.files[0], s.files[t])
+			}
 			if root := omeRootID(p.desc); listed.uuid != "" && root != "" && !strings.EqualFold(root, listed.uuid) {
 				if own, found := s.byUUID[strings.ToLower(root)]; found { // (UUIDs: any letter case)
 					listed = own

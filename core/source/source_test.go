@@ -646,6 +646,16 @@ func TestFolderOfOMEPlanesEveryFile(t *testing.T) {
 	if _, err := Open(foreign); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0006.ome.tif is not a file the dataset's list") {
 		t.Errorf("another image's file at name 6: %v, want its refusal", err)
 	}
+	// a plain TIFF (no OME-XML: Fiji's save of the plane) over a file
+	// the list names that is not sampled: refused, not read as its frame
+	// (READERS13's F7)
+	plain := dataset(id, zero)
+	if err := os.WriteFile(filepath.Join(plain, name(6)), writeTIFF(tiffOpts{}, []tpage{with(ps[6], ij("ImageJ=1.54f\nmin=0.0\nmax=100.0\n"))}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(plain); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_0006.ome.tif none (no OME-XML)") {
+		t.Errorf("a plain TIFF at name 6: %v, want its refusal", err)
+	}
 	// names against time, and a plain TIFF that sorts first
 	back := dataset(func(i int) int { return T - 1 - i }, zero)
 	if _, err := Open(back); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "do not put the planes in order") {
