@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -712,6 +714,53 @@ func TestFlowAwayFromBothOffsets(t *testing.T) {
 		got := NewFitter(o).FitJoint(ms, tau, ys, nil)
 		if got.Status != Converged || math.Abs(got.Params[1]/p[1]-1) > 1e-6 || math.Abs(got.Params[2]-p[2]) > 1e-8 || math.Abs(got.Params[3]-p[3]) > 1e-8 {
 			t.Errorf("offsets at %g, truth %v: %v %v", c.r, p, got.Status, got.Params[:4])
+		}
+	}
+}
+
+// TestJointStartFromNoisePeaks: a joint ccf2d fit of four CCFs of a flow
+// (pixel (20, 16) of a simulated flow of (0.2, -0.1) px/frame, offsets
+// (4, 0), (0, 4), (-4, 0), (0, -4), multi-tau lags, blocking error bars:
+// testdata/ccf2d_flow_curves.txt, lags, then the curves, then their
+// error bars) whose off-path curves peak on noise: the start's
+// least-squares amplitude was negative, clipped to 0 it zeroed every other
+// column of the Jacobian, and the fit failed at its first step (FIT13's
+// F1). The expected parameters are scipy's least_squares minimum of the
+// same weighted sum of squares (the FIT13 campaign's independent
+// implementation), G0, D, vx, vy.
+func TestJointStartFromNoisePeaks(t *testing.T) {
+	b, err := os.ReadFile("testdata/ccf2d_flow_curves.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows [][]float64
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var row []float64
+		for _, f := range strings.Fields(line) {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row = append(row, v)
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) != 9 {
+		t.Fatalf("%d rows, want 9", len(rows))
+	}
+	tau, ys, sigmas := rows[0], rows[1:5], rows[5:9]
+	var ms []Model
+	for _, r := range []Vec{{4, 0}, {0, 4}, {-4, 0}, {0, -4}} {
+		ms = append(ms, CCF2D{W: 2, R: r})
+	}
+	got := NewFitter(DefaultOptions(ms[0])).FitJoint(ms, tau, ys, sigmas)
+	want := []float64{0.14790013, 0.04598414, 0.24078048, -0.06816347}
+	if got.Status != Converged {
+		t.Fatalf("status %v, params %v; want converged to %v", got.Status, got.Params[:4], want)
+	}
+	for i, w := range want {
+		if math.Abs(got.Params[i]-w) > 1e-4*math.Abs(w)+1e-6 {
+			t.Errorf("parameter %d = %.8g, want %.8g (all: %v)", i, got.Params[i], w, got.Params[:4])
 		}
 	}
 }

@@ -1390,6 +1390,14 @@ func (ft *Fitter) amplitude(np, gi int, p, lo, hi *[MaxParams]float64) {
 	if !finite(a) || !finite(b) {
 		return
 	}
+	if a <= lo[0] && lo[0] == 0 {
+		// A shape that the data do not follow (a joint start from noise
+		// peaks: FIT13's F1): clipped to 0, the amplitude zeroes every
+		// other column of the Jacobian, and the fit stopped there at its
+		// first step ("converged", then failed or at a bound). The
+		// guess's own amplitude is kept.
+		return
+	}
 	p[0] = min(max(a, lo[0]), hi[0])
 	if gi >= 0 {
 		p[gi] = min(max(b, lo[gi]), hi[gi])
