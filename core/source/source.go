@@ -1224,7 +1224,18 @@ func openSeries(files []string, ch int) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ch > 0 {
+	switch {
+	case pl.multi() && pl.channels > 1:
+		// One channel's planes of an OME image of several (a pattern of
+		// one channel's files): channel 2's were read as --channel 1 and
+		// labelled so, and --channel 2 was refused (READERS13's F4). The
+		// files' own channel is the one to give (each file's is checked
+		// to be the first's, follows).
+		if ch >= 0 && ch != pl.c {
+			return nil, fmt.Errorf("%w: %s ...: channel %d: the files hold channel %d of an OME image of %d channels (its planes one a file): give --channel %d, or the files of channel %d",
+				ErrChannel, files[0], ch+1, pl.c+1, pl.channels, pl.c+1, ch+1)
+		}
+	case ch > 0:
 		return nil, channelErr(files[0]+" ...", ch, 1)
 	}
 	s := &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u, plane0: pl, planes: planes}

@@ -946,3 +946,39 @@ func TestFolderNamesOneReading(t *testing.T) {
 		}
 	}
 }
+
+// TestOMEPlanesOfOneChannel: the one-plane files of one channel of a
+// multi-file OME-TIFF of two are read as that channel: --channel of the
+// files' own (or none) reads them, another is refused naming theirs
+// (READERS13's F4: channel 2's files were read as channel 1 and labelled
+// so, and channel 2 was refused).
+func TestOMEPlanesOfOneChannel(t *testing.T) {
+	const T = 6
+	ps := grayPages(le, T, 4, 5, 0)
+	for c := range 2 {
+		dir := t.TempDir()
+		for i := range T {
+			xml := fmt.Sprintf(`<OME><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="%d"><TiffData FirstC="%d" FirstT="%d" FirstZ="0" IFD="0" PlaneCount="1"/></Pixels></Image></OME>`, T, c, i)
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("img_C%d_T%d.ome.tif", c, i)), writeTIFF(tiffOpts{}, []tpage{with(ps[i], ij(xml))}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pattern := filepath.Join(dir, fmt.Sprintf("img_C%d_*.ome.tif", c))
+		for _, ch := range []int{-1, c} {
+			src, err := Open(pattern)
+			if ch >= 0 {
+				src, err = OpenChannel(pattern, ch)
+			}
+			if err != nil {
+				t.Fatalf("channel %d's files, --channel %d: %v", c+1, ch+1, err)
+			}
+			checkStack(t, src, T, 4, 5)
+			src.Close()
+		}
+		other := 1 - c
+		want := fmt.Sprintf("channel %d: the files hold channel %d of an OME image of 2 channels", other+1, c+1)
+		if _, err := OpenChannel(pattern, other); !errors.Is(err, ErrChannel) || !strings.Contains(err.Error(), want) {
+			t.Errorf("channel %d's files, --channel %d: %v; want %q", c+1, other+1, err, want)
+		}
+	}
+}
