@@ -982,3 +982,35 @@ func TestOMEPlanesOfOneChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestOMEChannelSplitFile: a file of a multi-file OME-TIFF split by
+// channel (one multi-page file a channel: bfconvert's %c) is refused as
+// such, with and without --channel; it said "select one with --channel",
+// and --channel was refused next (READERS13's F3).
+func TestOMEChannelSplitFile(t *testing.T) {
+	const T = 8
+	ps := grayPages(le, T, 4, 5, 0)
+	td := fmt.Sprintf(`<TiffData IFD="0" FirstC="0" PlaneCount="%d"><UUID FileName="img_C0.ome.tif">urn:uuid:a</UUID></TiffData>`+
+		`<TiffData IFD="0" FirstC="1" PlaneCount="%d"><UUID FileName="img_C1.ome.tif">urn:uuid:b</UUID></TiffData>`, T, T)
+	xml := fmt.Sprintf(`<OME UUID="urn:uuid:b"><Image><Pixels DimensionOrder="XYTCZ" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="%d">%s</Pixels></Image></OME>`, T, td)
+	for i := range ps {
+		ps[i] = with(ps[i], ij(xml))
+	}
+	path := filepath.Join(t.TempDir(), "img_C1.ome.tif")
+	if err := os.WriteFile(path, writeTIFF(tiffOpts{}, ps), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []int{-1, 0, 1} {
+		src, err := Open(path)
+		if ch >= 0 {
+			src, err = OpenChannel(path, ch)
+		}
+		if err == nil {
+			src.Close()
+		}
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "put channel 2 alone in this file (8 of its 16 planes; a multi-file OME-TIFF split by channel)") ||
+			strings.Contains(err.Error(), "select one with --channel") {
+			t.Errorf("channel %d: %v; want the channel-split file named as such", ch+1, err)
+		}
+	}
+}

@@ -859,6 +859,13 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 				return pl, false, err
 			}
 			continue
+		case size["C"] > 1 && r.omeHeldChannel(block, root) >= 0 && images < size["C"]*max(size["Z"], size["T"]):
+			// A file of a dataset split by channel (bfconvert's %c): it
+			// holds one channel's planes, and neither "select one with
+			// --channel" (which was said first) nor --channel reads it
+			// (READERS13's F3).
+			return pl, false, r.errf("OME-TIFF of %d channels whose TiffData put channel %d alone in this file (%d of its %d planes; a multi-file OME-TIFF split by channel): reading such a file is not supported; save that channel as one TIFF (Fiji: open the dataset with Bio-Formats, Image > Duplicate the channel, save as TIFF)",
+				size["C"], r.omeHeldChannel(block, root)+1, images, size["C"]*max(size["Z"], size["T"]))
 		case ch < 0 && size["Z"] <= 1 && size["T"] <= 1:
 			// tifffile labels a plain 3-D stack written with ome=True and no axes as channels
 			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first "+
@@ -904,6 +911,24 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		ok = true
 	}
 	return pl, ok, nil
+}
+
+// omeHeldChannel returns the channel (FirstC) that every TiffData of an
+// image's Pixels block placing planes in this file names, or -1 where
+// they name several, none is held here, or one cannot be read.
+func (r *tiffReader) omeHeldChannel(block, root string) int {
+	c := -1
+	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
+		if !omeHeldHere(full, filepath.Base(r.path), root) {
+			continue
+		}
+		at, ok, err := r.omeTiffDataAttrs(full)
+		if err != nil || !ok || (c >= 0 && at["FirstC"] != c) {
+			return -1
+		}
+		c = at["FirstC"]
+	}
+	return c
 }
 
 // omePlaneMap checks the TiffData of an image (its Pixels block, of
