@@ -1390,13 +1390,15 @@ func (ft *Fitter) amplitude(np, gi int, p, lo, hi *[MaxParams]float64) {
 	if !finite(a) || !finite(b) {
 		return
 	}
-	if a <= lo[0] && lo[0] == 0 {
+	if a < 0 && lo[0] == 0 {
 		// A shape that the data do not follow (a joint start from noise
 		// peaks: FIT13's F1): clipped to 0, the amplitude zeroes every
 		// other column of the Jacobian, and the fit stopped there at its
-		// first step ("converged", then failed or at a bound). The
-		// guess's own amplitude is kept.
-		return
+		// first step ("converged", then failed or at a bound). It starts
+		// from |a| instead (on the campaign's flow map this reached the
+		// lower chi-square at every such pixel; keeping the guess's own
+		// amplitude left two of four stuck).
+		a = -a
 	}
 	p[0] = min(max(a, lo[0]), hi[0])
 	if gi >= 0 {
