@@ -889,7 +889,7 @@ def _run_in_helper(fn, args, token, keep):
     return job.status, job.message
 
 
-# A call whose work (pcf: samples x offsets; correct_bleaching and
+# A call whose work (pcf: samples x offsets x curve points/32; correct_bleaching and
 # correlate: see there) is at most this runs on the calling thread: it takes well under a millisecond of library time (the default
 # dataset, 2**31 units, takes 0.75 s), and handing it to a helper thread and
 # back cost ~200 us on a small input, ten times the call (make bench). Ctrl+C
@@ -1815,7 +1815,9 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     if errors is not None:
         fn, args = _lib.ipcf_pcf_errors, (ctypes.byref(din), ctypes.byref(o), *errors, ctypes.byref(dout))
     # Error bars repeat the pCF per segment: never quick.
-    work = data.size * (o.noffsets if o.uv is not None else o.npoints)
+    # Many curve points cost more than the FFT (a multi-tau ACF of m=4096 on
+    # 2**20 samples took 0.2 s on the calling thread: APIS12's M6).
+    work = data.size * (o.noffsets if o.uv is not None else o.npoints) * max(1, shape[-1] // 32)
     quick = errors is None and work <= _QUICK_WORK
     _call(fn, name, args, o, progress, keep=(data, d3, d2, mk, out, full), quick=quick)
     if errors is None and o.device != _c.DEVICE_CPU:  # only device='auto' falls back to the CPU

@@ -1152,6 +1152,15 @@ def test_quick_calls_run_on_the_calling_thread(monkeypatch):
     big = numpy.arange(2000.0)
     ipcf.correlate(big, big, mode='same')  # a direct sum of 2000 x 2000 products
     assert len(helped) == 3, helped
+    # many curve points cost more than the FFT: a multi-tau ACF of m=4096 on
+    # 2**16 samples (64 x 576 x 32 points of work) runs in a helper (on 2**20
+    # samples it held the calling thread for 0.2 s: APIS12's M6)
+    long = numpy.ones((1 << 16, 1, 1), numpy.uint16)
+    assert long.size <= ipcf._QUICK_WORK
+    ipcf.acf(long, bins='multitau', m=4096, threads=1)
+    assert len(helped) == 4, helped
+    ipcf.acf(long, nbins=16, threads=1)
+    assert len(helped) == 4, helped
     numpy.testing.assert_array_equal(ipcf.correlate(big[:10], big[:10], mode='same'),
                                      numpy.correlate(big[:10], big[:10], 'same'))
 
