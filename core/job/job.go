@@ -1271,6 +1271,19 @@ func (j *Job) makeKey() error {
 	if j.mask != nil {
 		f["mask"] = fmt.Sprintf("%08x", ooc.CRC(j.mask.Data))
 	}
+	if o.Offsets != nil {
+		// The offsets replace the circle: its radius and points change no
+		// byte, and the hosts filled them differently (the CLI kept a
+		// preset's --radius, Python the defaults): one request was two
+		// jobs (EQUIV13's F1). The defaults keep --offsets jobs' keys.
+		d := pcf.DefaultOptions()
+		f["radius"], f["npoints"] = strconv.Itoa(d.Radius), strconv.Itoa(d.Npoints)
+	}
+	if o.Bins == pcf.Multitau {
+		// Multi-tau points follow m, not nbins (Octave lets nbins through
+		// with a warning).
+		f["nbins"] = strconv.Itoa(pcf.DefaultOptions().Nbins)
+	}
 	if j.errs != nil {
 		// Only with error bars: a job without them keeps its key.
 		f["errors"] = errorsText(*j.errs)

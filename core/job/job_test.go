@@ -696,6 +696,9 @@ func TestKeyRaw(t *testing.T) {
 		s := DefaultSpec()
 		s.Input.Path, s.Output = in, filepath.Join(dir, "out.npy")
 		s.Input.Raw = r
+		if r.T > 0 {
+			s.Input.Format = "raw" // (a .npy's bytes read as raw: only when asked)
+		}
 		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 6
 		return s
 	}
@@ -716,9 +719,21 @@ func TestKeyRaw(t *testing.T) {
 		}
 		keys[name] = k
 	}
-	s := spec(raw)
-	s.Input.Format = "raw"
-	if key(s) != keys["raw"] {
+	// a raw file (not a .npy: READERS13's F6) read with the format named
+	// or implied by the shape: one key
+	b, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawFile := filepath.Join(dir, "in.raw")
+	if err := os.WriteFile(rawFile, b[hdr:], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := spec(source.Raw{T: 64, H: 12, W: 12, DType: array.Uint16, Order: array.Little})
+	s.Input.Path = rawFile
+	named := key(s)
+	s.Input.Format = ""
+	if key(s) != named {
 		t.Error("format raw named or implied by the shape: another key")
 	}
 	s = spec(raw)
@@ -1667,5 +1682,37 @@ func TestInputReadErrorWords(t *testing.T) {
 		if !errors.Is(err, ErrInput) || !errors.Is(err, c.err) || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("inputErr(%v) = %v; want ErrInput and its cause, %q", c.err, err, c.want)
 		}
+	}
+}
+
+// TestKeyOfOffsetsIgnoresTheCircle: with offsets given, the circle's
+// radius and points change no byte and so no key; with multi-tau bins,
+// nbins likewise. The hosts filled them differently (the CLI kept a
+// preset's --radius, Python the defaults, Octave what was given): one
+// request was two jobs, recomputed or its scratch discarded when rerun
+// from another host (EQUIV13's F1).
+func TestKeyOfOffsetsIgnoresTheCircle(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	spec := func(radius, npoints, nbins int, multitau bool) Spec {
+		s := DefaultSpec()
+		s.Input.Path, s.Output = in, filepath.Join(dir, "out.npy")
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = radius, npoints, nbins
+		s.PCF.Offsets = []pcf.Offset{{U: 1, V: 0}, {U: 0, V: -1}}
+		if multitau {
+			s.PCF.Bins, s.PCF.M = pcf.Multitau, 4
+		}
+		return s
+	}
+	k0 := specKey(t, spec(6, 32, 6, false))
+	if k := specKey(t, spec(2, 8, 6, false)); k != k0 {
+		t.Errorf("offsets with radius 2, 8 points: key %s, with the defaults %s", k, k0)
+	}
+	if k := specKey(t, spec(6, 32, 5, false)); k == k0 {
+		t.Errorf("offsets with 5 log bins: the key of 6 bins")
+	}
+	m0 := specKey(t, spec(6, 32, 32, true))
+	if k := specKey(t, spec(3, 4, 20, true)); k != m0 {
+		t.Errorf("multi-tau offsets with radius 3, 4 points, 20 bins: key %s, with the defaults %s", k, m0)
 	}
 }
