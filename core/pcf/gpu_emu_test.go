@@ -348,6 +348,13 @@ func againstCPU(t *testing.T, what string, data array.View, o Options) {
 	if d > 1e-6 {
 		t.Fatalf("%s: max abs difference to the CPU %g > 1e-6", what, d)
 	}
+	// The same NaN, bit for bit: the kernel's 0/0 was 0xffc00000 here and
+	// 0x7fffffff on NVIDIA GPUs, the CPU's 0x7fc00000 (EQUIV13's M1).
+	for i := range got {
+		if math.IsNaN(float64(got[i])) && math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: out[%d] is NaN %#08x on the GPU, %#08x on the CPU", what, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+		}
+	}
 	t.Logf("%s: max abs difference to the CPU %.2g", what, d)
 }
 

@@ -256,15 +256,18 @@ __global__ void ipcf_bins(const float *corr, int cstride, int n, const int *bins
     int tid = threadIdx.x;
     int nrows = wantbwd ? 2 * nb : nb;
     double *acc = scratch + (ipcf_u64)blockIdx.x * 2 * nb;
-    float zero = 0;
+    /* the CPU engine's NaN, 0x7fc00000: 0/0 is 0xffc00000 on x86 and
+     * 0x7fffffff on NVIDIA GPUs, so results of the two never shared bytes
+     * where such curves lie (EQUIV13's M1) */
+    float nan = __int_as_float(0x7fc00000);
     for (int j = blockIdx.x; j < npairs; j += gridDim.x) {
         const float *c = corr + (ipcf_u64)j * cstride;
         double np = norm[pp[j]], nq = norm[qq[j]];
         int bad = !(np != 0 && nq != 0 && np - np == 0 && nq - nq == 0);
         if (bad) {
             for (int b = tid; b < nb; b += blockDim.x) {
-                out[(ipcf_u64)j * nb + b] = zero / zero;
-                if (wantbwd) out2[(ipcf_u64)j * nb + b] = zero / zero;
+                out[(ipcf_u64)j * nb + b] = nan;
+                if (wantbwd) out2[(ipcf_u64)j * nb + b] = nan;
             }
             continue;
         }
