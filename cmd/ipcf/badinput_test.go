@@ -479,6 +479,9 @@ func TestCLIBadInput(t *testing.T) {
 		{"a TIFF given a raw shape", pcf(p("ok.tif"), "--shape", "1,1,1", "--radius", "1"), 2, []string{"ok.tif is a TIFF file"}, nil},
 		{"a .npy read as raw with --format raw", pcf(good, "--format", "raw", "--shape", "64,12,12", "--offset", "128"), 0, nil, ok(out)},
 		{"raw bytes with a raw shape, format left out", pcf(stack, "--shape", "64,12,12"), 0, nil, ok(out)},
+		// (the first bytes are read from a regular file only: a FIFO's open
+		// waited for a writer, for good)
+		{"a FIFO given a raw shape", pcf(fifo, "--shape", "64,12,12"), 1, []string{"fifo.npy", "named pipe"}, nil},
 		{"tiff rgb", pcf(p("rgb.tif"), "--radius", "1"), 1, []string{"rgb.tif", "samples per pixel"}, nil},
 		{"tiff planar", pcf(p("planar.tif"), "--radius", "1"), 1, []string{"planar.tif"}, nil},
 		{"tiff tiled", pcf(p("tiled.tif"), "--radius", "1"), 1, []string{"tiled.tif", "tiled"}, nil},

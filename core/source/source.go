@@ -244,14 +244,11 @@ func (r Raw) size(path string) (int64, error) {
 // of its own, from its first bytes: ".npy", "TIFF", or "" (another file,
 // or one that cannot be read: its reader says why).
 func Formatted(path string) string {
-	f, err := os.Open(path)
+	f, _, err := npy.OpenRegular(path) // (a FIFO is never waited on)
 	if err != nil {
 		return ""
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return ""
-	}
 	head := make([]byte, 6)
 	n, _ := io.ReadFull(f, head)
 	switch h := string(head[:n]); {
