@@ -1,6 +1,7 @@
 package fit
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
@@ -482,11 +483,19 @@ func (ft *Fitter) sumSquares() float64 {
 }
 
 // better reports whether r2 replaces r: a usable fit whose chi-square is
-// lower by more than rounding (a millionth of the curves' own sum of
-// squares ss: two exact fits differ by noise).
+// lower by more than rounding: a billionth of r's chi-square, or of the
+// curves' own sum of squares ss times 1e-3 where r fits exactly (two exact
+// fits differ by round-off). A millionth of ss was more than the whole
+// chi-square of curves of high signal to noise (image-averaged ones): a
+// restart's far better fit was thrown away, status 0 with a velocity 33
+// standard errors off (FIT13's F2).
 func better(r2, r *Result, ss float64) bool {
-	return r2.Status != Failed && (r.Status == Failed || r2.ChiSq < r.ChiSq-1e-6*ss)
+	return r2.Status != Failed && (r.Status == Failed || lower(r2.ChiSq, r.ChiSq, ss))
 }
+
+// lower reports whether chi-square c is below than by more than rounding
+// (see better).
+func lower(c, than, ss float64) bool { return c < than-max(1e-9*than, 1e-12*ss) }
 
 // smoothedStart fits once more from a second start when the fit did not
 // converge (at a bound, out of iterations, failed), and keeps the better
@@ -584,16 +593,31 @@ func (ft *Fitter) spreadStarts(r *Result) {
 	if d := ft.pf[1]; !(d > 0) || math.IsInf(d, 0) {
 		return
 	}
-	for _, k := range spreadScales {
+	// Fitted from: every start whose chi-square beats the fit's, and the
+	// two best starts whatever theirs. Starts far worse than the fit can
+	// lie in the better basin: a pCF of high signal to noise rising at its
+	// last delay converged, status 0, at 8 times the chi-square that the
+	// starts of D/10^4 to D/100 reached, all three skipped (FIT13's F3).
+	var chi [len(spreadScales)]float64
+	order := [len(spreadScales)]int{}
+	for i, k := range spreadScales {
 		ft.dscale = k
 		ft.probe = true
 		s := Result{NParams: np}
 		ft.run(&s)
 		ft.unscale()
 		ft.probe = false
-		if !better(&s, r, ss) {
+		chi[i], order[i] = math.Inf(1), i
+		if s.Status != Failed && !math.IsNaN(s.ChiSq) {
+			chi[i] = s.ChiSq
+		}
+	}
+	slices.SortStableFunc(order[:], func(a, b int) int { return cmp.Compare(chi[a], chi[b]) })
+	for n, i := range order {
+		if n >= 2 && !lower(chi[i], r.ChiSq, ss) || math.IsInf(chi[i], 1) {
 			continue
 		}
+		ft.dscale = spreadScales[i]
 		r2 := Result{NParams: np}
 		ft.run(&r2)
 		ft.unscale()

@@ -1126,3 +1126,67 @@ def test_multitau_m_in_pythons_words():
         ipcf.fit(raw[..., 2:], d[2:], None, 'acf2d', bins='multitau')
     a = ipcf.fit(raw[..., 2:], d[2:], None, 'acf2d', bins='multitau', m=8)
     assert a.bins_averaged and a['D'].shape == (10, 10)
+
+
+_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data')
+
+
+def test_fit_keeps_a_restarts_better_minimum_on_high_snr_curves():
+    # CCFs of high signal to noise (multi-tau m=16 at (4, 0) and (0, 4), D 1,
+    # v (0.00347, -0.0197) px/frame, noise and sigma 1e-6 at a peak of 1e-3:
+    # FIT13's F2 curves): a restart's better fit was thrown away as within
+    # rounding (a millionth of the curves' sum of squares, more than the whole
+    # chi-square), status 0 with the velocity 33 standard errors off. The
+    # chi-square is recomputed here from the model averaged over each
+    # multi-tau point's lags, independently of the library.
+    z = numpy.load(os.path.join(_DATA, 'ccf2d_high_snr.npz'))
+    g, tau, offs, lev, truth = z['g'], z['tau'], z['offs'], z['levels'], z['truth']
+    w = 2.0
+    sig = numpy.full(g.shape, 1e-6, numpy.float32)
+    r = ipcf.fit(g[None, None], tau, offs, model='ccf2d', waist=w, bins='multitau', m=16, sigma=sig[None, None])
+    pts = [(lag + numpy.arange(-2**k + 1, 2**k), (2**k - numpy.abs(numpy.arange(-2**k + 1, 2**k))) / 4**k)
+           for lag, k in zip(tau, lev)]
+
+    def chi2(p):
+        g0, d, vx, vy = p
+        c = 0.0
+        for (u, v), gk in zip(offs, g):
+            q = [4 * d * t + w * w for t, _ in pts]
+            m = numpy.array([numpy.sum(a * g0 * w * w / qq * numpy.exp(-((u - vx * t) ** 2 + (v - vy * t) ** 2) / qq))
+                             for (t, a), qq in zip(pts, q)])
+            c += numpy.sum(((m - gk) / 1e-6)[1:-1] ** 2)
+        return c
+
+    got = [float(r[n][0, 0]) for n in ('G0', 'D', 'vx', 'vy')]
+    assert int(r.status[0, 0]) == 0
+    assert chi2(got) <= 1.0001 * chi2(truth), (got, chi2(got), chi2(truth))
+    assert math.isclose(float(r.chisq[0, 0]), chi2(got), rel_tol=1e-4)
+
+
+def test_fit_of_a_rising_pcf_reaches_the_lower_minimum():
+    # A pCF still rising at its last delay (8 px, W 2, D 3.16e-4 px^2/frame:
+    # its peak at 47,000 frames, beyond the 2048 lags), log bins, sigma 5e-9
+    # (FIT13's F3 curve): status 0 at D 5.4 times the truth, chi-square 141,
+    # where D 3.26e-4 has 17.8: the starts that reach it were skipped for
+    # their own chi-square. The chi-square is recomputed here from the model
+    # averaged over each log bin's lags.
+    z = numpy.load(os.path.join(_DATA, 'pcf1d_rising.npz'))
+    y, s, tau, dist = z['y'], float(z['s']), z['tau'], int(z['dist'])
+    w = 2.0
+    r = ipcf.fit(y.reshape(1, 1, 1, -1), tau, [[dist, 0]], model='pcf1d', waist=w, bins='log',
+                 sigma=numpy.full((1, 1, 1, len(y)), s, numpy.float32))
+    lo = [0]
+    hi = []
+    for t in tau:  # the bins, from their mean lags
+        hi.append(int(round(2 * t + 1 - lo[-1])))
+        lo.append(hi[-1])
+
+    def chi2(dc, d):
+        m = numpy.array([numpy.mean(dc * w * w / (4 * d * numpy.arange(a, b) + w * w)
+                                    * numpy.exp(-dist ** 2 / (4 * d * numpy.arange(a, b) + w * w))) for a, b in zip(lo, hi)])
+        return float(numpy.sum(((m - numpy.maximum(y.astype(float), 0)) / s)[1:-1] ** 2))
+
+    dc, d = float(r['DC'][0, 0]), float(r['D'][0, 0])
+    assert int(r.status[0, 0]) == 0
+    assert chi2(dc, d) <= 1.0001 * chi2(0.04507524, 3.263649e-4), (dc, d, chi2(dc, d))
+    assert abs(d / float(z['D']) - 1) < 0.1
