@@ -229,6 +229,8 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 		} else {
 			if !(kappa > 0) {
 				errs = append(errs, fail(eInvalid, "options.kappa=0: IPCF_MODEL_ACF3D needs the axial / lateral waist ratio"))
+			} else if err := fit.CheckKappa(kappa); err != nil {
+				errs = append(errs, fail(eInvalid, "options.%v", err))
 			}
 			s.m = fit.ACF3D{W: s.waist, Kappa: kappa, Flow: flow, Offset: ginf}
 		}

@@ -327,7 +327,7 @@ typedef struct ipcf_fit_options {
     double waist;               /* PSF waist (1/e^2 radius) in pixels, 1e-6..1e6; 0:
                                    IPCF_FIT_DEFAULT_WAIST (2 pixels, the simulator's PSF) when
                                    pixel_size is 0, refused when it is set (0) */
-    double kappa;               /* ACF3D: axial / lateral waist, > 0; other models: 0 (0) */
+    double kappa;               /* ACF3D: axial / lateral waist, 0.01 to 10000; other models: 0 (0) */
     double pixel_side;          /* ITIR: the side of a camera pixel in pixels, > 0 (1) */
     double pixel_size;          /* micrometres per pixel for the outputs, 1e-6..1e6; 0 = pixels (0) */
     double frame_interval;      /* seconds per delay unit for the outputs, 1e-12..1e6; 0 = the

@@ -195,6 +195,8 @@ func parseFit(args []string) (fitFlags, error) {
 		errs = append(errs, refuse("joint", "it fits the one curve at the offset (0, 0)"))
 		if !f.given["kappa"] {
 			errs = append(errs, usageError{"fit: --model acf3d needs --kappa K, the axial / lateral waist"})
+		} else if err := fit.CheckKappa(f.kappa); err != nil {
+			errs = append(errs, usageError{"fit: --" + err.Error()})
 		}
 	case "ccf2d":
 		errs = append(errs, refuse("flow", "it always fits the velocity (vx, vy)"), refuse("kappa", "acf3d only"))

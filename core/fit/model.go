@@ -214,7 +214,24 @@ func (m ACF3D) Check() error {
 	if err := positive("ACF3D.W", m.W); err != nil {
 		return err
 	}
-	return positive("ACF3D.Kappa", m.Kappa)
+	if err := CheckKappa(m.Kappa); err != nil {
+		return fmt.Errorf("%w: ACF3D.Kappa: %w", ErrModel, err)
+	}
+	return nil
+}
+
+// KappaMin and KappaMax bound the structure parameter (axial / lateral
+// waist) a fit takes: 3 to 10 for a confocal volume. Beyond, the float32
+// maps overflow or every fit fails: kappa 1e-100 gave G0 = +Inf,
+// "converged"; 1e-160 failed every fit without a word (FIT13's M1).
+const KappaMin, KappaMax = 0.01, 1e4
+
+// CheckKappa refuses a structure parameter outside KappaMin..KappaMax.
+func CheckKappa(k float64) error {
+	if !(k >= KappaMin && k <= KappaMax) {
+		return fmt.Errorf("kappa %g: want %g to %g (the axial / lateral waist ratio, 3 to 10 for a confocal volume)", k, KappaMin, KappaMax)
+	}
+	return nil
 }
 
 func (m ACF3D) Bounds(lo, hi []float64) {

@@ -571,6 +571,9 @@ def test_bad_input():
         (E, 'IPCF_FIT_GINF', dict(ginf=True)),
         (E, 'delta-CCFs', dict(delta=True)),
         (E, 'kappa', dict(model='acf3d', offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
+        # (FIT13's M1: kappa 1e-100 gave G0 = +Inf, "converged"; 1e-160 failed every fit without a word)
+        (E, 'options.kappa 1e-100: want 0.01 to 10000', dict(model='acf3d', kappa=1e-100, offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
+        (E, 'options.kappa 1e+06: want 0.01 to 10000', dict(model='acf3d', kappa=1e6, offsets=[(0, 0), (1, 0), (0, 1), (2, 0)])),
         (E, 'offset (0, 0)', dict(model='acf2d')),
         # offsets on one line off the axes (on an axis, a line scan's: the velocity across held at 0)
         (E, 'two directions, or on one axis', dict(model='ccf2d', offsets=[(1, 1), (2, 2), (-1, -1), (3, 3)])),
