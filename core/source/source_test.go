@@ -920,7 +920,7 @@ func TestFolderNamesOneReading(t *testing.T) {
 	}
 	for _, names := range [][]string{
 		{"t0.00s.tif", "t0.25s.tif", "t0.50s.tif", "t0.75s.tif", "t1.00s.tif", "t1.25s.tif"}, // one number of decimals
-		{"t0.05s.tif", "t0.5s.tif", "t0.75s.tif"},                                           // 0.05 is not 0.5, and is first either way
+		{"t0.05s.tif", "t0.5s.tif", "t0.75s.tif"},                                            // 0.05 is not 0.5, and is first either way
 		{"stack.2.tif", "stack.10.tif", "stack.11.tif"},                                      // a point after a letter: counters
 		{"t_9.tif", "t_10.tif", "t_11.tif"},
 	} {
