@@ -182,3 +182,19 @@ func TestPlotMissingMaps(t *testing.T) {
 		t.Errorf("a MAPS.zarr kept aside: exit %d, %q; want 1, naming it", code, msg)
 	}
 }
+
+// TestShortDescription: a map's title takes the first words of its
+// parameter's description, whole ("amplitude G(0)", not "amplitude G":
+// FIT13's M5).
+func TestShortDescription(t *testing.T) {
+	for in, want := range map[string]string{
+		"amplitude G(0) (1/N for N particles in the PSF)": "amplitude G(0)",
+		"flow direction, degrees from the +x axis":        "flow direction",
+		"diffusion coefficient":                           "diffusion coefficient",
+		"offset G(inf); the curve's tail":                 "offset G(inf)",
+	} {
+		if got := shortDescription(in); got != want {
+			t.Errorf("shortDescription(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -663,10 +663,7 @@ func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bo
 		desc = "chi-square"
 	case name == "status":
 	default:
-		unit, desc = m.Parameters[j].Unit, m.Parameters[j].Description
-		if i := strings.IndexAny(desc, ",;("); i > 0 {
-			desc = strings.TrimSpace(desc[:i]) // "flow direction, degrees from ...": the first words
-		}
+		unit, desc = m.Parameters[j].Unit, shortDescription(m.Parameters[j].Description)
 	}
 	label := name
 	if unit != "" && unit != "1" {
@@ -790,4 +787,18 @@ func (s statusTicks) Ticks(_, _ float64) []plot.Tick {
 		t = append(t, plot.Tick{Value: -float64(i), Label: fmt.Sprintf("%s: %d", n, s[i])})
 	}
 	return t
+}
+
+// shortDescription is the first words of a parameter's description, for
+// a title: "flow direction, degrees from ..." is "flow direction", and
+// "amplitude G(0) (1/N ...)" is "amplitude G(0)" (it was "amplitude G":
+// FIT13's M5).
+func shortDescription(desc string) string {
+	if i := strings.IndexAny(desc, ",;"); i > 0 {
+		desc = strings.TrimSpace(desc[:i])
+	}
+	if i := strings.Index(desc, " ("); i > 0 {
+		desc = desc[:i]
+	}
+	return desc
 }
