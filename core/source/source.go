@@ -788,7 +788,9 @@ func formPattern(f string) string {
 func onePerFrame(files []string) error {
 	same := map[string]string{}
 	for _, f := range files {
-		k := frameKey(filepath.Base(f))
+		// (in its folder: a pattern's frames may lie one a folder under
+		// one name, TimePoint_1/scan.tif, TimePoint_2/scan.tif: REVIEW13's F1)
+		k := filepath.Join(filepath.Dir(f), frameKey(filepath.Base(f)))
 		if g, ok := same[k]; ok {
 			return fmt.Errorf("%s and %s name one frame (their names differ only in case, .tif/.tiff or the zeros that pad a number): one would be read twice; move one set away, or give the files of the series with a pattern that names one set",
 				filepath.Base(g), filepath.Base(f))
@@ -1221,18 +1223,14 @@ func openSeries(files []string, ch int) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case pl.multi() && pl.channels > 1:
-		// One channel's planes of an OME image of several (a pattern of
-		// one channel's files): channel 2's were read as --channel 1 and
-		// labelled so, and --channel 2 was refused (READERS13's F4). The
-		// files' own channel is the one to give (each file's is checked
-		// to be the first's, follows).
-		if ch >= 0 && ch != pl.c {
-			return nil, fmt.Errorf("%w: %s ...: channel %d: the files hold channel %d of an OME image of %d channels (its planes one a file): give --channel %d, or the files of channel %d",
-				ErrChannel, files[0], ch+1, pl.c+1, pl.channels, pl.c+1, ch+1)
-		}
-	case ch > 0:
+	// One channel's planes of an OME image of several (a pattern of one
+	// channel's files): channel 2's were read as --channel 1 and labelled
+	// so, and --channel 2 was refused (READERS13's F4). The files' own
+	// channel is the one to give, checked once every file is known to be
+	// of the first's (files of both channels are refused as such first:
+	// REVIEW13's F2).
+	omeChannels := pl.multi() && pl.channels > 1
+	if ch > 0 && !omeChannels {
 		return nil, channelErr(files[0]+" ...", ch, 1)
 	}
 	s := &series{files: files, w: p.w, h: p.h, dtype: p.dtype, curI: -1, u: u, plane0: pl, planes: planes}
@@ -1249,6 +1247,10 @@ func openSeries(files []string, ch int) (Source, error) {
 	}
 	if err := s.checkAll(); err != nil {
 		return nil, err
+	}
+	if omeChannels && ch >= 0 && ch != pl.c {
+		return nil, fmt.Errorf("%w: %s ...: channel %d: the files hold channel %d of an OME image of %d channels (its planes one a file): give --channel %d, or the files of channel %d",
+			ErrChannel, files[0], ch+1, pl.c+1, pl.channels, pl.c+1, ch+1)
 	}
 	return s, nil
 }
@@ -1347,18 +1349,19 @@ func (s *series) check(t int) error {
 		// Every file's place: by the first file's list of the dataset's
 		// files where it names this one.
 		listed, ok := s.planes[filepath.Base(s.files[t])]
+		if s.plane0.multi() && !isOME(p.desc) {
+			// A file without OME-XML among a multi-file OME-TIFF's (saved
+			// over a plane by another program: Fiji's ImageJ description)
+			// holds no plane of the image; only the sampled files were
+			// checked so, any other was read as its frame (READERS13's F7;
+			// without a list of the files too: REVIEW13's F3).
+			return nil, fmt.Errorf("%w: %s holds a plane of a multi-file OME-TIFF and %s none (no OME-XML): a file saved over a plane by another program, or not a plane of the image, would be read as a frame; give the image's own files", ErrFormat, s.files[0], s.files[t])
+		}
 		if ok {
 			// The file at that name is placed by its own identity (its root
 			// UUID) where the list records the files': another plane's or
 			// channel's file saved under a plane's name was read as that
 			// frame (a review).
-			if listed.uuid != "" && !isOME(p.desc) {
-				// A file at a plane's name without OME-XML (saved over it
-				// by another program: Fiji's ImageJ description) holds no
-				// plane of the image; only the sampled files were checked
-				// so, any other was read as its frame (READERS13's F7).
-				return nil, fmt.Errorf("%w: %s holds a plane of a multi-file OME-TIFF and %s none (no OME-XML), though the dataset's list names it: a file saved over a plane by another program would be read as a frame; give the image's own files", ErrFormat, s.files[0], s.files[t])
-			}
 			if root := omeRootID(p.desc); listed.uuid != "" && root != "" && !strings.EqualFold(root, listed.uuid) {
 				if own, found := s.byUUID[strings.ToLower(root)]; found { // (UUIDs: any letter case)
 					listed = own

@@ -934,6 +934,25 @@ func TestFolderNamesOneReading(t *testing.T) {
 			src.Close()
 		}
 	}
+	// one frame a folder under one name (MetaXpress's TimePoint_N/scan.tif):
+	// a pattern reads them, in order (REVIEW13's F1: refused as two names
+	// of one frame)
+	root := t.TempDir()
+	for i := range 3 {
+		d := filepath.Join(root, fmt.Sprintf("TimePoint_%d", i+1))
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "scan_A01_w1.tif"), writeTIFF(tiffOpts{}, []tpage{ps[i]}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if src, err := Open(filepath.Join(root, "TimePoint_*", "scan_A01_w1.tif")); err != nil {
+		t.Errorf("a frame a folder, by a pattern: %v", err)
+	} else {
+		checkStack(t, src, 3, 4, 5)
+		src.Close()
+	}
 	for _, names := range [][]string{{"img_7.tif", "img_0007.tif", "img_8.tif", "img_0008.tif"}, {"a_0.tif", "a_00.tif"}} {
 		dir := folder(names...)
 		for _, in := range []string{dir, filepath.Join(dir, "img_*.tif"), filepath.Join(dir, "a_*.tif")} {
@@ -976,6 +995,40 @@ func TestOMEPlanesOfOneChannel(t *testing.T) {
 			src.Close()
 		}
 		other := 1 - c
+		// both channels' files: refused as such, not told to give the
+		// first file's channel (REVIEW13's F2)
+		if c == 1 {
+			// (names without a channel index: Bio-Formats' img_0000 = C0 T0,
+			// img_0001 = C1 T0, ...)
+			both := t.TempDir()
+			for i := range T {
+				xml := fmt.Sprintf(`<OME><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="%d"><TiffData FirstC="%d" FirstT="%d" FirstZ="0" IFD="0" PlaneCount="1"/></Pixels></Image></OME>`, T/2, i%2, i/2)
+				if err := os.WriteFile(filepath.Join(both, fmt.Sprintf("img_%04d.ome.tif", i)), writeTIFF(tiffOpts{}, []tpage{with(ps[i], ij(xml))}), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := OpenChannel(both, 1); err == nil || strings.Contains(err.Error(), "give --channel 1") {
+				t.Errorf("both channels' files, --channel 2: %v; want them refused as of two channels", err)
+			}
+		}
+		if c == 0 {
+			// a plain TIFF at a plane's file that is not sampled (files 1,
+			// 3 and 5 are), with no list of the files: refused, not read as
+			// its frame (REVIEW13's F3)
+			plain := t.TempDir()
+			for i := range T {
+				desc := "ImageJ=1.54f\nmin=0.0\nmax=100.0\n"
+				if i != 2 {
+					desc = fmt.Sprintf(`<OME><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="%d"><TiffData FirstC="0" FirstT="%d" FirstZ="0" IFD="0" PlaneCount="1"/></Pixels></Image></OME>`, T, i)
+				}
+				if err := os.WriteFile(filepath.Join(plain, fmt.Sprintf("img_C0_T%d.ome.tif", i)), writeTIFF(tiffOpts{}, []tpage{with(ps[i], ij(desc))}), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := Open(plain); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "img_C0_T2.ome.tif none (no OME-XML)") {
+				t.Errorf("a plain TIFF at file 2 of one-plane OME files without a list: %v; want its refusal", err)
+			}
+		}
 		want := fmt.Sprintf("channel %d: the files hold channel %d of an OME image of 2 channels", other+1, c+1)
 		if _, err := OpenChannel(pattern, other); !errors.Is(err, ErrChannel) || !strings.Contains(err.Error(), want) {
 			t.Errorf("channel %d's files, --channel %d: %v; want %q", c+1, other+1, err, want)
@@ -1011,6 +1064,31 @@ func TestOMEChannelSplitFile(t *testing.T) {
 		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "put channel 2 alone in this file (8 of its 16 planes; a multi-file OME-TIFF split by channel)") ||
 			strings.Contains(err.Error(), "select one with --channel") {
 			t.Errorf("channel %d: %v; want the channel-split file named as such", ch+1, err)
+		}
+	}
+	// not so named (REVIEW13's F4): one file of a dataset split by plane
+	// (one page), and a file of every plane cut short, whose one TiffData
+	// runs over both channels in XYCZT (F4b)
+	one := fmt.Sprintf(`<OME UUID="urn:uuid:c"><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="%d"><TiffData IFD="0" FirstC="1" FirstT="1" PlaneCount="1"><UUID FileName="img_0003.ome.tif">urn:uuid:c</UUID></TiffData><TiffData IFD="0" FirstC="0" FirstT="0" PlaneCount="1"><UUID FileName="img_0000.ome.tif">urn:uuid:d</UUID></TiffData></Pixels></Image></OME>`, T)
+	cut := `<OME><Image><Pixels DimensionOrder="XYCZT" SizeX="5" SizeY="4" SizeC="2" SizeZ="1" SizeT="8"><TiffData IFD="0" PlaneCount="16"/></Pixels></Image></OME>`
+	for _, c := range []struct {
+		name, xml string
+		pages     int
+	}{{"img_0003.ome.tif", one, 1}, {"cut.ome.tif", cut, 12}} {
+		var pages []tpage
+		for i := range c.pages {
+			pages = append(pages, with(grayPages(le, c.pages, 4, 5, 0)[i], ij(c.xml)))
+		}
+		p := filepath.Join(t.TempDir(), c.name)
+		if err := os.WriteFile(p, writeTIFF(tiffOpts{}, pages), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := OpenChannel(p, 0)
+		if err == nil {
+			src.Close()
+		}
+		if err == nil || strings.Contains(err.Error(), "split by channel") {
+			t.Errorf("%s: %v; want it refused, not as a file of a dataset split by channel", c.name, err)
 		}
 	}
 }

@@ -859,13 +859,13 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 				return pl, false, err
 			}
 			continue
-		case size["C"] > 1 && r.omeHeldChannel(block, root) >= 0 && images < size["C"]*max(size["Z"], size["T"]):
+		case size["C"] > 1 && r.omeHeldChannel(block, root, size, images) >= 0:
 			// A file of a dataset split by channel (bfconvert's %c): it
 			// holds one channel's planes, and neither "select one with
 			// --channel" (which was said first) nor --channel reads it
 			// (READERS13's F3).
 			return pl, false, r.errf("OME-TIFF of %d channels whose TiffData put channel %d alone in this file (%d of its %d planes; a multi-file OME-TIFF split by channel): reading such a file is not supported; save that channel as one TIFF (Fiji: open the dataset with Bio-Formats, Image > Duplicate the channel, save as TIFF)",
-				size["C"], r.omeHeldChannel(block, root)+1, images, size["C"]*max(size["Z"], size["T"]))
+				size["C"], r.omeHeldChannel(block, root, size, images)+1, images, size["C"]*max(size["Z"], size["T"]))
 		case ch < 0 && size["Z"] <= 1 && size["T"] <= 1:
 			// tifffile labels a plain 3-D stack written with ome=True and no axes as channels
 			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first "+
@@ -913,10 +913,27 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 	return pl, ok, nil
 }
 
-// omeHeldChannel returns the channel (FirstC) that every TiffData of an
-// image's Pixels block placing planes in this file names, or -1 where
-// they name several, none is held here, or one cannot be read.
-func (r *tiffReader) omeHeldChannel(block, root string) int {
+// omeHeldChannel returns the channel that this file of a dataset split by
+// channel holds: the one (FirstC) that every TiffData of an image's Pixels
+// block placing planes here names, where the file's images are that
+// channel's planes (Z*T, more than one: a file of a dataset split by plane
+// holds one: REVIEW13's F4) and a TiffData of several planes runs along
+// time (or z), not over the channels, in the DimensionOrder (a file of
+// every plane cut short is not one channel's: F4b); else -1.
+func (r *tiffReader) omeHeldChannel(block, root string, size map[string]int, images int) int {
+	if images < 2 || images != size["Z"]*size["T"] {
+		return -1
+	}
+	order := "XYCZT"
+	px, _, _ := strings.Cut(block, ">")
+	if m := omeOrder.FindStringSubmatch(px); m != nil {
+		order = strings.ToUpper(m[1])
+	}
+	axis := "T"
+	if size["Z"] > 1 {
+		axis = "Z"
+	}
+	alongTime := strings.Index(order, axis) >= 0 && strings.Index(order, axis) < strings.Index(order, "C")
 	c := -1
 	for _, full := range omeTiffDataFull.FindAllString(block, -1) {
 		if !omeHeldHere(full, filepath.Base(r.path), root) {
@@ -924,6 +941,15 @@ func (r *tiffReader) omeHeldChannel(block, root string) int {
 		}
 		at, ok, err := r.omeTiffDataAttrs(full)
 		if err != nil || !ok || (c >= 0 && at["FirstC"] != c) {
+			return -1
+		}
+		count, counted := at["PlaneCount"]
+		if _, ifd := at["IFD"]; !counted && !ifd {
+			count = images
+		} else if !counted {
+			count = 1
+		}
+		if count > 1 && !alongTime {
 			return -1
 		}
 		c = at["FirstC"]
