@@ -913,18 +913,16 @@ func TestEngineMemoryOverBudgetNote(t *testing.T) {
 	if code != 0 || !strings.Contains(msg, "--tile 4,4 applies out of core only: the job fits the memory budget") {
 		t.Errorf("--tile, in memory by auto: exit %d: %q", code, msg)
 	}
-	// and --scratch (accepted without a word: EQUIV13's M3)
+	// --scratch is not one: in memory it holds the record of the result's
+	// publication (REVIEW13's F5: a note said it wrote none), and a missing
+	// folder is refused as out of core
 	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "x.npy"), "--radius", "2", "--engine", "memory", "--scratch", dir, "--quiet")
-	if code != 0 || !strings.Contains(msg, "--scratch applies out of core only: --engine memory writes no scratch") {
+	if code != 0 || strings.Contains(msg, "--scratch applies") {
 		t.Errorf("--engine memory --scratch: exit %d: %q", code, msg)
 	}
-	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "y.npy"), "--radius", "2", "--scratch", dir, "--quiet")
-	if code != 0 || !strings.Contains(msg, "--scratch applies out of core only: the job fits the memory budget") {
-		t.Errorf("--scratch, in memory by auto: exit %d: %q", code, msg)
-	}
-	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "v.npy"), "--radius", "2", "--scratch", dir, "--engine", "ooc", "--quiet")
-	if code != 0 || strings.Contains(msg, "--scratch applies") {
-		t.Errorf("--scratch out of core: exit %d: %q", code, msg)
+	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "y.npy"), "--radius", "2", "--engine", "memory", "--scratch", filepath.Join(dir, "none", "x"), "--quiet")
+	if code != 1 || !strings.Contains(msg, "scratch folder refused") {
+		t.Errorf("--engine memory --scratch of a missing folder: exit %d: %q", code, msg)
 	}
 	code, msg = runIn(t, "pcf", in, "-o", filepath.Join(dir, "u.npy"), "--radius", "2", "--copy-input", "--engine", "ooc", "--quiet")
 	if code != 0 || strings.Contains(msg, "--copy-input applies") {

@@ -1202,10 +1202,6 @@ func (j *Job) chooseEngine() error {
 		if j.spec.CopyInput {
 			j.log("--copy-input applies out of core only: --engine memory reads the input once, without a scratch copy")
 		}
-		if j.spec.Scratch != "" {
-			// (accepted without a word: EQUIV13's M3)
-			j.log("--scratch applies out of core only: --engine memory writes no scratch")
-		}
 		if j.inMemNeed > j.memory {
 			j.log("--engine memory needs about %s, more than the budget of %s: it runs as asked, and may take more memory than the budget (--engine auto chooses out of core)",
 				ooc.SizeText(j.inMemNeed), ooc.SizeText(j.memory))
@@ -1221,9 +1217,6 @@ func (j *Job) chooseEngine() error {
 			}
 			if s := j.spec.Tile; s[0] > 0 || s[1] > 0 {
 				j.log("--tile %d,%d applies out of core only: the job fits the memory budget and runs in memory, the whole image at once (--engine ooc takes the tiles)", s[0], s[1])
-			}
-			if j.spec.Scratch != "" {
-				j.log("--scratch applies out of core only: the job fits the memory budget and runs in memory, writing no scratch (--engine ooc writes it there)")
 			}
 		}
 	}
