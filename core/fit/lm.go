@@ -593,12 +593,17 @@ func (ft *Fitter) spreadStarts(r *Result) {
 	if d := ft.pf[1]; !(d > 0) || math.IsInf(d, 0) {
 		return
 	}
-	// Fitted from: every start whose chi-square beats the fit's, and the
-	// two best starts whatever theirs. Starts far worse than the fit can
-	// lie in the better basin: a pCF of high signal to noise rising at its
-	// last delay converged, status 0, at 8 times the chi-square that the
-	// starts of D/10^4 to D/100 reached, all three skipped (FIT13's F3).
+	// Fitted from every start whose chi-square beats the fit's (at its
+	// turn, as before), then from the two best starts whatever theirs
+	// where not yet: starts far worse than the fit can lie in the better
+	// basin (a pCF of high signal to noise rising at its last delay
+	// converged, status 0, at 8 times the chi-square that the starts of
+	// D/10^4 to D/100 reached, all three skipped: FIT13's F3). The second
+	// pass comes after the first, so a fit ends no higher than the first
+	// pass alone leaves it (REVIEW13's F7: sorted in one pass, a joint fit
+	// ended 2 % higher).
 	var chi [len(spreadScales)]float64
+	var fitted [len(spreadScales)]bool
 	order := [len(spreadScales)]int{}
 	for i, k := range spreadScales {
 		ft.dscale = k
@@ -611,10 +616,20 @@ func (ft *Fitter) spreadStarts(r *Result) {
 		if s.Status != Failed && !math.IsNaN(s.ChiSq) {
 			chi[i] = s.ChiSq
 		}
+		if !better(&s, r, ss) {
+			continue
+		}
+		fitted[i] = true
+		r2 := Result{NParams: np}
+		ft.run(&r2)
+		ft.unscale()
+		if better(&r2, r, ss) {
+			*r = r2
+		}
 	}
 	slices.SortStableFunc(order[:], func(a, b int) int { return cmp.Compare(chi[a], chi[b]) })
-	for n, i := range order {
-		if n >= 2 && !lower(chi[i], r.ChiSq, ss) || math.IsInf(chi[i], 1) {
+	for _, i := range order[:2] {
+		if fitted[i] || math.IsInf(chi[i], 1) {
 			continue
 		}
 		ft.dscale = spreadScales[i]
