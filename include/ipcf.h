@@ -348,8 +348,9 @@ typedef struct ipcf_source_options {
     uint32_t reserved0;
     const char *format;         /* NULL or "auto": by extension and content; "npy", "tiff", "raw" */
     int64_t raw_shape[3];       /* raw input: frames, rows, columns (all 0: not raw); with format
-                                   NULL or "auto", a .npy or TIFF file is refused
-                                   (IPCF_E_INVALID_ARGUMENT): give "raw" to read its bytes as raw */
+                                   NULL or "auto", a .npy or TIFF file is refused, with "npy" or
+                                   "tiff" any file (IPCF_E_INVALID_ARGUMENT): give "raw" to read
+                                   its bytes as raw */
     int64_t raw_offset;         /* raw input: bytes to skip before the first sample (0 to 2^50) */
     const char *crop;           /* NULL or "y0:y1,x0:x1" (a bound may be empty) */
     const char *frames;         /* NULL or "start:stop" */

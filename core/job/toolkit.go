@@ -495,7 +495,7 @@ func (j *Job) toolkitFields(f map[string]string) error {
 	case j.spec.Input2 != "" || j.spec.Channel2 > 0:
 		fp, err := fingerprint(j.files2)
 		if err != nil {
-			return fmt.Errorf("%w: input2: %w", ErrInput, err)
+			return inputErr(fmt.Errorf("input2: %w", err)) // (a storage fault said as such: REVIEW13's m2)
 		}
 		f["input2"] = fp
 	case j.src2 != nil:

@@ -802,7 +802,8 @@ func onePerFrame(files []string) error {
 
 // frameKey is a file name in lower case, .tiff as .tif, each number
 // without the zeros that pad it (but the digits after a decimal point:
-// t0.05s is not t0.5s).
+// t0.05s is not t0.5s; t0.5s and t0.50s, Run1.1 and Run1.10 as
+// counters, are refused by oneOrder).
 func frameKey(name string) string {
 	k := strings.ToLower(name)
 	if strings.HasSuffix(k, ".tiff") {

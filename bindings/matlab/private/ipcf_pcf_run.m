@@ -50,7 +50,7 @@ if isempty(errs) && ~isempty(G) && ~any(isfinite(G(:)))
   if ~isempty(mask)
     why{end + 1} = 'the mask';
   end
-  if ~isempty(o.Threshold)
+  if ~isempty(o.Threshold) && double(o.Threshold(1)) > -Inf   % (-Inf is none: REVIEW13's m4)
     why{end + 1} = sprintf('''Threshold'' %.17g', double(o.Threshold(1)));
   end
   if isempty(why)

@@ -230,7 +230,8 @@ compare(ipcf_pcf(data, 'Offsets', c.offsets, 'Nbins', 8, 'Threshold', -Inf), dir
 % AllNaNWarning; a result with a finite curve is not
 nan_cases = {{@() ipcf_pcf(data, 'Offsets', c.offsets, 'Nbins', 8, 'Threshold', 1e6), '(check ''Threshold'' 1000000)'}, ...
              {@() ipcf_pcf(data, 'Offsets', c.offsets, 'Nbins', 8, 'Mask', zeros(H, W)), '(check the mask)'}, ...
-             {@() ipcf_acf(zeros(size(data), 'uint16'), 'Nbins', 8), '(pixels whose series sum to zero or hold NaN)'}};
+             {@() ipcf_acf(zeros(size(data), 'uint16'), 'Nbins', 8), '(pixels whose series sum to zero or hold NaN)'}, ...
+             {@() ipcf_acf(zeros(size(data), 'uint16'), 'Nbins', 8, 'Threshold', -Inf), '(pixels whose series sum to zero or hold NaN)'}};
 for i = 1:numel(nan_cases)
   lastwarn('', '');
   got = nan_cases{i}{1}();
