@@ -1090,5 +1090,10 @@ func TestOMEChannelSplitFile(t *testing.T) {
 		if err == nil || strings.Contains(err.Error(), "split by channel") {
 			t.Errorf("%s: %v; want it refused, not as a file of a dataset split by channel", c.name, err)
 		}
+		// without --channel: refused as holding too few pages, not sent to
+		// --channel, which refuses it too (REVIEW13's m9)
+		if _, err := Open(p); err == nil || strings.Contains(err.Error(), "select one with --channel") || !strings.Contains(err.Error(), "not read, with or without --channel") {
+			t.Errorf("%s, no channel: %v; want it refused as too few pages", c.name, err)
+		}
 	}
 }

@@ -866,6 +866,12 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 			// (READERS13's F3).
 			return pl, false, r.errf("OME-TIFF of %d channels whose TiffData put channel %d alone in this file (%d of its %d planes; a multi-file OME-TIFF split by channel): reading such a file is not supported; save that channel as one TIFF (Fiji: open the dataset with Bio-Formats, Image > Duplicate the channel, save as TIFF)",
 				size["C"], r.omeHeldChannel(block, root, size, images)+1, images, size["C"]*max(size["Z"], size["T"]))
+		case ch < 0 && size["C"] > 1 && !omeFewerPlanes(size, images) && omePlanesCount(size) > images:
+			// Fewer pages than planes: said before "select one with
+			// --channel", which then refused the file as this does
+			// (REVIEW13's m9: one file of a dataset split by plane).
+			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %d planes holds %d pages (cut short, or one file of a multi-file OME-TIFF): not read, with or without --channel; give the image as one file, or the one-plane files of one channel with a pattern",
+				size["C"], size["Z"], size["T"], omePlanesCount(size), images)
 		case ch < 0 && size["Z"] <= 1 && size["T"] <= 1:
 			// tifffile labels a plain 3-D stack written with ome=True and no axes as channels
 			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first "+
@@ -1265,6 +1271,18 @@ func (r *tiffReader) omeImage(desc string) int {
 // omeFewerPlanes reports whether an image of size C x Z x T (each >= 1)
 // has fewer planes than pages: the file holds more than this image (a
 // file of several images may also hold part of one).
+// omePlanesCount is C*Z*T, or -1 beyond 2^63.
+func omePlanesCount(size map[string]int) int {
+	hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"]))
+	if hi == 0 {
+		hi, lo = bits.Mul64(lo, uint64(size["T"]))
+	}
+	if hi != 0 || lo >= 1<<63 {
+		return -1
+	}
+	return int(lo)
+}
+
 func omeFewerPlanes(size map[string]int, pages int) bool {
 	hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"]))
 	if hi == 0 {
