@@ -569,8 +569,9 @@ var spreadScales = [...]float64{1e-4, 1e-3, 1e-2, 1e-1, 10, 100}
 // spreadStarts looks at starts with the guess's D (every model's second
 // parameter) times each of spreadScales, the amplitude set by least
 // squares as for the first start, and fits again from each whose
-// chi-square is already lower than the fit's: a start in another basin.
-// It keeps the best fit. It looks only at curves whose largest value is
+// chi-square is already lower than the fit's at its turn, then from the
+// two best of them not yet fitted: a start in another basin. It keeps the
+// best fit. It looks only at curves whose largest value is
 // the last point fitted, or constant (unbracketed). A pCF still rising at its last delay (slow
 // diffusion, a far offset) has its peak, which the guess of D reads,
 // beyond the delays: the guess lay on the far side of a barrier, and the

@@ -870,7 +870,7 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 			// Fewer pages than planes: said before "select one with
 			// --channel", which then refused the file as this does
 			// (REVIEW13's m9: one file of a dataset split by plane).
-			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %d planes holds %d pages (cut short, or one file of a multi-file OME-TIFF): not read, with or without --channel; give the image as one file, or the one-plane files of one channel with a pattern",
+			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %d planes holds %d pages (cut short, or one file of a multi-file OME-TIFF): not read, with or without --channel (a file of several channels is read where it holds every plane); give the image as one file",
 				size["C"], size["Z"], size["T"], omePlanesCount(size), images)
 		case ch < 0 && size["Z"] <= 1 && size["T"] <= 1:
 			// tifffile labels a plain 3-D stack written with ome=True and no axes as channels
@@ -1268,9 +1268,6 @@ func (r *tiffReader) omeImage(desc string) int {
 	return k
 }
 
-// omeFewerPlanes reports whether an image of size C x Z x T (each >= 1)
-// has fewer planes than pages: the file holds more than this image (a
-// file of several images may also hold part of one).
 // omePlanesCount is C*Z*T, or -1 beyond 2^63.
 func omePlanesCount(size map[string]int) int {
 	hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"]))
@@ -1283,6 +1280,9 @@ func omePlanesCount(size map[string]int) int {
 	return int(lo)
 }
 
+// omeFewerPlanes reports whether an image of size C x Z x T (each >= 1)
+// has fewer planes than pages: the file holds more than this image (a
+// file of several images may also hold part of one).
 func omeFewerPlanes(size map[string]int, pages int) bool {
 	hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"]))
 	if hi == 0 {
