@@ -424,10 +424,7 @@ func open(path string, ch int) (Source, error) {
 		if err := oneNameForm(files); err != nil {
 			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
 		}
-		if err := onePerFrame(files); err != nil {
-			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
-		}
-		if err := oneOrder(files); err != nil {
+		if err := frameNames(files); err != nil {
 			return nil, fmt.Errorf("%w: folder %s: %w", ErrFormat, path, err)
 		}
 		return openSeries(files, ch)
@@ -489,10 +486,7 @@ func openGlob(pattern string, ch int) (Source, error) {
 	if err := oneSeries(files); err != nil {
 		return nil, fmt.Errorf("%w: pattern %q: %w", ErrFormat, pattern, err)
 	}
-	if err := onePerFrame(files); err != nil {
-		return nil, fmt.Errorf("%w: pattern %q: %w", ErrFormat, pattern, err)
-	}
-	if err := oneOrder(files); err != nil {
+	if err := frameNames(files); err != nil {
 		return nil, fmt.Errorf("%w: pattern %q: %w", ErrFormat, pattern, err)
 	}
 	return openSeries(files, ch)
@@ -778,6 +772,15 @@ func formPattern(f string) string {
 		b.WriteRune(r)
 	}
 	return filepath.Join(filepath.Dir(f), b.String())
+}
+
+// frameNames checks the names of a folder's or a pattern's frames: one
+// name a frame (onePerFrame) and one reading of their order (oneOrder).
+func frameNames(files []string) error {
+	if err := onePerFrame(files); err != nil {
+		return err
+	}
+	return oneOrder(files)
 }
 
 // onePerFrame refuses two names of one frame, alike but for case,

@@ -889,10 +889,8 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		// C*Z*T == images, without overflow (every size >= 1 here)
 		if n := images / size["C"]; images%size["C"] != 0 || n%size["Z"] != 0 || n/size["Z"] != size["T"] {
 			planes := "more than 2^63"
-			if hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"])); hi == 0 {
-				if hi, lo = bits.Mul64(lo, uint64(size["T"])); hi == 0 && lo < 1<<63 {
-					planes = strconv.FormatUint(lo, 10)
-				}
+			if n := omePlanesCount(size); n >= 0 {
+				planes = strconv.Itoa(n)
 			}
 			return pl, false, r.errf("OME-TIFF of %d channels x %d z slices x %d time points = %s planes holds %d pages: "+
 				"reading a channel is supported when this file holds every plane", size["C"], size["Z"], size["T"], planes, images)
@@ -949,13 +947,7 @@ func (r *tiffReader) omeHeldChannel(block, root string, size map[string]int, ima
 		if err != nil || !ok || (c >= 0 && at["FirstC"] != c) {
 			return -1
 		}
-		count, counted := at["PlaneCount"]
-		if _, ifd := at["IFD"]; !counted && !ifd {
-			count = images
-		} else if !counted {
-			count = 1
-		}
-		if count > 1 && !alongTime {
+		if omeTiffDataCount(at, images) > 1 && !alongTime {
 			return -1
 		}
 		c = at["FirstC"]
@@ -973,11 +965,9 @@ func (r *tiffReader) omeHeldChannel(block, root string, size map[string]int, ima
 // TiffData naming a plane outside the image or an IFD past the pages.
 func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index func(map[string]int) int, images int, order string) error {
 	base := filepath.Base(r.path)
-	planes := -1 // C*Z*T, -1 beyond 2^62 (every size >= 1 here)
-	if hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"])); hi == 0 {
-		if hi, lo = bits.Mul64(lo, uint64(size["T"])); hi == 0 && lo < 1<<62 {
-			planes = int(lo)
-		}
+	planes := omePlanesCount(size) // C*Z*T, -1 beyond 2^62 (every size >= 1 here)
+	if planes >= 1<<62 {
+		planes = -1
 	}
 	offset, first := 0, true
 	firstPlane, firstIFD := 0, 0
@@ -1004,13 +994,7 @@ func (r *tiffReader) omePlaneMap(block, root string, size map[string]int, index 
 			return r.errf("OME-TIFF whose TiffData names plane C=%d Z=%d T=%d of an image of %d channels x %d z slices x %d time points",
 				at["FirstC"], at["FirstZ"], at["FirstT"], size["C"], size["Z"], size["T"])
 		}
-		// PlaneCount: 1 by default where an IFD is named, else every page.
-		count, ok := at["PlaneCount"]
-		if _, ifd := at["IFD"]; !ok && !ifd {
-			count = images
-		} else if !ok {
-			count = 1
-		}
+		count := omeTiffDataCount(at, images)
 		want := index(at)
 		if at["IFD"] >= images || count > images-at["IFD"] || (planes >= 0 && count > planes-want) {
 			return r.errf("OME-TIFF whose TiffData maps %d planes from C=%d Z=%d T=%d to IFD %d: past the file's %d pages or the image's planes",
@@ -1268,6 +1252,19 @@ func (r *tiffReader) omeImage(desc string) int {
 	return k
 }
 
+// omeTiffDataCount is the planes a TiffData element (its attributes at)
+// places in a file of images pages: its PlaneCount, 1 by default where it
+// names an IFD, else every page.
+func omeTiffDataCount(at map[string]int, images int) int {
+	count, ok := at["PlaneCount"]
+	if _, ifd := at["IFD"]; !ok && !ifd {
+		return images
+	} else if !ok {
+		return 1
+	}
+	return count
+}
+
 // omePlanesCount is C*Z*T, or -1 beyond 2^63.
 func omePlanesCount(size map[string]int) int {
 	hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"]))
@@ -1284,11 +1281,8 @@ func omePlanesCount(size map[string]int) int {
 // has fewer planes than pages: the file holds more than this image (a
 // file of several images may also hold part of one).
 func omeFewerPlanes(size map[string]int, pages int) bool {
-	hi, lo := bits.Mul64(uint64(size["C"]), uint64(size["Z"]))
-	if hi == 0 {
-		hi, lo = bits.Mul64(lo, uint64(size["T"]))
-	}
-	return hi == 0 && lo < uint64(pages)
+	n := omePlanesCount(size)
+	return n >= 0 && n < pages
 }
 
 // imagejPlanes reads the dimensions of an ImageJ description: a
