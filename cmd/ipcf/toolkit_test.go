@@ -660,6 +660,54 @@ func TestToolkitLineScan(t *testing.T) {
 	}
 }
 
+// TestToolkitLineScanFortran: a (time, x) line scan saved in Fortran
+// order (numpy's asfortranarray, MATLAB's column-major arrays), big-endian
+// too, is read as the C-order file of the same samples: the same bytes
+// for the pCF (in memory and out of core), the ACF and the correction of
+// bleaching (READERS13's m8: it was refused, though the README promised
+// ".npy (C or Fortran order)").
+func TestToolkitLineScanFortran(t *testing.T) {
+	d := newTKData(t)
+	p := func(n string) string { return filepath.Join(d.dir, n) }
+	val := tkValue(3, 1, tkLineW) // d.line's samples, C order: i = t*W + x
+	for _, c := range []struct {
+		name, descr string
+		put         func(b []byte, v uint16)
+	}{
+		{"little", "<u2", func(b []byte, v uint16) { b[0], b[1] = byte(v), byte(v>>8) }},
+		{"big", ">u2", func(b []byte, v uint16) { b[0], b[1] = byte(v>>8), byte(v) }},
+	} {
+		data := make([]byte, 2*tkT*tkLineW)
+		for ti := 0; ti < tkT; ti++ {
+			for x := 0; x < tkLineW; x++ {
+				c.put(data[2*(x*tkT+ti):], uint16(val(ti*tkLineW+x)))
+			}
+		}
+		in := p("fortran-" + c.name + ".npy")
+		dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': True, 'shape': (%d, %d), }", c.descr, tkT, tkLineW)
+		if err := os.WriteFile(in, npyHeader(t, dict, data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for i, args := range [][]string{
+			{"pcf", "--preset", "line", "--radius", "2"},
+			{"pcf", "--preset", "line", "--radius", "2", "--engine", "ooc", "--tile", "1,40"},
+			{"pcf", "--acf", "--crop", "0:1,3:90", "--frames", "5:120"},
+			{"bleach", "--filtersize", "10"},
+		} {
+			want, got := p(fmt.Sprintf("c-%s-%d.npy", c.name, i)), p(fmt.Sprintf("f-%s-%d.npy", c.name, i))
+			for _, r := range []struct{ in, out string }{{d.line, want}, {in, got}} {
+				cmdArgs := append([]string{args[0], r.in, "-o", r.out, "--quiet"}, args[1:]...)
+				if code, msg := runCLI(t, c.name, time.Minute, cmdArgs...); code != 0 {
+					t.Fatalf("%s %v: exit %d: %s", c.name, cmdArgs, code, msg)
+				}
+			}
+			if !bytes.Equal(npyData(t, got), npyData(t, want)) {
+				t.Errorf("%s %v: the Fortran-order line scan's result differs from the C-order file's", c.name, args)
+			}
+		}
+	}
+}
+
 // TestToolkitPlot: ipcf plot draws the toolkit's results: one offset (an
 // ACF), multi-tau points, a line scan's single row, two channels.
 func TestToolkitPlot(t *testing.T) {

@@ -396,23 +396,14 @@ func npyHeader(path string) (h npy.Header, ok bool) {
 	return f.Header, true
 }
 
-// openLineScan opens a 2-D C-order .npy (time, x) as the (time, 1, x)
-// raw source it is byte for byte; ok is false for anything else.
+// openLineScan opens a 2-D .npy (time, x), C or Fortran order, as the
+// (time, 1, x) stack it is; ok is false for anything else.
 func openLineScan(path string) (src source.Source, ok bool, err error) {
 	h, ok := npyHeader(path)
 	if !ok || len(h.Shape) != 2 {
 		return nil, false, nil
 	}
-	if h.Fortran && h.Shape[0] > 1 && h.Shape[1] > 1 {
-		return nil, true, fmt.Errorf("%w: %s: a Fortran-order (time, x) line scan: save it in C order", source.ErrFormat, path)
-	}
-	if h.Shape[0] == 0 || h.Shape[1] == 0 {
-		return nil, true, fmt.Errorf("%w: %s: a (time, x) line scan of shape %v: no sample", source.ErrFormat, path, h.Shape)
-	}
-	if err := npy.CheckBool(path, h); err != nil {
-		return nil, true, fmt.Errorf("%w: %w", source.ErrFormat, err)
-	}
-	src, err = source.OpenRaw(path, source.Raw{T: h.Shape[0], H: 1, W: h.Shape[1], DType: h.DType, Order: h.Order, Offset: h.Offset})
+	src, err = source.OpenLineScan(path)
 	return src, true, err
 }
 

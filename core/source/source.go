@@ -210,6 +210,44 @@ func openNpy(m *mapping) (Source, error) {
 	return &stack{m: m, v: v, name: m.path}, nil
 }
 
+// OpenLineScan maps a 2-D .npy file, a (time, x) line scan in C or
+// Fortran order, as the (time, 1, x) stack it is.
+func OpenLineScan(path string) (Source, error) {
+	m, err := mapFile(path)
+	if err != nil {
+		return nil, err
+	}
+	src, err := parsed(m, func() (Source, error) { return openLines(m) })
+	if err != nil {
+		m.close()
+		return nil, err
+	}
+	return src, nil
+}
+
+func openLines(m *mapping) (Source, error) {
+	v, h, err := npy.View(m.data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, m.path, err)
+	}
+	if len(h.Shape) != 2 {
+		return nil, fmt.Errorf("%w: %s: shape %v, want 2 dimensions (time, x) for a line scan", ErrFormat, m.path, h.Shape)
+	}
+	if h.Shape[0] == 0 || h.Shape[1] == 0 {
+		return nil, fmt.Errorf("%w: %s: a (time, x) line scan of shape %v: no sample", ErrFormat, m.path, h.Shape)
+	}
+	if err := npy.CheckBool(m.path, h); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	// The one row's stride spans a row of either order (never stepped).
+	lv, err := array.New(v.DType, v.Order, []int{h.Shape[0], 1, h.Shape[1]},
+		[]int{v.Strides[0], v.Strides[1] * h.Shape[1], v.Strides[1]}, v.Data, v.Offset)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %w", ErrFormat, m.path, err)
+	}
+	return &stack{m: m, v: lv, name: m.path}, nil
+}
+
 // Raw describes a headerless binary file.
 type Raw struct {
 	T, H, W int
