@@ -1075,10 +1075,10 @@ func TestEmptyFlagValues(t *testing.T) {
 	// Numbers with a fraction are read in decimal too: Go's flag.Float64
 	// read --threshold 0_5 as 5 and --smooth 0x1p-1 as 0.5 (a campaign's
 	// finding); --threshold and --memory, read as strings, the same.
-	if n := refused([]string{"float"}, []string{"0_5", "0x1p-1", "-0X1", "1_0e1"}, "want a number in decimal digits"); n < 10 {
+	if n := refused([]string{"float"}, []string{"0_5", "0x1p-1", "-0X1", "1_0e1", " 0.5"}, "want a number in decimal digits"); n < 10 {
 		t.Errorf("%d float flags checked, want the 10 or more the commands have", n)
 	}
-	for _, c := range [][]string{{"--threshold", "0_5"}, {"--threshold", "0x10"}, {"--memory", "1_0GiB"}, {"--memory", "0x10MiB"}} {
+	for _, c := range [][]string{{"--threshold", "0_5"}, {"--threshold", "0x10"}, {"--threshold", " 40"}, {"--threshold", "40 "}, {"--memory", "1_0GiB"}, {"--memory", "0x10MiB"}} {
 		args := []string{"pcf", "x.npy", "-o", "out.npy", c[0], c[1]}
 		if code, _, errs := runSplit(args...); code != 2 || !strings.Contains(errs, c[1]) {
 			t.Errorf("ipcf %q: exit %d, %q", args, code, errs)

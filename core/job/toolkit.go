@@ -180,7 +180,9 @@ func (t Toolkit) Apply(s *Spec) error {
 	o.SetSmooth(t.Smooth)
 	o.Threshold, o.ThresholdOn = 0, false
 	if t.Threshold != "" {
-		v, err := source.ParseDecimal(strings.TrimSpace(t.Threshold))
+		// (as every number's flag: " 40" refused, as --smooth " 0.5" was:
+		// EQUIV13's M5)
+		v, err := source.ParseDecimal(t.Threshold)
 		if errors.Is(err, strconv.ErrRange) {
 			return optErr("--threshold %q: out of range (want a finite mean intensity)", t.Threshold)
 		}
