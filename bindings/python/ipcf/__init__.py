@@ -104,6 +104,18 @@ class IpcfError(RuntimeError):
         return type(self), (self.status, self.message)
 
 
+def _renamed(e, queries, call):
+    """Name error e as raised by call where the library's message names
+    one of the queries instead (a function the caller never called): its
+    message and args alike, so that a pickled copy (a worker process's,
+    dask's) says the same (HOSTS14's F2)."""
+    for q in queries:
+        if isinstance(e.message, str) and e.message.startswith(q + ': '):
+            e.message = call + ': ' + e.message[len(q) + 2:]
+            e.args = (e.message,) + e.args[1:]
+            return
+
+
 class IpcfValueError(IpcfError, ValueError):
     """Invalid argument: a parameter, shape or value the library refuses
     (status 1), or an output array of the wrong shape (status 3)."""
@@ -343,7 +355,8 @@ def _check_dtype(dtype, name):
     """Raise an IpcfTypeError unless the library can read samples of dtype
     (directly, or after `_input`'s conversion)."""
     dtype = numpy.dtype(dtype)
-    if f'{dtype.kind}{dtype.itemsize}' in _c.DTYPE_CODES or dtype.kind in 'uib' or dtype == numpy.float16:
+    if f'{dtype.kind}{dtype.itemsize}' in _c.DTYPE_CODES or dtype.kind in 'uib' or dtype.str[1:] == 'f2':
+        # (float16 of either byte order: '>f2' != numpy.float16, HOSTS14's F1)
         return
     msg = f'{name}: dtype {dtype} is not supported (integer or real samples)'
     raise _unsupported(msg)
@@ -1797,9 +1810,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     except IpcfError as e:
         # named as the call made (the library's shape query named itself,
         # a function the caller never called)
-        call = 'ipcf_pcf_errors' if errors is not None else 'ipcf_pcf_compute'
-        if e.args and isinstance(e.args[0], str) and e.args[0].startswith('ipcf_pcf_output_shape: '):
-            e.args = (call + ': ' + e.args[0][len('ipcf_pcf_output_shape: '):],) + e.args[1:]
+        _renamed(e, ('ipcf_pcf_output_shape',), 'ipcf_pcf_errors' if errors is not None else 'ipcf_pcf_compute')
         raise
     if acf:
         shape = shape[:2] + shape[3:]  # one offset: no offset axis

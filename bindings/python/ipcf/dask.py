@@ -42,7 +42,7 @@ import numpy
 
 from . import (DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _block_origin, _block_scope, _bleach_frames, _bool, _c,
                _cancel_blocks, _check_dtype, _checked_once, _defaults, _device, _ignored, _input, _int, _invalid, _lib,
-               _mean, _not_masked, _pcf_options, _threads, _units, _time_first, _unsupported)
+               _mean, _not_masked, _pcf_options, _renamed, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
@@ -173,9 +173,7 @@ def _as_eager():
     try:
         yield
     except IpcfError as e:
-        for q in ('ipcf_pcf_output_shape: ', 'ipcf_circle: '):
-            if e.args and isinstance(e.args[0], str) and e.args[0].startswith(q):
-                e.args = ('ipcf_pcf_compute: ' + e.args[0][len(q):],) + e.args[1:]
+        _renamed(e, ('ipcf_pcf_output_shape', 'ipcf_circle'), 'ipcf_pcf_compute')
         raise
 
 
