@@ -292,7 +292,9 @@ func writeOwned(cmd, out string, crc uint32, size int64, publish func(before fun
 	m := plainMeta(cmd, meta, crc, size)
 	var earlier []byte // the earlier output's sidecar (nil: none)
 	placed := false    // the new sidecar is in place, the rename next
-	sidecarFirst := func() error {
+	var stepErr error  // sidecarFirst's, worded whole ("cmd: ...")
+	sidecarFirst := func() (err error) {
+		defer func() { stepErr = err }()
 		// What lies at out now is checked again (plainCheck, under the
 		// lock), once the content is written and synced, just before the
 		// sidecar and the rename: a user's file that appeared there during
@@ -344,7 +346,12 @@ func writeOwned(cmd, out string, crc uint32, size int64, publish func(before fun
 			os.Remove(side)
 		}
 	}
-	if err != nil {
+	switch {
+	case err != nil && stepErr != nil:
+		// (not "bleach: writing o.npy: bleach: writing o.npy.json: ...":
+		// BLEACH14's M9)
+		return stepErr
+	case err != nil:
 		return fmt.Errorf("%s: writing %s: %w", cmd, out, err)
 	}
 	return nil

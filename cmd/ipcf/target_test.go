@@ -671,6 +671,24 @@ func TestPlainOutputStoppedMidWrite(t *testing.T) {
 	}
 }
 
+// A plain command whose sidecar cannot be written (here: a folder put at
+// its name once the checks passed, standing for a full disk) says so once:
+// "simulate: writing s.npy: simulate: writing s.npy.json: ..." named the
+// command and the output twice (BLEACH14's M9).
+func TestPlainSidecarFailureWordedOnce(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "s.npy")
+	testHookPlainBeforeRename = func() error { return os.Mkdir(out+".json", 0o755) }
+	code, msg := runIn(t, "simulate", "-o", out, "--frames", "64", "--size", "8", "--quiet")
+	testHookPlainBeforeRename = nil
+	if code != 1 || strings.Count(msg, "writing") != 1 || !strings.Contains(msg, "simulate: writing "+out+".json: ") {
+		t.Errorf("exit %d, %q; want 1 and one \"simulate: writing %s.json: ...\"", code, msg, out)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the output was published without its sidecar")
+	}
+}
+
 // A plain command whose final rename fails (here: a folder put at the
 // output, standing for an I/O error) exits 1 and leaves the earlier output
 // readable: its sidecar is put back (the new one stayed, and a pCF of
