@@ -552,7 +552,7 @@ func (t imageJStack) ifds() []byte {
 	desc := append([]byte(t.desc), 0)
 	var res []byte
 	if t.pixelSize > 0 {
-		num, den := tiffRational(1 / t.pixelSize)
+		num, den := ooc.Rational(1 / t.pixelSize)
 		res = le.AppendUint32(le.AppendUint32(nil, num), den)
 		res = append(res, res...)
 	}
@@ -637,17 +637,6 @@ func (t imageJStack) ifds() []byte {
 		ifd(p, false)
 	}
 	return out
-}
-
-// tiffRational is v as a TIFF RATIONAL: the numerator over a denominator
-// of up to 10^6 that keeps it within 32 bits.
-func tiffRational(v float64) (uint32, uint32) {
-	den := 1e6
-	for den > 1 && v*den > math.MaxUint32 {
-		den /= 10
-	}
-	num := min(max(math.Round(v*den), 1), math.MaxUint32)
-	return uint32(num), uint32(den)
 }
 
 // fitZarrReplaceable refuses an existing output MAPS.zarr (st: its Lstat)

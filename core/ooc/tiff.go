@@ -269,7 +269,7 @@ func (o *TiffOutput) ifds(in resultInfo, meta map[string]any, a float64) []byte 
 	desc := append([]byte(imageJDescription(in, a)), 0)
 	var res []byte // XResolution, YResolution rationals
 	if in.pixelSize > 0 {
-		num, den := rational(1 / in.pixelSize)
+		num, den := Rational(1 / in.pixelSize)
 		res = le.AppendUint32(le.AppendUint32(nil, num), den)
 		res = append(res, res...)
 	}
@@ -373,21 +373,37 @@ func (o *TiffOutput) ifds(in resultInfo, meta map[string]any, a float64) []byte 
 	return out
 }
 
-// rational is v as a TIFF RATIONAL: the numerator over a denominator of
-// up to 10^6 that keeps it within 32 bits.
-func rational(v float64) (uint32, uint32) {
-	den := 1e6
-	for den > 1 && v*den > math.MaxUint32 {
-		den /= 10
+// Rational is v (> 0) as a TIFF RATIONAL: the last convergent of its
+// continued fraction whose terms fit in 32 bits (exact where v is such a
+// fraction, else within about 1e-9 for the resolutions of pixel sizes of
+// 1e-6 to 1e6 um). A fixed denominator of 10^6 kept few digits of a small
+// v: ImageJ read a pixel of 700000 um as 1e6 um (UNITS14's F9).
+func Rational(v float64) (num, den uint32) {
+	const most = math.MaxUint32
+	switch {
+	case !(v > 1.0/most):
+		return 1, most
+	case v >= most:
+		return most, 1
 	}
-	num := math.Round(v * den)
-	if num < 1 {
-		num = 1
+	hPrev, h, kPrev, k := 0.0, 1.0, 1.0, 0.0
+	for x := v; ; {
+		a := math.Floor(x)
+		hn, kn := a*h+hPrev, a*k+kPrev
+		if hn > most || kn > most {
+			break
+		}
+		hPrev, h, kPrev, k = h, hn, k, kn
+		f := x - a
+		if h/k == v || f <= 0 {
+			break
+		}
+		x = 1 / f
 	}
-	if num > math.MaxUint32 {
-		num = math.MaxUint32
+	if h < 1 || k < 1 {
+		return 1, most
 	}
-	return uint32(num), uint32(den)
+	return uint32(h), uint32(k)
 }
 
 // imageJMetadata is ImageJ's IJMetadata tag (50839) and its byte counts
