@@ -12,6 +12,7 @@
 package job
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -1557,12 +1558,24 @@ func (j *Job) secondUnits() error {
 		what, unit, option string
 		a, b               float64
 		given              bool
+		other, unread      string // b's: another geometry; a calibration not read
 	}{
-		{"frame interval", "s", "--frame-interval (frame_interval)", a.FrameInterval, b.FrameInterval, j.unitsFrom["frame_interval_s"] == "options"},
-		{"pixel size", "um", "--pixel-size (pixel_size)", a.PixelSize, b.PixelSize, j.unitsFrom["pixel_size_um"] == "options"},
+		{"frame interval", "s", "--frame-interval (frame_interval)", a.FrameInterval, b.FrameInterval, j.unitsFrom["frame_interval_s"] == "options",
+			"", cmp.Or(b.UnknownTime, b.BadTime)},
+		{"pixel size", "um", "--pixel-size (pixel_size)", a.PixelSize, b.PixelSize, j.unitsFrom["pixel_size_um"] == "options",
+			b.NotSquare, cmp.Or(b.UnknownLength, b.BadLength)},
 	} {
 		switch {
-		case f.given || f.b == 0:
+		case f.given:
+		case f.b == 0 && f.a > 0 && f.other != "":
+			// (UNITS14's F7: accepted without a word, the first file's
+			// square pixels labelling a channel of pixels not square)
+			return fmt.Errorf("%w: the two channels' files record other %ss (%s: %.6g %s, %s: pixels not square, %s): their cross-correlation has no one axis of distances; give %s if one of them is wrong",
+				ErrInput, f.what, j.spec.Input.Path, f.a, f.unit, j.spec.Input2, f.other, f.option)
+		case f.b == 0 && f.a > 0 && f.unread != "":
+			j.log("warning: the second channel's file %s records a %s ipcf cannot read (%s): it is not compared with the first file's, %.6g %s, which the result has; give %s to set it",
+				j.spec.Input2, f.what, f.unread, f.a, f.unit, f.option)
+		case f.b == 0:
 		case f.a == 0:
 			j.log("warning: the second channel's file %s records a %s of %.6g %s, the first file none: the result has none; give %s to use one",
 				j.spec.Input2, f.what, f.b, f.unit, f.option)

@@ -246,6 +246,24 @@ func TestUnitsSecondChannelFile(t *testing.T) {
 	if err != nil || !strings.Contains(strings.Join(logs, "\n"), "the second channel's file "+a+" records a frame interval of 0.001 s, the first file none") {
 		t.Errorf("units only in the second file: %v, logs %q", err, logs)
 	}
+	// A second file whose pixels are not square, beside square ones: other
+	// pixel sizes, refused unless given; one whose calibration is in a
+	// unit ipcf does not know: said (both went without a word: UNITS14's F7).
+	oblong, fur := filepath.Join(dir, "oblong.tif"), filepath.Join(dir, "fur.tif")
+	writeImageJTIFFRes(t, oblong, 64, 12, 12, 0.001, 10, 5) // 0.1 x 0.2 um
+	writeImageJTIFF(t, fur, 64, 12, 12, 0.001, 10)
+	fb, _ := os.ReadFile(fur)
+	os.WriteFile(fur, bytes.Replace(fb, []byte("unit=micron"), []byte("unit=furlon"), 1), 0o644)
+	if _, err := open(a, oblong, 0, 0); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "pixels not square, 0.1 x 0.2 um") {
+		t.Errorf("a second file of pixels not square: %v, want ErrInput naming them", err)
+	}
+	if _, err := open(a, oblong, 0, 0.1); err != nil {
+		t.Errorf("a second file of pixels not square, the pixel size given: %v", err)
+	}
+	logs, err = open(a, fur, 0, 0)
+	if err != nil || !strings.Contains(strings.Join(logs, "\n"), "the second channel's file "+fur+` records a pixel size ipcf cannot read ("furlon" (ImageJ))`) {
+		t.Errorf("a second file in an unknown unit: %v, logs %q", err, logs)
+	}
 }
 
 // TestUnitsBadValuesWarned: a frame interval the metadata state that is
