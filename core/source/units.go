@@ -571,6 +571,9 @@ func imagejUnits(desc string, xres, yres float64) metadata {
 		}
 		if f, ok := TimeUnit(tu); ok {
 			m.interval = number(fi) * f
+			if m.interval == 0 {
+				m.badTime = fmt.Sprintf("finterval=%s", fi) // (UNITS14's F8: said no more than absent)
+			}
 		}
 	}
 	return m
@@ -627,6 +630,11 @@ func omeUnits(desc string, k int) metadata {
 		if !ok && !pixelUnit(unit) && good(number(v)) {
 			m.lengthUnit = unit
 		}
+		if ok && !good(number(v)) && m.badLength == "" && (number(v) == 0 || math.IsNaN(number(v))) {
+			// (a stated 0 or a malformed size went without a word:
+			// UNITS14's F8; a negative one or Inf: finish says so)
+			m.badLength = fmt.Sprintf("%s=%q", key, v)
+		}
 		if !ok || math.IsNaN(number(v)) {
 			return math.NaN()
 		}
@@ -664,7 +672,10 @@ func omeUnits(desc string, k int) metadata {
 				a := attrs(e)
 				inPixels = true
 				m.pixelX, m.pixelY = length(a, "PhysicalSizeX"), length(a, "PhysicalSizeY")
-				m.interval, _ = duration(a, "TimeIncrement", "TimeIncrementUnit")
+				var stated bool
+				if m.interval, stated = duration(a, "TimeIncrement", "TimeIncrementUnit"); stated && m.interval == 0 {
+					m.badTime = fmt.Sprintf("TimeIncrement=%q", a["TimeIncrement"]) // (the planes' DeltaT are read)
+				}
 				if m.interval != 0 {
 					return m // the planes (there may be many) are not needed
 				}
@@ -735,6 +746,14 @@ func mmFromMap(top map[string]any, m metadata) metadata {
 	if v, ok := value("PixelSizeUm", "PixelSize_um"); ok {
 		m.pixelX = v
 		if !good(v) {
+			// 0: Micro-Manager's uncalibrated; anything else no positive
+			// number is said (UNITS14's F8: dropped without a word)
+			if v != 0 {
+				m.badLength = fmt.Sprintf("%g um", v)
+				if math.IsNaN(v) {
+					m.badLength = "not a number"
+				}
+			}
 			m.pixelX = 0
 		}
 	}

@@ -469,13 +469,18 @@ func TestStatedCalibrationNotReplaced(t *testing.T) {
 
 // TestBadValuesNamed: a pixel size or frame interval stated in a known
 // unit that is no positive number is named with its value (a review: a
-// negative OME size read as "NaN um"); a size in pixels (OME's none) or
-// malformed text is no such value.
+// negative OME size read as "NaN um"); so are a stated 0 and malformed
+// text (UNITS14's F8: dropped without a word). A size in pixels (OME's
+// none) and Micro-Manager's 0 (uncalibrated) are no such value.
 func TestBadValuesNamed(t *testing.T) {
 	g := grayPages(le, 3, 4, 5, 0)
 	for _, c := range []struct {
 		name, desc, length, time string
 	}{
+		{"OME malformed", ome(`PhysicalSizeX="abc" PhysicalSizeY="abc" TimeIncrement="0"`, ""), `PhysicalSizeX="abc" (OME-XML)`, `TimeIncrement="0" (OME-XML)`},
+		{"OME NaN", ome(`PhysicalSizeX="NaN" PhysicalSizeY="NaN"`, ""), `PhysicalSizeX="NaN" (OME-XML)`, ""},
+		{"OME zero", ome(`PhysicalSizeX="0" PhysicalSizeY="0"`, ""), `PhysicalSizeX="0" (OME-XML)`, ""},
+		{"ImageJ finterval 0", "ImageJ=1.54f\nimages=3\nframes=3\nfinterval=0\n", "", "finterval=0 (ImageJ)"},
 		{"OME negative", ome(`PhysicalSizeX="-0.1" PhysicalSizeY="-0.1" TimeIncrement="-2"`, ""), "-0.1 um (OME-XML)", "-2 s (OME-XML)"},
 		{"OME in pixels", ome(`PhysicalSizeX="1" PhysicalSizeXUnit="pixel" PhysicalSizeY="1" PhysicalSizeYUnit="pixel"`, ""), "", ""},
 		{"ImageJ finterval abc", "ImageJ=1.54f\nimages=3\nframes=3\nfinterval=abc\n", "", "not a number (ImageJ)"},
@@ -483,6 +488,16 @@ func TestBadValuesNamed(t *testing.T) {
 		u := UnitsOf(openBytes(t, "units.tif", writeTIFF(tiffOpts{}, withFirst(g, asc(270, c.desc)))))
 		if u.BadLength != c.length || u.BadTime != c.time {
 			t.Errorf("%s: bad length %q, time %q; want %q, %q", c.name, u.BadLength, u.BadTime, c.length, c.time)
+		}
+	}
+	for _, c := range []struct{ json, length string }{
+		{`{"PixelSizeUm":-0.1,"Interval_ms":2}`, "-0.1 um (Micro-Manager)"},
+		{`{"PixelSizeUm":"abc","Interval_ms":2}`, "not a number (Micro-Manager)"},
+		{`{"PixelSizeUm":0,"Interval_ms":2}`, ""},
+	} {
+		u := UnitsOf(openBytes(t, "mm.tif", writeTIFF(tiffOpts{}, withFirst(g, asc(51123, c.json)))))
+		if u.BadLength != c.length || u.PixelSize != 0 || u.FrameInterval != 0.002 {
+			t.Errorf("%s: bad length %q, pixel size %g, interval %g; want %q, 0, 0.002", c.json, u.BadLength, u.PixelSize, u.FrameInterval, c.length)
 		}
 	}
 }
