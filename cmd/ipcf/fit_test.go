@@ -729,6 +729,39 @@ func TestEditedMetadataRefused(t *testing.T) {
 // simulation), read as an input by pcf, bleach or plot --mean, is checked
 // against its sidecar: one bit flipped, or the sidecar edited or another
 // file's, is refused; without its sidecar it is read as it is.
+func TestConvolveOutputChecked(t *testing.T) {
+	// An image ipcf convolve wrote is read only as it wrote it, as a
+	// stack of bleach or simulate is: one byte changed was convolved
+	// again, or drawn, with exit 0 (TOOLS14's F2).
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	writeNpy(t, p("img.npy"), array.Float64, []int{40, 30}, func(i int) float64 { return float64(i%17) - 3 })
+	writeNpy(t, p("k.npy"), array.Float64, []int{3, 3}, func(i int) float64 { return float64(i + 1) })
+	if code, msg := ipcf(t, "convolve", p("img.npy"), p("k.npy"), "-o", p("c.npy")); code != 0 {
+		t.Fatal(msg)
+	}
+	reads := [][]string{{"convolve", p("c.npy"), p("k.npy"), "-o", p("cc.npy")}, {"plot", "--mean", p("c.npy"), "-o", p("m.png")}}
+	for _, args := range reads {
+		if code, msg := ipcf(t, args...); code != 0 {
+			t.Fatalf("%v: %d %s", args[:2], code, msg)
+		}
+	}
+	data, _ := os.ReadFile(p("c.npy"))
+	data[len(data)-3] ^= 0x10
+	os.WriteFile(p("c.npy"), data, 0o644)
+	for _, args := range reads {
+		if code, msg := ipcf(t, args...); code != 1 || !strings.Contains(msg, "changed or damaged since ipcf wrote it") || !strings.Contains(msg, "remove c.npy.json") {
+			t.Errorf("one byte changed, %v: exit %d, %q", args[:2], code, msg)
+		}
+	}
+	os.Remove(p("c.npy.json")) // the user's file now: read as it is
+	for _, args := range reads {
+		if code, msg := ipcf(t, args...); code != 0 {
+			t.Errorf("without its sidecar, %v: exit %d, %q", args[:2], code, msg)
+		}
+	}
+}
+
 func TestInputWrittenByIpcfChecked(t *testing.T) {
 	dir := t.TempDir()
 	p := func(n string) string { return filepath.Join(dir, n) }

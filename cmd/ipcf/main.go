@@ -1264,6 +1264,16 @@ func npyInMemory(path string) (*npy.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	// An output of ipcf convolve (convolutions chained) is checked against
+	// its sidecar's record, as a bleach or simulate output is: one byte
+	// changed was read with exit 0 (TOOLS14's F2). The copy is the file.
+	if w, err := ooc.WrittenRecord(path); err != nil {
+		return nil, err
+	} else if w != nil {
+		if err := w.CheckExcept(0, int64(len(b)), ooc.CRC(b)); err != nil {
+			return nil, err
+		}
+	}
 	v, h, err := npy.View(b)
 	if err != nil { // (the copy is what npy.Open parsed)
 		return nil, fmt.Errorf("%s: %w", path, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"image/png"
 	"math"
 	"os"
@@ -693,6 +694,40 @@ func TestPlotMeanNearMaxFloat(t *testing.T) {
 // time series, the mean of the other pixels (one such pixel made every
 // frame's mean NaN: an empty trace with exit 0, a campaign's finding); a
 // frame of none finite is NaN there, and left out of each pixel's mean.
+// TestPlotMeanBrightestNotWhite: the mean image's brightest pixels are
+// drawn in the colour map's top colour (viridis' yellow, as the fit
+// maps), not in white, the figure's background: they looked like missing
+// data (TOOLS14's F1).
+func TestPlotMeanBrightestNotWhite(t *testing.T) {
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "s.npy"), filepath.Join(dir, "m.png")
+	writeNpy(t, in, array.Uint16, []int{4, 1, 3}, func(i int) float64 { return float64(10 * (i % 3 / 2)) }) // means 0, 0, 10
+	if code, msg := ipcf(t, "plot", "--mean", in, "-o", out); code != 0 {
+		t.Fatal(code, msg)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := viridisColours[len(viridisColours)-1].(color.RGBA)
+	n := 0
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			if r, g, b, _ := img.At(x, y).RGBA(); r>>8 == uint32(top.R) && g>>8 == uint32(top.G) && b>>8 == uint32(top.B) {
+				n++
+			}
+		}
+	}
+	if n < 100 {
+		t.Errorf("%d pixels of the top colour %v, want the brightest column drawn in it", n, top)
+	}
+}
+
 func TestPlotMeanDeadPixel(t *testing.T) {
 	const T, H, W = 5, 3, 4
 	for _, bad := range []float64{math.NaN(), math.Inf(1)} {

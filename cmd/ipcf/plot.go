@@ -820,9 +820,9 @@ func plotMean(ctx context.Context, input job.Input, out picture, size func(int, 
 		xl, yl = "column (pixel)", "row (pixel)"
 	}
 	lo, hi := finiteRange(img)
-	cm := moreland.Kindlmann()
-	cm.SetMin(lo)
-	cm.SetMax(hi)
+	// viridis, as the fit maps: Kindlmann ends at white, the figure's
+	// background, so the brightest pixels looked like no data (TOOLS14's F1).
+	cm := &listMap{cols: viridisColours, lo: lo, hi: hi}
 	w, h := size(1100, 480)
 	p1 := plot.New()
 	p1.Title.Text = "mean image"

@@ -217,7 +217,7 @@ func looksOurs(b []byte) bool {
 const maxSidecar = 256 << 20
 
 // CheckWritten checks an input file that ipcf wrote (a bleached stack, a
-// simulation: its sidecar PATH.json names ipcf's bleach or simulate and
+// simulation, or a convolution: its sidecar PATH.json names ipcf's bleach, simulate or convolve and
 // records the file's size and CRC-32C) against that record, so that a file damaged or
 // changed since is not read as if it were the one ipcf wrote. A file
 // without such a sidecar (the user's own data) passes; so does one
@@ -303,7 +303,7 @@ func WrittenRecord(path string) (*Written, error) {
 			NotSquare     string  `json:"pixels_not_square"`
 		} `json:"units"`
 	}
-	if json.Unmarshal(b, &m) != nil || m.Software != Marker || (m.Command != "bleach" && m.Command != "simulate") {
+	if json.Unmarshal(b, &m) != nil || m.Software != Marker || (m.Command != "bleach" && m.Command != "simulate" && m.Command != "convolve") {
 		// ipcf's metadata whose own checksum no longer matches: a damaged
 		// key ("softwarg") made them another program's and switched the
 		// check off (a campaign: a damaged stack read with exit 0).
