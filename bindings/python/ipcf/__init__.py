@@ -408,7 +408,11 @@ def _input(data, name, ndim=None):
                            f'library computes them, does not hold every integer, and their fluctuations would be '
                            f'rounded away (a result of zeros). Subtract an offset first ({name} - {name}.min()), '
                            f'or scale them to floats yourself')
-    return data.astype(numpy.float64)
+    # (a copy the size of the input: refused as every allocation is, not
+    # numpy's bare MemoryError for a huge broadcast view: HOSTS14's M5)
+    out = _empty(data.shape, numpy.float64, f'{name} (converted to float64)')
+    out[...] = data
+    return out
 
 
 def _file_mapped(a):

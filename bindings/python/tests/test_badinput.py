@@ -346,6 +346,9 @@ CASES = [
     ('pcf-byteswapped', lambda c: c.pcf(c.d.astype('>u2')), Ok(same(lambda c: c.ref))),
     ('pcf-unaligned', lambda c: c.pcf((lambda a: (a.__setitem__(Ellipsis, c.d), a)[1])(unaligned(c.d.shape, 'u2'))),
      Ok(same(lambda c: c.ref))),
+    # a huge view converted to float64: refused as every allocation is (it was numpy's bare MemoryError)
+    ('pcf-huge-broadcast-int8', lambda c: c.pcf(numpy.broadcast_to(numpy.int8(3), (2 ** 20, 4096, 4096))), ipcf.IpcfMemoryError,
+     'data (converted to float64): cannot allocate'),
     ('pcf-broadcast-input', lambda c: c.pcf(numpy.broadcast_to(c.d[:, :1, :], c.d.shape)),
      Ok(same(lambda c: c.pcf(numpy.ascontiguousarray(numpy.broadcast_to(c.d[:, :1, :], c.d.shape)))))),
     ('pcf-readonly-memmap-input', lambda c: c.pcf(numpy.load(c.npy, mmap_mode='r')), Ok(same(lambda c: c.ref))),
