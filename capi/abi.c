@@ -45,6 +45,17 @@ __attribute__((constructor)) static void ipcf_fork_init(void) {
 // library was loaded (getpid is a system call of some 50 ns).
 static int ipcf_in_child(void) { return ipcf_forked || getpid() != ipcf_pid; }
 
+// ipcf_callback_returned_in_child: a callback that forked returns into Go
+// frames in the child, where the runtime's threads are gone: end the child
+// with a message rather than hang (F7).
+void ipcf_callback_returned_in_child(void) {
+	if (!ipcf_in_child()) return;
+	static const char m[] = "ipcf: a child forked inside a callback returned into the library, which cannot run after fork(): the child exits (status 70)\n";
+	ssize_t r = write(2, m, sizeof m - 1);
+	(void)r;
+	_exit(70);
+}
+
 // ipcf_fork_refuse records why a call in a forked child is refused.
 static ipcf_status ipcf_fork_refuse(const char *fn) {
 	static const char why[] = ": called in a child process after fork(); the Go runtime does not survive fork "

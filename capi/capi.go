@@ -921,7 +921,7 @@ func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipc
 		if err != nil {
 			return err
 		}
-		vo, err := outView("out", out, g.OutShape[:], isFloat32, "float32", pcfInputs(vd, o)...)
+		vo, err := outView("out", out, g.OutShape[:], isFloat32, "float32", pcfInputs(vd, o, (*C.ipcf_pcf_options)(co))...)
 		if err != nil {
 			return err
 		}
@@ -948,9 +948,15 @@ func pcfData(data *C.ipcf_carray, o pcf.Options) (array.View, pcf.Geometry, erro
 }
 
 // pcfInputs is every array a pCF output must not overlap: the data, the
-// mask and the second channel.
-func pcfInputs(vd array.View, o pcf.Options) []array.View {
+// mask, the second channel and the offsets (co's, where given: an output
+// over them was taken, though the header refuses an output over any
+// input: CAPI14's F5).
+func pcfInputs(vd array.View, o pcf.Options, co *C.ipcf_pcf_options) []array.View {
 	inputs := []array.View{vd}
+	var d C.ipcf_pcf_options
+	if co != nil && has(co.struct_size, unsafe.Offsetof(d.noffsets), 8) && co.offsets != nil && co.noffsets > 0 {
+		inputs = append(inputs, cView(array.Int32, unsafe.Pointer(co.offsets), int(co.noffsets), 2))
+	}
 	if o.Mask != nil {
 		inputs = append(inputs, *o.Mask)
 	}
@@ -992,7 +998,7 @@ func ipcfgo_pcf_errors(data *C.ipcf_carray, co *C.ipcf_cpcf_options, method, seg
 				return fail(eInvalid, "%s", msg)
 			}
 		}
-		vo, err := outView("sd", sd, g.OutShape[:], isFloat32, "float32", pcfInputs(vd, o)...)
+		vo, err := outView("sd", sd, g.OutShape[:], isFloat32, "float32", pcfInputs(vd, o, (*C.ipcf_pcf_options)(co))...)
 		if err != nil {
 			return err
 		}

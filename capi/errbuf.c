@@ -148,14 +148,21 @@ void ipcf_array_init(ipcf_array *a) {
 	a->struct_size = sizeof *a;
 }
 
+void ipcf_callback_returned_in_child(void);
+
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total) {
-	return f(user, done, total);
+	int r = f(user, done, total);
+	ipcf_callback_returned_in_child();
+	return r;
 }
 
 int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total) {
-	return f(user, phase, done, total);
+	int r = f(user, phase, done, total);
+	ipcf_callback_returned_in_child();
+	return r;
 }
 
 void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg) {
 	f(user, msg);
+	ipcf_callback_returned_in_child();
 }

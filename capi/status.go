@@ -145,7 +145,10 @@ func faultError(addr uintptr) error {
 	case pcf.Unmapped(addr):
 		// The library's own memory is always mapped: a caller's array
 		// reaches past its buffer (or was freed during the call).
-		return fail(eInvalid, "the memory of an array of the call cannot be read at %#x: a descriptor reaching past its buffer (its shape, strides or offset), or memory freed during the call", addr)
+		// (Also a string without its NUL or a wrong pointer to a struct:
+		// the message named arrays alone, for calls that take none:
+		// CAPI14's F8.)
+		return fail(eInvalid, "the memory of an argument of the call cannot be read at %#x: an array's descriptor reaching past its buffer (its shape, strides or offset), a string without its terminating NUL, a wrong or freed pointer, or memory freed during the call", addr)
 	}
 	return nil
 }

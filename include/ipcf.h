@@ -233,7 +233,11 @@ typedef struct ipcf_array {
 } ipcf_array;
 
 /* ipcf_progress_fn: called with the finished and total work units, on the
- * calling thread, about ten times a second. Return non-zero to cancel. */
+ * calling thread, about ten times a second. Return non-zero to cancel.
+ * Every callback of the library (progress, a job's log) must return
+ * normally, in the process that made the call: no longjmp out of it, and a
+ * child forked in it that returns from it ends at once with exit status 70
+ * and a line on stderr (the library cannot run after fork()). */
 typedef int (*ipcf_progress_fn)(void *user, int64_t done, int64_t total);
 
 /* ipcf_token: a cancellation token; 0 is no token. Since 0.1. */

@@ -401,6 +401,8 @@ static void test_toolkit(void) {
     CASE("data2 2-D", INV, "options.data2 shape [16 12]", (TWO, D2.ndim = 2, pcf()));
     CASE("data2 4-D", INV, "options.data2 shape [16 12 12 1]", (TWO, D2.ndim = 4, D2.shape[3] = 1, D2.strides[3] = 2, pcf()));
     CASE("out overlaps data2", INV, "out overlaps an input", (TWO, OUT.data = px2, pcf()));
+    /* the offsets are an input too (an output over them was taken: CAPI14's F5) */
+    CASE("out overlaps offsets", INV, "out overlaps an input", (memcpy(OUT.data, offs, sizeof offs), O.offsets = (int32_t *)OUT.data, O.noffsets = 4, pcf()));
     CASE("data2 struct_size 0", INV, "options.data2.struct_size=0", (TWO, D2.struct_size = 0, pcf()));
     CASE("data2 ndim 0", INV, "options.data2.ndim=0", (TWO, D2.ndim = 0, pcf()));
     CASE("data2 dtype 99", LAY, "options.data2.dtype=99", (TWO, D2.dtype = 99, pcf()));
@@ -926,6 +928,9 @@ static void test_unreadable_direct(void) {
     uint32_t crc;
     current = "crc32c into an unreadable page";
     expect(current, ipcf_crc32c(end - 100, 4096, &crc), IPCF_E_INVALID_ARGUMENT, "ipcf_crc32c|cannot be read");
+    int64_t nbytes;
+    current = "file_crc32c of a path without its NUL";
+    expect(current, ipcf_file_crc32c(end - 100, &crc, &nbytes), IPCF_E_INVALID_ARGUMENT, "ipcf_file_crc32c|cannot be read|a string without its terminating NUL");
     current = "check_metadata into an unreadable page";
     expect(current, ipcf_check_metadata(end - 100, 4096), IPCF_E_INVALID_ARGUMENT, "ipcf_check_metadata|cannot be read");
     /* correlate: a into the unreadable page, then a read-only output */
@@ -1027,6 +1032,50 @@ static void test_length1_strides(void) {
     free(got);
 }
 
+/* A child forked inside a progress callback that returns into the
+ * library (whose Go runtime did not survive the fork) ends with status 70
+ * and a message: it hung for good (CAPI14's F7). The parent's call goes on. */
+static pid_t cb_child;
+static int fork_on_progress(void *user, int64_t done, int64_t total) {
+    (void)user, (void)done, (void)total;
+    if (cb_child == 0) {
+        fflush(NULL);
+        pid_t p = fork();
+        if (p == 0) return 0; /* the child returns into the library */
+        cb_child = p < 0 ? -1 : p;
+    }
+    return 0;
+}
+
+static void test_fork_in_callback(void) {
+    current = "fork in a progress callback";
+    reset();
+    cb_child = 0;
+    O.progress = fork_on_progress;
+    O.threads = 1;
+    expect(current, pcf(), IPCF_OK, NULL);
+    O.progress = NULL;
+    cases++;
+    if (cb_child <= 0) {
+        failures++;
+        fprintf(stderr, "FAIL %s: no child forked\n", current);
+        return;
+    }
+    int ws = 0;
+    pid_t r = 0;
+    for (int i = 0; i < 200 && (r = waitpid(cb_child, &ws, WNOHANG)) == 0; i++) usleep(50000);
+    if (r == 0) {
+        kill(cb_child, SIGKILL);
+        waitpid(cb_child, &ws, 0);
+        failures++;
+        fprintf(stderr, "FAIL %s: the child still ran after 10 s (a hang)\n", current);
+    } else if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 70) {
+        failures++;
+        fprintf(stderr, "FAIL %s: child %s %d, want exit 70\n", current, WIFEXITED(ws) ? "exited" : "killed by signal",
+                WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+    }
+}
+
 int main(void) {
     signal(SIGALRM, on_alarm);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/ipcf_badinput.XXXXXX");
@@ -1040,6 +1089,7 @@ int main(void) {
     test_length1_strides();
     test_unwritable_structs();
     test_fork();
+    test_fork_in_callback();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", tmpdir);
