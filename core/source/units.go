@@ -656,8 +656,18 @@ func omeUnits(desc string, k int) metadata {
 		return number(v) * f, ok
 	}
 	inPixels := false
-	var t0, t1 float64
+	var t0, t1 float64 // DeltaT of the first time point and of the last seen
 	var have0, have1 bool
+	last := 0 // the last time point's index
+	planes := func() metadata {
+		// The mean interval from the first time point to the last: the
+		// first two alone gave 35 ms for planes at 0, 35, 45, 55, ... ms
+		// (a start-up delay; D 3.5 times too small: UNITS14's F14).
+		if m.interval == 0 && have0 && have1 {
+			m.interval = (t1 - t0) / float64(last)
+		}
+		return m
+	}
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -685,25 +695,22 @@ func omeUnits(desc string, k int) metadata {
 					continue
 				}
 				dt, ok := duration(a, "DeltaT", "DeltaTUnit")
+				n, nerr := strconv.Atoi(a["TheT"])
 				switch {
 				case !ok:
 				case a["TheT"] == "0" || a["TheT"] == "":
 					t0, have0 = dt, true
-				case a["TheT"] == "1":
-					t1, have1 = dt, true
-				}
-				if have0 && have1 {
-					m.interval = t1 - t0
-					return m
+				case nerr == nil && n > last:
+					t1, last, have1 = dt, n, true
 				}
 			}
 		case xml.EndElement:
 			if e.Name.Local == "Pixels" && inPixels {
-				return m
+				return planes()
 			}
 		}
 	}
-	return m
+	return planes()
 }
 
 // mmUnits reads Micro-Manager's JSON metadata: an image's or a summary,

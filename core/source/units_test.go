@@ -116,6 +116,11 @@ func TestUnits(t *testing.T) {
 		{"ome nm as entity, interval from DeltaT", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="130" PhysicalSizeXUnit="nm" PhysicalSizeY="130" PhysicalSizeYUnit="nm"`,
 			`<Plane TheC="0" TheT="0" TheZ="0" DeltaT="1.5" DeltaTUnit="s"/><Plane TheC="0" TheT="1" TheZ="0" DeltaT="1750" DeltaTUnit="ms"/><Plane TheC="0" TheT="2" TheZ="0" DeltaT="2.0"/>`)))),
 			Units{FrameInterval: 0.25, PixelSize: 0.13, Origin: "OME-XML", NotSquare: ""}},
+		// the mean interval from the first time point to the last (the first
+		// two alone gave 35 ms: UNITS14's F14)
+		{"ome interval from DeltaT of a late start", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0.1" PhysicalSizeY="0.1"`,
+			`<Plane TheC="0" TheT="0" TheZ="0" DeltaT="0" DeltaTUnit="ms"/><Plane TheC="0" TheT="1" TheZ="0" DeltaT="35" DeltaTUnit="ms"/><Plane TheC="0" TheT="2" TheZ="0" DeltaT="45" DeltaTUnit="ms"/>`)))),
+			Units{FrameInterval: 0.0225, PixelSize: 0.1, Origin: "OME-XML", NotSquare: ""}},
 		{"ome unit as character reference", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`PhysicalSizeX="0.3" PhysicalSizeXUnit="&#181;m" PhysicalSizeY="0.3" PhysicalSizeYUnit="&#xB5;m"`, "")))),
 			Units{FrameInterval: 0, PixelSize: 0.3, Origin: "OME-XML", NotSquare: ""}},
 		// several: each field from the first that knows it (OME-XML, ImageJ, Micro-Manager)
