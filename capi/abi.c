@@ -295,12 +295,15 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "tokens need lock-free 64-bit atomic
 static _Atomic uint64_t ipcf_tokens[UINT64_C(1) << IPCF_TOKEN_BITS];
 
 // ipcf_tok_claim takes the slot of token t, unless a live token holds it
-// (taken: 1; not: 0).
-int ipcf_tok_claim(uint64_t t) {
+// (taken: 1; not: 0), or unless any is 0 and a destroyed token that was
+// cancelled holds it: a call may still run with that one, and would lose
+// its cancellation (CAPI14's F2). Those slots are taken last.
+int ipcf_tok_claim(uint64_t t, int any) {
 	_Atomic uint64_t *s = &ipcf_tokens[t & IPCF_TOKEN_MASK];
 	uint64_t w = atomic_load(s);
 	do {
 		if (w != 0 && !(w & 2)) return 0;
+		if (!any && (w & 1)) return 0;
 	} while (!atomic_compare_exchange_weak(s, &w, t << 2));
 	return 1;
 }

@@ -23,7 +23,7 @@ void ipcf_note_store(const char *s, size_t n);
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total);
 int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total);
 void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg);
-int ipcf_tok_claim(uint64_t t);
+int ipcf_tok_claim(uint64_t t, int any);
 int ipcf_tok_state(uint64_t t);
 int ipcf_tok_cancel(uint64_t t);
 int ipcf_tok_release(uint64_t t);
@@ -317,18 +317,22 @@ func ipcfgo_token_create(out *C.ipcf_token) (st status) {
 	}
 	tokMu.Lock()
 	defer tokMu.Unlock()
-	for range tokenSlots {
-		slot := tokSlot % tokenSlots
-		tokSlot++
-		tokSerial++
-		t := tokSerial<<tokenBits | slot
-		if t>>62 != 0 {
-			tokSerial = 1 // (after 2^46 tokens) serials start again
-			t = tokSerial<<tokenBits | slot
-		}
-		if C.ipcf_tok_claim(C.uint64_t(t)) != 0 {
-			*out = C.ipcf_token(t)
-			return ok
+	// A slot of a destroyed token that was cancelled is taken only where
+	// no other is free (a call may still run with it: ipcf_tok_claim).
+	for _, last := range []C.int{0, 1} {
+		for range tokenSlots {
+			slot := tokSlot % tokenSlots
+			tokSlot++
+			tokSerial++
+			t := tokSerial<<tokenBits | slot
+			if t>>62 != 0 {
+				tokSerial = 1 // (after 2^46 tokens) serials start again
+				t = tokSerial<<tokenBits | slot
+			}
+			if C.ipcf_tok_claim(C.uint64_t(t), last) != 0 {
+				*out = C.ipcf_token(t)
+				return ok
+			}
 		}
 	}
 	return finish("ipcf_token_create", fail(eMemory, "%d tokens exist: destroy those no longer used (ipcf_token_destroy)", tokenSlots))

@@ -1076,6 +1076,39 @@ static void test_fork_in_callback(void) {
     }
 }
 
+/* A token cancelled, then destroyed while its call runs, stays cancelled
+ * for that call also after every other slot was taken again: a destroyed
+ * cancelled token's slot is taken last (it was taken after 65,536 token
+ * creations, and the call returned IPCF_OK: CAPI14's F2). */
+static ipcf_token slot_tok;
+static int cancel_destroy_and_churn(void *user, int64_t done, int64_t total) {
+    (void)user, (void)done, (void)total;
+    if (slot_tok) {
+        ipcf_token_cancel(slot_tok);
+        ipcf_token_destroy(slot_tok);
+        slot_tok = 0;
+        for (int k = 0; k < 65537 + 16; k++) {
+            ipcf_token x;
+            if (ipcf_token_create(&x) == IPCF_OK) ipcf_token_destroy(x);
+        }
+    }
+    return 0;
+}
+
+static void test_token_slot_taken_last(void) {
+    current = "a cancelled destroyed token's slot";
+    reset();
+    if (ipcf_token_create(&slot_tok) != IPCF_OK) { failures++; fprintf(stderr, "FAIL %s: token_create\n", current); return; }
+    O.token = slot_tok;
+    O.progress = cancel_destroy_and_churn;
+    O.threads = 1;
+    alarm(60);
+    expect(current, pcf(), IPCF_E_CANCELLED, "cancelled");
+    alarm(0);
+    O.progress = NULL;
+    O.token = 0;
+}
+
 int main(void) {
     signal(SIGALRM, on_alarm);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/ipcf_badinput.XXXXXX");
@@ -1090,6 +1123,7 @@ int main(void) {
     test_unwritable_structs();
     test_fork();
     test_fork_in_callback();
+    test_token_slot_taken_last();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", tmpdir);
