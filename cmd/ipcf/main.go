@@ -207,6 +207,11 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 				err = usageError{fmt.Sprintf("help: unknown command %q", args[1])}
 				break
 			}
+			if len(args) > 2 {
+				// (ignored, exit 0: TOOLS14's m4)
+				err = usageError{fmt.Sprintf("help: one command at a time, got %q", args[1:])}
+				break
+			}
 			return run([]string{args[1], "--help"}, stdout, stderr)
 		}
 		if _, err = fmt.Fprint(stdout, usage); err == nil {
