@@ -248,6 +248,11 @@ func Plan(shape []int, o Options) (Geometry, error) {
 		return g, fmt.Errorf("%w: input has %d dimensions, want 3 (time, rows, columns)", ErrShape, len(shape))
 	}
 	g.T, g.H, g.W = shape[0], shape[1], shape[2]
+	if g.H < 1 || g.W < 1 {
+		// (an ACF's one offset reaches nothing: "offsets reach 0 rows
+		// and 0 columns: too far for a 0x16 image", HOSTS14's M4)
+		return g, fmt.Errorf("%w: an image of %dx%d pixels: no pixel to correlate", ErrShape, g.H, g.W)
+	}
 	var err error
 	if o.Offsets != nil {
 		if err := CheckOffsets(o.Offsets); err != nil {

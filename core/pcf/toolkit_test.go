@@ -2,6 +2,7 @@ package pcf
 
 import (
 	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -282,4 +283,18 @@ func TestExplicitDefaultsAreBitwiseDefaults(t *testing.T) {
 		}
 	}
 	_ = context.Background
+}
+
+// TestPlanEmptyImage: an image without pixels is refused as such, for an
+// ACF too (its one offset reaches nothing: "offsets reach 0 rows and 0
+// columns: too far for a 0x16 image", HOSTS14's M4).
+func TestPlanEmptyImage(t *testing.T) {
+	for _, shape := range [][]int{{512, 0, 16}, {512, 16, 0}, {512, 0, 0}} {
+		for _, o := range []Options{{Offsets: []Offset{{0, 0}}}, {Radius: 2, Npoints: 8, Nbins: 8}} {
+			_, err := Plan(shape, o)
+			if !errors.Is(err, ErrShape) || !strings.Contains(err.Error(), "no pixel to correlate") {
+				t.Errorf("%v, %+v: %v, want ErrShape naming no pixel", shape, o.Offsets, err)
+			}
+		}
+	}
 }
