@@ -160,6 +160,10 @@ func has(ss C.uint32_t, off, size uintptr) bool { return uintptr(ss) >= off+size
 // (&p->field of a NULL p, in a struct the caller filled): a fault there
 // read as a nil pointer's, the library's own bug. The exports' own
 // arguments are checked in abi.c (IPCF_LOW).
+// lowCallback is lowPointer for a callback the library would call: a
+// function pointer below 64 KiB ended the host with Go's dump (CAPI14's M2).
+func lowCallback(name string, fn unsafe.Pointer) error { return lowPointer(name, fn) }
+
 func lowPointer(name string, p unsafe.Pointer) error {
 	if p != nil && uintptr(p) < 1<<16 {
 		return fail(eInvalid, "%s is %#x, below 64 KiB, where no process maps memory: not valid memory (a field of a NULL struct?)", name, uintptr(p))
@@ -659,6 +663,9 @@ func pcfOptions(co *C.ipcf_pcf_options) (pcf.Options, error) {
 	if has(ss, unsafe.Offsetof(d.progress_user), 8) {
 		fn, user = co.progress, co.progress_user
 	}
+	if err := lowCallback("options.progress", unsafe.Pointer(fn)); err != nil {
+		return o, err
+	}
 	if has(ss, unsafe.Offsetof(d.token), 8) {
 		var err error
 		if tok, err = tokenFlag(co.token); err != nil {
@@ -1055,6 +1062,9 @@ func ipcfgo_correct_bleaching(data *C.ipcf_carray, co *C.ipcf_cbleach_options, o
 				}
 			}
 			if has(ss, unsafe.Offsetof(d.progress_user), 8) {
+				if err := lowCallback("options.progress", unsafe.Pointer(co.progress)); err != nil {
+					return err
+				}
 				prog = progressFunc(co.progress, co.progress_user, tok)
 			} else {
 				prog = progressFunc(nil, nil, tok)
@@ -1332,6 +1342,9 @@ func ipcfgo_simulate(co *C.ipcf_csimulate_options, out *C.ipcf_array) (st status
 		}
 		tok, err := tokenFlag(full.token)
 		if err != nil {
+			return err
+		}
+		if err := lowCallback("options.progress", unsafe.Pointer(full.progress)); err != nil {
 			return err
 		}
 		o := simulate.Options{Frames: int(full.frames), Size: int(full.size), Seed: uint64(full.seed),

@@ -251,6 +251,14 @@ func jobOptions(co *C.ipcf_cjob_options, spec *job.Spec, fallback func(int, int)
 	if has(ss, unsafe.Offsetof(d.progress_user), 8) {
 		fn, user = co.progress, co.progress_user
 	}
+	if err := lowCallback("job.progress", unsafe.Pointer(fn)); err != nil {
+		return err
+	}
+	if has(ss, unsafe.Offsetof(d.log_user), 8) {
+		if err := lowCallback("job.log", unsafe.Pointer(co.log)); err != nil {
+			return err
+		}
+	}
 	switch {
 	case fn != nil:
 		phases := map[string]*C.char{}

@@ -145,6 +145,9 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 		}
 		if rd(unsafe.Offsetof(o.progress_user), 8) {
 			o.progress, o.progress_user = co.progress, co.progress_user
+			if err := lowCallback("options.progress", unsafe.Pointer(o.progress)); err != nil {
+				return fitSpec{}, err
+			}
 		}
 		if rd(unsafe.Offsetof(o.token), 8) {
 			var err error

@@ -904,6 +904,31 @@ static void test_low_pointers(void) {
     expect(current, ipcf_lock_holder("/tmp/x.npy", NULL, 0, (int32_t *)low), IPCF_E_INVALID_ARGUMENT, "ipcf_lock_holder|state|below 64 KiB");
     current = "unit_scale, scale at 0x10";
     expect(current, ipcf_unit_scale("um", 0, (double *)low), IPCF_E_INVALID_ARGUMENT, "ipcf_unit_scale|scale|below 64 KiB");
+    /* callbacks below 64 KiB: refused, not called (the host died: CAPI14's M2) */
+    lo = o;
+    lo.progress = (ipcf_progress_fn)(uintptr_t)0x10;
+    current = "pcf_compute, options.progress at 0x10";
+    expect(current, ipcf_pcf_compute(&a, &lo, &ao), IPCF_E_INVALID_ARGUMENT, "options.progress is 0x10|below 64 KiB");
+    ipcf_fit_options fo;
+    ipcf_fit_options_init(&fo);
+    fo.progress = (ipcf_progress_fn)(uintptr_t)0x10;
+    double tau[4] = {1, 2, 3, 4};
+    current = "fit, options.progress at 0x10";
+    expect(current, ipcf_fit(&ao, tau, NULL, NULL, &fo, &ao, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "ipcf_fit|options.progress is 0x10|below 64 KiB");
+    ipcf_simulate_options so;
+    ipcf_simulate_options_init(&so);
+    so.progress = (ipcf_progress_fn)(uintptr_t)0x10;
+    current = "simulate, options.progress at 0x10";
+    expect(current, ipcf_simulate(&so, &a), IPCF_E_INVALID_ARGUMENT, "ipcf_simulate|options.progress is 0x10|below 64 KiB");
+    ipcf_job_options jo;
+    ipcf_job_options_init(&jo);
+    jo.log = (ipcf_job_log_fn)(uintptr_t)0x20;
+    current = "pcf_file, job.log at 0x20";
+    expect(current, ipcf_pcf_file("/tmp/nonexistent-ipcf-input.npy", NULL, "/tmp/nonexistent-ipcf-out.npy", &o, &jo, NULL), IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_file|job.log is 0x20|below 64 KiB");
+    ipcf_job_options_init(&jo);
+    jo.progress = (ipcf_job_progress_fn)(uintptr_t)0x20;
+    current = "pcf_file, job.progress at 0x20";
+    expect(current, ipcf_pcf_file("/tmp/nonexistent-ipcf-input.npy", NULL, "/tmp/nonexistent-ipcf-out.npy", &o, &jo, NULL), IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_file|job.progress is 0x20|below 64 KiB");
     /* an empty buffer may be a dangling pointer (Rust's): taken */
     current = "crc32c of 0 bytes at 0x1";
     expect(current, ipcf_crc32c((const void *)(uintptr_t)1, 0, &crc), IPCF_OK, NULL);
