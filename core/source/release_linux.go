@@ -10,7 +10,8 @@ import (
 
 // dontNeed tells the kernel that the mapped pages b (whole pages) are not
 // needed now: they stop counting as resident and are read again if used.
-func dontNeed(b []byte) { syscall.Madvise(b, syscall.MADV_DONTNEED) }
+// A variable for tests.
+var dontNeed = func(b []byte) { syscall.Madvise(b, syscall.MADV_DONTNEED) }
 
 // populate asks the kernel to map the pages of b (a file's mapping) in
 // one call (MADV_POPULATE_READ, Linux 5.14; a hint, nothing where it is
