@@ -21,6 +21,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"syscall"
 	"unsafe"
 
 	"github.com/ipcf/ipcf/core/array"
@@ -384,18 +385,27 @@ func cView(dt array.DType, p unsafe.Pointer, shape ...int) array.View {
 	return v
 }
 
-// gather copies a (H, W, K, P) float32 view into C order. The token is
-// looked at before each row: the copy of a 288 MiB result took a second,
-// which Ctrl+C waited for (HOSTS14's F3).
-func gather(v array.View, tok *cToken) ([]float32, error) {
+// gather copies a (H, W, K, P) float32 view into C order, into memory
+// that free releases. The token is looked at before each row: the copy of
+// a 288 MiB result took a second, which Ctrl+C waited for (HOSTS14's F3).
+func gather(v array.View, tok *cToken) (_ []float32, free func(), _ error) {
 	h, w, k, p := v.Shape[0], v.Shape[1], v.Shape[2], v.Shape[3]
-	out := make([]float32, h*w*k*p)
+	out, free, err := curveBuffer(h * w * k * p)
+	if err != nil {
+		return nil, free, err
+	}
+	defer func() {
+		if err != nil {
+			free()
+		}
+	}()
 	line := make([]float64, p)
 	native := v.Order == array.NativeOrder && v.Strides[3] == 4
 	i := 0
 	for y := 0; y < h; y++ {
 		if tok != nil && tok.Load() {
-			return nil, pool.ErrCancelled
+			err = pool.ErrCancelled
+			return nil, free, err
 		}
 		for x := 0; x < w; x++ {
 			for c := 0; c < k; c++ {
@@ -416,7 +426,24 @@ func gather(v array.View, tok *cToken) ([]float32, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, free, nil
+}
+
+// curveBuffer returns n float32 and a function that releases them: for a
+// large copy, pages mapped for the call, which the kernel zeroes as the
+// copy first writes them (after each row's look at the token). Go's heap
+// cleared a reused 288 MiB span up front, 0.8 s that Ctrl+C waited for
+// (REVIEW14's F1), and ends the host where a limit of address space
+// refuses it; a refused mapping is an error.
+func curveBuffer(n int) ([]float32, func(), error) {
+	if n < 1<<18 {
+		return make([]float32, n), func() {}, nil
+	}
+	b, err := syscall.Mmap(-1, 0, 4*n, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		return nil, func() {}, fail(eMemory, "the copy of the curves (%d bytes): %v", 4*n, err)
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n), func() { syscall.Munmap(b) }, nil
 }
 
 func isUint8(d array.DType) bool { return d == array.Uint8 }
@@ -567,13 +594,16 @@ func ipcfgo_fit(curves *C.ipcf_carray, delays *C.ipcf_cdouble, uv *C.ipcf_cint32
 			}
 		}
 		c := fit.Curves{Shape: [4]int{h, w, k, p}, Tau: tau, Offsets: vecs}
-		if c.Data, err = gather(vc, s.tok); err != nil {
+		var free func()
+		if c.Data, free, err = gather(vc, s.tok); err != nil {
 			return err
 		}
+		defer free()
 		if sigma != nil {
-			if c.Sigma, err = gather(vs, s.tok); err != nil {
+			if c.Sigma, free, err = gather(vs, s.tok); err != nil {
 				return err
 			}
+			defer free()
 		}
 		maps, err := fit.FitAll(context.Background(), s.m, c, s.opts)
 		if err != nil {

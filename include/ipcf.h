@@ -503,7 +503,9 @@ ipcf_status ipcf_array_init_contiguous(ipcf_array *a, uint32_t dtype, uint32_t n
  * kilobytes of stack without it corrupted the host). A computation using the
  * token stops within a fraction of a second and returns IPCF_E_CANCELLED.
  * A cancelled token stays cancelled, also for the calls still running with
- * it when it is destroyed. At most 65,536 tokens exist at once
+ * it when it is destroyed (its slot is taken again last: only where the
+ * next 1,024 slots are all such tokens' may a token made after 65,536
+ * others take it while such a call runs). At most 65,536 tokens exist at once
  * (ipcf_token_create: IPCF_E_OUT_OF_MEMORY beyond).
  * Returns: IPCF_OK, IPCF_E_INVALID_ARGUMENT (token NULL),
  * IPCF_E_BAD_HANDLE (an unknown, destroyed or 0 token),

@@ -1559,11 +1559,12 @@ func (j *Job) secondUnits() error {
 		a, b               float64
 		given              bool
 		other, unread      string // b's: another geometry; a calibration not read
+		otherA             string // a's other geometry (REVIEW14's F2: refused in either order)
 	}{
 		{"frame interval", "s", "--frame-interval (frame_interval)", a.FrameInterval, b.FrameInterval, j.unitsFrom["frame_interval_s"] == "options",
-			"", cmp.Or(b.UnknownTime, b.BadTime)},
+			"", cmp.Or(b.UnknownTime, b.BadTime), ""},
 		{"pixel size", "um", "--pixel-size (pixel_size)", a.PixelSize, b.PixelSize, j.unitsFrom["pixel_size_um"] == "options",
-			b.NotSquare, cmp.Or(b.UnknownLength, b.BadLength)},
+			b.NotSquare, cmp.Or(b.UnknownLength, b.BadLength), a.NotSquare},
 	} {
 		switch {
 		case f.given:
@@ -1576,6 +1577,9 @@ func (j *Job) secondUnits() error {
 			j.log("warning: the second channel's file %s records a %s ipcf cannot read (%s): it is not compared with the first file's, %.6g %s, which the result has; give %s to set it",
 				j.spec.Input2, f.what, f.unread, f.a, f.unit, f.option)
 		case f.b == 0:
+		case f.a == 0 && f.otherA != "":
+			return fmt.Errorf("%w: the two channels' files record other %ss (%s: pixels not square, %s, %s: %.6g %s): their cross-correlation has no one axis of distances; give %s if one of them is wrong",
+				ErrInput, f.what, j.spec.Input.Path, f.otherA, j.spec.Input2, f.b, f.unit, f.option)
 		case f.a == 0:
 			j.log("warning: the second channel's file %s records a %s of %.6g %s, the first file none: the result has none; give %s to use one",
 				j.spec.Input2, f.what, f.b, f.unit, f.option)

@@ -257,6 +257,9 @@ func TestUnitsSecondChannelFile(t *testing.T) {
 	if _, err := open(a, oblong, 0, 0); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "pixels not square, 0.1 x 0.2 um") {
 		t.Errorf("a second file of pixels not square: %v, want ErrInput naming them", err)
 	}
+	if _, err := open(oblong, a, 0, 0); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "pixels not square, 0.1 x 0.2 um") {
+		t.Errorf("a first file of pixels not square beside square ones: %v, want ErrInput naming them (REVIEW14's F2)", err)
+	}
 	if _, err := open(a, oblong, 0, 0.1); err != nil {
 		t.Errorf("a second file of pixels not square, the pixel size given: %v", err)
 	}
