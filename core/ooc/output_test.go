@@ -467,20 +467,27 @@ func TestTileDamagedBeforeFinish(t *testing.T) {
 
 // TestRational: a TIFF RATIONAL keeps the resolution of every pixel size
 // of 1e-6 to 1e6 um (1/ps) to 1e-9, exact where it is such a fraction, and
-// both terms within 32 bits; 1/700000 was written as 1/10^6 (UNITS14's F9).
+// both terms within 31 bits; 1/700000 was written as 1/10^6 (UNITS14's F9).
 func TestRational(t *testing.T) {
 	for _, ps := range []float64{1e-6, 2.5e-6, 1.23e-4, 0.065, 0.1, 0.1083, 0.123456789, 0.16, 1, 333.3, 7777, 150000, 700000, 999999.5, 1e6} {
 		v := 1 / ps
 		num, den := Rational(v)
 		got := float64(num) / float64(den)
-		if num == 0 || den == 0 || math.Abs(got-v) > 1e-9*v {
+		if num == 0 || den == 0 || num > math.MaxInt32 || den > math.MaxInt32 || math.Abs(got-v) > 1e-9*v {
 			t.Errorf("pixel size %g: %d/%d = %g, want %g", ps, num, den, got, v)
+		}
+	}
+	for i := 0; i <= 20000; i++ { // every pixel size, log-spaced
+		v := math.Pow(10, 6-12*float64(i)/20000)
+		num, den := Rational(v)
+		if got := float64(num) / float64(den); num > math.MaxInt32 || den > math.MaxInt32 || math.Abs(got-v) > 1e-9*v {
+			t.Fatalf("resolution %g: %d/%d = %g", v, num, den, got)
 		}
 	}
 	for _, c := range []struct {
 		v        float64
 		num, den uint32
-	}{{10, 10, 1}, {0.5, 1, 2}, {1.0 / 700000, 1, 700000}, {0.375, 3, 8}, {1e12, math.MaxUint32, 1}, {1e-12, 1, math.MaxUint32}} {
+	}{{10, 10, 1}, {0.5, 1, 2}, {1.0 / 700000, 1, 700000}, {0.375, 3, 8}, {1e12, math.MaxInt32, 1}, {1e-12, 1, math.MaxInt32}} {
 		if num, den := Rational(c.v); num != c.num || den != c.den {
 			t.Errorf("%g: %d/%d, want %d/%d", c.v, num, den, c.num, c.den)
 		}

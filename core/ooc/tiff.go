@@ -374,12 +374,13 @@ func (o *TiffOutput) ifds(in resultInfo, meta map[string]any, a float64) []byte 
 }
 
 // Rational is v (> 0) as a TIFF RATIONAL: the last convergent of its
-// continued fraction whose terms fit in 32 bits (exact where v is such a
-// fraction, else within about 1e-9 for the resolutions of pixel sizes of
-// 1e-6 to 1e6 um). A fixed denominator of 10^6 kept few digits of a small
+// continued fraction whose terms fit in 31 bits (readers that take a
+// RATIONAL's terms as signed read them right too: REVIEW14's m2; exact
+// where v is such a fraction, else within about 1e-9 for the resolutions
+// of pixel sizes of 1e-6 to 1e6 um). A fixed denominator of 10^6 kept few digits of a small
 // v: ImageJ read a pixel of 700000 um as 1e6 um (UNITS14's F9).
 func Rational(v float64) (num, den uint32) {
-	const most = math.MaxUint32
+	const most = math.MaxInt32
 	switch {
 	case !(v > 1.0/most):
 		return 1, most
