@@ -18,7 +18,8 @@ if acf
 end
 [tk, nbins, preset] = ipcf_toolkit(o, given, fname, o.Radius);
 data2 = o.Data2;
-if strcmp(preset, 'line') && ndims(data) == 2 && ~isempty(data) && (isnumeric(data) || islogical(data))
+vzero = isnumeric(o.Offsets) && ndims(o.Offsets) == 2 && size(o.Offsets, 2) == 2 && ~isempty(o.Offsets) && all(o.Offsets(:, 2) == 0);
+if (strcmp(preset, 'line') || vzero) && ndims(data) == 2 && ~isempty(data) && (isnumeric(data) || islogical(data))
   % line scans as a 2-D (time, x) array (or (x, time) with Layout 'xyt' or
   % 'yxt'): one row. Reshaping keeps the data shared (no copy).
   if layout == 2

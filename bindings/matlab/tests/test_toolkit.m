@@ -147,6 +147,10 @@ compare(ipcf_pcf(line_data, 'Offsets', 'line', 'Radius', 3, 'Nbins', 6), direct(
 compare(ipcf_pcf(squeeze(line_data), 'Offsets', 'line', 'Radius', 3, 'Nbins', 6), direct(line_data, line_data, c), ...
         'line radius 3 on a 2-D (T, W) matrix');
 compare(ipcf_pcf(data, 'Offsets', 'line', 'Radius', 3, 'Nbins', 6), direct(data, data, c), 'line radius 3 on a 2-D image');
+% offsets of v = 0 read a 2-D (T, W) matrix as a line scan too, as the CLI and
+% Python do (it was refused: "too far for a 24x1 image", GUIHOSTS14's F5)
+compare(ipcf_pcf(squeeze(line_data), 'Offsets', line(3), 'Nbins', 6), direct(line_data, line_data, c), ...
+        'offsets of v = 0 on a 2-D (T, W) matrix');
 
 c = base();
 c.offsets = [0 0; 1 0; -1 0; 0 1];
