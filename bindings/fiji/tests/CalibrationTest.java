@@ -152,6 +152,9 @@ public class CalibrationTest {
         String tlog = pcfLog(blank, "radius=1 points=4 nbins=4 threshold=1000000");
         check(tlog.contains("ipcf: warning: every curve of the pCF of s is NaN (check threshold=1000000)"),
             "threshold above every mean: the Log says " + tlog);
+        // ... and lastWarning says it to a macro (it said "": GUIHOSTS14's F6)
+        check(Ipcf.lastWarning().contains("every curve of the pCF of s is NaN"),
+            "threshold above every mean: lastWarning says \"" + Ipcf.lastWarning() + "\"");
         String plog = pcfLog(blank, "radius=1 points=4 nbins=4 threshold=45");
         check(!plog.contains("is NaN"), "threshold 45 (pixels pass it): the Log says " + plog);
         yc.pixelHeight = 100.001; // 1 part in 10^5: square, as the file readers take it

@@ -569,6 +569,12 @@ final class Engine {
     /** The last warning of a computation (null if none), for macros: Ipcf.lastWarning. */
     static volatile String lastWarning;
 
+    /** A warning of a computation: in the Log, and the last one for macros (Ipcf.lastWarning). */
+    static void warn(String msg) {
+        lastWarning = msg;
+        IJ.log(msg);
+    }
+
     /**
      * Warns in the Log window when a stack to be corrected for bleaching holds a sample that is not
      * a count in 0..65535 (a 32-bit image of fractions or negatives): the correction's rounding and

@@ -603,8 +603,9 @@ public final class Ipcf {
         int nx = r.nx, ny = r.ny, np = r.np, nb = r.nb;
         if (method < 0 && allNaN(r.planes))
             // Every curve NaN, without a word (a threshold above every pixel's mean, a mask or
-            // ROI of no computed pixel: REVIEW12's F4), as Python's AllNaNWarning says it.
-            IJ.log("ipcf: warning: every curve of the " + (p.acf ? "ACF" : "pCF") + " of " + imp.getTitle() + " is NaN ("
+            // ROI of no computed pixel: REVIEW12's F4), as Python's AllNaNWarning says it; these
+            // warnings are lastWarning's too (it said "" after them: GUIHOSTS14's F6).
+            Engine.warn("ipcf: warning: every curve of the " + (p.acf ? "ACF" : "pCF") + " of " + imp.getTitle() + " is NaN ("
                 + (p.threshold != Double.NEGATIVE_INFINITY ? "check threshold=" + Pair_Correlation.full(p.threshold)
                 : "pixels whose series sum to zero or hold NaN, or masked") + ")");
         int w = imp.getWidth(), h = r.lineScan ? 1 : imp.getHeight();
@@ -614,24 +615,24 @@ public final class Ipcf {
         double ps = Double.isNaN(p.pixelSize) ? micrometresPerPixel(src) : p.pixelSize;
         String bad;
         if (Double.isNaN(p.frameInterval) && (bad = unitsRefusal(0, fi)) != null) {
-            IJ.log("ipcf: warning: " + imp.getTitle() + ": the image's frame interval is not used: " + bad + "; give frame_interval=S");
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the image's frame interval is not used: " + bad + "; give frame_interval=S");
             fi = 0;
         }
         if (Double.isNaN(p.pixelSize) && (bad = unitsRefusal(ps, 0)) != null) {
-            IJ.log("ipcf: warning: " + imp.getTitle() + ": the image's pixel size is not used: " + bad + "; give pixel_size=UM");
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the image's pixel size is not used: " + bad + "; give pixel_size=UM");
             ps = 0;
         }
         // A calibration in a unit the library does not know: said, as the file readers say it.
         if (Double.isNaN(p.pixelSize) && ps == 0 && src.scaled() && unitScale(src.getUnit(), 0) == 0
                 && !src.getUnit().trim().isEmpty() // ImageJ's " ": no unit (a TIFF's ResolutionUnit NONE)
                 && !src.getUnit().trim().toLowerCase(java.util.Locale.US).startsWith("pixel"))
-            IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixel size is in a unit ipcf does not know as a length, \""
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the pixel size is in a unit ipcf does not know as a length, \""
                 + src.getUnit() + "\": distances, pixel size and fits stay in pixels; give pixel_size=UM");
         if (Double.isNaN(p.frameInterval) && fi == 0 && src.frameInterval > 0 && unitScale(src.getTimeUnit(), 1) == 0)
-            IJ.log("ipcf: warning: " + imp.getTitle() + ": the frame interval is in a unit ipcf does not know as a time, \""
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the frame interval is in a unit ipcf does not know as a time, \""
                 + src.getTimeUnit() + "\": delays stay in frames; give frame_interval=S");
         if (Double.isNaN(p.pixelSize) && ps > 0 && !r.lineScan && !squarePixels(src)) {
-            IJ.log("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " "
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " "
                 + src.getUnit() + " x " + src.pixelHeight + " " + src.getYUnit() + "): distances, pixel size and fits stay in pixels;"
                 + " give pixel_size=UM for one size");
             ps = 0;
@@ -848,7 +849,8 @@ public final class Ipcf {
 
     /**
      * The warning of the last pCF or bleaching correction, "" if it had none: data that are not
-     * counts in 0..65535 given to the bleaching correction (also written to the Log window).
+     * counts in 0..65535 given to the bleaching correction, every curve NaN, a calibration not used
+     * (out of range, in an unknown unit, pixels not square); also written to the Log window.
      */
     public static String lastWarning() {
         String w = Engine.lastWarning;
