@@ -705,15 +705,7 @@ func TestPlotMeanBrightestNotWhite(t *testing.T) {
 	if code, msg := ipcf(t, "plot", "--mean", in, "-o", out); code != 0 {
 		t.Fatal(code, msg)
 	}
-	f, err := os.Open(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := decodePNG(t, out)
 	top := viridisColours[len(viridisColours)-1].(color.RGBA)
 	n := 0
 	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {

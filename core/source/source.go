@@ -186,12 +186,16 @@ func (s *stack) Frame(t int) (array.View, error) {
 }
 
 // OpenNpy maps a 3-D .npy file.
-func OpenNpy(path string) (Source, error) {
+func OpenNpy(path string) (Source, error) { return openMapped(path, openNpy) }
+
+// openMapped maps the file at path and reads it with open (parsed); the
+// mapping is closed where that fails.
+func openMapped(path string, open func(*mapping) (Source, error)) (Source, error) {
 	m, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
-	src, err := parsed(m, func() (Source, error) { return openNpy(m) })
+	src, err := parsed(m, func() (Source, error) { return open(m) })
 	if err != nil {
 		m.close()
 		return nil, err
@@ -215,18 +219,7 @@ func openNpy(m *mapping) (Source, error) {
 
 // OpenLineScan maps a 2-D .npy file, a (time, x) line scan in C or
 // Fortran order, as the (time, 1, x) stack it is.
-func OpenLineScan(path string) (Source, error) {
-	m, err := mapFile(path)
-	if err != nil {
-		return nil, err
-	}
-	src, err := parsed(m, func() (Source, error) { return openLines(m) })
-	if err != nil {
-		m.close()
-		return nil, err
-	}
-	return src, nil
-}
+func OpenLineScan(path string) (Source, error) { return openMapped(path, openLines) }
 
 func openLines(m *mapping) (Source, error) {
 	v, h, err := npy.View(m.data)
