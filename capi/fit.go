@@ -388,24 +388,19 @@ func cView(dt array.DType, p unsafe.Pointer, shape ...int) array.View {
 // gather copies a (H, W, K, P) float32 view into C order, into memory
 // that free releases. The token is looked at before each row: the copy of
 // a 288 MiB result took a second, which Ctrl+C waited for (HOSTS14's F3).
-func gather(v array.View, tok *cToken) (_ []float32, free func(), _ error) {
+func gather(v array.View, tok *cToken) ([]float32, func(), error) {
 	h, w, k, p := v.Shape[0], v.Shape[1], v.Shape[2], v.Shape[3]
 	out, free, err := curveBuffer(h * w * k * p)
 	if err != nil {
 		return nil, free, err
 	}
-	defer func() {
-		if err != nil {
-			free()
-		}
-	}()
 	line := make([]float64, p)
 	native := v.Order == array.NativeOrder && v.Strides[3] == 4
 	i := 0
 	for y := 0; y < h; y++ {
 		if tok != nil && tok.Load() {
-			err = pool.ErrCancelled
-			return nil, free, err
+			free()
+			return nil, func() {}, pool.ErrCancelled
 		}
 		for x := 0; x < w; x++ {
 			for c := 0; c < k; c++ {
