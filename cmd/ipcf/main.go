@@ -202,7 +202,8 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 			_, err = fmt.Fprintf(stdout, "ipcf %s (fft: %s)\n", Version, pcf.FFTBackend)
 		}
 	case "help", "-h", "--help":
-		if len(args) > 1 && args[1] != "" && !strings.HasPrefix(args[1], "-") && args[1] != "help" {
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" {
+			// ("" is no command: REVIEW14's m4)
 			if _, ok := helps[args[1]]; !ok {
 				err = usageError{fmt.Sprintf("help: unknown command %q", args[1])}
 				break

@@ -586,6 +586,9 @@ func TestHelp(t *testing.T) {
 	if code, _, msg := runSplit("help", "nope"); code != 2 || !strings.Contains(msg, `unknown command "nope"`) {
 		t.Errorf("help nope: exit %d %q", code, msg)
 	}
+	if code, _, msg := runSplit("help", ""); code != 2 || !strings.Contains(msg, `unknown command ""`) {
+		t.Errorf("help '': exit %d %q", code, msg) // printed the usage, exit 0 (REVIEW14's m4)
+	}
 	// an argument after the command was ignored, exit 0 (as "ipcf version extra" is not: TOOLS14's m4)
 	if code, _, msg := runSplit("help", "version", "extra"); code != 2 || !strings.Contains(msg, "one command at a time") {
 		t.Errorf("help version extra: exit %d %q", code, msg)
