@@ -66,7 +66,7 @@ func TestGuardFaultStatus(t *testing.T) {
 	}{
 		{"read of unreadable memory", func() { sink += anon[4096] }, eInvalid, "cannot be read"},
 		{"write to read-only memory", func() { ro[4096] = 1 }, eInvalid, "cannot be written"},
-		{"read of a truncated file's mapping", func() { sink += file[4096] }, eIO, "became unreadable"},
+		{"read of a truncated file's mapping", func() { sink += file[4096] }, eIO, "input or output file truncated"},
 		{"a nil pointer", func() { sink += null[4096] }, eInternal, "internal error"},
 	} {
 		if got := call(c.f); got != c.want {

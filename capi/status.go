@@ -153,7 +153,15 @@ func faultError(addr uintptr) error {
 	return nil
 }
 
-// unreadable is the error of a fault at addr, in a mapping of a file.
+// unreadable is the error of a fault at addr, in a mapping of a file:
+// source.ErrChanged's status, in words that fit an output as well as an
+// input (HOSTS14's M3: an output memmap cut short was called "input").
 func unreadable(addr uintptr) error {
-	return fmt.Errorf("%w: the memory of an array of the call became unreadable (a memory-mapped file truncated or replaced?): fault at %#x", source.ErrChanged, addr)
+	return changedError(fmt.Sprintf("a file changed during the call: the memory of an array of the call became unreadable (a memory-mapped input or output file truncated or replaced?): fault at %#x", addr))
 }
+
+// changedError is source.ErrChanged under words of its own.
+type changedError string
+
+func (e changedError) Error() string { return string(e) }
+func (changedError) Unwrap() error   { return source.ErrChanged }

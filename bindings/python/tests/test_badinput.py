@@ -685,7 +685,7 @@ def _truncated_call_is_an_error(setup, call):
     ''')
     rc, out, err = isolated(code)
     assert rc == 0, (rc, out, err)
-    assert 'IpcfIOError' in out and 'memory-mapped file truncated' in out, (out, err)
+    assert 'IpcfIOError' in out and 'memory-mapped input or output file truncated' in out, (out, err)
     assert 'goroutine' not in out and 'panic' not in out, out
     assert 'alive (4, 2)' in out and err == '', err
 
