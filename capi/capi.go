@@ -944,7 +944,9 @@ func ipcfgo_pcf_compute(data *C.ipcf_carray, co *C.ipcf_cpcf_options, out *C.ipc
 			return err
 		}
 		o.HostMemory = true // the caller may free it during the call: an error, never a crash
-		return pcf.Compute(context.Background(), vo, vd, o)
+		ctx, cancel := tokenContext(co)
+		defer cancel()
+		return pcf.Compute(ctx, vo, vd, o)
 	}())
 }
 

@@ -366,26 +366,9 @@ func ipcfgo_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C
 			return err
 		}
 		defer j.Close()
-		ctx, cancel := context.WithCancel(context.Background())
+		// A cancelled token stops a long tile between progress calls.
+		ctx, cancel := tokenContext(co)
 		defer cancel()
-		if co != nil {
-			// A cancelled token stops a long tile between progress calls.
-			go func() {
-				t := time.NewTicker(100 * time.Millisecond)
-				defer t.Stop()
-				for {
-					select {
-					case <-ctx.Done():
-						return
-					case <-t.C:
-						if tokenCancelled(co) {
-							cancel()
-							return
-						}
-					}
-				}
-			}()
-		}
 		sum, err := j.Run(ctx)
 		if summary != nil {
 			var d C.ipcf_job_summary
@@ -419,6 +402,34 @@ func ipcfgo_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C
 		}
 		return err
 	}())
+}
+
+// tokenContext is a context cancelled soon after the options' token is
+// (polled every 50 ms), for the work that watches a context rather than
+// its progress function: a file job's tiles, the GPU's launches within a
+// block (whose progress is called only between blocks: GPU15's F1, a
+// cancel waited for the whole block). Call cancel when the work is done.
+func tokenContext(co *C.ipcf_cpcf_options) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if co == nil {
+		return ctx, cancel
+	}
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if tokenCancelled(co) {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, cancel
 }
 
 // tokenCancelled reports whether the options' token was cancelled.

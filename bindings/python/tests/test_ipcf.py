@@ -846,6 +846,44 @@ def test_gpu_fallback_warns(tmp_path):
     assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
 
 
+def test_gpu_block_stops_at_ctrl_c(tmp_path):
+    # Ctrl+C during a GPU block stops it between its launches of pairs: the
+    # C ABI's token reached the GPU path only through the progress function,
+    # called between blocks, so the whole block ran first (GPU15's F1; 8 of
+    # 8 launches here). Counted in the emulated device's log, not timed.
+    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(ROOT, 'build', 'cuda-emu')
+    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
+    code = '''
+import os, time, threading, _thread, numpy, ipcf
+log = os.environ['IPCF_EMU_LOG']
+d = numpy.random.default_rng(14).poisson(5, (1024, 32, 32)).astype('u2')
+kw = dict(radius=3, npoints=16, device='cuda')
+open(log, 'w').close()
+full = ipcf.pcf(d, **kw)
+whole = open(log).read().count('launch ipcf_mulconj')
+assert whole >= 8, whole
+open(log, 'w').close()
+def watch():
+    while 'launch ipcf_mulconj' not in open(log).read():
+        time.sleep(0.001)
+    _thread.interrupt_main()
+threading.Thread(target=watch, daemon=True).start()
+try:
+    ipcf.pcf(d, **kw)
+    raise SystemExit('the call ran to its end')
+except KeyboardInterrupt:
+    pass
+n = open(log).read().count('launch ipcf_mulconj')
+assert n <= whole // 2, f'{n} of the block launches ({whole}) ran after Ctrl+C'
+assert ipcf.pcf(d, **kw).tobytes() == full.tobytes()
+print('ok')
+'''
+    env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, IPCF_EMU_LOG=str(tmp_path / 'emu.log'))
+    env.pop('IPCF_EMU_FAIL', None)
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stdout + r.stderr
+
+
 @pytest.mark.parametrize('given,into', [('int16', 'int32'), ('int16', 'uint16'), ('int8', 'uint8'), ('int8', 'int32'),
                                         ('uint8', 'uint16'), ('uint8', 'int16'), ('uint16', 'int32')])
 def test_correct_bleaching_into_out_gives_the_values_returned_without(given, into):
