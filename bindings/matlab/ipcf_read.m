@@ -463,8 +463,10 @@ if ~isempty(entry)
   f = regexp(entry{1}, '"file"\s*:\s*"((?:[^"\\]|\\.)+)"', 'tokens', 'once');
 end
 [~, wn, we] = fileparts(path);
-if isempty(f) || ~strcmp(json_unescape(f{1}), [wn we])
-  error('ipcf:io', ['ipcf_read: %s: %s.json (ipcf fit''s maps) records no %s map of that name: not a map of ' ...
+% (recorded under any name: maps renamed or copied with their companions
+% have them under their own, checked by their bytes below; OUT15's F9b)
+if isempty(f)
+  error('ipcf:io', ['ipcf_read: %s: %s.json (ipcf fit''s maps) records no %s map: not a map of ' ...
                     'those maps (an earlier fit''s?); fit again, or rename the file to read it without metadata'], ...
         path, base, key);
 end
@@ -543,8 +545,8 @@ end
 
 function sd = read_errors(path, text, want)
 % The error bars META.errors records (file, bytes, crc32c), checked. With
-% WANT (the error bars' path, read through ipcf_read), that file must be
-% the one recorded.
+% WANT (the error bars' path, read through ipcf_read), a result without
+% them is an error.
 sd = [];
 % (braces inside its strings are text: a result named 'r{1}.npy' had its
 % error bars taken for none)
@@ -570,14 +572,12 @@ n = regexp(block{1}, '"bytes"\s*:\s*(\d+)', 'tokens', 'once');
 if isempty(f) || isempty(c)
   error('ipcf:io', 'ipcf_read: %s: its metadata record error bars without their file and checksum', path);
 end
-if nargin > 2
-  [~, wn, we] = fileparts(want);
-  if ~strcmp(f{1}, [wn we])
-    error('ipcf:io', ['ipcf_read: %s: %s.json records the error bars %s: not the error bars of that result ' ...
-                      '(an earlier run''s?); compute them again, or rename the file to read it without metadata'], want, path, f{1});
-  end
-end
-name = pjoin(fileparts(path), f{1});
+% By the name rule (OUT.sd.npy beside OUT.npy), not the name recorded when
+% they were written: a result renamed or copied with its error bars has
+% them under its own name (OUT15's F9); the checksum below says whether
+% they are its.
+[d, stem, ext] = fileparts(path);
+name = pjoin(d, [stem '.sd' ext]);
 if ~exist(name, 'file') || exist(name, 'dir')
   error('ipcf:io', 'ipcf_read: %s: its error bars %s are missing: compute the result again', path, name);
 end

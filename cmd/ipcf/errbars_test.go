@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -558,5 +559,82 @@ func TestPlotErrorBarsRefused(t *testing.T) {
 	}
 	if code, msg := ipcf(t, "plot", p("a.npy"), "-o", p("a.png"), "--pixel", "1,1"); code != 0 {
 		t.Errorf("plot a.npy: exit %d: %s", code, msg)
+	}
+}
+
+// TestRenamedResultKeepsItsParts: a result renamed or copied with its
+// files (g.npy, g.npy.json, g.sd.npy) is fitted with its own error bars,
+// and maps renamed or copied with their companions draw their own: they
+// were looked for under the names recorded when they were written (the
+// original's), said missing, or the original's were read and refused by
+// checksum after it was computed again (OUT15's F9, F9b). Error bars of
+// other bytes under the result's name are still refused.
+func TestRenamedResultKeepsItsParts(t *testing.T) {
+	r := newFitRig(t)
+	r.pcf(t, "e.npy", "--radius", "2", "--npoints", "4", "--errors", "blocking")
+	at := func(n string) string { return filepath.Join(r.dir, n) }
+	move := func(from, to string, keep bool) {
+		t.Helper()
+		for _, s := range []string{".npy", ".npy.json", ".sd.npy", ".stderr.npy", ".chisq.npy", ".status.npy"} {
+			b, err := os.ReadFile(at(from + s))
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(at(to+s), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if !keep {
+				os.Remove(at(from + s))
+			}
+		}
+	}
+	move("e", "b", true)  // a backup copy
+	move("e", "g", false) // renamed
+	// The original name computed again, with other error bars.
+	r.pcf(t, "e.npy", "--radius", "2", "--npoints", "4", "--errors", "segments", "--segments", "4")
+	for _, name := range []string{"g", "b"} {
+		out := at(name + "maps.npy")
+		if code, msg := ipcf(t, "fit", at(name+".npy"), "-o", out, "--quiet"); code != 0 {
+			t.Fatalf("fit of %s.npy, renamed or copied with its error bars: exit %d: %s", name, code, msg)
+		}
+		want, sc := fitDirectSigma(t, at(name+".npy"), at(name+".sd.npy"), fit.PCF1D{W: 2}, -1, false)
+		checkFitMaps(t, fitCase{name: "pcf1d", model: fit.PCF1D{W: 2}, acfK: -1, waistPx: 2, ps: 1, fi: 1,
+			names: []string{"DC", "D", "tauD", "tau_peak"}, units: []string{"1", "px^2/frame", "frame", "frame"}, perK: true, distUnit: "px"}, out, want, sc)
+		b, _ := os.ReadFile(out + ".json")
+		if !strings.Contains(string(b), `"sigma": "`+at(name+".sd.npy")+`"`) {
+			t.Errorf("%s: the maps' weights do not name %s.sd.npy: %s", name, name, b)
+		}
+	}
+	// Computed again in place under its new name: its error bars are its
+	// own (they were "not the error bars of an ipcf result").
+	if code, msg := ipcf(t, "pcf", r.sim, "-o", at("g.npy"), "--quiet", "--bins", "multitau", "--smooth", "0", "--radius", "2", "--npoints", "4", "--errors", "segments"); code != 0 {
+		t.Errorf("pcf over the renamed result: exit %d: %s", code, msg)
+	}
+	// Maps: copied, the original fitted again with other weights; renamed.
+	move("gmaps", "kmaps", true)
+	if code, msg := ipcf(t, "fit", at("g.npy"), "-o", at("gmaps.npy"), "--no-sigma", "--quiet"); code != 0 {
+		t.Fatalf("refit: exit %d: %s", code, msg)
+	}
+	move("gmaps", "nmaps", false)
+	for _, name := range []string{"kmaps", "nmaps"} {
+		for _, p := range []string{"chisq", "status"} {
+			if code, msg := ipcf(t, "plot", at(name+".npy"), "-o", at(name+p+".png"), "--param", p); code != 0 {
+				t.Errorf("plot --param %s of %s.npy, renamed or copied with its companions: exit %d: %s", p, name, code, msg)
+			}
+		}
+	}
+	if code, msg := ipcf(t, "fit", at("g.npy"), "-o", at("nmaps.npy"), "--quiet"); code != 0 {
+		t.Errorf("fit over the renamed maps: exit %d: %s", code, msg)
+	}
+	// Another result's error bars under the name: refused by checksum.
+	sd, _ := os.ReadFile(at("e.sd.npy"))
+	if err := os.WriteFile(at("b.sd.npy"), sd, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := ipcf(t, "fit", at("b.npy"), "-o", at("bad.npy"), "--quiet"); code != 1 || !strings.Contains(msg, "its checksum is not the one") {
+		t.Errorf("fit with another result's error bars: exit %d: %s", code, msg)
 	}
 }

@@ -910,7 +910,7 @@ func checkFitNpyTarget(names fitOutputs, inputs []string) (map[string]fitCompani
 				continue
 			}
 		}
-		if !ours || !named || rec.File != have.File || !rec.holds(have) {
+		if !ours || !named || !rec.holds(have) { // (its bytes, whatever name it was written under: OUT15's F9b)
 			return nil, fmt.Errorf("fit: %w: %s exists and %s does not describe it as a fit's (its size and checksum): not replacing it; remove it or choose another name",
 				errTarget, c.path, names.Meta)
 		}

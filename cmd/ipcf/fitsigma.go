@@ -67,7 +67,12 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	}
 	recorded := ""
 	if rec != nil {
-		recorded = filepath.Join(ooc.Folder(path), rec.File) // (beside the result as the kernel finds it: through link/.. too)
+		// Beside the result as the kernel finds it (through link/.. too),
+		// by the name rule, not the name recorded when it was written: a
+		// result renamed with its error bars (g.npy, g.sd.npy) was told
+		// its recorded e.sd.npy was missing, and a backup copy read the
+		// rerun original's (OUT15's F9). The recorded checksum decides.
+		recorded = ooc.ErrorsOf(path)
 	}
 	var file, from string
 	switch {

@@ -216,10 +216,10 @@ func loadMaps(path string, m *mapsMeta) (*mapsData, error) {
 		if st.IsDir() {
 			return key
 		}
-		if f := m.Files[key]; f != "" && f == filepath.Base(f) {
-			return filepath.Join(dir, f)
-		}
-		return strings.TrimSuffix(path, filepath.Ext(path)) + suffix
+		// By the name rule (MAPS.KEY.npy), not the name recorded: maps
+		// renamed with their companions read them, and a copy never reads
+		// the original's (OUT15's F9b); the recorded checksum decides.
+		return filepath.Join(dir, filepath.Base(strings.TrimSuffix(path, filepath.Ext(path))+suffix))
 	}
 	pname := "params"
 	if st.IsDir() {

@@ -720,6 +720,16 @@ func ErrorsName(path string) string {
 	return strings.TrimSuffix(path, ext) + ".sd" + ext
 }
 
+// ErrorsOf is the file of the error bars of the result path, as its
+// readers find it: ErrorsName's, in the result's folder as the kernel
+// finds it (through link/.. too). Not the name its sidecar recorded: a
+// result renamed or copied with its error bars (g.npy, g.sd.npy) has
+// them beside it under its own name (OUT15's F9); the recorded size and
+// checksum say whether they are its.
+func ErrorsOf(path string) string {
+	return filepath.Join(Folder(path), filepath.Base(ErrorsName(path)))
+}
+
 // PartOf returns the .npy file whose ipcf sidecar names the file path as
 // a part of it, and what part ("" if none): a pCF result's error bars
 // (OUT.sd.npy, "errors"), or a fit's maps' standard errors, chi-square or
@@ -749,15 +759,16 @@ func PartOf(path string) (whole, part string) {
 	if json.Unmarshal(b, &m) != nil || m.Software != Marker {
 		return "", ""
 	}
-	base := filepath.Base(path)
 	switch {
-	case kind == ".sd" && m.Errors.File == base:
+	// (recorded under any name: a result renamed with its parts has them
+	// under its own, OUT15's F9)
+	case kind == ".sd" && m.Errors.File != "":
 		return whole, "the error bars"
-	case kind == ".stderr" && m.Companions["stderr"].File == base:
+	case kind == ".stderr" && m.Companions["stderr"].File != "":
 		return whole, "the standard errors of the fit maps"
-	case kind == ".chisq" && m.Companions["chisq"].File == base:
+	case kind == ".chisq" && m.Companions["chisq"].File != "":
 		return whole, "the chi-square map of the fit maps"
-	case kind == ".status" && m.Companions["status"].File == base:
+	case kind == ".status" && m.Companions["status"].File != "":
 		return whole, "the status map of the fit maps"
 	}
 	return "", ""
@@ -832,7 +843,7 @@ func RecordsErrorsErr(path, sdPath string) (bool, error) {
 	if e == nil || filepath.Base(e.File) != e.File {
 		return false, nil
 	}
-	a, err1 := OutputPath(filepath.Join(Folder(path), e.File))
+	a, err1 := OutputPath(ErrorsOf(path))
 	b, err2 := OutputPath(sdPath) // one name through a linked folder too
 	if err1 != nil || err2 != nil || a != b {
 		return false, nil
@@ -878,7 +889,7 @@ func verifyFile(path, key string) bool {
 	if rec == nil || filepath.Base(rec.File) != rec.File || rec.File == "." || rec.File == ".." {
 		return false
 	}
-	crc, n, err = fileCRC(filepath.Join(Folder(path), rec.File))
+	crc, n, err = fileCRC(ErrorsOf(path))
 	return err == nil && n == rec.Bytes && fmt.Sprintf("%08x", crc) == rec.CRC
 }
 

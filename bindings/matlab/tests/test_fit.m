@@ -484,6 +484,18 @@ for odd = {'r{1}', 'b\s'}
   sdb = ipcf_read(fullfile(tmp, [odd{1} '.sd.npy']));
   check(~isempty(sda) && isequaln(sda, sdb), ['ipcf_read of the error bars of ' odd{1} '.npy']);
 end
+% a result copied with its files under another name has its own error bars
+% (they were looked for under the recorded werr.sd.npy: OUT15's F9)
+for s = {'.npy', '.npy.json', '.sd.npy'}
+  copyfile(fullfile(tmp, ['werr' s{1}]), fullfile(tmp, ['wren' s{1}]));
+end
+fid = fopen(fullfile(tmp, 'werr.sd.npy'), 'r'); keep = fread(fid, Inf, 'uint8=>uint8'); fclose(fid);
+delete(fullfile(tmp, 'werr.sd.npy'));
+[~, ~, sdr] = ipcf_read(fullfile(tmp, 'wren.npy'));
+sdr2 = ipcf_read(fullfile(tmp, 'wren.sd.npy'));
+check(isequal(bits(sdr), bits(sdc)) && isequal(bits(sdr2), bits(sdc)), ...
+      'ipcf_read of a result copied with its error bars under another name: its own error bars');
+fid = fopen(fullfile(tmp, 'werr.sd.npy'), 'w'); fwrite(fid, keep, 'uint8'); fclose(fid);
 fid = fopen(fullfile(tmp, 'werr.sd.npy'), 'r+'); fseek(fid, -4, 'eof'); fwrite(fid, [1 2 3 4], 'uint8'); fclose(fid);
 expect_error(@() ipcf_read_sd(werr), 'ipcf:io', 'checksum', 'ipcf_read of a result whose error bars changed');
 expect_error(@() ipcf_read(fullfile(tmp, 'werr.sd.npy')), 'ipcf:io', 'checksum', ...
@@ -501,6 +513,10 @@ run_cli(sprintf('fit "%s" -o "%s" --quiet', results.plain, cz), 'cli fit to Zarr
 cs = ipcf_read(fullfile(tmp, 'cmaps.status.npy'));
 check(isstruct(ccm) && strcmp(ccm.companion_of, cmaps) && strcmp(ccm.map, 'chisq') && ...
       strcmp(ccm.companion.file, 'cmaps.chisq.npy'), 'ipcf_read of MAPS.chisq.npy: with the maps'' record of it');
+for s = {'.npy', '.npy.json', '.chisq.npy'}  % maps copied with a companion under another name (OUT15's F9b)
+  copyfile(fullfile(tmp, ['cmaps' s{1}]), fullfile(tmp, ['cren' s{1}]));
+end
+check(isequaln(ipcf_read(fullfile(tmp, 'cren.chisq.npy')), cc), 'ipcf_read of MAPS.chisq.npy copied with its maps under another name');
 zp = ipcf_read(fullfile(cz, 'params'));
 zc = ipcf_read(fullfile(cz, 'chisq'));
 check(isequaln(zp, cm) && isequaln(zc, cc), 'ipcf_read of MAPS.zarr/params and /chisq: the maps of MAPS.npy');

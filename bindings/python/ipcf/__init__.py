@@ -2855,9 +2855,10 @@ def _open_companion(p, base, key, mmap=False):
     meta = _read_json(base + '.json', meta=True)
     comps = meta.get('companions')
     rec = comps.get(key) if isinstance(comps, dict) else None
-    if not isinstance(rec, dict) or rec.get('file') != os.path.basename(p):
-        named = f'the {key} map {rec.get("file")!r}' if isinstance(rec, dict) else f'no {key} map'
-        raise _error(_c.E_IO, f'{p}: {base}.json (ipcf fit\'s maps) records {named}: not a map of those maps (an '
+    # (recorded under any name: maps renamed or copied with their companions
+    # have them under their own, checked by their bytes below; OUT15's F9b)
+    if not isinstance(rec, dict):
+        raise _error(_c.E_IO, f'{p}: {base}.json (ipcf fit\'s maps) records no {key} map: not a map of those maps (an '
                               f'earlier fit\'s?); fit again, or rename the file to read it without metadata')
     if mmap:  # mapped, its size checked (a FIFO or a device refused, never opened for reading)
         with _pinned(p) as name:
@@ -3245,8 +3246,13 @@ def _errors_file(path, rec):
     """The path of the error bars a result's record names (None: none)."""
     if rec is None:
         return None
+    # By the name rule (OUT.sd.npy beside OUT.npy), not the name recorded
+    # when they were written: a result renamed or copied with its error bars
+    # has them under its own name (OUT15's F9); the record's size and
+    # checksum say whether they are its.
     p = os.fsdecode(os.fspath(path))
-    return os.path.join(os.path.dirname(p), rec['file'])
+    root, ext = os.path.splitext(os.path.basename(p))
+    return os.path.join(os.path.dirname(p), root + '.sd' + ext)
 
 
 def open_errors(path):
@@ -3328,9 +3334,8 @@ def _open_errors_as_result(p, base, mmap):
     earlier run's, then weighted a fit."""
     meta = _read_json(base + '.json', meta=True)
     rec = _errors_record(base, meta)
-    if rec is None or rec['file'] != os.path.basename(p):
-        named = 'no error bars' if rec is None else f'the error bars {rec["file"]}'
-        raise _error(_c.E_IO, f'{p}: {base}.json records {named}: not the error bars of that result (an earlier '
+    if rec is None:  # (recorded under any name: OUT15's F9, _errors_file)
+        raise _error(_c.E_IO, f'{p}: {base}.json records no error bars: not the error bars of that result (an earlier '
                               f'run\'s?); compute them again, or rename the file to read it without metadata')
     sd = _open_errors(base, meta)
     if not mmap:

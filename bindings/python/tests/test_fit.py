@@ -471,6 +471,43 @@ def test_sigma_path_beside_a_result_spelt_through_a_link(results):
     assert byname.maps.tobytes() != ipcf.fit_result(res).maps.tobytes()
 
 
+def test_a_result_renamed_or_copied_keeps_its_error_bars_and_companions(results):
+    """A result renamed or copied with its files (g.npy, g.npy.json, g.sd.npy) has its own error bars, and
+    maps renamed or copied with theirs their own companions: they were looked for under the names recorded
+    when written (the original's: missing, or the original's bytes of a later run refused by checksum;
+    OUT15's F9, F9b). Error bars of other bytes under the result's name are still refused."""
+    tmp, _ = results
+    src = str(tmp / 'data.npy')
+    kw = dict(offsets=[(0, 0)] + RING4, bins='multitau', m=16, smooth=0)
+    res = ipcf.pcf_file(src, str(tmp / 'ren.npy'), errors='blocking', **kw)
+    want = numpy.array(ipcf.open_errors(res))
+    maps = ipcf.fit_result(res)
+    sfx = ('.npy', '.npy.json', '.sd.npy')
+    for s in sfx:
+        shutil.copyfile(tmp / f'ren{s}', tmp / f'bak{s}')
+        os.rename(tmp / f'ren{s}', tmp / f'gren{s}')
+    ipcf.pcf_file(src, str(tmp / 'ren.npy'), errors='segments', segments=4, **kw)  # the original name again
+    for name in ('gren', 'bak'):
+        path = str(tmp / f'{name}.npy')
+        assert numpy.array_equal(numpy.array(ipcf.open_errors(path)), want), name
+        sd, meta = ipcf.open_result(str(tmp / f'{name}.sd.npy'))
+        assert numpy.array_equal(sd, want), name
+        del sd
+        assert ipcf.fit_result(path).maps.tobytes() == maps.maps.tobytes(), name
+    # maps of ipcf fit, renamed with their companions
+    _cli_maps(tmp / 'gren.npy', str(tmp / 'rmaps.npy'), ['--model', 'pcf1d'])
+    chisq = numpy.load(tmp / 'rmaps.chisq.npy')
+    for s in ('.npy', '.npy.json', '.stderr.npy', '.chisq.npy', '.status.npy'):
+        os.rename(tmp / f'rmaps{s}', tmp / f'nmaps{s}')
+    got, meta = ipcf.open_result(str(tmp / 'nmaps.chisq.npy'))
+    assert numpy.array_equal(got, chisq) and meta['map'] == 'chisq'
+    del got
+    # another result's error bars under the name: refused by their bytes
+    shutil.copyfile(tmp / 'ren.sd.npy', tmp / 'bak.sd.npy')
+    with pytest.raises(ipcf.IpcfIOError):
+        ipcf.open_errors(str(tmp / 'bak.npy'))
+
+
 def test_open_result_checks_the_maps_companions_and_zarr_arrays(results):
     """ipcf fit's MAPS.chisq.npy (.status.npy, .stderr.npy) have no sidecar of their own, and an array of
     MAPS.zarr none either: open_result checks them against the maps' record (companions, files_crc32c), as
