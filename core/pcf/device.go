@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/bleach"
@@ -537,12 +538,14 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			return nil
 		}, nil)
 	}
-	// stored stores a block's curves and reports the progress.
+	// stored stores a block's curves and reports the progress, in halves
+	// of blocks: 2*done of 2*len(tiles) (the odd halves are reported while
+	// a block runs, below).
 	stored := func(bl *block, done int) error {
 		if err := store(bl); err != nil {
 			return wrapErr(err)
 		}
-		if o.Progress != nil && !o.Progress(done, len(tiles)) {
+		if o.Progress != nil && !o.Progress(2*done, 2*len(tiles)) {
 			return ErrCancelled
 		}
 		return nil
@@ -554,7 +557,8 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	var prev *block
 	for ti := range tiles {
 		done := make(chan error, 1)
-		go func(b *cuda.Block, slot int) { done <- job.PCF(b, slot, ctx.Done()) }(cur.b, ti&1)
+		bctx, bcancel := context.WithCancel(ctx)
+		go func(b *cuda.Block, slot int) { done <- job.PCF(b, slot, bctx.Done()) }(cur.b, ti&1)
 		// While the device runs block ti: store block ti-1's curves,
 		// then fill and upload block ti+1's samples.
 		var next *block
@@ -565,7 +569,16 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		if herr == nil && ti+1 < len(tiles) {
 			next, herr = prepare(tiles[ti+1], (ti+1)&1)
 		}
-		if err := <-done; errors.Is(err, cuda.ErrCancelled) {
+		// While the device runs the block, the progress is reported about
+		// ten times a second, from this goroutine (the caller's thread, as
+		// hosts want their callbacks), and a callback that returns false
+		// stops the block between its launches of pairs. It was reported
+		// between blocks alone: with one block (the whole image where it
+		// fits the device), first at the end, and a cancel by it or by a
+		// progress bar waited for the whole run (GPU15's F2).
+		err := waitBlock(done, bcancel, func() bool { return o.Progress == nil || o.Progress(2*ti+1, 2*len(tiles)) })
+		bcancel()
+		if errors.Is(err, cuda.ErrCancelled) || errors.Is(err, ErrCancelled) {
 			return ErrCancelled // (not a device's failure: with auto, no run on the CPU)
 		} else if err != nil && herr == nil {
 			return fmt.Errorf("%w: %v", ErrNoDevice, err)
@@ -580,6 +593,26 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 	}
 	e.maskNaN(0, e.g.H)
 	return nil
+}
+
+// waitBlock waits for a block's result on done, calling progress every
+// 100 ms meanwhile; when progress returns false it stops the block
+// (cancel), waits for it and returns ErrCancelled.
+func waitBlock(done <-chan error, cancel func(), progress func() bool) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-t.C:
+			if !progress() {
+				cancel()
+				<-done
+				return ErrCancelled
+			}
+		}
+	}
 }
 
 // gpuTile copies the block's first nt frames, as they are stored, into

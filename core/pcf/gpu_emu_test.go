@@ -106,6 +106,7 @@ func TestEmulatedGPU(t *testing.T) {
 		{"concurrent", nil},
 		{"cancel", nil},
 		{"waitcancel", nil},
+		{"progresscancel", nil},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -124,21 +125,56 @@ func TestEmulatedGPU(t *testing.T) {
 }
 
 var emuScenarios = map[string]func(t *testing.T){
-	"conformance":   emuConformance,
-	"big":           emuBig,
-	"blocks":        emuBlocks,
-	"pinned":        emuPinned,
-	"dtypes":        emuDTypes,
-	"fallback":      emuFallback,
-	"toolkit":       emuToolkit,
-	"noinit":        emuNoInit,
-	"nocompile":     emuNoCompile,
-	"ptx":           emuPTX,
-	"cubinrejected": emuCubinRejected,
-	"direction":     emuDirection,
-	"concurrent":    emuConcurrent,
-	"cancel":        emuCancel,
-	"waitcancel":    emuWaitCancel,
+	"conformance":    emuConformance,
+	"big":            emuBig,
+	"blocks":         emuBlocks,
+	"pinned":         emuPinned,
+	"dtypes":         emuDTypes,
+	"fallback":       emuFallback,
+	"toolkit":        emuToolkit,
+	"noinit":         emuNoInit,
+	"nocompile":      emuNoCompile,
+	"ptx":            emuPTX,
+	"cubinrejected":  emuCubinRejected,
+	"direction":      emuDirection,
+	"concurrent":     emuConcurrent,
+	"cancel":         emuCancel,
+	"waitcancel":     emuWaitCancel,
+	"progresscancel": emuProgressCancel,
+}
+
+// emuProgressCancel: a progress function that cancels stops a block
+// between its launches of pairs, and it is called while the block runs
+// (the units are halves of blocks). It was called between blocks alone:
+// with one block, first when all its launches had run (GPU15's F2).
+// Counted in the device's log, not timed: at most half of the block's
+// launches.
+func emuProgressCancel(t *testing.T) {
+	data := randomStack(19, 1024, 32, 32, 20)
+	o := Options{Radius: 3, Npoints: 16, Nbins: 8, Device: "cuda"}
+	os.Truncate(os.Getenv("IPCF_EMU_LOG"), 0)
+	if _, _, err := gpuCompute(t, data, o); err != nil {
+		t.Fatal(err)
+	}
+	whole := strings.Count(emuLog(t), "launch ipcf_mulconj")
+	if whole < 8 {
+		t.Fatalf("%d launches of pairs in the block; the check wants 8 or more", whole)
+	}
+	os.Truncate(os.Getenv("IPCF_EMU_LOG"), 0)
+	var seen [][2]int
+	o.Progress = func(done, total int) bool {
+		seen = append(seen, [2]int{done, total})
+		return false
+	}
+	if _, _, err := gpuCompute(t, data, o); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("progress returned false: err %v, want ErrCancelled", err)
+	}
+	if n := strings.Count(emuLog(t), "launch ipcf_mulconj"); n > whole/2 {
+		t.Errorf("%d of the block's %d launches of pairs ran after its progress said stop", n, whole)
+	}
+	if len(seen) != 1 || seen[0] != [2]int{1, 2} {
+		t.Errorf("progress calls %v; want one, (1, 2): half of the one block", seen)
+	}
 }
 
 // emuConcurrent: jobs at once in one process on one device (dask's
@@ -774,13 +810,17 @@ func emuFallback(t *testing.T) {
 	// Cancelled on the GPU (several blocks): ErrCancelled, no CPU rerun.
 	os.Setenv("IPCF_EMU_MEM_MIB", "1")
 	big := randomStack(18, 64, 40, 36, 25)
-	calls := 0
+	// (progress in halves of blocks: 4 is the second block stored)
+	last := -1
 	co := Options{Radius: 3, Npoints: 8, Nbins: 8, Device: "auto", Progress: func(done, total int) bool {
-		calls++
-		return done < 2
+		if done < last || total%2 != 0 {
+			t.Errorf("progress (%d, %d) after %d", done, total, last)
+		}
+		last = done
+		return done < 4
 	}}
-	if _, _, err := gpuCompute(t, big, co); !errors.Is(err, ErrCancelled) || calls != 2 {
-		t.Fatalf("cancelled after the second of several blocks: err %v after %d progress calls", err, calls)
+	if _, _, err := gpuCompute(t, big, co); !errors.Is(err, ErrCancelled) || last != 4 {
+		t.Fatalf("cancelled after the second of several blocks: err %v, last progress %d", err, last)
 	}
 	os.Setenv("IPCF_EMU_MEM_MIB", "")
 	// Twice the same: the binning reduction has a fixed order.
