@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -164,5 +166,51 @@ func TestPeakMemoryErrorsOutOfCore(t *testing.T) {
 	t.Logf("--errors blocking --memory 108MiB, %d tiles: peak resident %.1f MiB", js.Tiles, float64(peak)/(1<<20))
 	if peak > 108<<20 {
 		t.Errorf("--errors blocking --memory 108MiB: peak resident memory %.1f MiB is over the budget", float64(peak)/(1<<20))
+	}
+}
+
+// TestPeakMemoryManyPointsThreads: with many delay points every worker
+// thread keeps sums that grow with them; the estimate by which --engine
+// auto runs in memory counted none, the same for every --threads, and 8
+// threads with 512 linear bins ran in memory at a budget just above it
+// and peaked 31-42 % over it (OOC15's F2). At the smallest budget auto
+// takes the in-memory engine at (its estimate and margin), the peak stays
+// within the budget.
+func TestPeakMemoryManyPointsThreads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 20 MiB input and runs it with 8 threads: skipped with -short")
+	}
+	bin := binary(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.raw")
+	const T, H, W = 4096, 40, 64
+	b := make([]byte, T*H*W*2)
+	for i := 0; i < len(b); i += 2 {
+		v := 10 + (i*2654435761>>9)%21 // deterministic noise around 20
+		b[i], b[i+1] = byte(v), byte(v>>8)
+	}
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"pcf", in, "--shape", "4096,40,64", "--dtype", "uint16", "--bins", "linear", "--nbins", "512", "--threads", "8"}
+	// The estimate, as the in-memory engine's refusal of a small budget says it.
+	msg, _ := exec.Command(bin, append(args, "-o", filepath.Join(dir, "probe.npy"), "--engine", "memory", "--memory", "45MiB")...).CombinedOutput()
+	m := regexp.MustCompile(`needs about ([0-9.]+) MiB`).FindSubmatch(msg)
+	if m == nil {
+		t.Fatalf("no estimate in %s", msg)
+	}
+	est, _ := strconv.ParseFloat(string(m[1]), 64)
+	budget := int64(est*1.1*(1<<20)) + 1<<16
+	out, err := exec.Command(bin, append(args, "-o", filepath.Join(dir, "out.npy"), "--memory", strconv.FormatInt(budget, 10), "--json")...).Output()
+	if err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	if !strings.Contains(string(out), `"engine":"memory"`) {
+		t.Fatalf("--memory %d (estimate %.1f MiB): want the in-memory engine: %s", budget, est, out)
+	}
+	peak := childPeak(t, out)
+	t.Logf("estimate %.1f MiB, budget %.1f MiB, peak resident %.1f MiB", est, float64(budget)/(1<<20), float64(peak)/(1<<20))
+	if peak > budget {
+		t.Errorf("8 threads, 512 bins, in memory: peak resident memory %.1f MiB is over the budget of %.1f MiB", float64(peak)/(1<<20), float64(budget)/(1<<20))
 	}
 }

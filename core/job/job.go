@@ -1166,7 +1166,10 @@ func (j *Job) chooseEngine() error {
 	if j.src2 != nil {
 		in *= 2
 	}
-	j.inMemNeed = in + j.outBytes() + j.geom.SpectraBytes() + overhead
+	// (and every worker's buffers: OOC15's F2, a third over --memory with
+	// 512 bins and 8 threads)
+	j.inMemNeed = in + j.outBytes() + j.geom.SpectraBytes() + overhead +
+		int64(pool.Threads(j.spec.PCF.Threads))*j.geom.WorkerBytes()
 	if j.errs != nil {
 		// The error bars and their series, computed after the curves.
 		o := j.spec.PCF

@@ -126,8 +126,29 @@ type Geometry struct {
 	twoCh bool // Data2 is given
 	share bool // a pair's backward direction serves the opposite offset
 	// up and down: how far the computed pairs reach (pairRows), found
-	// once by Plan (groups is quadratic in the offsets).
-	up, down int
+	// once by Plan (groups is quadratic in the offsets); ngrp: how many
+	// groups of offsets there are.
+	up, down, ngrp int
+}
+
+// WorkerBytes bounds the memory each worker thread of the engine keeps
+// during a job of this geometry, besides the job's arrays: its FFT
+// buffers (the pair kernel's, the spectra's series, multi-tau's product
+// and correlation) and the float64 sums of a task's units of pairs,
+// 4 x points x units (taskSegment), which grow with the points: 8 MiB a
+// worker for 512 linear bins of the circle, counted twice (Go memory,
+// made again for each band of rows: the garbage of one band lives until
+// a collection). Measured, 40x64x4096 uint16 in memory, the peak's growth
+// a thread: 1.65 MiB with the default bins (this bound: 1.6), 13.3 MiB
+// with 512 linear bins (16.9). The memory estimates of the engines (the
+// job's choice of engine) add it per thread; they left it out, and 8
+// threads ran a third over --memory (OOC15's F2).
+func (g Geometry) WorkerBytes() int64 {
+	u := max(1, (g.ngrp+1)/2)
+	rows, cols := taskSegment(u, g.N)
+	units := int64(rows) * int64(cols) * int64(u)
+	nb := int64(len(g.Delays))
+	return 8*int64(g.N)*8 + 2*4*(nb+2)*units*8
 }
 
 // Halo is how far beyond an output tile, in rows and columns, a block of
@@ -306,6 +327,7 @@ func Plan(shape []int, o Options) (Geometry, error) {
 	for _, gr := range groups(g.Offsets, g.share) {
 		v := g.Offsets[gr[0]].V
 		g.up, g.down = max(g.up, -v), max(g.down, v)
+		g.ngrp++
 	}
 	g.Frames = g.T
 	if o.Bleach != 0 {
