@@ -661,6 +661,32 @@ func keptName(path string, i int) string {
 	return filepath.Join(ooc.Folder(path), fmt.Sprintf(".ipcf-%s-%d%d%d.old", filepath.Base(path), os.Getpid(), time.Now().UnixNano(), i))
 }
 
+// fitNamesFit refuses, before any work, an output whose longest name the
+// fit writes beside it is longer than a file name may be: the earlier
+// maps and companions kept aside (keptName: 7 digits of pid, 19 of
+// nanoseconds, 1 of index), a Zarr group built in ".ipcf-NAME-N.tmp"
+// (os.MkdirTemp: 10 digits at most). Such a fit computed the whole fit,
+// then failed "file name too long" (every refit of MAPS.npy names of
+// about 220 to 239 bytes, the first fit of a 245-byte MAPS.zarr:
+// OUT15's F12).
+func fitNamesFit(out string, names fitOutputs) error {
+	var longest string
+	if fitFormatOf(out) == "zarr" {
+		longest = ".ipcf-" + filepath.Base(strings.TrimRight(out, "/")) + "-4294967295.tmp"
+	} else {
+		for _, p := range names.list() {
+			if kept := ".ipcf-" + filepath.Base(p) + "-" + strings.Repeat("9", 27) + ".old"; len(kept) > len(longest) {
+				longest = kept
+			}
+		}
+	}
+	if len(longest) > job.NameMax {
+		return fmt.Errorf("fit: %w: the name of the output %s is too long: ipcf writes files named like %s beside it, %d bytes, and file names take at most %d; choose a shorter name",
+			errTarget, filepath.Base(strings.TrimRight(out, "/")), longest, len(longest), job.NameMax)
+	}
+	return nil
+}
+
 // removeKept removes the files setAside kept for paths that a killed run
 // left, once a new set is in place (the caller holds the output's lock:
 // no other run keeps them now).
@@ -995,6 +1021,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if err := fitLeftoverInput(append(names.list(), f.out), append([]string{f.in, f.in + ".json"}, sigmaInputs(f)...)); err != nil {
+		return err
+	}
+	if err := fitNamesFit(f.out, names); err != nil {
 		return err
 	}
 	unlock, err := lockPlain("fit", f.out)

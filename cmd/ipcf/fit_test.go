@@ -1318,3 +1318,40 @@ func TestUnreadableOutputMetadataNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestFitLongOutputNames: an output name whose files kept aside on a refit
+// (.ipcf-MAPS.stderr.npy-DIGITS.old) or whose Zarr group built aside
+// (.ipcf-MAPS.zarr-N.tmp) would be longer than a file name may be is
+// refused before any work, nothing written; such fits ran to the end and
+// failed "file name too long" (every refit of a 234-byte MAPS.npy, the
+// first fit of a 245-byte MAPS.zarr: OUT15's F12). A name a little
+// shorter is fitted and refitted.
+func TestFitLongOutputNames(t *testing.T) {
+	r := newFitRig(t)
+	res := r.pcf(t, "acf.npy", "--acf")
+	for _, c := range []struct {
+		name string
+		ok   bool
+	}{
+		{strings.Repeat("m", 230) + ".npy", false},
+		{strings.Repeat("z", 235) + ".zarr", false},
+		{strings.Repeat("k", 205) + ".npy", true},
+		{strings.Repeat("y", 220) + ".zarr", true},
+	} {
+		out := filepath.Join(r.dir, c.name)
+		for run, extra := range [][]string{nil, {"--ginf"}} {
+			code, msg := ipcf(t, append([]string{"fit", res, "-o", out, "--model", "acf2d", "--quiet"}, extra...)...)
+			switch {
+			case c.ok && code != 0:
+				t.Errorf("%d-byte name, fit %d: exit %d: %s", len(c.name), run, code, msg)
+			case !c.ok && (code != 1 || !strings.Contains(msg, "is too long") || !strings.Contains(msg, "choose a shorter name")):
+				t.Errorf("%d-byte name, fit %d: exit %d: %s; want 1, refused as too long", len(c.name), run, code, msg)
+			}
+		}
+		if !c.ok {
+			if left, _ := filepath.Glob(filepath.Join(r.dir, string(c.name[0])+"*")); len(left) != 0 {
+				t.Errorf("%d-byte name refused, but written: %v", len(c.name), left)
+			}
+		}
+	}
+}

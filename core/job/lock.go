@@ -19,6 +19,10 @@ import (
 // nameMax is the longest file name the file systems take (NAME_MAX).
 const nameMax = 255
 
+// NameMax is nameMax, for the commands' own checks of the names they
+// write beside an output.
+const NameMax = nameMax
+
 // LockName is the lock file of an output.
 func LockName(out string) string {
 	out = strings.TrimRight(out, "/")
