@@ -1871,6 +1871,11 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 		o.Absent, o.SidecarAbsent = j.absentAt(0), j.absentAt(1)
 	}
 	scratch := ooc.ScratchDir(j.spec.Scratch, j.outAbs)
+	// A user's entry at the scratch folder's name is not ipcf's to remove
+	// (OOC15's F1); both engines keep their journal there.
+	if err := ooc.UserEntryAt(scratch); err != nil {
+		return sum, err
+	}
 	// A removal of the scratch killed half-way.
 	if err := os.RemoveAll(scratch + ".trash"); err != nil {
 		return sum, fmt.Errorf("scratch: %w", err)

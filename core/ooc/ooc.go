@@ -731,6 +731,9 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 	if err := ownDir(dir); err != nil {
 		return nil, st, fmt.Errorf("scratch: %w", err)
 	}
+	if err := UserEntryAt(dir); err != nil {
+		return nil, st, err
+	}
 	b, err := readOwn(filepath.Join(dir, "job.json"))
 	switch {
 	case err == nil:
@@ -774,6 +777,44 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 	}
 	return j, st, nil
 }
+
+// UserEntryAt refuses what lies at the scratch folder's name dir when
+// ipcf did not make it: a file, or a folder without a job record holding
+// more than the temporary file of one being written (a run killed
+// between making the folder and writing its record leaves no more; the
+// folder is replaced whole by rename, never emptied in place). Such an
+// entry was removed: a file after a failure saying "job.json: not a
+// directory", a folder of the user's files silently (OOC15's F1).
+func UserEntryAt(dir string) error {
+	st, err := os.Lstat(dir)
+	if err != nil || st.Mode()&os.ModeSymlink != 0 {
+		return nil // none (a link: ownDir's)
+	}
+	refuse := func(what string) error {
+		return fmt.Errorf("%w: scratch: %s exists and is not an ipcf scratch folder (%s): not removing it; move it, or give another --scratch",
+			ErrScratchEntry, dir, what)
+	}
+	if !st.IsDir() {
+		return refuse(npy.Kind(st.Mode()) + ", not a folder")
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "job.json")); !errors.Is(err, os.ErrNotExist) {
+		return nil // a job record, or one that cannot be looked at: openScratch's
+	}
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	for _, e := range names {
+		if !e.Type().IsRegular() || !npy.IsTempName(e.Name()) {
+			return refuse(fmt.Sprintf("it holds %q, which ipcf does not write there", e.Name()))
+		}
+	}
+	return nil
+}
+
+// ErrScratchEntry reports an entry of the user's at the scratch folder's
+// name.
+var ErrScratchEntry = errors.New("ooc: output refused")
 
 // describeChange names the settings in which two jobs differ.
 func describeChange(have, want scratchJob) string {
