@@ -919,6 +919,41 @@ func TestOutputKillAndResume(t *testing.T) {
 	}
 }
 
+// TestZarrEarlierResultNotRemoved: a Zarr result published whose earlier
+// result, set aside, could not be removed (an injected I/O error; a
+// read-only earlier result for a user) fails saying so, and so does a
+// rerun, without building the result again; it said "the finished output
+// did not match its checksum ... checking every tile", wrote a second
+// copy into .OUT.partial and failed the same way (OUT15's F13). Once the
+// removal works, a rerun finishes it.
+func TestZarrEarlierResultNotRemoved(t *testing.T) {
+	r := newFaultRig(t)
+	out := filepath.Join(r.dir, "out.zarr")
+	if msg, err := r.run(nil, r.args(out)...); err != nil {
+		t.Fatalf("%v %s", err, msg)
+	}
+	fail := []string{"IPCF_FAULT_FAIL=remove-old"}
+	for run := 0; run < 2; run++ {
+		msg, err := r.run(fail, r.args(out, "--smooth", "0.5")...)
+		if err == nil || !strings.Contains(msg, "the result is published; the earlier result, set aside at") || strings.Contains(msg, "did not match its checksum") {
+			t.Errorf("run %d with the earlier result's removal failing: %v %s", run, err, msg)
+		}
+		if _, err := os.Lstat(filepath.Join(r.dir, ".out.zarr.partial")); err == nil {
+			t.Errorf("run %d: a partial copy built again", run)
+		}
+	}
+	want := tree(t, out)
+	if msg, err := r.run(nil, r.args(out, "--smooth", "0.5")...); err != nil {
+		t.Fatalf("rerun with the removal working: %v %s", err, msg)
+	}
+	if got := tree(t, out); !equalTrees(got, want) {
+		t.Error("the published result changed")
+	}
+	if _, err := os.Lstat(filepath.Join(r.dir, ".out.zarr.old")); err == nil {
+		t.Error("the earlier result is still set aside")
+	}
+}
+
 // TestZarrEarlierResultNotSetAside: a Zarr result replaced where setting
 // the earlier result aside fails after the swap (an injected I/O error;
 // best effort) leaves no copy of it: the earlier result stayed whole in

@@ -18,8 +18,8 @@ var stopAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_STOP") 
 
 // failAt is the point named by IPCF_FAULT_FAIL, where faultErr returns
 // an injected I/O error: a step that fails without a kill (setting an
-// earlier Zarr result aside, "set-aside"; renaming a scratch folder to
-// remove it, "scratch-rename").
+// earlier Zarr result aside, "set-aside"; removing it, "remove-old";
+// renaming a scratch folder to remove it, "scratch-rename").
 var failAt = sync.OnceValue(func() string { return os.Getenv("IPCF_FAULT_FAIL") })
 
 // faultErr is the injected error at point (see failAt), nil elsewhere.

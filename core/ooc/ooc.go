@@ -1040,6 +1040,12 @@ func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary
 			sum.Resumed = sum.Tiles
 			sum.InputCRC, sum.Input2CRC = inputCRCs()
 			return sum, RemovePublishedScratch(dir, out.Path())
+		} else if errors.Is(err, ErrOldKept) {
+			// Published whole; the earlier result set aside is what could
+			// not be removed (a read-only one): said as such, not taken for
+			// a result that failed its checksum and built again (OUT15's
+			// F13).
+			return sum, err
 		} else {
 			o.log("the finished output did not match its checksum (%v): checking every tile", err)
 			state.committed = false

@@ -1257,7 +1257,7 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 		return fmt.Errorf("output %s: not the finished result (checksum of .zattrs)", o.path)
 	}
 	if err := RemoveOldZarr(old); err != nil {
-		return fmt.Errorf("output %s: the result is published; the earlier result, set aside at %s, could not be removed: %w", o.path, old, err)
+		return fmt.Errorf("output %s: %w; the earlier result, set aside at %s, could not be removed: %w", o.path, ErrOldKept, old, err)
 	}
 	// Where setting the earlier result aside failed after the swap
 	// (ReplaceDir: best effort), it is still at the partial name: a whole
@@ -1266,11 +1266,15 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 	// there.
 	if o.PartialExists() {
 		if err := RemoveOldZarr(p); err != nil {
-			return fmt.Errorf("output %s: the result is published; the earlier result, left at %s, could not be removed: %w", o.path, p, err)
+			return fmt.Errorf("output %s: %w; the earlier result, left at %s, could not be removed: %w", o.path, ErrOldKept, p, err)
 		}
 	}
 	return nil
 }
+
+// ErrOldKept reports a result published whose earlier result, set aside,
+// could not be removed: the result is whole; what failed is the removal.
+var ErrOldKept = errors.New("the result is published")
 
 // zarrPublished reports whether the Zarr folder at path is the finished
 // result whose .zattrs has the checksum crc, every file as it records.
@@ -1319,6 +1323,9 @@ func RemoveOldZarr(old string) error {
 	}
 	if f := ZarrForeign(old); f != "" {
 		return fmt.Errorf("the earlier result set aside at %s holds %s, which ipcf did not write: kept; move it out", old, f)
+	}
+	if err := faultErr("remove-old"); err != nil { // (a read-only earlier result: tests)
+		return err
 	}
 	return removeZarr(old)
 }
