@@ -42,6 +42,7 @@ var statusTable = []struct {
 	{"ooc.ErrSealBroken", ooc.ErrSealBroken, eIO},
 	{"ooc.ErrWrittenChanged", ooc.ErrWrittenChanged, eIO}, // (the job wraps it in job.ErrInput)
 	{"ooc.ErrUnlabelled", ooc.ErrUnlabelled, eIO},         // a publication half done by a failed rename or write
+	{"ooc.ErrOldKept", ooc.ErrOldKept, eIO},               // published; the earlier result set aside could not be removed
 	{"npy.ErrNotRegular", npy.ErrNotRegular, eIO},
 	{"array.ErrDType", array.ErrDType, eLayout},
 	{"array.ErrLayout", array.ErrLayout, eLayout},
@@ -57,7 +58,8 @@ var statusTable = []struct {
 	{"xcorr.ErrZeroSum", xcorr.ErrZeroSum, eInvalid},
 	{"job.ErrInput", job.ErrInput, eInvalid},
 	{"job.ErrOutput", job.ErrOutput, eInvalid},
-	{"ooc.ErrAppeared", ooc.ErrAppeared, eInvalid}, // (the job wraps it in job.ErrOutput)
+	{"ooc.ErrAppeared", ooc.ErrAppeared, eInvalid},         // (the job wraps it in job.ErrOutput)
+	{"ooc.ErrScratchEntry", ooc.ErrScratchEntry, eInvalid}, // a user's entry at the scratch folder's name, as job.ErrOutput
 	{"source.ErrChannel", source.ErrChannel, eInvalid},
 	{"fit.ErrModel", fit.ErrModel, eInvalid},
 	{"fit.ErrShape", fit.ErrShape, eInvalid},
