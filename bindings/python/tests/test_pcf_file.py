@@ -1010,7 +1010,8 @@ def test_open_result_damaged_zarr_is_an_io_error(tmp_path, name, zarray, make):
 def test_open_errors_damaged_record_is_an_io_error(tmp_path):
     r = tmp_path / 'r.npy'
     numpy.save(r, numpy.zeros(3, numpy.float32))
-    (tmp_path / 'r.npy.json').write_text('{"errors": {"file": "r.npy", "shape": 5}}')
+    numpy.save(tmp_path / 'r.sd.npy', numpy.zeros(3, numpy.float32))
+    (tmp_path / 'r.npy.json').write_text('{"errors": {"file": "r.sd.npy", "shape": 5}}')
     with pytest.raises(ipcf.IpcfIOError, match='shape 5'):
         ipcf.open_errors(r)
 
