@@ -235,6 +235,7 @@ static ipcf_source_options SRC;
 static ipcf_job_options JOB;
 static ipcf_job_summary SUM;
 static char fifo[300], folder[300], output[300], missing[300];
+static int gpu0; /* a CUDA device 0 is usable (asked of the library in setup) */
 
 static void contiguous(ipcf_array *a, uint32_t dtype, uint32_t ndim, int64_t s0, int64_t s1, int64_t s2, int64_t s3, void *p) {
     int64_t sh[4] = {s0, s1, s2, s3};
@@ -295,6 +296,19 @@ static void setup(void) {
     snprintf(output, sizeof output, "%s/out.npy", tmpdir);
     snprintf(missing, sizeof missing, "%s/missing.npy", tmpdir);
     if (mkfifo(fifo, 0600) != 0 || mkdir(folder, 0700) != 0) { perror("mkfifo/mkdir"); exit(1); }
+    /* Is a CUDA device 0 usable (a GPU, or IPCF_CUDA_LIBDIR naming the
+     * emulated one)? A plain pCF on device 0 says so: IPCF_OK, or
+     * IPCF_E_NO_DEVICE where none is (ipcf_devices lists a usable one). */
+    reset();
+    O.device = 0;
+    ipcf_status st = ipcf_pcf_compute(&D, &O, &OUT);
+    char devs[4096] = "";
+    if ((st != IPCF_OK && st != IPCF_E_NO_DEVICE) || ipcf_devices(devs, sizeof devs) != IPCF_OK ||
+        (st == IPCF_OK && strncmp(devs, "cuda:0 ", 7) != 0)) {
+        fprintf(stderr, "FAIL fixture: device 0: status %d (%s), ipcf_devices \"%s\"\n", st, ipcf_last_error(), devs);
+        exit(1);
+    }
+    gpu0 = st == IPCF_OK;
     reset();
 }
 
@@ -412,8 +426,10 @@ static void test_toolkit(void) {
     CASE("data2 huge stride", INV, "options.data2|strides[0]", (TWO, D2.strides[0] = INT64_MAX, pcf()));
     CASE("data2 struct_size, output_shape", INV, "ipcf_pcf_output_shape|options.data2.struct_size=0", (TWO, D2.struct_size = 0, shape()));
 
-    /* device 0 (a CUDA ordinal) refuses the toolkit: IPCF_E_NO_DEVICE */
-    CASE("device 0 with offsets", IPCF_E_NO_DEVICE, "ipcf_pcf_compute|cuda:0", (OFFS, O.device = 0, pcf()));
+    /* device 0 (a CUDA ordinal) refuses the toolkit: IPCF_E_NO_DEVICE; a
+     * list of offsets the GPU computes, where a CUDA device 0 is usable */
+    CASE("device 0 with offsets", gpu0 ? IPCF_OK : IPCF_E_NO_DEVICE, gpu0 ? NULL : "ipcf_pcf_compute|cuda:0",
+         (OFFS, O.device = 0, pcf()));
     CASE("device 0 with data2", IPCF_E_NO_DEVICE, "ipcf_pcf_compute|cuda:0", (TWO, O.device = 0, pcf()));
 
     /* ipcf_pcf_delays: NULL pointers, capacity */
@@ -811,7 +827,14 @@ static void test_unreadable(void) {
  * progress callback, on the calling thread, before the later rows' spectra
  * are read): IPCF_E_INVALID_ARGUMENT, never a crash. A uint16 input ran the
  * C transposition on the host's memory, whose fault ended the host process
- * (SIGSEGV during cgo execution); every other type returned the error. */
+ * (SIGSEGV during cgo execution); every other type returned the error.
+ * That is the CPU engine, asked for by name. Where a CUDA device 0 is
+ * usable it runs there too: the GPU reads a block's samples before it
+ * runs it and reports its progress while it runs, so a call whose samples
+ * were all read before the first callback (one or two blocks: the whole
+ * image where it fits the device) is IPCF_OK, and then its result is the
+ * device's result for the intact input, bit for bit; with more blocks the
+ * next one's read fails: IPCF_E_INVALID_ARGUMENT. Never a crash. */
 static char *freed_p;
 static size_t freed_len;
 static int freed_calls;
@@ -821,7 +844,9 @@ static int free_on_progress(void *user, int64_t done, int64_t total) {
     return 0;
 }
 static void test_freed_during_call(void) {
-    for (int f32 = 0; f32 < 2; f32++) {
+    for (int run = 0; run < 4; run++) {
+        int f32 = run & 1, dev = run < 2 ? IPCF_DEVICE_CPU : 0;
+        if (dev == 0 && !gpu0) break;
         int64_t T = 1024, H = 64, W = 32, es = f32 ? 4 : 2;
         size_t pg = (size_t)sysconf(_SC_PAGESIZE), need = (size_t)(T * H * W * es);
         freed_len = (need + pg - 1) / pg * pg;
@@ -837,20 +862,39 @@ static void test_freed_during_call(void) {
         ipcf_array_init_contiguous(&a, f32 ? IPCF_DTYPE_FLOAT32 : IPCF_DTYPE_UINT16, 3, sh, freed_p);
         ipcf_pcf_options o;
         ipcf_pcf_options_init(&o);
-        o.radius = 2; o.npoints = 4; o.nbins = 8; o.threads = 1;
-        o.progress = free_on_progress;
+        o.radius = 2; o.npoints = 4; o.nbins = 8; o.threads = 1; o.device = dev;
         ipcf_pcf_output_shape(&a, &o, os);
-        float *out = malloc((size_t)(os[0] * os[1] * os[2] * os[3]) * sizeof *out);
+        size_t on = (size_t)(os[0] * os[1] * os[2] * os[3]);
+        float *out = malloc(on * sizeof *out), *intact = NULL;
         ipcf_array_init_contiguous(&ao, IPCF_DTYPE_FLOAT32, 4, os, out);
-        current = f32 ? "float32 freed during the call" : "uint16 freed during the call";
+        static const char *names[] = {"uint16 freed during the call", "float32 freed during the call",
+                                      "uint16 freed during the call, device 0", "float32 freed during the call, device 0"};
+        current = names[run];
         alarm(60);
-        expect(current, ipcf_pcf_compute(&a, &o, &ao), IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_compute|cannot be read");
+        if (dev == 0) { /* the device's result for the intact input */
+            intact = malloc(on * sizeof *intact);
+            ipcf_array ai;
+            ipcf_array_init_contiguous(&ai, IPCF_DTYPE_FLOAT32, 4, os, intact);
+            expect(current, ipcf_pcf_compute(&a, &o, &ai), IPCF_OK, NULL);
+        }
+        o.progress = free_on_progress;
+        ipcf_status st = ipcf_pcf_compute(&a, &o, &ao);
+        if (dev == 0 && st == IPCF_OK) {
+            cases++;
+            if (memcmp(out, intact, on * sizeof *out) != 0) {
+                failures++;
+                fprintf(stderr, "FAIL %s: IPCF_OK with a result other than the intact input's\n", current);
+            }
+        } else {
+            expect(current, st, IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_compute|cannot be read");
+        }
         alarm(0);
         if (freed_calls == 0) {
             failures++;
             fprintf(stderr, "FAIL %s: the progress callback was never called\n", current);
         }
         free(out);
+        free(intact);
         munmap(freed_p, freed_len);
     }
 }
