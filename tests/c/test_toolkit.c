@@ -700,13 +700,51 @@ static void test_defaults_and_layout(void) {
     printf("%-28s explicit circle + LOG + 0.7 bitwise; struct_size %zu (0.2) gives the defaults\n", "defaults and 0.2 layout", old);
 }
 
+/* cuda0_usable: whether a CUDA device 0 is usable here (a GPU, or
+ * IPCF_CUDA_LIBDIR naming the emulated one), asked of the library: a plain
+ * pCF on device 0 is IPCF_OK, or IPCF_E_NO_DEVICE where none is; a usable
+ * one is listed by ipcf_devices. */
+static int cuda0_usable(void) {
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 2; o.npoints = 4; o.nbins = 6; o.threads = 1; o.device = 0;
+    int64_t s[4];
+    ipcf_status st;
+    float *r = compute("device 0 probe", &D.a, &o, s, &st);
+    free(r);
+    char devs[4096] = "";
+    CHECK(st == IPCF_OK || st == IPCF_E_NO_DEVICE, "device 0, plain pCF: status %d (%s)", st, ipcf_last_error());
+    CHECK(ipcf_devices(devs, sizeof devs) == IPCF_OK && (st != IPCF_OK || strncmp(devs, "cuda:0 ", 7) == 0),
+          "device 0 ran, ipcf_devices: \"%s\"", devs);
+    return st == IPCF_OK;
+}
+
+/* near: the GPU's curves against the CPU's: the same NaNs, and within
+ * float32 rounding (README: about 1e-8; here 1e-6, the conformance
+ * tolerance, of the largest |value|). */
+static int near(const float *g, const float *c, size_t n, double *maxd) {
+    double scale = 0, m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(c[i]) && fabs(c[i]) > scale) scale = fabs(c[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(c[i]) != isnan(g[i])) return 0;
+        if (!isnan(c[i]) && fabs((double)g[i] - c[i]) > m) m = fabs((double)g[i] - c[i]);
+    }
+    *maxd = m;
+    return m <= 1e-6 * scale;
+}
+
 /* device 0 (a CUDA ordinal) refuses the toolkit modes with
- * IPCF_E_NO_DEVICE (no GPU here either); IPCF_DEVICE_AUTO runs them. */
+ * IPCF_E_NO_DEVICE, and IPCF_DEVICE_AUTO runs them on the CPU, bit for
+ * bit; a list of offsets the GPU computes, where a CUDA device 0 is
+ * usable (else IPCF_E_NO_DEVICE: no device): then device 0 and auto run it
+ * there, within float32 rounding of the CPU. */
 static void test_devices(void) {
     static const int32_t acf[] = {0, 0};
     tcase c = {"delta acf", &D, NULL, 1, acf, 0, 0, 8, IPCF_BINS_LOG, 0, 0.7, NONE, 1, NULL};
     ipcf_pcf_options o;
     ipcf_array d2;
+    int gpu = cuda0_usable();
     options(&c, &o, &d2);
     int64_t s[4];
     ipcf_status st;
@@ -715,6 +753,7 @@ static void test_devices(void) {
     size_t n = (size_t)(s[0] * s[1] * s[2] * s[3]);
     struct { const char *name; int which; } modes[] = {{"offsets", 0}, {"data2", 1}, {"linear bins", 2}, {"multitau", 3},
                                                        {"smooth 0", 4}, {"threshold", 5}, {"delta", 6}};
+    double gpumax = 0;
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
         ipcf_pcf_options_init(&o);
         o.radius = 2; o.npoints = 4; o.nbins = 6; o.threads = 1;
@@ -727,19 +766,35 @@ static void test_devices(void) {
         case 5: o.threshold = 2; break;
         case 6: o.output = IPCF_OUTPUT_DELTA; break;
         }
+        int on_gpu = gpu && modes[i].which == 0;
+        char note[512] = "";
         o.device = 0;
         int64_t sh[4];
-        float *r = compute(modes[i].name, &D.a, &o, sh, &st);
-        CHECK(r == NULL && st == IPCF_E_NO_DEVICE && strstr(ipcf_last_error(), "cuda:0"),
-              "device 0 with %s: status %d, want IPCF_E_NO_DEVICE", modes[i].name, st);
-        free(r);
+        float *g = compute(modes[i].name, &D.a, &o, sh, &st);
+        if (on_gpu)
+            CHECK(g != NULL && ipcf_last_device_note(note, sizeof note) == IPCF_OK && strncmp(note, "cuda:0", 6) == 0,
+                  "device 0 with %s: status %d, note \"%s\", want IPCF_OK on cuda:0", modes[i].name, st, note);
+        else
+            CHECK(g == NULL && st == IPCF_E_NO_DEVICE && strstr(ipcf_last_error(), "cuda:0"),
+                  "device 0 with %s: status %d, want IPCF_E_NO_DEVICE", modes[i].name, st);
         o.device = IPCF_DEVICE_AUTO;
-        r = compute(modes[i].name, &D.a, &o, sh, &st);
-        CHECK(r != NULL, "device auto with %s: status %d", modes[i].name, st);
+        float *r = compute(modes[i].name, &D.a, &o, sh, &st);
+        CHECK(r != NULL && ipcf_last_device_note(note, sizeof note) == IPCF_OK &&
+                  strncmp(note, on_gpu ? "cuda:0" : "cpu", on_gpu ? 6 : 3) == 0,
+              "device auto with %s: status %d, note \"%s\", want %s", modes[i].name, st, note, on_gpu ? "cuda:0" : "the CPU");
         float *q = NULL;
         o.device = IPCF_DEVICE_CPU;
         q = compute(modes[i].name, &D.a, &o, sh, &st);
-        CHECK(r && q && memcmp(r, q, (size_t)(sh[0] * sh[1] * sh[2] * sh[3]) * sizeof *r) == 0, "device auto with %s differs from the CPU", modes[i].name);
+        size_t m = (size_t)(sh[0] * sh[1] * sh[2] * sh[3]);
+        if (on_gpu) {
+            double d = 0;
+            CHECK(r && g && memcmp(r, g, m * sizeof *r) == 0, "device auto with %s differs from device 0", modes[i].name);
+            CHECK(r && q && near(r, q, m, &d), "device auto (cuda:0) with %s: %.3g from the CPU", modes[i].name, d);
+            gpumax = d;
+        } else {
+            CHECK(r && q && memcmp(r, q, m * sizeof *r) == 0, "device auto with %s differs from the CPU", modes[i].name);
+        }
+        free(g);
         free(r);
         free(q);
     }
@@ -752,7 +807,11 @@ static void test_devices(void) {
     CHECK(au && cpu && memcmp(au, cpu, n * sizeof *au) == 0, "auto differs from the CPU");
     free(au);
     free(cpu);
-    printf("%-28s device 0: IPCF_E_NO_DEVICE for 7 modes; auto = cpu (%s)\n", "devices", note);
+    if (gpu)
+        printf("%-28s device 0: IPCF_E_NO_DEVICE for 6 modes, offsets on cuda:0 (%.2g from the CPU); auto = cpu (%s)\n",
+               "devices", gpumax, note);
+    else
+        printf("%-28s device 0: IPCF_E_NO_DEVICE for 7 modes; auto = cpu (%s)\n", "devices", note);
 }
 
 int main(void) {
