@@ -764,6 +764,7 @@ static void test_pcf_file(const char *fix) {
     ipcf_pcf_options o;
     ipcf_pcf_options_init(&o);
     o.radius = radius; o.npoints = npoints; o.nbins = nbins;
+    o.device = IPCF_DEVICE_CPU; /* the CLI's results were computed with --device cpu (tools/filejobdata) */
     ipcf_job_options jo;
     ipcf_job_options_init(&jo);
     jo.memory = memory; jo.engine = "ooc"; jo.tile_rows = 8; jo.tile_cols = 8;
@@ -844,10 +845,36 @@ static void test_pcf_file(const char *fix) {
     CHECK(system(cmd) == 0, "cleanup");
 }
 
-/* A raw file with rows of 2 KiB, out of core in bands, is read in place
- * (summary.read_in_place = 1); job.copy_input = 1 copies it into scratch
- * (read_in_place = 0) with the same bytes out; copy_input = 2 is refused;
- * a summary whose struct_size ends before read_in_place keeps it as it was. */
+/* cuda0_usable: whether a CUDA device 0 is usable here (a GPU, or
+ * IPCF_CUDA_LIBDIR naming the emulated one), asked of the library: a plain
+ * pCF on device 0 is IPCF_OK, or IPCF_E_NO_DEVICE where none is; a usable
+ * one is listed by ipcf_devices. */
+static int cuda0_usable(void) {
+    enum { T = 64, N = 8 };
+    static uint16_t px[T * N * N];
+    for (int i = 0; i < T * N * N; i++) px[i] = (uint16_t)(100 + (i * 7919) % 31);
+    ipcf_array a = arr3(IPCF_DTYPE_UINT16, T, N, N, px);
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 1; o.npoints = 4; o.nbins = 4; o.device = 0;
+    int64_t shape[4];
+    ipcf_status st;
+    float *r = run_pcf(&a, &o, shape, &st);
+    free(r);
+    char devs[4096] = "";
+    CHECK(st == IPCF_OK || st == IPCF_E_NO_DEVICE, "device 0, plain pCF: status %d", st);
+    CHECK(ipcf_devices(devs, sizeof devs) == IPCF_OK && (st != IPCF_OK || strncmp(devs, "cuda:0 ", 7) == 0),
+          "device 0 ran, ipcf_devices: \"%s\"", devs);
+    return st == IPCF_OK;
+}
+
+/* A raw file with rows of 2 KiB, out of core in bands on the CPU, is read
+ * in place (summary.read_in_place = 1); job.copy_input = 1 copies it into
+ * scratch (read_in_place = 0) with the same bytes out; copy_input = 2 is
+ * refused; a summary whose struct_size ends before read_in_place keeps it
+ * as it was. On a GPU (where a CUDA device 0 is usable) out of core runs
+ * in tiles copied into scratch first: read_in_place = 0, and the bytes of
+ * the in-memory result on that device (README, out of core). */
 static void test_read_in_place(void) {
     char tmp[] = "/tmp/ipcf-inplace-XXXXXX", raw[200], a[300], b[300], c[300], cmd[300];
     CHECK(mkdtemp(tmp) != NULL, "mkdtemp");
@@ -870,6 +897,7 @@ static void test_read_in_place(void) {
     ipcf_pcf_options o;
     ipcf_pcf_options_init(&o);
     o.radius = 1; o.npoints = 4; o.nbins = 4;
+    o.device = IPCF_DEVICE_CPU; /* bands read in place: the CPU's out of core */
     ipcf_job_options jo;
     ipcf_job_options_init(&jo);
     jo.engine = "ooc";
@@ -892,6 +920,19 @@ static void test_read_in_place(void) {
     st = ipcf_pcf_file(raw, &so, c, &o, &jo, &old);
     CHECK(st == IPCF_OK && old.read_in_place == 7 && old.engine == IPCF_ENGINE_OOC,
           "older summary: status %d read_in_place %d", st, old.read_in_place);
+    if (cuda0_usable()) {
+        char g[300], m[300];
+        o.device = 0;
+        snprintf(g, sizeof g, "%s/gpu-ooc.npy", tmp);
+        st = ipcf_pcf_file(raw, &so, g, &o, &jo, &sum);
+        CHECK(st == IPCF_OK && sum.engine == IPCF_ENGINE_OOC && sum.read_in_place == 0,
+              "device 0 out of core: status %d engine %d read_in_place %d %s", st, sum.engine, sum.read_in_place, ipcf_last_error());
+        jo.engine = "memory";
+        snprintf(m, sizeof m, "%s/gpu-mem.npy", tmp);
+        st = ipcf_pcf_file(raw, &so, m, &o, &jo, &sum);
+        CHECK(st == IPCF_OK && sum.engine == IPCF_ENGINE_MEMORY, "device 0 in memory: status %d engine %d %s", st, sum.engine, ipcf_last_error());
+        CHECK(same_file(g, m), "device 0: out of core and in memory, the outputs differ");
+    }
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     CHECK(system(cmd) == 0, "cleanup");
 }

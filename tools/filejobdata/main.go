@@ -1,7 +1,8 @@
 // Command filejobdata writes the shared fixture of the file-job tests of
 // every host: a simulated uint16 series as a folder of single-page
 // big-endian TIFF files and as a raw big-endian file, and the CLI's
-// out-of-core results for both (the bytes every host must reproduce); and
+// out-of-core results for both, on the CPU (--device cpu: the bytes every
+// host must reproduce with its device set to the CPU, GPU or not); and
 // wide.raw, 64 frames of 6 x 1024 big-endian uint16 (rows of 2 KiB: out of
 // core it is read in place, see the hosts' copy_input tests).
 //
@@ -94,7 +95,7 @@ func run(bin, dir string) error {
 		return err
 	}
 	common := []string{"--radius", fmt.Sprint(radius), "--npoints", fmt.Sprint(npoints), "--nbins", fmt.Sprint(nbins),
-		"--memory", memory, "--tile", "8,8", "--engine", "ooc", "--quiet"}
+		"--memory", memory, "--tile", "8,8", "--engine", "ooc", "--device", "cpu", "--quiet"}
 	runs := [][]string{
 		append([]string{"pcf", series, "-o", filepath.Join(dir, "cli_series.npy")}, common...),
 		append([]string{"pcf", filepath.Join(dir, "stack.raw"), "--shape", fmt.Sprintf("%d,%d,%d", frames, size, size),
