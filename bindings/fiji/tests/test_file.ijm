@@ -14,8 +14,10 @@ print("ImageJ " + getVersion() + ", ipcf " + call("ipcf.Ipcf.version"));
 paramLines = split(File.openAsString(dir + "params.txt"), "\n");
 frames = param("frames");
 size = param("size");
+// On the CPU, named: the CLI's results are the CPU's (tools/filejobdata runs it with --device cpu),
+// and device=auto would run a GPU's tiles where one is usable (read from a scratch copy).
 opts = "radius=" + param("radius") + " npoints=" + param("npoints") + " nbins=" + param("nbins")
-     + " memory=" + param("memory") + " tile=" + param("tile") + " engine=ooc";
+     + " memory=" + param("memory") + " tile=" + param("tile") + " engine=ooc device=cpu";
 rawOpts = opts + " shape=" + frames + "," + size + "," + size + " dtype=uint16 byteorder=big";
 series = dir + "series";
 tmp = getDirectory("temp");
@@ -65,7 +67,7 @@ check(ok, "raw: result equals cli_raw.npy byte for byte", same);
 
 // The fixture's wide.raw (rows of 2 KiB), out of core in bands, is read in place; copy_input
 // copies it into scratch first, with the same bytes out.
-wideOpts = "radius=1 npoints=4 nbins=4 engine=ooc shape=64,6,1024 dtype=uint16 byteorder=big";
+wideOpts = "radius=1 npoints=4 nbins=4 engine=ooc device=cpu shape=64,6,1024 dtype=uint16 byteorder=big";
 r = call("ipcf.Ipcf.pcfFile", dir + "wide.raw", tmp + "wide_a.npy", wideOpts);
 ok = (r == "");
 check(ok, "wide raw: pcfFile succeeds", r);

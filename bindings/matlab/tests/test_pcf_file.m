@@ -42,8 +42,10 @@ nbins = str2double(p.nbins);
 tile = str2double(strsplit(p.tile, ','));
 series = fullfile(fixture, 'series');
 raw = fullfile(fixture, 'stack.raw');
+% On the CPU, named: the CLI's results are the CPU's (tools/filejobdata runs
+% it with --device cpu), and 'auto' would run a GPU's tiles where one is usable.
 common = {'Radius', radius, 'Npoints', npoints, 'Nbins', nbins, 'Memory', p.memory, ...
-          'Tile', tile, 'Engine', 'ooc'};
+          'Tile', tile, 'Device', 'cpu', 'Engine', 'ooc'};
 
 tmp = tempname();
 mkdir(tmp);
@@ -200,7 +202,8 @@ try
   fid = fopen(wide, 'w', 'ieee-le');
   fwrite(fid, uint16(randi([100 355], 1024 * 6 * 64, 1)), 'uint16');
   fclose(fid);
-  wopts = {'Shape', [64 6 1024], 'Radius', 1, 'Npoints', 4, 'Nbins', 4, 'Engine', 'ooc'};
+  wopts = {'Shape', [64 6 1024], 'Radius', 1, 'Npoints', 4, 'Nbins', 4, 'Engine', 'ooc', ...
+           'Device', 'cpu'};   % (a GPU's tiles always come from a scratch copy)
   [~, sa] = ipcf_pcf_file(wide, fullfile(tmp, 'wide_a.npy'), wopts{:});
   [~, sb] = ipcf_pcf_file(wide, fullfile(tmp, 'wide_b.npy'), wopts{:}, 'CopyInput', true);
   check(strcmp(sa.engine, 'ooc') && islogical(sa.read_in_place) && sa.read_in_place && ~sb.read_in_place, ...
