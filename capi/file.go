@@ -411,7 +411,15 @@ func ipcfgo_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C
 // cancel waited for the whole block). Call cancel when the work is done.
 func tokenContext(co *C.ipcf_cpcf_options) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
-	if co == nil {
+	// The token's handle is read here, once: the poll never reads the
+	// caller's options, which may be freed as soon as the call returns
+	// (REVIEW15's minor: the poll read them until it saw the end).
+	var d C.ipcf_pcf_options
+	if co == nil || !has(co.struct_size, unsafe.Offsetof(d.token), 8) || co.token == 0 {
+		return ctx, cancel
+	}
+	f, err := tokenFlag(co.token)
+	if err != nil || f == nil {
 		return ctx, cancel
 	}
 	go func() {
@@ -422,7 +430,7 @@ func tokenContext(co *C.ipcf_cpcf_options) (context.Context, context.CancelFunc)
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if tokenCancelled(co) {
+				if f.Load() {
 					cancel()
 					return
 				}
