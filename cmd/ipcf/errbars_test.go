@@ -629,6 +629,14 @@ func TestRenamedResultKeepsItsParts(t *testing.T) {
 	if code, msg := ipcf(t, "fit", at("g.npy"), "-o", at("nmaps.npy"), "--quiet"); code != 0 {
 		t.Errorf("fit over the renamed maps: exit %d: %s", code, msg)
 	}
+	// Parts of a copy are told as parts (they were drawn as a pCF result
+	// and as maps: REVIEW15's F1).
+	if code, msg := ipcf(t, "plot", at("b.sd.npy"), "-o", at("bsd.png")); code != 1 || !strings.Contains(msg, "holds the error bars of the result") {
+		t.Errorf("plot of a copied result's error bars: exit %d: %s", code, msg)
+	}
+	if code, msg := ipcf(t, "plot", at("kmaps.stderr.npy"), "-o", at("kse.png")); code == 0 {
+		t.Errorf("plot of copied maps' standard errors as maps: exit 0: %s", msg)
+	}
 	// Another result's error bars under the name: refused by checksum.
 	sd, _ := os.ReadFile(at("e.sd.npy"))
 	if err := os.WriteFile(at("b.sd.npy"), sd, 0o644); err != nil {

@@ -89,7 +89,9 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	}
 	if from != "--sigma" {
 		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%s.json names the error bars %s, which is missing: compute them again (ipcf pcf --errors) or fit unweighted with --no-sigma", path, file)
+			// (their file by the name rule: the sidecar may record another
+			// name, the original's of a copy: REVIEW15's F4)
+			return fmt.Errorf("%s.json records error bars, read from %s beside it, which is missing: compute them again (ipcf pcf --errors) or fit unweighted with --no-sigma", path, file)
 		}
 	}
 	checkCRC := rec != nil && rec.CRC != "" && fitSamePath(file, recorded)

@@ -137,7 +137,7 @@ func mapsCompanion(path string) (maps, what string) {
 			continue
 		}
 		cand := strings.TrimSuffix(path, suffix) + ".npy"
-		if m, ok := readMapsMeta(cand); ok && m.Files[key] == filepath.Base(path) {
+		if m, ok := readMapsMeta(cand); ok && m.Files[key] != "" { // (any recorded name: OUT15's F9b)
 			return cand, what
 		}
 	}
@@ -160,7 +160,7 @@ func errorsCompanion(path string) string {
 	var m struct {
 		Errors *fitErrorsRecord `json:"errors"`
 	}
-	if json.Unmarshal(b, &m) != nil || m.Errors == nil || m.Errors.File != filepath.Base(path) {
+	if json.Unmarshal(b, &m) != nil || m.Errors == nil || m.Errors.File == "" { // (any recorded name: the name rule, OUT15's F9)
 		return ""
 	}
 	return res

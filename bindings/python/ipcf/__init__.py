@@ -3372,7 +3372,8 @@ def _check_errors(p, sd, name, rec):
     """The error bars sd of the result p, mapped through name (_pinned),
     checked against rec, the result's record of them."""
     if not os.path.lexists(name):
-        raise _error(_c.E_IO, f'{p}.json names the error bars {sd}: No such file or directory; compute them again')
+        raise _error(_c.E_IO, f'{p}.json records error bars, read from {sd} beside it: No such file or directory; '
+                              f'compute them again')
     read = {}
     array = _read_npy(name, sd, 'a .npy file of error bars', read)
     got_crc, got_size = read['']
