@@ -61,4 +61,20 @@ func TestUserEntryAtScratchName(t *testing.T) {
 	if code, msg := run("ooc"); code != 0 {
 		t.Errorf("an empty scratch folder (a run killed before its job record): exit %d: %s", code, msg)
 	}
+	// ipcf's own files without the job record (an older ipcf's removal in
+	// place, killed half-way): taken as ipcf's, not refused (REVIEW15's F2)
+	os.RemoveAll(scratch)
+	if err := os.Mkdir(scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"journal", "tile-00003.bin"} {
+		if err := os.WriteFile(filepath.Join(scratch, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, engine := range []string{"ooc", "memory"} {
+		if code, msg := run(engine); code != 0 {
+			t.Errorf("ipcf's scratch files without a job record, --engine %s: exit %d: %s", engine, code, msg)
+		}
+	}
 }

@@ -1169,7 +1169,7 @@ func (j *Job) chooseEngine() error {
 	// (and every worker's buffers: OOC15's F2, a third over --memory with
 	// 512 bins and 8 threads)
 	j.inMemNeed = in + j.outBytes() + j.geom.SpectraBytes() + overhead +
-		int64(pool.Threads(j.spec.PCF.Threads))*j.geom.WorkerBytes()
+		j.geom.WorkersBytes(pool.Threads(j.spec.PCF.Threads))
 	if j.errs != nil {
 		// The error bars and their series, computed after the curves.
 		o := j.spec.PCF
@@ -2022,8 +2022,8 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 		// A scratch folder of an out-of-core run on this output is stale.
 		if _, err := os.Stat(scratch); err == nil {
 			j.log("removed the scratch of an earlier run: %s", scratch)
-			if err := os.RemoveAll(scratch); err != nil {
-				return sum, fmt.Errorf("scratch: %w", err)
+			if err := ooc.RemoveScratch(scratch); err != nil { // (whole: REVIEW15's F2; its errors say "scratch")
+				return sum, err
 			}
 		}
 		sum.InputCRC, sum.Input2CRC, err = j.runInMemory(ctx, out, o, scratch)

@@ -805,12 +805,25 @@ func UserEntryAt(dir string) error {
 		return fmt.Errorf("scratch: %w", err)
 	}
 	for _, e := range names {
-		if !e.Type().IsRegular() || !npy.IsTempName(e.Name()) {
+		if !scratchEntryName(e.Name()) {
 			return refuse(fmt.Sprintf("it holds %q, which ipcf does not write there", e.Name()))
 		}
 	}
 	return nil
 }
+
+// scratchEntryName reports whether name is one ipcf writes in a scratch
+// folder: its journal, tile pieces and temporary files (a removal of an
+// older ipcf killed half-way left them without the job record:
+// REVIEW15's F2).
+func scratchEntryName(name string) bool {
+	tile, _ := filepath.Match("tile-*.bin", name)
+	return tile || name == "journal" || npy.IsTempName(name)
+}
+
+// RemoveScratch removes the scratch folder dir whole (renamed aside
+// first: a kill never leaves it emptied in place).
+func RemoveScratch(dir string) error { return removeScratch(dir) }
 
 // ErrScratchEntry reports an entry of the user's at the scratch folder's
 // name.
