@@ -663,8 +663,8 @@ func keptName(path string, i int) string {
 
 // fitNamesFit refuses, before any work, an output whose longest name the
 // fit writes beside it is longer than a file name may be: the earlier
-// maps and companions kept aside (keptName: 7 digits of pid, 19 of
-// nanoseconds, 1 of index), a Zarr group built in ".ipcf-NAME-N.tmp"
+// maps and companions there kept aside on a refit (keptName: 7 digits of
+// pid, 19 of nanoseconds, 1 of index), a Zarr group built in ".ipcf-NAME-N.tmp"
 // (os.MkdirTemp: 10 digits at most). Such a fit computed the whole fit,
 // then failed "file name too long" (every refit of MAPS.npy names of
 // about 220 to 239 bytes, the first fit of a 245-byte MAPS.zarr:
@@ -674,7 +674,12 @@ func fitNamesFit(out string, names fitOutputs) error {
 	if fitFormatOf(out) == "zarr" {
 		longest = ".ipcf-" + filepath.Base(strings.TrimRight(out, "/")) + "-4294967295.tmp"
 	} else {
+		// (the files there now, which a refit sets aside: a first fit sets
+		// none aside and writes any name the lock takes, REVIEW15's F3)
 		for _, p := range names.list() {
+			if _, err := os.Lstat(p); err != nil {
+				continue
+			}
 			if kept := ".ipcf-" + filepath.Base(p) + "-" + strings.Repeat("9", 27) + ".old"; len(kept) > len(longest) {
 				longest = kept
 			}

@@ -1322,35 +1322,51 @@ func TestUnreadableOutputMetadataNamed(t *testing.T) {
 // TestFitLongOutputNames: an output name whose files kept aside on a refit
 // (.ipcf-MAPS.stderr.npy-DIGITS.old) or whose Zarr group built aside
 // (.ipcf-MAPS.zarr-N.tmp) would be longer than a file name may be is
-// refused before any work, nothing written; such fits ran to the end and
-// failed "file name too long" (every refit of a 234-byte MAPS.npy, the
-// first fit of a 245-byte MAPS.zarr: OUT15's F12). A name a little
-// shorter is fitted and refitted.
+// refused before any work; such fits ran to the end and failed "file name
+// too long" (every refit of a 234-byte MAPS.npy, the first fit of a
+// 245-byte MAPS.zarr: OUT15's F12). A first fit of such a MAPS.npy sets
+// nothing aside and is written (refused too at first: REVIEW15's F3); its
+// refit is refused, the maps left as they are. Names a little shorter are
+// fitted and refitted.
 func TestFitLongOutputNames(t *testing.T) {
 	r := newFitRig(t)
 	res := r.pcf(t, "acf.npy", "--acf")
 	for _, c := range []struct {
-		name string
-		ok   bool
+		name  string
+		first bool // the first fit is written
+		refit bool // and the second too
 	}{
-		{strings.Repeat("m", 230) + ".npy", false},
-		{strings.Repeat("z", 235) + ".zarr", false},
-		{strings.Repeat("k", 205) + ".npy", true},
-		{strings.Repeat("y", 220) + ".zarr", true},
+		{strings.Repeat("m", 230) + ".npy", true, false},
+		{strings.Repeat("z", 235) + ".zarr", false, false},
+		{strings.Repeat("k", 205) + ".npy", true, true},
+		{strings.Repeat("y", 220) + ".zarr", true, true},
 	} {
 		out := filepath.Join(r.dir, c.name)
+		var first []byte
 		for run, extra := range [][]string{nil, {"--ginf"}} {
+			want := c.first
+			if run == 1 {
+				want = c.refit
+			}
 			code, msg := ipcf(t, append([]string{"fit", res, "-o", out, "--model", "acf2d", "--quiet"}, extra...)...)
 			switch {
-			case c.ok && code != 0:
+			case want && code != 0:
 				t.Errorf("%d-byte name, fit %d: exit %d: %s", len(c.name), run, code, msg)
-			case !c.ok && (code != 1 || !strings.Contains(msg, "is too long") || !strings.Contains(msg, "choose a shorter name")):
+			case !want && (code != 1 || !strings.Contains(msg, "is too long") || !strings.Contains(msg, "choose a shorter name")):
 				t.Errorf("%d-byte name, fit %d: exit %d: %s; want 1, refused as too long", len(c.name), run, code, msg)
 			}
+			if run == 0 && c.first && !c.refit {
+				first, _ = os.ReadFile(out)
+			}
 		}
-		if !c.ok {
+		switch {
+		case !c.first:
 			if left, _ := filepath.Glob(filepath.Join(r.dir, string(c.name[0])+"*")); len(left) != 0 {
 				t.Errorf("%d-byte name refused, but written: %v", len(c.name), left)
+			}
+		case !c.refit:
+			if b, err := os.ReadFile(out); err != nil || len(first) == 0 || !bytes.Equal(b, first) {
+				t.Errorf("%d-byte name: the first fit's maps not left as they were by the refused refit (%v)", len(c.name), err)
 			}
 		}
 	}
