@@ -576,6 +576,11 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 		// between blocks alone: with one block (the whole image where it
 		// fits the device), first at the end, and a cancel by it or by a
 		// progress bar waited for the whole run (GPU15's F2).
+		if herr != nil { // (a store or a progress that said stop: the running block stops between launches too)
+			bcancel()
+			<-done
+			return herr
+		}
 		err := waitBlock(done, bcancel, func() bool { return o.Progress == nil || o.Progress(2*ti+1, 2*len(tiles)) })
 		bcancel()
 		if errors.Is(err, cuda.ErrCancelled) || errors.Is(err, ErrCancelled) {

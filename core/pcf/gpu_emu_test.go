@@ -107,6 +107,7 @@ func TestEmulatedGPU(t *testing.T) {
 		{"cancel", nil},
 		{"waitcancel", nil},
 		{"progresscancel", nil},
+		{"progressstop", []string{"IPCF_EMU_MEM_MIB=48"}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -141,6 +142,46 @@ var emuScenarios = map[string]func(t *testing.T){
 	"cancel":         emuCancel,
 	"waitcancel":     emuWaitCancel,
 	"progresscancel": emuProgressCancel,
+	"progressstop":   emuProgressStop,
+}
+
+// emuProgressStop: a progress that says stop at a block's end (block 0
+// stored while block 1 runs) stops the running block between its
+// launches and is not called again; the block ran all its launches and
+// progress was called after (REVIEW15's F5). Counted, not timed.
+func emuProgressStop(t *testing.T) {
+	big := randomStack(18, 1024, 64, 64, 25)
+	o := Options{Radius: 3, Npoints: 8, Nbins: 8, Device: "cuda"}
+	total := 0
+	o.Progress = func(d, tot int) bool { total = tot; return true }
+	os.Truncate(os.Getenv("IPCF_EMU_LOG"), 0)
+	if _, _, err := gpuCompute(t, big, o); err != nil {
+		t.Fatal(err)
+	}
+	whole, nblk := strings.Count(emuLog(t), "launch ipcf_mulconj"), total/2
+	if nblk < 3 {
+		t.Fatalf("%d blocks; the check wants 3 or more", nblk)
+	}
+	os.Truncate(os.Getenv("IPCF_EMU_LOG"), 0)
+	var after []int
+	said := false
+	o.Progress = func(d, tot int) bool {
+		if said {
+			after = append(after, d)
+			return true
+		}
+		said = d == 2
+		return !said
+	}
+	if _, _, err := gpuCompute(t, big, o); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("progress said stop: err %v, want ErrCancelled", err)
+	}
+	if n := strings.Count(emuLog(t), "launch ipcf_mulconj"); float64(n) > 1.5*float64(whole)/float64(nblk) {
+		t.Errorf("%d launches of pairs (a block has about %d): the running block ran on after the progress said stop", n, whole/nblk)
+	}
+	if len(after) > 0 {
+		t.Errorf("progress called again after it said stop: %v", after)
+	}
 }
 
 // emuProgressCancel: a progress function that cancels stops a block
