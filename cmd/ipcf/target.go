@@ -119,7 +119,7 @@ func plainCheck(cmd, out string, inputs ...string) error {
 			why = "it is the output of ipcf " + c
 		}
 		if whole, part := ooc.PartOf(out); whole != "" {
-			return fmt.Errorf("%s: %w: %s exists and is %s of the ipcf result %s (its sidecar names it): not replacing it; choose another name",
+			return fmt.Errorf("%s: %w: %s exists and is %s of the ipcf result %s (by its name, and that result records such a part): not replacing it; choose another name",
 				cmd, errTarget, out, part, filepath.Base(whole))
 		}
 		return fmt.Errorf("%s: %w: %s exists and is not an output of ipcf %s (%s): not replacing it; remove it or choose another name",

@@ -1097,7 +1097,7 @@ func (j *Job) checkOutput() error {
 			if whole, part := ooc.PartOf(out); whole != "" {
 				// Part of another result (REVIEW8's M5, REVIEW11's F2: it
 				// was "no ipcf sidecar describing it ... remove it").
-				return fmt.Errorf("%w: %s exists and is %s of the ipcf result %s (its sidecar names it): not replacing it; choose another name",
+				return fmt.Errorf("%w: %s exists and is %s of the ipcf result %s (by its name, and that result records such a part): not replacing it; choose another name",
 					ErrOutput, j.spec.Output, part, filepath.Base(whole))
 			}
 			return fmt.Errorf("%w: %s exists and is not an ipcf result (%s): not replacing it; remove it or choose another name",

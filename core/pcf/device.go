@@ -538,14 +538,14 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			return nil
 		}, nil)
 	}
-	// stored stores a block's curves and reports the progress, in halves
-	// of blocks: 2*done of 2*len(tiles) (the odd halves are reported while
-	// a block runs, below).
+	// stored stores a block's curves and reports the progress: done of
+	// len(tiles) blocks finished (reported again while a block runs,
+	// below).
 	stored := func(bl *block, done int) error {
 		if err := store(bl); err != nil {
 			return wrapErr(err)
 		}
-		if o.Progress != nil && !o.Progress(2*done, 2*len(tiles)) {
+		if o.Progress != nil && !o.Progress(done, len(tiles)) {
 			return ErrCancelled
 		}
 		return nil
@@ -581,7 +581,10 @@ func (e *engine) gpu(ctx context.Context, dev int) error {
 			<-done
 			return herr
 		}
-		err := waitBlock(done, bcancel, func() bool { return o.Progress == nil || o.Progress(2*ti+1, 2*len(tiles)) })
+		// (the blocks finished, ti: a block running is not counted, as the
+		// header says of finished units; it was reported as half done,
+		// REVIEW15's m2)
+		err := waitBlock(done, bcancel, func() bool { return o.Progress == nil || o.Progress(ti, len(tiles)) })
 		bcancel()
 		if errors.Is(err, cuda.ErrCancelled) || errors.Is(err, ErrCancelled) {
 			return ErrCancelled // (not a device's failure: with auto, no run on the CPU)

@@ -158,7 +158,7 @@ func emuProgressStop(t *testing.T) {
 	if _, _, err := gpuCompute(t, big, o); err != nil {
 		t.Fatal(err)
 	}
-	whole, nblk := strings.Count(emuLog(t), "launch ipcf_mulconj"), total/2
+	whole, nblk := strings.Count(emuLog(t), "launch ipcf_mulconj"), total
 	if nblk < 3 {
 		t.Fatalf("%d blocks; the check wants 3 or more", nblk)
 	}
@@ -170,7 +170,7 @@ func emuProgressStop(t *testing.T) {
 			after = append(after, d)
 			return true
 		}
-		said = d == 2
+		said = d == 1 // block 0 stored, block 1 running
 		return !said
 	}
 	if _, _, err := gpuCompute(t, big, o); !errors.Is(err, ErrCancelled) {
@@ -186,7 +186,7 @@ func emuProgressStop(t *testing.T) {
 
 // emuProgressCancel: a progress function that cancels stops a block
 // between its launches of pairs, and it is called while the block runs
-// (the units are halves of blocks). It was called between blocks alone:
+// (the blocks finished: 0 of 1 here). It was called between blocks alone:
 // with one block, first when all its launches had run (GPU15's F2).
 // Counted in the device's log, not timed: at most half of the block's
 // launches.
@@ -213,8 +213,8 @@ func emuProgressCancel(t *testing.T) {
 	if n := strings.Count(emuLog(t), "launch ipcf_mulconj"); n > whole/2 {
 		t.Errorf("%d of the block's %d launches of pairs ran after its progress said stop", n, whole)
 	}
-	if len(seen) != 1 || seen[0] != [2]int{1, 2} {
-		t.Errorf("progress calls %v; want one, (1, 2): half of the one block", seen)
+	if len(seen) != 1 || seen[0] != [2]int{0, 1} {
+		t.Errorf("progress calls %v; want one, (0, 1): none of the one block finished", seen)
 	}
 }
 
@@ -851,16 +851,16 @@ func emuFallback(t *testing.T) {
 	// Cancelled on the GPU (several blocks): ErrCancelled, no CPU rerun.
 	os.Setenv("IPCF_EMU_MEM_MIB", "1")
 	big := randomStack(18, 64, 40, 36, 25)
-	// (progress in halves of blocks: 4 is the second block stored)
+	// (the blocks finished: 2 is the second block stored)
 	last := -1
 	co := Options{Radius: 3, Npoints: 8, Nbins: 8, Device: "auto", Progress: func(done, total int) bool {
-		if done < last || total%2 != 0 {
+		if done < last || done > total {
 			t.Errorf("progress (%d, %d) after %d", done, total, last)
 		}
 		last = done
-		return done < 4
+		return done < 2
 	}}
-	if _, _, err := gpuCompute(t, big, co); !errors.Is(err, ErrCancelled) || last != 4 {
+	if _, _, err := gpuCompute(t, big, co); !errors.Is(err, ErrCancelled) || last != 2 {
 		t.Fatalf("cancelled after the second of several blocks: err %v, last progress %d", err, last)
 	}
 	os.Setenv("IPCF_EMU_MEM_MIB", "")
