@@ -414,12 +414,8 @@ func tokenContext(co *C.ipcf_cpcf_options) (context.Context, context.CancelFunc)
 	// The token's handle is read here, once: the poll never reads the
 	// caller's options, which may be freed as soon as the call returns
 	// (REVIEW15's minor: the poll read them until it saw the end).
-	var d C.ipcf_pcf_options
-	if co == nil || !has(co.struct_size, unsafe.Offsetof(d.token), 8) || co.token == 0 {
-		return ctx, cancel
-	}
-	f, err := tokenFlag(co.token)
-	if err != nil || f == nil {
+	f := optionsToken(co)
+	if f == nil {
 		return ctx, cancel
 	}
 	go func() {
@@ -440,17 +436,24 @@ func tokenContext(co *C.ipcf_cpcf_options) (context.Context, context.CancelFunc)
 	return ctx, cancel
 }
 
-// tokenCancelled reports whether the options' token was cancelled.
-func tokenCancelled(co *C.ipcf_cpcf_options) bool {
-	if co == nil {
-		return false
-	}
+// optionsToken is the options' token, or nil where they carry none (or
+// an unknown one, which the call's own check refuses).
+func optionsToken(co *C.ipcf_cpcf_options) *cToken {
 	var d C.ipcf_pcf_options
-	if !has(co.struct_size, unsafe.Offsetof(d.token), 8) || co.token == 0 {
-		return false
+	if co == nil || !has(co.struct_size, unsafe.Offsetof(d.token), 8) || co.token == 0 {
+		return nil
 	}
 	f, err := tokenFlag(co.token)
-	return err == nil && f != nil && f.Load()
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// tokenCancelled reports whether the options' token was cancelled.
+func tokenCancelled(co *C.ipcf_cpcf_options) bool {
+	f := optionsToken(co)
+	return f != nil && f.Load()
 }
 
 //export ipcfgo_unit_scale
