@@ -658,7 +658,13 @@ type fitAside struct {
 // which another ipcf run in the folder removes when it is not locked
 // (npy.RemoveStaleTemps); removeKept removes those of a killed run.
 func keptName(path string, i int) string {
-	return filepath.Join(ooc.Folder(path), fmt.Sprintf(".ipcf-%s-%d%d%d.old", filepath.Base(path), os.Getpid(), time.Now().UnixNano(), i))
+	return filepath.Join(ooc.Folder(path), keptBase(filepath.Base(path), fmt.Sprintf("%d%d%d", os.Getpid(), time.Now().UnixNano(), i)))
+}
+
+// keptBase is keptName's file name for a file named base and the digits
+// that tell its set apart.
+func keptBase(base, digits string) string {
+	return ".ipcf-" + base + "-" + digits + ".old"
 }
 
 // fitNamesFit refuses, before any work, an output whose longest name the
@@ -680,7 +686,7 @@ func fitNamesFit(out string, names fitOutputs) error {
 			if _, err := os.Lstat(p); err != nil {
 				continue
 			}
-			if kept := ".ipcf-" + filepath.Base(p) + "-" + strings.Repeat("9", 27) + ".old"; len(kept) > len(longest) {
+			if kept := keptBase(filepath.Base(p), strings.Repeat("9", 27)); len(kept) > len(longest) {
 				longest = kept
 			}
 		}
