@@ -144,11 +144,19 @@ type Geometry struct {
 // job's choice of engine) add it per thread; they left it out, and 8
 // threads ran a third over --memory (OOC15's F2).
 func (g Geometry) WorkerBytes() int64 {
-	u := max(1, (g.ngrp+1)/2)
-	rows, cols := taskSegment(u, g.N)
+	u, rows, cols := g.taskShape()
 	units := int64(rows) * int64(cols) * int64(u)
 	nb := int64(len(g.Delays))
 	return 8*int64(g.N)*8 + 2*4*(nb+2)*units*8
+}
+
+// taskShape is the engine's task of pairs for this geometry: u units of
+// pairs (packed groups of offsets) at each pixel of a segment of rows x
+// cols (taskSegment).
+func (g Geometry) taskShape() (u, rows, cols int) {
+	u = max(1, (g.ngrp+1)/2)
+	rows, cols = taskSegment(u, g.N)
+	return u, rows, cols
 }
 
 // WorkersBytes is WorkerBytes for the workers of threads threads that
@@ -157,8 +165,7 @@ func (g Geometry) WorkerBytes() int64 {
 // job on 128 cores was estimated at 178 MiB for a 25 MB peak and ran out
 // of core (REVIEW15's F7).
 func (g Geometry) WorkersBytes(threads int) int64 {
-	u := max(1, (g.ngrp+1)/2)
-	rows, cols := taskSegment(u, g.N)
+	_, rows, cols := g.taskShape()
 	tasks := ((g.H + rows - 1) / rows) * ((g.W + cols - 1) / cols)
 	return int64(max(1, min(threads, tasks))) * g.WorkerBytes()
 }
