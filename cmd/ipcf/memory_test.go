@@ -56,6 +56,20 @@ func TestPeakMemory(t *testing.T) {
 	}
 }
 
+// writeNoiseRaw writes n little-endian uint16 samples of deterministic
+// noise, base + (a hash of the byte offset >> shift) % spread, to path.
+func writeNoiseRaw(t *testing.T, path string, n, shift, base, spread int) {
+	t.Helper()
+	b := make([]byte, 2*n)
+	for i := 0; i < len(b); i += 2 {
+		v := base + (i*2654435761>>shift)%spread
+		b[i], b[i+1] = byte(v), byte(v>>8)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPeakMemorySmallestBudget runs a wide input (1024 columns) out of
 // core at the smallest budget the CLI takes, read in place and copied:
 // the peak stays within it. (The Go heap's limit was the whole budget less
@@ -69,15 +83,7 @@ func TestPeakMemorySmallestBudget(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "wide.raw")
-	const T, H, W = 2048, 16, 1024
-	b := make([]byte, T*H*W*2)
-	for i := 0; i < len(b); i += 2 {
-		v := 100 + (i*2654435761>>7)%61 // deterministic noise around 130
-		b[i], b[i+1] = byte(v), byte(v>>8)
-	}
-	if err := os.WriteFile(in, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeNoiseRaw(t, in, 2048*16*1024, 7, 100, 61) // deterministic noise around 130
 	raw := []string{in, "--shape", "2048,16,1024", "--dtype", "uint16"}
 	mib := smallestBudget(t, bin, raw...)
 	for _, extra := range [][]string{nil, {"--copy-input"}} {
@@ -141,15 +147,7 @@ func TestPeakMemoryErrorsOutOfCore(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.raw")
-	const T, H, W = 8192, 64, 128
-	b := make([]byte, T*H*W*2)
-	for i := 0; i < len(b); i += 2 {
-		v := 30 + (i*2654435761>>7)%41 // deterministic noise around 50
-		b[i], b[i+1] = byte(v), byte(v>>8)
-	}
-	if err := os.WriteFile(in, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeNoiseRaw(t, in, 8192*64*128, 7, 30, 41) // deterministic noise around 50
 	out := filepath.Join(dir, "out.npy")
 	msg, err := exec.Command(bin, "pcf", in, "--shape", "8192,64,128", "--dtype", "uint16", "-o", out, "--engine", "ooc",
 		"--memory", "108MiB", "--errors", "blocking", "--npoints", "16", "--threads", "2", "--json").Output()
@@ -183,15 +181,7 @@ func TestPeakMemoryManyPointsThreads(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.raw")
-	const T, H, W = 4096, 40, 64
-	b := make([]byte, T*H*W*2)
-	for i := 0; i < len(b); i += 2 {
-		v := 10 + (i*2654435761>>9)%21 // deterministic noise around 20
-		b[i], b[i+1] = byte(v), byte(v>>8)
-	}
-	if err := os.WriteFile(in, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeNoiseRaw(t, in, 4096*40*64, 9, 10, 21) // deterministic noise around 20
 	args := []string{"pcf", in, "--shape", "4096,40,64", "--dtype", "uint16", "--bins", "linear", "--nbins", "512", "--threads", "8"}
 	// The estimate, as the in-memory engine's refusal of a small budget says it.
 	msg, _ := exec.Command(bin, append(args, "-o", filepath.Join(dir, "probe.npy"), "--engine", "memory", "--memory", "45MiB")...).CombinedOutput()
