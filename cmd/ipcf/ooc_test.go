@@ -39,8 +39,26 @@ func TestUserEntryAtScratchName(t *testing.T) {
 			}
 			return os.WriteFile(filepath.Join(scratch, "notes.txt"), []byte("precious"), 0o644)
 		}, filepath.Join(scratch, "notes.txt")},
+		// a file named job.json was taken for ipcf's record (REVIEW15's m6)
+		{"a folder of the user's with a job.json", func() error {
+			if err := os.Mkdir(scratch, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(scratch, "job.json"), []byte("{}"), 0o644); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(scratch, "notes.txt"), []byte("precious"), 0o644)
+		}, filepath.Join(scratch, "notes.txt")},
+		// the name a removal renames the folder to (REVIEW15's F6)
+		{"a folder of the user's at the trash name", func() error {
+			if err := os.Mkdir(scratch+".trash", 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(scratch+".trash", "notes.txt"), []byte("precious"), 0o644)
+		}, filepath.Join(scratch+".trash", "notes.txt")},
 	} {
 		os.RemoveAll(scratch)
+		os.RemoveAll(scratch + ".trash")
 		if err := c.make(); err != nil {
 			t.Fatal(err)
 		}
@@ -55,6 +73,7 @@ func TestUserEntryAtScratchName(t *testing.T) {
 		}
 	}
 	os.RemoveAll(scratch)
+	os.RemoveAll(scratch + ".trash")
 	if err := os.Mkdir(scratch, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +86,7 @@ func TestUserEntryAtScratchName(t *testing.T) {
 	if err := os.Mkdir(scratch, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []string{"journal", "tile-00003.bin"} {
+	for _, n := range []string{"journal", "tile-00003.bin", "tile2-00003.bin"} {
 		if err := os.WriteFile(filepath.Join(scratch, n), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -76,5 +95,22 @@ func TestUserEntryAtScratchName(t *testing.T) {
 		if code, msg := run(engine); code != 0 {
 			t.Errorf("ipcf's scratch files without a job record, --engine %s: exit %d: %s", engine, code, msg)
 		}
+	}
+	// ipcf's own trash (a removal killed half-way): removed by the next run
+	for _, d := range []string{scratch, scratch + ".trash"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []string{"job.json", "journal", "tile-00001.bin"} {
+			if err := os.WriteFile(filepath.Join(d, n), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if code, msg := run("ooc"); code != 0 {
+		t.Errorf("ipcf's scratch and trash of a killed removal: exit %d: %s", code, msg)
+	}
+	if _, err := os.Lstat(scratch + ".trash"); !os.IsNotExist(err) {
+		t.Errorf("ipcf's trash of a killed removal left after a run: %v", err)
 	}
 }

@@ -1877,8 +1877,8 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 		return sum, err
 	}
 	// A removal of the scratch killed half-way.
-	if err := os.RemoveAll(scratch + ".trash"); err != nil {
-		return sum, fmt.Errorf("scratch: %w", err)
+	if err := ooc.RemoveTrash(scratch); err != nil {
+		return sum, err
 	}
 	// A run of this output killed while its scratch was elsewhere (another
 	// --scratch, the output reached through another mount): nothing will

@@ -778,17 +778,30 @@ func openScratch(dir string, want scratchJob, o *Options) (*journal, journalStat
 	return j, st, nil
 }
 
-// UserEntryAt refuses what lies at the scratch folder's name dir when
-// ipcf did not make it: a file, or a folder without a job record holding
-// more than the temporary file of one being written (a run killed
-// between making the folder and writing its record leaves no more; the
-// folder is replaced whole by rename, never emptied in place). Such an
-// entry was removed: a file after a failure saying "job.json: not a
-// directory", a folder of the user's files silently (OOC15's F1).
+// UserEntryAt refuses what lies at the scratch folder's name dir, or at
+// its trash name (dir + ".trash", where a removal renames it), when ipcf
+// did not make it: a file, or a folder holding anything ipcf does not
+// write in a scratch folder (scratchEntryName; a run killed between
+// making the folder and writing its record leaves it empty or with the
+// temporary file of the record; the folder is replaced whole by rename,
+// never emptied in place). Such an entry was removed: a file after a
+// failure saying "job.json: not a directory", a folder of the user's
+// files silently (OOC15's F1), also when it held a file named job.json
+// (REVIEW15's m6) or lay at the trash name (REVIEW15's F6).
 func UserEntryAt(dir string) error {
+	for _, p := range []string{dir, dir + ".trash"} {
+		if err := userEntry(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userEntry is UserEntryAt for one name.
+func userEntry(dir string) error {
 	st, err := os.Lstat(dir)
 	if err != nil || st.Mode()&os.ModeSymlink != 0 {
-		return nil // none (a link: ownDir's)
+		return nil // none (a link: ownDir's, or the link alone removed)
 	}
 	refuse := func(what string) error {
 		return fmt.Errorf("%w: scratch: %s exists and is not an ipcf scratch folder (%s): not removing it; move it, or give another --scratch",
@@ -796,9 +809,6 @@ func UserEntryAt(dir string) error {
 	}
 	if !st.IsDir() {
 		return refuse(npy.Kind(st.Mode()) + ", not a folder")
-	}
-	if _, err := os.Lstat(filepath.Join(dir, "job.json")); !errors.Is(err, os.ErrNotExist) {
-		return nil // a job record, or one that cannot be looked at: openScratch's
 	}
 	names, err := os.ReadDir(dir)
 	if err != nil {
@@ -813,12 +823,26 @@ func UserEntryAt(dir string) error {
 }
 
 // scratchEntryName reports whether name is one ipcf writes in a scratch
-// folder: its journal, tile pieces and temporary files (a removal of an
-// older ipcf killed half-way left them without the job record:
-// REVIEW15's F2).
+// folder: its job record, journal, tile pieces of either channel
+// (tileFile) and temporary files (a removal of an older ipcf killed
+// half-way left them without the job record: REVIEW15's F2).
 func scratchEntryName(name string) bool {
 	tile, _ := filepath.Match("tile-*.bin", name)
-	return tile || name == "journal" || npy.IsTempName(name)
+	tile2, _ := filepath.Match("tile2-*.bin", name)
+	return tile || tile2 || name == "job.json" || name == "journal" || npy.IsTempName(name)
+}
+
+// RemoveTrash removes what a removal of the scratch folder dir, killed
+// half-way, left at its trash name; a user's entry there is refused
+// (UserEntryAt).
+func RemoveTrash(dir string) error {
+	if err := userEntry(dir + ".trash"); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(dir + ".trash"); err != nil {
+		return fmt.Errorf("scratch: %w", err)
+	}
+	return nil
 }
 
 // RemoveScratch removes the scratch folder dir whole (renamed aside
@@ -905,8 +929,8 @@ func RemovePublishedScratch(dir, out string) error {
 // removal never leaves a journal without its tiles.
 func removeScratch(dir string) error {
 	trash := dir + ".trash"
-	if err := os.RemoveAll(trash); err != nil {
-		return fmt.Errorf("scratch: %w", err)
+	if err := RemoveTrash(dir); err != nil {
+		return err
 	}
 	if err := faultErr("scratch-rename"); err != nil {
 		return fmt.Errorf("scratch: %w", err)
