@@ -528,6 +528,16 @@ func TestFitWeighted(t *testing.T) {
 	if code, msg := ipcf(t, "fit", circle, "-o", bad); code != 1 || !strings.Contains(msg, "not the error bars of this result") {
 		t.Errorf("error bars of another run: exit %d: %s", code, firstLine(msg))
 	}
+	// A file of another dtype or shape at their name (a user's array
+	// beside a copied result) is not this result's either: no usage error
+	// (REVIEW15's m4).
+	for _, f := range []string{f16, sdName(acf)} {
+		b, _ := os.ReadFile(f)
+		os.WriteFile(sdName(circle), b, 0o644)
+		if code, msg := ipcf(t, "fit", circle, "-o", bad); code != 1 || !strings.Contains(msg, "not the error bars of this result") {
+			t.Errorf("%s at the error bars' name: exit %d: %s; want 1, not this result's", filepath.Base(f), code, firstLine(msg))
+		}
+	}
 	os.Remove(sdName(circle))
 	if code, msg := ipcf(t, "fit", circle, "-o", bad); code != 1 || !strings.Contains(msg, "missing") {
 		t.Errorf("error bars missing: exit %d: %s", code, firstLine(msg))

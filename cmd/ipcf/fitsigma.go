@@ -95,12 +95,28 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 		}
 	}
 	checkCRC := rec != nil && rec.CRC != "" && fitSamePath(file, recorded)
+	notTheirs := func() error {
+		return fmt.Errorf("error bars %s: its checksum is not the one %s.json records (%s): not the error bars of this result (compute them again with ipcf pcf --errors, or fit unweighted with --no-sigma)", file, path, rec.CRC)
+	}
+	// wrongArray refuses a file that is not error bars of the result's
+	// shape: as not this result's (exit 1) where the sidecar records
+	// another file there, a usage error (exit 2) for a file the user
+	// gave (REVIEW15's m4: a user's array beside a copied result was a
+	// usage error).
+	wrongArray := func(need error) error {
+		if checkCRC {
+			if ok, err := ooc.FileMatches(file, rec.CRC, rec.Bytes); err == nil && !ok {
+				return notTheirs()
+			}
+		}
+		return need
+	}
 	sd, err := npy.Open(file)
 	if msg, _, _ := strings.Cut(fmt.Sprint(err), "; convert it"); errors.Is(err, npy.ErrDType) {
 		// A dtype .npy reading refuses (float16): refused as other
 		// dtypes of error bars are, with their fix (npy's advised
 		// uint16, which the next check refused).
-		return fitNeeds("error bars %s: %s; want float32 or float64 error bars of the result's shape [%d %d %d %d]: numpy.save(path, sd.astype(numpy.float32))", file, msg, in.h, in.w, in.k, in.p)
+		return wrongArray(fitNeeds("error bars %s: %s; want float32 or float64 error bars of the result's shape [%d %d %d %d]: numpy.save(path, sd.astype(numpy.float32))", file, msg, in.h, in.w, in.k, in.p))
 	}
 	if err != nil {
 		return err
@@ -108,7 +124,7 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	defer sd.Close()
 	s := sd.Shape
 	if sd.NDim() != 4 || s[0] != in.h || s[1] != in.w || s[2] != in.k || s[3] != in.p || (sd.DType != array.Float32 && sd.DType != array.Float64) {
-		return fitNeeds("error bars %s: %s array of shape %v, want float32 or float64 of the result's shape [%d %d %d %d]", file, sd.DType, s, in.h, in.w, in.k, in.p)
+		return wrongArray(fitNeeds("error bars %s: %s array of shape %v, want float32 or float64 of the result's shape [%d %d %d %d]", file, sd.DType, s, in.h, in.w, in.k, in.p))
 	}
 	if checkCRC {
 		// The pair the result's sidecar recorded: the same bytes, those
@@ -116,7 +132,7 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 		if ok, err := mappedMatches(sd, file, rec.CRC, rec.Bytes); err != nil {
 			return err
 		} else if !ok {
-			return fmt.Errorf("error bars %s: its checksum is not the one %s.json records (%s): not the error bars of this result (compute them again with ipcf pcf --errors, or fit unweighted with --no-sigma)", file, path, rec.CRC)
+			return notTheirs()
 		}
 		if testHookChecked != nil {
 			testHookChecked(file)
