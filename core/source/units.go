@@ -112,12 +112,17 @@ type metadata struct {
 	// ImageJ or OME calibration that is not square or in a unit this
 	// reader does not know is not replaced by the same tags read anew.
 	fallback bool
+	// uncalibrated: the metadata say the image has no pixel size
+	// (ImageJ's unit=pixel): the resolution tags are not read in its
+	// place, as ImageJ does not (UNITS14's F11: the CLI took 0.2 um from
+	// them where Fiji's image had none).
+	uncalibrated bool
 }
 
 // statesLength reports whether the metadata state a pixel size, usable
 // or not (not square, in an unknown unit, malformed).
 func (m *metadata) statesLength() bool {
-	return m.pixelX != 0 || m.pixelY != 0 || m.lengthUnit != "" || m.notSquare != ""
+	return m.pixelX != 0 || m.pixelY != 0 || m.lengthUnit != "" || m.notSquare != "" || m.uncalibrated
 }
 
 // finish sets pixel from pixelX and pixelY: unknown unless square.
@@ -386,6 +391,7 @@ func resolutionUnits(t metaTags) metadata {
 		return m
 	}
 	m.pixelX = 1e4 / t.xres // micrometres per centimetre
+	m.pixelY = 1e4          // no YResolution: ImageJ's height stays 1 cm (FileInfo's default)
 	if good(t.yres) {
 		m.pixelY = 1e4 / t.yres
 	}
@@ -557,12 +563,16 @@ func imagejUnits(desc string, xres, yres float64) metadata {
 				m.lengthUnit = yu // the height's: no pixel size, with a warning naming it
 			}
 		}
-		switch {
-		case good(yres):
+		// No YResolution: ImageJ's height stays 1 (FileInfo's default),
+		// and so not square unless the width is 1 too (UNITS14's F11:
+		// the CLI took the width, Fiji's image was not square).
+		m.pixelY = fy
+		if good(yres) {
 			m.pixelY = fy / yres
-		case fy != f: // no YResolution: ImageJ takes the width, in another unit
-			m.pixelY = fy / xres
 		}
+	}
+	if un, ok := kv["unit"]; ok && pixelUnit(un) {
+		m.uncalibrated = true
 	}
 	if fi, ok := kv["finterval"]; ok {
 		tu, ok := kv["tunit"]

@@ -80,8 +80,17 @@ func TestUnits(t *testing.T) {
 		{"imagej tunit usec", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=um\nfinterval=50\ntunit=usec\n"),
 			rat(282, 10, 1), rat(283, 10, 1))),
 			Units{FrameInterval: 5e-5, PixelSize: 0.1, Origin: "ImageJ", NotSquare: ""}},
+		// No YResolution: ImageJ's height stays 1 (FileInfo's default), as
+		// Fiji's image of the file says (UNITS14's F11: the width was taken).
 		{"imagej nm, no YResolution", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=nm\n"), rat(282, 1, 160))),
-			Units{FrameInterval: 0, PixelSize: 0.16, Origin: "ImageJ", NotSquare: ""}},
+			Units{NotSquare: "0.16 x 0.001 um (ImageJ)"}},
+		{"imagej nm, no YResolution, width 1", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=nm\n"), rat(282, 1, 1))),
+			Units{PixelSize: 0.001, Origin: "ImageJ"}},
+		// unit=pixel: uncalibrated in ImageJ, its resolution tags per cm
+		// unread (UNITS14's F11: the CLI took 0.2 um from them)
+		{"imagej unit=pixel, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=pixel\nfinterval=2\n"),
+			rat(282, 50000, 1), rat(283, 50000, 1), u(296, 3))),
+			Units{FrameInterval: 2, Origin: "ImageJ"}},
 		{"imagej uncalibrated (unit=pixel)", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=pixel\nfinterval=2\n"),
 			rat(282, 1, 1), rat(283, 1, 1))),
 			Units{FrameInterval: 2, PixelSize: 0, Origin: "ImageJ", NotSquare: ""}},
@@ -90,7 +99,7 @@ func TestUnits(t *testing.T) {
 			Units{FrameInterval: 0.5, PixelSize: 0, Origin: "ImageJ", NotSquare: "0.5 x 0.25 um (ImageJ)"}},
 		{"imagej yunit other than unit", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\nyunit=nm\n"),
 			rat(282, 2, 1))),
-			Units{NotSquare: "0.5 x 0.0005 um (ImageJ)"}},
+			Units{NotSquare: "0.5 x 0.001 um (ImageJ)"}},
 		{"scifio micron", writeTIFF(tiffOpts{}, withFirst(g, asc(270, "SCIFIO=0.46.0\nimages=3\nframes=3\nunit=micron\nfinterval=0.05\n"),
 			rat(282, 2500000, 1000000), rat(283, 2500000, 1000000))),
 			Units{FrameInterval: 0.05, PixelSize: 0.4, Origin: "ImageJ", NotSquare: ""}},
@@ -132,7 +141,7 @@ func TestUnits(t *testing.T) {
 		{"resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 20000, 1), u(296, 3))),
 			Units{FrameInterval: 0, PixelSize: 0.5, Origin: "TIFF", NotSquare: ""}},
 		{"resolution per cm, big-endian, no YResolution", writeTIFF(tiffOpts{bo: be}, withFirst(grayPages(be, 3, 4, 5, 0), rat(282, 100000, 13), u(296, 3))),
-			Units{FrameInterval: 0, PixelSize: 1.3, Origin: "TIFF", NotSquare: ""}},
+			Units{NotSquare: "1.3 x 10000 um (TIFF)"}},
 		{"resolution per cm not square", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 10000, 1), u(296, 3))), Units{NotSquare: "0.5 x 1 um (TIFF)"}},
 		{"resolution per cm, unit as LONG", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 20000, 1), rat(283, 20000, 1), ttag{id: 296, typ: 4, vals: []uint64{3}})), Units{}},
 		{"resolution per cm, zero", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 0, 1), u(296, 3))), Units{}},
