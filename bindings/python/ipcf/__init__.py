@@ -367,8 +367,13 @@ def _not_masked(data, name):
     if type(data) is numpy.ndarray:
         return
     if isinstance(data, numpy.ma.MaskedArray) or isinstance(getattr(data, '_meta', None), numpy.ma.MaskedArray):
-        msg = (f'{name}: a masked array; its mask would be ignored. Pass {name}.filled(value), '
-               'or for pcf a (row, column) mask= of the pixels to compute')
+        if name == 'mask':
+            # (the data's advice read oddly for mask= itself, HOSTS14's M6)
+            msg = ('mask: a masked array; its own mask would be ignored. Pass mask.filled(False): '
+                   'a (row, column) array, nonzero at the pixels to compute')
+        else:
+            msg = (f'{name}: a masked array; its mask would be ignored. Pass {name}.filled(value), '
+                   'or for pcf a (row, column) mask= of the pixels to compute')
         raise _unsupported(msg)
 
 

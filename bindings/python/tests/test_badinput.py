@@ -373,7 +373,7 @@ CASES = [
     ('pcf-ragged', lambda c: c.pcf([[[1, 2]], [[3]]]), TypeError, 'data: not an array of numbers'),
     ('pcf-none', lambda c: ipcf.pcf(None), ValueError, 'data: 0 dimensions'),
     ('pcf-mask-masked', lambda c: c.pcf(mask=numpy.ma.masked_array(numpy.ones((10, 10)))), TypeError,
-     'mask: a masked array'),
+     'mask: a masked array; its own mask would be ignored. Pass mask.filled(False)'),
     ('pcf-mask-complex', lambda c: c.pcf(mask=numpy.ones((10, 10), complex)), TypeError, 'mask: dtype complex128'),
     ('pcf-mask-ndim', lambda c: c.pcf(mask=numpy.ones((1, 10, 10))), ValueError, 'mask: 3 dimensions'),
     ('pcf-mask-shape', lambda c: c.pcf(mask=numpy.ones((9, 10))), ValueError, 'mask shape'),
