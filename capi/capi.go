@@ -738,6 +738,11 @@ func checkData2(shape []int, dt array.DType, o pcf.Options) error {
 func toolkitOptions(co *C.ipcf_pcf_options, o *pcf.Options) error {
 	var d C.ipcf_pcf_options
 	ss := co.struct_size
+	if !has(ss, unsafe.Offsetof(d.noffsets), 8) && has(ss, unsafe.Offsetof(d.offsets), 8) && co.offsets != nil {
+		// (no header has such a size: the offsets were ignored, the
+		// circle computed, CAPI14's M4)
+		return fail(eInvalid, "options.struct_size=%d holds offsets but not noffsets, which says how many: call ipcf_pcf_options_init", ss)
+	}
 	if has(ss, unsafe.Offsetof(d.noffsets), 8) {
 		n := int64(co.noffsets)
 		switch {

@@ -665,6 +665,9 @@ static void test_table(void) {
     /* a struct_size that ends inside frames: its default (32000) is used, not half of the caller's 4 */
     CASE("simulate options struct_size inside a field", SMALL, "32000",
          (SO.struct_size = offsetof(ipcf_simulate_options, frames) + 2, simulate()));
+    /* a struct_size that holds offsets but ends before noffsets: refused, not the circle (CAPI14's M4) */
+    CASE("pcf options struct_size without noffsets", INV, "holds offsets but not noffsets",
+         (O.offsets = offs, O.struct_size = offsetof(ipcf_pcf_options, noffsets), pcf()));
     CASE("job struct_size", INV, "job.struct_size=1048576", (JOB.struct_size = 1 << 20, file(missing, output)));
     CASE("source struct_size 3", INV, "source.struct_size=3", (SRC.struct_size = 3, file(missing, output)));
     CASE("summary struct_size 2", INV, "summary.struct_size=2", (SUM.struct_size = 2, file(missing, output)));
