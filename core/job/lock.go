@@ -150,6 +150,11 @@ func lock(out string) (func(keep bool), error) {
 			default:
 				h = "a run that has just started"
 			}
+			if busy && local == os.Getpid() {
+				// (the holder this system lists is this process: "another
+				// ipcf run (pid <this pid>)" puzzled, CAPI14's M6)
+				return nil, fmt.Errorf("%w: %s is being written by another call in this process (%s): wait for it to end, or write another output", ErrBusy, out, h)
+			}
 			if busy {
 				return nil, fmt.Errorf("%w: %s is being written by another ipcf run (%s)", ErrBusy, out, h)
 			}
