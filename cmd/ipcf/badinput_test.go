@@ -571,6 +571,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"plot mean of NaN input", []string{"plot", "--mean", p("in_nan.npy"), "-o", p("f.png")}, 0, nil, ok(p("f.png"))},
 		{"plot pixel outside", []string{"plot", p("res_nan.npy"), "--pixel", "9,0", "-o", p("g.png")}, 2, []string{"--pixel 9,0"}, nil},
 		{"plot pixel malformed", []string{"plot", p("res_nan.npy"), "--pixel", "a,b", "-o", p("g.png")}, 2, []string{"--pixel a,b"}, nil},
+		{"plot pixel signed", []string{"plot", p("res_nan.npy"), "--pixel", "+1, 1", "-o", p("g.png")}, 2, []string{"--pixel +1, 1", "want two whole numbers"}, nil},
 		{"plot point outside", []string{"plot", p("res_nan.npy"), "--point", "8", "-o", p("g.png")}, 2, []string{"point 8"}, nil},
 		{"plot bin outside", []string{"plot", p("res_nan.npy"), "--bin", "6", "-o", p("g.png")}, 2, []string{"bin 6"}, nil},
 		{"plot bin negative", []string{"plot", p("res_nan.npy"), "--bin", "-7", "-o", p("g.png")}, 2, []string{"bin -7"}, nil},

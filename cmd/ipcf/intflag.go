@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"strconv"
+	"strings"
 
 	"github.com/ipcf/ipcf/core/source"
 )
@@ -26,14 +27,14 @@ func (d decInt) String() string {
 }
 
 func (d decInt) Set(s string) error {
-	v, err := strconv.ParseInt(s, 10, strconv.IntSize)
+	v, err := source.Whole(s, true)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
 			return errors.New("out of range")
 		}
 		return errDecimal
 	}
-	*d.p = int(v)
+	*d.p = v
 	return nil
 }
 
@@ -48,6 +49,9 @@ func (d decUint64) String() string {
 }
 
 func (d decUint64) Set(s string) error {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" { // (source.Whole's digits, unsigned 64 bits)
+		return errDecimal
+	}
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {

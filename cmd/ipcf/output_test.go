@@ -1111,7 +1111,7 @@ func TestEmptyFlagValues(t *testing.T) {
 		}
 		return n
 	}
-	if n := refused([]string{"int", "uint"}, []string{"0x10", "0b11", "1_0", "0o7", "1e3", " 3"}, "want a whole number in decimal digits"); n < 20 {
+	if n := refused([]string{"int", "uint"}, []string{"0x10", "0b11", "1_0", "0o7", "1e3", " 3", "+3"}, "want a whole number in decimal digits"); n < 20 {
 		t.Errorf("%d whole-number flags checked, want the 20 or more the commands have", n)
 	}
 	// Numbers with a fraction are read in decimal too: Go's flag.Float64
@@ -1120,7 +1120,11 @@ func TestEmptyFlagValues(t *testing.T) {
 	if n := refused([]string{"float"}, []string{"0_5", "0x1p-1", "-0X1", "1_0e1", " 0.5"}, "want a number in decimal digits"); n < 10 {
 		t.Errorf("%d float flags checked, want the 10 or more the commands have", n)
 	}
-	for _, c := range [][]string{{"--threshold", "0_5"}, {"--threshold", "0x10"}, {"--threshold", " 40"}, {"--threshold", "40 "}, {"--memory", "1_0GiB"}, {"--memory", "0x10MiB"}} {
+	// (a plus sign before a count or size was taken by the int flags,
+	// --pixel, --shape and --tile, and refused by --frames and --crop:
+	// TOOLS14's m10; --offsets, directions, take +1,-1)
+	for _, c := range [][]string{{"--threshold", "0_5"}, {"--threshold", "0x10"}, {"--threshold", " 40"}, {"--threshold", "40 "}, {"--memory", "1_0GiB"}, {"--memory", "0x10MiB"},
+		{"--shape", "64,+8,8"}, {"--tile", "+4,4"}} {
 		args := []string{"pcf", "x.npy", "-o", "out.npy", c[0], c[1]}
 		if code, _, errs := runSplit(args...); code != 2 || !strings.Contains(errs, c[1]) {
 			t.Errorf("ipcf %q: exit %d, %q", args, code, errs)

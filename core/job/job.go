@@ -290,8 +290,8 @@ func ParseMean(s string) (bleach.Mean, error) {
 // ParseTile parses "ROWS,COLS".
 func ParseTile(s string) ([2]int, error) {
 	a, b, ok := strings.Cut(s, ",")
-	ty, e1 := strconv.Atoi(strings.TrimSpace(a))
-	tx, e2 := strconv.Atoi(strings.TrimSpace(b))
+	ty, e1 := source.Whole(strings.TrimSpace(a), false)
+	tx, e2 := source.Whole(strings.TrimSpace(b), false)
 	if !ok || e1 != nil || e2 != nil || ty < 1 || tx < 1 {
 		return [2]int{}, fmt.Errorf("tile %q: want ROWS,COLS (positive)", s)
 	}
@@ -306,7 +306,7 @@ func ParseShape(s string) ([3]int, error) {
 		return d, fmt.Errorf("shape %q: want T,H,W", s)
 	}
 	for i, p := range parts {
-		v, err := strconv.Atoi(strings.TrimSpace(p))
+		v, err := source.Whole(strings.TrimSpace(p), false)
 		if err != nil || v < 1 {
 			return d, fmt.Errorf("shape %q: want three positive whole numbers", s)
 		}

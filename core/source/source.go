@@ -1585,25 +1585,36 @@ func ParseRange(s string) (Range, error) {
 	var r Range
 	var err error
 	if a != "" {
-		if r.Start, err = decimal(a); err != nil {
+		if r.Start, err = Whole(a, false); err != nil {
 			return Range{}, fmt.Errorf("range %q: start %q: %s", s, a, want)
 		}
 	}
 	if b != "" {
-		if r.Stop, err = decimal(b); err != nil || r.Stop <= r.Start {
+		if r.Stop, err = Whole(b, false); err != nil || r.Stop <= r.Start {
 			return Range{}, fmt.Errorf("range %q: stop %q: %s", s, b, want)
 		}
 	}
 	return r, nil
 }
 
-// decimal parses a whole number written in decimal digits alone, as the
-// README has it (strconv.Atoi took "+1" too: APIS12's M5).
-func decimal(s string) (int, error) {
-	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+// Whole parses a whole number written in decimal digits alone, after a
+// minus sign where signed, as the README has it for every whole-number
+// option (strconv.Atoi took "+1" and other parsers " 1": APIS12's M5,
+// TOOLS14's m10). Leading zeros are decimal; an error wraps
+// strconv.ErrSyntax or strconv.ErrRange.
+func Whole(s string, signed bool) (int, error) {
+	d := s
+	if signed {
+		d = strings.TrimPrefix(s, "-")
+	}
+	if d == "" || strings.TrimLeft(d, "0123456789") != "" {
 		return 0, strconv.ErrSyntax
 	}
-	return strconv.Atoi(s)
+	v, err := strconv.ParseInt(s, 10, strconv.IntSize)
+	if err != nil {
+		return 0, strconv.ErrRange
+	}
+	return int(v), nil
 }
 
 func (r Range) resolve(n int, what string) (int, int, error) {
