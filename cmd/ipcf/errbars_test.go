@@ -538,6 +538,18 @@ func TestFitWeighted(t *testing.T) {
 			t.Errorf("%s at the error bars' name: exit %d: %s; want 1, not this result's", filepath.Base(f), code, firstLine(msg))
 		}
 	}
+	// --sigma naming another result's error bars: checked against that
+	// result's record too (TOOLS14's m7: damaged since, read unchecked)
+	if code, msg := ipcf(t, "fit", circle, "-o", bad, "--sigma", sdName(other), "--quiet"); code != 0 {
+		t.Errorf("--sigma another result's error bars: exit %d: %s", code, firstLine(msg))
+	}
+	os.Remove(bad)
+	ob, _ := os.ReadFile(sdName(other))
+	ob[len(ob)-1] ^= 0x40
+	os.WriteFile(sdName(other), ob, 0o644)
+	if code, msg := ipcf(t, "fit", circle, "-o", bad, "--sigma", sdName(other)); code != 1 || !strings.Contains(msg, "damaged or replaced since that result was computed") {
+		t.Errorf("--sigma another result's damaged error bars: exit %d: %s; want 1, refused by their record", code, firstLine(msg))
+	}
 	os.Remove(sdName(circle))
 	if code, msg := ipcf(t, "fit", circle, "-o", bad); code != 1 || !strings.Contains(msg, "missing") {
 		t.Errorf("error bars missing: exit %d: %s", code, firstLine(msg))

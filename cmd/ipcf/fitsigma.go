@@ -98,13 +98,27 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	notTheirs := func() error {
 		return fmt.Errorf("error bars %s: its checksum is not the one %s.json records (%s): not the error bars of this result (compute them again with ipcf pcf --errors, or fit unweighted with --no-sigma)", file, path, rec.CRC)
 	}
+	// --sigma naming another result's error bars (OTHER.sd.npy beside
+	// OTHER.npy, whose sidecar records them): checked against that record
+	// too (TOOLS14's m7: damaged since, they were read unchecked, exit 0).
+	check, checkOf := rec, path
+	if !checkCRC && from == "--sigma" {
+		if whole, part := ooc.PartOf(file); part == "the error bars" && fitSamePath(file, ooc.ErrorsOf(whole)) {
+			if other := sidecarErrorsRecord(whole); other != nil && other.CRC != "" {
+				checkCRC, check, checkOf = true, other, whole
+				notTheirs = func() error {
+					return fmt.Errorf("error bars %s: its checksum is not the one %s.json records (%s): damaged or replaced since that result was computed (compute them again with ipcf pcf --errors)", file, whole, other.CRC)
+				}
+			}
+		}
+	}
 	// wrongArray refuses a file that is not error bars of the result's
 	// shape: as not this result's (exit 1) where the sidecar records
 	// another file there, a usage error (exit 2) for a file the user
 	// gave (REVIEW15's m4: a user's array beside a copied result was a
 	// usage error).
 	wrongArray := func(need error) error {
-		if checkCRC {
+		if checkCRC && checkOf == path {
 			if ok, err := ooc.FileMatches(file, rec.CRC, rec.Bytes); err == nil && !ok {
 				return notTheirs()
 			}
@@ -129,7 +143,7 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 	if checkCRC {
 		// The pair the result's sidecar recorded: the same bytes, those
 		// of the mapping read below.
-		if ok, err := mappedMatches(sd, file, rec.CRC, rec.Bytes); err != nil {
+		if ok, err := mappedMatches(sd, file, check.CRC, check.Bytes); err != nil {
 			return err
 		} else if !ok {
 			return notTheirs()
@@ -163,7 +177,7 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 		return err
 	}
 	if checkCRC {
-		if err := recheckMapped(sd, file, rec.CRC, rec.Bytes); err != nil {
+		if err := recheckMapped(sd, file, check.CRC, check.Bytes); err != nil {
 			return err
 		}
 	}
@@ -172,6 +186,22 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 		in.weights["method"], in.weights["segments"] = rec.Method, rec.Segments
 	}
 	return nil
+}
+
+// sidecarErrorsRecord is the errors record of the .npy result whole's
+// sidecar: nil where it has none (or no readable ipcf sidecar).
+func sidecarErrorsRecord(whole string) *fitErrorsRecord {
+	b, err := ooc.ReadMeta(ooc.SidecarName(whole))
+	if err != nil {
+		return nil
+	}
+	var m struct {
+		Errors *fitErrorsRecord `json:"errors"`
+	}
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m.Errors
 }
 
 // sigmaAtOffset returns the error bars of the curves at offset k, (h, w,
