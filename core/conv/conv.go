@@ -76,11 +76,25 @@ func Convolve2DContext(ctx context.Context, out, f, g array.View) error {
 			work += (min(kh-1, x) - max(0, x-H+1) + 1) * (min(kw-1, y) - max(0, y-W+1) + 1)
 			var si int64
 			var sf float64
+			carry := 0 // the sum's wraps past 2^63: net +1 up, -1 down
 			for i := max(0, x-H+1); i <= min(kh-1, x); i++ {
 				for j := max(0, y-W+1); j <= min(kw-1, y); j++ {
 					a, b := gv[i*kw+j], fv[(x-i)*W+(y-j)]
 					if exact {
-						si += int64(a) * int64(b)
+						// (a product of 32-bit integers fits; the sum of
+						// several may not: it wrapped, and a float64
+						// output, which has no range to check, took the
+						// wrapped sum: TOOLS14's m8. A partial sum that
+						// wraps and comes back is exact.)
+						p := int64(a) * int64(b)
+						s := si + p
+						switch {
+						case p > 0 && s < si:
+							carry++
+						case p < 0 && s > si:
+							carry--
+						}
+						si = s
 					} else {
 						sf += a * b
 					}
@@ -88,8 +102,11 @@ func Convolve2DContext(ctx context.Context, out, f, g array.View) error {
 			}
 			v := sf
 			if exact {
+				if carry != 0 {
+					return fmt.Errorf("%w: h[%d, %d] is beyond 64-bit integers: it fits no output dtype exactly", ErrParam, x, y)
+				}
 				v = float64(si)
-				if float64(int64(v)) != float64(si) || (out.DType.IsInteger() && (v < lo || v > hi)) {
+				if out.DType.IsInteger() && (v < lo || v > hi) {
 					return fmt.Errorf("%w: h[%d, %d] = %d does not fit the output dtype %s", ErrParam, x, y, si, out.DType)
 				}
 			} else if out.DType.IsInteger() {

@@ -55,6 +55,34 @@ func TestConvolve2DErrors(t *testing.T) {
 	if err := Convolve2D(view(array.Int32, 3, 3), f, g); !errors.Is(err, ErrParam) {
 		t.Errorf("wrong output shape: %v", err)
 	}
+	// Integer sums beyond 64 bits: 9 products of 2^62 at the centre of
+	// a full 3x3 overlap. A float64 output, which has no range to check,
+	// took the wrapped sum, 2^62 (TOOLS14's m8); 4 of them are exactly
+	// 2^64 and wrapped to 0, which every output type takes.
+	m := -float64(1 << 31)
+	big := view(array.Int32, 3, 3, m, m, m, m, m, m, m, m, m)
+	out := view(array.Float64, 5, 5)
+	if err := Convolve2D(out, big, big); !errors.Is(err, ErrParam) {
+		t.Errorf("a sum beyond 64-bit integers into float64: %v, h[2, 2] = %v; want ErrParam", err, out.At(2, 2))
+	}
+	k4 := view(array.Int32, 3, 3, m, m, 0, m, m, 0, 0, 0, 0)
+	if err := Convolve2D(view(array.Float64, 5, 5), big, k4); !errors.Is(err, ErrParam) {
+		t.Errorf("a sum of exactly 2^64 into float64: %v; want ErrParam", err)
+	}
+	// A sum whose partial sums pass 2^63 and come back is exact: h[2] =
+	// 2^62 + 2^62 - (2^31 - 1).
+	p := -m - 1 // 2^31 - 1
+	f2 := view(array.Int32, 1, 3, p, m, m)
+	g2 := view(array.Int32, 1, 3, m, m, -1)
+	outm := view(array.Float64, 1, 5)
+	if err := Convolve2D(outm, f2, g2); err != nil {
+		t.Fatal(err)
+	}
+	w := int64(1) << 62
+	w += 1<<62 - (1<<31 - 1)
+	if got := outm.At(0, 2); got != float64(w) {
+		t.Errorf("h[2] = %v, want %v", got, float64(w))
+	}
 }
 
 // TestConvolve2DContext: a cancelled context stops the convolution with
