@@ -115,8 +115,8 @@ func resolveDevice(ctx context.Context, dev string) (int, error) {
 	case dev == "cuda" || strings.HasPrefix(dev, "cuda:"):
 		i := 0
 		if dev != "cuda" {
-			n, err := strconv.Atoi(dev[5:])
-			if err != nil || n < 0 {
+			n, ok := deviceNumber(dev[5:])
+			if !ok {
 				return -1, fmt.Errorf("%w: device %q (want auto, cpu, cuda or cuda:N)", ErrParam, dev)
 			}
 			i = n
@@ -690,11 +690,22 @@ func CanonicalDevice(dev string) string {
 	case dev == "cuda":
 		return "cuda:0"
 	case strings.HasPrefix(dev, "cuda:"):
-		if n, err := strconv.Atoi(dev[5:]); err == nil && n >= 0 {
+		if n, ok := deviceNumber(dev[5:]); ok {
 			return fmt.Sprintf("cuda:%d", n)
 		}
 	}
 	return dev
+}
+
+// deviceNumber reads the N of "cuda:N": decimal digits alone, as every
+// whole number the options take ("cuda:+0" was taken by the CLI and
+// refused by Python: GPU15's minor).
+func deviceNumber(s string) (int, bool) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }
 
 // NoteCPU sets the device note of a run that a caller moved to the CPU

@@ -38,7 +38,8 @@ func TestDeviceOptionWithoutGPU(t *testing.T) {
 		}
 	}
 	out, _ := array.Contiguous(array.Float32, []int{8, 8, 8, 6}, make([]byte, 8*8*8*6*4))
-	for dev, want := range map[string]error{"cuda": ErrNoDevice, "cuda:1": ErrNoDevice, "gpu": ErrParam, "cuda:x": ErrParam} {
+	for dev, want := range map[string]error{"cuda": ErrNoDevice, "cuda:1": ErrNoDevice, "gpu": ErrParam, "cuda:x": ErrParam,
+		"cuda:+0": ErrParam, "cuda: 0": ErrParam, "cuda:-1": ErrParam} { // (decimal digits alone: "cuda:+0" was taken, GPU15's minor)
 		o.Device = dev
 		err := Compute(context.Background(), out, data, o)
 		if !errors.Is(err, want) {
@@ -306,6 +307,18 @@ func TestSpans(t *testing.T) {
 		got := spans(c.lo, c.hi, c.a, c.b)
 		if fmt.Sprint(got) != fmt.Sprint(c.want) {
 			t.Errorf("spans(%d, %d, %v, %v) = %v, want %v", c.lo, c.hi, c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// TestCanonicalDevice: one spelling per request; a device number is
+// decimal digits alone ("cuda:+0" was one spelling of cuda:0 on the
+// command line, refused by Python: GPU15's minor).
+func TestCanonicalDevice(t *testing.T) {
+	for in, want := range map[string]string{"": "auto", "auto": "auto", "cpu": "cpu", "cuda": "cuda:0", "cuda:0": "cuda:0",
+		"cuda:007": "cuda:7", "cuda:+0": "cuda:+0", "cuda:-1": "cuda:-1", "cuda: 1": "cuda: 1", "cuda:x": "cuda:x"} {
+		if got := CanonicalDevice(in); got != want {
+			t.Errorf("CanonicalDevice(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
