@@ -1061,8 +1061,8 @@ def devices():
 def last_device():
     """Where the most recent pCF of this process ran: 'cpu', 'cuda:0 (sm_90
     CUBIN)', or why device='auto' ran on the CPU ('cpu (auto: ...)'); ''
-    before the first. `pcf` warns (RuntimeWarning) when a GPU failed and
-    the job ran on the CPU instead.
+    before the first. `pcf` warns (RuntimeWarning) when a GPU failed, or
+    is there but unusable, and the job ran on the CPU instead.
 
     Examples
     --------
@@ -1078,14 +1078,20 @@ def last_device():
 
 def _warn_fallback(name='pcf', stacklevel=3):
     # The note's start tells ("cpu (auto: cuda:N failed, ran on the CPU:
-    # ..."); the whole note (up to 4 KiB) is read only for the warning.
+    # ..." or "cpu (auto: cuda:0 unusable: ..."); the whole note (up to 4
+    # KiB) is read only for the warning. A GPU there but unusable (its
+    # driver, NVRTC or cuFFT broken by an update, say) warns too: it ran
+    # on the CPU without a sign (GPU15's minor); no GPU at all does not.
     probe = ctypes.create_string_buffer(64)
     _lib.ipcf_last_device_note(probe, len(probe))
-    if b'ran on the CPU' not in probe.value:
+    if not any(s in probe.value for s in _FALLBACK_NOTES):
         return
     note = last_device()
-    if 'ran on the CPU' in note:
+    if any(s.decode() in note for s in _FALLBACK_NOTES):
         warnings.warn(f'ipcf.{name}: {note}', RuntimeWarning, stacklevel=stacklevel)
+
+
+_FALLBACK_NOTES = (b'ran on the CPU', b'(auto: cuda:0 unusable: ')
 
 
 def _mean(value, name):

@@ -846,6 +846,41 @@ def test_gpu_fallback_warns(tmp_path):
     assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
 
 
+def test_gpu_unusable_warns(tmp_path):
+    # A GPU there whose kernels do not compile (NVRTC broken, say):
+    # device='auto' runs on the CPU and warns, as after a failed launch
+    # (it ran on the CPU without a sign: GPU15's minor).
+    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(ROOT, 'build', 'cuda-emu')
+    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
+    code = (
+        'import warnings, numpy, ipcf\n'
+        'd = ipcf.simulate(128, 12, seed=3)\n'
+        'with warnings.catch_warnings(record=True) as w:\n'
+        '    warnings.simplefilter("always")\n'
+        '    auto = ipcf.pcf(d, radius=2)\n'
+        'assert ipcf.last_device().startswith("cpu (auto: cuda:0 unusable: "), ipcf.last_device()\n'
+        'assert [str(x.message) for x in w if issubclass(x.category, RuntimeWarning)] == ["ipcf.pcf: " + ipcf.last_device()], w\n'
+        'numpy.testing.assert_array_equal(auto, ipcf.pcf(d, radius=2, device="cpu"))\n'
+        'print("ok")\n')
+    env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, IPCF_EMU_FAIL='compile')
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
+    # No GPU at all is no failure, nor a GPU that works: no warning (the
+    # system's driver is loaded where IPCF_CUDA_LIBDIR has none).
+    code = (
+        'import warnings, ipcf\n'
+        'with warnings.catch_warnings(record=True) as w:\n'
+        '    warnings.simplefilter("always")\n'
+        '    ipcf.pcf(ipcf.simulate(64, 10, seed=3), radius=2)\n'
+        'note = ipcf.last_device()\n'
+        'assert note.startswith("cpu (auto: no CUDA device") or note.startswith("cuda:"), note\n'
+        'assert not [x for x in w if issubclass(x.category, RuntimeWarning)], w\n'
+        'print("ok")\n')
+    env = dict(os.environ, IPCF_CUDA_LIBDIR=str(tmp_path))
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
+
+
 def test_gpu_block_stops_at_ctrl_c(tmp_path):
     # Ctrl+C during a GPU block stops it between its launches of pairs: the
     # C ABI's token reached the GPU path only through the progress function,
