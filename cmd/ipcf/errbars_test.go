@@ -579,6 +579,11 @@ func TestPlotErrorBarsRefused(t *testing.T) {
 	if _, err := os.Stat(p("s.png")); err == nil {
 		t.Error("plot a.sd.npy: a picture written")
 	}
+	// fit names the result too (it said a.sd.npy.json was not found)
+	code, msg = ipcf(t, "fit", p("a.sd.npy"), "-o", p("m.npy"))
+	if want := "a.sd.npy holds the error bars of the result " + p("a.npy"); code != 1 || !strings.Contains(msg, want) {
+		t.Errorf("fit a.sd.npy: exit %d, %q; want 1 and %q", code, msg, want)
+	}
 	if code, msg := ipcf(t, "plot", p("a.npy"), "-o", p("a.png"), "--pixel", "1,1"); code != 0 {
 		t.Errorf("plot a.npy: exit %d: %s", code, msg)
 	}

@@ -325,6 +325,14 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	side := path + ".json"
 	b, err := npy.ReadRegular(side, maxJSON)
 	if errors.Is(err, os.ErrNotExist) {
+		// (a result's part: it said the part's sidecar was missing, where
+		// plot names the result: OUT15's minor)
+		if res := errorsCompanion(path); res != "" {
+			return nil, fmt.Errorf("%s holds the error bars of the result %s (standard deviations, not a pCF result): fit the result (ipcf fit %s), which they weight", path, res, res)
+		}
+		if maps, key := mapsCompanion(path); maps != "" {
+			return nil, fmt.Errorf("%s holds the %s of ipcf fit's maps %s, not a pCF result: fit a pCF result", path, key, maps)
+		}
 		return nil, fmt.Errorf("%s not found: fit needs the result's metadata (offsets, delays, units) that ipcf pcf writes beside it", side)
 	}
 	if err != nil {

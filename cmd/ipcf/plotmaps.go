@@ -153,14 +153,7 @@ func errorsCompanion(path string) string {
 		return ""
 	}
 	res := strings.TrimSuffix(path, ".sd.npy") + ".npy"
-	b, err := npy.ReadRegular(npySidecar(res), maxJSON)
-	if err != nil {
-		return ""
-	}
-	var m struct {
-		Errors *fitErrorsRecord `json:"errors"`
-	}
-	if json.Unmarshal(b, &m) != nil || m.Errors == nil || m.Errors.File == "" { // (any recorded name: the name rule, OUT15's F9)
+	if e := sidecarErrorsRecord(res); e == nil || e.File == "" { // (any recorded name: the name rule, OUT15's F9)
 		return ""
 	}
 	return res
