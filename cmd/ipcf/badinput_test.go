@@ -439,6 +439,9 @@ func TestCLIBadInput(t *testing.T) {
 		{"npy no columns", pcf(p("nowidth.npy")), 1, []string{"nowidth.npy holds frames of", "no pixels to correlate"}, nil},
 		// (were "raw shape 64 x 1 x 0" and "shape [1]")
 		{"npy line scan of no column", []string{"pcf", p("line0.npy"), "-o", out, "--preset", "line", "--quiet"}, 1, []string{"line0.npy", "a (time, x) line scan of shape [64 0]: no sample"}, nil},
+		// (-o .npy wrote a hidden result named .npy: OUT15's minor)
+		{"output without a name", []string{"pcf", p("line0.npy"), "-o", p(".npy"), "--quiet"}, 2, []string{"no name before the extension"}, nil},
+		{"zarr output without a name", []string{"pcf", p("line0.npy"), "-o", p(".ome.zarr"), "--quiet"}, 2, []string{"no name before the extension"}, nil},
 		{"npy 0-d", pcf(p("scalar.npy")), 1, []string{"scalar.npy", "shape [], want 3 dimensions"}, nil},
 		{"3 frames", pcf(p("short.npy")), 1, []string{"short.npy holds 3 frames"}, nil},
 		// a mask file that does not fit the input: an option, like a

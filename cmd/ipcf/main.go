@@ -647,6 +647,9 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 		return spec, pf, usageError{"pcf: -o OUT.npy (or OUT.zarr, OUT.ome.zarr, OUT.tif) is required"}
 	}
 	if _, err := job.OutputFormat(*out); err != nil {
+		if strings.Contains(err.Error(), "no name before the extension") {
+			return spec, pf, usageError{fmt.Sprintf("pcf: -o %s: no name before the extension: want OUT.npy, OUT.zarr, OUT.ome.zarr or OUT.tif", *out)}
+		}
 		return spec, pf, usageError{fmt.Sprintf("pcf: -o %s: want OUT.npy, OUT.zarr, OUT.ome.zarr or OUT.tif (the extension chooses the format; .ome.tif is not written)", *out)}
 	}
 	spec.Output = *out

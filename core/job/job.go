@@ -1814,6 +1814,12 @@ const (
 // error.
 func OutputFormat(path string) (string, error) {
 	p := strings.ToLower(strings.TrimRight(path, "/"))
+	for _, ext := range []string{".ome.zarr", ".zarr", ".npy", ".tif", ".tiff"} {
+		if filepath.Base(p) == ext {
+			// (-o .npy wrote a hidden result named .npy: OUT15's minor)
+			return "", fmt.Errorf("%w: %s: no name before the extension %s (a hidden file of that name): give a name, such as result%s", ErrOutput, path, ext, ext)
+		}
+	}
 	switch {
 	case strings.HasSuffix(p, ".ome.zarr"):
 		return FormatOMEZarr, nil
