@@ -223,7 +223,7 @@ func merge(ms ...metadata) Units {
 // points: see mmMeasured.
 func tiffUnits(r *tiffReader, last []byte, frames int, extra ...metadata) Units {
 	t := r.metaTags()
-	ms := []metadata{omeUnits(t.desc, r.omeImage(t.desc)), imagejUnits(t.desc, t.xres, t.yres), mmUnits(t.mm)}
+	ms := []metadata{omeUnits(t.desc, r.omeImage(t.desc)), imagejUnits(t.desc, t.xres, t.yres, t.resUnit), mmUnits(t.mm)}
 	if s := r.mmSummary(); s != nil {
 		ms = append(ms, mmUnits(s))
 	}
@@ -529,8 +529,10 @@ func ParseDecimal(s string) (float64, error) {
 }
 
 // imagejUnits reads an ImageJ description's unit=, yunit=, finterval= and
-// tunit= with the resolution tags (pixels per unit).
-func imagejUnits(desc string, xres, yres float64) metadata {
+// tunit= with the resolution tags (pixels per unit; per centimetre for
+// unit=um where ResolutionUnit, resUnit, is 3, converted as ImageJ
+// converts them).
+func imagejUnits(desc string, xres, yres float64, resUnit uint16) metadata {
 	m := metadata{name: "ImageJ"}
 	if _, ok := parseImageJ(desc); !ok { // ImageJ's or SCIFIO's
 		return m
@@ -555,9 +557,18 @@ func imagejUnits(desc string, xres, yres float64) metadata {
 		}
 	}
 	if f, ok := LengthUnit(kv["unit"]); ok && good(xres) {
+		if kv["unit"] == "um" && resUnit == 3 {
+			// ImageJ reads the tags per centimetre and converts them to
+			// micrometres for unit=um (FileOpener.decodeDescriptionString);
+			// taken per micrometre, the size was 10^4 too small, exit 0
+			// (REVIEW16's F2).
+			f *= 1e4
+		}
 		m.pixelX = f / xres
 		fy := f
 		if yu, ok := kv["yunit"]; ok {
+			// (the conversion above is of the tags: a yunit names the
+			// height's unit as ImageJ's Calibration shows it)
 			if fy, ok = LengthUnit(yu); !ok {
 				fy = math.NaN()
 				m.lengthUnit = yu // the height's: no pixel size, with a warning naming it
@@ -571,7 +582,11 @@ func imagejUnits(desc string, xres, yres float64) metadata {
 			m.pixelY = fy / yres
 		}
 	}
-	if un, ok := kv["unit"]; ok && pixelUnit(un) {
+	// ImageJ takes an ImageJ description's unit (none: "") over the one
+	// the resolution tags state, and "" or a pixel is uncalibrated: the
+	// tags are not read in its place (REVIEW16's F1). (SCIFIO's
+	// descriptions do not start with "ImageJ": ImageJ reads their tags.)
+	if un := kv["unit"]; strings.HasPrefix(desc, "ImageJ") && (un == "" || pixelUnit(un)) || pixelUnit(un) {
 		m.uncalibrated = true
 	}
 	if fi, ok := kv["finterval"]; ok {

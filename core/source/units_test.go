@@ -147,8 +147,21 @@ func TestUnits(t *testing.T) {
 		{"resolution per cm, zero", writeTIFF(tiffOpts{}, withFirst(g, rat(282, 0, 1), u(296, 3))), Units{}},
 		{"imagej unit before resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=nm\nfinterval=2\n"), rat(282, 1, 100), rat(283, 1, 100), u(296, 3))),
 			Units{FrameInterval: 2, PixelSize: 0.1, Origin: "ImageJ", NotSquare: ""}},
+		// An ImageJ description without unit= is uncalibrated in ImageJ,
+		// whatever the tags say (its unit, "", replaces the tags' cm):
+		// the tags are not read in its place (REVIEW16's F1).
 		{"imagej interval, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"finterval=2\n"), rat(282, 20000, 1), rat(283, 20000, 1), u(296, 3))),
-			Units{FrameInterval: 2, PixelSize: 0.5, Origin: "ImageJ+TIFF", NotSquare: ""}},
+			Units{FrameInterval: 2, Origin: "ImageJ"}},
+		// SCIFIO's description is no ImageJ description: ImageJ reads the tags.
+		{"scifio interval, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, "SCIFIO=0.46.0\nimages=3\nframes=3\nfinterval=2\n"), rat(282, 20000, 1), rat(283, 20000, 1), u(296, 3))),
+			Units{FrameInterval: 2, PixelSize: 0.5, Origin: "ImageJ+TIFF"}},
+		// unit=um with the tags per cm: converted to micrometres, as ImageJ
+		// does (they were taken per micrometre: 2e-5 um, REVIEW16's F2);
+		// unit=micron is not converted by ImageJ, nor here.
+		{"imagej um, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=um\n"), rat(282, 50000, 1), rat(283, 50000, 1), u(296, 3))),
+			Units{PixelSize: 0.2, Origin: "ImageJ"}},
+		{"imagej micron, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\n"), rat(282, 5, 1), rat(283, 5, 1), u(296, 3))),
+			Units{PixelSize: 0.2, Origin: "ImageJ"}},
 		{"ome interval, micro-manager size, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`TimeIncrement="0.5"`, "")), asc(51123, `{"PixelSizeUm":0.2}`), rat(282, 20000, 1), u(296, 3))),
 			Units{FrameInterval: 0.5, PixelSize: 0.2, Origin: "OME-XML+Micro-Manager", NotSquare: ""}},
 		// Numbers in Go's literal syntax are not decimal numbers (ImageJ
@@ -416,13 +429,13 @@ func TestUnknownUnits(t *testing.T) {
 		length, time string
 		ps, fi       float64
 	}{
-		{"ImageJ furlongs", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=furlong\nfinterval=0.5\ntunit=fortnight\n", 10, 10)), `"furlong" (ImageJ)`, `"fortnight" (ImageJ)`, 0, 0},
-		{"ImageJ microns", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=micron\nfinterval=0.5\ntunit=ms\n", 10, 10)), "", "", 0.1, 5e-4},
-		{"ImageJ pixels", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=pixel\n", 1, 1)), "", "", 0, 0},
+		{"ImageJ furlongs", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=furlong\nfinterval=0.5\ntunit=fortnight\n", 10, 10, 0)), `"furlong" (ImageJ)`, `"fortnight" (ImageJ)`, 0, 0},
+		{"ImageJ microns", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=micron\nfinterval=0.5\ntunit=ms\n", 10, 10, 0)), "", "", 0.1, 5e-4},
+		{"ImageJ pixels", merge(imagejUnits("ImageJ=1.54f\nimages=3\nunit=pixel\n", 1, 1, 0)), "", "", 0, 0},
 		{"OME furlongs", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong" TimeIncrement="2" TimeIncrementUnit="fortnight"/></Image></OME>`, 0)), `"furlong" (OME-XML)`, `"fortnight" (OME-XML)`, 0, 0},
 		{"OME defaults", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeY="0.1" TimeIncrement="2"/></Image></OME>`, 0)), "", "", 0.1, 2},
 		// another flavour's known unit wins: nothing to say
-		{"OME furlongs, ImageJ microns", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong"/></Image></OME>`, 0), imagejUnits("ImageJ=1.54f\nunit=micron\n", 5, 5)), "", "", 0.2, 0},
+		{"OME furlongs, ImageJ microns", merge(omeUnits(`<OME><Image><Pixels PhysicalSizeX="0.1" PhysicalSizeXUnit="furlong" PhysicalSizeY="0.1" PhysicalSizeYUnit="furlong"/></Image></OME>`, 0), imagejUnits("ImageJ=1.54f\nunit=micron\n", 5, 5, 0)), "", "", 0.2, 0},
 	} {
 		if c.u.UnknownLength != c.length || c.u.UnknownTime != c.time || c.u.PixelSize != c.ps || math.Abs(c.u.FrameInterval-c.fi) > 1e-15 {
 			t.Errorf("%s: %+v, want unknown length %s, time %s, pixel size %g, frame interval %g", c.name, c.u, c.length, c.time, c.ps, c.fi)
