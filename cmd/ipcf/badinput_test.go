@@ -575,6 +575,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"plot pixel outside", []string{"plot", p("res_nan.npy"), "--pixel", "9,0", "-o", p("g.png")}, 2, []string{"--pixel 9,0"}, nil},
 		{"plot pixel malformed", []string{"plot", p("res_nan.npy"), "--pixel", "a,b", "-o", p("g.png")}, 2, []string{"--pixel a,b"}, nil},
 		{"plot pixel signed", []string{"plot", p("res_nan.npy"), "--pixel", "+1, 1", "-o", p("g.png")}, 2, []string{"--pixel +1, 1", "want two whole numbers"}, nil},
+		{"plot pixel spaced", []string{"plot", p("res_nan.npy"), "--pixel", "1, 1", "-o", p("h.png")}, 0, nil, ok(p("h.png"))},
 		{"plot point outside", []string{"plot", p("res_nan.npy"), "--point", "8", "-o", p("g.png")}, 2, []string{"point 8"}, nil},
 		{"plot bin outside", []string{"plot", p("res_nan.npy"), "--bin", "6", "-o", p("g.png")}, 2, []string{"bin 6"}, nil},
 		{"plot bin negative", []string{"plot", p("res_nan.npy"), "--bin", "-7", "-o", p("g.png")}, 2, []string{"bin -7"}, nil},

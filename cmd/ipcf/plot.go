@@ -234,8 +234,10 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			if len(yx) != 2 {
 				return usageError{"plot: --pixel wants Y,X"}
 			}
-			y, e1 := source.Whole(yx[0], false)
-			x, e2 := source.Whole(yx[1], false)
+			// (spaces around the numbers as every comma list takes:
+			// --shape, --tile, --offsets; REVIEW16's F3)
+			y, e1 := source.Whole(strings.TrimSpace(yx[0]), false)
+			x, e2 := source.Whole(strings.TrimSpace(yx[1]), false)
 			if e1 != nil || e2 != nil {
 				return usageError{fmt.Sprintf("plot: --pixel %s: want two whole numbers Y,X", *pixel)}
 			}
