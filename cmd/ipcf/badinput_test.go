@@ -749,4 +749,24 @@ func TestBoolInputOtherBytes(t *testing.T) {
 			t.Errorf("%s holding 7: exit %d: %s", c.name, code, msg)
 		}
 	}
+	// convolve reads them as pcf does: the byte was convolved as its value
+	// (READ16's F1)
+	img := make([]byte, 5*5)
+	img[12] = 1
+	if err := npy.WriteFile(p("k.npy"), array.Uint8, []int{3, 3}, make([]byte, 9)); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []byte{1, 2} {
+		img[12] = v
+		if err := npy.WriteFile(p("img.npy"), array.Uint8, []int{5, 5}, img); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(p("img.npy"))
+		os.WriteFile(p("img.npy"), bytes.Replace(raw, []byte("'|u1'"), []byte("'|b1'"), 1), 0o644)
+		os.Remove(p("conv.npy"))
+		code, msg := ipcf(t, "convolve", p("img.npy"), p("k.npy"), "-o", p("conv.npy"))
+		if want := map[byte]int{1: 0, 2: 1}[v]; code != want || v == 2 && !strings.Contains(msg, "not 0 or 1 (numpy reads it as True)") {
+			t.Errorf("convolve of a bool image holding %d: exit %d, want %d: %s", v, code, want, msg)
+		}
+	}
 }

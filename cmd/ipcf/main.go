@@ -1259,6 +1259,9 @@ func npyInMemory(path string) (*npy.File, error) {
 	if testHookOpened != nil {
 		testHookOpened(path)
 	}
+	if err := npy.CheckBool(path, f.Header); err != nil {
+		return nil, err // a b1 byte other than 0 and 1, which numpy reads as True, was convolved as itself (READ16's F1)
+	}
 	if err := pcf.CheckMemory("the copy of "+path, int64(len(f.Bytes()))); err != nil {
 		return nil, err // (Go's fatal "out of memory" ended the CLI with a stack dump)
 	}

@@ -188,11 +188,16 @@ func TestTIFFBadInput(t *testing.T) {
 		{"IFD without entries", append([]byte("II*\x00\x08\x00\x00\x00"), make([]byte, 6)...), []string{"IFD without entries at byte 8"}, 0},
 		{"BigTIFF first IFD past 2^63", append([]byte("II+\x00\x08\x00\x00\x00"), 5, 0, 0, 0, 0, 0, 0, 0x80), []string{"offset 9223372036854775813 at byte 8: beyond any file"}, 0},
 		{"version 44", []byte("II,\x00\x08\x00\x00\x00\x00\x00"), []string{"TIFF version 44 not supported"}, 0},
+		// raw counts whose first sample is 18761, the bytes "II": told to give their shape (READ16's F3)
+		{"raw counts starting II", []byte("IIJ\x00\x10\x00\x11\x00\x12\x00"), []string{"TIFF version 74 not supported (or not a TIFF file", "--shape and --dtype"}, 0},
 		{"too short", []byte("II*\x00\x08"), []string{"too short for a TIFF header"}, 0},
 		{"no IFD", []byte("MM\x00*\x00\x00\x00\x00"), []string{"no image"}, 0},
 		{"zero width", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 4, []uint64{0}, ""})}), []string{"image size 4 x 0 (rows x columns)"}, 0},
 		{"absurd size", writeTIFF(tiffOpts{big: true}, []tpage{with(g[0], ttag{256, 16, []uint64{1 << 40}, ""}, ttag{257, 16, []uint64{1 << 40}, ""})}), []string{"1099511627776 x 1099511627776 (rows x columns) uint16 samples is larger than the file"}, 0},
 		{"width as rational", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 5, []uint64{5}, ""})}), []string{"tag ImageWidth has type 5"}, 0},
+		// an integer tag typed ASCII (one damaged byte) was read as its bytes: a strip's offset as its
+		// first byte, the samples read from the header, exit 0 (READ16's F4)
+		{"width as ASCII", writeTIFF(tiffOpts{}, []tpage{with(g[0], ttag{256, 2, nil, "\x05"})}), []string{"tag ImageWidth has type 2"}, 0},
 		{"BigTIFF offset size 4", func() []byte {
 			b := writeTIFF(tiffOpts{big: true}, g)
 			b[4] = 4

@@ -1520,6 +1520,14 @@ func singlePage(m *mapping) (page, *tiffReader, error) {
 	if len(pages) > 1 {
 		return page{}, nil, r.errf("holds more than one page: the files of a folder or pattern must be single-page TIFF files (give a multi-page file on its own)")
 	}
+	// A tifffile truncate=True file holds its planes back to back after
+	// one page: read as a frame of a series, all but its first plane were
+	// dropped, exit 0 (READ16's F2).
+	if n, err := r.shapedSeries(pages); err != nil {
+		return page{}, nil, err
+	} else if n > 1 {
+		return page{}, nil, r.errf("tifffile file of %d planes in one page (truncate=True): the files of a folder or pattern must be single-page TIFF files of one image (give a file of several planes on its own)", n)
+	}
 	if ij, ok := parseImageJ(pages[0].desc); ok {
 		if ij.images > 1 {
 			return page{}, nil, r.errf("ImageJ file of %d images: the files of a folder or pattern must be single-page TIFF files (give a multi-page file on its own)", ij.images)

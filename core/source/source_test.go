@@ -241,6 +241,54 @@ func TestFolderNaturalOrder(t *testing.T) {
 	}
 }
 
+// TestFolderOfTruncatedFiles: a folder or pattern of tifffile's
+// truncate=True files (one page, the planes back to back after it) was
+// read as one frame a file, the other planes dropped, exit 0 (READ16's
+// F2): refused naming the file, as a multi-page file is; a file of one
+// plane so written is a frame.
+func TestFolderOfTruncatedFiles(t *testing.T) {
+	dir := t.TempDir()
+	truncated := func(planes int) []byte {
+		p := grayPages(le, 1, 4, 5, 0)[0]
+		for k := 1; k < planes; k++ {
+			p.strips[0] = append(p.strips[0], stripsOf(le, k, 4, 5, 4)[0]...)
+		}
+		desc := fmt.Sprintf(`{"truncated": true, "shape": [%d, 4, 5]}`, planes)
+		return writeTIFF(tiffOpts{}, []tpage{with(p, ij(desc), ttag{279, 4, []uint64{uint64(40 * planes)}, ""})})
+	}
+	for i := 0; i < 3; i++ {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("chunk_%d.tif", i)), truncated(4), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, in := range []string{dir, filepath.Join(dir, "chunk_*.tif")} {
+		src, err := Open(in)
+		if err == nil {
+			n, _, _ := src.Shape()
+			src.Close()
+			t.Errorf("%s: opened, %d frames; want refused (12 planes in 3 files)", in, n)
+			continue
+		}
+		if !strings.Contains(err.Error(), "tifffile file of 4 planes in one page") || !strings.Contains(err.Error(), "chunk_0.tif") {
+			t.Errorf("%s: %v", in, err)
+		}
+	}
+	one := t.TempDir()
+	for i := 0; i < 3; i++ {
+		if err := os.WriteFile(filepath.Join(one, fmt.Sprintf("f_%d.tif", i)), truncated(1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := Open(one)
+	if err != nil {
+		t.Fatalf("files of one plane each: %v", err)
+	}
+	defer src.Close()
+	if n, _, _ := src.Shape(); n != 3 {
+		t.Errorf("files of one plane each: %d frames, want 3", n)
+	}
+}
+
 // TestSeriesCheckedWhole: every file of a folder or pattern is parsed
 // when it is opened, not only the frames a job reads (the pCF uses a power
 // of two of them): a ninth file that is not a TIFF, or one of another size,

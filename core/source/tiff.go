@@ -132,7 +132,7 @@ func (r *tiffReader) values(e int64) (typ uint16, vals []int64, raw []byte, ok b
 	}
 	raw = r.b[data : data+n]
 	switch typ {
-	case 1, 2, 3, 4, 13, 16, 18:
+	case 1, 3, 4, 13, 16, 18: // (not ASCII, 2: one damaged byte typed a strip's offset ASCII and it was read as its first byte, exit 0: READ16's F4)
 	default:
 		return typ, nil, raw, false, nil
 	}
@@ -208,7 +208,9 @@ func (r *tiffReader) header() error {
 		}
 		r.first = o
 	default:
-		return r.errf("TIFF version %d not supported", magic)
+		// (raw counts whose first sample is 18761 or 19789, the bytes
+		// "II" or "MM", come here: READ16's F3)
+		return r.errf("TIFF version %d not supported (or not a TIFF file: for raw data give its shape and dtype: --shape and --dtype; shape= and dtype= in Python, 'Shape' and 'Dtype' in MATLAB/Octave)", magic)
 	}
 	if r.first == 0 {
 		return r.errf("no image")
