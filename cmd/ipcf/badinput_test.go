@@ -574,6 +574,9 @@ func TestCLIBadInput(t *testing.T) {
 		{"plot mean of NaN input", []string{"plot", "--mean", p("in_nan.npy"), "-o", p("f.png")}, 0, nil, ok(p("f.png"))},
 		{"plot pixel outside", []string{"plot", p("res_nan.npy"), "--pixel", "9,0", "-o", p("g.png")}, 2, []string{"--pixel 9,0"}, nil},
 		{"plot pixel malformed", []string{"plot", p("res_nan.npy"), "--pixel", "a,b", "-o", p("g.png")}, 2, []string{"--pixel a,b"}, nil},
+		// a string option without its value took the next flag, and the
+		// message blamed another (CLI16's F1)
+		{"flag as a value", []string{"plot", "--mean", "-o", p("m.png"), p("res_nan.npy")}, 2, []string{`--mean took "-o" as its value`}, nil},
 		{"plot pixel signed", []string{"plot", p("res_nan.npy"), "--pixel", "+1, 1", "-o", p("g.png")}, 2, []string{"--pixel +1, 1", "want two whole numbers"}, nil},
 		{"plot pixel spaced", []string{"plot", p("res_nan.npy"), "--pixel", "1, 1", "-o", p("h.png")}, 0, nil, ok(p("h.png"))},
 		{"plot point outside", []string{"plot", p("res_nan.npy"), "--point", "8", "-o", p("g.png")}, 2, []string{"point 8"}, nil},

@@ -399,6 +399,26 @@ func parse(fs *flag.FlagSet, args []string, npos int) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+	// A string option left without its value takes the next flag as it
+	// (--mean -o FIG.png): say so, rather than that -o is missing.
+	var swallowed error
+	fs.Visit(func(f *flag.Flag) {
+		g, ok := f.Value.(flag.Getter)
+		if !ok || swallowed != nil {
+			return
+		}
+		v, ok := g.Get().(string)
+		if !ok || !strings.HasPrefix(v, "-") {
+			return
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(v, "-"), "-"), "=")
+		if name == "h" || name == "help" || fs.Lookup(name) != nil {
+			swallowed = usageError{fmt.Sprintf("%s: %s took %q as its value: give %s a value (a file named so: ./%s)", fs.Name(), flagName(f.Name), v, flagName(f.Name), v)}
+		}
+	})
+	if swallowed != nil {
+		return nil, swallowed
+	}
 	if npos >= 0 && len(pos) != npos {
 		msg := fmt.Sprintf("%s: want %d input file(s), got %d", fs.Name(), npos, len(pos))
 		if dashed > 0 && len(pos) > npos {

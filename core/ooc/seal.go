@@ -357,6 +357,9 @@ func (w *Written) unreadable(err error) error {
 	if errors.Is(err, os.ErrNotExist) {
 		return w.differs()
 	}
+	if errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%s: %w: it could not be read to check it against %s: make it readable (or run as its owner), and run again", w.path, err, filepath.Base(w.side))
+	}
 	return fmt.Errorf("%s: %w: it could not be read to check it against %s; nothing was removed: check the disk or the network file system, and run again", w.path, err, filepath.Base(w.side))
 }
 

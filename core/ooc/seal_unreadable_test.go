@@ -32,6 +32,12 @@ func TestWrittenUnreadableIsNotChanged(t *testing.T) {
 	if err := w.Check(); !errors.Is(err, ErrWrittenChanged) {
 		t.Errorf("gone: %v; want ErrWrittenChanged", err)
 	}
+	// A file the user may not read is told so, not blamed on the disk
+	// (CLI16's F2; root reads every file, so the error is given here).
+	err = w.unreadable(&os.PathError{Op: "open", Path: w.path, Err: syscall.EACCES})
+	if !errors.Is(err, os.ErrPermission) || !strings.Contains(err.Error(), "make it readable") || strings.Contains(err.Error(), "disk") {
+		t.Errorf("permission denied: %v; want the advice to make it readable", err)
+	}
 }
 
 // TestIsIOError: the storage's failures (EIO, ESTALE, ETIMEDOUT, wrapped
