@@ -53,7 +53,7 @@ const Version = job.Version
 
 const usage = `usage:
   ipcf pcf INPUT -o OUT.npy|OUT.zarr|OUT.ome.zarr|OUT.tif [--radius 6] [--npoints 32] [--nbins 32] [--bleach F]
-           [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory 2GiB] [--scratch DIR] [--copy-input]
+           [--bleach-mean real|floor] [--mask M.npy] [--threads N] [--memory SIZE] [--scratch DIR] [--copy-input]
            [--engine auto|memory|ooc] [--tile ROWS,COLS] [--crop y0:y1,x0:x1] [--frames a:b]
            [--device auto|cpu|cuda|cuda:N] [--frame-interval S] [--pixel-size UM] [--quiet] [--json]
            toolkit: [--preset circle|disk|line | --offsets "u,v;u,v;..."|FILE | --acf]
