@@ -371,9 +371,13 @@ def _not_masked(data, name):
             # (the data's advice read oddly for mask= itself, HOSTS14's M6)
             msg = ('mask: a masked array; its own mask would be ignored. Pass mask.filled(False): '
                    'a (row, column) array, nonzero at the pixels to compute')
-        else:
+        elif name in ('data', 'data2'):
             msg = (f'{name}: a masked array; its mask would be ignored. Pass {name}.filled(value), '
                    'or for pcf a (row, column) mask= of the pixels to compute')
+        else:
+            # (offsets, a kernel, correlate's inputs, fit's: pcf's mask= is
+            # no fix for them, REVIEW16's F6)
+            msg = f'{name}: a masked array; its mask would be ignored. Pass {name}.filled(value)'
         raise _unsupported(msg)
 
 

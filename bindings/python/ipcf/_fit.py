@@ -765,13 +765,27 @@ def _recorded_errors(p, meta, sigma):
     curves) that fit_result's sigma asks for, read and checked against the
     result's record of them: sigma None (those recorded, if any) or a path
     naming the recorded file (checked as ipcf fit --sigma checks it: another
-    run's or damaged ones were fitted); None for any other sigma."""
+    run's or damaged ones were fitted), or naming another result's error
+    bars (checked against that result's record); None for any other sigma."""
     if sigma is None:
         return _open_errors(p, meta) if meta.get('errors') else None
     if isinstance(sigma, (str, bytes, os.PathLike)) and meta.get('errors'):
         rec = _errors_record(p, meta)
         if rec is not None and _same_file(os.fsdecode(os.fspath(sigma)), _errors_file(p, rec)):
             return _open_errors(p, meta)
+    if isinstance(sigma, (str, bytes, os.PathLike)):
+        # Another result's error bars (OTHER.sd.npy beside OTHER.npy, whose
+        # metadata record them): checked against that record, as ipcf fit
+        # --sigma checks them (damaged since, they were fitted: REVIEW16's F4).
+        s = os.fsdecode(os.fspath(sigma))
+        if s.endswith('.sd.npy') and not os.path.lexists(s + '.json'):
+            base = s[:-len('.sd.npy')] + '.npy'
+            try:
+                other = _errors_record(base)
+            except (IpcfIOError, OSError, ValueError):
+                other = None  # (no ipcf metadata there: the file as it is, as the CLI reads it)
+            if other is not None and _same_file(s, _errors_file(base, other)):
+                return _open_errors(base)
     return None
 
 

@@ -424,7 +424,7 @@ CASES = [
     ('pcf-offsets-object', lambda c: c.pcf(offsets=numpy.array([(1, 0)], object)), TypeError, 'offsets: dtype object'),
     ('pcf-offsets-ragged', lambda c: c.pcf(offsets=[(1, 0), (1,)]), TypeError, 'offsets: not an array'),
     ('pcf-offsets-masked', lambda c: c.pcf(offsets=numpy.ma.masked_array([(1, 0)])), TypeError,
-     'offsets: a masked array'),
+     'offsets: a masked array; its mask would be ignored. Pass offsets.filled(value)'),
     ('pcf-offsets-wraps', lambda c: c.pcf(offsets=[(0, -2**31 - 1)]), ValueError,
      'offsets: value -2147483649 is out of range'),
     ('pcf-offsets-far', lambda c: c.pcf(offsets=[(0, 5)]), ValueError, 'offsets reach 5 rows and 0 columns'),
@@ -1483,3 +1483,19 @@ def test_all_nan_result_warned():
         warnings.simplefilter('error', ipcf.AllNaNWarning)
         g = ipcf.pcf(d, radius=1, npoints=4, nbins=4, mask=m)
         assert numpy.isfinite(g[4, 4]).all() and numpy.isnan(g[0, 0]).all()
+
+
+def test_masked_advice_fits_the_argument():
+    # pcf's mask= is advice for the data only: offsets, a kernel and
+    # correlate's inputs were told it too (REVIEW16's F6); mask= itself is
+    # told to fill its own mask (HOSTS14's M6).
+    ma = numpy.ma.masked_array
+    for call, name in ((lambda: ipcf.pcf(numpy.ones((64, 8, 8)), radius=1, offsets=ma([(1, 0)])), 'offsets'),
+                       (lambda: ipcf.convolve2d(numpy.ones((5, 5)), ma(numpy.ones((3, 3)))), 'kernel'),
+                       (lambda: ipcf.correlate([1., 2.], ma([1., 2.])), 'b')):
+        with pytest.raises(ipcf.IpcfTypeError) as info:
+            call()
+        assert str(info.value).endswith(f'{name}: a masked array; its mask would be ignored. Pass {name}.filled(value)'), info.value
+    with pytest.raises(ipcf.IpcfTypeError) as info:
+        ipcf.pcf(ma(numpy.ones((64, 8, 8))), radius=1)
+    assert 'data.filled(value), or for pcf a (row, column) mask= of the pixels to compute' in str(info.value)

@@ -451,6 +451,25 @@ def test_weighted_by_the_results_error_bars_equals_cli(results):
         ipcf.fit_result(res, sigma=str(tmp / 'missing.npy'))
 
 
+def test_sigma_naming_another_results_error_bars_is_checked(results):
+    """sigma= naming another result's error bars (B.sd.npy, recorded in B.npy.json) is checked against that
+    record, as ipcf fit --sigma checks it: damaged since, they were fitted with (REVIEW16's F4)."""
+    tmp, _ = results
+    src = str(tmp / 'data.npy')
+    a = ipcf.pcf_file(src, str(tmp / 'sa.npy'), offsets=[(0, 0)] + RING4, bins='multitau', m=16, smooth=0,
+                      errors='blocking')
+    b = ipcf.pcf_file(src, str(tmp / 'sb.npy'), offsets=[(0, 0)] + RING4, bins='multitau', m=16, smooth=0,
+                      errors='segments', segments=8)
+    good = ipcf.fit_result(a, sigma=b.errors)
+    assert good.maps.tobytes() == ipcf.fit_result(a, sigma=numpy.load(b.errors)).maps.tobytes()
+    raw = bytearray(open(b.errors, 'rb').read())
+    raw[-1] ^= 0x40
+    with open(b.errors, 'wb') as fh:
+        fh.write(bytes(raw))
+    with pytest.raises(ipcf.IpcfIOError, match='sb.npy.json recorded'):
+        ipcf.fit_result(a, sigma=b.errors)
+
+
 def test_sigma_path_beside_a_result_spelt_through_a_link(results):
     """A result written as c/link/../r.npy lies where link's target's parent is (a/); a user's error
     bars at c/r.sd.npy, named as sigma=, are those weights, not the result's own a/r.sd.npy (a lexical
