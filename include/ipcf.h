@@ -48,7 +48,8 @@
  *   - struct_size: an ipcf_array's must equal sizeof(ipcf_array); an
  *     options struct's must be at least 4 and at most this library's
  *     sizeof (a larger one comes from a newer header whose fields this
- *     library would ignore): else IPCF_E_INVALID_ARGUMENT;
+ *     library would ignore), and an ipcf_pcf_options' that holds offsets
+ *     must hold noffsets too: else IPCF_E_INVALID_ARGUMENT;
  *   - a descriptor: an unknown dtype or byte order is
  *     IPCF_E_UNSUPPORTED_LAYOUT; ndim outside 1..IPCF_MAX_NDIM, a negative
  *     shape, strides whose extent overflows or leaves the address space,
