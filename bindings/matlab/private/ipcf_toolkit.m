@@ -83,7 +83,15 @@ if isfield(o, 'Offsets')
   else
     tk.Offsets = off; % checked by the gateway (k x 2 whole numbers)
     preset = '';
+    ign = intersect({'Radius', 'Points', 'Npoints'}, given);
+    for k = 1:numel(ign)
+      warning('ipcf:ignored', '%s: ''%s'' is ignored: the ''Offsets'' given replace the circle''s radius and points', fname, ign{k});
+    end
   end
+end
+if isfield(o, 'BleachMean') && any(strcmp(given, 'BleachMean')) && isfield(o, 'Bleach') && isnumeric(o.Bleach) && isscalar(o.Bleach) && o.Bleach == 0 ...
+   && ischar(o.BleachMean) && strcmpi(o.BleachMean, 'real')
+  warning('ipcf:ignored', '%s: ''BleachMean'' is ignored: it is the mean of the bleaching correction, which ''Bleach'' 0 turns off', fname);
 end
 if isfield(o, 'M')
   tk.M = o.M;

@@ -1254,6 +1254,12 @@ def _offsets_for(value, radius, npoints, line):
             raise _invalid(f'offsets={kind!r} with radius={radius}: {len(uv)} offsets, more than the {_MAX_OFFSETS} '
                            f'one computation takes (a smaller radius, or a list of the offsets needed)')
         return uv
+    # (ipcf pcf refuses --radius and --npoints with --offsets: a warning
+    # here, as for the presets; they were ignored without one: FRONT16's F9)
+    o = _defaults(_c.PcfOptions, _lib.ipcf_pcf_options_init)
+    for name, v, d in (('radius', radius, o.radius), ('npoints', npoints, o.npoints)):
+        if v != d:
+            _ignored(f"{name}={v} is ignored: the offsets given replace the circle's radius and points")
     return _offsets_array(value)
 
 

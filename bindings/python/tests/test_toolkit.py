@@ -798,6 +798,24 @@ def test_npoints_ignored_warns():
         ipcf.pcf(line, radius=1, npoints=32)  # the default: nothing to say
 
 
+def test_radius_npoints_with_offsets_warn():
+    """radius or npoints with a list of offsets do nothing: IgnoredOptionWarning
+    (ipcf pcf refuses them with --offsets; they were ignored silently:
+    FRONT16's F9); the result is that of the offsets alone."""
+    stack = numpy.random.default_rng(2).poisson(100, (64, 8, 8)).astype(numpy.uint16)
+    offs = [(1, 0), (0, 1)]
+    for kw, frag in (({'radius': 3}, 'radius=3 is ignored'), ({'npoints': 8}, 'npoints=8 is ignored')):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always')
+            got = ipcf.pcf(stack, offsets=offs, **kw)
+        assert len(w) == 1 and issubclass(w[0].category, ipcf.IgnoredOptionWarning) and frag in str(w[0].message), \
+            [str(x.message) for x in w]
+        numpy.testing.assert_array_equal(got, ipcf.pcf(stack, offsets=offs))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        ipcf.acf(stack)  # the ACF's (0, 0) with the defaults: nothing to say
+
+
 def test_binning_options_ignored_warn():
     """nbins with bins='multitau' and m without it do nothing (ipcf pcf
     refuses both): IgnoredOptionWarning at the caller's line, the result
