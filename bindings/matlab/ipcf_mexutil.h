@@ -46,6 +46,27 @@ static int ipcf_mex_job_progress(void *user, const char *phase, int64_t done, in
     return ipcf_interrupt_pending();
 }
 
+/* What ipcf_mex_job_progress_print last printed. */
+typedef struct {
+    char phase[32];
+    int percent;
+} ipcf_mex_progress_state;
+
+/* ipcf_mex_job_progress with a line per phase and per 10 % of it
+ * ('Progress', true: a long out-of-core job showed nothing, FRONT16's F6).
+ * On the MEX thread (the library calls job callbacks on the calling
+ * thread): mexPrintf, which raises no error. */
+static int ipcf_mex_job_progress_print(void *user, const char *phase, int64_t done, int64_t total) {
+    ipcf_mex_progress_state *s = (ipcf_mex_progress_state *)user;
+    int pct = total > 0 ? (int)(done * 100 / total) : 0;
+    if (strncmp(s->phase, phase, sizeof s->phase - 1) != 0 || pct / 10 != s->percent / 10) {
+        snprintf(s->phase, sizeof s->phase, "%s", phase);
+        s->percent = pct;
+        mexPrintf("ipcf_pcf_file: %s %d%% (%lld of %lld)\n", phase, pct, (long long)done, (long long)total);
+    }
+    return ipcf_interrupt_pending();
+}
+
 static const char *ipcf_status_id(ipcf_status s) {
     switch (s) {
     case IPCF_E_INVALID_ARGUMENT: return "ipcf:invalid_argument";

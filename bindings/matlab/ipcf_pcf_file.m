@@ -110,6 +110,10 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %                     ipcf:invalid_argument. '' or 'none': none ('')
 %     'Segments'      segments of 'segments', 2 .. the frames used (8);
 %                     a whole number, not used otherwise (warning ipcf:ignored)
+%   Progress
+%     'Progress'      true: print a line for each phase of the job
+%                     ('read', 'transpose', 'pcf', 'errors') and each 10 %
+%                     of it; false (default): none. Ctrl+C cancels either way
 %   Out of core
 %     'CopyInput'     true: copy the frames into scratch first even where
 %                     the input file can be read in place (one file with
@@ -154,7 +158,7 @@ d = struct('Radius', 6, 'Npoints', 32, 'Nbins', 32, 'Bleach', 0, 'BleachMean', '
            'Memory', '', 'Scratch', '', 'Engine', 'auto', 'Tile', [], 'Device', 'auto', ...
            'FrameInterval', 0, 'PixelSize', 0, 'Bins', 32, 'Offsets', 'circle', 'M', 16, 'Smooth', 0.7, ...
            'Threshold', [], 'Delta', false, 'Channel', [], 'Channel2', [], 'Errors', '', 'Segments', 8, ...
-           'CopyInput', false);
+           'CopyInput', false, 'Progress', false);
 % 'Points' as in ipcf_pcf
 [o, given] = ipcf_options(d, varargin, fname, {'Points', 'Npoints'; 'frame_interval', 'FrameInterval'; ...
                                                'pixel_size', 'PixelSize'});
@@ -194,6 +198,9 @@ if o.Errors ~= 2 && any(strcmp(given, 'Segments'))
 end
 if islogical(o.CopyInput)
   o.CopyInput = double(o.CopyInput);      % 0 or 1, checked by the gateway
+end
+if islogical(o.Progress)
+  o.Progress = double(o.Progress);        % 0 or 1, checked by the gateway
 end
 o.Device = ipcf_device(o.Device, fname);
 o.Dtype = raw_dtype(o.Dtype, fname);

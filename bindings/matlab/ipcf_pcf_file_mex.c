@@ -118,6 +118,7 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_job_summary sum;
     ipcf_array mask;
     ipcf_mex_log_t log = {NULL, 0, 0};
+    ipcf_mex_progress_state progress = {"", -1};
     ipcf_status st;
     mxArray *s, *v, *cell;
     char **lines;
@@ -202,6 +203,10 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
         (void)ipcf_mex_integer(field(o, "Segments"), "Segments", -2147483648.0, 2147483647.0);
     job.copy_input = ipcf_mex_int32_range(field(o, "CopyInput"), "CopyInput", 0, 1);
     job.progress = ipcf_mex_job_progress; /* Ctrl+C cancels (ipcf:cancelled) */
+    if (ipcf_mex_int32_range(field(o, "Progress"), "Progress", 0, 1)) {
+        job.progress = ipcf_mex_job_progress_print; /* and prints a line per phase and 10 % */
+        job.progress_user = &progress;
+    }
     job.log = ipcf_mex_log;
     job.log_user = &log;
 

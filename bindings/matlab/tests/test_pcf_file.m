@@ -194,6 +194,13 @@ try
   [msg, id] = lastwarn();
   check(strcmp(id, 'ipcf:ignored') && ~isempty(strfind(msg, '''Npoints'' is ignored')), ...
         sprintf('Npoints with the disk (file job): warning "%s" "%s"', id, msg));
+  % 'Progress', true prints a line a phase (a long job showed nothing:
+  % FRONT16's F6); the same bytes; none without it
+  shown = evalc('ipcf_pcf_file(raw, fullfile(tmp, ''prog.npy''), ''Shape'', [frames sz sz], ''ByteOrder'', ''big'', opts{:}, ''Progress'', true);');
+  quiet = evalc('ipcf_pcf_file(raw, fullfile(tmp, ''noprog.npy''), ''Shape'', [frames sz sz], ''ByteOrder'', ''big'', opts{:});');
+  check(~isempty(strfind(shown, 'ipcf_pcf_file: pcf 100%')) && isempty(strfind(quiet, 'ipcf_pcf_file:')) && ...
+        isequal(file_bytes(fullfile(tmp, 'prog.npy')), file_bytes(fullfile(tmp, 'noprog.npy'))), ...
+        sprintf('Progress true: a line a phase: "%s"; without: "%s"', shown, quiet));
   bad = fullfile(tmp, 'bad.npy');
   % 6c. Out of core, a raw file with 2 KiB rows is read in place
   %     (summary.read_in_place); 'CopyInput' copies it into scratch first,
