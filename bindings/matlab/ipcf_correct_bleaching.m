@@ -6,7 +6,8 @@ function out = ipcf_correct_bleaching(data, varargin)
 %   last F frames are dropped. DATA(t, y, x) as in IPCF_PCF; OUT keeps DATA's
 %   integer class (uint16 for single/double) and axis order.
 %
-%   Options: 'FilterSize' (1024), 'Mean' ('real' or 'floor'), 'Threads' (0),
+%   Options: 'FilterSize' (1024), 'Mean' ('real' or 'floor'; 'BleachMean'
+%   is the same option, as IPCF_PCF names it), 'Threads' (0),
 %   'Layout' ('tyx', 'yxt' or 'xyt', as in IPCF_PCF: read and written in
 %   place, OUT in DATA's layout; warning ipcf:layout when the time axis
 %   looks misplaced).
@@ -17,7 +18,8 @@ if nargin < 1
   error('ipcf:invalid_argument', 'ipcf_correct_bleaching: DATA is required');
 end
 d = struct('FilterSize', 1024, 'Mean', 'real', 'Threads', 0, 'Layout', 'tyx');
-o = ipcf_options(d, varargin, 'ipcf_correct_bleaching');
+% 'BleachMean' as ipcf_pcf names it (it was an unknown option: FRONT16's m4)
+o = ipcf_options(d, varargin, 'ipcf_correct_bleaching', {'BleachMean', 'Mean'});
 layout = ipcf_layout(o.Layout, 'ipcf_correct_bleaching');
 ipcf_layout_check(data, layout, 'ipcf_correct_bleaching');
 out = ipcf_mex_call('ipcf_correct_bleaching', @ipcf_correct_bleaching_mex, data, o.FilterSize, ...

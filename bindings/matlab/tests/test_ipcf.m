@@ -58,6 +58,9 @@ for k = 1:size(cases, 1)
     corrected = ipcf_correct_bleaching(data, 'FilterSize', f, 'Mean', mean);
     check(isequal(corrected, readnpy(fullfile(conformance, [name '.expected_corrected.npy']))), ...
           sprintf('%s: corrected stack', name));
+    % 'BleachMean', ipcf_pcf's name of the option, is the same (FRONT16's m4: unknown)
+    check(isequal(ipcf_correct_bleaching(data, 'FilterSize', f, 'BleachMean', mean), corrected), ...
+          sprintf('%s: corrected stack with BleachMean', name));
   end
 end
 data = readnpy(fullfile(conformance, 'bleach_clip.input.npy'));
