@@ -408,7 +408,14 @@ def _input(data, name, ndim=None):
         return data
     _check_dtype(data.dtype, name)
     if data.dtype.kind == 'b':
-        return data.view(numpy.uint8)
+        v = data.view(numpy.uint8)
+        _probe_mapped(data, name)  # (numpy reads the bytes below)
+        if v.size and v.max() > 1:
+            # bytes other than 0 and 1 (np.load of a b1 file another program
+            # wrote, np.frombuffer(..., bool)): numpy reads them as True, 1;
+            # the view passed their values (READ16's F5)
+            return v.astype(bool).view(numpy.uint8)
+        return v
     _probe_mapped(data, name)  # numpy reads it below, not the library
     if data.dtype.kind in 'iu' and data.dtype.itemsize == 8 and data.size:
         hi, lo = data.max(), data.min()

@@ -1499,3 +1499,16 @@ def test_masked_advice_fits_the_argument():
     with pytest.raises(ipcf.IpcfTypeError) as info:
         ipcf.pcf(ma(numpy.ones((64, 8, 8))), radius=1)
     assert 'data.filled(value), or for pcf a (row, column) mask= of the pixels to compute' in str(info.value)
+
+
+def test_bool_bytes_read_as_numpy_reads_them():
+    # A bool array whose bytes are not all 0 and 1 (np.load of a b1 file
+    # another program wrote, np.frombuffer(..., bool)) is numpy's True = 1:
+    # its byte values were correlated (READ16's F5).
+    rng = numpy.random.default_rng(5)
+    raw = (rng.random((64, 8, 8)) < 0.5).astype(numpy.uint8)
+    two = raw * numpy.where(rng.random(raw.shape) < 0.3, 2, 1).astype(numpy.uint8)
+    b = two.view(bool)
+    assert two.max() == 2 and numpy.array_equal(b.astype(numpy.uint8), raw)
+    numpy.testing.assert_array_equal(ipcf.pcf(b, radius=1, npoints=4), ipcf.pcf(raw, radius=1, npoints=4))
+    assert two.max() == 2  # the caller's array is not changed
