@@ -1393,6 +1393,15 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 			pl, multi = ipl, true
 		}
 	}
+	if !multi && !isIJ && !isOME(p0.desc) {
+		// Micro-Manager writes a file's ImageJ and OME descriptions when
+		// the acquisition ends: an unfinished file of several channels
+		// (or z slices and time points) was read as one series of them
+		// interleaved, exit 0 (READ16's F6). Its summary says so.
+		if err := r.mmUnfinished(); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case multi && ch >= pl.channels:
 		return nil, channelErr(m.path, ch, pl.channels)
@@ -1530,4 +1539,23 @@ func pageView(p page, order array.ByteOrder, data []byte) (array.View, error) {
 		buf = append(buf, data[o:int(o)+p.stripBytes(i)]...)
 	}
 	return array.New(p.dtype, order, []int{p.h, p.w}, []int{p.w * es, es}, buf, 0)
+}
+
+// mmUnfinished refuses a Micro-Manager file whose summary metadata state
+// several channels, or z slices and time points, where no ImageJ or OME
+// description says how its pages hold them (see openTIFF).
+func (r *tiffReader) mmUnfinished() error {
+	b := r.mmSummary()
+	if b == nil {
+		return nil
+	}
+	var sum struct{ Channels, Slices, Frames int }
+	if json.Unmarshal([]byte(strings.TrimRight(string(b), "\x00")), &sum) != nil {
+		return nil
+	}
+	if sum.Channels > 1 || (sum.Slices > 1 && sum.Frames > 1) {
+		return r.errf("a Micro-Manager file of %d channels, %d z slices and %d time points without its ImageJ or OME-XML description (an acquisition that did not finish: Micro-Manager writes them at its end): its pages interleave them, not one time series; save one channel's time series as a TIFF (Fiji)",
+			sum.Channels, sum.Slices, sum.Frames)
+	}
+	return nil
 }

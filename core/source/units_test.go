@@ -646,3 +646,47 @@ func TestUnitsMicroManagerTimeStampsNotTaken(t *testing.T) {
 		}
 	}
 }
+
+// TestUnfinishedMicroManagerFile: Micro-Manager writes a file's ImageJ and
+// OME descriptions when the acquisition ends; an unfinished file of 2
+// channels (its header's summary says so) was read as one time series of
+// both interleaved, exit 0 (READ16's F6). It is refused; one of one
+// channel, or of time points alone, is read.
+func TestUnfinishedMicroManagerFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		summary string
+		refused bool
+	}{
+		{`{"Prefix":"run","Channels":2,"Slices":1,"Frames":2}`, true},
+		{`{"Prefix":"run","Channels":1,"Slices":3,"Frames":2}`, true},
+		{`{"Prefix":"run","Channels":1,"Slices":1,"Frames":3}`, false},
+		{`{"Prefix":"run","Frames":3}`, false},
+	} {
+		p := filepath.Join(dir, "mm.tif")
+		if err := os.WriteFile(p, mmHeaderFile(c.summary), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		src, err := Open(p)
+		if c.refused {
+			if err == nil || !strings.Contains(err.Error(), "without its ImageJ or OME-XML description") {
+				if err == nil {
+					n, _, _ := src.Shape()
+					src.Close()
+					t.Errorf("%s: opened, %d frames; want refused", c.summary, n)
+				} else {
+					t.Errorf("%s: %v", c.summary, err)
+				}
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.summary, err)
+			continue
+		}
+		if n, _, _ := src.Shape(); n != 3 {
+			t.Errorf("%s: %d frames, want 3", c.summary, n)
+		}
+		src.Close()
+	}
+}
