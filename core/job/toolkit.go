@@ -1,6 +1,7 @@
 package job
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -248,6 +249,9 @@ func parseOffsetsFile(arg string) ([]pcf.Offset, error) {
 			return nil, optErr("--offsets: %v", err)
 		}
 		var offs []pcf.Offset
+		// (a UTF-8 byte order mark, as Windows editors save text, was
+		// refused as no offset: READ16's minor)
+		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 		for i, line := range strings.Split(string(b), "\n") {
 			if c := strings.IndexByte(line, '#'); c >= 0 {
 				line = line[:c]

@@ -25,7 +25,7 @@ import (
 func TestParseOffsets(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "offs.txt")
-	os.WriteFile(file, []byte("# u v\n 1 0\n0,-1 # comment\r\n\n-3\t2\n"), 0o644)
+	os.WriteFile(file, []byte("\xef\xbb\xbf# u v\n 1 0\n0,-1 # comment\r\n\n-3\t2\n"), 0o644) // (a BOM first, as Windows editors save: READ16's minor)
 	for arg, want := range map[string][]pcf.Offset{
 		"1,0":             {{U: 1}},
 		"1,0;0,1;-2, 3;":  {{U: 1}, {V: 1}, {U: -2, V: 3}},
