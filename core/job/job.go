@@ -342,6 +342,10 @@ func CheckFormat(format string) error {
 }
 
 func checkFormat(in Input) error {
+	// (the C ABI passed an unknown name with a raw shape: READ16's minor)
+	if err := CheckFormat(in.Format); err != nil {
+		return err
+	}
 	if (in.Format == "npy" || in.Format == "tiff") && in.Raw.T > 0 {
 		return fmt.Errorf("%w: format %s: the raw shape (--shape) is for raw input only", ErrInput, in.Format)
 	}

@@ -646,6 +646,8 @@ static void test_table(void) {
     CASE("job memory \"\"", INV, "job.memory is \"\"", (JOB.memory = "", file(missing, output)));
     CASE("job scratch \"\"", INV, "job.scratch is \"\"", (JOB.scratch = "", file(missing, output)));
     CASE("job engine \"\"", INV, "job.engine is \"\"", (JOB.engine = "", file(missing, output)));
+    /* an unknown format with a raw shape (READ16's minor: taken, read as raw) */
+    CASE("source format bmp, raw", INV, "format \"bmp\"", (SRC.format = "bmp", SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, file(missing, output)));
     CASE("raw_shape -1", INV, "source.raw_shape[0]=-1", (SRC.raw_shape[0] = -1, SRC.raw_shape[1] = SRC.raw_shape[2] = 4, file(missing, output)));
     CASE("raw_offset -1", INV, "source.raw_offset=-1", (SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, SRC.raw_offset = -1, file(missing, output)));
     CASE("raw_dtype 42", LAY, "source.raw_dtype=42", (SRC.raw_shape[0] = SRC.raw_shape[1] = SRC.raw_shape[2] = 4, SRC.raw_dtype = 42, file(missing, output)));
