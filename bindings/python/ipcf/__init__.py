@@ -215,7 +215,7 @@ def _check_process():
         warnings.warn('faulthandler was enabled after ipcf was imported: a file cut short while ipcf reads it '
                       'will end this process (SIGBUS) instead of raising IpcfIOError; enable faulthandler before '
                       'importing ipcf (python -X faulthandler, or faulthandler.enable() first)',
-                      FaultHandlerWarning, stacklevel=4)
+                      FaultHandlerWarning, stacklevel=_outside_stacklevel())
     if os.getpid() != _PID:
         msg = (
             'ipcf: this process was forked after libipcf was loaded; the Go runtime inside '
@@ -1240,7 +1240,7 @@ def _preset(value):
                    f"(u, v) pairs such as [(1, 0), (0, 1)] (not the command line's text)")
 
 
-def _offsets_for(value, radius, npoints, line):
+def _offsets_for(value, radius, npoints, line, warn=True):
     """The offsets array for options.offsets: None for the circle (the
     library's default, with its margin of radius); None given means the
     circle, or the line preset for a line scan."""
@@ -1265,8 +1265,9 @@ def _offsets_for(value, radius, npoints, line):
     # here, as for the presets; they were ignored without one: FRONT16's F9)
     o = _defaults(_c.PcfOptions, _lib.ipcf_pcf_options_init)
     for name, v, d in (('radius', radius, o.radius), ('npoints', npoints, o.npoints)):
-        if v != d:
-            _ignored(f"{name}={v} is ignored: the offsets given replace the circle's radius and points")
+        if warn and v != d:
+            _ignored(f"{name}={v} is ignored: the offsets (a list given, or the ACF's (0, 0)) replace the circle's "
+                     "radius and points")
     return _offsets_array(value)
 
 
@@ -1309,7 +1310,7 @@ def _options_key(radius, npoints, nbins, bleach, bleach_mean, threads, env, devi
 
 
 def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='auto', *, offsets=None,
-                 bins='log', m=16, smooth=0.7, threshold=None, delta=False, line=False):
+                 bins='log', m=16, smooth=0.7, threshold=None, delta=False, line=False, own_offsets=False):
     """The ipcf_pcf_options of a pCF call, every parameter checked.
 
     The offsets array handed to the library lives on the struct
@@ -1320,6 +1321,8 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
     env = os.environ.get('IPCF_NUM_THREADS') if threads is None else None
     key = _options_key(radius, npoints, nbins, bleach, bleach_mean, threads, env, device, offsets, bins, m, smooth,
                        threshold, delta, line)
+    if own_offsets:
+        key = None  # (not cached: a caller's own offsets of these values warn)
     if key is not None:
         hit = _OPTIONS_CACHE.get(key)
         if hit is not None:
@@ -1329,7 +1332,8 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
             return o
     warned = _warned[0]
     o = _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, offsets=offsets,
-                             bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta, line=line)
+                             bins=bins, m=m, smooth=smooth, threshold=threshold, delta=delta, line=line,
+                             own_offsets=own_offsets)
     o.key = None
     if key is not None and _warned[0] == warned and (o.uv is None or len(o.uv) <= _CACHED_OFFSETS_MAX):
         if len(_OPTIONS_CACHE) >= _OPTIONS_CACHE_MAX:
@@ -1342,7 +1346,7 @@ def _pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device='a
 
 
 def _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, device, *, offsets, bins, m, smooth,
-                         threshold, delta, line):
+                         threshold, delta, line, own_offsets=False):
     o = _defaults(_c.PcfOptions, _lib.ipcf_pcf_options_init)
     default_nbins, default_m, default_radius, default_npoints = o.nbins, o.multitau_m, o.radius, o.npoints
     o.radius, o.npoints, o.nbins = _int(radius, 'radius'), _int(npoints, 'npoints'), _int(nbins, 'nbins')
@@ -1362,7 +1366,7 @@ def _checked_pcf_options(radius, npoints, nbins, bleach, bleach_mean, threads, d
     o.smooth = _smooth(smooth)
     o.threshold = -math.inf if threshold is None else _float(threshold, 'threshold')
     o.output = _c.OUTPUT_DELTA if _bool(delta, 'delta') else _c.OUTPUT_CCF
-    uv = _offsets_for(offsets, o.radius, o.npoints, line)
+    uv = _offsets_for(offsets, o.radius, o.npoints, line, warn=not own_offsets)
     o.uv = uv
     if uv is not None:
         o.offsets = _int32_ptr(uv)
@@ -1544,8 +1548,10 @@ def delays(shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach
             axis = _int(time_axis, 'time_axis', lo=-len(dims), hi=len(dims) - 1) % len(dims)
             shape = [dims.pop(axis)] + dims
     d, line = _shape_descriptor(shape)
+    # (a number of frames: offsets of the binding's own, which the radius
+    # and points given do not replace: no warning, DASK16's F5)
     o = _pcf_options(radius, npoints, nbins, bleach, bleach_mean, 0,
-                     offsets=[(0, 0)] if frames_only else offsets, bins=bins, m=m, line=line)
+                     offsets=[(0, 0)] if frames_only else offsets, bins=bins, m=m, line=line, own_offsets=frames_only)
     cap = 64
     while True:
         buf = numpy.zeros(cap, numpy.float64)
@@ -1677,9 +1683,10 @@ class AllNaNWarning(UserWarning):
 
 class IgnoredOptionWarning(UserWarning):
     """An option that does not apply to the call was given, and ignored:
-    npoints with the 'line' or 'disk' offsets (a line scan's default), nbins
-    with bins='multitau', m without it, segments without the 'segments'
-    error bars. (Only values other than the default are noticed.)"""
+    npoints with the 'line' or 'disk' offsets (a line scan's default),
+    radius and npoints with a list of offsets, nbins with bins='multitau', m
+    without it, segments without the 'segments' error bars. (Only values
+    other than the default are noticed.)"""
 
 
 _said = threading.local()  # .quiet: the options were checked (and warned about) once already
@@ -1823,6 +1830,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
         d2 = None if d2 is None else corrected(d2[:, None, :] if line else d2)
         d2 = None if d2 is None else (d2[:, 0, :] if line else d2)
         o.bleach, o.key = 0, None  # (no longer the options the key names: no cached shape)
+        o.bleach_mean = _c.MEAN_REAL  # (the library refuses a floor mean without bleach)
     din = _descriptor(d3, 'data')
     if d2 is not None:
         o.data2 = ctypes.pointer(_descriptor(d2[:, None, :] if line else d2, 'data2'))

@@ -14,7 +14,7 @@ import warnings
 
 import numpy
 
-from . import (_bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record, _file_id,
+from . import (_outside_stacklevel, _bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record, _file_id,
                _float, _int, _int32_ptr, _invalid,
                _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _probe_mapped,
                IpcfIOError, _positive, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
@@ -39,7 +39,8 @@ def _warn_smoothed(smooth, stacklevel=3):
     if w > 0:
         warnings.warn(f'ipcf.fit: the curves are smoothed (smooth {w:g}): the models describe unsmoothed curves, and fits '
                       'to smoothed ones give biased parameters (D 0.2 for 0.5 in a test); compute the curves with '
-                      'smooth=0, best with bins=\'multitau\'', SmoothedCurvesWarning, stacklevel=stacklevel)
+                      'smooth=0, best with bins=\'multitau\'', SmoothedCurvesWarning,
+                      stacklevel=_outside_stacklevel())
 
 MODELS = tuple(_c.MODELS)  # 'pcf1d', 'acf2d', 'acf3d', 'ccf2d', 'itir'
 STATUS = ('converged', 'at bound', 'max iterations', 'failed')  # the codes 0..3 of FitResult.status

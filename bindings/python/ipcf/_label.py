@@ -14,8 +14,8 @@ import numbers
 
 import numpy
 
-from . import (_PRESETS, _bool, _choice, _int, _invalid, _offsets_array, _positive, _preset_offsets, _smooth, _units,
-               _unsupported, __version__, delays, pcf_output_shape)
+from . import (_PRESETS, _bool, _checked_once, _choice, _int, _invalid, _offsets_array, _positive, _preset_offsets, _smooth,
+               _units, _unsupported, __version__, delays, pcf_output_shape)
 
 __all__ = ['label', 'Labelled']
 
@@ -289,8 +289,9 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         preset = offsets if (offsets is None or isinstance(offsets, str)) and not acf else uv
         want = pcf_output_shape(shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
                                 offsets=preset, bins=bins, m=m)
-        t = delays(shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach, offsets=preset, bins=bins,
-                   m=m)
+        with _checked_once():  # (pcf_output_shape warned of ignored options: once, DASK16's F5)
+            t = delays(shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach, offsets=preset, bins=bins,
+                       m=m)
         if acf:
             want = want[:-2] + want[-1:]
         if values.shape != tuple(want):

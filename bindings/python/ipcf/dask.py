@@ -37,16 +37,18 @@ True
 import contextlib
 import functools
 import threading
+import warnings
 
 import numpy
 
-from . import (DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _block_origin, _block_scope, _bleach_frames, _bool, _c,
+from . import (AllNaNWarning, _outside_stacklevel, DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _block_origin, _block_scope, _bleach_frames, _bool, _c,
                _cancel_blocks, _check_dtype, _checked_once, _defaults, _device, _ignored, _input, _int, _invalid, _lib,
                _mean, _not_masked, _pcf_options, _renamed, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
 from . import pcf as _pcf
 from . import pcf_output_shape
+from . import delays as _delays
 
 __all__ = ['pcf', 'acf', 'correct_bleaching', 'halo']
 
@@ -173,7 +175,7 @@ def _as_eager():
     try:
         yield
     except IpcfError as e:
-        _renamed(e, ('ipcf_pcf_output_shape', 'ipcf_circle'), 'ipcf_pcf_compute')
+        _renamed(e, ('ipcf_pcf_output_shape', 'ipcf_circle', 'ipcf_pcf_delays'), 'ipcf_pcf_compute')
         raise
 
 
@@ -255,7 +257,8 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         given = ', '.join(f'{k}={v!r}' for k, v in (('frame_interval', frame_interval), ('pixel_size', pixel_size))
                           if v is not None)
         _ignored(f'{given}: the lazy result is an unlabelled dask array; give them to '
-                 f'ipcf.label(result.compute(), darr, <the options of this call>, {given}) to label it')
+                 f'ipcf.label(result.compute(), darr, <the offsets, bins and bleach options of this call>, {given}) '
+                 f'to label it')
     threads = _threads(threads)
     _device(device)  # checked now; each block computes there (every block ran on 'auto', the GPU if any)
     r, p = o.radius, o.npoints
@@ -288,6 +291,8 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
     with _checked_once(), _as_eager():
         shape = pcf_output_shape((T, H, W), radius=r, npoints=p, nbins=nbins, bleach=bleach, offsets=offs, bins=bins,
                                  m=m)
+        # bleach_mean against bleach, as the library checks it (pcf_output_shape takes no bleach_mean)
+        _delays(T, nbins=nbins, bleach=bleach, bleach_mean=bleach_mean, bins=bins, m=m)
     if mask is not None:
         _not_masked(mask, 'mask')
         # a copy: the blocks read it at compute (a buffer reused after the
@@ -306,6 +311,11 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
             raise _invalid(f'mask value NaN at {where}: want 0 (not computed) or another number (computed)')
         if line:
             mask = mask[None, :]
+        inner = mask[margin[0]:mask.shape[0] - margin[0], margin[1]:mask.shape[1] - margin[1]]
+        if inner.size and not inner.any():
+            # as the eager call warns (its result is NaN alone): known now
+            warnings.warn(f'ipcf.dask.{"acf" if acf else "pcf"}: every curve is NaN (check the mask: it is 0 at '
+                          'every pixel whose curves are computed)', AllNaNWarning, stacklevel=_outside_stacklevel())
     ov = da.overlap.overlap(darr, depth={0: 0, 1: depth[0], 2: depth[1]}, boundary='none')
     args = [ov]
     if data2 is not None:

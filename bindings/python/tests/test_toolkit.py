@@ -11,6 +11,7 @@ give the in-memory result bit for bit.
 """
 
 import math
+import sys
 import warnings
 
 import numpy
@@ -922,3 +923,41 @@ def test_unused_radius_npoints_with_offsets():
         got = ipcf.pcf(d, offsets='line', radius=1, npoints=0, nbins=4)
     assert [x.category for x in w] == [ipcf.IgnoredOptionWarning] and 'npoints=0 is ignored' in str(w[0].message)
     numpy.testing.assert_array_equal(got, ipcf.pcf(d, offsets='line', radius=1, nbins=4))
+
+
+def test_dask16_findings(tmp_path):
+    """DASK16's findings, each failed on the code before: ipcf.dask refuses
+    bleach_mean='floor' without bleach when the graph is built (F1) and warns
+    AllNaNWarning for a mask of no computed pixel (F3); delays() of a number
+    of frames does not warn of offsets never given, and label() warns once
+    (F5); int8 data with bleach and the floor mean are computed as int16 data
+    of the same values (F7); fit_result's SmoothedCurvesWarning points at the
+    caller's line (F9)."""
+    import dask.array as da
+    stack = ipcf.simulate(frames=256, size=12, seed=5)
+    with pytest.raises(ipcf.IpcfValueError, match='bleach_mean'):
+        ipcf.dask.pcf(da.from_array(stack, chunks=(-1, 6, 6)), radius=1, npoints=4, nbins=4, bleach_mean='floor')
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        ipcf.dask.pcf(da.from_array(stack, chunks=(-1, 6, 6)), radius=1, npoints=4, nbins=4,
+                      mask=numpy.zeros((12, 12), bool))
+    assert [x.category for x in w] == [ipcf.AllNaNWarning], [str(x.message) for x in w]
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        ipcf.delays(1024, radius=3, nbins=4)
+        r = ipcf.pcf(stack, offsets=[(1, 0)], nbins=4)
+        ipcf.label(r, stack, offsets=[(1, 0)], radius=3, nbins=4)
+    msgs = [str(x.message) for x in w]
+    assert len(msgs) == 1 and 'radius=3 is ignored' in msgs[0], msgs
+    i8 = numpy.clip(stack // 4, 0, 60).astype(numpy.int8)
+    numpy.testing.assert_array_equal(ipcf.pcf(i8, radius=1, npoints=4, nbins=4, bleach=8, bleach_mean='floor'),
+                                     ipcf.pcf(i8.astype(numpy.int16), radius=1, npoints=4, nbins=4, bleach=8,
+                                              bleach_mean='floor'))
+    numpy.save(tmp_path / 'in.npy', ipcf.simulate(frames=1024, size=12, seed=2))
+    res = ipcf.pcf_file(str(tmp_path / 'in.npy'), str(tmp_path / 'o.npy'), offsets=[(1, 0)], nbins=12)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        line = sys._getframe().f_lineno + 1
+        ipcf.fit_result(res, waist=2.0)
+    sw = [x for x in w if issubclass(x.category, ipcf.SmoothedCurvesWarning)]
+    assert len(sw) == 1 and (sw[0].filename, sw[0].lineno) == (__file__, line), [(x.filename, x.lineno) for x in sw]
