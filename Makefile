@@ -33,7 +33,7 @@ DEB_PKGS  := libfftw3-dev pkg-config cmake gcc g++ clang python3-numpy python3-p
              python3-tqdm python3-xarray jupyter-nbconvert python3-nbformat python3-nbclient python3-ipykernel \
              octave liboctave-dev imagej default-jdk-headless libjna-java xvfb xauth
 
-.PHONY: check-shared golden filejob bench-big all deps cuda-emu install test test-go test-purego test-c test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
+.PHONY: check-shared golden filejob bench-big all deps cuda-emu install test test-go test-purego test-c test-c-emu test-cmake test-python test-octave test-fiji fiji screenshots fuzz demo bench wisdom clean help
 
 all: $(LIB) $(BIN) $(BUILD)/cuda-emu/libcuda.so.1 ## build libipcf.so, include/ipcf.h, the ipcf CLI and the emulated CUDA device
 
@@ -60,7 +60,7 @@ $(BIN): $(GOSRC) | deps
 	@mkdir -p $(BUILD)/bin
 	$(GO) build -trimpath -o $@ ./cmd/ipcf
 
-test: check-shared test-go test-purego test-c test-cmake test-python test-octave test-fiji fuzz ## run every test
+test: check-shared test-go test-purego test-c test-c-emu test-cmake test-python test-octave test-fiji fuzz ## run every test
 	@echo "make test: all passed"
 
 $(FILEJOB)/params.txt: $(BIN) tools/filejobdata/main.go
@@ -129,6 +129,9 @@ test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/
 	$(BUILD)/test_sigcancel
 	$(BUILD)/test_dlopen $(CURDIR)/$(LIB)
 	$(BUILD)/pcf_example $(CONF)/pcf_basic.input.npy $(CONF)/pcf_basic.expected.npy 4 16 16
+
+test-c-emu: $(CUDA_EMU)/libcuda.so.1 ## the C programs again where a GPU is (the emulated device): they failed on one, passing without
+	IPCF_CUDA_LIBDIR=$(CURDIR)/$(CUDA_EMU) $(MAKE) --no-print-directory test-c
 
 test-cmake: deps $(LIB) $(BIN) ## CMake: build, ctest, install; make install; each clean prefix alone builds and runs the example (find_package, pkg-config)
 	rm -rf $(BUILD)/cmake $(BUILD)/prefix $(BUILD)/prefix-make $(BUILD)/stage
