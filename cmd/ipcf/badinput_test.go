@@ -442,6 +442,9 @@ func TestCLIBadInput(t *testing.T) {
 		// (-o .npy wrote a hidden result named .npy: OUT15's minor)
 		{"output without a name", []string{"pcf", p("line0.npy"), "-o", p(".npy"), "--quiet"}, 2, []string{"no name before the extension"}, nil},
 		{"zarr output without a name", []string{"pcf", p("line0.npy"), "-o", p(".ome.zarr"), "--quiet"}, 2, []string{"no name before the extension"}, nil},
+		// every command (REVIEW17's F3: only pcf refused it)
+		{"simulate output without a name", []string{"simulate", "-o", p(".npy"), "--frames", "64", "--size", "8", "--quiet"}, 2, []string{"no name before the extension"}, nil},
+		{"plot output without a name", []string{"plot", "--mean", p("line0.npy"), "-o", p(".png")}, 2, []string{"no name before the extension"}, nil},
 		{"npy 0-d", pcf(p("scalar.npy")), 1, []string{"scalar.npy", "shape [], want 3 dimensions"}, nil},
 		{"3 frames", pcf(p("short.npy")), 1, []string{"short.npy holds 3 frames"}, nil},
 		// a mask file that does not fit the input: an option, like a

@@ -144,6 +144,9 @@ func parseFit(args []string) (fitFlags, error) {
 	if f.out == "" {
 		return f, usageError{"fit: -o MAPS.npy is required"}
 	}
+	if err := bareExtension("fit", f.out); err != nil {
+		return f, err
+	}
 	if fitFormatOf(f.out) == "" {
 		return f, usageError{fmt.Sprintf("fit: -o %s: want MAPS.npy, MAPS.zarr or MAPS.tif (.tiff) (the extension chooses the format)", f.out)}
 	}

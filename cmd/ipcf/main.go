@@ -667,8 +667,8 @@ func parsePCF(args []string) (job.Spec, pcfFlags, error) {
 		return spec, pf, usageError{"pcf: -o OUT.npy (or OUT.zarr, OUT.ome.zarr, OUT.tif) is required"}
 	}
 	if _, err := job.OutputFormat(*out); err != nil {
-		if strings.Contains(err.Error(), "no name before the extension") {
-			return spec, pf, usageError{fmt.Sprintf("pcf: -o %s: no name before the extension: want OUT.npy, OUT.zarr, OUT.ome.zarr or OUT.tif", *out)}
+		if err := bareExtension("pcf", *out); err != nil {
+			return spec, pf, err
 		}
 		return spec, pf, usageError{fmt.Sprintf("pcf: -o %s: want OUT.npy, OUT.zarr, OUT.ome.zarr or OUT.tif (the extension chooses the format; .ome.tif is not written)", *out)}
 	}
@@ -825,6 +825,15 @@ func npyOutput(cmd, out string) error {
 	}
 	if !strings.HasSuffix(strings.ToLower(out), ".npy") {
 		return usageError{fmt.Sprintf("%s: -o %s: %s writes .npy only (want OUT.npy)", cmd, out, cmd)}
+	}
+	return bareExtension(cmd, out)
+}
+
+// bareExtension refuses an output named only by its extension (-o .npy):
+// it would write a hidden file (OUT15's minor, for every command).
+func bareExtension(cmd, out string) error {
+	if ext := job.BareExtension(out); ext != "" {
+		return usageError{fmt.Sprintf("%s: -o %s: no name before the extension (a hidden file of that name): give a name, such as result%s", cmd, out, ext)}
 	}
 	return nil
 }

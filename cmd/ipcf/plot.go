@@ -105,6 +105,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *out == "" {
 		return usageError{"plot: -o FIG.png is required"}
 	}
+	if err := bareExtension("plot", *out); err != nil {
+		return err
+	}
 	if !strings.HasSuffix(strings.ToLower(*out), ".png") {
 		return usageError{fmt.Sprintf("plot: -o %s: plot writes PNG only (want FIG.png)", *out)}
 	}

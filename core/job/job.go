@@ -1818,11 +1818,9 @@ const (
 // error.
 func OutputFormat(path string) (string, error) {
 	p := strings.ToLower(strings.TrimRight(path, "/"))
-	for _, ext := range []string{".ome.zarr", ".zarr", ".npy", ".tif", ".tiff"} {
-		if filepath.Base(p) == ext {
-			// (-o .npy wrote a hidden result named .npy: OUT15's minor)
-			return "", fmt.Errorf("%w: %s: no name before the extension %s (a hidden file of that name): give a name, such as result%s", ErrOutput, path, ext, ext)
-		}
+	if ext := BareExtension(path); ext != "" {
+		// (-o .npy wrote a hidden result named .npy: OUT15's minor)
+		return "", fmt.Errorf("%w: %s: no name before the extension %s (a hidden file of that name): give a name, such as result%s", ErrOutput, path, ext, ext)
 	}
 	switch {
 	case strings.HasSuffix(p, ".ome.zarr"):
@@ -1837,6 +1835,19 @@ func OutputFormat(path string) (string, error) {
 		return FormatTIFF, nil
 	}
 	return "", fmt.Errorf("%w: %s: want a .npy file or a .zarr folder (or an .ome.zarr folder, OME-NGFF; or a .tif file, an ImageJ hyperstack)", ErrOutput, path)
+}
+
+// BareExtension is the extension an output path is named by alone (-o
+// .npy: a hidden file of that name), "" where it has a name before it.
+// Every command refuses such an output (OUT15's minor, REVIEW17's F3).
+func BareExtension(path string) string {
+	b := strings.ToLower(filepath.Base(strings.TrimRight(path, "/")))
+	for _, ext := range []string{".ome.zarr", ".zarr", ".npy", ".tif", ".tiff", ".png"} {
+		if b == ext {
+			return ext
+		}
+	}
+	return ""
 }
 
 // Format is the output's format (see OutputFormat).

@@ -1549,10 +1549,26 @@ func (r *tiffReader) mmUnfinished() error {
 	if b == nil {
 		return nil
 	}
-	var sum struct{ Channels, Slices, Frames int }
-	if json.Unmarshal([]byte(strings.TrimRight(string(b), "\x00")), &sum) != nil {
+	var top map[string]any
+	if json.Unmarshal([]byte(strings.TrimRight(string(b), "\x00")), &top) != nil {
 		return nil
 	}
+	objs := []map[string]any{top}
+	if s, ok := top["Summary"].(map[string]any); ok {
+		objs = append(objs, s)
+	}
+	count := func(k, intended string) int {
+		v, _ := mmNumber(objs, k)
+		for _, o := range objs { // (Micro-Manager 2's IntendedDimensions)
+			if d, ok := o["IntendedDimensions"].(map[string]any); ok {
+				if w, ok := mmNumber([]map[string]any{d}, intended); ok && w > v {
+					v = w
+				}
+			}
+		}
+		return int(v)
+	}
+	sum := struct{ Channels, Slices, Frames int }{count("Channels", "channel"), count("Slices", "z"), count("Frames", "time")}
 	if sum.Channels > 1 || (sum.Slices > 1 && sum.Frames > 1) {
 		return r.errf("a Micro-Manager file of %d channels, %d z slices and %d time points without its ImageJ or OME-XML description (an acquisition that did not finish: Micro-Manager writes them at its end): its pages interleave them, not one time series; save one channel's time series as a TIFF (Fiji)",
 			sum.Channels, sum.Slices, sum.Frames)

@@ -557,22 +557,24 @@ func imagejUnits(desc string, xres, yres float64, resUnit uint16) metadata {
 		}
 	}
 	if f, ok := LengthUnit(kv["unit"]); ok && good(xres) {
+		conv := 1.0
 		if kv["unit"] == "um" && resUnit == 3 {
 			// ImageJ reads the tags per centimetre and converts them to
 			// micrometres for unit=um (FileOpener.decodeDescriptionString);
 			// taken per micrometre, the size was 10^4 too small, exit 0
-			// (REVIEW16's F2).
-			f *= 1e4
+			// (REVIEW16's F2). ImageJ scales pixelWidth and pixelHeight
+			// both, whatever yunit says.
+			conv = 1e4
 		}
+		f *= conv
 		m.pixelX = f / xres
 		fy := f
 		if yu, ok := kv["yunit"]; ok {
-			// (the conversion above is of the tags: a yunit names the
-			// height's unit as ImageJ's Calibration shows it)
 			if fy, ok = LengthUnit(yu); !ok {
 				fy = math.NaN()
 				m.lengthUnit = yu // the height's: no pixel size, with a warning naming it
 			}
+			fy *= conv
 		}
 		// No YResolution: ImageJ's height stays 1 (FileInfo's default),
 		// and so not square unless the width is 1 too (UNITS14's F11:

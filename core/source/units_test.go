@@ -160,6 +160,9 @@ func TestUnits(t *testing.T) {
 		// unit=micron is not converted by ImageJ, nor here.
 		{"imagej um, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=um\n"), rat(282, 50000, 1), rat(283, 50000, 1), u(296, 3))),
 			Units{PixelSize: 0.2, Origin: "ImageJ"}},
+		// with a yunit too: ImageJ converts the height as well (REVIEW17's F1: half converted, not square)
+		{"imagej um and yunit, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=um\nyunit=um\n"), rat(282, 50000, 1), rat(283, 50000, 1), u(296, 3))),
+			Units{PixelSize: 0.2, Origin: "ImageJ"}},
 		{"imagej micron, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ijDesc+"unit=micron\n"), rat(282, 5, 1), rat(283, 5, 1), u(296, 3))),
 			Units{PixelSize: 0.2, Origin: "ImageJ"}},
 		{"ome interval, micro-manager size, resolution per cm", writeTIFF(tiffOpts{}, withFirst(g, asc(270, ome(`TimeIncrement="0.5"`, "")), asc(51123, `{"PixelSizeUm":0.2}`), rat(282, 20000, 1), u(296, 3))),
@@ -661,6 +664,11 @@ func TestUnfinishedMicroManagerFile(t *testing.T) {
 		{`{"Prefix":"run","Channels":2,"Slices":1,"Frames":2}`, true},
 		{`{"Prefix":"run","Channels":1,"Slices":3,"Frames":2}`, true},
 		{`{"Prefix":"run","Channels":1,"Slices":1,"Frames":3}`, false},
+		// counts as text, nested under "Summary", or Micro-Manager 2's
+		// IntendedDimensions only (REVIEW17's F2: read as one series)
+		{`{"Prefix":"run","Channels":"2","Frames":"2"}`, true},
+		{`{"Summary":{"Channels":2,"Frames":2}}`, true},
+		{`{"Prefix":"run","IntendedDimensions":{"channel":2,"z":1,"time":2,"position":1}}`, true},
 		{`{"Prefix":"run","Frames":3}`, false},
 	} {
 		p := filepath.Join(dir, "mm.tif")
