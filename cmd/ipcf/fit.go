@@ -312,6 +312,14 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 	if maps, what := mapsCompanion(path); maps != "" {
 		return nil, fmt.Errorf("%s holds the %s of ipcf fit's maps %s, not curves: fit the correlation result they were fitted from", path, what, maps)
 	}
+	if _, err := os.Lstat(path + ".json"); errors.Is(err, os.ErrNotExist) {
+		// A live run publishing over the result (its earlier metadata
+		// removed before the renames) is waited for, and a stopped one's
+		// files named so, as plot does (checkSeal).
+		if err := checkSeal(path); err != nil {
+			return nil, err
+		}
+	}
 	res, err := openNpyResult("fit", path)
 	if err != nil {
 		return nil, err

@@ -171,6 +171,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		// (through "link/..": the kernel's folder, onto which a Zarr's
 		// .zattrs and the maps' companions are joined)
 		pos[0] = ooc.Linked(npy.KernelPath(pos[0])) // (a result linked into a work folder: its metadata beside the file)
+		// Maps a live fit is replacing now (MAPS.npy renamed aside, its
+		// lock held) are waited for, as a pCF publication is (F2).
+		waitLiveFit(pos[0])
 		if err := keptMapsHint(pos[0]); err != nil {
 			return err
 		}
@@ -402,6 +405,20 @@ func keptMapsHint(path string) error {
 		}
 	}
 	return fmt.Errorf("%s is not there: %w", path, err)
+}
+
+// waitLiveFit waits, up to publishWait, while a live ipcf run holds the
+// lock of the maps at path and the maps are not there.
+func waitLiveFit(path string) {
+	for deadline := time.Now().Add(publishWait); time.Now().Before(deadline); {
+		if _, err := os.Lstat(path); err == nil {
+			return
+		}
+		if _, found, live := job.LockHolder(path); !found || !live {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // publishWait is how long plot waits for the metadata of a result that a

@@ -13,12 +13,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/ipcf/ipcf/core/job"
 	"github.com/ipcf/ipcf/core/npy"
 	"github.com/ipcf/ipcf/core/ooc"
 	"github.com/ipcf/ipcf/core/pcf"
@@ -609,7 +611,22 @@ func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bo
 	}
 	d, err := loadMaps(path, m)
 	if err != nil {
-		return err
+		// Files of two fits while a live fit republishes them: read again
+		// once it has renamed its set (F2).
+		for deadline := time.Now().Add(publishWait); time.Now().Before(deadline); {
+			if _, found, live := job.LockHolder(path); !found || !live {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		m2, ok, merr := readMapsMetaErr(path)
+		if merr != nil || !ok || !slices.Equal(mapsParamNames(m2), names) {
+			return err
+		}
+		if d, err = loadMaps(path, m2); err != nil {
+			return err
+		}
+		m = m2
 	}
 	if offset < 0 || offset >= d.k {
 		return fitNeeds("--offset %d: the maps of %s have %d offset(s): want 0 to %d", offset, path, d.k, d.k-1)

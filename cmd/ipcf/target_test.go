@@ -1681,3 +1681,23 @@ func TestFitFolderWithGlobCharacters(t *testing.T) {
 		t.Errorf("run[1]'s own kept maps after its fit: %v", err)
 	}
 }
+
+// TestFitWaitsForAPublication: fit of a result whose metadata are gone
+// while a live run holds its lock (a pcf rerun publishing over it) says
+// the run writes it, as plot does: it said "r.npy.json not found: fit needs
+// the result's metadata" (FITPLOT16's F1). The wait is plot's, 5 s.
+func TestFitWaitsForAPublication(t *testing.T) {
+	p, _, acf := smallACF(t)
+	if err := os.Rename(acf+".json", p("aside.json")); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := job.Lock(acf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, msg := runIn(t, "fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "2", "--quiet")
+	unlock()
+	if code == 0 || strings.Contains(msg, "not found: fit needs the result's metadata") || !strings.Contains(msg, "being written by") {
+		t.Errorf("fit during a live publication: exit %d, %q; want the run writing it named", code, msg)
+	}
+}
