@@ -673,3 +673,23 @@ func TestRenamedResultKeepsItsParts(t *testing.T) {
 		t.Errorf("fit with another result's error bars: exit %d: %s", code, msg)
 	}
 }
+
+// TestPlotKeptFileRefused: a file a stopped fit kept aside
+// (.ipcf-MAPS.npy-DIGITS.old), which plot's message named as the earlier
+// maps, was drawn as pCF curves with exit 0 (FITPLOT16's F3): refused,
+// with how to restore the set.
+func TestPlotKeptFileRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	b := make([]byte, 4*4*2*3*4)
+	if err := npy.WriteFile(p(".ipcf-m.npy-123.old"), array.Float32, []int{4, 4, 2, 3}, b); err != nil {
+		t.Fatal(err)
+	}
+	code, msg := ipcf(t, "plot", p(".ipcf-m.npy-123.old"), "-o", p("k.png"), "--pixel", "1,1")
+	if code != 1 || !strings.Contains(msg, "is a file ipcf kept aside") {
+		t.Errorf("plot of a kept file: exit %d, %q", code, msg)
+	}
+	if _, err := os.Stat(p("k.png")); err == nil {
+		t.Error("plot of a kept file: a picture written")
+	}
+}

@@ -143,6 +143,13 @@ func fitLeftoverInput(outs, inputs []string) error {
 // leftoverOf reports whether the file name n is one that a fit to out
 // leaves beside it while it writes, ".ipcf-OUT-DIGITS" and one of the
 // suffixes (removeStaleZarrs, removeKept).
+// keptDigits is the digits of the kept file n of out
+// (.ipcf-OUT-DIGITS.old), which its set's other kept files share.
+func keptDigits(n, out string) string {
+	rest, _ := strings.CutPrefix(n, ".ipcf-"+filepath.Base(out)+"-")
+	return strings.TrimSuffix(rest, ".old")
+}
+
 func leftoverOf(n, out string, suffixes ...string) bool {
 	rest, ok := strings.CutPrefix(n, ".ipcf-"+filepath.Base(out)+"-")
 	if !ok {

@@ -177,6 +177,12 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := keptMapsHint(pos[0]); err != nil {
 			return err
 		}
+		if b := filepath.Base(pos[0]); strings.HasPrefix(b, ".ipcf-") && strings.HasSuffix(b, ".old") {
+			// A file ipcf kept aside (a fit's earlier maps): its metadata
+			// are kept aside too, and it was drawn as pCF curves, exit 0
+			// (FITPLOT16's F3).
+			return fmt.Errorf("%s is a file ipcf kept aside while it replaced it (a stopped fit's earlier maps): rename it, with the kept files of the same number beside it, to their names to draw it", pos[0])
+		}
 		if group := mapsArrayOf(pos[0]); group != "" {
 			return fmt.Errorf("%s is an array of ipcf fit's maps %s: draw the maps (ipcf plot %s --param D, or --param chisq, status)", pos[0], group, group)
 		}
@@ -401,7 +407,10 @@ func keptMapsHint(path string) error {
 	for _, n := range names {
 		// (a MAPS.npy kept as a file, a MAPS.zarr as a folder)
 		if st, err := os.Lstat(n); err == nil && (st.Mode().IsRegular() || st.IsDir()) && leftoverOf(filepath.Base(n), path, ".old") {
-			return fmt.Errorf("%s is not there: an ipcf fit was stopped while it replaced those maps, and kept the earlier ones as %s (the next fit to %s removes it): run the fit again, or read that file", path, n, path)
+			// (read that file, it said: plot drew the kept maps as pCF
+			// curves, exit 0: FITPLOT16's F3)
+			return fmt.Errorf("%s is not there: an ipcf fit was stopped while it replaced those maps, and kept the earlier ones as %s (the next fit to %s removes it): run the fit again, or get the earlier maps back by renaming each .ipcf-NAME-%s.old beside it (the maps, their .json and companions) to NAME",
+				path, n, path, keptDigits(filepath.Base(n), path))
 		}
 	}
 	return fmt.Errorf("%s is not there: %w", path, err)
