@@ -6,7 +6,10 @@ figure made without pyplot (nothing accumulates in scripts or headless
 runs) that displays itself in a notebook: it is a matplotlib Figure with
 a PNG rich display, shown when it is a cell's value or passed to
 ``display``. Each returns the Figure and, if `save` is given, writes it
-as PNG. Figure sizes are in inches at `dpi` dots per inch.
+as PNG (a path is written whole or not at all, through a temporary file
+beside it; a path of ipcf's own, a file with an ipcf sidecar ``PATH.json``
+or an existing file that is not a ``.png``, is refused, never replaced).
+Figure sizes are in inches at `dpi` dots per inch.
 
 Colour maps are diverging and centred on zero (G and its delta are
 positive and negative), each with its colour bar. Where the units are
@@ -41,6 +44,8 @@ Examples
 
 import io
 import math
+import os
+import tempfile
 import threading
 
 import numpy
@@ -106,8 +111,39 @@ def _done(fig, save, made):
         if made:
             fig.tight_layout()
         if save is not None:
-            fig.savefig(save, format='png', dpi=fig.dpi)
+            _save(fig, save)
     return fig
+
+
+def _save(fig, save):
+    """fig as PNG to save, a file object or a path: a path is written
+    through a temporary file beside it and renamed, and one of ipcf's (a
+    result with its sidecar) or an existing file that is not a .png is
+    refused (save='r.npy' replaced the result drawn, and an interrupted
+    save left a cut PNG: FITPLOT16's F4)."""
+    if not isinstance(save, (str, bytes, os.PathLike)):
+        fig.savefig(save, format='png', dpi=fig.dpi)
+        return
+    p = os.fsdecode(os.fspath(save))
+    if os.path.lexists(p + '.json'):
+        raise _invalid(f'save={p!r}: an ipcf file is there (its metadata {p}.json beside it): not replacing it; '
+                       f'give another name')
+    if os.path.lexists(p) and not p.lower().endswith('.png'):
+        raise _invalid(f'save={p!r}: a file that is not a .png is there: not replacing it; give a .png name')
+    folder, name = os.path.split(p)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{name}.', suffix='.tmp', dir=folder or '.')
+    try:
+        with os.fdopen(fd, 'wb') as fh:
+            fig.savefig(fh, format='png', dpi=fig.dpi)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 # --- a result and what is known about it --------------------------------------

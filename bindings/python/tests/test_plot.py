@@ -426,3 +426,29 @@ def test_mean_image_near_the_float64_maximum():
     d[1] = numpy.nan
     image, _ = plot._means(d)
     numpy.testing.assert_allclose(image, 1e308, rtol=1e-15)
+
+
+def test_save_never_replaces_an_ipcf_file_or_a_non_png(tmp_path, data):
+    """save= wrote straight to the path: save='r.npy' (for r.png) replaced
+    the result drawn, and an interrupted save left a cut PNG (FITPLOT16's
+    F4). A path with an ipcf sidecar, or an existing file that is not a
+    .png, is refused and left as it is; a PNG is written whole through a
+    temporary file beside it, which does not stay."""
+    res = ipcf.pcf_file(_save_input(tmp_path, data), str(tmp_path / 'r.npy'), radius=R, npoints=P, nbins=B)
+    before = open(res, 'rb').read()
+    with pytest.raises(ipcf.IpcfValueError, match='an ipcf file is there'):
+        ipcf.plot.mean(data, save=str(res))
+    (tmp_path / 'notes.txt').write_text('mine')
+    with pytest.raises(ipcf.IpcfValueError, match='not a .png'):
+        ipcf.plot.mean(data, save=tmp_path / 'notes.txt')
+    assert open(res, 'rb').read() == before and (tmp_path / 'notes.txt').read_text() == 'mine'
+    ipcf.plot.mean(data, save=tmp_path / 'm.png', dpi=50)
+    with open(tmp_path / 'm.png', 'rb') as fh:
+        assert png_size(fh.read(24)) == (450, 200)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith('.tmp')) == []
+
+
+def _save_input(tmp_path, data):
+    path = str(tmp_path / 'in.npy')
+    numpy.save(path, data)
+    return path
