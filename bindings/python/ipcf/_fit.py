@@ -8,6 +8,7 @@ result gives the same numbers, bit for bit, as the maps of ``ipcf fit``.
 
 import collections.abc
 import ctypes
+import json
 import os
 import time
 import warnings
@@ -790,6 +791,32 @@ def _recorded_errors(p, meta, sigma):
     return None
 
 
+def _refuse_part(p):
+    """Refuse p, a part of a result or of fit maps (OUT.sd.npy, MAPS.chisq.npy,
+    ...) that has no metadata of its own, naming what it belongs to, as ipcf
+    fit does (it said p had no metadata beside it: REVIEW17's F5)."""
+    if os.path.lexists(p + '.json'):
+        return
+    for suffix, what in (('.sd.npy', 'the error bars of the result'), ('.stderr.npy', 'the standard errors of the maps'),
+                         ('.chisq.npy', 'the chi-square map of the maps'), ('.status.npy', 'the status map of the maps')):
+        if not p.endswith(suffix):
+            continue
+        whole = p[:-len(suffix)] + '.npy'
+        try:
+            with open(whole + '.json', 'rb') as fh:
+                meta = json.loads(fh.read(1 << 24))
+        except (OSError, ValueError):
+            return
+        if not isinstance(meta, dict) or meta.get('software') != 'ipcf':
+            return
+        if suffix == '.sd.npy' and meta.get('errors'):
+            raise _invalid(f'{p} holds {what} {whole} (standard deviations, not curves): fit the result '
+                           f'(fit_result({whole!r})), which they weight')
+        if suffix != '.sd.npy' and meta.get('command') == 'fit':
+            raise _invalid(f'{p} holds {what} {whole}, not curves: fit a correlation result')
+        return
+
+
 def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, joint=False, flow=False, ginf=False,
                frame_interval=None, pixel_size=None, threads=None, progress=False, labelled=False, sigma=None):
     """Fit a model to every curve of a `pcf_file` result (or ``ipcf pcf``'s).
@@ -854,6 +881,7 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
         # "not pcf_file metadata ... KeyError: 'offsets_uv'")
         raise _invalid(f'{p} holds ipcf fit\'s maps (parameters, not curves): fit the correlation result they '
                        'were fitted from')
+    _refuse_part(p)
     # A read made while a run publishes over the result (its files renamed
     # one by one) can find the curves of one run and the error bars of the
     # other: read again, as open_result reads again (it failed with

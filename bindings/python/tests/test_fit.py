@@ -470,6 +470,19 @@ def test_sigma_naming_another_results_error_bars_is_checked(results):
         ipcf.fit_result(a, sigma=b.errors)
 
 
+def test_fit_result_of_a_part_names_its_whole(results):
+    """fit_result of a result's error bars or of fit maps' chi-square map names what they belong to, as ipcf fit
+    does (it said they had no metadata beside them: REVIEW17's F5)."""
+    tmp, _ = results
+    res = ipcf.pcf_file(str(tmp / 'data.npy'), str(tmp / 'pq.npy'), offsets=[(0, 0)] + RING4, bins='multitau', m=16,
+                        smooth=0, errors='blocking')
+    with pytest.raises(ipcf.IpcfValueError, match='holds the error bars of the result .*pq.npy'):
+        ipcf.fit_result(res.errors)
+    _cli_maps(res, str(tmp / 'pqmaps.npy'), [])
+    with pytest.raises(ipcf.IpcfValueError, match='holds the chi-square map of the maps .*pqmaps.npy'):
+        ipcf.fit_result(str(tmp / 'pqmaps.chisq.npy'))
+
+
 def test_sigma_path_beside_a_result_spelt_through_a_link(results):
     """A result written as c/link/../r.npy lies where link's target's parent is (a/); a user's error
     bars at c/r.sd.npy, named as sigma=, are those weights, not the result's own a/r.sd.npy (a lexical
