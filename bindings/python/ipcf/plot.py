@@ -115,6 +115,19 @@ def _done(fig, save, made):
     return fig
 
 
+def _umask():
+    """The process's umask, read without setting it (os.umask sets it, for
+    a moment, for every thread); 0o022 where the system does not say."""
+    try:
+        with open('/proc/self/status') as fh:
+            for line in fh:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
 def _save(fig, save):
     """fig as PNG to save, a file object or a path: a path is written
     through a temporary file beside it and renamed, and one of ipcf's (a
@@ -133,6 +146,7 @@ def _save(fig, save):
     folder, name = os.path.split(p)
     fd, tmp = tempfile.mkstemp(prefix=f'.{name}.', suffix='.tmp', dir=folder or '.')
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # (mkstemp's 0600: the mode savefig's open gives)
         with os.fdopen(fd, 'wb') as fh:
             fig.savefig(fh, format='png', dpi=fig.dpi)
             fh.flush()

@@ -4,6 +4,7 @@ units in its titles and axes where they are known; figures display
 themselves in notebooks (a PNG rich display)."""
 
 import math
+import os
 import re
 import warnings
 
@@ -446,6 +447,9 @@ def test_save_never_replaces_an_ipcf_file_or_a_non_png(tmp_path, data):
     with open(tmp_path / 'm.png', 'rb') as fh:
         assert png_size(fh.read(24)) == (450, 200)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith('.tmp')) == []
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (tmp_path / 'm.png').stat().st_mode & 0o777 == 0o666 & ~mask  # (not mkstemp's 0600)
 
 
 def _save_input(tmp_path, data):
