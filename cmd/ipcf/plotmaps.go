@@ -612,7 +612,11 @@ func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bo
 	d, err := loadMaps(path, m)
 	if err != nil {
 		// Files of two fits while a live fit republishes them: read again
-		// once it has renamed its set (F2).
+		// once it has renamed its set (FITPLOT16's F2; without a live
+		// run's lock the error stands: a file changed while it was read).
+		if _, found, live := job.LockHolder(path); !found || !live {
+			return err
+		}
 		for deadline := time.Now().Add(publishWait); time.Now().Before(deadline); {
 			if _, found, live := job.LockHolder(path); !found || !live {
 				break
