@@ -820,11 +820,15 @@ def test_device_option(stack, reference):
         ipcf.pcf(stack, device='gpu')
 
 
-def test_gpu_fallback_warns(tmp_path):
+def _runs_ok(code, env):
+    """Run code in a child Python with env; it must print ok."""
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
+
+
+def test_gpu_fallback_warns(tmp_path, emu):
     # With the emulated CUDA device failing its launches, device='auto'
     # runs on the CPU (the CPU's result), says why and warns.
-    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(ROOT, 'build', 'cuda-emu')
-    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
     code = (
         'import warnings, numpy, ipcf\n'
         'd = ipcf.simulate(128, 12, seed=3)\n'
@@ -842,16 +846,13 @@ def test_gpu_fallback_warns(tmp_path):
         'assert ipcf.last_device() == "cpu (error bars run on the CPU)", ipcf.last_device()\n'
         'print("ok")\n')
     env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, IPCF_EMU_FAIL='launch')
-    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
+    _runs_ok(code, env)
 
 
-def test_gpu_unusable_warns(tmp_path):
+def test_gpu_unusable_warns(tmp_path, emu):
     # A GPU there whose kernels do not compile (NVRTC broken, say):
     # device='auto' runs on the CPU and warns, as after a failed launch
     # (it ran on the CPU without a sign: GPU15's minor).
-    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(ROOT, 'build', 'cuda-emu')
-    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
     code = (
         'import warnings, numpy, ipcf\n'
         'd = ipcf.simulate(128, 12, seed=3)\n'
@@ -863,8 +864,7 @@ def test_gpu_unusable_warns(tmp_path):
         'numpy.testing.assert_array_equal(auto, ipcf.pcf(d, radius=2, device="cpu"))\n'
         'print("ok")\n')
     env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, IPCF_EMU_FAIL='compile')
-    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
+    _runs_ok(code, env)
     # No GPU at all is no failure, nor a GPU that works: no warning (the
     # system's driver is loaded where IPCF_CUDA_LIBDIR has none).
     code = (
@@ -877,17 +877,14 @@ def test_gpu_unusable_warns(tmp_path):
         'assert not [x for x in w if issubclass(x.category, RuntimeWarning)], w\n'
         'print("ok")\n')
     env = dict(os.environ, IPCF_CUDA_LIBDIR=str(tmp_path))
-    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and 'ok' in r.stdout, r.stderr
+    _runs_ok(code, env)
 
 
-def test_gpu_block_stops_at_ctrl_c(tmp_path):
+def test_gpu_block_stops_at_ctrl_c(tmp_path, emu):
     # Ctrl+C during a GPU block stops it between its launches of pairs: the
     # C ABI's token reached the GPU path only through the progress function,
     # called between blocks, so the whole block ran first (GPU15's F1; 8 of
     # 8 launches here). Counted in the emulated device's log, not timed.
-    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(ROOT, 'build', 'cuda-emu')
-    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
     code = '''
 import os, time, threading, _thread, numpy, ipcf
 log = os.environ['IPCF_EMU_LOG']
@@ -1212,7 +1209,7 @@ def test_dask_option_errors_are_the_eager_calls(kw):
     assert str(lazy.value) == str(eager.value) and str(eager.value).startswith('ipcf_pcf_compute: ')
 
 
-def test_dask_blocks_compute_on_the_device_given():
+def test_dask_blocks_compute_on_the_device_given(emu):
     # ipcf.dask.pcf and acf take device=, as ipcf.pcf does, checked as the
     # graph is built: every block ran on 'auto' (the GPU where there is
     # one) and device='cpu' was a TypeError. On the emulated GPU: 'cpu'
@@ -1223,8 +1220,6 @@ def test_dask_blocks_compute_on_the_device_given():
         import dask.array as da
         import ipcf.dask as idk
         idk.pcf(da.zeros((64, 12, 12), dtype='u2', chunks=(-1, 6, 6)), radius=2, device='gpu')
-    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(ROOT, 'build', 'cuda-emu')
-    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
     code = '''
 import numpy, dask.array as da, ipcf, ipcf.dask as idk
 d = ipcf.simulate(frames=256, size=16, seed=1)

@@ -682,16 +682,13 @@ def test_pcf_file_refuses_data2(tmp_path, data):
 # --- devices: the GPU computes one channel, log bins, default smoothing ---------
 
 
-def test_toolkit_runs_on_the_cpu_with_device_auto():
+def test_toolkit_runs_on_the_cpu_with_device_auto(emu):
     """On the emulated CUDA device: toolkit options with device='auto' run on
     the CPU without a warning (the note says why), 'cuda' refuses them
     (status 8); a GPU that fails warns at the caller's line."""
     import os
     import subprocess
     import sys
-    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..')
-    emu = os.environ.get('IPCF_CUDA_EMU_DIR') or os.path.join(root, 'build', 'cuda-emu')
-    assert os.path.exists(os.path.join(emu, 'libcuda.so.1')), f'{emu}: make cuda-emu builds the emulated device'
     code = (
         'import warnings, numpy, ipcf\n'
         'd = ipcf.simulate(128, 12, seed=3)\n'
