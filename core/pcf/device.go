@@ -14,6 +14,7 @@ import (
 	"github.com/ipcf/ipcf/core/bleach"
 	"github.com/ipcf/ipcf/core/internal/cuda"
 	"github.com/ipcf/ipcf/core/pool"
+	"github.com/ipcf/ipcf/core/source"
 )
 
 var note struct {
@@ -698,13 +699,10 @@ func CanonicalDevice(dev string) string {
 }
 
 // deviceNumber reads the N of "cuda:N": decimal digits alone, as every
-// whole number the options take ("cuda:+0" was taken by the CLI and
-// refused by Python: GPU15's minor).
+// whole number the options take (source.Whole; "cuda:+0" was taken by the
+// CLI and refused by Python: GPU15's minor).
 func deviceNumber(s string) (int, bool) {
-	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
-		return 0, false
-	}
-	n, err := strconv.Atoi(s)
+	n, err := source.Whole(s, false)
 	return n, err == nil
 }
 

@@ -8,7 +8,6 @@ result gives the same numbers, bit for bit, as the maps of ``ipcf fit``.
 
 import collections.abc
 import ctypes
-import json
 import os
 import time
 import warnings
@@ -18,7 +17,7 @@ import numpy
 from . import (_outside_stacklevel, _bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record, _file_id,
                _float, _int, _int32_ptr, _invalid,
                _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _probe_mapped,
-               IpcfIOError, _positive, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
+               IpcfError, IpcfIOError, _positive, _read_json, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
                _threads, _unsupported)
 from ._label import Labelled, label
 
@@ -803,11 +802,8 @@ def _refuse_part(p):
             continue
         whole = p[:-len(suffix)] + '.npy'
         try:
-            with open(whole + '.json', 'rb') as fh:
-                meta = json.loads(fh.read(1 << 24))
-        except (OSError, ValueError):
-            return
-        if not isinstance(meta, dict) or meta.get('software') != 'ipcf':
+            meta = _read_json(whole + '.json', meta=True)  # (ipcf's, sealed: another's refuses)
+        except (IpcfError, OSError, ValueError):
             return
         if suffix == '.sd.npy' and meta.get('errors'):
             raise _invalid(f'{p} holds {what} {whole} (standard deviations, not curves): fit the result '
