@@ -300,7 +300,7 @@ func unitsOrigin(from string) string {
 }
 
 // readFitInput reads RESULT.npy and RESULT.npy.json.
-func readFitInput(path string, f fitFlags) (*fitInput, error) {
+func readFitInput(ctx context.Context, path string, f fitFlags) (*fitInput, error) {
 	// Maps of the curves' shape (a parameter per delay) carry the
 	// result's delays and offsets in their metadata: they were fitted.
 	if _, ok := readMapsMeta(path); ok {
@@ -316,7 +316,7 @@ func readFitInput(path string, f fitFlags) (*fitInput, error) {
 		// A live run publishing over the result (its earlier metadata
 		// removed before the renames) is waited for, and a stopped one's
 		// files named so, as plot does (checkSeal).
-		if err := checkSeal(path); err != nil {
+		if err := checkSeal(ctx, path); err != nil {
 			return nil, err
 		}
 	}
@@ -1081,7 +1081,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 	}
-	in, err := readFitInput(f.in, f)
+	in, err := readFitInput(ctx, f.in, f)
 	if err != nil {
 		return err
 	}

@@ -173,7 +173,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		pos[0] = ooc.Linked(npy.KernelPath(pos[0])) // (a result linked into a work folder: its metadata beside the file)
 		// Maps a live fit is replacing now (MAPS.npy renamed aside, its
 		// lock held) are waited for, as a pCF publication is (F2).
-		waitLiveFit(pos[0])
+		if err := waitLiveFit(ctx, pos[0]); err != nil {
+			return err
+		}
 		if err := keptMapsHint(pos[0]); err != nil {
 			return err
 		}
@@ -186,7 +188,7 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if group := mapsArrayOf(pos[0]); group != "" {
 			return fmt.Errorf("%s is an array of ipcf fit's maps %s: draw the maps (ipcf plot %s --param D, or --param chisq, status)", pos[0], group, group)
 		}
-		if err := checkSeal(pos[0]); err != nil {
+		if err := checkSeal(ctx, pos[0]); err != nil {
 			return err
 		}
 		m, ok, err := readMapsMetaErr(pos[0])
@@ -418,27 +420,42 @@ func keptMapsHint(path string) error {
 
 // waitLiveFit waits, up to publishWait, while a live ipcf run holds the
 // lock of the maps at path and the maps are not there.
-func waitLiveFit(path string) {
-	for deadline := time.Now().Add(publishWait); time.Now().Before(deadline); {
+func waitLiveFit(ctx context.Context, path string) error {
+	return waitLive(ctx, func() bool {
 		if _, err := os.Lstat(path); err == nil {
-			return
+			return true
 		}
-		if _, found, live := job.LockHolder(path); !found || !live {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		_, found, live := job.LockHolder(path)
+		return !found || !live
+	})
 }
 
 // publishWait is how long plot waits for the metadata of a result that a
 // live ipcf run is publishing (as Python's open_result does).
 const publishWait = 5 * time.Second
 
+// waitLive is plot's and fit's one wait for a live ipcf run: it polls done
+// every 20 ms, up to publishWait, and ends at once with ctx's error on a
+// signal (Ctrl+C went unheeded for the 5 s: CLI16's m22).
+func waitLive(ctx context.Context, done func() bool) error {
+	for deadline := time.Now().Add(publishWait); !done(); {
+		if !time.Now().Before(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cancelled while waiting for a live ipcf run: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
 // checkSeal refuses a result or maps whose metadata (PATH.json, a Zarr's
 // .zattrs) changed since ipcf wrote them (ooc.CheckSeal): their units and
 // delays label the picture. Without metadata it passes (the readers say
 // what is missing).
-func checkSeal(path string) error {
+func checkSeal(ctx context.Context, path string) error {
 	side := npySidecar(path)
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		side = filepath.Join(path, ".zattrs")
@@ -475,22 +492,26 @@ func checkSeal(path string) error {
 				}
 			}
 			holder, found, live := job.LockHolder(q)
-			for deadline := time.Now().Add(publishWait); found && live && time.Now().Before(deadline); {
-				time.Sleep(20 * time.Millisecond)
-				if _, err := os.Lstat(qside); err == nil {
-					return checkSeal(path)
+			if found && live {
+				if err := waitLive(ctx, func() bool {
+					if _, err := os.Lstat(qside); err == nil {
+						return true
+					}
+					holder, found, live = job.LockHolder(q)
+					return !found || !live
+				}); err != nil {
+					return err
 				}
-				holder, found, live = job.LockHolder(q)
 			}
 			if _, err := os.Lstat(qside); err == nil {
-				return checkSeal(path)
+				return checkSeal(ctx, path)
 			}
 			// (error bars' metadata are their result's: named so whichever
 			// lock is found; OUT.sd.npy.json was named, REVIEW6's F6)
 			meta := npySidecar(owners[len(owners)-1])
 			switch {
 			case found && live:
-				return fmt.Errorf("%s is being written by an ipcf run (%s), and its metadata %s are not there yet: draw it when that run has ended", path, holder, meta)
+				return fmt.Errorf("%s is being written by an ipcf run (%s), and its metadata %s are not there yet: run this command again when that run has ended", path, holder, meta)
 			case found:
 				return fmt.Errorf("%s has no metadata (%s), and the ipcf run that wrote it (%s) was stopped before it finished: run that job again to finish it", path, meta, holder)
 			}

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
@@ -617,11 +616,11 @@ func plotMaps(path string, m *mapsMeta, param string, offset int, offsetGiven bo
 		if _, found, live := job.LockHolder(path); !found || !live {
 			return err
 		}
-		for deadline := time.Now().Add(publishWait); time.Now().Before(deadline); {
-			if _, found, live := job.LockHolder(path); !found || !live {
-				break
-			}
-			time.Sleep(20 * time.Millisecond)
+		if err := waitLive(out.ctx, func() bool {
+			_, found, live := job.LockHolder(path)
+			return !found || !live
+		}); err != nil {
+			return err
 		}
 		m2, ok, merr := readMapsMetaErr(path)
 		if merr != nil || !ok || !slices.Equal(mapsParamNames(m2), names) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1699,5 +1700,46 @@ func TestFitWaitsForAPublication(t *testing.T) {
 	unlock()
 	if code == 0 || strings.Contains(msg, "not found: fit needs the result's metadata") || !strings.Contains(msg, "being written by") {
 		t.Errorf("fit during a live publication: exit %d, %q; want the run writing it named", code, msg)
+	}
+}
+
+// TestWaitsHeedCancel: plot's and fit's waits for a live run publishing
+// (its lock held, its metadata or maps not there yet) end at a signal with
+// the cancellation, not after their 5 s with "being written" (CLI16's m22:
+// Ctrl+C went unheeded for the wait).
+func TestWaitsHeedCancel(t *testing.T) {
+	p, _, acf := smallACF(t)
+	if err := os.Rename(acf+".json", p("aside.json")); err != nil {
+		t.Fatal(err)
+	}
+	gone := p("gone.npy")
+	for _, f := range []string{acf, gone} {
+		unlock, err := job.Lock(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	for _, args := range [][]string{
+		{"plot", acf, "-o", p("c.png")},  // checkSeal: the result's metadata
+		{"plot", gone, "-o", p("g.png")}, // waitLiveFit: maps a fit replaces
+		{"fit", acf, "-o", p("m.npy"), "--model", "acf2d", "--waist", "2", "--quiet"},
+	} {
+		cmd := cmdPlot
+		if args[0] == "fit" {
+			cmd = cmdFit
+		}
+		err := cmd(ctx, args[1:], &stdout, &stderr)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%v, cancelled during a live run's publication: %v; want the cancellation", args, err)
+		}
+	}
+	for _, f := range []string{"c.png", "g.png", "m.npy"} {
+		if _, err := os.Lstat(p(f)); !os.IsNotExist(err) {
+			t.Errorf("a cancelled command wrote %s", f)
+		}
 	}
 }
