@@ -1639,6 +1639,13 @@ def _warn_counts(data, name, stacklevel):
         if at is not None:  # data are a block of an image (ipcf.dask): its pixel in the image
             msg = re.sub(r'pixel \(row (\d+), column (\d+)\)',
                          lambda m: f'pixel (row {int(m[1]) + at[0]}, column {int(m[2]) + at[1]})', msg, count=1)
+            once = getattr(_said, 'once', None)
+            if once is not None:  # once an array: it warned once per block (DASK16's F2)
+                with once.lock:
+                    if once.warned:
+                        return
+                    once.warned = True
+                msg += ' (ipcf.dask says this once an array: other blocks may hold such samples too)'
         warnings.warn(f'ipcf: {name}: {msg}', CountsWarning, stacklevel=stacklevel)
 
 
@@ -1646,17 +1653,31 @@ class _block_origin:
     """Within it, this thread's calls work on a block of an image (an
     ipcf.dask block) whose first row and column are those of origin, a
     (row, column) pair of the image: a CountsWarning names the image's
-    pixel (it named the block's: a pixel that was fine)."""
+    pixel (it named the block's: a pixel that was fine). once, from
+    `_once()` for each lazy array, lets one block of the array warn."""
 
-    def __init__(self, origin):
+    def __init__(self, origin, once):
         self.origin = (int(origin[0]), int(origin[1]))
+        self.once = once
 
     def __enter__(self):
-        self.was = getattr(_said, 'origin', None)
-        _said.origin = self.origin
+        self.was = getattr(_said, 'origin', None), getattr(_said, 'once', None)
+        _said.origin, _said.once = self.origin, self.once
 
     def __exit__(self, *exc):
-        _said.origin = self.was
+        _said.origin, _said.once = self.was
+
+
+class _once:
+    """A flag, warned yet, shared by the blocks of one lazy array in a
+    process. It pickles (dask.distributed sends it to each worker, where
+    the first block warns) as a new flag: a lock does not."""
+
+    def __init__(self):
+        self.warned, self.lock = False, threading.Lock()
+
+    def __reduce__(self):
+        return _once, ()
 
 
 def _bleach_frames(frames, filtersize, options):

@@ -41,7 +41,7 @@ import warnings
 
 import numpy
 
-from . import (AllNaNWarning, _outside_stacklevel, DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _block_origin, _block_scope, _bleach_frames, _bool, _c,
+from . import (AllNaNWarning, _outside_stacklevel, DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _block_origin, _once, _block_scope, _bleach_frames, _bool, _c,
                _cancel_blocks, _check_dtype, _checked_once, _defaults, _device, _ignored, _input, _int, _invalid, _lib,
                _mean, _not_masked, _pcf_options, _renamed, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
@@ -323,6 +323,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         args.append(da.overlap.overlap(d2, depth={0: 0, 1: depth[0], 2: depth[1]}, boundary='none'))
     starts = [numpy.cumsum((0,) + darr.chunks[a]) for a in (1, 2)]
     counts = [len(darr.chunks[1]), len(darr.chunks[2])]
+    once = _once()
 
     def block(x, x2=None, block_info=None):
         loc = block_info[None]['chunk-location'][:2]
@@ -331,7 +332,7 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         lo = [starts[a][loc[a]] - (depth[a] if loc[a] > 0 else 0) for a in (0, 1)]
         hi = [starts[a][loc[a] + 1] + (depth[a] if loc[a] < counts[a] - 1 else 0) for a in (0, 1)]
         mk = None if mask is None else mask[lo[0]:hi[0], lo[1]:hi[1]]
-        with _checked_once(), _block_origin(lo):  # warned when the graph was built
+        with _checked_once(), _block_origin(lo, once):  # warned when the graph was built
             res = _pcf(x, mask=mk, data2=x2, **kw)
         crop = []
         for a in (0, 1):
@@ -368,10 +369,11 @@ def correct_bleaching(darr, /, filtersize=DEFAULT_FILTERSIZE, *, mean='real', th
     _bleach_frames(darr.shape[0], f, o)  # (it said "leaves -2045 of 3 frames")
     n = darr.shape[0] - 2 * f
     dt = _bleach_dtype(darr.dtype)  # what the in-memory correct_bleaching returns
+    once = _once()
 
     def block(x, block_info=None):
         at = block_info[0]['array-location']
-        with _block_origin((at[1][0], at[2][0]) if len(at) == 3 else (0, at[1][0])):
+        with _block_origin((at[1][0], at[2][0]) if len(at) == 3 else (0, at[1][0]), once):
             return _correct_bleaching(x, f, mean=mean, threads=threads, time_axis=0)
 
     return da.map_blocks(_cancelling(block), darr, dtype=dt, chunks=((n,),) + darr.chunks[1:],

@@ -1188,6 +1188,19 @@ def test_dask_counts_warning_names_the_image_pixel():
             call()
         msgs = [str(x.message) for x in w if issubclass(x.category, ipcf.CountsWarning)]
         assert msgs and all(want in m for m in msgs), msgs
+    # Samples that are not counts in every block: one warning an array, not
+    # one a block (DASK16's F2: 4 blocks, 4 warnings), naming the first
+    # block's pixel; a second array warns again.
+    data += 0.5
+    for make in (lambda: idk.correct_bleaching(da.from_array(data, chunks=(-1, 8, 8)), 10),
+                 lambda: idk.pcf(da.from_array(data, chunks=(-1, 8, 8)), radius=2, npoints=4, nbins=8, bleach=10)):
+        for _ in range(2):
+            lazy = make()
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter('always')
+                lazy.compute(scheduler='threads')
+            msgs = [str(x.message) for x in w if issubclass(x.category, ipcf.CountsWarning)]
+            assert len(msgs) == 1 and 'once an array' in msgs[0], msgs
     # and a filter size that leaves no frame, in the library's words ("leaves -2045 of 3 frames" before)
     with pytest.raises(ipcf.IpcfValueError, match=r'filtersize=1024 leaves no frame of 3 \(it drops 2\*filtersize; at most 1\)'):
         idk.correct_bleaching(da.zeros((3, 8, 8), dtype='u2', chunks=(-1, 4, 4)), 1024)
