@@ -102,7 +102,14 @@ func resolveDevice(ctx context.Context, dev string) (int, error) {
 	switch {
 	case dev == "" || dev == "auto":
 		if _, err := cuda.Count(); err != nil { // (no question to the devices: see cuda.Count)
-			setNote(ctx, "cpu (auto: no CUDA device: "+strings.TrimPrefix(err.Error(), "cuda: not available: ")+")")
+			why := strings.TrimPrefix(err.Error(), "cuda: not available: ")
+			if cuda.Present() {
+				// a GPU whose NVRTC or cuFFT did not load: unusable, as
+				// one whose kernels do not compile (REVIEW17's F4)
+				setNote(ctx, "cpu (auto: cuda:0 unusable: "+why+")")
+			} else {
+				setNote(ctx, "cpu (auto: no CUDA device: "+why+")")
+			}
 			return -1, nil
 		}
 		if _, err := cuda.Compile(0); err != nil {

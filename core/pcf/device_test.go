@@ -93,8 +93,12 @@ func TestFakeCUDA(t *testing.T) {
 	if !cuda.Available {
 		t.Skip("pure-Go build: no GPU path")
 	}
-	if os.Getenv("IPCF_FAKE_CHILD") == "1" {
+	switch os.Getenv("IPCF_FAKE_CHILD") {
+	case "1":
 		fakeChild(t)
+		return
+	case "nonvrtc":
+		fakeChildWithoutNVRTC(t)
 		return
 	}
 	dir := t.TempDir()
@@ -138,6 +142,45 @@ func TestFakeCUDA(t *testing.T) {
 		t.Errorf("%d bins launches, want 8", n)
 	}
 	t.Log(strings.TrimSpace(string(out)))
+	// The driver alone, without NVRTC and cuFFT beside it: a GPU there
+	// but unusable (it was "no CUDA device", and Python did not warn:
+	// REVIEW17's F4).
+	alone := filepath.Join(dir, "alone")
+	if err := os.Mkdir(alone, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(lib, filepath.Join(alone, "libcuda.so.1")); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(os.Args[0], "-test.run", "^TestFakeCUDA$", "-test.v")
+	cmd.Env = append(os.Environ(), "IPCF_FAKE_CHILD=nonvrtc", "IPCF_CUDA_LIBDIR="+alone)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child without NVRTC: %v\n%s", err, out)
+	}
+}
+
+// fakeChildWithoutNVRTC: device auto with a driver that finds a GPU and
+// no NVRTC runs on the CPU, its note saying the GPU is unusable and why.
+func fakeChildWithoutNVRTC(t *testing.T) {
+	data := randomStack(6, 64, 12, 12, 20)
+	o := Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "auto"}
+	auto, _ := compute(t, data, o)
+	note := LastDeviceNote()
+	if !strings.HasPrefix(note, "cpu (auto: cuda:0 unusable: ") {
+		t.Fatalf("device auto with a GPU but no NVRTC: note %q, want cpu (auto: cuda:0 unusable: ...)", note)
+	}
+	o.Device = "cpu"
+	cpu, _ := compute(t, data, o)
+	for i := range cpu {
+		if cpu[i] != auto[i] {
+			t.Fatal("device auto on an unusable GPU differs from cpu")
+		}
+	}
+	o.Device = "cuda"
+	out, _ := array.Contiguous(array.Float32, []int{8, 8, 8, 6}, make([]byte, 8*8*8*6*4))
+	if err := Compute(context.Background(), out, data, o); !errors.Is(err, ErrNoDevice) {
+		t.Fatalf("device cuda with a GPU but no NVRTC: %v, want ErrNoDevice", err)
+	}
 }
 
 func fakeChild(t *testing.T) {

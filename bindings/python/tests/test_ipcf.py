@@ -865,6 +865,14 @@ def test_gpu_unusable_warns(tmp_path, emu):
         'print("ok")\n')
     env = dict(os.environ, IPCF_CUDA_LIBDIR=emu, IPCF_EMU_FAIL='compile')
     _runs_ok(code, env)
+    # A GPU whose NVRTC and cuFFT are not installed: the same (it was
+    # "no CUDA device", without a warning: REVIEW17's F4).
+    alone = tmp_path / 'driver-alone'
+    alone.mkdir()
+    (alone / 'libcuda.so.1').symlink_to(os.path.join(emu, 'libcuda.so.1'))
+    _runs_ok(code.replace('assert ipcf.last_device().startswith("cpu (auto: cuda:0 unusable: ")',
+                          'assert ipcf.last_device().startswith("cpu (auto: cuda:0 unusable: NVRTC ")'),
+             dict(os.environ, IPCF_CUDA_LIBDIR=str(alone)))
     # No GPU at all is no failure, nor a GPU that works: no warning (the
     # system's driver is loaded where IPCF_CUDA_LIBDIR has none).
     code = (

@@ -35,6 +35,7 @@ typedef int cufftResult;
 
 static struct {
     int loaded, ndev, nvrtc_version;
+    int present; /* the driver's device count, whether or not NVRTC and cuFFT load */
     char why[1024];
     void *cu, *nvrtc, *cufft;
     CUresult (*cuInit)(unsigned);
@@ -235,6 +236,7 @@ static int load(void) {
         L.ndev = 0;
         return 0;
     }
+    L.present = L.ndev;
     if (!(L.nvrtc = open_any(nv, "NVRTC", "install the CUDA runtime compiler"))) return 0;
     OPTSYM(L.nvrtc, nvrtcVersion, "nvrtcVersion");
     SYM(L.nvrtc, nvrtcCreateProgram, "nvrtcCreateProgram");
@@ -278,6 +280,11 @@ int ipcf_cuda_init(char *why, size_t n) {
     int nd = L.ndev;
     if (!nd) setwhy(why, n, "%s", L.why);
     return nd;
+}
+
+int ipcf_cuda_present(void) {
+    ipcf_cuda_init(0, 0);
+    return L.present;
 }
 
 static const char *cuerr(CUresult r) {

@@ -58,6 +58,13 @@ func Count() (int, error) {
 	return n, nil
 }
 
+// Present reports whether the driver found a device, usable or not: where
+// NVRTC or cuFFT does not load, Count finds none, yet a GPU is there and
+// device "auto" running on the CPU is worth a word (REVIEW17's F4).
+func Present() bool {
+	return C.ipcf_cuda_present() > 0
+}
+
 // Devices lists the usable devices, or returns the reason there are none.
 func Devices() ([]Device, error) {
 	if err := none.Load(); err != nil {

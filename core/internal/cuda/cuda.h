@@ -6,6 +6,9 @@
 /* Loads the CUDA driver, NVRTC and cuFFT with dlopen and counts devices.
  * Returns the device count (>= 1), or 0 with the reason in why. */
 int ipcf_cuda_init(char *why, size_t n);
+/* The driver's device count, also where NVRTC or cuFFT did not load (so
+ * ipcf_cuda_init found no usable device): a GPU there but unusable. */
+int ipcf_cuda_present(void);
 /* Describes device i ("name, compute X.Y, N MiB"); returns 0 on success. */
 int ipcf_cuda_describe(int i, char *buf, size_t n, int64_t *free_mem, int *cc);
 /* Compiles the kernels for device i (cached); 0 on success, reason in why.

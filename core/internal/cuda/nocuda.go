@@ -27,6 +27,9 @@ func Devices() ([]Device, error) {
 	return nil, errors.New("cuda: not available: this build has no GPU path (built without cgo)")
 }
 
+// Present is false in pure-Go builds.
+func Present() bool { return false }
+
 // Count reports that pure-Go builds have no GPU path.
 func Count() (int, error) {
 	_, err := Devices()
