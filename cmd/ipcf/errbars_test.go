@@ -544,6 +544,19 @@ func TestFitWeighted(t *testing.T) {
 		t.Errorf("--sigma another result's error bars: exit %d: %s", code, firstLine(msg))
 	}
 	os.Remove(bad)
+	// --sigma naming the result itself, another result's curves or fit
+	// maps' companions: not error bars (FITPLOT16's m1: the result itself,
+	// of its own shape, weighted its fits, exit 0).
+	p := func(s string) string { return filepath.Join(r.dir, s) }
+	if code, msg := ipcf(t, "fit", other, "-o", p("m.npy"), "--quiet"); code != 0 {
+		t.Fatal(code, msg)
+	}
+	for sigma, want := range map[string]string{circle: "is the result itself", other: "an ipcf output of its own",
+		p("m.npy"): "an ipcf output of its own", p("m.stderr.npy"): "holds the standard errors of the fit maps"} {
+		if code, msg := ipcf(t, "fit", circle, "-o", bad, "--sigma", sigma); code != 2 || !strings.Contains(msg, want) {
+			t.Errorf("--sigma %s: exit %d: %s; want 2, %q", filepath.Base(sigma), code, firstLine(msg), want)
+		}
+	}
 	ob, _ := os.ReadFile(sdName(other))
 	ob[len(ob)-1] ^= 0x40
 	os.WriteFile(sdName(other), ob, 0o644)

@@ -87,6 +87,11 @@ func readSigma(in *fitInput, path string, raw json.RawMessage, f fitFlags) error
 		in.weights = map[string]any{"used": false, "why": "the result has no error bars (ipcf pcf --errors writes them)"}
 		return nil
 	}
+	if from == "--sigma" {
+		if err := notErrorBars(file, path); err != nil {
+			return err
+		}
+	}
 	if from != "--sigma" {
 		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
 			// (their file by the name rule: the sidecar may record another
@@ -202,6 +207,28 @@ func sidecarErrorsRecord(whole string) *fitErrorsRecord {
 		return nil
 	}
 	return m.Errors
+}
+
+// notErrorBars refuses --sigma naming the result itself, or another file
+// ipcf wrote that is not error bars (curves, maps, their companions): of
+// the result's shape, they were taken as error bars, exit 0 (FITPLOT16's
+// m1: --sigma r.npy weighted r.npy's fit by its own curves).
+func notErrorBars(file, result string) error {
+	if fitSamePath(file, result) {
+		return fitNeeds("--sigma %s is the result itself, not its error bars: give its error bars (%s, written by ipcf pcf --errors), or leave --sigma out", file, job.ErrorsName(result))
+	}
+	if whole, part := ooc.PartOf(file); part != "" && part != "the error bars" {
+		return fitNeeds("--sigma %s holds %s %s, not error bars of curves", file, part, whole)
+	}
+	if b, err := ooc.ReadMeta(ooc.SidecarName(file)); err == nil {
+		var m struct {
+			Software string `json:"software"`
+		}
+		if json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker {
+			return fitNeeds("--sigma %s is an ipcf output of its own (its metadata %s), not error bars: give error bars (RESULT.sd.npy, written by ipcf pcf --errors)", file, ooc.SidecarName(file))
+		}
+	}
+	return nil
 }
 
 // sigmaAtOffset returns the error bars of the curves at offset k, (h, w,

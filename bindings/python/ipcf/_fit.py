@@ -790,6 +790,34 @@ def _recorded_errors(p, meta, sigma):
     return None
 
 
+def _not_error_bars(s, p):
+    """Refuse sigma=s naming the result p itself, or another file ipcf wrote
+    that is not error bars (curves, maps, their companions), as ipcf fit
+    --sigma does: of the result's shape, they weighted its fits, exit 0
+    (FITPLOT16's m1)."""
+    if _same_file(s, p):
+        raise _invalid(f'sigma={s!r} is the result itself, not its error bars: give its error bars '
+                       f'({p[:-4] if p.endswith(".npy") else p}.sd.npy, written with errors=), or leave sigma out')
+    for suffix, what in (('.stderr.npy', 'the standard errors'), ('.chisq.npy', 'the chi-square map'),
+                         ('.status.npy', 'the status map')):
+        if s.endswith(suffix) and not os.path.lexists(s + '.json'):
+            try:
+                meta = _read_json(s[:-len(suffix)] + '.npy.json', meta=True)
+            except (IpcfError, OSError, ValueError):
+                break
+            if meta.get('command') == 'fit':
+                raise _invalid(f'sigma={s!r} holds {what} of the fit maps {s[:-len(suffix)]}.npy, not error bars '
+                               'of curves')
+    if os.path.lexists(s + '.json'):
+        try:
+            meta = _read_json(s + '.json', meta=True)
+        except (IpcfError, OSError, ValueError):
+            return  # (not ipcf's metadata: the user's array, read as it is)
+        if isinstance(meta, dict) and meta.get('software') == 'ipcf':
+            raise _invalid(f'sigma={s!r} is an ipcf output of its own (its metadata {s}.json), not error bars: '
+                           'give error bars (RESULT.sd.npy, written with errors=)')
+
+
 def _refuse_part(p):
     """Refuse p, a part of a result or of fit maps (OUT.sd.npy, MAPS.chisq.npy,
     ...) that has no metadata of its own, naming what it belongs to, as ipcf
@@ -919,6 +947,7 @@ def fit_result(path, model='pcf1d', *, waist=None, waist_um=None, kappa=None, jo
     elif sigma is False:
         sigma = None
     elif isinstance(sigma, (str, bytes, os.PathLike)):
+        _not_error_bars(os.fsdecode(os.fspath(sigma)), p)
         # read into memory, never waited on (a FIFO) nor mapped (a file
         # cut short during the fit would end the process with SIGBUS)
         sigma = _read_npy(os.fsdecode(os.fspath(sigma)), f'sigma={sigma!r}', 'a .npy file')

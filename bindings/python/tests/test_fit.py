@@ -470,6 +470,25 @@ def test_sigma_naming_another_results_error_bars_is_checked(results):
         ipcf.fit_result(a, sigma=b.errors)
 
 
+def test_sigma_that_is_not_error_bars_is_refused(results):
+    """sigma= naming the result itself, another result's curves or fit maps' companions is refused, as ipcf fit
+    --sigma refuses it: of the result's shape, the curves weighted their own fits (FITPLOT16's m1)."""
+    tmp, _ = results
+    src = str(tmp / 'data.npy')
+    a = ipcf.pcf_file(src, str(tmp / 'na.npy'), offsets=[(0, 0)] + RING4, bins='multitau', m=16, smooth=0,
+                      errors='blocking')
+    b = ipcf.pcf_file(src, str(tmp / 'nb.npy'), offsets=[(0, 0)] + RING4, bins='multitau', m=16, smooth=0)
+    _cli_maps(b, str(tmp / 'nmaps.npy'), [])
+    for sigma, want in ((str(a), 'is the result itself'), (str(b), 'an ipcf output of its own'),
+                        (str(tmp / 'nmaps.npy'), 'an ipcf output of its own'),
+                        (str(tmp / 'nmaps.stderr.npy'), 'holds the standard errors of the fit maps')):
+        with pytest.raises(ipcf.IpcfValueError, match=want):
+            ipcf.fit_result(a, sigma=sigma)
+    # a user's copy of the curves, without ipcf's metadata, is the user's array: taken as it is
+    shutil.copy(str(b), tmp / 'mine.npy')
+    assert ipcf.fit_result(a, sigma=str(tmp / 'mine.npy')).maps.shape
+
+
 def test_fit_result_of_a_part_names_its_whole(results):
     """fit_result of a result's error bars or of fit maps' chi-square map names what they belong to, as ipcf fit
     does (it said they had no metadata beside them: REVIEW17's F5)."""
