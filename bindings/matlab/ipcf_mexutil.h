@@ -94,6 +94,23 @@ static void ipcf_mex_check(ipcf_status s) {
     mexErrMsgIdAndTxt(ipcf_status_id(s), "%s", msg);
 }
 
+/* ipcf_mex_check_as raises the library's error of a query made for fn's
+ * sake (the output's shape, asked before ipcf_pcf_compute) under fn's name:
+ * the messages named ipcf_pcf_output_shape, never called by the user
+ * (FRONT16's m1). */
+static void ipcf_mex_check_as(ipcf_status s, const char *query, const char *fn) {
+    char msg[2304];
+    const char *e;
+    size_t n = strlen(query);
+    if (s == IPCF_OK) return;
+    e = ipcf_last_error();
+    if (strncmp(e, query, n) == 0 && e[n] == ':')
+        snprintf(msg, sizeof msg, "%s%s", fn, e + n);
+    else
+        snprintf(msg, sizeof msg, "%s", e);
+    mexErrMsgIdAndTxt(ipcf_status_id(s), "%s", msg);
+}
+
 /* ipcf_mex_warn_counts warns (ipcf:counts) when a stack to be corrected for
  * bleaching holds a sample that is not a count in 0..65535, which the
  * correction's rounding and clipping change beyond recognition. */

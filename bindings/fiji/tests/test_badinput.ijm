@@ -138,7 +138,7 @@ ok = (startsWith(r, "error") == false);
 check(ok, "second of another frame interval, frame_interval given", r);
 close("*");
 newImage("small", "16-bit ramp", 4, 4, 16);
-expect("image smaller than the circle", call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=4"), "radius=2 too large for a 4x4 image");
+expect("image smaller than the circle", call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=4"), "ipcf_pcf_compute: pcf: invalid parameter: radius=2 too large for a 4x4 image");
 close("*");
 expect("no image", call("ipcf.Ipcf.pcf", "radius=2"), "error: no image");
 

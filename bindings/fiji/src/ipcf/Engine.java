@@ -108,7 +108,7 @@ final class Engine {
             o.mask.write();
         }
         long[] shape = new long[4];
-        check(lib.ipcf_pcf_output_shape(s.array, o, shape));
+        checkAs(lib.ipcf_pcf_output_shape(s.array, o, shape), "ipcf_pcf_output_shape", method < 0 ? "ipcf_pcf_compute" : "ipcf_pcf_errors");
         if (shape[0] * shape[1] > Integer.MAX_VALUE || shape[2] * shape[3] > Integer.MAX_VALUE)
             throw new IllegalArgumentException("the result (" + shape[0] + ", " + shape[1] + ", " + shape[2] + ", " + shape[3]
                     + ") is too large for an ImageJ stack");
@@ -482,6 +482,15 @@ final class Engine {
 
     static void check(int status) {
         if (status != Native.OK) throw new IpcfException(status, Native.lib().ipcf_last_error());
+    }
+
+    /** check, for a query made for fn's sake (the output's shape before ipcf_pcf_compute): its error under
+     *  fn's name (the messages named ipcf_pcf_output_shape, never called by the user: FRONT16's m1). */
+    static void checkAs(int status, String query, String fn) {
+        if (status == Native.OK) return;
+        String e = Native.lib().ipcf_last_error();
+        if (e != null && e.startsWith(query + ":")) e = fn + e.substring(query.length());
+        throw new IpcfException(status, e);
     }
 
     /** Progress on ImageJ's bar; Esc cancels. Runs on the computing thread. */
