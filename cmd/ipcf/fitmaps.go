@@ -670,5 +670,12 @@ func fitZarrReplaceable(out string, st os.FileInfo) error {
 	if f := ooc.ZarrForeign(out); f != "" {
 		return fmt.Errorf("fit: %w: %s holds %s, which ipcf did not write: not replacing the folder; move it out or choose another name", errTarget, out, f)
 	}
+	// Maps edited in place or damaged since: kept, as a pCF result's
+	// (ZARR17's F1).
+	if f, err := ooc.ZarrChanged(out); err != nil {
+		return fmt.Errorf("fit: %s exists and its %s could not be read to check that it is the maps of an ipcf fit: %w; nothing was replaced", out, f, err)
+	} else if f != "" {
+		return fmt.Errorf("fit: %w: %s exists and is not the maps its .zattrs records: its %s was changed since ipcf wrote it (edited in place, or damaged): not replacing it; remove it or choose another name", errTarget, out, f)
+	}
 	return nil
 }

@@ -1743,3 +1743,34 @@ func TestWaitsHeedCancel(t *testing.T) {
 		}
 	}
 }
+
+// TestFitZarrEditedInPlaceKept: maps in a Zarr folder whose chunk a user
+// changed in place are not replaced by a refit, as a pCF result's are not
+// (ZARR17's F1: the refit replaced the folder, exit 0); untouched maps are.
+func TestFitZarrEditedInPlaceKept(t *testing.T) {
+	p, _, acf := smallACF(t)
+	maps := p("m.zarr")
+	fit := func() (int, string) {
+		return runIn(t, "fit", acf, "-o", maps, "--model", "acf2d", "--waist", "2", "--quiet")
+	}
+	for i := 0; i < 2; i++ {
+		if code, msg := fit(); code != 0 {
+			t.Fatalf("fit %d: %d %s", i, code, msg)
+		}
+	}
+	chunk := filepath.Join(maps, "params", "0.0.0")
+	b, err := os.ReadFile(chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	if err := os.WriteFile(chunk, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := fit(); code != 1 || !strings.Contains(msg, "its params/0.0.0 was changed since ipcf wrote it") {
+		t.Errorf("refit over edited maps: exit %d, %s; want 1 naming the chunk", code, firstLine(msg))
+	}
+	if got, _ := os.ReadFile(chunk); !bytes.Equal(got, b) {
+		t.Error("the edited chunk was replaced")
+	}
+}

@@ -1058,6 +1058,19 @@ func (j *Job) checkOutput() error {
 			if zcmd, zours, zerr = ooc.ZarrCommandErr(out); zerr != nil {
 				return fmt.Errorf("%s exists and its .zattrs could not be read to check that it is an ipcf result: %w; nothing was replaced", j.spec.Output, zerr)
 			}
+			if zours && zcmd == "" {
+				// A result edited in place (zarr's r+ mode) or damaged
+				// since: not replaced, as a .npy whose sidecar describes
+				// other bytes is not (ZARR17's F1: a rerun discarded the
+				// edit, exit 0).
+				f, err := ooc.ZarrChanged(out)
+				if err != nil {
+					return fmt.Errorf("%s exists and its %s could not be read to check that it is an ipcf result: %w; nothing was replaced", j.spec.Output, f, err)
+				}
+				if f != "" {
+					return fmt.Errorf("%w: %s exists and is not the ipcf result its .zattrs records: its %s was changed since ipcf wrote it (edited in place, or damaged): not replacing it; remove it or choose another name", ErrOutput, j.spec.Output, f)
+				}
+			}
 		}
 		var dcmd string
 		var dours bool

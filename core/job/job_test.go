@@ -1716,3 +1716,53 @@ func TestKeyOfOffsetsIgnoresTheCircle(t *testing.T) {
 		t.Errorf("multi-tau offsets with radius 3, 4 points, 20 bins: key %s, with the defaults %s", k, m0)
 	}
 }
+
+// TestZarrEditedInPlaceKept: a Zarr result whose chunk a user changed in
+// place (zarr's r+ mode) is not replaced by a rerun of that job or of
+// another, as a .npy whose sidecar describes other bytes is not: the rerun
+// replaced the store, exit 0, and the edit was lost (ZARR17's F1). The
+// untouched result is still found complete, and replaced by another job.
+func TestZarrEditedInPlaceKept(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	out := filepath.Join(dir, "res.zarr")
+	run := func(nbins int) error {
+		s := DefaultSpec()
+		s.Input.Path, s.Output = in, out
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, nbins
+		j, err := Open(s)
+		if err != nil {
+			return err
+		}
+		defer j.Close()
+		_, err = j.Run(t.Context())
+		return err
+	}
+	if err := run(6); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(6); err != nil {
+		t.Fatalf("the same job again, result untouched: %v", err)
+	}
+	if err := run(5); err != nil {
+		t.Fatalf("another job over an untouched result: %v", err)
+	}
+	chunk := filepath.Join(out, "0.0.0.0")
+	b, err := os.ReadFile(chunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	if err := os.WriteFile(chunk, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, nbins := range []int{5, 6} {
+		err := run(nbins)
+		if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "its 0.0.0.0 was changed since ipcf wrote it") {
+			t.Errorf("nbins %d over an edited result: %v, want ErrOutput naming the chunk", nbins, err)
+		}
+		if got, _ := os.ReadFile(chunk); !bytes.Equal(got, b) {
+			t.Errorf("nbins %d: the edited chunk was replaced", nbins)
+		}
+	}
+}

@@ -1414,27 +1414,79 @@ func (o *ZarrOutput) Verify(key string) bool {
 // records, and else the first that does not. A .zattrs without metadata
 // checksums (written before 2026-12-02) has its chunks checked only.
 func zarrFilesMatch(dir string, b []byte) (string, bool) {
+	files, err := zarrRecorded(b)
+	if err != nil {
+		return ".zattrs", false
+	}
+	for _, f := range files {
+		c, err := readOwn(filepath.Join(dir, filepath.FromSlash(f[0])))
+		if err != nil || fmt.Sprintf("%08x", CRC(c)) != f[1] {
+			return f[0], false
+		}
+	}
+	return "", true
+}
+
+// zarrRecorded lists the files (name, CRC-32C in hex) whose checksums the
+// .zattrs b records: a pCF result's metadata files then chunks
+// (metadata_crc32c, chunks_crc32c), a fit's maps' files (files_crc32c),
+// each set by name.
+func zarrRecorded(b []byte) ([][2]string, error) {
 	var m struct {
 		Chunks map[string]string `json:"chunks_crc32c"`
 		Meta   map[string]string `json:"metadata_crc32c"`
+		Files  map[string]string `json:"files_crc32c"`
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return ".zattrs", false
+		return nil, err
 	}
-	for _, files := range []map[string]string{m.Meta, m.Chunks} {
+	var out [][2]string
+	for _, files := range []map[string]string{m.Meta, m.Chunks, m.Files} {
 		names := make([]string, 0, len(files))
 		for name := range files {
 			names = append(names, name)
 		}
 		sort.Strings(names)
 		for _, name := range names {
-			c, err := readOwn(filepath.Join(dir, filepath.FromSlash(name)))
-			if err != nil || fmt.Sprintf("%08x", CRC(c)) != files[name] {
-				return name, false
-			}
+			out = append(out, [2]string{name, files[name]})
 		}
 	}
-	return "", true
+	return out, nil
+}
+
+// ZarrChanged returns the first file of the ipcf Zarr folder path (a pCF
+// result or a fit's maps) that is there with another checksum than the
+// one its .zattrs records ("" if none): a chunk a user edited in place
+// (zarr's r+ mode) or one damaged since. Such a folder is not replaced,
+// as a .npy whose sidecar describes other bytes is not (ZARR17's F1: the
+// edit was lost to a rerun, exit 0). A file that is gone holds nothing to
+// lose: a rerun writes it again (FAULT's finding: a result without its
+// .zarray blocked every rerun). err is a file there that could not be
+// read.
+func ZarrChanged(path string) (string, error) {
+	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
+	if err != nil {
+		if unreadable(err) {
+			return "", err
+		}
+		return "", nil // (no ipcf .zattrs: told apart by ZarrCommand)
+	}
+	files, err := zarrRecorded(b)
+	if err != nil {
+		return "", nil
+	}
+	for _, f := range files {
+		c, err := readOwn(filepath.Join(path, filepath.FromSlash(f[0])))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil && unreadable(err):
+			return f[0], err
+		case err != nil || fmt.Sprintf("%08x", CRC(c)) != f[1]:
+			return f[0], nil
+		}
+	}
+	return "", nil
 }
 
 // NpyIsOurs reports whether the file path is an ipcf .npy pCF result: its
