@@ -263,7 +263,7 @@ func writeMapsZarr(out string, d *fitMapsData) error {
 		if err != nil {
 			return err
 		}
-		return put(path, append(b, '\n'))
+		return put(path, append(ooc.ASCII(b), '\n'))
 	}
 	rowBytes := 4
 	for _, n := range d.shape[1:] {

@@ -907,7 +907,7 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return npy.WriteAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
+		_, err := w.Write(append(ASCII(b), '\n'))
 		return err
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/ipcf/ipcf/core/npy"
 )
@@ -46,7 +48,7 @@ func Seal(m map[string]any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b = append(b, '\n')
+	b = append(ASCII(b), '\n')
 	i := bytes.Index(b, sealPlaceholder)
 	if i < 0 || bytes.Index(b[i+1:], sealPlaceholder) >= 0 {
 		return nil, fmt.Errorf("metadata: %s not found once in the text", SealKey)
@@ -54,6 +56,35 @@ func Seal(m map[string]any) ([]byte, error) {
 	crc := CRC(b)
 	copy(b[i+len(sealPlaceholder)-9:], fmt.Sprintf("%08x", crc))
 	return b, nil
+}
+
+// ASCII returns the JSON text b with every character outside ASCII
+// written as a \uXXXX escape (a UTF-16 surrogate pair beyond U+FFFF), the
+// same JSON value: zarr-python 2 (Debian's) decodes metadata as ASCII, and
+// a result whose input path held a "µ" had attributes no reader could
+// open (ZARR17's m1). JSON's own syntax is ASCII, so only strings change.
+func ASCII(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/8)
+	out = append(out, b[:i]...)
+	for _, r := range string(b[i:]) {
+		switch {
+		case r < utf8.RuneSelf:
+			out = append(out, byte(r))
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		default:
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+	}
+	return out
 }
 
 // CheckSeal checks metadata text against the checksum its SealKey

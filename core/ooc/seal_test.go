@@ -158,3 +158,33 @@ func TestCRCCombineParts(t *testing.T) {
 		}
 	}
 }
+
+// TestSealASCII: sealed metadata are ASCII text, characters beyond it
+// escaped, the same JSON value (zarr-python 2 decodes metadata as ASCII:
+// a result whose input path held a "µ" had attributes no reader could
+// open, ZARR17's m1), and the seal holds.
+func TestSealASCII(t *testing.T) {
+	m := map[string]any{"input": "zelle_µ/Ωmega 🙂.npy", "plain": "a<b", "n": 3}
+	b, err := Seal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range b {
+		if c >= 0x80 {
+			t.Fatalf("byte %d of the sealed text is %#x, not ASCII: %s", i, c, b)
+		}
+	}
+	if !bytes.Contains(b, []byte(`zelle_\u00b5/\u03a9mega \ud83d\ude42.npy`)) {
+		t.Errorf("escapes: %s", b)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(b, &back); err != nil || back["input"] != m["input"] || back["plain"] != "a<b" {
+		t.Errorf("decoded %v (%v), want %v", back, err, m)
+	}
+	if err := CheckSeal(b); err != nil {
+		t.Error(err)
+	}
+	if got := ASCII([]byte(`{"a": "plain"}`)); string(got) != `{"a": "plain"}` {
+		t.Errorf("ASCII text changed: %s", got)
+	}
+}
