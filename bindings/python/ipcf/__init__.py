@@ -3798,8 +3798,8 @@ def correlate(a, b, mode='circular'):
     a, b : array_like
         1-D series (equal lengths n >= 2 for 'circular' and 'linear').
     mode : {'circular', 'linear', 'same'}
-        'circular': the normalized ``G(tau)`` of the pCF for tau < n/2;
-        'linear': zero-padded, mean-subtracted variant, tau < n/2;
+        'circular': the normalized ``G(tau)`` of the pCF for tau < n//2 (n//2 values);
+        'linear': zero-padded, mean-subtracted variant, tau < n//2;
         'same': numpy.correlate(a, b, 'same'), exact for integers
         (IpcfValueError where a value could exceed 2**53, what float64
         holds exactly: min(max|a| * sum|b|, sum|a| * max|b|) >= 2**53).
