@@ -81,7 +81,12 @@ var ErrNoDevice = errors.New("pcf: device not usable")
 func Devices() string {
 	devs, err := cuda.Devices()
 	if err != nil {
-		return "no CUDA device: " + strings.TrimPrefix(err.Error(), "cuda: not available: ")
+		why := strings.TrimPrefix(err.Error(), "cuda: not available: ")
+		if cuda.Present() {
+			// the driver finds a GPU; NVRTC or cuFFT did not load
+			return "no usable CUDA device: cuda:0 is there, but " + why
+		}
+		return "no CUDA device: " + why
 	}
 	var b strings.Builder
 	for _, d := range devs {

@@ -169,6 +169,9 @@ func fakeChildWithoutNVRTC(t *testing.T) {
 	if !strings.HasPrefix(note, "cpu (auto: cuda:0 unusable: ") {
 		t.Fatalf("device auto with a GPU but no NVRTC: note %q, want cpu (auto: cuda:0 unusable: ...)", note)
 	}
+	if d := Devices(); !strings.HasPrefix(d, "no usable CUDA device: cuda:0 is there, but ") {
+		t.Errorf("Devices() with a GPU but no NVRTC: %q", d)
+	}
 	o.Device = "cpu"
 	cpu, _ := compute(t, data, o)
 	for i := range cpu {
