@@ -492,6 +492,15 @@ function check_maps_array(path)
 [~, name, group, text] = zarr_group(path);
 if isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) || isempty(regexp(text, '"command"\s*:\s*"fit"', 'once')) ...
    || isempty(regexp(text, '"files_crc32c"\s*:', 'once'))
+  % An array of fit's maps whose group metadata are gone or not fit's:
+  % read unchecked under the maps' labels, where ipcf plot refuses them
+  % (ZARR17's m2).
+  own = pjoin(path, '.zattrs');
+  if any(strcmp(name, {'params', 'stderr', 'chisq', 'status'})) && exist(pjoin(fileparts(group), '.zgroup'), 'file') ...
+     && exist(own, 'file') && ~isempty(regexp(read_text(own), '"model"\s*:', 'once'))
+    error('ipcf:io', ['ipcf_read: %s is an array of ipcf fit''s maps whose group metadata (%s, which records ' ...
+                      'the checksums) are missing or not ipcf fit''s: not read; fit again'], path, group);
+  end
   return
 end
 ipcf_check_metadata_mex(text);  % the group's metadata as ipcf fit wrote them

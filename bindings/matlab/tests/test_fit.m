@@ -541,6 +541,12 @@ expect_error(@() ipcf_read(fullfile(cz, 'params')), 'ipcf:io', 'changed or damag
 copyfile(fullfile(cz, 'status'), fullfile(cz, 'extra'));
 expect_error(@() ipcf_read(fullfile(cz, 'extra')), 'ipcf:io', 'records no files of an array "extra"', ...
              'ipcf_read of an array that the Zarr maps do not record');
+% the group's metadata gone (they record the checksums): its arrays are not
+% read unchecked under the maps' labels, as ipcf plot refuses them (ZARR17's m2)
+movefile(fullfile(cz, '.zattrs'), fullfile(cz, 'aside'));
+expect_error(@() ipcf_read(fullfile(cz, 'status')), 'ipcf:io', 'whose group metadata', ...
+             'ipcf_read of a Zarr maps array without the group''s metadata');
+movefile(fullfile(cz, 'aside'), fullfile(cz, '.zattrs'));
 
 %% 6. Bad input.
 layout_warning = warning('off', 'ipcf:layout');   % data(1:3, :, :) below

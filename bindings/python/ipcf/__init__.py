@@ -2963,6 +2963,21 @@ def _maps_array(p):
     return isinstance(listed, dict) and any(k.startswith(name) for k in listed)
 
 
+def _orphan_maps_array(p):
+    """Whether the Zarr array folder p looks like one of ipcf fit's maps
+    (params, stderr, chisq or status, with its "model" attribute, in a
+    group) whose group has no metadata of ipcf's fit."""
+    real = os.path.realpath(p)
+    if os.path.basename(real) not in ('params', 'stderr', 'chisq', 'status') or \
+            not os.path.isfile(os.path.join(os.path.dirname(real), '.zgroup')):
+        return False
+    try:
+        meta = _read_json(os.path.join(p, '.zattrs'))
+    except (IpcfError, OSError):
+        return False
+    return isinstance(meta, dict) and 'model' in meta
+
+
 def _pcf_result_attrs(p):
     """Whether the Zarr array folder p has the .zattrs of an ipcf pCF
     result (software ipcf, command pcf, acf or pcf_file)."""
@@ -3085,6 +3100,12 @@ def _open_result(p, name=None, read=None, mmap=False):
         # (realpath: through 'link/..' the group is where the kernel finds it; abspath's lexical
         # clean missed it, and damaged maps were read unchecked: a review's finding)
         group = _fit_maps_group(os.path.dirname(os.path.realpath(p)))
+        if group is None and _orphan_maps_array(p):
+            # (read unchecked, under the maps' labels, where ipcf plot
+            # refuses them: ZARR17's m2)
+            where = os.path.join(os.path.dirname(os.path.realpath(p)), '.zattrs')
+            raise _error(_c.E_IO, f'{p} is an array of ipcf fit\'s maps whose group metadata ({where}, which records '
+                                  f'the checksums) are missing or not ipcf fit\'s: not read; fit again')
         if group is None or (not _maps_array(p) and _pcf_result_attrs(p)):
             # (a user's own pCF result written inside the maps' group: read
             # as the result it is, not refused as "no array of those maps")

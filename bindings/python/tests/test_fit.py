@@ -613,6 +613,13 @@ def test_open_result_checks_the_maps_companions_and_zarr_arrays(results):
         fh.write(' ')
     with pytest.raises(ipcf.IpcfIOError, match=r'chisq.\.zattrs: checksum'):
         ipcf.open_result(os.path.join(zmaps, 'chisq'))
+    # the group's metadata gone (which record the checksums): its arrays are not read, unchecked but
+    # labelled with the maps' model and units, as ipcf plot refuses them (ZARR17's m2)
+    os.rename(os.path.join(zmaps, '.zattrs'), os.path.join(zmaps, 'aside'))
+    for name in ('params', 'status'):
+        with pytest.raises(ipcf.IpcfIOError, match=r"is an array of ipcf fit's maps whose group metadata .* missing"):
+            ipcf.open_result(os.path.join(zmaps, name))
+    os.rename(os.path.join(zmaps, 'aside'), os.path.join(zmaps, '.zattrs'))
     # mapped where asked (not checked, as a mapped result), and refused beside damaged metadata (cut short:
     # the map was read unchecked, with {})
     a, m = ipcf.open_result(chisq, mmap=True)
