@@ -1160,7 +1160,13 @@ func ipcfgo_lock_holder(output *C.ipcf_cchar, buf *C.char, n C.size_t, state *C.
 	if output == nil || state == nil || (buf == nil && n > 0) {
 		return finish(fn, fail(eInvalid, "output or state is NULL, or buf is NULL with len %d", uint64(n)))
 	}
-	holder, found, live := job.LockHolder(C.GoString((*C.char)(output)))
+	path := C.GoString((*C.char)(output))
+	if path == "" {
+		// (IPCF_LOCK_NONE told a host with an unset name that no run
+		// writes it: CAPI17's m1)
+		return finish(fn, fail(eInvalid, "output is empty"))
+	}
+	holder, found, live := job.LockHolder(path)
 	switch {
 	case !found:
 		*state, holder = C.IPCF_LOCK_NONE, ""

@@ -150,19 +150,33 @@ void ipcf_array_init(ipcf_array *a) {
 
 void ipcf_callback_returned_in_child(void);
 
+/* The callbacks of this thread's calls now running: a call made from one
+ * (a progress function calling ipcf_pcf_compute) must not wait for a GPU
+ * its own outer call holds (CAPI17's F1: the host hung). Callbacks run
+ * on the thread that made the call. */
+static __thread int ipcf_cb_depth;
+
+int ipcf_in_callback(void) { return ipcf_cb_depth; }
+
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total) {
+	ipcf_cb_depth++;
 	int r = f(user, done, total);
+	ipcf_cb_depth--;
 	ipcf_callback_returned_in_child();
 	return r;
 }
 
 int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total) {
+	ipcf_cb_depth++;
 	int r = f(user, phase, done, total);
+	ipcf_cb_depth--;
 	ipcf_callback_returned_in_child();
 	return r;
 }
 
 void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg) {
+	ipcf_cb_depth++;
 	f(user, msg);
+	ipcf_cb_depth--;
 	ipcf_callback_returned_in_child();
 }

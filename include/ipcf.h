@@ -752,8 +752,8 @@ ipcf_status ipcf_file_crc32c(const char *path, uint32_t *crc /* out */, int64_t 
  * metadata, as ipcf plot does: a live run's metadata are waited for (the
  * earlier ones are removed before the renames that publish an output), a
  * stopped run's output is refused. Returns: IPCF_OK,
- * IPCF_E_INVALID_ARGUMENT (output or state NULL, buf NULL with len > 0),
- * IPCF_E_BUFFER_TOO_SMALL (the line cut to len - 1 bytes; a line is at most
+ * IPCF_E_INVALID_ARGUMENT (output or state NULL, output "", buf NULL with
+ * len > 0), IPCF_E_BUFFER_TOO_SMALL (the line cut to len - 1 bytes; a line is at most
  * 200 bytes), IPCF_E_FORKED. Since 0.3.1. */
 ipcf_status ipcf_lock_holder(const char *output, char *buf, size_t len, int32_t *state /* out */);
 

@@ -313,8 +313,26 @@ var gpuBusy struct {
 	dev map[int]chan struct{}
 }
 
+// noGPUWait marks a context (WithoutGPUWait) whose job does not wait for
+// a GPU another job of this process holds.
+type noGPUWait struct{}
+
+// WithoutGPUWait returns ctx for a job that must not wait for a busy GPU:
+// one started from a callback of another job, which may hold that GPU
+// and waits for the callback to return (CAPI17's F1: the host hung).
+// Device "auto" runs such a job on the CPU when the GPU is busy, and
+// "cuda:N" fails with ErrNoDevice.
+func WithoutGPUWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noGPUWait{}, true)
+}
+
+// errGPUBusy reports a GPU held by another job of this process, which a
+// job WithoutGPUWait does not wait for.
+var errGPUBusy = errors.New("is in use by another job of this process, and a call made from a callback does not wait for it (the job whose callback made it may hold it, waiting for the callback to return)")
+
 // acquireGPU waits until no other job of this process runs on device dev,
-// or ctx ends (ErrCancelled), and returns the release.
+// or ctx ends (ErrCancelled), and returns the release. A ctx
+// WithoutGPUWait does not wait: ErrNoDevice.
 func acquireGPU(ctx context.Context, dev int) (func(), error) {
 	gpuBusy.Lock()
 	if gpuBusy.dev == nil {
@@ -326,6 +344,14 @@ func acquireGPU(ctx context.Context, dev int) (func(), error) {
 		gpuBusy.dev[dev] = c
 	}
 	gpuBusy.Unlock()
+	if ctx.Value(noGPUWait{}) != nil {
+		select {
+		case c <- struct{}{}:
+			return func() { <-c }, nil
+		default:
+			return nil, fmt.Errorf("%w: cuda:%d %w", ErrNoDevice, dev, errGPUBusy)
+		}
+	}
 	select {
 	case c <- struct{}{}:
 		return func() { <-c }, nil

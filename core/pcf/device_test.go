@@ -368,3 +368,24 @@ func TestCanonicalDevice(t *testing.T) {
 		}
 	}
 }
+
+// TestGPUWaitFromCallback: a job WithoutGPUWait (started from another
+// job's callback, which may hold the GPU) does not wait for a busy GPU:
+// ErrNoDevice at once, where it waited forever for its own outer call
+// (CAPI17's F1); a free GPU is taken as before.
+func TestGPUWaitFromCallback(t *testing.T) {
+	ctx := context.Background()
+	release, err := acquireGPU(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acquireGPU(WithoutGPUWait(ctx), 7); !errors.Is(err, ErrNoDevice) || !errors.Is(err, errGPUBusy) {
+		t.Fatalf("a busy GPU from a callback: %v, want ErrNoDevice at once", err)
+	}
+	release()
+	r2, err := acquireGPU(WithoutGPUWait(ctx), 7)
+	if err != nil {
+		t.Fatalf("a free GPU from a callback: %v", err)
+	}
+	r2()
+}

@@ -949,6 +949,8 @@ static void test_low_pointers(void) {
     int32_t lstate;
     current = "lock_holder, output at 0x10";
     expect(current, ipcf_lock_holder((const char *)low, NULL, 0, &lstate), IPCF_E_INVALID_ARGUMENT, "ipcf_lock_holder|output|below 64 KiB");
+    current = "lock_holder, output empty";
+    expect(current, ipcf_lock_holder("", NULL, 0, &lstate), IPCF_E_INVALID_ARGUMENT, "ipcf_lock_holder|output is empty");
     current = "lock_holder, state at 0x10";
     expect(current, ipcf_lock_holder("/tmp/x.npy", NULL, 0, (int32_t *)low), IPCF_E_INVALID_ARGUMENT, "ipcf_lock_holder|state|below 64 KiB");
     current = "unit_scale, scale at 0x10";

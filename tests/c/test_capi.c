@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -641,6 +642,62 @@ static void test_cancel(void) {
     free(d);
 }
 
+/* A pCF started from a callback of a pCF (a progress function calling the
+ * library) never waits for a GPU its own outer call holds: device AUTO
+ * runs it on the CPU, an explicit ordinal returns IPCF_E_NO_DEVICE at
+ * once. It waited forever, and the host hung (CAPI17's F1); with the
+ * emulated device (make test-c-emu) the outer call holds it, without one
+ * there is none. An alarm ends a hang as a failure. */
+static ipcf_array nest_in;
+static int64_t nest_shape[4];
+static int nest_calls, nest_status[2] = {-1, -1};
+static void nest_alarm(int s) {
+    (void)s;
+    static const char m[] = "FAIL: a pCF called from a progress callback hung\n";
+    if (write(2, m, sizeof m - 1) < 0) _exit(2);
+    _exit(1);
+}
+static int nest_progress(void *user, int64_t done, int64_t total) {
+    (void)user; (void)done; (void)total;
+    if (nest_calls++) return 0;
+    float *r = malloc(nest_shape[0] * nest_shape[1] * nest_shape[2] * nest_shape[3] * 4);
+    ipcf_array out;
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, nest_shape, r);
+    for (int k = 0; k < 2; k++) {
+        ipcf_pcf_options o;
+        ipcf_pcf_options_init(&o);
+        o.radius = 2; o.npoints = 8;
+        o.device = k == 0 ? IPCF_DEVICE_AUTO : 0;
+        nest_status[k] = ipcf_pcf_compute(&nest_in, &o, &out);
+    }
+    free(r);
+    return 0;
+}
+static void test_nested_gpu(void) {
+    ipcf_simulate_options so;
+    ipcf_simulate_options_init(&so);
+    so.frames = 512; so.size = 16;
+    uint16_t *d = malloc((size_t)so.frames * so.size * so.size * 2);
+    nest_in = arr3(IPCF_DTYPE_UINT16, so.frames, so.size, so.size, d);
+    CHECK(ipcf_simulate(&so, &nest_in) == IPCF_OK, "simulate");
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 2; o.npoints = 8; o.progress = nest_progress;
+    ipcf_pcf_output_shape(&nest_in, &o, nest_shape);
+    float *r = malloc(nest_shape[0] * nest_shape[1] * nest_shape[2] * nest_shape[3] * 4);
+    ipcf_array out;
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, nest_shape, r);
+    signal(SIGALRM, nest_alarm);
+    alarm(120);
+    ipcf_status st = ipcf_pcf_compute(&nest_in, &o, &out);
+    alarm(0);
+    CHECK(st == IPCF_OK && nest_calls >= 1, "outer pCF: status %d after %d callbacks", st, nest_calls);
+    CHECK(nest_status[0] == IPCF_OK, "a nested pCF, device auto: status %d", nest_status[0]);
+    CHECK(nest_status[1] == IPCF_E_NO_DEVICE, "a nested pCF, device 0: status %d", nest_status[1]);
+    free(r);
+    free(d);
+}
+
 
 /* Read a whole file; returns its size or -1. */
 static long slurp(const char *p, char **out) {
@@ -1032,6 +1089,7 @@ int main(int argc, char **argv) {
     test_lock_holder();
     test_crc32c();
     test_cancel();
+    test_nested_gpu();
     if (argc > 2) test_pcf_file(argv[2]);
     else printf("test_pcf_file: skipped, no fixture folder given (make test-c gives it)\n");
     if (failures) {
