@@ -152,11 +152,15 @@ def _save(fig, save):
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, p)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError) and e.filename is None and e.errno is not None:
+            # (a full disk said "No space left on device" without the file:
+            # DISK17's m1)
+            raise OSError(e.errno, f'{e.strerror}: writing {p}', p) from e
         raise
 
 

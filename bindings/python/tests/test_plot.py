@@ -452,6 +452,22 @@ def test_save_never_replaces_an_ipcf_file_or_a_non_png(tmp_path, data):
     assert (tmp_path / 'm.png').stat().st_mode & 0o777 == 0o666 & ~mask  # (not mkstemp's 0600)
 
 
+def test_save_failing_names_the_file(tmp_path, data, monkeypatch):
+    """A full disk while the PNG is written (an error of the descriptor,
+    without a file name) names the file, and leaves the earlier PNG and no
+    temporary file (it said "No space left on device" alone: DISK17's m1)."""
+    out = tmp_path / 'm.png'
+    out.write_bytes(b'earlier')
+
+    def full(fd):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(os, 'fsync', full)
+    with pytest.raises(OSError, match=r'No space left on device: writing .*m\.png') as e:
+        ipcf.plot.mean(data, save=out)
+    assert e.value.errno == 28 and e.value.filename == str(out)
+    assert out.read_bytes() == b'earlier' and [p.name for p in tmp_path.iterdir()] == ['m.png']
+
+
 def _save_input(tmp_path, data):
     path = str(tmp_path / 'in.npy')
     numpy.save(path, data)
