@@ -96,6 +96,16 @@ end
 % file the link names (core/ooc Linked, as every host reads; it was
 % returned unchecked with none).
 path = linked(path);
+% The partial output of an ipcf run (.OUT.partial beside OUT): unfinished,
+% what is not computed yet reads as zeros; it was returned with no
+% metadata (DISK17's F1).
+[pdir, pname, pext] = fileparts(path);
+pbase = [pname pext];
+if numel(pbase) > numel('..partial') && pbase(1) == '.' && strcmp(pbase(end-7:end), '.partial')
+  error('ipcf:io', ['ipcf_read: %s is the unfinished output of an ipcf run writing %s (a stopped run''s, or ' ...
+                    'one running now; what is not computed yet reads as zeros): not read; run that job again ' ...
+                    'to finish it, and read %s'], path, fullfile(pdir, pbase(2:end-8)), fullfile(pdir, pbase(2:end-8)));
+end
 % While a run of ipcf publishes over the result (its lock file names a
 % live process; the earlier sidecar is removed before the renames, the
 % files renamed one by one), a read can find the .npy without its sidecar,

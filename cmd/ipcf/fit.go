@@ -301,6 +301,9 @@ func unitsOrigin(from string) string {
 
 // readFitInput reads RESULT.npy and RESULT.npy.json.
 func readFitInput(ctx context.Context, path string, f fitFlags) (*fitInput, error) {
+	if out := ooc.PartialOf(path); out != "" {
+		return nil, partialRefused(path, out)
+	}
 	// Maps of the curves' shape (a parameter per delay) carry the
 	// result's delays and offsets in their metadata: they were fitted.
 	if _, ok := readMapsMeta(path); ok {

@@ -179,6 +179,9 @@ func cmdPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err := keptMapsHint(pos[0]); err != nil {
 			return err
 		}
+		if out := ooc.PartialOf(pos[0]); out != "" {
+			return partialRefused(pos[0], out)
+		}
 		if b := filepath.Base(pos[0]); strings.HasPrefix(b, ".ipcf-") && strings.HasSuffix(b, ".old") {
 			// A file ipcf kept aside (a fit's earlier maps): its metadata
 			// are kept aside too, and it was drawn as pCF curves, exit 0
@@ -416,6 +419,12 @@ func keptMapsHint(path string) error {
 		}
 	}
 	return fmt.Errorf("%s is not there: %w", path, err)
+}
+
+// partialRefused is the error for reading the partial output of out:
+// unfinished, its bands not yet computed zeros (DISK17's F1).
+func partialRefused(path, out string) error {
+	return fmt.Errorf("%s is the unfinished output of an ipcf run writing %s (a stopped run's, or one running now; what is not computed yet reads as zeros): not read; run that job again to finish it, and read %s", path, out, out)
 }
 
 // waitLiveFit waits, up to publishWait, while a live ipcf run holds the

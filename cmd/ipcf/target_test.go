@@ -1774,3 +1774,35 @@ func TestFitZarrEditedInPlaceKept(t *testing.T) {
 		t.Error("the edited chunk was replaced")
 	}
 }
+
+// TestPartialOutputRefused: the partial output of a run (.OUT.partial, a
+// stopped or running job's unfinished result, its bands not computed yet
+// zeros) is refused by plot and fit: plot drew a full disk's leftover,
+// exit 0 (DISK17's F1).
+func TestPartialOutputRefused(t *testing.T) {
+	p, _, acf := smallACF(t)
+	b, err := os.ReadFile(acf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial := p(".acf.npy.partial")
+	if err := os.WriteFile(partial, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"plot", partial, "-o", p("c.png")},
+		{"fit", partial, "-o", p("m.npy"), "--model", "acf2d", "--waist", "2"},
+	} {
+		if code, msg := runIn(t, args...); code != 1 || !strings.Contains(msg, "is the unfinished output of an ipcf run writing "+acf) {
+			t.Errorf("%v: exit %d, %s; want 1, the unfinished output of the run writing acf.npy", args[:2], code, firstLine(msg))
+		}
+	}
+	if got := ooc.PartialOf(p(".r.zarr.partial/")); got != p("r.zarr") {
+		t.Errorf("PartialOf of a Zarr's partial folder: %q", got)
+	}
+	for _, s := range []string{p("r.npy"), p(".partial"), p("..partial"), p("x.partial"), p(".x.partial.npy")} {
+		if got := ooc.PartialOf(s); got != "" {
+			t.Errorf("PartialOf(%s) = %q, want none", filepath.Base(s), got)
+		}
+	}
+}

@@ -72,6 +72,21 @@ func PartialName(path string) string {
 	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".partial")
 }
 
+// PartialOf returns the output whose partial output (PartialName) path
+// names, "" when it names none: .OUT.partial beside OUT. Readers refuse
+// such a file or folder: a stopped or running job's unfinished output,
+// its bands not yet computed zeros (a full disk's leftover was drawn by
+// plot and read by Python's open_result, exit 0: DISK17's F1).
+func PartialOf(path string) string {
+	path = strings.TrimRight(path, "/")
+	base := filepath.Base(path)
+	name, ok := strings.CutSuffix(base, ".partial")
+	if !ok || !strings.HasPrefix(name, ".") || len(name) < 2 {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(path), name[1:])
+}
+
 // PartialForeign describes what lies at the partial output of path
 // (PartialName) that ipcf did not write there, "" when nothing does or
 // only ipcf's: a user's file or folder of that hidden name, which a run

@@ -541,6 +541,11 @@ expect_error(@() ipcf_read(fullfile(cz, 'params')), 'ipcf:io', 'changed or damag
 copyfile(fullfile(cz, 'status'), fullfile(cz, 'extra'));
 expect_error(@() ipcf_read(fullfile(cz, 'extra')), 'ipcf:io', 'records no files of an array "extra"', ...
              'ipcf_read of an array that the Zarr maps do not record');
+% the partial output of a run (.OUT.partial: unfinished, zeros where not
+% computed yet) is refused, as ipcf plot refuses it (DISK17's F1)
+copyfile(cmaps, fullfile(tmp, '.half.npy.partial'));
+expect_error(@() ipcf_read(fullfile(tmp, '.half.npy.partial')), 'ipcf:io', 'is the unfinished output of an ipcf run writing', ...
+             'ipcf_read of a partial output');
 % the group's metadata gone (they record the checksums): its arrays are not
 % read unchecked under the maps' labels, as ipcf plot refuses them (ZARR17's m2)
 movefile(fullfile(cz, '.zattrs'), fullfile(cz, 'aside'));

@@ -2688,6 +2688,18 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     return JobResult(path, info, sd)
 
 
+def _refuse_partial(p):
+    """Refuse p when it names the partial output of an ipcf run (.OUT.partial
+    beside OUT, core/ooc PartialOf's rule): unfinished, what is not computed
+    yet reads as zeros, and it was returned with metadata {} (DISK17's F1)."""
+    base = os.path.basename(p.rstrip('/'))
+    if base.startswith('.') and base.endswith('.partial') and len(base) > len('..partial'):
+        out = os.path.join(os.path.dirname(p.rstrip('/')), base[1:-len('.partial')])
+        raise _error(_c.E_IO, f'{p} is the unfinished output of an ipcf run writing {out} (a stopped run\'s, or one '
+                              f'running now; what is not computed yet reads as zeros): not read; run that job again '
+                              f'to finish it, and read {out}')
+
+
 def open_result(path, *, mmap=False):
     """Return the array and metadata of a `pcf_file` result.
 
@@ -2763,6 +2775,7 @@ def open_result(path, *, mmap=False):
     p = _linked(os.fsdecode(_path(path, 'path')))  # (empty, NUL: refused naming the argument)
     if not isinstance(mmap, bool):
         raise _unsupported(f'mmap={mmap!r}: want True or False')
+    _refuse_partial(p)
     # One wait for a publication, whatever is read (error bars waited 5 s for
     # their result's sidecar, then 5 s more for one of their own: REVIEW6's F5).
     deadline = _publish_deadline()

@@ -489,6 +489,20 @@ def test_sigma_that_is_not_error_bars_is_refused(results):
     assert ipcf.fit_result(a, sigma=str(tmp / 'mine.npy')).maps.shape
 
 
+def test_open_result_refuses_a_partial_output(results):
+    """The partial output of a run (.OUT.partial: unfinished, what is not computed yet zeros) is refused, as ipcf
+    plot and fit refuse it; open_result returned it with metadata {} (DISK17's F1)."""
+    tmp, out = results
+    partial = tmp / '.half.npy.partial'
+    shutil.copy(str(out['plain']), partial)
+    for p in (partial, str(partial)):
+        with pytest.raises(ipcf.IpcfIOError, match=r'is the unfinished output of an ipcf run writing .*half\.npy'):
+            ipcf.open_result(p)
+    (tmp / '.half.zarr.partial').mkdir()
+    with pytest.raises(ipcf.IpcfIOError, match=r'unfinished output of an ipcf run writing .*half\.zarr'):
+        ipcf.open_result(str(tmp / '.half.zarr.partial') + '/')
+
+
 def test_fit_result_of_a_part_names_its_whole(results):
     """fit_result of a result's error bars or of fit maps' chi-square map names what they belong to, as ipcf fit
     does (it said they had no metadata beside them: REVIEW17's F5)."""
