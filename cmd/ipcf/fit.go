@@ -850,21 +850,27 @@ func dropAside(kept []fitAside) {
 // A run killed among the renames leaves files that its metadata names as
 // a fit's (checkFitNpyTarget replaces them).
 func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
-	// A failure names the file being written, not only its temporary one.
-	npyFill := func(path string, dt array.DType, shape []int, data []byte) func(io.Writer) error {
-		return func(w io.Writer) error {
-			if err := npy.Write(w, dt, shape, data); err != nil {
-				return fmt.Errorf("%s: %w", filepath.Base(path), err)
-			}
-			return nil
+	npyFill := func(dt array.DType, shape []int, data []byte) func(io.Writer) error {
+		return func(w io.Writer) error { return npy.Write(w, dt, shape, data) }
+	}
+	// atomic is npy.WriteAtomicThen whose failure to write, sync or close
+	// the temporary file names the file being written, not only its
+	// temporary one (the metadata's full disk named .ipcf-N.tmp alone:
+	// DISK17's m2); the errors of then, run after, name their own.
+	atomic := func(path string, fill func(io.Writer) error, then func() error) error {
+		ran := false
+		err := npy.WriteAtomicThen(path, fill, func() error { ran = true; return then() })
+		if err != nil && !ran {
+			return fmt.Errorf("%s: %w", filepath.Base(path), err)
 		}
+		return err
 	}
 	// Each file's step runs once its own temporary file is complete, just
 	// before its rename: the next file's, and so on inwards.
 	var kept []fitAside
 	renaming := false // the renames began: a failure puts the earlier set back
 	meta := func() error {
-		return npy.WriteAtomicThen(names.Meta, func(w io.Writer) error { _, err := w.Write(mb); return err },
+		return atomic(names.Meta, func(w io.Writer) error { _, err := w.Write(mb); return err },
 			func() error {
 				var err error
 				kept, err = setAside([]string{names.Params, names.Meta, names.StdErr, names.ChiSq, names.Status})
@@ -873,10 +879,10 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 			})
 	}
 	stderr := func() error {
-		return npy.WriteAtomicThen(names.StdErr, npyFill(names.StdErr, array.Float32, d.shape, d.ses), meta)
+		return atomic(names.StdErr, npyFill(array.Float32, d.shape, d.ses), meta)
 	}
 	chisq := func() error {
-		return npy.WriteAtomicThen(names.ChiSq, npyFill(names.ChiSq, array.Float32, d.sshape, d.chisq), func() error {
+		return atomic(names.ChiSq, npyFill(array.Float32, d.sshape, d.chisq), func() error {
 			if err := stderr(); err != nil {
 				return err
 			}
@@ -887,9 +893,9 @@ func writeMapsNpy(names fitOutputs, mb []byte, d *fitMapsData) error {
 		})
 	}
 	status := func() error {
-		return npy.WriteAtomicThen(names.Status, npyFill(names.Status, array.Uint8, d.sshape, d.status), chisq)
+		return atomic(names.Status, npyFill(array.Uint8, d.sshape, d.status), chisq)
 	}
-	if err := npy.WriteAtomicThen(names.Params, npyFill(names.Params, array.Float32, d.shape, d.params), status); err != nil {
+	if err := atomic(names.Params, npyFill(array.Float32, d.shape, d.params), status); err != nil {
 		if renaming {
 			if perr := putBack(kept); perr != nil {
 				err = fmt.Errorf("%w (%w; the next fit to %s replaces what is there)", err, perr, filepath.Base(names.Params))
