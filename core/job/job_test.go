@@ -1765,4 +1765,44 @@ func TestZarrEditedInPlaceKept(t *testing.T) {
 			t.Errorf("nbins %d: the edited chunk was replaced", nbins)
 		}
 	}
+	// Its .zarray damaged (not a user's data): computed again, as the
+	// README says (REVIEW18's m6); then untouched, replaced by another job.
+	b[len(b)-1] ^= 1
+	os.WriteFile(chunk, b, 0o644)
+	if err := os.WriteFile(filepath.Join(out, ".zarray"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(5); err != nil {
+		t.Fatalf("the same job over its result with a damaged .zarray: %v", err)
+	}
+	// A chunk overwritten in place while another job computes (the
+	// folder's stat unchanged): kept at publication (REVIEW18's F2).
+	s := DefaultSpec()
+	s.Input.Path, s.Output = in, out
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 4
+	edited := false
+	s.Progress = func(phase string, done, total int) bool {
+		if !edited {
+			f, err := os.OpenFile(chunk, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteAt([]byte{0x7f}, 100)
+			f.Close()
+			edited = true
+		}
+		return true
+	}
+	j, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = j.Run(t.Context())
+	j.Close()
+	if !edited || err == nil || !strings.Contains(err.Error(), "its 0.0.0.0 was changed since ipcf wrote it") {
+		t.Errorf("a chunk edited during another job's run: %v (edited %v), want refused at publication", err, edited)
+	}
+	if got, _ := os.ReadFile(chunk); len(got) <= 100 || got[100] != 0x7f {
+		t.Error("the chunk edited during the run was replaced")
+	}
 }

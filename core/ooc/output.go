@@ -1250,6 +1250,16 @@ func (o *ZarrOutput) Publish(meta map[string]any, crc uint32) error {
 			if f := ZarrForeign(o.path); f != "" {
 				return fmt.Errorf("output %s holds %s, which ipcf did not write: not replacing the folder; move it out and run again (the finished result is published then)", o.path, f)
 			}
+			// A chunk edited in place while this run computed (in a
+			// nested OME-Zarr folder, or its bytes overwritten: the
+			// folder's own stat unchanged, so not checked again before:
+			// REVIEW18's F2).
+			if f, err := ZarrChanged(o.path); err != nil || f != "" {
+				if err == nil {
+					err = fmt.Errorf("its %s was changed since ipcf wrote it (edited in place, or damaged)", f)
+				}
+				return fmt.Errorf("output %s is not the ipcf result its .zattrs records: %w: not replacing it; move it aside and run again (the finished result is published then)", o.path, err)
+			}
 			if err := RemoveOldZarr(old); err != nil {
 				return fmt.Errorf("output %s: %w", o.path, err)
 			}
@@ -1469,15 +1479,16 @@ func zarrRecorded(b []byte) ([][2]string, error) {
 	return out, nil
 }
 
-// ZarrChanged returns the first file of the ipcf Zarr folder path (a pCF
+// ZarrChanged returns the first chunk of the ipcf Zarr folder path (a pCF
 // result or a fit's maps) that is there with another checksum than the
 // one its .zattrs records ("" if none): a chunk a user edited in place
 // (zarr's r+ mode) or one damaged since. Such a folder is not replaced,
 // as a .npy whose sidecar describes other bytes is not (ZARR17's F1: the
-// edit was lost to a rerun, exit 0). A file that is gone holds nothing to
-// lose: a rerun writes it again (FAULT's finding: a result without its
-// .zarray blocked every rerun). err is a file there that could not be
-// read.
+// edit was lost to a rerun, exit 0). A chunk that is gone holds nothing
+// to lose, and the metadata files (.zarray, .zgroup, an array's .zattrs)
+// no user data: a rerun writes them again (a result whose .zarray is gone
+// or damaged is computed again, as the README says: REVIEW18's m6). err
+// is a chunk there that could not be read.
 func ZarrChanged(path string) (string, error) {
 	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
 	if err != nil {
@@ -1491,6 +1502,10 @@ func ZarrChanged(path string) (string, error) {
 		return "", nil
 	}
 	for _, f := range files {
+		switch filepath.Base(f[0]) {
+		case ".zarray", ".zgroup", ".zattrs":
+			continue
+		}
 		c, err := readOwn(filepath.Join(path, filepath.FromSlash(f[0])))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
