@@ -505,8 +505,11 @@ if isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) || isempty(regexp(te
   % An array of fit's maps whose group metadata are gone or not fit's:
   % read unchecked under the maps' labels, where ipcf plot refuses them
   % (ZARR17's m2).
+  % (maps of 0.3.1 before their checksums, whose group metadata are ipcf
+  % fit's without files_crc32c, are read as they were: REVIEW18's m2)
   own = pjoin(path, '.zattrs');
-  if any(strcmp(name, {'params', 'stderr', 'chisq', 'status'})) && exist(pjoin(fileparts(group), '.zgroup'), 'file') ...
+  fits = ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once'));
+  if ~fits && any(strcmp(name, {'params', 'stderr', 'chisq', 'status'})) && exist(pjoin(fileparts(group), '.zgroup'), 'file') ...
      && exist(own, 'file') && ~isempty(regexp(read_text(own), '"model"\s*:', 'once'))
     error('ipcf:io', ['ipcf_read: %s is an array of ipcf fit''s maps whose group metadata (%s, which records ' ...
                       'the checksums) are missing or not ipcf fit''s: not read; fit again'], path, group);

@@ -633,6 +633,17 @@ def test_open_result_checks_the_maps_companions_and_zarr_arrays(results):
     for name in ('params', 'status'):
         with pytest.raises(ipcf.IpcfIOError, match=r"is an array of ipcf fit's maps whose group metadata .* missing"):
             ipcf.open_result(os.path.join(zmaps, name))
+    # maps of 0.3.1 before their checksums (sealed fit metadata without files_crc32c): read as they were
+    # (REVIEW18's m2: refused as "missing or not ipcf fit's")
+    meta = json.load(open(os.path.join(zmaps, 'aside')))
+    del meta['files_crc32c']
+    meta['self_crc32c'] = '00000000'
+    text = json.dumps(meta, indent=1) + '\n'
+    text = text.replace('"self_crc32c": "00000000"', f'"self_crc32c": "{ipcf._buffer_crc32c(text.encode())}"')
+    with open(os.path.join(zmaps, '.zattrs'), 'w') as fh:
+        fh.write(text)
+    a, _ = ipcf.open_result(os.path.join(zmaps, 'status'))
+    assert a.shape == want[3].shape
     os.rename(os.path.join(zmaps, 'aside'), os.path.join(zmaps, '.zattrs'))
     # mapped where asked (not checked, as a mapped result), and refused beside damaged metadata (cut short:
     # the map was read unchecked, with {})
