@@ -80,7 +80,8 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
             o.data2 = &data2;
         }
     }
-    ipcf_mex_check_as(ipcf_pcf_output_shape(&data, &o, shape), "ipcf_pcf_output_shape", "ipcf_pcf_compute");
+    ipcf_mex_check_as(ipcf_pcf_output_shape(&data, &o, shape), "ipcf_pcf_output_shape",
+                      errors ? "ipcf_pcf_errors" : "ipcf_pcf_compute");
     if (o.bleach > 0) {
         ipcf_mex_warn_counts(&data, "data");
         if (o.data2) ipcf_mex_warn_counts(o.data2, "Data2");

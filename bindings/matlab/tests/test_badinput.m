@@ -201,6 +201,7 @@ cases = {
   'data []',                            @() ipcf_pcf([]), IA, 'data is empty'
   'no data',                            @() ipcf_pcf(), IA, 'DATA is required'
   'image smaller than the circle',      @() ipcf_pcf(data, 'Radius', 6), IA, 'ipcf_pcf_compute: pcf: invalid parameter: radius=6 too large'
+  'error bars, image smaller than the circle', @() ipcf_pcf_errors(data, 'Radius', 6), IA, 'ipcf_pcf_errors: pcf: invalid parameter: radius=6 too large'
   '3 frames',                           @() ipcf_pcf(data(1:3, :, :), 'Radius', 2), IA, 'want >= 4'
   % name-value options
   'odd number of arguments',            @() ipcf_pcf(data, 'Radius', 2, 'Points'), IA, 'option ''Points'' has no value'

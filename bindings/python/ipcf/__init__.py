@@ -1640,11 +1640,11 @@ def _warn_counts(data, name, stacklevel):
             msg = re.sub(r'pixel \(row (\d+), column (\d+)\)',
                          lambda m: f'pixel (row {int(m[1]) + at[0]}, column {int(m[2]) + at[1]})', msg, count=1)
             once = getattr(_said, 'once', None)
-            if once is not None:  # once an array: it warned once per block (DASK16's F2)
+            if once is not None:  # once an array and input: it warned once per block (DASK16's F2)
                 with once.lock:
-                    if once.warned:
+                    if name in once.warned:
                         return
-                    once.warned = True
+                    once.warned.add(name)
                 msg += ' (ipcf.dask says this once an array: other blocks may hold such samples too)'
         warnings.warn(f'ipcf: {name}: {msg}', CountsWarning, stacklevel=stacklevel)
 
@@ -1669,12 +1669,14 @@ class _block_origin:
 
 
 class _once:
-    """A flag, warned yet, shared by the blocks of one lazy array in a
-    process. It pickles (dask.distributed sends it to each worker, where
-    the first block warns) as a new flag: a lock does not."""
+    """The inputs (data, data2) warned about yet, shared by the blocks of
+    one lazy array in a process: each input's first such sample is named,
+    as the eager call names each (one flag hid data2's: REVIEW18's m5). It
+    pickles (dask.distributed sends it to each worker, where the first
+    block warns) as a new one: a lock does not."""
 
     def __init__(self):
-        self.warned, self.lock = False, threading.Lock()
+        self.warned, self.lock = set(), threading.Lock()
 
     def __reduce__(self):
         return _once, ()

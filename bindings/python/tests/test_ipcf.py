@@ -1209,6 +1209,14 @@ def test_dask_counts_warning_names_the_image_pixel():
                 lazy.compute(scheduler='threads')
             msgs = [str(x.message) for x in w if issubclass(x.category, ipcf.CountsWarning)]
             assert len(msgs) == 1 and 'once an array' in msgs[0], msgs
+    # once an array and input: data2's warned too, as the eager call warns of each (REVIEW18's m5)
+    lazy = idk.pcf(da.from_array(data, chunks=(-1, 8, 8)), radius=2, npoints=4, nbins=8, bleach=10,
+                   data2=da.from_array(data, chunks=(-1, 8, 8)))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        lazy.compute(scheduler='threads')
+    named = sorted(str(x.message).split(':')[1].strip() for x in w if issubclass(x.category, ipcf.CountsWarning))
+    assert named == ['data', 'data2'], named
     # and a filter size that leaves no frame, in the library's words ("leaves -2045 of 3 frames" before)
     with pytest.raises(ipcf.IpcfValueError, match=r'filtersize=1024 leaves no frame of 3 \(it drops 2\*filtersize; at most 1\)'):
         idk.correct_bleaching(da.zeros((3, 8, 8), dtype='u2', chunks=(-1, 4, 4)), 1024)
