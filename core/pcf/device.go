@@ -388,6 +388,12 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	if err := e.run(ctx); err != nil {
 		return err
 	}
+	if errors.Is(err, errGPUBusy) {
+		// nothing failed: the GPU is held, maybe by the call whose
+		// callback started this one (REVIEW18's m7: "cuda:0 failed")
+		setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d busy: a call from a callback does not wait for the GPU another job of this process holds)", dev))
+		return nil
+	}
 	setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d failed, ran on the CPU: %s)", dev,
 		strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrNoDevice.Error()+": "), "cuda: ")))
 	return nil

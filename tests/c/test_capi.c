@@ -651,6 +651,7 @@ static void test_cancel(void) {
 static ipcf_array nest_in;
 static int64_t nest_shape[4];
 static int nest_calls, nest_status[2] = {-1, -1};
+static char nest_note[512];
 static void nest_alarm(int s) {
     (void)s;
     static const char m[] = "FAIL: a pCF called from a progress callback hung\n";
@@ -669,6 +670,7 @@ static int nest_progress(void *user, int64_t done, int64_t total) {
         o.radius = 2; o.npoints = 8;
         o.device = k == 0 ? IPCF_DEVICE_AUTO : 0;
         nest_status[k] = ipcf_pcf_compute(&nest_in, &o, &out);
+        if (k == 0) ipcf_last_device_note(nest_note, sizeof nest_note);
     }
     free(r);
     return 0;
@@ -693,6 +695,8 @@ static void test_nested_gpu(void) {
     alarm(0);
     CHECK(st == IPCF_OK && nest_calls >= 1, "outer pCF: status %d after %d callbacks", st, nest_calls);
     CHECK(nest_status[0] == IPCF_OK, "a nested pCF, device auto: status %d", nest_status[0]);
+    /* a GPU held by the outer call is busy, not failed (REVIEW18's m7) */
+    CHECK(strncmp(nest_note, "cpu (auto: ", 11) == 0 && !strstr(nest_note, "failed"), "a nested pCF's note: %s", nest_note);
     CHECK(nest_status[1] == IPCF_E_NO_DEVICE, "a nested pCF, device 0: status %d", nest_status[1]);
     free(r);
     free(d);
