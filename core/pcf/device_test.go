@@ -166,6 +166,11 @@ func fakeChildWithoutNVRTC(t *testing.T) {
 	o := Options{Radius: 2, Npoints: 8, Nbins: 6, Device: "auto"}
 	auto, _ := compute(t, data, o)
 	note := LastDeviceNote()
+	if strings.HasPrefix(note, "cuda:0") {
+		// (the loader finds the system's NVRTC and cuFFT beside a CUDA
+		// toolkit: the fake driver alone cannot be had here)
+		t.Skipf("this host's NVRTC and cuFFT load beside the fake driver: %s", note)
+	}
 	if !strings.HasPrefix(note, "cpu (auto: cuda:0 unusable: ") {
 		t.Fatalf("device auto with a GPU but no NVRTC: note %q, want cpu (auto: cuda:0 unusable: ...)", note)
 	}
