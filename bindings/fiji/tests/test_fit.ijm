@@ -290,6 +290,10 @@ for (j = 0; j < methods.length; j++) {
     ok = (same == "1");
     check(ok, "fit sigma=[" + sd + "] (" + methods[j] + "): the same maps", same);
     close();
+    // the result itself as sigma: refused, as ipcf fit --sigma refuses it (REVIEW18's m1)
+    selectImage(res);
+    expect("sigma= the result itself (" + methods[j] + ")", call("ipcf.Ipcf.fit", "model=pcf1d waist=2 sigma=[" + getTitle() + "]"),
+           "is the result itself, not its error bars");
     // two open images of that title (errors of another method, say): sigma= is refused, never
     // the first of them taken (it weighted the fit by the other's error bars without a word)
     selectImage(sim);

@@ -345,7 +345,7 @@ final class Fit {
         float[][] sigma = null;
         String weights = "none";
         if (s.sigma != null) {
-            sigma = sigmaPlanes(s.sigma, in);
+            sigma = sigmaPlanes(s.sigma, in, res);
             weights = "sigma=[" + s.sigma + "]";
         } else if (!s.errors.equals("none")) {
             ImagePlus src = source(res, s);
@@ -394,8 +394,16 @@ final class Fit {
     }
 
     /** The planes of the error-bar image of that title, which must have the result's shape. */
-    static float[][] sigmaPlanes(String title, Input in) {
+    static float[][] sigmaPlanes(String title, Input in, ImagePlus res) {
         ImagePlus sd = Engine.imageByTitle("sigma", title);
+        // The result itself, or another result's curves, of the result's shape: they weighted the
+        // fits as error bars (REVIEW18's m1, as ipcf fit --sigma and Python's sigma= refuse them).
+        if (sd == res)
+            throw new IllegalArgumentException("sigma=" + title + " is the result itself, not its error bars: give an image of its "
+                    + "error bars (call(\"ipcf.Ipcf.errors\", ...), or errors=blocking), or leave sigma out");
+        if (empty(sd.getProp("ipcf.errors")) && !empty(sd.getProp("ipcf.offsets")) && !empty(sd.getProp("ipcf.delays_frames")))
+            throw new IllegalArgumentException("sigma=" + title + " holds the curves of a pCF result, not error bars: give an image of "
+                    + "error bars (call(\"ipcf.Ipcf.errors\", ...))");
         if (sd.getBitDepth() != 32 || sd.getNChannels() != 1 || sd.getWidth() != in.nx || sd.getHeight() != in.ny
                 || sd.getNSlices() != in.k || sd.getNFrames() != in.p)
             throw new IllegalArgumentException("sigma=" + title + ": " + sd.getBitDepth() + "-bit " + sd.getWidth() + "x" + sd.getHeight()
