@@ -1940,7 +1940,9 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 			}
 		}
 	}
-	if _, err := os.Stat(scratch); errors.Is(err, os.ErrNotExist) && out.Verify(j.key) {
+	_, serr := os.Stat(scratch)
+	otherScratch := serr == nil && ooc.ScratchOfOtherJob(j.spec.Scratch, j.outAbs, j.key)
+	if (errors.Is(serr, os.ErrNotExist) || otherScratch) && out.Verify(j.key) {
 		same, err := j.sameInput(ctx, j.outAbs)
 		if err != nil {
 			return sum, err
@@ -1961,6 +1963,11 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 				if json.Unmarshal(b, &m) == nil && m.Engine != "" {
 					sum.Engine = m.Engine
 				}
+			}
+			if otherScratch {
+				// (another job's, stopped before it published: kept,
+				// with its note, for that job's rerun)
+				return sum, nil
 			}
 			if kept != "" {
 				sweep(true) // nothing of it is left to finish

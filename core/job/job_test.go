@@ -1806,3 +1806,53 @@ func TestZarrEditedInPlaceKept(t *testing.T) {
 		t.Error("the chunk edited during the run was replaced")
 	}
 }
+
+// TestCompleteDespiteAnotherJobsScratch: the complete result of a job is
+// not computed again because another job to that output was stopped and
+// left its scratch (or a folder it failed to record its job in, on a full
+// disk): "already complete", and the other job's scratch stays for its
+// own rerun, which resumes it (DISK17's m5: everything was computed again,
+// and failed again while the disk was full).
+func TestCompleteDespiteAnotherJobsScratch(t *testing.T) {
+	spec, want := smallJobs(t, 5)
+	a := spec("o.npy")
+	if _, err := runSpec(t, a); err != nil {
+		t.Fatal(err)
+	}
+	b := spec("o.npy")
+	b.PCF.Nbins = 5
+	b.Engine, b.Tile = "ooc", [2]int{2, 2}
+	b.Progress = func(phase string, done, total int) bool { return phase != "pcf" || done == 0 }
+	if _, err := runSpec(t, b); err == nil {
+		t.Fatal("the interrupted run of another job succeeded")
+	}
+	scratch := ooc.ScratchDir("", a.Output)
+	if _, err := os.Stat(filepath.Join(scratch, "job.json")); err != nil {
+		t.Fatalf("the other job left no scratch: %v", err)
+	}
+	sum, err := runSpec(t, a)
+	if err != nil || !sum.AlreadyComplete {
+		t.Errorf("the completed job again, beside another job's scratch: %+v, %v; want already complete", sum, err)
+	}
+	if got, _ := os.ReadFile(a.Output); !bytes.Equal(got, want) {
+		t.Error("the complete result changed")
+	}
+	if _, err := os.Stat(filepath.Join(scratch, "job.json")); err != nil {
+		t.Errorf("the other job's scratch went: %v", err)
+	}
+	b.Progress = nil
+	if sum, err := runSpec(t, b); err != nil || sum.Resumed == 0 {
+		t.Fatalf("the other job's rerun: %+v, %v; want it resumed from its scratch", sum, err)
+	}
+	// A scratch folder with nothing recorded in it (a run that failed to
+	// write its job.json): nothing to finish either.
+	if _, err := runSpec(t, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := runSpec(t, a); err != nil || !sum.AlreadyComplete {
+		t.Errorf("the completed job again, beside an empty scratch folder: %+v, %v; want already complete", sum, err)
+	}
+}

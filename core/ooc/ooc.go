@@ -675,6 +675,30 @@ func ScratchPublishedErrors(folder, output, sdPath string) bool {
 	return ok && hasSD && holds(sdPath, sd)
 }
 
+// ScratchOfOtherJob reports whether the scratch folder of output (in
+// folder, "" for beside it) belongs to a job other than key's, stopped
+// before it began to publish (no commit, nothing recorded as replaced):
+// the complete result of key's job at output is not that run's to
+// finish, and a rerun of key's job has nothing to do (a failed run of
+// another job made the completed one compute everything again:
+// DISK17's m5). Its scratch stays, for its own job's rerun.
+func ScratchOfOtherJob(folder, output, key string) bool {
+	dir := ScratchDir(folder, output)
+	have, ok := readScratchJob(dir)
+	if !ok {
+		// A folder a run made and failed to record its job in (its
+		// job.json not written: a full disk) holds nothing to finish.
+		_, jerr := os.Lstat(filepath.Join(dir, "job.json"))
+		_, lerr := os.Lstat(filepath.Join(dir, "journal"))
+		return errors.Is(jerr, os.ErrNotExist) && errors.Is(lerr, os.ErrNotExist)
+	}
+	if have.Key == "" || have.Key == key || have.OutputCRC != "" || len(have.Replaces) > 0 {
+		return false
+	}
+	_, _, _, committed := scratchCommitAt(dir)
+	return !committed
+}
+
 // scratchCommit reads the checksums of the finished result that the
 // scratch folder of output records as committed: the curves' (crc) and
 // the error bars' (sd, when hasSD). ok is false without a commit.
