@@ -114,6 +114,9 @@ static void ipcf_size_refuse(const char *fn, size_t size) {
 	_Static_assert(__builtin_types_compatible_p(__typeof__(ipcfgo_##name), __typeof__(ipcf_##name)), \
 	               "ipcfgo_" #name " (Go) differs from ipcf_" #name " in ipcf.h")
 
+void ipcf_pcf_enter(void); /* errbuf.c: this thread's pCF calls */
+void ipcf_pcf_leave(void);
+
 #define IPCF_FORK_CHECK(name)                                                                     \
 	do {                                                                                          \
 		if (ipcf_in_child()) return ipcf_fork_refuse("ipcf_" #name);                                  \
@@ -416,7 +419,10 @@ ipcf_status ipcf_pcf_compute(const ipcf_array *data, const ipcf_pcf_options *opt
 	IPCF_LOW(pcf_compute, data);
 	IPCF_LOW(pcf_compute, options);
 	IPCF_LOW(pcf_compute, out);
-	return ipcfgo_pcf_compute(data, options, out);
+	ipcf_pcf_enter();
+	ipcf_status st = ipcfgo_pcf_compute(data, options, out);
+	ipcf_pcf_leave();
+	return st;
 }
 IPCF_SAME_TYPE(pcf_compute);
 
@@ -439,7 +445,10 @@ ipcf_status ipcf_pcf_file(const char *input, const ipcf_source_options *source, 
 	IPCF_LOW(pcf_file, options);
 	IPCF_LOW(pcf_file, job);
 	IPCF_LOW(pcf_file, summary);
-	return ipcfgo_pcf_file(input, source, output, options, job, summary);
+	ipcf_pcf_enter();
+	ipcf_status st = ipcfgo_pcf_file(input, source, output, options, job, summary);
+	ipcf_pcf_leave();
+	return st;
 }
 IPCF_SAME_TYPE(pcf_file);
 

@@ -150,33 +150,31 @@ void ipcf_array_init(ipcf_array *a) {
 
 void ipcf_callback_returned_in_child(void);
 
-/* The callbacks of this thread's calls now running: a call made from one
- * (a progress function calling ipcf_pcf_compute) must not wait for a GPU
- * its own outer call holds (CAPI17's F1: the host hung). Callbacks run
- * on the thread that made the call. */
-static __thread int ipcf_cb_depth;
+/* The pCF calls (ipcf_pcf_compute, ipcf_pcf_file) of this thread now
+ * running: a pCF started from a callback of one (a progress function
+ * calling ipcf_pcf_compute: callbacks run on the calling thread) must not
+ * wait for a GPU its outer call may hold (CAPI17's F1: the host hung); a
+ * pCF from the callback of another call (a bleaching correction) waits as
+ * any other (REVIEW18's m10). */
+static __thread int ipcf_pcf_calls;
 
-int ipcf_in_callback(void) { return ipcf_cb_depth; }
+void ipcf_pcf_enter(void) { ipcf_pcf_calls++; }
+void ipcf_pcf_leave(void) { ipcf_pcf_calls--; }
+int ipcf_pcf_nested(void) { return ipcf_pcf_calls > 1; }
 
 int ipcf_call_progress(ipcf_progress_fn f, void *user, int64_t done, int64_t total) {
-	ipcf_cb_depth++;
 	int r = f(user, done, total);
-	ipcf_cb_depth--;
 	ipcf_callback_returned_in_child();
 	return r;
 }
 
 int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total) {
-	ipcf_cb_depth++;
 	int r = f(user, phase, done, total);
-	ipcf_cb_depth--;
 	ipcf_callback_returned_in_child();
 	return r;
 }
 
 void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg) {
-	ipcf_cb_depth++;
 	f(user, msg);
-	ipcf_cb_depth--;
 	ipcf_callback_returned_in_child();
 }

@@ -9,7 +9,7 @@ typedef const ipcf_pcf_options ipcf_cpcf_options;
 typedef const char ipcf_cchar;
 int ipcf_call_job_progress(ipcf_job_progress_fn f, void *user, const char *phase, int64_t done, int64_t total);
 void ipcf_call_log(ipcf_job_log_fn f, void *user, const char *msg);
-int ipcf_in_callback(void);
+int ipcf_pcf_nested(void);
 */
 import "C"
 
@@ -412,8 +412,8 @@ func ipcfgo_pcf_file(input *C.ipcf_cchar, src *C.ipcf_csource_options, output *C
 // cancel waited for the whole block). Call cancel when the work is done.
 func tokenContext(co *C.ipcf_cpcf_options) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.Background())
-	if C.ipcf_in_callback() != 0 {
-		// A call from a callback of this thread's call: it never waits
+	if C.ipcf_pcf_nested() != 0 {
+		// A pCF from a callback of this thread's pCF: it never waits
 		// for a GPU that call may hold (CAPI17's F1).
 		ctx = pcf.WithoutGPUWait(ctx)
 	}

@@ -238,7 +238,12 @@ typedef struct ipcf_array {
  * Every callback of the library (progress, a job's log) must return
  * normally, in the process that made the call: no longjmp out of it, and a
  * child forked in it that returns from it ends at once with exit status 70
- * and a line on stderr (the library cannot run after fork()). */
+ * and a line on stderr (the library cannot run after fork()). A callback may
+ * call the library: a pCF started from a callback of ipcf_pcf_compute or
+ * ipcf_pcf_file, on that thread, never waits for a GPU another job of the
+ * process holds (the outer pCF may hold it): IPCF_DEVICE_AUTO runs it on the
+ * CPU, an ordinal returns IPCF_E_NO_DEVICE at once. A pCF the callback hands
+ * to another thread and waits for deadlocks on a GPU the outer pCF holds. */
 typedef int (*ipcf_progress_fn)(void *user, int64_t done, int64_t total);
 
 /* ipcf_token: a cancellation token; 0 is no token. Since 0.1. */

@@ -328,7 +328,7 @@ func WithoutGPUWait(ctx context.Context) context.Context {
 
 // errGPUBusy reports a GPU held by another job of this process, which a
 // job WithoutGPUWait does not wait for.
-var errGPUBusy = errors.New("is in use by another job of this process, and a call made from a callback does not wait for it (the job whose callback made it may hold it, waiting for the callback to return)")
+var errGPUBusy = errors.New("is in use by another job of this process, and a pCF started from a callback of a pCF does not wait for it (the pCF whose callback started it may hold it, waiting for the callback to return)")
 
 // acquireGPU waits until no other job of this process runs on device dev,
 // or ctx ends (ErrCancelled), and returns the release. A ctx
@@ -391,7 +391,7 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 	if errors.Is(err, errGPUBusy) {
 		// nothing failed: the GPU is held, maybe by the call whose
 		// callback started this one (REVIEW18's m7: "cuda:0 failed")
-		setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d busy: a call from a callback does not wait for the GPU another job of this process holds)", dev))
+		setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d busy: a pCF started from a callback of a pCF does not wait for the GPU another job of this process holds)", dev))
 		return nil
 	}
 	setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d failed, ran on the CPU: %s)", dev,
