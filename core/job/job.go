@@ -1068,6 +1068,12 @@ func (j *Job) checkOutput() error {
 					return fmt.Errorf("%s exists and its %s could not be read to check that it is an ipcf result: %w; nothing was replaced", j.spec.Output, f, err)
 				}
 				if f != "" {
+					if holder, found, live := LockHolder(out); found && live {
+						// a live run swapping its result in while the
+						// chunks were read: busy, not damaged (REVIEW18's
+						// m11: a good result was called edited)
+						return fmt.Errorf("%w: %s is being written by another ipcf run (%s)", ErrBusy, j.spec.Output, holder)
+					}
 					return fmt.Errorf("%w: %s exists and is not the ipcf result its .zattrs records: its %s was changed since ipcf wrote it (edited in place, or damaged): not replacing it; remove it or choose another name", ErrOutput, j.spec.Output, f)
 				}
 			}

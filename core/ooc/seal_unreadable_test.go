@@ -185,3 +185,45 @@ func TestZarrPublishOverUnreadableEarlier(t *testing.T) {
 		t.Fatal("the rerun did not publish")
 	}
 }
+
+// TestZarrChangedDuringSwap: a chunk that differs because another result
+// was swapped in while the chunks were read (a live run publishing the
+// output: its .zattrs changed too) is no changed chunk of this result;
+// one that differs under the same .zattrs is (REVIEW18's m11: a result
+// being published was called edited in place, and the user told to
+// remove it).
+func TestZarrChangedDuringSwap(t *testing.T) {
+	dir := t.TempDir()
+	in := writeStack(t, dir, 64, 11, 12)
+	out := filepath.Join(dir, "out.zarr")
+	src, err := source.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := Run(context.Background(), src, NewZarrOutput(out), Options{PCF: pcf.Options{Radius: 2, Npoints: 4, Nbins: 6}, Memory: ProcessOverhead + 1<<20, Tile: [2]int{3, 4}}); err != nil {
+		t.Fatal(err)
+	}
+	chunk := filepath.Join(out, "0.0.0.0")
+	attrs := filepath.Join(out, ".zattrs")
+	b, _ := os.ReadFile(attrs)
+	defer func() { readOwn = readOwnFile }()
+	for _, swap := range []bool{false, true} {
+		readOwn = func(path string) ([]byte, error) {
+			c, err := readOwnFile(path)
+			if path == chunk {
+				c[0] ^= 1 // another result's chunk, or one edited
+				if swap {
+					os.WriteFile(attrs, append(bytes.Clone(b), ' '), 0o644) // (not sealed: only its bytes differ)
+				}
+			}
+			return c, err
+		}
+		f, err := ZarrChanged(out)
+		readOwn = readOwnFile
+		os.WriteFile(attrs, b, 0o644)
+		if want := map[bool]string{false: "0.0.0.0", true: ""}[swap]; f != want || err != nil {
+			t.Errorf("swapped %v: %q, %v; want %q", swap, f, err, want)
+		}
+	}
+}
