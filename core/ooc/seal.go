@@ -227,6 +227,14 @@ func SealNote(path string) string {
 	if err := CheckSeal(b); err != nil {
 		return " (" + err.Error() + ")"
 	}
+	if !json.Valid(b) {
+		// ipcf's metadata cut short are told from none (ZARR17's m3: "no
+		// ipcf .zattrs", of a result whose .zattrs was cut)
+		if looksOurs(b) {
+			return " (ipcf's metadata, damaged: not valid JSON)"
+		}
+		return " (not valid JSON: damaged, or another program's)"
+	}
 	return ""
 }
 
