@@ -96,15 +96,23 @@ end
 % file the link names (core/ooc Linked, as every host reads; it was
 % returned unchecked with none).
 path = linked(path);
-% The partial output of an ipcf run (.OUT.partial beside OUT): unfinished,
-% what is not computed yet reads as zeros; it was returned with no
-% metadata (DISK17's F1).
-[pdir, pname, pext] = fileparts(path);
-pbase = [pname pext];
-if numel(pbase) > numel('..partial') && pbase(1) == '.' && strcmp(pbase(end-7:end), '.partial')
-  error('ipcf:io', ['ipcf_read: %s is the unfinished output of an ipcf run writing %s (a stopped run''s, or ' ...
-                    'one running now; what is not computed yet reads as zeros): not read; run that job again ' ...
-                    'to finish it, and read %s'], path, fullfile(pdir, pbase(2:end-8)), fullfile(pdir, pbase(2:end-8)));
+% The partial output of an ipcf run (.OUT.partial beside OUT), or a folder
+% inside one (an OME-Zarr's array "0"): unfinished, what is not computed
+% yet reads as zeros; it was returned with no metadata (DISK17's F1,
+% REVIEW19's F1).
+pd = path;
+while true
+  [pdir, pname, pext] = fileparts(pd);
+  pbase = [pname pext];
+  if numel(pbase) > numel('..partial') && pbase(1) == '.' && strcmp(pbase(end-7:end), '.partial')
+    error('ipcf:io', ['ipcf_read: %s is the unfinished output of an ipcf run writing %s (a stopped run''s, or ' ...
+                      'one running now; what is not computed yet reads as zeros): not read; run that job again ' ...
+                      'to finish it, and read %s'], path, fullfile(pdir, pbase(2:end-8)), fullfile(pdir, pbase(2:end-8)));
+  end
+  if isempty(pdir) || strcmp(pdir, pd)
+    break
+  end
+  pd = pdir;
 end
 % While a run of ipcf publishes over the result (its lock file names a
 % live process; the earlier sidecar is removed before the renames, the
@@ -509,6 +517,11 @@ if isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) || isempty(regexp(te
   % fit's without files_crc32c, are read as they were: REVIEW18's m2)
   own = pjoin(path, '.zattrs');
   fits = ~isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) && ~isempty(regexp(text, '"command"\s*:\s*"fit"', 'once'));
+  if fits
+    % checked, sealed: metadata edited since (files_crc32c removed) are not
+    % maps of 0.3.1 to read unchecked (REVIEW19's m2)
+    ipcf_check_metadata_mex(text);
+  end
   if ~fits && any(strcmp(name, {'params', 'stderr', 'chisq', 'status'})) && exist(pjoin(fileparts(group), '.zgroup'), 'file') ...
      && exist(own, 'file') && ~isempty(regexp(read_text(own), '"model"\s*:', 'once'))
     error('ipcf:io', ['ipcf_read: %s is an array of ipcf fit''s maps whose group metadata (%s, which records ' ...

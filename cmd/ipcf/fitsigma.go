@@ -214,6 +214,9 @@ func sidecarErrorsRecord(whole string) *fitErrorsRecord {
 // the result's shape, they were taken as error bars, exit 0 (FITPLOT16's
 // m1: --sigma r.npy weighted r.npy's fit by its own curves).
 func notErrorBars(file, result string) error {
+	if out := ooc.PartialOf(file); out != "" {
+		return partialRefused(file, out) // (REVIEW19's m1)
+	}
 	if fitSamePath(file, result) {
 		return fitNeeds("--sigma %s is the result itself, not its error bars: give its error bars (%s, written by ipcf pcf --errors), or leave --sigma out", file, job.ErrorsName(result))
 	}

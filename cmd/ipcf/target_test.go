@@ -1773,6 +1773,20 @@ func TestFitZarrEditedInPlaceKept(t *testing.T) {
 	if got, _ := os.ReadFile(chunk); !bytes.Equal(got, b) {
 		t.Error("the edited chunk was replaced")
 	}
+	// An attribute a user added to an array of the maps (zarr's r+ mode:
+	// params/.zattrs): kept too (REVIEW19's F2).
+	b[len(b)-1] ^= 1
+	os.WriteFile(chunk, b, 0o644)
+	attrs := filepath.Join(maps, "params", ".zattrs")
+	a, _ := os.ReadFile(attrs)
+	mine := bytes.Replace(a, []byte("{"), []byte("{\n \"note\": \"mine\","), 1)
+	os.WriteFile(attrs, mine, 0o644)
+	if code, msg := fit(); code != 1 || !strings.Contains(msg, "its params/.zattrs was changed since ipcf wrote it") {
+		t.Errorf("refit over maps with a user's attribute: exit %d, %s; want 1 naming params/.zattrs", code, firstLine(msg))
+	}
+	if got, _ := os.ReadFile(attrs); !bytes.Equal(got, mine) {
+		t.Error("the user's attribute was lost")
+	}
 }
 
 // TestPartialOutputRefused: the partial output of a run (.OUT.partial, a
@@ -1797,8 +1811,10 @@ func TestPartialOutputRefused(t *testing.T) {
 			t.Errorf("%v: exit %d, %s; want 1, the unfinished output of the run writing acf.npy", args[:2], code, firstLine(msg))
 		}
 	}
-	if got := ooc.PartialOf(p(".r.zarr.partial/")); got != p("r.zarr") {
-		t.Errorf("PartialOf of a Zarr's partial folder: %q", got)
+	for _, s := range []string{p(".r.zarr.partial/"), p(".r.zarr.partial/."), p(".r.zarr.partial/0")} {
+		if got := ooc.PartialOf(s); got != p("r.zarr") {
+			t.Errorf("PartialOf(%s) of a Zarr's partial folder: %q", s, got)
+		}
 	}
 	for _, s := range []string{p("r.npy"), p(".partial"), p("..partial"), p("x.partial"), p(".x.partial.npy")} {
 		if got := ooc.PartialOf(s); got != "" {

@@ -182,6 +182,9 @@ func DefaultSpec() Spec { return Spec{PCF: pcf.DefaultOptions(), Engine: "auto"}
 
 // Job is an opened, validated job.
 type Job struct {
+	// locked: Run holds the output's lock (a live lock found is then
+	// this run's own, not a publication of another).
+	locked bool
 	// written is the record of an input that ipcf wrote, where its check
 	// waits for the in-memory job to read the frames (readStack): nil
 	// where there is none, or it was checked when the job opened.
@@ -1068,7 +1071,7 @@ func (j *Job) checkOutput() error {
 					return fmt.Errorf("%s exists and its %s could not be read to check that it is an ipcf result: %w; nothing was replaced", j.spec.Output, f, err)
 				}
 				if f != "" {
-					if holder, found, live := LockHolder(out); found && live {
+					if holder, found, live := LockHolder(out); found && live && !j.locked {
 						// a live run swapping its result in while the
 						// chunks were read: busy, not damaged (REVIEW18's
 						// m11: a good result was called edited)
@@ -1881,9 +1884,10 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 	if err != nil {
 		return sum, err
 	}
+	j.locked = true
 	// A publication left half done keeps the lock files: readers refuse
 	// its files as a stopped run's (they took them for a user's array).
-	defer func() { unlock(errors.Is(runErr, ooc.ErrUnlabelled)) }()
+	defer func() { j.locked = false; unlock(errors.Is(runErr, ooc.ErrUnlabelled)) }()
 	if j.errPath != "" {
 		// The error bars are an output too: a command writing that name
 		// meanwhile would be overwritten, or overwrite them.

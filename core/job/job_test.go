@@ -1805,6 +1805,35 @@ func TestZarrEditedInPlaceKept(t *testing.T) {
 	if got, _ := os.ReadFile(chunk); len(got) <= 100 || got[100] != 0x7f {
 		t.Error("the chunk edited during the run was replaced")
 	}
+	// The same through a new file renamed over the chunk (zarr-python's
+	// way: the folder's stat changes, so the run checks its output again
+	// under its own lock): changed, not "being written by another ipcf
+	// run", this run's own pid (REVIEW19's m4).
+	if err := os.Remove(chunk); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(5); err != nil {
+		t.Fatal(err)
+	}
+	edited = false
+	s.Progress = func(phase string, done, total int) bool {
+		if !edited {
+			c, _ := os.ReadFile(chunk)
+			c[100] ^= 1
+			os.WriteFile(chunk+".new", c, 0o644)
+			os.Rename(chunk+".new", chunk)
+			edited = true
+		}
+		return true
+	}
+	if j, err = Open(s); err != nil {
+		t.Fatal(err)
+	}
+	_, err = j.Run(t.Context())
+	j.Close()
+	if !edited || err == nil || !strings.Contains(err.Error(), "its 0.0.0.0 was changed since ipcf wrote it") {
+		t.Errorf("a chunk renamed over during another job's run: %v (edited %v), want it named as changed", err, edited)
+	}
 }
 
 // TestCompleteDespiteAnotherJobsScratch: the complete result of a job is

@@ -78,14 +78,22 @@ func PartialName(path string) string {
 // such a file or folder: a stopped or running job's unfinished output,
 // its bands not yet computed zeros (a full disk's leftover was drawn by
 // plot and read by Python's open_result, exit 0: DISK17's F1).
+// Any element of the cleaned path counts: the array "0" of a partial
+// OME-Zarr (.r.ome.zarr.partial/0) or ".partial/." is inside one
+// (REVIEW19's F1).
 func PartialOf(path string) string {
-	path = strings.TrimRight(path, "/")
-	base := filepath.Base(path)
-	name, ok := strings.CutSuffix(base, ".partial")
-	if !ok || !strings.HasPrefix(name, ".") || len(name) < 2 {
-		return ""
+	dir := filepath.Clean(path)
+	for {
+		base := filepath.Base(dir)
+		if name, ok := strings.CutSuffix(base, ".partial"); ok && strings.HasPrefix(name, ".") && len(name) >= 2 {
+			return filepath.Join(filepath.Dir(dir), name[1:])
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
 	}
-	return filepath.Join(filepath.Dir(path), name[1:])
 }
 
 // PartialForeign describes what lies at the partial output of path
@@ -1480,16 +1488,17 @@ func zarrRecorded(b []byte) ([][2]string, error) {
 	return out, nil
 }
 
-// ZarrChanged returns the first chunk of the ipcf Zarr folder path (a pCF
-// result or a fit's maps) that is there with another checksum than the
-// one its .zattrs records ("" if none): a chunk a user edited in place
-// (zarr's r+ mode) or one damaged since. Such a folder is not replaced,
-// as a .npy whose sidecar describes other bytes is not (ZARR17's F1: the
-// edit was lost to a rerun, exit 0). A chunk that is gone holds nothing
-// to lose, and the metadata files (.zarray, .zgroup, an array's .zattrs)
-// no user data: a rerun writes them again (a result whose .zarray is gone
-// or damaged is computed again, as the README says: REVIEW18's m6). err
-// is a chunk there that could not be read.
+// ZarrChanged returns the first chunk or array attributes (.zattrs) of
+// the ipcf Zarr folder path (a pCF result or a fit's maps) that are there
+// with another checksum than the one its .zattrs records ("" if none):
+// edited in place (zarr's r+ mode), or damaged since. Such a folder is not
+// replaced, as a .npy whose sidecar describes other bytes is not
+// (ZARR17's F1: the edit was lost to a rerun, exit 0; REVIEW19's F2: an
+// attribute added to an array). A file that is gone holds nothing to
+// lose, and .zarray and .zgroup no user data: a rerun writes them again (a
+// result whose .zarray is gone or damaged is computed again, as the
+// README says: REVIEW18's m6). err is a file there that could not be
+// read.
 func ZarrChanged(path string) (string, error) {
 	b, err := ReadMeta(filepath.Join(path, ".zattrs"))
 	if err != nil {
@@ -1504,8 +1513,8 @@ func ZarrChanged(path string) (string, error) {
 	}
 	for _, f := range files {
 		switch filepath.Base(f[0]) {
-		case ".zarray", ".zgroup", ".zattrs":
-			continue
+		case ".zarray", ".zgroup":
+			continue // (an array's .zattrs holds a user's attributes too: REVIEW19's F2)
 		}
 		c, err := readOwn(filepath.Join(path, filepath.FromSlash(f[0])))
 		switch {

@@ -197,6 +197,10 @@ check(ok, "run(\"Fit pCF Maps...\", \"model=pcf1d waist=2\") = call()", getTitle
 close();
 // the maps of ipcf fit are no pCF result: refused (their parameters were shown as curve points)
 expect("openPcf of ipcf fit's maps", call("ipcf.Ipcf.openPcf", tmp + "m0.npy"), "the maps of ipcf fit (parameters, not curves)");
+// a run's partial output (.OUT.partial, zeros where not computed yet): refused (REVIEW19's F3)
+dummy = File.copy(tmp + "r.npy", tmp + ".half.npy.partial");
+expect("openPcf of a run's partial output", call("ipcf.Ipcf.openPcf", tmp + ".half.npy.partial"), "is the unfinished output of an ipcf run writing");
+dummy = File.delete(tmp + ".half.npy.partial");
 // the CLI's result file, opened: its metadata give the same fit
 o = call("ipcf.Ipcf.openPcf", tmp + "r.npy");
 t = call("ipcf.Ipcf.fit", "model=pcf1d waist=2");

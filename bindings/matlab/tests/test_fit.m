@@ -546,6 +546,9 @@ expect_error(@() ipcf_read(fullfile(cz, 'extra')), 'ipcf:io', 'records no files 
 copyfile(cmaps, fullfile(tmp, '.half.npy.partial'));
 expect_error(@() ipcf_read(fullfile(tmp, '.half.npy.partial')), 'ipcf:io', 'is the unfinished output of an ipcf run writing', ...
              'ipcf_read of a partial output');
+mkdir(fullfile(tmp, '.half.zarr.partial', '0'));
+expect_error(@() ipcf_read(fullfile(tmp, '.half.zarr.partial', '0')), 'ipcf:io', 'is the unfinished output of an ipcf run writing', ...
+             'ipcf_read of an array inside a partial output');
 % the group's metadata gone (they record the checksums): its arrays are not
 % read unchecked under the maps' labels, as ipcf plot refuses them (ZARR17's m2)
 movefile(fullfile(cz, '.zattrs'), fullfile(cz, 'aside'));

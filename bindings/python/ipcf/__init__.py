@@ -2694,12 +2694,20 @@ def _refuse_partial(p):
     """Refuse p when it names the partial output of an ipcf run (.OUT.partial
     beside OUT, core/ooc PartialOf's rule): unfinished, what is not computed
     yet reads as zeros, and it was returned with metadata {} (DISK17's F1)."""
-    base = os.path.basename(p.rstrip('/'))
-    if base.startswith('.') and base.endswith('.partial') and len(base) > len('..partial'):
-        out = os.path.join(os.path.dirname(p.rstrip('/')), base[1:-len('.partial')])
-        raise _error(_c.E_IO, f'{p} is the unfinished output of an ipcf run writing {out} (a stopped run\'s, or one '
-                              f'running now; what is not computed yet reads as zeros): not read; run that job again '
-                              f'to finish it, and read {out}')
+    # (any element of the normalized path: the array "0" of a partial
+    # OME-Zarr, '.partial/.': REVIEW19's F1)
+    d = os.path.normpath(p)
+    while True:
+        base = os.path.basename(d)
+        if base.startswith('.') and base.endswith('.partial') and len(base) > len('..partial'):
+            break
+        if os.path.dirname(d) == d or not base:
+            return
+        d = os.path.dirname(d)
+    out = os.path.join(os.path.dirname(d), base[1:-len('.partial')])
+    raise _error(_c.E_IO, f'{p} is the unfinished output of an ipcf run writing {out} (a stopped run\'s, or one '
+                          f'running now; what is not computed yet reads as zeros): not read; run that job again '
+                          f'to finish it, and read {out}')
 
 
 def open_result(path, *, mmap=False):
@@ -2992,10 +3000,12 @@ def _orphan_maps_array(p):
         return False
     if not (isinstance(meta, dict) and 'model' in meta):
         return False
-    try:
-        group = _read_json(os.path.join(os.path.dirname(real), '.zattrs'))
-    except (IpcfError, OSError, ValueError):
+    if not os.path.lexists(os.path.join(os.path.dirname(real), '.zattrs')):
         return True
+    # (checked, sealed: group metadata edited since, files_crc32c removed,
+    # were taken for maps of 0.3.1 and their arrays read unchecked:
+    # REVIEW19's m2)
+    group = _read_json(os.path.join(os.path.dirname(real), '.zattrs'), meta=True)
     # (maps of 0.3.1 before their checksums: ipcf fit's metadata, without
     # files_crc32c, read as they were: REVIEW18's m2)
     return not (isinstance(group, dict) and group.get('software') == 'ipcf' and group.get('command') == 'fit')

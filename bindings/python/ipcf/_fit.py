@@ -17,7 +17,7 @@ import numpy
 from . import (_outside_stacklevel, _bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record, _file_id,
                _float, _int, _int32_ptr, _invalid,
                _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _probe_mapped,
-               IpcfError, IpcfIOError, _positive, _read_json, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
+               IpcfError, IpcfIOError, _positive, _read_json, _refuse_partial, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
                _threads, _unsupported)
 from ._label import Labelled, label
 
@@ -795,6 +795,7 @@ def _not_error_bars(s, p):
     that is not error bars (curves, maps, their companions), as ipcf fit
     --sigma does: of the result's shape, they weighted its fits, exit 0
     (FITPLOT16's m1)."""
+    _refuse_partial(s)  # (a run's unfinished error bars: REVIEW19's m1)
     if _same_file(s, p):
         raise _invalid(f'sigma={s!r} is the result itself, not its error bars: give its error bars '
                        f'({p[:-4] if p.endswith(".npy") else p}.sd.npy, written with errors=), or leave sigma out')

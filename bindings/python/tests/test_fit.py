@@ -498,9 +498,13 @@ def test_open_result_refuses_a_partial_output(results):
     for p in (partial, str(partial)):
         with pytest.raises(ipcf.IpcfIOError, match=r'is the unfinished output of an ipcf run writing .*half\.npy'):
             ipcf.open_result(p)
-    (tmp / '.half.zarr.partial').mkdir()
-    with pytest.raises(ipcf.IpcfIOError, match=r'unfinished output of an ipcf run writing .*half\.zarr'):
-        ipcf.open_result(str(tmp / '.half.zarr.partial') + '/')
+    (tmp / '.half.zarr.partial' / '0').mkdir(parents=True)
+    for p in ('', '.', '0'):  # (an OME-Zarr's array "0" inside one too: REVIEW19's F1)
+        with pytest.raises(ipcf.IpcfIOError, match=r'unfinished output of an ipcf run writing .*half\.zarr'):
+            ipcf.open_result(os.path.join(str(tmp / '.half.zarr.partial'), p))
+    # its error bars as sigma= (REVIEW19's m1)
+    with pytest.raises(ipcf.IpcfIOError, match=r'unfinished output of an ipcf run writing .*half\.npy'):
+        ipcf.fit_result(out['plain'], sigma=str(partial))
 
 
 def test_fit_result_of_a_part_names_its_whole(results):
@@ -644,6 +648,12 @@ def test_open_result_checks_the_maps_companions_and_zarr_arrays(results):
         fh.write(text)
     a, _ = ipcf.open_result(os.path.join(zmaps, 'status'))
     assert a.shape == want[3].shape
+    # the same without a new seal: metadata edited since (files_crc32c removed), refused, not taken for
+    # maps of 0.3.1 and read unchecked (REVIEW19's m2)
+    with open(os.path.join(zmaps, '.zattrs'), 'w') as fh:
+        fh.write(json.dumps(dict(meta, self_crc32c='12345678'), indent=1) + '\n')
+    with pytest.raises(ipcf.IpcfIOError, match='changed since ipcf wrote'):
+        ipcf.open_result(os.path.join(zmaps, 'status'))
     os.rename(os.path.join(zmaps, 'aside'), os.path.join(zmaps, '.zattrs'))
     # mapped where asked (not checked, as a mapped result), and refused beside damaged metadata (cut short:
     # the map was read unchecked, with {})

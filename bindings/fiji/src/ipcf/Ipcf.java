@@ -1298,6 +1298,17 @@ public final class Ipcf {
         // A result linked into a work folder: read with the metadata beside the file the link
         // names (core/ooc Linked, as every host reads; it was shown unchecked, unlabelled).
         path = linked(path);
+        // A run's partial output (.OUT.partial, or inside one): unfinished, what is not computed
+        // yet reads as zeros (REVIEW19's F3; core/ooc PartialOf's rule).
+        for (java.nio.file.Path q = Paths.get(path).normalize(); q != null; q = q.getParent()) {
+            java.nio.file.Path b = q.getFileName();
+            String n = b == null ? "" : b.toString();
+            if (n.length() > "..partial".length() && n.startsWith(".") && n.endsWith(".partial")) {
+                String out = (q.getParent() == null ? Paths.get(n.substring(1, n.length() - 8)) : q.getParent().resolve(n.substring(1, n.length() - 8))).toString();
+                return "error: " + path + " is the unfinished output of an ipcf run writing " + out + " (a stopped run's, or one running "
+                        + "now; what is not computed yet reads as zeros): not read; run that job again to finish it, and open " + out;
+            }
+        }
         // While a run of ipcf on this machine publishes over the result (its lock file names a
         // live process; the earlier sidecar is removed before the renames, the files renamed one
         // by one), a read can find the .npy without its sidecar, or files of both results: it is
