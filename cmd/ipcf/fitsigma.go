@@ -223,13 +223,8 @@ func notErrorBars(file, result string) error {
 	if whole, part := ooc.PartOf(file); part != "" && part != "the error bars" {
 		return fitNeeds("--sigma %s holds %s %s, not error bars of curves", file, part, whole)
 	}
-	if b, err := ooc.ReadMeta(ooc.SidecarName(file)); err == nil {
-		var m struct {
-			Software string `json:"software"`
-		}
-		if json.Unmarshal(b, &m) == nil && m.Software == ooc.Marker {
-			return fitNeeds("--sigma %s is an ipcf output of its own (its metadata %s), not error bars: give error bars (RESULT.sd.npy, written by ipcf pcf --errors)", file, ooc.SidecarName(file))
-		}
+	if ours, _ := ooc.SidecarCheck(ooc.SidecarName(file)); ours {
+		return fitNeeds("--sigma %s is an ipcf output of its own (its metadata %s), not error bars: give error bars (RESULT.sd.npy, written by ipcf pcf --errors)", file, ooc.SidecarName(file))
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ import numpy
 from . import (_outside_stacklevel, _bool, _c, _call, _check_result_bytes, _choice, _defaults, _descriptor, _empty, _error, _errors_file, _errors_record, _file_id,
                _float, _int, _int32_ptr, _invalid,
                _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _probe_mapped,
-               IpcfError, IpcfIOError, _positive, _read_json, _refuse_partial, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
+               IpcfError, IpcfIOError, _positive, _read_json, _refuse_partial, _maps_companion, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
                _threads, _unsupported)
 from ._label import Labelled, label
 
@@ -799,16 +799,10 @@ def _not_error_bars(s, p):
     if _same_file(s, p):
         raise _invalid(f'sigma={s!r} is the result itself, not its error bars: give its error bars '
                        f'({p[:-4] if p.endswith(".npy") else p}.sd.npy, written with errors=), or leave sigma out')
-    for suffix, what in (('.stderr.npy', 'the standard errors'), ('.chisq.npy', 'the chi-square map'),
-                         ('.status.npy', 'the status map')):
-        if s.endswith(suffix) and not os.path.lexists(s + '.json'):
-            try:
-                meta = _read_json(s[:-len(suffix)] + '.npy.json', meta=True)
-            except (IpcfError, OSError, ValueError):
-                break
-            if meta.get('command') == 'fit':
-                raise _invalid(f'sigma={s!r} holds {what} of the fit maps {s[:-len(suffix)]}.npy, not error bars '
-                               'of curves')
+    comp = _maps_companion(s)
+    if comp is not None:
+        what = {'stderr': 'the standard errors', 'chisq': 'the chi-square map', 'status': 'the status map'}[comp[1]]
+        raise _invalid(f'sigma={s!r} holds {what} of the fit maps {comp[0]}, not error bars of curves')
     if os.path.lexists(s + '.json'):
         try:
             meta = _read_json(s + '.json', meta=True)
