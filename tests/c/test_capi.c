@@ -703,6 +703,89 @@ static void test_nested_gpu(void) {
 }
 
 
+/* The rule above keys on a pCF's own call: a pCF on device 0 started from
+ * the progress callback of a CPU call (a bleaching correction, which holds
+ * no GPU) waits for the GPU another thread's pCF holds, then runs on it
+ * (REVIEW18's m10: it returned IPCF_E_NO_DEVICE at once). Needs a usable
+ * device 0 (make test-c-emu runs it on the emulated one). */
+static int cuda0_usable(void);
+static ipcf_array wait_in;
+static int64_t wait_shape[4];
+static volatile int wait_busy, wait_other_done, wait_done_at_inner = -1;
+static int wait_calls, wait_inner = -1, wait_other = -1;
+static char wait_note[512];
+static int wait_slow(void *u, int64_t d, int64_t t) {
+    (void)u; (void)d; (void)t;
+    wait_busy = 1;
+    usleep(100000);
+    return 0;
+}
+static void *wait_other_pcf(void *u) {
+    (void)u;
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 2; o.npoints = 8; o.device = 0; o.progress = wait_slow;
+    float *r = malloc(wait_shape[0] * wait_shape[1] * wait_shape[2] * wait_shape[3] * 4);
+    ipcf_array out;
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, wait_shape, r);
+    wait_other = ipcf_pcf_compute(&wait_in, &o, &out);
+    wait_other_done = 1;
+    free(r);
+    return NULL;
+}
+static int wait_progress(void *u, int64_t d, int64_t t) {
+    (void)u; (void)d; (void)t;
+    if (wait_calls++) return 0;
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 2; o.npoints = 8; o.device = 0;
+    float *r = malloc(wait_shape[0] * wait_shape[1] * wait_shape[2] * wait_shape[3] * 4);
+    ipcf_array out;
+    ipcf_array_init_contiguous(&out, IPCF_DTYPE_FLOAT32, 4, wait_shape, r);
+    wait_inner = ipcf_pcf_compute(&wait_in, &o, &out);
+    wait_done_at_inner = wait_other_done;
+    ipcf_last_device_note(wait_note, sizeof wait_note);
+    free(r);
+    return 0;
+}
+static void test_cpu_callback_waits_gpu(void) {
+    if (!cuda0_usable()) {
+        printf("test_cpu_callback_waits_gpu: not run: no usable CUDA device 0 here (make test-c-emu runs it)\n");
+        return;
+    }
+    ipcf_simulate_options so;
+    ipcf_simulate_options_init(&so);
+    so.frames = 2048; so.size = 16;
+    uint16_t *d = malloc((size_t)so.frames * so.size * so.size * 2);
+    wait_in = arr3(IPCF_DTYPE_UINT16, so.frames, so.size, so.size, d);
+    CHECK(ipcf_simulate(&so, &wait_in) == IPCF_OK, "simulate");
+    ipcf_pcf_options o;
+    ipcf_pcf_options_init(&o);
+    o.radius = 2; o.npoints = 8;
+    ipcf_pcf_output_shape(&wait_in, &o, wait_shape);
+    pthread_t th;
+    pthread_create(&th, NULL, wait_other_pcf, NULL);
+    while (!wait_busy && !wait_other_done) usleep(1000);
+    ipcf_bleach_options bo;
+    ipcf_bleach_options_init(&bo);
+    bo.filtersize = 10; bo.progress = wait_progress;
+    uint16_t *b = malloc((size_t)(so.frames - 20) * so.size * so.size * 2);
+    ipcf_array bout = arr3(IPCF_DTYPE_UINT16, so.frames - 20, so.size, so.size, b);
+    signal(SIGALRM, nest_alarm);
+    alarm(120);
+    ipcf_status st = ipcf_correct_bleaching(&wait_in, &bo, &bout);
+    pthread_join(th, NULL);
+    alarm(0);
+    CHECK(st == IPCF_OK && wait_calls >= 1, "bleaching: status %d after %d callbacks", st, wait_calls);
+    CHECK(wait_other == IPCF_OK, "the other thread's GPU pCF: status %d", wait_other);
+    CHECK(wait_inner == IPCF_OK, "a GPU pCF from a CPU call's callback: status %d (%s)", wait_inner,
+          wait_inner ? ipcf_last_error() : "");
+    CHECK(wait_done_at_inner == 1, "a GPU pCF from a CPU call's callback returned before the other thread's");
+    CHECK(strncmp(wait_note, "cuda:0", 6) == 0, "a GPU pCF from a CPU call's callback ran on: %s", wait_note);
+    free(b);
+    free(d);
+}
+
 /* Read a whole file; returns its size or -1. */
 static long slurp(const char *p, char **out) {
     FILE *f = fopen(p, "rb");
@@ -1094,6 +1177,7 @@ int main(int argc, char **argv) {
     test_crc32c();
     test_cancel();
     test_nested_gpu();
+    test_cpu_callback_waits_gpu();
     if (argc > 2) test_pcf_file(argv[2]);
     else printf("test_pcf_file: skipped, no fixture folder given (make test-c gives it)\n");
     if (failures) {
