@@ -13,4 +13,36 @@ selectImage("stack");
 run("Correct Photobleaching...", "filter=4 mean=real threads=1");
 if (nImages == n + 1 && nSlices == 2100 - 8) print("PASS Correct Photobleaching filter=4: corrected");
 else print("FAIL: Correct Photobleaching filter=4: " + (nImages - n) + " images, " + nSlices + " slices");
+// The file job's menu command, with a display, read its macro options through its dialog, which
+// has no cross, second= or roi field: "channel=1 cross" wrote the pCF of channel 1 alone, and
+// second= and roi were ignored (FIJI18's F1). They are read as call("ipcf.Ipcf.pcfFile", ...) reads them
+// (the Makefile checks the refusals' messages: in batch mode they go to the output).
+dir = getDirectory("temp") + "ipcf-menu-" + d2s(getTime(), 0) + "/";
+File.makeDirectory(dir);
+newImage("c2", "16-bit ramp", 12, 12, 2, 1, 64);
+run("Add Specified Noise...", "stack standard=40");
+saveAs("Tiff", dir + "c2.tif");
+close();
+opts = "radius=1 points=4 nbins=4 threads=1";
+r = call("ipcf.Ipcf.pcfFile", dir + "c2.tif", dir + "call_cross.npy", opts + " cross");
+r1 = call("ipcf.Ipcf.pcfFile", dir + "c2.tif", dir + "call_ch1.npy", opts + " channel=1");
+run("Pair Correlation of File or Folder...", "input=[" + dir + "c2.tif] output=[" + dir + "run_cross.npy] " + opts + " channel=1 cross");
+same = call("ipcf.Ipcf.sameFileBytes", dir + "run_cross.npy", dir + "call_cross.npy");
+differ = call("ipcf.Ipcf.sameFileBytes", dir + "call_ch1.npy", dir + "call_cross.npy");
+if (same == "1" && differ == "0") print("PASS file job menu command channel=1 cross: call()'s cross-correlation");
+else print("FAIL: file job menu command channel=1 cross: same as call() " + same + ", call()'s cross differs from channel 1 alone " + (differ == "0"));
+newImage("red", "16-bit black", 12, 12, 64);
+run("Pair Correlation of File or Folder...", "input=[" + dir + "c2.tif] output=[" + dir + "run_second.npy] " + opts + " channel=1 second=red");
+if (!File.exists(dir + "run_second.npy")) print("PASS file job menu command second=red: refused");
+else print("FAIL: file job menu command second=red: written " + File.exists(dir + "run_second.npy"));
+makeRectangle(2, 2, 4, 4);
+run("Pair Correlation of File or Folder...", "input=[" + dir + "c2.tif] output=[" + dir + "run_roi.npy] " + opts + " channel=1 roi");
+if (!File.exists(dir + "run_roi.npy")) print("PASS file job menu command roi: refused");
+else print("FAIL: file job menu command roi: written " + File.exists(dir + "run_roi.npy"));
+run("Pair Correlation of File or Folder...", "input=[" + dir + "c2.tif] output=[" + dir + "run_offset.npy] " + opts + " channel=1 offset=10");
+if (!File.exists(dir + "run_offset.npy")) print("PASS file job menu command offset=10 on a TIFF: refused");
+else print("FAIL: file job menu command offset=10 on a TIFF: written " + File.exists(dir + "run_offset.npy"));
+list = getFileList(dir);
+for (i = 0; i < list.length; i++) ok = File.delete(dir + list[i]);
+ok = File.delete(dir);
 print("DONE menu");

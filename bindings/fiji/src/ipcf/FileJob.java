@@ -163,15 +163,6 @@ public final class FileJob {
             + "channel2 cross bleach mean threads device memory engine scratch tile crop frames mask format shape dtype "
             + "byteorder offset frame_interval pixel_size open copy_input";
 
-    /**
-     * The options with the dialog's keys: npoints and byte_order renamed, and the number of bins of
-     * 0.2 (bins=32) given as nbins=32 (the dialog's Bins is the binning: log, linear, multitau).
-     */
-    static String canonicalKeys(String o) {
-        return o.replaceAll("(^|\\s)npoints=", "$1points=").replaceAll("(^|\\s)bins=([-+]?[0-9.])", "$1nbins=$2")
-                .replaceAll("(^|\\s)byte_order=", "$1byteorder=");
-    }
-
     /** A whole number >= 0 (offset): "1.5", "-1", "1e3" or 2^63 are errors naming the key. */
     static long longOpt(String o, String key, long def) {
         String v = Ipcf.strOpt(o, key, null);

@@ -16,9 +16,9 @@ import java.util.Vector;
  * the Java heap. Every mode of the correlation toolkit (the image commands' keys, read by the same
  * parser). Recordable: run("Pair Correlation of File or Folder...", "input=... output=...
  * radius=6"); the recorded keys are those of call("ipcf.Ipcf.pcfFile", input, output, options).
- * Headless (no GenericDialog), the macro options are parsed without a dialog; plain headless
- * ImageJ has no menus, so there IJ.runPlugIn("ipcf.Pair_Correlation_File", "input=... output=...")
- * passes them as the argument.
+ * Macro options, with a display or headless, are read by that call's parser, never by the dialog
+ * (which has no field for cross, second= or roi); plain headless ImageJ has no menus, so there
+ * IJ.runPlugIn("ipcf.Pair_Correlation_File", "input=... output=...") passes them as the argument.
  */
 public class Pair_Correlation_File implements PlugIn {
     static final String[] MEANS = {"real", "floor"};
@@ -34,26 +34,22 @@ public class Pair_Correlation_File implements PlugIn {
     public void run(String arg) {
         if (!Jna.check()) return; // before any class that needs JNA: a message, not "Plugin or class not found"
         String options = Macro.getOptions();
-        boolean fromArg = options == null && arg != null && !arg.trim().isEmpty();
-        if (fromArg) options = arg;
+        if (options == null && arg != null && !arg.trim().isEmpty()) options = arg;
         FileJob j;
         try {
-            if (fromArg || GraphicsEnvironment.isHeadless()) {
-                if (options == null) {
-                    Ipcf.error("Pair Correlation of File or Folder: headless, it needs macro options (input=... output=...)");
-                    return;
-                }
+            if (options != null) {
+                // Macro options, with a display or without, are read by the parser of
+                // call("ipcf.Ipcf.pcfFile", ...): the dialog has no field for cross, second=,
+                // roi or a raw offset on other input, and dropped them without a word (the
+                // pCF of channel 1 alone for "channel=1 cross": FIJI18's F1).
                 j = FileJob.parse(null, null, options);
+            } else if (GraphicsEnvironment.isHeadless()) {
+                Ipcf.error("Pair Correlation of File or Folder: headless, it needs macro options (input=... output=...)");
+                return;
             } else {
-                if (options != null) {
-                    // GenericDialog ignores unknown keys and knows no aliases: check and rename them first.
-                    FileJob.checkKeys(options);
-                    String canon = FileJob.canonicalKeys(options);
-                    if (!canon.equals(options)) Macro.setOptions(canon);
-                }
-                j = dialog(options == null && last != null ? last : new FileJob());
+                j = dialog(last != null ? last : new FileJob());
                 if (j == null) return;
-                if (options == null) last = j;
+                last = j;
             }
         } catch (RuntimeException e) {
             Ipcf.error(Ipcf.describe(e));
