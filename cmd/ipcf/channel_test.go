@@ -523,7 +523,7 @@ func TestBleachSaysUnitsNotKept(t *testing.T) {
 	dir := t.TempDir()
 	const T = 128
 	for i, c := range []struct{ desc, want string }{
-		{"finterval=1e-13\ntunit=sec\n", "the input's frame_interval_s is not used"},
+		{"finterval=1e-13\ntunit=sec\n", "warning: the input's frame interval is out of range, frame interval 1e-13: want 1e-12 to 1e+06 s"},
 		{"finterval=2\ntunit=fortnight\n", `in a unit ipcf does not know as a time, "fortnight"`},
 		{"finterval=-2\ntunit=sec\n", "the input's frame interval is no positive number"},
 	} {

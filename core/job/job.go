@@ -1536,19 +1536,23 @@ func (j *Job) fileUnits() map[string]string {
 func UsedUnits(u source.Units, frameInterval, pixelSize float64) (fi, ps float64, notes []string) {
 	fi, ps = frameInterval, pixelSize
 	for _, f := range []struct {
-		name     string
-		used     *float64
-		fromFile float64
-	}{{"frame_interval_s", &fi, u.FrameInterval}, {"pixel_size_um", &ps, u.PixelSize}} {
+		name, then string
+		used       *float64
+		fromFile   float64
+	}{{"frame interval", "delays are in frames; give --frame-interval (frame_interval) in seconds", &fi, u.FrameInterval},
+		{"pixel size", "distances are in pixels; give --pixel-size (pixel_size) in micrometres", &ps, u.PixelSize}} {
 		if *f.used > 0 || !(f.fromFile > 0) {
 			continue
 		}
 		fu := fit.Units{FrameInterval: f.fromFile}
-		if f.name == "pixel_size_um" {
+		if f.name == "pixel size" {
 			fu = fit.Units{PixelSize: f.fromFile}
 		}
 		if err := fu.CheckResult(); err != nil {
-			notes = append(notes, fmt.Sprintf("the input's %s is not used: %v", f.name, err))
+			// "warning:", as the notes below: the hosts that show a job's
+			// warnings and log its other lines (Python's pcf_file, Octave's
+			// ipcf:job) showed none of this one (UNITS18's m1)
+			notes = append(notes, fmt.Sprintf("warning: the input's %s is out of range, %v: no %s is used, %s to use one", f.name, err, f.name, f.then))
 			continue
 		}
 		*f.used = f.fromFile

@@ -1222,3 +1222,26 @@ def test_job_warnings_logged_at_warning(tmp_path, caplog):
     assert warned and all(r.levelno == logging.WARNING for r in warned), caplog.records
     notes = [r for r in caplog.records if 'already the complete result' in r.getMessage()]
     assert notes and all(r.levelno == logging.INFO for r in notes), caplog.records
+
+
+@pytest.mark.parametrize('desc, res, want', [
+    ('finterval=10000000\n', 10, 'frame interval is out of range, frame interval 1e+07'),
+    ('finterval=0.001\n', 1e7, 'pixel size is out of range, pixel size 1e-07'),
+])
+def test_units_out_of_range_logged_at_warning(tmp_path, caplog, desc, res, want):
+    # A file's own frame interval or pixel size outside the range a result
+    # may carry is not used, and said at WARNING as the other units not used
+    # are: this one was at INFO, hidden, and the result silently in frames
+    # or pixels (UNITS18's m1).
+    tifffile = pytest.importorskip('tifffile', reason='python3-tifffile is in the Makefile install list')
+    d = numpy.random.default_rng(1).integers(5, 50, (64, 8, 8)).astype('u2')
+    src = tmp_path / 'in.tif'
+    tifffile.imwrite(src, d, description='ImageJ=1.54f\nimages=64\nframes=64\nunit=um\n' + desc,
+                     resolution=(res, res), metadata=None)
+    with caplog.at_level(logging.INFO, logger='ipcf'):
+        ipcf.pcf_file(src, tmp_path / 'r.npy', offsets=[[0, 0]], nbins=4)
+    warned = [r for r in caplog.records if want in r.getMessage()]
+    assert warned and all(r.levelno == logging.WARNING for r in warned), [r.getMessage() for r in caplog.records]
+    units = json.loads((tmp_path / 'r.npy.json').read_text()).get('units', {})
+    key = 'frame_interval_s' if 'frame' in want else 'pixel_size_um'
+    assert units.get(key) is None, units
