@@ -127,6 +127,16 @@ public class CalibrationTest {
         check(log.contains("the pixel size is in a unit ipcf does not know as a length, \"furlong\"")
             && log.contains("the frame interval is in a unit ipcf does not know as a time, \"fortnight\""),
             "unknown units: the Log says " + log);
+        // A frame interval that is no positive number is said in the Log, as the CLI says it of the
+        // TIFF ImageJ saves (it was dropped silently: FIJI18's m1); 0 (ImageJ's "none") is not.
+        for (double bad : new double[] {-0.5, Double.NaN, Double.POSITIVE_INFINITY, 0}) {
+            ImagePlus im = stack(64, 6, 6, 0);
+            im.getCalibration().frameInterval = bad;
+            im.getCalibration().setTimeUnit("sec");
+            String flog = pcfLog(im);
+            boolean said = flog.contains("the image's frame interval is no positive number, " + bad + " sec: delays stay in frames");
+            check(bad == 0 ? !flog.contains("warning") : said, "frame interval " + bad + ": the Log says " + flog);
+        }
         // A height in a unit that is no length (yunit inch, furlong, pixel) is not comparable
         // with the width: not square, with the Log saying both units (it was taken as 0.1 by
         // 0.1, square, and 0.1 um used).

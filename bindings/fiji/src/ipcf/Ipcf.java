@@ -631,6 +631,12 @@ public final class Ipcf {
         if (Double.isNaN(p.frameInterval) && fi == 0 && src.frameInterval > 0 && unitScale(src.getTimeUnit(), 1) == 0)
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the frame interval is in a unit ipcf does not know as a time, \""
                 + src.getTimeUnit() + "\": delays stay in frames; give frame_interval=S");
+        // A frame interval that is no positive number (negative, NaN, +Inf; 0 is ImageJ's "none"):
+        // said, as the file readers say it of the TIFF ImageJ saves (FIJI18's m1, UNITS18's m2).
+        if (Double.isNaN(p.frameInterval) && fi == 0 && src.frameInterval != 0
+                && !(src.frameInterval > 0 && !Double.isInfinite(src.frameInterval)))
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the image's frame interval is no positive number, "
+                + src.frameInterval + " " + src.getTimeUnit() + ": delays stay in frames; give frame_interval=S");
         if (Double.isNaN(p.pixelSize) && ps > 0 && !r.lineScan && !squarePixels(src)) {
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " "
                 + src.getUnit() + " x " + src.pixelHeight + " " + src.getYUnit() + "): distances, pixel size and fits stay in pixels;"
