@@ -53,8 +53,9 @@ type Units struct {
 //   - OME-TIFF: the first Pixels element of the OME-XML ImageDescription,
 //     PhysicalSizeX/Y with PhysicalSizeX/YUnit (default µm), and
 //     TimeIncrement with TimeIncrementUnit (default s), or else the
-//     difference of the DeltaT (DeltaTUnit) of the planes TheT=1 and
-//     TheT=0 (of TheC=0, TheZ=0).
+//     mean interval of the planes' DeltaT (DeltaTUnit) from the first
+//     time point to the last, (DeltaT(last) - DeltaT(first)) / TheT(last)
+//     (of TheC=0, TheZ=0).
 //
 //   - ImageJ TIFF: the pixel width is 1/XResolution (and the height
 //     1/YResolution) in the description's unit= (micron, um, µm, nm, mm,
