@@ -258,7 +258,8 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	test $$(grep -c '^ipcf error: ipcf needs JNA' $(BUILD)/fiji/test_nojna.log) -eq 7
 	! grep -q 'not found' $(BUILD)/fiji/test_nojna.log
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes StressTest 60
-	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes CalibrationTest
+	$(PYTHON) bindings/fiji/tests/mm_tiff.py $(BUILD)/fiji/mm.tif
+	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes CalibrationTest $(BUILD)/fiji/mm.tif
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes ReplacedTest
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes SummaryTest
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes NpyHeaderTest

@@ -502,6 +502,16 @@ ipcf_status ipcf_unit_scale(const char *unit, int32_t kind, double *scale) {
 }
 IPCF_SAME_TYPE(unit_scale);
 
+ipcf_status ipcf_file_units(const char *path, double *pixel_size, double *frame_interval, char *note, size_t len) {
+	IPCF_FORK_CHECK(file_units);
+	IPCF_LOW(file_units, path);
+	IPCF_LOW(file_units, pixel_size);
+	IPCF_LOW(file_units, frame_interval);
+	IPCF_LOW_BUF(file_units, note, len);
+	return ipcfgo_file_units(path, pixel_size, frame_interval, note, len);
+}
+IPCF_SAME_TYPE(file_units);
+
 ipcf_status ipcf_square_pixels(double width, double height, int32_t *square) {
 	IPCF_FORK_CHECK(square_pixels);
 	IPCF_LOW(square_pixels, square);

@@ -486,6 +486,38 @@ func ipcfgo_unit_scale(unit *C.ipcf_cchar, kind C.int32_t, scale *C.double) (st 
 	return ok
 }
 
+//export ipcfgo_file_units
+func ipcfgo_file_units(path *C.ipcf_cchar, pixelSize, frameInterval *C.double, note *C.char, n C.size_t) (st status) {
+	const fn = "ipcf_file_units"
+	defer guard(fn, &st, debug.SetPanicOnFault(true))
+	if path == nil || pixelSize == nil || frameInterval == nil || (note == nil && n > 0) {
+		return finish(fn, fail(eInvalid, "path, pixel_size or frame_interval is NULL, or note is NULL with len %d", uint64(n)))
+	}
+	name := goString(path)
+	if name == "" {
+		return finish(fn, fail(eInvalid, "path is empty"))
+	}
+	// the first channel: every channel of a file has its units
+	src, err := source.OpenChannel(name, 0)
+	if err != nil {
+		return finish(fn, err)
+	}
+	defer src.Close()
+	fi, ps, notes := job.UsedUnits(job.InputUnits(src, name), 0, 0)
+	*pixelSize, *frameInterval = C.double(ps), C.double(fi)
+	if n == 0 {
+		return ok
+	}
+	text := ""
+	for i, s := range notes {
+		if i > 0 {
+			text += "\n"
+		}
+		text += s
+	}
+	return copyText(fn, note, n, text)
+}
+
 //export ipcfgo_square_pixels
 func ipcfgo_square_pixels(width, height C.double, square *C.int32_t) (st status) {
 	const fn = "ipcf_square_pixels"

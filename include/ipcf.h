@@ -780,6 +780,23 @@ ipcf_status ipcf_lock_holder(const char *output, char *buf, size_t len, int32_t 
  * neither), IPCF_E_FORKED. Since 0.3.1. */
 ipcf_status ipcf_unit_scale(const char *unit, int32_t kind, double *scale /* out */);
 
+/* ipcf_file_units: the pixel size (micrometres) and frame interval
+ * (seconds) of the image time series in the file or folder at path, as
+ * ipcf_pcf_file and the CLI take them from its metadata (ImageJ, OME,
+ * Micro-Manager with its time stamps, an ipcf bleach or simulate record;
+ * the first channel's); 0 for one that is none, or that is not used. The
+ * notes that say why one is not used (out of range, a unit ipcf does not
+ * know, pixels not square), one per line and "" for none, go to note.
+ * Hosts that read a calibration themselves (the ImageJ plugin's image
+ * commands) compare theirs with it. Returns: IPCF_OK,
+ * IPCF_E_INVALID_ARGUMENT (path, pixel_size or frame_interval NULL, path
+ * "", note NULL with len > 0; an input that is no image time series),
+ * IPCF_E_UNSUPPORTED_LAYOUT, IPCF_E_IO (unreadable or missing),
+ * IPCF_E_BUFFER_TOO_SMALL (the notes cut to len - 1 bytes),
+ * IPCF_E_FORKED. Since 0.3.2. */
+ipcf_status ipcf_file_units(const char *path, double *pixel_size /* out */, double *frame_interval /* out */,
+                            char *note, size_t len);
+
 /* ipcf_square_pixels: *square = 1 where pixels of width and height (one
  * unit) are square as the file readers take them (positive, finite, equal
  * to 1 part in 10^4), else 0: pixels that are not square give no pixel

@@ -137,6 +137,23 @@ public class CalibrationTest {
             boolean said = flog.contains("the image's frame interval is no positive number, " + bad + " sec: delays stay in frames");
             check(bad == 0 ? !flog.contains("warning") : said, "frame interval " + bad + ": the Log says " + flog);
         }
+        // An image opened from a file whose units, as the library reads them (ipcf_file_units),
+        // differ from its calibration: a Micro-Manager file whose time stamps say 15 ms a frame
+        // where ImageJ's finterval says the 10 asked for. ipcf pcf takes 0.015 s, the image
+        // command the calibration: said, naming the file's (UNITS18's F1: D differed by 1.5x
+        // without a word). The same image saved by ImageJ and opened again: no such warning.
+        if (args.length > 0) {
+            ImagePlus mm = ij.IJ.openImage(args[0]);
+            check(mm != null && Math.abs(mm.getCalibration().frameInterval - 0.01) < 1e-12, "the Micro-Manager TIFF " + args[0]);
+            String mlog = pcfLog(mm);
+            check(mlog.contains("the frame interval 0.01 s (the image's calibration, used) differs from the file's as ipcf reads it, 0.015 s")
+                && !mlog.contains("pixel size"), "Micro-Manager time stamps: the Log says " + mlog);
+            String again = new java.io.File(args[0]).getParent() + "/mm-saved.tif";
+            check(ij.IJ.saveAsTiff(mm, again), "save " + again);
+            ImagePlus saved = ij.IJ.openImage(again);
+            String slog = pcfLog(saved);
+            check(!slog.contains("differs from the file's"), "an ImageJ TIFF opened again: the Log says " + slog);
+        }
         // A height in a unit that is no length (yunit inch, furlong, pixel) is not comparable
         // with the width: not square, with the Log saying both units (it was taken as 0.1 by
         // 0.1, square, and 0.1 um used).

@@ -492,6 +492,37 @@ public final class Ipcf {
     }
 
     /**
+     * Says in the Log where the image's calibration, fi seconds and ps micrometres as this
+     * command takes them, differs by more than 2 % from the units the library reads in the file
+     * the image was opened from (ipcf_file_units), which ipcf pcf, the file jobs and every other
+     * host take: a Micro-Manager file whose time stamps say another interval than the one asked
+     * for (ImageJ's finterval). Its D then differed from theirs by the ratio, without a word
+     * (UNITS18's F1). The calibration is used, the one ImageJ shows; the warning names the file's.
+     */
+    static void fileUnitsDiffer(ImagePlus imp, Params p, double fi, double ps) {
+        boolean ownFi = Double.isNaN(p.frameInterval), ownPs = Double.isNaN(p.pixelSize);
+        if (!ownFi && !ownPs) return;
+        ij.io.FileInfo of = imp.getOriginalFileInfo();
+        if (of == null || of.directory == null || of.fileName == null || of.fileName.isEmpty()) return;
+        java.io.File f = new java.io.File(of.directory, of.fileName);
+        if (!f.isFile()) return;
+        double[] fps = new double[1], ffi = new double[1];
+        try {
+            if (Native.lib().ipcf_file_units(Native.cstring(f.getPath()), fps, ffi, null, 0) != Native.OK) return;
+        } catch (RuntimeException | LinkageError e) {
+            return; // a library without it, a path Java cannot pass: nothing to compare
+        }
+        if (ownFi && ffi[0] > 0 && !(Math.abs(ffi[0] - fi) <= 0.02 * ffi[0]))
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the frame interval " + (fi > 0 ? fi + " s" : "none")
+                + " (the image's calibration, used) differs from the file's as ipcf reads it, " + ffi[0] + " s (" + f.getName()
+                + "; ipcf pcf and the file jobs use it, Micro-Manager's from its time stamps): give frame_interval=" + ffi[0] + " for that one");
+        if (ownPs && fps[0] > 0 && !(Math.abs(fps[0] - ps) <= 0.02 * fps[0]))
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the pixel size " + (ps > 0 ? ps + " um" : "none")
+                + " (the image's calibration, used) differs from the file's as ipcf reads it, " + fps[0] + " um (" + f.getName()
+                + "; ipcf pcf and the file jobs use it): give pixel_size=" + fps[0] + " for that one");
+    }
+
+    /**
      * Micrometres (kind 0) or seconds (kind 1) per unit named, 0 if it is none: the library's
      * table (ipcf_unit_scale), so an image and the file it is saved to give one pixel size and
      * frame interval (the plugin's own table knew "Micron" and "secs", the library "pm" and "A").
@@ -637,6 +668,7 @@ public final class Ipcf {
                 && !(src.frameInterval > 0 && !Double.isInfinite(src.frameInterval)))
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the image's frame interval is no positive number, "
                 + src.frameInterval + " " + src.getTimeUnit() + ": delays stay in frames; give frame_interval=S");
+        fileUnitsDiffer(imp, p, fi, ps);
         if (Double.isNaN(p.pixelSize) && ps > 0 && !r.lineScan && !squarePixels(src)) {
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " "
                 + src.getUnit() + " x " + src.pixelHeight + " " + src.getYUnit() + "): distances, pixel size and fits stay in pixels;"

@@ -263,6 +263,9 @@ public final class Native {
         /** Since 0.3.1: square[0] 1 where pixels of width and height are square as the file readers take them. */
         int ipcf_square_pixels(double width, double height, int[] square);
 
+        /** Since 0.3.2: a file's units as ipcf_pcf_file takes them. */
+        int ipcf_file_units(byte[] path, double[] pixelSize, double[] frameInterval, byte[] note, long len);
+
         int ipcf_circle(int radius, int npoints, int[] uv, long len);
 
         int ipcf_logbins(long size, int nbins, long[] bins, long cap, LongByReference count);
