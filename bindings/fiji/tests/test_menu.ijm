@@ -42,6 +42,25 @@ else print("FAIL: file job menu command roi: written " + File.exists(dir + "run_
 run("Pair Correlation of File or Folder...", "input=[" + dir + "c2.tif] output=[" + dir + "run_offset.npy] " + opts + " channel=1 offset=10");
 if (!File.exists(dir + "run_offset.npy")) print("PASS file job menu command offset=10 on a TIFF: refused");
 else print("FAIL: file job menu command offset=10 on a TIFF: written " + File.exists(dir + "run_offset.npy"));
+// A signed 16-bit second image of an unsigned one (both 16-bit): the plugin's own message naming
+// the image, not the C ABI's "options.data2 dtype int16, want uint16" (FIJI18's m2). (Raw...
+// needs the menus: here, not in the headless tests.)
+newImage("u16", "16-bit black", 12, 12, 64);
+run("Add Specified Noise...", "stack standard=30");
+saveAs("Raw Data", dir + "s16.raw");
+rename("u16");
+run("Raw...", "open=[" + dir + "s16.raw] image=[16-bit Signed] width=12 height=12 number=64 little-endian");
+rename("s16");
+selectImage("u16");
+r = call("ipcf.Ipcf.pcf", "radius=2 points=4 nbins=4 second=s16");
+if (r == "error: second image 's16' is signed 16-bit, the image unsigned 16-bit: want the same type") print("PASS signed 16-bit second image: named");
+else print("FAIL: signed 16-bit second image: " + r);
+// A threshold above every pixel's mean, said with the number as Java writes it, not its 309
+// digits (FIJI18's m3).
+r = call("ipcf.Ipcf.acf", "nbins=4 threshold=1e308");
+w = call("ipcf.Ipcf.lastWarning");
+if (w == "ipcf: warning: every curve of the ACF of u16 is NaN (check threshold=1.0E308)") print("PASS threshold 1e308: said briefly");
+else print("FAIL: threshold 1e308: " + w);
 list = getFileList(dir);
 for (i = 0; i < list.length; i++) ok = File.delete(dir + list[i]);
 ok = File.delete(dir);

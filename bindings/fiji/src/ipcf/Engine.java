@@ -414,6 +414,9 @@ final class Engine {
                 if (im2.getBitDepth() != imp.getBitDepth())
                     throw new IllegalArgumentException("second image '" + p.second + "' is " + im2.getBitDepth() + "-bit, the image "
                             + imp.getBitDepth() + "-bit: want the same type");
+                if (signed16(im2) != signed16(imp)) // (the library named its C fields: FIJI18's m2)
+                    throw new IllegalArgumentException("second image '" + p.second + "' is " + (signed16(im2) ? "signed" : "unsigned")
+                            + " 16-bit, the image " + (signed16(imp) ? "signed" : "unsigned") + " 16-bit: want the same type");
                 if (lineScan && im2.getStackSize() != 1)
                     throw new IllegalArgumentException("second image '" + p.second + "' is a stack, the image a line scan (one plane)");
                 // Its calibration, where both images have one, must be the image's (the result took

@@ -637,7 +637,7 @@ public final class Ipcf {
             // ROI of no computed pixel: REVIEW12's F4), as Python's AllNaNWarning says it; these
             // warnings are lastWarning's too (it said "" after them: GUIHOSTS14's F6).
             Engine.warn("ipcf: warning: every curve of the " + (p.acf ? "ACF" : "pCF") + " of " + imp.getTitle() + " is NaN ("
-                + (p.threshold != Double.NEGATIVE_INFINITY ? "check threshold=" + Pair_Correlation.full(p.threshold)
+                + (p.threshold != Double.NEGATIVE_INFINITY ? "check threshold=" + Pair_Correlation.brief(p.threshold)
                 : "pixels whose series sum to zero or hold NaN, or masked") + ")");
         int w = imp.getWidth(), h = r.lineScan ? 1 : imp.getHeight();
         int mx = (w - nx) / 2, my = (h - ny) / 2;

@@ -234,6 +234,11 @@ public class Pair_Correlation implements PlugIn {
         return new java.math.BigDecimal(Double.toString(v)).toPlainString();
     }
 
+    /** v for a message: whole numbers below 1e15 in full, others as Java writes them (1.0E308, not 309 digits: FIJI18's m3). */
+    static String brief(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+    }
+
     static String offsetText(int[] uv) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i + 1 < uv.length; i += 2) b.append(i == 0 ? "" : ";").append(uv[i]).append(',').append(uv[i + 1]);
