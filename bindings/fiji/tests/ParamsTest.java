@@ -80,6 +80,18 @@ public class ParamsTest {
         }
         thrown("circle of 2^31-1 points", "npoints", () -> Ipcf.circle(5, Integer.MAX_VALUE));
         thrown("logbins of 2^31-1 bins", "nbins", () -> Ipcf.logbins(1024, Integer.MAX_VALUE));
+        // A remembered Smooth is shown with the decimals it needs (up to ImageJ's 9) and computed
+        // as shown, so the Recorder's line (the field's text) replays to the same curves; it was
+        // shown and recorded as 0.457 and computed as 0.45678 (FIJI18's F2).
+        double[][] sm = {{0.7, 3, 0.7}, {0.45678, 5, 0.45678}, {0.123456789, 9, 0.123456789}, {1.0 / 3, 9, 0.333333333}, {0, 3, 0}};
+        for (double[] c : sm) {
+            int d = ipcf.Pair_Correlation.smoothDecimals(c[0]);
+            double v = ipcf.Pair_Correlation.shown(c[0], d);
+            if (d != (int) c[1] || v != c[2] || !ij.IJ.d2s(v, d).equals(ij.IJ.d2s(c[0], d))) {
+                failures++;
+                System.out.println("FAIL smooth " + c[0] + ": " + d + " decimals, shown " + ij.IJ.d2s(c[0], d) + ", computed " + v);
+            }
+        }
         if (failures > 0) System.exit(1);
         System.out.println("PASS: params");
         System.exit(0);

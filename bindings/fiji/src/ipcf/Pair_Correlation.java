@@ -158,7 +158,8 @@ public class Pair_Correlation implements PlugIn {
         gd.addChoice("Bins", BINS, d.binning);
         gd.addNumericField("Nbins", d.bins, 0, 4, "bins (log, linear; requested)");
         gd.addNumericField("M", d.m, 0, 4, "multi-tau channels per level (even)");
-        gd.addNumericField("Smooth", d.smooth, 3, 6, "weight of the previous point (0 = off)");
+        int sd = smoothDecimals(d.smooth);
+        gd.addNumericField("Smooth", shown(d.smooth, sd), sd, 6, "weight of the previous point (0 = off)");
         gd.addStringField("Threshold", d.threshold == Double.NEGATIVE_INFINITY ? "none" : full(d.threshold), 8);
         gd.addMessage("Threshold: pixels whose mean is <= it get NaN curves (none = every pixel)");
         int[] secondIds = secondIds(imp);
@@ -232,6 +233,23 @@ public class Pair_Correlation implements PlugIn {
     static String full(double v) {
         if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
         return new java.math.BigDecimal(Double.toString(v)).toPlainString();
+    }
+
+    /**
+     * The decimals a numeric field shows v with: 3, or as many as v needs up to ImageJ's 9. With
+     * {@link #shown}, the value a remembered field computes with is the text it shows, the one
+     * the Recorder writes: a remembered Smooth of 0.45678 was shown and recorded as 0.457 and
+     * computed as 0.45678, and the recorded line replayed gave other curves (FIJI18's F2).
+     */
+    public static int smoothDecimals(double v) {
+        for (int d = 3; d < 9; d++)
+            if (shown(v, d) == v) return d;
+        return 9;
+    }
+
+    /** v as a numeric field of d decimals shows it (ImageJ's IJ.d2s), read back. */
+    public static double shown(double v, int d) {
+        return Double.parseDouble(ij.IJ.d2s(v, d));
     }
 
     /** v for a message: whole numbers below 1e15 in full, others as Java writes them (1.0E308, not 309 digits: FIJI18's m3). */

@@ -97,7 +97,8 @@ public class Pair_Correlation_File implements PlugIn {
         gd.addNumericField("Nbins", q.bins, 0, 4, "(log, linear)");
         gd.addNumericField("M", q.m, 0, 4, "(multi-tau, even)");
         gd.addToSameRow();
-        gd.addNumericField("Smooth", q.smooth, 3, 6, "(0 = off)");
+        int sd = Pair_Correlation.smoothDecimals(q.smooth); // shown, recorded and computed alike (FIJI18's F2)
+        gd.addNumericField("Smooth", Pair_Correlation.shown(q.smooth, sd), sd, 6, "(0 = off)");
         gd.addStringField("Threshold", q.threshold == Double.NEGATIVE_INFINITY ? "none" : Pair_Correlation.full(q.threshold), 8);
         gd.addNumericField("Channel", q.channel, 0, 3, "of the file (0: its only one)");
         gd.addToSameRow();
