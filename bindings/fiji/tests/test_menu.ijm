@@ -61,6 +61,31 @@ r = call("ipcf.Ipcf.acf", "nbins=4 threshold=1e308");
 w = call("ipcf.Ipcf.lastWarning");
 if (w == "ipcf: warning: every curve of the ACF of u16 is NaN (check threshold=1.0E308)") print("PASS threshold 1e308: said briefly");
 else print("FAIL: threshold 1e308: " + w);
+// Plot pCF Curves with input on a part of a result (Image > Duplicate... of a rectangle): the
+// ROI drawn on the input is taken from the part's pixels where the input's lie, as on the whole
+// result (the stale ipcf.margin took other pixels, without a word: FIJI18's F3).
+newImage("in", "16-bit black", 20, 20, 256);
+run("Add Specified Noise...", "stack standard=30");
+src = getImageID();
+t = call("ipcf.Ipcf.pcf", "radius=3 points=4 nbins=6 smooth=0");
+res = getImageID();
+makeRectangle(2, 3, 8, 8);
+run("Duplicate...", "title=part duplicate");
+part = getImageID();
+roiManager("reset");
+selectImage(src);
+makeRectangle(6, 7, 3, 2);
+roiManager("add");
+run("Select None");
+selectImage(res);
+a = call("ipcf.Ipcf.plotCurves", "from=[ROI Manager] input");
+h = split(String.getResultsHeadings, "\t");
+whole = getResult(h[3], 3);
+selectImage(part);
+b = call("ipcf.Ipcf.plotCurves", "from=[ROI Manager] input");
+h = split(String.getResultsHeadings, "\t");
+if (!startsWith(b, "error") && getResult(h[3], 3) == whole && !isNaN(whole)) print("PASS Plot pCF Curves input on a part of a result: the input's pixels");
+else print("FAIL: Plot pCF Curves input on a part of a result: " + b + " " + getResult(h[3], 3) + " against " + whole);
 list = getFileList(dir);
 for (i = 0; i < list.length; i++) ok = File.delete(dir + list[i]);
 ok = File.delete(dir);

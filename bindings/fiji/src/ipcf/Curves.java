@@ -91,6 +91,21 @@ final class Curves {
                         + "(ipcf.margin; a result opened without its metadata?): draw the regions on the result itself and leave out input");
             dx = (int) m[0];
             dy = (int) m[1];
+            // A part of a result (Image > Duplicate... of a rectangle, Image > Crop) keeps the
+            // whole result's properties, ipcf.margin too, and ImageJ moves its calibration
+            // origin: the difference from the origin it was made with (ipcf.origin) is where the
+            // part lies. Its regions were taken from other pixels, without a word (FIJI18's F3).
+            double[] org = numbers(res.getProp("ipcf.origin"), ",");
+            if (org.length == 2) {
+                ij.measure.Calibration cal = res.getCalibration();
+                double ox = org[0] - cal.xOrigin, oy = org[1] - cal.yOrigin;
+                if (ox != Math.rint(ox) || oy != Math.rint(oy) || Math.abs(ox) > 1e9 || Math.abs(oy) > 1e9)
+                    throw new IllegalArgumentException("input: the calibration origin of " + res.getTitle() + " (" + cal.xOrigin + ","
+                            + cal.yOrigin + ") is not where its pixels lie in the result it was made from (" + org[0] + "," + org[1]
+                            + "): draw the regions on the result itself and leave out input");
+                dx += (int) ox;
+                dy += (int) oy;
+            }
         }
         Made made = new Made();
         if (manager) {
