@@ -446,6 +446,27 @@ expect("file job: second", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x
 expect("file job: cross and channel2", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "cross channel2=2"), "cross is channel 1 against channel 2");
 expect("file job: m=3", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "bins=multitau m=3"), "m=3: want an even number 2..4096");
 expect("file job: preset and offsets", call("ipcf.Ipcf.pcfFile", "/nonexistent.npy", "/tmp/x.npy", "preset=disk offsets=1,0"), "offsets=1,0 and preset=disk: give one of them");
+// Error bars of smoothed curves say they are biased at their last points, as the CLI, Python
+// and Octave say it (FIJI18's m6); with smooth=0, not.
+selectImage(ch1);
+t = call("ipcf.Ipcf.errors", "offsets=1,0 nbins=4 method=blocking");
+w = call("ipcf.Ipcf.lastWarning");
+ok = indexOf(w, "error bars of smoothed curves (smooth 0.7) are biased at their last points") > 0;
+check(ok, "error bars of smoothed curves: warned", w);
+selectImage(ch1);
+t = call("ipcf.Ipcf.errors", "offsets=1,0 nbins=4 method=blocking smooth=0");
+w = call("ipcf.Ipcf.lastWarning");
+ok = indexOf(w, "error bars of smoothed curves") < 0;
+check(ok, "error bars of curves not smoothed: no such warning", w);
+// A second image with units where the image has none: the result has none, said (FIJI18's m7).
+newImage("calibrated", "16-bit ramp", W, H, T);
+Stack.setFrameInterval(0.001);
+Stack.setTUnit("sec");
+newImage("plain", "16-bit ramp", W, H, T);
+t = call("ipcf.Ipcf.pcf", "offsets=1,0 nbins=4 second=calibrated");
+w = call("ipcf.Ipcf.lastWarning");
+ok = indexOf(w, "the second image 'calibrated' records a frame interval of 0.001 s") > 0 && indexOf(w, "the result has none") > 0;
+check(ok, "second image with a frame interval, the image without: warned", w);
 close("*");
 
 print("test_toolkit: " + (passes + failures) + " checks, " + passes + " passed, " + failures + " failed; largest difference from the direct implementation " + worst);

@@ -678,6 +678,24 @@ public final class Ipcf {
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the image's frame interval is no positive number, "
                 + src.frameInterval + " " + src.getTimeUnit() + ": delays stay in frames; give frame_interval=S");
         fileUnitsDiffer(imp, p, fi, ps);
+        // A second image's units where the image has none: the result has none, said as the CLI
+        // says it of --input2 (FIJI18's m7; both with units are compared before the work).
+        ImagePlus im2 = r.data2Id != 0 ? WindowManager.getImage(r.data2Id) : null;
+        if (im2 != null) {
+            double fb = secondsPerFrame(im2.getCalibration()), pb = micrometresPerPixel(im2);
+            if (Double.isNaN(p.frameInterval) && fi == 0 && fb > 0 && secondsPerFrame(src) == 0)
+                Engine.warn("ipcf: warning: the second image '" + im2.getTitle() + "' records a frame interval of " + fb + " s, the image '"
+                    + imp.getTitle() + "' none: the result has none; give frame_interval=S to use one");
+            if (Double.isNaN(p.pixelSize) && ps == 0 && pb > 0 && micrometresPerPixel(imp) == 0)
+                Engine.warn("ipcf: warning: the second image '" + im2.getTitle() + "' records a pixel size of " + pb + " um, the image '"
+                    + imp.getTitle() + "' none: the result has none; give pixel_size=UM to use one");
+        }
+        // Error bars of smoothed curves, as the CLI, Python and Octave say it (core/pcf
+        // SmoothedErrorsNote; FIJI18's m6).
+        if (method >= 0 && p.smooth > 0)
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": error bars of smoothed curves (smooth " + p.smooth + ") are biased at their "
+                + "last points (in simulations up to 2.2 times the spread for an ACF, 0.57 times for a delta-CCF): for error bars of the "
+                + "last points, or fits weighted by them, compute the curves and their error bars with smooth=0");
         if (Double.isNaN(p.pixelSize) && ps > 0 && !r.lineScan && !squarePixels(src)) {
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the pixels are not square (" + src.pixelWidth + " "
                 + src.getUnit() + " x " + src.pixelHeight + " " + src.getYUnit() + "): distances, pixel size and fits stay in pixels;"
