@@ -467,6 +467,26 @@ t = call("ipcf.Ipcf.pcf", "offsets=1,0 nbins=4 second=calibrated");
 w = call("ipcf.Ipcf.lastWarning");
 ok = indexOf(w, "the second image 'calibrated' records a frame interval of 0.001 s") > 0 && indexOf(w, "the result has none") > 0;
 check(ok, "second image with a frame interval, the image without: warned", w);
+// Fit pCF Maps... of a result whose image had pixels that are not square: no "calibration
+// edited" warning, nothing was (FIJI18's m4); a frame interval edited on a result is said, as an
+// edited pixel size is (m5).
+newImage("ns", "16-bit random", 16, 16, 256);
+setVoxelSize(0.1, 0.2, 1, "um");
+t = call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=multitau m=8 smooth=0");
+t = call("ipcf.Ipcf.fit", "model=pcf1d waist=2");
+w = call("ipcf.Ipcf.lastWarning");
+ok = indexOf(w, "its calibration") < 0 && !startsWith(t, "error");
+check(ok, "fit of a result of pixels not square: no edited calibration said", t + " " + w);
+newImage("fi", "16-bit random", 16, 16, 256);
+setVoxelSize(0.1, 0.1, 1, "um");
+Stack.setFrameInterval(0.001);
+Stack.setTUnit("sec");
+t = call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=multitau m=8 smooth=0");
+Stack.setFrameInterval(0.01);
+t = call("ipcf.Ipcf.fit", "model=pcf1d waist=2");
+w = call("ipcf.Ipcf.lastWarning");
+ok = indexOf(w, "its calibration (0.01 s a frame) is not the frame interval of its curves (ipcf.frame_interval 0.001 s)") > 0;
+check(ok, "fit of a result whose frame interval was edited: said", t + " " + w);
 close("*");
 
 print("test_toolkit: " + (passes + failures) + " checks, " + passes + " passed, " + failures + " failed; largest difference from the direct implementation " + worst);

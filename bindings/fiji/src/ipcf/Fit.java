@@ -338,10 +338,18 @@ final class Fit {
         plan(s, in);
         // A calibration edited on the result (Image > Properties) is not the pixel size its curves
         // were computed with: said (the maps carried the edited one, D the other, silently).
-        double calUm = Ipcf.micrometresPerPixel(res.getCalibration());
+        // Pixels that are not square are no pixel size, as the pCF took them (a result of such an
+        // image keeps its calibration and was said to have been edited: FIJI18's m4).
+        Calibration rc = res.getCalibration();
+        double calUm = Ipcf.squarePixels(rc) ? Ipcf.micrometresPerPixel(rc) : 0;
         if (Double.isNaN(s.pixelSizeGiven) && calUm > 0 && !(Math.abs(calUm - in.pixelSize) <= 1e-4 * calUm))
-            IJ.log("ipcf: warning: " + res.getTitle() + ": its calibration (" + calUm + " \u00b5m a pixel) is not the pixel size of its "
+            Engine.warn("ipcf: warning: " + res.getTitle() + ": its calibration (" + calUm + " \u00b5m a pixel) is not the pixel size of its "
                     + "curves (ipcf.pixel_size " + in.pixelSize + " \u00b5m), which the fit uses; give pixel_size=UM to fit with another");
+        // and a frame interval edited there, which was not taken without a word (FIJI18's m5)
+        double calS = Ipcf.secondsPerFrame(rc);
+        if (Double.isNaN(s.frameIntervalGiven) && calS > 0 && !(Math.abs(calS - in.frameInterval) <= 1e-4 * calS))
+            Engine.warn("ipcf: warning: " + res.getTitle() + ": its calibration (" + calS + " s a frame) is not the frame interval of its "
+                    + "curves (ipcf.frame_interval " + in.frameInterval + " s), which the fit uses; give frame_interval=S to fit with another");
         float[][] sigma = null;
         String weights = "none";
         if (s.sigma != null) {
