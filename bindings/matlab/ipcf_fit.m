@@ -113,11 +113,11 @@ function [maps, info] = ipcf_fit(G, varargin)
 %     'Delta'      the curves are delta-CCFs (IPCF_PCF's 'Delta', true;
 %                  'ccf2d' only); default: INFO.delta, else false
 %     'FrameInterval'  seconds per frame: the results per second (default:
-%                  INFO's, else per frame; 0: none, the results per frame,
+%                  [] or not given: INFO's, else per frame; 0: none, the results per frame,
 %                  where ipcf fit's --frame-interval 0 keeps the result's);
 %                  'frame_interval' too
 %     'PixelSize'  micrometres per pixel: the results in micrometres
-%                  (default: INFO's, else in pixels; 0: none, the results
+%                  (default, or []: INFO's, else in pixels; 0: none, the results
 %                  in pixels); 'pixel_size' too
 %     'First', 'Last'  points left out at the start and the end of each
 %                  curve (1, 1: the first point repeats the second, the
@@ -159,6 +159,10 @@ d = struct('Model', 'pcf1d', 'Info', [], 'Delays', [], 'Offsets', [], 'Sigma', [
            'Delta', [], 'FrameInterval', [], 'PixelSize', [], 'First', 1, 'Last', 1, 'MaxIter', [], 'Threads', 0);
 [o, given] = ipcf_options(d, varargin, fname, {'frame_interval', 'FrameInterval'; 'pixel_size', 'PixelSize'});
 isgiven = @(name) any(strcmp(given, name));
+% [] is "not given" for the Info's fields, as ipcf_fit's defaults hold it: 'FrameInterval', [] dropped the Info's
+% frame interval, D per frame without a word where the caller forwarded an unset option (OCT18's m6)
+% ('Sigma', [] is given: unweighted, without the warning below)
+isset = @(name) isgiven(name) && ~(isnumeric(o.(name)) && isempty(o.(name)));
 
 models = {'pcf1d', 'acf2d', 'acf3d', 'ccf2d', 'itir'};
 model = lower(ipcf_text(o.Model, 'Model', fname));
@@ -213,17 +217,17 @@ if isgiven('Info') && ~(isnumeric(o.Info) && isempty(o.Info))
   end
 end
 info_delays = delays;
-if isgiven('Delays')
+if isset('Delays')
   delays = o.Delays;
   binned = false;   % the caller's delays: fitted at, as given (multi-tau points, in frames, stay averaged)
 end
-if isgiven('Offsets')
+if isset('Offsets')
   uv = o.Offsets;
 end
-if isgiven('FrameInterval')
+if isset('FrameInterval')
   fi = ipcf_unit(o.FrameInterval, 'FrameInterval', fname, 'time');
 end
-if isgiven('Delays') && fi > 0 && fi ~= 1 && isnumeric(delays) && isnumeric(info_delays) && ...
+if isset('Delays') && fi > 0 && fi ~= 1 && isnumeric(delays) && isnumeric(info_delays) && ...
     numel(delays) == numel(info_delays) && any(delays(:) ~= 0) && ...
     all(abs(double(delays(:)) - double(info_delays(:)) * fi) <= 1e-6 * abs(double(info_delays(:)) * fi))
   % the Info's delays in seconds (INFO.delay_s) given as 'Delays', with its frame interval
@@ -231,10 +235,10 @@ if isgiven('Delays') && fi > 0 && fi ~= 1 && isnumeric(delays) && isnumeric(info
   error('ipcf:invalid_argument', ['%s: ''Delays'' are the curves'' delays in seconds (INFO''s delays in frames ' ...
         'times the frame interval %g s): give them in frames (INFO.delays); the frame interval converts the results'], fname, fi);
 end
-if isgiven('PixelSize')
+if isset('PixelSize')
   ps = ipcf_unit(o.PixelSize, 'PixelSize', fname, 'length');
 end
-if isgiven('Delta')
+if isset('Delta')
   delta = flag(o.Delta, 'Delta', fname);
 end
 joint = flag(o.Joint, 'Joint', fname);

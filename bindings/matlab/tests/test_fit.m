@@ -456,6 +456,19 @@ lastwarn('');
 ipcf_fit(G3, 'Info', meta3, 'Sigma', []);
 [~, wid] = lastwarn();
 check(isempty(wid), 'ipcf_fit with Sigma [] fits unweighted without the warning', wid);
+% [] is "not given" for the Info's units, delays, offsets and delta, as ipcf_fit's defaults
+% hold them: 'FrameInterval', [] dropped the Info's frame interval, D per frame (OCT18's m6)
+mu = meta3;
+mu.units = struct('frame_interval_s', 0.01, 'pixel_size_um', 0.2);
+[ma, ia] = ipcf_fit(G3, 'Info', mu, 'Sigma', [], 'Waist', 2);
+[mb, ib] = ipcf_fit(G3, 'Info', mu, 'Sigma', [], 'Waist', 2, 'FrameInterval', [], 'PixelSize', [], 'Delays', [], ...
+                    'Offsets', [], 'Delta', []);
+check(strcmp(ia.units.D, ib.units.D) && same_maps(ma, mb) && ~isempty(strfind(ib.units.D, '/s')), ...
+      'ipcf_fit with FrameInterval, PixelSize, Delays, Offsets, Delta [] = not given: the Info''s', ...
+      sprintf('%s against %s', ib.units.D, ia.units.D));
+% the former name reads the error bars too (it declared two outputs: OCT18's m8)
+[~, ~, sd4] = ipcf_read_result(werr);
+check(isequal(bits(sd4), bits(sdc)), 'ipcf_read_result''s third output is the result''s error bars');
 [~, ~, none] = ipcf_read(out);
 check(isempty(none), 'ipcf_read''s third output of a file without error bars is empty');
 % The error bars read by their own path (no metadata of their own): checked
@@ -613,7 +626,7 @@ bad = {
   @() ipcf_fit(G, ok{:}, 'Sigma', G > 0), UL, 'Sigma: a logical array is not supported'
   @() ipcf_fit(G, ok{:}, 'Joint', 2), IA, 'Joint must be true or false'
   @() ipcf_fit(G, ok{:}, 'Flow', 'yes'), IA, 'Flow must be true or false'
-  @() ipcf_fit(G, ok{:}, 'Delta', []), IA, 'Delta must be true or false'
+  @() ipcf_fit(G, ok{:}, 'Delta', [true false]), IA, 'Delta must be true or false'
   @() ipcf_fit(G, ok{:}, 'Threads', 1.5), IA, 'Threads=1.5 must be a whole number'
   @() ipcf_fit(G, ok{:}, 'Threads', -1), IA, 'Threads=-1 is out of range'
   @() ipcf_fit(G, ok{:}, 'First', -1), IA, 'First=-1 is out of range'
