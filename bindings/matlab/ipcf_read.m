@@ -520,7 +520,7 @@ if isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) || isempty(regexp(te
   if fits
     % checked, sealed: metadata edited since (files_crc32c removed) are not
     % maps of 0.3.1 to read unchecked (REVIEW19's m2)
-    ipcf_check_metadata_mex(text);
+    check_metadata(text, group);
   end
   if ~fits && any(strcmp(name, {'params', 'stderr', 'chisq', 'status'})) && exist(pjoin(fileparts(group), '.zgroup'), 'file') ...
      && exist(own, 'file') && ~isempty(regexp(read_text(own), '"model"\s*:', 'once'))
@@ -529,7 +529,7 @@ if isempty(regexp(text, '"software"\s*:\s*"ipcf"', 'once')) || isempty(regexp(te
   end
   return
 end
-ipcf_check_metadata_mex(text);  % the group's metadata as ipcf fit wrote them
+check_metadata(text, group);  % the group's metadata as ipcf fit wrote them
 block = regexp(text, '"files_crc32c"\s*:\s*\{([^{}]*)\}', 'tokens', 'once');
 if isempty(block)
   error('ipcf:io', 'ipcf_read: %s: files_crc32c is not a record of checksums as ipcf writes it', group);
@@ -740,6 +740,16 @@ for field = {'chunks_crc32c', 'metadata_crc32c'}
 end
 end
 
+function check_metadata(text, file)
+% ipcf_check_metadata of the metadata file FILE, its refusal naming the file
+% and ipcf_read (it named neither: OCT18's m3)
+try
+  ipcf_check_metadata_mex(text);
+catch err
+  error(err.identifier, 'ipcf_read: %s: %s', file, regexprep(err.message, '^ipcf_check_metadata_mex: ', ''));
+end
+end
+
 function [meta, text] = read_meta(file, decode)
 meta = [];
 text = '';
@@ -753,7 +763,7 @@ end
 % ipcf's metadata record a checksum of themselves (self_crc32c): a file
 % edited or damaged since is refused (ipcf:io), never read for a result's
 % delays, offsets or units.
-ipcf_check_metadata_mex(text);
+check_metadata(text, file);
 if ~decode
   return   % (the checksums are read from the text itself)
 elseif exist('jsondecode') ~= 0 %#ok<EXIST>
