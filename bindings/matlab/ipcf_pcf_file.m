@@ -95,10 +95,10 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %                     or 'ooc' ('auto')
 %     'Tile'          out of core: output tile [rows columns] ([] = from
 %                     the budget); on the CPU bands of rows full rows
-%     'FrameInterval' seconds between frames, for the metadata (0 = the
+%     'FrameInterval' seconds between frames, for the metadata (0 or [] = the
 %                     input's, from ImageJ, Micro-Manager or OME metadata,
 %                     if any); 'frame_interval' is the same option
-%     'PixelSize'     pixel size in micrometres, for the metadata (0 = the
+%     'PixelSize'     pixel size in micrometres, for the metadata (0 or [] = the
 %                     input's, if any); 'pixel_size' is the same option
 %   Error bars (library 0.3)
 %     'Errors'        'blocking' or 'segments': also write the error bars
@@ -173,6 +173,14 @@ for name = {'BleachMean', 'Crop', 'Frames', 'Format', 'Dtype', 'ByteOrder', 'Scr
 end
 if isa(o.Mask, 'string') || ischar(o.Mask)
   o.Mask = ipcf_text(o.Mask, 'Mask', fname);
+end
+if isinteger(o.Mask) && isreal(o.Mask) && ~any(strcmp(class(o.Mask), {'uint8', 'uint16', 'int16', 'int32'}))
+  o.Mask = o.Mask ~= 0;   % int8, uint32, int64, uint64: non-zero is computed, as IPCF_PCF takes them (OCT18's m2)
+end
+for name = {'FrameInterval', 'PixelSize'}
+  if isnumeric(o.(name{1})) && isempty(o.(name{1}))
+    o.(name{1}) = 0;      % [] = not given: the input's own, as IPCF_PCF takes [] for none given (OCT18's m2)
+  end
 end
 if isa(o.Memory, 'string') || ischar(o.Memory)
   o.Memory = ipcf_text(o.Memory, 'Memory', fname);

@@ -144,6 +144,12 @@ try
   ipcf_pcf_file(raw, fullfile(tmp, 'crop_path.npy'), 'Shape', [frames sz sz], 'ByteOrder', 'big', ...
                 opts{:}, 'Crop', crop, 'Frames', sprintf('0:%d', frames / 2), 'Mask', fullfile(tmp, 'mask.npy'));
   check(isequaln(ipcf_read_result(fullfile(tmp, 'crop_path.npy')), want_crop), 'mask as a .npy path');
+  % a mask of a class ipcf_pcf converts (int64: non-zero is computed), and [] units (the input's
+  % own): taken as ipcf_pcf takes them; both were refused (OCT18's m2)
+  ipcf_pcf_file(raw, fullfile(tmp, 'crop_i64.npy'), 'Shape', [frames sz sz], 'ByteOrder', 'big', ...
+                opts{:}, 'Crop', crop, 'Frames', sprintf('0:%d', frames / 2), 'Mask', int64(mask) * 7, ...
+                'FrameInterval', [], 'PixelSize', []);
+  check(isequaln(ipcf_read_result(fullfile(tmp, 'crop_i64.npy')), want_crop), 'an int64 mask and [] units: as ipcf_pcf');
 
   % 6. A .zarr folder output reads back the same.
   [~, s] = ipcf_pcf_file(series, fullfile(tmp, 'series.zarr'), common{:});
