@@ -28,5 +28,8 @@ k = find(strcmpi(kind, kinds));
 if isempty(k)
   error('ipcf:invalid_argument', 'ipcf_offsets: KIND ''%s'': want ''circle'', ''disk'' or ''line''', kind);
 end
+if k > 1
+  npoints = 32;   % not used by 'disk' and 'line', as the help says: not checked (0 or [] was refused: OCT18's m5)
+end
 uv = ipcf_offsets_mex(k - 1, radius, npoints);
 end

@@ -316,6 +316,9 @@ check(isequal(ipcf_offsets('circle', 6, 4), [6 0; 0 6; -6 0; 0 -6]) && isequal(i
 check(isequal(ipcf_offsets('disk', 2), disk(2)) && isequal(ipcf_offsets('DISK', 5), disk(5)), 'ipcf_offsets disk', ...
       mat2str(ipcf_offsets('disk', 2)));
 check(isequal(ipcf_offsets('line', 2), [-2 0; -1 0; 1 0; 2 0]), 'ipcf_offsets line', mat2str(ipcf_offsets('line', 2)));
+% NPOINTS is not used by 'disk' and 'line' (its help), so not checked (0 and [] were refused: OCT18's m5)
+check(isequal(ipcf_offsets('disk', 2, 0), disk(2)) && isequal(ipcf_offsets('line', 2, []), [-2 0; -1 0; 1 0; 2 0]), ...
+      'ipcf_offsets disk and line: NPOINTS not used', '');
 
 % --- file jobs with the toolkit options -----------------------------------------
 tmp = tempname();
