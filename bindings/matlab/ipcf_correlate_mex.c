@@ -1,6 +1,20 @@
 /* ipcf_correlate_mex(a, b, mode): mode 0 circular, 1 linear, 2 same. Column vector of doubles. */
 #include "ipcf_mexutil.h"
 
+/* Refuses x unless a vector, naming its whole size (a 1x1x4 array was
+ * "not 1x4": mxGetN folds the trailing dimensions; OCT18's m4). */
+static void vector(const mxArray *x, const char *name) {
+    mwSize nd = mxGetNumberOfDimensions(x);
+    const mwSize *d = mxGetDimensions(x);
+    char size[160];
+    size_t n = 0;
+    if (nd == 2 && (d[0] == 1 || d[1] == 1)) return;
+    size[0] = 0;
+    for (mwSize i = 0; i < nd && n + 24 < sizeof size; i++)
+        n += (size_t)snprintf(size + n, sizeof size - n, i ? "x%lu" : "%lu", (unsigned long)d[i]);
+    mexErrMsgIdAndTxt("ipcf:invalid_argument", "%s must be a vector, not %s", name, size);
+}
+
 void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     ipcf_array a, b, out;
     int mode;
@@ -14,10 +28,8 @@ void mexFunction(int nlhs, mxArray *plhs[], int nrhs, const mxArray *prhs[]) {
     mode = ipcf_mex_int32_range(prhs[2], "mode", 0, 2);
     ipcf_mex_data_class(prhs[0], "a");
     ipcf_mex_data_class(prhs[1], "b");
-    if (mxGetNumberOfDimensions(prhs[0]) != 2 || (mxGetM(prhs[0]) != 1 && mxGetN(prhs[0]) != 1))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "a must be a vector, not %dx%d", (int)mxGetM(prhs[0]), (int)mxGetN(prhs[0]));
-    if (mxGetNumberOfDimensions(prhs[1]) != 2 || (mxGetM(prhs[1]) != 1 && mxGetN(prhs[1]) != 1))
-        mexErrMsgIdAndTxt("ipcf:invalid_argument", "b must be a vector, not %dx%d", (int)mxGetM(prhs[1]), (int)mxGetN(prhs[1]));
+    vector(prhs[0], "a");
+    vector(prhs[1], "b");
     ipcf_mex_array(prhs[0], "a", 2, 0, &a);
     ipcf_mex_array(prhs[1], "b", 2, 0, &b);
     /* vectors as 1-D arrays */

@@ -306,6 +306,7 @@ cases = {
   'logbins size 100.5',                 @() ipcf_logbins(100.5, 8), IA, 'size=100.5'
   'logbins nbins NaN',                  @() ipcf_logbins(8192, NaN), IA, 'nbins=NaN'
   'correlate a matrix',                 @() ipcf_correlate(ones(2), ones(2)), IA, 'a must be a vector, not 2x2'
+  'correlate a 1x1x4 array',           @() ipcf_correlate(ones(1, 1, 4), ones(4, 1)), IA, 'a must be a vector, not 1x1x4'
   'correlate mode 3',                   @() ipcf_correlate([1 2], [1 2], 3), IA, 'MODE must be a character vector'
   'correlate char',                     @() ipcf_correlate('ab', [1 2]), UL, 'a: a char array is not supported'
   'correlate b logical',                @() ipcf_correlate([1 2], [true false]), UL, 'b: a logical array is not supported'
