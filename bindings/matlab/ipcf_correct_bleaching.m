@@ -10,7 +10,9 @@ function out = ipcf_correct_bleaching(data, varargin)
 %   is the same option, as IPCF_PCF names it), 'Threads' (0),
 %   'Layout' ('tyx', 'yxt' or 'xyt', as in IPCF_PCF: read and written in
 %   place, OUT in DATA's layout; warning ipcf:layout when the time axis
-%   looks misplaced).
+%   looks misplaced). Data that are not counts in 0..65535 (fractions,
+%   negatives, larger values, NaN) warn ipcf:counts: the rounding and
+%   clipping change them beyond recognition.
 %
 %   Example:
 %     corrected = ipcf_correct_bleaching(data, 'FilterSize', 256);

@@ -149,6 +149,9 @@ function [maps, info] = ipcf_fit(G, varargin)
 %     [G, meta] = ipcf_read('r.npy');
 %     maps = ipcf_fit(G, 'Info', meta, 'Model', 'pcf1d');
 %
+%   An 'Info' whose result has error bars (META.errors) fitted without
+%   'Sigma' warns ipcf:unweighted ('Sigma', [] fits unweighted without it).
+%
 %   See also IPCF_PCF, IPCF_ACF, IPCF_PCF_ERRORS, IPCF_READ, IPCF_CIRCLE.
 fname = 'ipcf_fit';
 if nargin < 1

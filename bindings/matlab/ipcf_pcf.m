@@ -49,7 +49,8 @@ function [G, info] = ipcf_pcf(data, varargin)
 %                   before, a number: the requested log bins
 %     'Nbins'       requested bins of 'log' and 'linear' (32; with
 %                   'multitau' ignored, warning ipcf:ignored)
-%     'Bleach'      photobleaching filter size, 0 = off (0)
+%     'Bleach'      photobleaching filter size, 0 = off (0); data that are
+%                   not counts in 0..65535 warn ipcf:counts
 %     'BleachMean'  'real' (exact) or 'floor' (the tutorial's Cython) ('real')
 %     'Threads'     worker threads, 0 = all cores (0)
 %     'Mask'        H x W logical or numeric array; zero pixels are not

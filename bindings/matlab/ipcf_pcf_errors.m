@@ -49,6 +49,9 @@ function [sd, info] = ipcf_pcf_errors(data, varargin)
 %     errorbar(info.delays, squeeze(G(5, 5, 2, :)), squeeze(sd(5, 5, 2, :)));
 %     maps = ipcf_fit(G, 'Info', info, 'Sigma', sd, 'Model', 'pcf1d');
 %
+%   Error bars of smoothed curves ('Smooth' > 0, the default 0.7) are biased
+%   at their last points: said as warning ipcf:job, as the file jobs say it.
+%
 %   See also IPCF_PCF, IPCF_FIT, IPCF_ACF.
 if nargin < 1
   error('ipcf:invalid_argument', 'ipcf_pcf_errors: DATA is required');

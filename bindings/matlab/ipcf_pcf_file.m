@@ -145,6 +145,10 @@ function [out, summary] = ipcf_pcf_file(input, output, varargin)
 %     [G, meta] = ipcf_read_result(out);             % G(row, column, point, bin)
 %     imagesc(G(:, :, 1, 4)); title(sprintf('radius %d', meta.radius));
 %
+%   Warnings: the job's (a unit of the input not used, a mask of no
+%   computed pixel, error bars of smoothed curves, ...) are ipcf:job; data
+%   that are not counts with 'Bleach' ipcf:counts.
+%
 %   See also IPCF_READ_RESULT, IPCF_PCF, IPCF_CIRCLE, IPCF_LOGBINS.
 fname = 'ipcf_pcf_file';
 if nargin < 2
