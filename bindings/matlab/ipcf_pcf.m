@@ -5,8 +5,10 @@ function [G, info] = ipcf_pcf(data, varargin)
 %   be uint8, uint16, int16, int32, single or double; it is read in place (no
 %   copy). Only the first power-of-two frames are used. A T x H array is a
 %   stack of one column (MATLAB drops the trailing 1 of T x H x 1), a T x 1
-%   array one pixel's trace; with the 'line' offsets a 2-D array is a line
-%   scan (t, x) instead.
+%   array one pixel's trace; with the 'line' offsets, or any offsets whose
+%   row offsets v are all 0 (as IPCF_ACF's [0 0]), a 2-D array is a line
+%   scan (t, x) instead, as the CLI and Python take it: G is then 1 x X x
+%   ..., and a 'Mask' of a line scan is 1 x X.
 %
 %   G is single, indexed G(y, x, point, bin): size (H-2R, W-2R, Points, B)
 %   for an H x W image, with B <= Bins log-spaced delay bins (duplicates
