@@ -1120,6 +1120,14 @@ func (j *Job) checkOutput() error {
 			if dours && dcmd != "" {
 				why = "it is the output of ipcf " + dcmd
 			}
+			if holder, found, live := LockHolder(out); found && !live && !j.locked && !(dours && dcmd != "") {
+				// The files of a publication a stopped run left half done,
+				// whose scratch is gone (another job's run removed it): no
+				// run can finish it, which readers' "run that job again"
+				// did not tell (JOBKILL18's F2).
+				return fmt.Errorf("%w: %s exists without its metadata (%s), beside the lock of the ipcf run that was writing it (%s), which was stopped before it finished, and its work is gone (no scratch of that job is left): no run can finish it; remove %s and its lock %s to write this output",
+					ErrOutput, j.spec.Output, side, holder, j.spec.Output, filepath.Base(LockName(out)))
+			}
 			if whole, part := ooc.PartOf(out); whole != "" {
 				// Part of another result (REVIEW8's M5, REVIEW11's F2: it
 				// was "no ipcf sidecar describing it ... remove it").

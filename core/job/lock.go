@@ -176,6 +176,20 @@ func lock(out string) (func(keep bool), error) {
 		// tells it, the process's start time: a pid alone named a live
 		// holder when a killed run's pid was reused (a container's runs
 		// all start as the same pid).
+		// The text of a stopped run this lock was left by (killed, or
+		// kept "ended" by a publication left half done): the only record
+		// that the files at out are an unfinished publication. A run that
+		// ends without publishing (refused, failed) puts it back instead of
+		// removing the lock; readers took the files for a user's array
+		// (JOBKILL18's F1).
+		var stopped []byte
+		{
+			old := make([]byte, lockTextMax)
+			n, _ := f.ReadAt(old, 0)
+			if _, found, live := holderOf(old[:n]); found && !live {
+				stopped = old[:n]
+			}
+		}
 		host, _ := os.Hostname()
 		line := []byte(fmt.Sprintf("pid %d on %s since %s\n", os.Getpid(), host, time.Now().Format(time.RFC3339)))
 		if st, ok := processStart(os.Getpid()); ok {
@@ -210,10 +224,46 @@ func lock(out string) (func(keep bool), error) {
 				f.Close()
 				return
 			}
+			if stopped != nil && unfinished(out) {
+				// (over this run's line, then cut to it, as above)
+				back := stopped
+				if st, err := f.Stat(); err == nil && st.Size() > int64(len(stopped)) {
+					back = append(append(append([]byte(nil), stopped...), bytes.Repeat([]byte(" "), int(st.Size())-len(stopped)-1)...), '\n')
+				}
+				f.WriteAt(back, 0)
+				f.Truncate(int64(len(stopped)))
+				f.Close()
+				return
+			}
 			unlockRemove(f, name)
 		}, nil
 	}
 	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
+}
+
+// unfinished reports whether out holds files of a publication without
+// their metadata, which readers refuse beside a stopped run's lock: a
+// file without its sidecar (error bars OUT.sd.npy: without their result's
+// OUT.npy.json), a folder without its .zattrs.
+func unfinished(out string) bool {
+	st, err := os.Lstat(out)
+	switch {
+	case err != nil:
+		return false
+	case st.IsDir():
+		_, err := os.Lstat(filepath.Join(out, ".zattrs"))
+		return err != nil
+	case !st.Mode().IsRegular():
+		return false
+	}
+	side := ooc.SidecarName(out)
+	if ext := filepath.Ext(out); strings.EqualFold(ext, ".npy") {
+		if stem := strings.TrimSuffix(out, ext); strings.EqualFold(filepath.Ext(stem), ".sd") {
+			side = ooc.SidecarName(strings.TrimSuffix(stem, filepath.Ext(stem)) + ext)
+		}
+	}
+	_, err = os.Lstat(side)
+	return err != nil
 }
 
 // lockHolderPid is flockHolder (tests set another: a holder on another

@@ -337,3 +337,103 @@ func heldLock(t *testing.T, out, text string) *os.File {
 	}
 	return f
 }
+
+// TestLockStoppedKeptUnlessPublished: a run that takes over the lock of a
+// stopped run (killed, or "ended" by a publication left half done) and
+// ends without publishing (a refused or failed command) puts that run's
+// text back while the files at the output still lack their metadata: it
+// removed the lock, and readers took the half-published files for a
+// user's array (JOBKILL18's F1). Once the metadata are there, or nothing
+// is, the lock is removed as before.
+func TestLockStoppedKeptUnlessPublished(t *testing.T) {
+	dir := t.TempDir()
+	stopped := "pid 999999999 on " + hostname() + " since 2026-12-07T00:00:00Z\n"
+	ended := fmt.Sprintf("pid %d on %s since 2026-12-07T00:00:00Z\nended\n", os.Getpid(), hostname())
+	for _, c := range []struct {
+		desc, out, text string
+		files           []string // written before the run
+		kept            bool
+	}{
+		{"a .npy without its sidecar, a killed run's lock", "o.npy", stopped, []string{"o.npy"}, true},
+		{"a .npy without its sidecar, an ended lock", "o.npy", ended, []string{"o.npy"}, true},
+		{"error bars without their result's sidecar", "o.sd.npy", stopped, []string{"o.npy", "o.sd.npy"}, true},
+		{"a Zarr folder without .zattrs", "o.zarr", stopped, []string{"o.zarr/0/.zarray"}, true},
+		{"a .npy with its sidecar", "o.npy", stopped, []string{"o.npy", "o.npy.json"}, false},
+		{"error bars with their result's sidecar", "o.sd.npy", stopped, []string{"o.npy", "o.npy.json", "o.sd.npy"}, false},
+		{"a Zarr folder with .zattrs", "o.zarr", stopped, []string{"o.zarr/.zattrs"}, false},
+		{"nothing at the output", "o.npy", stopped, nil, false},
+	} {
+		sub := filepath.Join(dir, strings.ReplaceAll(c.desc, " ", "_"))
+		for _, f := range c.files {
+			p := filepath.Join(sub, f)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(sub, c.out)
+		if err := os.WriteFile(LockName(out), []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		release, err := Lock(out)
+		if err != nil {
+			t.Fatalf("%s: %v", c.desc, err)
+		}
+		if _, found, live := LockHolder(out); !found || !live {
+			t.Errorf("%s: held: found %v, live %v", c.desc, found, live)
+		}
+		release()
+		b, err := os.ReadFile(LockName(out))
+		switch {
+		case c.kept && (err != nil || string(b) != c.text):
+			t.Errorf("%s: the stopped run's lock after a run that did not publish: %q (%v), want %q", c.desc, b, err, c.text)
+		case c.kept:
+			if _, found, live := LockHolder(out); !found || live {
+				t.Errorf("%s: kept lock: found %v, live %v, want a stopped run's", c.desc, found, live)
+			}
+		case !errors.Is(err, os.ErrNotExist):
+			t.Errorf("%s: the lock file is left (%q, %v)", c.desc, b, err)
+		}
+	}
+}
+
+// TestStoppedPublicationWithoutScratch: a .npy without its sidecar beside
+// a stopped run's lock, whose scratch is gone (another job's run removed
+// it before failing), cannot be finished by any run: refused saying so,
+// and what to remove; the refusal keeps the lock (readers still refuse the
+// file), and a user's file without such a lock is refused as before
+// (JOBKILL18's F2: readers said "run that job again to finish it", which
+// refused "not an ipcf result").
+func TestStoppedPublicationWithoutScratch(t *testing.T) {
+	dir := t.TempDir()
+	s := DefaultSpec()
+	s.Input.Path, s.Output = writeInput(t, dir, 0), filepath.Join(dir, "o.npy")
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 4, 4
+	if err := os.WriteFile(s.Output, []byte("half published"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := "pid 999999999 on " + hostname() + " since 2026-12-07T00:00:00Z\n"
+	if err := os.WriteFile(LockName(s.Output), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := openRun(s)
+	if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "which was stopped before it finished, and its work is gone") ||
+		!strings.Contains(err.Error(), "remove "+s.Output+" and its lock .o.npy.lock") {
+		t.Errorf("a stopped publication without scratch: %v", err)
+	}
+	if b, _ := os.ReadFile(LockName(s.Output)); string(b) != text {
+		t.Errorf("the stopped run's lock after the refusal: %q", b)
+	}
+	if b, _ := os.ReadFile(s.Output); string(b) != "half published" {
+		t.Errorf("o.npy changed: %q", b)
+	}
+	os.Remove(LockName(s.Output))
+	if err := openRun(s); !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "is not an ipcf result (no ipcf sidecar") {
+		t.Errorf("a user's file: %v", err)
+	}
+}
