@@ -1656,6 +1656,14 @@ func TestPlotMapsZarrWithoutMetadata(t *testing.T) {
 	if code, msg := runIn(t, "plot", p("r.zarr"), "-o", p("r.png")); code != 1 || !strings.Contains(msg, "ipcf.open_result and ipcf.plot read Zarr") {
 		t.Errorf("plot of a pCF Zarr: exit %d, %q", code, msg)
 	}
+	// a pCF over a Zarr result whose .zattrs are gone: refused, saying what to do (JOBKILL18's m1)
+	if err := os.Remove(p("r.zarr/.zattrs")); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := runIn(t, "pcf", in, "-o", p("r.zarr"), "--acf", "--nbins", "8", "--quiet"); code != 1 ||
+		!strings.Contains(msg, "is not an ipcf result (no ipcf .zattrs): not replacing it; remove it or choose another name") {
+		t.Errorf("pcf over a Zarr without .zattrs: exit %d, %q", code, msg)
+	}
 }
 
 // TestFitFolderWithGlobCharacters: a fit into run[1]/ removes the maps a

@@ -1095,9 +1095,10 @@ func (j *Job) checkOutput() error {
 			if note := ooc.SealNote(filepath.Join(out, ".zattrs")); note != "" {
 				why = "its .zattrs" + note
 			}
-			return fmt.Errorf("%w: %s exists and is not an ipcf result (%s): not replacing it", ErrOutput, j.spec.Output, why)
+			// (what to do, as every refusal of this kind says it: JOBKILL18's m1)
+			return fmt.Errorf("%w: %s exists and is not an ipcf result (%s): not replacing it; remove it or choose another name", ErrOutput, j.spec.Output, why)
 		case j.zarr && zcmd != "":
-			return fmt.Errorf("%w: %s exists and is not a pCF result (it is the output of ipcf %s): not replacing it", ErrOutput, j.spec.Output, zcmd)
+			return fmt.Errorf("%w: %s exists and is not a pCF result (it is the output of ipcf %s): not replacing it; remove it or choose another name", ErrOutput, j.spec.Output, zcmd)
 		case !j.zarr && !outSt.Mode().IsRegular():
 			return fmt.Errorf("%w: %s exists and is not a file: not replacing it", ErrOutput, j.spec.Output)
 		case !j.zarr && !(dours && dcmd == "") && !(ooc.HasScratch(j.spec.Scratch, out) && j.leftByRun(out)):
@@ -1125,7 +1126,7 @@ func (j *Job) checkOutput() error {
 				// whose scratch is gone (another job's run removed it): no
 				// run can finish it, which readers' "run that job again"
 				// did not tell (JOBKILL18's F2).
-				return fmt.Errorf("%w: %s exists without its metadata (%s), beside the lock of the ipcf run that was writing it (%s), which was stopped before it finished, and its work is gone (no scratch of that job is left): no run can finish it; remove %s and its lock %s to write this output",
+				return fmt.Errorf("%w: %s exists and is not an ipcf result this job can finish or replace: it has no metadata (%s), and beside it is the lock of an ipcf run that was stopped before it finished (%s), whose work this job cannot resume (that run's unfinished output, whose scratch is gone, or a user's file): not replacing it; remove %s and its lock %s, or choose another name",
 					ErrOutput, j.spec.Output, side, holder, j.spec.Output, filepath.Base(LockName(out)))
 			}
 			if whole, part := ooc.PartOf(out); whole != "" {

@@ -422,8 +422,9 @@ func TestStoppedPublicationWithoutScratch(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := openRun(s)
-	if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "which was stopped before it finished, and its work is gone") ||
-		!strings.Contains(err.Error(), "remove "+s.Output+" and its lock .o.npy.lock") {
+	if !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "is not an ipcf result this job can finish or replace") ||
+		!strings.Contains(err.Error(), "whose work this job cannot resume") ||
+		!strings.Contains(err.Error(), "remove "+s.Output+" and its lock .o.npy.lock, or choose another name") {
 		t.Errorf("a stopped publication without scratch: %v", err)
 	}
 	if b, _ := os.ReadFile(LockName(s.Output)); string(b) != text {

@@ -211,7 +211,7 @@ func (d *directInput) load(ctx context.Context, ch, k int, buf []byte) (array.Vi
 	}
 	key := [2]int{ch, k}
 	if have, ok := d.st.pieceCRC[key]; ok && have != acc {
-		return array.View{}, fmt.Errorf("%w: %s: rows %d to %d differ from when this job read them first", source.ErrChanged, d.names[ch], y0, y1-1)
+		return array.View{}, fmt.Errorf("%w: %s: rows %d to %d differ from when this job read them first: its work so far is discarded; run it again to compute the input as it is now", source.ErrChanged, d.names[ch], y0, y1-1)
 	} else if !ok {
 		if err := d.j.add(fmt.Sprintf("input %d %d %08x", ch, k, acc)); err != nil {
 			return array.View{}, err
