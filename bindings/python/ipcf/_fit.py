@@ -390,6 +390,18 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                            'whether they are delta-CCFs cannot be told; give delta=False (or True), or keep the '
                            'attributes (xarray.set_options(keep_attrs=True))')
         kind = attrs.get('kind') or (named[0] if named else None)
+        if offsets is not None and 'u' in cc and 'v' in cc:
+            # offsets= against the curves' own u, v (those of the curves
+            # before a selection, or others): fitted at the wrong offsets,
+            # silently (PY18's F1)
+            own = numpy.stack([numpy.ravel(cc['u'].values), numpy.ravel(cc['v'].values)], axis=1).astype(numpy.int64)
+            try:
+                given = _offsets_array(offsets)
+            except (ValueError, TypeError, IpcfError):
+                given = None
+            if given is not None and (given.shape != own.shape or not numpy.array_equal(given, own)):
+                raise _invalid(f"offsets={numpy.asarray(offsets).tolist()!r}, but the curves' coordinates u, v are "
+                               f"{own.tolist()!r}: leave offsets= out to fit them at their own offsets")
         if offsets is None and 'offset' in dims:
             if 'u' not in cc or 'v' not in cc:
                 raise _invalid("curves: the offsets' coordinates u and v are gone (reset_coords(drop=True)?): give "
@@ -439,6 +451,11 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                 if numpy.any(d0 > 0):
                     k = int(numpy.flatnonzero(d0 > 0)[0])
                     attrs.setdefault('pixel_size', float(numpy.asarray(cc['distance_um'].values).ravel()[k] / d0[k]))
+        if delta is not None and 'delta' in attrs and _bool(delta, 'delta') != bool(attrs['delta']):
+            # what the values are is the result's to say: delta-CCFs fitted
+            # as plain curves gave D 0, silently (PY18's F1)
+            raise _invalid(f"delta={delta!r}, but the curves are a result of delta={bool(attrs['delta'])}: leave delta= "
+                           'out to fit them as what they are')
         if delta is None:
             delta = bool(attrs.get('delta', False))
         own_m = attrs.get('multitau_m')
@@ -526,6 +543,26 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                 raise _invalid(f"delays= are the curves' delays in seconds (their delays in frames times the frame "
                                f"interval {float(fi_curves):g} s): give them in frames (the delay coordinate; "
                                "frame_interval= converts the results)")
+        if own_delays and attrs.get('bins_mode') == 'multitau' and 'delay_level' in cc and isinstance(own_m, (int, numpy.integer)):
+            # the delay coordinate relabelled (times 2: the lags of another
+            # level): each multi-tau point's lag lies in its level's range,
+            # a multiple of its step (PY18's F3: D halved, silently)
+            t = numpy.asarray(delays, numpy.float64).ravel()
+            lv = numpy.asarray(cc['delay_level'].values, numpy.int64).ravel()
+            if t.shape == lv.shape and numpy.all(lv >= 0) and numpy.all(lv < 62):
+                step = numpy.left_shift(numpy.int64(1), lv).astype(numpy.float64)
+                lo = numpy.where(lv == 0, 0.0, int(own_m) * step / 2)
+                if not numpy.all((t >= lo) & (t < int(own_m) * step) & (numpy.mod(t, step) == 0)):
+                    raise _invalid("curves: the delay coordinate is not the lags of the multi-tau points' levels "
+                                   '(delay_level; relabelled?): keep the delays in frames as the result has them')
+        if not own_delays and not bins_given and attrs.get('bins_mode') == 'multitau' and 'delay' in cc:
+            # delays= of multi-tau points are their lags (README): other lags
+            # (twice them, a valid pattern too) scaled D silently (PY18's F3)
+            t = numpy.asarray(delays, numpy.float64)
+            lags = numpy.asarray(cc['delay'].values, numpy.float64)
+            if t.shape == lags.shape and not numpy.array_equal(t, lags):
+                raise _invalid("delays= of multi-tau points must be the points' own lags (the delay coordinate): "
+                               'leave delays= out')
         _warn_smoothed(attrs.get('smooth'))
         if fi is None and attrs.get('frame_interval') is not None:
             fi = _positive(attrs['frame_interval'], 'frame_interval')

@@ -1357,3 +1357,36 @@ def test_fit_of_a_rising_pcf_reaches_the_lower_minimum():
     assert int(r.status[0, 0]) == 0
     assert chi2(dc, d) <= 1.0001 * chi2(0.04507524, 3.263649e-4), (dc, d, chi2(dc, d))
     assert abs(d / float(z['D']) - 1) < 0.1
+
+
+def test_labelled_fits_refuse_contradicting_options():
+    # What a labelled result records of itself is not overridden silently
+    # (PY18's F1, F3): delta= against its delta flag (a delta-CCF fitted as
+    # plain curves gave D 0), offsets= against its u, v (those of the curves
+    # before a selection: another angle), multi-tau delays= other than its
+    # lags, and its delay coordinate relabelled to other lags (D halved).
+    pytest.importorskip('xarray', reason='python3-xarray is in the Makefile install list')
+    data = ipcf.simulate(frames=1024, size=16, seed=3)
+    kw = dict(offsets=[[4, 0], [0, 4]], smooth=0, labelled=True)
+    d = ipcf.pcf(data, delta=True, **kw)
+    g = ipcf.pcf(data, **kw)
+    with pytest.raises(ipcf.IpcfValueError, match=r'delta=False, but the curves are a result of delta=True'):
+        ipcf.fit(d, model='ccf2d', delta=False)
+    with pytest.raises(ipcf.IpcfValueError, match=r'delta=True, but the curves are a result of delta=False'):
+        ipcf.fit(g, model='ccf2d', delta=True)
+    # the flag the result has, given: the same fit
+    numpy.testing.assert_array_equal(ipcf.fit(d, model='ccf2d', delta=True)['D'], ipcf.fit(d, model='ccf2d')['D'])
+    with pytest.raises(ipcf.IpcfValueError, match=r"but the curves' coordinates u, v are \[\[0, 4\], \[4, 0\]\]"):
+        ipcf.fit(g.isel(offset=[1, 0]), model='ccf2d', offsets=[[4, 0], [0, 4]])
+    with pytest.raises(ipcf.IpcfValueError, match=r"coordinates u, v are"):
+        ipcf.fit(g, offsets=[[8, 0], [0, 8]])
+    numpy.testing.assert_array_equal(ipcf.fit(g, offsets=[[4, 0], [0, 4]])['D'], ipcf.fit(g)['D'])
+    one = g.isel(offset=0)
+    with pytest.raises(ipcf.IpcfValueError, match=r"coordinates u, v are \[\[4, 0\]\]"):
+        ipcf.fit(one, offsets=[[0, 4]])
+    mt = ipcf.pcf(data, bins='multitau', m=16, frame_interval=1e-3, **kw)
+    with pytest.raises(ipcf.IpcfValueError, match="must be the points' own lags"):
+        ipcf.fit(mt, delays=2 * mt.delay.values)
+    numpy.testing.assert_array_equal(ipcf.fit(mt, delays=mt.delay.values)['D'], ipcf.fit(mt)['D'])
+    with pytest.raises(ipcf.IpcfValueError, match="not the lags of the multi-tau points' levels"):
+        ipcf.fit(mt.assign_coords(delay=mt.delay * 2))
