@@ -199,6 +199,18 @@ def _check_sigma_labels(sigma, curves):
             if a.shape != b.shape or not numpy.array_equal(a, b):
                 raise _invalid(f"sigma: its coordinate {name!r} is not the curves' (the error bars of other "
                                'pixels, offsets or delays?)')
+    # coordinates the curves do not have: an ACF (no u, v) weighted by the
+    # error bars of another offset, curves averaged over their pixels by
+    # one pixel's (PY18's F4: both used without a word)
+    if 'u' in sigma.coords and 'v' in sigma.coords and 'u' not in curves.coords and 'offset' not in cd:
+        u, v = numpy.asarray(sigma.coords['u'].values), numpy.asarray(sigma.coords['v'].values)
+        if u.shape == () and v.shape == () and (int(u), int(v)) != (0, 0):
+            raise _invalid(f"sigma: the error bars of the offset ({int(u)}, {int(v)}), the curves' are an ACF's "
+                           '(the offset (0, 0))')
+    for name in ('y', 'x'):
+        if name in sigma.coords and name not in curves.coords and numpy.ndim(sigma.coords[name].values) == 0:
+            raise _invalid(f"sigma: the error bars of one pixel ({name}={sigma.coords[name].values}), the curves' "
+                           'are not one pixel\'s (averaged over their pixels?): give error bars of the same curves')
 
 def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_um=None, kappa=None, pixel_side=1.0,
         sigma=None, joint=False, flow=False, ginf=False, delta=None, frame_interval=None, pixel_size=None, first=1,

@@ -1390,3 +1390,26 @@ def test_labelled_fits_refuse_contradicting_options():
     numpy.testing.assert_array_equal(ipcf.fit(mt, delays=mt.delay.values)['D'], ipcf.fit(mt)['D'])
     with pytest.raises(ipcf.IpcfValueError, match="not the lags of the multi-tau points' levels"):
         ipcf.fit(mt.assign_coords(delay=mt.delay * 2))
+
+
+def test_labelled_sigma_of_another_offset_or_pixel():
+    # Error bars with coordinates the curves lack: of another offset for an
+    # ACF (no u, v of its own), of one pixel for curves averaged over their
+    # pixels; both weighted the fit without a word (PY18's F4). The error
+    # bars of the offset (0, 0), and error bars averaged alike, are taken.
+    pytest.importorskip('xarray', reason='python3-xarray is in the Makefile install list')
+    data = ipcf.simulate(frames=1024, size=12, seed=5)
+    kw = dict(nbins=10, smooth=0, labelled=True)
+    acf = ipcf.acf(data, **kw)
+    sd = ipcf.pcf_errors(data, offsets=[[0, 0], [2, 0]], **kw)
+    acf = acf.sel(x=sd.x)  # the pixels of the error bars (their margin is the offsets')
+    with pytest.raises(ipcf.IpcfValueError, match=r"the error bars of the offset \(2, 0\), the curves' are an ACF's"):
+        ipcf.fit(acf, model='acf2d', waist=2, sigma=sd.isel(offset=1))
+    ref = ipcf.fit(acf, model='acf2d', waist=2, sigma=sd.isel(offset=0))
+    assert numpy.isfinite(ref['D']).any()
+    g = ipcf.pcf(data, offsets=[[2, 0], [0, 2]], **kw)
+    sg = ipcf.pcf_errors(data, offsets=[[2, 0], [0, 2]], **kw)
+    mean = g.mean(('y', 'x'), keep_attrs=True)
+    with pytest.raises(ipcf.IpcfValueError, match=r"the error bars of one pixel \(y="):
+        ipcf.fit(mean, waist=2, sigma=sg.isel(y=0, x=0))
+    ipcf.fit(mean, waist=2, sigma=sg.mean(('y', 'x'), keep_attrs=True))
