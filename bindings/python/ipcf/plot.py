@@ -44,6 +44,7 @@ Examples
 
 import io
 import math
+import errno
 import os
 import tempfile
 import threading
@@ -138,6 +139,14 @@ def _save(fig, save):
         fig.savefig(save, format='png', dpi=fig.dpi)
         return
     p = os.fsdecode(os.fspath(save))
+    # the path asked for named in errors, not the temporary file beside it
+    # (PY18's m6: a missing folder named '.x.png.ab12.tmp')
+    if not p or p.endswith(os.sep):
+        raise _invalid(f'save={p!r}: want a file name (a .png)')
+    if os.path.isdir(p):
+        raise _invalid(f'save={p!r}: a folder is there: give a file name (a .png)')
+    if not os.path.isdir(os.path.dirname(p) or '.'):
+        raise FileNotFoundError(errno.ENOENT, f'No such folder: {os.path.dirname(p)!r}: writing {p}', p)
     if os.path.lexists(p + '.json'):
         raise _invalid(f'save={p!r}: an ipcf file is there (its metadata {p}.json beside it): not replacing it; '
                        f'give another name')

@@ -468,6 +468,22 @@ def test_save_failing_names_the_file(tmp_path, data, monkeypatch):
     assert out.read_bytes() == b'earlier' and [p.name for p in tmp_path.iterdir()] == ['m.png']
 
 
+def test_save_to_no_file_names_the_path(tmp_path, data):
+    """save= into a missing folder, at a folder, or '': refused naming the
+    path asked for, before any temporary file (they named ipcf's temporary
+    file, '.x.png.ab12.tmp', or made one in the working folder: PY18's
+    m6)."""
+    with pytest.raises(FileNotFoundError, match=r"No such folder: .*missing.*: writing .*missing/x\.png") as e:
+        ipcf.plot.mean(data, save=tmp_path / 'missing' / 'x.png')
+    assert e.value.filename == str(tmp_path / 'missing' / 'x.png')
+    (tmp_path / 'dir.png').mkdir()
+    with pytest.raises(ipcf.IpcfValueError, match='a folder is there'):
+        ipcf.plot.mean(data, save=tmp_path / 'dir.png')
+    with pytest.raises(ipcf.IpcfValueError, match='want a file name'):
+        ipcf.plot.mean(data, save='')
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['dir.png']
+
+
 def _save_input(tmp_path, data):
     path = str(tmp_path / 'in.npy')
     numpy.save(path, data)
