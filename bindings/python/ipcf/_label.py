@@ -134,6 +134,15 @@ def _from_metadata(meta):
         # metadata ...: KeyError: 'offsets_uv'", a review)
         raise _invalid('label: the metadata of ipcf fit\'s maps (parameters, not curves): label a pCF result\'s '
                        'curves')
+    if isinstance(meta, dict) and 'errors_of' in meta and 'offsets_uv' not in meta:
+        # (open_result of OUT.sd.npy: "KeyError: 'offsets_uv'": PY18's m2)
+        raise _invalid(f"label: the metadata of error bars (of {meta['errors_of']}), not of curves: label their "
+                       'result, and give these as its sigma=')
+    if isinstance(meta, dict) and meta.get('software') == 'ipcf' and meta.get('command') not in (None, 'pcf') \
+            and 'offsets_uv' not in meta:
+        # an image time series ipcf simulate or bleach wrote (PY18's m2)
+        raise _invalid(f"label: the metadata of ipcf {meta['command']}'s output (an image time series, not "
+                       'curves): label a pCF result\'s curves')
     try:
         uv = numpy.asarray(meta['offsets_uv'], numpy.int64).reshape(-1, 2)
         if meta.get('delay_frames') is not None:

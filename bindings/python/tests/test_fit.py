@@ -1413,3 +1413,19 @@ def test_labelled_sigma_of_another_offset_or_pixel():
     with pytest.raises(ipcf.IpcfValueError, match=r"the error bars of one pixel \(y="):
         ipcf.fit(mean, waist=2, sigma=sg.isel(y=0, x=0))
     ipcf.fit(mean, waist=2, sigma=sg.mean(('y', 'x'), keep_attrs=True))
+
+
+def test_label_of_files_without_curves_says_what_they_are(tmp_path):
+    # open_result of error bars, or of ipcf simulate's output, labelled or
+    # given to fit_result: "label: not pcf_file metadata ... KeyError:
+    # 'offsets_uv'" (PY18's m2); they are said to be what they are.
+    import subprocess
+    sim = tmp_path / 'sim.npy'
+    subprocess.run([_cli(), 'simulate', '-o', str(sim), '--frames', '256', '--size', '8', '--quiet'], check=True)
+    with pytest.raises(ipcf.IpcfValueError, match="metadata of ipcf simulate's output"):
+        ipcf.label(*ipcf.open_result(sim))
+    with pytest.raises(ipcf.IpcfValueError, match="metadata of ipcf simulate's output"):
+        ipcf.fit_result(sim)
+    ipcf.pcf_file(sim, tmp_path / 'r.npy', radius=1, npoints=4, nbins=4, errors='blocking')
+    with pytest.raises(ipcf.IpcfValueError, match=r'metadata of error bars \(of .*r\.npy\)'):
+        ipcf.label(*ipcf.open_result(tmp_path / 'r.sd.npy'))
