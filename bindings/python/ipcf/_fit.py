@@ -265,7 +265,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     kappa : float, optional
         acf3d: the axial / lateral waist ratio (required there only).
     pixel_side : float
-        itir: the side of a camera pixel, in pixels.
+        itir: the side of a camera pixel, in pixels (1; another value with
+        another model is refused).
     sigma : array_like, optional
         The error bars of the points (`pcf_errors`), the curves' shape:
         the fits are weighted by 1/sigma**2 and the standard errors are not
@@ -702,6 +703,11 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     if kappa is not None:
         o.kappa = _float(kappa, 'kappa')
     o.pixel_side = _float(pixel_side, 'pixel_side')
+    if model != 'itir' and o.pixel_side != 1.0:
+        # (ignored without a word, where kappa= and flow= of a model that
+        # does not take them are refused: PY18's m8)
+        raise _invalid(f"pixel_side={pixel_side!r}: the camera pixel's side is model 'itir''s; model {model!r} "
+                       'does not take it')
     o.pixel_size = ps or 0.0
     o.frame_interval = fi or 0.0
     uvp = None if uv is None else _int32_ptr(uv)

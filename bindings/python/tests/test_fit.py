@@ -1429,3 +1429,13 @@ def test_label_of_files_without_curves_says_what_they_are(tmp_path):
     ipcf.pcf_file(sim, tmp_path / 'r.npy', radius=1, npoints=4, nbins=4, errors='blocking')
     with pytest.raises(ipcf.IpcfValueError, match=r'metadata of error bars \(of .*r\.npy\)'):
         ipcf.label(*ipcf.open_result(tmp_path / 'r.sd.npy'))
+
+
+def test_pixel_side_is_itirs():
+    # pixel_side= of a model that does not take it: refused, as kappa= and
+    # flow= are; it was ignored without a word (PY18's m8)
+    g = numpy.ones((2, 2, 1, 8), numpy.float32) * 0.1
+    t = numpy.arange(1, 9, dtype=numpy.float64)
+    with pytest.raises(ipcf.IpcfValueError, match="pixel_side=2.0: the camera pixel's side is model 'itir''s"):
+        ipcf.fit(g, t, [[1, 0]], model='pcf1d', pixel_side=2.0)
+    ipcf.fit(g, t, [[1, 0]], model='pcf1d', pixel_side=1.0)  # the default, given
