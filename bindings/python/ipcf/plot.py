@@ -51,7 +51,7 @@ import threading
 
 import numpy
 
-from . import _float, _int, _invalid, _probe_mapped, _time_first, _unsupported, circle, logbins
+from . import _float, _int, _invalid, _not_masked, _probe_mapped, _time_first, _unsupported, circle, logbins
 from . import delays as _delays
 
 __all__ = ['pcf_image', 'carpet', 'polar', 'lines', 'mean', 'delays', 'Figure']
@@ -270,6 +270,13 @@ def _is_labelled(result):
     return all(hasattr(result, a) for a in ('dims', 'coords', 'attrs', 'values'))
 
 
+def _real(values, name):
+    """Refuse complex and object values (the README's rule: the real part
+    was drawn, a warning of numpy's alone: PY18's m5)."""
+    if values.dtype.kind in 'cOSUV':
+        raise _unsupported(f'{name}: {values.dtype} values: want real numbers')
+
+
 def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None, pixel_size=None):
     """A `_View` of a result: labelled (xarray.DataArray, Labelled) or plain."""
     if _is_labelled(result):
@@ -300,6 +307,7 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
         kind = attrs.get('kind', 'acf' if 'offset' not in dims else 'pcf')
         delta = bool(attrs.get('delta', False))
     else:
+        _not_masked(result, 'result')  # (its mask was ignored: PY18's m5)
         values = numpy.asarray(result)
         kind = 'pcf'
         if values.dtype.kind in 'biufc':
@@ -313,6 +321,7 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
         uv = numpy.zeros((1, 2), numpy.int64) if kind == 'acf' else None
         t = fi = ps = None
         delta = False
+    _real(values, 'result')
     if 0 in values.shape:
         raise _invalid(f'result: shape {values.shape} (row, column, offset, point): an empty result, nothing to draw')
     k, p = values.shape[2:]
@@ -672,7 +681,9 @@ def mean(data, *, ax=None, time_axis=None, frame_interval=None, cmap='gray', fig
     `time_axis` as for `ipcf.pcf` (a stack with fewer frames than rows or
     columns warns); `frame_interval`: the time axis in seconds.
     """
+    _not_masked(data, 'data')  # (the masked samples were averaged in: PY18's m5)
     data = numpy.asarray(data)
+    _real(data, 'data')
     if data.dtype.kind in 'biufc':
         _probe_mapped(data, 'data')  # numpy reads it (a memory map cut short: SIGBUS, REVIEW12's F5)
     if data.ndim != 3:

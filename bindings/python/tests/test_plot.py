@@ -488,3 +488,18 @@ def _save_input(tmp_path, data):
     path = str(tmp_path / 'in.npy')
     numpy.save(path, data)
     return path
+
+
+def test_masked_and_complex_refused(data):
+    """Masked and complex arrays are refused, as the README says of every
+    function: the masked values were drawn or averaged in, the real part of
+    complex ones drawn with numpy's warning alone (PY18's m5)."""
+    g = ipcf.pcf(data, offsets=[[2, 0]], smooth=0, nbins=B)
+    with pytest.raises(ipcf.IpcfTypeError, match='a masked array'):
+        ipcf.plot.pcf_image(numpy.ma.masked_greater(g, 0), 0, 1)
+    with pytest.raises(ipcf.IpcfTypeError, match='a masked array'):
+        ipcf.plot.mean(numpy.ma.masked_greater(data, 100))
+    with pytest.raises(ipcf.IpcfTypeError, match='complex64 values: want real numbers'):
+        ipcf.plot.lines(g.astype('c8'), 0, 0)
+    with pytest.raises(ipcf.IpcfTypeError, match='complex64 values: want real numbers'):
+        ipcf.plot.mean(data.astype('c8'))
