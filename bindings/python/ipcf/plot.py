@@ -340,8 +340,10 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
     if pixel_size is not None:
         ps = pixel_size
     for name, value in (('frame_interval', fi), ('pixel_size', ps)):
-        if value is not None and not (isinstance(value, (int, float, numpy.number)) and value > 0):
-            raise _invalid(f'{name}={value!r}: want a number > 0')
+        if value is not None and not (isinstance(value, (int, float, numpy.number)) and not isinstance(value, (bool, numpy.bool_))
+                                      and math.isfinite(value) and value > 0):
+            # (True was taken as 1 s, inf drew nothing: PY18's m7)
+            raise _invalid(f'{name}={value!r}: want a finite number > 0')
     if uv is not None and len(uv) != k:
         uv = None
     if t is not None and len(t) != p:
@@ -431,7 +433,10 @@ def pcf_image(result, point=0, bin=None, *, delay=None, ax=None, cmap='RdBu_r', 
         x, _, _ = _delay_axis(view)
         if x is None:
             raise _invalid('delay: the delays are not known (label the result, or give delays=)')
-        bin = int(numpy.argmin(numpy.abs(x - float(delay))))
+        dv = _float(delay, 'delay')  # (nan and inf drew the delay 0: PY18's m7)
+        if not math.isfinite(dv):
+            raise _invalid(f'delay={delay!r}: want a finite number (the delay drawn is the nearest point\'s)')
+        bin = int(numpy.argmin(numpy.abs(x - dv)))
     bin = view.index(p // 2 if bin is None else bin, p, 'bin')
     fig, ax, made = _axes(ax, figsize, dpi)
     image = view.values[:, :, point, bin]

@@ -578,7 +578,7 @@ CASES = [
     ('plot-delay-unknown', lambda c: ipcf.plot.pcf_image(c.ref, delay=0.1), ValueError,
      'delay: the delays are not known'),
     ('plot-frame-interval', lambda c: ipcf.plot.lines(c.ref, 1, 1, frame_interval=-1), ValueError,
-     'frame_interval=-1: want a number > 0'),
+     'frame_interval=-1: want a finite number > 0'),
     ('plot-mean-time-axis', lambda c: ipcf.plot.mean(c.d, time_axis=3), ValueError, 'time_axis=3: want -3..2'),
     # time axis, labels
     ('pcf-time-axis-range', lambda c: c.pcf(time_axis=3), ValueError, 'time_axis=3: want -3..2'),

@@ -503,3 +503,15 @@ def test_masked_and_complex_refused(data):
         ipcf.plot.lines(g.astype('c8'), 0, 0)
     with pytest.raises(ipcf.IpcfTypeError, match='complex64 values: want real numbers'):
         ipcf.plot.mean(data.astype('c8'))
+
+
+def test_delay_and_units_checked(data):
+    """delay=nan or inf drew the delay 0, frame_interval=True was 1 s
+    (PY18's m7): refused."""
+    g = ipcf.pcf(data, offsets=[[2, 0]], smooth=0, nbins=B, labelled=True, frame_interval=0.01)
+    for bad in (float('nan'), float('inf')):
+        with pytest.raises(ipcf.IpcfValueError, match='delay'):
+            ipcf.plot.pcf_image(g, 0, delay=bad)
+    with pytest.raises(ipcf.IpcfValueError, match='frame_interval=True: want a finite number > 0'):
+        ipcf.plot.pcf_image(g, 0, frame_interval=True)
+    ipcf.plot.pcf_image(g, 0, delay=0.05)
