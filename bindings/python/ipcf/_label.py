@@ -282,6 +282,21 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
     oy, ox = _int(oy, 'origin[0]', 'int64'), _int(ox, 'origin[1]', 'int64')
     attrs = {}
     if isinstance(shape_or_data, dict):
+        # the metadata hold what the result is: options that say it again
+        # were dropped without a word (PY18's m4); the units and origin given
+        # are applied, as documented
+        own = {k: v for k, v in (('radius', radius != 6), ('npoints', npoints != 32), ('nbins', nbins != 32),
+                                 ('bleach', bleach != 0), ('offsets', offsets is not None), ('bins', bins != 'log'),
+                                 ('m', m != 16), ('acf', acf), ('delta', delta),
+                                 ('time_axis', time_axis is not None)) if v}
+        # (smooth=: used where the metadata lack it, an earlier version's)
+        ms = shape_or_data.get('smooth')
+        if not given_default and smooth is not None and ms is not None and isinstance(ms, (int, float)) \
+                and float(ms) != smooth:
+            own['smooth'] = True
+        if own:
+            raise _invalid(f"label: {', '.join(own)} given with a result's metadata, which hold them: leave them out "
+                           '(frame_interval=, pixel_size= and origin= are applied over the metadata\'s)')
         uv, t, mfi, mps, (my, mx), kind, delta, attrs = _from_metadata(shape_or_data)
         fi = fi if fi is not None else _positive(mfi, 'frame_interval')
         ps = ps if ps is not None else _positive(mps, 'pixel_size')

@@ -139,7 +139,13 @@ def test_label_of_a_file_result(tmp_path, data):
     # The metadata's smooth decides; where they lack it (an earlier version's),
     # a smooth= given is used and pcf's default is not claimed.
     assert ipcf.label(array, meta).attrs['smooth'] == meta['smooth'] == 0.7
-    assert ipcf.label(array, meta, smooth=0).attrs['smooth'] == 0.7
+    # another smooth= than the metadata's: refused (it was dropped without a word: PY18's m4)
+    with pytest.raises(ipcf.IpcfValueError, match="smooth given with a result's metadata"):
+        ipcf.label(array, meta, smooth=0)
+    assert ipcf.label(array, meta, smooth=0.7).attrs['smooth'] == 0.7
+    for kw in (dict(radius=3), dict(offsets=[[1, 0]]), dict(delta=True), dict(bins='linear')):
+        with pytest.raises(ipcf.IpcfValueError, match="given with a result's metadata, which hold them"):
+            ipcf.label(array, meta, **kw)
     old = {k: v for k, v in meta.items() if k != 'smooth'}
     assert 'smooth' not in ipcf.label(array, old).attrs
     assert ipcf.label(array, old, smooth=0).attrs['smooth'] == 0
