@@ -92,20 +92,16 @@ final class Curves {
             dx = (int) m[0];
             dy = (int) m[1];
             // A part of a result (Image > Duplicate... of a rectangle, Image > Crop) keeps the
-            // whole result's properties, ipcf.margin too, and ImageJ moves its calibration
-            // origin: the difference from the origin it was made with (ipcf.origin) is where the
-            // part lies. Its regions were taken from other pixels, without a word (FIJI18's F3).
-            double[] org = numbers(res.getProp("ipcf.origin"), ",");
-            if (org.length == 2) {
-                ij.measure.Calibration cal = res.getCalibration();
-                double ox = org[0] - cal.xOrigin, oy = org[1] - cal.yOrigin;
-                if (ox != Math.rint(ox) || oy != Math.rint(oy) || Math.abs(ox) > 1e9 || Math.abs(oy) > 1e9)
-                    throw new IllegalArgumentException("input: the calibration origin of " + res.getTitle() + " (" + cal.xOrigin + ","
-                            + cal.yOrigin + ") is not where its pixels lie in the result it was made from (" + org[0] + "," + org[1]
-                            + "): draw the regions on the result itself and leave out input");
-                dx += (int) ox;
-                dy += (int) oy;
-            }
+            // whole result's properties, ipcf.margin too, and where it lies in the result is not
+            // known (ImageJ moves the calibration origin, but not one of 0,0, and a user may edit
+            // it): refused, where its regions were taken from other pixels without a word
+            // (FIJI18's F3; REVIEW20's F1, F2: the origin, tried first, was wrong for both).
+            double[] size = numbers(res.getProp("ipcf.size"), ",");
+            if (size.length == 2 && (size[0] != res.getWidth() || size[1] != res.getHeight()))
+                throw new IllegalArgumentException("input: " + res.getTitle() + " is " + res.getWidth() + "x" + res.getHeight()
+                        + " pixels, a part of the " + (int) size[0] + "x" + (int) size[1] + " result it was made from (Image > Duplicate... "
+                        + "or Crop), and where it lies in the input is not recorded: draw the regions on it and leave out input, or "
+                        + "use input on the whole result");
         }
         Made made = new Made();
         if (manager) {

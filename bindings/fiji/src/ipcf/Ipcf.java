@@ -492,15 +492,6 @@ public final class Ipcf {
     }
 
     /**
-     * The calibration origin of a result as it was made ("x,y", pixels), kept in ipcf.origin:
-     * Image > Duplicate... or Crop of a part moves the origin and copies the properties, so the
-     * difference is where the part lies in the result (Plot pCF Curves' input: FIJI18's F3).
-     */
-    static String originText(Calibration cal) {
-        return cal.xOrigin + "," + cal.yOrigin;
-    }
-
-    /**
      * Says in the Log where the image's calibration, fi seconds and ps micrometres as this
      * command takes them, differs by more than 2 % from the units the library reads in the file
      * the image was opened from (ipcf_file_units), which ipcf pcf, the file jobs and every other
@@ -719,7 +710,7 @@ public final class Ipcf {
         cal.yOrigin = r.lineScan ? 0 : src.yOrigin - my;
         res.setProperty("ipcf.radius", p.radius);
         res.setProp("ipcf.margin", mx + "," + my);
-        res.setProp("ipcf.origin", originText(cal));
+        res.setProp("ipcf.size", nx + "," + ny);
         res.setProp("ipcf.frames_used", Long.toString(Long.highestOneBit(Math.max(1, r.frames - 2L * p.bleach))));
         res.setProp("ipcf.data", r.dataName);
         res.setProp("ipcf.data2", r.data2Name == null ? "" : r.data2Name);
@@ -1680,7 +1671,7 @@ public final class Ipcf {
             if (radius > 0) res.setProperty("ipcf.radius", (int) radius);
             String margin = marginOf(js, uv, radius);
             if (margin != null) res.setProp("ipcf.margin", margin);
-            res.setProp("ipcf.origin", originText(res.getCalibration()));
+            res.setProp("ipcf.size", nx + "," + ny);
             res.setProp("ipcf.file", path);
             if (errorsOf != null) {
                 // Error bars, not curves: Fit pCF Maps... refuses them as curves (they were
