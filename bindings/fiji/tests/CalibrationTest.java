@@ -127,6 +127,14 @@ public class CalibrationTest {
         check(log.contains("the pixel size is in a unit ipcf does not know as a length, \"furlong\"")
             && log.contains("the frame interval is in a unit ipcf does not know as a time, \"fortnight\""),
             "unknown units: the Log says " + log);
+        // and a pixel size that is no positive number (REVIEW20's m3)
+        for (double bad : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            ImagePlus im = stack(64, 6, 6, 0);
+            im.getCalibration().pixelWidth = im.getCalibration().pixelHeight = bad;
+            im.getCalibration().setUnit("um");
+            String plog = pcfLog(im);
+            check(plog.contains("the image's pixel size is no positive number, " + bad), "pixel size " + bad + ": the Log says " + plog);
+        }
         // A frame interval that is no positive number is said in the Log, as the CLI says it of the
         // TIFF ImageJ saves (it was dropped silently: FIJI18's m1); 0 (ImageJ's "none") is not.
         for (double bad : new double[] {-0.5, Double.NaN, Double.POSITIVE_INFINITY, 0}) {
@@ -153,6 +161,16 @@ public class CalibrationTest {
             ImagePlus saved = ij.IJ.openImage(again);
             String slog = pcfLog(saved);
             check(!slog.contains("differs from the file's"), "an ImageJ TIFF opened again: the Log says " + slog);
+            // binned in place (Image > Transform > Bin keeps the file's info): its pixels are
+            // not the file's, whose size the warning advised (REVIEW20's m1)
+            ImageStack binned = new ImageStack(saved.getWidth() / 2, saved.getHeight() / 2);
+            for (int i = 1; i <= saved.getStackSize(); i++)
+                binned.addSlice("", saved.getStack().getProcessor(i).resize(saved.getWidth() / 2, saved.getHeight() / 2, true));
+            saved.setStack(binned);
+            saved.getCalibration().pixelWidth *= 2;
+            saved.getCalibration().pixelHeight *= 2;
+            String blog = pcfLog(saved);
+            check(!blog.contains("pixel size") || !blog.contains("differs from the file's"), "binned in place: the Log says " + blog);
         }
         // A height in a unit that is no length (yunit inch, furlong, pixel) is not comparable
         // with the width: not square, with the Log saying both units (it was taken as 0.1 by

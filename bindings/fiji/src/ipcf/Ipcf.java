@@ -516,7 +516,10 @@ public final class Ipcf {
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the frame interval " + (fi > 0 ? fi + " s" : "none")
                 + " (the image's calibration, used) differs from the file's as ipcf reads it, " + ffi[0] + " s (" + f.getName()
                 + "; ipcf pcf and the file jobs use it, Micro-Manager's from its time stamps): give frame_interval=" + ffi[0] + " for that one");
-        if (ownPs && fps[0] > 0 && !(Math.abs(fps[0] - ps) <= 0.02 * fps[0]))
+        // (an image binned or resized in place keeps its file's info: its pixels are not the
+        // file's, and the file's size would be wrong for it: REVIEW20's m1)
+        boolean samePixels = imp.getWidth() == of.width && imp.getHeight() == of.height;
+        if (ownPs && samePixels && fps[0] > 0 && !(Math.abs(fps[0] - ps) <= 0.02 * fps[0]))
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the pixel size " + (ps > 0 ? ps + " um" : "none")
                 + " (the image's calibration, used) differs from the file's as ipcf reads it, " + fps[0] + " um (" + f.getName()
                 + "; ipcf pcf and the file jobs use it): give pixel_size=" + fps[0] + " for that one");
@@ -662,6 +665,11 @@ public final class Ipcf {
         if (Double.isNaN(p.frameInterval) && fi == 0 && src.frameInterval > 0 && unitScale(src.getTimeUnit(), 1) == 0)
             Engine.warn("ipcf: warning: " + imp.getTitle() + ": the frame interval is in a unit ipcf does not know as a time, \""
                 + src.getTimeUnit() + "\": delays stay in frames; give frame_interval=S");
+        // A pixel size that is no positive number (negative, NaN, +Inf), as the frame interval
+        // below (REVIEW20's m3)
+        if (Double.isNaN(p.pixelSize) && ps == 0 && src.scaled() && !(src.pixelWidth > 0 && !Double.isInfinite(src.pixelWidth)))
+            Engine.warn("ipcf: warning: " + imp.getTitle() + ": the image's pixel size is no positive number, "
+                + src.pixelWidth + " " + src.getUnit() + ": distances, pixel size and fits stay in pixels; give pixel_size=UM");
         // A frame interval that is no positive number (negative, NaN, +Inf; 0 is ImageJ's "none"):
         // said, as the file readers say it of the TIFF ImageJ saves (FIJI18's m1, UNITS18's m2).
         if (Double.isNaN(p.frameInterval) && fi == 0 && src.frameInterval != 0
