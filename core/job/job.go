@@ -1121,19 +1121,21 @@ func (j *Job) checkOutput() error {
 			if dours && dcmd != "" {
 				why = "it is the output of ipcf " + dcmd
 			}
-			if holder, found, live := LockHolder(out); found && !live && !j.locked && !(dours && dcmd != "") {
-				// The files of a publication a stopped run left half done,
-				// whose scratch is gone (another job's run removed it): no
-				// run can finish it, which readers' "run that job again"
-				// did not tell (JOBKILL18's F2).
-				return fmt.Errorf("%w: %s exists and is not an ipcf result this job can finish or replace: it has no metadata (%s), and beside it is the lock of an ipcf run that was stopped before it finished (%s), whose work this job cannot resume (that run's unfinished output, whose scratch is gone, or a user's file): not replacing it; remove %s and its lock %s, or choose another name",
-					ErrOutput, j.spec.Output, side, holder, j.spec.Output, filepath.Base(LockName(out)))
-			}
 			if whole, part := ooc.PartOf(out); whole != "" {
 				// Part of another result (REVIEW8's M5, REVIEW11's F2: it
 				// was "no ipcf sidecar describing it ... remove it").
 				return fmt.Errorf("%w: %s exists and is %s of the ipcf result %s (by its name, and that result records such a part): not replacing it; choose another name",
 					ErrOutput, j.spec.Output, part, filepath.Base(whole))
+			}
+			if _, serr := os.Lstat(ooc.SidecarName(out)); serr != nil && !j.locked && !(dours && dcmd != "") {
+				if holder, found, live := LockHolder(out); found && !live {
+					// The files of a publication a stopped run left half done,
+					// whose scratch is gone (another job's run removed it): no
+					// run can finish it, which readers' "run that job again"
+					// did not tell (JOBKILL18's F2).
+					return fmt.Errorf("%w: %s exists and is not an ipcf result this job can finish or replace: it has no metadata (%s), and beside it is the lock of an ipcf run that was stopped before it finished (%s), whose work this job cannot resume (that run's unfinished output, whose scratch is gone, or a user's file): not replacing it; remove %s and its lock %s, or choose another name",
+						ErrOutput, j.spec.Output, side, holder, j.spec.Output, filepath.Base(LockName(out)))
+				}
 			}
 			return fmt.Errorf("%w: %s exists and is not an ipcf result (%s): not replacing it; remove it or choose another name",
 				ErrOutput, j.spec.Output, why)

@@ -186,7 +186,11 @@ func lock(out string) (func(keep bool), error) {
 		{
 			old := make([]byte, lockTextMax)
 			n, _ := f.ReadAt(old, 0)
-			if _, found, live := holderOf(old[:n]); found && !live {
+			// Any holder's text found where this run took the flock is a
+			// run that holds it no longer: stopped, also another host's,
+			// which holderOf takes for live (REVIEW21's F3: a refused
+			// command here removed a stopped run's lock of another host).
+			if _, found, _ := holderOf(old[:n]); found {
 				stopped = old[:n]
 			}
 		}
@@ -243,8 +247,9 @@ func lock(out string) (func(keep bool), error) {
 
 // unfinished reports whether out holds files of a publication without
 // their metadata, which readers refuse beside a stopped run's lock: a
-// file without its sidecar (error bars OUT.sd.npy: without their result's
-// OUT.npy.json), a folder without its .zattrs.
+// file without its sidecar that is no part of a result whose sidecar
+// names it (error bars OUT.sd.npy, a fit's MAPS.stderr.npy), a folder
+// without its .zattrs.
 func unfinished(out string) bool {
 	st, err := os.Lstat(out)
 	switch {
@@ -256,14 +261,13 @@ func unfinished(out string) bool {
 	case !st.Mode().IsRegular():
 		return false
 	}
-	side := ooc.SidecarName(out)
-	if ext := filepath.Ext(out); strings.EqualFold(ext, ".npy") {
-		if stem := strings.TrimSuffix(out, ext); strings.EqualFold(filepath.Ext(stem), ".sd") {
-			side = ooc.SidecarName(strings.TrimSuffix(stem, filepath.Ext(stem)) + ext)
-		}
+	if _, err := os.Lstat(ooc.SidecarName(out)); err == nil {
+		return false // (a result of its own, whatever its name: cell.sd.npy, REVIEW21's F2)
 	}
-	_, err = os.Lstat(side)
-	return err != nil
+	// a part of a result its sidecar names (error bars, a fit's standard
+	// errors, chi-square and status maps: REVIEW21's F1) has its metadata
+	whole, _ := ooc.PartOf(out)
+	return whole == ""
 }
 
 // lockHolderPid is flockHolder (tests set another: a holder on another

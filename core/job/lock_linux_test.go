@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ipcf/ipcf/core/ooc"
 )
 
 // TestLockRefusedByTheFileSystem: a lock file the file system will not
@@ -362,6 +364,14 @@ func TestLockStoppedKeptUnlessPublished(t *testing.T) {
 		{"error bars with their result's sidecar", "o.sd.npy", stopped, []string{"o.npy", "o.npy.json", "o.sd.npy"}, false},
 		{"a Zarr folder with .zattrs", "o.zarr", stopped, []string{"o.zarr/.zattrs"}, false},
 		{"nothing at the output", "o.npy", stopped, nil, false},
+		// a result named X.sd.npy, with its own sidecar (REVIEW21's F2)
+		{"a result named cell.sd.npy with its sidecar", "cell.sd.npy", stopped, []string{"cell.sd.npy", "cell.sd.npy.json"}, false},
+		// a fit's companions, named by their maps' sidecar (REVIEW21's F1)
+		{"a fit's standard errors named by their maps' sidecar", "m.stderr.npy", stopped, []string{"m.npy", "m.npy.json", "m.stderr.npy"}, false},
+		{"a fit's standard errors without their maps' sidecar", "m.stderr.npy", stopped, []string{"m.npy", "m.stderr.npy"}, true},
+		// another host's run that left its lock: stopped too, once this run
+		// holds the flock (REVIEW21's F3)
+		{"a .npy without its sidecar, another host's lock", "o.npy", "pid 7 on another-host-of-the-folder since 2026-12-07T00:00:00Z\n", []string{"o.npy"}, true},
 	} {
 		sub := filepath.Join(dir, strings.ReplaceAll(c.desc, " ", "_"))
 		for _, f := range c.files {
@@ -369,7 +379,18 @@ func TestLockStoppedKeptUnlessPublished(t *testing.T) {
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			b := []byte("x")
+			if strings.HasSuffix(f, ".npy.json") {
+				// metadata that name their parts, sealed as ipcf writes them
+				sealed, err := ooc.Seal(map[string]any{"software": ooc.Marker,
+					"errors":     map[string]any{"file": "o.sd.npy"},
+					"companions": map[string]any{"stderr": map[string]any{"file": "m.stderr.npy"}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b = sealed
+			}
+			if err := os.WriteFile(p, b, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -393,7 +414,7 @@ func TestLockStoppedKeptUnlessPublished(t *testing.T) {
 		case c.kept && (err != nil || string(b) != c.text):
 			t.Errorf("%s: the stopped run's lock after a run that did not publish: %q (%v), want %q", c.desc, b, err, c.text)
 		case c.kept:
-			if _, found, live := LockHolder(out); !found || live {
+			if _, found, live := LockHolder(out); !found || live && !strings.Contains(c.text, "another-host") {
 				t.Errorf("%s: kept lock: found %v, live %v, want a stopped run's", c.desc, found, live)
 			}
 		case !errors.Is(err, os.ErrNotExist):
@@ -433,6 +454,14 @@ func TestStoppedPublicationWithoutScratch(t *testing.T) {
 	if b, _ := os.ReadFile(s.Output); string(b) != "half published" {
 		t.Errorf("o.npy changed: %q", b)
 	}
+	// a sidecar there that describes other bytes: said so, not "no metadata" (REVIEW21's m1)
+	if err := os.WriteFile(ooc.SidecarName(s.Output), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := openRun(s); !errors.Is(err, ErrOutput) || strings.Contains(err.Error(), "has no metadata") {
+		t.Errorf("a stopped run's lock, a sidecar of other bytes: %v", err)
+	}
+	os.Remove(ooc.SidecarName(s.Output))
 	os.Remove(LockName(s.Output))
 	if err := openRun(s); !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "is not an ipcf result (no ipcf sidecar") {
 		t.Errorf("a user's file: %v", err)
