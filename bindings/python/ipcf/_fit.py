@@ -19,7 +19,7 @@ from . import (_outside_stacklevel, _bool, _c, _call, _check_result_bytes, _choi
                _fit_maps_group, _last_error, _maps_array, _lib, _linked, _not_masked, _offsets_array, _open_errors, _open_result, _path, _pinned, _probe_mapped,
                IpcfError, IpcfIOError, _positive, _read_json, _refuse_partial, _maps_companion, _publish_deadline, _read_again, _read_npy, _refuse_stopped, _sidecar_coming,
                _threads, _unsupported)
-from ._label import Labelled, label
+from ._label import _IPCF_NAMES, Labelled, _stripped_attrs, label
 
 __all__ = ['fit', 'fit_result', 'FitResult', 'MODELS', 'STATUS', 'SmoothedCurvesWarning']
 
@@ -46,7 +46,6 @@ MODELS = tuple(_c.MODELS)  # 'pcf1d', 'acf2d', 'acf3d', 'ccf2d', 'itir'
 STATUS = ('converged', 'at bound', 'max iterations', 'failed')  # the codes 0..3 of FitResult.status
 _ACF = ('acf2d', 'acf3d')
 # the names of ipcf's labelled results: (kind, delta)
-_IPCF_NAMES = {'acf': ('acf', False), 'delta_acf': ('acf', True), 'pcf': ('pcf', False), 'delta_pcf': ('pcf', True)}
 
 
 def _units(names, pixel_size, frame_interval):
@@ -437,33 +436,16 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         # plain log pCF in pixels (a multi-tau or delta result was fitted as
         # one, silently).
         if stripped:
-            if named is not None:
-                attrs.setdefault('delta', named[1])
-            # the bins from the coordinates: log or linear points carry
-            # their bins of lags, multi-tau points their levels; neither
-            # (both dropped: res - res.isel(delay=-1)) is refused below
-            if 'delay_from' in cc and 'delay_to' in cc:
-                attrs.setdefault('bins_mode', 'log')
-            elif 'delay_level' in cc:
-                attrs.setdefault('bins_mode', 'multitau')
-            elif not bins_given and own_delays:
+            for key, value in _stripped_attrs(name, cc).items():
+                if key != 'kind':
+                    attrs.setdefault(key, value)
+            # neither log or linear bins' coordinates nor multi-tau levels
+            # (both dropped: res - res.isel(delay=-1)): refused
+            if 'bins_mode' not in attrs and not bins_given and own_delays:
                 raise _invalid('curves: their attributes are gone (xarray drops them in reductions and arithmetic '
                                'unless keep_attrs=True), and so are the coordinates that tell their bins '
                                '(delay_from and delay_to of log or linear bins, delay_level of multi-tau points): '
                                "give bins=, or keep the attributes (xarray.set_options(keep_attrs=True))")
-            t0 = numpy.asarray(cc['delay'].values, numpy.float64)
-            if 'delay_s' in cc and numpy.any(t0 > 0):
-                k = int(numpy.flatnonzero(t0 > 0)[0])
-                attrs.setdefault('frame_interval', float(numpy.asarray(cc['delay_s'].values)[k] / t0[k]))
-            if 'pixel_size_um' in cc and numpy.ndim(cc['pixel_size_um'].values) == 0:
-                attrs.setdefault('pixel_size', float(cc['pixel_size_um'].values))
-            if 'distance_um' in cc and ('distance' in cc or 'u' in cc and 'v' in cc):
-                d0 = (numpy.asarray(cc['distance'].values, numpy.float64).ravel() if 'distance' in cc else
-                      numpy.hypot(numpy.asarray(cc['u'].values, numpy.float64),
-                                  numpy.asarray(cc['v'].values, numpy.float64)).ravel())
-                if numpy.any(d0 > 0):
-                    k = int(numpy.flatnonzero(d0 > 0)[0])
-                    attrs.setdefault('pixel_size', float(numpy.asarray(cc['distance_um'].values).ravel()[k] / d0[k]))
         if delta is not None and 'delta' in attrs and _bool(delta, 'delta') != bool(attrs['delta']):
             # what the values are is the result's to say: delta-CCFs fitted
             # as plain curves gave D 0, silently (PY18's F1)

@@ -125,6 +125,46 @@ def _uv_of(offsets, radius, npoints, line, acf):
     return _offsets_array(offsets)
 
 
+# ipcf's names of a labelled result: what the values are (kind, delta flag)
+_IPCF_NAMES = {'acf': ('acf', False), 'delta_acf': ('acf', True), 'pcf': ('pcf', False), 'delta_pcf': ('pcf', True)}
+
+
+def _stripped_attrs(name, cc):
+    """What a labelled result whose attributes xarray dropped (reductions,
+    arithmetic without keep_attrs) still says of itself, by its name (pcf,
+    delta_pcf, acf) and coordinates cc: kind and delta, bins_mode (log or
+    linear bins carry delay_from and delay_to, multi-tau points
+    delay_level), frame_interval (delay_s over delay), pixel_size
+    (pixel_size_um, or distance_um over the offsets' distance). The one
+    reading of them, for fit and plot (plot drew such a result in frames and
+    pixels, titled a pCF: PY18's F2)."""
+    attrs = {}
+    named = _IPCF_NAMES.get(str(name or ''))
+    if named is not None:
+        attrs['kind'], attrs['delta'] = named
+    if 'delay_from' in cc and 'delay_to' in cc:
+        attrs['bins_mode'] = 'log'
+    elif 'delay_level' in cc:
+        attrs['bins_mode'] = 'multitau'
+    if 'delay' in cc and 'delay_s' in cc:
+        t0 = numpy.asarray(cc['delay'].values, numpy.float64).ravel()
+        ts = numpy.asarray(cc['delay_s'].values, numpy.float64).ravel()
+        if t0.shape == ts.shape and numpy.any(t0 > 0):
+            k = int(numpy.flatnonzero(t0 > 0)[0])
+            attrs['frame_interval'] = float(ts[k] / t0[k])
+    if 'pixel_size_um' in cc and numpy.ndim(cc['pixel_size_um'].values) == 0:
+        attrs['pixel_size'] = float(cc['pixel_size_um'].values)
+    elif 'distance_um' in cc and ('distance' in cc or 'u' in cc and 'v' in cc):
+        d0 = (numpy.asarray(cc['distance'].values, numpy.float64).ravel() if 'distance' in cc else
+              numpy.hypot(numpy.asarray(cc['u'].values, numpy.float64),
+                          numpy.asarray(cc['v'].values, numpy.float64)).ravel())
+        du = numpy.asarray(cc['distance_um'].values, numpy.float64).ravel()
+        if d0.shape == du.shape and numpy.any(d0 > 0):
+            k = int(numpy.flatnonzero(d0 > 0)[0])
+            attrs['pixel_size'] = float(du[k] / d0[k])
+    return attrs
+
+
 def _from_metadata(meta):
     """(uv, delay frames, frame interval, pixel size, origin, kind, attrs)
     of a `pcf_file` result's metadata (``open_result``)."""

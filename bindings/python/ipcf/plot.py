@@ -292,6 +292,12 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
         if 'offset' not in dims:
             values = values[:, :, None, :]
         attrs = dict(result.attrs)
+        if 'kind' not in attrs:
+            # attributes xarray dropped (res * mask, res.mean('y')): what the
+            # name and coordinates still say, as fit reads them (drawn in
+            # frames and pixels, titled a pCF: PY18's F2)
+            from ._label import _stripped_attrs
+            attrs = {**_stripped_attrs(getattr(result, 'name', None), result.coords), **attrs}
         ys = _coord(result, 'y') if 'y' in dims else numpy.zeros(1, numpy.int64)
         xs = _coord(result, 'x')
         framed = ys is not None and xs is not None

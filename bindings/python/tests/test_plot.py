@@ -515,3 +515,17 @@ def test_delay_and_units_checked(data):
     with pytest.raises(ipcf.IpcfValueError, match='frame_interval=True: want a finite number > 0'):
         ipcf.plot.pcf_image(g, 0, frame_interval=True)
     ipcf.plot.pcf_image(g, 0, delay=0.05)
+
+
+def test_plot_of_a_result_whose_attributes_xarray_dropped(data):
+    """A labelled result reduced or multiplied without keep_attrs is drawn
+    with the units and delta flag its name and coordinates keep, as fit
+    reads them: it was drawn in frames, titled a pCF (PY18's F2)."""
+    pytest.importorskip('xarray', reason='python3-xarray is in the Makefile install list')
+    d = ipcf.pcf(data, offsets=[[2, 0]], smooth=0, nbins=B, delta=True, labelled=True, frame_interval=0.001,
+                 pixel_size=0.1)
+    stripped = d + 0
+    assert 'kind' not in stripped.attrs and stripped.name == 'delta_pcf'
+    title = ipcf.plot.pcf_image(stripped, 0, delay=0.003).axes[0].get_title()
+    assert title == ipcf.plot.pcf_image(d, 0, delay=0.003).axes[0].get_title()
+    assert 'delta' in title and 'ms' in title, title
