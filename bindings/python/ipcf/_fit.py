@@ -734,12 +734,18 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                        pixel_size=ps, frame_interval=fi, joint=joint or model == 'ccf2d', delta=delta,
                        offsets=fitted_uv, delays=tau, bins_averaged=bool(bins or multitau))
     if labelled:
-        _label_maps(result, coords, fitted_uv if per_offset else None, has_y, has_x)
+        # one offset selected by a scalar (res.isel(offset=1)): its u and v
+        # as scalar coordinates, as the curves have them (the maps had none:
+        # PY18's m1)
+        one = (fitted_uv[0] if dims is not None and not has_k and fitted_uv is not None and len(fitted_uv) == 1
+               and model not in _ACF else None)
+        _label_maps(result, coords, fitted_uv if per_offset else None, has_y, has_x, one)
     return result
 
 
-def _label_maps(result, coords, uv, has_y, has_x=True):
-    """Give the maps of result coordinates (in place)."""
+def _label_maps(result, coords, uv, has_y, has_x=True, one=None):
+    """Give the maps of result coordinates (in place); one: the (u, v) of
+    curves of one offset without an offset axis, as scalar coordinates."""
     dims = (('y',) if has_y else ()) + (('x',) if has_x else ()) + (('offset',) if uv is not None else ())
     shape = numpy.shape(result.chisq)
     c = {}
@@ -759,6 +765,9 @@ def _label_maps(result, coords, uv, has_y, has_x=True):
         c['offset'] = (('offset',), k, {'long_name': 'offset index'})
         c['u'] = (('offset',), uv[:, 0].astype(numpy.int64), {'long_name': 'column offset', 'units': 'pixel'})
         c['v'] = (('offset',), uv[:, 1].astype(numpy.int64), {'long_name': 'row offset', 'units': 'pixel'})
+    elif one is not None:
+        c['u'] = ((), numpy.int64(one[0]), {'long_name': 'column offset', 'units': 'pixel'})
+        c['v'] = ((), numpy.int64(one[1]), {'long_name': 'row offset', 'units': 'pixel'})
     try:
         import xarray
     except ImportError:

@@ -1439,3 +1439,16 @@ def test_pixel_side_is_itirs():
     with pytest.raises(ipcf.IpcfValueError, match="pixel_side=2.0: the camera pixel's side is model 'itir''s"):
         ipcf.fit(g, t, [[1, 0]], model='pcf1d', pixel_side=2.0)
     ipcf.fit(g, t, [[1, 0]], model='pcf1d', pixel_side=1.0)  # the default, given
+
+
+def test_labelled_maps_of_one_offset_selected_by_a_scalar():
+    # The maps of curves of one offset selected by a scalar (res.isel(offset=1))
+    # carry its u and v, as the curves do and as a selection by a list does
+    # (they had none: PY18's m1).
+    pytest.importorskip('xarray', reason='python3-xarray is in the Makefile install list')
+    data = ipcf.simulate(frames=512, size=10, seed=2)
+    g = ipcf.pcf(data, offsets=[[2, 0], [0, 2]], smooth=0, nbins=8, labelled=True)
+    r = ipcf.fit(g.isel(offset=1), labelled=True)
+    assert int(r['D'].coords['u'].values) == 0 and int(r['D'].coords['v'].values) == 2
+    listed = ipcf.fit(g.isel(offset=[1]), labelled=True)
+    numpy.testing.assert_array_equal(numpy.asarray(listed['D'])[..., 0], numpy.asarray(r['D']))
