@@ -178,9 +178,7 @@ end
 if isa(o.Mask, 'string') || ischar(o.Mask)
   o.Mask = ipcf_text(o.Mask, 'Mask', fname);
 end
-if isinteger(o.Mask) && isreal(o.Mask) && ~any(strcmp(class(o.Mask), {'uint8', 'uint16', 'int16', 'int32'}))
-  o.Mask = o.Mask ~= 0;   % int8, uint32, int64, uint64: non-zero is computed, as IPCF_PCF takes them (OCT18's m2)
-end
+o.Mask = ipcf_mask(o.Mask);   % as IPCF_PCF takes them (OCT18's m2)
 for name = {'FrameInterval', 'PixelSize'}
   if isnumeric(o.(name{1})) && isempty(o.(name{1}))
     o.(name{1}) = 0;      % [] = not given: the input's own, as IPCF_PCF takes [] for none given (OCT18's m2)

@@ -34,10 +34,7 @@ if (strcmp(preset, 'line') || vzero) && ndims(data) == 2 && ~isempty(data) && (i
 end
 ipcf_layout_check(data, layout, fname);
 tk.Data2 = data2;
-mask = o.Mask;
-if isinteger(mask) && isreal(mask) && ~any(strcmp(class(mask), {'uint8', 'uint16', 'int16', 'int32'}))
-  mask = mask ~= 0;   % int8, uint32, int64, uint64: non-zero is computed, as for every class
-end
+mask = ipcf_mask(o.Mask);
 args = {data, o.Radius, o.Points, nbins, o.Bleach, bmean, o.Threads, layout, mask, device, tk, errs};
 if nargout < 2
   G = ipcf_mex_call(fname, @ipcf_pcf_mex, args{:});

@@ -53,6 +53,7 @@ import numpy
 
 from . import _float, _int, _invalid, _not_masked, _probe_mapped, _time_first, _unsupported, circle, logbins
 from . import delays as _delays
+from ._label import _stripped_attrs
 
 __all__ = ['pcf_image', 'carpet', 'polar', 'lines', 'mean', 'delays', 'Figure']
 
@@ -296,7 +297,6 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
             # attributes xarray dropped (res * mask, res.mean('y')): what the
             # name and coordinates still say, as fit reads them (drawn in
             # frames and pixels, titled a pCF: PY18's F2)
-            from ._label import _stripped_attrs
             attrs = {**_stripped_attrs(getattr(result, 'name', None), result.coords), **attrs}
         ys = _coord(result, 'y') if 'y' in dims else numpy.zeros(1, numpy.int64)
         xs = _coord(result, 'x')
