@@ -187,7 +187,7 @@ def _check_sigma_labels(sigma, curves):
     # (not their kind: an ACF's error bars are pcf_errors' at the offset
     # (0, 0), which the dims and u, v check)
     for key in ('delta', 'smooth', 'bins_mode', 'nbins', 'multitau_m', 'threshold', 'bleach', 'bleach_mean',
-                'frame_interval'):
+                'data2', 'frame_interval'):
         if key in ca and key in sa and not _same_attr(ca[key], sa[key]):
             raise _invalid(f"sigma: the error bars of other curves: their {key} is {sa[key]!r}, the curves' "
                            f'{ca[key]!r} (compute them with the options of the curves)')

@@ -205,6 +205,14 @@ def _from_metadata(meta):
         margin = (int(numpy.abs(uv[:, 1]).max()), int(numpy.abs(uv[:, 0]).max()))
     attrs = {k: meta[k] for k in ('bins_mode', 'radius', 'npoints', 'smooth', 'threshold', 'multitau_m', 'input')
              if meta.get(k) is not None}
+    # what else decides the values, as pcf(labelled=True) records it (fit
+    # compares error bars' with the curves': PY18's F5)
+    if isinstance(meta.get('bleach_filtersize'), int):
+        attrs['bleach'] = meta['bleach_filtersize']
+        if meta['bleach_filtersize'] > 0 and meta.get('bleach_mean') in ('real', 'floor'):
+            attrs['bleach_mean'] = meta['bleach_mean']
+    if 'input2' in meta or 'channel2' in meta:
+        attrs['data2'] = int(meta.get('input2') is not None or meta.get('channel2') is not None)
     kind = 'acf' if mode == 'acf' else 'pcf'
     return (uv, t, units.get('frame_interval_s'), units.get('pixel_size_um'), (origin[0] + margin[0],
             origin[1] + margin[1]), kind, bool(meta.get('delta')), attrs)

@@ -1130,6 +1130,38 @@ def test_labelled_sigma_must_match_the_curves():
                  sigma=e.transpose('x', 'y', 'offset', 'delay'), model='pcf1d', bins='log')
 
 
+def test_labelled_sigma_of_other_channels_or_bleaching_refused(tmp_path):
+    # PY18's F5: labelled results recorded neither a second channel nor
+    # the bleaching's mean, so one channel's error bars weighted
+    # cross-channel curves (D 0.0176 against 0.0240 with their own), and
+    # 'real' ones 'floor' curves, without a word.
+    d = ipcf.simulate(frames=512, size=12, seed=1)
+    d2 = ipcf.simulate(frames=512, size=12, seed=2)
+    kw = dict(radius=2, npoints=4, nbins=8, smooth=0)
+    cross = ipcf.pcf(d, data2=d2, labelled=True, **kw)
+    assert cross.attrs['data2'] == 1 and ipcf.pcf(d, labelled=True, **kw).attrs['data2'] == 0
+    with pytest.raises(ipcf.IpcfValueError, match="their data2 is 0, the curves' 1"):
+        ipcf.fit(cross, model='ccf2d', waist=2, sigma=ipcf.pcf_errors(d, labelled=True, **kw))
+    own = ipcf.pcf_errors(d, data2=d2, labelled=True, **kw)
+    assert own.attrs['long_name'] == 'standard error of pCF G'
+    numpy.testing.assert_array_equal(ipcf.fit(cross, model='ccf2d', waist=2, sigma=own)['D'],
+                                     ipcf.fit(cross, model='ccf2d', waist=2, sigma=numpy.asarray(own.values))['D'])
+    floor = ipcf.pcf(d, bleach=64, bleach_mean='floor', labelled=True, **kw)
+    with pytest.raises(ipcf.IpcfValueError, match="their bleach_mean is 'real', the curves' 'floor'"):
+        ipcf.fit(floor, model='pcf1d', sigma=ipcf.pcf_errors(d, bleach=64, labelled=True, **kw))
+    ipcf.fit(floor, model='pcf1d', sigma=ipcf.pcf_errors(d, bleach=64, bleach_mean='floor', labelled=True, **kw))
+    # a file result's metadata say the same, in the same attributes
+    import tifffile
+    tifffile.imwrite(tmp_path / 'two.tif', numpy.stack([d, d2], 1), imagej=True, metadata={'axes': 'TCYX'})
+    ipcf.pcf_file(str(tmp_path / 'two.tif'), str(tmp_path / 'c.npy'), channel=1, channel2=2, bleach=64,
+                  bleach_mean='floor', **kw)
+    fc = ipcf.label(*ipcf.open_result(str(tmp_path / 'c.npy')))
+    assert (fc.attrs['data2'], fc.attrs['bleach'], fc.attrs['bleach_mean']) == (1, 64, 'floor')
+    with pytest.raises(ipcf.IpcfValueError, match="their data2 is 0"):
+        ipcf.fit(fc, model='ccf2d', waist=2, sigma=ipcf.pcf_errors(d, bleach=64, bleach_mean='floor',
+                                                                    labelled=True, **kw))
+
+
 def test_labelled_fits_refuse_what_cannot_be_told():
     # A review's cases, each fitted "converged" to a wrong D before.
     import xarray
