@@ -824,9 +824,9 @@ ipcf_status ipcf_crc32c(const void *data, size_t len, uint32_t *crc /* out */);
  * cut short: a cut drops the checksum, written last). Metadata of a
  * version before 0.3.1 (no "self_crc32c") pass.
  * Hosts check a result's metadata with it before they use them.
- * Returns: IPCF_OK, IPCF_E_IO (changed: the message says how),
- * IPCF_E_INVALID_ARGUMENT (text NULL with len > 0, len over 1 GiB),
- * IPCF_E_FORKED. Since 0.3.1. */
+ * Returns: IPCF_OK, IPCF_E_IO (changed, or no JSON object: the message
+ * says which), IPCF_E_INVALID_ARGUMENT (text NULL with len > 0, len over
+ * 1 GiB), IPCF_E_FORKED. Since 0.3.1. */
 ipcf_status ipcf_check_metadata(const void *text, size_t len);
 
 /* ipcf_convolve2d: full 2-D convolution of image (H, W) with kernel

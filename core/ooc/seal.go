@@ -203,10 +203,22 @@ func CheckMetaText(b []byte) error {
 		if err == nil {
 			err = errors.New("not an object")
 		}
-		return fmt.Errorf("%w: damaged JSON, not one complete JSON object (cut short?): %v", ErrSealBroken, err)
+		return notMetaError{err}
 	}
 	return nil
 }
+
+// notMetaError is CheckMetaText's refusal of text that is no JSON object:
+// ErrSealBroken to errors.Is (a host's status), but not said to have
+// changed since ipcf wrote it, which a file ipcf never wrote beside a
+// result (a YAML file, a JSON array, an empty file) has not (OCT18's m3).
+type notMetaError struct{ err error }
+
+func (e notMetaError) Error() string {
+	return "not ipcf's metadata as it writes them: not one complete JSON object (damaged JSON, cut short, or another program's file): " + e.err.Error()
+}
+
+func (e notMetaError) Unwrap() error { return ErrSealBroken }
 
 // CheckMeta is CheckSeal of the text b of the metadata file path, its
 // error naming the file and saying what to do.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -95,6 +96,15 @@ func TestSeal(t *testing.T) {
 		strict := c.ok && c.text != "" && c.text != "not json at all"
 		if err := CheckMetaText([]byte(c.text)); (err == nil) != strict || err != nil && !errors.Is(err, ErrSealBroken) {
 			t.Errorf("CheckMetaText(%s): %v, want ok %v", c.text, err, strict)
+		}
+	}
+	// Text that is no JSON object is not said to have changed since ipcf
+	// wrote it: ipcf may never have (a YAML file, a JSON array; OCT18's m3).
+	for _, text := range []string{"", "a: 1\n", "[1, 2]", `{"software": "ipcf", "radius"`} {
+		err := CheckMetaText([]byte(text))
+		if !errors.Is(err, ErrSealBroken) || strings.Contains(err.Error(), "changed since ipcf wrote") ||
+			!strings.Contains(err.Error(), "not one complete JSON object (damaged JSON, cut short, or another program's file)") {
+			t.Errorf("CheckMetaText(%q): %v", text, err)
 		}
 	}
 }

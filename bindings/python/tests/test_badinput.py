@@ -557,7 +557,7 @@ CASES = [
     ('open-missing', lambda c: ipcf.open_result(c.tmp / 'nothing.npy'), OSError, 'nothing.npy'),
     ('open-not-npy', lambda c: ipcf.open_result(not_npy(c)), OSError, 'text.npy: not a .npy result'),
     ('open-damaged-sidecar', lambda c: ipcf.open_result(npy_with_damaged_sidecar(c)), OSError,
-     'damaged JSON, not one complete JSON object'),
+     "not ipcf's metadata as it writes them: not one complete JSON object"),
     ('open-damaged-zarr', lambda c: ipcf.open_result(damaged_zarr(c)), OSError, '.zarray: not a Zarr v2'),
     ('open-type', lambda c: ipcf.open_result(5), TypeError, 'path=5'),
     ('open-empty-path', lambda c: ipcf.open_result(''), ValueError, "path='': want a non-empty path"),
