@@ -500,6 +500,9 @@ func ipcfgo_fit(curves *C.ipcf_carray, delays *C.ipcf_cdouble, uv *C.ipcf_cint32
 				return fail(eInvalid, "delays[%d]=%g after delays[%d]=%g: want strictly ascending delays", i, tau[i], i-1, tau[i-1])
 			}
 		}
+		if err := s.units.CheckDelays(tau); err != nil {
+			return fail(eInvalid, "delays: %v", err)
+		}
 		if s.bins {
 			bins, err := fit.ContiguousBins(tau)
 			if err != nil {

@@ -908,7 +908,10 @@ ipcf_status ipcf_fit_nparams(const ipcf_fit_options *options, const int32_t *off
 
 /* ipcf_fit: fits options->model to every curve of curves, a (H, W, K, P)
  * float32 array (any strides; ipcf_pcf_compute's output) at the delays
- * (P values, finite, >= 0, strictly ascending, frames or seconds) and the
+ * (P values, finite, >= 0, strictly ascending, frames or seconds;
+ * frames with options->frame_interval, which converts the maps: delays
+ * that are whole or half numbers of the frame interval and not of frames
+ * are seconds, refused since 0.3.2) and the
  * offsets (K (u, v) pairs, u columns, v rows, as options->offsets of
  * ipcf_pcf_options; NULL for ACF2D and ACF3D), each curve alone or, with
  * IPCF_FIT_JOINT (always for CCF2D), each pixel's K curves together, by

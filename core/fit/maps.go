@@ -56,6 +56,32 @@ func (u Units) Check() error {
 	return inRange("frame interval", "s (seconds)", u.FrameInterval, MinFrameInterval, MaxFrameInterval, u.FrameInterval != 0)
 }
 
+// CheckDelays refuses delays tau given in seconds where they must be in
+// frames (the fit scales D and the velocities by the frame interval):
+// with a frame interval known, delays that are not whole or half frames
+// (no bin's mean lag, multi-tau lag or frame is another number) while
+// every one is a whole or half number of frame intervals. Such delays
+// gave D 1/frame interval times too large, "converged" (UNITS18's m3:
+// ipcf.delays(..., frame_interval=) or a result's delay_s given for the
+// delays of plain curves). Delays that could be either (a frame interval
+// of 1 s) pass.
+func (u Units) CheckDelays(tau []float64) error {
+	fi := u.FrameInterval
+	if !(fi > 0) {
+		return nil
+	}
+	halves := func(x float64) bool { return math.Abs(2*x-math.Round(2*x)) <= 1e-9*(1+math.Abs(2*x)) }
+	frames, seconds := true, true
+	for _, t := range tau {
+		frames = frames && halves(t)
+		seconds = seconds && halves(t/fi)
+	}
+	if !frames && seconds {
+		return fmt.Errorf("delays in seconds (each a whole or half number of the frame interval %g s, and not of frames): give the delays in frames (the delays without the frame interval); the frame interval converts D and the velocities", fi)
+	}
+	return nil
+}
+
 // DefaultWaist is the PSF waist (1/e^2 radius, pixels) of a result
 // without a pixel size when none is given: the simulator's PSF (sigma 1
 // pixel, W = 2 sigma). ipcf fit and the C ABI's ipcf_fit both take it from

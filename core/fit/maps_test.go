@@ -108,3 +108,40 @@ func TestUnitsCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitsCheckDelays: delays in seconds given where frames are due
+// (every one a whole or half number of frame intervals, some not of
+// frames) are refused; delays in frames (bins' mean lags, multi-tau lags)
+// pass with any frame interval, and anything passes without one.
+func TestUnitsCheckDelays(t *testing.T) {
+	logBins := []float64{0, 1, 2, 3, 4.5, 7.5, 12.5, 21.5}
+	multi := []float64{0, 1, 2, 3, 4, 6, 8, 12, 16}
+	scaled := func(d []float64, fi float64) []float64 {
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = v * fi
+		}
+		return out
+	}
+	for _, c := range []struct {
+		tau []float64
+		fi  float64
+		ok  bool
+	}{
+		{logBins, 0.002, true},
+		{multi, 1e-3, true},
+		{logBins, 0.25, true}, // frames are also whole numbers of 0.25 s
+		{scaled(logBins, 0.002), 0.002, false},
+		{scaled(multi, 1e-3), 1e-3, false},
+		{scaled(logBins, 0.003), 0.003, false},
+		{scaled(logBins, 1e-9), 1e-9, false},
+		{scaled(logBins, 0.002), 0, true},                   // no frame interval: the delays' unit is the maps'
+		{scaled(logBins, 1), 1, true},                       // seconds are frames
+		{[]float64{0, 0.3333, 0.7071, 1.4142}, 0.002, true}, // neither: a user's own delays
+	} {
+		err := fit.Units{FrameInterval: c.fi}.CheckDelays(c.tau)
+		if (err == nil) != c.ok || err != nil && !strings.Contains(err.Error(), "delays in seconds") {
+			t.Errorf("CheckDelays(%v) with frame interval %g: %v, want ok %v", c.tau, c.fi, err, c.ok)
+		}
+	}
+}

@@ -502,6 +502,17 @@ static void test_bad_input(void) {
     FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.frame_interval", "frame_interval NaN");
     b = o, b.frame_interval = -1;
     FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.frame_interval", "frame_interval -1");
+    {
+        /* delays in seconds with the frame interval (UNITS18's m3: D
+         * 1/frame interval times too large, "converged"); in frames they fit */
+        double secs[P];
+        for (int j = 0; j < P; j++) secs[j] = tau[j] * 0.002;
+        b = o, b.frame_interval = 0.002;
+        FIT(&c, secs, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "delays: delays in seconds", "delays in seconds");
+        CHECK(ipcf_fit(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL) == IPCF_OK, "delays in frames, frame interval 0.002: %s", ipcf_last_error());
+        b.frame_interval = 1; /* seconds or frames alike */
+        CHECK(ipcf_fit(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL) == IPCF_OK, "frame interval 1 s: %s", ipcf_last_error());
+    }
     b = o, b.first = -1;
     FIT(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "options.first", "first -1");
     b = o, b.last = -1;

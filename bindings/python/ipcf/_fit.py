@@ -237,7 +237,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
     delays : array_like, optional
         The delay of each point in frames (`delays` with the options of
         the `pcf` call, without its `frame_interval`); required unless
-        `curves` is labelled.
+        `curves` is labelled. Delays in seconds with `frame_interval`
+        (whole or half numbers of it, not of frames) are refused.
     offsets : (k, 2) array_like of int, optional
         The (u, v) offset of each curve (u columns, v rows), as given to
         `pcf` (``ipcf.offsets('circle', radius, npoints)`` for its

@@ -1162,6 +1162,19 @@ def test_labelled_sigma_of_other_channels_or_bleaching_refused(tmp_path):
                                                                     labelled=True, **kw))
 
 
+def test_plain_delays_in_seconds_with_a_frame_interval_refused():
+    # UNITS18's m3: ipcf.delays(..., frame_interval=) (seconds) given as
+    # the delays of plain curves with frame_interval= gave D 1/FI times too
+    # large, "converged"; the library refuses them (ipcf_fit's check)
+    d = ipcf.simulate(frames=1024, size=16, seed=1)
+    g = ipcf.acf(d, nbins=12, smooth=0)
+    frames, secs = ipcf.delays(d, nbins=12), ipcf.delays(d, nbins=12, frame_interval=0.002)
+    with pytest.raises(ipcf.IpcfValueError, match='delays: delays in seconds'):
+        ipcf.fit(g, secs, model='acf2d', frame_interval=0.002)
+    ok = ipcf.fit(g, frames, model='acf2d', frame_interval=0.002)
+    numpy.testing.assert_allclose(ok['D'], ipcf.fit(g, frames, model='acf2d')['D'] / 0.002, rtol=1e-6)
+
+
 def test_labelled_fits_refuse_what_cannot_be_told():
     # A review's cases, each fitted "converged" to a wrong D before.
     import xarray
