@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -307,6 +308,32 @@ func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
 	os.WriteFile(lib, b, 0o644)
 	if got := devices(); !strings.Contains(got, lib+" lacks cuInit") {
 		t.Errorf("libm as the driver: %q", got)
+	}
+	// A library cut short (an interrupted install): the loader mapped its
+	// segments past the file's end and the process died of SIGBUS, with
+	// the device "auto" too (GPU19's F1); it is named, and pcf runs on the
+	// CPU. Found in IPCF_CUDA_LIBDIR, or by the system's search
+	// (LD_LIBRARY_PATH).
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{64, 5, 5}, func(i int) float64 { return float64(i*7919%13 + 1) })
+	for _, n := range []int{1000, 3000, 20000, len(b) / 2} {
+		os.WriteFile(lib, b[:n], 0o644)
+		for _, env := range [][]string{{"IPCF_CUDA_LIBDIR=" + dir}, {"IPCF_CUDA_LIBDIR=", "LD_LIBRARY_PATH=" + dir}} {
+			cmd := exec.Command(binary(t), "devices")
+			cmd.Env = append(os.Environ(), env...)
+			got, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(got), lib+": cut short ("+strconv.Itoa(n)+" bytes") {
+				t.Errorf("libm cut to %d bytes, %v: %v %q", n, env, err, got)
+			}
+			out := filepath.Join(dir, "o.npy")
+			os.Remove(out)
+			os.Remove(out + ".json")
+			cmd = exec.Command(binary(t), "pcf", in, "-o", out, "--radius", "1", "--npoints", "4", "--nbins", "4", "--quiet")
+			cmd.Env = append(os.Environ(), env...)
+			if got, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("pcf (device auto) beside libm cut to %d bytes, %v: %v %q", n, env, err, got)
+			}
+		}
 	}
 }
 

@@ -4,6 +4,7 @@
  * with NVRTC on first use and cached per device. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -122,6 +123,80 @@ static void setwhy(char *why, size_t n, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* elf_cut reports (1) whether path is a 64-bit ELF file whose loadable
+ * segments reach past its end: a library cut short (an interrupted
+ * install, a full disk). glibc's dlopen maps such a segment past the end
+ * of the file and the process dies of SIGBUS when it zero-fills its tail
+ * (GPU19's F1: every front end, also with the device "auto"), so the file
+ * is refused before it. Anything else (no such file, not ELF, unreadable
+ * headers) is left to dlopen, whose reasons are kept. */
+static int elf_cut(const char *path, char *why, size_t n) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    int cut = 0;
+    Elf64_Ehdr eh;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long size = ftell(f);
+        if (size > 0 && fseek(f, 0, SEEK_SET) == 0 && fread(&eh, sizeof eh, 1, f) == 1 &&
+            memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
+            eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum > 0 && eh.e_phnum < 4096) {
+            if (eh.e_phoff > (Elf64_Off)size || (Elf64_Off)size - eh.e_phoff < (Elf64_Off)eh.e_phnum * sizeof(Elf64_Phdr)) {
+                setwhy(why, n, "%s: cut short (%ld bytes, its program headers end past them)", path, size);
+                cut = 1;
+            } else if (fseek(f, (long)eh.e_phoff, SEEK_SET) == 0) {
+                for (int i = 0; i < eh.e_phnum && !cut; i++) {
+                    Elf64_Phdr ph;
+                    if (fread(&ph, sizeof ph, 1, f) != 1) break;
+                    if (ph.p_type == PT_LOAD && (ph.p_offset > (Elf64_Off)size || ph.p_filesz > (Elf64_Off)size - ph.p_offset)) {
+                        setwhy(why, n, "%s: cut short (%ld bytes; a loadable segment ends at byte %llu: an interrupted install or a full disk? reinstall it)",
+                               path, size, (unsigned long long)(ph.p_offset + ph.p_filesz));
+                        cut = 1;
+                    }
+                }
+            }
+        }
+    }
+    fclose(f);
+    return cut;
+}
+
+/* The folders the system's loader searches for a library name, in its
+ * order as far as ipcf can tell without loading (LD_LIBRARY_PATH, then the
+ * usual places of ld.so.cache's entries): elf_cut checks the first file
+ * of the name found there before dlopen searches for it. */
+static const char *const sysdirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+                                      "/usr/local/cuda/lib64", "/usr/lib/wsl/lib", "/lib", "/usr/lib", 0};
+
+static int sys_cut(const char *name, char *why, size_t n) {
+    char path[1024];
+    const char *lp = getenv("LD_LIBRARY_PATH");
+    if (lp) {
+        const char *p = lp;
+        while (*p) {
+            size_t len = strcspn(p, ":");
+            if (len > 0 && len < 900) {
+                snprintf(path, sizeof path, "%.*s/%s", (int)len, p, name);
+                FILE *f = fopen(path, "rb");
+                if (f) {
+                    fclose(f);
+                    return elf_cut(path, why, n);
+                }
+            }
+            p += len;
+            if (*p == ':') p++;
+        }
+    }
+    for (int i = 0; sysdirs[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", sysdirs[i], name);
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            fclose(f);
+            return elf_cut(path, why, n);
+        }
+    }
+    return 0;
+}
+
 /* open_any opens the first of names that loads (from IPCF_CUDA_LIBDIR
  * first, then the system's search path); where none does, it sets L.why:
  * what was not found (with hint), or, for a library that is there but does
@@ -138,12 +213,19 @@ static void *open_any(const char *const *names, const char *what, const char *hi
         const char *e;
         if (dir && *dir) {
             snprintf(path, sizeof path, "%s/%s", dir, names[k]);
-            h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-            if (!h && (e = dlerror()) && !strstr(e, "No such file")) snprintf(err, sizeof err, "%s", e);
+            if (!elf_cut(path, err, sizeof err)) {
+                h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+                if (!h && (e = dlerror()) && !strstr(e, "No such file")) snprintf(err, sizeof err, "%s", e);
+            }
         }
         if (!h) {
-            h = dlopen(names[k], RTLD_NOW | RTLD_LOCAL);
-            if (!h && !err[0] && (e = dlerror()) && !strstr(e, "No such file")) snprintf(err, sizeof err, "%s", e);
+            char serr[400] = "";
+            if (sys_cut(names[k], serr, sizeof serr)) {
+                if (!err[0]) snprintf(err, sizeof err, "%s", serr);
+            } else {
+                h = dlopen(names[k], RTLD_NOW | RTLD_LOCAL);
+                if (!h && !err[0] && (e = dlerror()) && !strstr(e, "No such file")) snprintf(err, sizeof err, "%s", e);
+            }
         }
         if (h) return h;
         size_t used = strlen(tried);
