@@ -1535,6 +1535,11 @@ def delays(shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach
         shape = x
     elif hasattr(x, 'shape') and not isinstance(x, (bool, numpy.bool_)):
         shape = tuple(x.shape)
+        if time_axis is None:
+            # an array's time axis checked as pcf checks it: the delays of a
+            # (row, column, time) stack were those of its rows, without a
+            # word (DOCS19's m1)
+            _time_first(x, None, 'data', stacklevel=3)
     else:
         msg = (f'shape_or_data={x!r}: want a number of frames, a shape (frames, rows, columns) or '
                '(frames, columns), or an array')

@@ -191,7 +191,8 @@ def test_a_stack_with_time_last_warns_where_it_is_called(data):
     assert 'time_axis=-1' in str(w.message)
     for call in (lambda: ipcf.pcf(stack, radius=2, npoints=4, nbins=6),
                  lambda: ipcf.correct_bleaching(stack[:, :, :40], 2),
-                 lambda: ipcf.pcf(stack[0], radius=2, nbins=6)):  # a (time, column) line scan: 18 < 512
+                 lambda: ipcf.pcf(stack[0], radius=2, nbins=6),  # a (time, column) line scan: 18 < 512
+                 lambda: ipcf.delays(stack, nbins=6)):  # its delays were the rows' (DOCS19's m1)
         with pytest.warns(ipcf.TimeAxisWarning) as caught:
             call()
         mine = [w for w in caught if issubclass(w.category, ipcf.TimeAxisWarning)]
