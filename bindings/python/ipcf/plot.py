@@ -48,6 +48,7 @@ import errno
 import os
 import tempfile
 import threading
+import warnings
 
 import numpy
 
@@ -354,7 +355,22 @@ def _view(result, *, offsets=None, radius=None, delays=None, frame_interval=None
         uv = None
     if t is not None and len(t) != p:
         t = None
+    if delays is not None and t is not None and numpy.isfinite(t).all() \
+            and not numpy.allclose(2 * t, numpy.round(2 * t), rtol=0, atol=1e-9 * (1 + numpy.abs(t).max())):
+        # no bin's mean lag or multi-tau lag: seconds (ipcf.delays(...,
+        # frame_interval=)), drawn and titled as frames (DOCS19's m2)
+        _warn_units(f'delays= are not whole or half frames ({t[1 if p > 1 else 0]:.6g}, ...): they are drawn and '
+                    'titled as frames; give the delays in frames (ipcf.delays without frame_interval=) and '
+                    'frame_interval= for seconds')
+    if t is None and frame_interval is not None:
+        _warn_units(f'frame_interval={frame_interval!r} is not used: the result\'s points have no delays (a plain '
+                    'array): give delays= too (ipcf.delays of the pcf call, in frames)')
     return _View(values, numpy.asarray(ys), numpy.asarray(xs), framed, uv, t, fi, ps, kind, delta)
+
+
+def _warn_units(message):
+    from . import IgnoredOptionWarning, _outside_stacklevel
+    warnings.warn(f'ipcf.plot: {message}', IgnoredOptionWarning, stacklevel=_outside_stacklevel())
 
 
 def _limit(values, vmax):
@@ -583,8 +599,8 @@ def lines(result, y, x, *, ax=None, radius=None, points=None, offsets=None, dela
     >>> import ipcf
     >>> data = ipcf.simulate(frames=256, size=12, seed=1)
     >>> result = ipcf.pcf(data, offsets=[(1, 0), (0, 2)], bins='multitau', m=4)
-    >>> t = ipcf.delays(data, offsets=[(1, 0), (0, 2)], bins='multitau', m=4, frame_interval=0.01)
-    >>> fig = lines(result, 2, 3, offsets=[(1, 0), (0, 2)], delays=t, xlabel='delay (s)')
+    >>> t = ipcf.delays(data, offsets=[(1, 0), (0, 2)], bins='multitau', m=4)  # frames
+    >>> fig = lines(result, 2, 3, offsets=[(1, 0), (0, 2)], delays=t, frame_interval=0.01)
     >>> [line.get_label() for line in fig.axes[0].lines]
     ['0: (1, 0)', '1: (0, 2)']
     >>> fig.axes[0].get_xscale()

@@ -529,3 +529,19 @@ def test_plot_of_a_result_whose_attributes_xarray_dropped(data):
     title = ipcf.plot.pcf_image(stripped, 0, delay=0.003).axes[0].get_title()
     assert title == ipcf.plot.pcf_image(d, 0, delay=0.003).axes[0].get_title()
     assert 'delta' in title and 'ms' in title, title
+
+
+def test_plain_delays_in_seconds_or_an_unused_frame_interval_are_said(data, plain):
+    """delays= in seconds (ipcf.delays(..., frame_interval=), as the lines
+    example gave them) were drawn and titled as frames ("delay 0.022
+    frames"), and frame_interval= without delays= was dropped: both warn
+    (DOCS19's m2); delays in frames with frame_interval= draw seconds."""
+    t = ipcf.delays(data, radius=R, npoints=P, nbins=B)
+    with pytest.warns(ipcf.IgnoredOptionWarning, match='delays= are not whole or half frames'):
+        ipcf.plot.pcf_image(plain, 4, 8, delays=t * DT)
+    with pytest.warns(ipcf.IgnoredOptionWarning, match='frame_interval=0.001 is not used'):
+        ipcf.plot.pcf_image(plain, 4, 8, frame_interval=DT)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        title = ipcf.plot.pcf_image(plain, 4, 8, delays=t, frame_interval=DT).axes[0].get_title()
+    assert title.endswith(f'delay {t[8] * DT * 1e3:.3g} ms'), title
