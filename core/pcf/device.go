@@ -212,8 +212,8 @@ type deviceOptionErr struct{ error }
 func (e deviceOptionErr) Unwrap() []error { return []error{e.error, ErrParam} }
 
 // extremeSeries reports, in one pass over a float64 stack, whether a
-// finite sample is so large that a pixel's sum over the frames can
-// overflow float64 (huge: |x| >= 2^1023 over the frame count), and whether
+// finite sample is so large that a pixel's sum over the frames used can
+// overflow float64 (huge: |x| >= 2^1023 over their count), and whether
 // a pixel's largest |sample| over the frames used is nonzero and below
 // 2^-1000 (tiny: 22 bits above float64's subnormals, where deviations from
 // the mean lose the bits a float32 transform keeps). seriesShift scales
@@ -228,11 +228,13 @@ func extremeSeries(data array.View, o Options) (huge, tiny bool) {
 	T, H, W := data.Shape[0], data.Shape[1], data.Shape[2]
 	used := T
 	if o.Bleach <= 0 {
+		// (a sample after them is never summed: one there refused the
+		// GPU for nothing, EDGE19's m2)
 		used = PowerOfTwoFloor(T)
 	}
-	limit := math.Ldexp(1, 1023) / float64(max(T, 1))
+	limit := math.Ldexp(1, 1023) / float64(max(used, 1))
 	m := make([]float64, H*W)
-	for t := 0; t < T; t++ {
+	for t := 0; t < used; t++ {
 		for y := 0; y < H; y++ {
 			o := data.Offset + t*data.Strides[0] + y*data.Strides[1]
 			for x := 0; x < W; x++ {
@@ -240,9 +242,7 @@ func extremeSeries(data array.View, o Options) (huge, tiny bool) {
 				if a >= limit && !math.IsInf(a, 0) {
 					return true, false
 				}
-				if t < used {
-					m[y*W+x] = max(m[y*W+x], a)
-				}
+				m[y*W+x] = max(m[y*W+x], a)
 			}
 		}
 	}

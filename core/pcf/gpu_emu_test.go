@@ -740,6 +740,11 @@ func emuDTypes(t *testing.T) {
 	if _, _, err := gpuCompute(t, huge, ho); err == nil {
 		t.Fatal("huge float64, cuda: no error")
 	}
+	// A huge sample in a frame after the first N (never summed without
+	// bleaching): the GPU computes it (it was refused: EDGE19's m2).
+	late := convert(randomStack(12, 70, 12, 12, 40), array.Float64, array.Little, 1, 0)
+	late.Store(66*late.Strides[0]+5*late.Strides[1]+6*late.Strides[2], math.MaxFloat64/2)
+	againstCPU(t, "a huge float64 sample after the frames used", late, o)
 	// Every other column: strided uint16.
 	wide := randomStack(10, 64, 12, 26, 30)
 	strided := wide
