@@ -463,16 +463,29 @@ def pcf_image(result, point=0, bin=None, *, delay=None, ax=None, cmap='RdBu_r', 
     fig, ax, made = _axes(ax, figsize, dpi)
     image = view.values[:, :, point, bin]
     kw = {}
-    if view.framed:
-        ys, xs = view.ys, view.xs
-        kw['extent'] = (xs[0] - 0.5, xs[-1] + 0.5, ys[-1] + 0.5, ys[0] - 0.5)
+    framed = view.framed
+    if framed:
+        ys, xs = numpy.asarray(view.ys), numpy.asarray(view.xs)
+        if ys.dtype.kind not in 'iu' or xs.dtype.kind not in 'iu':
+            framed = False  # (coordinates a user assigned: drawn by index)
+        elif not ((numpy.diff(ys) == 1).all() and (numpy.diff(xs) == 1).all()):
+            # a selection of uneven rows or columns (g.isel(x=[0, 1, 10])):
+            # each pixel at its coordinate, the others blank; the extent of
+            # the first and last spread them evenly (PY18's m3)
+            y0, x0 = int(ys.min()), int(xs.min())
+            grid = numpy.full((int(ys.max()) - y0 + 1, int(xs.max()) - x0 + 1), numpy.nan, image.dtype
+                              if image.dtype.kind == 'f' else numpy.float64)
+            grid[numpy.ix_(ys - y0, xs - x0)] = image
+            image, ys, xs = grid, numpy.arange(y0, y0 + grid.shape[0]), numpy.arange(x0, x0 + grid.shape[1])
+        if framed:
+            kw['extent'] = (xs[0] - 0.5, xs[-1] + 0.5, ys[-1] + 0.5, ys[0] - 0.5)
     im = ax.imshow(image, cmap=cmap, norm=_norm(image, vmax), interpolation='nearest', **kw)
     if title is None:
         what = view.offset_text(point)
         title = f'{view.name} {what}, {view.delay_text(bin)}' if view.kind != 'acf' else \
             f'{view.name}, {view.delay_text(bin)}'
     ax.set_title(title)
-    unit = 'input frame' if view.framed else 'result'
+    unit = 'input frame' if framed else 'result'
     ax.set_xlabel(f'column ({unit})')
     ax.set_ylabel(f'row ({unit})')
     fig.colorbar(im, ax=ax, label=view.glabel)

@@ -545,3 +545,20 @@ def test_plain_delays_in_seconds_or_an_unused_frame_interval_are_said(data, plai
         warnings.simplefilter('error')
         title = ipcf.plot.pcf_image(plain, 4, 8, delays=t, frame_interval=DT).axes[0].get_title()
     assert title.endswith(f'delay {t[8] * DT * 1e3:.3g} ms'), title
+
+
+def test_pcf_image_of_uneven_columns_draws_each_at_its_coordinate(labelled):
+    """A selection of uneven columns (isel(x=[0, 1, 10])) was spread evenly
+    over the extent of its first and last: x=5 drawn at 9 (PY18's m3).
+    Each pixel is drawn at its coordinate, the others blank."""
+    s = labelled.isel(x=[0, 1, 10], y=[2, 0, 7])
+    im = ipcf.plot.pcf_image(s, 0, 3).axes[0].images[0]
+    a = numpy.ma.filled(im.get_array().astype(float), numpy.nan)
+    x0, x1, y1, y0 = im.get_extent()
+    cx = x0 + (numpy.arange(a.shape[1]) + 0.5) * (x1 - x0) / a.shape[1]
+    cy = y0 + (numpy.arange(a.shape[0]) + 0.5) * (y1 - y0) / a.shape[0]
+    drawn = numpy.isfinite(a)
+    assert sorted(cx[drawn.any(0)]) == sorted(s.x.values) and sorted(cy[drawn.any(1)]) == sorted(s.y.values)
+    for i, y in enumerate(s.y.values):
+        for j, x in enumerate(s.x.values):
+            assert a[numpy.flatnonzero(cy == y)[0], numpy.flatnonzero(cx == x)[0]] == s.values[i, j, 0, 3]
