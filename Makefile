@@ -195,7 +195,7 @@ fiji: $(FIJI_JAR) ## build the Fiji plugin jar
 $(BUILD)/fiji/test-classes/StressTest.class: bindings/fiji/tests/StressTest.java bindings/fiji/tests/Screenshots.java \
   bindings/fiji/tests/SiteInstall.java bindings/fiji/tests/CalibrationTest.java bindings/fiji/tests/ReplacedTest.java \
   bindings/fiji/tests/NpyHeaderTest.java bindings/fiji/tests/ParamsTest.java bindings/fiji/tests/DialogUnitsTest.java \
-  bindings/fiji/tests/SummaryTest.java $(FIJI_JAR)
+  bindings/fiji/tests/SummaryTest.java bindings/fiji/tests/LastWarningTest.java $(FIJI_JAR)
 	mkdir -p $(BUILD)/fiji/test-classes
 	javac --release 8 -nowarn -cp $(IJ_CP):$(FIJI_JAR) -d $(BUILD)/fiji/test-classes bindings/fiji/tests/*.java
 
@@ -262,6 +262,7 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes CalibrationTest $(BUILD)/fiji/mm.tif
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes ReplacedTest
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes SummaryTest
+	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes LastWarningTest
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes NpyHeaderTest
 	java -Djava.awt.headless=true -cp $(IJ_CP):$(FIJI_JAR):$(BUILD)/fiji/test-classes ParamsTest
 	rm -rf $(BUILD)/fiji-root && java -cp $(BUILD)/fiji/test-classes SiteInstall $(FIJI_SITE) $(BUILD)/fiji-root

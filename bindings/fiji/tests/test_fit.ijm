@@ -349,6 +349,9 @@ for (j = 0; j < methods.length; j++) {
         warned = call("ipcf.Ipcf.lastWarning");
         ok = (indexOf(warned, "fitted unweighted") >= 0 && indexOf(warned, e + ".sd.npy") >= 0);
         check(ok, "fit of an opened result with error bars, without sigma=: warns that it is unweighted", warned);
+        // and that its curves are smoothed: a fit's warnings are lastWarning's, each (FIJI18's m8)
+        ok = (indexOf(warned, "the curves are smoothed (smooth 0.7)") >= 0);
+        check(ok, "fit of smoothed curves: lastWarning says so", warned);
         close();
         selectImage(opened);
         close();

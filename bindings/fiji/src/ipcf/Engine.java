@@ -135,7 +135,7 @@ final class Engine {
         out.strides[2] = 4L * nx * ny;
         out.strides[3] = 4L * nx * ny * np;
         out.data = outMem;
-        lastWarning = null;
+        clearWarning();
         if (p.bleach > 0) {
             warnCounts(s.array, imp.getTitle());
             if (in.data2 != null) warnCounts(in.data2.array, "second channel");
@@ -578,12 +578,56 @@ final class Engine {
         return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** The last warning of a computation (null if none), for macros: Ipcf.lastWarning. */
-    static volatile String lastWarning;
+    /**
+     * The warning of the last computation (null if none), for macros: Ipcf.lastWarning; of the
+     * last one this thread ran (a macro runs its computations on its own thread), else of the last
+     * one any thread ran, as FileJob's summary. One value for the JVM gave a macro another's warning,
+     * or none after the other's start, when two ran at once (FIJI18's m8).
+     */
+    private static volatile String lastWarning;
+    /** This thread's: {warning} once it ran a computation (null: none yet). */
+    private static final ThreadLocal<String[]> threadWarning = new ThreadLocal<>();
 
-    /** A warning of a computation: in the Log, and the last one for macros (Ipcf.lastWarning). */
+    /** The warning of the last computation (null if none): this thread's, else any thread's. */
+    static String lastWarning() {
+        String[] t = threadWarning.get();
+        return t != null ? t[0] : lastWarning;
+    }
+
+    /** A computation starts: no warning yet. */
+    static void clearWarning() {
+        lastWarning = null;
+        threadWarning.set(new String[1]);
+    }
+
+    private static void setWarning(String w) {
+        lastWarning = w;
+        threadWarning.set(new String[] {w});
+    }
+
+    /** This thread's warnings of its computation so far (null: none). */
+    private static String ownWarning() {
+        String[] t = threadWarning.get();
+        return t == null ? null : t[0];
+    }
+
+    /**
+     * Puts the warnings said before a computation nested in another (a fit's error bars) before
+     * that computation's own: it cleared them.
+     */
+    static void keepWarning(String earlier) {
+        String w = ownWarning();
+        setWarning(earlier == null ? w : w == null ? earlier : earlier + "\n" + w);
+    }
+
+    /**
+     * A warning of a computation: in the Log, and for macros (Ipcf.lastWarning) after the
+     * computation's earlier ones, one a line (a fit's "fitted unweighted" was replaced by its
+     * "smoothed curves").
+     */
     static void warn(String msg) {
-        lastWarning = msg;
+        String w = ownWarning();
+        setWarning(w == null ? msg : w + "\n" + msg);
         IJ.log(msg);
     }
 
@@ -600,8 +644,7 @@ final class Engine {
         while (n < buf.length && buf[n] != 0) n++;
         String msg = "ipcf: warning: " + what + ": " + new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8)
                 + " (frame from 0, row and column = y and x)";
-        lastWarning = msg;
-        IJ.log(msg);
+        warn(msg);
     }
 
     /** Photobleaching correction of imp into a new stack of the same type (32-bit input gives 16-bit). */
@@ -650,7 +693,7 @@ final class Engine {
         out.strides[1] = (long) w * es;
         out.strides[2] = es;
         out.data = outMem;
-        lastWarning = null;
+        clearWarning();
         warnCounts(s.array, imp.getTitle());
         int status = lib.ipcf_correct_bleaching(s.array, o, out);
         IJ.showProgress(1.0);

@@ -333,6 +333,9 @@ final class Fit {
      */
     static ImagePlus run(ImagePlus res, String options) {
         IJ.resetEscape(); // an Esc that cancelled an earlier command cancels neither the error bars nor the fit
+        // its warnings are Ipcf.lastWarning's, as a pCF's (an earlier pCF's was returned after it:
+        // FIJI18's m8)
+        Engine.clearWarning();
         Spec s = parse(options);
         Input in = read(res);
         plan(s, in);
@@ -357,7 +360,9 @@ final class Fit {
             weights = "sigma=[" + s.sigma + "]";
         } else if (!s.errors.equals("none")) {
             ImagePlus src = source(res, s);
-            sigma = errorBars(res, src, in, s);
+            String said = Engine.lastWarning();
+            sigma = errorBars(res, src, in, s); // (a computation: it forgets the warnings before it)
+            Engine.keepWarning(said);
             weights = "errors=" + s.errors + (s.errors.equals("segments") ? " segments=" + (s.segments == 0 ? 8 : s.segments) : "")
                     + " of " + src.getTitle();
         } else if (res.getProp("ipcf.errors_file") != null) {
@@ -366,8 +371,7 @@ final class Fit {
             String msg = "ipcf: warning: " + res.getTitle() + " has error bars (" + res.getProp("ipcf.errors_file")
                     + " beside it), fitted unweighted here: open them (openPcf) and give sigma=[their title] to weight "
                     + "the fit as ipcf fit does";
-            Engine.lastWarning = msg;
-            IJ.log(msg);
+            Engine.warn(msg);
         }
         float[][] planes = in.planes;
         int k = in.k;
@@ -387,7 +391,7 @@ final class Fit {
         String warning = in.smooth > 0 ? "the curves are smoothed (smooth " + in.smooth + "): the models describe "
                 + "unsmoothed curves, and fits to smoothed ones give biased parameters (D 0.2 for 0.5 in a test); compute the "
                 + "curves with smooth=0, best with bins=multitau" : "";
-        if (!warning.isEmpty()) IJ.log("ipcf: warning: " + res.getTitle() + ": " + warning);
+        if (!warning.isEmpty()) Engine.warn("ipcf: warning: " + res.getTitle() + ": " + warning);
         IJ.resetEscape();
         long t0 = System.nanoTime();
         Maps m = Engine.fit(planes, sigma, in.nx, in.ny, k, in.p, in.delays, uv, s);

@@ -913,12 +913,14 @@ public final class Ipcf {
     // ---- static API for macros: call("ipcf.Ipcf.<name>", ...) returns a string ----
 
     /**
-     * The warning of the last pCF or bleaching correction, "" if it had none: data that are not
+     * The warnings of the last pCF, bleaching correction or fit, one a line, "" if it had none: data that are not
      * counts in 0..65535 given to the bleaching correction, every curve NaN, a calibration not used
-     * (out of range, in an unknown unit, pixels not square); also written to the Log window.
+     * (out of range, in an unknown unit, pixels not square), smoothed curves fitted; also written to
+     * the Log window. The last one the calling thread ran (a macro's own), else the last one any
+     * thread ran.
      */
     public static String lastWarning() {
-        String w = Engine.lastWarning;
+        String w = Engine.lastWarning();
         return w == null ? "" : w;
     }
 
