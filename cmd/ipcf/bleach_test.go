@@ -281,6 +281,30 @@ func TestBleachWarnsForDataThatAreNotCounts(t *testing.T) {
 			t.Errorf("int16 TIFF pages, %s: exit %d: %q", engine, code, msg)
 		}
 	}
+	// With --frames and --crop the sample named is the file's: it was the
+	// selection's, a count there (EDGE19's m3). The TIFF, a frame at a
+	// time; a .npy, mapped.
+	one := filepath.Join(dir, "one.npy")
+	writeNpy(t, one, array.Float64, []int{90, 8, 9}, func(i int) float64 {
+		if i == (10*8+3)*9+3 {
+			return -5 // frame 10, row 3, column 3
+		}
+		return 40 + float64(i%2)
+	})
+	sel := []string{"--frames", "5:80", "--crop", "1:7,2:9"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{append([]string{"pcf", one, "-o", filepath.Join(dir, "sel.npy"), "--bleach", "3", "--offsets", "1,0", "--quiet"}, sel...), "at frame 10, pixel (row 3, column 3)"},
+		{append([]string{"pcf", one, "-o", filepath.Join(dir, "sel-ooc.npy"), "--bleach", "3", "--offsets", "1,0", "--engine", "ooc", "--quiet"}, sel...), "at frame 10, pixel (row 3, column 3)"},
+		{append([]string{"bleach", one, "-o", filepath.Join(dir, "sel-b.npy"), "--filtersize", "3", "--quiet"}, sel...), "at frame 10, pixel (row 3, column 3)"},
+		{[]string{"pcf", tif, "-o", filepath.Join(dir, "tif-sel.npy"), "--bleach", "3", "--radius", "1", "--npoints", "4", "--nbins", "4", "--frames", "30:40", "--crop", "1:5,2:6", "--quiet"}, "at frame 33, pixel (row 1, column 2)"},
+	} {
+		if code, msg := runIn(t, c.args...); code != 0 || !strings.Contains(msg, c.want) {
+			t.Errorf("%v: exit %d: %q, want %q", c.args, code, msg, c.want)
+		}
+	}
 }
 
 // The mapped stack is not copied: the peak memory of ipcf bleach on a

@@ -989,7 +989,8 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// Samples that are not counts in 0..65535 are rounded and clipped by
 	// the definition: computed as defined, with a warning.
-	if err := source.Guard(src.Name(), func() error { return bleach.CheckCounts(data) }); errors.Is(err, bleach.ErrCounts) {
+	t0, y0, x0, _ := source.Origin(src) // (the file's frame and pixel named, not the selection's)
+	if err := source.Guard(src.Name(), func() error { return bleach.CheckCountsAt(data, [3]int{t0, y0, x0}) }); errors.Is(err, bleach.ErrCounts) {
 		fmt.Fprintf(stderr, "ipcf bleach: warning: %s: %v\n", src.Name(), err)
 	} else if err != nil {
 		return err
@@ -1038,8 +1039,8 @@ func cmdBleach(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	// The selection corrected (--channel, --crop, --frames): it was not
 	// recorded, and a stack of a crop could not be placed on its input.
 	// first_frame is the input's frame of the output's first: the
-	// correction drops filtersize frames at each end.
-	t0, y0, x0, _ := source.Origin(src)
+	// correction drops filtersize frames at each end (t0, y0, x0: the
+	// selection's origin, above).
 	var channel any
 	if input.Channel > 0 {
 		channel = input.Channel

@@ -56,12 +56,14 @@ func isCount(f float64) bool { return f >= 0 && f <= 65535 && f == math.Trunc(f)
 // CheckCounts returns an ErrCounts error naming the first sample of the
 // (time, rows, columns) view v that is not an integer in 0..65535; nil for
 // uint8 and uint16 data, whose samples all are. About 1 ns a sample.
-func CheckCounts(v array.View) error { return CheckCountsAt(v, 0) }
+func CheckCounts(v array.View) error { return CheckCountsAt(v, [3]int{}) }
 
-// CheckCountsAt is CheckCounts for frames of a series that start at frame
-// first (the frame it names counts from there): a series read a frame at a
-// time.
-func CheckCountsAt(v array.View, first int) error {
+// CheckCountsAt is CheckCounts for a part of a series that starts at
+// origin (frame, row, column): the sample it names is the whole series'
+// (a file's, where v is its --frames and --crop selection, or frames read
+// a few at a time; it named the selection's, which holds a count there:
+// EDGE19's m3).
+func CheckCountsAt(v array.View, origin [3]int) error {
 	if v.DType == array.Uint8 || v.DType == array.Uint16 || v.NDim() != 3 {
 		return nil
 	}
@@ -121,7 +123,7 @@ func CheckCountsAt(v array.View, first int) error {
 			o := v.Offset + t*v.Strides[0] + y*v.Strides[1]
 			if x := row(o); x >= 0 {
 				return fmt.Errorf("%w: sample %g at frame %d, pixel (row %d, column %d): the correction rounds and clips to integer counts in 0..65535 (the tutorial's camera data), which changes such samples beyond recognition",
-					ErrCounts, v.Load(o+x*v.Strides[2]), first+t, y, x)
+					ErrCounts, v.Load(o+x*v.Strides[2]), origin[0]+t, origin[1]+y, origin[2]+x)
 			}
 		}
 	}

@@ -1774,6 +1774,7 @@ func (j *Job) warnCounts() {
 			continue // counts, all of them
 		}
 		var err error
+		t0, y0, x0, _ := source.Origin(src) // (the file's frame and pixel named)
 		if v, ok := src.Stack(); ok {
 			// Runs of frames, each released after its check out of
 			// core: the pages the scan maps count as resident memory,
@@ -1787,7 +1788,7 @@ func (j *Job) warnCounts() {
 					w := v
 					w.Shape = []int{min(run, v.Shape[0]-t), v.Shape[1], v.Shape[2]}
 					w.Offset += t * v.Strides[0]
-					if err := bleach.CheckCountsAt(w, t); err != nil {
+					if err := bleach.CheckCountsAt(w, [3]int{t0 + t, y0, x0}); err != nil {
 						return err
 					}
 					if release {
@@ -1810,7 +1811,7 @@ func (j *Job) warnCounts() {
 					if err != nil {
 						return nil
 					}
-					if err := bleach.CheckCountsAt(v, t); err != nil {
+					if err := bleach.CheckCountsAt(v, [3]int{t0 + t, y0, x0}); err != nil {
 						return err
 					}
 				}
