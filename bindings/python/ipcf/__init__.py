@@ -2600,7 +2600,11 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     The library's notes (stale scratch removed, damaged work computed
     again, job already complete) are logged at INFO level to the
     ``logging`` logger ``'ipcf'``: see them with
-    ``logging.basicConfig(level=logging.INFO)``.
+    ``logging.basicConfig(level=logging.INFO)``; its warnings (a unit not
+    used, a mask of no pixel, ...) at WARNING. Data that are not counts
+    given to the bleaching correction also raise a `CountsWarning`, and
+    error bars of smoothed curves a `SmoothedCurvesWarning`, as
+    `correct_bleaching` and `pcf_errors` do.
 
     Examples
     --------
@@ -2671,6 +2675,7 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     job.progress = _c.JOB_PROGRESS(bar) if bar else _c.JOB_PROGRESS()
 
     counts = []  # the job's warnings that the data are not counts (bleaching)
+    smoothed = []  # and that error bars of smoothed curves are biased: pcf_errors' SmoothedCurvesWarning
 
     def log(user, message):
         try:
@@ -2681,6 +2686,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
             (_log.warning if text.startswith('warning:') else _log.info)('%s', text)
             if 'not counts in 0..65535' in text:
                 counts.append(text)
+            elif text.startswith('warning: error bars of smoothed curves'):
+                smoothed.append(text)  # (core/pcf SmoothedErrorsNote)
         except Exception:  # a logging problem must not stop the job
             pass
 
@@ -2692,6 +2699,8 @@ def pcf_file(input, output, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_
     _call(_lib.ipcf_pcf_file, 'pcf_file', args, o, progress, bar=bar, keep=(mk, log_cb))
     for text in counts:  # on the calling thread, at the caller's line
         warnings.warn(f'ipcf: {text}', CountsWarning, stacklevel=2)
+    for text in smoothed:  # (it was the logger's only: DOCS19's m3)
+        warnings.warn(f'ipcf.pcf_file: {text[len("warning: "):]}', SmoothedCurvesWarning, stacklevel=2)
     info = {
         'engine': 'ooc' if summary.engine == _c.ENGINE_OOC else 'memory',
         'shape': tuple(int(v) for v in summary.shape),

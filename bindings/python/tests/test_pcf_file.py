@@ -812,6 +812,16 @@ def test_errors_segments_default_and_raw(fixture, stack, tmp_path):
     assert ipcf.open_result(result)[1]['errors']['segments'] == 8
 
 
+def test_errors_of_smoothed_curves_warn_as_pcf_errors(stack_npy, tmp_path):
+    # pcf_file(errors=) of smoothed curves gave the library's note to the
+    # logger only; pcf_errors raises SmoothedCurvesWarning (DOCS19's m3)
+    with pytest.warns(ipcf.SmoothedCurvesWarning, match=r'error bars of smoothed curves \(smooth 0\.7\)'):
+        ipcf.pcf_file(stack_npy, tmp_path / 's.npy', radius=2, npoints=4, nbins=6, errors='blocking')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', ipcf.SmoothedCurvesWarning)
+        ipcf.pcf_file(stack_npy, tmp_path / 'u.npy', radius=2, npoints=4, nbins=6, errors='blocking', smooth=0)
+
+
 @pytest.mark.parametrize('kw, exc, text', [
     (dict(errors='jackknife'), ipcf.IpcfValueError, 'jackknife'),
     (dict(errors=True), ipcf.IpcfValueError, 'errors=True'),
