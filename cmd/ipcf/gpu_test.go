@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ipcf/ipcf/core/array"
 	"github.com/ipcf/ipcf/core/npy"
@@ -268,6 +272,50 @@ func TestDeviceSpellingsOneJob(t *testing.T) {
 	}
 }
 
+// TestAutoOutOfCoreStopsUsingAFailingGPU: out of core with --device
+// auto, a GPU failing mid-job (the emulator's launches fail after the
+// first 100) leaves the later tiles to the CPU at once: each tried the
+// GPU again, and a slow failure was paid once a tile (GPU19's m2). The
+// result is the CPU's within float32 rounding, and the note says why.
+func TestAutoOutOfCoreStopsUsingAFailingGPU(t *testing.T) {
+	emu := emuDir(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.npy")
+	writeNpy(t, in, array.Uint16, []int{256, 40, 40}, func(i int) float64 { return float64(3 + (i*7919)%11) })
+	args := []string{"--radius", "3", "--npoints", "16", "--nbins", "8", "--engine", "ooc", "--tile", "6,6", "--quiet"}
+	cpu := filepath.Join(dir, "cpu.npy")
+	if code, msg := runIn(t, append([]string{"pcf", in, "-o", cpu, "--device", "cpu"}, args...)...); code != 0 {
+		t.Fatalf("cpu: %d %s", code, msg)
+	}
+	log := filepath.Join(dir, "emu.log")
+	out := filepath.Join(dir, "auto.npy")
+	cmd := exec.Command(binary(t), append([]string{"pcf", in, "-o", out, "--device", "auto", "--json"}, args...)...)
+	cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+emu, "IPCF_EMU_FAIL_AFTER=100", "IPCF_EMU_LOG="+log)
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("auto: %v %s", err, b)
+	}
+	if !strings.Contains(string(b), "failed earlier in this job, the rest ran on the CPU") {
+		t.Errorf("auto: the note does not say the rest ran on the CPU: %s", b)
+	}
+	lb, _ := os.ReadFile(log)
+	lines := strings.Split(string(lb), "\n")
+	first := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "failed (after 100)") })
+	if first < 0 {
+		t.Fatalf("the emulated GPU never failed: %d log lines", len(lines))
+	}
+	if n := strings.Count(strings.Join(lines[first+1:], "\n"), "failed (after 100)"); n != 0 {
+		t.Errorf("%d more GPU launches after the first failure, want none: every later tile tried the GPU again", n)
+	}
+	want := readF32(t, cpu)
+	got := readF32(t, out)
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-6 || math.IsNaN(float64(got[i])) != math.IsNaN(float64(want[i])) {
+			t.Fatalf("value %d: %g, the CPU's %g", i, got[i], want[i])
+		}
+	}
+}
+
 // TestDevicesSaysWhyALibraryDidNotLoad: a CUDA library that is there but
 // does not load (not a library, not the driver) is named with the loader's
 // reason; it was "not found ... no NVIDIA driver installed", and a library
@@ -335,6 +383,18 @@ func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
 			}
 		}
 	}
+	// A FIFO of the library's name: dlopen blocked for good (GPU19's m1).
+	os.Remove(lib)
+	if err := syscall.Mkfifo(lib, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary(t), "devices")
+	cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR="+dir)
+	if got, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(got), lib+": not a regular file (a FIFO)") {
+		t.Errorf("a FIFO as the driver: %v %q", err, got)
+	}
 }
 
 // TestDevicesMarksUnusable: a device pcf refuses (compute capability
@@ -350,4 +410,19 @@ func TestDevicesMarksUnusable(t *testing.T) {
 			t.Errorf("compute %s: %v %q, want %q", cc, err, b, want)
 		}
 	}
+}
+
+// readF32 reads a float32 .npy result's values.
+func readF32(t *testing.T, path string) []float32 {
+	t.Helper()
+	f, err := npy.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := make([]float32, f.Len())
+	for i := range out {
+		out[i] = float32(f.Load(f.Offset + i*4))
+	}
+	return out
 }

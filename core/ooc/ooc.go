@@ -989,6 +989,10 @@ func (e errScratch) Error() string {
 // and computes everything else again.
 func Run(ctx context.Context, src source.Source, out Output, o Options) (Summary, error) {
 	var sum Summary
+	// After a tile's GPU error under device "auto", the later tiles run on
+	// the CPU at once (each tried the GPU again: GPU19's m2); the tiles
+	// done on the GPU are kept, as a resumed run keeps them.
+	ctx = pcf.WithCPUAfterGPUError(ctx)
 	npyOut, isNpy := out.(*NpyOutput)
 	if o.Errors != nil && (!isNpy || o.ErrOut == nil) {
 		return sum, fmt.Errorf("%w: the error bars are written beside a .npy output (Options.ErrOut)", pcf.ErrParam)

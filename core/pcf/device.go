@@ -35,6 +35,24 @@ func WithDeviceNote(ctx context.Context, f func(string)) context.Context {
 	return context.WithValue(ctx, noteKey{}, f)
 }
 
+// gpuFailedKey is the context key of WithCPUAfterGPUError's record.
+type gpuFailedKey struct{}
+
+// gpuFailed records a job's first GPU failure under device "auto".
+type gpuFailed struct {
+	sync.Mutex
+	why string // "cuda:0 failed ...": empty until a GPU failed
+}
+
+// WithCPUAfterGPUError returns a context under which, once a Compute
+// with device "auto" failed on the GPU (and ran on the CPU), every later
+// Compute with device "auto" runs on the CPU at once, its note saying
+// why: the out-of-core engine's tiles each tried the GPU again, paying a
+// failure (a launch timeout, say) once a tile (GPU19's m2).
+func WithCPUAfterGPUError(ctx context.Context) context.Context {
+	return context.WithValue(ctx, gpuFailedKey{}, &gpuFailed{})
+}
+
 func setNote(ctx context.Context, s string) {
 	note.Lock()
 	note.s = s
@@ -106,6 +124,15 @@ func Devices() string {
 func resolveDevice(ctx context.Context, dev string) (int, error) {
 	switch {
 	case dev == "" || dev == "auto":
+		if f, _ := ctxValue(ctx, gpuFailedKey{}).(*gpuFailed); f != nil {
+			f.Lock()
+			why := f.why
+			f.Unlock()
+			if why != "" {
+				setNote(ctx, "cpu (auto: "+why+")")
+				return -1, nil
+			}
+		}
 		if _, err := cuda.Count(); err != nil { // (no question to the devices: see cuda.Count)
 			why := strings.TrimPrefix(err.Error(), "cuda: not available: ")
 			if cuda.Present() {
@@ -394,9 +421,24 @@ func (e *engine) computeGPU(ctx context.Context, dev int) error {
 		setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d busy: a pCF started from a callback of a pCF does not wait for the GPU another job of this process holds)", dev))
 		return nil
 	}
-	setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d failed, ran on the CPU: %s)", dev,
-		strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrNoDevice.Error()+": "), "cuda: ")))
+	why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrNoDevice.Error()+": "), "cuda: ")
+	setNote(ctx, fmt.Sprintf("cpu (auto: cuda:%d failed, ran on the CPU: %s)", dev, why))
+	if f, _ := ctxValue(ctx, gpuFailedKey{}).(*gpuFailed); f != nil {
+		f.Lock()
+		if f.why == "" {
+			f.why = fmt.Sprintf("cuda:%d failed earlier in this job, the rest ran on the CPU: %s", dev, why)
+		}
+		f.Unlock()
+	}
 	return nil
+}
+
+// ctxValue is ctx.Value(key), nil for a nil ctx.
+func ctxValue(ctx context.Context, key any) any {
+	if ctx == nil {
+		return nil
+	}
+	return ctx.Value(key)
 }
 
 // gpu runs the pCF on device dev, block by block. The samples go to the

@@ -27,12 +27,15 @@
 //                          driver rejects newer PTX), alloc (cuMemAlloc),
 //                          launch (cuLaunchKernel), fft (cufftExec*),
 //                          hostalloc (cuMemHostAlloc: no page-locked memory)
+//   IPCF_EMU_FAIL_AFTER=N  launches after the first N fail (a GPU that
+//                          fails mid-job)
 //   IPCF_EMU_MEM_MIB=N     device memory (default 1024)
 //   IPCF_EMU_CC=NN         compute capability x 10 (default 90)
 //   IPCF_EMU_NVRTC_MAX=NN  newest architecture the fake NVRTC knows
 //                          (default 90): below IPCF_EMU_CC, the library
 //                          must fall back to PTX for an older one
 //   IPCF_EMU_LOG=FILE      append one line per call of interest
+#include <atomic>
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
@@ -499,6 +502,14 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned
     (void)extra;
     logf_("launch %s %u %u %u %u %u %u", k->name, gx, gy, gz, bx, by, bz);
     if (fail("launch")) return CUDA_ERROR_LAUNCH_FAILED;
+    {
+        static std::atomic<long> launches{0};
+        int after = envint("IPCF_EMU_FAIL_AFTER", -1);
+        if (after >= 0 && ++launches > after) {
+            logf_("launch %s failed (after %d)", k->name, after);
+            return CUDA_ERROR_LAUNCH_FAILED;
+        }
+    }
     if (!gx || !gy || !gz || !bx || !by || !bz || gx > 0x7fffffffu || gy > 65535 || gz > 65535 || bx > 1024 ||
         by > 1024 || bz > 64 || (unsigned long long)bx * by * bz > 1024 || shmem > 48 * 1024) {
         logf_("launch %s rejected: grid %u %u %u block %u %u %u", k->name, gx, gy, gz, bx, by, bz);

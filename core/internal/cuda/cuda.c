@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <elf.h>
+#include <sys/stat.h>
 #include <link.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -123,14 +124,22 @@ static void setwhy(char *why, size_t n, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* elf_cut reports (1) whether path is a 64-bit ELF file whose loadable
- * segments reach past its end: a library cut short (an interrupted
- * install, a full disk). glibc's dlopen maps such a segment past the end
+/* elf_cut reports (1) whether path is no regular file, or a 64-bit ELF
+ * file whose loadable segments reach past its end: a library cut short
+ * (an interrupted install, a full disk). glibc's dlopen maps such a segment past the end
  * of the file and the process dies of SIGBUS when it zero-fills its tail
  * (GPU19's F1: every front end, also with the device "auto"), so the file
  * is refused before it. Anything else (no such file, not ELF, unreadable
  * headers) is left to dlopen, whose reasons are kept. */
 static int elf_cut(const char *path, char *why, size_t n) {
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    if (!S_ISREG(st.st_mode)) {
+        /* (dlopen of a FIFO blocked the process for good: GPU19's m1) */
+        setwhy(why, n, "%s: not a regular file (a %s)", path,
+               S_ISFIFO(st.st_mode) ? "FIFO" : S_ISDIR(st.st_mode) ? "folder" : "device or socket");
+        return 1;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
     int cut = 0;
@@ -176,11 +185,8 @@ static int sys_cut(const char *name, char *why, size_t n) {
             size_t len = strcspn(p, ":");
             if (len > 0 && len < 900) {
                 snprintf(path, sizeof path, "%.*s/%s", (int)len, p, name);
-                FILE *f = fopen(path, "rb");
-                if (f) {
-                    fclose(f);
-                    return elf_cut(path, why, n);
-                }
+                struct stat st;
+                if (stat(path, &st) == 0) return elf_cut(path, why, n);
             }
             p += len;
             if (*p == ':') p++;
@@ -188,11 +194,8 @@ static int sys_cut(const char *name, char *why, size_t n) {
     }
     for (int i = 0; sysdirs[i]; i++) {
         snprintf(path, sizeof path, "%s/%s", sysdirs[i], name);
-        FILE *f = fopen(path, "rb");
-        if (f) {
-            fclose(f);
-            return elf_cut(path, why, n);
-        }
+        struct stat st;
+        if (stat(path, &st) == 0) return elf_cut(path, why, n);
     }
     return 0;
 }
