@@ -235,7 +235,7 @@ func binsFlow(t *testing.T) {
 // TestContiguousBins: log and linear bins from their delays; multi-tau
 // lags and delays in seconds are refused.
 func TestContiguousBins(t *testing.T) {
-	for _, want := range [][]Bin{{{From: 0, To: 1}, {From: 1, To: 17}, {From: 17, To: 33}, {From: 33, To: 49}}, logBins([]int64{1, 2, 5, 17, 64, 256, 1024, 16384}), {{From: 0, To: 1}, {From: 1, To: 9}, {From: 9, To: 17}}} {
+	for _, want := range [][]Bin{{{From: 0, To: 1}, {From: 1, To: 17}, {From: 17, To: 33}, {From: 33, To: 49}}, logBins([]int64{1, 4, 16, 64, 256, 1024, 4096, 16384}), {{From: 0, To: 1}, {From: 1, To: 9}, {From: 9, To: 17}}} {
 		var tau []float64
 		for _, b := range want {
 			tau = append(tau, float64(b.From+b.To-1)/2)
@@ -255,7 +255,10 @@ func TestContiguousBins(t *testing.T) {
 	// Delays from another point than the bin of lag 0 (a curve without its
 	// first point): bins rebuilt from lag 0 have the same mean lags but
 	// other lags ([0, 257) for [1, 256)), and were taken.
-	for _, tau := range [][]float64{{0, 1, 2, 3, 5, 6}, {0, 0.001, 0.0025}, {0, 4.5, 3}, {-1}, {128, 383.5, 639.5}, {7.5, 23.5, 39.5}} {
+	// Bins that are not the engine's log or linear bins (FIT19's F1: a
+	// selection of a curve's points) are refused too: edges 1, 2, 5, 17,
+	// 64, ... (TestContiguousBinsOfTheEngine tries the engine's).
+	for _, tau := range [][]float64{{0, 1, 2, 3, 5, 6}, {0, 0.001, 0.0025}, {0, 4.5, 3}, {-1}, {128, 383.5, 639.5}, {7.5, 23.5, 39.5}, {0, 1, 3, 10.5, 40, 159.5, 639.5, 8703.5}} {
 		if got, err := ContiguousBins(tau); err == nil {
 			t.Errorf("%v: %v, want an error", tau, got)
 		}

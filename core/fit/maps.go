@@ -59,25 +59,44 @@ func (u Units) Check() error {
 // CheckDelays refuses delays tau given in seconds where they must be in
 // frames (the fit scales D and the velocities by the frame interval):
 // with a frame interval known, delays that are not whole or half frames
-// (no bin's mean lag, multi-tau lag or frame is another number) while
-// every one is a whole or half number of frame intervals. Such delays
-// gave D 1/frame interval times too large, "converged" (UNITS18's m3:
+// while, divided by the frame interval (to float32 rounding: delays kept
+// as float32), they are the engine's delays of a curve from lag 0, its
+// log or linear bins' mean lags or multi-tau lags. Such delays gave D
+// 1/frame interval times too large, "converged" (UNITS18's m3:
 // ipcf.delays(..., frame_interval=) or a result's delay_s given for the
-// delays of plain curves). Delays that could be either (a frame interval
-// of 1 s) pass.
+// delays of plain curves). Other delays (another program's, of a few
+// decimals) pass, as do delays that could be either (a frame interval of
+// 1 s): the check is the engine's structure, not the numbers' digits
+// (REVIEW22's F1: 1.41 and 2.45 frames at 1 ms were refused).
 func (u Units) CheckDelays(tau []float64) error {
 	fi := u.FrameInterval
-	if !(fi > 0) {
+	if !(fi > 0) || len(tau) < 2 {
 		return nil
 	}
-	halves := func(x float64) bool { return math.Abs(2*x-math.Round(2*x)) <= 1e-9*(1+math.Abs(2*x)) }
-	frames, seconds := true, true
-	for _, t := range tau {
-		frames = frames && halves(t)
-		seconds = seconds && halves(t/fi)
+	half := func(x, tol float64) (float64, bool) {
+		h := math.Round(2*x) / 2
+		return h, math.Abs(x-h) <= tol*(1+math.Abs(x))
 	}
-	if !frames && seconds {
-		return fmt.Errorf("delays in seconds (each a whole or half number of the frame interval %g s, and not of frames): give the delays in frames (the delays without the frame interval); the frame interval converts D and the velocities", fi)
+	frames := true
+	scaled := make([]float64, len(tau))
+	for i, t := range tau {
+		if _, ok := half(t, 1e-9); !ok {
+			frames = false
+		}
+		h, ok := half(t/fi, 1e-6) // (float32 delays: 6e-8 of each)
+		if !ok {
+			return nil
+		}
+		scaled[i] = h
+	}
+	if frames {
+		return nil
+	}
+	if _, err := ContiguousBins(scaled); err == nil {
+		return fmt.Errorf("delays in seconds (divided by the frame interval %g s they are the mean lags of the engine's log or linear bins, in frames): give the delays in frames (the delays without the frame interval); the frame interval converts D and the velocities", fi)
+	}
+	if _, err := MultiTauBins(scaled, 0); err == nil {
+		return fmt.Errorf("delays in seconds (divided by the frame interval %g s they are the engine's multi-tau lags, in frames): give the delays in frames (the delays without the frame interval); the frame interval converts D and the velocities", fi)
 	}
 	return nil
 }

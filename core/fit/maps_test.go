@@ -116,6 +116,13 @@ func TestUnitsCheck(t *testing.T) {
 func TestUnitsCheckDelays(t *testing.T) {
 	logBins := []float64{0, 1, 2, 3, 4.5, 7.5, 12.5, 21.5}
 	multi := []float64{0, 1, 2, 3, 4, 6, 8, 12, 16}
+	f32 := func(d []float64) []float64 {
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(float32(v))
+		}
+		return out
+	}
 	scaled := func(d []float64, fi float64) []float64 {
 		out := make([]float64, len(d))
 		for i, v := range d {
@@ -138,6 +145,13 @@ func TestUnitsCheckDelays(t *testing.T) {
 		{scaled(logBins, 0.002), 0, true},                   // no frame interval: the delays' unit is the maps'
 		{scaled(logBins, 1), 1, true},                       // seconds are frames
 		{[]float64{0, 0.3333, 0.7071, 1.4142}, 0.002, true}, // neither: a user's own delays
+		// another program's delays of a few decimals, in frames, at 1 ms,
+		// and anything at a frame interval of 1e-9 s (REVIEW22's F1)
+		{[]float64{0, 1.41, 2.45, 3.77, 6.02}, 1e-3, true},
+		{[]float64{0, 1.41, 2.45, 3.77, 6.02}, 1e-9, true},
+		{[]float64{0, 0.7, 1.7, 2.9}, 4e-9, true},
+		{f32(scaled(logBins, 0.002)), 0.002, false}, // seconds kept as float32 (REVIEW22's F3)
+		{f32(scaled(multi, 1e-4)), 1e-4, false},
 	} {
 		err := fit.Units{FrameInterval: c.fi}.CheckDelays(c.tau)
 		if (err == nil) != c.ok || err != nil && !strings.Contains(err.Error(), "delays in seconds") {
