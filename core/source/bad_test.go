@@ -312,6 +312,13 @@ func TestTIFFBadInput(t *testing.T) {
 				ij("ImageJ=1.54f\nimages=6\nchannels=2\nframes=3\nhyperstack=true\n"))
 			return writeTIFF(tiffOpts{}, ps)
 		}(), []string{"ImageJ hyperstack with 2 channels"}, 0},
+		// an OME companion file's stub, or a damaged Pixels element, without
+		// Micro-Manager's ImageJ description: its pages were read as one
+		// series, 2 channels interleaved (READ19's F1)
+		{"OME companion stub", hyper(`<?xml version="1.0"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06" UUID="urn:uuid:2"><BinaryOnly MetadataFile="x.companion.ome" UUID="urn:uuid:1"/></OME>`, 6),
+			[]string{"no Pixels element", `companion file "x.companion.ome"`}, 0},
+		{"OME Pixels damaged", hyper(`<OME><Image ID="Image:0"><Pxxels DimensionOrder="XYCZT" SizeC="2" SizeT="3" SizeZ="1"/></Image></OME>`, 6),
+			[]string{"no Pixels element (damaged"}, 0},
 		{"tifffile time and channels", hyper(`{"shape": [3, 2, 4, 5]}`, 6), []string{"tifffile shape [3 2 4 5]: 2 axes before the image", "imagej=True"}, 0},
 		{"tifffile shape of other planes", hyper(`{"shape": [5, 4, 5]}`, 6), []string{"5 planes, but the file holds 6 pages"}, 0},
 		{"OME two images", hyper(`<OME><Image ID="Image:0"><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image>`+

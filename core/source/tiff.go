@@ -641,6 +641,25 @@ var (
 	omePixels = regexp.MustCompile(`<(?:[\w.-]+:)?Pixels\b`)
 )
 
+var omeMetadataFile = regexp.MustCompile(`\bMetadataFile\s*=\s*["']([^"']*)["']`)
+
+// omeStubErr refuses a description that is OME-XML without a Pixels
+// element where no ImageJ description tells the pages' layout: a
+// companion file's stub (BinaryOnly MetadataFile=...) or damaged XML.
+// Its pages were read as one time series, several channels interleaved,
+// exit 0 (READ19's F1); Micro-Manager's stubs come with its ImageJ
+// description, which metaDesc takes first.
+func (r *tiffReader) omeStubErr(desc string) error {
+	if !isOME(desc) || omePixels.MatchString(omeText(desc)) {
+		return nil
+	}
+	where := "damaged, or its metadata kept in a companion file"
+	if m := omeMetadataFile.FindStringSubmatch(desc); m != nil {
+		where = fmt.Sprintf("its metadata are in the companion file %q (BinaryOnly), which ipcf does not read", m[1])
+	}
+	return r.errf("OME-TIFF whose OME-XML has no Pixels element (%s): how its pages divide into channels, z slices and time points is not in this file, and ipcf refuses rather than guesses; save the image as one OME-TIFF or an ImageJ TIFF (with Fiji or bfconvert)", where)
+}
+
 // isOME reports whether a description is OME-XML (also with a namespace
 // prefix, <ome:OME>).
 func isOME(desc string) bool { return omeRoot.MatchString(desc) }
@@ -1118,8 +1137,13 @@ func (r *tiffReader) omeHeldAt(blocks []string, root string) (int, error) {
 func (r *tiffReader) omeSeriesPlane(desc string) (omePlane, error) {
 	pl := omePlane{c: -1, z: -1, t: -1, channels: 1, slices: 1, times: 1}
 	block, _, root, ok, err := r.omeHeldBlock(desc)
+	if err == nil && !ok {
+		// a stub without ImageJ's description (Micro-Manager's have one,
+		// which metaDesc takes first: then desc is no OME-XML)
+		err = r.omeStubErr(desc)
+	}
 	if !ok || err != nil {
-		return pl, err // no OME-XML, or a stub (Micro-Manager's BinaryOnly)
+		return pl, err // no OME-XML
 	}
 	size := omeSizes(block)
 	if size["C"] < 1 || size["Z"] < 1 || size["T"] < 1 {
@@ -1391,6 +1415,11 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 		}
 		if imulti {
 			pl, multi = ipl, true
+		}
+	}
+	if !multi && !isIJ {
+		if err := r.omeStubErr(p0.desc); err != nil {
+			return nil, err
 		}
 	}
 	if !multi && !isIJ && !isOME(p0.desc) {
