@@ -1574,7 +1574,7 @@ func pageView(p page, order array.ByteOrder, data []byte) (array.View, error) {
 // several channels, or z slices and time points, where no ImageJ or OME
 // description says how its pages hold them (see openTIFF).
 func (r *tiffReader) mmUnfinished() error {
-	b := r.mmSummary()
+	b, nd := r.mmSummaryOf()
 	if b == nil {
 		return nil
 	}
@@ -1597,10 +1597,19 @@ func (r *tiffReader) mmUnfinished() error {
 		}
 		return int(v)
 	}
-	sum := struct{ Channels, Slices, Frames int }{count("Channels", "channel"), count("Slices", "z"), count("Frames", "time")}
-	if sum.Channels > 1 || (sum.Slices > 1 && sum.Frames > 1) {
-		return r.errf("a Micro-Manager file of %d channels, %d z slices and %d time points without its ImageJ or OME-XML description (an acquisition that did not finish: Micro-Manager writes them at its end): its pages interleave them, not one time series; save one channel's time series as a TIFF (Fiji)",
-			sum.Channels, sum.Slices, sum.Frames)
+	sum := struct{ Channels, Slices, Frames, Positions int }{count("Channels", "channel"), count("Slices", "z"), count("Frames", "time"), count("Positions", "position")}
+	why := "an acquisition that did not finish: Micro-Manager writes them at its end"
+	if nd {
+		why = "an NDTiff file, which has none"
+	}
+	switch {
+	case sum.Channels > 1 || (sum.Slices > 1 && sum.Frames > 1):
+		return r.errf("a Micro-Manager file of %d channels, %d z slices and %d time points without its ImageJ or OME-XML description (%s): its pages interleave them, not one time series; save one channel's time series as a TIFF (Fiji)",
+			sum.Channels, sum.Slices, sum.Frames, why)
+	case sum.Positions > 1:
+		// (the positions of one file were read as one series: READ19's F3)
+		return r.errf("a Micro-Manager file of %d stage positions without its ImageJ or OME-XML description (%s): its pages interleave them, not one time series; save one position's time series as a TIFF (Fiji)",
+			sum.Positions, why)
 	}
 	return nil
 }

@@ -404,18 +404,36 @@ func resolutionUnits(t metaTags) metadata {
 // length of the JSON that starts at byte 40.
 const mmSummaryHeader = 2355492
 
+// ndTiffHeader marks, at byte 8, Micro-Manager's NDTiff files (NDStorage:
+// Pycro-Manager's and Micro-Magellan's default), whose summary marker is
+// at byte 20, its length at 24 and its JSON from byte 28. They never carry
+// an ImageJ or OME description (READ19's F4: 2 channels were read as one
+// series).
+const ndTiffHeader = 483729
+
 func (r *tiffReader) mmSummary() []byte {
+	b, _ := r.mmSummaryOf()
+	return b
+}
+
+// mmSummaryOf returns the summary JSON of a Micro-Manager file, and
+// whether the file is an NDTiff one.
+func (r *tiffReader) mmSummaryOf() (b []byte, nd bool) {
 	if r.big {
-		return nil
+		return nil, false
 	}
-	if m, err := r.u32(32); err != nil || m != mmSummaryHeader {
-		return nil
+	at := int64(32)
+	if m, err := r.u32(8); err == nil && m == ndTiffHeader {
+		at, nd = 20, true
 	}
-	n, err := r.u32(36)
-	if err != nil || int64(n) > int64(len(r.b))-40 {
-		return nil
+	if m, err := r.u32(at); err != nil || m != mmSummaryHeader {
+		return nil, false
 	}
-	return r.b[40 : 40+int64(n)]
+	n, err := r.u32(at + 4)
+	if err != nil || int64(n) > int64(len(r.b))-(at+8) {
+		return nil, false
+	}
+	return r.b[at+8 : at+8+int64(n)], nd
 }
 
 // lengthUnits are micrometres per unit, by the names ImageJ and OME use:

@@ -670,9 +670,25 @@ func TestUnfinishedMicroManagerFile(t *testing.T) {
 		{`{"Summary":{"Channels":2,"Frames":2}}`, true},
 		{`{"Prefix":"run","IntendedDimensions":{"channel":2,"z":1,"time":2,"position":1}}`, true},
 		{`{"Prefix":"run","Frames":3}`, false},
+		// stage positions in one file (READ19's F3: read as one series)
+		{`{"Summary":{"Channels":1,"Slices":1,"Frames":2,"Positions":2}}`, true},
+		{`{"Summary":{"IntendedDimensions":{"time":2,"position":2,"z":1,"channel":1}}}`, true},
+		// NDTiff (READ19's F4): the summary at byte 20, after the marker
+		// 483729 at byte 8; never an ImageJ or OME description
+		{"nd" + `{"Summary":{"Channels":2,"Frames":2,"IntendedDimensions":{"channel":2}}}`, true},
+		{"nd" + `{"Summary":{"Channels":1,"Frames":3}}`, false},
 	} {
 		p := filepath.Join(dir, "mm.tif")
-		if err := os.WriteFile(p, mmHeaderFile(c.summary), 0o644); err != nil {
+		b := mmHeaderFile(strings.TrimPrefix(c.summary, "nd"))
+		if strings.HasPrefix(c.summary, "nd") {
+			js := strings.TrimPrefix(c.summary, "nd")
+			clear(b[8:40])
+			le.PutUint32(b[8:], ndTiffHeader)
+			le.PutUint32(b[20:], mmSummaryHeader)
+			le.PutUint32(b[24:], uint32(len(js)))
+			copy(b[28:], js+"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		src, err := Open(p)
