@@ -320,6 +320,16 @@ func TestTIFFBadInput(t *testing.T) {
 		{"OME Pixels damaged", hyper(`<OME><Image ID="Image:0"><Pxxels DimensionOrder="XYCZT" SizeC="2" SizeT="3" SizeZ="1"/></Image></OME>`, 6),
 			[]string{"no Pixels element (damaged"}, 0},
 		{"tifffile time and channels", hyper(`{"shape": [3, 2, 4, 5]}`, 6), []string{"tifffile shape [3 2 4 5]: 2 axes before the image", "imagej=True"}, 0},
+		// Python's NaN in the user's metadata, and a user's description with
+		// a "shape" that is no shape before tifffile's: read as one series
+		// of both channels (READ19's F2)
+		{"tifffile time and channels, NaN metadata", hyper(`{"axes": "TCYX", "temperature": NaN, "note": "NaN \" Infinity", "low": -Infinity, "shape": [3, 2, 4, 5]}`, 6),
+			[]string{"tifffile shape [3 2 4 5]: 2 axes before the image"}, 0},
+		{"tifffile time and channels after a user's shape", func() []byte {
+			ps := grayPages(le, 6, 4, 5, 0)
+			ps[0] = with(ps[0], ij(`{"sample": "HeLa", "shape": "round cells"}`), ij(`{"axes": "TCYX", "shape": [3, 2, 4, 5]}`))
+			return writeTIFF(tiffOpts{}, ps)
+		}(), []string{"tifffile shape [3 2 4 5]: 2 axes before the image"}, 0},
 		{"tifffile shape of other planes", hyper(`{"shape": [5, 4, 5]}`, 6), []string{"5 planes, but the file holds 6 pages"}, 0},
 		{"OME two images", hyper(`<OME><Image ID="Image:0"><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image>`+
 			`<Image ID="Image:1"><Pixels SizeC="1" SizeT="3" SizeZ="1"/></Image></OME>`, 6), []string{"OME-TIFF of 2 images", "its own file"}, 0},

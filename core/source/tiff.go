@@ -671,16 +671,62 @@ func isShaped(desc string) bool {
 	return strings.HasPrefix(d, "{") && strings.Contains(d, `"shape"`)
 }
 
+// shapeOK reports whether a description holds a shape tifffileShape reads.
+func shapeOK(d string) bool { _, ok := tifffileShape(d); return ok }
+
 // tifffileShape reads the shape of tifffile's description; ok is false
 // where it is not one.
 func tifffileShape(desc string) ([]int64, bool) {
 	var meta struct {
 		Shape []int64 `json:"shape"`
 	}
-	if err := json.Unmarshal([]byte(desc), &meta); err != nil || meta.Shape == nil {
+	if err := json.Unmarshal([]byte(desc), &meta); err != nil {
+		// Python's json writes NaN and Infinity, which tifffile reads back
+		// (a user's metadata of a NaN temperature): taken for null here.
+		// The file of time and channels was read as one series of both,
+		// interleaved (READ19's F2).
+		meta.Shape = nil
+		if err := json.Unmarshal(pyJSON(desc), &meta); err != nil {
+			return nil, false
+		}
+	}
+	if meta.Shape == nil {
 		return nil, false
 	}
 	return meta.Shape, true
+}
+
+// pyJSON is the JSON text b written by Python's json, its NaN, Infinity
+// and -Infinity outside strings replaced by null (not JSON: encoding/json
+// refuses them).
+func pyJSON(b string) []byte {
+	out := make([]byte, 0, len(b))
+	in := false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case in && c == '\\' && i+1 < len(b):
+			out = append(out, c, b[i+1])
+			i++
+			continue
+		case c == '"':
+			in = !in
+		case !in:
+			for _, w := range []string{"-Infinity", "Infinity", "NaN"} {
+				if strings.HasPrefix(b[i:], w) {
+					out = append(out, "null"...)
+					i += len(w) - 1
+					c = 0
+					break
+				}
+			}
+			if c == 0 {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // metaDesc is the description of a page that carries metadata (ImageJ,
@@ -693,8 +739,15 @@ func tifffileShape(desc string) ([]int64, bool) {
 // comes first.
 func metaDesc(descs []string) string {
 	for _, d := range descs {
-		if _, ok := parseImageJ(d); ok || (isOME(d) && omePixels.MatchString(omeText(d))) || isShaped(d) {
+		// (a user's JSON with a "shape" that is no shape, which tifffile
+		// writes before its own, was taken for it: READ19's F2)
+		if _, ok := parseImageJ(d); ok || (isOME(d) && omePixels.MatchString(omeText(d))) || isShaped(d) && shapeOK(d) {
 			return d
+		}
+	}
+	for _, d := range descs {
+		if isShaped(d) {
+			return d // (damaged: shapedSeries reads its pages, as tifffile does)
 		}
 	}
 	for _, d := range descs {
