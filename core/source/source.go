@@ -814,7 +814,45 @@ func frameNames(files []string) error {
 	if err := onePerFrame(files); err != nil {
 		return err
 	}
+	if err := oneCase(files); err != nil {
+		return err
+	}
 	return oneOrder(files)
+}
+
+// oneCase refuses frames named alike but for the case of their letters
+// (frame_0.tif, Frame_1.tif: files of two tools, or renamed on a file
+// system that ignores case): the order of names put every upper-case one
+// first, and the frames were read out of time order, exit 0 (READ19's
+// F5). Names alike but for case and number only: other differences are
+// oneOrder's.
+func oneCase(files []string) error {
+	skeleton := func(name string) string {
+		var b strings.Builder
+		for i := 0; i < len(name); i++ {
+			if isDigit(name[i]) {
+				if i == 0 || !isDigit(name[i-1]) {
+					b.WriteByte('#')
+				}
+				continue
+			}
+			b.WriteByte(name[i])
+		}
+		return b.String()
+	}
+	seen := map[string]string{}
+	for _, f := range files {
+		base := filepath.Base(f)
+		sk := skeleton(strings.TrimSuffix(base, filepath.Ext(base))) // (t_10.TIF beside t_9.tif: one form)
+		k := filepath.Join(filepath.Dir(f), strings.ToLower(sk))
+		if g, ok := seen[k]; ok && seen[k+"\x00"] != sk {
+			return fmt.Errorf("%s and %s are named alike but for the case of their letters: in the order of their names every upper-case one comes first, not their frames' order; rename them to one form, or give the files of one form with a pattern", filepath.Base(g), base)
+		}
+		if _, ok := seen[k]; !ok {
+			seen[k], seen[k+"\x00"] = f, sk
+		}
+	}
+	return nil
 }
 
 // onePerFrame refuses two names of one frame, alike but for case,

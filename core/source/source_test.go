@@ -919,6 +919,13 @@ func TestFolderOneNameForm(t *testing.T) {
 			t.Errorf("%q: %v; want the names of one frame refused", names, err)
 		}
 	}
+	// names alike but for the case of their letters (frame_0, Frame_1):
+	// read every upper-case one first, out of time order (READ19's F5)
+	for _, names := range [][]string{{"frame_0.tif", "Frame_1.tif", "frame_2.tif", "Frame_3.tif"}, {"cell1_1.tif", "Cell1_2.tif", "cell1_3.tif"}} {
+		if _, err := Open(folder(names...)); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "alike but for the case of their letters") {
+			t.Errorf("%q: %v; want names of two letter cases refused", names, err)
+		}
+	}
 	// (.tif and .tiff: one form, REVIEW11's M6)
 	for _, names := range [][]string{{"t_9.tif", "t_10.TIF", "t_11.tif"}, {"img    9.tif", "img   10.tif", "img   11.tif"}, {"f_1.tif", "f_2.tiff", "f_3.TIFF"}} {
 		src, err := Open(folder(names...))
