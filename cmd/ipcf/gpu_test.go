@@ -383,6 +383,40 @@ func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
 			}
 		}
 	}
+	// The loader's search as the check follows it (REVIEW22's F2, F4): a
+	// cut library of another machine before a good one is passed over, as
+	// the loader passes it; one cut in the current folder, named by an
+	// empty LD_LIBRARY_PATH entry, or after a ';', is named.
+	arm := filepath.Join(dir, "arm")
+	good := filepath.Join(dir, "good")
+	os.MkdirAll(arm, 0o755)
+	os.MkdirAll(good, 0o755)
+	foreign := append([]byte(nil), b[:20000]...)
+	foreign[18], foreign[19] = 0xb7, 0 // e_machine: EM_AARCH64
+	os.WriteFile(filepath.Join(arm, "libcuda.so.1"), foreign, 0o644)
+	for _, n := range []string{"libcuda.so.1", "libnvrtc.so.12", "libcufft.so.11"} {
+		lb, err := os.ReadFile(filepath.Join(emuDir(t), n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(good, n), lb, 0o755)
+	}
+	for _, c := range []struct {
+		path, cwd, want string
+	}{
+		{arm + ":" + good, "", "cuda:0 "},
+		{":" + good, dir, "libcuda.so.1: cut short"},
+		{arm + ";" + dir, "", lib + ": cut short"},
+	} {
+		os.WriteFile(lib, b[:20000], 0o644)
+		cmd := exec.Command(binary(t), "devices")
+		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR=", "LD_LIBRARY_PATH="+c.path)
+		cmd.Dir = c.cwd
+		got, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(got), c.want) {
+			t.Errorf("LD_LIBRARY_PATH=%s in %q: %v %q, want %q", c.path, c.cwd, err, got, c.want)
+		}
+	}
 	// A FIFO of the library's name: dlopen blocked for good (GPU19's m1).
 	os.Remove(lib)
 	if err := syscall.Mkfifo(lib, 0o644); err != nil {

@@ -131,7 +131,18 @@ static void setwhy(char *why, size_t n, const char *fmt, ...) {
  * (GPU19's F1: every front end, also with the device "auto"), so the file
  * is refused before it. Anything else (no such file, not ELF, unreadable
  * headers) is left to dlopen, whose reasons are kept. */
-static int elf_cut(const char *path, char *why, size_t n) {
+#if defined(__aarch64__)
+#define IPCF_EM EM_AARCH64
+#else
+#define IPCF_EM EM_X86_64
+#endif
+
+/* elf_check: 1 where path is no regular file, or a 64-bit ELF file of
+ * this machine whose loadable segments reach past its end (refused, why
+ * set); -1 where it is an ELF file of another class or machine (which the
+ * loader skips in a search: REVIEW22's F4); 0 otherwise (left to dlopen,
+ * whose reasons are kept). */
+static int elf_check(const char *path, char *why, size_t n) {
     struct stat st;
     if (stat(path, &st) != 0) return 0;
     if (!S_ISREG(st.st_mode)) {
@@ -142,60 +153,82 @@ static int elf_cut(const char *path, char *why, size_t n) {
     }
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
-    int cut = 0;
+    int res = 0;
     Elf64_Ehdr eh;
     if (fseek(f, 0, SEEK_END) == 0) {
         long size = ftell(f);
         if (size > 0 && fseek(f, 0, SEEK_SET) == 0 && fread(&eh, sizeof eh, 1, f) == 1 &&
-            memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 && eh.e_ident[EI_CLASS] == ELFCLASS64 &&
-            eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum > 0 && eh.e_phnum < 4096) {
-            if (eh.e_phoff > (Elf64_Off)size || (Elf64_Off)size - eh.e_phoff < (Elf64_Off)eh.e_phnum * sizeof(Elf64_Phdr)) {
-                setwhy(why, n, "%s: cut short (%ld bytes, its program headers end past them)", path, size);
-                cut = 1;
-            } else if (fseek(f, (long)eh.e_phoff, SEEK_SET) == 0) {
-                for (int i = 0; i < eh.e_phnum && !cut; i++) {
-                    Elf64_Phdr ph;
-                    if (fread(&ph, sizeof ph, 1, f) != 1) break;
-                    if (ph.p_type == PT_LOAD && (ph.p_offset > (Elf64_Off)size || ph.p_filesz > (Elf64_Off)size - ph.p_offset)) {
-                        setwhy(why, n, "%s: cut short (%ld bytes; a loadable segment ends at byte %llu: an interrupted install or a full disk? reinstall it)",
-                               path, size, (unsigned long long)(ph.p_offset + ph.p_filesz));
-                        cut = 1;
+            memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0) {
+            if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != IPCF_EM) {
+                res = -1;
+            } else if (eh.e_phentsize == sizeof(Elf64_Phdr) && eh.e_phnum > 0 && eh.e_phnum < 4096) {
+                if (eh.e_phoff > (Elf64_Off)size || (Elf64_Off)size - eh.e_phoff < (Elf64_Off)eh.e_phnum * sizeof(Elf64_Phdr)) {
+                    setwhy(why, n, "%s: cut short (%ld bytes, its program headers end past them)", path, size);
+                    res = 1;
+                } else if (fseek(f, (long)eh.e_phoff, SEEK_SET) == 0) {
+                    for (int i = 0; i < eh.e_phnum && res == 0; i++) {
+                        Elf64_Phdr ph;
+                        if (fread(&ph, sizeof ph, 1, f) != 1) break;
+                        if (ph.p_type == PT_LOAD && (ph.p_offset > (Elf64_Off)size || ph.p_filesz > (Elf64_Off)size - ph.p_offset)) {
+                            setwhy(why, n, "%s: cut short (%ld bytes; a loadable segment ends at byte %llu: an interrupted install or a full disk? reinstall it)",
+                                   path, size, (unsigned long long)(ph.p_offset + ph.p_filesz));
+                            res = 1;
+                        }
                     }
                 }
             }
         }
     }
     fclose(f);
-    return cut;
+    return res;
 }
 
+/* elf_cut: elf_check's refusal (1) of a file given by its path. */
+static int elf_cut(const char *path, char *why, size_t n) { return elf_check(path, why, n) == 1; }
+
 /* The folders the system's loader searches for a library name, in its
- * order as far as ipcf can tell without loading (LD_LIBRARY_PATH, then the
- * usual places of ld.so.cache's entries): elf_cut checks the first file
- * of the name found there before dlopen searches for it. */
+ * order as far as ipcf can tell without loading: LD_LIBRARY_PATH (':' or
+ * ';' between folders, an empty one the current folder), then the usual
+ * places of ld.so.cache's entries, each after its glibc-hwcaps
+ * subfolders; a file the loader would skip (32-bit, another machine's) is
+ * passed over. sys_cut checks the first file of the name found so before
+ * dlopen searches for it (ld.so.cache itself is not read). */
 static const char *const sysdirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
                                       "/usr/local/cuda/lib64", "/usr/lib/wsl/lib", "/lib", "/usr/lib", 0};
+static const char *const hwcaps[] = {"glibc-hwcaps/x86-64-v4/", "glibc-hwcaps/x86-64-v3/", "glibc-hwcaps/x86-64-v2/", "", 0};
+
+/* dir_cut: elf_check of the first file of name in dir (len bytes) or its
+ * glibc-hwcaps subfolders: 1 refused, 0 found (and fine), -1 none there. */
+static int dir_cut(const char *dir, size_t len, const char *name, char *why, size_t n) {
+    char path[1024];
+    if (len == 0) dir = ".", len = 1;
+    if (len > 900) return -1;
+    for (int h = 0; hwcaps[h]; h++) {
+        snprintf(path, sizeof path, "%.*s/%s%s", (int)len, dir, hwcaps[h], name);
+        struct stat st;
+        if (stat(path, &st) != 0) continue;
+        int r = elf_check(path, why, n);
+        if (r >= 0) return r;
+    }
+    return -1;
+}
 
 static int sys_cut(const char *name, char *why, size_t n) {
-    char path[1024];
     const char *lp = getenv("LD_LIBRARY_PATH");
-    if (lp) {
+    if (lp && *lp) {
         const char *p = lp;
-        while (*p) {
-            size_t len = strcspn(p, ":");
-            if (len > 0 && len < 900) {
-                snprintf(path, sizeof path, "%.*s/%s", (int)len, p, name);
-                struct stat st;
-                if (stat(path, &st) == 0) return elf_cut(path, why, n);
-            }
+        for (;;) {
+            size_t len = strcspn(p, ":;");
+            int r = dir_cut(p, len, name, why, n);
+            if (r >= 0) return r;
             p += len;
-            if (*p == ':') p++;
+            if (!*p) break;
+            p++; /* (a separator at the end: an empty folder, the current one) */
         }
     }
     for (int i = 0; sysdirs[i]; i++) {
-        snprintf(path, sizeof path, "%s/%s", sysdirs[i], name);
-        struct stat st;
-        if (stat(path, &st) == 0) return elf_cut(path, why, n);
+        int r = dir_cut(sysdirs[i], strlen(sysdirs[i]), name, why, n);
+        if (r >= 0) return r;
     }
     return 0;
 }
