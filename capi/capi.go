@@ -1213,8 +1213,8 @@ func ipcfgo_check_metadata(text *C.ipcf_cvoid, n C.size_t) (st status) {
 	if n > 0 {
 		b = unsafe.Slice((*byte)(unsafe.Pointer(text)), int(n))
 	}
-	if err := ooc.CheckMetaText(b); err != nil {
-		return finish(fn, fmt.Errorf("%w: not used (edited or damaged since: remove the result with its metadata, error bars or companions, and compute it again)", err))
+	if err := ooc.CheckMetaTextUse(b); err != nil {
+		return finish(fn, err)
 	}
 	return ok
 }

@@ -224,9 +224,29 @@ func (e notMetaError) Unwrap() error { return ErrSealBroken }
 // error naming the file and saying what to do.
 func CheckMeta(path string, b []byte) error {
 	if err := CheckSeal(b); err != nil {
-		return fmt.Errorf("%s: %w: not used (edited or damaged since: remove the result with its metadata, error bars or companions, and compute it again)", path, err)
+		return fmt.Errorf("%s: %w: %s", path, err, metaAdvice(err))
 	}
 	return nil
+}
+
+// CheckMetaTextUse is CheckMetaText with what to do, as the hosts refuse
+// metadata (ipcf_check_metadata).
+func CheckMetaTextUse(b []byte) error {
+	if err := CheckMetaText(b); err != nil {
+		return fmt.Errorf("%w: %s", err, metaAdvice(err))
+	}
+	return nil
+}
+
+// metaAdvice is what to do with metadata refused by err: text that is no
+// JSON object may be a file ipcf never wrote (it was told to compute the
+// result again, as edited since: REVIEW22's m1).
+func metaAdvice(err error) string {
+	var nm notMetaError
+	if errors.As(err, &nm) {
+		return "not used (a file of another program named as ipcf's metadata: move it away; ipcf's, damaged: remove the result with its metadata, error bars or companions, and compute it again)"
+	}
+	return "not used (edited or damaged since: remove the result with its metadata, error bars or companions, and compute it again)"
 }
 
 // SealNote says why the metadata file path is not taken for ipcf's when

@@ -106,6 +106,16 @@ func TestSeal(t *testing.T) {
 			!strings.Contains(err.Error(), "not one complete JSON object (damaged JSON, cut short, or another program's file)") {
 			t.Errorf("CheckMetaText(%q): %v", text, err)
 		}
+		// and the hosts' refusal does not advise computing it again as
+		// edited since (REVIEW22's m1)
+		if err := CheckMetaTextUse([]byte(text)); err == nil || strings.Contains(err.Error(), "edited or damaged since") || !strings.Contains(err.Error(), "a file of another program named as ipcf's metadata") {
+			t.Errorf("CheckMetaTextUse(%q): %v", text, err)
+		}
+	}
+	sealed := sealedSample(t)
+	sealed[bytes.Index(sealed, []byte(`"radius": 6`))+10] = '7'
+	if err := CheckMetaTextUse(sealed); err == nil || !strings.Contains(err.Error(), "edited or damaged since") {
+		t.Errorf("CheckMetaTextUse of edited metadata: %v", err)
 	}
 }
 
