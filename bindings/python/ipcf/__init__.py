@@ -1914,17 +1914,14 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
                       stacklevel=_outside_stacklevel())
     if labelled:
         with _checked_once():
+            # (data2 and bleach_mean: what else decides the values, for fit's
+            # check of error bars against the curves; PY18's F5: one
+            # channel's error bars weighted the cross-channel curves, 'real'
+            # ones 'floor' curves, unnoticed)
             res = label(out, data.shape, radius=radius, npoints=npoints, nbins=nbins, bleach=bleach,
                         offsets=[(0, 0)] if acf else offsets, bins=bins, m=m, acf=acf, delta=delta,
-                        frame_interval=frame_interval, pixel_size=pixel_size, smooth=smooth)
-        # What else decides the values, for fit's check of error bars
-        # against the curves (PY18's F5: one channel's error bars weighted
-        # the cross-channel curves, 'real' ones 'floor' curves, unnoticed):
-        # whether a second channel gave the neighbours' series, and the
-        # bleaching's mean. (The threshold only makes pixels NaN.)
-        res.attrs['data2'] = int(data2 is not None)
-        if res.attrs.get('bleach'):
-            res.attrs['bleach_mean'] = str(bleach_mean)  # ('real' or 'floor': checked above)
+                        frame_interval=frame_interval, pixel_size=pixel_size, smooth=smooth,
+                        data2=data2 is not None, bleach_mean=bleach_mean)
         if threshold is not None:
             res.attrs['threshold'] = float(threshold)
         if errors is not None:

@@ -247,7 +247,7 @@ _PCF_SMOOTH = _Default(0.7)
 
 def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0, offsets=None, bins='log', m=16,
           acf=False, delta=False, frame_interval=None, pixel_size=None, origin=(0, 0), time_axis=None,
-          smooth=_PCF_SMOOTH):
+          smooth=_PCF_SMOOTH, data2=None, bleach_mean=None):
     """Return a result with its coordinates (an xarray.DataArray).
 
     Parameters
@@ -285,6 +285,13 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         that call, as its other options); a file result's metadata give it
         (the value given is used where they lack it). None: not known (no
         attrs['smooth']).
+    data2 : bool or array, optional
+        Whether the call gave a second channel (``data2=``; the array or
+        True), kept as ``attrs['data2']``: `fit` refuses error bars of
+        other channels for the curves (one channel's error bars weighted
+        cross-channel curves). None: not known.
+    bleach_mean : {'real', 'floor'}, optional
+        As for `pcf`, with `bleach`, kept in the attrs for the same check.
 
     Returns
     -------
@@ -329,6 +336,10 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         raise _unsupported(f'origin={origin!r}: want (row, column)') from None
     oy, ox = _int(oy, 'origin[0]', 'int64'), _int(ox, 'origin[1]', 'int64')
     attrs = {}
+    if data2 is not None and not isinstance(data2, (bool, numpy.bool_)):
+        data2 = True  # (the second channel's array)
+    if bleach_mean is not None and bleach_mean not in ('real', 'floor'):
+        raise _invalid(f"bleach_mean={bleach_mean!r}: want 'real' or 'floor'")
     if isinstance(shape_or_data, dict):
         # the metadata hold what the result is: options that say it again
         # were dropped without a word (PY18's m4); the units and origin given
@@ -336,7 +347,8 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         own = {k: v for k, v in (('radius', radius != 6), ('npoints', npoints != 32), ('nbins', nbins != 32),
                                  ('bleach', bleach != 0), ('offsets', offsets is not None), ('bins', bins != 'log'),
                                  ('m', m != 16), ('acf', acf), ('delta', delta),
-                                 ('time_axis', time_axis is not None)) if v}
+                                 ('time_axis', time_axis is not None), ('data2', data2 is not None),
+                                 ('bleach_mean', bleach_mean is not None)) if v}
         # (smooth=: used where the metadata lack it, an earlier version's)
         ms = shape_or_data.get('smooth')
         if not given_default and smooth is not None and ms is not None and isinstance(ms, (int, float)) \
@@ -375,6 +387,10 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
         mx = (W - want[-3 + acf]) // 2
         kind = 'acf' if acf else 'pcf'
         attrs = {'bins_mode': bins, 'bleach': bleach}
+        if data2 is not None:
+            attrs['data2'] = int(bool(data2))
+        if bleach_mean is not None and bleach:
+            attrs['bleach_mean'] = bleach_mean
         attrs.update({'multitau_m': m} if bins == 'multitau' else {'nbins': nbins})
         if preset is None or isinstance(preset, str):
             attrs['radius'] = radius

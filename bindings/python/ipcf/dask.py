@@ -256,9 +256,11 @@ def _lazy(darr, *, acf, radius, npoints, nbins, bleach, bleach_mean, mask, threa
         # not dropped without a word
         given = ', '.join(f'{k}={v!r}' for k, v in (('frame_interval', frame_interval), ('pixel_size', pixel_size))
                           if v is not None)
+        more = (', data2=True' if data2 is not None else '') + \
+            (f', bleach_mean={bleach_mean!r}' if bleach and bleach_mean != 'real' else '')
         _ignored(f'{given}: the lazy result is an unlabelled dask array; give them to '
-                 f'ipcf.label(result.compute(), darr, <the offsets, bins and bleach options of this call>, {given}) '
-                 f'to label it')
+                 f'ipcf.label(result.compute(), darr, <the offsets, bins and bleach options of this call>{more}, '
+                 f'{given}) to label it')
     threads = _threads(threads)
     _device(device)  # checked now; each block computes there (every block ran on 'auto', the GPU if any)
     r, p = o.radius, o.npoints

@@ -1150,6 +1150,14 @@ def test_labelled_sigma_of_other_channels_or_bleaching_refused(tmp_path):
     with pytest.raises(ipcf.IpcfValueError, match="their bleach_mean is 'real', the curves' 'floor'"):
         ipcf.fit(floor, model='pcf1d', sigma=ipcf.pcf_errors(d, bleach=64, labelled=True, **kw))
     ipcf.fit(floor, model='pcf1d', sigma=ipcf.pcf_errors(d, bleach=64, bleach_mean='floor', labelled=True, **kw))
+    # ipcf.label of plain curves (ipcf.dask's) says so when told: data2=, bleach_mean= (REVIEW22's F5)
+    lab = ipcf.label(numpy.asarray(cross.values), d, data2=d2, **kw)
+    assert lab.attrs['data2'] == 1
+    with pytest.raises(ipcf.IpcfValueError, match="their data2 is 0, the curves' 1"):
+        ipcf.fit(lab, model='ccf2d', waist=2, sigma=ipcf.pcf_errors(d, labelled=True, **kw))
+    lab = ipcf.label(numpy.asarray(floor.values), d, bleach=64, bleach_mean='floor', **kw)
+    with pytest.raises(ipcf.IpcfValueError, match="their bleach_mean is 'real', the curves' 'floor'"):
+        ipcf.fit(lab, model='pcf1d', sigma=ipcf.pcf_errors(d, bleach=64, labelled=True, **kw))
     # a file result's metadata say the same, in the same attributes
     import tifffile
     tifffile.imwrite(tmp_path / 'two.tif', numpy.stack([d, d2], 1), imagej=True, metadata={'axes': 'TCYX'})
