@@ -316,13 +316,18 @@ func fitOffsets(s *fitSpec, uv *C.ipcf_cint32, k int64, what string) ([]fit.Vec,
 		if !twoD {
 			// On one axis (a line scan's): the velocity across it held at 0.
 			if !slices.ContainsFunc(vecs, func(v fit.Vec) bool { return v != fit.Vec{} }) {
-				return nil, nil, fail(eInvalid, "offsets: %s needs offsets other than (0, 0): autocorrelations alone carry no flow's direction (IPCF_MODEL_ACF2D or _ITIR with IPCF_FIT_FLOW fit them)", s.name())
+				return nil, nil, fail(eInvalid, "offsets: %s needs offsets other than (0, 0): autocorrelations alone carry no flow's direction (IPCF_MODEL_ACF2D with IPCF_FIT_FLOW fits their speed)", s.name())
 			}
 			lo, hi, ok := s.m.(fit.CCF2D).LineBounds(vecs)
 			if !ok {
 				return nil, nil, fail(eInvalid, "offsets: %s needs offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the %d offset(s) lie on one line off the axes", s.name(), k)
 			}
 			s.opts.Lower, s.opts.Upper = lo, hi
+		}
+	}
+	if m, ok := s.m.(fit.ITIRFCS); ok {
+		if why := m.FlowDetermined(vecs, s.joint); why != "" {
+			return nil, nil, fail(eInvalid, "offsets: %s with IPCF_FIT_FLOW: %s (or fit the speed alone: IPCF_MODEL_ACF2D with IPCF_FIT_FLOW)", s.name(), why)
 		}
 	}
 	return vecs, dists, nil

@@ -107,7 +107,8 @@ function [maps, info] = ipcf_fit(G, varargin)
 %     'Joint'      'pcf1d', 'itir': fit each pixel's curves together, one
 %                  set of parameters per pixel (false; 'ccf2d' always does)
 %     'Flow'       'acf2d', 'acf3d': fit a flow speed v; 'itir': a velocity
-%                  (vx, vy) (false)
+%                  (vx, vy), with 'Joint' over offsets in two directions
+%                  (else refused: its mirror image fits as well) (false)
 %     'Ginf'       fit a constant offset Ginf (false; not 'pcf1d', nor
 %                  delta-CCFs)
 %     'Delta'      the curves are delta-CCFs (IPCF_PCF's 'Delta', true;

@@ -45,8 +45,9 @@ Models (W: the PSF waist, 1/e^2 radius; q = 4 D tau + W^2):
          delta-CCF), the offsets of a pixel fitted jointly: D, vx, vy; offsets
          on one axis (a line scan's) hold the velocity across it at 0
   itir   imaging FCS: square camera pixels of side 1 pixel (Sankaran 2009);
-         with --flow an ACF alone barely tells the velocity (about vx^2 + vy^2
-         only), so its fits mostly fail: use --joint over offsets
+         --flow needs --joint over offsets in two directions: an ACF, each
+         curve alone, or offsets on one line fit the velocity's mirror image
+         as well, and are refused (the speed alone: acf2d --flow)
 Every curve is fitted but its first and last points; pcf1d clips negative points.
 The models describe unsmoothed curves: a result smoothed (by default, pcf's
 smoothing is 0.7) gives biased parameters, and fit warns (stderr, and
@@ -594,7 +595,7 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 			// held at 0. (A line scan's delta-CCFs were refused by every
 			// model, the message sending the user from one to the other.)
 			if !slices.ContainsFunc(vecs, func(v fit.Vec) bool { return v != fit.Vec{} }) {
-				return nil, fitNeeds("--model ccf2d needs offsets other than (0, 0): the result holds autocorrelations alone, which carry no flow's direction (fit them with --model acf2d --flow or itir --flow)")
+				return nil, fitNeeds("--model ccf2d needs offsets other than (0, 0): the result holds autocorrelations alone, which carry no flow's direction (fit their speed with --model acf2d --flow)")
 			}
 			if pl.lower, pl.upper, twoD = m.LineBounds(vecs); !twoD {
 				return nil, fitNeeds("--model ccf2d needs offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the result has %d offset(s) on one line off the axes", in.k)
@@ -602,7 +603,11 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 		}
 		pl.model = m
 	case "itir":
-		pl.model = fit.ITIRFCS{A: 1, W: w, Flow: f.flow, Offset: f.ginf}
+		m := fit.ITIRFCS{A: 1, W: w, Flow: f.flow, Offset: f.ginf}
+		if why := m.FlowDetermined(vecs, f.joint); why != "" {
+			return nil, fitNeeds("--model itir --flow: %s (--joint, and a result of offsets in two directions; or fit the speed alone with --model acf2d --flow)", why)
+		}
+		pl.model = m
 	}
 	if err := pl.model.Check(); err != nil {
 		return nil, usageError{fmt.Sprintf("fit: %v", err)}

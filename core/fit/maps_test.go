@@ -159,3 +159,31 @@ func TestUnitsCheckDelays(t *testing.T) {
 		}
 	}
 }
+
+// TestITIRFlowDetermined: an ITIR-FCS velocity is fitted only from curves
+// of offsets in two directions, together: curves each alone, or of
+// offsets on one line through (0, 0), fit its mirror image as well
+// (FIT19's F2, m2: an angle of +26.6 degrees for -26.6, converged).
+func TestITIRFlowDetermined(t *testing.T) {
+	m := fit.ITIRFCS{A: 1, W: 2, Flow: true}
+	plus := []fit.Vec{{}, {X: 1}, {Y: 1}, {X: -1}, {Y: -1}}
+	for _, c := range []struct {
+		offs  []fit.Vec
+		joint bool
+		ok    bool
+	}{
+		{plus, true, true},
+		{plus, false, false},
+		{[]fit.Vec{{}}, true, false},
+		{[]fit.Vec{{}, {X: 1}, {X: -1}}, true, false},
+		{[]fit.Vec{{X: 2, Y: 2}, {X: -1, Y: -1}}, true, false},
+		{[]fit.Vec{{X: 2, Y: 2}, {X: -1, Y: 1}}, true, true},
+	} {
+		if why := m.FlowDetermined(c.offs, c.joint); (why == "") != c.ok {
+			t.Errorf("%v, joint %v: %q, want ok %v", c.offs, c.joint, why, c.ok)
+		}
+	}
+	if why := (fit.ITIRFCS{A: 1, W: 2}).FlowDetermined([]fit.Vec{{}}, false); why != "" {
+		t.Errorf("without flow: %q", why)
+	}
+}

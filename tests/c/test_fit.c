@@ -261,7 +261,7 @@ static void test_names(void) {
     names_are(&(spec){IPCF_MODEL_CCF2D, 0, 0, 0, 8, star}, "G0,D,vx,vy,tauD,speed,angle");
     names_are(&(spec){IPCF_MODEL_CCF2D, IPCF_FIT_GINF, 0, 0, 8, star}, "G0,D,vx,vy,Ginf,tauD,speed,angle");
     names_are(&(spec){IPCF_MODEL_ITIR, 0, 0, 1, 5, plus2}, "G0,D,tauD");
-    names_are(&(spec){IPCF_MODEL_ITIR, IPCF_FIT_FLOW | IPCF_FIT_GINF, 0, 1, 5, plus2}, "G0,D,vx,vy,Ginf,tauD,speed,angle");
+    names_are(&(spec){IPCF_MODEL_ITIR, IPCF_FIT_FLOW | IPCF_FIT_GINF | IPCF_FIT_JOINT, 0, 1, 5, plus2}, "G0,D,vx,vy,Ginf,tauD,speed,angle");
 
     /* the count alone; a short buffer: the count, the names cut */
     ipcf_fit_options o;
@@ -505,11 +505,23 @@ static void test_bad_input(void) {
     {
         /* delays in seconds with the frame interval (UNITS18's m3: D
          * 1/frame interval times too large, "converged"); in frames they fit */
+        /* (the engine's multi-tau lags of m = 8, in seconds: the check is of
+         * the engine's delays, not of their digits) */
         double secs[P];
-        for (int j = 0; j < P; j++) secs[j] = tau[j] * 0.002;
+        for (int j = 0, lag = 0, step = 1; j < P; j++) {
+            secs[j] = lag * 0.002;
+            lag += step;
+            if (lag >= 8 * step && lag % (8 * step) == 0) step *= 2;
+        }
         b = o, b.frame_interval = 0.002;
         FIT(&c, secs, ring4, NULL, &b, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "delays: delays in seconds", "delays in seconds");
         CHECK(ipcf_fit(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL) == IPCF_OK, "delays in frames, frame interval 0.002: %s", ipcf_last_error());
+        /* an ITIR-FCS velocity of curves each fitted alone, or of offsets on
+         * one line: its mirror image fits them as well (FIT19's F2) */
+        ipcf_fit_options it = o;
+        it.model = IPCF_MODEL_ITIR, it.flags = IPCF_FIT_FLOW, it.pixel_side = 1;
+        FIT(&c, tau, ring4, NULL, &it, &ap, NULL, NULL, NULL), IPCF_E_INVALID_ARGUMENT, "does not determine the velocity's sign", "itir flow, each curve alone");
+        /* (jointly, offsets in two directions: recover("itir flow joint")) */
         b.frame_interval = 1; /* seconds or frames alike */
         CHECK(ipcf_fit(&c, tau, ring4, NULL, &b, &ap, NULL, NULL, NULL) == IPCF_OK, "frame interval 1 s: %s", ipcf_last_error());
     }

@@ -276,7 +276,9 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         pcf1d, itir: fit each pixel's curves together (one set of
         parameters per pixel); ccf2d always does.
     flow : bool
-        acf2d, acf3d: fit a flow speed v; itir: a velocity (vx, vy).
+        acf2d, acf3d: fit a flow speed v; itir: a velocity (vx, vy), with
+        joint=True over offsets in two directions (else refused: its mirror
+        image fits the curves as well).
     ginf : bool
         Fit a constant offset Ginf (not pcf1d, nor delta-CCFs).
     delta : bool, optional
