@@ -1111,6 +1111,9 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := checkFitTarget(f.out, in.h, in.w, nk, len(cols)); err != nil {
 		return err
 	}
+	if h := heldAcross(in, pl); h != "" {
+		fmt.Fprintf(stderr, "ipcf fit: warning: %s: %s\n", f.in, h)
+	}
 	if in.smooth > 0 {
 		fmt.Fprintf(stderr, "ipcf fit: warning: %s: %s\n", f.in, fit.SmoothedWarning(in.smooth))
 	}
@@ -1253,12 +1256,27 @@ var fitModelText = map[string]string{
 
 // fitWarnings lists what makes the maps doubtful (smoothed curves), for
 // their metadata; empty when nothing does.
-func fitWarnings(in *fitInput) []string {
+func fitWarnings(in *fitInput, pl *fitPlan) []string {
 	w := []string{}
 	if in.smooth > 0 {
 		w = append(w, fit.SmoothedWarning(in.smooth))
 	}
+	if h := heldAcross(in, pl); h != "" {
+		w = append(w, h)
+	}
 	return w
+}
+
+// heldAcross is the warning of a ccf2d fit whose offsets lie on one axis
+// of an image (not a line scan): the velocity across the axis is held at
+// 0, and a flow across it biases D and the velocity along it (D 0.090 for
+// 0.05 with a flow of (0.1, 0.1), the maps saying vy 0 +- 0 without a
+// word: FIT19's m1).
+func heldAcross(in *fitInput, pl *fitPlan) string {
+	if pl.lower == nil || in.h <= 1 {
+		return ""
+	}
+	return "the offsets lie on one axis of an image: the velocity across it is held at 0 (a line scan's geometry), and a flow across it biases D and the velocity along it; give a result of offsets in two directions for an image's flow"
 }
 
 func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []fit.Column, names fitOutputs, shape []int) (map[string]any, error) {
@@ -1334,7 +1352,7 @@ func fitMetadata(f fitFlags, in *fitInput, pl *fitPlan, maps *fit.Maps, cols []f
 		"result_bins":    in.bins,
 		"result_delta":   in.delta,
 		"result_smooth":  in.smooth,
-		"warnings":       fitWarnings(in),
+		"warnings":       fitWarnings(in, pl),
 		"model":          f.model,
 		"model_formula":  fitModelText[f.model],
 		"flow":           f.flow || f.model == "ccf2d",

@@ -1377,3 +1377,31 @@ func TestFitLongOutputNames(t *testing.T) {
 		}
 	}
 }
+
+// TestFitCCF2DOnOneAxisOfAnImageWarns: ccf2d of an image's curves whose
+// offsets lie on one axis holds the velocity across it at 0, which a flow
+// across it turns into a biased D (FIT19's m1): said on stderr and in the
+// maps' warnings; a line scan's (its geometry) is not.
+func TestFitCCF2DOnOneAxisOfAnImageWarns(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "img.npy")
+	writeNpy(t, img, array.Uint16, []int{512, 12, 16}, func(i int) float64 { return float64(20 + (i*7919)%13) })
+	line := filepath.Join(dir, "line.npy")
+	writeNpy(t, line, array.Uint16, []int{512, 16}, func(i int) float64 { return float64(20 + (i*7919)%13) })
+	const held = "the velocity across it is held at 0"
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{{img, true}, {line, false}} {
+		res := c.in + ".pcf.npy"
+		if code, msg := runIn(t, "pcf", c.in, "-o", res, "--offsets", "4,0;-4,0", "--nbins", "8", "--smooth", "0", "--quiet"); code != 0 {
+			t.Fatalf("pcf %s: %d %s", c.in, code, msg)
+		}
+		maps := c.in + ".maps.npy"
+		code, msg := runIn(t, "fit", res, "-o", maps, "--model", "ccf2d")
+		side, _ := os.ReadFile(maps + ".json")
+		if code != 0 || strings.Contains(msg, held) != c.want || strings.Contains(string(side), held) != c.want {
+			t.Errorf("fit of %s: exit %d, warned %v (want %v): %q", filepath.Base(c.in), code, strings.Contains(msg, held), c.want, msg)
+		}
+	}
+}
