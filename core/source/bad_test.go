@@ -1074,3 +1074,38 @@ func TestTIFFSharedTagsRefusedAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestTIFFGuessesRefused: an OME-TIFF of channels without DimensionOrder
+// (required by OME: guessed XYCZT, read across the channels: READ19's m2)
+// and StripOffsets typed BYTE (one flipped bit: a frame from the header,
+// exit 0: READ19's m4) are refused.
+func TestTIFFGuessesRefused(t *testing.T) {
+	dir := t.TempDir()
+	ps := grayPages(le, 6, 4, 5, 0)
+	ps[0] = with(ps[0], ij(`<OME><Image ID="Image:0"><Pixels SizeC="2" SizeT="3" SizeZ="1" Type="uint8"/></Image></OME>`))
+	ome := filepath.Join(dir, "noorder.ome.tif")
+	if err := os.WriteFile(ome, writeTIFF(tiffOpts{}, ps), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenChannel(ome, 1)
+	checkError(t, err, ome, "without DimensionOrder")
+	// StripOffsets (273) of the first IFD typed BYTE
+	b := writeTIFF(tiffOpts{}, grayPages(le, 4, 4, 5, 0))
+	ifd := int(le.Uint32(b[4:]))
+	n := int(le.Uint16(b[ifd:]))
+	for k := 0; k < n; k++ {
+		if e := ifd + 2 + 12*k; le.Uint16(b[e:]) == 273 {
+			le.PutUint16(b[e+2:], 1)
+		}
+	}
+	p := filepath.Join(dir, "bytestrips.tif")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Open(p)
+	if err == nil {
+		err = readAll(src)
+		src.Close()
+	}
+	checkError(t, err, p, "StripOffsets has type BYTE")
+}

@@ -179,6 +179,21 @@ func (r *tiffReader) intValues(e int64, i int, name string) ([]int64, error) {
 	return vals, nil
 }
 
+// stripValues is intValues of StripOffsets or StripByteCounts, which TIFF
+// types SHORT or LONG (LONG8 or IFD8 in BigTIFF): one bit flipped typed an
+// offset BYTE, read as its first byte, and a frame was taken from the
+// header, exit 0 (READ19's m4; ASCII: READ16's F4).
+func (r *tiffReader) stripValues(e int64, i int, name string) ([]int64, error) {
+	vals, err := r.intValues(e, i, name)
+	if err != nil {
+		return nil, err
+	}
+	if typ, _, _, _, _ := r.values(e); typ == 1 {
+		return nil, r.errf("page %d: tag %s has type BYTE; TIFF types it SHORT or LONG (damaged?)", i, name)
+	}
+	return vals, nil
+}
+
 // header reads the byte order, the version and the first IFD's offset.
 func (r *tiffReader) header() error {
 	if len(r.b) < 8 {
@@ -483,7 +498,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 	if _, c, _, _, _, err := r.locate(eo); err != nil || c != uint64(nstrips) {
 		return page{}, 0, r.errf("page %d has %d strips, want %d (%d rows, %d rows per strip)", i, c, nstrips, p.h, p.rps)
 	}
-	offs, err := r.intValues(eo, i, tagNames[273])
+	offs, err := r.stripValues(eo, i, tagNames[273])
 	if err != nil {
 		return page{}, 0, err
 	}
@@ -493,7 +508,7 @@ func (r *tiffReader) page(ifd int64, i int) (page, int64, error) {
 		if _, c, _, _, _, err := r.locate(ec); err != nil || c != uint64(len(offs)) {
 			return page{}, 0, r.errf("page %d has %d StripOffsets and %d StripByteCounts", i, len(offs), c)
 		}
-		if counts, err = r.intValues(ec, i, tagNames[279]); err != nil {
+		if counts, err = r.stripValues(ec, i, tagNames[279]); err != nil {
 			return page{}, 0, err
 		}
 	}
@@ -953,10 +968,13 @@ func (r *tiffReader) omePlanes(desc string, images, ch int) (pl planes, ok bool,
 		case ch < 0:
 			return pl, false, r.errf("OME-TIFF with %d channels (SizeC): %s, or split the channels first", size["C"], channelHint(size["C"]))
 		}
-		order := "XYCZT"
-		if m := omeOrder.FindStringSubmatch(px); m != nil {
-			order = strings.ToUpper(m[1])
+		m := omeOrder.FindStringSubmatch(px)
+		if m == nil {
+			// (required by the OME schema: guessed XYCZT, a file of channel
+			// after channel was read across them: READ19's m2)
+			return pl, false, r.errf("OME-TIFF of %d channels without DimensionOrder (which OME requires): the order of its channels' planes is not stated; save it again with Bio-Formats or Fiji", size["C"])
 		}
+		order := strings.ToUpper(m[1])
 		if len(order) != 5 || order[:2] != "XY" || strings.Count(order[2:], "C") != 1 || strings.Count(order[2:], "Z") != 1 || strings.Count(order[2:], "T") != 1 {
 			return pl, false, r.errf("OME-TIFF with DimensionOrder %q: want XY followed by C, Z and T in some order", order)
 		}
