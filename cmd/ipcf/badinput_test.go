@@ -477,6 +477,10 @@ func TestCLIBadInput(t *testing.T) {
 		{"format tiff of a .npy", pcf(good, "--format", "tiff"), 1, []string{"good.npy", "not a TIFF"}, nil},
 		{"format tiff of raw bytes", pcf(stack, "--format", "tiff"), 1, []string{"stack.raw", "not a TIFF"}, nil},
 		{"format npy with a raw shape", pcf(stack, "--format", "npy", "--shape", "64,12,12"), 2, []string{"--format npy", "--shape"}, nil},
+		// a pattern of files with --format npy or raw: "stat PATTERN: no
+		// such file" before (READ19's m5)
+		{"format npy of a pattern", pcf(p("go*.npy"), "--format", "npy"), 2, []string{"is a pattern of 1 files", "reads one file"}, nil},
+		{"format raw of a pattern", pcf(p("st*.raw"), "--format", "raw", "--shape", "64,12,12"), 2, []string{"is a pattern of 1 files"}, nil},
 		{"format tiff with a raw shape", pcf(stack, "--format", "tiff", "--shape", "64,12,12"), 2, []string{"--format tiff", "--shape"}, nil},
 		// a raw layout with the format left to the content: a .npy or TIFF is
 		// not read as raw bytes, its header ignored (READERS13's F6: a

@@ -434,6 +434,15 @@ func openSourceUnchecked(in Input, flag string) (source.Source, error) {
 			return nil, err
 		}
 	}
+	if in.Format == "npy" || in.Format == "raw" || in.Raw.T > 0 {
+		// A folder or pattern is TIFF frames; a pattern read as one file
+		// said "stat PATTERN: no such file or directory" (READ19's m5).
+		if _, err := os.Stat(in.Path); err != nil && strings.ContainsAny(in.Path, "*?[") {
+			if m, _ := filepath.Glob(in.Path); len(m) > 0 {
+				return nil, optErr("%s is a pattern of %d files, read as a series of TIFF frames: the format npy or raw (or a raw layout) reads one file; leave them out, or give one file", in.Path, len(m))
+			}
+		}
+	}
 	switch {
 	case lines:
 	case in.Format == "raw" || in.Raw.T > 0:
