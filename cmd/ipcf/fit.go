@@ -45,9 +45,9 @@ Models (W: the PSF waist, 1/e^2 radius; q = 4 D tau + W^2):
          delta-CCF), the offsets of a pixel fitted jointly: D, vx, vy; offsets
          on one axis (a line scan's) hold the velocity across it at 0
   itir   imaging FCS: square camera pixels of side 1 pixel (Sankaran 2009);
-         --flow needs --joint over offsets in two directions: an ACF, each
-         curve alone, or offsets on one line fit the velocity's mirror image
-         as well, and are refused (the speed alone: acf2d --flow)
+         with --flow, only with --joint over offsets in two directions: an
+         ACF, each curve alone, or offsets on one line fit the velocity's
+         mirror image as well, and are refused (the speed: acf2d --flow)
 Every curve is fitted but its first and last points; pcf1d clips negative points.
 The models describe unsmoothed curves: a result smoothed (by default, pcf's
 smoothing is 0.7) gives biased parameters, and fit warns (stderr, and
