@@ -1498,7 +1498,7 @@ func openTIFF(m *mapping, ch int) (Source, error) {
 		// the acquisition ends: an unfinished file of several channels
 		// (or z slices and time points) was read as one series of them
 		// interleaved, exit 0 (READ16's F6). Its summary says so.
-		if err := r.mmUnfinished(); err != nil {
+		if err := r.mmUnfinished(pages); err != nil {
 			return nil, err
 		}
 	}
@@ -1644,7 +1644,37 @@ func pageView(p page, order array.ByteOrder, data []byte) (array.View, error) {
 // mmUnfinished refuses a Micro-Manager file whose summary metadata state
 // several channels, or z slices and time points, where no ImageJ or OME
 // description says how its pages hold them (see openTIFF).
-func (r *tiffReader) mmUnfinished() error {
+// mmPositionsMixed reports whether the first pages of a Micro-Manager
+// file (up to 2 x positions) name more than one stage position in their
+// own metadata (PositionIndex, or Micro-Manager 2's Axes.position), or
+// none says: a file of several positions; a file of one (Micro-Manager's
+// file a position, whose summary counts them all) names one.
+func (r *tiffReader) mmPositionsMixed(pages []page, positions int) bool {
+	seen := -1
+	for i := 0; i < len(pages) && i < 2*positions; i++ {
+		var m map[string]any
+		if json.Unmarshal(r.mmTimed(pages[i].ifd), &m) != nil {
+			continue
+		}
+		objs := []map[string]any{m}
+		if a, ok := m["Axes"].(map[string]any); ok {
+			objs = append(objs, map[string]any{"PositionIndex": a["position"]})
+		}
+		v, ok := mmNumber(objs, "PositionIndex")
+		if !ok {
+			continue
+		}
+		switch {
+		case seen < 0:
+			seen = int(v)
+		case int(v) != seen:
+			return true
+		}
+	}
+	return seen < 0 // (no page says: refused rather than guessed)
+}
+
+func (r *tiffReader) mmUnfinished(pages []page) error {
 	b, nd := r.mmSummaryOf()
 	if b == nil {
 		return nil
@@ -1677,8 +1707,10 @@ func (r *tiffReader) mmUnfinished() error {
 	case sum.Channels > 1 || (sum.Slices > 1 && sum.Frames > 1):
 		return r.errf("a Micro-Manager file of %d channels, %d z slices and %d time points without its ImageJ or OME-XML description (%s): its pages interleave them, not one time series; save one channel's time series as a TIFF (Fiji)",
 			sum.Channels, sum.Slices, sum.Frames, why)
-	case sum.Positions > 1:
-		// (the positions of one file were read as one series: READ19's F3)
+	case sum.Positions > 1 && r.mmPositionsMixed(pages, sum.Positions):
+		// (the positions of one file were read as one series: READ19's F3;
+		// a file of one position of several, which its pages' metadata
+		// say, is read: REVIEW23's F1)
 		return r.errf("a Micro-Manager file of %d stage positions without its ImageJ or OME-XML description (%s): its pages interleave them, not one time series; save one position's time series as a TIFF (Fiji)",
 			sum.Positions, why)
 	}

@@ -259,8 +259,11 @@ func TestUnits(t *testing.T) {
 // mmHeaderFile is a 3-page TIFF whose header holds Micro-Manager's summary
 // metadata: at byte 32 the marker 2355492, at 36 the JSON's length, from
 // 40 the JSON (inside the gap before the first strip).
-func mmHeaderFile(summary string) []byte {
+func mmHeaderFile(summary string, positions ...int) []byte {
 	ps := grayPages(le, 3, 4, 5, 0)
+	for i, p := range positions { // each page's own metadata: its stage position
+		ps[i] = with(ps[i], ttag{id: 51123, typ: 2, ascii: fmt.Sprintf(`{"PositionIndex":%d,"FrameIndex":%d}`, p, i)})
+	}
 	ps[0].gap = 32 + len(summary) + 1
 	b := writeTIFF(tiffOpts{}, ps)
 	le.PutUint32(b[32:], mmSummaryHeader)
@@ -670,16 +673,28 @@ func TestUnfinishedMicroManagerFile(t *testing.T) {
 		{`{"Summary":{"Channels":2,"Frames":2}}`, true},
 		{`{"Prefix":"run","IntendedDimensions":{"channel":2,"z":1,"time":2,"position":1}}`, true},
 		{`{"Prefix":"run","Frames":3}`, false},
-		// stage positions in one file (READ19's F3: read as one series)
-		{`{"Summary":{"Channels":1,"Slices":1,"Frames":2,"Positions":2}}`, true},
-		{`{"Summary":{"IntendedDimensions":{"time":2,"position":2,"z":1,"channel":1}}}`, true},
+		// stage positions in one file, its pages of positions 0, 1, 0 (READ19's
+		// F3: read as one series); a file of one position of 2, as
+		// Micro-Manager writes a file a position, is read (REVIEW23's F1)
+		{"mix" + `{"Summary":{"Channels":1,"Slices":1,"Frames":2,"Positions":2}}`, true},
+		{"mix" + `{"Summary":{"IntendedDimensions":{"time":2,"position":2,"z":1,"channel":1}}}`, true},
+		{"one" + `{"Summary":{"Channels":1,"Slices":1,"Frames":3,"Positions":2}}`, false},
+		{`{"Summary":{"Channels":1,"Slices":1,"Frames":3,"Positions":2}}`, true}, // (no page says: not guessed)
 		// NDTiff (READ19's F4): the summary at byte 20, after the marker
 		// 483729 at byte 8; never an ImageJ or OME description
 		{"nd" + `{"Summary":{"Channels":2,"Frames":2,"IntendedDimensions":{"channel":2}}}`, true},
 		{"nd" + `{"Summary":{"Channels":1,"Frames":3}}`, false},
 	} {
 		p := filepath.Join(dir, "mm.tif")
-		b := mmHeaderFile(strings.TrimPrefix(c.summary, "nd"))
+		var pos []int
+		switch {
+		case strings.HasPrefix(c.summary, "mix"):
+			pos = []int{0, 1, 0}
+		case strings.HasPrefix(c.summary, "one"):
+			pos = []int{1, 1, 1}
+		}
+		c.summary = strings.TrimPrefix(strings.TrimPrefix(c.summary, "mix"), "one")
+		b := mmHeaderFile(strings.TrimPrefix(c.summary, "nd"), pos...)
 		if strings.HasPrefix(c.summary, "nd") {
 			js := strings.TrimPrefix(c.summary, "nd")
 			clear(b[8:40])
