@@ -417,6 +417,30 @@ func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
 			t.Errorf("LD_LIBRARY_PATH=%s in %q: %v %q, want %q", c.path, c.cwd, err, got, c.want)
 		}
 	}
+	// The loader's subfolders (REVIEW23's F2, F3): a cut library in the
+	// platform's x86_64/ is named; one in glibc-hwcaps/x86-64-v4/ where the
+	// loader skips that level (its AVX-512 masked) is passed over, as the
+	// loader passes it, for the good one beside.
+	os.MkdirAll(filepath.Join(good, "x86_64"), 0o755)
+	os.WriteFile(filepath.Join(good, "x86_64", "libcuda.so.1"), b[:20000], 0o644)
+	hw := filepath.Join(dir, "hw")
+	os.MkdirAll(filepath.Join(hw, "glibc-hwcaps", "x86-64-v4"), 0o755)
+	os.WriteFile(filepath.Join(hw, "glibc-hwcaps", "x86-64-v4", "libcuda.so.1"), b[:20000], 0o644)
+	for _, n := range []string{"libcuda.so.1", "libnvrtc.so.12", "libcufft.so.11"} {
+		lb, _ := os.ReadFile(filepath.Join(good, n))
+		os.WriteFile(filepath.Join(hw, n), lb, 0o755)
+	}
+	for _, c := range []struct{ env, want string }{
+		{"LD_LIBRARY_PATH=" + good, filepath.Join(good, "x86_64", "libcuda.so.1") + ": cut short"},
+		{"LD_LIBRARY_PATH=" + hw, "cuda:0 "},
+	} {
+		cmd := exec.Command(binary(t), "devices")
+		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR=", c.env, "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F")
+		got, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(got), c.want) {
+			t.Errorf("%s: %v %q, want %q", c.env, err, got, c.want)
+		}
+	}
 	// A FIFO of the library's name: dlopen blocked for good (GPU19's m1).
 	os.Remove(lib)
 	if err := syscall.Mkfifo(lib, 0o644); err != nil {

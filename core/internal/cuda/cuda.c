@@ -195,15 +195,50 @@ static int elf_cut(const char *path, char *why, size_t n) { return elf_check(pat
  * dlopen searches for it (ld.so.cache itself is not read). */
 static const char *const sysdirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
                                       "/usr/local/cuda/lib64", "/usr/lib/wsl/lib", "/lib", "/usr/lib", 0};
-static const char *const hwcaps[] = {"glibc-hwcaps/x86-64-v4/", "glibc-hwcaps/x86-64-v3/", "glibc-hwcaps/x86-64-v2/", "", 0};
+/* The subfolders the loader tries first in each folder: the glibc-hwcaps
+ * levels this CPU has (a level it lacks is skipped by the loader, and so
+ * here: REVIEW23's F3, F4), then the platform's (x86_64: REVIEW23's F2). */
+static const char *const hwcaps[] = {"glibc-hwcaps/x86-64-v4/", "glibc-hwcaps/x86-64-v3/", "glibc-hwcaps/x86-64-v2/", "x86_64/", "", 0};
+
+static int hwcap_level(int h) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    int v2 = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("ssse3");
+    int v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
+             __builtin_cpu_supports("fma");
+    int v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+    /* the CPU features the loader is told to ignore (GLIBC_TUNABLES'
+     * glibc.cpu.hwcaps=-AVX512F,...) lower its levels as well */
+    const char *tn = getenv("GLIBC_TUNABLES");
+    const char *hw = tn ? strstr(tn, "glibc.cpu.hwcaps=") : 0;
+    if (hw) {
+        char masked[256];
+        snprintf(masked, sizeof masked, "%.*s", (int)strcspn(hw, ":"), hw);
+        if (strstr(masked, "-AVX512")) v4 = 0;
+        if (strstr(masked, "-AVX2") || strstr(masked, "-BMI") || strstr(masked, "-FMA")) v3 = v4 = 0;
+        if (strstr(masked, "-SSE4_2") || strstr(masked, "-POPCNT") || strstr(masked, "-SSSE3")) v2 = v3 = v4 = 0;
+    }
+    switch (h) {
+    case 0: return v4;
+    case 1: return v3;
+    case 2: return v2;
+    case 3: return 1;
+    }
+    return 1;
+#else
+    return h == 4;
+#endif
+}
 
 /* dir_cut: elf_check of the first file of name in dir (len bytes) or its
- * glibc-hwcaps subfolders: 1 refused, 0 found (and fine), -1 none there. */
+ * subfolders the loader tries: 1 refused, 0 found (and fine), -1 none. */
 static int dir_cut(const char *dir, size_t len, const char *name, char *why, size_t n) {
     char path[1024];
     if (len == 0) dir = ".", len = 1;
     if (len > 900) return -1;
     for (int h = 0; hwcaps[h]; h++) {
+        if (!hwcap_level(h)) continue;
         snprintf(path, sizeof path, "%.*s/%s%s", (int)len, dir, hwcaps[h], name);
         struct stat st;
         if (stat(path, &st) != 0) continue;
