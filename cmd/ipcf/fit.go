@@ -1273,7 +1273,7 @@ func fitWarnings(in *fitInput, pl *fitPlan) []string {
 // 0.05 with a flow of (0.1, 0.1), the maps saying vy 0 +- 0 without a
 // word: FIT19's m1).
 func heldAcross(in *fitInput, pl *fitPlan) string {
-	if pl.lower == nil || in.h <= 1 {
+	if pl.lower == nil || in.h <= 1 || in.w <= 1 { // (a line scan, or one row or column: no other direction)
 		return ""
 	}
 	return "the offsets lie on one axis of an image: the velocity across it is held at 0 (a line scan's geometry), and a flow across it biases D and the velocity along it; give a result of offsets in two directions for an image's flow"

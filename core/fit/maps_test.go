@@ -183,6 +183,9 @@ func TestITIRFlowDetermined(t *testing.T) {
 			t.Errorf("%v, joint %v: %q, want ok %v", c.offs, c.joint, why, c.ok)
 		}
 	}
+	if why := m.FlowDetermined([]fit.Vec{{}}, true); !strings.Contains(why, "autocorrelations alone") {
+		t.Errorf("an ACF, joint: %q", why) // (it said the offsets lie on one line: REVIEW23's m5)
+	}
 	if why := (fit.ITIRFCS{A: 1, W: 2}).FlowDetermined([]fit.Vec{{}}, false); why != "" {
 		t.Errorf("without flow: %q", why)
 	}

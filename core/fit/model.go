@@ -522,11 +522,13 @@ func (m ITIRFCS) FlowDetermined(offsets []Vec, joint bool) string {
 		return "each curve fitted alone does not determine the velocity's sign across its offset (at (0, 0), its direction): fit the curves of each pixel together (joint), with offsets in two directions"
 	}
 	// two directions: an offset off the line of the first other than (0, 0)
-	if i := slices.IndexFunc(offsets, func(v Vec) bool { return v != Vec{} }); i >= 0 {
-		a := offsets[i]
-		if slices.ContainsFunc(offsets, func(b Vec) bool { return a.X*b.Y != a.Y*b.X }) {
-			return ""
-		}
+	i := slices.IndexFunc(offsets, func(v Vec) bool { return v != Vec{} })
+	if i < 0 {
+		return "autocorrelations alone (the offset (0, 0)) do not determine the velocity's direction, only its speed: give curves of offsets in two directions"
+	}
+	a := offsets[i]
+	if slices.ContainsFunc(offsets, func(b Vec) bool { return a.X*b.Y != a.Y*b.X }) {
+		return ""
 	}
 	return "curves whose offsets all lie on one line through (0, 0) do not determine the velocity's sign across it (its mirror image fits them as well): give curves of offsets in two directions"
 }

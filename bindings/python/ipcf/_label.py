@@ -337,7 +337,9 @@ def label(result, shape_or_data, /, *, radius=6, npoints=32, nbins=32, bleach=0,
     oy, ox = _int(oy, 'origin[0]', 'int64'), _int(ox, 'origin[1]', 'int64')
     attrs = {}
     if data2 is not None and not isinstance(data2, (bool, numpy.bool_)):
-        data2 = True  # (the second channel's array)
+        # 0 or 1 as attrs['data2'] records it (0 was taken for an array:
+        # REVIEW23's m4); anything else: the second channel's array
+        data2 = bool(data2) if isinstance(data2, (int, numpy.integer)) and data2 in (0, 1) else True
     if bleach_mean is not None and bleach_mean not in ('real', 'floor'):
         raise _invalid(f"bleach_mean={bleach_mean!r}: want 'real' or 'floor'")
     if isinstance(shape_or_data, dict):

@@ -1153,6 +1153,8 @@ def test_labelled_sigma_of_other_channels_or_bleaching_refused(tmp_path):
     # ipcf.label of plain curves (ipcf.dask's) says so when told: data2=, bleach_mean= (REVIEW22's F5)
     lab = ipcf.label(numpy.asarray(cross.values), d, data2=d2, **kw)
     assert lab.attrs['data2'] == 1
+    # (0 and 1 as attrs['data2'] records them: 0 was taken for an array, REVIEW23's m4)
+    assert ipcf.label(numpy.asarray(cross.values), d, data2=0, **kw).attrs['data2'] == 0
     with pytest.raises(ipcf.IpcfValueError, match="their data2 is 0, the curves' 1"):
         ipcf.fit(lab, model='ccf2d', waist=2, sigma=ipcf.pcf_errors(d, labelled=True, **kw))
     lab = ipcf.label(numpy.asarray(floor.values), d, bleach=64, bleach_mean='floor', **kw)
