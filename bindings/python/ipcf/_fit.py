@@ -695,6 +695,17 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
                        'does not take it')
     o.pixel_size = ps or 0.0
     o.frame_interval = fi or 0.0
+    if model == 'ccf2d' and uv is not None and g.shape[0] > 1 and g.shape[1] > 1:
+        # ccf2d holds the velocity across one axis at 0 (a line scan's
+        # geometry): on an image, a flow across it biases D and the velocity
+        # along it (D 0.090 for 0.05, vy 0 +- 0 without a word: FIT19's m1;
+        # as ipcf fit warns)
+        nz = uv[(uv[:, 0] != 0) | (uv[:, 1] != 0)]
+        if len(nz) and ((nz[:, 1] == 0).all() or (nz[:, 0] == 0).all()):
+            warnings.warn('ipcf.fit: the offsets lie on one axis of an image: the velocity across it is held at 0 (a '
+                          'line scan\'s geometry), and a flow across it biases D and the velocity along it; give '
+                          'curves of offsets in two directions for an image\'s flow', UserWarning,
+                          stacklevel=_outside_stacklevel())
     uvp = None if uv is None else _int32_ptr(uv)
     # the columns
     n = ctypes.c_int32()

@@ -1507,3 +1507,18 @@ def test_labelled_maps_of_one_offset_selected_by_a_scalar():
     assert int(r['D'].coords['u'].values) == 0 and int(r['D'].coords['v'].values) == 2
     listed = ipcf.fit(g.isel(offset=[1]), labelled=True)
     numpy.testing.assert_array_equal(numpy.asarray(listed['D'])[..., 0], numpy.asarray(r['D']))
+
+
+def test_ccf2d_on_one_axis_of_an_image_warns():
+    # ccf2d holds the velocity across one axis at 0: on an image a flow
+    # across it biases D (FIT19's m1: D 0.090 for 0.05, vy 0 +- 0 without a
+    # word); a line scan's geometry is that, and is not warned about
+    d = ipcf.simulate(frames=1024, size=16, seed=1)
+    kw = dict(offsets=[[4, 0], [-4, 0]], nbins=8, smooth=0, labelled=True)
+    with pytest.warns(UserWarning, match='the offsets lie on one axis of an image'):
+        ipcf.fit(ipcf.pcf(d, **kw), model='ccf2d', waist=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        ipcf.fit(ipcf.pcf(d[:, 0, :], **kw), model='ccf2d', waist=2)
+        ipcf.fit(ipcf.pcf(d, offsets=[[4, 0], [0, 4], [-4, 0], [0, -4]], nbins=8, smooth=0, labelled=True),
+                 model='ccf2d', waist=2)
