@@ -326,6 +326,18 @@ end
 if delta && ~strcmp(model, 'ccf2d')
   error('ipcf:invalid_argument', '%s: Model ''%s'': %s', fname, model, why_delta);
 end
+if strcmp(model, 'ccf2d') && H > 1 && W > 1 && ~isempty(fitted_uv)
+  % ccf2d holds the velocity across one axis at 0 (a line scan's geometry): on an image, a flow
+  % across it biases D and the velocity along it (D 0.090 for 0.05, vy 0 +- 0 without a word:
+  % FIT19's m1; as ipcf fit and Python's ipcf.fit warn)
+  nz = fitted_uv(any(fitted_uv ~= 0, 2), :);
+  if ~isempty(nz) && (all(nz(:, 1) == 0) || all(nz(:, 2) == 0))
+    fit_warnings{end + 1} = ['the offsets lie on one axis of an image: the velocity across it is held at 0 (a line ' ...
+        'scan''s geometry), and a flow across it biases D and the velocity along it; give curves of offsets in two ' ...
+        'directions for an image''s flow'];
+    warning('ipcf:held_velocity', '%s: %s', fname, fit_warnings{end});
+  end
+end
 kappa = 0;
 if isgiven('Kappa') && ~(isnumeric(o.Kappa) && isempty(o.Kappa))
   if ~strcmp(model, 'acf3d')

@@ -144,6 +144,18 @@ ok = (mt == 1 && mz == 16 && Property.get("ipcf.fit_parameters") == "G0,D,vx,vy,
       && Property.get("ipcf.fit_units") == "1,px^2/frame,px/frame,px/frame,frame,px/frame,deg");
 check(ok, "ccf2d: G0, D, vx, vy, tauD, speed, angle", "" + Property.get("ipcf.fit_parameters") + " " + Property.get("ipcf.fit_units"));
 checkMaps("ccf2d", newArray("G0", "D", "vx", "vy", "tauD", "speed", "angle"), 1, 1, 1, 0);
+fw = Property.get("ipcf.fit_warnings");
+ok = (fw == "");
+check(ok, "ccf2d of offsets in two directions: no warning", fw);
+close();
+close();
+// ccf2d of an image's offsets on one axis: the velocity across it is held at 0, said (FIT19's m1)
+model("ccf2d", newArray(2, -2, 4), newArray(0, 0, 0), tau, "px");
+t = call("ipcf.Ipcf.fit", "model=ccf2d");
+said = call("ipcf.Ipcf.lastWarning");
+fw = Property.get("ipcf.fit_warnings");
+ok = (startsWith(fw, "the offsets lie on one axis of an image: the velocity across it is held at 0") && indexOf(said, "held at 0") >= 0);
+check(ok, "ccf2d of offsets on one axis of an image warns (ipcf.fit_warnings, lastWarning)", fw + " | " + said);
 close();
 close();
 

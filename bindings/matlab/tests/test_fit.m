@@ -297,6 +297,27 @@ check(is.smooth == 0.7 && ia.smooth == 0 && strcmp(id, 'ipcf:smoothed') && ~isem
       numel(fs.warnings) == 1 && isempty(fu.warnings), 'smoothed curves: warning ipcf:smoothed and INFO.warnings', ...
       sprintf('%s %s %d %d', id, msg, numel(fs.warnings), numel(fu.warnings)));
 
+% ccf2d of an image's curves whose offsets lie on one axis: the velocity across it is held at 0,
+% said (ipcf:held_velocity, INFO.warnings); offsets in two directions, and a line scan's curves, not
+XAX = [4 0; -4 0; 8 0];
+p = truth(0, 'ccf2d', false, false);
+p(4) = 0;
+gx = repmat(reshape(single(model('ccf2d', p, XAX, TAU, false, false, false, [], 1, W0)), 1, 1, 3, []), [2 2 1 1]);
+lastwarn('');
+[~, hx] = ipcf_fit(gx, 'Delays', TAU, 'Offsets', XAX, 'Model', 'ccf2d');
+[msg, id] = lastwarn();
+[~, hy] = ipcf_fit(gx, 'Delays', TAU, 'Offsets', fliplr(XAX), 'Model', 'ccf2d');
+[msgy, idy] = lastwarn();
+lastwarn('');
+[~, hs] = ipcf_fit(G, 'Delays', TAU, 'Offsets', STAR, 'Model', 'ccf2d');
+[~, hl] = ipcf_fit(gx(1, :, :, :), 'Delays', TAU, 'Offsets', XAX, 'Model', 'ccf2d');
+[~, id0] = lastwarn();
+check(strcmp(id, 'ipcf:held_velocity') && ~isempty(strfind(msg, 'held at 0')) && numel(hx.warnings) == 1 && ...
+      strcmp(idy, 'ipcf:held_velocity') && numel(hy.warnings) == 1 && isempty(hs.warnings) && isempty(hl.warnings) && ...
+      isempty(id0), 'ccf2d on one axis of an image: warning ipcf:held_velocity and INFO.warnings; two directions, a line: none', ...
+      sprintf('%s %s | %s | %d %d %d %d | %s', id, msg, idy, numel(hx.warnings), numel(hy.warnings), numel(hs.warnings), ...
+              numel(hl.warnings), id0));
+
 %% 3. NaN curves and error bars.
 uv = [4 0; 0 4];
 p = truth(0, 'pcf1d', false, false);

@@ -202,6 +202,26 @@ final class Fit {
                     + "Autocorrelation (ACF)..., or offsets including 0,0)");
     }
 
+    /**
+     * The warning of a ccf2d fit of an image (not a line scan, nor one row or column) whose
+     * offsets lie on one axis: the velocity across it is held at 0, and a flow across it biases D
+     * and the velocity along it (D 0.090 for 0.05, vy 0 +- 0 without a word: FIT19's m1; as ipcf
+     * fit and Python's ipcf.fit warn); empty otherwise.
+     */
+    static String heldAcross(Spec s, Input in) {
+        if (s.model != Native.MODEL_CCF2D || in.nx <= 1 || in.ny <= 1) return "";
+        boolean alongX = true, alongY = true, any = false;
+        for (int i = 0; i + 1 < in.uv.length; i += 2) {
+            if (in.uv[i] == 0 && in.uv[i + 1] == 0) continue;
+            any = true;
+            alongX &= in.uv[i + 1] == 0;
+            alongY &= in.uv[i] == 0;
+        }
+        if (!any || !(alongX || alongY)) return "";
+        return "the offsets lie on one axis of an image: the velocity across it is held at 0 (a line scan's geometry), and a flow "
+                + "across it biases D and the velocity along it; give a result of offsets in two directions for an image's flow";
+    }
+
     /** The index of the offset (0, 0), or -1. */
     static int acfIndex(int[] uv) {
         for (int i = 0; i + 1 < uv.length; i += 2)
@@ -392,6 +412,11 @@ final class Fit {
                 + "unsmoothed curves, and fits to smoothed ones give biased parameters (D 0.2 for 0.5 in a test); compute the "
                 + "curves with smooth=0, best with bins=multitau" : "";
         if (!warning.isEmpty()) Engine.warn("ipcf: warning: " + res.getTitle() + ": " + warning);
+        String held = heldAcross(s, in);
+        if (!held.isEmpty()) {
+            Engine.warn("ipcf: warning: " + res.getTitle() + ": " + held);
+            warning = warning.isEmpty() ? held : warning + "; " + held;
+        }
         IJ.resetEscape();
         long t0 = System.nanoTime();
         Maps m = Engine.fit(planes, sigma, in.nx, in.ny, k, in.p, in.delays, uv, s);
