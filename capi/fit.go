@@ -30,8 +30,11 @@ import (
 	"github.com/ipcf/ipcf/core/pool"
 )
 
-// fitModelNames are the IPCF_MODEL_* constants' names, for messages.
-var fitModelNames = [...]string{"IPCF_MODEL_PCF1D", "IPCF_MODEL_ACF2D", "IPCF_MODEL_ACF3D", "IPCF_MODEL_CCF2D", "IPCF_MODEL_ITIR"}
+// fitModelNames are the models' names, for messages: every host's (Python's
+// model='ccf2d', Octave's 'Model', Fiji's model=, ipcf fit --model) and
+// the C constant's, as these messages reach every host (the C wording
+// alone reached Python, Octave and Fiji users: REVIEW23's m2, FIJI18's m2).
+var fitModelNames = [...]string{"model pcf1d (IPCF_MODEL_PCF1D)", "model acf2d (IPCF_MODEL_ACF2D)", "model acf3d (IPCF_MODEL_ACF3D)", "model ccf2d (IPCF_MODEL_CCF2D)", "model itir (IPCF_MODEL_ITIR)"}
 
 const (
 	fitFlow  = C.IPCF_FIT_FLOW
@@ -224,39 +227,39 @@ func fitOptions(co *C.ipcf_fit_options) (fitSpec, error) {
 	kappa := float64(o.kappa)
 	switch s.model {
 	case C.IPCF_MODEL_PCF1D:
-		errs = append(errs, refuse(fitFlow, "IPCF_FIT_FLOW", "it has no flow; fit delta-CCFs with IPCF_MODEL_CCF2D"),
-			refuse(fitGinf, "IPCF_FIT_GINF", "ICSx64's model has no offset"),
-			refuse(fitDelta, "IPCF_FIT_DELTA", "delta-CCFs are fitted with IPCF_MODEL_CCF2D"))
+		errs = append(errs, refuse(fitFlow, "flow (IPCF_FIT_FLOW)", "it has no flow; fit delta-CCFs with model ccf2d"),
+			refuse(fitGinf, "ginf (IPCF_FIT_GINF)", "ICSx64's model has no offset"),
+			refuse(fitDelta, "delta (IPCF_FIT_DELTA)", "delta-CCFs are fitted with model ccf2d"))
 		s.m = fit.PCF1D{W: s.waist}
 	case C.IPCF_MODEL_ACF2D, C.IPCF_MODEL_ACF3D:
-		errs = append(errs, refuse(fitJoint, "IPCF_FIT_JOINT", "it fits each autocorrelation alone"),
-			refuse(fitDelta, "IPCF_FIT_DELTA", "delta-CCFs are fitted with IPCF_MODEL_CCF2D"))
+		errs = append(errs, refuse(fitJoint, "joint (IPCF_FIT_JOINT)", "it fits each autocorrelation alone"),
+			refuse(fitDelta, "delta (IPCF_FIT_DELTA)", "delta-CCFs are fitted with model ccf2d"))
 		if s.model == C.IPCF_MODEL_ACF2D {
 			s.m = fit.ACF2D{W: s.waist, Flow: flow, Offset: ginf}
 		} else {
 			if !(kappa > 0) {
-				errs = append(errs, fail(eInvalid, "options.kappa=0: IPCF_MODEL_ACF3D needs the axial / lateral waist ratio"))
+				errs = append(errs, fail(eInvalid, "options.kappa=0: model acf3d (IPCF_MODEL_ACF3D) needs kappa, the axial / lateral waist ratio"))
 			} else if err := fit.CheckKappa(kappa); err != nil {
 				errs = append(errs, fail(eInvalid, "options.%v", err))
 			}
 			s.m = fit.ACF3D{W: s.waist, Kappa: kappa, Flow: flow, Offset: ginf}
 		}
 	case C.IPCF_MODEL_CCF2D:
-		errs = append(errs, refuse(fitFlow, "IPCF_FIT_FLOW", "it always fits the velocity (vx, vy)"))
+		errs = append(errs, refuse(fitFlow, "flow (IPCF_FIT_FLOW)", "it always fits the velocity (vx, vy)"))
 		if ginf && delta {
 			errs = append(errs, fail(eInvalid, "options.flags: IPCF_FIT_GINF with IPCF_FIT_DELTA: a delta-CCF has no offset (it cancels between the two directions)"))
 		}
 		s.joint = true // one CCF does not determine the direction of the flow
 		s.m = fit.CCF2D{W: s.waist, Delta: delta, Offset: ginf}
 	case C.IPCF_MODEL_ITIR:
-		errs = append(errs, refuse(fitDelta, "IPCF_FIT_DELTA", "delta-CCFs are fitted with IPCF_MODEL_CCF2D"))
+		errs = append(errs, refuse(fitDelta, "delta (IPCF_FIT_DELTA)", "delta-CCFs are fitted with model ccf2d"))
 		if !(o.pixel_side > 0) {
-			errs = append(errs, fail(eInvalid, "options.pixel_side=0: IPCF_MODEL_ITIR needs the camera pixel's side (1: the pixels of the offsets)"))
+			errs = append(errs, fail(eInvalid, "options.pixel_side=0: model itir (IPCF_MODEL_ITIR) needs the camera pixel's side (1: the pixels of the offsets)"))
 		}
 		s.m = fit.ITIRFCS{A: float64(o.pixel_side), W: s.waist, Flow: flow, Offset: ginf}
 	}
 	if s.model != C.IPCF_MODEL_ACF3D && kappa != 0 {
-		errs = append(errs, fail(eInvalid, "options.kappa=%g applies to IPCF_MODEL_ACF3D only (0 for %s)", kappa, s.name()))
+		errs = append(errs, fail(eInvalid, "options.kappa=%g applies to model acf3d (IPCF_MODEL_ACF3D) only (0 for %s)", kappa, s.name()))
 	}
 	for _, e := range errs {
 		if e != nil {
@@ -316,7 +319,7 @@ func fitOffsets(s *fitSpec, uv *C.ipcf_cint32, k int64, what string) ([]fit.Vec,
 		if !twoD {
 			// On one axis (a line scan's): the velocity across it held at 0.
 			if !slices.ContainsFunc(vecs, func(v fit.Vec) bool { return v != fit.Vec{} }) {
-				return nil, nil, fail(eInvalid, "offsets: %s needs offsets other than (0, 0): autocorrelations alone carry no flow's direction (IPCF_MODEL_ACF2D with IPCF_FIT_FLOW fits their speed)", s.name())
+				return nil, nil, fail(eInvalid, "offsets: %s needs offsets other than (0, 0): autocorrelations alone carry no flow's direction (model acf2d with flow, IPCF_MODEL_ACF2D with IPCF_FIT_FLOW, fits their speed)", s.name())
 			}
 			lo, hi, ok := s.m.(fit.CCF2D).LineBounds(vecs)
 			if !ok {
@@ -327,7 +330,7 @@ func fitOffsets(s *fitSpec, uv *C.ipcf_cint32, k int64, what string) ([]fit.Vec,
 	}
 	if m, ok := s.m.(fit.ITIRFCS); ok {
 		if why := m.FlowDetermined(vecs, s.joint); why != "" {
-			return nil, nil, fail(eInvalid, "offsets: %s with IPCF_FIT_FLOW: %s (or fit the speed alone: IPCF_MODEL_ACF2D with IPCF_FIT_FLOW)", s.name(), why)
+			return nil, nil, fail(eInvalid, "offsets: %s with flow (IPCF_FIT_FLOW): %s (or fit the speed alone: model acf2d with flow, IPCF_MODEL_ACF2D with IPCF_FIT_FLOW)", s.name(), why)
 		}
 	}
 	return vecs, dists, nil

@@ -758,6 +758,13 @@ def test_bad_input():
         (E, 'ascending', dict(delays=TAU[::-1].copy())),
         (E, 'sigma: shape', dict(sigma=numpy.ones((2, 2, 4, 3), numpy.float32))),
         (E, 'pixel_side', dict(model='itir', pixel_side=0)),
+        # the library's messages name the models and options as every host does, beside the C
+        # names (the C wording alone reached Python: REVIEW23's m2)
+        (E, "options.flags: flow (IPCF_FIT_FLOW) does not apply to model pcf1d (IPCF_MODEL_PCF1D)", dict(flow=True)),
+        (E, 'model itir (IPCF_MODEL_ITIR) with flow (IPCF_FIT_FLOW): each curve fitted alone',
+         dict(model='itir', flow=True, pixel_side=1)),
+        (E, 'fit the speed alone: model acf2d with flow', dict(model='itir', flow=True, joint=True, pixel_side=1,
+                                                              offsets=[(1, 0), (2, 0), (-1, 0), (3, 0)])),
         # beyond these D, tauD or the offsets leave float32: +Inf maps, "converged"
         (E, 'frame interval 1e-40: want 1e-12 to 1e+06 s', dict(frame_interval=1e-40)),
         (E, 'pixel size 1e+20: want 1e-06 to 1e+06 um', dict(pixel_size=1e20, waist=2)),
