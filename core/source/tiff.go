@@ -1644,14 +1644,16 @@ func pageView(p page, order array.ByteOrder, data []byte) (array.View, error) {
 // mmUnfinished refuses a Micro-Manager file whose summary metadata state
 // several channels, or z slices and time points, where no ImageJ or OME
 // description says how its pages hold them (see openTIFF).
-// mmPositionsMixed reports whether the first pages of a Micro-Manager
-// file (up to 2 x positions) name more than one stage position in their
-// own metadata (PositionIndex, or Micro-Manager 2's Axes.position), or
-// none says: a file of several positions; a file of one (Micro-Manager's
-// file a position, whose summary counts them all) names one.
-func (r *tiffReader) mmPositionsMixed(pages []page, positions int) bool {
+// mmPositionsMixed reports whether the pages of a Micro-Manager file name
+// more than one stage position in their own metadata (PositionIndex, or
+// Micro-Manager 2's Axes.position), or none says: a file of several
+// positions; a file of one (Micro-Manager's file a position, whose summary
+// counts them all) names one. Every page is looked at: an acquisition in
+// the order "Position, Time" holds one position's pages after the other's
+// (its first pages alone were read as one series: REVIEW24's F3).
+func (r *tiffReader) mmPositionsMixed(pages []page) bool {
 	seen := -1
-	for i := 0; i < len(pages) && i < 2*positions; i++ {
+	for i := range pages {
 		var m map[string]any
 		if json.Unmarshal(r.mmTimed(pages[i].ifd), &m) != nil {
 			continue
@@ -1707,7 +1709,7 @@ func (r *tiffReader) mmUnfinished(pages []page) error {
 	case sum.Channels > 1 || (sum.Slices > 1 && sum.Frames > 1):
 		return r.errf("a Micro-Manager file of %d channels, %d z slices and %d time points without its ImageJ or OME-XML description (%s): its pages interleave them, not one time series; save one channel's time series as a TIFF (Fiji)",
 			sum.Channels, sum.Slices, sum.Frames, why)
-	case sum.Positions > 1 && r.mmPositionsMixed(pages, sum.Positions):
+	case sum.Positions > 1 && r.mmPositionsMixed(pages):
 		// (the positions of one file were read as one series: READ19's F3;
 		// a file of one position of several, which its pages' metadata
 		// say, is read: REVIEW23's F1)

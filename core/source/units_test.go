@@ -260,7 +260,7 @@ func TestUnits(t *testing.T) {
 // metadata: at byte 32 the marker 2355492, at 36 the JSON's length, from
 // 40 the JSON (inside the gap before the first strip).
 func mmHeaderFile(summary string, positions ...int) []byte {
-	ps := grayPages(le, 3, 4, 5, 0)
+	ps := grayPages(le, max(3, len(positions)), 4, 5, 0)
 	for i, p := range positions { // each page's own metadata: its stage position
 		ps[i] = with(ps[i], ttag{id: 51123, typ: 2, ascii: fmt.Sprintf(`{"PositionIndex":%d,"FrameIndex":%d}`, p, i)})
 	}
@@ -680,6 +680,9 @@ func TestUnfinishedMicroManagerFile(t *testing.T) {
 		{"mix" + `{"Summary":{"IntendedDimensions":{"time":2,"position":2,"z":1,"channel":1}}}`, true},
 		{"one" + `{"Summary":{"Channels":1,"Slices":1,"Frames":3,"Positions":2}}`, false},
 		{`{"Summary":{"Channels":1,"Slices":1,"Frames":3,"Positions":2}}`, true}, // (no page says: not guessed)
+		// acquired "Position, Time": one position's pages after the other's,
+		// past the first 2 x positions pages (REVIEW24's F3: read as one series)
+		{"major" + `{"Summary":{"Channels":1,"Slices":1,"Frames":3,"Positions":2}}`, true},
 		// NDTiff (READ19's F4): the summary at byte 20, after the marker
 		// 483729 at byte 8; never an ImageJ or OME description
 		{"nd" + `{"Summary":{"Channels":2,"Frames":2,"IntendedDimensions":{"channel":2}}}`, true},
@@ -692,8 +695,10 @@ func TestUnfinishedMicroManagerFile(t *testing.T) {
 			pos = []int{0, 1, 0}
 		case strings.HasPrefix(c.summary, "one"):
 			pos = []int{1, 1, 1}
+		case strings.HasPrefix(c.summary, "major"):
+			pos = []int{0, 0, 0, 0, 0, 1, 1, 1, 1, 1}
 		}
-		c.summary = strings.TrimPrefix(strings.TrimPrefix(c.summary, "mix"), "one")
+		c.summary = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(c.summary, "mix"), "one"), "major")
 		b := mmHeaderFile(strings.TrimPrefix(c.summary, "nd"), pos...)
 		if strings.HasPrefix(c.summary, "nd") {
 			js := strings.TrimPrefix(c.summary, "nd")
