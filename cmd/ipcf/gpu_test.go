@@ -417,10 +417,12 @@ func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
 			t.Errorf("LD_LIBRARY_PATH=%s in %q: %v %q, want %q", c.path, c.cwd, err, got, c.want)
 		}
 	}
-	// The loader's subfolders (REVIEW23's F2, F3): a cut library in the
-	// platform's x86_64/ is named; one in glibc-hwcaps/x86-64-v4/ where the
-	// loader skips that level (its AVX-512 masked) is passed over, as the
-	// loader passes it, for the good one beside.
+	// The loader's subfolders (REVIEW23's F2; REVIEW24's F1, F2): a cut
+	// library in the platform's x86_64/, or in any subfolder the loader may
+	// try (tls/, x86_64/x86_64/, a glibc-hwcaps level, even one masked by
+	// GLIBC_TUNABLES, as ipcf cannot tell the loader's choice without
+	// loading) is named, never mapped; so is one in a folder named with
+	// the loader's $PLATFORM (expanded by the loader's own list).
 	os.MkdirAll(filepath.Join(good, "x86_64"), 0o755)
 	os.WriteFile(filepath.Join(good, "x86_64", "libcuda.so.1"), b[:20000], 0o644)
 	hw := filepath.Join(dir, "hw")
@@ -430,14 +432,24 @@ func TestDevicesSaysWhyALibraryDidNotLoad(t *testing.T) {
 		lb, _ := os.ReadFile(filepath.Join(good, n))
 		os.WriteFile(filepath.Join(hw, n), lb, 0o755)
 	}
+	for _, sub := range []string{"tls", "x86_64/x86_64", "tls/x86_64"} {
+		os.MkdirAll(filepath.Join(dir, "sub", sub), 0o755)
+		os.WriteFile(filepath.Join(dir, "sub", sub, "libcuda.so.1"), b[:20000], 0o644)
+	}
+	for _, plat := range []string{"x86_64", "haswell", "xeon_phi"} { // ($PLATFORM: the loader's, one of these)
+		os.MkdirAll(filepath.Join(dir, "plat", plat), 0o755)
+		os.WriteFile(filepath.Join(dir, "plat", plat, "libcuda.so.1"), b[:20000], 0o644)
+	}
 	for _, c := range []struct{ env, want string }{
 		{"LD_LIBRARY_PATH=" + good, filepath.Join(good, "x86_64", "libcuda.so.1") + ": cut short"},
-		{"LD_LIBRARY_PATH=" + hw, "cuda:0 "},
+		{"LD_LIBRARY_PATH=" + hw, filepath.Join(hw, "glibc-hwcaps", "x86-64-v4", "libcuda.so.1") + ": cut short"},
+		{"LD_LIBRARY_PATH=" + filepath.Join(dir, "sub") + ":" + hw, filepath.Join(dir, "sub", "tls", "x86_64", "libcuda.so.1") + ": cut short"},
+		{"LD_LIBRARY_PATH=" + filepath.Join(dir, "plat", "$PLATFORM") + ":" + good, filepath.Join(dir, "plat") + "/"},
 	} {
 		cmd := exec.Command(binary(t), "devices")
 		cmd.Env = append(os.Environ(), "IPCF_CUDA_LIBDIR=", c.env, "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F")
 		got, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(got), c.want) {
+		if err != nil || !strings.Contains(string(got), c.want) || !strings.Contains(string(got), "libcuda.so.1: cut short") {
 			t.Errorf("%s: %v %q, want %q", c.env, err, got, c.want)
 		}
 	}

@@ -186,86 +186,109 @@ static int elf_check(const char *path, char *why, size_t n) {
 /* elf_cut: elf_check's refusal (1) of a file given by its path. */
 static int elf_cut(const char *path, char *why, size_t n) { return elf_check(path, why, n) == 1; }
 
-/* The folders the system's loader searches for a library name, in its
- * order as far as ipcf can tell without loading: LD_LIBRARY_PATH (':' or
- * ';' between folders, an empty one the current folder), then the usual
- * places of ld.so.cache's entries, each after its glibc-hwcaps
- * subfolders; a file the loader would skip (32-bit, another machine's) is
- * passed over. sys_cut checks the first file of the name found so before
- * dlopen searches for it (ld.so.cache itself is not read). */
+/* The folders the system's loader searches for a library name, as the
+ * loader itself lists them (dlinfo RTLD_DI_SERINFO: LD_LIBRARY_PATH as it
+ * was when the process started, its $ORIGIN, $PLATFORM and $LIB expanded,
+ * ':' or ';' between folders, an empty one the current folder; the
+ * program's RPATH or RUNPATH; the default folders: the environment read
+ * now was not the loader's, REVIEW24's F2, F4), then the usual places of
+ * ld.so.cache's entries (the cache itself is not read). In each folder the
+ * loader tries subfolders first: the glibc-hwcaps levels and the legacy
+ * ones (tls/, the platform's, x86_64/, glibc < 2.37). Which of them it
+ * tries depends on the CPU, GLIBC_TUNABLES masks as the loader reads them
+ * and the glibc version, which ipcf cannot know without loading (a guess
+ * from the masks' text crashed or refused good libraries: REVIEW24's F1),
+ * so every one is checked: a library cut short anywhere the loader may
+ * look, before the first folder that holds the name itself, is named and
+ * refused (never mapped: SIGBUS), even in a subfolder this CPU's loader
+ * would skip; a file the loader would skip (32-bit, another machine's) is
+ * passed over. */
 static const char *const sysdirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
                                       "/usr/local/cuda/lib64", "/usr/lib/wsl/lib", "/lib", "/usr/lib", 0};
-/* The subfolders the loader tries first in each folder: the glibc-hwcaps
- * levels this CPU has (a level it lacks is skipped by the loader, and so
- * here: REVIEW23's F3, F4), then the platform's (x86_64: REVIEW23's F2). */
-static const char *const hwcaps[] = {"glibc-hwcaps/x86-64-v4/", "glibc-hwcaps/x86-64-v3/", "glibc-hwcaps/x86-64-v2/", "x86_64/", "", 0};
 
-static int hwcap_level(int h) {
+/* subdir returns the i-th subfolder (with its '/') that the loader may try
+ * in a folder before the folder itself, "" after the last. */
+static const char *subdir(int i, char *buf, size_t n) {
 #if defined(__x86_64__)
-    __builtin_cpu_init();
-    int v2 = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("ssse3");
-    int v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-             __builtin_cpu_supports("fma");
-    int v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    /* the CPU features the loader is told to ignore (GLIBC_TUNABLES'
-     * glibc.cpu.hwcaps=-AVX512F,...) lower its levels as well */
-    const char *tn = getenv("GLIBC_TUNABLES");
-    const char *hw = tn ? strstr(tn, "glibc.cpu.hwcaps=") : 0;
-    if (hw) {
-        char masked[256];
-        snprintf(masked, sizeof masked, "%.*s", (int)strcspn(hw, ":"), hw);
-        if (strstr(masked, "-AVX512")) v4 = 0;
-        if (strstr(masked, "-AVX2") || strstr(masked, "-BMI") || strstr(masked, "-FMA")) v3 = v4 = 0;
-        if (strstr(masked, "-SSE4_2") || strstr(masked, "-POPCNT") || strstr(masked, "-SSSE3")) v2 = v3 = v4 = 0;
-    }
-    switch (h) {
-    case 0: return v4;
-    case 1: return v3;
-    case 2: return v2;
-    case 3: return 1;
-    }
-    return 1;
+    static const char *const levels[] = {"glibc-hwcaps/x86-64-v4/", "glibc-hwcaps/x86-64-v3/", "glibc-hwcaps/x86-64-v2/"};
+    static const char *const tls[] = {"tls/", ""};
+    static const char *const plat[] = {"haswell/", "xeon_phi/", "x86_64/", ""};
+    static const char *const caps[] = {"avx512_1/x86_64/", "avx512_1/", "x86_64/", ""};
+    if (i < 3) return levels[i];
+    i -= 3;
+    if (i >= 2 * 4 * 4 - 1) return ""; /* (the last combination is the folder itself) */
+    snprintf(buf, n, "%s%s%s", tls[i / 16], plat[i / 4 % 4], caps[i % 4]);
+    return buf;
 #else
-    return h == 4;
+    (void)buf, (void)n;
+    return i == 0 ? "tls/" : "";
 #endif
 }
 
-/* dir_cut: elf_check of the first file of name in dir (len bytes) or its
- * subfolders the loader tries: 1 refused, 0 found (and fine), -1 none. */
+/* dir_cut: elf_check of name in dir (len bytes) and every subfolder the
+ * loader may try: 1 refused (one is cut), 0 the folder holds the name
+ * itself (fine: the loader stops here at the latest), -1 go on. */
 static int dir_cut(const char *dir, size_t len, const char *name, char *why, size_t n) {
-    char path[1024];
+    char path[1200], sub[64];
     if (len == 0) dir = ".", len = 1;
     if (len > 900) return -1;
-    for (int h = 0; hwcaps[h]; h++) {
-        if (!hwcap_level(h)) continue;
-        snprintf(path, sizeof path, "%.*s/%s%s", (int)len, dir, hwcaps[h], name);
+    for (int i = 0;; i++) {
+        const char *sd = subdir(i, sub, sizeof sub);
+        snprintf(path, sizeof path, "%.*s/%s%s", (int)len, dir, sd, name);
         struct stat st;
-        if (stat(path, &st) != 0) continue;
-        int r = elf_check(path, why, n);
-        if (r >= 0) return r;
+        int r = stat(path, &st) == 0 ? elf_check(path, why, n) : -1;
+        if (r == 1) return 1;
+        if (!*sd) return r == 0 ? 0 : -1;
     }
-    return -1;
+}
+
+/* sys_cut_listed runs dir_cut over the folders of the loader's search as
+ * dlinfo lists them, until one decides (*res: dir_cut's result); it
+ * returns 0 where they could not be listed (sys_cut then reads
+ * LD_LIBRARY_PATH itself). */
+static int sys_cut_listed(const char *name, char *why, size_t n, int *res) {
+    void *self = dlopen(NULL, RTLD_LAZY);
+    if (!self) return 0;
+    Dl_serinfo size;
+    if (dlinfo(self, RTLD_DI_SERINFOSIZE, &size) != 0 || size.dls_size < sizeof(Dl_serinfo) || size.dls_size > (1 << 20)) {
+        dlclose(self);
+        return 0;
+    }
+    Dl_serinfo *si = malloc(size.dls_size);
+    if (!si) {
+        dlclose(self);
+        return 0;
+    }
+    *si = size;
+    int ok = dlinfo(self, RTLD_DI_SERINFOSIZE, si) == 0 && dlinfo(self, RTLD_DI_SERINFO, si) == 0;
+    *res = -1;
+    for (unsigned i = 0; ok && i < si->dls_cnt && *res < 0; i++) {
+        const char *d = si->dls_serpath[i].dls_name;
+        *res = dir_cut(d, strlen(d), name, why, n);
+    }
+    free(si);
+    dlclose(self);
+    return ok;
 }
 
 static int sys_cut(const char *name, char *why, size_t n) {
-    const char *lp = getenv("LD_LIBRARY_PATH");
-    if (lp && *lp) {
-        const char *p = lp;
-        for (;;) {
-            size_t len = strcspn(p, ":;");
-            int r = dir_cut(p, len, name, why, n);
-            if (r >= 0) return r;
-            p += len;
-            if (!*p) break;
-            p++; /* (a separator at the end: an empty folder, the current one) */
+    int r = -1;
+    if (!sys_cut_listed(name, why, n, &r)) {
+        const char *lp = getenv("LD_LIBRARY_PATH");
+        if (lp && *lp) {
+            const char *p = lp;
+            for (;;) {
+                size_t len = strcspn(p, ":;");
+                r = dir_cut(p, len, name, why, n);
+                if (r >= 0) break;
+                p += len;
+                if (!*p) break;
+                p++; /* (a separator at the end: an empty folder, the current one) */
+            }
         }
     }
-    for (int i = 0; sysdirs[i]; i++) {
-        int r = dir_cut(sysdirs[i], strlen(sysdirs[i]), name, why, n);
-        if (r >= 0) return r;
-    }
-    return 0;
+    for (int i = 0; r < 0 && sysdirs[i]; i++) r = dir_cut(sysdirs[i], strlen(sysdirs[i]), name, why, n);
+    return r == 1;
 }
 
 /* open_any opens the first of names that loads (from IPCF_CUDA_LIBDIR
