@@ -331,7 +331,8 @@ if strcmp(model, 'ccf2d') && H > 1 && W > 1 && ~isempty(fitted_uv)
   % across it biases D and the velocity along it (D 0.090 for 0.05, vy 0 +- 0 without a word:
   % FIT19's m1; as ipcf fit and Python's ipcf.fit warn)
   nz = fitted_uv(any(fitted_uv ~= 0, 2), :);
-  if ~isempty(nz) && (all(nz(:, 1) == 0) || all(nz(:, 2) == 0))
+  % (an offset across the axis needs more than 2 rows or columns: REVIEW24's m2)
+  if ~isempty(nz) && ((all(nz(:, 2) == 0) && H > 2) || (all(nz(:, 1) == 0) && W > 2))
     fit_warnings{end + 1} = ['the offsets lie on one axis of an image: the velocity across it is held at 0 (a line ' ...
         'scan''s geometry), and a flow across it biases D and the velocity along it; give curves of offsets in two ' ...
         'directions for an image''s flow'];

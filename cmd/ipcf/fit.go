@@ -605,7 +605,11 @@ func planFit(in *fitInput, f fitFlags) (*fitPlan, error) {
 	case "itir":
 		m := fit.ITIRFCS{A: 1, W: w, Flow: f.flow, Offset: f.ginf}
 		if why := m.FlowDetermined(vecs, f.joint); why != "" {
-			return nil, fitNeeds("--model itir --flow: %s (--joint, and a result of offsets in two directions; or fit the speed alone with --model acf2d --flow)", why)
+			need := "--joint, and a result of offsets in two directions; "
+			if f.joint { // (given, and the reason says what else: REVIEW24's m3)
+				need = ""
+			}
+			return nil, fitNeeds("--model itir --flow: %s (%sor fit the speed alone with --model acf2d --flow)", why, need)
 		}
 		pl.model = m
 	}
@@ -1274,6 +1278,15 @@ func fitWarnings(in *fitInput, pl *fitPlan) []string {
 // word: FIT19's m1).
 func heldAcross(in *fitInput, pl *fitPlan) string {
 	if pl.lower == nil || in.h <= 1 || in.w <= 1 { // (a line scan, or one row or column: no other direction)
+		return ""
+	}
+	// an offset across the axis needs more than 2 rows (columns): an image
+	// of 2 has none to give (REVIEW24's m2)
+	across := in.w // (vx held: offsets along y)
+	if pl.lower[3] == 0 && pl.upper[3] == 0 {
+		across = in.h // (vy held: offsets along x)
+	}
+	if across <= 2 {
 		return ""
 	}
 	return "the offsets lie on one axis of an image: the velocity across it is held at 0 (a line scan's geometry), and a flow across it biases D and the velocity along it; give a result of offsets in two directions for an image's flow"

@@ -516,6 +516,9 @@ func TestFitCLIBadInput(t *testing.T) {
 		{2, "a delta-CCF has no offset", []string{delta, "-o", out, "--model", "ccf2d", "--ginf"}},
 		{2, "offsets in two directions, or on one axis (a line scan's, the velocity across it held at 0), to determine the flow's velocity (vx, vy); the result has 2 offset(s) on one line off the axes", []string{line, "-o", out, "--model", "ccf2d"}},
 		{2, "needs offsets other than (0, 0): the result holds autocorrelations alone", []string{acf, "-o", out, "--model", "ccf2d"}},
+		// itir --flow of autocorrelations: --joint advised, unless given (REVIEW24's m3)
+		{2, "does not determine the velocity's sign across its offset (at (0, 0), its direction): fit the curves of each pixel together (joint), with offsets in two directions (--joint, and a result", []string{acf, "-o", out, "--model", "itir", "--flow"}},
+		{2, "do not determine the velocity's direction, only its speed: give curves of offsets in two directions (or fit the speed alone with --model acf2d --flow)", []string{acf, "-o", out, "--model", "itir", "--flow", "--joint"}},
 		{2, "the result is calibrated (pixel size", []string{calib, "-o", out}},
 		// the pixel size from the command line, not the result: said so
 		{2, "--pixel-size gives the pixels a size (0.1 um): give the PSF waist", []string{circle, "-o", out, "--pixel-size", "0.1"}},
@@ -1388,11 +1391,13 @@ func TestFitCCF2DOnOneAxisOfAnImageWarns(t *testing.T) {
 	writeNpy(t, img, array.Uint16, []int{512, 12, 16}, func(i int) float64 { return float64(20 + (i*7919)%13) })
 	line := filepath.Join(dir, "line.npy")
 	writeNpy(t, line, array.Uint16, []int{512, 16}, func(i int) float64 { return float64(20 + (i*7919)%13) })
+	two := filepath.Join(dir, "two.npy") // (2 rows: no offset across them to give, REVIEW24's m2)
+	writeNpy(t, two, array.Uint16, []int{512, 2, 16}, func(i int) float64 { return float64(20 + (i*7919)%13) })
 	const held = "the velocity across it is held at 0"
 	for _, c := range []struct {
 		in   string
 		want bool
-	}{{img, true}, {line, false}} {
+	}{{img, true}, {line, false}, {two, false}} {
 		res := c.in + ".pcf.npy"
 		if code, msg := runIn(t, "pcf", c.in, "-o", res, "--offsets", "4,0;-4,0", "--nbins", "8", "--smooth", "0", "--quiet"); code != 0 {
 			t.Fatalf("pcf %s: %d %s", c.in, code, msg)

@@ -302,7 +302,7 @@ check(is.smooth == 0.7 && ia.smooth == 0 && strcmp(id, 'ipcf:smoothed') && ~isem
 XAX = [4 0; -4 0; 8 0];
 p = truth(0, 'ccf2d', false, false);
 p(4) = 0;
-gx = repmat(reshape(single(model('ccf2d', p, XAX, TAU, false, false, false, [], 1, W0)), 1, 1, 3, []), [2 2 1 1]);
+gx = repmat(reshape(single(model('ccf2d', p, XAX, TAU, false, false, false, [], 1, W0)), 1, 1, 3, []), [3 3 1 1]);
 lastwarn('');
 [~, hx] = ipcf_fit(gx, 'Delays', TAU, 'Offsets', XAX, 'Model', 'ccf2d');
 [msg, id] = lastwarn();
@@ -311,9 +311,10 @@ lastwarn('');
 lastwarn('');
 [~, hs] = ipcf_fit(G, 'Delays', TAU, 'Offsets', STAR, 'Model', 'ccf2d');
 [~, hl] = ipcf_fit(gx(1, :, :, :), 'Delays', TAU, 'Offsets', XAX, 'Model', 'ccf2d');
+[~, h2] = ipcf_fit(gx(1:2, :, :, :), 'Delays', TAU, 'Offsets', XAX, 'Model', 'ccf2d');   % (2 rows: none across, REVIEW24's m2)
 [~, id0] = lastwarn();
 check(strcmp(id, 'ipcf:held_velocity') && ~isempty(strfind(msg, 'held at 0')) && numel(hx.warnings) == 1 && ...
-      strcmp(idy, 'ipcf:held_velocity') && numel(hy.warnings) == 1 && isempty(hs.warnings) && isempty(hl.warnings) && ...
+      strcmp(idy, 'ipcf:held_velocity') && numel(hy.warnings) == 1 && isempty(hs.warnings) && isempty(hl.warnings) && isempty(h2.warnings) && ...
       isempty(id0), 'ccf2d on one axis of an image: warning ipcf:held_velocity and INFO.warnings; two directions, a line: none', ...
       sprintf('%s %s | %s | %d %d %d %d | %s', id, msg, idy, numel(hx.warnings), numel(hy.warnings), numel(hs.warnings), ...
               numel(hl.warnings), id0));

@@ -701,7 +701,8 @@ def fit(curves, delays=None, offsets=None, model='pcf1d', *, waist=None, waist_u
         # along it (D 0.090 for 0.05, vy 0 +- 0 without a word: FIT19's m1;
         # as ipcf fit warns)
         nz = uv[(uv[:, 0] != 0) | (uv[:, 1] != 0)]
-        if len(nz) and ((nz[:, 1] == 0).all() or (nz[:, 0] == 0).all()):
+        # (an offset across the axis needs more than 2 rows or columns: REVIEW24's m2)
+        if len(nz) and (((nz[:, 1] == 0).all() and g.shape[0] > 2) or ((nz[:, 0] == 0).all() and g.shape[1] > 2)):
             warnings.warn('ipcf.fit: the offsets lie on one axis of an image: the velocity across it is held at 0 (a '
                           'line scan\'s geometry), and a flow across it biases D and the velocity along it; give '
                           'curves of offsets in two directions for an image\'s flow', UserWarning,

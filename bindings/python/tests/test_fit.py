@@ -1529,3 +1529,5 @@ def test_ccf2d_on_one_axis_of_an_image_warns():
         ipcf.fit(ipcf.pcf(d[:, 0, :], **kw), model='ccf2d', waist=2)
         ipcf.fit(ipcf.pcf(d, offsets=[[4, 0], [0, 4], [-4, 0], [0, -4]], nbins=8, smooth=0, labelled=True),
                  model='ccf2d', waist=2)
+        # an image of 2 rows has no offset across them to give (REVIEW24's m2)
+        ipcf.fit(ipcf.pcf(d[:, :2, :], **kw), model='ccf2d', waist=2)

@@ -217,7 +217,8 @@ final class Fit {
             alongX &= in.uv[i + 1] == 0;
             alongY &= in.uv[i] == 0;
         }
-        if (!any || !(alongX || alongY)) return "";
+        // (an offset across the axis needs more than 2 rows or columns: REVIEW24's m2)
+        if (!any || !((alongX && in.ny > 2) || (alongY && in.nx > 2))) return "";
         return "the offsets lie on one axis of an image: the velocity across it is held at 0 (a line scan's geometry), and a flow "
                 + "across it biases D and the velocity along it; give a result of offsets in two directions for an image's flow";
     }
