@@ -479,7 +479,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"format npy with a raw shape", pcf(stack, "--format", "npy", "--shape", "64,12,12"), 2, []string{"--format npy", "--shape"}, nil},
 		// a pattern of files with --format npy or raw: "stat PATTERN: no
 		// such file" before (READ19's m5)
-		{"format npy of a pattern", pcf(p("go*.npy"), "--format", "npy"), 2, []string{"is a pattern of 1 files", "reads one file"}, nil},
+		{"format npy of a pattern", pcf(p("go*.npy"), "--format", "npy"), 2, []string{"is a pattern of 1 files", "reads one file", "these are no TIFF files: give one file"}, nil},
 		{"format raw of a pattern", pcf(p("st*.raw"), "--format", "raw", "--shape", "64,12,12"), 2, []string{"is a pattern of 1 files"}, nil},
 		{"format tiff with a raw shape", pcf(stack, "--format", "tiff", "--shape", "64,12,12"), 2, []string{"--format tiff", "--shape"}, nil},
 		// a raw layout with the format left to the content: a .npy or TIFF is

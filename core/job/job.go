@@ -439,7 +439,13 @@ func openSourceUnchecked(in Input, flag string) (source.Source, error) {
 		// said "stat PATTERN: no such file or directory" (READ19's m5).
 		if _, err := os.Stat(in.Path); err != nil && strings.ContainsAny(in.Path, "*?[") {
 			if m, _ := filepath.Glob(in.Path); len(m) > 0 {
-				return nil, optErr("%s is a pattern of %d files, read as a series of TIFF frames: the format npy or raw (or a raw layout) reads one file; leave them out, or give one file", in.Path, len(m))
+				advice := "leave them out, or give one file"
+				if !slices.ContainsFunc(m, func(p string) bool { e := strings.ToLower(filepath.Ext(p)); return e == ".tif" || e == ".tiff" }) {
+					// (leaving them out read the .npy or raw files as TIFF
+					// frames: "not a TIFF file", REVIEW24's m4)
+					advice = "these are no TIFF files: give one file, which holds a whole time series"
+				}
+				return nil, optErr("%s is a pattern of %d files, read as a series of TIFF frames: the format npy or raw (or a raw layout) reads one file; %s", in.Path, len(m), advice)
 			}
 		}
 	}
