@@ -367,6 +367,19 @@ for (j = 0; j < methods.length; j++) {
         close();
         selectImage(opened);
         close();
+        // its error bars gone: said, not "beside it, open them" (PARITY20's m2)
+        dummy = File.copy(tmp + e + ".sd.npy", tmp + "keep.sd.npy");
+        dummy = File.delete(tmp + e + ".sd.npy");
+        opened = call("ipcf.Ipcf.openPcf", tmp + e + ".npy");
+        fitted = call("ipcf.Ipcf.fit", "model=pcf1d waist=2");
+        warned = call("ipcf.Ipcf.lastWarning");
+        ok = (indexOf(warned, "records error bars in " + e + ".sd.npy, which is missing") >= 0 && indexOf(warned, "beside it") < 0);
+        check(ok, "fit of an opened result whose error bars are gone: says they are missing", warned);
+        close();
+        selectImage(opened);
+        close();
+        dummy = File.copy(tmp + "keep.sd.npy", tmp + e + ".sd.npy");
+        dummy = File.delete(tmp + "keep.sd.npy");
     }
 }
 

@@ -389,9 +389,15 @@ final class Fit {
         } else if (res.getProp("ipcf.errors_file") != null) {
             // A result opened with its error bars recorded: ipcf fit and Python's fit_result
             // weight by them by default; here they are not open, so say it.
-            String msg = "ipcf: warning: " + res.getTitle() + " has error bars (" + res.getProp("ipcf.errors_file")
+            String ef = res.getProp("ipcf.errors_file"), file = res.getProp("ipcf.file");
+            String msg = "ipcf: warning: " + res.getTitle() + " has error bars (" + ef
                     + " beside it), fitted unweighted here: open them (openPcf) and give sigma=[their title] to weight "
                     + "the fit as ipcf fit does";
+            // (gone: said, as ipcf fit and Python refuse such a result; the advice to open
+            // them could not be followed: PARITY20's m2)
+            if (file != null && !java.nio.file.Files.exists(java.nio.file.Paths.get(file).resolveSibling(ef)))
+                msg = "ipcf: warning: " + res.getTitle() + " records error bars in " + ef + ", which is missing: "
+                        + "fitted unweighted here; compute them again (ipcf pcf --errors, or errors=blocking here) to weight the fit";
             Engine.warn(msg);
         }
         float[][] planes = in.planes;
