@@ -276,7 +276,7 @@ test-fiji: $(FIJI_JAR) $(BUILD)/fiji/test-classes/StressTest.class $(BIN) $(FILE
 	timeout -k 10 120 xvfb-run -a -s "-screen 0 1280x1024x24" java -Dplugins.dir=$(CURDIR)/$(BUILD)/fiji -cp $(IJ_CP) ij.ImageJ \
 	  -batch bindings/fiji/tests/test_menu.ijm | tee $(BUILD)/fiji/test_menu.log
 	grep -q '^DONE menu' $(BUILD)/fiji/test_menu.log && ! grep -q '^FAIL' $(BUILD)/fiji/test_menu.log
-	test $$(grep -c '^PASS' $(BUILD)/fiji/test_menu.log) -eq 10
+	test $$(grep -c '^PASS' $(BUILD)/fiji/test_menu.log) -eq 11
 	grep -q '^ipcf error: second=red names an open image: a file job takes' $(BUILD)/fiji/test_menu.log
 	grep -q '^ipcf error: roi: a file job takes a mask file' $(BUILD)/fiji/test_menu.log
 	grep -q '^ipcf error: offset is for raw input' $(BUILD)/fiji/test_menu.log

@@ -289,6 +289,11 @@ for (j = 0; j < methods.length; j++) {
     same = call("ipcf.Ipcf.equalsPcf", tmp + e + ".sd.npy");
     ok = (sd == "pCF error bars of sim.npy" && same == "1" && Property.get("ipcf.errors") == methods[j]);
     check(ok, "call(\"ipcf.Ipcf.errors\", \"..." + keyE + "\"): the error bars of ipcf pcf --errors bit for bit", sd + " " + same);
+    // the file job writes them as every host's does (PARITY20's m3: errors= was an unknown option)
+    r = call("ipcf.Ipcf.pcfFile", tmp + "sim.npy", tmp + "f" + e + ".npy", keys + " " + fitE);
+    same = call("ipcf.Ipcf.equalsPcf", tmp + "f" + e + ".sd.npy");
+    ok = (r == "" && same == "1");
+    check(ok, "pcfFile ... " + fitE + ": OUT.sd.npy, the error bars of ipcf pcf --errors bit for bit", r + " " + same);
     out = cli("fit " + q(tmp + e + ".npy") + " -o " + q(tmp + "w" + j + ".npy") + " --waist 2 --quiet");
     selectImage(res);
     t = call("ipcf.Ipcf.fit", "model=pcf1d waist=2 " + fitE);

@@ -31,6 +31,13 @@ same = call("ipcf.Ipcf.sameFileBytes", dir + "run_cross.npy", dir + "call_cross.
 differ = call("ipcf.Ipcf.sameFileBytes", dir + "call_ch1.npy", dir + "call_cross.npy");
 if (same == "1" && differ == "0") print("PASS file job menu command channel=1 cross: call()'s cross-correlation");
 else print("FAIL: file job menu command channel=1 cross: same as call() " + same + ", call()'s cross differs from channel 1 alone " + (differ == "0"));
+// error bars beside the result, from the dialog's Errors and Segments fields as from call()
+// (PARITY20's m3: errors= was an unknown option of the file job)
+r = call("ipcf.Ipcf.pcfFile", dir + "c2.tif", dir + "call_err.npy", opts + " channel=1 errors=segments segments=4");
+run("Pair Correlation of File or Folder...", "input=[" + dir + "c2.tif] output=[" + dir + "run_err.npy] " + opts + " channel=1 errors=segments segments=4");
+same = call("ipcf.Ipcf.sameFileBytes", dir + "run_err.sd.npy", dir + "call_err.sd.npy");
+if (r == "" && same == "1") print("PASS file job menu command errors=segments segments=4: call()'s error bars");
+else print("FAIL: file job menu command errors=segments segments=4: " + r + " same " + same);
 newImage("red", "16-bit black", 12, 12, 64);
 run("Pair Correlation of File or Folder...", "input=[" + dir + "c2.tif] output=[" + dir + "run_second.npy] " + opts + " channel=1 second=red");
 if (!File.exists(dir + "run_second.npy")) print("PASS file job menu command second=red: refused");

@@ -783,6 +783,8 @@ final class Engine {
         jo.frame_interval = j.frameInterval;
         jo.pixel_size = j.pixelSize;
         jo.copy_input = j.copyInput ? 1 : 0;
+        jo.errors = j.errors.equals("blocking") ? 1 : j.errors.equals("segments") ? 2 : 0; // IPCF_JOB_ERRORS_*
+        jo.segments = j.segments;
         final RuntimeException[] thrown = new RuntimeException[1];
         // Thread.interrupt() of the thread that runs the job cancels it, as Esc does (a script's
         // or a plugin's worker stopped so ran to its end: HOSTS11's m6); the flag stays set.

@@ -24,7 +24,7 @@ public final class FileJob {
             "bins", "nbins", "bleach", "mean", "threads", "device", "memory", "engine", "scratch", "tile", "crop",
             "frames", "mask", "format", "shape", "dtype", "byteorder", "byte_order", "offset", "frame_interval",
             "pixel_size", "open", "preset", "offsets", "acf", "delta", "m", "smooth", "threshold", "second", "channel",
-            "channel2", "cross", "copy_input"));
+            "channel2", "cross", "copy_input", "errors", "segments"));
 
     public String input = "", output = "";
     public Ipcf.Params pcf = new Ipcf.Params();
@@ -39,6 +39,13 @@ public final class FileJob {
     public double frameInterval, pixelSize;
     /** Out of core: copy the frames into scratch first even where the input file can be read in place. */
     public boolean copyInput;
+    /**
+     * Error bars written beside a .npy output OUT.npy as OUT.sd.npy: "none", "blocking" or
+     * "segments" (ipcf pcf --errors, Python's pcf_file(errors=), as every host's file job:
+     * PARITY20's m3); segments: 2 .. the frames used, 0 = 8.
+     */
+    public String errors = "none";
+    public int segments;
     /** Open the result (a .npy under {@link #OPEN_LIMIT} bytes) when done. */
     public boolean open;
 
@@ -121,8 +128,22 @@ public final class FileJob {
         j.pixelSize = doubleOpt(o, "pixel_size", 0);
         j.open = Ipcf.flag(o, "open");
         j.copyInput = Ipcf.flag(o, "copy_input");
+        j.setErrors(Ipcf.strOpt(o, "errors", "none"), Ipcf.strOpt(o, "segments", null));
         j.pcf.warnIgnored();
         return j;
+    }
+
+    /** Sets errors= and segments= (null or empty: the library's 8), checked as Fit's. */
+    void setErrors(String e, String seg) {
+        if (!Arrays.asList(Fit.ERRORS).contains(e))
+            throw new IllegalArgumentException("errors=" + e + ": want blocking or segments (or none)");
+        errors = e;
+        segments = 0;
+        if (seg != null && !seg.trim().isEmpty()) {
+            if (!e.equals("segments"))
+                throw new IllegalArgumentException("segments=" + seg + " is for errors=segments (the error bars from the spread over segments)");
+            segments = (int) Ipcf.whole("segments", seg, 2, Integer.MAX_VALUE);
+        }
     }
 
     /** The options without channel=0 (what the file dialog records for a one-channel file). */
@@ -161,7 +182,7 @@ public final class FileJob {
 
     static final String LISTING = "input output radius points preset offsets acf delta bins nbins m smooth threshold channel "
             + "channel2 cross bleach mean threads device memory engine scratch tile crop frames mask format shape dtype "
-            + "byteorder offset frame_interval pixel_size open copy_input";
+            + "byteorder offset frame_interval pixel_size open copy_input errors segments";
 
     /** A whole number >= 0 (offset): "1.5", "-1", "1e3" or 2^63 are errors naming the key. */
     static long longOpt(String o, String key, long def) {

@@ -132,6 +132,10 @@ public class Pair_Correlation_File implements PlugIn {
         gd.addNumericField("Frame_interval", 0, 6, 10, "s (0 = the file's)");
         gd.addToSameRow();
         gd.addNumericField("Pixel_size", 0, 6, 10, "um (0 = the file's)");
+        // error bars beside a .npy result (OUT.sd.npy), as ipcf pcf --errors (PARITY20's m3)
+        gd.addChoice("Errors", Fit.ERRORS, contains(Fit.ERRORS, d.errors) ? d.errors : "none");
+        gd.addToSameRow();
+        gd.addStringField("Segments", d.segments == 0 ? "" : Integer.toString(d.segments), 4);
         gd.addCheckbox("Open the result (a .npy under " + (FileJob.OPEN_LIMIT >> 20) + " MB)", d.open);
         gd.addCheckbox("Copy_input into scratch first (out of core: an input on a slow or shared drive, or one that may change)",
                 d.copyInput);
@@ -179,6 +183,8 @@ public class Pair_Correlation_File implements PlugIn {
         j.offset = (long) off;
         j.frameInterval = gd.getNextNumber();
         j.pixelSize = gd.getNextNumber();
+        String errors = gd.getNextChoice();
+        j.setErrors(errors, gd.getNextString());
         j.open = gd.getNextBoolean();
         j.copyInput = gd.getNextBoolean();
         if (gd.invalidNumber()) throw new IllegalArgumentException("invalid number in the dialog");
