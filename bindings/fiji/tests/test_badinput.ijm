@@ -136,6 +136,13 @@ expect("second of another frame interval", call("ipcf.Ipcf.acf", "second=slow"),
 r = call("ipcf.Ipcf.acf", "second=slow frame_interval=0.002");
 ok = (startsWith(r, "error") == false);
 check(ok, "second of another frame interval, frame_interval given", r);
+// error bars of curves all NaN (a threshold above every pixel's mean): said, as the curves are
+// (PARITY20's m1: all NaN without a word, where ipcf pcf --errors warns)
+selectImage("fast");
+r = call("ipcf.Ipcf.errors", "radius=1 points=4 nbins=4 threshold=1e6 method=blocking");
+w = call("ipcf.Ipcf.lastWarning");
+ok = (indexOf(w, "every error bar of the pCF of fast is NaN (check threshold=") >= 0);
+check(ok, "error bars of NaN curves warn", r + " | " + w);
 close("*");
 newImage("small", "16-bit ramp", 4, 4, 16);
 expect("image smaller than the circle", call("ipcf.Ipcf.pcf", "radius=2 points=4 bins=4"), "ipcf_pcf_compute: pcf: invalid parameter: radius=2 too large for a 4x4 image");

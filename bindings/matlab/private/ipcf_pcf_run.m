@@ -41,7 +41,7 @@ if nargout < 2
 else
   [G, delays] = ipcf_mex_call(fname, @ipcf_pcf_mex, args{:});
 end
-if isempty(errs) && ~isempty(G) && ~any(isfinite(G(:)))
+if ~isempty(G) && ~any(isfinite(G(:)))
   % Every curve NaN, without a word (a mask of no computed pixel, a
   % threshold above every pixel's mean: REVIEW12's F4), as Python warns.
   why = {};
@@ -56,7 +56,11 @@ if isempty(errs) && ~isempty(G) && ~any(isfinite(G(:)))
   else
     why = ['check ' strjoin(why, ' and ')];
   end
-  warning('ipcf:all_nan', '%s: every curve is NaN (%s)', fname, why);
+  what = 'curve';
+  if ~isempty(errs)
+    what = 'error bar';   % (of curves all NaN: said as the curves are, PARITY20's m1)
+  end
+  warning('ipcf:all_nan', '%s: every %s is NaN (%s)', fname, what, why);
 end
 if nargout < 2
   return

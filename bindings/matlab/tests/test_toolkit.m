@@ -251,6 +251,12 @@ for i = 1:numel(nan_cases)
   check(all(isnan(got(:))) && strcmp(id, 'ipcf:all_nan') && ~isempty(strfind(msg, ['every curve is NaN ' nan_cases{i}{2}])), ...
         ['every curve NaN warns: ' nan_cases{i}{2}], [id ': ' msg]);
 end
+% and their error bars (PARITY20's m1: all NaN without a word, where ipcf pcf --errors warns)
+lastwarn('', '');
+got = ipcf_pcf_errors(data, 'Offsets', c.offsets, 'Nbins', 8, 'Smooth', 0, 'Threshold', 1e6);
+[msg, id] = lastwarn();
+check(all(isnan(got(:))) && strcmp(id, 'ipcf:all_nan') && ~isempty(strfind(msg, 'every error bar is NaN (check ''Threshold'' 1000000)')), ...
+      'every error bar NaN warns', [id ': ' msg]);
 lastwarn('', '');
 ipcf_pcf(data, 'Offsets', c.offsets, 'Nbins', 8, 'Threshold', 2);
 [msg, id] = lastwarn();

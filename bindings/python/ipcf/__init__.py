@@ -1901,7 +1901,7 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
     _call(fn, name, args, o, progress, keep=(data, d3, d2, mk, out, full), quick=quick)
     if errors is None and o.device != _c.DEVICE_CPU:  # only device='auto' falls back to the CPU
         _warn_fallback(name, stacklevel=4)
-    if errors is None and out.size and not getattr(_said, 'quiet', False) and not numpy.isfinite(out).any():
+    if out.size and not getattr(_said, 'quiet', False) and not numpy.isfinite(out).any():
         # Every curve NaN, without a word (a mask of no computed pixel, a
         # threshold above every pixel's mean: REVIEW12's F4)
         why = []
@@ -1909,7 +1909,9 @@ def _pcf_call(name, data, *, acf, radius, npoints, nbins, bleach, bleach_mean, m
             why.append('the mask')
         if threshold is not None:
             why.append(f'threshold={threshold!r}')
-        warnings.warn(f'ipcf.{name}: every curve is NaN' + (f' (check {" and ".join(why)})' if why else
+        # (error bars of such curves too: PARITY20's m1)
+        what = 'curve' if errors is None else 'error bar'
+        warnings.warn(f'ipcf.{name}: every {what} is NaN' + (f' (check {" and ".join(why)})' if why else
                       ' (pixels whose series sum to zero or hold NaN)'), AllNaNWarning,
                       stacklevel=_outside_stacklevel())
     if labelled:

@@ -1478,6 +1478,9 @@ def test_all_nan_result_warned():
         ipcf.pcf(d, radius=1, npoints=4, nbins=4, mask=m)
     with pytest.warns(ipcf.AllNaNWarning, match='check threshold=1000000000.0'):
         ipcf.acf(d, nbins=4, threshold=1e9)
+    # and their error bars (PARITY20's m1: all NaN without a word, where ipcf pcf --errors warns)
+    with pytest.warns(ipcf.AllNaNWarning, match='every error bar is NaN \\(check threshold=1000000000.0\\)'):
+        ipcf.pcf_errors(d, offsets=[(0, 0)], nbins=4, threshold=1e9)
     m[5, 5] = 1
     with warnings.catch_warnings():
         warnings.simplefilter('error', ipcf.AllNaNWarning)

@@ -635,11 +635,11 @@ public final class Ipcf {
         if (p.pixelSize > 0) checkUnits(p.pixelSize, 0, "pixel_size=" + p.pixelSize);
         Engine.Result r = Engine.compute(imp, p, method, segments);
         int nx = r.nx, ny = r.ny, np = r.np, nb = r.nb;
-        if (method < 0 && allNaN(r.planes))
+        if (allNaN(r.planes)) // (error bars of such curves too: PARITY20's m1)
             // Every curve NaN, without a word (a threshold above every pixel's mean, a mask or
             // ROI of no computed pixel: REVIEW12's F4), as Python's AllNaNWarning says it; these
             // warnings are lastWarning's too (it said "" after them: GUIHOSTS14's F6).
-            Engine.warn("ipcf: warning: every curve of the " + (p.acf ? "ACF" : "pCF") + " of " + imp.getTitle() + " is NaN ("
+            Engine.warn("ipcf: warning: every " + (method < 0 ? "curve" : "error bar") + " of the " + (p.acf ? "ACF" : "pCF") + " of " + imp.getTitle() + " is NaN ("
                 + (p.threshold != Double.NEGATIVE_INFINITY ? "check threshold=" + Pair_Correlation.brief(p.threshold)
                 : "pixels whose series sum to zero or hold NaN, or masked") + ")");
         int w = imp.getWidth(), h = r.lineScan ? 1 : imp.getHeight();
