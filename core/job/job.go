@@ -185,6 +185,9 @@ type Job struct {
 	// locked: Run holds the output's lock (a live lock found is then
 	// this run's own, not a publication of another).
 	locked bool
+	// lockHeld reports whether the output's lock file is still the one
+	// this run locked (see lock); nil outside Run.
+	lockHeld func() error
 	// written is the record of an input that ipcf wrote, where its check
 	// waits for the in-memory job to read the frames (readStack): nil
 	// where there is none, or it was checked when the job opened.
@@ -852,12 +855,26 @@ func statPaths(paths []string) []os.FileInfo {
 	return st
 }
 
+// lockLost is the error of a run whose output lock was removed or
+// replaced during it (nil where it holds it, or outside Run): it must
+// neither publish nor remove anything at the output's paths, which may be
+// another run's now (OOC20's F1).
+func (j *Job) lockLost() error {
+	if j.lockHeld == nil {
+		return nil
+	}
+	return j.lockHeld()
+}
+
 // recheckOutput checks the output's paths again before the result is
 // published, when what lies there changed since the job was opened (a
 // user's file that appeared during the run is never replaced); what
 // checkOutput took then and is unchanged stays taken (a file a killed
 // run left, whose scratch this run has replaced since).
 func (j *Job) recheckOutput() error {
+	if err := j.lockLost(); err != nil {
+		return err
+	}
 	paths := j.outputPaths()
 	now := statPaths(paths)
 	j.outAbsent = make([]bool, len(now))
@@ -1911,14 +1928,14 @@ func (j *Job) Format() string { return j.format }
 func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 	sum = Summary{Engine: j.engine, Geometry: j.geom}
 	ctx = pcf.WithDeviceNote(ctx, j.noteDevice)
-	unlock, err := lock(j.outAbs)
+	unlock, held, err := lock(j.outAbs)
 	if err != nil {
 		return sum, err
 	}
-	j.locked = true
+	j.locked, j.lockHeld = true, held
 	// A publication left half done keeps the lock files: readers refuse
 	// its files as a stopped run's (they took them for a user's array).
-	defer func() { j.locked = false; unlock(errors.Is(runErr, ooc.ErrUnlabelled)) }()
+	defer func() { j.locked, j.lockHeld = false, nil; unlock(errors.Is(runErr, ooc.ErrUnlabelled)) }()
 	if j.errPath != "" {
 		// The error bars are an output too: a command writing that name
 		// meanwhile would be overwritten, or overwrite them.
@@ -1926,7 +1943,7 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 		if err != nil {
 			return sum, fmt.Errorf("%w: %v", ErrOutput, err)
 		}
-		unlockErrs, err := lock(abs)
+		unlockErrs, _, err := lock(abs)
 		if err != nil {
 			return sum, err
 		}
@@ -2052,7 +2069,7 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 		// is left.
 		if _, err := os.Lstat(sd); errors.Is(err, os.ErrNotExist) {
 			if st, err := os.Lstat(LockName(sd)); err == nil && st.Mode().IsRegular() {
-				if release, err := lock(sd); err == nil {
+				if release, _, err := lock(sd); err == nil {
 					release(false)
 				}
 			}
@@ -2136,6 +2153,10 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 		j.warnAllNaN(res.Finite, res.Resumed)
 	}
 	sum.InPlace = res.InPlace
+	if lost := j.lockLost(); err != nil && lost != nil {
+		// (the files at the output's paths may be another run's now: left)
+		return sum, fmt.Errorf("%w (the run's own error: %v)", lost, err)
+	}
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
 		// Found while reading: nothing of this run can be resumed.
 		out.Close()
@@ -2246,7 +2267,7 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 	// memory only): one left by a failure (a full disk) would only hold
 	// the space, so it goes with the error.
 	defer func() {
-		if err != nil {
+		if err != nil && j.lockLost() == nil { // (lost: another run's files now)
 			os.RemoveAll(ooc.PartialName(out.Path()))
 			if j.errPath != "" {
 				os.RemoveAll(ooc.PartialName(j.errPath))

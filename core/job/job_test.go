@@ -1885,3 +1885,52 @@ func TestCompleteDespiteAnotherJobsScratch(t *testing.T) {
 		t.Errorf("the completed job again, beside an empty scratch folder: %+v, %v; want already complete", sum, err)
 	}
 }
+
+// TestLockRemovedDuringRunPublishesNothing: the output's folder emptied
+// during a run (its lock removed) and another run started there, which
+// took a lock of its own: the first run published that run's partial
+// file and removed its scratch, exit 0 (OOC20's F1). It now fails,
+// publishing and removing nothing there, and leaves the other lock.
+func TestLockRemovedDuringRunPublishesNothing(t *testing.T) {
+	for _, engine := range []string{"memory", "ooc"} {
+		dir := t.TempDir()
+		in := writeInput(t, dir, 0)
+		out := filepath.Join(dir, "res.npy")
+		other := []byte("pid 1 on elsewhere since 2026-12-08T00:00:00Z\n")
+		s := DefaultSpec()
+		s.Input.Path, s.Output, s.Engine = in, out, engine
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, 4
+		if engine == "ooc" {
+			s.Tile = [2]int{4, 4}
+		}
+		replaced := false
+		s.Progress = func(phase string, done, total int) bool {
+			if !replaced {
+				// (as rm -rf of the folder and a new run's lock)
+				if err := os.Remove(LockName(out)); err != nil {
+					t.Error(err)
+				}
+				if err := os.WriteFile(LockName(out), other, 0o644); err != nil {
+					t.Error(err)
+				}
+				replaced = true
+			}
+			return true
+		}
+		j, err := Open(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = j.Run(t.Context())
+		j.Close()
+		if !replaced || !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "was removed or replaced during the run") {
+			t.Errorf("%s: the lock replaced during the run: %v (replaced %v), want ErrOutput", engine, err, replaced)
+		}
+		if _, err := os.Lstat(out); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s: %s published: %v", engine, out, err)
+		}
+		if got, _ := os.ReadFile(LockName(out)); !bytes.Equal(got, other) {
+			t.Errorf("%s: the other run's lock became %q", engine, got)
+		}
+	}
+}

@@ -34,7 +34,7 @@ func LockName(out string) string {
 // returns its release; it fails at once with ErrBusy, naming the holder,
 // if another run holds it. Every command that writes an output takes it.
 func Lock(out string) (func(), error) {
-	release, err := lock(out)
+	release, _, err := lock(out)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +47,13 @@ var lockWritten, lockRead func()
 
 // lock is Lock whose release keeps the lock file when asked (keep): its
 // line then names a stopped run, and readers refuse the output as one
-// (a publication left half done: ooc.ErrUnlabelled).
-func lock(out string) (func(keep bool), error) {
+// (a publication left half done: ooc.ErrUnlabelled). held reports, while
+// the lock is held, whether its file is still the one locked: removed or
+// replaced (the output's folder removed and made again, and another run
+// started there, which took a lock of its own), this run must publish and
+// remove nothing at those paths (OOC20's F1: it published the other run's
+// partial file and removed its scratch, exit 0).
+func lock(out string) (release func(keep bool), held func() error, err error) {
 	name := LockName(out)
 	if partial := filepath.Base(ooc.PartialName(out)); len(partial) > nameMax {
 		// The longest name a run writes beside its output (.NAME.partial,
@@ -56,7 +61,7 @@ func lock(out string) (func(keep bool), error) {
 		// name too long for the lock is. One a few bytes shorter took the
 		// lock, computed, then failed and left its scratch behind, and so
 		// did every rerun (HOSTS11's F7).
-		return nil, fmt.Errorf("%w: the name of the output %s is too long: ipcf writes it as %s first, %d bytes, and file names take at most %d; choose a shorter name",
+		return nil, nil, fmt.Errorf("%w: the name of the output %s is too long: ipcf writes it as %s first, %d bytes, and file names take at most %d; choose a shorter name",
 			ErrOutput, filepath.Base(strings.TrimRight(out, "/")), partial, len(partial), nameMax)
 	}
 	for attempt := 0; attempt < 5; attempt++ {
@@ -65,34 +70,34 @@ func lock(out string) (func(keep bool), error) {
 		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|lockOpenFlags, 0o644)
 		if err != nil {
 			if isLinkErr(err) {
-				return nil, fmt.Errorf("%w: lock %s is a link: not writing through it; remove it", ErrOutput, name)
+				return nil, nil, fmt.Errorf("%w: lock %s is a link: not writing through it; remove it", ErrOutput, name)
 			}
 			if st, serr := os.Lstat(name); serr == nil && !st.Mode().IsRegular() {
 				// A folder, a socket: not ipcf's, as a link is not (it was
 				// "cannot create the lock file", an I/O error: REVIEW8's M3).
-				return nil, fmt.Errorf("%w: lock %s is not a file: not writing it; remove it", ErrOutput, name)
+				return nil, nil, fmt.Errorf("%w: lock %s is not a file: not writing it; remove it", ErrOutput, name)
 			}
 			dir := filepath.Dir(name)
 			if st, serr := os.Stat(dir); errors.Is(serr, os.ErrNotExist) || errors.Is(serr, syscall.ENOTDIR) {
-				return nil, fmt.Errorf("%w: the folder %s does not exist (the output %s)", ErrOutput, dir, out)
+				return nil, nil, fmt.Errorf("%w: the folder %s does not exist (the output %s)", ErrOutput, dir, out)
 			} else if serr == nil && !st.IsDir() {
-				return nil, fmt.Errorf("%w: the folder of %s is not a folder", ErrOutput, out)
+				return nil, nil, fmt.Errorf("%w: the folder of %s is not a folder", ErrOutput, out)
 			}
 			if errors.Is(err, os.ErrPermission) {
 				if msg, busy := othersLock(name); msg != "" && busy {
-					return nil, fmt.Errorf("%w: %s: %s", ErrBusy, out, msg)
+					return nil, nil, fmt.Errorf("%w: %s: %s", ErrBusy, out, msg)
 				} else if msg != "" {
-					return nil, fmt.Errorf("%w: %s: %s", ErrOutput, out, msg)
+					return nil, nil, fmt.Errorf("%w: %s: %s", ErrOutput, out, msg)
 				}
 			}
 			// The file system's own refusal (a read-only folder or file
 			// system, no space, an I/O error): an I/O error, as any write
 			// of the output would be, not a refused output.
-			return nil, fmt.Errorf("cannot create the lock file of the output %s: %w", out, err)
+			return nil, nil, fmt.Errorf("cannot create the lock file of the output %s: %w", out, err)
 		}
 		if err := ownLock(f); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("%w: lock %s %v: not writing it; remove it", ErrOutput, name, err)
+			return nil, nil, fmt.Errorf("%w: lock %s %v: not writing it; remove it", ErrOutput, name, err)
 		}
 		if busy, err := tryLock(f); err != nil {
 			// The holder writes its line just after it locks: read again
@@ -153,12 +158,12 @@ func lock(out string) (func(keep bool), error) {
 			if busy && local == os.Getpid() {
 				// (the holder this system lists is this process: "another
 				// ipcf run (pid <this pid>)" puzzled, CAPI14's M6)
-				return nil, fmt.Errorf("%w: %s is being written by another call in this process (%s): wait for it to end, or write another output", ErrBusy, out, h)
+				return nil, nil, fmt.Errorf("%w: %s is being written by another call in this process (%s): wait for it to end, or write another output", ErrBusy, out, h)
 			}
 			if busy {
-				return nil, fmt.Errorf("%w: %s is being written by another ipcf run (%s)", ErrBusy, out, h)
+				return nil, nil, fmt.Errorf("%w: %s is being written by another ipcf run (%s)", ErrBusy, out, h)
 			}
-			return nil, fmt.Errorf("cannot lock the output %s (%s): %w", out, name, err)
+			return nil, nil, fmt.Errorf("cannot lock the output %s (%s): %w", out, name, err)
 		}
 		// The file may have been removed by the previous holder between
 		// our open and our lock: then lock the new one.
@@ -218,6 +223,14 @@ func lock(out string) (func(keep bool), error) {
 			lockWritten()
 		}
 		f.Truncate(int64(len(line)))
+		held := func() error {
+			st1, err1 := f.Stat()
+			st2, err2 := os.Lstat(name)
+			if err1 != nil || err2 != nil || !os.SameFile(st1, st2) {
+				return fmt.Errorf("%w: the lock %s of the output %s was removed or replaced during the run (its folder removed and made again?): another run may be writing there now, so this run published and removed nothing there; run it again", ErrOutput, name, out)
+			}
+			return nil
+		}
 		return func(keep bool) {
 			if keep {
 				// "ended": the run is over though its process may live
@@ -239,10 +252,14 @@ func lock(out string) (func(keep bool), error) {
 				f.Close()
 				return
 			}
+			if held() != nil {
+				f.Close() // (the file at that name is another run's: not removed)
+				return
+			}
 			unlockRemove(f, name)
-		}, nil
+		}, held, nil
 	}
-	return nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
+	return nil, nil, fmt.Errorf("%w: could not lock %s", ErrBusy, out)
 }
 
 // unfinished reports whether out holds files of a publication without

@@ -156,7 +156,7 @@ func hostname() string {
 // (a host such as Python) lives on.
 func TestLockKeptEnded(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "o.npy")
-	release, err := lock(out)
+	release, _, err := lock(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestLockKeptEnded(t *testing.T) {
 		t.Errorf("another host's lock: found %v, live %v", found, live)
 	}
 	// The next run takes it, and its release removes it.
-	release2, err := lock(out)
+	release2, _, err := lock(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestLockTakeoverOfLongerEnded(t *testing.T) {
 	var found, live bool
 	lockWritten = func() { holder, found, live = LockHolder(out) }
 	defer func() { lockWritten = nil }()
-	release, err := lock(out)
+	release, _, err := lock(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestLockTakeoverOfLongerEnded(t *testing.T) {
 	// A second run of the same output is told who writes it, in one line.
 	done := make(chan error, 1)
 	go func() {
-		_, err := lock(out)
+		_, _, err := lock(out)
 		done <- err
 	}()
 	if err := <-done; !errors.Is(err, ErrBusy) || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), fmt.Sprintf("pid %d on", os.Getpid())) {
@@ -245,7 +245,7 @@ func TestLockTakeoverOfHugeFile(t *testing.T) {
 	var live bool
 	lockWritten = func() { _, _, live = LockHolder(out) }
 	defer func() { lockWritten = nil }()
-	release, err := lock(out)
+	release, _, err := lock(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestLockBusyNamesNoDeadHolder(t *testing.T) {
 		"pid 12345 on otherhost since 2020-01-01T00:00:00Z\nended\n",
 	} {
 		f := heldLock(t, out, text)
-		_, err := lock(out)
+		_, _, err := lock(out)
 		f.Close()
 		// A pid this system does not see running is named as such (it
 		// may be a run in another container: REVIEW10's F5), an ended
@@ -315,7 +315,7 @@ func TestLockBusyOtherHostsKeptLock(t *testing.T) {
 				f.Truncate(int64(len(tc.after)))
 			}
 		}
-		_, err := lock(out)
+		_, _, err := lock(out)
 		f.Close()
 		if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "("+tc.want+")") || strings.Contains(err.Error(), tc.notWant) {
 			t.Errorf("%s: %v; want ErrBusy naming %q", tc.name, err, tc.want)
