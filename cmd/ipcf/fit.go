@@ -139,6 +139,11 @@ func parseFit(args []string) (fitFlags, error) {
 	}
 	// (through "link/..": the kernel's folders, onto which companions and
 	// a Zarr's files are joined; see npy.KernelPath)
+	if fitFormatOf(strings.TrimRight(*out, "/")) != "zarr" && strings.HasSuffix(*out, "/") {
+		// (MAPS.npy/ wrote MAPS.npy, exit 0, where simulate, bleach and plot
+		// refuse it: CLI20's m3)
+		return f, usageError{fmt.Sprintf("fit: -o %s: a file's name ends without a slash", *out)}
+	}
 	f.in, f.out = npy.KernelPath(pos[0]), npy.KernelPath(strings.TrimRight(*out, "/"))
 	f.given = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })

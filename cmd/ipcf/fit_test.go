@@ -505,6 +505,7 @@ func TestFitCLIBadInput(t *testing.T) {
 		// (HOSTS11's F2: the companions were named with U+FFFD)
 		{2, `-o "m\xe9.npy": the name is not UTF-8 text`, []string{circle, "-o", filepath.Join(r.dir, "m\xe9.npy")}},
 		{2, "needs --kappa", []string{acf, "-o", out, "--model", "acf3d"}},
+		{2, "a file's name ends without a slash", []string{circle, "-o", out + "/"}},
 		// (FIT13's M1: 1e-100 gave G0 = +Inf maps, "converged")
 		{2, "fit: --kappa 1e-100: want 0.01 to 10000", []string{acf, "-o", out, "--model", "acf3d", "--kappa", "1e-100"}},
 		{2, "fit: --kappa 20000: want 0.01 to 10000", []string{acf, "-o", out, "--model", "acf3d", "--kappa", "2e4"}},
