@@ -855,6 +855,10 @@ func statPaths(paths []string) []os.FileInfo {
 	return st
 }
 
+// removeTrash is ooc.RemoveTrash (a test makes it fail, as a file the
+// system will not remove does).
+var removeTrash = ooc.RemoveTrash
+
 // lockLost is the error of a run whose output lock was removed or
 // replaced during it (nil where it holds it, or outside Run): it must
 // neither publish nor remove anything at the output's paths, which may be
@@ -1968,10 +1972,10 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 	if err := ooc.UserEntryAt(scratch); err != nil {
 		return sum, err
 	}
-	// A removal of the scratch killed half-way.
-	if err := ooc.RemoveTrash(scratch); err != nil {
-		return sum, err
-	}
+	// A removal of the scratch killed half-way. Where it cannot be removed,
+	// a complete result is said to be one first (a rerun of a complete job
+	// said the bare unlinkat error, as a failure: CLI20's m4).
+	trashErr := removeTrash(scratch)
 	// A run of this output killed while its scratch was elsewhere (another
 	// --scratch, the output reached through another mount): nothing will
 	// resume it there.
@@ -2022,6 +2026,9 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 					sum.Engine = m.Engine
 				}
 			}
+			if trashErr != nil {
+				return sum, fmt.Errorf("%s is already the complete result of this job (checked: nothing to compute), but an earlier run's scratch could not be removed: %w", j.spec.Output, trashErr)
+			}
 			if otherScratch {
 				// (another job's, stopped before it published: kept,
 				// with its note, for that job's rerun)
@@ -2034,6 +2041,9 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 			return sum, nil
 		}
 		j.log("%s: the input was rewritten since this result was computed (its size and time are the same, its frames are not): computing it again", j.spec.Output)
+	}
+	if trashErr != nil {
+		return sum, trashErr
 	}
 	if kept != "" {
 		return sum, j.publishingErr(kept)

@@ -1934,3 +1934,38 @@ func TestLockRemovedDuringRunPublishesNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestCompleteResultWithTrashKept: a rerun of a complete job whose earlier
+// scratch, left at its trash name, cannot be removed says the result is
+// complete (it said the bare removal error, as any failure: CLI20's m4);
+// a job that is not complete still stops there.
+func TestCompleteResultWithTrashKept(t *testing.T) {
+	dir := t.TempDir()
+	in := writeInput(t, dir, 0)
+	out := filepath.Join(dir, "res.npy")
+	run := func(nbins int) error {
+		s := DefaultSpec()
+		s.Input.Path, s.Output = in, out
+		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, nbins
+		j, err := Open(s)
+		if err != nil {
+			return err
+		}
+		defer j.Close()
+		_, err = j.Run(t.Context())
+		return err
+	}
+	if err := run(4); err != nil {
+		t.Fatal(err)
+	}
+	// (a trash the system will not remove: an immutable file, chattr +i)
+	defer func(f func(string) error) { removeTrash = f }(removeTrash)
+	removeTrash = func(string) error { return errors.New("scratch: unlinkat TRASH/job.json: operation not permitted") }
+	err := run(4)
+	if err == nil || !strings.Contains(err.Error(), "is already the complete result of this job (checked: nothing to compute), but an earlier run's scratch could not be removed") {
+		t.Errorf("the complete job again, its trash kept: %v", err)
+	}
+	if err := run(5); err == nil || strings.Contains(err.Error(), "complete result") || !strings.Contains(err.Error(), "operation not permitted") {
+		t.Errorf("another job, the trash kept: %v", err)
+	}
+}
