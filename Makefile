@@ -132,6 +132,7 @@ test-c: $(BUILD)/test_capi $(BUILD)/test_dlopen $(BUILD)/test_badinput $(BUILD)/
 
 test-c-emu: $(CUDA_EMU)/libcuda.so.1 ## the C programs again where a GPU is (the emulated device): they failed on one, passing without
 	IPCF_CUDA_LIBDIR=$(CURDIR)/$(CUDA_EMU) $(MAKE) --no-print-directory test-c
+	tests/c/cuda_rpath.sh $(LIB) $(CURDIR)/$(CUDA_EMU)/libipcf-cuda-emu.so $(BUILD)/cuda-rpath
 
 test-cmake: deps $(LIB) $(BIN) ## CMake: build, ctest, install; make install; each clean prefix alone builds and runs the example (find_package, pkg-config)
 	rm -rf $(BUILD)/cmake $(BUILD)/prefix $(BUILD)/prefix-make $(BUILD)/stage

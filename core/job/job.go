@@ -2164,7 +2164,11 @@ func (j *Job) Run(ctx context.Context) (sum Summary, runErr error) {
 	}
 	sum.InPlace = res.InPlace
 	if lost := j.lockLost(); err != nil && lost != nil {
-		// (the files at the output's paths may be another run's now: left)
+		// (the files at the output's paths may be another run's now: left;
+		// the error is lost's where the engine's check said it: REVIEW25's m1)
+		if err.Error() == lost.Error() || strings.Contains(err.Error(), lost.Error()) {
+			return sum, err
+		}
 		return sum, fmt.Errorf("%w (the run's own error: %v)", lost, err)
 	}
 	if errors.Is(err, source.ErrFormat) || errors.Is(err, source.ErrChanged) || errors.Is(err, ErrInput) {
@@ -2284,6 +2288,11 @@ func (j *Job) runInMemory(ctx context.Context, out ooc.Output, o pcf.Options, sc
 			}
 		}
 	}()
+	// (the partial files opened below are another run's where the lock was
+	// taken away meanwhile: REVIEW25's F1, they were overwritten)
+	if err := j.lockLost(); err != nil {
+		return 0, 0, err
+	}
 	if err := out.Open(s, [2]int{s[0], s[1]}, false); err != nil {
 		return 0, 0, err
 	}

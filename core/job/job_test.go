@@ -1913,6 +1913,11 @@ func TestLockRemovedDuringRunPublishesNothing(t *testing.T) {
 				if err := os.WriteFile(LockName(out), other, 0o644); err != nil {
 					t.Error(err)
 				}
+				// and that run's partial file, a new one (REVIEW25's F1: overwritten)
+				os.Remove(ooc.PartialName(out))
+				if err := os.WriteFile(ooc.PartialName(out), other, 0o644); err != nil {
+					t.Error(err)
+				}
 				replaced = true
 			}
 			return true
@@ -1923,7 +1928,7 @@ func TestLockRemovedDuringRunPublishesNothing(t *testing.T) {
 		}
 		_, err = j.Run(t.Context())
 		j.Close()
-		if !replaced || !errors.Is(err, ErrOutput) || !strings.Contains(err.Error(), "was removed or replaced during the run") {
+		if !replaced || !errors.Is(err, ErrOutput) || strings.Count(err.Error(), "was removed or replaced during the run") != 1 {
 			t.Errorf("%s: the lock replaced during the run: %v (replaced %v), want ErrOutput", engine, err, replaced)
 		}
 		if _, err := os.Lstat(out); !errors.Is(err, os.ErrNotExist) {
@@ -1931,6 +1936,9 @@ func TestLockRemovedDuringRunPublishesNothing(t *testing.T) {
 		}
 		if got, _ := os.ReadFile(LockName(out)); !bytes.Equal(got, other) {
 			t.Errorf("%s: the other run's lock became %q", engine, got)
+		}
+		if got, _ := os.ReadFile(ooc.PartialName(out)); !bytes.Equal(got, other) {
+			t.Errorf("%s: the other run's partial file became %d bytes", engine, len(got))
 		}
 	}
 }

@@ -242,33 +242,47 @@ static int dir_cut(const char *dir, size_t len, const char *name, char *why, siz
     }
 }
 
-/* sys_cut_listed runs dir_cut over the folders of the loader's search as
- * dlinfo lists them, until one decides (*res: dir_cut's result); it
- * returns 0 where they could not be listed (sys_cut then reads
- * LD_LIBRARY_PATH itself). */
-static int sys_cut_listed(const char *name, char *why, size_t n, int *res) {
-    void *self = dlopen(NULL, RTLD_LAZY);
-    if (!self) return 0;
+/* serinfo_cut runs dir_cut over the folders of the loader's search for
+ * the object of handle self as dlinfo lists them, until one decides (*res:
+ * dir_cut's result); it returns 0 where they could not be listed. */
+static int serinfo_cut(void *self, const char *name, char *why, size_t n, int *res) {
     Dl_serinfo size;
-    if (dlinfo(self, RTLD_DI_SERINFOSIZE, &size) != 0 || size.dls_size < sizeof(Dl_serinfo) || size.dls_size > (1 << 20)) {
-        dlclose(self);
+    if (dlinfo(self, RTLD_DI_SERINFOSIZE, &size) != 0 || size.dls_size < sizeof(Dl_serinfo) || size.dls_size > (1 << 20))
         return 0;
-    }
     Dl_serinfo *si = malloc(size.dls_size);
-    if (!si) {
-        dlclose(self);
-        return 0;
-    }
+    if (!si) return 0;
     *si = size;
     int ok = dlinfo(self, RTLD_DI_SERINFOSIZE, si) == 0 && dlinfo(self, RTLD_DI_SERINFO, si) == 0;
-    *res = -1;
     for (unsigned i = 0; ok && i < si->dls_cnt && *res < 0; i++) {
         const char *d = si->dls_serpath[i].dls_name;
         *res = dir_cut(d, strlen(d), name, why, n);
     }
     free(si);
-    dlclose(self);
     return ok;
+}
+
+/* sys_cut_listed runs dir_cut over the loader's search as dlinfo lists
+ * it for a dlopen from this library (the DT_RPATH of this library and of
+ * the chain of objects that loaded it come first: REVIEW25's F2), then
+ * for the program's; it returns 0 where neither could be listed (sys_cut
+ * then reads LD_LIBRARY_PATH itself). */
+static int sys_cut_listed(const char *name, char *why, size_t n, int *res) {
+    int listed = 0;
+    *res = -1;
+    Dl_info info;
+    if (dladdr((void *)sys_cut_listed, &info) && info.dli_fname) {
+        void *lib = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+        if (lib) {
+            listed |= serinfo_cut(lib, name, why, n, res);
+            dlclose(lib);
+        }
+    }
+    void *self = dlopen(NULL, RTLD_LAZY);
+    if (self) {
+        if (*res < 0) listed |= serinfo_cut(self, name, why, n, res);
+        dlclose(self);
+    }
+    return listed;
 }
 
 static int sys_cut(const char *name, char *why, size_t n) {
