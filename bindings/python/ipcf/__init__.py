@@ -932,6 +932,11 @@ _QUICK_WORK = 1 << 20
 
 _BLOCKS_LOCK = threading.Lock()
 _BLOCKS = {}  # thread ident -> {'token': the running call's, 'cancelled': bool} of each thread inside a block
+# thread idents whose next blocks start cancelled: a compute that failed had
+# given them tasks that had not yet entered their block (dask's own part of
+# a fused task first: they ran to their end after Ctrl+C, PYDASK20's F2);
+# cleared for a thread's pool when its next compute starts
+_PENDING_CANCEL = set()
 
 
 @contextlib.contextmanager
@@ -944,7 +949,7 @@ def _block_scope():
     ident = threading.get_ident()
     with _BLOCKS_LOCK:
         outer = _BLOCKS.get(ident)
-        _BLOCKS[ident] = {'token': None, 'cancelled': False}
+        _BLOCKS[ident] = {'token': None, 'cancelled': ident in _PENDING_CANCEL}
     try:
         with _c.signals_blocked():  # Ctrl+C goes to the main thread, asleep in the compute
             yield
@@ -956,16 +961,25 @@ def _block_scope():
                 _BLOCKS[ident] = outer
 
 
-def _cancel_blocks(idents):
+def _cancel_blocks(idents, pending=()):
     """Cancel the running call of each of the threads idents that is inside
-    a `_block_scope`, and the calls they would make next in it."""
+    a `_block_scope`, and the calls they would make next in it; the blocks
+    that threads pending enter next start cancelled (until
+    `_uncancel_blocks`)."""
     with _BLOCKS_LOCK:
+        _PENDING_CANCEL.update(pending)
         for ident in idents:
             rec = _BLOCKS.get(ident)
             if rec is not None:
                 rec['cancelled'] = True
                 if rec['token']:
                     _lib.ipcf_token_cancel(rec['token'])
+
+
+def _uncancel_blocks(idents):
+    """The blocks that threads idents enter next run (a new compute)."""
+    with _BLOCKS_LOCK:
+        _PENDING_CANCEL.difference_update(idents)
 
 
 def _call(fn, name, args, options=None, progress=False, bar=None, keep=(), quick=False):
@@ -2071,7 +2085,9 @@ def pcf(data, /, *, radius=6, npoints=32, nbins=32, bleach=0, bleach_mean='real'
         mask or data2 shape, smooth outside [0, 1), an odd `m`, offsets
         that are not (k, 2) pairs; an integer parameter out of the
         library's int32 range (never wrapped); an `out` of the wrong
-        shape, read-only, unaligned or sharing memory with an input.
+        shape, read-only, unaligned or sharing memory with an input (one
+        `out` given to two calls running at once is not refused, as with
+        numpy's `out=`: it holds a mix of both; give each its own).
     IpcfTypeError
         Unsupported dtype (complex, object, masked arrays), a `data2` of
         another dtype than `data`, a parameter of the wrong type (a bool,

@@ -42,7 +42,7 @@ import warnings
 import numpy
 
 from . import (AllNaNWarning, _outside_stacklevel, DEFAULT_FILTERSIZE, IpcfError, _bleach_dtype, _block_origin, _once, _block_scope, _bleach_frames, _bool, _c,
-               _cancel_blocks, _check_dtype, _checked_once, _defaults, _device, _ignored, _input, _int, _invalid, _lib,
+               _cancel_blocks, _uncancel_blocks, _check_dtype, _checked_once, _defaults, _device, _ignored, _input, _int, _invalid, _lib,
                _mean, _not_masked, _pcf_options, _renamed, _threads, _units, _time_first, _unsupported)
 from . import circle as _circle
 from . import correct_bleaching as _correct_bleaching
@@ -83,20 +83,15 @@ def _watch():
 
     with _WATCH_LOCK:
         if not _CALLBACK:
-            _CALLBACK.append(Callback(finish=_on_finish))
+            _CALLBACK.append(Callback(start=_on_start, finish=_on_finish))
         if _CALLBACK[0]._callback not in Callback.active:
             _CALLBACK[0].register()
 
 
-def _on_finish(dsk, state, errored):
-    """dask's finish callback, on the thread that called compute: a
-    compute that did not succeed cancels the ipcf calls running in blocks
-    on its worker threads, those of the threaded scheduler's pools of this
-    thread (dask keeps one per calling thread: a compute of the same graph
-    on another thread goes on), and on this thread (the synchronous
-    scheduler)."""
-    if not errored:
-        return
+def _compute_threads():
+    """The threads of a compute started on this thread: this one (the
+    synchronous scheduler) and those of the threaded scheduler's pools of
+    this thread (dask keeps one per calling thread)."""
     idents = {threading.get_ident()}
     try:
         import dask.threaded as dt
@@ -110,7 +105,30 @@ def _on_finish(dsk, state, errored):
             idents.update(t.ident for t in list(getattr(pool, '_threads', ())))
     except Exception:  # noqa: BLE001 - another dask: only this thread's blocks
         pass
-    _cancel_blocks(idents)
+    return idents
+
+
+def _on_start(dsk):
+    """dask's start callback, on the thread that calls compute: the blocks
+    of this compute run, whatever an earlier one that failed left pending."""
+    _uncancel_blocks(_compute_threads())
+
+
+def _on_finish(dsk, state, errored):
+    """dask's finish callback, on the thread that called compute: a
+    compute that did not succeed cancels the ipcf calls running in blocks
+    on its worker threads, those of the threaded scheduler's pools of this
+    thread (dask keeps one per calling thread: a compute of the same graph
+    on another thread goes on), and on this thread (the synchronous
+    scheduler)."""
+    if not errored:
+        return
+    idents = _compute_threads()
+    # (and the tasks it gave them that have yet to enter their block: dask's
+    # part of a fused task first, then the block ran to its end after
+    # Ctrl+C: PYDASK20's F2; the calling thread's own are not pending: it
+    # runs no task of this compute after it)
+    _cancel_blocks(idents, pending=idents - {threading.get_ident()})
 
 
 try:  # registered now too: a module imported before any compute runs

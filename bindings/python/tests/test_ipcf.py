@@ -1309,3 +1309,39 @@ def test_dask_mask_checked_as_the_eager_call_checks_it():
     with pytest.raises(ipcf.IpcfValueError) as lazy:
         idk.pcf(da.from_array(data, chunks=(-1, 6, 6)), radius=2, npoints=4, nbins=6, mask=m)
     assert str(lazy.value) == str(eager.value) and 'beyond 2**53' in str(eager.value)
+
+
+def test_a_failed_dask_compute_cancels_its_blocks_yet_to_start():
+    # A task that dask had handed to a worker thread, still in dask's own
+    # part of it (the slicing of a fused task) when the compute ended in an
+    # error or Ctrl+C, entered its ipcf block afterwards and ran it to its
+    # end, uncancelled (PYDASK20's F2). Its block starts cancelled now; the
+    # next compute's blocks run.
+    dask = pytest.importorskip('dask')
+    import ipcf.dask as idk
+
+    data = ipcf.simulate(frames=1024, size=16, seed=1)
+    outcome = []
+
+    def block():
+        time.sleep(0.5)  # (dask's part of the task, before the block)
+        try:
+            idk._cancelling(lambda: ipcf.pcf(data, radius=1, npoints=4, nbins=4))()
+            outcome.append('completed')
+        except ipcf.IpcfError as e:
+            outcome.append(str(e))
+
+    def fail():
+        time.sleep(0.1)
+        raise RuntimeError('a task fails')
+
+    with pytest.raises(RuntimeError):
+        dask.compute(dask.delayed(fail)(), dask.delayed(block)(), scheduler='threads', num_workers=2)
+    for _ in range(200):  # (the block goes on after the compute ended)
+        if outcome:
+            break
+        time.sleep(0.05)
+    assert len(outcome) == 1 and 'cancelled (the dask compute of this block ended)' in outcome[0], outcome
+    outcome.clear()
+    dask.compute(dask.delayed(block)(), scheduler='threads', num_workers=2)
+    assert outcome == ['completed'], outcome
