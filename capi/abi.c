@@ -445,6 +445,25 @@ ipcf_status ipcf_pcf_file(const char *input, const ipcf_source_options *source, 
 	IPCF_LOW(pcf_file, options);
 	IPCF_LOW(pcf_file, job);
 	IPCF_LOW(pcf_file, summary);
+	if (summary) {
+		// An output: checked before the job, whose output was published
+		// when the summary's write then failed (CAPIJOB20's F1).
+		// (a struct_size out of range is refused, naming it, by the call)
+		int ok = ipcf_writable(summary, sizeof summary->struct_size);
+		if (ok) {
+			size_t n = summary->struct_size < sizeof *summary ? summary->struct_size : sizeof *summary;
+			if (n > sizeof summary->struct_size) ok = ipcf_writable(summary, n);
+		}
+		if (!ok) {
+			char msg[240];
+			int k = snprintf(msg, sizeof msg,
+			                 "ipcf_pcf_file: the summary at %p cannot be written (read-only or unmapped memory): "
+			                 "nothing was done",
+			                 (void *)summary);
+			ipcf_set_error(msg, k < 0 ? 0 : (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1);
+			return IPCF_E_INVALID_ARGUMENT;
+		}
+	}
 	ipcf_pcf_enter();
 	ipcf_status st = ipcfgo_pcf_file(input, source, output, options, job, summary);
 	ipcf_pcf_leave();

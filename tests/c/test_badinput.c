@@ -822,6 +822,20 @@ static void test_unreadable(void) {
     current = "negative stride from beyond the address space";
     expect(current, ipcf_pcf_compute(&a, &o, &ao), IPCF_E_INVALID_ARGUMENT, "beyond the address space");
 #endif
+    /* A file job's summary in read-only memory: refused before the job (it
+     * ran, published its output, then failed writing the summary:
+     * CAPIJOB20's F1). */
+    {
+        long pgs = sysconf(_SC_PAGESIZE);
+        ipcf_job_summary *rs = mmap(NULL, (size_t)pgs, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        memset(rs, 0, sizeof *rs);
+        rs->struct_size = sizeof *rs;
+        mprotect(rs, (size_t)pgs, PROT_READ);
+        current = "read-only file job summary";
+        expect(current, ipcf_pcf_file("/tmp/nonexistent-ipcf-input.npy", NULL, "/tmp/nonexistent-ipcf-summary-out.npy", NULL, NULL, rs),
+               IPCF_E_INVALID_ARGUMENT, "ipcf_pcf_file|the summary at|cannot be written|nothing was done");
+        munmap(rs, (size_t)pgs);
+    }
     alarm(0);
     munmap(ro, n);
     free(out);
