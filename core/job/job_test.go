@@ -1722,22 +1722,25 @@ func TestKeyOfOffsetsIgnoresTheCircle(t *testing.T) {
 // another, as a .npy whose sidecar describes other bytes is not: the rerun
 // replaced the store, exit 0, and the edit was lost (ZARR17's F1). The
 // untouched result is still found complete, and replaced by another job.
+// runSmall runs the job of in to out with radius 2, 8 points and nbins.
+func runSmall(t *testing.T, in, out string, nbins int) error {
+	s := DefaultSpec()
+	s.Input.Path, s.Output = in, out
+	s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, nbins
+	j, err := Open(s)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	_, err = j.Run(t.Context())
+	return err
+}
+
 func TestZarrEditedInPlaceKept(t *testing.T) {
 	dir := t.TempDir()
 	in := writeInput(t, dir, 0)
 	out := filepath.Join(dir, "res.zarr")
-	run := func(nbins int) error {
-		s := DefaultSpec()
-		s.Input.Path, s.Output = in, out
-		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, nbins
-		j, err := Open(s)
-		if err != nil {
-			return err
-		}
-		defer j.Close()
-		_, err = j.Run(t.Context())
-		return err
-	}
+	run := func(nbins int) error { return runSmall(t, in, out, nbins) }
 	if err := run(6); err != nil {
 		t.Fatal(err)
 	}
@@ -1951,18 +1954,7 @@ func TestCompleteResultWithTrashKept(t *testing.T) {
 	dir := t.TempDir()
 	in := writeInput(t, dir, 0)
 	out := filepath.Join(dir, "res.npy")
-	run := func(nbins int) error {
-		s := DefaultSpec()
-		s.Input.Path, s.Output = in, out
-		s.PCF.Radius, s.PCF.Npoints, s.PCF.Nbins = 2, 8, nbins
-		j, err := Open(s)
-		if err != nil {
-			return err
-		}
-		defer j.Close()
-		_, err = j.Run(t.Context())
-		return err
-	}
+	run := func(nbins int) error { return runSmall(t, in, out, nbins) }
 	if err := run(4); err != nil {
 		t.Fatal(err)
 	}

@@ -135,15 +135,8 @@ public final class FileJob {
 
     /** Sets errors= and segments= (null or empty: the library's 8), checked as Fit's. */
     void setErrors(String e, String seg) {
-        if (!Arrays.asList(Fit.ERRORS).contains(e))
-            throw new IllegalArgumentException("errors=" + e + ": want blocking or segments (or none)");
+        segments = Fit.segments(e, seg);
         errors = e;
-        segments = 0;
-        if (seg != null && !seg.trim().isEmpty()) {
-            if (!e.equals("segments"))
-                throw new IllegalArgumentException("segments=" + seg + " is for errors=segments (the error bars from the spread over segments)");
-            segments = (int) Ipcf.whole("segments", seg, 2, Integer.MAX_VALUE);
-        }
     }
 
     /** The options without channel=0 (what the file dialog records for a one-channel file). */

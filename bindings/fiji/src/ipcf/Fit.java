@@ -115,14 +115,7 @@ final class Fit {
         s.pixelSizeGiven = nonNegative(o, "pixel_size", "micrometres per pixel, 0: none");
         s.frameIntervalGiven = nonNegative(o, "frame_interval", "seconds per frame, 0: none");
         s.errors = Ipcf.strOpt(o, "errors", "none");
-        if (!Arrays.asList(ERRORS).contains(s.errors))
-            throw new IllegalArgumentException("errors=" + s.errors + ": want blocking or segments (or none)");
-        String seg = Ipcf.strOpt(o, "segments", null);
-        if (seg != null && !seg.trim().isEmpty()) { // empty (the dialog's field): the library's 8
-            if (!s.errors.equals("segments"))
-                throw new IllegalArgumentException("segments=" + seg + " is for errors=segments (the error bars from the spread over segments)");
-            s.segments = (int) Ipcf.whole("segments", seg, 2, Integer.MAX_VALUE);
-        }
+        s.segments = segments(s.errors, Ipcf.strOpt(o, "segments", null));
         String sg = Ipcf.strOpt(o, "sigma", "none");
         s.sigma = sg.trim().isEmpty() || sg.equals("none") ? null : sg;
         if (s.sigma != null && !s.errors.equals("none"))
@@ -149,6 +142,19 @@ final class Fit {
         double d = Ipcf.number(key, v);
         if (!(d > 0)) throw new IllegalArgumentException(key + "=" + v + ": want a number > 0 (" + what + ")");
         return d;
+    }
+
+    /**
+     * Checks errors= (none, blocking or segments) and returns segments= (null or empty, the
+     * dialog's field: 0, the library's 8), for the fit and the file job alike.
+     */
+    static int segments(String errors, String seg) {
+        if (!Arrays.asList(ERRORS).contains(errors))
+            throw new IllegalArgumentException("errors=" + errors + ": want blocking or segments (or none)");
+        if (seg == null || seg.trim().isEmpty()) return 0;
+        if (!errors.equals("segments"))
+            throw new IllegalArgumentException("segments=" + seg + " is for errors=segments (the error bars from the spread over segments)");
+        return (int) Ipcf.whole("segments", seg, 2, Integer.MAX_VALUE);
     }
 
     /** Checks s against the result in (the model's options, the waist and the units) and completes it. */
